@@ -1,0 +1,40 @@
+# Two commands do all the set-up: `make demo` runs the product, `make test` runs the tests.
+# Both create the virtualenv in .venv and install everything into it.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CONFIG ?= config.toml
+
+.PHONY: venv test lint format demo scan bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+lint: venv
+	$(BIN)/ruff check metarrd tests bench
+	$(BIN)/ruff format --check metarrd tests bench
+
+test: lint
+	$(BIN)/pytest -q
+
+format: venv
+	$(BIN)/ruff check --fix metarrd tests bench
+	$(BIN)/ruff format metarrd tests bench
+
+scan: venv
+	$(BIN)/metarrd --config $(CONFIG) scan
+
+demo: venv
+	$(BIN)/metarrd demo
+
+bench: venv
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

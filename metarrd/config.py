@@ -1,0 +1,352 @@
+"""Configuration: read once from TOML into frozen, typed objects and passed in.
+
+Every key is declared here with its type and default; `config.example.toml` documents each one
+(tests/test_config.py fails when a key is missing there). Unknown keys and wrong types are a
+`ConfigError` that names the key, so `metarrd config check` can say exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from metarrd.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("/etc/metarrd/config.toml")
+ASSET_TYPES = (
+    "poster",
+    "fanart",
+    "clearlogo",
+    "clearart",
+    "discart",
+    "banner",
+    "landscape",
+    "keyart",
+    "thumb",
+)
+
+
+@dataclass(frozen=True)
+class LibraryConfig:
+    name: str
+    path: str
+    kind: str = "movie"
+    poll: bool = False  # polling watcher for network shares where inotify sees nothing
+    poll_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class TmdbConfig:
+    api_key: str = ""
+    read_token: str = ""
+    base_url: str = "https://api.themoviedb.org/3"
+    language: str = "en-US"
+    certification_country: str = "US"
+
+
+@dataclass(frozen=True)
+class FanartConfig:
+    api_key: str = ""
+    base_url: str = "https://webservice.fanart.tv/v3"
+
+
+@dataclass(frozen=True)
+class TvdbConfig:
+    api_key: str = ""
+    pin: str = ""
+    base_url: str = "https://api4.thetvdb.com/v4"
+
+
+@dataclass(frozen=True)
+class ProvidersConfig:
+    tmdb: TmdbConfig = field(default_factory=TmdbConfig)
+    fanart: FanartConfig = field(default_factory=FanartConfig)
+    tvdb: TvdbConfig = field(default_factory=TvdbConfig)
+    timeout_seconds: float = 20.0
+    max_retries: int = 4
+
+
+@dataclass(frozen=True)
+class WorkflowConfig:
+    webhooks: bool = True
+    scanning: bool = True
+    identification: bool = True
+    enrichment: bool = True
+    auto_publish: bool = False
+    publishing: bool = True
+
+
+@dataclass(frozen=True)
+class PathMap:
+    from_: str
+    to: str
+
+
+@dataclass(frozen=True)
+class PlayerConfig:
+    name: str
+    type: str
+    url: str
+    username: str = ""
+    password: str = ""
+    token: str = ""
+    libraries: tuple[str, ...] = ()
+    path_map: tuple[PathMap, ...] = ()
+
+
+@dataclass(frozen=True)
+class WebhooksConfig:
+    token: str = ""
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    bind: str = "127.0.0.1:8787"
+    session_hours: int = 12
+
+
+@dataclass(frozen=True)
+class ArtworkConfig:
+    preferred_languages: tuple[str, ...] = ("en",)
+    provider_priority: tuple[str, ...] = ("tmdb", "fanart", "tvdb")
+    limits: dict[str, int] = field(
+        default_factory=lambda: {
+            "poster": 3,
+            "fanart": 5,
+            "clearlogo": 2,
+            "clearart": 1,
+            "discart": 1,
+            "banner": 1,
+            "landscape": 1,
+            "keyart": 1,
+            "thumb": 1,
+        }
+    )
+    max_pixels: int = 80_000_000  # decompression-bomb cap for a candidate image
+
+
+@dataclass(frozen=True)
+class EnrichConfig:
+    concurrency: int = 10
+    per_host: int = 6
+    max_actors: int = 15
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    workers: int = 2
+    settle_seconds: float = 5.0
+    full_rescan_hours: float = 24.0
+    notify_window_seconds: float = 5.0
+    notify_retry_minutes: float = 30.0
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: str = "/var/lib/metarrd"
+    library: tuple[LibraryConfig, ...] = ()
+    providers: ProvidersConfig = field(default_factory=ProvidersConfig)
+    workflow: WorkflowConfig = field(default_factory=WorkflowConfig)
+    player: tuple[PlayerConfig, ...] = ()
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    artwork: ArtworkConfig = field(default_factory=ArtworkConfig)
+    enrich: EnrichConfig = field(default_factory=EnrichConfig)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    source: str = ""  # where this configuration was read from (not a TOML key)
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_path / "cache"
+
+    @property
+    def previews_dir(self) -> Path:
+        return self.data_path / "previews"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_path / "tmp"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_path / "metarrd.db"
+
+    @property
+    def queue_path(self) -> Path:
+        return self.data_path / "queue.db"
+
+    def library_named(self, name: str) -> LibraryConfig | None:
+        return next((lib for lib in self.library if lib.name == name), None)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def find_config_path(explicit: str | None = None) -> Path:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("METARRD_CONFIG")
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG_PATH
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate the configuration file; raise ConfigError naming the key at fault."""
+    cfg_path = find_config_path(str(path) if path else None)
+    try:
+        raw = cfg_path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{cfg_path}: configuration file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{cfg_path}: cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{cfg_path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{cfg_path}: invalid TOML: {exc}") from None
+    config = parse_config(data)
+    return dataclasses.replace(config, source=str(cfg_path))
+
+
+def parse_config(data: dict[str, Any]) -> Config:
+    config = _build(Config, data, "")
+    _check_semantics(config)
+    return config
+
+
+def _check_semantics(config: Config) -> None:
+    names = [lib.name for lib in config.library]
+    for i, lib in enumerate(config.library):
+        key = f"library[{i}]"
+        if lib.kind not in ("movie", "tv"):
+            raise ConfigError(f'{key}.kind: must be "movie" or "tv", not {lib.kind!r}')
+        if not lib.name.strip():
+            raise ConfigError(f"{key}.name: must not be empty")
+        if not Path(lib.path).is_absolute():
+            raise ConfigError(f"{key}.path: must be an absolute path, not {lib.path!r}")
+        if names.count(lib.name) > 1:
+            raise ConfigError(f"{key}.name: library name {lib.name!r} is used twice")
+    if not Path(config.data_dir).is_absolute():
+        raise ConfigError(f"data_dir: must be an absolute path, not {config.data_dir!r}")
+    for i, player in enumerate(config.player):
+        key = f"player[{i}]"
+        if player.type not in ("kodi", "jellyfin", "plex"):
+            raise ConfigError(f"{key}.type: must be kodi, jellyfin or plex, not {player.type!r}")
+        for lib_name in player.libraries:
+            if lib_name not in names:
+                raise ConfigError(f"{key}.libraries: no [[library]] is named {lib_name!r}")
+    for asset_type, limit in config.artwork.limits.items():
+        if asset_type not in ASSET_TYPES:
+            raise ConfigError(f"artwork.limits.{asset_type}: unknown artwork type")
+        if limit < 0:
+            raise ConfigError(f"artwork.limits.{asset_type}: must be 0 or more")
+    if config.enrich.concurrency < 1 or config.enrich.per_host < 1:
+        raise ConfigError("enrich.concurrency / enrich.per_host: must be at least 1")
+    host, _, port = config.web.bind.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"web.bind: expected HOST:PORT, not {config.web.bind!r}")
+
+
+def _toml_name(f: dataclasses.Field) -> str:
+    return f.name.rstrip("_")  # `from_` is spelled `from` in TOML
+
+
+def _build(cls: type, data: Any, key: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{key or 'configuration'}: expected a table")
+    hints = typing.get_type_hints(cls)
+    fields = {
+        _toml_name(f): f
+        for f in dataclasses.fields(cls)
+        if not (cls is Config and f.name == "source")
+    }
+    for name in data:
+        if name not in fields:
+            raise ConfigError(f"{_join(key, name)}: unknown key")
+    kwargs = {}
+    for name, f in fields.items():
+        if name in data:
+            kwargs[f.name] = _coerce(hints[f.name], data[name], _join(key, name))
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{_join(key, name)}: required key is missing")
+    return cls(**kwargs)
+
+
+def _join(key: str, name: str) -> str:
+    return f"{key}.{name}" if key else name
+
+
+def _coerce(tp: Any, value: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, key)
+    if origin is tuple:
+        (item_tp, _ellipsis) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: expected a list, got {_tname(value)}")
+        return tuple(_coerce(item_tp, v, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        _k, v_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a table, got {_tname(value)}")
+        return {k: _coerce(v_tp, v, f"{key}.{k}") for k, v in value.items()}
+    if origin in (typing.Union, types.UnionType):
+        raise ConfigError(f"{key}: unsupported type")  # not used by the schema
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {_tname(value)}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected a whole number, got {_tname(value)}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key}: expected a number, got {_tname(value)}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {_tname(value)}")
+        return value
+    raise ConfigError(f"{key}: unsupported type {tp!r}")
+
+
+def _tname(value: Any) -> str:
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def declared_keys(cls: type = Config, prefix: str = "") -> list[str]:
+    """Every documented key, dotted (`providers.tmdb.api_key`); lists of tables use their name."""
+    keys: list[str] = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        if cls is Config and f.name == "source":
+            continue
+        name = _join(prefix, _toml_name(f))
+        tp = hints[f.name]
+        if typing.get_origin(tp) is tuple:
+            (tp, _e) = typing.get_args(tp)
+        if dataclasses.is_dataclass(tp):
+            keys.extend(declared_keys(tp, name))
+        else:
+            keys.append(name)
+    return keys

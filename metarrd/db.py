@@ -1,0 +1,507 @@
+"""The database: peewee models on SQLite (WAL, foreign keys, busy timeout) and schema migrations.
+
+`database` is deferred (`SqliteDatabase(None)`); `open_database(path)` initialises it, applies the
+migrations above the stored schema version and returns it. Connections are per thread (peewee's
+default), so Huey worker threads and web requests each get their own.
+
+Table names follow the design document where they fit (movies, provider_assets, cache_image_files,
+actors, movie_actors, publish_log, ...). `library_files` is the ledger of every file PUBLISH wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import peewee as pw
+
+log = logging.getLogger(__name__)
+
+database = pw.SqliteDatabase(None)
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 15000,
+    "synchronous": "normal",
+    "cache_size": -16000,
+}
+
+
+def now() -> datetime:
+    """Naive UTC timestamp (what every DateTimeField stores)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class JSONField(pw.TextField):
+    """JSON in a TEXT column; None stays NULL."""
+
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Meta(BaseModel):
+    """Key/value store: schema version, admin password hash, web secret."""
+
+    key = pw.CharField(primary_key=True)
+    value = pw.TextField()
+
+    class Meta:
+        table_name = "meta"
+
+
+class Library(BaseModel):
+    name = pw.CharField(unique=True)
+    path = pw.TextField()
+    kind = pw.CharField(default="movie")
+
+    class Meta:
+        table_name = "libraries"
+
+
+# identification_status values (interface.md)
+UNIDENTIFIED, IDENTIFIED, ENRICHED = "unidentified", "identified", "enriched"
+# publish_state values (interface.md)
+UNPUBLISHED, PUBLISHED, OUTDATED = "unpublished", "published", "outdated"
+
+# Metadata fields a user can edit and lock (column names of Movie).
+EDITABLE_FIELDS = (
+    "title",
+    "original_title",
+    "sort_title",
+    "year",
+    "premiered",
+    "plot",
+    "outline",
+    "tagline",
+    "runtime",
+    "mpaa",
+    "rating",
+    "votes",
+    "genres",
+    "countries",
+    "studios",
+    "directors",
+    "writers",
+    "tags",
+    "set_name",
+    "set_overview",
+    "trailer",
+)
+
+
+class Movie(BaseModel):
+    library = pw.ForeignKeyField(Library, backref="movies", on_delete="CASCADE")
+    path = pw.TextField(
+        unique=True
+    )  # absolute path of the video file (first part; folder for discs)
+    parts = JSONField(default=list)  # stacked parts (cd1, cd2) as absolute paths
+    is_disc = pw.BooleanField(default=False)
+    size = pw.BigIntegerField(default=0)
+    mtime_ns = pw.BigIntegerField(default=0)
+    missing = pw.BooleanField(default=False, index=True)
+
+    # identification
+    title = pw.TextField(null=True, index=True)
+    year = pw.IntegerField(null=True)
+    tmdb_id = pw.IntegerField(null=True, index=True)
+    imdb_id = pw.CharField(null=True)
+    tvdb_id = pw.IntegerField(null=True)
+    identification_status = pw.CharField(default=UNIDENTIFIED, index=True)
+    identified_by = pw.CharField(null=True)  # nfo | name | imdb | search | manual | webhook
+    candidates = JSONField(default=list)  # top search candidates with their distance explanation
+    hints = JSONField(default=dict)  # what the scan learnt: ids/title/year from NFO and names
+    source_nfo_hash = pw.CharField(null=True)  # SHA-256 of the user's NFO we last imported
+
+    # metadata (what the NFO says)
+    original_title = pw.TextField(null=True)
+    sort_title = pw.TextField(null=True)
+    premiered = pw.CharField(null=True)  # YYYY-MM-DD
+    plot = pw.TextField(null=True)
+    outline = pw.TextField(null=True)
+    tagline = pw.TextField(null=True)
+    runtime = pw.IntegerField(null=True)  # minutes
+    mpaa = pw.CharField(null=True)
+    rating = pw.FloatField(null=True)  # 0-10 (TMDB)
+    votes = pw.IntegerField(null=True)
+    genres = JSONField(default=list)
+    countries = JSONField(default=list)
+    studios = JSONField(default=list)
+    directors = JSONField(default=list)
+    writers = JSONField(default=list)
+    tags = JSONField(default=list)
+    set_name = pw.TextField(null=True)
+    set_overview = pw.TextField(null=True)
+    trailer = pw.TextField(null=True)
+    date_added = pw.DateTimeField(default=now)
+
+    # user control
+    locked_fields = JSONField(default=list)
+    locked_asset_types = JSONField(default=list)
+    nfo_extra = JSONField(default=list)  # serialized elements of the user's NFO that we do not own
+
+    # lifecycle
+    enriched_at = pw.DateTimeField(null=True)
+    last_published_at = pw.DateTimeField(null=True)
+    published_nfo_hash = pw.CharField(null=True)
+    publish_state = pw.CharField(default=UNPUBLISHED, index=True)
+    last_error = pw.TextField(null=True)
+    created_at = pw.DateTimeField(default=now)
+    updated_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        table_name = "movies"
+
+    @property
+    def video_path(self) -> Path:
+        return Path(self.path)
+
+    def is_locked(self, field_name: str) -> bool:
+        return field_name in (self.locked_fields or [])
+
+    def as_list_entry(self) -> dict[str, Any]:
+        """The `list --json` element (interface.md)."""
+        return {
+            "id": self.id,
+            "path": self.path,
+            "title": self.title,
+            "year": self.year,
+            "tmdb_id": self.tmdb_id,
+            "imdb_id": self.imdb_id,
+            "identification_status": self.identification_status,
+            "publish_state": self.publish_state,
+            "last_error": self.last_error,
+            "missing": self.missing,
+        }
+
+
+class VideoStream(BaseModel):
+    movie = pw.ForeignKeyField(Movie, backref="video_streams", on_delete="CASCADE")
+    codec = pw.CharField(default="")
+    width = pw.IntegerField(null=True)
+    height = pw.IntegerField(null=True)
+    aspect = pw.FloatField(null=True)
+    duration_seconds = pw.IntegerField(null=True)
+    stereomode = pw.CharField(default="")
+    hdrtype = pw.CharField(default="")
+    language = pw.CharField(default="")
+
+    class Meta:
+        table_name = "video_streams"
+
+
+class AudioStream(BaseModel):
+    movie = pw.ForeignKeyField(Movie, backref="audio_streams", on_delete="CASCADE")
+    codec = pw.CharField(default="")
+    language = pw.CharField(default="")
+    channels = pw.IntegerField(null=True)
+
+    class Meta:
+        table_name = "audio_streams"
+
+
+class SubtitleStream(BaseModel):
+    movie = pw.ForeignKeyField(Movie, backref="subtitle_streams", on_delete="CASCADE")
+    language = pw.CharField(default="")
+    external = pw.BooleanField(default=False)
+    path = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "subtitle_streams"
+
+
+class ProviderAsset(BaseModel):
+    """One artwork candidate for a movie, from a provider or from the user's own library."""
+
+    movie = pw.ForeignKeyField(Movie, backref="assets", on_delete="CASCADE")
+    asset_type = pw.CharField(index=True)  # poster, fanart, clearlogo, ... (kodi.md)
+    provider = pw.CharField()  # tmdb | fanart | tvdb | library
+    url = pw.TextField()  # provider URL; for source library: the original library path
+    language = pw.CharField(null=True)  # ISO 639-1, None = no text
+    vote_average = pw.FloatField(null=True)
+    vote_count = pw.IntegerField(null=True)  # fanart.tv likes go here too
+    api_width = pw.IntegerField(null=True)
+    api_height = pw.IntegerField(null=True)
+    provider_metadata = JSONField(default=dict)
+
+    # analysis
+    analyzed = pw.BooleanField(default=False)
+    analyzed_at = pw.DateTimeField(null=True)
+    width = pw.IntegerField(null=True)
+    height = pw.IntegerField(null=True)
+    format = pw.CharField(null=True)  # jpeg | png | webp | gif
+    file_size = pw.IntegerField(null=True)
+    content_hash = pw.CharField(null=True, index=True)
+    perceptual_hash = pw.CharField(null=True)
+    rejected_reason = pw.TextField(null=True)
+    duplicate_of = pw.ForeignKeyField("self", null=True, on_delete="SET NULL")
+    preview_path = pw.TextField(null=True)
+
+    # scoring and selection
+    score = pw.FloatField(null=True)
+    score_breakdown = JSONField(default=dict)
+    is_downloaded = pw.BooleanField(default=False)
+    is_selected = pw.BooleanField(default=False)
+    selected_at = pw.DateTimeField(null=True)
+    selected_by = pw.CharField(null=True)  # auto | user
+    rank = pw.IntegerField(null=True)  # 1 = the best of its type, as published
+    created_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        table_name = "provider_assets"
+        indexes = ((("movie", "asset_type", "url"), True),)
+
+
+class Actor(BaseModel):
+    tmdb_id = pw.IntegerField(null=True, unique=True)
+    name = pw.TextField()
+    name_normalized = pw.TextField(index=True)
+    profile_path = pw.TextField(null=True)
+    thumb_url = pw.TextField(null=True)  # absolute provider URL (goes into the NFO)
+    image_cache_path = pw.TextField(null=True)
+    image_hash = pw.CharField(null=True)
+
+    class Meta:
+        table_name = "actors"
+
+
+class MovieActor(BaseModel):
+    movie = pw.ForeignKeyField(Movie, backref="cast", on_delete="CASCADE")
+    actor = pw.ForeignKeyField(Actor, backref="roles", on_delete="CASCADE")
+    role = pw.TextField(default="")
+    order = pw.IntegerField(default=0)
+
+    class Meta:
+        table_name = "movie_actors"
+        indexes = ((("movie", "actor"), True),)
+
+
+class CacheImageFile(BaseModel):
+    """A full-size image in `<data_dir>/cache/<type>/<hh>/<sha256>.<ext>`, byte-identical to its source."""
+
+    movie = pw.ForeignKeyField(Movie, null=True, backref="cache_files", on_delete="CASCADE")
+    actor = pw.ForeignKeyField(Actor, null=True, backref="cache_files", on_delete="CASCADE")
+    image_type = pw.CharField(index=True)  # asset type, or "actor"
+    file_path = pw.TextField()
+    file_hash = pw.CharField(index=True)
+    perceptual_hash = pw.CharField(null=True)
+    file_size = pw.IntegerField(default=0)
+    width = pw.IntegerField(null=True)
+    height = pw.IntegerField(null=True)
+    format = pw.CharField(null=True)
+    source_type = pw.CharField(default="provider")  # provider | library
+    source_url = pw.TextField(null=True)  # provider URL, or the library path it was found at
+    provider_name = pw.CharField(null=True)
+    created_at = pw.DateTimeField(default=now)
+
+    class Meta:
+        table_name = "cache_image_files"
+        indexes = ((("movie", "actor", "image_type", "file_hash"), True),)
+
+
+class LibraryFile(BaseModel):
+    """Ledger: every file PUBLISH wrote into a library (only these may be replaced or removed freely)."""
+
+    movie = pw.ForeignKeyField(Movie, null=True, backref="library_files", on_delete="SET NULL")
+    path = pw.TextField(unique=True)
+    kind = pw.CharField()  # nfo | art | actor
+    sha256 = pw.CharField()
+    size = pw.IntegerField()
+    written_at = pw.DateTimeField(default=now)
+    cache_file = pw.ForeignKeyField(CacheImageFile, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "library_files"
+
+
+class MediaPlayer(BaseModel):
+    name = pw.CharField(unique=True)
+    type = pw.CharField()
+    url = pw.TextField()
+    enabled = pw.BooleanField(default=True)
+    last_ok_at = pw.DateTimeField(null=True)
+    last_error = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "media_players"
+
+
+class PlayerLibrary(BaseModel):
+    player = pw.ForeignKeyField(MediaPlayer, backref="libraries", on_delete="CASCADE")
+    library = pw.ForeignKeyField(Library, backref="players", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "media_player_libraries"
+        indexes = ((("player", "library"), True),)
+
+
+class PlayerNotification(BaseModel):
+    """A pending or finished "tell this player about this path" request (coalesced per player)."""
+
+    player = pw.ForeignKeyField(MediaPlayer, backref="notifications", on_delete="CASCADE")
+    movie = pw.ForeignKeyField(Movie, null=True, on_delete="SET NULL")
+    path = pw.TextField()  # our own path of the video file
+    state = pw.CharField(default="pending", index=True)  # pending | sent | failed
+    attempts = pw.IntegerField(default=0)
+    next_attempt_at = pw.DateTimeField(default=now)
+    last_error = pw.TextField(null=True)
+    created_at = pw.DateTimeField(default=now)
+    sent_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "player_notifications"
+
+
+class PublishLog(BaseModel):
+    movie = pw.ForeignKeyField(Movie, backref="publish_log", on_delete="CASCADE")
+    published_at = pw.DateTimeField(default=now)
+    ok = pw.BooleanField(default=True)
+    nfo_hash = pw.CharField(null=True)
+    written = JSONField(default=list)
+    removed = JSONField(default=list)
+    kept = JSONField(default=list)
+    backed_up = JSONField(default=list)
+    message = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "publish_log"
+
+
+class Event(BaseModel):
+    """What happened, for the UI's history and live updates (id is the cursor)."""
+
+    created_at = pw.DateTimeField(default=now, index=True)
+    kind = pw.CharField(
+        index=True
+    )  # e.g. scan.found, identify.failed, enrichment.complete, entity.published
+    level = pw.CharField(default="info")  # info | warning | error
+    movie = pw.ForeignKeyField(Movie, null=True, backref="events", on_delete="CASCADE")
+    message = pw.TextField(default="")
+    data = JSONField(default=dict)
+
+    class Meta:
+        table_name = "events"
+
+
+class WorkflowStage(BaseModel):
+    name = pw.CharField(primary_key=True)
+    enabled = pw.BooleanField()
+
+    class Meta:
+        table_name = "workflow_stages"
+
+
+class Job(BaseModel):
+    """One queued unit of work, mirrored for the UI and for de-duplication of pending work."""
+
+    kind = pw.CharField(index=True)  # scan | identify | enrich | publish | notify
+    movie = pw.ForeignKeyField(Movie, null=True, backref="jobs", on_delete="CASCADE")
+    key = pw.TextField(index=True)  # de-duplication key, e.g. "enrich:42"
+    state = pw.CharField(default="queued", index=True)  # queued | running | done | failed
+    manual = pw.BooleanField(default=False)
+    progress = pw.FloatField(default=0.0)
+    message = pw.TextField(default="")
+    error = pw.TextField(null=True)
+    attempts = pw.IntegerField(default=0)
+    created_at = pw.DateTimeField(default=now)
+    started_at = pw.DateTimeField(null=True)
+    finished_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "jobs"
+
+
+MODELS: list[type[BaseModel]] = [
+    Meta,
+    Library,
+    Movie,
+    VideoStream,
+    AudioStream,
+    SubtitleStream,
+    ProviderAsset,
+    Actor,
+    MovieActor,
+    CacheImageFile,
+    LibraryFile,
+    MediaPlayer,
+    PlayerLibrary,
+    PlayerNotification,
+    PublishLog,
+    Event,
+    WorkflowStage,
+    Job,
+]
+
+
+# --- migrations ------------------------------------------------------------------------------
+# Append (version, function) pairs; never edit a released step. Each runs in a transaction.
+
+
+def _migrate_1(db: pw.SqliteDatabase) -> None:
+    db.create_tables(MODELS)
+
+
+MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
+    (1, _migrate_1),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def schema_version() -> int:
+    if not database.table_exists("meta"):
+        return 0
+    row = Meta.get_or_none(Meta.key == "schema_version")
+    return int(row.value) if row else 0
+
+
+def open_database(path: Path | str) -> pw.SqliteDatabase:
+    """Initialise the deferred database at `path` and bring its schema up to date."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not database.is_closed():
+        database.close()
+    database.init(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    database.connect(reuse_if_open=True)
+    current = schema_version()
+    for version, step in MIGRATIONS:
+        if version <= current:
+            continue
+        with database.atomic():
+            step(database)
+            Meta.replace(key="schema_version", value=str(version)).execute()
+        log.info("database %s migrated to schema version %d", path, version)
+    return database
+
+
+def get_meta(key: str, default: str | None = None) -> str | None:
+    row = Meta.get_or_none(Meta.key == key)
+    return row.value if row else default
+
+
+def set_meta(key: str, value: str) -> None:
+    Meta.replace(key=key, value=value).execute()
+
+
+def record_event(
+    kind: str,
+    message: str,
+    *,
+    movie: Movie | int | None = None,
+    level: str = "info",
+    **data: Any,
+) -> Event:
+    """Store an event for the UI (history, activity page, live updates)."""
+    return Event.create(kind=kind, message=message, movie=movie, level=level, data=data)

@@ -1,0 +1,44 @@
+"""The small error tree. Messages are for people: they say which item and what to do.
+
+Errors are raised by the core and the adapters and caught only at task and request boundaries,
+where they become an item's `last_error`, an event, a log line and (in the CLI) one line on stderr.
+"""
+
+from __future__ import annotations
+
+
+class MetarrdError(Exception):
+    """Base of every error metarrd raises on purpose."""
+
+
+class ConfigError(MetarrdError):
+    """The configuration file is missing, malformed, or has an unknown key or wrong type."""
+
+
+class ProviderError(MetarrdError):
+    """A metadata provider could not answer usefully (after retries)."""
+
+    def __init__(self, provider: str, message: str, *, status: int | None = None):
+        super().__init__(f"{provider}: {message}")
+        self.provider = provider
+        self.status = status
+
+
+class ProviderAuthError(ProviderError):
+    """The provider refused our key (401/403): retrying will not help."""
+
+
+class ProviderUnavailable(ProviderError):
+    """Rate limited, 5xx, timeout or connection refused after every retry: try again later."""
+
+
+class NotFound(ProviderError):
+    """The provider has no such resource (404): a normal outcome, not a failure."""
+
+
+class ItemError(MetarrdError):
+    """Something about one library item stops the stage for that item only."""
+
+
+class StageDisabled(MetarrdError):
+    """A workflow stage is switched off (e.g. publishing)."""

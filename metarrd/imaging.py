@@ -1,0 +1,110 @@
+"""Image analysis: real size and format from the header, SHA-256, perceptual hash, sanity checks.
+
+Decoding is kept cheap: the size comes from the header alone, and the perceptual hash is computed
+from a reduced decode (JPEG draft mode decodes at 1/8 scale), so analysing a candidate costs far
+less than downloading it. Anything that is not a sane raster image raises `ImageRejected` with a
+reason a person can read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import imagehash
+from PIL import Image, UnidentifiedImageError
+
+from metarrd.errors import MetarrdError
+
+FORMATS = {
+    "JPEG": ("jpeg", "jpg"),
+    "PNG": ("png", "png"),
+    "WEBP": ("webp", "webp"),
+    "GIF": ("gif", "gif"),
+}
+DEFAULT_MAX_PIXELS = 80_000_000
+Image.MAX_IMAGE_PIXELS = None  # we enforce our own cap, before decoding, with a clearer message
+
+
+class ImageRejected(MetarrdError):
+    """The bytes are not an image we can use (the reason says why)."""
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    width: int
+    height: int
+    format: str  # jpeg | png | webp | gif
+    ext: str  # jpg | png | webp | gif
+    sha256: str
+    size: int
+    phash: str  # 16 hex digits
+
+
+def sniff_reason(head: bytes) -> str:
+    """A human description of bytes that are not an image."""
+    text = head[:512].lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text:
+        return "the provider returned an HTML page, not an image"
+    if text.startswith(b"<?xml") and b"<svg" in text or text.startswith(b"<svg"):
+        return "SVG is not a raster image"
+    if text.startswith((b"{", b"[")):
+        return "the provider returned JSON, not an image"
+    if not head:
+        return "the file is empty"
+    return "not an image in a known format"
+
+
+def analyse_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
+    path = Path(path)
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+        fh.seek(0)
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            im = Image.open(path)
+    except UnidentifiedImageError:
+        raise ImageRejected(sniff_reason(head)) from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageRejected(f"unreadable image ({exc})") from None
+    with im:
+        if im.format not in FORMATS:
+            raise ImageRejected(f"unsupported image format {im.format}")
+        width, height = im.size
+        if width <= 0 or height <= 0:
+            raise ImageRejected("image has no pixels")
+        if width * height > max_pixels:
+            raise ImageRejected(
+                f"{width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
+                f"{max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
+            )
+        try:
+            phash = perceptual_hash(im)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise ImageRejected(f"truncated or corrupt image data ({exc})") from None
+    fmt, ext = FORMATS[im.format]
+    return ImageInfo(width, height, fmt, ext, digest.hexdigest(), size, phash)
+
+
+def perceptual_hash(im: Image.Image) -> str:
+    if im.format == "JPEG":
+        im.draft("RGB", (64, 64))
+    im.load()
+    if im.mode in ("RGBA", "LA", "P", "PA"):
+        # flatten transparency onto white so logos hash by their shapes
+        rgba = im.convert("RGBA")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(bg, rgba)
+    return str(imagehash.phash(im.convert("L")))
+
+
+def hash_distance(a: str, b: str) -> int:
+    return imagehash.hex_to_hash(a) - imagehash.hex_to_hash(b)

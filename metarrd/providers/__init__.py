@@ -1,0 +1,1 @@
+"""Thin adapters over the shared HTTP client, one module per metadata provider."""

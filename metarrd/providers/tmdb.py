@@ -1,0 +1,101 @@
+"""TMDB v3 client: search, find, movie details, configuration (providers.md §1)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from metarrd.config import TmdbConfig
+from metarrd.errors import ConfigError, NotFound
+from metarrd.http import HttpClient
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "tmdb"
+CONFIGURATION_TTL = 3 * 24 * 3600.0  # TMDB advises refreshing "every few days"
+MOVIE_APPENDS = "images,credits,external_ids,release_dates,videos,keywords"
+
+
+class TmdbClient:
+    def __init__(self, config: TmdbConfig, http: HttpClient):
+        if not (config.api_key or config.read_token):
+            raise ConfigError("providers.tmdb: set api_key or read_token")
+        self.config = config
+        self.http = http
+        self.base = config.base_url.rstrip("/")
+        self._configuration: dict[str, Any] | None = None
+        self._configuration_at = 0.0
+        self._lock = threading.Lock()
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        params = {k: v for k, v in (params or {}).items() if v is not None}
+        headers = {}
+        if self.config.read_token:
+            headers["Authorization"] = f"Bearer {self.config.read_token}"
+        else:
+            params["api_key"] = self.config.api_key
+        return self.http.get_json(
+            f"{self.base}{path}", provider=PROVIDER, params=params, headers=headers
+        )
+
+    def configuration(self) -> dict[str, Any]:
+        """`/configuration`, fetched once and kept for a few days."""
+        with self._lock:
+            fresh = time.monotonic() - self._configuration_at < CONFIGURATION_TTL
+            if self._configuration is None or not fresh:
+                self._configuration = self._get("/configuration")
+                self._configuration_at = time.monotonic()
+            return self._configuration
+
+    def image_url(self, file_path: str, size: str = "original") -> str:
+        images = self.configuration().get("images", {})
+        base = images.get("secure_base_url") or images.get("base_url") or ""
+        return f"{base}{size}{file_path}"
+
+    def search_movie(
+        self, query: str, year: int | None = None, page: int = 1
+    ) -> list[dict[str, Any]]:
+        data = self._get(
+            "/search/movie",
+            {
+                "query": query,
+                "year": year,
+                "page": page,
+                "include_adult": "false",
+                "language": self.config.language,
+            },
+        )
+        return list(data.get("results") or [])
+
+    def find_imdb(self, imdb_id: str) -> list[dict[str, Any]]:
+        data = self._get(
+            f"/find/{imdb_id}", {"external_source": "imdb_id", "language": self.config.language}
+        )
+        return list(data.get("movie_results") or [])
+
+    def movie(
+        self,
+        tmdb_id: int,
+        *,
+        append: str = MOVIE_APPENDS,
+        image_languages: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Full details. Images are filtered to `image_languages` (ISO 639-1 codes, "null" for
+        textless); by default the configured language, English and textless ones."""
+        langs = image_languages or [self.config.language.split("-")[0], "en", "null"]
+        return self._get(
+            f"/movie/{int(tmdb_id)}",
+            {
+                "language": self.config.language,
+                "append_to_response": append or None,
+                "include_image_language": ",".join(dict.fromkeys(langs)),
+            },
+        )
+
+    def movie_or_none(self, tmdb_id: int, *, append: str = "") -> dict[str, Any] | None:
+        try:
+            return self.movie(tmdb_id, append=append)
+        except NotFound:
+            return None

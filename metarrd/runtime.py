@@ -1,0 +1,98 @@
+"""What a process needs to run stages: the config, the open database, the shared HTTP client and
+the provider clients (created on first use). Built once per process and passed in."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from metarrd import db
+from metarrd.config import Config
+from metarrd.http import HttpClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    config: Config
+    _http: HttpClient | None = field(default=None, repr=False)
+    _clients: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def http(self) -> HttpClient:
+        with self._lock:
+            if self._http is None:
+                p = self.config.providers
+                self._http = HttpClient(
+                    timeout=p.timeout_seconds,
+                    max_retries=p.max_retries,
+                    per_host=self.config.enrich.per_host,
+                    pool_size=max(16, self.config.enrich.concurrency * 2),
+                )
+            return self._http
+
+    def client(self, name: str):
+        """The provider client `name` (tmdb | fanart | tvdb), created once."""
+        with self._lock:
+            if name in self._clients:
+                return self._clients[name]
+        http = self.http
+        if name == "tmdb":
+            from metarrd.providers.tmdb import TmdbClient
+
+            made = TmdbClient(self.config.providers.tmdb, http)
+        else:
+            import importlib
+
+            module = importlib.import_module(f"metarrd.providers.{name}")
+            made = module.make_client(self.config.providers, http)
+        with self._lock:
+            return self._clients.setdefault(name, made)
+
+    @property
+    def tmdb(self):
+        return self.client("tmdb")
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+        if not db.database.is_closed():
+            db.database.close()
+
+
+def open_runtime(config: Config) -> Runtime:
+    """Create the data folders, open and migrate the database, mirror libraries and players."""
+    for directory in (config.data_path, config.cache_dir, config.previews_dir, config.tmp_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+    db.open_database(config.db_path)
+    sync_config_to_db(config)
+    return Runtime(config)
+
+
+def sync_config_to_db(config: Config) -> None:
+    """Libraries and players live in the config; the database mirrors them for joins and the UI."""
+    with db.database.atomic():
+        libraries = {}
+        for lib in config.library:
+            row, _ = db.Library.get_or_create(
+                name=lib.name, defaults={"path": lib.path, "kind": lib.kind}
+            )
+            if row.path != lib.path or row.kind != lib.kind:
+                row.path, row.kind = lib.path, lib.kind
+                row.save()
+            libraries[lib.name] = row
+        names = [p.name for p in config.player]
+        db.MediaPlayer.delete().where(db.MediaPlayer.name.not_in(names)).execute()
+        for player in config.player:
+            row, _ = db.MediaPlayer.get_or_create(
+                name=player.name, defaults={"type": player.type, "url": player.url}
+            )
+            if row.type != player.type or row.url != player.url:
+                row.type, row.url = player.type, player.url
+                row.save()
+            db.PlayerLibrary.delete().where(db.PlayerLibrary.player == row).execute()
+            for lib_name in player.libraries:
+                db.PlayerLibrary.create(player=row, library=libraries[lib_name])

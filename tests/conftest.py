@@ -1,0 +1,101 @@
+"""Shared fixtures: the loopback-only network guard, the provider simulator, configs on temp dirs."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from metarrd.config import Config, parse_config
+
+# --- no test opens a socket beyond loopback --------------------------------------------------
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(address) -> None:
+    if isinstance(address, tuple):
+        host = address[0]
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            if host == "localhost":
+                return
+            raise OSError(f"test tried to connect to a non-loopback host {host!r}") from None
+        if not ip.is_loopback:
+            raise OSError(f"test tried to connect to non-loopback address {host}")
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _check_address(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        _check_address(address)
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sim() -> Iterator:
+    """One provider simulator for the whole session; tests reset its faults."""
+    from metarrd.simulator import Simulator
+
+    with Simulator() as s:
+        yield s
+
+
+@pytest.fixture
+def simulator(sim) -> Iterator:
+    sim.reset_faults()
+    yield sim
+    sim.reset_faults()
+
+
+def make_config(
+    tmp_path: Path,
+    sim=None,
+    *,
+    libraries: dict[str, Path] | None = None,
+    **sections,
+) -> Config:
+    """A Config on temp folders, wired to the simulator when given."""
+    data: dict = {"data_dir": str(tmp_path / "data")}
+    libraries = libraries if libraries is not None else {"Movies": tmp_path / "movies"}
+    data["library"] = []
+    for name, path in libraries.items():
+        Path(path).mkdir(parents=True, exist_ok=True)
+        data["library"].append({"name": name, "path": str(path), "kind": "movie"})
+    providers: dict = {"timeout_seconds": 5.0, "max_retries": 2}
+    if sim is not None:
+        providers["tmdb"] = {"api_key": sim.tmdb_key, "base_url": sim.tmdb_url}
+        providers["fanart"] = {"api_key": sim.fanart_key, "base_url": sim.fanart_url}
+        providers["tvdb"] = {"api_key": sim.tvdb_key, "base_url": sim.tvdb_url}
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(providers.get(key), dict):
+            providers[key].update(value)
+        else:
+            data[key] = value
+    data["providers"] = {**providers, **data.get("providers", {})}
+    return parse_config(data)
+
+
+@pytest.fixture
+def config_factory(tmp_path):
+    def factory(sim=None, **kwargs) -> Config:
+        return make_config(tmp_path, sim, **kwargs)
+
+    return factory
