@@ -58,7 +58,9 @@ def write_atomic(target: Path, data: bytes | Path | IO[bytes], *, mode: int = 0o
                 out.write(data)
             else:
                 src_cm = (
-                    open(data, "rb") if isinstance(data, Path) else contextlib.nullcontext(data)
+                    open(data, "rb")  # noqa: SIM115
+                    if isinstance(data, Path)
+                    else contextlib.nullcontext(data)
                 )
                 with src_cm as src:
                     while chunk := src.read(_COPY_CHUNK):

@@ -1,0 +1,314 @@
+"""`metarrd [--config PATH] COMMAND` (interface.md). Exit status: 0 success, 1 when any item
+failed (one line per failure on stderr naming the item and the reason), 2 usage or config error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from metarrd import db
+from metarrd.config import Config, load_config
+from metarrd.errors import ConfigError, MetarrdError
+
+log = logging.getLogger("metarrd")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(MetarrdError):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="metarrd", description="Keeps a Kodi-style movie library tagged."
+    )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="configuration file (default: $METARRD_CONFIG, else /etc/metarrd/config.toml)",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO) on stderr")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("config", help="configuration commands")
+    c.add_argument("action", choices=["check"], help="validate the configuration")
+
+    s = sub.add_parser("scan", help="scan the libraries (or only PATHs) and identify new items")
+    s.add_argument("paths", nargs="*", metavar="PATH")
+
+    i = sub.add_parser("identify", help="identify one item manually")
+    i.add_argument("item", metavar="ITEM")
+    g = i.add_mutually_exclusive_group(required=True)
+    g.add_argument("--tmdb", type=int, metavar="ID")
+    g.add_argument("--imdb", metavar="TT")
+
+    for name, helptext in (
+        ("enrich", "run the ENRICH job now"),
+        ("publish", "run the PUBLISH job now"),
+    ):
+        e = sub.add_parser(name, help=helptext)
+        e.add_argument("--all", action="store_true", help="every eligible item")
+        e.add_argument("items", nargs="*", metavar="ITEM")
+
+    lst = sub.add_parser("list", help="every item with its state")
+    lst.add_argument("--json", action="store_true")
+
+    sub.add_parser("run", help="the daemon: file watcher + job consumer")
+    w = sub.add_parser("web", help="development web server")
+    w.add_argument("--bind", help="HOST:PORT (default: [web] bind)")
+    d = sub.add_parser("demo", help="offline demonstration on 127.0.0.1")
+    d.add_argument("--port", type=int, default=8787)
+    d.add_argument("--dir", help="where to create the demo library and data (default: a temp dir)")
+
+    pl = sub.add_parser("players", help="media player commands")
+    pl.add_argument("action", choices=["test"])
+    pl.add_argument("name", nargs="?")
+
+    wf = sub.add_parser("workflow", help="show or switch workflow stages")
+    wf.add_argument("action", choices=["show", "set"])
+    wf.add_argument("stage", nargs="?")
+    wf.add_argument("value", nargs="?", choices=["on", "off"])
+
+    sub.add_parser("passwd", help="set the admin password of the web UI")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    daemonish = args.command in ("run", "web", "demo")
+    logging.basicConfig(
+        level=logging.INFO if (args.verbose or daemonish) else logging.ERROR,
+        stream=sys.stdout if daemonish else sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        if daemonish
+        else "%(levelname)s: %(message)s",
+    )
+    try:
+        if args.command == "demo":
+            from metarrd.demo import run_demo
+
+            return run_demo(args)
+        config = load_config(args.config)
+        if args.command == "config":
+            print(
+                f"{config.source}: OK ({len(config.library)} libraries, {len(config.player)} players)"
+            )
+            return EXIT_OK
+        return COMMANDS[args.command](config, args)
+    except ConfigError as exc:
+        print(f"metarrd: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"metarrd: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _runtime(config: Config):
+    from metarrd.runtime import open_runtime
+
+    return open_runtime(config)
+
+
+def resolve_item(spec: str) -> db.Movie:
+    """ITEM is an item id (as `list` shows) or the path of its video file."""
+    movie = None
+    if spec.isdigit():
+        movie = db.Movie.get_or_none(db.Movie.id == int(spec))
+    if movie is None:
+        movie = db.Movie.get_or_none(db.Movie.path == str(Path(spec).absolute()))
+    if movie is None:
+        raise UsageError(f"no item {spec!r} (give an id from `metarrd list` or a video file path)")
+    return movie
+
+
+def _items(args) -> list[db.Movie]:
+    if args.all and args.items:
+        raise UsageError("give ITEMs or --all, not both")
+    if not args.all and not args.items:
+        raise UsageError("give at least one ITEM, or --all")
+    return [resolve_item(s) for s in args.items]
+
+
+def _fail_line(movie: db.Movie, reason: str) -> None:
+    print(f"item {movie.id} ({movie.path}): {reason}", file=sys.stderr)
+
+
+def cmd_scan(config: Config, args) -> int:
+    from metarrd import workflow
+    from metarrd.identify import identify_many
+    from metarrd.scan import scan
+
+    rt = _runtime(config)
+    report = scan(rt, [Path(p) for p in args.paths] or None)
+    failed = len(report.errors)
+    for item, reason in report.errors:
+        print(f"{item}: {reason}", file=sys.stderr)
+    identified = unsure = 0
+    if report.touched and workflow.is_enabled(config, "identification"):
+        todo = [
+            m.id
+            for m in db.Movie.select(db.Movie.id).where(
+                db.Movie.id.in_(report.touched),
+                db.Movie.identification_status == db.UNIDENTIFIED,
+            )
+        ]
+        for outcome in identify_many(rt, todo):
+            if outcome.identified:
+                identified += 1
+            else:
+                unsure += 1
+                movie = db.Movie.get_by_id(outcome.movie_id)
+                if outcome.error:
+                    failed += 1
+                    _fail_line(movie, outcome.reason)
+                else:
+                    print(f"unidentified: item {movie.id} ({movie.path}): {outcome.reason}")
+    print(
+        f"scanned {report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
+        f"{len(report.moved)} moved, {len(report.missing)} missing, {report.unchanged} unchanged; "
+        f"{identified} identified, {unsure} left unidentified"
+    )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_identify(config: Config, args) -> int:
+    from metarrd.identify import manual_identify
+
+    rt = _runtime(config)
+    movie = resolve_item(args.item)
+    outcome = manual_identify(rt, movie, tmdb_id=args.tmdb, imdb_id=args.imdb)
+    if not outcome.identified:
+        _fail_line(movie, outcome.reason)
+        return EXIT_FAILED
+    print(outcome.reason)
+    return EXIT_OK
+
+
+def cmd_enrich(config: Config, args) -> int:
+    from metarrd.enrich import enrich_item
+
+    rt = _runtime(config)
+    movies = _items(args) or list(
+        db.Movie.select().where(
+            db.Movie.identification_status.in_([db.IDENTIFIED, db.ENRICHED]), ~db.Movie.missing
+        )
+    )
+    failed = 0
+    for movie in movies:
+        try:
+            result = enrich_item(rt, movie, manual=True)
+            print(f"item {movie.id}: {result}")
+        except MetarrdError as exc:
+            failed += 1
+            _fail_line(movie, str(exc))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_publish(config: Config, args) -> int:
+    from metarrd.publish import publish_item
+
+    rt = _runtime(config)
+    movies = _items(args) or list(
+        db.Movie.select().where(db.Movie.identification_status == db.ENRICHED, ~db.Movie.missing)
+    )
+    failed = 0
+    for movie in movies:
+        try:
+            result = publish_item(rt, movie)
+            print(f"item {movie.id}: {result}")
+        except MetarrdError as exc:
+            failed += 1
+            _fail_line(movie, str(exc))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_list(config: Config, args) -> int:
+    _runtime(config)
+    movies = db.Movie.select().order_by(db.Movie.id)
+    if args.json:
+        json.dump([m.as_list_entry() for m in movies], sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return EXIT_OK
+    for m in movies:
+        state = "missing" if m.missing else m.identification_status
+        print(
+            f"{m.id:>6}  {state:<12} {m.publish_state:<11} {m.title or '?'} ({m.year or '?'})  {m.path}"
+        )
+    return EXIT_OK
+
+
+def cmd_workflow(config: Config, args) -> int:
+    from metarrd import workflow
+
+    _runtime(config)
+    if args.action == "set":
+        if args.stage not in workflow.STAGES or args.value is None:
+            raise UsageError(
+                f"usage: metarrd workflow set STAGE on|off (STAGE: {', '.join(workflow.STAGES)})"
+            )
+        workflow.set_stage(args.stage, args.value == "on")
+    for stage, enabled in workflow.all_stages(config).items():
+        print(f"{stage:<15} {'on ' if enabled else 'off'}  {workflow.EXPLANATIONS[stage]}")
+    return EXIT_OK
+
+
+def cmd_run(config: Config, args) -> int:
+    from metarrd.daemon import run
+
+    return run(_runtime(config))
+
+
+def cmd_web(config: Config, args) -> int:
+    from metarrd.web import serve_dev
+
+    return serve_dev(config, bind=args.bind)
+
+
+def cmd_players(config: Config, args) -> int:
+    from metarrd.players import test_players
+
+    rt = _runtime(config)
+    results = test_players(rt, args.name)
+    if not results:
+        raise UsageError(
+            f"no player named {args.name!r}" if args.name else "no [[player]] configured"
+        )
+    failed = 0
+    for name, ok, message in results:
+        print(
+            f"{name}: {'OK' if ok else 'FAILED'}: {message}", file=sys.stdout if ok else sys.stderr
+        )
+        failed += not ok
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_passwd(config: Config, args) -> int:
+    from metarrd.web.auth import set_password_interactive
+
+    _runtime(config)
+    return set_password_interactive()
+
+
+COMMANDS = {
+    "scan": cmd_scan,
+    "identify": cmd_identify,
+    "enrich": cmd_enrich,
+    "publish": cmd_publish,
+    "list": cmd_list,
+    "workflow": cmd_workflow,
+    "run": cmd_run,
+    "web": cmd_web,
+    "players": cmd_players,
+    "passwd": cmd_passwd,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The IDENTIFY stage: find a movie's TMDB id, and never guess.
+
+Order (kodi.md "Identification hints in names"): ids in the user's NFO, then id tags in the folder
+or file name, then TMDB `/find` for an IMDb id, then a TMDB search by title and year (retrying
+year±1 and without the year). A confident match becomes `identified`; anything less stays
+`unidentified` with its best candidates stored, for the user to choose.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from metarrd import db
+from metarrd.errors import MetarrdError
+from metarrd.match import Candidate, Match, is_confident, rank_candidates, search_plan
+from metarrd.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_STORED_CANDIDATES = 8
+
+
+@dataclass
+class IdentifyOutcome:
+    movie_id: int
+    identified: bool
+    reason: str  # how it was identified, or why not
+    error: bool = False  # True when something failed (provider down, bad key), not just "unsure"
+
+
+def identify_many(rt: Runtime, movie_ids: list[int], threads: int = 4) -> list[IdentifyOutcome]:
+    def one(movie_id: int) -> IdentifyOutcome:
+        movie = db.Movie.get_by_id(movie_id)
+        return identify_item(rt, movie)
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="identify") as pool:
+        return list(pool.map(one, movie_ids))
+
+
+def identify_item(
+    rt: Runtime,
+    movie: db.Movie,
+    *,
+    tmdb_id: int | None = None,
+    imdb_id: str | None = None,
+    source: str | None = None,
+) -> IdentifyOutcome:
+    """Identify one item. With `tmdb_id`/`imdb_id` (manual or webhook) no search is made.
+    Never raises for provider trouble: the reason lands in `last_error` and the outcome."""
+    try:
+        if tmdb_id or imdb_id:
+            details = _lookup(rt, tmdb_id, imdb_id)
+            if details is None:
+                what = f"TMDB id {tmdb_id}" if tmdb_id else f"IMDb id {imdb_id}"
+                return _fail(movie, f"{what} is unknown to TMDB", error=True)
+            return _identified(movie, details, source or "manual")
+        return _auto_identify(rt, movie)
+    except MetarrdError as exc:
+        return _fail(movie, str(exc), error=True)
+
+
+def _lookup(rt: Runtime, tmdb_id: int | None, imdb_id: str | None) -> dict[str, Any] | None:
+    tmdb = rt.tmdb
+    if tmdb_id:
+        return tmdb.movie_or_none(int(tmdb_id), append="external_ids")
+    if imdb_id:
+        results = tmdb.find_imdb(imdb_id)
+        if not results:
+            return None
+        return tmdb.movie_or_none(int(results[0]["id"]), append="external_ids")
+    return None
+
+
+def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyOutcome:
+    hints = movie.hints or {}
+    notes: list[str] = []
+    for source, label in (("nfo", "the NFO"), ("name", "the file name")):
+        tmdb_id = hints.get(f"{source}_tmdb_id")
+        imdb_id = hints.get(f"{source}_imdb_id")
+        if tmdb_id:
+            details = _lookup(rt, tmdb_id, None)
+            if details is not None:
+                return _identified(movie, details, source)
+            notes.append(f"{label} names TMDB id {tmdb_id}, which TMDB does not know")
+        if imdb_id:
+            details = _lookup(rt, None, imdb_id)
+            if details is not None:
+                return _identified(movie, details, "imdb")
+            notes.append(f"{label} names IMDb id {imdb_id}, which TMDB cannot find")
+
+    title = hints.get("name_title") or movie.title
+    year = hints.get("name_year") or movie.year
+    if not title:
+        return _fail(movie, "; ".join(notes + ["no title could be read from the name"]))
+    matches = search(rt, title, year)
+    movie.candidates = [_candidate_dict(m) for m in matches[:MAX_STORED_CANDIDATES]]
+    if matches and is_confident(matches):
+        details = rt.tmdb.movie_or_none(matches[0].candidate.tmdb_id, append="external_ids")
+        if details is not None:
+            return _identified(movie, details, "search")
+    what = f"{title!r}" + (f" ({year})" if year else "")
+    if not matches:
+        reason = f"TMDB has no match for {what}"
+    else:
+        best = matches[0].candidate
+        reason = (
+            f"no confident match for {what}: {len(matches)} candidate(s), best "
+            f"{best.title!r} ({best.year or '?'}); choose one in the UI or run "
+            f"`metarrd identify {movie.id} --tmdb ID`"
+        )
+    return _fail(movie, "; ".join(notes + [reason]))
+
+
+def search(rt: Runtime, title: str, year: int | None) -> list[Match]:
+    """Run the search plan until a confident match appears; rank everything seen."""
+    seen: dict[int, Candidate] = {}
+    matches: list[Match] = []
+    for attempt in search_plan(title, year):
+        for result in rt.tmdb.search_movie(attempt["query"], attempt.get("year")):
+            cand = candidate_from_result(result)
+            seen.setdefault(cand.tmdb_id, cand)
+        matches = rank_candidates(title, year, list(seen.values()))
+        if matches and is_confident(matches):
+            break
+    return matches
+
+
+def candidate_from_result(result: dict[str, Any]) -> Candidate:
+    date = result.get("release_date") or ""
+    return Candidate(
+        tmdb_id=int(result["id"]),
+        title=result.get("title") or "",
+        original_title=result.get("original_title") or "",
+        year=int(date[:4]) if date[:4].isdigit() else None,
+        popularity=float(result.get("popularity") or 0.0),
+        vote_count=int(result.get("vote_count") or 0),
+        overview=result.get("overview") or "",
+        poster_path=result.get("poster_path"),
+    )
+
+
+def _candidate_dict(m: Match) -> dict[str, Any]:
+    c = m.candidate
+    return {
+        "tmdb_id": c.tmdb_id,
+        "title": c.title,
+        "original_title": c.original_title,
+        "year": c.year,
+        "popularity": c.popularity,
+        "overview": (c.overview or "")[:300],
+        "poster_path": c.poster_path,
+        "distance": round(m.distance, 4),
+        "penalties": {k: round(v, 4) for k, v in m.penalties.items()},
+        "recommendation": m.recommendation,
+    }
+
+
+def _identified(movie: db.Movie, details: dict[str, Any], source: str) -> IdentifyOutcome:
+    tmdb_id = int(details["id"])
+    imdb_id = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id") or None
+    changed_id = movie.tmdb_id is not None and movie.tmdb_id != tmdb_id
+    with db.database.atomic():
+        movie = db.Movie.get_by_id(movie.id)  # fresh: a user edit may have landed meanwhile
+        if changed_id:
+            forget_enrichment(movie)
+        movie.tmdb_id = tmdb_id
+        movie.imdb_id = imdb_id
+        date = details.get("release_date") or ""
+        for column, value in (
+            ("title", details.get("title")),
+            ("original_title", details.get("original_title")),
+            ("year", int(date[:4]) if date[:4].isdigit() else None),
+        ):
+            if value and not movie.is_locked(column):
+                setattr(movie, column, value)
+        if movie.identification_status != db.ENRICHED or changed_id:
+            movie.identification_status = db.IDENTIFIED
+        movie.identified_by = source
+        movie.last_error = None
+        movie.updated_at = db.now()
+        movie.save()
+        reason = f"identified by {source} as {movie.title} ({movie.year}) [tmdb {tmdb_id}]"
+        db.record_event("identify.done", reason, movie=movie, tmdb_id=tmdb_id, source=source)
+    log.info("item %d: %s", movie.id, reason)
+    return IdentifyOutcome(movie.id, True, reason)
+
+
+def forget_enrichment(movie: db.Movie) -> None:
+    """The item now is another movie: provider candidates and cast of the old one go."""
+    db.ProviderAsset.delete().where(
+        (db.ProviderAsset.movie == movie) & (db.ProviderAsset.provider != "library")
+    ).execute()
+    db.MovieActor.delete().where(db.MovieActor.movie == movie).execute()
+    movie.enriched_at = None
+    if movie.publish_state == db.PUBLISHED:
+        movie.publish_state = db.OUTDATED
+
+
+def _fail(movie: db.Movie, reason: str, *, error: bool = False) -> IdentifyOutcome:
+    with db.database.atomic():
+        fresh = db.Movie.get_by_id(movie.id)
+        fresh.candidates = movie.candidates
+        fresh.last_error = reason
+        fresh.updated_at = db.now()
+        fresh.save()
+        db.record_event(
+            "identify.failed", reason, movie=fresh, level="error" if error else "warning"
+        )
+    log.warning("item %d (%s): %s", movie.id, movie.path, reason)
+    return IdentifyOutcome(movie.id, False, reason, error=error)
+
+
+def manual_identify(
+    rt: Runtime, movie: db.Movie, *, tmdb_id: int | None = None, imdb_id: str | None = None
+) -> IdentifyOutcome:
+    if not (tmdb_id or imdb_id):
+        raise ValueError("give a TMDB or IMDb id")
+    return identify_item(rt, movie, tmdb_id=tmdb_id, imdb_id=imdb_id, source="manual")

@@ -1,0 +1,406 @@
+"""The SCAN stage: walk a library, record each movie with its stream details, and take in what the
+user already has (their NFO's ids and values, their artwork, copied into the cache).
+
+Rescans are incremental: a file whose size and mtime are unchanged is not read again, so a rescan
+of an unchanged library costs one directory walk and one query. A vanished file marks its item
+missing (data kept); a file that moved (same size and mtime, same name, new place) keeps its item.
+Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) become that item's
+`last_error` and an event; the scan goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from metarrd import db
+from metarrd.atomic import sha256_file
+from metarrd.config import LibraryConfig
+from metarrd.local_files import LocalArtwork, find_local_artwork, find_nfo
+from metarrd.names import parse_hints
+from metarrd.nfo_read import NfoData, NfoError, read_nfo
+from metarrd.runtime import Runtime
+from metarrd.streams import StreamDetails, StreamReadError, read_stream_details
+from metarrd.walk import FoundVideo, walk_library
+
+log = logging.getLogger(__name__)
+
+PROBE_THREADS = 4
+BATCH = 200
+
+
+@dataclass
+class ScanReport:
+    found: int = 0
+    unchanged: int = 0
+    new: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+    moved: list[int] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (item, reason)
+
+    def merge(self, other: ScanReport) -> None:
+        self.found += other.found
+        self.unchanged += other.unchanged
+        for name in ("new", "changed", "moved", "missing", "errors"):
+            getattr(self, name).extend(getattr(other, name))
+
+    @property
+    def touched(self) -> list[int]:
+        """Items whose content is new or changed (candidates for identification)."""
+        return self.new + self.changed
+
+
+@dataclass
+class Probe:
+    """Everything read from disk for one video (done in worker threads, no database)."""
+
+    found: FoundVideo
+    streams: StreamDetails | None = None
+    hints: dict = field(default_factory=dict)
+    nfo: NfoData | None = None
+    nfo_hash: str | None = None
+    artwork: list[LocalArtwork] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def scan(rt: Runtime, paths: Iterable[Path] | None = None) -> ScanReport:
+    """Scan every configured library, or only the given paths (each inside a library)."""
+    report = ScanReport()
+    paths = [Path(p).absolute() for p in paths or []]
+    for lib in rt.config.library:
+        root = Path(lib.path)
+        scope = [p for p in paths if p == root or root in p.parents] if paths else [root]
+        if paths and not scope:
+            continue
+        report.merge(scan_library(rt, lib, scope))
+    for p in paths:
+        if not any(p == Path(lib.path) or Path(lib.path) in p.parents for lib in rt.config.library):
+            report.errors.append((str(p), "not inside any configured library"))
+    return report
+
+
+def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = None) -> ScanReport:
+    report = ScanReport()
+    root = Path(lib.path)
+    library = db.Library.get(db.Library.name == lib.name)
+    if not root.is_dir():
+        reason = "library folder does not exist" if not root.exists() else "not a folder"
+        log.error("library %s: %s: %s", lib.name, root, reason)
+        report.errors.append((str(root), f"library {lib.name!r}: {reason}"))
+        db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")
+        return report
+    scope = scope or [root]
+
+    def on_error(path: Path, reason: str) -> None:
+        log.warning("library %s: cannot read %s: %s", lib.name, path, reason)
+        report.errors.append((str(path), reason))
+
+    found: list[FoundVideo] = []
+    for top in scope:
+        if top.is_file():
+            found.extend(v for v in walk_library(top.parent, on_error=on_error) if v.path == top)
+        else:
+            found.extend(walk_library(top, on_error=on_error))
+    report.found = len(found)
+
+    known = {
+        m.path: m
+        for m in db.Movie.select().where(db.Movie.library == library)
+        if any(_under(Path(m.path), top) for top in scope)
+    }
+    seen = {str(v.path) for v in found}
+    vanished = {p: m for p, m in known.items() if p not in seen and not m.missing}
+
+    todo: list[tuple[FoundVideo, db.Movie | None]] = []
+    for video in found:
+        movie = known.get(str(video.path))
+        if (
+            movie is not None
+            and not movie.missing
+            and movie.size == video.size
+            and movie.mtime_ns == video.mtime_ns
+        ):
+            report.unchanged += 1
+            continue
+        if movie is None:
+            movie = _moved_from(video, vanished)
+            if movie is not None:
+                del vanished[movie.path]
+                report.moved.append(movie.id)
+        todo.append((video, movie))
+
+    with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
+        probes = pool.map(lambda item: probe(rt, root, item[0]), todo)
+        batch: list[tuple[Probe, db.Movie | None]] = []
+        for (_video, movie), pr in zip(todo, probes, strict=True):
+            batch.append((pr, movie))
+            if len(batch) >= BATCH:
+                _record_batch(rt, library, batch, report)
+                batch = []
+        _record_batch(rt, library, batch, report)
+
+    if vanished:
+        ids = [m.id for m in vanished.values()]
+        db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
+        for movie in vanished.values():
+            db.record_event("scan.missing", f"{movie.path} is gone; its data is kept", movie=movie)
+            log.info("item %d: %s vanished, marked missing", movie.id, movie.path)
+        report.missing.extend(ids)
+    log.info(
+        "library %s: %d videos, %d new, %d changed, %d moved, %d missing, %d unchanged, %d errors",
+        lib.name,
+        report.found,
+        len(report.new),
+        len(report.changed),
+        len(report.moved),
+        len(report.missing),
+        report.unchanged,
+        len(report.errors),
+    )
+    return report
+
+
+def _under(path: Path, top: Path) -> bool:
+    return path == top or top in path.parents
+
+
+def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | None:
+    """A vanished item with the same file name, size and mtime is this file, moved."""
+    for movie in vanished.values():
+        if (
+            movie.size == video.size
+            and movie.mtime_ns == video.mtime_ns
+            and Path(movie.path).name == video.path.name
+        ):
+            return movie
+    return None
+
+
+def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
+    """Read one video's stream details, name hints, NFO and artwork. Never raises."""
+    pr = Probe(video)
+    try:
+        hints = parse_hints(video.path, root)
+        pr.hints = {
+            "title": hints.title,
+            "year": hints.year,
+            "tmdb_id": hints.tmdb_id,
+            "imdb_id": hints.imdb_id,
+            "edition": hints.edition,
+        }
+    except Exception as exc:  # a name we cannot parse is not fatal
+        log.warning("%s: cannot parse the name: %s", video.path, exc)
+    try:
+        pr.streams = read_stream_details(video.path)
+    except StreamReadError as exc:
+        pr.errors.append(str(exc))
+    except OSError as exc:
+        pr.errors.append(f"{video.path}: cannot read ({exc.strerror})")
+    nfo_path = find_nfo(video)
+    if nfo_path is not None and not _written_by_us(nfo_path):
+        try:
+            pr.nfo = read_nfo(nfo_path)
+            pr.nfo_hash = sha256_file(nfo_path)
+        except NfoError as exc:
+            pr.errors.append(str(exc))
+        except OSError as exc:
+            pr.errors.append(f"{nfo_path}: cannot read the NFO ({exc.strerror})")
+    try:
+        pr.artwork = find_local_artwork(video, rt.config, is_ours=_written_by_us)
+    except OSError as exc:
+        pr.errors.append(f"{video.path.parent}: cannot list artwork ({exc.strerror})")
+    return pr
+
+
+def _written_by_us(path: Path) -> bool:
+    """True when the ledger says we wrote this exact file (same size and content hash)."""
+    entry = db.LibraryFile.get_or_none(db.LibraryFile.path == str(path))
+    if entry is None:
+        return False
+    try:
+        if os.stat(path).st_size != entry.size:
+            return False
+    except OSError:
+        return False
+    return sha256_file(path) == entry.sha256
+
+
+def _record_batch(
+    rt: Runtime, library: db.Library, batch: list[tuple[Probe, db.Movie | None]], report: ScanReport
+) -> None:
+    if not batch:
+        return
+    with db.database.atomic():
+        for pr, movie in batch:
+            _record(rt, library, pr, movie, report)
+
+
+def _record(
+    rt: Runtime, library: db.Library, pr: Probe, movie: db.Movie | None, report: ScanReport
+) -> None:
+    video = pr.found
+    is_new = movie is None
+    if movie is None:
+        movie = db.Movie(library=library)
+    movie.path = str(video.path)
+    movie.parts = [str(p) for p in video.parts]
+    movie.is_disc = video.is_disc
+    movie.size = video.size
+    movie.mtime_ns = video.mtime_ns
+    movie.missing = False
+    hints = dict(movie.hints or {})
+    hints.update({f"name_{k}": v for k, v in pr.hints.items()})
+    if pr.nfo is not None:
+        hints.update(nfo_tmdb_id=pr.nfo.tmdb_id, nfo_imdb_id=pr.nfo.imdb_id, nfo_kind=pr.nfo.kind)
+    movie.hints = hints
+    if is_new:
+        movie.title = pr.hints.get("title") or video.path.stem
+        movie.year = pr.hints.get("year")
+    if pr.nfo is not None and pr.nfo_hash != movie.source_nfo_hash:
+        apply_nfo_values(movie, pr.nfo)
+        movie.source_nfo_hash = pr.nfo_hash
+    movie.last_error = "; ".join(pr.errors) or None
+    movie.updated_at = db.now()
+    movie.save()
+    if pr.streams is not None:
+        _replace_streams(movie, pr.streams)
+    for art in pr.artwork:
+        _record_artwork(movie, art)
+    for err in pr.errors:
+        log.warning("item %d: %s", movie.id, err)
+        db.record_event("scan.error", err, movie=movie, level="error")
+        report.errors.append((movie.path, err))
+    if is_new:
+        report.new.append(movie.id)
+        db.record_event("scan.found", f"Found {video.path.name}", movie=movie)
+    elif movie.id not in report.moved:
+        report.changed.append(movie.id)
+
+
+# NFO field -> Movie column, for values the user's own NFO gives us as a starting point.
+_NFO_FIELDS = {
+    "title": "title",
+    "originaltitle": "original_title",
+    "sorttitle": "sort_title",
+    "plot": "plot",
+    "outline": "outline",
+    "tagline": "tagline",
+    "runtime": "runtime",
+    "mpaa": "mpaa",
+    "premiered": "premiered",
+    "year": "year",
+    "genres": "genres",
+    "countries": "countries",
+    "studios": "studios",
+    "directors": "directors",
+    "credits": "writers",
+    "tags": "tags",
+    "set_name": "set_name",
+    "set_overview": "set_overview",
+    "trailer": "trailer",
+    "rating": "rating",
+    "votes": "votes",
+}
+
+
+def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
+    """Take the user's NFO values as the item's values, except locked fields; keep the elements
+    we do not own so a later publish writes them back."""
+    for key, column in _NFO_FIELDS.items():
+        value = nfo.fields.get(key)
+        if value in (None, "", []) or movie.is_locked(column):
+            continue
+        if column in ("year", "runtime", "votes"):
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                continue
+        elif column == "rating":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                continue
+        setattr(movie, column, value)
+    movie.nfo_extra = list(nfo.unknown_elements)
+
+
+def _replace_streams(movie: db.Movie, streams: StreamDetails) -> None:
+    for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
+        model.delete().where(model.movie == movie).execute()
+    for v in streams.video:
+        db.VideoStream.create(
+            movie=movie,
+            codec=v.codec or "",
+            width=v.width,
+            height=v.height,
+            aspect=v.aspect,
+            duration_seconds=v.duration_seconds,
+            stereomode=v.stereomode or "",
+            hdrtype=v.hdrtype or "",
+            language=v.language or "",
+        )
+    for a in streams.audio:
+        db.AudioStream.create(
+            movie=movie, codec=a.codec or "", language=a.language or "", channels=a.channels
+        )
+    for s in streams.subtitles:
+        db.SubtitleStream.create(
+            movie=movie,
+            language=s.language or "",
+            external=s.external,
+            path=str(s.path) if s.path else None,
+        )
+
+
+def _record_artwork(movie: db.Movie, art: LocalArtwork) -> None:
+    """The user's own image: a cached copy and a candidate of source `library`."""
+    info = art.info
+    cached, _ = db.CacheImageFile.get_or_create(
+        movie=movie,
+        actor=None,
+        image_type=art.asset_type,
+        file_hash=info.sha256,
+        defaults={
+            "file_path": str(art.cache_path),
+            "perceptual_hash": info.phash,
+            "file_size": info.size,
+            "width": info.width,
+            "height": info.height,
+            "format": info.format,
+            "source_type": "library",
+            "source_url": str(art.path),
+            "provider_name": "library",
+        },
+    )
+    asset = db.ProviderAsset.get_or_none(
+        db.ProviderAsset.movie == movie,
+        db.ProviderAsset.asset_type == art.asset_type,
+        db.ProviderAsset.url == str(art.path),
+    )
+    values = {
+        "provider": "library",
+        "analyzed": True,
+        "analyzed_at": db.now(),
+        "width": info.width,
+        "height": info.height,
+        "api_width": info.width,
+        "api_height": info.height,
+        "format": info.format,
+        "file_size": info.size,
+        "content_hash": info.sha256,
+        "perceptual_hash": info.phash,
+        "is_downloaded": True,
+        "provider_metadata": {"library_path": str(art.path), "rank": art.rank},
+    }
+    if asset is None:
+        db.ProviderAsset.create(movie=movie, asset_type=art.asset_type, url=str(art.path), **values)
+    elif asset.content_hash != info.sha256:
+        for k, v in values.items():
+            setattr(asset, k, v)
+        asset.save()
+    del cached
