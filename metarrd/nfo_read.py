@@ -1,0 +1,491 @@
+"""Reading the movie NFOs users already have, safely.
+
+An NFO is untrusted input. `read_nfo` never expands entities, never loads a DTD, never touches
+the network, refuses files over `MAX_NFO_BYTES` and anything that is not a regular file, and
+refuses a DOCTYPE that declares entities (XXE, billion laughs) before the parser sees it.
+
+Kinds, as Kodi tells them apart (NfoFile.cpp, the TMDB scraper's `find_uniqueids_in_text`):
+- "full": XML only;
+- "url": no usable XML, but a themoviedb.org/movie/<n> or imdb.<tld>/title/tt<n> URL;
+- "combined": XML plus such a URL anywhere in the text (after `</movie>`, or even in a plot).
+The root element's name is not checked (Kodi does not either); a non-`<movie>` root is noted.
+
+Ids, first found wins and disagreement is noted in `warnings`: `uniqueid[@type]` (Kodi, Radarr,
+Jellyfin, tinyMediaManager), then `tmdbid`/`imdbid`/`tvdbid` (Jellyfin, tMM), then legacy `<id>`
+(tt... is IMDb, digits are TMDB as tMM writes it; Kodi reads it only without uniqueid), then URLs.
+
+Encoding: a BOM decides; else UTF-8 (text that decodes as UTF-8 almost never is anything
+else); else the encoding the XML declaration names; else Windows-1252, the usual encoding of
+NFOs from old Windows tools, with a warning, so the user's text is read rather than refused.
+Bytes that fit none of these, or contain NULs (binary data), give an NfoError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+log = logging.getLogger(__name__)
+
+MAX_NFO_BYTES = 5 * 1024 * 1024
+
+OWNED_ELEMENTS = frozenset(
+    [
+        "title",
+        "originaltitle",
+        "sorttitle",
+        "plot",
+        "outline",
+        "tagline",
+        "runtime",
+        "mpaa",
+        "premiered",
+        "year",
+        "ratings",
+        "rating",
+        "votes",
+        "uniqueid",
+        "id",
+        "tmdbid",
+        "imdbid",
+        "genre",
+        "country",
+        "studio",
+        "director",
+        "credits",
+        "tag",
+        "set",
+        "actor",
+        "fileinfo",
+        "dateadded",
+        "trailer",
+        "thumb",
+        "fanart",
+    ]
+)
+_TEXT_FIELDS = ("title", "originaltitle", "sorttitle", "plot", "outline", "tagline", "mpaa")
+_TEXT_FIELDS += ("premiered", "trailer", "dateadded")
+_LIST_FIELDS = {
+    "genre": "genres",
+    "country": "countries",
+    "studio": "studios",
+    "director": "directors",
+    "credits": "credits",
+    "tag": "tags",
+}
+_ID_TYPES = {"tmdb": "tmdb", "themoviedb": "tmdb", "imdb": "imdb", "imdb_id": "imdb"}
+_ID_TYPES |= {"tvdb": "tvdb", "thetvdb": "tvdb"}
+_IMDB_ID = re.compile(r"tt\d{7,8}")
+# The TMDB scraper's own patterns (scraper_datahelper.find_uniqueids_in_text).
+_TMDB_URL = re.compile(r"themoviedb.org/movie/([0-9]+)")
+_IMDB_URL = re.compile(r"imdb....?/title/tt([0-9]+)")
+_IMDB_OLD_URL = re.compile(r"imdb....?/Title\?t{0,2}([0-9]+)")
+_DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
+_ROOT_START = re.compile(r"<([A-Za-z_][\w.:-]*)")
+_LEADING_INT = re.compile(r"\s*(\d+)")
+_BINARY_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
+class NfoError(Exception):
+    """An NFO that cannot be used; `reason` says why in words a user can act on."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class NfoActor:
+    name: str
+    role: str | None = None
+    order: int | None = None
+    thumb: str | None = None
+
+
+@dataclass
+class NfoData:
+    """What an NFO says. `fields` holds only what is present: str values for title,
+    originaltitle, sorttitle, plot, outline, tagline, mpaa, premiered, trailer, dateadded,
+    set_name, set_overview; int runtime (minutes), year, votes; float rating (0-10, the
+    default one); list[str] genres, countries, studios, directors, credits, tags; and
+    `ratings` as a list of {"name", "value", "votes", "default"} dicts.
+    `unknown_elements` are serialized top-level elements metarrd does not own, in order."""
+
+    path: Path
+    kind: str
+    tmdb_id: int | None = None
+    imdb_id: str | None = None
+    tvdb_id: int | None = None
+    fields: dict[str, object] = field(default_factory=dict)
+    actors: list[NfoActor] = field(default_factory=list)
+    unknown_elements: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_nfo(path: Path) -> NfoData:
+    """Read and parse one NFO file; raises NfoError for anything unusable."""
+    path = Path(path)
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise NfoError(path, "is not a regular file; ignored")
+        if info.st_size > MAX_NFO_BYTES:
+            raise NfoError(path, _too_big(info.st_size))
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_NFO_BYTES + 1)
+    except OSError as exc:
+        raise NfoError(path, f"cannot be read: {exc.strerror or exc}") from exc
+    if len(data) > MAX_NFO_BYTES:
+        raise NfoError(path, _too_big(len(data)))
+    return parse_nfo(data, path)
+
+
+def parse_nfo(data: bytes, path: Path) -> NfoData:
+    """Parse NFO bytes (already read); `path` names the file in messages."""
+    path = Path(path)
+    warnings: list[str] = []
+    text = _decode(data, path, warnings)
+    if not text.strip():
+        raise NfoError(path, "is empty")
+    if len(_BINARY_CONTROL.findall(text[:65536])) > 16:
+        raise NfoError(path, "contains control characters: binary data, not an NFO")
+
+    url_ids = _ids_in_text(text)
+    xml = _xml_part(text, path)
+    xml_error: NfoError | None = None
+    if xml is not None:
+        try:
+            return _from_tree(_parse_xml(xml, path), path, url_ids, warnings)
+        except NfoError as exc:
+            xml_error = exc
+    if not url_ids:
+        raise xml_error or NfoError(path, "is neither XML nor a TMDB/IMDb URL")
+    if xml_error is not None:
+        warnings.append(f"XML part ignored ({xml_error.reason}); using the URL only")
+    data = NfoData(path, "url", warnings=warnings)
+    _apply_ids(data, [("URL", url_ids)])
+    return data
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"is {_megabytes(size)} MB, larger than the {_megabytes(MAX_NFO_BYTES)} MB limit; ignored"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{round(size / (1024 * 1024), 1):g}"
+
+
+def _decode(data: bytes, path: Path, warnings: list[str]) -> str:
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")):
+        if data.startswith(bom):
+            return _decode_strict(data[len(bom) :], codec, path)
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return _decode_strict(data[2:], "utf-16-be", path)
+    declared = _declared_codec(data)
+    if declared and declared.startswith("utf-16"):
+        return _decode_strict(data, declared, path)
+    if b"\x00" in data:
+        raise NfoError(path, "contains NUL bytes: binary data, not an NFO")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    for codec in (declared, "cp1252"):
+        if codec in (None, "utf-8"):
+            continue
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        note = f"not valid UTF-8 (byte {utf8_error.start}); read as {codec}"
+        log.warning("NFO %s: %s", path, note)
+        warnings.append(note)
+        return text
+    raise NfoError(
+        path,
+        f"is not valid UTF-8 (byte {utf8_error.start}) nor Windows-1252 text; fix its encoding",
+    )
+
+
+def _decode_strict(data: bytes, codec: str, path: Path) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise NfoError(path, f"is not valid {codec} (byte {exc.start}); fix its encoding") from exc
+
+
+def _declared_codec(data: bytes) -> str | None:
+    match = _DECLARED_ENCODING.search(data[:512])
+    if not match:
+        return None
+    try:
+        return codecs.lookup(match.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+
+
+def _ids_in_text(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    tmdb = _TMDB_URL.search(text)
+    if tmdb:
+        found["tmdb"] = tmdb.group(1)
+    imdb = _IMDB_URL.search(text) or _IMDB_OLD_URL.search(text)
+    if imdb:
+        found["imdb"] = "tt" + imdb.group(1)
+    return found
+
+
+def _xml_part(text: str, path: Path) -> str | None:
+    """The text from the first markup to the end of the root element (None: no markup).
+    Refuses a DOCTYPE that declares entities before any parser sees it."""
+    if "<!DOCTYPE" in text and "<!ENTITY" in text:  # whatever a DOCTYPE parser would make of it
+        raise NfoError(
+            path, "declares XML entities in its DOCTYPE (XXE / entity expansion); refused"
+        )
+    start = text.find("<")
+    if start < 0:
+        return None
+    pos = start
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if text.startswith("<?", pos):
+            end = text.find("?>", pos)
+            pos = len(text) if end < 0 else end + 2
+        elif text.startswith("<!--", pos):
+            end = text.find("-->", pos)
+            pos = len(text) if end < 0 else end + 3
+        elif text.startswith("<!DOCTYPE", pos):
+            pos = _doctype_end(text, pos)
+        else:
+            break
+    root = _ROOT_START.match(text, pos)
+    if not root:
+        return text[start:]
+    close = text.rfind(f"</{root.group(1)}")
+    end = text.find(">", close) if close >= 0 else -1
+    return text[start : end + 1] if end >= 0 else text[start:]
+
+
+def _doctype_end(text: str, pos: int) -> int:
+    """Index just past a DOCTYPE declaration, internal subset `[...]` included."""
+    depth = 0
+    for i in range(pos, len(text)):
+        ch = text[i]
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch == ">" and depth <= 0:
+            return i + 1
+    return len(text)
+
+
+def _parse_xml(xml: str, path: Path) -> etree._Element:
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        recover=False,
+        encoding="utf-8",
+    )
+    try:
+        return etree.fromstring(xml.encode("utf-8"), parser)
+    except etree.XMLSyntaxError as exc:
+        raise NfoError(path, f"is not well-formed XML: {exc.msg}") from exc
+
+
+def _from_tree(
+    root: etree._Element, path: Path, url_ids: dict[str, str], warnings: list[str]
+) -> NfoData:
+    data = NfoData(path, "combined" if url_ids else "full", warnings=warnings)
+    if root.tag != "movie":
+        warnings.append(f"root element is <{root.tag}>, not <movie>; read anyway, as Kodi does")
+    docinfo = root.getroottree().docinfo
+    if docinfo.system_url:
+        warnings.append(f"external DTD {docinfo.system_url!r} ignored (never loaded)")
+
+    elements = [el for el in root if isinstance(el.tag, str)]
+    _apply_ids(data, _id_sources(elements) + [("URL", url_ids)])
+    fields = data.fields
+    for el in elements:
+        tag, value = el.tag, _text(el)
+        if tag not in OWNED_ELEMENTS:
+            data.unknown_elements.append(etree.tostring(el, encoding="unicode", with_tail=False))
+        elif tag in _TEXT_FIELDS and value and tag not in fields:
+            fields[tag] = value
+        elif tag in _LIST_FIELDS and value:
+            items = fields.setdefault(_LIST_FIELDS[tag], [])
+            items.extend(v for v in (p.strip() for p in value.split(" / ")) if v and v not in items)
+        elif tag in ("runtime", "year") and value and tag not in fields:
+            number = _leading_int(value)
+            if number is not None and (tag == "runtime" or 1800 <= number <= 2100):
+                fields[tag] = number
+        elif tag == "set":
+            _read_set(el, fields)
+        elif tag == "actor":
+            actor = _read_actor(el)
+            if actor:
+                data.actors.append(actor)
+    _read_ratings(elements, fields)
+    return data
+
+
+def _id_sources(elements: list[etree._Element]) -> list[tuple[str, dict[str, str]]]:
+    unique: dict[str, str] = {}
+    for el in elements:
+        value = _text(el)
+        if el.tag == "uniqueid" and value:
+            kind = _ID_TYPES.get((el.get("type") or "").strip().casefold())
+            if kind is None and not el.get("type"):
+                kind = "imdb" if value.startswith("tt") else "tmdb"
+            if kind:
+                unique.setdefault(kind, value)
+    named: dict[str, str] = {}
+    legacy: dict[str, str] = {}
+    has_uniqueid = any(el.tag == "uniqueid" for el in elements)
+    for el in elements:
+        value = _text(el)
+        if el.tag in ("tmdbid", "imdbid", "tvdbid") and value:
+            named.setdefault(el.tag[:-2], value)
+        elif el.tag == "id" and value and not has_uniqueid:
+            legacy.setdefault("imdb" if value.startswith("tt") else "tmdb", value)
+    return [("uniqueid", unique), ("tmdbid/imdbid/tvdbid", named), ("<id>", legacy)]
+
+
+def _apply_ids(data: NfoData, sources: list[tuple[str, dict[str, str]]]) -> None:
+    chosen: dict[str, tuple[str, str]] = {}
+    for source, ids in sources:
+        for kind, raw in ids.items():
+            value = _valid_id(kind, raw.strip())
+            if value is None:
+                data.warnings.append(f"{source} {kind} id {raw.strip()!r} is not valid; ignored")
+            elif kind not in chosen:
+                chosen[kind] = (value, source)
+            elif chosen[kind][0] != value:
+                first_value, first_source = chosen[kind]
+                data.warnings.append(
+                    f"{source} says {kind} {value} but {first_source} says {first_value};"
+                    f" using {first_value}"
+                )
+    if "tmdb" in chosen:
+        data.tmdb_id = int(chosen["tmdb"][0])
+    if "imdb" in chosen:
+        data.imdb_id = chosen["imdb"][0]
+    if "tvdb" in chosen:
+        data.tvdb_id = int(chosen["tvdb"][0])
+
+
+def _valid_id(kind: str, value: str) -> str | None:
+    if kind == "imdb":
+        return value if _IMDB_ID.fullmatch(value) else None
+    return str(int(value)) if value.isdigit() and int(value) > 0 else None
+
+
+def _read_set(el: etree._Element, fields: dict[str, object]) -> None:
+    if "set_name" in fields:
+        return
+    name = el.find("name")
+    if name is None and len(el) == 0:  # pre-Jarvis <set>Name</set>
+        if _text(el):
+            fields["set_name"] = _text(el)
+        return
+    if name is not None and _text(name):
+        fields["set_name"] = _text(name)
+        overview = el.find("overview")
+        if overview is not None and _text(overview):
+            fields["set_overview"] = _text(overview)
+
+
+def _read_actor(el: etree._Element) -> NfoActor | None:
+    name = _child_text(el, "name")
+    if not name:
+        return None
+    order = _child_text(el, "order")
+    return NfoActor(
+        name=name,
+        role=_child_text(el, "role"),
+        order=_leading_int(order) if order else None,
+        thumb=_child_text(el, "thumb"),
+    )
+
+
+def _read_ratings(elements: list[etree._Element], fields: dict[str, object]) -> None:
+    """Kodi's rules: value/max*10, values outside (0, 10] dropped, first default="true" wins
+    (else the first), legacy <rating>/<votes> only without <ratings>."""
+    ratings: list[dict[str, object]] = []
+    for block in (el for el in elements if el.tag == "ratings"):
+        for rating in block.iterfind("rating"):
+            value = _rating_value(_child_text(rating, "value"), rating.get("max"))
+            if value is None:
+                continue
+            ratings.append(
+                {
+                    "name": (rating.get("name") or "default").strip(),
+                    "value": value,
+                    "votes": _votes(_child_text(rating, "votes")),
+                    "default": (rating.get("default") or "").strip().lower() == "true",
+                }
+            )
+    if not ratings:
+        legacy = next((el for el in elements if el.tag == "rating"), None)
+        votes = next((el for el in elements if el.tag == "votes"), None)
+        value = _rating_value(_text(legacy), legacy.get("max")) if legacy is not None else None
+        if value is not None:
+            votes_text = _text(votes) if votes is not None else None
+            ratings.append(
+                {"name": "default", "value": value, "votes": _votes(votes_text), "default": True}
+            )
+    if not ratings:
+        return
+    default = next((r for r in ratings if r["default"]), ratings[0])
+    fields["ratings"] = ratings
+    fields["rating"] = default["value"]
+    if default["votes"] is not None:
+        fields["votes"] = default["votes"]
+
+
+def _rating_value(text: str | None, max_attr: str | None) -> float | None:
+    try:
+        value = float(text) if text else None
+        top = float(max_attr) if max_attr else 10.0
+    except ValueError:
+        return None
+    if value is None:
+        return None
+    if top >= 1:
+        value = value / top * 10
+    return round(value, 4) if 0 < value <= 10 else None
+
+
+def _votes(text: str | None) -> int | None:
+    digits = re.sub(r"\D", "", text or "")
+    return int(digits) if digits else None
+
+
+def _leading_int(text: str) -> int | None:
+    match = _LEADING_INT.match(text)
+    return int(match.group(1)) if match else None
+
+
+def _child_text(el: etree._Element, tag: str) -> str | None:
+    child = el.find(tag)
+    return _text(child) if child is not None else None
+
+
+def _text(el: etree._Element | None) -> str | None:
+    if el is None:
+        return None
+    value = "".join(el.itertext()).strip()
+    return value or None
