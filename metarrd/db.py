@@ -412,6 +412,7 @@ class Job(BaseModel):
     key = pw.TextField(index=True)  # de-duplication key, e.g. "enrich:42"
     state = pw.CharField(default="queued", index=True)  # queued | running | done | failed
     manual = pw.BooleanField(default=False)
+    payload = JSONField(default=dict)  # what the job works on: paths, ids given by a webhook...
     progress = pw.FloatField(default=0.0)
     message = pw.TextField(default="")
     error = pw.TextField(null=True)
