@@ -1,0 +1,635 @@
+"""Stream details of a video file, in the spelling Kodi writes under `fileinfo/streamdetails`.
+
+`read_stream_details` asks MediaInfo (pymediainfo's wheel bundles libmediainfo) about one file or
+disc folder and turns its tracks into small dataclasses; `external_subtitle_paths` finds the
+subtitle files that sit next to a video. The mapping from MediaInfo's names to Kodi's lower-case
+codec names, ISO 639-2/B languages and HDR types is a set of pure functions at the bottom.
+
+libmediainfo is C++ and a damaged file can kill the process that parses it (a malformed ISO
+raises SIGFPE in the bundled version), so parsing runs in a long-lived worker process spoken to
+over a pipe: a crash costs that one file a StreamReadError, never the daemon.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import re
+import select
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from babelfish import Error as BabelfishError
+from babelfish import Language
+from pymediainfo import MediaInfo
+
+log = logging.getLogger(__name__)
+
+SUBTITLE_EXTENSIONS = frozenset({".srt", ".ass", ".ssa", ".vtt", ".sub", ".idx", ".sup"})
+SUBTITLE_FOLDERS = frozenset({"subs", "subtitles"})
+# Name parts of an external subtitle that describe it but are not a language.
+_SUBTITLE_FLAGS = frozenset(
+    {"forced", "sdh", "cc", "hi", "default", "full", "foreign", "signs", "commentary"}
+)
+
+
+class StreamReadError(Exception):
+    """A file could not be read as a video: says which file and why."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class VideoStream:
+    codec: str
+    width: int
+    height: int
+    aspect: float
+    duration_seconds: int
+    stereomode: str = ""
+    hdrtype: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class AudioStream:
+    codec: str
+    language: str
+    channels: int
+
+
+@dataclass(frozen=True)
+class SubtitleStream:
+    language: str
+    external: bool = False
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class StreamDetails:
+    video: list[VideoStream] = field(default_factory=list)
+    audio: list[AudioStream] = field(default_factory=list)
+    subtitles: list[SubtitleStream] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (paths as strings), the inverse of `from_dict`."""
+        return {
+            "video": [vars(v).copy() for v in self.video],
+            "audio": [vars(a).copy() for a in self.audio],
+            "subtitles": [
+                {"language": s.language, "external": s.external, "path": _str_or_none(s.path)}
+                for s in self.subtitles
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StreamDetails:
+        return cls(
+            video=[VideoStream(**v) for v in data.get("video", [])],
+            audio=[AudioStream(**a) for a in data.get("audio", [])],
+            subtitles=[
+                SubtitleStream(
+                    language=s.get("language", ""),
+                    external=bool(s.get("external", False)),
+                    path=Path(s["path"]) if s.get("path") else None,
+                )
+                for s in data.get("subtitles", [])
+            ],
+        )
+
+
+def _str_or_none(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def read_stream_details(path: Path) -> StreamDetails:
+    """Stream details of a video file or a VIDEO_TS/BDMV disc folder, with external subtitles.
+
+    Raises StreamReadError when the file cannot be opened, is not a media file or has no video
+    track. A disc folder without stream files gives empty details; so does a disc image (.iso)
+    that MediaInfo cannot look into.
+    """
+    path = Path(path)
+    if path.is_dir():
+        stream_file = disc_stream_file(path)
+        if stream_file is None:
+            if _is_disc_folder(path):
+                log.info("%s: disc folder without stream files, no stream details", path)
+                return StreamDetails()
+            raise StreamReadError(path, "a folder, but not a DVD or Blu-ray structure")
+        return _read_media(stream_file)
+    try:
+        details = _read_media(path)
+    except StreamReadError as exc:
+        if path.suffix.lower() == ".iso" and exc.reason == _NO_VIDEO:
+            log.info("%s: disc image without readable video, no stream details", path)
+            return StreamDetails()
+        raise
+    external = [
+        SubtitleStream(language=subtitle_language(path, sub), external=True, path=sub)
+        for sub in external_subtitle_paths(path)
+    ]
+    return replace(details, subtitles=details.subtitles + external)
+
+
+def read_stack_details(parts: Sequence[Path]) -> StreamDetails:
+    """Details of a stacked movie (cd1, cd2...): the first part's, with the total duration."""
+    first = read_stream_details(parts[0])
+    if len(parts) < 2 or not first.video:
+        return first
+    total = first.video[0].duration_seconds
+    for part in parts[1:]:
+        other = _read_media(Path(part))
+        total += other.video[0].duration_seconds
+    video = [replace(first.video[0], duration_seconds=total), *first.video[1:]]
+    return replace(first, video=video)
+
+
+_NO_VIDEO = "no video track found"
+
+
+def _read_media(path: Path) -> StreamDetails:
+    _check_readable(path)
+    return _worker.parse(path)
+
+
+def _parse_media(filename: str) -> StreamDetails:
+    """MediaInfo's tracks -> StreamDetails (no external subtitles). Runs in the worker."""
+    path = Path(filename)
+    try:
+        info = MediaInfo.parse(filename)
+    except Exception as exc:  # libmediainfo reports failures as assorted exception types
+        raise StreamReadError(path, f"MediaInfo could not read it ({exc})") from None
+    general = info.general_tracks[0] if info.general_tracks else None
+    if not info.video_tracks:
+        known = general is not None and general.format
+        reason = _NO_VIDEO if known or info.audio_tracks else "not a media file"
+        raise StreamReadError(path, reason)
+    container_seconds = _seconds(general.duration) if general is not None else 0
+    return StreamDetails(
+        video=[_video_stream(t, container_seconds) for t in info.video_tracks],
+        audio=[_audio_stream(t) for t in info.audio_tracks],
+        subtitles=[
+            SubtitleStream(language=language_code(t.language))
+            for t in info.text_tracks
+            if not (t.format or "").upper().startswith("EIA-")  # closed captions inside video
+        ],
+    )
+
+
+# --- the MediaInfo worker process -----------------------------------------------------------
+# Protocol: one JSON line per request {"path": <hex of the file name's bytes>}, one JSON line
+# per answer {"details": {...}} or {"error": "<reason>"}. A dead worker is restarted once.
+
+PARSE_TIMEOUT_SECONDS = 300.0
+_PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+
+    def parse(self, path: Path) -> StreamDetails:
+        request = json.dumps({"path": os.fsencode(path).hex()}) + "\n"
+        with self._lock:
+            for attempt in (1, 2):
+                answer = self._ask(request, path)
+                if answer is not None:
+                    break
+                log.warning("%s: MediaInfo worker died (attempt %d)", path, attempt)
+            else:
+                raise StreamReadError(
+                    path, "MediaInfo crashed reading it (damaged or unusual file)"
+                )
+        if "error" in answer:
+            raise StreamReadError(path, answer["error"])
+        return StreamDetails.from_dict(answer["details"])
+
+    def _ask(self, request: str, path: Path) -> dict[str, Any] | None:
+        process = self._start()
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(request)
+            process.stdin.flush()
+            ready, _, _ = select.select([process.stdout], [], [], PARSE_TIMEOUT_SECONDS)
+            if not ready:
+                self.stop()
+                raise StreamReadError(
+                    path, f"MediaInfo took longer than {PARSE_TIMEOUT_SECONDS:.0f} s, gave up"
+                )
+            line = process.stdout.readline()
+        except (BrokenPipeError, OSError):
+            line = ""
+        answer = None
+        if line:
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                log.warning("%s: MediaInfo worker answered garbage, restarting it", path)
+        if answer is None:
+            self.stop()
+        return answer
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self._process is None or self._process.poll() is not None:
+            env = dict(os.environ)
+            env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH", "")) if p
+            )
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", "from metarrd.streams import serve; serve()"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                env=env,
+            )
+        return self._process
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+        process.kill()
+        process.wait()
+
+
+_worker = _Worker()
+atexit.register(_worker.stop)
+
+
+def serve() -> None:
+    """The worker's loop: read requests on stdin, answer on the original stdout."""
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # anything libmediainfo prints goes to stderr, not into the protocol
+    for line in sys.stdin:
+        filename = os.fsdecode(bytes.fromhex(json.loads(line)["path"]))
+        try:
+            answer: dict[str, Any] = {"details": _parse_media(filename).to_dict()}
+        except StreamReadError as exc:
+            answer = {"error": exc.reason}
+        except Exception as exc:  # keep serving: the parent gets a reason, not a dead pipe
+            answer = {"error": f"MediaInfo could not read it ({exc})"}
+        answers.write(json.dumps(answer) + "\n")
+        answers.flush()
+
+
+def _check_readable(path: Path) -> None:
+    """Open the file ourselves so a missing or unreadable file gets an honest reason."""
+    try:
+        with open(path, "rb") as handle:
+            first = handle.read(1)
+    except PermissionError as exc:
+        raise StreamReadError(path, "permission denied") from exc
+    except FileNotFoundError as exc:
+        raise StreamReadError(path, "file not found") from exc
+    except IsADirectoryError as exc:
+        raise StreamReadError(path, "a folder, not a file") from exc
+    except OSError as exc:
+        raise StreamReadError(path, f"cannot be read ({exc.strerror or exc})") from exc
+    if not first:
+        raise StreamReadError(path, "empty file (0 bytes)")
+
+
+def _video_stream(track: Any, container_seconds: int) -> VideoStream:
+    width = _int(track.width)
+    height = _int(track.height)
+    stereomode = stereo_mode(track.multiview_layout)
+    return VideoStream(
+        codec=video_codec(track.format, track.format_version, track.codec_id),
+        width=width,
+        height=height,
+        aspect=frame_aspect(track.display_aspect_ratio, width, height, stereomode),
+        duration_seconds=container_seconds or _seconds(track.duration),
+        stereomode=stereomode,
+        hdrtype=hdr_type(
+            track.hdr_format, track.hdr_format_compatibility, track.transfer_characteristics
+        ),
+        language=language_code(track.language),
+    )
+
+
+def _audio_stream(track: Any) -> AudioStream:
+    return AudioStream(
+        codec=audio_codec(
+            track.format,
+            track.format_profile,
+            track.format_additionalfeatures,
+            track.commercial_name,
+        ),
+        language=language_code(track.language),
+        channels=_channels(track.channel_s),
+    )
+
+
+# --- disc folders ---------------------------------------------------------------------------
+
+_VOB_TITLE = re.compile(r"^vts_\d\d_[1-9]\.vob$", re.IGNORECASE)
+
+
+def _is_disc_folder(folder: Path) -> bool:
+    names = {name.upper() for name in _listdir(folder)}
+    return bool(names & {"VIDEO_TS", "BDMV"}) or folder.name.upper() in {"VIDEO_TS", "BDMV"}
+
+
+def disc_stream_file(folder: Path) -> Path | None:
+    """The largest title file of a DVD (VTS_xx_n.VOB) or Blu-ray (BDMV/STREAM/*.m2ts) folder.
+
+    `folder` may be the movie folder holding VIDEO_TS or BDMV, or one of those folders itself.
+    """
+    candidates: list[Path] = []
+    for sub in _disc_dirs(folder):
+        name = sub.name.upper()
+        if name == "VIDEO_TS":
+            candidates += [sub / n for n in _listdir(sub) if _VOB_TITLE.match(n)]
+        elif name == "BDMV":
+            stream = _child_dir(sub, "STREAM")
+            if stream is not None:
+                candidates += [stream / n for n in _listdir(stream) if _is_m2ts(n)]
+    sized = [(_size(p), p) for p in candidates]
+    sized = [(size, p) for size, p in sized if size > 0]
+    return max(sized, key=lambda pair: pair[0])[1] if sized else None
+
+
+def _disc_dirs(folder: Path) -> list[Path]:
+    if folder.name.upper() in {"VIDEO_TS", "BDMV"}:
+        return [folder]
+    return [c for c in (_child_dir(folder, "VIDEO_TS"), _child_dir(folder, "BDMV")) if c]
+
+
+def _child_dir(folder: Path, upper_name: str) -> Path | None:
+    for name in _listdir(folder):
+        if name.upper() == upper_name and (folder / name).is_dir():
+            return folder / name
+    return None
+
+
+def _is_m2ts(name: str) -> bool:
+    return name.lower().endswith((".m2ts", ".mts"))
+
+
+def _listdir(folder: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError as exc:
+        log.warning("%s: cannot list folder: %s", folder, exc)
+        return []
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+# --- external subtitles ---------------------------------------------------------------------
+
+
+def external_subtitle_paths(video: Path) -> list[Path]:
+    """Subtitle files for `video`: `<base>.srt`, `<base>.<lang>[.<flags>].<ext>`, also in Subs/.
+
+    A VobSub `.sub` that has its `.idx` next to it is one subtitle, listed once (as the `.idx`).
+    """
+    base = video.stem.casefold()
+    folders = [video.parent]
+    folders += [video.parent / n for n in _listdir(video.parent) if n.lower() in SUBTITLE_FOLDERS]
+    found: list[Path] = []
+    for folder in folders:
+        names = _listdir(folder)
+        idx_stems = {Path(n).stem.casefold() for n in names if n.lower().endswith(".idx")}
+        for name in names:
+            stem, ext = os.path.splitext(name)
+            if ext.lower() not in SUBTITLE_EXTENSIONS or name.startswith("."):
+                continue
+            folded = stem.casefold()
+            if folded != base and not folded.startswith(base + "."):
+                continue
+            if ext.lower() == ".sub" and folded in idx_stems:
+                continue
+            found.append(folder / name)
+    return found
+
+
+def subtitle_language(video: Path, subtitle: Path) -> str:
+    """The language named in a subtitle file's name after the video's base: `.en.`, `.fre.`..."""
+    tags = subtitle.stem[len(video.stem) :].split(".")
+    for tag in tags:
+        if tag and tag.casefold() not in _SUBTITLE_FLAGS:
+            code = language_code(tag)
+            if code:
+                return code
+    return ""
+
+
+# --- MediaInfo names to Kodi names (pure) ---------------------------------------------------
+
+_VIDEO_CODECS = {
+    "avc": "h264",
+    "hevc": "hevc",
+    "av1": "av1",
+    "vp8": "vp8",
+    "vp9": "vp9",
+    "vc-1": "vc1",
+    "vvc": "vvc",
+    "mpeg-4 visual": "mpeg4",
+    "h.263": "h263",
+    "theora": "theora",
+    "prores": "prores",
+    "ffv1": "ffv1",
+    "jpeg": "mjpeg",
+    "realvideo 4": "rv40",
+    "sorenson spark": "flv1",
+    "ms-mpeg4 v3": "msmpeg4v3",
+}
+# Kodi names MPEG-4 Visual in AVI by its fourcc: "xvid", "divx", "dx50".
+_MPEG4_FOURCCS = {"xvid": "xvid", "divx": "divx", "dx50": "dx50"}
+_WMV_FOURCCS = {"wmv1": "wmv1", "wmv2": "wmv2", "wmv3": "wmv3"}
+
+
+def video_codec(fmt: str | None, version: str | None = None, codec_id: str | None = None) -> str:
+    """Kodi's name for a video codec from MediaInfo's Format (+ Format_Version, CodecID)."""
+    name = (fmt or "").strip().lower()
+    fourcc = (codec_id or "").strip().lower()
+    if name == "mpeg video":
+        return "mpeg1video" if (version or "").strip().endswith("1") else "mpeg2video"
+    if name == "mpeg-4 visual" and fourcc in _MPEG4_FOURCCS:
+        return _MPEG4_FOURCCS[fourcc]
+    if fourcc in _WMV_FOURCCS:
+        return _WMV_FOURCCS[fourcc]
+    return _VIDEO_CODECS.get(name) or re.sub(r"[^a-z0-9]", "", name)
+
+
+_AUDIO_CODECS = {
+    "aac": "aac",
+    "ac-3": "ac3",
+    "e-ac-3": "eac3",
+    "flac": "flac",
+    "opus": "opus",
+    "vorbis": "vorbis",
+    "pcm": "pcm",
+    "alac": "alac",
+    "truehd": "truehd",
+    "amr": "amr_nb",
+}
+
+
+def audio_codec(
+    fmt: str | None,
+    profile: str | None = None,
+    features: str | None = None,
+    commercial: str | None = None,
+) -> str:
+    """Kodi's name for an audio codec: aac, ac3, eac3, dts, dtshd_ma, dtshd_hra, truehd, mp3..."""
+    name = (fmt or "").strip().lower()
+    extra = f"{profile or ''} {features or ''} {commercial or ''}".lower()
+    if "mlp fba" in name:  # Dolby TrueHD (on Blu-ray often carried with an AC-3 core)
+        return "truehd"
+    if name == "dts":
+        if "xll" in extra or "master audio" in extra or re.search(r"\bma\b", extra):
+            return "dtshd_ma"
+        if "xbr" in extra or "high resolution" in extra or "hra" in extra:
+            return "dtshd_hra"
+        return "dts"
+    if name == "mpeg audio":
+        layer = re.search(r"layer\s*(\d)", extra)
+        return f"mp{layer.group(1)}" if layer else "mp3"
+    if name == "wma":
+        return "wmapro" if "pro" in extra else "wmav2"
+    return _AUDIO_CODECS.get(name) or re.sub(r"[^a-z0-9]", "", name)
+
+
+def hdr_type(
+    hdr_format: str | None, compatibility: str | None = None, transfer: str | None = None
+) -> str:
+    """Kodi's hdrtype: "dolbyvision", "hdr10plus", "hdr10", "hlg" or "" for SDR."""
+    text = f"{hdr_format or ''} {compatibility or ''}".lower()
+    trc = (transfer or "").lower()
+    if "dolby vision" in text:
+        return "dolbyvision"
+    if "hdr10+" in text or "2094 app 4" in text:
+        return "hdr10plus"
+    if "hdr10" in text or "2086" in text or trc in {"pq", "smpte st 2084"}:
+        return "hdr10"
+    if "hlg" in text or trc in {"hlg", "arib std-b67"}:
+        return "hlg"
+    return ""
+
+
+# MediaInfo's MultiView_Layout -> Kodi's stereomode (the Matroska StereoMode names).
+_STEREO_LAYOUTS = (
+    ("side by side (left", "left_right"),
+    ("side by side (right", "right_left"),
+    ("top-bottom (left", "top_bottom"),
+    ("top-bottom (right", "bottom_top"),
+    ("checkerboard (left", "checkerboard_lr"),
+    ("checkerboard (right", "checkerboard_rl"),
+    ("row interleaved (left", "row_interleaved_lr"),
+    ("row interleaved (right", "row_interleaved_rl"),
+    ("column interleaved (left", "col_interleaved_lr"),
+    ("column interleaved (right", "col_interleaved_rl"),
+    ("anaglyph (cyan/red)", "anaglyph_cyan_red"),
+    ("anaglyph (green/magenta)", "anaglyph_green_magenta"),
+    ("both eyes laced in one block (left", "block_lr"),
+    ("both eyes laced in one block (right", "block_rl"),
+)
+
+
+def stereo_mode(layout: str | None) -> str:
+    text = (layout or "").strip().lower()
+    for prefix, mode in _STEREO_LAYOUTS:
+        if text.startswith(prefix):
+            return mode
+    return ""
+
+
+def frame_aspect(dar: str | float | None, width: int, height: int, stereomode: str = "") -> float:
+    """Display aspect of the whole frame, 2 decimals. MediaInfo gives 3D streams per eye."""
+    try:
+        aspect = float(dar) if dar not in (None, "") else 0.0
+    except (TypeError, ValueError):
+        aspect = 0.0
+    if aspect <= 0 and width > 0 and height > 0:
+        return round(width / height, 2)
+    if stereomode in {"left_right", "right_left"}:
+        aspect *= 2
+    elif stereomode in {"top_bottom", "bottom_top"}:
+        aspect /= 2
+    return round(aspect, 2)
+
+
+def language_code(value: str | None) -> str:
+    """ISO 639-2/B code ("eng", "fre", "ger") from 639-1, 639-2/T, 639-2/B, IETF or English name.
+
+    Unknown or undetermined languages give "".
+    """
+    text = (value or "").strip()
+    if not text:
+        return ""
+    primary = re.split(r"[-_ /]", text, maxsplit=1)[0] if len(text) > 3 else text
+    language = _parse_language(primary) or _parse_language(text)
+    if language is None or language.alpha3 == "und":
+        return ""
+    try:
+        return language.alpha3b
+    except BabelfishError:  # no separate bibliographic code
+        return language.alpha3
+
+
+def _parse_language(text: str) -> Language | None:
+    lowered = text.lower()
+    attempts: list[Any] = []
+    if len(lowered) == 2:
+        attempts = [lambda: Language.fromalpha2(lowered)]
+    elif len(lowered) == 3:
+        attempts = [lambda: Language.fromalpha3b(lowered), lambda: Language(lowered)]
+    elif lowered.isalpha():
+        attempts = [lambda: Language.fromname(text.strip().title())]
+    for attempt in attempts:
+        try:
+            return attempt()
+        except (BabelfishError, ValueError, KeyError):
+            continue
+    return None
+
+
+# --- number parsing -------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _seconds(milliseconds: Any) -> int:
+    try:
+        return round(float(milliseconds) / 1000)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _channels(value: Any) -> int:
+    """MediaInfo's Channel(s): an int, or text like "8 / 6" for layered streams (take the most)."""
+    if isinstance(value, int):
+        return value
+    numbers = [int(n) for n in re.findall(r"\d+", str(value or ""))]
+    return max(numbers, default=0)

@@ -1,0 +1,328 @@
+"""The library walk: what counts as a movie, stacks, discs, and folders it must not enter."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from metarrd.walk import (
+    TEMP_MARKER,
+    FoundVideo,
+    is_excluded_file,
+    is_video_path,
+    stack_names,
+    walk_library,
+)
+
+
+def make(root: Path, *names: str, size: int = 10) -> None:
+    """Create files (folders end with "/") under root."""
+    for name in names:
+        path = root / name
+        if name.endswith("/"):
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"v" * size)
+
+
+def found(root: Path, **kwargs) -> dict[str, list[str]]:
+    """{movie path: [part paths]} relative to root, as posix strings."""
+    return {
+        v.path.relative_to(root).as_posix(): [p.relative_to(root).as_posix() for p in v.parts]
+        for v in walk_library(root, **kwargs)
+    }
+
+
+def test_a_library_with_everything_that_is_not_a_movie(tmp_path):
+    make(
+        tmp_path,
+        "The Matrix (1999)/The Matrix (1999).mkv",
+        "The Matrix (1999)/The Matrix (1999).nfo",
+        "The Matrix (1999)/The Matrix (1999)-poster.jpg",
+        "The Matrix (1999)/The Matrix (1999)-trailer.mkv",
+        "The Matrix (1999)/The Matrix (1999).sample.mkv",
+        "The Matrix (1999)/trailer.mp4",
+        "The Matrix (1999)/The Matrix (1999)-featurette.mkv",
+        "The Matrix (1999)/Sample/matrix-sample.mkv",
+        "The Matrix (1999)/Extras/Making of.mkv",
+        "The Matrix (1999)/Featurettes/Bullet Time.mkv",
+        "The Matrix (1999)/Behind The Scenes/Set.mp4",
+        "The Matrix (1999)/Deleted Scenes/Cut.mp4",
+        "The Matrix (1999)/Interviews/Keanu.mp4",
+        "The Matrix (1999)/Trailers/Teaser.mp4",
+        "The Matrix (1999)/Shorts/Short.mp4",
+        "The Matrix (1999)/Other/Thing.mp4",
+        "The Matrix (1999)/extrafanart/fanart1.jpg",
+        "The Matrix (1999)/.actors/Keanu_Reeves.jpg",
+        f"The Matrix (1999)/{TEMP_MARKER}1234.mkv",
+        "The Matrix (1999)/.hidden.mkv",
+        "Heat (1995)/Heat.1995.1080p.BluRay.x264-GRP.mkv",
+        "Heat (1995)/heat-sample.mkv",
+        "Heat (1995)/Heat.1995.1080p.BluRay.x264-GRP.srt",
+        ".Trash-1000/Old (2000)/Old.mkv",
+        "@eaDir/Heat (1995)/Heat.mkv",
+        "#recycle/Gone.mkv",
+        "$RECYCLE.BIN/Gone.mkv",
+        ".@__thumb/x.mkv",
+        "lost+found/0001.mkv",
+        "Loose Movie (2001).mp4",
+        "Old Stuff (1985).avi",
+        "Readme.txt",
+        "Lonely.vob",  # a VOB outside VIDEO_TS is not a movie
+    )
+
+    assert found(tmp_path) == {
+        "Heat (1995)/Heat.1995.1080p.BluRay.x264-GRP.mkv": [
+            "Heat (1995)/Heat.1995.1080p.BluRay.x264-GRP.mkv"
+        ],
+        "Loose Movie (2001).mp4": ["Loose Movie (2001).mp4"],
+        "Old Stuff (1985).avi": ["Old Stuff (1985).avi"],
+        "The Matrix (1999)/The Matrix (1999).mkv": ["The Matrix (1999)/The Matrix (1999).mkv"],
+    }
+
+
+def test_category_folders_named_like_extras_are_walked(tmp_path):
+    make(
+        tmp_path,
+        "Shorts/Paperman (2012)/Paperman (2012).mkv",
+        "Other/Oddity (2001)/Oddity (2001).mkv",
+        "Specials/Special Movie (2003).mkv",
+    )
+
+    assert set(found(tmp_path)) == {
+        "Shorts/Paperman (2012)/Paperman (2012).mkv",
+        "Other/Oddity (2001)/Oddity (2001).mkv",
+        "Specials/Special Movie (2003).mkv",
+    }
+
+
+def test_size_and_mtime_come_from_the_files(tmp_path):
+    make(tmp_path, "Movie (2000)/Movie (2000).mkv", size=1234)
+    video = tmp_path / "Movie (2000)" / "Movie (2000).mkv"
+    os.utime(video, ns=(1_600_000_000_000_000_000, 1_600_000_000_123_456_789))
+
+    assert list(walk_library(tmp_path)) == [
+        FoundVideo(
+            path=video,
+            parts=(video,),
+            size=1234,
+            mtime_ns=1_600_000_000_123_456_789,
+            is_disc=False,
+        )
+    ]
+
+
+def test_stacks_become_one_movie_with_ordered_parts(tmp_path):
+    make(
+        tmp_path,
+        "Kodi (2000)/Kodi (2000) cd2.avi",
+        "Kodi (2000)/Kodi (2000) cd1.avi",
+        "Parts (2001)/Parts.2001.part1.mkv",
+        "Parts (2001)/Parts.2001.part2.mkv",
+        "Parts (2001)/Parts.2001.part3.mkv",
+        "Letters (2002)/Letters-a.mkv",
+        "Letters (2002)/Letters-b.mkv",
+        "Discs (2003)/Discs disc1.mkv",
+        "Discs (2003)/Discs disc2.mkv",
+        "Discs (2003)/Discs disc10.mkv",
+    )
+    (tmp_path / "Kodi (2000)" / "Kodi (2000) cd2.avi").write_bytes(b"x" * 25)
+
+    movies = {v.path.name: v for v in walk_library(tmp_path)}
+
+    assert [p.name for p in movies["Kodi (2000) cd1.avi"].parts] == [
+        "Kodi (2000) cd1.avi",
+        "Kodi (2000) cd2.avi",
+    ]
+    assert movies["Kodi (2000) cd1.avi"].size == 35
+    assert len(movies["Parts.2001.part1.mkv"].parts) == 3
+    assert len(movies["Letters-a.mkv"].parts) == 2
+    assert [p.name for p in movies["Discs disc1.mkv"].parts] == [
+        "Discs disc1.mkv",
+        "Discs disc2.mkv",
+        "Discs disc10.mkv",
+    ]
+    assert len(movies) == 4
+
+
+def test_folder_stacks(tmp_path):
+    make(tmp_path, "Long (1990)/CD1/long.avi", "Long (1990)/CD2/long.avi")
+
+    assert found(tmp_path) == {
+        "Long (1990)/CD1/long.avi": ["Long (1990)/CD1/long.avi", "Long (1990)/CD2/long.avi"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("names", "groups"),
+    [
+        (["Movie cd1.avi", "Movie cd2.avi"], [("Movie cd1.avi", "Movie cd2.avi")]),
+        (["Movie.pt1.mkv", "Movie.pt2.mkv"], [("Movie.pt1.mkv", "Movie.pt2.mkv")]),
+        (["Movie-dvd1.mkv", "Movie-dvd2.mkv"], [("Movie-dvd1.mkv", "Movie-dvd2.mkv")]),
+        (["Movie.CD1.mkv", "movie.cd2.MKV"], [("Movie.CD1.mkv", "movie.cd2.MKV")]),
+        (["Movie partA.mkv", "Movie partB.mkv"], [("Movie partA.mkv", "Movie partB.mkv")]),
+        (["The Matrix-a.mkv", "The Matrix-b.mkv"], [("The Matrix-a.mkv", "The Matrix-b.mkv")]),
+        # sequels and different movies stay apart
+        (
+            ["Alien (1979).mkv", "Aliens (1986).mkv"],
+            [("Alien (1979).mkv",), ("Aliens (1986).mkv",)],
+        ),
+        (["Die Hard 1.mkv", "Die Hard 2.mkv"], [("Die Hard 1.mkv",), ("Die Hard 2.mkv",)]),
+        (
+            ["Kill Bill Vol. 1.mkv", "Kill Bill Vol. 2.mkv"],
+            [("Kill Bill Vol. 1.mkv",), ("Kill Bill Vol. 2.mkv",)],
+        ),
+        (["Movie cd1.avi", "Movie cd2.mkv"], [("Movie cd1.avi",), ("Movie cd2.mkv",)]),
+        (["Movie cd1.avi"], [("Movie cd1.avi",)]),
+        ([], []),
+    ],
+)
+def test_stack_names_follows_kodis_default_rules(names, groups):
+    assert stack_names(names) == groups
+
+
+def test_dvd_and_bluray_folders(tmp_path):
+    make(
+        tmp_path,
+        "DVD (1999)/VIDEO_TS/VIDEO_TS.IFO",
+        "DVD (1999)/VIDEO_TS/VTS_01_0.VOB",
+        "DVD (1999)/VIDEO_TS/VTS_01_1.VOB",
+        "DVD (1999)/VIDEO_TS/VTS_01_2.VOB",
+        "DVD (1999)/DVD (1999).nfo",
+        "BD (2010)/BDMV/index.bdmv",
+        "BD (2010)/BDMV/STREAM/00001.m2ts",
+        "BD (2010)/BDMV/STREAM/00800.m2ts",
+        "BD (2010)/CERTIFICATE/id.bdmv",
+        "Flat DVD (2001)/VIDEO_TS.IFO",
+        "Flat DVD (2001)/VTS_01_1.VOB",
+        "Image (2004)/Image (2004).iso",
+    )
+
+    movies = {v.path.relative_to(tmp_path).as_posix(): v for v in walk_library(tmp_path)}
+
+    assert set(movies) == {
+        "DVD (1999)",
+        "BD (2010)",
+        "Flat DVD (2001)",
+        "Image (2004)/Image (2004).iso",
+    }
+    assert movies["DVD (1999)"].is_disc and movies["DVD (1999)"].size == 30
+    assert movies["BD (2010)"].is_disc and movies["BD (2010)"].size == 20
+    assert movies["BD (2010)"].parts == (tmp_path / "BD (2010)",)
+    assert movies["Flat DVD (2001)"].is_disc
+    assert not movies["Image (2004)/Image (2004).iso"].is_disc
+
+
+def test_unicode_names_are_kept_as_on_disk(tmp_path):
+    nfd = unicodedata.normalize("NFD", "Amélie (2001)")
+    nfc = unicodedata.normalize("NFC", "Amélie")
+    make(
+        tmp_path,
+        f"{nfd}/{nfd}.mkv",
+        f"Stack/{nfc} cd1.avi",
+        f"Stack/{unicodedata.normalize('NFD', nfc)} cd2.avi",
+    )
+
+    movies = list(walk_library(tmp_path))
+
+    assert len(movies) == 2
+    assert all(v.path.exists() for v in movies)
+    single = next(v for v in movies if len(v.parts) == 1)
+    assert single.path.name == f"{nfd}.mkv"  # not re-normalised
+    stacked = next(v for v in movies if len(v.parts) == 2)
+    assert [p.name[-7:] for p in stacked.parts] == ["cd1.avi", "cd2.avi"]
+
+
+def test_unreadable_folder_is_reported_and_skipped(tmp_path, monkeypatch):
+    make(tmp_path, "Locked (2000)/Locked (2000).mkv", "Open (2001)/Open (2001).mkv")
+    locked = tmp_path / "Locked (2000)"
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    errors = []
+
+    movies = found(tmp_path, on_error=lambda path, reason: errors.append((path, reason)))
+
+    assert list(movies) == ["Open (2001)/Open (2001).mkv"]
+    assert errors == [(locked, "permission denied")]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads through chmod 000")
+def test_chmod_000_folder_is_reported_and_skipped(tmp_path):
+    make(tmp_path, "Locked (2000)/Locked (2000).mkv", "Open (2001)/Open (2001).mkv")
+    locked = tmp_path / "Locked (2000)"
+    locked.chmod(0)
+    errors = []
+    try:
+        movies = found(tmp_path, on_error=lambda path, reason: errors.append((path, reason)))
+    finally:
+        locked.chmod(0o755)
+
+    assert list(movies) == ["Open (2001)/Open (2001).mkv"]
+    assert errors == [(locked, "permission denied")]
+
+
+def test_missing_root_and_a_failing_callback_never_raise(tmp_path):
+    errors = []
+    assert list(walk_library(tmp_path / "nope", on_error=lambda p, r: errors.append(r))) == []
+    assert errors == ["folder not found"]
+
+    def explode(path, reason):
+        raise RuntimeError("callback bug")
+
+    assert list(walk_library(tmp_path / "nope", on_error=explode)) == []
+
+
+def test_symlink_loops_are_walked_once(tmp_path):
+    make(tmp_path, "Movie (2000)/Movie (2000).mkv")
+    (tmp_path / "Movie (2000)" / "loop").symlink_to(tmp_path)
+
+    assert list(found(tmp_path)) == ["Movie (2000)/Movie (2000).mkv"]
+
+
+@pytest.mark.parametrize(
+    ("name", "excluded"),
+    [
+        ("Movie.mkv", False),
+        ("Sample People (2000).mkv", False),
+        ("Trailer Park Boys (2006).mkv", False),
+        ("movie-sample.mkv", True),
+        ("sample.mkv", True),
+        ("Movie.sample.mkv", True),
+        ("sample-grp-movie.mkv", True),
+        ("Movie-trailer.mkv", True),
+        ("Movie.trailer.mkv", True),
+        ("trailer.mkv", True),
+        ("Movie-behindthescenes.mkv", True),
+        ("Movie-deleted2.mkv", True),
+        (f"{TEMP_MARKER}abc.mkv", True),
+        ("._Movie.mkv", True),
+    ],
+)
+def test_excluded_file_names(name, excluded):
+    assert is_excluded_file(name) is excluded
+
+
+def test_is_video_path_for_the_watcher(tmp_path):
+    root = tmp_path / "Movies"
+    assert is_video_path(root / "Heat (1995)" / "Heat.mkv", root)
+    assert is_video_path(root / "Heat (1995)" / "Heat.MP4")
+    assert is_video_path(root / "DVD" / "VIDEO_TS" / "VTS_01_1.VOB", root)
+    assert is_video_path(root / "BD" / "BDMV" / "STREAM" / "00001.m2ts", root)
+    assert not is_video_path(root / "Lonely.vob", root)
+    assert not is_video_path(root / "Heat (1995)" / "Heat.nfo", root)
+    assert not is_video_path(root / "Heat (1995)" / "Heat-trailer.mkv", root)
+    assert not is_video_path(root / "Heat (1995)" / f"{TEMP_MARKER}x.mkv", root)
+    assert not is_video_path(root / "Heat (1995)" / "Extras" / "Making of.mkv", root)
+    assert not is_video_path(root / "@eaDir" / "Heat.mkv", root)
+    assert not is_video_path(tmp_path / "Elsewhere" / "Heat.mkv", root)
+    assert is_video_path(root / "Shorts" / "Paperman.mkv", root)  # a category, by name alone
