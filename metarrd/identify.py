@@ -120,26 +120,12 @@ def search(rt: Runtime, title: str, year: int | None) -> list[Match]:
     matches: list[Match] = []
     for attempt in search_plan(title, year):
         for result in rt.tmdb.search_movie(attempt["query"], attempt.get("year")):
-            cand = candidate_from_result(result)
+            cand = Candidate.from_tmdb(result)
             seen.setdefault(cand.tmdb_id, cand)
         matches = rank_candidates(title, year, list(seen.values()))
         if matches and is_confident(matches):
             break
     return matches
-
-
-def candidate_from_result(result: dict[str, Any]) -> Candidate:
-    date = result.get("release_date") or ""
-    return Candidate(
-        tmdb_id=int(result["id"]),
-        title=result.get("title") or "",
-        original_title=result.get("original_title") or "",
-        year=int(date[:4]) if date[:4].isdigit() else None,
-        popularity=float(result.get("popularity") or 0.0),
-        vote_count=int(result.get("vote_count") or 0),
-        overview=result.get("overview") or "",
-        poster_path=result.get("poster_path"),
-    )
 
 
 def _candidate_dict(m: Match) -> dict[str, Any]:
@@ -155,6 +141,7 @@ def _candidate_dict(m: Match) -> dict[str, Any]:
         "distance": round(m.distance, 4),
         "penalties": {k: round(v, 4) for k, v in m.penalties.items()},
         "recommendation": m.recommendation,
+        "reasons": list(m.reasons),
     }
 
 

@@ -13,6 +13,7 @@ per-movie folder the folder's id tags win over the file's. DVD/Blu-ray structure
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -178,10 +179,12 @@ def _title_and_year(name: str) -> tuple[str | None, int | None, str | None]:
     """Title, year and a guessed edition ("Director's Cut") from a name without id tags."""
     if not name:
         return None, None, None
-    guess = _guess(name)
+    plain = _TITLE_YEAR.match(name)
+    # guessit costs milliseconds a name: ask it only when the name is not plain "Title (Year)"
+    # or may carry an edition.
+    guess = _guess(name) if not plain or _EDITION_WORDS.search(name) else {}
     edition = _first(guess.get("edition"))
 
-    plain = _TITLE_YEAR.match(name)
     if plain:
         title = plain.group("title")
         if " " not in title:
@@ -213,6 +216,13 @@ def _title_and_year(name: str) -> tuple[str | None, int | None, str | None]:
     return _tidy_title(title), year, edition
 
 
+_EDITION_WORDS = re.compile(
+    r"cut|edition|extended|remaster|unrated|uncut|imax|criterion|special|theatrical|collector",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=4096)
 def _guess(name: str) -> dict:
     try:
         return dict(guessit(name, {"type": "movie"}))

@@ -24,7 +24,7 @@ from metarrd.local_files import LocalArtwork, find_local_artwork, find_nfo
 from metarrd.names import parse_hints
 from metarrd.nfo_read import NfoData, NfoError, read_nfo
 from metarrd.runtime import Runtime
-from metarrd.streams import StreamDetails, StreamReadError, read_stream_details
+from metarrd.streams import StreamDetails, StreamReadError, read_stack_details, read_stream_details
 from metarrd.walk import FoundVideo, walk_library
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class Probe:
     nfo_hash: str | None = None
     artwork: list[LocalArtwork] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def scan(rt: Runtime, paths: Iterable[Path] | None = None) -> ScanReport:
@@ -196,7 +197,10 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
     except Exception as exc:  # a name we cannot parse is not fatal
         log.warning("%s: cannot parse the name: %s", video.path, exc)
     try:
-        pr.streams = read_stream_details(video.path)
+        if len(video.parts) > 1:
+            pr.streams = read_stack_details(list(video.parts))
+        else:
+            pr.streams = read_stream_details(video.path)
     except StreamReadError as exc:
         pr.errors.append(str(exc))
     except OSError as exc:
@@ -206,10 +210,9 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
         try:
             pr.nfo = read_nfo(nfo_path)
             pr.nfo_hash = sha256_file(nfo_path)
+            pr.warnings.extend(f"{nfo_path}: {w}" for w in pr.nfo.warnings)
         except NfoError as exc:
             pr.errors.append(str(exc))
-        except OSError as exc:
-            pr.errors.append(f"{nfo_path}: cannot read the NFO ({exc.strerror})")
     try:
         pr.artwork = find_local_artwork(video, rt.config, is_ours=_written_by_us)
     except OSError as exc:
@@ -268,13 +271,15 @@ def _record(
     movie.updated_at = db.now()
     movie.save()
     if pr.streams is not None:
-        _replace_streams(movie, pr.streams)
+        _replace_streams(movie, pr.streams, fresh=is_new)
     for art in pr.artwork:
         _record_artwork(movie, art)
     for err in pr.errors:
         log.warning("item %d: %s", movie.id, err)
         db.record_event("scan.error", err, movie=movie, level="error")
         report.errors.append((movie.path, err))
+    for warning in pr.warnings:
+        db.record_event("scan.warning", warning, movie=movie, level="warning")
     if is_new:
         report.new.append(movie.id)
         db.record_event("scan.found", f"Found {video.path.name}", movie=movie)
@@ -329,32 +334,49 @@ def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
     movie.nfo_extra = list(nfo.unknown_elements)
 
 
-def _replace_streams(movie: db.Movie, streams: StreamDetails) -> None:
-    for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
-        model.delete().where(model.movie == movie).execute()
-    for v in streams.video:
-        db.VideoStream.create(
-            movie=movie,
-            codec=v.codec or "",
-            width=v.width,
-            height=v.height,
-            aspect=v.aspect,
-            duration_seconds=v.duration_seconds,
-            stereomode=v.stereomode or "",
-            hdrtype=v.hdrtype or "",
-            language=v.language or "",
-        )
-    for a in streams.audio:
-        db.AudioStream.create(
-            movie=movie, codec=a.codec or "", language=a.language or "", channels=a.channels
-        )
-    for s in streams.subtitles:
-        db.SubtitleStream.create(
-            movie=movie,
-            language=s.language or "",
-            external=s.external,
-            path=str(s.path) if s.path else None,
-        )
+def _replace_streams(movie: db.Movie, streams: StreamDetails, *, fresh: bool = False) -> None:
+    if not fresh:
+        for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
+            model.delete().where(model.movie == movie).execute()
+    video = [
+        {
+            "movie": movie,
+            "codec": v.codec or "",
+            "width": v.width,
+            "height": v.height,
+            "aspect": v.aspect,
+            "duration_seconds": v.duration_seconds,
+            "stereomode": v.stereomode or "",
+            "hdrtype": v.hdrtype or "",
+            "language": v.language or "",
+        }
+        for v in streams.video
+    ]
+    audio = [
+        {
+            "movie": movie,
+            "codec": a.codec or "",
+            "language": a.language or "",
+            "channels": a.channels,
+        }
+        for a in streams.audio
+    ]
+    subs = [
+        {
+            "movie": movie,
+            "language": s.language or "",
+            "external": s.external,
+            "path": str(s.path) if s.path else None,
+        }
+        for s in streams.subtitles
+    ]
+    for model, rows in (
+        (db.VideoStream, video),
+        (db.AudioStream, audio),
+        (db.SubtitleStream, subs),
+    ):
+        if rows:
+            model.insert_many(rows).execute()
 
 
 def _record_artwork(movie: db.Movie, art: LocalArtwork) -> None:

@@ -1,0 +1,111 @@
+"""Scan benchmark: first scan of 1,000 movies, rescan of 10,000 unchanged ones.
+
+    python -m bench.scan [--first 1000] [--rescan 10000]
+
+Floors: for the first scan, reading the same files' stream details alone with the same number of
+threads (the unavoidable work); for the rescan, the bare library walk (one scandir + stat per
+folder), since an unchanged item must cost nothing more than noticing it is unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bench._common import report, timed
+from metarrd import db, scan, workflow
+from metarrd.config import parse_config
+from metarrd.runtime import open_runtime
+from metarrd.streams import read_stream_details
+from metarrd.walk import walk_library
+
+SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "media" / "h264_aac_2audio_sub.mkv"
+
+
+def make_library(root: Path, count: int, prefix: str) -> None:
+    for i in range(count):
+        folder = root / f"{prefix} Movie {i:05d} ({1950 + i % 70})"
+        folder.mkdir(parents=True)
+        os.link(SAMPLE, folder / f"{folder.name}.mkv")
+
+
+def runtime_for(tmp: Path, lib: Path):
+    config = parse_config(
+        {
+            "data_dir": str(tmp / "data"),
+            "library": [{"name": "Movies", "path": str(lib)}],
+            "providers": {"tmdb": {"api_key": "unused", "base_url": "http://127.0.0.1:9/3"}},
+        }
+    )
+    rt = open_runtime(config)
+    workflow.set_stage("identification", False)
+    return rt
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.scan")
+    ap.add_argument("--first", type=int, default=1000)
+    ap.add_argument("--rescan", type=int, default=10000)
+    args = ap.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="metarrd-bench-scan-"))
+    try:
+        t: dict[str, float] = {}
+        lib = tmp / "first"
+        make_library(lib, args.first, "First")
+        rt = runtime_for(tmp / "a", lib)
+        files = [v.path for v in walk_library(lib)]
+        with timed(t, "floor"), ThreadPoolExecutor(scan.PROBE_THREADS) as pool:
+            list(pool.map(read_stream_details, files))
+        with timed(t, "first"):
+            r = scan.scan(rt)
+        assert len(r.new) == args.first, r
+        report(
+            f"first scan of {args.first:,} movies",
+            t["first"],
+            t["floor"],
+            count=args.first,
+            unit="movies",
+        )
+        rt.close()
+
+        lib = tmp / "rescan"
+        make_library(lib, args.rescan, "Rescan")
+        rt = runtime_for(tmp / "b", lib)
+        library = db.Library.get()
+        rows = [
+            {
+                "library": library,
+                "path": str(v.path),
+                "parts": [str(p) for p in v.parts],
+                "size": v.size,
+                "mtime_ns": v.mtime_ns,
+                "title": v.path.stem,
+            }
+            for v in walk_library(lib)
+        ]
+        with db.database.atomic():
+            for i in range(0, len(rows), 500):
+                db.Movie.insert_many(rows[i : i + 500]).execute()
+        with timed(t, "walk"):
+            n = sum(1 for _ in walk_library(lib))
+        with timed(t, "rescan"):
+            r = scan.scan(rt)
+        assert r.unchanged == args.rescan == n and not r.new and not r.changed, r
+        report(
+            f"rescan of {args.rescan:,} unchanged movies",
+            t["rescan"],
+            t["walk"],
+            count=args.rescan,
+            unit="movies",
+        )
+        rt.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

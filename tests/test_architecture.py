@@ -1,0 +1,107 @@
+"""Dependency direction, as drawn in docs/ARCHITECTURE.md: checked by reading every import."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PKG = Path(__file__).resolve().parent.parent / "metarrd"
+
+# The functional core: pure functions over small dataclasses, no I/O libraries, no database.
+PURE = {
+    "metarrd.names",
+    "metarrd.match",
+    "metarrd.score",
+    "metarrd.selection",
+    "metarrd.candidates",
+    "metarrd.metadata",
+    "metarrd.nfo",
+    "metarrd.layout",
+    "metarrd.errors",
+    "metarrd.players.pathmap",
+}
+IO_MODULES = ("requests", "peewee", "flask", "huey", "watchfiles", "metarrd.db", "metarrd.http")
+
+RULES = [
+    # (importer prefix, forbidden import prefixes, why)
+    (
+        "metarrd.web",
+        ("metarrd.providers", "metarrd.http", "metarrd.enrich", "metarrd.analysis", "requests"),
+        "the web app only reads the database and enqueues jobs",
+    ),
+    (
+        "metarrd.providers",
+        ("metarrd.db", "metarrd.web", "flask", "peewee"),
+        "provider clients are thin HTTP adapters",
+    ),
+    (
+        "metarrd.simulator",
+        ("metarrd.db", "metarrd.web", "metarrd.providers", "metarrd.enrich", "metarrd.publish"),
+        "the simulator stands alone, like the real services",
+    ),
+]
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(PKG.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    found = set()
+    pkg = module_name(path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = pkg.split(".")
+                if path.name != "__init__.py":
+                    base = base[:-1]
+                base = base[: len(base) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            found.add(mod)
+            found.update(f"{mod}.{a.name}" for a in node.names)
+    return found
+
+
+def all_modules() -> dict[str, set[str]]:
+    return {module_name(p): imports_of(p) for p in PKG.rglob("*.py")}
+
+
+def _hits(imports: set[str], forbidden: tuple[str, ...]) -> list[str]:
+    return sorted(i for i in imports if any(i == f or i.startswith(f + ".") for f in forbidden))
+
+
+def test_pure_core_does_no_io():
+    mods = all_modules()
+    problems = {m: _hits(imps, IO_MODULES) for m, imps in mods.items() if m in PURE}
+    assert not {m: h for m, h in problems.items() if h}, problems
+
+
+def test_layer_rules():
+    mods = all_modules()
+    problems = []
+    for importer, forbidden, why in RULES:
+        for mod, imps in mods.items():
+            if mod == importer or mod.startswith(importer + "."):
+                for hit in _hits(imps, forbidden):
+                    problems.append(f"{mod} imports {hit}: {why}")
+    assert not problems, "\n".join(problems)
+
+
+def test_rules_catch_a_violation(tmp_path):
+    bad = PKG / "web" / "_arch_probe.py"
+    assert "requests" in _hits(imports_of_text("import requests\n"), ("requests",))
+    assert not bad.exists()
+
+
+def imports_of_text(text: str) -> set[str]:
+    tree = ast.parse(text)
+    return {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}

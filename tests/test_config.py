@@ -1,0 +1,138 @@
+"""Configuration: the interface.md keys, validated with errors that name the key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from metarrd.cli import main
+from metarrd.config import declared_keys, load_config, parse_config
+from metarrd.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "config.example.toml"
+
+
+def test_example_config_is_valid_and_complete():
+    config = parse_config(tomllib.loads(EXAMPLE.read_text()))
+    assert config.providers.tmdb.certification_country == "US"
+    assert config.workflow.auto_publish is False
+    assert config.player[0].path_map[0].from_ == "/srv/media/movies"
+    assert config.web.bind == "127.0.0.1:8787"
+
+
+def _documented_keys(text: str) -> set[str]:
+    """Dotted keys written in the example, tables included (inline tables count by their keys)."""
+    keys: set[str] = set()
+    table = ""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if m := re.fullmatch(r"\[\[?([\w.]+)\]?\]", line):
+            table = m.group(1)
+        elif m := re.match(r"(\w+)\s*=", line):
+            keys.add(f"{table}.{m.group(1)}" if table else m.group(1))
+            for inner in re.findall(r"[{,]\s*(\w+)\s*=", line):
+                keys.add(f"{table}.{m.group(1)}.{inner}")
+    return keys
+
+
+def test_every_setting_is_documented_in_the_example():
+    documented = _documented_keys(EXAMPLE.read_text())
+    missing = [k for k in declared_keys() if k not in documented]
+    # dict-valued settings (artwork.limits) are documented as a table of their entries
+    missing = [k for k in missing if not any(d.startswith(k + ".") for d in documented)]
+    assert not missing, f"settings missing from config.example.toml: {missing}"
+
+
+def test_interface_keys_are_all_accepted():
+    data = {
+        "data_dir": "/var/lib/metarrd",
+        "library": [{"name": "Movies", "path": "/srv/media/movies", "kind": "movie"}],
+        "providers": {
+            "tmdb": {
+                "api_key": "k",
+                "read_token": "",
+                "base_url": "https://api.themoviedb.org/3",
+                "language": "en-US",
+                "certification_country": "US",
+            },
+            "fanart": {"api_key": "", "base_url": "https://webservice.fanart.tv/v3"},
+            "tvdb": {"api_key": "", "pin": "", "base_url": "https://api4.thetvdb.com/v4"},
+        },
+        "workflow": {
+            "webhooks": True,
+            "scanning": True,
+            "identification": True,
+            "enrichment": True,
+            "auto_publish": False,
+            "publishing": True,
+        },
+        "player": [
+            {
+                "name": "Living room",
+                "type": "kodi",
+                "url": "http://127.0.0.1:8080",
+                "username": "kodi",
+                "password": "",
+                "libraries": ["Movies"],
+                "path_map": [{"from": "/srv/media/movies", "to": "smb://nas/movies"}],
+            }
+        ],
+        "webhooks": {"token": ""},
+        "web": {"bind": "127.0.0.1:8787"},
+    }
+    assert parse_config(data).library[0].name == "Movies"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"data_dirr": "/x"}, "data_dirr: unknown key"),
+        ({"providers": {"tmdb": {"apikey": "x"}}}, "providers.tmdb.apikey: unknown key"),
+        ({"providers": {"tmdb": {"api_key": 5}}}, "providers.tmdb.api_key: expected a string"),
+        ({"workflow": {"auto_publish": "yes"}}, "workflow.auto_publish: expected true or false"),
+        ({"library": [{"name": "M"}]}, "library[0].path: required key is missing"),
+        (
+            {"library": [{"name": "M", "path": "rel", "kind": "movie"}]},
+            "library[0].path: must be an absolute",
+        ),
+        ({"library": [{"name": "M", "path": "/m", "kind": "music"}]}, "library[0].kind"),
+        ({"player": [{"name": "p", "type": "vlc", "url": "http://x"}]}, "player[0].type"),
+        (
+            {"player": [{"name": "p", "type": "kodi", "url": "http://x", "libraries": ["Nope"]}]},
+            "player[0].libraries: no [[library]] is named 'Nope'",
+        ),
+        ({"web": {"bind": "8787"}}, "web.bind"),
+        ({"artwork": {"limits": {"posterz": 1}}}, "artwork.limits.posterz: unknown artwork type"),
+        ({"enrich": {"concurrency": 1.5}}, "enrich.concurrency: expected a whole number"),
+    ],
+)
+def test_bad_values_name_the_key(data, message):
+    with pytest.raises(ConfigError) as err:
+        parse_config(data)
+    assert message in str(err.value)
+
+
+def test_config_check_exit_codes(tmp_path, capsys):
+    good = tmp_path / "good.toml"
+    good.write_text(f'data_dir = "{tmp_path}/data"\n[[library]]\nname = "M"\npath = "{tmp_path}"\n')
+    assert main(["--config", str(good), "config", "check"]) == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[web]\nbind = 8787\n")
+    assert main(["--config", str(bad), "config", "check"]) == 2
+    assert "web.bind: expected a string" in capsys.readouterr().err
+    assert main(["--config", str(tmp_path / "missing.toml"), "config", "check"]) == 2
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[web\n")
+    assert main(["--config", str(broken), "config", "check"]) == 2
+    assert "invalid TOML" in capsys.readouterr().err
+
+
+def test_config_found_through_environment(tmp_path, monkeypatch):
+    cfg = tmp_path / "env.toml"
+    cfg.write_text(f'data_dir = "{tmp_path}/d"\n')
+    monkeypatch.setenv("METARRD_CONFIG", str(cfg))
+    assert load_config().data_dir == f"{tmp_path}/d"

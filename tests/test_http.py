@@ -1,0 +1,144 @@
+"""The shared HTTP client's retry policy, against a real loopback server."""
+
+from __future__ import annotations
+
+import io
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from metarrd.errors import NotFound, ProviderAuthError, ProviderError, ProviderUnavailable
+from metarrd.http import HttpClient, redact, scrub
+
+
+class Scripted(BaseHTTPRequestHandler):
+    """Answers each path with the next scripted (status, headers, body) and records requests."""
+
+    script: dict[str, list[tuple[int, dict, bytes]]] = {}
+    seen: list[tuple[str, dict]] = []
+
+    def do_GET(self):  # noqa: N802
+        Scripted.seen.append((self.path, dict(self.headers)))
+        path = self.path.split("?")[0]
+        queue = Scripted.script.get(path) or [(200, {}, b"{}")]
+        status, headers, body = queue.pop(0) if len(queue) > 1 else queue[0]
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    Scripted.script = {}
+    Scripted.seen = []
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture
+def waits():
+    return []
+
+
+@pytest.fixture
+def client(waits):
+    return HttpClient(timeout=2, max_retries=3, backoff=0.5, sleep=waits.append)
+
+
+JSON = {"Content-Type": "application/json"}
+
+
+def test_json_and_user_agent(server, client):
+    Scripted.script["/a"] = [(200, JSON, b'{"ok": true}')]
+    assert client.get_json(f"{server}/a", provider="t") == {"ok": True}
+    assert Scripted.seen[0][1]["User-Agent"].startswith("metarrd/")
+
+
+def test_429_waits_for_retry_after_and_zero_means_one_second(server, client, waits):
+    Scripted.script["/r"] = [
+        (429, {"Retry-After": "0"}, b"{}"),
+        (429, {"Retry-After": "3"}, b"{}"),
+        (200, JSON, b"[1]"),
+    ]
+    assert client.get_json(f"{server}/r", provider="t") == [1]
+    assert waits == [1.0, 3.0]
+
+
+def test_5xx_is_retried_with_backoff_then_gives_up(server, client, waits):
+    Scripted.script["/e"] = [(500, {}, b"oops")]
+    with pytest.raises(ProviderUnavailable) as err:
+        client.get_json(f"{server}/e", provider="tmdb")
+    assert "server error (HTTP 500)" in str(err.value)
+    assert waits == [0.5, 1.0, 2.0]
+    assert len(Scripted.seen) == 4
+
+
+def test_401_and_404_are_never_retried(server, client, waits):
+    Scripted.script["/u"] = [(401, JSON, b'{"status_code": 7}')]
+    Scripted.script["/n"] = [(404, JSON, b'{"status_code": 34}')]
+    with pytest.raises(ProviderAuthError):
+        client.get_json(f"{server}/u?api_key=SECRET", provider="tmdb")
+    with pytest.raises(NotFound):
+        client.get_json(f"{server}/n", provider="tmdb")
+    assert waits == [] and len(Scripted.seen) == 2
+
+
+def test_html_instead_of_json_is_a_clear_error(server, client):
+    Scripted.script["/h"] = [(200, {"Content-Type": "text/html"}, b"<html>maintenance</html>")]
+    with pytest.raises(ProviderError, match="returned an HTML page"):
+        client.get_json(f"{server}/h", provider="tmdb")
+
+
+def test_keys_never_appear_in_errors(server, client):
+    Scripted.script["/u"] = [(401, JSON, b"{}")]
+    with pytest.raises(ProviderAuthError) as err:
+        client.get_json(f"{server}/u", provider="tmdb", params={"api_key": "SECRET123"})
+    assert "SECRET123" not in str(err.value)
+    assert "SECRET" not in redact("http://h/p?api_key=SECRET")
+    assert "SECRET" not in scrub("GET /x?api_key=SECRET&a=1 failed")
+
+
+def test_timeout_is_retried_then_reported(client, waits):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts the connection but never answers
+    client.timeout = 0.2
+    try:
+        with pytest.raises(ProviderUnavailable, match="timed out"):
+            client.get_json(f"http://127.0.0.1:{listener.getsockname()[1]}/x", provider="t")
+    finally:
+        listener.close()
+    assert len(waits) == 3
+
+
+def test_refused_connection(client):
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    with pytest.raises(ProviderUnavailable, match="connection failed"):
+        client.get_json(f"http://127.0.0.1:{port}/", provider="t")
+
+
+def test_download_streams_and_caps_size(server, client):
+    Scripted.script["/img"] = [(200, {"Content-Type": "image/jpeg"}, b"x" * 5000)]
+    buf = io.BytesIO()
+    d = client.download(f"{server}/img", buf, provider="t")
+    assert d.size == 5000 and buf.getvalue() == b"x" * 5000
+    with pytest.raises(ProviderError, match="larger than"):
+        client.download(f"{server}/img", io.BytesIO(), provider="t", max_bytes=1000)
