@@ -1,0 +1,524 @@
+"""The one place that chains stages: scan -> identify -> enrich -> (auto) publish -> notify.
+
+Every unit of work is a row in the `jobs` table (kind, item, key, state, payload, progress) and a
+"run job N" message in the Huey queue (metarrd/queue.py). The row is the truth:
+
+- **Merged, not duplicated.** A request whose key (`enrich:42`, `scan`, ...) already has a
+  *queued* job is folded into it (scan paths are unioned, webhook ids and the manual flag carried
+  over) and that job is returned.
+- **One at a time per item.** A job is claimed (queued -> running) only while no other job runs on
+  its item (and no running scan covers the item's file, and vice versa); otherwise the message is
+  put back for a moment.
+- **Idempotent.** A message whose job is no longer queued is dropped; stages skip work already
+  done; the daemon re-queues jobs that were running when the process died.
+- **Retried** with backoff when a provider is unavailable; any other error fails the job with a
+  message that names the item, and the item keeps its `last_error`.
+
+What happens after a job is a pure function of its outcome and the workflow switches
+(`after_scan`, `after_identify`, `after_enrich`, `after_publish`): enrichment follows
+identification when `enrichment` is on; publish follows only an *automatic* enrich and only when
+`auto_publish` is on; `publishing` off refuses every publish.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from metarrd import db, queue, workflow
+from metarrd.errors import ItemError, MetarrdError, ProviderUnavailable
+from metarrd.queue import huey
+from metarrd.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+KINDS = ("scan", "identify", "enrich", "publish", "notify")
+RETRY_DELAYS = (30.0, 120.0, 600.0, 1800.0)  # seconds before retry 1, 2, ... then the job fails
+BUSY_DELAY = 1.0  # seconds before a job whose item is busy is tried again
+
+_bound: dict[str, Runtime] = {}
+
+
+def bind(rt: Runtime) -> None:
+    """The runtime tasks run with (the daemon's; a test's in immediate mode)."""
+    _bound["rt"] = rt
+
+
+def _runtime() -> Runtime:
+    try:
+        return _bound["rt"]
+    except KeyError:
+        raise RuntimeError("jobs.bind(rt) was not called in this process") from None
+
+
+# --- what happens next (pure) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """A follow-up job to enqueue."""
+
+    kind: str
+    movie_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    manual: bool = False
+
+
+@dataclass
+class Outcome:
+    message: str
+    follow: list[Step] = field(default_factory=list)
+
+
+def after_scan(
+    unidentified: Iterable[int], given_ids: dict[int, dict[str, Any]], stages: dict[str, bool]
+) -> list[Step]:
+    """New or changed items still unidentified are identified; items a webhook named are
+    identified from its ids without searching."""
+    if not stages["identification"]:
+        return []
+    steps = [
+        Step("identify", mid, {**_ids(ids), "source": "webhook"})
+        for mid, ids in sorted(given_ids.items())
+    ]
+    steps += [Step("identify", mid) for mid in sorted(set(unidentified) - set(given_ids))]
+    return steps
+
+
+def _ids(ids: dict[str, Any]) -> dict[str, Any]:
+    return {"tmdb_id": ids.get("tmdb_id"), "imdb_id": ids.get("imdb_id")}
+
+
+def after_identify(
+    movie_id: int, identified: bool, manual: bool, stages: dict[str, bool]
+) -> list[Step]:
+    if identified and stages["enrichment"]:
+        return [Step("enrich", movie_id, manual=manual)]
+    return []
+
+
+def after_enrich(movie_id: int, manual: bool, stages: dict[str, bool]) -> list[Step]:
+    """The review gate: only an automatic enrich with auto_publish on goes on to publish."""
+    if not manual and stages["auto_publish"] and stages["publishing"]:
+        return [Step("publish", movie_id)]
+    return []
+
+
+def after_publish(movie_id: int, has_players: bool) -> list[Step]:
+    return [Step("notify")] if has_players else []
+
+
+def covers(scope: list[str] | None, path: str) -> bool:
+    """Does a scan of `scope` (None = everything) touch the item at `path`?"""
+    if scope is None:
+        return True
+    return any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in scope)
+
+
+def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A second request for a queued job folds into it."""
+    if kind == "scan":
+        if old.get("paths") is None or new.get("paths") is None:
+            paths = None  # a full scan covers every path
+        else:
+            paths = sorted(set(old["paths"]) | set(new["paths"]))
+        return {"paths": paths, "ids": {**old.get("ids", {}), **new.get("ids", {})}}
+    if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id")):
+        return old  # explicit ids already queued win over a plain "identify it"
+    return {**old, **new}
+
+
+# --- enqueue API (web UI, webhooks, watcher) ---------------------------------------------------
+
+
+def enqueue_scan(
+    paths: Iterable[str | Path] | None = None, *, ids: dict[str, dict[str, Any]] | None = None
+) -> db.Job:
+    """Scan `paths` (None: every library). `ids` maps a path to the {tmdb_id, imdb_id} that a
+    webhook gave for the item there: it is identified from them, without searching."""
+    plist = None if paths is None else sorted({str(Path(p).absolute()) for p in paths})
+    return _enqueue("scan", None, {"paths": plist, "ids": dict(ids or {})}, manual=False)
+
+
+def enqueue_identify(
+    movie_id: int,
+    tmdb_id: int | None = None,
+    imdb_id: str | None = None,
+    *,
+    source: str | None = None,
+    manual: bool = True,
+) -> db.Job:
+    """Identify an item: from the given ids (the user's choice, a webhook's), else by search."""
+    if (tmdb_id or imdb_id) and source is None:
+        source = "manual" if manual else "webhook"
+    payload = {"tmdb_id": tmdb_id, "imdb_id": imdb_id, "source": source}
+    return _enqueue("identify", movie_id, payload, manual=manual)
+
+
+def enqueue_enrich(movie_id: int, manual: bool = True) -> db.Job:
+    return _enqueue("enrich", movie_id, {}, manual=manual)
+
+
+def enqueue_publish(movie_id: int) -> db.Job:
+    """Raises StageDisabled (a message for the user) when the publishing stage is off."""
+    workflow.require(_config(), "publishing")
+    return _enqueue("publish", movie_id, {}, manual=True)
+
+
+def enqueue_notify() -> db.Job:
+    """Tell the players about what was published; requests within the window are coalesced."""
+    return _enqueue("notify", None, {}, manual=False, delay=_config().daemon.notify_window_seconds)
+
+
+def _config():
+    rt = _bound.get("rt")
+    if rt is not None:
+        return rt.config
+    cfg = queue.current_config()
+    if cfg is None:
+        raise RuntimeError("metarrd.queue.configure(config) was not called in this process")
+    return cfg
+
+
+def job_key(kind: str, movie_id: int | None) -> str:
+    return kind if movie_id is None else f"{kind}:{movie_id}"
+
+
+def _enqueue(
+    kind: str, movie_id: int | None, payload: dict, *, manual: bool, delay: float = 0.0
+) -> db.Job:
+    key = job_key(kind, movie_id)
+    with db.database.atomic("IMMEDIATE"):
+        job = (
+            db.Job.select()
+            .where(db.Job.key == key, db.Job.state == QUEUED)
+            .order_by(db.Job.id)
+            .first()
+        )
+        if job is not None:
+            merged = merge_payload(kind, job.payload or {}, payload)
+            if merged != job.payload or (manual and not job.manual):
+                job.payload, job.manual = merged, job.manual or manual
+                db.Job.update(payload=merged, manual=job.manual).where(
+                    db.Job.id == job.id
+                ).execute()
+            log.debug("job %d: %s request merged into the queued job", job.id, key)
+            return job
+        job = db.Job.create(
+            kind=kind,
+            movie=movie_id,
+            key=key,
+            state=QUEUED,
+            manual=manual,
+            payload=payload,
+            message="queued",
+        )
+    _send(job, delay)
+    log.debug("job %d queued: %s", job.id, key)
+    return job
+
+
+def _send(job: db.Job, delay: float = 0.0) -> None:
+    task = TASKS[job.kind]
+    if delay > 0 and not huey.immediate:
+        task.schedule((job.id,), delay=delay)
+    else:
+        task(job.id)
+
+
+def requeue_interrupted() -> int:
+    """At daemon start: jobs that were running when the process died run again, and every queued
+    job gets a fresh message (the queue file was flushed). Returns how many jobs were re-sent."""
+    interrupted = list(db.Job.select().where(db.Job.state == RUNNING))
+    for job in interrupted:
+        log.warning("job %d (%s) was interrupted; it runs again", job.id, _what(job))
+    db.Job.update(state=QUEUED, message="re-queued after a restart").where(
+        db.Job.state == RUNNING
+    ).execute()
+    queue.flush()
+    pending = list(db.Job.select().where(db.Job.state == QUEUED).order_by(db.Job.id))
+    for job in pending:
+        _send(job)
+    return len(pending)
+
+
+# --- running a job ---------------------------------------------------------------------------
+
+
+def _what(job: db.Job) -> str:
+    """`enrich item 42 (/movies/The Matrix (1999)/The Matrix.mkv)`, for log lines."""
+    if job.movie_id is None:
+        return job.kind
+    movie = db.Movie.get_or_none(db.Movie.id == job.movie_id)
+    return f"{job.kind} item {job.movie_id}" + (f" ({movie.path})" if movie else "")
+
+
+def _claim(job: db.Job) -> str:
+    """queued -> running. Returns "claimed", "busy" (its item is being worked on) or "gone"."""
+    with db.database.atomic("IMMEDIATE"):
+        fresh = db.Job.get_or_none(db.Job.id == job.id)
+        if fresh is None or fresh.state != QUEUED:
+            return "gone"
+        running = list(db.Job.select().where(db.Job.state == RUNNING))
+        if _conflicts(fresh, running):
+            return "busy"
+        db.Job.update(
+            state=RUNNING,
+            started_at=db.now(),
+            attempts=db.Job.attempts + 1,
+            progress=0.0,
+            message="running",
+        ).where(db.Job.id == job.id).execute()
+    return "claimed"
+
+
+def _conflicts(job: db.Job, running: list[db.Job]) -> bool:
+    if any(r.kind == job.kind and r.movie_id is None and job.movie_id is None for r in running):
+        return True  # one scan (or notify) at a time
+    if job.movie_id is not None:
+        if any(r.movie_id == job.movie_id for r in running):
+            return True
+        scans = [r for r in running if r.kind == "scan"]
+        if scans:
+            movie = db.Movie.get_or_none(db.Movie.id == job.movie_id)
+            path = movie.path if movie else ""
+            return any(covers(s.payload.get("paths"), path) for s in scans)
+    elif job.kind == "scan":
+        busy = [r.movie_id for r in running if r.movie_id is not None]
+        if busy:
+            paths = [m.path for m in db.Movie.select(db.Movie.path).where(db.Movie.id.in_(busy))]
+            return any(covers(job.payload.get("paths"), p) for p in paths)
+    return False
+
+
+def set_progress(job: db.Job, fraction: float, message: str | None = None) -> None:
+    values: dict[str, Any] = {"progress": max(0.0, min(1.0, fraction))}
+    if message is not None:
+        values["message"] = message
+    db.Job.update(**values).where(db.Job.id == job.id).execute()
+
+
+def run_job(job_id: int) -> None:
+    """What every task does: claim, run the stage, record the outcome, enqueue what follows."""
+    job = db.Job.get_or_none(db.Job.id == job_id)
+    if job is None:
+        log.debug("job %d: no such job, message dropped", job_id)
+        return
+    claim = _claim(job)
+    if claim == "gone":
+        log.debug("job %d: not queued any more, message dropped", job_id)
+        return
+    if claim == "busy":
+        TASKS[job.kind].schedule((job.id,), delay=BUSY_DELAY)
+        return
+    job = db.Job.get_by_id(job_id)
+    what = _what(job)
+    log.info("job %d started: %s", job.id, what)
+    try:
+        outcome = HANDLERS[job.kind](_runtime(), job)
+    except ProviderUnavailable as exc:
+        _retry_or_fail(job, what, exc)
+        return
+    except MetarrdError as exc:
+        _fail(job, what, str(exc))
+        return
+    except Exception as exc:  # a bug must not kill the worker; the job shows it
+        log.exception("job %d failed: %s: internal error", job.id, what)
+        _fail(job, what, f"internal error: {type(exc).__name__}: {exc}", logged=True)
+        return
+    db.Job.update(
+        state=DONE, progress=1.0, message=outcome.message, error=None, finished_at=db.now()
+    ).where(db.Job.id == job.id).execute()
+    log.info("job %d finished: %s: %s", job.id, what, outcome.message)
+    for step in outcome.follow:
+        try:
+            _enqueue(step.kind, step.movie_id, step.payload, manual=step.manual, delay=_delay(step))
+        except MetarrdError as exc:
+            log.warning("job %d: cannot queue %s: %s", job.id, step.kind, exc)
+
+
+def _delay(step: Step) -> float:
+    return _config().daemon.notify_window_seconds if step.kind == "notify" else 0.0
+
+
+def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
+    attempt = job.attempts
+    if attempt > len(RETRY_DELAYS):
+        _fail(job, what, f"{exc} (gave up after {attempt} attempts)")
+        return
+    delay = RETRY_DELAYS[attempt - 1]
+    message = f"{exc}; retry {attempt} in {delay:.0f}s"
+    db.Job.update(state=QUEUED, message=message, error=str(exc)).where(
+        db.Job.id == job.id
+    ).execute()
+    log.warning("job %d waiting: %s: %s", job.id, what, message)
+    TASKS[job.kind].schedule((job.id,), delay=delay)  # immediate mode: kept in memory
+
+
+def _fail(job: db.Job, what: str, reason: str, *, logged: bool = False) -> None:
+    db.Job.update(state=FAILED, error=reason, message=reason, finished_at=db.now()).where(
+        db.Job.id == job.id
+    ).execute()
+    if job.movie_id is not None:
+        db.Movie.update(last_error=reason, updated_at=db.now()).where(
+            db.Movie.id == job.movie_id
+        ).execute()
+    db.record_event(f"{job.kind}.failed", reason, movie=job.movie_id, level="error", job=job.id)
+    if not logged:
+        log.error("job %d failed: %s: %s", job.id, what, reason)
+
+
+# --- the stages ------------------------------------------------------------------------------
+
+
+def _movie(job: db.Job) -> db.Movie | None:
+    return db.Movie.get_or_none(db.Movie.id == job.movie_id) if job.movie_id else None
+
+
+def do_scan(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.scan import scan
+
+    if not workflow.is_enabled(rt.config, "scanning"):
+        return Outcome("skipped: the scanning stage is switched off")
+    paths = job.payload.get("paths")
+    report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
+    given = _items_named(job.payload.get("ids") or {})
+    unidentified = [
+        m.id
+        for m in db.Movie.select(db.Movie.id).where(
+            db.Movie.id.in_(report.touched), db.Movie.identification_status == db.UNIDENTIFIED
+        )
+    ]
+    message = (
+        f"{report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
+        f"{len(report.moved)} moved, {len(report.missing)} missing, {len(report.errors)} errors"
+    )
+    return Outcome(message, after_scan(unidentified, given, workflow.all_stages(rt.config)))
+
+
+def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Items at the paths a webhook named, with its ids; items already that movie are left."""
+    given: dict[int, dict[str, Any]] = {}
+    for path, ids in ids_by_path.items():
+        prefix = path.rstrip(os.sep) + os.sep
+        query = db.Movie.select().where(
+            ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
+        )
+        for movie in query:
+            if not covers([path], movie.path):
+                continue  # LIKE is case-insensitive; paths are not
+            same = ids.get("tmdb_id") and movie.tmdb_id == ids.get("tmdb_id")
+            if same and movie.identification_status != db.UNIDENTIFIED:
+                continue
+            given[movie.id] = ids
+    return given
+
+
+def do_identify(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.identify import identify_item
+
+    movie = _movie(job)
+    if movie is None:
+        return Outcome("skipped: the item no longer exists")
+    if movie.missing:
+        return Outcome("skipped: the item's file is missing")
+    tmdb_id, imdb_id = job.payload.get("tmdb_id"), job.payload.get("imdb_id")
+    if not (tmdb_id or imdb_id) and movie.identification_status != db.UNIDENTIFIED:
+        return Outcome("already identified")
+    outcome = identify_item(
+        rt, movie, tmdb_id=tmdb_id, imdb_id=imdb_id, source=job.payload.get("source")
+    )
+    if not outcome.identified:
+        if getattr(outcome, "unavailable", False):
+            raise ProviderUnavailable("tmdb", outcome.reason)
+        if outcome.error:
+            raise ItemError(outcome.reason)
+        return Outcome(f"left for review: {outcome.reason}")
+    stages = workflow.all_stages(rt.config)
+    return Outcome(outcome.reason, after_identify(movie.id, True, job.manual, stages))
+
+
+def do_enrich(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.enrich import enrich_item
+
+    movie = _movie(job)
+    if movie is None:
+        return Outcome("skipped: the item no longer exists")
+    if movie.missing:
+        return Outcome("skipped: the item's file is missing")
+    if movie.identification_status == db.UNIDENTIFIED:
+        raise ItemError("not identified yet: choose its movie first")
+    result = enrich_item(rt, movie, manual=job.manual)
+    return Outcome(str(result), after_enrich(movie.id, job.manual, workflow.all_stages(rt.config)))
+
+
+def do_publish(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.publish import publish_item
+
+    workflow.require(rt.config, "publishing")
+    movie = _movie(job)
+    if movie is None:
+        return Outcome("skipped: the item no longer exists")
+    result = publish_item(rt, movie)
+    has_players = (
+        db.PlayerLibrary.select().where(db.PlayerLibrary.library == movie.library_id).exists()
+    )
+    return Outcome(str(result), after_publish(movie.id, has_players))
+
+
+def do_notify(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd import players
+
+    result = players.notify_pending(rt)
+    return Outcome(str(result))
+
+
+HANDLERS: dict[str, Callable[[Runtime, db.Job], Outcome]] = {
+    "scan": do_scan,
+    "identify": do_identify,
+    "enrich": do_enrich,
+    "publish": do_publish,
+    "notify": do_notify,
+}
+
+
+# --- the Huey tasks (thin: the job row says what to do) ----------------------------------------
+
+
+@huey.task(name="scan")
+def scan_task(job_id: int) -> None:
+    run_job(job_id)
+
+
+@huey.task(name="identify")
+def identify_task(job_id: int) -> None:
+    run_job(job_id)
+
+
+@huey.task(name="enrich")
+def enrich_task(job_id: int) -> None:
+    run_job(job_id)
+
+
+@huey.task(name="publish")
+def publish_task(job_id: int) -> None:
+    run_job(job_id)
+
+
+@huey.task(name="notify")
+def notify_task(job_id: int) -> None:
+    run_job(job_id)
+
+
+TASKS = {
+    "scan": scan_task,
+    "identify": identify_task,
+    "enrich": enrich_task,
+    "publish": publish_task,
+    "notify": notify_task,
+}

@@ -1,0 +1,68 @@
+"""The one Huey object. Tasks (metarrd/jobs.py) import it; `configure(config)` points it at
+`<data_dir>/queue.db` (SQLite) before anything is enqueued or consumed.
+
+Until configured the object is in immediate mode on an in-memory store, so importing the task
+module never creates a file. Tests call `configure(config, immediate=True)`: every enqueued task
+then runs synchronously in the caller, which is how huey's own documentation tests tasks.
+
+The queue only carries "run job N" messages; the truth about work (state, payload, progress,
+de-duplication) lives in the `jobs` table of the main database, so a lost message is recovered
+from there at daemon start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from huey import SqliteHuey
+
+from metarrd.config import Config
+
+log = logging.getLogger(__name__)
+
+huey = SqliteHuey("metarrd", immediate=True, results=False, utc=True)
+
+_lock = threading.Lock()
+_configured: dict[str, object] = {"path": None, "immediate": True, "config": None}
+
+
+def configure(config: Config, *, immediate: bool = False) -> SqliteHuey:
+    """Point the Huey object at `config.queue_path` (or immediate mode). Idempotent."""
+    path = Path(config.queue_path)
+    with _lock:
+        _configured["config"] = config
+        if _configured["path"] == str(path) and _configured["immediate"] == immediate:
+            return huey
+        if immediate:
+            huey.immediate = True
+            huey.storage = huey.create_storage()  # a fresh in-memory store per configuration
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            huey.storage_kwargs = {"filename": str(path), "timeout": 15}
+            huey._immediate = False  # the setter would build storage from the old kwargs
+            huey.storage = huey.create_storage()
+        _configured.update(path=str(path), immediate=immediate)
+        log.debug("job queue at %s%s", path, " (immediate mode)" if immediate else "")
+    return huey
+
+
+def is_configured() -> bool:
+    return _configured["path"] is not None
+
+
+def current_config() -> Config | None:
+    """The configuration the queue was configured with (None before `configure`)."""
+    return _configured["config"]  # type: ignore[return-value]
+
+
+def pending_messages() -> int:
+    """Messages waiting in the queue (not counting scheduled retries)."""
+    return huey.pending_count()
+
+
+def flush() -> None:
+    """Drop every message and scheduled retry; the jobs table is re-read afterwards."""
+    huey.storage.flush_queue()
+    huey.storage.flush_schedule()

@@ -1,0 +1,275 @@
+"""The jobs module: merging of pending requests, chaining as the design document says, the review
+gate, retries, failures that name the item, one job at a time per item, recovery after a crash."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db, jobs, workflow
+from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
+from metarrd.queue import huey
+
+# --- what happens next (pure) ------------------------------------------------------------------
+
+ALL_ON = {s: True for s in workflow.STAGES} | {"auto_publish": False}
+
+
+def test_after_identify_enriches_only_when_enrichment_is_on():
+    assert jobs.after_identify(1, True, False, ALL_ON) == [jobs.Step("enrich", 1, manual=False)]
+    assert jobs.after_identify(1, True, False, ALL_ON | {"enrichment": False}) == []
+    assert jobs.after_identify(1, False, False, ALL_ON) == []
+
+
+def test_after_enrich_is_the_review_gate():
+    assert jobs.after_enrich(1, False, ALL_ON) == []  # auto_publish off by default
+    auto = ALL_ON | {"auto_publish": True}
+    assert jobs.after_enrich(1, False, auto) == [jobs.Step("publish", 1)]
+    assert jobs.after_enrich(1, True, auto) == []  # a manual enrich never auto-publishes
+    assert jobs.after_enrich(1, False, auto | {"publishing": False}) == []
+
+
+def test_after_scan_uses_webhook_ids_without_searching():
+    steps = jobs.after_scan([1, 2], {2: {"tmdb_id": 603, "imdb_id": None}}, ALL_ON)
+    assert steps == [
+        jobs.Step("identify", 2, {"tmdb_id": 603, "imdb_id": None, "source": "webhook"}),
+        jobs.Step("identify", 1),
+    ]
+    assert jobs.after_scan([1], {}, ALL_ON | {"identification": False}) == []
+
+
+def test_covers():
+    assert jobs.covers(None, "/m/a/a.mkv")
+    assert jobs.covers(["/m/a"], "/m/a/a.mkv")
+    assert jobs.covers(["/m/a/a.mkv"], "/m/a/a.mkv")
+    assert not jobs.covers(["/m/a"], "/m/ab/ab.mkv")
+
+
+def test_merge_payload():
+    assert jobs.merge_payload("scan", {"paths": ["/a"], "ids": {}}, {"paths": ["/b"]}) == {
+        "paths": ["/a", "/b"],
+        "ids": {},
+    }
+    assert jobs.merge_payload("scan", {"paths": ["/a"]}, {"paths": None})["paths"] is None
+    given = {"tmdb_id": 603, "imdb_id": None, "source": "webhook"}
+    plain = {"tmdb_id": None, "imdb_id": None, "source": None}
+    assert jobs.merge_payload("identify", given, plain) == given
+    assert jobs.merge_payload("identify", plain, given) == given
+
+
+# --- merging pending requests ----------------------------------------------------------------
+
+
+def test_second_request_for_a_pending_item_is_merged(queued_rt, fake_stages, make_movie, drain):
+    movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    first = jobs.enqueue_enrich(movie.id, manual=False)
+    second = jobs.enqueue_enrich(movie.id, manual=False)
+    assert second.id == first.id
+    assert db.Job.select().where(db.Job.kind == "enrich").count() == 1
+    assert huey.pending_count() == 1
+    third = jobs.enqueue_enrich(movie.id, manual=True)  # the user asked: it stops for review
+    assert third.id == first.id and db.Job.get_by_id(first.id).manual
+    drain()
+    assert fake_stages.calls == [("enrich", movie.id, {"manual": True})]
+    assert db.Job.get_by_id(first.id).state == jobs.DONE
+
+
+def test_a_request_while_running_queues_one_more(queued_rt, fake_stages, make_movie, drain):
+    movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    first = jobs.enqueue_enrich(movie.id)
+    db.Job.update(state=jobs.RUNNING).where(db.Job.id == first.id).execute()
+    second = jobs.enqueue_enrich(movie.id)
+    assert second.id != first.id
+    assert jobs.enqueue_enrich(movie.id).id == second.id
+
+
+def test_scan_requests_merge_their_paths(queued_rt):
+    lib = queued_rt.config.library[0].path
+    a = jobs.enqueue_scan([f"{lib}/A"])
+    b = jobs.enqueue_scan([f"{lib}/B"], ids={f"{lib}/B": {"tmdb_id": 603}})
+    assert a.id == b.id
+    assert db.Job.get_by_id(a.id).payload == {
+        "paths": [f"{lib}/A", f"{lib}/B"],
+        "ids": {f"{lib}/B": {"tmdb_id": 603}},
+    }
+    jobs.enqueue_scan(None)
+    assert db.Job.get_by_id(a.id).payload["paths"] is None  # a full scan covers them
+    assert huey.pending_count() == 1
+
+
+# --- chaining -------------------------------------------------------------------------------
+
+
+def test_identify_chains_to_enrich_and_stops_for_review(rt, fake_stages, make_movie):
+    movie = make_movie(rt)
+    jobs.enqueue_identify(movie.id, manual=False)
+    assert fake_stages.stages() == ["identify", "enrich"]
+    assert fake_stages.calls[1][2] == {"manual": False}
+    assert db.Movie.get_by_id(movie.id).publish_state == db.UNPUBLISHED
+    assert {j.kind: j.state for j in db.Job.select()} == {"identify": "done", "enrich": "done"}
+
+
+def test_auto_publish_publishes_an_automatic_enrich_and_notifies(rt, fake_stages, make_movie):
+    workflow.set_stage("auto_publish", True)
+    movie = make_movie(rt)
+    player = db.MediaPlayer.create(name="Kodi", type="kodi", url="http://127.0.0.1:1")
+    db.PlayerLibrary.create(player=player, library=movie.library_id)
+    jobs.enqueue_identify(movie.id, manual=False)
+    assert fake_stages.stages() == ["identify", "enrich", "publish", "notify"]
+    assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
+
+
+def test_a_manual_enrich_never_auto_publishes(rt, fake_stages, make_movie):
+    workflow.set_stage("auto_publish", True)
+    movie = make_movie(rt, identification_status=db.IDENTIFIED)
+    jobs.enqueue_enrich(movie.id, manual=True)
+    assert fake_stages.stages() == ["enrich"]
+    manual_identify = make_movie(rt, "Heat (1995)")
+    jobs.enqueue_identify(manual_identify.id, tmdb_id=949)  # the user chose the match
+    assert fake_stages.stages() == ["enrich", "identify", "enrich"]
+    assert fake_stages.calls[1][2]["source"] == "manual"
+
+
+def test_enrichment_off_stops_after_identification(rt, fake_stages, make_movie):
+    workflow.set_stage("enrichment", False)
+    movie = make_movie(rt)
+    jobs.enqueue_identify(movie.id, manual=False)
+    assert fake_stages.stages() == ["identify"]
+
+
+def test_publishing_off_refuses_every_publish(queued_rt, fake_stages, make_movie, drain):
+    movie = make_movie(queued_rt, identification_status=db.ENRICHED)
+    job = jobs.enqueue_publish(movie.id)
+    workflow.set_stage("publishing", False)
+    with pytest.raises(StageDisabled, match="publishing stage is switched off"):
+        jobs.enqueue_publish(movie.id)
+    drain()  # the one queued before the switch is refused when it runs
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.FAILED and "publishing stage is switched off" in job.error
+    assert fake_stages.stages() == []
+
+
+def test_scan_then_identify_new_items(rt, fake_stages):
+    folder = rt.config.library[0].path + "/Heat (1995)"
+    import pathlib
+
+    pathlib.Path(folder).mkdir()
+    (pathlib.Path(folder) / "Heat (1995).mkv").write_bytes(b"\0" * 1000)
+    job = jobs.enqueue_scan([folder])
+    movie = db.Movie.get()
+    assert movie.path == folder + "/Heat (1995).mkv"
+    assert fake_stages.calls[0] == (
+        "identify",
+        movie.id,
+        {"tmdb_id": None, "imdb_id": None, "source": None},
+    )
+    assert db.Job.get_by_id(job.id).message.startswith("1 videos: 1 new")
+    jobs.enqueue_scan([folder])  # unchanged: nothing more to do
+    assert fake_stages.stages() == ["identify", "enrich"]
+
+
+def test_scan_with_webhook_ids_identifies_without_search(rt, fake_stages):
+    import pathlib
+
+    folder = pathlib.Path(rt.config.library[0].path) / "Film"
+    folder.mkdir()
+    (folder / "film.mkv").write_bytes(b"\0" * 1000)
+    jobs.enqueue_scan([folder], ids={str(folder): {"tmdb_id": 949, "imdb_id": "tt0113277"}})
+    stage, _mid, kw = fake_stages.calls[0]
+    assert (stage, kw) == (
+        "identify",
+        {"tmdb_id": 949, "imdb_id": "tt0113277", "source": "webhook"},
+    )
+
+
+def test_scanning_off_skips_scans(rt, fake_stages):
+    workflow.set_stage("scanning", False)
+    job = jobs.enqueue_scan(None)
+    assert db.Job.get_by_id(job.id).message == "skipped: the scanning stage is switched off"
+    assert db.Movie.select().count() == 0
+
+
+# --- failures, retries, idempotency -----------------------------------------------------------
+
+
+def test_provider_unavailable_is_retried_with_backoff_then_fails(rt, fake_stages, make_movie):
+    movie = make_movie(rt, identification_status=db.IDENTIFIED)
+    fake_stages.raises["enrich"] = ProviderUnavailable("tmdb", "HTTP 503 after 4 retries")
+    job = jobs.enqueue_enrich(movie.id)
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.QUEUED and "retry 1 in 30s" in job.message
+    assert huey.scheduled_count() == 1
+    for _ in jobs.RETRY_DELAYS:
+        (task,) = huey.read_schedule(_far_future())
+        huey.execute(task, _far_future())
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.FAILED and "gave up after 5 attempts" in job.error
+    assert len(fake_stages.calls) == 1 + len(jobs.RETRY_DELAYS)
+
+
+def test_a_retry_that_succeeds_completes(rt, fake_stages, make_movie):
+    movie = make_movie(rt, identification_status=db.IDENTIFIED)
+    fake_stages.raises["enrich"] = ProviderUnavailable("tmdb", "connection refused")
+    job = jobs.enqueue_enrich(movie.id)
+    del fake_stages.raises["enrich"]
+    (task,) = huey.read_schedule(_far_future())
+    huey.execute(task, _far_future())
+    assert db.Job.get_by_id(job.id).state == jobs.DONE
+
+
+def test_an_item_error_fails_the_job_naming_the_item(rt, fake_stages, make_movie, caplog):
+    movie = make_movie(rt, identification_status=db.IDENTIFIED)
+    fake_stages.raises["enrich"] = ItemError("poster 3: provider returned an HTML page")
+    job = jobs.enqueue_enrich(movie.id)
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.FAILED and job.error == "poster 3: provider returned an HTML page"
+    assert db.Movie.get_by_id(movie.id).last_error == job.error
+    assert db.Event.get(db.Event.kind == "enrich.failed").movie_id == movie.id
+    line = next(r.getMessage() for r in caplog.records if "failed" in r.getMessage())
+    assert f"enrich item {movie.id} ({movie.path})" in line
+
+
+def test_a_bug_in_a_stage_fails_the_job_not_the_worker(rt, fake_stages, make_movie):
+    movie = make_movie(rt, identification_status=db.IDENTIFIED)
+    fake_stages.raises["enrich"] = KeyError("oops")
+    job = jobs.enqueue_enrich(movie.id)
+    assert db.Job.get_by_id(job.id).error.startswith("internal error: KeyError")
+
+
+def test_one_job_at_a_time_per_item(queued_rt, fake_stages, make_movie, drain):
+    movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    other = jobs.enqueue_identify(movie.id, tmdb_id=603)
+    db.Job.update(state=jobs.RUNNING).where(db.Job.id == other.id).execute()
+    job = jobs.enqueue_enrich(movie.id)
+    drain()
+    assert fake_stages.calls == [] and db.Job.get_by_id(job.id).state == jobs.QUEUED
+    assert huey.scheduled_count() == 1  # tried again in a moment
+    db.Job.update(state=jobs.DONE).where(db.Job.id == other.id).execute()
+    for task in huey.read_schedule(_far_future()):
+        huey.execute(task, _far_future())
+    assert fake_stages.stages() == ["enrich"]
+
+
+def test_a_message_for_a_finished_job_does_nothing(rt, fake_stages, make_movie):
+    movie = make_movie(rt, identification_status=db.IDENTIFIED)
+    job = jobs.enqueue_enrich(movie.id)
+    jobs.enrich_task(job.id)  # a duplicate message
+    assert fake_stages.stages() == ["enrich"]
+
+
+def test_interrupted_jobs_run_again_after_a_restart(queued_rt, fake_stages, make_movie, drain):
+    movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    job = jobs.enqueue_enrich(movie.id, manual=False)
+    db.Job.update(state=jobs.RUNNING).where(db.Job.id == job.id).execute()  # died mid-way
+    drain()  # the old message finds the job running: dropped
+    assert fake_stages.calls == []
+    assert jobs.requeue_interrupted() == 1
+    drain()
+    assert fake_stages.calls == [("enrich", movie.id, {"manual": False})]
+    assert db.Job.get_by_id(job.id).state == jobs.DONE
+    assert db.Job.select().count() == 1
+
+
+def _far_future():
+    import datetime
+
+    return datetime.datetime.utcnow() + datetime.timedelta(days=1)
