@@ -1,0 +1,46 @@
+"""Run the provider simulator in the foreground: python -m metarrd.simulator [--port N]."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import threading
+
+from metarrd.simulator.server import Simulator
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m metarrd.simulator",
+        description="Serve fake TMDB, fanart.tv and TheTVDB APIs with generated images.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
+    parser.add_argument("--latency", type=float, default=0.0, help="milliseconds per request")
+    parser.add_argument("--candidates", type=int, default=None, help="image candidates per movie")
+    parser.add_argument("--extra-movies", type=int, default=0, help="synthetic movies to add")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO)
+    sim = Simulator(
+        args.port,
+        latency=args.latency / 1000,
+        candidates_per_movie=args.candidates,
+        extra_movies=args.extra_movies,
+    )
+    with sim:
+        print(f"TMDB      {sim.tmdb_url}   api_key={sim.tmdb_key}")
+        print(f"          Authorization: Bearer {sim.tmdb_token}")
+        print(f"fanart.tv {sim.fanart_url}  api_key={sim.fanart_key}")
+        print(f'TheTVDB   {sim.tvdb_url}  POST /login {{"apikey": "{sim.tvdb_key}"}}')
+        print(
+            f"{len(sim.catalog.movies)} movies, {len(sim.catalog.images)} images. Ctrl-C stops.",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

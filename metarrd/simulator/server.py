@@ -1,0 +1,379 @@
+"""The provider simulator: one threaded HTTP/1.1 server on 127.0.0.1 speaking TMDB v3 (/3),
+fanart.tv v3 (/v3), TheTVDB v4 (/v4) and serving their image hosts (/t/p, /fanart, /banners),
+with fault switches and request accounting for tests, benchmarks and the demo."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import NamedTuple
+from urllib.parse import parse_qsl, urlsplit
+
+from metarrd.simulator import fanart, tmdb, tvdb
+from metarrd.simulator.artwork import Asset
+from metarrd.simulator.catalog import Catalog, load_catalog
+from metarrd.simulator.faults import CORRUPT_MODES, Faults
+from metarrd.simulator.images import ImageCache, bomb_png, garbage
+from metarrd.simulator.reply import Reply, html_error_page, json_reply
+from metarrd.simulator.routes import Keys, Request, Router
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+
+
+class Hit(NamedTuple):
+    """One request as served: method, path with query string, HTTP status (0 = hung up)."""
+
+    method: str
+    path: str
+    status: int
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address, handler, sim: Simulator) -> None:
+        self.sim = sim
+        self.open_sockets: set[socket.socket] = set()
+        self.sockets_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address) -> None:
+        with self.sockets_lock:
+            self.open_sockets.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self.sockets_lock:
+            self.open_sockets.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        with self.sockets_lock:
+            sockets = list(self.open_sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "metarrd-simulator/1.0"
+    timeout = 60  # an idle keep-alive connection is closed after this long
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_HEAD(self) -> None:
+        self._serve("HEAD")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+        log.debug("simulator: " + format, *args)
+
+    def _serve(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(length, MAX_BODY)) if length else b""
+        split = urlsplit(self.path)
+        req = Request(
+            method=method,
+            path=split.path,
+            params=dict(parse_qsl(split.query, keep_blank_values=True)),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        sim = self.server.sim
+        sim._flight(+1)
+        try:
+            reply = sim._respond(req)
+        except Exception:
+            log.exception("simulator: %s %s failed", method, self.path)
+            reply = json_reply(500, {"error": "simulator error"})
+        finally:
+            sim._flight(-1)
+        sim._record(Hit(method, self.path, reply.status if reply else 0))
+        if reply is None:  # hung up without answering
+            self.close_connection = True
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(reply.body)
+
+
+class Simulator:
+    """TMDB v3 + fanart.tv v3 + TheTVDB v4 on 127.0.0.1, with real generated images.
+
+    >>> with Simulator() as sim:
+    ...     requests.get(sim.tmdb_url + "/movie/603", params={"api_key": sim.tmdb_key})
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        tmdb_key: str = "sim-tmdb-key",
+        tmdb_token: str = "eyJhbGciOiJIUzI1NiJ9.sim-tmdb-read-token.c2ltdWxhdG9y",
+        fanart_key: str = "sim-fanart-key",
+        tvdb_key: str = "sim-tvdb-key",
+        tvdb_pin: str | None = None,
+        candidates_per_movie: int | None = None,
+        extra_movies: int = 0,
+        latency: float = 0.0,
+        cache_bytes: int = 256 * 1024 * 1024,
+    ) -> None:
+        self.port = port
+        self.catalog: Catalog = load_catalog(extra_movies, candidates_per_movie)
+        self.keys = Keys(tmdb_key, tmdb_token, fanart_key, tvdb_key, tvdb_pin)
+        self.router = Router(self.catalog, self.keys, ImageCache(cache_bytes))
+        self.faults = Faults()
+        self.faults.latency = latency
+        self._requests: list[Hit] = []
+        self._in_flight = 0
+        self._requests_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> Simulator:
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = _Server(("127.0.0.1", self.port), _Handler, self)
+        self.port = self._server.server_address[1]
+        self.router.base_url = self.url
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+            name=f"simulator:{self.port}", daemon=True,
+        )  # fmt: skip
+        self._thread.start()
+        log.info("provider simulator listening on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()  # wakes hanging and delayed requests
+        server.shutdown()
+        server.drop_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        log.info("provider simulator on port %s stopped", self.port)
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- addresses and keys -------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def tmdb_url(self) -> str:
+        return self.url + "/3"
+
+    @property
+    def fanart_url(self) -> str:
+        return self.url + "/v3"
+
+    @property
+    def tvdb_url(self) -> str:
+        return self.url + "/v4"
+
+    @property
+    def image_base_url(self) -> str:
+        return self.url + "/t/p/"
+
+    tmdb_key = property(lambda self: self.keys.tmdb_key)
+    tmdb_token = property(lambda self: self.keys.tmdb_token)
+    fanart_key = property(lambda self: self.keys.fanart_key)
+    tvdb_key = property(lambda self: self.keys.tvdb_key)
+
+    def image_url(self, asset: Asset, size: str = "original") -> str:
+        """Absolute URL of an asset (TMDB ones at the given size)."""
+        if asset.provider == "tmdb":
+            return f"{self.url}/t/p/{size}{asset.file_path}"
+        return self.url + asset.key
+
+    def revoke_tvdb_tokens(self) -> None:
+        """Forget every issued TVDB token: the next call gets 401 and must log in again."""
+        with self.keys.lock:
+            self.keys.tvdb_tokens.clear()
+
+    # --- fault switches -----------------------------------------------------------------------
+
+    @property
+    def latency(self) -> float:
+        return self.faults.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self.faults.latency = seconds
+
+    def set_latency(self, seconds: float, prefix: str | None = None) -> None:
+        """Add `seconds` to requests under `prefix` (every request when None)."""
+        if prefix is None:
+            self.faults.latency = seconds
+        else:
+            self.faults.add("latency", prefix, seconds)
+
+    def fail_429(self, n: int = 1, retry_after: int = 1, prefix: str | None = None) -> None:
+        """The next n requests (under prefix) get 429 with Retry-After and the provider's body."""
+        self.faults.add("429", prefix, retry_after, n)
+
+    def fail_5xx(self, n: int = 1, status: int = 500, prefix: str | None = None) -> None:
+        self.faults.add("5xx", prefix, status, n)
+
+    def not_found(self, path_or_prefix: str) -> None:
+        self.faults.add("not_found", path_or_prefix)
+
+    def corrupt(self, path: str, mode: str = "truncated") -> None:
+        """Serve broken bytes with status 200: 'truncated', 'html' or 'garbage'."""
+        if mode not in CORRUPT_MODES:
+            raise ValueError(f"corrupt mode must be one of {CORRUPT_MODES}, not {mode!r}")
+        self.faults.add("corrupt", path, mode)
+
+    def bomb(self, path: str) -> None:
+        """Serve a 25000x25000 PNG decompression bomb (~600 KB) instead of the image."""
+        self.faults.add("bomb", path)
+
+    def hang(self, path: str, seconds: float = 30.0) -> None:
+        """Say nothing for `seconds` (cut short by stop()), then hang up."""
+        self.faults.add("hang", path, seconds)
+
+    def reset_faults(self) -> None:
+        self.faults.reset()
+
+    # --- request accounting -------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[Hit]:
+        with self._requests_lock:
+            return list(self._requests)
+
+    def count(self, prefix: str = "", method: str | None = None, status: int | None = None) -> int:
+        """How many requests whose path (with query) starts with prefix, optionally filtered."""
+        return sum(
+            1
+            for hit in self.requests
+            if hit.path.startswith(prefix)
+            and (method is None or hit.method == method)
+            and (status is None or hit.status == status)
+        )
+
+    @property
+    def in_flight(self) -> int:
+        """Requests received and not yet answered (held by latency or hang, or being built)."""
+        with self._requests_lock:
+            return self._in_flight
+
+    def _flight(self, delta: int) -> None:
+        with self._requests_lock:
+            self._in_flight += delta
+
+    def reset_requests(self) -> None:
+        with self._requests_lock:
+            self._requests.clear()
+
+    def _record(self, hit: Hit) -> None:
+        with self._requests_lock:
+            self._requests.append(hit)
+
+    # --- serving ------------------------------------------------------------------------------
+
+    def _respond(self, req: Request) -> Reply | None:
+        path = req.path
+        delay = self.faults.delay(path)
+        if delay > 0 and self._stopping.wait(delay):
+            return None
+        hang = self.faults.take("hang", path)
+        if hang is not None:
+            self._stopping.wait(min(float(hang.value), 300.0))
+            return None
+        rule = self.faults.take("429", path)
+        if rule is not None:
+            return _too_many(path, int(rule.value))
+        rule = self.faults.take("5xx", path)
+        if rule is not None:
+            return _server_error(path, int(rule.value))
+        if self.faults.take("not_found", path) is not None:
+            return _not_found(path)
+        reply = self.router(req)
+        if reply.status != 200:
+            return reply
+        if self.faults.take("bomb", path) is not None:
+            return Reply(200, bomb_png(), "image/png")
+        rule = self.faults.take("corrupt", path)
+        if rule is not None:
+            return _corrupted(reply, str(rule.value))
+        return reply
+
+
+def _too_many(path: str, retry_after: int) -> Reply:
+    headers = {"Retry-After": str(retry_after)}
+    if path.startswith("/3/"):
+        return tmdb.error(25, headers)
+    if path.startswith("/v3/"):
+        return json_reply(429, {"status": "error", "error message": "Rate limit exceeded"}, headers)
+    if path.startswith("/v4/"):
+        reply = tvdb.failure(429, "TooManyRequests: rate limit exceeded")
+        reply.headers.update(headers)
+        return reply
+    reply = html_error_page(429, "Too Many Requests")
+    reply.headers.update(headers)
+    return reply
+
+
+def _server_error(path: str, status: int) -> Reply:
+    if path.startswith("/3/") and status in tmdb.STATUS_CODES:
+        reply = tmdb.error(tmdb.STATUS_CODES[status])
+        reply.status = status
+        return reply
+    if path.startswith("/v3/"):
+        return json_reply(status, {"status": "error", "error message": "Internal Server Error"})
+    if path.startswith("/v4/"):
+        return tvdb.failure(status, "InternalServerError: something went wrong")
+    return html_error_page(status, "Internal Server Error" if status == 500 else "Bad Gateway")
+
+
+def _not_found(path: str) -> Reply:
+    if path.startswith("/3/"):
+        return tmdb.error(34)
+    if path.startswith("/v3/"):
+        return json_reply(404, fanart.NOT_FOUND)
+    if path.startswith("/v4/"):
+        return tvdb.not_found()
+    return html_error_page(404, "Not Found")
+
+
+def _corrupted(reply: Reply, mode: str) -> Reply:
+    if mode == "html":
+        page = html_error_page(200, "OK")
+        page.body = (
+            b"<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head>"
+            b"<body><h1>Checking your browser before accessing the site.</h1></body></html>\n"
+        )
+        return page
+    if mode == "truncated":
+        return Reply(200, reply.body[: len(reply.body) // 2], reply.content_type)
+    return Reply(200, garbage(max(len(reply.body), 1024)), reply.content_type)
