@@ -149,6 +149,7 @@ def cmd_scan(config: Config, args) -> int:
     report = scan(rt, [Path(p) for p in args.paths] or None)
     failed = len(report.errors)
     for item, reason in report.errors:
+        reason = reason.removeprefix(f"{item}: ")
         print(f"{item}: {reason}", file=sys.stderr)
     identified = unsure = 0
     if report.touched and workflow.is_enabled(config, "identification"):

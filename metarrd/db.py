@@ -487,6 +487,15 @@ def open_database(path: Path | str) -> pw.SqliteDatabase:
     return database
 
 
+def write_transaction():
+    """A write transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes fails at once with "database is locked"
+    when another connection wrote in between; an immediate one waits (busy_timeout) instead.
+    Use it for every read-modify-write."""
+    return database.atomic("IMMEDIATE")
+
+
 def get_meta(key: str, default: str | None = None) -> str | None:
     row = Meta.get_or_none(Meta.key == key)
     return row.value if row else default

@@ -149,7 +149,7 @@ def _identified(movie: db.Movie, details: dict[str, Any], source: str) -> Identi
     tmdb_id = int(details["id"])
     imdb_id = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id") or None
     changed_id = movie.tmdb_id is not None and movie.tmdb_id != tmdb_id
-    with db.database.atomic():
+    with db.write_transaction():
         movie = db.Movie.get_by_id(movie.id)  # fresh: a user edit may have landed meanwhile
         if changed_id:
             forget_enrichment(movie)
@@ -166,7 +166,8 @@ def _identified(movie: db.Movie, details: dict[str, Any], source: str) -> Identi
         if movie.identification_status != db.ENRICHED or changed_id:
             movie.identification_status = db.IDENTIFIED
         movie.identified_by = source
-        movie.last_error = None
+        # identification succeeded; problems the scan found (a hostile NFO...) still stand
+        movie.last_error = "; ".join((movie.hints or {}).get("scan_errors") or []) or None
         movie.updated_at = db.now()
         movie.save()
         reason = f"identified by {source} as {movie.title} ({movie.year}) [tmdb {tmdb_id}]"
@@ -187,10 +188,10 @@ def forget_enrichment(movie: db.Movie) -> None:
 
 
 def _fail(movie: db.Movie, reason: str, *, error: bool = False) -> IdentifyOutcome:
-    with db.database.atomic():
+    with db.write_transaction():
         fresh = db.Movie.get_by_id(movie.id)
         fresh.candidates = movie.candidates
-        fresh.last_error = reason
+        fresh.last_error = "; ".join([*((fresh.hints or {}).get("scan_errors") or []), reason])
         fresh.updated_at = db.now()
         fresh.save()
         db.record_event(

@@ -238,7 +238,7 @@ def _record_batch(
 ) -> None:
     if not batch:
         return
-    with db.database.atomic():
+    with db.write_transaction():
         for pr, movie in batch:
             _record(rt, library, pr, movie, report)
 
@@ -268,6 +268,7 @@ def _record(
         apply_nfo_values(movie, pr.nfo)
         movie.source_nfo_hash = pr.nfo_hash
     movie.last_error = "; ".join(pr.errors) or None
+    movie.hints = {**movie.hints, "scan_errors": pr.errors}
     movie.updated_at = db.now()
     movie.save()
     if pr.streams is not None:

@@ -81,9 +81,9 @@ def make_config(
         data["library"].append({"name": name, "path": str(path), "kind": "movie"})
     providers: dict = {"timeout_seconds": 5.0, "max_retries": 2}
     if sim is not None:
-        providers["tmdb"] = {"api_key": sim.tmdb_key, "base_url": sim.tmdb_url}
-        providers["fanart"] = {"api_key": sim.fanart_key, "base_url": sim.fanart_url}
-        providers["tvdb"] = {"api_key": sim.tvdb_key, "base_url": sim.tvdb_url}
+        providers["tmdb"] = {"api_key": sim.keys.tmdb_key, "base_url": sim.tmdb_url}
+        providers["fanart"] = {"api_key": sim.keys.fanart_key, "base_url": sim.fanart_url}
+        providers["tvdb"] = {"api_key": sim.keys.tvdb_key, "base_url": sim.tvdb_url}
     for key, value in sections.items():
         if isinstance(value, dict) and isinstance(providers.get(key), dict):
             providers[key].update(value)
