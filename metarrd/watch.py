@@ -1,0 +1,339 @@
+"""The file watcher: library changes become scan jobs once the files have settled.
+
+watchfiles (inotify) watches every library root recursively; a library with `poll = true` (a
+network share where inotify sees nothing) is polled every `poll_seconds` instead. Only changes
+that can matter to a movie count: video files (and disc structures), and folders that appear or
+vanish. Everything else is ignored, notably our own temp files (`.metarrd-tmp-…`) and what
+PUBLISH writes (NFO, artwork, `.actors/`), so a publish never triggers a rescan that re-enriches.
+
+A new or changed file is handled only once its size and mtime have stopped changing for
+`[daemon] settle_seconds` (a copy in progress). Settled paths become scan scopes (the movie's
+folder), collapsed and batched into one scan request, which the jobs module merges with any scan
+still waiting. A full rescan runs at start and every `full_rescan_hours` as a safety net.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue as queue_mod
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from metarrd import db, workflow
+from metarrd.atomic import TEMP_MARKER
+from metarrd.config import Config, LibraryConfig
+from metarrd.walk import is_video_path
+
+log = logging.getLogger(__name__)
+
+MAX_SCOPES_PER_LIBRARY = 200  # more changed folders than this: one walk of the library instead
+TICK_SECONDS = 0.5
+RETRY_SECONDS = 30.0  # a library root that cannot be watched (not mounted yet) is tried again
+_FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORECASE)
+
+Stat = tuple[int, int] | None  # (size, mtime_ns), None when the path is gone
+
+
+def stat_of(path: str) -> Stat:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+# --- pure parts ------------------------------------------------------------------------------
+
+
+def root_of(path: str, roots: Iterable[str]) -> str | None:
+    """The library root holding `path` (the longest match)."""
+    best = None
+    for root in roots:
+        r = root.rstrip(os.sep)
+        if (path == r or path.startswith(r + os.sep)) and (best is None or len(r) > len(best)):
+            best = r
+    return best
+
+
+def is_ignored(path: str, root: str) -> bool:
+    """Our temp files and anything in a hidden folder (`.actors/`, `.@__thumb`, ...)."""
+    if TEMP_MARKER in os.path.basename(path):
+        return True
+    rel = os.path.relpath(path, root)
+    return any(part.startswith(".") for part in rel.split(os.sep)[:-1]) or TEMP_MARKER in rel
+
+
+def scope_for(path: str, root: str) -> str:
+    """What to scan for a changed video path: the folder of its movie (the library root for a
+    file directly in it)."""
+    p = Path(path)
+    folder = p.parent
+    upper = folder.name.upper()
+    if upper == "VIDEO_TS":
+        folder = folder.parent
+    elif upper == "STREAM" and folder.parent.name.upper() == "BDMV":
+        folder = folder.parent.parent
+    elif upper == "BDMV":
+        folder = folder.parent
+    if _FOLDER_STACK.search(folder.name) and str(folder) != root:
+        folder = folder.parent
+    if len(str(folder)) < len(root):
+        return root
+    return str(folder)
+
+
+def collapse(scopes: Iterable[str], root: str, limit: int = MAX_SCOPES_PER_LIBRARY) -> list[str]:
+    """Drop scopes inside other scopes; too many become the library root."""
+    ordered = sorted(set(scopes), key=lambda s: (s.count(os.sep), s))
+    kept: list[str] = []
+    for s in ordered:
+        if not any(s == k or s.startswith(k.rstrip(os.sep) + os.sep) for k in kept):
+            kept.append(s)
+    if root in kept or len(kept) > limit:
+        return [root]
+    return sorted(kept)
+
+
+def existing_ancestor(path: str, root: str) -> str:
+    """The nearest folder that still exists (a vanished folder's scope), never above root."""
+    p = Path(path)
+    while str(p) != root and len(str(p)) > len(root) and not p.is_dir():
+        p = p.parent
+    return str(p) if len(str(p)) >= len(root) else root
+
+
+@dataclass
+class _Pending:
+    stat: Stat
+    since: float
+
+
+class Settler:
+    """Tracks changed paths until their size and mtime have been still for `settle_seconds`
+    (or they have stayed gone that long). Time and stat are passed in: testable without sleeping."""
+
+    def __init__(self, settle_seconds: float, stat: Callable[[str], Stat] = stat_of):
+        self.settle = settle_seconds
+        self.stat = stat
+        self.pending: dict[str, _Pending] = {}
+
+    def note(self, path: str, now: float) -> None:
+        self.pending[path] = _Pending(self.stat(path), now)
+
+    def ready(self, now: float) -> list[str]:
+        done = []
+        for path, entry in list(self.pending.items()):
+            current = self.stat(path)
+            if current != entry.stat:
+                entry.stat, entry.since = current, now
+            elif now - entry.since >= self.settle:
+                done.append(path)
+                del self.pending[path]
+        return done
+
+
+# --- the watcher -----------------------------------------------------------------------------
+
+
+class Watcher:
+    """Watches every library and enqueues scans. `start()` runs it in threads; `stop()` ends them."""
+
+    def __init__(
+        self,
+        config: Config,
+        enqueue: Callable[[list[str] | None], object] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.config = config
+        self.roots = {str(Path(lib.path)): lib for lib in config.library}
+        self.enqueue = enqueue or _enqueue_scan
+        self.clock = clock
+        self.settler = Settler(config.daemon.settle_seconds)
+        self.events: queue_mod.Queue[tuple[str, str]] = queue_mod.Queue()
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+        hours = config.daemon.full_rescan_hours
+        self.full_every = hours * 3600 if hours > 0 else None
+        self.next_full: float | None = None
+
+    # threads
+
+    def start(self, *, full_scan_now: bool = True) -> None:
+        inotify = [lib for lib in self.config.library if not lib.poll]
+        polled = [lib for lib in self.config.library if lib.poll]
+        if inotify:
+            self._thread(self._watch_source, inotify, False, name="watch")
+        for lib in polled:
+            self._thread(self._watch_source, [lib], True, name=f"poll-{lib.name}")
+        now = self.clock()
+        if full_scan_now:
+            self._full_scan("start")
+        if self.full_every:
+            self.next_full = now + self.full_every
+        self._thread(self._handle_loop, name="watch-handler")
+
+    def _thread(self, target, *args, name: str) -> None:
+        t = threading.Thread(target=target, args=args, name=name, daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        for t in self.threads:
+            t.join(timeout)
+
+    def _watch_source(self, libs: list[LibraryConfig], polling: bool) -> None:
+        import watchfiles
+
+        poll_ms = int(min(lib.poll_seconds for lib in libs) * 1000)
+        names = ", ".join(lib.name for lib in libs)
+        while not self.stop_event.is_set():
+            roots = [lib.path for lib in libs if Path(lib.path).is_dir()]
+            for lib in libs:
+                if lib.path not in roots:
+                    log.error(
+                        "library %s: %s is not a folder; watching it again in %ds",
+                        lib.name,
+                        lib.path,
+                        RETRY_SECONDS,
+                    )
+            if not roots:
+                self.stop_event.wait(RETRY_SECONDS)
+                continue
+            how = f"polling every {poll_ms / 1000:g}s" if polling else "inotify"
+            log.info("watching %s (%s)", names, how)
+            try:
+                for changes in watchfiles.watch(
+                    *roots,
+                    watch_filter=self._interesting,
+                    debounce=400,
+                    step=50,
+                    stop_event=self.stop_event,
+                    rust_timeout=1000,
+                    yield_on_timeout=False,
+                    force_polling=polling,
+                    poll_delay_ms=poll_ms,
+                    recursive=True,
+                    ignore_permission_denied=True,
+                    raise_interrupt=False,
+                ):
+                    for change, path in changes:
+                        self.events.put((change.name, path))
+                return
+            except OSError as exc:
+                if not polling and "limit" in str(exc).lower():
+                    log.warning(
+                        "%s: inotify watch limit reached (%s); polling every %ds instead",
+                        names,
+                        exc,
+                        poll_ms // 1000,
+                    )
+                    polling = True
+                    continue
+                log.error("watching %s failed: %s; trying again in %ds", names, exc, RETRY_SECONDS)
+                self.stop_event.wait(RETRY_SECONDS)
+
+    def _interesting(self, change, path: str) -> bool:
+        root = root_of(path, self.roots)
+        return root is not None and not is_ignored(path, root)
+
+    def _handle_loop(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                change, path = self.events.get(timeout=TICK_SECONDS)
+                self.handle(change, path)
+                while True:  # take everything that is waiting before looking at the clock
+                    change, path = self.events.get_nowait()
+                    self.handle(change, path)
+            except queue_mod.Empty:
+                pass
+            try:
+                self.tick()
+            except Exception:  # never let the watcher die silently
+                log.exception("file watcher: handling changes failed; continuing")
+
+    # handling (called from the handler thread; tests call them directly)
+
+    def handle(self, change: str, path: str) -> None:
+        """One raw change ("added" | "modified" | "deleted")."""
+        root = root_of(path, self.roots)
+        if root is None or is_ignored(path, root):
+            return
+        now = self.clock()
+        if change == "deleted":
+            if is_video_path(Path(path), Path(root)) or self._holds_items(path):
+                self.settler.note(path, now)
+            return
+        if os.path.isdir(path):
+            if change == "added":  # files copied in before inotify watched the new folder
+                for found in _videos_under(path, root):
+                    self.settler.note(found, now)
+            return
+        if is_video_path(Path(path), Path(root)):
+            self.settler.note(path, now)
+
+    def _holds_items(self, path: str) -> bool:
+        prefix = path.rstrip(os.sep) + os.sep
+        return db.Movie.select().where(db.Movie.path.startswith(prefix)).exists()
+
+    def tick(self) -> list[str] | None:
+        """Enqueue a scan for what has settled (and the periodic full scan). Returns the scopes."""
+        now = self.clock()
+        if self.next_full is not None and now >= self.next_full:
+            self.next_full = now + (self.full_every or 0)
+            self._full_scan("periodic")
+        ready = self.settler.ready(now)
+        if not ready:
+            return None
+        scopes = self.scopes(ready)
+        if not workflow.is_enabled(self.config, "scanning"):
+            log.info("scanning is switched off: %d changed paths not scanned", len(ready))
+            return None
+        log.info("%d changed paths settled: scanning %d folders", len(ready), len(scopes))
+        self.enqueue(scopes)
+        return scopes
+
+    def scopes(self, paths: Iterable[str]) -> list[str]:
+        by_root: dict[str, list[str]] = {}
+        for path in paths:
+            root = root_of(path, self.roots)
+            if root is None:
+                continue
+            scope = scope_for(path, root)
+            if not os.path.isdir(scope):  # the movie's folder itself vanished
+                scope = existing_ancestor(scope, root)
+            by_root.setdefault(root, []).append(scope)
+        out: list[str] = []
+        for root, scopes in by_root.items():
+            out.extend(collapse(scopes, root))
+        return sorted(out)
+
+    def _full_scan(self, why: str) -> None:
+        if not workflow.is_enabled(self.config, "scanning"):
+            return
+        log.info("full rescan of every library (%s)", why)
+        self.enqueue(None)
+
+
+def _videos_under(folder: str, root: str, limit: int = 10_000) -> list[str]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if is_video_path(Path(path), Path(root)) and not is_ignored(path, root):
+                found.append(path)
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def _enqueue_scan(paths: list[str] | None) -> object:
+    from metarrd import jobs
+
+    return jobs.enqueue_scan(paths)

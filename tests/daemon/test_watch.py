@@ -1,0 +1,187 @@
+"""The file watcher: settle time, scopes, what is ignored (our temp files, what PUBLISH writes),
+and a real inotify/polling watcher on a temp library."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from metarrd import workflow
+from metarrd.atomic import TEMP_MARKER
+from metarrd.watch import Settler, Watcher, collapse, is_ignored, root_of, scope_for
+
+ROOT = "/srv/movies"
+
+
+def test_settler_waits_until_size_stops_changing():
+    sizes = {"/m/a.mkv": (10, 1)}
+    s = Settler(5.0, stat=lambda p: sizes.get(p))
+    s.note("/m/a.mkv", now=0.0)
+    assert s.ready(4.9) == []
+    sizes["/m/a.mkv"] = (20, 2)  # still copying
+    assert s.ready(5.0) == []
+    assert s.ready(9.9) == []
+    assert s.ready(10.0) == ["/m/a.mkv"]
+    assert s.pending == {}
+
+
+def test_settler_reports_a_vanished_path_once_it_stayed_gone():
+    s = Settler(2.0, stat=lambda p: None)
+    s.note("/m/gone.mkv", now=0.0)
+    assert s.ready(1.0) == []
+    assert s.ready(2.0) == ["/m/gone.mkv"]
+
+
+def test_root_of_takes_the_longest_root():
+    assert root_of("/srv/movies/4k/a.mkv", ["/srv/movies", "/srv/movies/4k"]) == "/srv/movies/4k"
+    assert root_of("/srv/moviesX/a.mkv", ["/srv/movies"]) is None
+
+
+def test_ignored_paths():
+    assert is_ignored(f"{ROOT}/M/{TEMP_MARKER}1234-M.nfo", ROOT)
+    assert is_ignored(f"{ROOT}/M/.actors/Keanu_Reeves.jpg", ROOT)
+    assert not is_ignored(f"{ROOT}/M/M.mkv", ROOT)
+
+
+@pytest.mark.parametrize(
+    ("path", "scope"),
+    [
+        (f"{ROOT}/The Matrix (1999)/The Matrix (1999).mkv", f"{ROOT}/The Matrix (1999)"),
+        (f"{ROOT}/loose.mkv", ROOT),
+        (f"{ROOT}/Disc (2001)/VIDEO_TS/VTS_01_1.VOB", f"{ROOT}/Disc (2001)"),
+        (f"{ROOT}/Blu (2010)/BDMV/STREAM/00001.m2ts", f"{ROOT}/Blu (2010)"),
+        (f"{ROOT}/Stacked (1990)/CD2/movie.avi", f"{ROOT}/Stacked (1990)"),
+    ],
+)
+def test_scope_is_the_movie_folder(path, scope):
+    assert scope_for(path, ROOT) == scope
+
+
+def test_collapse():
+    assert collapse([f"{ROOT}/A", f"{ROOT}/A/sub", f"{ROOT}/B"], ROOT) == [f"{ROOT}/A", f"{ROOT}/B"]
+    assert collapse([f"{ROOT}/A", ROOT], ROOT) == [ROOT]
+    assert collapse([f"{ROOT}/{i}" for i in range(5)], ROOT, limit=4) == [ROOT]
+
+
+# --- the watcher, driven by hand (no threads, a fake clock) --------------------------------------
+
+
+class Clock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+@pytest.fixture
+def manual_watcher(rt):
+    clock = Clock()
+    calls: list = []
+    w = Watcher(rt.config, enqueue=calls.append, clock=clock)
+    return w, clock, calls, Path(rt.config.library[0].path)
+
+
+def test_a_new_file_is_scanned_once_settled(manual_watcher):
+    w, clock, calls, root = manual_watcher
+    folder = root / "Heat (1995)"
+    folder.mkdir()
+    video = folder / "Heat (1995).mkv"
+    video.write_bytes(b"x" * 100)
+    w.handle("added", str(video))
+    clock.t = 1.0
+    video.write_bytes(b"x" * 200)  # still growing
+    w.handle("modified", str(video))
+    assert w.tick() is None
+    clock.t = 1.0 + w.settler.settle
+    assert w.tick() == [str(folder)]
+    assert calls == [[str(folder)]]
+    assert w.tick() is None
+
+
+def test_publish_output_never_triggers_a_scan(manual_watcher):
+    w, clock, calls, root = manual_watcher
+    folder = root / "Heat (1995)"
+    (folder / ".actors").mkdir(parents=True)
+    for name in ("Heat (1995).nfo", "Heat (1995)-poster.jpg", f"{TEMP_MARKER}ab12-x.nfo"):
+        (folder / name).write_bytes(b"x")
+        w.handle("added", str(folder / name))
+    (folder / ".actors" / "Al_Pacino.jpg").write_bytes(b"x")
+    w.handle("added", str(folder / ".actors" / "Al_Pacino.jpg"))
+    w.handle("modified", str(folder))
+    clock.t = 100.0
+    assert w.tick() is None and calls == []
+
+
+def test_a_copied_folder_is_found_even_without_file_events(manual_watcher):
+    w, clock, calls, root = manual_watcher
+    folder = root / "Alien (1979)"
+    (folder / "Sample").mkdir(parents=True)
+    (folder / "Alien (1979).mkv").write_bytes(b"x")
+    (folder / "Sample" / "sample.mkv").write_bytes(b"x")
+    w.handle("added", str(folder))
+    clock.t = 100.0
+    assert w.tick() == [str(folder)]
+
+
+def test_a_deleted_movie_folder_scans_its_parent(manual_watcher, make_movie, rt):
+    w, clock, calls, root = manual_watcher
+    movie = make_movie(rt, "Gone (2000)")
+    folder = Path(movie.path).parent
+    for f in folder.iterdir():
+        f.unlink()
+    folder.rmdir()
+    w.handle("deleted", str(folder))
+    w.handle("deleted", str(root / "not ours"))
+    clock.t = 100.0
+    assert w.tick() == [str(root)]
+
+
+def test_scanning_off_ignores_changes(manual_watcher):
+    w, clock, calls, root = manual_watcher
+    workflow.set_stage("scanning", False)
+    (root / "a.mkv").write_bytes(b"x")
+    w.handle("added", str(root / "a.mkv"))
+    clock.t = 100.0
+    assert w.tick() is None and calls == []
+
+
+# --- real watchers -----------------------------------------------------------------------------
+
+
+def _wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("poll", [False, True], ids=["inotify", "polling"])
+def test_real_watcher_sees_a_copied_movie(config_factory, poll, tmp_path):
+    from metarrd.runtime import open_runtime
+
+    root = tmp_path / "movies"
+    config = config_factory(
+        library=[{"name": "Movies", "path": str(root), "poll": poll, "poll_seconds": 1}],
+        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
+    )
+    rt = open_runtime(config)
+    calls: list = []
+    w = Watcher(config, enqueue=calls.append)
+    w.start(full_scan_now=False)
+    try:
+        time.sleep(0.3)  # let the watch be set up
+        folder = root / "Heat (1995)"
+        folder.mkdir()
+        (folder / "Heat (1995).nfo").write_text("<movie/>")
+        (folder / "Heat (1995).mkv").write_bytes(os.urandom(1000))
+        assert _wait_for(lambda: calls), "the new movie was never scanned"
+        assert calls == [[str(folder)]]
+    finally:
+        w.stop()
+        rt.close()
