@@ -25,7 +25,6 @@ FORMATS = {
     "GIF": ("gif", "gif"),
 }
 DEFAULT_MAX_PIXELS = 80_000_000
-Image.MAX_IMAGE_PIXELS = None  # we enforce our own cap, before decoding, with a clearer message
 
 
 class ImageRejected(MetarrdError):
@@ -73,6 +72,8 @@ def analyse_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageI
             im = Image.open(path)
     except UnidentifiedImageError:
         raise ImageRejected(sniff_reason(head)) from None
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected(f"decompression bomb refused ({exc})") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageRejected(f"unreadable image ({exc})") from None
     with im:
@@ -108,3 +109,28 @@ def perceptual_hash(im: Image.Image) -> str:
 
 def hash_distance(a: str, b: str) -> int:
     return imagehash.hex_to_hash(a) - imagehash.hex_to_hash(b)
+
+
+PREVIEW_SIZE = 300
+
+
+def make_preview(path: Path, *, size: int = PREVIEW_SIZE, quality: int = 70) -> bytes:
+    """A small WebP of the image (longest side `size` px) for the review UI.
+
+    Only for files `analyse_image` accepted (its pixel cap has been checked). JPEGs are decoded
+    in draft mode at the smallest scale that still covers twice the preview size.
+    """
+    import io
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Image.open(path) as im:
+            if im.format == "JPEG":
+                im.draft("RGB", (size * 2, size * 2))
+            im.load()
+            if im.mode not in ("RGB", "RGBA"):
+                im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
+            im.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=None)
+            out = io.BytesIO()
+            im.save(out, "WEBP", quality=quality, method=2)
+    return out.getvalue()
