@@ -98,6 +98,7 @@ class PlayerConfig:
     token: str = ""
     libraries: tuple[str, ...] = ()
     path_map: tuple[PathMap, ...] = ()
+    timeout_seconds: float = 10.0  # per request; a player slower than this counts as down
 
 
 @dataclass(frozen=True)

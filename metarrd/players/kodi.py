@@ -1,0 +1,293 @@
+"""Kodi over JSON-RPC (HTTP, basic auth): refresh the movies it knows, scan the folders it does not.
+
+- The API version comes from `JSONRPC.Version`; the parameter spelling (lower-case `movieid`,
+  `showdialogs` up to v14; camelCase `movieId`, `showDialogs` after) from `JSONRPC.Introspect`.
+- A movie Kodi knows (found by its mapped path with `VideoLibrary.GetMovies`) gets
+  `VideoLibrary.RefreshMovie`; new ones get `VideoLibrary.Scan {directory: "<folder>/"}`.
+- `VideoLibrary.Scan` toggles: sent while Kodi scans, it *stops* that scan. So every Scan waits
+  (bounded) until `XBMC.GetInfoBooleans ["Library.IsScanningVideo"]` is false, and scans for
+  one player are sent one after another.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from metarrd.config import PlayerConfig
+from metarrd.http import HttpClient
+from metarrd.players import pathmap
+from metarrd.players.plan import Target, coalesce
+from metarrd.players.transport import (
+    Endpoint,
+    PlayerBusy,
+    PlayerError,
+    PlayerProtocolError,
+    PlayerUnreachable,
+)
+
+log = logging.getLogger(__name__)
+
+SCAN_POLL_SECONDS = 1.0  # how often to ask whether Kodi is still scanning
+SCAN_WAIT_SECONDS = 120.0  # how long to wait for a running scan before giving up (retry later)
+SCAN_START_SECONDS = 3.0  # how long to watch for our own scan to begin before the next one
+TARGETED_SCANS = 3  # more new folders than this in one library: one scan of their common folder
+LOOKUP_PER_FOLDER = 25  # more folders than this: one GetMovies for the whole library root
+
+CAMEL = {"movieid": "movieId", "ignorenfo": "ignoreNfo", "showdialogs": "showDialogs"}
+SCANNING = "Library.IsScanningVideo"
+JSONRPC_ERRORS = {
+    -32700: "parse error",
+    -32600: "invalid request",
+    -32601: "method not found",
+    -32602: "invalid parameters",
+    -32100: "failed to execute",
+}
+
+
+@dataclass(frozen=True)
+class KodiApi:
+    version: str  # e.g. "13.5.0"
+    camel: bool  # parameter names in camelCase (post-v21 Kodi)
+
+    def name(self, lower: str) -> str:
+        return CAMEL.get(lower, lower) if self.camel else lower
+
+    def describe(self) -> str:
+        spelling = "camelCase" if self.camel else "lower-case"
+        return f"JSON-RPC v{self.version}, {spelling} parameters"
+
+
+def spelling_from(version: tuple[int, int, int], introspect: Any) -> bool:
+    """True for camelCase parameters: what Introspect says, else guessed from the version."""
+    names: set[str] = set()
+    methods = introspect.get("methods", {}) if isinstance(introspect, dict) else {}
+    for method in methods.values():
+        for param in method.get("params", []) if isinstance(method, dict) else []:
+            if isinstance(param, dict) and isinstance(param.get("name"), str):
+                names.add(param["name"])
+    if names & set(CAMEL.values()):
+        return True
+    if names & set(CAMEL):
+        return False
+    return version[0] > 14
+
+
+class Kodi:
+    """One Kodi's JSON-RPC endpoint."""
+
+    def __init__(
+        self,
+        player: PlayerConfig,
+        http: HttpClient,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.player = player
+        self.endpoint = Endpoint(
+            player,
+            http,
+            auth_hint="username and password (Settings > Services > Control in Kodi)",
+            api_hint="is this Kodi, with 'Allow remote control via HTTP' on?",
+        )
+        self._sleep = sleep
+        self._clock = clock
+        self._ids = itertools.count(1)
+        self._api: KodiApi | None = None
+
+    @property
+    def label(self) -> str:
+        return self.endpoint.label
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        """One JSON-RPC call; a JSON-RPC error becomes a PlayerProtocolError naming the method."""
+        body: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": next(self._ids)}
+        if params is not None:
+            body["params"] = params
+        headers = {"Content-Type": "application/json"}
+        if self.player.username or self.player.password:
+            pair = f"{self.player.username}:{self.player.password}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        answer = self.endpoint.request("POST", "/jsonrpc", headers=headers, json=body)
+        if not isinstance(answer, dict) or "jsonrpc" not in answer:
+            raise PlayerProtocolError(
+                f"{self.label}: {self.endpoint.url('/jsonrpc')} answered JSON that is not "
+                f"JSON-RPC; {self.endpoint.api_hint}"
+            )
+        if "error" in answer:
+            err = answer["error"] if isinstance(answer["error"], dict) else {}
+            code = err.get("code")
+            what = JSONRPC_ERRORS.get(code, err.get("message") or "error")
+            raise PlayerProtocolError(f"{self.label}: {method} was refused ({what}, code {code})")
+        return answer.get("result")
+
+    # --- what this Kodi is ----------------------------------------------------------------
+
+    def api(self) -> KodiApi:
+        if self._api is None:
+            result = self.call("JSONRPC.Version")
+            v = result.get("version") if isinstance(result, dict) else None
+            if not isinstance(v, dict) or not isinstance(v.get("major"), int):
+                raise PlayerProtocolError(
+                    f"{self.label}: JSONRPC.Version gave no version; {self.endpoint.api_hint}"
+                )
+            version = (v["major"], int(v.get("minor", 0)), int(v.get("patch", 0)))
+            try:
+                introspect = self.call(
+                    "JSONRPC.Introspect",
+                    {"filter": {"id": "VideoLibrary.RefreshMovie", "type": "method"}},
+                )
+            except PlayerProtocolError:
+                introspect = None
+            self._api = KodiApi(".".join(map(str, version)), spelling_from(version, introspect))
+            log.debug("%s speaks %s", self.label, self._api.describe())
+        return self._api
+
+    def sources(self) -> list[tuple[str, str]]:
+        """(label, path) of every video source; multipath sources give one entry per path."""
+        result = self.call("Files.GetSources", {"media": "video"})
+        found = []
+        for src in (result or {}).get("sources") or []:
+            for path in pathmap.kodi_source_paths(str(src.get("file", ""))):
+                found.append((str(src.get("label", "")), path))
+        return found
+
+    def movies_under(self, folder: str) -> list[tuple[int, str]]:
+        """(movieid, file) of the movies whose path starts with the Kodi-form `folder`."""
+        params = {
+            "filter": {"field": "path", "operator": "startswith", "value": folder},
+            "properties": ["file"],
+        }
+        result = self.call("VideoLibrary.GetMovies", params)
+        return [
+            (int(m["movieid"]), str(m.get("file", "")))
+            for m in (result or {}).get("movies") or []
+            if "movieid" in m
+        ]
+
+    def refresh_movie(self, movieid: int) -> None:
+        api = self.api()
+        self.call(
+            "VideoLibrary.RefreshMovie",
+            {api.name("movieid"): movieid, api.name("ignorenfo"): False},
+        )
+
+    def is_scanning(self) -> bool:
+        result = self.call("XBMC.GetInfoBooleans", {"booleans": [SCANNING]})
+        values = {str(k).lower(): v for k, v in (result or {}).items()}
+        return bool(values.get(SCANNING.lower()))
+
+    def wait_until_idle(self, limit: float) -> None:
+        """Return once no video scan runs; PlayerBusy after `limit` seconds of scanning."""
+        deadline = self._clock() + limit
+        while self.is_scanning():
+            if self._clock() >= deadline:
+                raise PlayerBusy(
+                    f"{self.label}: busy scanning its video library for over {limit:g} s; "
+                    "will try again later"
+                )
+            self._sleep(SCAN_POLL_SECONDS)
+
+    def scan(self, folder: str) -> None:
+        """`VideoLibrary.Scan` of a Kodi-form folder, never while another scan runs."""
+        api = self.api()
+        self.wait_until_idle(SCAN_WAIT_SECONDS)
+        self.call("VideoLibrary.Scan", {"directory": folder, api.name("showdialogs"): False})
+        log.info("%s: scanning %s", self.label, folder)
+
+    def wait_for_start(self) -> None:
+        """After a Scan, watch briefly for it to begin so the next one waits for it."""
+        deadline = self._clock() + SCAN_START_SECONDS
+        while not self.is_scanning() and self._clock() < deadline:
+            self._sleep(min(SCAN_POLL_SECONDS, 0.25))
+
+
+def is_same_movie(kodi_file: str, target: Target) -> bool:
+    """Whether a Kodi movie's `file` is this target (plain file, stack:// or disc folder)."""
+    if target.is_disc:
+        return pathmap.is_under(pathmap.parent(kodi_file), target.mapped_folder)
+    if kodi_file.startswith("stack://"):
+        return any(
+            pathmap.same_path(part.strip(), target.mapped_path)
+            for part in kodi_file[len("stack://") :].split(" , ")
+        )
+    return pathmap.same_path(kodi_file, target.mapped_path)
+
+
+def find_known(kodi: Kodi, targets: Sequence[Target]) -> dict[int, int]:
+    """target key -> Kodi movieid, for the targets Kodi already has in its library."""
+    if len({t.folder for t in targets}) <= LOOKUP_PER_FOLDER:
+        lookups = {pathmap.kodi_folder(t.mapped_folder) for t in targets}
+    else:
+        lookups = {pathmap.kodi_folder(_mapped_root(kodi.player, t)) for t in targets}
+    movies = [m for folder in sorted(lookups) for m in kodi.movies_under(folder)]
+    known = {}
+    for t in targets:
+        for movieid, file in movies:
+            if is_same_movie(file, t):
+                known[t.key] = movieid
+                break
+    return known
+
+
+def _mapped_root(player: PlayerConfig, target: Target) -> str:
+    try:
+        return pathmap.map_path(target.root, player.path_map)
+    except pathmap.PathNotMapped:
+        return target.mapped_folder
+
+
+def deliver(
+    player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
+) -> tuple[dict[int, PlayerError | None], list[str]]:
+    """Tell Kodi about `targets`: (key -> None when told, or the error), and what was done."""
+    kodi = Kodi(player, http)
+    kodi.api()  # fails the whole batch early when Kodi is unreachable or not Kodi
+    known = find_known(kodi, targets)
+    results: dict[int, PlayerError | None] = {}
+    done: list[str] = []
+    stop: PlayerError | None = None
+    for t in targets:
+        if t.key not in known:
+            continue
+        if stop is None:
+            try:
+                kodi.refresh_movie(known[t.key])
+                results[t.key] = None
+                continue
+            except PlayerUnreachable as exc:
+                stop = exc
+            except PlayerError as exc:
+                results[t.key] = exc
+                continue
+        results[t.key] = stop
+    refreshed = sum(1 for k in known if results.get(k) is None)
+    if refreshed:
+        done.append(f"refreshed {refreshed} known movie(s)")
+    new = [t for t in targets if t.key not in known]
+    groups = coalesce(new, player, TARGETED_SCANS)
+    for i, group in enumerate(groups):
+        if stop is None:
+            try:
+                if i:
+                    kodi.wait_for_start()
+                kodi.scan(pathmap.kodi_folder(group.mapped_folder))
+                results.update({t.key: None for t in group.targets})
+                done.append(
+                    f"scanned {pathmap.kodi_folder(group.mapped_folder)} "
+                    f"for {len(group.targets)} new movie(s)"
+                )
+                continue
+            except (PlayerUnreachable, PlayerBusy) as exc:
+                stop = exc
+            except PlayerError as exc:
+                results.update({t.key: exc for t in group.targets})
+                continue
+        results.update({t.key: stop for t in group.targets})
+    return results, done

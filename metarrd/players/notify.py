@@ -1,0 +1,307 @@
+"""The notification queue: coalesce what PUBLISH queued per player, send it, retry with backoff.
+
+PUBLISH adds one `PlayerNotification(state="pending")` per player and movie. Here:
+
+- A player's batch is due once its oldest new row has waited `[daemon] notify_window_seconds`
+  (everything that arrived in that window goes in one batch), or a retry's time has come. A due
+  batch takes every pending row of that player.
+- Each player's batch is sent on its own thread, so a slow or dead player never holds up the
+  others; every request has a timeout and every wait a bound, so nothing hangs.
+- A failed row is retried with exponential backoff (15 s, 30 s, ... at most 5 min) until
+  `[daemon] notify_retry_minutes` after it was queued, then marked failed with a plain reason in
+  the row, on the player (`MediaPlayer.last_error`, which the UI shows) and as an event. A path
+  that the player's `path_map` does not cover fails at once: there is nothing sensible to send.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from metarrd import db
+from metarrd.config import Config, PlayerConfig
+from metarrd.http import HttpClient
+from metarrd.players import jellyfin, kodi, plex
+from metarrd.players.pathmap import PathNotMapped
+from metarrd.players.plan import Target, make_target
+from metarrd.players.transport import PlayerError, label, make_http
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST_SECONDS = 15.0
+BACKOFF_MAX_SECONDS = 300.0
+EARLY_TOLERANCE_SECONDS = 0.5  # a timer firing this early still counts as on time
+
+Deliver = Callable[
+    [PlayerConfig, HttpClient, Sequence[Target]], tuple[dict[int, PlayerError | None], list[str]]
+]
+DELIVER: dict[str, Deliver] = {
+    "kodi": kodi.deliver,
+    "jellyfin": jellyfin.deliver,
+    "plex": plex.deliver,
+}
+
+_busy: set[str] = set()  # players whose batch is being sent right now (by any thread)
+_busy_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A snapshot of one pending row (no database access past loading)."""
+
+    key: int
+    player: str
+    path: str
+    is_disc: bool
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    movie_id: int | None
+
+
+@dataclass
+class PlayerReport:
+    """What one pass did for one player."""
+
+    player: str
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    done: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def __str__(self) -> str:
+        parts = [f"{self.sent} sent"]
+        if self.retrying:
+            parts.append(f"{self.retrying} to retry")
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        text = f"{self.player}: " + ", ".join(parts)
+        if self.done:
+            text += " (" + "; ".join(self.done) + ")"
+        return text + (f": {self.error}" if self.error else "")
+
+
+# --- pure timing rules ------------------------------------------------------------------------
+
+
+def due_at(row: Pending, window: float) -> datetime:
+    """When a row wants sending: a new row after the coalescing window, a retry at its time."""
+    if row.attempts == 0:
+        return max(row.next_attempt_at, row.created_at + timedelta(seconds=window))
+    return row.next_attempt_at
+
+
+def is_due(rows: Sequence[Pending], now: datetime, window: float) -> bool:
+    slack = timedelta(seconds=EARLY_TOLERANCE_SECONDS)
+    return any(due_at(r, window) <= now + slack for r in rows)
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before retry number `attempts` (1 = the first retry)."""
+    return min(BACKOFF_FIRST_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+
+
+def after_failure(row: Pending, now: datetime, retry_minutes: float) -> datetime | None:
+    """When to try a failed row again, or None when its retry time is used up."""
+    deadline = row.created_at + timedelta(minutes=retry_minutes)
+    if now >= deadline:
+        return None
+    return min(now + timedelta(seconds=backoff(row.attempts + 1)), deadline)
+
+
+# --- the queue ----------------------------------------------------------------------------------
+
+
+def _pending(config: Config) -> dict[str, list[Pending]]:
+    configured = {p.name for p in config.player}
+    query = (
+        db.PlayerNotification.select(db.PlayerNotification, db.MediaPlayer, db.Movie)
+        .join(db.MediaPlayer)
+        .switch(db.PlayerNotification)
+        .join(db.Movie, db.JOIN.LEFT_OUTER)
+        .where(
+            (db.PlayerNotification.state == "pending") & (db.MediaPlayer.enabled == True)  # noqa: E712 (peewee expression)
+        )
+        .order_by(db.PlayerNotification.id)
+    )
+    by_player: dict[str, list[Pending]] = {}
+    for row in query:
+        name = row.player.name
+        if name not in configured:
+            continue
+        movie = row.movie if row.movie_id else None
+        by_player.setdefault(name, []).append(
+            Pending(
+                key=row.id,
+                player=name,
+                path=row.path,
+                is_disc=bool(movie and movie.is_disc),
+                attempts=row.attempts,
+                created_at=row.created_at,
+                next_attempt_at=row.next_attempt_at,
+                movie_id=row.movie_id,
+            )
+        )
+    return by_player
+
+
+def due_in(rt, now: datetime | None = None) -> float | None:
+    """Seconds until the next batch is due (0 when one is due now); None when nothing is pending."""
+    now = now or db.now()
+    window = rt.config.daemon.notify_window_seconds
+    times = [due_at(r, window) for rows in _pending(rt.config).values() for r in rows]
+    if not times:
+        return None
+    return max((min(times) - now).total_seconds(), 0.0)
+
+
+def process_notifications(
+    rt, now: datetime | None = None, players: Sequence[str] | None = None
+) -> list[PlayerReport]:
+    """Send every due batch (optionally only for the named players); one report per player."""
+    config: Config = rt.config
+    now = now or db.now()
+    window = config.daemon.notify_window_seconds
+    by_name = {p.name: p for p in config.player}
+    batches: dict[str, list[Pending]] = {}
+    for name, rows in _pending(config).items():
+        if players is not None and name not in players:
+            continue
+        if not is_due(rows, now, window):
+            continue
+        with _busy_lock:
+            if name in _busy:
+                continue  # another pass is telling this player right now
+            _busy.add(name)
+        batches[name] = rows
+    if not batches:
+        return []
+    roots = [lib.path for lib in config.library]
+    reports = []
+    http = make_http(max(by_name[n].timeout_seconds for n in batches))
+    try:
+        with ThreadPoolExecutor(max_workers=len(batches), thread_name_prefix="notify") as pool:
+            futures = {}
+            for name, rows in batches.items():
+                targets, unmapped = _targets(by_name[name], rows, roots)
+                futures[pool.submit(_send, by_name[name], http, targets)] = (name, rows, unmapped)
+            for future in as_completed(futures):
+                name, rows, unmapped = futures[future]
+                results, done = future.result()
+                results.update(unmapped)
+                try:
+                    reports.append(_record(by_name[name], rows, results, done, now, config))
+                finally:
+                    with _busy_lock:
+                        _busy.discard(name)
+    finally:
+        http.close()
+        with _busy_lock:
+            _busy.difference_update(batches)
+    return reports
+
+
+def _targets(
+    player: PlayerConfig, rows: Sequence[Pending], roots: Sequence[str]
+) -> tuple[list[Target], dict[int, PlayerError | None]]:
+    targets, unmapped = [], {}
+    for row in rows:
+        try:
+            targets.append(make_target(row.key, row.path, player, roots, row.is_disc))
+        except PathNotMapped as exc:
+            unmapped[row.key] = exc
+    return targets, unmapped
+
+
+def _send(
+    player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
+) -> tuple[dict[int, PlayerError | None], list[str]]:
+    """Deliver one player's batch; every failure comes back as a value, never raised."""
+    if not targets:
+        return {}, []
+    try:
+        return DELIVER[player.type](player, http, targets)
+    except PlayerError as exc:
+        return {t.key: exc for t in targets}, []
+    except Exception as exc:  # a bug or a surprise answer must not stop the other players
+        log.exception("%s: notification failed unexpectedly", label(player))
+        err = PlayerError(f"{label(player)}: unexpected error: {exc}")
+        return {t.key: err for t in targets}, []
+
+
+def _record(
+    player: PlayerConfig,
+    rows: Sequence[Pending],
+    results: dict[int, PlayerError | BaseException | None],
+    done: list[str],
+    now: datetime,
+    config: Config,
+) -> PlayerReport:
+    report = PlayerReport(player.name, done=done)
+    who = label(player)
+    first_error: str | None = None
+    with db.database.atomic():
+        for row in rows:
+            outcome = results.get(row.key, PlayerError(f"{who}: not sent"))
+            q = db.PlayerNotification.update
+            if outcome is None:
+                q(state="sent", sent_at=now, last_error=None, attempts=row.attempts + 1).where(
+                    db.PlayerNotification.id == row.key
+                ).execute()
+                report.sent += 1
+                continue
+            reason = str(outcome)
+            first_error = first_error or reason
+            retry_at = None
+            if not isinstance(outcome, PathNotMapped):
+                retry_at = after_failure(row, now, config.daemon.notify_retry_minutes)
+            if retry_at is not None:
+                q(attempts=row.attempts + 1, next_attempt_at=retry_at, last_error=reason).where(
+                    db.PlayerNotification.id == row.key
+                ).execute()
+                report.retrying += 1
+                if row.attempts == 0:
+                    log.warning("%s: %s; will retry", who, reason)
+                continue
+            q(state="failed", attempts=row.attempts + 1, last_error=reason).where(
+                db.PlayerNotification.id == row.key
+            ).execute()
+            report.failed += 1
+            tried = "" if isinstance(outcome, PathNotMapped) else f" (tried {row.attempts + 1}x)"
+            db.record_event(
+                "player.failed",
+                f"{who} was not told about {row.path}: {reason}{tried}",
+                movie=row.movie_id,
+                level="error",
+                player=player.name,
+                path=row.path,
+            )
+            log.error("%s: gave up on %s: %s", who, row.path, reason)
+        if report.sent:
+            db.record_event(
+                "player.notified",
+                f"{who}: " + ("; ".join(done) or f"told about {report.sent} item(s)"),
+                player=player.name,
+                sent=report.sent,
+            )
+        if report.retrying and any(r.attempts == 0 for r in rows):
+            db.record_event(
+                "player.retrying",
+                f"{who}: {first_error}; will retry for up to "
+                f"{config.daemon.notify_retry_minutes:g} min",
+                level="warning",
+                player=player.name,
+            )
+        changes = {"last_error": first_error}
+        if report.sent:
+            changes["last_ok_at"] = now
+        db.MediaPlayer.update(**changes).where(db.MediaPlayer.name == player.name).execute()
+    report.error = first_error
+    if report.sent:
+        log.info("%s", report)
+    return report

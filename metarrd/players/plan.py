@@ -1,0 +1,112 @@
+"""What to tell a player about a batch of published movies: pure planning over small dataclasses.
+
+A `Target` is one queued notification with its paths already translated for the player. Folders
+that changed together are coalesced: up to `limit` distinct folders of one library are named one
+by one; more than that become one request for their deepest common folder (never above the
+library root), so publishing 300 movies does not mean 300 scans.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from metarrd.config import PlayerConfig
+from metarrd.players import pathmap
+
+DISC_FOLDERS = ("VIDEO_TS", "BDMV")
+TYPE_NAMES = {"kodi": "Kodi", "jellyfin": "Jellyfin", "plex": "Plex"}
+
+
+def label(player: PlayerConfig) -> str:
+    """How messages name a player: `Kodi "Living room"`."""
+    return f'{TYPE_NAMES.get(player.type, player.type)} "{player.name}"'
+
+
+@dataclass(frozen=True)
+class Target:
+    key: int  # the notification row
+    path: str  # our video path (or disc folder)
+    folder: str  # our movie folder
+    root: str  # our library root that holds it
+    mapped_path: str  # the video path as the player sees it
+    mapped_folder: str  # the movie folder as the player sees it (no trailing separator)
+    is_disc: bool = False
+
+
+@dataclass(frozen=True)
+class Group:
+    """Targets that one folder request covers."""
+
+    folder: str  # our form
+    mapped_folder: str  # the player's form, no trailing separator
+    targets: tuple[Target, ...]
+
+
+def movie_folder(path: str, is_disc: bool = False) -> str:
+    """The folder that holds a movie: the video's folder, or the disc's own folder."""
+    path = posixpath.normpath(path)
+    if is_disc:
+        name = posixpath.basename(path).upper()
+        return posixpath.dirname(path) if name in DISC_FOLDERS else path
+    return posixpath.dirname(path)
+
+
+def library_root(path: str, roots: Iterable[str]) -> str:
+    """The deepest library root holding `path`; its own folder when no library does."""
+    path = posixpath.normpath(path)
+    holding = [
+        posixpath.normpath(r)
+        for r in roots
+        if path == posixpath.normpath(r) or path.startswith(posixpath.normpath(r).rstrip("/") + "/")
+    ]
+    return max(holding, key=len) if holding else posixpath.dirname(path)
+
+
+def make_target(
+    key: int, path: str, player: PlayerConfig, roots: Iterable[str], is_disc: bool = False
+) -> Target:
+    """Translate one queued path for `player`; raises `pathmap.PathNotMapped`."""
+    path = posixpath.normpath(path)
+    folder = movie_folder(path, is_disc)
+    name = label(player)
+    return Target(
+        key=key,
+        path=path,
+        folder=folder,
+        root=library_root(path, roots),
+        mapped_path=pathmap.map_path(path, player.path_map, name),
+        mapped_folder=pathmap.map_path(folder, player.path_map, name),
+        is_disc=is_disc,
+    )
+
+
+def per_folder(targets: Sequence[Target]) -> list[Group]:
+    """One group per distinct movie folder, in first-seen order."""
+    groups: dict[str, list[Target]] = {}
+    for t in targets:
+        groups.setdefault(t.folder, []).append(t)
+    return [Group(f, ts[0].mapped_folder, tuple(ts)) for f, ts in groups.items()]
+
+
+def coalesce(targets: Sequence[Target], player: PlayerConfig, limit: int) -> list[Group]:
+    """Folder requests for `targets`: per library root, the folders themselves when there are at
+    most `limit` of them, else their deepest common folder."""
+    by_root: dict[str, list[Target]] = {}
+    for t in targets:
+        by_root.setdefault(t.root, []).append(t)
+    groups: list[Group] = []
+    for root, members in by_root.items():
+        folders = per_folder(members)
+        if len(folders) <= limit:
+            groups.extend(folders)
+            continue
+        common = pathmap.common_folder([g.folder for g in folders], floor=root)
+        try:
+            mapped = pathmap.map_path(common, player.path_map, label(player))
+        except pathmap.PathNotMapped:
+            groups.extend(folders)  # the mapping covers each folder but not their parent
+            continue
+        groups.append(Group(common, mapped, tuple(members)))
+    return groups

@@ -1,0 +1,144 @@
+"""Talking HTTP to one media player, with failures turned into sentences a person can act on.
+
+Every request goes through the project's `HttpClient` (with retries switched off: the
+notification queue does its own, slower, retrying). Its errors become `PlayerError`s whose
+message says what is wrong in plain words: connection refused, no answer in time, bad
+credentials, not the kind of server we expected.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from metarrd.config import PlayerConfig
+from metarrd.errors import (
+    MetarrdError,
+    NotFound,
+    ProviderAuthError,
+    ProviderError,
+    ProviderUnavailable,
+)
+from metarrd.http import HttpClient, redact
+from metarrd.players.plan import label
+
+log = logging.getLogger(__name__)
+
+
+class PlayerError(MetarrdError):
+    """A player could not be told or asked something; the message says why in plain words."""
+
+
+class PlayerUnreachable(PlayerError):
+    """Refused, timed out, unknown host or a server error: the player may come back."""
+
+
+class PlayerAuthError(PlayerError):
+    """The player refused our credentials."""
+
+
+class PlayerProtocolError(PlayerError):
+    """Something answers, but not the player API we expected (off, wrong port, other server)."""
+
+
+class PlayerBusy(PlayerError):
+    """The player is busy (Kodi scanning) for longer than we are willing to wait now."""
+
+
+def host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.hostname or "", port
+
+
+def why_unreachable(url: str, timeout: float) -> str:
+    """Probe the TCP port of `url` to say why a request failed: refused, silent, unknown host."""
+    host, port = host_port(url)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return f"{host}:{port} accepts connections but did not answer within {timeout:g} s"
+    except ConnectionRefusedError:
+        return f"connection refused at {host}:{port} (is it running, and is the port right?)"
+    except TimeoutError:
+        return f"no answer from {host}:{port} within {timeout:g} s (switched off, or a firewall?)"
+    except socket.gaierror:
+        return f"host name {host!r} not found"
+    except OSError as exc:
+        return f"cannot connect to {host}:{port}: {exc.strerror or exc}"
+
+
+@dataclass
+class Endpoint:
+    """One player's base URL, credentials and timeout, on the shared HTTP client."""
+
+    player: PlayerConfig
+    http: HttpClient
+    auth_hint: str  # what to check after a 401, e.g. "username and password"
+    api_hint: str  # what to check after a 404 or an HTML page
+
+    @property
+    def label(self) -> str:
+        return label(self.player)
+
+    def url(self, path: str) -> str:
+        return self.player.url.rstrip("/") + path
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        json: Any = None,
+        want_json: bool = True,
+    ) -> Any:
+        """Send one request; return the decoded JSON (or None) or raise a PlayerError."""
+        url = self.url(path)
+        hdrs = {"Accept": "application/json", **(headers or {})}
+        try:
+            resp = self.http.request(
+                method,
+                url,
+                provider=self.label,
+                headers=hdrs,
+                json=json,
+                timeout=self.player.timeout_seconds,
+            )
+        except ProviderAuthError as exc:
+            raise PlayerAuthError(
+                f"{self.label}: {redact(url)} refused our credentials (HTTP {exc.status}); "
+                f"check the {self.auth_hint}"
+            ) from None
+        except NotFound:
+            raise PlayerProtocolError(
+                f"{self.label}: {redact(url)} answered HTTP 404 (not found); {self.api_hint}"
+            ) from None
+        except ProviderUnavailable as exc:
+            if "server error" in str(exc):
+                reason = str(exc).removeprefix(f"{self.label}: ")
+            else:
+                reason = why_unreachable(url, self.player.timeout_seconds)
+            raise PlayerUnreachable(f"{self.label}: {reason}") from None
+        except ProviderError as exc:
+            raise PlayerProtocolError(
+                f"{self.label}: {redact(url)} answered HTTP {exc.status}; {self.api_hint}"
+            ) from None
+        with resp:
+            if not want_json:
+                return None
+            kind = resp.headers.get("Content-Type", "")
+            try:
+                return resp.json()
+            except ValueError:
+                what = "an HTML page" if "html" in kind.lower() else "something that is not JSON"
+                raise PlayerProtocolError(
+                    f"{self.label}: {redact(url)} answered with {what}; {self.api_hint}"
+                ) from None
+
+
+def make_http(timeout: float) -> HttpClient:
+    """An HTTP client for players: no inner retries (the queue retries), two requests per host."""
+    return HttpClient(timeout=timeout, max_retries=0, per_host=2, pool_size=8)
