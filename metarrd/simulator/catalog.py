@@ -197,6 +197,10 @@ class Catalog:
                 self.images[self.people[name].key] = self.people[name]
         return self.people[name]
 
+    def images_list(self) -> list[Asset]:
+        """Every movie artwork candidate (not profiles or company logos)."""
+        return [asset for movie in self.movies.values() for asset in movie.images.all()]
+
     def get(self, movie_id: int) -> Movie | None:
         return self.movies.get(movie_id)
 

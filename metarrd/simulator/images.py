@@ -144,33 +144,53 @@ def render_svg(seed: str, width: int, height: int) -> bytes:
 
 
 class ImageCache:
-    """A thread-safe LRU of encoded images, bounded by total bytes."""
+    """A thread-safe LRU of encoded images, bounded by total bytes. Concurrent requests for the
+    same image wait for one rendering instead of each drawing it."""
 
     def __init__(self, max_bytes: int = 256 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
         self._items: OrderedDict[tuple, bytes] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._rendering: dict[tuple, threading.Lock] = {}
 
-    def get(self, seed: str, style: str, width: int, height: int, fmt: str) -> bytes:
-        key = (seed, style, width, height, fmt)
+    def _cached(self, key: tuple) -> bytes | None:
         with self._lock:
             data = self._items.get(key)
             if data is not None:
                 self._items.move_to_end(key)
-                return data
-        if fmt == "svg":
-            data = render_svg(seed, width, height)
-        else:
-            data = encode(render_picture(seed, style, width, height), fmt)
+            return data
+
+    def get(self, seed: str, style: str, width: int, height: int, fmt: str) -> bytes:
+        key = (seed, style, width, height, fmt)
+        data = self._cached(key)
+        if data is not None:
+            return data
         with self._lock:
-            if key not in self._items:
-                self._items[key] = data
-                self._size += len(data)
+            key_lock = self._rendering.setdefault(key, threading.Lock())
+        with key_lock:
+            data = self._cached(key)
+            if data is None:
+                data = render(seed, style, width, height, fmt)
+                self._store(key, data)
+        with self._lock:
+            self._rendering.pop(key, None)
+        return data
+
+    def _store(self, key: tuple, data: bytes) -> None:
+        with self._lock:
+            self._items[key] = data
+            self._size += len(data)
             while self._size > self.max_bytes and len(self._items) > 1:
                 _, old = self._items.popitem(last=False)
                 self._size -= len(old)
-        return data
+
+
+def render(seed: str, style: str, width: int, height: int, fmt: str) -> bytes:
+    """Encoded bytes of the picture at this size: jpg, png or svg."""
+    if fmt == "svg":
+        return render_svg(seed, width, height)
+    return encode(render_picture(seed, style, width, height), fmt)
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:

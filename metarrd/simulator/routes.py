@@ -18,12 +18,20 @@ CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "svg": "image/svg+xml"
 PREVIEW_WIDTH = 200
 
 
+DEFAULT_TMDB_KEY = "sim-tmdb-key"
+DEFAULT_TMDB_TOKEN = "eyJhbGciOiJIUzI1NiJ9.sim-tmdb-read-token.c2ltdWxhdG9y"
+DEFAULT_FANART_KEY = "sim-fanart-key"
+DEFAULT_TVDB_KEY = "sim-tvdb-key"
+
+
 @dataclass
 class Keys:
-    tmdb_key: str = "sim-tmdb-key"
-    tmdb_token: str = "eyJhbGciOiJIUzI1NiJ9.sim-tmdb-read-token.c2ltdWxhdG9y"
-    fanart_key: str = "sim-fanart-key"
-    tvdb_key: str = "sim-tvdb-key"
+    """The credentials the simulator accepts, and the TVDB tokens it has issued."""
+
+    tmdb_key: str = DEFAULT_TMDB_KEY
+    tmdb_token: str = DEFAULT_TMDB_TOKEN
+    fanart_key: str = DEFAULT_FANART_KEY
+    tvdb_key: str = DEFAULT_TVDB_KEY
     tvdb_pin: str | None = None  # when set, /v4/login also needs this pin
     tvdb_tokens: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
-from metarrd.simulator import fanart, tmdb, tvdb
+from metarrd.simulator import fanart, routes, tmdb, tvdb
 from metarrd.simulator.artwork import Asset
 from metarrd.simulator.catalog import Catalog, load_catalog
 from metarrd.simulator.faults import CORRUPT_MODES, Faults
@@ -23,6 +23,7 @@ from metarrd.simulator.routes import Keys, Request, Router
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
+MAX_HANG = 60.0  # seconds; stop() ends a hang at once
 
 
 class Hit(NamedTuple):
@@ -52,6 +53,9 @@ class _Server(ThreadingHTTPServer):
         with self.sockets_lock:
             self.open_sockets.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request, client_address) -> None:
+        log.debug("simulator: connection from %s ended abruptly", client_address, exc_info=True)
 
     def drop_connections(self) -> None:
         with self.sockets_lock:
@@ -124,10 +128,10 @@ class Simulator:
         self,
         port: int = 0,
         *,
-        tmdb_key: str = "sim-tmdb-key",
-        tmdb_token: str = "eyJhbGciOiJIUzI1NiJ9.sim-tmdb-read-token.c2ltdWxhdG9y",
-        fanart_key: str = "sim-fanart-key",
-        tvdb_key: str = "sim-tvdb-key",
+        tmdb_key: str = routes.DEFAULT_TMDB_KEY,
+        tmdb_token: str = routes.DEFAULT_TMDB_TOKEN,
+        fanart_key: str = routes.DEFAULT_FANART_KEY,
+        tvdb_key: str = routes.DEFAULT_TVDB_KEY,
         tvdb_pin: str | None = None,
         candidates_per_movie: int | None = None,
         extra_movies: int = 0,
@@ -214,6 +218,14 @@ class Simulator:
         if asset.provider == "tmdb":
             return f"{self.url}/t/p/{size}{asset.file_path}"
         return self.url + asset.key
+
+    def prewarm(self, assets: list[Asset] | None = None) -> int:
+        """Render images ahead of time (all originals by default) so that a benchmark measures
+        the client, not the drawing; returns how many were rendered."""
+        assets = self.catalog.images_list() if assets is None else assets
+        for asset in assets:
+            self.router.image(urlsplit(self.image_url(asset)).path)
+        return len(assets)
 
     def revoke_tvdb_tokens(self) -> None:
         """Forget every issued TVDB token: the next call gets 401 and must log in again."""
@@ -308,7 +320,7 @@ class Simulator:
             return None
         hang = self.faults.take("hang", path)
         if hang is not None:
-            self._stopping.wait(min(float(hang.value), 300.0))
+            self._stopping.wait(min(float(hang.value), MAX_HANG))
             return None
         rule = self.faults.take("429", path)
         if rule is not None:
@@ -366,14 +378,15 @@ def _not_found(path: str) -> Reply:
     return html_error_page(404, "Not Found")
 
 
+CHALLENGE_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head>"
+    b"<body><h1>Checking your browser before accessing the site.</h1></body></html>\n"
+)
+
+
 def _corrupted(reply: Reply, mode: str) -> Reply:
     if mode == "html":
-        page = html_error_page(200, "OK")
-        page.body = (
-            b"<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head>"
-            b"<body><h1>Checking your browser before accessing the site.</h1></body></html>\n"
-        )
-        return page
+        return Reply(200, CHALLENGE_PAGE, "text/html; charset=utf-8")
     if mode == "truncated":
         return Reply(200, reply.body[: len(reply.body) // 2], reply.content_type)
     return Reply(200, garbage(max(len(reply.body), 1024)), reply.content_type)

@@ -483,3 +483,10 @@ def test_cli_prints_urls_and_serves(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_prewarm_renders_without_counting_requests(sim):
+    sim.reset_requests()
+    assets = sim.catalog.get(27205).images.all()[:3]
+    assert sim.prewarm(assets) == 3
+    assert sim.requests == []
