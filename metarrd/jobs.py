@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,7 @@ class Step:
     movie_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     manual: bool = False
+    delay: float = 0.0  # seconds before it may run
 
 
 @dataclass
@@ -109,8 +111,14 @@ def after_enrich(movie_id: int, manual: bool, stages: dict[str, bool]) -> list[S
     return []
 
 
-def after_publish(movie_id: int, has_players: bool) -> list[Step]:
-    return [Step("notify")] if has_players else []
+def after_publish(has_players: bool, window: float) -> list[Step]:
+    """Players are told after the coalescing window, so a burst of publishes is one batch."""
+    return [Step("notify", delay=window)] if has_players else []
+
+
+def after_notify(due_in: float | None) -> list[Step]:
+    """Batches still waiting (retries, rows that arrived meanwhile) get another pass."""
+    return [] if due_in is None else [Step("notify", delay=max(due_in, 1.0))]
 
 
 def covers(scope: list[str] | None, path: str) -> bool:
@@ -170,9 +178,9 @@ def enqueue_publish(movie_id: int) -> db.Job:
     return _enqueue("publish", movie_id, {}, manual=True)
 
 
-def enqueue_notify() -> db.Job:
-    """Tell the players about what was published; requests within the window are coalesced."""
-    return _enqueue("notify", None, {}, manual=False, delay=_config().daemon.notify_window_seconds)
+def enqueue_notify(delay: float = 0.0) -> db.Job:
+    """Send the players' due notification batches (PUBLISH queued them), after `delay` seconds."""
+    return _enqueue("notify", None, {}, manual=False, delay=delay)
 
 
 def _config():
@@ -193,7 +201,8 @@ def _enqueue(
     kind: str, movie_id: int | None, payload: dict, *, manual: bool, delay: float = 0.0
 ) -> db.Job:
     key = job_key(kind, movie_id)
-    with db.database.atomic("IMMEDIATE"):
+    due = time.time() + delay
+    with db.write_transaction():
         job = (
             db.Job.select()
             .where(db.Job.key == key, db.Job.state == QUEUED)
@@ -202,24 +211,31 @@ def _enqueue(
         )
         if job is not None:
             merged = merge_payload(kind, job.payload or {}, payload)
+            sooner = due < (job.payload or {}).get("due", 0) - 0.5
+            if sooner:
+                merged["due"] = due
             if merged != job.payload or (manual and not job.manual):
                 job.payload, job.manual = merged, job.manual or manual
                 db.Job.update(payload=merged, manual=job.manual).where(
                     db.Job.id == job.id
                 ).execute()
             log.debug("job %d: %s request merged into the queued job", job.id, key)
-            return job
-        job = db.Job.create(
-            kind=kind,
-            movie=movie_id,
-            key=key,
-            state=QUEUED,
-            manual=manual,
-            payload=payload,
-            message="queued",
-        )
-    _send(job, delay)
-    log.debug("job %d queued: %s", job.id, key)
+        else:
+            sooner = True
+            if delay > 0:
+                payload = {**payload, "due": due}
+            job = db.Job.create(
+                kind=kind,
+                movie=movie_id,
+                key=key,
+                state=QUEUED,
+                manual=manual,
+                payload=payload,
+                message="queued",
+            )
+            log.debug("job %d queued: %s", job.id, key)
+    if sooner:  # a merged request that is due sooner gets its own message; the first one runs
+        _send(job, delay)
     return job
 
 
@@ -260,7 +276,7 @@ def _what(job: db.Job) -> str:
 
 def _claim(job: db.Job) -> str:
     """queued -> running. Returns "claimed", "busy" (its item is being worked on) or "gone"."""
-    with db.database.atomic("IMMEDIATE"):
+    with db.write_transaction():
         fresh = db.Job.get_or_none(db.Job.id == job.id)
         if fresh is None or fresh.state != QUEUED:
             return "gone"
@@ -337,13 +353,9 @@ def run_job(job_id: int) -> None:
     log.info("job %d finished: %s: %s", job.id, what, outcome.message)
     for step in outcome.follow:
         try:
-            _enqueue(step.kind, step.movie_id, step.payload, manual=step.manual, delay=_delay(step))
+            _enqueue(step.kind, step.movie_id, step.payload, manual=step.manual, delay=step.delay)
         except MetarrdError as exc:
             log.warning("job %d: cannot queue %s: %s", job.id, step.kind, exc)
-
-
-def _delay(step: Step) -> float:
-    return _config().daemon.notify_window_seconds if step.kind == "notify" else 0.0
 
 
 def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
@@ -468,14 +480,16 @@ def do_publish(rt: Runtime, job: db.Job) -> Outcome:
     has_players = (
         db.PlayerLibrary.select().where(db.PlayerLibrary.library == movie.library_id).exists()
     )
-    return Outcome(str(result), after_publish(movie.id, has_players))
+    window = rt.config.daemon.notify_window_seconds
+    return Outcome(str(result), after_publish(has_players, window))
 
 
 def do_notify(rt: Runtime, job: db.Job) -> Outcome:
-    from metarrd import players
+    from metarrd.players import due_in, process_notifications
 
-    result = players.notify_pending(rt)
-    return Outcome(str(result))
+    reports = process_notifications(rt)
+    message = "; ".join(f"{r.player}: {r}" for r in reports) or "nothing due"
+    return Outcome(message, after_notify(due_in(rt)))
 
 
 HANDLERS: dict[str, Callable[[Runtime, db.Job], Outcome]] = {

@@ -47,9 +47,12 @@ class Recorder:
         db.Movie.update(publish_state=db.PUBLISHED).where(db.Movie.id == movie.id).execute()
         return f"published item {movie.id}"
 
-    def notify_pending(self, rt):
+    def process_notifications(self, rt):
         self._call("notify", 0)
-        return "notified"
+        return []
+
+    def due_in(self, rt):
+        return None
 
     def stages(self) -> list[str]:
         return [c[0] for c in self.calls]
@@ -68,7 +71,9 @@ def fake_stages(monkeypatch) -> Recorder:
         sys.modules, "metarrd.publish", types.SimpleNamespace(publish_item=rec.publish_item)
     )
     monkeypatch.setitem(
-        sys.modules, "metarrd.players", types.SimpleNamespace(notify_pending=rec.notify_pending)
+        sys.modules,
+        "metarrd.players",
+        types.SimpleNamespace(process_notifications=rec.process_notifications, due_in=rec.due_in),
     )
     return rec
 

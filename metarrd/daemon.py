@@ -1,0 +1,147 @@
+"""`metarrd run`: the file watcher and the Huey consumer (`[daemon] workers` threads) in one process.
+
+Start: empty `<data_dir>/tmp`, remove our leftover temp files (cache, previews, the folders of
+interrupted jobs), re-queue the jobs that were running when the process died, send every queued
+job a fresh message, start the watcher (which queues a full, incremental rescan) and the workers.
+
+Stop: SIGINT (what `systemd/metarrd.service` sends, `KillSignal=SIGINT`) or SIGTERM stop the
+watcher and let running jobs finish (up to `SHUTDOWN_SECONDS`); a second signal stops at once.
+Whatever did not finish is still `running` in the jobs table and runs again at the next start, so
+neither a stop nor a crash (SIGKILL, power cut) loses work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import threading
+from pathlib import Path
+
+from metarrd import db, jobs, queue
+from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
+from metarrd.runtime import Runtime
+from metarrd.watch import Watcher
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_SECONDS = 60.0  # systemd's TimeoutStopSec (90 s by default) leaves room for this
+HEALTH_CHECK_SECONDS = 10.0
+WORKER_MAX_IDLE_SECONDS = 1.0  # an idle worker looks at the queue at least this often
+
+
+def run(rt: Runtime) -> int:
+    config = rt.config
+    logging.getLogger("huey").setLevel(logging.WARNING)  # our own lines say what each job did
+    log.info(
+        "metarrd daemon starting (pid %d): %d libraries, %d workers, data in %s",
+        os.getpid(),
+        len(config.library),
+        config.daemon.workers,
+        config.data_dir,
+    )
+    queue.configure(config)
+    jobs.bind(rt)
+    recover(rt)
+    consumer = queue.huey.create_consumer(
+        workers=max(1, config.daemon.workers),
+        worker_type="thread",
+        periodic=False,
+        initial_delay=0.1,
+        backoff=1.5,
+        max_delay=WORKER_MAX_IDLE_SECONDS,
+        scheduler_interval=1,
+        check_worker_health=True,
+        shutdown_timeout=SHUTDOWN_SECONDS,
+    )
+    watcher = Watcher(config)
+    stop = threading.Event()
+    consumer.start()
+    _install_signal_handlers(stop)  # after start(): ours replace huey's
+    watcher.start()
+    _notify_leftovers(rt)
+    log.info("metarrd daemon ready")
+    while not stop.wait(HEALTH_CHECK_SECONDS):
+        consumer.check_worker_health()
+    watcher.stop()
+    log.info("stopping: waiting up to %ds for running jobs", SHUTDOWN_SECONDS)
+    consumer.stop(graceful=True)
+    unfinished = db.Job.select().where(db.Job.state == jobs.RUNNING).count()
+    if unfinished:
+        log.warning("%d jobs did not finish; they run again at the next start", unfinished)
+    log.info("metarrd daemon stopped")
+    return 0
+
+
+def _install_signal_handlers(stop: threading.Event) -> None:
+    def on_signal(signum, frame):
+        name = signal.Signals(signum).name
+        if stop.is_set():
+            log.warning("received %s again: stopping now", name)
+            raise KeyboardInterrupt
+        log.info("received %s: finishing running jobs, then stopping", name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, lambda s, f: log.info("SIGHUP ignored (restart the service)"))
+
+
+def recover(rt: Runtime) -> None:
+    """Clean up after a crash and re-queue unfinished jobs (see the module docstring)."""
+    config = rt.config
+    empty_dir(config.tmp_dir)
+    for directory in (config.cache_dir, config.previews_dir):
+        remove_temp_files_under(directory)
+    interrupted = db.Job.select().where(
+        (db.Job.state == jobs.RUNNING) & db.Job.movie.is_null(False)
+    )
+    for job in interrupted:
+        movie = db.Movie.get_or_none(db.Movie.id == job.movie_id)
+        if movie is not None:
+            folder = Path(movie.path) if movie.is_disc else Path(movie.path).parent
+            for d in (folder, folder / ".actors"):
+                remove_stale_temp_files(d)
+    resent = jobs.requeue_interrupted()
+    if resent:
+        log.info("%d queued jobs picked up again", resent)
+
+
+def empty_dir(directory: Path) -> None:
+    """Remove everything inside `directory` (our scratch space), keeping the folder."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for entry in os.scandir(directory):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError as exc:
+            log.warning("cannot remove leftover %s: %s", entry.path, exc.strerror)
+
+
+def remove_temp_files_under(directory: Path) -> int:
+    removed = 0
+    for dirpath, _dirs, files in os.walk(directory):
+        for name in files:
+            if name.startswith(TEMP_MARKER):
+                try:
+                    os.unlink(os.path.join(dirpath, name))
+                    removed += 1
+                except OSError as exc:
+                    log.warning("cannot remove leftover %s/%s: %s", dirpath, name, exc.strerror)
+    if removed:
+        log.info("removed %d leftover temp files under %s", removed, directory)
+    return removed
+
+
+def _notify_leftovers(rt: Runtime) -> None:
+    """Player notifications still pending from before the restart get a job."""
+    try:
+        from metarrd.players import due_in
+
+        if due_in(rt) is not None:
+            jobs.enqueue_notify()
+    except Exception:
+        log.exception("cannot look at pending player notifications")
