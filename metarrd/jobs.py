@@ -14,10 +14,9 @@ Every unit of work is a row in the `jobs` table (kind, item, key, state, payload
 - **Retried** with backoff when a provider is unavailable; any other error fails the job with a
   message that names the item, and the item keeps its `last_error`.
 
-What happens after a job is a pure function of its outcome and the workflow switches
-(`after_scan`, `after_identify`, `after_enrich`, `after_publish`): enrichment follows
-identification when `enrichment` is on; publish follows only an *automatic* enrich and only when
-`auto_publish` is on; `publishing` off refuses every publish.
+What happens after a job is decided by the pure functions in metarrd/chain.py (enrich follows
+identify when `enrichment` is on; publish follows only an *automatic* enrich with `auto_publish`
+on); `publishing` off refuses every publish, queued or new, with a message saying how to turn it on.
 """
 
 from __future__ import annotations
@@ -26,11 +25,20 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from metarrd import db, queue, workflow
+from metarrd.chain import (
+    Outcome,
+    after_enrich,
+    after_identify,
+    after_notify,
+    after_publish,
+    after_scan,
+    covers,
+    merge_payload,
+)
 from metarrd.errors import ItemError, MetarrdError, ProviderUnavailable
 from metarrd.queue import huey
 from metarrd.runtime import Runtime
@@ -57,100 +65,32 @@ def _runtime() -> Runtime:
         raise RuntimeError("jobs.bind(rt) was not called in this process") from None
 
 
-# --- what happens next (pure) ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Step:
-    """A follow-up job to enqueue."""
-
-    kind: str
-    movie_id: int | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-    manual: bool = False
-    delay: float = 0.0  # seconds before it may run
-
-
-@dataclass
-class Outcome:
-    message: str
-    follow: list[Step] = field(default_factory=list)
-
-
-def after_scan(
-    unidentified: Iterable[int], given_ids: dict[int, dict[str, Any]], stages: dict[str, bool]
-) -> list[Step]:
-    """New or changed items still unidentified are identified; items a webhook named are
-    identified from its ids without searching."""
-    if not stages["identification"]:
-        return []
-    steps = [
-        Step("identify", mid, {**_ids(ids), "source": "webhook"})
-        for mid, ids in sorted(given_ids.items())
-    ]
-    steps += [Step("identify", mid) for mid in sorted(set(unidentified) - set(given_ids))]
-    return steps
-
-
-def _ids(ids: dict[str, Any]) -> dict[str, Any]:
-    return {"tmdb_id": ids.get("tmdb_id"), "imdb_id": ids.get("imdb_id")}
-
-
-def after_identify(
-    movie_id: int, identified: bool, manual: bool, stages: dict[str, bool]
-) -> list[Step]:
-    if identified and stages["enrichment"]:
-        return [Step("enrich", movie_id, manual=manual)]
-    return []
-
-
-def after_enrich(movie_id: int, manual: bool, stages: dict[str, bool]) -> list[Step]:
-    """The review gate: only an automatic enrich with auto_publish on goes on to publish."""
-    if not manual and stages["auto_publish"] and stages["publishing"]:
-        return [Step("publish", movie_id)]
-    return []
-
-
-def after_publish(has_players: bool, window: float) -> list[Step]:
-    """Players are told after the coalescing window, so a burst of publishes is one batch."""
-    return [Step("notify", delay=window)] if has_players else []
-
-
-def after_notify(due_in: float | None) -> list[Step]:
-    """Batches still waiting (retries, rows that arrived meanwhile) get another pass."""
-    return [] if due_in is None else [Step("notify", delay=max(due_in, 1.0))]
-
-
-def covers(scope: list[str] | None, path: str) -> bool:
-    """Does a scan of `scope` (None = everything) touch the item at `path`?"""
-    if scope is None:
-        return True
-    return any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in scope)
-
-
-def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """A second request for a queued job folds into it."""
-    if kind == "scan":
-        if old.get("paths") is None or new.get("paths") is None:
-            paths = None  # a full scan covers every path
-        else:
-            paths = sorted(set(old["paths"]) | set(new["paths"]))
-        return {"paths": paths, "ids": {**old.get("ids", {}), **new.get("ids", {})}}
-    if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id")):
-        return old  # explicit ids already queued win over a plain "identify it"
-    return {**old, **new}
-
-
 # --- enqueue API (web UI, webhooks, watcher) ---------------------------------------------------
 
 
 def enqueue_scan(
-    paths: Iterable[str | Path] | None = None, *, ids: dict[str, dict[str, Any]] | None = None
+    paths: Iterable[str | Path] | None = None,
+    *,
+    ids: dict[str, dict[str, Any]] | None = None,
+    renames: dict[str, str] | None = None,
+    gone: Iterable[str] = (),
 ) -> db.Job:
-    """Scan `paths` (None: every library). `ids` maps a path to the {tmdb_id, imdb_id} that a
-    webhook gave for the item there: it is identified from them, without searching."""
-    plist = None if paths is None else sorted({str(Path(p).absolute()) for p in paths})
-    return _enqueue("scan", None, {"paths": plist, "ids": dict(ids or {})}, manual=False)
+    """Scan `paths` (None: every library). What a webhook knows comes along:
+    `ids` maps a path to the {tmdb_id, imdb_id} of the movie there (identified from them,
+    without searching); `renames` maps an item's old file path to its new one (the item follows
+    its file and keeps its data); the items at the `gone` paths are marked missing (data kept)."""
+    plist = None if paths is None else sorted({_abs(p) for p in paths})
+    payload = {
+        "paths": plist,
+        "ids": {_abs(k): v for k, v in (ids or {}).items()},
+        "renames": {_abs(k): _abs(v) for k, v in (renames or {}).items()},
+        "gone": sorted({_abs(p) for p in gone}),
+    }
+    return _enqueue("scan", None, payload, manual=False)
+
+
+def _abs(path: str | Path) -> str:
+    return str(Path(path).absolute())
 
 
 def enqueue_identify(
@@ -397,7 +337,13 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
 
     if not workflow.is_enabled(rt.config, "scanning"):
         return Outcome("skipped: the scanning stage is switched off")
+    follow_renames(job.payload.get("renames") or {})
+    gone = mark_gone(job.payload.get("gone") or [])
     paths = job.payload.get("paths")
+    if paths is not None:
+        paths = [p for p in paths if os.path.exists(p)]
+    if paths == []:  # nothing left to walk (an empty list would mean "everything")
+        return Outcome(f"{len(gone)} items marked missing")
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
     given = _items_named(job.payload.get("ids") or {})
     unidentified = [
@@ -411,6 +357,52 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         f"{len(report.moved)} moved, {len(report.missing)} missing, {len(report.errors)} errors"
     )
     return Outcome(message, after_scan(unidentified, given, workflow.all_stages(rt.config)))
+
+
+def follow_renames(renames: dict[str, str]) -> list[int]:
+    """Radarr renamed these files: their items take the new path and keep everything else."""
+    moved = []
+    for old, new in renames.items():
+        with db.write_transaction():
+            movie = db.Movie.get_or_none(db.Movie.path == old)
+            if movie is None or not os.path.exists(new):
+                continue
+            if db.Movie.select().where(db.Movie.path == new).exists():
+                continue  # already scanned as a new item; the old one will show as missing
+            movie.parts = [new if p == old else p for p in movie.parts or []]
+            was_published = movie.publish_state == db.PUBLISHED
+            db.Movie.update(
+                path=new,
+                parts=movie.parts,
+                missing=False,
+                publish_state=db.OUTDATED if was_published else movie.publish_state,
+                updated_at=db.now(),
+            ).where(db.Movie.id == movie.id).execute()
+            db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
+        log.info("item %d: renamed %s -> %s", movie.id, old, new)
+        moved.append(movie.id)
+    return moved
+
+
+def mark_gone(paths: list[str]) -> list[int]:
+    """Items whose file a webhook says was deleted, and which is indeed gone: missing, data kept."""
+    gone = []
+    for path in paths:
+        prefix = path.rstrip(os.sep) + os.sep
+        query = db.Movie.select().where(
+            ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
+        )
+        for movie in query:
+            if covers([path], movie.path) and not os.path.exists(movie.path):
+                db.Movie.update(missing=True, updated_at=db.now()).where(
+                    db.Movie.id == movie.id
+                ).execute()
+                db.record_event(
+                    "scan.missing", f"{movie.path} is gone; its data is kept", movie=movie.id
+                )
+                log.info("item %d: %s deleted, marked missing", movie.id, movie.path)
+                gone.append(movie.id)
+    return gone
 
 
 def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:

@@ -3,58 +3,13 @@ gate, retries, failures that name the item, one job at a time per item, recovery
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from metarrd import db, jobs, workflow
 from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
 from metarrd.queue import huey
-
-# --- what happens next (pure) ------------------------------------------------------------------
-
-ALL_ON = {s: True for s in workflow.STAGES} | {"auto_publish": False}
-
-
-def test_after_identify_enriches_only_when_enrichment_is_on():
-    assert jobs.after_identify(1, True, False, ALL_ON) == [jobs.Step("enrich", 1, manual=False)]
-    assert jobs.after_identify(1, True, False, ALL_ON | {"enrichment": False}) == []
-    assert jobs.after_identify(1, False, False, ALL_ON) == []
-
-
-def test_after_enrich_is_the_review_gate():
-    assert jobs.after_enrich(1, False, ALL_ON) == []  # auto_publish off by default
-    auto = ALL_ON | {"auto_publish": True}
-    assert jobs.after_enrich(1, False, auto) == [jobs.Step("publish", 1)]
-    assert jobs.after_enrich(1, True, auto) == []  # a manual enrich never auto-publishes
-    assert jobs.after_enrich(1, False, auto | {"publishing": False}) == []
-
-
-def test_after_scan_uses_webhook_ids_without_searching():
-    steps = jobs.after_scan([1, 2], {2: {"tmdb_id": 603, "imdb_id": None}}, ALL_ON)
-    assert steps == [
-        jobs.Step("identify", 2, {"tmdb_id": 603, "imdb_id": None, "source": "webhook"}),
-        jobs.Step("identify", 1),
-    ]
-    assert jobs.after_scan([1], {}, ALL_ON | {"identification": False}) == []
-
-
-def test_covers():
-    assert jobs.covers(None, "/m/a/a.mkv")
-    assert jobs.covers(["/m/a"], "/m/a/a.mkv")
-    assert jobs.covers(["/m/a/a.mkv"], "/m/a/a.mkv")
-    assert not jobs.covers(["/m/a"], "/m/ab/ab.mkv")
-
-
-def test_merge_payload():
-    assert jobs.merge_payload("scan", {"paths": ["/a"], "ids": {}}, {"paths": ["/b"]}) == {
-        "paths": ["/a", "/b"],
-        "ids": {},
-    }
-    assert jobs.merge_payload("scan", {"paths": ["/a"]}, {"paths": None})["paths"] is None
-    given = {"tmdb_id": 603, "imdb_id": None, "source": "webhook"}
-    plain = {"tmdb_id": None, "imdb_id": None, "source": None}
-    assert jobs.merge_payload("identify", given, plain) == given
-    assert jobs.merge_payload("identify", plain, given) == given
-
 
 # --- merging pending requests ----------------------------------------------------------------
 
@@ -90,6 +45,8 @@ def test_scan_requests_merge_their_paths(queued_rt):
     assert db.Job.get_by_id(a.id).payload == {
         "paths": [f"{lib}/A", f"{lib}/B"],
         "ids": {f"{lib}/B": {"tmdb_id": 603}},
+        "renames": {},
+        "gone": [],
     }
     jobs.enqueue_scan(None)
     assert db.Job.get_by_id(a.id).payload["paths"] is None  # a full scan covers them
@@ -150,10 +107,8 @@ def test_publishing_off_refuses_every_publish(queued_rt, fake_stages, make_movie
 
 def test_scan_then_identify_new_items(rt, fake_stages):
     folder = rt.config.library[0].path + "/Heat (1995)"
-    import pathlib
-
-    pathlib.Path(folder).mkdir()
-    (pathlib.Path(folder) / "Heat (1995).mkv").write_bytes(b"\0" * 1000)
+    Path(folder).mkdir()
+    (Path(folder) / "Heat (1995).mkv").write_bytes(b"\0" * 1000)
     job = jobs.enqueue_scan([folder])
     movie = db.Movie.get()
     assert movie.path == folder + "/Heat (1995).mkv"
@@ -168,9 +123,7 @@ def test_scan_then_identify_new_items(rt, fake_stages):
 
 
 def test_scan_with_webhook_ids_identifies_without_search(rt, fake_stages):
-    import pathlib
-
-    folder = pathlib.Path(rt.config.library[0].path) / "Film"
+    folder = Path(rt.config.library[0].path) / "Film"
     folder.mkdir()
     (folder / "film.mkv").write_bytes(b"\0" * 1000)
     jobs.enqueue_scan([folder], ids={str(folder): {"tmdb_id": 949, "imdb_id": "tt0113277"}})
@@ -179,6 +132,32 @@ def test_scan_with_webhook_ids_identifies_without_search(rt, fake_stages):
         "identify",
         {"tmdb_id": 949, "imdb_id": "tt0113277", "source": "webhook"},
     )
+
+
+def test_a_renamed_file_keeps_its_item_and_data(rt, fake_stages, make_movie):
+    movie = make_movie(
+        rt, identification_status=db.ENRICHED, tmdb_id=603, publish_state=db.PUBLISHED
+    )
+    old = Path(movie.path)
+    new = old.with_name("The Matrix (1999) Bluray-1080p.mkv")
+    old.rename(new)
+    jobs.enqueue_scan([new.parent], renames={str(old): str(new)})
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.tmdb_id) == (movie.id, str(new), 603)
+    assert item.identification_status == db.ENRICHED and not item.missing
+    assert item.publish_state == db.OUTDATED  # the published files carry the old name
+    assert fake_stages.calls == []
+
+
+def test_a_deleted_file_marks_its_item_missing_and_keeps_it(rt, fake_stages, make_movie):
+    movie = make_movie(rt, identification_status=db.ENRICHED, tmdb_id=603)
+    folder = Path(movie.path).parent
+    Path(movie.path).unlink()
+    folder.rmdir()
+    job = jobs.enqueue_scan([folder], gone=[str(folder)])
+    item = db.Movie.get_by_id(movie.id)
+    assert item.missing and item.tmdb_id == 603
+    assert db.Job.get_by_id(job.id).message == "1 items marked missing"
 
 
 def test_scanning_off_skips_scans(rt, fake_stages):

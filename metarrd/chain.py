@@ -1,0 +1,100 @@
+"""What happens after a job: pure functions of its outcome and the workflow switches.
+
+The jobs module runs a stage, then enqueues the `Step`s these return. Exactly as the design
+document says: enrichment follows identification when `enrichment` is on; publish follows only an
+*automatic* enrich, and only when `auto_publish` (and `publishing`) is on; players are told after
+a publish, once the coalescing window has passed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """A follow-up job to enqueue."""
+
+    kind: str
+    movie_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    manual: bool = False
+    delay: float = 0.0  # seconds before it may run
+
+
+@dataclass
+class Outcome:
+    message: str
+    follow: list[Step] = field(default_factory=list)
+
+
+def after_scan(
+    unidentified: Iterable[int], given_ids: dict[int, dict[str, Any]], stages: dict[str, bool]
+) -> list[Step]:
+    """New or changed items still unidentified are identified; items a webhook named are
+    identified from its ids without searching."""
+    if not stages["identification"]:
+        return []
+    steps = [
+        Step("identify", mid, {**_ids(ids), "source": "webhook"})
+        for mid, ids in sorted(given_ids.items())
+    ]
+    steps += [Step("identify", mid) for mid in sorted(set(unidentified) - set(given_ids))]
+    return steps
+
+
+def _ids(ids: dict[str, Any]) -> dict[str, Any]:
+    return {"tmdb_id": ids.get("tmdb_id"), "imdb_id": ids.get("imdb_id")}
+
+
+def after_identify(
+    movie_id: int, identified: bool, manual: bool, stages: dict[str, bool]
+) -> list[Step]:
+    if identified and stages["enrichment"]:
+        return [Step("enrich", movie_id, manual=manual)]
+    return []
+
+
+def after_enrich(movie_id: int, manual: bool, stages: dict[str, bool]) -> list[Step]:
+    """The review gate: only an automatic enrich with auto_publish on goes on to publish."""
+    if not manual and stages["auto_publish"] and stages["publishing"]:
+        return [Step("publish", movie_id)]
+    return []
+
+
+def after_publish(has_players: bool, window: float) -> list[Step]:
+    """Players are told after the coalescing window, so a burst of publishes is one batch."""
+    return [Step("notify", delay=window)] if has_players else []
+
+
+def after_notify(due_in: float | None) -> list[Step]:
+    """Batches still waiting (retries, rows that arrived meanwhile) get another pass."""
+    return [] if due_in is None else [Step("notify", delay=max(due_in, 1.0))]
+
+
+def covers(scope: list[str] | None, path: str) -> bool:
+    """Does a scan of `scope` (None = everything) touch the item at `path`?"""
+    if scope is None:
+        return True
+    return any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in scope)
+
+
+def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A second request for a queued job folds into it."""
+    if kind == "scan":
+        if old.get("paths") is None or new.get("paths") is None:
+            paths = None  # a full scan covers every path
+        else:
+            paths = sorted(set(old["paths"]) | set(new["paths"]))
+        return {
+            "paths": paths,
+            "ids": {**old.get("ids", {}), **new.get("ids", {})},
+            "renames": {**old.get("renames", {}), **new.get("renames", {})},
+            "gone": sorted(set(old.get("gone", [])) | set(new.get("gone", []))),
+        }
+    if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id")):
+        return old  # explicit ids already queued win over a plain "identify it"
+    return {**old, **new}

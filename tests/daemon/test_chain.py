@@ -1,0 +1,54 @@
+"""What happens after a job (pure): the design document's chaining and the review gate."""
+
+from __future__ import annotations
+
+from metarrd import chain, workflow
+
+ALL_ON = {s: True for s in workflow.STAGES} | {"auto_publish": False}
+
+
+def test_after_identify_enriches_only_when_enrichment_is_on():
+    assert chain.after_identify(1, True, False, ALL_ON) == [chain.Step("enrich", 1, manual=False)]
+    assert chain.after_identify(1, True, False, ALL_ON | {"enrichment": False}) == []
+    assert chain.after_identify(1, False, False, ALL_ON) == []
+
+
+def test_after_enrich_is_the_review_gate():
+    assert chain.after_enrich(1, False, ALL_ON) == []  # auto_publish off by default
+    auto = ALL_ON | {"auto_publish": True}
+    assert chain.after_enrich(1, False, auto) == [chain.Step("publish", 1)]
+    assert chain.after_enrich(1, True, auto) == []  # a manual enrich never auto-publishes
+    assert chain.after_enrich(1, False, auto | {"publishing": False}) == []
+
+
+def test_after_scan_uses_webhook_ids_without_searching():
+    steps = chain.after_scan([1, 2], {2: {"tmdb_id": 603, "imdb_id": None}}, ALL_ON)
+    assert steps == [
+        chain.Step("identify", 2, {"tmdb_id": 603, "imdb_id": None, "source": "webhook"}),
+        chain.Step("identify", 1),
+    ]
+    assert chain.after_scan([1], {}, ALL_ON | {"identification": False}) == []
+
+
+def test_covers():
+    assert chain.covers(None, "/m/a/a.mkv")
+    assert chain.covers(["/m/a"], "/m/a/a.mkv")
+    assert chain.covers(["/m/a/a.mkv"], "/m/a/a.mkv")
+    assert not chain.covers(["/m/a"], "/m/ab/ab.mkv")
+
+
+def test_merge_payload():
+    merged = chain.merge_payload("scan", {"paths": ["/a"], "gone": ["/x"]}, {"paths": ["/b"]})
+    assert merged == {"paths": ["/a", "/b"], "ids": {}, "renames": {}, "gone": ["/x"]}
+    assert chain.merge_payload("scan", {"paths": ["/a"]}, {"paths": None})["paths"] is None
+    given = {"tmdb_id": 603, "imdb_id": None, "source": "webhook"}
+    plain = {"tmdb_id": None, "imdb_id": None, "source": None}
+    assert chain.merge_payload("identify", given, plain) == given
+    assert chain.merge_payload("identify", plain, given) == given
+
+
+def test_after_publish_and_notify():
+    assert chain.after_publish(True, 5.0) == [chain.Step("notify", delay=5.0)]
+    assert chain.after_publish(False, 5.0) == []
+    assert chain.after_notify(None) == []
+    assert chain.after_notify(0.0) == [chain.Step("notify", delay=1.0)]
