@@ -48,6 +48,11 @@ def configure(config: Config, *, immediate: bool = False) -> SqliteHuey:
     return huey
 
 
+def ensure_configured(config: Config) -> SqliteHuey:
+    """Configure for `config` unless this process already did (e.g. the web app factory)."""
+    return huey if is_configured() else configure(config)
+
+
 def is_configured() -> bool:
     return _configured["path"] is not None
 
