@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import peewee as pw
+
 from metarrd import db
 from metarrd.config import Config, PlayerConfig
 from metarrd.http import HttpClient
@@ -65,7 +67,7 @@ class Pending:
 
 @dataclass
 class PlayerReport:
-    """What one pass did for one player."""
+    """What one pass did for one player (str() is the summary without the player's name)."""
 
     player: str
     sent: int = 0
@@ -80,7 +82,7 @@ class PlayerReport:
             parts.append(f"{self.retrying} to retry")
         if self.failed:
             parts.append(f"{self.failed} failed")
-        text = f"{self.player}: " + ", ".join(parts)
+        text = ", ".join(parts)
         if self.done:
             text += " (" + "; ".join(self.done) + ")"
         return text + (f": {self.error}" if self.error else "")
@@ -123,7 +125,7 @@ def _pending(config: Config) -> dict[str, list[Pending]]:
         db.PlayerNotification.select(db.PlayerNotification, db.MediaPlayer, db.Movie)
         .join(db.MediaPlayer)
         .switch(db.PlayerNotification)
-        .join(db.Movie, db.JOIN.LEFT_OUTER)
+        .join(db.Movie, pw.JOIN.LEFT_OUTER)
         .where(
             (db.PlayerNotification.state == "pending") & (db.MediaPlayer.enabled == True)  # noqa: E712 (peewee expression)
         )
@@ -303,5 +305,5 @@ def _record(
         db.MediaPlayer.update(**changes).where(db.MediaPlayer.name == player.name).execute()
     report.error = first_error
     if report.sent:
-        log.info("%s", report)
+        log.info("%s: %s", who, report)
     return report

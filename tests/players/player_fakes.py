@@ -1,0 +1,348 @@
+"""Loopback stand-ins for Kodi (JSON-RPC over HTTP), Jellyfin and Plex.
+
+They are strict where real servers are and where mistakes hide: Kodi checks basic auth, the
+JSON-RPC envelope, method names and parameter names in its own spelling (lower-case up to v13,
+camelCase when `camel=True`), the Scan directory's trailing slash, and records a violation when a
+Scan arrives while a scan runs (the real one would stop it). Jellyfin accepts only the
+`MediaBrowser Token="..."` header. Plex wants `X-Plex-Token` and answers JSON only when asked.
+Every request is recorded for assertions.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+
+
+class FakeServer:
+    """A threaded HTTP server on 127.0.0.1 that hands each request to `self.handle`."""
+
+    def __init__(self, port: int = 0):
+        self.requests: list[Request] = []
+        self.lock = threading.Lock()
+        self.hang = threading.Event()  # set: accept requests but never answer
+        self._release = threading.Event()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def _do(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = raw
+                req = Request(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
+                with server.lock:
+                    server.requests.append(req)
+                if server.hang.is_set():
+                    server._release.wait(30)
+                    return
+                status, headers, payload = server.handle(req)
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                if status == 204:
+                    data = b""
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                if "Content-Type" not in headers and data:
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _do
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def handle(self, req: Request) -> tuple[int, dict[str, str], Any]:
+        raise NotImplementedError
+
+
+HTML_404 = (404, {"Content-Type": "text/html"}, b"<html><body>Not found</body></html>")
+UNAUTHORIZED = (401, {"WWW-Authenticate": 'Basic realm="Kodi"', "Content-Type": "text/html"}, b"")
+
+
+# --- Kodi ---------------------------------------------------------------------------------------
+
+LOWER_PARAMS = {
+    "VideoLibrary.RefreshMovie": {"movieid": True, "ignorenfo": False, "title": False},
+    "VideoLibrary.Scan": {"directory": False, "showdialogs": False},
+}
+CAMEL_PARAMS = {
+    "VideoLibrary.RefreshMovie": {"movieId": True, "ignoreNfo": False, "title": False},
+    "VideoLibrary.Scan": {"directory": False, "showDialogs": False},
+}
+
+
+class FakeKodi(FakeServer):
+    def __init__(
+        self,
+        *,
+        username: str = "kodi",
+        password: str = "secret",
+        version: tuple[int, int, int] = (13, 0, 0),
+        camel: bool = False,
+        sources: list[str] | None = None,
+        movies: dict[int, str] | None = None,
+        busy_polls: int = 0,
+        scan_polls: int = 1,
+        port: int = 0,
+    ):
+        super().__init__(port)
+        self.username, self.password = username, password
+        self.version, self.camel = version, camel
+        self.sources = sources if sources is not None else []
+        self.movies = dict(movies or {})  # movieid -> file
+        self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
+        self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
+        self.calls: list[tuple[str, Any]] = []
+        self.violations: list[str] = []
+        self.jsonrpc_enabled = True
+
+    # what the tests look at
+    def called(self, method: str) -> list[Any]:
+        return [params for m, params in self.calls if m == method]
+
+    @property
+    def scans(self) -> list[str]:
+        return [p["directory"] for p in self.called("VideoLibrary.Scan")]
+
+    def handle(self, req: Request):
+        if req.path != "/jsonrpc" or not self.jsonrpc_enabled:
+            return HTML_404
+        expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        if req.headers.get("authorization") != f"Basic {expected}":
+            return UNAUTHORIZED
+        if req.method != "POST":
+            return 405, {}, b""
+        if req.headers.get("content-type", "").split(";")[0] != "application/json":
+            return 415, {}, b""
+        body = req.body
+        if not isinstance(body, dict) or body.get("jsonrpc") != "2.0" or "id" not in body:
+            return 200, {}, self._error(None, -32600, "Invalid request.")
+        method, params = body.get("method"), body.get("params", {})
+        with self.lock:
+            self.calls.append((method, params))
+        handler = getattr(self, "rpc_" + str(method).replace(".", "_"), None)
+        if handler is None:
+            return 200, {}, self._error(body["id"], -32601, "Method not found.")
+        try:
+            result = handler(params if params is not None else {})
+        except ValueError as exc:
+            return 200, {}, self._error(body["id"], -32602, f"Invalid params. {exc}")
+        return 200, {}, {"id": body["id"], "jsonrpc": "2.0", "result": result}
+
+    @staticmethod
+    def _error(req_id, code, message):
+        return {"id": req_id, "jsonrpc": "2.0", "error": {"code": code, "message": message}}
+
+    def _check(self, method: str, params: dict) -> None:
+        schema = (CAMEL_PARAMS if self.camel else LOWER_PARAMS)[method]
+        for name in params:
+            if name not in schema:
+                raise ValueError(f"unknown parameter {name!r}")
+        for name, required in schema.items():
+            if required and name not in params:
+                raise ValueError(f"missing {name!r}")
+
+    def rpc_JSONRPC_Version(self, params):
+        major, minor, patch = self.version
+        return {"version": {"major": major, "minor": minor, "patch": patch}}
+
+    def rpc_JSONRPC_Introspect(self, params):
+        wanted = (params.get("filter") or {}).get("id")
+        schema = CAMEL_PARAMS if self.camel else LOWER_PARAMS
+        methods = {
+            name: {"params": [{"name": p} for p in ps], "type": "method"}
+            for name, ps in schema.items()
+            if wanted in (None, name)
+        }
+        return {"methods": methods, "version": ".".join(map(str, self.version))}
+
+    def rpc_Files_GetSources(self, params):
+        if params.get("media") != "video":
+            raise ValueError("media must be video")
+        sources = [{"file": s, "label": f"Source {i}"} for i, s in enumerate(self.sources)]
+        return {
+            "limits": {"start": 0, "end": len(sources), "total": len(sources)},
+            "sources": sources,
+        }
+
+    def rpc_VideoLibrary_GetMovies(self, params):
+        flt = params.get("filter")
+        if not isinstance(flt, dict) or flt.get("field") not in ("path", "filename"):
+            raise ValueError("filter must have field path or filename")
+        if flt.get("operator") not in ("is", "startswith", "contains"):
+            raise ValueError("bad operator")
+        if "file" not in params.get("properties", []):
+            raise ValueError("ask for the file property")
+        value = flt.get("value", "")
+        found = []
+        for movieid, file in sorted(self.movies.items()):
+            folder = file.rsplit("/", 1)[0] + "/"
+            if (
+                flt["operator"] == "startswith"
+                and folder.startswith(value)
+                or flt["operator"] == "is"
+                and folder == value
+            ):
+                found.append({"movieid": movieid, "file": file, "label": file})
+        return {"limits": {"start": 0, "end": len(found), "total": len(found)}, "movies": found}
+
+    def rpc_VideoLibrary_RefreshMovie(self, params):
+        self._check("VideoLibrary.RefreshMovie", params)
+        movieid = params["movieId" if self.camel else "movieid"]
+        if movieid not in self.movies:
+            raise ValueError("no such movie")
+        return "OK"
+
+    def rpc_VideoLibrary_Scan(self, params):
+        self._check("VideoLibrary.Scan", params)
+        directory = params.get("directory", "")
+        if directory and not directory.endswith("/"):
+            self.violations.append(f"Scan directory without trailing slash: {directory}")
+        if directory and not any(directory.startswith(s) for s in self.sources):
+            self.violations.append(f"Scan directory outside every source: {directory}")
+        with self.lock:
+            if self.busy_polls > 0:
+                self.violations.append(f"Scan of {directory} sent while scanning: it stopped it")
+                self.busy_polls = 0
+            else:
+                self.busy_polls = self.scan_polls
+        return "OK"
+
+    def rpc_XBMC_GetInfoBooleans(self, params):
+        booleans = params.get("booleans")
+        if not isinstance(booleans, list):
+            raise ValueError("booleans must be a list")
+        with self.lock:
+            scanning = self.busy_polls > 0
+            if scanning:
+                self.busy_polls -= 1
+        return {b: scanning for b in booleans if b.lower() == "library.isscanningvideo"}
+
+
+# --- Jellyfin -----------------------------------------------------------------------------------
+
+
+class FakeJellyfin(FakeServer):
+    def __init__(self, *, token: str = "jf-key", locations: list[str] | None = None, port=0):
+        super().__init__(port)
+        self.token = token
+        self.locations = locations or []
+        self.updates: list[list[dict]] = []
+
+    def _authorised(self, req: Request) -> bool:
+        return req.headers.get("authorization") == f'MediaBrowser Token="{self.token}"'
+
+    def handle(self, req: Request):
+        if req.method == "GET" and req.path == "/System/Info/Public":
+            return 200, {}, {"ServerName": "fake", "Version": "10.10.3", "Id": "abc"}
+        if not self._authorised(req):
+            return 401, {}, b""
+        if req.method == "GET" and req.path == "/Library/VirtualFolders":
+            return (
+                200,
+                {},
+                [{"Name": "Movies", "CollectionType": "movies", "Locations": self.locations}],
+            )
+        if req.method == "POST" and req.path == "/Library/Media/Updated":
+            updates = (req.body or {}).get("Updates") if isinstance(req.body, dict) else None
+            if not isinstance(updates, list) or not all(
+                isinstance(u, dict) and isinstance(u.get("Path"), str) for u in updates
+            ):
+                return 400, {}, {"error": "Updates[].Path required"}
+            self.updates.append(updates)
+            return 204, {}, b""
+        return 404, {}, b""
+
+
+# --- Plex ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlexSection:
+    key: str
+    title: str
+    locations: list[str]
+    type: str = "movie"
+
+
+class FakePlex(FakeServer):
+    def __init__(self, *, token: str = "plex-token", sections: list[PlexSection] | None = None):
+        super().__init__()
+        self.token = token
+        self.sections = sections or []
+        self.refreshes: list[tuple[str, str]] = []  # (section key, path)
+
+    def handle(self, req: Request):
+        if req.headers.get("x-plex-token") != self.token:
+            return 401, {"Content-Type": "text/html"}, b"<html>Unauthorized</html>"
+        if req.method == "GET" and req.path == "/library/sections":
+            if "application/json" not in req.headers.get("accept", ""):
+                return 200, {"Content-Type": "text/xml"}, b"<MediaContainer/>"
+            dirs = [
+                {
+                    "key": s.key,
+                    "title": s.title,
+                    "type": s.type,
+                    "Location": [{"id": i, "path": p} for i, p in enumerate(s.locations)],
+                }
+                for s in self.sections
+            ]
+            return 200, {}, {"MediaContainer": {"size": len(dirs), "Directory": dirs}}
+        parts = req.path.strip("/").split("/")
+        if req.method == "GET" and len(parts) == 4 and parts[:2] == ["library", "sections"]:
+            if parts[3] != "refresh" or parts[2] not in {s.key for s in self.sections}:
+                return 404, {}, b""
+            self.refreshes.append((parts[2], req.query.get("path", [""])[0]))
+            return 200, {}, b""
+        return 404, {}, b""

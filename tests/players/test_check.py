@@ -1,0 +1,175 @@
+"""`metarrd players test`: one useful sentence for every failure mode."""
+
+from __future__ import annotations
+
+from player_fakes import FakeJellyfin, FakeKodi, FakePlex, FakeServer, PlexSection
+from player_helpers import free_port
+
+from metarrd import players
+from metarrd.cli import main
+
+
+def kodi(url: str, **extra) -> dict:
+    return {
+        "name": "Den",
+        "type": "kodi",
+        "url": url,
+        "username": "kodi",
+        "password": "secret",
+        "libraries": ["Movies"],
+        "timeout_seconds": 1.0,
+        **extra,
+    }
+
+
+def only(rt) -> tuple[bool, str]:
+    [(name, ok, message)] = players.test_players(rt)
+    assert name == "Den"
+    return ok, message
+
+
+def test_kodi_that_sees_the_library(make_rt, tmp_path):
+    with FakeKodi(sources=["smb://nas/movies/"]) as fake:
+        rt = make_rt(
+            [
+                kodi(
+                    fake.url,
+                    path_map=[{"from": str(tmp_path / "movies"), "to": "smb://nas/movies"}],
+                )
+            ]
+        )
+        ok, message = only(rt)
+    assert ok, message
+    assert "JSON-RPC v13.0.0, lower-case parameters" in message
+    assert "library 'Movies' (smb://nas/movies) is inside Kodi video source" in message
+
+
+def test_connection_refused(make_rt):
+    rt = make_rt([kodi(f"http://127.0.0.1:{free_port()}")])
+    ok, message = only(rt)
+    assert not ok
+    assert message.startswith("connection refused at 127.0.0.1:")
+    assert "is it running, and is the port right?" in message
+
+
+def test_timeout(make_rt):
+    with FakeKodi() as fake:
+        fake.hang.set()
+        rt = make_rt([kodi(fake.url, timeout_seconds=0.3)])
+        ok, message = only(rt)
+    assert not ok
+    assert "accepts connections but did not answer within 0.3 s" in message
+
+
+def test_bad_credentials(make_rt):
+    with FakeKodi(password="something else") as fake:
+        rt = make_rt([kodi(fake.url)])
+        ok, message = only(rt)
+    assert not ok
+    assert "refused our credentials (HTTP 401)" in message
+    assert "username and password" in message
+
+
+def test_json_rpc_switched_off_or_not_kodi(make_rt):
+    with FakeKodi() as fake:
+        fake.jsonrpc_enabled = False
+        rt = make_rt([kodi(fake.url)])
+        ok, message = only(rt)
+    assert not ok
+    assert "/jsonrpc answered HTTP 404" in message
+    assert "is this Kodi, with 'Allow remote control via HTTP' on?" in message
+
+
+class HtmlEverywhere(FakeServer):
+    def handle(self, req):
+        return 200, {"Content-Type": "text/html"}, b"<html><body>router login</body></html>"
+
+
+def test_something_else_answering_html(make_rt):
+    with HtmlEverywhere() as fake:
+        rt = make_rt([kodi(fake.url)])
+        ok, message = only(rt)
+    assert not ok
+    assert "answered with an HTML page" in message
+
+
+def test_library_outside_every_kodi_source(make_rt, tmp_path):
+    with FakeKodi(sources=["smb://nas/tv/", "/srv/other/"]) as fake:
+        rt = make_rt(
+            [
+                kodi(
+                    fake.url,
+                    path_map=[{"from": str(tmp_path / "movies"), "to": "smb://nas/movies"}],
+                )
+            ]
+        )
+        ok, message = only(rt)
+    assert not ok
+    assert "library 'Movies' is smb://nas/movies for this player" in message
+    assert "no Kodi video source holds it" in message
+    assert "smb://nas/tv/" in message and "check path_map" in message
+
+
+def test_library_the_path_map_does_not_cover(make_rt, tmp_path):
+    with FakeKodi(sources=["smb://nas/movies/"]) as fake:
+        rt = make_rt([kodi(fake.url, path_map=[{"from": "/srv/other", "to": "smb://nas/movies"}])])
+        ok, message = only(rt)
+    assert not ok
+    assert f"no path_map entry covers {tmp_path / 'movies'}" in message
+
+
+def test_jellyfin(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    base = {"type": "jellyfin", "libraries": ["Movies"], "timeout_seconds": 1.0}
+    with FakeJellyfin(locations=[root]) as good, FakeJellyfin(locations=["/x"]) as elsewhere:
+        rt = make_rt(
+            [
+                {"name": "ok", "url": good.url, "token": "jf-key", **base},
+                {"name": "badkey", "url": good.url, "token": "nope", **base},
+                {"name": "wrongdir", "url": elsewhere.url, "token": "jf-key", **base},
+            ]
+        )
+        results = {name: (ok, msg) for name, ok, msg in players.test_players(rt)}
+    assert results["ok"][0], results["ok"][1]
+    assert "Jellyfin 10.10.3" in results["ok"][1]
+    assert not results["badkey"][0] and "HTTP 401" in results["badkey"][1]
+    assert not results["wrongdir"][0]
+    assert "no Jellyfin library folder holds it" in results["wrongdir"][1]
+
+
+def test_plex(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    base = {"type": "plex", "libraries": ["Movies"], "timeout_seconds": 1.0}
+    with FakePlex(sections=[PlexSection("1", "Films", [root])]) as plex:
+        rt = make_rt(
+            [
+                {"name": "ok", "url": plex.url, "token": "plex-token", **base},
+                {"name": "badkey", "url": plex.url, "token": "nope", **base},
+            ]
+        )
+        results = {name: (ok, msg) for name, ok, msg in players.test_players(rt)}
+    assert results["ok"][0], results["ok"][1]
+    assert "inside Plex section folder 'Films'" in results["ok"][1]
+    assert not results["badkey"][0] and "refused our credentials" in results["badkey"][1]
+
+
+def test_cli_prints_one_line_per_player_and_exits_1_on_failure(make_rt, tmp_path, capsys):
+    port = free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"""
+data_dir = "{tmp_path / "data"}"
+[[library]]
+name = "Movies"
+path = "{tmp_path / "movies"}"
+[[player]]
+name = "Den"
+type = "kodi"
+url = "http://127.0.0.1:{port}"
+libraries = ["Movies"]
+"""
+    )
+    (tmp_path / "movies").mkdir(exist_ok=True)
+    assert main(["--config", str(config), "players", "test"]) == 1
+    err = capsys.readouterr().err
+    assert "Den: FAILED: connection refused at 127.0.0.1:" in err

@@ -1,0 +1,219 @@
+"""Kodi over JSON-RPC against a strict loopback Kodi: the right methods, parameters, auth, paths."""
+
+from __future__ import annotations
+
+import base64
+
+from player_fakes import FakeKodi
+from player_helpers import add_movie, free_port, later, queue, states
+
+from metarrd import db
+from metarrd.players import process_notifications
+
+
+def kodi_player(kodi_url: str, **extra) -> dict:
+    return {
+        "name": "Living room",
+        "type": "kodi",
+        "url": kodi_url,
+        "username": "kodi",
+        "password": "secret",
+        "libraries": ["Movies"],
+        "timeout_seconds": 2.0,
+        **extra,
+    }
+
+
+def smb_map(rt_root) -> list[dict]:
+    return [{"from": str(rt_root), "to": "smb://nas/movies"}]
+
+
+def test_new_movie_gets_a_scan_of_its_mapped_folder(make_rt, tmp_path):
+    with FakeKodi(sources=["smb://nas/movies/"]) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "The Matrix (1999)/The Matrix (1999).mkv")
+        queue(movie)
+
+        reports = process_notifications(rt)
+
+    assert kodi.scans == ["smb://nas/movies/The Matrix (1999)/"]
+    assert kodi.called("VideoLibrary.Scan") == [
+        {"directory": "smb://nas/movies/The Matrix (1999)/", "showdialogs": False}
+    ]
+    assert kodi.called("VideoLibrary.GetMovies")[0]["filter"] == {
+        "field": "path",
+        "operator": "startswith",
+        "value": "smb://nas/movies/The Matrix (1999)/",
+    }
+    assert kodi.called("VideoLibrary.RefreshMovie") == []
+    assert kodi.violations == []
+    assert states("Living room") == ["sent"]
+    assert reports[0].sent == 1
+    # every request carried basic auth and JSON
+    auth = "Basic " + base64.b64encode(b"kodi:secret").decode()
+    assert {r.headers["authorization"] for r in kodi.requests} == {auth}
+    assert {r.method for r in kodi.requests} == {"POST"}
+
+
+def test_known_movie_gets_refreshed_not_scanned(make_rt, tmp_path):
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    with FakeKodi(
+        sources=["smb://nas/movies/"], movies={7: "smb://nas/movies/x/x.mkv", 42: file}
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+
+        process_notifications(rt)
+
+    assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 42, "ignorenfo": False}]
+    assert kodi.scans == []
+    assert states("Living room") == ["sent"]
+
+
+def test_camel_case_kodi_gets_camel_case_parameters(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    known = f"{root}/Known/Known.mkv"
+    with FakeKodi(sources=[root + "/"], movies={3: known}, version=(14, 1, 0), camel=True) as kodi:
+        rt = make_rt([kodi_player(kodi.url)])
+        queue(add_movie(rt, "Known/Known.mkv"))
+        queue(add_movie(rt, "New/New.mkv"))
+
+        process_notifications(rt)
+
+    assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieId": 3, "ignoreNfo": False}]
+    assert kodi.called("VideoLibrary.Scan") == [{"directory": f"{root}/New/", "showDialogs": False}]
+    assert kodi.violations == []
+    assert states("Living room") == ["sent", "sent"]
+
+
+def test_a_busy_kodi_is_waited_for_never_interrupted(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    with FakeKodi(sources=[root + "/"], busy_polls=5) as kodi:
+        rt = make_rt([kodi_player(kodi.url)])
+        queue(add_movie(rt, "A/A.mkv"))
+
+        process_notifications(rt)
+
+    assert kodi.violations == []  # no Scan arrived while Kodi was scanning
+    assert kodi.scans == [f"{root}/A/"]
+    polls = [m for m, _ in kodi.calls if m == "XBMC.GetInfoBooleans"]
+    assert len(polls) >= 6
+    assert kodi.called("XBMC.GetInfoBooleans")[0] == {"booleans": ["Library.IsScanningVideo"]}
+    assert states("Living room") == ["sent"]
+
+
+def test_a_kodi_that_keeps_scanning_is_retried_later(make_rt, tmp_path, monkeypatch):
+    monkeypatch.setattr("metarrd.players.kodi.SCAN_WAIT_SECONDS", 0.2)
+    root = str(tmp_path / "movies")
+    with FakeKodi(sources=[root + "/"], busy_polls=10**9) as kodi:
+        rt = make_rt([kodi_player(kodi.url)])
+        queue(add_movie(rt, "A/A.mkv"))
+
+        process_notifications(rt)
+
+    assert kodi.scans == [] and kodi.violations == []
+    row = db.PlayerNotification.get()
+    assert row.state == "pending" and row.attempts == 1
+    assert "busy scanning" in row.last_error
+    assert row.next_attempt_at > db.now()
+
+
+def test_several_new_folders_are_scanned_one_after_another(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    with FakeKodi(sources=[root + "/"], scan_polls=3) as kodi:
+        rt = make_rt([kodi_player(kodi.url)])
+        for name in ("A", "B"):
+            queue(add_movie(rt, f"{name}/{name}.mkv"))
+
+        process_notifications(rt)
+
+    assert kodi.scans == [f"{root}/A/", f"{root}/B/"]
+    assert kodi.violations == []  # the second Scan waited for the first to finish
+
+
+def test_publishing_many_movies_means_one_scan_not_hundreds(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    with FakeKodi(sources=[root + "/"], movies={1: f"{root}/Old/Old.mkv"}) as kodi:
+        rt = make_rt([kodi_player(kodi.url)])
+        for i in range(40):
+            queue(add_movie(rt, f"Movie {i:02d} (2000)/Movie {i:02d} (2000).mkv"))
+        queue(add_movie(rt, "Old/Old.mkv"))
+
+        reports = process_notifications(rt)
+
+    assert kodi.scans == [f"{root}/"]
+    assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 1, "ignorenfo": False}]
+    # one lookup for the whole library instead of one per folder
+    assert len(kodi.called("VideoLibrary.GetMovies")) == 1
+    assert reports[0].sent == 41
+    assert set(states("Living room")) == {"sent"}
+
+
+def test_a_kodi_that_is_down_gets_the_notification_when_it_is_back(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    port = free_port()
+    rt = make_rt([kodi_player(f"http://127.0.0.1:{port}")])
+    queue(add_movie(rt, "A/A.mkv"))
+
+    first = process_notifications(rt)
+    row = db.PlayerNotification.get()
+    assert first[0].retrying == 1
+    assert row.state == "pending" and "connection refused" in row.last_error
+    player = db.MediaPlayer.get(db.MediaPlayer.name == "Living room")
+    assert "connection refused" in player.last_error
+    assert process_notifications(rt) == []  # not due again before its backoff
+    assert db.Event.get(db.Event.kind == "player.retrying").level == "warning"
+
+    with FakeKodi(sources=[root + "/"], port=port) as kodi:
+        process_notifications(rt, now=later(minutes=5))
+
+    assert kodi.scans == [f"{root}/A/"]
+    assert states("Living room") == ["sent"]
+    player = db.MediaPlayer.get(db.MediaPlayer.name == "Living room")
+    assert player.last_error is None and player.last_ok_at is not None
+
+
+def test_a_kodi_that_stays_down_ends_in_a_visible_failure(make_rt):
+    rt = make_rt(
+        [kodi_player(f"http://127.0.0.1:{free_port()}")],
+        daemon={"notify_window_seconds": 0, "notify_retry_minutes": 10},
+    )
+    movie = add_movie(rt, "A/A.mkv")
+    queue(movie)
+
+    for minutes in (0, 3, 6, 9, 10.5):
+        process_notifications(rt, now=later(minutes=minutes))
+
+    row = db.PlayerNotification.get()
+    assert row.state == "failed"
+    assert "connection refused" in row.last_error
+    assert row.attempts >= 3
+    event = db.Event.get(db.Event.kind == "player.failed")
+    assert event.level == "error" and event.movie_id == movie.id
+    assert 'Kodi "Living room" was not told about' in event.message
+    assert "connection refused" in db.MediaPlayer.get().last_error
+
+
+def test_wrong_password_is_said_plainly_and_retried(make_rt, tmp_path):
+    with FakeKodi(password="other") as kodi:
+        rt = make_rt([kodi_player(kodi.url)])
+        queue(add_movie(rt, "A/A.mkv"))
+        process_notifications(rt)
+
+    row = db.PlayerNotification.get()
+    assert row.state == "pending"
+    assert "refused our credentials (HTTP 401)" in row.last_error
+    assert "username and password" in row.last_error
+
+
+def test_a_path_no_mapping_covers_is_reported_not_sent(make_rt, tmp_path):
+    with FakeKodi(sources=["smb://nas/movies/"]) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=[{"from": "/elsewhere", "to": "smb://x"}])])
+        queue(add_movie(rt, "A/A.mkv"))
+        process_notifications(rt)
+
+    assert kodi.scans == [] and kodi.called("VideoLibrary.RefreshMovie") == []
+    row = db.PlayerNotification.get()
+    assert row.state == "failed"
+    assert "no path_map entry covers" in row.last_error
+    assert str(tmp_path / "movies" / "A" / "A.mkv") in row.last_error

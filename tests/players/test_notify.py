@@ -1,0 +1,185 @@
+"""The queue across players: one batch per player, the right requests each, retries, no blocking."""
+
+from __future__ import annotations
+
+from player_fakes import FakeJellyfin, FakeKodi, FakePlex, PlexSection
+from player_helpers import add_movie, later, queue, states
+
+from metarrd import db
+from metarrd.players import due_in, process_notifications
+
+TITLES = ["Alien (1979)", "Heat (1995)", "Ran (1985)"]
+
+
+def players(kodi, jelly, plex, root) -> list[dict]:
+    return [
+        {
+            "name": "Kodi",
+            "type": "kodi",
+            "url": kodi.url,
+            "username": "kodi",
+            "password": "secret",
+            "libraries": ["Movies"],
+            "path_map": [{"from": root, "to": "smb://nas/movies"}],
+            "timeout_seconds": 2.0,
+        },
+        {
+            "name": "Jelly",
+            "type": "jellyfin",
+            "url": jelly.url,
+            "token": "jf-key",
+            "libraries": ["Movies"],
+            "path_map": [{"from": root, "to": "/media/movies"}],
+            "timeout_seconds": 2.0,
+        },
+        {
+            "name": "Plex",
+            "type": "plex",
+            "url": plex.url + "/",
+            "token": "plex-token",
+            "libraries": ["Movies"],
+            "path_map": [{"from": root, "to": "/data/movies"}],
+            "timeout_seconds": 2.0,
+        },
+    ]
+
+
+def test_a_batch_reaches_kodi_jellyfin_and_plex_each_with_targeted_requests(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    sections = [PlexSection("1", "TV", ["/data/tv"]), PlexSection("2", "Films", ["/data/movies"])]
+    with (
+        FakeKodi(
+            sources=["smb://nas/movies/"],
+            movies={5: "smb://nas/movies/Heat (1995)/Heat (1995).mkv"},
+        ) as kodi,
+        FakeJellyfin(locations=["/media/movies"]) as jelly,
+        FakePlex(sections=sections) as plex,
+    ):
+        rt = make_rt(players(kodi, jelly, plex, root))
+        for title in TITLES:
+            queue(add_movie(rt, f"{title}/{title}.mkv"))
+
+        reports = process_notifications(rt)
+
+    assert sorted((r.player, r.sent, r.failed) for r in reports) == [
+        ("Jelly", 3, 0),
+        ("Kodi", 3, 0),
+        ("Plex", 3, 0),
+    ]
+    # Kodi: the known movie refreshed, the two new ones scanned folder by folder
+    assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 5, "ignorenfo": False}]
+    assert kodi.scans == ["smb://nas/movies/Alien (1979)/", "smb://nas/movies/Ran (1985)/"]
+    assert kodi.violations == []
+    # Jellyfin: one request naming every changed folder, with the MediaBrowser token header
+    assert jelly.updates == [
+        [{"Path": f"/media/movies/{t}", "UpdateType": "Modified"} for t in TITLES]
+    ]
+    posts = [r for r in jelly.requests if r.method == "POST"]
+    assert len(posts) == 1
+    assert posts[0].path == "/Library/Media/Updated"
+    assert posts[0].headers["authorization"] == 'MediaBrowser Token="jf-key"'
+    # Plex: the section is looked up as JSON, then a partial scan per folder in that section
+    listing = [r for r in plex.requests if r.path == "/library/sections"]
+    assert listing and listing[0].headers["accept"] == "application/json"
+    assert {r.headers["x-plex-token"] for r in plex.requests} == {"plex-token"}
+    assert all("X-Plex-Token" not in str(r.query) for r in plex.requests)
+    assert plex.refreshes == [("2", f"/data/movies/{t}") for t in TITLES]
+    for name in ("Kodi", "Jelly", "Plex"):
+        assert states(name) == ["sent"] * 3
+    assert db.Event.select().where(db.Event.kind == "player.notified").count() == 3
+
+
+def test_plex_refreshes_the_parent_when_many_folders_changed(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    with (
+        FakeKodi(sources=["smb://nas/movies/"]) as kodi,
+        FakeJellyfin() as jelly,
+        FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])]) as plex,
+    ):
+        rt = make_rt(players(kodi, jelly, plex, root)[2:])
+        for i in range(30):
+            queue(add_movie(rt, f"M{i}/M{i}.mkv"))
+        process_notifications(rt)
+
+    assert plex.refreshes == [("2", "/data/movies")]
+    assert states("Plex") == ["sent"] * 30
+
+
+def test_plex_folder_outside_every_section_is_an_error_naming_it(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    with (
+        FakeKodi() as kodi,
+        FakeJellyfin() as jelly,
+        FakePlex(sections=[PlexSection("1", "TV", ["/data/tv"])]) as plex,
+    ):
+        rt = make_rt(players(kodi, jelly, plex, root)[2:])
+        queue(add_movie(rt, "A/A.mkv"))
+        process_notifications(rt)
+
+    assert plex.refreshes == []
+    row = db.PlayerNotification.get()
+    assert "no library section has a folder holding /data/movies/A" in row.last_error
+
+
+def test_notifications_within_the_window_wait_and_go_together(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    with FakeKodi() as kodi, FakeJellyfin() as jelly, FakePlex() as plex:
+        rt = make_rt(
+            players(kodi, jelly, plex, root)[1:2],
+            daemon={"notify_window_seconds": 60, "notify_retry_minutes": 30},
+        )
+        queue(add_movie(rt, "A/A.mkv"))
+        assert 59 <= due_in(rt) <= 60
+        assert process_notifications(rt) == []  # still inside the window
+        queue(add_movie(rt, "B/B.mkv"))
+
+        process_notifications(rt, now=later(seconds=61))
+
+    assert jelly.updates == [
+        [
+            {"Path": "/media/movies/A", "UpdateType": "Modified"},
+            {"Path": "/media/movies/B", "UpdateType": "Modified"},
+        ]
+    ]
+    assert due_in(rt) is None
+
+
+def test_a_hanging_player_does_not_hold_up_the_others(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    with FakeKodi() as kodi, FakeJellyfin() as jelly, FakePlex() as plex:
+        config = players(kodi, jelly, plex, root)[:2]
+        config[0]["timeout_seconds"] = 0.3
+        kodi.hang.set()  # accepts the connection, never answers
+        rt = make_rt(config)
+        queue(add_movie(rt, "A/A.mkv"))
+
+        reports = {r.player: r for r in process_notifications(rt)}
+
+    assert reports["Jelly"].sent == 1
+    assert reports["Kodi"].retrying == 1
+    assert "did not answer within 0.3 s" in reports["Kodi"].error
+    assert states("Jelly") == ["sent"]
+    assert states("Kodi") == ["pending"]
+
+
+def test_bad_jellyfin_token_is_said_plainly(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    with FakeKodi() as kodi, FakeJellyfin(token="other") as jelly, FakePlex() as plex:
+        rt = make_rt(players(kodi, jelly, plex, root)[1:2])
+        queue(add_movie(rt, "A/A.mkv"))
+        process_notifications(rt)
+
+    assert jelly.updates == []
+    error = db.MediaPlayer.get(db.MediaPlayer.name == "Jelly").last_error
+    assert "refused our credentials (HTTP 401)" in error and "token" in error
+
+
+def test_rows_of_removed_or_disabled_players_are_left_alone(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    with FakeKodi() as kodi, FakeJellyfin() as jelly, FakePlex() as plex:
+        rt = make_rt(players(kodi, jelly, plex, root)[1:2])
+        queue(add_movie(rt, "A/A.mkv"))
+        db.MediaPlayer.update(enabled=False).execute()
+        assert process_notifications(rt) == []
+        assert due_in(rt) is None
+    assert jelly.requests == []
