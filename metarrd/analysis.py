@@ -1,0 +1,204 @@
+"""Download and analyse artwork candidates concurrently, each exactly once.
+
+An `Analyser` owns a private work folder under `<data_dir>/tmp/` and a pool of
+`[enrich] concurrency` threads (the shared HttpClient adds its per-host cap). Each candidate is
+downloaded to a temp file and analysed in the same worker right after the download (real size,
+format, SHA-256, perceptual hash, sanity checks), and a ~300 px WebP preview is written under
+`<data_dir>/previews/<hh>/<sha256>.webp`. The analysed temp file is kept until the work folder
+closes, so a selected image is moved into the cache instead of being downloaded a second time.
+
+Closing the Analyser removes the work folder whatever happened; a folder left behind by a crashed
+process is removed by the next Analyser (`sweep_stale`). Failures never raise: a candidate that
+cannot be downloaded (`retry=True`: try again at the next enrich) or is no usable image
+(`retry=False`) comes back with a reason a person can read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import secrets
+import shutil
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from metarrd.atomic import ensure_dir, write_atomic
+from metarrd.config import Config
+from metarrd.errors import NotFound, ProviderError
+from metarrd.http import HttpClient, redact
+from metarrd.imaging import ImageInfo, ImageRejected, analyse_image, make_preview
+
+log = logging.getLogger(__name__)
+
+WORK_PREFIX = "enrich-"
+MAX_IMAGE_BYTES = 64 * 1024 * 1024
+_ACTIVE: set[str] = set()  # work folders of this process that are in use
+_ACTIVE_LOCK = threading.Lock()
+
+
+@dataclass
+class Outcome:
+    url: str
+    info: ImageInfo | None = None
+    reason: str | None = None  # why the candidate is rejected
+    retry: bool = False  # a download problem: worth trying again at the next enrich
+    path: Path | None = None  # the analysed temp file (lives until the Analyser closes)
+    preview: str | None = None  # relative to previews_dir
+    size: int = 0  # bytes downloaded
+
+    @property
+    def ok(self) -> bool:
+        return self.info is not None
+
+
+def preview_relpath(sha256: str) -> str:
+    return f"{sha256[:2]}/{sha256}.webp"
+
+
+def write_preview(previews_dir: Path, source: Path, sha256: str) -> str | None:
+    """Make the preview of an accepted image (once per content); None when it cannot be made."""
+    rel = preview_relpath(sha256)
+    target = Path(previews_dir) / rel
+    if target.exists():
+        return rel
+    try:
+        data = make_preview(source)
+        ensure_dir(target.parent)
+        write_atomic(target, data)
+    except (OSError, ValueError) as exc:
+        log.warning("preview of %s failed: %s", source.name, exc)
+        return None
+    return rel
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(tmp_dir: Path) -> list[Path]:
+    """Remove work folders of processes that are gone (or of this one, no longer in use)."""
+    removed = []
+    try:
+        entries = list(os.scandir(tmp_dir))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(WORK_PREFIX):
+            continue
+        pid_text = entry.name[len(WORK_PREFIX) :].split("-", 1)[0]
+        pid = int(pid_text) if pid_text.isdigit() else -1
+        with _ACTIVE_LOCK:
+            in_use = entry.path in _ACTIVE
+        if in_use or (pid != os.getpid() and pid > 0 and _pid_alive(pid)):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
+        log.info("removed leftover work folder %s", entry.path)
+    return removed
+
+
+class Analyser:
+    """`with Analyser(config, http) as an: an.fetch(url, provider)` -> Future[Outcome]."""
+
+    def __init__(self, config: Config, http: HttpClient, *, label: str = ""):
+        self.config = config
+        self.http = http
+        self.label = label  # the item, for log lines
+        self.max_pixels = config.artwork.max_pixels
+        self.previews_dir = config.previews_dir
+        self.workdir: Path | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: dict[str, Future[Outcome]] = {}
+        self._names = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Analyser:
+        tmp_dir = self.config.tmp_dir
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        sweep_stale(tmp_dir)
+        self.workdir = tmp_dir / f"{WORK_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        self.workdir.mkdir()
+        with _ACTIVE_LOCK:
+            _ACTIVE.add(str(self.workdir))
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.config.enrich.concurrency, thread_name_prefix="enrich"
+        )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            with _ACTIVE_LOCK:
+                _ACTIVE.discard(str(self.workdir))
+            self.workdir = None
+
+    def submit(self, fn, *args, **kwargs) -> Future:
+        """Run other work (e.g. a preview of a library image) on the same bounded pool."""
+        if self._pool is None:
+            raise RuntimeError("the Analyser is not open")
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def fetch(self, url: str, provider: str, *, preview: bool = True) -> Future[Outcome]:
+        """Download and analyse `url` (once per Analyser, however often it is asked for)."""
+        with self._lock:
+            future = self._futures.get(url)
+            if future is None:
+                future = self.submit(self._fetch, url, provider, preview)
+                self._futures[url] = future
+            return future
+
+    def temp_file(self, suffix: str = ".part") -> Path:
+        """A fresh file name inside the work folder."""
+        if self.workdir is None:
+            raise RuntimeError("the Analyser is not open")
+        return self.workdir / f"{next(self._names):05d}{suffix}"
+
+    def _fetch(self, url: str, provider: str, preview: bool) -> Outcome:
+        tmp = self.temp_file()
+        try:
+            with open(tmp, "wb") as out:
+                download = self.http.download(
+                    url, out, provider=provider, max_bytes=MAX_IMAGE_BYTES
+                )
+        except NotFound:
+            tmp.unlink(missing_ok=True)
+            return Outcome(url, reason="the provider does not have it (HTTP 404)", retry=True)
+        except ProviderError as exc:
+            tmp.unlink(missing_ok=True)
+            return Outcome(url, reason=f"download failed: {exc}", retry=True)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            return Outcome(url, reason=f"cannot write a temp file: {exc.strerror}", retry=True)
+        try:
+            info = analyse_image(tmp, max_pixels=self.max_pixels)
+        except ImageRejected as exc:
+            tmp.unlink(missing_ok=True)
+            log.info("%s: %s rejected: %s", self.label, redact(url), exc)
+            return Outcome(url, reason=str(exc), size=download.size)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            return Outcome(url, reason=f"cannot read the download: {exc.strerror}", retry=True)
+        rel = write_preview(self.previews_dir, tmp, info.sha256) if preview else None
+        return Outcome(url, info, path=tmp, preview=rel, size=download.size)
+
+
+def remove_quietly(path: Path | None) -> None:
+    if path is not None:
+        with contextlib.suppress(OSError):
+            path.unlink()

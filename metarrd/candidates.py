@@ -1,0 +1,259 @@
+"""Provider JSON -> artwork candidates with Kodi asset types (pure).
+
+One function per provider turns its answer into `Candidate`s: the Kodi art type (kodi.md), the
+absolute image URL, the language (ISO 639-1, None = no text) and the provider's own estimate of
+size and popularity. Nothing is fetched here.
+
+Rules (providers.md §1.6, §2.4, §3.5):
+- TMDB posters -> poster, backdrops -> fanart, logos -> clearlogo. An SVG logo is replaced by the
+  PNG rendition TMDB serves under the same name (`original` size); "xx" counts as no language.
+- fanart.tv keys map as Kodi's scrapers map them (hd* variants preferred by their size only);
+  a movieposter without text ("" / "00") is keyart; for logos, clearart, banners, thumbs and
+  discs an empty language counts as English (Kodi's rule); backgrounds never have a language.
+- TheTVDB artwork types are looked up by name (never hard-coded ids); languages are 3 letters and
+  are turned into ISO 639-1 where known.
+- An SVG that has no raster rendition is skipped: it is never stored as an image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Candidate:
+    asset_type: str
+    provider: str  # tmdb | fanart | tvdb
+    url: str
+    language: str | None  # ISO 639-1; None = no text
+    vote_average: float | None = None  # TMDB 0-10
+    vote_count: int | None = None  # TMDB votes, fanart.tv likes, TheTVDB score
+    width: int | None = None  # the provider's claim; analysis measures the real size
+    height: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+def _is_svg(path: str) -> bool:
+    return urlsplit(path).path.lower().endswith(".svg")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def unique(candidates: list[Candidate]) -> list[Candidate]:
+    """Drop repeats of the same (type, URL), keeping the first."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for c in candidates:
+        key = (c.asset_type, c.url)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+# --- TMDB ------------------------------------------------------------------------------------
+
+TMDB_KINDS = {"posters": "poster", "backdrops": "fanart", "logos": "clearlogo"}
+
+
+def tmdb_language(code: Any) -> str | None:
+    if not code or code == "xx":
+        return None
+    return str(code).lower()
+
+
+def from_tmdb(details: dict[str, Any], image_base: str) -> list[Candidate]:
+    """Candidates from `/movie/{id}?append_to_response=images,...`.
+
+    `image_base` is the configuration's secure base URL including the size, e.g.
+    "https://image.tmdb.org/t/p/original".
+    """
+    images = details.get("images") or {}
+    base = image_base.rstrip("/")
+    out = []
+    for key, asset_type in TMDB_KINDS.items():
+        for img in images.get(key) or []:
+            path = img.get("file_path")
+            if not isinstance(path, str) or not path.startswith("/"):
+                continue
+            meta: dict[str, Any] = {"file_path": path}
+            if _is_svg(path):
+                # TMDB serves a PNG rendition under the same name (image-basics doc)
+                meta["svg_original"] = path
+                path = path[: -len(".svg")] + ".png"
+            out.append(
+                Candidate(
+                    asset_type=asset_type,
+                    provider="tmdb",
+                    url=f"{base}{path}",
+                    language=tmdb_language(img.get("iso_639_1")),
+                    vote_average=_float(img.get("vote_average")),
+                    vote_count=_int(img.get("vote_count")),
+                    width=_int(img.get("width")),
+                    height=_int(img.get("height")),
+                    metadata=meta,
+                )
+            )
+    return unique(out)
+
+
+# --- fanart.tv -------------------------------------------------------------------------------
+
+# v3 movie key -> (Kodi art type, nominal width, nominal height) (providers.md §2.4, §2.5)
+FANART_MOVIE_KEYS: dict[str, tuple[str, int, int]] = {
+    "hdmovielogo": ("clearlogo", 800, 310),
+    "movielogo": ("clearlogo", 400, 155),
+    "hdmovieclearart": ("clearart", 1000, 562),
+    "movieart": ("clearart", 500, 281),
+    "moviedisc": ("discart", 1000, 1000),
+    "moviebanner": ("banner", 1000, 185),
+    "moviethumb": ("landscape", 1000, 562),
+    "moviebackground": ("fanart", 1920, 1080),
+    "movie4kbackground": ("fanart", 3840, 2160),
+    "movieposter": ("poster", 1000, 1426),
+}
+_TEXTLESS = ("", "00")
+# Kodi: for these, an image without a language counts as English.
+_EMPTY_MEANS_ENGLISH = {"clearlogo", "clearart", "banner", "landscape", "discart"}
+
+
+def fanart_language(asset_type: str, lang: Any) -> str | None:
+    code = str(lang or "").strip().lower()
+    if asset_type == "fanart":
+        return None
+    if code in _TEXTLESS:
+        return "en" if asset_type in _EMPTY_MEANS_ENGLISH else None
+    return {"cz": "cs"}.get(code, code)
+
+
+def fanart_url(url: str) -> str:
+    """v3 gives http:// URLs; the assets host serves https too (Jellyfin upgrades them)."""
+    if url.startswith("http://assets.fanart.tv/"):
+        return "https://" + url[len("http://") :]
+    return url
+
+
+def from_fanart(data: dict[str, Any] | None) -> list[Candidate]:
+    """Candidates from fanart.tv `/v3/movies/{id}`; unknown keys are ignored."""
+    if not isinstance(data, dict) or data.get("status") == "error":
+        return []
+    out = []
+    for key, (asset_type, width, height) in FANART_MOVIE_KEYS.items():
+        for img in data.get(key) or []:
+            url = img.get("url") if isinstance(img, dict) else None
+            if not isinstance(url, str) or not url or _is_svg(url):
+                continue
+            raw_lang = img.get("lang")
+            kind = asset_type
+            if key == "movieposter" and str(raw_lang or "").strip() in _TEXTLESS:
+                kind = "keyart"
+            meta = {"key": key, "id": img.get("id"), "lang": raw_lang}
+            if key == "moviedisc":
+                meta.update(disc=img.get("disc"), disc_type=img.get("disc_type"))
+            out.append(
+                Candidate(
+                    asset_type=kind,
+                    provider="fanart",
+                    url=fanart_url(url),
+                    language=fanart_language(kind, raw_lang),
+                    vote_count=_int(img.get("likes")) or 0,
+                    width=_int(img.get("width")) or width,
+                    height=_int(img.get("height")) or height,
+                    metadata=meta,
+                )
+            )
+    return unique(out)
+
+
+# --- TheTVDB ---------------------------------------------------------------------------------
+
+# artwork type name (as /artwork/types says, recordType "movie") -> Kodi art type
+TVDB_TYPE_NAMES = {
+    "poster": "poster",
+    "background": "fanart",
+    "banner": "banner",
+    "clearart": "clearart",
+    "clearlogo": "clearlogo",
+}
+# ISO 639-2 (TheTVDB) -> ISO 639-1, for the languages people actually set
+LANG3_TO_2 = {
+    "eng": "en", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "spa": "es", "ita": "it",
+    "jpn": "ja", "kor": "ko", "zho": "zh", "chi": "zh", "por": "pt", "rus": "ru", "nld": "nl",
+    "dut": "nl", "swe": "sv", "nor": "no", "dan": "da", "fin": "fi", "pol": "pl", "ces": "cs",
+    "cze": "cs", "hun": "hu", "tur": "tr", "ell": "el", "gre": "el", "heb": "he", "ara": "ar",
+    "hin": "hi", "tha": "th", "ukr": "uk", "ron": "ro", "rum": "ro",
+}  # fmt: skip
+
+
+def tvdb_language(code: Any) -> str | None:
+    text = str(code or "").strip().lower()
+    if not text:
+        return None
+    if len(text) == 2:
+        return text
+    return LANG3_TO_2.get(text, text)
+
+
+def tvdb_kinds(artwork_types: list[dict[str, Any]]) -> dict[int, str]:
+    """Type id -> Kodi art type, for the movie artwork types of `/artwork/types`."""
+    kinds = {}
+    for t in artwork_types or []:
+        if not isinstance(t, dict):
+            continue
+        record = str(t.get("recordType") or "movie").lower()
+        name = "".join(str(t.get("name") or "").lower().split())
+        type_id = _int(t.get("id"))
+        if record == "movie" and type_id is not None and name in TVDB_TYPE_NAMES:
+            kinds[type_id] = TVDB_TYPE_NAMES[name]
+    return kinds
+
+
+def tvdb_image_url(image: str, artwork_host: str) -> str:
+    """TheTVDB gives absolute URLs or site-relative paths (`/banners/...`)."""
+    if image.startswith(("http://", "https://")):
+        return image
+    return artwork_host.rstrip("/") + "/" + image.lstrip("/")
+
+
+def from_tvdb(
+    artworks: list[dict[str, Any]], kinds: dict[int, str], artwork_host: str
+) -> list[Candidate]:
+    """Candidates from the `artworks` of `/movies/{id}/extended`."""
+    out = []
+    for art in artworks or []:
+        if not isinstance(art, dict):
+            continue
+        asset_type = kinds.get(_int(art.get("type")) or -1)
+        image = art.get("image")
+        if asset_type is None or not isinstance(image, str) or not image or _is_svg(image):
+            continue
+        language = tvdb_language(art.get("language"))
+        if art.get("includesText") is False and asset_type in ("poster", "fanart"):
+            language = None
+        out.append(
+            Candidate(
+                asset_type=asset_type,
+                provider="tvdb",
+                url=tvdb_image_url(image, artwork_host),
+                language=language,
+                vote_count=_int(art.get("score")),
+                width=_int(art.get("width")),
+                height=_int(art.get("height")),
+                metadata={"id": art.get("id"), "type": art.get("type")},
+            )
+        )
+    return unique(out)

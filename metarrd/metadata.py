@@ -1,0 +1,192 @@
+"""TMDB movie details -> the movie's metadata field values, and the cast (pure).
+
+`movie_fields` reads one `/movie/{id}?append_to_response=credits,release_dates,videos,keywords`
+answer and returns values keyed by Movie column names (db.EDITABLE_FIELDS). `merge_fields` decides
+what an enrich may change: never a locked field, and an empty provider value never erases a value
+the item already has (it may come from the user's own NFO). A sort title is only derived when the
+item has none. `cast_members` gives the billed cast in order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+YOUTUBE_PLUGIN = "plugin://plugin.video.youtube/play/?video_id={key}"
+WRITER_JOBS = ("Screenplay", "Writer", "Author")
+THEATRICAL = 3  # TMDB release type
+# Fields we derive rather than read: only filled when the item has no value yet.
+FILL_ONLY = frozenset({"sort_title"})
+_ARTICLE = re.compile(r"^(the|a|an)\s+(?=\S)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CastMember:
+    tmdb_id: int
+    name: str
+    role: str
+    order: int
+    profile_path: str | None
+
+
+def _text(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _names(items: Any, key: str = "name") -> list[str]:
+    out: list[str] = []
+    for item in items or []:
+        name = _text(item.get(key)) if isinstance(item, dict) else None
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def sort_title(title: str | None) -> str | None:
+    """The title without a leading English article ("The Matrix" -> "Matrix"), or None."""
+    if not title:
+        return None
+    stripped = _ARTICLE.sub("", title, count=1)
+    return stripped if stripped != title else None
+
+
+def certification(details: Mapping[str, Any], country: str) -> str | None:
+    """The country's age rating: the first non-empty one, preferring theatrical (type 3)."""
+    country = country.upper()
+    for entry in (details.get("release_dates") or {}).get("results") or []:
+        if not isinstance(entry, dict) or str(entry.get("iso_3166_1", "")).upper() != country:
+            continue
+        dates = [d for d in entry.get("release_dates") or [] if isinstance(d, dict)]
+        rated = [d for d in dates if _text(d.get("certification"))]
+        theatrical = [d for d in rated if d.get("type") == THEATRICAL]
+        best = (theatrical or rated or [None])[0]
+        if best is not None:
+            return _text(best["certification"])
+    return None
+
+
+def trailer(details: Mapping[str, Any], language: str = "en") -> str | None:
+    """Kodi's YouTube plugin URL of the best trailer: official, in the language, then any."""
+    lang = language.split("-")[0].lower()
+    videos = [
+        v
+        for v in (details.get("videos") or {}).get("results") or []
+        if isinstance(v, dict) and v.get("site") == "YouTube" and _text(v.get("key"))
+    ]
+    if not videos:
+        return None
+
+    def rank(v: dict[str, Any]) -> tuple[int, int, int, int]:
+        kind = {"Trailer": 0, "Teaser": 1}.get(v.get("type") or "", 2)
+        return (kind, 0 if v.get("official") else 1, 0 if v.get("iso_639_1") == lang else 1,
+                -int(v.get("size") or 0))  # fmt: skip
+
+    best = min(videos, key=rank)
+    if rank(best)[0] == 2:
+        return None  # featurettes and clips are no trailer
+    return YOUTUBE_PLUGIN.format(key=best["key"].strip())
+
+
+def crew(details: Mapping[str, Any], department: str, jobs: Iterable[str]) -> list[str]:
+    jobs = set(jobs)
+    wanted = [
+        c
+        for c in (details.get("credits") or {}).get("crew") or []
+        if isinstance(c, dict) and c.get("department") == department and c.get("job") in jobs
+    ]
+    return _names(wanted)
+
+
+def movie_fields(
+    details: Mapping[str, Any], certification_country: str, language: str = "en"
+) -> dict[str, Any]:
+    """Every metadata value TMDB gives for the movie, keyed by Movie column."""
+    date = _text(details.get("release_date"))
+    premiered = date if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else None
+    runtime = details.get("runtime")
+    rating = details.get("vote_average")
+    votes = details.get("vote_count")
+    collection = details.get("belongs_to_collection")
+    title = _text(details.get("title"))
+    fields: dict[str, Any] = {
+        "title": title,
+        "original_title": _text(details.get("original_title")),
+        "sort_title": sort_title(title),
+        "plot": _text(details.get("overview")),
+        "tagline": _text(details.get("tagline")),
+        "runtime": int(runtime) if isinstance(runtime, int | float) and runtime > 0 else None,
+        "premiered": premiered,
+        "year": int(premiered[:4]) if premiered else None,
+        "rating": round(float(rating), 3) if isinstance(rating, int | float) and votes else None,
+        "votes": int(votes) if isinstance(votes, int) and votes > 0 else None,
+        "genres": _names(details.get("genres")),
+        "countries": _names(details.get("production_countries")),
+        "studios": _names(details.get("production_companies")),
+        "directors": crew(details, "Directing", ("Director",)),
+        "writers": crew(details, "Writing", WRITER_JOBS),
+        "mpaa": certification(details, certification_country),
+        "tags": _names((details.get("keywords") or {}).get("keywords")),
+        "set_name": _text(collection.get("name")) if isinstance(collection, dict) else None,
+        "trailer": trailer(details, language),
+    }
+    return fields
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def merge_fields(
+    current: Mapping[str, Any], new: Mapping[str, Any], locked: Iterable[str]
+) -> dict[str, Any]:
+    """The changes an enrich makes: {column: new value} for unlocked fields whose value differs.
+
+    Locked fields never change; an empty provider value never erases an existing one; derived
+    fields (sort title) are only filled when empty.
+    """
+    locked = set(locked or ())
+    changes: dict[str, Any] = {}
+    for column, value in new.items():
+        if column in locked or _empty(value):
+            continue
+        old = current.get(column)
+        if column in FILL_ONLY and not _empty(old):
+            continue
+        if old != value:
+            changes[column] = value
+    if "set_name" in changes and "set_overview" not in locked:
+        changes["set_overview"] = None  # the old collection's overview no longer applies
+    return changes
+
+
+def cast_members(details: Mapping[str, Any], limit: int) -> list[CastMember]:
+    """The first `limit` billed cast members (TMDB `order`), one entry per person."""
+    cast = [
+        c
+        for c in (details.get("credits") or {}).get("cast") or []
+        if isinstance(c, dict) and isinstance(c.get("id"), int) and _text(c.get("name"))
+    ]
+    cast.sort(key=lambda c: c.get("order") if isinstance(c.get("order"), int) else 10**6)
+    out: list[CastMember] = []
+    seen: set[int] = set()
+    for c in cast:
+        if len(out) >= limit:
+            break
+        if c["id"] in seen:
+            continue
+        seen.add(c["id"])
+        out.append(
+            CastMember(
+                tmdb_id=c["id"],
+                name=_text(c["name"]) or "",
+                role=_text(c.get("character")) or "",
+                order=len(out),
+                profile_path=_text(c.get("profile_path")),
+            )
+        )
+    return out

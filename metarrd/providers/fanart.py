@@ -1,0 +1,55 @@
+"""fanart.tv v3 client: movie artwork by TMDB id, then IMDb id (providers.md §2).
+
+A 404 (or a 200 whose body says `"status": "error"`) means "no art", not a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from metarrd.config import FanartConfig, ProvidersConfig
+from metarrd.errors import NotFound
+from metarrd.http import HttpClient
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "fanart"
+
+
+class FanartClient:
+    def __init__(self, config: FanartConfig, http: HttpClient):
+        self.config = config
+        self.http = http
+        self.base = config.base_url.rstrip("/")
+
+    def _movie(self, movie_id: str) -> dict[str, Any] | None:
+        try:
+            data = self.http.get_json(
+                f"{self.base}/movies/{movie_id}",
+                provider=PROVIDER,
+                headers={"api-key": self.config.api_key},
+            )
+        except NotFound:
+            return None
+        if not isinstance(data, dict) or data.get("status") == "error":
+            return None
+        return data
+
+    def movie(self, tmdb_id: int | None, imdb_id: str | None = None) -> dict[str, Any] | None:
+        """The v3 movie record, or None when fanart.tv has no art for it."""
+        for movie_id in (str(tmdb_id) if tmdb_id else None, imdb_id):
+            if movie_id:
+                data = self._movie(movie_id)
+                if data is not None:
+                    return data
+        return None
+
+
+def make_client(providers_config: ProvidersConfig, http: HttpClient) -> FanartClient | None:
+    """The client, or None (with one log line) when no API key is configured."""
+    config = providers_config.fanart
+    if not config.api_key:
+        log.info("fanart.tv: no api_key in [providers.fanart]; fanart.tv is skipped")
+        return None
+    return FanartClient(config, http)

@@ -1,0 +1,129 @@
+"""TheTVDB v4 client: login token kept and renewed, movie lookup by remote id, movie artwork
+and the artwork type table (providers.md §3).
+
+The token from `POST /login` is valid for a month; it is renewed after 25 days, and a 401 on a
+later call means: log in again once, then retry (as Jellyfin does). Logins are serialised.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from metarrd.config import ProvidersConfig, TvdbConfig
+from metarrd.errors import NotFound, ProviderAuthError, ProviderError
+from metarrd.http import HttpClient
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "tvdb"
+TOKEN_TTL = 25 * 24 * 3600.0
+TYPES_TTL = 24 * 3600.0
+ARTWORK_HOST = "https://artworks.thetvdb.com"
+OFFICIAL_API_HOST = "api4.thetvdb.com"
+
+
+class TvdbClient:
+    def __init__(self, config: TvdbConfig, http: HttpClient, *, clock=time.monotonic):
+        self.config = config
+        self.http = http
+        self.base = config.base_url.rstrip("/")
+        self._clock = clock
+        self._token: str | None = None
+        self._token_at = 0.0
+        self._types: list[dict[str, Any]] | None = None
+        self._types_at = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def artwork_host(self) -> str:
+        """Where site-relative image paths live: the artworks host, or the fake's own host."""
+        parts = urlsplit(self.base)
+        if parts.netloc == OFFICIAL_API_HOST:
+            return ARTWORK_HOST
+        return f"{parts.scheme}://{parts.netloc}"
+
+    # --- auth ---------------------------------------------------------------------------------
+
+    def _login(self) -> str:
+        body: dict[str, str] = {"apikey": self.config.api_key}
+        if self.config.pin:
+            body["pin"] = self.config.pin
+        data = self.http.get_json(f"{self.base}/login", provider=PROVIDER, method="POST", json=body)
+        token = ((data or {}).get("data") or {}).get("token") if isinstance(data, dict) else None
+        if not token:
+            raise ProviderError(PROVIDER, "login answered without a token")
+        return token
+
+    def token(self, *, renew: bool = False) -> str:
+        with self._lock:
+            stale = self._clock() - self._token_at > TOKEN_TTL
+            if renew or self._token is None or stale:
+                self._token = self._login()
+                self._token_at = self._clock()
+                log.debug("tvdb: logged in")
+            return self._token
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        for attempt in (1, 2):
+            headers = {"Authorization": f"Bearer {self.token(renew=attempt == 2)}"}
+            try:
+                data = self.http.get_json(
+                    f"{self.base}{path}", provider=PROVIDER, params=params, headers=headers
+                )
+            except ProviderAuthError:
+                if attempt == 2:
+                    raise
+                log.info("tvdb: token refused; logging in again")
+                continue
+            if isinstance(data, dict) and data.get("status") == "failure":
+                raise ProviderError(PROVIDER, str(data.get("message") or "request failed"))
+            return (data or {}).get("data") if isinstance(data, dict) else None
+        raise AssertionError("unreachable")
+
+    # --- lookups ------------------------------------------------------------------------------
+
+    def artwork_types(self) -> list[dict[str, Any]]:
+        """`/artwork/types`, kept for a day (TheTVDB asks clients not to hard-code the ids)."""
+        with self._lock:
+            if self._types is not None and self._clock() - self._types_at < TYPES_TTL:
+                return self._types
+        types = self._get("/artwork/types") or []
+        with self._lock:
+            self._types, self._types_at = list(types), self._clock()
+            return self._types
+
+    def find_movie(self, imdb_id: str | None, tmdb_id: int | None) -> int | None:
+        """TheTVDB movie id for an IMDb or TMDB id, or None."""
+        for remote in (imdb_id, str(tmdb_id) if tmdb_id else None):
+            if not remote:
+                continue
+            try:
+                hits = self._get(f"/search/remoteid/{remote}") or []
+            except NotFound:
+                continue
+            for hit in hits:
+                movie = hit.get("movie") if isinstance(hit, dict) else None
+                if isinstance(movie, dict) and str(movie.get("id", "")).isdigit():
+                    return int(movie["id"])
+        return None
+
+    def movie_artworks(self, tvdb_id: int) -> list[dict[str, Any]]:
+        """The `artworks` of `/movies/{id}/extended` (empty when TheTVDB has no such movie)."""
+        try:
+            record = self._get(f"/movies/{int(tvdb_id)}/extended") or {}
+        except NotFound:
+            return []
+        return [a for a in record.get("artworks") or [] if isinstance(a, dict)]
+
+
+def make_client(providers_config: ProvidersConfig, http: HttpClient) -> TvdbClient | None:
+    """The client, or None (with one log line) when no API key is configured."""
+    config = providers_config.tvdb
+    if not config.api_key:
+        log.info("tvdb: no api_key in [providers.tvdb]; TheTVDB is skipped")
+        return None
+    return TvdbClient(config, http)

@@ -1,0 +1,177 @@
+"""Artwork score, 0-100, as the design document weighs it, with a reason for every point (pure).
+
+| factor     | max | how                                                                      |
+|------------|-----|--------------------------------------------------------------------------|
+| resolution | 30  | full marks at the type's ideal size; each halving of the pixels costs 5  |
+| aspect     | 20  | full marks at the type's ideal ratio, 0 at the type's tolerance          |
+| language   | 20  | 1st preferred language 20, each next one 5 less (min 10); no text: 20    |
+|            |     | for fanart/keyart/thumb, 12 otherwise; any other language 0              |
+| votes      | 20  | TMDB average (5 neutral, 6+ full) shrunk by n/(n+3); fanart.tv likes     |
+|            |     | l/(l+5); TheTVDB score/100000; the user's own library image: full        |
+| provider   | 10  | position in `provider_priority`: 10, 9, 8, ...; unlisted 5; the user's   |
+|            |     | library 10 unless "library" is listed                                     |
+
+A picture's `foreign` flag (language neither preferred nor textless) lets selection use such
+images only after every fitting one, as Kodi does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+LIBRARY = "library"
+
+# type -> (ideal width, ideal height, aspect tolerance as a ratio factor)
+IDEAL: dict[str, tuple[int, int, float]] = {
+    "poster": (2000, 3000, 1.5),
+    "keyart": (2000, 3000, 1.5),
+    "fanart": (3840, 2160, 1.5),
+    "thumb": (1920, 1080, 1.5),
+    "landscape": (1000, 562, 1.5),
+    "clearlogo": (800, 310, 2.5),
+    "clearart": (1000, 562, 2.0),
+    "discart": (1000, 1000, 1.15),
+    "banner": (1000, 185, 1.5),
+}
+TEXTLESS_IDEAL = frozenset({"fanart", "keyart", "thumb"})
+TEXTLESS_POINTS = 12
+HALVING_COST = 5.0
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    asset_type: str
+    provider: str
+    width: int
+    height: int
+    language: str | None
+    vote_average: float | None = None
+    vote_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Preferences:
+    languages: tuple[str, ...] = ("en",)
+    provider_priority: tuple[str, ...] = ("tmdb", "fanart", "tvdb")
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    points: float
+    max_points: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Score:
+    total: float
+    factors: tuple[Factor, ...]
+    foreign: bool = False  # in a language the user did not ask for
+
+    def breakdown(self) -> dict[str, Any]:
+        """JSON for `provider_assets.score_breakdown` (the UI shows it)."""
+        return {
+            "total": self.total,
+            "foreign": self.foreign,
+            "factors": [
+                {"name": f.name, "points": f.points, "max": f.max_points, "reason": f.reason}
+                for f in self.factors
+            ],
+        }
+
+
+def _r(x: float) -> float:
+    return round(x, 1)
+
+
+def resolution(facts: ImageFacts) -> Factor:
+    width, height, _tol = IDEAL.get(facts.asset_type, IDEAL["fanart"])
+    ratio = (facts.width * facts.height) / (width * height)
+    if ratio >= 1:
+        return Factor("resolution", 30, 30, f"{facts.width}x{facts.height}: ideal size or more")
+    halvings = -math.log2(ratio)
+    points = max(0.0, 30 - HALVING_COST * halvings)
+    return Factor(
+        "resolution",
+        _r(points),
+        30,
+        f"{facts.width}x{facts.height}: {ratio:.0%} of the {width}x{height} ideal",
+    )
+
+
+def aspect(facts: ImageFacts) -> Factor:
+    width, height, tolerance = IDEAL.get(facts.asset_type, IDEAL["fanart"])
+    ideal = width / height
+    actual = facts.width / facts.height
+    off = abs(math.log(actual / ideal)) / math.log(tolerance)
+    points = 20 * max(0.0, 1 - off)
+    if off < 0.02:
+        reason = f"ratio {actual:.2f}: ideal for a {facts.asset_type}"
+    else:
+        reason = f"ratio {actual:.2f} where {ideal:.2f} is ideal"
+    return Factor("aspect", _r(points), 20, reason)
+
+
+def language(facts: ImageFacts, prefs: Preferences) -> tuple[Factor, bool]:
+    lang = facts.language
+    if lang is None:
+        if facts.asset_type in TEXTLESS_IDEAL:
+            return Factor("language", 20, 20, "no text: ideal for this type"), False
+        return Factor("language", TEXTLESS_POINTS, 20, "no text (or unknown)"), False
+    wanted = [code.split("-")[0].lower() for code in prefs.languages]
+    if lang in wanted:
+        i = wanted.index(lang)
+        points = max(10, 20 - 5 * i)
+        place = "first" if i == 0 else f"number {i + 1}"
+        return Factor("language", points, 20, f"{lang}: your {place} language"), False
+    return Factor("language", 0, 20, f"{lang}: not one of your languages"), True
+
+
+def votes(facts: ImageFacts) -> Factor:
+    provider = facts.provider
+    count = facts.vote_count or 0
+    if provider == LIBRARY:
+        return Factor("votes", 20, 20, "your own image: counts as fully endorsed")
+    if provider == "tmdb":
+        avg = facts.vote_average or 0.0
+        if count <= 0 or avg <= 0:
+            return Factor("votes", 0, 20, "no TMDB votes yet")
+        value = min(1.0, max(0.0, avg - 5.0)) * count / (count + 3)
+        return Factor("votes", _r(20 * value), 20, f"TMDB: {avg:.1f} average from {count} votes")
+    if provider == "fanart":
+        value = count / (count + 5)
+        return Factor("votes", _r(20 * value), 20, f"fanart.tv: {count} likes")
+    if provider == "tvdb":
+        value = min(1.0, max(0, count) / 100_000)
+        return Factor("votes", _r(20 * value), 20, f"TheTVDB: score {count}")
+    return Factor("votes", 0, 20, "no community votes")
+
+
+def provider_priority(facts: ImageFacts, prefs: Preferences) -> Factor:
+    order = list(prefs.provider_priority)
+    name = facts.provider
+    if name in order:
+        points = max(0, 10 - order.index(name))
+        return Factor("provider", points, 10, f"{name}: number {order.index(name) + 1} in priority")
+    if name == LIBRARY:
+        return Factor("provider", 10, 10, "from your library")
+    return Factor("provider", 5, 10, f"{name}: not in your provider priority")
+
+
+def score_image(facts: ImageFacts, prefs: Preferences) -> Score:
+    """The 0-100 score of one analysed image."""
+    if facts.width <= 0 or facts.height <= 0:
+        raise ValueError("an image without a size cannot be scored")
+    lang, foreign = language(facts, prefs)
+    factors = (
+        resolution(facts),
+        aspect(facts),
+        lang,
+        votes(facts),
+        provider_priority(facts, prefs),
+    )
+    total = _r(sum(f.points for f in factors))
+    return Score(total, factors, foreign)
