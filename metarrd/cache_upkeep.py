@@ -1,0 +1,323 @@
+"""The image cache as PUBLISH needs it: find a selected image's cache file (downloading it again
+when the cache lost it), copy a user's file into the cache before it is replaced, and drop the
+full-size files of candidates nobody selected (the design's decision 1).
+
+Every file lands in the cache through `cache.move_into` (atomic, content-addressed), so a crash
+leaves the cache as it was or with one more complete file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from metarrd import cache, db
+from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
+from metarrd.errors import (
+    ItemError,
+    NotFound,
+    ProviderAuthError,
+    ProviderError,
+    ProviderUnavailable,
+)
+from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
+from metarrd.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CachedImage:
+    path: Path  # the cache file (for a preview of a missing one: where it comes from)
+    sha256: str
+    size: int
+    format: str  # jpeg | png | webp | gif (or an extension when unknown)
+    cache_file_id: int | None = None
+    missing: bool = False  # preview only: downloaded again on publish
+
+
+def asset_image(
+    rt: Runtime,
+    movie_id: int,
+    asset: db.ProviderAsset,
+    *,
+    fetch: bool,
+    who: str,
+    label: str,
+    notes: list[str],
+) -> CachedImage | None:
+    """The cache file of a selected image. Missing from the cache: downloaded again (`fetch`),
+    else reported as missing. None, with a note, when it cannot be had (404, not an image)."""
+    if asset.content_hash:
+        rows = db.CacheImageFile.select().where(db.CacheImageFile.file_hash == asset.content_hash)
+        mine_first = sorted(
+            rows, key=lambda r: (r.movie_id != movie_id, r.image_type != asset.asset_type, r.id)
+        )
+        for row in mine_first:
+            if is_file(Path(row.file_path), row.file_size):
+                fmt = row.format or asset.format or Path(row.file_path).suffix
+                return CachedImage(Path(row.file_path), row.file_hash, row.file_size, fmt, row.id)
+    if not fetch:
+        if not asset.content_hash or not asset.file_size:
+            _note(movie_id, notes, f"{label}: not in the cache and never analysed, skipped")
+            return None
+        notes.append(f"{label}: missing from the cache; it is downloaded again on publish")
+        fmt = asset.format or "jpeg"
+        return CachedImage(Path(asset.url), asset.content_hash, asset.file_size, fmt, None, True)
+    log.info("item %d: %s is missing from the cache, downloading it again", movie_id, label)
+    fetched = _fetch(rt, movie_id, asset.url, asset.provider, asset.asset_type, who, label, notes)
+    if fetched is None:
+        return None
+    path, info = fetched
+    if asset.content_hash and info.sha256 != asset.content_hash:
+        log.info("item %d: %s: the provider now serves different bytes", movie_id, label)
+    row, created = db.CacheImageFile.get_or_create(
+        movie=movie_id,
+        actor=None,
+        image_type=asset.asset_type,
+        file_hash=info.sha256,
+        defaults=row_values(path, info, "provider", asset.url, asset.provider),
+    )
+    if not created and row.file_path != str(path):
+        db.CacheImageFile.update(file_path=str(path)).where(
+            db.CacheImageFile.id == row.id
+        ).execute()
+    db.ProviderAsset.update(
+        content_hash=info.sha256,
+        format=info.format,
+        file_size=info.size,
+        width=info.width,
+        height=info.height,
+        is_downloaded=True,
+    ).where(db.ProviderAsset.id == asset.id).execute()
+    return CachedImage(path, info.sha256, info.size, info.format, row.id)
+
+
+def actor_image(
+    rt: Runtime,
+    movie_id: int,
+    actor: db.Actor,
+    *,
+    fetch: bool,
+    who: str,
+    label: str,
+    notes: list[str],
+) -> CachedImage | None:
+    """The cache file of an actor's thumbnail (downloaded again when lost); None with a note
+    when the actor has no image."""
+    rows = db.CacheImageFile.select().where(
+        db.CacheImageFile.actor == actor.id, db.CacheImageFile.image_type == "actor"
+    )
+    for row in sorted(rows, key=lambda r: (r.file_hash != actor.image_hash, r.id)):
+        if is_file(Path(row.file_path), row.file_size):
+            return CachedImage(
+                Path(row.file_path), row.file_hash, row.file_size, row.format or "", row.id
+            )
+    if actor.image_cache_path and is_file(Path(actor.image_cache_path), None):
+        path = Path(actor.image_cache_path)
+        sha = actor.image_hash or sha256_file(path)
+        return CachedImage(path, sha, path.stat().st_size, path.suffix)
+    url = (actor.thumb_url or "").strip()
+    if not url.startswith(("http://", "https://")):
+        notes.append(f"{label}: no image, nothing written to .actors")
+        log.info("item %d: %s has no image; skipped", movie_id, label)
+        return None
+    if not fetch:
+        notes.append(f"{label}: image missing from the cache; it is downloaded again on publish")
+        guess = Path(url.split("?", 1)[0]).suffix.lower().lstrip(".") or "jpg"
+        return CachedImage(Path(url), actor.image_hash or "", 0, guess, None, True)
+    fetched = _fetch(rt, movie_id, url, "tmdb", "actor", who, label, notes)
+    if fetched is None:
+        return None
+    path, info = fetched
+    row, _ = db.CacheImageFile.get_or_create(
+        movie=None,
+        actor=actor.id,
+        image_type="actor",
+        file_hash=info.sha256,
+        defaults=row_values(path, info, "provider", url, "tmdb"),
+    )
+    db.Actor.update(image_cache_path=str(path), image_hash=info.sha256).where(
+        db.Actor.id == actor.id
+    ).execute()
+    return CachedImage(path, info.sha256, info.size, info.format, row.id)
+
+
+def _fetch(
+    rt: Runtime,
+    movie_id: int,
+    url: str,
+    provider: str,
+    image_type: str,
+    who: str,
+    label: str,
+    notes: list[str],
+) -> tuple[Path, ImageInfo] | None:
+    """Download (or, for the user's own images, re-read) an image into the cache. None with a
+    note when it is gone for good (404, not an image); ItemError when it may come back."""
+    tmp: Path | None = None
+    try:
+        if provider == "library":
+            if not Path(url).is_file():
+                _note(movie_id, notes, f"{label}: the library file it came from is gone, skipped")
+                return None
+            tmp, _, _ = stage_copy(rt, Path(url))
+        else:
+            ensure_dir(rt.config.tmp_dir)
+            fd, name = tempfile.mkstemp(prefix=TEMP_MARKER, dir=rt.config.tmp_dir)
+            tmp = Path(name)
+            with os.fdopen(fd, "wb") as out:
+                rt.http.download(url, out, provider=provider)
+        info = analyse_image(tmp, max_pixels=rt.config.artwork.max_pixels)
+        return cache.move_into(rt.config.cache_dir, image_type, tmp, info), info
+    except NotFound:
+        _note(movie_id, notes, f"{label}: the provider answered 404 on re-download, skipped")
+    except (ProviderUnavailable, ProviderAuthError) as exc:
+        raise ItemError(f"{who}: cannot publish: {label} must be downloaded again: {exc}") from None
+    except (ProviderError, ImageRejected) as exc:
+        _note(movie_id, notes, f"{label}: {exc}, skipped")
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+    return None
+
+
+def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
+    """Copy a library file that is not ours into the cache (source `library`, kept for good)
+    before it is replaced or removed; returns the cache file."""
+    tmp, sha, size = stage_copy(rt, path)
+    try:
+        info = None
+        if image_type != "nfo":
+            with contextlib.suppress(ImageRejected, OSError):
+                info = analyse_image(tmp, max_pixels=rt.config.artwork.max_pixels)
+        raw = info is None or info.sha256 != sha
+        if raw:
+            ext = _safe_ext(path, "nfo" if image_type == "nfo" else "bin")
+            info = ImageInfo(0, 0, "", ext, sha, size, "")
+        target = cache.move_into(rt.config.cache_dir, image_type, tmp, info)
+    finally:
+        tmp.unlink(missing_ok=True)
+    values = row_values(target, None if raw else info, "library", str(path), "library")
+    with db.write_transaction():
+        row = db.CacheImageFile.get_or_none(
+            db.CacheImageFile.movie == movie_id,
+            db.CacheImageFile.actor.is_null(),
+            db.CacheImageFile.image_type == image_type,
+            db.CacheImageFile.file_hash == sha,
+        )
+        if row is None:
+            db.CacheImageFile.create(
+                movie=movie_id, actor=None, image_type=image_type, file_hash=sha, **values
+            )
+        elif row.source_type != "library":  # so that cache clean-up never takes it
+            db.CacheImageFile.update(source_type="library", source_url=str(path)).where(
+                db.CacheImageFile.id == row.id
+            ).execute()
+    log.info("item %d: copied %s into the cache (%s) before replacing it", movie_id, path, target)
+    return target
+
+
+def stage_copy(rt: Runtime, src: Path) -> tuple[Path, str, int]:
+    """Copy `src` to a temp file under the data folder: (temp path, SHA-256, size)."""
+    ensure_dir(rt.config.tmp_dir)
+    fd, name = tempfile.mkstemp(prefix=TEMP_MARKER, dir=rt.config.tmp_dir)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    return Path(name), digest.hexdigest(), size
+
+
+def drop_unselected(rt: Runtime, movie_id: int) -> int:
+    """Remove the full-size cache files of this item's unselected candidates; returns how many.
+    Previews stay; so does anything from the user's library, and every file that a selected
+    image, another item or an actor still uses."""
+    hashes = {
+        a.content_hash
+        for a in db.ProviderAsset.select(db.ProviderAsset.content_hash).where(
+            db.ProviderAsset.movie == movie_id,
+            ~db.ProviderAsset.is_selected,
+            db.ProviderAsset.content_hash.is_null(False),
+        )
+    }
+    if not hashes:
+        return 0
+    hashes -= {
+        a.content_hash
+        for a in db.ProviderAsset.select(db.ProviderAsset.content_hash).where(
+            db.ProviderAsset.is_selected, db.ProviderAsset.content_hash.in_(list(hashes))
+        )
+    }
+    removed = 0
+    for digest in sorted(hashes):
+        users_of: dict[str, list[db.CacheImageFile]] = {}
+        for row in db.CacheImageFile.select().where(db.CacheImageFile.file_hash == digest):
+            users_of.setdefault(row.file_path, []).append(row)
+        for file_path, users in users_of.items():
+            if any(
+                r.movie_id != movie_id or r.actor_id is not None or r.source_type == "library"
+                for r in users
+            ):
+                continue
+            db.CacheImageFile.delete().where(
+                db.CacheImageFile.id.in_([r.id for r in users])
+            ).execute()
+            with contextlib.suppress(FileNotFoundError):
+                Path(file_path).unlink()
+                removed += 1
+            cache.remove_empty_dirs(Path(file_path).parent, rt.config.cache_dir)
+        db.ProviderAsset.update(is_downloaded=False).where(
+            db.ProviderAsset.movie == movie_id, db.ProviderAsset.content_hash == digest
+        ).execute()
+    if removed:
+        log.info("item %d: %d unselected image(s) removed from the cache", movie_id, removed)
+    return removed
+
+
+def row_values(
+    path: Path, info: ImageInfo | None, source_type: str, source_url: str, provider: str
+):
+    """Column values of a CacheImageFile row for `path` (info None: not an analysed image)."""
+    return {
+        "file_path": str(path),
+        "perceptual_hash": info.phash if info else None,
+        "file_size": info.size if info else path.stat().st_size,
+        "width": info.width if info else None,
+        "height": info.height if info else None,
+        "format": info.format if info else None,
+        "source_type": source_type,
+        "source_url": source_url,
+        "provider_name": provider,
+    }
+
+
+def is_file(path: Path, size: int | None) -> bool:
+    """A regular file (of `size` bytes, when given)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and (not size or st.st_size == size)
+
+
+def _note(movie_id: int, notes: list[str], text: str) -> None:
+    notes.append(text)
+    log.warning("item %d: %s", movie_id, text)
+
+
+def _safe_ext(path: Path, default: str) -> str:
+    ext = path.suffix.lower().lstrip(".")
+    return ext if ext.isalnum() and len(ext) <= 5 else default

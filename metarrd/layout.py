@@ -1,0 +1,298 @@
+"""Where PUBLISH puts each file of a movie, by the names Kodi reads (kodi.md, "Movie layout").
+
+For a video `<dir>/<base>.<ext>` (`local_files.movie_folder` / `base_name` give `<dir>` and
+`<base>`, discs included):
+
+- NFO: `<dir>/<base>.nfo`;
+- rank 1 of an art type: `<dir>/<base>-<type>.<ext>`; rank n: `<dir>/<base>-<type><n-1>.<ext>`;
+- actor image: `<dir>/.actors/<Name_With_Underscores>.<ext>` (only .jpg/.png are read by Kodi).
+
+Extensions follow the image's real format.
+
+`plan_publish` decides, per file, what a publish does to reach that layout (write, replace,
+keep, remove, leave) and why; `publish` gathers its inputs from the disk and the ledger and
+applies it. Pure functions: nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from metarrd.config import ASSET_TYPES
+
+ACTORS_DIR = ".actors"
+NFO_EXT = "nfo"
+# format (imaging.FORMATS names) -> file extension
+FORMAT_EXTS = {"jpeg": "jpg", "jpg": "jpg", "png": "png", "webp": "webp", "gif": "gif"}
+# Kodi lists only .jpg, .png and .tbn in .actors/ (kodi-sources.md §1.4).
+ACTOR_EXTS = frozenset({"jpg", "png"})
+# Every image extension a player may read for the same art slot (a second file there conflicts).
+IMAGE_EXTS = ("jpg", "jpeg", "png", "webp", "gif", "tbn")
+MAX_NAME_BYTES = 255
+WRITE, REPLACE, KEEP, REMOVE, LEAVE = "write", "replace", "keep", "remove", "leave"
+
+_ART_TYPE = re.compile(r"[a-z][a-z0-9]{0,24}")  # Kodi: ASCII letters and digits, <= 25 chars
+_ILLEGAL = re.compile(r'[/\\:*?"<>|]')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class LayoutError(ValueError):
+    """A name that cannot be placed safely in the layout (the message says which)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One file of the layout: its path and what it is."""
+
+    path: Path
+    kind: str  # nfo | art | actor
+    label: str  # "poster 2", "actor Keanu Reeves", "NFO": for messages and the preview
+
+
+def ext_for_format(fmt: str | None, fallback: str | None = None) -> str:
+    """The file extension for an image format (`jpeg` -> `jpg`); `fallback` when unknown."""
+    key = (fmt or "").lower().lstrip(".")
+    if key in FORMAT_EXTS:
+        return FORMAT_EXTS[key]
+    fb = (fallback or "").lower().lstrip(".")
+    if fb in FORMAT_EXTS:
+        return FORMAT_EXTS[fb]
+    raise LayoutError(f"unknown image format {fmt!r}")
+
+
+def nfo_path(folder: Path, base: str) -> Path:
+    return Path(folder) / f"{base}.{NFO_EXT}"
+
+
+def art_name(base: str, asset_type: str, rank: int, ext: str) -> str:
+    """`<base>-poster.jpg` for rank 1, `<base>-poster1.jpg` for rank 2, and so on."""
+    if not _ART_TYPE.fullmatch(asset_type):
+        raise LayoutError(f"art type {asset_type!r} is not letters and digits (Kodi would drop it)")
+    if rank < 1:
+        raise LayoutError(f"rank {rank} of {asset_type}: ranks start at 1")
+    suffix = "" if rank == 1 else str(rank - 1)
+    return f"{base}-{asset_type}{suffix}.{ext}"
+
+
+def art_path(folder: Path, base: str, asset_type: str, rank: int, ext: str) -> Path:
+    return Path(folder) / art_name(base, asset_type, rank, ext)
+
+
+def art_variants(folder: Path, base: str, asset_type: str, rank: int) -> list[Path]:
+    """Every name a player could read for this art slot, whatever the image extension."""
+    return [art_path(folder, base, asset_type, rank, ext) for ext in IMAGE_EXTS]
+
+
+def actor_stem(name: str) -> str | None:
+    """Kodi's `.actors` name for an actor: spaces become `_`, nothing else changes, except
+    that characters no file name may hold (`/ \\ : * ? " < > |`, control characters) become
+    `_` and leading dots go, so no name can leave `.actors/` or hide. None when nothing is left.
+    """
+    text = unicodedata.normalize("NFC", name or "").strip()
+    text = _CONTROL.sub("", text)
+    text = text.replace(" ", "_")
+    text = _ILLEGAL.sub("_", text)
+    text = text.lstrip(".")
+    text = text.rstrip(". ")  # Windows/SMB drop trailing dots and spaces
+    if not text.strip("_"):
+        return None
+    return text
+
+
+def actor_file_name(name: str, ext: str) -> str | None:
+    """`Keanu_Reeves.jpg`; None when the name leaves nothing usable or the format is one Kodi
+    does not read in `.actors/`. Over-long names are cut to fit 255 bytes."""
+    if ext not in ACTOR_EXTS:
+        return None
+    return _fitted_name(name, ext)
+
+
+def _fitted_name(name: str, ext: str) -> str | None:
+    stem = actor_stem(name)
+    if stem is None:
+        return None
+    room = MAX_NAME_BYTES - len(ext.encode("utf-8")) - 1
+    raw = stem.encode("utf-8")
+    if len(raw) > room:
+        stem = raw[:room].decode("utf-8", "ignore").rstrip(". ")
+    file_name = f"{stem}.{ext}"
+    # Belt and braces: the result is one plain, visible name inside the folder.
+    if "/" in file_name or "\0" in file_name or file_name.startswith("."):
+        return None
+    return file_name
+
+
+def actor_path(folder: Path, name: str, ext: str) -> Path | None:
+    """`<folder>/.actors/<Name_With_Underscores>.<ext>`, or None (see `actor_file_name`)."""
+    file_name = actor_file_name(name, ext)
+    if file_name is None:
+        return None
+    return Path(folder) / ACTORS_DIR / file_name
+
+
+def actor_variants(folder: Path, name: str) -> list[Path]:
+    """Every `.actors` file Kodi could match for this actor, whatever the extension."""
+    names = (_fitted_name(name, ext) for ext in ("jpg", "png", "tbn"))
+    return [Path(folder) / ACTORS_DIR / n for n in names if n]
+
+
+# --- the plan (pure) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A file the layout needs: its bytes come from a cache file (`source`) or from `data`."""
+
+    path: Path
+    kind: str  # nfo | art | actor
+    label: str  # "poster 1", "actor Keanu Reeves", "NFO"
+    sha256: str
+    size: int
+    source: Path | None = None
+    data: bytes | None = None
+    cache_file_id: int | None = None
+    backup_type: str = ""  # cache image type for a backup of what sits at `path` now
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    path: Path
+    sha256: str
+    size: int
+    kind: str = "art"
+
+
+@dataclass(frozen=True)
+class FileAction:
+    path: Path
+    action: str  # write | replace | keep | remove | leave
+    reason: str
+    kind: str
+    backup: bool = False  # copy the current file into the cache first
+    wanted: Wanted | None = None
+    backup_type: str = ""
+
+
+@dataclass
+class PublishPlan:
+    movie_id: int
+    title: str
+    folder: Path
+    actions: list[FileAction]
+    notes: list[str] = field(default_factory=list)
+    nfo_path: Path | None = None
+    nfo_current: str | None = None
+    nfo_new: str = ""
+    stale_temp: list[Path] = field(default_factory=list)
+
+    def by_action(self, *actions: str) -> list[FileAction]:
+        return [a for a in self.actions if a.action in actions]
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.by_action(WRITE, REPLACE, REMOVE))
+
+    def nfo_diff(self) -> str:
+        """Unified diff of the current NFO (empty when there is none) against the new one."""
+        old = (self.nfo_current or "").splitlines(keepends=True)
+        new = self.nfo_new.splitlines(keepends=True)
+        name = self.nfo_path.name if self.nfo_path else "nfo"
+        return "".join(difflib.unified_diff(old, new, f"current/{name}", f"new/{name}"))
+
+    def summary(self) -> str:
+        counts = {a: len(self.by_action(a)) for a in (WRITE, REPLACE, KEEP, REMOVE, LEAVE)}
+        backups = sum(a.backup for a in self.actions)
+        parts = [f"{n} {a}" for a, n in counts.items() if n]
+        if backups:
+            parts.append(f"{backups} backed up first")
+        return ", ".join(parts) or "nothing to do"
+
+
+def plan_publish(
+    *,
+    movie_id: int,
+    title: str,
+    folder: Path,
+    wanted: list[Wanted],
+    current: Mapping[Path, str | None],
+    ledger: Mapping[Path, LedgerEntry],
+    conflicts: Mapping[Path, str] | None = None,
+    leave: list[Path] | None = None,
+    notes: list[str] | None = None,
+    nfo_current: str | None = None,
+    nfo_new: str = "",
+    stale_temp: list[Path] | None = None,
+) -> PublishPlan:
+    """Decide, per file, what publishing does. `current` maps a path to the SHA-256 of the file
+    there now (None: no file; any other string that is no SHA-256 means "something else");
+    `ledger` holds what metarrd wrote earlier for this item; `conflicts` are the user's files at
+    another name for a wanted slot (e.g. `-poster.png` when `-poster.jpg` is written), mapped
+    to their backup image type."""
+    actions: list[FileAction] = []
+    wanted_paths = {w.path for w in wanted}
+    for w in wanted:
+        now, ours = current.get(w.path), ledger.get(w.path)
+        if now is None:
+            actions.append(FileAction(w.path, WRITE, f"new {w.label}", w.kind, wanted=w))
+        elif now == w.sha256:
+            actions.append(FileAction(w.path, KEEP, f"{w.label} unchanged", w.kind, wanted=w))
+        elif ours is not None and ours.sha256 == now:
+            reason = f"{w.label} changed; replaces metarrd's earlier version"
+            actions.append(FileAction(w.path, REPLACE, reason, w.kind, wanted=w))
+        else:
+            why = "was changed since metarrd wrote it" if ours else "is not metarrd's"
+            reason = f"{w.label}: the file there {why}; copied into the cache, then replaced"
+            actions.append(
+                FileAction(
+                    w.path, REPLACE, reason, w.kind, True, wanted=w, backup_type=w.backup_type
+                )
+            )
+    for path, entry in sorted(ledger.items()):
+        if path in wanted_paths:
+            continue
+        now = current.get(path)
+        if now is None:
+            actions.append(FileAction(path, REMOVE, "written earlier, already gone", entry.kind))
+        elif now == entry.sha256:
+            actions.append(
+                FileAction(path, REMOVE, "written earlier, no longer selected", entry.kind)
+            )
+        else:
+            reason = "no longer selected, but changed since metarrd wrote it: copied into the cache"
+            actions.append(
+                FileAction(path, REMOVE, reason, entry.kind, True, backup_type=_backup_type(entry))
+            )
+    for path, backup_type in sorted((conflicts or {}).items()):
+        if path in wanted_paths or path in ledger:
+            continue
+        reason = "another image for the same slot: copied into the cache, then removed"
+        kind = "actor" if backup_type == "actor" else "art"
+        actions.append(FileAction(path, REMOVE, reason, kind, True, backup_type=backup_type))
+    for path in sorted(leave or []):
+        actions.append(FileAction(path, LEAVE, "not metarrd's; left as it is", "other"))
+    return PublishPlan(
+        movie_id,
+        title,
+        Path(folder),
+        actions,
+        list(notes or []),
+        next((w.path for w in wanted if w.kind == "nfo"), None),
+        nfo_current,
+        nfo_new,
+        list(stale_temp or []),
+    )
+
+
+def _backup_type(entry: LedgerEntry) -> str:
+    if entry.kind == "nfo":
+        return "nfo"
+    if entry.kind == "actor":
+        return "actor"
+    stem = entry.path.stem.rsplit("-", 1)[-1].rstrip("0123456789")
+    return stem if stem in ASSET_TYPES else "fanart"

@@ -1,0 +1,396 @@
+"""Rendering a movie's NFO for Kodi and Jellyfin (kodi.md, "The NFO"). Pure: data in, bytes out.
+
+The output is deterministic: a fixed element order (the order Kodi's own writer uses), UTF-8
+with an XML declaration, two-space indentation, one trailing newline. Golden files under
+`tests/golden/` hold it byte for byte.
+
+What the players need, and how it is kept:
+- `premiered` (YYYY-MM-DD) and `year` both, `year` taken from `premiered` so they agree;
+- ratings on 0-10 (`max="10"`), exactly one `default="true"`, written last (Jellyfin keeps the
+  last rating it reads; Kodi the one marked default);
+- `uniqueid` for tmdb, imdb and tvdb with exactly one default (tmdb when known);
+- one value per `genre`/`country`/`studio`/`director`/`credits`/`tag`: Kodi splits values on
+  " / " and Jellyfin on "/" (and directors on "," ";" "|"), so a value holding " / " becomes
+  several elements, a remaining "/" becomes the look-alike U+2215, and directors are split on
+  commas (a trailing "Jr."/"Sr."/"III" stays with its name);
+- actor `thumb` only as an absolute http(s) URL (Kodi never resolves a relative one);
+- no `themoviedb.org/movie/<n>` or `imdb.<tld>/title/tt<n>` text anywhere: Kodi's TMDB scraper
+  would treat the file as a "combination NFO" and scrape online over it. Such URLs are kept, but
+  their slash is written as the character reference `&#47;`, which every XML reader decodes
+  back to "/" while the scraper's regular expressions no longer match the raw text;
+- elements of the user's NFO that metarrd does not own (`nfo_extra`) follow ours, in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+log = logging.getLogger(__name__)
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+SLASH_LOOKALIKE = "\u2215"  # DIVISION SLASH: looks like "/", split by nobody
+
+# Elements this module writes (plus legacy spellings of the same facts): an extra element of
+# the user's with one of these names would duplicate ours, so it is left out.
+OWNED = frozenset(
+    [
+        "title",
+        "originaltitle",
+        "sorttitle",
+        "ratings",
+        "rating",
+        "votes",
+        "userrating",
+        "outline",
+        "plot",
+        "tagline",
+        "runtime",
+        "mpaa",
+        "uniqueid",
+        "id",
+        "tmdbid",
+        "imdbid",
+        "tvdbid",
+        "genre",
+        "country",
+        "set",
+        "tag",
+        "credits",
+        "director",
+        "premiered",
+        "year",
+        "studio",
+        "trailer",
+        "fileinfo",
+        "actor",
+        "dateadded",
+        "thumb",
+        "fanart",
+    ]
+)
+
+# The scraper's patterns (metadata.themoviedb.org.python, find_uniqueids_in_text), made
+# case-insensitive and newline-crossing to be safe; group 1 is the slash to neutralise.
+_SCRAPER_URLS = (
+    re.compile(r"themoviedb.org/movie(/)[0-9]", re.I | re.S),
+    re.compile(r"imdb....?(/)title/tt[0-9]", re.I | re.S),
+    re.compile(r"imdb....?(/)Title\?t{0,2}[0-9]", re.I | re.S),
+)
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_KODI_SEPARATOR = re.compile(r"\s+/\s+")
+_NAME_SEPARATORS = re.compile(r"\s*[,;|]\s*")
+_NAME_SUFFIX = re.compile(r"(jr|sr|ii|iii|iv|v|phd|md|esq)\.?", re.I)
+_IMDB_ID = re.compile(r"tt\d{7,10}")
+_SAFE_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
+)
+
+
+@dataclass(frozen=True)
+class Rating:
+    name: str  # tmdb | imdb | trakt | ...
+    value: float  # 0-10
+    votes: int | None = None
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class CastMember:
+    name: str
+    role: str = ""
+    order: int | None = None
+    thumb: str | None = None  # absolute provider URL
+
+
+@dataclass(frozen=True)
+class VideoDetails:
+    codec: str = ""
+    aspect: float | None = None
+    width: int | None = None
+    height: int | None = None
+    duration_seconds: int | None = None
+    stereomode: str = ""
+    hdrtype: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class AudioDetails:
+    codec: str = ""
+    language: str = ""
+    channels: int | None = None
+
+
+@dataclass(frozen=True)
+class SubtitleDetails:
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class MovieData:
+    """Everything the NFO says about one movie (built by publish from the database)."""
+
+    title: str
+    original_title: str | None = None
+    sort_title: str | None = None
+    plot: str | None = None
+    outline: str | None = None
+    tagline: str | None = None
+    runtime: int | None = None  # minutes
+    mpaa: str | None = None
+    premiered: str | None = None  # YYYY-MM-DD
+    year: int | None = None
+    ratings: tuple[Rating, ...] = ()
+    tmdb_id: int | None = None
+    imdb_id: str | None = None
+    tvdb_id: int | None = None
+    genres: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    studios: tuple[str, ...] = ()
+    directors: tuple[str, ...] = ()
+    writers: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    set_name: str | None = None
+    set_overview: str | None = None
+    trailer: str | None = None
+    actors: tuple[CastMember, ...] = ()
+    video: tuple[VideoDetails, ...] = ()
+    audio: tuple[AudioDetails, ...] = ()
+    subtitles: tuple[SubtitleDetails, ...] = ()
+    date_added: datetime | None = None
+    extra: tuple[str, ...] = field(default=())  # serialized elements of the user's NFO
+
+
+def render_nfo(movie: MovieData) -> bytes:
+    """The NFO as UTF-8 bytes, identical for identical input."""
+    root = etree.Element("movie")
+    _sub(root, "title", movie.title)
+    _sub(root, "originaltitle", movie.original_title)
+    _sub(root, "sorttitle", movie.sort_title)
+    _ratings(root, movie.ratings)
+    _sub(root, "outline", movie.outline)
+    _sub(root, "plot", movie.plot)
+    _sub(root, "tagline", movie.tagline)
+    if movie.runtime and movie.runtime > 0:
+        _sub(root, "runtime", str(int(movie.runtime)))
+    _sub(root, "mpaa", movie.mpaa)
+    _uniqueids(root, movie)
+    _list(root, "genre", movie.genres)
+    _list(root, "country", movie.countries)
+    _set(root, movie.set_name, movie.set_overview)
+    _list(root, "tag", movie.tags)
+    _list(root, "credits", movie.writers, names=True)
+    _list(root, "director", movie.directors, names=True)
+    premiered, year = premiered_and_year(movie.premiered, movie.year)
+    _sub(root, "premiered", premiered)
+    _sub(root, "year", str(year) if year else None)
+    _list(root, "studio", movie.studios)
+    _sub(root, "trailer", movie.trailer)
+    _fileinfo(root, movie)
+    _actors(root, movie.actors)
+    if movie.date_added is not None:
+        _sub(root, "dateadded", movie.date_added.strftime("%Y-%m-%d %H:%M:%S"))
+    for element in _extra_elements(movie.extra):
+        root.append(element)
+    etree.indent(root, space="  ")
+    text = etree.tostring(root, encoding="unicode")
+    return (XML_DECLARATION + neutralise_scraper_urls(text) + "\n").encode("utf-8")
+
+
+# --- rules (pure helpers, tested on their own) -----------------------------------------------
+
+
+def premiered_and_year(premiered: str | None, year: int | None) -> tuple[str | None, int | None]:
+    """A valid YYYY-MM-DD premiered, and the year that agrees with it (else the given year)."""
+    text = (premiered or "").strip()
+    try:
+        day = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        day = None
+    if day is not None:
+        return day.isoformat(), day.year
+    if re.fullmatch(r"\d{4}", text):
+        year = year or int(text)
+    if year is not None and not 1800 <= int(year) <= 2200:
+        year = None
+    return None, int(year) if year else None
+
+
+def single_values(values: Iterable[str], *, names: bool = False) -> list[str]:
+    """One value per element: split on Kodi's " / " (and, for people, on "," ";" "|"),
+    replace any other "/" with a look-alike, drop empties and repeats (case-insensitive)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        text = _clean(value)
+        if not text:
+            continue
+        for part in _KODI_SEPARATOR.split(text):
+            for piece in _split_names(part) if names else [part]:
+                piece = piece.strip().replace("/", SLASH_LOOKALIKE)
+                if piece and piece.casefold() not in seen:
+                    seen.add(piece.casefold())
+                    out.append(piece)
+    return out
+
+
+def _split_names(text: str) -> list[str]:
+    pieces: list[str] = []
+    for piece in _NAME_SEPARATORS.split(text):
+        if pieces and _NAME_SUFFIX.fullmatch(piece.strip()):
+            pieces[-1] = f"{pieces[-1]} {piece.strip()}"  # "Sammy Davis, Jr." stays one name
+        elif piece.strip():
+            pieces.append(piece.strip())
+    return pieces
+
+
+def has_scraper_url(text: str) -> bool:
+    """True when Kodi's TMDB scraper would find a movie URL in this raw text."""
+    return any(p.search(text) for p in _SCRAPER_URLS)
+
+
+def neutralise_scraper_urls(xml_text: str) -> str:
+    """Write the slash of every scraper-recognised URL as `&#47;` (same value for XML readers)."""
+    for pattern in _SCRAPER_URLS:
+        while m := pattern.search(xml_text):
+            xml_text = xml_text[: m.start(1)] + "&#47;" + xml_text[m.end(1) :]
+    return xml_text
+
+
+def is_absolute_url(value: str | None) -> bool:
+    if not value:
+        return False
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+# --- element builders --------------------------------------------------------------------------
+
+
+def _clean(value: object) -> str:
+    if value is None:
+        return ""
+    return _XML_INVALID.sub("", str(value)).strip()
+
+
+def _sub(parent: etree._Element, tag: str, value: object) -> etree._Element | None:
+    text = _clean(value)
+    if not text:
+        return None
+    el = etree.SubElement(parent, tag)
+    el.text = text
+    return el
+
+
+def _list(parent: etree._Element, tag: str, values: Iterable[str], *, names: bool = False) -> None:
+    for value in single_values(values, names=names):
+        _sub(parent, tag, value)
+
+
+def _format_rating(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _ratings(parent: etree._Element, ratings: Iterable[Rating]) -> None:
+    valid: dict[str, Rating] = {}
+    for r in ratings:
+        name = _clean(r.name).lower() or "default"
+        if r.value is None or not 0 < float(r.value) <= 10 or name in valid:
+            continue  # Kodi drops values outside (0, 10]
+        valid[name] = r
+    if not valid:
+        return
+    default = next((n for n, r in valid.items() if r.default), next(iter(valid)))
+    el = etree.SubElement(parent, "ratings")
+    for name in [n for n in valid if n != default] + [default]:
+        r = valid[name]
+        rating = etree.SubElement(el, "rating", name=name, max="10")
+        if name == default:
+            rating.set("default", "true")
+        _sub(rating, "value", _format_rating(float(r.value)))
+        if r.votes is not None and r.votes >= 0:
+            _sub(rating, "votes", str(int(r.votes)))
+
+
+def _uniqueids(parent: etree._Element, movie: MovieData) -> None:
+    ids: list[tuple[str, str]] = []
+    if movie.tmdb_id:
+        ids.append(("tmdb", str(int(movie.tmdb_id))))
+    imdb = _clean(movie.imdb_id)
+    if _IMDB_ID.fullmatch(imdb):
+        ids.append(("imdb", imdb))
+    if movie.tvdb_id:
+        ids.append(("tvdb", str(int(movie.tvdb_id))))
+    for i, (kind, value) in enumerate(ids):
+        el = etree.SubElement(parent, "uniqueid", type=kind)
+        if i == 0:
+            el.set("default", "true")  # exactly one: without it Kodi's id comes out empty
+        el.text = value
+
+
+def _set(parent: etree._Element, name: str | None, overview: str | None) -> None:
+    if not _clean(name):
+        return
+    el = etree.SubElement(parent, "set")
+    _sub(el, "name", name)
+    _sub(el, "overview", overview)
+
+
+def _fileinfo(parent: etree._Element, movie: MovieData) -> None:
+    if not (movie.video or movie.audio or movie.subtitles):
+        return
+    details = etree.SubElement(etree.SubElement(parent, "fileinfo"), "streamdetails")
+    for v in movie.video:
+        el = etree.SubElement(details, "video")
+        _sub(el, "codec", _clean(v.codec).lower())
+        if v.aspect:
+            _sub(el, "aspect", f"{v.aspect:.3f}")
+        _sub(el, "width", v.width or None)
+        _sub(el, "height", v.height or None)
+        _sub(el, "durationinseconds", v.duration_seconds or None)
+        _sub(el, "stereomode", _clean(v.stereomode).lower())
+        _sub(el, "hdrtype", _clean(v.hdrtype).lower())
+        _sub(el, "language", v.language)
+    for a in movie.audio:
+        el = etree.SubElement(details, "audio")
+        _sub(el, "codec", _clean(a.codec).lower())
+        _sub(el, "language", a.language)
+        _sub(el, "channels", a.channels or None)
+    for s in movie.subtitles:
+        el = etree.SubElement(details, "subtitle")
+        _sub(el, "language", s.language)
+
+
+def _actors(parent: etree._Element, actors: Iterable[CastMember]) -> None:
+    for a in actors:
+        if not _clean(a.name):
+            continue
+        el = etree.SubElement(parent, "actor")
+        _sub(el, "name", a.name)
+        _sub(el, "role", a.role)
+        if a.order is not None:
+            _sub(el, "order", str(int(a.order)))
+        if is_absolute_url(a.thumb):
+            _sub(el, "thumb", a.thumb)
+
+
+def _extra_elements(extra: Iterable[str]) -> list[etree._Element]:
+    elements = []
+    for text in extra:
+        try:
+            el = etree.fromstring(text.encode("utf-8"), _SAFE_PARSER)
+        except (etree.XMLSyntaxError, ValueError) as exc:
+            log.warning("an element of the user's NFO cannot be written back: %s", exc)
+            continue
+        if not isinstance(el.tag, str) or el.tag in OWNED:
+            continue
+        el.tail = None
+        elements.append(el)
+    return elements
