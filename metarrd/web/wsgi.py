@@ -1,0 +1,43 @@
+"""The production entry point: `gunicorn --config python:metarrd.web.wsgi metarrd.web.wsgi:app`
+(what `systemd/metarrd-web.service` runs).
+
+As a gunicorn config module it sets `bind` from `[web] bind` of the configuration
+($METARRD_CONFIG, else /etc/metarrd/config.toml), threaded workers (the live view holds a
+request open) and access logs on stdout for journald. `app` is created on first access, in each
+worker after the fork, so no database connection crosses a fork.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from metarrd.config import load_config
+
+_config = load_config()
+
+# gunicorn settings (read when this module is given as `--config python:metarrd.web.wsgi`)
+bind = _config.web.bind
+workers = 2
+worker_class = "gthread"
+threads = 8
+accesslog = "-"
+errorlog = "-"
+proc_name = "metarrd-web"
+control_socket_disable = True  # gunicorn >= 25.1; older versions ignore unknown names
+
+
+def __getattr__(name: str):
+    if name == "app":
+        if not logging.getLogger().handlers:
+            logging.basicConfig(
+                level=logging.INFO,
+                stream=sys.stdout,
+                format="%(levelname)s %(name)s: %(message)s",
+            )
+        from metarrd.web import create_app
+
+        application = create_app(_config)
+        globals()["app"] = application
+        return application
+    raise AttributeError(name)
