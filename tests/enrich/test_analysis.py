@@ -1,0 +1,118 @@
+"""Concurrent download + analysis: real facts, previews, clear rejections, no leftovers."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from metarrd.analysis import WORK_PREFIX, Analyser, sweep_stale
+from metarrd.http import Download
+
+
+def poster_url(sim, index=0):
+    return sim.image_url(sim.catalog.get(603).images.posters[index])
+
+
+def test_download_analyse_and_preview(rt, simulator):
+    asset = simulator.catalog.get(603).images.posters[0]
+    with Analyser(rt.config, rt.http) as an:
+        outcome = an.fetch(poster_url(simulator), "tmdb").result()
+        assert outcome.ok and outcome.path.is_file()
+        assert (outcome.info.width, outcome.info.height) == (asset.width, asset.height)
+        assert outcome.info.format == "jpeg" and len(outcome.info.phash) == 16
+        workdir = an.workdir
+    assert not workdir.exists()  # temp files always go
+    preview = rt.config.previews_dir / outcome.preview
+    with Image.open(preview) as im:
+        assert im.format == "WEBP" and max(im.size) <= 300
+
+
+def test_one_download_per_url(rt, simulator):
+    simulator.reset_requests()
+    with Analyser(rt.config, rt.http) as an:
+        first = an.fetch(poster_url(simulator), "tmdb")
+        again = an.fetch(poster_url(simulator), "tmdb")
+        assert first is again
+        first.result()
+    assert simulator.count("/t/p/") == 1
+
+
+def test_bad_candidates_come_back_with_reasons(rt, simulator):
+    urls = [poster_url(simulator, i) for i in range(6)]
+    simulator.corrupt(urls[0], "html")
+    simulator.corrupt(urls[1], "truncated")
+    simulator.corrupt(urls[2], "garbage")
+    simulator.bomb(urls[3])
+    simulator.not_found(urls[4])
+    simulator.fail_5xx(10, prefix=urls[5])
+    with Analyser(rt.config, rt.http) as an:
+        out = [an.fetch(u, "tmdb").result() for u in urls]
+        leftovers = list(an.workdir.iterdir())
+    assert "HTML page" in out[0].reason and not out[0].retry
+    assert "truncated" in out[1].reason and not out[1].retry
+    assert "not an image" in out[2].reason
+    assert "decompression bomb" in out[3].reason and not out[3].retry
+    assert "404" in out[4].reason and out[4].retry
+    assert "server error" in out[5].reason and out[5].retry
+    assert not any(o.ok for o in out)
+    assert leftovers == []  # rejected downloads are removed at once
+
+
+def test_a_hanging_server_times_out_with_a_reason(make_rt, simulator):
+    rt = make_rt(providers={"timeout_seconds": 0.3, "max_retries": 0})
+    url = poster_url(simulator)
+    simulator.hang(url, seconds=5)
+    with Analyser(rt.config, rt.http) as an:
+        outcome = an.fetch(url, "tmdb").result()
+    assert "timed out" in outcome.reason and outcome.retry
+
+
+def test_leftovers_of_a_crashed_process_are_swept(rt):
+    tmp = rt.config.tmp_dir
+    dead = tmp / f"{WORK_PREFIX}999999999-dead"  # no such pid
+    dead.mkdir()
+    (dead / "00001.part").write_bytes(b"half a poster")
+    ours_idle = tmp / f"{WORK_PREFIX}{os.getpid()}-idle"  # this pid, but not in use
+    ours_idle.mkdir()
+    alive = tmp / f"{WORK_PREFIX}{os.getppid()}-alive"  # another live process: not ours
+    alive.mkdir()
+    other = tmp / "someone-elses-file"
+    other.write_bytes(b"")
+    with Analyser(rt.config, rt.http):
+        pass
+    assert not dead.exists() and not ours_idle.exists()
+    assert alive.exists() and other.exists()
+    assert sweep_stale(tmp) == []
+
+
+class SlowHttp:
+    """Counts downloads in flight."""
+
+    def __init__(self):
+        self.in_flight = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def download(self, url, out, *, provider, max_bytes):
+        with self.lock:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        time.sleep(0.02)
+        with self.lock:
+            self.in_flight -= 1
+        out.write(b"<html>")
+        return Download(url, 200, "text/html", 6)
+
+
+def test_concurrency_is_bounded(config_factory):
+    config = config_factory(enrich={"concurrency": 3})
+    Path(config.data_dir).mkdir(parents=True)
+    http = SlowHttp()
+    with Analyser(config, http) as an:
+        futures = [an.fetch(f"http://127.0.0.1:9/{i}.jpg", "tmdb") for i in range(12)]
+        assert all(not f.result().ok for f in futures)
+    assert http.most == 3

@@ -1,0 +1,142 @@
+"""TMDB details -> metadata values; locks and empty values in the merge; the cast."""
+
+from __future__ import annotations
+
+from metarrd.metadata import (
+    cast_members,
+    certification,
+    merge_fields,
+    movie_fields,
+    sort_title,
+    trailer,
+)
+
+DETAILS = {
+    "id": 550,
+    "title": "The Fight Club",
+    "original_title": "Fight Club",
+    "overview": "An insomniac office worker...",
+    "tagline": "Mischief. Mayhem. Soap.",
+    "runtime": 139,
+    "release_date": "1999-10-15",
+    "vote_average": 8.44,
+    "vote_count": 27917,
+    "genres": [{"id": 18, "name": "Drama"}, {"id": 53, "name": "Thriller"}],
+    "production_countries": [{"iso_3166_1": "US", "name": "United States of America"}],
+    "production_companies": [{"id": 711, "name": "Fox 2000 Pictures"}],
+    "belongs_to_collection": None,
+    "credits": {
+        "cast": [
+            {"id": 287, "name": "Brad Pitt", "character": "Tyler Durden", "order": 1,
+             "profile_path": "/brad.jpg"},
+            {"id": 819, "name": "Edward Norton", "character": "Narrator", "order": 0,
+             "profile_path": "/ed.jpg"},
+            {"id": 1283, "name": "Helena Bonham Carter", "character": "Marla", "order": 2,
+             "profile_path": None},
+        ],
+        "crew": [
+            {"department": "Directing", "job": "Director", "name": "David Fincher"},
+            {"department": "Directing", "job": "Assistant Director", "name": "Someone"},
+            {"department": "Writing", "job": "Screenplay", "name": "Jim Uhls"},
+            {"department": "Writing", "job": "Novel", "name": "Chuck Palahniuk"},
+        ],
+    },
+    "release_dates": {"results": [
+        {"iso_3166_1": "US", "release_dates": [
+            {"certification": "", "type": 1, "note": "Festival"},
+            {"certification": "NR", "type": 4},
+            {"certification": "R", "type": 3},
+        ]},
+        {"iso_3166_1": "DE", "release_dates": [{"certification": "18", "type": 3}]},
+    ]},
+    "videos": {"results": [
+        {"key": "clip1", "site": "YouTube", "type": "Clip", "official": True, "iso_639_1": "en"},
+        {"key": "teaser", "site": "YouTube", "type": "Teaser", "official": True},
+        {"key": "vimeo", "site": "Vimeo", "type": "Trailer", "official": True},
+        {"key": "fan", "site": "YouTube", "type": "Trailer", "official": False, "iso_639_1": "en"},
+        {"key": "SUXWAEX2jlg", "site": "YouTube", "type": "Trailer", "official": True,
+         "iso_639_1": "en", "size": 1080},
+    ]},
+    "keywords": {"keywords": [{"id": 851, "name": "dual identity"}, {"id": 1, "name": "soap"}]},
+}  # fmt: skip
+
+
+def test_movie_fields():
+    f = movie_fields(DETAILS, "US")
+    assert f["title"] == "The Fight Club"
+    assert f["original_title"] == "Fight Club"
+    assert f["sort_title"] == "Fight Club"
+    assert f["plot"].startswith("An insomniac")
+    assert f["tagline"] == "Mischief. Mayhem. Soap."
+    assert f["runtime"] == 139
+    assert (f["premiered"], f["year"]) == ("1999-10-15", 1999)
+    assert (f["rating"], f["votes"]) == (8.44, 27917)
+    assert f["genres"] == ["Drama", "Thriller"]
+    assert f["countries"] == ["United States of America"]
+    assert f["studios"] == ["Fox 2000 Pictures"]
+    assert f["directors"] == ["David Fincher"]
+    assert f["writers"] == ["Jim Uhls"]
+    assert f["mpaa"] == "R"
+    assert f["tags"] == ["dual identity", "soap"]
+    assert f["set_name"] is None
+    assert f["trailer"] == "plugin://plugin.video.youtube/play/?video_id=SUXWAEX2jlg"
+
+
+def test_certification_prefers_theatrical_then_first_rated():
+    assert certification(DETAILS, "us") == "R"
+    assert certification(DETAILS, "DE") == "18"
+    assert certification(DETAILS, "FR") is None
+    only_digital = {"release_dates": {"results": [{"iso_3166_1": "GB", "release_dates": [
+        {"certification": "", "type": 3}, {"certification": "15", "type": 4}]}]}}  # fmt: skip
+    assert certification(only_digital, "GB") == "15"
+
+
+def test_no_trailer_from_clips_only():
+    clips = {"videos": {"results": [{"key": "c", "site": "YouTube", "type": "Featurette"}]}}
+    assert trailer(clips) is None
+    assert trailer({}) is None
+
+
+def test_sparse_details_give_empty_values():
+    f = movie_fields({"title": "X", "runtime": 0, "release_date": "", "tagline": None}, "US")
+    assert f["runtime"] is None and f["premiered"] is None and f["year"] is None
+    assert f["tagline"] is None and f["genres"] == [] and f["rating"] is None
+
+
+def test_sort_title_only_for_leading_articles():
+    assert sort_title("The Matrix") == "Matrix"
+    assert sort_title("A Beautiful Mind") == "Beautiful Mind"
+    assert sort_title("Theodore") is None
+    assert sort_title("Matrix") is None
+
+
+def test_merge_never_touches_locked_fields_and_never_erases():
+    current = {"title": "My Title", "plot": "user plot", "tagline": "kept", "sort_title": None,
+               "genres": ["Drama"], "year": 1999}  # fmt: skip
+    new = {"title": "TMDB Title", "plot": "tmdb plot", "tagline": None, "sort_title": "Title",
+           "genres": [], "year": 1999}  # fmt: skip
+    changes = merge_fields(current, new, locked=["title"])
+    assert changes == {"plot": "tmdb plot", "sort_title": "Title"}
+
+
+def test_merge_fills_a_derived_sort_title_only_when_empty():
+    changes = merge_fields({"sort_title": "Mine"}, {"sort_title": "Derived"}, locked=[])
+    assert changes == {}
+
+
+def test_a_new_collection_clears_the_old_overview():
+    changes = merge_fields(
+        {"set_name": "Old", "set_overview": "old text"}, {"set_name": "New"}, locked=[]
+    )
+    assert changes == {"set_name": "New", "set_overview": None}
+
+
+def test_cast_in_billing_order_with_limit():
+    cast = cast_members(DETAILS, 2)
+    assert [(c.name, c.role, c.order) for c in cast] == [
+        ("Edward Norton", "Narrator", 0),
+        ("Brad Pitt", "Tyler Durden", 1),
+    ]
+    everyone = cast_members(DETAILS, 15)
+    assert everyone[2].profile_path is None
+    assert cast_members({}, 15) == []

@@ -1,0 +1,90 @@
+"""fanart.tv and TheTVDB adapters against the simulator."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from metarrd.errors import ProviderAuthError
+from metarrd.providers import fanart, tvdb
+
+
+def test_fanart_movie_by_tmdb_id_and_no_art_is_none(rt, simulator):
+    client = rt.client("fanart")
+    data = client.movie(603, "tt0133093")
+    assert data["tmdb_id"] == "603" and data["hdmovielogo"]
+    assert client.movie(999_999_999, None) is None  # 404 means "no art"
+
+
+def test_fanart_falls_back_to_the_imdb_id(rt, simulator):
+    simulator.not_found("/v3/movies/603")
+    assert rt.client("fanart").movie(603, "tt0133093")["imdb_id"] == "tt0133093"
+
+
+def test_fanart_bad_key_is_an_auth_error(make_rt, simulator):
+    client = make_rt(fanart={"api_key": "wrong"}).client("fanart")
+    with pytest.raises(ProviderAuthError):
+        client.movie(603)
+
+
+def test_no_key_means_no_client_and_one_log_line(make_rt, caplog):
+    rt = make_rt(fanart={"api_key": ""}, tvdb={"api_key": ""})
+    with caplog.at_level(logging.INFO):
+        assert rt.client("fanart") is None
+        assert rt.client("fanart") is None
+        assert rt.client("tvdb") is None
+    lines = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(lines) == 2
+
+
+def test_make_client_reads_the_providers_config(rt):
+    assert isinstance(fanart.make_client(rt.config.providers, rt.http), fanart.FanartClient)
+    assert isinstance(tvdb.make_client(rt.config.providers, rt.http), tvdb.TvdbClient)
+
+
+def test_tvdb_finds_the_movie_and_its_artwork(rt, simulator):
+    client = rt.client("tvdb")
+    tvdb_id = client.find_movie("tt0133093", 603)
+    assert tvdb_id == 169
+    assert client.find_movie(None, 603) == 169
+    arts = client.movie_artworks(tvdb_id)
+    assert arts and all("image" in a for a in arts)
+    assert any(t["name"] == "ClearLogo" for t in client.artwork_types())
+    assert client.movie_artworks(987654) == []
+
+
+def test_tvdb_logs_in_once_and_again_after_a_401(rt, simulator):
+    client = rt.client("tvdb")
+    simulator.reset_requests()
+    client.find_movie("tt0133093", None)
+    client.artwork_types()
+    assert simulator.count("/v4/login") == 1
+    simulator.revoke_tvdb_tokens()
+    assert client.find_movie("tt0133093", None) == 169
+    assert simulator.count("/v4/login") == 2
+
+
+def test_tvdb_renews_an_old_token(rt, simulator):
+    clock = [0.0]
+    client = tvdb.TvdbClient(rt.config.providers.tvdb, rt.http, clock=lambda: clock[0])
+    simulator.reset_requests()
+    client.find_movie("tt0133093", None)
+    clock[0] = tvdb.TOKEN_TTL + 1
+    client.find_movie("tt0133093", None)
+    assert simulator.count("/v4/login") == 2
+
+
+def test_tvdb_bad_key_is_an_auth_error(make_rt):
+    client = make_rt(tvdb={"api_key": "wrong"}).client("tvdb")
+    with pytest.raises(ProviderAuthError):
+        client.find_movie("tt0133093", None)
+
+
+def test_tvdb_relative_images_use_the_api_host():
+    from metarrd.config import TvdbConfig
+
+    official = tvdb.TvdbClient(TvdbConfig(api_key="k"), http=None)
+    assert official.artwork_host == "https://artworks.thetvdb.com"
+    fake = tvdb.TvdbClient(TvdbConfig(api_key="k", base_url="http://127.0.0.1:5/v4"), http=None)
+    assert fake.artwork_host == "http://127.0.0.1:5"

@@ -1,0 +1,79 @@
+"""The 0-100 artwork score: weights, reasons, languages, providers."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd.score import ImageFacts, Preferences, score_image
+
+PREFS = Preferences(languages=("de", "en"), provider_priority=("tmdb", "fanart", "tvdb"))
+
+
+def facts(**kw) -> ImageFacts:
+    base = dict(asset_type="poster", provider="tmdb", width=2000, height=3000, language="de",
+                vote_average=6.0, vote_count=10**6)  # fmt: skip
+    return ImageFacts(**{**base, **kw})
+
+
+def points(score, name):
+    return next(f.points for f in score.factors if f.name == name)
+
+
+def test_the_ideal_image_scores_100_and_explains_every_factor():
+    score = score_image(facts(), PREFS)
+    assert score.total == pytest.approx(100, abs=0.1)
+    assert [f.name for f in score.factors] == ["resolution", "aspect", "language", "votes",
+                                               "provider"]  # fmt: skip
+    assert [f.max_points for f in score.factors] == [30, 20, 20, 20, 10]
+    assert all(f.reason for f in score.factors)
+    assert score.breakdown()["factors"][0]["max"] == 30
+
+
+def test_each_halving_of_pixels_costs_five_points():
+    assert points(score_image(facts(width=1000, height=1500), PREFS), "resolution") == 20
+    assert points(score_image(facts(width=4000, height=6000), PREFS), "resolution") == 30
+    assert points(score_image(facts(width=20, height=30), PREFS), "resolution") == 0
+
+
+def test_aspect_ratio_against_the_type():
+    assert points(score_image(facts(width=2000, height=2000), PREFS), "aspect") == 0
+    landscape = facts(asset_type="fanart", width=3840, height=2160, language=None)
+    assert points(score_image(landscape, PREFS), "aspect") == 20
+    slightly_off = score_image(facts(width=1000, height=1426), PREFS)
+    assert 15 < points(slightly_off, "aspect") < 20
+
+
+def test_languages_textless_and_foreign():
+    assert points(score_image(facts(language="de"), PREFS), "language") == 20
+    assert points(score_image(facts(language="en"), PREFS), "language") == 15
+    textless_poster = score_image(facts(language=None), PREFS)
+    assert points(textless_poster, "language") == 12 and not textless_poster.foreign
+    textless_fanart = score_image(facts(asset_type="fanart", language=None), PREFS)
+    assert points(textless_fanart, "language") == 20
+    french = score_image(facts(language="fr"), PREFS)
+    assert points(french, "language") == 0 and french.foreign
+
+
+def test_votes_per_provider():
+    assert points(score_image(facts(vote_average=0.0, vote_count=0), PREFS), "votes") == 0
+    few = points(score_image(facts(vote_average=5.8, vote_count=1), PREFS), "votes")
+    many = points(score_image(facts(vote_average=5.8, vote_count=50), PREFS), "votes")
+    assert 0 < few < many <= 20
+    liked = score_image(facts(provider="fanart", vote_count=5), PREFS)
+    assert points(liked, "votes") == 10
+    assert points(score_image(facts(provider="tvdb", vote_count=100000), PREFS), "votes") == 20
+
+
+def test_provider_priority_and_the_users_library():
+    assert points(score_image(facts(provider="tmdb"), PREFS), "provider") == 10
+    assert points(score_image(facts(provider="fanart"), PREFS), "provider") == 9
+    assert points(score_image(facts(provider="tvdb"), PREFS), "provider") == 8
+    own = score_image(facts(provider="library", language=None), PREFS)
+    assert points(own, "provider") == 10 and points(own, "votes") == 20
+    listed = Preferences(("en",), ("tmdb", "fanart", "library"))
+    assert points(score_image(facts(provider="library"), listed), "provider") == 8
+
+
+def test_an_image_without_a_size_cannot_be_scored():
+    with pytest.raises(ValueError):
+        score_image(facts(width=0), PREFS)
