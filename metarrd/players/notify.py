@@ -247,7 +247,7 @@ def _record(
     report = PlayerReport(player.name, done=done)
     who = label(player)
     first_error: str | None = None
-    with db.database.atomic():
+    with db.write_transaction():
         for row in rows:
             outcome = results.get(row.key, PlayerError(f"{who}: not sent"))
             q = db.PlayerNotification.update
