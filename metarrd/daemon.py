@@ -109,9 +109,15 @@ def recover(rt: Runtime) -> None:
 
 
 def empty_dir(directory: Path) -> None:
-    """Remove everything inside `directory` (our scratch space), keeping the folder."""
+    """Remove everything inside our scratch folder, except the work folder of another process
+    that is still running (a `metarrd enrich` in a shell, say)."""
+    from metarrd.analysis import WORK_PREFIX, sweep_stale
+
     directory.mkdir(parents=True, exist_ok=True)
+    sweep_stale(directory)
     for entry in os.scandir(directory):
+        if entry.name.startswith(WORK_PREFIX):
+            continue  # sweep_stale left it: its process is alive
         try:
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)

@@ -4,7 +4,11 @@ stand-ins for stages other helpers own (enrich, publish, players) that record th
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import time
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,3 +133,127 @@ def drain_fixture():
 @pytest.fixture(name="make_movie")
 def make_movie_fixture():
     return make_movie
+
+
+# --- a real daemon process -------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+MEDIA = REPO / "tests" / "media"
+TOKEN = "webhook-token"
+
+
+def write_config(tmp_path: Path, sim, *, workflow: dict | None = None, **daemon) -> Path:
+    """A TOML configuration on temp folders, wired to the simulator."""
+    (tmp_path / "movies").mkdir(exist_ok=True)
+    daemon_cfg = {"workers": 2, "settle_seconds": 0.5, "full_rescan_hours": 0.0, **daemon}
+    lines = [
+        f'data_dir = "{tmp_path}/data"',
+        "[[library]]",
+        'name = "Movies"',
+        f'path = "{tmp_path}/movies"',
+        "[providers]",
+        "timeout_seconds = 5.0",
+        "max_retries = 1",
+        "[providers.tmdb]",
+        f'api_key = "{sim.tmdb_key}"',
+        f'base_url = "{sim.tmdb_url}"',
+        "[providers.fanart]",
+        f'api_key = "{sim.fanart_key}"',
+        f'base_url = "{sim.fanart_url}"',
+        "[providers.tvdb]",
+        f'api_key = "{sim.tvdb_key}"',
+        f'base_url = "{sim.tvdb_url}"',
+        "[workflow]",
+        *(f"{k} = {'true' if v else 'false'}" for k, v in (workflow or {}).items()),
+        "[daemon]",
+        *(f"{k} = {v!r}" for k, v in daemon_cfg.items()),
+        "[webhooks]",
+        f'token = "{TOKEN}"',
+    ]
+    path = tmp_path / "config.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class Daemon:
+    """`metarrd --config X run` as a child process, its output in a log file."""
+
+    def __init__(self, config_path: Path, log_path: Path):
+        self.config_path = config_path
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> Daemon:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self._log = open(self.log_path, "a")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "metarrd.cli", "--config", str(self.config_path), "run"],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=REPO,
+        )
+        self.wait_for(lambda: "metarrd daemon ready" in self.output(), timeout, "daemon start")
+        return self
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def wait_for(self, predicate, timeout: float, what: str):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited ({self.proc.returncode}):\n{self.output()}")
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; daemon log:\n{self.output()[-6000:]}")
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 60.0) -> int | None:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self._log.close()
+        return code
+
+
+@pytest.fixture
+def daemon_factory(tmp_path):
+    started: list[Daemon] = []
+
+    def factory(config_path: Path) -> Daemon:
+        d = Daemon(config_path, tmp_path / "daemon.log")
+        started.append(d)
+        return d
+
+    yield factory
+    for d in started:
+        d.stop(signal.SIGKILL)
+
+
+def copy_slowly(source: Path, target: Path, pieces: int = 4, pause: float = 0.2) -> None:
+    """Copy like a file manager does: the file grows in steps, then stops."""
+    data = source.read_bytes()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    step = len(data) // pieces + 1
+    with open(target, "wb") as out:
+        for i in range(0, len(data), step):
+            out.write(data[i : i + step])
+            out.flush()
+            time.sleep(pause)
+
+
+@pytest.fixture(name="write_config")
+def write_config_fixture():
+    return write_config
+
+
+@pytest.fixture(name="copy_slowly")
+def copy_slowly_fixture():
+    return copy_slowly
