@@ -4,6 +4,7 @@ Plus a loopback image server for the "downloaded again" cases."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image, ImageDraw
@@ -45,8 +47,9 @@ def image_bytes(kind: str = "poster", fmt: str = "jpeg", seed: int | None = None
     im = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
     draw = ImageDraw.Draw(im)
     for _ in range(6):
-        box = sorted(rng.randrange(size[0]) for _ in range(2)), sorted(
-            rng.randrange(size[1]) for _ in range(2)
+        box = (
+            sorted(rng.randrange(size[0]) for _ in range(2)),
+            sorted(rng.randrange(size[1]) for _ in range(2)),
         )
         draw.rectangle(
             (box[0][0], box[1][0], box[0][1], box[1][1]),
@@ -130,7 +133,6 @@ def add_asset(
                 "provider_name": "tmdb",
             },
         )
-
 
     asset = db.ProviderAsset.create(
         movie=movie,
@@ -242,9 +244,7 @@ def build_enriched(
     built = Enriched(movie, folder, name)
     for asset_type, formats in (DEFAULT_ART if art is None else art).items():
         for i, fmt in enumerate(formats):
-            asset, data = add_asset(
-                rt, movie, asset_type, fmt=fmt, rank=i + 1, score=9.0 - i
-            )
+            asset, data = add_asset(rt, movie, asset_type, fmt=fmt, rank=i + 1, score=9.0 - i)
             built.selected.setdefault(asset_type, []).append(asset)
             built.images[asset.url] = data
     for asset_type, count in (unselected or {}).items():
@@ -274,18 +274,45 @@ def build_enriched(
 
 
 @pytest.fixture
-def rt(config_factory):
-    runtime = open_runtime(config_factory())
-    yield runtime
-    runtime.close()
+def make_rt(config_factory):
+    """Runtime factory: `make_rt(player=[...], libraries={...})` (closed after the test)."""
+    made: list[Runtime] = []
+
+    def _make(**sections) -> Runtime:
+        runtime = open_runtime(config_factory(**sections))
+        made.append(runtime)
+        return runtime
+
+    yield _make
+    for runtime in made:
+        runtime.close()
 
 
 @pytest.fixture
-def build(rt):
-    def _build(name: str = "The Matrix (1999)", **kwargs) -> Enriched:
-        return build_enriched(rt, name, **kwargs)
+def rt(make_rt):
+    return make_rt()
+
+
+@pytest.fixture
+def build(request):
+    """`build(name, runtime=None, **kwargs)`: an enriched movie (see `build_enriched`)."""
+
+    def _build(name: str = "The Matrix (1999)", *, runtime: Runtime | None = None, **kwargs):
+        return build_enriched(runtime or request.getfixturevalue("rt"), name, **kwargs)
 
     return _build
+
+
+@pytest.fixture
+def kit(request):
+    """The builder's parts for tests that change a built movie: `kit.add_asset(movie, type,
+    ...)`, `kit.add_actor(movie, name, role, order, fmt)`, `kit.image_bytes(kind, fmt)`."""
+    runtime = request.getfixturevalue("rt")
+    return SimpleNamespace(
+        add_asset=functools.partial(add_asset, runtime),
+        add_actor=functools.partial(add_actor, runtime),
+        image_bytes=image_bytes,
+    )
 
 
 class ImageServer:
@@ -293,12 +320,16 @@ class ImageServer:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
+        self.statuses: dict[str, int] = {}  # path -> error status to answer instead
         self.requests: list[str] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
                 outer.requests.append(self.path)
+                if self.path in outer.statuses:
+                    self.send_error(outer.statuses[self.path])
+                    return
                 data = outer.files.get(self.path)
                 if data is None:
                     self.send_error(404)
@@ -314,8 +345,15 @@ class ImageServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
+
+    def serve(self, name: str, data: bytes) -> str:
+        """Serve `data` at /<name>; returns its URL."""
+        self.files[f"/{name}"] = data
+        return f"{self.url}/{name}"
 
     def close(self) -> None:
         self.server.shutdown()

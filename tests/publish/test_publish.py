@@ -1,0 +1,500 @@
+"""Publishing an enriched movie into a real folder: the layout, the ledger, nothing lost."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from metarrd import db, workflow
+from metarrd.atomic import TEMP_MARKER
+from metarrd.errors import ItemError, StageDisabled
+from metarrd.nfo import render_nfo
+from metarrd.publish import (
+    KEEP,
+    LEAVE,
+    REMOVE,
+    REPLACE,
+    WRITE,
+    movie_data,
+    preview_publish,
+    publish_item,
+)
+
+BASE = "The Matrix (1999)"
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    out = {}
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            path = Path(root) / name
+            out[str(path.relative_to(folder))] = path.read_bytes()
+    return out
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, inode) of every file and folder below `folder`."""
+    out = {}
+    for root, dirs, names in os.walk(folder):
+        for name in names + dirs + ["."]:
+            st = os.stat(Path(root) / name)
+            out[str((Path(root) / name).relative_to(folder))] = (st.st_mtime_ns, st.st_ino)
+    return out
+
+
+def cached_hashes(rt) -> set[str]:
+    return {p.stem for p in rt.config.cache_dir.rglob("*") if p.is_file()}
+
+
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """A folder nobody can create files in, even root (chattr +i when permissions do not bind)."""
+    os.chmod(folder, 0o555)
+    immutable = False
+    probe = folder / ".probe"
+    try:
+        probe.touch()
+    except PermissionError:
+        pass
+    else:
+        probe.unlink()
+        done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+        if done.returncode != 0:
+            os.chmod(folder, 0o755)
+            pytest.skip("cannot make a folder read-only for root here")
+        immutable = True
+    try:
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        os.chmod(folder, 0o755)
+
+
+# --- the layout ---------------------------------------------------------------------------------
+
+
+def test_folder_matches_the_kodi_layout_exactly(rt, build):
+    built = build()
+    result = publish_item(rt, built.movie)
+
+    files = files_under(built.folder)
+    assert sorted(files) == sorted(
+        [
+            f"{BASE}.mkv",
+            f"{BASE}.nfo",
+            f"{BASE}-poster.jpg",
+            f"{BASE}-poster1.jpg",
+            f"{BASE}-poster2.jpg",
+            f"{BASE}-fanart.jpg",
+            f"{BASE}-fanart1.jpg",
+            f"{BASE}-clearlogo.png",  # PNG stays PNG
+            ".actors/Keanu_Reeves.jpg",
+            ".actors/Carrie-Anne_Moss.jpg",
+            ".actors/Laurence_Fishburne.png",
+        ]
+    )
+    posters = built.selected["poster"]
+    assert files[f"{BASE}-poster.jpg"] == built.images[posters[0].url]
+    assert files[f"{BASE}-poster1.jpg"] == built.images[posters[1].url]
+    assert files[f"{BASE}-poster2.jpg"] == built.images[posters[2].url]
+    assert files[".actors/Keanu_Reeves.jpg"] == built.images["Keanu Reeves"]
+    assert files[f"{BASE}.nfo"] == render_nfo(movie_data(built.reload()))
+    assert len(result.written) == 10 and not result.removed
+    assert "actor Hugo Weaving: no image" in result.skipped[0]
+
+    ledger = {Path(e.path).name: e for e in db.LibraryFile.select()}
+    assert len(ledger) == 10
+    for name, entry in ledger.items():
+        path = Path(entry.path)
+        assert entry.sha256 == sha(path.read_bytes()) and entry.size == path.stat().st_size
+        assert entry.movie_id == built.movie.id, name
+
+
+def test_ranks_come_from_rank_then_score(rt, build):
+    built = build(art={"fanart": ["jpeg", "jpeg", "jpeg"]})
+    fanarts = built.selected["fanart"]
+    db.ProviderAsset.update(rank=None).execute()  # no ranks: the score decides
+    db.ProviderAsset.update(score=1.0).where(db.ProviderAsset.id == fanarts[0].id).execute()
+    publish_item(rt, built.movie)
+    assert built.path(f"{BASE}-fanart.jpg").read_bytes() == built.images[fanarts[1].url]
+    assert built.path(f"{BASE}-fanart2.jpg").read_bytes() == built.images[fanarts[0].url]
+
+
+def test_publishing_twice_changes_no_file(rt, build):
+    built = build()
+    publish_item(rt, built.movie)
+    before = snapshot(built.folder)
+    ledger_before = list(db.LibraryFile.select().tuples())
+
+    again = publish_item(rt, built.movie)
+
+    assert snapshot(built.folder) == before
+    assert not again.written and not again.removed and len(again.kept) == 10
+    assert list(db.LibraryFile.select().tuples()) == ledger_before
+    assert "0 written, 10 unchanged, 0 removed" in str(again)
+
+
+def test_status_log_event_and_player_notifications(make_rt, build, tmp_path):
+    rt = make_rt(
+        libraries={"Movies": tmp_path / "movies", "Shows": tmp_path / "shows"},
+        player=[
+            {"name": "Kodi", "type": "kodi", "url": "http://127.0.0.1:9", "libraries": ["Movies"]},
+            {
+                "name": "Jelly",
+                "type": "jellyfin",
+                "url": "http://127.0.0.1:9",
+                "libraries": ["Movies", "Shows"],
+            },
+            {"name": "Plex", "type": "plex", "url": "http://127.0.0.1:9", "libraries": ["Shows"]},
+        ],
+    )
+    built = build(runtime=rt)
+    result = publish_item(rt, built.movie)
+
+    movie = built.reload()
+    assert movie.publish_state == db.PUBLISHED
+    assert movie.last_published_at is not None and movie.last_error is None
+    assert movie.published_nfo_hash == sha(built.path(f"{BASE}.nfo").read_bytes())
+    log = db.PublishLog.get(db.PublishLog.movie == movie.id)
+    assert log.ok and len(log.written) == 10 and log.nfo_hash == movie.published_nfo_hash
+    event = db.Event.get(db.Event.kind == "entity.published")
+    assert event.movie_id == movie.id and event.data["written"] == 10
+    notes = list(db.PlayerNotification.select().order_by(db.PlayerNotification.id))
+    assert sorted(n.player.name for n in notes) == ["Jelly", "Kodi"]
+    assert all(n.path == movie.path and n.state == "pending" for n in notes)
+    assert result.players == ["Jelly", "Kodi"]
+
+    publish_item(rt, built.movie)  # nothing changed: nobody needs telling again
+    assert db.PlayerNotification.select().count() == 2
+    assert db.PublishLog.select().count() == 2
+
+
+# --- changes since the last publish ---------------------------------------------------------------
+
+
+def test_files_no_longer_selected_are_removed_and_new_choices_replace_old_ones(rt, build, kit):
+    built = build()
+    publish_item(rt, built.movie)
+    posters, fanarts = built.selected["poster"], built.selected["fanart"]
+    db.ProviderAsset.update(is_selected=False, rank=None).where(
+        db.ProviderAsset.id.in_([posters[2].id, fanarts[1].id])
+    ).execute()
+    db.ProviderAsset.update(is_selected=False).where(db.ProviderAsset.id == posters[0].id).execute()
+    new_poster, new_bytes = kit.add_asset(built.movie, "poster", rank=1, score=9.9)
+    db.MovieActor.delete().where(db.MovieActor.actor == built.actors[1].id).execute()
+
+    result = publish_item(rt, built.movie)
+
+    files = files_under(built.folder)
+    assert files[f"{BASE}-poster.jpg"] == new_bytes
+    assert files[f"{BASE}-poster1.jpg"] == built.images[posters[1].url]
+    for gone in (f"{BASE}-poster2.jpg", f"{BASE}-fanart1.jpg", ".actors/Carrie-Anne_Moss.jpg"):
+        assert gone not in files
+        assert (
+            not db.LibraryFile.select()
+            .where(db.LibraryFile.path == str(built.folder / gone))
+            .exists()
+        )
+    assert len(result.removed) == 3 and not result.backed_up
+    assert "Carrie-Anne Moss" not in files[f"{BASE}.nfo"].decode()
+
+
+def test_a_file_the_user_made_at_a_target_name_goes_into_the_cache_first(rt, build, kit):
+    built = build()
+    user_poster = kit.image_bytes("poster", "jpeg")
+    user_nfo = b"<movie><title>My own words</title><mytool>keep</mytool></movie>"
+    built.path(f"{BASE}-poster.jpg").write_bytes(user_poster)
+    built.path(f"{BASE}.nfo").write_bytes(user_nfo)
+    (built.folder / ".actors").mkdir()
+    built.path(".actors/Keanu_Reeves.jpg").write_bytes(b"not even an image")
+
+    result = publish_item(rt, built.movie)
+
+    assert len(result.backed_up) == 3
+    for data, image_type in (
+        (user_poster, "poster"),
+        (user_nfo, "nfo"),
+        (b"not even an image", "actor"),
+    ):
+        row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(data))
+        assert row.source_type == "library" and row.image_type == image_type
+        assert Path(row.file_path).read_bytes() == data
+        assert Path(row.file_path).is_relative_to(rt.config.cache_dir / image_type)
+    assert (
+        built.path(f"{BASE}-poster.jpg").read_bytes()
+        == built.images[built.selected["poster"][0].url]
+    )
+
+
+def test_a_file_the_user_changed_after_we_wrote_it_is_kept_in_the_cache(rt, build, kit):
+    built = build()
+    publish_item(rt, built.movie)
+    edited = kit.image_bytes("fanart", "jpeg")
+    built.path(f"{BASE}-fanart1.jpg").write_bytes(edited)  # the user replaced our file
+    built.path(f"{BASE}.nfo").write_bytes(b"<movie><title>hand edited</title></movie>\n")
+    fanart2 = built.selected["fanart"][1]
+    db.ProviderAsset.update(is_selected=False).where(db.ProviderAsset.id == fanart2.id).execute()
+
+    result = publish_item(rt, built.movie)
+
+    assert not built.path(f"{BASE}-fanart1.jpg").exists()
+    assert sha(edited) in cached_hashes(rt)
+    assert sha(b"<movie><title>hand edited</title></movie>\n") in cached_hashes(rt)
+    assert sorted(Path(p).name for p in result.backed_up) == [f"{BASE}-fanart1.jpg", f"{BASE}.nfo"]
+
+
+def test_another_image_for_the_same_slot_is_moved_into_the_cache(rt, build, kit):
+    built = build()
+    theirs = kit.image_bytes("poster", "png")
+    built.path(f"{BASE}-poster.png").write_bytes(theirs)
+    built.path(f"{BASE}-fanart9.jpg").write_bytes(b"left alone")
+    plan = preview_publish(rt, built.movie)
+    actions = {a.path.name: a for a in plan.actions}
+    assert actions[f"{BASE}-poster.png"].action == REMOVE and actions[f"{BASE}-poster.png"].backup
+    assert actions[f"{BASE}-fanart9.jpg"].action == LEAVE
+
+    publish_item(rt, built.movie)
+
+    assert not built.path(f"{BASE}-poster.png").exists()
+    assert built.path(f"{BASE}-fanart9.jpg").read_bytes() == b"left alone"
+    row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(theirs))
+    assert row.source_type == "library" and row.format == "png"
+
+
+def test_leftover_temp_files_from_a_crash_are_removed(rt, build):
+    built = build()
+    (built.folder / ".actors").mkdir()
+    stray = [
+        built.path(f"{TEMP_MARKER}1234abcd-{BASE}-poster.jpg"),
+        built.path(f".actors/{TEMP_MARKER}x"),
+    ]
+    for p in stray:
+        p.write_bytes(b"half")
+    built.path(".hidden-by-user").write_bytes(b"mine")
+
+    publish_item(rt, built.movie)
+
+    assert not any(p.exists() for p in stray)
+    assert built.path(".hidden-by-user").read_bytes() == b"mine"
+
+
+# --- refusals and failures ------------------------------------------------------------------------
+
+
+def test_an_item_that_is_not_enriched_is_refused(rt, build):
+    built = build(identification_status=db.IDENTIFIED)
+    with pytest.raises(ItemError, match="not enriched"):
+        publish_item(rt, built.movie)
+    assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]
+    assert built.reload().publish_state == db.UNPUBLISHED
+
+
+def test_publishing_switched_off_refuses_every_publish(rt, build):
+    built = build()
+    workflow.set_stage("publishing", False)
+    with pytest.raises(StageDisabled, match="publishing"):
+        publish_item(rt, built.movie)
+    assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]
+    assert "switched off" in preview_publish(rt, built.movie).notes[0]
+
+
+def test_read_only_folder_is_a_clear_error_and_nothing_is_half_written(rt, build, kit):
+    built = build()
+    with (
+        read_only(built.folder),
+        pytest.raises(ItemError, match="cannot write into .*nothing was changed"),
+    ):
+        publish_item(rt, built.movie)
+    assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]
+    movie = built.reload()
+    assert "cannot write into" in movie.last_error
+    assert movie.publish_state == db.UNPUBLISHED
+    assert not db.PublishLog.get(db.PublishLog.movie == movie.id).ok
+    assert db.Event.get(db.Event.kind == "publish.failed").level == "error"
+
+    publish_item(rt, built.movie)  # writable again: the next publish works
+    before = files_under(built.folder)
+    kit.add_asset(built.movie, "banner", rank=1)
+    with read_only(built.folder), pytest.raises(ItemError):
+        publish_item(rt, built.movie)
+    assert files_under(built.folder) == before
+
+
+def test_cache_deleted_between_enrich_and_publish_is_downloaded_again(rt, build, image_server):
+    built = build()
+    for asset in db.ProviderAsset.select():
+        url = image_server.serve(f"art/{asset.id}.img", built.images[asset.url])
+        built.images[url] = built.images[asset.url]
+        db.ProviderAsset.update(url=url).where(db.ProviderAsset.id == asset.id).execute()
+    for actor in built.actors:
+        if actor.name in built.images:
+            url = image_server.serve(f"actor/{actor.id}.img", built.images[actor.name])
+            db.Actor.update(thumb_url=url).where(db.Actor.id == actor.id).execute()
+    shutil.rmtree(rt.config.cache_dir)
+
+    result = publish_item(rt, built.movie)
+
+    assert len(result.written) == 10 and result.skipped == [
+        "actor Hugo Weaving: no image, nothing written to .actors"
+    ]
+    assert len(image_server.requests) == 9
+    files = files_under(built.folder)
+    assert files[f"{BASE}-poster.jpg"] == built.images[built.selected["poster"][0].url]
+    assert files[".actors/Keanu_Reeves.jpg"] == built.images["Keanu Reeves"]
+    for asset in built.selected["poster"]:
+        row = db.CacheImageFile.get(db.CacheImageFile.file_hash == asset.content_hash)
+        assert Path(row.file_path).is_file()
+
+    image_server.requests.clear()
+    publish_item(rt, built.movie)  # the cache is whole again
+    assert image_server.requests == []
+
+
+def test_provider_404_on_redownload_skips_that_image_and_the_rest_publishes(
+    rt, build, image_server, caplog
+):
+    built = build()
+    lost = built.selected["poster"][0]
+    for asset in built.selected["poster"]:
+        name = f"poster/{asset.id}.jpg"
+        if asset.id != lost.id:
+            image_server.serve(name, built.images[asset.url])
+        db.ProviderAsset.update(url=f"{image_server.url}/{name}").where(
+            db.ProviderAsset.id == asset.id
+        ).execute()
+        db.CacheImageFile.delete().where(
+            db.CacheImageFile.file_hash == asset.content_hash
+        ).execute()
+
+    result = publish_item(rt, built.movie)
+
+    files = files_under(built.folder)
+    # the remaining posters move up a rank: Kodi needs a -poster
+    assert files[f"{BASE}-poster.jpg"] == built.images[built.selected["poster"][1].url]
+    assert files[f"{BASE}-poster1.jpg"] == built.images[built.selected["poster"][2].url]
+    assert f"{BASE}-poster2.jpg" not in files
+    assert any("404" in s and "poster 1" in s for s in result.skipped)
+    assert "404" in caplog.text
+    assert built.reload().publish_state == db.PUBLISHED
+
+
+def test_provider_down_on_redownload_fails_the_item_without_changing_anything(
+    make_rt, build, image_server
+):
+    rt = make_rt(providers={"max_retries": 0})
+    built = build(runtime=rt, art={"poster": ["jpeg"]}, cast=[])
+    asset = built.selected["poster"][0]
+    image_server.statuses["/poster.jpg"] = 503
+    db.ProviderAsset.update(url=f"{image_server.url}/poster.jpg").execute()
+    db.CacheImageFile.delete().execute()
+    with pytest.raises(ItemError, match="downloaded again"):
+        publish_item(rt, built.movie)
+    assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]
+    assert "poster 1" in built.reload().last_error
+    assert db.ProviderAsset.get_by_id(asset.id).content_hash == asset.content_hash
+
+
+def test_actor_without_an_image_is_skipped_and_stays_in_the_nfo(rt, build):
+    built = build(cast=[("Nobody Pictured", "Extra", None)])
+    result = publish_item(rt, built.movie)
+    assert not built.path(".actors").exists()
+    assert result.skipped == ["actor Nobody Pictured: no image, nothing written to .actors"]
+    assert "<name>Nobody Pictured</name>" in built.path(f"{BASE}.nfo").read_text()
+
+
+def test_no_actor_name_writes_outside_the_actors_folder(rt, build, tmp_path):
+    hostile = ["../../escaped", "/etc/evil", ".hidden", "..", 'a\\b:c*d?e"f<g>h|i', "Z" * 300]
+    built = build(art={}, cast=[(n, "x", "jpeg") for n in hostile])
+    outside_before = {p for p in tmp_path.rglob("*") if built.folder not in p.parents}
+
+    publish_item(rt, built.movie)
+
+    outside_after = {p for p in tmp_path.rglob("*") if built.folder not in p.parents}
+    assert {
+        p for p in outside_after - outside_before if rt.config.data_path not in p.parents
+    } == set()
+    written = sorted(p.name for p in (built.folder / ".actors").iterdir())
+    assert "escaped.jpg" not in written
+    assert all(not n.startswith(".") and len(n.encode()) <= 255 for n in written)
+    assert "hidden.jpg" in written and ".._.._escaped.jpg" not in written
+    assert len(written) == 5  # ".." leaves no usable name
+
+
+# --- cache clean-up and preview -------------------------------------------------------------------
+
+
+def test_cache_cleanup_drops_unselected_full_size_files_only(rt, build, kit):
+    built = build(unselected={"poster": 2, "fanart": 1})
+    other = build("Other (2000)", art={}, cast=[])
+    shared, shared_bytes = kit.add_asset(other.movie, "fanart", selected=False)
+    kit.add_asset(built.movie, "fanart", selected=False, data=shared_bytes)  # same image, both
+    from_library, lib_bytes = kit.add_asset(built.movie, "poster", selected=False)
+    db.CacheImageFile.update(source_type="library").where(
+        db.CacheImageFile.file_hash == from_library.content_hash
+    ).execute()
+    preview = rt.config.previews_dir / "p.jpg"
+    preview.parent.mkdir(parents=True, exist_ok=True)
+    preview.write_bytes(b"preview")
+    db.ProviderAsset.update(preview_path=str(preview)).where(
+        db.ProviderAsset.id == built.unselected[0].id
+    ).execute()
+
+    result = publish_item(rt, built.movie)
+
+    hashes = cached_hashes(rt)
+    for asset in built.unselected:
+        assert asset.content_hash not in hashes
+        assert (
+            not db.CacheImageFile.select()
+            .where(db.CacheImageFile.file_hash == asset.content_hash)
+            .exists()
+        )
+        assert not db.ProviderAsset.get_by_id(asset.id).is_downloaded
+    assert result.cache_removed == 3
+    assert shared.content_hash in hashes  # another item still has it
+    assert from_library.content_hash in hashes  # the user's own image stays
+    for assets in built.selected.values():
+        assert all(a.content_hash in hashes for a in assets)
+    assert preview.read_bytes() == b"preview"
+    assert len(list(rt.config.cache_dir.glob("actor/*/*"))) == 3
+
+
+def test_preview_shows_every_action_and_the_nfo_diff_without_writing(rt, build):
+    built = build()
+    built.path(f"{BASE}.nfo").write_text("<movie><title>Mine</title></movie>\n")
+    before = snapshot(built.folder)
+
+    plan = preview_publish(rt, built.movie)
+
+    assert snapshot(built.folder) == before
+    assert db.LibraryFile.select().count() == 0
+    actions = {a.path.name: a for a in plan.actions}
+    assert actions[f"{BASE}.nfo"].action == REPLACE and actions[f"{BASE}.nfo"].backup
+    assert actions[f"{BASE}-poster.jpg"].action == WRITE
+    assert plan.nfo_current == "<movie><title>Mine</title></movie>\n"
+    diff = plan.nfo_diff()
+    assert "-<movie><title>Mine</title></movie>" in diff and "+  <title>The Matrix</title>" in diff
+    assert plan.summary() == "9 write, 1 replace, 1 backed up first"
+
+    publish_item(rt, built.movie)
+    again = preview_publish(rt, built.movie)
+    assert {a.action for a in again.actions} == {KEEP} and again.nfo_diff() == ""
+
+
+def test_preview_says_what_is_downloaded_again(rt, build):
+    built = build(art={"poster": ["jpeg"]}, cast=[])
+    shutil.rmtree(rt.config.cache_dir)
+    plan = preview_publish(rt, built.movie)
+    assert any("downloaded again" in n for n in plan.notes)
+    assert {a.path.name: a.action for a in plan.actions}[f"{BASE}-poster.jpg"] == WRITE
