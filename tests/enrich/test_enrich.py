@@ -1,0 +1,319 @@
+"""The ENRICH stage end to end against the provider simulator."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from PIL import Image
+
+from metarrd import cache, db, workflow
+from metarrd.atomic import TEMP_MARKER
+from metarrd.enrich import enrich_item
+from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
+from metarrd.imaging import analyse_image
+
+from .conftest import image_requests, make_movie
+
+
+def selected(movie, asset_type=None):
+    query = db.ProviderAsset.select().where(
+        (db.ProviderAsset.movie == movie.id) & db.ProviderAsset.is_selected
+    )
+    if asset_type:
+        query = query.where(db.ProviderAsset.asset_type == asset_type)
+    return list(query.order_by(db.ProviderAsset.asset_type, db.ProviderAsset.rank))
+
+
+def leftovers(rt) -> list[Path]:
+    data = rt.config.data_path
+    temp = [p for p in data.rglob("*") if p.name.startswith(TEMP_MARKER)]
+    return temp + list(rt.config.tmp_dir.iterdir())
+
+
+def test_first_enrich_puts_everything_the_review_needs_on_disk(rt, simulator):
+    movie = make_movie(rt)
+    result = enrich_item(rt, movie)
+
+    movie = db.Movie.get_by_id(movie.id)
+    assert movie.identification_status == db.ENRICHED and movie.enriched_at
+    assert movie.last_error is None
+    assert (movie.mpaa, movie.runtime, movie.premiered) == ("R", 136, "1999-03-30")
+    assert movie.set_name == "The Matrix Collection"
+    assert movie.trailer == "plugin://plugin.video.youtube/play/?video_id=vKQi3bBA1y8"
+    assert movie.directors == ["Lana Wachowski", "Lilly Wachowski"]
+    assert movie.tvdb_id == 169
+    event = db.Event.get(db.Event.kind == "enrichment.complete")
+    assert event.movie_id == movie.id and event.data["assets_selected"] == result.selected
+    assert "enriched The Matrix (1999)" in str(result) and "\n" not in str(result)
+
+    limits = rt.config.artwork.limits
+    chosen = selected(movie)
+    assert len(selected(movie, "poster")) == limits["poster"]
+    assert len(selected(movie, "fanart")) == limits["fanart"]
+    assert {r.asset_type for r in chosen} >= {"poster", "fanart", "clearlogo", "discart"}
+    for row in chosen:
+        assert row.is_downloaded and row.selected_by == "auto" and row.score_breakdown["factors"]
+        ext = {"jpeg": "jpg", "png": "png"}[row.format]
+        path = rt.config.cache_dir / row.asset_type / row.content_hash[:2]
+        path = path / f"{row.content_hash}.{ext}"
+        served = requests.get(row.url, timeout=5).content
+        assert path.read_bytes() == served  # byte-identical to the download
+        assert hashlib.sha256(served).hexdigest() == row.content_hash
+        assert db.CacheImageFile.get(
+            db.CacheImageFile.movie == movie.id, db.CacheImageFile.file_hash == row.content_hash
+        ).file_path == str(path)
+    analysed = db.ProviderAsset.select().where(db.ProviderAsset.analyzed)
+    assert analysed.count() == result.candidates
+    for row in analysed:
+        assert (rt.config.previews_dir / row.preview_path).is_file()
+    cached = {p.name for p in rt.config.cache_dir.rglob("*.*") if p.parent.parent.name != "actor"}
+    assert cached == {Path(f.file_path).name for f in db.CacheImageFile.select() if f.movie_id}
+
+    cast = list(
+        db.MovieActor.select().where(db.MovieActor.movie == movie.id).order_by(db.MovieActor.order)
+    )
+    assert len(cast) == rt.config.enrich.max_actors == result.actors
+    assert (cast[0].actor.name, cast[0].role, cast[0].order) == (
+        "Keanu Reeves", "Thomas A. Anderson / Neo", 0,
+    )  # fmt: skip
+    for role in cast:
+        actor = role.actor
+        if actor.profile_path:
+            assert actor.thumb_url.startswith("http") and "/original/" in actor.thumb_url
+            assert Path(actor.image_cache_path).is_file()
+            assert Path(actor.image_cache_path).parent.parent == rt.config.cache_dir / "actor"
+        else:
+            assert actor.thumb_url is None and actor.image_cache_path is None
+    assert any(not r.actor.profile_path for r in cast)  # some people have no picture
+
+    assert leftovers(rt) == []
+    assert [p.name for p in Path(movie.path).parent.iterdir()] == [Path(movie.path).name]
+
+
+def test_a_second_enrich_downloads_nothing_it_already_has(rt, simulator):
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    db.Movie.update(publish_state=db.PUBLISHED).where(db.Movie.id == movie.id).execute()
+    before = [(r.id, r.rank, r.content_hash) for r in selected(movie)]
+    simulator.reset_requests()
+
+    result = enrich_item(rt, movie)
+
+    assert image_requests(simulator) == []
+    assert result.downloaded == 0 and not result.changed
+    assert [(r.id, r.rank, r.content_hash) for r in selected(movie)] == before
+    assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
+
+
+def test_a_published_item_that_changed_becomes_outdated(rt, simulator):
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    db.Movie.update(publish_state=db.PUBLISHED, plot="an older plot").where(
+        db.Movie.id == movie.id
+    ).execute()
+    result = enrich_item(rt, movie)
+    movie = db.Movie.get_by_id(movie.id)
+    assert movie.plot.startswith("A computer hacker")
+    assert movie.publish_state == db.OUTDATED and result.outdated
+    assert result.fields_changed == ["plot"]
+
+
+def test_locked_fields_are_never_overwritten(rt, simulator):
+    movie = make_movie(rt, title="Mine", plot="My own words", locked_fields=["title", "plot"])
+    enrich_item(rt, movie)
+    movie = db.Movie.get_by_id(movie.id)
+    assert (movie.title, movie.plot) == ("Mine", "My own words")
+    assert movie.tagline == "Welcome to the Real World."
+
+
+def test_user_choices_and_type_locks_survive_re_enrichment(rt, simulator):
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    rows = db.ProviderAsset.select().where(db.ProviderAsset.movie == movie.id)
+    posters = sorted(
+        (r for r in rows if r.asset_type == "poster" and r.score is not None),
+        key=lambda r: r.score,
+    )
+    worst = posters[0]
+    assert not worst.is_selected
+    db.ProviderAsset.update(is_selected=False, rank=None).where(
+        (db.ProviderAsset.movie == movie.id) & (db.ProviderAsset.asset_type == "poster")
+    ).execute()
+    db.ProviderAsset.update(is_selected=True, selected_by="user", rank=1).where(
+        db.ProviderAsset.id == worst.id
+    ).execute()
+    best_fanart = selected(movie, "fanart")[0]
+    db.ProviderAsset.update(is_selected=False, selected_by="user", rank=None).where(
+        db.ProviderAsset.id == best_fanart.id
+    ).execute()
+    logos = [r for r in rows if r.asset_type == "clearlogo" and r.score is not None]
+    kept_logo = next(r for r in logos if not r.is_selected)
+    db.ProviderAsset.update(is_selected=False, rank=None).where(
+        (db.ProviderAsset.movie == movie.id) & (db.ProviderAsset.asset_type == "clearlogo")
+    ).execute()
+    db.ProviderAsset.update(is_selected=True, selected_by="user", rank=1).where(
+        db.ProviderAsset.id == kept_logo.id
+    ).execute()
+    db.Movie.update(locked_asset_types=["clearlogo"]).where(db.Movie.id == movie.id).execute()
+
+    enrich_item(rt, movie)
+
+    posters_now = selected(movie, "poster")
+    assert (posters_now[0].id, posters_now[0].rank, posters_now[0].selected_by) == (
+        worst.id, 1, "user",
+    )  # fmt: skip
+    assert len(posters_now) == rt.config.artwork.limits["poster"]
+    assert posters_now[0].is_downloaded  # the user's pick is cached now
+    assert best_fanart.id not in [r.id for r in selected(movie, "fanart")]
+    assert [r.id for r in selected(movie, "clearlogo")] == [kept_logo.id]
+
+
+def test_bad_images_and_faults_never_fail_the_item(make_rt, simulator):
+    rt = make_rt(providers={"timeout_seconds": 0.4, "max_retries": 2})
+    art = simulator.catalog.get(603).images
+    url = simulator.image_url
+    simulator.fail_429(2, retry_after=1, prefix="/3/movie/603")  # TMDB rate limits us twice
+    simulator.fail_429(4, retry_after=1, prefix="/t/p/")  # a short 429 storm on images
+    simulator.corrupt(url(art.posters[0]), "html")
+    simulator.corrupt(url(art.posters[1]), "truncated")
+    simulator.bomb(url(art.backdrops[0]))
+    simulator.not_found(url(art.backdrops[1]))
+    simulator.fail_5xx(20, prefix=url(art.logos[0]))
+    simulator.hang(url(art.tvdb[0]), seconds=3)
+    movie = make_movie(rt)
+
+    result = enrich_item(rt, movie)
+
+    assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
+    reasons = {
+        r.url: r.rejected_reason
+        for r in db.ProviderAsset.select().where(db.ProviderAsset.rejected_reason.is_null(False))
+    }
+    assert "HTML page" in reasons[url(art.posters[0])]
+    assert "truncated" in reasons[url(art.posters[1])]
+    assert "decompression bomb" in reasons[url(art.backdrops[0])]
+    assert "404" in reasons[url(art.backdrops[1])]
+    assert "server error" in reasons[url(art.logos[0]).replace(".svg", ".png")]
+    assert "timed out" in reasons[url(art.tvdb[0])]
+    assert result.rejected == len(reasons) >= 6
+    assert all(not r.rejected_reason for r in selected(movie))
+    assert leftovers(rt) == []
+
+
+def test_one_provider_failing_never_fails_the_others(make_rt, simulator):
+    rt = make_rt(tvdb={"api_key": ""})
+    simulator.fail_5xx(50, prefix="/v3/")
+    movie = make_movie(rt)
+    result = enrich_item(rt, movie)
+    assert "fanart" in result.provider_errors and result.providers_skipped == ["tvdb"]
+    assert "fanart.tv failed" in str(result)
+    providers = {r.provider for r in db.ProviderAsset.select()}
+    assert providers == {"tmdb"}
+    assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
+
+
+def test_tmdb_unavailable_is_an_error_for_the_item(rt, simulator):
+    simulator.fail_5xx(50, prefix="/3/movie/")
+    movie = make_movie(rt)
+    with pytest.raises(ProviderUnavailable):
+        enrich_item(rt, movie)
+    movie = db.Movie.get_by_id(movie.id)
+    assert movie.identification_status == db.IDENTIFIED and "server error" in movie.last_error
+    assert leftovers(rt) == []
+
+
+def test_unknown_or_unidentified_items_are_refused(rt, simulator):
+    with pytest.raises(ItemError, match="identify the item again"):
+        enrich_item(rt, make_movie(rt, tmdb_id=987_654_321, title="Gone"))
+    with pytest.raises(ItemError, match="not identified"):
+        enrich_item(rt, make_movie(rt, tmdb_id=None, title="Unknown"))
+
+
+def test_automatic_runs_respect_the_enrichment_switch(rt, simulator):
+    workflow.set_stage("enrichment", False)
+    with pytest.raises(StageDisabled):
+        enrich_item(rt, make_movie(rt), manual=False)
+
+
+def test_the_same_picture_is_cached_once_and_actor_thumbnails_once_per_person(rt, simulator):
+    first = make_movie(rt)
+    enrich_item(rt, first)
+    files = sorted(p for p in rt.config.cache_dir.rglob("*") if p.is_file())
+    simulator.reset_requests()
+    second = make_movie(rt, title="The Matrix copy")  # another edition of the same movie
+    enrich_item(rt, second)
+    assert sorted(p for p in rt.config.cache_dir.rglob("*") if p.is_file()) == files
+    assert simulator.count("/t/p/h632/") == 0
+    assert db.Actor.select().count() == rt.config.enrich.max_actors
+
+
+def test_a_selected_image_missing_from_the_cache_is_fetched_again(rt, simulator):
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    row = selected(movie, "poster")[0]
+    path = cache.cache_path(rt.config.cache_dir, "poster", _info(row))
+    path.unlink()
+    simulator.reset_requests()
+    enrich_item(rt, movie)
+    assert image_requests(simulator) == [urlsplit(row.url).path]  # that one, nothing else
+    assert path.read_bytes() and hashlib.sha256(path.read_bytes()).hexdigest() == row.content_hash
+
+
+def _info(row):
+    from metarrd.enrich import _info as info
+
+    return info(row)
+
+
+def _library_poster(rt, movie, source_bytes: bytes) -> db.ProviderAsset:
+    """What scan records for the user's own `<base>-poster.jpg`: a cached copy and a candidate."""
+    folder = Path(movie.path).parent
+    target = folder / (Path(movie.path).stem + "-poster.jpg")
+    with Image.open(io.BytesIO(source_bytes)) as im:
+        im.convert("RGB").save(target, "JPEG", quality=70)  # same picture, other bytes
+    info = analyse_image(target)
+    stored = cache.store(rt.config.cache_dir, "poster", target, info)
+    db.CacheImageFile.create(
+        movie=movie, image_type="poster", file_path=str(stored), file_hash=info.sha256,
+        perceptual_hash=info.phash, file_size=info.size, width=info.width, height=info.height,
+        format=info.format, source_type="library", source_url=str(target),
+        provider_name="library",
+    )  # fmt: skip
+    return db.ProviderAsset.create(
+        movie=movie, asset_type="poster", provider="library", url=str(target), analyzed=True,
+        width=info.width, height=info.height, format=info.format, file_size=info.size,
+        content_hash=info.sha256, perceptual_hash=info.phash, is_downloaded=True,
+    )  # fmt: skip
+
+
+def test_library_artwork_competes_and_its_twins_are_not_fetched_again(rt, simulator):
+    movie = make_movie(rt)
+    tmdb_poster = simulator.catalog.get(603).images.posters[0]
+    poster_url = simulator.image_url(tmdb_poster)
+    own = _library_poster(rt, movie, requests.get(poster_url, timeout=5).content)
+
+    enrich_item(rt, movie)
+
+    own = db.ProviderAsset.get_by_id(own.id)
+    twin = db.ProviderAsset.get(db.ProviderAsset.url == poster_url)
+    assert own.is_selected and own.score_breakdown["factors"][3]["points"] == 20
+    assert twin.duplicate_of_id == own.id and not twin.is_selected
+    assert (rt.config.previews_dir / own.preview_path).is_file()
+
+    simulator.reset_requests()
+    enrich_item(rt, movie)  # phase 1B: the twin's picture is in the cache already
+    twin = db.ProviderAsset.get_by_id(twin.id)
+    assert twin.is_downloaded and twin.provider_metadata["cache_file"]
+    assert image_requests(simulator) == []
+
+    db.ProviderAsset.update(is_selected=True, selected_by="user", rank=1).where(
+        db.ProviderAsset.id == twin.id
+    ).execute()
+    enrich_item(rt, movie)
+    assert db.ProviderAsset.get_by_id(twin.id).is_selected
+    assert image_requests(simulator) == []  # chosen, and still not downloaded again
