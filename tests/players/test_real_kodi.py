@@ -151,13 +151,19 @@ def check_against(kodi: RealKodi, tmp_path: Path, library: Path) -> None:
         [report] = players.process_notifications(rt)
         assert report.sent == 1, report
         assert report.done == ["refreshed 1 known movie(s)"]
-        kodi.wait_for(
+        # Kodi's refresh removes the movie and adds it again (under a new movieid)
+        refreshed = kodi.wait_for(
             "re-read the NFO",
-            lambda: (
-                kodi.call("VideoLibrary.GetMovies", {"properties": ["title"]})["movies"][0]["title"]
-                == "The Matrix (Remastered)"
-            ),
+            lambda: [
+                m
+                for m in kodi.call("VideoLibrary.GetMovies", {"properties": ["title"]}).get(
+                    "movies", []
+                )
+                if m["title"] == "The Matrix (Remastered)"
+            ],
         )
+        assert len(refreshed) == 1
+        kodi.wait_for("finished refreshing", lambda: not scanning(kodi))
         assert len(kodi.call("VideoLibrary.GetMovies")["movies"]) == 1
     finally:
         rt.close()
