@@ -1,0 +1,142 @@
+"""`metarrd demo`: the whole product on 127.0.0.1 in one process, with no API key and no internet.
+
+It creates a library of a dozen movies (copies of one tiny real video file, so the scan finds
+real stream details), starts the provider simulator (fake TMDB, fanart.tv and TheTVDB with
+generated images), writes a configuration pointing at both, and runs the web UI (in a thread)
+and the daemon (in the main thread, which owns the signals). The daemon's start-up rescan finds
+the files; identification and enrichment follow, and every item stops at the review gate,
+"Enriched – Unpublished", for you to look at and publish. One item ("The Thing", no year) is
+ambiguous on purpose and waits on the Identify page.
+
+Ctrl-C stops everything. Without `--dir` the demo lives in a temporary folder that is removed at
+the end; with `--dir PATH` it is kept (and reused by the next run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import socket
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEMO_MOVIES = (
+    "The Matrix (1999)",
+    "Alien (1979)",
+    "Blade Runner (1982)",
+    "Heat (1995)",
+    "Dune (1984)",
+    "Dune (2021)",
+    "Amélie (2001)",
+    "Fight Club (1999)",
+    "Spirited Away (2001)",
+    "Inception (2010)",
+    "Parasite (2019)",
+    "The Thing",  # no year: 1982 or 2011? left for the Identify page
+)
+
+
+def sample_video() -> Path:
+    return Path(str(resources.files("metarrd") / "demo_media" / "sample.mkv"))
+
+
+def make_library(root: Path, names: tuple[str, ...] = DEMO_MOVIES) -> list[Path]:
+    """`<root>/<name>/<name>.mkv` for every name (existing files are kept)."""
+    sample = sample_video()
+    videos = []
+    for name in names:
+        video = root / name / f"{name}.mkv"
+        if not video.exists():
+            video.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sample, video)
+        videos.append(video)
+    return videos
+
+
+def _toml(value: str) -> str:
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+def config_text(base: Path, sim, port: int) -> str:
+    """The demo's configuration: our folders, the simulator's URLs and keys, a loopback bind."""
+    return f"""# Written by `metarrd demo`: the providers are the local simulator on {sim.url}.
+data_dir = {_toml(str(base / "data"))}
+
+[[library]]
+name = "Demo movies"
+path = {_toml(str(base / "movies"))}
+kind = "movie"
+
+[providers.tmdb]
+api_key = {_toml(sim.tmdb_key)}
+base_url = {_toml(sim.tmdb_url)}
+
+[providers.fanart]
+api_key = {_toml(sim.fanart_key)}
+base_url = {_toml(sim.fanart_url)}
+
+[providers.tvdb]
+api_key = {_toml(sim.tvdb_key)}
+base_url = {_toml(sim.tvdb_url)}
+
+[daemon]
+settle_seconds = 1.0
+
+[web]
+bind = "127.0.0.1:{port}"
+"""
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from metarrd import daemon
+    from metarrd.config import load_config
+    from metarrd.simulator import Simulator
+    from metarrd.web import DevServer, create_app
+
+    port = int(getattr(args, "port", 8787) or 8787)
+    keep = bool(getattr(args, "dir", None))
+    base = Path(args.dir).absolute() if keep else Path(tempfile.mkdtemp(prefix="metarrd-demo-"))
+    if not _port_free(port):
+        print(f"metarrd demo: port {port} on 127.0.0.1 is in use; try --port {port + 10}")
+        return 2
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    sim_port = port + 1 if _port_free(port + 1) else 0
+    try:
+        with Simulator(port=sim_port) as sim:
+            make_library(base / "movies")
+            config_path = base / "config.toml"
+            config_path.write_text(config_text(base, sim, port), encoding="utf-8")
+            config = load_config(config_path)
+            app = create_app(config)
+            server = DevServer(app, "127.0.0.1", port).start()
+            print(
+                f"\n  metarrd demo: open {server.url}/\n"
+                f"  {len(DEMO_MOVIES)} movies in {base / 'movies'}; providers simulated at {sim.url}\n"
+                f"  other commands: metarrd --config {config_path} list\n"
+                "  Ctrl-C stops.\n",
+                flush=True,
+            )
+            try:
+                return daemon.run(app.extensions["metarrd.runtime"])
+            finally:
+                server.stop()
+    finally:
+        if keep:
+            print(f"metarrd demo: stopped; everything is kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+            print("metarrd demo: stopped and cleaned up (use --dir PATH to keep the files)")

@@ -1,0 +1,162 @@
+"""The review UI: a Flask app (one blueprint per screen) rendering Jinja pages and the htmx
+partials the pages include. It only reads the database, records the user's manual choices and
+queues jobs; it never calls a provider or writes into a library.
+
+`create_app(config)` is the factory (gunicorn: `metarrd.web.wsgi:app`); `serve_dev(config)` runs
+werkzeug's threaded server for `metarrd web` and `metarrd demo`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import threading
+
+from flask import Flask, request
+from htmx_flask import Htmx
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from metarrd import db
+from metarrd.config import Config
+
+log = logging.getLogger(__name__)
+
+# Content-Security-Policy: only our own scripts, styles and images (previews are served by us).
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def create_app(config: Config, *, testing: bool = False) -> Flask:
+    """The web application for `config`: opens (and migrates) the database."""
+    from metarrd import queue
+    from metarrd.runtime import open_runtime
+
+    app = Flask(__name__)  # templates/ and static/ beside this module
+    rt = open_runtime(config)
+    queue.configure(config)  # jobs go to the queue file the daemon consumes
+    app.config.update(
+        METARRD=config,
+        TESTING=testing,
+        SECRET_KEY=_secret_key(),
+        SESSION_COOKIE_NAME="metarrd_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=_dt.timedelta(hours=config.web.session_hours),
+        PROPAGATE_EXCEPTIONS=False,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+        LIVE_POLL_SECONDS=0.5,  # how often the live stream looks for new events
+        LIVE_MAX_SECONDS=120.0,  # a stream ends after this; the browser reconnects and resumes
+        LIVE_HEARTBEAT_SECONDS=15.0,
+    )
+    app.extensions["metarrd.runtime"] = rt
+    Htmx(app)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from metarrd.web import (
+        activity,
+        auth,
+        errors,
+        files,
+        health,
+        identify,
+        item,
+        library,
+        live,
+        settings,
+        templating,
+        webhooks,
+    )
+
+    modules = (auth, health, files, library, item, identify, activity, settings, live, webhooks)
+    for module in modules:
+        app.register_blueprint(module.bp)
+    templating.init_app(app)
+    errors.init_app(app)
+
+    @app.before_request
+    def _open_db():
+        db.database.connect(reuse_if_open=True)
+
+    app.before_request(auth.guard)
+
+    @app.teardown_request
+    def _close_db(_exc):
+        if not db.database.is_closed():
+            db.database.close()
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        if request.headers.get("HX-Request"):
+            response.vary.add("HX-Request")
+        return response
+
+    return app
+
+
+def _secret_key() -> str:
+    from metarrd.web.auth import secret_key
+
+    return secret_key()
+
+
+def parse_bind(bind: str) -> tuple[str, int]:
+    host, _, port = bind.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+class DevServer:
+    """werkzeug's threaded server in a background thread (tests, the demo)."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="metarrd-web", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> DevServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+def serve_dev(config: Config, bind: str | None = None) -> int:
+    """`metarrd web`: the development server (production: gunicorn with gthread workers)."""
+    from metarrd.web.auth import is_loopback_bind
+
+    bind = bind or config.web.bind
+    host, port = parse_bind(bind)
+    if bind != config.web.bind:
+        import dataclasses
+
+        config = dataclasses.replace(config, web=dataclasses.replace(config.web, bind=bind))
+    app = create_app(config)
+    if not is_loopback_bind(bind):
+        log.warning("web UI bound to %s: a login is required (set it with `metarrd passwd`)", bind)
+    server = make_server(host, port, app, threaded=True)
+    log.info("web UI at http://%s:%d/", host, server.server_address[1])
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("web UI stopped")
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,119 @@
+"""Queueing work from the UI: an item's Enrich / Publish / Republish / Identify buttons, the bulk
+actions and the retry button. The daemon runs the jobs; the page learns the outcome from the
+event stream. Eligibility is checked here so that a stale page cannot queue nonsense."""
+
+from __future__ import annotations
+
+import logging
+
+from metarrd import db, jobs
+from metarrd.errors import MetarrdError
+from metarrd.web.present import actions_for
+
+log = logging.getLogger(__name__)
+
+ACTIONS = ("enrich", "publish", "identify")
+
+
+class ActionRefused(ValueError):
+    """The item cannot take that action now; the message says why."""
+
+
+def queue_action(movie: db.Movie, action: str) -> db.Job:
+    """Queue `action` (enrich | publish | republish) for `movie`, or raise ActionRefused."""
+    action = "publish" if action == "republish" else action
+    offered = {"publish" if a == "republish" else a for a in actions_for(movie)}
+    if action not in ("enrich", "publish"):
+        raise ActionRefused(f"unknown action {action!r}")
+    if action not in offered:
+        raise ActionRefused(f"{_name(movie)}: cannot {action} now ({_why_not(movie, action)})")
+    try:
+        if action == "enrich":
+            job = jobs.enqueue_enrich(movie.id, manual=True)
+        else:
+            job = jobs.enqueue_publish(movie.id)
+    except MetarrdError as exc:  # e.g. the publishing stage is switched off
+        raise ActionRefused(f"{_name(movie)}: {exc}") from None
+    log.info("item %d: %s queued from the web UI (job %d)", movie.id, action, job.id)
+    return job
+
+
+def queue_many(movie_ids: list[int], action: str) -> tuple[list[int], list[str]]:
+    """Bulk version: returns (queued ids, one reason per skipped item)."""
+    queued: list[int] = []
+    skipped: list[str] = []
+    for movie in db.Movie.select().where(db.Movie.id.in_(movie_ids)).order_by(db.Movie.id):
+        try:
+            queue_action(movie, action)
+            queued.append(movie.id)
+        except ActionRefused as exc:
+            skipped.append(str(exc))
+    return queued, skipped
+
+
+def queue_identify(movie: db.Movie, tmdb_id: int | None, imdb_id: str | None) -> db.Job:
+    if movie.missing:
+        raise ActionRefused(f"{_name(movie)}: the video file is missing")
+    return jobs.enqueue_identify(movie.id, tmdb_id=tmdb_id, imdb_id=imdb_id, manual=True)
+
+
+def queue_search(movie: db.Movie, title: str, year: int | None) -> db.Job:
+    """A TMDB search for an unidentified item, run by the daemon (the web never calls TMDB):
+    the title and year become the item's name hints and an identify job searches with them; the
+    candidates land on the item (a confident match identifies it at once)."""
+    if movie.identification_status != db.UNIDENTIFIED:
+        raise ActionRefused(f"{_name(movie)}: already identified; paste an id to change it")
+    with db.database.atomic("IMMEDIATE"):
+        fresh = db.Movie.get_by_id(movie.id)
+        hints = dict(fresh.hints or {})
+        hints.update(name_title=title, name_year=year)
+        db.Movie.update(hints=hints).where(db.Movie.id == movie.id).execute()
+        db.record_event(
+            "identify.search",
+            f"TMDB search for {title!r}" + (f" ({year})" if year else "") + " queued",
+            movie=movie.id,
+        )
+    return jobs.enqueue_identify(movie.id, manual=True)
+
+
+def retry_job(job_id: int) -> db.Job:
+    """Queue a failed job's work again (same kind, item and payload)."""
+    job = db.Job.get_or_none(db.Job.id == job_id)
+    if job is None:
+        raise ActionRefused(f"job {job_id} does not exist")
+    if job.state != jobs.FAILED:
+        raise ActionRefused(f"job {job_id} is {job.state}, not failed")
+    payload = job.payload or {}
+    if job.kind == "enrich":
+        return jobs.enqueue_enrich(job.movie_id, manual=True)
+    if job.kind == "publish":
+        try:
+            return jobs.enqueue_publish(job.movie_id)
+        except MetarrdError as exc:
+            raise ActionRefused(str(exc)) from None
+    if job.kind == "identify":
+        return jobs.enqueue_identify(
+            job.movie_id, payload.get("tmdb_id"), payload.get("imdb_id"), manual=job.manual
+        )
+    if job.kind == "scan":
+        return jobs.enqueue_scan(payload.get("paths"), ids=payload.get("ids"))
+    if job.kind == "notify":
+        return jobs.enqueue_notify()
+    raise ActionRefused(f"job {job_id}: cannot retry a {job.kind} job")
+
+
+def _name(movie: db.Movie) -> str:
+    title = movie.title or movie.path
+    return f"{title} ({movie.year})" if movie.year else title
+
+
+def _why_not(movie: db.Movie, action: str) -> str:
+    if movie.missing:
+        return "its video file is missing"
+    if movie.identification_status == db.UNIDENTIFIED:
+        return "it is not identified yet"
+    if action == "publish" and movie.identification_status != db.ENRICHED:
+        return "it is not enriched yet"
+    if action == "publish":
+        return "it is already published and unchanged"
+    return "not available in its state"

@@ -1,0 +1,71 @@
+"""The activity page: queued and running jobs with their progress, failures with the reason and
+a retry button, and the recent events."""
+
+from __future__ import annotations
+
+import peewee as pw
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from htmx_flask import make_response
+
+from metarrd import db
+from metarrd.web import queries
+from metarrd.web.actions import ActionRefused, retry_job
+from metarrd.web.fragments import toast
+
+bp = Blueprint("activity", __name__)
+
+EVENTS_SHOWN = 100
+FAILURES_SHOWN = 50
+
+
+def activity_context() -> dict:
+    J, M = db.Job, db.Movie
+    with_movie = J.select(J, M.id, M.title, M.year, M.path).join(
+        M, pw.JOIN.LEFT_OUTER, on=(J.movie == M.id)
+    )
+    active = list(
+        with_movie.where(J.state.in_(queries.ACTIVE_JOB_STATES)).order_by(J.id).limit(200)
+    )
+    failed = list(
+        with_movie.where(J.state == "failed").order_by(J.id.desc()).limit(FAILURES_SHOWN * 2)
+    )
+    # A failure is settled when the same work (same key) was queued again afterwards.
+    latest = dict(
+        J.select(J.key, pw.fn.MAX(J.id))
+        .where(J.key.in_([j.key for j in failed] or [""]))
+        .group_by(J.key)
+        .tuples()
+    )
+    failures = [j for j in failed if latest.get(j.key) == j.id][:FAILURES_SHOWN]
+    counts = dict(J.select(J.state, pw.fn.COUNT(J.id)).group_by(J.state).tuples())
+    E = db.Event
+    events = list(
+        E.select(E, M.id, M.title, M.year)
+        .join(M, pw.JOIN.LEFT_OUTER, on=(E.movie == M.id))
+        .order_by(E.id.desc())
+        .limit(EVENTS_SHOWN)
+    )
+    return {"active": active, "failures": failures, "counts": counts, "events": events}
+
+
+@bp.get("/activity")
+def index():
+    context = activity_context()
+    if request.htmx and not request.htmx.boosted:
+        return render_template("_activity.html", **context)
+    return render_template("activity.html", live_cursor=queries.live_cursor(), **context)
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+def retry(job_id: int):
+    try:
+        job = retry_job(job_id)
+        message, tone = f"Queued again as job {job.id}", "success"
+    except ActionRefused as exc:
+        message, tone = str(exc), "danger"
+    if not request.htmx:
+        flash(message, tone)
+        return redirect(url_for("activity.index"), code=303)
+    return make_response(
+        render_template("_activity.html", **activity_context()) + toast(message, tone)
+    )

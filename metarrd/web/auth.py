@@ -1,0 +1,227 @@
+"""Login, sessions and CSRF protection for the review UI.
+
+- A login is required when `[web] bind` is not a loopback address, or whenever an admin password
+  is set (a reverse proxy in front of a loopback bind makes the UI public too).
+- One admin password; its scrypt hash lives in the database `meta` table (`metarrd passwd`).
+- The Flask secret key is generated once and stored in `meta` too, so sessions survive restarts
+  and the web and gunicorn workers agree.
+- A session expires `[web] session_hours` after login, and at once when the password changes.
+- Every state-changing request carries the session's CSRF token (form field `csrf_token` or the
+  `X-CSRF-Token` header that base.html gives every htmx request).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hmac
+import ipaddress
+import logging
+import secrets
+import sys
+import threading
+import time
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from metarrd import db
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__)
+
+PASSWORD_KEY = "web_password_hash"
+SECRET_KEY = "web_secret_key"
+MIN_PASSWORD_LENGTH = 8
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Endpoints anyone may reach: the login form, static files, the health check.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz"})
+# Blueprints that authenticate themselves (webhooks use the [webhooks] token).
+SELF_AUTHENTICATED = frozenset({"webhooks"})
+
+
+# --- secrets and the password ---------------------------------------------------------------
+
+
+def secret_key() -> str:
+    """The Flask secret key, created on first use and kept in the database."""
+    key = db.get_meta(SECRET_KEY)
+    if not key:
+        with db.database.atomic("IMMEDIATE"):
+            key = db.get_meta(SECRET_KEY)
+            if not key:
+                key = secrets.token_hex(32)
+                db.set_meta(SECRET_KEY, key)
+    return key
+
+
+def password_hash() -> str | None:
+    return db.get_meta(PASSWORD_KEY) or None
+
+
+def set_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    db.set_meta(PASSWORD_KEY, generate_password_hash(password, method="scrypt"))
+    db.record_event("auth.password_changed", "the admin password of the web UI was changed")
+    log.info("web admin password changed")
+
+
+def check_password(password: str) -> bool:
+    stored = password_hash()
+    return bool(stored) and check_password_hash(stored, password)
+
+
+def set_password_interactive() -> int:
+    """`metarrd passwd`: ask twice on the terminal, store the hash. Exit status 0, or 2."""
+    try:
+        first = getpass.getpass("New admin password for the web UI: ")
+        second = getpass.getpass("Repeat it: ")
+    except (EOFError, KeyboardInterrupt):
+        print("metarrd: password unchanged", file=sys.stderr)
+        return 2
+    if first != second:
+        print("metarrd: the two passwords differ; password unchanged", file=sys.stderr)
+        return 2
+    try:
+        set_password(first)
+    except ValueError as exc:
+        print(f"metarrd: {exc}; password unchanged", file=sys.stderr)
+        return 2
+    print("Password set. Every open web session has to log in again.")
+    return 0
+
+
+def is_loopback_bind(bind: str) -> bool:
+    host = bind.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: assume it is reachable from elsewhere
+
+
+def login_required() -> bool:
+    config = current_app.config["METARRD"]
+    return not is_loopback_bind(config.web.bind) or password_hash() is not None
+
+
+def _password_version(stored: str | None) -> str:
+    return stored[-16:] if stored else ""
+
+
+def is_logged_in() -> bool:
+    auth = session.get("auth")
+    if not isinstance(auth, dict):
+        return False
+    hours = current_app.config["METARRD"].web.session_hours
+    if time.time() - float(auth.get("at", 0)) > hours * 3600:
+        return False
+    return hmac.compare_digest(str(auth.get("pv", "")), _password_version(password_hash()))
+
+
+# --- CSRF ----------------------------------------------------------------------------------
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_ok() -> bool:
+    expected = session.get("csrf")
+    sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+    return bool(expected) and hmac.compare_digest(str(expected), str(sent))
+
+
+# --- the guard every request passes --------------------------------------------------------
+
+
+def guard():
+    """before_request: CSRF on unsafe methods, then the login check."""
+    endpoint = request.endpoint or ""
+    if request.blueprint in SELF_AUTHENTICATED:
+        return None
+    if request.method not in SAFE_METHODS and not _csrf_ok():
+        log.warning("refused %s %s: missing or wrong CSRF token", request.method, request.path)
+        abort(400, "This form was out of date or came from another site. Reload the page.")
+    if endpoint in PUBLIC_ENDPOINTS or not login_required() or is_logged_in():
+        return None
+    if request.path.startswith("/live") or request.headers.get("HX-Request"):
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+# --- login / logout -------------------------------------------------------------------------
+
+_failures: dict[str, list[float]] = {}
+_failures_lock = threading.Lock()
+MAX_FAILURES, FAILURE_WINDOW = 5, 900.0
+
+
+def _too_many_failures(addr: str) -> bool:
+    with _failures_lock:
+        recent = [t for t in _failures.get(addr, []) if time.time() - t < FAILURE_WINDOW]
+        _failures[addr] = recent
+        return len(recent) >= MAX_FAILURES
+
+
+def _note_failure(addr: str) -> None:
+    with _failures_lock:
+        _failures.setdefault(addr, []).append(time.time())
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("library.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    stored = password_hash()
+    if not login_required():
+        return redirect(url_for("library.index"))
+    error = None
+    status = 200
+    if request.method == "POST":
+        addr = request.remote_addr or "?"
+        if stored is None:
+            error = "No admin password is set yet."
+            status = 403
+        elif _too_many_failures(addr):
+            error = "Too many failed attempts. Wait a quarter of an hour and try again."
+            status = 429
+        elif check_password(request.form.get("password", "")):
+            session.clear()
+            session.permanent = True
+            session["auth"] = {"at": time.time(), "pv": _password_version(stored)}
+            log.info("web login from %s", addr)
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        else:
+            _note_failure(addr)
+            log.warning("failed web login from %s", addr)
+            error = "Wrong password."
+            status = 401
+    return (
+        render_template("login.html", error=error, no_password=stored is None),
+        status,
+    )
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("auth.login"), code=303)

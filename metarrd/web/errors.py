@@ -1,0 +1,49 @@
+"""One error handler renders every error: a page (`error.html`) for a browser, a short message
+in the page's toast area for an htmx request. Never a traceback, never a configuration value."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request, url_for
+from htmx_flask import make_response
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    413: "Too large",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "Not available",
+}
+
+
+def render_error(status: int, message: str):
+    title = TITLES.get(status, "Error")
+    if request.headers.get("HX-Request"):
+        if status == 401:
+            return make_response("", 401, redirect=url_for("auth.login"))
+        body = render_template("_toast.html", title=title, message=message, tone="danger")
+        return make_response(body, status, retarget="#toast", reswap="outerHTML")
+    if request.path.startswith(("/live", "/healthz", "/api/")):
+        return {"error": title, "message": message}, status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return render_error(exc.code or 500, exc.description or "")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return render_error(
+            500, "The error was logged on the server. Try again, or look at the log."
+        )

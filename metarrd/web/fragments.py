@@ -1,0 +1,26 @@
+"""Fragments that several screens send back: the toast message and the item page header."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from metarrd import db
+from metarrd.web import queries
+
+
+def toast(message: str, tone: str = "success") -> str:
+    """An out-of-band swap of the page's toast area, appended to an htmx answer."""
+    return render_template("_toast.html", message=message, tone=tone, oob=True)
+
+
+def header_context(movie: db.Movie) -> dict:
+    return {
+        "movie": movie,
+        "jobs": queries.active_jobs([movie.id]).get(movie.id, []),
+        "poster": queries.first_posters([movie.id]).get(movie.id),
+    }
+
+
+def item_header(movie_id: int, *, oob: bool = False) -> str:
+    movie = db.Movie.get_by_id(movie_id)
+    return render_template("_item_header.html", oob=oob, **header_context(movie))

@@ -1,0 +1,47 @@
+"""`GET /healthz`: 200 with a small JSON body when the database and the job queue answer, 503
+when one does not (for systemd watchdogs, load balancers and the demo's start-up wait)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from contextlib import closing
+
+from flask import Blueprint, current_app
+
+from metarrd import db
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("health", __name__)
+
+
+def _database() -> str:
+    try:
+        version = db.schema_version()
+        db.Movie.select(db.Movie.id).limit(1).execute()
+        return f"ok (schema {version})"
+    except Exception as exc:  # noqa: BLE001 - any failure is "not reachable"
+        log.warning("healthz: database: %s", exc)
+        return "error"
+
+
+def _queue() -> str:
+    """The Huey queue database the daemon consumes (created by whichever process opens it first)."""
+    path = current_app.config["METARRD"].queue_path
+    if not path.exists():
+        return "ok (not created yet)"
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return "ok"
+    except sqlite3.Error as exc:
+        log.warning("healthz: queue %s: %s", path, exc)
+        return "error"
+
+
+@bp.get("/healthz")
+def healthz():
+    checks = {"database": _database(), "queue": _queue()}
+    ok = all(v.startswith("ok") for v in checks.values())
+    return {"ok": ok, **checks}, 200 if ok else 503

@@ -1,0 +1,129 @@
+"""The identify pages: the unidentified items, and for one item its stored candidates (with the
+match explanation), a TMDB search box and a field to paste a TMDB or IMDb id. Every choice is a
+queued identify job; the daemon calls TMDB, never the web."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from htmx_flask import make_response
+
+from metarrd import db
+from metarrd.web import queries
+from metarrd.web.actions import ActionRefused, queue_identify, queue_search
+from metarrd.web.fragments import toast
+
+bp = Blueprint("identify", __name__)
+
+PER_PAGE = 50
+IMDB_RE = re.compile(r"^tt\d{5,10}$")
+TMDB_URL_RE = re.compile(r"themoviedb\.org/movie/(\d+)")
+IMDB_URL_RE = re.compile(r"imdb\.com/title/(tt\d{5,10})")
+
+
+def parse_id(text: str) -> tuple[int | None, str | None]:
+    """A pasted TMDB id, IMDb id, or either site's movie URL -> (tmdb_id, imdb_id)."""
+    text = text.strip()
+    if text.isdigit() and 0 < int(text) < 10**9:
+        return int(text), None
+    if IMDB_RE.match(text.lower()):
+        return None, text.lower()
+    if m := TMDB_URL_RE.search(text):
+        return int(m.group(1)), None
+    if m := IMDB_URL_RE.search(text):
+        return None, m.group(1)
+    raise ValueError(f"{text!r} is neither a TMDB id (603), an IMDb id (tt0133093) nor their URL")
+
+
+@bp.get("/identify")
+def index():
+    page_arg = request.args.get("page", "1")
+    page = max(int(page_arg), 1) if page_arg.isdigit() else 1
+    query = db.Movie.select(*queries.ROW_COLUMNS, db.Movie.candidates).where(
+        db.Movie.identification_status == db.UNIDENTIFIED, ~db.Movie.missing
+    )
+    total = query.count()
+    movies = list(query.order_by(db.Movie.path).paginate(page, PER_PAGE))
+    return render_template(
+        "identify.html",
+        movies=movies,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        live_cursor=queries.live_cursor(),
+    )
+
+
+def _movie_or_404(movie_id: int) -> db.Movie:
+    movie = db.Movie.get_or_none(db.Movie.id == movie_id)
+    if movie is None:
+        abort(404, f"There is no item {movie_id} (it may have been removed).")
+    return movie
+
+
+def _context(movie: db.Movie) -> dict:
+    searching = (
+        db.Job.select()
+        .where(
+            db.Job.movie == movie.id,
+            db.Job.kind == "identify",
+            db.Job.state.in_(queries.ACTIVE_JOB_STATES),
+        )
+        .exists()
+    )
+    hints = movie.hints or {}
+    return {
+        "movie": movie,
+        "searching": searching,
+        "search_title": hints.get("name_title") or movie.title or "",
+        "search_year": hints.get("name_year") or movie.year or "",
+    }
+
+
+@bp.get("/movies/<int:movie_id>/identify")
+def item(movie_id: int):
+    movie = _movie_or_404(movie_id)
+    if request.htmx and not request.htmx.boosted:
+        return render_template("_identify_item.html", **_context(movie))
+    return render_template(
+        "identify_item.html", live_cursor=queries.live_cursor(), **_context(movie)
+    )
+
+
+def _answer(movie: db.Movie, message: str, tone: str):
+    if not request.htmx:
+        flash(message, tone)
+        return redirect(url_for("identify.item", movie_id=movie.id), code=303)
+    movie = db.Movie.get_by_id(movie.id)
+    body = render_template("_identify_item.html", **_context(movie))
+    return make_response(body + toast(message, tone))
+
+
+@bp.post("/movies/<int:movie_id>/identify")
+def choose(movie_id: int):
+    """A candidate's "This one" button, or the pasted id."""
+    movie = _movie_or_404(movie_id)
+    try:
+        tmdb_id, imdb_id = parse_id(request.form.get("id", ""))
+        queue_identify(movie, tmdb_id, imdb_id)
+    except (ValueError, ActionRefused) as exc:
+        return _answer(movie, str(exc), "danger")
+    what = f"TMDB {tmdb_id}" if tmdb_id else f"IMDb {imdb_id}"
+    return _answer(movie, f"Identifying as {what}: queued", "success")
+
+
+@bp.post("/movies/<int:movie_id>/search")
+def search(movie_id: int):
+    movie = _movie_or_404(movie_id)
+    title = " ".join(request.form.get("title", "").split())[:200]
+    year_text = request.form.get("year", "").strip()
+    if not title:
+        return _answer(movie, "Type a title to search for.", "danger")
+    if year_text and not (year_text.isdigit() and 1870 <= int(year_text) <= 2100):
+        return _answer(movie, f"{year_text!r} is not a year.", "danger")
+    try:
+        queue_search(movie, title, int(year_text) if year_text else None)
+    except ActionRefused as exc:
+        return _answer(movie, str(exc), "danger")
+    return _answer(movie, f"Searching TMDB for {title!r}…", "success")

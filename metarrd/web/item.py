@@ -1,0 +1,176 @@
+"""The item page: metadata fields (edit in place, lock), artwork per type (select, deselect,
+reorder, lock), cast, stream details, history and the publish preview."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from htmx_flask import make_response
+
+from metarrd import db
+from metarrd.config import ASSET_TYPES
+from metarrd.errors import MetarrdError
+from metarrd.publish import preview_publish
+from metarrd.web import edits, present, queries
+from metarrd.web.fragments import header_context, item_header, toast
+from metarrd.web.present import FIELD_LABELS
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("item", __name__)
+
+ARTWORK_OPS = ("use", "add", "remove", "up", "down")
+
+
+def _movie_or_404(movie_id: int) -> db.Movie:
+    movie = db.Movie.get_or_none(db.Movie.id == movie_id)
+    if movie is None:
+        abort(404, f"There is no item {movie_id} (it may have been removed).")
+    return movie
+
+
+def _field_or_404(name: str) -> str:
+    if name not in FIELD_LABELS:
+        abort(404, f"{name!r} is not an editable field.")
+    return name
+
+
+def item_context(movie: db.Movie) -> dict:
+    config = current_app.config["METARRD"]
+    groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
+    shown = {g.asset_type for g in groups}
+    return {
+        **header_context(movie),
+        "groups": groups,
+        "no_candidates": [
+            t for t in ASSET_TYPES if t not in shown and config.artwork.limits.get(t)
+        ],
+        "cast": queries.cast(movie.id),
+        "streams": queries.streams(movie.id),
+        "history": queries.history(movie.id),
+    }
+
+
+@bp.get("/movies/<int:movie_id>")
+def show(movie_id: int):
+    movie = _movie_or_404(movie_id)
+    context = item_context(movie)
+    if request.htmx and not request.htmx.boosted:
+        return render_template("_item.html", **context)
+    return render_template("item.html", live_cursor=queries.live_cursor(), **context)
+
+
+# --- fields ----------------------------------------------------------------------------------
+
+
+@bp.get("/movies/<int:movie_id>/fields/<name>")
+def field(movie_id: int, name: str):
+    return render_template("_field.html", movie=_movie_or_404(movie_id), name=_field_or_404(name))
+
+
+@bp.get("/movies/<int:movie_id>/fields/<name>/edit")
+def edit_field(movie_id: int, name: str):
+    movie = _movie_or_404(movie_id)
+    return render_template("_field_form.html", movie=movie, name=_field_or_404(name), error=None)
+
+
+@bp.post("/movies/<int:movie_id>/fields/<name>")
+def save_field(movie_id: int, name: str):
+    movie = _movie_or_404(movie_id)
+    _field_or_404(name)
+    raw = request.form.get("value", "")
+    try:
+        movie = edits.set_field(movie_id, name, raw)
+    except edits.EditError as exc:
+        if not request.htmx:
+            flash(str(exc), "danger")
+            return redirect(url_for("item.show", movie_id=movie_id) + f"#field-{name}", 303)
+        body = render_template("_field_form.html", movie=movie, name=name, error=str(exc), raw=raw)
+        return body, 422
+    if not request.htmx:
+        return redirect(url_for("item.show", movie_id=movie_id) + f"#field-{name}", 303)
+    body = render_template("_field.html", movie=movie, name=name)
+    return make_response(body + item_header(movie.id, oob=True))
+
+
+@bp.post("/movies/<int:movie_id>/fields/<name>/lock")
+def lock_field(movie_id: int, name: str):
+    _movie_or_404(movie_id)
+    movie = edits.toggle_field_lock(movie_id, _field_or_404(name))
+    if not request.htmx:
+        return redirect(url_for("item.show", movie_id=movie_id) + f"#field-{name}", 303)
+    return render_template("_field.html", movie=movie, name=name)
+
+
+# --- artwork ---------------------------------------------------------------------------------
+
+
+def _group(movie: db.Movie, asset_type: str):
+    config = current_app.config["METARRD"]
+    groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
+    return next((g for g in groups if g.asset_type == asset_type), None)
+
+
+def _artwork_answer(movie: db.Movie, asset_type: str, message: str | None = None, tone="danger"):
+    if not request.htmx:
+        if message:
+            flash(message, tone)
+        return redirect(url_for("item.show", movie_id=movie.id) + f"#art-{asset_type}", 303)
+    movie = db.Movie.get_by_id(movie.id)
+    group = _group(movie, asset_type)
+    body = (
+        render_template("_artwork_type.html", movie=movie, group=group, open_alts=True)
+        if group
+        else ""
+    )
+    body += item_header(movie.id, oob=True)
+    if message:
+        body += toast(message, tone)
+    return make_response(body)
+
+
+@bp.post("/assets/<int:asset_id>/<op>")
+def artwork(asset_id: int, op: str):
+    if op not in ARTWORK_OPS:
+        abort(404, f"Unknown artwork action {op!r}.")
+    asset = db.ProviderAsset.get_or_none(db.ProviderAsset.id == asset_id)
+    if asset is None:
+        abort(404, f"There is no artwork {asset_id} (the item was enriched again?).")
+    movie = db.Movie.get_by_id(asset.movie_id)
+    config = current_app.config["METARRD"]
+    try:
+        edits.change_selection(config, asset_id, op)
+    except edits.EditError as exc:
+        return _artwork_answer(movie, asset.asset_type, str(exc))
+    return _artwork_answer(movie, asset.asset_type)
+
+
+@bp.post("/movies/<int:movie_id>/artwork/<asset_type>/lock")
+def lock_artwork(movie_id: int, asset_type: str):
+    movie = _movie_or_404(movie_id)
+    if asset_type not in ASSET_TYPES:
+        abort(404, f"Unknown artwork type {asset_type!r}.")
+    edits.toggle_type_lock(movie_id, asset_type)
+    return _artwork_answer(movie, asset_type)
+
+
+# --- publish preview -------------------------------------------------------------------------
+
+
+@bp.get("/movies/<int:movie_id>/preview")
+def preview(movie_id: int):
+    """What PUBLISH would write, replace, keep, remove or leave, with the NFO diff (read-only)."""
+    movie = _movie_or_404(movie_id)
+    plan, error = None, None
+    if movie.identification_status != db.ENRICHED:
+        error = "Nothing to preview yet: the item is not enriched."
+    else:
+        try:
+            plan = preview_publish(current_app.extensions["metarrd.runtime"], movie)
+        except MetarrdError as exc:
+            error = str(exc)
+        except OSError as exc:
+            error = f"cannot look at the library folder: {exc.strerror or exc}"
+    view = present.plan_view(plan) if plan is not None else None
+    return render_template("_preview.html", movie=movie, plan=plan, view=view, error=error)

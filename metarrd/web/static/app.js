@@ -1,0 +1,55 @@
+// metarrd review UI: the few behaviours htmx attributes do not cover. Plain JS, no build step,
+// no inline handlers (the Content-Security-Policy forbids them).
+(function () {
+  "use strict";
+
+  // A live refresh (an SSE-triggered or polling GET) must not wipe a field the user is editing.
+  document.addEventListener("htmx:confirm", function (evt) {
+    var elt = evt.detail.elt;
+    if (elt.hasAttribute("data-live") && elt.querySelector("form.editing")) evt.preventDefault();
+  });
+
+  // Escape cancels an edit in place.
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    var form = evt.target.closest && evt.target.closest("form.editing");
+    if (form) {
+      var cancel = form.querySelector("[data-cancel]");
+      if (cancel) cancel.click();
+    }
+  });
+
+  // "Select page" ticks every row checkbox of the library page.
+  document.addEventListener("change", function (evt) {
+    if (evt.target.id !== "select-all") return;
+    var boxes = document.querySelectorAll('#library-rows input[name="ids"]');
+    for (var i = 0; i < boxes.length; i++) boxes[i].checked = evt.target.checked;
+  });
+
+  // Toasts disappear after a while; errors stay a little longer.
+  function fadeToasts() {
+    var area = document.getElementById("toast");
+    if (!area || !area.children.length) return;
+    var danger = area.querySelector(".tone-danger");
+    var stamp = String(Date.now());
+    area.setAttribute("data-stamp", stamp);
+    window.setTimeout(function () {
+      if (area.isConnected && area.getAttribute("data-stamp") === stamp) area.innerHTML = "";
+    }, danger ? 12000 : 6000);
+  }
+  document.addEventListener("DOMContentLoaded", fadeToasts);
+  document.addEventListener("htmx:oobAfterSwap", fadeToasts);
+  document.addEventListener("htmx:afterSettle", fadeToasts);
+
+  // The server could not be reached at all (daemon restarting, network gone).
+  document.addEventListener("htmx:sendError", function () {
+    var area = document.getElementById("toast");
+    if (!area) return;
+    area.innerHTML = "";
+    var div = document.createElement("div");
+    div.className = "toast tone-danger";
+    div.textContent = "Cannot reach metarrd. Is the web service running?";
+    area.appendChild(div);
+    fadeToasts();
+  });
+})();

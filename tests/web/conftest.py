@@ -1,0 +1,159 @@
+"""Fixtures for the web tests: the app on a temp data folder (rows seeded directly), its test
+client with a CSRF token at hand, and a statement counter for query-count assertions."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from metarrd import db
+from metarrd.web import create_app
+
+
+@pytest.fixture
+def config(config_factory):
+    return config_factory()
+
+
+@pytest.fixture
+def app(config):
+    app = create_app(config, testing=True)
+    yield app
+    if not db.database.is_closed():
+        db.database.close()
+
+
+class Client:
+    """Flask's test client plus the session's CSRF token (read from a rendered page)."""
+
+    def __init__(self, flask_client) -> None:
+        self.c = flask_client
+        self._token: str | None = None
+
+    def __getattr__(self, name):
+        return getattr(self.c, name)
+
+    @property
+    def token(self) -> str:
+        if self._token is None:
+            page = self.c.get("/settings").get_data(as_text=True)
+            self._token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return self._token
+
+    def post(self, url: str, data: dict | None = None, *, htmx: bool = False, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token)
+        headers = dict(kw.pop("headers", {}))
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.c.post(url, data=data, headers=headers, **kw)
+
+    def hx_get(self, url: str, **kw):
+        return self.c.get(url, headers={"HX-Request": "true"}, **kw)
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return Client(app.test_client())
+
+
+@pytest.fixture
+def library(config) -> db.Library:
+    return db.Library.get(db.Library.name == "Movies")
+
+
+def jpeg(color=(200, 40, 40), size=(20, 30)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+class Seeder:
+    """Rows straight into the database, as the daemon would have left them."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.library = db.Library.get(db.Library.name == "Movies")
+        self.n = 0
+
+    def movie(self, title: str = "The Matrix", year: int | None = 1999, **values) -> db.Movie:
+        self.n += 1
+        path = Path(self.library.path) / f"{title} ({year})" / f"{title} ({year}).mkv"
+        values.setdefault("identification_status", db.ENRICHED)
+        values.setdefault("tmdb_id", 600 + self.n)
+        return db.Movie.create(
+            library=self.library, path=str(path), title=title, year=year, **values
+        )
+
+    def asset(self, movie: db.Movie, asset_type: str = "poster", *, preview: bool = True, **values):
+        self.n += 1
+        values.setdefault("provider", "tmdb")
+        values.setdefault("url", f"http://127.0.0.1:9/{asset_type}/{self.n}.jpg")
+        values.setdefault("score", 0.5)
+        values.setdefault("width", 1000)
+        values.setdefault("height", 1500)
+        values.setdefault("language", "en")
+        values.setdefault("score_breakdown", {"resolution": 0.3, "language": 0.2})
+        if preview and "preview_path" not in values:
+            rel = Path(asset_type) / f"{self.n:04d}.jpg"
+            target = self.config.previews_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(jpeg((self.n * 37 % 255, 80, 120)))
+            values["preview_path"] = str(target)
+        return db.ProviderAsset.create(movie=movie, asset_type=asset_type, **values)
+
+    def many(self, count: int, **values) -> list[int]:
+        """`count` movies inserted in bulk (for paging and query-count tests)."""
+        rows = [
+            {
+                "library": self.library.id,
+                "path": f"{self.library.path}/Film {i:05d}/Film {i:05d}.mkv",
+                "title": f"Film {i:05d}",
+                "year": 1950 + i % 70,
+                "identification_status": values.get("identification_status", db.ENRICHED),
+                "publish_state": values.get("publish_state", db.UNPUBLISHED),
+            }
+            for i in range(count)
+        ]
+        with db.database.atomic():
+            for start in range(0, len(rows), 500):
+                db.Movie.insert_many(rows[start : start + 500]).execute()
+        return [m.id for m in db.Movie.select(db.Movie.id)]
+
+
+@pytest.fixture
+def seed(app, config) -> Seeder:
+    return Seeder(config)
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __enter__(self):
+        self._orig = db.database.execute_sql
+
+        def counting(sql, params=None, *args, **kwargs):
+            if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")):
+                self.statements.append(sql)
+            return self._orig(sql, params, *args, **kwargs)
+
+        db.database.execute_sql = counting
+        return self
+
+    def __exit__(self, *exc):
+        db.database.execute_sql = self._orig
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries() -> Iterator[type[QueryCounter]]:
+    yield QueryCounter

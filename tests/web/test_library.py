@@ -1,0 +1,195 @@
+"""The library page: paging, search, filters, the one-URL full-page-or-partial rule, per-item and
+bulk actions that only queue jobs, and a fixed number of SQL statements per page."""
+
+from __future__ import annotations
+
+import re
+
+from metarrd import db
+
+
+def titles(html: str) -> list[str]:
+    return re.findall(r'class="title" href="/movies/\d+">([^<]+)</a>', html)
+
+
+def test_full_page_or_partial_for_htmx(client, seed):
+    seed.movie("The Matrix")
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<html" in html and 'id="library"' in html and "The Matrix" in html
+    assert 'sse-connect="/live?after=' in html
+    partial = client.hx_get("/").get_data(as_text=True)
+    assert "<html" not in partial and partial.lstrip().startswith('<div id="library"')
+    assert "The Matrix" in partial
+    assert 'hx-swap-oob="true"' in partial  # the filter counts follow
+
+
+def test_empty_library_says_what_to_do(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "Your library is empty" in html
+    assert "metarrd scan" in html
+
+
+def test_paging_and_sorting(client, seed):
+    seed.many(120)
+    html = client.get("/").get_data(as_text=True)
+    assert titles(html)[:2] == ["Film 00000", "Film 00001"]
+    assert len(titles(html)) == 50
+    assert "Page 1 of 3" in html
+    last = client.get("/?page=3").get_data(as_text=True)
+    assert len(titles(last)) == 20 and titles(last)[-1] == "Film 00119"
+    beyond = client.get("/?page=99").get_data(as_text=True)
+    assert "Page 3 of 3" in beyond
+    added = client.get("/?sort=added").get_data(as_text=True)
+    assert titles(added)[0] == "Film 00119"
+
+
+def test_search_by_title_and_ids(client, seed):
+    seed.movie("The Matrix", tmdb_id=603, imdb_id="tt0133093")
+    seed.movie("Alien", 1979, tmdb_id=348)
+    seed.movie("100% Wolf", 2020, tmdb_id=1)
+    assert titles(client.get("/?q=matr").get_data(as_text=True)) == ["The Matrix"]
+    assert titles(client.get("/?q=603").get_data(as_text=True)) == ["The Matrix"]
+    assert titles(client.get("/?q=tt0133093").get_data(as_text=True)) == ["The Matrix"]
+    assert titles(client.get("/?q=100%25").get_data(as_text=True)) == ["100% Wolf"]
+    assert titles(client.get("/?q=_").get_data(as_text=True)) == []  # LIKE wildcards are literal
+    none = client.get("/?q=zzz").get_data(as_text=True)
+    assert "Nothing matches" in none and "zzz" in none
+
+
+def test_filters_and_their_counts_agree(client, seed):
+    seed.movie("A", identification_status=db.UNIDENTIFIED)
+    seed.movie("B", identification_status=db.IDENTIFIED)
+    seed.movie("C", publish_state=db.UNPUBLISHED)
+    seed.movie("D", publish_state=db.OUTDATED)
+    seed.movie("E", publish_state=db.PUBLISHED)
+    seed.movie("F", missing=True)
+    seed.movie("G", publish_state=db.PUBLISHED, last_error="provider down")
+    expected = {
+        "all": 7,
+        "unidentified": ["A"],
+        "identified": ["B"],
+        "unpublished": ["C"],
+        "outdated": ["D"],
+        "published": ["E", "G"],
+        "missing": ["F"],
+        "errors": ["G"],
+    }
+    html = client.get("/").get_data(as_text=True)
+    for name, want in expected.items():
+        count = re.search(rf'id="count-{name}">(\d+)<', html).group(1)
+        page = client.get(f"/?filter={name}").get_data(as_text=True)
+        if name == "all":
+            assert int(count) == want == len(titles(page))
+        else:
+            assert int(count) == len(want)
+            assert titles(page) == want
+
+
+def test_badges_and_buttons_per_state(client, seed):
+    seed.movie("Draft", publish_state=db.UNPUBLISHED)
+    seed.movie("Changed", publish_state=db.OUTDATED)
+    seed.movie("Done", publish_state=db.PUBLISHED)
+    html = client.get("/").get_data(as_text=True)
+    assert "Enriched – Unpublished" in html
+    assert "Updated – Republish?" in html
+    assert ">Published<" in html
+    assert ">Republish</button>" in html and ">Publish</button>" in html
+
+
+def test_library_page_costs_the_same_statements_for_any_page_size(client, seed, count_queries):
+    ids = seed.many(300)
+    for movie_id in ids[:250]:
+        seed.asset(db.Movie.get_by_id(movie_id), "poster", is_selected=True, rank=1)
+    db.Job.create(kind="enrich", movie=ids[0], key=f"enrich:{ids[0]}", state="queued")
+    counts = []
+    for per_page in (10, 200):
+        client.get("/")  # warm up (session, secret)
+        with count_queries() as q:
+            html = client.get(f"/?per_page={per_page}").get_data(as_text=True)
+        counts.append(q.count)
+        assert len(titles(html)) == per_page
+        assert html.count('class="thumb" src="/previews/') == per_page
+    assert counts[0] == counts[1], counts
+    assert counts[0] <= 8, counts  # counts + page + posters + jobs + cursor (+ session meta)
+
+
+def test_search_page_costs_the_same_statements_too(client, seed, count_queries):
+    seed.many(100)
+    client.get("/")
+    with count_queries() as small:
+        client.get("/?q=Film 0000&per_page=5")
+    with count_queries() as big:
+        client.get("/?q=Film&per_page=100")
+    assert small.count == big.count
+
+
+def test_row_partial_for_live_updates(client, seed):
+    movie = seed.movie("The Matrix")
+    html = client.hx_get(f"/movies/{movie.id}/row").get_data(as_text=True)
+    assert html.lstrip().startswith(f'<tr id="movie-{movie.id}"')
+    assert f'hx-trigger="sse:movie-{movie.id}"' in html
+    assert client.get("/movies/999/row").status_code == 404
+
+
+def test_enrich_button_queues_a_manual_job_and_answers_with_the_row(client, seed):
+    movie = seed.movie("The Matrix", identification_status=db.IDENTIFIED)
+    answer = client.post(f"/movies/{movie.id}/enrich", {"view": "row"}, htmx=True)
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    assert f'<tr id="movie-{movie.id}"' in html
+    assert "enrich queued" in html
+    assert 'id="toast" class="toast-area"' in html and 'hx-swap-oob="true"' in html
+    job = db.Job.get(db.Job.movie == movie.id)
+    assert (job.kind, job.state, job.manual) == ("enrich", "queued", True)
+    # a second click merges into the queued job
+    client.post(f"/movies/{movie.id}/enrich", {"view": "row"}, htmx=True)
+    assert db.Job.select().where(db.Job.movie == movie.id).count() == 1
+
+
+def test_publish_is_refused_when_not_enriched(client, seed):
+    movie = seed.movie("Brazil", identification_status=db.IDENTIFIED)
+    html = client.post(f"/movies/{movie.id}/publish", {"view": "row"}, htmx=True).get_data(
+        as_text=True
+    )
+    assert "cannot publish now (it is not enriched yet)" in html
+    assert not db.Job.select().exists()
+
+
+def test_publish_is_refused_when_the_stage_is_off(client, seed):
+    from metarrd import workflow
+
+    workflow.set_stage("publishing", False)
+    movie = seed.movie("Heat")
+    html = client.post(f"/movies/{movie.id}/publish", {"view": "row"}, htmx=True).get_data(
+        as_text=True
+    )
+    assert "publishing stage is switched off" in html
+    assert not db.Job.select().exists()
+
+
+def test_buttons_work_without_javascript(client, seed):
+    movie = seed.movie("The Matrix")
+    answer = client.post(f"/movies/{movie.id}/publish")
+    assert answer.status_code == 303
+    assert db.Job.get(db.Job.movie == movie.id).kind == "publish"
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Publish queued for The Matrix" in page  # the flashed message
+
+
+def test_bulk_actions_queue_the_eligible_and_explain_the_rest(client, seed):
+    a = seed.movie("A")
+    b = seed.movie("B", publish_state=db.OUTDATED)
+    c = seed.movie("C", identification_status=db.UNIDENTIFIED)
+    answer = client.post(
+        "/bulk", {"action": "publish", "ids": [a.id, b.id, c.id], "q": "", "page": "1"}, htmx=True
+    )
+    html = answer.get_data(as_text=True)
+    assert "Publish queued for 2 item(s); 1 skipped" in html
+    assert "it is not identified yet" in html
+    kinds = sorted((j.movie_id, j.kind) for j in db.Job.select())
+    assert kinds == [(a.id, "publish"), (b.id, "publish")]
+    nothing = client.post("/bulk", {"action": "enrich"}, htmx=True).get_data(as_text=True)
+    assert "Select at least one item first." in nothing
+    assert client.post("/bulk", {"action": "delete", "ids": [a.id]}).status_code == 400

@@ -1,0 +1,145 @@
+"""The pure presentation core: badges, actions, field parsing, artwork re-selection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from metarrd import db
+from metarrd.web import present
+
+
+def item(status=db.ENRICHED, publish=db.UNPUBLISHED, missing=False):
+    return SimpleNamespace(identification_status=status, publish_state=publish, missing=missing)
+
+
+@pytest.mark.parametrize(
+    ("movie", "label", "tone", "actions"),
+    [
+        (item(publish=db.UNPUBLISHED), "Enriched – Unpublished", "warning", ["enrich", "publish"]),
+        (item(publish=db.OUTDATED), "Updated – Republish?", "info", ["enrich", "republish"]),
+        (item(publish=db.PUBLISHED), "Published", "success", ["enrich"]),
+        (item(status=db.UNIDENTIFIED), "Unidentified", "danger", ["identify"]),
+        (item(status=db.IDENTIFIED), "Identified", "neutral", ["enrich"]),
+        (item(missing=True), "Missing", "danger", []),
+        (item(status=db.UNIDENTIFIED, missing=True), "Missing", "danger", []),
+    ],
+)
+def test_badges_and_actions_follow_the_design_document(movie, label, tone, actions):
+    badge = present.badge_for(movie)
+    assert (badge.label, badge.tone) == (label, tone)
+    assert present.actions_for(movie) == actions
+
+
+def test_every_state_has_a_filter():
+    assert set(present.BADGES) <= set(present.FILTERS)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "value"),
+    [
+        ("plot", "  A hacker.\r\nThen more.  ", "A hacker.\nThen more."),
+        ("tagline", "two\nlines", "two lines"),
+        ("year", "1999", 1999),
+        ("year", "", None),
+        ("runtime", " 136 ", 136),
+        ("rating", "8,2", 8.2),
+        ("premiered", "1999-03-31", "1999-03-31"),
+        (
+            "genres",
+            "Action, Science Fiction,, Action ,  Drama ",
+            ["Action", "Science Fiction", "Drama"],
+        ),
+        ("genres", "", []),
+        ("mpaa", "", None),
+    ],
+)
+def test_parse_field_accepts(name, raw, value):
+    assert present.parse_field(name, raw) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("title", "   ", "must not be empty"),
+        ("year", "nineteen", "not a whole number"),
+        ("year", "1500", "between 1870 and 2100"),
+        ("rating", "11", "between 0 and 10"),
+        ("rating", "good", "not a number"),
+        ("premiered", "31.03.1999", "not a date"),
+        ("path", "/etc/passwd", "not an editable field"),
+        ("plot", "x" * 20_001, "too long"),
+    ],
+)
+def test_parse_field_refuses_with_a_reason(name, raw, message):
+    with pytest.raises(ValueError, match=message):
+        present.parse_field(name, raw)
+
+
+def test_field_labels_cover_exactly_the_editable_columns():
+    assert tuple(present.FIELD_LABELS) == db.EDITABLE_FIELDS
+
+
+@pytest.mark.parametrize(
+    ("selected", "op", "asset", "cap", "order", "dropped"),
+    [
+        ([1, 2, 3], "use", 9, 3, [9, 1, 2], [3]),
+        ([1, 2, 3], "use", 2, 3, [2, 1, 3], []),
+        ([1, 2], "add", 9, 3, [1, 2, 9], []),
+        ([1, 2, 3], "add", 9, 3, [1, 2, 3], [9]),
+        ([1, 2, 3], "remove", 2, 3, [1, 3], []),
+        ([1, 2, 3], "up", 3, 3, [1, 3, 2], []),
+        ([1, 2, 3], "up", 1, 3, [1, 2, 3], []),
+        ([1, 2, 3], "down", 1, 3, [2, 1, 3], []),
+        ([1, 2, 3], "down", 3, 3, [1, 2, 3], []),
+        ([], "use", 5, 0, [5], []),  # a limit of 0 still lets the user pick one
+    ],
+)
+def test_reselect(selected, op, asset, cap, order, dropped):
+    assert present.reselect(selected, op, asset, cap) == (order, dropped)
+
+
+def test_reselect_refuses_unknown_operations():
+    with pytest.raises(ValueError):
+        present.reselect([1], "explode", 1, 3)
+
+
+def test_small_formatters():
+    assert present.human_size(None) == "–"
+    assert present.human_size(512) == "512 B"
+    assert present.human_size(1536) == "1.5 KB"
+    now = dt.datetime(2024, 1, 1, 12, 0, 0)
+    assert present.ago(None) == "never"
+    assert present.ago(now - dt.timedelta(seconds=2), now) == "just now"
+    assert present.ago(now - dt.timedelta(minutes=5), now) == "5 min ago"
+    assert present.ago(now - dt.timedelta(days=3), now) == "3 d ago"
+    assert present.channels_text(6) == "5.1"
+
+
+def test_plan_view_orders_files_and_classifies_the_diff():
+    from metarrd.layout import FileAction, PublishPlan
+
+    folder = Path("/m/The Matrix (1999)")
+    plan = PublishPlan(
+        movie_id=1,
+        title="The Matrix",
+        folder=folder,
+        actions=[
+            FileAction(folder / "old-banner.jpg", "remove", "no longer selected", "art"),
+            FileAction(folder / "The Matrix (1999)-poster.jpg", "write", "new", "art"),
+            FileAction(folder / "The Matrix (1999).nfo", "replace", "changed", "nfo", backup=True),
+        ],
+        nfo_path=folder / "The Matrix (1999).nfo",
+        nfo_current="<movie>\n  <title>Matrix</title>\n</movie>\n",
+        nfo_new="<movie>\n  <title>The Matrix</title>\n</movie>\n",
+    )
+    view = present.plan_view(plan)
+    assert [f[0] for f in view.files] == ["write", "replace", "remove"]
+    assert view.files[1] == ("replace", "The Matrix (1999).nfo", "changed", True)
+    assert ("del", "-  <title>Matrix</title>") in view.diff
+    assert ("add", "+  <title>The Matrix</title>") in view.diff
+    assert view.changed_lines == 2
+    assert view.changes
