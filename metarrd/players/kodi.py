@@ -38,6 +38,7 @@ SCAN_WAIT_SECONDS = 120.0  # how long to wait for a running scan before giving u
 SCAN_START_SECONDS = 3.0  # how long to watch for our own scan to begin before the next one
 TARGETED_SCANS = 3  # more new folders than this in one library: one scan of their common folder
 LOOKUP_PER_FOLDER = 25  # more folders than this: one GetMovies for the whole library root
+BATCH_SECONDS = 300.0  # a batch still sending after this long leaves the rest for a retry
 
 CAMEL = {"movieid": "movieId", "ignorenfo": "ignoreNfo", "showdialogs": "showDialogs"}
 SCANNING = "Library.IsScanningVideo"
@@ -246,48 +247,47 @@ def _mapped_root(player: PlayerConfig, target: Target) -> str:
 def deliver(
     player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
 ) -> tuple[dict[int, PlayerError | None], list[str]]:
-    """Tell Kodi about `targets`: (key -> None when told, or the error), and what was done."""
+    """Tell Kodi about `targets`: (key -> None when told, or the error), and what was done.
+
+    Refreshes go first (they never disturb a scan), then the scans one after another. After
+    an unreachable or busy Kodi, or `BATCH_SECONDS`, the rest is left for the next attempt."""
     kodi = Kodi(player, http)
     kodi.api()  # fails the whole batch early when Kodi is unreachable or not Kodi
     known = find_known(kodi, targets)
-    results: dict[int, PlayerError | None] = {}
-    done: list[str] = []
-    stop: PlayerError | None = None
-    for t in targets:
-        if t.key not in known:
-            continue
-        if stop is None:
-            try:
-                kodi.refresh_movie(known[t.key])
-                results[t.key] = None
-                continue
-            except PlayerUnreachable as exc:
-                stop = exc
-            except PlayerError as exc:
-                results[t.key] = exc
-                continue
-        results[t.key] = stop
-    refreshed = sum(1 for k in known if results.get(k) is None)
-    if refreshed:
-        done.append(f"refreshed {refreshed} known movie(s)")
+    steps: list[tuple[str, Any, tuple[Target, ...]]] = [
+        ("refresh", known[t.key], (t,)) for t in targets if t.key in known
+    ]
     new = [t for t in targets if t.key not in known]
-    groups = coalesce(new, player, TARGETED_SCANS)
-    for i, group in enumerate(groups):
-        if stop is None:
-            try:
-                if i:
+    steps += [
+        ("scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
+        for g in coalesce(new, player, TARGETED_SCANS)
+    ]
+    results: dict[int, PlayerError | None] = {}
+    refreshed, scanned = 0, []
+    stop: PlayerError | None = None
+    deadline = time.monotonic() + BATCH_SECONDS
+    for kind, arg, members in steps:
+        if stop is None and time.monotonic() > deadline:
+            stop = PlayerBusy(
+                f"{kodi.label}: this batch took over {BATCH_SECONDS:g} s; the rest follows later"
+            )
+        if stop is not None:
+            results.update({t.key: stop for t in members})
+            continue
+        try:
+            if kind == "refresh":
+                kodi.refresh_movie(arg)
+                refreshed += 1
+            else:
+                if scanned:
                     kodi.wait_for_start()
-                kodi.scan(pathmap.kodi_folder(group.mapped_folder))
-                results.update({t.key: None for t in group.targets})
-                done.append(
-                    f"scanned {pathmap.kodi_folder(group.mapped_folder)} "
-                    f"for {len(group.targets)} new movie(s)"
-                )
-                continue
-            except (PlayerUnreachable, PlayerBusy) as exc:
-                stop = exc
-            except PlayerError as exc:
-                results.update({t.key: exc for t in group.targets})
-                continue
-        results.update({t.key: stop for t in group.targets})
-    return results, done
+                kodi.scan(arg)
+                scanned.append(f"scanned {arg} for {len(members)} new movie(s)")
+            results.update({t.key: None for t in members})
+        except (PlayerUnreachable, PlayerBusy) as exc:
+            stop = exc
+            results.update({t.key: exc for t in members})
+        except PlayerError as exc:
+            results.update({t.key: exc for t in members})
+    done = [f"refreshed {refreshed} known movie(s)"] if refreshed else []
+    return results, done + scanned

@@ -156,7 +156,14 @@ def due_in(rt, now: datetime | None = None) -> float | None:
     """Seconds until the next batch is due (0 when one is due now); None when nothing is pending."""
     now = now or db.now()
     window = rt.config.daemon.notify_window_seconds
-    times = [due_at(r, window) for rows in _pending(rt.config).values() for r in rows]
+    with _busy_lock:
+        busy = set(_busy)  # the pass sending to these schedules their follow-up itself
+    times = [
+        due_at(r, window)
+        for name, rows in _pending(rt.config).items()
+        if name not in busy
+        for r in rows
+    ]
     if not times:
         return None
     return max((min(times) - now).total_seconds(), 0.0)

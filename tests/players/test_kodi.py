@@ -217,3 +217,30 @@ def test_a_path_no_mapping_covers_is_reported_not_sent(make_rt, tmp_path):
     assert row.state == "failed"
     assert "no path_map entry covers" in row.last_error
     assert str(tmp_path / "movies" / "A" / "A.mkv") in row.last_error
+
+
+def test_a_batch_that_runs_out_of_time_leaves_the_rest_for_later(make_rt, tmp_path, monkeypatch):
+    monkeypatch.setattr("metarrd.players.kodi.BATCH_SECONDS", -1.0)
+    root = str(tmp_path / "movies")
+    with FakeKodi(sources=[root + "/"]) as kodi:
+        rt = make_rt([kodi_player(kodi.url)])
+        queue(add_movie(rt, "A/A.mkv"))
+        process_notifications(rt)
+
+    assert kodi.scans == []
+    row = db.PlayerNotification.get()
+    assert row.state == "pending" and "the rest follows later" in row.last_error
+
+
+def test_a_player_being_told_right_now_is_not_due_again(make_rt):
+    from metarrd.players import due_in, notify
+
+    rt = make_rt([kodi_player(f"http://127.0.0.1:{free_port()}")])
+    queue(add_movie(rt, "A/A.mkv"))
+    assert due_in(rt) == 0
+    notify._busy.add("Living room")
+    try:
+        assert due_in(rt) is None
+        assert process_notifications(rt) == []
+    finally:
+        notify._busy.discard("Living room")
