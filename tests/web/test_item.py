@@ -1,0 +1,189 @@
+"""The item page: fields edited in place (and locked), locks, artwork choices, the publish preview."""
+
+from __future__ import annotations
+
+from metarrd import db
+
+
+def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
+    movie = seed.movie("The Matrix", plot="A hacker learns the truth.", genres=["Action"])
+    poster = seed.asset(movie, "poster", is_selected=True, rank=1, selected_by="auto")
+    seed.asset(movie, "poster", score=0.2, score_breakdown={"resolution": 0.1, "votes": 0.05})
+    seed.asset(movie, "poster", rejected_reason="provider returned an HTML page", score=None)
+    actor = db.Actor.create(name="Keanu Reeves", name_normalized="keanu reeves", tmdb_id=6384)
+    db.MovieActor.create(movie=movie, actor=actor, role="Neo", order=0)
+    db.VideoStream.create(movie=movie, codec="h264", width=1920, height=1080, duration_seconds=8160)
+    db.AudioStream.create(movie=movie, codec="ac3", language="eng", channels=6)
+    db.record_event("enrichment.complete", "enriched The Matrix", movie=movie)
+    html = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    for text in (
+        "A hacker learns the truth.",
+        "Action",
+        "Keanu Reeves",
+        "Neo",
+        "h264 · 1920×1080",
+        "ac3 · 5.1 · eng",
+        "enrichment.complete",
+        "Alternatives (2)",
+        "Rejected: provider returned an HTML page",
+        "resolution",
+        'id="art-poster"',
+        f'hx-trigger="sse:movie-{movie.id}"',
+        "Enriched – Unpublished",
+    ):
+        assert text in html, text
+    assert "/previews/poster/" in html
+    assert poster.url not in html  # never hot-linked
+    partial = client.hx_get(f"/movies/{movie.id}").get_data(as_text=True)
+    assert "<html" not in partial and partial.lstrip().startswith('<div id="item"')
+
+
+def test_unknown_item_is_a_clear_404(client):
+    answer = client.get("/movies/4242")
+    assert answer.status_code == 404
+    assert "There is no item 4242" in answer.get_data(as_text=True)
+
+
+def test_edit_a_field_sets_it_locks_it_and_marks_published_items_outdated(client, seed):
+    movie = seed.movie("The Matrix", plot="old", publish_state=db.PUBLISHED)
+    form = client.hx_get(f"/movies/{movie.id}/fields/plot/edit").get_data(as_text=True)
+    assert "<textarea" in form and "old</textarea>" in form and 'class="field editing' in form
+    answer = client.post(f"/movies/{movie.id}/fields/plot", {"value": "  New plot.  "}, htmx=True)
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    assert "New plot." in html and 'aria-pressed="true"' in html
+    assert 'id="item-header"' in html and "Updated – Republish?" in html  # header swapped too
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.plot == "New plot."
+    assert "plot" in fresh.locked_fields
+    assert fresh.publish_state == db.OUTDATED
+    event = db.Event.select().where(db.Event.kind == "field.edited").get()
+    assert event.movie_id == movie.id and "Plot edited and locked" in event.message
+
+
+def test_saving_the_same_value_locks_but_does_not_outdate(client, seed):
+    movie = seed.movie("The Matrix", tagline="Welcome", publish_state=db.PUBLISHED)
+    client.post(f"/movies/{movie.id}/fields/tagline", {"value": "Welcome"}, htmx=True)
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.locked_fields == ["tagline"] and fresh.publish_state == db.PUBLISHED
+
+
+def test_bad_input_answers_422_with_the_form_and_the_reason(client, seed):
+    movie = seed.movie("The Matrix")
+    answer = client.post(f"/movies/{movie.id}/fields/year", {"value": "soon"}, htmx=True)
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert "Year: &#39;soon&#39; is not a whole number" in html
+    assert 'value="soon"' in html and 'aria-invalid="true"' in html
+    assert db.Movie.get_by_id(movie.id).year == 1999
+    assert db.Movie.get_by_id(movie.id).locked_fields == []
+
+
+def test_list_fields_and_unknown_fields(client, seed):
+    movie = seed.movie("The Matrix")
+    client.post(f"/movies/{movie.id}/fields/genres", {"value": "Action, Sci-Fi"}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).genres == ["Action", "Sci-Fi"]
+    assert client.post(f"/movies/{movie.id}/fields/path", {"value": "/x"}).status_code == 404
+    assert client.get(f"/movies/{movie.id}/fields/path/edit").status_code == 404
+
+
+def test_field_edit_without_javascript_redirects_back(client, seed):
+    movie = seed.movie("The Matrix")
+    answer = client.post(f"/movies/{movie.id}/fields/title", {"value": "Matrix"})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("#field-title")
+    bad = client.post(f"/movies/{movie.id}/fields/title", {"value": ""})
+    assert bad.status_code == 303
+    assert "Title: must not be empty" in client.get(bad.headers["Location"]).get_data(as_text=True)
+
+
+def test_lock_toggle_and_unlock(client, seed):
+    movie = seed.movie("The Matrix", locked_fields=["plot"])
+    html = client.post(f"/movies/{movie.id}/fields/plot/lock", htmx=True).get_data(as_text=True)
+    assert 'aria-pressed="false"' in html
+    assert db.Movie.get_by_id(movie.id).locked_fields == []
+    client.post(f"/movies/{movie.id}/fields/plot/lock", htmx=True)
+    assert db.Movie.get_by_id(movie.id).locked_fields == ["plot"]
+    kinds = [e.kind for e in db.Event.select().order_by(db.Event.id)]
+    assert kinds == ["field.lock", "field.lock"]
+
+
+def selected(movie, asset_type="poster"):
+    A = db.ProviderAsset
+    rows = A.select().where(A.movie == movie.id, A.asset_type == asset_type, A.is_selected)
+    return [(a.id, a.rank) for a in rows.order_by(A.rank)]
+
+
+def test_swap_a_poster(client, seed, config):
+    movie = seed.movie("The Matrix", publish_state=db.PUBLISHED)
+    limit = config.artwork.limits["poster"]
+    chosen = [seed.asset(movie, is_selected=True, rank=i + 1) for i in range(limit)]
+    other = seed.asset(movie, score=0.1)
+    answer = client.post(f"/assets/{other.id}/use", htmx=True)
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    assert html.lstrip().startswith('<section class="art-type" id="art-poster"')
+    assert "your choice" in html and "Updated – Republish?" in html
+    expected = [other.id] + [a.id for a in chosen[: limit - 1]]
+    assert selected(movie) == [(i, r + 1) for r, i in enumerate(expected)]
+    assert not db.ProviderAsset.get_by_id(chosen[-1].id).is_selected  # the last one dropped
+    assert db.ProviderAsset.get_by_id(other.id).selected_by == "user"
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.locked_asset_types == ["poster"] and fresh.publish_state == db.OUTDATED
+
+
+def test_reorder_remove_add(client, seed):
+    movie = seed.movie("The Matrix")
+    a = seed.asset(movie, "fanart", is_selected=True, rank=1)
+    b = seed.asset(movie, "fanart", is_selected=True, rank=2)
+    c = seed.asset(movie, "fanart")
+    client.post(f"/assets/{b.id}/up", htmx=True)
+    assert selected(movie, "fanart") == [(b.id, 1), (a.id, 2)]
+    client.post(f"/assets/{b.id}/remove", htmx=True)
+    assert selected(movie, "fanart") == [(a.id, 1)]
+    client.post(f"/assets/{c.id}/add", htmx=True)
+    assert selected(movie, "fanart") == [(a.id, 1), (c.id, 2)]
+
+
+def test_add_beyond_the_limit_and_rejected_images_are_refused(client, seed, config):
+    movie = seed.movie("The Matrix")
+    limit = config.artwork.limits["clearlogo"]
+    for i in range(limit):
+        seed.asset(movie, "clearlogo", is_selected=True, rank=i + 1)
+    spare = seed.asset(movie, "clearlogo")
+    html = client.post(f"/assets/{spare.id}/add", htmx=True).get_data(as_text=True)
+    assert "the limit; remove one first" in html
+    bad = seed.asset(movie, "poster", rejected_reason="too small")
+    html = client.post(f"/assets/{bad.id}/use", htmx=True).get_data(as_text=True)
+    assert "this poster was rejected: too small" in html
+    assert not db.ProviderAsset.get_by_id(bad.id).is_selected
+    assert client.post(f"/assets/{bad.id}/explode", htmx=True).status_code == 404
+    assert client.post("/assets/99999/use", htmx=True).status_code == 404
+
+
+def test_lock_an_artwork_type(client, seed):
+    movie = seed.movie("The Matrix")
+    seed.asset(movie, "poster", is_selected=True, rank=1)
+    html = client.post(f"/movies/{movie.id}/artwork/poster/lock", htmx=True).get_data(as_text=True)
+    assert ">Locked<" in html
+    assert db.Movie.get_by_id(movie.id).locked_asset_types == ["poster"]
+    client.post(f"/movies/{movie.id}/artwork/poster/lock", htmx=True)
+    assert db.Movie.get_by_id(movie.id).locked_asset_types == []
+    assert client.post(f"/movies/{movie.id}/artwork/nope/lock").status_code == 404
+
+
+def test_publish_preview_lists_files_and_the_nfo_diff(client, seed):
+    movie = seed.movie("The Matrix", plot="A hacker.")
+    folder = movie.video_path.parent
+    folder.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    html = client.hx_get(f"/movies/{movie.id}/preview").get_data(as_text=True)
+    assert "The Matrix (1999).nfo" in html
+    assert ">new<" in html
+    assert "+  &lt;title&gt;The Matrix&lt;/title&gt;" in html or "&lt;title&gt;The Matrix" in html
+    assert not list(folder.glob("*.nfo"))  # a preview writes nothing
+
+
+def test_publish_preview_of_an_unenriched_item(client, seed):
+    movie = seed.movie("Brazil", identification_status=db.IDENTIFIED)
+    html = client.hx_get(f"/movies/{movie.id}/preview").get_data(as_text=True)
+    assert "not enriched" in html

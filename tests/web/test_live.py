@@ -1,0 +1,99 @@
+"""Live updates: the server-sent event stream fed by the events table, across processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from metarrd import db
+from metarrd.web import live
+
+
+def read_stream(client, url: str, **headers) -> str:
+    return client.get(url, headers=headers).get_data(as_text=True)
+
+
+def test_messages_coalesce_per_item_and_carry_the_cursor():
+    events = [(7, 3, "enrichment.complete"), (8, 3, "field.edited"), (9, None, "scan.done")]
+    events.append((10, 4, "entity.published"))
+    text = live.messages(events)
+    assert text == (
+        "event: movie-3\ndata: enrichment.complete field.edited\n\n"
+        "event: movie-4\ndata: entity.published\n\n"
+        "id: 10\nevent: activity\ndata: 4\n\n"
+    )
+
+
+def test_stream_sends_events_after_the_cursor(app, client, seed):
+    app.config.update(LIVE_MAX_SECONDS=0.3, LIVE_POLL_SECONDS=0.05)
+    movie = seed.movie("The Matrix")
+    old = db.record_event("scan.found", "found", movie=movie)
+    new = db.record_event("enrichment.complete", "enriched", movie=movie)
+    answer = client.get(f"/live?after={old.id}")
+    assert answer.mimetype == "text/event-stream"
+    assert answer.headers["Cache-Control"] == "no-cache"
+    text = answer.get_data(as_text=True)
+    assert text.startswith("retry: 1000\n\n")
+    assert f"event: movie-{movie.id}\ndata: enrichment.complete\n\n" in text
+    assert f"id: {new.id}\nevent: activity" in text
+    assert "scan.found" not in text
+
+
+def test_reconnect_resumes_from_last_event_id(app, client, seed):
+    app.config.update(LIVE_MAX_SECONDS=0.3, LIVE_POLL_SECONDS=0.05)
+    movie = seed.movie("The Matrix")
+    first = db.record_event("enrichment.complete", "enriched", movie=movie)
+    db.record_event("entity.published", "published", movie=movie)
+    text = read_stream(client, "/live?after=0", **{"Last-Event-ID": str(first.id)})
+    assert "entity.published" in text and "enrichment.complete" not in text
+
+
+def test_without_a_cursor_only_new_events_come(app, client, seed):
+    app.config.update(LIVE_MAX_SECONDS=0.2, LIVE_POLL_SECONDS=0.05)
+    movie = seed.movie("The Matrix")
+    db.record_event("enrichment.complete", "enriched", movie=movie)
+    assert "event:" not in read_stream(client, "/live")
+
+
+def test_heartbeat_keeps_an_idle_stream_alive(app, client):
+    app.config.update(LIVE_MAX_SECONDS=0.3, LIVE_POLL_SECONDS=0.05, LIVE_HEARTBEAT_SECONDS=0.1)
+    assert ": keep-alive\n\n" in read_stream(client, "/live?after=0")
+
+
+def test_an_event_written_by_another_process_arrives(app, client, seed, config):
+    """The daemon is a separate process: its events reach the stream through the database."""
+    app.config.update(LIVE_MAX_SECONDS=20.0, LIVE_POLL_SECONDS=0.05)
+    movie = seed.movie("The Matrix")
+    cursor = live.new_events(0)[-1][0] if live.new_events(0) else 0
+    writer = textwrap.dedent(
+        f"""
+        from metarrd import db
+        db.open_database({str(config.db_path)!r})
+        db.record_event("entity.published", "published by the daemon", movie={movie.id})
+        """
+    )
+    wanted = f"event: movie-{movie.id}\ndata: entity.published"
+    answer = client.get(f"/live?after={cursor}")
+    chunks = iter(answer.response)
+    text = next(chunks).decode()  # the stream is open before the other process writes
+    proc = subprocess.Popen([sys.executable, "-c", writer])
+    try:
+        for chunk in chunks:  # ends at LIVE_MAX_SECONDS at the latest
+            text += chunk.decode()
+            if wanted in text:
+                break
+    finally:
+        answer.close()
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
+    assert wanted in text
+
+
+def test_pages_listen_for_their_items(client, seed):
+    movie = seed.movie("The Matrix")
+    cursor = db.record_event("scan.found", "found", movie=movie).id
+    page = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    assert f'sse-connect="/live?after={cursor}"' in page
+    assert f'hx-trigger="sse:movie-{movie.id}"' in page
+    assert 'hx-trigger="sse:activity, every 3s"' in client.get("/activity").get_data(as_text=True)

@@ -1,0 +1,186 @@
+"""The identify, activity and settings screens."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db, workflow
+from metarrd.web.identify import parse_id
+
+CANDIDATES = [
+    {
+        "tmdb_id": 1091,
+        "title": "The Thing",
+        "original_title": "The Thing",
+        "year": 1982,
+        "overview": "Antarctica.",
+        "distance": 0.21,
+        "penalties": {"year": 0.2, "title": 0.01},
+        "recommendation": "medium",
+    },
+    {"tmdb_id": 60935, "title": "The Thing", "year": 2011, "distance": 0.3, "penalties": {}},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("603", (603, None)),
+        (" tt0133093 ", (None, "tt0133093")),
+        ("TT0133093", (None, "tt0133093")),
+        ("https://www.themoviedb.org/movie/603-the-matrix", (603, None)),
+        ("https://www.imdb.com/title/tt0133093/", (None, "tt0133093")),
+    ],
+)
+def test_parse_id(text, ids):
+    assert parse_id(text) == ids
+
+
+@pytest.mark.parametrize("text", ["", "matrix", "0", "tt12", "-5"])
+def test_parse_id_refuses(text):
+    with pytest.raises(ValueError, match="neither a TMDB id"):
+        parse_id(text)
+
+
+def test_identify_list_and_empty_state(client, seed):
+    assert "Everything is identified" in client.get("/identify").get_data(as_text=True)
+    seed.movie("The Thing", None, identification_status=db.UNIDENTIFIED, candidates=CANDIDATES)
+    seed.movie("Gone", identification_status=db.UNIDENTIFIED, missing=True)
+    html = client.get("/identify").get_data(as_text=True)
+    assert "2 candidates; best: The Thing (1982)" in html
+    assert "Gone" not in html
+
+
+def test_identify_item_shows_candidates_with_their_explanation(client, seed):
+    movie = seed.movie("The Thing", None, identification_status=db.UNIDENTIFIED)
+    movie.candidates = CANDIDATES
+    movie.save()
+    html = client.get(f"/movies/{movie.id}/identify").get_data(as_text=True)
+    assert "Which movie is this?" in html
+    assert "TMDB 1091" in html and "TMDB 60935" in html
+    assert "medium match" in html and "distance 0.210" in html and "Antarctica." in html
+    partial = client.hx_get(f"/movies/{movie.id}/identify").get_data(as_text=True)
+    assert partial.lstrip().startswith('<div id="identify"')
+
+
+def test_choosing_a_candidate_queues_a_manual_identify(client, seed):
+    movie = seed.movie("The Thing", None, identification_status=db.UNIDENTIFIED)
+    html = client.post(f"/movies/{movie.id}/identify", {"id": "1091"}, htmx=True).get_data(
+        as_text=True
+    )
+    assert "Identifying as TMDB 1091: queued" in html and "identify queued" in html
+    job = db.Job.get(db.Job.movie == movie.id)
+    assert job.kind == "identify" and job.payload["tmdb_id"] == 1091 and job.manual
+    assert job.payload["source"] == "manual"
+
+
+def test_pasting_an_imdb_url(client, seed):
+    movie = seed.movie("The Matrix", identification_status=db.IDENTIFIED)
+    client.post(f"/movies/{movie.id}/identify", {"id": "https://www.imdb.com/title/tt0133093/"})
+    job = db.Job.get(db.Job.movie == movie.id)
+    assert job.payload["imdb_id"] == "tt0133093" and job.payload["tmdb_id"] is None
+
+
+def test_pasting_nonsense_explains_itself(client, seed):
+    movie = seed.movie("The Thing", None, identification_status=db.UNIDENTIFIED)
+    html = client.post(f"/movies/{movie.id}/identify", {"id": "the thing"}, htmx=True).get_data(
+        as_text=True
+    )
+    assert "is neither a TMDB id" in html
+    assert not db.Job.select().exists()
+
+
+def test_a_search_becomes_an_identify_job_with_the_typed_title(client, seed):
+    movie = seed.movie("Thing", None, identification_status=db.UNIDENTIFIED, hints={"x": 1})
+    html = client.post(
+        f"/movies/{movie.id}/search", {"title": " The  Thing ", "year": "1982"}, htmx=True
+    ).get_data(as_text=True)
+    assert "Searching TMDB for &#39;The Thing&#39;" in html
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.hints == {"x": 1, "name_title": "The Thing", "name_year": 1982}
+    job = db.Job.get(db.Job.movie == movie.id)
+    assert job.kind == "identify" and not job.payload["tmdb_id"]
+    bad = client.post(f"/movies/{movie.id}/search", {"title": "x", "year": "19"}, htmx=True)
+    assert "is not a year" in bad.get_data(as_text=True)
+    empty = client.post(f"/movies/{movie.id}/search", {"title": " "}, htmx=True)
+    assert "Type a title" in empty.get_data(as_text=True)
+
+
+def test_activity_shows_jobs_failures_and_events(client, seed):
+    movie = seed.movie("The Matrix")
+    db.Job.create(kind="enrich", movie=movie, key="enrich:1", state="running", progress=0.4)
+    db.Job.create(kind="scan", key="scan", state="queued")
+    failed = db.Job.create(
+        kind="publish", movie=movie, key="publish:1", state="failed", error="folder is read-only"
+    )
+    db.record_event("publish.failed", "folder is read-only", movie=movie, level="error")
+    html = client.get("/activity").get_data(as_text=True)
+    assert "1 queued · 1 running · 0 done · 1 failed" in html
+    assert 'value="0.4"' in html and "folder is read-only" in html
+    assert f"/jobs/{failed.id}/retry" in html and "publish.failed" in html
+    answer = client.post(f"/jobs/{failed.id}/retry", htmx=True).get_data(as_text=True)
+    assert "Queued again as job" in answer
+    again = db.Job.select().where(db.Job.key == "publish:1", db.Job.state == "queued").get()
+    assert again.id != failed.id
+    assert f"/jobs/{failed.id}/retry" not in answer  # settled: newer work for the same key
+    refused = client.post(f"/jobs/{again.id}/retry", htmx=True).get_data(as_text=True)
+    assert "is queued, not failed" in refused
+
+
+def test_activity_empty_states(client):
+    html = client.get("/activity").get_data(as_text=True)
+    assert "Nothing queued" in html and "No failures" in html and "No events yet" in html
+    partial = client.hx_get("/activity").get_data(as_text=True)
+    assert partial.lstrip().startswith('<div id="activity"')
+
+
+def test_settings_switch_a_stage(client):
+    html = client.get("/settings").get_data(as_text=True)
+    assert "The review gate." in html and 'id="stage-auto_publish"' in html
+    answer = client.post("/settings/workflow/auto_publish", {"value": "on"}, htmx=True)
+    assert 'aria-checked="true"' in answer.get_data(as_text=True)
+    assert workflow.all_stages(client.application.config["METARRD"])["auto_publish"] is True
+    client.post("/settings/workflow/auto_publish", {"value": "off"})
+    assert workflow.all_stages(client.application.config["METARRD"])["auto_publish"] is False
+    assert client.post("/settings/workflow/nope", {"value": "on"}).status_code == 404
+    assert client.post("/settings/workflow/scanning", {"value": "maybe"}).status_code == 400
+
+
+def test_settings_provider_status_and_empty_players(client):
+    db.record_event(
+        "enrichment.complete",
+        "enriched X",
+        provider_errors={"fanart": "fanart.tv answered 503"},
+    )
+    html = client.get("/settings").get_data(as_text=True)
+    assert "fanart.tv answered 503" in html
+    assert "no key" in html  # the test config has no keys
+    assert "No media player is configured" in html
+
+
+def test_settings_player_connection_test(config_factory, monkeypatch):
+    import metarrd.players
+    from metarrd.web import create_app
+
+    config = config_factory(
+        player=[{"name": "Living room", "type": "kodi", "url": "http://127.0.0.1:9"}]
+    )
+    app = create_app(config, testing=True)
+    calls = []
+
+    def fake_test_players(rt, name=None):
+        calls.append(name)
+        return [(name, False, "Kodi does not answer at http://127.0.0.1:9")]
+
+    monkeypatch.setattr(metarrd.players, "test_players", fake_test_players)
+    c = app.test_client()
+    page = c.get("/settings").get_data(as_text=True)
+    assert "Living room" in page and "Test connection" in page
+    token = page.split('"X-CSRF-Token": "')[1].split('"')[0]
+    answer = c.post(
+        "/settings/players/0/test", headers={"HX-Request": "true", "X-CSRF-Token": token}
+    )
+    html = answer.get_data(as_text=True)
+    assert "Failed:" in html and "Kodi does not answer" in html
+    assert calls == ["Living room"]
+    assert c.post("/settings/players/5/test", headers={"X-CSRF-Token": token}).status_code == 404

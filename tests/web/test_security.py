@@ -1,0 +1,296 @@
+"""Security: CSRF on every state-changing request, login whenever the UI can be reached from
+elsewhere (or a password is set), session expiry, safe error pages, path-confined images, no key
+ever shown."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from metarrd import db
+from metarrd.web import auth, create_app
+
+# Every state-changing route of the UI (webhooks authenticate with their own token).
+POST_ROUTES = [
+    "/movies/{id}/enrich",
+    "/movies/{id}/publish",
+    "/movies/{id}/republish",
+    "/bulk",
+    "/movies/{id}/fields/plot",
+    "/movies/{id}/fields/plot/lock",
+    "/assets/{asset}/use",
+    "/movies/{id}/artwork/poster/lock",
+    "/movies/{id}/identify",
+    "/movies/{id}/search",
+    "/jobs/{job}/retry",
+    "/settings/workflow/auto_publish",
+    "/settings/players/0/test",
+    "/logout",
+]
+
+
+def test_every_post_route_of_the_ui_is_listed_here(app):
+    posts = {
+        r.rule
+        for r in app.url_map.iter_rules()
+        if "POST" in r.methods and not r.endpoint.startswith("webhooks.")
+    }
+    listed = {
+        p.replace("{id}", "<int:movie_id>")
+        .replace("{asset}", "<int:asset_id>")
+        .replace("{job}", "<int:job_id>")
+        for p in POST_ROUTES
+    }
+    normalised = {
+        r.replace("<any(enrich, publish, republish):action>", "enrich")
+        .replace("<op>", "use")
+        .replace("<name>", "plot")
+        .replace("<asset_type>", "poster")
+        .replace("<stage>", "auto_publish")
+        .replace("<int:index>", "0")
+        for r in posts
+    }
+    listed = {p.replace("/publish", "/enrich").replace("/republish", "/enrich") for p in listed}
+    assert normalised == listed | {"/login"}
+
+
+@pytest.mark.parametrize("route", POST_ROUTES)
+def test_post_without_csrf_token_is_refused_and_changes_nothing(client, seed, route):
+    movie = seed.movie("The Matrix", plot="old")
+    asset = seed.asset(movie)
+    job = db.Job.create(kind="enrich", movie=movie, key="enrich:1", state="failed")
+    url = route.format(id=movie.id, asset=asset.id, job=job.id)
+    before = db.Event.select().count(), db.Job.select().count()
+    for headers in ({}, {"HX-Request": "true"}, {"X-CSRF-Token": "forged"}):
+        answer = client.c.post(url, data={"value": "new", "id": "603"}, headers=headers)
+        assert answer.status_code == 400, (url, headers)
+        assert "out of date or came from another site" in answer.get_data(as_text=True)
+    assert (db.Event.select().count(), db.Job.select().count()) == before
+    assert db.Movie.get_by_id(movie.id).plot == "old"
+
+
+def test_htmx_requests_carry_the_token_in_a_header(client, seed):
+    movie = seed.movie("The Matrix")
+    page = client.get("/").get_data(as_text=True)
+    assert f'hx-headers=\'{{"X-CSRF-Token": "{client.token}"}}\'' in page
+    answer = client.c.post(
+        f"/movies/{movie.id}/fields/plot/lock",
+        headers={"HX-Request": "true", "X-CSRF-Token": client.token},
+    )
+    assert answer.status_code == 200
+
+
+def test_loopback_without_password_needs_no_login(client):
+    assert client.get("/").status_code == 200
+    assert client.get("/login").status_code == 302  # nothing to log in to
+
+
+@pytest.fixture
+def public_app(config_factory):
+    config = config_factory(web={"bind": "0.0.0.0:8787", "session_hours": 2})
+    app = create_app(config, testing=True)
+    yield app
+
+
+def token_of(c, url: str = "/login") -> str:
+    page = c.get(url).get_data(as_text=True)
+    return page.split('"X-CSRF-Token": "')[1].split('"')[0]
+
+
+def login(c, password: str):
+    token = token_of(c)
+    return c.post("/login?next=/settings", data={"csrf_token": token, "password": password})
+
+
+def test_public_bind_requires_login_and_refuses_everyone_without_a_password(public_app):
+    c = public_app.test_client()
+    answer = c.get("/")
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    assert "metarrd passwd" in c.get("/login").get_data(as_text=True)
+    assert login(c, "anything").status_code == 403
+    assert c.get("/healthz").status_code == 200  # health stays public
+    assert c.get("/static/app.css").status_code == 200
+    assert c.get("/live").status_code == 401
+    assert c.get("/", headers={"HX-Request": "true"}).headers.get("HX-Redirect") == "/login"
+
+
+def test_login_logout_and_wrong_password(public_app):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    wrong = login(c, "wrong horse")
+    assert wrong.status_code == 401 and "Wrong password." in wrong.get_data(as_text=True)
+    ok = login(c, "correct horse")
+    assert ok.status_code == 303 and ok.headers["Location"] == "/settings"
+    assert c.get("/").status_code == 200
+    c.post("/logout", data={"csrf_token": token_of(c, "/settings")})
+    assert c.get("/").status_code == 302
+
+
+def test_a_password_turns_the_login_on_even_on_loopback(client):
+    auth.set_password("correct horse")
+    assert client.get("/").status_code == 302
+
+
+def test_session_expires(public_app, monkeypatch):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    login(c, "correct horse")
+    assert c.get("/").status_code == 200
+    real = time.time
+    monkeypatch.setattr(auth.time, "time", lambda: real() + 2 * 3600 + 5)
+    assert c.get("/").status_code == 302
+
+
+def test_changing_the_password_ends_every_session(public_app):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    login(c, "correct horse")
+    assert c.get("/").status_code == 200
+    auth.set_password("battery staple")
+    assert c.get("/").status_code == 302
+
+
+def test_login_is_rate_limited(public_app, monkeypatch):
+    monkeypatch.setattr(auth, "_failures", {})
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    for _ in range(auth.MAX_FAILURES):
+        assert login(c, "nope").status_code == 401
+    assert login(c, "correct horse").status_code == 429
+
+
+def test_login_redirect_stays_on_this_site(public_app):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    token = token_of(c)
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        answer = c.post(
+            "/login", query_string={"next": target}, data={"csrf_token": token, "password": "x"}
+        )
+        assert answer.status_code in (401, 429)
+    answer = c.post(
+        "/login",
+        query_string={"next": "//evil.example/"},
+        data={"csrf_token": token, "password": "correct horse"},
+    )
+    assert answer.headers["Location"] == "/"
+
+
+def test_password_is_stored_as_a_scrypt_hash(app):
+    auth.set_password("correct horse")
+    stored = db.get_meta(auth.PASSWORD_KEY)
+    assert stored.startswith("scrypt:") and "correct horse" not in stored
+    with pytest.raises(ValueError, match="at least 8"):
+        auth.set_password("short")
+
+
+def test_set_password_interactive(app, monkeypatch, capsys):
+    answers = iter(["long enough", "long enough"])
+    monkeypatch.setattr(auth.getpass, "getpass", lambda prompt: next(answers))
+    assert auth.set_password_interactive() == 0
+    assert auth.check_password("long enough")
+    answers = iter(["long enough", "different"])
+    assert auth.set_password_interactive() == 2
+    assert "differ" in capsys.readouterr().err
+    answers = iter(["short", "short"])
+    assert auth.set_password_interactive() == 2
+    assert auth.check_password("long enough")
+
+
+def test_secret_key_is_generated_once_and_kept(config, app):
+    first = app.secret_key
+    assert len(first) == 64
+    again = create_app(config, testing=True)
+    assert again.secret_key == first
+
+
+@pytest.mark.parametrize(
+    ("bind", "loopback"),
+    [
+        ("127.0.0.1:8787", True),
+        ("localhost:80", True),
+        ("[::1]:8787", True),
+        ("127.1.2.3:1", True),
+        ("0.0.0.0:8787", False),
+        ("192.168.1.5:8787", False),
+        ("[::]:8787", False),
+        ("nas.local:8787", False),
+    ],
+)
+def test_is_loopback_bind(bind, loopback):
+    assert auth.is_loopback_bind(bind) is loopback
+
+
+def test_error_pages_never_show_a_traceback(app, client, monkeypatch):
+    from metarrd.web import queries
+
+    def boom(**kwargs):
+        raise RuntimeError("secret-token-123 exploded")
+
+    monkeypatch.setattr(queries, "library_page", boom)
+    answer = client.get("/")
+    assert answer.status_code == 500
+    html = answer.get_data(as_text=True)
+    assert "Something went wrong" in html
+    assert "Traceback" not in html and "secret-token-123" not in html
+    hx = client.hx_get("/")
+    assert hx.status_code == 500 and hx.headers["HX-Retarget"] == "#toast"
+    assert "secret-token-123" not in hx.get_data(as_text=True)
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "Not found" in missing.get_data(as_text=True)
+
+
+def test_api_keys_are_never_shown(config_factory, sim):
+    config = config_factory(sim)
+    app = create_app(config, testing=True)
+    c = app.test_client()
+    for url in ("/", "/settings", "/activity", "/identify"):
+        html = c.get(url).get_data(as_text=True)
+        for key in (sim.tmdb_key, sim.fanart_key, sim.tvdb_key):
+            assert key not in html, (url, key)
+    assert "key present" in c.get("/settings").get_data(as_text=True)
+
+
+def test_security_headers(client):
+    answer = client.get("/")
+    csp = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    cookie = answer.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_images_only_from_previews_and_the_actor_cache(client, seed, config, tmp_path):
+    movie = seed.movie("The Matrix")
+    asset = seed.asset(movie, "poster")
+    rel = asset.preview_path.split("/previews/")[1]
+    image = client.get(f"/previews/{rel}")
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not serve")
+    for url in (
+        "/previews/../metarrd.db",
+        "/previews/%2e%2e/metarrd.db",
+        "/previews//etc/passwd",
+        f"/previews/{secret}",
+    ):
+        assert client.get(url, follow_redirects=True).status_code == 404, url
+    inside = config.cache_dir / "actor" / "ab" / "keanu.jpg"
+    inside.parent.mkdir(parents=True)
+    inside.write_bytes(b"\xff\xd8\xff")
+    good = db.Actor.create(name="K", name_normalized="k", image_cache_path=str(inside))
+    evil = db.Actor.create(name="E", name_normalized="e", image_cache_path=str(secret))
+    assert client.get(f"/actors/{good.id}/thumb").status_code == 200
+    assert client.get(f"/actors/{evil.id}/thumb").status_code == 404
+    assert client.get("/actors/9999/thumb").status_code == 404
+
+
+def test_healthz(client):
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert (
+        body["ok"] is True and body["database"].startswith("ok") and body["queue"].startswith("ok")
+    )
