@@ -344,6 +344,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         paths = [p for p in paths if os.path.exists(p)]
     if paths == []:  # nothing left to walk (an empty list would mean "everything")
         return Outcome(f"{len(gone)} items marked missing")
+    set_progress(job, 0.1, f"walking {len(paths)} folders" if paths else "walking every library")
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
     given = _items_named(job.payload.get("ids") or {})
     unidentified = [
