@@ -17,9 +17,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from metarrd import cache, db
+from metarrd import db
 from metarrd.analysis import Analyser, Outcome
-from metarrd.config import Config
 from metarrd.metadata import CastMember
 
 log = logging.getLogger(__name__)
@@ -65,7 +64,9 @@ def plan_cast(
         plan.thumb_urls[m.tmdb_id] = thumb_url(m.profile_path) if m.profile_path else None
         if m.profile_path and not _has_thumb(known.get(m.tmdb_id), m.profile_path):
             url = download_url(m.profile_path)
-            plan.downloads[m.tmdb_id] = analyser.fetch(url, "tmdb", preview=False)
+            plan.downloads[m.tmdb_id] = analyser.fetch(
+                url, "tmdb", preview=False, cache_as=ACTOR_IMAGE_TYPE
+            )
     return plan
 
 
@@ -80,12 +81,11 @@ def cast_snapshot(movie_id: int) -> list[tuple]:
     return [(r.actor.tmdb_id, r.actor.name, r.role, r.order, r.actor.thumb_url) for r in rows]
 
 
-def _store_thumb(config: Config, actor: db.Actor, outcome: Outcome) -> None:
-    info = outcome.info
-    if info is None or outcome.path is None:
+def _store_thumb(actor: db.Actor, outcome: Outcome) -> None:
+    """Record a thumbnail the worker already put into the cache."""
+    info, target = outcome.info, outcome.cached
+    if info is None or target is None:
         return
-    target = cache.move_into(config.cache_dir, ACTOR_IMAGE_TYPE, outcome.path, info)
-    outcome.path = None
     row = db.CacheImageFile.get_or_none(
         db.CacheImageFile.actor == actor,
         db.CacheImageFile.image_type == ACTOR_IMAGE_TYPE,
@@ -111,7 +111,7 @@ def _store_thumb(config: Config, actor: db.Actor, outcome: Outcome) -> None:
     actor.image_hash = info.sha256
 
 
-def apply_cast(config: Config, movie_id: int, plan: CastPlan) -> int:
+def apply_cast(movie_id: int, plan: CastPlan) -> int:
     """Wait for the thumbnails, then write actors and roles (call inside a transaction).
 
     Returns how many thumbnails were newly cached.
@@ -129,20 +129,26 @@ def apply_cast(config: Config, movie_id: int, plan: CastPlan) -> int:
     cached = 0
     for m in plan.members:
         actor = actors[m.tmdb_id]
-        actor.name, actor.name_normalized = m.name, normalise_name(m.name)
-        actor.thumb_url = plan.thumb_urls.get(m.tmdb_id)
+        values = {
+            "name": m.name,
+            "name_normalized": normalise_name(m.name),
+            "thumb_url": plan.thumb_urls.get(m.tmdb_id),
+        }
         outcome = outcomes.get(m.tmdb_id)
         if outcome is not None and outcome.ok:
-            _store_thumb(config, actor, outcome)
+            _store_thumb(actor, outcome)
             cached += 1
         elif outcome is not None:
             log.info("movie %d: no thumbnail for %s: %s", movie_id, m.name, outcome.reason)
         if m.profile_path is None:
-            actor.image_cache_path = actor.image_hash = None
+            values.update(image_cache_path=None, image_hash=None)
         if outcome is None or outcome.ok:
-            actor.profile_path = m.profile_path  # a failed download is retried next time
-        if actor.is_dirty():
-            actor.save()
+            values["profile_path"] = m.profile_path  # a failed download is retried next time
+        for name, value in values.items():
+            if getattr(actor, name) != value:
+                setattr(actor, name, value)
+        if actor.dirty_fields:
+            actor.save(only=actor.dirty_fields)
     db.MovieActor.delete().where(
         (db.MovieActor.movie == movie_id)
         & db.MovieActor.actor.not_in([a.id for a in actors.values()])
@@ -150,12 +156,17 @@ def apply_cast(config: Config, movie_id: int, plan: CastPlan) -> int:
     existing = {
         r.actor_id: r for r in db.MovieActor.select().where(db.MovieActor.movie == movie_id)
     }
+    new_roles = []
     for m in plan.members:
         actor = actors[m.tmdb_id]
         row = existing.get(actor.id)
         if row is None:
-            db.MovieActor.create(movie=movie_id, actor=actor, role=m.role, order=m.order)
+            new_roles.append(
+                {"movie": movie_id, "actor": actor.id, "role": m.role, "order": m.order}
+            )
         elif (row.role, row.order) != (m.role, m.order):
             row.role, row.order = m.role, m.order
             row.save()
+    if new_roles:
+        db.MovieActor.insert_many(new_roles).execute()
     return cached

@@ -15,7 +15,6 @@ cannot be downloaded (`retry=True`: try again at the next enrich) or is no usabl
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import os
@@ -26,7 +25,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from metarrd.atomic import ensure_dir, write_atomic
+from metarrd import cache
+from metarrd.atomic import TEMP_MARKER
 from metarrd.config import Config
 from metarrd.errors import NotFound, ProviderError
 from metarrd.http import HttpClient, redact
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 WORK_PREFIX = "enrich-"
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
+ANALYSIS_THREADS = max(2, os.cpu_count() or 2)  # decoding is CPU work: one thread per core
 _ACTIVE: set[str] = set()  # work folders of this process that are in use
 _ACTIVE_LOCK = threading.Lock()
 
@@ -49,6 +50,7 @@ class Outcome:
     path: Path | None = None  # the analysed temp file (lives until the Analyser closes)
     preview: str | None = None  # relative to previews_dir
     size: int = 0  # bytes downloaded
+    cached: Path | None = None  # where it went in the cache, when fetched with `cache_as`
 
     @property
     def ok(self) -> bool:
@@ -60,16 +62,23 @@ def preview_relpath(sha256: str) -> str:
 
 
 def write_preview(previews_dir: Path, source: Path, sha256: str) -> str | None:
-    """Make the preview of an accepted image (once per content); None when it cannot be made."""
+    """Make the preview of an accepted image (once per content); None when it cannot be made.
+
+    Written to a temp name and renamed, so no reader sees half a preview; not fsynced: a preview
+    is derived data that a later enrich simply makes again.
+    """
     rel = preview_relpath(sha256)
     target = Path(previews_dir) / rel
     if target.exists():
         return rel
+    tmp = target.with_name(f"{TEMP_MARKER}{secrets.token_hex(4)}-{target.name}")
     try:
         data = make_preview(source)
-        ensure_dir(target.parent)
-        write_atomic(target, data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
     except (OSError, ValueError) as exc:
+        tmp.unlink(missing_ok=True)
         log.warning("preview of %s failed: %s", source.name, exc)
         return None
     return rel
@@ -108,7 +117,12 @@ def sweep_stale(tmp_dir: Path) -> list[Path]:
 
 
 class Analyser:
-    """`with Analyser(config, http) as an: an.fetch(url, provider)` -> Future[Outcome]."""
+    """`with Analyser(config, http) as an: an.fetch(url, provider)` -> Future[Outcome].
+
+    Two pools: `[enrich] concurrency` threads download (the HttpClient adds its per-host cap),
+    and one thread per CPU analyses each download as soon as it lands, so a download slot is
+    never held up by decoding.
+    """
 
     def __init__(self, config: Config, http: HttpClient, *, label: str = ""):
         self.config = config
@@ -117,7 +131,8 @@ class Analyser:
         self.max_pixels = config.artwork.max_pixels
         self.previews_dir = config.previews_dir
         self.workdir: Path | None = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._io: ThreadPoolExecutor | None = None
+        self._cpu: ThreadPoolExecutor | None = None
         self._futures: dict[str, Future[Outcome]] = {}
         self._names = itertools.count(1)
         self._lock = threading.Lock()
@@ -130,37 +145,44 @@ class Analyser:
         self.workdir.mkdir()
         with _ACTIVE_LOCK:
             _ACTIVE.add(str(self.workdir))
-        self._pool = ThreadPoolExecutor(
-            max_workers=self.config.enrich.concurrency, thread_name_prefix="enrich"
-        )
+        self._io = ThreadPoolExecutor(self.config.enrich.concurrency, thread_name_prefix="fetch")
+        self._cpu = ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="analyse")
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for pool in (self._io, self._cpu):  # downloads first: they hand work to the analysts
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self._io = self._cpu = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             with _ACTIVE_LOCK:
                 _ACTIVE.discard(str(self.workdir))
             self.workdir = None
 
-    def submit(self, fn, *args, **kwargs) -> Future:
-        """Run other work (e.g. a preview of a library image) on the same bounded pool."""
-        if self._pool is None:
+    def submit(self, fn, *args, cpu: bool = False, **kwargs) -> Future:
+        """Run other work on the bounded pools: file work by default, decoding with cpu=True."""
+        pool = self._cpu if cpu else self._io
+        if pool is None:
             raise RuntimeError("the Analyser is not open")
-        return self._pool.submit(fn, *args, **kwargs)
+        return pool.submit(fn, *args, **kwargs)
 
-    def fetch(self, url: str, provider: str, *, preview: bool = True) -> Future[Outcome]:
-        """Download and analyse `url` (once per Analyser, however often it is asked for)."""
+    def fetch(
+        self, url: str, provider: str, *, preview: bool = True, cache_as: str | None = None
+    ) -> Future[Outcome]:
+        """Download and analyse `url` (once per Analyser, however often it is asked for).
+
+        With `cache_as` (an image type), an accepted image goes straight into the cache under
+        that type, from the worker: for images that are always kept (cast thumbnails).
+        """
         with self._lock:
             future = self._futures.get(url)
             if future is None:
-                future = self.submit(self._fetch, url, provider, preview)
-                self._futures[url] = future
+                future = self._futures[url] = Future()
+                self.submit(self._download, future, url, provider, preview, cache_as)
             return future
 
     def temp_file(self, suffix: str = ".part") -> Path:
@@ -169,36 +191,61 @@ class Analyser:
             raise RuntimeError("the Analyser is not open")
         return self.workdir / f"{next(self._names):05d}{suffix}"
 
-    def _fetch(self, url: str, provider: str, preview: bool) -> Outcome:
-        tmp = self.temp_file()
+    def _download(self, future: Future, url: str, provider: str, *rest) -> None:
+        try:
+            tmp = self.temp_file()
+            outcome = self._get(url, provider, tmp)
+            if outcome.reason:
+                future.set_result(outcome)
+            else:
+                self.submit(self._analyse, future, outcome, tmp, *rest, cpu=True)
+        except BaseException as exc:  # never leave a waiter hanging
+            future.set_exception(exc)
+
+    def _get(self, url: str, provider: str, tmp: Path) -> Outcome:
         try:
             with open(tmp, "wb") as out:
                 download = self.http.download(
                     url, out, provider=provider, max_bytes=MAX_IMAGE_BYTES
                 )
         except NotFound:
-            tmp.unlink(missing_ok=True)
-            return Outcome(url, reason="the provider does not have it (HTTP 404)", retry=True)
+            reason = "the provider does not have it (HTTP 404)"
         except ProviderError as exc:
-            tmp.unlink(missing_ok=True)
-            return Outcome(url, reason=f"download failed: {exc}", retry=True)
+            reason = f"download failed: {exc}"
         except OSError as exc:
+            reason = f"cannot write a temp file: {exc.strerror}"
+        else:
+            return Outcome(url, size=download.size)
+        tmp.unlink(missing_ok=True)
+        return Outcome(url, reason=reason, retry=True)
+
+    def _analyse(
+        self, future: Future, got: Outcome, tmp: Path, preview: bool, cache_as: str | None
+    ) -> None:
+        try:
+            future.set_result(self._facts(got, tmp, preview, cache_as))
+        except BaseException as exc:
             tmp.unlink(missing_ok=True)
-            return Outcome(url, reason=f"cannot write a temp file: {exc.strerror}", retry=True)
+            future.set_exception(exc)
+
+    def _facts(self, got: Outcome, tmp: Path, preview: bool, cache_as: str | None) -> Outcome:
+        url = got.url
         try:
             info = analyse_image(tmp, max_pixels=self.max_pixels)
         except ImageRejected as exc:
             tmp.unlink(missing_ok=True)
             log.info("%s: %s rejected: %s", self.label, redact(url), exc)
-            return Outcome(url, reason=str(exc), size=download.size)
+            return Outcome(url, reason=str(exc), size=got.size)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             return Outcome(url, reason=f"cannot read the download: {exc.strerror}", retry=True)
         rel = write_preview(self.previews_dir, tmp, info.sha256) if preview else None
-        return Outcome(url, info, path=tmp, preview=rel, size=download.size)
-
-
-def remove_quietly(path: Path | None) -> None:
-    if path is not None:
-        with contextlib.suppress(OSError):
-            path.unlink()
+        outcome = Outcome(url, info, path=tmp, preview=rel, size=got.size)
+        if cache_as is not None:
+            try:
+                outcome.cached = cache.move_into(self.config.cache_dir, cache_as, tmp, info)
+                outcome.path = None
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                return Outcome(url, reason=f"cannot write to the cache: {exc}", retry=True)
+        return outcome

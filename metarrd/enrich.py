@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ PROVIDER_NAMES = {"tmdb": "TMDB", "fanart": "fanart.tv", "tvdb": "TheTVDB"}
 EXTENSIONS = dict(FORMATS.values())  # jpeg -> jpg
 PROFILE_SIZE = "h632"  # cast thumbnails for the cache; the NFO keeps the original URL
 CACHE_ROUNDS = 3
+WRITE_BATCH = 32  # analysed rows per transaction while the downloads go on
 
 
 @dataclass
@@ -57,7 +59,6 @@ class EnrichResult:
     downloaded: int = 0  # images fetched by this run
     rejected: int = 0
     selected: int = 0
-    cached: int = 0  # images newly put into the cache
     actors: int = 0
     fields_changed: list[str] = field(default_factory=list)
     provider_errors: dict[str, str] = field(default_factory=dict)
@@ -125,7 +126,6 @@ class _Enrichment:
         self.cache_files: list[db.CacheImageFile] = []
         self.pending: dict[str, Future[Outcome]] = {}  # url -> download + analysis
         self.outcomes: dict[str, Outcome] = {}
-        self.placed: dict[tuple[str, str], Path] = {}  # (type, sha256) -> cache file
         self.previews: dict[int, Future[str | None]] = {}  # library row id -> preview
         self.tvdb_id: int | None = movie.tvdb_id
         self.an: Analyser | None = None
@@ -159,15 +159,12 @@ class _Enrichment:
                 else:
                     answers[name] = answer.candidates
                     self._start_downloads(answer.candidates)
-                if answer.tvdb_id:
-                    self.tvdb_id = answer.tvdb_id
+                self.tvdb_id = answer.tvdb_id or self.tvdb_id
             with db.database.atomic():
                 self._store_candidates(answers)
                 self._match_cache()
-            self.outcomes = {url: f.result() for url, f in self.pending.items()}
-            with db.database.atomic():
-                self._record_analysis()
-                self._score()
+                self._score(row for row in self.rows.values() if row.url not in self.pending)
+            self._take_outcomes()  # while the downloads go on
             self._select_and_cache()
             for future in [*plan.downloads.values(), *self.previews.values()]:
                 future.result()  # wait outside the transaction
@@ -256,11 +253,8 @@ class _Enrichment:
                     new.append({"movie": movie.id, "asset_type": c.asset_type,
                                 "provider": c.provider, "url": c.url, **values})  # fmt: skip
                     continue
-                for name, value in values.items():
-                    if getattr(row, name) != value:
-                        setattr(row, name, value)
-                if row.is_dirty():
-                    row.save()
+                _set(row, **values)
+                _save(row)
         for start in range(0, len(new), 200):
             db.ProviderAsset.insert_many(new[start : start + 200]).execute()
         if new:
@@ -280,41 +274,50 @@ class _Enrichment:
             if match is None or not Path(match.file_path).is_file():
                 continue
             _adopt(row, match)
-            row.save()
+            _save(row)
 
     # --- analysis and scoring -----------------------------------------------------------------
 
-    def _record_analysis(self) -> None:
-        now = db.now()
+    def _take_outcomes(self) -> None:
+        """Record each analysis and its score as its download finishes, in batched writes."""
+        by_url: dict[str, list[db.ProviderAsset]] = {}
         for row in self.rows.values():
-            outcome = self.outcomes.get(row.url)
-            if outcome is None:
-                continue
-            if outcome.ok:
-                info = outcome.info
-                row.analyzed, row.analyzed_at, row.rejected_reason = True, now, None
-                row.width, row.height, row.format = info.width, info.height, info.format
-                row.file_size, row.content_hash, row.perceptual_hash = (
-                    info.size, info.sha256, info.phash
-                )  # fmt: skip
-                row.preview_path = outcome.preview or row.preview_path
-                row.is_downloaded = self._in_cache(row)
-            else:
-                row.analyzed = not outcome.retry
-                row.analyzed_at = now
-                row.rejected_reason = outcome.reason
-                kind = row.asset_type
-                log.info(
-                    "%s: %s from %s skipped: %s", self.label, kind, row.provider, outcome.reason
-                )
-            row.save()
-        self.result.downloaded = len({u for u, o in self.outcomes.items() if o.ok or o.size})
+            by_url.setdefault(row.url, []).append(row)
+        urls = {future: url for url, future in self.pending.items()}
+        batch: list[db.ProviderAsset] = []
+        for future in as_completed(urls):
+            outcome = self.outcomes[urls[future]] = future.result()
+            for row in by_url.get(outcome.url, []):
+                self._record(row, outcome)
+                batch.append(row)
+            if len(batch) >= WRITE_BATCH or len(self.outcomes) == len(urls):
+                with db.database.atomic():
+                    self._score(batch)
+                batch = []
+        self.result.downloaded = sum(1 for o in self.outcomes.values() if o.ok or o.size)
+        self.result.rejected = sum(1 for r in self.rows.values() if r.rejected_reason)
 
-    def _score(self) -> None:
+    def _record(self, row: db.ProviderAsset, outcome: Outcome) -> None:
+        row.analyzed_at = db.now()
+        if outcome.ok:
+            _take_info(row, outcome.info)
+            row.analyzed, row.rejected_reason = True, None
+            row.preview_path = outcome.preview or row.preview_path
+            row.is_downloaded = self._in_cache(row)
+        else:
+            row.analyzed = not outcome.retry  # a download problem is tried again next time
+            row.rejected_reason = outcome.reason
+            log.info(
+                "%s: %s from %s skipped: %s",
+                self.label, row.asset_type, row.provider, outcome.reason,
+            )  # fmt: skip
+
+    def _score(self, rows: Iterable[db.ProviderAsset]) -> None:
+        """Score the rows (unchanged scores are not rewritten) and save what changed."""
         prefs = Preferences(
             self.config.artwork.preferred_languages, self.config.artwork.provider_priority
         )
-        for row in self.rows.values():
+        for row in rows:
             if _eligible(row):
                 facts = ImageFacts(
                     row.asset_type, row.provider, row.width, row.height,
@@ -322,13 +325,10 @@ class _Enrichment:
                     row.vote_average, row.vote_count,
                 )  # fmt: skip
                 score = score_image(facts, prefs)
-                row.score, row.score_breakdown = score.total, score.breakdown()
-            elif row.score is not None or row.score_breakdown:
-                row.score, row.score_breakdown = None, {}
+                _set(row, score=score.total, score_breakdown=score.breakdown())
             else:
-                continue
-            row.save()
-        self.result.rejected = sum(1 for r in self.rows.values() if r.rejected_reason)
+                _set(row, score=None, score_breakdown={})
+            _save(row)
 
     # --- selection and cache ------------------------------------------------------------------
 
@@ -337,11 +337,9 @@ class _Enrichment:
         for _round in range(CACHE_ROUNDS):
             with db.database.atomic():
                 self._select()
-            failed = self._cache_selected()
-            if not failed:
+            if not self._cache_selected():
                 break
-        selected = [r for r in self.rows.values() if r.is_selected]
-        self.result.selected = len(selected)
+        self.result.selected = sum(1 for r in self.rows.values() if r.is_selected)
         self.result.library_unselected = sum(
             1
             for r in self.rows.values()
@@ -351,82 +349,92 @@ class _Enrichment:
     def _select(self) -> None:
         movie = db.Movie.get_by_id(self.movie.id)  # locks may have changed meanwhile
         rows = list(self.rows.values())
-        picks = [_pick(r) for r in rows]
-        decisions = select(picks, self.config.artwork.limits, movie.locked_asset_types or [])
-        now = db.now()
+        decisions = select(
+            [_pick(r) for r in rows], self.config.artwork.limits, movie.locked_asset_types or []
+        )
         for row, d in zip(rows, decisions, strict=True):
-            current = (row.is_selected, row.selected_by, row.rank, row.duplicate_of_id)
-            if d.locked or current == (d.selected, d.selected_by, d.rank, d.duplicate_of):
+            if d.locked:
                 continue
             if d.selected and not row.is_selected:
-                row.selected_at = now
-            row.is_selected, row.selected_by, row.rank = d.selected, d.selected_by, d.rank
-            row.duplicate_of = d.duplicate_of
-            row.save()
+                row.selected_at = db.now()
+            _set(row, is_selected=d.selected, selected_by=d.selected_by, rank=d.rank)
+            if row.duplicate_of_id != d.duplicate_of:
+                row.duplicate_of = d.duplicate_of
+            _save(row)
 
     def _cache_selected(self) -> int:
         """Put every selected image into the cache; returns how many could not be."""
-        todo = [r for r in self.rows.values() if r.is_selected and r.provider != LIBRARY]
-        todo = [r for r in todo if not (r.is_downloaded and self._in_cache(r))]
-        refetch = {}
+        todo = [
+            r
+            for r in self.rows.values()
+            if r.is_selected
+            and r.provider != LIBRARY
+            and not (r.is_downloaded and self._in_cache(r))
+        ]
+        refetch = {
+            r.url: self.an.fetch(r.url, r.provider)
+            for r in todo
+            if not self._in_cache(r) and not self._downloaded_now(r)
+        }
+        for url, future in refetch.items():  # analysed earlier, chosen now: fetch it once more
+            self.outcomes[url] = future.result()
+        groups: dict[str, list[db.ProviderAsset]] = {}
         for row in todo:
             outcome = self.outcomes.get(row.url)
-            usable = outcome and outcome.ok and (outcome.path or self._placed(row))
-            if not usable and not self._in_cache(row):
-                refetch[row.url] = self.an.fetch(row.url, row.provider)
-        for url, future in refetch.items():
-            self.outcomes[url] = future.result()
+            if outcome and outcome.ok and outcome.info.sha256 != row.content_hash:
+                _take_info(row, outcome.info)  # the provider changed the file meanwhile
+            groups.setdefault(row.url, []).append(row)
+        placing = [self.an.submit(self._place, rows) for rows in groups.values()]
         failed = 0
         with db.database.atomic():
-            for row in todo:
-                reason = self._cache_one(row)
-                if reason:
-                    failed += 1
-                    row.is_selected, row.rank, row.selected_by = False, None, None
-                    row.rejected_reason = f"could not be cached: {reason}"
-                    row.analyzed = False  # try again at the next enrich
-                    log.warning(
-                        "%s: selected %s not cached: %s", self.label, row.asset_type, reason
-                    )
-                row.save()
+            for future in placing:
+                for row, target, reason in future.result():
+                    if reason:
+                        failed += 1
+                        _set(row, is_selected=False, rank=None, selected_by=None)
+                        row.rejected_reason = f"could not be cached: {reason}"
+                        row.analyzed = False  # tried again at the next enrich
+                        log.warning("%s: %s not cached: %s", self.label, row.asset_type, reason)
+                    else:
+                        self._ensure_cache_row(row, target)
+                        row.is_downloaded = True
+                    _save(row)
         return failed
 
-    def _cache_one(self, row: db.ProviderAsset) -> str | None:
-        """Cache one selected row; None when done, else the reason it failed."""
-        if self._in_cache(row):
-            target = cache.cache_path(self.config.cache_dir, row.asset_type, _info(row))
-        else:
+    def _downloaded_now(self, row: db.ProviderAsset) -> bool:
+        outcome = self.outcomes.get(row.url)
+        return bool(outcome and outcome.ok and outcome.path is not None)
+
+    def _place(self, rows: list[db.ProviderAsset]) -> list[tuple]:
+        """Move one download into the cache for each of its rows (in a worker; no database)."""
+        placed, results = None, []
+        for row in rows:
             outcome = self.outcomes.get(row.url)
+            if self._in_cache(row):
+                target = cache.cache_path(self.config.cache_dir, row.asset_type, _info(row))
+                results.append((row, target, None))
+                continue
             if outcome is None or not outcome.ok:
-                return outcome.reason if outcome else "no download"
-            info = outcome.info
-            if info.sha256 != row.content_hash:  # the provider changed the file meanwhile
-                _take_info(row, info)
-            source = outcome.path or self._placed(row)
-            if source is None:
-                return "the download is gone"
+                results.append((row, None, outcome.reason if outcome else "not downloaded"))
+                continue
             try:
                 if outcome.path is not None:
-                    target = cache.move_into(self.config.cache_dir, row.asset_type, source, info)
+                    target = cache.move_into(
+                        self.config.cache_dir, row.asset_type, outcome.path, outcome.info
+                    )
                     outcome.path = None
+                elif placed is not None:
+                    target = cache.store(
+                        self.config.cache_dir, row.asset_type, placed, outcome.info
+                    )
                 else:
-                    target = cache.store(self.config.cache_dir, row.asset_type, source, info)
+                    raise FileNotFoundError("the download is gone")
             except OSError as exc:
-                return f"cannot write to the cache: {exc.strerror or exc}"
-            self.result.cached += 1
-        self.placed[(row.asset_type, row.content_hash)] = target
-        self._ensure_cache_row(row, target)
-        row.is_downloaded = True
-        return None
-
-    def _placed(self, row: db.ProviderAsset) -> Path | None:
-        """The same bytes already placed in the cache by this run (under any type)."""
-        outcome = self.outcomes.get(row.url)
-        sha = outcome.info.sha256 if outcome and outcome.ok else row.content_hash
-        for (_kind, placed_sha), path in self.placed.items():
-            if placed_sha == sha and path.is_file():
-                return path
-        return None
+                results.append((row, None, f"cannot write to the cache: {exc}"))
+                continue
+            placed = target
+            results.append((row, target, None))
+        return results
 
     def _in_cache(self, row: db.ProviderAsset) -> bool:
         if not (row.content_hash and row.format in EXTENSIONS):
@@ -489,7 +497,7 @@ class _Enrichment:
             if row.provider == LIBRARY and not row.preview_path and cached is not None:
                 self.previews[row.id] = self.an.submit(
                     write_preview, self.config.previews_dir, Path(cached.file_path),
-                    row.content_hash,
+                    row.content_hash, cpu=True,
                 )  # fmt: skip
 
     def _finish(self, details, plan, before_art, before_cast) -> None:
@@ -507,7 +515,7 @@ class _Enrichment:
         for name, value in changes.items():
             setattr(movie, name, value)
         if plan.members and actors.CAST_LOCK not in (movie.locked_fields or []):
-            actors.apply_cast(self.config, movie.id, plan)  # no cast from TMDB: keep ours
+            actors.apply_cast(movie.id, plan)  # no cast from TMDB: keep ours
         after_cast = actors.cast_snapshot(movie.id)
         self.result.actors = len(after_cast)
         imdb = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id")
@@ -540,7 +548,19 @@ class _Enrichment:
         )
 
 
-# --- small pure helpers ------------------------------------------------------------------------
+# --- small helpers -----------------------------------------------------------------------------
+
+
+def _set(row: db.BaseModel, **values: Any) -> None:
+    """Assign only what differs, so that saving writes only real changes."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def _save(row: db.BaseModel) -> None:
+    if row.dirty_fields:
+        row.save(only=row.dirty_fields)
 
 
 def _eligible(row: db.ProviderAsset) -> bool:
