@@ -30,7 +30,13 @@ from metarrd.atomic import TEMP_MARKER
 from metarrd.config import Config
 from metarrd.errors import NotFound, ProviderError
 from metarrd.http import HttpClient, redact
-from metarrd.imaging import ImageInfo, ImageRejected, analyse_image, make_preview
+from metarrd.imaging import (
+    ImageInfo,
+    ImageRejected,
+    analyse_image,
+    analyse_with_preview,
+    make_preview,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +67,11 @@ def preview_relpath(sha256: str) -> str:
     return f"{sha256[:2]}/{sha256}.webp"
 
 
-def write_preview(previews_dir: Path, source: Path, sha256: str) -> str | None:
-    """Make the preview of an accepted image (once per content); None when it cannot be made.
+def write_preview(
+    previews_dir: Path, source: Path, sha256: str, data: bytes | None = None
+) -> str | None:
+    """Keep the preview of an accepted image (once per content): `data` when already made,
+    else made from `source`. None when it cannot be made.
 
     Written to a temp name and renamed, so no reader sees half a preview; not fsynced: a preview
     is derived data that a later enrich simply makes again.
@@ -73,7 +82,8 @@ def write_preview(previews_dir: Path, source: Path, sha256: str) -> str | None:
         return rel
     tmp = target.with_name(f"{TEMP_MARKER}{secrets.token_hex(4)}-{target.name}")
     try:
-        data = make_preview(source)
+        if data is None:
+            data = make_preview(source)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
         os.replace(tmp, target)
@@ -230,8 +240,12 @@ class Analyser:
 
     def _facts(self, got: Outcome, tmp: Path, preview: bool, cache_as: str | None) -> Outcome:
         url = got.url
+        small = None
         try:
-            info = analyse_image(tmp, max_pixels=self.max_pixels)
+            if preview:  # one decode for both (imaging.analyse_with_preview)
+                info, small = analyse_with_preview(tmp, max_pixels=self.max_pixels)
+            else:
+                info = analyse_image(tmp, max_pixels=self.max_pixels)
         except ImageRejected as exc:
             tmp.unlink(missing_ok=True)
             log.info("%s: %s rejected: %s", self.label, redact(url), exc)
@@ -239,7 +253,7 @@ class Analyser:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             return Outcome(url, reason=f"cannot read the download: {exc.strerror}", retry=True)
-        rel = write_preview(self.previews_dir, tmp, info.sha256) if preview else None
+        rel = write_preview(self.previews_dir, tmp, info.sha256, small) if preview else None
         outcome = Outcome(url, info, path=tmp, preview=rel, size=got.size)
         if cache_as is not None:
             try:
