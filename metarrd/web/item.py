@@ -61,6 +61,12 @@ def show(movie_id: int):
     return render_template("item.html", live_cursor=queries.live_cursor(), **context)
 
 
+@bp.get("/movies/<int:movie_id>/header")
+def header(movie_id: int):
+    _movie_or_404(movie_id)
+    return item_header(movie_id)
+
+
 # --- fields ----------------------------------------------------------------------------------
 
 
@@ -91,7 +97,7 @@ def save_field(movie_id: int, name: str):
     if not request.htmx:
         return redirect(url_for("item.show", movie_id=movie_id) + f"#field-{name}", 303)
     body = render_template("_field.html", movie=movie, name=name)
-    return make_response(body + item_header(movie.id, oob=True))
+    return make_response(body + item_header(movie.id, oob=True), trigger="item-changed")
 
 
 @bp.post("/movies/<int:movie_id>/fields/<name>/lock")
@@ -127,7 +133,7 @@ def _artwork_answer(movie: db.Movie, asset_type: str, message: str | None = None
     body += item_header(movie.id, oob=True)
     if message:
         body += toast(message, tone)
-    return make_response(body)
+    return make_response(body, trigger=None if message else "item-changed")
 
 
 @bp.post("/assets/<int:asset_id>/<op>")

@@ -3,8 +3,10 @@
 The daemon and the web are separate processes; the database is what they share. Every open page
 holds one `EventSource` on `/live`. The stream polls for events newer than its cursor (an event
 id; `?after=N` from the page, or the browser's `Last-Event-ID` when it reconnects) and sends, per
-batch, one `movie-<id>` message for every item that changed and one `activity` message. Page
-elements that show an item listen with `hx-trigger="sse:movie-<id>"` and fetch themselves again.
+batch, one `movie-<id>` message for every item that changed (`movie-<id>-data` too when it was not
+just the user's own edit) and one `activity` message. Page elements that show an item listen with
+`hx-trigger="sse:movie-<id>"` (rows, headers) or `sse:movie-<id>-data` (the whole item page) and
+fetch themselves again.
 
 A stream ends after LIVE_MAX_SECONDS (the browser reconnects at once and resumes from its last
 event id), sends a comment line every LIVE_HEARTBEAT_SECONDS (so a closed tab frees its thread),
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 bp = Blueprint("live", __name__)
 
 BATCH = 500
+# What the UI itself records (a user's edit): the page that made it has already swapped in the
+# result, so these refresh small parts (rows, headers), not whole item pages under the user.
+USER_KINDS = frozenset({"field.edited", "field.lock", "artwork.selected", "artwork.lock"})
 
 
 def new_events(after: int, limit: int = BATCH) -> list[tuple[int, int | None, str]]:
@@ -38,14 +43,19 @@ def new_events(after: int, limit: int = BATCH) -> list[tuple[int, int | None, st
 
 
 def messages(events: list[tuple[int, int | None, str]]) -> str:
-    """One SSE message per changed item, then `activity` carrying the new cursor as its id."""
+    """Per changed item `movie-<id>`, and `movie-<id>-data` when something other than the user's
+    own edits changed it (the daemon's work); then `activity` carrying the new cursor as its id."""
     kinds: dict[int, list[str]] = {}
     for _id, movie_id, kind in events:
         if movie_id is not None:
             kinds.setdefault(movie_id, [])
             if kind not in kinds[movie_id]:
                 kinds[movie_id].append(kind)
-    out = [f"event: movie-{mid}\ndata: {' '.join(k)}\n\n" for mid, k in kinds.items()]
+    out = []
+    for mid, k in kinds.items():
+        out.append(f"event: movie-{mid}\ndata: {' '.join(k)}\n\n")
+        if set(k) - USER_KINDS:
+            out.append(f"event: movie-{mid}-data\ndata: {' '.join(k)}\n\n")
     out.append(f"id: {events[-1][0]}\nevent: activity\ndata: {len(events)}\n\n")
     return "".join(out)
 

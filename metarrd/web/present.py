@@ -283,6 +283,6 @@ def plan_view(plan: Any) -> PlanView:
         else:
             css = ""
         diff.append((css, line))
-    return PlanView(
-        plan.summary(), list(plan.notes), files, diff, str(plan.folder), bool(plan.changes)
-    )
+    counts = {a: sum(f[0] == a for f in files) for a in PLAN_ORDER}
+    summary = " · ".join(f"{n} {PLAN_VERBS[a]}" for a, n in counts.items() if n) or "no files"
+    return PlanView(summary, list(plan.notes), files, diff, str(plan.folder), bool(plan.changes))

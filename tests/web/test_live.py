@@ -16,12 +16,15 @@ def read_stream(client, url: str, **headers) -> str:
 
 def test_messages_coalesce_per_item_and_carry_the_cursor():
     events = [(7, 3, "enrichment.complete"), (8, 3, "field.edited"), (9, None, "scan.done")]
-    events.append((10, 4, "entity.published"))
+    events += [(10, 4, "entity.published"), (11, 5, "field.edited"), (12, 5, "artwork.lock")]
     text = live.messages(events)
     assert text == (
         "event: movie-3\ndata: enrichment.complete field.edited\n\n"
+        "event: movie-3-data\ndata: enrichment.complete field.edited\n\n"
         "event: movie-4\ndata: entity.published\n\n"
-        "id: 10\nevent: activity\ndata: 4\n\n"
+        "event: movie-4-data\ndata: entity.published\n\n"
+        "event: movie-5\ndata: field.edited artwork.lock\n\n"  # the user's own edits only
+        "id: 12\nevent: activity\ndata: 6\n\n"
     )
 
 
@@ -95,5 +98,6 @@ def test_pages_listen_for_their_items(client, seed):
     cursor = db.record_event("scan.found", "found", movie=movie).id
     page = client.get(f"/movies/{movie.id}").get_data(as_text=True)
     assert f'sse-connect="/live?after={cursor}"' in page
-    assert f'hx-trigger="sse:movie-{movie.id}"' in page
+    assert f'hx-trigger="sse:movie-{movie.id}-data"' in page  # the item page
+    assert f'hx-trigger="sse:movie-{movie.id}"' in page  # its header
     assert 'hx-trigger="sse:activity, every 3s"' in client.get("/activity").get_data(as_text=True)
