@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: venv test lint format demo scan bench clean
+.PHONY: venv system-deps test lint format demo scan bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,13 @@ lint: venv
 	$(BIN)/ruff check metarrd tests bench
 	$(BIN)/ruff format --check metarrd tests bench
 
-test: lint
+# What the tests need from the system besides Python: Debian's chromium (end-to-end UI tests),
+# kodi + Xvfb (the real-Kodi test) and systemd-analyze. Each script is idempotent and does
+# nothing when its tools are already installed.
+system-deps:
+	@for script in .ci/install-*.sh; do bash $$script || exit 1; done
+
+test: system-deps lint
 	$(BIN)/pytest -q
 
 format: venv
