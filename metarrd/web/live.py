@@ -56,6 +56,8 @@ def messages(events: list[tuple[int, int | None, str]]) -> str:
         out.append(f"event: movie-{mid}\ndata: {' '.join(k)}\n\n")
         if set(k) - USER_KINDS:
             out.append(f"event: movie-{mid}-data\ndata: {' '.join(k)}\n\n")
+    if any(kind.startswith("scan.") for _id, _movie, kind in events):
+        out.append("event: library\ndata: scan\n\n")  # items may have come or gone
     out.append(f"id: {events[-1][0]}\nevent: activity\ndata: {len(events)}\n\n")
     return "".join(out)
 

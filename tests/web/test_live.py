@@ -15,7 +15,7 @@ def read_stream(client, url: str, **headers) -> str:
 
 
 def test_messages_coalesce_per_item_and_carry_the_cursor():
-    events = [(7, 3, "enrichment.complete"), (8, 3, "field.edited"), (9, None, "scan.done")]
+    events = [(7, 3, "enrichment.complete"), (8, 3, "field.edited"), (9, None, "scan.failed")]
     events += [(10, 4, "entity.published"), (11, 5, "field.edited"), (12, 5, "artwork.lock")]
     text = live.messages(events)
     assert text == (
@@ -24,6 +24,7 @@ def test_messages_coalesce_per_item_and_carry_the_cursor():
         "event: movie-4\ndata: entity.published\n\n"
         "event: movie-4-data\ndata: entity.published\n\n"
         "event: movie-5\ndata: field.edited artwork.lock\n\n"  # the user's own edits only
+        "event: library\ndata: scan\n\n"
         "id: 12\nevent: activity\ndata: 6\n\n"
     )
 
@@ -91,6 +92,12 @@ def test_an_event_written_by_another_process_arrives(app, client, seed, config):
         proc.wait(timeout=10)
     assert proc.returncode == 0
     assert wanted in text
+
+
+def test_an_empty_library_page_waits_for_the_first_scan(client, seed):
+    assert 'hx-trigger="sse:library"' in client.get("/").get_data(as_text=True)
+    seed.movie("The Matrix")
+    assert 'hx-trigger="sse:library"' not in client.get("/").get_data(as_text=True)
 
 
 def test_pages_listen_for_their_items(client, seed):
