@@ -114,6 +114,14 @@ def hash_distance(a: str, b: str) -> int:
 PREVIEW_SIZE = 300
 
 
+def preview_box(image_size: tuple[int, int], size: int = PREVIEW_SIZE) -> tuple[int, int]:
+    """The preview's own size (longest side `size`): JPEG draft mode then decodes at the
+    smallest scale (down to 1/8) that still covers it."""
+    width, height = image_size
+    scale = min(1.0, size / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def make_preview(path: Path, *, size: int = PREVIEW_SIZE, quality: int = 75) -> bytes:
     """A small WebP of the image (longest side `size` px) for the review UI.
 
@@ -127,7 +135,7 @@ def make_preview(path: Path, *, size: int = PREVIEW_SIZE, quality: int = 75) -> 
         warnings.simplefilter("ignore")
         with Image.open(path) as im:
             if im.format == "JPEG":
-                im.draft("RGB", (size, size))
+                im.draft("RGB", preview_box(im.size, size))
             im.load()
             if im.mode not in ("RGB", "RGBA"):
                 im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
@@ -143,9 +151,9 @@ def analyse_with_preview(
     """`analyse_image` and `make_preview` from a single decode (what enrich runs per candidate).
 
     Same checks and rejection reasons as `analyse_image` (tests/enrich/test_imaging.py holds the
-    two together). The perceptual hash comes from the preview-scale decode instead of the 1/8
-    one; imagehash reduces both to 32x32 first, so the hashes agree to within a bit or two,
-    well inside near-duplicate matching. Costs about 30% less than the two calls.
+    two together). The perceptual hash is taken from the preview-sized image instead of the
+    1/8-scale decode; imagehash reduces both to 32x32 first, so the hashes agree to within a bit
+    or two, well inside near-duplicate matching. Costs about a third less than the two calls.
     """
     import io
 
@@ -184,19 +192,18 @@ def analyse_with_preview(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if im.format == "JPEG":
-                    im.draft("RGB", (size, size))
+                    im.draft("RGB", preview_box(im.size, size))
                 im.load()
-                work = im
+                small = im
                 if im.mode not in ("RGB", "RGBA"):
                     alpha = "A" in im.mode or "transparency" in im.info
-                    work = im.convert("RGBA" if alpha else "RGB")
-                flat = work
-                if work.mode == "RGBA":  # hash logos by their shapes, as perceptual_hash does
-                    bg = Image.new("RGBA", work.size, (255, 255, 255, 255))
-                    flat = Image.alpha_composite(bg, work)
-                phash = str(imagehash.phash(flat.convert("L")))
-                small = work.copy()
+                    small = im.convert("RGBA" if alpha else "RGB")
                 small.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+                flat = small
+                if small.mode == "RGBA":  # hash logos by their shapes, as perceptual_hash does
+                    bg = Image.new("RGBA", small.size, (255, 255, 255, 255))
+                    flat = Image.alpha_composite(bg, small)
+                phash = str(imagehash.phash(flat.convert("L")))  # from 32x32 either way
                 out = io.BytesIO()
                 small.save(out, "WEBP", quality=75, method=0)
         except (OSError, ValueError, SyntaxError) as exc:
