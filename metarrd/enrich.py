@@ -48,6 +48,7 @@ EXTENSIONS = dict(FORMATS.values())  # jpeg -> jpg
 PROFILE_SIZE = "h632"  # cast thumbnails for the cache; the NFO keeps the original URL
 CACHE_ROUNDS = 3
 WRITE_BATCH = 32  # analysed rows per transaction while the downloads go on
+OWN = ("cache_file",)  # keys of provider_metadata that enrich writes, kept across refreshes
 
 
 @dataclass
@@ -241,13 +242,14 @@ class _Enrichment:
                     del self.rows[key]
             for c in found:
                 row = self.rows.get((c.asset_type, c.url))
+                ours = {k: v for k, v in (row.provider_metadata if row else {}).items() if k in OWN}
                 values = {
                     "language": c.language,
                     "vote_average": c.vote_average,
                     "vote_count": c.vote_count,
                     "api_width": c.width,
                     "api_height": c.height,
-                    "provider_metadata": c.metadata,
+                    "provider_metadata": {**c.metadata, **ours},
                 }
                 if row is None:
                     new.append({"movie": movie.id, "asset_type": c.asset_type,
@@ -266,10 +268,10 @@ class _Enrichment:
         """Phase 1B: candidates whose picture the cache already holds count as downloaded."""
         files = [c for c in self.cache_files if Path(c.file_path).is_file()]
         for row in self.rows.values():
-            if row.provider == LIBRARY or row.url in self.pending:
+            if row.provider == LIBRARY or row.url in self.pending or row.is_downloaded:
                 continue
-            match = self.by_source.get(row.url)
-            if match is None and row.analyzed and not row.rejected_reason and not row.is_downloaded:
+            match = None if row.analyzed else self.by_source.get(row.url)
+            if match is None and row.analyzed and not row.rejected_reason:
                 match = next((f for f in files if _same_cached(row, f)), None)
             if match is None or not Path(match.file_path).is_file():
                 continue
@@ -390,11 +392,12 @@ class _Enrichment:
             for future in placing:
                 for row, target, reason in future.result():
                     if reason:
-                        failed += 1
-                        _set(row, is_selected=False, rank=None, selected_by=None)
                         row.rejected_reason = f"could not be cached: {reason}"
                         row.analyzed = False  # tried again at the next enrich
                         log.warning("%s: %s not cached: %s", self.label, row.asset_type, reason)
+                        if row.selected_by != "user":  # the user's choice stays chosen
+                            failed += 1
+                            _set(row, is_selected=False, rank=None, selected_by=None)
                     else:
                         self._ensure_cache_row(row, target)
                         row.is_downloaded = True

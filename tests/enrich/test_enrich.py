@@ -315,5 +315,30 @@ def test_library_artwork_competes_and_its_twins_are_not_fetched_again(rt, simula
         db.ProviderAsset.id == twin.id
     ).execute()
     enrich_item(rt, movie)
-    assert db.ProviderAsset.get_by_id(twin.id).is_selected
+    twin = db.ProviderAsset.get_by_id(twin.id)
+    assert twin.is_selected and twin.provider_metadata["cache_file"]  # the link stays
     assert image_requests(simulator) == []  # chosen, and still not downloaded again
+
+
+def test_a_users_choice_that_cannot_be_fetched_stays_chosen(rt, simulator):
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    spare = next(
+        r
+        for r in db.ProviderAsset.select().where(db.ProviderAsset.asset_type == "poster")
+        if r.score is not None and not r.is_selected and not r.is_downloaded
+    )
+    db.ProviderAsset.update(is_selected=True, selected_by="user", rank=1).where(
+        db.ProviderAsset.id == spare.id
+    ).execute()
+    simulator.not_found(spare.url)
+    enrich_item(rt, movie)
+    spare = db.ProviderAsset.get_by_id(spare.id)
+    assert spare.is_selected and spare.selected_by == "user" and not spare.is_downloaded
+    assert "404" in spare.rejected_reason
+    assert len(selected(movie, "poster")) == rt.config.artwork.limits["poster"]
+    assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
+    simulator.reset_faults()
+    enrich_item(rt, movie)  # the provider has it again: now it is cached
+    spare = db.ProviderAsset.get_by_id(spare.id)
+    assert spare.is_selected and spare.is_downloaded and spare.rejected_reason is None
