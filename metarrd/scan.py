@@ -247,6 +247,10 @@ def _record(
     rt: Runtime, library: db.Library, pr: Probe, movie: db.Movie | None, report: ScanReport
 ) -> None:
     video = pr.found
+    if movie is None:
+        # another scan (a webhook, the watcher) may have recorded it since we looked: we hold the
+        # write lock now, so this look is final
+        movie = db.Movie.get_or_none(db.Movie.path == str(video.path))
     is_new = movie is None
     if movie is None:
         movie = db.Movie(library=library)

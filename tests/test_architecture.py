@@ -19,6 +19,7 @@ PURE = {
     "metarrd.layout",
     "metarrd.errors",
     "metarrd.players.pathmap",
+    "metarrd.players.plan",
 }
 IO_MODULES = ("requests", "peewee", "flask", "huey", "watchfiles", "metarrd.db", "metarrd.http")
 
