@@ -51,11 +51,14 @@ def asset_image(
     who: str,
     label: str,
     notes: list[str],
+    rows: list[db.CacheImageFile] | None = None,
 ) -> CachedImage | None:
     """The cache file of a selected image. Missing from the cache: downloaded again (`fetch`),
-    else reported as missing. None, with a note, when it cannot be had (404, not an image)."""
+    else reported as missing. None, with a note, when it cannot be had (404, not an image).
+    `rows`: the cache rows with the asset's hash, when the caller fetched them in bulk."""
     if asset.content_hash:
-        rows = db.CacheImageFile.select().where(db.CacheImageFile.file_hash == asset.content_hash)
+        if rows is None:
+            rows = rows_by_hash([asset.content_hash]).get(asset.content_hash, [])
         mine_first = sorted(
             rows, key=lambda r: (r.movie_id != movie_id, r.image_type != asset.asset_type, r.id)
         )
@@ -108,12 +111,12 @@ def actor_image(
     who: str,
     label: str,
     notes: list[str],
+    rows: list[db.CacheImageFile] | None = None,
 ) -> CachedImage | None:
     """The cache file of an actor's thumbnail (downloaded again when lost); None with a note
-    when the actor has no image."""
-    rows = db.CacheImageFile.select().where(
-        db.CacheImageFile.actor == actor.id, db.CacheImageFile.image_type == "actor"
-    )
+    when the actor has no image. `rows`: the actor's cache rows, when fetched in bulk."""
+    if rows is None:
+        rows = rows_by_actor([actor.id]).get(actor.id, [])
     for row in sorted(rows, key=lambda r: (r.file_hash != actor.image_hash, r.id)):
         if is_file(Path(row.file_path), row.file_size):
             return CachedImage(
@@ -147,6 +150,28 @@ def actor_image(
         db.Actor.id == actor.id
     ).execute()
     return CachedImage(path, info.sha256, info.size, info.format, row.id)
+
+
+def rows_by_hash(hashes: list[str]) -> dict[str, list[db.CacheImageFile]]:
+    """Cache rows of these content hashes, in one query."""
+    found: dict[str, list[db.CacheImageFile]] = {}
+    if hashes:
+        query = db.CacheImageFile.select().where(db.CacheImageFile.file_hash.in_(list(hashes)))
+        for row in query:
+            found.setdefault(row.file_hash, []).append(row)
+    return found
+
+
+def rows_by_actor(actor_ids: list[int]) -> dict[int, list[db.CacheImageFile]]:
+    """Actor thumbnail cache rows of these actors, in one query."""
+    found: dict[int, list[db.CacheImageFile]] = {}
+    if actor_ids:
+        query = db.CacheImageFile.select().where(
+            db.CacheImageFile.actor.in_(list(actor_ids)), db.CacheImageFile.image_type == "actor"
+        )
+        for row in query:
+            found.setdefault(row.actor_id, []).append(row)
+    return found
 
 
 def _fetch(

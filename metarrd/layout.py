@@ -190,6 +190,7 @@ class PublishPlan:
     nfo_current: str | None = None
     nfo_new: str = ""
     stale_temp: list[Path] = field(default_factory=list)
+    ledger: dict[Path, LedgerEntry] = field(default_factory=dict)  # this item's, before
 
     def by_action(self, *actions: str) -> list[FileAction]:
         return [a for a in self.actions if a.action in actions]
@@ -286,6 +287,7 @@ def plan_publish(
         nfo_current,
         nfo_new,
         list(stale_temp or []),
+        dict(ledger),
     )
 
 

@@ -271,6 +271,8 @@ def _art_files(
             db.ProviderAsset.id,
         )
     )
+    assets = list(assets)
+    cached = cache_upkeep.rows_by_hash([a.content_hash for a in assets if a.content_hash])
     wanted: list[Wanted] = []
     ranks: dict[str, int] = {}
     for asset in assets:
@@ -279,7 +281,14 @@ def _art_files(
             _note(movie, notes, f"{label}: unknown artwork type, skipped")
             continue
         image = cache_upkeep.asset_image(
-            rt, movie.id, asset, fetch=fetch, who=_name(movie), label=label, notes=notes
+            rt,
+            movie.id,
+            asset,
+            fetch=fetch,
+            who=_name(movie),
+            label=label,
+            notes=notes,
+            rows=cached.get(asset.content_hash, []) if asset.content_hash else None,
         )
         if image is None:
             continue
@@ -314,13 +323,22 @@ def _actor_files(
         .where(db.MovieActor.movie == movie.id)
         .order_by(db.MovieActor.order, db.MovieActor.id)
     )
+    cast = list(cast)
+    cached = cache_upkeep.rows_by_actor([r.actor_id for r in cast])
     wanted: list[Wanted] = []
     taken: set[str] = set()
     for role in cast:
         actor = role.actor
         label = f"actor {actor.name}"
         image = cache_upkeep.actor_image(
-            rt, movie.id, actor, fetch=fetch, who=_name(movie), label=label, notes=notes
+            rt,
+            movie.id,
+            actor,
+            fetch=fetch,
+            who=_name(movie),
+            label=label,
+            notes=notes,
+            rows=cached.get(actor.id, []),
         )
         if image is None:
             continue
@@ -503,14 +521,14 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
         w = action.wanted
         assert w is not None
         if action.action == KEEP:
-            _remember(movie, w, w.sha256)
+            _remember(movie, w, w.sha256, plan.ledger.get(w.path))
             result.kept.append(str(w.path))
             continue
         ensure_dir(w.path.parent)
         sha = write_atomic(w.path, w.data if w.data is not None else w.source)
         if sha != w.sha256:
             log.warning("item %d: %s: cache file %s changed on disk", movie.id, w.label, w.source)
-        _remember(movie, w, sha)
+        _remember(movie, w, sha, plan.ledger.get(w.path))
         result.written.append(str(w.path))
     for action in plan.by_action(REMOVE):
         with contextlib.suppress(FileNotFoundError):
@@ -548,22 +566,21 @@ def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> N
         probe.unlink(missing_ok=True)
 
 
-def _remember(movie: db.Movie, w: Wanted, sha: str) -> None:
-    """Record a file we wrote (or found identical to ours) in the ledger."""
-    entry = db.LibraryFile.get_or_none(db.LibraryFile.path == str(w.path))
-    if entry is not None and entry.sha256 == sha and entry.movie_id == movie.id:
-        return
-    values = {
-        "movie": movie.id,
-        "kind": w.kind,
-        "sha256": sha,
-        "size": w.size,
-        "written_at": db.now(),
-        "cache_file": w.cache_file_id,
-    }
-    db.LibraryFile.insert(path=str(w.path), **values).on_conflict(
-        conflict_target=[db.LibraryFile.path], update=values
-    ).execute()
+_LEDGER_UPSERT = (
+    "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, cache_file_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET movie_id = excluded.movie_id, "
+    "kind = excluded.kind, sha256 = excluded.sha256, size = excluded.size, "
+    "written_at = excluded.written_at, cache_file_id = excluded.cache_file_id"
+)
+
+
+def _remember(movie: db.Movie, w: Wanted, sha: str, known: LedgerEntry | None) -> None:
+    """Record a file we wrote (or found identical to ours) in the ledger, right away: one
+    statement, committed on its own, so a crash never leaves a file of ours unrecorded for long."""
+    if known is not None and known.sha256 == sha:
+        return  # `known` comes from this item's own ledger rows
+    params = (str(w.path), movie.id, w.kind, sha, w.size, str(db.now()), w.cache_file_id)
+    db.database.execute_sql(_LEDGER_UPSERT, params)
 
 
 # --- after a successful publish ----------------------------------------------------------------

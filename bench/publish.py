@@ -1,0 +1,246 @@
+"""Publish benchmark: 1,000 enriched movies published into an empty library, then again unchanged.
+
+    python -m bench.publish [--movies 1000]
+
+Floors: for the first publish, `cp -a` of the very same bytes (the published tree, copied in one
+process), and the same followed by `sync -f` since every publish write is fsynced (file and
+folder) so that a power cut never leaves a broken file; for the republish, reading and hashing
+every published file once, which is what deciding "unchanged" costs at least.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import random
+import shutil
+import subprocess
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image
+
+from bench._common import report, timed
+from metarrd import db
+from metarrd.config import parse_config
+from metarrd.imaging import analyse_image
+from metarrd.publish import publish_item
+from metarrd.runtime import open_runtime
+
+POOL = {"poster": (24, (300, 450)), "fanart": (24, (640, 360)), "actor": (60, (185, 278))}
+PER_MOVIE = {"poster": 2, "fanart": 2}
+ACTORS_PER_MOVIE = 6
+
+
+def noise_image(size: tuple[int, int], fmt: str, rng: random.Random) -> bytes:
+    im = Image.frombytes("RGB", size, rng.randbytes(size[0] * size[1] * 3))
+    out = io.BytesIO()
+    im.save(out, fmt, **({"quality": 85} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+def cache_pool(rt, rng: random.Random) -> dict[str, list[tuple[str, Path, object]]]:
+    """Distinct images in the cache, by type: (url, cache path, info)."""
+    pool: dict[str, list] = {}
+    kinds = {**POOL, "clearlogo": (8, (400, 155))}
+    for kind, (count, size) in kinds.items():
+        for i in range(count):
+            fmt = "PNG" if kind == "clearlogo" else "JPEG"
+            data = noise_image(size, fmt, rng)
+            tmp = rt.config.tmp_dir / "bench-image"
+            tmp.write_bytes(data)
+            info = analyse_image(tmp)
+            target = rt.config.cache_dir / kind / info.sha256[:2] / f"{info.sha256}.{info.ext}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.replace(target)
+            url = f"https://image.tmdb.org/t/p/original/{kind}{i}.{info.ext}"
+            pool.setdefault(kind, []).append((url, target, info))
+    return pool
+
+
+def build_library(rt, count: int, rng: random.Random) -> None:
+    """`count` enriched movies, bulk-inserted the way ENRICH leaves them."""
+    pool = cache_pool(rt, rng)
+    library = db.Library.get()
+    root = Path(rt.config.library[0].path)
+    with db.database.atomic():
+        first = None
+        movies = []
+        for i in range(count):
+            name = f"Movie {i:05d} ({1950 + i % 70})"
+            (root / name).mkdir(parents=True)
+            video = root / name / f"{name}.mkv"
+            video.write_bytes(b"\x1a\x45\xdf\xa3")
+            movies.append(
+                {
+                    "library": library.id,
+                    "path": str(video),
+                    "title": f"Movie {i:05d}",
+                    "year": 1950 + i % 70,
+                    "premiered": f"{1950 + i % 70}-01-{1 + i % 28:02d}",
+                    "tmdb_id": 10000 + i,
+                    "imdb_id": f"tt{1000000 + i:07d}",
+                    "plot": f"The story of movie {i}. " * 8,
+                    "runtime": 90 + i % 60,
+                    "rating": 5 + (i % 50) / 10,
+                    "votes": 100 + i,
+                    "genres": ["Drama", "Thriller"],
+                    "studios": ["Studio"],
+                    "directors": ["Someone Famous"],
+                    "date_added": datetime(2024, 1, 1),
+                    "identification_status": db.ENRICHED,
+                }
+            )
+        db.Movie.insert_many(movies).execute()
+        ids = [m.id for m in db.Movie.select(db.Movie.id).order_by(db.Movie.id)]
+        first = ids[0]
+        for kind, images in pool.items():
+            if kind == "actor":
+                continue
+            db.CacheImageFile.insert_many(
+                [
+                    {
+                        "movie": first,
+                        "image_type": kind,
+                        "file_path": str(path),
+                        "file_hash": info.sha256,
+                        "file_size": info.size,
+                        "format": info.format,
+                        "source_type": "provider",
+                        "source_url": url,
+                    }
+                    for url, path, info in images
+                ]
+            ).execute()
+        actor_ids = []
+        for n, (url, path, info) in enumerate(pool["actor"]):
+            actor = db.Actor.create(
+                tmdb_id=500000 + n,
+                name=f"Actor Number {n}",
+                name_normalized=f"actor number {n}",
+                thumb_url=url,
+                image_cache_path=str(path),
+                image_hash=info.sha256,
+            )
+            db.CacheImageFile.create(
+                actor=actor,
+                image_type="actor",
+                file_path=str(path),
+                file_hash=info.sha256,
+                file_size=info.size,
+                format=info.format,
+            )
+            actor_ids.append(actor.id)
+        assets, roles, video, audio = [], [], [], []
+        for i, movie_id in enumerate(ids):
+            picks = {k: rng.sample(pool[k], n) for k, n in PER_MOVIE.items()}
+            picks["clearlogo"] = [pool["clearlogo"][i % len(pool["clearlogo"])]]
+            for kind, chosen in picks.items():
+                for rank, (url, _path, info) in enumerate(chosen, 1):
+                    assets.append(
+                        {
+                            "movie": movie_id,
+                            "asset_type": kind,
+                            "provider": "tmdb",
+                            "url": url,
+                            "format": info.format,
+                            "file_size": info.size,
+                            "content_hash": info.sha256,
+                            "score": 10 - rank,
+                            "is_selected": True,
+                            "is_downloaded": True,
+                            "rank": rank,
+                        }
+                    )
+            for order, actor_id in enumerate(rng.sample(actor_ids, ACTORS_PER_MOVIE)):
+                roles.append({"movie": movie_id, "actor": actor_id, "role": "Role", "order": order})
+            video.append({"movie": movie_id, "codec": "hevc", "width": 3840, "height": 2160})
+            audio.append({"movie": movie_id, "codec": "eac3", "language": "eng", "channels": 6})
+        for model, rows in (
+            (db.ProviderAsset, assets),
+            (db.MovieActor, roles),
+            (db.VideoStream, video),
+            (db.AudioStream, audio),
+        ):
+            for start in range(0, len(rows), 500):
+                model.insert_many(rows[start : start + 500]).execute()
+
+
+def hash_tree(root: Path) -> int:
+    total = 0
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                hashlib.file_digest(fh, "sha256")
+            total += 1
+    return total
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.publish")
+    ap.add_argument("--movies", type=int, default=1000)
+    args = ap.parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="metarrd-bench-publish-"))
+    try:
+        lib = tmp / "movies"
+        lib.mkdir()
+        config = parse_config(
+            {"data_dir": str(tmp / "data"), "library": [{"name": "Movies", "path": str(lib)}]}
+        )
+        rt = open_runtime(config)
+        build_library(rt, args.movies, random.Random(42))
+        movies = list(db.Movie.select().order_by(db.Movie.id))
+        t: dict[str, float] = {}
+
+        with timed(t, "publish"):
+            results = [publish_item(rt, m) for m in movies]
+        written = sum(len(r.written) for r in results)
+        size = sum(p.stat().st_size for p in lib.rglob("*") if p.is_file())
+        assert written == args.movies * 12, written
+
+        copy = tmp / "copy"
+        with timed(t, "cp"):
+            subprocess.run(["cp", "-a", str(lib), str(copy)], check=True)
+        with timed(t, "sync"):
+            subprocess.run(["sync", "-f", str(copy)], check=True)
+        shutil.rmtree(copy)
+        with timed(t, "cp_sync"):
+            subprocess.run(["cp", "-a", str(lib), str(copy)], check=True)
+            subprocess.run(["sync", "-f", str(copy)], check=True)
+
+        with timed(t, "republish"):
+            again = [publish_item(rt, m) for m in movies]
+        assert not any(r.written for r in again)
+        with timed(t, "hash"):
+            hash_tree(lib)
+
+        n = args.movies
+        print(
+            f"{n:,} movies, {written:,} files, {size / 1e6:,.0f} MB; per movie: publish "
+            f"{t['publish'] / n * 1000:.1f} ms, cp {t['cp'] / n * 1000:.2f} ms, "
+            f"cp+sync {t['cp_sync'] / n * 1000:.2f} ms, republish {t['republish'] / n * 1000:.1f} ms"
+        )
+        report(f"publish {n:,} movies vs cp -a", t["publish"], t["cp"], count=n, unit="movies")
+        report(
+            f"publish {n:,} movies vs cp -a + sync",
+            t["publish"],
+            t["cp_sync"],
+            count=n,
+            unit="movies",
+        )
+        report(
+            f"republish {n:,} unchanged vs hashing them",
+            t["republish"],
+            t["hash"],
+            count=n,
+            unit="movies",
+        )
+        rt.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
