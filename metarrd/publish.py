@@ -177,10 +177,11 @@ def _name(movie: db.Movie) -> str:
 @contextlib.contextmanager
 def _folder_lock(rt: Runtime, folder: Path) -> Iterator[None]:
     """One publish into a folder at a time, across processes and threads (the kernel drops the
-    lock when a process dies), so the temp files we clean up are never another publish's."""
+    lock when a process dies), so the temp files we clean up are never another publish's.
+    Folders share 64 lock files: two that meet on one merely take turns."""
     ensure_dir(rt.config.tmp_dir)
-    key = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:20]
-    with open(rt.config.tmp_dir / f"publish-{key}.lock", "a") as fh:
+    digest = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).digest()
+    with open(rt.config.tmp_dir / f"publish-{digest[0] % 64:02d}.lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -272,6 +273,8 @@ def _art_files(
         )
     )
     assets = list(assets)
+    if not assets:
+        notes.append("no artwork selected: only the NFO and the actor images are written")
     cached = cache_upkeep.rows_by_hash([a.content_hash for a in assets if a.content_hash])
     wanted: list[Wanted] = []
     ranks: dict[str, int] = {}
