@@ -178,10 +178,12 @@ def _name(movie: db.Movie) -> str:
 def _folder_lock(rt: Runtime, folder: Path) -> Iterator[None]:
     """One publish into a folder at a time, across processes and threads (the kernel drops the
     lock when a process dies), so the temp files we clean up are never another publish's.
-    Folders share 64 lock files: two that meet on one merely take turns."""
-    ensure_dir(rt.config.tmp_dir)
+    Folders share 64 lock files in `<data_dir>/locks/` (not tmp/, which the daemon empties at
+    start): two folders that meet on one merely take turns."""
+    locks = rt.config.data_path / "locks"
+    ensure_dir(locks)
     digest = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).digest()
-    with open(rt.config.tmp_dir / f"publish-{digest[0] % 64:02d}.lock", "a") as fh:
+    with open(locks / f"publish-{digest[0] % 64:02d}.lock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
