@@ -498,3 +498,23 @@ def test_preview_says_what_is_downloaded_again(rt, build):
     plan = preview_publish(rt, built.movie)
     assert any("downloaded again" in n for n in plan.notes)
     assert {a.path.name: a.action for a in plan.actions}[f"{BASE}-poster.jpg"] == WRITE
+
+
+def test_a_disc_folder_is_published_beside_its_video_ts(rt, build):
+    built = build("Alien (1979)", art={"poster": ["jpeg"]}, cast=[])
+    (built.folder / "VIDEO_TS").mkdir()
+    db.Movie.update(path=str(built.folder / "VIDEO_TS"), is_disc=True).execute()
+    publish_item(rt, built.movie)
+    names = set(files_under(built.folder))
+    assert {"Alien (1979).nfo", "Alien (1979)-poster.jpg"} <= names
+
+
+def test_a_symlinked_actors_folder_is_refused_rather_than_written_through(rt, build, tmp_path):
+    built = build()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (built.folder / ".actors").symlink_to(elsewhere)
+    with pytest.raises(ItemError, match="is not a folder"):
+        publish_item(rt, built.movie)
+    assert list(elsewhere.iterdir()) == []
+    assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]
