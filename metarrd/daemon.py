@@ -103,6 +103,9 @@ def recover(rt: Runtime) -> None:
             folder = Path(movie.path) if movie.is_disc else Path(movie.path).parent
             for d in (folder, folder / ".actors"):
                 remove_stale_temp_files(d)
+    pruned = jobs.prune()
+    if pruned:
+        log.info("forgot %d finished jobs older than 30 days", pruned)
     resent = jobs.requeue_interrupted()
     if resent:
         log.info("%d queued jobs picked up again", resent)

@@ -25,6 +25,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +202,19 @@ def requeue_interrupted() -> int:
     for job in pending:
         _send(job)
     return len(pending)
+
+
+def prune(days: float = 30.0) -> int:
+    """Forget finished jobs older than `days` (failed ones stay until retried or older still)."""
+    cutoff = db.now() - timedelta(days=days)
+    return (
+        db.Job.delete()
+        .where(
+            ((db.Job.state == DONE) & (db.Job.finished_at < cutoff))
+            | ((db.Job.state == FAILED) & (db.Job.finished_at < cutoff - timedelta(days=days)))
+        )
+        .execute()
+    )
 
 
 # --- running a job ---------------------------------------------------------------------------

@@ -252,3 +252,26 @@ def _far_future():
     import datetime
 
     return datetime.datetime.utcnow() + datetime.timedelta(days=1)
+
+
+def test_prune_forgets_old_finished_jobs(queued_rt):
+    import datetime
+
+    old = db.now() - datetime.timedelta(days=31)
+    done = db.Job.create(kind="scan", key="scan", state=jobs.DONE, finished_at=old)
+    failed = db.Job.create(kind="scan", key="scan", state=jobs.FAILED, finished_at=old)
+    recent = db.Job.create(kind="scan", key="scan", state=jobs.DONE, finished_at=db.now())
+    queued = db.Job.create(kind="scan", key="scan", state=jobs.QUEUED)
+    assert jobs.prune(30) == 1
+    left = {j.id for j in db.Job.select()}
+    assert left == {failed.id, recent.id, queued.id} and done.id not in left
+
+
+def test_a_sooner_notify_request_gets_its_own_message(queued_rt):
+    late = jobs.enqueue_notify(delay=300)
+    assert huey.pending_count() == 1  # with its eta; a worker moves it to the schedule
+    now = jobs.enqueue_notify()
+    assert now.id == late.id
+    assert huey.pending_count() == 2  # one more, due now; the late one will find the job done
+    jobs.enqueue_notify(delay=300)
+    assert huey.pending_count() == 2
