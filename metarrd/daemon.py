@@ -33,7 +33,9 @@ WORKER_MAX_IDLE_SECONDS = 1.0  # an idle worker looks at the queue at least this
 
 def run(rt: Runtime) -> int:
     config = rt.config
-    logging.getLogger("huey").setLevel(logging.WARNING)  # our own lines say what each job did
+    # our own lines say what each job did and what the watcher saw
+    for noisy in ("huey", "watchfiles"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     log.info(
         "metarrd daemon starting (pid %d): %d libraries, %d workers, data in %s",
         os.getpid(),
