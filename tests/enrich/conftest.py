@@ -4,6 +4,7 @@ identified movies created directly in the database."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -20,7 +21,7 @@ def make_rt(simulator, config_factory):
     opened = []
 
     def factory(**sections):
-        sections.setdefault("providers", {"timeout_seconds": 2.0, "max_retries": 2})
+        sections.setdefault("providers", {"timeout_seconds": 10.0, "max_retries": 2})
         rt = open_runtime(config_factory(simulator, **sections))
         rt.http.backoff = 0.05  # keep retried faults quick
         opened.append(rt)
@@ -50,4 +51,14 @@ def make_movie(rt, **fields) -> db.Movie:
 
 
 def image_requests(sim) -> list[str]:
-    return [h.path for h in sim.requests if h.path.startswith(IMAGE_PREFIXES)]
+    """Image requests the simulator answered. A request an earlier test made hang is recorded
+    (status 0) only when its hang ends, possibly during a later test: it does not count."""
+    return [h.path for h in sim.requests if h.path.startswith(IMAGE_PREFIXES) and h.status]
+
+
+def had(movie_id: int) -> set[str]:
+    """URL paths of every image the item already has analysed (what must not be fetched again)."""
+    rows = db.ProviderAsset.select().where(
+        (db.ProviderAsset.movie == movie_id) & db.ProviderAsset.analyzed
+    )
+    return {urlsplit(r.url).path for r in rows if r.provider != "library"}
