@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metarrd import db
-from metarrd.errors import MetarrdError
+from metarrd.errors import MetarrdError, ProviderUnavailable
 from metarrd.match import Candidate, Match, is_confident, rank_candidates, search_plan
 from metarrd.runtime import Runtime
 
@@ -29,6 +29,7 @@ class IdentifyOutcome:
     identified: bool
     reason: str  # how it was identified, or why not
     error: bool = False  # True when something failed (provider down, bad key), not just "unsure"
+    unavailable: bool = False  # the provider could not be reached: worth retrying later
 
 
 def identify_many(rt: Runtime, movie_ids: list[int], threads: int = 4) -> list[IdentifyOutcome]:
@@ -58,6 +59,10 @@ def identify_item(
                 return _fail(movie, f"{what} is unknown to TMDB", error=True)
             return _identified(movie, details, source or "manual")
         return _auto_identify(rt, movie)
+    except ProviderUnavailable as exc:
+        outcome = _fail(movie, str(exc), error=True)
+        outcome.unavailable = True
+        return outcome
     except MetarrdError as exc:
         return _fail(movie, str(exc), error=True)
 

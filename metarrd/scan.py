@@ -274,7 +274,11 @@ def _record(
     movie.last_error = "; ".join(pr.errors) or None
     movie.hints = {**movie.hints, "scan_errors": pr.errors}
     movie.updated_at = db.now()
-    movie.save()
+    if is_new:
+        movie.save()
+    else:
+        # only what the scan changed: a concurrent identify or user edit keeps its columns
+        movie.save(only=movie.dirty_fields)
     if pr.streams is not None:
         _replace_streams(movie, pr.streams, fresh=is_new)
     for art in pr.artwork:

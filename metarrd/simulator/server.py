@@ -69,6 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "metarrd-simulator/1.0"
     timeout = 60  # an idle keep-alive connection is closed after this long
+    disable_nagle_algorithm = True  # else every reply waits ~40 ms for a delayed ACK
     server: _Server
 
     def do_GET(self) -> None:
