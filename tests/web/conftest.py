@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,14 +133,18 @@ def seed(app, config) -> Seeder:
 
 
 class QueryCounter:
+    """SQL statements this thread runs (other threads, e.g. a leftover worker, do not count)."""
+
     def __init__(self) -> None:
         self.statements: list[str] = []
 
     def __enter__(self):
         self._orig = db.database.execute_sql
+        me = threading.get_ident()
 
         def counting(sql, params=None, *args, **kwargs):
-            if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")):
+            skip = sql.lstrip().upper().startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"))
+            if threading.get_ident() == me and not skip:
                 self.statements.append(sql)
             return self._orig(sql, params, *args, **kwargs)
 
