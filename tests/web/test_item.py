@@ -187,3 +187,13 @@ def test_publish_preview_of_an_unenriched_item(client, seed):
     movie = seed.movie("Brazil", identification_status=db.IDENTIFIED)
     html = client.hx_get(f"/movies/{movie.id}/preview").get_data(as_text=True)
     assert "not enriched" in html
+
+
+def test_header_and_field_fragments(client, seed):
+    movie = seed.movie("The Matrix", plot="A hacker.")
+    header = client.hx_get(f"/movies/{movie.id}/header").get_data(as_text=True)
+    assert header.lstrip().startswith('<header id="item-header"')
+    assert f'hx-trigger="sse:movie-{movie.id}"' in header
+    field = client.hx_get(f"/movies/{movie.id}/fields/plot").get_data(as_text=True)  # Cancel
+    assert field.lstrip().startswith('<div class="field') and "A hacker." in field
+    assert client.get("/movies/999/header").status_code == 404
