@@ -161,7 +161,7 @@ class _Enrichment:
                     answers[name] = answer.candidates
                     self._start_downloads(answer.candidates)
                 self.tvdb_id = answer.tvdb_id or self.tvdb_id
-            with db.database.atomic():
+            with db.write_transaction():
                 self._store_candidates(answers)
                 self._match_cache()
                 self._score(row for row in self.rows.values() if row.url not in self.pending)
@@ -169,7 +169,7 @@ class _Enrichment:
             self._select_and_cache()
             for future in [*plan.downloads.values(), *self.previews.values()]:
                 future.result()  # wait outside the transaction
-            with db.database.atomic():
+            with db.write_transaction():
                 self._finish(details, plan, before_art, before_cast)
         self.result.seconds = time.monotonic() - started
         log.info("%s: %s (%.1f s)", self.label, self.result, self.result.seconds)
@@ -293,7 +293,7 @@ class _Enrichment:
                 self._record(row, outcome)
                 batch.append(row)
             if len(batch) >= WRITE_BATCH or len(self.outcomes) == len(urls):
-                with db.database.atomic():
+                with db.write_transaction():
                     self._score(batch)
                 batch = []
         self.result.downloaded = sum(1 for o in self.outcomes.values() if o.ok or o.size)
@@ -337,7 +337,7 @@ class _Enrichment:
     def _select_and_cache(self) -> None:
         """Select, then cache the selection; an image that cannot be cached gives its place up."""
         for _round in range(CACHE_ROUNDS):
-            with db.database.atomic():
+            with db.write_transaction():
                 self._select()
             if not self._cache_selected():
                 break
@@ -388,7 +388,7 @@ class _Enrichment:
             groups.setdefault(row.url, []).append(row)
         placing = [self.an.submit(self._place, rows) for rows in groups.values()]
         failed = 0
-        with db.database.atomic():
+        with db.write_transaction():
             for future in placing:
                 for row, target, reason in future.result():
                     if reason:

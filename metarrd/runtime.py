@@ -74,7 +74,7 @@ def open_runtime(config: Config) -> Runtime:
 
 def sync_config_to_db(config: Config) -> None:
     """Libraries and players live in the config; the database mirrors them for joins and the UI."""
-    with db.database.atomic():
+    with db.write_transaction():
         libraries = {}
         for lib in config.library:
             row, _ = db.Library.get_or_create(

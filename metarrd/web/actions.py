@@ -63,7 +63,7 @@ def queue_search(movie: db.Movie, title: str, year: int | None) -> db.Job:
     candidates land on the item (a confident match identifies it at once)."""
     if movie.identification_status != db.UNIDENTIFIED:
         raise ActionRefused(f"{_name(movie)}: already identified; paste an id to change it")
-    with db.database.atomic("IMMEDIATE"):
+    with db.write_transaction():
         fresh = db.Movie.get_by_id(movie.id)
         hints = dict(fresh.hints or {})
         hints.update(name_title=title, name_year=year)

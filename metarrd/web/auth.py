@@ -56,7 +56,7 @@ def secret_key() -> str:
     """The Flask secret key, created on first use and kept in the database."""
     key = db.get_meta(SECRET_KEY)
     if not key:
-        with db.database.atomic("IMMEDIATE"):
+        with db.write_transaction():
             key = db.get_meta(SECRET_KEY)
             if not key:
                 key = secrets.token_hex(32)

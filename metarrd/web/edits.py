@@ -40,7 +40,7 @@ def set_field(movie_id: int, name: str, raw: str) -> db.Movie:
         value = parse_field(name, raw)
     except ValueError as exc:
         raise EditError(str(exc)) from None
-    with db.database.atomic("IMMEDIATE"):
+    with db.write_transaction():
         movie = db.Movie.get_by_id(movie_id)
         changed = getattr(movie, name) != value
         locked = list(movie.locked_fields or [])
@@ -64,7 +64,7 @@ def set_field(movie_id: int, name: str, raw: str) -> db.Movie:
 def toggle_field_lock(movie_id: int, name: str) -> db.Movie:
     if name not in FIELD_LABELS:
         raise EditError(f"{name!r} is not an editable field")
-    with db.database.atomic("IMMEDIATE"):
+    with db.write_transaction():
         movie = db.Movie.get_by_id(movie_id)
         locked = list(movie.locked_fields or [])
         now_locked = name not in locked
@@ -76,7 +76,7 @@ def toggle_field_lock(movie_id: int, name: str) -> db.Movie:
 
 
 def toggle_type_lock(movie_id: int, asset_type: str) -> db.Movie:
-    with db.database.atomic("IMMEDIATE"):
+    with db.write_transaction():
         movie = db.Movie.get_by_id(movie_id)
         locked = list(movie.locked_asset_types or [])
         now_locked = asset_type not in locked
@@ -92,7 +92,7 @@ def toggle_type_lock(movie_id: int, asset_type: str) -> db.Movie:
 def change_selection(config: Config, asset_id: int, op: str) -> db.ProviderAsset:
     """`use` (make #1), `add`, `remove`, `up`, `down` one artwork candidate. The type becomes
     locked (the user chose), the rest of the type is re-ranked 1..n."""
-    with db.database.atomic("IMMEDIATE"):
+    with db.write_transaction():
         asset = db.ProviderAsset.get_or_none(db.ProviderAsset.id == asset_id)
         if asset is None:
             raise EditError(f"artwork {asset_id} does not exist (the item was re-enriched?)")
