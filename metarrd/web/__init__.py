@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import sys
 import threading
+from pathlib import Path
 
 from flask import Flask, request
 from htmx_flask import Htmx
@@ -28,12 +30,26 @@ CSP = (
 )
 
 
+def asset_dir(name: str) -> Path:
+    """`templates/` or `static/`: at the top of the source tree (development, editable installs),
+    or under `<prefix>/share/metarrd/` where a wheel install puts them (pyproject data-files)."""
+    source_tree = Path(__file__).resolve().parent.parent.parent / name
+    for candidate in (source_tree, Path(sys.prefix) / "share" / "metarrd" / name):
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError(f"metarrd is installed without its {name}/ folder (looked in {source_tree})")
+
+
 def create_app(config: Config, *, testing: bool = False) -> Flask:
     """The web application for `config`: opens (and migrates) the database."""
     from metarrd import queue
     from metarrd.runtime import open_runtime
 
-    app = Flask(__name__)  # templates/ and static/ beside this module
+    app = Flask(
+        __name__,
+        template_folder=str(asset_dir("templates")),
+        static_folder=str(asset_dir("static")),
+    )
     rt = open_runtime(config)
     queue.configure(config)  # jobs go to the queue file the daemon consumes
     app.config.update(
