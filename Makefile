@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: venv system-deps test lint format demo scan bench clean
+.PHONY: venv system-deps test lint format demo scan bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ demo: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+screenshots: system-deps venv
+	METARRD_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/web/test_e2e.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
