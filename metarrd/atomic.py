@@ -42,11 +42,15 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(target: Path, data: bytes | Path | IO[bytes], *, mode: int = 0o644) -> str:
+def write_atomic(
+    target: Path, data: bytes | Path | IO[bytes], *, mode: int = 0o644, sync_dir: bool = True
+) -> str:
     """Atomically replace `target` with `data` (bytes, a file to copy, or a binary stream).
 
     Returns the SHA-256 of what was written. Raises OSError (e.g. read-only folder) with no
-    temp file left behind.
+    temp file left behind. `sync_dir=False` leaves the directory fsync to the caller, who writes
+    several files into one folder and fsyncs it once (each file is whole either way: before that
+    fsync a power cut can only bring back the old file).
     """
     target = Path(target)
     tmp = temp_path_for(target)
@@ -74,7 +78,8 @@ def write_atomic(target: Path, data: bytes | Path | IO[bytes], *, mode: int = 0o
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_dir(target.parent)
+    if sync_dir:
+        fsync_dir(target.parent)
     return digest.hexdigest()
 
 

@@ -522,6 +522,7 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
             cache_upkeep.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
             result.backed_up.append(str(action.path))
     order = {"art": 0, "actor": 1, "nfo": 2}
+    written_dirs: set[Path] = set()  # fsynced once each, after their files
     for action in sorted(plan.by_action(WRITE, REPLACE, KEEP), key=lambda a: order[a.kind]):
         w = action.wanted
         assert w is not None
@@ -530,7 +531,8 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
             result.kept.append(str(w.path))
             continue
         ensure_dir(w.path.parent)
-        sha = write_atomic(w.path, w.data if w.data is not None else w.source)
+        sha = write_atomic(w.path, w.data if w.data is not None else w.source, sync_dir=False)
+        written_dirs.add(w.path.parent)
         if sha != w.sha256:
             log.warning("item %d: %s: cache file %s changed on disk", movie.id, w.label, w.source)
         _remember(movie, w, sha, plan.ledger.get(w.path))
@@ -538,9 +540,11 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
     for action in plan.by_action(REMOVE):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(action.path)
-            fsync_dir(action.path.parent)
+            written_dirs.add(action.path.parent)
             result.removed.append(str(action.path))
         db.LibraryFile.delete().where(db.LibraryFile.path == str(action.path)).execute()
+    for directory in sorted(written_dirs):
+        fsync_dir(directory)
     if touches_actors and actors_dir.is_dir() and not _listdir(actors_dir):
         with contextlib.suppress(OSError):
             actors_dir.rmdir()
