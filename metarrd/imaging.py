@@ -56,8 +56,8 @@ def sniff_reason(head: bytes) -> str:
     return "not an image in a known format"
 
 
-def analyse_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
-    path = Path(path)
+def _read(path: Path) -> tuple[bytes, str, int]:
+    """(first 4 KB, SHA-256, size) of the file, in one pass."""
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as fh:
@@ -66,6 +66,11 @@ def analyse_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageI
         while chunk := fh.read(1024 * 1024):
             digest.update(chunk)
             size += len(chunk)
+    return head, digest.hexdigest(), size
+
+
+def _open_checked(path: Path, head: bytes, max_pixels: int) -> Image.Image:
+    """Open lazily (header only) and refuse what is not a sane raster image of ours."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -76,23 +81,33 @@ def analyse_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageI
         raise ImageRejected(f"decompression bomb refused ({exc})") from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageRejected(f"unreadable image ({exc})") from None
-    with im:
-        if im.format not in FORMATS:
-            raise ImageRejected(f"unsupported image format {im.format}")
-        width, height = im.size
-        if width <= 0 or height <= 0:
-            raise ImageRejected("image has no pixels")
-        if width * height > max_pixels:
-            raise ImageRejected(
-                f"{width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
-                f"{max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
-            )
+    width, height = im.size
+    problem = None
+    if im.format not in FORMATS:
+        problem = f"unsupported image format {im.format}"
+    elif width <= 0 or height <= 0:
+        problem = "image has no pixels"
+    elif width * height > max_pixels:
+        problem = (
+            f"{width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
+            f"{max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
+        )
+    if problem:
+        im.close()
+        raise ImageRejected(problem)
+    return im
+
+
+def analyse_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
+    path = Path(path)
+    head, sha, size = _read(path)
+    with _open_checked(path, head, max_pixels) as im:
         try:
             phash = perceptual_hash(im)
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageRejected(f"truncated or corrupt image data ({exc})") from None
-    fmt, ext = FORMATS[im.format]
-    return ImageInfo(width, height, fmt, ext, digest.hexdigest(), size, phash)
+        fmt, ext = FORMATS[im.format]
+        return ImageInfo(im.size[0], im.size[1], fmt, ext, sha, size, phash)
 
 
 def perceptual_hash(im: Image.Image) -> str:
@@ -158,35 +173,9 @@ def analyse_with_preview(
     import io
 
     path = Path(path)
-    digest = hashlib.sha256()
-    length = 0
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-        fh.seek(0)
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)
-            length += len(chunk)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            im = Image.open(path)
-    except UnidentifiedImageError:
-        raise ImageRejected(sniff_reason(head)) from None
-    except Image.DecompressionBombError as exc:
-        raise ImageRejected(f"decompression bomb refused ({exc})") from None
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise ImageRejected(f"unreadable image ({exc})") from None
-    with im:
-        if im.format not in FORMATS:
-            raise ImageRejected(f"unsupported image format {im.format}")
+    head, sha, length = _read(path)
+    with _open_checked(path, head, max_pixels) as im:
         width, height = im.size
-        if width <= 0 or height <= 0:
-            raise ImageRejected("image has no pixels")
-        if width * height > max_pixels:
-            raise ImageRejected(
-                f"{width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
-                f"{max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
-            )
         fmt, ext = FORMATS[im.format]
         try:
             with warnings.catch_warnings():
@@ -208,4 +197,4 @@ def analyse_with_preview(
                 small.save(out, "WEBP", quality=75, method=0)
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageRejected(f"truncated or corrupt image data ({exc})") from None
-    return ImageInfo(width, height, fmt, ext, digest.hexdigest(), length, phash), out.getvalue()
+    return ImageInfo(width, height, fmt, ext, sha, length, phash), out.getvalue()
