@@ -102,12 +102,13 @@ def analyse_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageI
     path = Path(path)
     head, sha, size = _read(path)
     with _open_checked(path, head, max_pixels) as im:
+        width, height = im.size  # before the draft decode shrinks it
+        fmt, ext = FORMATS[im.format]
         try:
             phash = perceptual_hash(im)
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageRejected(f"truncated or corrupt image data ({exc})") from None
-        fmt, ext = FORMATS[im.format]
-        return ImageInfo(im.size[0], im.size[1], fmt, ext, sha, size, phash)
+        return ImageInfo(width, height, fmt, ext, sha, size, phash)
 
 
 def perceptual_hash(im: Image.Image) -> str:
