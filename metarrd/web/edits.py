@@ -10,10 +10,12 @@ updates, and turns a published item into "outdated" when the library files would
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from metarrd import db
 from metarrd.config import Config
+from metarrd.web import pictures
 from metarrd.web.present import FIELD_LABELS, field_text, parse_field, reselect
 
 log = logging.getLogger(__name__)
@@ -89,9 +91,17 @@ def toggle_type_lock(movie_id: int, asset_type: str) -> db.Movie:
     return db.Movie.get_by_id(movie_id)
 
 
-def change_selection(config: Config, asset_id: int, op: str) -> db.ProviderAsset:
-    """`use` (make #1), `add`, `remove`, `up`, `down` one artwork candidate. The type becomes
-    locked (the user chose), the rest of the type is re-ranked 1..n."""
+@dataclass(frozen=True)
+class SelectionChange:
+    asset: db.ProviderAsset
+    replaced: list[str]  # e.g. ["tmdb 2000×3000"]: copies of the same picture it replaced
+
+
+def change_selection(config: Config, asset_id: int, op: str) -> SelectionChange:
+    """`use` (make #1), `add`, `remove`, `up`, `down` one artwork candidate. Choosing a copy of
+    a picture that is already selected (a near-duplicate from another provider or size) replaces
+    that copy instead of selecting the picture twice. The type becomes locked (the user chose),
+    the rest of the type is re-ranked 1..n."""
     with db.write_transaction():
         asset = db.ProviderAsset.get_or_none(db.ProviderAsset.id == asset_id)
         if asset is None:
@@ -100,20 +110,22 @@ def change_selection(config: Config, asset_id: int, op: str) -> db.ProviderAsset
             raise EditError(f"this {asset.asset_type} was rejected: {asset.rejected_reason}")
         A = db.ProviderAsset
         same_type = list(
-            A.select()
-            .where(A.movie == asset.movie_id, A.asset_type == asset.asset_type, A.is_selected)
-            .order_by(A.rank.asc(nulls="LAST"), A.id)
+            A.select().where(A.movie == asset.movie_id, A.asset_type == asset.asset_type)
         )
-        before = [a.id for a in same_type]
+        selected = sorted(
+            (a for a in same_type if a.is_selected), key=lambda a: (a.rank or 999, a.id)
+        )
+        before = [a.id for a in selected]
         cap = config.artwork.limits.get(asset.asset_type, 1)
-        order, dropped = reselect(before, op, asset.id, cap)
+        copies = pictures.twins(same_type, asset.id) if op in ("use", "add") else set()
+        order, dropped = reselect(before, op, asset.id, cap, copies)
         if op == "add" and asset.id in dropped:
             raise EditError(
                 f"{len(before)} {asset.asset_type} image(s) are selected, the limit; "
                 "remove one first, or make this one #1"
             )
         if order == before and not dropped:
-            return asset
+            return SelectionChange(asset, [])
         stamp = db.now()
         for rank, selected_id in enumerate(order, start=1):
             A.update(is_selected=True, rank=rank, selected_by="user", selected_at=stamp).where(
@@ -124,6 +136,7 @@ def change_selection(config: Config, asset_id: int, op: str) -> db.ProviderAsset
             A.update(is_selected=False, rank=None, selected_by="user", selected_at=stamp).where(
                 A.id.in_(list(gone))
             ).execute()
+        replaced = [pictures.label(a) for a in selected if a.id in gone and a.id in copies]
         movie = db.Movie.get_by_id(asset.movie_id)
         locked = list(movie.locked_asset_types or [])
         if asset.asset_type not in locked:
@@ -137,13 +150,16 @@ def change_selection(config: Config, asset_id: int, op: str) -> db.ProviderAsset
             "up": "moved up",
             "down": "moved down",
         }[op]
+        message = f"{asset.asset_type} from {pictures.label(asset)} {verb} by the user"
+        if replaced:
+            message += f" (instead of the same picture from {', '.join(replaced)})"
         db.record_event(
             "artwork.selected",
-            f"{asset.asset_type} from {asset.provider} {verb} by the user",
+            message,
             movie=movie.id,
             asset_id=asset.id,
             asset_type=asset.asset_type,
             op=op,
         )
     log.info("item %d: %s %d %s by the user", movie.id, asset.asset_type, asset.id, op)
-    return db.ProviderAsset.get_by_id(asset_id)
+    return SelectionChange(db.ProviderAsset.get_by_id(asset_id), replaced)

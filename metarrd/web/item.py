@@ -118,7 +118,11 @@ def _group(movie: db.Movie, asset_type: str):
     return next((g for g in groups if g.asset_type == asset_type), None)
 
 
-def _artwork_answer(movie: db.Movie, asset_type: str, message: str | None = None, tone="danger"):
+def _artwork_answer(
+    movie: db.Movie, asset_type: str, message: str | None = None, tone="danger", changed=True
+):
+    """The type's section again (htmx), with a toast for `message`; `changed` tells the rest of
+    the page (the publish preview) to refresh."""
     if not request.htmx:
         if message:
             flash(message, tone)
@@ -133,7 +137,7 @@ def _artwork_answer(movie: db.Movie, asset_type: str, message: str | None = None
     body += item_header(movie.id, oob=True)
     if message:
         body += toast(message, tone)
-    return make_response(body, trigger=None if message else "item-changed")
+    return make_response(body, trigger="item-changed" if changed else None)
 
 
 @bp.post("/assets/<int:asset_id>/<op>")
@@ -146,9 +150,13 @@ def artwork(asset_id: int, op: str):
     movie = db.Movie.get_by_id(asset.movie_id)
     config = current_app.config["METARRD"]
     try:
-        edits.change_selection(config, asset_id, op)
+        change = edits.change_selection(config, asset_id, op)
     except edits.EditError as exc:
-        return _artwork_answer(movie, asset.asset_type, str(exc))
+        return _artwork_answer(movie, asset.asset_type, str(exc), changed=False)
+    if change.replaced:
+        what = ", ".join(change.replaced)
+        message = f"Same picture as the selected {what}: this copy took its place."
+        return _artwork_answer(movie, asset.asset_type, message, "info")
     return _artwork_answer(movie, asset.asset_type)
 
 

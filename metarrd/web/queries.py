@@ -10,6 +10,8 @@ from typing import Any
 import peewee as pw
 
 from metarrd import db
+from metarrd.web import pictures
+from metarrd.web.pictures import ArtworkGroup
 from metarrd.web.present import FILTERS, state_of
 
 PER_PAGE = 50
@@ -220,41 +222,20 @@ def live_cursor() -> int:
 # --- the item page -------------------------------------------------------------------------
 
 
-@dataclass
-class ArtworkGroup:
-    asset_type: str
-    selected: list[db.ProviderAsset]
-    alternatives: list[db.ProviderAsset]
-    locked: bool
-    limit: int
-
-
-def artwork_groups(movie: db.Movie, limits: dict[str, int], types: tuple[str, ...]) -> list:
-    """Every artwork type that has candidates: selected first in rank order, then the
-    alternatives best score first (rejected ones last)."""
+def artwork_groups(
+    movie: db.Movie, limits: dict[str, int], types: tuple[str, ...]
+) -> list[ArtworkGroup]:
+    """Every artwork type that has candidates (one statement): selected pictures in rank order,
+    then the alternatives best first, copies of one picture folded together, rejected apart."""
     by_type: dict[str, list[db.ProviderAsset]] = defaultdict(list)
     for asset in db.ProviderAsset.select().where(db.ProviderAsset.movie == movie.id):
         by_type[asset.asset_type].append(asset)
-    groups = []
-    for asset_type in list(types) + sorted(set(by_type) - set(types)):
-        assets = by_type.get(asset_type, [])
-        if not assets:
-            continue
-        selected = sorted((a for a in assets if a.is_selected), key=lambda a: (a.rank or 999, a.id))
-        alternatives = sorted(
-            (a for a in assets if not a.is_selected),
-            key=lambda a: (a.rejected_reason is not None, -(a.score or 0.0), a.id),
-        )
-        groups.append(
-            ArtworkGroup(
-                asset_type,
-                selected,
-                alternatives,
-                asset_type in (movie.locked_asset_types or []),
-                limits.get(asset_type, 1),
-            )
-        )
-    return groups
+    locked = set(movie.locked_asset_types or [])
+    return [
+        pictures.group(t, by_type[t], locked=t in locked, limit=limits.get(t, 1))
+        for t in list(types) + sorted(set(by_type) - set(types))
+        if by_type.get(t)
+    ]
 
 
 def cast(movie_id: int) -> list[tuple[db.MovieActor, db.Actor]]:

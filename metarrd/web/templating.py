@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, url_for
 
-from metarrd.web import auth, files, present
+from metarrd.web import auth, files, pictures, present
 
 
 def preview_url(preview_path: str | None) -> str | None:
@@ -29,4 +29,5 @@ def init_app(app: Flask) -> None:
         ago=present.ago,
         field_text=lambda value, name: present.field_text(name, value),
         channels=present.channels_text,
+        art_label=pictures.label,
     )

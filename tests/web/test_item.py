@@ -24,8 +24,9 @@ def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
         "h264 · 1920×1080",
         "ac3 · 5.1 · eng",
         "enrichment.complete",
-        "Alternatives (2)",
-        "Rejected: provider returned an HTML page",
+        "Alternatives (1)",
+        "Rejected (1)",
+        "provider returned an HTML page",
         "resolution",
         'id="art-poster"',
         f'hx-trigger="sse:movie-{movie.id}"',
@@ -158,6 +159,57 @@ def test_add_beyond_the_limit_and_rejected_images_are_refused(client, seed, conf
     assert not db.ProviderAsset.get_by_id(bad.id).is_selected
     assert client.post(f"/assets/{bad.id}/explode", htmx=True).status_code == 404
     assert client.post("/assets/99999/use", htmx=True).status_code == 404
+
+
+def test_copies_of_one_picture_fold_under_it_and_rejected_ones_are_listed_apart(client, seed):
+    movie = seed.movie("The Matrix")
+    reason = "2000x3000: ideal size or more"
+    breakdown = {
+        "total": 88.0,
+        "factors": [dict(name="resolution", points=30, max=30, reason=reason)],
+    }
+    best = seed.asset(
+        movie,
+        is_selected=True,
+        rank=1,
+        width=2000,
+        height=3000,
+        score=88,
+        score_breakdown=breakdown,
+    )
+    seed.asset(movie, provider="tvdb", width=680, height=1000, score=70, duplicate_of=best)
+    seed.asset(movie, provider="fanart", width=1000, height=1426, score=71, duplicate_of=best)
+    spare = seed.asset(movie, score=60)
+    seed.asset(movie, provider="fanart", rejected_reason="an HTML page, not an image", score=None)
+    seed.asset(movie, provider="tvdb", rejected_reason="HTTP 404 (tried again next time)")
+    html = client.hx_get(f"/movies/{movie.id}").get_data(as_text=True)
+    assert "1 of 3 selected · 1 alternative · 2 rejected" in html
+    assert "score 88" in html and "30/30" in html and reason in html  # the score explains itself
+    assert "Same picture from fanart 1000×1426, tvdb 680×1000" in html
+    assert "Alternatives (1)" in html and f'id="asset-{spare.id}"' in html
+    assert '<details class="art-rejected">' in html  # collapsed
+    assert "Rejected (2)" in html and "an HTML page, not an image" in html
+    assert "HTTP 404 (tried again next time)" in html
+
+
+def test_choosing_a_copy_of_a_selected_picture_replaces_it(client, seed):
+    movie = seed.movie("The Matrix")
+    best = seed.asset(movie, is_selected=True, rank=1, width=2000, height=3000, score=88)
+    second = seed.asset(movie, is_selected=True, rank=2, score=80)
+    third = seed.asset(movie, is_selected=True, rank=3, score=75)
+    tvdb = seed.asset(movie, provider="tvdb", width=680, height=1000, score=70, duplicate_of=best)
+    fanart = seed.asset(movie, provider="fanart", width=1000, height=1426, duplicate_of=second)
+    # "Use this copy" under a selected picture, with every place taken: it takes #1's place
+    html = client.post(f"/assets/{tvdb.id}/add", htmx=True).get_data(as_text=True)
+    assert selected(movie) == [(tvdb.id, 1), (second.id, 2), (third.id, 3)]
+    assert "Same picture as the selected tmdb 2000×3000: this copy took its place." in html
+    assert "Same picture from tmdb 2000×3000" in html  # the old copy now folds under it
+    assert db.ProviderAsset.get_by_id(best.id).selected_by == "user"  # never re-picked
+    event = db.Event.select().where(db.Event.kind == "artwork.selected").get()
+    assert "instead of the same picture from tmdb 2000×3000" in event.message
+    # "Use as #1" on a copy of #2: first place, and #2 goes rather than #3
+    client.post(f"/assets/{fanart.id}/use", htmx=True)
+    assert selected(movie) == [(fanart.id, 1), (tvdb.id, 2), (third.id, 3)]
 
 
 def test_lock_an_artwork_type(client, seed):

@@ -102,6 +102,20 @@ def test_reselect(selected, op, asset, cap, order, dropped):
     assert present.reselect(selected, op, asset, cap) == (order, dropped)
 
 
+@pytest.mark.parametrize(
+    ("selected", "op", "asset", "twins", "order"),
+    [
+        ([1, 2, 3], "use", 9, {2}, [9, 1, 3]),  # the copy replaces its twin, nothing else drops
+        ([1, 2, 3], "add", 9, {2}, [1, 9, 3]),  # in the twin's place, at the limit
+        ([1, 2, 3], "add", 9, {2, 3}, [1, 9]),  # the picture was in twice: once now
+        ([1, 2], "add", 9, {7}, [1, 2, 9]),  # its twin is not selected: a plain add
+        ([1, 2, 3], "use", 1, {3}, [1, 2]),
+    ],
+)
+def test_reselect_replaces_copies_of_the_same_picture(selected, op, asset, twins, order):
+    assert present.reselect(selected, op, asset, 3, twins) == (order, [])
+
+
 def test_reselect_refuses_unknown_operations():
     with pytest.raises(ValueError):
         present.reselect([1], "explode", 1, 3)

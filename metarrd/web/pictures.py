@@ -1,0 +1,114 @@
+"""Artwork candidates of one type as the item page shows them (pure: rows in, view out).
+
+ENRICH marks near-duplicates with `duplicate_of`: the same picture from another provider or in
+another size. The page shows one entry per *picture*, with its other copies folded under it,
+so a user never picks the same picture twice by accident; candidates that were rejected (an
+HTML page instead of an image, too big, a failed download) are listed apart with the reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Picture:
+    asset: Any  # the copy shown: a selected one, else the best copy
+    copies: tuple[Any, ...] = ()  # the other unselected copies of the same picture, best first
+    same_as: int | None = None  # rank of a selected copy higher up (the picture is in twice)
+
+
+@dataclass(frozen=True)
+class ArtworkGroup:
+    asset_type: str
+    selected: list[Picture]  # in rank order
+    alternatives: list[Picture]  # best score first
+    rejected: list[Any]  # rows with a rejected_reason
+    locked: bool
+    limit: int
+
+    @property
+    def copies(self) -> int:
+        return sum(len(p.copies) for p in self.selected + self.alternatives)
+
+
+def label(asset: Any) -> str:
+    """`tmdb 2000×3000`: a candidate as a user tells copies of one picture apart."""
+    width, height = asset.width or asset.api_width, asset.height or asset.api_height
+    return f"{asset.provider} {width}×{height}" if width and height else str(asset.provider)
+
+
+def pixels(asset: Any) -> int:
+    return (asset.width or asset.api_width or 0) * (asset.height or asset.api_height or 0)
+
+
+def _quality(asset: Any) -> tuple:
+    """Best copy first: highest score, then most pixels."""
+    return (-(asset.score or 0.0), -pixels(asset), asset.id)
+
+
+def same_picture_sets(assets: Iterable[Any]) -> dict[int, int]:
+    """{asset id: id of its set}: assets linked by `duplicate_of` (either way, transitively)
+    share a set. Links to rows outside `assets` are ignored."""
+    assets = list(assets)
+    parent = {a.id: a.id for a in assets}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a in assets:
+        other = getattr(a, "duplicate_of_id", None)
+        if other in parent and other != a.id:
+            parent[root(a.id)] = root(other)
+    return {i: root(i) for i in parent}
+
+
+def twins(assets: list[Any], asset_id: int) -> set[int]:
+    """The other copies of asset `asset_id`'s picture (not rejected) among `assets`."""
+    sets = same_picture_sets(assets)
+    mine = sets.get(asset_id)
+    return {
+        a.id for a in assets if a.id != asset_id and sets[a.id] == mine and not a.rejected_reason
+    }
+
+
+def group(asset_type: str, assets: list[Any], *, locked: bool, limit: int) -> ArtworkGroup:
+    """One artwork type: the selected pictures (with their unselected copies folded under the
+    first selected copy), the alternative pictures (their copies folded under the best copy)
+    and the rejected candidates."""
+    usable = [a for a in assets if not a.rejected_reason]
+    rejected = sorted(
+        (a for a in assets if a.rejected_reason), key=lambda a: (a.provider or "", a.id)
+    )
+    sets = same_picture_sets(usable)
+    members: dict[int, list[Any]] = defaultdict(list)
+    for a in usable:
+        members[sets[a.id]].append(a)
+
+    selected: list[Picture] = []
+    alternatives: list[Picture] = []
+    first_rank: dict[int, int] = {}  # set id -> rank of its first selected copy
+    chosen = sorted((a for a in usable if a.is_selected), key=lambda a: (a.rank or 999, a.id))
+    for rank, a in enumerate(chosen, start=1):
+        key = sets[a.id]
+        if key in first_rank:
+            selected.append(Picture(a, same_as=first_rank[key]))
+            continue
+        first_rank[key] = rank
+        copies = sorted((c for c in members[key] if not c.is_selected), key=_quality)
+        selected.append(Picture(a, tuple(copies)))
+    for key, copies in members.items():
+        if key in first_rank:
+            continue
+        # the copy the others point at (duplicate_of unset) leads; then the best one
+        copies = sorted(copies, key=lambda c: (c.duplicate_of_id is not None, *_quality(c)))
+        head, rest = copies[0], sorted(copies[1:], key=_quality)
+        alternatives.append(Picture(head, tuple(rest)))
+    alternatives.sort(key=lambda p: _quality(p.asset))
+    return ArtworkGroup(asset_type, selected, alternatives, rejected, locked, limit)
