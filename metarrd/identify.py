@@ -133,6 +133,11 @@ def search(rt: Runtime, title: str, year: int | None) -> list[Match]:
     return matches
 
 
+def candidate_dicts(matches: list[Match]) -> list[dict[str, Any]]:
+    """The best matches as `movies.candidates` stores them (what the identify page lists)."""
+    return [_candidate_dict(m) for m in matches[:MAX_STORED_CANDIDATES]]
+
+
 def _candidate_dict(m: Match) -> dict[str, Any]:
     c = m.candidate
     return {

@@ -17,6 +17,8 @@ Every unit of work is a row in the `jobs` table (kind, item, key, state, payload
 What happens after a job is decided by the pure functions in metarrd/chain.py (enrich follows
 identify when `enrichment` is on; publish follows only an *automatic* enrich with `auto_publish`
 on); `publishing` off refuses every publish, queued or new, with a message saying how to turn it on.
+A `search` job (the identify page's TMDB search) only stores ranked candidates on its item;
+nothing follows it.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from metarrd.runtime import Runtime
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-KINDS = ("scan", "identify", "enrich", "publish", "notify")
+KINDS = ("scan", "identify", "search", "enrich", "publish", "notify")
 RETRY_DELAYS = (30.0, 120.0, 600.0, 1800.0)  # seconds before retry 1, 2, ... then the job fails
 BUSY_DELAY = 1.0  # seconds before a job whose item is busy is tried again
 
@@ -107,6 +109,13 @@ def enqueue_identify(
         source = "manual" if manual else "webhook"
     payload = {"tmdb_id": tmdb_id, "imdb_id": imdb_id, "source": source}
     return _enqueue("identify", movie_id, payload, manual=manual)
+
+
+def enqueue_search(movie_id: int, title: str, year: int | None = None) -> db.Job:
+    """Search TMDB for `title` (and `year`) on behalf of the user: the ranked candidates land on
+    the item (`movies.candidates`) for the user to choose from. Never identifies, however good
+    the match. A second search while one waits replaces its title and year."""
+    return _enqueue("search", movie_id, {"title": title, "year": year}, manual=True)
 
 
 def enqueue_enrich(movie_id: int, manual: bool = True) -> db.Job:
@@ -462,6 +471,33 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
     return Outcome(outcome.reason, after_identify(movie.id, True, job.manual, stages))
 
 
+def do_search(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.identify import candidate_dicts, search
+
+    movie = _movie(job)
+    if movie is None:
+        return Outcome("skipped: the item no longer exists")
+    title, year = job.payload.get("title") or "", job.payload.get("year")
+    what = repr(title) + (f" ({year})" if year else "")
+    if not title.strip():
+        raise ItemError("a TMDB search needs a title")
+    candidates = candidate_dicts(search(rt, title, year))  # TMDB down: retried like identify
+    if candidates:
+        best = candidates[0]
+        found = f"{len(candidates)} candidate(s), best {best['title']!r} ({best['year'] or '?'})"
+    else:
+        found = "no match"
+    message = f"TMDB search for {what}: {found}"
+    with db.write_transaction():
+        db.Movie.update(candidates=candidates, updated_at=db.now()).where(
+            db.Movie.id == movie.id
+        ).execute()
+        db.record_event(
+            "search.done", message, movie=movie.id, title=title, year=year, found=len(candidates)
+        )
+    return Outcome(message)
+
+
 def do_enrich(rt: Runtime, job: db.Job) -> Outcome:
     from metarrd.enrich import enrich_item
 
@@ -502,6 +538,7 @@ def do_notify(rt: Runtime, job: db.Job) -> Outcome:
 HANDLERS: dict[str, Callable[[Runtime, db.Job], Outcome]] = {
     "scan": do_scan,
     "identify": do_identify,
+    "search": do_search,
     "enrich": do_enrich,
     "publish": do_publish,
     "notify": do_notify,
@@ -518,6 +555,11 @@ def scan_task(job_id: int) -> None:
 
 @huey.task(name="identify")
 def identify_task(job_id: int) -> None:
+    run_job(job_id)
+
+
+@huey.task(name="search")
+def search_task(job_id: int) -> None:
     run_job(job_id)
 
 
@@ -539,6 +581,7 @@ def notify_task(job_id: int) -> None:
 TASKS = {
     "scan": scan_task,
     "identify": identify_task,
+    "search": search_task,
     "enrich": enrich_task,
     "publish": publish_task,
     "notify": notify_task,

@@ -58,22 +58,10 @@ def queue_identify(movie: db.Movie, tmdb_id: int | None, imdb_id: str | None) ->
 
 
 def queue_search(movie: db.Movie, title: str, year: int | None) -> db.Job:
-    """A TMDB search for an unidentified item, run by the daemon (the web never calls TMDB):
-    the title and year become the item's name hints and an identify job searches with them; the
-    candidates land on the item (a confident match identifies it at once)."""
-    if movie.identification_status != db.UNIDENTIFIED:
-        raise ActionRefused(f"{_name(movie)}: already identified; paste an id to change it")
-    with db.write_transaction():
-        fresh = db.Movie.get_by_id(movie.id)
-        hints = dict(fresh.hints or {})
-        hints.update(name_title=title, name_year=year)
-        db.Movie.update(hints=hints).where(db.Movie.id == movie.id).execute()
-        db.record_event(
-            "identify.search",
-            f"TMDB search for {title!r}" + (f" ({year})" if year else "") + " queued",
-            movie=movie.id,
-        )
-    return jobs.enqueue_identify(movie.id, manual=True)
+    """A TMDB search, run by the daemon (the web never calls TMDB): the ranked candidates land
+    on the item and the identify page shows them when the job is done. It never identifies the
+    item; the user chooses a candidate."""
+    return jobs.enqueue_search(movie.id, title, year)
 
 
 def retry_job(job_id: int) -> db.Job:
@@ -95,6 +83,8 @@ def retry_job(job_id: int) -> db.Job:
         return jobs.enqueue_identify(
             job.movie_id, payload.get("tmdb_id"), payload.get("imdb_id"), manual=job.manual
         )
+    if job.kind == "search":
+        return jobs.enqueue_search(job.movie_id, payload.get("title") or "", payload.get("year"))
     if job.kind == "scan":
         return jobs.enqueue_scan(payload.get("paths"), ids=payload.get("ids"))
     if job.kind == "notify":

@@ -1,6 +1,7 @@
 """The identify pages: the unidentified items, and for one item its stored candidates (with the
-match explanation), a TMDB search box and a field to paste a TMDB or IMDb id. Every choice is a
-queued identify job; the daemon calls TMDB, never the web."""
+match explanation), a TMDB search box and a field to paste a TMDB or IMDb id. A search is a
+queued search job (it only lists candidates), a choice a queued identify job: the daemon calls
+TMDB, never the web. The page follows both jobs live."""
 
 from __future__ import annotations
 
@@ -63,21 +64,23 @@ def _movie_or_404(movie_id: int) -> db.Movie:
 
 
 def _context(movie: db.Movie) -> dict:
-    searching = (
-        db.Job.select()
-        .where(
-            db.Job.movie == movie.id,
-            db.Job.kind == "identify",
-            db.Job.state.in_(queries.ACTIVE_JOB_STATES),
-        )
+    J = db.Job
+    identifying = (
+        J.select()
+        .where(J.movie == movie.id, J.kind == "identify", J.state.in_(queries.ACTIVE_JOB_STATES))
         .exists()
     )
+    last_search = J.select().where(J.movie == movie.id, J.kind == "search").order_by(J.id.desc())
+    last_search = last_search.first()
+    asked = (last_search.payload or {}) if last_search else {}
     hints = movie.hints or {}
     return {
         "movie": movie,
-        "searching": searching,
-        "search_title": hints.get("name_title") or movie.title or "",
-        "search_year": hints.get("name_year") or movie.year or "",
+        "identifying": identifying,
+        "searching": bool(last_search and last_search.state in queries.ACTIVE_JOB_STATES),
+        "last_search": last_search,
+        "search_title": asked.get("title") or hints.get("name_title") or movie.title or "",
+        "search_year": asked.get("year") or hints.get("name_year") or movie.year or "",
     }
 
 
@@ -115,6 +118,7 @@ def choose(movie_id: int):
 
 @bp.post("/movies/<int:movie_id>/search")
 def search(movie_id: int):
+    """The search box: a search job for the daemon; the candidates show up when it is done."""
     movie = _movie_or_404(movie_id)
     title = " ".join(request.form.get("title", "").split())[:200]
     year_text = request.form.get("year", "").strip()
@@ -122,8 +126,10 @@ def search(movie_id: int):
         return _answer(movie, "Type a title to search for.", "danger")
     if year_text and not (year_text.isdigit() and 1870 <= int(year_text) <= 2100):
         return _answer(movie, f"{year_text!r} is not a year.", "danger")
+    year = int(year_text) if year_text else None
     try:
-        queue_search(movie, title, int(year_text) if year_text else None)
+        queue_search(movie, title, year)
     except ActionRefused as exc:
         return _answer(movie, str(exc), "danger")
-    return _answer(movie, f"Searching TMDB for {title!r}…", "success")
+    what = repr(title) + (f" ({year})" if year else "")
+    return _answer(movie, f"Searching TMDB for {what}…", "info")

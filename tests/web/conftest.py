@@ -132,6 +132,20 @@ def seed(app, config) -> Seeder:
     return Seeder(config)
 
 
+@pytest.fixture
+def sim_stack(config_factory, simulator):
+    """(client, seeder) of an app wired to the simulator, with the queue in immediate mode: a job
+    the page queues runs at once in the test, as the daemon would run it."""
+    from metarrd import jobs, queue
+
+    config = config_factory(simulator)
+    app = create_app(config, testing=True)
+    queue.configure(config, immediate=True)
+    jobs.bind(app.extensions["metarrd.runtime"])
+    yield Client(app.test_client()), Seeder(config)
+    app.extensions["metarrd.runtime"].close()
+
+
 class QueryCounter:
     """SQL statements this thread runs (other threads, e.g. a leftover worker, do not count)."""
 

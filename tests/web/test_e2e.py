@@ -301,6 +301,14 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     screenshot(page, shots, "identify")
     page.goto(f"{url}/movies/{thing.id}/identify")
     page.locator(".candidate").first.wait_for()
+    # a TMDB search by the daemon: the candidates replace the list live; nothing is identified
+    page.locator("#search-year").fill("2011")
+    page.get_by_role("button", name="Search").click()
+    page.locator(
+        ".search-state", has_text="Results of your search for “The Thing” (2011)"
+    ).wait_for(timeout=JOB_SECONDS * 1000)
+    assert "TMDB 60935" in page.locator(".candidate").first.inner_text()
+    assert db.Movie.get_by_id(thing.id).identification_status == db.UNIDENTIFIED
     screenshot(page, shots, "identify-item")
     page.goto(url + "/activity")
     page.locator("#activity .timeline").wait_for()

@@ -90,20 +90,51 @@ def test_pasting_nonsense_explains_itself(client, seed):
     assert not db.Job.select().exists()
 
 
-def test_a_search_becomes_an_identify_job_with_the_typed_title(client, seed):
+def test_a_search_becomes_a_search_job_with_the_typed_title(client, seed):
     movie = seed.movie("Thing", None, identification_status=db.UNIDENTIFIED, hints={"x": 1})
     html = client.post(
         f"/movies/{movie.id}/search", {"title": " The  Thing ", "year": "1982"}, htmx=True
     ).get_data(as_text=True)
-    assert "Searching TMDB for &#39;The Thing&#39;" in html
-    fresh = db.Movie.get_by_id(movie.id)
-    assert fresh.hints == {"x": 1, "name_title": "The Thing", "name_year": 1982}
+    assert "Searching TMDB for &#39;The Thing&#39; (1982)…" in html  # the toast
+    assert "Searching TMDB for “The Thing” (1982)…" in html  # the page, until the job is done
+    assert 'value="The Thing"' in html and 'value="1982"' in html
+    assert "every 3s" in html
     job = db.Job.get(db.Job.movie == movie.id)
-    assert job.kind == "identify" and not job.payload["tmdb_id"]
+    assert job.kind == "search" and job.payload == {"title": "The Thing", "year": 1982}
+    assert db.Movie.get_by_id(movie.id).hints == {"x": 1}  # a search changes nothing else
     bad = client.post(f"/movies/{movie.id}/search", {"title": "x", "year": "19"}, htmx=True)
     assert "is not a year" in bad.get_data(as_text=True)
     empty = client.post(f"/movies/{movie.id}/search", {"title": " "}, htmx=True)
     assert "Type a title" in empty.get_data(as_text=True)
+    assert db.Job.select().count() == 1
+
+
+def test_a_search_job_lists_its_candidates_on_the_page(sim_stack):
+    """The search box end to end: the web queues, the job (immediate mode, as the daemon would)
+    asks the simulator, the page shows the candidates and the item stays unidentified."""
+    from metarrd.web import live, queries
+
+    client, seed = sim_stack
+    movie = seed.movie("Thing", None, identification_status=db.UNIDENTIFIED, tmdb_id=None)
+    cursor = queries.live_cursor()
+    html = client.post(
+        f"/movies/{movie.id}/search", {"title": "The Thing", "year": "1982"}, htmx=True
+    ).get_data(as_text=True)
+    assert "Results of your search for “The Thing” (1982)" in html
+    assert "TMDB 1091" in html and "strong match" in html and "exact title and year" in html
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.identification_status == db.UNIDENTIFIED and fresh.tmdb_id is None
+    assert [j.kind for j in db.Job.select()] == ["search"]
+    # the event an open page follows: its movie-<id> message refreshes the identify page
+    events = live.new_events(cursor)
+    assert (movie.id, "search.done") in [(m, k) for _i, m, k in events]
+    assert f"event: movie-{movie.id}\n" in live.messages(events)
+    html = client.post(f"/movies/{movie.id}/search", {"title": "The Thing"}, htmx=True).get_data(
+        as_text=True
+    )
+    assert "TMDB 1091" in html and "TMDB 60935" in html  # without the year: both films
+    nothing = client.post(f"/movies/{movie.id}/search", {"title": "Qwxzv Plorth"}, htmx=True)
+    assert "TMDB found nothing for “Qwxzv Plorth”" in nothing.get_data(as_text=True)
 
 
 def test_activity_shows_jobs_failures_and_events(client, seed):

@@ -1,0 +1,72 @@
+"""The search job: the identify page's TMDB search, run by the daemon against the simulator.
+It stores ranked candidates on the item and never identifies it, however good the match."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db, jobs, queue
+from metarrd.queue import huey
+from metarrd.runtime import open_runtime
+
+
+@pytest.fixture
+def sim_rt(config_factory, simulator):
+    """Immediate mode (a job runs inside enqueue) with the providers of the simulator."""
+    config = config_factory(simulator, providers={"max_retries": 0})
+    rt = open_runtime(config)
+    queue.configure(config, immediate=True)
+    jobs.bind(rt)
+    yield rt
+    rt.close()
+
+
+def test_a_search_stores_ranked_candidates_and_does_not_identify(sim_rt, make_movie):
+    movie = make_movie(sim_rt, "Thing")
+    job = jobs.enqueue_search(movie.id, "The Thing", 1982)
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.DONE and job.kind == "search"
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.identification_status == db.UNIDENTIFIED and fresh.tmdb_id is None
+    best = fresh.candidates[0]
+    assert (best["tmdb_id"], best["title"], best["year"]) == (1091, "The Thing", 1982)
+    assert best["recommendation"] == "strong"  # a confident match, still left to the user
+    assert {"distance", "penalties", "reasons"} <= set(best)
+    assert job.message.startswith("TMDB search for 'The Thing' (1982): ")
+    event = db.Event.get(db.Event.kind == "search.done")
+    assert event.movie_id == movie.id and event.message == job.message
+    assert db.Job.select().count() == 1  # nothing follows a search
+
+
+def test_a_search_of_an_identified_item_changes_nothing_but_the_candidates(sim_rt, make_movie):
+    movie = make_movie(sim_rt, identification_status=db.ENRICHED, tmdb_id=603)
+    jobs.enqueue_search(movie.id, "The Thing", None)
+    fresh = db.Movie.get_by_id(movie.id)
+    assert (fresh.identification_status, fresh.tmdb_id) == (db.ENRICHED, 603)
+    assert {c["year"] for c in fresh.candidates} >= {1982, 2011}
+
+
+def test_no_match_stores_no_candidates(sim_rt, make_movie):
+    movie = make_movie(sim_rt, "Thing", candidates=[{"tmdb_id": 1, "title": "old"}])
+    job = jobs.enqueue_search(movie.id, "Qwxzv Plorth", None)
+    assert db.Job.get_by_id(job.id).message == "TMDB search for 'Qwxzv Plorth': no match"
+    assert db.Movie.get_by_id(movie.id).candidates == []
+
+
+def test_tmdb_down_retries_the_search(sim_rt, make_movie, simulator):
+    movie = make_movie(sim_rt, "Thing")
+    simulator.fail_5xx(50, status=503, prefix="/3/search")
+    job = jobs.enqueue_search(movie.id, "The Thing", 1982)
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.QUEUED and "retry 1 in 30s" in job.message
+    assert huey.scheduled_count() == 1
+    assert db.Movie.get_by_id(movie.id).candidates in (None, [])
+
+
+def test_a_waiting_search_takes_the_latest_title(queued_rt, make_movie):
+    movie = make_movie(queued_rt, "Thing")
+    first = jobs.enqueue_search(movie.id, "Thing", None)
+    second = jobs.enqueue_search(movie.id, "The Thing", 1982)
+    assert second.id == first.id
+    assert db.Job.get_by_id(first.id).payload == {"title": "The Thing", "year": 1982}
+    assert huey.pending_count() == 1
