@@ -174,6 +174,10 @@ class RealKodi:
             raise RuntimeError(f"{method}: {answer['error']}")
         return answer["result"]
 
+    def scanning(self) -> bool:
+        answer = self.call("XBMC.GetInfoBooleans", {"booleans": ["Library.IsScanningVideo"]})
+        return bool(answer.get("Library.IsScanningVideo"))
+
     def wait_for(self, what: str, probe, timeout: float = 60) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,10 +1,13 @@
 """Integration test against a real Kodi (Debian's `kodi` package) running headless under Xvfb.
 
 The outer test re-runs itself with pytest inside a fresh network namespace (`unshare -n`) that
-holds only loopback, so Kodi's web server (which binds every interface) is reachable from the
-test and from nowhere else. Inside: start Kodi on a throw-away profile, publish a movie folder
-the way PUBLISH lays it out, let metarrd notify Kodi, and ask Kodi over JSON-RPC what it now
-knows. Then change the NFO and publish again: the known movie must be refreshed.
+holds only loopback, so Kodi's web server (which binds every interface) and the provider
+simulator are reachable from the test and from nowhere else. Inside, the real product path runs
+against a library of real (tiny) video files: scan, identify (search by name), enrich and
+publish from the simulator, then metarrd notifies Kodi from the queued rows. Kodi, asked over
+JSON-RPC, must show exactly what PUBLISH wrote: title, ids, cast with the `.actors/` images and
+every `<base>-<type>` artwork file. Then the title is edited (locked) and the movie published
+again: the refresh must make Kodi show the new title, nothing lost.
 
 Skipped only when the kodi binary is missing outside CI; in CI (CI=true) a missing Kodi fails.
 `.ci/install-kodi.sh` installs what it needs.
@@ -13,172 +16,233 @@ Skipped only when the kodi binary is missing outside CI; in CI (CI=true) a missi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from PIL import Image
-from player_helpers import queue
 from real_kodi import RealKodi, enter_isolated_network, find_kodi
 
 from metarrd import db, players
-from metarrd.config import parse_config
-from metarrd.runtime import open_runtime
+from metarrd.enrich import enrich_item
+from metarrd.identify import identify_item
+from metarrd.players import kodi as kodi_protocol
+from metarrd.publish import publish_item
+from metarrd.runtime import Runtime, open_runtime
+from metarrd.scan import scan
+from metarrd.simulator import Simulator
+from metarrd.web.edits import set_field
 
 INSIDE = "METARRD_KODI_NETNS"
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "tests" / "media" / "h264_aac_2audio_sub.mkv"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-NFO = """<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>
-<movie>
-    <title>{title}</title>
-    <originaltitle>The Matrix</originaltitle>
-    <plot>A hacker learns what the Matrix is.</plot>
-    <premiered>1999-03-30</premiered>
-    <uniqueid type="tmdb" default="true">603</uniqueid>
-    <uniqueid type="imdb">tt0133093</uniqueid>
-    <genre>Action</genre>
-    <actor>
-        <name>Keanu Reeves</name>
-        <role>Neo</role>
-        <order>0</order>
-    </actor>
-    <actor>
-        <name>Carrie-Anne Moss</name>
-        <role>Trinity</role>
-        <order>1</order>
-        <thumb>{actors}/Carrie-Anne_Moss.jpg</thumb>
-    </actor>
-</movie>
-"""
-
-
-def publish_folder(folder: Path, title: str) -> Path:
-    """The Kodi layout PUBLISH writes (kodi.md): video, <base>.nfo, <base>-art, .actors/."""
-    base = folder.name
-    folder.mkdir(parents=True, exist_ok=True)
-    video = folder / f"{base}.mkv"
-    if not video.exists():
-        shutil.copy2(SAMPLE, video)
-    actors = folder / ".actors"
-    actors.mkdir(exist_ok=True)
-    Image.new("RGB", (400, 600), (20, 120, 40)).save(folder / f"{base}-poster.jpg")
-    Image.new("RGB", (1280, 720), (10, 10, 60)).save(folder / f"{base}-fanart.jpg")
-    Image.new("RGBA", (800, 310), (255, 255, 255, 0)).save(folder / f"{base}-clearlogo.png")
-    for name in ("Keanu_Reeves", "Carrie-Anne_Moss"):
-        Image.new("RGB", (300, 450), (90, 60, 30)).save(actors / f"{name}.jpg")
-    (folder / f"{base}.nfo").write_text(NFO.format(title=title, actors=actors), encoding="utf-8")
-    return video
+MOVIES = ("The Matrix (1999)", "Heat (1995)")
+NEW_TITLE = "The Matrix (Director's Edit)"
 
 
 @pytest.mark.slow
-def test_real_kodi_learns_published_movies(tmp_path):
+def test_real_kodi_shows_what_publish_wrote(tmp_path, config_factory, monkeypatch):
     if os.environ.get(INSIDE) != "1":
         run_inside_namespace(tmp_path)
         return
     enter_isolated_network()
+    # the real waits (the conftest shortens them for the fakes), a little quicker to poll
+    monkeypatch.setattr(kodi_protocol, "SCAN_POLL_SECONDS", 0.25)
+    monkeypatch.setattr(kodi_protocol, "SCAN_START_SECONDS", 3.0)
+    monkeypatch.setattr(kodi_protocol, "SCAN_WAIT_SECONDS", 60.0)
     library = tmp_path / "movies"
-    library.mkdir()
-    kodi = RealKodi(tmp_path / "home", library)
-    kodi.start(find_kodi())
-    try:
-        check_against(kodi, tmp_path, library)
-    finally:
-        kodi.stop()
+    for name in MOVIES:
+        (library / name).mkdir(parents=True)
+        shutil.copyfile(SAMPLE, library / name / f"{name}.mkv")
+    with Simulator() as sim:
+        kodi = RealKodi(tmp_path / "home", library)
+        kodi.start(find_kodi())
+        try:
+            kodi.set_movie_content()
+            player = {
+                "name": "Real Kodi",
+                "type": "kodi",
+                "url": kodi.url,
+                "username": "kodi",
+                "password": "metarrd-test",
+                "libraries": ["Movies"],
+                "timeout_seconds": 10.0,
+            }
+            config = config_factory(sim, player=[player], daemon={"notify_window_seconds": 0})
+            rt = open_runtime(config)
+            try:
+                check_against(kodi, rt, sim, library)
+            finally:
+                rt.close()
+        finally:
+            kodi.stop()
 
 
-def check_against(kodi: RealKodi, tmp_path: Path, library: Path) -> None:
-    kodi.set_movie_content()
-    config_player = {
-        "name": "Real Kodi",
-        "type": "kodi",
-        "url": kodi.url,
-        "username": "kodi",
-        "password": "metarrd-test",
-        "libraries": ["Movies"],
-        "timeout_seconds": 10.0,
-    }
-    config = parse_config(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "library": [{"name": "Movies", "path": str(library)}],
-            "player": [config_player],
-            "daemon": {"notify_window_seconds": 0},
-        }
+def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) -> None:
+    [(_name, ok, message)] = players.test_players(rt)
+    assert ok, message
+    assert "JSON-RPC v13" in message and "inside Kodi video source 'Movies'" in message
+
+    # 1. scan, identify (by the folder name), enrich, publish: each publish queues a row for Kodi
+    report = scan(rt)
+    assert len(report.new) == len(MOVIES), report
+    for movie_id in report.new:
+        outcome = identify_item(rt, db.Movie.get_by_id(movie_id))
+        assert outcome.identified, outcome
+        enrich_item(rt, db.Movie.get_by_id(movie_id), manual=True)
+        result = publish_item(rt, db.Movie.get_by_id(movie_id))
+        assert result.players == ["Real Kodi"], str(result)
+    assert notification_states() == ["pending"] * len(MOVIES)
+    sim.reset_requests()
+
+    # 2. two new folders: two Scans, one after the other
+    [sent] = players.process_notifications(rt)
+    assert sent.sent == len(MOVIES) and not sent.failed, sent
+    assert sorted(sent.done) == sorted(
+        f"scanned {library / name}/ for 1 new movie(s)" for name in MOVIES
     )
-    rt = open_runtime(config)
-    try:
-        [(_name, ok, message)] = players.test_players(rt)
-        assert ok, message
-        assert "JSON-RPC v13" in message and "inside Kodi video source 'Movies'" in message
+    assert notification_states() == ["sent"] * len(MOVIES)
+    kodi.wait_for("added both movies", lambda: len(all_movies(kodi)) == len(MOVIES))
+    assert sorted(m["file"] for m in all_movies(kodi)) == sorted(
+        str(library / name / f"{name}.mkv") for name in MOVIES
+    )
+    for name in MOVIES:
+        assert_shows(kodi, read_published(library / name))
+    assert read_published(library / MOVIES[0]).title == "The Matrix"
 
-        # 1. a new movie: metarrd asks Kodi to scan its folder
-        video = publish_folder(library / "The Matrix (1999)", "The Matrix")
-        lib = db.Library.get(db.Library.name == "Movies")
-        movie = db.Movie.create(library=lib, path=str(video), title="The Matrix")
-        queue(movie)
-        [report] = players.process_notifications(rt)
-        assert report.sent == 1, report
-        assert report.done == [f"scanned {video.parent}/ for 1 new movie(s)"]
-
-        movies = kodi.wait_for(
-            "added the movie",
-            lambda: kodi.call("VideoLibrary.GetMovies", {"properties": ["file"]}).get("movies"),
-        )
-        assert [m["file"] for m in movies] == [str(video)]
-        details = movie_details(kodi, movies[0]["movieid"])
-        assert details["title"] == "The Matrix"
-        assert details["year"] == 1999
-        assert details["uniqueid"] == {"tmdb": "603", "imdb": "tt0133093"}
-        assert details["imdbnumber"] == "603"  # the default uniqueid
-        cast = {c["name"]: c for c in details["cast"]}
-        assert cast["Keanu Reeves"]["role"] == "Neo"
-        assert "Keanu_Reeves.jpg" in unquote(cast["Keanu Reeves"].get("thumbnail", ""))
-        assert "Carrie-Anne_Moss.jpg" in unquote(cast["Carrie-Anne Moss"].get("thumbnail", ""))
-        art = {k: unquote(v) for k, v in details["art"].items()}
-        assert art["poster"].endswith("The Matrix (1999)-poster.jpg/")
-        assert art["fanart"].endswith("The Matrix (1999)-fanart.jpg/")
-        assert art["clearlogo"].endswith("The Matrix (1999)-clearlogo.png/")
-
-        # 2. the same movie published again with a new NFO: Kodi refreshes it (no scan)
-        kodi.wait_for("finished scanning", lambda: not scanning(kodi))
-        publish_folder(library / "The Matrix (1999)", "The Matrix (Remastered)")
-        queue(movie)
-        [report] = players.process_notifications(rt)
-        assert report.sent == 1, report
-        assert report.done == ["refreshed 1 known movie(s)"]
-        # Kodi's refresh removes the movie and adds it again (under a new movieid)
-        refreshed = kodi.wait_for(
-            "re-read the NFO",
-            lambda: [
-                m
-                for m in kodi.call("VideoLibrary.GetMovies", {"properties": ["title"]}).get(
-                    "movies", []
-                )
-                if m["title"] == "The Matrix (Remastered)"
-            ],
-        )
-        assert len(refreshed) == 1
-        kodi.wait_for("finished refreshing", lambda: not scanning(kodi))
-        assert len(kodi.call("VideoLibrary.GetMovies")["movies"]) == 1
-    finally:
-        rt.close()
+    # 3. the user edits the title (which locks it); published again, Kodi refreshes the movie
+    # it knows (no scan) and shows the new title; the other movie is left alone
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    before = {m["file"]: m["movieid"] for m in all_movies(kodi)}
+    matrix = db.Movie.get(db.Movie.path == str(library / MOVIES[0] / f"{MOVIES[0]}.mkv"))
+    set_field(matrix.id, "title", NEW_TITLE)
+    assert db.Movie.get_by_id(matrix.id).publish_state == db.OUTDATED
+    result = publish_item(rt, matrix)
+    assert [Path(p).name for p in result.written] == [f"{MOVIES[0]}.nfo"], str(result)
+    assert result.players == ["Real Kodi"], str(result)
+    [sent] = players.process_notifications(rt)
+    assert sent.sent == 1 and sent.done == ["refreshed 1 known movie(s)"], sent
+    kodi.wait_for("re-read the NFO", lambda: any(m["title"] == NEW_TITLE for m in all_movies(kodi)))
+    kodi.wait_for("finished refreshing", lambda: not kodi.scanning())
+    after = {m["file"]: m["movieid"] for m in all_movies(kodi)}
+    assert after.keys() == before.keys()
+    heat = str(library / MOVIES[1] / f"{MOVIES[1]}.mkv")
+    assert after[heat] == before[heat]
+    expected = read_published(library / MOVIES[0])
+    assert expected.title == NEW_TITLE
+    assert_shows(kodi, expected)
+    assert_shows(kodi, read_published(library / MOVIES[1]))
+    # Kodi took every image from the library, none from the provider URLs in the actor thumbs,
+    # and the second publish needed nothing from the providers
+    assert sim.requests == []
 
 
-def movie_details(kodi: RealKodi, movieid: int) -> dict:
+def notification_states() -> list[str]:
+    rows = db.PlayerNotification.select().order_by(db.PlayerNotification.id)
+    return [row.state for row in rows]
+
+
+def all_movies(kodi: RealKodi) -> list[dict]:
+    return kodi.call("VideoLibrary.GetMovies", {"properties": ["file", "title"]}).get("movies", [])
+
+
+def assert_shows(kodi: RealKodi, expected: Published) -> None:
+    """Kodi's details of the movie at `expected.video` are what the published files say."""
+    [movie] = [m for m in all_movies(kodi) if m["file"] == str(expected.video)]
     props = ["title", "year", "uniqueid", "imdbnumber", "cast", "art", "file"]
-    return kodi.call("VideoLibrary.GetMovieDetails", {"movieid": movieid, "properties": props})[
-        "moviedetails"
-    ]
+    details = kodi.call(
+        "VideoLibrary.GetMovieDetails", {"movieid": movie["movieid"], "properties": props}
+    )["moviedetails"]
+    seen, wanted = kodi_view(details), expected.as_kodi_sees_it()
+    for key, value in wanted.items():
+        assert seen[key] == value, f"{expected.video.name}: Kodi's {key} is not what was published"
 
 
-def scanning(kodi: RealKodi) -> bool:
-    answer = kodi.call("XBMC.GetInfoBooleans", {"booleans": ["Library.IsScanningVideo"]})
-    return bool(answer.get("Library.IsScanningVideo"))
+# --- what PUBLISH wrote, read back from the files, and what Kodi shows -------------------------
+
+
+@dataclass
+class Published:
+    """One movie folder as PUBLISH left it, in the terms Kodi reports it."""
+
+    video: Path
+    title: str
+    year: int
+    uniqueid: dict[str, str]
+    default_id: str
+    cast: list[tuple[str, str, str]]  # name, role, `.actors/` image path or ""
+    art: dict[str, str]  # art type -> `<base>-<type>.<ext>` path
+
+    def as_kodi_sees_it(self) -> dict:
+        return {
+            "title": self.title,
+            "year": self.year,
+            "uniqueid": self.uniqueid,
+            "imdbnumber": self.default_id,  # Kodi's movie id is the default uniqueid
+            "cast": self.cast,
+            "art": self.art,
+        }
+
+
+def read_published(folder: Path) -> Published:
+    """The NFO, the artwork files and `.actors/` of the movie `<folder>/<folder name>.mkv`."""
+    base = folder.name
+    root = ET.parse(folder / f"{base}.nfo").getroot()
+    ids = {u.get("type"): u.text for u in root.iter("uniqueid")}
+    [default_id] = [u.text for u in root.iter("uniqueid") if u.get("default") == "true"]
+    actor_files = {p.stem: p for p in (folder / ".actors").iterdir()}
+    cast = []
+    for actor in root.iter("actor"):
+        name = actor.findtext("name")
+        image = actor_files.get(name.replace(" ", "_"))  # Kodi's rule (kodi.md)
+        cast.append((name, actor.findtext("role") or "", str(image) if image else ""))
+    assert cast and any(image for _n, _r, image in cast), f"{base}: no cast images published"
+    pattern = re.compile(re.escape(base) + r"-([A-Za-z0-9]+)\.(jpg|png)")
+    art = {m.group(1).lower(): str(p) for p in folder.iterdir() if (m := pattern.fullmatch(p.name))}
+    assert {"poster", "fanart", "clearlogo"} <= art.keys(), f"{base}: published art {sorted(art)}"
+    return Published(
+        video=folder / f"{base}.mkv",
+        title=root.findtext("title"),
+        year=int(root.findtext("year")),
+        uniqueid=ids,
+        default_id=default_id,
+        cast=cast,
+        art=art,
+    )
+
+
+def kodi_view(details: dict) -> dict:
+    """`VideoLibrary.GetMovieDetails` in the terms of `Published.as_kodi_sees_it`."""
+    return {
+        "title": details["title"],
+        "year": details["year"],
+        "uniqueid": details["uniqueid"],
+        "imdbnumber": details["imdbnumber"],
+        "cast": [
+            (c["name"], c["role"], image_path(c.get("thumbnail", ""))) for c in details["cast"]
+        ],
+        # Kodi's own additions: its stock icon, and on some runs (once its background thumbnail
+        # extraction has run) a frame of the video as `thumb`, since no `<base>-thumb` exists
+        "art": {
+            kind: image_path(url)
+            for kind, url in details["art"].items()
+            if not (kind == "icon" and image_path(url) == "DefaultVideo.png")
+            and not (kind == "thumb" and image_path(url) == f"video@{details['file']}")
+        },
+    }
+
+
+def image_path(url: str) -> str:
+    """Kodi's `image://<url-encoded path>/` as the plain path; anything else as it is."""
+    if url.startswith("image://") and url.endswith("/"):
+        return unquote(url[len("image://") : -1])
+    return url
 
 
 def run_inside_namespace(tmp_path: Path) -> None:
@@ -206,7 +270,7 @@ def run_inside_namespace(tmp_path: Path) -> None:
         "no:cacheprovider",
         "--basetemp",
         str(tmp_path / "inner"),
-        f"{Path(__file__)}::test_real_kodi_learns_published_movies",
+        f"{Path(__file__)}::test_real_kodi_shows_what_publish_wrote",
     ]
     try:
         done = subprocess.run(
