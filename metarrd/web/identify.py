@@ -94,13 +94,14 @@ def item(movie_id: int):
     )
 
 
-def _answer(movie: db.Movie, message: str, tone: str):
+def _answer(movie: db.Movie, message: str, tone: str, *, quiet: bool = False):
+    """The page again (htmx: its fragment, plus a toast unless `quiet`: the page says it)."""
     if not request.htmx:
         flash(message, tone)
         return redirect(url_for("identify.item", movie_id=movie.id), code=303)
     movie = db.Movie.get_by_id(movie.id)
     body = render_template("_identify_item.html", **_context(movie))
-    return make_response(body + toast(message, tone))
+    return make_response(body if quiet else body + toast(message, tone))
 
 
 @bp.post("/movies/<int:movie_id>/identify")
@@ -132,4 +133,4 @@ def search(movie_id: int):
     except ActionRefused as exc:
         return _answer(movie, str(exc), "danger")
     what = repr(title) + (f" ({year})" if year else "")
-    return _answer(movie, f"Searching TMDB for {what}…", "info")
+    return _answer(movie, f"Searching TMDB for {what}…", "info", quiet=True)

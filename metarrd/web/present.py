@@ -112,7 +112,33 @@ FIELD_LABELS = {
     "trailer": "Trailer",
 }
 LIST_FIELDS = frozenset({"genres", "countries", "studios", "directors", "writers", "tags"})
-LONG_FIELDS = frozenset({"plot", "outline", "set_overview"})
+LONG_FIELDS = frozenset({"plot", "outline", "set_overview"})  # edited in a text area
+WIDE_FIELDS = LONG_FIELDS | {"tagline", "trailer"}  # shown across the whole width
+# The item page's order: short fields in rows of four (two rows, so no gaps), then the wide ones.
+FIELD_ORDER = (
+    "title",
+    "original_title",
+    "sort_title",
+    "year",
+    "premiered",
+    "runtime",
+    "mpaa",
+    "rating",
+    "plot",
+    "outline",
+    "tagline",
+    "genres",
+    "countries",
+    "studios",
+    "directors",
+    "writers",
+    "tags",
+    "set_name",
+    "votes",
+    "trailer",
+    "set_overview",
+)
+COMPACT_FIELDS = frozenset(FIELD_ORDER[:8])  # short values: two to a row even on a phone
 INT_FIELDS = {"year": (1870, 2100), "runtime": (0, 10_000), "votes": (0, 10**10)}
 MAX_TEXT = 20_000
 

@@ -81,6 +81,7 @@ def test_parse_field_refuses_with_a_reason(name, raw, message):
 
 def test_field_labels_cover_exactly_the_editable_columns():
     assert tuple(present.FIELD_LABELS) == db.EDITABLE_FIELDS
+    assert sorted(present.FIELD_ORDER) == sorted(db.EDITABLE_FIELDS)  # each shown once
 
 
 @pytest.mark.parametrize(
