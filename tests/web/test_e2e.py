@@ -86,11 +86,15 @@ settle_seconds = 0.5
 
 
 @pytest.fixture
-def stack(tmp_path, sim):
+def stack(tmp_path, simulator):
     """Library on disk, daemon process, web server thread; yields (config, url, daemon log)."""
     from metarrd.config import load_config
     from metarrd.web import DevServer, create_app
 
+    sim = simulator
+    art = sim.catalog.get(603).images  # The Matrix: two posters that cannot be used
+    sim.corrupt("/t/p/*" + art.posters[6].file_path, "html")
+    sim.not_found(art.fanart["movieposter"][-1].key)
     for name in MOVIES:
         folder = tmp_path / "movies" / name
         folder.mkdir(parents=True)
@@ -247,7 +251,17 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     assert page.locator("#art-poster .lock").get_attribute("aria-pressed") == "true"
     asset = db.ProviderAsset.get_by_id(chosen_id)
     assert (asset.is_selected, asset.rank, asset.selected_by) == (True, 1, "user")
-    element_shot(page, "#art-poster", shots, "item-artwork")
+    # copies of one picture fold under it; the posters that could not be used say why
+    copies = posters.locator(".art-selected details.copies").first
+    copies.locator(":scope > summary").click()
+    assert "Same picture from" in copies.inner_text()
+    rejected = posters.locator("details.art-rejected")
+    rejected.locator(":scope > summary", has_text="Rejected (2)").click()
+    assert "HTTP 404" in rejected.inner_text() or "404" in rejected.inner_text()
+    assert "HTML" in rejected.inner_text()
+    first.locator("details.score > summary").click()  # the score explains itself
+    assert "resolution" in first.locator("details.score").inner_text()
+    element_shot(page, "#art-poster", shots, "item-artwork", max_height=1800)
 
     # 4. Edit the plot (keyboard only) and check it is locked.
     new_plot = "Neo takes the red pill. Edited in the review UI."
@@ -332,6 +346,10 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     width = phone_page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the library page scrolls sideways on a phone ({width}px)"
     screenshot(phone_page, shots, "library-phone", full_page=False)
+    phone_page.goto(f"{url}/movies/{matrix.id}")
+    width = phone_page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the item page scrolls sideways on a phone ({width}px)"
+    screenshot(phone_page, shots, "item-phone", full_page=False)
     phone.close()
 
     assert not problems, problems
