@@ -407,7 +407,7 @@ class WorkflowStage(BaseModel):
 class Job(BaseModel):
     """One queued unit of work, mirrored for the UI and for de-duplication of pending work."""
 
-    kind = pw.CharField(index=True)  # scan | identify | enrich | publish | notify
+    kind = pw.CharField(index=True)  # scan | identify | search | enrich | publish | notify
     movie = pw.ForeignKeyField(Movie, null=True, backref="jobs", on_delete="CASCADE")
     key = pw.TextField(index=True)  # de-duplication key, e.g. "enrich:42"
     state = pw.CharField(default="queued", index=True)  # queued | running | done | failed
