@@ -1,0 +1,113 @@
+"""The command line as interface.md describes it: scan → enrich → publish in this process, exit
+statuses 0 / 1 (an item failed, one line on stderr naming it) / 2 (usage), workflow switches."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.cli import build_parser, main
+
+MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
+INTERFACE_COMMANDS = [
+    "config",
+    "scan",
+    "identify",
+    "enrich",
+    "publish",
+    "list",
+    "run",
+    "web",
+    "demo",
+]
+
+
+@pytest.fixture
+def library(tmp_path, simulator) -> tuple[Path, Path]:
+    root = tmp_path / "movies"
+    for name in ("Alien (1979)", "Heat (1995)", "Nobody Knows This Film (2004)"):
+        (root / name).mkdir(parents=True)
+        shutil.copy2(MEDIA, root / name / f"{name}.mkv")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "Movies"\npath = "{root}"\n'
+        "[providers]\nmax_retries = 1\n"
+        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
+        f'[providers.fanart]\napi_key = "{simulator.keys.fanart_key}"\nbase_url = "{simulator.fanart_url}"\n'
+    )
+    return cfg, root
+
+
+def cli(cfg: Path, *args: str) -> int:
+    return main(["--config", str(cfg), *args])
+
+
+def test_every_interface_command_exists():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(INTERFACE_COMMANDS) <= set(sub.choices)
+
+
+def test_scan_enrich_publish_by_hand(library, capsys):
+    cfg, root = library
+    assert cli(cfg, "scan") == 0
+    alien = db.Movie.get(db.Movie.tmdb_id == 348)
+    assert cli(cfg, "enrich", str(alien.id)) == 0
+    assert "enriched Alien (1979)" in capsys.readouterr().out
+    assert db.Movie.get_by_id(alien.id).identification_status == "enriched"
+    assert not list((root / "Alien (1979)").glob("*.nfo")), "enrich never touches the library"
+
+    assert cli(cfg, "publish", alien.path) == 0
+    folder = root / "Alien (1979)"
+    assert (folder / "Alien (1979).nfo").read_bytes().startswith(b"<?xml")
+    assert (folder / "Alien (1979)-poster.jpg").is_file()
+    assert db.Movie.get_by_id(alien.id).publish_state == "published"
+
+
+def test_failures_exit_1_with_one_line_per_item(library, capsys):
+    cfg, _ = library
+    cli(cfg, "scan")
+    capsys.readouterr()
+    unknown = db.Movie.get(db.Movie.title.contains("Nobody Knows"))
+    heat = db.Movie.get(db.Movie.tmdb_id == 949)
+    # publishing an item that was never enriched is refused, and the other item still goes on
+    assert cli(cfg, "enrich", str(heat.id)) == 0
+    code = cli(cfg, "publish", str(unknown.id), str(heat.id))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert len(err) == 1 and err[0].startswith(f"item {unknown.id} (") and "not enriched" in err[0]
+    assert db.Movie.get_by_id(heat.id).publish_state == "published"
+
+
+def test_publishing_switched_off_refuses_every_publish(library, capsys):
+    cfg, root = library
+    cli(cfg, "scan")
+    assert cli(cfg, "enrich", "--all") == 0
+    assert cli(cfg, "workflow", "set", "publishing", "off") == 0
+    assert "publishing      off" in capsys.readouterr().out
+    assert cli(cfg, "publish", "--all") == 1
+    assert "switched off" in capsys.readouterr().err
+    assert not list(root.rglob("*.nfo"))
+    assert cli(cfg, "workflow", "set", "publishing", "on") == 0
+    assert cli(cfg, "publish", "--all") == 0
+    assert len(list(root.rglob("*.nfo"))) == 2  # the two enriched movies
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["enrich"],
+        ["enrich", "--all", "1"],
+        ["publish", "999"],
+        ["identify", "nope", "--tmdb", "1"],
+        ["workflow", "set", "warp_drive", "on"],
+    ],
+)
+def test_usage_errors_exit_2(library, args, capsys):
+    cfg, _ = library
+    assert cli(cfg, *args) == 2
+    assert capsys.readouterr().err.startswith("metarrd: ")
