@@ -171,6 +171,11 @@ class Config:
         return self.data_path / "cache"
 
     @property
+    def backup_dir(self) -> Path:
+        """Copies of the user's non-image files (their NFO) taken before PUBLISH replaced them."""
+        return self.data_path / "backup"
+
+    @property
     def previews_dir(self) -> Path:
         return self.data_path / "previews"
 
@@ -255,6 +260,17 @@ def _check_semantics(config: Config) -> None:
             raise ConfigError(f"artwork.limits.{asset_type}: must be 0 or more")
     if config.enrich.concurrency < 1 or config.enrich.per_host < 1:
         raise ConfigError("enrich.concurrency / enrich.per_host: must be at least 1")
+    providers = config.providers
+    for name, url in (
+        ("tmdb", providers.tmdb.base_url),
+        ("fanart", providers.fanart.base_url),
+        ("tvdb", providers.tvdb.base_url),
+    ):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"providers.{name}.base_url: must start with http:// or https://")
+    for i, player in enumerate(config.player):
+        if not player.url.startswith(("http://", "https://")):
+            raise ConfigError(f"player[{i}].url: must start with http:// or https://")
     host, _, port = config.web.bind.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"web.bind: expected HOST:PORT, not {config.web.bind!r}")

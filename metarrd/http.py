@@ -118,8 +118,17 @@ class HttpClient:
                     )
             except requests.Timeout:
                 reason, wait = "timed out", self._backoff(attempt)
-            except requests.ConnectionError as exc:
+            except (
+                requests.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as exc:
+                # refused, reset, or a body cut short: worth another try
                 reason, wait = f"connection failed ({_short(exc)})", self._backoff(attempt)
+            except requests.RequestException as exc:  # a bad URL and the like: retrying won't help
+                raise ProviderError(
+                    provider, f"cannot request {redact(url)} ({_short(exc)})"
+                ) from None
             else:
                 status = resp.status_code
                 if status < 400:

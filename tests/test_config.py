@@ -106,6 +106,10 @@ def test_interface_keys_are_all_accepted():
             "player[0].libraries: no [[library]] is named 'Nope'",
         ),
         ({"web": {"bind": "8787"}}, "web.bind"),
+        (
+            {"providers": {"tmdb": {"base_url": "api.themoviedb.org/3"}}},
+            "providers.tmdb.base_url: must start with http:// or https://",
+        ),
         ({"artwork": {"limits": {"posterz": 1}}}, "artwork.limits.posterz: unknown artwork type"),
         ({"enrich": {"concurrency": 1.5}}, "enrich.concurrency: expected a whole number"),
     ],

@@ -26,7 +26,8 @@ class Scripted(BaseHTTPRequestHandler):
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
+        if "Content-Length" not in headers:
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
@@ -142,3 +143,15 @@ def test_download_streams_and_caps_size(server, client):
     assert d.size == 5000 and buf.getvalue() == b"x" * 5000
     with pytest.raises(ProviderError, match="larger than"):
         client.download(f"{server}/img", io.BytesIO(), provider="t", max_bytes=1000)
+
+
+def test_a_body_cut_short_is_retried_then_reported(server, client, waits):
+    Scripted.script["/cut"] = [(200, {**JSON, "Content-Length": "5000"}, b'{"partial": ')]
+    with pytest.raises(ProviderUnavailable, match="connection failed"):
+        client.get_json(f"{server}/cut", provider="tmdb")
+    assert len(waits) == 3
+
+
+def test_a_url_requests_cannot_send_is_a_clear_error(client):
+    with pytest.raises(ProviderError, match="cannot request"):
+        client.get_json("ftp://127.0.0.1/3/movie/1", provider="tmdb")
