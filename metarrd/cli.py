@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def resolve_item(spec: str) -> db.Movie:
     if spec.isdigit():
         movie = db.Movie.get_or_none(db.Movie.id == int(spec))
     if movie is None:
-        movie = db.Movie.get_or_none(db.Movie.path == str(Path(spec).absolute()))
+        movie = db.Movie.get_or_none(db.Movie.path == os.path.normpath(Path(spec).absolute()))
     if movie is None:
         raise UsageError(f"no item {spec!r} (give an id from `metarrd list` or a video file path)")
     return movie

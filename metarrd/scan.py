@@ -72,7 +72,8 @@ class Probe:
 def scan(rt: Runtime, paths: Iterable[Path] | None = None) -> ScanReport:
     """Scan every configured library, or only the given paths (each inside a library)."""
     report = ScanReport()
-    paths = [Path(p).absolute() for p in paths or []]
+    # normalised, so "/lib/../elsewhere" is never taken for a path inside /lib
+    paths = [Path(os.path.normpath(Path(p).absolute())) for p in paths or []]
     for lib in rt.config.library:
         root = Path(lib.path)
         scope = [p for p in paths if p == root or root in p.parents] if paths else [root]

@@ -53,8 +53,9 @@ def stat_of(path: str) -> Stat:
 def root_of(path: str, roots: Iterable[str]) -> str | None:
     """The library root holding `path` (the longest match)."""
     best = None
+    path = os.path.normpath(path)
     for root in roots:
-        r = root.rstrip(os.sep)
+        r = os.path.normpath(root)
         if (path == r or path.startswith(r + os.sep)) and (best is None or len(r) > len(best)):
             best = r
     return best

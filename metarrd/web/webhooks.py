@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -144,9 +145,9 @@ def _movie(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _path(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not value.startswith("/"):
+    if not isinstance(value, str) or not value.startswith("/") or "\x00" in value:
         raise BadPayload(f"{what} is not an absolute path: {value!r}")
-    return value.rstrip("/") or "/"
+    return os.path.normpath(value)  # "/lib/../etc" must not pass for a path inside /lib
 
 
 def _outside(config: Config, paths: list[str], event: str) -> tuple[Response, int] | None:

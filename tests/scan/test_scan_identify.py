@@ -235,3 +235,22 @@ def test_manual_identify(cli_config, hard_library, capsys):
     assert run_cli(cli_config, "identify", str(dune.id), "--tmdb", "999999999") == 1
     assert "unknown to TMDB" in capsys.readouterr().err
     assert run_cli(cli_config, "identify", "424242", "--tmdb", "1") == 2
+
+
+def test_a_path_that_climbs_out_of_the_library_is_refused(tmp_path, simulator, capsys):
+    lib = tmp_path / "lib"
+    put(lib, "Alien (1979)/Alien (1979).mkv")
+    put(tmp_path, "outside/Heat (1995)/Heat (1995).mkv")
+    cfg = write_config(tmp_path / "c.toml", tmp_path / "data", {"Movies": lib}, simulator)
+    sneaky = f"{lib}/../outside/Heat (1995)"
+    assert run_cli(cfg, "scan", sneaky) == 1
+    assert "not inside any configured library" in capsys.readouterr().err
+    assert db.Movie.select().count() == 0
+
+
+def test_root_of_never_takes_dot_dot_for_inside():
+    from metarrd.watch import root_of
+
+    assert root_of("/srv/movies/A (1999)/a.mkv", ["/srv/movies"]) == "/srv/movies"
+    assert root_of("/srv/movies/../etc/passwd", ["/srv/movies"]) is None
+    assert root_of("/srv/movies-old/x.mkv", ["/srv/movies"]) is None
