@@ -94,12 +94,13 @@ def actor_stem(name: str) -> str | None:
     `_` and leading dots go, so no name can leave `.actors/` or hide. None when nothing is left.
     """
     text = unicodedata.normalize("NFC", name or "").strip()
-    text = _CONTROL.sub("", text)
+    text = _CONTROL.sub("_", text)
     text = text.replace(" ", "_")
     text = _ILLEGAL.sub("_", text)
     text = text.lstrip(".")
-    text = text.rstrip(". ")  # Windows/SMB drop trailing dots and spaces
-    if not text.strip("_"):
+    # A trailing dot stays ("Robert Downey Jr." -> Robert_Downey_Jr..jpg): Kodi compares the whole
+    # name, and the extension that follows keeps Windows/SMB from dropping it.
+    if not text.strip("_."):
         return None
     return text
 

@@ -47,7 +47,6 @@ OWNED = frozenset(
         "ratings",
         "rating",
         "votes",
-        "userrating",
         "outline",
         "plot",
         "tagline",

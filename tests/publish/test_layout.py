@@ -67,7 +67,8 @@ def test_unknown_format_uses_the_fallback_or_fails():
         ("What? Who: Me*", "What__Who__Me_.jpg"),
         ("back\\slash<>|", "back_slash___.jpg"),
         ("Zoë Saldaña", "Zoë_Saldaña.jpg"),
-        ("Robert Downey Jr.", "Robert_Downey_Jr.jpg"),  # trailing dot dropped (SMB)
+        # Kodi compares the whole name: the trailing dot stays, then the extension follows
+        ("Robert Downey Jr.", "Robert_Downey_Jr..jpg"),
     ],
 )
 def test_actor_file_names(name, file_name):

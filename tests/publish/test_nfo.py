@@ -267,3 +267,8 @@ def test_text_no_xml_can_hold_is_dropped_rather_than_breaking_the_file():
     root = parse(render_nfo(movie))
     assert root.findtext("title") == "Bad title"
     assert root.findtext("plot") == "tab\tand\nnewline stay"
+
+
+def test_the_users_userrating_is_kept_since_metarrd_does_not_write_one():
+    data = render_nfo(MovieData(title="Heat", tmdb_id=949, extra=("<userrating>9</userrating>",)))
+    assert data.count(b"<userrating>9</userrating>") == 1
