@@ -215,7 +215,8 @@ def _fetch(
 
 def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
     """Copy a library file that is not ours into the cache (source `library`, kept for good)
-    before it is replaced or removed; returns the cache file."""
+    before it is replaced or removed; returns where the copy is. Images go to the cache; anything
+    else (the user's NFO, a broken image) to `<data_dir>/backup/<type>/<hh>/<sha256>.<ext>`."""
     tmp, sha, size = stage_copy(rt, path)
     try:
         info = None
@@ -223,10 +224,14 @@ def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
             with contextlib.suppress(ImageRejected, OSError):
                 info = analyse_image(tmp, max_pixels=rt.config.artwork.max_pixels)
         raw = info is None or info.sha256 != sha
+        store = rt.config.cache_dir
         if raw:
+            # not an image (the user's NFO, an HTML page named .jpg): the cache holds images only,
+            # by their real format, so such files are kept under <data_dir>/backup/ instead
             ext = _safe_ext(path, "nfo" if image_type == "nfo" else "bin")
             info = ImageInfo(0, 0, "", ext, sha, size, "")
-        target = cache.move_into(rt.config.cache_dir, image_type, tmp, info)
+            store = rt.config.backup_dir
+        target = cache.move_into(store, image_type, tmp, info)
     finally:
         tmp.unlink(missing_ok=True)
     values = row_values(target, None if raw else info, "library", str(path), "library")

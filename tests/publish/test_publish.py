@@ -53,7 +53,9 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def cached_hashes(rt) -> set[str]:
-    return {p.stem for p in rt.config.cache_dir.rglob("*") if p.is_file()}
+    """What metarrd keeps of files: images in the cache, anything else under backup/."""
+    stores = (rt.config.cache_dir, rt.config.backup_dir)
+    return {p.stem for store in stores for p in store.rglob("*") if p.is_file()}
 
 
 @contextlib.contextmanager
@@ -230,7 +232,10 @@ def test_a_file_the_user_made_at_a_target_name_goes_into_the_cache_first(rt, bui
         row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(data))
         assert row.source_type == "library" and row.image_type == image_type
         assert Path(row.file_path).read_bytes() == data
-        assert Path(row.file_path).is_relative_to(rt.config.cache_dir / image_type)
+        # images are cached by type; anything else is kept apart: cache/ holds images only
+        store = rt.config.cache_dir if image_type == "poster" else rt.config.backup_dir
+        assert Path(row.file_path).is_relative_to(store / image_type)
+    assert not [p for p in rt.config.cache_dir.rglob("*") if p.suffix in (".nfo", ".bin")]
     assert (
         built.path(f"{BASE}-poster.jpg").read_bytes()
         == built.images[built.selected["poster"][0].url]
