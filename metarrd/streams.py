@@ -3,11 +3,12 @@
 `read_stream_details` asks MediaInfo (pymediainfo's wheel bundles libmediainfo) about one file or
 disc folder and turns its tracks into small dataclasses; `external_subtitle_paths` finds the
 subtitle files that sit next to a video. The mapping from MediaInfo's names to Kodi's lower-case
-codec names, ISO 639-2/B languages and HDR types is a set of pure functions at the bottom.
+codec names, ISO 639-2/B languages and HDR types is pure and lives in metarrd.kodi_codecs.
 
 libmediainfo is C++ and a damaged file can kill the process that parses it (a malformed ISO
-raises SIGFPE in the bundled version), so parsing runs in a long-lived worker process spoken to
-over a pipe: a crash costs that one file a StreamReadError, never the daemon.
+raises SIGFPE in the bundled version), so parsing runs in a long-lived worker process
+(metarrd.mediainfo) spoken to over a pipe: a crash costs that one file a StreamReadError, never
+the daemon.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from babelfish import Error as BabelfishError
-from babelfish import Language
-from pymediainfo import MediaInfo
+from metarrd.kodi_codecs import language_code
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +133,7 @@ def read_stream_details(path: Path) -> StreamDetails:
     try:
         details = _read_media(path)
     except StreamReadError as exc:
-        if path.suffix.lower() == ".iso" and exc.reason == _NO_VIDEO:
+        if path.suffix.lower() == ".iso" and exc.reason == NO_VIDEO:
             log.info("%s: disc image without readable video, no stream details", path)
             return StreamDetails()
         raise
@@ -158,36 +157,12 @@ def read_stack_details(parts: Sequence[Path]) -> StreamDetails:
     return replace(first, video=video)
 
 
-_NO_VIDEO = "no video track found"
+NO_VIDEO = "no video track found"
 
 
 def _read_media(path: Path) -> StreamDetails:
     _check_readable(path)
     return _worker.parse(path)
-
-
-def _parse_media(filename: str) -> StreamDetails:
-    """MediaInfo's tracks -> StreamDetails (no external subtitles). Runs in the worker."""
-    path = Path(filename)
-    try:
-        info = MediaInfo.parse(filename)
-    except Exception as exc:  # libmediainfo reports failures as assorted exception types
-        raise StreamReadError(path, f"MediaInfo could not read it ({exc})") from None
-    general = info.general_tracks[0] if info.general_tracks else None
-    if not info.video_tracks:
-        known = general is not None and general.format
-        reason = _NO_VIDEO if known or info.audio_tracks else "not a media file"
-        raise StreamReadError(path, reason)
-    container_seconds = _seconds(general.duration) if general is not None else 0
-    return StreamDetails(
-        video=[_video_stream(t, container_seconds) for t in info.video_tracks],
-        audio=[_audio_stream(t) for t in info.audio_tracks],
-        subtitles=[
-            SubtitleStream(language=language_code(t.language))
-            for t in info.text_tracks
-            if not (t.format or "").upper().startswith("EIA-")  # closed captions inside video
-        ],
-    )
 
 
 # --- the MediaInfo worker process -----------------------------------------------------------
@@ -251,7 +226,7 @@ class _Worker:
                 p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH", "")) if p
             )
             self._process = subprocess.Popen(
-                [sys.executable, "-c", "from metarrd.streams import serve; serve()"],
+                [sys.executable, "-c", "from metarrd.mediainfo import serve; serve()"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -275,22 +250,6 @@ _worker = _Worker()
 atexit.register(_worker.stop)
 
 
-def serve() -> None:
-    """The worker's loop: read requests on stdin, answer on the original stdout."""
-    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # anything libmediainfo prints goes to stderr, not into the protocol
-    for line in sys.stdin:
-        filename = os.fsdecode(bytes.fromhex(json.loads(line)["path"]))
-        try:
-            answer: dict[str, Any] = {"details": _parse_media(filename).to_dict()}
-        except StreamReadError as exc:
-            answer = {"error": exc.reason}
-        except Exception as exc:  # keep serving: the parent gets a reason, not a dead pipe
-            answer = {"error": f"MediaInfo could not read it ({exc})"}
-        answers.write(json.dumps(answer) + "\n")
-        answers.flush()
-
-
 def _check_readable(path: Path) -> None:
     """Open the file ourselves so a missing or unreadable file gets an honest reason."""
     try:
@@ -306,37 +265,6 @@ def _check_readable(path: Path) -> None:
         raise StreamReadError(path, f"cannot be read ({exc.strerror or exc})") from exc
     if not first:
         raise StreamReadError(path, "empty file (0 bytes)")
-
-
-def _video_stream(track: Any, container_seconds: int) -> VideoStream:
-    width = _int(track.width)
-    height = _int(track.height)
-    stereomode = stereo_mode(track.multiview_layout)
-    return VideoStream(
-        codec=video_codec(track.format, track.format_version, track.codec_id),
-        width=width,
-        height=height,
-        aspect=frame_aspect(track.display_aspect_ratio, width, height, stereomode),
-        duration_seconds=container_seconds or _seconds(track.duration),
-        stereomode=stereomode,
-        hdrtype=hdr_type(
-            track.hdr_format, track.hdr_format_compatibility, track.transfer_characteristics
-        ),
-        language=language_code(track.language),
-    )
-
-
-def _audio_stream(track: Any) -> AudioStream:
-    return AudioStream(
-        codec=audio_codec(
-            track.format,
-            track.format_profile,
-            track.format_additionalfeatures,
-            track.commercial_name,
-        ),
-        language=language_code(track.language),
-        channels=_channels(track.channel_s),
-    )
 
 
 # --- disc folders ---------------------------------------------------------------------------
@@ -437,199 +365,3 @@ def subtitle_language(video: Path, subtitle: Path) -> str:
             if code:
                 return code
     return ""
-
-
-# --- MediaInfo names to Kodi names (pure) ---------------------------------------------------
-
-_VIDEO_CODECS = {
-    "avc": "h264",
-    "hevc": "hevc",
-    "av1": "av1",
-    "vp8": "vp8",
-    "vp9": "vp9",
-    "vc-1": "vc1",
-    "vvc": "vvc",
-    "mpeg-4 visual": "mpeg4",
-    "h.263": "h263",
-    "theora": "theora",
-    "prores": "prores",
-    "ffv1": "ffv1",
-    "jpeg": "mjpeg",
-    "realvideo 4": "rv40",
-    "sorenson spark": "flv1",
-    "ms-mpeg4 v3": "msmpeg4v3",
-}
-# Kodi names MPEG-4 Visual in AVI by its fourcc: "xvid", "divx", "dx50".
-_MPEG4_FOURCCS = {"xvid": "xvid", "divx": "divx", "dx50": "dx50"}
-_WMV_FOURCCS = {"wmv1": "wmv1", "wmv2": "wmv2", "wmv3": "wmv3"}
-
-
-def video_codec(fmt: str | None, version: str | None = None, codec_id: str | None = None) -> str:
-    """Kodi's name for a video codec from MediaInfo's Format (+ Format_Version, CodecID)."""
-    name = (fmt or "").strip().lower()
-    fourcc = (codec_id or "").strip().lower()
-    if name == "mpeg video":
-        return "mpeg1video" if (version or "").strip().endswith("1") else "mpeg2video"
-    if name == "mpeg-4 visual" and fourcc in _MPEG4_FOURCCS:
-        return _MPEG4_FOURCCS[fourcc]
-    if fourcc in _WMV_FOURCCS:
-        return _WMV_FOURCCS[fourcc]
-    return _VIDEO_CODECS.get(name) or re.sub(r"[^a-z0-9]", "", name)
-
-
-_AUDIO_CODECS = {
-    "aac": "aac",
-    "ac-3": "ac3",
-    "e-ac-3": "eac3",
-    "flac": "flac",
-    "opus": "opus",
-    "vorbis": "vorbis",
-    "pcm": "pcm",
-    "alac": "alac",
-    "truehd": "truehd",
-    "amr": "amr_nb",
-}
-
-
-def audio_codec(
-    fmt: str | None,
-    profile: str | None = None,
-    features: str | None = None,
-    commercial: str | None = None,
-) -> str:
-    """Kodi's name for an audio codec: aac, ac3, eac3, dts, dtshd_ma, dtshd_hra, truehd, mp3..."""
-    name = (fmt or "").strip().lower()
-    extra = f"{profile or ''} {features or ''} {commercial or ''}".lower()
-    if "mlp fba" in name:  # Dolby TrueHD (on Blu-ray often carried with an AC-3 core)
-        return "truehd"
-    if name == "dts":
-        if "xll" in extra or "master audio" in extra or re.search(r"\bma\b", extra):
-            return "dtshd_ma"
-        if "xbr" in extra or "high resolution" in extra or "hra" in extra:
-            return "dtshd_hra"
-        return "dts"
-    if name == "mpeg audio":
-        layer = re.search(r"layer\s*(\d)", extra)
-        return f"mp{layer.group(1)}" if layer else "mp3"
-    if name == "wma":
-        return "wmapro" if "pro" in extra else "wmav2"
-    return _AUDIO_CODECS.get(name) or re.sub(r"[^a-z0-9]", "", name)
-
-
-def hdr_type(
-    hdr_format: str | None, compatibility: str | None = None, transfer: str | None = None
-) -> str:
-    """Kodi's hdrtype: "dolbyvision", "hdr10plus", "hdr10", "hlg" or "" for SDR."""
-    text = f"{hdr_format or ''} {compatibility or ''}".lower()
-    trc = (transfer or "").lower()
-    if "dolby vision" in text:
-        return "dolbyvision"
-    if "hdr10+" in text or "2094 app 4" in text:
-        return "hdr10plus"
-    if "hdr10" in text or "2086" in text or trc in {"pq", "smpte st 2084"}:
-        return "hdr10"
-    if "hlg" in text or trc in {"hlg", "arib std-b67"}:
-        return "hlg"
-    return ""
-
-
-# MediaInfo's MultiView_Layout -> Kodi's stereomode (the Matroska StereoMode names).
-_STEREO_LAYOUTS = (
-    ("side by side (left", "left_right"),
-    ("side by side (right", "right_left"),
-    ("top-bottom (left", "top_bottom"),
-    ("top-bottom (right", "bottom_top"),
-    ("checkerboard (left", "checkerboard_lr"),
-    ("checkerboard (right", "checkerboard_rl"),
-    ("row interleaved (left", "row_interleaved_lr"),
-    ("row interleaved (right", "row_interleaved_rl"),
-    ("column interleaved (left", "col_interleaved_lr"),
-    ("column interleaved (right", "col_interleaved_rl"),
-    ("anaglyph (cyan/red)", "anaglyph_cyan_red"),
-    ("anaglyph (green/magenta)", "anaglyph_green_magenta"),
-    ("both eyes laced in one block (left", "block_lr"),
-    ("both eyes laced in one block (right", "block_rl"),
-)
-
-
-def stereo_mode(layout: str | None) -> str:
-    text = (layout or "").strip().lower()
-    for prefix, mode in _STEREO_LAYOUTS:
-        if text.startswith(prefix):
-            return mode
-    return ""
-
-
-def frame_aspect(dar: str | float | None, width: int, height: int, stereomode: str = "") -> float:
-    """Display aspect of the whole frame, 2 decimals. MediaInfo gives 3D streams per eye."""
-    try:
-        aspect = float(dar) if dar not in (None, "") else 0.0
-    except (TypeError, ValueError):
-        aspect = 0.0
-    if aspect <= 0 and width > 0 and height > 0:
-        return round(width / height, 2)
-    if stereomode in {"left_right", "right_left"}:
-        aspect *= 2
-    elif stereomode in {"top_bottom", "bottom_top"}:
-        aspect /= 2
-    return round(aspect, 2)
-
-
-def language_code(value: str | None) -> str:
-    """ISO 639-2/B code ("eng", "fre", "ger") from 639-1, 639-2/T, 639-2/B, IETF or English name.
-
-    Unknown or undetermined languages give "".
-    """
-    text = (value or "").strip()
-    if not text:
-        return ""
-    primary = re.split(r"[-_ /]", text, maxsplit=1)[0] if len(text) > 3 else text
-    language = _parse_language(primary) or _parse_language(text)
-    if language is None or language.alpha3 == "und":
-        return ""
-    try:
-        return language.alpha3b
-    except BabelfishError:  # no separate bibliographic code
-        return language.alpha3
-
-
-def _parse_language(text: str) -> Language | None:
-    lowered = text.lower()
-    attempts: list[Any] = []
-    if len(lowered) == 2:
-        attempts = [lambda: Language.fromalpha2(lowered)]
-    elif len(lowered) == 3:
-        attempts = [lambda: Language.fromalpha3b(lowered), lambda: Language(lowered)]
-    elif lowered.isalpha():
-        attempts = [lambda: Language.fromname(text.strip().title())]
-    for attempt in attempts:
-        try:
-            return attempt()
-        except (BabelfishError, ValueError, KeyError):
-            continue
-    return None
-
-
-# --- number parsing -------------------------------------------------------------------------
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return 0
-
-
-def _seconds(milliseconds: Any) -> int:
-    try:
-        return round(float(milliseconds) / 1000)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _channels(value: Any) -> int:
-    """MediaInfo's Channel(s): an int, or text like "8 / 6" for layered streams (take the most)."""
-    if isinstance(value, int):
-        return value
-    numbers = [int(n) for n in re.findall(r"\d+", str(value or ""))]
-    return max(numbers, default=0)

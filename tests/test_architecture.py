@@ -18,6 +18,7 @@ PURE = {
     "metarrd.nfo",
     "metarrd.layout",
     "metarrd.errors",
+    "metarrd.kodi_codecs",
     "metarrd.players.pathmap",
     "metarrd.players.plan",
     "metarrd.chain",

@@ -8,22 +8,24 @@ from pathlib import Path
 import pytest
 
 from metarrd import streams
+from metarrd.kodi_codecs import (
+    audio_codec,
+    frame_aspect,
+    hdr_type,
+    language_code,
+    stereo_mode,
+    video_codec,
+)
 from metarrd.streams import (
     AudioStream,
     StreamDetails,
     StreamReadError,
     SubtitleStream,
     VideoStream,
-    audio_codec,
     disc_stream_file,
     external_subtitle_paths,
-    frame_aspect,
-    hdr_type,
-    language_code,
     read_stack_details,
     read_stream_details,
-    stereo_mode,
-    video_codec,
 )
 
 MEDIA = Path(__file__).parent / "media"

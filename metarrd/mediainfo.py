@@ -1,0 +1,131 @@
+"""MediaInfo itself, inside the worker process: the one module that imports pymediainfo.
+
+libmediainfo is C++ and a damaged file can kill the process that parses it, so it never runs in
+the daemon: metarrd.streams starts `python -c "from metarrd.mediainfo import serve; serve()"`
+and asks it about one file at a time over a pipe (the protocol is described there). `serve`
+turns MediaInfo's tracks into StreamDetails with Kodi's names (metarrd.kodi_codecs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from pymediainfo import MediaInfo
+
+from metarrd.kodi_codecs import (
+    audio_codec,
+    frame_aspect,
+    hdr_type,
+    language_code,
+    stereo_mode,
+    video_codec,
+)
+from metarrd.streams import (
+    NO_VIDEO,
+    AudioStream,
+    StreamDetails,
+    StreamReadError,
+    SubtitleStream,
+    VideoStream,
+)
+
+
+def serve() -> None:
+    """The worker's loop: read requests on stdin, answer on the original stdout."""
+    answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # anything libmediainfo prints goes to stderr, not into the protocol
+    for line in sys.stdin:
+        filename = os.fsdecode(bytes.fromhex(json.loads(line)["path"]))
+        try:
+            answer: dict[str, Any] = {"details": _parse_media(filename).to_dict()}
+        except StreamReadError as exc:
+            answer = {"error": exc.reason}
+        except Exception as exc:  # keep serving: the parent gets a reason, not a dead pipe
+            answer = {"error": f"MediaInfo could not read it ({exc})"}
+        answers.write(json.dumps(answer) + "\n")
+        answers.flush()
+
+
+def _parse_media(filename: str) -> StreamDetails:
+    """MediaInfo's tracks -> StreamDetails (no external subtitles). Runs in the worker."""
+    path = Path(filename)
+    try:
+        info = MediaInfo.parse(filename)
+    except Exception as exc:  # libmediainfo reports failures as assorted exception types
+        raise StreamReadError(path, f"MediaInfo could not read it ({exc})") from None
+    general = info.general_tracks[0] if info.general_tracks else None
+    if not info.video_tracks:
+        known = general is not None and general.format
+        reason = NO_VIDEO if known or info.audio_tracks else "not a media file"
+        raise StreamReadError(path, reason)
+    container_seconds = _seconds(general.duration) if general is not None else 0
+    return StreamDetails(
+        video=[_video_stream(t, container_seconds) for t in info.video_tracks],
+        audio=[_audio_stream(t) for t in info.audio_tracks],
+        subtitles=[
+            SubtitleStream(language=language_code(t.language))
+            for t in info.text_tracks
+            if not (t.format or "").upper().startswith("EIA-")  # closed captions inside video
+        ],
+    )
+
+
+def _video_stream(track: Any, container_seconds: int) -> VideoStream:
+    width = _int(track.width)
+    height = _int(track.height)
+    stereomode = stereo_mode(track.multiview_layout)
+    return VideoStream(
+        codec=video_codec(track.format, track.format_version, track.codec_id),
+        width=width,
+        height=height,
+        aspect=frame_aspect(track.display_aspect_ratio, width, height, stereomode),
+        duration_seconds=container_seconds or _seconds(track.duration),
+        stereomode=stereomode,
+        hdrtype=hdr_type(
+            track.hdr_format, track.hdr_format_compatibility, track.transfer_characteristics
+        ),
+        language=language_code(track.language),
+    )
+
+
+def _audio_stream(track: Any) -> AudioStream:
+    return AudioStream(
+        codec=audio_codec(
+            track.format,
+            track.format_profile,
+            track.format_additionalfeatures,
+            track.commercial_name,
+        ),
+        language=language_code(track.language),
+        channels=_channels(track.channel_s),
+    )
+
+
+# --- number parsing -------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _seconds(milliseconds: Any) -> int:
+    try:
+        return round(float(milliseconds) / 1000)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _channels(value: Any) -> int:
+    """MediaInfo's Channel(s): an int, or text like "8 / 6" for layered streams (take the most)."""
+    if isinstance(value, int):
+        return value
+    numbers = [int(n) for n in re.findall(r"\d+", str(value or ""))]
+    return max(numbers, default=0)
