@@ -1,0 +1,235 @@
+"""What each kind of job does: run its stage on the job's item and say what follows.
+
+`HANDLERS[kind](rt, job) -> chain.Outcome`. A step reads its job row (payload, manual flag),
+calls the stage (scan, identify_item, enrich_item, publish_item, process_notifications), and
+returns the message to record with the follow-up steps that the pure functions in
+metarrd/chain.py decide. It never enqueues anything: metarrd/jobs.py claims the job, records the
+outcome and queues what follows, so it stays the one place that chains stages.
+
+Each stage module is imported inside its step, at call time, so a test can stand in for it
+(tests/daemon/conftest.py swaps the modules).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from metarrd import db, workflow
+from metarrd.chain import (
+    Outcome,
+    after_enrich,
+    after_identify,
+    after_notify,
+    after_publish,
+    after_scan,
+    covers,
+)
+from metarrd.errors import ItemError, ProviderUnavailable
+from metarrd.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def set_progress(job: db.Job, fraction: float, message: str | None = None) -> None:
+    values: dict[str, Any] = {"progress": max(0.0, min(1.0, fraction))}
+    if message is not None:
+        values["message"] = message
+    db.Job.update(**values).where(db.Job.id == job.id).execute()
+
+
+def _movie(job: db.Job) -> db.Movie | None:
+    return db.Movie.get_or_none(db.Movie.id == job.movie_id) if job.movie_id else None
+
+
+def do_scan(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.scan import scan
+
+    if not workflow.is_enabled(rt.config, "scanning"):
+        return Outcome("skipped: the scanning stage is switched off")
+    follow_renames(job.payload.get("renames") or {})
+    gone = mark_gone(job.payload.get("gone") or [])
+    paths = job.payload.get("paths")
+    if paths is not None:
+        paths = [p for p in paths if os.path.exists(p)]
+    if paths == []:  # nothing left to walk (an empty list would mean "everything")
+        return Outcome(f"{len(gone)} items marked missing")
+    set_progress(job, 0.1, f"walking {len(paths)} folders" if paths else "walking every library")
+    report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
+    given = _items_named(job.payload.get("ids") or {})
+    unidentified = [
+        m.id
+        for m in db.Movie.select(db.Movie.id).where(
+            db.Movie.id.in_(report.touched), db.Movie.identification_status == db.UNIDENTIFIED
+        )
+    ]
+    message = (
+        f"{report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
+        f"{len(report.moved)} moved, {len(report.missing)} missing, {len(report.errors)} errors"
+    )
+    return Outcome(message, after_scan(unidentified, given, workflow.all_stages(rt.config)))
+
+
+def follow_renames(renames: dict[str, str]) -> list[int]:
+    """Radarr renamed these files: their items take the new path and keep everything else."""
+    moved = []
+    for old, new in renames.items():
+        with db.write_transaction():
+            movie = db.Movie.get_or_none(db.Movie.path == old)
+            if movie is None or not os.path.exists(new):
+                continue
+            if db.Movie.select().where(db.Movie.path == new).exists():
+                continue  # already scanned as a new item; the old one will show as missing
+            movie.parts = [new if p == old else p for p in movie.parts or []]
+            was_published = movie.publish_state == db.PUBLISHED
+            db.Movie.update(
+                path=new,
+                parts=movie.parts,
+                missing=False,
+                publish_state=db.OUTDATED if was_published else movie.publish_state,
+                updated_at=db.now(),
+            ).where(db.Movie.id == movie.id).execute()
+            db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
+        log.info("item %d: renamed %s -> %s", movie.id, old, new)
+        moved.append(movie.id)
+    return moved
+
+
+def mark_gone(paths: list[str]) -> list[int]:
+    """Items whose file a webhook says was deleted, and which is indeed gone: missing, data kept."""
+    gone = []
+    for path in paths:
+        prefix = path.rstrip(os.sep) + os.sep
+        query = db.Movie.select().where(
+            ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
+        )
+        for movie in query:
+            if covers([path], movie.path) and not os.path.exists(movie.path):
+                db.Movie.update(missing=True, updated_at=db.now()).where(
+                    db.Movie.id == movie.id
+                ).execute()
+                db.record_event(
+                    "scan.missing", f"{movie.path} is gone; its data is kept", movie=movie.id
+                )
+                log.info("item %d: %s deleted, marked missing", movie.id, movie.path)
+                gone.append(movie.id)
+    return gone
+
+
+def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Items at the paths a webhook named, with its ids; items already that movie are left."""
+    given: dict[int, dict[str, Any]] = {}
+    for path, ids in ids_by_path.items():
+        prefix = path.rstrip(os.sep) + os.sep
+        query = db.Movie.select().where(
+            ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
+        )
+        for movie in query:
+            if not covers([path], movie.path):
+                continue  # LIKE is case-insensitive; paths are not
+            same = ids.get("tmdb_id") and movie.tmdb_id == ids.get("tmdb_id")
+            if same and movie.identification_status != db.UNIDENTIFIED:
+                continue
+            given[movie.id] = ids
+    return given
+
+
+def do_identify(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.identify import identify_item
+
+    movie = _movie(job)
+    if movie is None:
+        return Outcome("skipped: the item no longer exists")
+    if movie.missing:
+        return Outcome("skipped: the item's file is missing")
+    tmdb_id, imdb_id = job.payload.get("tmdb_id"), job.payload.get("imdb_id")
+    if not (tmdb_id or imdb_id) and movie.identification_status != db.UNIDENTIFIED:
+        return Outcome("already identified")
+    outcome = identify_item(
+        rt, movie, tmdb_id=tmdb_id, imdb_id=imdb_id, source=job.payload.get("source")
+    )
+    if not outcome.identified:
+        if getattr(outcome, "unavailable", False):
+            raise ProviderUnavailable("tmdb", outcome.reason)
+        if outcome.error:
+            raise ItemError(outcome.reason)
+        return Outcome(f"left for review: {outcome.reason}")
+    stages = workflow.all_stages(rt.config)
+    return Outcome(outcome.reason, after_identify(movie.id, True, job.manual, stages))
+
+
+def do_search(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.identify import candidate_dicts, search
+
+    movie = _movie(job)
+    if movie is None:
+        return Outcome("skipped: the item no longer exists")
+    title, year = job.payload.get("title") or "", job.payload.get("year")
+    what = repr(title) + (f" ({year})" if year else "")
+    if not title.strip():
+        raise ItemError("a TMDB search needs a title")
+    candidates = candidate_dicts(search(rt, title, year))  # TMDB down: retried like identify
+    if candidates:
+        best = candidates[0]
+        found = f"{len(candidates)} candidate(s), best {best['title']!r} ({best['year'] or '?'})"
+    else:
+        found = "no match"
+    message = f"TMDB search for {what}: {found}"
+    with db.write_transaction():
+        db.Movie.update(candidates=candidates, updated_at=db.now()).where(
+            db.Movie.id == movie.id
+        ).execute()
+        db.record_event(
+            "search.done", message, movie=movie.id, title=title, year=year, found=len(candidates)
+        )
+    return Outcome(message)
+
+
+def do_enrich(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.enrich import enrich_item
+
+    movie = _movie(job)
+    if movie is None:
+        return Outcome("skipped: the item no longer exists")
+    if movie.missing:
+        return Outcome("skipped: the item's file is missing")
+    if movie.identification_status == db.UNIDENTIFIED:
+        raise ItemError("not identified yet: choose its movie first")
+    result = enrich_item(rt, movie, manual=job.manual)
+    return Outcome(str(result), after_enrich(movie.id, job.manual, workflow.all_stages(rt.config)))
+
+
+def do_publish(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.publish import publish_item
+
+    workflow.require(rt.config, "publishing")
+    movie = _movie(job)
+    if movie is None:
+        return Outcome("skipped: the item no longer exists")
+    result = publish_item(rt, movie)
+    has_players = (
+        db.PlayerLibrary.select().where(db.PlayerLibrary.library == movie.library_id).exists()
+    )
+    window = rt.config.daemon.notify_window_seconds
+    return Outcome(str(result), after_publish(has_players, window))
+
+
+def do_notify(rt: Runtime, job: db.Job) -> Outcome:
+    from metarrd.players import due_in, process_notifications
+
+    reports = process_notifications(rt)
+    message = "; ".join(f"{r.player}: {r}" for r in reports) or "nothing due"
+    return Outcome(message, after_notify(due_in(rt)))
+
+
+HANDLERS: dict[str, Callable[[Runtime, db.Job], Outcome]] = {
+    "scan": do_scan,
+    "identify": do_identify,
+    "search": do_search,
+    "enrich": do_enrich,
+    "publish": do_publish,
+    "notify": do_notify,
+}
