@@ -5,14 +5,16 @@
 1. Ask TMDB (details with images, credits, release dates, videos, keywords), fanart.tv and
    TheTVDB at the same time. TMDB is required; a provider without a key is skipped and one that
    fails is reported, never failing the others.
-2. Candidates become `provider_assets` rows (Kodi types). Phase 1B: a candidate whose URL is the
-   source of a cached file, or whose (known) picture matches a cached file of the item that is
-   at least as large (the user's library artwork included), counts as downloaded: no fetch.
+2. Candidates become `provider_assets` rows (Kodi types; asset_rows.py). Phase 1B: a candidate
+   whose URL is the source of a cached file, or whose (known) picture matches a cached file of
+   the item that is at least as large (the user's library artwork included), counts as
+   downloaded: no fetch.
 3. Every candidate not analysed before is downloaded once and analysed in the same worker,
    with a preview; downloads start as soon as each provider has answered, and cast thumbnails
    download alongside.
 4. Score, collapse near-duplicates, select the top N per type (locks and the user's choices
-   win; see selection.py), and move the selected images from their temp files into the cache.
+   win; see selection.py), and move the selected images from their temp files into the cache
+   (selected_art.py).
 5. Metadata (locked fields never change), cast, status `enriched`, the `enrichment.complete`
    event, and `outdated` when a published item changed in anything the library shows.
 
@@ -23,32 +25,33 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from metarrd import actors, cache, candidates, db, workflow
+from metarrd import actors, candidates, db, workflow
 from metarrd.analysis import Analyser, Outcome, write_preview
+from metarrd.asset_rows import (
+    LIBRARY,
+    in_cache,
+    match_cache,
+    score_rows,
+    store_candidates,
+    take_info,
+)
 from metarrd.candidates import Candidate
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
-from metarrd.imaging import FORMATS, ImageInfo
 from metarrd.metadata import cast_members, merge_fields, movie_fields
 from metarrd.runtime import Runtime
-from metarrd.score import ImageFacts, Preferences, score_image
-from metarrd.selection import Pick, same_picture, select
+from metarrd.selected_art import select_and_cache
 
 log = logging.getLogger(__name__)
 
-LIBRARY = "library"
 SIDE_PROVIDERS = ("fanart", "tvdb")
 PROVIDER_NAMES = {"tmdb": "TMDB", "fanart": "fanart.tv", "tvdb": "TheTVDB"}
-EXTENSIONS = dict(FORMATS.values())  # jpeg -> jpg
 PROFILE_SIZE = "h632"  # cast thumbnails for the cache; the NFO keeps the original URL
-CACHE_ROUNDS = 3
 WRITE_BATCH = 32  # analysed rows per transaction while the downloads go on
-OWN = ("cache_file",)  # keys of provider_metadata that enrich writes, kept across refreshes
 
 
 @dataclass
@@ -162,11 +165,14 @@ class _Enrichment:
                     self._start_downloads(answer.candidates)
                 self.tvdb_id = answer.tvdb_id or self.tvdb_id
             with db.write_transaction():
-                self._store_candidates(answers)
-                self._match_cache()
-                self._score(row for row in self.rows.values() if row.url not in self.pending)
+                store_candidates(movie.id, self.rows, answers)
+                self.result.candidates = len(self.rows)
+                match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending)
+                unfetched = (row for row in self.rows.values() if row.url not in self.pending)
+                score_rows(unfetched, self.config.artwork)
             self._take_outcomes()  # while the downloads go on
-            self._select_and_cache()
+            select_and_cache(self.config, movie.id, self.rows, self.outcomes, self.an, self.label)
+            self._count_selected()
             for future in [*plan.downloads.values(), *self.previews.values()]:
                 future.result()  # wait outside the transaction
             with db.write_transaction():
@@ -209,7 +215,7 @@ class _Enrichment:
             log.warning("%s: %s unavailable: %s", self.label, name, exc)
             return _Answer(name, None, error=str(exc))
 
-    # --- candidates ---------------------------------------------------------------------------
+    # --- candidates (rows: metarrd/asset_rows.py) ---------------------------------------------
 
     def _load_rows(self) -> None:
         movie = self.movie
@@ -230,55 +236,7 @@ class _Enrichment:
             if c.url not in self.pending and self._needs_fetch(c):
                 self.pending[c.url] = self.an.fetch(c.url, c.provider)
 
-    def _store_candidates(self, answers: dict[str, list[Candidate]]) -> None:
-        """Insert new candidates, refresh known ones, drop those a provider no longer lists."""
-        movie = self.movie
-        new = []
-        for provider, found in answers.items():
-            listed = {(c.asset_type, c.url) for c in found}
-            for key, row in list(self.rows.items()):
-                if row.provider == provider and key not in listed and row.selected_by != "user":
-                    row.delete_instance()
-                    del self.rows[key]
-            for c in found:
-                row = self.rows.get((c.asset_type, c.url))
-                ours = {k: v for k, v in (row.provider_metadata if row else {}).items() if k in OWN}
-                values = {
-                    "language": c.language,
-                    "vote_average": c.vote_average,
-                    "vote_count": c.vote_count,
-                    "api_width": c.width,
-                    "api_height": c.height,
-                    "provider_metadata": {**c.metadata, **ours},
-                }
-                if row is None:
-                    new.append({"movie": movie.id, "asset_type": c.asset_type,
-                                "provider": c.provider, "url": c.url, **values})  # fmt: skip
-                    continue
-                _set(row, **values)
-                _save(row)
-        for start in range(0, len(new), 200):
-            db.ProviderAsset.insert_many(new[start : start + 200]).execute()
-        if new:
-            query = db.ProviderAsset.select().where(db.ProviderAsset.movie == movie)
-            self.rows = {(r.asset_type, r.url): r for r in query}
-        self.result.candidates = len(self.rows)
-
-    def _match_cache(self) -> None:
-        """Phase 1B: candidates whose picture the cache already holds count as downloaded."""
-        files = [c for c in self.cache_files if Path(c.file_path).is_file()]
-        for row in self.rows.values():
-            if row.provider == LIBRARY or row.url in self.pending or row.is_downloaded:
-                continue
-            match = None if row.analyzed else self.by_source.get(row.url)
-            if match is None and row.analyzed and not row.rejected_reason:
-                match = next((f for f in files if _same_cached(row, f)), None)
-            if match is None or not Path(match.file_path).is_file():
-                continue
-            _adopt(row, match)
-            _save(row)
-
-    # --- analysis and scoring -----------------------------------------------------------------
+    # --- analysis (scoring: asset_rows; selection and cache: metarrd/selected_art.py) ---------
 
     def _take_outcomes(self) -> None:
         """Record each analysis and its score as its download finishes, in batched writes."""
@@ -294,7 +252,7 @@ class _Enrichment:
                 batch.append(row)
             if len(batch) >= WRITE_BATCH or len(self.outcomes) == len(urls):
                 with db.write_transaction():
-                    self._score(batch)
+                    score_rows(batch, self.config.artwork)
                 batch = []
         self.result.downloaded = sum(1 for o in self.outcomes.values() if o.ok or o.size)
         self.result.rejected = sum(1 for r in self.rows.values() if r.rejected_reason)
@@ -302,10 +260,10 @@ class _Enrichment:
     def _record(self, row: db.ProviderAsset, outcome: Outcome) -> None:
         row.analyzed_at = db.now()
         if outcome.ok:
-            _take_info(row, outcome.info)
+            take_info(row, outcome.info)
             row.analyzed, row.rejected_reason = True, None
             row.preview_path = outcome.preview or row.preview_path
-            row.is_downloaded = self._in_cache(row)
+            row.is_downloaded = in_cache(self.config.cache_dir, row)
         else:
             row.analyzed = not outcome.retry  # a download problem is tried again next time
             row.rejected_reason = outcome.reason
@@ -314,33 +272,9 @@ class _Enrichment:
                 self.label, row.asset_type, row.provider, outcome.reason,
             )  # fmt: skip
 
-    def _score(self, rows: Iterable[db.ProviderAsset]) -> None:
-        """Score the rows (unchanged scores are not rewritten) and save what changed."""
-        prefs = Preferences(
-            self.config.artwork.preferred_languages, self.config.artwork.provider_priority
-        )
-        for row in rows:
-            if _eligible(row):
-                facts = ImageFacts(
-                    row.asset_type, row.provider, row.width, row.height,
-                    row.language if row.provider != LIBRARY else None,
-                    row.vote_average, row.vote_count,
-                )  # fmt: skip
-                score = score_image(facts, prefs)
-                _set(row, score=score.total, score_breakdown=score.breakdown())
-            else:
-                _set(row, score=None, score_breakdown={})
-            _save(row)
+    # --- selection counts, cast, previews, metadata, status -----------------------------------
 
-    # --- selection and cache ------------------------------------------------------------------
-
-    def _select_and_cache(self) -> None:
-        """Select, then cache the selection; an image that cannot be cached gives its place up."""
-        for _round in range(CACHE_ROUNDS):
-            with db.write_transaction():
-                self._select()
-            if not self._cache_selected():
-                break
+    def _count_selected(self) -> None:
         self.result.selected = sum(1 for r in self.rows.values() if r.is_selected)
         self.result.library_unselected = sum(
             1
@@ -348,136 +282,11 @@ class _Enrichment:
             if r.provider == LIBRARY and not r.is_selected and not r.rejected_reason
         )
 
-    def _select(self) -> None:
-        movie = db.Movie.get_by_id(self.movie.id)  # locks may have changed meanwhile
-        rows = list(self.rows.values())
-        decisions = select(
-            [_pick(r) for r in rows], self.config.artwork.limits, movie.locked_asset_types or []
-        )
-        for row, d in zip(rows, decisions, strict=True):
-            if d.locked:
-                continue
-            if d.selected and not row.is_selected:
-                row.selected_at = db.now()
-            _set(row, is_selected=d.selected, selected_by=d.selected_by, rank=d.rank)
-            if row.duplicate_of_id != d.duplicate_of:
-                row.duplicate_of = d.duplicate_of
-            _save(row)
-
-    def _cache_selected(self) -> int:
-        """Put every selected image into the cache; returns how many could not be."""
-        todo = [
-            r
-            for r in self.rows.values()
-            if r.is_selected
-            and r.provider != LIBRARY
-            and not (r.is_downloaded and self._in_cache(r))
-        ]
-        refetch = {
-            r.url: self.an.fetch(r.url, r.provider)
-            for r in todo
-            if not self._in_cache(r) and not self._downloaded_now(r)
-        }
-        for url, future in refetch.items():  # analysed earlier, chosen now: fetch it once more
-            self.outcomes[url] = future.result()
-        groups: dict[str, list[db.ProviderAsset]] = {}
-        for row in todo:
-            outcome = self.outcomes.get(row.url)
-            if outcome and outcome.ok and outcome.info.sha256 != row.content_hash:
-                _take_info(row, outcome.info)  # the provider changed the file meanwhile
-            groups.setdefault(row.url, []).append(row)
-        placing = [self.an.submit(self._place, rows) for rows in groups.values()]
-        failed = 0
-        with db.write_transaction():
-            for future in placing:
-                for row, target, reason in future.result():
-                    if reason:
-                        row.rejected_reason = f"could not be cached: {reason}"
-                        row.analyzed = False  # tried again at the next enrich
-                        log.warning("%s: %s not cached: %s", self.label, row.asset_type, reason)
-                        if row.selected_by != "user":  # the user's choice stays chosen
-                            failed += 1
-                            _set(row, is_selected=False, rank=None, selected_by=None)
-                    else:
-                        self._ensure_cache_row(row, target)
-                        row.is_downloaded = True
-                    _save(row)
-        return failed
-
-    def _downloaded_now(self, row: db.ProviderAsset) -> bool:
-        outcome = self.outcomes.get(row.url)
-        return bool(outcome and outcome.ok and outcome.path is not None)
-
-    def _place(self, rows: list[db.ProviderAsset]) -> list[tuple]:
-        """Move one download into the cache for each of its rows (in a worker; no database)."""
-        placed, results = None, []
-        for row in rows:
-            outcome = self.outcomes.get(row.url)
-            if self._in_cache(row):
-                target = cache.cache_path(self.config.cache_dir, row.asset_type, _info(row))
-                results.append((row, target, None))
-                continue
-            if outcome is None or not outcome.ok:
-                results.append((row, None, outcome.reason if outcome else "not downloaded"))
-                continue
-            try:
-                if outcome.path is not None:
-                    target = cache.move_into(
-                        self.config.cache_dir, row.asset_type, outcome.path, outcome.info
-                    )
-                    outcome.path = None
-                elif placed is not None:
-                    target = cache.store(
-                        self.config.cache_dir, row.asset_type, placed, outcome.info
-                    )
-                else:
-                    raise FileNotFoundError("the download is gone")
-            except OSError as exc:
-                results.append((row, None, f"cannot write to the cache: {exc}"))
-                continue
-            placed = target
-            results.append((row, target, None))
-        return results
-
-    def _in_cache(self, row: db.ProviderAsset) -> bool:
-        if not (row.content_hash and row.format in EXTENSIONS):
-            return False
-        return cache.cache_path(self.config.cache_dir, row.asset_type, _info(row)).is_file()
-
-    def _ensure_cache_row(self, row: db.ProviderAsset, target: Path) -> None:
-        exists = (
-            db.CacheImageFile.select()
-            .where(
-                (db.CacheImageFile.movie == self.movie.id)
-                & db.CacheImageFile.actor.is_null()
-                & (db.CacheImageFile.image_type == row.asset_type)
-                & (db.CacheImageFile.file_hash == row.content_hash)
-            )
-            .exists()
-        )
-        if not exists:
-            db.CacheImageFile.create(
-                movie=self.movie.id,
-                image_type=row.asset_type,
-                file_path=str(target),
-                file_hash=row.content_hash,
-                perceptual_hash=row.perceptual_hash,
-                file_size=row.file_size or 0,
-                width=row.width,
-                height=row.height,
-                format=row.format,
-                source_type="provider",
-                source_url=row.url,
-                provider_name=row.provider,
-            )
-
     def _art_snapshot(self) -> list[tuple]:
         query = db.ProviderAsset.select().where(
             (db.ProviderAsset.movie == self.movie.id) & db.ProviderAsset.is_selected
         )
         return sorted((r.asset_type, r.rank or 0, r.content_hash or r.url) for r in query)
-
-    # --- cast, previews, metadata, status -----------------------------------------------------
 
     def _plan_cast(self, tmdb, details: dict[str, Any]) -> actors.CastPlan:
         if actors.CAST_LOCK in (self.movie.locked_fields or []):
@@ -549,79 +358,3 @@ class _Enrichment:
             provider_errors=r.provider_errors,
             outdated=r.outdated,
         )
-
-
-# --- small helpers -----------------------------------------------------------------------------
-
-
-def _set(row: db.BaseModel, **values: Any) -> None:
-    """Assign only what differs, so that saving writes only real changes."""
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-
-
-def _save(row: db.BaseModel) -> None:
-    if row.dirty_fields:
-        row.save(only=row.dirty_fields)
-
-
-def _eligible(row: db.ProviderAsset) -> bool:
-    return bool(
-        row.analyzed and not row.rejected_reason and (row.width or 0) > 0 and (row.height or 0) > 0
-    )
-
-
-def _pick(row: db.ProviderAsset) -> Pick:
-    foreign = bool((row.score_breakdown or {}).get("foreign"))
-    return Pick(
-        id=row.id,
-        asset_type=row.asset_type,
-        eligible=_eligible(row) and row.score is not None,
-        score=row.score or 0.0,
-        foreign=foreign,
-        pixels=(row.width or 0) * (row.height or 0),
-        phash=row.perceptual_hash,
-        content_hash=row.content_hash,
-        selected=row.is_selected,
-        selected_by=row.selected_by,
-        rank=row.rank,
-    )
-
-
-def _info(row: db.ProviderAsset) -> ImageInfo:
-    return ImageInfo(
-        row.width or 0, row.height or 0, row.format, EXTENSIONS[row.format],
-        row.content_hash, row.file_size or 0, row.perceptual_hash or "",
-    )  # fmt: skip
-
-
-def _take_info(row: db.ProviderAsset, info: ImageInfo) -> None:
-    row.width, row.height, row.format = info.width, info.height, info.format
-    row.file_size, row.content_hash, row.perceptual_hash = info.size, info.sha256, info.phash
-
-
-def _same_cached(row: db.ProviderAsset, cached: db.CacheImageFile) -> bool:
-    """The cache holds this candidate's bytes, or (from the user's library) its picture at least
-    as large. A provider download is never adopted by another candidate: near-duplicates of it
-    are collapsed by selection instead, so every row keeps its own provenance."""
-    if cached.image_type != row.asset_type:
-        return False
-    if cached.file_hash == row.content_hash:
-        return True
-    if cached.source_type != LIBRARY:
-        return False
-    big_enough = (cached.width or 0) * (cached.height or 0) >= (row.width or 0) * (row.height or 0)
-    a = Pick(0, row.asset_type, True, phash=row.perceptual_hash)
-    b = Pick(1, row.asset_type, True, phash=cached.perceptual_hash)
-    return big_enough and same_picture(a, b)
-
-
-def _adopt(row: db.ProviderAsset, cached: db.CacheImageFile) -> None:
-    """The candidate is the cached file (phase 1B): take its analysis, no download."""
-    row.analyzed, row.analyzed_at, row.rejected_reason = True, db.now(), None
-    row.width, row.height, row.format = cached.width, cached.height, cached.format
-    row.file_size, row.content_hash = cached.file_size, cached.file_hash
-    row.perceptual_hash = cached.perceptual_hash
-    row.is_downloaded = True
-    row.provider_metadata = {**(row.provider_metadata or {}), "cache_file": cached.id}

@@ -273,7 +273,7 @@ def test_a_selected_image_missing_from_the_cache_is_fetched_again(rt, simulator)
 
 
 def _info(row):
-    from metarrd.enrich import _info as info
+    from metarrd.asset_rows import image_info as info
 
     return info(row)
 

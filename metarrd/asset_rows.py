@@ -1,0 +1,182 @@
+"""The `provider_assets` rows of one item, as ENRICH keeps them (metarrd/enrich.py).
+
+Storing what the providers listed (new rows inserted, known ones refreshed, rows a provider no
+longer lists dropped unless the user chose them), phase 1B (a candidate whose picture the cache
+already holds counts as downloaded), scoring, and the small helpers over one row that the
+selection and caching (metarrd/selected_art.py) share. The functions that write expect the
+caller's write transaction; none does HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable
+from pathlib import Path
+from typing import Any
+
+from metarrd import cache, db
+from metarrd.candidates import Candidate
+from metarrd.config import ArtworkConfig
+from metarrd.imaging import FORMATS, ImageInfo
+from metarrd.score import ImageFacts, Preferences, score_image
+from metarrd.selection import Pick, same_picture
+
+LIBRARY = "library"  # the provider name of the user's own artwork (scan records it)
+EXTENSIONS = dict(FORMATS.values())  # jpeg -> jpg
+OWN = ("cache_file",)  # keys of provider_metadata that enrich writes, kept across refreshes
+
+
+def store_candidates(
+    movie_id: int,
+    rows: dict[tuple[str, str], db.ProviderAsset],
+    answers: dict[str, list[Candidate]],
+) -> None:
+    """Insert new candidates, refresh known ones, drop those a provider no longer lists.
+
+    `rows` (asset type, url) -> row is brought up to date in place."""
+    new = []
+    for provider, found in answers.items():
+        listed = {(c.asset_type, c.url) for c in found}
+        for key, row in list(rows.items()):
+            if row.provider == provider and key not in listed and row.selected_by != "user":
+                row.delete_instance()
+                del rows[key]
+        for c in found:
+            row = rows.get((c.asset_type, c.url))
+            ours = {k: v for k, v in (row.provider_metadata if row else {}).items() if k in OWN}
+            values = {
+                "language": c.language,
+                "vote_average": c.vote_average,
+                "vote_count": c.vote_count,
+                "api_width": c.width,
+                "api_height": c.height,
+                "provider_metadata": {**c.metadata, **ours},
+            }
+            if row is None:
+                new.append({"movie": movie_id, "asset_type": c.asset_type,
+                            "provider": c.provider, "url": c.url, **values})  # fmt: skip
+                continue
+            set_changed(row, **values)
+            save_changes(row)
+    for start in range(0, len(new), 200):
+        db.ProviderAsset.insert_many(new[start : start + 200]).execute()
+    if new:
+        query = db.ProviderAsset.select().where(db.ProviderAsset.movie == movie_id)
+        rows.clear()
+        rows.update({(r.asset_type, r.url): r for r in query})
+
+
+def match_cache(
+    rows: Iterable[db.ProviderAsset],
+    cache_files: list[db.CacheImageFile],
+    by_source: dict[str, db.CacheImageFile],
+    pending: Container[str],
+) -> None:
+    """Phase 1B: candidates whose picture the cache already holds count as downloaded."""
+    files = [c for c in cache_files if Path(c.file_path).is_file()]
+    for row in rows:
+        if row.provider == LIBRARY or row.url in pending or row.is_downloaded:
+            continue
+        match = None if row.analyzed else by_source.get(row.url)
+        if match is None and row.analyzed and not row.rejected_reason:
+            match = next((f for f in files if _same_cached(row, f)), None)
+        if match is None or not Path(match.file_path).is_file():
+            continue
+        _adopt(row, match)
+        save_changes(row)
+
+
+def score_rows(rows: Iterable[db.ProviderAsset], artwork: ArtworkConfig) -> None:
+    """Score the rows (unchanged scores are not rewritten) and save what changed."""
+    prefs = Preferences(artwork.preferred_languages, artwork.provider_priority)
+    for row in rows:
+        if eligible(row):
+            facts = ImageFacts(
+                row.asset_type, row.provider, row.width, row.height,
+                row.language if row.provider != LIBRARY else None,
+                row.vote_average, row.vote_count,
+            )  # fmt: skip
+            score = score_image(facts, prefs)
+            set_changed(row, score=score.total, score_breakdown=score.breakdown())
+        else:
+            set_changed(row, score=None, score_breakdown={})
+        save_changes(row)
+
+
+def in_cache(cache_dir: Path, row: db.ProviderAsset) -> bool:
+    """The row's image (as analysed) is in the cache."""
+    if not (row.content_hash and row.format in EXTENSIONS):
+        return False
+    return cache.cache_path(cache_dir, row.asset_type, image_info(row)).is_file()
+
+
+def set_changed(row: db.BaseModel, **values: Any) -> None:
+    """Assign only what differs, so that saving writes only real changes."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def save_changes(row: db.BaseModel) -> None:
+    if row.dirty_fields:
+        row.save(only=row.dirty_fields)
+
+
+def eligible(row: db.ProviderAsset) -> bool:
+    return bool(
+        row.analyzed and not row.rejected_reason and (row.width or 0) > 0 and (row.height or 0) > 0
+    )
+
+
+def as_pick(row: db.ProviderAsset) -> Pick:
+    foreign = bool((row.score_breakdown or {}).get("foreign"))
+    return Pick(
+        id=row.id,
+        asset_type=row.asset_type,
+        eligible=eligible(row) and row.score is not None,
+        score=row.score or 0.0,
+        foreign=foreign,
+        pixels=(row.width or 0) * (row.height or 0),
+        phash=row.perceptual_hash,
+        content_hash=row.content_hash,
+        selected=row.is_selected,
+        selected_by=row.selected_by,
+        rank=row.rank,
+    )
+
+
+def image_info(row: db.ProviderAsset) -> ImageInfo:
+    return ImageInfo(
+        row.width or 0, row.height or 0, row.format, EXTENSIONS[row.format],
+        row.content_hash, row.file_size or 0, row.perceptual_hash or "",
+    )  # fmt: skip
+
+
+def take_info(row: db.ProviderAsset, info: ImageInfo) -> None:
+    row.width, row.height, row.format = info.width, info.height, info.format
+    row.file_size, row.content_hash, row.perceptual_hash = info.size, info.sha256, info.phash
+
+
+def _same_cached(row: db.ProviderAsset, cached: db.CacheImageFile) -> bool:
+    """The cache holds this candidate's bytes, or (from the user's library) its picture at least
+    as large. A provider download is never adopted by another candidate: near-duplicates of it
+    are collapsed by selection instead, so every row keeps its own provenance."""
+    if cached.image_type != row.asset_type:
+        return False
+    if cached.file_hash == row.content_hash:
+        return True
+    if cached.source_type != LIBRARY:
+        return False
+    big_enough = (cached.width or 0) * (cached.height or 0) >= (row.width or 0) * (row.height or 0)
+    a = Pick(0, row.asset_type, True, phash=row.perceptual_hash)
+    b = Pick(1, row.asset_type, True, phash=cached.perceptual_hash)
+    return big_enough and same_picture(a, b)
+
+
+def _adopt(row: db.ProviderAsset, cached: db.CacheImageFile) -> None:
+    """The candidate is the cached file (phase 1B): take its analysis, no download."""
+    row.analyzed, row.analyzed_at, row.rejected_reason = True, db.now(), None
+    row.width, row.height, row.format = cached.width, cached.height, cached.format
+    row.file_size, row.content_hash = cached.file_size, cached.file_hash
+    row.perceptual_hash = cached.perceptual_hash
+    row.is_downloaded = True
+    row.provider_metadata = {**(row.provider_metadata or {}), "cache_file": cached.id}

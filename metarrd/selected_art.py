@@ -1,0 +1,187 @@
+"""Selecting an item's artwork and putting the selection into the cache (ENRICH, step 4).
+
+`select_and_cache` applies the pure selection (metarrd/selection.py: locks and the user's
+choices win, near-duplicates collapse, top N per type) to the `provider_assets` rows, then moves
+every selected image from its analysis download into the content-addressed cache, fetching once
+more an image analysed in an earlier run and chosen only now. An image that cannot be cached gives
+its place up (never the user's own choice) and selection runs again, at most CACHE_ROUNDS times.
+Placing runs in the analyser's workers without touching the database; the rows are written here.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from metarrd import cache, db
+from metarrd.analysis import Analyser, Outcome
+from metarrd.asset_rows import (
+    LIBRARY,
+    as_pick,
+    image_info,
+    in_cache,
+    save_changes,
+    set_changed,
+    take_info,
+)
+from metarrd.config import Config
+from metarrd.selection import select
+
+log = logging.getLogger(__name__)
+
+CACHE_ROUNDS = 3
+
+
+def select_and_cache(
+    config: Config,
+    movie_id: int,
+    rows: dict[tuple[str, str], db.ProviderAsset],
+    outcomes: dict[str, Outcome],
+    an: Analyser,
+    label: str,
+) -> None:
+    """Select, then cache the selection; an image that cannot be cached gives its place up.
+
+    `outcomes` (url -> download and analysis) gains the images fetched once more."""
+    placing = _Placing(config, movie_id, rows, outcomes, an, label)
+    for _round in range(CACHE_ROUNDS):
+        with db.write_transaction():
+            placing.select()
+        if not placing.cache_selected():
+            break
+
+
+class _Placing:
+    def __init__(
+        self,
+        config: Config,
+        movie_id: int,
+        rows: dict[tuple[str, str], db.ProviderAsset],
+        outcomes: dict[str, Outcome],
+        an: Analyser,
+        label: str,
+    ):
+        self.config = config
+        self.movie_id = movie_id
+        self.rows = rows
+        self.outcomes = outcomes
+        self.an = an
+        self.label = label
+
+    def select(self) -> None:
+        movie = db.Movie.get_by_id(self.movie_id)  # locks may have changed meanwhile
+        rows = list(self.rows.values())
+        decisions = select(
+            [as_pick(r) for r in rows], self.config.artwork.limits, movie.locked_asset_types or []
+        )
+        for row, d in zip(rows, decisions, strict=True):
+            if d.locked:
+                continue
+            if d.selected and not row.is_selected:
+                row.selected_at = db.now()
+            set_changed(row, is_selected=d.selected, selected_by=d.selected_by, rank=d.rank)
+            if row.duplicate_of_id != d.duplicate_of:
+                row.duplicate_of = d.duplicate_of
+            save_changes(row)
+
+    def cache_selected(self) -> int:
+        """Put every selected image into the cache; returns how many could not be."""
+        todo = [
+            r
+            for r in self.rows.values()
+            if r.is_selected
+            and r.provider != LIBRARY
+            and not (r.is_downloaded and in_cache(self.config.cache_dir, r))
+        ]
+        refetch = {
+            r.url: self.an.fetch(r.url, r.provider)
+            for r in todo
+            if not in_cache(self.config.cache_dir, r) and not self._downloaded_now(r)
+        }
+        for url, future in refetch.items():  # analysed earlier, chosen now: fetch it once more
+            self.outcomes[url] = future.result()
+        groups: dict[str, list[db.ProviderAsset]] = {}
+        for row in todo:
+            outcome = self.outcomes.get(row.url)
+            if outcome and outcome.ok and outcome.info.sha256 != row.content_hash:
+                take_info(row, outcome.info)  # the provider changed the file meanwhile
+            groups.setdefault(row.url, []).append(row)
+        placing = [self.an.submit(self._place, rows) for rows in groups.values()]
+        failed = 0
+        with db.write_transaction():
+            for future in placing:
+                for row, target, reason in future.result():
+                    if reason:
+                        row.rejected_reason = f"could not be cached: {reason}"
+                        row.analyzed = False  # tried again at the next enrich
+                        log.warning("%s: %s not cached: %s", self.label, row.asset_type, reason)
+                        if row.selected_by != "user":  # the user's choice stays chosen
+                            failed += 1
+                            set_changed(row, is_selected=False, rank=None, selected_by=None)
+                    else:
+                        self._ensure_cache_row(row, target)
+                        row.is_downloaded = True
+                    save_changes(row)
+        return failed
+
+    def _downloaded_now(self, row: db.ProviderAsset) -> bool:
+        outcome = self.outcomes.get(row.url)
+        return bool(outcome and outcome.ok and outcome.path is not None)
+
+    def _place(self, rows: list[db.ProviderAsset]) -> list[tuple]:
+        """Move one download into the cache for each of its rows (in a worker; no database)."""
+        placed, results = None, []
+        for row in rows:
+            outcome = self.outcomes.get(row.url)
+            if in_cache(self.config.cache_dir, row):
+                target = cache.cache_path(self.config.cache_dir, row.asset_type, image_info(row))
+                results.append((row, target, None))
+                continue
+            if outcome is None or not outcome.ok:
+                results.append((row, None, outcome.reason if outcome else "not downloaded"))
+                continue
+            try:
+                if outcome.path is not None:
+                    target = cache.move_into(
+                        self.config.cache_dir, row.asset_type, outcome.path, outcome.info
+                    )
+                    outcome.path = None
+                elif placed is not None:
+                    target = cache.store(
+                        self.config.cache_dir, row.asset_type, placed, outcome.info
+                    )
+                else:
+                    raise FileNotFoundError("the download is gone")
+            except OSError as exc:
+                results.append((row, None, f"cannot write to the cache: {exc}"))
+                continue
+            placed = target
+            results.append((row, target, None))
+        return results
+
+    def _ensure_cache_row(self, row: db.ProviderAsset, target: Path) -> None:
+        exists = (
+            db.CacheImageFile.select()
+            .where(
+                (db.CacheImageFile.movie == self.movie_id)
+                & db.CacheImageFile.actor.is_null()
+                & (db.CacheImageFile.image_type == row.asset_type)
+                & (db.CacheImageFile.file_hash == row.content_hash)
+            )
+            .exists()
+        )
+        if not exists:
+            db.CacheImageFile.create(
+                movie=self.movie_id,
+                image_type=row.asset_type,
+                file_path=str(target),
+                file_hash=row.content_hash,
+                perceptual_hash=row.perceptual_hash,
+                file_size=row.file_size or 0,
+                width=row.width,
+                height=row.height,
+                format=row.format,
+                source_type="provider",
+                source_url=row.url,
+                provider_name=row.provider,
+            )
