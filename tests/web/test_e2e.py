@@ -217,7 +217,7 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     # 2. Enrich it and watch the badge change without a reload.
     page.evaluate("() => { window.__sameDocument = true; }")
     row.get_by_role("button", name="Enrich").click()
-    page.locator(f"#movie-{matrix.id} .job", has_text="enrich").wait_for(timeout=5000)
+    page.locator(f"#movie-{matrix.id} .job", has_text="enrich").wait_for(timeout=15000)
     event = wait_for(
         lambda: db.Event.get_or_none(
             (db.Event.kind == "enrichment.complete") & (db.Event.movie == matrix.id)
@@ -237,14 +237,14 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     # 3. The item page: swap the poster.
     row.get_by_role("link", name="The Matrix").click()
     page.wait_for_url(f"**/movies/{matrix.id}")
-    page.locator("#preview .plan, #preview .empty-inline").first.wait_for(timeout=10000)
+    page.locator("#preview .plan, #preview .empty-inline").first.wait_for(timeout=20000)
     screenshot(page, shots, "item", full_page=False)
     posters = page.locator("#art-poster")
     posters.locator("summary", has_text="Alternatives").click()
     alternative = posters.locator(".art-grid > .art-card").first
     chosen_id = int(alternative.get_attribute("id").removeprefix("asset-"))
     alternative.get_by_role("button", name="Use this poster as #1").click()
-    page.locator(f"#art-poster .art-selected #asset-{chosen_id}").wait_for(timeout=5000)
+    page.locator(f"#art-poster .art-selected #asset-{chosen_id}").wait_for(timeout=15000)
     first = page.locator("#art-poster .art-selected .art-card").first
     assert first.get_attribute("id") == f"asset-{chosen_id}"
     assert "your choice" in first.inner_text()
@@ -272,13 +272,13 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     editor.fill(new_plot)
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # Save
-    page.locator("#field-plot .field-value", has_text=new_plot).wait_for(timeout=5000)
+    page.locator("#field-plot .field-value", has_text=new_plot).wait_for(timeout=15000)
     assert page.locator("#field-plot .lock").get_attribute("aria-pressed") == "true"
     fresh = db.Movie.get_by_id(matrix.id)
     assert fresh.plot == new_plot and "plot" in fresh.locked_fields
     page.locator("#preview").get_by_role("button", name="Refresh preview").click()
     page.locator("#preview .diff", has_text="Edited in the review UI").wait_for(
-        state="attached", timeout=10000
+        state="attached", timeout=20000
     )
     page.locator("#preview details.nfo-diff:not([open]) > summary").click()
     page.locator("#preview .diff .add", has_text="Edited in the review UI").wait_for()
@@ -335,7 +335,7 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     dark = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="dark")
     dark_page = dark.new_page()
     dark_page.goto(f"{url}/movies/{matrix.id}")
-    dark_page.locator("#preview .plan").wait_for(timeout=10000)
+    dark_page.locator("#preview .plan").wait_for(timeout=20000)
     screenshot(dark_page, shots, "item-dark", full_page=False)
     dark.close()
     phone = browser.new_context(
