@@ -30,8 +30,15 @@ RULES = [
     # (importer prefix, forbidden import prefixes, why)
     (
         "metarrd.web",
-        ("metarrd.providers", "metarrd.http", "metarrd.enrich", "metarrd.analysis",
-                     "metarrd.asset_rows", "metarrd.selected_art", "requests"),
+        (
+            "metarrd.providers",
+            "metarrd.http",
+            "metarrd.enrich",
+            "metarrd.analysis",
+            "metarrd.asset_rows",
+            "metarrd.selected_art",
+            "requests",
+        ),
         "the web app only reads the database and enqueues jobs",
     ),
     (
