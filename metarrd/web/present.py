@@ -99,7 +99,7 @@ FIELD_LABELS = {
     "tagline": "Tagline",
     "runtime": "Runtime (minutes)",
     "mpaa": "Rating (MPAA)",
-    "rating": "User rating (0–10)",
+    "rating": "TMDB rating (0–10)",
     "votes": "Votes",
     "genres": "Genres",
     "countries": "Countries",
