@@ -17,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench._common import report, timed
-from metarrd import db, scan, workflow
+from metarrd import db, scan
 from metarrd.config import parse_config
+from metarrd.pipeline import workflow
 from metarrd.runtime import open_runtime
-from metarrd.streams import read_stream_details
+from metarrd.scan.streams import read_stream_details
 from metarrd.walk import walk_library
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "media" / "h264_aac_2audio_sub.mkv"

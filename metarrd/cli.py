@@ -142,8 +142,8 @@ def _fail_line(movie: db.Movie, reason: str) -> None:
 
 
 def cmd_scan(config: Config, args) -> int:
-    from metarrd import workflow
     from metarrd.identify import identify_many
+    from metarrd.pipeline import workflow
     from metarrd.scan import scan
 
     rt = _runtime(config)
@@ -247,7 +247,7 @@ def cmd_list(config: Config, args) -> int:
 
 
 def cmd_workflow(config: Config, args) -> int:
-    from metarrd import workflow
+    from metarrd.pipeline import workflow
 
     _runtime(config)
     if args.action == "set":
@@ -262,7 +262,7 @@ def cmd_workflow(config: Config, args) -> int:
 
 
 def cmd_run(config: Config, args) -> int:
-    from metarrd.daemon import run
+    from metarrd.pipeline.daemon import run
 
     return run(_runtime(config))
 

@@ -102,8 +102,8 @@ def _port_free(port: int) -> bool:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from metarrd import daemon
     from metarrd.config import load_config
+    from metarrd.pipeline import daemon
     from metarrd.simulator import Simulator
     from metarrd.web import DevServer, create_app
 

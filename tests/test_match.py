@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metarrd.match import (
+from metarrd.identify.match import (
     Candidate,
     is_confident,
     normalize_title,

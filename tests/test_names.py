@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from metarrd.names import NameHints, parse_hints
+from metarrd.identify.names import NameHints, parse_hints
 
 LIB = Path("/lib")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from metarrd.nfo_read import MAX_NFO_BYTES, NfoActor, NfoError, parse_nfo, read_nfo
+from metarrd.scan.nfo_read import MAX_NFO_BYTES, NfoActor, NfoError, parse_nfo, read_nfo
 
 NFO = Path(__file__).parent / "nfo"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import streams
-from metarrd.kodi_codecs import (
+from metarrd.scan import streams
+from metarrd.scan.kodi_codecs import (
     audio_codec,
     frame_aspect,
     hdr_type,
@@ -16,7 +16,7 @@ from metarrd.kodi_codecs import (
     stereo_mode,
     video_codec,
 )
-from metarrd.streams import (
+from metarrd.scan.streams import (
     AudioStream,
     StreamDetails,
     StreamReadError,

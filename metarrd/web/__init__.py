@@ -42,7 +42,7 @@ def asset_dir(name: str) -> Path:
 
 def create_app(config: Config, *, testing: bool = False) -> Flask:
     """The web application for `config`: opens (and migrates) the database."""
-    from metarrd import queue
+    from metarrd.pipeline import queue
     from metarrd.runtime import open_runtime
 
     app = Flask(

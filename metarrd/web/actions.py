@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from metarrd import db, jobs
+from metarrd import db
 from metarrd.errors import MetarrdError
+from metarrd.pipeline import jobs
 from metarrd.web.present import actions_for
 
 log = logging.getLogger(__name__)

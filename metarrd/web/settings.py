@@ -20,8 +20,9 @@ from flask import (
     url_for,
 )
 
-from metarrd import db, workflow
+from metarrd import db
 from metarrd.config import Config
+from metarrd.pipeline import workflow
 from metarrd.web import auth, queries
 
 log = logging.getLogger(__name__)

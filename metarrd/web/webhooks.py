@@ -27,9 +27,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from metarrd import db, jobs, queue, workflow
+from metarrd import db
 from metarrd.config import Config
-from metarrd.watch import root_of
+from metarrd.pipeline import jobs, queue, workflow
+from metarrd.pipeline.watch import root_of
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import db, jobs, queue
-from metarrd.queue import huey
+from metarrd import db
+from metarrd.pipeline import jobs, queue
+from metarrd.pipeline.queue import huey
 from metarrd.runtime import open_runtime
 
 

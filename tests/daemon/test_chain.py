@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metarrd import chain, workflow
+from metarrd.pipeline import chain, workflow
 
 ALL_ON = {s: True for s in workflow.STAGES} | {"auto_publish": False}
 

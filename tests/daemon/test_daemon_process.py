@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from metarrd import db, jobs, queue
+from metarrd import db
 from metarrd.atomic import TEMP_MARKER
 from metarrd.config import load_config
+from metarrd.pipeline import jobs, queue
 from metarrd.runtime import open_runtime
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import db, jobs, workflow
+from metarrd import db
 from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
-from metarrd.queue import huey
+from metarrd.pipeline import jobs, workflow
+from metarrd.pipeline.queue import huey
 
 # --- merging pending requests ----------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from metarrd import db, jobs, queue, workflow
+from metarrd import db
+from metarrd.pipeline import jobs, queue, workflow
 from metarrd.runtime import open_runtime
 from metarrd.web import webhooks
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from metarrd.analysis import WORK_PREFIX, Analyser, sweep_stale
+from metarrd.enrich.analysis import WORK_PREFIX, Analyser, sweep_stale
 from metarrd.http import Download
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metarrd.candidates import (
+from metarrd.enrich.candidates import (
     fanart_language,
     from_fanart,
     from_tmdb,

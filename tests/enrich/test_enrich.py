@@ -11,11 +11,12 @@ import pytest
 import requests
 from PIL import Image
 
-from metarrd import cache, db, workflow
+from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER
 from metarrd.enrich import enrich_item
 from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
 from metarrd.imaging import analyse_image
+from metarrd.pipeline import workflow
 
 from .conftest import had, image_requests, make_movie
 
@@ -273,7 +274,7 @@ def test_a_selected_image_missing_from_the_cache_is_fetched_again(rt, simulator)
 
 
 def _info(row):
-    from metarrd.asset_rows import image_info as info
+    from metarrd.enrich.candidate_store import image_info as info
 
     return info(row)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metarrd.metadata import (
+from metarrd.enrich.metadata import (
     cast_members,
     certification,
     merge_fields,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metarrd.score import ImageFacts, Preferences, score_image
+from metarrd.enrich.score import ImageFacts, Preferences, score_image
 
 PREFS = Preferences(languages=("de", "en"), provider_priority=("tmdb", "fanart", "tvdb"))
 

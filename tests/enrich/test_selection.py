@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from metarrd.selection import Pick, collapse, hash_distance, select
+from metarrd.enrich.selection import Pick, collapse, hash_distance, select
 
 LIMITS = {"poster": 2, "fanart": 3}
 

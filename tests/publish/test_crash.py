@@ -25,10 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import db, layout
+from metarrd import db
 from metarrd.atomic import TEMP_MARKER
-from metarrd.nfo import render_nfo
-from metarrd.publish import KEEP, movie_data, preview_publish
+from metarrd.publish import layout, movie_data, preview_publish
+from metarrd.publish.layout import KEEP
+from metarrd.publish.nfo import render_nfo
 
 KILLS = 200
 MAX_RUNS = 700

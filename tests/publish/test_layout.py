@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import layout
+from metarrd.publish import layout
 
 FOLDER = Path("/srv/movies/The Matrix (1999)")
 BASE = "The Matrix (1999)"

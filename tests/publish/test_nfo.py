@@ -13,7 +13,8 @@ import pytest
 from lxml import etree
 
 from metarrd import db
-from metarrd.nfo import (
+from metarrd.publish import movie_data
+from metarrd.publish.nfo import (
     SLASH_LOOKALIKE,
     AudioDetails,
     CastMember,
@@ -26,7 +27,6 @@ from metarrd.nfo import (
     render_nfo,
     single_values,
 )
-from metarrd.publish import movie_data
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from metarrd.publish import (
+from metarrd.publish.layout import (
     KEEP,
     LEAVE,
     REMOVE,

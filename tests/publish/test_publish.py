@@ -11,20 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import db, workflow
+from metarrd import db
 from metarrd.atomic import TEMP_MARKER
 from metarrd.errors import ItemError, StageDisabled
-from metarrd.nfo import render_nfo
-from metarrd.publish import (
-    KEEP,
-    LEAVE,
-    REMOVE,
-    REPLACE,
-    WRITE,
-    movie_data,
-    preview_publish,
-    publish_item,
-)
+from metarrd.pipeline import workflow
+from metarrd.publish import movie_data, preview_publish, publish_item
+from metarrd.publish.layout import KEEP, LEAVE, REMOVE, REPLACE, WRITE
+from metarrd.publish.nfo import render_nfo
 
 BASE = "The Matrix (1999)"
 

@@ -249,7 +249,7 @@ def test_a_path_that_climbs_out_of_the_library_is_refused(tmp_path, simulator, c
 
 
 def test_root_of_never_takes_dot_dot_for_inside():
-    from metarrd.watch import root_of
+    from metarrd.pipeline.watch import root_of
 
     assert root_of("/srv/movies/A (1999)/a.mkv", ["/srv/movies"]) == "/srv/movies"
     assert root_of("/srv/movies/../etc/passwd", ["/srv/movies"]) is None

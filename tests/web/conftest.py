@@ -136,7 +136,7 @@ def seed(app, config) -> Seeder:
 def sim_stack(config_factory, simulator):
     """(client, seeder) of an app wired to the simulator, with the queue in immediate mode: a job
     the page queues runs at once in the test, as the daemon would run it."""
-    from metarrd import jobs, queue
+    from metarrd.pipeline import jobs, queue
 
     config = config_factory(simulator)
     app = create_app(config, testing=True)

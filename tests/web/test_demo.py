@@ -19,7 +19,7 @@ import pytest
 
 from metarrd import demo
 from metarrd.config import parse_config
-from metarrd.streams import read_stream_details
+from metarrd.scan.streams import read_stream_details
 
 
 def test_the_sample_video_ships_with_the_package():

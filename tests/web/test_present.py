@@ -135,7 +135,7 @@ def test_small_formatters():
 
 
 def test_plan_view_orders_files_and_classifies_the_diff():
-    from metarrd.layout import FileAction, PublishPlan
+    from metarrd.publish.layout import FileAction, PublishPlan
 
     folder = Path("/m/The Matrix (1999)")
     plan = PublishPlan(

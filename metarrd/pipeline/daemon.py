@@ -19,10 +19,11 @@ import signal
 import threading
 from pathlib import Path
 
-from metarrd import db, jobs, queue
+from metarrd import db
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
+from metarrd.pipeline import jobs, queue
+from metarrd.pipeline.watch import Watcher
 from metarrd.runtime import Runtime
-from metarrd.watch import Watcher
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def recover(rt: Runtime) -> None:
 def empty_dir(directory: Path) -> None:
     """Remove everything inside our scratch folder, except the work folder of another process
     that is still running (a `metarrd enrich` in a shell, say)."""
-    from metarrd.analysis import WORK_PREFIX, sweep_stale
+    from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
 
     directory.mkdir(parents=True, exist_ok=True)
     sweep_stale(directory)

@@ -22,7 +22,7 @@ from pathlib import PurePath
 
 from guessit import guessit
 
-from metarrd.match import normalize_title
+from metarrd.identify.match import normalize_title
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from metarrd import cache_upkeep, db, layout, nfo, workflow
+from metarrd import db
 from metarrd.atomic import (
     TEMP_MARKER,
     ensure_dir,
@@ -54,7 +54,9 @@ from metarrd.errors import (
     ItemError,
     MetarrdError,
 )
-from metarrd.layout import (
+from metarrd.pipeline import workflow
+from metarrd.publish import layout, nfo, sources
+from metarrd.publish.layout import (
     KEEP,
     LEAVE,
     REMOVE,
@@ -66,8 +68,8 @@ from metarrd.layout import (
     Wanted,
     plan_publish,
 )
-from metarrd.local_files import base_name, classify_image, movie_folder
 from metarrd.runtime import Runtime
+from metarrd.scan.local_files import base_name, classify_image, movie_folder
 from metarrd.walk import FoundVideo
 
 __all__ = [
@@ -277,7 +279,7 @@ def _art_files(
     assets = list(assets)
     if not assets:
         notes.append("no artwork selected: only the NFO and the actor images are written")
-    cached = cache_upkeep.rows_by_hash([a.content_hash for a in assets if a.content_hash])
+    cached = sources.rows_by_hash([a.content_hash for a in assets if a.content_hash])
     wanted: list[Wanted] = []
     ranks: dict[str, int] = {}
     for asset in assets:
@@ -285,7 +287,7 @@ def _art_files(
         if asset.asset_type not in ASSET_TYPES:
             _note(movie, notes, f"{label}: unknown artwork type, skipped")
             continue
-        image = cache_upkeep.asset_image(
+        image = sources.asset_image(
             rt,
             movie.id,
             asset,
@@ -329,13 +331,13 @@ def _actor_files(
         .order_by(db.MovieActor.order, db.MovieActor.id)
     )
     cast = list(cast)
-    cached = cache_upkeep.rows_by_actor([r.actor_id for r in cast])
+    cached = sources.rows_by_actor([r.actor_id for r in cast])
     wanted: list[Wanted] = []
     taken: set[str] = set()
     for role in cast:
         actor = role.actor
         label = f"actor {actor.name}"
-        image = cache_upkeep.actor_image(
+        image = sources.actor_image(
             rt,
             movie.id,
             actor,
@@ -519,7 +521,7 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
         remove_stale_temp_files(directory)
     for action in plan.actions:
         if action.backup and _exists(action.path):
-            cache_upkeep.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
+            sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
             result.backed_up.append(str(action.path))
     order = {"art": 0, "actor": 1, "nfo": 2}
     written_dirs: set[Path] = set()  # fsynced once each, after their files
@@ -626,7 +628,7 @@ def _finish(rt: Runtime, movie: db.Movie, plan: PublishPlan, result: PublishResu
             backed_up=len(result.backed_up),
             skipped=result.skipped,
         )
-    result.cache_removed = cache_upkeep.drop_unselected(rt, movie.id)
+    result.cache_removed = sources.drop_unselected(rt, movie.id)
     log.info("item %d: %s", movie.id, result)
 
 

@@ -14,8 +14,9 @@ import logging
 from pathlib import Path
 
 from metarrd import cache, db
-from metarrd.analysis import Analyser, Outcome
-from metarrd.asset_rows import (
+from metarrd.config import Config
+from metarrd.enrich.analysis import Analyser, Outcome
+from metarrd.enrich.candidate_store import (
     LIBRARY,
     as_pick,
     image_info,
@@ -24,8 +25,7 @@ from metarrd.asset_rows import (
     set_changed,
     take_info,
 )
-from metarrd.config import Config
-from metarrd.selection import select
+from metarrd.enrich.selection import select
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@
 1. Ask TMDB (details with images, credits, release dates, videos, keywords), fanart.tv and
    TheTVDB at the same time. TMDB is required; a provider without a key is skipped and one that
    fails is reported, never failing the others.
-2. Candidates become `provider_assets` rows (Kodi types; asset_rows.py). Phase 1B: a candidate
+2. Candidates become `provider_assets` rows (Kodi types; candidate_store.py). Phase 1B: a candidate
    whose URL is the source of a cached file, or whose (known) picture matches a cached file of
    the item that is at least as large (the user's library artwork included), counts as
    downloaded: no fetch.
@@ -14,7 +14,7 @@
    download alongside.
 4. Score, collapse near-duplicates, select the top N per type (locks and the user's choices
    win; see selection.py), and move the selected images from their temp files into the cache
-   (selected_art.py).
+   (caching.py).
 5. Metadata (locked fields never change), cast, status `enriched`, the `enrichment.complete`
    event, and `outdated` when a published item changed in anything the library shows.
 
@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from metarrd import actors, candidates, db, workflow
-from metarrd.analysis import Analyser, Outcome, write_preview
-from metarrd.asset_rows import (
+from metarrd import db
+from metarrd.enrich import candidates, cast
+from metarrd.enrich.analysis import Analyser, Outcome, write_preview
+from metarrd.enrich.caching import select_and_cache
+from metarrd.enrich.candidate_store import (
     LIBRARY,
     in_cache,
     match_cache,
@@ -40,11 +42,11 @@ from metarrd.asset_rows import (
     store_candidates,
     take_info,
 )
-from metarrd.candidates import Candidate
+from metarrd.enrich.candidates import Candidate
+from metarrd.enrich.metadata import cast_members, merge_fields, movie_fields
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
-from metarrd.metadata import cast_members, merge_fields, movie_fields
+from metarrd.pipeline import workflow
 from metarrd.runtime import Runtime
-from metarrd.selected_art import select_and_cache
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +142,7 @@ class _Enrichment:
         started = time.monotonic()
         movie = self.movie
         before_art = self._art_snapshot()
-        before_cast = actors.cast_snapshot(movie.id)
+        before_cast = cast.cast_snapshot(movie.id)
         self._load_rows()
         tmdb = self.rt.tmdb
         with (
@@ -215,7 +217,7 @@ class _Enrichment:
             log.warning("%s: %s unavailable: %s", self.label, name, exc)
             return _Answer(name, None, error=str(exc))
 
-    # --- candidates (rows: metarrd/asset_rows.py) ---------------------------------------------
+    # --- candidates (rows: metarrd/candidate_store.py) ---------------------------------------------
 
     def _load_rows(self) -> None:
         movie = self.movie
@@ -236,7 +238,7 @@ class _Enrichment:
             if c.url not in self.pending and self._needs_fetch(c):
                 self.pending[c.url] = self.an.fetch(c.url, c.provider)
 
-    # --- analysis (scoring: asset_rows; selection and cache: metarrd/selected_art.py) ---------
+    # --- analysis (scoring: asset_rows; selection and cache: metarrd/caching.py) ---------
 
     def _take_outcomes(self) -> None:
         """Record each analysis and its score as its download finishes, in batched writes."""
@@ -288,13 +290,13 @@ class _Enrichment:
         )
         return sorted((r.asset_type, r.rank or 0, r.content_hash or r.url) for r in query)
 
-    def _plan_cast(self, tmdb, details: dict[str, Any]) -> actors.CastPlan:
-        if actors.CAST_LOCK in (self.movie.locked_fields or []):
-            return actors.CastPlan([])
+    def _plan_cast(self, tmdb, details: dict[str, Any]) -> cast.CastPlan:
+        if cast.CAST_LOCK in (self.movie.locked_fields or []):
+            return cast.CastPlan([])
         members = cast_members(details, self.config.enrich.max_actors)
         sizes = (tmdb.configuration().get("images") or {}).get("profile_sizes") or []
         size = PROFILE_SIZE if PROFILE_SIZE in sizes else "original"
-        return actors.plan_cast(
+        return cast.plan_cast(
             members,
             thumb_url=lambda p: tmdb.image_url(p, "original"),
             download_url=lambda p: tmdb.image_url(p, size),
@@ -326,9 +328,9 @@ class _Enrichment:
         changes = merge_fields(current, new, movie.locked_fields or [])
         for name, value in changes.items():
             setattr(movie, name, value)
-        if plan.members and actors.CAST_LOCK not in (movie.locked_fields or []):
-            actors.apply_cast(movie.id, plan)  # no cast from TMDB: keep ours
-        after_cast = actors.cast_snapshot(movie.id)
+        if plan.members and cast.CAST_LOCK not in (movie.locked_fields or []):
+            cast.apply_cast(movie.id, plan)  # no cast from TMDB: keep ours
+        after_cast = cast.cast_snapshot(movie.id)
         self.result.actors = len(after_cast)
         imdb = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id")
         if imdb and not movie.imdb_id:

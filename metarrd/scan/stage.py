@@ -20,11 +20,16 @@ from pathlib import Path
 from metarrd import db
 from metarrd.atomic import sha256_file
 from metarrd.config import LibraryConfig
-from metarrd.local_files import LocalArtwork, find_local_artwork, find_nfo
-from metarrd.names import parse_hints
-from metarrd.nfo_read import NfoData, NfoError, read_nfo
+from metarrd.identify.names import parse_hints
 from metarrd.runtime import Runtime
-from metarrd.streams import StreamDetails, StreamReadError, read_stack_details, read_stream_details
+from metarrd.scan.local_files import LocalArtwork, find_local_artwork, find_nfo
+from metarrd.scan.nfo_read import NfoData, NfoError, read_nfo
+from metarrd.scan.streams import (
+    StreamDetails,
+    StreamReadError,
+    read_stack_details,
+    read_stream_details,
+)
 from metarrd.walk import FoundVideo, walk_library
 
 log = logging.getLogger(__name__)

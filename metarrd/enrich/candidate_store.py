@@ -3,7 +3,7 @@
 Storing what the providers listed (new rows inserted, known ones refreshed, rows a provider no
 longer lists dropped unless the user chose them), phase 1B (a candidate whose picture the cache
 already holds counts as downloaded), scoring, and the small helpers over one row that the
-selection and caching (metarrd/selected_art.py) share. The functions that write expect the
+selection and caching (caching.py) share. The functions that write expect the
 caller's write transaction; none does HTTP.
 """
 
@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from metarrd import cache, db
-from metarrd.candidates import Candidate
 from metarrd.config import ArtworkConfig
+from metarrd.enrich.candidates import Candidate
+from metarrd.enrich.score import ImageFacts, Preferences, score_image
+from metarrd.enrich.selection import Pick, same_picture
 from metarrd.imaging import FORMATS, ImageInfo
-from metarrd.score import ImageFacts, Preferences, score_image
-from metarrd.selection import Pick, same_picture
 
 LIBRARY = "library"  # the provider name of the user's own artwork (scan records it)
 EXTENSIONS = dict(FORMATS.values())  # jpeg -> jpg

@@ -2,8 +2,8 @@
 
 Kodi's `fileinfo/streamdetails` use lower-case codec names (`h264`, `dtshd_ma`), ISO 639-2/B
 languages (`ger`, `fre`) and its own `hdrtype` and `stereomode` words; MediaInfo reports Format,
-CodecID, HDR_Format, MultiView_Layout and languages in its own words. metarrd.mediainfo calls
-these functions on every track; metarrd.streams names the language of external subtitles.
+CodecID, HDR_Format, MultiView_Layout and languages in its own words. metarrd.scan.mediainfo calls
+these functions on every track; metarrd.scan.streams names the language of external subtitles.
 """
 
 from __future__ import annotations

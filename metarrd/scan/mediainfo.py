@@ -1,9 +1,9 @@
 """MediaInfo itself, inside the worker process: the one module that imports pymediainfo.
 
 libmediainfo is C++ and a damaged file can kill the process that parses it, so it never runs in
-the daemon: metarrd.streams starts `python -c "from metarrd.mediainfo import serve; serve()"`
+the daemon: metarrd.scan.streams starts `python -c "from metarrd.scan.mediainfo import serve; serve()"`
 and asks it about one file at a time over a pipe (the protocol is described there). `serve`
-turns MediaInfo's tracks into StreamDetails with Kodi's names (metarrd.kodi_codecs).
+turns MediaInfo's tracks into StreamDetails with Kodi's names (metarrd.scan.kodi_codecs).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from pymediainfo import MediaInfo
 
-from metarrd.kodi_codecs import (
+from metarrd.scan.kodi_codecs import (
     audio_codec,
     frame_aspect,
     hdr_type,
@@ -25,7 +25,7 @@ from metarrd.kodi_codecs import (
     stereo_mode,
     video_codec,
 )
-from metarrd.streams import (
+from metarrd.scan.streams import (
     NO_VIDEO,
     AudioStream,
     StreamDetails,

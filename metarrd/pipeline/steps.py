@@ -18,8 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from metarrd import db, workflow
-from metarrd.chain import (
+from metarrd import db
+from metarrd.errors import ItemError, ProviderUnavailable
+from metarrd.pipeline import workflow
+from metarrd.pipeline.chain import (
     Outcome,
     after_enrich,
     after_identify,
@@ -28,7 +30,6 @@ from metarrd.chain import (
     after_scan,
     covers,
 )
-from metarrd.errors import ItemError, ProviderUnavailable
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ Every unit of work is a row in the `jobs` table (kind, item, key, state, payload
 - **Retried** with backoff when a provider is unavailable; any other error fails the job with a
   message that names the item, and the item keeps its `last_error`.
 
-What each kind of job does is in metarrd/job_steps.py (`HANDLERS`): a step runs its stage and
+What each kind of job does is in metarrd/pipeline/steps.py (`HANDLERS`): a step runs its stage and
 returns an Outcome; run_job here records it and queues what follows. What follows is decided by
 the pure functions in metarrd/chain.py (enrich follows identify when `enrichment` is on; publish
 follows only an *automatic* enrich with `auto_publish` on); `publishing` off refuses every
@@ -31,11 +31,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from metarrd import db, queue, workflow
-from metarrd.chain import covers, merge_payload
+from metarrd import db
 from metarrd.errors import MetarrdError, ProviderUnavailable
-from metarrd.job_steps import HANDLERS
-from metarrd.queue import huey
+from metarrd.pipeline import queue, workflow
+from metarrd.pipeline.chain import covers, merge_payload
+from metarrd.pipeline.queue import huey
+from metarrd.pipeline.steps import HANDLERS
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Any
 
 from metarrd import db
 from metarrd.errors import MetarrdError, ProviderUnavailable
-from metarrd.match import Candidate, Match, is_confident, rank_candidates, search_plan
+from metarrd.identify.match import Candidate, Match, is_confident, rank_candidates, search_plan
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from metarrd import db, workflow
+from metarrd import db
 from metarrd.atomic import TEMP_MARKER
 from metarrd.config import Config, LibraryConfig
+from metarrd.pipeline import workflow
 from metarrd.walk import is_video_path
 
 log = logging.getLogger(__name__)
@@ -335,6 +336,6 @@ def _videos_under(folder: str, root: str, limit: int = 10_000) -> list[str]:
 
 
 def _enqueue_scan(paths: list[str] | None) -> object:
-    from metarrd import jobs
+    from metarrd.pipeline import jobs
 
     return jobs.enqueue_scan(paths)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from metarrd import db
-from metarrd.analysis import Analyser, Outcome
-from metarrd.metadata import CastMember
+from metarrd.enrich.analysis import Analyser, Outcome
+from metarrd.enrich.metadata import CastMember
 
 log = logging.getLogger(__name__)
 

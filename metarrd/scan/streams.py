@@ -7,7 +7,7 @@ codec names, ISO 639-2/B languages and HDR types is pure and lives in metarrd.ko
 
 libmediainfo is C++ and a damaged file can kill the process that parses it (a malformed ISO
 raises SIGFPE in the bundled version), so parsing runs in a long-lived worker process
-(metarrd.mediainfo) spoken to over a pipe: a crash costs that one file a StreamReadError, never
+(metarrd.scan.mediainfo) spoken to over a pipe: a crash costs that one file a StreamReadError, never
 the daemon.
 """
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from metarrd.kodi_codecs import language_code
+from metarrd.scan.kodi_codecs import language_code
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def _read_media(path: Path) -> StreamDetails:
 # per answer {"details": {...}} or {"error": "<reason>"}. A dead worker is restarted once.
 
 PARSE_TIMEOUT_SECONDS = 300.0
-_PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
 class _Worker:
@@ -226,7 +226,7 @@ class _Worker:
                 p for p in (_PACKAGE_PARENT, env.get("PYTHONPATH", "")) if p
             )
             self._process = subprocess.Popen(
-                [sys.executable, "-c", "from metarrd.mediainfo import serve; serve()"],
+                [sys.executable, "-c", "from metarrd.scan.mediainfo import serve; serve()"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,

@@ -1,0 +1,12 @@
+"""ENRICH: metadata, cast and artwork candidates for an identified item.
+
+Candidates from TMDB, fanart.tv and TheTVDB are analysed, scored, deduplicated and selected (the
+automatic selection and the user's manual choices follow one rule set, in `selection`), and the
+selection is cached. Nothing in a library folder is touched here.
+"""
+
+from __future__ import annotations
+
+from metarrd.enrich.stage import EnrichResult, enrich_item
+
+__all__ = ["EnrichResult", "enrich_item"]

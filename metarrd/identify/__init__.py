@@ -1,0 +1,27 @@
+"""IDENTIFY: an item gets its TMDB id, never by a guess.
+
+Ids in the user's NFO, then id tags in names, then a ranked search whose distance explains
+itself; anything less than a confident match stays unidentified with its candidates.
+"""
+
+from __future__ import annotations
+
+from metarrd.identify.stage import (
+    IdentifyOutcome,
+    candidate_dicts,
+    forget_enrichment,
+    identify_item,
+    identify_many,
+    manual_identify,
+    search,
+)
+
+__all__ = [
+    "IdentifyOutcome",
+    "candidate_dicts",
+    "forget_enrichment",
+    "identify_item",
+    "identify_many",
+    "manual_identify",
+    "search",
+]

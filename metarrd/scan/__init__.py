@@ -1,0 +1,12 @@
+"""SCAN: the library's files become items.
+
+The walk's results are recorded as items with their stream details (read in a MediaInfo worker
+process), the user's NFO and artwork are taken in, and renamed or vanished files are followed.
+Public entry points are named here; the other modules of this package are its own.
+"""
+
+from __future__ import annotations
+
+from metarrd.scan.stage import ScanReport, apply_nfo_values, probe, scan, scan_library
+
+__all__ = ["ScanReport", "apply_nfo_values", "probe", "scan", "scan_library"]
