@@ -88,8 +88,8 @@ def downloaded_urls(movie: db.Movie) -> list[str]:
     """Every image an enrich of this movie fetched: candidates and cast thumbnails."""
     urls = {
         r.url
-        for r in db.ProviderAsset.select().where(
-            (db.ProviderAsset.movie == movie.id) & (db.ProviderAsset.provider != "library")
+        for r in db.ArtworkCandidate.select().where(
+            (db.ArtworkCandidate.movie == movie.id) & (db.ArtworkCandidate.provider != "library")
         )
         if r.analyzed or r.rejected_reason
     }

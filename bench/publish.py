@@ -159,7 +159,7 @@ def build_library(rt, count: int, rng: random.Random) -> None:
             video.append({"movie": movie_id, "codec": "hevc", "width": 3840, "height": 2160})
             audio.append({"movie": movie_id, "codec": "eac3", "language": "eng", "channels": 6})
         for model, rows in (
-            (db.ProviderAsset, assets),
+            (db.ArtworkCandidate, assets),
             (db.MovieActor, roles),
             (db.VideoStream, video),
             (db.AudioStream, audio),

@@ -77,11 +77,11 @@ def seed(items: int) -> None:
                     }
                 )
         for start in range(0, len(assets), 500):
-            db.ProviderAsset.insert_many(assets[start : start + 500]).execute()
+            db.ArtworkCandidate.insert_many(assets[start : start + 500]).execute()
         for movie_id in ids[::10]:
             db.Job.create(kind="enrich", movie=movie_id, key=f"enrich:{movie_id}", state="queued")
         for movie_id in ids[:500]:
-            db.record_event("enrichment.complete", "enriched", movie=movie_id)
+            db.record_event("enrich.done", "enriched", movie=movie_id)
 
 
 def main(argv: list[str] | None = None) -> None:

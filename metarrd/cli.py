@@ -141,6 +141,12 @@ def _fail_line(movie: db.Movie, reason: str) -> None:
     print(f"item {movie.id} ({movie.path}): {reason}", file=sys.stderr)
 
 
+def _failed(stage: str, movie: db.Movie, exc: MetarrdError) -> None:
+    """A stage run by hand failed: recorded once on the item, as the job runner records it."""
+    db.record_failure(stage, movie.id, str(exc))
+    _fail_line(movie, str(exc))
+
+
 def cmd_scan(config: Config, args) -> int:
     from metarrd.identify import identify_many
     from metarrd.pipeline import workflow
@@ -209,7 +215,7 @@ def cmd_enrich(config: Config, args) -> int:
             print(f"item {movie.id}: {result}")
         except MetarrdError as exc:
             failed += 1
-            _fail_line(movie, str(exc))
+            _failed("enrich", movie, exc)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -227,7 +233,7 @@ def cmd_publish(config: Config, args) -> int:
             print(f"item {movie.id}: {result}")
         except MetarrdError as exc:
             failed += 1
-            _fail_line(movie, str(exc))
+            _failed("publish", movie, exc)
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -172,6 +172,26 @@ class Movie(BaseModel):
     def is_locked(self, field_name: str) -> bool:
         return field_name in (self.locked_fields or [])
 
+    @property
+    def display_title(self) -> str:
+        """`The Matrix (1999)`; the file name until the item has a title."""
+        title = self.title or Path(self.path).stem
+        return f"{title} ({self.year})" if self.year else title
+
+    @property
+    def label(self) -> str:
+        """How messages name the item: `item 7 (The Matrix (1999))`."""
+        return f"item {self.id} ({self.display_title})"
+
+    def cast(self) -> list[MovieActor]:
+        """The cast in billing order, each role with its actor loaded."""
+        return list(
+            MovieActor.select(MovieActor, Actor)
+            .join(Actor)
+            .where(MovieActor.movie == self.id)
+            .order_by(MovieActor.order, MovieActor.id)
+        )
+
     def as_list_entry(self) -> dict[str, Any]:
         """The `list --json` element (interface.md)."""
         return {
@@ -223,7 +243,7 @@ class SubtitleStream(BaseModel):
         table_name = "subtitle_streams"
 
 
-class ProviderAsset(BaseModel):
+class ArtworkCandidate(BaseModel):
     """One artwork candidate for a movie, from a provider or from the user's own library."""
 
     movie = pw.ForeignKeyField(Movie, backref="assets", on_delete="CASCADE")
@@ -279,7 +299,7 @@ class Actor(BaseModel):
 
 
 class MovieActor(BaseModel):
-    movie = pw.ForeignKeyField(Movie, backref="cast", on_delete="CASCADE")
+    movie = pw.ForeignKeyField(Movie, backref="roles", on_delete="CASCADE")
     actor = pw.ForeignKeyField(Actor, backref="roles", on_delete="CASCADE")
     role = pw.TextField(default="")
     order = pw.IntegerField(default=0)
@@ -384,9 +404,7 @@ class Event(BaseModel):
     """What happened, for the UI's history and live updates (id is the cursor)."""
 
     created_at = pw.DateTimeField(default=now, index=True)
-    kind = pw.CharField(
-        index=True
-    )  # e.g. scan.found, identify.failed, enrichment.complete, entity.published
+    kind = pw.CharField(index=True)  # e.g. scan.found, identify.failed, enrich.done, publish.done
     level = pw.CharField(default="info")  # info | warning | error
     movie = pw.ForeignKeyField(Movie, null=True, backref="events", on_delete="CASCADE")
     message = pw.TextField(default="")
@@ -432,7 +450,7 @@ MODELS: list[type[BaseModel]] = [
     VideoStream,
     AudioStream,
     SubtitleStream,
-    ProviderAsset,
+    ArtworkCandidate,
     Actor,
     MovieActor,
     CacheImageFile,
@@ -455,8 +473,30 @@ def _migrate_1(db: pw.SqliteDatabase) -> None:
     db.create_tables(MODELS)
 
 
+# Event kinds became `<stage>.<outcome>`; history recorded before keeps its place under the new names.
+RENAMED_EVENTS = {
+    "enrichment.complete": "enrich.done",
+    "entity.published": "publish.done",
+    "player.notified": "notify.done",
+    "player.failed": "notify.failed",
+    "player.retrying": "notify.retrying",
+    "artwork.selected": "review.selected",
+    "artwork.lock": "review.locked",
+    "field.lock": "review.locked",
+    "field.edited": "review.edited",
+    "workflow.changed": "settings.changed",
+    "webhook.download": "webhook.received",
+}
+
+
+def _migrate_2(db: pw.SqliteDatabase) -> None:
+    for old, new in RENAMED_EVENTS.items():
+        Event.update(kind=new).where(Event.kind == old).execute()
+
+
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _migrate_1),
+    (2, _migrate_2),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -513,5 +553,15 @@ def record_event(
     level: str = "info",
     **data: Any,
 ) -> Event:
-    """Store an event for the UI (history, activity page, live updates)."""
+    """Store an event for the UI (history, activity page, live updates). Kinds are
+    `<stage>.<outcome>`: `scan.found`, `enrich.done`, `publish.failed`, `review.edited`, ..."""
     return Event.create(kind=kind, message=message, movie=movie, level=level, data=data)
+
+
+def record_failure(stage: str, movie_id: int | None, reason: str, **data: Any) -> None:
+    """The one record of a failed stage: the item's `last_error` and one `<stage>.failed` event.
+    Whoever runs the stage (the job runner, the CLI) calls it once; stages only raise."""
+    with write_transaction():
+        if movie_id is not None:
+            Movie.update(last_error=reason, updated_at=now()).where(Movie.id == movie_id).execute()
+        record_event(f"{stage}.failed", reason, movie=movie_id, level="error", **data)

@@ -5,22 +5,22 @@ from __future__ import annotations
 import pytest
 
 from metarrd.identify.match import (
-    Candidate,
+    SearchResult,
     is_confident,
     normalize_title,
     rank_candidates,
     search_plan,
 )
 
-MATRIX = Candidate(603, "The Matrix", "The Matrix", 1999, 80.0, 25000)
-RELOADED = Candidate(604, "The Matrix Reloaded", "The Matrix Reloaded", 2003, 40.0, 13000)
-MATRIX_DOC = Candidate(9001, "The Matrix", "The Matrix", 2004, 0.6, 3)  # obscure namesake
-DUNE_2021 = Candidate(438631, "Dune", "Dune", 2021, 80.0, 12000)
-DUNE_1984 = Candidate(841, "Dune", "Dune", 1984, 30.0, 5000)
-DUNE_2 = Candidate(693134, "Dune: Part Two", "Dune: Part Two", 2024, 200.0, 6000)
-THING_1982 = Candidate(1091, "The Thing", "The Thing", 1982, 40.0, 6500)
-THING_2011 = Candidate(60935, "The Thing", "The Thing", 2011, 20.0, 2900)
-AMELIE = Candidate(194, "Amélie", "Le Fabuleux Destin d'Amélie Poulain", 2001, 30.0, 11000)
+MATRIX = SearchResult(603, "The Matrix", "The Matrix", 1999, 80.0, 25000)
+RELOADED = SearchResult(604, "The Matrix Reloaded", "The Matrix Reloaded", 2003, 40.0, 13000)
+MATRIX_DOC = SearchResult(9001, "The Matrix", "The Matrix", 2004, 0.6, 3)  # obscure namesake
+DUNE_2021 = SearchResult(438631, "Dune", "Dune", 2021, 80.0, 12000)
+DUNE_1984 = SearchResult(841, "Dune", "Dune", 1984, 30.0, 5000)
+DUNE_2 = SearchResult(693134, "Dune: Part Two", "Dune: Part Two", 2024, 200.0, 6000)
+THING_1982 = SearchResult(1091, "The Thing", "The Thing", 1982, 40.0, 6500)
+THING_2011 = SearchResult(60935, "The Thing", "The Thing", 2011, 20.0, 2900)
+AMELIE = SearchResult(194, "Amélie", "Le Fabuleux Destin d'Amélie Poulain", 2001, 30.0, 11000)
 
 
 @pytest.mark.parametrize(
@@ -116,19 +116,19 @@ def test_accents_do_not_matter():
 
 
 def test_original_title_counts_as_exact():
-    leon = Candidate(101, "Léon: The Professional", "Léon", 1994, 50.0, 14000)
+    leon = SearchResult(101, "Léon: The Professional", "Léon", 1994, 50.0, 14000)
     assert is_confident(rank_candidates("Leon", 1994, [leon]))
 
 
 def test_partial_title_is_medium_never_strong():
-    leon = Candidate(101, "Léon: The Professional", "Léon: The Professional", 1994, 50.0, 14000)
+    leon = SearchResult(101, "Léon: The Professional", "Léon: The Professional", 1994, 50.0, 14000)
     matches = rank_candidates("Leon", 1994, [leon])
     assert matches[0].recommendation == "medium"
     assert matches[0].reasons == ("title only partly matches",)
 
 
 def test_same_title_same_year_twice_is_not_confident():
-    twin = Candidate(7, "The Matrix", "The Matrix", 1999, 10.0, 9000)
+    twin = SearchResult(7, "The Matrix", "The Matrix", 1999, 10.0, 9000)
     matches = rank_candidates("The Matrix", 1999, [MATRIX, twin])
     assert not is_confident(matches)
     assert "same title and year" in matches[0].reasons[0]
@@ -154,9 +154,11 @@ def test_nothing_to_rank():
 def test_candidate_from_tmdb_result():
     result = {"id": 21778, "title": "RRRrrrr!!!", "original_title": "RRRrrrr!!!",
               "release_date": "", "popularity": 25.0, "vote_count": 1107, "poster_path": None}  # fmt: skip
-    c = Candidate.from_tmdb(result)
+    c = SearchResult.from_tmdb(result)
     assert (c.tmdb_id, c.year, c.vote_count, c.poster_path) == (21778, None, 1107, None)
-    assert Candidate.from_tmdb({"id": 1, "title": "X", "release_date": "1999-03-30"}).year == 1999
+    assert (
+        SearchResult.from_tmdb({"id": 1, "title": "X", "release_date": "1999-03-30"}).year == 1999
+    )
 
 
 def test_search_plan_follows_kodis_scraper():

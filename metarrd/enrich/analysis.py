@@ -48,7 +48,7 @@ _ACTIVE_LOCK = threading.Lock()
 
 
 @dataclass
-class Outcome:
+class AnalysisResult:
     url: str
     info: ImageInfo | None = None
     reason: str | None = None  # why the candidate is rejected
@@ -127,7 +127,7 @@ def sweep_stale(tmp_dir: Path) -> list[Path]:
 
 
 class Analyser:
-    """`with Analyser(config, http) as an: an.fetch(url, provider)` -> Future[Outcome].
+    """`with Analyser(config, http) as an: an.fetch(url, provider)` -> Future[AnalysisResult].
 
     Two pools: `[enrich] concurrency` threads download (the HttpClient adds its per-host cap),
     and one thread per CPU analyses each download as soon as it lands, so a download slot is
@@ -143,7 +143,7 @@ class Analyser:
         self.workdir: Path | None = None
         self._io: ThreadPoolExecutor | None = None
         self._cpu: ThreadPoolExecutor | None = None
-        self._futures: dict[str, Future[Outcome]] = {}
+        self._futures: dict[str, Future[AnalysisResult]] = {}
         self._names = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -182,7 +182,7 @@ class Analyser:
 
     def fetch(
         self, url: str, provider: str, *, preview: bool = True, cache_as: str | None = None
-    ) -> Future[Outcome]:
+    ) -> Future[AnalysisResult]:
         """Download and analyse `url` (once per Analyser, however often it is asked for).
 
         With `cache_as` (an image type), an accepted image goes straight into the cache under
@@ -212,7 +212,7 @@ class Analyser:
         except BaseException as exc:  # never leave a waiter hanging
             future.set_exception(exc)
 
-    def _get(self, url: str, provider: str, tmp: Path) -> Outcome:
+    def _get(self, url: str, provider: str, tmp: Path) -> AnalysisResult:
         try:
             with open(tmp, "wb") as out:
                 download = self.http.download(
@@ -225,12 +225,12 @@ class Analyser:
         except OSError as exc:
             reason = f"cannot write a temp file: {exc.strerror}"
         else:
-            return Outcome(url, size=download.size)
+            return AnalysisResult(url, size=download.size)
         tmp.unlink(missing_ok=True)
-        return Outcome(url, reason=reason, retry=True)
+        return AnalysisResult(url, reason=reason, retry=True)
 
     def _analyse(
-        self, future: Future, got: Outcome, tmp: Path, preview: bool, cache_as: str | None
+        self, future: Future, got: AnalysisResult, tmp: Path, preview: bool, cache_as: str | None
     ) -> None:
         try:
             future.set_result(self._facts(got, tmp, preview, cache_as))
@@ -238,7 +238,9 @@ class Analyser:
             tmp.unlink(missing_ok=True)
             future.set_exception(exc)
 
-    def _facts(self, got: Outcome, tmp: Path, preview: bool, cache_as: str | None) -> Outcome:
+    def _facts(
+        self, got: AnalysisResult, tmp: Path, preview: bool, cache_as: str | None
+    ) -> AnalysisResult:
         url = got.url
         small = None
         try:
@@ -249,17 +251,19 @@ class Analyser:
         except ImageRejected as exc:
             tmp.unlink(missing_ok=True)
             log.info("%s: %s rejected: %s", self.label, redact(url), exc)
-            return Outcome(url, reason=str(exc), size=got.size)
+            return AnalysisResult(url, reason=str(exc), size=got.size)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            return Outcome(url, reason=f"cannot read the download: {exc.strerror}", retry=True)
+            return AnalysisResult(
+                url, reason=f"cannot read the download: {exc.strerror}", retry=True
+            )
         rel = write_preview(self.previews_dir, tmp, info.sha256, small) if preview else None
-        outcome = Outcome(url, info, path=tmp, preview=rel, size=got.size)
+        outcome = AnalysisResult(url, info, path=tmp, preview=rel, size=got.size)
         if cache_as is not None:
             try:
                 outcome.cached = cache.move_into(self.config.cache_dir, cache_as, tmp, info)
                 outcome.path = None
             except OSError as exc:
                 tmp.unlink(missing_ok=True)
-                return Outcome(url, reason=f"cannot write to the cache: {exc}", retry=True)
+                return AnalysisResult(url, reason=f"cannot write to the cache: {exc}", retry=True)
         return outcome

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from metarrd import cache, db
 from metarrd.config import Config
-from metarrd.enrich.analysis import Analyser, Outcome
+from metarrd.enrich.analysis import Analyser, AnalysisResult
 from metarrd.enrich.candidate_store import (
     LIBRARY,
     as_pick,
@@ -35,8 +35,8 @@ CACHE_ROUNDS = 3
 def select_and_cache(
     config: Config,
     movie_id: int,
-    rows: dict[tuple[str, str], db.ProviderAsset],
-    outcomes: dict[str, Outcome],
+    rows: dict[tuple[str, str], db.ArtworkCandidate],
+    outcomes: dict[str, AnalysisResult],
     an: Analyser,
     label: str,
 ) -> None:
@@ -56,8 +56,8 @@ class _Placing:
         self,
         config: Config,
         movie_id: int,
-        rows: dict[tuple[str, str], db.ProviderAsset],
-        outcomes: dict[str, Outcome],
+        rows: dict[tuple[str, str], db.ArtworkCandidate],
+        outcomes: dict[str, AnalysisResult],
         an: Analyser,
         label: str,
     ):
@@ -100,7 +100,7 @@ class _Placing:
         }
         for url, future in refetch.items():  # analysed earlier, chosen now: fetch it once more
             self.outcomes[url] = future.result()
-        groups: dict[str, list[db.ProviderAsset]] = {}
+        groups: dict[str, list[db.ArtworkCandidate]] = {}
         for row in todo:
             outcome = self.outcomes.get(row.url)
             if outcome and outcome.ok and outcome.info.sha256 != row.content_hash:
@@ -124,11 +124,11 @@ class _Placing:
                     save_changes(row)
         return failed
 
-    def _downloaded_now(self, row: db.ProviderAsset) -> bool:
+    def _downloaded_now(self, row: db.ArtworkCandidate) -> bool:
         outcome = self.outcomes.get(row.url)
         return bool(outcome and outcome.ok and outcome.path is not None)
 
-    def _place(self, rows: list[db.ProviderAsset]) -> list[tuple]:
+    def _place(self, rows: list[db.ArtworkCandidate]) -> list[tuple]:
         """Move one download into the cache for each of its rows (in a worker; no database)."""
         placed, results = None, []
         for row in rows:
@@ -159,7 +159,7 @@ class _Placing:
             results.append((row, target, None))
         return results
 
-    def _ensure_cache_row(self, row: db.ProviderAsset, target: Path) -> None:
+    def _ensure_cache_row(self, row: db.ArtworkCandidate, target: Path) -> None:
         exists = (
             db.CacheImageFile.select()
             .where(

@@ -17,7 +17,7 @@ from metarrd import cache, db
 from metarrd.config import ArtworkConfig
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
-from metarrd.enrich.selection import Pick, same_picture
+from metarrd.enrich.selection import ScoredCandidate, same_picture
 from metarrd.imaging import FORMATS, ImageInfo
 
 LIBRARY = "library"  # the provider name of the user's own artwork (scan records it)
@@ -27,7 +27,7 @@ OWN = ("cache_file",)  # keys of provider_metadata that enrich writes, kept acro
 
 def store_candidates(
     movie_id: int,
-    rows: dict[tuple[str, str], db.ProviderAsset],
+    rows: dict[tuple[str, str], db.ArtworkCandidate],
     answers: dict[str, list[Candidate]],
 ) -> None:
     """Insert new candidates, refresh known ones, drop those a provider no longer lists.
@@ -58,15 +58,15 @@ def store_candidates(
             set_changed(row, **values)
             save_changes(row)
     for start in range(0, len(new), 200):
-        db.ProviderAsset.insert_many(new[start : start + 200]).execute()
+        db.ArtworkCandidate.insert_many(new[start : start + 200]).execute()
     if new:
-        query = db.ProviderAsset.select().where(db.ProviderAsset.movie == movie_id)
+        query = db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie_id)
         rows.clear()
         rows.update({(r.asset_type, r.url): r for r in query})
 
 
 def match_cache(
-    rows: Iterable[db.ProviderAsset],
+    rows: Iterable[db.ArtworkCandidate],
     cache_files: list[db.CacheImageFile],
     by_source: dict[str, db.CacheImageFile],
     pending: Container[str],
@@ -85,7 +85,7 @@ def match_cache(
         save_changes(row)
 
 
-def score_rows(rows: Iterable[db.ProviderAsset], artwork: ArtworkConfig) -> None:
+def score_rows(rows: Iterable[db.ArtworkCandidate], artwork: ArtworkConfig) -> None:
     """Score the rows (unchanged scores are not rewritten) and save what changed."""
     prefs = Preferences(artwork.preferred_languages, artwork.provider_priority)
     for row in rows:
@@ -102,7 +102,7 @@ def score_rows(rows: Iterable[db.ProviderAsset], artwork: ArtworkConfig) -> None
         save_changes(row)
 
 
-def in_cache(cache_dir: Path, row: db.ProviderAsset) -> bool:
+def in_cache(cache_dir: Path, row: db.ArtworkCandidate) -> bool:
     """The row's image (as analysed) is in the cache."""
     if not (row.content_hash and row.format in EXTENSIONS):
         return False
@@ -121,15 +121,15 @@ def save_changes(row: db.BaseModel) -> None:
         row.save(only=row.dirty_fields)
 
 
-def eligible(row: db.ProviderAsset) -> bool:
+def eligible(row: db.ArtworkCandidate) -> bool:
     return bool(
         row.analyzed and not row.rejected_reason and (row.width or 0) > 0 and (row.height or 0) > 0
     )
 
 
-def as_pick(row: db.ProviderAsset) -> Pick:
+def as_pick(row: db.ArtworkCandidate) -> ScoredCandidate:
     foreign = bool((row.score_breakdown or {}).get("foreign"))
-    return Pick(
+    return ScoredCandidate(
         id=row.id,
         asset_type=row.asset_type,
         eligible=eligible(row) and row.score is not None,
@@ -144,19 +144,19 @@ def as_pick(row: db.ProviderAsset) -> Pick:
     )
 
 
-def image_info(row: db.ProviderAsset) -> ImageInfo:
+def image_info(row: db.ArtworkCandidate) -> ImageInfo:
     return ImageInfo(
         row.width or 0, row.height or 0, row.format, EXTENSIONS[row.format],
         row.content_hash, row.file_size or 0, row.perceptual_hash or "",
     )  # fmt: skip
 
 
-def take_info(row: db.ProviderAsset, info: ImageInfo) -> None:
+def take_info(row: db.ArtworkCandidate, info: ImageInfo) -> None:
     row.width, row.height, row.format = info.width, info.height, info.format
     row.file_size, row.content_hash, row.perceptual_hash = info.size, info.sha256, info.phash
 
 
-def _same_cached(row: db.ProviderAsset, cached: db.CacheImageFile) -> bool:
+def _same_cached(row: db.ArtworkCandidate, cached: db.CacheImageFile) -> bool:
     """The cache holds this candidate's bytes, or (from the user's library) its picture at least
     as large. A provider download is never adopted by another candidate: near-duplicates of it
     are collapsed by selection instead, so every row keeps its own provenance."""
@@ -167,12 +167,12 @@ def _same_cached(row: db.ProviderAsset, cached: db.CacheImageFile) -> bool:
     if cached.source_type != LIBRARY:
         return False
     big_enough = (cached.width or 0) * (cached.height or 0) >= (row.width or 0) * (row.height or 0)
-    a = Pick(0, row.asset_type, True, phash=row.perceptual_hash)
-    b = Pick(1, row.asset_type, True, phash=cached.perceptual_hash)
+    a = ScoredCandidate(0, row.asset_type, True, phash=row.perceptual_hash)
+    b = ScoredCandidate(1, row.asset_type, True, phash=cached.perceptual_hash)
     return big_enough and same_picture(a, b)
 
 
-def _adopt(row: db.ProviderAsset, cached: db.CacheImageFile) -> None:
+def _adopt(row: db.ArtworkCandidate, cached: db.CacheImageFile) -> None:
     """The candidate is the cached file (phase 1B): take its analysis, no download."""
     row.analyzed, row.analyzed_at, row.rejected_reason = True, db.now(), None
     row.width, row.height, row.format = cached.width, cached.height, cached.format

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from metarrd import db
-from metarrd.enrich.analysis import Analyser, Outcome
+from metarrd.enrich.analysis import Analyser, AnalysisResult
 from metarrd.enrich.metadata import CastMember
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,9 @@ CAST_LOCK = "cast"  # in Movie.locked_fields: the user keeps the cast as it is
 class CastPlan:
     members: list[CastMember]
     thumb_urls: dict[int, str | None] = field(default_factory=dict)  # person -> NFO URL
-    downloads: dict[int, Future[Outcome]] = field(default_factory=dict)  # person -> thumbnail
+    downloads: dict[int, Future[AnalysisResult]] = field(
+        default_factory=dict
+    )  # person -> thumbnail
 
 
 def normalise_name(name: str) -> str:
@@ -72,16 +74,11 @@ def plan_cast(
 
 def cast_snapshot(movie_id: int) -> list[tuple]:
     """What the library sees of the cast: (person, name, role, order, thumb URL) in order."""
-    rows = (
-        db.MovieActor.select(db.MovieActor, db.Actor)
-        .join(db.Actor)
-        .where(db.MovieActor.movie == movie_id)
-        .order_by(db.MovieActor.order)
-    )
+    rows = db.Movie(id=movie_id).cast()
     return [(r.actor.tmdb_id, r.actor.name, r.role, r.order, r.actor.thumb_url) for r in rows]
 
 
-def _store_thumb(actor: db.Actor, outcome: Outcome) -> None:
+def _store_thumb(actor: db.Actor, outcome: AnalysisResult) -> None:
     """Record a thumbnail the worker already put into the cache."""
     info, target = outcome.info, outcome.cached
     if info is None or target is None:

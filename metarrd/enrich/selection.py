@@ -21,7 +21,7 @@ USER, AUTO = "user", "auto"
 
 
 @dataclass(frozen=True)
-class Pick:
+class ScoredCandidate:
     id: int
     asset_type: str
     eligible: bool  # analysed, scored and not rejected
@@ -58,7 +58,9 @@ def hash_distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def same_picture(a: Pick, b: Pick, max_distance: int = DUPLICATE_DISTANCE) -> bool:
+def same_picture(
+    a: ScoredCandidate, b: ScoredCandidate, max_distance: int = DUPLICATE_DISTANCE
+) -> bool:
     if a.content_hash and a.content_hash == b.content_hash:
         return True
     if a.phash and b.phash and len(a.phash) == len(b.phash):
@@ -66,20 +68,20 @@ def same_picture(a: Pick, b: Pick, max_distance: int = DUPLICATE_DISTANCE) -> bo
     return False
 
 
-def _quality(p: Pick) -> tuple:
+def _quality(p: ScoredCandidate) -> tuple:
     return (p.foreign, -p.score, -p.pixels, p.id)
 
 
-def collapse(picks: Iterable[Pick]) -> dict[int, int]:
+def collapse(picks: Iterable[ScoredCandidate]) -> dict[int, int]:
     """{id: id of the best copy} for every eligible pick that duplicates a better one."""
-    by_type: dict[str, list[Pick]] = {}
+    by_type: dict[str, list[ScoredCandidate]] = {}
     for p in picks:
         if p.eligible or p.user_chosen:
             by_type.setdefault(p.asset_type, []).append(p)
     duplicates: dict[int, int] = {}
     for group in by_type.values():
         group.sort(key=lambda p: (not p.user_chosen, *_quality(p)))
-        kept: list[Pick] = []
+        kept: list[ScoredCandidate] = []
         for p in group:
             twin = next((k for k in kept if same_picture(p, k)), None)
             if twin is None or p.user_chosen:
@@ -90,7 +92,7 @@ def collapse(picks: Iterable[Pick]) -> dict[int, int]:
 
 
 def select(
-    picks: Iterable[Pick],
+    picks: Iterable[ScoredCandidate],
     limits: Mapping[str, int],
     locked_types: Iterable[str] = (),
 ) -> list[Decision]:
@@ -99,7 +101,7 @@ def select(
     locked = set(locked_types or ())
     duplicates = collapse(p for p in picks if p.asset_type not in locked)
     chosen: dict[int, tuple[str, int]] = {}  # id -> (selected_by, rank)
-    by_type: dict[str, list[Pick]] = {}
+    by_type: dict[str, list[ScoredCandidate]] = {}
     for p in picks:
         by_type.setdefault(p.asset_type, []).append(p)
     for asset_type, group in by_type.items():

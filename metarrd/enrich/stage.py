@@ -15,7 +15,7 @@
 4. Score, collapse near-duplicates, select the top N per type (locks and the user's choices
    win; see selection.py), and move the selected images from their temp files into the cache
    (caching.py).
-5. Metadata (locked fields never change), cast, status `enriched`, the `enrichment.complete`
+5. Metadata (locked fields never change), cast, status `enriched`, the `enrich.done`
    event, and `outdated` when a published item changed in anything the library shows.
 
 Database writes are batched into a few transactions; worker threads never touch the database.
@@ -32,7 +32,7 @@ from typing import Any
 
 from metarrd import db
 from metarrd.enrich import candidates, cast
-from metarrd.enrich.analysis import Analyser, Outcome, write_preview
+from metarrd.enrich.analysis import Analyser, AnalysisResult, write_preview
 from metarrd.enrich.caching import select_and_cache
 from metarrd.enrich.candidate_store import (
     LIBRARY,
@@ -44,7 +44,7 @@ from metarrd.enrich.candidate_store import (
 )
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import cast_members, merge_fields, movie_fields
-from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
+from metarrd.errors import ItemError, NotFound, ProviderError
 from metarrd.pipeline import workflow
 from metarrd.runtime import Runtime
 
@@ -111,14 +111,7 @@ def enrich_item(rt: Runtime, movie: db.Movie, manual: bool = True) -> EnrichResu
         raise ItemError(f"item {movie.id} no longer exists")
     if fresh.tmdb_id is None:
         raise ItemError("not identified yet: choose its movie first")
-    try:
-        return _Enrichment(rt, fresh).run()
-    except MetarrdError as exc:
-        db.Movie.update(last_error=str(exc), updated_at=db.now()).where(
-            db.Movie.id == fresh.id
-        ).execute()
-        log.warning("item %d (%s): enrichment failed: %s", fresh.id, fresh.path, exc)
-        raise
+    return _Enrichment(rt, fresh).run()
 
 
 class _Enrichment:
@@ -128,10 +121,10 @@ class _Enrichment:
         self.movie = movie
         self.label = f"item {movie.id} ({movie.title or movie.path})"
         self.result = EnrichResult(movie.id, movie.title or "", movie.year)
-        self.rows: dict[tuple[str, str], db.ProviderAsset] = {}
+        self.rows: dict[tuple[str, str], db.ArtworkCandidate] = {}
         self.cache_files: list[db.CacheImageFile] = []
-        self.pending: dict[str, Future[Outcome]] = {}  # url -> download + analysis
-        self.outcomes: dict[str, Outcome] = {}
+        self.pending: dict[str, Future[AnalysisResult]] = {}  # url -> download + analysis
+        self.outcomes: dict[str, AnalysisResult] = {}
         self.previews: dict[int, Future[str | None]] = {}  # library row id -> preview
         self.tvdb_id: int | None = movie.tvdb_id
         self.an: Analyser | None = None
@@ -221,7 +214,7 @@ class _Enrichment:
 
     def _load_rows(self) -> None:
         movie = self.movie
-        query = db.ProviderAsset.select().where(db.ProviderAsset.movie == movie)
+        query = db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie)
         self.rows = {(r.asset_type, r.url): r for r in query}
         self.cache_files = list(db.CacheImageFile.select().where(db.CacheImageFile.movie == movie))
         self.by_source = {c.source_url: c for c in self.cache_files if c.source_url}
@@ -242,11 +235,11 @@ class _Enrichment:
 
     def _take_outcomes(self) -> None:
         """Record each analysis and its score as its download finishes, in batched writes."""
-        by_url: dict[str, list[db.ProviderAsset]] = {}
+        by_url: dict[str, list[db.ArtworkCandidate]] = {}
         for row in self.rows.values():
             by_url.setdefault(row.url, []).append(row)
         urls = {future: url for url, future in self.pending.items()}
-        batch: list[db.ProviderAsset] = []
+        batch: list[db.ArtworkCandidate] = []
         for future in as_completed(urls):
             outcome = self.outcomes[urls[future]] = future.result()
             for row in by_url.get(outcome.url, []):
@@ -259,7 +252,7 @@ class _Enrichment:
         self.result.downloaded = sum(1 for o in self.outcomes.values() if o.ok or o.size)
         self.result.rejected = sum(1 for r in self.rows.values() if r.rejected_reason)
 
-    def _record(self, row: db.ProviderAsset, outcome: Outcome) -> None:
+    def _record(self, row: db.ArtworkCandidate, outcome: AnalysisResult) -> None:
         row.analyzed_at = db.now()
         if outcome.ok:
             take_info(row, outcome.info)
@@ -285,8 +278,8 @@ class _Enrichment:
         )
 
     def _art_snapshot(self) -> list[tuple]:
-        query = db.ProviderAsset.select().where(
-            (db.ProviderAsset.movie == self.movie.id) & db.ProviderAsset.is_selected
+        query = db.ArtworkCandidate.select().where(
+            (db.ArtworkCandidate.movie == self.movie.id) & db.ArtworkCandidate.is_selected
         )
         return sorted((r.asset_type, r.rank or 0, r.content_hash or r.url) for r in query)
 
@@ -318,8 +311,8 @@ class _Enrichment:
         for row_id, future in self.previews.items():
             rel = future.result()
             if rel:
-                db.ProviderAsset.update(preview_path=rel).where(
-                    db.ProviderAsset.id == row_id
+                db.ArtworkCandidate.update(preview_path=rel).where(
+                    db.ArtworkCandidate.id == row_id
                 ).execute()
         movie = db.Movie.get_by_id(self.movie.id)  # a user edit may have landed meanwhile
         tmdb_config = self.rt.tmdb.config
@@ -349,7 +342,7 @@ class _Enrichment:
         r.title, r.year = movie.title or "", movie.year
         r.fields_changed, r.changed = sorted(changes), changed
         db.record_event(
-            "enrichment.complete",
+            "enrich.done",
             str(r),
             movie=movie,
             assets_selected=r.selected,

@@ -7,7 +7,7 @@ itself; anything less than a confident match stays unidentified with its candida
 from __future__ import annotations
 
 from metarrd.identify.stage import (
-    IdentifyOutcome,
+    IdentifyResult,
     candidate_dicts,
     forget_enrichment,
     identify_item,
@@ -17,7 +17,7 @@ from metarrd.identify.stage import (
 )
 
 __all__ = [
-    "IdentifyOutcome",
+    "IdentifyResult",
     "candidate_dicts",
     "forget_enrichment",
     "identify_item",

@@ -76,7 +76,7 @@ def _roman_to_digits(word: str, *, first: bool) -> str:
 
 
 @dataclass(frozen=True)
-class Candidate:
+class SearchResult:
     """One TMDB search result, as much of it as ranking and the UI need."""
 
     tmdb_id: int
@@ -89,7 +89,7 @@ class Candidate:
     poster_path: str | None = None
 
     @classmethod
-    def from_tmdb(cls, result: dict) -> Candidate:
+    def from_tmdb(cls, result: dict) -> SearchResult:
         """Build from one item of TMDB's /search/movie `results` (release_date may be "")."""
         date = result.get("release_date") or ""
         year = int(date[:4]) if re.match(r"\d{4}", date) else None
@@ -110,7 +110,7 @@ class Match:
     """A candidate with its distance; `penalties` maps names to their share of `distance`
     (they add up to it) and `reasons` says in words what decided `recommendation`."""
 
-    candidate: Candidate
+    candidate: SearchResult
     distance: float
     penalties: dict[str, float]
     recommendation: str
@@ -118,7 +118,7 @@ class Match:
 
 
 def rank_candidates(
-    hints_title: str | None, hints_year: int | None, candidates: list[Candidate]
+    hints_title: str | None, hints_year: int | None, candidates: list[SearchResult]
 ) -> list[Match]:
     """Score and sort candidates, best first; duplicates (same tmdb_id) count once."""
     unique = list({c.tmdb_id: c for c in reversed(candidates)}.values())[::-1]
@@ -161,7 +161,7 @@ def search_plan(title: str, year: int | None) -> list[dict]:
     ]
 
 
-def _title_penalty(key: str, candidate: Candidate) -> float:
+def _title_penalty(key: str, candidate: SearchResult) -> float:
     best = 1.0
     for title in (candidate.title, candidate.original_title):
         if not title or not key:
@@ -182,13 +182,13 @@ def _year_penalty(hint: int, year: int | None) -> float:
     return {0: 0.0, 1: 0.5, 2: 0.8}.get(abs(hint - year), 1.0)
 
 
-def _obscurity_penalty(candidate: Candidate) -> float:
+def _obscurity_penalty(candidate: SearchResult) -> float:
     return 1.0 - min(1.0, math.log10(1 + max(candidate.vote_count, 0)) / 3)
 
 
 def _score(
-    key: str, year: int | None, candidate: Candidate
-) -> tuple[Candidate, float, dict[str, float], float]:
+    key: str, year: int | None, candidate: SearchResult
+) -> tuple[SearchResult, float, dict[str, float], float]:
     raw = {"title": _title_penalty(key, candidate)}
     if year is not None:
         raw["year"] = _year_penalty(year, candidate.year)
@@ -207,7 +207,7 @@ def _by_distance(distance: float) -> str:
 
 
 def _recommend_best(
-    year: int | None, scored: list[tuple[Candidate, float, dict[str, float], float]]
+    year: int | None, scored: list[tuple[SearchResult, float, dict[str, float], float]]
 ) -> tuple[str, tuple[str, ...]]:
     best, best_distance, _, title_penalty = scored[0]
     fallback = _by_distance(best_distance)
@@ -255,10 +255,10 @@ def _weaker(a: str, b: str) -> str:
     return max(a, b, key=RECOMMENDATIONS.index)
 
 
-def _ids(candidates: list[Candidate]) -> set[int]:
+def _ids(candidates: list[SearchResult]) -> set[int]:
     return {c.tmdb_id for c in candidates}
 
 
-def _label(candidate: Candidate) -> str:
+def _label(candidate: SearchResult) -> str:
     year = f" ({candidate.year})" if candidate.year else ""
     return f"“{candidate.title}”{year}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from metarrd import db
 from metarrd.errors import MetarrdError, ProviderUnavailable
-from metarrd.identify.match import Candidate, Match, is_confident, rank_candidates, search_plan
+from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ MAX_STORED_CANDIDATES = 8
 
 
 @dataclass
-class IdentifyOutcome:
+class IdentifyResult:
     movie_id: int
     identified: bool
     reason: str  # how it was identified, or why not
@@ -32,8 +32,8 @@ class IdentifyOutcome:
     unavailable: bool = False  # the provider could not be reached: worth retrying later
 
 
-def identify_many(rt: Runtime, movie_ids: list[int], threads: int = 4) -> list[IdentifyOutcome]:
-    def one(movie_id: int) -> IdentifyOutcome:
+def identify_many(rt: Runtime, movie_ids: list[int], threads: int = 4) -> list[IdentifyResult]:
+    def one(movie_id: int) -> IdentifyResult:
         movie = db.Movie.get_by_id(movie_id)
         return identify_item(rt, movie)
 
@@ -48,7 +48,7 @@ def identify_item(
     tmdb_id: int | None = None,
     imdb_id: str | None = None,
     source: str | None = None,
-) -> IdentifyOutcome:
+) -> IdentifyResult:
     """Identify one item. With `tmdb_id`/`imdb_id` (manual or webhook) no search is made.
     Never raises for provider trouble: the reason lands in `last_error` and the outcome."""
     try:
@@ -79,7 +79,7 @@ def _lookup(rt: Runtime, tmdb_id: int | None, imdb_id: str | None) -> dict[str, 
     return None
 
 
-def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyOutcome:
+def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
     hints = movie.hints or {}
     notes: list[str] = []
     for source, label in (("nfo", "the NFO"), ("name", "the file name")):
@@ -121,11 +121,11 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyOutcome:
 
 def search(rt: Runtime, title: str, year: int | None) -> list[Match]:
     """Run the search plan until a confident match appears; rank everything seen."""
-    seen: dict[int, Candidate] = {}
+    seen: dict[int, SearchResult] = {}
     matches: list[Match] = []
     for attempt in search_plan(title, year):
         for result in rt.tmdb.search_movie(attempt["query"], attempt.get("year")):
-            cand = Candidate.from_tmdb(result)
+            cand = SearchResult.from_tmdb(result)
             seen.setdefault(cand.tmdb_id, cand)
         matches = rank_candidates(title, year, list(seen.values()))
         if matches and is_confident(matches):
@@ -155,7 +155,7 @@ def _candidate_dict(m: Match) -> dict[str, Any]:
     }
 
 
-def _identified(movie: db.Movie, details: dict[str, Any], source: str) -> IdentifyOutcome:
+def _identified(movie: db.Movie, details: dict[str, Any], source: str) -> IdentifyResult:
     tmdb_id = int(details["id"])
     imdb_id = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id") or None
     changed_id = movie.tmdb_id is not None and movie.tmdb_id != tmdb_id
@@ -183,13 +183,13 @@ def _identified(movie: db.Movie, details: dict[str, Any], source: str) -> Identi
         reason = f"identified by {source} as {movie.title} ({movie.year}) [tmdb {tmdb_id}]"
         db.record_event("identify.done", reason, movie=movie, tmdb_id=tmdb_id, source=source)
     log.info("item %d: %s", movie.id, reason)
-    return IdentifyOutcome(movie.id, True, reason)
+    return IdentifyResult(movie.id, True, reason)
 
 
 def forget_enrichment(movie: db.Movie) -> None:
     """The item now is another movie: provider candidates and cast of the old one go."""
-    db.ProviderAsset.delete().where(
-        (db.ProviderAsset.movie == movie) & (db.ProviderAsset.provider != "library")
+    db.ArtworkCandidate.delete().where(
+        (db.ArtworkCandidate.movie == movie) & (db.ArtworkCandidate.provider != "library")
     ).execute()
     db.MovieActor.delete().where(db.MovieActor.movie == movie).execute()
     movie.enriched_at = None
@@ -197,7 +197,7 @@ def forget_enrichment(movie: db.Movie) -> None:
         movie.publish_state = db.OUTDATED
 
 
-def _fail(movie: db.Movie, reason: str, *, error: bool = False) -> IdentifyOutcome:
+def _fail(movie: db.Movie, reason: str, *, error: bool = False) -> IdentifyResult:
     with db.write_transaction():
         fresh = db.Movie.get_by_id(movie.id)
         fresh.candidates = movie.candidates
@@ -208,12 +208,12 @@ def _fail(movie: db.Movie, reason: str, *, error: bool = False) -> IdentifyOutco
             "identify.failed", reason, movie=fresh, level="error" if error else "warning"
         )
     log.warning("item %d (%s): %s", movie.id, movie.path, reason)
-    return IdentifyOutcome(movie.id, False, reason, error=error)
+    return IdentifyResult(movie.id, False, reason, error=error)
 
 
 def manual_identify(
     rt: Runtime, movie: db.Movie, *, tmdb_id: int | None = None, imdb_id: str | None = None
-) -> IdentifyOutcome:
+) -> IdentifyResult:
     if not (tmdb_id or imdb_id):
         raise ValueError("give a TMDB or IMDb id")
     return identify_item(rt, movie, tmdb_id=tmdb_id, imdb_id=imdb_id, source="manual")

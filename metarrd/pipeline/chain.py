@@ -8,10 +8,11 @@ a publish, once the coalescing window has passed.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from metarrd.paths import is_inside
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,7 @@ def after_notify(due_in: float | None) -> list[Step]:
 
 def covers(scope: list[str] | None, path: str) -> bool:
     """Does a scan of `scope` (None = everything) touch the item at `path`?"""
-    if scope is None:
-        return True
-    return any(path == p or path.startswith(p.rstrip(os.sep) + os.sep) for p in scope)
+    return scope is None or any(is_inside(path, p) for p in scope)
 
 
 def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from metarrd.runtime import Runtime
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-KINDS = ("scan", "identify", "search", "enrich", "publish", "notify")
+KINDS = tuple(HANDLERS)  # scan, identify, search, enrich, publish, notify
 RETRY_DELAYS = (30.0, 120.0, 600.0, 1800.0)  # seconds before retry 1, 2, ... then the job fails
 BUSY_DELAY = 1.0  # seconds before a job whose item is busy is tried again
 
@@ -183,11 +183,25 @@ def _enqueue(
 
 
 def _send(job: db.Job, delay: float = 0.0) -> None:
-    task = TASKS[job.kind]
     if delay > 0 and not huey.immediate:
-        task.schedule((job.id,), delay=delay)
+        job_task.schedule((job.id,), delay=delay)
     else:
-        task(job.id)
+        job_task(job.id)
+
+
+def retry(job_id: int) -> db.Job:
+    """Queue a failed job's work again: same kind, item and payload. Raises MetarrdError when it
+    cannot (no such job, not failed, its stage switched off)."""
+    job = db.Job.get_or_none(db.Job.id == job_id)
+    if job is None:
+        raise MetarrdError(f"job {job_id} does not exist")
+    if job.state != FAILED:
+        raise MetarrdError(f"job {job_id} is {job.state}, not failed")
+    if job.kind == "publish":
+        workflow.require(_config(), "publishing")
+    payload = {k: v for k, v in (job.payload or {}).items() if k != "due"}
+    manual = job.manual or job.kind == "enrich"  # the user asked: an enrich stops for review
+    return _enqueue(job.kind, job.movie_id, payload, manual=manual)
 
 
 def requeue_interrupted() -> int:
@@ -279,7 +293,7 @@ def run_job(job_id: int) -> None:
         log.debug("job %d: not queued any more, message dropped", job_id)
         return
     if claim == "busy":
-        TASKS[job.kind].schedule((job.id,), delay=BUSY_DELAY)
+        job_task.schedule((job.id,), delay=BUSY_DELAY)
         return
     job = db.Job.get_by_id(job_id)
     what = _what(job)
@@ -314,64 +328,30 @@ def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
         return
     delay = RETRY_DELAYS[attempt - 1]
     message = f"{exc}; retry {attempt} in {delay:.0f}s"
-    db.Job.update(state=QUEUED, message=message, error=str(exc)).where(
-        db.Job.id == job.id
-    ).execute()
+    with db.write_transaction():
+        db.Job.update(state=QUEUED, message=message, error=str(exc)).where(
+            db.Job.id == job.id
+        ).execute()
+        if job.movie_id is not None:  # the item says why it waits; no event until it gives up
+            db.Movie.update(last_error=str(exc), updated_at=db.now()).where(
+                db.Movie.id == job.movie_id
+            ).execute()
     log.warning("job %d waiting: %s: %s", job.id, what, message)
-    TASKS[job.kind].schedule((job.id,), delay=delay)  # immediate mode: kept in memory
+    job_task.schedule((job.id,), delay=delay)  # immediate mode: kept in memory
 
 
 def _fail(job: db.Job, what: str, reason: str, *, logged: bool = False) -> None:
     db.Job.update(state=FAILED, error=reason, message=reason, finished_at=db.now()).where(
         db.Job.id == job.id
     ).execute()
-    if job.movie_id is not None:
-        db.Movie.update(last_error=reason, updated_at=db.now()).where(
-            db.Movie.id == job.movie_id
-        ).execute()
-    db.record_event(f"{job.kind}.failed", reason, movie=job.movie_id, level="error", job=job.id)
+    db.record_failure(job.kind, job.movie_id, reason, job=job.id)
     if not logged:
         log.error("job %d failed: %s: %s", job.id, what, reason)
 
 
-# --- the Huey tasks (thin: the job row says what to do) ----------------------------------------
+# --- the Huey task (thin: the job row says what to do) -----------------------------------------
 
 
-@huey.task(name="scan")
-def scan_task(job_id: int) -> None:
+@huey.task(name="job")
+def job_task(job_id: int) -> None:
     run_job(job_id)
-
-
-@huey.task(name="identify")
-def identify_task(job_id: int) -> None:
-    run_job(job_id)
-
-
-@huey.task(name="search")
-def search_task(job_id: int) -> None:
-    run_job(job_id)
-
-
-@huey.task(name="enrich")
-def enrich_task(job_id: int) -> None:
-    run_job(job_id)
-
-
-@huey.task(name="publish")
-def publish_task(job_id: int) -> None:
-    run_job(job_id)
-
-
-@huey.task(name="notify")
-def notify_task(job_id: int) -> None:
-    run_job(job_id)
-
-
-TASKS = {
-    "scan": scan_task,
-    "identify": identify_task,
-    "search": search_task,
-    "enrich": enrich_task,
-    "publish": publish_task,
-    "notify": notify_task,
-}

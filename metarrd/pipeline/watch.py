@@ -27,6 +27,7 @@ from pathlib import Path
 from metarrd import db
 from metarrd.atomic import TEMP_MARKER
 from metarrd.config import Config, LibraryConfig
+from metarrd.paths import deepest_folder, is_inside
 from metarrd.pipeline import workflow
 from metarrd.walk import is_video_path
 
@@ -53,13 +54,7 @@ def stat_of(path: str) -> Stat:
 
 def root_of(path: str, roots: Iterable[str]) -> str | None:
     """The library root holding `path` (the longest match)."""
-    best = None
-    path = os.path.normpath(path)
-    for root in roots:
-        r = os.path.normpath(root)
-        if (path == r or path.startswith(r + os.sep)) and (best is None or len(r) > len(best)):
-            best = r
-    return best
+    return deepest_folder(path, roots)
 
 
 def is_ignored(path: str, root: str) -> bool:
@@ -94,7 +89,7 @@ def collapse(scopes: Iterable[str], root: str, limit: int = MAX_SCOPES_PER_LIBRA
     ordered = sorted(set(scopes), key=lambda s: (s.count(os.sep), s))
     kept: list[str] = []
     for s in ordered:
-        if not any(s == k or s.startswith(k.rstrip(os.sep) + os.sep) for k in kept):
+        if not any(is_inside(s, k) for k in kept):
             kept.append(s)
     if root in kept or len(kept) > limit:
         return [root]

@@ -34,7 +34,7 @@ def set_stage(stage: str, enabled: bool) -> None:
         raise KeyError(stage)
     db.WorkflowStage.replace(name=stage, enabled=enabled).execute()
     db.record_event(
-        "workflow.changed", f"{stage} switched {'on' if enabled else 'off'}", stage=stage
+        "settings.changed", f"{stage} switched {'on' if enabled else 'off'}", stage=stage
     )
 
 

@@ -283,7 +283,7 @@ def _record(
             report.failed += 1
             tried = "" if isinstance(outcome, PathNotMapped) else f" (tried {row.attempts + 1}x)"
             db.record_event(
-                "player.failed",
+                "notify.failed",
                 f"{who} was not told about {row.path}: {reason}{tried}",
                 movie=row.movie_id,
                 level="error",
@@ -293,14 +293,14 @@ def _record(
             log.error("%s: gave up on %s: %s", who, row.path, reason)
         if report.sent:
             db.record_event(
-                "player.notified",
+                "notify.done",
                 f"{who}: " + ("; ".join(done) or f"told about {report.sent} item(s)"),
                 player=player.name,
                 sent=report.sent,
             )
         if report.retrying and any(r.attempts == 0 for r in rows):
             db.record_event(
-                "player.retrying",
+                "notify.retrying",
                 f"{who}: {first_error}; will retry for up to "
                 f"{config.daemon.notify_retry_minutes:g} min",
                 level="warning",

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 from metarrd.config import PathMap
 from metarrd.errors import MetarrdError
+from metarrd.paths import is_inside
 
 _WINDOWS_RE = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)")
 
@@ -52,10 +53,7 @@ def _strip_trailing(path: str) -> str:
 
 
 def _covers(prefix: str, path: str) -> bool:
-    prefix = _strip_trailing(prefix)
-    if prefix in ("/", ""):
-        return path.startswith("/")
-    return path == prefix or path.startswith(prefix + "/")
+    return is_inside(path, _strip_trailing(prefix), "/")
 
 
 def map_path(path: str, path_map: Sequence[PathMap], player: str = "player") -> str:
@@ -103,7 +101,8 @@ def _comparable(path: str) -> str:
 
 def is_under(child: str, ancestor: str) -> bool:
     """Whether the player-form folder `child` is `ancestor` or inside it (both in one form)."""
-    return _comparable(child).startswith(_comparable(ancestor))
+    sep = "\\" if is_windows(child) or is_windows(ancestor) else "/"
+    return is_inside(_comparable(child), _comparable(ancestor), sep)
 
 
 def same_path(a: str, b: str) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from metarrd.config import PlayerConfig
+from metarrd.paths import deepest_folder
 from metarrd.players import pathmap
 
 DISC_FOLDERS = ("VIDEO_TS", "BDMV")
@@ -55,13 +56,7 @@ def movie_folder(path: str, is_disc: bool = False) -> str:
 
 def library_root(path: str, roots: Iterable[str]) -> str:
     """The deepest library root holding `path`; its own folder when no library does."""
-    path = posixpath.normpath(path)
-    holding = [
-        posixpath.normpath(r)
-        for r in roots
-        if path == posixpath.normpath(r) or path.startswith(posixpath.normpath(r).rstrip("/") + "/")
-    ]
-    return max(holding, key=len) if holding else posixpath.dirname(path)
+    return deepest_folder(path, roots) or posixpath.dirname(posixpath.normpath(path))
 
 
 def make_target(

@@ -45,7 +45,7 @@ class CachedImage:
 def asset_image(
     rt: Runtime,
     movie_id: int,
-    asset: db.ProviderAsset,
+    asset: db.ArtworkCandidate,
     *,
     fetch: bool,
     who: str,
@@ -91,14 +91,14 @@ def asset_image(
         db.CacheImageFile.update(file_path=str(path)).where(
             db.CacheImageFile.id == row.id
         ).execute()
-    db.ProviderAsset.update(
+    db.ArtworkCandidate.update(
         content_hash=info.sha256,
         format=info.format,
         file_size=info.size,
         width=info.width,
         height=info.height,
         is_downloaded=True,
-    ).where(db.ProviderAsset.id == asset.id).execute()
+    ).where(db.ArtworkCandidate.id == asset.id).execute()
     return CachedImage(path, info.sha256, info.size, info.format, row.id)
 
 
@@ -277,18 +277,18 @@ def drop_unselected(rt: Runtime, movie_id: int) -> int:
     image, another item or an actor still uses."""
     hashes = {
         a.content_hash
-        for a in db.ProviderAsset.select(db.ProviderAsset.content_hash).where(
-            db.ProviderAsset.movie == movie_id,
-            ~db.ProviderAsset.is_selected,
-            db.ProviderAsset.content_hash.is_null(False),
+        for a in db.ArtworkCandidate.select(db.ArtworkCandidate.content_hash).where(
+            db.ArtworkCandidate.movie == movie_id,
+            ~db.ArtworkCandidate.is_selected,
+            db.ArtworkCandidate.content_hash.is_null(False),
         )
     }
     if not hashes:
         return 0
     hashes -= {
         a.content_hash
-        for a in db.ProviderAsset.select(db.ProviderAsset.content_hash).where(
-            db.ProviderAsset.is_selected, db.ProviderAsset.content_hash.in_(list(hashes))
+        for a in db.ArtworkCandidate.select(db.ArtworkCandidate.content_hash).where(
+            db.ArtworkCandidate.is_selected, db.ArtworkCandidate.content_hash.in_(list(hashes))
         )
     }
     removed = 0
@@ -309,8 +309,8 @@ def drop_unselected(rt: Runtime, movie_id: int) -> int:
                 Path(file_path).unlink()
                 removed += 1
             cache.remove_empty_dirs(Path(file_path).parent, rt.config.cache_dir)
-        db.ProviderAsset.update(is_downloaded=False).where(
-            db.ProviderAsset.movie == movie_id, db.ProviderAsset.content_hash == digest
+        db.ArtworkCandidate.update(is_downloaded=False).where(
+            db.ArtworkCandidate.movie == movie_id, db.ArtworkCandidate.content_hash == digest
         ).execute()
     if removed:
         log.info("item %d: %d unselected image(s) removed from the cache", movie_id, removed)

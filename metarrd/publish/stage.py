@@ -19,7 +19,7 @@ ledger (`library_files`); plan; then apply the plan under a per-item lock:
    the new one), recording each in the ledger right after it lands; unchanged files (same
    SHA-256) are not touched;
 5. remove files we wrote earlier that are no longer wanted;
-6. record the status, a `publish_log` row and an `entity.published` event, queue a
+6. record the status, a `publish_log` row and an `publish.done` event, queue a
    notification per player that shows the library, and drop unselected candidates' full-size
    cache files.
 
@@ -139,7 +139,7 @@ def publish_item(rt: Runtime, movie: db.Movie) -> PublishResult:
             raise
         except OSError as exc:
             where = exc.filename or movie.path
-            error = ItemError(f"{_name(movie)}: cannot publish: {where}: {exc.strerror or exc}")
+            error = ItemError(f"{movie.label}: cannot publish: {where}: {exc.strerror or exc}")
             _failed(movie, str(error))
             raise error from None
         result.skipped = skipped
@@ -160,20 +160,11 @@ def preview_publish(rt: Runtime, movie: db.Movie) -> PublishPlan:
 def _validate(movie: db.Movie) -> None:
     if movie.identification_status != db.ENRICHED:
         raise ItemError(
-            f"{_name(movie)}: cannot publish: not enriched yet "
+            f"{movie.label}: cannot publish: not enriched yet "
             f"(it is {movie.identification_status}; run `metarrd enrich {movie.id}` first)"
         )
     if movie.missing:
-        raise ItemError(f"{_name(movie)}: cannot publish: the video file is missing ({movie.path})")
-
-
-def _display_title(movie: db.Movie) -> str:
-    title = movie.title or Path(movie.path).stem
-    return f"{title} ({movie.year})" if movie.year else title
-
-
-def _name(movie: db.Movie) -> str:
-    return f"item {movie.id} ({_display_title(movie)})"
+        raise ItemError(f"{movie.label}: cannot publish: the video file is missing ({movie.path})")
 
 
 @contextlib.contextmanager
@@ -246,7 +237,7 @@ def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan,
         notes.append("movie.nfo is left as it is: Jellyfin reads it before " + nfo_target.name)
     plan = plan_publish(
         movie_id=movie.id,
-        title=_name(movie),
+        title=movie.label,
         folder=folder,
         wanted=wanted,
         current=current,
@@ -266,14 +257,14 @@ def _art_files(
 ) -> list[Wanted]:
     """Selected artwork, best first per type, renumbered over the images actually available."""
     assets = (
-        db.ProviderAsset.select()
-        .where(db.ProviderAsset.movie == movie.id, db.ProviderAsset.is_selected)
+        db.ArtworkCandidate.select()
+        .where(db.ArtworkCandidate.movie == movie.id, db.ArtworkCandidate.is_selected)
         .order_by(
-            db.ProviderAsset.asset_type,
-            db.ProviderAsset.rank.is_null(),
-            db.ProviderAsset.rank,
-            db.ProviderAsset.score.desc(nulls="LAST"),
-            db.ProviderAsset.id,
+            db.ArtworkCandidate.asset_type,
+            db.ArtworkCandidate.rank.is_null(),
+            db.ArtworkCandidate.rank,
+            db.ArtworkCandidate.score.desc(nulls="LAST"),
+            db.ArtworkCandidate.id,
         )
     )
     assets = list(assets)
@@ -292,7 +283,7 @@ def _art_files(
             movie.id,
             asset,
             fetch=fetch,
-            who=_name(movie),
+            who=movie.label,
             label=label,
             notes=notes,
             rows=cached.get(asset.content_hash, []) if asset.content_hash else None,
@@ -324,13 +315,7 @@ def _art_files(
 def _actor_files(
     rt: Runtime, movie: db.Movie, folder: Path, notes: list[str], fetch: bool
 ) -> list[Wanted]:
-    cast = (
-        db.MovieActor.select(db.MovieActor, db.Actor)
-        .join(db.Actor)
-        .where(db.MovieActor.movie == movie.id)
-        .order_by(db.MovieActor.order, db.MovieActor.id)
-    )
-    cast = list(cast)
+    cast = movie.cast()
     cached = sources.rows_by_actor([r.actor_id for r in cast])
     wanted: list[Wanted] = []
     taken: set[str] = set()
@@ -342,7 +327,7 @@ def _actor_files(
             movie.id,
             actor,
             fetch=fetch,
-            who=_name(movie),
+            who=movie.label,
             label=label,
             notes=notes,
             rows=cached.get(actor.id, []),
@@ -385,12 +370,7 @@ def _actor_files(
 
 def movie_data(movie: db.Movie) -> nfo.MovieData:
     """The NFO's view of an item, from its database rows."""
-    cast = (
-        db.MovieActor.select(db.MovieActor, db.Actor)
-        .join(db.Actor)
-        .where(db.MovieActor.movie == movie.id)
-        .order_by(db.MovieActor.order, db.MovieActor.id)
-    )
+    cast = movie.cast()
     ratings = ()
     if movie.rating:
         ratings = (nfo.Rating("tmdb", movie.rating, movie.votes, default=True),)
@@ -514,7 +494,7 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
     )
     if plan.changes or plan.stale_temp:
         _check_writable(movie, folder, actors_dir if touches_actors else None)
-    result = PublishResult(movie.id, _display_title(movie))
+    result = PublishResult(movie.id, movie.display_title)
     nfo_wanted = next((a.wanted for a in plan.actions if a.wanted and a.wanted.kind == "nfo"), None)
     result.nfo_hash = nfo_wanted.sha256 if nfo_wanted else ""
     for directory in (folder, actors_dir):
@@ -560,7 +540,7 @@ def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> N
         actors_dir.is_symlink() or (actors_dir.exists() and not actors_dir.is_dir())
     ):
         raise ItemError(
-            f"{_name(movie)}: cannot publish: {actors_dir} is not a folder; nothing was changed"
+            f"{movie.label}: cannot publish: {actors_dir} is not a folder; nothing was changed"
         )
     for directory in (folder, actors_dir if actors_dir and actors_dir.is_dir() else None):
         if directory is None:
@@ -570,7 +550,7 @@ def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> N
             fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except OSError as exc:
             raise ItemError(
-                f"{_name(movie)}: cannot publish: cannot write into {directory} "
+                f"{movie.label}: cannot publish: cannot write into {directory} "
                 f"({exc.strerror}); nothing was changed"
             ) from None
         os.close(fd)
@@ -619,7 +599,7 @@ def _finish(rt: Runtime, movie: db.Movie, plan: PublishPlan, result: PublishResu
             message=str(result),
         )
         db.record_event(
-            "entity.published",
+            "publish.done",
             str(result),
             movie=movie.id,
             written=len(result.written),
@@ -633,13 +613,9 @@ def _finish(rt: Runtime, movie: db.Movie, plan: PublishPlan, result: PublishResu
 
 
 def _failed(movie: db.Movie, message: str) -> None:
-    log.error("%s", message)
+    """The publish history keeps the failure; the item's error and event are its runner's."""
     with db.write_transaction():
-        db.Movie.update(last_error=message, updated_at=db.now()).where(
-            db.Movie.id == movie.id
-        ).execute()
         db.PublishLog.create(movie=movie.id, ok=False, message=message)
-        db.record_event("publish.failed", message, movie=movie.id, level="error")
 
 
 def _queue_notifications(movie: db.Movie) -> list[str]:

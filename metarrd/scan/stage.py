@@ -21,6 +21,7 @@ from metarrd import db
 from metarrd.atomic import sha256_file
 from metarrd.config import LibraryConfig
 from metarrd.identify.names import parse_hints
+from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
 from metarrd.scan.local_files import LocalArtwork, find_local_artwork, find_nfo
 from metarrd.scan.nfo_read import NfoData, NfoError, read_nfo
@@ -118,7 +119,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     known = {
         m.path: m
         for m in db.Movie.select().where(db.Movie.library == library)
-        if any(_under(Path(m.path), top) for top in scope)
+        if any(is_inside(m.path, top) for top in scope)
     }
     seen = {str(v.path) for v in found}
     vanished = {p: m for p, m in known.items() if p not in seen and not m.missing}
@@ -170,10 +171,6 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         len(report.errors),
     )
     return report
-
-
-def _under(path: Path, top: Path) -> bool:
-    return path == top or top in path.parents
 
 
 def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | None:
@@ -414,10 +411,10 @@ def _record_artwork(movie: db.Movie, art: LocalArtwork) -> None:
             "provider_name": "library",
         },
     )
-    asset = db.ProviderAsset.get_or_none(
-        db.ProviderAsset.movie == movie,
-        db.ProviderAsset.asset_type == art.asset_type,
-        db.ProviderAsset.url == str(art.path),
+    asset = db.ArtworkCandidate.get_or_none(
+        db.ArtworkCandidate.movie == movie,
+        db.ArtworkCandidate.asset_type == art.asset_type,
+        db.ArtworkCandidate.url == str(art.path),
     )
     values = {
         "provider": "library",
@@ -435,7 +432,9 @@ def _record_artwork(movie: db.Movie, art: LocalArtwork) -> None:
         "provider_metadata": {"library_path": str(art.path), "rank": art.rank},
     }
     if asset is None:
-        db.ProviderAsset.create(movie=movie, asset_type=art.asset_type, url=str(art.path), **values)
+        db.ArtworkCandidate.create(
+            movie=movie, asset_type=art.asset_type, url=str(art.path), **values
+        )
     elif asset.content_hash != info.sha256:
         for k, v in values.items():
             setattr(asset, k, v)

@@ -27,14 +27,16 @@ def queue_action(movie: db.Movie, action: str) -> db.Job:
     if action not in ("enrich", "publish"):
         raise ActionRefused(f"unknown action {action!r}")
     if action not in offered:
-        raise ActionRefused(f"{_name(movie)}: cannot {action} now ({_why_not(movie, action)})")
+        raise ActionRefused(
+            f"{movie.display_title}: cannot {action} now ({_why_not(movie, action)})"
+        )
     try:
         if action == "enrich":
             job = jobs.enqueue_enrich(movie.id, manual=True)
         else:
             job = jobs.enqueue_publish(movie.id)
     except MetarrdError as exc:  # e.g. the publishing stage is switched off
-        raise ActionRefused(f"{_name(movie)}: {exc}") from None
+        raise ActionRefused(f"{movie.display_title}: {exc}") from None
     log.info("item %d: %s queued from the web UI (job %d)", movie.id, action, job.id)
     return job
 
@@ -54,7 +56,7 @@ def queue_many(movie_ids: list[int], action: str) -> tuple[list[int], list[str]]
 
 def queue_identify(movie: db.Movie, tmdb_id: int | None, imdb_id: str | None) -> db.Job:
     if movie.missing:
-        raise ActionRefused(f"{_name(movie)}: the video file is missing")
+        raise ActionRefused(f"{movie.display_title}: the video file is missing")
     return jobs.enqueue_identify(movie.id, tmdb_id=tmdb_id, imdb_id=imdb_id, manual=True)
 
 
@@ -67,35 +69,10 @@ def queue_search(movie: db.Movie, title: str, year: int | None) -> db.Job:
 
 def retry_job(job_id: int) -> db.Job:
     """Queue a failed job's work again (same kind, item and payload)."""
-    job = db.Job.get_or_none(db.Job.id == job_id)
-    if job is None:
-        raise ActionRefused(f"job {job_id} does not exist")
-    if job.state != jobs.FAILED:
-        raise ActionRefused(f"job {job_id} is {job.state}, not failed")
-    payload = job.payload or {}
-    if job.kind == "enrich":
-        return jobs.enqueue_enrich(job.movie_id, manual=True)
-    if job.kind == "publish":
-        try:
-            return jobs.enqueue_publish(job.movie_id)
-        except MetarrdError as exc:
-            raise ActionRefused(str(exc)) from None
-    if job.kind == "identify":
-        return jobs.enqueue_identify(
-            job.movie_id, payload.get("tmdb_id"), payload.get("imdb_id"), manual=job.manual
-        )
-    if job.kind == "search":
-        return jobs.enqueue_search(job.movie_id, payload.get("title") or "", payload.get("year"))
-    if job.kind == "scan":
-        return jobs.enqueue_scan(payload.get("paths"), ids=payload.get("ids"))
-    if job.kind == "notify":
-        return jobs.enqueue_notify()
-    raise ActionRefused(f"job {job_id}: cannot retry a {job.kind} job")
-
-
-def _name(movie: db.Movie) -> str:
-    title = movie.title or movie.path
-    return f"{title} ({movie.year})" if movie.year else title
+    try:
+        return jobs.retry(job_id)
+    except MetarrdError as exc:
+        raise ActionRefused(str(exc)) from None
 
 
 def _why_not(movie: db.Movie, action: str) -> str:

@@ -53,7 +53,7 @@ def set_field(movie_id: int, name: str, raw: str) -> db.Movie:
             mark_outdated(movie_id)
         label = FIELD_LABELS[name]
         db.record_event(
-            "field.edited",
+            "review.edited",
             f"{label} {'edited' if changed else 'kept'} and locked",
             movie=movie_id,
             field=name,
@@ -73,7 +73,7 @@ def toggle_field_lock(movie_id: int, name: str) -> db.Movie:
         locked = locked + [name] if now_locked else [f for f in locked if f != name]
         _touch(movie, locked_fields=locked)
         what = "locked" if now_locked else "unlocked: enrichment may refresh it"
-        db.record_event("field.lock", f"{FIELD_LABELS[name]} {what}", movie=movie_id, field=name)
+        db.record_event("review.locked", f"{FIELD_LABELS[name]} {what}", movie=movie_id, field=name)
     return db.Movie.get_by_id(movie_id)
 
 
@@ -86,14 +86,14 @@ def toggle_type_lock(movie_id: int, asset_type: str) -> db.Movie:
         _touch(movie, locked_asset_types=locked)
         what = "locked" if now_locked else "unlocked: enrichment may choose again"
         db.record_event(
-            "artwork.lock", f"{asset_type} artwork {what}", movie=movie_id, asset_type=asset_type
+            "review.locked", f"{asset_type} artwork {what}", movie=movie_id, asset_type=asset_type
         )
     return db.Movie.get_by_id(movie_id)
 
 
 @dataclass(frozen=True)
 class SelectionChange:
-    asset: db.ProviderAsset
+    asset: db.ArtworkCandidate
     replaced: list[str]  # e.g. ["tmdb 2000×3000"]: copies of the same picture it replaced
 
 
@@ -103,12 +103,12 @@ def change_selection(config: Config, asset_id: int, op: str) -> SelectionChange:
     that copy instead of selecting the picture twice. The type becomes locked (the user chose),
     the rest of the type is re-ranked 1..n."""
     with db.write_transaction():
-        asset = db.ProviderAsset.get_or_none(db.ProviderAsset.id == asset_id)
+        asset = db.ArtworkCandidate.get_or_none(db.ArtworkCandidate.id == asset_id)
         if asset is None:
             raise EditError(f"artwork {asset_id} does not exist (the item was re-enriched?)")
         if op in ("use", "add") and asset.rejected_reason:
             raise EditError(f"this {asset.asset_type} was rejected: {asset.rejected_reason}")
-        A = db.ProviderAsset
+        A = db.ArtworkCandidate
         same_type = list(
             A.select().where(A.movie == asset.movie_id, A.asset_type == asset.asset_type)
         )
@@ -154,7 +154,7 @@ def change_selection(config: Config, asset_id: int, op: str) -> SelectionChange:
         if replaced:
             message += f" (instead of the same picture from {', '.join(replaced)})"
         db.record_event(
-            "artwork.selected",
+            "review.selected",
             message,
             movie=movie.id,
             asset_id=asset.id,
@@ -162,4 +162,4 @@ def change_selection(config: Config, asset_id: int, op: str) -> SelectionChange:
             op=op,
         )
     log.info("item %d: %s %d %s by the user", movie.id, asset.asset_type, asset.id, op)
-    return SelectionChange(db.ProviderAsset.get_by_id(asset_id), replaced)
+    return SelectionChange(db.ArtworkCandidate.get_by_id(asset_id), replaced)

@@ -46,7 +46,7 @@ def item_context(movie: db.Movie) -> dict:
         "no_candidates": [
             t for t in ASSET_TYPES if t not in shown and config.artwork.limits.get(t)
         ],
-        "cast": queries.cast(movie.id),
+        "cast": [(role, role.actor) for role in movie.cast()],
         "streams": queries.streams(movie.id),
         "history": queries.history(movie.id),
     }
@@ -144,7 +144,7 @@ def _artwork_answer(
 def artwork(asset_id: int, op: str):
     if op not in ARTWORK_OPS:
         abort(404, f"Unknown artwork action {op!r}.")
-    asset = db.ProviderAsset.get_or_none(db.ProviderAsset.id == asset_id)
+    asset = db.ArtworkCandidate.get_or_none(db.ArtworkCandidate.id == asset_id)
     if asset is None:
         abort(404, f"There is no artwork {asset_id} (the item was enriched again?).")
     movie = db.Movie.get_by_id(asset.movie_id)

@@ -31,7 +31,7 @@ bp = Blueprint("live", __name__)
 BATCH = 500
 # What the UI itself records (a user's edit): the page that made it has already swapped in the
 # result, so these refresh small parts (rows, headers), not whole item pages under the user.
-USER_KINDS = frozenset({"field.edited", "field.lock", "artwork.selected", "artwork.lock"})
+USER_KINDS = frozenset({"review.edited", "review.locked", "review.selected"})
 
 
 def new_events(after: int, limit: int = BATCH) -> list[tuple[int, int | None, str]]:

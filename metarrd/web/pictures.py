@@ -15,7 +15,7 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class Picture:
+class CandidateGroup:
     asset: Any  # the copy shown: a selected one, else the best copy
     copies: tuple[Any, ...] = ()  # the other unselected copies of the same picture, best first
     same_as: int | None = None  # rank of a selected copy higher up (the picture is in twice)
@@ -24,8 +24,8 @@ class Picture:
 @dataclass(frozen=True)
 class ArtworkGroup:
     asset_type: str
-    selected: list[Picture]  # in rank order
-    alternatives: list[Picture]  # best score first
+    selected: list[CandidateGroup]  # in rank order
+    alternatives: list[CandidateGroup]  # best score first
     rejected: list[Any]  # rows with a rejected_reason
     locked: bool
     limit: int
@@ -91,24 +91,24 @@ def group(asset_type: str, assets: list[Any], *, locked: bool, limit: int) -> Ar
     for a in usable:
         members[sets[a.id]].append(a)
 
-    selected: list[Picture] = []
-    alternatives: list[Picture] = []
+    selected: list[CandidateGroup] = []
+    alternatives: list[CandidateGroup] = []
     first_rank: dict[int, int] = {}  # set id -> rank of its first selected copy
     chosen = sorted((a for a in usable if a.is_selected), key=lambda a: (a.rank or 999, a.id))
     for rank, a in enumerate(chosen, start=1):
         key = sets[a.id]
         if key in first_rank:
-            selected.append(Picture(a, same_as=first_rank[key]))
+            selected.append(CandidateGroup(a, same_as=first_rank[key]))
             continue
         first_rank[key] = rank
         copies = sorted((c for c in members[key] if not c.is_selected), key=_quality)
-        selected.append(Picture(a, tuple(copies)))
+        selected.append(CandidateGroup(a, tuple(copies)))
     for key, copies in members.items():
         if key in first_rank:
             continue
         # the copy the others point at (duplicate_of unset) leads; then the best one
         copies = sorted(copies, key=lambda c: (c.duplicate_of_id is not None, *_quality(c)))
         head, rest = copies[0], sorted(copies[1:], key=_quality)
-        alternatives.append(Picture(head, tuple(rest)))
+        alternatives.append(CandidateGroup(head, tuple(rest)))
     alternatives.sort(key=lambda p: _quality(p.asset))
     return ArtworkGroup(asset_type, selected, alternatives, rejected, locked, limit)

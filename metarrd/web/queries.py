@@ -182,7 +182,7 @@ def row(movie_id: int) -> Row | None:
 
 
 def first_posters(movie_ids: list[int]) -> dict[int, str]:
-    A = db.ProviderAsset
+    A = db.ArtworkCandidate
     query = (
         A.select(A.movie, A.preview_path)
         .where(
@@ -227,8 +227,8 @@ def artwork_groups(
 ) -> list[ArtworkGroup]:
     """Every artwork type that has candidates (one statement): selected pictures in rank order,
     then the alternatives best first, copies of one picture folded together, rejected apart."""
-    by_type: dict[str, list[db.ProviderAsset]] = defaultdict(list)
-    for asset in db.ProviderAsset.select().where(db.ProviderAsset.movie == movie.id):
+    by_type: dict[str, list[db.ArtworkCandidate]] = defaultdict(list)
+    for asset in db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie.id):
         by_type[asset.asset_type].append(asset)
     locked = set(movie.locked_asset_types or [])
     return [
@@ -236,16 +236,6 @@ def artwork_groups(
         for t in list(types) + sorted(set(by_type) - set(types))
         if by_type.get(t)
     ]
-
-
-def cast(movie_id: int) -> list[tuple[db.MovieActor, db.Actor]]:
-    query = (
-        db.MovieActor.select(db.MovieActor, db.Actor)
-        .join(db.Actor)
-        .where(db.MovieActor.movie == movie_id)
-        .order_by(db.MovieActor.order, db.MovieActor.id)
-    )
-    return [(ma, ma.actor) for ma in query]
 
 
 def history(movie_id: int, limit: int = 50) -> dict[str, Any]:

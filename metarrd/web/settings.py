@@ -70,7 +70,7 @@ def provider_status(config: Config) -> list[ProviderStatus]:
     E = db.Event
     recent = list(
         E.select()
-        .where((E.kind == "enrichment.complete") | E.level.in_(("warning", "error")))
+        .where((E.kind == "enrich.done") | E.level.in_(("warning", "error")))
         .order_by(E.id.desc())
         .limit(RECENT_PROBLEMS)
     )

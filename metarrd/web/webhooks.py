@@ -176,7 +176,7 @@ def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     log.info(
         "Radarr webhook: Download of %s: scan %s queued as job %d%s", what, folder, job.id, given
     )
-    db.record_event("webhook.download", f"Radarr imported {what}", path=folder, **ids)
+    db.record_event("webhook.received", f"Radarr imported {what}", path=folder, **ids)
     return _answer(202, f"scan of {folder} queued", event="Download", job=job.id)
 
 

@@ -34,13 +34,13 @@ class Recorder:
             raise self.raises[stage]
 
     def identify_item(self, rt, movie, *, tmdb_id=None, imdb_id=None, source=None):
-        from metarrd.identify import IdentifyOutcome
+        from metarrd.identify import IdentifyResult
 
         self._call("identify", movie.id, tmdb_id=tmdb_id, imdb_id=imdb_id, source=source)
         db.Movie.update(
             identification_status=db.IDENTIFIED, tmdb_id=tmdb_id or 603, identified_by=source
         ).where(db.Movie.id == movie.id).execute()
-        return IdentifyOutcome(movie.id, True, f"identified item {movie.id}")
+        return IdentifyResult(movie.id, True, f"identified item {movie.id}")
 
     def enrich_item(self, rt, movie, manual=True):
         self._call("enrich", movie.id, manual=manual)

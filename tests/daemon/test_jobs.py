@@ -232,7 +232,7 @@ def test_one_job_at_a_time_per_item(queued_rt, fake_stages, make_movie, drain):
 def test_a_message_for_a_finished_job_does_nothing(rt, fake_stages, make_movie):
     movie = make_movie(rt, identification_status=db.IDENTIFIED)
     job = jobs.enqueue_enrich(movie.id)
-    jobs.enrich_task(job.id)  # a duplicate message
+    jobs.job_task(job.id)  # a duplicate message
     assert fake_stages.stages() == ["enrich"]
 
 

@@ -58,7 +58,7 @@ def image_requests(sim) -> list[str]:
 
 def had(movie_id: int) -> set[str]:
     """URL paths of every image the item already has analysed (what must not be fetched again)."""
-    rows = db.ProviderAsset.select().where(
-        (db.ProviderAsset.movie == movie_id) & db.ProviderAsset.analyzed
+    rows = db.ArtworkCandidate.select().where(
+        (db.ArtworkCandidate.movie == movie_id) & db.ArtworkCandidate.analyzed
     )
     return {urlsplit(r.url).path for r in rows if r.provider != "library"}

@@ -16,18 +16,18 @@ from metarrd.atomic import TEMP_MARKER
 from metarrd.enrich import enrich_item
 from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
 from metarrd.imaging import analyse_image
-from metarrd.pipeline import workflow
+from metarrd.pipeline import jobs, queue, workflow
 
 from .conftest import had, image_requests, make_movie
 
 
 def selected(movie, asset_type=None):
-    query = db.ProviderAsset.select().where(
-        (db.ProviderAsset.movie == movie.id) & db.ProviderAsset.is_selected
+    query = db.ArtworkCandidate.select().where(
+        (db.ArtworkCandidate.movie == movie.id) & db.ArtworkCandidate.is_selected
     )
     if asset_type:
-        query = query.where(db.ProviderAsset.asset_type == asset_type)
-    return list(query.order_by(db.ProviderAsset.asset_type, db.ProviderAsset.rank))
+        query = query.where(db.ArtworkCandidate.asset_type == asset_type)
+    return list(query.order_by(db.ArtworkCandidate.asset_type, db.ArtworkCandidate.rank))
 
 
 def leftovers(rt) -> list[Path]:
@@ -48,7 +48,7 @@ def test_first_enrich_puts_everything_the_review_needs_on_disk(rt, simulator):
     assert movie.trailer == "plugin://plugin.video.youtube/play/?video_id=vKQi3bBA1y8"
     assert movie.directors == ["Lana Wachowski", "Lilly Wachowski"]
     assert movie.tvdb_id == 169
-    event = db.Event.get(db.Event.kind == "enrichment.complete")
+    event = db.Event.get(db.Event.kind == "enrich.done")
     assert event.movie_id == movie.id and event.data["assets_selected"] == result.selected
     assert "enriched The Matrix (1999)" in str(result) and "\n" not in str(result)
 
@@ -68,7 +68,7 @@ def test_first_enrich_puts_everything_the_review_needs_on_disk(rt, simulator):
         assert db.CacheImageFile.get(
             db.CacheImageFile.movie == movie.id, db.CacheImageFile.file_hash == row.content_hash
         ).file_path == str(path)
-    analysed = db.ProviderAsset.select().where(db.ProviderAsset.analyzed)
+    analysed = db.ArtworkCandidate.select().where(db.ArtworkCandidate.analyzed)
     assert analysed.count() == result.candidates
     for row in analysed:
         assert (rt.config.previews_dir / row.preview_path).is_file()
@@ -102,7 +102,9 @@ def test_a_second_enrich_downloads_nothing_it_already_has(rt, simulator):
     db.Movie.update(publish_state=db.PUBLISHED).where(db.Movie.id == movie.id).execute()
     before = [(r.id, r.rank, r.content_hash) for r in selected(movie)]
     already = had(movie.id)
-    failed_before = db.ProviderAsset.select().where(db.ProviderAsset.rejected_reason.is_null(False))
+    failed_before = db.ArtworkCandidate.select().where(
+        db.ArtworkCandidate.rejected_reason.is_null(False)
+    )
     simulator.reset_requests()
 
     result = enrich_item(rt, movie)
@@ -141,30 +143,30 @@ def test_locked_fields_are_never_overwritten(rt, simulator):
 def test_user_choices_and_type_locks_survive_re_enrichment(rt, simulator):
     movie = make_movie(rt)
     enrich_item(rt, movie)
-    rows = db.ProviderAsset.select().where(db.ProviderAsset.movie == movie.id)
+    rows = db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie.id)
     posters = sorted(
         (r for r in rows if r.asset_type == "poster" and r.score is not None),
         key=lambda r: r.score,
     )
     worst = posters[0]
     assert not worst.is_selected
-    db.ProviderAsset.update(is_selected=False, rank=None).where(
-        (db.ProviderAsset.movie == movie.id) & (db.ProviderAsset.asset_type == "poster")
+    db.ArtworkCandidate.update(is_selected=False, rank=None).where(
+        (db.ArtworkCandidate.movie == movie.id) & (db.ArtworkCandidate.asset_type == "poster")
     ).execute()
-    db.ProviderAsset.update(is_selected=True, selected_by="user", rank=1).where(
-        db.ProviderAsset.id == worst.id
+    db.ArtworkCandidate.update(is_selected=True, selected_by="user", rank=1).where(
+        db.ArtworkCandidate.id == worst.id
     ).execute()
     best_fanart = selected(movie, "fanart")[0]
-    db.ProviderAsset.update(is_selected=False, selected_by="user", rank=None).where(
-        db.ProviderAsset.id == best_fanart.id
+    db.ArtworkCandidate.update(is_selected=False, selected_by="user", rank=None).where(
+        db.ArtworkCandidate.id == best_fanart.id
     ).execute()
     logos = [r for r in rows if r.asset_type == "clearlogo" and r.score is not None]
     kept_logo = next(r for r in logos if not r.is_selected)
-    db.ProviderAsset.update(is_selected=False, rank=None).where(
-        (db.ProviderAsset.movie == movie.id) & (db.ProviderAsset.asset_type == "clearlogo")
+    db.ArtworkCandidate.update(is_selected=False, rank=None).where(
+        (db.ArtworkCandidate.movie == movie.id) & (db.ArtworkCandidate.asset_type == "clearlogo")
     ).execute()
-    db.ProviderAsset.update(is_selected=True, selected_by="user", rank=1).where(
-        db.ProviderAsset.id == kept_logo.id
+    db.ArtworkCandidate.update(is_selected=True, selected_by="user", rank=1).where(
+        db.ArtworkCandidate.id == kept_logo.id
     ).execute()
     db.Movie.update(locked_asset_types=["clearlogo"]).where(db.Movie.id == movie.id).execute()
 
@@ -199,7 +201,9 @@ def test_bad_images_and_faults_never_fail_the_item(make_rt, simulator):
     assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
     reasons = {
         r.url: r.rejected_reason
-        for r in db.ProviderAsset.select().where(db.ProviderAsset.rejected_reason.is_null(False))
+        for r in db.ArtworkCandidate.select().where(
+            db.ArtworkCandidate.rejected_reason.is_null(False)
+        )
     }
     assert "HTML page" in reasons[url(art.posters[0])]
     assert "truncated" in reasons[url(art.posters[1])]
@@ -219,7 +223,7 @@ def test_one_provider_failing_never_fails_the_others(make_rt, simulator):
     result = enrich_item(rt, movie)
     assert "fanart" in result.provider_errors and result.providers_skipped == ["tvdb"]
     assert "fanart.tv failed" in str(result)
-    providers = {r.provider for r in db.ProviderAsset.select()}
+    providers = {r.provider for r in db.ArtworkCandidate.select()}
     assert providers == {"tmdb"}
     assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
 
@@ -229,9 +233,15 @@ def test_tmdb_unavailable_is_an_error_for_the_item(rt, simulator):
     movie = make_movie(rt)
     with pytest.raises(ProviderUnavailable):
         enrich_item(rt, movie)
-    movie = db.Movie.get_by_id(movie.id)
-    assert movie.identification_status == db.IDENTIFIED and "server error" in movie.last_error
+    assert db.Movie.get_by_id(movie.id).identification_status == db.IDENTIFIED
     assert leftovers(rt) == []
+
+    queue.configure(rt.config, immediate=True)  # through the job runner: waits for a retry
+    jobs.bind(rt)
+    job = db.Job.get_by_id(jobs.enqueue_enrich(movie.id).id)
+    movie = db.Movie.get_by_id(movie.id)
+    assert job.state == jobs.QUEUED and "retry 1" in job.message
+    assert movie.identification_status == db.IDENTIFIED and "server error" in movie.last_error
 
 
 def test_unknown_or_unidentified_items_are_refused(rt, simulator):
@@ -279,7 +289,7 @@ def _info(row):
     return info(row)
 
 
-def _library_poster(rt, movie, source_bytes: bytes) -> db.ProviderAsset:
+def _library_poster(rt, movie, source_bytes: bytes) -> db.ArtworkCandidate:
     """What scan records for the user's own `<base>-poster.jpg`: a cached copy and a candidate."""
     folder = Path(movie.path).parent
     target = folder / (Path(movie.path).stem + "-poster.jpg")
@@ -293,7 +303,7 @@ def _library_poster(rt, movie, source_bytes: bytes) -> db.ProviderAsset:
         format=info.format, source_type="library", source_url=str(target),
         provider_name="library",
     )  # fmt: skip
-    return db.ProviderAsset.create(
+    return db.ArtworkCandidate.create(
         movie=movie, asset_type="poster", provider="library", url=str(target), analyzed=True,
         width=info.width, height=info.height, format=info.format, file_size=info.size,
         content_hash=info.sha256, perceptual_hash=info.phash, is_downloaded=True,
@@ -308,23 +318,23 @@ def test_library_artwork_competes_and_its_twins_are_not_fetched_again(rt, simula
 
     enrich_item(rt, movie)
 
-    own = db.ProviderAsset.get_by_id(own.id)
-    twin = db.ProviderAsset.get(db.ProviderAsset.url == poster_url)
+    own = db.ArtworkCandidate.get_by_id(own.id)
+    twin = db.ArtworkCandidate.get(db.ArtworkCandidate.url == poster_url)
     assert own.is_selected and own.score_breakdown["factors"][3]["points"] == 20
     assert twin.duplicate_of_id == own.id and not twin.is_selected
     assert (rt.config.previews_dir / own.preview_path).is_file()
 
     simulator.reset_requests()
     enrich_item(rt, movie)  # phase 1B: the twin's picture is in the cache already
-    twin = db.ProviderAsset.get_by_id(twin.id)
+    twin = db.ArtworkCandidate.get_by_id(twin.id)
     assert twin.is_downloaded and twin.provider_metadata["cache_file"]
     assert urlsplit(poster_url).path not in image_requests(simulator)
 
-    db.ProviderAsset.update(is_selected=True, selected_by="user", rank=1).where(
-        db.ProviderAsset.id == twin.id
+    db.ArtworkCandidate.update(is_selected=True, selected_by="user", rank=1).where(
+        db.ArtworkCandidate.id == twin.id
     ).execute()
     enrich_item(rt, movie)
-    twin = db.ProviderAsset.get_by_id(twin.id)
+    twin = db.ArtworkCandidate.get_by_id(twin.id)
     assert twin.is_selected and twin.provider_metadata["cache_file"]  # the link stays
     assert urlsplit(poster_url).path not in image_requests(simulator)  # chosen, not refetched
 
@@ -334,20 +344,20 @@ def test_a_users_choice_that_cannot_be_fetched_stays_chosen(rt, simulator):
     enrich_item(rt, movie)
     spare = next(
         r
-        for r in db.ProviderAsset.select().where(db.ProviderAsset.asset_type == "poster")
+        for r in db.ArtworkCandidate.select().where(db.ArtworkCandidate.asset_type == "poster")
         if r.score is not None and not r.is_selected and not r.is_downloaded
     )
-    db.ProviderAsset.update(is_selected=True, selected_by="user", rank=1).where(
-        db.ProviderAsset.id == spare.id
+    db.ArtworkCandidate.update(is_selected=True, selected_by="user", rank=1).where(
+        db.ArtworkCandidate.id == spare.id
     ).execute()
     simulator.not_found(spare.url)
     enrich_item(rt, movie)
-    spare = db.ProviderAsset.get_by_id(spare.id)
+    spare = db.ArtworkCandidate.get_by_id(spare.id)
     assert spare.is_selected and spare.selected_by == "user" and not spare.is_downloaded
     assert "404" in spare.rejected_reason
     assert len(selected(movie, "poster")) == rt.config.artwork.limits["poster"]
     assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
     simulator.reset_faults()
     enrich_item(rt, movie)  # the provider has it again: now it is cached
-    spare = db.ProviderAsset.get_by_id(spare.id)
+    spare = db.ArtworkCandidate.get_by_id(spare.id)
     assert spare.is_selected and spare.is_downloaded and spare.rejected_reason is None

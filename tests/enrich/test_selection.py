@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from metarrd.enrich.selection import Pick, collapse, hash_distance, select
+from metarrd.enrich.selection import ScoredCandidate, collapse, hash_distance, select
 
 LIMITS = {"poster": 2, "fanart": 3}
 
 
-def pick(id_, score, **kw) -> Pick:
+def pick(id_, score, **kw) -> ScoredCandidate:
     unrelated = hashlib.sha256(str(id_).encode()).hexdigest()[:16]  # ~32 bits apart
     base = dict(asset_type="poster", eligible=True, pixels=1000, phash=unrelated)
-    return Pick(id_, score=score, **{**base, **kw})
+    return ScoredCandidate(id_, score=score, **{**base, **kw})
 
 
 def chosen(decisions):

@@ -162,7 +162,7 @@ def test_a_kodi_that_is_down_gets_the_notification_when_it_is_back(make_rt, tmp_
     player = db.MediaPlayer.get(db.MediaPlayer.name == "Living room")
     assert "connection refused" in player.last_error
     assert process_notifications(rt) == []  # not due again before its backoff
-    assert db.Event.get(db.Event.kind == "player.retrying").level == "warning"
+    assert db.Event.get(db.Event.kind == "notify.retrying").level == "warning"
 
     with FakeKodi(sources=[root + "/"], port=port) as kodi:
         process_notifications(rt, now=later(minutes=5))
@@ -188,7 +188,7 @@ def test_a_kodi_that_stays_down_ends_in_a_visible_failure(make_rt):
     assert row.state == "failed"
     assert "connection refused" in row.last_error
     assert row.attempts >= 3
-    event = db.Event.get(db.Event.kind == "player.failed")
+    event = db.Event.get(db.Event.kind == "notify.failed")
     assert event.level == "error" and event.movie_id == movie.id
     assert 'Kodi "Living room" was not told about' in event.message
     assert "connection refused" in db.MediaPlayer.get().last_error

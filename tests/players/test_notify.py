@@ -86,7 +86,7 @@ def test_a_batch_reaches_kodi_jellyfin_and_plex_each_with_targeted_requests(make
     assert plex.refreshes == [("2", f"/data/movies/{t}") for t in TITLES]
     for name in ("Kodi", "Jelly", "Plex"):
         assert states(name) == ["sent"] * 3
-    assert db.Event.select().where(db.Event.kind == "player.notified").count() == 3
+    assert db.Event.select().where(db.Event.kind == "notify.done").count() == 3
 
 
 def test_plex_refreshes_the_parent_when_many_folders_changed(make_rt, tmp_path):

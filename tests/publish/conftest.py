@@ -75,8 +75,8 @@ class Enriched:
     movie: db.Movie
     folder: Path
     base: str
-    selected: dict[str, list[db.ProviderAsset]] = field(default_factory=dict)
-    unselected: list[db.ProviderAsset] = field(default_factory=list)
+    selected: dict[str, list[db.ArtworkCandidate]] = field(default_factory=dict)
+    unselected: list[db.ArtworkCandidate] = field(default_factory=list)
     actors: list[db.Actor] = field(default_factory=list)
     images: dict[str, bytes] = field(default_factory=dict)  # asset url / actor name -> bytes
 
@@ -109,7 +109,7 @@ def add_asset(
     url: str | None = None,
     data: bytes | None = None,
     cached: bool = True,
-) -> tuple[db.ProviderAsset, bytes]:
+) -> tuple[db.ArtworkCandidate, bytes]:
     data = data if data is not None else image_bytes(asset_type, fmt)
     n = next(_SEED)
     url = url or f"https://image.tmdb.org/t/p/original/{asset_type}{n}.{FORMATS[fmt][1]}"
@@ -134,7 +134,7 @@ def add_asset(
             },
         )
 
-    asset = db.ProviderAsset.create(
+    asset = db.ArtworkCandidate.create(
         movie=movie,
         asset_type=asset_type,
         provider="tmdb",

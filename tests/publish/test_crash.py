@@ -111,8 +111,8 @@ class World:
                 )
                 for a in assets:
                     rank = keep.index(a) + 1 if a in keep else None
-                    db.ProviderAsset.update(is_selected=a in keep, rank=rank).where(
-                        db.ProviderAsset.id == a.id
+                    db.ArtworkCandidate.update(is_selected=a in keep, rank=rank).where(
+                        db.ArtworkCandidate.id == a.id
                     ).execute()
             db.MovieActor.delete().where(db.MovieActor.movie == self.movie_id).execute()
             for actor_id, (role, order) in self.roles.items():
@@ -172,9 +172,9 @@ class World:
         folder, base = self.built.folder, self.built.base
         expected: dict[Path, bytes] = {}
         selected = (
-            db.ProviderAsset.select()
-            .where(db.ProviderAsset.movie == self.movie_id, db.ProviderAsset.is_selected)
-            .order_by(db.ProviderAsset.asset_type, db.ProviderAsset.rank)
+            db.ArtworkCandidate.select()
+            .where(db.ArtworkCandidate.movie == self.movie_id, db.ArtworkCandidate.is_selected)
+            .order_by(db.ArtworkCandidate.asset_type, db.ArtworkCandidate.rank)
         )
         ranks: dict[str, int] = {}
         for a in selected:
@@ -227,7 +227,9 @@ def test_sigkill_at_random_points_never_breaks_or_loses_a_file(
     for asset in [a for assets in built.selected.values() for a in assets]:
         asset.url = image_server.serve(f"art/{asset.id}", built.images[asset.url])
         built.images[asset.url] = image_server.files[f"/art/{asset.id}"]
-        db.ProviderAsset.update(url=asset.url).where(db.ProviderAsset.id == asset.id).execute()
+        db.ArtworkCandidate.update(url=asset.url).where(
+            db.ArtworkCandidate.id == asset.id
+        ).execute()
     world = World(rt, built, kit, rng)
     zygote = Zygote(rt.config, tmp_path / "worker.log")
     try:

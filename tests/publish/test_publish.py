@@ -14,7 +14,7 @@ import pytest
 from metarrd import db
 from metarrd.atomic import TEMP_MARKER
 from metarrd.errors import ItemError, StageDisabled
-from metarrd.pipeline import workflow
+from metarrd.pipeline import jobs, queue, workflow
 from metarrd.publish import movie_data, preview_publish, publish_item
 from metarrd.publish.layout import KEEP, LEAVE, REMOVE, REPLACE, WRITE
 from metarrd.publish.nfo import render_nfo
@@ -119,8 +119,8 @@ def test_folder_matches_the_kodi_layout_exactly(rt, build):
 def test_ranks_come_from_rank_then_score(rt, build):
     built = build(art={"fanart": ["jpeg", "jpeg", "jpeg"]})
     fanarts = built.selected["fanart"]
-    db.ProviderAsset.update(rank=None).execute()  # no ranks: the score decides
-    db.ProviderAsset.update(score=1.0).where(db.ProviderAsset.id == fanarts[0].id).execute()
+    db.ArtworkCandidate.update(rank=None).execute()  # no ranks: the score decides
+    db.ArtworkCandidate.update(score=1.0).where(db.ArtworkCandidate.id == fanarts[0].id).execute()
     publish_item(rt, built.movie)
     assert built.path(f"{BASE}-fanart.jpg").read_bytes() == built.images[fanarts[1].url]
     assert built.path(f"{BASE}-fanart2.jpg").read_bytes() == built.images[fanarts[0].url]
@@ -163,7 +163,7 @@ def test_status_log_event_and_player_notifications(make_rt, build, tmp_path):
     assert movie.published_nfo_hash == sha(built.path(f"{BASE}.nfo").read_bytes())
     log = db.PublishLog.get(db.PublishLog.movie == movie.id)
     assert log.ok and len(log.written) == 10 and log.nfo_hash == movie.published_nfo_hash
-    event = db.Event.get(db.Event.kind == "entity.published")
+    event = db.Event.get(db.Event.kind == "publish.done")
     assert event.movie_id == movie.id and event.data["written"] == 10
     notes = list(db.PlayerNotification.select().order_by(db.PlayerNotification.id))
     assert sorted(n.player.name for n in notes) == ["Jelly", "Kodi"]
@@ -182,10 +182,12 @@ def test_files_no_longer_selected_are_removed_and_new_choices_replace_old_ones(r
     built = build()
     publish_item(rt, built.movie)
     posters, fanarts = built.selected["poster"], built.selected["fanart"]
-    db.ProviderAsset.update(is_selected=False, rank=None).where(
-        db.ProviderAsset.id.in_([posters[2].id, fanarts[1].id])
+    db.ArtworkCandidate.update(is_selected=False, rank=None).where(
+        db.ArtworkCandidate.id.in_([posters[2].id, fanarts[1].id])
     ).execute()
-    db.ProviderAsset.update(is_selected=False).where(db.ProviderAsset.id == posters[0].id).execute()
+    db.ArtworkCandidate.update(is_selected=False).where(
+        db.ArtworkCandidate.id == posters[0].id
+    ).execute()
     new_poster, new_bytes = kit.add_asset(built.movie, "poster", rank=1, score=9.9)
     db.MovieActor.delete().where(db.MovieActor.actor == built.actors[1].id).execute()
 
@@ -242,7 +244,9 @@ def test_a_file_the_user_changed_after_we_wrote_it_is_kept_in_the_cache(rt, buil
     built.path(f"{BASE}-fanart1.jpg").write_bytes(edited)  # the user replaced our file
     built.path(f"{BASE}.nfo").write_bytes(b"<movie><title>hand edited</title></movie>\n")
     fanart2 = built.selected["fanart"][1]
-    db.ProviderAsset.update(is_selected=False).where(db.ProviderAsset.id == fanart2.id).execute()
+    db.ArtworkCandidate.update(is_selected=False).where(
+        db.ArtworkCandidate.id == fanart2.id
+    ).execute()
 
     result = publish_item(rt, built.movie)
 
@@ -315,11 +319,20 @@ def test_read_only_folder_is_a_clear_error_and_nothing_is_half_written(rt, build
     ):
         publish_item(rt, built.movie)
     assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]
+    assert built.reload().publish_state == db.UNPUBLISHED
+    assert not db.PublishLog.get(db.PublishLog.movie == built.movie.id).ok
+
+    queue.configure(rt.config, immediate=True)  # the same failure through the job runner
+    jobs.bind(rt)
+    with read_only(built.folder):
+        job = jobs.enqueue_publish(built.movie.id)
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.FAILED and "nothing was changed" in job.error
     movie = built.reload()
     assert "cannot write into" in movie.last_error
     assert movie.publish_state == db.UNPUBLISHED
-    assert not db.PublishLog.get(db.PublishLog.movie == movie.id).ok
-    assert db.Event.get(db.Event.kind == "publish.failed").level == "error"
+    failures = list(db.Event.select().where(db.Event.kind == "publish.failed"))
+    assert [(e.level, e.movie_id) for e in failures] == [("error", movie.id)]  # recorded once
 
     publish_item(rt, built.movie)  # writable again: the next publish works
     before = files_under(built.folder)
@@ -331,10 +344,10 @@ def test_read_only_folder_is_a_clear_error_and_nothing_is_half_written(rt, build
 
 def test_cache_deleted_between_enrich_and_publish_is_downloaded_again(rt, build, image_server):
     built = build()
-    for asset in db.ProviderAsset.select():
+    for asset in db.ArtworkCandidate.select():
         url = image_server.serve(f"art/{asset.id}.img", built.images[asset.url])
         built.images[url] = built.images[asset.url]
-        db.ProviderAsset.update(url=url).where(db.ProviderAsset.id == asset.id).execute()
+        db.ArtworkCandidate.update(url=url).where(db.ArtworkCandidate.id == asset.id).execute()
     for actor in built.actors:
         if actor.name in built.images:
             url = image_server.serve(f"actor/{actor.id}.img", built.images[actor.name])
@@ -368,8 +381,8 @@ def test_provider_404_on_redownload_skips_that_image_and_the_rest_publishes(
         name = f"poster/{asset.id}.jpg"
         if asset.id != lost.id:
             image_server.serve(name, built.images[asset.url])
-        db.ProviderAsset.update(url=f"{image_server.url}/{name}").where(
-            db.ProviderAsset.id == asset.id
+        db.ArtworkCandidate.update(url=f"{image_server.url}/{name}").where(
+            db.ArtworkCandidate.id == asset.id
         ).execute()
         db.CacheImageFile.delete().where(
             db.CacheImageFile.file_hash == asset.content_hash
@@ -394,13 +407,14 @@ def test_provider_down_on_redownload_fails_the_item_without_changing_anything(
     built = build(runtime=rt, art={"poster": ["jpeg"]}, cast=[])
     asset = built.selected["poster"][0]
     image_server.statuses["/poster.jpg"] = 503
-    db.ProviderAsset.update(url=f"{image_server.url}/poster.jpg").execute()
+    db.ArtworkCandidate.update(url=f"{image_server.url}/poster.jpg").execute()
     db.CacheImageFile.delete().execute()
-    with pytest.raises(ItemError, match="downloaded again"):
+    with pytest.raises(ItemError, match="downloaded again") as failed:
         publish_item(rt, built.movie)
     assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]
-    assert "poster 1" in built.reload().last_error
-    assert db.ProviderAsset.get_by_id(asset.id).content_hash == asset.content_hash
+    assert "poster 1" in str(failed.value)
+    assert "poster 1" in db.PublishLog.get(db.PublishLog.movie == built.movie.id).message
+    assert db.ArtworkCandidate.get_by_id(asset.id).content_hash == asset.content_hash
 
 
 def test_actor_without_an_image_is_skipped_and_stays_in_the_nfo(rt, build):
@@ -444,8 +458,8 @@ def test_cache_cleanup_drops_unselected_full_size_files_only(rt, build, kit):
     preview = rt.config.previews_dir / "p.jpg"
     preview.parent.mkdir(parents=True, exist_ok=True)
     preview.write_bytes(b"preview")
-    db.ProviderAsset.update(preview_path=str(preview)).where(
-        db.ProviderAsset.id == built.unselected[0].id
+    db.ArtworkCandidate.update(preview_path=str(preview)).where(
+        db.ArtworkCandidate.id == built.unselected[0].id
     ).execute()
 
     result = publish_item(rt, built.movie)
@@ -458,7 +472,7 @@ def test_cache_cleanup_drops_unselected_full_size_files_only(rt, build, kit):
             .where(db.CacheImageFile.file_hash == asset.content_hash)
             .exists()
         )
-        assert not db.ProviderAsset.get_by_id(asset.id).is_downloaded
+        assert not db.ArtworkCandidate.get_by_id(asset.id).is_downloaded
     assert result.cache_removed == 3
     assert shared.content_hash in hashes  # another item still has it
     assert from_library.content_hash in hashes  # the user's own image stays

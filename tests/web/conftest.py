@@ -106,7 +106,7 @@ class Seeder:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(jpeg((self.n * 37 % 255, 80, 120)))
             values["preview_path"] = str(target)
-        return db.ProviderAsset.create(movie=movie, asset_type=asset_type, **values)
+        return db.ArtworkCandidate.create(movie=movie, asset_type=asset_type, **values)
 
     def many(self, count: int, **values) -> list[int]:
         """`count` movies inserted in bulk (for paging and query-count tests)."""

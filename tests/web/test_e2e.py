@@ -220,10 +220,10 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     page.locator(f"#movie-{matrix.id} .job", has_text="enrich").wait_for(timeout=15000)
     event = wait_for(
         lambda: db.Event.get_or_none(
-            (db.Event.kind == "enrichment.complete") & (db.Event.movie == matrix.id)
+            (db.Event.kind == "enrich.done") & (db.Event.movie == matrix.id)
         ),
         JOB_SECONDS,
-        "enrichment.complete from the daemon",
+        "enrich.done from the daemon",
         daemon,
         log_path,
     )
@@ -249,7 +249,7 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     assert first.get_attribute("id") == f"asset-{chosen_id}"
     assert "your choice" in first.inner_text()
     assert page.locator("#art-poster .lock").get_attribute("aria-pressed") == "true"
-    asset = db.ProviderAsset.get_by_id(chosen_id)
+    asset = db.ArtworkCandidate.get_by_id(chosen_id)
     assert (asset.is_selected, asset.rank, asset.selected_by) == (True, 1, "user")
     # copies of one picture fold under it; the posters that could not be used say why
     copies = posters.locator(".art-selected details.copies").first
@@ -284,15 +284,15 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     page.locator("#preview .diff .add", has_text="Edited in the review UI").wait_for()
     element_shot(page, "#publish-preview", shots, "item-preview")
 
-    # 5. Publish and watch the header follow the entity.published event.
+    # 5. Publish and watch the header follow the publish.done event.
     page.evaluate("() => { window.__sameDocument = true; }")
     page.locator("#item-header").get_by_role("button", name="Publish").click()
     wait_for(
         lambda: db.Event.get_or_none(
-            (db.Event.kind == "entity.published") & (db.Event.movie == matrix.id)
+            (db.Event.kind == "publish.done") & (db.Event.movie == matrix.id)
         ),
         JOB_SECONDS,
-        "entity.published from the daemon",
+        "publish.done from the daemon",
         daemon,
         log_path,
     )

@@ -14,7 +14,7 @@ def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
     db.MovieActor.create(movie=movie, actor=actor, role="Neo", order=0)
     db.VideoStream.create(movie=movie, codec="h264", width=1920, height=1080, duration_seconds=8160)
     db.AudioStream.create(movie=movie, codec="ac3", language="eng", channels=6)
-    db.record_event("enrichment.complete", "enriched The Matrix", movie=movie)
+    db.record_event("enrich.done", "enriched The Matrix", movie=movie)
     html = client.get(f"/movies/{movie.id}").get_data(as_text=True)
     for text in (
         "A hacker learns the truth.",
@@ -23,7 +23,7 @@ def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
         "Neo",
         "h264 · 1920×1080",
         "ac3 · 5.1 · eng",
-        "enrichment.complete",
+        "enrich.done",
         "Alternatives (1)",
         "Rejected (1)",
         "provider returned an HTML page",
@@ -58,7 +58,7 @@ def test_edit_a_field_sets_it_locks_it_and_marks_published_items_outdated(client
     assert fresh.plot == "New plot."
     assert "plot" in fresh.locked_fields
     assert fresh.publish_state == db.OUTDATED
-    event = db.Event.select().where(db.Event.kind == "field.edited").get()
+    event = db.Event.select().where(db.Event.kind == "review.edited").get()
     assert event.movie_id == movie.id and "Plot edited and locked" in event.message
 
 
@@ -105,11 +105,11 @@ def test_lock_toggle_and_unlock(client, seed):
     client.post(f"/movies/{movie.id}/fields/plot/lock", htmx=True)
     assert db.Movie.get_by_id(movie.id).locked_fields == ["plot"]
     kinds = [e.kind for e in db.Event.select().order_by(db.Event.id)]
-    assert kinds == ["field.lock", "field.lock"]
+    assert kinds == ["review.locked", "review.locked"]
 
 
 def selected(movie, asset_type="poster"):
-    A = db.ProviderAsset
+    A = db.ArtworkCandidate
     rows = A.select().where(A.movie == movie.id, A.asset_type == asset_type, A.is_selected)
     return [(a.id, a.rank) for a in rows.order_by(A.rank)]
 
@@ -126,8 +126,8 @@ def test_swap_a_poster(client, seed, config):
     assert "your choice" in html and "Updated – Republish?" in html
     expected = [other.id] + [a.id for a in chosen[: limit - 1]]
     assert selected(movie) == [(i, r + 1) for r, i in enumerate(expected)]
-    assert not db.ProviderAsset.get_by_id(chosen[-1].id).is_selected  # the last one dropped
-    assert db.ProviderAsset.get_by_id(other.id).selected_by == "user"
+    assert not db.ArtworkCandidate.get_by_id(chosen[-1].id).is_selected  # the last one dropped
+    assert db.ArtworkCandidate.get_by_id(other.id).selected_by == "user"
     fresh = db.Movie.get_by_id(movie.id)
     assert fresh.locked_asset_types == ["poster"] and fresh.publish_state == db.OUTDATED
 
@@ -156,7 +156,7 @@ def test_add_beyond_the_limit_and_rejected_images_are_refused(client, seed, conf
     bad = seed.asset(movie, "poster", rejected_reason="too small")
     html = client.post(f"/assets/{bad.id}/use", htmx=True).get_data(as_text=True)
     assert "this poster was rejected: too small" in html
-    assert not db.ProviderAsset.get_by_id(bad.id).is_selected
+    assert not db.ArtworkCandidate.get_by_id(bad.id).is_selected
     assert client.post(f"/assets/{bad.id}/explode", htmx=True).status_code == 404
     assert client.post("/assets/99999/use", htmx=True).status_code == 404
 
@@ -204,8 +204,8 @@ def test_choosing_a_copy_of_a_selected_picture_replaces_it(client, seed):
     assert selected(movie) == [(tvdb.id, 1), (second.id, 2), (third.id, 3)]
     assert "Same picture as the selected tmdb 2000×3000: this copy took its place." in html
     assert "Same picture from tmdb 2000×3000" in html  # the old copy now folds under it
-    assert db.ProviderAsset.get_by_id(best.id).selected_by == "user"  # never re-picked
-    event = db.Event.select().where(db.Event.kind == "artwork.selected").get()
+    assert db.ArtworkCandidate.get_by_id(best.id).selected_by == "user"  # never re-picked
+    event = db.Event.select().where(db.Event.kind == "review.selected").get()
     assert "instead of the same picture from tmdb 2000×3000" in event.message
     # "Use as #1" on a copy of #2: first place, and #2 goes rather than #3
     client.post(f"/assets/{fanart.id}/use", htmx=True)

@@ -15,15 +15,15 @@ def read_stream(client, url: str, **headers) -> str:
 
 
 def test_messages_coalesce_per_item_and_carry_the_cursor():
-    events = [(7, 3, "enrichment.complete"), (8, 3, "field.edited"), (9, None, "scan.failed")]
-    events += [(10, 4, "entity.published"), (11, 5, "field.edited"), (12, 5, "artwork.lock")]
+    events = [(7, 3, "enrich.done"), (8, 3, "review.edited"), (9, None, "scan.failed")]
+    events += [(10, 4, "publish.done"), (11, 5, "review.edited"), (12, 5, "review.locked")]
     text = live.messages(events)
     assert text == (
-        "event: movie-3\ndata: enrichment.complete field.edited\n\n"
-        "event: movie-3-data\ndata: enrichment.complete field.edited\n\n"
-        "event: movie-4\ndata: entity.published\n\n"
-        "event: movie-4-data\ndata: entity.published\n\n"
-        "event: movie-5\ndata: field.edited artwork.lock\n\n"  # the user's own edits only
+        "event: movie-3\ndata: enrich.done review.edited\n\n"
+        "event: movie-3-data\ndata: enrich.done review.edited\n\n"
+        "event: movie-4\ndata: publish.done\n\n"
+        "event: movie-4-data\ndata: publish.done\n\n"
+        "event: movie-5\ndata: review.edited review.locked\n\n"  # the user's own edits only
         "event: library\ndata: scan\n\n"
         "id: 12\nevent: activity\ndata: 6\n\n"
     )
@@ -33,13 +33,13 @@ def test_stream_sends_events_after_the_cursor(app, client, seed):
     app.config.update(LIVE_MAX_SECONDS=0.3, LIVE_POLL_SECONDS=0.05)
     movie = seed.movie("The Matrix")
     old = db.record_event("scan.found", "found", movie=movie)
-    new = db.record_event("enrichment.complete", "enriched", movie=movie)
+    new = db.record_event("enrich.done", "enriched", movie=movie)
     answer = client.get(f"/live?after={old.id}")
     assert answer.mimetype == "text/event-stream"
     assert answer.headers["Cache-Control"] == "no-cache"
     text = answer.get_data(as_text=True)
     assert text.startswith("retry: 1000\n\n")
-    assert f"event: movie-{movie.id}\ndata: enrichment.complete\n\n" in text
+    assert f"event: movie-{movie.id}\ndata: enrich.done\n\n" in text
     assert f"id: {new.id}\nevent: activity" in text
     assert "scan.found" not in text
 
@@ -47,16 +47,16 @@ def test_stream_sends_events_after_the_cursor(app, client, seed):
 def test_reconnect_resumes_from_last_event_id(app, client, seed):
     app.config.update(LIVE_MAX_SECONDS=0.3, LIVE_POLL_SECONDS=0.05)
     movie = seed.movie("The Matrix")
-    first = db.record_event("enrichment.complete", "enriched", movie=movie)
-    db.record_event("entity.published", "published", movie=movie)
+    first = db.record_event("enrich.done", "enriched", movie=movie)
+    db.record_event("publish.done", "published", movie=movie)
     text = read_stream(client, "/live?after=0", **{"Last-Event-ID": str(first.id)})
-    assert "entity.published" in text and "enrichment.complete" not in text
+    assert "publish.done" in text and "enrich.done" not in text
 
 
 def test_without_a_cursor_only_new_events_come(app, client, seed):
     app.config.update(LIVE_MAX_SECONDS=0.2, LIVE_POLL_SECONDS=0.05)
     movie = seed.movie("The Matrix")
-    db.record_event("enrichment.complete", "enriched", movie=movie)
+    db.record_event("enrich.done", "enriched", movie=movie)
     assert "event:" not in read_stream(client, "/live")
 
 
@@ -74,10 +74,10 @@ def test_an_event_written_by_another_process_arrives(app, client, seed, config):
         f"""
         from metarrd import db
         db.open_database({str(config.db_path)!r})
-        db.record_event("entity.published", "published by the daemon", movie={movie.id})
+        db.record_event("publish.done", "published by the daemon", movie={movie.id})
         """
     )
-    wanted = f"event: movie-{movie.id}\ndata: entity.published"
+    wanted = f"event: movie-{movie.id}\ndata: publish.done"
     answer = client.get(f"/live?after={cursor}")
     chunks = iter(answer.response)
     text = next(chunks).decode()  # the stream is open before the other process writes

@@ -179,7 +179,7 @@ def test_settings_switch_a_stage(client):
 
 def test_settings_provider_status_and_empty_players(client):
     db.record_event(
-        "enrichment.complete",
+        "enrich.done",
         "enriched X",
         provider_errors={"fanart": "fanart.tv answered 503"},
     )

@@ -1,0 +1,26 @@
+"""Paths as text: the one answer to "is this path inside that folder?".
+
+Compared as normalised strings, not through the file system, so it works for paths that no longer
+exist (a deleted file a webhook names), for a player's paths (`smb://nas/movies/`, `D:\\Movies\\`)
+and on the hot path of the watcher. Case-sensitive, as POSIX file systems are; callers with
+case-insensitive paths fold them first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+
+def is_inside(path: str | os.PathLike, folder: str | os.PathLike, sep: str = os.sep) -> bool:
+    """`path` is `folder` itself or anything below it. `/a/bc` is not inside `/a/b`."""
+    path, folder = os.fspath(path), os.fspath(folder)
+    base = folder.rstrip(sep)
+    return path.rstrip(sep) == base or path.startswith(base + sep)
+
+
+def deepest_folder(path: str | os.PathLike, folders: Iterable[str]) -> str | None:
+    """The deepest of `folders` holding `path` (both normalised), or None."""
+    path = os.path.normpath(path)
+    holding = [f for f in map(os.path.normpath, folders) if is_inside(path, f)]
+    return max(holding, key=len) if holding else None
