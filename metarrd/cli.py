@@ -149,7 +149,7 @@ def _failed(stage: str, movie: db.Movie, exc: MetarrdError) -> None:
 
 def cmd_scan(config: Config, args) -> int:
     from metarrd.identify import identify_many
-    from metarrd.pipeline import workflow
+    from metarrd.pipeline.steps import after_scan_of
     from metarrd.scan import scan
 
     rt = _runtime(config)
@@ -159,14 +159,8 @@ def cmd_scan(config: Config, args) -> int:
         reason = reason.removeprefix(f"{item}: ")
         print(f"{item}: {reason}", file=sys.stderr)
     identified = unsure = 0
-    if report.touched and workflow.is_enabled(config, "identification"):
-        todo = [
-            m.id
-            for m in db.Movie.select(db.Movie.id).where(
-                db.Movie.id.in_(report.touched),
-                db.Movie.identification_status == db.UNIDENTIFIED,
-            )
-        ]
+    todo = [step.movie_id for step in after_scan_of(rt, report, {}) if step.kind == "identify"]
+    if todo:
         for outcome in identify_many(rt, todo):
             if outcome.identified:
                 identified += 1
@@ -191,7 +185,11 @@ def cmd_identify(config: Config, args) -> int:
 
     rt = _runtime(config)
     movie = resolve_item(args.item)
-    outcome = manual_identify(rt, movie, tmdb_id=args.tmdb, imdb_id=args.imdb)
+    try:
+        outcome = manual_identify(rt, movie, tmdb_id=args.tmdb, imdb_id=args.imdb)
+    except MetarrdError as exc:
+        _failed("identify", movie, exc)
+        return EXIT_FAILED
     if not outcome.identified:
         _fail_line(movie, outcome.reason)
         return EXIT_FAILED

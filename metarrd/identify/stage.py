@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metarrd import db
-from metarrd.errors import MetarrdError, ProviderUnavailable
+from metarrd.errors import ItemError, MetarrdError
 from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
 from metarrd.runtime import Runtime
 
@@ -29,13 +29,20 @@ class IdentifyResult:
     identified: bool
     reason: str  # how it was identified, or why not
     error: bool = False  # True when something failed (provider down, bad key), not just "unsure"
-    unavailable: bool = False  # the provider could not be reached: worth retrying later
 
 
 def identify_many(rt: Runtime, movie_ids: list[int], threads: int = 4) -> list[IdentifyResult]:
+    """Identify items side by side (the CLI's scan): a failure is recorded on its item, as the
+    job runner records it, and the others go on."""
+
     def one(movie_id: int) -> IdentifyResult:
         movie = db.Movie.get_by_id(movie_id)
-        return identify_item(rt, movie)
+        try:
+            return identify_item(rt, movie)
+        except MetarrdError as exc:
+            log.warning("item %d (%s): %s", movie.id, movie.path, exc)
+            db.record_failure("identify", movie.id, str(exc))
+            return IdentifyResult(movie.id, False, str(exc), error=True)
 
     with ThreadPoolExecutor(threads, thread_name_prefix="identify") as pool:
         return list(pool.map(one, movie_ids))
@@ -50,21 +57,17 @@ def identify_item(
     source: str | None = None,
 ) -> IdentifyResult:
     """Identify one item. With `tmdb_id`/`imdb_id` (manual or webhook) no search is made.
-    Never raises for provider trouble: the reason lands in `last_error` and the outcome."""
-    try:
-        if tmdb_id or imdb_id:
-            details = _lookup(rt, tmdb_id, imdb_id)
-            if details is None:
-                what = f"TMDB id {tmdb_id}" if tmdb_id else f"IMDb id {imdb_id}"
-                return _fail(movie, f"{what} is unknown to TMDB", error=True)
-            return _identified(movie, details, source or "manual")
-        return _auto_identify(rt, movie)
-    except ProviderUnavailable as exc:
-        outcome = _fail(movie, str(exc), error=True)
-        outcome.unavailable = True
-        return outcome
-    except MetarrdError as exc:
-        return _fail(movie, str(exc), error=True)
+
+    An unsure match is no error: the item stays unidentified with its candidates and the reason.
+    Raises ProviderUnavailable when TMDB cannot be reached (worth a retry) and ItemError when the
+    given ids are unknown; whoever runs the stage records those."""
+    if tmdb_id or imdb_id:
+        details = _lookup(rt, tmdb_id, imdb_id)
+        if details is None:
+            what = f"TMDB id {tmdb_id}" if tmdb_id else f"IMDb id {imdb_id}"
+            raise ItemError(f"{what} is unknown to TMDB")
+        return _identified(movie, details, source or "manual")
+    return _auto_identify(rt, movie)
 
 
 def _lookup(rt: Runtime, tmdb_id: int | None, imdb_id: str | None) -> dict[str, Any] | None:
@@ -99,7 +102,7 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
     title = hints.get("name_title") or movie.title
     year = hints.get("name_year") or movie.year
     if not title:
-        return _fail(movie, "; ".join(notes + ["no title could be read from the name"]))
+        return _unsure(movie, "; ".join(notes + ["no title could be read from the name"]))
     matches = search(rt, title, year)
     movie.candidates = [_candidate_dict(m) for m in matches[:MAX_STORED_CANDIDATES]]
     if matches and is_confident(matches):
@@ -116,7 +119,7 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
             f"{best.title!r} ({best.year or '?'}); choose one in the UI or run "
             f"`metarrd identify {movie.id} --tmdb ID`"
         )
-    return _fail(movie, "; ".join(notes + [reason]))
+    return _unsure(movie, "; ".join(notes + [reason]))
 
 
 def search(rt: Runtime, title: str, year: int | None) -> list[Match]:
@@ -197,18 +200,17 @@ def forget_enrichment(movie: db.Movie) -> None:
         movie.publish_state = db.OUTDATED
 
 
-def _fail(movie: db.Movie, reason: str, *, error: bool = False) -> IdentifyResult:
+def _unsure(movie: db.Movie, reason: str) -> IdentifyResult:
+    """Left unidentified for the user: the candidates and the reason stay on the item."""
     with db.write_transaction():
         fresh = db.Movie.get_by_id(movie.id)
         fresh.candidates = movie.candidates
         fresh.last_error = "; ".join([*((fresh.hints or {}).get("scan_errors") or []), reason])
         fresh.updated_at = db.now()
         fresh.save()
-        db.record_event(
-            "identify.failed", reason, movie=fresh, level="error" if error else "warning"
-        )
+        db.record_event("identify.unsure", reason, movie=fresh, level="warning")
     log.warning("item %d (%s): %s", movie.id, movie.path, reason)
-    return IdentifyResult(movie.id, False, reason, error=error)
+    return IdentifyResult(movie.id, False, reason)
 
 
 def manual_identify(

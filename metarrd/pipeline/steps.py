@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from metarrd import db
-from metarrd.errors import ItemError, ProviderUnavailable
+from metarrd.errors import ItemError
 from metarrd.pipeline import workflow
 from metarrd.pipeline.chain import (
     Outcome,
+    Step,
     after_enrich,
     after_identify,
     after_notify,
@@ -47,7 +48,7 @@ def _movie(job: db.Job) -> db.Movie | None:
 
 
 def do_scan(rt: Runtime, job: db.Job) -> Outcome:
-    from metarrd.scan import scan
+    from metarrd.scan import follow_renames, mark_gone, scan
 
     if not workflow.is_enabled(rt.config, "scanning"):
         return Outcome("skipped: the scanning stage is switched off")
@@ -60,64 +61,24 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome(f"{len(gone)} items marked missing")
     set_progress(job, 0.1, f"walking {len(paths)} folders" if paths else "walking every library")
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
-    given = _items_named(job.payload.get("ids") or {})
+    follow = after_scan_of(rt, report, _items_named(job.payload.get("ids") or {}))
+    message = (
+        f"{report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
+        f"{len(report.moved)} moved, {len(report.missing)} missing, {len(report.errors)} errors"
+    )
+    return Outcome(message, follow)
+
+
+def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list[Step]:
+    """What follows a scan (the daemon's and the CLI's): its new or changed items that are still
+    unidentified are identified; items a webhook named, from the webhook's ids."""
     unidentified = [
         m.id
         for m in db.Movie.select(db.Movie.id).where(
             db.Movie.id.in_(report.touched), db.Movie.identification_status == db.UNIDENTIFIED
         )
     ]
-    message = (
-        f"{report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
-        f"{len(report.moved)} moved, {len(report.missing)} missing, {len(report.errors)} errors"
-    )
-    return Outcome(message, after_scan(unidentified, given, workflow.all_stages(rt.config)))
-
-
-def follow_renames(renames: dict[str, str]) -> list[int]:
-    """Radarr renamed these files: their items take the new path and keep everything else."""
-    moved = []
-    for old, new in renames.items():
-        with db.write_transaction():
-            movie = db.Movie.get_or_none(db.Movie.path == old)
-            if movie is None or not os.path.exists(new):
-                continue
-            if db.Movie.select().where(db.Movie.path == new).exists():
-                continue  # already scanned as a new item; the old one will show as missing
-            movie.parts = [new if p == old else p for p in movie.parts or []]
-            was_published = movie.publish_state == db.PUBLISHED
-            db.Movie.update(
-                path=new,
-                parts=movie.parts,
-                missing=False,
-                publish_state=db.OUTDATED if was_published else movie.publish_state,
-                updated_at=db.now(),
-            ).where(db.Movie.id == movie.id).execute()
-            db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
-        log.info("item %d: renamed %s -> %s", movie.id, old, new)
-        moved.append(movie.id)
-    return moved
-
-
-def mark_gone(paths: list[str]) -> list[int]:
-    """Items whose file a webhook says was deleted, and which is indeed gone: missing, data kept."""
-    gone = []
-    for path in paths:
-        prefix = path.rstrip(os.sep) + os.sep
-        query = db.Movie.select().where(
-            ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
-        )
-        for movie in query:
-            if covers([path], movie.path) and not os.path.exists(movie.path):
-                db.Movie.update(missing=True, updated_at=db.now()).where(
-                    db.Movie.id == movie.id
-                ).execute()
-                db.record_event(
-                    "scan.missing", f"{movie.path} is gone; its data is kept", movie=movie.id
-                )
-                log.info("item %d: %s deleted, marked missing", movie.id, movie.path)
-                gone.append(movie.id)
-    return gone
+    return after_scan(unidentified, given, workflow.all_stages(rt.config))
 
 
 def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -153,10 +114,6 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
         rt, movie, tmdb_id=tmdb_id, imdb_id=imdb_id, source=job.payload.get("source")
     )
     if not outcome.identified:
-        if getattr(outcome, "unavailable", False):
-            raise ProviderUnavailable("tmdb", outcome.reason)
-        if outcome.error:
-            raise ItemError(outcome.reason)
         return Outcome(f"left for review: {outcome.reason}")
     stages = workflow.all_stages(rt.config)
     return Outcome(outcome.reason, after_identify(movie.id, True, job.manual, stages))
