@@ -17,9 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench._common import report, timed
-from metarrd import db, scan
+from metarrd import db, scan, workflow
 from metarrd.config import parse_config
-from metarrd.pipeline import workflow
 from metarrd.runtime import open_runtime
 from metarrd.scan.streams import read_stream_details
 from metarrd.walk import walk_library

@@ -251,7 +251,7 @@ def cmd_list(config: Config, args) -> int:
 
 
 def cmd_workflow(config: Config, args) -> int:
-    from metarrd.pipeline import workflow
+    from metarrd import workflow
 
     _runtime(config)
     if args.action == "set":

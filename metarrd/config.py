@@ -19,6 +19,7 @@ from typing import Any
 from metarrd.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/metarrd/config.toml")
+LIBRARY_SOURCE = "library"  # the provider name of the user's own files found in a library
 ASSET_TYPES = (
     "poster",
     "fanart",

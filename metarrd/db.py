@@ -558,6 +558,16 @@ def record_event(
     return Event.create(kind=kind, message=message, movie=movie, level=level, data=data)
 
 
+MAX_ID = 2**63 - 1  # SQLite INTEGER: larger ids in a URL are no row, not an overflow
+
+
+def mark_outdated(movie_id: int) -> None:
+    """A published item whose library files no longer match becomes "Updated – Republish?"."""
+    Movie.update(publish_state=OUTDATED).where(
+        Movie.id == movie_id, Movie.publish_state == PUBLISHED
+    ).execute()
+
+
 def record_failure(stage: str, movie_id: int | None, reason: str, **data: Any) -> None:
     """The one record of a failed stage: the item's `last_error` and one `<stage>.failed` event.
     Whoever runs the stage (the job runner, the CLI) calls it once; stages only raise."""

@@ -42,3 +42,8 @@ class ItemError(MetarrdError):
 
 class StageDisabled(MetarrdError):
     """A workflow stage is switched off (e.g. publishing)."""
+
+
+class EditRefused(MetarrdError):
+    """A change the user asked for that cannot be made (a rejected picture, a limit reached, a
+    value out of range); the message says why."""

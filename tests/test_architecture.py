@@ -9,47 +9,47 @@ PKG = Path(__file__).resolve().parent.parent / "metarrd"
 
 # The functional core: pure functions over small dataclasses, no I/O libraries, no database.
 PURE = {
+    "metarrd.errors",
+    "metarrd.paths",
     "metarrd.identify.names",
     "metarrd.identify.match",
     "metarrd.enrich.score",
     "metarrd.enrich.selection",
     "metarrd.enrich.candidates",
     "metarrd.enrich.metadata",
+    "metarrd.scan.kodi_codecs",
     "metarrd.publish.nfo",
     "metarrd.publish.layout",
-    "metarrd.errors",
-    "metarrd.scan.kodi_codecs",
     "metarrd.players.pathmap",
     "metarrd.players.plan",
     "metarrd.pipeline.chain",
-    "metarrd.web.pictures",
 }
 IO_MODULES = ("requests", "peewee", "flask", "huey", "watchfiles", "metarrd.db", "metarrd.http")
+
+# One folder per stage; each package's __init__ names its public entry points.
+STAGES = ("scan", "identify", "enrich", "publish", "players")
+OUTER = ("metarrd.pipeline", "metarrd.web", "metarrd.cli", "metarrd.demo")
 
 RULES = [
     # (importer prefix, forbidden import prefixes, why)
     (
         "metarrd.web",
-        (
-            "metarrd.providers",
-            "metarrd.http",
-            "metarrd.enrich",
-            "metarrd.enrich.analysis",
-            "metarrd.enrich.candidate_store",
-            "metarrd.enrich.caching",
-            "requests",
-        ),
-        "the web app only reads the database and enqueues jobs",
+        ("metarrd.providers", "metarrd.http", "requests"),
+        "the web app reads the database and enqueues jobs; it never calls a provider",
     ),
     (
         "metarrd.providers",
-        ("metarrd.db", "metarrd.web", "flask", "peewee"),
+        ("metarrd.db", "metarrd.web", "flask", "peewee", *(f"metarrd.{s}" for s in STAGES)),
         "provider clients are thin HTTP adapters",
     ),
     (
         "metarrd.simulator",
-        ("metarrd.db", "metarrd.web", "metarrd.providers", "metarrd.enrich", "metarrd.publish"),
+        ("metarrd.db", "metarrd.web", "metarrd.providers", *(f"metarrd.{s}" for s in STAGES)),
         "the simulator stands alone, like the real services",
+    ),
+    *(
+        (f"metarrd.{stage}", OUTER, "a stage knows nothing of the queue, the web or the CLI")
+        for stage in STAGES
     ),
 ]
 
@@ -105,6 +105,41 @@ def test_layer_rules():
             if mod == importer or mod.startswith(importer + "."):
                 for hit in _hits(imps, forbidden):
                     problems.append(f"{mod} imports {hit}: {why}")
+    assert not problems, "\n".join(problems)
+
+
+def _package(mod: str) -> str | None:
+    parts = mod.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in STAGES else None
+
+
+def test_stages_use_each_others_public_entry_points_only():
+    """`from metarrd.publish import publish_item` (what publish/__init__ names), never
+    `from metarrd.publish.stage import _prepare`: a stage's other modules are its own."""
+    problems = []
+    for mod, imps in all_modules().items():
+        for imp in imps:
+            parts = imp.split(".")
+            if len(parts) < 3 or parts[0] != "metarrd" or parts[1] not in STAGES:
+                continue
+            target = parts[1]
+            if _package(mod) == target:
+                continue  # inside its own stage
+            if (Path(PKG, target, parts[2] + ".py")).exists() or Path(
+                PKG, target, parts[2]
+            ).is_dir():
+                problems.append(f"{mod} imports {imp}: use metarrd.{target}'s public names")
+    assert not problems, "\n".join(problems)
+
+
+def test_only_the_pipeline_touches_the_queue():
+    problems = [
+        f"{mod} imports the queue"
+        for mod, imps in all_modules().items()
+        if not mod.startswith("metarrd.pipeline")
+        and mod not in ("metarrd.cli", "metarrd.demo")  # they start the daemon's processes
+        and _hits(imps, ("metarrd.pipeline.queue", "huey"))
+    ]
     assert not problems, "\n".join(problems)
 
 

@@ -7,6 +7,18 @@ selection is cached. Nothing in a library folder is touched here.
 
 from __future__ import annotations
 
+from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
+from metarrd.enrich.choices import SelectionChange, change_selection
+from metarrd.enrich.selection import label, same_picture_sets
 from metarrd.enrich.stage import EnrichResult, enrich_item
 
-__all__ = ["EnrichResult", "enrich_item"]
+__all__ = [
+    "WORK_PREFIX",
+    "sweep_stale",
+    "EnrichResult",
+    "SelectionChange",
+    "change_selection",
+    "enrich_item",
+    "label",
+    "same_picture_sets",
+]

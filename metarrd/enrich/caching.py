@@ -14,10 +14,9 @@ import logging
 from pathlib import Path
 
 from metarrd import cache, db
-from metarrd.config import Config
+from metarrd.config import LIBRARY_SOURCE, Config
 from metarrd.enrich.analysis import Analyser, AnalysisResult
 from metarrd.enrich.candidate_store import (
-    LIBRARY,
     as_pick,
     image_info,
     in_cache,
@@ -90,7 +89,7 @@ class _Placing:
             r
             for r in self.rows.values()
             if r.is_selected
-            and r.provider != LIBRARY
+            and r.provider != LIBRARY_SOURCE
             and not (r.is_downloaded and in_cache(self.config.cache_dir, r))
         ]
         refetch = {

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from metarrd import cache, db
-from metarrd.config import ArtworkConfig
+from metarrd.config import LIBRARY_SOURCE, ArtworkConfig
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
 from metarrd.enrich.selection import ScoredCandidate, same_picture
 from metarrd.imaging import FORMATS, ImageInfo
 
-LIBRARY = "library"  # the provider name of the user's own artwork (scan records it)
 EXTENSIONS = dict(FORMATS.values())  # jpeg -> jpg
 OWN = ("cache_file",)  # keys of provider_metadata that enrich writes, kept across refreshes
 
@@ -74,7 +73,7 @@ def match_cache(
     """Phase 1B: candidates whose picture the cache already holds count as downloaded."""
     files = [c for c in cache_files if Path(c.file_path).is_file()]
     for row in rows:
-        if row.provider == LIBRARY or row.url in pending or row.is_downloaded:
+        if row.provider == LIBRARY_SOURCE or row.url in pending or row.is_downloaded:
             continue
         match = None if row.analyzed else by_source.get(row.url)
         if match is None and row.analyzed and not row.rejected_reason:
@@ -92,7 +91,7 @@ def score_rows(rows: Iterable[db.ArtworkCandidate], artwork: ArtworkConfig) -> N
         if eligible(row):
             facts = ImageFacts(
                 row.asset_type, row.provider, row.width, row.height,
-                row.language if row.provider != LIBRARY else None,
+                row.language if row.provider != LIBRARY_SOURCE else None,
                 row.vote_average, row.vote_count,
             )  # fmt: skip
             score = score_image(facts, prefs)
@@ -164,7 +163,7 @@ def _same_cached(row: db.ArtworkCandidate, cached: db.CacheImageFile) -> bool:
         return False
     if cached.file_hash == row.content_hash:
         return True
-    if cached.source_type != LIBRARY:
+    if cached.source_type != LIBRARY_SOURCE:
         return False
     big_enough = (cached.width or 0) * (cached.height or 0) >= (row.width or 0) * (row.height or 0)
     a = ScoredCandidate(0, row.asset_type, True, phash=row.perceptual_hash)

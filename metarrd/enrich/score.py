@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-LIBRARY = "library"
+from metarrd.config import LIBRARY_SOURCE
 
 # type -> (ideal width, ideal height, aspect tolerance as a ratio factor)
 IDEAL: dict[str, tuple[int, int, float]] = {
@@ -133,7 +133,7 @@ def language(facts: ImageFacts, prefs: Preferences) -> tuple[Factor, bool]:
 def votes(facts: ImageFacts) -> Factor:
     provider = facts.provider
     count = facts.vote_count or 0
-    if provider == LIBRARY:
+    if provider == LIBRARY_SOURCE:
         return Factor("votes", 20, 20, "your own image: counts as fully endorsed")
     if provider == "tmdb":
         avg = facts.vote_average or 0.0
@@ -156,7 +156,7 @@ def provider_priority(facts: ImageFacts, prefs: Preferences) -> Factor:
     if name in order:
         points = max(0, 10 - order.index(name))
         return Factor("provider", points, 10, f"{name}: number {order.index(name) + 1} in priority")
-    if name == LIBRARY:
+    if name == LIBRARY_SOURCE:
         return Factor("provider", 10, 10, "from your library")
     return Factor("provider", 5, 10, f"{name}: not in your provider priority")
 

@@ -9,12 +9,16 @@
   (`selected_by == "user"`, selected) stays selected and first, and counts against the limit;
   an image the user removed (`selected_by == "user"`, not selected) is never picked again.
   A user's choice is never collapsed into a duplicate.
+- **The user's own changes** (`reselect`): make a picture #1, add, remove, move it. Choosing a
+  copy of a picture that is already selected replaces that copy (`twins`), so one picture is
+  never selected twice. `choices.change_selection` applies them to the database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 DUPLICATE_DISTANCE = 6  # of 64 bits
 USER, AUTO = "user", "auto"
@@ -137,3 +141,74 @@ def select(
             by = USER if p.user_removed else None
             decisions.append(Decision(p.id, False, by, None, duplicates.get(p.id)))
     return decisions
+
+
+# --- the user's changes ---------------------------------------------------------------------
+
+
+def reselect(
+    selected: list[int], op: str, asset_id: int, cap: int, twins: Iterable[int] = ()
+) -> tuple[list[int], list[int]]:
+    """The selected asset ids of one type, in rank order, after a user's `op`:
+    `use` (make it #1), `add` (append), `remove`, `up`, `down`. Returns (new order, dropped):
+    selections beyond `cap` are dropped from the end. `twins` are the other copies of the same
+    picture: choosing this copy replaces them (`add` takes the first one's place) rather than
+    selecting the same picture twice."""
+    twins = set(twins) - {asset_id}
+    order = list(selected)
+    if op == "use":
+        order = [asset_id] + [a for a in order if a != asset_id and a not in twins]
+    elif op == "add":
+        if asset_id not in order:
+            place = next((i for i, a in enumerate(order) if a in twins), None)
+            if place is None:
+                order.append(asset_id)
+            else:
+                order[place] = asset_id
+                order = [a for a in order if a not in twins]
+    elif op == "remove":
+        order = [a for a in order if a != asset_id]
+    elif op in ("up", "down"):
+        if asset_id in order:
+            i = order.index(asset_id)
+            j = i - 1 if op == "up" else i + 1
+            if 0 <= j < len(order):
+                order[i], order[j] = order[j], order[i]
+    else:
+        raise ValueError(f"unknown artwork operation {op!r}")
+    cap = max(cap, 1)
+    return order[:cap], order[cap:]
+
+
+def same_picture_sets(assets: Iterable[Any]) -> dict[int, int]:
+    """{asset id: id of its set}: assets linked by `duplicate_of` (either way, transitively)
+    share a set. Links to rows outside `assets` are ignored."""
+    assets = list(assets)
+    parent = {a.id: a.id for a in assets}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a in assets:
+        other = getattr(a, "duplicate_of_id", None)
+        if other in parent and other != a.id:
+            parent[root(a.id)] = root(other)
+    return {i: root(i) for i in parent}
+
+
+def twins(assets: list[Any], asset_id: int) -> set[int]:
+    """The other copies of asset `asset_id`'s picture (not rejected) among `assets`."""
+    sets = same_picture_sets(assets)
+    mine = sets.get(asset_id)
+    return {
+        a.id for a in assets if a.id != asset_id and sets[a.id] == mine and not a.rejected_reason
+    }
+
+
+def label(asset: Any) -> str:
+    """`tmdb 2000×3000`: a candidate as a user tells copies of one picture apart."""
+    width, height = asset.width or asset.api_width, asset.height or asset.api_height
+    return f"{asset.provider} {width}×{height}" if width and height else str(asset.provider)

@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from metarrd import db
+from metarrd import db, workflow
+from metarrd.config import LIBRARY_SOURCE
 from metarrd.enrich import candidates, cast
 from metarrd.enrich.analysis import Analyser, AnalysisResult, write_preview
 from metarrd.enrich.caching import select_and_cache
 from metarrd.enrich.candidate_store import (
-    LIBRARY,
     in_cache,
     match_cache,
     score_rows,
@@ -45,7 +45,6 @@ from metarrd.enrich.candidate_store import (
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import cast_members, merge_fields, movie_fields
 from metarrd.errors import ItemError, NotFound, ProviderError
-from metarrd.pipeline import workflow
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -221,7 +220,7 @@ class _Enrichment:
 
     def _needs_fetch(self, c: Candidate) -> bool:
         row = self.rows.get((c.asset_type, c.url))
-        if row is not None and (row.analyzed or row.provider == LIBRARY):
+        if row is not None and (row.analyzed or row.provider == LIBRARY_SOURCE):
             return False
         cached = self.by_source.get(c.url)
         return cached is None or not Path(cached.file_path).is_file()
@@ -274,7 +273,7 @@ class _Enrichment:
         self.result.library_unselected = sum(
             1
             for r in self.rows.values()
-            if r.provider == LIBRARY and not r.is_selected and not r.rejected_reason
+            if r.provider == LIBRARY_SOURCE and not r.is_selected and not r.rejected_reason
         )
 
     def _art_snapshot(self) -> list[tuple]:
@@ -301,7 +300,7 @@ class _Enrichment:
         by_hash = {(c.image_type, c.file_hash): c for c in self.cache_files}
         for row in self.rows.values():
             cached = by_hash.get((row.asset_type, row.content_hash))
-            if row.provider == LIBRARY and not row.preview_path and cached is not None:
+            if row.provider == LIBRARY_SOURCE and not row.preview_path and cached is not None:
                 self.previews[row.id] = self.an.submit(
                     write_preview, self.config.previews_dir, Path(cached.file_path),
                     row.content_hash, cpu=True,

@@ -6,6 +6,7 @@ itself; anything less than a confident match stays unidentified with its candida
 
 from __future__ import annotations
 
+from metarrd.identify.names import NameHints, parse_hints
 from metarrd.identify.stage import (
     IdentifyResult,
     candidate_dicts,
@@ -17,6 +18,8 @@ from metarrd.identify.stage import (
 )
 
 __all__ = [
+    "NameHints",
+    "parse_hints",
     "IdentifyResult",
     "candidate_dicts",
     "forget_enrichment",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metarrd import db
+from metarrd.config import LIBRARY_SOURCE
 from metarrd.errors import ItemError, MetarrdError
 from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
 from metarrd.runtime import Runtime
@@ -192,7 +193,7 @@ def _identified(movie: db.Movie, details: dict[str, Any], source: str) -> Identi
 def forget_enrichment(movie: db.Movie) -> None:
     """The item now is another movie: provider candidates and cast of the old one go."""
     db.ArtworkCandidate.delete().where(
-        (db.ArtworkCandidate.movie == movie) & (db.ArtworkCandidate.provider != "library")
+        (db.ArtworkCandidate.movie == movie) & (db.ArtworkCandidate.provider != LIBRARY_SOURCE)
     ).execute()
     db.MovieActor.delete().where(db.MovieActor.movie == movie).execute()
     movie.enriched_at = None

@@ -117,7 +117,7 @@ def recover(rt: Runtime) -> None:
 def empty_dir(directory: Path) -> None:
     """Remove everything inside our scratch folder, except the work folder of another process
     that is still running (a `metarrd enrich` in a shell, say)."""
-    from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
+    from metarrd.enrich import WORK_PREFIX, sweep_stale
 
     directory.mkdir(parents=True, exist_ok=True)
     sweep_stale(directory)

@@ -31,9 +31,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from metarrd import db
+from metarrd import db, workflow
+from metarrd.config import Config
 from metarrd.errors import MetarrdError, ProviderUnavailable
-from metarrd.pipeline import queue, workflow
+from metarrd.pipeline import queue
 from metarrd.pipeline.chain import covers, merge_payload
 from metarrd.pipeline.queue import huey
 from metarrd.pipeline.steps import HANDLERS
@@ -124,6 +125,15 @@ def enqueue_publish(movie_id: int) -> db.Job:
 def enqueue_notify(delay: float = 0.0) -> db.Job:
     """Send the players' due notification batches (PUBLISH queued them), after `delay` seconds."""
     return _enqueue("notify", None, {}, manual=False, delay=delay)
+
+
+def use_queue(config: Config, *, if_unset: bool = False) -> None:
+    """Point this process's enqueues at the configured queue (the web app's processes); with
+    `if_unset`, only when nothing configured it yet (a test's immediate mode stays)."""
+    if if_unset:
+        queue.ensure_configured(config)
+    else:
+        queue.configure(config)
 
 
 def _config():

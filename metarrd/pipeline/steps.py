@@ -18,9 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from metarrd import db
+from metarrd import db, workflow
 from metarrd.errors import ItemError
-from metarrd.pipeline import workflow
 from metarrd.pipeline.chain import (
     Outcome,
     Step,

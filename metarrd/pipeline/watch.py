@@ -24,11 +24,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from metarrd import db
+from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER
 from metarrd.config import Config, LibraryConfig
 from metarrd.paths import deepest_folder, is_inside
-from metarrd.pipeline import workflow
 from metarrd.walk import is_video_path
 
 log = logging.getLogger(__name__)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
+from metarrd.config import LIBRARY_SOURCE
 from metarrd.errors import (
     ItemError,
     NotFound,
@@ -188,7 +189,7 @@ def _fetch(
     note when it is gone for good (404, not an image); ItemError when it may come back."""
     tmp: Path | None = None
     try:
-        if provider == "library":
+        if provider == LIBRARY_SOURCE:
             if not Path(url).is_file():
                 _note(movie_id, notes, f"{label}: the library file it came from is gone, skipped")
                 return None
@@ -234,7 +235,7 @@ def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
         target = cache.move_into(store, image_type, tmp, info)
     finally:
         tmp.unlink(missing_ok=True)
-    values = row_values(target, None if raw else info, "library", str(path), "library")
+    values = row_values(target, None if raw else info, LIBRARY_SOURCE, str(path), LIBRARY_SOURCE)
     with db.write_transaction():
         row = db.CacheImageFile.get_or_none(
             db.CacheImageFile.movie == movie_id,
@@ -246,8 +247,8 @@ def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
             db.CacheImageFile.create(
                 movie=movie_id, actor=None, image_type=image_type, file_hash=sha, **values
             )
-        elif row.source_type != "library":  # so that cache clean-up never takes it
-            db.CacheImageFile.update(source_type="library", source_url=str(path)).where(
+        elif row.source_type != LIBRARY_SOURCE:  # so that cache clean-up never takes it
+            db.CacheImageFile.update(source_type=LIBRARY_SOURCE, source_url=str(path)).where(
                 db.CacheImageFile.id == row.id
             ).execute()
     log.info("item %d: copied %s into the cache (%s) before replacing it", movie_id, path, target)
@@ -298,7 +299,7 @@ def drop_unselected(rt: Runtime, movie_id: int) -> int:
             users_of.setdefault(row.file_path, []).append(row)
         for file_path, users in users_of.items():
             if any(
-                r.movie_id != movie_id or r.actor_id is not None or r.source_type == "library"
+                r.movie_id != movie_id or r.actor_id is not None or r.source_type == LIBRARY_SOURCE
                 for r in users
             ):
                 continue

@@ -40,7 +40,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from metarrd import db
+from metarrd import db, workflow
 from metarrd.atomic import (
     TEMP_MARKER,
     ensure_dir,
@@ -54,7 +54,6 @@ from metarrd.errors import (
     ItemError,
     MetarrdError,
 )
-from metarrd.pipeline import workflow
 from metarrd.publish import layout, nfo, sources
 from metarrd.publish.layout import (
     KEEP,
@@ -69,7 +68,7 @@ from metarrd.publish.layout import (
     plan_publish,
 )
 from metarrd.runtime import Runtime
-from metarrd.scan.local_files import base_name, classify_image, movie_folder
+from metarrd.scan import base_name, classify_image, movie_folder
 from metarrd.walk import FoundVideo
 
 __all__ = [

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from metarrd import db
 from metarrd.atomic import sha256_file
-from metarrd.config import LibraryConfig
-from metarrd.identify.names import parse_hints
+from metarrd.config import LIBRARY_SOURCE, LibraryConfig
+from metarrd.identify import parse_hints
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
 from metarrd.scan.local_files import LocalArtwork, find_local_artwork, find_nfo
@@ -406,9 +406,9 @@ def _record_artwork(movie: db.Movie, art: LocalArtwork) -> None:
             "width": info.width,
             "height": info.height,
             "format": info.format,
-            "source_type": "library",
+            "source_type": LIBRARY_SOURCE,
             "source_url": str(art.path),
-            "provider_name": "library",
+            "provider_name": LIBRARY_SOURCE,
         },
     )
     asset = db.ArtworkCandidate.get_or_none(
@@ -417,7 +417,7 @@ def _record_artwork(movie: db.Movie, art: LocalArtwork) -> None:
         db.ArtworkCandidate.url == str(art.path),
     )
     values = {
-        "provider": "library",
+        "provider": LIBRARY_SOURCE,
         "analyzed": True,
         "analyzed_at": db.now(),
         "width": info.width,

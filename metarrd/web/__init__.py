@@ -42,7 +42,7 @@ def asset_dir(name: str) -> Path:
 
 def create_app(config: Config, *, testing: bool = False) -> Flask:
     """The web application for `config`: opens (and migrates) the database."""
-    from metarrd.pipeline import queue
+    from metarrd.pipeline import jobs
     from metarrd.runtime import open_runtime
 
     app = Flask(
@@ -51,7 +51,7 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         static_folder=str(asset_dir("static")),
     )
     rt = open_runtime(config)
-    queue.configure(config)  # jobs go to the queue file the daemon consumes
+    jobs.use_queue(config)  # jobs go to the queue file the daemon consumes
     app.config.update(
         METARRD=config,
         TESTING=testing,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
 
 from metarrd import db
@@ -56,13 +56,6 @@ def index():
     )
 
 
-def _movie_or_404(movie_id: int) -> db.Movie:
-    movie = db.Movie.get_or_none(db.Movie.id == movie_id)
-    if movie is None:
-        abort(404, f"There is no item {movie_id} (it may have been removed).")
-    return movie
-
-
 def _context(movie: db.Movie) -> dict:
     J = db.Job
     identifying = (
@@ -86,7 +79,7 @@ def _context(movie: db.Movie) -> dict:
 
 @bp.get("/movies/<int:movie_id>/identify")
 def item(movie_id: int):
-    movie = _movie_or_404(movie_id)
+    movie = queries.movie_or_404(movie_id)
     if request.htmx and not request.htmx.boosted:
         return render_template("_identify_item.html", **_context(movie))
     return render_template(
@@ -107,7 +100,7 @@ def _answer(movie: db.Movie, message: str, tone: str, *, quiet: bool = False):
 @bp.post("/movies/<int:movie_id>/identify")
 def choose(movie_id: int):
     """A candidate's "This one" button, or the pasted id."""
-    movie = _movie_or_404(movie_id)
+    movie = queries.movie_or_404(movie_id)
     try:
         tmdb_id, imdb_id = parse_id(request.form.get("id", ""))
         queue_identify(movie, tmdb_id, imdb_id)
@@ -120,7 +113,7 @@ def choose(movie_id: int):
 @bp.post("/movies/<int:movie_id>/search")
 def search(movie_id: int):
     """The search box: a search job for the daemon; the candidates show up when it is done."""
-    movie = _movie_or_404(movie_id)
+    movie = queries.movie_or_404(movie_id)
     title = " ".join(request.form.get("title", "").split())[:200]
     year_text = request.form.get("year", "").strip()
     if not title:

@@ -10,6 +10,7 @@ from htmx_flask import make_response
 
 from metarrd import db
 from metarrd.config import ASSET_TYPES
+from metarrd.enrich import change_selection
 from metarrd.errors import MetarrdError
 from metarrd.publish import preview_publish
 from metarrd.web import edits, present, queries
@@ -21,13 +22,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("item", __name__)
 
 ARTWORK_OPS = ("use", "add", "remove", "up", "down")
-
-
-def _movie_or_404(movie_id: int) -> db.Movie:
-    movie = db.Movie.get_or_none(db.Movie.id == movie_id)
-    if movie is None:
-        abort(404, f"There is no item {movie_id} (it may have been removed).")
-    return movie
 
 
 def _field_or_404(name: str) -> str:
@@ -54,7 +48,7 @@ def item_context(movie: db.Movie) -> dict:
 
 @bp.get("/movies/<int:movie_id>")
 def show(movie_id: int):
-    movie = _movie_or_404(movie_id)
+    movie = queries.movie_or_404(movie_id)
     context = item_context(movie)
     if request.htmx and not request.htmx.boosted:
         return render_template("_item.html", **context)
@@ -63,7 +57,7 @@ def show(movie_id: int):
 
 @bp.get("/movies/<int:movie_id>/header")
 def header(movie_id: int):
-    _movie_or_404(movie_id)
+    queries.movie_or_404(movie_id)
     return item_header(movie_id)
 
 
@@ -72,18 +66,20 @@ def header(movie_id: int):
 
 @bp.get("/movies/<int:movie_id>/fields/<name>")
 def field(movie_id: int, name: str):
-    return render_template("_field.html", movie=_movie_or_404(movie_id), name=_field_or_404(name))
+    return render_template(
+        "_field.html", movie=queries.movie_or_404(movie_id), name=_field_or_404(name)
+    )
 
 
 @bp.get("/movies/<int:movie_id>/fields/<name>/edit")
 def edit_field(movie_id: int, name: str):
-    movie = _movie_or_404(movie_id)
+    movie = queries.movie_or_404(movie_id)
     return render_template("_field_form.html", movie=movie, name=_field_or_404(name), error=None)
 
 
 @bp.post("/movies/<int:movie_id>/fields/<name>")
 def save_field(movie_id: int, name: str):
-    movie = _movie_or_404(movie_id)
+    movie = queries.movie_or_404(movie_id)
     _field_or_404(name)
     raw = request.form.get("value", "")
     try:
@@ -102,7 +98,7 @@ def save_field(movie_id: int, name: str):
 
 @bp.post("/movies/<int:movie_id>/fields/<name>/lock")
 def lock_field(movie_id: int, name: str):
-    _movie_or_404(movie_id)
+    queries.movie_or_404(movie_id)
     movie = edits.toggle_field_lock(movie_id, _field_or_404(name))
     if not request.htmx:
         return redirect(url_for("item.show", movie_id=movie_id) + f"#field-{name}", 303)
@@ -150,7 +146,7 @@ def artwork(asset_id: int, op: str):
     movie = db.Movie.get_by_id(asset.movie_id)
     config = current_app.config["METARRD"]
     try:
-        change = edits.change_selection(config, asset_id, op)
+        change = change_selection(config, asset_id, op)
     except edits.EditError as exc:
         return _artwork_answer(movie, asset.asset_type, str(exc), changed=False)
     if change.replaced:
@@ -162,7 +158,7 @@ def artwork(asset_id: int, op: str):
 
 @bp.post("/movies/<int:movie_id>/artwork/<asset_type>/lock")
 def lock_artwork(movie_id: int, asset_type: str):
-    movie = _movie_or_404(movie_id)
+    movie = queries.movie_or_404(movie_id)
     if asset_type not in ASSET_TYPES:
         abort(404, f"Unknown artwork type {asset_type!r}.")
     edits.toggle_type_lock(movie_id, asset_type)
@@ -175,7 +171,7 @@ def lock_artwork(movie_id: int, asset_type: str):
 @bp.get("/movies/<int:movie_id>/preview")
 def preview(movie_id: int):
     """What PUBLISH would write, replace, keep, remove or leave, with the NFO diff (read-only)."""
-    movie = _movie_or_404(movie_id)
+    movie = queries.movie_or_404(movie_id)
     plan, error = None, None
     if movie.identification_status != db.ENRICHED:
         error = "Nothing to preview yet: the item is not enriched."

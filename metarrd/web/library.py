@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
 
-from metarrd import db
 from metarrd.web import queries
 from metarrd.web.actions import ActionRefused, queue_action, queue_many
 from metarrd.web.fragments import item_header, toast
@@ -37,13 +36,6 @@ def index():
     return render_template("library.html", lib=page, live_cursor=queries.live_cursor())
 
 
-def _movie_or_404(movie_id: int) -> db.Movie:
-    movie = db.Movie.get_or_none(db.Movie.id == movie_id)
-    if movie is None:
-        abort(404, f"There is no item {movie_id} (it may have been removed).")
-    return movie
-
-
 @bp.get("/movies/<int:movie_id>/row")
 def row(movie_id: int):
     found = queries.row(movie_id)
@@ -55,7 +47,7 @@ def row(movie_id: int):
 @bp.post("/movies/<int:movie_id>/<any(enrich, publish, republish):action>")
 def act(movie_id: int, action: str):
     """One item's button. htmx gets back the element that showed the button (`view`)."""
-    movie = _movie_or_404(movie_id)
+    movie = queries.movie_or_404(movie_id)
     try:
         queue_action(movie, action)
         message, tone = f"{action.capitalize()} queued for {movie.title or movie.path}", "success"

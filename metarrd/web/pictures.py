@@ -9,9 +9,12 @@ HTML page instead of an image, too big, a failed download) are listed apart with
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from metarrd.enrich import label, same_picture_sets
+
+__all__ = ["ArtworkGroup", "CandidateGroup", "group", "label", "pixels"]
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,6 @@ class ArtworkGroup:
         return sum(len(p.copies) for p in self.selected + self.alternatives)
 
 
-def label(asset: Any) -> str:
-    """`tmdb 2000×3000`: a candidate as a user tells copies of one picture apart."""
-    width, height = asset.width or asset.api_width, asset.height or asset.api_height
-    return f"{asset.provider} {width}×{height}" if width and height else str(asset.provider)
-
-
 def pixels(asset: Any) -> int:
     return (asset.width or asset.api_width or 0) * (asset.height or asset.api_height or 0)
 
@@ -48,34 +45,6 @@ def pixels(asset: Any) -> int:
 def _quality(asset: Any) -> tuple:
     """Best copy first: highest score, then most pixels."""
     return (-(asset.score or 0.0), -pixels(asset), asset.id)
-
-
-def same_picture_sets(assets: Iterable[Any]) -> dict[int, int]:
-    """{asset id: id of its set}: assets linked by `duplicate_of` (either way, transitively)
-    share a set. Links to rows outside `assets` are ignored."""
-    assets = list(assets)
-    parent = {a.id: a.id for a in assets}
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a in assets:
-        other = getattr(a, "duplicate_of_id", None)
-        if other in parent and other != a.id:
-            parent[root(a.id)] = root(other)
-    return {i: root(i) for i in parent}
-
-
-def twins(assets: list[Any], asset_id: int) -> set[int]:
-    """The other copies of asset `asset_id`'s picture (not rejected) among `assets`."""
-    sets = same_picture_sets(assets)
-    mine = sets.get(asset_id)
-    return {
-        a.id for a in assets if a.id != asset_id and sets[a.id] == mine and not a.rejected_reason
-    }
 
 
 def group(asset_type: str, assets: list[Any], *, locked: bool, limit: int) -> ArtworkGroup:

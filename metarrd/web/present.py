@@ -4,7 +4,6 @@ parsing of what a user typed into a field. No database, no Flask: easy to test, 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,43 +197,6 @@ def parse_field(name: str, raw: str) -> Any:
     if "\n" in text and name not in LONG_FIELDS:
         text = " ".join(text.split())
     return text
-
-
-# --- artwork selection ---------------------------------------------------------------------
-
-
-def reselect(
-    selected: list[int], op: str, asset_id: int, cap: int, twins: Iterable[int] = ()
-) -> tuple[list[int], list[int]]:
-    """The selected asset ids of one type, in rank order, after a user's `op`:
-    `use` (make it #1), `add` (append), `remove`, `up`, `down`. Returns (new order, dropped):
-    selections beyond `cap` are dropped from the end. `twins` are the other copies of the same
-    picture: choosing this copy replaces them (`add` takes the first one's place) rather than
-    selecting the same picture twice."""
-    twins = set(twins) - {asset_id}
-    order = list(selected)
-    if op == "use":
-        order = [asset_id] + [a for a in order if a != asset_id and a not in twins]
-    elif op == "add":
-        if asset_id not in order:
-            place = next((i for i, a in enumerate(order) if a in twins), None)
-            if place is None:
-                order.append(asset_id)
-            else:
-                order[place] = asset_id
-                order = [a for a in order if a not in twins]
-    elif op == "remove":
-        order = [a for a in order if a != asset_id]
-    elif op in ("up", "down"):
-        if asset_id in order:
-            i = order.index(asset_id)
-            j = i - 1 if op == "up" else i + 1
-            if 0 <= j < len(order):
-                order[i], order[j] = order[j], order[i]
-    else:
-        raise ValueError(f"unknown artwork operation {op!r}")
-    cap = max(cap, 1)
-    return order[:cap], order[cap:]
 
 
 # --- small formatting helpers (Jinja filters) ----------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import peewee as pw
+from flask import abort
 
 from metarrd import db
 from metarrd.web import pictures
@@ -260,3 +261,11 @@ def streams(movie_id: int) -> dict[str, list]:
         "audio": list(db.AudioStream.select().where(db.AudioStream.movie == movie_id)),
         "subtitle": list(db.SubtitleStream.select().where(db.SubtitleStream.movie == movie_id)),
     }
+
+
+def movie_or_404(movie_id: int) -> db.Movie:
+    """The item, or the 404 page that says it may have been removed."""
+    movie = db.Movie.get_or_none(db.Movie.id == movie_id) if movie_id <= db.MAX_ID else None
+    if movie is None:
+        abort(404, f"There is no item {movie_id} (it may have been removed).")
+    return movie

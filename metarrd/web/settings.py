@@ -20,9 +20,8 @@ from flask import (
     url_for,
 )
 
-from metarrd import db
+from metarrd import db, workflow
 from metarrd.config import Config
-from metarrd.pipeline import workflow
 from metarrd.web import auth, queries
 
 log = logging.getLogger(__name__)

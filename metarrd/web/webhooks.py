@@ -27,9 +27,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from metarrd import db
+from metarrd import db, workflow
 from metarrd.config import Config
-from metarrd.pipeline import jobs, queue, workflow
+from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def _guarded(source: str, handle) -> tuple[Response, int]:
     except BadPayload as exc:
         log.warning("%s webhook: %s", source, exc)
         return _answer(400, str(exc))
-    queue.ensure_configured(config)  # the app factory normally did it
+    jobs.use_queue(config, if_unset=True)  # the app factory normally did it
     try:
         return handle(config, body)
     except BadPayload as exc:

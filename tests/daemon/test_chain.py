@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from metarrd.pipeline import chain, workflow
+from metarrd import workflow
+from metarrd.pipeline import chain
 
 ALL_ON = {s: True for s in workflow.STAGES} | {"auto_publish": False}
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import db
+from metarrd import db, workflow
 from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
-from metarrd.pipeline import jobs, workflow
+from metarrd.pipeline import jobs
 from metarrd.pipeline.queue import huey
 
 # --- merging pending requests ----------------------------------------------------------------

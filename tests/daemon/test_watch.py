@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from metarrd import workflow
 from metarrd.atomic import TEMP_MARKER
-from metarrd.pipeline import workflow
 from metarrd.pipeline.watch import Settler, Watcher, collapse, is_ignored, root_of, scope_for
 
 ROOT = "/srv/movies"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from metarrd import db
-from metarrd.pipeline import jobs, queue, workflow
+from metarrd import db, workflow
+from metarrd.pipeline import jobs, queue
 from metarrd.runtime import open_runtime
 from metarrd.web import webhooks
 

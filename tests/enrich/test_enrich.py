@@ -11,12 +11,12 @@ import pytest
 import requests
 from PIL import Image
 
-from metarrd import cache, db
+from metarrd import cache, db, workflow
 from metarrd.atomic import TEMP_MARKER
 from metarrd.enrich import enrich_item
 from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
 from metarrd.imaging import analyse_image
-from metarrd.pipeline import jobs, queue, workflow
+from metarrd.pipeline import jobs, queue
 
 from .conftest import had, image_requests, make_movie
 

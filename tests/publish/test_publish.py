@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import db
+from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER
 from metarrd.errors import ItemError, StageDisabled
-from metarrd.pipeline import jobs, queue, workflow
+from metarrd.pipeline import jobs, queue
 from metarrd.publish import movie_data, preview_publish, publish_item
 from metarrd.publish.layout import KEEP, LEAVE, REMOVE, REPLACE, WRITE
 from metarrd.publish.nfo import render_nfo

@@ -158,7 +158,7 @@ def test_publish_is_refused_when_not_enriched(client, seed):
 
 
 def test_publish_is_refused_when_the_stage_is_off(client, seed):
-    from metarrd.pipeline import workflow
+    from metarrd import workflow
 
     workflow.set_stage("publishing", False)
     movie = seed.movie("Heat")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from metarrd.enrich import selection
 from metarrd.web import pictures
 
 
@@ -30,16 +31,16 @@ def art(id, score=50.0, *, dup=None, selected=False, rank=None, rejected=None, *
 
 def test_same_picture_sets_follow_links_both_ways_and_transitively():
     assets = [art(1), art(2, dup=1), art(3, dup=2), art(4), art(5, dup=99)]
-    sets = pictures.same_picture_sets(assets)
+    sets = selection.same_picture_sets(assets)
     assert sets[1] == sets[2] == sets[3]
     assert len({sets[1], sets[4], sets[5]}) == 3  # a link outside the rows is ignored
 
 
 def test_twins_are_the_other_usable_copies():
     assets = [art(1), art(2, dup=1), art(3, dup=1, rejected="404"), art(4)]
-    assert pictures.twins(assets, 2) == {1}
-    assert pictures.twins(assets, 1) == {2}
-    assert pictures.twins(assets, 4) == set()
+    assert selection.twins(assets, 2) == {1}
+    assert selection.twins(assets, 1) == {2}
+    assert selection.twins(assets, 4) == set()
 
 
 def test_copies_fold_under_the_selected_copy():

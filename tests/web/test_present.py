@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from metarrd import db
+from metarrd.enrich import selection
 from metarrd.web import present
 
 
@@ -100,7 +101,7 @@ def test_field_labels_cover_exactly_the_editable_columns():
     ],
 )
 def test_reselect(selected, op, asset, cap, order, dropped):
-    assert present.reselect(selected, op, asset, cap) == (order, dropped)
+    assert selection.reselect(selected, op, asset, cap) == (order, dropped)
 
 
 @pytest.mark.parametrize(
@@ -114,12 +115,12 @@ def test_reselect(selected, op, asset, cap, order, dropped):
     ],
 )
 def test_reselect_replaces_copies_of_the_same_picture(selected, op, asset, twins, order):
-    assert present.reselect(selected, op, asset, 3, twins) == (order, [])
+    assert selection.reselect(selected, op, asset, 3, twins) == (order, [])
 
 
 def test_reselect_refuses_unknown_operations():
     with pytest.raises(ValueError):
-        present.reselect([1], "explode", 1, 3)
+        selection.reselect([1], "explode", 1, 3)
 
 
 def test_small_formatters():

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metarrd import db
-from metarrd.pipeline import workflow
+from metarrd import db, workflow
 from metarrd.web.identify import parse_id
 
 CANDIDATES = [
