@@ -32,12 +32,10 @@ _EDITION_TAG = re.compile(r"[{\[]edition-([^}\]]+)[}\]]", re.IGNORECASE)
 _BARE_IMDB = re.compile(r"(?<![A-Za-z0-9])tt\d{7,8}(?!\d)")
 _IMDB_ID = re.compile(r"tt\d{7,8}")
 # `Title (Year)` or `Title [Year]`, the form Kodi, Plex, Jellyfin and Radarr all use.
-_TITLE_YEAR = re.compile(r"^(?P<title>.*?[^\s._-])[\s._-]*[(\[](?P<year>(?:19|20)\d\d)[)\]]")
+_TITLE_YEAR = re.compile(r"^(?P<title>.*?[^\s._-])[\s._-]*[(\[](?P<year>1[89]\d\d|20\d\d)[)\]]")
 # Kodi's stacking markers (cd1, dvd2, part3, pt1, disc a) at the end of a name.
 _STACK_SUFFIX = re.compile(r"[\s._-]+(?:cd|dvd|p(?:ar)?t|dis[ck])[\s._-]*(?:\d+|[a-d])$", re.I)
 _STACK_FOLDER = re.compile(r"^(?:cd|dvd|p(?:ar)?t|dis[ck])[\s._-]*\d+$", re.IGNORECASE)
-# `Part 2` right before the year belongs to the title (Deathly Hallows Part 2 2011).
-_PART_BEFORE_YEAR = re.compile(r"[\s._-]part[\s._-]*(\d+)[\s._-]+[(\[]?(?:19|20)\d\d", re.I)
 _TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+),\s*(?P<article>the|a|an)$", re.IGNORECASE)
 _DISC_FOLDERS = {"video_ts", "bdmv"}
 _GENERIC_STEMS = {"movie", "film", "video", "feature", "main", "index", "video_ts", "sample"}
@@ -64,6 +62,7 @@ class _Parsed:
     imdb_id: str | None
     edition_tag: str | None
     edition_guess: str | None
+    cleaned: str
 
 
 def parse_hints(video_path: PurePath, library_root: PurePath | None = None) -> NameHints:
@@ -110,7 +109,7 @@ def _below_root(folder: PurePath, root: PurePath | None) -> bool:
 
 def _is_movie_folder(file_p: _Parsed, folder_p: _Parsed, file_name: str | None) -> bool:
     """Whether the folder is the movie's own folder rather than a shared one ("Movies")."""
-    if _is_generic(file_name) or not file_p.title:
+    if _is_generic(file_name) or not file_p.title or _scene_file_in_release(file_name, folder_p):
         return True
     if folder_p.title is None:
         return False
@@ -127,11 +126,22 @@ def _choose_title_source(
     if file_ok and file_p.year is not None:
         return file_p, "file"
     folder_ok = folder_p is not None and folder_p.title is not None
-    if folder_ok and (folder_p.year is not None or not file_ok):
+    if folder_ok and (
+        folder_p.year is not None or not file_ok or _scene_file_in_release(file_name, folder_p)
+    ):
         return folder_p, "folder"
     if file_ok:
         return file_p, "file"
     return None, "none"
+
+
+def _scene_file_in_release(file_name: str | None, folder_p: _Parsed) -> bool:
+    """A scene release's file ("dmd-aw.avi" in "Alice in Wonderland DVDRip.XviD-DiAMOND"): short,
+    lower-case, no spaces, in a folder named like a release. The folder names the film."""
+    if not file_name or not _SCENE_FILE.fullmatch(file_name):
+        return False
+    guess = _guess(_strip_prefixes(folder_p.cleaned))
+    return any(key in guess for key in _RELEASE_KEYS)
 
 
 def _is_generic(file_name: str | None) -> bool:
@@ -156,7 +166,7 @@ def _parse_name(raw: str) -> _Parsed:
     cleaned = re.sub(r"\s+", " ", cleaned).strip(" -_")
 
     title, year, edition_guess = _title_and_year(cleaned)
-    return _Parsed(title, year, tmdb_id, imdb_id, edition_tag, edition_guess)
+    return _Parsed(title, year, tmdb_id, imdb_id, edition_tag, edition_guess, cleaned)
 
 
 def _id_tags(name: str) -> tuple[int | None, str | None]:
@@ -175,57 +185,245 @@ def _id_tags(name: str) -> tuple[int | None, str | None]:
     return tmdb_id, imdb_id
 
 
-def _title_and_year(name: str) -> tuple[str | None, int | None, str | None]:
-    """Title, year and a guessed edition ("Director's Cut") from a name without id tags."""
+def _title_and_year(name: str, *, fast: bool = True) -> tuple[str | None, int | None, str | None]:
+    """Title, year and a guessed edition ("Director's Cut") from a name without id tags.
+
+    `fast` lets a plain `Title (Year)` skip guessit (milliseconds a name); the corpus test holds
+    it to giving what the full parse gives."""
+    name = _strip_prefixes(name)
     if not name:
         return None, None, None
-    plain = _TITLE_YEAR.match(name)
-    # guessit costs milliseconds a name: ask it only when the name is not plain "Title (Year)"
-    # or may carry an edition.
-    guess = _guess(name) if not plain or _EDITION_WORDS.search(name) else {}
-    edition = _first(guess.get("edition"))
-
+    plain = _plain_title_year(name) if fast else None
     if plain:
-        title = plain.group("title")
-        if " " not in title:
-            title = re.sub(r"[._]+", " ", title)
-        return _tidy_title(title), int(plain.group("year")), edition
+        title, year = plain
+        edition = (
+            _first(_value(_guess(name).get("edition"))) if _EDITION_WORDS.search(name) else None
+        )
+        return title, year, edition
+    return _full_parse(name)
 
+
+def _strip_prefixes(name: str) -> str:
+    """Drop what stands before a title and is never part of it: a site (`www.site.tld - `), a
+    leading group or tag in brackets (`[MTBB] `), a list index (`(1)`), a date (`09.03.08.`)."""
+    name = _SITE_PREFIX.sub("", name)
+    bracket = _LEADING_BRACKET.match(name)
+    if bracket:
+        rest = name[bracket.end() :]
+        if re.search(r"[^\W\d_]", _BRACKETED.sub("", rest)):
+            name = rest
+        else:  # "[Taxi 1998] [BDRemux]": the bracket is the name
+            name = bracket.group(1) + " " + rest
+    name = _LIST_INDEX.sub("", name)
+    name = _DATE_PREFIX.sub("", name)
+    return name.strip(" ._-")
+
+
+def _plain_title_year(name: str) -> tuple[str, int] | None:
+    """`Title (Year)` where the title is only title words: the form a library uses."""
+    plain = _TITLE_YEAR.match(name)
+    if not plain or not _year_ok(int(plain.group("year"))):
+        return None
+    title = plain.group("title")
+    if _NOT_PLAIN.search(title):
+        return None
+    words = {w.casefold() for w in re.split(r"[\s._-]+", title)}
+    if words & _TAG_WORDS:
+        return None
+    if " " not in title:
+        title = re.sub(r"[._]+", " ", title)
+    tidy = _tidy_title(title)
+    return (tidy, int(plain.group("year"))) if tidy else None
+
+
+def _full_parse(name: str) -> tuple[str | None, int | None, str | None]:
     unstacked = _STACK_SUFFIX.sub("", name)
-    if unstacked != name:
-        guess = _guess(unstacked)
-    title = _first(guess.get("title"))
-    year = guess.get("year") if isinstance(guess.get("year"), int) else None
-    if year is not None and not 1900 <= year <= 2099:
-        year = None
-    if title is None:
-        # "1917.mkv": guessit reads the title as a year.
-        if isinstance(guess.get("year"), int) and re.fullmatch(r"\d{4}", name.strip()):
-            return name.strip(), None, edition
-        fallback = re.sub(r"[._]+", " ", unstacked).strip(" -")
-        return (_tidy_title(fallback) or None), year, edition
-    alternative = _first(guess.get("alternative_title"))
-    if alternative:
-        title = f"{title} - {alternative}"
-    volume = guess.get("volume")
-    if isinstance(volume, int):
-        title = f"{title} Vol. {volume}"
-    part = _PART_BEFORE_YEAR.search(name)
-    if part and year is not None and isinstance(guess.get("part"), int):
-        title = f"{title} Part {part.group(1)}"
-    return _tidy_title(title), year, edition
+    guess = _guess(unstacked)
+    edition = _first(_value(guess.get("edition")))
+    title_m = _one(guess.get("title"))
+    year_m = _one(guess.get("year"))
+    year = year_m.value if year_m is not None and isinstance(year_m.value, int) else None
+    year_at = year_m.start if year_m is not None else None
+    if year is not None and not _year_ok(year):
+        year, year_at = None, None
+    later = _LATER_YEAR.match(unstacked, year_m.end) if year is not None else None
+    if later and _year_ok(int(later.group(1))):  # "Los.Angeles.1982-1992.2017": 2017
+        year, year_at = int(later.group(1)), later.start(1)
+    if year is None:
+        old = _OLD_YEAR.search(unstacked)  # guessit reads no year before 1900
+        if old and _year_ok(int(old.group(1))):
+            year, year_at = int(old.group(1)), old.start()
+
+    if title_m is None or (year_at is not None and title_m.start >= year_at):
+        head = unstacked[:year_at] if year_at else ""
+        if re.search(
+            r"[^\W_]", head
+        ):  # "xXx.2002.15th.Anniversary.Edition": the title is before the year
+            return _tidy_title(_spaced(head, unstacked)), year, edition
+        if year_m is not None and year_m.start == 0 and title_m is None:
+            return (
+                str(year_m.value),
+                None,
+                edition,
+            )  # "1917.mkv", "2012.AC3.720p": the title is a year
+        if title_m is None:
+            return _tidy_title(_spaced(unstacked, unstacked)), year, edition
+    title = str(title_m.value)
+    before = unstacked[: title_m.start]
+    if re.search(r"[^\W_]", before) and not any(m.start < title_m.start for m in _matches(guess)):
+        title = _join(_spaced(before, unstacked), title)  # "(500) Days of Summer"
+    if year_at is not None:
+        title = _join(title, _title_words_before(unstacked, title_m.end, year_at, guess))
+    else:
+        title = _join(title, _subtitle(unstacked, title_m, guess))
+    return _tidy_title(_drop_trailing_tags(title)), year, edition
+
+
+def _drop_trailing_tags(title: str) -> str:
+    """ "Fake Movie Final Cut 2016", "Prometheus 50th Anniversary Edition 2012": edition words guessit
+    left in the title. Kept when nothing but an article would remain ("The Final Cut")."""
+    words = title.split()
+    end = len(words)
+    while end and (words[end - 1].casefold() in _TAG_WORDS or _ORDINAL.fullmatch(words[end - 1])):
+        end -= 1
+    rest = words[:end]
+    if not rest or (len(rest) == 1 and rest[0].casefold() in {"the", "a", "an"}):
+        return title
+    return " ".join(rest)
+
+
+def _title_words_before(name: str, start: int, end: int, guess: dict) -> str:
+    """What stands between guessit's title and the year and still belongs to the title: "Part 2",
+    "Vol. 1", "Episode IV - A New Hope", a language that is a title word ("The Good German")."""
+    inside = sorted(
+        (m for m in _matches(guess) if start <= m.start and m.end <= end), key=lambda m: m.start
+    )
+    pieces: list[str] = []
+    pos = start
+    stopped = False
+    for m in inside:
+        pieces.append(name[pos : m.start])
+        pos = m.end
+        raw = name[m.start : m.end]
+        if m.name == "volume":
+            pieces.append(f" \1{m.value} ")  # written "Vol. N" after the dots become spaces
+        elif m.name in _TITLE_KINDS:
+            pieces.append(raw)
+        elif m.name in ("language", "country") and _language_is_title_word(raw, name):
+            pieces.append(f"\0{raw}\0")  # a title word only when nothing but the year follows
+        else:
+            stopped = True
+            break
+    if not stopped:
+        pieces.append(name[pos:end])
+    text = "".join(pieces)
+    if stopped:
+        text = re.sub(r"\0[^\0]*\0", " ", text)
+    text = _BRACKETED.sub(" ", text.replace("\0", ""))
+    text = re.sub(r"[(\[{].*$", "", text)  # "Mise à Sac (Alain Cavalier, 1967)"
+    return _spaced(text, name).replace("\1", "Vol. ")
+
+
+def _language_is_title_word(raw: str, name: str) -> bool:
+    """ "Johnny.English.2003", "The.Good.German.2006": the language is a title word. German and
+    French dubs are marked before the year ("Noah.German.2014"), so there those two are a tag
+    unless the title is an English "The ..." one; an upper-case word is always a tag."""
+    word = raw.strip(" ._-")
+    if word.isupper():
+        return False
+    return word.casefold() not in {"german", "french"} or name.casefold().startswith("the")
+
+
+def _subtitle(name: str, title_m, guess: dict) -> str:
+    """A name without a year: guessit's alternative title after " - " is a subtitle when it is
+    words ("OSS 117 -- Cairo, Nest of Spies"), not a tag ("Blind - NORDiC")."""
+    alternative = next(
+        (
+            m
+            for m in _matches(guess)
+            if m.name in ("alternative_title", "episode_title") and m.start >= title_m.end
+        ),
+        None,
+    )
+    volume = _one(guess.get("volume"))
+    if alternative is None or len(str(alternative.value).split()) < 2:
+        return f"Vol. {volume.value}" if volume is not None else ""
+    if str(alternative.value).isupper():
+        return ""
+    return f"- {alternative.value}"
+
+
+def _join(title: str, more: str) -> str:
+    more = more.strip()
+    if not more:
+        return title
+    return (
+        f"{title}{more}"
+        if more.startswith("-") and not more.startswith("- ")
+        else f"{title} {more}"
+    )
+
+
+def _spaced(text: str, name: str) -> str:
+    if " " not in name:
+        text = re.sub(r"[._]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip(" ._")
+
+
+def _year_ok(year: int) -> bool:
+    return 1880 <= year <= 2099
+
+
+def _matches(guess: dict) -> list:
+    found = []
+    for value in guess.values():
+        found.extend(value if isinstance(value, list) else [value])
+    return [m for m in found if hasattr(m, "span")]
+
+
+def _one(value):
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _value(value):
+    value = _one(value)
+    return getattr(value, "value", value)
 
 
 _EDITION_WORDS = re.compile(
     r"cut|edition|extended|remaster|unrated|uncut|imax|criterion|special|theatrical|collector",
     re.IGNORECASE,
 )
+# What may stand between guessit's title and the year and still be title.
+_TITLE_KINDS = {"part", "episode", "alternative_title", "film_title", "year", "episode_title"}
+_SCENE_FILE = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+")
+_RELEASE_KEYS = ("source", "video_codec", "audio_codec", "release_group", "screen_size", "cd")
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
+_SITE_PREFIX = re.compile(r"^[\[(]?www[.\s]\S+?[.\s][a-z0-9]{2,10}[\])]?\s*(?:-\s*|_)", re.I)
+_LEADING_BRACKET = re.compile(r"^\[([^\]]*)\][\s._-]*")
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
+_LIST_INDEX = re.compile(r"^\(\d{1,2}\)\s*(?=[^\W\d_])")
+_DATE_PREFIX = re.compile(r"^\d\d\.\d\d\.\d\d\.(?=[^\W\d_])")
+_LATER_YEAR = re.compile(r"[\s._-]+((?:19|20)\d\d)(?![\dA-Za-z])")
+_OLD_YEAR = re.compile(r"[(\[](18[89]\d)[)\]]")
+# A title with brackets, a site or a leading language tag is not plain: the full parse decides.
+_NOT_PLAIN = re.compile(r"[()\[\]{}]|^www|^\w{2,3}\s-\s")
+# Words that are release tags, not title words, when they stand before "(Year)".
+_TAG_WORDS = {
+    "dc", "extended", "edition", "cut", "uncut", "unrated", "remastered", "criterion",
+    "theatrical", "imax", "collector", "collectors", "director's", "directors", "final",
+    "anniversary", "restored", "despecialized", "fanedit", "3d", "vhs", "dvd", "bluray", "hdtv",
+    "multi", "truefrench", "vostfr", "vf", "vo", "internal", "limited", "proper", "repack",
+    "remux", "1080p", "720p", "2160p", "4k", "uhd", "hdr", "x264", "x265", "hevc", "xvid",
+}  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4096)
 def _guess(name: str) -> dict:
     try:
-        return dict(guessit(name, {"type": "movie"}))
+        return dict(guessit(name, {"type": "movie", "advanced": True}))
     except Exception:  # guessit raises assorted errors on odd input; a name is only a hint
         log.warning("guessit could not parse %r; using the plain name", name, exc_info=True)
         return {}

@@ -60,7 +60,8 @@ def test_id_tags(path, tmdb_id, imdb_id):
         ("Kill.Bill.Vol.1.2003.1080p.mkv", "Kill Bill Vol. 1", 2003),
         ("Matrix, The (1999).mkv", "The Matrix", 1999),
         ("Dune.mkv", "Dune", None),
-        ("Movie (1899).mkv", "Movie", None),  # years 1900-2099 only
+        ("Movie (1879).mkv", "Movie", None),  # years 1880-2099 only
+        ("Arrival of a Train at La Ciotat (1896).mkv", "Arrival of a Train at La Ciotat", 1896),
     ],
 )  # fmt: skip
 def test_title_and_year(name, title, year):
@@ -164,3 +165,93 @@ def test_unicode_is_returned_nfc():
     assert h.title == unicodedata.normalize("NFC", "Amélie")
     assert unicodedata.is_normalized("NFC", h.title)
     assert hints("/lib/千と千尋の神隠し (2001).mkv").title == "千と千尋の神隠し"
+
+
+# --- issue 12 §1: the kinds of mistakes the name corpus found ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [
+        ("Annabelle.2014.HC.HDRip.XViD.AC3-juggs[ETRG].mkv", "Annabelle", 2014),
+        ("Guardians Of The Galaxy 2014 R6 720p HDCAM x264-JYK.mkv", "Guardians Of The Galaxy", 2014),
+        ("Blind.2014.NORDiC.1080p.BluRay.x264-TWiZTED.mkv", "Blind", 2014),
+        ("These.Final.Hours.2013.WBBRip XViD.mkv", "These Final Hours", 2013),
+        # ...but a subtitle before the year, or in a name without one, stays
+        ("Star Wars: Episode IV - A New Hope (2004) Special Edition.mkv",
+         "Star Wars: Episode IV - A New Hope", 2004),
+        ("OSS_117--Cairo,_Nest_of_Spies.mkv", "OSS 117 - Cairo, Nest of Spies", None),
+    ],
+)  # fmt: skip
+def test_a_release_tag_guessit_calls_an_alternative_title_is_not_title(name, title, year):
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [
+        ("[MTBB] Kimi no Na wa. (2016) v2 [97681524].mkv", "Kimi no Na wa", 2016),
+        ("www.Torrenting.com - Anatomy Of A Fall (2023) 1080p.mkv", "Anatomy Of A Fall", 2023),
+        ("(1)The Girl With The Dragon Tattoo (2009) BRrip 720 AAC x264.mkv",
+         "The Girl With The Dragon Tattoo", 2009),
+        ("09.03.08.The.Doors.(1991).BDRip.720p.AC3.X264-HiS.mkv", "The Doors", 1991),
+        ("Alien DC (1979) [1080p].mkv", "Alien", 1979),
+        ("Suicide Squad EXTENDED (2016) 2160p 4K UltraHD Blu-Ray x265 -DDR.mkv", "Suicide Squad", 2016),
+        ("Brazil_Criterion_Edition_(1985).CD2.avi", "Brazil", 1985),
+        ("The Rack (VHS) [1956] Paul Newman.mkv", "The Rack", 1956),
+        ("Fake Movie Final Cut 2016.mkv", "Fake Movie", 2016),
+        ("[Taxi 1998] [BDRemux Rutracker.org].mkv", "Taxi", 1998),
+    ],
+)  # fmt: skip
+def test_junk_around_a_title_and_year_is_not_title(name, title, year):
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lib/Alice in Wonderland DVDRip.XviD-DiAMOND/dmd-aw.mkv",
+        "/lib/Alice.in.Wonderland.LiMiTED.DVDRip.XviD-DiAMOND/dmd-aw.cd1.avi",
+    ],
+)
+def test_a_release_folder_names_its_obfuscated_scene_file(path):
+    h = hints(path)
+    assert (h.title, h.year, h.source) == ("Alice in Wonderland", None, "folder")
+
+
+def test_an_informative_file_still_wins_over_a_plain_shared_folder():
+    h = hints("/lib/Movies/some-movie.mkv")
+    assert (h.title, h.source) == ("some-movie", "file")
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("The.Good.German.2006.720p.BluRay.x264-RlsGrp.mkv", "The Good German"),
+        ("Johnny.English.2003.720p.BluRay.x264-SiNNERS.mkv", "Johnny English"),
+        ("The.Good.German.2006.GERMAN.720p.HDTV.x264-RLsGrp.mkv", "The Good German"),
+        # the dub marker of German and French scene releases is a tag, as is an upper-case word
+        ("Noah.German.2014.LD.1080p.BluRay.x264-HCS.mkv", "Noah"),
+        ("My Movie GERMAN Extended Cut 2016.mkv", "My Movie"),
+    ],
+)
+def test_a_title_word_that_is_also_a_language_stays(name, title):
+    assert hints(f"/lib/{name}").title == title
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [
+        ("Leaving Movie by Movie (1897) [DVD].mp4", "Leaving Movie by Movie", 1897),
+        ("Movie Name (1897).mkv", "Movie Name", 1897),
+        ("Let.It.Fall.Los.Angeles.1982-1992.2017.1080p.WEB-DL.DD5.1.H264-FGT.mkv",
+         "Let It Fall Los Angeles 1982-1992", 2017),
+        ("xXx.2002.15th.Anniversary.Edition.1080p.BluRay.Remux.mkv", "xXx", 2002),
+        ("2012.AC3.720p.BluRay.x264-XXL.mkv", "2012", None),
+    ],
+)  # fmt: skip
+def test_years(name, title, year):
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
