@@ -24,3 +24,8 @@ def deepest_folder(path: str | os.PathLike, folders: Iterable[str]) -> str | Non
     path = os.path.normpath(path)
     holding = [f for f in map(os.path.normpath, folders) if is_inside(path, f)]
     return max(holding, key=len) if holding else None
+
+
+def in_scope(path: str, scope: list[str] | None) -> bool:
+    """Does a scan of `scope` (None = everything) touch the item at `path`?"""
+    return scope is None or any(is_inside(path, p) for p in scope)

@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from metarrd.paths import is_inside
-
 
 @dataclass(frozen=True)
 class Step:
@@ -74,26 +72,3 @@ def after_publish(has_players: bool, window: float) -> list[Step]:
 def after_notify(due_in: float | None) -> list[Step]:
     """Batches still waiting (retries, rows that arrived meanwhile) get another pass."""
     return [] if due_in is None else [Step("notify", delay=max(due_in, 1.0))]
-
-
-def covers(scope: list[str] | None, path: str) -> bool:
-    """Does a scan of `scope` (None = everything) touch the item at `path`?"""
-    return scope is None or any(is_inside(path, p) for p in scope)
-
-
-def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """A second request for a queued job folds into it."""
-    if kind == "scan":
-        if old.get("paths") is None or new.get("paths") is None:
-            paths = None  # a full scan covers every path
-        else:
-            paths = sorted(set(old["paths"]) | set(new["paths"]))
-        return {
-            "paths": paths,
-            "ids": {**old.get("ids", {}), **new.get("ids", {})},
-            "renames": {**old.get("renames", {}), **new.get("renames", {})},
-            "gone": sorted(set(old.get("gone", [])) | set(new.get("gone", []))),
-        }
-    if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id")):
-        return old  # explicit ids already queued win over a plain "identify it"
-    return {**old, **new}

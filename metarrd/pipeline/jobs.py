@@ -34,8 +34,8 @@ from typing import Any
 from metarrd import db, workflow
 from metarrd.config import Config
 from metarrd.errors import MetarrdError, ProviderUnavailable
+from metarrd.paths import in_scope
 from metarrd.pipeline import queue
-from metarrd.pipeline.chain import covers, merge_payload
 from metarrd.pipeline.queue import huey
 from metarrd.pipeline.steps import HANDLERS
 from metarrd.runtime import Runtime
@@ -148,6 +148,24 @@ def _config():
 
 def job_key(kind: str, movie_id: int | None) -> str:
     return kind if movie_id is None else f"{kind}:{movie_id}"
+
+
+def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """A second request for a queued job folds into it."""
+    if kind == "scan":
+        if old.get("paths") is None or new.get("paths") is None:
+            paths = None  # a full scan covers every path
+        else:
+            paths = sorted(set(old["paths"]) | set(new["paths"]))
+        return {
+            "paths": paths,
+            "ids": {**old.get("ids", {}), **new.get("ids", {})},
+            "renames": {**old.get("renames", {}), **new.get("renames", {})},
+            "gone": sorted(set(old.get("gone", [])) | set(new.get("gone", []))),
+        }
+    if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id")):
+        return old  # explicit ids already queued win over a plain "identify it"
+    return {**old, **new}
 
 
 def _enqueue(
@@ -283,12 +301,12 @@ def _conflicts(job: db.Job, running: list[db.Job]) -> bool:
         if scans:
             movie = db.Movie.get_or_none(db.Movie.id == job.movie_id)
             path = movie.path if movie else ""
-            return any(covers(s.payload.get("paths"), path) for s in scans)
+            return any(in_scope(path, s.payload.get("paths")) for s in scans)
     elif job.kind == "scan":
         busy = [r.movie_id for r in running if r.movie_id is not None]
         if busy:
             paths = [m.path for m in db.Movie.select(db.Movie.path).where(db.Movie.id.in_(busy))]
-            return any(covers(job.payload.get("paths"), p) for p in paths)
+            return any(in_scope(p, job.payload.get("paths")) for p in paths)
     return False
 
 

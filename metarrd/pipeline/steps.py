@@ -20,6 +20,7 @@ from typing import Any
 
 from metarrd import db, workflow
 from metarrd.errors import ItemError
+from metarrd.paths import is_inside
 from metarrd.pipeline.chain import (
     Outcome,
     Step,
@@ -28,7 +29,6 @@ from metarrd.pipeline.chain import (
     after_notify,
     after_publish,
     after_scan,
-    covers,
 )
 from metarrd.runtime import Runtime
 
@@ -89,7 +89,7 @@ def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, 
             ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
         )
         for movie in query:
-            if not covers([path], movie.path):
+            if not is_inside(movie.path, path):
                 continue  # LIKE is case-insensitive; paths are not
             same = ids.get("tmdb_id") and movie.tmdb_id == ids.get("tmdb_id")
             if same and movie.identification_status != db.UNIDENTIFIED:

@@ -9,7 +9,7 @@ import logging
 from metarrd import db
 from metarrd.errors import MetarrdError
 from metarrd.pipeline import jobs
-from metarrd.web.present import actions_for
+from metarrd.web.states import actions_for
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from metarrd import db
 from metarrd.errors import EditRefused
-from metarrd.web.present import FIELD_LABELS, field_text, parse_field
+from metarrd.web.fields import FIELD_LABELS, field_text, parse_field
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from metarrd.config import ASSET_TYPES
 from metarrd.enrich import change_selection
 from metarrd.errors import MetarrdError
 from metarrd.publish import preview_publish
-from metarrd.web import edits, present, queries
+from metarrd.web import edits, formatting, queries
+from metarrd.web.fields import FIELD_LABELS
 from metarrd.web.fragments import header_context, item_header, toast
-from metarrd.web.present import FIELD_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -182,5 +182,5 @@ def preview(movie_id: int):
             error = str(exc)
         except OSError as exc:
             error = f"cannot look at the library folder: {exc.strerror or exc}"
-    view = present.plan_view(plan) if plan is not None else None
+    view = formatting.plan_view(plan) if plan is not None else None
     return render_template("_preview.html", movie=movie, plan=plan, view=view, error=error)

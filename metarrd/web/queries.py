@@ -13,7 +13,7 @@ from flask import abort
 from metarrd import db
 from metarrd.web import pictures
 from metarrd.web.pictures import ArtworkGroup
-from metarrd.web.present import FILTERS, state_of
+from metarrd.web.states import FILTERS, state_of
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, url_for
 
-from metarrd.web import auth, files, pictures, present
+from metarrd.web import auth, fields, files, formatting, pictures, states
 
 
 def preview_url(preview_path: str | None) -> str | None:
@@ -16,21 +16,21 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         csrf_token=auth.csrf_token,
         login_required=auth.login_required,
-        badge_for=present.badge_for,
-        actions_for=present.actions_for,
-        field_labels=present.FIELD_LABELS,
-        long_fields=present.LONG_FIELDS,
-        wide_fields=present.WIDE_FIELDS,
-        field_order=present.FIELD_ORDER,
-        compact_fields=present.COMPACT_FIELDS,
-        filters=present.FILTERS,
+        badge_for=states.badge_for,
+        actions_for=states.actions_for,
+        field_labels=fields.FIELD_LABELS,
+        long_fields=fields.LONG_FIELDS,
+        wide_fields=fields.WIDE_FIELDS,
+        field_order=fields.FIELD_ORDER,
+        compact_fields=fields.COMPACT_FIELDS,
+        filters=states.FILTERS,
         preview_url=preview_url,
-        plan_verbs=present.PLAN_VERBS,
+        plan_verbs=formatting.PLAN_VERBS,
     )
     app.jinja_env.filters.update(
-        human_size=present.human_size,
-        ago=present.ago,
-        field_text=lambda value, name: present.field_text(name, value),
-        channels=present.channels_text,
+        human_size=formatting.human_size,
+        ago=formatting.ago,
+        field_text=lambda value, name: fields.field_text(name, value),
+        channels=formatting.channels_text,
         art_label=pictures.label,
     )

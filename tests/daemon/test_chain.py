@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from metarrd import workflow
-from metarrd.pipeline import chain
+from metarrd.paths import in_scope
+from metarrd.pipeline import chain, jobs
 
 ALL_ON = {s: True for s in workflow.STAGES} | {"auto_publish": False}
 
@@ -32,20 +33,20 @@ def test_after_scan_uses_webhook_ids_without_searching():
 
 
 def test_covers():
-    assert chain.covers(None, "/m/a/a.mkv")
-    assert chain.covers(["/m/a"], "/m/a/a.mkv")
-    assert chain.covers(["/m/a/a.mkv"], "/m/a/a.mkv")
-    assert not chain.covers(["/m/a"], "/m/ab/ab.mkv")
+    assert in_scope("/m/a/a.mkv", None)
+    assert in_scope("/m/a/a.mkv", ["/m/a"])
+    assert in_scope("/m/a/a.mkv", ["/m/a/a.mkv"])
+    assert not in_scope("/m/ab/ab.mkv", ["/m/a"])
 
 
 def test_merge_payload():
-    merged = chain.merge_payload("scan", {"paths": ["/a"], "gone": ["/x"]}, {"paths": ["/b"]})
+    merged = jobs.merge_payload("scan", {"paths": ["/a"], "gone": ["/x"]}, {"paths": ["/b"]})
     assert merged == {"paths": ["/a", "/b"], "ids": {}, "renames": {}, "gone": ["/x"]}
-    assert chain.merge_payload("scan", {"paths": ["/a"]}, {"paths": None})["paths"] is None
+    assert jobs.merge_payload("scan", {"paths": ["/a"]}, {"paths": None})["paths"] is None
     given = {"tmdb_id": 603, "imdb_id": None, "source": "webhook"}
     plain = {"tmdb_id": None, "imdb_id": None, "source": None}
-    assert chain.merge_payload("identify", given, plain) == given
-    assert chain.merge_payload("identify", plain, given) == given
+    assert jobs.merge_payload("identify", given, plain) == given
+    assert jobs.merge_payload("identify", plain, given) == given
 
 
 def test_after_publish_and_notify():

@@ -1,4 +1,4 @@
-"""The pure presentation core: badges, actions, field parsing, artwork re-selection."""
+"""The pure presentation core: states and badges, actions, field parsing, formatting."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from metarrd import db
 from metarrd.enrich import selection
-from metarrd.web import present
+from metarrd.web import fields, formatting, states
 
 
 def item(status=db.ENRICHED, publish=db.UNPUBLISHED, missing=False):
@@ -30,13 +30,13 @@ def item(status=db.ENRICHED, publish=db.UNPUBLISHED, missing=False):
     ],
 )
 def test_badges_and_actions_follow_the_design_document(movie, label, tone, actions):
-    badge = present.badge_for(movie)
+    badge = states.badge_for(movie)
     assert (badge.label, badge.tone) == (label, tone)
-    assert present.actions_for(movie) == actions
+    assert states.actions_for(movie) == actions
 
 
 def test_every_state_has_a_filter():
-    assert set(present.BADGES) <= set(present.FILTERS)
+    assert set(states.BADGES) <= set(states.FILTERS)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_every_state_has_a_filter():
     ],
 )
 def test_parse_field_accepts(name, raw, value):
-    assert present.parse_field(name, raw) == value
+    assert fields.parse_field(name, raw) == value
 
 
 @pytest.mark.parametrize(
@@ -77,12 +77,12 @@ def test_parse_field_accepts(name, raw, value):
 )
 def test_parse_field_refuses_with_a_reason(name, raw, message):
     with pytest.raises(ValueError, match=message):
-        present.parse_field(name, raw)
+        fields.parse_field(name, raw)
 
 
 def test_field_labels_cover_exactly_the_editable_columns():
-    assert tuple(present.FIELD_LABELS) == db.EDITABLE_FIELDS
-    assert sorted(present.FIELD_ORDER) == sorted(db.EDITABLE_FIELDS)  # each shown once
+    assert tuple(fields.FIELD_LABELS) == db.EDITABLE_FIELDS
+    assert sorted(fields.FIELD_ORDER) == sorted(db.EDITABLE_FIELDS)  # each shown once
 
 
 @pytest.mark.parametrize(
@@ -124,15 +124,15 @@ def test_reselect_refuses_unknown_operations():
 
 
 def test_small_formatters():
-    assert present.human_size(None) == "–"
-    assert present.human_size(512) == "512 B"
-    assert present.human_size(1536) == "1.5 KB"
+    assert formatting.human_size(None) == "–"
+    assert formatting.human_size(512) == "512 B"
+    assert formatting.human_size(1536) == "1.5 KB"
     now = dt.datetime(2024, 1, 1, 12, 0, 0)
-    assert present.ago(None) == "never"
-    assert present.ago(now - dt.timedelta(seconds=2), now) == "just now"
-    assert present.ago(now - dt.timedelta(minutes=5), now) == "5 min ago"
-    assert present.ago(now - dt.timedelta(days=3), now) == "3 d ago"
-    assert present.channels_text(6) == "5.1"
+    assert formatting.ago(None) == "never"
+    assert formatting.ago(now - dt.timedelta(seconds=2), now) == "just now"
+    assert formatting.ago(now - dt.timedelta(minutes=5), now) == "5 min ago"
+    assert formatting.ago(now - dt.timedelta(days=3), now) == "3 d ago"
+    assert formatting.channels_text(6) == "5.1"
 
 
 def test_plan_view_orders_files_and_classifies_the_diff():
@@ -152,7 +152,7 @@ def test_plan_view_orders_files_and_classifies_the_diff():
         nfo_current="<movie>\n  <title>Matrix</title>\n</movie>\n",
         nfo_new="<movie>\n  <title>The Matrix</title>\n</movie>\n",
     )
-    view = present.plan_view(plan)
+    view = formatting.plan_view(plan)
     assert [f[0] for f in view.files] == ["write", "replace", "remove"]
     assert view.files[1] == ("replace", "The Matrix (1999).nfo", "changed", True)
     assert ("del", "-  <title>Matrix</title>") in view.diff

@@ -1,0 +1,111 @@
+"""Metadata fields as the item page edits them: labels, display order, and the parsing of what a
+user typed (numbers in range, dates, lists). Pure: no database queries, no Flask."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from metarrd import db
+
+FIELD_LABELS = {
+    "title": "Title",
+    "original_title": "Original title",
+    "sort_title": "Sort title",
+    "year": "Year",
+    "premiered": "Premiered",
+    "plot": "Plot",
+    "outline": "Outline",
+    "tagline": "Tagline",
+    "runtime": "Runtime (minutes)",
+    "mpaa": "Rating (MPAA)",
+    "rating": "TMDB rating (0–10)",
+    "votes": "Votes",
+    "genres": "Genres",
+    "countries": "Countries",
+    "studios": "Studios",
+    "directors": "Directors",
+    "writers": "Writers",
+    "tags": "Tags",
+    "set_name": "Collection",
+    "set_overview": "Collection overview",
+    "trailer": "Trailer",
+}
+LIST_FIELDS = frozenset({"genres", "countries", "studios", "directors", "writers", "tags"})
+LONG_FIELDS = frozenset({"plot", "outline", "set_overview"})  # edited in a text area
+WIDE_FIELDS = LONG_FIELDS | {"tagline", "trailer"}  # shown across the whole width
+# The item page's order: short fields in rows of four (two rows, so no gaps), then the wide ones.
+# The item page's order: short values first (two to a row even on a phone), then the texts and
+# lists in the database's order, then the rarely edited ones.
+_COMPACT = (
+    "title",
+    "original_title",
+    "sort_title",
+    "year",
+    "premiered",
+    "runtime",
+    "mpaa",
+    "rating",
+)
+_LAST = ("votes", "trailer", "set_overview")
+FIELD_ORDER = _COMPACT + tuple(f for f in db.EDITABLE_FIELDS if f not in _COMPACT + _LAST) + _LAST
+COMPACT_FIELDS = frozenset(_COMPACT)
+INT_FIELDS = {"year": (1870, 2100), "runtime": (0, 10_000), "votes": (0, 10**10)}
+MAX_TEXT = 20_000
+
+
+def field_text(name: str, value: Any) -> str:
+    """A field's value as the user sees and edits it."""
+    if value is None:
+        return ""
+    if name in LIST_FIELDS:
+        return ", ".join(str(v) for v in value or [])
+    if name == "rating":
+        return f"{value:g}"
+    return str(value)
+
+
+def parse_field(name: str, raw: str) -> Any:
+    """What the user typed, as the column's value; ValueError with a readable reason."""
+    if name not in FIELD_LABELS:
+        raise ValueError(f"{name!r} is not an editable field")
+    label = FIELD_LABELS[name]
+    text = (raw or "").replace("\r\n", "\n").strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"{label}: too long ({len(text)} characters, at most {MAX_TEXT})")
+    if name in LIST_FIELDS:
+        items: list[str] = []
+        for part in text.split(","):
+            part = " ".join(part.split())
+            if part and part not in items:
+                items.append(part)
+        return items
+    if not text:
+        if name == "title":
+            raise ValueError("Title: must not be empty")
+        return None
+    if name in INT_FIELDS:
+        low, high = INT_FIELDS[name]
+        try:
+            number = int(text)
+        except ValueError:
+            raise ValueError(f"{label}: {text!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise ValueError(f"{label}: must be between {low} and {high}")
+        return number
+    if name == "rating":
+        try:
+            rating = float(text.replace(",", "."))
+        except ValueError:
+            raise ValueError(f"{label}: {text!r} is not a number") from None
+        if not 0 <= rating <= 10:
+            raise ValueError(f"{label}: must be between 0 and 10")
+        return round(rating, 1)
+    if name == "premiered":
+        try:
+            return _dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValueError(f"{label}: {text!r} is not a date like 1999-03-31") from None
+    if "\n" in text and name not in LONG_FIELDS:
+        text = " ".join(text.split())
+    return text

@@ -1,0 +1,82 @@
+"""An item's state as the UI names it: one word per state (the library's filters), its badge and
+the actions it offers. Pure: no database queries, no Flask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from metarrd import db
+
+
+@dataclass(frozen=True)
+class Badge:
+    label: str
+    tone: str  # success | warning | info | danger | neutral (a CSS class)
+    help: str
+
+
+BADGES = {
+    "missing": Badge("Missing", "danger", "the video file is gone from the library"),
+    "unidentified": Badge("Unidentified", "danger", "not matched to a TMDB movie yet"),
+    "identified": Badge("Identified", "neutral", "matched; metadata and artwork not fetched yet"),
+    "unpublished": Badge(
+        "Enriched – Unpublished", "warning", "ready for your review, not written yet"
+    ),
+    "outdated": Badge(
+        "Updated – Republish?", "info", "changed since it was written to the library"
+    ),
+    "published": Badge("Published", "success", "the library files are up to date"),
+}
+
+# Library filters: name -> label, in the order the page shows them.
+FILTERS = {
+    "all": "All",
+    "unidentified": "Unidentified",
+    "identified": "Identified",
+    "unpublished": "Unpublished",
+    "outdated": "Republish?",
+    "published": "Published",
+    "missing": "Missing",
+    "errors": "Errors",
+}
+
+
+def state_of(identification_status: str, publish_state: str, missing: bool) -> str:
+    """The one word that names an item's state (a key of BADGES and FILTERS)."""
+    if missing:
+        return "missing"
+    if identification_status == db.UNIDENTIFIED:
+        return "unidentified"
+    if publish_state == db.OUTDATED:
+        return "outdated"
+    if publish_state == db.PUBLISHED:
+        return "published"
+    if identification_status == db.ENRICHED:
+        return "unpublished"
+    return "identified"
+
+
+def badge_for(movie: Any) -> Badge:
+    return BADGES[state_of(movie.identification_status, movie.publish_state, movie.missing)]
+
+
+def actions_for(movie: Any) -> list[str]:
+    """The buttons an item offers: identify, enrich, publish, republish (in that order)."""
+    state = state_of(movie.identification_status, movie.publish_state, movie.missing)
+    return {
+        "missing": [],
+        "unidentified": ["identify"],
+        "identified": ["enrich"],
+        "unpublished": ["enrich", "publish"],
+        "outdated": ["enrich", "republish"],
+        "published": ["enrich"],
+    }[state]
+
+
+def can_enrich(movie: Any) -> bool:
+    return "enrich" in actions_for(movie)
+
+
+def can_publish(movie: Any) -> bool:
+    return bool({"publish", "republish"} & set(actions_for(movie)))
