@@ -19,6 +19,8 @@ from typing import Any
 
 import peewee as pw
 
+from metarrd.config import Config
+
 log = logging.getLogger(__name__)
 
 database = pw.SqliteDatabase(None)
@@ -575,3 +577,29 @@ def record_failure(stage: str, movie_id: int | None, reason: str, **data: Any) -
         if movie_id is not None:
             Movie.update(last_error=reason, updated_at=now()).where(Movie.id == movie_id).execute()
         record_event(f"{stage}.failed", reason, movie=movie_id, level="error", **data)
+
+
+def mirror_config(config: Config) -> None:
+    """Libraries and players live in the config; the database mirrors them for joins and the UI."""
+    with write_transaction():
+        libraries = {}
+        for lib in config.library:
+            row, _ = Library.get_or_create(
+                name=lib.name, defaults={"path": lib.path, "kind": lib.kind}
+            )
+            if row.path != lib.path or row.kind != lib.kind:
+                row.path, row.kind = lib.path, lib.kind
+                row.save()
+            libraries[lib.name] = row
+        names = [p.name for p in config.player]
+        MediaPlayer.delete().where(MediaPlayer.name.not_in(names)).execute()
+        for player in config.player:
+            row, _ = MediaPlayer.get_or_create(
+                name=player.name, defaults={"type": player.type, "url": player.url}
+            )
+            if row.type != player.type or row.url != player.url:
+                row.type, row.url = player.type, player.url
+                row.save()
+            PlayerLibrary.delete().where(PlayerLibrary.player == row).execute()
+            for lib_name in player.libraries:
+                PlayerLibrary.create(player=row, library=libraries[lib_name])

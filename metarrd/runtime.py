@@ -68,31 +68,5 @@ def open_runtime(config: Config) -> Runtime:
     for directory in (config.data_path, config.cache_dir, config.previews_dir, config.tmp_dir):
         directory.mkdir(parents=True, exist_ok=True)
     db.open_database(config.db_path)
-    sync_config_to_db(config)
+    db.mirror_config(config)
     return Runtime(config)
-
-
-def sync_config_to_db(config: Config) -> None:
-    """Libraries and players live in the config; the database mirrors them for joins and the UI."""
-    with db.write_transaction():
-        libraries = {}
-        for lib in config.library:
-            row, _ = db.Library.get_or_create(
-                name=lib.name, defaults={"path": lib.path, "kind": lib.kind}
-            )
-            if row.path != lib.path or row.kind != lib.kind:
-                row.path, row.kind = lib.path, lib.kind
-                row.save()
-            libraries[lib.name] = row
-        names = [p.name for p in config.player]
-        db.MediaPlayer.delete().where(db.MediaPlayer.name.not_in(names)).execute()
-        for player in config.player:
-            row, _ = db.MediaPlayer.get_or_create(
-                name=player.name, defaults={"type": player.type, "url": player.url}
-            )
-            if row.type != player.type or row.url != player.url:
-                row.type, row.url = player.type, player.url
-                row.save()
-            db.PlayerLibrary.delete().where(db.PlayerLibrary.player == row).execute()
-            for lib_name in player.libraries:
-                db.PlayerLibrary.create(player=row, library=libraries[lib_name])
