@@ -20,6 +20,7 @@ import secrets
 import sys
 import threading
 import time
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -183,10 +184,23 @@ def _note_failure(addr: str) -> None:
         _failures.setdefault(addr, []).append(time.time())
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("library.index")
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None. Browsers drop tabs and newlines from a
+    URL and read a backslash as a slash, so `/\t/evil.example` is `//evil.example` to them: any
+    control character, white space or backslash refuses the target, and what is left must be a
+    path (no scheme, no host) that starts with one slash."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _next_page() -> str:
+    return safe_next(request.args.get("next")) or url_for("library.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -209,7 +223,7 @@ def login():
             session.permanent = True
             session["auth"] = {"at": time.time(), "pv": _password_version(stored)}
             log.info("web login from %s", addr)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            return redirect(_next_page(), code=303)
         else:
             _note_failure(addr)
             log.warning("failed web login from %s", addr)

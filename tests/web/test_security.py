@@ -177,6 +177,42 @@ def test_login_redirect_stays_on_this_site(public_app):
     assert answer.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example",  # browsers drop tabs and newlines from a URL: //evil.example
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "\t//evil.example",
+        " //evil.example",
+        "/\x00/evil.example",
+        "///evil.example",
+        "http:evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_login_redirect_refuses_paths_a_browser_reads_as_another_site(public_app, target):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    answer = c.post(
+        "/login",
+        query_string={"next": target},
+        data={"csrf_token": token_of(c), "password": "correct horse"},
+    )
+    assert answer.status_code == 303 and answer.headers["Location"] == "/"
+
+
+def test_login_redirect_keeps_a_path_on_this_site(public_app):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    answer = c.post(
+        "/login",
+        query_string={"next": "/movies/7?tab=art"},
+        data={"csrf_token": token_of(c), "password": "correct horse"},
+    )
+    assert answer.headers["Location"] == "/movies/7?tab=art"
+
+
 def test_password_is_stored_as_a_scrypt_hash(app):
     auth.set_password("correct horse")
     stored = db.get_meta(auth.PASSWORD_KEY)
