@@ -20,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from metarrd import db
 from metarrd.config import Config
+from metarrd.web.ids import IdConverter
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         LIVE_HEARTBEAT_SECONDS=15.0,
     )
     app.extensions["metarrd.runtime"] = rt
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
     Htmx(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -23,6 +23,7 @@ import peewee as pw
 from flask import Blueprint, Response, current_app, request
 
 from metarrd import db
+from metarrd.web.ids import parse_int
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,9 @@ def stream(after: int, *, poll: float, max_seconds: float, heartbeat: float) -> 
 
 def _cursor() -> int:
     for value in (request.headers.get("Last-Event-ID"), request.args.get("after")):
-        if value and value.isdigit():
-            return int(value)
+        cursor = parse_int(value)
+        if cursor is not None:
+            return cursor
     with db.database.connection_context():
         return db.Event.select(pw.fn.MAX(db.Event.id)).scalar() or 0
 
