@@ -104,6 +104,7 @@ class PlayerConfig:
 @dataclass(frozen=True)
 class WebhooksConfig:
     token: str = ""
+    path_map: tuple[PathMap, ...] = ()  # how Radarr/Sonarr paths (e.g. in Docker) become ours
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,12 @@ def _check_semantics(config: Config) -> None:
     for i, player in enumerate(config.player):
         if not player.url.startswith(("http://", "https://")):
             raise ConfigError(f"player[{i}].url: must start with http:// or https://")
+    for i, entry in enumerate(config.webhooks.path_map):
+        for side, value in (("from", entry.from_), ("to", entry.to)):
+            if not value.startswith("/"):
+                raise ConfigError(
+                    f"webhooks.path_map[{i}].{side}: must be an absolute path, not {value!r}"
+                )
     host, _, port = config.web.bind.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"web.bind: expected HOST:PORT, not {config.web.bind!r}")

@@ -155,7 +155,8 @@ def guard():
     endpoint = request.endpoint or ""
     if request.blueprint in SELF_AUTHENTICATED:
         return None
-    if request.method not in SAFE_METHODS and not _csrf_ok():
+    routed = request.routing_exception is None  # a 404 or 405 reaches no view: say that
+    if routed and request.method not in SAFE_METHODS and not _csrf_ok():
         log.warning("refused %s %s: missing or wrong CSRF token", request.method, request.path)
         abort(400, "This form was out of date or came from another site. Reload the page.")
     if endpoint in PUBLIC_ENDPOINTS or not login_required() or is_logged_in():
