@@ -111,6 +111,7 @@ class WebhooksConfig:
 class WebConfig:
     bind: str = "127.0.0.1:8787"
     session_hours: int = 12
+    allowed_hosts: tuple[str, ...] = ()  # names besides loopback and the bind (DNS rebinding)
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,12 @@ def _check_semantics(config: Config) -> None:
                 raise ConfigError(
                     f"webhooks.path_map[{i}].{side}: must be an absolute path, not {value!r}"
                 )
+    for i, name in enumerate(config.web.allowed_hosts):
+        if not name.strip() or "/" in name or " " in name.strip():
+            raise ConfigError(
+                f"web.allowed_hosts[{i}]: expected a host name such as \"nas.local\" or "
+                f"\"metarrd.example.com:443\", not {name!r}"
+            )
     host, _, port = config.web.bind.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"web.bind: expected HOST:PORT, not {config.web.bind!r}")

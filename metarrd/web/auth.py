@@ -35,6 +35,7 @@ from flask import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from metarrd import db
+from metarrd.web.hosts import host_allowed, origin_allowed
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz"})
 # Blueprints that authenticate themselves (webhooks use the [webhooks] token).
 SELF_AUTHENTICATED = frozenset({"webhooks"})
+HOST_EXEMPT = frozenset({"health.healthz"})
 
 
 # --- secrets and the password ---------------------------------------------------------------
@@ -150,11 +152,34 @@ def _csrf_ok() -> bool:
 # --- the guard every request passes --------------------------------------------------------
 
 
+def _host_refusal() -> str | None:
+    """Why this request's Host (or, on a POST, Origin) is refused; None when it is allowed."""
+    web = current_app.config["METARRD"].web
+    host = request.host
+    if not host_allowed(host, web.bind, web.allowed_hosts):
+        return f"Host {host[:100]!r}"
+    origin = request.headers.get("Origin")
+    if request.method not in SAFE_METHODS and origin is not None:
+        if not origin_allowed(origin, web.bind, web.allowed_hosts):
+            return f"Origin {origin[:100]!r}"
+    return None
+
+
 def guard():
-    """before_request: CSRF on unsafe methods, then the login check."""
+    """before_request: Host and Origin (DNS rebinding), CSRF on unsafe methods, then the login
+    check. Webhooks (their own token) and the health check (for load balancers and Docker,
+    which use any name) answer to any Host."""
     endpoint = request.endpoint or ""
-    if request.blueprint in SELF_AUTHENTICATED:
+    if request.blueprint in SELF_AUTHENTICATED or endpoint in HOST_EXEMPT:
         return None
+    refused = _host_refusal()
+    if refused is not None:
+        log.warning("refused %s %s: %s is not allowed", request.method, request.path, refused)
+        abort(
+            400,
+            f"This server does not answer to {refused}. If that is how you reach it, add the "
+            "name to [web] allowed_hosts in the configuration.",
+        )
     routed = request.routing_exception is None  # a 404 or 405 reaches no view: say that
     if routed and request.method not in SAFE_METHODS and not _csrf_ok():
         log.warning("refused %s %s: missing or wrong CSRF token", request.method, request.path)
