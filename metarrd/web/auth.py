@@ -159,9 +159,9 @@ def _host_refusal() -> str | None:
     if not host_allowed(host, web.bind, web.allowed_hosts):
         return f"Host {host[:100]!r}"
     origin = request.headers.get("Origin")
-    if request.method not in SAFE_METHODS and origin is not None:
-        if not origin_allowed(origin, web.bind, web.allowed_hosts):
-            return f"Origin {origin[:100]!r}"
+    unsafe = request.method not in SAFE_METHODS
+    if unsafe and origin is not None and not origin_allowed(origin, web.bind, web.allowed_hosts):
+        return f"Origin {origin[:100]!r}"
     return None
 
 
