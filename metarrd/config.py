@@ -282,8 +282,8 @@ def _check_semantics(config: Config) -> None:
     for i, name in enumerate(config.web.allowed_hosts):
         if not name.strip() or "/" in name or " " in name.strip():
             raise ConfigError(
-                f"web.allowed_hosts[{i}]: expected a host name such as \"nas.local\" or "
-                f"\"metarrd.example.com:443\", not {name!r}"
+                f'web.allowed_hosts[{i}]: expected a host name such as "nas.local" or '
+                f'"metarrd.example.com:443", not {name!r}'
             )
     host, _, port = config.web.bind.rpartition(":")
     if not host or not port.isdigit():
