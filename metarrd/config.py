@@ -105,12 +105,14 @@ class PlayerConfig:
 @dataclass(frozen=True)
 class WebhooksConfig:
     token: str = ""
+    path_map: tuple[PathMap, ...] = ()  # how Radarr/Sonarr paths (e.g. in Docker) become ours
 
 
 @dataclass(frozen=True)
 class WebConfig:
     bind: str = "127.0.0.1:8787"
     session_hours: int = 12
+    allowed_hosts: tuple[str, ...] = ()  # names besides loopback and the bind (DNS rebinding)
 
 
 @dataclass(frozen=True)
@@ -272,6 +274,18 @@ def _check_semantics(config: Config) -> None:
     for i, player in enumerate(config.player):
         if not player.url.startswith(("http://", "https://")):
             raise ConfigError(f"player[{i}].url: must start with http:// or https://")
+    for i, entry in enumerate(config.webhooks.path_map):
+        for side, value in (("from", entry.from_), ("to", entry.to)):
+            if not value.startswith("/"):
+                raise ConfigError(
+                    f"webhooks.path_map[{i}].{side}: must be an absolute path, not {value!r}"
+                )
+    for i, name in enumerate(config.web.allowed_hosts):
+        if not name.strip() or "/" in name or " " in name.strip():
+            raise ConfigError(
+                f'web.allowed_hosts[{i}]: expected a host name such as "nas.local" or '
+                f'"metarrd.example.com:443", not {name!r}'
+            )
     host, _, port = config.web.bind.rpartition(":")
     if not host or not port.isdigit():
         raise ConfigError(f"web.bind: expected HOST:PORT, not {config.web.bind!r}")

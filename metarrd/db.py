@@ -467,12 +467,38 @@ MODELS: list[type[BaseModel]] = [
 ]
 
 
+class LoginFailure(BaseModel):
+    """A wrong web password, per client address: the lockout is shared by every gunicorn worker
+    and survives a restart."""
+
+    addr = pw.CharField(index=True)
+    at = pw.FloatField(index=True)  # time.time()
+
+    class Meta:
+        table_name = "login_failures"
+
+
+class WebSession(BaseModel):
+    """A logged-in web session (the cookie carries its id; the row holds its SHA-256). Logging
+    out deletes the row, so a copied cookie stops working too."""
+
+    sid_hash = pw.CharField(primary_key=True)
+    created_at = pw.FloatField(index=True)  # time.time()
+
+    class Meta:
+        table_name = "web_sessions"
+
+
 # --- migrations ------------------------------------------------------------------------------
 # Append (version, function) pairs; never edit a released step. Each runs in a transaction.
 
 
 def _migrate_1(db: pw.SqliteDatabase) -> None:
     db.create_tables(MODELS)
+
+
+def _migrate_2(db: pw.SqliteDatabase) -> None:
+    db.create_tables([LoginFailure, WebSession])
 
 
 # Event kinds became `<stage>.<outcome>`; history recorded before keeps its place under the new names.
@@ -491,7 +517,7 @@ RENAMED_EVENTS = {
 }
 
 
-def _migrate_2(db: pw.SqliteDatabase) -> None:
+def _migrate_3(db: pw.SqliteDatabase) -> None:
     for old, new in RENAMED_EVENTS.items():
         Event.update(kind=new).where(Event.kind == old).execute()
 
@@ -499,6 +525,7 @@ def _migrate_2(db: pw.SqliteDatabase) -> None:
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _migrate_1),
     (2, _migrate_2),
+    (3, _migrate_3),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

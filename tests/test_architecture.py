@@ -20,7 +20,7 @@ PURE = {
     "metarrd.scan.kodi_codecs",
     "metarrd.publish.nfo",
     "metarrd.publish.layout",
-    "metarrd.players.pathmap",
+    "metarrd.pathmap",
     "metarrd.players.plan",
     "metarrd.pipeline.chain",
 }

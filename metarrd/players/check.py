@@ -11,9 +11,9 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from metarrd import pathmap
 from metarrd.config import Config, PlayerConfig
 from metarrd.http import HttpClient
-from metarrd.players import pathmap
 from metarrd.players.jellyfin import Jellyfin
 from metarrd.players.kodi import Kodi
 from metarrd.players.plex import Plex

@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
-from metarrd.players import pathmap
 from metarrd.players.plan import Target, coalesce
 from metarrd.players.transport import (
     Endpoint,

@@ -27,8 +27,8 @@ import peewee as pw
 from metarrd import db
 from metarrd.config import Config, PlayerConfig
 from metarrd.http import HttpClient
+from metarrd.pathmap import PathNotMapped
 from metarrd.players import jellyfin, kodi, plex
-from metarrd.players.pathmap import PathNotMapped
 from metarrd.players.plan import Target, make_target
 from metarrd.players.transport import PlayerError, label, make_http
 

@@ -12,9 +12,9 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.paths import deepest_folder
-from metarrd.players import pathmap
 
 DISC_FOLDERS = ("VIDEO_TS", "BDMV")
 TYPE_NAMES = {"kodi": "Kodi", "jellyfin": "Jellyfin", "plex": "Plex"}

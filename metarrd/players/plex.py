@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
-from metarrd.players import pathmap
 from metarrd.players.plan import Target, coalesce, per_folder
 from metarrd.players.transport import Endpoint, PlayerError, PlayerProtocolError
 

@@ -20,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from metarrd import db
 from metarrd.config import Config
+from metarrd.web.ids import IdConverter
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,11 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         LIVE_POLL_SECONDS=0.5,  # how often the live stream looks for new events
         LIVE_MAX_SECONDS=120.0,  # a stream ends after this; the browser reconnects and resumes
         LIVE_HEARTBEAT_SECONDS=15.0,
+        LIVE_MAX_STREAMS=10,  # held streams per process (wsgi.py: per gunicorn worker)
+        LIVE_BUSY_RETRY_MS=5000,  # when all are held: a short answer, the browser asks again
     )
     app.extensions["metarrd.runtime"] = rt
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
     Htmx(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -9,6 +9,7 @@ import logging
 from metarrd import db
 from metarrd.errors import MetarrdError
 from metarrd.pipeline import jobs
+from metarrd.web import busy
 from metarrd.web.states import actions_for
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,13 @@ def queue_many(movie_ids: list[int], action: str) -> tuple[list[int], list[str]]
     """Bulk version: returns (queued ids, one reason per skipped item)."""
     queued: list[int] = []
     skipped: list[str] = []
-    for movie in db.Movie.select().where(db.Movie.id.in_(movie_ids)).order_by(db.Movie.id):
+    # The rows are read to the end first: a SELECT still being iterated holds its snapshot, and
+    # each write below would then fail at once ("database is locked") when the daemon had
+    # written since. Each item is then its own short write transaction, retried when busy.
+    movies = list(db.Movie.select().where(db.Movie.id.in_(movie_ids)).order_by(db.Movie.id))
+    for movie in movies:
         try:
-            queue_action(movie, action)
+            busy.retrying(lambda movie=movie: queue_action(movie, action))
             queued.append(movie.id)
         except ActionRefused as exc:
             skipped.append(str(exc))

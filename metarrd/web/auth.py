@@ -5,7 +5,11 @@
 - One admin password; its scrypt hash lives in the database `meta` table (`metarrd passwd`).
 - The Flask secret key is generated once and stored in `meta` too, so sessions survive restarts
   and the web and gunicorn workers agree.
-- A session expires `[web] session_hours` after login, and at once when the password changes.
+- A session expires `[web] session_hours` after login, and at once when the password changes or
+  the user logs out: the cookie carries a session id whose (hashed) row in `web_sessions` must
+  exist, so a copy of the cookie dies with the session.
+- Wrong passwords are counted per client address in `login_failures` (five in 15 minutes lock
+  the address out), the same for every gunicorn worker and across restarts.
 - Every state-changing request carries the session's CSRF token (form field `csrf_token` or the
   `X-CSRF-Token` header that base.html gives every htmx request).
 """
@@ -13,13 +17,14 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 import hmac
 import ipaddress
 import logging
 import secrets
 import sys
-import threading
 import time
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -34,6 +39,7 @@ from flask import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from metarrd import db
+from metarrd.web.hosts import host_allowed, origin_allowed
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "health.healthz"})
 # Blueprints that authenticate themselves (webhooks use the [webhooks] token).
 SELF_AUTHENTICATED = frozenset({"webhooks"})
+HOST_EXEMPT = frozenset({"health.healthz"})
 
 
 # --- secrets and the password ---------------------------------------------------------------
@@ -71,7 +78,9 @@ def password_hash() -> str | None:
 def set_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    db.set_meta(PASSWORD_KEY, generate_password_hash(password, method="scrypt"))
+    with db.write_transaction():
+        db.set_meta(PASSWORD_KEY, generate_password_hash(password, method="scrypt"))
+        db.WebSession.delete().execute()  # every session logs in again
     db.record_event("auth.password_changed", "the admin password of the web UI was changed")
     log.info("web admin password changed")
 
@@ -127,7 +136,9 @@ def is_logged_in() -> bool:
     hours = current_app.config["METARRD"].web.session_hours
     if time.time() - float(auth.get("at", 0)) > hours * 3600:
         return False
-    return hmac.compare_digest(str(auth.get("pv", "")), _password_version(password_hash()))
+    if not hmac.compare_digest(str(auth.get("pv", "")), _password_version(password_hash())):
+        return False
+    return _session_alive(auth.get("sid"))
 
 
 # --- CSRF ----------------------------------------------------------------------------------
@@ -149,12 +160,36 @@ def _csrf_ok() -> bool:
 # --- the guard every request passes --------------------------------------------------------
 
 
+def _host_refusal() -> str | None:
+    """Why this request's Host (or, on a POST, Origin) is refused; None when it is allowed."""
+    web = current_app.config["METARRD"].web
+    host = request.host
+    if not host_allowed(host, web.bind, web.allowed_hosts):
+        return f"Host {host[:100]!r}"
+    origin = request.headers.get("Origin")
+    unsafe = request.method not in SAFE_METHODS
+    if unsafe and origin is not None and not origin_allowed(origin, web.bind, web.allowed_hosts):
+        return f"Origin {origin[:100]!r}"
+    return None
+
+
 def guard():
-    """before_request: CSRF on unsafe methods, then the login check."""
+    """before_request: Host and Origin (DNS rebinding), CSRF on unsafe methods, then the login
+    check. Webhooks (their own token) and the health check (for load balancers and Docker,
+    which use any name) answer to any Host."""
     endpoint = request.endpoint or ""
-    if request.blueprint in SELF_AUTHENTICATED:
+    if request.blueprint in SELF_AUTHENTICATED or endpoint in HOST_EXEMPT:
         return None
-    if request.method not in SAFE_METHODS and not _csrf_ok():
+    refused = _host_refusal()
+    if refused is not None:
+        log.warning("refused %s %s: %s is not allowed", request.method, request.path, refused)
+        abort(
+            400,
+            f"This server does not answer to {refused}. If that is how you reach it, add the "
+            "name to [web] allowed_hosts in the configuration.",
+        )
+    routed = request.routing_exception is None  # a 404 or 405 reaches no view: say that
+    if routed and request.method not in SAFE_METHODS and not _csrf_ok():
         log.warning("refused %s %s: missing or wrong CSRF token", request.method, request.path)
         abort(400, "This form was out of date or came from another site. Reload the page.")
     if endpoint in PUBLIC_ENDPOINTS or not login_required() or is_logged_in():
@@ -166,27 +201,72 @@ def guard():
 
 # --- login / logout -------------------------------------------------------------------------
 
-_failures: dict[str, list[float]] = {}
-_failures_lock = threading.Lock()
 MAX_FAILURES, FAILURE_WINDOW = 5, 900.0
 
 
 def _too_many_failures(addr: str) -> bool:
-    with _failures_lock:
-        recent = [t for t in _failures.get(addr, []) if time.time() - t < FAILURE_WINDOW]
-        _failures[addr] = recent
-        return len(recent) >= MAX_FAILURES
+    """Five wrong passwords from `addr` in the window, counted in the database: the same for
+    every gunicorn worker, and after a restart."""
+    F = db.LoginFailure
+    recent = F.select().where(F.addr == addr, F.at > time.time() - FAILURE_WINDOW).count()
+    return recent >= MAX_FAILURES
 
 
 def _note_failure(addr: str) -> None:
-    with _failures_lock:
-        _failures.setdefault(addr, []).append(time.time())
+    now = time.time()
+    with db.write_transaction():
+        db.LoginFailure.delete().where(db.LoginFailure.at < now - FAILURE_WINDOW).execute()
+        db.LoginFailure.create(addr=addr, at=now)
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("library.index")
+def _sid_hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _start_session() -> str:
+    """A new server-side session; returns the id the cookie carries."""
+    sid = secrets.token_urlsafe(32)
+    now = time.time()
+    hours = current_app.config["METARRD"].web.session_hours
+    with db.write_transaction():
+        db.WebSession.delete().where(db.WebSession.created_at < now - hours * 3600).execute()
+        db.WebSession.create(sid_hash=_sid_hash(sid), created_at=now)
+    return sid
+
+
+def _session_alive(sid: object) -> bool:
+    if not isinstance(sid, str) or not sid:
+        return False
+    return db.WebSession.get_or_none(db.WebSession.sid_hash == _sid_hash(sid)) is not None
+
+
+def end_session() -> None:
+    """Log this browser out: its server-side session ends, whoever holds a copy of the cookie."""
+    auth = session.get("auth")
+    sid = auth.get("sid") if isinstance(auth, dict) else None
+    if isinstance(sid, str) and sid:
+        with db.write_transaction():
+            db.WebSession.delete().where(db.WebSession.sid_hash == _sid_hash(sid)).execute()
+    session.clear()
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None. Browsers drop tabs and newlines from a
+    URL and read a backslash as a slash, so `/\t/evil.example` is `//evil.example` to them: any
+    control character, white space or backslash refuses the target, and what is left must be a
+    path (no scheme, no host) that starts with one slash."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _next_page() -> str:
+    return safe_next(request.args.get("next")) or url_for("library.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -205,11 +285,15 @@ def login():
             error = "Too many failed attempts. Wait a quarter of an hour and try again."
             status = 429
         elif check_password(request.form.get("password", "")):
-            session.clear()
+            end_session()
             session.permanent = True
-            session["auth"] = {"at": time.time(), "pv": _password_version(stored)}
+            session["auth"] = {
+                "at": time.time(),
+                "pv": _password_version(stored),
+                "sid": _start_session(),
+            }
             log.info("web login from %s", addr)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            return redirect(_next_page(), code=303)
         else:
             _note_failure(addr)
             log.warning("failed web login from %s", addr)
@@ -223,5 +307,5 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    end_session()
     return redirect(url_for("auth.login"), code=303)

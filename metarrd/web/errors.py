@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 
+import flask
 from flask import Flask, render_template, request, url_for
 from htmx_flask import make_response
 from werkzeug.exceptions import HTTPException
+
+from metarrd.web import busy
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if busy.is_busy(exc):  # the daemon held the database longer than every retry
+            log.warning("database busy on %s %s: %s", request.method, request.path, exc)
+            message = "The database is busy right now. Try again in a moment."
+            response = flask.make_response(render_error(503, message))
+            response.headers["Retry-After"] = "2"
+            return response
         log.exception("unexpected error on %s %s", request.method, request.path)
         return render_error(
             500, "The error was logged on the server. Try again, or look at the log."

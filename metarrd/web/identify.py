@@ -14,6 +14,7 @@ from metarrd import db
 from metarrd.web import queries
 from metarrd.web.actions import ActionRefused, queue_identify, queue_search
 from metarrd.web.fragments import toast
+from metarrd.web.ids import parse_int
 
 bp = Blueprint("identify", __name__)
 
@@ -39,19 +40,20 @@ def parse_id(text: str) -> tuple[int | None, str | None]:
 
 @bp.get("/identify")
 def index():
-    page_arg = request.args.get("page", "1")
-    page = max(int(page_arg), 1) if page_arg.isdigit() else 1
+    page = max(parse_int(request.args.get("page"), 1), 1)
     query = db.Movie.select(*queries.ROW_COLUMNS, db.Movie.candidates).where(
         db.Movie.identification_status == db.UNIDENTIFIED, ~db.Movie.missing
     )
     total = query.count()
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(page, pages)
     movies = list(query.order_by(db.Movie.path).paginate(page, PER_PAGE))
     return render_template(
         "identify.html",
         movies=movies,
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=pages,
         live_cursor=queries.live_cursor(),
     )
 

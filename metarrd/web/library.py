@@ -9,13 +9,13 @@ from htmx_flask import make_response
 from metarrd.web import queries
 from metarrd.web.actions import ActionRefused, queue_action, queue_many
 from metarrd.web.fragments import item_header, toast
+from metarrd.web.ids import parse_int
 
 bp = Blueprint("library", __name__)
 
 
 def _int_arg(name: str, default: int) -> int:
-    value = request.values.get(name, "")
-    return int(value) if value.isdigit() else default
+    return parse_int(request.values.get(name), default)
 
 
 def _page_args() -> dict:
@@ -67,7 +67,7 @@ def act(movie_id: int, action: str):
 @bp.post("/bulk")
 def bulk():
     action = request.form.get("action", "")
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [i for i in map(parse_int, request.form.getlist("ids")) if i is not None]
     if action not in ("enrich", "publish"):
         abort(400, "Choose Enrich or Publish.")
     if not ids:

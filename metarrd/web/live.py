@@ -11,11 +11,18 @@ fetch themselves again.
 A stream ends after LIVE_MAX_SECONDS (the browser reconnects at once and resumes from its last
 event id), sends a comment line every LIVE_HEARTBEAT_SECONDS (so a closed tab frees its thread),
 and holds no database connection while it sleeps.
+
+A held stream takes a worker thread for as long as it lasts, so a process holds at most
+LIVE_MAX_STREAMS of them (gunicorn: per worker, fewer than its threads, so pages always find
+one; metarrd/web/wsgi.py). A tab that finds every slot taken gets what is new at once and
+`retry: LIVE_BUSY_RETRY_MS`: its browser asks again after that pause, so it still follows the
+daemon, a few seconds late instead of within a second, and the pages keep answering.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 
@@ -23,6 +30,7 @@ import peewee as pw
 from flask import Blueprint, Response, current_app, request
 
 from metarrd import db
+from metarrd.web.ids import parse_int
 
 log = logging.getLogger(__name__)
 
@@ -81,22 +89,67 @@ def stream(after: int, *, poll: float, max_seconds: float, heartbeat: float) -> 
 
 def _cursor() -> int:
     for value in (request.headers.get("Last-Event-ID"), request.args.get("after")):
-        if value and value.isdigit():
-            return int(value)
+        cursor = parse_int(value)
+        if cursor is not None:
+            return cursor
     with db.database.connection_context():
         return db.Event.select(pw.fn.MAX(db.Event.id)).scalar() or 0
+
+
+class Slots:
+    """How many held streams this process may have; `take()` is False when all are taken."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.held >= self.limit:
+                return False
+            self.held += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.held = max(0, self.held - 1)
+
+
+def _slots() -> Slots:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    slots = app.extensions.get("metarrd.live_slots")
+    if slots is None or slots.limit != app.config["LIVE_MAX_STREAMS"]:
+        slots = app.extensions["metarrd.live_slots"] = Slots(app.config["LIVE_MAX_STREAMS"])
+    return slots
+
+
+def catch_up(after: int, retry_ms: int) -> Iterator[str]:
+    """The answer when every slot is taken: what is new, then the pause before the next ask."""
+    yield f"retry: {retry_ms}\n\n"
+    events = new_events(after)
+    if events:
+        yield messages(events)
 
 
 @bp.get("/live")
 def live():
     cfg = current_app.config
-    body = stream(
-        _cursor(),
-        poll=cfg["LIVE_POLL_SECONDS"],
-        max_seconds=cfg["LIVE_MAX_SECONDS"],
-        heartbeat=cfg["LIVE_HEARTBEAT_SECONDS"],
-    )
-    response = Response(body, mimetype="text/event-stream")
+    slots = _slots()
+    after = _cursor()
+    if slots.take():
+        body = stream(
+            after,
+            poll=cfg["LIVE_POLL_SECONDS"],
+            max_seconds=cfg["LIVE_MAX_SECONDS"],
+            heartbeat=cfg["LIVE_HEARTBEAT_SECONDS"],
+        )
+        response = Response(body, mimetype="text/event-stream")
+        response.call_on_close(slots.give_back)  # however the stream ends (or never starts)
+    else:
+        log.debug("live: all %d streams of this process are held; a short answer", slots.limit)
+        body = catch_up(after, cfg["LIVE_BUSY_RETRY_MS"])
+        response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each message through at once
     return response

@@ -12,8 +12,14 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | `Test` | nothing | 200 |
 | anything else | nothing, one log line | 200 |
 
-Bad token 401, empty token 403, malformed body 400, a path outside every library 422, the
-`webhooks` stage switched off 503. TV libraries are not implemented yet: Sonarr's calls are
+Radarr's and Sonarr's "Method: PUT" option is answered like POST. Bad token 401, empty token
+403, malformed body 400 (with the field at fault: see webhook_payload.py), a path outside every
+library 422 (with the `[webhooks] path_map` entry that would put it inside one), the `webhooks`
+stage switched off 503.
+
+Radarr in Docker sees the library under its own path (`/movies/Heat (1995)` for our
+`/srv/media/movies/Heat (1995)`): `[webhooks] path_map` translates every path of a payload
+before it is checked and queued. TV libraries are not implemented yet: Sonarr's calls are
 acknowledged (202 for imports, 200 otherwise) with a body that says so, and a log line.
 Payload shapes: ../shared/reference/kodi-sources.md section 6 (camelCase keys, PascalCase events).
 """
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
+import posixpath
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -31,19 +37,28 @@ from metarrd import db, workflow
 from metarrd.config import Config
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
+from metarrd.web.webhook_payload import (
+    BadPayload,
+    ids,
+    local_path,
+    obj,
+    objects,
+    parse_body,
+    sent_path,
+    suggest_mapping,
+    text,
+    toml_entry,
+)
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/webhooks")
 
+METHODS = ["POST", "PUT"]  # Radarr and Sonarr let the user choose
 IGNORED_RADARR = frozenset(
     {"Grab", "MovieAdded", "Health", "HealthRestored", "ApplicationUpdate",
      "ManualInteractionRequired"}
 )  # fmt: skip
-
-
-class BadPayload(Exception):
-    """The body is not a payload we understand (400)."""
 
 
 def _answer(status: int, message: str, **extra: Any) -> tuple[Response, int]:
@@ -62,22 +77,14 @@ def _authenticate(source: str) -> tuple[Response, int] | None:
         return _answer(403, "webhooks are refused: set a token in [webhooks] token first")
     auth = request.authorization
     sent = request.headers.get("X-Api-Key") or (auth.password if auth is not None else None)
-    if sent and hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8")):
+    if sent and hmac.compare_digest(
+        sent.encode("utf-8", "surrogateescape"), expected.encode("utf-8")
+    ):
         return None
     log.warning("%s webhook refused from %s: wrong or missing token", source, request.remote_addr)
     response, status = _answer(401, "wrong or missing webhook token")
     response.headers["WWW-Authenticate"] = 'Basic realm="metarrd webhooks"'
     return response, status
-
-
-def _payload() -> dict[str, Any]:
-    body = request.get_json(silent=True, force=True)
-    if not isinstance(body, dict):
-        raise BadPayload("malformed body: expected a JSON object")
-    event = body.get("eventType")
-    if not isinstance(event, str) or not event:
-        raise BadPayload("malformed body: no eventType")
-    return body
 
 
 def _guarded(source: str, handle) -> tuple[Response, int]:
@@ -93,7 +100,7 @@ def _guarded(source: str, handle) -> tuple[Response, int]:
             "(turn it on with `metarrd workflow set webhooks on` or in Settings)",
         )
     try:
-        body = _payload()
+        body = parse_body(request.get_data(cache=False))
     except BadPayload as exc:
         log.warning("%s webhook: %s", source, exc)
         return _answer(400, str(exc))
@@ -101,16 +108,16 @@ def _guarded(source: str, handle) -> tuple[Response, int]:
     try:
         return handle(config, body)
     except BadPayload as exc:
-        log.warning("%s webhook %s: %s", source, body.get("eventType"), exc)
-        return _answer(400, str(exc))
+        log.warning("%s webhook %s: %s", source, body["eventType"][:40], exc)
+        return _answer(400, f"{body['eventType'][:40]}: {exc}")
 
 
-@bp.post("/radarr")
+@bp.route("/radarr", methods=METHODS)
 def radarr():
     return _guarded("Radarr", _radarr)
 
 
-@bp.post("/sonarr")
+@bp.route("/sonarr", methods=METHODS)
 def sonarr():
     return _guarded("Sonarr", _sonarr)
 
@@ -121,7 +128,7 @@ def sonarr():
 def _radarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     event = body["eventType"]
     if event == "Test":
-        log.info("Radarr webhook: test received from %s", body.get("instanceName") or "Radarr")
+        log.info("Radarr webhook: test received from %s", text(body, "instanceName", "Radarr"))
         return _answer(200, "test received; nothing to do", event=event)
     if event in IGNORED_RADARR:
         log.info("Radarr webhook: %s event needs nothing from us", event)
@@ -133,91 +140,100 @@ def _radarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
         "MovieDelete": _deleted,
     }.get(event)
     if handler is None:
-        log.info("Radarr webhook: unknown event %r ignored", event)
-        return _answer(200, f"unknown event {event!r}: ignored", event=event)
+        log.info("Radarr webhook: unknown event %r ignored", event[:80])
+        return _answer(200, f"unknown event {event[:80]!r}: ignored", event=event[:80])
     return handler(config, body)
 
 
-def _movie(body: dict[str, Any]) -> dict[str, Any]:
-    movie = body.get("movie")
-    if not isinstance(movie, dict):
-        raise BadPayload(f"{body['eventType']}: no movie object")
-    return movie
+class _Paths:
+    """The paths of one payload, as sent and as we see them (through `[webhooks] path_map`)."""
 
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.sent: dict[str, str] = {}  # ours -> as sent
 
-def _path(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not value.startswith("/") or "\x00" in value:
-        raise BadPayload(f"{what} is not an absolute path: {value!r}")
-    return os.path.normpath(value)  # "/lib/../etc" must not pass for a path inside /lib
+    def local(self, value: Any, what: str) -> str:
+        sent = sent_path(value, what)
+        ours = local_path(sent, self.config.webhooks.path_map)
+        self.sent.setdefault(ours, sent)
+        return ours
 
-
-def _outside(config: Config, paths: list[str], event: str) -> tuple[Response, int] | None:
-    roots = [lib.path for lib in config.library]
-    outside = [p for p in paths if root_of(p, roots) is None]
-    if not outside:
-        return None
-    message = f"{event}: {outside[0]} is not inside any configured library"
-    log.warning("Radarr webhook %s", message)
-    db.record_event("webhook.ignored", message, level="warning", path=outside[0])
-    return _answer(422, message, event=event)
+    def refuse_outside(self, paths: list[str], event: str) -> tuple[Response, int] | None:
+        """The 422 for the first of `paths` outside every library, saying which `path_map`
+        entry would put it inside one."""
+        roots = [lib.path for lib in self.config.library]
+        outside = [p for p in paths if root_of(p, roots) is None]
+        if not outside:
+            return None
+        ours = outside[0]
+        sent = self.sent.get(ours, ours)
+        shown = sent if sent == ours else f"{sent} (through [webhooks] path_map: {ours})"
+        libraries = ", ".join(f"{lib.name}: {lib.path}" for lib in self.config.library)
+        message = f"{event}: {shown} is not inside any configured library ({libraries or 'none'})"
+        folder = sent if event in ("Download", "MovieDelete") else posixpath.dirname(sent)
+        hint = suggest_mapping(folder, roots)
+        extra: dict[str, Any] = {}
+        if hint is not None:
+            message += (
+                f". If Radarr sees the library under another path (Docker), add to [webhooks]: "
+                f"path_map = [{toml_entry(hint)}]"
+            )
+            extra["path_map"] = {"from": hint.from_, "to": hint.to}
+        log.warning("Radarr webhook %s", message)
+        db.record_event("webhook.ignored", message, level="warning", path=ours)
+        return _answer(422, message, event=event, **extra)
 
 
 def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
-    movie = _movie(body)
-    folder = _path(movie.get("folderPath"), "movie.folderPath")
-    refused = _outside(config, [folder], "Download")
+    movie = obj(body, "movie", "", required=True)
+    paths = _Paths(config)
+    folder = paths.local(movie.get("folderPath"), "movie.folderPath")
+    remote = obj(body, "remoteMovie", "")
+    renames = _upgrade(body, folder, paths)
+    refused = paths.refuse_outside([folder, *renames.values()], "Download")
     if refused:
         return refused
-    ids = _ids(movie) or _ids(body.get("remoteMovie") or {})
-    renames = _upgrade(body, folder)
-    job = jobs.enqueue_scan([folder], ids={folder: ids} if ids else None, renames=renames)
-    what = f"{movie.get('title') or folder} ({movie.get('year') or '?'})"
-    given = f" with tmdb {ids.get('tmdb_id')} / imdb {ids.get('imdb_id')}" if ids else ""
+    found = ids(movie) or ids(remote or {})
+    job = jobs.enqueue_scan([folder], ids={folder: found} if found else None, renames=renames)
+    year = movie.get("year") if type(movie.get("year")) is int else "?"
+    what = f"{text(movie, 'title', folder)} ({year})"
+    given = f" with tmdb {found.get('tmdb_id')} / imdb {found.get('imdb_id')}" if found else ""
     log.info(
         "Radarr webhook: Download of %s: scan %s queued as job %d%s", what, folder, job.id, given
     )
-    db.record_event("webhook.received", f"Radarr imported {what}", path=folder, **ids)
+    db.record_event("webhook.received", f"Radarr imported {what}", path=folder, **found)
     return _answer(202, f"scan of {folder} queued", event="Download", job=job.id)
 
 
-def _upgrade(body: dict[str, Any], folder: str) -> dict[str, str]:
+def _upgrade(body: dict[str, Any], folder: str, paths: _Paths) -> dict[str, str]:
     """An upgrade replaced one file by another: the item follows the new file, keeping its data."""
-    new = (
-        (body.get("movieFile") or {}).get("path")
-        if isinstance(body.get("movieFile"), dict)
-        else None
-    )
-    deleted = body.get("deletedFiles")
-    if not body.get("isUpgrade") or not isinstance(new, str) or not isinstance(deleted, list):
+    movie_file = obj(body, "movieFile", "")
+    deleted = objects(body, "deletedFiles", "")
+    if body.get("isUpgrade") is not True or movie_file is None or not deleted:
         return {}
-    old = [d.get("path") for d in deleted if isinstance(d, dict) and isinstance(d.get("path"), str)]
+    if not isinstance(movie_file.get("path"), str):
+        return {}
+    new = paths.local(movie_file["path"], "movieFile.path")
+    old = [
+        paths.local(d["path"], f"deletedFiles[{i}].path")
+        for i, d in enumerate(deleted)
+        if isinstance(d.get("path"), str)
+    ]
     if len(old) != 1 or old[0] == new or not new.startswith(folder + "/"):
         return {}
     return {old[0]: new}
 
 
-def _ids(movie: dict[str, Any]) -> dict[str, Any]:
-    tmdb_id = movie.get("tmdbId")
-    imdb_id = movie.get("imdbId")
-    ids: dict[str, Any] = {}
-    if isinstance(tmdb_id, int) and not isinstance(tmdb_id, bool) and tmdb_id > 0:
-        ids["tmdb_id"] = tmdb_id
-    if isinstance(imdb_id, str) and imdb_id.startswith("tt") and imdb_id[2:].isdigit():
-        ids["imdb_id"] = imdb_id
-    return ids
-
-
 def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
-    files = body.get("renamedMovieFiles")
-    if not isinstance(files, list):
-        raise BadPayload("Rename: no renamedMovieFiles list")
+    files = objects(body, "renamedMovieFiles", "")
+    if files is None:
+        raise BadPayload("no renamedMovieFiles list")
+    paths = _Paths(config)
     renames: dict[str, str] = {}
     for i, entry in enumerate(files):
-        if not isinstance(entry, dict):
-            raise BadPayload(f"Rename: renamedMovieFiles[{i}] is not an object")
-        old = _path(entry.get("previousPath"), f"renamedMovieFiles[{i}].previousPath")
-        renames[old] = _path(entry.get("path"), f"renamedMovieFiles[{i}].path")
-    refused = _outside(config, list(renames.values()), "Rename")
+        old = paths.local(entry.get("previousPath"), f"renamedMovieFiles[{i}].previousPath")
+        renames[old] = paths.local(entry.get("path"), f"renamedMovieFiles[{i}].path")
+    refused = paths.refuse_outside(list(renames.values()), "Rename")
     if refused:
         return refused
     folders = sorted({new.rsplit("/", 1)[0] or "/" for new in renames.values()})
@@ -229,14 +245,14 @@ def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
 
 def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     event = body["eventType"]
+    paths = _Paths(config)
     if event == "MovieFileDelete":
-        movie_file = body.get("movieFile")
-        if not isinstance(movie_file, dict):
-            raise BadPayload("MovieFileDelete: no movieFile object")
-        path = _path(movie_file.get("path"), "movieFile.path")
+        movie_file = obj(body, "movieFile", "", required=True)
+        path = paths.local(movie_file.get("path"), "movieFile.path")
     else:
-        path = _path(_movie(body).get("folderPath"), "movie.folderPath")
-    refused = _outside(config, [path], event)
+        movie = obj(body, "movie", "", required=True)
+        path = paths.local(movie.get("folderPath"), "movie.folderPath")
+    refused = paths.refuse_outside([path], event)
     if refused:
         return refused
     job = jobs.enqueue_scan([], gone=[path])
@@ -256,19 +272,19 @@ def _sonarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
         log.info("Sonarr webhook: test received (%s)", TV_NOT_SUPPORTED)
         return _answer(200, f"test received; {TV_NOT_SUPPORTED}", event=event)
     if event == "Download":
-        if isinstance(body.get("episodeFiles"), list):  # import-complete shape
-            paths = [f.get("path") for f in body["episodeFiles"] if isinstance(f, dict)]
-        elif isinstance(body.get("episodeFile"), dict):  # per-file shape
-            paths = [body["episodeFile"].get("path")]
-        else:
-            raise BadPayload("Download: neither episodeFile nor episodeFiles")
-        series = (body.get("series") or {}).get("title") or "?"
+        series = obj(body, "series", "") or {}
+        files = objects(body, "episodeFiles", "")  # import-complete shape
+        if files is None:
+            one = obj(body, "episodeFile", "")  # per-file shape
+            files = [one] if one is not None else None
+        if files is None:
+            raise BadPayload("neither episodeFile nor episodeFiles")
         log.info(
             "Sonarr webhook: Download of %s (%d files) ignored: %s",
-            series,
-            len(paths),
+            text(series, "title", "?"),
+            len(files),
             TV_NOT_SUPPORTED,
         )
-        return _answer(202, TV_NOT_SUPPORTED, event=event, files=len(paths))
-    log.info("Sonarr webhook: %s ignored: %s", event, TV_NOT_SUPPORTED)
-    return _answer(200, TV_NOT_SUPPORTED, event=event)
+        return _answer(202, TV_NOT_SUPPORTED, event=event, files=len(files))
+    log.info("Sonarr webhook: %s ignored: %s", event[:80], TV_NOT_SUPPORTED)
+    return _answer(200, TV_NOT_SUPPORTED, event=event[:80])

@@ -2,9 +2,15 @@
 (what `systemd/metarrd-web.service` runs).
 
 As a gunicorn config module it sets `bind` from `[web] bind` of the configuration
-($METARRD_CONFIG, else /etc/metarrd/config.toml), threaded workers (the live view holds a
-request open) and access logs on stdout for journald. `app` is created on first access, in each
-worker after the fork, so no database connection crosses a fork.
+($METARRD_CONFIG, else /etc/metarrd/config.toml), threaded workers and access logs on stdout
+for journald. `app` is created on first access, in each worker after the fork, so no database
+connection crosses a fork.
+
+Every open tab holds a live stream (`/live`), and a held stream takes a thread. Each worker
+holds at most LIVE_STREAMS_PER_WORKER streams and keeps PAGE_THREADS threads for pages, so
+twenty open tabs cannot starve the UI: the tabs beyond the cap are answered at once and poll
+(metarrd/web/live.py). A stream lasts at most two minutes and sends a heartbeat every 15 s, so
+a closed tab frees its slot.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ _config = load_config()
 bind = _config.web.bind
 workers = 2
 worker_class = "gthread"
-threads = 8
+threads = 16
+PAGE_THREADS = 6  # per worker, never taken by a live stream
+LIVE_STREAMS_PER_WORKER = threads - PAGE_THREADS
 accesslog = "-"
 errorlog = "-"
 proc_name = "metarrd-web"
@@ -38,6 +46,7 @@ def __getattr__(name: str):
         from metarrd.web import create_app
 
         application = create_app(_config)
+        application.config["LIVE_MAX_STREAMS"] = LIVE_STREAMS_PER_WORKER
         globals()["app"] = application
         return application
     raise AttributeError(name)

@@ -227,3 +227,313 @@ def test_sonarr_test_and_bad_token(setup):
         == 200
     )
     assert client.post("/api/webhooks/sonarr", json={"eventType": "Test"}).status_code == 401
+
+
+# --- hostile and odd bodies (with a valid token): 400 with a reason, never a 500 ---------------
+
+
+def radarr_download(folder: str) -> dict:
+    """Every field Radarr's WebhookImportPayload sends for a Download (WebhookBase.cs)."""
+    return {
+        "eventType": "Download",
+        "instanceName": "Radarr",
+        "applicationUrl": "",
+        "movie": {
+            "id": 1, "title": "Heat", "year": 1995, "releaseDate": "1996-06-25",
+            "folderPath": folder, "tmdbId": 949, "imdbId": "tt0113277",
+            "overview": "Obsessive master thief...", "tags": ["hd"],
+        },
+        "remoteMovie": {"tmdbId": 949, "imdbId": "tt0113277", "title": "Heat", "year": 1995},
+        "movieFile": {
+            "id": 12, "relativePath": "Heat (1995).mkv", "path": f"{folder}/Heat (1995).mkv",
+            "quality": "Bluray-1080p", "qualityVersion": 1, "releaseGroup": "GRP",
+            "sceneName": "Heat.1995.1080p.BluRay-GRP", "indexerFlags": "0", "size": 2048,
+            "dateAdded": "2024-05-01T10:00:00Z",
+            "mediaInfo": {"audioChannels": 5.1, "audioCodec": "DTS", "audioLanguages": ["eng"],
+                          "height": 1080, "width": 1920, "subtitles": ["eng"],
+                          "videoCodec": "x264", "videoDynamicRange": "",
+                          "videoDynamicRangeType": ""},
+        },
+        "release": {"quality": "Bluray-1080p", "qualityVersion": 1, "releaseGroup": "GRP",
+                    "releaseTitle": "Heat.1995.1080p.BluRay-GRP", "indexer": "Example",
+                    "size": 2048, "customFormatScore": 0, "customFormats": []},
+        "isUpgrade": True,
+        "downloadClient": "qBittorrent", "downloadClientType": "qBittorrent",
+        "downloadId": "ABCDEF",
+        "customFormatInfo": {"customFormats": [], "customFormatScore": 0},
+        "deletedFiles": [{"id": 11, "relativePath": "Heat.avi", "path": f"{folder}/Heat.avi",
+                          "recycleBinPath": ""}],
+    }  # fmt: skip
+
+
+def radarr_rename(folder: str) -> dict:
+    return {
+        "eventType": "Rename", "instanceName": "Radarr",
+        "movie": {"id": 1, "title": "Heat", "year": 1995, "folderPath": folder, "tmdbId": 949},
+        "renamedMovieFiles": [{"id": 12, "relativePath": "Heat (1995).mkv",
+                               "path": f"{folder}/Heat (1995).mkv",
+                               "previousRelativePath": "heat.mkv",
+                               "previousPath": f"{folder}/heat.mkv"}],
+    }  # fmt: skip
+
+
+def radarr_file_delete(folder: str) -> dict:
+    return {
+        "eventType": "MovieFileDelete", "instanceName": "Radarr",
+        "movie": {"id": 1, "title": "Heat", "year": 1995, "folderPath": folder, "tmdbId": 949},
+        "movieFile": {"id": 12, "relativePath": "heat.mkv", "path": f"{folder}/heat.mkv",
+                      "size": 2048},
+        "deleteReason": "upgrade",
+    }  # fmt: skip
+
+
+def radarr_movie_delete(folder: str) -> dict:
+    return {
+        "eventType": "MovieDelete", "instanceName": "Radarr",
+        "movie": {"id": 1, "title": "Heat", "year": 1995, "folderPath": folder, "tmdbId": 949},
+        "deletedFiles": True, "movieFolderSize": 2048,
+    }  # fmt: skip
+
+
+def sonarr_download() -> dict:
+    return {
+        "eventType": "Download", "instanceName": "Sonarr",
+        "series": {"id": 1, "title": "Severance", "path": "/tv/Severance", "tvdbId": 371980},
+        "episodes": [{"id": 1, "episodeNumber": 1, "seasonNumber": 1, "title": "Good News"}],
+        "episodeFile": {"id": 1, "relativePath": "S01E01.mkv", "path": "/tv/Severance/S01E01.mkv"},
+        "isUpgrade": False,
+    }  # fmt: skip
+
+
+def post_raw(client, source: str, data: bytes, method: str = "POST"):
+    return client.open(
+        f"/api/webhooks/{source}",
+        method=method,
+        data=data,
+        headers={**KEY, "Content-Type": "application/json"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "data", "reason"),
+    [
+        ("radarr", b'{"eventType": "Download", "movie": {"folderPath": "/m/\\ud800"}}',
+         "not valid Unicode"),
+        ("radarr", b'{"eventType": "Test", "instanceName": "\\udfff"}', "not valid Unicode"),
+        ("radarr", b"[" * 100_000, "nested too deeply"),
+        ("radarr", b'{"eventType": "Download", "movie": ' + b"[" * 100 + b"]" * 100 + b"}",
+         "nested too deeply"),
+        ("radarr", b'{"eventType": "Download", "movie": {"folderPath": "/m/Heat"}, '
+                   b'"remoteMovie": [1]}', "remoteMovie"),
+        ("radarr", b'{"eventType": "Download", "movie": {"folderPath": "/m/Heat"}, '
+                   b'"movieFile": "x", "isUpgrade": true}', "movieFile"),
+        ("radarr", b'{"eventType": "Download", "movie": {"folderPath": "/m"}, "isUpgrade": true,'
+                   b' "movieFile": {"path": "/m/a.mkv"}, "deletedFiles": "x"}', "deletedFiles"),
+        ("sonarr", b'{"eventType": "Download", "series": "str", "episodeFile": {"path": "/x"}}',
+         "series"),
+        ("sonarr", b'{"eventType": "Download", "series": {"title": 3}, "episodeFiles": [1]}',
+         "episodeFiles[0]"),
+        ("radarr", b'\xff\xfe{"eventType": "Test"}', "malformed body"),
+    ],
+    ids=["surrogate-path", "surrogate-name", "deep-nesting", "deep-movie", "remoteMovie-list",
+         "movieFile-string", "deletedFiles-string", "series-string", "episodeFiles-number",
+         "not-utf8"],
+)  # fmt: skip
+def test_malformed_bodies_are_400_with_a_reason(setup, source, data, reason):
+    client, rt, _ = setup
+    r = post_raw(client, source, data)
+    assert r.status_code == 400, r.get_data(as_text=True)
+    assert reason in r.get_json()["message"]
+    assert db.Job.select().count() == 0
+
+
+def _variants(value, path=()):
+    """(path, replacement) for every value nested in `value`: each turned into the wrong type."""
+    wrong = ([1], "str", 7, None, {}, True, -1, 1.5e308, 2**70, "", "\u0000", "../../etc")
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _variants(inner, (*path, key))
+    elif isinstance(value, list):
+        for i, inner in enumerate(value):
+            yield from _variants(inner, (*path, i))
+    for replacement in wrong:
+        if path and replacement != value:
+            yield path, replacement
+
+
+def _replaced(body, path, replacement):
+    import copy
+
+    body = copy.deepcopy(body)
+    target = body
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = replacement
+    return body
+
+
+@pytest.mark.parametrize(
+    ("source", "make"),
+    [("radarr", radarr_download), ("radarr", radarr_rename), ("radarr", radarr_file_delete),
+     ("radarr", radarr_movie_delete), ("sonarr", lambda folder: sonarr_download())],
+    ids=["Download", "Rename", "MovieFileDelete", "MovieDelete", "sonarr-Download"],
+)  # fmt: skip
+def test_no_field_of_a_real_payload_with_the_wrong_type_is_a_500(setup, monkeypatch, source, make):
+    client, rt, _ = setup
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue_scan", lambda *a, **kw: queued.append(a) or db.Job(id=1))
+    folder = str(Path(rt.config.library[0].path) / "Heat (1995)")
+    body = make(folder)
+    assert client.post(f"/api/webhooks/{source}", json=body, headers=KEY).status_code < 300
+    tried = 0
+    for path, replacement in _variants(body):
+        r = client.post(
+            f"/api/webhooks/{source}", json=_replaced(body, path, replacement), headers=KEY
+        )
+        assert r.status_code in (200, 202, 400, 422), (path, replacement, r.status_code)
+        assert r.get_json()["message"], (path, replacement)
+        tried += 1
+    assert tried > 20
+
+
+def test_put_is_accepted_like_post(setup):
+    """Radarr's and Sonarr's webhook connection offer "Method: PUT"."""
+    client, rt, _ = setup
+    for source in ("radarr", "sonarr"):
+        r = post_raw(client, source, b'{"eventType": "Test"}', method="PUT")
+        assert r.status_code == 200, r.get_data(as_text=True)
+        assert post_raw(client, source, b"{}", method="PUT").status_code == 400
+
+
+def test_put_through_the_whole_app_meets_no_csrf_check(config_factory):
+    from metarrd.web import create_app
+
+    app = create_app(config_factory(webhooks={"token": TOKEN}), testing=True)
+    c = app.test_client()
+    r = c.put("/api/webhooks/radarr", json={"eventType": "Test"}, headers=KEY)
+    assert r.status_code == 200 and r.get_json()["ok"] is True
+    wrong = c.put("/movies/1", data={})
+    assert wrong.status_code == 405
+    assert "another site" not in wrong.get_data(as_text=True)
+
+
+# --- [webhooks] path_map: Radarr in Docker sees the library under another path -----------------
+
+
+@pytest.fixture
+def docker_setup(config_factory, fake_stages, tmp_path):
+    """The library is /…/srv/media/movies for us; Radarr's container mounts it at /movies."""
+
+    library = tmp_path / "srv" / "media" / "movies"
+
+    def make(to: str | None = None):
+        """`to`: the path_map entry for /movies ("LIBRARY" is the library); None: no path_map."""
+        path_map = [{"from": "/movies", "to": to.replace("LIBRARY", str(library))}] if to else []
+        config = config_factory(
+            libraries={"Movies": library}, webhooks={"token": TOKEN, "path_map": path_map}
+        )
+        rt = open_runtime(config)
+        queue.configure(config, immediate=True)
+        jobs.bind(rt)
+        app = Flask(__name__)
+        app.config["METARRD"] = config
+        app.register_blueprint(webhooks_module.bp)
+        folder = library / "Heat (1995)"
+        folder.mkdir(parents=True)
+        (folder / "Heat (1995).mkv").write_bytes(b"\0" * 2048)
+        made.append(rt)
+        return app.test_client(), library
+
+    made: list = []
+    yield make
+    for rt in made:
+        rt.close()
+
+
+webhooks_module = webhooks
+
+
+def test_a_container_path_without_path_map_is_422_naming_the_mapping(docker_setup):
+    client, library = docker_setup()
+    r = client.post(
+        "/api/webhooks/radarr", json=radarr_download("/movies/Heat (1995)"), headers=KEY
+    )
+    assert r.status_code == 422
+    body = r.get_json()
+    assert "/movies/Heat (1995) is not inside any configured library" in body["message"]
+    assert f'path_map = [{{ from = "/movies", to = "{library}" }}]' in body["message"]
+    assert body["path_map"] == {"from": "/movies", "to": str(library)}
+    assert db.Job.select().count() == 0
+
+
+def test_a_container_path_is_accepted_through_path_map(docker_setup):
+    client, library = docker_setup("LIBRARY")
+    r = client.post(
+        "/api/webhooks/radarr", json=radarr_download("/movies/Heat (1995)"), headers=KEY
+    )
+    assert r.status_code == 202, r.get_json()
+    movie = db.Movie.get()
+    assert movie.path == str(library / "Heat (1995)" / "Heat (1995).mkv")
+    job = db.Job.get(db.Job.kind == "scan")
+    assert job.payload["paths"] == [str(library / "Heat (1995)")]
+    assert job.payload["ids"] == {
+        str(library / "Heat (1995)"): {"tmdb_id": 949, "imdb_id": "tt0113277"}
+    }
+
+
+def test_rename_and_deletes_are_mapped_too(docker_setup):
+    client, library = docker_setup("LIBRARY")
+    folder = library / "Heat (1995)"
+    old, new = folder / "Heat (1995).mkv", folder / "Heat (1995) {tmdb-949}.mkv"
+    old.rename(new)
+    body = radarr_rename("/movies/Heat (1995)")
+    body["renamedMovieFiles"][0].update(
+        previousPath="/movies/Heat (1995)/Heat (1995).mkv",
+        path="/movies/Heat (1995)/Heat (1995) {tmdb-949}.mkv",
+    )
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    scans = db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc())
+    assert scans[0].payload["renames"] == {str(old): str(new)}
+    body = radarr_file_delete("/movies/Heat (1995)")
+    body["movieFile"]["path"] = "/movies/Heat (1995)/Heat (1995) {tmdb-949}.mkv"
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    scans = db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc())
+    assert scans[0].payload["gone"] == [str(new)]
+
+
+def test_a_mapped_path_still_outside_says_both_paths(docker_setup):
+    client, library = docker_setup("/srv/elsewhere")
+    r = client.post(
+        "/api/webhooks/radarr", json=radarr_download("/movies/Heat (1995)"), headers=KEY
+    )
+    assert r.status_code == 422
+    message = r.get_json()["message"]
+    assert (
+        "/movies/Heat (1995) (through [webhooks] path_map: /srv/elsewhere/Heat (1995))" in message
+    )
+
+
+@pytest.mark.parametrize(
+    ("folder", "roots", "on_disk", "expected"),
+    [
+        ("/movies/Heat (1995)", ["/srv/media/movies"], {"/srv/media/movies/Heat (1995)"},
+         ("/movies", "/srv/media/movies")),
+        ("/data/media/movies/Heat (1995)", ["/srv/films", "/srv/movies"], set(),
+         ("/data/media/movies", "/srv/movies")),
+        ("/downloads/Heat (1995)", ["/srv/films"], set(), ("/downloads", "/srv/films")),
+        ("/downloads/Heat (1995)", ["/srv/a", "/srv/b"], set(), None),
+    ],
+    ids=["found-on-disk", "same-folder-name", "only-library", "no-guess"],
+)  # fmt: skip
+def test_suggest_mapping(folder, roots, on_disk, expected):
+    from metarrd.web.webhook_payload import suggest_mapping
+
+    hint = suggest_mapping(folder, roots, exists=on_disk.__contains__)
+    assert (hint.from_, hint.to) == expected if expected else hint is None
+
+
+def test_path_map_entries_must_be_absolute(config_factory):
+    from metarrd.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"webhooks.path_map\[0\].to: must be an absolute path"):
+        config_factory(webhooks={"path_map": [{"from": "/movies", "to": "movies"}]})

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from metarrd import pathmap
 from metarrd.config import PathMap, PlayerConfig
-from metarrd.players import pathmap, plan
-from metarrd.players.pathmap import PathNotMapped, map_path
+from metarrd.pathmap import PathNotMapped, map_path
+from metarrd.players import plan
 
 
 def pm(*pairs: tuple[str, str]) -> tuple[PathMap, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 
 from metarrd import db
 from metarrd.web import live
@@ -108,3 +109,45 @@ def test_pages_listen_for_their_items(client, seed):
     assert f'hx-trigger="sse:movie-{movie.id}-data"' in page  # the item page
     assert f'hx-trigger="sse:movie-{movie.id}"' in page  # its header
     assert 'hx-trigger="sse:activity, every 3s"' in client.get("/activity").get_data(as_text=True)
+
+
+def test_streams_beyond_the_cap_get_a_short_answer_and_poll(app, client, seed):
+    """Every open tab holds a stream; past LIVE_MAX_STREAMS a tab is answered at once (what is
+    new, and a longer retry) so the threads stay free for pages."""
+    app.config.update(LIVE_MAX_STREAMS=2, LIVE_MAX_SECONDS=30.0, LIVE_POLL_SECONDS=0.05)
+    movie = seed.movie("The Matrix")
+    event = db.record_event("enrichment.complete", "enriched", movie=movie)
+    held = [client.get("/live?after=0") for _ in range(2)]
+    for answer in held:
+        assert next(iter(answer.response)) == b"retry: 1000\n\n"  # a real, held stream
+    started = time.monotonic()
+    short = client.get("/live?after=0").get_data(as_text=True)
+    assert time.monotonic() - started < 2
+    assert short.startswith(f"retry: {app.config['LIVE_BUSY_RETRY_MS']}\n\n")
+    assert f"id: {event.id}\nevent: activity" in short  # it still learns what is new
+    held[0].close()  # a tab closed: its slot is free again
+    again = client.get("/live?after=0")
+    assert next(iter(again.response)) == b"retry: 1000\n\n"
+    for answer in (held[1], again):
+        answer.close()
+    assert app.extensions["metarrd.live_slots"].held == 0
+
+
+def test_a_stream_that_never_started_gives_its_slot_back(app, client):
+    app.config.update(LIVE_MAX_STREAMS=1)
+    client.get("/live").close()  # closed before its first byte
+    assert app.extensions["metarrd.live_slots"].held == 0
+
+
+def test_gunicorn_keeps_threads_for_pages(monkeypatch, tmp_path):
+    import importlib
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path}/data"\n')
+    monkeypatch.setenv("METARRD_CONFIG", str(config))
+    monkeypatch.delitem(sys.modules, "metarrd.web.wsgi", raising=False)
+    wsgi = importlib.import_module("metarrd.web.wsgi")
+    assert wsgi.worker_class == "gthread"
+    assert wsgi.PAGE_THREADS >= 4
+    assert wsgi.threads == wsgi.LIVE_STREAMS_PER_WORKER + wsgi.PAGE_THREADS
+    assert wsgi.workers * wsgi.LIVE_STREAMS_PER_WORKER >= 20  # twenty tabs hold real streams

@@ -151,13 +151,48 @@ def test_changing_the_password_ends_every_session(public_app):
     assert c.get("/").status_code == 302
 
 
-def test_login_is_rate_limited(public_app, monkeypatch):
-    monkeypatch.setattr(auth, "_failures", {})
+def test_login_is_rate_limited(public_app):
     auth.set_password("correct horse")
     c = public_app.test_client()
     for _ in range(auth.MAX_FAILURES):
         assert login(c, "nope").status_code == 401
     assert login(c, "correct horse").status_code == 429
+
+
+def test_the_lockout_is_shared_by_every_worker_and_survives_a_restart(public_app, config_factory):
+    """gunicorn runs several workers, each its own app: five guesses in all, not five each."""
+    auth.set_password("correct horse")
+    config = public_app.config["METARRD"]
+    workers = [public_app.test_client(), create_app(config, testing=True).test_client()]
+    for i in range(auth.MAX_FAILURES):
+        assert login(workers[i % 2], "nope").status_code == 401
+    for c in workers:
+        assert login(c, "correct horse").status_code == 429
+    restarted = create_app(config, testing=True).test_client()
+    assert login(restarted, "correct horse").status_code == 429
+
+
+def test_a_copied_cookie_stops_working_at_logout(public_app):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    login(c, "correct horse")
+    stolen = c.get_cookie("metarrd_session").value
+    thief = public_app.test_client()
+    thief.set_cookie("metarrd_session", stolen)
+    assert thief.get("/").status_code == 200
+    assert c.post("/logout", data={"csrf_token": token_of(c, "/settings")}).status_code == 303
+    assert c.get("/").status_code == 302
+    assert thief.get("/").status_code == 302  # the session ended on the server, not only here
+    assert db.WebSession.select().count() == 0
+
+
+def test_a_login_from_another_worker_is_recognised(public_app):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    login(c, "correct horse")
+    other = create_app(public_app.config["METARRD"], testing=True).test_client()
+    other.set_cookie("metarrd_session", c.get_cookie("metarrd_session").value)
+    assert other.get("/").status_code == 200
 
 
 def test_login_redirect_stays_on_this_site(public_app):
@@ -175,6 +210,42 @@ def test_login_redirect_stays_on_this_site(public_app):
         data={"csrf_token": token, "password": "correct horse"},
     )
     assert answer.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example",  # browsers drop tabs and newlines from a URL: //evil.example
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "\t//evil.example",
+        " //evil.example",
+        "/\x00/evil.example",
+        "///evil.example",
+        "http:evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_login_redirect_refuses_paths_a_browser_reads_as_another_site(public_app, target):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    answer = c.post(
+        "/login",
+        query_string={"next": target},
+        data={"csrf_token": token_of(c), "password": "correct horse"},
+    )
+    assert answer.status_code == 303 and answer.headers["Location"] == "/"
+
+
+def test_login_redirect_keeps_a_path_on_this_site(public_app):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    answer = c.post(
+        "/login",
+        query_string={"next": "/movies/7?tab=art"},
+        data={"csrf_token": token_of(c), "password": "correct horse"},
+    )
+    assert answer.headers["Location"] == "/movies/7?tab=art"
 
 
 def test_password_is_stored_as_a_scrypt_hash(app):

@@ -1,0 +1,74 @@
+"""Which `Host` (and, on a POST, which `Origin`) the UI answers to: the defence against DNS
+rebinding. A web page on evil.example whose name the attacker re-points at 127.0.0.1 talks to our
+loopback UI *as evil.example*: same-origin to the browser, so it could read a page (and its CSRF
+token) and switch `auto_publish` on. The browser still sends `Host: evil.example`, and that is
+what we refuse.
+
+Allowed by default: the loopback names (`localhost`, `127.0.0.1`, any 127.x address, `[::1]`) on
+any port (an SSH tunnel or a local proxy may change the port, but no other site can make a
+browser send a loopback name), the host of `[web] bind`, and, when the bind is a wildcard
+(`0.0.0.0`, `[::]`), any IP address (a rebinding attack needs a name). Names under which the UI
+is reached otherwise (`nas.local`, a reverse proxy's `metarrd.example.com`) go into
+`[web] allowed_hosts`: `name` (any port), `name:port`, `.example.com` (it and its subdomains),
+or `*` (no check at all).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+WILDCARDS = frozenset({"0.0.0.0", "::", ""})
+
+
+def split_host(value: str) -> tuple[str, str | None]:
+    """`Host` header -> (lower-case name or address without brackets, port or None)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        address, _, rest = value[1:].partition("]")
+        return address, (rest[1:] if rest.startswith(":") else None)
+    if value.count(":") == 1:
+        name, _, port = value.partition(":")
+        return name.rstrip("."), port
+    return value.rstrip("."), None
+
+
+def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(name)
+    except ValueError:
+        return None
+
+
+def host_allowed(host_header: str, bind: str, allowed: Sequence[str]) -> bool:
+    name, port = split_host(host_header)
+    if not name or (port is not None and not port.isdigit()):
+        return False
+    ip = _ip(name)
+    if name in LOOPBACK_NAMES or (ip is not None and ip.is_loopback):
+        return True
+    bind_name, _bind_port = split_host(bind.rpartition(":")[0] + ":0")
+    if name == bind_name or (bind_name in WILDCARDS and ip is not None):
+        return True
+    for entry in allowed:
+        entry = entry.strip().lower()
+        if entry == "*":
+            return True
+        if entry.startswith("."):
+            if name == entry[1:] or name.endswith(entry):
+                return True
+            continue
+        entry_name, entry_port = split_host(entry)
+        if entry_name == name and entry_port in (None, port):
+            return True
+    return False
+
+
+def origin_allowed(origin: str, bind: str, allowed: Sequence[str]) -> bool:
+    """An `Origin` header (`http://host:port`, or `null` from a sandboxed or file:// page)."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    return host_allowed(parts.netloc, bind, allowed)

@@ -1,0 +1,168 @@
+"""Reading a Radarr/Sonarr webhook body: the JSON itself, the shape of the parts we use, and the
+paths in it, which Radarr may see under another root than we do (Docker: `/movies/...` for our
+`/srv/media/movies/...`; `[webhooks] path_map` translates them).
+
+Everything that is not what Radarr sends is a `BadPayload` whose message names the field, so
+the sender gets a 400 with a reason, never a 500: bytes that are not UTF-8, JSON nested deeper
+than any real payload, strings that are not valid Unicode (a lone surrogate such as `\\ud800`),
+and a field of the wrong type (`"series": "str"`, `"remoteMovie": [1]`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from metarrd.config import PathMap
+from metarrd.pathmap import PathNotMapped, map_path
+from metarrd.web.ids import MAX_INT
+
+MAX_DEPTH = 16  # Radarr's and Sonarr's payloads nest 4 deep
+
+
+class BadPayload(Exception):
+    """The body is not a payload we understand (400)."""
+
+
+# --- the body ------------------------------------------------------------------------------
+
+
+def parse_body(data: bytes) -> dict[str, Any]:
+    """The JSON object in `data`, with a string `eventType`; else BadPayload."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadPayload("malformed body: not UTF-8 text") from None
+    try:
+        body = json.loads(text)
+    except RecursionError:
+        raise BadPayload("malformed body: JSON nested too deeply") from None
+    except ValueError as exc:
+        raise BadPayload(f"malformed body: not JSON ({exc.__class__.__name__})") from None
+    if not isinstance(body, dict):
+        raise BadPayload("malformed body: expected a JSON object")
+    _check_strings(body)
+    event = body.get("eventType")
+    if not isinstance(event, str) or not event:
+        raise BadPayload("malformed body: no eventType")
+    return body
+
+
+def _check_strings(body: dict[str, Any]) -> None:
+    """Every key and string is valid Unicode, and nothing nests deeper than MAX_DEPTH (walked
+    with a list, not recursion)."""
+    todo: list[tuple[Any, int]] = [(body, 1)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise BadPayload("malformed body: JSON nested too deeply")
+        if isinstance(value, dict):
+            todo.extend((k, depth) for k in value)
+            todo.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            todo.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadPayload(
+                    "malformed body: a string is not valid Unicode (a lone surrogate)"
+                ) from None
+
+
+# --- typed parts ---------------------------------------------------------------------------
+
+
+def obj(parent: dict[str, Any], key: str, where: str, *, required: bool = False) -> dict | None:
+    """`parent[key]` as an object; None when absent (or null) and not required."""
+    value = parent.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, dict):
+        raise BadPayload(f"{where}{key}: expected an object, got {_kind(value)}")
+    return value
+
+
+def objects(parent: dict[str, Any], key: str, where: str) -> list[dict[str, Any]] | None:
+    """`parent[key]` as a list of objects; None when absent (or null)."""
+    value = parent.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise BadPayload(f"{where}{key}: expected a list, got {_kind(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise BadPayload(f"{where}{key}[{i}]: expected an object, got {_kind(item)}")
+    return value
+
+
+def text(parent: dict[str, Any], key: str, default: str = "") -> str:
+    """A string field for messages; anything else is `default`."""
+    value = parent.get(key)
+    return value if isinstance(value, str) and value else default
+
+
+def ids(movie: dict[str, Any]) -> dict[str, Any]:
+    """The movie's TMDB and IMDb ids when they look real (others are left out)."""
+    tmdb_id = movie.get("tmdbId")
+    imdb_id = movie.get("imdbId")
+    found: dict[str, Any] = {}
+    if type(tmdb_id) is int and 0 < tmdb_id <= MAX_INT:
+        found["tmdb_id"] = tmdb_id
+    if isinstance(imdb_id, str) and imdb_id.startswith("tt") and imdb_id[2:].isdigit():
+        found["imdb_id"] = imdb_id
+    return found
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), "null" if value is None else "a number"
+    )
+
+
+# --- paths ---------------------------------------------------------------------------------
+
+
+def sent_path(value: Any, what: str) -> str:
+    """An absolute POSIX path as sent, normalised ("/lib/../etc" must not pass for a path
+    inside /lib); else BadPayload."""
+    if not isinstance(value, str) or not value.startswith("/") or "\x00" in value:
+        raise BadPayload(f"{what} is not an absolute path: {value!r:.200}")
+    return posixpath.normpath(value)
+
+
+def local_path(path: str, path_map: Sequence[PathMap]) -> str:
+    """How we see the sender's `path`: through the longest `[webhooks] path_map` entry that
+    covers it (pathmap rules); a path no entry covers stays as it is."""
+    try:
+        return map_path(path, path_map, "[webhooks]")
+    except PathNotMapped:
+        return path
+
+
+def suggest_mapping(
+    folder: str, roots: Sequence[str], exists: Callable[[str], bool] = os.path.exists
+) -> PathMap | None:
+    """The `path_map` entry that would put the sender's movie `folder` inside a library, best
+    guess first: a split of `folder` whose rest exists under a library root; a component named
+    like a root's last folder; with one library, the folder's parent (Radarr's root folder)."""
+    parts = [p for p in folder.split("/") if p]
+    for i in range(len(parts)):
+        rest = "/".join(parts[i:])
+        for root in roots:
+            if exists(posixpath.join(root, rest)):
+                return PathMap(from_="/" + "/".join(parts[:i]), to=root)
+    for i in range(len(parts) - 1, -1, -1):
+        for root in roots:
+            if parts[i] == posixpath.basename(root.rstrip("/")):
+                return PathMap(from_="/" + "/".join(parts[: i + 1]), to=root)
+    if len(roots) == 1 and len(parts) >= 2:
+        return PathMap(from_="/" + "/".join(parts[:-1]), to=roots[0])
+    return None
+
+
+def toml_entry(entry: PathMap) -> str:
+    return f"{{ from = {json.dumps(entry.from_)}, to = {json.dumps(entry.to)} }}"

@@ -1,0 +1,63 @@
+"""Numbers no SQLite INTEGER can hold (ids, pages, cursors) are a 404 or are ignored, never a 500:
+every route with an `<int:...>` part and every numeric argument is tried."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+
+HUGE = "9" * 23  # > 2**63 - 1: "Python int too large to convert to SQLite INTEGER"
+JUST_TOO_BIG = str(2**63)  # 19 digits, like the largest id SQLite holds
+
+
+@pytest.mark.parametrize("huge", [HUGE, JUST_TOO_BIG, "9" * 5000])
+def test_every_int_route_answers_404_for_a_huge_id(app, client, huge):
+    rules = [r for r in app.url_map.iter_rules() if "<int:" in r.rule]
+    assert len(rules) >= 10
+    for rule in rules:
+        url = rule.rule
+        for part in ("movie_id", "asset_id", "job_id", "actor_id", "index"):
+            url = url.replace(f"<int:{part}>", huge)
+        url = (
+            url.replace("<any(enrich, publish, republish):action>", "enrich")
+            .replace("<name>", "plot")
+            .replace("<asset_type>", "poster")
+        )
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if method == "GET":
+                answer = client.get(url)
+            else:
+                answer = client.post(url, data={"value": "x", "id": "603", "title": "x"})
+            assert answer.status_code == 404, (method, url, answer.status_code)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/?page={HUGE}",
+        f"/?per_page={HUGE}",
+        f"/identify?page={HUGE}",
+        f"/identify?page={2**63 - 1}",
+        f"/live?after={HUGE}",
+        f"/?page={'9' * 5000}",
+    ],
+)
+def test_huge_numbers_in_arguments_are_not_an_error(app, client, url):
+    app.config.update(LIVE_MAX_SECONDS=0.1, LIVE_POLL_SECONDS=0.05)
+    answer = client.get(url)
+    answer.get_data()  # a stream fails while it runs, not when it starts
+    assert answer.status_code == 200, url
+
+
+def test_a_huge_last_event_id_is_ignored(app, client):
+    app.config.update(LIVE_MAX_SECONDS=0.1, LIVE_POLL_SECONDS=0.05)
+    answer = client.get("/live", headers={"Last-Event-ID": HUGE})
+    assert answer.status_code == 200 and "retry:" in answer.get_data(as_text=True)
+
+
+def test_bulk_with_huge_ids_skips_them(client, seed):
+    movie = seed.movie("The Matrix")
+    answer = client.post("/bulk", {"action": "enrich", "ids": [HUGE, str(movie.id)]})
+    assert answer.status_code == 303
+    assert db.Job.select().where(db.Job.movie == movie.id).count() == 1

@@ -1,0 +1,99 @@
+"""DNS rebinding: the UI answers only to the Host names it is reached by (loopback, the bind,
+`[web] allowed_hosts`), and a POST's Origin must be one of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import workflow
+from metarrd.web import create_app
+from metarrd.web.hosts import host_allowed
+
+
+def test_a_rebinding_page_can_neither_read_nor_switch_auto_publish_on(app, client, config):
+    token = client.token  # the attacker's page would read it from a page under its own name
+    evil = {"Host": "evil.example:8787"}
+    page = client.c.get("/settings", headers=evil)
+    assert page.status_code == 400
+    assert token not in page.get_data(as_text=True)
+    assert "allowed_hosts" in page.get_data(as_text=True)
+    answer = client.c.post(
+        "/settings/workflow/auto_publish",
+        data={"csrf_token": token, "value": "on"},
+        headers={**evil, "Origin": "http://evil.example:8787"},
+    )
+    assert answer.status_code == 400
+    assert workflow.is_enabled(config, "auto_publish") is False
+    for url in ("/", "/live", "/movies/1", "/static/app.css"):
+        assert client.c.get(url, headers=evil).status_code == 400, url
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:8787", "127.0.0.1:8787", "[::1]:8787", "127.0.0.2:9000"]
+)
+def test_loopback_names_are_allowed_by_default(client, host):
+    assert client.c.get("/", headers={"Host": host}).status_code == 200
+
+
+def test_a_foreign_origin_on_a_post_is_refused_even_with_the_right_host(client, config):
+    for origin in ("http://evil.example", "null", "file://"):
+        answer = client.post(
+            "/settings/workflow/auto_publish", {"value": "on"}, headers={"Origin": origin}
+        )
+        assert answer.status_code == 400, origin
+    assert workflow.is_enabled(config, "auto_publish") is False
+    ok = client.post(
+        "/settings/workflow/auto_publish", {"value": "on"}, headers={"Origin": "http://localhost"}
+    )
+    assert ok.status_code == 303 and workflow.is_enabled(config, "auto_publish") is True
+
+
+def test_allowed_hosts_let_other_names_in(config_factory):
+    config = config_factory(web={"allowed_hosts": ["nas.local", "metarrd.example.com:443"]})
+    c = create_app(config, testing=True).test_client()
+    assert c.get("/", headers={"Host": "nas.local:8787"}).status_code == 200
+    assert c.get("/", headers={"Host": "metarrd.example.com:443"}).status_code == 200
+    assert c.get("/", headers={"Host": "metarrd.example.com:8443"}).status_code == 400
+    assert c.get("/", headers={"Host": "evil.nas.local"}).status_code == 400
+
+
+def test_webhooks_and_healthz_answer_to_any_host(config_factory):
+    config = config_factory(webhooks={"token": "t0ken"})
+    c = create_app(config, testing=True).test_client()
+    headers = {"Host": "metarrd:8787", "X-Api-Key": "t0ken"}  # a docker-compose service name
+    assert (
+        c.post("/api/webhooks/radarr", json={"eventType": "Test"}, headers=headers).status_code
+        == 200
+    )
+    assert c.get("/healthz", headers={"Host": "metarrd:8787"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("host", "bind", "allowed", "ok"),
+    [
+        ("evil.example", "127.0.0.1:8787", (), False),
+        ("127.0.0.1.evil.example", "127.0.0.1:8787", (), False),
+        ("localhost.", "127.0.0.1:8787", (), True),
+        ("LOCALHOST:8787", "127.0.0.1:8787", (), True),
+        ("192.168.1.5:8787", "0.0.0.0:8787", (), True),  # an address cannot be rebound
+        ("[fe80::1]:8787", "[::]:8787", (), True),
+        ("nas.local:8787", "0.0.0.0:8787", (), False),
+        ("nas.local:8787", "nas.local:8787", (), True),
+        ("192.168.1.5:8787", "127.0.0.1:8787", (), False),
+        ("a.example.com", "127.0.0.1:8787", (".example.com",), True),
+        ("example.com", "127.0.0.1:8787", (".example.com",), True),
+        ("badexample.com", "127.0.0.1:8787", (".example.com",), False),
+        ("anything", "127.0.0.1:8787", ("*",), True),
+        ("localhost:abc", "127.0.0.1:8787", (), False),
+        ("", "127.0.0.1:8787", (), False),
+    ],
+)
+def test_host_allowed(host, bind, allowed, ok):
+    assert host_allowed(host, bind, allowed) is ok
+
+
+def test_allowed_hosts_entries_are_checked(config_factory):
+    from metarrd.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"web.allowed_hosts\[0\]"):
+        config_factory(web={"allowed_hosts": ["http://nas.local/"]})
