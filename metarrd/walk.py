@@ -198,6 +198,40 @@ def _stack_length(names: Sequence[str], i: int) -> int:
     return 1
 
 
+def stacked_title(names: Sequence[str]) -> str | None:
+    """The name Kodi gives a stack of files (`CStackDirectory::GetStackedTitlePath`): title, the
+    "ignore" part and extension of the first part, volume left out, from the first two names.
+
+    `("Heat (1995) cd1.mkv", "Heat (1995) cd2.mkv")` -> `"Heat (1995).mkv"`; Kodi looks for a
+    stack's artwork (and its second-choice NFO) under this name. None for anything that is not a
+    stack by Kodi's default rules. The first name's own spelling (case, Unicode form) is kept.
+    """
+    if len(names) < 2:
+        return None
+    first, second = names[0], names[1]
+    for pattern in _STACK_PATTERNS:
+        offset = 0
+        while True:
+            m1, m2 = pattern.search(first, offset), pattern.search(second, offset)
+            if m1 is None or m2 is None:
+                break
+            title, volume, ignore, ext = (_nfc(p) for p in _parts(first, m1))
+            title2, volume2, ignore2, ext2 = (_nfc(p) for p in _parts(second, m2))
+            if title != title2:
+                break
+            if volume == volume2:  # matched too early in the name: look further on
+                offset = m2.start(3)
+                continue
+            if ignore != ignore2 or ext != ext2:
+                return None  # Kodi: "invalid stack"
+            return first[: m1.start(2)] + m1.group(3) + m1.group(4)
+    return None
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
 def _parts(name: str, match: re.Match[str]) -> tuple[str, str, str, str]:
     return (
         name[: match.start(2)].casefold(),

@@ -9,6 +9,12 @@ For a video `<dir>/<base>.<ext>` (`local_files.movie_folder` / `base_name` give 
 
 Extensions follow the image's real format.
 
+A stack of files (`Heat (1995) cd1.mkv` + `cd2.mkv`) has two bases: its NFO keeps the first
+part's name (`Heat (1995) cd1.nfo`, which Kodi reads first and Jellyfin reads at all), its
+artwork takes the stacked title Kodi looks under (`Heat (1995)-poster.jpg`;
+`local_files.art_base_name`). Artwork published earlier under the first part's name is in the
+ledger and no longer wanted, so the next publish writes the new names and then removes the old.
+
 `plan_publish` decides, per file, what a publish does to reach that layout (write, replace,
 keep, remove, leave) and why; `publish` gathers its inputs from the disk and the ledger and
 applies it. Pure functions: nothing here touches the disk.

@@ -68,7 +68,7 @@ from metarrd.publish.layout import (
     plan_publish,
 )
 from metarrd.runtime import Runtime
-from metarrd.scan import base_name, classify_image, movie_folder
+from metarrd.scan import art_base_name, base_name, classify_image, movie_folder
 from metarrd.walk import FoundVideo
 
 __all__ = [
@@ -186,17 +186,19 @@ def _folder_lock(rt: Runtime, folder: Path) -> Iterator[None]:
 # --- gathering: cache, wanted files, disk and ledger state ----------------------------------------
 
 
-def _location(movie: db.Movie) -> tuple[Path, str]:
+def _location(movie: db.Movie) -> tuple[Path, str, str]:
+    """The movie's folder, the `<base>` of its NFO and the `<base>` of its artwork: the same
+    name, except for a stack (`layout` module docstring)."""
     video = FoundVideo(
         Path(movie.path), tuple(Path(p) for p in movie.parts or []), 0, 0, movie.is_disc
     )
-    return movie_folder(video), base_name(video)
+    return movie_folder(video), base_name(video), art_base_name(video)
 
 
 def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan, list[str]]:
-    folder, base = _location(movie)
+    folder, base, art_base = _location(movie)
     notes: list[str] = []
-    wanted = _art_files(rt, movie, folder, base, notes, fetch)
+    wanted = _art_files(rt, movie, folder, art_base, notes, fetch)
     wanted += _actor_files(rt, movie, folder, notes, fetch)
     nfo_bytes = nfo.render_nfo(movie_data(movie))
     nfo_target = layout.nfo_path(folder, base)
@@ -215,7 +217,7 @@ def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan,
         Path(e.path): LedgerEntry(Path(e.path), e.sha256, e.size, e.kind)
         for e in db.LibraryFile.select().where(db.LibraryFile.movie == movie.id)
     }
-    conflicts, leave = _neighbours(folder, base, wanted, ledger)
+    conflicts, leave = _neighbours(folder, base, art_base, wanted, ledger)
     sizes: dict[Path, set[int]] = {}
     for w in wanted:
         sizes.setdefault(w.path, set()).add(w.size)
@@ -427,20 +429,25 @@ def movie_data(movie: db.Movie) -> nfo.MovieData:
 
 
 def _neighbours(
-    folder: Path, base: str, wanted: list[Wanted], ledger: Mapping[Path, LedgerEntry]
+    folder: Path,
+    base: str,
+    art_base: str,
+    wanted: list[Wanted],
+    ledger: Mapping[Path, LedgerEntry],
 ) -> tuple[dict[Path, str], list[Path]]:
     """The user's files beside ours: other names for a wanted slot (conflicts, with their
-    backup type), and the rest of the movie's artwork and NFOs (left alone)."""
+    backup type), and the rest of the movie's artwork and NFOs (left alone). For a stack, the
+    user's images and NFO under the first part's name are listed too (`base` vs `art_base`)."""
     names = set(_listdir(folder))
     actor_names = set(_listdir(folder / layout.ACTORS_DIR))
     mine = {w.path for w in wanted} | set(ledger)
     conflicts: dict[Path, str] = {}
     for w in wanted:
         if w.kind == "art":
-            slot = w.path.name[len(base) + 1 :].rsplit(".", 1)[0]
+            slot = w.path.name[len(art_base) + 1 :].rsplit(".", 1)[0]
             asset_type = slot.rstrip("0123456789")
             rank = int(slot[len(asset_type) :] or 0) + 1
-            for p in layout.art_variants(folder, base, asset_type, rank):
+            for p in layout.art_variants(folder, art_base, asset_type, rank):
                 if p.name in names and p not in mine:
                     conflicts[p] = asset_type
         elif w.kind == "actor":
@@ -449,10 +456,12 @@ def _neighbours(
                 p = w.path.with_name(f"{stem}.{ext}")
                 if p.name in actor_names and p not in mine:
                     conflicts[p] = "actor"
+    bases = dict.fromkeys([art_base, base])
+    nfo_names = {f"{b}.nfo" for b in bases} | {"movie.nfo"}
     leave = [
         folder / n
         for n in names
-        if (classify_image(n, base, False) or n in (f"{base}.nfo", "movie.nfo"))
+        if (any(classify_image(n, b, False) for b in bases) or n in nfo_names)
         and folder / n not in mine
         and folder / n not in conflicts
     ]

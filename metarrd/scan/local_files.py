@@ -15,7 +15,7 @@ from metarrd import cache
 from metarrd.atomic import TEMP_MARKER
 from metarrd.config import Config
 from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
-from metarrd.walk import FoundVideo, is_video_path
+from metarrd.walk import FoundVideo, is_video_path, stacked_title
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,26 @@ def base_name(video: FoundVideo) -> str:
     return video.path.stem
 
 
+def art_base_name(video: FoundVideo) -> str:
+    """`<base>` of the artwork names Kodi reads: `base_name`, except for a stack of files in one
+    folder, where Kodi looks under the stacked title (`Heat (1995) cd1.mkv` + `cd2.mkv` ->
+    `Heat (1995)`: `Heat (1995)-poster.jpg`; `walk.stacked_title`). A stack whose stacked title
+    would leave no name (`cd1.avi`, `cd2.avi`) keeps the first part's name."""
+    parts = video.parts
+    if video.is_disc or len(parts) < 2 or len({p.parent for p in parts}) != 1:
+        return base_name(video)
+    title = stacked_title([p.name for p in parts])
+    stem = title.rsplit(".", 1)[0] if title else ""  # Kodi: URIUtils::ReplaceExtension
+    return stem if stem.strip(" ._-") else base_name(video)
+
+
+def stack_nfo_name(video: FoundVideo) -> str | None:
+    """The stacked title's NFO name (`Heat (1995).nfo`), Kodi's second choice for a stack after
+    the first part's; None when the movie is not a stack with a stacked title of its own."""
+    base = art_base_name(video)
+    return f"{base}.nfo" if base != base_name(video) else None
+
+
 def has_own_folder(video: FoundVideo) -> bool:
     """True when the movie is alone in its folder (so bare names like poster.jpg are its own)."""
     if video.is_disc:
@@ -93,11 +113,9 @@ def find_nfo(video: FoundVideo) -> Path | None:
     folder = movie_folder(video)
     base = base_name(video)
     candidates = [folder / f"{base}.nfo"]
-    if video.parts and len(video.parts) > 1:
-        stack_title = re.sub(
-            r"[ _.-]*(cd|dvd|part|pt|dis[ck])[ _.-]*\d+$", "", video.path.stem, flags=re.I
-        )
-        candidates.append(folder / f"{stack_title}.nfo")
+    stack_nfo = stack_nfo_name(video)  # Kodi: the first part's NFO, then the stacked title's
+    if stack_nfo:
+        candidates.append(folder / stack_nfo)
     if video.is_disc:
         candidates += [
             folder / "VIDEO_TS" / "VIDEO_TS.nfo",
@@ -137,14 +155,16 @@ def find_local_artwork(
 ) -> list[LocalArtwork]:
     """Analyse and cache the user's artwork for `video`; corrupt images are logged and skipped."""
     folder = movie_folder(video)
-    base = base_name(video)
+    # a stack's art is under its stacked title (what Kodi reads); images named after its first
+    # part (what Jellyfin and older tools used) are the user's too
+    bases = dict.fromkeys([art_base_name(video), base_name(video)])
     own = has_own_folder(video)
     found: list[tuple[Path, str, int]] = []
     with os.scandir(folder) as it:
         for entry in it:
             if not entry.is_file():
                 continue
-            kind = classify_image(entry.name, base, own)
+            kind = next(filter(None, (classify_image(entry.name, b, own) for b in bases)), None)
             if kind:
                 found.append((Path(entry.path), *kind))
     extra = folder / "extrafanart"

@@ -11,8 +11,17 @@ Kinds, as Kodi tells them apart (NfoFile.cpp, the TMDB scraper's `find_uniqueids
 The root element's name is not checked (Kodi does not either); a non-`<movie>` root is noted.
 
 Ids, first found wins and disagreement is noted in `warnings`: `uniqueid[@type]` (Kodi, Radarr,
-Jellyfin, tinyMediaManager), then `tmdbid`/`imdbid`/`tvdbid` (Jellyfin, tMM), then legacy `<id>`
-(tt... is IMDb, digits are TMDB as tMM writes it; Kodi reads it only without uniqueid), then URLs.
+Jellyfin, tinyMediaManager), then `tmdbid`/`imdbid`/`tvdbid` in any case (Jellyfin; tMM writes
+`<tmdbId>`), then legacy `<id>` (tt... is IMDb, digits are TMDB as tMM writes it; Kodi reads it
+only without uniqueid), then the ids only their own tool reads, as hints: tMM's
+`<ids><entry><key>tmdb</key><value>…</value></entry></ids>` (or `<entry key="tmdb">…</entry>`)
+and MediaPortal's `<tmdb>`/`<imdb>`; then URLs.
+
+Dates are read the way Kodi reads them, and kept in Kodi's own spelling: `premiered` as
+`YYYY-MM-DD` (Kodi's `CDateTime::SetFromDBDate` also takes `DD.MM.YYYY` / `DD-MM-YYYY` /
+`DD/MM/YYYY`, as tMM and MediaPortal wrote it; `MM/DD/YYYY` only when the day cannot be first);
+`dateadded` as `YYYY-MM-DD HH:MM:SS` (a bare date is midnight). A date that is no date is
+dropped with a warning.
 
 Encoding: a BOM decides; else UTF-8 (text that decodes as UTF-8 almost never is anything
 else); else the encoding the XML declaration names; else Windows-1252, the usual encoding of
@@ -28,6 +37,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from lxml import etree
@@ -55,6 +65,8 @@ OWNED_ELEMENTS = frozenset(
         "id",
         "tmdbid",
         "imdbid",
+        "tmdb",  # MediaPortal
+        "imdb",  # MediaPortal
         "genre",
         "country",
         "studio",
@@ -82,6 +94,9 @@ _LIST_FIELDS = {
 }
 _ID_TYPES = {"tmdb": "tmdb", "themoviedb": "tmdb", "imdb": "imdb", "imdb_id": "imdb"}
 _ID_TYPES |= {"tvdb": "tvdb", "thetvdb": "tvdb"}
+# id elements whose name is matched in any case (tMM writes <tmdbId>): the tag's lower case
+_NAMED_IDS = {"tmdbid": "tmdb", "imdbid": "imdb", "tvdbid": "tvdb"}
+_TOOL_IDS = {"tmdb": "tmdb", "imdb": "imdb"}  # MediaPortal's top-level <tmdb>, <imdb>
 _IMDB_ID = re.compile(r"tt\d{7,8}")
 # The TMDB scraper's own patterns (scraper_datahelper.find_uniqueids_in_text).
 _TMDB_URL = re.compile(r"themoviedb.org/movie/([0-9]+)")
@@ -90,6 +105,9 @@ _IMDB_OLD_URL = re.compile(r"imdb....?/Title\?t{0,2}([0-9]+)")
 _DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 _ROOT_START = re.compile(r"<([A-Za-z_][\w.:-]*)")
 _LEADING_INT = re.compile(r"\s*(\d+)")
+_YEAR_FIRST = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?![\d])")
+_DAY_FIRST = re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})(?![\d])")
+_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _BINARY_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -321,6 +339,8 @@ def _from_tree(
     fields = data.fields
     for el in elements:
         tag, value = el.tag, _text(el)
+        if tag.casefold() in ("tmdbid", "imdbid"):
+            continue  # <tmdbId> too: read above, written back as uniqueid
         if tag not in OWNED_ELEMENTS:
             data.unknown_elements.append(etree.tostring(el, encoding="unicode", with_tail=False))
         elif tag in _TEXT_FIELDS and value and tag not in fields:
@@ -339,7 +359,72 @@ def _from_tree(
             if actor:
                 data.actors.append(actor)
     _read_ratings(elements, fields)
+    _read_dates(fields, warnings)
     return data
+
+
+def _read_dates(fields: dict[str, object], warnings: list[str]) -> None:
+    """`premiered` and `dateadded` in Kodi's spelling; what is no date goes, with a warning."""
+    premiered = fields.get("premiered")
+    if isinstance(premiered, str):
+        day = kodi_date(premiered)
+        if day is not None:
+            fields["premiered"] = day
+            if day != premiered:
+                warnings.append(f"premiered {premiered!r} read as {day}")
+        else:
+            del fields["premiered"]
+            year = _leading_int(premiered)
+            if re.fullmatch(r"\s*\d{4}\s*", premiered) and year and 1800 <= year <= 2100:
+                fields.setdefault("year", year)  # a bare year is still the year
+            else:
+                warnings.append(f"premiered {premiered!r} is not a date; ignored")
+    added = fields.get("dateadded")
+    if isinstance(added, str):
+        stamp = kodi_datetime(added)
+        if stamp is not None:
+            fields["dateadded"] = stamp
+        else:
+            del fields["dateadded"]
+            warnings.append(f"dateadded {added!r} is not a date and time; ignored")
+
+
+def kodi_date(text: str) -> str | None:
+    """A release date as `YYYY-MM-DD`, read the way Kodi reads `premiered`
+    (`CDateTime::SetFromDBDate`): year first, else day first (`19.08.2009`, `19-08-2009`); a
+    month-first date (`08/19/2009`) only when the day cannot come first. None: no date."""
+    text = text.strip()
+    match = _YEAR_FIRST.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return _iso_date(year, month, day)
+    match = _DAY_FIRST.match(text)
+    if match:
+        first, second, year = (int(g) for g in match.groups())
+        return _iso_date(year, second, first) or _iso_date(year, first, second)
+    return None
+
+
+def kodi_datetime(text: str) -> str | None:
+    """`dateadded` as Kodi writes it, `YYYY-MM-DD HH:MM:SS` (an ISO `T`, a missing seconds or
+    time are accepted; any other date form goes through `kodi_date`). None: no date."""
+    text = text.strip()
+    match = _DATE_TIME.fullmatch(text)
+    if match:
+        day = kodi_date(match.group(1))
+        hour, minute, second = (int(g or 0) for g in match.groups()[1:])
+        if day and hour < 24 and minute < 60 and second < 60:
+            return f"{day} {hour:02d}:{minute:02d}:{second:02d}"
+        return None
+    day = kodi_date(text) if len(text) <= 10 else None
+    return f"{day} 00:00:00" if day else None
+
+
+def _iso_date(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(year, month, day).isoformat() if 1800 <= year <= 2200 else None
+    except ValueError:
+        return None
 
 
 def _id_sources(elements: list[etree._Element]) -> list[tuple[str, dict[str, str]]]:
@@ -354,14 +439,38 @@ def _id_sources(elements: list[etree._Element]) -> list[tuple[str, dict[str, str
                 unique.setdefault(kind, value)
     named: dict[str, str] = {}
     legacy: dict[str, str] = {}
+    tool: dict[str, str] = {}
     has_uniqueid = any(el.tag == "uniqueid" for el in elements)
     for el in elements:
-        value = _text(el)
-        if el.tag in ("tmdbid", "imdbid", "tvdbid") and value:
-            named.setdefault(el.tag[:-2], value)
+        value, tag = _text(el), el.tag.casefold()
+        if tag in _NAMED_IDS and value:
+            named.setdefault(_NAMED_IDS[tag], value)
         elif el.tag == "id" and value and not has_uniqueid:
             legacy.setdefault("imdb" if value.startswith("tt") else "tmdb", value)
-    return [("uniqueid", unique), ("tmdbid/imdbid/tvdbid", named), ("<id>", legacy)]
+        elif el.tag in _TOOL_IDS and value:
+            tool.setdefault(_TOOL_IDS[el.tag], value)
+        elif el.tag == "ids":
+            for kind, entry_value in _tmm_ids(el):
+                tool.setdefault(kind, entry_value)
+    return [
+        ("uniqueid", unique),
+        ("tmdbid/imdbid/tvdbid", named),
+        ("<id>", legacy),
+        ("<ids>/<tmdb>/<imdb>", tool),
+    ]
+
+
+def _tmm_ids(ids: etree._Element) -> list[tuple[str, str]]:
+    """tinyMediaManager's `<ids>`: `<entry><key>tmdb</key><value>603</value></entry>`, or
+    `<entry key="tmdb">603</entry>`; kinds we do not know (trakt...) are skipped."""
+    found = []
+    for entry in ids.iterfind("entry"):
+        key = entry.get("key") or _child_text(entry, "key") or ""
+        value = _child_text(entry, "value") if entry.find("value") is not None else _text(entry)
+        kind = _ID_TYPES.get(key.strip().casefold())
+        if kind and value:
+            found.append((kind, value))
+    return found
 
 
 def _apply_ids(data: NfoData, sources: list[tuple[str, dict[str, str]]]) -> None:

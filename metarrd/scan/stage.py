@@ -10,11 +10,14 @@ Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) b
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from metarrd import db
@@ -271,6 +274,7 @@ def _record(
     if is_new:
         movie.title = pr.hints.get("title") or video.path.stem
         movie.year = pr.hints.get("year")
+        movie.date_added = date_added_from_mtime(video.mtime_ns)
     if pr.nfo is not None and pr.nfo_hash != movie.source_nfo_hash:
         apply_nfo_values(movie, pr.nfo)
         movie.source_nfo_hash = pr.nfo_hash
@@ -325,9 +329,25 @@ _NFO_FIELDS = {
 }
 
 
+def date_added_from_mtime(mtime_ns: int, now: float | None = None) -> datetime:
+    """When a movie without a `<dateadded>` of its own was added, as Kodi decides it by default
+    (advancedsettings `<dateadded>1</dateadded>`): the video file's modification time, in local
+    time like Kodi's, the present when the mtime is unset or in the future. Taken once, when the
+    scan first finds the movie, so republishing never changes it."""
+    now = time.time() if now is None else now
+    seconds = mtime_ns / 1e9
+    stamp = seconds if 0 < seconds <= now else now
+    return datetime.fromtimestamp(int(stamp))
+
+
 def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
     """Take the user's NFO values as the item's values, except locked fields; keep the elements
-    we do not own so a later publish writes them back."""
+    we do not own so a later publish writes them back. The NFO's `<dateadded>` (Kodi's "recently
+    added" order) is kept as written; without one, the item keeps the date it has."""
+    added = nfo.fields.get("dateadded")
+    if isinstance(added, str) and not movie.is_locked("date_added"):
+        with contextlib.suppress(ValueError):
+            movie.date_added = datetime.strptime(added, "%Y-%m-%d %H:%M:%S")
     for key, column in _NFO_FIELDS.items():
         value = nfo.fields.get(key)
         if value in (None, "", []) or movie.is_locked(column):

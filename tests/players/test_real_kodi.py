@@ -6,8 +6,10 @@ simulator are reachable from the test and from nowhere else. Inside, the real pr
 against a library of real (tiny) video files: scan, identify (search by name), enrich and
 publish from the simulator, then metarrd notifies Kodi from the queued rows. Kodi, asked over
 JSON-RPC, must show exactly what PUBLISH wrote: title, ids, cast with the `.actors/` images and
-every `<base>-<type>` artwork file. Then the title is edited (locked) and the movie published
-again: the refresh must make Kodi show the new title, nothing lost.
+every `<base>-<type>` artwork file. One movie is a stack (`Heat (1995) cd1.mkv` + `cd2.mkv`): Kodi
+reads its NFO under the first part's name and its poster and fanart under the stacked title
+(`Heat (1995)-poster.jpg`). Then the title is edited (locked) and the movie published again: the
+refresh must make Kodi show the new title, nothing lost.
 
 Skipped only when the kodi binary is missing outside CI; in CI (CI=true) a missing Kodi fails.
 `.ci/install-kodi.sh` installs what it needs.
@@ -15,6 +17,7 @@ Skipped only when the kodi binary is missing outside CI; in CI (CI=true) a missi
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
@@ -42,7 +45,12 @@ INSIDE = "METARRD_KODI_NETNS"
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "tests" / "media" / "h264_aac_2audio_sub.mkv"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-MOVIES = ("The Matrix (1999)", "Heat (1995)")
+# movie folder -> its video files; Heat is a stack, its artwork is named after the stacked title
+PARTS = {
+    "The Matrix (1999)": ("The Matrix (1999).mkv",),
+    "Heat (1995)": ("Heat (1995) cd1.mkv", "Heat (1995) cd2.mkv"),
+}
+MOVIES = tuple(PARTS)
 NEW_TITLE = "The Matrix (Director's Edit)"
 
 
@@ -57,9 +65,10 @@ def test_real_kodi_shows_what_publish_wrote(tmp_path, config_factory, monkeypatc
     monkeypatch.setattr(kodi_protocol, "SCAN_START_SECONDS", 3.0)
     monkeypatch.setattr(kodi_protocol, "SCAN_WAIT_SECONDS", 60.0)
     library = tmp_path / "movies"
-    for name in MOVIES:
+    for name, parts in PARTS.items():
         (library / name).mkdir(parents=True)
-        shutil.copyfile(SAMPLE, library / name / f"{name}.mkv")
+        for part in parts:
+            shutil.copyfile(SAMPLE, library / name / part)
     with Simulator() as sim:
         kodi = RealKodi(tmp_path / "home", library)
         kodi.start(find_kodi())
@@ -110,7 +119,7 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     assert notification_states() == ["sent"] * len(MOVIES)
     kodi.wait_for("added both movies", lambda: len(all_movies(kodi)) == len(MOVIES))
     assert sorted(m["file"] for m in all_movies(kodi)) == sorted(
-        str(library / name / f"{name}.mkv") for name in MOVIES
+        kodi_file(library / name) for name in MOVIES
     )
     for name in MOVIES:
         assert_shows(kodi, read_published(library / name))
@@ -120,7 +129,7 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     # it knows (no scan) and shows the new title; the other movie is left alone
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     before = {m["file"]: m["movieid"] for m in all_movies(kodi)}
-    matrix = db.Movie.get(db.Movie.path == str(library / MOVIES[0] / f"{MOVIES[0]}.mkv"))
+    matrix = db.Movie.get(db.Movie.path == str(library / MOVIES[0] / PARTS[MOVIES[0]][0]))
     set_field(matrix.id, "title", NEW_TITLE)
     assert db.Movie.get_by_id(matrix.id).publish_state == db.OUTDATED
     result = publish_item(rt, matrix)
@@ -131,7 +140,7 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     kodi.wait_for("re-read the NFO", lambda: any(m["title"] == NEW_TITLE for m in all_movies(kodi)))
     after = {m["file"]: m["movieid"] for m in all_movies(kodi)}
     assert after.keys() == before.keys()
-    heat = str(library / MOVIES[1] / f"{MOVIES[1]}.mkv")
+    heat = kodi_file(library / MOVIES[1])
     assert after[heat] == before[heat]
     expected = read_published(library / MOVIES[0])
     assert expected.title == NEW_TITLE
@@ -153,14 +162,14 @@ def all_movies(kodi: RealKodi) -> list[dict]:
 
 def assert_shows(kodi: RealKodi, expected: Published) -> None:
     """Kodi's details of the movie at `expected.video` are what the published files say."""
-    [movie] = [m for m in all_movies(kodi) if m["file"] == str(expected.video)]
+    [movie] = [m for m in all_movies(kodi) if m["file"] == expected.video]
     props = ["title", "year", "uniqueid", "imdbnumber", "cast", "art", "file"]
     details = kodi.call(
         "VideoLibrary.GetMovieDetails", {"movieid": movie["movieid"], "properties": props}
     )["moviedetails"]
     seen, wanted = kodi_view(details), expected.as_kodi_sees_it()
     for key, value in wanted.items():
-        assert seen[key] == value, f"{expected.video.name}: Kodi's {key} is not what was published"
+        assert seen[key] == value, f"{expected.video}: Kodi's {key} is not what was published"
 
 
 # --- what PUBLISH wrote, read back from the files, and what Kodi shows -------------------------
@@ -170,7 +179,7 @@ def assert_shows(kodi: RealKodi, expected: Published) -> None:
 class Published:
     """One movie folder as PUBLISH left it, in the terms Kodi reports it."""
 
-    video: Path
+    video: str  # Kodi's `file`: the path, or `stack://<part> , <part>` for a stack
     title: str
     year: int
     uniqueid: dict[str, str]
@@ -189,10 +198,18 @@ class Published:
         }
 
 
+def kodi_file(folder: Path) -> str:
+    """Kodi's `file` for the movie in `folder`: its video, or `stack://a , b` for a stack."""
+    parts = [str(folder / part) for part in PARTS[folder.name]]
+    return parts[0] if len(parts) == 1 else "stack://" + " , ".join(parts)
+
+
 def read_published(folder: Path) -> Published:
-    """The NFO, the artwork files and `.actors/` of the movie `<folder>/<folder name>.mkv`."""
+    """The NFO (`<first part>.nfo`), the artwork (`<folder name>-<type>`: the video's name, or a
+    stack's stacked title) and `.actors/` of the movie in `folder`."""
     base = folder.name
-    root = ET.parse(folder / f"{base}.nfo").getroot()
+    first = Path(PARTS[base][0]).stem
+    root = ET.parse(folder / f"{first}.nfo").getroot()
     ids = {u.get("type"): u.text for u in root.iter("uniqueid")}
     [default_id] = [u.text for u in root.iter("uniqueid") if u.get("default") == "true"]
     actor_files = {p.stem: p for p in (folder / ".actors").iterdir()}
@@ -205,8 +222,10 @@ def read_published(folder: Path) -> Published:
     pattern = re.compile(re.escape(base) + r"-([A-Za-z0-9]+)\.(jpg|png)")
     art = {m.group(1).lower(): str(p) for p in folder.iterdir() if (m := pattern.fullmatch(p.name))}
     assert {"poster", "fanart", "clearlogo"} <= art.keys(), f"{base}: published art {sorted(art)}"
+    if first != base:  # a stack: nothing under the first part's name but its NFO
+        assert [p.name for p in folder.glob(f"{glob.escape(first)}-*")] == []
     return Published(
-        video=folder / f"{base}.mkv",
+        video=kodi_file(folder),
         title=root.findtext("title"),
         year=int(root.findtext("year")),
         uniqueid=ids,

@@ -1,0 +1,113 @@
+"""Stacked movies (`Heat (1995) cd1.mkv` + `cd2.mkv`) by Kodi's rules: the stacked title Kodi
+looks up art and its second-choice NFO under, the user's art found there, durations summed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.runtime import open_runtime
+from metarrd.scan import scan
+from metarrd.scan.local_files import art_base_name, base_name, find_local_artwork, find_nfo
+from metarrd.scan.streams import read_stream_details
+from metarrd.walk import FoundVideo, stack_names, stacked_title, walk_library
+
+from .conftest import SAMPLE
+
+# every stacking word of Kodi's default <moviestacking>, with every separator it allows
+FORMS = [
+    f"{sep}{word}{gap}{n}"
+    for word in ("cd", "dvd", "part", "pt", "disc", "disk", "CD", "Part")
+    for sep in (" ", ".", "-", "_")
+    for gap, n in (("", "{n}"), (sep, "{n}"))
+]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_kodi_stacking_form_gives_the_stacked_title(form):
+    names = [f"Heat (1995){form.format(n=n)}.mkv" for n in (1, 2)]
+    assert stack_names(names) == [tuple(names)]
+    assert stacked_title(names) == "Heat (1995).mkv"
+
+
+@pytest.mark.parametrize(
+    ("names", "title"),
+    [
+        (["Heat.1995.part1.1080p.mkv", "Heat.1995.part2.1080p.mkv"], "Heat.1995.1080p.mkv"),
+        (["Heat (1995)a.avi", "Heat (1995)b.avi"], "Heat (1995).avi"),  # Kodi's a-d rule
+        (["Heat (1995) cdA.avi", "Heat (1995) cdB.avi"], "Heat (1995).avi"),
+        (["Part 1 of 2 cd1.avi", "Part 1 of 2 cd2.avi"], "Part 1 of 2.avi"),  # early match
+        (["Heat (1995) cd1.mkv"], None),
+        (["Heat (1995) cd1.avi", "Heat (1995) cd2.mkv"], None),  # not one stack
+    ],
+)
+def test_stacked_title_follows_kodi(names, title):
+    assert stacked_title(names) == title
+
+
+def _stack(folder: Path, *names: str) -> FoundVideo:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"video")
+    [video] = list(walk_library(folder))
+    return video
+
+
+def test_art_base_is_the_stacked_title_and_the_nfo_keeps_the_first_parts_name(tmp_path):
+    video = _stack(tmp_path / "Heat (1995)", "Heat (1995) cd1.mkv", "Heat (1995) cd2.mkv")
+    assert base_name(video) == "Heat (1995) cd1"
+    assert art_base_name(video) == "Heat (1995)"
+    single = _stack(tmp_path / "Ronin (1998)", "Ronin (1998).mkv")
+    assert art_base_name(single) == base_name(single) == "Ronin (1998)"
+    nameless = _stack(tmp_path / "X", "cd1.avi", "cd2.avi")
+    assert art_base_name(nameless) == "cd1"  # "-poster.jpg" would be no name at all
+
+
+def test_a_stacks_nfo_is_the_first_parts_then_the_stacked_titles(tmp_path):
+    folder = tmp_path / "Heat (1995)"
+    video = _stack(folder, "Heat (1995).part1.mkv", "Heat (1995).part2.mkv")
+    assert find_nfo(video) is None
+    (folder / "Heat (1995).nfo").write_text("<movie/>")
+    assert find_nfo(video) == folder / "Heat (1995).nfo"
+    (folder / "Heat (1995).part1.nfo").write_text("<movie/>")
+    assert find_nfo(video) == folder / "Heat (1995).part1.nfo"
+
+
+def test_the_users_art_for_a_stack_is_found_under_both_names(tmp_path, config_factory):
+    from tests.publish.conftest import image_bytes
+
+    folder = tmp_path / "movies" / "Heat (1995)"
+    folder.mkdir(parents=True)
+    for name in ("Heat (1995) cd1.mkv", "Heat (1995) cd2.mkv", "Other (2001).mkv"):
+        (folder / name).write_bytes(b"video")
+    video = next(v for v in walk_library(folder) if len(v.parts) == 2)
+    (folder / "Heat (1995)-poster.jpg").write_bytes(image_bytes("poster"))  # what Kodi reads
+    (folder / "Heat (1995) cd1-fanart.jpg").write_bytes(image_bytes("fanart"))  # older tools
+    (folder / "Other (2001)-poster.jpg").write_bytes(image_bytes("poster"))  # not this movie's
+    config = config_factory(libraries={"Movies": tmp_path / "movies"})
+    found = find_local_artwork(video, config, is_ours=lambda _p: False)
+    assert sorted((a.path.name, a.asset_type) for a in found) == [
+        ("Heat (1995) cd1-fanart.jpg", "fanart"),
+        ("Heat (1995)-poster.jpg", "poster"),
+    ]
+
+
+def test_a_stacks_duration_is_the_sum_of_its_parts(tmp_path, config_factory):
+    library = tmp_path / "movies"
+    folder = library / "Heat (1995)"
+    folder.mkdir(parents=True)
+    for n in (1, 2):
+        shutil.copyfile(SAMPLE, folder / f"Heat (1995) cd{n}.mkv")
+    one = read_stream_details(SAMPLE).video[0].duration_seconds
+    rt = open_runtime(config_factory(libraries={"Movies": library}))
+    try:
+        [movie_id] = scan(rt).new
+        movie = db.Movie.get_by_id(movie_id)
+        assert [Path(p).name for p in movie.parts] == ["Heat (1995) cd1.mkv", "Heat (1995) cd2.mkv"]
+        [stream] = db.VideoStream.select().where(db.VideoStream.movie == movie_id)
+        assert stream.duration_seconds == 2 * one > 0
+    finally:
+        rt.close()

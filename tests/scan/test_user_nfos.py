@@ -1,0 +1,191 @@
+"""What the user's NFOs hold survives: real NFOs from other tools' test suites (tests/nfo/SOURCES.md)
+keep their `dateadded`, their non-ISO `premiered` becomes Kodi's YYYY-MM-DD, and ids in
+tool-specific elements are read as hints below `uniqueid`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.publish import publish_item
+from metarrd.runtime import open_runtime
+from metarrd.scan import scan
+from metarrd.scan.nfo_read import kodi_date, kodi_datetime, parse_nfo, read_nfo
+from metarrd.scan.stage import date_added_from_mtime
+
+from .conftest import SAMPLE
+
+NFO = Path(__file__).resolve().parents[1] / "nfo"
+
+
+# --- dateadded ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "added"),
+    [
+        ("tmm-kodi.nfo", "2016-12-23 15:46:19"),  # tinyMediaManager
+        ("mediaelch-kodi_v18_Alien_1979.nfo", "2019-07-05 17:35:08"),  # MediaElch, Kodi v18
+        ("jellyfin-justice-league.nfo", "2019-08-06 09:01:18"),  # Jellyfin's test data
+        ("tmm-emby_multiple_sets.nfo", "2022-01-25 16:49:39"),  # Emby (UTF-8 BOM)
+    ],
+)
+def test_dateadded_of_real_nfos_is_read_as_written(name, added):
+    nfo = read_nfo(NFO / name)
+    assert nfo.fields["dateadded"] == added
+    assert not [w for w in nfo.warnings if "dateadded" in w]
+
+
+def test_dateadded_spellings_kodi_would_not_take_are_normalised_or_dropped():
+    assert kodi_datetime("2019-07-05 17:35:08") == "2019-07-05 17:35:08"
+    assert kodi_datetime("2019-07-05T17:35:08") == "2019-07-05 17:35:08"  # ISO
+    assert kodi_datetime("2019-07-05 7:35") == "2019-07-05 07:35:00"
+    assert kodi_datetime("2019-07-05") == "2019-07-05 00:00:00"
+    assert kodi_datetime("05.07.2019") == "2019-07-05 00:00:00"
+    assert kodi_datetime("2019-07-05 25:00:00") is None
+    assert kodi_datetime("yesterday") is None
+    nfo = parse_nfo(b"<movie><dateadded>soon</dateadded></movie>", Path("x.nfo"))
+    assert "dateadded" not in nfo.fields
+    assert nfo.warnings == ["dateadded 'soon' is not a date and time; ignored"]
+
+
+def test_the_users_dateadded_survives_scan_and_every_publish(config_factory, tmp_path):
+    library = tmp_path / "movies"
+    folder = library / "9 (2009)"
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, folder / "9 (2009).mkv")
+    shutil.copyfile(NFO / "tmm-kodi.nfo", folder / "9 (2009).nfo")
+    bare = library / "Alien (1979)"
+    bare.mkdir()
+    shutil.copyfile(SAMPLE, bare / "Alien (1979).mkv")
+    mtime = datetime(2011, 3, 4, 5, 6, 7).timestamp()  # local time, as Kodi reads it
+    os.utime(bare / "Alien (1979).mkv", (mtime, mtime))
+
+    rt = open_runtime(config_factory(libraries={"Movies": library}))
+    try:
+        assert len(scan(rt).new) == 2
+        nine = db.Movie.get(db.Movie.path == str(folder / "9 (2009).mkv"))
+        alien = db.Movie.get(db.Movie.path == str(bare / "Alien (1979).mkv"))
+        assert nine.date_added == datetime(2016, 12, 23, 15, 46, 19)  # the user's
+        assert alien.date_added == datetime(2011, 3, 4, 5, 6, 7)  # the video file's mtime
+
+        for movie, folder_, expected in (
+            (nine, folder, "2016-12-23 15:46:19"),
+            (alien, bare, "2011-03-04 05:06:07"),
+        ):
+            movie.identification_status = db.ENRICHED
+            movie.save()
+            for _ in range(2):  # the second publish changes nothing
+                publish_item(rt, db.Movie.get_by_id(movie.id))
+                published = folder_ / f"{folder_.name}.nfo"
+                assert ET.parse(published).getroot().findtext("dateadded") == expected
+
+        # a rescan of the published library (our own NFO now) keeps the date too
+        os.utime(bare / "Alien (1979).mkv", None)  # the file changed: read again
+        scan(rt)
+        assert db.Movie.get_by_id(alien.id).date_added == datetime(2011, 3, 4, 5, 6, 7)
+        assert db.Movie.get_by_id(nine.id).date_added == datetime(2016, 12, 23, 15, 46, 19)
+    finally:
+        rt.close()
+
+
+def test_date_added_from_mtime_is_never_in_the_future():
+    now = datetime(2024, 1, 2, 3, 4, 5).timestamp()
+    past = datetime(2020, 1, 1, 0, 0, 0).timestamp()
+    assert date_added_from_mtime(int(past * 1e9), now=now) == datetime(2020, 1, 1)
+    assert date_added_from_mtime(int((now + 86400) * 1e9), now=now) == datetime(2024, 1, 2, 3, 4, 5)
+    assert date_added_from_mtime(0, now=now) == datetime(2024, 1, 2, 3, 4, 5)
+
+
+# --- premiered ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("tmm-mp-legacy.nfo", "19.08.2009"),  # tinyMediaManager's legacy MediaPortal export
+        ("tmm-kodi2.nfo", "19-08-2009"),  # tinyMediaManager's Kodi export of the same film
+    ],
+)
+def test_non_iso_premiered_of_real_nfos_becomes_yyyy_mm_dd(name, written):
+    nfo = read_nfo(NFO / name)
+    assert nfo.fields["premiered"] == "2009-08-19"
+    assert nfo.fields["year"] == 2009
+    assert f"premiered {written!r} read as 2009-08-19" in nfo.warnings
+
+
+def test_premiered_is_read_the_way_kodi_reads_it():
+    assert kodi_date("2009-08-19") == "2009-08-19"
+    assert kodi_date("2009/8/9") == "2009-08-09"
+    assert kodi_date("19.08.2009") == "2009-08-19"
+    assert kodi_date("01.02.2009") == "2009-02-01"  # day first, as Kodi reads it
+    assert kodi_date("08/19/2009") == "2009-08-19"  # the day cannot be first: month first
+    assert kodi_date("2009-08-19 00:00:00") == "2009-08-19"
+    assert kodi_date("31.02.2009") is None
+    assert kodi_date("August 2009") is None
+    assert read_nfo(NFO / "kodi_full.nfo").fields["premiered"] == "1999-03-30"
+
+
+def test_premiered_that_is_no_date_goes_and_a_bare_year_is_the_year():
+    nfo = parse_nfo(b"<movie><premiered>2009</premiered></movie>", Path("x.nfo"))
+    assert "premiered" not in nfo.fields and nfo.fields["year"] == 2009
+    nfo = parse_nfo(b"<movie><premiered>soon</premiered></movie>", Path("x.nfo"))
+    assert "premiered" not in nfo.fields
+    assert nfo.warnings == ["premiered 'soon' is not a date; ignored"]
+
+
+# --- ids in tool-specific elements ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "tmdb", "imdb"),
+    [
+        ("tmm-kodi.nfo", 12244, "tt0472033"),  # tMM: <tmdbId>, <id>
+        ("tmm-kodi2.nfo", 12244, "tt0472033"),  # tMM: <tmdbId>, <ids> entries, <id>
+        ("tmm-mp-legacy.nfo", 12244, "tt0472033"),  # MediaPortal <imdb>, tMM <ids> only
+        ("tmm-mp-myvideo.nfo", 2332, "tt0183869"),  # MediaPortal <tmdb>, <imdb>, <id>
+        ("jellyfin-justice-league.nfo", 141052, "tt0974015"),  # <tmdbId> beside uniqueid
+        ("tmm-emby_multiple_sets.nfo", 170, "tt0289043"),  # uniqueid type="Tmdb"
+    ],
+)
+def test_ids_of_real_nfos(name, tmdb, imdb):
+    nfo = read_nfo(NFO / name)
+    assert (nfo.tmdb_id, nfo.imdb_id) == (tmdb, imdb)
+    assert not [w for w in nfo.warnings if " id " in w or " says " in w], nfo.warnings
+
+
+def test_tool_specific_ids_are_written_back_as_uniqueid_not_twice():
+    extra = "".join(read_nfo(NFO / "tmm-mp-myvideo.nfo").unknown_elements)
+    assert "<tmdb>" not in extra and "<imdb>tt" not in extra  # MediaPortal's: ours now
+    extra = "".join(read_nfo(NFO / "tmm-kodi2.nfo").unknown_elements)
+    assert "<tmdbId>" not in extra
+    assert "<ids>" in extra  # tMM's own block (trakt...) is kept as the user's
+
+
+def test_uniqueid_outranks_the_hints_and_a_disagreement_is_reported():
+    nfo = parse_nfo(
+        b"""<movie>
+          <uniqueid type="tmdb" default="true">603</uniqueid>
+          <tmdbId>604</tmdbId>
+          <ids><entry key="tmdb">605</entry><entry key="imdb">tt0133093</entry></ids>
+          <tmdb>606</tmdb>
+        </movie>""",
+        Path("x.nfo"),
+    )
+    assert (nfo.tmdb_id, nfo.imdb_id) == (603, "tt0133093")  # the hint fills what is missing
+    assert nfo.warnings == [
+        "tmdbid/imdbid/tvdbid says tmdb 604 but uniqueid says 603; using 603",
+        "<ids>/<tmdb>/<imdb> says tmdb 605 but uniqueid says 603; using 603",
+    ]
+
+
+def test_legacy_id_outranks_the_tool_only_elements():
+    nfo = parse_nfo(b"<movie><id>tt0000001</id><imdb>tt0000002</imdb></movie>", Path("x.nfo"))
+    assert nfo.imdb_id == "tt0000001"
+    assert "says imdb tt0000002 but <id> says tt0000001" in nfo.warnings[0]
