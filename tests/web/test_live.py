@@ -116,7 +116,7 @@ def test_streams_beyond_the_cap_get_a_short_answer_and_poll(app, client, seed):
     new, and a longer retry) so the threads stay free for pages."""
     app.config.update(LIVE_MAX_STREAMS=2, LIVE_MAX_SECONDS=30.0, LIVE_POLL_SECONDS=0.05)
     movie = seed.movie("The Matrix")
-    event = db.record_event("enrichment.complete", "enriched", movie=movie)
+    event = db.record_event("enrich.done", "enriched", movie=movie)
     held = [client.get("/live?after=0") for _ in range(2)]
     for answer in held:
         assert next(iter(answer.response)) == b"retry: 1000\n\n"  # a real, held stream
