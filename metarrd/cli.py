@@ -1,4 +1,4 @@
-"""`metarrd [--config PATH] COMMAND` (interface.md). Exit status: 0 success, 1 when any item
+"""`metarrd [--config PATH] COMMAND` (docs/interface.md). Exit status: 0 success, 1 when any item
 failed (one line per failure on stderr naming the item and the reason), 2 usage or config error."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 migrations above the stored schema version and returns it. Connections are per thread (peewee's
 default), so Huey worker threads and web requests each get their own.
 
-Table names follow the design document where they fit (movies, provider_assets, cache_image_files,
+Table names (docs/ARCHITECTURE.md, "Data") (movies, provider_assets, cache_image_files,
 actors, movie_actors, publish_log, ...). `library_files` is the ledger of every file PUBLISH wrote.
 """
 
@@ -74,9 +74,9 @@ class Library(BaseModel):
         table_name = "libraries"
 
 
-# identification_status values (interface.md)
+# identification_status values (docs/interface.md)
 UNIDENTIFIED, IDENTIFIED, ENRICHED = "unidentified", "identified", "enriched"
-# publish_state values (interface.md)
+# publish_state values (docs/interface.md)
 UNPUBLISHED, PUBLISHED, OUTDATED = "unpublished", "published", "outdated"
 
 # Metadata fields a user can edit and lock (column names of Movie).
@@ -195,7 +195,7 @@ class Movie(BaseModel):
         )
 
     def as_list_entry(self) -> dict[str, Any]:
-        """The `list --json` element (interface.md)."""
+        """The `list --json` element (docs/interface.md)."""
         return {
             "id": self.id,
             "path": self.path,
@@ -249,7 +249,7 @@ class ArtworkCandidate(BaseModel):
     """One artwork candidate for a movie, from a provider or from the user's own library."""
 
     movie = pw.ForeignKeyField(Movie, backref="assets", on_delete="CASCADE")
-    asset_type = pw.CharField(index=True)  # poster, fanart, clearlogo, ... (kodi.md)
+    asset_type = pw.CharField(index=True)  # poster, fanart, clearlogo, ... (docs/kodi-layout.md)
     provider = pw.CharField()  # tmdb | fanart | tvdb | library
     url = pw.TextField()  # provider URL; for source library: the original library path
     language = pw.CharField(null=True)  # ISO 639-1, None = no text

@@ -1,6 +1,6 @@
 """The one place metarrd talks HTTP: session, timeouts, User-Agent, retries, per-host limits.
 
-Retry policy (providers.md §4): 5xx, timeouts and refused connections are retried with
+Retry policy (docs/providers.md §4): 5xx, timeouts and refused connections are retried with
 exponential backoff; 429 waits for `Retry-After` (0 or missing means 1 s); 401/403 and 404 are
 never retried (404 is `NotFound`, a normal outcome). Query strings are redacted in every log line
 and error message, so API keys never reach a log.

@@ -1,4 +1,4 @@
-"""Workflow stage switches (design document: webhooks, scanning, identification, enrichment,
+"""Workflow stage switches (docs/daemon.md: webhooks, scanning, identification, enrichment,
 auto_publish, publishing). Defaults come from `[workflow]`; a switch flipped at runtime (CLI or UI)
 is stored in the database and read fresh each time, so no restart is needed."""
 

@@ -1,4 +1,4 @@
-"""The command line as interface.md describes it: scan → enrich → publish in this process, exit
+"""The command line as docs/interface.md describes it: scan → enrich → publish in this process, exit
 statuses 0 / 1 (an item failed, one line on stderr naming it) / 2 (usage), workflow switches."""
 
 from __future__ import annotations

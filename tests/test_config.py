@@ -1,4 +1,4 @@
-"""Configuration: the interface.md keys, validated with errors that name the key."""
+"""Configuration: the docs/interface.md keys, validated with errors that name the key."""
 
 from __future__ import annotations
 

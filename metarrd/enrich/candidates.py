@@ -1,10 +1,10 @@
 """Provider JSON -> artwork candidates with Kodi asset types (pure).
 
-One function per provider turns its answer into `Candidate`s: the Kodi art type (kodi.md), the
+One function per provider turns its answer into `Candidate`s: the Kodi art type (docs/kodi-layout.md), the
 absolute image URL, the language (ISO 639-1, None = no text) and the provider's own estimate of
 size and popularity. Nothing is fetched here.
 
-Rules (providers.md §1.6, §2.4, §3.5):
+Rules (docs/providers.md §1.6, §2.4, §3.5):
 - TMDB posters -> poster, backdrops -> fanart, logos -> clearlogo. An SVG logo is replaced by the
   PNG rendition TMDB serves under the same name (`original` size); "xx" counts as no language.
 - fanart.tv keys map as Kodi's scrapers map them (hd* variants preferred by their size only);
@@ -113,7 +113,7 @@ def from_tmdb(details: dict[str, Any], image_base: str) -> list[Candidate]:
 
 # --- fanart.tv -------------------------------------------------------------------------------
 
-# v3 movie key -> (Kodi art type, nominal width, nominal height) (providers.md §2.4, §2.5)
+# v3 movie key -> (Kodi art type, nominal width, nominal height) (docs/providers.md §2.4, §2.5)
 FANART_MOVIE_KEYS: dict[str, tuple[str, int, int]] = {
     "hdmovielogo": ("clearlogo", 800, 310),
     "movielogo": ("clearlogo", 400, 155),

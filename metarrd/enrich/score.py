@@ -1,4 +1,4 @@
-"""Artwork score, 0-100, as the design document weighs it, with a reason for every point (pure).
+"""Artwork score, 0-100, as docs/enrich.md describes it, with a reason for every point (pure).
 
 | factor     | max | how                                                                      |
 |------------|-----|--------------------------------------------------------------------------|

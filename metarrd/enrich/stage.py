@@ -1,4 +1,4 @@
-"""The ENRICH stage: everything the review needs, on local disk (design document, job 1).
+"""The ENRICH stage: everything the review needs, on local disk (docs/enrich.md).
 
     enrich_item(rt, movie) -> EnrichResult
 

@@ -1,6 +1,6 @@
 """The IDENTIFY stage: find a movie's TMDB id, and never guess.
 
-Order (kodi.md "Identification hints in names"): ids in the user's NFO, then id tags in the folder
+Order (docs/kodi-layout.md §3): ids in the user's NFO, then id tags in the folder
 or file name, then TMDB `/find` for an IMDb id, then a TMDB search by title and year (retrying
 year±1 and without the year). A confident match becomes `identified`; anything less stays
 `unidentified` with its best candidates stored, for the user to choose.

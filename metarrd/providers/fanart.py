@@ -1,4 +1,4 @@
-"""fanart.tv v3 client: movie artwork by TMDB id, then IMDb id (providers.md §2).
+"""fanart.tv v3 client: movie artwork by TMDB id, then IMDb id (docs/providers.md §2).
 
 A 404 (or a 200 whose body says `"status": "error"`) means "no art", not a failure.
 """

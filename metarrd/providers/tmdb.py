@@ -1,4 +1,4 @@
-"""TMDB v3 client: search, find, movie details, configuration (providers.md §1)."""
+"""TMDB v3 client: search, find, movie details, configuration (docs/providers.md §1)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """TheTVDB v4 client: login token kept and renewed, movie lookup by remote id, movie artwork
-and the artwork type table (providers.md §3).
+and the artwork type table (docs/providers.md §3).
 
 The token from `POST /login` is valid for a month; it is renewed after 25 days, and a 401 on a
 later call means: log in again once, then retry (as Jellyfin does). Logins are serialised.

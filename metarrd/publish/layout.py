@@ -1,4 +1,4 @@
-"""Where PUBLISH puts each file of a movie, by the names Kodi reads (kodi.md, "Movie layout").
+"""Where PUBLISH puts each file of a movie, by the names Kodi reads (docs/kodi-layout.md §1).
 
 For a video `<dir>/<base>.<ext>` (`local_files.movie_folder` / `base_name` give `<dir>` and
 `<base>`, discs included):
@@ -35,7 +35,7 @@ ACTORS_DIR = ".actors"
 NFO_EXT = "nfo"
 # format (imaging.FORMATS names) -> file extension
 FORMAT_EXTS = {"jpeg": "jpg", "jpg": "jpg", "png": "png", "webp": "webp", "gif": "gif"}
-# Kodi lists only .jpg, .png and .tbn in .actors/ (kodi-sources.md §1.4).
+# Kodi lists only .jpg, .png and .tbn in .actors/ (docs/kodi-layout.md §1.4).
 ACTOR_EXTS = frozenset({"jpg", "png"})
 # Every image extension a player may read for the same art slot (a second file there conflicts).
 IMAGE_EXTS = ("jpg", "jpeg", "png", "webp", "gif", "tbn")

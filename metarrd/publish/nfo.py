@@ -1,4 +1,4 @@
-"""Rendering a movie's NFO for Kodi and Jellyfin (kodi.md, "The NFO"). Pure: data in, bytes out.
+"""Rendering a movie's NFO for Kodi and Jellyfin (docs/kodi-layout.md §2). Pure: data in, bytes out.
 
 The output is deterministic: a fixed element order (the order Kodi's own writer uses), UTF-8
 with an XML declaration, two-space indentation, one trailing newline. Golden files under

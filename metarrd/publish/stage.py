@@ -1,5 +1,5 @@
 """The PUBLISH stage: an enriched movie's cache becomes the library layout Kodi, Jellyfin and
-Plex read (kodi.md), written so that nothing of the user's is ever lost.
+Plex read (docs/kodi-layout.md), written so that nothing of the user's is ever lost.
 
     publish_item(rt, movie) -> PublishResult      the stage (CLI, jobs)
     preview_publish(rt, movie) -> PublishPlan     what a publish would do, and the NFO diff (UI)

@@ -65,7 +65,7 @@ def movie_folder(video: FoundVideo) -> Path:
 
 
 def base_name(video: FoundVideo) -> str:
-    """`<base>` of kodi.md: the video's name without extension (the folder's name for discs)."""
+    """`<base>` of docs/kodi-layout.md §1.1: the video's name without extension (the folder's name for discs)."""
     if video.is_disc:
         return movie_folder(video).name
     return video.path.stem

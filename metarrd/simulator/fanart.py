@@ -1,4 +1,4 @@
-"""fanart.tv v3 movie responses (providers.md section 2): numbers as strings, absolute URLs."""
+"""fanart.tv v3 movie responses (docs/providers.md §2): numbers as strings, absolute URLs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TMDB v3 responses built from the catalog (shapes per providers.md section 1)."""
+"""TMDB v3 responses built from the catalog (shapes per docs/providers.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TheTVDB v4 movie responses (providers.md section 3): envelopes, snake_case search, camelCase
+"""TheTVDB v4 movie responses (docs/providers.md §3): envelopes, snake_case search, camelCase
 records, ArtworkExtended with numeric type ids and 3-letter languages."""
 
 from __future__ import annotations

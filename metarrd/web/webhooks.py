@@ -21,7 +21,7 @@ Radarr in Docker sees the library under its own path (`/movies/Heat (1995)` for 
 `/srv/media/movies/Heat (1995)`): `[webhooks] path_map` translates every path of a payload
 before it is checked and queued. TV libraries are not implemented yet: Sonarr's calls are
 acknowledged (202 for imports, 200 otherwise) with a body that says so, and a log line.
-Payload shapes: ../shared/reference/kodi-sources.md section 6 (camelCase keys, PascalCase events).
+Payload shapes: docs/interface.md §4.5 (camelCase keys, PascalCase events).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What happens after a job (pure): the design document's chaining and the review gate."""
+"""What happens after a job (pure): the chaining and the review gate of docs/daemon.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The jobs module: merging of pending requests, chaining as the design document says, the review
+"""The jobs module: merging of pending requests, chaining as docs/daemon.md says, the review
 gate, retries, failures that name the item, one job at a time per item, recovery after a crash."""
 
 from __future__ import annotations

@@ -216,7 +216,7 @@ def read_published(folder: Path) -> Published:
     cast = []
     for actor in root.iter("actor"):
         name = actor.findtext("name")
-        image = actor_files.get(name.replace(" ", "_"))  # Kodi's rule (kodi.md)
+        image = actor_files.get(name.replace(" ", "_"))  # Kodi's rule (docs/kodi-layout.md)
         cast.append((name, actor.findtext("role") or "", str(image) if image else ""))
     assert cast and any(image for _n, _r, image in cast), f"{base}: no cast images published"
     pattern = re.compile(re.escape(base) + r"-([A-Za-z0-9]+)\.(jpg|png)")

@@ -1,4 +1,4 @@
-"""Layout names as Kodi reads them (kodi.md, "Movie layout")."""
+"""Layout names as Kodi reads them (docs/kodi-layout.md §1)."""
 
 from __future__ import annotations
 

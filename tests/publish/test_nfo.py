@@ -1,4 +1,4 @@
-"""The NFO: golden files byte for byte, and every kodi.md rule on its own.
+"""The NFO: golden files byte for byte, and every docs/kodi-layout.md rule on its own.
 
 Regenerate the golden files deliberately with `METARRD_REGEN_GOLDEN=1 pytest tests/publish`,
 then read the diff before committing it."""

@@ -1,5 +1,5 @@
 """The provider simulator speaks TMDB v3, fanart.tv v3 and TheTVDB v4 like the real services
-(providers.md), serves real images whose sizes match what the JSON states, and misbehaves on cue."""
+(docs/providers.md), serves real images whose sizes match what the JSON states, and misbehaves on cue."""
 
 from __future__ import annotations
 
