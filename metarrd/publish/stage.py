@@ -68,8 +68,7 @@ from metarrd.publish.layout import (
     plan_publish,
 )
 from metarrd.runtime import Runtime
-from metarrd.scan import art_base_name, base_name, classify_image, movie_folder
-from metarrd.walk import FoundVideo
+from metarrd.scan import VideoPlace, art_base_name, base_name, classify_image, movie_folder
 
 __all__ = [
     "KEEP",
@@ -189,10 +188,8 @@ def _folder_lock(rt: Runtime, folder: Path) -> Iterator[None]:
 def _location(movie: db.Movie) -> tuple[Path, str, str]:
     """The movie's folder, the `<base>` of its NFO and the `<base>` of its artwork: the same
     name, except for a stack (`layout` module docstring)."""
-    video = FoundVideo(
-        Path(movie.path), tuple(Path(p) for p in movie.parts or []), 0, 0, movie.is_disc
-    )
-    return movie_folder(video), base_name(video), art_base_name(video)
+    place = VideoPlace.of(movie)
+    return movie_folder(place), base_name(place), art_base_name(place)
 
 
 def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan, list[str]]:

@@ -7,11 +7,18 @@ Public entry points are named here; the other modules of this package are its ow
 
 from __future__ import annotations
 
-from metarrd.scan.local_files import art_base_name, base_name, classify_image, movie_folder
+from metarrd.scan.local_files import (
+    VideoPlace,
+    art_base_name,
+    base_name,
+    classify_image,
+    movie_folder,
+)
 from metarrd.scan.renames import follow_renames, mark_gone
 from metarrd.scan.stage import ScanReport, apply_nfo_values, probe, scan, scan_library
 
 __all__ = [
+    "VideoPlace",
     "art_base_name",
     "base_name",
     "classify_image",

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from metarrd import cache
 from metarrd.atomic import TEMP_MARKER
@@ -18,6 +19,28 @@ from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
 from metarrd.walk import FoundVideo, is_video_path, stacked_title
 
 log = logging.getLogger(__name__)
+
+
+class Place(Protocol):
+    """Where an item's video lives, which is all its file names depend on: a scan's FoundVideo,
+    or a recorded item's `VideoPlace`."""
+
+    path: Path
+    parts: tuple[Path, ...]
+    is_disc: bool
+
+
+@dataclass(frozen=True)
+class VideoPlace:
+    path: Path
+    parts: tuple[Path, ...] = ()
+    is_disc: bool = False
+
+    @classmethod
+    def of(cls, item) -> VideoPlace:
+        """A recorded item's place (`db.Movie`: path and parts as text)."""
+        return cls(Path(item.path), tuple(Path(p) for p in item.parts or []), item.is_disc)
+
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".tbn", ".gif"}
 
@@ -54,7 +77,7 @@ class LocalArtwork:
     cache_path: Path
 
 
-def movie_folder(video: FoundVideo) -> Path:
+def movie_folder(video: Place) -> Path:
     """The folder that holds the movie's NFO and artwork."""
     p = video.path
     if video.is_disc:
@@ -64,14 +87,14 @@ def movie_folder(video: FoundVideo) -> Path:
     return p.parent
 
 
-def base_name(video: FoundVideo) -> str:
+def base_name(video: Place) -> str:
     """`<base>` of docs/kodi-layout.md §1.1: the video's name without extension (the folder's name for discs)."""
     if video.is_disc:
         return movie_folder(video).name
     return video.path.stem
 
 
-def art_base_name(video: FoundVideo) -> str:
+def art_base_name(video: Place) -> str:
     """`<base>` of the artwork names Kodi reads: `base_name`, except for a stack of files in one
     folder, where Kodi looks under the stacked title (`Heat (1995) cd1.mkv` + `cd2.mkv` ->
     `Heat (1995)`: `Heat (1995)-poster.jpg`; `walk.stacked_title`). A stack whose stacked title
@@ -84,14 +107,14 @@ def art_base_name(video: FoundVideo) -> str:
     return stem if stem.strip(" ._-") else base_name(video)
 
 
-def stack_nfo_name(video: FoundVideo) -> str | None:
+def stack_nfo_name(video: Place) -> str | None:
     """The stacked title's NFO name (`Heat (1995).nfo`), Kodi's second choice for a stack after
     the first part's; None when the movie is not a stack with a stacked title of its own."""
     base = art_base_name(video)
     return f"{base}.nfo" if base != base_name(video) else None
 
 
-def has_own_folder(video: FoundVideo) -> bool:
+def has_own_folder(video: Place) -> bool:
     """True when the movie is alone in its folder (so bare names like poster.jpg are its own)."""
     if video.is_disc:
         return True

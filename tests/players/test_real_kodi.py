@@ -251,9 +251,17 @@ def kodi_view(details: dict) -> dict:
             kind: image_path(url)
             for kind, url in details["art"].items()
             if not (kind == "icon" and image_path(url) == "DefaultVideo.png")
-            and not (kind == "thumb" and image_path(url) == f"video@{details['file']}")
+            and not (kind == "thumb" and _a_frame_of(image_path(url), details["file"]))
         },
     }
+
+
+def _a_frame_of(path: str, file: str) -> bool:
+    """Kodi's extracted frame (`video@<file>`) of the movie, or of a part of its stack."""
+    if not path.startswith("video@"):
+        return False
+    parts = file[len("stack://") :].split(" , ") if file.startswith("stack://") else [file]
+    return path[len("video@") :] in parts
 
 
 def image_path(url: str) -> str:
