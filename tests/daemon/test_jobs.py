@@ -249,6 +249,49 @@ def test_interrupted_jobs_run_again_after_a_restart(queued_rt, fake_stages, make
     assert db.Job.select().count() == 1
 
 
+class _Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, no handler catches it."""
+
+
+def _kill_when_done_is_recorded(monkeypatch):
+    real = jobs.log.info
+
+    def info(msg, *args):
+        if msg.startswith("job %d finished"):  # logged right after the DONE is committed
+            raise _Killed
+        real(msg, *args)
+
+    monkeypatch.setattr(jobs.log, "info", info)
+
+
+def _kill_when_the_follow_up_is_sent(monkeypatch):
+    def send(job, delay=0.0):
+        raise _Killed
+
+    monkeypatch.setattr(jobs, "_send", send)
+
+
+@pytest.mark.parametrize(
+    "kill", [_kill_when_done_is_recorded, _kill_when_the_follow_up_is_sent], ids=["done", "send"]
+)
+def test_a_kill_after_a_job_is_done_never_loses_its_follow_up(
+    queued_rt, fake_stages, make_movie, drain, monkeypatch, kill
+):
+    movie = make_movie(queued_rt)
+    identify = jobs.enqueue_identify(movie.id, manual=False)
+    with monkeypatch.context() as m:
+        kill(m)
+        with pytest.raises(_Killed):
+            drain()
+    assert db.Job.get_by_id(identify.id).state == jobs.DONE
+    follow = db.Job.get(db.Job.kind == "enrich")
+    assert follow.state == jobs.QUEUED and follow.movie_id == movie.id
+    jobs.requeue_interrupted()  # the daemon's start
+    drain()
+    assert fake_stages.stages() == ["identify", "enrich"]
+    assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
+
+
 def _far_future():
     import datetime
 
