@@ -30,6 +30,7 @@ the job, because every decision is made again from the disk and the ledger.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import logging
@@ -43,11 +44,11 @@ from pathlib import Path
 from metarrd import db, workflow
 from metarrd.atomic import (
     TEMP_MARKER,
+    AtomicBatch,
     ensure_dir,
     fsync_dir,
     remove_stale_temp_files,
     sha256_file,
-    write_atomic,
 )
 from metarrd.config import ASSET_TYPES
 from metarrd.errors import (
@@ -503,21 +504,34 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
             sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
             result.backed_up.append(str(action.path))
     order = {"art": 0, "actor": 1, "nfo": 2}
-    written_dirs: set[Path] = set()  # fsynced once each, after their files
-    for action in sorted(plan.by_action(WRITE, REPLACE, KEEP), key=lambda a: order[a.kind]):
-        w = action.wanted
-        assert w is not None
-        if action.action == KEEP:
-            _remember(movie, w, w.sha256, plan.ledger.get(w.path))
-            result.kept.append(str(w.path))
-            continue
-        ensure_dir(w.path.parent)
-        sha = write_atomic(w.path, w.data if w.data is not None else w.source, sync_dir=False)
-        written_dirs.add(w.path.parent)
-        if sha != w.sha256:
-            log.warning("item %d: %s: cache file %s changed on disk", movie.id, w.label, w.source)
-        _remember(movie, w, sha, plan.ledger.get(w.path))
-        result.written.append(str(w.path))
+    ordered = sorted(plan.by_action(WRITE, REPLACE, KEEP), key=lambda a: order[a.kind])
+    writes = [a.wanted for a in ordered if a.action != KEEP and a.wanted is not None]
+    try:
+        with AtomicBatch() as batch:
+            for w in writes:
+                ensure_dir(w.path.parent)
+                batch.stage(w.path, w.data if w.data is not None else w.source)
+            landed = {s.target: s.sha256 for s in batch.commit()}
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _disk_full(movie, folder, writes, exc) from None
+        raise
+    with db.write_transaction():  # the ledger learns of every file that landed
+        for action in ordered:
+            w = action.wanted
+            assert w is not None
+            if action.action == KEEP:
+                _remember(movie, w, w.sha256, plan.ledger.get(w.path))
+                result.kept.append(str(w.path))
+                continue
+            sha = landed[w.path]
+            if sha != w.sha256:
+                log.warning(
+                    "item %d: %s: cache file %s changed on disk", movie.id, w.label, w.source
+                )
+            _remember(movie, w, sha, plan.ledger.get(w.path))
+            result.written.append(str(w.path))
+    written_dirs: set[Path] = set()  # fsynced once each, after the removals
     for action in plan.by_action(REMOVE):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(action.path)
@@ -531,6 +545,25 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
             actors_dir.rmdir()
             fsync_dir(folder)
     return result
+
+
+def _disk_full(movie: db.Movie, folder: Path, writes: list[Wanted], exc: OSError) -> ItemError:
+    """The library (or its quota) is full: name the file being written and the room needed."""
+    need = sum(w.size for w in writes)
+    try:
+        st = os.statvfs(folder)
+        free = f"{_megabytes(st.f_bavail * st.f_frsize)} free"
+    except OSError:
+        free = "free space unknown"
+    return ItemError(
+        f"{movie.label}: cannot publish: {exc.strerror or 'no space left'} while writing "
+        f"{exc.filename}: this publish needs {_megabytes(need)} in {folder} ({free}); "
+        "the files already there are unchanged"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
 
 
 def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> None:
@@ -565,8 +598,10 @@ _LEDGER_UPSERT = (
 
 
 def _remember(movie: db.Movie, w: Wanted, sha: str, known: LedgerEntry | None) -> None:
-    """Record a file we wrote (or found identical to ours) in the ledger, right away: one
-    statement, committed on its own, so a crash never leaves a file of ours unrecorded for long."""
+    """Record a file we wrote (or found identical to ours) in the ledger (the caller's
+    transaction, right after the batch landed). A crash before it leaves our file unrecorded:
+    the next publish adopts it when it holds the wanted bytes, else copies it into the cache
+    as if it were the user's before replacing it; nothing is lost either way."""
     if known is not None and known.sha256 == sha:
         return  # `known` comes from this item's own ledger rows
     params = (str(w.path), movie.id, w.kind, sha, w.size, str(db.now()), w.cache_file_id)

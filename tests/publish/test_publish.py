@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import io
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from metarrd import db, workflow
+from metarrd import atomic, db, workflow
 from metarrd.atomic import TEMP_MARKER
 from metarrd.errors import ItemError, StageDisabled
 from metarrd.pipeline import jobs, queue
@@ -398,6 +401,30 @@ def test_provider_404_on_redownload_skips_that_image_and_the_rest_publishes(
     assert any("404" in s and "poster 1" in s for s in result.skipped)
     assert "404" in caplog.text
     assert built.reload().publish_state == db.PUBLISHED
+
+
+class _FullDisk(io.FileIO):
+    def write(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_library_names_the_file_being_written_and_the_room_needed(rt, build, monkeypatch):
+    built = build()
+
+    def open_on_a_full_disk(file, mode="r", *args, **kwargs):
+        if any(m in mode for m in "wxa") and "-fanart.jpg" in str(file):
+            return _FullDisk(file, mode.replace("b", ""))
+        return open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(atomic, "open", open_on_a_full_disk, raising=False)
+    with pytest.raises(ItemError) as failed:
+        publish_item(rt, built.movie)
+    message = str(failed.value)
+    assert f"{BASE}-fanart.jpg" in message and ".mkv" not in message
+    assert "No space left on device" in message
+    assert re.search(r"needs \d+\.\d MB in .*\(\d[\d.]* MB free\)", message)
+    assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]  # nothing torn, no temp files
+    assert built.reload().publish_state == db.UNPUBLISHED
 
 
 def test_provider_down_on_redownload_fails_the_item_without_changing_anything(
