@@ -104,6 +104,7 @@ class PublishResult:
     removed: list[str] = field(default_factory=list)
     backed_up: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # pictures left out for now, tried again
     players: list[str] = field(default_factory=list)
     cache_removed: int = 0
     nfo_hash: str = ""
@@ -117,6 +118,8 @@ class PublishResult:
             text += f", {len(self.backed_up)} of yours copied into the cache"
         if self.skipped:
             text += f", {len(self.skipped)} skipped ({self.skipped[0]})"
+        if self.warnings:
+            text += f"; {'; '.join(self.warnings)}"
         if self.players:
             text += f"; telling {', '.join(self.players)}"
         return text
@@ -132,7 +135,7 @@ def publish_item(rt: Runtime, movie: db.Movie) -> PublishResult:
     _validate(movie)
     with _folder_lock(rt, _location(movie)[0]):
         try:
-            plan, skipped = _prepare(rt, movie, fetch=True)
+            plan, skipped, missing = _prepare(rt, movie, fetch=True)
             result = _apply(rt, movie, plan)
         except MetarrdError as exc:
             _failed(movie, str(exc))
@@ -143,6 +146,7 @@ def publish_item(rt: Runtime, movie: db.Movie) -> PublishResult:
             _failed(movie, str(error))
             raise error from None
         result.skipped = skipped
+        result.warnings = missing.warnings
         _finish(rt, movie, plan, result)
     return result
 
@@ -151,7 +155,7 @@ def preview_publish(rt: Runtime, movie: db.Movie) -> PublishPlan:
     """What `publish_item` would do now, without downloading or writing anything."""
     movie = db.Movie.get_by_id(movie.id)
     _validate(movie)
-    plan, _ = _prepare(rt, movie, fetch=False)
+    plan, _, _ = _prepare(rt, movie, fetch=False)
     if not workflow.is_enabled(rt.config, "publishing"):
         plan.notes.insert(0, "publishing is switched off: a publish would be refused")
     return plan
@@ -194,11 +198,31 @@ def _location(movie: db.Movie) -> tuple[Path, str]:
     return movie_folder(video), base_name(video)
 
 
-def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan, list[str]]:
+@dataclass
+class Missing:
+    """Pictures that could not be downloaded again now (provider down, key refused): the
+    warnings for the item, and the slots (paths without extension) whose library file of ours
+    stays as it is until the picture comes back."""
+
+    warnings: list[str] = field(default_factory=list)
+    held: dict[Path, tuple[str, str]] = field(default_factory=dict)  # slot -> (what, kind)
+
+    def add(self, movie: db.Movie, what: str, kind: str, slot: Path | None, exc: Exception) -> None:
+        reason = getattr(exc, "reason", str(exc))
+        self.warnings.append(f"published without {what}: {reason}")
+        if slot is not None:
+            self.held[slot.with_suffix("")] = (what, kind)
+        log.warning("item %d: published without %s: %s", movie.id, what, reason)
+
+
+def _prepare(
+    rt: Runtime, movie: db.Movie, *, fetch: bool
+) -> tuple[PublishPlan, list[str], Missing]:
     folder, base = _location(movie)
     notes: list[str] = []
-    wanted = _art_files(rt, movie, folder, base, notes, fetch)
-    wanted += _actor_files(rt, movie, folder, notes, fetch)
+    missing = Missing()
+    wanted = _art_files(rt, movie, folder, base, notes, fetch, missing)
+    wanted += _actor_files(rt, movie, folder, notes, fetch, missing)
     nfo_bytes = nfo.render_nfo(movie_data(movie))
     nfo_target = layout.nfo_path(folder, base)
     wanted.append(
@@ -217,6 +241,9 @@ def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan,
         for e in db.LibraryFile.select().where(db.LibraryFile.movie == movie.id)
     }
     conflicts, leave = _neighbours(folder, base, wanted, ledger)
+    # our file for a picture that cannot be downloaded now stays until it can
+    held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
+    ledger = {p: e for p, e in ledger.items() if p not in held}
     sizes: dict[Path, set[int]] = {}
     for w in wanted:
         sizes.setdefault(w.path, set()).add(w.size)
@@ -249,11 +276,20 @@ def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan,
         nfo_new=nfo_bytes.decode("utf-8"),
         stale_temp=stale,
     )
-    return plan, notes
+    for path, (what, kind) in sorted(held.items()):
+        reason = f"kept until {what} can be downloaded again"
+        plan.actions.append(FileAction(path, LEAVE, reason, kind))
+    return plan, notes, missing
 
 
 def _art_files(
-    rt: Runtime, movie: db.Movie, folder: Path, base: str, notes: list[str], fetch: bool
+    rt: Runtime,
+    movie: db.Movie,
+    folder: Path,
+    base: str,
+    notes: list[str],
+    fetch: bool,
+    missing: Missing,
 ) -> list[Wanted]:
     """Selected artwork, best first per type, renumbered over the images actually available."""
     assets = (
@@ -278,16 +314,23 @@ def _art_files(
         if asset.asset_type not in ASSET_TYPES:
             _note(movie, notes, f"{label}: unknown artwork type, skipped")
             continue
-        image = sources.asset_image(
-            rt,
-            movie.id,
-            asset,
-            fetch=fetch,
-            who=movie.label,
-            label=label,
-            notes=notes,
-            rows=cached.get(asset.content_hash, []) if asset.content_hash else None,
-        )
+        try:
+            image = sources.asset_image(
+                rt,
+                movie.id,
+                asset,
+                fetch=fetch,
+                who=movie.label,
+                label=label,
+                notes=notes,
+                rows=cached.get(asset.content_hash, []) if asset.content_hash else None,
+            )
+        except sources.PictureUnavailable as exc:
+            # it comes back later: its place is kept, so the others do not move up meanwhile
+            rank = ranks[asset.asset_type] = ranks.get(asset.asset_type, 0) + 1
+            slot = layout.art_path(folder, base, asset.asset_type, rank, "jpg")
+            missing.add(movie, f"{asset.asset_type} {rank}", "art", slot, exc)
+            continue
         if image is None:
             continue
         rank = ranks[asset.asset_type] = ranks.get(asset.asset_type, 0) + 1
@@ -313,7 +356,7 @@ def _art_files(
 
 
 def _actor_files(
-    rt: Runtime, movie: db.Movie, folder: Path, notes: list[str], fetch: bool
+    rt: Runtime, movie: db.Movie, folder: Path, notes: list[str], fetch: bool, missing: Missing
 ) -> list[Wanted]:
     cast = movie.cast()
     cached = sources.rows_by_actor([r.actor_id for r in cast])
@@ -322,16 +365,21 @@ def _actor_files(
     for role in cast:
         actor = role.actor
         label = f"actor {actor.name}"
-        image = sources.actor_image(
-            rt,
-            movie.id,
-            actor,
-            fetch=fetch,
-            who=movie.label,
-            label=label,
-            notes=notes,
-            rows=cached.get(actor.id, []),
-        )
+        try:
+            image = sources.actor_image(
+                rt,
+                movie.id,
+                actor,
+                fetch=fetch,
+                who=movie.label,
+                label=label,
+                notes=notes,
+                rows=cached.get(actor.id, []),
+            )
+        except sources.PictureUnavailable as exc:
+            slot = layout.actor_path(folder, actor.name, "jpg")
+            missing.add(movie, f"{actor.name}'s photo", "actor", slot, exc)
+            continue
         if image is None:
             continue
         try:
@@ -617,6 +665,7 @@ def _finish(rt: Runtime, movie: db.Movie, plan: PublishPlan, result: PublishResu
             last_published_at=db.now(),
             published_nfo_hash=result.nfo_hash,
             publish_state=db.PUBLISHED,
+            publish_warnings=result.warnings,
             last_error=None,
             updated_at=db.now(),
         ).where(db.Movie.id == movie.id).execute()
@@ -636,11 +685,13 @@ def _finish(rt: Runtime, movie: db.Movie, plan: PublishPlan, result: PublishResu
             "publish.done",
             str(result),
             movie=movie.id,
+            level="warning" if result.warnings else "info",
             written=len(result.written),
             removed=len(result.removed),
             kept=len(result.kept),
             backed_up=len(result.backed_up),
             skipped=result.skipped,
+            warnings=result.warnings,
         )
     result.cache_removed = sources.drop_unselected(rt, movie.id)
     log.info("item %d: %s", movie.id, result)
