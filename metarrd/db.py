@@ -160,6 +160,8 @@ class Movie(BaseModel):
     last_published_at = pw.DateTimeField(null=True)
     published_nfo_hash = pw.CharField(null=True)
     publish_state = pw.CharField(default=UNPUBLISHED, index=True)
+    # published without these pictures (provider down at publish); retried, cleared when complete
+    publish_warnings = JSONField(default=list)
     last_error = pw.TextField(null=True)
     created_at = pw.DateTimeField(default=now)
     updated_at = pw.DateTimeField(default=now)
@@ -522,10 +524,17 @@ def _migrate_3(db: pw.SqliteDatabase) -> None:
         Event.update(kind=new).where(Event.kind == old).execute()
 
 
+def _migrate_4(db: pw.SqliteDatabase) -> None:
+    """movies.publish_warnings (a database made by step 1 of this version has it already)."""
+    if "publish_warnings" not in {c.name for c in db.get_columns("movies")}:
+        db.execute_sql("ALTER TABLE movies ADD COLUMN publish_warnings TEXT NOT NULL DEFAULT '[]'")
+
+
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _migrate_1),
     (2, _migrate_2),
     (3, _migrate_3),
+    (4, _migrate_4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

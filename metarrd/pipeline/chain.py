@@ -3,7 +3,8 @@
 The jobs module runs a stage, then enqueues the `Step`s these return. Exactly as the design
 document says: enrichment follows identification when `enrichment` is on; publish follows only an
 *automatic* enrich, and only when `auto_publish` (and `publishing`) is on; players are told after
-a publish, once the coalescing window has passed.
+a publish, once the coalescing window has passed; a publish that had to leave pictures out is
+tried again later, with backoff, until it is complete.
 """
 
 from __future__ import annotations
@@ -64,9 +65,25 @@ def after_enrich(movie_id: int, manual: bool, stages: dict[str, bool]) -> list[S
     return []
 
 
-def after_publish(has_players: bool, window: float) -> list[Step]:
-    """Players are told after the coalescing window, so a burst of publishes is one batch."""
-    return [Step("notify", delay=window)] if has_players else []
+# A publish that left pictures out (provider down) is completed by itself: again after 30 min,
+# 2 h, 8 h and 24 h, until nothing is missing; then the item keeps its warnings for the user.
+PICTURE_RETRY_DELAYS = (1800.0, 7200.0, 28800.0, 86400.0)
+
+
+def after_publish(
+    has_players: bool,
+    window: float,
+    movie_id: int | None = None,
+    pictures_missing: bool = False,
+    tries: int = 0,
+) -> list[Step]:
+    """Players are told after the coalescing window, so a burst of publishes is one batch. A
+    publish without some pictures is tried again later (`tries` retries so far)."""
+    steps = [Step("notify", delay=window)] if has_players else []
+    if pictures_missing and movie_id is not None and tries < len(PICTURE_RETRY_DELAYS):
+        payload = {"picture_retry": tries + 1}
+        steps.append(Step("publish", movie_id, payload, delay=PICTURE_RETRY_DELAYS[tries]))
+    return steps
 
 
 def after_notify(due_in: float | None) -> list[Step]:

@@ -165,49 +165,56 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
         }
     if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id")):
         return old  # explicit ids already queued win over a plain "identify it"
-    return {**old, **new}
+    merged = {**old, **new}
+    if kind == "publish" and not ("picture_retry" in old and "picture_retry" in new):
+        merged.pop("picture_retry", None)  # a user's publish folded in is no mere retry
+    return merged
 
 
 def _enqueue(
     kind: str, movie_id: int | None, payload: dict, *, manual: bool, delay: float = 0.0
 ) -> db.Job:
-    key = job_key(kind, movie_id)
-    due = time.time() + delay
     with db.write_transaction():
-        job = (
-            db.Job.select()
-            .where(db.Job.key == key, db.Job.state == QUEUED)
-            .order_by(db.Job.id)
-            .first()
-        )
-        if job is not None:
-            merged = merge_payload(kind, job.payload or {}, payload)
-            sooner = due < (job.payload or {}).get("due", 0) - 0.5
-            if sooner:
-                merged["due"] = due
-            if merged != job.payload or (manual and not job.manual):
-                job.payload, job.manual = merged, job.manual or manual
-                db.Job.update(payload=merged, manual=job.manual).where(
-                    db.Job.id == job.id
-                ).execute()
-            log.debug("job %d: %s request merged into the queued job", job.id, key)
-        else:
-            sooner = True
-            if delay > 0:
-                payload = {**payload, "due": due}
-            job = db.Job.create(
-                kind=kind,
-                movie=movie_id,
-                key=key,
-                state=QUEUED,
-                manual=manual,
-                payload=payload,
-                message="queued",
-            )
-            log.debug("job %d queued: %s", job.id, key)
-    if sooner:  # a merged request that is due sooner gets its own message; the first one runs
+        job, send = _queue_row(kind, movie_id, payload, manual=manual, delay=delay)
+    if send:
         _send(job, delay)
     return job
+
+
+def _queue_row(
+    kind: str, movie_id: int | None, payload: dict, *, manual: bool, delay: float = 0.0
+) -> tuple[db.Job, bool]:
+    """The row half of an enqueue, inside the caller's write transaction: the queued job (new,
+    or the one the request was merged into) and whether it needs a message of its own (a new
+    job, or a merged request that is due sooner). The caller sends it after the commit."""
+    key = job_key(kind, movie_id)
+    due = time.time() + delay
+    job = (
+        db.Job.select().where(db.Job.key == key, db.Job.state == QUEUED).order_by(db.Job.id).first()
+    )
+    if job is not None:
+        merged = merge_payload(kind, job.payload or {}, payload)
+        sooner = due < (job.payload or {}).get("due", 0) - 0.5
+        if sooner:
+            merged["due"] = due
+        if merged != job.payload or (manual and not job.manual):
+            job.payload, job.manual = merged, job.manual or manual
+            db.Job.update(payload=merged, manual=job.manual).where(db.Job.id == job.id).execute()
+        log.debug("job %d: %s request merged into the queued job", job.id, key)
+        return job, sooner
+    if delay > 0:
+        payload = {**payload, "due": due}
+    job = db.Job.create(
+        kind=kind,
+        movie=movie_id,
+        key=key,
+        state=QUEUED,
+        manual=manual,
+        payload=payload,
+        message="queued",
+    )
+    log.debug("job %d queued: %s", job.id, key)
+    return job, True
 
 
 def _send(job: db.Job, delay: float = 0.0) -> None:
@@ -338,15 +345,23 @@ def run_job(job_id: int) -> None:
         log.exception("job %d failed: %s: internal error", job.id, what)
         _fail(job, what, f"internal error: {type(exc).__name__}: {exc}", logged=True)
         return
-    db.Job.update(
-        state=DONE, progress=1.0, message=outcome.message, error=None, finished_at=db.now()
-    ).where(db.Job.id == job.id).execute()
+    # The DONE and the follow-up rows commit together: a kill between them cannot leave the
+    # item without its next step. Messages go after the commit; a lost one is re-sent at start
+    # (`requeue_interrupted` sends every queued job).
+    follow: list[tuple[db.Job, float]] = []
+    with db.write_transaction():
+        db.Job.update(
+            state=DONE, progress=1.0, message=outcome.message, error=None, finished_at=db.now()
+        ).where(db.Job.id == job.id).execute()
+        for step in outcome.follow:
+            queued, send = _queue_row(
+                step.kind, step.movie_id, step.payload, manual=step.manual, delay=step.delay
+            )
+            if send:
+                follow.append((queued, step.delay))
     log.info("job %d finished: %s: %s", job.id, what, outcome.message)
-    for step in outcome.follow:
-        try:
-            _enqueue(step.kind, step.movie_id, step.payload, manual=step.manual, delay=step.delay)
-        except MetarrdError as exc:
-            log.warning("job %d: cannot queue %s: %s", job.id, step.kind, exc)
+    for queued, delay in follow:
+        _send(queued, delay)
 
 
 def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:

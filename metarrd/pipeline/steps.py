@@ -166,12 +166,17 @@ def do_publish(rt: Runtime, job: db.Job) -> Outcome:
     movie = _movie(job)
     if movie is None:
         return Outcome("skipped: the item no longer exists")
+    tries = job.payload.get("picture_retry", 0)
+    if tries and not (movie.publish_state == db.PUBLISHED and movie.publish_warnings):
+        # complete, or changed since (waiting for review): a retry never publishes that
+        return Outcome("skipped: nothing left to complete")
     result = publish_item(rt, movie)
     has_players = (
         db.PlayerLibrary.select().where(db.PlayerLibrary.library == movie.library_id).exists()
     )
     window = rt.config.daemon.notify_window_seconds
-    return Outcome(str(result), after_publish(has_players, window))
+    missing = bool(db.Movie.get_by_id(movie.id).publish_warnings)
+    return Outcome(str(result), after_publish(has_players, window, movie.id, missing, tries))
 
 
 def do_notify(rt: Runtime, job: db.Job) -> Outcome:

@@ -33,6 +33,16 @@ from metarrd.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
+class PictureUnavailable(ItemError):
+    """A picture that must be downloaded again cannot be had now (the provider is down or
+    refuses our key). The publish goes on without it, says so, and tries again later."""
+
+    def __init__(self, label: str, reason: str) -> None:
+        super().__init__(f"{label} must be downloaded again: {reason}")
+        self.label = label
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class CachedImage:
     path: Path  # the cache file (for a preview of a missing one: where it comes from)
@@ -186,7 +196,7 @@ def _fetch(
     notes: list[str],
 ) -> tuple[Path, ImageInfo] | None:
     """Download (or, for the user's own images, re-read) an image into the cache. None with a
-    note when it is gone for good (404, not an image); ItemError when it may come back."""
+    note when it is gone for good (404, not an image); PictureUnavailable when it may come back."""
     tmp: Path | None = None
     try:
         if provider == LIBRARY_SOURCE:
@@ -205,7 +215,7 @@ def _fetch(
     except NotFound:
         _note(movie_id, notes, f"{label}: the provider answered 404 on re-download, skipped")
     except (ProviderUnavailable, ProviderAuthError) as exc:
-        raise ItemError(f"{who}: cannot publish: {label} must be downloaded again: {exc}") from None
+        raise PictureUnavailable(label, str(exc)) from None
     except (ProviderError, ImageRejected) as exc:
         _note(movie_id, notes, f"{label}: {exc}, skipped")
     finally:

@@ -30,6 +30,7 @@ the job, because every decision is made again from the disk and the ledger.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import logging
@@ -43,11 +44,11 @@ from pathlib import Path
 from metarrd import db, workflow
 from metarrd.atomic import (
     TEMP_MARKER,
+    AtomicBatch,
     ensure_dir,
     fsync_dir,
     remove_stale_temp_files,
     sha256_file,
-    write_atomic,
 )
 from metarrd.config import ASSET_TYPES
 from metarrd.errors import (
@@ -102,6 +103,7 @@ class PublishResult:
     removed: list[str] = field(default_factory=list)
     backed_up: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # pictures left out for now, tried again
     players: list[str] = field(default_factory=list)
     cache_removed: int = 0
     nfo_hash: str = ""
@@ -115,6 +117,8 @@ class PublishResult:
             text += f", {len(self.backed_up)} of yours copied into the cache"
         if self.skipped:
             text += f", {len(self.skipped)} skipped ({self.skipped[0]})"
+        if self.warnings:
+            text += f"; {'; '.join(self.warnings)}"
         if self.players:
             text += f"; telling {', '.join(self.players)}"
         return text
@@ -130,7 +134,7 @@ def publish_item(rt: Runtime, movie: db.Movie) -> PublishResult:
     _validate(movie)
     with _folder_lock(rt, _location(movie)[0]):
         try:
-            plan, skipped = _prepare(rt, movie, fetch=True)
+            plan, skipped, missing = _prepare(rt, movie, fetch=True)
             result = _apply(rt, movie, plan)
         except MetarrdError as exc:
             _failed(movie, str(exc))
@@ -141,6 +145,7 @@ def publish_item(rt: Runtime, movie: db.Movie) -> PublishResult:
             _failed(movie, str(error))
             raise error from None
         result.skipped = skipped
+        result.warnings = missing.warnings
         _finish(rt, movie, plan, result)
     return result
 
@@ -149,7 +154,7 @@ def preview_publish(rt: Runtime, movie: db.Movie) -> PublishPlan:
     """What `publish_item` would do now, without downloading or writing anything."""
     movie = db.Movie.get_by_id(movie.id)
     _validate(movie)
-    plan, _ = _prepare(rt, movie, fetch=False)
+    plan, _, _ = _prepare(rt, movie, fetch=False)
     if not workflow.is_enabled(rt.config, "publishing"):
         plan.notes.insert(0, "publishing is switched off: a publish would be refused")
     return plan
@@ -192,11 +197,31 @@ def _location(movie: db.Movie) -> tuple[Path, str, str]:
     return movie_folder(place), base_name(place), art_base_name(place)
 
 
-def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan, list[str]]:
+@dataclass
+class Missing:
+    """Pictures that could not be downloaded again now (provider down, key refused): the
+    warnings for the item, and the slots (paths without extension) whose library file of ours
+    stays as it is until the picture comes back."""
+
+    warnings: list[str] = field(default_factory=list)
+    held: dict[Path, tuple[str, str]] = field(default_factory=dict)  # slot -> (what, kind)
+
+    def add(self, movie: db.Movie, what: str, kind: str, slot: Path | None, exc: Exception) -> None:
+        reason = getattr(exc, "reason", str(exc))
+        self.warnings.append(f"published without {what}: {reason}")
+        if slot is not None:
+            self.held[slot.with_suffix("")] = (what, kind)
+        log.warning("item %d: published without %s: %s", movie.id, what, reason)
+
+
+def _prepare(
+    rt: Runtime, movie: db.Movie, *, fetch: bool
+) -> tuple[PublishPlan, list[str], Missing]:
     folder, base, art_base = _location(movie)
     notes: list[str] = []
-    wanted = _art_files(rt, movie, folder, art_base, notes, fetch)
-    wanted += _actor_files(rt, movie, folder, notes, fetch)
+    missing = Missing()
+    wanted = _art_files(rt, movie, folder, art_base, notes, fetch, missing)
+    wanted += _actor_files(rt, movie, folder, notes, fetch, missing)
     nfo_bytes = nfo.render_nfo(movie_data(movie))
     nfo_target = layout.nfo_path(folder, base)
     wanted.append(
@@ -215,6 +240,9 @@ def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan,
         for e in db.LibraryFile.select().where(db.LibraryFile.movie == movie.id)
     }
     conflicts, leave = _neighbours(folder, base, art_base, wanted, ledger)
+    # our file for a picture that cannot be downloaded now stays until it can
+    held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
+    ledger = {p: e for p, e in ledger.items() if p not in held}
     sizes: dict[Path, set[int]] = {}
     for w in wanted:
         sizes.setdefault(w.path, set()).add(w.size)
@@ -247,11 +275,20 @@ def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan,
         nfo_new=nfo_bytes.decode("utf-8"),
         stale_temp=stale,
     )
-    return plan, notes
+    for path, (what, kind) in sorted(held.items()):
+        reason = f"kept until {what} can be downloaded again"
+        plan.actions.append(FileAction(path, LEAVE, reason, kind))
+    return plan, notes, missing
 
 
 def _art_files(
-    rt: Runtime, movie: db.Movie, folder: Path, base: str, notes: list[str], fetch: bool
+    rt: Runtime,
+    movie: db.Movie,
+    folder: Path,
+    base: str,
+    notes: list[str],
+    fetch: bool,
+    missing: Missing,
 ) -> list[Wanted]:
     """Selected artwork, best first per type, renumbered over the images actually available."""
     assets = (
@@ -276,16 +313,23 @@ def _art_files(
         if asset.asset_type not in ASSET_TYPES:
             _note(movie, notes, f"{label}: unknown artwork type, skipped")
             continue
-        image = sources.asset_image(
-            rt,
-            movie.id,
-            asset,
-            fetch=fetch,
-            who=movie.label,
-            label=label,
-            notes=notes,
-            rows=cached.get(asset.content_hash, []) if asset.content_hash else None,
-        )
+        try:
+            image = sources.asset_image(
+                rt,
+                movie.id,
+                asset,
+                fetch=fetch,
+                who=movie.label,
+                label=label,
+                notes=notes,
+                rows=cached.get(asset.content_hash, []) if asset.content_hash else None,
+            )
+        except sources.PictureUnavailable as exc:
+            # it comes back later: its place is kept, so the others do not move up meanwhile
+            rank = ranks[asset.asset_type] = ranks.get(asset.asset_type, 0) + 1
+            slot = layout.art_path(folder, base, asset.asset_type, rank, "jpg")
+            missing.add(movie, f"{asset.asset_type} {rank}", "art", slot, exc)
+            continue
         if image is None:
             continue
         rank = ranks[asset.asset_type] = ranks.get(asset.asset_type, 0) + 1
@@ -311,7 +355,7 @@ def _art_files(
 
 
 def _actor_files(
-    rt: Runtime, movie: db.Movie, folder: Path, notes: list[str], fetch: bool
+    rt: Runtime, movie: db.Movie, folder: Path, notes: list[str], fetch: bool, missing: Missing
 ) -> list[Wanted]:
     cast = movie.cast()
     cached = sources.rows_by_actor([r.actor_id for r in cast])
@@ -320,16 +364,21 @@ def _actor_files(
     for role in cast:
         actor = role.actor
         label = f"actor {actor.name}"
-        image = sources.actor_image(
-            rt,
-            movie.id,
-            actor,
-            fetch=fetch,
-            who=movie.label,
-            label=label,
-            notes=notes,
-            rows=cached.get(actor.id, []),
-        )
+        try:
+            image = sources.actor_image(
+                rt,
+                movie.id,
+                actor,
+                fetch=fetch,
+                who=movie.label,
+                label=label,
+                notes=notes,
+                rows=cached.get(actor.id, []),
+            )
+        except sources.PictureUnavailable as exc:
+            slot = layout.actor_path(folder, actor.name, "jpg")
+            missing.add(movie, f"{actor.name}'s photo", "actor", slot, exc)
+            continue
         if image is None:
             continue
         try:
@@ -509,21 +558,34 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
             sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
             result.backed_up.append(str(action.path))
     order = {"art": 0, "actor": 1, "nfo": 2}
-    written_dirs: set[Path] = set()  # fsynced once each, after their files
-    for action in sorted(plan.by_action(WRITE, REPLACE, KEEP), key=lambda a: order[a.kind]):
-        w = action.wanted
-        assert w is not None
-        if action.action == KEEP:
-            _remember(movie, w, w.sha256, plan.ledger.get(w.path))
-            result.kept.append(str(w.path))
-            continue
-        ensure_dir(w.path.parent)
-        sha = write_atomic(w.path, w.data if w.data is not None else w.source, sync_dir=False)
-        written_dirs.add(w.path.parent)
-        if sha != w.sha256:
-            log.warning("item %d: %s: cache file %s changed on disk", movie.id, w.label, w.source)
-        _remember(movie, w, sha, plan.ledger.get(w.path))
-        result.written.append(str(w.path))
+    ordered = sorted(plan.by_action(WRITE, REPLACE, KEEP), key=lambda a: order[a.kind])
+    writes = [a.wanted for a in ordered if a.action != KEEP and a.wanted is not None]
+    try:
+        with AtomicBatch() as batch:
+            for w in writes:
+                ensure_dir(w.path.parent)
+                batch.stage(w.path, w.data if w.data is not None else w.source)
+            landed = {s.target: s.sha256 for s in batch.commit()}
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _disk_full(movie, folder, writes, exc) from None
+        raise
+    with db.write_transaction():  # the ledger learns of every file that landed
+        for action in ordered:
+            w = action.wanted
+            assert w is not None
+            if action.action == KEEP:
+                _remember(movie, w, w.sha256, plan.ledger.get(w.path))
+                result.kept.append(str(w.path))
+                continue
+            sha = landed[w.path]
+            if sha != w.sha256:
+                log.warning(
+                    "item %d: %s: cache file %s changed on disk", movie.id, w.label, w.source
+                )
+            _remember(movie, w, sha, plan.ledger.get(w.path))
+            result.written.append(str(w.path))
+    written_dirs: set[Path] = set()  # fsynced once each, after the removals
     for action in plan.by_action(REMOVE):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(action.path)
@@ -537,6 +599,25 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
             actors_dir.rmdir()
             fsync_dir(folder)
     return result
+
+
+def _disk_full(movie: db.Movie, folder: Path, writes: list[Wanted], exc: OSError) -> ItemError:
+    """The library (or its quota) is full: name the file being written and the room needed."""
+    need = sum(w.size for w in writes)
+    try:
+        st = os.statvfs(folder)
+        free = f"{_megabytes(st.f_bavail * st.f_frsize)} free"
+    except OSError:
+        free = "free space unknown"
+    return ItemError(
+        f"{movie.label}: cannot publish: {exc.strerror or 'no space left'} while writing "
+        f"{exc.filename}: this publish needs {_megabytes(need)} in {folder} ({free}); "
+        "the files already there are unchanged"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
 
 
 def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> None:
@@ -571,8 +652,10 @@ _LEDGER_UPSERT = (
 
 
 def _remember(movie: db.Movie, w: Wanted, sha: str, known: LedgerEntry | None) -> None:
-    """Record a file we wrote (or found identical to ours) in the ledger, right away: one
-    statement, committed on its own, so a crash never leaves a file of ours unrecorded for long."""
+    """Record a file we wrote (or found identical to ours) in the ledger (the caller's
+    transaction, right after the batch landed). A crash before it leaves our file unrecorded:
+    the next publish adopts it when it holds the wanted bytes, else copies it into the cache
+    as if it were the user's before replacing it; nothing is lost either way."""
     if known is not None and known.sha256 == sha:
         return  # `known` comes from this item's own ledger rows
     params = (str(w.path), movie.id, w.kind, sha, w.size, str(db.now()), w.cache_file_id)
@@ -588,6 +671,7 @@ def _finish(rt: Runtime, movie: db.Movie, plan: PublishPlan, result: PublishResu
             last_published_at=db.now(),
             published_nfo_hash=result.nfo_hash,
             publish_state=db.PUBLISHED,
+            publish_warnings=result.warnings,
             last_error=None,
             updated_at=db.now(),
         ).where(db.Movie.id == movie.id).execute()
@@ -607,11 +691,13 @@ def _finish(rt: Runtime, movie: db.Movie, plan: PublishPlan, result: PublishResu
             "publish.done",
             str(result),
             movie=movie.id,
+            level="warning" if result.warnings else "info",
             written=len(result.written),
             removed=len(result.removed),
             kept=len(result.kept),
             backed_up=len(result.backed_up),
             skipped=result.skipped,
+            warnings=result.warnings,
         )
     result.cache_removed = sources.drop_unselected(rt, movie.id)
     log.info("item %d: %s", movie.id, result)

@@ -3,6 +3,7 @@ statements whatever its size (no N+1): the library page is five statements for a
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ ROW_COLUMNS = (
     db.Movie.tmdb_id,
     db.Movie.identification_status,
     db.Movie.publish_state,
+    db.Movie.publish_warnings,
     db.Movie.missing,
     db.Movie.last_error,
     db.Movie.date_added,
@@ -203,12 +205,15 @@ def first_posters(movie_ids: list[int]) -> dict[int, str]:
 def active_jobs(movie_ids: list[int]) -> dict[int, list[str]]:
     J = db.Job
     query = (
-        J.select(J.movie, J.kind, J.state)
+        J.select(J.movie, J.kind, J.state, J.payload)
         .where(J.movie.in_(movie_ids), J.state.in_(ACTIVE_JOB_STATES))
         .order_by(J.id)
     )
     jobs: dict[int, list[str]] = defaultdict(list)
-    for movie_id, kind, state in query.tuples():
+    now = time.time()
+    for movie_id, kind, state, payload in query.tuples():
+        if state == "queued" and (payload or {}).get("due", 0) > now:
+            continue  # a retry due later (a picture that could not be had) is not work going on
         text = f"{kind} {state}"
         if text not in jobs[movie_id]:
             jobs[movie_id].append(text)

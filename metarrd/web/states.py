@@ -58,7 +58,16 @@ def state_of(identification_status: str, publish_state: str, missing: bool) -> s
 
 
 def badge_for(movie: Any) -> Badge:
-    return BADGES[state_of(movie.identification_status, movie.publish_state, movie.missing)]
+    state = state_of(movie.identification_status, movie.publish_state, movie.missing)
+    warnings = getattr(movie, "publish_warnings", None) or []
+    if state == "published" and warnings:  # published with warnings: pictures left out for now
+        n = len(warnings)
+        return Badge(
+            f"Published – {n} picture{'s' if n > 1 else ''} missing",
+            "warning",
+            "; ".join(warnings) + " (tried again later by itself)",
+        )
+    return BADGES[state]
 
 
 def actions_for(movie: Any) -> list[str]:

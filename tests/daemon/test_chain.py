@@ -54,3 +54,20 @@ def test_after_publish_and_notify():
     assert chain.after_publish(False, 5.0) == []
     assert chain.after_notify(None) == []
     assert chain.after_notify(0.0) == [chain.Step("notify", delay=1.0)]
+
+
+def test_a_publish_without_pictures_is_retried_with_backoff_then_left_to_the_user():
+    delays = [
+        [s.delay for s in chain.after_publish(False, 60.0, 7, True, tries) if s.kind == "publish"]
+        for tries in range(len(chain.PICTURE_RETRY_DELAYS) + 1)
+    ]
+    assert delays == [[1800.0], [7200.0], [28800.0], [86400.0], []]
+    step = chain.after_publish(True, 60.0, 7, True, 0)[1]
+    assert (step.movie_id, step.payload) == (7, {"picture_retry": 1})
+    assert chain.after_publish(True, 60.0, 7, False, 0) == [chain.Step("notify", delay=60.0)]
+
+
+def test_a_users_publish_folded_into_a_waiting_retry_is_no_retry():
+    retry = {"picture_retry": 2, "due": 5.0}
+    assert "picture_retry" not in jobs.merge_payload("publish", retry, {})
+    assert jobs.merge_payload("publish", retry, {"picture_retry": 3})["picture_retry"] == 3

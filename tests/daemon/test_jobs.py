@@ -249,6 +249,94 @@ def test_interrupted_jobs_run_again_after_a_restart(queued_rt, fake_stages, make
     assert db.Job.select().count() == 1
 
 
+def test_a_publish_without_some_pictures_completes_itself_later(
+    queued_rt, fake_stages, make_movie, drain, monkeypatch
+):
+    import sys
+    import time
+
+    movie = make_movie(queued_rt, identification_status=db.ENRICHED)
+    left_out = [["published without Hugo Weaving's photo: tmdb: server error (HTTP 500)"], []]
+
+    def publish_item(rt, m):
+        fake_stages._call("publish", m.id)
+        db.Movie.update(publish_state=db.PUBLISHED, publish_warnings=left_out.pop(0)).where(
+            db.Movie.id == m.id
+        ).execute()
+        return f"published item {m.id}"
+
+    monkeypatch.setattr(sys.modules["metarrd.publish"], "publish_item", publish_item)
+    jobs.enqueue_publish(movie.id)
+    drain()
+    retry = db.Job.get(db.Job.kind == "publish", db.Job.state == jobs.QUEUED)
+    assert retry.payload["picture_retry"] == 1
+    assert 1790 < retry.payload["due"] - time.time() <= 1800  # in 30 minutes, not now
+    assert huey.scheduled_count() == 1 and drain() == 0
+    for task in huey.read_schedule(_far_future()):
+        huey.execute(task, _far_future())
+    assert fake_stages.stages() == ["publish", "publish"]
+    assert db.Movie.get_by_id(movie.id).publish_warnings == []
+    assert not db.Job.select().where(db.Job.state == jobs.QUEUED).exists()  # complete: no more
+
+
+def test_a_picture_retry_never_publishes_changes_waiting_for_review(
+    queued_rt, fake_stages, make_movie, drain
+):
+    movie = make_movie(
+        queued_rt,
+        identification_status=db.ENRICHED,
+        publish_state=db.OUTDATED,
+        publish_warnings=["published without poster 1: tmdb: server error (HTTP 500)"],
+    )
+    job = jobs._enqueue("publish", movie.id, {"picture_retry": 2}, manual=False)
+    drain()
+    assert fake_stages.stages() == []
+    assert db.Job.get_by_id(job.id).message == "skipped: nothing left to complete"
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, no handler catches it."""
+
+
+def _kill_when_done_is_recorded(monkeypatch):
+    real = jobs.log.info
+
+    def info(msg, *args):
+        if msg.startswith("job %d finished"):  # logged right after the DONE is committed
+            raise _Killed
+        real(msg, *args)
+
+    monkeypatch.setattr(jobs.log, "info", info)
+
+
+def _kill_when_the_follow_up_is_sent(monkeypatch):
+    def send(job, delay=0.0):
+        raise _Killed
+
+    monkeypatch.setattr(jobs, "_send", send)
+
+
+@pytest.mark.parametrize(
+    "kill", [_kill_when_done_is_recorded, _kill_when_the_follow_up_is_sent], ids=["done", "send"]
+)
+def test_a_kill_after_a_job_is_done_never_loses_its_follow_up(
+    queued_rt, fake_stages, make_movie, drain, monkeypatch, kill
+):
+    movie = make_movie(queued_rt)
+    identify = jobs.enqueue_identify(movie.id, manual=False)
+    with monkeypatch.context() as m:
+        kill(m)
+        with pytest.raises(_Killed):
+            drain()
+    assert db.Job.get_by_id(identify.id).state == jobs.DONE
+    follow = db.Job.get(db.Job.kind == "enrich")
+    assert follow.state == jobs.QUEUED and follow.movie_id == movie.id
+    jobs.requeue_interrupted()  # the daemon's start
+    drain()
+    assert fake_stages.stages() == ["identify", "enrich"]
+    assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
+
+
 def _far_future():
     import datetime
 

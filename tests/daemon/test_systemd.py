@@ -98,7 +98,7 @@ def test_gunicorn_serves_the_app_on_the_configured_bind(tmp_path):
     )
     try:
         status, body = None, b""
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # gunicorn starts 2 workers; a loaded CI machine is slow
         while time.monotonic() < deadline:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import io
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from metarrd import db, workflow
+from metarrd import atomic, db, workflow
 from metarrd.atomic import TEMP_MARKER
 from metarrd.errors import ItemError, StageDisabled
 from metarrd.pipeline import jobs, queue
@@ -400,21 +403,94 @@ def test_provider_404_on_redownload_skips_that_image_and_the_rest_publishes(
     assert built.reload().publish_state == db.PUBLISHED
 
 
-def test_provider_down_on_redownload_fails_the_item_without_changing_anything(
+class _FullDisk(io.FileIO):
+    def write(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_library_names_the_file_being_written_and_the_room_needed(rt, build, monkeypatch):
+    built = build()
+
+    def open_on_a_full_disk(file, mode="r", *args, **kwargs):
+        if any(m in mode for m in "wxa") and "-fanart.jpg" in str(file):
+            return _FullDisk(file, mode.replace("b", ""))
+        return open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(atomic, "open", open_on_a_full_disk, raising=False)
+    with pytest.raises(ItemError) as failed:
+        publish_item(rt, built.movie)
+    message = str(failed.value)
+    assert f"{BASE}-fanart.jpg" in message and ".mkv" not in message
+    assert "No space left on device" in message
+    assert re.search(r"needs \d+\.\d MB in .*\(\d[\d.]* MB free\)", message)
+    assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]  # nothing torn, no temp files
+    assert built.reload().publish_state == db.UNPUBLISHED
+
+
+def test_provider_down_on_redownload_publishes_the_rest_and_completes_later(
     make_rt, build, image_server
 ):
     rt = make_rt(providers={"max_retries": 0})
     built = build(runtime=rt, art={"poster": ["jpeg"]}, cast=[])
     asset = built.selected["poster"][0]
+    publish_item(rt, built.movie)
+    poster = built.path(f"{BASE}-poster.jpg")
+    poster_bytes = poster.read_bytes()
     image_server.statuses["/poster.jpg"] = 503
     db.ArtworkCandidate.update(url=f"{image_server.url}/poster.jpg").execute()
-    db.CacheImageFile.delete().execute()
-    with pytest.raises(ItemError, match="downloaded again") as failed:
-        publish_item(rt, built.movie)
-    assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]
-    assert "poster 1" in str(failed.value)
-    assert "poster 1" in db.PublishLog.get(db.PublishLog.movie == built.movie.id).message
+    db.CacheImageFile.delete().execute()  # the cache lost it
+    db.Movie.update(plot="A new plot.").execute()
+
+    result = publish_item(rt, built.movie)
+
+    warning = result.warnings[0]
+    assert result.warnings == [warning]
+    assert warning.startswith("published without poster 1: tmdb: server error (HTTP 503)")
+    assert "A new plot." in built.path(f"{BASE}.nfo").read_text()  # the rest is published
+    assert poster.read_bytes() == poster_bytes  # our earlier poster stays meanwhile
+    assert db.LibraryFile.get_or_none(db.LibraryFile.path == str(poster)) is not None
+    movie = built.reload()
+    assert movie.publish_state == db.PUBLISHED and movie.last_error is None
+    assert movie.publish_warnings == [warning]
+    assert warning in db.PublishLog.select().order_by(db.PublishLog.id.desc()).first().message
+    event = db.Event.select().where(db.Event.kind == "publish.done").order_by(db.Event.id.desc())
+    assert event.first().level == "warning"
     assert db.ArtworkCandidate.get_by_id(asset.id).content_hash == asset.content_hash
+    plan = preview_publish(rt, movie)
+    assert [a.action for a in plan.actions if a.path == poster] == [KEEP]  # not downloaded
+
+    del image_server.statuses["/poster.jpg"]  # the provider is back: the retry completes it
+    image_server.files["/poster.jpg"] = built.images[asset.url]
+    again = publish_item(rt, built.movie)
+    assert again.warnings == [] and built.reload().publish_warnings == []
+    assert poster.read_bytes() == poster_bytes
+
+
+def test_an_actor_photo_the_provider_will_not_serve_does_not_block_the_publish(
+    make_rt, build, image_server
+):
+    rt = make_rt(providers={"max_retries": 0})
+    built = build(
+        runtime=rt, cast=[("Keanu Reeves", "Neo", "jpeg"), ("Hugo Weaving", "Smith", "jpeg")]
+    )
+    hugo = next(a for a in built.actors if a.name == "Hugo Weaving")
+    image_server.statuses["/hugo.jpg"] = 500
+    db.Actor.update(thumb_url=f"{image_server.url}/hugo.jpg", image_cache_path=None).where(
+        db.Actor.id == hugo.id
+    ).execute()
+    db.CacheImageFile.delete().where(db.CacheImageFile.actor == hugo.id).execute()
+
+    result = publish_item(rt, built.movie)
+
+    assert len(result.warnings) == 1
+    assert result.warnings[0].startswith(
+        "published without Hugo Weaving's photo: tmdb: server error (HTTP 500)"
+    )
+    assert sorted(p.name for p in built.path(".actors").iterdir()) == ["Keanu_Reeves.jpg"]
+    assert built.path(f"{BASE}-poster.jpg").exists()
+    assert "<name>Hugo Weaving</name>" in built.path(f"{BASE}.nfo").read_text()
+    assert built.reload().publish_warnings == result.warnings
+    assert "Hugo Weaving's photo" in str(result)
 
 
 def test_actor_without_an_image_is_skipped_and_stays_in_the_nfo(rt, build):

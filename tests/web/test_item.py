@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from metarrd import db
 
 
@@ -249,3 +251,21 @@ def test_header_and_field_fragments(client, seed):
     field = client.hx_get(f"/movies/{movie.id}/fields/plot").get_data(as_text=True)  # Cancel
     assert field.lstrip().startswith('<div class="field') and "A hacker." in field
     assert client.get("/movies/999/header").status_code == 404
+
+
+def test_published_with_warnings_shows_what_is_missing_and_keeps_the_buttons(client, seed):
+    warning = "published without Hugo Weaving's photo: tmdb: server error (HTTP 500)"
+    movie = seed.movie("The Matrix", publish_state=db.PUBLISHED, publish_warnings=[warning])
+    db.Job.create(  # the retry, due in 30 minutes: not work going on now
+        kind="publish",
+        movie=movie,
+        key=f"publish:{movie.id}",
+        state="queued",
+        payload={"picture_retry": 1, "due": time.time() + 1800},
+    )
+    html = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    assert "Published – 1 picture missing" in html
+    assert "published without Hugo Weaving&#39;s photo: tmdb: server error (HTTP 500)" in html
+    assert "publish queued" not in html and "disabled" not in html
+    row = client.get("/").get_data(as_text=True)
+    assert "Published – 1 picture missing" in row

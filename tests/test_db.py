@@ -1,0 +1,44 @@
+"""Schema migrations: a database made by an earlier version comes up to date."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from metarrd import db
+
+
+def test_a_version_3_database_gains_publish_warnings(tmp_path):
+    path = tmp_path / "metarrd.db"
+    db.open_database(path)
+    db.Movie.create(library=db.Library.create(name="Movies", path="/m"), path="/m/a.mkv")
+    db.database.close()
+    with sqlite3.connect(path) as con:  # as version 3 left it
+        con.execute("ALTER TABLE movies DROP COLUMN publish_warnings")
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    db.open_database(path)
+    try:
+        assert db.schema_version() == db.SCHEMA_VERSION >= 4
+        assert db.Movie.get().publish_warnings == []
+        db.open_database(path)  # again: nothing to do
+    finally:
+        db.database.close()
+
+
+def test_events_recorded_before_stage_outcome_names_are_renamed(tmp_path):
+    path = tmp_path / "metarrd.db"
+    db.open_database(path)
+    db.database.close()
+    with sqlite3.connect(path) as con:  # as version 2 left it, with history of the old names
+        for kind in ("enrichment.complete", "entity.published", "field.lock", "scan.found"):
+            con.execute(
+                "INSERT INTO events (kind, message, level, data, created_at)"
+                " VALUES (?, 'm', 'info', '{}', '2026-01-01 00:00:00')",
+                (kind,),
+            )
+        con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.open_database(path)
+    try:
+        kinds = [e.kind for e in db.Event.select().order_by(db.Event.id)]
+        assert kinds == ["enrich.done", "publish.done", "review.locked", "scan.found"]
+    finally:
+        db.database.close()
