@@ -54,6 +54,7 @@ from metarrd.errors import (
     ItemError,
     MetarrdError,
 )
+from metarrd.files import MAX_FILE_BYTES, UnsafeFile, read_regular
 from metarrd.publish import layout, nfo, sources
 from metarrd.publish.layout import (
     KEEP,
@@ -141,7 +142,7 @@ def publish_item(rt: Runtime, movie: db.Movie) -> PublishResult:
             error = ItemError(f"{movie.label}: cannot publish: {where}: {exc.strerror or exc}")
             _failed(movie, str(error))
             raise error from None
-        result.skipped = skipped
+        result.skipped = skipped + result.skipped
         _finish(rt, movie, plan, result)
     return result
 
@@ -225,7 +226,7 @@ def _prepare(rt: Runtime, movie: db.Movie, *, fetch: bool) -> tuple[PublishPlan,
     nfo_current = None
     if current.get(nfo_target) is not None:
         with contextlib.suppress(OSError):
-            nfo_current = nfo_target.read_bytes().decode("utf-8", "replace")
+            nfo_current = read_regular(nfo_target, MAX_FILE_BYTES).decode("utf-8", "replace")
     stale = [
         d / n
         for d in (folder, folder / layout.ACTORS_DIR)
@@ -498,15 +499,23 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
     result.nfo_hash = nfo_wanted.sha256 if nfo_wanted else ""
     for directory in (folder, actors_dir):
         remove_stale_temp_files(directory)
+    left: set[Path] = set()  # what cannot be backed up is not replaced either
     for action in plan.actions:
         if action.backup and _exists(action.path):
-            sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
+            try:
+                sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
+            except UnsafeFile as exc:
+                left.add(action.path)
+                _note(movie, result.skipped, f"{exc}; left as it is")
+                continue
             result.backed_up.append(str(action.path))
     order = {"art": 0, "actor": 1, "nfo": 2}
     written_dirs: set[Path] = set()  # fsynced once each, after their files
     for action in sorted(plan.by_action(WRITE, REPLACE, KEEP), key=lambda a: order[a.kind]):
         w = action.wanted
         assert w is not None
+        if w.path in left:
+            continue
         if action.action == KEEP:
             _remember(movie, w, w.sha256, plan.ledger.get(w.path))
             result.kept.append(str(w.path))
@@ -519,6 +528,8 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
         _remember(movie, w, sha, plan.ledger.get(w.path))
         result.written.append(str(w.path))
     for action in plan.by_action(REMOVE):
+        if action.path in left:
+            continue
         with contextlib.suppress(FileNotFoundError):
             os.unlink(action.path)
             written_dirs.add(action.path.parent)

@@ -216,6 +216,8 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
             pr.warnings.extend(f"{nfo_path}: {w}" for w in pr.nfo.warnings)
         except NfoError as exc:
             pr.errors.append(str(exc))
+        except OSError as exc:  # swapped for a FIFO between the two reads, say
+            pr.errors.append(f"{nfo_path}: cannot be read ({exc.strerror})")
     try:
         pr.artwork = find_local_artwork(video, rt.config, is_ours=_written_by_us)
     except OSError as exc:
@@ -231,9 +233,9 @@ def _written_by_us(path: Path) -> bool:
     try:
         if os.stat(path).st_size != entry.size:
             return False
-    except OSError:
+        return sha256_file(path) == entry.sha256
+    except OSError:  # gone, unreadable, or no longer a regular file
         return False
-    return sha256_file(path) == entry.sha256
 
 
 def _record_batch(

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from metarrd.files import UnsafeFile, open_regular
 from metarrd.scan.kodi_codecs import language_code
 
 log = logging.getLogger(__name__)
@@ -251,10 +252,13 @@ atexit.register(_worker.stop)
 
 
 def _check_readable(path: Path) -> None:
-    """Open the file ourselves so a missing or unreadable file gets an honest reason."""
+    """Open the file ourselves so a missing or unreadable file gets an honest reason, and so
+    MediaInfo is never handed a FIFO or a device (it would block or read without end)."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             first = handle.read(1)
+    except UnsafeFile as exc:
+        raise StreamReadError(path, exc.strerror) from exc
     except PermissionError as exc:
         raise StreamReadError(path, "permission denied") from exc
     except FileNotFoundError as exc:
