@@ -326,3 +326,16 @@ def test_is_video_path_for_the_watcher(tmp_path):
     assert not is_video_path(root / "@eaDir" / "Heat.mkv", root)
     assert not is_video_path(tmp_path / "Elsewhere" / "Heat.mkv", root)
     assert is_video_path(root / "Shorts" / "Paperman.mkv", root)  # a category, by name alone
+
+
+def test_a_video_name_that_is_not_utf8_is_reported_not_found(tmp_path):
+    make(tmp_path, "Movie (2000)/Movie (2000).mkv")
+    os.mkdir(os.fsencode(tmp_path) + b"/Caf\xe9 (2001)")
+    (Path(os.fsdecode(os.fsencode(tmp_path) + b"/Caf\xe9 (2001)/Caf\xe9 (2001).mkv"))).write_bytes(
+        b"v"
+    )
+    errors = []
+    assert list(found(tmp_path, on_error=lambda p, r: errors.append((p, r)))) == [
+        "Movie (2000)/Movie (2000).mkv"
+    ]
+    assert len(errors) == 1 and "not valid UTF-8" in errors[0][1]

@@ -10,6 +10,7 @@ Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) b
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from pathlib import Path
 from metarrd import db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, LibraryConfig
+from metarrd.files import display
 from metarrd.identify import parse_hints
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
@@ -105,15 +107,18 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     scope = scope or [root]
 
     def on_error(path: Path, reason: str) -> None:
-        log.warning("library %s: cannot read %s: %s", lib.name, path, reason)
-        report.errors.append((str(path), reason))
+        shown = display(path)  # a name that is not UTF-8 shows as \xNN, never a traceback
+        log.warning("library %s: cannot read %s: %s", lib.name, shown, reason)
+        report.errors.append((shown, reason))
+        db.record_event("scan.error", f"{shown}: {reason}", level="error")
 
+    walk = functools.partial(walk_library, on_error=on_error)
     found: list[FoundVideo] = []
     for top in scope:
         if top.is_file():
-            found.extend(v for v in walk_library(top.parent, on_error=on_error) if v.path == top)
+            found.extend(v for v in walk(top.parent) if v.path == top)
         else:
-            found.extend(walk_library(top, on_error=on_error))
+            found.extend(walk(top))
     report.found = len(found)
 
     known = {

@@ -4,6 +4,7 @@ are not UTF-8, symlinked folders. Each is one skipped file with a reason; the sc
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from metarrd import db
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
 
-from .conftest import put
+from .conftest import SAMPLE, put
 
 
 @pytest.fixture
@@ -65,3 +66,49 @@ def test_a_video_that_is_a_fifo_is_not_a_movie(tmp_path, make_rt, finishes):
 
     assert [Path(m.path).name for m in db.Movie.select()] == ["Heat (1995).mkv"]
     assert not report.errors
+
+
+def test_a_name_that_is_not_utf8_is_one_readable_error_and_the_rest_is_scanned(tmp_path, make_rt):
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    put(movies, "Heat (1995)/Heat (1995).mkv")
+    latin1 = os.fsencode(movies) + b"/Caf\xe9 (2001)"
+    os.mkdir(latin1)
+    shutil.copy2(SAMPLE, latin1 + b"/Caf\xe9 (2001).mkv")
+    folder = movies / "Dune (1984)"
+    put(movies, "Dune (1984)/Dune (1984).mkv")
+    Image.new("RGB", (200, 300), (200, 30, 30)).save(os.fsencode(folder) + b"/poster\xe9.jpg")
+
+    report = scan(rt)
+
+    assert sorted(Path(m.path).name for m in db.Movie.select()) == [
+        "Dune (1984).mkv",
+        "Heat (1995).mkv",
+    ]
+    assert len(report.errors) == 1
+    where, reason = report.errors[0]
+    assert where == f"{movies}/Caf\\xe9 (2001)/Caf\\xe9 (2001).mkv"
+    assert "not valid UTF-8" in reason
+    event = db.Event.get(db.Event.kind == "scan.error")
+    assert "Caf\\xe9 (2001).mkv" in event.message
+
+
+def test_the_cli_scan_reports_a_latin1_name_and_exits_1(tmp_path, config_factory, capsys):
+    from metarrd.cli import main
+
+    movies = tmp_path / "movies"
+    put(movies, "Heat (1995)/Heat (1995).mkv")
+    os.mkdir(os.fsencode(movies) + b"/Caf\xe9 (2001)")
+    shutil.copy2(SAMPLE, os.fsencode(movies) + b"/Caf\xe9 (2001)/Caf\xe9 (2001).mkv")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[[library]]\nname = "Movies"\n'
+        f'path = "{movies}"\nkind = "movie"\n[workflow]\nidentification = false\n'
+    )
+
+    code = main(["--config", str(config), "scan"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Caf\\xe9 (2001).mkv" in err and "not valid UTF-8" in err
+    assert db.Movie.select().count() == 1
