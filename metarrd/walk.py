@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metarrd.files import display, is_utf8
+from metarrd.paths import is_inside
 
 log = logging.getLogger(__name__)
 
@@ -215,15 +216,20 @@ def _parts(name: str, match: re.Match[str]) -> tuple[str, str, str, str]:
 def walk_library(
     root: Path,
     on_error: ErrorCallback | None = None,
+    *,
+    inside: Sequence[Path] = (),
+    follow_symlinks: bool = False,
 ) -> Iterator[FoundVideo]:
     """Every movie under `root`, folder by folder in name order.
 
     Folders that cannot be read, and videos whose name is not valid UTF-8 (it could not be
-    stored), are logged and passed to `on_error(path, reason)`, then skipped. Symlinked folders
-    are followed once (loops are cut).
+    stored), are logged and passed to `on_error(path, reason)`, then skipped. A symlinked folder
+    is followed once (loops are cut) when its target lies inside `root` or one of the folders
+    `inside` (the other libraries), or anywhere with `follow_symlinks`.
     """
     root = Path(root)
     report = _Reporter(on_error)
+    allowed = [os.path.realpath(p) for p in (root, *inside)]
     try:
         root_stat = root.stat()
     except OSError as exc:
@@ -245,6 +251,8 @@ def walk_library(
                 yield movie
             else:
                 report(movie.path, NOT_UTF8)
+        if not follow_symlinks:
+            subfolders = [d for d in subfolders if _may_follow(d, allowed)]
         pending.extend(reversed(_unseen(subfolders, seen)))
 
 
@@ -252,6 +260,25 @@ NOT_UTF8 = (
     "the name is not valid UTF-8 (a Latin-1 name from an old share?), so it cannot be stored: "
     "rename it, e.g. `convmv -f latin1 -t utf-8 -r --notest <folder>`"
 )
+
+
+def _may_follow(entry: os.DirEntry[str], allowed: list[str]) -> bool:
+    """A real folder, or a symlinked one whose target lies inside a library."""
+    try:
+        if not entry.is_symlink():
+            return True
+    except OSError:
+        return False
+    target = os.path.realpath(entry.path)
+    if any(is_inside(target, folder) for folder in allowed):
+        return True
+    log.warning(
+        "library walk: %s is a symlink to %s, outside every library: not followed "
+        "(set follow_symlinks = true for this library to follow it)",
+        display(entry.path),
+        display(target),
+    )
+    return False
 
 
 class _Reporter:

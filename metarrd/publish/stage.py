@@ -55,6 +55,7 @@ from metarrd.errors import (
     MetarrdError,
 )
 from metarrd.files import MAX_FILE_BYTES, UnsafeFile, read_regular
+from metarrd.paths import is_inside
 from metarrd.publish import layout, nfo, sources
 from metarrd.publish.layout import (
     KEEP,
@@ -493,6 +494,7 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
         a.path.parent == actors_dir for a in plan.by_action(WRITE, REPLACE, REMOVE)
     )
     if plan.changes or plan.stale_temp:
+        _check_inside_library(rt, movie, folder)
         _check_writable(movie, folder, actors_dir if touches_actors else None)
     result = PublishResult(movie.id, movie.display_title)
     nfo_wanted = next((a.wanted for a in plan.actions if a.wanted and a.wanted.kind == "nfo"), None)
@@ -542,6 +544,22 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
             actors_dir.rmdir()
             fsync_dir(folder)
     return result
+
+
+def _check_inside_library(rt: Runtime, movie: db.Movie, folder: Path) -> None:
+    """Refuse a folder outside the configured libraries, or one a symlinked folder leads out of
+    them (unless its library sets `follow_symlinks = true`): publish writes nowhere else."""
+    libraries = [lib for lib in rt.config.library if is_inside(folder, os.path.normpath(lib.path))]
+    if any(lib.follow_symlinks for lib in libraries):
+        return
+    real = os.path.realpath(folder)
+    if libraries and any(is_inside(real, os.path.realpath(lib.path)) for lib in rt.config.library):
+        return
+    where = f"{folder} leads to {real}, " if libraries else f"{folder} is "
+    raise ItemError(
+        f"{movie.label}: cannot publish: {where}outside every configured library (a symlinked "
+        "folder? see follow_symlinks); nothing was changed"
+    )
 
 
 def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> None:

@@ -112,7 +112,13 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         report.errors.append((shown, reason))
         db.record_event("scan.error", f"{shown}: {reason}", level="error")
 
-    walk = functools.partial(walk_library, on_error=on_error)
+    # symlinked folders are followed into any library (or anywhere, when this one says so)
+    walk = functools.partial(
+        walk_library,
+        on_error=on_error,
+        inside=[Path(other.path) for other in rt.config.library],
+        follow_symlinks=lib.follow_symlinks,
+    )
     found: list[FoundVideo] = []
     for top in scope:
         if top.is_file():

@@ -3,10 +3,14 @@ goes, symlinked folders that lead out of the library, actor names Windows cannot
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
+import pytest
+
 from metarrd import db
+from metarrd.errors import ItemError
 from metarrd.publish import publish_item
 
 BASE = "The Matrix (1999)"
@@ -51,3 +55,45 @@ def test_a_user_image_too_large_to_back_up_is_left_alone(rt, build, monkeypatch)
 
     assert big.read_bytes() == b"\xff" * 5000
     assert any("over the" in s for s in result.skipped)
+
+
+def _linked_folder(rt, tmp_path, name: str) -> Path:
+    """`<library>/<name>` as a symlink to a folder outside every library."""
+    outside = tmp_path / "outside" / name
+    outside.mkdir(parents=True)
+    (Path(rt.config.library[0].path) / name).symlink_to(outside)
+    return outside
+
+
+def test_publish_never_writes_through_a_symlink_that_leaves_the_library(rt, build, tmp_path):
+    outside = _linked_folder(rt, tmp_path, BASE)
+    built = build()
+
+    with pytest.raises(ItemError, match="outside every configured library"):
+        publish_item(rt, built.movie)
+
+    assert sorted(p.name for p in outside.iterdir()) == [f"{BASE}.mkv"]
+
+
+def test_a_symlink_to_another_library_is_published(make_rt, build, tmp_path):
+    rt = make_rt(libraries={"Movies": tmp_path / "movies", "More": tmp_path / "more"})
+    target = tmp_path / "more" / "Elsewhere"
+    target.mkdir()
+    (tmp_path / "movies" / BASE).symlink_to(target)
+    built = build(runtime=rt)
+
+    publish_item(rt, built.movie)
+
+    assert (target / f"{BASE}.nfo").is_file()
+
+
+def test_follow_symlinks_lets_publish_write_where_the_library_links(make_rt, build, tmp_path):
+    rt = make_rt()
+    lib = dataclasses.replace(rt.config.library[0], follow_symlinks=True)
+    rt.config = dataclasses.replace(rt.config, library=(lib,))
+    outside = _linked_folder(rt, tmp_path, BASE)
+    built = build(runtime=rt)
+
+    publish_item(rt, built.movie)
+
+    assert (outside / f"{BASE}.nfo").is_file()
