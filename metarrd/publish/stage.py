@@ -345,7 +345,7 @@ def _actor_files(
             why = (
                 "Kodi reads only .jpg and .png there"
                 if ext not in layout.ACTOR_EXTS
-                else "no usable file name"
+                else layout.why_no_actor_file(actor.name)
             )
             _note(movie, notes, f"{label}: image not written to .actors ({why})")
             continue

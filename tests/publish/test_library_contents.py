@@ -11,7 +11,7 @@ import pytest
 
 from metarrd import db
 from metarrd.errors import ItemError
-from metarrd.publish import publish_item
+from metarrd.publish import layout, publish_item
 
 BASE = "The Matrix (1999)"
 
@@ -97,3 +97,37 @@ def test_follow_symlinks_lets_publish_write_where_the_library_links(make_rt, bui
     publish_item(rt, built.movie)
 
     assert (outside / f"{BASE}.nfo").is_file()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Con", "CON", "prn", "Aux", "NUL", "Com1", "LPT9", "con.", "Nul.Air", "COM¹"],
+)
+def test_device_names_windows_reserves_get_no_actors_file(name):
+    assert layout.actor_file_name(name, "jpg") is None
+    assert layout.actor_variants(Path("/m"), name) == []
+    assert "Windows reserves" in layout.why_no_actor_file(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "file_name"),
+    [
+        ("Conan O'Brien", "Conan_O'Brien.jpg"),
+        ("Com 1", "Com_1.jpg"),
+        ("COM10", "COM10.jpg"),
+        ("Robert Downey Jr.", "Robert_Downey_Jr..jpg"),  # Kodi's exact name; .jpg follows
+        ('A<b>c:d"e|f?g*h', "A_b_c_d_e_f_g_h.jpg"),
+    ],
+)
+def test_other_actor_names_keep_kodis_spelling(name, file_name):
+    assert layout.actor_file_name(name, "jpg") == file_name
+
+
+def test_an_actor_named_con_is_left_to_the_nfo_thumb_url(rt, build):
+    built = build(art={}, cast=[("Con", "Himself", "jpeg"), ("Keanu Reeves", "Neo", "jpeg")])
+
+    result = publish_item(rt, built.movie)
+
+    assert sorted(p.name for p in built.path(".actors").iterdir()) == ["Keanu_Reeves.jpg"]
+    assert any("Con" in s and "Windows reserves" in s for s in result.skipped)
+    assert "<name>Con</name>" in built.path(f"{BASE}.nfo").read_text()
