@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from metarrd.files import UnsafeFile, open_regular
+from metarrd.files import UnsafeFile, display, is_utf8, open_regular
 from metarrd.scan.kodi_codecs import language_code
 
 log = logging.getLogger(__name__)
@@ -350,6 +350,9 @@ def external_subtitle_paths(video: Path) -> list[Path]:
         for name in names:
             stem, ext = os.path.splitext(name)
             if ext.lower() not in SUBTITLE_EXTENSIONS or name.startswith("."):
+                continue
+            if not is_utf8(name):  # could not be stored; the walk reports such videos
+                log.warning("%s: subtitle skipped: the name is not UTF-8", display(folder / name))
                 continue
             folded = stem.casefold()
             if folded != base and not folded.startswith(base + "."):

@@ -112,3 +112,19 @@ def test_the_cli_scan_reports_a_latin1_name_and_exits_1(tmp_path, config_factory
     assert code == 1
     assert "Caf\\xe9 (2001).mkv" in err and "not valid UTF-8" in err
     assert db.Movie.select().count() == 1
+
+
+def test_a_subtitle_name_that_is_not_utf8_does_not_sink_the_batch(tmp_path, make_rt):
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    video = put(movies, "Heat (1995)/Heat (1995).mkv")
+    put(movies, "Dune (1984)/Dune (1984).mkv")
+    (video.parent / "Heat (1995).en.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHi\n")
+    Path(os.fsdecode(os.fsencode(video.parent) + b"/Heat (1995).fr\xe9.srt")).write_text("x")
+
+    report = scan(rt)
+
+    assert len(report.new) == 2 and not report.errors
+    heat = db.Movie.get(db.Movie.path == str(video))
+    paths = [s.path for s in db.SubtitleStream.select().where(db.SubtitleStream.movie == heat)]
+    assert str(video.parent / "Heat (1995).en.srt") in paths
