@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from metarrd.files import open_regular
+
 log = logging.getLogger(__name__)
 
 TEMP_MARKER = ".metarrd-tmp-"
@@ -89,7 +91,7 @@ def _write_temp(
                 _write(out, data)
             else:
                 src_cm = (
-                    open(data, "rb")  # noqa: SIM115
+                    open_regular(data)  # a FIFO or device never hangs a copy
                     if isinstance(data, Path)
                     else contextlib.nullcontext(data)
                 )
@@ -269,8 +271,9 @@ def remove_stale_temp_files(directory: Path) -> list[Path]:
 
 
 def sha256_file(path: Path) -> str:
+    """SHA-256 of a regular file; `files.UnsafeFile` (an OSError) for a FIFO, device..."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         while chunk := fh.read(_COPY_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

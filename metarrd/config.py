@@ -40,6 +40,8 @@ class LibraryConfig:
     kind: str = "movie"
     poll: bool = False  # polling watcher for network shares where inotify sees nothing
     poll_seconds: int = 60
+    # follow symlinked folders that point outside every library (loops are cut either way)
+    follow_symlinks: bool = False
 
 
 @dataclass(frozen=True)

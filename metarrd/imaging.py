@@ -17,6 +17,7 @@ import imagehash
 from PIL import Image, UnidentifiedImageError
 
 from metarrd.errors import MetarrdError
+from metarrd.files import MAX_FILE_BYTES, open_regular
 
 FORMATS = {
     "JPEG": ("jpeg", "jpg"),
@@ -60,7 +61,7 @@ def _read(path: Path) -> tuple[bytes, str, int]:
     """(first 4 KB, SHA-256, size) of the file, in one pass."""
     digest = hashlib.sha256()
     size = 0
-    with open(path, "rb") as fh:
+    with open_regular(path, MAX_FILE_BYTES) as fh:
         head = fh.read(4096)
         fh.seek(0)
         while chunk := fh.read(1024 * 1024):

@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from metarrd.files import display, is_utf8
+from metarrd.paths import is_inside
+
 log = logging.getLogger(__name__)
 
 TEMP_MARKER = ".metarrd-tmp-"
@@ -244,14 +247,23 @@ def _parts(name: str, match: re.Match[str]) -> tuple[str, str, str, str]:
 # --- the walk (I/O) -------------------------------------------------------------------------
 
 
-def walk_library(root: Path, on_error: ErrorCallback | None = None) -> Iterator[FoundVideo]:
+def walk_library(
+    root: Path,
+    on_error: ErrorCallback | None = None,
+    *,
+    inside: Sequence[Path] = (),
+    follow_symlinks: bool = False,
+) -> Iterator[FoundVideo]:
     """Every movie under `root`, folder by folder in name order.
 
-    Folders that cannot be read are logged and passed to `on_error(path, reason)`, then skipped.
-    Symlinked folders are followed once (loops are cut).
+    Folders that cannot be read, and videos whose name is not valid UTF-8 (it could not be
+    stored), are logged and passed to `on_error(path, reason)`, then skipped. A symlinked folder
+    is followed once (loops are cut) when its target lies inside `root` or one of the folders
+    `inside` (the other libraries), or anywhere with `follow_symlinks`.
     """
     root = Path(root)
     report = _Reporter(on_error)
+    allowed = [os.path.realpath(p) for p in (root, *inside)]
     try:
         root_stat = root.stat()
     except OSError as exc:
@@ -268,8 +280,39 @@ def walk_library(root: Path, on_error: ErrorCallback | None = None) -> Iterator[
         if entries is None:
             continue
         movies, subfolders = _classify(folder, entries, report)
-        yield from movies
+        for movie in movies:
+            if all(is_utf8(p) for p in (movie.path, *movie.parts)):
+                yield movie
+            else:
+                report(movie.path, NOT_UTF8)
+        if not follow_symlinks:
+            subfolders = [d for d in subfolders if _may_follow(d, allowed)]
         pending.extend(reversed(_unseen(subfolders, seen)))
+
+
+NOT_UTF8 = (
+    "the name is not valid UTF-8 (a Latin-1 name from an old share?), so it cannot be stored: "
+    "rename it, e.g. `convmv -f latin1 -t utf-8 -r --notest <folder>`"
+)
+
+
+def _may_follow(entry: os.DirEntry[str], allowed: list[str]) -> bool:
+    """A real folder, or a symlinked one whose target lies inside a library."""
+    try:
+        if not entry.is_symlink():
+            return True
+    except OSError:
+        return False
+    target = os.path.realpath(entry.path)
+    if any(is_inside(target, folder) for folder in allowed):
+        return True
+    log.warning(
+        "library walk: %s is a symlink to %s, outside every library: not followed "
+        "(set follow_symlinks = true for this library to follow it)",
+        display(entry.path),
+        display(target),
+    )
+    return False
 
 
 class _Reporter:
@@ -277,12 +320,12 @@ class _Reporter:
         self.on_error = on_error
 
     def __call__(self, path: Path, reason: str) -> None:
-        log.warning("library walk: skipped %s: %s", path, reason)
+        log.warning("library walk: skipped %s: %s", display(path), reason)
         if self.on_error is not None:
             try:
                 self.on_error(path, reason)
             except Exception:
-                log.exception("library walk: on_error callback failed for %s", path)
+                log.exception("library walk: on_error callback failed for %s", display(path))
 
 
 def _reason(exc: OSError) -> str:
@@ -481,7 +524,7 @@ def _unseen(dirs: list[os.DirEntry[str]], seen: set[tuple[int, int]]) -> list[Pa
             continue  # vanished, or a dangling symlink
         key = (st.st_dev, st.st_ino)
         if key in seen:
-            log.debug("library walk: %s already walked (symlink loop?), skipped", d.path)
+            log.debug("library walk: %s already walked (symlink loop?), skipped", display(d.path))
             continue
         seen.add(key)
         fresh.append(Path(d.path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,3 +100,30 @@ def config_factory(tmp_path):
         return make_config(tmp_path, sim, **kwargs)
 
     return factory
+
+
+# --- a call that might block forever (a FIFO, /dev/zero) fails the test instead of hanging it --
+
+
+def _finishes(fn, seconds: float = 10.0):
+    """Run `fn` in a daemon thread; its result or exception, or a failure when it blocks."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s (blocked or endless read)"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
+@pytest.fixture
+def finishes():
+    return _finishes

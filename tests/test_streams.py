@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -135,7 +136,7 @@ def test_unreadable_file_says_permission_denied(sample, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(streams, "open", refuse, raising=False)  # also works when run as root
+    monkeypatch.setattr(streams, "open_regular", refuse)  # also works when run as root
 
     with pytest.raises(StreamReadError, match="permission denied"):
         read_stream_details(path)
@@ -354,3 +355,13 @@ def test_top_bottom_3d_halves_mediainfos_per_eye_aspect():
 )
 def test_language_codes_are_iso_639_2_b(value, expected):
     assert language_code(value) == expected
+
+
+def test_mediainfo_is_never_handed_a_fifo_or_a_device(tmp_path, finishes):
+    fifo = tmp_path / "Movie (2001).mkv"
+    os.mkfifo(fifo)
+    zero = tmp_path / "Zero (2002).mkv"
+    zero.symlink_to("/dev/zero")
+    for path, kind in ((fifo, "FIFO"), (zero, "character device")):
+        with pytest.raises(StreamReadError, match=kind):
+            finishes(lambda path=path: read_stream_details(path))

@@ -326,3 +326,54 @@ def test_is_video_path_for_the_watcher(tmp_path):
     assert not is_video_path(root / "@eaDir" / "Heat.mkv", root)
     assert not is_video_path(tmp_path / "Elsewhere" / "Heat.mkv", root)
     assert is_video_path(root / "Shorts" / "Paperman.mkv", root)  # a category, by name alone
+
+
+def test_a_symlinked_folder_is_followed_only_into_a_library(tmp_path):
+    lib, other, outside = tmp_path / "lib", tmp_path / "other", tmp_path / "outside"
+    make(lib, "Movie (2000)/Movie (2000).mkv")
+    make(other, "Shared (2001)/Shared (2001).mkv")
+    make(outside, "Stray (2002)/Stray (2002).mkv")
+    (lib / "to-other").symlink_to(other)
+    (lib / "to-outside").symlink_to(outside)
+    (lib / "to-root").symlink_to("/")  # once walked the whole file system
+
+    assert list(found(lib, inside=[other])) == [
+        "Movie (2000)/Movie (2000).mkv",
+        "to-other/Shared (2001)/Shared (2001).mkv",
+    ]
+
+
+def test_follow_symlinks_follows_anywhere_but_still_cuts_loops(tmp_path):
+    lib, outside = tmp_path / "lib", tmp_path / "outside"
+    make(lib, "Movie (2000)/Movie (2000).mkv")
+    make(outside, "Stray (2002)/Stray (2002).mkv")
+    (lib / "to-outside").symlink_to(outside)
+    (outside / "back").symlink_to(lib)
+
+    assert list(found(lib, follow_symlinks=True)) == [
+        "Movie (2000)/Movie (2000).mkv",
+        "to-outside/Stray (2002)/Stray (2002).mkv",
+    ]
+
+
+def test_a_root_that_is_itself_a_symlink_is_walked(tmp_path):
+    real = tmp_path / "disk1" / "movies"
+    make(real, "Movie (2000)/Movie (2000).mkv", "Movie (2000)/linked/Other (2001).mkv")
+    (tmp_path / "movies").symlink_to(real)
+    assert list(found(tmp_path / "movies")) == [
+        "Movie (2000)/Movie (2000).mkv",
+        "Movie (2000)/linked/Other (2001).mkv",
+    ]
+
+
+def test_a_video_name_that_is_not_utf8_is_reported_not_found(tmp_path):
+    make(tmp_path, "Movie (2000)/Movie (2000).mkv")
+    os.mkdir(os.fsencode(tmp_path) + b"/Caf\xe9 (2001)")
+    (Path(os.fsdecode(os.fsencode(tmp_path) + b"/Caf\xe9 (2001)/Caf\xe9 (2001).mkv"))).write_bytes(
+        b"v"
+    )
+    errors = []
+    assert list(found(tmp_path, on_error=lambda p, r: errors.append((p, r)))) == [
+        "Movie (2000)/Movie (2000).mkv"
+    ]
+    assert len(errors) == 1 and "not valid UTF-8" in errors[0][1]

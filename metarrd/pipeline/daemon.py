@@ -12,11 +12,13 @@ neither a stop nor a crash (SIGKILL, power cut) loses work.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import signal
 import threading
+import time
 from pathlib import Path
 
 from metarrd import db
@@ -64,17 +66,95 @@ def run(rt: Runtime) -> int:
     _install_signal_handlers(stop)  # after start(): ours replace huey's
     watcher.start()
     _notify_leftovers(rt)
+    beat(consumer, watcher)
     log.info("metarrd daemon ready")
     while not stop.wait(HEALTH_CHECK_SECONDS):
-        consumer.check_worker_health()
+        try:
+            consumer.check_worker_health()  # huey restarts a dead worker or scheduler
+        except Exception:
+            log.exception("checking the job workers failed")
+        beat(consumer, watcher)
     watcher.stop()
     log.info("stopping: waiting up to %ds for running jobs", SHUTDOWN_SECONDS)
     consumer.stop(graceful=True)
     unfinished = db.Job.select().where(db.Job.state == jobs.RUNNING).count()
     if unfinished:
         log.warning("%d jobs did not finish; they run again at the next start", unfinished)
+    _write_heartbeat({"pid": os.getpid(), "at": time.time(), "stopped": True})
     log.info("metarrd daemon stopped")
     return 0
+
+
+# --- liveness, for /healthz (the web app may run in another process: the database carries it) --
+
+HEARTBEAT_KEY = "daemon.heartbeat"
+STALE_AFTER_SECONDS = 3 * HEALTH_CHECK_SECONDS + 5
+
+
+def beat(consumer, watcher: Watcher) -> None:
+    """Record that this daemon is alive, with the state of its watcher and worker threads."""
+    try:
+        workers = [p for _, p in consumer.worker_threads]
+        alive = sum(consumer.environment.is_alive(p) for p in workers)
+        scheduler = consumer.environment.is_alive(consumer.scheduler)
+        state = {
+            "pid": os.getpid(),
+            "at": time.time(),
+            "watcher": watcher.status(),
+            "watcher_restarts": watcher.restarts,
+            "consumer": {"alive": alive, "workers": len(workers), "scheduler": scheduler},
+        }
+    except Exception:
+        log.exception("cannot tell the health of the daemon's threads")
+        return
+    for name, thread_state in state["watcher"].items():
+        if thread_state != "ok":
+            log.warning("health: watcher thread %s: %s", name, thread_state)
+    _write_heartbeat(state)
+
+
+def _write_heartbeat(state: dict) -> None:
+    try:
+        db.set_meta(HEARTBEAT_KEY, json.dumps(state))
+    except Exception as exc:  # a busy database must not stop the daemon
+        log.warning("cannot record the daemon's heartbeat: %s", exc)
+
+
+def heartbeat_checks(raw: str | None, now: float) -> dict[str, str]:
+    """`/healthz`'s view of the daemon from its heartbeat: {"watcher": …, "consumer": …}, each
+    "ok …", "not running …" (no daemon: the web app alone) or "error (…)"."""
+    if not raw:
+        return {"watcher": "not running", "consumer": "not running"}
+    try:
+        state = json.loads(raw)
+        age = now - float(state["at"])
+    except (ValueError, KeyError, TypeError):
+        return {
+            "watcher": "error (unreadable heartbeat)",
+            "consumer": "error (unreadable heartbeat)",
+        }
+    if state.get("stopped"):
+        return {"watcher": "not running (stopped)", "consumer": "not running (stopped)"}
+    if age > STALE_AFTER_SECONDS:
+        stale = f"error (no heartbeat from the daemon, pid {state.get('pid')}, for {age:.0f} s)"
+        return {"watcher": stale, "consumer": stale}
+    bad = {name: s for name, s in (state.get("watcher") or {}).items() if s != "ok"}
+    if bad:
+        watcher = "error (" + "; ".join(f"{name}: {s}" for name, s in sorted(bad.items())) + ")"
+    else:
+        watcher = f"ok ({len(state.get('watcher') or {})} threads)"
+        if state.get("watcher_restarts"):
+            watcher = watcher[:-1] + f", restarted {state['watcher_restarts']} times)"
+    c = state.get("consumer") or {}
+    if c.get("alive", 0) < c.get("workers", 1) or not c.get("scheduler", False):
+        consumer = (
+            f"error ({c.get('alive', 0)} of {c.get('workers', '?')} workers alive"
+            + ("" if c.get("scheduler") else ", scheduler dead")
+            + ")"
+        )
+    else:
+        consumer = f"ok ({c['workers']} workers)"
+    return {"watcher": watcher, "consumer": consumer}
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:

@@ -27,14 +27,18 @@ from pathlib import Path
 from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER
 from metarrd.config import Config, LibraryConfig
+from metarrd.files import display, is_utf8
 from metarrd.paths import deepest_folder, is_inside
-from metarrd.walk import is_video_path
+from metarrd.walk import NOT_UTF8, is_video_path
 
 log = logging.getLogger(__name__)
 
 MAX_SCOPES_PER_LIBRARY = 200  # more changed folders than this: one walk of the library instead
 TICK_SECONDS = 0.5
 RETRY_SECONDS = 30.0  # a library root that cannot be watched (not mounted yet) is tried again
+RESTART_FIRST_SECONDS = 1.0  # a watcher thread that died is restarted after this, doubling...
+RESTART_MAX_SECONDS = 300.0  # ...up to this
+HEALTHY_AFTER_SECONDS = 120.0  # a thread that ran this long before dying starts the backoff over
 _FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORECASE)
 
 Stat = tuple[int, int] | None  # (size, mtime_ns), None when the path is gone
@@ -156,6 +160,8 @@ class Watcher:
         hours = config.daemon.full_rescan_hours
         self.full_every = hours * 3600 if hours > 0 else None
         self.next_full: float | None = None
+        self.states: dict[str, str] = {}  # thread name -> "ok" or why it is being restarted
+        self.restarts = 0
 
     # threads
 
@@ -174,9 +180,49 @@ class Watcher:
         self._thread(self._handle_loop, name="watch-handler")
 
     def _thread(self, target, *args, name: str) -> None:
-        t = threading.Thread(target=target, args=args, name=name, daemon=True)
+        t = threading.Thread(
+            target=self._supervise, args=(name, target, args), name=name, daemon=True
+        )
         t.start()
         self.threads.append(t)
+
+    def _supervise(self, name: str, target, args: tuple) -> None:
+        """Run `target` until stop; when it dies, log why and restart it with backoff. A source
+        that restarts queues a full (incremental) rescan: changes made while it was down are
+        found that way."""
+        delay = RESTART_FIRST_SECONDS
+        while not self.stop_event.is_set():
+            self.states[name] = "ok"
+            started = time.monotonic()
+            try:
+                target(*args)
+                if self.stop_event.is_set():
+                    return
+                reason = "returned without being stopped"
+            except Exception as exc:
+                reason = display(f"{type(exc).__name__}: {exc}")
+                log.error("file watcher: thread %s died: %s", name, reason, exc_info=True)
+            if time.monotonic() - started >= HEALTHY_AFTER_SECONDS:
+                delay = RESTART_FIRST_SECONDS
+            self.restarts += 1
+            self.states[name] = f"restarting in {delay:g}s after: {reason}"
+            log.warning("file watcher: restarting thread %s in %gs", name, delay)
+            if self.stop_event.wait(delay):
+                return
+            delay = min(delay * 2, RESTART_MAX_SECONDS)
+            if name != "watch-handler":
+                self._full_scan(f"{name} restarted")
+
+    def status(self) -> dict[str, str]:
+        """Each watcher thread: "ok", "restarting in …s after: <reason>", or "dead: …" when the
+        thread itself is gone (the daemon's health report)."""
+        out = {}
+        for t in self.threads:
+            state = self.states.get(t.name, "starting")
+            if not t.is_alive() and not self.stop_event.is_set():
+                state = f"dead: {state}"
+            out[t.name] = state
+        return out
 
     def stop(self, timeout: float = 10.0) -> None:
         self.stop_event.set()
@@ -221,6 +267,18 @@ class Watcher:
                     for change, path in changes:
                         self.events.put((change.name, path))
                 return
+            except RuntimeError as exc:  # watchfiles: 'Unable to decode path "…\\xE9…"'
+                if polling or "decode" not in str(exc).lower():
+                    raise  # the supervisor restarts us (a fresh poll snapshot) and rescans
+                log.error(
+                    "%s: %s: a name that is not UTF-8 stops inotify at every start; polling every "
+                    "%ds instead (rename it to UTF-8 to get inotify back)",
+                    names,
+                    display(str(exc)),
+                    poll_ms // 1000,
+                )
+                polling = True
+                continue
             except OSError as exc:
                 if not polling and "limit" in str(exc).lower():
                     log.warning(
@@ -259,6 +317,9 @@ class Watcher:
         """One raw change ("added" | "modified" | "deleted")."""
         root = root_of(path, self.roots)
         if root is None or is_ignored(path, root):
+            return
+        if not is_utf8(path):
+            log.warning("%s: %s", display(path), NOT_UTF8)
             return
         now = self.clock()
         if change == "deleted":
@@ -323,6 +384,9 @@ def _videos_under(folder: str, root: str, limit: int = 10_000) -> list[str]:
         for name in filenames:
             path = os.path.join(dirpath, name)
             if is_video_path(Path(path), Path(root)) and not is_ignored(path, root):
+                if not is_utf8(path):
+                    log.warning("%s: %s", display(path), NOT_UTF8)
+                    continue
                 found.append(path)
                 if len(found) >= limit:
                     return found

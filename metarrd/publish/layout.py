@@ -45,6 +45,12 @@ WRITE, REPLACE, KEEP, REMOVE, LEAVE = "write", "replace", "keep", "remove", "lea
 _ART_TYPE = re.compile(r"[a-z][a-z0-9]{0,24}")  # Kodi: ASCII letters and digits, <= 25 chars
 _ILLEGAL = re.compile(r'[/\\:*?"<>|]')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Device names Windows reserves, whatever the case and extension ("con.jpg", "Com1.Air.png"):
+# a file so named on an SMB share cannot be opened or deleted from a Windows client.
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"{port}{n}" for port in ("com", "lpt") for n in (*"123456789", "¹", "²", "³")}
+)
 
 
 class LayoutError(ValueError):
@@ -97,7 +103,10 @@ def art_variants(folder: Path, base: str, asset_type: str, rank: int) -> list[Pa
 def actor_stem(name: str) -> str | None:
     """Kodi's `.actors` name for an actor: spaces become `_`, nothing else changes, except
     that characters no file name may hold (`/ \\ : * ? " < > |`, control characters) become
-    `_` and leading dots go, so no name can leave `.actors/` or hide. None when nothing is left.
+    `_` and leading dots go, so no name can leave `.actors/` or hide. None when nothing is left,
+    or for a device name Windows reserves (`CON`, `NUL`, `COM1`... with any extension): any
+    other spelling is one Kodi never looks up, so nothing is written and Kodi uses the NFO's
+    thumb URL (trailing dots and spaces cannot occur: the extension follows, and spaces are `_`).
     """
     text = unicodedata.normalize("NFC", name or "").strip()
     text = _CONTROL.sub("_", text)
@@ -108,7 +117,26 @@ def actor_stem(name: str) -> str | None:
     # name, and the extension that follows keeps Windows/SMB from dropping it.
     if not text.strip("_."):
         return None
+    if is_windows_device(text):
+        return None
     return text
+
+
+def is_windows_device(stem: str) -> bool:
+    """`CON`, `nul.x`, `Com1.Air`...: a name (before its first dot, trailing spaces and dots
+    ignored, as Windows does) that Windows reserves for a device."""
+    return stem.split(".", 1)[0].rstrip(" .").casefold() in _WINDOWS_DEVICES
+
+
+def why_no_actor_file(name: str) -> str:
+    """Why `actor_file_name` gave nothing for this actor (for the publish notes)."""
+    text = unicodedata.normalize("NFC", name or "").strip().replace(" ", "_").lstrip(".")
+    if text.strip("_.") and is_windows_device(text):
+        return (
+            f"{text.split('.', 1)[0]} is a device name Windows reserves, which no Windows or SMB "
+            "client could open; Kodi shows the NFO's thumb URL instead"
+        )
+    return "no usable file name"
 
 
 def actor_file_name(name: str, ext: str) -> str | None:

@@ -9,7 +9,6 @@ leaves the cache as it was or with one more complete file.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import stat
@@ -27,6 +26,7 @@ from metarrd.errors import (
     ProviderError,
     ProviderUnavailable,
 )
+from metarrd.files import MAX_FILE_BYTES, UnsafeFile, copy_regular
 from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
 from metarrd.runtime import Runtime
 
@@ -218,6 +218,8 @@ def _fetch(
         raise PictureUnavailable(label, str(exc)) from None
     except (ProviderError, ImageRejected) as exc:
         _note(movie_id, notes, f"{label}: {exc}, skipped")
+    except UnsafeFile as exc:  # the user's file became a FIFO, a device, a huge file
+        _note(movie_id, notes, f"{label}: {exc.strerror}")
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -266,20 +268,17 @@ def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
 
 
 def stage_copy(rt: Runtime, src: Path) -> tuple[Path, str, int]:
-    """Copy `src` to a temp file under the data folder: (temp path, SHA-256, size)."""
+    """Copy `src` to a temp file under the data folder: (temp path, SHA-256, size).
+    `files.UnsafeFile` when `src` is not a regular file or is over `MAX_FILE_BYTES`."""
     ensure_dir(rt.config.tmp_dir)
     fd, name = tempfile.mkstemp(prefix=TEMP_MARKER, dir=rt.config.tmp_dir)
-    digest, size = hashlib.sha256(), 0
     try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
+        with os.fdopen(fd, "wb") as out:
+            sha, size = copy_regular(src, out, MAX_FILE_BYTES)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
-    return Path(name), digest.hexdigest(), size
+    return Path(name), sha, size
 
 
 def drop_unselected(rt: Runtime, movie_id: int) -> int:

@@ -55,6 +55,8 @@ from metarrd.errors import (
     ItemError,
     MetarrdError,
 )
+from metarrd.files import MAX_FILE_BYTES, UnsafeFile, read_regular
+from metarrd.paths import is_inside
 from metarrd.publish import layout, nfo, sources
 from metarrd.publish.layout import (
     KEEP,
@@ -144,7 +146,7 @@ def publish_item(rt: Runtime, movie: db.Movie) -> PublishResult:
             error = ItemError(f"{movie.label}: cannot publish: {where}: {exc.strerror or exc}")
             _failed(movie, str(error))
             raise error from None
-        result.skipped = skipped
+        result.skipped = skipped + result.skipped
         result.warnings = missing.warnings
         _finish(rt, movie, plan, result)
     return result
@@ -252,7 +254,7 @@ def _prepare(
     nfo_current = None
     if current.get(nfo_target) is not None:
         with contextlib.suppress(OSError):
-            nfo_current = nfo_target.read_bytes().decode("utf-8", "replace")
+            nfo_current = read_regular(nfo_target, MAX_FILE_BYTES).decode("utf-8", "replace")
     stale = [
         d / n
         for d in (folder, folder / layout.ACTORS_DIR)
@@ -391,7 +393,7 @@ def _actor_files(
             why = (
                 "Kodi reads only .jpg and .png there"
                 if ext not in layout.ACTOR_EXTS
-                else "no usable file name"
+                else layout.why_no_actor_file(actor.name)
             )
             _note(movie, notes, f"{label}: image not written to .actors ({why})")
             continue
@@ -547,18 +549,29 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
         a.path.parent == actors_dir for a in plan.by_action(WRITE, REPLACE, REMOVE)
     )
     if plan.changes or plan.stale_temp:
+        _check_inside_library(rt, movie, folder)
         _check_writable(movie, folder, actors_dir if touches_actors else None)
     result = PublishResult(movie.id, movie.display_title)
     nfo_wanted = next((a.wanted for a in plan.actions if a.wanted and a.wanted.kind == "nfo"), None)
     result.nfo_hash = nfo_wanted.sha256 if nfo_wanted else ""
     for directory in (folder, actors_dir):
         remove_stale_temp_files(directory)
+    left: set[Path] = set()  # what cannot be backed up is not replaced either
     for action in plan.actions:
         if action.backup and _exists(action.path):
-            sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
+            try:
+                sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
+            except UnsafeFile as exc:
+                left.add(action.path)
+                _note(movie, result.skipped, f"{exc}; left as it is")
+                continue
             result.backed_up.append(str(action.path))
     order = {"art": 0, "actor": 1, "nfo": 2}
-    ordered = sorted(plan.by_action(WRITE, REPLACE, KEEP), key=lambda a: order[a.kind])
+    ordered = [
+        a
+        for a in sorted(plan.by_action(WRITE, REPLACE, KEEP), key=lambda a: order[a.kind])
+        if a.path not in left  # the user's file there could not be backed up: left as it is
+    ]
     writes = [a.wanted for a in ordered if a.action != KEEP and a.wanted is not None]
     try:
         with AtomicBatch() as batch:
@@ -587,6 +600,8 @@ def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
             result.written.append(str(w.path))
     written_dirs: set[Path] = set()  # fsynced once each, after the removals
     for action in plan.by_action(REMOVE):
+        if action.path in left:
+            continue
         with contextlib.suppress(FileNotFoundError):
             os.unlink(action.path)
             written_dirs.add(action.path.parent)
@@ -618,6 +633,22 @@ def _disk_full(movie: db.Movie, folder: Path, writes: list[Wanted], exc: OSError
 
 def _megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
+
+
+def _check_inside_library(rt: Runtime, movie: db.Movie, folder: Path) -> None:
+    """Refuse a folder outside the configured libraries, or one a symlinked folder leads out of
+    them (unless its library sets `follow_symlinks = true`): publish writes nowhere else."""
+    libraries = [lib for lib in rt.config.library if is_inside(folder, os.path.normpath(lib.path))]
+    if any(lib.follow_symlinks for lib in libraries):
+        return
+    real = os.path.realpath(folder)
+    if libraries and any(is_inside(real, os.path.realpath(lib.path)) for lib in rt.config.library):
+        return
+    where = f"{folder} leads to {real}, " if libraries else f"{folder} is "
+    raise ItemError(
+        f"{movie.label}: cannot publish: {where}outside every configured library (a symlinked "
+        "folder? see follow_symlinks); nothing was changed"
+    )
 
 
 def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> None:

@@ -7,14 +7,16 @@ from __future__ import annotations
 import logging
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from metarrd import cache
-from metarrd.atomic import TEMP_MARKER
+from metarrd.atomic import TEMP_MARKER, ensure_dir
 from metarrd.config import Config
+from metarrd.files import MAX_FILE_BYTES, copy_regular, display, is_utf8
 from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
 from metarrd.walk import FoundVideo, is_video_path, stacked_title
 
@@ -191,22 +193,41 @@ def find_local_artwork(
             if kind:
                 found.append((Path(entry.path), *kind))
     extra = folder / "extrafanart"
-    if own and extra.is_dir():
-        for i, p in enumerate(sorted(extra.iterdir())):
-            if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith("."):
-                found.append((p, "fanart", 100 + i))
+    if own and extra.is_dir() and not extra.is_symlink():
+        with os.scandir(extra) as it:
+            names = sorted(e.name for e in it if e.is_file())  # no FIFOs, devices, folders
+        for i, name in enumerate(names):
+            if Path(name).suffix.lower() in IMAGE_EXTS and not name.startswith("."):
+                found.append((extra / name, "fanart", 100 + i))
     result = []
     for path, asset_type, rank in sorted(found):
+        if not is_utf8(path):
+            log.warning("%s: existing artwork skipped: the name is not UTF-8", display(path))
+            continue
         if is_ours(path):
             continue
         try:
-            info = analyse_image(path, max_pixels=config.artwork.max_pixels)
+            info, cached = _import(config, path, asset_type)
         except ImageRejected as exc:
             log.warning("%s: existing artwork skipped: %s", path, exc)
             continue
         except OSError as exc:
             log.warning("%s: existing artwork unreadable: %s", path, exc.strerror)
             continue
-        cached = cache.store(config.cache_dir, asset_type, path, info)
         result.append(LocalArtwork(path, asset_type, rank, info, cached))
     return result
+
+
+def _import(config: Config, path: Path, asset_type: str) -> tuple[ImageInfo, Path]:
+    """Copy a library image once (checked to be a regular file, size-capped) into our temp
+    folder, analyse the copy and move it into the cache: the library file is opened only here."""
+    ensure_dir(config.tmp_dir)
+    fd, name = tempfile.mkstemp(prefix=TEMP_MARKER, dir=config.tmp_dir)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            copy_regular(path, out, MAX_FILE_BYTES)
+        info = analyse_image(tmp, max_pixels=config.artwork.max_pixels)
+        return info, cache.move_into(config.cache_dir, asset_type, tmp, info)
+    finally:
+        tmp.unlink(missing_ok=True)

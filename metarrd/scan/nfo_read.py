@@ -33,14 +33,14 @@ from __future__ import annotations
 
 import codecs
 import logging
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from lxml import etree
+
+from metarrd.files import NotARegularFile, TooLarge, read_regular
 
 log = logging.getLogger(__name__)
 
@@ -152,17 +152,13 @@ def read_nfo(path: Path) -> NfoData:
     """Read and parse one NFO file; raises NfoError for anything unusable."""
     path = Path(path)
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise NfoError(path, "is not a regular file; ignored")
-        if info.st_size > MAX_NFO_BYTES:
-            raise NfoError(path, _too_big(info.st_size))
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_NFO_BYTES + 1)
+        data = read_regular(path, MAX_NFO_BYTES)
+    except NotARegularFile as exc:
+        raise NfoError(path, f"is {exc.kind}, not a regular file; ignored") from exc
+    except TooLarge as exc:
+        raise NfoError(path, _too_big(exc.size)) from exc
     except OSError as exc:
         raise NfoError(path, f"cannot be read: {exc.strerror or exc}") from exc
-    if len(data) > MAX_NFO_BYTES:
-        raise NfoError(path, _too_big(len(data)))
     return parse_nfo(data, path)
 
 

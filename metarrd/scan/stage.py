@@ -11,6 +11,7 @@ Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) b
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from metarrd import db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, LibraryConfig
+from metarrd.files import display
 from metarrd.identify import parse_hints
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
@@ -108,15 +110,24 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     scope = scope or [root]
 
     def on_error(path: Path, reason: str) -> None:
-        log.warning("library %s: cannot read %s: %s", lib.name, path, reason)
-        report.errors.append((str(path), reason))
+        shown = display(path)  # a name that is not UTF-8 shows as \xNN, never a traceback
+        log.warning("library %s: cannot read %s: %s", lib.name, shown, reason)
+        report.errors.append((shown, reason))
+        db.record_event("scan.error", f"{shown}: {reason}", level="error")
 
+    # symlinked folders are followed into any library (or anywhere, when this one says so)
+    walk = functools.partial(
+        walk_library,
+        on_error=on_error,
+        inside=[Path(other.path) for other in rt.config.library],
+        follow_symlinks=lib.follow_symlinks,
+    )
     found: list[FoundVideo] = []
     for top in scope:
         if top.is_file():
-            found.extend(v for v in walk_library(top.parent, on_error=on_error) if v.path == top)
+            found.extend(v for v in walk(top.parent) if v.path == top)
         else:
-            found.extend(walk_library(top, on_error=on_error))
+            found.extend(walk(top))
     report.found = len(found)
 
     known = {
@@ -219,6 +230,8 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
             pr.warnings.extend(f"{nfo_path}: {w}" for w in pr.nfo.warnings)
         except NfoError as exc:
             pr.errors.append(str(exc))
+        except OSError as exc:  # swapped for a FIFO between the two reads, say
+            pr.errors.append(f"{nfo_path}: cannot be read ({exc.strerror})")
     try:
         pr.artwork = find_local_artwork(video, rt.config, is_ours=_written_by_us)
     except OSError as exc:
@@ -234,9 +247,9 @@ def _written_by_us(path: Path) -> bool:
     try:
         if os.stat(path).st_size != entry.size:
             return False
-    except OSError:
+        return sha256_file(path) == entry.sha256
+    except OSError:  # gone, unreadable, or no longer a regular file
         return False
-    return sha256_file(path) == entry.sha256
 
 
 def _record_batch(

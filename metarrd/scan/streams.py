@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from metarrd.files import UnsafeFile, display, is_utf8, open_regular
 from metarrd.scan.kodi_codecs import language_code
 
 log = logging.getLogger(__name__)
@@ -251,10 +252,13 @@ atexit.register(_worker.stop)
 
 
 def _check_readable(path: Path) -> None:
-    """Open the file ourselves so a missing or unreadable file gets an honest reason."""
+    """Open the file ourselves so a missing or unreadable file gets an honest reason, and so
+    MediaInfo is never handed a FIFO or a device (it would block or read without end)."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             first = handle.read(1)
+    except UnsafeFile as exc:
+        raise StreamReadError(path, exc.strerror) from exc
     except PermissionError as exc:
         raise StreamReadError(path, "permission denied") from exc
     except FileNotFoundError as exc:
@@ -346,6 +350,9 @@ def external_subtitle_paths(video: Path) -> list[Path]:
         for name in names:
             stem, ext = os.path.splitext(name)
             if ext.lower() not in SUBTITLE_EXTENSIONS or name.startswith("."):
+                continue
+            if not is_utf8(name):  # could not be stored; the walk reports such videos
+                log.warning("%s: subtitle skipped: the name is not UTF-8", display(folder / name))
                 continue
             folded = stem.casefold()
             if folded != base and not folded.startswith(base + "."):

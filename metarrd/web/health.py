@@ -1,15 +1,20 @@
-"""`GET /healthz`: 200 with a small JSON body when the database and the job queue answer, 503
-when one does not (for systemd watchdogs, load balancers and the demo's start-up wait)."""
+"""`GET /healthz`: 200 with a small JSON body when the database and the job queue answer and the
+daemon's watcher and job workers are alive, 503 when one is not (for systemd watchdogs, load
+balancers and the demo's start-up wait). The daemon (`metarrd run`, often another process)
+records a heartbeat in the database every few seconds; no heartbeat at all means no daemon runs
+(the web app alone): "not running", which is not a failure."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from contextlib import closing
 
 from flask import Blueprint, current_app
 
 from metarrd import db
+from metarrd.pipeline.daemon import HEARTBEAT_KEY, heartbeat_checks
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +45,17 @@ def _queue() -> str:
         return "error"
 
 
+def _daemon() -> dict[str, str]:
+    try:
+        raw = db.get_meta(HEARTBEAT_KEY)
+    except Exception as exc:  # noqa: BLE001 - the database check says what is wrong
+        log.warning("healthz: daemon heartbeat: %s", exc)
+        raw = None
+    return heartbeat_checks(raw, time.time())
+
+
 @bp.get("/healthz")
 def healthz():
-    checks = {"database": _database(), "queue": _queue()}
-    ok = all(v.startswith("ok") for v in checks.values())
+    checks = {"database": _database(), "queue": _queue(), **_daemon()}
+    ok = all(v.startswith(("ok", "not running")) for v in checks.values())
     return {"ok": ok, **checks}, 200 if ok else 503

@@ -17,6 +17,7 @@ from metarrd import db
 from metarrd.atomic import TEMP_MARKER
 from metarrd.config import load_config
 from metarrd.pipeline import jobs, queue
+from metarrd.pipeline.daemon import HEARTBEAT_KEY, heartbeat_checks
 from metarrd.runtime import open_runtime
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,6 +61,8 @@ def test_a_copied_movie_is_identified_and_enriched_then_waits_for_review(
     daemon = daemon_factory(cfg_path).start()
     config, rt = _open(cfg_path)
     _settled(daemon)  # the start-up rescan is done: only the watcher can find what comes now
+    health = heartbeat_checks(db.get_meta(HEARTBEAT_KEY), time.time())  # what /healthz shows
+    assert health["watcher"].startswith("ok") and health["consumer"].startswith("ok"), health
     video = tmp_path / "movies" / "The Matrix (1999)" / "The Matrix (1999).mp4"
     copy_slowly(SAMPLE, video)
     movie = daemon.wait_for(
@@ -73,6 +76,8 @@ def test_a_copied_movie_is_identified_and_enriched_then_waits_for_review(
     assert kinds == ["enrich", "identify"]
     assert daemon.stop(signal.SIGINT) == 0
     assert "metarrd daemon stopped" in daemon.output()
+    stopped = heartbeat_checks(db.get_meta(HEARTBEAT_KEY), time.time())
+    assert stopped["watcher"] == "not running (stopped)"
     assert f"job {db.Job.get(db.Job.kind == 'enrich').id} finished: enrich item {movie.id}" in (
         daemon.output()
     )

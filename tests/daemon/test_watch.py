@@ -185,3 +185,68 @@ def test_real_watcher_sees_a_copied_movie(config_factory, poll, tmp_path):
     finally:
         w.stop()
         rt.close()
+
+
+# --- supervision: a watcher thread that dies is restarted, and says so --------------------------
+
+
+def test_a_library_holding_a_name_that_is_not_utf8_is_still_watched(config_factory, tmp_path):
+    """watchfiles' inotify dies at every start on such a name ("Unable to decode path"):
+    the watcher falls back to polling and still sees a new movie."""
+    from metarrd.runtime import open_runtime
+
+    root = tmp_path / "movies"
+    root.mkdir()
+    os.mkdir(os.fsencode(root) + b"/Caf\xe9 (2001)")
+    config = config_factory(
+        library=[{"name": "Movies", "path": str(root), "poll_seconds": 1}],
+        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
+    )
+    rt = open_runtime(config)
+    calls: list = []
+    w = Watcher(config, enqueue=calls.append)
+    w.start(full_scan_now=False)
+    try:
+        time.sleep(1.5)  # let the watch be set up
+        folder = root / "Heat (1995)"
+        folder.mkdir()
+        (folder / "Heat (1995).mkv").write_bytes(os.urandom(1000))
+        assert _wait_for(lambda: [str(folder)] in calls), "the new movie was never scanned"
+        assert set(w.status().values()) == {"ok"}
+    finally:
+        w.stop()
+        rt.close()
+
+
+def test_a_watcher_thread_that_dies_is_restarted_with_a_catch_up_scan(
+    config_factory, tmp_path, monkeypatch
+):
+    from metarrd.pipeline import watch
+    from metarrd.runtime import open_runtime
+
+    monkeypatch.setattr(watch, "RESTART_FIRST_SECONDS", 0.5)
+    config = config_factory(daemon={"settle_seconds": 0.3, "full_rescan_hours": 0})
+    rt = open_runtime(config)
+    calls: list = []
+    w = Watcher(config, enqueue=calls.append)
+    deaths = []
+
+    def dies_once(libs, polling):
+        if not deaths:
+            deaths.append(1)
+            raise RuntimeError("Unable to decode path")  # as watchfiles does while polling
+        w.stop_event.wait()
+
+    monkeypatch.setattr(w, "_watch_source", dies_once)
+    w.start(full_scan_now=False)
+    try:
+        seen: list[str] = []
+        assert _wait_for(
+            lambda: seen.append(w.status().get("watch", "")) or "restarting" in seen[-1]
+        )
+        assert "Unable to decode path" in seen[-1]
+        assert _wait_for(lambda: w.status()["watch"] == "ok" and calls == [None], 5)
+        assert w.restarts == 1
+    finally:
+        w.stop()
+        rt.close()

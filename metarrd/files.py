@@ -1,0 +1,179 @@
+"""The one way metarrd opens a file in a library for reading.
+
+A library is the user's: a file named `poster.jpg` may be a FIFO (opening it blocks until a
+writer comes), a symlink to `/dev/zero` (reading never ends) or a 40 GB mistake. Every library
+file we read (NFOs, the user's artwork, backups before a publish replaces a file, the first byte
+of a video before MediaInfo sees it) is opened here: non-blocking, checked with `fstat` to be a
+regular file, and read no further than a size cap. Anything else raises `UnsafeFile` (an
+`OSError`, so code that already treats an unreadable file as unreadable keeps doing so) whose
+`strerror` says why in words a person can act on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+MAX_FILE_BYTES = 128 * 1024 * 1024
+"""Largest library file (artwork, an NFO) we import, back up before replacing it, or compare."""
+
+_CHUNK = 1024 * 1024
+
+
+class UnsafeFile(OSError):
+    """A library file metarrd will not read: not a regular file, or too large."""
+
+    def __init__(self, path: os.PathLike | str, reason: str):
+        super().__init__(errno.EINVAL, reason, os.fspath(path))
+
+    def __str__(self) -> str:
+        return f"{display(self.filename)}: {self.strerror}"
+
+
+class NotARegularFile(UnsafeFile):
+    """A FIFO, device, socket or folder where a file was expected."""
+
+    def __init__(self, path: os.PathLike | str, kind: str):
+        super().__init__(path, f"{kind}, not a regular file; skipped")
+        self.kind = kind
+
+
+class TooLarge(UnsafeFile):
+    """Larger than the cap for its kind of file."""
+
+    def __init__(self, path: os.PathLike | str, size: int, cap: int):
+        super().__init__(path, _too_large(size, cap))
+        self.size = size
+
+
+def display(path: os.PathLike | str | bytes) -> str:
+    """A path as text anyone can read and any log can carry: bytes that are not UTF-8 (a Latin-1
+    name from an old NAS) are shown as `\\xNN` instead of breaking the log, JSON or database."""
+    raw = path if isinstance(path, bytes) else os.fsencode(os.fspath(path))
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def is_utf8(path: os.PathLike | str) -> bool:
+    """Can this path be stored as text (no undecodable bytes, surrogate-escaped by Python)?"""
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def kind_of(mode: int) -> str:
+    """`a FIFO`, `a character device`...: what a non-regular file is, for messages."""
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
+        if test(mode):
+            return name
+    return f"a special file (mode {mode:o})"
+
+
+@contextlib.contextmanager
+def open_regular(
+    path: os.PathLike | str, max_bytes: int | None = None, *, follow_symlinks: bool = True
+) -> Iterator[BinaryIO]:
+    """Open `path` for reading only if it is a regular file of at most `max_bytes` bytes.
+
+    Opened with O_NONBLOCK, so a FIFO cannot hang us, then checked with `fstat` on the open
+    descriptor (no race with a swap between check and open). A symlink is followed to its target
+    (which must itself be a regular file) unless `follow_symlinks` is False. The returned stream
+    refuses to read past `max_bytes` even when the file grows while we read it.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_symlinks:
+            raise NotARegularFile(path, "a symbolic link (not followed)") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotARegularFile(path, kind_of(st.st_mode))
+        if max_bytes is not None and st.st_size > max_bytes:
+            raise TooLarge(path, st.st_size, max_bytes)
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        yield handle if max_bytes is None else _Capped(handle, path, max_bytes)  # type: ignore[misc]
+
+
+def read_regular(path: os.PathLike | str, max_bytes: int) -> bytes:
+    """The whole content of a regular file of at most `max_bytes` bytes."""
+    with open_regular(path, max_bytes) as fh:
+        return fh.read()
+
+
+def copy_regular(path: os.PathLike | str, out: BinaryIO, max_bytes: int | None) -> tuple[str, int]:
+    """Copy a regular file into `out`: (SHA-256, size)."""
+    digest, size = hashlib.sha256(), 0
+    with open_regular(path, max_bytes) as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _too_large(size: int, cap: int) -> str:
+    return f"{size / 1e6:.0f} MB, over the {cap / 1e6:.0f} MB limit for this kind of file; skipped"
+
+
+class _Capped:
+    """A read-only stream that raises TooLarge instead of reading past the cap."""
+
+    def __init__(self, raw: BinaryIO, path: os.PathLike | str, cap: int):
+        self._raw, self._path, self._cap, self._done = raw, path, cap, 0
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            parts = []
+            while chunk := self.read(_CHUNK):
+                parts.append(chunk)
+            return b"".join(parts)
+        data = self._raw.read(min(n, self._cap + 1 - self._done))
+        self._done += len(data)
+        if self._done > self._cap:
+            raise TooLarge(self._path, self._done, self._cap)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        pos = self._raw.seek(offset, whence)
+        self._done = pos
+        return pos
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+
+def sha256_regular(path: Path | str, max_bytes: int | None = None) -> str:
+    """SHA-256 of a regular file (see `open_regular`)."""
+    digest = hashlib.sha256()
+    with open_regular(path, max_bytes) as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,133 @@
+"""Publishing into a library that holds surprises: a FIFO or a `/dev/zero` link where an image
+goes, symlinked folders that lead out of the library, actor names Windows cannot hold."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.errors import ItemError
+from metarrd.publish import layout, publish_item
+
+BASE = "The Matrix (1999)"
+
+
+def test_a_fifo_at_a_target_name_is_left_alone_and_the_rest_publishes(rt, build, finishes):
+    built = build()
+    fifo = built.path(f"{BASE}-poster.jpg")
+    os.mkfifo(fifo)
+
+    result = finishes(lambda: publish_item(rt, built.movie), 30)
+
+    assert Path(fifo).is_fifo()
+    assert any("FIFO" in s and "left as it is" in s for s in result.skipped)
+    assert built.path(f"{BASE}.nfo").is_file() and built.path(f"{BASE}-fanart.jpg").is_file()
+    assert not db.LibraryFile.get_or_none(db.LibraryFile.path == str(fifo))
+    assert not list(rt.config.tmp_dir.iterdir())
+
+
+def test_a_link_to_dev_zero_at_a_target_name_is_not_copied_without_end(rt, build, finishes):
+    built = build()
+    link = built.path(f"{BASE}-poster.jpg")
+    link.symlink_to("/dev/zero")
+
+    result = finishes(lambda: publish_item(rt, built.movie), 30)
+
+    assert link.is_symlink() and os.readlink(link) == "/dev/zero"
+    assert any("character device" in s for s in result.skipped)
+    assert not list(rt.config.tmp_dir.iterdir())  # nothing copied into data_dir/tmp
+    assert built.path(f"{BASE}.nfo").is_file()
+
+
+def test_a_user_image_too_large_to_back_up_is_left_alone(rt, build, monkeypatch):
+    from metarrd.publish import sources
+
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 1000)
+    built = build()
+    big = built.path(f"{BASE}-poster.jpg")
+    big.write_bytes(b"\xff" * 5000)
+
+    result = publish_item(rt, built.movie)
+
+    assert big.read_bytes() == b"\xff" * 5000
+    assert any("over the" in s for s in result.skipped)
+
+
+def _linked_folder(rt, tmp_path, name: str) -> Path:
+    """`<library>/<name>` as a symlink to a folder outside every library."""
+    outside = tmp_path / "outside" / name
+    outside.mkdir(parents=True)
+    (Path(rt.config.library[0].path) / name).symlink_to(outside)
+    return outside
+
+
+def test_publish_never_writes_through_a_symlink_that_leaves_the_library(rt, build, tmp_path):
+    outside = _linked_folder(rt, tmp_path, BASE)
+    built = build()
+
+    with pytest.raises(ItemError, match="outside every configured library"):
+        publish_item(rt, built.movie)
+
+    assert sorted(p.name for p in outside.iterdir()) == [f"{BASE}.mkv"]
+
+
+def test_a_symlink_to_another_library_is_published(make_rt, build, tmp_path):
+    rt = make_rt(libraries={"Movies": tmp_path / "movies", "More": tmp_path / "more"})
+    target = tmp_path / "more" / "Elsewhere"
+    target.mkdir()
+    (tmp_path / "movies" / BASE).symlink_to(target)
+    built = build(runtime=rt)
+
+    publish_item(rt, built.movie)
+
+    assert (target / f"{BASE}.nfo").is_file()
+
+
+def test_follow_symlinks_lets_publish_write_where_the_library_links(make_rt, build, tmp_path):
+    rt = make_rt()
+    lib = dataclasses.replace(rt.config.library[0], follow_symlinks=True)
+    rt.config = dataclasses.replace(rt.config, library=(lib,))
+    outside = _linked_folder(rt, tmp_path, BASE)
+    built = build(runtime=rt)
+
+    publish_item(rt, built.movie)
+
+    assert (outside / f"{BASE}.nfo").is_file()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Con", "CON", "prn", "Aux", "NUL", "Com1", "LPT9", "con.", "Nul.Air", "COM¹"],
+)
+def test_device_names_windows_reserves_get_no_actors_file(name):
+    assert layout.actor_file_name(name, "jpg") is None
+    assert layout.actor_variants(Path("/m"), name) == []
+    assert "Windows reserves" in layout.why_no_actor_file(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "file_name"),
+    [
+        ("Conan O'Brien", "Conan_O'Brien.jpg"),
+        ("Com 1", "Com_1.jpg"),
+        ("COM10", "COM10.jpg"),
+        ("Robert Downey Jr.", "Robert_Downey_Jr..jpg"),  # Kodi's exact name; .jpg follows
+        ('A<b>c:d"e|f?g*h', "A_b_c_d_e_f_g_h.jpg"),
+    ],
+)
+def test_other_actor_names_keep_kodis_spelling(name, file_name):
+    assert layout.actor_file_name(name, "jpg") == file_name
+
+
+def test_an_actor_named_con_is_left_to_the_nfo_thumb_url(rt, build):
+    built = build(art={}, cast=[("Con", "Himself", "jpeg"), ("Keanu Reeves", "Neo", "jpeg")])
+
+    result = publish_item(rt, built.movie)
+
+    assert sorted(p.name for p in built.path(".actors").iterdir()) == ["Keanu_Reeves.jpg"]
+    assert any("Con" in s and "Windows reserves" in s for s in result.skipped)
+    assert "<name>Con</name>" in built.path(f"{BASE}.nfo").read_text()

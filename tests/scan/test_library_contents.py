@@ -1,0 +1,130 @@
+"""What a real library holds besides movies: special files where images are expected, names that
+are not UTF-8, symlinked folders. Each is one skipped file with a reason; the scan goes on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from metarrd import db
+from metarrd.runtime import open_runtime
+from metarrd.scan import scan
+
+from .conftest import SAMPLE, put
+
+
+@pytest.fixture
+def make_rt(config_factory):
+    made = []
+
+    def _make(**kwargs):
+        made.append(open_runtime(config_factory(**kwargs)))
+        return made[-1]
+
+    yield _make
+    for runtime in made:
+        runtime.close()
+
+
+def test_fifos_and_device_links_in_a_movie_folder_are_skipped_not_read(tmp_path, make_rt, finishes):
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    folder = put(movies, "Heat (1995)/Heat (1995).mkv").parent
+    Image.new("RGB", (200, 300), (200, 30, 30)).save(folder / "poster.jpg")
+    extra = folder / "extrafanart"
+    extra.mkdir()
+    Image.new("RGB", (320, 180), (30, 30, 200)).save(extra / "fanart1.jpg")
+    os.mkfifo(extra / "fanart2.jpg")
+    (extra / "fanart3.jpg").symlink_to("/dev/zero")
+    os.mkfifo(folder / "Heat (1995)-fanart.jpg")
+    (folder / "Heat (1995)-banner.jpg").symlink_to("/dev/zero")
+    os.mkfifo(folder / "Heat (1995).nfo")
+
+    report = finishes(lambda: scan(rt), 60)
+
+    assert len(report.new) == 1
+    movie = db.Movie.get_by_id(report.new[0])
+    urls = sorted(Path(a.url).name for a in movie.assets if a.provider == "library")
+    assert urls == ["fanart1.jpg", "poster.jpg"]
+    assert not list(rt.config.tmp_dir.iterdir())  # no endless copy of /dev/zero
+
+
+def test_a_video_that_is_a_fifo_is_not_a_movie(tmp_path, make_rt, finishes):
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    put(movies, "Heat (1995)/Heat (1995).mkv")
+    (movies / "Pipe (2001)").mkdir()
+    os.mkfifo(movies / "Pipe (2001)/Pipe (2001).mkv")
+    (movies / "Zero (2002)").mkdir()
+    (movies / "Zero (2002)/Zero (2002).mkv").symlink_to("/dev/zero")
+
+    report = finishes(lambda: scan(rt), 60)
+
+    assert [Path(m.path).name for m in db.Movie.select()] == ["Heat (1995).mkv"]
+    assert not report.errors
+
+
+def test_a_name_that_is_not_utf8_is_one_readable_error_and_the_rest_is_scanned(tmp_path, make_rt):
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    put(movies, "Heat (1995)/Heat (1995).mkv")
+    latin1 = os.fsencode(movies) + b"/Caf\xe9 (2001)"
+    os.mkdir(latin1)
+    shutil.copy2(SAMPLE, latin1 + b"/Caf\xe9 (2001).mkv")
+    folder = movies / "Dune (1984)"
+    put(movies, "Dune (1984)/Dune (1984).mkv")
+    Image.new("RGB", (200, 300), (200, 30, 30)).save(os.fsencode(folder) + b"/poster\xe9.jpg")
+
+    report = scan(rt)
+
+    assert sorted(Path(m.path).name for m in db.Movie.select()) == [
+        "Dune (1984).mkv",
+        "Heat (1995).mkv",
+    ]
+    assert len(report.errors) == 1
+    where, reason = report.errors[0]
+    assert where == f"{movies}/Caf\\xe9 (2001)/Caf\\xe9 (2001).mkv"
+    assert "not valid UTF-8" in reason
+    event = db.Event.get(db.Event.kind == "scan.error")
+    assert "Caf\\xe9 (2001).mkv" in event.message
+
+
+def test_the_cli_scan_reports_a_latin1_name_and_exits_1(tmp_path, config_factory, capsys):
+    from metarrd.cli import main
+
+    movies = tmp_path / "movies"
+    put(movies, "Heat (1995)/Heat (1995).mkv")
+    os.mkdir(os.fsencode(movies) + b"/Caf\xe9 (2001)")
+    shutil.copy2(SAMPLE, os.fsencode(movies) + b"/Caf\xe9 (2001)/Caf\xe9 (2001).mkv")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[[library]]\nname = "Movies"\n'
+        f'path = "{movies}"\nkind = "movie"\n[workflow]\nidentification = false\n'
+    )
+
+    code = main(["--config", str(config), "scan"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Caf\\xe9 (2001).mkv" in err and "not valid UTF-8" in err
+    assert db.Movie.select().count() == 1
+
+
+def test_a_subtitle_name_that_is_not_utf8_does_not_sink_the_batch(tmp_path, make_rt):
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    video = put(movies, "Heat (1995)/Heat (1995).mkv")
+    put(movies, "Dune (1984)/Dune (1984).mkv")
+    (video.parent / "Heat (1995).en.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHi\n")
+    Path(os.fsdecode(os.fsencode(video.parent) + b"/Heat (1995).fr\xe9.srt")).write_text("x")
+
+    report = scan(rt)
+
+    assert len(report.new) == 2 and not report.errors
+    heat = db.Movie.get(db.Movie.path == str(video))
+    paths = [s.path for s in db.SubtitleStream.select().where(db.SubtitleStream.movie == heat)]
+    assert str(video.parent / "Heat (1995).en.srt") in paths

@@ -1,0 +1,90 @@
+"""`files.open_regular`: a FIFO, a device or a huge file where a library file was expected is
+refused at once, with a reason, and never blocks or reads without end."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+from metarrd.atomic import sha256_file, write_atomic
+from metarrd.files import (
+    NotARegularFile,
+    TooLarge,
+    UnsafeFile,
+    copy_regular,
+    display,
+    is_utf8,
+    open_regular,
+    read_regular,
+)
+
+
+def test_a_regular_file_reads_as_usual(tmp_path):
+    path = tmp_path / "poster.jpg"
+    path.write_bytes(b"abc" * 1000)
+    assert read_regular(path, 3000) == b"abc" * 1000
+    with open_regular(path) as fh:
+        assert fh.read(3) == b"abc"
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path, finishes):
+    fifo = tmp_path / "poster.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(NotARegularFile, match="FIFO"):
+        finishes(lambda: read_regular(fifo, 100))
+    with pytest.raises(NotARegularFile):
+        finishes(lambda: sha256_file(fifo))
+
+
+def test_a_symlink_to_dev_zero_is_refused(tmp_path, finishes):
+    link = tmp_path / "poster.jpg"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(NotARegularFile, match="character device") as caught:
+        finishes(lambda: copy_regular(link, io.BytesIO(), None))
+    assert "poster.jpg" in str(caught.value)
+    # the atomic write never copies from one either (it leaves no temp file behind)
+    target = tmp_path / "copy.jpg"
+    with pytest.raises(UnsafeFile):
+        finishes(lambda: write_atomic(target, link))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["poster.jpg"]
+
+
+def test_a_symlink_to_a_regular_file_is_followed_unless_told_not_to(tmp_path):
+    real = tmp_path / "real.jpg"
+    real.write_bytes(b"x")
+    link = tmp_path / "link.jpg"
+    link.symlink_to(real)
+    assert read_regular(link, 10) == b"x"
+    no_follow = open_regular(link, follow_symlinks=False)
+    with pytest.raises(NotARegularFile, match="symbolic link"), no_follow:
+        pass
+
+
+def test_a_folder_is_refused(tmp_path):
+    with pytest.raises(NotARegularFile, match="a folder"):
+        read_regular(tmp_path, 10)
+
+
+def test_the_size_cap_holds_before_and_while_reading(tmp_path):
+    path = tmp_path / "big.jpg"
+    path.write_bytes(b"x" * 101)
+    with pytest.raises(TooLarge, match="over the"):
+        read_regular(path, 100)
+    # a file that grows after the check is still cut off at the cap
+    path.write_bytes(b"x" * 50)
+    with open_regular(path, 100) as fh:
+        with open(path, "ab") as grow:
+            grow.write(b"y" * 100)
+        with pytest.raises(TooLarge):
+            fh.read()
+
+
+def test_names_that_are_not_utf8_are_shown_readably():
+    name = os.fsdecode(b"/lib/Caf\xe9 (2001)/Caf\xe9 (2001).mkv")
+    assert not is_utf8(name)
+    assert is_utf8("/lib/Café (2001)")
+    shown = display(name)
+    assert shown == "/lib/Caf\\xe9 (2001)/Caf\\xe9 (2001).mkv"
+    shown.encode("utf-8")  # safe for the database, JSON and any log
