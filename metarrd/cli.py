@@ -94,12 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             from metarrd.demo import run_demo
 
             return run_demo(args)
-        config = load_config(args.config)
         if args.command == "config":
-            print(
-                f"{config.source}: OK ({len(config.library)} libraries, {len(config.player)} players)"
-            )
-            return EXIT_OK
+            return cmd_config_check(args.config)
+        config = load_config(args.config)
         return COMMANDS[args.command](config, args)
     except ConfigError as exc:
         print(f"metarrd: configuration error: {exc}", file=sys.stderr)
@@ -109,6 +106,30 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def cmd_config_check(path: str | None) -> int:
+    """Every problem on stderr, one line each; exit 2 when any is an error (warnings: 0)."""
+    from metarrd.config_check import check_file
+
+    cfg_path, config, problems = check_file(path)
+    errors = [p for p in problems if p.level == "error"]
+    warnings = [p for p in problems if p.level == "warning"]
+    for problem in problems:
+        print(f"{problem.level}: {problem}", file=sys.stderr)
+    if errors:
+        print(
+            f"{cfg_path}: {_count(errors, 'error')}, {_count(warnings, 'warning')}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    assert config is not None
+    also = f"; {_count(warnings, 'warning')}" if warnings else ""
+    print(f"{cfg_path}: OK ({len(config.library)} libraries, {len(config.player)} players){also}")
+    return EXIT_OK
+
+
+def _count(things: list, word: str) -> str:
+    return f"{len(things)} {word}{'' if len(things) == 1 else 's'}"
 
 
 def _runtime(config: Config):
