@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+import peewee as pw
+
 from metarrd import db
 from metarrd.config import Config, load_config
 from metarrd.errors import ConfigError, MetarrdError
@@ -168,6 +170,21 @@ def _failed(stage: str, movie: db.Movie, exc: MetarrdError) -> None:
     _fail_line(movie, str(exc))
 
 
+def _run_item(stage: str, movie: db.Movie, run) -> bool:
+    """One item of `enrich`/`publish`: its result on stdout, or its failure recorded and on
+    stderr. A full disk fails this item only (its writes were rolled back); the rest are tried."""
+    try:
+        print(f"item {movie.id}: {run(movie)}")
+        return True
+    except MetarrdError as exc:
+        _failed(stage, movie, exc)
+    except (OSError, pw.OperationalError) as exc:
+        if not db.is_disk_full(exc):
+            raise
+        _failed(stage, movie, db.disk_full(exc))
+    return False
+
+
 def cmd_scan(config: Config, args) -> int:
     from metarrd.identify import identify_many
     from metarrd.pipeline.steps import after_scan_of
@@ -229,12 +246,7 @@ def cmd_enrich(config: Config, args) -> int:
     )
     failed = 0
     for movie in movies:
-        try:
-            result = enrich_item(rt, movie, manual=True)
-            print(f"item {movie.id}: {result}")
-        except MetarrdError as exc:
-            failed += 1
-            _failed("enrich", movie, exc)
+        failed += not _run_item("enrich", movie, lambda m: enrich_item(rt, m, manual=True))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -247,12 +259,7 @@ def cmd_publish(config: Config, args) -> int:
     )
     failed = 0
     for movie in movies:
-        try:
-            result = publish_item(rt, movie)
-            print(f"item {movie.id}: {result}")
-        except MetarrdError as exc:
-            failed += 1
-            _failed("publish", movie, exc)
+        failed += not _run_item("publish", movie, lambda m: publish_item(rt, m))
     return EXIT_FAILED if failed else EXIT_OK
 
 
