@@ -646,7 +646,10 @@ def disk_full(exc: BaseException) -> DiskFull:
 
 
 def _mark_path() -> Path | None:
-    return Path(database.database).parent / DISK_FULL_MARK if database.database else None
+    name = database.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name).parent / DISK_FULL_MARK
 
 
 def _note_disk_full(message: str) -> None:
