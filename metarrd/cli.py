@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+import peewee as pw
+
 from metarrd import db
 from metarrd.config import Config, load_config
 from metarrd.errors import ConfigError, MetarrdError
@@ -94,12 +96,9 @@ def main(argv: list[str] | None = None) -> int:
             from metarrd.demo import run_demo
 
             return run_demo(args)
-        config = load_config(args.config)
         if args.command == "config":
-            print(
-                f"{config.source}: OK ({len(config.library)} libraries, {len(config.player)} players)"
-            )
-            return EXIT_OK
+            return cmd_config_check(args.config)
+        config = load_config(args.config)
         return COMMANDS[args.command](config, args)
     except ConfigError as exc:
         print(f"metarrd: configuration error: {exc}", file=sys.stderr)
@@ -109,6 +108,30 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def cmd_config_check(path: str | None) -> int:
+    """Every problem on stderr, one line each; exit 2 when any is an error (warnings: 0)."""
+    from metarrd.config_check import check_file
+
+    cfg_path, config, problems = check_file(path)
+    errors = [p for p in problems if p.level == "error"]
+    warnings = [p for p in problems if p.level == "warning"]
+    for problem in problems:
+        print(f"{problem.level}: {problem}", file=sys.stderr)
+    if errors:
+        print(
+            f"{cfg_path}: {_count(errors, 'error')}, {_count(warnings, 'warning')}", file=sys.stderr
+        )
+        return EXIT_USAGE
+    assert config is not None
+    also = f"; {_count(warnings, 'warning')}" if warnings else ""
+    print(f"{cfg_path}: OK ({len(config.library)} libraries, {len(config.player)} players){also}")
+    return EXIT_OK
+
+
+def _count(things: list, word: str) -> str:
+    return f"{len(things)} {word}{'' if len(things) == 1 else 's'}"
 
 
 def _runtime(config: Config):
@@ -145,6 +168,21 @@ def _failed(stage: str, movie: db.Movie, exc: MetarrdError) -> None:
     """A stage run by hand failed: recorded once on the item, as the job runner records it."""
     db.record_failure(stage, movie.id, str(exc))
     _fail_line(movie, str(exc))
+
+
+def _run_item(stage: str, movie: db.Movie, run) -> bool:
+    """One item of `enrich`/`publish`: its result on stdout, or its failure recorded and on
+    stderr. A full disk fails this item only (its writes were rolled back); the rest are tried."""
+    try:
+        print(f"item {movie.id}: {run(movie)}")
+        return True
+    except MetarrdError as exc:
+        _failed(stage, movie, exc)
+    except (OSError, pw.OperationalError) as exc:
+        if not db.is_disk_full(exc):
+            raise
+        _failed(stage, movie, db.disk_full(exc))
+    return False
 
 
 def cmd_scan(config: Config, args) -> int:
@@ -208,12 +246,7 @@ def cmd_enrich(config: Config, args) -> int:
     )
     failed = 0
     for movie in movies:
-        try:
-            result = enrich_item(rt, movie, manual=True)
-            print(f"item {movie.id}: {result}")
-        except MetarrdError as exc:
-            failed += 1
-            _failed("enrich", movie, exc)
+        failed += not _run_item("enrich", movie, lambda m: enrich_item(rt, m, manual=True))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -226,12 +259,7 @@ def cmd_publish(config: Config, args) -> int:
     )
     failed = 0
     for movie in movies:
-        try:
-            result = publish_item(rt, movie)
-            print(f"item {movie.id}: {result}")
-        except MetarrdError as exc:
-            failed += 1
-            _failed("publish", movie, exc)
+        failed += not _run_item("publish", movie, lambda m: publish_item(rt, m))
     return EXIT_FAILED if failed else EXIT_OK
 
 

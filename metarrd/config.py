@@ -8,10 +8,13 @@ Every key is declared here with its type and default; `config.example.toml` docu
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import json
 import os
 import tomllib
 import types
 import typing
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -232,74 +235,164 @@ def load_config(path: str | Path | None = None) -> Config:
 
 
 def parse_config(data: dict[str, Any]) -> Config:
-    config = _build(Config, data, "")
-    _check_semantics(config)
+    """Build the Config; raise ConfigError at the first problem (what the daemon needs)."""
+    problems = Problems(strict=True)
+    config = _build(Config, data, "", problems)
+    check_semantics(config, problems)
     return config
 
 
-def _check_semantics(config: Config) -> None:
+def collect_problems(data: dict[str, Any]) -> tuple[Config, list[Problem]]:
+    """Every problem at once (`metarrd config check`): a bad value is reported and left at its
+    default, a table that cannot be built (a library without a path) is left out."""
+    problems = Problems(strict=False)
+    config = _build(Config, data, "", problems)
+    check_semantics(config, problems)
+    return config, problems.found
+
+
+@dataclass(frozen=True)
+class Problem:
+    level: str  # error | warning
+    key: str  # where: `web.bind`, `library "Movies".path`
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}"
+
+
+class Problems:
+    """Where problems go: raised at once (strict) or collected for `config check`."""
+
+    def __init__(self, *, strict: bool) -> None:
+        self.strict = strict
+        self.found: list[Problem] = []
+
+    def error(self, key: str, message: str) -> None:
+        if self.strict:
+            raise ConfigError(f"{key}: {message}")
+        self.found.append(Problem("error", key, message))
+
+    def warning(self, key: str, message: str) -> None:
+        if not self.strict:
+            self.found.append(Problem("warning", key, message))
+
+
+def did_you_mean(word: str, choices: typing.Iterable[str], *, quote: bool = False) -> str:
+    """` (did you mean poll?)` when a choice is close to `word`, else ``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return f" (did you mean {close[0]!r}?)" if quote else f" (did you mean {close[0]}?)"
+
+
+def check_library_kind(kind: str) -> str | None:
+    """The one place that says which library kinds exist; None when `kind` is fine. TV
+    libraries are accepted: TV support is being built, and a TV library's scan says so."""
+    if kind in ("movie", "tv"):
+        return None
+    return f'must be "movie" or "tv", not {kind!r}'
+
+
+def entry_key(table: str, index: int, name: Any) -> str:
+    """How a message names one `[[library]]`/`[[player]]`: by its name when it has one."""
+    if isinstance(name, str) and name.strip():
+        return f"{table} {json.dumps(name, ensure_ascii=False)}"
+    return f"{table}[{index}]"
+
+
+def _url_problem(url: str) -> str | None:
+    if not url.startswith(("http://", "https://")):
+        return "must start with http:// or https://"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if not parts.hostname:
+        return f"no host name in {url!r}"
+    return None
+
+
+def check_semantics(config: Config, problems: Problems) -> None:
+    """What the types cannot say: values that must agree with each other or have a shape."""
     names = [lib.name for lib in config.library]
     for i, lib in enumerate(config.library):
-        key = f"library[{i}]"
-        if lib.kind not in ("movie", "tv"):
-            raise ConfigError(f'{key}.kind: must be "movie" or "tv", not {lib.kind!r}')
+        key = entry_key("library", i, lib.name)
+        if (kind_problem := check_library_kind(lib.kind)) is not None:
+            problems.error(f"{key}.kind", kind_problem)
         if not lib.name.strip():
-            raise ConfigError(f"{key}.name: must not be empty")
+            problems.error(f"{key}.name", "must not be empty")
         if not Path(lib.path).is_absolute():
-            raise ConfigError(f"{key}.path: must be an absolute path, not {lib.path!r}")
-        if names.count(lib.name) > 1:
-            raise ConfigError(f"{key}.name: library name {lib.name!r} is used twice")
+            problems.error(f"{key}.path", f"must be an absolute path, not {lib.path!r}")
+        if names.count(lib.name) > 1 and names.index(lib.name) < i:
+            problems.error(f"{key}.name", f"library name {lib.name!r} is used twice")
     if not Path(config.data_dir).is_absolute():
-        raise ConfigError(f"data_dir: must be an absolute path, not {config.data_dir!r}")
+        problems.error("data_dir", f"must be an absolute path, not {config.data_dir!r}")
     for i, player in enumerate(config.player):
-        key = f"player[{i}]"
+        key = entry_key("player", i, player.name)
         if player.type not in ("kodi", "jellyfin", "plex"):
-            raise ConfigError(f"{key}.type: must be kodi, jellyfin or plex, not {player.type!r}")
+            problems.error(
+                f"{key}.type",
+                f"must be kodi, jellyfin or plex, not {player.type!r}"
+                + did_you_mean(player.type, ("kodi", "jellyfin", "plex")),
+            )
         for lib_name in player.libraries:
             if lib_name not in names:
-                raise ConfigError(f"{key}.libraries: no [[library]] is named {lib_name!r}")
+                problems.error(
+                    f"{key}.libraries",
+                    f"no [[library]] is named {lib_name!r}"
+                    + did_you_mean(lib_name, names, quote=True),
+                )
+        if (url_problem := _url_problem(player.url)) is not None:
+            problems.error(f"{key}.url", url_problem)
     for asset_type, limit in config.artwork.limits.items():
         if asset_type not in ASSET_TYPES:
-            raise ConfigError(f"artwork.limits.{asset_type}: unknown artwork type")
+            problems.error(
+                f"artwork.limits.{asset_type}",
+                "unknown artwork type" + did_you_mean(asset_type, ASSET_TYPES),
+            )
         if limit < 0:
-            raise ConfigError(f"artwork.limits.{asset_type}: must be 0 or more")
+            problems.error(f"artwork.limits.{asset_type}", "must be 0 or more")
     if config.enrich.concurrency < 1 or config.enrich.per_host < 1:
-        raise ConfigError("enrich.concurrency / enrich.per_host: must be at least 1")
+        problems.error("enrich.concurrency / enrich.per_host", "must be at least 1")
     providers = config.providers
     for name, url in (
         ("tmdb", providers.tmdb.base_url),
         ("fanart", providers.fanart.base_url),
         ("tvdb", providers.tvdb.base_url),
     ):
-        if not url.startswith(("http://", "https://")):
-            raise ConfigError(f"providers.{name}.base_url: must start with http:// or https://")
-    for i, player in enumerate(config.player):
-        if not player.url.startswith(("http://", "https://")):
-            raise ConfigError(f"player[{i}].url: must start with http:// or https://")
+        if (url_problem := _url_problem(url)) is not None:
+            problems.error(f"providers.{name}.base_url", url_problem)
     for i, entry in enumerate(config.webhooks.path_map):
         for side, value in (("from", entry.from_), ("to", entry.to)):
             if not value.startswith("/"):
-                raise ConfigError(
-                    f"webhooks.path_map[{i}].{side}: must be an absolute path, not {value!r}"
+                problems.error(
+                    f"webhooks.path_map[{i}].{side}", f"must be an absolute path, not {value!r}"
                 )
     for i, name in enumerate(config.web.allowed_hosts):
         if not name.strip() or "/" in name or " " in name.strip():
-            raise ConfigError(
-                f'web.allowed_hosts[{i}]: expected a host name such as "nas.local" or '
-                f'"metarrd.example.com:443", not {name!r}'
+            problems.error(
+                f"web.allowed_hosts[{i}]",
+                'expected a host name such as "nas.local" or '
+                f'"metarrd.example.com:443", not {name!r}',
             )
     host, _, port = config.web.bind.rpartition(":")
     if not host or not port.isdigit():
-        raise ConfigError(f"web.bind: expected HOST:PORT, not {config.web.bind!r}")
+        problems.error("web.bind", f"expected HOST:PORT, not {config.web.bind!r}")
 
 
 def _toml_name(f: dataclasses.Field) -> str:
     return f.name.rstrip("_")  # `from_` is spelled `from` in TOML
 
 
-def _build(cls: type, data: Any, key: str) -> Any:
+_INVALID = object()  # a value reported as a problem (collecting mode): left at its default
+
+
+def _build(cls: type, data: Any, key: str, problems: Problems) -> Any:
     if not isinstance(data, dict):
-        raise ConfigError(f"{key or 'configuration'}: expected a table")
+        problems.error(key or "configuration", "expected a table")
+        return _INVALID
     hints = typing.get_type_hints(cls)
     fields = {
         _toml_name(f): f
@@ -308,53 +401,78 @@ def _build(cls: type, data: Any, key: str) -> Any:
     }
     for name in data:
         if name not in fields:
-            raise ConfigError(f"{_join(key, name)}: unknown key")
+            problems.error(_join(key, name), "unknown key" + did_you_mean(name, fields))
     kwargs = {}
+    complete = True
     for name, f in fields.items():
         if name in data:
-            kwargs[f.name] = _coerce(hints[f.name], data[name], _join(key, name))
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ConfigError(f"{_join(key, name)}: required key is missing")
-    return cls(**kwargs)
+            value = _coerce(hints[f.name], data[name], _join(key, name), problems)
+            if value is not _INVALID:
+                kwargs[f.name] = value
+                continue
+        elif f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+            continue
+        else:
+            problems.error(_join(key, name), "required key is missing")
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            complete = False
+    return cls(**kwargs) if complete else _INVALID
 
 
 def _join(key: str, name: str) -> str:
     return f"{key}.{name}" if key else name
 
 
-def _coerce(tp: Any, value: Any, key: str) -> Any:
+def _coerce(tp: Any, value: Any, key: str, problems: Problems) -> Any:
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp):
-        return _build(tp, value, key)
+        return _build(tp, value, key, problems)
     if origin is tuple:
         (item_tp, _ellipsis) = typing.get_args(tp)
         if not isinstance(value, list):
-            raise ConfigError(f"{key}: expected a list, got {_tname(value)}")
-        return tuple(_coerce(item_tp, v, f"{key}[{i}]") for i, v in enumerate(value))
+            problems.error(key, f"expected a list, got {_tname(value)}")
+            return _INVALID
+        items = []
+        for i, v in enumerate(value):
+            item_key = f"{key}[{i}]"
+            if dataclasses.is_dataclass(item_tp) and isinstance(v, dict):
+                item_key = entry_key(key, i, v.get("name"))  # library "Movies", player "Kodi"
+            item = _coerce(item_tp, v, item_key, problems)
+            if item is not _INVALID:
+                items.append(item)
+        return tuple(items)
     if origin is dict:
         _k, v_tp = typing.get_args(tp)
         if not isinstance(value, dict):
-            raise ConfigError(f"{key}: expected a table, got {_tname(value)}")
-        return {k: _coerce(v_tp, v, f"{key}.{k}") for k, v in value.items()}
+            problems.error(key, f"expected a table, got {_tname(value)}")
+            return _INVALID
+        out = {k: _coerce(v_tp, v, f"{key}.{k}", problems) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v is not _INVALID}
     if origin in (typing.Union, types.UnionType):
-        raise ConfigError(f"{key}: unsupported type")  # not used by the schema
+        problems.error(key, "unsupported type")  # not used by the schema
+        return _INVALID
+    expected = None
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{key}: expected true or false, got {_tname(value)}")
-        return value
-    if tp is int:
+            expected = "true or false"
+    elif tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{key}: expected a whole number, got {_tname(value)}")
-        return value
-    if tp is float:
+            expected = "a whole number"
+    elif tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{key}: expected a number, got {_tname(value)}")
-        return float(value)
-    if tp is str:
+            expected = "a number"
+        else:
+            value = float(value)
+    elif tp is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{key}: expected a string, got {_tname(value)}")
-        return value
-    raise ConfigError(f"{key}: unsupported type {tp!r}")
+            expected = "a string"
+    else:
+        problems.error(key, f"unsupported type {tp!r}")
+        return _INVALID
+    if expected is not None:
+        problems.error(key, f"expected {expected}, got {_tname(value)}")
+        return _INVALID
+    return value
 
 
 def _tname(value: Any) -> str:

@@ -10,8 +10,10 @@ actors, movie_actors, publish_log, ...). `library_files` is the ledger of every 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any
 import peewee as pw
 
 from metarrd.config import Config
+from metarrd.errors import DiskFull
 
 log = logging.getLogger(__name__)
 
@@ -565,13 +568,127 @@ def open_database(path: Path | str) -> pw.SqliteDatabase:
     return database
 
 
-def write_transaction():
+def write_transaction(*, shows_room: bool = True) -> _WriteTransaction:
     """A write transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE).
 
     A deferred transaction that reads and then writes fails at once with "database is locked"
     when another connection wrote in between; an immediate one waits (busy_timeout) instead.
-    Use it for every read-modify-write."""
-    return database.atomic("IMMEDIATE")
+    Use it for every read-modify-write. A full disk is raised as `DiskFull` (see below);
+    `shows_room=False`: this small write succeeding does not end the disk-full state."""
+    return _WriteTransaction(shows_room)
+
+
+# --- a full disk ---------------------------------------------------------------------------------
+# SQLite answers a write on a full disk with SQLITE_FULL and rolls the transaction back itself;
+# peewee's own rollback then fails with "cannot rollback - no transaction is active", which hid
+# the real error. write_transaction() reports the real one, as DiskFull, and notes the state in
+# `<data_dir>/disk-full` (an empty file needs no free block; its mtime says since when) for
+# /healthz and the UI. The first write transaction that commits afterwards removes it.
+
+DISK_FULL_MARK = "disk-full"
+_SQLITE_FULL = "database or disk is full"
+
+
+class _WriteTransaction:
+    def __init__(self, shows_room: bool) -> None:
+        self.shows_room = shows_room
+
+    def __enter__(self) -> Any:
+        self._atomic = database.atomic("IMMEDIATE")
+        try:
+            return self._atomic.__enter__()
+        except pw.OperationalError as exc:
+            if is_disk_full(exc):
+                raise disk_full(exc) from exc
+            raise
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        try:
+            suppress = self._atomic.__exit__(exc_type, exc, tb)
+        except pw.OperationalError as failure:
+            if "no transaction is active" not in str(failure):
+                if is_disk_full(failure):
+                    raise disk_full(failure) from failure
+                raise
+            # SQLite already rolled back (after SQLITE_FULL, SQLITE_IOERR): report what did it
+            original = exc or _cause_of(failure)
+            if is_disk_full(original):
+                raise disk_full(original) from original
+            raise original from None
+        if exc is not None and is_disk_full(exc) and not isinstance(exc, DiskFull):
+            raise disk_full(exc) from exc
+        if exc is None and self.shows_room and database.transaction_depth() == 0:
+            _disk_has_room()
+        return bool(suppress)
+
+
+def _cause_of(failure: BaseException) -> BaseException:
+    """The error before the failed ROLLBACK (COMMIT's SQLITE_FULL), following the chain."""
+    seen: BaseException | None = failure
+    while seen is not None:
+        if "no transaction is active" not in str(seen):
+            return seen
+        seen = seen.__context__
+    return failure
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Is this what a full disk (or quota) looks like, from SQLite or from the file system?"""
+    if isinstance(exc, DiskFull):
+        return True
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, pw.OperationalError | sqlite3.OperationalError) and _SQLITE_FULL in str(
+        exc
+    )
+
+
+def disk_full(exc: BaseException) -> DiskFull:
+    """The DiskFull to raise for `exc` (a full-disk error); the state is noted for the UI."""
+    if isinstance(exc, DiskFull):
+        return exc
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    message = f"disk full: {detail}{where}; free some space, then run it again"
+    _note_disk_full(message)
+    return DiskFull(message)
+
+
+def _mark_path() -> Path | None:
+    name = database.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name).parent / DISK_FULL_MARK
+
+
+def _note_disk_full(message: str) -> None:
+    mark = _mark_path()
+    if mark is None:
+        return
+    try:
+        with open(mark, "x", encoding="utf-8") as f:  # its mtime: since when
+            log.error("%s", message)
+            f.write(message + "\n")  # when there is room for it; an empty mark is enough
+    except OSError:
+        pass  # already marked (or not even room for a name)
+
+
+def _disk_has_room() -> None:
+    mark = _mark_path()
+    if mark is not None and mark.exists():
+        mark.unlink(missing_ok=True)
+        log.info("disk space is back: a write to %s succeeded", database.database)
+
+
+def disk_full_state(data_dir: Path) -> tuple[datetime, str] | None:
+    """(since when, what failed) while the disk-full mark is set, else None."""
+    mark = Path(data_dir) / DISK_FULL_MARK
+    try:
+        since = datetime.fromtimestamp(mark.stat().st_mtime, UTC).replace(tzinfo=None)
+        text = mark.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return None
+    return since, text or "disk full"
 
 
 def get_meta(key: str, default: str | None = None) -> str | None:
@@ -609,10 +726,17 @@ def mark_outdated(movie_id: int) -> None:
 def record_failure(stage: str, movie_id: int | None, reason: str, **data: Any) -> None:
     """The one record of a failed stage: the item's `last_error` and one `<stage>.failed` event.
     Whoever runs the stage (the job runner, the CLI) calls it once; stages only raise."""
-    with write_transaction():
-        if movie_id is not None:
-            Movie.update(last_error=reason, updated_at=now()).where(Movie.id == movie_id).execute()
-        record_event(f"{stage}.failed", reason, movie=movie_id, level="error", **data)
+    try:
+        with write_transaction(
+            shows_room=False
+        ):  # recording a disk-full failure is no sign of room
+            if movie_id is not None:
+                Movie.update(last_error=reason, updated_at=now()).where(
+                    Movie.id == movie_id
+                ).execute()
+            record_event(f"{stage}.failed", reason, movie=movie_id, level="error", **data)
+    except DiskFull:  # no room to record it: the log line (and the CLI's stderr) must do
+        log.error("%s failed for item %s, not recorded (disk full): %s", stage, movie_id, reason)
 
 
 def mirror_config(config: Config) -> None:

@@ -8,7 +8,8 @@ the files; identification and enrichment follow, and every item stops at the rev
 "Enriched – Unpublished", for you to look at and publish. One item ("The Thing", no year) is
 ambiguous on purpose and waits on the Identify page.
 
-Ctrl-C stops everything. Without `--dir` the demo lives in a temporary folder that is removed at
+Ctrl-C stops everything, quietly: running jobs finish, the open pages' live streams end, the
+database is closed (no -wal file is left) and the exit status is 0. Without `--dir` the demo lives in a temporary folder that is removed at
 the end; with `--dir PATH` it is kept (and reused by the next run).
 """
 
@@ -94,11 +95,25 @@ bind = "127.0.0.1:{port}"
 
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will: a port
+        try:  # whose last connections linger in TIME_WAIT (a demo just stopped) is free
             s.bind(("127.0.0.1", port))
         except OSError:
             return False
     return True
+
+
+def _stop_quietly(app, server) -> None:
+    """After the daemon stopped: end the held /live streams before the web server, then close
+    the database last, so SQLite folds its -wal file back and removes it (and, without --dir,
+    nothing still reads the files that are about to be deleted)."""
+    from metarrd import db
+    from metarrd.web.live import stop_streams
+
+    if not stop_streams(app):
+        log.warning("demo: a live stream did not end in time")
+    server.stop()
+    db.database.close()
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -133,7 +148,7 @@ def run_demo(args: argparse.Namespace) -> int:
             try:
                 return daemon.run(app.extensions["metarrd.runtime"])
             finally:
-                server.stop()
+                _stop_quietly(app, server)
     finally:
         if keep:
             print(f"metarrd demo: stopped; everything is kept in {base}")

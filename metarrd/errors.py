@@ -47,3 +47,8 @@ class StageDisabled(MetarrdError):
 class EditRefused(MetarrdError):
     """A change the user asked for that cannot be made (a rejected picture, a limit reached, a
     value out of range); the message says why."""
+
+
+class DiskFull(MetarrdError):
+    """The disk holding data_dir (or a library) has no space left. The write that hit it was rolled
+    back whole; nothing is half-written. Free some space and run the item again."""

@@ -94,16 +94,16 @@ def test_interface_keys_are_all_accepted():
         ({"providers": {"tmdb": {"apikey": "x"}}}, "providers.tmdb.apikey: unknown key"),
         ({"providers": {"tmdb": {"api_key": 5}}}, "providers.tmdb.api_key: expected a string"),
         ({"workflow": {"auto_publish": "yes"}}, "workflow.auto_publish: expected true or false"),
-        ({"library": [{"name": "M"}]}, "library[0].path: required key is missing"),
+        ({"library": [{"name": "M"}]}, 'library "M".path: required key is missing'),
         (
             {"library": [{"name": "M", "path": "rel", "kind": "movie"}]},
-            "library[0].path: must be an absolute",
+            'library "M".path: must be an absolute',
         ),
-        ({"library": [{"name": "M", "path": "/m", "kind": "music"}]}, "library[0].kind"),
-        ({"player": [{"name": "p", "type": "vlc", "url": "http://x"}]}, "player[0].type"),
+        ({"library": [{"name": "M", "path": "/m", "kind": "music"}]}, 'library "M".kind'),
+        ({"player": [{"name": "p", "type": "vlc", "url": "http://x"}]}, 'player "p".type'),
         (
             {"player": [{"name": "p", "type": "kodi", "url": "http://x", "libraries": ["Nope"]}]},
-            "player[0].libraries: no [[library]] is named 'Nope'",
+            "player \"p\".libraries: no [[library]] is named 'Nope'",
         ),
         ({"web": {"bind": "8787"}}, "web.bind"),
         (
@@ -122,7 +122,10 @@ def test_bad_values_name_the_key(data, message):
 
 def test_config_check_exit_codes(tmp_path, capsys):
     good = tmp_path / "good.toml"
-    good.write_text(f'data_dir = "{tmp_path}/data"\n[[library]]\nname = "M"\npath = "{tmp_path}"\n')
+    good.write_text(
+        f'data_dir = "{tmp_path}/data"\n[[library]]\nname = "M"\npath = "{tmp_path}"\n'
+        '[providers.tmdb]\napi_key = "k"\n'
+    )
     assert main(["--config", str(good), "config", "check"]) == 0
     bad = tmp_path / "bad.toml"
     bad.write_text("[web]\nbind = 8787\n")

@@ -233,6 +233,9 @@ class _Worker:
                 text=True,
                 encoding="utf-8",
                 env=env,
+                # not in the terminal's process group: Ctrl-C is for the daemon, which stops
+                # the worker itself (closing its stdin ends its loop; a dead parent does too)
+                start_new_session=True,
             )
         return self._process
 

@@ -54,8 +54,18 @@ def _daemon() -> dict[str, str]:
     return heartbeat_checks(raw, time.time())
 
 
+def _disk() -> str:
+    """ "ok", or "full since <UTC time>: <what failed>" while a write found the disk full. It does
+    not make /healthz fail: reads still work and a restart would not free any space."""
+    state = db.disk_full_state(current_app.config["METARRD"].data_path)
+    if state is None:
+        return "ok"
+    since, what = state
+    return f"full since {since:%Y-%m-%d %H:%M:%S} UTC: {what}"
+
+
 @bp.get("/healthz")
 def healthz():
     checks = {"database": _database(), "queue": _queue(), **_daemon()}
     ok = all(v.startswith(("ok", "not running")) for v in checks.values())
-    return {"ok": ok, **checks}, 200 if ok else 503
+    return {"ok": ok, **checks, "disk": _disk()}, 200 if ok else 503

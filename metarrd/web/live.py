@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 
 import peewee as pw
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from metarrd import db
 from metarrd.web.ids import parse_int
@@ -70,11 +70,26 @@ def messages(events: list[tuple[int, int | None, str]]) -> str:
     return "".join(out)
 
 
-def stream(after: int, *, poll: float, max_seconds: float, heartbeat: float) -> Iterator[str]:
+def stream(
+    after: int,
+    *,
+    poll: float,
+    max_seconds: float,
+    heartbeat: float,
+    stopping: threading.Event | None = None,
+) -> Iterator[str]:
+    """The held stream; it ends after `max_seconds`, as soon as `stopping` is set (the server
+    shuts down), or when the database stops answering (the browser reconnects either way)."""
+    stopping = stopping or threading.Event()
     yield "retry: 1000\n\n"
     started = last_sent = time.monotonic()
-    while time.monotonic() - started < max_seconds:
-        events = new_events(after)
+    while time.monotonic() - started < max_seconds and not stopping.is_set():
+        try:
+            events = new_events(after)
+        except pw.DatabaseError as exc:
+            if not stopping.is_set():
+                log.warning("live: the database does not answer (%s); the stream ends", exc)
+            return
         if events:
             after = events[-1][0]
             yield messages(events)
@@ -84,7 +99,7 @@ def stream(after: int, *, poll: float, max_seconds: float, heartbeat: float) -> 
         elif time.monotonic() - last_sent >= heartbeat:
             yield ": keep-alive\n\n"
             last_sent = time.monotonic()
-        time.sleep(poll)
+        stopping.wait(poll)
 
 
 def _cursor() -> int:
@@ -124,6 +139,23 @@ def _slots() -> Slots:
     return slots
 
 
+def _stopping() -> threading.Event:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions.setdefault("metarrd.live_stopping", threading.Event())
+
+
+def stop_streams(app: Flask, timeout: float = 5.0) -> bool:
+    """Shutting down: end every held stream (each within one poll) and wait until they have
+    given their slots back, so none still reads the database while it closes or goes away.
+    True when all ended in time."""
+    app.extensions.setdefault("metarrd.live_stopping", threading.Event()).set()
+    slots = app.extensions.get("metarrd.live_slots")
+    deadline = time.monotonic() + timeout
+    while slots is not None and slots.held and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return slots is None or not slots.held
+
+
 def catch_up(after: int, retry_ms: int) -> Iterator[str]:
     """The answer when every slot is taken: what is new, then the pause before the next ask."""
     yield f"retry: {retry_ms}\n\n"
@@ -143,6 +175,7 @@ def live():
             poll=cfg["LIVE_POLL_SECONDS"],
             max_seconds=cfg["LIVE_MAX_SECONDS"],
             heartbeat=cfg["LIVE_HEARTBEAT_SECONDS"],
+            stopping=_stopping(),
         )
         response = Response(body, mimetype="text/event-stream")
         response.call_on_close(slots.give_back)  # however the stream ends (or never starts)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from flask import Flask, current_app, url_for
 
+from metarrd import db
 from metarrd.web import auth, fields, files, formatting, pictures, states
 
 
 def preview_url(preview_path: str | None) -> str | None:
     name = files.preview_name(current_app.config["METARRD"], preview_path)
     return url_for("files.preview", name=name) if name else None
+
+
+def disk_full() -> tuple | None:
+    """(since, what failed) while the daemon or the CLI found data_dir's disk full: the banner."""
+    return db.disk_full_state(current_app.config["METARRD"].data_path)
 
 
 def init_app(app: Flask) -> None:
@@ -26,6 +32,7 @@ def init_app(app: Flask) -> None:
         filters=states.FILTERS,
         preview_url=preview_url,
         plan_verbs=formatting.PLAN_VERBS,
+        disk_full=disk_full,
     )
     app.jinja_env.filters.update(
         human_size=formatting.human_size,

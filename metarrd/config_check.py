@@ -1,0 +1,86 @@
+"""`metarrd config check`: every problem of a configuration file at once.
+
+`config.parse_config` stops at the first problem (the daemon cannot start with a broken config);
+this module collects them all, adds what only shows on this machine (a library folder that does
+not exist, two libraries over one folder, no TMDB key), and names libraries and players by name.
+Errors make `config check` exit 2; warnings are printed and leave it at 0.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from metarrd.config import Config, Problem, collect_problems, entry_key, find_config_path
+
+
+def check_file(path: str | Path | None) -> tuple[Path, Config | None, list[Problem]]:
+    """(the file read, its Config when it could be built, every problem found)."""
+    cfg_path = find_config_path(str(path) if path else None)
+    try:
+        text = cfg_path.read_bytes().decode("utf-8")
+        data = tomllib.loads(text)
+    except FileNotFoundError:
+        return cfg_path, None, [Problem("error", str(cfg_path), "configuration file not found")]
+    except OSError as exc:
+        return cfg_path, None, [Problem("error", str(cfg_path), f"cannot read: {exc.strerror}")]
+    except UnicodeDecodeError:
+        return cfg_path, None, [Problem("error", str(cfg_path), "not UTF-8 text")]
+    except tomllib.TOMLDecodeError as exc:
+        return cfg_path, None, [Problem("error", str(cfg_path), f"invalid TOML: {exc}")]
+    config, problems = collect_problems(data)
+    problems.extend(environment_problems(config))
+    return cfg_path, config, problems
+
+
+def environment_problems(config: Config) -> list[Problem]:
+    """What a config can only get wrong on this machine, or wrong for the daemon's work."""
+    found: list[Problem] = []
+    found.extend(_library_folders(config))
+    tmdb = config.providers.tmdb
+    if not tmdb.api_key.strip() and not tmdb.read_token.strip():
+        found.append(
+            Problem(
+                "error",
+                "providers.tmdb",
+                "no api_key or read_token: identification and enrichment need one "
+                "(https://www.themoviedb.org/settings/api)",
+            )
+        )
+    data_dir = Path(config.data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        found.append(Problem("error", "data_dir", f"{data_dir} exists and is not a folder"))
+    elif data_dir.is_dir() and not os.access(data_dir, os.W_OK | os.X_OK):
+        found.append(Problem("error", "data_dir", f"{data_dir} is not writable by this user"))
+    if config.workflow.webhooks and not config.webhooks.token:
+        found.append(
+            Problem("warning", "webhooks.token", "empty: every webhook call will be refused")
+        )
+    return found
+
+
+def _library_folders(config: Config) -> list[Problem]:
+    found: list[Problem] = []
+    seen: list[tuple[str, Path]] = []  # (key, resolved folder) of the libraries before
+    for i, lib in enumerate(config.library):
+        key = entry_key("library", i, lib.name)
+        if not Path(lib.path).is_absolute():
+            continue  # already reported
+        folder = Path(os.path.normpath(lib.path))
+        if not folder.exists():
+            found.append(Problem("error", f"{key}.path", f"{folder} does not exist"))
+        elif not folder.is_dir():
+            found.append(Problem("error", f"{key}.path", f"{folder} is not a folder"))
+        elif not os.access(folder, os.R_OK | os.X_OK):
+            found.append(Problem("error", f"{key}.path", f"{folder} is not readable by this user"))
+        real = folder.resolve()
+        for other_key, other in seen:
+            if real == other:
+                found.append(Problem("error", f"{key}.path", f"same folder as {other_key}"))
+            elif other in real.parents:
+                found.append(Problem("error", f"{key}.path", f"inside {other_key} ({other})"))
+            elif real in other.parents:
+                found.append(Problem("error", f"{key}.path", f"contains {other_key} ({other})"))
+        seen.append((key, real))
+    return found
