@@ -723,13 +723,21 @@ def mark_outdated(movie_id: int) -> None:
     ).execute()
 
 
-def record_failure(stage: str, movie_id: int | None, reason: str, **data: Any) -> None:
-    """The one record of a failed stage: the item's `last_error` and one `<stage>.failed` event.
-    Whoever runs the stage (the job runner, the CLI) calls it once; stages only raise."""
+def record_failure(
+    stage: str, movie_id: int | None, reason: str, *, job_id: int | None = None, **data: Any
+) -> None:
+    """The one record of a failed stage: the item's `last_error` and one `<stage>.failed` event
+    (and, for a job, its row marked failed, in the same transaction). Whoever runs the stage (the
+    job runner, the CLI) calls it once; stages only raise."""
     try:
         with write_transaction(
             shows_room=False
         ):  # recording a disk-full failure is no sign of room
+            if job_id is not None:
+                Job.update(state="failed", error=reason, message=reason, finished_at=now()).where(
+                    Job.id == job_id
+                ).execute()
+                data["job"] = job_id
             if movie_id is not None:
                 Movie.update(last_error=reason, updated_at=now()).where(
                     Movie.id == movie_id

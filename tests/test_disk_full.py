@@ -203,3 +203,19 @@ def test_enrich_all_on_a_really_full_data_dir(tmp_path, small_data_dir, simulato
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("enriched ") == 3
     assert not (small_data_dir / db.DISK_FULL_MARK).exists(), "a write succeeded: the state ends"
+
+
+def test_a_job_that_fails_on_a_full_disk_is_logged_and_never_kills_the_worker(
+    database, monkeypatch, caplog
+):
+    """The runner marks the job failed in the same transaction as the item's record; when even
+    that finds the disk full, the failure is logged and the worker goes on (no traceback into
+    Huey, no job stuck as "running" because a half-done record raised)."""
+    from metarrd.pipeline import jobs
+
+    job = db.Job.create(kind="enrich", key="enrich", state="running", payload={})
+    monkeypatch.setattr(db.database, "commit", _sqlite_full)
+    jobs._fail(job, "enrich", "disk full: database or disk is full")
+    assert "not recorded (disk full)" in caplog.text
+    monkeypatch.undo()
+    assert db.Job.get_by_id(job.id).state == "running"  # re-run at the next start, never lost

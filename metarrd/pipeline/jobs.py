@@ -384,10 +384,7 @@ def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
 
 
 def _fail(job: db.Job, what: str, reason: str, *, logged: bool = False) -> None:
-    db.Job.update(state=FAILED, error=reason, message=reason, finished_at=db.now()).where(
-        db.Job.id == job.id
-    ).execute()
-    db.record_failure(job.kind, job.movie_id, reason, job=job.id)
+    db.record_failure(job.kind, job.movie_id, reason, job_id=job.id)  # a full disk: logged
     if not logged:
         log.error("job %d failed: %s: %s", job.id, what, reason)
 
