@@ -203,7 +203,9 @@ def cmd_enrich(config: Config, args) -> int:
     rt = _runtime(config)
     movies = _items(args) or list(
         db.Movie.select().where(
-            db.Movie.identification_status.in_([db.IDENTIFIED, db.ENRICHED]), ~db.Movie.missing
+            db.Movie.identification_status.in_([db.IDENTIFIED, db.ENRICHED]),
+            ~db.Movie.missing,
+            db.is_movie(),  # --all: shows join once TV enrichment exists (issue 14, part 2)
         )
     )
     failed = 0
@@ -222,7 +224,9 @@ def cmd_publish(config: Config, args) -> int:
 
     rt = _runtime(config)
     movies = _items(args) or list(
-        db.Movie.select().where(db.Movie.identification_status == db.ENRICHED, ~db.Movie.missing)
+        db.Movie.select().where(
+            db.Movie.identification_status == db.ENRICHED, ~db.Movie.missing, db.is_movie()
+        )
     )
     failed = 0
     for movie in movies:
