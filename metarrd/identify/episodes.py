@@ -252,3 +252,23 @@ def _text(value) -> str | None:
     if isinstance(value, list):
         value = " ".join(str(v) for v in value)
     return str(value) if value else None
+
+
+_FOLDER_TAG = re.compile(r"[{\[](tmdb|tvdb|imdb)(?:id)?[-=](tt\d{7,8}|\d+)[}\]]", re.IGNORECASE)
+_FOLDER_YEAR = re.compile(r"[(\[]((?:19|20)\d\d)[)\]]")
+
+
+def show_folder_hints(folder_name: str) -> dict:
+    """Title, year and id tags of a show folder: `Doctor Who (2005) {tvdb-78804}`,
+    `[tmdbid-1396]`, `{imdb-tt0903747}` (guessit ignores these tags: we read them here)."""
+    hints: dict = {"title": show_title(folder_name), "year": None}
+    year = _FOLDER_YEAR.search(_ID_TAGS.sub("", folder_name))
+    if year:
+        hints["year"] = int(year.group(1))
+    for kind, value in _FOLDER_TAG.findall(folder_name):
+        kind = kind.lower()
+        if kind == "imdb" and value.lower().startswith("tt"):
+            hints.setdefault("imdb_id", value.lower())
+        elif kind in ("tmdb", "tvdb") and value.isdigit():
+            hints.setdefault(f"{kind}_id", int(value))
+    return hints
