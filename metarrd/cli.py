@@ -10,9 +10,12 @@ import os
 import sys
 from pathlib import Path
 
+import peewee as pw
+
 from metarrd import db
 from metarrd.config import Config, load_config
 from metarrd.errors import ConfigError, MetarrdError
+from metarrd.pipeline.chain import TV_NOT_BUILT
 
 log = logging.getLogger("metarrd")
 
@@ -46,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = i.add_mutually_exclusive_group(required=True)
     g.add_argument("--tmdb", type=int, metavar="ID")
     g.add_argument("--imdb", metavar="TT")
+    g.add_argument("--tvdb", type=int, metavar="ID", help="TheTVDB id (TV shows)")
 
     for name, helptext in (
         ("enrich", "run the ENRICH job now"),
@@ -186,7 +190,9 @@ def cmd_identify(config: Config, args) -> int:
     rt = _runtime(config)
     movie = resolve_item(args.item)
     try:
-        outcome = manual_identify(rt, movie, tmdb_id=args.tmdb, imdb_id=args.imdb)
+        outcome = manual_identify(
+            rt, movie, tmdb_id=args.tmdb, imdb_id=args.imdb, tvdb_id=args.tvdb
+        )
     except MetarrdError as exc:
         _failed("identify", movie, exc)
         return EXIT_FAILED
@@ -210,6 +216,10 @@ def cmd_enrich(config: Config, args) -> int:
     )
     failed = 0
     for movie in movies:
+        if movie.kind != db.MOVIE:
+            failed += 1
+            _fail_line(movie, TV_NOT_BUILT)
+            continue
         try:
             result = enrich_item(rt, movie, manual=True)
             print(f"item {movie.id}: {result}")
@@ -230,6 +240,10 @@ def cmd_publish(config: Config, args) -> int:
     )
     failed = 0
     for movie in movies:
+        if movie.kind != db.MOVIE:
+            failed += 1
+            _fail_line(movie, TV_NOT_BUILT.replace("enrichment", "publishing"))
+            continue
         try:
             result = publish_item(rt, movie)
             print(f"item {movie.id}: {result}")
@@ -241,9 +255,16 @@ def cmd_publish(config: Config, args) -> int:
 
 def cmd_list(config: Config, args) -> int:
     _runtime(config)
-    movies = db.Movie.select().order_by(db.Movie.id)
+    movies = db.Movie.select().where(db.Movie.kind.in_(db.LISTED_KINDS)).order_by(db.Movie.id)
     if args.json:
-        json.dump([m.as_list_entry() for m in movies], sys.stdout, ensure_ascii=False, indent=1)
+        counts = dict(
+            db.Movie.select(db.Movie.show, pw.fn.COUNT(db.Movie.id))
+            .where(db.Movie.kind == db.EPISODE)
+            .group_by(db.Movie.show)
+            .tuples()
+        )
+        entries = [m.as_list_entry(episode_count=counts.get(m.id, 0)) for m in movies]
+        json.dump(entries, sys.stdout, ensure_ascii=False, indent=1)
         print()
         return EXIT_OK
     for m in movies:
