@@ -3,6 +3,8 @@ its provider ids, reasons for the rest; `list --json` per interface.md; bad inpu
 
 from __future__ import annotations
 
+import json
+
 from metarrd import db
 from metarrd.identify import identify_item, identify_many
 from metarrd.pipeline.steps import after_scan_of
@@ -86,3 +88,26 @@ def test_unknown_episode_says_which(tv_rt, tmp_path):
     _scan_and_identify(tv_rt)
     ep = db.Movie.get(db.Movie.path.endswith("S01E99.mkv"))
     assert "TMDB has no episode S01E99 of Better Call Saul" in ep.last_error
+
+
+def test_cli_list_json_and_tv_kept_out_of_movie_flows(tv_rt, tv_library, capsys, monkeypatch):
+    from metarrd import cli
+    from metarrd.cli import main
+
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    assert main(["scan"]) == 1  # the unparsable names are failures, each on one line
+    err = capsys.readouterr().err
+    assert "absolute episode number" in err and "no season and episode numbers" in err
+    assert main(["list", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    kinds = {e["kind"] for e in entries}
+    assert kinds == {"show", "episode"}
+    show = next(e for e in entries if e["path"] == str(tv_library / "Breaking Bad (2008)"))
+    assert show["episode_count"] == 9 and show["tmdb_id"] == 1396 and show["tvdb_id"] == 81189
+    ep = next(e for e in entries if e["path"].endswith("Breaking Bad S01E04E05.mkv"))
+    assert set(ep) >= {"show_id", "season", "episodes", "title", "aired", "tmdb_id", "tvdb_id",
+                       "identification_status", "publish_state", "last_error"}  # fmt: skip
+    assert (ep["show_id"], ep["season"], ep["episodes"]) == (show["id"], 1, [4, 5])
+    assert main(["enrich", "--all"]) == 0  # --all: movies only, none here
+    assert main(["enrich", str(ep["id"])]) == 1
+    assert "TV enrichment is not built yet" in capsys.readouterr().err
