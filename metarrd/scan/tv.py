@@ -22,7 +22,7 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import Config, LibraryConfig
-from metarrd.identify.episodes import (
+from metarrd.identify import (
     EpisodeName,
     parse_episode,
     show_folder_hints,
