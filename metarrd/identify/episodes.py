@@ -44,6 +44,8 @@ _SEASON_FOLDER = re.compile(
 _SPECIALS_FOLDER = re.compile(r"(?i)^(?:specials?|extras? specials?)$")
 _CJK_SEASON = re.compile(r"第([0-9]{1,3}|[一二三四五六七八九十]{1,3})季$")
 _CJK_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
+# one episode, nothing after the title but separators, and only a title after it
+_FAST = re.compile(r"^[\s._-]*[Ss](\d{1,2})[Ee](\d{1,3})(?:[\s._]+-[\s._]+([^\d\[\]()]*))?$")
 _BARE_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{1,4})(?![\dA-Za-z])")
 _GROUP_PREFIX = re.compile(r"^\[[^\]]+\]")
 _ID_TAGS = re.compile(r"\s*[{\[][a-z]+(?:id)?[-=][\w]+[}\]]", re.IGNORECASE)
@@ -105,6 +107,10 @@ def parse_episode(
     folder (None when the file sits in the show folder itself)."""
     stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name)
     folder_season = season_of_folder(season_folder) if season_folder else None
+    fast = _FAST.match(_without_title(stem, show_title)) if show_title else None
+    if fast:  # "<Show> - S01E02 - Title": the common form, without guessit's cost
+        season, episode, rest = int(fast.group(1)), int(fast.group(2)), fast.group(3)
+        return _numbered(file_name, season, [episode], (rest or "").strip() or None, folder_season)
     options: dict = {"type": "episode"}
     if show_title:
         options["expected_title"] = [show_title]
