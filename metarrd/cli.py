@@ -15,6 +15,7 @@ import peewee as pw
 from metarrd import db
 from metarrd.config import Config, load_config
 from metarrd.errors import ConfigError, MetarrdError
+from metarrd.pipeline.chain import TV_NOT_BUILT
 
 log = logging.getLogger("metarrd")
 
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = i.add_mutually_exclusive_group(required=True)
     g.add_argument("--tmdb", type=int, metavar="ID")
     g.add_argument("--imdb", metavar="TT")
+    g.add_argument("--tvdb", type=int, metavar="ID", help="TheTVDB id (TV shows)")
 
     for name, helptext in (
         ("enrich", "run the ENRICH job now"),
@@ -224,7 +226,9 @@ def cmd_identify(config: Config, args) -> int:
     rt = _runtime(config)
     movie = resolve_item(args.item)
     try:
-        outcome = manual_identify(rt, movie, tmdb_id=args.tmdb, imdb_id=args.imdb)
+        outcome = manual_identify(
+            rt, movie, tmdb_id=args.tmdb, imdb_id=args.imdb, tvdb_id=args.tvdb
+        )
     except MetarrdError as exc:
         _failed("identify", movie, exc)
         return EXIT_FAILED
@@ -241,11 +245,17 @@ def cmd_enrich(config: Config, args) -> int:
     rt = _runtime(config)
     movies = _items(args) or list(
         db.Movie.select().where(
-            db.Movie.identification_status.in_([db.IDENTIFIED, db.ENRICHED]), ~db.Movie.missing
+            db.Movie.identification_status.in_([db.IDENTIFIED, db.ENRICHED]),
+            ~db.Movie.missing,
+            db.is_movie(),  # --all: shows join once TV enrichment exists (issue 14, part 2)
         )
     )
     failed = 0
     for movie in movies:
+        if movie.kind != db.MOVIE:
+            failed += 1
+            _fail_line(movie, TV_NOT_BUILT)
+            continue
         failed += not _run_item("enrich", movie, lambda m: enrich_item(rt, m, manual=True))
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -255,19 +265,32 @@ def cmd_publish(config: Config, args) -> int:
 
     rt = _runtime(config)
     movies = _items(args) or list(
-        db.Movie.select().where(db.Movie.identification_status == db.ENRICHED, ~db.Movie.missing)
+        db.Movie.select().where(
+            db.Movie.identification_status == db.ENRICHED, ~db.Movie.missing, db.is_movie()
+        )
     )
     failed = 0
     for movie in movies:
+        if movie.kind != db.MOVIE:
+            failed += 1
+            _fail_line(movie, TV_NOT_BUILT.replace("enrichment", "publishing"))
+            continue
         failed += not _run_item("publish", movie, lambda m: publish_item(rt, m))
     return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_list(config: Config, args) -> int:
     _runtime(config)
-    movies = db.Movie.select().order_by(db.Movie.id)
+    movies = db.Movie.select().where(db.Movie.kind.in_(db.LISTED_KINDS)).order_by(db.Movie.id)
     if args.json:
-        json.dump([m.as_list_entry() for m in movies], sys.stdout, ensure_ascii=False, indent=1)
+        counts = dict(
+            db.Movie.select(db.Movie.show, pw.fn.COUNT(db.Movie.id))
+            .where(db.Movie.kind == db.EPISODE)
+            .group_by(db.Movie.show)
+            .tuples()
+        )
+        entries = [m.as_list_entry(episode_count=counts.get(m.id, 0)) for m in movies]
+        json.dump(entries, sys.stdout, ensure_ascii=False, indent=1)
         print()
         return EXIT_OK
     for m in movies:

@@ -77,6 +77,12 @@ class Library(BaseModel):
         table_name = "libraries"
 
 
+# Item kinds (docs/ARCHITECTURE.md "Items"): a movie; a TV show (its folder), each of its seasons
+# (internal, never listed) and each episode file.
+MOVIE, SHOW, SEASON, EPISODE = "movie", "show", "season", "episode"
+KINDS = (MOVIE, SHOW, SEASON, EPISODE)
+LISTED_KINDS = (MOVIE, SHOW, EPISODE)  # what `list --json` shows (docs/interface.md)
+
 # identification_status values (docs/interface.md)
 UNIDENTIFIED, IDENTIFIED, ENRICHED = "unidentified", "identified", "enriched"
 # publish_state values (docs/interface.md)
@@ -109,10 +115,14 @@ EDITABLE_FIELDS = (
 
 
 class Movie(BaseModel):
+    """One item: a movie, or a TV show, season or episode file (`kind`). Every item has its own
+    artwork candidates, locks, events, jobs and ledger rows; a season or episode points at its
+    show. The table keeps its first name, `movies`."""
+
     library = pw.ForeignKeyField(Library, backref="movies", on_delete="CASCADE")
     path = pw.TextField(
         unique=True
-    )  # absolute path of the video file (first part; folder for discs)
+    )  # absolute path of the video file (first part; folder for discs; show: its folder)
     parts = JSONField(default=list)  # stacked parts (cd1, cd2) as absolute paths
     is_disc = pw.BooleanField(default=False)
     size = pw.BigIntegerField(default=0)
@@ -169,6 +179,17 @@ class Movie(BaseModel):
     created_at = pw.DateTimeField(default=now)
     updated_at = pw.DateTimeField(default=now)
 
+    # TV (migration 5): kind, and for seasons and episodes the show they belong to
+    kind = pw.CharField(default=MOVIE, index=True)  # movie | show | season | episode
+    show = pw.ForeignKeyField("self", null=True, backref="children", on_delete="CASCADE")
+    season = pw.IntegerField(null=True)  # season and episode items
+    episodes = JSONField(default=list)  # episode numbers in the file, in file-name order
+    aired = pw.CharField(null=True)  # episode: YYYY-MM-DD (first episode); show: first aired
+    status = pw.CharField(null=True)  # show: Continuing, Ended, ... (tvshow.nfo <status>)
+    ordering = pw.CharField(null=True)  # show: numbering scheme, e.g. tmdb:default, tvdb:official
+    episode_refs = JSONField(default=list)  # episode: per number {season, episode, tmdb_id, ...}
+    numbering_note = pw.TextField(null=True)  # show: where TMDB's and TheTVDB's numbering differ
+
     class Meta:
         table_name = "movies"
 
@@ -199,10 +220,45 @@ class Movie(BaseModel):
             .order_by(MovieActor.order, MovieActor.id)
         )
 
-    def as_list_entry(self) -> dict[str, Any]:
-        """The `list --json` element (docs/interface.md)."""
+    def as_list_entry(self, episode_count: int = 0) -> dict[str, Any]:
+        """The `list --json` element (docs/interface.md; shows and episodes: docs/tv.md)."""
+        if self.kind == SHOW:
+            return {
+                "id": self.id,
+                "kind": SHOW,
+                "path": self.path,
+                "title": self.title,
+                "year": self.year,
+                "tmdb_id": self.tmdb_id,
+                "tvdb_id": self.tvdb_id,
+                "imdb_id": self.imdb_id,
+                "identification_status": self.identification_status,
+                "publish_state": self.publish_state,
+                "last_error": self.last_error,
+                "missing": self.missing,
+                "episode_count": episode_count,
+            }
+        if self.kind == EPISODE:
+            return {
+                "id": self.id,
+                "kind": EPISODE,
+                "path": self.path,
+                "show_id": self.show_id,
+                "season": self.season,
+                "episodes": list(self.episodes or []),
+                "title": self.title,
+                "aired": self.aired,
+                "tmdb_id": self.tmdb_id,
+                "tvdb_id": self.tvdb_id,
+                "imdb_id": self.imdb_id,
+                "identification_status": self.identification_status,
+                "publish_state": self.publish_state,
+                "last_error": self.last_error,
+                "missing": self.missing,
+            }
         return {
             "id": self.id,
+            "kind": self.kind,
             "path": self.path,
             "title": self.title,
             "year": self.year,
@@ -533,11 +589,40 @@ def _migrate_4(db: pw.SqliteDatabase) -> None:
         db.execute_sql("ALTER TABLE movies ADD COLUMN publish_warnings TEXT NOT NULL DEFAULT '[]'")
 
 
+# TV shows (issue 14): the items table learns kinds. Version 4 belongs to another branch.
+TV_COLUMNS = (
+    "kind",
+    "show",
+    "season",
+    "episodes",
+    "aired",
+    "status",
+    "ordering",
+    "episode_refs",
+    "numbering_note",
+)
+
+
+def _migrate_5(db: pw.SqliteDatabase) -> None:
+    from playhouse.migrate import SqliteMigrator, migrate
+
+    have = {c.name for c in db.get_columns("movies")}
+    migrator = SqliteMigrator(db)
+    fields = Movie._meta.fields
+    operations = [
+        migrator.add_column("movies", fields[name].column_name, fields[name])
+        for name in TV_COLUMNS
+        if fields[name].column_name not in have
+    ]
+    migrate(*operations)  # add_column also indexes `kind` (index=True)
+
+
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _migrate_1),
     (2, _migrate_2),
     (3, _migrate_3),
     (4, _migrate_4),
+    (5, _migrate_5),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -714,6 +799,11 @@ def record_event(
 
 
 MAX_ID = 2**63 - 1  # SQLite INTEGER: larger ids in a URL are no row, not an overflow
+
+
+def is_movie() -> pw.Expression:
+    """The `where` term of every query that means "movies" (not TV items)."""
+    return Movie.kind == MOVIE
 
 
 def mark_outdated(movie_id: int) -> None:

@@ -6,6 +6,12 @@ itself; anything less than a confident match stays unidentified with its candida
 
 from __future__ import annotations
 
+from metarrd.identify.episodes import (
+    EpisodeName,
+    parse_episode,
+    season_of_folder,
+    show_folder_hints,
+)
 from metarrd.identify.names import NameHints, parse_hints
 from metarrd.identify.stage import (
     IdentifyResult,
@@ -18,6 +24,10 @@ from metarrd.identify.stage import (
 )
 
 __all__ = [
+    "EpisodeName",
+    "parse_episode",
+    "season_of_folder",
+    "show_folder_hints",
     "NameHints",
     "parse_hints",
     "IdentifyResult",

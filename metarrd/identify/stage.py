@@ -56,12 +56,18 @@ def identify_item(
     tmdb_id: int | None = None,
     imdb_id: str | None = None,
     source: str | None = None,
+    tvdb_id: int | None = None,
 ) -> IdentifyResult:
     """Identify one item. With `tmdb_id`/`imdb_id` (manual or webhook) no search is made.
+    Shows and episodes go to identify/tv.py (an episode: by its identified show).
 
     An unsure match is no error: the item stays unidentified with its candidates and the reason.
     Raises ProviderUnavailable when TMDB cannot be reached (worth a retry) and ItemError when the
     given ids are unknown; whoever runs the stage records those."""
+    if movie.kind != db.MOVIE:
+        return _identify_tv(rt, movie, tmdb_id, tvdb_id, imdb_id, source)
+    if tvdb_id:
+        raise ItemError("--tvdb identifies TV shows; a movie takes --tmdb or --imdb")
     if tmdb_id or imdb_id:
         details = _lookup(rt, tmdb_id, imdb_id)
         if details is None:
@@ -69,6 +75,26 @@ def identify_item(
             raise ItemError(f"{what} is unknown to TMDB")
         return _identified(movie, details, source or "manual")
     return _auto_identify(rt, movie)
+
+
+def _identify_tv(rt, item, tmdb_id, tvdb_id, imdb_id, source) -> IdentifyResult:
+    from metarrd.identify.tv import identify_episodes, identify_show
+
+    if item.kind == db.SHOW:
+        return identify_show(
+            rt, item, tmdb_id=tmdb_id, tvdb_id=tvdb_id, imdb_id=imdb_id, source=source
+        )
+    show = item.show
+    if item.kind != db.EPISODE or show is None:
+        raise ItemError(f"{item.label}: a season is identified with its show")
+    if tmdb_id or tvdb_id or imdb_id:
+        raise ItemError(f"identify the show (item {show.id}) instead: episodes follow its numbers")
+    if show.identification_status == db.UNIDENTIFIED:
+        return IdentifyResult(item.id, False, f"its show (item {show.id}) is not identified yet")
+    summary = identify_episodes(rt, show)
+    fresh = db.Movie.get_by_id(item.id)
+    ok = fresh.identification_status != db.UNIDENTIFIED
+    return IdentifyResult(item.id, ok, summary if ok else (fresh.last_error or summary))
 
 
 def _lookup(rt: Runtime, tmdb_id: int | None, imdb_id: str | None) -> dict[str, Any] | None:
@@ -215,8 +241,15 @@ def _unsure(movie: db.Movie, reason: str) -> IdentifyResult:
 
 
 def manual_identify(
-    rt: Runtime, movie: db.Movie, *, tmdb_id: int | None = None, imdb_id: str | None = None
+    rt: Runtime,
+    movie: db.Movie,
+    *,
+    tmdb_id: int | None = None,
+    imdb_id: str | None = None,
+    tvdb_id: int | None = None,
 ) -> IdentifyResult:
-    if not (tmdb_id or imdb_id):
-        raise ValueError("give a TMDB or IMDb id")
-    return identify_item(rt, movie, tmdb_id=tmdb_id, imdb_id=imdb_id, source="manual")
+    if not (tmdb_id or imdb_id or tvdb_id):
+        raise ValueError("give a TMDB, TheTVDB or IMDb id")
+    return identify_item(
+        rt, movie, tmdb_id=tmdb_id, imdb_id=imdb_id, tvdb_id=tvdb_id, source="manual"
+    )

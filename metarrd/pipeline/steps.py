@@ -22,6 +22,7 @@ from metarrd import db, workflow
 from metarrd.errors import ItemError
 from metarrd.paths import is_inside
 from metarrd.pipeline.chain import (
+    TV_NOT_BUILT,
     Outcome,
     Step,
     after_enrich,
@@ -71,11 +72,17 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
 def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list[Step]:
     """What follows a scan (the daemon's and the CLI's): its new or changed items that are still
     unidentified are identified; items a webhook named, from the webhook's ids."""
-    unidentified = [
-        m.id
-        for m in db.Movie.select(db.Movie.id).where(
+    touched = list(
+        db.Movie.select(db.Movie.id, db.Movie.kind, db.Movie.show).where(
             db.Movie.id.in_(report.touched), db.Movie.identification_status == db.UNIDENTIFIED
         )
+    )
+    shows = {m.id for m in touched if m.kind == db.SHOW}
+    # a show identifies its episodes; an episode alone (new in a known show) is identified alone
+    unidentified = [
+        m.id
+        for m in touched
+        if m.kind in (db.MOVIE, db.SHOW) or (m.kind == db.EPISODE and m.show_id not in shows)
     ]
     return after_scan(unidentified, given, workflow.all_stages(rt.config))
 
@@ -86,7 +93,9 @@ def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, 
     for path, ids in ids_by_path.items():
         prefix = path.rstrip(os.sep) + os.sep
         query = db.Movie.select().where(
-            ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
+            ~db.Movie.missing,
+            (db.Movie.path == path) | db.Movie.path.startswith(prefix),
+            db.is_movie(),  # Radarr names movies
         )
         for movie in query:
             if not is_inside(movie.path, path):
@@ -115,7 +124,10 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
     if not outcome.identified:
         return Outcome(f"left for review: {outcome.reason}")
     stages = workflow.all_stages(rt.config)
-    return Outcome(outcome.reason, after_identify(movie.id, True, job.manual, stages))
+    follow = after_identify(movie.id, True, job.manual, stages, movie.kind)
+    if movie.kind != db.MOVIE:
+        return Outcome(f"{outcome.reason}; stopped after identify: {TV_NOT_BUILT}", follow)
+    return Outcome(outcome.reason, follow)
 
 
 def do_search(rt: Runtime, job: db.Job) -> Outcome:
@@ -153,6 +165,8 @@ def do_enrich(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome("skipped: the item no longer exists")
     if movie.missing:
         return Outcome("skipped: the item's file is missing")
+    if movie.kind != db.MOVIE:
+        raise ItemError(TV_NOT_BUILT)
     if movie.identification_status == db.UNIDENTIFIED:
         raise ItemError("not identified yet: choose its movie first")
     result = enrich_item(rt, movie, manual=job.manual)
@@ -166,6 +180,8 @@ def do_publish(rt: Runtime, job: db.Job) -> Outcome:
     movie = _movie(job)
     if movie is None:
         return Outcome("skipped: the item no longer exists")
+    if movie.kind != db.MOVIE:
+        raise ItemError(TV_NOT_BUILT.replace("enrichment", "publishing"))
     tries = job.payload.get("picture_retry", 0)
     if tries and not (movie.publish_state == db.PUBLISHED and movie.publish_warnings):
         # complete, or changed since (waiting for review): a retry never publishes that

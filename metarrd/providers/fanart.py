@@ -1,4 +1,5 @@
-"""fanart.tv v3 client: movie artwork by TMDB id, then IMDb id (docs/providers.md §2).
+"""fanart.tv v3 client: movie artwork by TMDB id, then IMDb id; TV artwork by TheTVDB id
+(docs/providers.md §2).
 
 A 404 (or a 200 whose body says `"status": "error"`) means "no art", not a failure.
 """
@@ -23,10 +24,10 @@ class FanartClient:
         self.http = http
         self.base = config.base_url.rstrip("/")
 
-    def _movie(self, movie_id: str) -> dict[str, Any] | None:
+    def _movie(self, movie_id: str, kind: str = "movies") -> dict[str, Any] | None:
         try:
             data = self.http.get_json(
-                f"{self.base}/movies/{movie_id}",
+                f"{self.base}/{kind}/{movie_id}",
                 provider=PROVIDER,
                 headers={"api-key": self.config.api_key},
             )
@@ -44,6 +45,10 @@ class FanartClient:
                 if data is not None:
                     return data
         return None
+
+    def tv(self, tvdb_id: int) -> dict[str, Any] | None:
+        """The v3 TV record (season art carries `season`: "0" specials, "N", "all"), or None."""
+        return self._movie(str(int(tvdb_id)), "tv")
 
 
 def make_client(providers_config: ProvidersConfig, http: HttpClient) -> FanartClient | None:

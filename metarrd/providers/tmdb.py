@@ -1,4 +1,4 @@
-"""TMDB v3 client: search, find, movie details, configuration (docs/providers.md §1)."""
+"""TMDB v3 client: search, find, movie and TV details, configuration (docs/providers.md §1; TV: docs/tv.md)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 PROVIDER = "tmdb"
 CONFIGURATION_TTL = 3 * 24 * 3600.0  # TMDB advises refreshing "every few days"
 MOVIE_APPENDS = "images,credits,external_ids,release_dates,videos,keywords"
+TV_APPENDS = "external_ids,aggregate_credits,content_ratings,images,keywords,videos"
 
 
 class TmdbClient:
@@ -99,3 +100,62 @@ class TmdbClient:
             return self.movie(tmdb_id, append=append)
         except NotFound:
             return None
+
+    # --- TV (docs/tv.md) -------------------------------------------------------------------
+
+    def search_tv(self, query: str, year: int | None = None, page: int = 1) -> list[dict[str, Any]]:
+        """`/search/tv`; `year` filters on the first air date's year."""
+        data = self._get(
+            "/search/tv",
+            {
+                "query": query,
+                "first_air_date_year": year,
+                "page": page,
+                "include_adult": "false",
+                "language": self.config.language,
+            },
+        )
+        return list(data.get("results") or [])
+
+    def find(self, external_id: str, source: str) -> dict[str, list[dict[str, Any]]]:
+        """`/find/{id}` with `external_source` imdb_id | tvdb_id: all five result lists."""
+        data = self._get(
+            f"/find/{external_id}", {"external_source": source, "language": self.config.language}
+        )
+        return {k: list(v or []) for k, v in (data or {}).items() if isinstance(v, list)}
+
+    def tv(
+        self, tmdb_id: int, *, append: str = TV_APPENDS, image_languages: list[str] | None = None
+    ) -> dict[str, Any]:
+        """A show's details with `append` (also `season/N` items, at most 20 in all)."""
+        langs = image_languages or [self.config.language.split("-")[0], "en", "null"]
+        return self._get(
+            f"/tv/{int(tmdb_id)}",
+            {
+                "language": self.config.language,
+                "append_to_response": append or None,
+                "include_image_language": ",".join(dict.fromkeys(langs)),
+            },
+        )
+
+    def tv_or_none(self, tmdb_id: int, *, append: str = "external_ids") -> dict[str, Any] | None:
+        try:
+            return self.tv(tmdb_id, append=append)
+        except NotFound:
+            return None
+
+    def tv_season(self, tmdb_id: int, season: int, *, append: str = "") -> dict[str, Any]:
+        """`/tv/{id}/season/{n}`: every episode of the season (NotFound for no such season)."""
+        return self._get(
+            f"/tv/{int(tmdb_id)}/season/{int(season)}",
+            {"language": self.config.language, "append_to_response": append or None},
+        )
+
+    def tv_episode(
+        self, tmdb_id: int, season: int, episode: int, *, append: str = "external_ids"
+    ) -> dict[str, Any]:
+        """`/tv/{id}/season/{n}/episode/{e}`; `external_ids.tvdb_id` joins TheTVDB's episode."""
+        return self._get(
+            f"/tv/{int(tmdb_id)}/season/{int(season)}/episode/{int(episode)}",
+            {"language": self.config.language, "append_to_response": append or None},
+        )

@@ -1,5 +1,6 @@
-"""TheTVDB v4 client: login token kept and renewed, movie lookup by remote id, movie artwork
-and the artwork type table (docs/providers.md §3).
+"""TheTVDB v4 client: login token kept and renewed, movie lookup by remote id, movie artwork,
+series records and their episodes in every season type, and the artwork type table
+(docs/providers.md §3; TV: docs/tv.md).
 
 The token from `POST /login` is valid for a month; it is renewed after 25 days, and a 401 on a
 later call means: log in again once, then retry (as Jellyfin does). Logins are serialised.
@@ -24,6 +25,7 @@ TOKEN_TTL = 25 * 24 * 3600.0
 TYPES_TTL = 24 * 3600.0
 ARTWORK_HOST = "https://artworks.thetvdb.com"
 OFFICIAL_API_HOST = "api4.thetvdb.com"
+MAX_EPISODE_PAGES = 40  # 20,000 episodes: more than any series has
 
 
 class TvdbClient:
@@ -68,6 +70,10 @@ class TvdbClient:
             return self._token
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._envelope(path, params).get("data")
+
+    def _envelope(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The whole reply (`data`, and `links` on paged lists); a 401 logs in again once."""
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.token(renew=attempt == 2)}"}
             try:
@@ -81,7 +87,7 @@ class TvdbClient:
                 continue
             if isinstance(data, dict) and data.get("status") == "failure":
                 raise ProviderError(PROVIDER, str(data.get("message") or "request failed"))
-            return (data or {}).get("data") if isinstance(data, dict) else None
+            return data if isinstance(data, dict) else {}
         raise AssertionError("unreachable")
 
     # --- lookups ------------------------------------------------------------------------------
@@ -118,6 +124,30 @@ class TvdbClient:
         except NotFound:
             return []
         return [a for a in record.get("artworks") or [] if isinstance(a, dict)]
+
+    def series(self, tvdb_id: int) -> dict[str, Any] | None:
+        """`/series/{id}/extended` (seasons, season types, remoteIds, artworks), or None."""
+        try:
+            return self._get(f"/series/{int(tvdb_id)}/extended", {"meta": "translations"})
+        except NotFound:
+            return None
+
+    def series_episodes(self, tvdb_id: int, season_type: str = "default") -> list[dict[str, Any]]:
+        """Every episode (specials too) in `season_type` order, all pages; [] when TheTVDB
+        has none (it answers 404 for a series without episodes)."""
+        episodes: list[dict[str, Any]] = []
+        for page in range(MAX_EPISODE_PAGES):
+            try:
+                reply = self._envelope(
+                    f"/series/{int(tvdb_id)}/episodes/{season_type}", {"page": page}
+                )
+            except NotFound:
+                break
+            body = reply.get("data") or {}
+            episodes += [e for e in body.get("episodes") or [] if isinstance(e, dict)]
+            if not (reply.get("links") or {}).get("next"):
+                break
+        return episodes
 
 
 def make_client(providers_config: ProvidersConfig, http: HttpClient) -> TvdbClient | None:

@@ -90,7 +90,12 @@ def scan(rt: Runtime, paths: Iterable[Path] | None = None) -> ScanReport:
         scope = [p for p in paths if p == root or root in p.parents] if paths else [root]
         if paths and not scope:
             continue
-        report.merge(scan_library(rt, lib, scope))
+        if lib.kind == "tv":
+            from metarrd.scan.tv import scan_tv_library  # imports this module
+
+            report.merge(scan_tv_library(rt, lib, scope))
+        else:
+            report.merge(scan_library(rt, lib, scope))
     for p in paths:
         if not any(p == Path(lib.path) or Path(lib.path) in p.parents for lib in rt.config.library):
             report.errors.append((str(p), "not inside any configured library"))

@@ -8,11 +8,12 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
-from metarrd.simulator import fanart, tmdb, tvdb
+from metarrd.simulator import fanart, tmdb, tv_others, tv_tmdb, tvdb
 from metarrd.simulator.artwork import Asset
 from metarrd.simulator.catalog import Catalog
 from metarrd.simulator.images import ImageCache
 from metarrd.simulator.reply import Reply, html_error_page, json_reply, text_reply
+from metarrd.simulator.tv_catalog import load_tv_catalog
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "svg": "image/svg+xml"}
 PREVIEW_WIDTH = 200
@@ -63,6 +64,8 @@ class Router:
         self.keys = keys
         self.images = images
         self.base_url = ""  # set once the port is known
+        self.tv = load_tv_catalog()  # TV shows (tv_catalog.py); their images served like movies'
+        catalog.images.update(self.tv.images)
 
     def __call__(self, req: Request) -> Reply:
         path = req.path
@@ -93,7 +96,13 @@ class Router:
         if parts == ["search", "movie"]:
             return tmdb.search_movies(self.catalog, req.params)
         if len(parts) == 2 and parts[0] == "find":
-            return tmdb.find(self.catalog, parts[1], req.params)
+            movies = json.loads(tmdb.find(self.catalog, parts[1], req.params).body)
+            source = req.params.get("external_source", "")
+            return tv_tmdb.find(self.tv, parts[1], source, movies["movie_results"])
+        if parts == ["search", "tv"]:
+            return tv_tmdb.search_tv(self.tv, req.params)
+        if parts[0] == "tv":
+            return tv_tmdb.route(self.tv, parts[1:], req.params)
         if parts[0] == "movie" and len(parts) in (2, 3) and parts[1].isdigit():
             movie = self.catalog.get(int(parts[1]))
             if movie is None:
@@ -111,6 +120,9 @@ class Router:
         key = req.params.get("api_key") or req.headers.get("api-key")
         if key != self.keys.fanart_key:
             return json_reply(401, fanart.BAD_KEY)
+        tv_match = re.fullmatch(r"/v3/tv/([^/]+)/?", req.path)
+        if tv_match is not None:
+            return tv_others.fanart_tv(self.tv, tv_match.group(1), self.base_url)
         match = re.fullmatch(r"/v3/movies/([^/]+)/?", req.path)
         if match is None:
             return json_reply(404, fanart.NOT_FOUND)
@@ -131,6 +143,8 @@ class Router:
             return tvdb.search_remote_id(self.catalog, parts[2], self.base_url)
         if parts == ["artwork", "types"]:
             return tvdb.artwork_types()
+        if parts[0] == "series":
+            return tv_others.series(self.tv, parts[1:], req.params, self.base_url)
         if parts[0] == "movies" and len(parts) == 2:
             return tvdb.movie(self.catalog, parts[1], self.base_url, req.params, extended=False)
         if parts[0] == "movies" and len(parts) == 3 and parts[2] == "extended":

@@ -42,7 +42,7 @@ def parse_id(text: str) -> tuple[int | None, str | None]:
 def index():
     page = max(parse_int(request.args.get("page"), 1), 1)
     query = db.Movie.select(*queries.ROW_COLUMNS, db.Movie.candidates).where(
-        db.Movie.identification_status == db.UNIDENTIFIED, ~db.Movie.missing
+        db.Movie.identification_status == db.UNIDENTIFIED, ~db.Movie.missing, db.is_movie()
     )
     total = query.count()
     pages = max(1, -(-total // PER_PAGE))

@@ -116,13 +116,17 @@ def state_counts() -> dict[str, int]:
     """Items per library filter, in one grouped statement."""
     M = db.Movie
     counts = dict.fromkeys(FILTERS, 0)
-    query = M.select(
-        M.identification_status,
-        M.publish_state,
-        M.missing,
-        M.last_error.is_null(False).alias("failed"),
-        pw.fn.COUNT(M.id).alias("n"),
-    ).group_by(pw.SQL("1, 2, 3, 4"))
+    query = (
+        M.select(
+            M.identification_status,
+            M.publish_state,
+            M.missing,
+            M.last_error.is_null(False).alias("failed"),
+            pw.fn.COUNT(M.id).alias("n"),
+        )
+        .where(db.is_movie())
+        .group_by(pw.SQL("1, 2, 3, 4"))
+    )
     for status, publish_state, missing, failed, n in query.tuples():
         counts["all"] += n
         counts[state_of(status, publish_state, bool(missing))] += n
@@ -143,19 +147,16 @@ def library_page(
     sort = sort if sort in SORTS else "title"
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     counts = state_counts()
-    where = [e for e in (_filter_expr(filter), _search_expr(q)) if e is not None]
+    where = [db.is_movie()]  # TV items have their own pages (issue 14, part 2)
+    where += [e for e in (_filter_expr(filter), _search_expr(q)) if e is not None]
     if q.strip():
-        count_query = db.Movie.select(pw.fn.COUNT(db.Movie.id))
-        if where:
-            count_query = count_query.where(*where)
+        count_query = db.Movie.select(pw.fn.COUNT(db.Movie.id)).where(*where)
         total = count_query.scalar() or 0
     else:
         total = counts[filter]
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    query = db.Movie.select(*ROW_COLUMNS)
-    if where:
-        query = query.where(*where)
+    query = db.Movie.select(*ROW_COLUMNS).where(*where)
     movies = list(query.order_by(*_order(sort)).paginate(page, per_page))
     return LibraryPage(
         rows=rows_for(movies),

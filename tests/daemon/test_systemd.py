@@ -96,12 +96,12 @@ def test_gunicorn_serves_the_app_on_the_configured_bind(tmp_path):
         stderr=subprocess.STDOUT,
         cwd=tmp_path,
     )
+    status, body, error = None, b"", None
     try:
-        status, body = None, b""
         deadline = time.monotonic() + 60  # gunicorn starts 2 workers; a loaded CI machine is slow
         while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:  # the first request in a worker builds the app: give it time on a busy machine
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
                 conn.request(
                     "POST",
                     "/api/webhooks/radarr",
@@ -111,10 +111,11 @@ def test_gunicorn_serves_the_app_on_the_configured_bind(tmp_path):
                 response = conn.getresponse()
                 status, body = response.status, response.read()
                 break
-            except OSError:
+            except OSError as exc:
+                error = exc
                 time.sleep(0.2)
-        assert status == 200, body
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0].decode(errors="replace")
+    assert status == 200, f"{status} {body!r} (last error: {error!r})\n{output}"
     assert proc.returncode == 0, output

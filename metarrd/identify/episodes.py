@@ -1,0 +1,280 @@
+"""Season and episode numbers from an episode file's name, never by a guess (docs/tv.md).
+
+`parse_episode(file_name, show_title, season_folder)` reads the file name with guessit
+(`type=episode`, the show folder's title as `expected_title`, so titles such as "9-1-1" or "24"
+are not read as numbers). What it accepts:
+
+- an explicit season and episode: `S01E02`, `s01.e02`, `S01xE02`, `1x02`, `Season 1 Episode 2`;
+  multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03` (a range: every number in it);
+  specials `S00E01`;
+- `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule);
+- an air date `2024-03-05` (daily shows): matched against the provider's air dates later;
+- a bare number in a season folder (`Season 2/05 - Title`): that season, with a warning (Kodi
+  skips such names), and scene-style `501` (S5E01) when no season folder contradicts it.
+
+What it reports, with the reason in `problem`, instead of mapping somewhere wrong:
+absolute numbers (`Naruto - 001 - Title`, `[Grp] One Piece - 1050`: Kodi reads S0E1 / S10E50),
+a date that can be read two ways (`05.03.2024`), a range across seasons, and names with no
+numbers at all (`Show - Special - Behind the Scenes`). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from guessit import guessit
+
+_SEASON_EPISODE = re.compile(
+    r"(?i)(?:s\d{1,4}[\s._x-]*e\d{1,4}|(?<![\dA-Za-z])\d{1,4}\s?[x×]\s?\d{1,3}(?!\d))"
+)
+# a season word or token next to a number: then guessit's season and episode are the name's own
+_SEASON_TOKEN = re.compile(
+    r"(?i)(?:(?<![A-Za-z])(?:season|saison|staffel|temporada|temp|tem|stagione|sezon|series"
+    r"|seizoen|s)[\s._-]*\d{1,4}(?!\d)|第.{1,3}季|シーズン\s?\d|시즌\s?\d)"
+)
+_EPISODE_ONLY = re.compile(r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?\d{1,4}(?![\d])")
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})[.\-_ ](\d{2})[.\-_ ](\d{2})(?!\d)")
+_OTHER_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-_ ](\d{1,2})[.\-_ ](\d{4})(?!\d)")
+_SEASON_FOLDER = re.compile(
+    r"(?i)(?:^|[\s._-])(?:season|series|staffel|saison|temporada|seizoen|stagione|s)"
+    r"[\s._-]*(\d{1,4})$"
+)
+_SPECIALS_FOLDER = re.compile(r"(?i)^(?:specials?|extras? specials?)$")
+_CJK_SEASON = re.compile(r"第([0-9]{1,3}|[一二三四五六七八九十]{1,3})季$")
+_CJK_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
+# one episode, nothing after the title but separators, and only a title after it
+_FAST = re.compile(r"^[\s._-]*[Ss](\d{1,2})[Ee](\d{1,3})(?:[\s._]+-[\s._]+([^\d\[\]()]*))?$")
+_BARE_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{1,4})(?![\dA-Za-z])")
+_GROUP_PREFIX = re.compile(r"^\[[^\]]+\]")
+_ID_TAGS = re.compile(r"\s*[{\[][a-z]+(?:id)?[-=][\w]+[}\]]", re.IGNORECASE)
+_RELEASE_WORDS = {"1080p", "720p", "2160p", "480p", "576p", "x264", "x265", "h264", "h265"}
+
+
+@dataclass(frozen=True)
+class EpisodeName:
+    """What the name says. `episodes` is empty for a by-date name (`aired` set) and for a name
+    that `problem` explains; `warnings` are readings that work here but not in every player."""
+
+    season: int | None = None
+    episodes: tuple[int, ...] = ()
+    aired: str | None = None
+    absolute: int | None = None
+    episode_title: str | None = None
+    problem: str | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def season_of_folder(name: str) -> int | None:
+    """`Season 1`, `Season 01`, `S2`, `Staffel 3` → the number; `Specials` → 0; else None."""
+    name = name.strip()
+    if _SPECIALS_FOLDER.match(name):
+        return 0
+    m = _SEASON_FOLDER.search(name)
+    if m:
+        return int(m.group(1))
+    m = _CJK_SEASON.search(name)
+    return _cjk_number(m.group(1)) if m else None
+
+
+def _cjk_number(text: str) -> int:
+    """1-99 in digits or Chinese numerals (二 2, 十一 11, 二十三 23)."""
+    if text.isdigit():
+        return int(text)
+    tens, _, ones = text.rpartition("十")
+    if "十" not in text:
+        return _CJK_DIGITS.get(text, 0)
+    return _CJK_DIGITS.get(tens, 1) * 10 + _CJK_DIGITS.get(ones, 0)
+
+
+def show_title(folder_name: str) -> str:
+    """The show folder's title for matching names: id tags and a trailing `(year)` dropped."""
+    title = _ID_TAGS.sub("", folder_name)
+    title = re.sub(r"\s*[(\[]\d{4}[)\]]\s*$", "", title).strip()
+    return title or folder_name
+
+
+def parse_episode(
+    file_name: str, show_title: str | None = None, season_folder: str | None = None
+) -> EpisodeName:
+    """Read season, episodes or air date from an episode's file name (see the module text).
+    `season_folder` is the name of the folder holding the file when it is below the show
+    folder (None when the file sits in the show folder itself)."""
+    stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name)
+    folder_season = season_of_folder(season_folder) if season_folder else None
+    fast = _FAST.match(_without_title(stem, show_title)) if show_title else None
+    if fast:  # "<Show> - S01E02 - Title": the common form, without guessit's cost
+        season, episode, rest = int(fast.group(1)), int(fast.group(2)), fast.group(3)
+        return _numbered(file_name, season, [episode], (rest or "").strip() or None, folder_season)
+    options: dict = {"type": "episode"}
+    if show_title:
+        options["expected_title"] = [show_title]
+    guess = guessit(file_name, options)
+    title = _text(guess.get("episode_title"))
+    season = guess.get("season")
+    episode = guess.get("episode")
+    text = _without_title(stem, show_title)
+
+    if isinstance(season, list):
+        return EpisodeName(problem=f"{file_name}: spans seasons {season}; split the file or name "
+                                   "it with one season")  # fmt: skip
+    explicit = _SEASON_EPISODE.search(text) or _SEASON_TOKEN.search(text)
+    episodes = _numbers(episode)
+    if explicit and isinstance(season, int) and episodes:
+        return _numbered(file_name, season, episodes, title, folder_season)
+    if season_folder and _SEASON_EPISODE.search(season_folder):
+        # an obfuscated or shortened name in its release folder: Kodi reads the whole path
+        ext = file_name[len(stem) :]
+        found = parse_episode(season_folder + ext, show_title)
+        if found.ok and found.episodes:
+            note = f"numbers read from its folder {season_folder!r}"
+            return EpisodeName(found.season, found.episodes, episode_title=found.episode_title,
+                               warnings=(*found.warnings, note))  # fmt: skip
+
+    if not explicit:
+        by_date = _air_date(text, file_name)
+        if by_date is not None:
+            return by_date
+
+    if _EPISODE_ONLY.search(text) and episodes:
+        return _numbered(file_name, 1 if folder_season is None else folder_season, episodes, title,
+                         folder_season, warning="no season in the name: "
+                         f"season {1 if folder_season is None else folder_season} assumed")  # fmt: skip
+    return _bare_number(file_name, text, folder_season, title)
+
+
+def _numbered(
+    file_name: str,
+    season: int,
+    episodes: list[int],
+    title: str | None,
+    folder_season: int | None,
+    warning: str | None = None,
+) -> EpisodeName:
+    warnings = [warning] if warning else []
+    if folder_season is not None and folder_season != season:
+        warnings.append(f"the name says season {season}, its folder season {folder_season}; "
+                        "the name wins, as in Kodi")  # fmt: skip
+    if len(episodes) > 2 and re.search(r"(?i)e\d+-\d", file_name):
+        warnings.append(f"Kodi up to v21 reads only E{episodes[0]} and E{episodes[-1]} of this "
+                        "range; name it " + "".join(f"E{e:02d}" for e in episodes))  # fmt: skip
+    return EpisodeName(season, tuple(episodes), episode_title=title, warnings=tuple(warnings))
+
+
+def _air_date(text: str, file_name: str) -> EpisodeName | None:
+    m = _ISO_DATE.search(text)
+    if m:
+        year, month, day = (int(g) for g in m.groups())
+        return _dated(year, month, day, file_name)
+    m = _OTHER_DATE.search(text)
+    if m:
+        first, second, year = (int(g) for g in m.groups())
+        if first <= 12 and second <= 12 and first != second:
+            return EpisodeName(problem=(
+                f"{file_name}: the date {m.group(0)} reads as {second}/{first} in Kodi (month "
+                f"first) and {first}/{second} in Jellyfin (day first); rename it "
+                f"{year}-MM-DD"))  # fmt: skip
+        day, month = (first, second) if first > 12 else (second, first)
+        if first == second:
+            day = month = first
+        return _dated(year, month, day, file_name)
+    return None
+
+
+def _dated(year: int, month: int, day: int, file_name: str) -> EpisodeName | None:
+    try:
+        aired = date(year, month, day)
+    except ValueError:
+        return None
+    if not 1900 <= year <= 2200:
+        return None
+    return EpisodeName(aired=aired.isoformat(), episode_title=None)
+
+
+def _bare_number(
+    file_name: str, text: str, folder_season: int | None, title: str | None
+) -> EpisodeName:
+    numbers = [
+        m.group(1) for m in _BARE_NUMBER.finditer(text) if m.group(0).lower() not in _RELEASE_WORDS
+    ]
+    numbers = [n for n in numbers if not (len(n) == 4 and 1900 <= int(n) <= 2100)]
+    if not numbers:
+        return EpisodeName(problem=f"{file_name}: no season and episode numbers (S01E02) and no "
+                                   "air date in the name; Kodi skips it too")  # fmt: skip
+    raw = numbers[0]
+    value = int(raw)
+    anime = bool(_GROUP_PREFIX.match(file_name))
+    scene = len(raw) == 3 and not raw.startswith("0") or len(raw) == 4 and raw.startswith("0")
+    if len(raw) == 4 and not raw.startswith("0"):
+        scene = folder_season == value // 100  # 1050 in "Season 10"; in "Season 01", absolute
+    if scene and not anime:
+        season, episode = divmod(value, 100)
+        if folder_season is None or folder_season == season:
+            return EpisodeName(season, (episode,), episode_title=title, warnings=(
+                f"{raw} read as season {season} episode {episode} (scene style); name it "
+                f"S{season:02d}E{episode:02d} to be sure",))  # fmt: skip
+    if len(raw) <= 2 and folder_season is not None and not anime:
+        return EpisodeName(folder_season, (value,), episode_title=title, warnings=(
+            f"no season in the name: season {folder_season} from its folder; Kodi skips names "
+            f"without one, name it S{folder_season:02d}E{value:02d}",))  # fmt: skip
+    return EpisodeName(absolute=value, problem=(
+        f"{file_name}: {raw} looks like an absolute episode number (anime numbering); Kodi would "
+        f"read it as {_kodi_reading(raw)}. Rename it with its season and episode (S01E{value:02d} "
+        "if the show has one season) or map the numbers by hand"))  # fmt: skip
+
+
+def _kodi_reading(raw: str) -> str:
+    if len(raw) >= 3:
+        season, episode = divmod(int(raw), 100)
+        return f"season {season} episode {episode}" + (" (a special)" if season == 0 else "")
+    return "nothing (it skips the file)"
+
+
+def _without_title(stem: str, show_title: str | None) -> str:
+    """The name without the show's title, so digits in a title ("24", "9-1-1") are no numbers."""
+    text = _GROUP_PREFIX.sub(" ", stem)
+    if show_title:
+        words = [re.escape(w) for w in re.split(r"[\W_]+", show_title) if w]
+        if words:
+            pattern = r"(?i)^[\s._\-\[\]()]*" + r"[\W_]+".join(words)
+            text = re.sub(pattern, " ", text, count=1)
+    return text
+
+
+def _numbers(value) -> list[int]:
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, int) for v in value):
+        return sorted(dict.fromkeys(value), key=value.index)
+    return []
+
+
+def _text(value) -> str | None:
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value)
+    return str(value) if value else None
+
+
+_FOLDER_TAG = re.compile(r"[{\[](tmdb|tvdb|imdb)(?:id)?[-=](tt\d{7,8}|\d+)[}\]]", re.IGNORECASE)
+_FOLDER_YEAR = re.compile(r"[(\[]((?:19|20)\d\d)[)\]]")
+
+
+def show_folder_hints(folder_name: str) -> dict:
+    """Title, year and id tags of a show folder: `Doctor Who (2005) {tvdb-78804}`,
+    `[tmdbid-1396]`, `{imdb-tt0903747}` (guessit ignores these tags: we read them here)."""
+    hints: dict = {"title": show_title(folder_name), "year": None}
+    year = _FOLDER_YEAR.search(_ID_TAGS.sub("", folder_name))
+    if year:
+        hints["year"] = int(year.group(1))
+    for kind, value in _FOLDER_TAG.findall(folder_name):
+        kind = kind.lower()
+        if kind == "imdb" and value.lower().startswith("tt"):
+            hints.setdefault("imdb_id", value.lower())
+        elif kind in ("tmdb", "tvdb") and value.isdigit():
+            hints.setdefault(f"{kind}_id", int(value))
+    return hints

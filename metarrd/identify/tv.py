@@ -1,0 +1,312 @@
+"""IDENTIFY for TV: a show's TMDB TV id, never by a guess, then its episodes by their numbers.
+
+Show order (docs/interface.md §7, docs/tv.md): id tags in the folder name → the user's `tvshow.nfo`
+(uniqueid, legacy `<id>`, `episodeguide`, URLs) → a TMDB TV search on the folder's title and
+year, ranked by match.py's named penalties (two shows of one title are told apart by year, or
+left for the user). Episodes: by the numbers in their file names in TMDB's aired order (daily
+shows by air date); each episode's TMDB id and TheTVDB id, joined by TMDB's own cross-id
+(episode `external_ids.tvdb_id`), never by assuming both providers number alike. Where their
+numbering differs, the show's `numbering_note` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from metarrd import db
+from metarrd.errors import ItemError, NotFound, ProviderError, ProviderUnavailable
+from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
+from metarrd.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_STORED_CANDIDATES = 8
+NOT_BUILT = "TV enrichment is not built yet"
+
+
+def _result(item_id: int, identified: bool, reason: str, error: bool = False):
+    from metarrd.identify.stage import IdentifyResult
+
+    return IdentifyResult(item_id, identified, reason, error)
+
+
+def tv_search_result(result: dict[str, Any]) -> SearchResult:
+    """One `/search/tv` item as match.py ranks it (name, original name, first-air year)."""
+    date = result.get("first_air_date") or ""
+    return SearchResult(
+        tmdb_id=int(result["id"]),
+        title=result.get("name") or result.get("original_name") or "",
+        original_title=result.get("original_name"),
+        year=int(date[:4]) if date[:4].isdigit() else None,
+        popularity=float(result.get("popularity") or 0.0),
+        vote_count=int(result.get("vote_count") or 0),
+        overview=result.get("overview") or None,
+        poster_path=result.get("poster_path"),
+    )
+
+
+def search_shows(rt: Runtime, title: str, year: int | None) -> list[Match]:
+    seen: dict[int, SearchResult] = {}
+    matches: list[Match] = []
+    for attempt in search_plan(title, year):
+        for result in rt.tmdb.search_tv(attempt["query"], attempt.get("year")):
+            cand = tv_search_result(result)
+            seen.setdefault(cand.tmdb_id, cand)
+        matches = rank_candidates(title, year, list(seen.values()))
+        if matches and is_confident(matches):
+            break
+    return matches
+
+
+def _by_ids(rt: Runtime, tmdb_id=None, tvdb_id=None, imdb_id=None) -> dict[str, Any] | None:
+    if tmdb_id:
+        return rt.tmdb.tv_or_none(int(tmdb_id))
+    for value, source in ((tvdb_id, "tvdb_id"), (imdb_id, "imdb_id")):
+        if value:
+            found = rt.tmdb.find(str(value), source).get("tv_results") or []
+            if found:
+                return rt.tmdb.tv_or_none(int(found[0]["id"]))
+    return None
+
+
+def identify_show(
+    rt: Runtime,
+    show: db.Movie,
+    *,
+    tmdb_id: int | None = None,
+    tvdb_id: int | None = None,
+    imdb_id: str | None = None,
+    source: str | None = None,
+):
+    """Identify a show, then its episodes. Explicit ids (manual, webhook) skip the search;
+    unknown ones are an ItemError."""
+    if tmdb_id or tvdb_id or imdb_id:
+        details = _by_ids(rt, tmdb_id, tvdb_id, imdb_id)
+        if details is None:
+            what = (f"TMDB TV id {tmdb_id}" if tmdb_id else f"TheTVDB id {tvdb_id}" if tvdb_id
+                    else f"IMDb id {imdb_id}")  # fmt: skip
+            raise ItemError(f"{what} is unknown to TMDB")
+        return _identified(rt, show, details, source or "manual")
+    hints = show.hints or {}
+    notes = []
+    for prefix, label in (("folder", "the folder name"), ("nfo", "tvshow.nfo")):
+        ids = {k: hints.get(f"{prefix}_{k}") for k in ("tmdb_id", "tvdb_id", "imdb_id")}
+        if any(ids.values()):
+            details = _by_ids(rt, **ids)
+            if details is not None:
+                return _identified(rt, show, details, prefix)
+            named = ", ".join(f"{k} {v}" for k, v in ids.items() if v)
+            notes.append(f"{label} names {named}, which TMDB does not know")
+    title = hints.get("folder_title") or show.title
+    year = hints.get("folder_year")
+    matches = search_shows(rt, title, year)
+    candidates = [_candidate(m) for m in matches[:MAX_STORED_CANDIDATES]]
+    if matches and is_confident(matches):
+        details = rt.tmdb.tv_or_none(matches[0].candidate.tmdb_id)
+        if details is not None:
+            return _identified(rt, show, details, "search", candidates)
+    what = repr(title) + (f" ({year})" if year else "")
+    if not matches:
+        reason = f"TMDB has no TV show matching {what}"
+    else:
+        best = matches[0]
+        reason = (
+            f"no confident match for the show {what}: best {best.candidate.title!r} "
+            f"({best.candidate.year or '?'}), {'; '.join(best.reasons) or best.recommendation}; "
+            f"run `metarrd identify {show.id} --tmdb ID` (or --tvdb ID)"
+        )
+    reason = "; ".join(notes + [reason])
+    with db.write_transaction():
+        db.Movie.update(
+            candidates=candidates, last_error=_with_scan_errors(show, reason), updated_at=db.now()
+        ).where(db.Movie.id == show.id).execute()
+        db.record_event("identify.unsure", reason, movie=show.id, level="warning")
+    log.warning("item %d (%s): %s", show.id, show.path, reason)
+    return _result(show.id, False, reason)
+
+
+def _candidate(m: Match) -> dict[str, Any]:
+    c = m.candidate
+    return {"tmdb_id": c.tmdb_id, "title": c.title, "original_title": c.original_title,
+            "year": c.year, "popularity": c.popularity, "distance": round(m.distance, 4),
+            "penalties": m.penalties, "recommendation": m.recommendation,
+            "reasons": list(m.reasons), "poster_path": c.poster_path}  # fmt: skip
+
+
+def _with_scan_errors(item: db.Movie, reason: str | None) -> str | None:
+    parts = [*((item.hints or {}).get("scan_errors") or [])]
+    return "; ".join(parts + ([reason] if reason else [])) or None
+
+
+def _identified(rt: Runtime, show: db.Movie, details: dict, source: str, candidates=None):
+    external = details.get("external_ids") or {}
+    tmdb_id = int(details["id"])
+    date = details.get("first_air_date") or ""
+    with db.write_transaction():
+        show = db.Movie.get_by_id(show.id)
+        show.tmdb_id = tmdb_id
+        show.tvdb_id = external.get("tvdb_id") or show.tvdb_id
+        show.imdb_id = external.get("imdb_id") or show.imdb_id
+        for column, value in (
+            ("title", details.get("name")),
+            ("original_title", details.get("original_name")),
+            ("year", int(date[:4]) if date[:4].isdigit() else None),
+            ("premiered", date or None),
+            ("status", details.get("status")),
+        ):
+            if value and not show.is_locked(column):
+                setattr(show, column, value)
+        if not show.is_locked("studios"):
+            show.studios = [n["name"] for n in details.get("networks") or [] if n.get("name")]
+        show.ordering = show.ordering or "tmdb:default"
+        if candidates is not None:
+            show.candidates = candidates
+        show.identification_status = db.IDENTIFIED
+        show.identified_by = source
+        show.last_error = _with_scan_errors(show, None)
+        show.updated_at = db.now()
+        show.save()
+        reason = f"identified by {source} as {show.title} ({show.year}) [tmdb tv {tmdb_id}]"
+        db.record_event("identify.done", reason, movie=show, tmdb_id=tmdb_id, source=source)
+    log.info("item %d: %s", show.id, reason)
+    episodes = identify_episodes(rt, show, details)
+    return _result(show.id, True, f"{reason}; {episodes}")
+
+
+def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) -> str:
+    """Match every episode item of an identified show; each failure stays on its episode."""
+    items = list(
+        db.Movie.select().where(
+            db.Movie.show == show, db.Movie.kind == db.EPISODE, ~db.Movie.missing
+        )
+    )
+    if not items:
+        return "no episode files"
+    guide = _Guide(rt, show, details)
+    done = failed = 0
+    mismatches: list[str] = []
+    for item in items:
+        ok, reason, refs = guide.match(item)
+        with db.write_transaction():
+            fresh = db.Movie.get_by_id(item.id)
+            if ok:
+                first = refs[0]
+                fresh.tmdb_id, fresh.tvdb_id = first["tmdb_id"], first.get("tvdb_id")
+                fresh.aired = first.get("aired") or fresh.aired
+                fresh.episode_refs = refs
+                fresh.identification_status = db.IDENTIFIED
+                fresh.identified_by = "numbers" if item.episodes else "air date"
+                fresh.last_error = _with_scan_errors(fresh, None)
+                db.record_event("identify.done", reason, movie=fresh)
+                done += 1
+                mismatches += [r["numbering_note"] for r in refs if r.get("numbering_note")]
+            else:
+                fresh.identification_status = db.UNIDENTIFIED
+                fresh.last_error = _with_scan_errors(fresh, reason)
+                db.record_event("identify.failed", reason, movie=fresh, level="error")
+                failed += 1
+            fresh.updated_at = db.now()
+            fresh.save()
+    note = None
+    if mismatches:
+        note = (f"TMDB and TheTVDB number {len(mismatches)} episode(s) differently, e.g. "
+                f"{mismatches[0]}; files follow TMDB's aired order here")  # fmt: skip
+    db.Movie.update(numbering_note=note).where(db.Movie.id == show.id).execute()
+    return f"{done} episode(s) identified, {failed} not"
+
+
+class _Guide:
+    """TMDB's seasons of one show, fetched once each; TheTVDB's episodes by id."""
+
+    def __init__(self, rt: Runtime, show: db.Movie, details: dict | None) -> None:
+        self.rt, self.show, self.details = rt, show, details
+        self.seasons: dict[int, dict[int, dict] | str] = {}
+        self._tvdb: dict[int, dict] | None = None
+
+    def season(self, number: int) -> dict[int, dict] | str:
+        """Episode number -> TMDB episode, or the reason the season cannot be had."""
+        if number not in self.seasons:
+            try:
+                data = self.rt.tmdb.tv_season(self.show.tmdb_id, number)
+                self.seasons[number] = {
+                    int(e["episode_number"]): e for e in data.get("episodes") or []
+                }
+            except NotFound:
+                self.seasons[number] = f"TMDB has no season {number} of {self.show.title}"
+            except ProviderUnavailable:
+                raise
+            except ProviderError as exc:
+                self.seasons[number] = f"season {number}: {exc}"
+        return self.seasons[number]
+
+    def tvdb_episodes(self) -> dict[int, dict]:
+        if self._tvdb is None:
+            self._tvdb = {}
+            client = self.rt.client("tvdb")
+            if client is not None and self.show.tvdb_id:
+                try:
+                    self._tvdb = {
+                        int(e["id"]): e for e in client.series_episodes(self.show.tvdb_id)
+                    }
+                except ProviderError as exc:
+                    log.warning("item %d: TheTVDB episodes unavailable: %s", self.show.id, exc)
+        return self._tvdb
+
+    def match(self, item: db.Movie) -> tuple[bool, str, list[dict]]:
+        problem = (item.hints or {}).get("name_problem")
+        if problem:
+            return False, problem, []
+        if item.episodes and item.season is not None:
+            refs = []
+            for number in item.episodes:
+                season = self.season(item.season)
+                if isinstance(season, str):
+                    return False, season, []
+                ep = season.get(number)
+                if ep is None:
+                    return False, (f"TMDB has no episode S{item.season:02d}E{number:02d} of "
+                                   f"{self.show.title}"), []  # fmt: skip
+                refs.append(self._ref(item.season, ep))
+            label = "".join(f"E{n:02d}" for n in item.episodes)
+            return True, f"S{item.season:02d}{label} of {self.show.title}", refs
+        if item.aired:
+            for number in self._season_numbers(item.aired[:4]):
+                season = self.season(number)
+                if isinstance(season, str):
+                    continue
+                for ep in season.values():
+                    if ep.get("air_date") == item.aired:
+                        return (
+                            True,
+                            f"aired {item.aired}: {ep.get('name')}",
+                            [self._ref(number, ep)],
+                        )
+            return False, f"TMDB has no episode of {self.show.title} aired on {item.aired}", []
+        return False, "no episode numbers", []
+
+    def _season_numbers(self, year: str) -> list[int]:
+        if self.details is None:
+            self.details = self.rt.tmdb.tv(self.show.tmdb_id, append="")
+        seasons = self.details.get("seasons") or []
+        near = [s for s in seasons if (s.get("air_date") or "")[:4] <= year]
+        return [int(s["season_number"]) for s in reversed(near or seasons)]
+
+    def _ref(self, season: int, ep: dict) -> dict:
+        ref = {"season": season, "episode": int(ep["episode_number"]), "tmdb_id": int(ep["id"]),
+               "title": ep.get("name"), "aired": ep.get("air_date") or None, "tvdb_id": None}  # fmt: skip
+        try:
+            extra = self.rt.tmdb.tv_episode(self.show.tmdb_id, season, ref["episode"])
+        except NotFound:
+            return ref
+        tvdb_id = (extra.get("external_ids") or {}).get("tvdb_id")
+        if tvdb_id:
+            ref["tvdb_id"] = int(tvdb_id)
+            other = self.tvdb_episodes().get(int(tvdb_id))
+            if other is not None:
+                theirs = (other.get("seasonNumber"), other.get("number"))
+                ref["tvdb_numbering"] = list(theirs)
+                if theirs != (season, ref["episode"]):
+                    ref["numbering_note"] = (f"S{season:02d}E{ref['episode']:02d} (TMDB) is "
+                                             f"S{theirs[0]:02d}E{theirs[1]:02d} (TheTVDB)")  # fmt: skip
+        return ref

@@ -1,0 +1,395 @@
+"""SCAN for a TV library (`kind = "tv"`): one folder per show below the root, episode files
+anywhere below it (season folders or not). See docs/tv.md.
+
+Each show folder becomes a `show` item (its `tvshow.nfo` ids and values, its artwork), each
+season seen a `season` item (internal: its `seasonNN-*` art), each video file an `episode` item
+with the numbers its name gives (identify/episodes.py) or the reason it has none, its stream
+details, its NFO ids (one block per episode in a multi-episode NFO) and its `-thumb` image.
+Samples, extras folders and our temp files are not episodes. Rescans are incremental, as for
+movies: an unchanged file (size, mtime) is not read again; a vanished one is marked missing.
+Per-item problems become that item's `last_error` and an event; the scan goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from metarrd import cache, db
+from metarrd.atomic import TEMP_MARKER, sha256_file
+from metarrd.config import Config, LibraryConfig
+from metarrd.identify import (
+    EpisodeName,
+    parse_episode,
+    show_folder_hints,
+)
+from metarrd.imaging import ImageRejected, analyse_image
+from metarrd.runtime import Runtime
+from metarrd.scan.local_files import IMAGE_EXTS, LocalArtwork, classify_image
+from metarrd.scan.nfo_read import NfoError
+from metarrd.scan.stage import (
+    PROBE_THREADS,
+    ScanReport,
+    _record_artwork,
+    _replace_streams,
+    _written_by_us,
+    apply_nfo_values,
+    date_added_from_mtime,
+)
+from metarrd.scan.streams import StreamDetails, StreamReadError, read_stream_details
+from metarrd.scan.tv_nfo import EpisodeNfo, read_episode_nfo, read_show_nfo
+from metarrd.walk import VIDEO_EXTENSIONS, is_excluded_file, is_skipped_folder
+
+log = logging.getLogger(__name__)
+
+SHOW_NFO = "tvshow.nfo"
+# Extras folders inside a show (beside walk.py's list): Jellyfin and Plex read these as extras.
+_TV_EXTRAS = frozenset({"scenes", "shorts", "other", "others", "clips", "featurette"})
+_SAMPLE_NAME = re.compile(r"(?:^|[\s._-])sample\d*$", re.IGNORECASE)  # "Show - S01E01 - sample"
+_SEASON_ART = re.compile(r"^season(?:(\d{2,4})|-(specials|all))-([a-z]+)$")
+
+
+def season_path(show_path: str, number: int) -> str:
+    """The (unique, never a real file) path of a season item."""
+    return os.path.join(show_path, f"#season-{number:02d}")
+
+
+@dataclass
+class EpisodeProbe:
+    path: Path
+    size: int
+    mtime_ns: int
+    name: EpisodeName
+    streams: StreamDetails | None = None
+    nfo: list[EpisodeNfo] = field(default_factory=list)
+    nfo_hash: str | None = None
+    artwork: list[LocalArtwork] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = None) -> ScanReport:
+    report = ScanReport()
+    root = Path(lib.path)
+    library = db.Library.get(db.Library.name == lib.name)
+    if not root.is_dir():
+        reason = "library folder does not exist" if not root.exists() else "not a folder"
+        report.errors.append((str(root), f"library {lib.name!r}: {reason}"))
+        db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")
+        return report
+    scope = scope or [root]
+    shows: dict[Path, list[Path]] = {}  # show folder -> scope paths inside it
+    for top in scope:
+        if top == root:
+            for entry in sorted(os.scandir(root), key=lambda e: e.name):
+                if entry.is_dir(follow_symlinks=False) and not is_skipped_folder(entry.name):
+                    shows.setdefault(Path(entry.path), []).append(Path(entry.path))
+                elif entry.is_file() and Path(entry.name).suffix.lower() in VIDEO_EXTENSIONS:
+                    report.errors.append(
+                        (
+                            entry.path,
+                            "a video file directly in a TV library root: put it in its "
+                            "show's folder",
+                        )  # fmt: skip
+                    )
+        else:
+            show_dir = root / top.relative_to(root).parts[0]
+            shows.setdefault(show_dir, []).append(top)
+    _mark_vanished_shows(library, root, scope, set(shows), report)
+    for show_dir, tops in shows.items():
+        if show_dir.is_dir():
+            scan_show(rt, library, show_dir, tops, report)
+    log.info(
+        "TV library %s: %d shows, %d videos, %d new, %d changed, %d missing, %d unchanged, "
+        "%d errors", lib.name, len(shows), report.found, len(report.new), len(report.changed),
+        len(report.missing), report.unchanged, len(report.errors),
+    )  # fmt: skip
+    return report
+
+
+def _mark_vanished_shows(library, root: Path, scope, present: set[Path], report) -> None:
+    if scope != [root]:
+        return
+    gone = [
+        s for s in db.Movie.select().where(
+            db.Movie.library == library, db.Movie.kind == db.SHOW, ~db.Movie.missing
+        ) if Path(s.path) not in present
+    ]  # fmt: skip
+    for show in gone:
+        ids = [show.id] + [
+            m.id
+            for m in db.Movie.select(db.Movie.id).where(db.Movie.show == show, ~db.Movie.missing)
+        ]
+        db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
+        db.record_event("scan.missing", f"{show.path} is gone; its data is kept", movie=show)
+        report.missing.extend(ids)
+
+
+def _episode_files(show_dir: Path, tops: list[Path]) -> list[tuple[Path, int, int]]:
+    found = []
+    for top in tops:
+        if top.is_file():
+            if _is_episode_file(top.name):
+                st = top.stat()
+                found.append((top, st.st_size, st.st_mtime_ns))
+            continue
+        for folder, dirs, files in os.walk(top):
+            dirs[:] = sorted(
+                d for d in dirs if not is_skipped_folder(d, next_to_movie=False)
+                and d.casefold() not in _TV_EXTRAS
+            )  # fmt: skip
+            for name in sorted(files):
+                if _is_episode_file(name):
+                    path = Path(folder, name)
+                    try:
+                        st = path.stat()
+                    except OSError:
+                        continue
+                    found.append((path, st.st_size, st.st_mtime_ns))
+    return found
+
+
+def _is_episode_file(name: str) -> bool:
+    path = Path(name)
+    return (
+        path.suffix.lower() in VIDEO_EXTENSIONS
+        and not is_excluded_file(name)
+        and not _SAMPLE_NAME.search(path.stem)
+    )
+
+
+def scan_show(
+    rt: Runtime, library: db.Library, show_dir: Path, tops: list[Path], report: ScanReport
+) -> None:
+    show = _record_show(rt, library, show_dir, report)
+    files = _episode_files(show_dir, tops)
+    report.found += len(files)
+    known = {
+        m.path: m
+        for m in db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.EPISODE)
+        if any(m.path == str(t) or m.path.startswith(str(t) + os.sep) for t in tops)
+    }
+    todo = []
+    for path, size, mtime_ns in files:
+        item = known.pop(str(path), None)
+        if item is not None and not item.missing and (item.size, item.mtime_ns) == (size, mtime_ns):
+            report.unchanged += 1
+            continue
+        todo.append((path, size, mtime_ns, item))
+    title = (show.hints or {}).get("folder_title") or show.title
+    with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
+        probes = list(pool.map(lambda t: probe_episode(rt.config, show_dir, title, *t[:3]), todo))
+    with db.write_transaction():
+        for (_p, _s, _m, item), pr in zip(todo, probes, strict=True):
+            _record_episode(library, show, pr, item, report)
+    vanished = [m for m in known.values() if not m.missing]
+    if vanished:
+        ids = [m.id for m in vanished]
+        db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
+        for m in vanished:
+            db.record_event("scan.missing", f"{m.path} is gone; its data is kept", movie=m)
+        report.missing.extend(ids)
+
+
+def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanReport) -> db.Movie:
+    hints = show_folder_hints(show_dir.name)
+    nfo_path = show_dir / SHOW_NFO
+    nfo = None
+    errors: list[str] = []
+    nfo_hash = None
+    if nfo_path.is_file() and not _written_by_us(nfo_path):
+        try:
+            nfo = read_show_nfo(nfo_path)
+            nfo_hash = sha256_file(nfo_path)
+        except NfoError as exc:
+            errors.append(str(exc))
+    art, art_errors = _show_artwork(rt.config, show_dir)
+    errors += art_errors
+    with db.write_transaction():
+        show = db.Movie.get_or_none(db.Movie.path == str(show_dir))
+        is_new = show is None
+        if is_new:
+            show = db.Movie(library=library, path=str(show_dir), kind=db.SHOW)
+            show.title, show.year = hints["title"], hints["year"]
+            show.date_added = date_added_from_mtime(show_dir.stat().st_mtime_ns)
+        stored = {
+            k: v for k, v in (show.hints or {}).items() if not k.startswith(("folder_", "nfo_"))
+        }
+        stored.update({f"folder_{k}": v for k, v in hints.items()})
+        if nfo is not None:
+            stored.update(nfo_tmdb_id=nfo.tmdb_id, nfo_tvdb_id=nfo.tvdb_id, nfo_imdb_id=nfo.imdb_id,
+                          nfo_id_sources=nfo.source)  # fmt: skip
+            if nfo_hash != show.source_nfo_hash:
+                apply_nfo_values(show, nfo.data)
+                show.source_nfo_hash = nfo_hash
+        stored["scan_errors"] = errors
+        show.hints = stored
+        show.missing = False
+        show.last_error = "; ".join(errors) or None
+        show.updated_at = db.now()
+        show.save()
+        for season, asset in art:
+            target = show if season is None else _season_item(library, show, season)
+            _record_artwork(target, asset)
+        for err in errors:
+            db.record_event("scan.error", err, movie=show, level="error")
+            report.errors.append((show.path, err))
+        if is_new:
+            report.new.append(show.id)
+            db.record_event("scan.found", f"Found show folder {show_dir.name}", movie=show)
+    return show
+
+
+def _season_item(library: db.Library, show: db.Movie, number: int) -> db.Movie:
+    path = season_path(show.path, number)
+    item = db.Movie.get_or_none(db.Movie.path == path)
+    if item is None:
+        name = "Specials" if number == 0 else f"Season {number}"
+        item = db.Movie.create(library=library, path=path, kind=db.SEASON, show=show,
+                               season=number, title=name)  # fmt: skip
+    return item
+
+
+def _show_artwork(
+    config: Config, show_dir: Path
+) -> tuple[list[tuple[int | None, LocalArtwork]], list[str]]:
+    """The user's show art (`poster.jpg`, ...) and season art (`season01-poster.jpg`,
+    `season-specials-poster.jpg`) in the show folder; `season-all-*` goes on the show as
+    `season-all-<type>`."""
+    found: list[tuple[int | None, Path, str, int]] = []
+    for entry in os.scandir(show_dir):
+        if not entry.is_file() or entry.name.startswith((".", TEMP_MARKER)):
+            continue
+        stem, ext = os.path.splitext(entry.name)
+        if ext.lower() not in IMAGE_EXTS:
+            continue
+        m = _SEASON_ART.match(stem.lower())
+        if m:
+            number, special, kind = m.groups()
+            if special == "all":
+                found.append((None, Path(entry.path), f"season-all-{kind}", 1))
+            else:
+                found.append((0 if special else int(number), Path(entry.path), kind, 1))
+            continue
+        kind = classify_image(entry.name, "\0", own_folder=True)
+        if kind:
+            found.append((None, Path(entry.path), *kind))
+    return _analysed(config, found)
+
+
+def _analysed(config: Config, found) -> tuple[list, list[str]]:
+    result, errors = [], []
+    for season, path, asset_type, rank in sorted(found, key=lambda f: str(f[1])):
+        if _written_by_us(path):
+            continue
+        try:
+            info = analyse_image(path, max_pixels=config.artwork.max_pixels)
+        except ImageRejected as exc:
+            errors.append(f"{path}: existing artwork skipped: {exc}")
+            continue
+        except OSError as exc:
+            errors.append(f"{path}: existing artwork unreadable: {exc.strerror}")
+            continue
+        cached = cache.store(config.cache_dir, asset_type, path, info)
+        result.append((season, LocalArtwork(path, asset_type, rank, info, cached)))
+    return result, errors
+
+
+def probe_episode(
+    config: Config, show_dir: Path, show_title: str | None, path: Path, size: int, mtime_ns: int
+) -> EpisodeProbe:
+    """Everything read from disk for one episode file (worker threads, no database)."""
+    folder = path.parent.name if path.parent != show_dir else None
+    try:
+        name = parse_episode(path.name, show_title, folder)
+    except Exception as exc:  # guessit on a hostile name: that file's problem only
+        name = EpisodeName(problem=f"{path.name}: the name cannot be read ({exc})")
+    pr = EpisodeProbe(path, size, mtime_ns, name)
+    try:
+        pr.streams = read_stream_details(path)
+    except StreamReadError as exc:
+        pr.errors.append(str(exc))
+    except OSError as exc:
+        pr.errors.append(f"{path}: cannot read ({exc.strerror})")
+    nfo_path = path.with_suffix(".nfo")
+    if nfo_path.is_file() and not _written_by_us(nfo_path):
+        try:
+            pr.nfo = read_episode_nfo(nfo_path)
+            pr.nfo_hash = sha256_file(nfo_path)
+        except NfoError as exc:
+            pr.errors.append(str(exc))
+    found = []
+    try:
+        for entry in os.scandir(path.parent):
+            if entry.is_file():
+                kind = classify_image(entry.name, path.stem, own_folder=False)
+                if kind and kind[0] == "thumb":
+                    found.append((None, Path(entry.path), *kind))
+    except OSError as exc:
+        pr.errors.append(f"{path.parent}: cannot list artwork ({exc.strerror})")
+    art, errors = _analysed(config, found)
+    pr.artwork = [a for _s, a in art]
+    pr.errors += errors
+    return pr
+
+
+def _record_episode(
+    library: db.Library, show: db.Movie, pr: EpisodeProbe, item: db.Movie | None, report
+) -> None:
+    if item is None:
+        item = db.Movie.get_or_none(db.Movie.path == str(pr.path))
+    is_new = item is None
+    if is_new:
+        item = db.Movie(library=library, path=str(pr.path), kind=db.EPISODE, show=show)
+        item.date_added = date_added_from_mtime(pr.mtime_ns)
+    name = pr.name
+    renumbered = (item.season, list(item.episodes or [])) != (name.season, list(name.episodes))
+    item.size, item.mtime_ns, item.missing = pr.size, pr.mtime_ns, False
+    item.season, item.episodes = name.season, list(name.episodes)
+    if name.aired:
+        item.aired = name.aired
+    if renumbered and not is_new and item.identification_status != db.UNIDENTIFIED:
+        item.identification_status = db.UNIDENTIFIED  # other numbers: another episode
+        item.tmdb_id = item.tvdb_id = None
+        item.episode_refs = []
+    hints = {
+        "name_problem": name.problem,
+        "name_warnings": list(name.warnings),
+        "name_absolute": name.absolute,
+        "name_aired": name.aired,
+        "name_episode_title": name.episode_title,
+        "scan_errors": pr.errors,
+    }
+    if pr.nfo:
+        hints["nfo_episodes"] = [
+            {"season": n.season, "episode": n.episode, "tmdb_id": n.data.tmdb_id,
+             "tvdb_id": n.data.tvdb_id, "title": n.data.fields.get("title")}
+            for n in pr.nfo
+        ]  # fmt: skip
+        if pr.nfo_hash != item.source_nfo_hash:
+            apply_nfo_values(item, pr.nfo[0].data)
+            item.source_nfo_hash = pr.nfo_hash
+    item.hints = {**(item.hints or {}), **hints}
+    problems = pr.errors + ([name.problem] if name.problem else [])
+    item.last_error = "; ".join(problems) or None
+    item.updated_at = db.now()
+    item.save()
+    if name.season is not None:
+        _season_item(library, show, name.season)
+    if pr.streams is not None:
+        _replace_streams(item, pr.streams, fresh=is_new)
+    for art in pr.artwork:
+        _record_artwork(item, art)
+    for problem in problems:
+        db.record_event("scan.error", problem, movie=item, level="error")
+        report.errors.append((item.path, problem))
+    for warning in name.warnings:
+        db.record_event("scan.warning", f"{pr.path.name}: {warning}", movie=item, level="warning")
+    if is_new:
+        report.new.append(item.id)
+        db.record_event("scan.found", f"Found {pr.path.name}", movie=item)
+    else:
+        report.changed.append(item.id)

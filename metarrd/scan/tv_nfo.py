@@ -1,0 +1,145 @@
+"""The TV NFOs users already have: `tvshow.nfo` and episode NFOs (docs/tv.md).
+
+Both go through nfo_read's safe parser (no entities, no DTD, no network, size limit). On top of
+what it reads, a show's ids come from: `uniqueid` (tmdb, tvdb, imdb), the legacy `<id>` (a
+TheTVDB id: Kodi's old TVDB scraper and Sonarr wrote it so), the `episodeguide` JSON
+(`{"tmdb":"1399","tvdb":"121361","imdb":"tt0944947"}`) or its old `<url>` form, and
+themoviedb.org/tv, thetvdb.com and imdb.com URLs. A multi-episode NFO holds one
+`<episodedetails>` block per episode, back to back (not one XML document): it is split on
+`</episodedetails>` and each block parsed alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from metarrd.scan.nfo_read import MAX_NFO_BYTES, NfoData, NfoError, parse_nfo
+
+_LEGACY_ID = re.compile(r"<id>\s*(\d+)\s*</id>")
+_TMDB_TV_URL = re.compile(r"themoviedb\.org/tv/(\d+)")
+_TVDB_URL = re.compile(r"thetvdb\.com/(?:\?tab=series&(?:amp;)?id=|api/[^/]+/series/|series/)(\d+)")
+_IMDB_URL = re.compile(r"imdb\.[a-z.]+/title/(tt\d{7,8})")
+_BLOCK_END = "</episodedetails>"
+
+
+@dataclass
+class ShowNfo:
+    data: NfoData
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+    source: dict[str, str] = field(default_factory=dict)  # id kind -> where it was found
+
+
+@dataclass
+class EpisodeNfo:
+    data: NfoData
+    season: int | None
+    episode: int | None
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise NfoError(path, "is not a regular file; ignored")
+        if info.st_size > MAX_NFO_BYTES:
+            raise NfoError(path, f"is larger than {MAX_NFO_BYTES // (1024 * 1024)} MB; ignored")
+        with open(path, "rb") as handle:
+            return handle.read(MAX_NFO_BYTES + 1)
+    except OSError as exc:
+        raise NfoError(path, f"cannot be read: {exc.strerror or exc}") from exc
+
+
+def _quiet(data: NfoData, root: str) -> NfoData:
+    """nfo_read speaks of movies; a `<tvshow>`/`<episodedetails>` root is what we expect here."""
+    data.warnings = [w for w in data.warnings if not w.startswith(f"root element is <{root}>")]
+    return data
+
+
+def read_show_nfo(path: Path) -> ShowNfo:
+    """A `tvshow.nfo` with its show ids; NfoError for anything unusable (hostile, corrupt)."""
+    raw = _read_bytes(path)
+    data = _quiet(parse_nfo(raw, path), "tvshow")
+    text = raw.decode("utf-8", errors="replace")
+    show = ShowNfo(data)
+    uniqueids = "<uniqueid" in text
+    found: list[tuple[str, str, str]] = []  # (kind, value, source)
+    if uniqueids:
+        for kind, value in (("tmdb", data.tmdb_id), ("tvdb", data.tvdb_id), ("imdb", data.imdb_id)):
+            if value:
+                found.append((kind, str(value), "uniqueid"))
+    else:
+        legacy = _LEGACY_ID.search(text)
+        if legacy:
+            found.append(("tvdb", legacy.group(1), "<id>"))
+        if data.imdb_id:
+            found.append(("imdb", data.imdb_id, "NFO"))
+    for kind, value in _episodeguide(data):
+        found.append((kind, value, "episodeguide"))
+    for kind, pattern in (("tmdb", _TMDB_TV_URL), ("tvdb", _TVDB_URL), ("imdb", _IMDB_URL)):
+        m = pattern.search(text)
+        if m:
+            found.append((kind, m.group(1), "URL"))
+    for kind, value, source in found:
+        if kind in show.source:
+            continue
+        if kind == "imdb":
+            show.imdb_id = value
+        elif value.isdigit() and int(value) > 0:
+            setattr(show, f"{kind}_id", int(value))
+        else:
+            continue
+        show.source[kind] = source
+    return show
+
+
+def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
+    for element in data.unknown_elements:
+        if not element.startswith("<episodeguide"):
+            continue
+        try:
+            node = etree.fromstring(
+                element.encode("utf-8"), etree.XMLParser(resolve_entities=False)
+            )
+        except etree.XMLSyntaxError:
+            return []
+        text = "".join(node.itertext()).strip()
+        if text.startswith("{"):
+            try:
+                ids = json.loads(text)
+            except ValueError:
+                return []
+            if isinstance(ids, dict):
+                return [(k, str(v)) for k, v in ids.items() if k in ("tmdb", "tvdb", "imdb") and v]
+        m = _TVDB_URL.search(text)
+        if m:
+            return [("tvdb", m.group(1))]
+    return []
+
+
+def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
+    """Every `<episodedetails>` block of an episode NFO, in file order."""
+    raw = _read_bytes(path)
+    text = raw.decode("utf-8-sig", errors="replace")
+    if text.count(_BLOCK_END) <= 1:  # one document: nfo_read decodes it (BOM, cp1252, ...)
+        parsed = [(text, _quiet(parse_nfo(raw, path), "episodedetails"))]
+    else:
+        blocks = [b + _BLOCK_END for b in text.split(_BLOCK_END) if "<episodedetails" in b]
+        parsed = [(b, _quiet(parse_nfo(b.encode("utf-8"), path), "episodedetails")) for b in blocks]
+    return [
+        EpisodeNfo(data, _int_element(block, "season"), _int_element(block, "episode"))
+        for block, data in parsed
+    ]
+
+
+def _int_element(block: str, tag: str) -> int | None:
+    m = re.search(rf"<{tag}>\s*(-?\d+)\s*</{tag}>", block)
+    return int(m.group(1)) if m else None

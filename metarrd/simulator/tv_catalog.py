@@ -1,0 +1,241 @@
+"""The simulator's TV catalog: hand-written shows (tv_shows.json) expanded into seasons, episodes,
+provider ids and image assets.
+
+Every episode is one identity with two numberings: TMDB's (`seasons` in the JSON) and TheTVDB's
+(the same unless `tvdb_seasons` re-chunks the regular episodes, as for shows whose providers split
+seasons differently). Each provider gives the episode its own id, and TMDB's episode
+`external_ids.tvdb_id` joins them, as on the real services. A daily show lists its seasons as
+`{"season": [first air date, episode count]}` with one episode per weekday.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from metarrd.simulator.artwork import Asset, plain_asset, stable_int
+from metarrd.simulator.catalog import normalise_words, words_match
+
+DATA_FILE = Path(__file__).with_name("tv_shows.json")
+TV_GENRES = {
+    16: "Animation", 18: "Drama", 35: "Comedy", 80: "Crime", 10759: "Action & Adventure",
+    10765: "Sci-Fi & Fantasy", 10767: "Talk",
+}  # fmt: skip
+
+
+@dataclass
+class Episode:
+    season: int  # TMDB numbering
+    number: int
+    title: str
+    aired: str
+    tmdb_id: int
+    tvdb_id: int
+    tvdb_season: int  # TheTVDB's official (aired) numbering
+    tvdb_number: int
+    absolute: int | None  # regular episodes only
+    still: Asset | None = None
+
+
+@dataclass
+class Show:
+    id: int
+    tvdb_id: int
+    imdb_id: str | None
+    name: str
+    first_air_date: str
+    status: str
+    type: str
+    network: list
+    genres: list[int]
+    popularity: float
+    vote_average: float
+    vote_count: int
+    overview: str
+    rating_us: str
+    created_by: list[str]
+    runtime: int
+    cast: list[list]
+    seasons: dict[str, list[str]] = field(default_factory=dict)
+    daily: dict[str, list] | None = None
+    tvdb_seasons: list[int] | None = None
+    original_name: str | None = None
+    original_language: str = "en"
+    countries: list[str] = field(default_factory=lambda: ["US"])
+    episodes: list[Episode] = field(default_factory=list)
+    posters: list[Asset] = field(default_factory=list)
+    backdrops: list[Asset] = field(default_factory=list)
+    logos: list[Asset] = field(default_factory=list)
+    season_posters: dict[int, Asset] = field(default_factory=dict)
+    fanart: dict[str, list[tuple[Asset, str | None]]] = field(default_factory=dict)
+    tvdb_art: list[tuple[Asset, int | None]] = field(default_factory=list)  # (asset, season)
+
+    @property
+    def year(self) -> int:
+        return int(self.first_air_date[:4])
+
+    @property
+    def slug(self) -> str:
+        return "-".join(normalise_words(self.name))
+
+    def season_numbers(self) -> list[int]:
+        return sorted({e.season for e in self.episodes})
+
+    def season(self, number: int) -> list[Episode]:
+        return [e for e in self.episodes if e.season == number]
+
+    def episode(self, season: int, number: int) -> Episode | None:
+        return next((e for e in self.episodes if (e.season, e.number) == (season, number)), None)
+
+    def matches(self, query: str) -> bool:
+        names = [self.name] + ([self.original_name] if self.original_name else [])
+        return any(words_match(normalise_words(query), normalise_words(n)) for n in names)
+
+
+def _build_episodes(show: Show) -> None:
+    rows: list[tuple[int, int, str, str]] = []
+    if show.daily:
+        for season, (first, count) in show.daily.items():
+            day = date.fromisoformat(first)
+            for n in range(1, count + 1):
+                while day.weekday() >= 5:
+                    day += timedelta(days=1)
+                guest = random.Random(f"{show.id}-{season}-{n}").choice(
+                    ["Guest", "Author", "Senator", "Actor", "Chef", "Scientist"]
+                )
+                rows.append((int(season), n, f"{guest} {n}", day.isoformat()))
+                day += timedelta(days=1)
+    else:
+        start = date.fromisoformat(show.first_air_date)
+        for season, titles in sorted(show.seasons.items(), key=lambda kv: int(kv[0])):
+            s = int(season)
+            first = start + timedelta(days=365 * max(s - 1, 0)) if s else start + timedelta(200)
+            for n, title in enumerate(titles, 1):
+                rows.append((s, n, title, (first + timedelta(weeks=n - 1)).isoformat()))
+    regular = [r for r in rows if r[0] > 0]
+    sizes = show.tvdb_seasons
+    tvdb_numbers: dict[tuple[int, int], tuple[int, int]] = {}
+    if sizes:
+        index = 0
+        for tvdb_season, size in enumerate(sizes, 1):
+            for n in range(1, size + 1):
+                s, e, *_ = regular[index]
+                tvdb_numbers[(s, e)] = (tvdb_season, n)
+                index += 1
+    absolute = {(r[0], r[1]): i for i, r in enumerate(regular, 1)}
+    for s, e, title, aired in rows:
+        ts, te = tvdb_numbers.get((s, e), (s, e))
+        show.episodes.append(
+            Episode(
+                season=s,
+                number=e,
+                title=title,
+                aired=aired,
+                tmdb_id=stable_int("tmdb-episode", show.id, s, e, low=60_000, high=5_000_000),
+                tvdb_id=stable_int(
+                    "tvdb-episode", show.tvdb_id, ts, te, low=100_000, high=9_000_000
+                ),
+                tvdb_season=ts,
+                tvdb_number=te,
+                absolute=absolute.get((s, e)),
+            )
+        )
+
+
+def _build_art(show: Show) -> list[Asset]:
+    sid = show.id
+    made: list[Asset] = []
+
+    def tmdb(seed: str, kind: str, style: str, w: int, h: int, ext: str, lang, rating: float):
+        asset = plain_asset(f"tv-{sid}-{seed}", kind, style, w, h, ext)
+        asset = Asset(asset.key, asset.picture, kind, style, w, h, ext, lang, rating, 3)
+        made.append(asset)
+        return asset
+
+    show.posters = [
+        tmdb("poster-0", "poster", "photo", 1000, 1500, "jpg", "en", 5.6),
+        tmdb("poster-1", "poster", "photo", 680, 1000, "jpg", None, 5.3),
+    ]
+    show.backdrops = [tmdb("backdrop-0", "backdrop", "photo", 1920, 1080, "jpg", None, 5.5)]
+    show.logos = [tmdb("logo-0", "logo", "cutout", 800, 310, "png", "en", 5.4)]
+    for s in show.season_numbers():
+        show.season_posters[s] = tmdb(f"season-{s}", "poster", "photo", 680, 1000, "jpg", "en", 5)
+    for ep in show.episodes:
+        ep.still = tmdb(
+            f"still-{ep.season}-{ep.number}", "still", "photo", 1280, 720, "jpg", None, 5
+        )
+
+    def fanart(key: str, w: int, h: int, ext: str, style: str, lang: str, season: str | None):
+        seed = f"tv-{sid}-fanart-{key}-{season}"
+        rng = random.Random(seed)
+        name = f"{show.slug}-{rng.getrandbits(52):013x}.{ext}"
+        asset = Asset(
+            f"/fanart/tv/{show.tvdb_id}/{key}/{name}", seed, key, style, w, h, ext, lang,
+            float(rng.randint(0, 9)), 0, stable_int(seed, low=10_000, high=400_000),
+        )  # fmt: skip
+        show.fanart.setdefault(key, []).append((asset, season))
+        made.append(asset)
+
+    fanart("tvposter", 1000, 1426, "jpg", "photo", "en", None)
+    fanart("tvposter", 1000, 1426, "jpg", "photo", "00", None)
+    fanart("showbackground", 1920, 1080, "jpg", "photo", "", "all")
+    fanart("hdtvlogo", 800, 310, "png", "cutout", "en", None)
+    fanart("tvthumb", 1000, 562, "jpg", "photo", "en", None)
+    fanart("tvbanner", 1000, 185, "jpg", "photo", "en", None)
+    for s in show.season_numbers():
+        fanart("seasonposter", 1000, 1426, "jpg", "photo", "en", str(s))
+
+    def tvdb(type_id: int, folder: str, w: int, h: int, ext: str, style: str, season=None):
+        seed = f"tv-{sid}-tvdb-{type_id}-{season}"
+        rng = random.Random(seed)
+        asset = Asset(
+            f"/banners/series/{show.tvdb_id}/{folder}/{rng.getrandbits(64):016x}.{ext}", seed,
+            str(type_id), style, w, h, ext, "eng", float(rng.randint(10_000, 90_000)), 0,
+            stable_int(seed, low=1_000_000, high=70_000_000), type_id,
+        )  # fmt: skip
+        show.tvdb_art.append((asset, season))
+        made.append(asset)
+
+    tvdb(2, "posters", 680, 1000, "jpg", "photo")
+    tvdb(3, "backgrounds", 1920, 1080, "jpg", "photo")
+    tvdb(1, "banners", 758, 140, "jpg", "photo")
+    tvdb(23, "clearlogo", 800, 310, "png", "cutout")
+    for s in sorted({e.tvdb_season for e in show.episodes}):
+        tvdb(7, "seasons", 680, 1000, "jpg", "photo", s)
+    return made
+
+
+class TvCatalog:
+    """Every show, indexed by TMDB id, TheTVDB id, IMDb id and episode ids."""
+
+    def __init__(self, shows: list[Show]) -> None:
+        self.shows = {s.id: s for s in shows}
+        self.by_tvdb = {s.tvdb_id: s for s in shows}
+        self.by_imdb = {s.imdb_id: s for s in shows if s.imdb_id}
+        self.images: dict[str, Asset] = {}
+        self.episodes_by_tvdb: dict[int, tuple[Show, Episode]] = {}
+        self.episodes_by_tmdb: dict[int, tuple[Show, Episode]] = {}
+        for show in shows:
+            _build_episodes(show)
+            for asset in _build_art(show):
+                self.images[asset.key] = asset
+            for ep in show.episodes:
+                self.episodes_by_tvdb[ep.tvdb_id] = (show, ep)
+                self.episodes_by_tmdb[ep.tmdb_id] = (show, ep)
+
+    def get(self, show_id: int) -> Show | None:
+        return self.shows.get(show_id)
+
+    def search(self, query: str, year: int | None = None) -> list[Show]:
+        hits = [s for s in self.shows.values() if s.matches(query)]
+        if year is not None:
+            hits = [s for s in hits if s.year == year]
+        return sorted(hits, key=lambda s: (-s.popularity, s.id))
+
+
+def load_tv_catalog() -> TvCatalog:
+    raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    return TvCatalog([Show(**entry) for entry in raw])

@@ -1,0 +1,118 @@
+"""Rebuild episode_corpus.tsv: real episode names with the season and episode numbers their
+source gives. Run by hand (`python tests/tv/build_episode_corpus.py`); the TSV is committed.
+
+Sources: guessit's own test data (`guessit/test/episodes.yml` in the installed package: every
+entry of type episode with an int season and int or int-list episodes, no date and no options)
+and the table of names in docs/tv.md (from the public Kodi, Jellyfin and guessit rules) (KODI_ROWS below, values from the guessit and Jellyfin columns).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import guessit
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "episode_corpus.tsv"
+
+# (path below the library root, season, episodes, aired): the name forms of docs/tv.md
+KODI_ROWS = [
+    ("Show (2019)/Season 01/Show - S01E01 - Pilot.mkv", 1, [1], ""),
+    ("Show/Show.S01.E01.mkv", 1, [1], ""),
+    ("Show/Show S01 - E02.mkv", 1, [2], ""),
+    ("Show/Show S01xE02.mkv", 1, [2], ""),
+    ("Show/Show - 2x05 - Title.mkv", 2, [5], ""),
+    ("Show/Specials/Show - S00E01 - Making Of.mkv", 0, [1], ""),
+    ("Show/Season 00/Show - S00E02 - Deleted Scenes.mkv", 0, [2], ""),
+    ("Show/Show S01E01E02.mkv", 1, [1, 2], ""),
+    ("Show/Show S01E01-E02.mkv", 1, [1, 2], ""),
+    ("Show/Show S01E01-E03.mkv", 1, [1, 2, 3], ""),
+    ("Show/Show S01E01-03.mkv", 1, [1, 2, 3], ""),
+    ("Show/Show S01E01E03.mkv", 1, [1, 3], ""),
+    ("Show/Show - 2024-03-05 - Guest.mkv", "", [], "2024-03-05"),
+    ("Show/Season 1/01 - Title.mkv", 1, [1], ""),
+    ("Show/Show - S02E05.mkv", 2, [5], ""),
+    ("Show/Season 2024/Show - 2024-03-05 - Guest.mkv", "", [], "2024-03-05"),
+    ("Show/Show s01.e02.mkv", 1, [2], ""),
+    ("Show/Season 3/Show.E04.mkv", 3, [4], ""),
+]
+
+
+def guessit_rows() -> list[tuple[str, str, int, list[int], str]]:
+    source = Path(guessit.__file__).parent / "test" / "episodes.yml"
+    data = _load(source.read_text(encoding="utf-8"))
+    rows = []
+    for key, expected in data.items():
+        if key == "__default__" or not isinstance(expected, dict):
+            continue
+        if expected.get("type", "episode") != "episode" or "options" in expected:
+            continue
+        if any(k in expected for k in ("date", "absolute_episode", "episode_details", "part")):
+            continue
+        season, episode, title = (
+            expected.get("season"),
+            expected.get("episode"),
+            expected.get("title"),
+        )
+        if not isinstance(season, int) or not isinstance(title, str):
+            continue
+        episodes = episode if isinstance(episode, list) else [episode]
+        if not episodes or not all(isinstance(e, int) for e in episodes):
+            continue
+        for name in key if isinstance(key, list) else [key]:
+            name = str(name)
+            if name.startswith("-"):
+                continue
+            rows.append((name, title, season, episodes, ""))
+    return rows
+
+
+def _load(text: str) -> dict[str, dict]:
+    """The subset of YAML episodes.yml uses: `? key`, then `: name: value` and indented
+    `name: value` lines, values scalars, `[a, b]` lists or `- item` lines. (No PyYAML here.)"""
+    entries: dict[str, dict] = {}
+    current: dict | None = None
+    last: str | None = None
+    for line in text.splitlines():
+        if line.startswith("? "):
+            current = entries.setdefault(line[2:].strip(), {})
+            last = None
+            continue
+        if current is None or not line.strip() or line.lstrip().startswith("#"):
+            continue
+        body = line[2:] if line.startswith((": ", "  ")) else line
+        if body.lstrip().startswith("- ") and last is not None:
+            if not isinstance(current.get(last), list):
+                current[last] = []
+            current[last].append(_scalar(body.lstrip()[2:]))
+            continue
+        if body.startswith(" ") or ":" not in body:
+            continue
+        name, _, value = body.partition(":")
+        last = name.strip()
+        current[last] = _scalar(value.strip()) if value.strip() else None
+    return entries
+
+
+def _scalar(value: str):
+    if value.startswith("[") and value.endswith("]"):
+        return [_scalar(v.strip()) for v in value[1:-1].split(",") if v.strip()]
+    if value.isdigit():
+        return int(value)
+    return value.strip("'\"")
+
+
+def main() -> None:
+    rows = [("path", "show_title", "season", "episodes", "aired", "source")]
+    for path, season, episodes, aired in KODI_ROWS:
+        rows.append((path, "Show", str(season), ",".join(map(str, episodes)), aired, "kodi-tv.md"))
+    for path, title, season, episodes, aired in guessit_rows():
+        rows.append((path, title, str(season), ",".join(map(str, episodes)), aired, "guessit"))
+    with OUT.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter="\t", lineterminator="\n").writerows(rows)
+    print(f"{len(rows) - 1} names written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Season and episode numbers from real episode names (identify/episodes.py)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from metarrd.identify.episodes import parse_episode, season_of_folder, show_title
+
+CORPUS = Path(__file__).with_name("episode_corpus.tsv")
+MIN_ACCURACY = 0.97
+
+
+def _rows() -> list[dict]:
+    with CORPUS.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def _parse(row: dict):
+    path = PurePosixPath(row["path"])
+    folder = path.parent.name if len(path.parts) > 1 else None
+    return parse_episode(path.name, row["show_title"], folder)
+
+
+def test_corpus_accuracy_for_season_and_episodes():
+    rows = _rows()
+    wrong = []
+    for row in rows:
+        got = _parse(row)
+        want_season = int(row["season"]) if row["season"] else None
+        want_episodes = tuple(int(e) for e in row["episodes"].split(",") if e)
+        if (got.season, got.episodes, got.aired or "") != (
+            want_season,
+            want_episodes,
+            row["aired"],
+        ):
+            wrong.append((row["path"], (want_season, want_episodes), got))
+    accuracy = 1 - len(wrong) / len(rows)
+    detail = "\n".join(f"{p}: want {w}, got {g}" for p, w, g in wrong)
+    assert len(rows) > 300
+    assert accuracy >= MIN_ACCURACY, f"{accuracy:.3f} on {len(rows)} names\n{detail}"
+
+
+@pytest.mark.parametrize(
+    "name, folder, season, episodes",
+    [
+        ("Show - S01E01 - Pilot.mkv", "Season 01", 1, (1,)),
+        ("Show.s01.e02.mkv", None, 1, (2,)),
+        ("Show - 1x02 - Title.mkv", None, 1, (2,)),
+        ("Show S01E01E02.mkv", None, 1, (1, 2)),
+        ("Show S01E01-E03.mkv", None, 1, (1, 2, 3)),
+        ("Show S01E01-03.mkv", None, 1, (1, 2, 3)),
+        ("Show - S00E01 - Making Of.mkv", "Specials", 0, (1,)),
+        ("Show.E04.mkv", "Season 3", 3, (4,)),
+        ("05 - Title.mkv", "Season 2", 2, (5,)),
+        ("24 - S02E03.mkv", None, 2, (3,)),
+    ],
+)
+def test_numbered_names(name, folder, season, episodes):
+    title = "24" if name.startswith("24") else "Show"
+    got = parse_episode(name, title, folder)
+    assert (got.season, got.episodes, got.problem) == (season, episodes, None)
+
+
+def test_title_digits_are_not_episode_numbers():
+    got = parse_episode("9-1-1 - S03E04 - Title.mkv", "9-1-1", "Season 3")
+    assert (got.season, got.episodes) == (3, (4,))
+
+
+def test_air_dates_for_daily_shows():
+    got = parse_episode("The Daily Show - 2024-03-05 - Guest 5.mkv", "The Daily Show", None)
+    assert (got.aired, got.episodes, got.problem) == ("2024-03-05", (), None)
+    ambiguous = parse_episode("Show - 05.03.2024 - Guest.mkv", "Show", None)
+    assert ambiguous.problem and "Kodi" in ambiguous.problem and ambiguous.aired is None
+    assert parse_episode("Show - 25.03.2024.mkv", "Show", None).aired == "2024-03-25"
+
+
+def test_absolute_numbers_are_reported_never_mapped_to_a_special():
+    for name, folder in (
+        ("Naruto - 001 - Enter Naruto.mkv", None),
+        ("[Grp] One Piece - 1050 (1080p).mkv", "Season 01"),
+        ("[SubGroup] Naruto - 05 [720p].mkv", None),
+    ):
+        got = parse_episode(name, name.split(" - ")[0].removeprefix("[Grp] "), folder)
+        assert got.problem and "absolute" in got.problem, name
+        assert got.episodes == () and got.season is None
+    assert "special" in parse_episode("Naruto - 001 - X.mkv", "Naruto").problem
+
+
+def test_unreadable_names_say_why():
+    got = parse_episode("Show - Special - Behind the Scenes.mkv", "Show", "Specials")
+    assert got.problem and "no season and episode numbers" in got.problem
+
+
+def test_warnings_for_names_players_read_differently():
+    got = parse_episode("Show S01E01-03.mkv", "Show", None)
+    assert any("Kodi up to v21" in w for w in got.warnings)
+
+
+def test_season_folders_and_show_titles():
+    assert [season_of_folder(n) for n in ("Season 1", "Season 01", "Specials", "Season 00",
+                                          "S2", "Extras")] == [1, 1, 0, 0, 2, None]  # fmt: skip
+    assert show_title("Doctor Who (2005) {tvdb-78804}") == "Doctor Who"

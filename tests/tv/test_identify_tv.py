@@ -1,0 +1,113 @@
+"""IDENTIFY for TV on the hard-case library: every show right and none wrong, every episode with
+its provider ids, reasons for the rest; `list --json` per docs/interface.md; bad input stays local."""
+
+from __future__ import annotations
+
+import json
+
+from metarrd import db
+from metarrd.identify import identify_item, identify_many
+from metarrd.pipeline.steps import after_scan_of
+from metarrd.scan import scan
+
+from .conftest import EPISODES, SHOWS
+
+
+def _scan_and_identify(rt):
+    report = scan(rt)
+    todo = [s.movie_id for s in after_scan_of(rt, report, {}) if s.kind == "identify"]
+    assert all(db.Movie.get_by_id(i).kind == db.SHOW for i in todo)
+    return identify_many(rt, todo, threads=2)
+
+
+def test_every_show_identified_right_and_none_wrong(tv_rt, tv_library):
+    _scan_and_identify(tv_rt)
+    for folder, tmdb_id in SHOWS.items():
+        show = db.Movie.get(db.Movie.path == str(tv_library / folder))
+        assert show.tmdb_id == tmdb_id, (folder, show.last_error)
+        assert show.identification_status == db.IDENTIFIED
+    undated = db.Movie.get(db.Movie.path == str(tv_library / "Doctor Who (2005)"))
+    assert undated.tvdb_id == 78804 and undated.studios == ["BBC One"]
+
+
+def test_episodes_get_both_providers_ids_by_cross_id(tv_rt, tv_library):
+    _scan_and_identify(tv_rt)
+    for rel, (_season, episodes, _aired, problem) in EPISODES.items():
+        item = db.Movie.get(db.Movie.path == str(tv_library / rel))
+        if problem:
+            assert item.identification_status == db.UNIDENTIFIED and problem in item.last_error
+            continue
+        assert item.identification_status == db.IDENTIFIED, (rel, item.last_error)
+        assert item.tmdb_id and item.tvdb_id, rel
+        assert [r["episode"] for r in item.episode_refs] == (
+            episodes or [r["episode"] for r in item.episode_refs]
+        )
+    daily = db.Movie.get(db.Movie.path.endswith("The Daily Show - 2024-01-09 - Guest.mkv"))
+    assert daily.episode_refs[0]["season"] == 29 and daily.aired == "2024-01-09"
+    futurama = db.Movie.get(db.Movie.path == str(tv_library / "Whatever {tmdb-615}"))
+    assert "S01E10 (TMDB) is S02E01 (TheTVDB)" in futurama.numbering_note
+    flight = db.Movie.get(db.Movie.path.endswith("A Flight to Remember.mkv"))
+    assert flight.episode_refs[0]["tvdb_numbering"] == [2, 1]
+    bb = db.Movie.get(db.Movie.path == str(tv_library / "Breaking Bad (2008)"))
+    assert bb.numbering_note is None
+
+
+def test_no_year_same_title_show_stays_unidentified_with_candidates(tv_rt, tmp_path):
+    from .conftest import put
+
+    put(tmp_path / "tv", "Doctor Who/Doctor Who - S01E01.mkv")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tmp_path / "tv/Doctor Who"))
+    assert show.identification_status == db.UNIDENTIFIED
+    assert {c["tmdb_id"] for c in show.candidates} == {121, 57243}
+    assert "--tvdb" in show.last_error
+    result = identify_item(tv_rt, show, tvdb_id=78804, source="manual")
+    assert result.identified and db.Movie.get_by_id(show.id).tmdb_id == 57243
+    ep = db.Movie.get(db.Movie.path.endswith("Doctor Who - S01E01.mkv"))
+    assert ep.identification_status == db.IDENTIFIED
+
+
+def test_provider_trouble_stays_with_its_item(tv_rt, tv_library, simulator):
+    simulator.not_found("/3/tv/1396/season/2")  # a season 404
+    simulator.fail_5xx(50, 500, prefix="/3/tv/46260")  # a 500 storm for one show
+    results = _scan_and_identify(tv_rt)
+    naruto = db.Movie.get(db.Movie.path == str(tv_library / "Naruto"))
+    assert any(r.error and r.movie_id == naruto.id for r in results)
+    assert "tmdb" in naruto.last_error
+    s2 = db.Movie.get(db.Movie.path.endswith("Breaking Bad - S02E01-E03.mkv"))
+    assert "TMDB has no season 2" in s2.last_error
+    pilot = db.Movie.get(db.Movie.path.endswith("Breaking Bad - S01E01 - Pilot.mkv"))
+    assert pilot.identification_status == db.IDENTIFIED
+    assert db.Movie.get(db.Movie.path == str(tv_library / "Doctor Who (2005)")).tmdb_id == 57243
+
+
+def test_unknown_episode_says_which(tv_rt, tmp_path):
+    from .conftest import put
+
+    put(tmp_path / "tv", "Better Call Saul (2015)/Season 1/Better Call Saul - S01E99.mkv")
+    _scan_and_identify(tv_rt)
+    ep = db.Movie.get(db.Movie.path.endswith("S01E99.mkv"))
+    assert "TMDB has no episode S01E99 of Better Call Saul" in ep.last_error
+
+
+def test_cli_list_json_and_tv_kept_out_of_movie_flows(tv_rt, tv_library, capsys, monkeypatch):
+    from metarrd import cli
+    from metarrd.cli import main
+
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    assert main(["scan"]) == 1  # the unparsable names are failures, each on one line
+    err = capsys.readouterr().err
+    assert "absolute episode number" in err and "no season and episode numbers" in err
+    assert main(["list", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    kinds = {e["kind"] for e in entries}
+    assert kinds == {"show", "episode"}
+    show = next(e for e in entries if e["path"] == str(tv_library / "Breaking Bad (2008)"))
+    assert show["episode_count"] == 9 and show["tmdb_id"] == 1396 and show["tvdb_id"] == 81189
+    ep = next(e for e in entries if e["path"].endswith("Breaking Bad S01E04E05.mkv"))
+    assert set(ep) >= {"show_id", "season", "episodes", "title", "aired", "tmdb_id", "tvdb_id",
+                       "identification_status", "publish_state", "last_error"}  # fmt: skip
+    assert (ep["show_id"], ep["season"], ep["episodes"]) == (show["id"], 1, [4, 5])
+    assert main(["enrich", "--all"]) == 0  # --all: movies only, none here
+    assert main(["enrich", str(ep["id"])]) == 1
+    assert "TV enrichment is not built yet" in capsys.readouterr().err

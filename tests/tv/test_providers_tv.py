@@ -1,0 +1,51 @@
+"""The TV methods of the provider clients, against the simulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd.errors import NotFound, ProviderUnavailable
+
+
+def test_tmdb_search_tv_and_details(tv_rt):
+    tmdb = tv_rt.tmdb
+    assert [r["id"] for r in tmdb.search_tv("Doctor Who", 2005)] == [57243]
+    show = tmdb.tv(1396)
+    assert show["external_ids"]["tvdb_id"] == 81189 and show["content_ratings"]["results"]
+    assert tmdb.tv_or_none(999_999) is None
+    season = tmdb.tv_season(1396, 0)
+    assert [e["name"] for e in season["episodes"]] == ["Good Cop Bad Cop", "Wedding Day"]
+    ep = tmdb.tv_episode(615, 1, 10)
+    assert ep["external_ids"]["tvdb_id"]
+    with pytest.raises(NotFound):
+        tmdb.tv_season(1396, 9)
+
+
+def test_tmdb_find_by_tvdb_and_imdb(tv_rt):
+    assert tv_rt.tmdb.find("81189", "tvdb_id")["tv_results"][0]["id"] == 1396
+    assert tv_rt.tmdb.find("tt0056751", "imdb_id")["tv_results"][0]["id"] == 121
+    assert tv_rt.tmdb.find("1", "tvdb_id")["tv_results"] == []
+
+
+def test_tvdb_series_and_paged_episodes(tv_rt, monkeypatch):
+    from metarrd.simulator import tv_others
+
+    monkeypatch.setattr(tv_others, "EPISODES_PAGE_SIZE", 7)
+    tvdb = tv_rt.client("tvdb")
+    record = tvdb.series(73871)
+    assert record["name"] == "Futurama" and [s["number"] for s in record["seasons"]] == [1, 2]
+    episodes = tvdb.series_episodes(71256)
+    assert len(episodes) == 30 and len({e["id"] for e in episodes}) == 30
+    assert tvdb.series(1) is None and tvdb.series_episodes(1) == []
+
+
+def test_fanart_tv(tv_rt):
+    fanart = tv_rt.client("fanart")
+    assert fanart.tv(81189)["seasonposter"]
+    assert fanart.tv(1) is None
+
+
+def test_a_storm_of_500s_is_provider_unavailable(tv_rt, simulator):
+    simulator.fail_5xx(10, 500, prefix="/3/tv/1396")
+    with pytest.raises(ProviderUnavailable):
+        tv_rt.tmdb.tv(1396)
