@@ -199,3 +199,46 @@ def analyse_with_preview(
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageRejected(f"truncated or corrupt image data ({exc})") from None
     return ImageInfo(width, height, fmt, ext, sha, length, phash), out.getvalue()
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the first bytes of an image say: its real size and format."""
+
+    width: int
+    height: int
+    format: str  # jpeg | png | webp | gif
+    ext: str
+
+
+def read_header(head: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Header | None:
+    """The size and format in the first bytes of an image; None when they do not reach that far
+    (a JPEG with a large EXIF block). Raises ImageRejected for what is no image of ours."""
+    from PIL import ImageFile
+
+    parser = ImageFile.Parser()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parser.feed(head)
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected(f"decompression bomb refused ({exc})") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageRejected(f"unreadable image ({exc})") from None
+    im = parser.image
+    if im is None:
+        if len(head) >= 16 and sniff_reason(head) != "not an image in a known format":
+            raise ImageRejected(sniff_reason(head))
+        return None
+    width, height = im.size
+    if im.format not in FORMATS:
+        raise ImageRejected(f"unsupported image format {im.format}")
+    if width <= 0 or height <= 0:
+        raise ImageRejected("image has no pixels")
+    if width * height > max_pixels:
+        raise ImageRejected(
+            f"{width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
+            f"{max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
+        )
+    fmt, ext = FORMATS[im.format]
+    return Header(width, height, fmt, ext)

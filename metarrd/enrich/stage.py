@@ -9,12 +9,13 @@
    whose URL is the source of a cached file, or whose (known) picture matches a cached file of
    the item that is at least as large (the user's library artwork included), counts as
    downloaded: no fetch.
-3. Every candidate not analysed before is downloaded once and analysed in the same worker,
-   with a preview; downloads start as soon as each provider has answered, and cast thumbnails
-   download alongside.
+3. Every candidate not analysed before is analysed once from the bytes that decide (analysis.py):
+   its small rendition (perceptual hash, preview) and its real size and format (the provider's
+   exact size, or the image header by Range request); probes start as soon as each provider has
+   answered, and cast thumbnails download alongside.
 4. Score, collapse near-duplicates, select the top N per type (locks and the user's choices
-   win; see selection.py), and move the selected images from their temp files into the cache
-   (caching.py).
+   win; see selection.py), then download the selected images in full, check each against what
+   the probe said (re-selecting when it lied) and move them into the cache (caching.py).
 5. Metadata (locked fields never change), cast, status `enriched`, the `enrich.done`
    event, and `outdated` when a published item changed in anything the library shows.
 
@@ -228,7 +229,10 @@ class _Enrichment:
     def _start_downloads(self, found: list[Candidate]) -> None:
         for c in found:
             if c.url not in self.pending and self._needs_fetch(c):
-                self.pending[c.url] = self.an.fetch(c.url, c.provider)
+                self.pending[c.url] = self.an.probe(
+                    c.url, c.provider, small_url=c.small_url, stated=(c.width, c.height),
+                    exact=c.size_exact,
+                )  # fmt: skip
 
     # --- analysis (scoring: asset_rows; selection and cache: metarrd/caching.py) ---------
 

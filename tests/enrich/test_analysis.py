@@ -97,7 +97,7 @@ class SlowHttp:
         self.most = 0
         self.lock = threading.Lock()
 
-    def download(self, url, out, *, provider, max_bytes):
+    def download(self, url, out, *, provider, max_bytes, **options):
         with self.lock:
             self.in_flight += 1
             self.most = max(self.most, self.in_flight)
@@ -106,6 +106,9 @@ class SlowHttp:
             self.in_flight -= 1
         out.write(b"<html>")
         return Download(url, 200, "text/html", 6)
+
+    def mark_gone(self, url, why):
+        pass
 
 
 def test_concurrency_is_bounded(config_factory):
