@@ -108,10 +108,10 @@ class _Placing:
         failed = 0
         for row in todo:
             outcome = self.outcomes.get(row.url)
-            if outcome and outcome.ok and outcome.info.sha256 != row.content_hash:
-                if self._measured(row, outcome) and not final and row.selected_by != "user":
-                    failed += 1  # placed in the next round if it keeps its place
-                    continue
+            fresh = outcome and outcome.ok and outcome.info.sha256 != row.content_hash
+            if fresh and self._measured(row, outcome) and not final and row.selected_by != "user":
+                failed += 1  # placed in the next round if it keeps its place
+                continue
             groups.setdefault(row.url, []).append(row)
         placing = [self.an.submit(self._place, rows) for rows in groups.values()]
         with db.write_transaction():
