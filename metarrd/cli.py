@@ -198,7 +198,7 @@ def cmd_identify(config: Config, args) -> int:
 
 
 def cmd_enrich(config: Config, args) -> int:
-    from metarrd.enrich import enrich_item
+    from metarrd.enrich import enrich_items
 
     rt = _runtime(config)
     movies = _items(args) or list(
@@ -207,11 +207,10 @@ def cmd_enrich(config: Config, args) -> int:
         )
     )
     failed = 0
-    for movie in movies:
-        try:
-            result = enrich_item(rt, movie, manual=True)
-            print(f"item {movie.id}: {result}")
-        except MetarrdError as exc:
+    for movie, result, exc in enrich_items(rt, movies):  # several at once ([enrich] items)
+        if exc is None:
+            print(f"item {movie.id}: {result}", flush=True)
+        else:
             failed += 1
             _failed("enrich", movie, exc)
     return EXIT_FAILED if failed else EXIT_OK

@@ -138,6 +138,7 @@ class EnrichConfig:
     concurrency: int = 10
     per_host: int = 6
     max_actors: int = 15
+    items: int = 4  # `enrich --all`: movies enriched at once (sharing the per-host cap)
 
 
 @dataclass(frozen=True)
@@ -259,8 +260,8 @@ def _check_semantics(config: Config) -> None:
             raise ConfigError(f"artwork.limits.{asset_type}: unknown artwork type")
         if limit < 0:
             raise ConfigError(f"artwork.limits.{asset_type}: must be 0 or more")
-    if config.enrich.concurrency < 1 or config.enrich.per_host < 1:
-        raise ConfigError("enrich.concurrency / enrich.per_host: must be at least 1")
+    if config.enrich.concurrency < 1 or config.enrich.per_host < 1 or config.enrich.items < 1:
+        raise ConfigError("enrich.concurrency / enrich.per_host / enrich.items: must be at least 1")
     providers = config.providers
     for name, url in (
         ("tmdb", providers.tmdb.base_url),

@@ -242,3 +242,36 @@ def read_header(head: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Header 
         )
     fmt, ext = FORMATS[im.format]
     return Header(width, height, fmt, ext)
+
+
+def check_whole(
+    path: Path, phash: str, *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> ImageInfo | None:
+    """The facts of a whole downloaded image without decoding it, for an image whose picture
+    is known already (`phash`, from its small rendition): size and format from the header,
+    SHA-256 and length from one read, and a complete ending (JPEG EOI, PNG IEND, GIF trailer,
+    WebP RIFF length). None when the header is not at the start: decode it (`analyse_image`).
+    Raises ImageRejected like `analyse_image`."""
+    path = Path(path)
+    head, sha, size = _read(path)
+    header = read_header(head, max_pixels=max_pixels)
+    if header is None:
+        return None
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - 1024))
+        tail = fh.read()
+    if not _complete(header.format, head, tail, size):
+        raise ImageRejected("truncated or corrupt image data (the file ends early)")
+    return ImageInfo(header.width, header.height, header.format, header.ext, sha, size, phash)
+
+
+def _complete(fmt: str, head: bytes, tail: bytes, size: int) -> bool:
+    if fmt == "jpeg":
+        return b"\xff\xd9" in tail
+    if fmt == "png":
+        return b"IEND" in tail[-16:]
+    if fmt == "gif":
+        return tail.rstrip(b"\0").endswith(b";")
+    if fmt == "webp":
+        return len(head) >= 8 and int.from_bytes(head[4:8], "little") + 8 <= size
+    return True

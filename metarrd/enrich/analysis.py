@@ -44,6 +44,7 @@ from metarrd.imaging import (
     ImageRejected,
     analyse_image,
     analyse_with_preview,
+    check_whole,
     make_preview,
     read_header,
 )
@@ -232,18 +233,28 @@ class Analyser:
     # --- the two ways in ------------------------------------------------------------------------
 
     def fetch(
-        self, url: str, provider: str, *, preview: bool = True, cache_as: str | None = None
+        self,
+        url: str,
+        provider: str,
+        *,
+        preview: bool = True,
+        cache_as: str | None = None,
+        phash: str | None = None,
     ) -> Future[AnalysisResult]:
         """Download and analyse the whole of `url` (once per Analyser, however often asked).
 
         With `cache_as` (an image type), an accepted image goes straight into the cache under
-        that type, from the worker: for images that are always kept (cast thumbnails).
+        that type, from the worker: for images that are always kept (cast thumbnails). With
+        `phash` (the picture is known from its rendition), the file is checked, not decoded:
+        header, SHA-256 and a complete ending (imaging.check_whole); no preview.
         """
         with self._lock:
             future = self._futures.get(url)
             if future is None:
                 future = self._futures[url] = Future()
-                then = self._guarded(future, self._whole_landed, future, url, preview, cache_as)
+                then = self._guarded(
+                    future, self._whole_landed, future, url, preview, cache_as, phash
+                )
                 self.submit(self._get, url, provider, then)
             return future
 
@@ -357,29 +368,45 @@ class Analyser:
 
     # --- the whole file ---------------------------------------------------------------------------
 
-    def _whole_landed(self, future: Future, url: str, preview: bool, cache_as, got: _Got) -> None:
+    def _whole_landed(
+        self, future: Future, url: str, preview: bool, cache_as, phash: str | None, got: _Got
+    ) -> None:
         if got.reason:
             future.set_result(AnalysisResult(url, reason=got.reason, retry=True))
             return
         done = AnalysisResult(url, size=got.download.size)
-        self.submit(self._analyse, future, done, got.path, preview, cache_as, cpu=True)
+        self.submit(self._analyse, future, done, got.path, preview, cache_as, phash, cpu=True)
 
     def _analyse(
-        self, future: Future, got: AnalysisResult, tmp: Path, preview: bool, cache_as: str | None
+        self,
+        future: Future,
+        got: AnalysisResult,
+        tmp: Path,
+        preview: bool,
+        cache_as: str | None,
+        phash: str | None = None,
     ) -> None:
         try:
-            future.set_result(self._facts(got, tmp, preview, cache_as))
+            future.set_result(self._facts(got, tmp, preview, cache_as, phash))
         except BaseException as exc:
             tmp.unlink(missing_ok=True)
             future.set_exception(exc)
 
     def _facts(
-        self, got: AnalysisResult, tmp: Path, preview: bool, cache_as: str | None
+        self,
+        got: AnalysisResult,
+        tmp: Path,
+        preview: bool,
+        cache_as: str | None,
+        phash: str | None = None,
     ) -> AnalysisResult:
         url = got.url
         small = None
         try:
-            if preview:  # one decode for both (imaging.analyse_with_preview)
+            info = check_whole(tmp, phash, max_pixels=self.max_pixels) if phash else None
+            if info is not None:
+                preview = False  # the rendition gave it
+            elif preview:  # one decode for both (imaging.analyse_with_preview)
                 info, small = analyse_with_preview(tmp, max_pixels=self.max_pixels)
             else:
                 info = analyse_image(tmp, max_pixels=self.max_pixels)

@@ -97,8 +97,8 @@ class _Placing:
             and r.provider != LIBRARY_SOURCE
             and not (r.is_downloaded and in_cache(self.config.cache_dir, r))
         ]
-        refetch = {
-            r.url: self.an.fetch(r.url, r.provider)
+        refetch = {  # the picture is known (its rendition): check the file, no decode
+            r.url: self.an.fetch(r.url, r.provider, phash=r.perceptual_hash)
             for r in todo
             if not in_cache(self.config.cache_dir, r) and not self._downloaded_now(r)
         }

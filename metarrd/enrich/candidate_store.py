@@ -48,7 +48,7 @@ def store_candidates(
                 "vote_count": c.vote_count,
                 "api_width": c.width,
                 "api_height": c.height,
-                "provider_metadata": {**c.metadata, **ours},
+                "provider_metadata": {**c.metadata, "small_url": c.small_url, **ours},
             }
             if row is None:
                 new.append({"movie": movie_id, "asset_type": c.asset_type,

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,7 @@ from metarrd.enrich.candidate_store import (
 )
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import cast_members, merge_fields, movie_fields
-from metarrd.errors import ItemError, NotFound, ProviderError
+from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,26 @@ def enrich_item(rt: Runtime, movie: db.Movie, manual: bool = True) -> EnrichResu
     if fresh.tmdb_id is None:
         raise ItemError("not identified yet: choose its movie first")
     return _Enrichment(rt, fresh).run()
+
+
+def enrich_items(
+    rt: Runtime, movies: Iterable[db.Movie], *, manual: bool = True
+) -> Iterator[tuple[db.Movie, EnrichResult | None, MetarrdError | None]]:
+    """Enrich several movies at once (`[enrich] items`), so that provider latency overlaps;
+    every download shares the runtime's one HttpClient and so its per-host cap. Yields
+    (movie, result, error) in the order given, each as soon as it and those before it are done."""
+    movies = list(movies)
+
+    def run(movie: db.Movie) -> tuple[EnrichResult | None, MetarrdError | None]:
+        try:
+            return enrich_item(rt, movie, manual=manual), None
+        except MetarrdError as exc:
+            return None, exc
+
+    workers = max(1, min(rt.config.enrich.items, len(movies)))
+    with ThreadPoolExecutor(workers, thread_name_prefix="enrich") as pool:
+        for movie, (result, error) in zip(movies, pool.map(run, movies), strict=True):
+            yield movie, result, error
 
 
 class _Enrichment:
