@@ -190,10 +190,11 @@ class Analyser:
         tmp_dir = self.config.tmp_dir
         tmp_dir.mkdir(parents=True, exist_ok=True)
         sweep_stale(tmp_dir)
-        self.workdir = tmp_dir / f"{WORK_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-        self.workdir.mkdir()
-        with _ACTIVE_LOCK:
-            _ACTIVE.add(str(self.workdir))
+        workdir = tmp_dir / f"{WORK_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        with _ACTIVE_LOCK:  # in use before it exists: another item's sweep never takes it
+            _ACTIVE.add(str(workdir))
+        workdir.mkdir()
+        self.workdir = workdir
         self._io = ThreadPoolExecutor(self.config.enrich.concurrency, thread_name_prefix="fetch")
         self._cpu = ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="analyse")
         return self
