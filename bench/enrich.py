@@ -1,18 +1,25 @@
-"""Enrich benchmark: a first enrich of movies with ~100 artwork candidates each, against the
-provider simulator at 50 ms per request, and the analysis cost of one 2000x3000 JPEG poster.
+"""Enrich benchmark: `enrich --all` of movies with ~100 artwork candidates each, against the
+provider simulator at 0 and 50 ms per request, with and without faults; and the analysis cost of
+one 2000x3000 JPEG poster.
 
-    python -m bench.enrich [--movies 3] [--latency-ms 50] [--rounds 2]
+    python -m bench.enrich [--movies 6] [--latencies 0,50] [--no-faults]
 
-Floors: for enrich, downloading exactly the same images (every candidate and cast thumbnail the
-enrich fetched) alone, with the same HTTP client settings and the same concurrency; for the
-analysis, downloading that one poster from the simulator at the same latency. The simulator runs
-in its own process so that its image serving does not compete with ours for the GIL, and it is
-warmed first (it renders each image once).
+What it prints, per latency and fault setting:
+- bytes: image bytes served (cast thumbnails aside) ÷ the bytes that decide: the selected
+  originals plus the small rendition of every other candidate analysed;
+- wall: enrich wall time ÷ downloading those same images (the selected originals, the
+  renditions of the rest, the cast thumbnails) alone, with the same HTTP client settings and the
+  same number of threads under the same per-host cap;
+- faults: enrich wall time with faults ÷ without, at the same latency.
+The simulator runs in its own process so that its image serving does not compete with ours for
+the GIL; a warm-up enrich (with and without the faults) renders every image first.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import shutil
 import statistics
 import subprocess
@@ -21,6 +28,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from PIL import Image
@@ -28,35 +36,83 @@ from PIL import Image
 from bench._common import report
 from metarrd import db
 from metarrd.config import parse_config
-from metarrd.enrich import enrich_item
 from metarrd.http import HttpClient
 from metarrd.imaging import analyse_image, analyse_with_preview
 from metarrd.runtime import open_runtime
 
+try:
+    from metarrd.enrich import enrich_items
+except ImportError:  # before 16.3: one movie after the other
+    from metarrd.enrich import enrich_item
+
+    def enrich_items(rt, movies):
+        for movie in movies:
+            yield movie, enrich_item(rt, movie), None
+
+
 MOVIES = [603, 550, 27205, 78, 348, 949]  # full artwork on every provider
-WARMUP_MOVIE = 841
 CANDIDATES = 130  # the TMDB language filter keeps ~100 of them in total
+IMAGE_PREFIXES = ("/t/p/", "/fanart/", "/preview/", "/banners/")
+CAST = "/t/p/h632/"
+# a bad day at the providers: a short 429 burst on TMDB images, 5xx bursts on the other two,
+# a few broken or missing files (at every size, as a broken upload is)
+FAULTS = [
+    ["fail_429", [2], {"retry_after": 1, "prefix": "/t/p/w"}],
+    ["fail_5xx", [12], {"prefix": "/preview/"}],
+    ["fail_5xx", [8], {"prefix": "/banners/"}],
+    ["fail_5xx", [6], {"prefix": "/t/p/original/"}],
+]
 SIM_SCRIPT = """
-import sys
+import json, sys
 from metarrd.simulator import Simulator
-sim = Simulator(latency={latency}, candidates_per_movie={candidates}, cache_bytes=3 << 30)
+sim = Simulator(candidates_per_movie={candidates}, cache_bytes=3 << 30)
 sim.start()
 print(sim.port, flush=True)
-sys.stdin.read()
+for line in sys.stdin:
+    cmd, _, arg = line.strip().partition(" ")
+    if cmd == "reset":
+        sim.reset_faults(); sim.reset_requests(); sim.latency = float(arg)
+    elif cmd == "faults":
+        for name, args, kwargs in json.loads(arg):
+            getattr(sim, name)(*args, **kwargs)
+    elif cmd == "range":
+        sim.honour_range = arg == "on"
+    elif cmd == "stats":
+        print(json.dumps([[h.path, h.status, h.size] for h in sim.requests]), flush=True)
+        continue
+    elif cmd == "quit":
+        break
+    print("ok", flush=True)
 sim.stop()
 """
 
 
-def start_simulator(latency: float) -> tuple[subprocess.Popen, str]:
-    script = SIM_SCRIPT.format(latency=latency, candidates=CANDIDATES)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    port = proc.stdout.readline().strip()
-    if not port.isdigit():
-        proc.kill()
-        raise RuntimeError("the simulator did not start")
-    return proc, f"http://127.0.0.1:{port}"
+class Sim:
+    """The simulator in its own process, driven line by line."""
+
+    def __init__(self) -> None:
+        script = SIM_SCRIPT.format(candidates=CANDIDATES)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        port = self.proc.stdout.readline().strip()
+        if not port.isdigit():
+            self.proc.kill()
+            raise RuntimeError("the simulator did not start")
+        self.url = f"http://127.0.0.1:{port}"
+
+    def send(self, line: str) -> str:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline()
+
+    def stats(self) -> list[tuple[str, int, int]]:
+        return [tuple(hit) for hit in json.loads(self.send("stats"))]
+
+    def close(self) -> None:
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            self.send("quit")
+        self.proc.wait(timeout=10)
 
 
 def make_runtime(data_dir: Path, url: str):
@@ -84,25 +140,37 @@ def add_movie(rt, tmdb_id: int) -> db.Movie:
     )
 
 
-def downloaded_urls(movie: db.Movie) -> list[str]:
-    """Every image an enrich of this movie fetched: candidates and cast thumbnails."""
-    urls = {
-        r.url
-        for r in db.ArtworkCandidate.select().where(
-            (db.ArtworkCandidate.movie == movie.id) & (db.ArtworkCandidate.provider != "library")
-        )
-        if r.analyzed or r.rejected_reason
-    }
-    cast = db.MovieActor.select().where(db.MovieActor.movie == movie.id)
-    actor_ids = [r.actor_id for r in cast]
-    thumbs = db.CacheImageFile.select().where(
-        db.CacheImageFile.actor.in_(actor_ids) & (db.CacheImageFile.image_type == "actor")
+def small_path(row: db.ArtworkCandidate) -> str | None:
+    url = (row.provider_metadata or {}).get("small_url")
+    return urlsplit(url).path if url else None
+
+
+def deciding_paths(movies: list[db.Movie]) -> tuple[list[str], list[str]]:
+    """(the selected originals, the small renditions of every other analysed candidate)."""
+    originals, smalls = [], []
+    rows = db.ArtworkCandidate.select().where(
+        db.ArtworkCandidate.movie.in_([m.id for m in movies])
+        & (db.ArtworkCandidate.provider != "library")
     )
-    return sorted(urls | {t.source_url for t in thumbs})
+    for row in rows:
+        if row.is_selected:
+            originals.append(urlsplit(row.url).path)
+        elif row.analyzed or row.rejected_reason:
+            smalls.append(small_path(row) or urlsplit(row.url).path)
+    return sorted(set(originals)), sorted(set(smalls) - set(originals))
 
 
-def download_only(urls: list[str], rt, tmp: Path) -> float:
-    """The floor: the same downloads to temp files, same client settings and concurrency."""
+def served_bytes(hits, prefixes=IMAGE_PREFIXES) -> dict[str, int]:
+    """Path -> bytes of its last complete (200) answer."""
+    sizes = {}
+    for path, status, size in hits:
+        if status == 200 and path.startswith(prefixes):
+            sizes[path] = size
+    return sizes
+
+
+def download_only(url: str, paths: list[str], rt, tmp: Path) -> float:
+    """The floor: the same downloads to temp files, same client settings and threads."""
     cfg = rt.config
     http = HttpClient(
         timeout=cfg.providers.timeout_seconds,
@@ -112,49 +180,77 @@ def download_only(urls: list[str], rt, tmp: Path) -> float:
     )
     tmp.mkdir(parents=True, exist_ok=True)
 
-    def fetch(i_url):
-        i, url = i_url
+    def fetch(i_path):
+        i, path = i_path
         with open(tmp / f"{i}.part", "wb") as out:
-            http.download(url, out, provider="bench")
+            http.download(url + path, out, provider="bench")
 
+    threads = cfg.enrich.concurrency * max(1, min(cfg.enrich.items, len(MOVIES)))
     start = time.perf_counter()
-    with ThreadPoolExecutor(cfg.enrich.concurrency) as pool:
-        list(pool.map(fetch, enumerate(urls)))
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(fetch, enumerate(paths)))
     seconds = time.perf_counter() - start
     http.close()
     shutil.rmtree(tmp)
     return seconds
 
 
-def bench_enrich(url: str, root: Path, movies: list[int], rounds: int) -> None:
-    scratch = make_runtime(root / "scratch", url)  # warms the simulator, learns the URLs
-    urls = {}
-    for tmdb_id in movies:
-        movie = add_movie(scratch, tmdb_id)
-        enrich_item(scratch, movie)
-        urls[tmdb_id] = downloaded_urls(movie)
-    scratch.close()
-    totals = {"enrich": 0.0, "floor": 0.0}
-    for tmdb_id in movies:
-        best_enrich = best_floor = float("inf")
-        for r in range(rounds):
-            rt = make_runtime(root / f"run-{tmdb_id}-{r}", url)
-            enrich_item(rt, add_movie(rt, WARMUP_MOVIE))  # clients warm, as in the daemon
-            best_floor = min(best_floor, download_only(urls[tmdb_id], rt, root / "floor"))
-            movie = add_movie(rt, tmdb_id)
-            start = time.perf_counter()
-            result = enrich_item(rt, movie)
-            best_enrich = min(best_enrich, time.perf_counter() - start)
-            candidates = result.candidates
+def run_enrich(sim: Sim, root: Path, tmdb_ids: list[int], latency: float, faults: bool):
+    sim.send(f"reset {latency}")
+    if faults:
+        sim.send("faults " + json.dumps(FAULTS))
+    rt = make_runtime(root, sim.url)
+    movies = [add_movie(rt, tmdb_id) for tmdb_id in tmdb_ids]
+    start = time.perf_counter()
+    results = [result for _movie, result, _error in enrich_items(rt, movies)]
+    seconds = time.perf_counter() - start
+    hits = sim.stats()
+    return rt, movies, results, seconds, hits
+
+
+def bench_enrich(sim: Sim, root: Path, tmdb_ids: list[int], latencies, with_faults: bool) -> None:
+    settings = [False, True] if with_faults else [False]
+    for faults in settings:  # warm-up: the simulator renders every image either run touches
+        rt, *_ = run_enrich(sim, root / f"warm-{faults}", tmdb_ids, 0.0, faults)
+        rt.close()
+    for latency in latencies:
+        plain = None
+        for faults in settings:
+            name = f"{len(tmdb_ids)} movies, {latency * 1000:.0f} ms" + (
+                ", faults" if faults else ""
+            )
+            rt, movies, results, seconds, hits = run_enrich(
+                sim, root / f"run-{latency}-{faults}", tmdb_ids, latency, faults
+            )
+            images = [h for h in hits if h[0].startswith(IMAGE_PREFIXES) and h[2]]
+            got = sum(size for path, _status, size in images if not path.startswith(CAST))
+            originals, smalls = deciding_paths(movies)
+            sizes = served_bytes(hits)
+            sim.send(f"reset {latency}")
+            missing = [p for p in originals + smalls if p not in sizes]
+            if missing:  # asked for only in the other strategy: learn their sizes
+                for path in missing:
+                    sizes[path] = len(requests.get(sim.url + path, timeout=30).content)
+            ideal = sum(sizes[p] for p in originals + smalls)
+            cast = sorted({h[0] for h in images if h[0].startswith(CAST)})
+            floor = download_only(sim.url, originals + smalls + cast, rt, root / "floor")
+            candidates = sum(r.candidates for r in results if r)
+            print(
+                f"enrich {name}: {candidates} candidates, {len(hits)} requests "
+                f"({len(images)} images), {got / 1e6:.1f} MB of images; the bytes that decide: "
+                f"{len(originals)} originals + {len(smalls)} renditions = {ideal / 1e6:.1f} MB",
+                flush=True,
+            )
+            print(
+                f"{'  bytes (' + name + ')':<46} {got / 1e6:8.1f} MB floor {ideal / 1e6:8.1f} MB"
+                f"  ratio {got / ideal:6.2f}x",
+                flush=True,
+            )
+            report(f"  wall ({name})", seconds, floor)
+            if faults and plain:
+                report(f"  with faults ÷ without ({latency * 1000:.0f} ms)", seconds, plain)
+            plain = seconds if not faults else plain
             rt.close()
-        report(
-            f"enrich {tmdb_id} ({candidates} candidates, {len(urls[tmdb_id])} downloads)",
-            best_enrich,
-            best_floor,
-        )
-        totals["enrich"] += best_enrich
-        totals["floor"] += best_floor
-    report(f"enrich, {len(movies)} movies in total", totals["enrich"], totals["floor"])
 
 
 def bench_analysis(url: str, root: Path) -> None:
@@ -198,18 +294,21 @@ def _mean_ms(fn, n: int) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.enrich")
-    ap.add_argument("--movies", type=int, default=3, help=f"1 to {len(MOVIES)}")
-    ap.add_argument("--latency-ms", type=float, default=50.0)
-    ap.add_argument("--rounds", type=int, default=2, help="best of this many per movie")
+    ap.add_argument("--movies", type=int, default=len(MOVIES), help=f"1 to {len(MOVIES)}")
+    ap.add_argument("--latencies", default="0,50", help="milliseconds, comma-separated")
+    ap.add_argument("--no-faults", action="store_true")
+    ap.add_argument("--no-range", action="store_true", help="the simulator ignores Range")
     args = ap.parse_args(argv)
-    proc, url = start_simulator(args.latency_ms / 1000)
+    sim = Sim()
     root = Path(tempfile.mkdtemp(prefix="metarrd-bench-enrich-"))
     try:
-        bench_enrich(url, root, MOVIES[: max(1, args.movies)], max(1, args.rounds))
-        bench_analysis(url, root)
+        if args.no_range:
+            sim.send("range off")
+        latencies = [float(x) / 1000 for x in args.latencies.split(",") if x.strip()]
+        bench_enrich(sim, root, MOVIES[: max(1, args.movies)], latencies, not args.no_faults)
+        bench_analysis(sim.url, root)
     finally:
-        proc.stdin.close()
-        proc.wait(timeout=10)
+        sim.close()
         shutil.rmtree(root, ignore_errors=True)
 
 

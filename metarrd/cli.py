@@ -240,7 +240,7 @@ def cmd_identify(config: Config, args) -> int:
 
 
 def cmd_enrich(config: Config, args) -> int:
-    from metarrd.enrich import enrich_item
+    from metarrd.enrich import enrich_items
 
     rt = _runtime(config)
     movies = _items(args) or list(
@@ -251,12 +251,19 @@ def cmd_enrich(config: Config, args) -> int:
         )
     )
     failed = 0
+    todo = []
     for movie in movies:
         if movie.kind != db.MOVIE:
             failed += 1
             _fail_line(movie, TV_NOT_BUILT)
-            continue
-        failed += not _run_item("enrich", movie, lambda m: enrich_item(rt, m, manual=True))
+        else:
+            todo.append(movie)
+    for movie, result, exc in enrich_items(rt, todo):  # several at once ([enrich] items)
+        if exc is None:
+            print(f"item {movie.id}: {result}", flush=True)
+        else:
+            failed += 1
+            _failed("enrich", movie, exc)
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -145,6 +145,7 @@ class EnrichConfig:
     concurrency: int = 10
     per_host: int = 6
     max_actors: int = 15
+    items: int = 4  # `enrich --all`: movies enriched at once (sharing the per-host cap)
 
 
 @dataclass(frozen=True)
@@ -354,8 +355,8 @@ def check_semantics(config: Config, problems: Problems) -> None:
             )
         if limit < 0:
             problems.error(f"artwork.limits.{asset_type}", "must be 0 or more")
-    if config.enrich.concurrency < 1 or config.enrich.per_host < 1:
-        problems.error("enrich.concurrency / enrich.per_host", "must be at least 1")
+    if config.enrich.concurrency < 1 or config.enrich.per_host < 1 or config.enrich.items < 1:
+        problems.error("enrich.concurrency / enrich.per_host / enrich.items", "must be at least 1")
     providers = config.providers
     for name, url in (
         ("tmdb", providers.tmdb.base_url),

@@ -32,6 +32,24 @@ class ProviderUnavailable(ProviderError):
     """Rate limited, 5xx, timeout or connection refused after every retry: try again later."""
 
 
+class TryAgain(ProviderUnavailable):
+    """A request that failed in a way worth retrying, for a caller that schedules its own
+    retries (`HttpClient.request(..., patient=False)`): `wait` is how long to wait first."""
+
+    def __init__(
+        self,
+        provider: str,
+        message: str,
+        *,
+        wait: float,
+        status: int | None = None,
+        sent: bool = True,
+    ):
+        super().__init__(provider, message, status=status)
+        self.wait = wait
+        self.sent = sent  # False: not even asked (the host asked us to wait)
+
+
 class NotFound(ProviderError):
     """The provider has no such resource (404): a normal outcome, not a failure."""
 

@@ -1,9 +1,17 @@
 """The one place metarrd talks HTTP: session, timeouts, User-Agent, retries, per-host limits.
 
 Retry policy (docs/providers.md §4): 5xx, timeouts and refused connections are retried with
-exponential backoff; 429 waits for `Retry-After` (0 or missing means 1 s); 401/403 and 404 are
-never retried (404 is `NotFound`, a normal outcome). Query strings are redacted in every log line
-and error message, so API keys never reach a log.
+exponential backoff; 429 waits for `Retry-After` (0 or missing means 1 s), and the whole host
+waits with it: no request to a host that asked us to wait leaves before its time. 401/403 and
+404 are never retried (404 is `NotFound`, a normal outcome). A caller that schedules its own
+retries (image downloads, metarrd/enrich/analysis.py) asks with `patient=False` and gets
+`TryAgain(wait)` instead of a sleeping thread. Query strings are redacted in every log line and
+error message, so API keys never reach a log.
+
+Downloads can ask for the first bytes only (`first_bytes`, an HTTP Range request); a server that
+ignores Range sends the whole file, which is then downloaded in full. A URL that is gone for good
+(404, or not an image: `mark_gone`) is remembered for `GONE_SECONDS`, so a publish right after
+an enrich does not ask again.
 """
 
 from __future__ import annotations
@@ -21,13 +29,21 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from metarrd import __version__
-from metarrd.errors import NotFound, ProviderAuthError, ProviderError, ProviderUnavailable
+from metarrd.errors import (
+    NotFound,
+    ProviderAuthError,
+    ProviderError,
+    ProviderUnavailable,
+    TryAgain,
+)
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"metarrd/{__version__} (+https://github.com/metarrd/metarrd)"
 RETRY_STATUSES = {500, 502, 503, 504, 520, 522, 524}
 MAX_RETRY_AFTER = 60.0
+GONE_SECONDS = 3600.0
+_CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
 
 def redact(url: str) -> str:
@@ -49,7 +65,13 @@ class Download:
     url: str
     status: int
     content_type: str
-    size: int
+    size: int  # bytes received
+    total: int | None = None  # the whole file's size, when the server said (Content-Range)
+
+    @property
+    def partial(self) -> bool:
+        """Only the first bytes came (206): the server honoured the Range request."""
+        return self.status == 206
 
 
 class HttpClient:
@@ -72,6 +94,8 @@ class HttpClient:
         self._sleep = sleep
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._hosts_lock = threading.Lock()
+        self._not_before: dict[str, float] = {}  # host -> monotonic time (Retry-After)
+        self._gone: dict[str, tuple[float, str]] = {}  # url -> (until, why)
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
@@ -89,6 +113,32 @@ class HttpClient:
                 sem = self._hosts[host] = threading.BoundedSemaphore(self.per_host)
             return sem
 
+    def host_wait(self, url: str) -> float:
+        """Seconds until the URL's host may be asked again (its last Retry-After)."""
+        with self._hosts_lock:
+            until = self._not_before.get(urlsplit(url).netloc, 0.0)
+        return max(0.0, until - time.monotonic())
+
+    def _hold_host(self, url: str, seconds: float) -> None:
+        host = urlsplit(url).netloc
+        with self._hosts_lock:
+            until = time.monotonic() + seconds
+            self._not_before[host] = max(self._not_before.get(host, 0.0), until)
+
+    def mark_gone(self, url: str, why: str) -> None:
+        """The URL failed for good (404, not an image): do not ask again for a while."""
+        with self._hosts_lock:
+            self._gone[url] = (time.monotonic() + GONE_SECONDS, why)
+
+    def gone(self, url: str) -> str | None:
+        """Why the URL is known to be gone, or None."""
+        with self._hosts_lock:
+            entry = self._gone.get(url)
+            if entry is not None and entry[0] < time.monotonic():
+                del self._gone[url]
+                entry = None
+        return entry[1] if entry else None
+
     def request(
         self,
         method: str,
@@ -100,8 +150,19 @@ class HttpClient:
         json: Any = None,
         stream: bool = False,
         timeout: float | None = None,
+        patient: bool = True,
     ) -> requests.Response:
-        """Send with the retry policy; return a 2xx response or raise a ProviderError."""
+        """Send with the retry policy; return a 2xx response or raise a ProviderError.
+
+        `patient=False`: no waiting in this thread; a failure worth retrying (or a host that
+        asked us to wait) raises `TryAgain` with the wait instead."""
+        hold = self.host_wait(url)
+        if hold > 0:
+            if not patient:
+                raise TryAgain(
+                    provider, f"{urlsplit(url).netloc} asked us to wait", wait=hold, sent=False
+                )
+            self._sleep(hold)
         attempt = 0
         while True:
             attempt += 1
@@ -117,14 +178,14 @@ class HttpClient:
                         timeout=timeout or self.timeout,
                     )
             except requests.Timeout:
-                reason, wait = "timed out", self._backoff(attempt)
+                reason, wait = "timed out", self.backoff_for(attempt)
             except (
                 requests.ConnectionError,
                 requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError,
             ) as exc:
                 # refused, reset, or a body cut short: worth another try
-                reason, wait = f"connection failed ({_short(exc)})", self._backoff(attempt)
+                reason, wait = f"connection failed ({_short(exc)})", self.backoff_for(attempt)
             except requests.RequestException as exc:  # a bad URL and the like: retrying won't help
                 raise ProviderError(
                     provider, f"cannot request {redact(url)} ({_short(exc)})"
@@ -146,12 +207,18 @@ class HttpClient:
                 if status == 429:
                     wait = _retry_after(resp.headers.get("Retry-After"))
                     reason = f"rate limited (HTTP 429, retry after {wait:g} s)"
+                    self._hold_host(url, wait)
                 elif status in RETRY_STATUSES:
-                    reason, wait = f"server error (HTTP {status})", self._backoff(attempt)
+                    reason, wait = f"server error (HTTP {status})", self.backoff_for(attempt)
                 else:
                     resp.close()
                     raise ProviderError(provider, f"HTTP {status} for {redact(url)}", status=status)
                 resp.close()
+            if not patient:
+                raise TryAgain(
+                    provider, f"{reason} for {redact(url)}", wait=wait,
+                    status=429 if reason.startswith("rate limited") else None,
+                )  # fmt: skip
             if attempt > self.max_retries:
                 raise ProviderUnavailable(
                     provider, f"{reason} for {redact(url)}, gave up after {attempt} attempts"
@@ -185,9 +252,30 @@ class HttpClient:
         provider: str,
         max_bytes: int = 64 * 1024 * 1024,
         chunk_size: int = 256 * 1024,
+        first_bytes: int | None = None,
+        patient: bool = True,
+        recheck: bool = False,
     ) -> Download:
-        """Stream `url` into the binary file `out`; refuse bodies larger than `max_bytes`."""
-        resp = self.request("GET", url, provider=provider, stream=True)
+        """Stream `url` into the binary file `out`; refuse bodies larger than `max_bytes`.
+
+        `first_bytes`: ask for only that many (Range); a server that ignores it sends it all
+        (`Download.partial` tells which). A URL known to be gone raises NotFound unasked, unless
+        `recheck` (ENRICH asks again; it is PUBLISH that must not)."""
+        why = None if recheck else self.gone(url)
+        if why is not None:
+            raise NotFound(provider, f"{why}: {redact(url)} (not asked again)", status=404)
+        headers = {"Range": f"bytes=0-{first_bytes - 1}"} if first_bytes else None
+        try:
+            resp = self.request(
+                "GET", url, provider=provider, stream=True, headers=headers, patient=patient
+            )
+        except NotFound:
+            self.mark_gone(url, "the provider does not have it (HTTP 404)")
+            raise
+        if recheck:
+            with self._hosts_lock:
+                self._gone.pop(url, None)
+        total = _total_size(resp)
         size = 0
         try:
             for chunk in resp.iter_content(chunk_size):
@@ -203,10 +291,21 @@ class HttpClient:
             ) from None
         finally:
             resp.close()
-        return Download(url, resp.status_code, resp.headers.get("Content-Type", ""), size)
+        content_type = resp.headers.get("Content-Type", "")
+        return Download(url, resp.status_code, content_type, size, total or size)
 
-    def _backoff(self, attempt: int) -> float:
+    def backoff_for(self, attempt: int) -> float:
+        """The wait before retry number `attempt` (exponential, at most 30 s)."""
         return min(self.backoff * (2 ** (attempt - 1)), 30.0)
+
+
+def _total_size(resp: requests.Response) -> int | None:
+    """The whole file's size: from Content-Range on a 206, Content-Length otherwise."""
+    if resp.status_code == 206:
+        match = _CONTENT_RANGE_RE.match(resp.headers.get("Content-Range", ""))
+        return int(match.group(3)) if match and match.group(3).isdigit() else None
+    length = resp.headers.get("Content-Length", "")
+    return int(length) if length.isdigit() else None
 
 
 def _retry_after(value: str | None) -> float:

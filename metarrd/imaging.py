@@ -200,3 +200,79 @@ def analyse_with_preview(
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageRejected(f"truncated or corrupt image data ({exc})") from None
     return ImageInfo(width, height, fmt, ext, sha, length, phash), out.getvalue()
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the first bytes of an image say: its real size and format."""
+
+    width: int
+    height: int
+    format: str  # jpeg | png | webp | gif
+    ext: str
+
+
+def read_header(head: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Header | None:
+    """The size and format in the first bytes of an image; None when they do not reach that far
+    (a JPEG with a large EXIF block). Raises ImageRejected for what is no image of ours."""
+    from PIL import ImageFile
+
+    parser = ImageFile.Parser()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parser.feed(head)
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected(f"decompression bomb refused ({exc})") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ImageRejected(f"unreadable image ({exc})") from None
+    im = parser.image
+    if im is None:
+        if len(head) >= 16 and sniff_reason(head) != "not an image in a known format":
+            raise ImageRejected(sniff_reason(head))
+        return None
+    width, height = im.size
+    if im.format not in FORMATS:
+        raise ImageRejected(f"unsupported image format {im.format}")
+    if width <= 0 or height <= 0:
+        raise ImageRejected("image has no pixels")
+    if width * height > max_pixels:
+        raise ImageRejected(
+            f"{width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
+            f"{max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
+        )
+    fmt, ext = FORMATS[im.format]
+    return Header(width, height, fmt, ext)
+
+
+def check_whole(
+    path: Path, phash: str, *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> ImageInfo | None:
+    """The facts of a whole downloaded image without decoding it, for an image whose picture
+    is known already (`phash`, from its small rendition): size and format from the header,
+    SHA-256 and length from one read, and a complete ending (JPEG EOI, PNG IEND, GIF trailer,
+    WebP RIFF length). None when the header is not at the start: decode it (`analyse_image`).
+    Raises ImageRejected like `analyse_image`."""
+    path = Path(path)
+    head, sha, size = _read(path)
+    header = read_header(head, max_pixels=max_pixels)
+    if header is None:
+        return None
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - 1024))
+        tail = fh.read()
+    if not _complete(header.format, head, tail, size):
+        raise ImageRejected("truncated or corrupt image data (the file ends early)")
+    return ImageInfo(header.width, header.height, header.format, header.ext, sha, size, phash)
+
+
+def _complete(fmt: str, head: bytes, tail: bytes, size: int) -> bool:
+    if fmt == "jpeg":
+        return b"\xff\xd9" in tail
+    if fmt == "png":
+        return b"IEND" in tail[-16:]
+    if fmt == "gif":
+        return tail.rstrip(b"\0").endswith(b";")
+    if fmt == "webp":
+        return len(head) >= 8 and int.from_bytes(head[4:8], "little") + 8 <= size
+    return True

@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -253,14 +253,19 @@ def walk_library(
     *,
     inside: Sequence[Path] = (),
     follow_symlinks: bool = False,
+    known: Set[str] | None = None,
 ) -> Iterator[FoundVideo]:
     """Every movie under `root`, folder by folder in name order.
 
     Folders that cannot be read, and videos whose name is not valid UTF-8 (it could not be
     stored), are logged and passed to `on_error(path, reason)`, then skipped. A symlinked folder
     is followed once (loops are cut) when its target lies inside `root` or one of the folders
-    `inside` (the other libraries), or anywhere with `follow_symlinks`.
+    `inside` (the other libraries), or anywhere with `follow_symlinks`. `known`: paths of
+    single-file movies found before (a rescan); their names and folders were judged then, so a
+    folder whose only video is one of them costs a listing and a stat, no name rules.
     """
+    known = known or frozenset()
+    known_dirs = {os.path.dirname(p) for p in known}
     root = Path(root)
     report = _Reporter(on_error)
     allowed = [os.path.realpath(p) for p in (root, *inside)]
@@ -279,7 +284,7 @@ def walk_library(
         entries = _scan(folder, report)
         if entries is None:
             continue
-        movies, subfolders = _classify(folder, entries, report)
+        movies, subfolders = _classify(folder, entries, report, known, known_dirs)
         for movie in movies:
             if all(is_utf8(p) for p in (movie.path, *movie.parts)):
                 yield movie
@@ -339,7 +344,8 @@ def _reason(exc: OSError) -> str:
 def _scan(folder: Path, report: _Reporter) -> list[os.DirEntry[str]] | None:
     try:
         with os.scandir(folder) as it:
-            return sorted(it, key=lambda e: natural_key(e.name))
+            entries = list(it)
+        return entries if len(entries) < 2 else sorted(entries, key=lambda e: natural_key(e.name))
     except OSError as exc:
         report(folder, _reason(exc))
         return None
@@ -360,7 +366,11 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
 
 
 def _classify(
-    folder: Path, entries: list[os.DirEntry[str]], report: _Reporter
+    folder: Path,
+    entries: list[os.DirEntry[str]],
+    report: _Reporter,
+    known: Set[str] = frozenset(),
+    known_dirs: Set[str] = frozenset(),
 ) -> tuple[list[FoundVideo], list[os.DirEntry[str]]]:
     """The movies directly in `folder`, and the subfolders still to walk."""
     dirs = [e for e in entries if _is_dir(e)]
@@ -378,19 +388,29 @@ def _classify(
         return movies, []
 
     videos = [f for f in files if f.name.lower().endswith(_VIDEO_SUFFIXES)]
-    videos = [f for f in videos if not is_excluded_file(f.name)]
-    by_name = {f.name: f for f in videos}
-    for group in stack_names([f.name for f in videos]):
-        found = _found([by_name[name] for name in group], report)
-        if found is not None:
-            movies.append(found)
+    if len(videos) == 1 and videos[0].path in known:  # judged at an earlier scan
+        found = _found(videos, report)
+        movies.extend([found] if found is not None else [])
+    else:
+        videos = [f for f in videos if not is_excluded_file(f.name)]
+        by_name = {f.name: f for f in videos}
+        for group in stack_names([f.name for f in videos]):
+            found = _found([by_name[name] for name in group], report)
+            if found is not None:
+                movies.append(found)
 
+    seen_before = [d for d in dirs if d.path in known_dirs]  # a known movie's own folder
     walkable = [
         d
         for d in dirs
-        if d.name.upper() not in DISC_FOLDERS and not is_skipped_folder(d.name, False)
+        if d.path not in known_dirs
+        and d.name.upper() not in DISC_FOLDERS
+        and not is_skipped_folder(d.name, False)
     ]
     stacked, walkable = _folder_stacks(folder, walkable, report)
+    if seen_before:  # back in listing order
+        keep = {d.path for d in walkable} | {d.path for d in seen_before}
+        walkable = [d for d in dirs if d.path in keep]
     movies.extend(stacked)
     next_to_movie = bool(movies)
     walkable = [d for d in walkable if not (next_to_movie and is_skipped_folder(d.name, True))]

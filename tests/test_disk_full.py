@@ -90,7 +90,7 @@ def library(tmp_path, simulator) -> Path:
 
 
 def test_enrich_all_fails_the_full_item_only_and_tries_the_rest(library, monkeypatch, capsys):
-    import metarrd.enrich as enrich
+    import metarrd.enrich.stage as enrich  # enrich_items runs the stage's own enrich_item
 
     assert main(["--config", str(library), "scan"]) == 0
     heat = db.Movie.get(db.Movie.tmdb_id == 949)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
 from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.selection import label, same_picture_sets
-from metarrd.enrich.stage import EnrichResult, enrich_item
+from metarrd.enrich.stage import EnrichResult, enrich_item, enrich_items
 
 __all__ = [
     "WORK_PREFIX",
@@ -19,6 +19,7 @@ __all__ = [
     "SelectionChange",
     "change_selection",
     "enrich_item",
+    "enrich_items",
     "label",
     "same_picture_sets",
 ]

@@ -1,16 +1,23 @@
-"""Download and analyse artwork candidates concurrently, each exactly once.
+"""Analyse artwork candidates concurrently from the bytes that decide, each exactly once.
 
 An `Analyser` owns a private work folder under `<data_dir>/tmp/` and a pool of
-`[enrich] concurrency` threads (the shared HttpClient adds its per-host cap). Each candidate is
-downloaded to a temp file and analysed in the same worker right after the download (real size,
-format, SHA-256, perceptual hash, sanity checks), and a ~300 px WebP preview is written under
-`<data_dir>/previews/<hh>/<sha256>.webp`. The analysed temp file is kept until the work folder
-closes, so a selected image is moved into the cache instead of being downloaded a second time.
+`[enrich] concurrency` threads (the shared HttpClient adds its per-host cap). Two ways in:
 
-Closing the Analyser removes the work folder whatever happened; a folder left behind by a crashed
-process is removed by the next Analyser (`sweep_stale`). Failures never raise: a candidate that
-cannot be downloaded (`retry=True`: try again at the next enrich) or is no usable image
-(`retry=False`) comes back with a reason a person can read.
+- `probe` (every candidate): the provider's small rendition gives the perceptual hash, the sanity
+  checks and the ~300 px WebP preview (`<data_dir>/previews/<hh>/<sha256>.webp`); the real size and
+  format come from the provider's stated size where it is exact and agrees with the rendition's
+  shape, else from the image header: an HTTP Range request for its first bytes, or the whole file
+  when the server ignores Range. No SHA-256: that needs the whole file.
+- `fetch` (the selected images, cast thumbnails): the whole file, analysed (real size, format,
+  SHA-256, perceptual hash) and kept as a temp file until the work folder closes, so it is moved
+  into the cache rather than downloaded again.
+
+A download that fails in a way worth retrying (5xx, 429, timeout) never holds a thread: it is
+tried again in the background after its backoff (or the host's `Retry-After`) while the rest goes
+on, up to `max_retries` times. Closing the Analyser removes the work folder whatever happened; a
+folder left behind by a crashed process is removed by the next Analyser (`sweep_stale`). Failures
+never raise: a candidate that cannot be downloaded (`retry=True`: try again at the next enrich) or
+is no usable image (`retry=False`) comes back with a reason a person can read.
 """
 
 from __future__ import annotations
@@ -21,27 +28,33 @@ import os
 import secrets
 import shutil
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from metarrd import cache
 from metarrd.atomic import TEMP_MARKER
 from metarrd.config import Config
-from metarrd.errors import NotFound, ProviderError
-from metarrd.http import HttpClient, redact
+from metarrd.errors import NotFound, ProviderError, TryAgain
+from metarrd.http import Download, HttpClient, redact
 from metarrd.imaging import (
+    Header,
     ImageInfo,
     ImageRejected,
     analyse_image,
     analyse_with_preview,
+    check_whole,
     make_preview,
+    read_header,
 )
 
 log = logging.getLogger(__name__)
 
 WORK_PREFIX = "enrich-"
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
+HEADER_BYTES = 2048  # PNG, GIF, WebP and plain JPEGs state their size well inside this
+ASPECT_TOLERANCE = 0.02  # a rendition's shape may differ this much from the original's (rounding)
 ANALYSIS_THREADS = max(2, os.cpu_count() or 2)  # decoding is CPU work: one thread per core
 _ACTIVE: set[str] = set()  # work folders of this process that are in use
 _ACTIVE_LOCK = threading.Lock()
@@ -57,10 +70,32 @@ class AnalysisResult:
     preview: str | None = None  # relative to previews_dir
     size: int = 0  # bytes downloaded
     cached: Path | None = None  # where it went in the cache, when fetched with `cache_as`
+    whole: bool = True  # info measured on the whole file (SHA-256 known); False: probed
 
     @property
     def ok(self) -> bool:
         return self.info is not None
+
+
+@dataclass
+class _Got:
+    """One GET into a temp file: the file and what the server said, or why it failed."""
+
+    path: Path | None = None
+    download: Download | None = None
+    reason: str | None = None
+    not_found: bool = False
+    error: BaseException | None = None  # a bug, not a download problem: handed to the waiter
+
+
+def same_shape(stated: tuple[int, int], small: tuple[int, int]) -> bool:
+    """A rendition of `small` size can be the stated original (same aspect, give or take the
+    rounding of the small side)."""
+    (w, h), (sw, sh) = stated, small
+    if min(w, h, sw, sh) <= 0:
+        return False
+    slack = ASPECT_TOLERANCE + 1.0 / min(sw, sh)
+    return abs((w / h) / (sw / sh) - 1.0) <= slack
 
 
 def preview_relpath(sha256: str) -> str:
@@ -127,11 +162,12 @@ def sweep_stale(tmp_dir: Path) -> list[Path]:
 
 
 class Analyser:
-    """`with Analyser(config, http) as an: an.fetch(url, provider)` -> Future[AnalysisResult].
+    """`with Analyser(config, http) as an: an.probe(...)` / `an.fetch(url, provider)`
+    -> Future[AnalysisResult].
 
     Two pools: `[enrich] concurrency` threads download (the HttpClient adds its per-host cap),
     and one thread per CPU analyses each download as soon as it lands, so a download slot is
-    never held up by decoding.
+    never held up by decoding; a retry waits on a timer, holding neither.
     """
 
     def __init__(self, config: Config, http: HttpClient, *, label: str = ""):
@@ -144,17 +180,21 @@ class Analyser:
         self._io: ThreadPoolExecutor | None = None
         self._cpu: ThreadPoolExecutor | None = None
         self._futures: dict[str, Future[AnalysisResult]] = {}
+        self._probes: dict[str, Future[AnalysisResult]] = {}
+        self._timers: set[threading.Timer] = set()
         self._names = itertools.count(1)
         self._lock = threading.Lock()
+        self.retries = 0  # background retries scheduled (for the log and the benchmark)
 
     def __enter__(self) -> Analyser:
         tmp_dir = self.config.tmp_dir
         tmp_dir.mkdir(parents=True, exist_ok=True)
         sweep_stale(tmp_dir)
-        self.workdir = tmp_dir / f"{WORK_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-        self.workdir.mkdir()
-        with _ACTIVE_LOCK:
-            _ACTIVE.add(str(self.workdir))
+        workdir = tmp_dir / f"{WORK_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        with _ACTIVE_LOCK:  # in use before it exists: another item's sweep never takes it
+            _ACTIVE.add(str(workdir))
+        workdir.mkdir()
+        self.workdir = workdir
         self._io = ThreadPoolExecutor(self.config.enrich.concurrency, thread_name_prefix="fetch")
         self._cpu = ThreadPoolExecutor(ANALYSIS_THREADS, thread_name_prefix="analyse")
         return self
@@ -163,6 +203,11 @@ class Analyser:
         self.close()
 
     def close(self) -> None:
+        with self._lock:
+            timers, self._timers = self._timers, set()
+        for timer in timers:
+            timer.cancel()
+            timer.function(*timer.args)  # runs at once: the pool is closing, it fails cleanly
         for pool in (self._io, self._cpu):  # downloads first: they hand work to the analysts
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -180,77 +225,196 @@ class Analyser:
             raise RuntimeError("the Analyser is not open")
         return pool.submit(fn, *args, **kwargs)
 
-    def fetch(
-        self, url: str, provider: str, *, preview: bool = True, cache_as: str | None = None
-    ) -> Future[AnalysisResult]:
-        """Download and analyse `url` (once per Analyser, however often it is asked for).
-
-        With `cache_as` (an image type), an accepted image goes straight into the cache under
-        that type, from the worker: for images that are always kept (cast thumbnails).
-        """
-        with self._lock:
-            future = self._futures.get(url)
-            if future is None:
-                future = self._futures[url] = Future()
-                self.submit(self._download, future, url, provider, preview, cache_as)
-            return future
-
     def temp_file(self, suffix: str = ".part") -> Path:
         """A fresh file name inside the work folder."""
         if self.workdir is None:
             raise RuntimeError("the Analyser is not open")
         return self.workdir / f"{next(self._names):05d}{suffix}"
 
-    def _download(self, future: Future, url: str, provider: str, *rest) -> None:
+    # --- the two ways in ------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        url: str,
+        provider: str,
+        *,
+        preview: bool = True,
+        cache_as: str | None = None,
+        phash: str | None = None,
+    ) -> Future[AnalysisResult]:
+        """Download and analyse the whole of `url` (once per Analyser, however often asked).
+
+        With `cache_as` (an image type), an accepted image goes straight into the cache under
+        that type, from the worker: for images that are always kept (cast thumbnails). With
+        `phash` (the picture is known from its rendition), the file is checked, not decoded:
+        header, SHA-256 and a complete ending (imaging.check_whole); no preview.
+        """
+        with self._lock:
+            future = self._futures.get(url)
+            if future is None:
+                future = self._futures[url] = Future()
+                then = self._guarded(
+                    future, self._whole_landed, future, url, preview, cache_as, phash
+                )
+                self.submit(self._get, url, provider, then)
+            return future
+
+    def probe(
+        self,
+        url: str,
+        provider: str,
+        *,
+        small_url: str | None,
+        stated: tuple[int | None, int | None] = (None, None),
+        exact: bool = False,
+    ) -> Future[AnalysisResult]:
+        """Analyse `url` from its small rendition and its header (once per Analyser); the whole
+        file when there is no rendition. A whole download already asked for is used instead."""
+        with self._lock:
+            future = self._futures.get(url) or self._probes.get(url)
+        if future is not None:
+            return future
+        if small_url is None:
+            return self.fetch(url, provider)
+        with self._lock:
+            future = self._probes.get(url)
+            if future is None:
+                future = self._probes[url] = Future()
+                size = (stated[0] or 0, stated[1] or 0) if exact else None
+                then = self._guarded(future, self._small_landed, future, url, provider, size)
+                self.submit(self._get, small_url, provider, then)
+            return future
+
+    # --- downloads with background retries --------------------------------------------------------
+
+    def _guarded(self, future: Future, fn: Callable, *args) -> Callable[[_Got], None]:
+        """`fn(*args, got)`, with any exception handed to the waiter instead of lost."""
+
+        def run(got: _Got) -> None:
+            try:
+                if got.error is not None:
+                    raise got.error
+                fn(*args, got)
+            except BaseException as exc:  # never leave a waiter hanging
+                if got.path is not None:
+                    got.path.unlink(missing_ok=True)
+                if not future.done():
+                    future.set_exception(exc)
+
+        return run
+
+    def _get(
+        self,
+        url: str,
+        provider: str,
+        then: Callable[[_Got], None],
+        first_bytes: int | None = None,
+        attempt: int = 1,
+    ) -> None:
+        """GET `url` into a temp file and hand the outcome to `then` (in a download thread).
+        A failure worth retrying is tried again after its wait, on a timer."""
         try:
             tmp = self.temp_file()
-            outcome = self._get(url, provider, tmp)
-            if outcome.reason:
-                future.set_result(outcome)
-            else:
-                self.submit(self._analyse, future, outcome, tmp, *rest, cpu=True)
-        except BaseException as exc:  # never leave a waiter hanging
-            future.set_exception(exc)
-
-    def _get(self, url: str, provider: str, tmp: Path) -> AnalysisResult:
+        except RuntimeError as exc:
+            then(_Got(reason=f"enrichment ended before the download ({exc})"))
+            return
         try:
             with open(tmp, "wb") as out:
                 download = self.http.download(
-                    url, out, provider=provider, max_bytes=MAX_IMAGE_BYTES
-                )
+                    url, out, provider=provider, max_bytes=MAX_IMAGE_BYTES,
+                    first_bytes=first_bytes, patient=False, recheck=True,
+                )  # fmt: skip
+        except TryAgain as exc:
+            tmp.unlink(missing_ok=True)
+            tried = attempt if exc.sent else attempt - 1
+            if tried > self.http.max_retries:
+                then(_Got(reason=f"download failed: {exc}, gave up after {tried} attempts"))
+                return
+            wait = exc.wait if exc.status == 429 or not exc.sent else self.http.backoff_for(tried)
+            self._later(wait, self._get, url, provider, then, first_bytes, tried + 1)
+            return
         except NotFound:
-            reason = "the provider does not have it (HTTP 404)"
+            reason, not_found = "the provider does not have it (HTTP 404)", True
         except ProviderError as exc:
-            reason = f"download failed: {exc}"
+            reason, not_found = f"download failed: {exc}", False
         except OSError as exc:
-            reason = f"cannot write a temp file: {exc.strerror}"
+            reason, not_found = f"cannot write a temp file: {exc.strerror}", False
+        except BaseException as exc:  # never leave a waiter hanging
+            tmp.unlink(missing_ok=True)
+            then(_Got(error=exc))
+            return
         else:
-            return AnalysisResult(url, size=download.size)
+            then(_Got(tmp, download))
+            return
         tmp.unlink(missing_ok=True)
-        return AnalysisResult(url, reason=reason, retry=True)
+        then(_Got(reason=reason, not_found=not_found))
+
+    def _later(self, wait: float, fn: Callable, *args) -> None:
+        """Run `fn(*args)` on the download pool after `wait` seconds, holding no thread."""
+
+        def fire() -> None:
+            with self._lock:
+                self._timers.discard(timer)
+            try:
+                self.submit(fn, *args)
+            except RuntimeError:  # closing: run it here, it fails at once with a reason
+                fn(*args)
+
+        timer = threading.Timer(wait, fire)
+        timer.daemon = True
+        with self._lock:
+            self._timers.add(timer)
+            self.retries += 1
+        timer.start()
+
+    # --- the whole file ---------------------------------------------------------------------------
+
+    def _whole_landed(
+        self, future: Future, url: str, preview: bool, cache_as, phash: str | None, got: _Got
+    ) -> None:
+        if got.reason:
+            future.set_result(AnalysisResult(url, reason=got.reason, retry=True))
+            return
+        done = AnalysisResult(url, size=got.download.size)
+        self.submit(self._analyse, future, done, got.path, preview, cache_as, phash, cpu=True)
 
     def _analyse(
-        self, future: Future, got: AnalysisResult, tmp: Path, preview: bool, cache_as: str | None
+        self,
+        future: Future,
+        got: AnalysisResult,
+        tmp: Path,
+        preview: bool,
+        cache_as: str | None,
+        phash: str | None = None,
     ) -> None:
         try:
-            future.set_result(self._facts(got, tmp, preview, cache_as))
+            future.set_result(self._facts(got, tmp, preview, cache_as, phash))
         except BaseException as exc:
             tmp.unlink(missing_ok=True)
             future.set_exception(exc)
 
     def _facts(
-        self, got: AnalysisResult, tmp: Path, preview: bool, cache_as: str | None
+        self,
+        got: AnalysisResult,
+        tmp: Path,
+        preview: bool,
+        cache_as: str | None,
+        phash: str | None = None,
     ) -> AnalysisResult:
         url = got.url
         small = None
         try:
-            if preview:  # one decode for both (imaging.analyse_with_preview)
+            info = check_whole(tmp, phash, max_pixels=self.max_pixels) if phash else None
+            if info is not None:
+                preview = False  # the rendition gave it
+            elif preview:  # one decode for both (imaging.analyse_with_preview)
                 info, small = analyse_with_preview(tmp, max_pixels=self.max_pixels)
             else:
                 info = analyse_image(tmp, max_pixels=self.max_pixels)
         except ImageRejected as exc:
             tmp.unlink(missing_ok=True)
             log.info("%s: %s rejected: %s", self.label, redact(url), exc)
+            self.http.mark_gone(url, str(exc))  # not asked again at publish
             return AnalysisResult(url, reason=str(exc), size=got.size)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
@@ -267,3 +431,88 @@ class Analyser:
                 tmp.unlink(missing_ok=True)
                 return AnalysisResult(url, reason=f"cannot write to the cache: {exc}", retry=True)
         return outcome
+
+    # --- the probe: rendition, then (when needed) the header ------------------------------------
+
+    def _small_landed(
+        self, future: Future, url: str, provider: str, exact: tuple[int, int] | None, got: _Got
+    ) -> None:
+        if got.not_found:  # no rendition of this one: the whole file it is
+            self._whole_instead(future, url, provider)
+        elif got.reason:
+            future.set_result(AnalysisResult(url, reason=got.reason, retry=True))
+        else:
+            analyse = self._guarded(future, self._small_analysed, future, url, provider, exact)
+            self.submit(analyse, got, cpu=True)
+
+    def _small_analysed(
+        self, future: Future, url: str, provider: str, exact: tuple[int, int] | None, got: _Got
+    ) -> None:
+        try:
+            small, preview = analyse_with_preview(got.path, max_pixels=self.max_pixels)
+        except ImageRejected as exc:
+            log.info("%s: %s rejected: %s", self.label, redact(url), exc)
+            future.set_result(AnalysisResult(url, reason=str(exc), size=got.download.size))
+            return
+        except OSError as exc:
+            reason = f"cannot read the download: {exc.strerror}"
+            future.set_result(AnalysisResult(url, reason=reason, retry=True))
+            return
+        finally:
+            got.path.unlink(missing_ok=True)
+        rel = write_preview(self.previews_dir, got.path, small.sha256, preview)
+        probed = AnalysisResult(url, small, preview=rel, size=got.download.size, whole=False)
+        if exact and same_shape(exact, (small.width, small.height)):
+            header = Header(*exact, small.format, small.ext)
+            future.set_result(self._with_header(probed, header, total=0))
+            return
+        then = self._guarded(future, self._header_landed, future, url, provider, probed)
+        self.submit(self._get, url, provider, then, HEADER_BYTES)
+
+    def _header_landed(
+        self, future: Future, url: str, provider: str, probed: AnalysisResult, got: _Got
+    ) -> None:
+        if got.reason:
+            future.set_result(AnalysisResult(url, reason=got.reason, retry=True))
+            return
+        probed.size += got.download.size
+        if not got.download.partial:  # Range ignored: we have the whole file, use it
+            done = AnalysisResult(url, size=probed.size)
+            self.submit(self._analyse, future, done, got.path, True, None, cpu=True)
+            return
+        try:
+            header = read_header(got.path.read_bytes(), max_pixels=self.max_pixels)
+        except ImageRejected as exc:
+            future.set_result(AnalysisResult(url, reason=str(exc), size=probed.size))
+            return
+        finally:
+            got.path.unlink(missing_ok=True)
+        if header is None:  # the size lies further in (a large EXIF block): the whole file
+            self._whole_instead(future, url, provider, probed.size)
+        else:
+            future.set_result(self._with_header(probed, header, got.download.total or 0))
+
+    def _with_header(self, probed: AnalysisResult, header: Header, total: int) -> AnalysisResult:
+        """The rendition's analysis with the original's size and format."""
+        pixels = header.width * header.height
+        if pixels > self.max_pixels:
+            reason = (
+                f"{header.width}x{header.height} is {pixels / 1e6:.0f} megapixels, over the "
+                f"{self.max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
+            )
+            return AnalysisResult(probed.url, reason=reason, size=probed.size)
+        info = replace(
+            probed.info, width=header.width, height=header.height, format=header.format,
+            ext=header.ext, sha256="", size=total,
+        )  # fmt: skip
+        return replace(probed, info=info)
+
+    def _whole_instead(self, future: Future, url: str, provider: str, spent: int = 0) -> None:
+        def landed(got: _Got) -> None:
+            if got.reason:
+                future.set_result(AnalysisResult(url, reason=got.reason, retry=True))
+                return
+            done = AnalysisResult(url, size=spent + got.download.size)
+            self.submit(self._analyse, future, done, got.path, True, None, cpu=True)
+
+        self.submit(self._get, url, provider, self._guarded(future, landed))

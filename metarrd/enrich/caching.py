@@ -1,11 +1,14 @@
 """Selecting an item's artwork and putting the selection into the cache (ENRICH, step 4).
 
 `select_and_cache` applies the pure selection (metarrd/selection.py: locks and the user's
-choices win, near-duplicates collapse, top N per type) to the `provider_assets` rows, then moves
-every selected image from its analysis download into the content-addressed cache, fetching once
-more an image analysed in an earlier run and chosen only now. An image that cannot be cached gives
-its place up (never the user's own choice) and selection runs again, at most CACHE_ROUNDS times.
-Placing runs in the analyser's workers without touching the database; the rows are written here.
+choices win, near-duplicates collapse, top N per type) to the `provider_assets` rows, then
+downloads every selected image in full (candidates are analysed from a small rendition and their
+header only, analysis.py) and moves it into the content-addressed cache. The whole file is checked
+against what the probe said: when its real size or format differs (the provider's size or the
+header lied), the row takes the real facts, is scored again and selection runs again. An image
+that cannot be cached gives its place up (never the user's own choice) and selection runs again
+too, at most CACHE_ROUNDS times. Placing runs in the analyser's workers without touching the
+database; the rows are written here.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from metarrd.enrich.candidate_store import (
     image_info,
     in_cache,
     save_changes,
+    score_rows,
     set_changed,
     take_info,
 )
@@ -43,10 +47,10 @@ def select_and_cache(
 
     `outcomes` (url -> download and analysis) gains the images fetched once more."""
     placing = _Placing(config, movie_id, rows, outcomes, an, label)
-    for _round in range(CACHE_ROUNDS):
+    for round_ in range(CACHE_ROUNDS):
         with db.write_transaction():
             placing.select()
-        if not placing.cache_selected():
+        if not placing.cache_selected(final=round_ == CACHE_ROUNDS - 1):
             break
 
 
@@ -83,8 +87,9 @@ class _Placing:
                 row.duplicate_of = d.duplicate_of
             save_changes(row)
 
-    def cache_selected(self) -> int:
-        """Put every selected image into the cache; returns how many could not be."""
+    def cache_selected(self, final: bool = False) -> int:
+        """Put every selected image into the cache; returns how many could not be, or turned
+        out other than probed (both call for another selection, unless this round is `final`)."""
         todo = [
             r
             for r in self.rows.values()
@@ -92,21 +97,23 @@ class _Placing:
             and r.provider != LIBRARY_SOURCE
             and not (r.is_downloaded and in_cache(self.config.cache_dir, r))
         ]
-        refetch = {
-            r.url: self.an.fetch(r.url, r.provider)
+        refetch = {  # the picture is known (its rendition): check the file, no decode
+            r.url: self.an.fetch(r.url, r.provider, phash=r.perceptual_hash)
             for r in todo
             if not in_cache(self.config.cache_dir, r) and not self._downloaded_now(r)
         }
         for url, future in refetch.items():  # analysed earlier, chosen now: fetch it once more
             self.outcomes[url] = future.result()
         groups: dict[str, list[db.ArtworkCandidate]] = {}
+        failed = 0
         for row in todo:
             outcome = self.outcomes.get(row.url)
-            if outcome and outcome.ok and outcome.info.sha256 != row.content_hash:
-                take_info(row, outcome.info)  # the provider changed the file meanwhile
+            fresh = outcome and outcome.ok and outcome.info.sha256 != row.content_hash
+            if fresh and self._measured(row, outcome) and not final and row.selected_by != "user":
+                failed += 1  # placed in the next round if it keeps its place
+                continue
             groups.setdefault(row.url, []).append(row)
         placing = [self.an.submit(self._place, rows) for rows in groups.values()]
-        failed = 0
         with db.write_transaction():
             for future in placing:
                 for row, target, reason in future.result():
@@ -122,6 +129,20 @@ class _Placing:
                         row.is_downloaded = True
                     save_changes(row)
         return failed
+
+    def _measured(self, row: db.ArtworkCandidate, outcome: AnalysisResult) -> bool:
+        """Take the whole file's facts; True when they contradict the probe (scored again)."""
+        probed = (row.width, row.height, row.format)
+        take_info(row, outcome.info)
+        if probed == (row.width, row.height, row.format):
+            return False
+        log.info(
+            "%s: %s from %s is %dx%d %s, not %sx%s %s as probed: scored again",
+            self.label, row.asset_type, row.provider, row.width, row.height, row.format, *probed,
+        )  # fmt: skip
+        with db.write_transaction():
+            score_rows([row], self.config.artwork)
+        return True
 
     def _downloaded_now(self, row: db.ArtworkCandidate) -> bool:
         outcome = self.outcomes.get(row.url)

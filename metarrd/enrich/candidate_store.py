@@ -48,7 +48,7 @@ def store_candidates(
                 "vote_count": c.vote_count,
                 "api_width": c.width,
                 "api_height": c.height,
-                "provider_metadata": {**c.metadata, **ours},
+                "provider_metadata": {**c.metadata, "small_url": c.small_url, **ours},
             }
             if row is None:
                 new.append({"movie": movie_id, "asset_type": c.asset_type,
@@ -151,8 +151,10 @@ def image_info(row: db.ArtworkCandidate) -> ImageInfo:
 
 
 def take_info(row: db.ArtworkCandidate, info: ImageInfo) -> None:
+    """What analysis measured; a probe (no whole file) leaves the SHA-256 and size unknown."""
     row.width, row.height, row.format = info.width, info.height, info.format
-    row.file_size, row.content_hash, row.perceptual_hash = info.size, info.sha256, info.phash
+    row.file_size, row.content_hash = info.size or None, info.sha256 or None
+    row.perceptual_hash = info.phash
 
 
 def _same_cached(row: db.ArtworkCandidate, cached: db.CacheImageFile) -> bool:

@@ -13,6 +13,11 @@ Rules (docs/providers.md §1.6, §2.4, §3.5):
 - TheTVDB artwork types are looked up by name (never hard-coded ids); languages are 3 letters and
   are turned into ISO 639-1 where known.
 - An SVG that has no raster rendition is skipped: it is never stored as an image.
+
+Each candidate also names the provider's small rendition of the same picture (`small_url`:
+TMDB `w342`/`w300`, fanart.tv `/preview/`, TheTVDB's `thumbnail`), which analysis uses for the
+perceptual hash and the preview, and says whether the provider's stated size is exact
+(`size_exact`: TMDB and TheTVDB measure the file; fanart.tv states no size, so ours is nominal).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ class Candidate:
     vote_count: int | None = None  # TMDB votes, fanart.tv likes, TheTVDB score
     width: int | None = None  # the provider's claim; analysis measures the real size
     height: int | None = None
+    small_url: str | None = None  # the same picture, small (for the hash and the preview)
+    size_exact: bool = False  # width/height are the file's own (measured by the provider)
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -68,6 +75,8 @@ def unique(candidates: list[Candidate]) -> list[Candidate]:
 # --- TMDB ------------------------------------------------------------------------------------
 
 TMDB_KINDS = {"posters": "poster", "backdrops": "fanart", "logos": "clearlogo"}
+# the smallest rendition of each kind that still gives a ~300 px preview (§1.4 size lists)
+TMDB_SMALL = {"poster": "w342", "fanart": "w300", "clearlogo": "w300"}
 
 
 def tmdb_language(code: Any) -> str | None:
@@ -84,6 +93,7 @@ def from_tmdb(details: dict[str, Any], image_base: str) -> list[Candidate]:
     """
     images = details.get("images") or {}
     base = image_base.rstrip("/")
+    sizes_base = base.rsplit("/", 1)[0]  # ".../t/p"
     out = []
     for key, asset_type in TMDB_KINDS.items():
         for img in images.get(key) or []:
@@ -95,6 +105,7 @@ def from_tmdb(details: dict[str, Any], image_base: str) -> list[Candidate]:
                 # TMDB serves a PNG rendition under the same name (image-basics doc)
                 meta["svg_original"] = path
                 path = path[: -len(".svg")] + ".png"
+            width, height = _int(img.get("width")), _int(img.get("height"))
             out.append(
                 Candidate(
                     asset_type=asset_type,
@@ -103,8 +114,10 @@ def from_tmdb(details: dict[str, Any], image_base: str) -> list[Candidate]:
                     language=tmdb_language(img.get("iso_639_1")),
                     vote_average=_float(img.get("vote_average")),
                     vote_count=_int(img.get("vote_count")),
-                    width=_int(img.get("width")),
-                    height=_int(img.get("height")),
+                    width=width,
+                    height=height,
+                    small_url=f"{sizes_base}/{TMDB_SMALL[asset_type]}{path}",
+                    size_exact=bool(width and height),
                     metadata=meta,
                 )
             )
@@ -147,6 +160,14 @@ def fanart_url(url: str) -> str:
     return url
 
 
+def fanart_preview(url: str) -> str | None:
+    """fanart.tv's thumbnail of an image: `/fanart/...` -> `/preview/...` on the same host."""
+    parts = urlsplit(url)
+    if not parts.path.startswith("/fanart/"):
+        return None
+    return parts._replace(path="/preview/" + parts.path[len("/fanart/") :]).geturl()
+
+
 def from_fanart(data: dict[str, Any] | None) -> list[Candidate]:
     """Candidates from fanart.tv `/v3/movies/{id}`; unknown keys are ignored."""
     if not isinstance(data, dict) or data.get("status") == "error":
@@ -169,6 +190,7 @@ def from_fanart(data: dict[str, Any] | None) -> list[Candidate]:
                     asset_type=kind,
                     provider="fanart",
                     url=fanart_url(url),
+                    small_url=fanart_preview(fanart_url(url)),
                     language=fanart_language(kind, raw_lang),
                     vote_count=_int(img.get("likes")) or 0,
                     width=_int(img.get("width")) or width,
@@ -244,6 +266,8 @@ def from_tvdb(
         language = tvdb_language(art.get("language"))
         if art.get("includesText") is False and asset_type in ("poster", "fanart"):
             language = None
+        thumb = art.get("thumbnail")
+        width, height = _int(art.get("width")), _int(art.get("height"))
         out.append(
             Candidate(
                 asset_type=asset_type,
@@ -251,8 +275,12 @@ def from_tvdb(
                 url=tvdb_image_url(image, artwork_host),
                 language=language,
                 vote_count=_int(art.get("score")),
-                width=_int(art.get("width")),
-                height=_int(art.get("height")),
+                width=width,
+                height=height,
+                small_url=tvdb_image_url(thumb, artwork_host)
+                if isinstance(thumb, str) and thumb
+                else None,
+                size_exact=bool(width and height),
                 metadata={"id": art.get("id"), "type": art.get("type")},
             )
         )

@@ -9,12 +9,13 @@
    whose URL is the source of a cached file, or whose (known) picture matches a cached file of
    the item that is at least as large (the user's library artwork included), counts as
    downloaded: no fetch.
-3. Every candidate not analysed before is downloaded once and analysed in the same worker,
-   with a preview; downloads start as soon as each provider has answered, and cast thumbnails
-   download alongside.
+3. Every candidate not analysed before is analysed once from the bytes that decide (analysis.py):
+   its small rendition (perceptual hash, preview) and its real size and format (the provider's
+   exact size, or the image header by Range request); probes start as soon as each provider has
+   answered, and cast thumbnails download alongside.
 4. Score, collapse near-duplicates, select the top N per type (locks and the user's choices
-   win; see selection.py), and move the selected images from their temp files into the cache
-   (caching.py).
+   win; see selection.py), then download the selected images in full, check each against what
+   the probe said (re-selecting when it lied) and move them into the cache (caching.py).
 5. Metadata (locked fields never change), cast, status `enriched`, the `enrich.done`
    event, and `outdated` when a published item changed in anything the library shows.
 
@@ -25,10 +26,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import peewee as pw
 
 from metarrd import db, workflow
 from metarrd.config import LIBRARY_SOURCE
@@ -44,7 +48,7 @@ from metarrd.enrich.candidate_store import (
 )
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import cast_members, merge_fields, movie_fields
-from metarrd.errors import ItemError, NotFound, ProviderError
+from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -111,6 +115,30 @@ def enrich_item(rt: Runtime, movie: db.Movie, manual: bool = True) -> EnrichResu
     if fresh.tmdb_id is None:
         raise ItemError("not identified yet: choose its movie first")
     return _Enrichment(rt, fresh).run()
+
+
+def enrich_items(
+    rt: Runtime, movies: Iterable[db.Movie], *, manual: bool = True
+) -> Iterator[tuple[db.Movie, EnrichResult | None, MetarrdError | None]]:
+    """Enrich several movies at once (`[enrich] items`), so that provider latency overlaps;
+    every download shares the runtime's one HttpClient and so its per-host cap. Yields
+    (movie, result, error) in the order given, each as soon as it and those before it are done."""
+    movies = list(movies)
+
+    def run(movie: db.Movie) -> tuple[EnrichResult | None, MetarrdError | None]:
+        try:
+            return enrich_item(rt, movie, manual=manual), None
+        except MetarrdError as exc:
+            return None, exc
+        except (OSError, pw.OperationalError) as exc:  # a full data_dir fails this item only
+            if not db.is_disk_full(exc):
+                raise
+            return None, db.disk_full(exc)
+
+    workers = max(1, min(rt.config.enrich.items, len(movies)))
+    with ThreadPoolExecutor(workers, thread_name_prefix="enrich") as pool:
+        for movie, (result, error) in zip(movies, pool.map(run, movies), strict=True):
+            yield movie, result, error
 
 
 class _Enrichment:
@@ -228,7 +256,10 @@ class _Enrichment:
     def _start_downloads(self, found: list[Candidate]) -> None:
         for c in found:
             if c.url not in self.pending and self._needs_fetch(c):
-                self.pending[c.url] = self.an.fetch(c.url, c.provider)
+                self.pending[c.url] = self.an.probe(
+                    c.url, c.provider, small_url=c.small_url, stated=(c.width, c.height),
+                    exact=c.size_exact,
+                )  # fmt: skip
 
     # --- analysis (scoring: asset_rows; selection and cache: metarrd/caching.py) ---------
 

@@ -97,7 +97,7 @@ def scan(rt: Runtime, paths: Iterable[Path] | None = None) -> ScanReport:
         else:
             report.merge(scan_library(rt, lib, scope))
     for p in paths:
-        if not any(p == Path(lib.path) or Path(lib.path) in p.parents for lib in rt.config.library):
+        if not any(is_inside(p, lib.path) for lib in rt.config.library):
             report.errors.append((str(p), "not inside any configured library"))
     return report
 
@@ -120,12 +120,26 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         report.errors.append((shown, reason))
         db.record_event("scan.error", f"{shown}: {reason}", level="error")
 
+    # in bulk and as plain tuples: an unchanged item costs a dict lookup, no model object
+    whole = scope == [root]
+    known = {
+        path: (movie_id, size, mtime_ns, missing, len(parts or []) <= 1)
+        for movie_id, path, size, mtime_ns, missing, parts in db.Movie.select(
+            db.Movie.id, db.Movie.path, db.Movie.size, db.Movie.mtime_ns, db.Movie.missing,
+            db.Movie.parts,
+        )
+        .where(db.Movie.library == library)
+        .tuples()
+        if whole or any(is_inside(path, top) for top in scope)
+    }  # fmt: skip
+    single = {path for path, k in known.items() if k[4]}
     # symlinked folders are followed into any library (or anywhere, when this one says so)
     walk = functools.partial(
         walk_library,
         on_error=on_error,
         inside=[Path(other.path) for other in rt.config.library],
         follow_symlinks=lib.follow_symlinks,
+        known=single,
     )
     found: list[FoundVideo] = []
     for top in scope:
@@ -135,25 +149,24 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             found.extend(walk(top))
     report.found = len(found)
 
-    known = {
-        m.path: m
-        for m in db.Movie.select().where(db.Movie.library == library)
-        if any(is_inside(m.path, top) for top in scope)
-    }
-    seen = {str(v.path) for v in found}
-    vanished = {p: m for p, m in known.items() if p not in seen and not m.missing}
+    changed: list[tuple[FoundVideo, int | None]] = []
+    seen = set()
+    for video in found:
+        path = str(video.path)
+        seen.add(path)
+        k = known.get(path)
+        if k is not None and not k[3] and k[1] == video.size and k[2] == video.mtime_ns:
+            report.unchanged += 1
+        else:
+            changed.append((video, k[0] if k is not None else None))
+    gone_ids = [k[0] for p, k in known.items() if p not in seen and not k[3]]
+    wanted = gone_ids + [i for _v, i in changed if i is not None]
+    models = _movies_by_id(wanted)
+    vanished = {models[i].path: models[i] for i in gone_ids if i in models}
 
     todo: list[tuple[FoundVideo, db.Movie | None]] = []
-    for video in found:
-        movie = known.get(str(video.path))
-        if (
-            movie is not None
-            and not movie.missing
-            and movie.size == video.size
-            and movie.mtime_ns == video.mtime_ns
-        ):
-            report.unchanged += 1
-            continue
+    for video, movie_id in changed:
+        movie = models.get(movie_id) if movie_id is not None else None
         if movie is None:
             movie = _moved_from(video, vanished)
             if movie is not None:
@@ -190,6 +203,14 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         len(report.errors),
     )
     return report
+
+
+def _movies_by_id(ids: list[int]) -> dict[int, db.Movie]:
+    movies: dict[int, db.Movie] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        movies.update({m.id: m for m in db.Movie.select().where(db.Movie.id.in_(chunk))})
+    return movies
 
 
 def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,11 +28,13 @@ MAX_HANG = 60.0  # seconds; stop() ends a hang at once
 
 
 class Hit(NamedTuple):
-    """One request as served: method, path with query string, HTTP status (0 = hung up)."""
+    """One request as served: method, path with query string, HTTP status (0 = hung up), and
+    the body bytes sent."""
 
     method: str
     path: str
     status: int
+    size: int = 0
 
 
 class _Server(ThreadingHTTPServer):
@@ -104,7 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
             reply = json_reply(500, {"error": "simulator error"})
         finally:
             sim._flight(-1)
-        sim._record(Hit(method, self.path, reply.status if reply else 0))
+        sent = len(reply.body) if reply and method != "HEAD" else 0
+        sim._record(Hit(method, self.path, reply.status if reply else 0, sent))
         if reply is None:  # hung up without answering
             self.close_connection = True
             return
@@ -149,6 +153,7 @@ class Simulator:
         self._in_flight = 0
         self._requests_lock = threading.Lock()
         self._stopping = threading.Event()
+        self.honour_range = True  # False: answer a Range request with the whole image (200)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -284,6 +289,10 @@ class Simulator:
         with self._requests_lock:
             return list(self._requests)
 
+    def bytes_sent(self, prefix: str = "") -> int:
+        """Body bytes served for requests whose path starts with prefix."""
+        return sum(hit.size for hit in self.requests if hit.path.startswith(prefix))
+
     def count(self, prefix: str = "", method: str | None = None, status: int | None = None) -> int:
         """How many requests whose path (with query) starts with prefix, optionally filtered."""
         return sum(
@@ -338,8 +347,33 @@ class Simulator:
             return Reply(200, bomb_png(), "image/png")
         rule = self.faults.take("corrupt", path)
         if rule is not None:
-            return _corrupted(reply, str(rule.value))
+            reply = _corrupted(reply, str(rule.value))
+        if self.honour_range and req.method == "GET" and _is_image_path(path):
+            return _ranged(reply, req.headers.get("range"))
         return reply
+
+
+def _is_image_path(path: str) -> bool:
+    return not path.startswith(("/3/", "/v3/", "/v4/"))
+
+
+def _ranged(reply: Reply, header: str | None) -> Reply:
+    """A single `bytes=a-b` / `bytes=a-` / `bytes=-n` range as the CDNs answer it: 206 with
+    Content-Range, 416 when it starts past the end; anything else gets the whole body."""
+    total = len(reply.body)
+    headers = {**reply.headers, "Accept-Ranges": "bytes"}
+    match = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", header or "")
+    if match is None or not (match.group(1) or match.group(2)):
+        return Reply(reply.status, reply.body, reply.content_type, headers)
+    first, last = match.groups()
+    if first:
+        start, end = int(first), min(int(last) if last else total - 1, total - 1)
+    else:
+        start, end = max(0, total - int(last)), total - 1
+    if start >= total or start > end:
+        return Reply(416, b"", reply.content_type, {**headers, "Content-Range": f"bytes */{total}"})
+    headers["Content-Range"] = f"bytes {start}-{end}/{total}"
+    return Reply(206, reply.body[start : end + 1], reply.content_type, headers)
 
 
 def _too_many(path: str, retry_after: int) -> Reply:

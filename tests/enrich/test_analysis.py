@@ -97,7 +97,7 @@ class SlowHttp:
         self.most = 0
         self.lock = threading.Lock()
 
-    def download(self, url, out, *, provider, max_bytes):
+    def download(self, url, out, *, provider, max_bytes, **options):
         with self.lock:
             self.in_flight += 1
             self.most = max(self.most, self.in_flight)
@@ -106,6 +106,9 @@ class SlowHttp:
             self.in_flight -= 1
         out.write(b"<html>")
         return Download(url, 200, "text/html", 6)
+
+    def mark_gone(self, url, why):
+        pass
 
 
 def test_concurrency_is_bounded(config_factory):
@@ -116,3 +119,70 @@ def test_concurrency_is_bounded(config_factory):
         futures = [an.fetch(f"http://127.0.0.1:9/{i}.jpg", "tmdb") for i in range(12)]
         assert all(not f.result().ok for f in futures)
     assert http.most == 3
+
+
+def test_analysers_of_items_enriched_at_once_never_sweep_each_other(rt, simulator):
+    with Analyser(rt.config, rt.http) as first:
+        for _ in range(5):  # each opening sweeps the tmp folder
+            with Analyser(rt.config, rt.http):
+                assert first.workdir.is_dir()
+        assert first.fetch(poster_url(simulator), "tmdb").result().ok
+
+
+def test_a_probe_reads_the_rendition_and_the_header_only(rt, simulator):
+    art = simulator.catalog.get(603).images
+    fanart = art.fanart["movieposter"][0]  # fanart.tv states no size: its header is read
+    url = simulator.image_url(fanart)
+    small = url.replace("/fanart/", "/preview/")
+    simulator.reset_requests()
+    with Analyser(rt.config, rt.http) as an:
+        outcome = an.probe(url, "fanart", small_url=small).result()
+    assert outcome.ok and not outcome.whole and outcome.path is None
+    assert (outcome.info.width, outcome.info.height) == (fanart.width, fanart.height)
+    assert outcome.info.format == "jpeg" and outcome.info.size > 0 and not outcome.info.sha256
+    assert (rt.config.previews_dir / outcome.preview).is_file()
+    hits = [h for h in simulator.requests if h.path.startswith(("/fanart/", "/preview/"))]
+    assert sorted(h.status for h in hits) == [200, 206]
+    whole = next(h for h in hits if h.status == 206)
+    assert whole.size <= 2048  # the first bytes only
+    assert outcome.size < requests_size(simulator, url) / 4
+
+
+def requests_size(simulator, url):
+    import requests
+
+    return len(requests.get(url, timeout=5).content)
+
+
+def test_a_server_that_ignores_range_gets_a_whole_download(rt, simulator):
+    fanart = simulator.catalog.get(603).images.fanart["movieposter"][0]
+    url = simulator.image_url(fanart)
+    simulator.honour_range = False
+    try:
+        with Analyser(rt.config, rt.http) as an:
+            outcome = an.probe(url, "fanart", small_url=url.replace("/fanart/", "/preview/"))
+            outcome = outcome.result()
+    finally:
+        simulator.honour_range = True
+    assert outcome.ok and outcome.whole and len(outcome.info.sha256) == 64
+    assert (outcome.info.width, outcome.info.height) == (fanart.width, fanart.height)
+
+
+def test_an_exact_stated_size_needs_no_header(rt, simulator):
+    poster = simulator.catalog.get(603).images.posters[0]
+    url = simulator.image_url(poster)
+    simulator.reset_requests()
+    with Analyser(rt.config, rt.http) as an:
+        outcome = an.probe(
+            url, "tmdb", small_url=simulator.image_url(poster, "w342"),
+            stated=(poster.width, poster.height), exact=True,
+        ).result()  # fmt: skip
+        lied = an.probe(
+            simulator.image_url(simulator.catalog.get(603).images.posters[1]), "tmdb",
+            small_url=simulator.image_url(simulator.catalog.get(603).images.posters[1], "w342"),
+            stated=(300, 300), exact=True,
+        ).result()  # fmt: skip
+    assert (outcome.info.width, outcome.info.height) == (poster.width, poster.height)
+    assert [h.path.split("/")[3] for h in simulator.requests if h.status == 206] == ["original"]
+    real = simulator.catalog.get(603).images.posters[1]
+    assert (lied.info.width, lied.info.height) == (real.width, real.height)  # shape disagreed

@@ -182,18 +182,28 @@ def test_user_choices_and_type_locks_survive_re_enrichment(rt, simulator):
     assert [r.id for r in selected(movie, "clearlogo")] == [kept_logo.id]
 
 
+def everywhere(asset) -> str:
+    """A fault pattern for an image at every size the provider serves it (original, rendition)."""
+    if asset.provider == "tmdb":
+        return "/t/p/*" + asset.file_path
+    if asset.provider == "fanart":
+        return "/*/" + asset.key.split("/", 2)[2]
+    stem, dot, ext = asset.key.rpartition(".")
+    return f"{stem}*{dot}{ext}"
+
+
 def test_bad_images_and_faults_never_fail_the_item(make_rt, simulator):
     rt = make_rt(providers={"timeout_seconds": 0.4, "max_retries": 2})
     art = simulator.catalog.get(603).images
     url = simulator.image_url
     simulator.fail_429(2, retry_after=1, prefix="/3/movie/603")  # TMDB rate limits us twice
     simulator.fail_429(4, retry_after=1, prefix="/t/p/")  # a short 429 storm on images
-    simulator.corrupt(url(art.posters[0]), "html")
-    simulator.corrupt(url(art.posters[1]), "truncated")
-    simulator.bomb(url(art.backdrops[0]))
-    simulator.not_found(url(art.backdrops[1]))
-    simulator.fail_5xx(20, prefix=url(art.logos[0]))
-    simulator.hang(url(art.tvdb[0]), seconds=3)
+    simulator.corrupt(everywhere(art.posters[0]), "html")
+    simulator.corrupt(everywhere(art.posters[1]), "truncated")
+    simulator.bomb(everywhere(art.backdrops[0]))
+    simulator.not_found(everywhere(art.backdrops[1]))
+    simulator.fail_5xx(20, prefix=everywhere(art.logos[0]).replace(".svg", ".png"))
+    simulator.hang(everywhere(art.tvdb[0]), seconds=3)
     movie = make_movie(rt)
 
     result = enrich_item(rt, movie)
@@ -213,6 +223,23 @@ def test_bad_images_and_faults_never_fail_the_item(make_rt, simulator):
     assert "timed out" in reasons[url(art.tvdb[0])]
     assert result.rejected == len(reasons) >= 6
     assert all(not r.rejected_reason for r in selected(movie))
+    assert leftovers(rt) == []
+
+
+def test_an_original_broken_behind_a_good_rendition_gives_its_place_up(rt, simulator):
+    art = simulator.catalog.get(603).images
+    posters = [simulator.image_url(a) for a in art.posters[:3]]
+    for poster in posters:  # the best TMDB posters: their originals are HTML pages
+        simulator.corrupt(poster, "html")
+    movie = make_movie(rt)
+
+    enrich_item(rt, movie)
+
+    chosen = selected(movie, "poster")
+    assert len(chosen) == rt.config.artwork.limits["poster"]
+    assert not {r.url for r in chosen} & set(posters)
+    broken = db.ArtworkCandidate.select().where(db.ArtworkCandidate.url.in_(posters))
+    assert any("HTML page" in (r.rejected_reason or "") for r in broken)
     assert leftovers(rt) == []
 
 
