@@ -5,6 +5,7 @@ For a video `<dir>/<base>.<ext>` (`local_files.movie_folder` / `base_name` give 
 
 - NFO: `<dir>/<base>.nfo`;
 - rank 1 of an art type: `<dir>/<base>-<type>.<ext>`; rank n: `<dir>/<base>-<type><n-1>.<ext>`;
+  a disc (`VIDEO_TS`/`BDMV`) has no `<base>` for artwork: `<dir>/<type>.<ext>`, `<dir>/<type><n-1>.<ext>`;
 - actor image: `<dir>/.actors/<Name_With_Underscores>.<ext>` (only .jpg/.png are read by Kodi).
 
 Extensions follow the image's real format.
@@ -14,6 +15,9 @@ part's name (`Heat (1995) cd1.nfo`, which Kodi reads first and Jellyfin reads at
 artwork takes the stacked title Kodi looks under (`Heat (1995)-poster.jpg`;
 `local_files.art_base_name`). Artwork published earlier under the first part's name is in the
 ledger and no longer wanted, so the next publish writes the new names and then removes the old.
+A disc's artwork has bare names (`poster.jpg`, `fanart1.jpg`): Kodi's art base for a
+`VIDEO_TS`/`BDMV` movie is its folder, and a real Kodi 20.1 read none of `<folder>-poster.jpg`.
+Disc artwork published under `<folder>-` earlier moves the same way.
 
 `plan_publish` decides, per file, what a publish does to reach that layout (write, replace,
 keep, remove, leave) and why; `publish` gathers its inputs from the disk and the ledger and
@@ -43,6 +47,7 @@ MAX_NAME_BYTES = 255
 WRITE, REPLACE, KEEP, REMOVE, LEAVE = "write", "replace", "keep", "remove", "leave"
 
 _ART_TYPE = re.compile(r"[a-z][a-z0-9]{0,24}")  # Kodi: ASCII letters and digits, <= 25 chars
+_ART_SLOT = re.compile(r"([a-z]+)([0-9]*)\.[a-z]+")  # `poster1.jpg` after the prefix
 _ILLEGAL = re.compile(r'[/\\:*?"<>|]')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Device names Windows reserves, whatever the case and extension ("con.jpg", "Com1.Air.png"):
@@ -81,14 +86,30 @@ def nfo_path(folder: Path, base: str) -> Path:
     return Path(folder) / f"{base}.{NFO_EXT}"
 
 
+def art_prefix(base: str) -> str:
+    """What comes before the art type in a name: `<base>-`, nothing for a disc (base "")."""
+    return f"{base}-" if base else ""
+
+
 def art_name(base: str, asset_type: str, rank: int, ext: str) -> str:
-    """`<base>-poster.jpg` for rank 1, `<base>-poster1.jpg` for rank 2, and so on."""
+    """`<base>-poster.jpg` for rank 1, `<base>-poster1.jpg` for rank 2, and so on; with no base
+    (a disc: `local_files.art_base_name`) the bare `poster.jpg`, `poster1.jpg`."""
     if not _ART_TYPE.fullmatch(asset_type):
         raise LayoutError(f"art type {asset_type!r} is not letters and digits (Kodi would drop it)")
     if rank < 1:
         raise LayoutError(f"rank {rank} of {asset_type}: ranks start at 1")
     suffix = "" if rank == 1 else str(rank - 1)
-    return f"{base}-{asset_type}{suffix}.{ext}"
+    return f"{art_prefix(base)}{asset_type}{suffix}.{ext}"
+
+
+def art_slot(name: str, base: str) -> tuple[str, int]:
+    """The (art type, rank) behind a name `art_name` gave for `base` (`poster1.jpg` ->
+    `("poster", 2)`); LayoutError for any other name."""
+    prefix = art_prefix(base)
+    m = _ART_SLOT.fullmatch(name[len(prefix) :]) if name.startswith(prefix) else None
+    if not m:
+        raise LayoutError(f"{name!r} is no artwork name for {base!r}")
+    return m.group(1), int(m.group(2) or 0) + 1
 
 
 def art_path(folder: Path, base: str, asset_type: str, rank: int, ext: str) -> Path:

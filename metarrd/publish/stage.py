@@ -492,9 +492,7 @@ def _neighbours(
     conflicts: dict[Path, str] = {}
     for w in wanted:
         if w.kind == "art":
-            slot = w.path.name[len(art_base) + 1 :].rsplit(".", 1)[0]
-            asset_type = slot.rstrip("0123456789")
-            rank = int(slot[len(asset_type) :] or 0) + 1
+            asset_type, rank = layout.art_slot(w.path.name, art_base)
             for p in layout.art_variants(folder, art_base, asset_type, rank):
                 if p.name in names and p not in mine:
                     conflicts[p] = asset_type

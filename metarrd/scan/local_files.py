@@ -97,23 +97,37 @@ def base_name(video: Place) -> str:
 
 
 def art_base_name(video: Place) -> str:
-    """`<base>` of the artwork names Kodi reads: `base_name`, except for a stack of files in one
-    folder, where Kodi looks under the stacked title (`Heat (1995) cd1.mkv` + `cd2.mkv` ->
-    `Heat (1995)`: `Heat (1995)-poster.jpg`; `walk.stacked_title`). A stack whose stacked title
-    would leave no name (`cd1.avi`, `cd2.avi`) keeps the first part's name."""
+    """`<base>` of the artwork names Kodi reads (docs/kodi-layout.md §1.1, §5):
+
+    - a disc (`VIDEO_TS`/`BDMV`): `""`, no base at all. Kodi's art base is the movie folder
+      itself, so it reads only bare names there (`poster.jpg`, `fanart1.jpg`) and drops
+      `<folder>-poster.jpg` (seen with a real Kodi 20.1);
+    - a stack of files in one folder: the stacked title Kodi looks under (`Heat (1995) cd1.mkv`
+      + `cd2.mkv` -> `Heat (1995)`: `Heat (1995)-poster.jpg`; `walk.stacked_title`);
+    - anything else: `base_name`.
+    """
+    if video.is_disc:
+        return ""
+    return _stacked_base(video) or base_name(video)
+
+
+def _stacked_base(video: Place) -> str | None:
+    """The stacked title of a stack of files in one folder, without extension; None for
+    anything else, and for a stack whose stacked title would leave no name (`cd1.avi`,
+    `cd2.avi`: it keeps the first part's name)."""
     parts = video.parts
     if video.is_disc or len(parts) < 2 or len({p.parent for p in parts}) != 1:
-        return base_name(video)
+        return None
     title = stacked_title([p.name for p in parts])
     stem = title.rsplit(".", 1)[0] if title else ""  # Kodi: URIUtils::ReplaceExtension
-    return stem if stem.strip(" ._-") else base_name(video)
+    return stem if stem.strip(" ._-") and stem != base_name(video) else None
 
 
 def stack_nfo_name(video: Place) -> str | None:
     """The stacked title's NFO name (`Heat (1995).nfo`), Kodi's second choice for a stack after
     the first part's; None when the movie is not a stack with a stacked title of its own."""
-    base = art_base_name(video)
-    return f"{base}.nfo" if base != base_name(video) else None
+    base = _stacked_base(video)
+    return f"{base}.nfo" if base else None
 
 
 def has_own_folder(video: Place) -> bool:
@@ -156,13 +170,16 @@ def find_nfo(video: FoundVideo) -> Path | None:
 
 
 def classify_image(name: str, base: str, own_folder: bool) -> tuple[str, int] | None:
-    """(asset type, rank) for an image file name, or None when it is not movie artwork."""
+    """(asset type, rank) for an image file name, or None when it is not movie artwork.
+    `base` "" (a disc's art base, `art_base_name`) stands for bare names only."""
     stem, ext = os.path.splitext(name)
     if ext.lower() not in IMAGE_EXTS or name.startswith((".", TEMP_MARKER)):
         return None
-    if stem == base:
+    if not base:
+        rest = stem
+    elif stem == base:
         return ("poster", 1)  # <base>.jpg / <base>.tbn: Kodi thumb, Jellyfin primary
-    if stem.startswith(base + "-"):
+    elif stem.startswith(base + "-"):
         rest = stem[len(base) + 1 :]
     elif own_folder:
         rest = stem
@@ -180,8 +197,9 @@ def find_local_artwork(
 ) -> list[LocalArtwork]:
     """Analyse and cache the user's artwork for `video`; corrupt images are logged and skipped."""
     folder = movie_folder(video)
-    # a stack's art is under its stacked title (what Kodi reads); images named after its first
-    # part (what Jellyfin and older tools used) are the user's too
+    # a stack's art is under its stacked title, a disc's has bare names (what Kodi reads);
+    # images named after a stack's first part or a disc's folder (what Jellyfin and older tools
+    # used) are the user's too
     bases = dict.fromkeys([art_base_name(video), base_name(video)])
     own = has_own_folder(video)
     found: list[tuple[Path, str, int]] = []

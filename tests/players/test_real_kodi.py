@@ -8,8 +8,11 @@ publish from the simulator, then metarrd notifies Kodi from the queued rows. Kod
 JSON-RPC, must show exactly what PUBLISH wrote: title, ids, cast with the `.actors/` images and
 every `<base>-<type>` artwork file. One movie is a stack (`Heat (1995) cd1.mkv` + `cd2.mkv`): Kodi
 reads its NFO under the first part's name and its poster and fanart under the stacked title
-(`Heat (1995)-poster.jpg`). Then the title is edited (locked) and the movie published again: the
-refresh must make Kodi show the new title, nothing lost.
+(`Heat (1995)-poster.jpg`). Two are discs, a DVD (`Alien (1979)/VIDEO_TS/`) and a Blu-ray
+(`Blade Runner (1982)/BDMV/`): Kodi reads their NFO `<folder>.nfo` and their artwork under bare
+names (`poster.jpg`, `fanart1.jpg`) in the movie folder, and their actor images only from
+`VIDEO_TS/.actors/` or `BDMV/.actors/`. Then the title is edited (locked) and the movie published
+again: the refresh must make Kodi show the new title, nothing lost.
 
 Skipped only when the kodi binary is missing outside CI; in CI (CI=true) a missing Kodi fails.
 `.ci/install-kodi.sh` installs what it needs.
@@ -26,7 +29,7 @@ import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from real_kodi import RealKodi, enter_isolated_network, find_kodi
@@ -45,12 +48,33 @@ INSIDE = "METARRD_KODI_NETNS"
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "tests" / "media" / "h264_aac_2audio_sub.mkv"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+MEDIA = REPO / "tests" / "media"
 # movie folder -> its video files; Heat is a stack, its artwork is named after the stacked title
 PARTS = {
     "The Matrix (1999)": ("The Matrix (1999).mkv",),
     "Heat (1995)": ("Heat (1995) cd1.mkv", "Heat (1995) cd2.mkv"),
 }
-MOVIES = tuple(PARTS)
+# disc movies: folder -> (Kodi's `file` for it, {file inside the folder: its content}); a DVD
+# whose title set is a real MPEG-2 program stream, a Blu-ray whose stream is a real m2ts
+DISCS = {
+    "Alien (1979)": (
+        "VIDEO_TS/VIDEO_TS.IFO",
+        {
+            "VIDEO_TS/VIDEO_TS.IFO": b"DVDVIDEO-VMG" + bytes(2036),
+            "VIDEO_TS/VIDEO_TS.BUP": b"DVDVIDEO-VMG" + bytes(2036),
+            "VIDEO_TS/VTS_01_0.IFO": b"DVDVIDEO-VTS" + bytes(2036),
+            "VIDEO_TS/VTS_01_1.VOB": MEDIA / "mpeg2_mp2.mpg",
+        },
+    ),
+    "Blade Runner (1982)": (
+        "BDMV/index.bdmv",
+        {
+            "BDMV/index.bdmv": b"INDX0200" + bytes(120),
+            "BDMV/STREAM/00000.m2ts": MEDIA / "h264_ac3.m2ts",
+        },
+    ),
+}
+MOVIES = (*PARTS, *DISCS)
 NEW_TITLE = "The Matrix (Director's Edit)"
 
 
@@ -64,11 +88,21 @@ def test_real_kodi_shows_what_publish_wrote(tmp_path, config_factory, monkeypatc
     monkeypatch.setattr(kodi_protocol, "SCAN_POLL_SECONDS", 0.25)
     monkeypatch.setattr(kodi_protocol, "SCAN_START_SECONDS", 3.0)
     monkeypatch.setattr(kodi_protocol, "SCAN_WAIT_SECONDS", 60.0)
+    # every movie folder scanned by itself (a disc's too), not coalesced into one library scan
+    monkeypatch.setattr(kodi_protocol, "TARGETED_SCANS", len(MOVIES))
     library = tmp_path / "movies"
     for name, parts in PARTS.items():
         (library / name).mkdir(parents=True)
         for part in parts:
             shutil.copyfile(SAMPLE, library / name / part)
+    for name, (_file, contents) in DISCS.items():
+        for relative, content in contents.items():
+            target = library / name / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Path):
+                shutil.copyfile(content, target)
+            else:
+                target.write_bytes(content)
     with Simulator() as sim:
         kodi = RealKodi(tmp_path / "home", library)
         kodi.start(find_kodi())
@@ -110,20 +144,29 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     assert notification_states() == ["pending"] * len(MOVIES)
     sim.reset_requests()
 
-    # 2. two new folders: two Scans, one after the other
+    # 2. four new folders: four Scans, one after the other
     [sent] = players.process_notifications(rt)
     assert sent.sent == len(MOVIES) and not sent.failed, sent
     assert sorted(sent.done) == sorted(
         f"scanned {library / name}/ for 1 new movie(s)" for name in MOVIES
     )
     assert notification_states() == ["sent"] * len(MOVIES)
-    kodi.wait_for("added both movies", lambda: len(all_movies(kodi)) == len(MOVIES))
+    kodi.wait_for("added every movie", lambda: len(all_movies(kodi)) == len(MOVIES))
     assert sorted(m["file"] for m in all_movies(kodi)) == sorted(
         kodi_file(library / name) for name in MOVIES
     )
     for name in MOVIES:
         assert_shows(kodi, read_published(library / name))
     assert read_published(library / MOVIES[0]).title == "The Matrix"
+    # a disc's art is read only under bare names in its folder (`<folder>-poster.jpg`, what
+    # metarrd wrote before, gave no art at all: docs/kodi-layout.md §5); its NFO is ours
+    for name, (_file, _contents) in DISCS.items():
+        details = details_of(kodi, kodi_file(library / name))
+        art = {kind: image_path(url) for kind, url in details["art"].items()}
+        assert art["poster"] == str(library / name / "poster.jpg")
+        assert art["fanart"] == str(library / name / "fanart.jpg")
+        assert art["fanart1"] == str(library / name / "fanart1.jpg")
+        assert details["title"] == read_published(library / name).title == name.rsplit(" (")[0]
 
     # 3. the user edits the title (which locks it); published again, Kodi refreshes the movie
     # it knows (no scan) and shows the new title; the other movie is left alone
@@ -145,10 +188,18 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     expected = read_published(library / MOVIES[0])
     assert expected.title == NEW_TITLE
     assert_shows(kodi, expected)
-    assert_shows(kodi, read_published(library / MOVIES[1]))
-    # Kodi took every image from the library, none from the provider URLs in the actor thumbs,
-    # and the second publish needed nothing from the providers
-    assert sim.requests == []
+    for name in MOVIES[1:]:
+        assert_shows(kodi, read_published(library / name))
+    # Kodi took every image from the library, except a disc's actor images: with no file in
+    # VIDEO_TS/.actors or BDMV/.actors it asks the NFO's thumb URLs; the second publish needed
+    # nothing from the providers
+    disc_thumbs = {
+        urlsplit(thumb).path
+        for name in DISCS
+        for _name, _role, thumb in read_published(library / name).cast
+        if thumb.startswith("http")
+    }
+    assert disc_thumbs and {hit.path for hit in sim.requests} <= disc_thumbs
 
 
 def notification_states() -> list[str]:
@@ -160,13 +211,18 @@ def all_movies(kodi: RealKodi) -> list[dict]:
     return kodi.call("VideoLibrary.GetMovies", {"properties": ["file", "title"]}).get("movies", [])
 
 
-def assert_shows(kodi: RealKodi, expected: Published) -> None:
-    """Kodi's details of the movie at `expected.video` are what the published files say."""
-    [movie] = [m for m in all_movies(kodi) if m["file"] == expected.video]
+def details_of(kodi: RealKodi, file: str) -> dict:
+    """Kodi's details of the movie whose `file` this is."""
+    [movie] = [m for m in all_movies(kodi) if m["file"] == file]
     props = ["title", "year", "uniqueid", "imdbnumber", "cast", "art", "file"]
-    details = kodi.call(
+    return kodi.call(
         "VideoLibrary.GetMovieDetails", {"movieid": movie["movieid"], "properties": props}
     )["moviedetails"]
+
+
+def assert_shows(kodi: RealKodi, expected: Published) -> None:
+    """Kodi's details of the movie at `expected.video` are what the published files say."""
+    details = details_of(kodi, expected.video)
     seen, wanted = kodi_view(details), expected.as_kodi_sees_it()
     for key, value in wanted.items():
         assert seen[key] == value, f"{expected.video}: Kodi's {key} is not what was published"
@@ -184,8 +240,8 @@ class Published:
     year: int
     uniqueid: dict[str, str]
     default_id: str
-    cast: list[tuple[str, str, str]]  # name, role, `.actors/` image path or ""
-    art: dict[str, str]  # art type -> `<base>-<type>.<ext>` path
+    cast: list[tuple[str, str, str]]  # name, role, `.actors/` image path, else NFO thumb or ""
+    art: dict[str, str]  # art type -> `<base>-<type>.<ext>` (a disc: `<type>.<ext>`) path
 
     def as_kodi_sees_it(self) -> dict:
         return {
@@ -199,31 +255,43 @@ class Published:
 
 
 def kodi_file(folder: Path) -> str:
-    """Kodi's `file` for the movie in `folder`: its video, or `stack://a , b` for a stack."""
+    """Kodi's `file` for the movie in `folder`: its video, `stack://a , b` for a stack, the
+    `VIDEO_TS.IFO` or `index.bdmv` of a disc."""
+    if folder.name in DISCS:
+        return str(folder / DISCS[folder.name][0])
     parts = [str(folder / part) for part in PARTS[folder.name]]
     return parts[0] if len(parts) == 1 else "stack://" + " , ".join(parts)
 
 
 def read_published(folder: Path) -> Published:
     """The NFO (`<first part>.nfo`), the artwork (`<folder name>-<type>`: the video's name, or a
-    stack's stacked title) and `.actors/` of the movie in `folder`."""
+    stack's stacked title; a disc's bare `<type>`) and `.actors/` of the movie in `folder`."""
     base = folder.name
-    first = Path(PARTS[base][0]).stem
+    first = base if base in DISCS else Path(PARTS[base][0]).stem
     root = ET.parse(folder / f"{first}.nfo").getroot()
     ids = {u.get("type"): u.text for u in root.iter("uniqueid")}
     [default_id] = [u.text for u in root.iter("uniqueid") if u.get("default") == "true"]
-    actor_files = {p.stem: p for p in (folder / ".actors").iterdir()}
+    published = {p.stem: p for p in (folder / ".actors").iterdir()}
+    assert published, f"{base}: no cast images published"
+    # Kodi looks in `.actors/` beside the file it stores: for a disc that is VIDEO_TS/ or BDMV/,
+    # where metarrd writes nothing, so it shows the NFO's thumb URL (docs/kodi-layout.md §1.4)
+    actors_dir = Path(kodi_file(folder)).parent / ".actors" if base in DISCS else folder / ".actors"
+    actor_files = {p.stem: p for p in actors_dir.iterdir()} if actors_dir.is_dir() else {}
     cast = []
     for actor in root.iter("actor"):
         name = actor.findtext("name")
         image = actor_files.get(name.replace(" ", "_"))  # Kodi's rule (docs/kodi-layout.md)
-        cast.append((name, actor.findtext("role") or "", str(image) if image else ""))
-    assert cast and any(image for _n, _r, image in cast), f"{base}: no cast images published"
-    pattern = re.compile(re.escape(base) + r"-([A-Za-z0-9]+)\.(jpg|png)")
+        shown = str(image) if image else actor.findtext("thumb") or ""
+        cast.append((name, actor.findtext("role") or "", shown))
+    # a disc's artwork has bare names (`poster.jpg`): Kodi's art base is the folder itself
+    prefix = "" if base in DISCS else re.escape(base) + "-"
+    pattern = re.compile(prefix + r"([A-Za-z0-9]+)\.(jpg|png)")
     art = {m.group(1).lower(): str(p) for p in folder.iterdir() if (m := pattern.fullmatch(p.name))}
     assert {"poster", "fanart", "clearlogo"} <= art.keys(), f"{base}: published art {sorted(art)}"
     if first != base:  # a stack: nothing under the first part's name but its NFO
         assert [p.name for p in folder.glob(f"{glob.escape(first)}-*")] == []
+    if base in DISCS:  # a disc: nothing under the folder's name but its NFO
+        assert [p.name for p in folder.glob(f"{glob.escape(base)}*")] == [f"{base}.nfo"]
     return Published(
         video=kodi_file(folder),
         title=root.findtext("title"),

@@ -32,6 +32,38 @@ def test_art_names_follow_the_rank(asset_type, rank, ext, name):
     assert layout.art_path(FOLDER, BASE, asset_type, rank, ext) == FOLDER / name
 
 
+@pytest.mark.parametrize(
+    ("asset_type", "rank", "ext", "name"),
+    [
+        ("poster", 1, "jpg", "poster.jpg"),
+        ("poster", 2, "jpg", "poster1.jpg"),
+        ("fanart", 1, "jpg", "fanart.jpg"),
+        ("fanart", 3, "jpg", "fanart2.jpg"),
+        ("clearlogo", 1, "png", "clearlogo.png"),
+    ],
+)
+def test_a_discs_art_has_bare_names_kodis_folder_pass_reads(asset_type, rank, ext, name):
+    # a VIDEO_TS/BDMV movie has no <base> for artwork (`local_files.art_base_name` is "")
+    assert layout.art_name("", asset_type, rank, ext) == name
+    assert layout.art_path(FOLDER, "", asset_type, rank, ext) == FOLDER / name
+    assert layout.art_slot(name, "") == (asset_type, rank)
+    assert layout.art_slot(layout.art_name(BASE, asset_type, rank, ext), BASE) == (asset_type, rank)
+
+
+def test_a_discs_slot_variants_are_the_bare_names_at_every_extension():
+    names = [p.name for p in layout.art_variants(FOLDER, "", "fanart", 2)]
+    assert names == [f"fanart1.{ext}" for ext in layout.IMAGE_EXTS]
+
+
+@pytest.mark.parametrize(
+    ("name", "base"),
+    [("The Matrix (1999)-poster.jpg", ""), ("poster.jpg", BASE), ("Other-poster.jpg", BASE)],
+)
+def test_a_name_of_another_layout_has_no_slot(name, base):
+    with pytest.raises(layout.LayoutError):
+        layout.art_slot(name, base)
+
+
 @pytest.mark.parametrize("bad_type", ["fan-art", "poster/../x", "", "Poster", "a" * 26])
 def test_art_types_kodi_would_drop_are_refused(bad_type):
     with pytest.raises(layout.LayoutError):

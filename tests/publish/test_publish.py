@@ -594,7 +594,7 @@ def test_a_disc_folder_is_published_beside_its_video_ts(rt, build):
     db.Movie.update(path=str(built.folder / "VIDEO_TS"), is_disc=True).execute()
     publish_item(rt, built.movie)
     names = set(files_under(built.folder))
-    assert {"Alien (1979).nfo", "Alien (1979)-poster.jpg"} <= names
+    assert {"Alien (1979).nfo", "poster.jpg"} <= names  # tests/publish/test_discs.py
 
 
 def test_a_symlinked_actors_folder_is_refused_rather_than_written_through(rt, build, tmp_path):

@@ -1,0 +1,138 @@
+"""A disc movie (`Alien (1979)/VIDEO_TS/`) published the way Kodi reads it: the NFO named after the
+folder, the artwork under bare names (`poster.jpg`, `fanart1.jpg`: Kodi's art base for a disc is
+the folder itself); a disc published earlier as `<folder>-poster.jpg` moves to the bare names on
+its next publish, and nothing of the user's is lost on the way."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.publish import preview_publish, publish_item
+from metarrd.publish import stage as publish_stage
+from metarrd.publish.layout import LEAVE, REMOVE, REPLACE, WRITE
+from metarrd.scan import local_files
+
+TITLE = "Alien (1979)"
+ART = {"poster": ["jpeg", "jpeg"], "fanart": ["jpeg", "jpeg"], "clearlogo": ["png"]}
+CAST = [("Sigourney Weaver", "Ripley", "jpeg")]
+BARE = {"poster.jpg", "poster1.jpg", "fanart.jpg", "fanart1.jpg", "clearlogo.png"}
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.fixture(params=["VIDEO_TS", "BDMV"])
+def disc(request, build):
+    """An enriched `Alien (1979)` whose video is a DVD (`VIDEO_TS/`) or Blu-ray (`BDMV/`)."""
+    built = build(TITLE, art=ART, cast=CAST, title="Alien", year=1979, tmdb_id=348)
+    (built.folder / f"{TITLE}.mkv").unlink()
+    (built.folder / request.param).mkdir()
+    db.Movie.update(path=str(built.folder), parts=[str(built.folder)], is_disc=True).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    built.reload()
+    return built
+
+
+def test_a_discs_art_has_bare_names_and_its_nfo_the_folders(rt, disc):
+    publish_item(rt, disc.movie)
+
+    assert set(files_in(disc.folder)) == BARE | {f"{TITLE}.nfo"}
+    poster = disc.selected["poster"][0]
+    assert files_in(disc.folder)["poster.jpg"] == disc.images[poster.url]
+    assert (disc.folder / ".actors" / "Sigourney_Weaver.jpg").is_file()
+    ledger = {Path(e.path).name for e in db.LibraryFile.select()}
+    assert BARE | {f"{TITLE}.nfo", "Sigourney_Weaver.jpg"} == ledger
+
+
+def test_the_users_own_bare_poster_is_copied_into_the_cache_before_it_is_replaced(rt, disc, kit):
+    own = kit.image_bytes("poster", "jpeg")
+    disc.path("poster.jpg").write_bytes(own)
+    own_png = kit.image_bytes("fanart", "png")
+    disc.path("fanart.png").write_bytes(own_png)  # a second file for our fanart.jpg's slot
+    mine = kit.image_bytes("banner", "jpeg")
+    disc.path("banner.jpg").write_bytes(mine)  # a slot we do not write
+
+    plan = preview_publish(rt, disc.movie)
+    actions = {a.path.name: a for a in plan.actions}
+    assert actions["poster.jpg"].action == REPLACE and actions["poster.jpg"].backup
+    assert actions["fanart.png"].action == REMOVE and actions["fanart.png"].backup
+    assert actions["banner.jpg"].action == LEAVE
+
+    result = publish_item(rt, disc.movie)
+
+    after = files_in(disc.folder)
+    assert after["poster.jpg"] == disc.images[disc.selected["poster"][0].url]
+    assert "fanart.png" not in after
+    assert after["banner.jpg"] == mine
+    assert sorted(Path(p).name for p in result.backed_up) == ["fanart.png", "poster.jpg"]
+    for data in (own, own_png):
+        row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(data))
+        assert row.source_type == "library" and Path(row.file_path).read_bytes() == data
+
+
+def test_a_disc_published_under_its_folder_name_moves_to_bare_names_nothing_lost(
+    rt, disc, kit, monkeypatch
+):
+    # what earlier versions did: `<folder>-poster.jpg`, which Kodi never read, in the ledger
+    with monkeypatch.context() as old:
+        old.setattr(publish_stage, "art_base_name", local_files.base_name)
+        publish_item(rt, disc.movie)
+    old_names = {f"{TITLE}-{name}" for name in BARE}
+    before = files_in(disc.folder)
+    assert set(before) == old_names | {f"{TITLE}.nfo"}
+    assert old_names <= {Path(e.path).name for e in db.LibraryFile.select()}
+    # the user edited one of ours since, has an image of their own under the old naming, and a
+    # poster.jpg of their own where ours now goes
+    edited = kit.image_bytes("fanart", "jpeg")
+    disc.path(f"{TITLE}-fanart1.jpg").write_bytes(edited)
+    banner = kit.image_bytes("banner", "jpeg")
+    disc.path(f"{TITLE}-banner.jpg").write_bytes(banner)
+    own_poster = kit.image_bytes("poster", "jpeg")
+    disc.path("poster.jpg").write_bytes(own_poster)
+
+    plan = preview_publish(rt, disc.movie)
+    actions = {a.path.name: a for a in plan.actions}
+    for name in BARE - {"poster.jpg"}:
+        assert actions[name].action == WRITE, name
+    assert actions["poster.jpg"].action == REPLACE and actions["poster.jpg"].backup
+    for name in old_names:
+        assert actions[name].action == REMOVE, name
+    assert actions[f"{TITLE}-fanart1.jpg"].backup  # changed since we wrote it
+    assert not actions[f"{TITLE}-poster.jpg"].backup  # ours, unchanged
+    assert actions[f"{TITLE}-banner.jpg"].action == LEAVE
+
+    result = publish_item(rt, disc.movie)
+
+    after = files_in(disc.folder)
+    assert set(after) == BARE | {f"{TITLE}.nfo", f"{TITLE}-banner.jpg"}
+    for name in BARE - {"fanart1.jpg"}:
+        assert after[name] == before[f"{TITLE}-{name}"]  # same bytes, the name Kodi reads
+    assert after["fanart1.jpg"] == before[f"{TITLE}-fanart1.jpg"]  # ours, not the edited one
+    assert after[f"{TITLE}-banner.jpg"] == banner  # the user's, left alone
+    assert after[f"{TITLE}.nfo"] == before[f"{TITLE}.nfo"]  # the NFO keeps its name
+    assert sorted(Path(p).name for p in result.backed_up) == sorted(
+        [f"{TITLE}-fanart1.jpg", "poster.jpg"]
+    )
+    for data in (edited, own_poster):
+        row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(data))
+        assert row.source_type == "library" and Path(row.file_path).read_bytes() == data
+    ledger = {Path(e.path).name for e in db.LibraryFile.select()}
+    assert not ledger & old_names
+    assert ledger >= BARE
+
+    # and from then on a publish changes nothing
+    stamp = {n: os.stat(disc.path(n)).st_mtime_ns for n in after}
+    again = publish_item(rt, disc.movie)
+    assert not again.written and not again.removed
+    assert {n: os.stat(disc.path(n)).st_mtime_ns for n in files_in(disc.folder)} == stamp

@@ -1,0 +1,90 @@
+"""Disc movies (a folder holding `VIDEO_TS/` or `BDMV/`) by Kodi's rules: the artwork base is the
+movie folder itself, so Kodi reads bare names there (`poster.jpg`); the user's art is found under
+those and under the `<folder>-poster.jpg` names older tools (and metarrd before) used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from metarrd.scan.local_files import (
+    art_base_name,
+    base_name,
+    classify_image,
+    find_local_artwork,
+    find_nfo,
+    movie_folder,
+    stack_nfo_name,
+)
+from metarrd.walk import FoundVideo, walk_library
+
+from .conftest import MEDIA, put
+
+DVD = ("VIDEO_TS/VIDEO_TS.IFO", "VIDEO_TS/VTS_01_0.IFO", "VIDEO_TS/VTS_01_1.VOB")
+BLURAY = ("BDMV/index.bdmv", "BDMV/STREAM/00000.m2ts")
+
+
+def _disc(folder: Path, files: tuple[str, ...]) -> FoundVideo:
+    for rel in files:
+        put(folder, rel, MEDIA / "mpeg2_mp2.mpg")
+    [video] = list(walk_library(folder.parent))
+    assert video.is_disc
+    return video
+
+
+@pytest.mark.parametrize("files", [DVD, BLURAY, ("VIDEO_TS.IFO", "VTS_01_1.VOB")])
+def test_a_discs_art_base_is_its_folder_and_its_nfo_is_named_after_it(tmp_path, files):
+    video = _disc(tmp_path / "movies" / "Alien (1979)", files)
+    assert movie_folder(video) == tmp_path / "movies" / "Alien (1979)"
+    assert base_name(video) == "Alien (1979)"  # the NFO: Alien (1979).nfo
+    assert art_base_name(video) == ""  # the artwork: poster.jpg, fanart1.jpg
+    assert stack_nfo_name(video) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("poster.jpg", ("poster", 1)),
+        ("fanart1.jpg", ("fanart", 2)),
+        ("fanart-2.jpg", ("fanart", 3)),  # Jellyfin's spelling
+        ("backdrop.jpg", ("fanart", 1)),
+        ("folder.jpg", ("poster", 1)),
+        ("clearlogo.png", ("clearlogo", 1)),
+        ("Alien (1979)-poster.jpg", None),  # another base's name: not a bare name
+        ("-poster.jpg", None),
+        ("poster.txt", None),
+    ],
+)
+def test_no_base_means_bare_names_only(name, kind):
+    assert classify_image(name, "", own_folder=False) == kind
+
+
+def test_the_users_disc_art_is_found_under_bare_and_folder_names(tmp_path, config_factory):
+    from tests.publish.conftest import image_bytes
+
+    folder = tmp_path / "movies" / "Alien (1979)"
+    video = _disc(folder, DVD)
+    (folder / "poster.jpg").write_bytes(image_bytes("poster"))  # what Kodi reads
+    (folder / "fanart1.jpg").write_bytes(image_bytes("fanart"))
+    (folder / "Alien (1979)-clearlogo.png").write_bytes(image_bytes("clearlogo", "png"))  # older
+    (folder / "VIDEO_TS" / "poster.jpg").write_bytes(image_bytes("poster"))  # not the folder's
+    config = config_factory(libraries={"Movies": tmp_path / "movies"})
+    found = find_local_artwork(video, config, is_ours=lambda _p: False)
+    assert sorted((a.path.name, a.asset_type, a.rank) for a in found) == [
+        ("Alien (1979)-clearlogo.png", "clearlogo", 1),
+        ("fanart1.jpg", "fanart", 2),
+        ("poster.jpg", "poster", 1),
+    ]
+
+
+def test_a_discs_nfo_is_the_folders_then_the_discs_own(tmp_path):
+    folder = tmp_path / "movies" / "Alien (1979)"
+    video = _disc(folder, DVD)
+    assert find_nfo(video) is None
+    (folder / "movie.nfo").write_text("<movie/>")
+    assert find_nfo(video) == folder / "movie.nfo"
+    (folder / "VIDEO_TS" / "VIDEO_TS.nfo").write_text("<movie/>")
+    assert find_nfo(video) == folder / "VIDEO_TS" / "VIDEO_TS.nfo"
+    (folder / "Alien (1979).nfo").write_text("<movie/>")
+    assert find_nfo(video) == folder / "Alien (1979).nfo"
