@@ -346,6 +346,10 @@ class LibraryFile(BaseModel):
     size = pw.IntegerField()
     written_at = pw.DateTimeField(default=now)
     cache_file = pw.ForeignKeyField(CacheImageFile, null=True, on_delete="SET NULL")
+    # the file's lstat right after we wrote it: when size, mtime and ctime still match, the file
+    # holds `sha256` without being read (docs/publish.md, "Knowing a file unchanged")
+    mtime_ns = pw.BigIntegerField(null=True)
+    ctime_ns = pw.BigIntegerField(null=True)
 
     class Meta:
         table_name = "library_files"
@@ -530,11 +534,20 @@ def _migrate_4(db: pw.SqliteDatabase) -> None:
         db.execute_sql("ALTER TABLE movies ADD COLUMN publish_warnings TEXT NOT NULL DEFAULT '[]'")
 
 
+def _migrate_5(db: pw.SqliteDatabase) -> None:
+    """library_files.mtime_ns / ctime_ns (a database made by step 1 of this version has them)."""
+    have = {c.name for c in db.get_columns("library_files")}
+    for column in ("mtime_ns", "ctime_ns"):
+        if column not in have:
+            db.execute_sql(f"ALTER TABLE library_files ADD COLUMN {column} INTEGER")
+
+
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _migrate_1),
     (2, _migrate_2),
     (3, _migrate_3),
     (4, _migrate_4),
+    (5, _migrate_5),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

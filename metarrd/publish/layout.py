@@ -201,6 +201,8 @@ class LedgerEntry:
     sha256: str
     size: int
     kind: str = "art"
+    mtime_ns: int | None = None  # the file's lstat when we wrote it (None: not recorded)
+    ctime_ns: int | None = None
 
 
 @dataclass(frozen=True)
