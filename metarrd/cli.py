@@ -218,20 +218,24 @@ def cmd_enrich(config: Config, args) -> int:
 
 
 def cmd_publish(config: Config, args) -> int:
-    from metarrd.publish import publish_item
+    from metarrd.errors import StageDisabled
+    from metarrd.publish import publish_many
 
     rt = _runtime(config)
     movies = _items(args) or list(
         db.Movie.select().where(db.Movie.identification_status == db.ENRICHED, ~db.Movie.missing)
     )
+    try:  # in batches under one pair of durability barriers (docs/publish.md, "Writing safely")
+        outcomes = publish_many(rt, movies)
+    except StageDisabled as exc:  # refused for every item, as each would be
+        outcomes = [exc] * len(movies)
     failed = 0
-    for movie in movies:
-        try:
-            result = publish_item(rt, movie)
-            print(f"item {movie.id}: {result}")
-        except MetarrdError as exc:
+    for movie, outcome in zip(movies, outcomes, strict=True):
+        if isinstance(outcome, MetarrdError):
             failed += 1
-            _failed("publish", movie, exc)
+            _failed("publish", movie, outcome)
+        else:
+            print(f"item {movie.id}: {outcome}")
     return EXIT_FAILED if failed else EXIT_OK
 
 
