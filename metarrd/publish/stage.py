@@ -494,14 +494,15 @@ def _neighbours(
             slot = w.path.name[len(art_base) + 1 :].rsplit(".", 1)[0]
             asset_type = slot.rstrip("0123456789")
             rank = int(slot[len(asset_type) :] or 0) + 1
-            for p in layout.art_variants(folder, art_base, asset_type, rank):
-                if p.name in names and p not in mine:
+            for ext in layout.IMAGE_EXTS:  # layout.art_variants, by name: no Path unless found
+                name = layout.art_name(art_base, asset_type, rank, ext)
+                if name in names and (p := folder / name) not in mine:
                     conflicts[p] = asset_type
         elif w.kind == "actor":
             stem = w.path.stem
             for ext in ("jpg", "png", "tbn"):
-                p = w.path.with_name(f"{stem}.{ext}")
-                if p.name in actor_names and p not in mine:
+                name = f"{stem}.{ext}"
+                if name in actor_names and (p := w.path.with_name(name)) not in mine:
                     conflicts[p] = "actor"
     bases = dict.fromkeys([art_base, base])
     nfo_names = {f"{b}.nfo" for b in bases} | {"movie.nfo"}
