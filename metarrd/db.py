@@ -350,6 +350,9 @@ class LibraryFile(BaseModel):
     # holds `sha256` without being read (docs/publish.md, "Knowing a file unchanged")
     mtime_ns = pw.BigIntegerField(null=True)
     ctime_ns = pw.BigIntegerField(null=True)
+    # a write under way: the SHA-256 about to be renamed onto `path` (the file holds `sha256`,
+    # or this, or is gone); cleared once the file is durable. `sha256` is "" for a new path.
+    pending_sha256 = pw.CharField(null=True)
 
     class Meta:
         table_name = "library_files"
@@ -535,11 +538,16 @@ def _migrate_4(db: pw.SqliteDatabase) -> None:
 
 
 def _migrate_5(db: pw.SqliteDatabase) -> None:
-    """library_files.mtime_ns / ctime_ns (a database made by step 1 of this version has them)."""
+    """library_files.mtime_ns / ctime_ns / pending_sha256 (a database made by step 1 of this
+    version has them)."""
     have = {c.name for c in db.get_columns("library_files")}
-    for column in ("mtime_ns", "ctime_ns"):
+    for column, kind in (
+        ("mtime_ns", "INTEGER"),
+        ("ctime_ns", "INTEGER"),
+        ("pending_sha256", "VARCHAR(255)"),
+    ):
         if column not in have:
-            db.execute_sql(f"ALTER TABLE library_files ADD COLUMN {column} INTEGER")
+            db.execute_sql(f"ALTER TABLE library_files ADD COLUMN {column} {kind}")
 
 
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [

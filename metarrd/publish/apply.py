@@ -116,6 +116,8 @@ def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | Metarrd
             for job in live:
                 fail(job, exc)
             live = []
+        if live:
+            _record_intent(live)
         removed_in: set[Path] = set()
         landed = []
         for job in live:
@@ -229,8 +231,35 @@ _LEDGER_UPSERT = (
     "movie_id = excluded.movie_id, kind = excluded.kind, sha256 = excluded.sha256, "
     "size = excluded.size, written_at = excluded.written_at, "
     "cache_file_id = excluded.cache_file_id, mtime_ns = excluded.mtime_ns, "
-    "ctime_ns = excluded.ctime_ns"
+    "ctime_ns = excluded.ctime_ns, pending_sha256 = NULL"
 )
+_LEDGER_INTENT = (
+    "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, cache_file_id, "
+    "pending_sha256) VALUES (?, ?, ?, '', 0, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+    "pending_sha256 = excluded.pending_sha256"
+)
+
+
+def _record_intent(jobs: list[Job]) -> None:
+    """Before the renames: each target's row says which bytes may land there (`pending_sha256`),
+    leaving what it says is there (`sha256`) as it is. Killed between a rename and the ledger
+    transaction, the next publish still knows the file for ours (to keep, replace or remove),
+    rather than taking it for the user's and leaving it there for good."""
+    when = str(db.now())
+    rows = [
+        (str(s.target), job.movie.id, _kind_of(job, s.target), when, None, s.sha256)
+        for job in jobs
+        for s in job.staged
+    ]
+    if rows:
+        with db.write_transaction():
+            db.database.cursor().executemany(_LEDGER_INTENT, rows)
+
+
+def _kind_of(job: Job, path: Path) -> str:
+    return next((a.kind for a in job.ordered if a.path == path), "art")
+
+
 _LEDGER_FORGET = "DELETE FROM library_files WHERE path = ?"
 
 
@@ -251,7 +280,7 @@ def _record_ledger(jobs: list[Job]) -> None:
             if action.action == KEEP:
                 result.kept.append(str(w.path))
                 seen = job.seen.get(w.path)
-                if known is not None and known.sha256 == w.sha256 and seen is None:
+                if known and known.sha256 == w.sha256 and not known.pending and seen is None:
                     continue  # known unchanged by its lstat: the row is right as it is
                 size, mtime, ctime = seen if seen is not None else (w.size, None, None)
                 upserts.append(_row(movie, w, w.sha256, size, mtime, ctime, when))

@@ -90,7 +90,7 @@ def load_rows(movie_ids: Iterable[int]) -> dict[int, ItemRows]:
     for e in _chunked(ids, lambda c: L.select().where(L.movie.in_(c))):
         path = Path(e.path)
         rows[e.movie_id].ledger[path] = LedgerEntry(
-            path, e.sha256, e.size, e.kind, e.mtime_ns, e.ctime_ns
+            path, e.sha256, e.size, e.kind, e.mtime_ns, e.ctime_ns, e.pending_sha256
         )
     for model, attr in (
         (db.VideoStream, "video"),

@@ -541,7 +541,11 @@ def _observe(
     if not stat.S_ISREG(st.st_mode):
         return f"not a regular file (mode {st.st_mode:o})"
     key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-    if known is not None and key == (known.size, known.mtime_ns, known.ctime_ns):
+    if (
+        known is not None
+        and known.pending is None
+        and key == (known.size, known.mtime_ns, known.ctime_ns)
+    ):
         return known.sha256  # never matches a row without a recorded lstat (None)
     if st.st_size not in sizes:
         return f"size {st.st_size}"
