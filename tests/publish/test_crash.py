@@ -175,7 +175,10 @@ class World:
             assert sha(Path(row.file_path).read_bytes()) == digest, context
         for entry in db.LibraryFile.select().where(db.LibraryFile.movie == self.movie_id):
             name = Path(entry.path).name
-            assert entry.sha256 in self.image_shas | self.nfo_shas, f"{context}: ledger {name}"
+            whole = self.image_shas | self.nfo_shas
+            # "" only for a new path whose write was under way (`pending_sha256`)
+            assert entry.sha256 in whole | ({""} if entry.pending_sha256 else set()), name
+            assert entry.pending_sha256 in whole | {None}, f"{context}: ledger {name}"
             try:
                 st = os.lstat(entry.path)
             except FileNotFoundError:
