@@ -66,8 +66,7 @@ def write_atomic(
     target = Path(target)
     tmp = temp_path_for(target)
     try:
-        sha = _write_temp(tmp, target, data, sync=True)
-        os.chmod(tmp, mode)
+        sha, _ = _write_temp(tmp, target, data, sync=True, mode=mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -79,10 +78,11 @@ def write_atomic(
 
 
 def _write_temp(
-    tmp: Path, target: Path, data: bytes | Path | IO[bytes], *, sync: bool = False
-) -> str:
-    """Write `data` into the new file `tmp` (fsynced when `sync`); its SHA-256. A full disk
-    raises an OSError that names `target`, the file being written."""
+    tmp: Path, target: Path, data: bytes | Path | IO[bytes], *, sync: bool = False, mode: int = -1
+) -> tuple[str, os.stat_result]:
+    """Write `data` into the new file `tmp` (fsynced when `sync`, given `mode` when not -1):
+    its SHA-256 and its `fstat`. A full disk raises an OSError that names `target`, the file
+    being written."""
     digest = hashlib.sha256()
     try:
         with open(tmp, "xb") as out:
@@ -99,14 +99,19 @@ def _write_temp(
                     while chunk := src.read(_COPY_CHUNK):
                         digest.update(chunk)
                         _write(out, chunk)
+            out.flush()
+            if mode != -1:
+                os.fchmod(out.fileno(), mode)
             if sync:
-                out.flush()
                 os.fsync(out.fileno())
+            else:
+                _start_writeback(out.fileno())
+            st = os.fstat(out.fileno())
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(target)) from exc
         raise
-    return digest.hexdigest()
+    return digest.hexdigest(), st
 
 
 def _write(out: IO[bytes], data: bytes | bytearray | memoryview) -> None:
@@ -115,25 +120,46 @@ def _write(out: IO[bytes], data: bytes | bytearray | memoryview) -> None:
 
 @dataclass(frozen=True)
 class Staged:
+    """A temp file beside `target`, waiting for its rename: what it holds and where it lives."""
+
     target: Path
     tmp: Path
     sha256: str
+    size: int
+    device: int
+
+
+@dataclass(frozen=True)
+class Landed:
+    """A file renamed onto its name: its SHA-256 and its `lstat` right after the rename (what
+    the publish ledger compares later to know the file unchanged without reading it)."""
+
+    target: Path
+    sha256: str
+    size: int
+    mtime_ns: int
+    ctime_ns: int
 
 
 class AtomicBatch:
     """Atomic replacement of many files, made durable together (see the module docstring).
 
         with AtomicBatch() as batch:
-            batch.stage(path, data)        # a temp file beside `path`; returns its SHA-256
+            batch.stage(path, data)        # a temp file beside `path`; returns a Staged
             ...
-            batch.commit()                 # one durability barrier, renames, one fsync per folder
+            batch.commit()                 # one durability barrier, renames, one more barrier
 
-    Leaving the block without `commit` (an error, a full disk) removes the temp files: the
-    targets are untouched."""
+    `commit` in steps, for many folders under one pair of barriers (PUBLISH of a batch):
+    `make_durable()` (barrier 1: every temp file staged so far), `land(staged)` (renames, in
+    the order given), `finish(more_dirs)` (barrier 2: the renames, and removals the caller made
+    in `more_dirs`). `discard(staged)` drops temp files that will not be renamed. Leaving the
+    block removes every temp file not landed: the targets are untouched."""
 
     def __init__(self, *, mode: int = 0o644) -> None:
         self.mode = mode
         self.staged: list[Staged] = []
+        self._dirs: set[Path] = set()  # folders whose entries changed: barrier 2
+        self._made: set[Path] = set()
 
     def __enter__(self) -> AtomicBatch:
         return self
@@ -141,29 +167,75 @@ class AtomicBatch:
     def __exit__(self, *exc_info: object) -> None:
         self.abort()
 
-    def stage(self, target: Path, data: bytes | Path | IO[bytes]) -> str:
+    def stage(self, target: Path, data: bytes | Path | IO[bytes]) -> Staged:
         target = Path(target)
         tmp = temp_path_for(target)
         try:
-            sha = _write_temp(tmp, target, data)
-            os.chmod(tmp, self.mode)
+            sha, st = _write_temp(tmp, target, data, mode=self.mode)
         except BaseException:
             with contextlib.suppress(OSError):
                 tmp.unlink()
             raise
-        self.staged.append(Staged(target, tmp, sha))
-        return sha
-
-    def commit(self) -> list[Staged]:
-        """Make every temp file durable, rename each onto its target (in the order staged),
-        fsync each folder once. Returns what landed."""
-        staged = self.staged
-        sync_files([s.tmp for s in staged])
-        for s in staged:
-            os.replace(s.tmp, s.target)
-        self.staged = []
-        sync_dirs(sorted({s.target.parent for s in staged}))
+        staged = Staged(target, tmp, sha, st.st_size, st.st_dev)
+        self.staged.append(staged)
         return staged
+
+    def make_dir(self, directory: Path) -> None:
+        """mkdir -p for a folder of this batch: made durable by the barriers (its temp files'
+        `syncfs`, or an fsync of its parent with the renames), not by an fsync of its own."""
+        directory = Path(directory)
+        if directory in self._made:
+            return
+        missing = []
+        d = directory
+        while not d.exists():
+            missing.append(d)
+            d = d.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        self._dirs.update(m.parent for m in missing)
+        self._made.add(directory)
+
+    def discard(self, staged: list[Staged]) -> None:
+        """Remove these temp files now (their targets stay as they are)."""
+        drop = set(map(id, staged))
+        for s in staged:
+            with contextlib.suppress(OSError):
+                s.tmp.unlink()
+        self.staged = [s for s in self.staged if id(s) not in drop]
+
+    def make_durable(self) -> None:
+        """Barrier 1: the data of every staged temp file is durable (one `syncfs` per file
+        system, else an fsync of each file)."""
+        sync_files([s.tmp for s in self.staged], devices=[s.device for s in self.staged])
+
+    def land(self, staged: list[Staged]) -> list[Landed]:
+        """Rename these (durable) temp files onto their targets, in this order."""
+        landed = []
+        try:
+            for s in staged:
+                os.replace(s.tmp, s.target)
+                self._dirs.add(s.target.parent)
+                st = os.lstat(s.target)
+                landed.append(
+                    Landed(s.target, s.sha256, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                )
+        finally:
+            done = set(map(id, staged[: len(landed)]))
+            self.staged = [s for s in self.staged if id(s) not in done]
+        return landed
+
+    def finish(self, more_dirs: set[Path] | None = None) -> None:
+        """Barrier 2: every rename so far (and the removals in `more_dirs`) is durable."""
+        sync_dirs(sorted(self._dirs | (more_dirs or set())))
+        self._dirs = set()
+
+    def commit(self) -> list[Landed]:
+        """Make every temp file durable, rename each onto its target (in the order staged),
+        make the renames durable. Returns what landed."""
+        self.make_durable()
+        landed = self.land(list(self.staged))
+        self.finish()
+        return landed
 
     def abort(self) -> None:
         for s in self.staged:
@@ -172,19 +244,18 @@ class AtomicBatch:
         self.staged = []
 
 
-def sync_files(paths: list[Path]) -> None:
+def sync_files(paths: list[Path], *, devices: list[int] | None = None) -> None:
     """Make the data of `paths` durable: one `syncfs` per file system they are on (flushing a
     batch costs one journal commit, not one per file), or an fsync of each file where the
-    platform lacks syncfs or refuses it."""
+    platform lacks syncfs or refuses it. `devices`: each path's `st_dev`, when known."""
+    if devices is None:
+        devices = [os.stat(path).st_dev for path in paths]
     by_device: dict[int, Path] = {}
-    for path in paths:
-        by_device.setdefault(os.stat(path).st_dev, path)
-    done: set[int] = set()
-    for device, path in by_device.items():
-        if _syncfs(path):
-            done.add(device)
-    for path in paths:
-        if os.stat(path).st_dev not in done:
+    for path, device in zip(paths, devices, strict=True):
+        by_device.setdefault(device, path)
+    done = {device for device, path in by_device.items() if _syncfs(path)}
+    for path, device in zip(paths, devices, strict=True):
+        if device not in done:
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
 
@@ -222,6 +293,26 @@ def _syncfs(path: Path) -> bool:
 
 
 _SYNCFS: list = []
+_SYNC_FILE_RANGE: list = []
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def _start_writeback(fd: int) -> None:
+    """Start writing a temp file's data to disk now, without waiting (Linux
+    `sync_file_range(SYNC_FILE_RANGE_WRITE)`): the disk works while the batch goes on, and the
+    barrier that follows (`syncfs`) finds little left to wait for. No promise of its own; a
+    no-op where the call is missing."""
+    if not _SYNC_FILE_RANGE:
+        try:
+            fn = ctypes.CDLL(None, use_errno=True).sync_file_range
+            fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+            fn.restype = ctypes.c_int
+        except (OSError, AttributeError):
+            fn = None
+        _SYNC_FILE_RANGE.append(fn)
+    fn = _SYNC_FILE_RANGE[0]
+    if fn is not None:
+        fn(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
 
 
 def _libc_syncfs():

@@ -172,21 +172,6 @@ def _failed(stage: str, movie: db.Movie, exc: MetarrdError) -> None:
     _fail_line(movie, str(exc))
 
 
-def _run_item(stage: str, movie: db.Movie, run) -> bool:
-    """One item of `enrich`/`publish`: its result on stdout, or its failure recorded and on
-    stderr. A full disk fails this item only (its writes were rolled back); the rest are tried."""
-    try:
-        print(f"item {movie.id}: {run(movie)}")
-        return True
-    except MetarrdError as exc:
-        _failed(stage, movie, exc)
-    except (OSError, pw.OperationalError) as exc:
-        if not db.is_disk_full(exc):
-            raise
-        _failed(stage, movie, db.disk_full(exc))
-    return False
-
-
 def cmd_scan(config: Config, args) -> int:
     from metarrd.identify import identify_many
     from metarrd.pipeline.steps import after_scan_of
@@ -268,7 +253,8 @@ def cmd_enrich(config: Config, args) -> int:
 
 
 def cmd_publish(config: Config, args) -> int:
-    from metarrd.publish import publish_item
+    from metarrd.errors import StageDisabled
+    from metarrd.publish import publish_many
 
     rt = _runtime(config)
     movies = _items(args) or list(
@@ -277,12 +263,23 @@ def cmd_publish(config: Config, args) -> int:
         )
     )
     failed = 0
+    todo = []
     for movie in movies:
         if movie.kind != db.MOVIE:
             failed += 1
             _fail_line(movie, TV_NOT_BUILT.replace("enrichment", "publishing"))
-            continue
-        failed += not _run_item("publish", movie, lambda m: publish_item(rt, m))
+        else:
+            todo.append(movie)
+    try:  # in batches under one pair of durability barriers (docs/publish.md, "Writing safely")
+        outcomes = publish_many(rt, todo)
+    except StageDisabled as exc:  # refused for every item, as each would be
+        outcomes = [exc] * len(todo)
+    for movie, outcome in zip(todo, outcomes, strict=True):
+        if isinstance(outcome, MetarrdError):
+            failed += 1
+            _failed("publish", movie, outcome)
+        else:
+            print(f"item {movie.id}: {outcome}")
     return EXIT_FAILED if failed else EXIT_OK
 
 

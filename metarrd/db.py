@@ -405,6 +405,13 @@ class LibraryFile(BaseModel):
     size = pw.IntegerField()
     written_at = pw.DateTimeField(default=now)
     cache_file = pw.ForeignKeyField(CacheImageFile, null=True, on_delete="SET NULL")
+    # the file's lstat right after we wrote it: when size, mtime and ctime still match, the file
+    # holds `sha256` without being read (docs/publish.md, "Knowing a file unchanged")
+    mtime_ns = pw.BigIntegerField(null=True)
+    ctime_ns = pw.BigIntegerField(null=True)
+    # a write under way: the SHA-256 about to be renamed onto `path` (the file holds `sha256`,
+    # or this, or is gone); cleared once the file is durable. `sha256` is "" for a new path.
+    pending_sha256 = pw.CharField(null=True)
 
     class Meta:
         table_name = "library_files"
@@ -617,12 +624,26 @@ def _migrate_5(db: pw.SqliteDatabase) -> None:
     migrate(*operations)  # add_column also indexes `kind` (index=True)
 
 
+def _migrate_6(db: pw.SqliteDatabase) -> None:
+    """library_files.mtime_ns / ctime_ns / pending_sha256 (a database made by step 1 of this
+    version has them)."""
+    have = {c.name for c in db.get_columns("library_files")}
+    for column, kind in (
+        ("mtime_ns", "INTEGER"),
+        ("ctime_ns", "INTEGER"),
+        ("pending_sha256", "VARCHAR(255)"),
+    ):
+        if column not in have:
+            db.execute_sql(f"ALTER TABLE library_files ADD COLUMN {column} {kind}")
+
+
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _migrate_1),
     (2, _migrate_2),
     (3, _migrate_3),
     (4, _migrate_4),
     (5, _migrate_5),
+    (6, _migrate_6),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

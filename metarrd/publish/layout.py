@@ -222,6 +222,13 @@ class LedgerEntry:
     sha256: str
     size: int
     kind: str = "art"
+    mtime_ns: int | None = None  # the file's lstat when we wrote it (None: not recorded)
+    ctime_ns: int | None = None
+    pending: str | None = None  # a write that may have landed (a crash between rename and row)
+
+    def holds(self, now: str | None) -> bool:
+        """Whether `now` (the SHA-256 on disk) is a file we wrote there."""
+        return now is not None and now in (self.sha256, self.pending)
 
 
 @dataclass(frozen=True)
@@ -299,7 +306,7 @@ def plan_publish(
             actions.append(FileAction(w.path, WRITE, f"new {w.label}", w.kind, wanted=w))
         elif now == w.sha256:
             actions.append(FileAction(w.path, KEEP, f"{w.label} unchanged", w.kind, wanted=w))
-        elif ours is not None and ours.sha256 == now:
+        elif ours is not None and ours.holds(now):
             reason = f"{w.label} changed; replaces metarrd's earlier version"
             actions.append(FileAction(w.path, REPLACE, reason, w.kind, wanted=w))
         else:
@@ -316,7 +323,7 @@ def plan_publish(
         now = current.get(path)
         if now is None:
             actions.append(FileAction(path, REMOVE, "written earlier, already gone", entry.kind))
-        elif now == entry.sha256:
+        elif entry.holds(now):
             actions.append(
                 FileAction(path, REMOVE, "written earlier, no longer selected", entry.kind)
             )

@@ -281,26 +281,38 @@ def stage_copy(rt: Runtime, src: Path) -> tuple[Path, str, int]:
     return Path(name), sha, size
 
 
-def drop_unselected(rt: Runtime, movie_id: int) -> int:
+def unselected_hashes(movie_ids: list[int]) -> dict[int, set[str]]:
+    """Per item, the content hashes of its unselected candidates that no selected candidate
+    (of any item) uses: what `drop_unselected` may remove. Two queries for any number of items."""
+    found: dict[int, set[str]] = {}
+    A = db.ArtworkCandidate
+    for start in range(0, len(movie_ids), 500):
+        query = A.select(A.movie, A.content_hash).where(
+            A.movie.in_(movie_ids[start : start + 500]),
+            ~A.is_selected,
+            A.content_hash.is_null(False),
+        )
+        for movie_id, digest in query.tuples():
+            found.setdefault(movie_id, set()).add(digest)
+    every = sorted({h for hashes in found.values() for h in hashes})
+    used: set[str] = set()
+    for start in range(0, len(every), 500):
+        query = A.select(A.content_hash).where(
+            A.is_selected, A.content_hash.in_(every[start : start + 500])
+        )
+        used.update(h for (h,) in query.tuples())
+    return {m: hashes - used for m, hashes in found.items() if hashes - used}
+
+
+def drop_unselected(rt: Runtime, movie_id: int, hashes: set[str] | None = None) -> int:
     """Remove the full-size cache files of this item's unselected candidates; returns how many.
     Previews stay; so does anything from the user's library, and every file that a selected
-    image, another item or an actor still uses."""
-    hashes = {
-        a.content_hash
-        for a in db.ArtworkCandidate.select(db.ArtworkCandidate.content_hash).where(
-            db.ArtworkCandidate.movie == movie_id,
-            ~db.ArtworkCandidate.is_selected,
-            db.ArtworkCandidate.content_hash.is_null(False),
-        )
-    }
+    image, another item or an actor still uses. `hashes`: `unselected_hashes` of the item,
+    when the caller has them."""
+    if hashes is None:
+        hashes = unselected_hashes([movie_id]).get(movie_id, set())
     if not hashes:
         return 0
-    hashes -= {
-        a.content_hash
-        for a in db.ArtworkCandidate.select(db.ArtworkCandidate.content_hash).where(
-            db.ArtworkCandidate.is_selected, db.ArtworkCandidate.content_hash.in_(list(hashes))
-        )
-    }
     removed = 0
     for digest in sorted(hashes):
         users_of: dict[str, list[db.CacheImageFile]] = {}

@@ -1,27 +1,29 @@
 """The PUBLISH stage: an enriched movie's cache becomes the library layout Kodi, Jellyfin and
 Plex read (docs/kodi-layout.md), written so that nothing of the user's is ever lost.
 
-    publish_item(rt, movie) -> PublishResult      the stage (CLI, jobs)
+    publish_item(rt, movie) -> PublishResult      the stage for one item (jobs, the UI)
+    publish_many(rt, movies) -> [PublishResult | MetarrdError]
+                                                  a batch under one pair of durability barriers
+                                                  (`metarrd publish --all`)
     preview_publish(rt, movie) -> PublishPlan     what a publish would do, and the NFO diff (UI)
     plan_publish(...) -> PublishPlan              the pure decision: write / replace / keep /
                                                   remove / leave, per file, with the reason
 
-Steps of `publish_item`: validate (publishing switched on, item enriched); make the cache
-complete (a selected image missing from the cache is downloaded again; a 404 skips that image
-with a note); work out the wanted files (`layout`, `nfo`); look at what is on disk and in the
-ledger (`library_files`); plan; then apply the plan under a per-item lock:
+Steps, for a batch of items (one item is a batch of one): validate (publishing switched on,
+item enriched); read every item's rows at once (`gather`); take the folders' locks; per item,
+make the cache complete (a selected image missing from the cache is downloaded again; a 404
+skips that image with a note), work out the wanted files (`layout`, `nfo`), look at what is on
+disk and in the ledger (`library_files`), plan; then apply every plan (`apply`):
 
-1. refuse early, changing nothing, when a folder cannot be written (read-only share);
+1. refuse an item early, changing nothing, when a folder of it cannot be written;
 2. remove our leftover temp files from an earlier crash;
-3. copy into the cache every file that is not ours and is about to be replaced or removed
-   (a file the user made at a target name, the user's own NFO, a file changed since we wrote it);
-4. write images, actor images, then the NFO (`atomic.write_atomic`: a reader sees the old file or
-   the new one), recording each in the ledger right after it lands; unchanged files (same
-   SHA-256) are not touched;
-5. remove files we wrote earlier that are no longer wanted;
-6. record the status, a `publish_log` row and an `publish.done` event, queue a
-   notification per player that shows the library, and drop unselected candidates' full-size
-   cache files.
+3. copy into the cache every file that is not ours and is about to be replaced or removed;
+4. write every item's images, actor images and NFO to temp files, make them all durable at
+   once, rename them item by item, remove files we wrote earlier that are no longer wanted,
+   make the renames and removals durable at once, then record the ledger;
+5. record the status, a `publish_log` row and a `publish.done` event per item, queue a
+   notification per player that shows the library, and drop unselected candidates'
+   full-size cache files.
 
 A crash at any point leaves each library file whole (old or new); the next publish finishes
 the job, because every decision is made again from the disk and the ledger.
@@ -30,34 +32,23 @@ the job, because every decision is made again from the disk and the ledger.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import hashlib
 import logging
 import os
-import secrets
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from metarrd import db, workflow
-from metarrd.atomic import (
-    TEMP_MARKER,
-    AtomicBatch,
-    ensure_dir,
-    fsync_dir,
-    remove_stale_temp_files,
-    sha256_file,
-)
+from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
 from metarrd.config import ASSET_TYPES
-from metarrd.errors import (
-    ItemError,
-    MetarrdError,
-)
-from metarrd.files import MAX_FILE_BYTES, UnsafeFile, read_regular
-from metarrd.paths import is_inside
-from metarrd.publish import layout, nfo, sources
+from metarrd.errors import ItemError, MetarrdError
+from metarrd.files import MAX_FILE_BYTES, read_regular
+from metarrd.publish import apply, layout, nfo, sources
+from metarrd.publish.apply import PublishResult
+from metarrd.publish.gather import ItemRows, load_rows
 from metarrd.publish.layout import (
     KEEP,
     LEAVE,
@@ -74,6 +65,7 @@ from metarrd.runtime import Runtime
 from metarrd.scan import VideoPlace, art_base_name, base_name, classify_image, movie_folder
 
 __all__ = [
+    "BATCH_SIZE",
     "KEEP",
     "LEAVE",
     "REMOVE",
@@ -88,42 +80,14 @@ __all__ = [
     "plan_publish",
     "preview_publish",
     "publish_item",
+    "publish_many",
 ]
 
 log = logging.getLogger(__name__)
 
-
-# --- results -----------------------------------------------------------------------------------
-
-
-@dataclass
-class PublishResult:
-    movie_id: int
-    title: str
-    written: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    backed_up: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # pictures left out for now, tried again
-    players: list[str] = field(default_factory=list)
-    cache_removed: int = 0
-    nfo_hash: str = ""
-
-    def __str__(self) -> str:
-        text = (
-            f"published {self.title}: {len(self.written)} written, {len(self.kept)} unchanged, "
-            f"{len(self.removed)} removed"
-        )
-        if self.backed_up:
-            text += f", {len(self.backed_up)} of yours copied into the cache"
-        if self.skipped:
-            text += f", {len(self.skipped)} skipped ({self.skipped[0]})"
-        if self.warnings:
-            text += f"; {'; '.join(self.warnings)}"
-        if self.players:
-            text += f"; telling {', '.join(self.players)}"
-        return text
+# Items per pair of durability barriers: more makes the barriers rarer, but holds more folders'
+# locks (and more temp files) at once.
+BATCH_SIZE = 50
 
 
 # --- the stage ---------------------------------------------------------------------------------
@@ -131,32 +95,66 @@ class PublishResult:
 
 def publish_item(rt: Runtime, movie: db.Movie) -> PublishResult:
     """Publish one enriched movie into its library folder (see the module docstring)."""
+    (outcome,) = publish_many(rt, [movie])
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def publish_many(rt: Runtime, movies: Sequence[db.Movie]) -> list[PublishResult | MetarrdError]:
+    """Publish these movies, `BATCH_SIZE` at a time under one pair of durability barriers: one
+    outcome per movie, in order, a `PublishResult` or the error that item failed with (recorded
+    in its publish history as `publish_item` does; its `last_error` and event are the caller's,
+    `db.record_failure`). `StageDisabled` when publishing is switched off."""
     workflow.require(rt.config, "publishing")
-    movie = db.Movie.get_by_id(movie.id)
-    _validate(movie)
-    with _folder_lock(rt, _location(movie)[0]):
+    outcomes: dict[int, PublishResult | MetarrdError] = {}
+    ids = list(dict.fromkeys(m.id for m in movies))
+    for start in range(0, len(ids), BATCH_SIZE):
+        outcomes.update(_publish_batch(rt, ids[start : start + BATCH_SIZE]))
+    return [outcomes[m.id] for m in movies]
+
+
+def _publish_batch(rt: Runtime, ids: list[int]) -> dict[int, PublishResult | MetarrdError]:
+    rows = load_rows(ids)
+    outcomes: dict[int, PublishResult | MetarrdError] = {}
+    ready: list[ItemRows] = []
+    for movie_id in ids:
+        item = rows.get(movie_id)
+        if item is None:
+            outcomes[movie_id] = ItemError(f"item {movie_id}: cannot publish: it no longer exists")
+            continue
         try:
-            plan, skipped, missing = _prepare(rt, movie, fetch=True)
-            result = _apply(rt, movie, plan)
-        except MetarrdError as exc:
-            _failed(movie, str(exc))
-            raise
-        except OSError as exc:
-            where = exc.filename or movie.path
-            error = ItemError(f"{movie.label}: cannot publish: {where}: {exc.strerror or exc}")
-            _failed(movie, str(error))
-            raise error from None
-        result.skipped = skipped + result.skipped
-        result.warnings = missing.warnings
-        _finish(rt, movie, plan, result)
-    return result
+            _validate(item.movie)
+        except ItemError as exc:  # nothing was tried: nothing recorded
+            outcomes[movie_id] = exc
+            continue
+        ready.append(item)
+    if not ready:
+        return outcomes
+    with _folder_locks(rt, [_location(item.movie)[0] for item in ready]):
+        jobs = []
+        for item in ready:
+            try:
+                prepared = _prepare(rt, item, fetch=True)
+            except (MetarrdError, OSError) as exc:
+                outcomes[item.movie.id] = apply.failed(item.movie, exc)
+                continue
+            jobs.append(
+                apply.Job(
+                    item.movie, prepared.plan, prepared.skipped, prepared.missing, prepared.seen
+                )
+            )
+        outcomes.update(apply.apply_all(rt, jobs))
+    return outcomes
 
 
 def preview_publish(rt: Runtime, movie: db.Movie) -> PublishPlan:
     """What `publish_item` would do now, without downloading or writing anything."""
-    movie = db.Movie.get_by_id(movie.id)
-    _validate(movie)
-    plan, _, _ = _prepare(rt, movie, fetch=False)
+    item = load_rows([movie.id]).get(movie.id)
+    if item is None:
+        raise ItemError(f"item {movie.id}: it no longer exists")
+    _validate(item.movie)
+    plan = _prepare(rt, item, fetch=False).plan
     if not workflow.is_enabled(rt.config, "publishing"):
         plan.notes.insert(0, "publishing is switched off: a publish would be refused")
     return plan
@@ -178,15 +176,28 @@ def _folder_lock(rt: Runtime, folder: Path) -> Iterator[None]:
     lock when a process dies), so the temp files we clean up are never another publish's.
     Folders share 64 lock files in `<data_dir>/locks/` (not tmp/, which the daemon empties at
     start): two folders that meet on one merely take turns."""
+    with _folder_locks(rt, [folder]):
+        yield
+
+
+@contextlib.contextmanager
+def _folder_locks(rt: Runtime, folders: list[Path]) -> Iterator[None]:
+    """`_folder_lock` of several folders at once (a batch): each lock file taken once, in
+    order, so two batches never wait for each other in a circle."""
     locks = rt.config.data_path / "locks"
     ensure_dir(locks)
-    digest = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).digest()
-    with open(locks / f"publish-{digest[0] % 64:02d}.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    slots = sorted(
+        {
+            hashlib.sha256(str(f).encode("utf-8", "surrogateescape")).digest()[0] % 64
+            for f in folders
+        }
+    )
+    with contextlib.ExitStack() as stack:
+        for slot in slots:
+            fh = stack.enter_context(open(locks / f"publish-{slot:02d}.lock", "a"))
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            stack.callback(fcntl.flock, fh, fcntl.LOCK_UN)
+        yield
 
 
 # --- gathering: cache, wanted files, disk and ledger state ----------------------------------------
@@ -216,15 +227,22 @@ class Missing:
         log.warning("item %d: published without %s: %s", movie.id, what, reason)
 
 
-def _prepare(
-    rt: Runtime, movie: db.Movie, *, fetch: bool
-) -> tuple[PublishPlan, list[str], Missing]:
+@dataclass
+class Prepared:
+    plan: PublishPlan
+    skipped: list[str]
+    missing: Missing
+    seen: dict[Path, tuple[int, int, int]]  # lstat (size, mtime_ns, ctime_ns) of files read
+
+
+def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
+    movie = item.movie
     folder, base, art_base = _location(movie)
     notes: list[str] = []
     missing = Missing()
-    wanted = _art_files(rt, movie, folder, art_base, notes, fetch, missing)
-    wanted += _actor_files(rt, movie, folder, notes, fetch, missing)
-    nfo_bytes = nfo.render_nfo(movie_data(movie))
+    wanted = _art_files(rt, item, folder, art_base, notes, fetch, missing)
+    wanted += _actor_files(rt, item, folder, notes, fetch, missing)
+    nfo_bytes = nfo.render_nfo(movie_data(movie, item))
     nfo_target = layout.nfo_path(folder, base)
     wanted.append(
         Wanted(
@@ -237,11 +255,10 @@ def _prepare(
             backup_type="nfo",
         )
     )
-    ledger = {
-        Path(e.path): LedgerEntry(Path(e.path), e.sha256, e.size, e.kind)
-        for e in db.LibraryFile.select().where(db.LibraryFile.movie == movie.id)
-    }
-    conflicts, leave = _neighbours(folder, base, art_base, wanted, ledger)
+    ledger = item.ledger
+    names = set(_listdir(folder))
+    actor_names = set(_listdir(folder / layout.ACTORS_DIR))
+    conflicts, leave = _neighbours(folder, base, art_base, wanted, ledger, names, actor_names)
     # our file for a picture that cannot be downloaded now stays until it can
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
     ledger = {p: e for p, e in ledger.items() if p not in held}
@@ -250,17 +267,14 @@ def _prepare(
         sizes.setdefault(w.path, set()).add(w.size)
     for e in ledger.values():
         sizes.setdefault(e.path, set()).add(e.size)
-    current = {p: _observe(p, s) for p, s in sizes.items()}
+    seen: dict[Path, tuple[int, int, int]] = {}
+    current = {p: _observe(p, s, ledger.get(p), seen) for p, s in sizes.items()}
     nfo_current = None
-    if current.get(nfo_target) is not None:
+    if not fetch and current.get(nfo_target) is not None:  # the preview's diff
         with contextlib.suppress(OSError):
             nfo_current = read_regular(nfo_target, MAX_FILE_BYTES).decode("utf-8", "replace")
-    stale = [
-        d / n
-        for d in (folder, folder / layout.ACTORS_DIR)
-        for n in _listdir(d)
-        if n.startswith(TEMP_MARKER)
-    ]
+    stale = [folder / n for n in names if n.startswith(TEMP_MARKER)]
+    stale += [folder / layout.ACTORS_DIR / n for n in actor_names if n.startswith(TEMP_MARKER)]
     if folder / "movie.nfo" in leave:
         notes.append("movie.nfo is left as it is: Jellyfin reads it before " + nfo_target.name)
     plan = plan_publish(
@@ -280,12 +294,12 @@ def _prepare(
     for path, (what, kind) in sorted(held.items()):
         reason = f"kept until {what} can be downloaded again"
         plan.actions.append(FileAction(path, LEAVE, reason, kind))
-    return plan, notes, missing
+    return Prepared(plan, notes, missing, seen)
 
 
 def _art_files(
     rt: Runtime,
-    movie: db.Movie,
+    rows: ItemRows,
     folder: Path,
     base: str,
     notes: list[str],
@@ -293,21 +307,9 @@ def _art_files(
     missing: Missing,
 ) -> list[Wanted]:
     """Selected artwork, best first per type, renumbered over the images actually available."""
-    assets = (
-        db.ArtworkCandidate.select()
-        .where(db.ArtworkCandidate.movie == movie.id, db.ArtworkCandidate.is_selected)
-        .order_by(
-            db.ArtworkCandidate.asset_type,
-            db.ArtworkCandidate.rank.is_null(),
-            db.ArtworkCandidate.rank,
-            db.ArtworkCandidate.score.desc(nulls="LAST"),
-            db.ArtworkCandidate.id,
-        )
-    )
-    assets = list(assets)
+    movie, assets, cached = rows.movie, rows.assets, rows.asset_cache
     if not assets:
         notes.append("no artwork selected: only the NFO and the actor images are written")
-    cached = sources.rows_by_hash([a.content_hash for a in assets if a.content_hash])
     wanted: list[Wanted] = []
     ranks: dict[str, int] = {}
     for asset in assets:
@@ -357,10 +359,9 @@ def _art_files(
 
 
 def _actor_files(
-    rt: Runtime, movie: db.Movie, folder: Path, notes: list[str], fetch: bool, missing: Missing
+    rt: Runtime, rows: ItemRows, folder: Path, notes: list[str], fetch: bool, missing: Missing
 ) -> list[Wanted]:
-    cast = movie.cast()
-    cached = sources.rows_by_actor([r.actor_id for r in cast])
+    movie, cast, cached = rows.movie, rows.cast, rows.actor_cache
     wanted: list[Wanted] = []
     taken: set[str] = set()
     for role in cast:
@@ -417,15 +418,14 @@ def _actor_files(
     return wanted
 
 
-def movie_data(movie: db.Movie) -> nfo.MovieData:
-    """The NFO's view of an item, from its database rows."""
-    cast = movie.cast()
+def movie_data(movie: db.Movie, rows: ItemRows | None = None) -> nfo.MovieData:
+    """The NFO's view of an item, from its database rows (`rows`: already loaded)."""
+    if rows is None:
+        rows = load_rows([movie.id])[movie.id]
+    cast = rows.cast
     ratings = ()
     if movie.rating:
         ratings = (nfo.Rating("tmdb", movie.rating, movie.votes, default=True),)
-
-    def by_movie(model):
-        return model.select().where(model.movie == movie.id).order_by(model.id)
 
     return nfo.MovieData(
         title=movie.title or Path(movie.path).stem,
@@ -465,12 +465,10 @@ def movie_data(movie: db.Movie) -> nfo.MovieData:
                 v.hdrtype,
                 v.language,
             )
-            for v in by_movie(db.VideoStream)
+            for v in rows.video
         ),
-        audio=tuple(
-            nfo.AudioDetails(a.codec, a.language, a.channels) for a in by_movie(db.AudioStream)
-        ),
-        subtitles=tuple(nfo.SubtitleDetails(s.language) for s in by_movie(db.SubtitleStream)),
+        audio=tuple(nfo.AudioDetails(a.codec, a.language, a.channels) for a in rows.audio),
+        subtitles=tuple(nfo.SubtitleDetails(s.language) for s in rows.subtitles),
         date_added=movie.date_added,
         extra=tuple(movie.nfo_extra or ()),
     )
@@ -482,25 +480,27 @@ def _neighbours(
     art_base: str,
     wanted: list[Wanted],
     ledger: Mapping[Path, LedgerEntry],
+    names: set[str],
+    actor_names: set[str],
 ) -> tuple[dict[Path, str], list[Path]]:
     """The user's files beside ours: other names for a wanted slot (conflicts, with their
     backup type), and the rest of the movie's artwork and NFOs (left alone). For a stack, the
-    user's images and NFO under the first part's name are listed too (`base` vs `art_base`)."""
-    names = set(_listdir(folder))
-    actor_names = set(_listdir(folder / layout.ACTORS_DIR))
+    user's images and NFO under the first part's name are listed too (`base` vs `art_base`).
+    `names`, `actor_names`: what the folder and its `.actors/` hold."""
     mine = {w.path for w in wanted} | set(ledger)
     conflicts: dict[Path, str] = {}
     for w in wanted:
         if w.kind == "art":
             asset_type, rank = layout.art_slot(w.path.name, art_base)
-            for p in layout.art_variants(folder, art_base, asset_type, rank):
-                if p.name in names and p not in mine:
+            for ext in layout.IMAGE_EXTS:  # layout.art_variants, by name: no Path unless found
+                name = layout.art_name(art_base, asset_type, rank, ext)
+                if name in names and (p := folder / name) not in mine:
                     conflicts[p] = asset_type
         elif w.kind == "actor":
             stem = w.path.stem
             for ext in ("jpg", "png", "tbn"):
-                p = w.path.with_name(f"{stem}.{ext}")
-                if p.name in actor_names and p not in mine:
+                name = f"{stem}.{ext}"
+                if name in actor_names and (p := w.path.with_name(name)) not in mine:
                     conflicts[p] = "actor"
     bases = dict.fromkeys([art_base, base])
     nfo_names = {f"{b}.nfo" for b in bases} | {"movie.nfo"}
@@ -521,242 +521,34 @@ def _neighbours(
     return conflicts, leave
 
 
-def _observe(path: Path, sizes: set[int]) -> str | None:
-    """SHA-256 of the file at `path`, None when there is none; only files whose size matches
-    one of `sizes` are read (any other file differs anyway: a marker string stands for it)."""
+def _observe(
+    path: Path,
+    sizes: set[int],
+    known: LedgerEntry | None,
+    seen: dict[Path, tuple[int, int, int]],
+) -> str | None:
+    """SHA-256 of the file at `path`, None when there is none. A file whose size, mtime and
+    ctime are those the ledger recorded when we wrote it holds the ledger's SHA-256: it is not
+    read (docs/publish.md, "Knowing a file unchanged"). Otherwise only files whose size matches
+    one of `sizes` are read (any other file differs anyway: a marker string stands for it).
+    The lstat of every file read goes into `seen`, for the ledger."""
     try:
-        st = os.stat(path, follow_symlinks=False)
-    except FileNotFoundError:
-        return None
-    except NotADirectoryError:
+        st = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
         return None
     if not stat.S_ISREG(st.st_mode):
         return f"not a regular file (mode {st.st_mode:o})"
+    key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if (
+        known is not None
+        and known.pending is None
+        and key == (known.size, known.mtime_ns, known.ctime_ns)
+    ):
+        return known.sha256  # never matches a row without a recorded lstat (None)
     if st.st_size not in sizes:
         return f"size {st.st_size}"
+    seen[path] = key
     return sha256_file(path)
-
-
-# --- applying the plan -------------------------------------------------------------------------
-
-
-def _apply(rt: Runtime, movie: db.Movie, plan: PublishPlan) -> PublishResult:
-    folder = plan.folder
-    actors_dir = folder / layout.ACTORS_DIR
-    touches_actors = any(
-        a.path.parent == actors_dir for a in plan.by_action(WRITE, REPLACE, REMOVE)
-    )
-    if plan.changes or plan.stale_temp:
-        _check_inside_library(rt, movie, folder)
-        _check_writable(movie, folder, actors_dir if touches_actors else None)
-    result = PublishResult(movie.id, movie.display_title)
-    nfo_wanted = next((a.wanted for a in plan.actions if a.wanted and a.wanted.kind == "nfo"), None)
-    result.nfo_hash = nfo_wanted.sha256 if nfo_wanted else ""
-    for directory in (folder, actors_dir):
-        remove_stale_temp_files(directory)
-    left: set[Path] = set()  # what cannot be backed up is not replaced either
-    for action in plan.actions:
-        if action.backup and _exists(action.path):
-            try:
-                sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
-            except UnsafeFile as exc:
-                left.add(action.path)
-                _note(movie, result.skipped, f"{exc}; left as it is")
-                continue
-            result.backed_up.append(str(action.path))
-    order = {"art": 0, "actor": 1, "nfo": 2}
-    ordered = [
-        a
-        for a in sorted(plan.by_action(WRITE, REPLACE, KEEP), key=lambda a: order[a.kind])
-        if a.path not in left  # the user's file there could not be backed up: left as it is
-    ]
-    writes = [a.wanted for a in ordered if a.action != KEEP and a.wanted is not None]
-    try:
-        with AtomicBatch() as batch:
-            for w in writes:
-                ensure_dir(w.path.parent)
-                batch.stage(w.path, w.data if w.data is not None else w.source)
-            landed = {s.target: s.sha256 for s in batch.commit()}
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise _disk_full(movie, folder, writes, exc) from None
-        raise
-    with db.write_transaction():  # the ledger learns of every file that landed
-        for action in ordered:
-            w = action.wanted
-            assert w is not None
-            if action.action == KEEP:
-                _remember(movie, w, w.sha256, plan.ledger.get(w.path))
-                result.kept.append(str(w.path))
-                continue
-            sha = landed[w.path]
-            if sha != w.sha256:
-                log.warning(
-                    "item %d: %s: cache file %s changed on disk", movie.id, w.label, w.source
-                )
-            _remember(movie, w, sha, plan.ledger.get(w.path))
-            result.written.append(str(w.path))
-    written_dirs: set[Path] = set()  # fsynced once each, after the removals
-    for action in plan.by_action(REMOVE):
-        if action.path in left:
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(action.path)
-            written_dirs.add(action.path.parent)
-            result.removed.append(str(action.path))
-        db.LibraryFile.delete().where(db.LibraryFile.path == str(action.path)).execute()
-    for directory in sorted(written_dirs):
-        fsync_dir(directory)
-    if touches_actors and actors_dir.is_dir() and not _listdir(actors_dir):
-        with contextlib.suppress(OSError):
-            actors_dir.rmdir()
-            fsync_dir(folder)
-    return result
-
-
-def _disk_full(movie: db.Movie, folder: Path, writes: list[Wanted], exc: OSError) -> ItemError:
-    """The library (or its quota) is full: name the file being written and the room needed."""
-    need = sum(w.size for w in writes)
-    try:
-        st = os.statvfs(folder)
-        free = f"{_megabytes(st.f_bavail * st.f_frsize)} free"
-    except OSError:
-        free = "free space unknown"
-    return ItemError(
-        f"{movie.label}: cannot publish: {exc.strerror or 'no space left'} while writing "
-        f"{exc.filename}: this publish needs {_megabytes(need)} in {folder} ({free}); "
-        "the files already there are unchanged"
-    )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
-
-
-def _check_inside_library(rt: Runtime, movie: db.Movie, folder: Path) -> None:
-    """Refuse a folder outside the configured libraries, or one a symlinked folder leads out of
-    them (unless its library sets `follow_symlinks = true`): publish writes nowhere else."""
-    libraries = [lib for lib in rt.config.library if is_inside(folder, os.path.normpath(lib.path))]
-    if any(lib.follow_symlinks for lib in libraries):
-        return
-    real = os.path.realpath(folder)
-    if libraries and any(is_inside(real, os.path.realpath(lib.path)) for lib in rt.config.library):
-        return
-    where = f"{folder} leads to {real}, " if libraries else f"{folder} is "
-    raise ItemError(
-        f"{movie.label}: cannot publish: {where}outside every configured library (a symlinked "
-        "folder? see follow_symlinks); nothing was changed"
-    )
-
-
-def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> None:
-    """Refuse before changing anything when a folder we write into cannot take a file."""
-    if actors_dir is not None and (
-        actors_dir.is_symlink() or (actors_dir.exists() and not actors_dir.is_dir())
-    ):
-        raise ItemError(
-            f"{movie.label}: cannot publish: {actors_dir} is not a folder; nothing was changed"
-        )
-    for directory in (folder, actors_dir if actors_dir and actors_dir.is_dir() else None):
-        if directory is None:
-            continue
-        probe = directory / f"{TEMP_MARKER}probe-{secrets.token_hex(4)}"
-        try:
-            fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except OSError as exc:
-            raise ItemError(
-                f"{movie.label}: cannot publish: cannot write into {directory} "
-                f"({exc.strerror}); nothing was changed"
-            ) from None
-        os.close(fd)
-        probe.unlink(missing_ok=True)
-
-
-_LEDGER_UPSERT = (
-    "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, cache_file_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET movie_id = excluded.movie_id, "
-    "kind = excluded.kind, sha256 = excluded.sha256, size = excluded.size, "
-    "written_at = excluded.written_at, cache_file_id = excluded.cache_file_id"
-)
-
-
-def _remember(movie: db.Movie, w: Wanted, sha: str, known: LedgerEntry | None) -> None:
-    """Record a file we wrote (or found identical to ours) in the ledger (the caller's
-    transaction, right after the batch landed). A crash before it leaves our file unrecorded:
-    the next publish adopts it when it holds the wanted bytes, else copies it into the cache
-    as if it were the user's before replacing it; nothing is lost either way."""
-    if known is not None and known.sha256 == sha:
-        return  # `known` comes from this item's own ledger rows
-    params = (str(w.path), movie.id, w.kind, sha, w.size, str(db.now()), w.cache_file_id)
-    db.database.execute_sql(_LEDGER_UPSERT, params)
-
-
-# --- after a successful publish ----------------------------------------------------------------
-
-
-def _finish(rt: Runtime, movie: db.Movie, plan: PublishPlan, result: PublishResult) -> None:
-    with db.write_transaction():
-        db.Movie.update(
-            last_published_at=db.now(),
-            published_nfo_hash=result.nfo_hash,
-            publish_state=db.PUBLISHED,
-            publish_warnings=result.warnings,
-            last_error=None,
-            updated_at=db.now(),
-        ).where(db.Movie.id == movie.id).execute()
-        if result.written or result.removed:
-            result.players = _queue_notifications(movie)
-        db.PublishLog.create(
-            movie=movie.id,
-            ok=True,
-            nfo_hash=result.nfo_hash,
-            written=result.written,
-            removed=result.removed,
-            kept=result.kept,
-            backed_up=result.backed_up,
-            message=str(result),
-        )
-        db.record_event(
-            "publish.done",
-            str(result),
-            movie=movie.id,
-            level="warning" if result.warnings else "info",
-            written=len(result.written),
-            removed=len(result.removed),
-            kept=len(result.kept),
-            backed_up=len(result.backed_up),
-            skipped=result.skipped,
-            warnings=result.warnings,
-        )
-    result.cache_removed = sources.drop_unselected(rt, movie.id)
-    log.info("item %d: %s", movie.id, result)
-
-
-def _failed(movie: db.Movie, message: str) -> None:
-    """The publish history keeps the failure; the item's error and event are its runner's."""
-    with db.write_transaction():
-        db.PublishLog.create(movie=movie.id, ok=False, message=message)
-
-
-def _queue_notifications(movie: db.Movie) -> list[str]:
-    """A pending notification per enabled player that shows this movie's library."""
-    players = (
-        db.MediaPlayer.select()
-        .join(db.PlayerLibrary)
-        .where(db.PlayerLibrary.library == movie.library_id, db.MediaPlayer.enabled)
-        .order_by(db.MediaPlayer.name)
-    )
-    names = []
-    for player in players:
-        pending = db.PlayerNotification.get_or_none(
-            db.PlayerNotification.player == player.id,
-            db.PlayerNotification.path == movie.path,
-            db.PlayerNotification.state == "pending",
-        )
-        if pending is None:
-            db.PlayerNotification.create(player=player.id, movie=movie.id, path=movie.path)
-        names.append(player.name)
-    return names
 
 
 # --- small helpers -----------------------------------------------------------------------------
@@ -769,10 +561,6 @@ def _note(movie: db.Movie, notes: list[str], text: str) -> None:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _exists(path: Path) -> bool:
-    return os.path.lexists(path)
 
 
 def _listdir(directory: Path) -> list[str]:

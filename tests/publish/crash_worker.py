@@ -1,7 +1,8 @@
 """Crash-test helper: a zygote that imports metarrd once and forks one child per publish, so a
 run costs a fork rather than an interpreter start. The test kills the children with SIGKILL.
 
-Protocol (one line each way): `publish <movie id>` -> `<child pid>`; `wait <pid>` ->
+Protocol (one line each way): `publish <movie id>...` -> `<child pid>` (several ids: one
+batch, `publish_many`); `wait <pid>` ->
 `exit <code>` or `signal <number>`; `quit`. The zygote never opens the database itself.
 """
 
@@ -16,7 +17,7 @@ import traceback
 
 from metarrd import db
 from metarrd.config import parse_config
-from metarrd.publish import publish_item
+from metarrd.publish import publish_item, publish_many
 from metarrd.runtime import open_runtime
 
 _connect = socket.socket.connect
@@ -32,13 +33,19 @@ def _loopback_only(self, address):
 socket.socket.connect = _loopback_only  # type: ignore[method-assign]
 
 
-def child(config, movie_id: int) -> int:
+def child(config, movie_ids: list[int]) -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # stdout belongs to the protocol
     try:
         rt = open_runtime(config)
-        publish_item(rt, db.Movie.get_by_id(movie_id))
-        return 0
+        movies = [db.Movie.get_by_id(i) for i in movie_ids]
+        if len(movies) == 1:
+            publish_item(rt, movies[0])
+            return 0
+        failures = [o for o in publish_many(rt, movies) if isinstance(o, Exception)]
+        for failure in failures:
+            print(f"{failure}", file=sys.stderr)
+        return 1 if failures else 0
     except BaseException:
         traceback.print_exc()
         return 1
@@ -52,7 +59,7 @@ def main() -> None:
         if cmd == "publish":
             pid = os.fork()
             if pid == 0:
-                os._exit(child(config, int(args[0])))
+                os._exit(child(config, [int(a) for a in args]))
             print(pid, flush=True)
         elif cmd == "wait":
             _, status = os.waitpid(int(args[0]), 0)

@@ -4,8 +4,12 @@ Between runs the selection, the cast and the plot change, and now and then the "
 their own file at a target name or edits one of ours. After every kill:
 - every library file is whole: its bytes are one of the images, one of the NFOs rendered for a
   state so far, or a user's file (never partial, never empty);
-- no user file is lost: it is still in the folder, or in the cache with a `library` row.
+- no user file is lost: it is still in the folder, or in the cache with a `library` row;
+- every ledger row stands for a whole file, and a row whose recorded lstat still matches the
+  file (a republish trusts it without reading) holds that file's SHA-256.
 Every tenth run, and at the end, an uninterrupted publish must complete the exact layout.
+Run with one movie per publish, and with three movies in one batch (`publish_many`: one pair
+of durability barriers for all three).
 
 Set METARRD_CRASH_SEED to replay a failing sequence.
 """
@@ -69,10 +73,10 @@ class Zygote:
             self.proc.stdin.flush()
         return self.proc.stdout.readline().strip()
 
-    def run(self, movie_id: int, kill_after: float | None) -> tuple[str, float]:
+    def run(self, movie_ids: list[int], kill_after: float | None) -> tuple[str, float]:
         """Publish in a forked child; SIGKILL it after `kill_after` seconds (None: let it end)."""
         started = time.monotonic()
-        pid = int(self.ask(f"publish {movie_id}"))
+        pid = int(self.ask(f"publish {' '.join(map(str, movie_ids))}"))
         if kill_after is not None:
             time.sleep(kill_after)
             os.kill(pid, signal.SIGKILL)  # a zombie that already ended ignores it
@@ -92,7 +96,10 @@ class World:
         self.rt, self.built, self.kit, self.rng = rt, built, kit, rng
         self.movie_id = built.movie.id
         self.assets = [a for assets in built.selected.values() for a in assets]
-        self.roles = {r.actor_id: (r.role, r.order) for r in db.MovieActor.select()}
+        self.roles = {
+            r.actor_id: (r.role, r.order)
+            for r in db.MovieActor.select().where(db.MovieActor.movie == self.movie_id)
+        }
         self.image_shas = {sha(b) for b in built.images.values()}
         self.nfo_shas: set[str] = set()
         self.user_files: set[str] = set()
@@ -166,6 +173,23 @@ class World:
             )
             assert row is not None, f"{context}: a user file vanished without a cache copy"
             assert sha(Path(row.file_path).read_bytes()) == digest, context
+        for entry in db.LibraryFile.select().where(db.LibraryFile.movie == self.movie_id):
+            name = Path(entry.path).name
+            whole = self.image_shas | self.nfo_shas
+            # "" only for a new path whose write was under way (`pending_sha256`)
+            assert entry.sha256 in whole | ({""} if entry.pending_sha256 else set()), name
+            assert entry.pending_sha256 in whole | {None}, f"{context}: ledger {name}"
+            try:
+                st = os.lstat(entry.path)
+            except FileNotFoundError:
+                continue  # removed, its row not yet dropped: the next publish forgets it
+            if (st.st_size, st.st_mtime_ns, st.st_ctime_ns) == (
+                entry.size,
+                entry.mtime_ns,
+                entry.ctime_ns,
+            ):
+                data = Path(entry.path).read_bytes()
+                assert sha(data) == entry.sha256, f"{context}: ledger trusts a changed {name}"
 
     def check_complete(self, context: str) -> None:
         """The exact layout for the current state, and nothing left to do."""
@@ -201,67 +225,81 @@ class World:
         plan = preview_publish(self.rt, movie)
         assert {a.action for a in plan.actions if a.action != "leave"} == {KEEP}, context
         assert movie.publish_state == db.PUBLISHED and movie.last_error is None, context
-        ledger = {Path(e.path): e.sha256 for e in db.LibraryFile.select()}
+        rows = db.LibraryFile.select().where(db.LibraryFile.movie == self.movie_id)
+        ledger = {Path(e.path): e.sha256 for e in rows}
         assert ledger == {p: sha(d) for p, d in expected.items()}, context
 
 
+CAST = [
+    ("Keanu Reeves", "Neo", "jpeg"),
+    ("Carrie-Anne Moss", "Trinity", "jpeg"),
+    ("Laurence Fishburne", "Morpheus", "png"),
+    ("Hugo Weaving", "Agent Smith", "jpeg"),
+    ("Joe Pantoliano", "Cypher", "jpeg"),
+    ("Gloria Foster", "Oracle", None),
+]
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("batch", [1, 3])
 def test_sigkill_at_random_points_never_breaks_or_loses_a_file(
-    rt, build, kit, image_server, tmp_path
+    rt, build, kit, image_server, tmp_path, batch
 ):
     seed = int(os.environ.get("METARRD_CRASH_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
-    built = build(
-        art={"poster": ["jpeg"] * 4, "fanart": ["jpeg"] * 4, "clearlogo": ["png", "png"]},
-        cast=[
-            ("Keanu Reeves", "Neo", "jpeg"),
-            ("Carrie-Anne Moss", "Trinity", "jpeg"),
-            ("Laurence Fishburne", "Morpheus", "png"),
-            ("Hugo Weaving", "Agent Smith", "jpeg"),
-            ("Joe Pantoliano", "Cypher", "jpeg"),
-            ("Gloria Foster", "Oracle", None),
-        ],
-    )
-    # Publishing drops unselected images from the cache; selected again, they are downloaded
-    # again: from here.
-    for asset in [a for assets in built.selected.values() for a in assets]:
-        asset.url = image_server.serve(f"art/{asset.id}", built.images[asset.url])
-        built.images[asset.url] = image_server.files[f"/art/{asset.id}"]
-        db.ArtworkCandidate.update(url=asset.url).where(
-            db.ArtworkCandidate.id == asset.id
-        ).execute()
-    world = World(rt, built, kit, rng)
+    worlds = []
+    for n in range(batch):
+        built = build(
+            "The Matrix (1999)" if n == 0 else f"The Matrix {n + 1} (200{n + 2})",
+            art={"poster": ["jpeg"] * 4, "fanart": ["jpeg"] * 4, "clearlogo": ["png", "png"]},
+            cast=CAST,
+        )
+        # Publishing drops unselected images from the cache; selected again, they are
+        # downloaded again: from here.
+        for asset in [a for assets in built.selected.values() for a in assets]:
+            asset.url = image_server.serve(f"art/{asset.id}", built.images[asset.url])
+            built.images[asset.url] = image_server.files[f"/art/{asset.id}"]
+            db.ArtworkCandidate.update(url=asset.url).where(
+                db.ArtworkCandidate.id == asset.id
+            ).execute()
+        worlds.append(World(rt, built, kit, rng))
+    ids = [w.movie_id for w in worlds]
     zygote = Zygote(rt.config, tmp_path / "worker.log")
     try:
-        world.change_state()
-        outcome, took = zygote.run(world.movie_id, None)
+        for world in worlds:
+            world.change_state()
+        outcome, took = zygote.run(ids, None)
         assert outcome == "exit 0", (tmp_path / "worker.log").read_text()
         durations = [took]  # of whole publishes: the kills land within a typical one
-        world.check_complete(f"seed {seed}, first publish")
+        for world in worlds:
+            world.check_complete(f"seed {seed}, first publish")
         kills = runs = 0
         while kills < KILLS and runs < MAX_RUNS:
             runs += 1
             context = f"seed {seed}, run {runs}"
-            if rng.random() < 0.6:
-                world.change_state()
-            if rng.random() < 0.1:
-                world.interfere()
+            for world in worlds:
+                if rng.random() < 0.6:
+                    world.change_state()
+                if rng.random() < 0.1:
+                    world.interfere()
             whole = runs % 10 == 0
             typical = statistics.median(durations[-15:])
-            outcome, took = zygote.run(world.movie_id, None if whole else rng.uniform(0, typical))
+            outcome, took = zygote.run(ids, None if whole else rng.uniform(0, typical))
             if outcome == f"signal {signal.SIGKILL}":
                 kills += 1
             else:
                 assert outcome == "exit 0", f"{context}: {(tmp_path / 'worker.log').read_text()}"
                 durations.append(took)
-            world.check_whole_and_nothing_lost(context)
-            if whole:
-                world.check_complete(context)
+            for world in worlds:
+                world.check_whole_and_nothing_lost(context)
+                if whole:
+                    world.check_complete(context)
         assert kills >= KILLS, f"seed {seed}: only {kills} of {runs} runs were killed in time"
-        outcome, _ = zygote.run(world.movie_id, None)
+        outcome, _ = zygote.run(ids, None)
         assert outcome == "exit 0"
-        world.check_whole_and_nothing_lost(f"seed {seed}, final")
-        world.check_complete(f"seed {seed}, final")
-        assert world.user_files, "the run never planted a user file"
+        for world in worlds:
+            world.check_whole_and_nothing_lost(f"seed {seed}, final")
+            world.check_complete(f"seed {seed}, final")
+        assert any(world.user_files for world in worlds), "the run never planted a user file"
     finally:
         zygote.close()

@@ -1,0 +1,493 @@
+"""Applying a batch of publish plans under one pair of durability barriers.
+
+    apply_all(rt, jobs) -> {movie id: PublishResult | MetarrdError}
+
+For every item of the batch, under its folder's lock (the caller's): refuse a folder that
+cannot be written, remove our temp files left by a crash, copy into the cache what is not ours
+and is about to go, then write each new file to a temp file beside its name. Then, for the
+whole batch: one `syncfs` (barrier 1: every temp file is durable), per item the renames (images,
+actor images, the NFO last) and the removals of files no longer wanted, one more `syncfs`
+(barrier 2: renames and removals durable), then the ledger rows and the status rows, each in
+one transaction for the batch.
+
+A crash at any instant leaves every file old or new: a name only ever moves onto bytes made
+durable before (barrier 1); a file is removed only when the ledger says it is ours and
+unchanged, or after a durable copy into the cache; the ledger learns of a file only once it
+is on disk in full (after barrier 2), so a ledger row never stands for a torn file. Lost in a
+crash, a ledger row only makes the next publish read the file (and adopt it, or copy it into
+the cache first as if it were the user's).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from metarrd import db
+from metarrd.atomic import (
+    TEMP_MARKER,
+    AtomicBatch,
+    Landed,
+    Staged,
+    remove_stale_temp_files,
+)
+from metarrd.errors import ItemError, MetarrdError
+from metarrd.files import UnsafeFile
+from metarrd.paths import is_inside
+from metarrd.publish import layout, sources
+from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, FileAction, PublishPlan, Wanted
+from metarrd.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PublishResult:
+    movie_id: int
+    title: str
+    written: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    backed_up: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # pictures left out for now, tried again
+    players: list[str] = field(default_factory=list)
+    cache_removed: int = 0
+    nfo_hash: str = ""
+
+    def __str__(self) -> str:
+        text = (
+            f"published {self.title}: {len(self.written)} written, {len(self.kept)} unchanged, "
+            f"{len(self.removed)} removed"
+        )
+        if self.backed_up:
+            text += f", {len(self.backed_up)} of yours copied into the cache"
+        if self.skipped:
+            text += f", {len(self.skipped)} skipped ({self.skipped[0]})"
+        if self.warnings:
+            text += f"; {'; '.join(self.warnings)}"
+        if self.players:
+            text += f"; telling {', '.join(self.players)}"
+        return text
+
+
+@dataclass
+class Job:
+    """One item of the batch: its plan, and what applying it did so far."""
+
+    movie: db.Movie
+    plan: PublishPlan
+    skipped: list[str]  # the plan's notes
+    missing: object  # stage.Missing: warnings for pictures left out for now
+    seen: dict[Path, tuple[int, int, int]]  # lstat of the files the plan read
+    result: PublishResult | None = None
+    ordered: list[FileAction] = field(default_factory=list)  # write / replace / keep, in order
+    left: set[Path] = field(default_factory=set)  # the user's, could not be backed up: untouched
+    staged: list[Staged] = field(default_factory=list)
+    landed: dict[Path, Landed] = field(default_factory=dict)
+    forget: list[Path] = field(default_factory=list)  # ledger rows to drop
+
+
+def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | MetarrdError]:
+    """Apply every job's plan (see the module docstring); the caller holds the folders' locks."""
+    outcomes: dict[int, PublishResult | MetarrdError] = {}
+
+    def fail(job: Job, exc: BaseException) -> None:
+        outcomes[job.movie.id] = failed(job.movie, exc)
+
+    with AtomicBatch() as batch:
+        live = []
+        for job in jobs:
+            try:
+                _stage(rt, job, batch)
+                live.append(job)
+            except (MetarrdError, OSError) as exc:
+                fail(job, exc)
+        try:
+            if batch.staged:
+                batch.make_durable()  # barrier 1
+        except OSError as exc:
+            for job in live:
+                fail(job, exc)
+            live = []
+        if live:
+            _record_intent(live)
+        removed_in: set[Path] = set()
+        landed = []
+        for job in live:
+            try:
+                job.landed = {s.target: s for s in batch.land(job.staged)}
+                removed_in |= _remove(job)
+                landed.append(job)
+            except OSError as exc:
+                fail(job, exc)
+        batch.finish(removed_in)  # barrier 2
+    if landed:
+        _record_ledger(landed)
+        _finish(rt, landed)
+    for job in landed:
+        assert job.result is not None
+        outcomes[job.movie.id] = job.result
+    return outcomes
+
+
+def failed(movie: db.Movie, exc: BaseException) -> MetarrdError:
+    """The error an item failed with (an OSError becomes an ItemError naming the file), kept in
+    its publish history; the item's error and event are its runner's."""
+    if isinstance(exc, MetarrdError):
+        error = exc
+    else:
+        assert isinstance(exc, OSError)
+        where = exc.filename or movie.path
+        error = ItemError(f"{movie.label}: cannot publish: {where}: {exc.strerror or exc}")
+    with db.write_transaction():
+        db.PublishLog.create(movie=movie.id, ok=False, message=str(error))
+    return error
+
+
+# --- one item: checks, clean-up, backups, temp files --------------------------------------------
+
+
+def _stage(rt: Runtime, job: Job, batch: AtomicBatch) -> None:
+    movie, plan = job.movie, job.plan
+    folder = plan.folder
+    actors_dir = folder / layout.ACTORS_DIR
+    touches_actors = any(
+        a.path.parent == actors_dir for a in plan.by_action(WRITE, REPLACE, REMOVE)
+    )
+    if plan.changes or plan.stale_temp:
+        _check_inside_library(rt, movie, folder)
+        _check_writable(movie, folder, actors_dir if touches_actors else None)
+    result = job.result = PublishResult(movie.id, movie.display_title)
+    nfo_wanted = next((a.wanted for a in plan.actions if a.wanted and a.wanted.kind == "nfo"), None)
+    result.nfo_hash = nfo_wanted.sha256 if nfo_wanted else ""
+    if plan.stale_temp:
+        for directory in (folder, actors_dir):
+            remove_stale_temp_files(directory)
+    for action in plan.actions:
+        if action.backup and os.path.lexists(action.path):
+            try:
+                sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
+            except UnsafeFile as exc:
+                job.left.add(action.path)
+                _note(movie, result.skipped, f"{exc}; left as it is")
+                continue
+            result.backed_up.append(str(action.path))
+    order = {"art": 0, "actor": 1, "nfo": 2}
+    job.ordered = [
+        a
+        for a in sorted(plan.by_action(WRITE, REPLACE, KEEP), key=lambda a: order[a.kind])
+        if a.path not in job.left  # the user's file there could not be backed up: left as it is
+    ]
+    writes = [a.wanted for a in job.ordered if a.action != KEEP and a.wanted is not None]
+    try:
+        for w in writes:
+            if w.path.parent != folder:
+                batch.make_dir(w.path.parent)
+            job.staged.append(batch.stage(w.path, w.data if w.data is not None else w.source))
+    except OSError as exc:
+        batch.discard(job.staged)
+        job.staged = []
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _disk_full(movie, folder, writes, exc) from None
+        raise
+    except BaseException:
+        batch.discard(job.staged)
+        raise
+
+
+def _remove(job: Job) -> set[Path]:
+    """Remove the job's files no longer wanted (after its renames); the folders changed."""
+    plan, result = job.plan, job.result
+    assert result is not None
+    changed: set[Path] = set()
+    for action in plan.by_action(REMOVE):
+        if action.path in job.left:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(action.path)
+            changed.add(action.path.parent)
+            result.removed.append(str(action.path))
+        job.forget.append(action.path)
+    actors_dir = plan.folder / layout.ACTORS_DIR
+    if actors_dir in changed and actors_dir.is_dir() and not _listdir(actors_dir):
+        with contextlib.suppress(OSError):
+            actors_dir.rmdir()
+            changed.add(plan.folder)
+    return changed
+
+
+# --- the ledger and the status -------------------------------------------------------------------
+
+_LEDGER_UPSERT = (
+    "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, cache_file_id, "
+    "mtime_ns, ctime_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+    "movie_id = excluded.movie_id, kind = excluded.kind, sha256 = excluded.sha256, "
+    "size = excluded.size, written_at = excluded.written_at, "
+    "cache_file_id = excluded.cache_file_id, mtime_ns = excluded.mtime_ns, "
+    "ctime_ns = excluded.ctime_ns, pending_sha256 = NULL"
+)
+_LEDGER_INTENT = (
+    "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, cache_file_id, "
+    "pending_sha256) VALUES (?, ?, ?, '', 0, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+    "pending_sha256 = excluded.pending_sha256"
+)
+
+
+def _record_intent(jobs: list[Job]) -> None:
+    """Before the renames: each target's row says which bytes may land there (`pending_sha256`),
+    leaving what it says is there (`sha256`) as it is. Killed between a rename and the ledger
+    transaction, the next publish still knows the file for ours (to keep, replace or remove),
+    rather than taking it for the user's and leaving it there for good."""
+    when = str(db.now())
+    rows = [
+        (str(s.target), job.movie.id, _kind_of(job, s.target), when, None, s.sha256)
+        for job in jobs
+        for s in job.staged
+    ]
+    if rows:
+        with db.write_transaction():
+            db.database.cursor().executemany(_LEDGER_INTENT, rows)
+
+
+def _kind_of(job: Job, path: Path) -> str:
+    return next((a.kind for a in job.ordered if a.path == path), "art")
+
+
+_LEDGER_FORGET = "DELETE FROM library_files WHERE path = ?"
+
+
+def _record_ledger(jobs: list[Job]) -> None:
+    """The ledger learns of every file that landed (or was found identical to ours), and
+    forgets the removed ones: one transaction for the batch, after barrier 2. A crash before it
+    leaves our files unrecorded: the next publish adopts a file holding the wanted bytes, else
+    copies it into the cache as if it were the user's before replacing it."""
+    upserts, forget = [], []
+    when = str(db.now())
+    for job in jobs:
+        movie, result = job.movie, job.result
+        assert result is not None
+        for action in job.ordered:
+            w = action.wanted
+            assert w is not None
+            known = job.plan.ledger.get(w.path)
+            if action.action == KEEP:
+                result.kept.append(str(w.path))
+                seen = job.seen.get(w.path)
+                if known and known.sha256 == w.sha256 and not known.pending and seen is None:
+                    continue  # known unchanged by its lstat: the row is right as it is
+                size, mtime, ctime = seen if seen is not None else (w.size, None, None)
+                upserts.append(_row(movie, w, w.sha256, size, mtime, ctime, when))
+                continue
+            landed = job.landed[w.path]
+            if landed.sha256 != w.sha256:
+                log.warning(
+                    "item %d: %s: cache file %s changed on disk", movie.id, w.label, w.source
+                )
+            upserts.append(
+                _row(movie, w, landed.sha256, landed.size, landed.mtime_ns, landed.ctime_ns, when)
+            )
+            result.written.append(str(w.path))
+        forget += [(str(p),) for p in job.forget]
+    if not upserts and not forget:
+        return
+    with db.write_transaction():
+        cursor = db.database.cursor()
+        if upserts:
+            cursor.executemany(_LEDGER_UPSERT, upserts)
+        if forget:
+            cursor.executemany(_LEDGER_FORGET, forget)
+
+
+def _row(movie, w: Wanted, sha: str, size: int, mtime, ctime, when: str) -> tuple:
+    return (str(w.path), movie.id, w.kind, sha, size, when, w.cache_file_id, mtime, ctime)
+
+
+_STATUS = (
+    "UPDATE movies SET last_published_at = ?, published_nfo_hash = ?, publish_state = ?, "
+    "publish_warnings = ?, last_error = NULL, updated_at = ? WHERE id = ?"
+)
+
+
+def _finish(rt: Runtime, jobs: list[Job]) -> None:
+    """The status of every item published, its history and event, the players to tell: one
+    transaction; then the unselected candidates' cache files go."""
+    when = db.now()
+    results = []
+    for job in jobs:
+        result = job.result
+        assert result is not None
+        result.skipped = job.skipped + result.skipped
+        result.warnings = list(job.missing.warnings)  # type: ignore[attr-defined]
+        results.append(result)
+    with db.write_transaction():
+        db.database.cursor().executemany(
+            _STATUS,
+            [
+                (
+                    str(when),
+                    r.nfo_hash,
+                    db.PUBLISHED,
+                    json.dumps(r.warnings, ensure_ascii=False),
+                    str(when),
+                    r.movie_id,
+                )
+                for r in results
+            ],
+        )
+        _queue_notifications([j for j in jobs if j.result.written or j.result.removed])
+        db.PublishLog.insert_many(
+            [
+                {
+                    "movie": r.movie_id,
+                    "published_at": when,
+                    "ok": True,
+                    "nfo_hash": r.nfo_hash,
+                    "written": r.written,
+                    "removed": r.removed,
+                    "kept": r.kept,
+                    "backed_up": r.backed_up,
+                    "message": str(r),
+                }
+                for r in results
+            ]
+        ).execute()
+        db.Event.insert_many(
+            [
+                {
+                    "created_at": when,
+                    "kind": "publish.done",
+                    "message": str(r),
+                    "movie": r.movie_id,
+                    "level": "warning" if r.warnings else "info",
+                    "data": {
+                        "written": len(r.written),
+                        "removed": len(r.removed),
+                        "kept": len(r.kept),
+                        "backed_up": len(r.backed_up),
+                        "skipped": r.skipped,
+                        "warnings": r.warnings,
+                    },
+                }
+                for r in results
+            ]
+        ).execute()
+    unselected = sources.unselected_hashes([r.movie_id for r in results])
+    for r in results:
+        if unselected.get(r.movie_id):
+            r.cache_removed = sources.drop_unselected(rt, r.movie_id, unselected[r.movie_id])
+        log.info("item %d: %s", r.movie_id, r)
+
+
+def _queue_notifications(jobs: list[Job]) -> None:
+    """A pending notification per enabled player that shows each item's library (at most one
+    pending per player and path)."""
+    if not jobs:
+        return
+    libraries = sorted({j.movie.library_id for j in jobs})
+    players: dict[int, list[tuple[int, str]]] = {}
+    query = (
+        db.MediaPlayer.select(db.MediaPlayer.id, db.MediaPlayer.name, db.PlayerLibrary.library)
+        .join(db.PlayerLibrary)
+        .where(db.PlayerLibrary.library.in_(libraries), db.MediaPlayer.enabled)
+        .order_by(db.MediaPlayer.name)
+        .tuples()
+    )
+    for player_id, name, library_id in query:
+        players.setdefault(library_id, []).append((player_id, name))
+    if not players:
+        return
+    paths = [j.movie.path for j in jobs]
+    pending = set(
+        db.PlayerNotification.select(db.PlayerNotification.player, db.PlayerNotification.path)
+        .where(db.PlayerNotification.path.in_(paths), db.PlayerNotification.state == "pending")
+        .tuples()
+    )
+    new = []
+    for job in jobs:
+        for player_id, name in players.get(job.movie.library_id, []):
+            if (player_id, job.movie.path) not in pending:
+                pending.add((player_id, job.movie.path))
+                new.append({"player": player_id, "movie": job.movie.id, "path": job.movie.path})
+            job.result.players.append(name)
+    if new:
+        db.PlayerNotification.insert_many(new).execute()
+
+
+# --- checks ----------------------------------------------------------------------------------------
+
+
+def _disk_full(movie: db.Movie, folder: Path, writes: list[Wanted], exc: OSError) -> ItemError:
+    """The library (or its quota) is full: name the file being written and the room needed."""
+    need = sum(w.size for w in writes)
+    try:
+        st = os.statvfs(folder)
+        free = f"{_megabytes(st.f_bavail * st.f_frsize)} free"
+    except OSError:
+        free = "free space unknown"
+    return ItemError(
+        f"{movie.label}: cannot publish: {exc.strerror or 'no space left'} while writing "
+        f"{exc.filename}: this publish needs {_megabytes(need)} in {folder} ({free}); "
+        "the files already there are unchanged"
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def _check_inside_library(rt: Runtime, movie: db.Movie, folder: Path) -> None:
+    """Refuse a folder outside the configured libraries, or one a symlinked folder leads out of
+    them (unless its library sets `follow_symlinks = true`): publish writes nowhere else."""
+    libraries = [lib for lib in rt.config.library if is_inside(folder, os.path.normpath(lib.path))]
+    if any(lib.follow_symlinks for lib in libraries):
+        return
+    real = os.path.realpath(folder)
+    if libraries and any(is_inside(real, os.path.realpath(lib.path)) for lib in rt.config.library):
+        return
+    where = f"{folder} leads to {real}, " if libraries else f"{folder} is "
+    raise ItemError(
+        f"{movie.label}: cannot publish: {where}outside every configured library (a symlinked "
+        "folder? see follow_symlinks); nothing was changed"
+    )
+
+
+def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> None:
+    """Refuse before changing anything when a folder we write into cannot take a file."""
+    if actors_dir is not None and (
+        actors_dir.is_symlink() or (actors_dir.exists() and not actors_dir.is_dir())
+    ):
+        raise ItemError(
+            f"{movie.label}: cannot publish: {actors_dir} is not a folder; nothing was changed"
+        )
+    for directory in (folder, actors_dir if actors_dir and actors_dir.is_dir() else None):
+        if directory is None:
+            continue
+        probe = directory / f"{TEMP_MARKER}probe-{secrets.token_hex(4)}"
+        try:
+            fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except OSError as exc:
+            raise ItemError(
+                f"{movie.label}: cannot publish: cannot write into {directory} "
+                f"({exc.strerror}); nothing was changed"
+            ) from None
+        os.close(fd)
+        probe.unlink(missing_ok=True)
+
+
+def _note(movie: db.Movie, notes: list[str], text: str) -> None:
+    notes.append(text)
+    log.warning("item %d: %s", movie.id, text)
+
+
+def _listdir(directory: Path) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except OSError:
+        return []

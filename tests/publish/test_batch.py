@@ -1,0 +1,168 @@
+"""Publishing in batches, and what a publish costs: queries that do not grow with the files,
+two durability barriers per batch, unchanged files known by their lstat without being read."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from metarrd import atomic, db
+from metarrd.errors import ItemError
+from metarrd.publish import publish_item, publish_many, stage
+from metarrd.publish.layout import KEEP, REPLACE
+
+BASE = "The Matrix (1999)"
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextlib.contextmanager
+def counting_queries():
+    """The SQL statements a publish sends to SQLite (the sqlite3 trace callback), one per
+    query: the rows of one `executemany` (SQLite runs the statement once per row, in C)
+    count once."""
+    statements: list[str] = []
+
+    def trace(sql: str) -> None:
+        if not (statements and sql[:60] == statements[-1][:60] and sql.startswith(MANY)):
+            statements.append(sql)
+
+    connection = db.database.connection()
+    connection.set_trace_callback(trace)
+    try:
+        yield statements
+    finally:
+        connection.set_trace_callback(None)
+
+
+MANY = ("INSERT INTO library_files (path", "DELETE FROM library_files", "UPDATE movies SET last_p")
+
+
+def test_the_queries_of_a_publish_do_not_grow_with_its_files(rt, build):
+    small = build("Small (2001)", art={"poster": ["jpeg"]}, cast=[("Solo", "Role", "jpeg")])
+    big = build(
+        "Big (2002)",
+        art={"poster": ["jpeg"] * 4, "fanart": ["jpeg"] * 4, "clearlogo": ["png"]},
+        cast=[(f"Actor {n}", "Role", "jpeg") for n in range(8)],
+    )
+    counts = {}
+    for built in (small, big):
+        with counting_queries() as first:
+            result = publish_item(rt, built.movie)
+        with counting_queries() as again:
+            publish_item(rt, built.movie)
+        counts[built.base] = (len(first), len(again), len(result.written))
+    (q_small, r_small, w_small), (q_big, r_big, w_big) = counts.values()
+    assert w_big > 5 * w_small
+    assert q_big == q_small and r_big == r_small, counts
+    assert q_small <= 25, counts
+
+
+def test_a_batch_costs_the_queries_and_barriers_of_one_publish(rt, build, monkeypatch):
+    built = [build(f"Movie {n} (200{n})") for n in range(6)]
+    syncs: list[Path] = []
+    real = atomic._syncfs
+    monkeypatch.setattr(atomic, "_syncfs", lambda path: syncs.append(path) or real(path))
+    with counting_queries() as one:
+        publish_item(rt, built[0].movie)
+    barriers_one, syncs[:] = len(syncs), []
+    with counting_queries() as five:
+        outcomes = publish_many(rt, [b.movie for b in built[1:]])
+    assert all(not isinstance(o, Exception) and len(o.written) == 10 for o in outcomes)
+    assert barriers_one == len(syncs) == 2  # one syncfs before the renames, one after
+    assert len(five) == len(one), (one, five)
+
+
+def test_a_batch_publishes_each_item_as_alone_and_fails_only_the_broken_one(rt, build):
+    first, broken, last = build("First (2001)"), build("Broken (2002)"), build("Last (2003)")
+    db.Movie.update(identification_status=db.IDENTIFIED).where(
+        db.Movie.id == broken.movie.id
+    ).execute()
+    outcomes = publish_many(rt, [first.movie, broken.movie, last.movie, first.movie])
+    assert isinstance(outcomes[1], ItemError) and "not enriched yet" in str(outcomes[1])
+    assert outcomes[0] is outcomes[3] and outcomes[0].movie_id == first.movie.id
+    for built, outcome in ((first, outcomes[0]), (last, outcomes[2])):
+        assert len(outcome.written) == 10 and built.reload().publish_state == db.PUBLISHED
+        ledger = {
+            Path(e.path): e
+            for e in db.LibraryFile.select().where(db.LibraryFile.movie == built.movie.id)
+        }
+        assert len(ledger) == 10
+        for path, entry in ledger.items():
+            st = os.lstat(path)
+            assert entry.sha256 == sha(path.read_bytes())
+            assert (entry.size, entry.mtime_ns, entry.ctime_ns) == (
+                st.st_size,
+                st.st_mtime_ns,
+                st.st_ctime_ns,
+            )
+    assert sorted(p.name for p in broken.folder.iterdir()) == ["Broken (2002).mkv"]
+    assert db.Movie.get_by_id(broken.movie.id).publish_state == db.UNPUBLISHED
+
+
+def test_a_failure_while_writing_one_item_leaves_the_batch_going(rt, build, monkeypatch):
+    ok, full = build("Fine (2001)"), build("Full (2002)")
+    real = atomic._write_temp
+
+    def full_disk(tmp, target, data, **kwargs):
+        if "Full (2002)" in str(target):
+            raise OSError(28, "No space left on device", str(target))
+        return real(tmp, target, data, **kwargs)
+
+    monkeypatch.setattr(atomic, "_write_temp", full_disk)
+    good, bad = publish_many(rt, [ok.movie, full.movie])
+    assert len(good.written) == 10
+    assert isinstance(bad, ItemError) and "No space left" in str(bad)
+    assert sorted(p.name for p in full.folder.iterdir()) == ["Full (2002).mkv"]  # no temp files
+
+
+def test_a_republish_reads_no_unchanged_file(rt, build, monkeypatch):
+    built = build()
+    publish_item(rt, built.movie)
+    reads: list[Path] = []
+    real = stage.sha256_file
+    monkeypatch.setattr(stage, "sha256_file", lambda p: reads.append(p) or real(p))
+    result = publish_item(rt, built.movie)
+    assert reads == [] and result.written == [] and len(result.kept) == 10
+
+
+@pytest.mark.parametrize("how", ["edited", "edited, mtime put back"])
+def test_a_same_size_edit_is_seen_by_its_times(rt, build, how, monkeypatch):
+    """The trade: a file whose size, mtime and ctime all match the ledger is not read; any edit
+    changes the ctime (even one that puts the mtime back, which a user cannot do to a ctime)."""
+    built = build()
+    publish_item(rt, built.movie)
+    poster = built.path(f"{BASE}-poster.jpg")
+    before = os.lstat(poster)
+    data = bytearray(poster.read_bytes())
+    data[-3] ^= 0xFF  # same size, other bytes
+    with open(poster, "r+b") as fh:
+        fh.write(data)
+    if how == "edited, mtime put back":
+        os.utime(poster, ns=(before.st_atime_ns, before.st_mtime_ns))
+    result = publish_item(rt, built.movie)
+    assert str(poster) in result.written and str(poster) in result.backed_up
+    assert db.CacheImageFile.get_or_none(db.CacheImageFile.file_hash == sha(bytes(data)))
+
+
+def test_a_ledger_row_from_before_times_were_recorded_is_read_once(rt, build, monkeypatch):
+    built = build()
+    publish_item(rt, built.movie)
+    db.LibraryFile.update(mtime_ns=None, ctime_ns=None).execute()  # as migration 5 leaves them
+    reads: list[Path] = []
+    real = stage.sha256_file
+    monkeypatch.setattr(stage, "sha256_file", lambda p: reads.append(p) or real(p))
+    plan_actions = {a.action for a in stage.preview_publish(rt, built.movie).actions}
+    assert plan_actions <= {KEEP, "leave"} and REPLACE not in plan_actions
+    reads.clear()
+    publish_item(rt, built.movie)  # reads every file once, records its times
+    assert len(reads) == 10
+    reads.clear()
+    publish_item(rt, built.movie)
+    assert reads == []
