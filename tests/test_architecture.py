@@ -12,6 +12,7 @@ PURE = {
     "metarrd.errors",
     "metarrd.paths",
     "metarrd.identify.names",
+    "metarrd.identify.episodes",
     "metarrd.identify.match",
     "metarrd.enrich.score",
     "metarrd.enrich.selection",
