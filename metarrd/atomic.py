@@ -186,13 +186,7 @@ class AtomicBatch:
         directory = Path(directory)
         if directory in self._made:
             return
-        missing = []
-        d = directory
-        while not d.exists():
-            missing.append(d)
-            d = d.parent
-        directory.mkdir(parents=True, exist_ok=True)
-        self._dirs.update(m.parent for m in missing)
+        self._dirs.update(m.parent for m in _make_dirs(directory))
         self._made.add(directory)
 
     def discard(self, staged: list[Staged]) -> None:
@@ -329,15 +323,19 @@ def _libc_syncfs():
 
 def ensure_dir(directory: Path) -> None:
     """mkdir -p, fsyncing each parent we created so the new entry survives a power cut."""
-    directory = Path(directory)
+    for created in reversed(_make_dirs(Path(directory))):
+        fsync_dir(created.parent)
+
+
+def _make_dirs(directory: Path) -> list[Path]:
+    """mkdir -p; returns the folders it created, deepest first."""
     missing = []
     d = directory
     while not d.exists():
         missing.append(d)
         d = d.parent
     directory.mkdir(parents=True, exist_ok=True)
-    for created in reversed(missing):
-        fsync_dir(created.parent)
+    return missing
 
 
 def remove_stale_temp_files(directory: Path) -> list[Path]:

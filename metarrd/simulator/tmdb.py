@@ -206,6 +206,11 @@ def images(movie: Movie, params: dict[str, str]) -> dict:
 
 def _person(catalog: Catalog, name: str, department: str) -> dict:
     profile = catalog.people.get(name)
+    return person(name, department, profile.file_path if profile else None)
+
+
+def person(name: str, department: str, profile_path: str | None = None) -> dict:
+    """A TMDB person as credits list them (the TV responses use it too)."""
     return {
         "adult": False,
         "gender": stable_int("gender", name, low=1, high=3),
@@ -214,7 +219,7 @@ def _person(catalog: Catalog, name: str, department: str) -> dict:
         "name": name,
         "original_name": name,
         "popularity": round(stable_int("pop", name, low=600, high=90_000) / 1000, 3),
-        "profile_path": profile.file_path if profile else None,
+        "profile_path": profile_path,
     }
 
 

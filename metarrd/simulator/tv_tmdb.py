@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from metarrd.simulator.artwork import Asset, stable_int
 from metarrd.simulator.reply import Reply, json_reply
-from metarrd.simulator.tmdb import PAGE_SIZE, error, image_filter, image_item
+from metarrd.simulator.tmdb import PAGE_SIZE, error, image_filter, image_item, person
 from metarrd.simulator.tv_catalog import TV_GENRES, Episode, Show, TvCatalog
 
 SHOW_APPENDS = ("images", "credits", "aggregate_credits", "external_ids", "content_ratings",
@@ -17,19 +17,6 @@ EPISODE_APPENDS = ("images", "credits", "external_ids")
 def _appends(params: dict[str, str]) -> list[str] | None:
     appends = [a.strip() for a in params.get("append_to_response", "").split(",") if a.strip()]
     return None if len(appends) > 20 else appends
-
-
-def _person(name: str, department: str) -> dict:
-    return {
-        "adult": False,
-        "gender": stable_int("gender", name, low=1, high=3),
-        "id": stable_int("person", name),
-        "known_for_department": department,
-        "name": name,
-        "original_name": name,
-        "popularity": round(stable_int("pop", name, low=600, high=90_000) / 1000, 3),
-        "profile_path": None,
-    }
 
 
 def search_item(show: Show) -> dict:
@@ -137,12 +124,12 @@ def _show_sub(show: Show, name: str, params: dict[str, str]) -> dict:
                 "facebook_id": None, "instagram_id": None, "twitter_id": None}  # fmt: skip
     if name == "credits":
         return {"cast": [
-            {**_person(actor, "Acting"), "character": role, "credit_id": f"tv{show.id}c{i}",
+            {**person(actor, "Acting"), "character": role, "credit_id": f"tv{show.id}c{i}",
              "order": i} for i, (actor, role, _g) in enumerate(show.cast)], "crew": []}  # fmt: skip
     if name == "aggregate_credits":
         total = len(show.episodes)
         return {"cast": [
-            {**_person(actor, "Acting"), "roles": [
+            {**person(actor, "Acting"), "roles": [
                 {"credit_id": f"tv{show.id}c{i}", "character": role, "episode_count": total}],
              "total_episode_count": total, "order": i}
             for i, (actor, role, _g) in enumerate(show.cast)], "crew": []}  # fmt: skip
