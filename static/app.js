@@ -19,11 +19,16 @@
     }
   });
 
-  // "Select page" ticks every row checkbox of the library page.
+  // "Select page" ticks every row checkbox of the library page; "All N matching" too (the
+  // server then acts on every matching item, not only this page's).
   document.addEventListener("change", function (evt) {
-    if (evt.target.id !== "select-all") return;
+    var id = evt.target.id;
+    if (id !== "select-all" && id !== "all-matching") return;
     var boxes = document.querySelectorAll('#library-rows input[name="ids"]');
     for (var i = 0; i < boxes.length; i++) boxes[i].checked = evt.target.checked;
+    var other = document.getElementById(id === "select-all" ? "all-matching" : "select-all");
+    if (other && !evt.target.checked) other.checked = false;
+    if (id === "all-matching" && evt.target.checked && other) other.checked = true;
   });
 
   // Toasts disappear after a while; errors stay a little longer.

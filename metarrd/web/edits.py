@@ -79,3 +79,21 @@ def toggle_type_lock(movie_id: int, asset_type: str) -> db.Movie:
             "review.locked", f"{asset_type} artwork {what}", movie=movie_id, asset_type=asset_type
         )
     return db.Movie.get_by_id(movie_id)
+
+
+def lock_all_fields(movie_ids: list[int]) -> int:
+    """Lock every editable field of these items (bulk "Lock fields"): enrichment then leaves
+    their metadata as it is. Returns how many items changed."""
+    every = list(FIELD_LABELS)
+    changed = 0
+    movies = list(
+        db.Movie.select(db.Movie.id, db.Movie.locked_fields).where(db.Movie.id.in_(movie_ids))
+    )
+    for movie in movies:
+        if set(movie.locked_fields or []) >= set(every):
+            continue
+        with db.write_transaction():
+            _touch(movie, locked_fields=every)
+            db.record_event("review.locked", "every field locked", movie=movie.id)
+        changed += 1
+    return changed

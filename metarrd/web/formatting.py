@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from metarrd import db
@@ -36,6 +37,75 @@ def ago(when: _dt.datetime | None, now: _dt.datetime | None = None) -> str:
 
 def channels_text(channels: int | None) -> str:
     return {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}.get(channels or 0, str(channels or "?"))
+
+
+def relative_path(path: str, root: str | None) -> str:
+    """`path` relative to `root` when it lies inside it, else the file's last two parts."""
+    pure = PurePosixPath(path)
+    if root:
+        try:
+            return str(pure.relative_to(root))
+        except ValueError:
+            pass
+    return str(PurePosixPath(*pure.parts[-2:])) if len(pure.parts) > 1 else path
+
+
+JOB_KINDS = {
+    "scan": "Scan",
+    "identify": "Identify",
+    "search": "Search",
+    "enrich": "Enrich",
+    "publish": "Publish",
+    "notify": "Notify players",
+}
+
+
+def job_text(text: str) -> str:
+    """ "enrich queued" -> "Enrich queued" (a row's active job)."""
+    kind, _, state = text.partition(" ")
+    return f"{JOB_KINDS.get(kind, kind.capitalize())} {state}".strip()
+
+
+# Event kinds as the activity page and an item's history name them.
+EVENT_LABELS = {
+    "scan.found": "Found",
+    "scan.missing": "File missing",
+    "scan.renamed": "File renamed",
+    "scan.done": "Scan finished",
+    "identify.done": "Identified",
+    "identify.failed": "Identify failed",
+    "identify.unsure": "Needs your choice",
+    "scan.failed": "Scan failed",
+    "scan.error": "Scan problem",
+    "scan.warning": "Scan warning",
+    "webhook.received": "Webhook received",
+    "webhook.ignored": "Webhook ignored",
+    "settings.changed": "Settings changed",
+    "notify.retrying": "Player retry",
+    "auth.password_changed": "Password changed",
+    "search.done": "Search finished",
+    "search.failed": "Search failed",
+    "enrich.done": "Enriched",
+    "enrich.failed": "Enrich failed",
+    "publish.done": "Published",
+    "publish.failed": "Publish failed",
+    "notify.done": "Players notified",
+    "notify.failed": "Player not reached",
+    "review.edited": "Edited",
+    "review.locked": "Lock changed",
+    "review.selected": "Artwork chosen",
+    "bulk.queued": "Bulk work queued",
+}
+_OUTCOMES = {"done": "finished", "failed": "failed", "started": "started", "queued": "queued"}
+
+
+def event_text(kind: str) -> str:
+    """A person's words for an event kind (never the raw code)."""
+    if kind in EVENT_LABELS:
+        return EVENT_LABELS[kind]
+    stage, _, outcome = kind.partition(".")
+    words = JOB_KINDS.get(stage, stage.replace("_", " ").capitalize())
+    return f"{words} {_OUTCOMES.get(outcome, outcome.replace('_', ' '))}".strip()
 
 
 # --- publish preview -------------------------------------------------------------------------

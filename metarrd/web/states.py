@@ -19,7 +19,9 @@ class Badge:
 BADGES = {
     "missing": Badge("Missing", "danger", "the video file is gone from the library"),
     "unidentified": Badge("Unidentified", "danger", "not matched to a TMDB movie yet"),
-    "identified": Badge("Identified", "neutral", "matched; metadata and artwork not fetched yet"),
+    "identified": Badge(
+        "Identified – Not enriched", "neutral", "matched; metadata and artwork not fetched yet"
+    ),
     "unpublished": Badge(
         "Enriched – Unpublished", "warning", "ready for your review, not written yet"
     ),
@@ -29,17 +31,18 @@ BADGES = {
     "published": Badge("Published", "success", "the library files are up to date"),
 }
 
-# Library filters: name -> label, in the order the page shows them.
+# Library filters: name -> label, in the order the page shows them. They partition the library:
+# every item is in exactly one (besides "all"); "has errors" is a facet (library.FACETS).
 FILTERS = {
     "all": "All",
     "unidentified": "Unidentified",
-    "identified": "Identified",
-    "unpublished": "Unpublished",
-    "outdated": "Republish?",
+    "identified": "Not enriched",
+    "unpublished": "To review",
+    "outdated": "Changed – republish",
     "published": "Published",
     "missing": "Missing",
-    "errors": "Errors",
 }
+ALERT_FILTERS = ("unidentified", "missing")
 
 
 def state_of(identification_status: str, publish_state: str, missing: bool) -> str:

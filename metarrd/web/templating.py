@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, url_for
+from typing import Any
 
+from flask import Flask, current_app, g, url_for
+
+from metarrd import db
 from metarrd.web import auth, fields, files, formatting, pictures, states
+
+SORT_OPTIONS = {
+    "title": "Title A–Z",
+    "-title": "Title Z–A",
+    "added": "Newest first",
+    "-added": "Oldest first",
+    "-year": "Year, newest",
+    "year": "Year, oldest",
+    "state": "State",
+}
 
 
 def preview_url(preview_path: str | None) -> str | None:
     name = files.preview_name(current_app.config["METARRD"], preview_path)
     return url_for("files.preview", name=name) if name else None
+
+
+def rel_path(movie: Any) -> str:
+    """An item's file relative to its library folder (the full path goes in a title)."""
+    roots = g.get("library_roots")
+    if roots is None:
+        roots = g.library_roots = dict(db.Library.select(db.Library.id, db.Library.path).tuples())
+    root = roots.get(getattr(movie, "library_id", None))
+    return formatting.relative_path(movie.path, root)
 
 
 def init_app(app: Flask) -> None:
@@ -24,6 +46,8 @@ def init_app(app: Flask) -> None:
         field_order=fields.FIELD_ORDER,
         compact_fields=fields.COMPACT_FIELDS,
         filters=states.FILTERS,
+        alert_filters=states.ALERT_FILTERS,
+        sort_options=SORT_OPTIONS,
         preview_url=preview_url,
         plan_verbs=formatting.PLAN_VERBS,
     )
@@ -33,4 +57,7 @@ def init_app(app: Flask) -> None:
         field_text=lambda value, name: fields.field_text(name, value),
         channels=formatting.channels_text,
         art_label=pictures.label,
+        rel_path=rel_path,
+        job_text=formatting.job_text,
+        event_text=formatting.event_text,
     )

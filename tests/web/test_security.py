@@ -294,12 +294,12 @@ def test_is_loopback_bind(bind, loopback):
 
 
 def test_error_pages_never_show_a_traceback(app, client, monkeypatch):
-    from metarrd.web import queries
+    from metarrd.web import listing
 
-    def boom(**kwargs):
+    def boom(*args, **kwargs):
         raise RuntimeError("secret-token-123 exploded")
 
-    monkeypatch.setattr(queries, "library_page", boom)
+    monkeypatch.setattr(listing, "library_page", boom)
     answer = client.get("/")
     assert answer.status_code == 500
     html = answer.get_data(as_text=True)
