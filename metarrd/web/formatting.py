@@ -4,6 +4,7 @@ view of a plan. Pure."""
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -128,10 +129,38 @@ class PlanView:
     diff: list[tuple[str, str]]  # (css class, line) of the NFO diff
     folder: str
     changes: bool
+    info: list[str] = ()  # type: ignore[assignment]  # notes that are no problem
 
     @property
     def changed_lines(self) -> int:
         return sum(css in ("add", "del") for css, _line in self.diff)
+
+    @property
+    def changed_files(self) -> list[tuple[str, str, str, bool]]:
+        """What publishing writes, replaces or removes: shown first."""
+        return [f for f in self.files if f[0] in ("write", "replace", "remove")]
+
+    @property
+    def unchanged_files(self) -> list[tuple[str, str, str, bool]]:
+        """What stays as it is: folded away."""
+        return [f for f in self.files if f[0] not in ("write", "replace", "remove")]
+
+
+_REDOWNLOAD = re.compile(
+    r"^(?P<what>.+?): (?:image )?missing from the cache; it is downloaded again on publish$"
+)
+
+
+def split_notes(notes: list[str]) -> tuple[list[str], list[str]]:
+    """(warnings, information): a chosen image that is not downloaded yet is no problem (publish
+    fetches it), so it is said plainly instead of as a warning."""
+    warnings, info = [], []
+    for note in notes:
+        if m := _REDOWNLOAD.match(note):
+            info.append(f"{m.group('what')} is downloaded when you publish.")
+        else:
+            warnings.append(note)
+    return warnings, info
 
 
 def plan_view(plan: Any) -> PlanView:
@@ -162,4 +191,5 @@ def plan_view(plan: Any) -> PlanView:
         diff.append((css, line))
     counts = {a: sum(f[0] == a for f in files) for a in PLAN_ORDER}
     summary = " · ".join(f"{n} {PLAN_VERBS[a]}" for a, n in counts.items() if n) or "no files"
-    return PlanView(summary, list(plan.notes), files, diff, str(plan.folder), bool(plan.changes))
+    warnings, info = split_notes(list(plan.notes))
+    return PlanView(summary, warnings, files, diff, str(plan.folder), bool(plan.changes), info)

@@ -14,10 +14,14 @@ def toast(message: str, tone: str = "success") -> str:
 
 
 def header_context(movie: db.Movie) -> dict:
+    from metarrd.web.listing import neighbours
+
     return {
         "movie": movie,
         "jobs": queries.active_jobs([movie.id]).get(movie.id, []),
         "poster": queries.first_posters([movie.id]).get(movie.id),
+        "backdrop": queries.first_selected([movie.id], "fanart").get(movie.id),
+        "review": neighbours(movie.id),
     }
 
 

@@ -30,29 +30,59 @@ def _field_or_404(name: str) -> str:
     return name
 
 
-def item_context(movie: db.Movie) -> dict:
+# The item page's tabs: name -> label. Each is its own htmx-loaded panel.
+TABS = {
+    "overview": "Overview",
+    "artwork": "Artwork",
+    "cast": "Cast",
+    "files": "Files & streams",
+    "history": "History",
+    "publish": "Preview & publish",
+}
+
+
+def tab_context(movie: db.Movie, tab: str) -> dict:
+    """What one tab shows (only what it shows is read)."""
     config = current_app.config["METARRD"]
-    groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
-    shown = {g.asset_type for g in groups}
-    return {
-        **header_context(movie),
-        "groups": groups,
-        "no_candidates": [
+    context: dict = {"movie": movie, "tab": tab, "tabs": TABS}
+    if tab == "artwork":
+        groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
+        shown = {g.asset_type for g in groups}
+        context["groups"] = groups
+        context["no_candidates"] = [
             t for t in ASSET_TYPES if t not in shown and config.artwork.limits.get(t)
-        ],
-        "cast": [(role, role.actor) for role in movie.cast()],
-        "streams": queries.streams(movie.id),
-        "history": queries.history(movie.id),
-    }
+        ]
+    elif tab == "cast":
+        context["cast"] = [(role, role.actor) for role in movie.cast()]
+    elif tab == "files":
+        context["streams"] = queries.streams(movie.id)
+        context["library_files"] = queries.library_files(movie.id)
+    elif tab == "history":
+        context["history"] = queries.history(movie.id)
+    return context
+
+
+def _tab_arg() -> str:
+    tab = request.args.get("tab", "overview")
+    return tab if tab in TABS else "overview"
 
 
 @bp.get("/movies/<int:movie_id>")
 def show(movie_id: int):
     movie = queries.movie_or_404(movie_id)
-    context = item_context(movie)
+    context = {**header_context(movie), **tab_context(movie, _tab_arg())}
     if request.htmx and not request.htmx.boosted:
         return render_template("_item.html", **context)
     return render_template("item.html", live_cursor=queries.live_cursor(), **context)
+
+
+@bp.get("/movies/<int:movie_id>/tabs/<name>")
+def tab(movie_id: int, name: str):
+    """One tab's panel (with the tab bar, so the current tab shows)."""
+    movie = queries.movie_or_404(movie_id)
+    if name not in TABS:
+        abort(404, f"The item page has no {name!r} tab.")
+    return render_template("_item_tabs.html", **tab_context(movie, name))
 
 
 @bp.get("/movies/<int:movie_id>/header")

@@ -57,12 +57,17 @@ def row(movie_id: int) -> Row | None:
 
 
 def first_posters(movie_ids: list[int]) -> dict[int, str]:
+    return first_selected(movie_ids, "poster")
+
+
+def first_selected(movie_ids: list[int], asset_type: str) -> dict[int, str]:
+    """movie id -> preview of its #1 selected image of `asset_type` (one statement)."""
     A = db.ArtworkCandidate
     query = (
         A.select(A.movie, A.preview_path)
         .where(
             A.movie.in_(movie_ids),
-            A.asset_type == "poster",
+            A.asset_type == asset_type,
             A.is_selected,
             A.preview_path.is_null(False),
         )
@@ -135,6 +140,12 @@ def streams(movie_id: int) -> dict[str, list]:
         "audio": list(db.AudioStream.select().where(db.AudioStream.movie == movie_id)),
         "subtitle": list(db.SubtitleStream.select().where(db.SubtitleStream.movie == movie_id)),
     }
+
+
+def library_files(movie_id: int) -> list[db.LibraryFile]:
+    """The files metarrd wrote into the library for this item (NFO, artwork, actors)."""
+    LF = db.LibraryFile
+    return list(LF.select().where(LF.movie == movie_id).order_by(LF.kind, LF.path).limit(200))
 
 
 def movie_or_404(movie_id: int) -> db.Movie:

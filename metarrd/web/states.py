@@ -14,19 +14,27 @@ class Badge:
     label: str
     tone: str  # success | warning | info | danger | neutral (a CSS class)
     help: str
+    short: str = ""  # on a poster, where room is short
+
+    @property
+    def compact(self) -> str:
+        return self.short or self.label
 
 
 BADGES = {
     "missing": Badge("Missing", "danger", "the video file is gone from the library"),
     "unidentified": Badge("Unidentified", "danger", "not matched to a TMDB movie yet"),
     "identified": Badge(
-        "Identified – Not enriched", "neutral", "matched; metadata and artwork not fetched yet"
+        "Identified – Not enriched",
+        "neutral",
+        "matched; metadata and artwork not fetched yet",
+        "Not enriched",
     ),
     "unpublished": Badge(
-        "Enriched – Unpublished", "warning", "ready for your review, not written yet"
+        "Enriched – Unpublished", "warning", "ready for your review, not written yet", "To review"
     ),
     "outdated": Badge(
-        "Updated – Republish?", "info", "changed since it was written to the library"
+        "Updated – Republish?", "info", "changed since it was written to the library", "Republish?"
     ),
     "published": Badge("Published", "success", "the library files are up to date"),
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from metarrd import db
 
 
@@ -15,7 +17,10 @@ def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
     db.VideoStream.create(movie=movie, codec="h264", width=1920, height=1080, duration_seconds=8160)
     db.AudioStream.create(movie=movie, codec="ac3", language="eng", channels=6)
     db.record_event("enrich.done", "enriched The Matrix", movie=movie)
-    html = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    html = "".join(
+        client.get(f"/movies/{movie.id}?tab={tab}").get_data(as_text=True)
+        for tab in ("overview", "artwork", "cast", "files", "history")
+    )
     for text in (
         "A hacker learns the truth.",
         "Action",
@@ -23,7 +28,7 @@ def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
         "Neo",
         "h264 · 1920×1080",
         "ac3 · 5.1 · eng",
-        "enrich.done",
+        "Enriched",
         "Alternatives (1)",
         "Rejected (1)",
         "provider returned an HTML page",
@@ -182,7 +187,7 @@ def test_copies_of_one_picture_fold_under_it_and_rejected_ones_are_listed_apart(
     spare = seed.asset(movie, score=60)
     seed.asset(movie, provider="fanart", rejected_reason="an HTML page, not an image", score=None)
     seed.asset(movie, provider="tvdb", rejected_reason="HTTP 404 (tried again next time)")
-    html = client.hx_get(f"/movies/{movie.id}").get_data(as_text=True)
+    html = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
     assert "1 of 3 selected · 1 alternative · 2 rejected" in html
     assert "score 88" in html and "30/30" in html and reason in html  # the score explains itself
     assert "Same picture from fanart 1000×1426, tvdb 680×1000" in html
@@ -249,3 +254,69 @@ def test_header_and_field_fragments(client, seed):
     field = client.hx_get(f"/movies/{movie.id}/fields/plot").get_data(as_text=True)  # Cancel
     assert field.lstrip().startswith('<div class="field') and "A hacker." in field
     assert client.get("/movies/999/header").status_code == 404
+
+
+def test_tabs_are_panels_loaded_on_their_own(client, seed):
+    movie = seed.movie("The Matrix", plot="A hacker.")
+    seed.asset(movie, "poster", is_selected=True, rank=1)
+    page = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    assert 'id="tab-overview"' in page and 'aria-current="page"' in page
+    assert "A hacker." in page and 'id="art-poster"' not in page  # one panel at a time
+    panel = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
+    assert panel.lstrip().startswith('<div id="item-tabs"') and 'id="art-poster"' in panel
+    assert f'hx-trigger="sse:movie-{movie.id}-data"' in panel  # follows the daemon's work
+    assert client.get(f"/movies/{movie.id}/tabs/nonsense").status_code == 404
+    assert 'id="panel-history"' in client.get(f"/movies/{movie.id}?tab=history").get_data(
+        as_text=True
+    )
+
+
+def test_publish_opens_the_preview_which_publishes(client, seed):
+    movie = seed.movie("The Matrix", plot="A hacker.")
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    header = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    assert f'href="/movies/{movie.id}?tab=publish"' in header and ">Publish…</a>" in header
+    preview = client.hx_get(f"/movies/{movie.id}/preview").get_data(as_text=True)
+    assert "Publish now" in preview
+    assert preview.index("NFO changes") < preview.index("Refresh preview")
+    client.post(f"/movies/{movie.id}/publish", {"view": "header"}, htmx=True)
+    assert db.Job.get(db.Job.movie == movie.id).kind == "publish"
+
+
+def test_the_preview_shows_changes_first_and_folds_what_stays():
+    from types import SimpleNamespace
+
+    from metarrd.web.formatting import plan_view
+
+    folder = Path("/lib/Heat (1995)")
+    actions = [
+        SimpleNamespace(action="keep", path=folder / f"a{i}.jpg", reason="same", backup=False)
+        for i in range(23)
+    ]
+    actions.append(
+        SimpleNamespace(action="replace", path=folder / "Heat.nfo", reason="changed", backup=False)
+    )
+    plan = SimpleNamespace(
+        folder=folder,
+        actions=actions,
+        notes=["poster 1: missing from the cache; it is downloaded again on publish", "odd"],
+        changes=True,
+        nfo_diff=lambda: "--- a\n+++ b\n-old\n+new\n",
+    )
+    view = plan_view(plan)
+    assert [f[1] for f in view.changed_files] == ["Heat.nfo"]
+    assert len(view.unchanged_files) == 23
+    assert view.notes == ["odd"]  # a warning
+    assert view.info == ["poster 1 is downloaded when you publish."]  # no warning
+
+
+def test_next_item_to_review_walks_the_queue(client, seed):
+    a = seed.movie("A")
+    seed.movie("B", publish_state=db.PUBLISHED)
+    c = seed.movie("C", publish_state=db.OUTDATED)
+    html = client.get(f"/movies/{a.id}").get_data(as_text=True)
+    assert "To review: 1 of 2" in html
+    assert f'id="review-next" data-key="j" rel="next" href="/movies/{c.id}"' in html
+    last = client.get(f"/movies/{c.id}").get_data(as_text=True)
+    assert f'href="/movies/{a.id}"' in last and "To review: 2 of 2" in last
