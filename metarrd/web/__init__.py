@@ -79,6 +79,7 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
     from metarrd.web import (
         activity,
         auth,
+        dashboard,
         errors,
         files,
         health,
@@ -91,7 +92,19 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         webhooks,
     )
 
-    modules = (auth, health, files, library, item, identify, activity, settings, live, webhooks)
+    modules = (
+        auth,
+        health,
+        files,
+        library,
+        item,
+        identify,
+        activity,
+        dashboard,
+        settings,
+        live,
+        webhooks,
+    )
     for module in modules:
         app.register_blueprint(module.bp)
     templating.init_app(app)

@@ -51,6 +51,22 @@ def relative_path(path: str, root: str | None) -> str:
     return str(PurePosixPath(*pure.parts[-2:])) if len(pure.parts) > 1 else path
 
 
+LANGUAGES = {
+    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "sv": "Swedish", "da": "Danish", "no": "Norwegian",
+    "fi": "Finnish", "pl": "Polish", "cs": "Czech", "hu": "Hungarian", "ru": "Russian",
+    "uk": "Ukrainian", "tr": "Turkish", "el": "Greek", "he": "Hebrew", "ar": "Arabic",
+    "hi": "Hindi", "ja": "Japanese", "ko": "Korean", "zh": "Chinese", "th": "Thai",
+}  # fmt: skip
+
+
+def language_name(code: str | None) -> str:
+    """'fr' -> 'French'; None (an image without text) -> 'no text'."""
+    if not code:
+        return "no text"
+    return LANGUAGES.get(code.lower(), code)
+
+
 JOB_KINDS = {
     "scan": "Scan",
     "identify": "Identify",

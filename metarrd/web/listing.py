@@ -41,6 +41,7 @@ class Query:
     missing_art: str = ""
     locked: bool = False
     errors: bool = False
+    poster_lang: str = ""  # "none": posters without text
 
     @classmethod
     def parse(cls, args) -> Query:
@@ -65,6 +66,7 @@ class Query:
             missing_art=missing_art if missing_art in FACET_ART_TYPES else "",
             locked=args.get("locked") in ("1", "on", "true"),
             errors=args.get("errors") in ("1", "on", "true"),
+            poster_lang=args.get("poster_lang", "")[:20],
         )
 
     def args(self, **changes) -> dict:
@@ -81,6 +83,7 @@ class Query:
             "missing_art": self.missing_art,
             "locked": 1 if self.locked else None,
             "errors": 1 if self.errors else None,
+            "poster_lang": self.poster_lang,
         }
         values.update(changes)
         defaults = Query()
@@ -206,6 +209,14 @@ def _facet_exprs(query: Query) -> list[pw.Expression]:
         out.append((length(M.locked_fields) > 0) | (length(M.locked_asset_types) > 0))
     if query.errors:
         out.append(M.last_error.is_null(False))
+    if query.poster_lang:
+        lang = (
+            A.language.is_null() if query.poster_lang == "none" else A.language == query.poster_lang
+        )
+        first = A.select(pw.SQL("1")).where(
+            (A.movie == M.id) & (A.asset_type == "poster") & A.is_selected & (A.rank == 1) & lang
+        )
+        out.append(pw.fn.EXISTS(first))
     return out
 
 

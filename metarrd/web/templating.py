@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, current_app, g, url_for
 
 from metarrd import db
-from metarrd.web import auth, fields, files, formatting, pictures, states
+from metarrd.web import auth, fields, files, formatting, pictures, progress, states
 
 SORT_OPTIONS = {
     "title": "Title A–Z",
@@ -50,6 +50,8 @@ def init_app(app: Flask) -> None:
         sort_options=SORT_OPTIONS,
         preview_url=preview_url,
         plan_verbs=formatting.PLAN_VERBS,
+        jobs_summary=progress.summary,
+        job_kinds=formatting.JOB_KINDS,
     )
     app.jinja_env.filters.update(
         human_size=formatting.human_size,

@@ -145,9 +145,11 @@ def test_activity_shows_jobs_failures_and_events(client, seed):
     )
     db.record_event("publish.failed", "folder is read-only", movie=movie, level="error")
     html = client.get("/activity").get_data(as_text=True)
-    assert "1 queued · 1 running · 0 done · 1 failed" in html
-    assert 'value="0.4"' in html and "folder is read-only" in html
-    assert f"/jobs/{failed.id}/retry" in html and "publish.failed" in html
+    assert "1 waiting · 1 running · 0 done · 1 failed" in html
+    assert "folder is read-only" in html
+    assert f"/jobs/{failed.id}/retry" in html and "Publish failed" in html
+    assert "publish.failed" not in html  # no raw event codes
+    assert html.count("folder is read-only</") <= 2  # the failure and its event, once each
     answer = client.post(f"/jobs/{failed.id}/retry", htmx=True).get_data(as_text=True)
     assert "Queued again as job" in answer
     again = db.Job.select().where(db.Job.key == "publish:1", db.Job.state == "queued").get()
@@ -214,3 +216,69 @@ def test_settings_player_connection_test(config_factory, monkeypatch):
     assert "Failed:" in html and "Kodi does not answer" in html
     assert calls == ["Living room"]
     assert c.post("/settings/players/5/test", headers={"X-CSRF-Token": token}).status_code == 404
+
+
+def test_running_enrich_shows_images_analysed_and_the_nav_shows_work(client, seed):
+    movie = seed.movie("The Matrix")
+    db.Job.create(kind="enrich", movie=movie, key="enrich:1", state="running", progress=0.0)
+    db.Job.create(kind="enrich", movie=seed.movie("Alien"), key="enrich:2", state="queued")
+    seed.asset(movie, analyzed=True)
+    seed.asset(movie, analyzed=False)
+    seed.asset(movie, analyzed=False, rejected_reason="too small")
+    html = client.get("/activity").get_data(as_text=True)
+    assert "2 of 3 images analysed" in html
+    assert 'id="jobs-indicator"' in html and "1 running · 1 queued" in html
+    nav = client.hx_get("/jobs/indicator").get_data(as_text=True)
+    assert nav.lstrip().startswith('<a id="jobs-indicator"') and "every 4s" in nav
+
+
+def test_bulk_work_shows_n_of_n(client, seed):
+    jobs = [
+        db.Job.create(kind="enrich", movie=seed.movie(f"M{i}"), key=f"enrich:{i}", state=state)
+        for i, state in enumerate(["done", "done", "failed", "queued"])
+    ]
+    db.record_event(
+        "bulk.queued", "Enrich queued for 4 items", action="enrich", jobs=[j.id for j in jobs]
+    )
+    html = client.get("/activity").get_data(as_text=True)
+    assert "3 of 4" in html and "(1 failed)" in html
+    assert "Enrich: 3 of 4" in client.hx_get("/jobs/indicator").get_data(as_text=True)
+
+
+def test_a_retry_is_offered_only_where_it_can_help(client, seed):
+    movie = seed.movie("The Thing", identification_status=db.UNIDENTIFIED)
+    bad_id = db.Job.create(
+        kind="identify",
+        movie=movie,
+        key="identify:1",
+        state="failed",
+        payload={"tmdb_id": 999999999},
+        error="TMDB has no movie 999999999",
+    )
+    flaky = db.Job.create(
+        kind="enrich",
+        movie=seed.movie("Heat"),
+        key="enrich:9",
+        state="failed",
+        error="TMDB unavailable (gave up after 5 attempts)",
+    )
+    html = client.get("/activity").get_data(as_text=True)
+    assert f"/jobs/{bad_id.id}/retry" not in html and "Choose another…" in html
+    assert f"/jobs/{flaky.id}/retry" in html
+
+
+def test_health_dashboard_charts_link_to_the_library(client, seed):
+    a = seed.movie("A")
+    seed.movie("B", publish_state=db.PUBLISHED)
+    seed.asset(a, "poster", is_selected=True, rank=1, language="fr")
+    db.record_event("enrich.failed", "TMDB unavailable", movie=a, level="error")
+    html = client.get("/health").get_data(as_text=True)
+    assert "<svg" in html and "Items per state" in html
+    assert 'href="/?filter=published" aria-label="Published: 1"' in html
+    assert 'href="/?missing_art=poster" aria-label="poster: 1 of 2"' in html
+    assert 'aria-label="French: 1"' in html and 'href="/?poster_lang=fr"' in html
+    assert "1 error " in html
+    assert 'style="' not in html  # the CSP forbids inline styles
+    from tests.web.test_library import titles
+
+    assert titles(client.get("/?poster_lang=fr").get_data(as_text=True)) == ["A"]
