@@ -35,7 +35,7 @@
   function fadeToasts() {
     var area = document.getElementById("toast");
     if (!area || !area.children.length) return;
-    var danger = area.querySelector(".tone-danger");
+    var danger = area.querySelector(".tone-danger, [data-undo]");
     var stamp = String(Date.now());
     area.setAttribute("data-stamp", stamp);
     window.setTimeout(function () {
@@ -45,6 +45,29 @@
   document.addEventListener("DOMContentLoaded", fadeToasts);
   document.addEventListener("htmx:oobAfterSwap", fadeToasts);
   document.addEventListener("htmx:afterSettle", fadeToasts);
+
+  // The artwork viewer: a dialog filled by htmx (the link works without JavaScript too).
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.target && evt.detail.target.id === "viewer-body") {
+      var dialog = document.getElementById("viewer");
+      if (dialog && !dialog.open) dialog.showModal();
+    }
+  });
+  document.addEventListener("click", function (evt) {
+    var close = evt.target.closest && evt.target.closest("[data-close]");
+    if (close) {
+      var dialog = close.closest("dialog");
+      if (dialog) dialog.close();
+      return;
+    }
+    if (evt.target.tagName === "DIALOG") evt.target.close(); // a click on the backdrop
+  });
+  // A choice made in the viewer closes it (the artwork section shows the result).
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var dialog = document.getElementById("viewer");
+    if (dialog && dialog.open && dialog.contains(evt.detail.elt) && evt.detail.requestConfig &&
+        evt.detail.requestConfig.verb === "post" && evt.detail.successful) dialog.close();
+  });
 
   // The server could not be reached at all (daemon restarting, network gone).
   document.addEventListener("htmx:sendError", function () {

@@ -3,6 +3,7 @@ reorder, lock), cast, stream details, history and the publish preview."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -10,12 +11,13 @@ from htmx_flask import make_response
 
 from metarrd import db
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import change_selection
+from metarrd.enrich import change_selection, label
 from metarrd.errors import MetarrdError
 from metarrd.publish import preview_publish
-from metarrd.web import edits, formatting, queries
+from metarrd.web import edits, files, formatting, queries
 from metarrd.web.fields import FIELD_LABELS
 from metarrd.web.fragments import header_context, item_header, toast
+from metarrd.web.pictures import describe_change
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +147,12 @@ def _group(movie: db.Movie, asset_type: str):
 
 
 def _artwork_answer(
-    movie: db.Movie, asset_type: str, message: str | None = None, tone="danger", changed=True
+    movie: db.Movie,
+    asset_type: str,
+    message: str | None = None,
+    tone="danger",
+    changed=True,
+    undo: dict | None = None,
 ):
     """The type's section again (htmx), with a toast for `message`; `changed` tells the rest of
     the page (the publish preview) to refresh."""
@@ -162,7 +169,7 @@ def _artwork_answer(
     )
     body += item_header(movie.id, oob=True)
     if message:
-        body += toast(message, tone)
+        body += toast(message, tone, undo=(movie.id, undo) if undo else None)
     return make_response(body, trigger="item-changed" if changed else None)
 
 
@@ -175,15 +182,73 @@ def artwork(asset_id: int, op: str):
         abort(404, f"There is no artwork {asset_id} (the item was enriched again?).")
     movie = db.Movie.get_by_id(asset.movie_id)
     config = current_app.config["METARRD"]
+    before = edits.selection_snapshot(movie.id, asset.asset_type)
     try:
         change = change_selection(config, asset_id, op)
     except edits.EditError as exc:
         return _artwork_answer(movie, asset.asset_type, str(exc), changed=False)
+    after = edits.selection_snapshot(movie.id, asset.asset_type)
+    labels = {
+        a.id: label(a)
+        for a in db.ArtworkCandidate.select().where(
+            db.ArtworkCandidate.id.in_([p[0] for p in before["picks"] + after["picks"]])
+        )
+    }
+    order = lambda snap: [i for i, _r, _b in sorted(snap["picks"], key=lambda p: p[1] or 999)]  # noqa: E731
+    message = describe_change(
+        op,
+        asset.asset_type,
+        label(asset),
+        order(before),
+        order(after),
+        labels,
+        was_locked=before["locked"],
+    )
     if change.replaced:
-        what = ", ".join(change.replaced)
-        message = f"Same picture as the selected {what}: this copy took its place."
-        return _artwork_answer(movie, asset.asset_type, message, "info")
-    return _artwork_answer(movie, asset.asset_type)
+        message = (
+            f"Same picture as the selected {', '.join(change.replaced)}: this copy took its place. "
+            + message
+        )
+    return _artwork_answer(movie, asset.asset_type, message, "info", undo=before)
+
+
+@bp.post("/movies/<int:movie_id>/artwork/undo")
+def undo_artwork(movie_id: int):
+    """Put an artwork type back as it was before the last choice (the toast's Undo)."""
+    movie = queries.movie_or_404(movie_id)
+    try:
+        snapshot = json.loads(request.form.get("snapshot", ""))
+        if not isinstance(snapshot, dict) or snapshot.get("type") not in ASSET_TYPES:
+            raise ValueError
+    except ValueError:
+        abort(400, "This undo cannot be read.")
+    try:
+        edits.restore_selection(movie_id, snapshot)
+    except edits.EditError as exc:
+        return _artwork_answer(movie, snapshot["type"], str(exc), changed=False)
+    return _artwork_answer(
+        movie, snapshot["type"], f"Undone: {snapshot['type']} is as it was.", "info"
+    )
+
+
+@bp.get("/assets/<int:asset_id>/view")
+def view_asset(asset_id: int):
+    """The full-size viewer of one candidate: the image, its size, format, source, language
+    and score breakdown, and the buttons to choose it."""
+    asset = db.ArtworkCandidate.get_or_none(db.ArtworkCandidate.id == asset_id)
+    if asset is None:
+        abort(404, f"There is no artwork {asset_id} (the item was enriched again?).")
+    movie = db.Movie.get_by_id(asset.movie_id)
+    group = _group(movie, asset.asset_type)
+    template = "_art_viewer.html" if request.htmx else "art_viewer.html"
+    return render_template(
+        template,
+        asset=asset,
+        movie=movie,
+        t=asset.asset_type,
+        room=bool(group and len(group.selected) < group.limit),
+        full=files.full_image_available(current_app.config["METARRD"], asset),
+    )
 
 
 @bp.post("/movies/<int:movie_id>/artwork/<asset_type>/lock")

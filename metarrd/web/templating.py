@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Flask, current_app, g, url_for
@@ -60,6 +61,8 @@ def init_app(app: Flask) -> None:
         channels=formatting.channels_text,
         art_label=pictures.label,
         rel_path=rel_path,
+        fromjson=json.loads,
+        language_name=formatting.language_name,
         job_text=formatting.job_text,
         event_text=formatting.event_text,
     )

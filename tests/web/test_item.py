@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from html import unescape as html_unescape
 from pathlib import Path
 
 from metarrd import db
@@ -320,3 +323,51 @@ def test_next_item_to_review_walks_the_queue(client, seed):
     assert f'id="review-next" data-key="j" rel="next" href="/movies/{c.id}"' in html
     last = client.get(f"/movies/{c.id}").get_data(as_text=True)
     assert f'href="/movies/{a.id}"' in last and "To review: 2 of 2" in last
+
+
+def test_a_swap_says_what_it_did_in_one_line_and_can_be_undone(client, seed, config):
+    movie = seed.movie("The Matrix")
+    limit = config.artwork.limits["poster"]
+    chosen = [
+        seed.asset(movie, is_selected=True, rank=i + 1, selected_by="auto") for i in range(limit)
+    ]
+    other = seed.asset(movie, score=0.1, width=2000, height=3000)
+    html = client.post(f"/assets/{other.id}/use", htmx=True).get_data(as_text=True)
+    assert "tmdb 2000×3000 is now poster #1; the previous #1 is now #2;" in html
+    assert "left the selection (the limit is" in html
+    assert "poster is now locked, so enrichment keeps your choice." in html
+    snapshot = re.search(r'name="snapshot" value="([^"]+)"', html).group(1)
+    undone = client.post(
+        f"/movies/{movie.id}/artwork/undo", {"snapshot": html_unescape(snapshot)}, htmx=True
+    ).get_data(as_text=True)
+    assert "Undone: poster is as it was." in undone
+    assert selected(movie) == [(a.id, i + 1) for i, a in enumerate(chosen)]
+    assert [
+        a.selected_by
+        for a in db.ArtworkCandidate.select().where(
+            db.ArtworkCandidate.id.in_([a.id for a in chosen])
+        )
+    ] == ["auto"] * limit
+    assert db.Movie.get_by_id(movie.id).locked_asset_types == []
+    # a snapshot naming another item's artwork is refused
+    stranger = seed.asset(seed.movie("Alien"), is_selected=True, rank=1)
+    bad = json.dumps({"type": "poster", "locked": False, "picks": [[stranger.id, 1, "user"]]})
+    refused = client.post(f"/movies/{movie.id}/artwork/undo", {"snapshot": bad}, htmx=True)
+    assert "choose again by hand" in refused.get_data(as_text=True)
+    assert client.post(f"/movies/{movie.id}/artwork/undo", {"snapshot": "nope"}).status_code == 400
+
+
+def test_the_viewer_shows_the_image_large_with_its_facts(client, seed):
+    movie = seed.movie("The Matrix")
+    asset = seed.asset(movie, score=0.7, width=2000, height=3000, format="jpeg", file_size=812000)
+    html = client.hx_get(f"/assets/{asset.id}/view").get_data(as_text=True)
+    assert "2000×3000 px" in html and "JPEG" in html and "TMDB" in html and "English" in html
+    assert "resolution" in html and "Use as #1" in html
+    assert f'src="/assets/{asset.id}/image"' in html
+    image = client.get(f"/assets/{asset.id}/image")
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"  # the preview, no full copy
+    page = client.get(f"/assets/{asset.id}/view").get_data(as_text=True)
+    assert "<html" in page  # works without JavaScript
+    assert client.get("/assets/99999/view").status_code == 404
+    tab = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
+    assert f'hx-get="/assets/{asset.id}/view" hx-target="#viewer-body"' in tab

@@ -21,6 +21,7 @@ POST_ROUTES = [
     "/movies/{id}/fields/plot/lock",
     "/assets/{asset}/use",
     "/movies/{id}/artwork/poster/lock",
+    "/movies/{id}/artwork/undo",
     "/movies/{id}/identify",
     "/movies/{id}/search",
     "/jobs/{job}/retry",
