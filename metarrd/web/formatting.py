@@ -125,6 +125,34 @@ def event_text(kind: str) -> str:
     return f"{words} {_OUTCOMES.get(outcome, outcome.replace('_', ' '))}".strip()
 
 
+_CLI_CLAUSE = re.compile(
+    r"\s*(?:[;,]\s*|\s)(?:or\s+)?run\s+`metarrd[^`]*`(?:\s+first)?"  # "; or run `metarrd …`"
+    r"|\s*\((?:[^()]*?;\s*)?run\s+`metarrd[^`]*`(?:\s+first)?\)"  # "(it is …; run `…` first)"
+)
+_PROPER = (
+    (re.compile(r"\bradarr/sonarr\b", re.I), "Radarr/Sonarr"),
+    (re.compile(r"\b(?:tmdb)\b"), "TMDB"),
+    (re.compile(r"\b(?:imdb)\b"), "IMDb"),
+    (re.compile(r"\bradarr\b"), "Radarr"),
+    (re.compile(r"\bsonarr\b"), "Sonarr"),
+    (re.compile(r"\bkodi\b"), "Kodi"),
+    (re.compile(r"\bjellyfin\b"), "Jellyfin"),
+)
+
+
+def plain_message(text: str | None) -> str:
+    """A stage's message as the UI says it: without command lines for the terminal (the page
+    has the button), without backticks, proper nouns capitalised."""
+    if not text:
+        return ""
+    text = _CLI_CLAUSE.sub("", text)
+    text = re.sub(r"\s*;?\s*choose one in the UI\b", "", text)
+    text = text.replace("`", "")
+    for pattern, name in _PROPER:
+        text = pattern.sub(name, text)
+    return text.strip()
+
+
 # --- publish preview -------------------------------------------------------------------------
 
 PLAN_ORDER = ("write", "replace", "remove", "keep", "leave")

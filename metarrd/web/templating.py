@@ -62,6 +62,7 @@ def init_app(app: Flask) -> None:
         art_label=pictures.label,
         rel_path=rel_path,
         fromjson=json.loads,
+        ui_text=formatting.plain_message,
         language_name=formatting.language_name,
         job_text=formatting.job_text,
         event_text=formatting.event_text,

@@ -57,8 +57,10 @@ def test_identify_item_shows_candidates_with_their_explanation(client, seed):
     movie.save()
     html = client.get(f"/movies/{movie.id}/identify").get_data(as_text=True)
     assert "Which movie is this?" in html
-    assert "TMDB 1091" in html and "TMDB 60935" in html
-    assert "medium match" in html and "distance 0.210" in html and "Antarctica." in html
+    assert "TMDB (1091)" in html and "TMDB (60935)" in html
+    assert 'href="https://www.themoviedb.org/movie/1091"' in html
+    assert "Likely match" in html and "Antarctica." in html
+    assert "distance" not in html and "low match" not in html  # one wording
     partial = client.hx_get(f"/movies/{movie.id}/identify").get_data(as_text=True)
     assert partial.lstrip().startswith('<div id="identify"')
 
@@ -68,7 +70,8 @@ def test_choosing_a_candidate_queues_a_manual_identify(client, seed):
     html = client.post(f"/movies/{movie.id}/identify", {"id": "1091"}, htmx=True).get_data(
         as_text=True
     )
-    assert "Identifying as TMDB 1091: queued" in html and "identify queued" in html
+    assert "Identifying…" in html and "looking it up on TMDB" in html
+    assert "tone-success" not in html and "queued" not in html  # no green "done" before it is
     job = db.Job.get(db.Job.movie == movie.id)
     assert job.kind == "identify" and job.payload["tmdb_id"] == 1091 and job.manual
     assert job.payload["source"] == "manual"
@@ -120,7 +123,7 @@ def test_a_search_job_lists_its_candidates_on_the_page(sim_stack):
         f"/movies/{movie.id}/search", {"title": "The Thing", "year": "1982"}, htmx=True
     ).get_data(as_text=True)
     assert "Results of your search for “The Thing” (1982)" in html
-    assert "TMDB 1091" in html and "strong match" in html and "exact title and year" in html
+    assert "TMDB (1091)" in html and "Sure match" in html and "exact title and year" in html
     fresh = db.Movie.get_by_id(movie.id)
     assert fresh.identification_status == db.UNIDENTIFIED and fresh.tmdb_id is None
     assert [j.kind for j in db.Job.select()] == ["search"]
@@ -131,7 +134,7 @@ def test_a_search_job_lists_its_candidates_on_the_page(sim_stack):
     html = client.post(f"/movies/{movie.id}/search", {"title": "The Thing"}, htmx=True).get_data(
         as_text=True
     )
-    assert "TMDB 1091" in html and "TMDB 60935" in html  # without the year: both films
+    assert "TMDB (1091)" in html and "TMDB (60935)" in html  # without the year: both films
     nothing = client.post(f"/movies/{movie.id}/search", {"title": "Qwxzv Plorth"}, htmx=True)
     assert "TMDB found nothing for “Qwxzv Plorth”" in nothing.get_data(as_text=True)
 
@@ -282,3 +285,42 @@ def test_health_dashboard_charts_link_to_the_library(client, seed):
     from tests.web.test_library import titles
 
     assert titles(client.get("/?poster_lang=fr").get_data(as_text=True)) == ["A"]
+
+
+def test_an_unknown_id_is_said_once_in_red_and_never_green(client, seed):
+    movie = seed.movie("The Thing", None, identification_status=db.UNIDENTIFIED)
+    movie.last_error = "TMDB has no movie 99999999"
+    movie.save()
+    db.Job.create(
+        kind="identify",
+        movie=movie,
+        key=f"identify:{movie.id}",
+        state="failed",
+        manual=True,
+        payload={"tmdb_id": 99999999},
+        error="TMDB has no movie 99999999",
+    )
+    html = client.get(f"/movies/{movie.id}/identify").get_data(as_text=True)
+    assert html.count("TMDB has no movie 99999999") == 1
+    assert 'class="notice tone-danger" role="alert">TMDB has no movie' in html
+
+
+def test_identified_items_say_what_they_are_and_no_command_lines_show():
+    from metarrd.web.formatting import plain_message
+
+    raw = (
+        "no confident match for 'The Thing': 2 candidate(s), best 'The Thing' (1982); "
+        "choose one in the UI or run `metarrd identify 12 --tmdb ID`"
+    )
+    assert plain_message(raw) == (
+        "no confident match for 'The Thing': 2 candidate(s), best 'The Thing' (1982)"
+    )
+    assert (
+        plain_message(
+            "cannot publish: not enriched (it is identified; run `metarrd enrich 3` first)"
+        )
+        == "cannot publish: not enriched"
+    )
+    assert plain_message("matched to tmdb 603 by radarr/sonarr") == (
+        "matched to TMDB 603 by Radarr/Sonarr"
+    )
