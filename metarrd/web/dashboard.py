@@ -9,7 +9,7 @@ import datetime as _dt
 import peewee as pw
 from flask import Blueprint, current_app, render_template, url_for
 
-from metarrd import db
+from metarrd import db, preferences
 from metarrd.config import ASSET_TYPES
 from metarrd.web import charts, listing, queries
 from metarrd.web.formatting import language_name
@@ -23,7 +23,7 @@ DAYS = 14
 def coverage() -> list[tuple[str, int, int]]:
     """(artwork type, present items with one selected, present identified items), one statement
     per chart: the types the configuration asks for."""
-    limits = current_app.config["METARRD"].artwork.limits
+    limits = preferences.effective(current_app.config["METARRD"]).artwork.limits
     types = [t for t in ASSET_TYPES if limits.get(t)]
     M, A = db.Movie, db.ArtworkCandidate
     eligible = (~M.missing) & (M.identification_status == db.ENRICHED)

@@ -9,7 +9,7 @@ import logging
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
 
-from metarrd import db
+from metarrd import db, preferences
 from metarrd.config import ASSET_TYPES
 from metarrd.enrich import change_selection, label
 from metarrd.errors import MetarrdError
@@ -45,7 +45,7 @@ TABS = {
 
 def tab_context(movie: db.Movie, tab: str) -> dict:
     """What one tab shows (only what it shows is read)."""
-    config = current_app.config["METARRD"]
+    config = preferences.effective(current_app.config["METARRD"])
     context: dict = {"movie": movie, "tab": tab, "tabs": TABS}
     if tab == "artwork":
         groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
@@ -141,7 +141,7 @@ def lock_field(movie_id: int, name: str):
 
 
 def _group(movie: db.Movie, asset_type: str):
-    config = current_app.config["METARRD"]
+    config = preferences.effective(current_app.config["METARRD"])
     groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
     return next((g for g in groups if g.asset_type == asset_type), None)
 
@@ -181,7 +181,7 @@ def artwork(asset_id: int, op: str):
     if asset is None:
         abort(404, f"There is no artwork {asset_id} (the item was enriched again?).")
     movie = db.Movie.get_by_id(asset.movie_id)
-    config = current_app.config["METARRD"]
+    config = preferences.effective(current_app.config["METARRD"])
     before = edits.selection_snapshot(movie.id, asset.asset_type)
     try:
         change = change_selection(config, asset_id, op)

@@ -324,3 +324,44 @@ def test_identified_items_say_what_they_are_and_no_command_lines_show():
     assert plain_message("matched to tmdb 603 by radarr/sonarr") == (
         "matched to TMDB 603 by Radarr/Sonarr"
     )
+
+
+def test_scan_now_queues_a_scan_of_that_library(client, library):
+    html = client.get("/settings").get_data(as_text=True)
+    assert "Scan now" in html and library.name in html
+    answer = client.post("/settings/scan", {"library": str(library.id)}, htmx=True)
+    assert "Scanning Movies" in answer.get_data(as_text=True)
+    job = db.Job.get(db.Job.kind == "scan")
+    assert job.payload["paths"] == [library.path]
+    assert client.post("/settings/scan", {"library": "999"}).status_code == 404
+
+
+def test_artwork_preferences_are_stored_in_the_database_and_win(client, config):
+    from metarrd import preferences
+
+    html = client.get("/settings").get_data(as_text=True)
+    assert 'id="limit-poster"' in html and 'value="3"' in html
+    bad = client.post("/settings/artwork", {"limit-poster": "lots", "languages": "en"}, htmx=True)
+    assert bad.status_code == 422 and "not a number from 0 to 20" in bad.get_data(as_text=True)
+    bad = client.post("/settings/artwork", {"limit-poster": "2", "languages": "english"}, htmx=True)
+    assert "not a two-letter language code" in bad.get_data(as_text=True)
+    form = {f"limit-{t}": str(n) for t, n in config.artwork.limits.items()}
+    form.update({"limit-poster": "1", "languages": "fr, en"})
+    ok = client.post("/settings/artwork", form, htmx=True).get_data(as_text=True)
+    assert "Artwork settings saved" in ok and "Back to the configuration" in ok
+    effective = preferences.effective(config).artwork
+    assert effective.limits["poster"] == 1 and effective.preferred_languages == ("fr", "en")
+    assert config.artwork.limits["poster"] == 3  # the configuration itself is unchanged
+    client.post("/settings/artwork", {"reset": "1"}, htmx=True)
+    assert preferences.effective(config) is config
+
+
+def test_the_artwork_limit_set_in_the_ui_caps_manual_choices(client, seed, config):
+    from metarrd import preferences
+
+    preferences.save({"limits": {"poster": 1}, "languages": ["en"]})
+    movie = seed.movie("The Matrix")
+    seed.asset(movie, is_selected=True, rank=1)
+    other = seed.asset(movie, score=0.1)
+    html = client.post(f"/assets/{other.id}/add", htmx=True).get_data(as_text=True)
+    assert "the limit; remove one first" in html

@@ -22,6 +22,8 @@ POST_ROUTES = [
     "/assets/{asset}/use",
     "/movies/{id}/artwork/poster/lock",
     "/movies/{id}/artwork/undo",
+    "/settings/scan",
+    "/settings/artwork",
     "/movies/{id}/identify",
     "/movies/{id}/search",
     "/jobs/{job}/retry",
