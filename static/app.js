@@ -69,6 +69,41 @@
         evt.detail.requestConfig.verb === "post" && evt.detail.successful) dialog.close();
   });
 
+  // Keyboard shortcuts for the review walk (listed on the "?" overlay). Never while typing.
+  function clickIf(id) {
+    var el = document.getElementById(id);
+    if (el && !el.disabled) { el.click(); return true; }
+    return false;
+  }
+  function openShortcuts() {
+    var dialog = document.getElementById("shortcuts");
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("[data-shortcuts]")) openShortcuts();
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.ctrlKey || evt.metaKey || evt.altKey || evt.defaultPrevented) return;
+    var t = evt.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (document.querySelector("dialog[open]") && evt.key !== "?") return;
+    var done = false;
+    switch (evt.key) {
+      case "?": openShortcuts(); done = true; break;
+      case "j": done = clickIf("review-next"); break;
+      case "k": done = clickIf("review-prev"); break;
+      case "p": done = clickIf("open-publish") || clickIf("tab-publish"); break;
+      case "P": done = clickIf("publish-now"); break;
+      case "a": done = clickIf("tab-artwork"); break;
+      case "o": done = clickIf("tab-overview"); break;
+      case "/":
+        var q = document.getElementById("q");
+        if (q) { q.focus(); done = true; }
+        break;
+    }
+    if (done) evt.preventDefault();
+  });
+
   // The server could not be reached at all (daemon restarting, network gone).
   document.addEventListener("htmx:sendError", function () {
     var area = document.getElementById("toast");
