@@ -66,7 +66,10 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         LIVE_POLL_SECONDS=0.5,  # how often the live stream looks for new events
         LIVE_MAX_SECONDS=120.0,  # a stream ends after this; the browser reconnects and resumes
-        LIVE_HEARTBEAT_SECONDS=15.0,
+        # A stream learns that its tab is gone only when it writes: a comment every 2 s frees
+        # the slot of a page the user left (15 s let quick page hops hold them all, and a tab
+        # that then found none logged an error in the browser's console).
+        LIVE_HEARTBEAT_SECONDS=2.0,
         LIVE_MAX_STREAMS=10,  # held streams per process (wsgi.py: per gunicorn worker)
         LIVE_BUSY_RETRY_MS=5000,  # when all are held: a short answer, the browser asks again
     )
