@@ -522,10 +522,24 @@ def _migrate_3(db: pw.SqliteDatabase) -> None:
         Event.update(kind=new).where(Event.kind == old).execute()
 
 
+def _migrate_4(db: pw.SqliteDatabase) -> None:
+    """Indexes for the web UI's library (issue 13): the state counts read one covering index
+    instead of every row; "without a clearlogo" and "posters in French" one index range."""
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS movies_state "
+        "ON movies (missing, identification_status, publish_state)"
+    )
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS provider_assets_selected "
+        "ON provider_assets (asset_type, is_selected, rank, language, movie_id)"
+    )
+
+
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _migrate_1),
     (2, _migrate_2),
     (3, _migrate_3),
+    (4, _migrate_4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

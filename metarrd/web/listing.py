@@ -7,6 +7,8 @@ statement over the same selection), the page, its posters, its jobs."""
 
 from __future__ import annotations
 
+import json
+import time
 from dataclasses import dataclass, field
 
 import peewee as pw
@@ -186,24 +188,15 @@ def _facet_exprs(query: Query) -> list[pw.Expression]:
     M, A = db.Movie, db.ArtworkCandidate
     out: list[pw.Expression] = []
     if query.genre:
-        out.append(
-            pw.NodeList(
-                (
-                    pw.SQL("EXISTS (SELECT 1 FROM json_each("),
-                    M.genres,
-                    pw.SQL(") WHERE value ="),
-                    pw.Value(query.genre),
-                    pw.SQL(")"),
-                )
-            )
-        )
+        # the JSON list holds the name as json.dumps wrote it: a plain substring test (no
+        # json_each per row), exact because the quotes are part of it
+        out.append(pw.fn.instr(M.genres, json.dumps(query.genre)) > 0)
     if query.decade is not None:
         out.append(M.year.between(query.decade, query.decade + 9))
     if query.missing_art:
-        has = A.select(pw.SQL("1")).where(
-            (A.movie == M.id) & (A.asset_type == query.missing_art) & A.is_selected
-        )
-        out.append(~pw.fn.EXISTS(has))
+        # one pass over that type's selected rows (index on asset_type), not one probe per item
+        have = A.select(A.movie).where((A.asset_type == query.missing_art) & A.is_selected)
+        out.append(M.id.not_in(have))
     if query.locked:
         length = pw.fn.json_array_length
         out.append((length(M.locked_fields) > 0) | (length(M.locked_asset_types) > 0))
@@ -213,10 +206,10 @@ def _facet_exprs(query: Query) -> list[pw.Expression]:
         lang = (
             A.language.is_null() if query.poster_lang == "none" else A.language == query.poster_lang
         )
-        first = A.select(pw.SQL("1")).where(
-            (A.movie == M.id) & (A.asset_type == "poster") & A.is_selected & (A.rank == 1) & lang
+        first = A.select(A.movie).where(
+            (A.asset_type == "poster") & A.is_selected & (A.rank == 1) & lang
         )
-        out.append(pw.fn.EXISTS(first))
+        out.append(M.id.in_(first))
     return out
 
 
@@ -273,17 +266,37 @@ def state_counts(query: Query | None = None) -> dict[str, int]:
     return counts
 
 
+_OPTIONS: dict[str, tuple[float, dict[str, list]]] = {}
+OPTIONS_SECONDS = 30.0  # the genres and decades of a library change slowly
+
+
 def facet_options() -> dict[str, list]:
-    """What the facet menus offer: the genres and decades present in the library."""
-    genres = [
-        g
-        for (g,) in db.database.execute_sql(
-            f"SELECT DISTINCT j.value FROM {db.Movie._meta.table_name} AS m, json_each(m.genres) AS j "
-            "WHERE m.genres != '[]' ORDER BY 1"
-        )
-        if isinstance(g, str) and g
-    ]
+    """What the facet menus offer: the genres and decades present in the library (read at most
+    every OPTIONS_SECONDS per process and database)."""
+    key = str(db.database.database)
+    cached = _OPTIONS.get(key)
+    if cached and time.monotonic() - cached[0] < OPTIONS_SECONDS:
+        return cached[1]
+    options = _read_options()
+    _OPTIONS[key] = (time.monotonic(), options)
+    return options
+
+
+def forget_options() -> None:
+    _OPTIONS.clear()
+
+
+def _read_options() -> dict[str, list]:
     M = db.Movie
+    genres: set[str] = set()
+    for (raw,) in (
+        M.select(M.genres.cast("TEXT")).where(M.genres.is_null(False)).distinct().tuples()
+    ):
+        try:
+            values = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            continue
+        genres.update(g for g in values or () if isinstance(g, str) and g)
     decades = [
         d
         for (d,) in M.select((M.year / 10 * 10).alias("d"))
@@ -292,7 +305,11 @@ def facet_options() -> dict[str, list]:
         .order_by(pw.SQL("1"))
         .tuples()
     ]
-    return {"genre": genres[:100], "decade": decades, "missing_art": list(FACET_ART_TYPES)}
+    return {
+        "genre": sorted(genres, key=str.lower)[:100],
+        "decade": decades,
+        "missing_art": list(FACET_ART_TYPES),
+    }
 
 
 def library_page(query: Query, *, with_options: bool = True) -> LibraryPage:
