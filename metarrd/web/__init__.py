@@ -117,6 +117,13 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
     def _open_db():
         db.database.connect(reuse_if_open=True)
 
+    @app.before_request
+    def _upload_limit():
+        # one route takes an image file; every other request stays under MAX_CONTENT_LENGTH
+        # (set before the CSRF check reads the form)
+        if request.endpoint == "item.add_own_image":
+            request.max_content_length = item.MAX_UPLOAD_BYTES + 64 * 1024
+
     app.before_request(auth.guard)
 
     @app.teardown_request

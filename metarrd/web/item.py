@@ -11,7 +11,7 @@ from htmx_flask import make_response
 
 from metarrd import db, preferences
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import change_selection, label
+from metarrd.enrich import add_user_image, change_selection, label
 from metarrd.errors import MetarrdError
 from metarrd.publish import preview_publish
 from metarrd.web import edits, files, formatting, queries
@@ -229,6 +229,35 @@ def undo_artwork(movie_id: int):
     return _artwork_answer(
         movie, snapshot["type"], f"Undone: {snapshot['type']} is as it was.", "info"
     )
+
+
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # the same cap as a provider's image
+
+
+@bp.post("/movies/<int:movie_id>/artwork/<asset_type>/add")
+def add_own_image(movie_id: int, asset_type: str):
+    """The user's own image, uploaded or fetched from a URL (the enrich stage checks it like
+    any candidate; a URL only from public addresses), then chosen as #1 of its type."""
+    movie = queries.movie_or_404(movie_id)
+    if asset_type not in ASSET_TYPES:
+        abort(404, f"Unknown artwork type {asset_type!r}.")
+    config = preferences.effective(current_app.config["METARRD"])
+    upload = request.files.get("image")
+    url = request.form.get("url", "").strip()
+    try:
+        if upload and upload.filename:
+            data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
+            asset = add_user_image(config, movie_id, asset_type, data=data)
+        elif url:
+            asset = add_user_image(config, movie_id, asset_type, url=url[:2000])
+        else:
+            raise edits.EditError("choose a file or paste an image address")
+        before = edits.selection_snapshot(movie_id, asset_type)
+        change_selection(config, asset.id, "use")
+    except edits.EditError as exc:
+        return _artwork_answer(movie, asset_type, str(exc), changed=False)
+    message = f"Your {asset_type} ({label(asset)}) is now #1; Undo gives the type back as it was."
+    return _artwork_answer(movie, asset_type, message, "info", undo=before)
 
 
 @bp.get("/assets/<int:asset_id>/view")

@@ -24,6 +24,7 @@ POST_ROUTES = [
     "/movies/{id}/artwork/undo",
     "/settings/scan",
     "/settings/artwork",
+    "/movies/{id}/artwork/poster/add",
     "/movies/{id}/identify",
     "/movies/{id}/search",
     "/jobs/{job}/retry",
