@@ -169,7 +169,9 @@ def screenshot(page, folder: Path, name: str, full_page: bool = True) -> None:
 
 
 def element_shot(page, selector: str, folder: Path, name: str, max_height: int = 1300) -> None:
-    """A screenshot of one part of the page (at most `max_height` pixels of it)."""
+    """A screenshot of one part of the page (at most `max_height` pixels of it), without the
+    toasts of what the test did before."""
+    page.evaluate("() => { const t = document.getElementById('toast'); if (t) t.innerHTML = ''; }")
     target = page.locator(selector)
     target.scroll_into_view_if_needed()
     unstick = "(on) => document.querySelectorAll('.topbar, .action-bar').forEach(e => {"
