@@ -365,3 +365,10 @@ def test_the_artwork_limit_set_in_the_ui_caps_manual_choices(client, seed, confi
     other = seed.asset(movie, score=0.1)
     html = client.post(f"/assets/{other.id}/add", htmx=True).get_data(as_text=True)
     assert "the limit; remove one first" in html
+
+
+def test_an_identified_item_says_what_it_is_instead_of_asking(client, seed):
+    movie = seed.movie("Heat", 1995, identification_status=db.IDENTIFIED, tmdb_id=949)
+    html = client.get(f"/movies/{movie.id}/identify").get_data(as_text=True)
+    assert "This is Heat" in html and "Which movie is this?" not in html
+    assert 'href="https://www.themoviedb.org/movie/949"' in html
