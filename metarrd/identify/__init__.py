@@ -7,6 +7,7 @@ itself; anything less than a confident match stays unidentified with its candida
 from __future__ import annotations
 
 from metarrd.identify.names import NameHints, parse_hints
+from metarrd.identify.posters import add_posters
 from metarrd.identify.stage import (
     IdentifyResult,
     candidate_dicts,
@@ -20,6 +21,7 @@ from metarrd.identify.stage import (
 __all__ = [
     "NameHints",
     "parse_hints",
+    "add_posters",
     "IdentifyResult",
     "candidate_dicts",
     "forget_enrichment",

@@ -119,7 +119,7 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
 
 
 def do_search(rt: Runtime, job: db.Job) -> Outcome:
-    from metarrd.identify import candidate_dicts, search
+    from metarrd.identify import add_posters, candidate_dicts, search
 
     movie = _movie(job)
     if movie is None:
@@ -129,6 +129,7 @@ def do_search(rt: Runtime, job: db.Job) -> Outcome:
     if not title.strip():
         raise ItemError("a TMDB search needs a title")
     candidates = candidate_dicts(search(rt, title, year))  # TMDB down: retried like identify
+    candidates = add_posters(rt, candidates)  # thumbnails for the identify page
     if candidates:
         best = candidates[0]
         found = f"{len(candidates)} candidate(s), best {best['title']!r} ({best['year'] or '?'})"

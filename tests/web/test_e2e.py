@@ -404,6 +404,7 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
         ".search-state", has_text="Results of your search for “The Thing” (2011)"
     ).wait_for(timeout=JOB_SECONDS * 1000)
     assert "TMDB (60935)" in page.locator(".candidate").first.inner_text()
+    assert page.locator(".candidate img.candidate-poster").count() >= 1  # the daemon's thumbnails
     assert "distance" not in page.locator("#identify").inner_text()
     assert db.Movie.get_by_id(thing.id).identification_status == db.UNIDENTIFIED
     screenshot(page, shots, "identify-item")
