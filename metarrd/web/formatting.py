@@ -74,6 +74,7 @@ JOB_KINDS = {
     "enrich": "Enrich",
     "publish": "Publish",
     "notify": "Notify players",
+    "probe": "Connection test",
 }
 
 
@@ -112,6 +113,8 @@ EVENT_LABELS = {
     "review.locked": "Lock changed",
     "review.selected": "Artwork chosen",
     "bulk.queued": "Bulk work queued",
+    "probe.done": "Connection tested",
+    "probe.failed": "Connection test failed",
 }
 _OUTCOMES = {"done": "finished", "failed": "failed", "started": "started", "queued": "queued"}
 

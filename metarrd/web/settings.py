@@ -102,6 +102,7 @@ def settings_context() -> dict:
         "explanations": workflow.EXPLANATIONS,
         "players": [(p, players.get(p.name)) for p in config.player],
         "providers": provider_status(config),
+        "probes": probe_results(),
         "web": {
             "bind": config.web.bind,
             "loopback": auth.is_loopback_bind(config.web.bind),
@@ -131,11 +132,56 @@ def _libraries() -> list[dict]:
             "id": lib.id,
             "name": lib.name,
             "path": lib.path,
-            "items": counts.get(lib.id, 0),
+            "count": counts.get(lib.id, 0),
             "scanning": scanning,
         }
         for lib in L.select().order_by(L.name)
     ]
+
+
+def probe_results() -> dict[str, db.Event]:
+    """The newest "Test connection" outcome per provider."""
+    E = db.Event
+    out: dict[str, db.Event] = {}
+    for event in (
+        E.select().where(E.kind.in_(("probe.done", "probe.failed"))).order_by(E.id.desc()).limit(30)
+    ):
+        out.setdefault((event.data or {}).get("provider", ""), event)
+    return out
+
+
+def _provider_row(name: str) -> str:
+    config = current_app.config["METARRD"]
+    status = next((p for p in provider_status(config) if p.name == name), None)
+    if status is None:
+        abort(404, "There is no such provider.")
+    probing = (
+        db.Job.select()
+        .where(db.Job.kind == "probe", db.Job.state.in_(("queued", "running")))
+        .exists()
+    )
+    return render_template(
+        "_provider_row.html", p=status, probe=probe_results().get(name), probing=probing
+    )
+
+
+@bp.get("/settings/providers/<provider>")
+def provider_row(provider: str):
+    return _provider_row(provider)
+
+
+@bp.post("/settings/providers/<provider>/test")
+def test_provider(provider: str):
+    """A provider's "Test connection": a probe job; the daemon talks to the provider."""
+    from metarrd.pipeline import jobs
+
+    if provider not in PROVIDERS:
+        abort(404, "There is no such provider.")
+    jobs.enqueue_probe([provider])
+    if not request.htmx:
+        flash(f"Testing {PROVIDERS[provider]}: the result shows here in a moment.", "info")
+        return redirect(url_for("settings.index") + "#providers", code=303)
+    return _provider_row(provider)
 
 
 @bp.post("/settings/scan")

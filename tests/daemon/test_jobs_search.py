@@ -94,3 +94,25 @@ def test_a_poster_that_cannot_be_fetched_leaves_the_candidate_without_one(
     assert db.Job.get_by_id(job.id).state == jobs.DONE
     candidates = db.Movie.get_by_id(movie.id).candidates
     assert candidates and all(c.get("preview") is None for c in candidates)
+
+
+def test_a_probe_reaches_each_provider_and_says_so(sim_rt):
+    job = jobs.enqueue_probe(["tmdb", "fanart", "tvdb"])
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.DONE, job.error
+    events = {e.data["provider"]: e for e in db.Event.select().where(db.Event.kind == "probe.done")}
+    assert set(events) == {"tmdb", "fanart", "tvdb"}
+    assert events["tmdb"].data["result"] == "reached; the key works"
+
+
+def test_a_probe_with_a_wrong_key_says_what_is_wrong(config_factory, simulator):
+    config = config_factory(simulator, providers={"max_retries": 0}, tmdb={"api_key": "wrong"})
+    rt = open_runtime(config)
+    queue.configure(config, immediate=True)
+    jobs.bind(rt)
+    try:
+        jobs.enqueue_probe(["tmdb"])
+        event = db.Event.get(db.Event.kind == "probe.failed")
+        assert event.data["provider"] == "tmdb" and "credentials" in event.data["result"]
+    finally:
+        rt.close()

@@ -159,6 +159,11 @@ def shots_dir(tmp_path: Path) -> Path:
 
 
 def screenshot(page, folder: Path, name: str, full_page: bool = True) -> None:
+    if full_page:  # the sticky top bar would show up mid-picture (a test-only style)
+        page.evaluate(
+            "() => document.querySelectorAll('.topbar').forEach(e => {"
+            " e.style.position = 'static'; })"
+        )
     page.evaluate(
         """() => Promise.all([...document.images].map(img => {
              img.loading = 'eager';
@@ -330,7 +335,8 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     page.locator("#field-plot").get_by_role("button", name="Edit").click()
     editor = page.locator("#input-plot")
     editor.wait_for()
-    assert editor.evaluate("el => el === document.activeElement")
+    # the editor takes the focus (htmx settles the swap a moment after it appears)
+    page.wait_for_function("() => document.activeElement?.id === 'input-plot'", timeout=5000)
     editor.fill(new_plot)
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # Save
@@ -435,6 +441,10 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     page.goto(url + "/settings")
     page.locator("#libraries").get_by_role("button", name="Scan now").click()
     page.locator("#toast", has_text="Scanning Movies").wait_for(timeout=10000)
+    page.locator("#provider-tmdb").get_by_role("button", name="Test connection").click()
+    page.locator("#provider-tmdb", has_text="reached; the key works").wait_for(
+        timeout=JOB_SECONDS * 1000
+    )
     screenshot(page, shots, "settings")
     assert config.providers.tmdb.api_key not in page.content()
     assert not csp_violations(page)

@@ -372,3 +372,24 @@ def test_an_identified_item_says_what_it_is_instead_of_asking(client, seed):
     html = client.get(f"/movies/{movie.id}/identify").get_data(as_text=True)
     assert "This is Heat" in html and "Which movie is this?" not in html
     assert 'href="https://www.themoviedb.org/movie/949"' in html
+
+
+def test_test_connection_for_a_provider_is_a_job_for_the_daemon(client, config):
+    html = client.get("/settings").get_data(as_text=True)
+    assert 'id="provider-tmdb"' in html
+    row = client.post("/settings/providers/tmdb/test", htmx=True).get_data(as_text=True)
+    assert row.lstrip().startswith('<tr id="provider-tmdb"') and "testing…" in row
+    job = db.Job.get(db.Job.kind == "probe")
+    assert job.payload == {"providers": ["tmdb"]}
+    db.Job.update(state="done").execute()
+    db.record_event("probe.done", "tmdb: reached", provider="tmdb", result="reached; the key works")
+    row = client.hx_get("/settings/providers/tmdb").get_data(as_text=True)
+    assert "reached; the key works" in row and "testing…" not in row
+    assert client.post("/settings/providers/nope/test").status_code == 404
+
+
+def test_settings_say_proper_nouns_and_counts_properly(client, seed):
+    seed.movie("A")
+    html = client.get("/settings").get_data(as_text=True)
+    assert "Radarr/Sonarr" in html and "Radarr/sonarr" not in html
+    assert "built-in method" not in html and "1 item" in html

@@ -25,6 +25,7 @@ POST_ROUTES = [
     "/settings/scan",
     "/settings/artwork",
     "/movies/{id}/artwork/poster/add",
+    "/settings/providers/tmdb/test",
     "/movies/{id}/identify",
     "/movies/{id}/search",
     "/jobs/{job}/retry",
@@ -50,6 +51,7 @@ def test_every_post_route_of_the_ui_is_listed_here(app):
         r.replace("<any(enrich, publish, republish):action>", "enrich")
         .replace("<op>", "use")
         .replace("<name>", "plot")
+        .replace("<provider>", "tmdb")
         .replace("<asset_type>", "poster")
         .replace("<stage>", "auto_publish")
         .replace("<int:index>", "0")
