@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: venv system-deps test lint format demo scan bench screenshots clean
+.PHONY: venv system-deps test lint format demo scan bench lighthouse screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ demo: venv
 
 bench: venv
 	$(BIN)/python -m bench
+
+# Lighthouse (installed by .ci/install-lighthouse.sh into bench/.lighthouse/) against the demo.
+lighthouse: system-deps venv
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python -m bench.lighthouse
 
 screenshots: system-deps venv
 	METARRD_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/web/test_e2e.py

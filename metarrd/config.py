@@ -138,6 +138,9 @@ class ArtworkConfig:
         }
     )
     max_pixels: int = 80_000_000  # decompression-bomb cap for a candidate image
+    # An image the user adds by URL (web UI) is fetched only from public addresses; these
+    # networks (CIDR, e.g. "192.168.1.0/24") are allowed too, for a server on the LAN.
+    user_url_allow: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

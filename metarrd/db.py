@@ -637,6 +637,19 @@ def _migrate_6(db: pw.SqliteDatabase) -> None:
             db.execute_sql(f"ALTER TABLE library_files ADD COLUMN {column} {kind}")
 
 
+def _migrate_7(db: pw.SqliteDatabase) -> None:
+    """Indexes for the web UI's library (issue 13): the state counts read one covering index
+    instead of every row; "without a clearlogo" and "posters in French" one index range."""
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS movies_state "
+        "ON movies (missing, identification_status, publish_state)"
+    )
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS provider_assets_selected "
+        "ON provider_assets (asset_type, is_selected, rank, language, movie_id)"
+    )
+
+
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _migrate_1),
     (2, _migrate_2),
@@ -644,6 +657,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (4, _migrate_4),
     (5, _migrate_5),
     (6, _migrate_6),
+    (7, _migrate_7),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

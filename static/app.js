@@ -19,18 +19,23 @@
     }
   });
 
-  // "Select page" ticks every row checkbox of the library page.
+  // "Select page" ticks every row checkbox of the library page; "All N matching" too (the
+  // server then acts on every matching item, not only this page's).
   document.addEventListener("change", function (evt) {
-    if (evt.target.id !== "select-all") return;
+    var id = evt.target.id;
+    if (id !== "select-all" && id !== "all-matching") return;
     var boxes = document.querySelectorAll('#library-rows input[name="ids"]');
     for (var i = 0; i < boxes.length; i++) boxes[i].checked = evt.target.checked;
+    var other = document.getElementById(id === "select-all" ? "all-matching" : "select-all");
+    if (other && !evt.target.checked) other.checked = false;
+    if (id === "all-matching" && evt.target.checked && other) other.checked = true;
   });
 
   // Toasts disappear after a while; errors stay a little longer.
   function fadeToasts() {
     var area = document.getElementById("toast");
     if (!area || !area.children.length) return;
-    var danger = area.querySelector(".tone-danger");
+    var danger = area.querySelector(".tone-danger, [data-undo]");
     var stamp = String(Date.now());
     area.setAttribute("data-stamp", stamp);
     window.setTimeout(function () {
@@ -40,6 +45,64 @@
   document.addEventListener("DOMContentLoaded", fadeToasts);
   document.addEventListener("htmx:oobAfterSwap", fadeToasts);
   document.addEventListener("htmx:afterSettle", fadeToasts);
+
+  // The artwork viewer: a dialog filled by htmx (the link works without JavaScript too).
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.target && evt.detail.target.id === "viewer-body") {
+      var dialog = document.getElementById("viewer");
+      if (dialog && !dialog.open) dialog.showModal();
+    }
+  });
+  document.addEventListener("click", function (evt) {
+    var close = evt.target.closest && evt.target.closest("[data-close]");
+    if (close) {
+      var dialog = close.closest("dialog");
+      if (dialog) dialog.close();
+      return;
+    }
+    if (evt.target.tagName === "DIALOG") evt.target.close(); // a click on the backdrop
+  });
+  // A choice made in the viewer closes it (the artwork section shows the result).
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var dialog = document.getElementById("viewer");
+    if (dialog && dialog.open && dialog.contains(evt.detail.elt) && evt.detail.requestConfig &&
+        evt.detail.requestConfig.verb === "post" && evt.detail.successful) dialog.close();
+  });
+
+  // Keyboard shortcuts for the review walk (listed on the "?" overlay). Never while typing.
+  function clickIf(id) {
+    var el = document.getElementById(id);
+    if (el && !el.disabled) { el.click(); return true; }
+    return false;
+  }
+  function openShortcuts() {
+    var dialog = document.getElementById("shortcuts");
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest && evt.target.closest("[data-shortcuts]")) openShortcuts();
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.ctrlKey || evt.metaKey || evt.altKey || evt.defaultPrevented) return;
+    var t = evt.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (document.querySelector("dialog[open]") && evt.key !== "?") return;
+    var done = false;
+    switch (evt.key) {
+      case "?": openShortcuts(); done = true; break;
+      case "j": done = clickIf("review-next"); break;
+      case "k": done = clickIf("review-prev"); break;
+      case "p": done = clickIf("open-publish") || clickIf("tab-publish"); break;
+      case "P": done = clickIf("publish-now"); break;
+      case "a": done = clickIf("tab-artwork"); break;
+      case "o": done = clickIf("tab-overview"); break;
+      case "/":
+        var q = document.getElementById("q");
+        if (q) { q.focus(); done = true; }
+        break;
+    }
+    if (done) evt.preventDefault();
+  });
 
   // The server could not be reached at all (daemon restarting, network gone).
   document.addEventListener("htmx:sendError", function () {

@@ -34,7 +34,7 @@ from typing import Any
 
 import peewee as pw
 
-from metarrd import db, workflow
+from metarrd import db, preferences, workflow
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.enrich import candidates, cast
 from metarrd.enrich.analysis import Analyser, AnalysisResult, write_preview
@@ -144,7 +144,7 @@ def enrich_items(
 class _Enrichment:
     def __init__(self, rt: Runtime, movie: db.Movie):
         self.rt = rt
-        self.config = rt.config
+        self.config = preferences.effective(rt.config)  # the user's limits and languages
         self.movie = movie
         self.label = f"item {movie.id} ({movie.title or movie.path})"
         self.result = EnrichResult(movie.id, movie.title or "", movie.year)

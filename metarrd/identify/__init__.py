@@ -13,6 +13,7 @@ from metarrd.identify.episodes import (
     show_folder_hints,
 )
 from metarrd.identify.names import NameHints, parse_hints
+from metarrd.identify.posters import add_posters
 from metarrd.identify.stage import (
     IdentifyResult,
     candidate_dicts,
@@ -30,6 +31,7 @@ __all__ = [
     "show_folder_hints",
     "NameHints",
     "parse_hints",
+    "add_posters",
     "IdentifyResult",
     "candidate_dicts",
     "forget_enrichment",

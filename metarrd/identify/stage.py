@@ -17,6 +17,7 @@ from metarrd import db
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.errors import ItemError, MetarrdError
 from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
+from metarrd.identify.posters import add_posters
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
         details = rt.tmdb.movie_or_none(matches[0].candidate.tmdb_id, append="external_ids")
         if details is not None:
             return _identified(movie, details, "search")
+    movie.candidates = add_posters(rt, movie.candidates)  # the user chooses: show the posters
     what = f"{title!r}" + (f" ({year})" if year else "")
     if not matches:
         reason = f"TMDB has no match for {what}"

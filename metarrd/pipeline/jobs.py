@@ -127,6 +127,12 @@ def enqueue_notify(delay: float = 0.0) -> db.Job:
     return _enqueue("notify", None, {}, manual=False, delay=delay)
 
 
+def enqueue_probe(providers: Iterable[str]) -> db.Job:
+    """Settings' "Test connection" for providers (tmdb | fanart | tvdb): the daemon makes one
+    cheap request to each and records the outcome as an event."""
+    return _enqueue("probe", None, {"providers": sorted(set(providers))}, manual=True)
+
+
 def use_queue(config: Config, *, if_unset: bool = False) -> None:
     """Point this process's enqueues at the configured queue (the web app's processes); with
     `if_unset`, only when nothing configured it yet (a test's immediate mode stays)."""
@@ -163,6 +169,8 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
             "renames": {**old.get("renames", {}), **new.get("renames", {})},
             "gone": sorted(set(old.get("gone", [])) | set(new.get("gone", []))),
         }
+    if kind == "probe":
+        return {"providers": sorted(set(old.get("providers", [])) | set(new.get("providers", [])))}
     if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id")):
         return old  # explicit ids already queued win over a plain "identify it"
     merged = {**old, **new}

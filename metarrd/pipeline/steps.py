@@ -131,7 +131,7 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
 
 
 def do_search(rt: Runtime, job: db.Job) -> Outcome:
-    from metarrd.identify import candidate_dicts, search
+    from metarrd.identify import add_posters, candidate_dicts, search
 
     movie = _movie(job)
     if movie is None:
@@ -141,6 +141,7 @@ def do_search(rt: Runtime, job: db.Job) -> Outcome:
     if not title.strip():
         raise ItemError("a TMDB search needs a title")
     candidates = candidate_dicts(search(rt, title, year))  # TMDB down: retried like identify
+    candidates = add_posters(rt, candidates)  # thumbnails for the identify page
     if candidates:
         best = candidates[0]
         found = f"{len(candidates)} candidate(s), best {best['title']!r} ({best['year'] or '?'})"
@@ -203,6 +204,39 @@ def do_notify(rt: Runtime, job: db.Job) -> Outcome:
     return Outcome(message, after_notify(due_in(rt)))
 
 
+def do_probe(rt: Runtime, job: db.Job) -> Outcome:
+    """Settings' "Test connection" for providers: one cheap request each, its outcome recorded as
+    a `probe.done` / `probe.failed` event (the page shows the newest per provider)."""
+    from metarrd.errors import MetarrdError
+
+    results = []
+    for name in job.payload.get("providers") or []:
+        try:
+            message = _probe(rt, name)
+            kind, level = "probe.done", "info"
+        except MetarrdError as exc:
+            message, kind, level = str(exc), "probe.failed", "warning"
+        db.record_event(kind, f"{name}: {message}", level=level, provider=name, result=message)
+        results.append(f"{name}: {message}")
+    return Outcome("; ".join(results) or "nothing to test")
+
+
+def _probe(rt: Runtime, name: str) -> str:
+    from metarrd.errors import MetarrdError
+
+    if name == "tmdb":
+        rt.tmdb.movie_or_none(603)  # a real request (the configuration is cached for days)
+        return "reached; the key works"
+    client = rt.client(name)
+    if client is None:
+        raise MetarrdError("no key configured")
+    if name == "fanart":
+        client.movie(603)  # The Matrix: any answer, even "not found", means the key works
+    elif name == "tvdb":
+        client.token(renew=True)
+    return "reached; the key works"
+
+
 HANDLERS: dict[str, Callable[[Runtime, db.Job], Outcome]] = {
     "scan": do_scan,
     "identify": do_identify,
@@ -210,4 +244,5 @@ HANDLERS: dict[str, Callable[[Runtime, db.Job], Outcome]] = {
     "enrich": do_enrich,
     "publish": do_publish,
     "notify": do_notify,
+    "probe": do_probe,
 }

@@ -66,7 +66,10 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         LIVE_POLL_SECONDS=0.5,  # how often the live stream looks for new events
         LIVE_MAX_SECONDS=120.0,  # a stream ends after this; the browser reconnects and resumes
-        LIVE_HEARTBEAT_SECONDS=15.0,
+        # A stream learns that its tab is gone only when it writes: a comment every 2 s frees
+        # the slot of a page the user left (15 s let quick page hops hold them all, and a tab
+        # that then found none logged an error in the browser's console).
+        LIVE_HEARTBEAT_SECONDS=2.0,
         LIVE_MAX_STREAMS=10,  # held streams per process (wsgi.py: per gunicorn worker)
         LIVE_BUSY_RETRY_MS=5000,  # when all are held: a short answer, the browser asks again
     )
@@ -79,6 +82,7 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
     from metarrd.web import (
         activity,
         auth,
+        dashboard,
         errors,
         files,
         health,
@@ -91,7 +95,19 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         webhooks,
     )
 
-    modules = (auth, health, files, library, item, identify, activity, settings, live, webhooks)
+    modules = (
+        auth,
+        health,
+        files,
+        library,
+        item,
+        identify,
+        activity,
+        dashboard,
+        settings,
+        live,
+        webhooks,
+    )
     for module in modules:
         app.register_blueprint(module.bp)
     templating.init_app(app)
@@ -100,6 +116,13 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
     @app.before_request
     def _open_db():
         db.database.connect(reuse_if_open=True)
+
+    @app.before_request
+    def _upload_limit():
+        # one route takes an image file; every other request stays under MAX_CONTENT_LENGTH
+        # (set before the CSRF check reads the form)
+        if request.endpoint == "item.add_own_image":
+            request.max_content_length = item.MAX_UPLOAD_BYTES + 64 * 1024
 
     app.before_request(auth.guard)
 

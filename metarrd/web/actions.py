@@ -43,19 +43,33 @@ def queue_action(movie: db.Movie, action: str) -> db.Job:
 
 
 def queue_many(movie_ids: list[int], action: str) -> tuple[list[int], list[str]]:
-    """Bulk version: returns (queued ids, one reason per skipped item)."""
+    """Bulk version (enrich, publish, identify): returns (queued ids, one reason per skipped
+    item). The batch is recorded as a `bulk.queued` event holding its job ids, so that the
+    navigation can say "Enrich: 7 of 16" while it runs."""
     queued: list[int] = []
     skipped: list[str] = []
+    job_ids: list[int] = []
     # The rows are read to the end first: a SELECT still being iterated holds its snapshot, and
     # each write below would then fail at once ("database is locked") when the daemon had
     # written since. Each item is then its own short write transaction, retried when busy.
     movies = list(db.Movie.select().where(db.Movie.id.in_(movie_ids)).order_by(db.Movie.id))
+    one = queue_action if action != "identify" else (lambda m, _a: queue_identify(m, None, None))
     for movie in movies:
         try:
-            busy.retrying(lambda movie=movie: queue_action(movie, action))
+            job = busy.retrying(lambda movie=movie: one(movie, action))
             queued.append(movie.id)
+            job_ids.append(job.id)
         except ActionRefused as exc:
             skipped.append(str(exc))
+    if len(job_ids) > 1:
+        busy.retrying(
+            lambda: db.record_event(
+                "bulk.queued",
+                f"{action.capitalize()} queued for {len(job_ids)} items",
+                action=action,
+                jobs=sorted(set(job_ids)),
+            )
+        )
     return queued, skipped
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
 
 from metarrd import db
-from metarrd.web import queries
+from metarrd.web import progress, queries
 from metarrd.web.actions import ActionRefused, retry_job
 from metarrd.web.fragments import toast
 
@@ -39,13 +39,41 @@ def activity_context() -> dict:
     failures = [j for j in failed if latest.get(j.key) == j.id][:FAILURES_SHOWN]
     counts = dict(J.select(J.state, pw.fn.COUNT(J.id)).group_by(J.state).tuples())
     E = db.Event
-    events = list(
+    events = once(
         E.select(E, M.id, M.title, M.year)
         .join(M, pw.JOIN.LEFT_OUTER, on=(E.movie == M.id))
         .order_by(E.id.desc())
         .limit(EVENTS_SHOWN)
     )
-    return {"active": active, "failures": failures, "counts": counts, "events": events}
+    enriching = [j.movie_id for j in active if j.kind == "enrich" and j.state == "running"]
+    return {
+        "active": active,
+        "failures": failures,
+        "counts": counts,
+        "events": events,
+        "batches": progress.batches(),
+        "analysed": progress.enrich_progress(enriching),
+        "retry_helps": progress.retry_helps,
+    }
+
+
+def once(events) -> list:
+    """Events with a repeat of the same item's same message (a failure the stage and the job
+    both recorded) left out: an error is said once."""
+    out, seen = [], set()
+    for event in events:
+        key = (event.movie_id, event.level, event.message)
+        if event.level == "error" and key in seen:
+            continue
+        seen.add(key)
+        out.append(event)
+    return out
+
+
+@bp.get("/jobs/indicator")
+def indicator():
+    """The navigation's job indicator (it follows the live stream)."""
+    return render_template("_jobs_indicator.html", jobs_now=progress.summary())
 
 
 @bp.get("/activity")

@@ -79,3 +79,74 @@ def toggle_type_lock(movie_id: int, asset_type: str) -> db.Movie:
             "review.locked", f"{asset_type} artwork {what}", movie=movie_id, asset_type=asset_type
         )
     return db.Movie.get_by_id(movie_id)
+
+
+def lock_all_fields(movie_ids: list[int]) -> int:
+    """Lock every editable field of these items (bulk "Lock fields"): enrichment then leaves
+    their metadata as it is. Returns how many items changed."""
+    every = list(FIELD_LABELS)
+    changed = 0
+    movies = list(
+        db.Movie.select(db.Movie.id, db.Movie.locked_fields).where(db.Movie.id.in_(movie_ids))
+    )
+    for movie in movies:
+        if set(movie.locked_fields or []) >= set(every):
+            continue
+        with db.write_transaction():
+            _touch(movie, locked_fields=every)
+            db.record_event("review.locked", "every field locked", movie=movie.id)
+        changed += 1
+    return changed
+
+
+def selection_snapshot(movie_id: int, asset_type: str) -> dict[str, Any]:
+    """How one artwork type is chosen now (ranks, who chose, the lock): what Undo restores."""
+    A = db.ArtworkCandidate
+    rows = A.select(A.id, A.is_selected, A.rank, A.selected_by).where(
+        A.movie == movie_id, A.asset_type == asset_type
+    )
+    movie = db.Movie.get_by_id(movie_id)
+    return {
+        "type": asset_type,
+        "locked": asset_type in (movie.locked_asset_types or []),
+        "picks": [[a.id, a.rank, a.selected_by] for a in rows if a.is_selected],
+        "by": [[a.id, a.selected_by] for a in rows if not a.is_selected and a.selected_by],
+    }
+
+
+def restore_selection(movie_id: int, snapshot: dict[str, Any]) -> None:
+    """Undo: put an artwork type back as `snapshot` had it. Only this item's candidates of that
+    type are touched (the snapshot came back from the browser)."""
+    A = db.ArtworkCandidate
+    asset_type = str(snapshot.get("type", ""))
+    try:
+        picks = [(int(i), int(r) if r is not None else None, by) for i, r, by in snapshot["picks"]]
+        others = [(int(i), by) for i, by in snapshot.get("by", [])]
+    except (KeyError, TypeError, ValueError):
+        raise EditError("this undo cannot be read; choose again by hand") from None
+    with db.write_transaction():
+        own = {
+            i
+            for (i,) in A.select(A.id)
+            .where(A.movie == movie_id, A.asset_type == asset_type, A.rejected_reason.is_null())
+            .tuples()
+        }
+        if not own or any(i not in own for i, _r, _b in picks):
+            raise EditError("the item was enriched again since; choose again by hand")
+        A.update(is_selected=False, rank=None, selected_by=None).where(
+            A.movie == movie_id, A.asset_type == asset_type
+        ).execute()
+        for i, by in others:
+            if i in own:
+                A.update(selected_by=by).where(A.id == i).execute()
+        for i, rank, by in picks:
+            A.update(is_selected=True, rank=rank, selected_by=by).where(A.id == i).execute()
+        movie = db.Movie.get_by_id(movie_id)
+        locked = [t for t in (movie.locked_asset_types or []) if t != asset_type]
+        if snapshot.get("locked"):
+            locked.append(asset_type)
+        _touch(movie, locked_asset_types=locked)
+        db.mark_outdated(movie_id)
+        db.record_event(
+            "review.selected", f"{asset_type} choice undone", movie=movie_id, asset_type=asset_type
+        )

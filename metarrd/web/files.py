@@ -57,3 +57,33 @@ def actor_thumb(actor_id: int):
     if target is None:
         abort(404)
     return send_file(target, max_age=IMAGE_CACHE_SECONDS)
+
+
+def full_image(config: Config, asset: db.ArtworkCandidate) -> Path | None:
+    """The candidate's full-size bytes in the image cache (selected and downloaded ones), found
+    by content hash and confined to the cache folder; None when only the preview exists."""
+    if not asset.content_hash:
+        return None
+    C = db.CacheImageFile
+    row = C.select(C.file_path).where(C.file_hash == asset.content_hash).first()
+    return _confined(config.cache_dir, row.file_path if row else None)
+
+
+def full_image_available(config: Config, asset: db.ArtworkCandidate) -> bool:
+    return full_image(config, asset) is not None
+
+
+@bp.get("/assets/<int:asset_id>/image")
+def asset_image(asset_id: int):
+    """A candidate at full size when the cache holds it, else its preview."""
+    config = current_app.config["METARRD"]
+    asset = db.ArtworkCandidate.get_or_none(db.ArtworkCandidate.id == asset_id)
+    if asset is None:
+        abort(404)
+    target = full_image(config, asset)
+    if target is None:
+        name = preview_name(config, asset.preview_path)
+        if name is None:
+            abort(404)
+        return send_from_directory(config.previews_dir, name, max_age=IMAGE_CACHE_SECONDS)
+    return send_file(target, max_age=IMAGE_CACHE_SECONDS)

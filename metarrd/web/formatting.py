@@ -4,7 +4,9 @@ view of a plan. Pure."""
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from metarrd import db
@@ -38,6 +40,122 @@ def channels_text(channels: int | None) -> str:
     return {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}.get(channels or 0, str(channels or "?"))
 
 
+def relative_path(path: str, root: str | None) -> str:
+    """`path` relative to `root` when it lies inside it, else the file's last two parts."""
+    pure = PurePosixPath(path)
+    if root:
+        try:
+            return str(pure.relative_to(root))
+        except ValueError:
+            pass
+    return str(PurePosixPath(*pure.parts[-2:])) if len(pure.parts) > 1 else path
+
+
+LANGUAGES = {
+    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian",
+    "pt": "Portuguese", "nl": "Dutch", "sv": "Swedish", "da": "Danish", "no": "Norwegian",
+    "fi": "Finnish", "pl": "Polish", "cs": "Czech", "hu": "Hungarian", "ru": "Russian",
+    "uk": "Ukrainian", "tr": "Turkish", "el": "Greek", "he": "Hebrew", "ar": "Arabic",
+    "hi": "Hindi", "ja": "Japanese", "ko": "Korean", "zh": "Chinese", "th": "Thai",
+}  # fmt: skip
+
+
+def language_name(code: str | None) -> str:
+    """'fr' -> 'French'; None (an image without text) -> 'no text'."""
+    if not code:
+        return "no text"
+    return LANGUAGES.get(code.lower(), code)
+
+
+JOB_KINDS = {
+    "scan": "Scan",
+    "identify": "Identify",
+    "search": "Search",
+    "enrich": "Enrich",
+    "publish": "Publish",
+    "notify": "Notify players",
+    "probe": "Connection test",
+}
+
+
+def job_text(text: str) -> str:
+    """ "enrich queued" -> "Enrich queued" (a row's active job)."""
+    kind, _, state = text.partition(" ")
+    return f"{JOB_KINDS.get(kind, kind.capitalize())} {state}".strip()
+
+
+# Event kinds as the activity page and an item's history name them.
+EVENT_LABELS = {
+    "scan.found": "Found",
+    "scan.missing": "File missing",
+    "scan.renamed": "File renamed",
+    "scan.done": "Scan finished",
+    "identify.done": "Identified",
+    "identify.failed": "Identify failed",
+    "identify.unsure": "Needs your choice",
+    "scan.failed": "Scan failed",
+    "scan.error": "Scan problem",
+    "scan.warning": "Scan warning",
+    "webhook.received": "Webhook received",
+    "webhook.ignored": "Webhook ignored",
+    "settings.changed": "Settings changed",
+    "notify.retrying": "Player retry",
+    "auth.password_changed": "Password changed",
+    "search.done": "Search finished",
+    "search.failed": "Search failed",
+    "enrich.done": "Enriched",
+    "enrich.failed": "Enrich failed",
+    "publish.done": "Published",
+    "publish.failed": "Publish failed",
+    "notify.done": "Players notified",
+    "notify.failed": "Player not reached",
+    "review.edited": "Edited",
+    "review.locked": "Lock changed",
+    "review.selected": "Artwork chosen",
+    "bulk.queued": "Bulk work queued",
+    "probe.done": "Connection tested",
+    "probe.failed": "Connection test failed",
+}
+_OUTCOMES = {"done": "finished", "failed": "failed", "started": "started", "queued": "queued"}
+
+
+def event_text(kind: str) -> str:
+    """A person's words for an event kind (never the raw code)."""
+    if kind in EVENT_LABELS:
+        return EVENT_LABELS[kind]
+    stage, _, outcome = kind.partition(".")
+    words = JOB_KINDS.get(stage, stage.replace("_", " ").capitalize())
+    return f"{words} {_OUTCOMES.get(outcome, outcome.replace('_', ' '))}".strip()
+
+
+_CLI_CLAUSE = re.compile(
+    r"\s*(?:[;,]\s*|\s)(?:or\s+)?run\s+`metarrd[^`]*`(?:\s+first)?"  # "; or run `metarrd …`"
+    r"|\s*\((?:[^()]*?;\s*)?run\s+`metarrd[^`]*`(?:\s+first)?\)"  # "(it is …; run `…` first)"
+)
+_PROPER = (
+    (re.compile(r"\bradarr/sonarr\b", re.I), "Radarr/Sonarr"),
+    (re.compile(r"\b(?:tmdb)\b"), "TMDB"),
+    (re.compile(r"\b(?:imdb)\b"), "IMDb"),
+    (re.compile(r"\bradarr\b"), "Radarr"),
+    (re.compile(r"\bsonarr\b"), "Sonarr"),
+    (re.compile(r"\bkodi\b"), "Kodi"),
+    (re.compile(r"\bjellyfin\b"), "Jellyfin"),
+)
+
+
+def plain_message(text: str | None) -> str:
+    """A stage's message as the UI says it: without command lines for the terminal (the page
+    has the button), without backticks, proper nouns capitalised."""
+    if not text:
+        return ""
+    text = _CLI_CLAUSE.sub("", text)
+    text = re.sub(r"\s*;?\s*choose one in the UI\b", "", text)
+    text = text.replace("`", "")
+    for pattern, name in _PROPER:
+        text = pattern.sub(name, text)
+    return text.strip()
+
+
 # --- publish preview -------------------------------------------------------------------------
 
 PLAN_ORDER = ("write", "replace", "remove", "keep", "leave")
@@ -58,10 +176,38 @@ class PlanView:
     diff: list[tuple[str, str]]  # (css class, line) of the NFO diff
     folder: str
     changes: bool
+    info: list[str] = ()  # type: ignore[assignment]  # notes that are no problem
 
     @property
     def changed_lines(self) -> int:
         return sum(css in ("add", "del") for css, _line in self.diff)
+
+    @property
+    def changed_files(self) -> list[tuple[str, str, str, bool]]:
+        """What publishing writes, replaces or removes: shown first."""
+        return [f for f in self.files if f[0] in ("write", "replace", "remove")]
+
+    @property
+    def unchanged_files(self) -> list[tuple[str, str, str, bool]]:
+        """What stays as it is: folded away."""
+        return [f for f in self.files if f[0] not in ("write", "replace", "remove")]
+
+
+_REDOWNLOAD = re.compile(
+    r"^(?P<what>.+?): (?:image )?missing from the cache; it is downloaded again on publish$"
+)
+
+
+def split_notes(notes: list[str]) -> tuple[list[str], list[str]]:
+    """(warnings, information): a chosen image that is not downloaded yet is no problem (publish
+    fetches it), so it is said plainly instead of as a warning."""
+    warnings, info = [], []
+    for note in notes:
+        if m := _REDOWNLOAD.match(note):
+            info.append(f"{m.group('what')} is downloaded when you publish.")
+        else:
+            warnings.append(note)
+    return warnings, info
 
 
 def plan_view(plan: Any) -> PlanView:
@@ -92,4 +238,5 @@ def plan_view(plan: Any) -> PlanView:
         diff.append((css, line))
     counts = {a: sum(f[0] == a for f in files) for a in PLAN_ORDER}
     summary = " · ".join(f"{n} {PLAN_VERBS[a]}" for a, n in counts.items() if n) or "no files"
-    return PlanView(summary, list(plan.notes), files, diff, str(plan.folder), bool(plan.changes))
+    warnings, info = split_notes(list(plan.notes))
+    return PlanView(summary, warnings, files, diff, str(plan.folder), bool(plan.changes), info)

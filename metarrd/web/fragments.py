@@ -8,16 +8,26 @@ from metarrd import db
 from metarrd.web import queries
 
 
-def toast(message: str, tone: str = "success") -> str:
-    """An out-of-band swap of the page's toast area, appended to an htmx answer."""
-    return render_template("_toast.html", message=message, tone=tone, oob=True)
+def toast(message: str, tone: str = "success", undo: tuple[int, dict] | None = None) -> str:
+    """An out-of-band swap of the page's toast area, appended to an htmx answer; `undo`
+    (movie id, snapshot) adds an Undo button that puts an artwork type back."""
+    import json
+
+    undo_args = None
+    if undo:
+        undo_args = {"movie_id": undo[0], "snapshot": json.dumps(undo[1], separators=(",", ":"))}
+    return render_template("_toast.html", message=message, tone=tone, oob=True, undo=undo_args)
 
 
 def header_context(movie: db.Movie) -> dict:
+    from metarrd.web.listing import neighbours
+
     return {
         "movie": movie,
         "jobs": queries.active_jobs([movie.id]).get(movie.id, []),
         "poster": queries.first_posters([movie.id]).get(movie.id),
+        "backdrop": queries.first_selected([movie.id], "fanart").get(movie.id),
+        "review": neighbours(movie.id),
     }
 
 

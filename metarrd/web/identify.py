@@ -24,6 +24,23 @@ TMDB_URL_RE = re.compile(r"themoviedb\.org/movie/(\d+)")
 IMDB_URL_RE = re.compile(r"imdb\.com/title/(tt\d{5,10})")
 
 
+PENALTY_NAMES = {
+    "title": "Title",
+    "year": "Year",
+    "obscurity": "How well known",
+    "original_title": "Original title",
+}
+
+
+def confidence(candidate: dict) -> dict:
+    """One wording for how sure the match is: the recommendation, in words a user reads."""
+    label, tone = {
+        "strong": ("Sure match", "success"),
+        "medium": ("Likely match", "info"),
+    }.get(candidate.get("recommendation") or "", ("Unsure: check it", "warning"))
+    return {"label": label, "tone": tone}
+
+
 def parse_id(text: str) -> tuple[int | None, str | None]:
     """A pasted TMDB id, IMDb id, or either site's movie URL -> (tmdb_id, imdb_id)."""
     text = text.strip()
@@ -65,6 +82,12 @@ def _context(movie: db.Movie) -> dict:
         .where(J.movie == movie.id, J.kind == "identify", J.state.in_(queries.ACTIVE_JOB_STATES))
         .exists()
     )
+    last_choice = (
+        J.select().where(J.movie == movie.id, J.kind == "identify").order_by(J.id.desc()).first()
+    )
+    failed_choice = None
+    if last_choice and last_choice.state == "failed" and last_choice.manual:
+        failed_choice = last_choice.error
     last_search = J.select().where(J.movie == movie.id, J.kind == "search").order_by(J.id.desc())
     last_search = last_search.first()
     asked = (last_search.payload or {}) if last_search else {}
@@ -72,6 +95,9 @@ def _context(movie: db.Movie) -> dict:
     return {
         "movie": movie,
         "identifying": identifying,
+        "failed_choice": failed_choice,
+        "confidence": confidence,
+        "penalty_names": PENALTY_NAMES,
         "searching": bool(last_search and last_search.state in queries.ACTIVE_JOB_STATES),
         "last_search": last_search,
         "search_title": asked.get("title") or hints.get("name_title") or movie.title or "",
@@ -109,7 +135,8 @@ def choose(movie_id: int):
     except (ValueError, ActionRefused) as exc:
         return _answer(movie, str(exc), "danger")
     what = f"TMDB {tmdb_id}" if tmdb_id else f"IMDb {imdb_id}"
-    return _answer(movie, f"Identifying as {what}: queued", "success")
+    # no green "done" here: the page itself says it is looking the id up, then what came of it
+    return _answer(movie, f"Looking up {what}…", "info", quiet=True)
 
 
 @bp.post("/movies/<int:movie_id>/search")

@@ -3,19 +3,21 @@ reorder, lock), cast, stream details, history and the publish preview."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
 
-from metarrd import db
+from metarrd import db, preferences
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import change_selection
+from metarrd.enrich import add_user_image, change_selection, label
 from metarrd.errors import MetarrdError
 from metarrd.publish import preview_publish
-from metarrd.web import edits, formatting, queries
+from metarrd.web import edits, files, formatting, queries
 from metarrd.web.fields import FIELD_LABELS
 from metarrd.web.fragments import header_context, item_header, toast
+from metarrd.web.pictures import describe_change
 
 log = logging.getLogger(__name__)
 
@@ -30,29 +32,59 @@ def _field_or_404(name: str) -> str:
     return name
 
 
-def item_context(movie: db.Movie) -> dict:
-    config = current_app.config["METARRD"]
-    groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
-    shown = {g.asset_type for g in groups}
-    return {
-        **header_context(movie),
-        "groups": groups,
-        "no_candidates": [
+# The item page's tabs: name -> label. Each is its own htmx-loaded panel.
+TABS = {
+    "overview": "Overview",
+    "artwork": "Artwork",
+    "cast": "Cast",
+    "files": "Files & streams",
+    "history": "History",
+    "publish": "Preview & publish",
+}
+
+
+def tab_context(movie: db.Movie, tab: str) -> dict:
+    """What one tab shows (only what it shows is read)."""
+    config = preferences.effective(current_app.config["METARRD"])
+    context: dict = {"movie": movie, "tab": tab, "tabs": TABS}
+    if tab == "artwork":
+        groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
+        shown = {g.asset_type for g in groups}
+        context["groups"] = groups
+        context["no_candidates"] = [
             t for t in ASSET_TYPES if t not in shown and config.artwork.limits.get(t)
-        ],
-        "cast": [(role, role.actor) for role in movie.cast()],
-        "streams": queries.streams(movie.id),
-        "history": queries.history(movie.id),
-    }
+        ]
+    elif tab == "cast":
+        context["cast"] = [(role, role.actor) for role in movie.cast()]
+    elif tab == "files":
+        context["streams"] = queries.streams(movie.id)
+        context["library_files"] = queries.library_files(movie.id)
+    elif tab == "history":
+        context["history"] = queries.history(movie.id)
+    return context
+
+
+def _tab_arg() -> str:
+    tab = request.args.get("tab", "overview")
+    return tab if tab in TABS else "overview"
 
 
 @bp.get("/movies/<int:movie_id>")
 def show(movie_id: int):
     movie = queries.movie_or_404(movie_id)
-    context = item_context(movie)
+    context = {**header_context(movie), **tab_context(movie, _tab_arg())}
     if request.htmx and not request.htmx.boosted:
         return render_template("_item.html", **context)
     return render_template("item.html", live_cursor=queries.live_cursor(), **context)
+
+
+@bp.get("/movies/<int:movie_id>/tabs/<name>")
+def tab(movie_id: int, name: str):
+    """One tab's panel (with the tab bar, so the current tab shows)."""
+    movie = queries.movie_or_404(movie_id)
+    if name not in TABS:
+        abort(404, f"The item page has no {name!r} tab.")
+    return render_template("_item_tabs.html", **tab_context(movie, name))
 
 
 @bp.get("/movies/<int:movie_id>/header")
@@ -109,13 +141,18 @@ def lock_field(movie_id: int, name: str):
 
 
 def _group(movie: db.Movie, asset_type: str):
-    config = current_app.config["METARRD"]
+    config = preferences.effective(current_app.config["METARRD"])
     groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
     return next((g for g in groups if g.asset_type == asset_type), None)
 
 
 def _artwork_answer(
-    movie: db.Movie, asset_type: str, message: str | None = None, tone="danger", changed=True
+    movie: db.Movie,
+    asset_type: str,
+    message: str | None = None,
+    tone="danger",
+    changed=True,
+    undo: dict | None = None,
 ):
     """The type's section again (htmx), with a toast for `message`; `changed` tells the rest of
     the page (the publish preview) to refresh."""
@@ -132,7 +169,7 @@ def _artwork_answer(
     )
     body += item_header(movie.id, oob=True)
     if message:
-        body += toast(message, tone)
+        body += toast(message, tone, undo=(movie.id, undo) if undo else None)
     return make_response(body, trigger="item-changed" if changed else None)
 
 
@@ -144,16 +181,103 @@ def artwork(asset_id: int, op: str):
     if asset is None:
         abort(404, f"There is no artwork {asset_id} (the item was enriched again?).")
     movie = db.Movie.get_by_id(asset.movie_id)
-    config = current_app.config["METARRD"]
+    config = preferences.effective(current_app.config["METARRD"])
+    before = edits.selection_snapshot(movie.id, asset.asset_type)
     try:
         change = change_selection(config, asset_id, op)
     except edits.EditError as exc:
         return _artwork_answer(movie, asset.asset_type, str(exc), changed=False)
+    after = edits.selection_snapshot(movie.id, asset.asset_type)
+    labels = {
+        a.id: label(a)
+        for a in db.ArtworkCandidate.select().where(
+            db.ArtworkCandidate.id.in_([p[0] for p in before["picks"] + after["picks"]])
+        )
+    }
+    order = lambda snap: [i for i, _r, _b in sorted(snap["picks"], key=lambda p: p[1] or 999)]  # noqa: E731
+    message = describe_change(
+        op,
+        asset.asset_type,
+        label(asset),
+        order(before),
+        order(after),
+        labels,
+        was_locked=before["locked"],
+    )
     if change.replaced:
-        what = ", ".join(change.replaced)
-        message = f"Same picture as the selected {what}: this copy took its place."
-        return _artwork_answer(movie, asset.asset_type, message, "info")
-    return _artwork_answer(movie, asset.asset_type)
+        message = (
+            f"Same picture as the selected {', '.join(change.replaced)}: this copy took its place. "
+            + message
+        )
+    return _artwork_answer(movie, asset.asset_type, message, "info", undo=before)
+
+
+@bp.post("/movies/<int:movie_id>/artwork/undo")
+def undo_artwork(movie_id: int):
+    """Put an artwork type back as it was before the last choice (the toast's Undo)."""
+    movie = queries.movie_or_404(movie_id)
+    try:
+        snapshot = json.loads(request.form.get("snapshot", ""))
+        if not isinstance(snapshot, dict) or snapshot.get("type") not in ASSET_TYPES:
+            raise ValueError
+    except ValueError:
+        abort(400, "This undo cannot be read.")
+    try:
+        edits.restore_selection(movie_id, snapshot)
+    except edits.EditError as exc:
+        return _artwork_answer(movie, snapshot["type"], str(exc), changed=False)
+    return _artwork_answer(
+        movie, snapshot["type"], f"Undone: {snapshot['type']} is as it was.", "info"
+    )
+
+
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # the same cap as a provider's image
+
+
+@bp.post("/movies/<int:movie_id>/artwork/<asset_type>/add")
+def add_own_image(movie_id: int, asset_type: str):
+    """The user's own image, uploaded or fetched from a URL (the enrich stage checks it like
+    any candidate; a URL only from public addresses), then chosen as #1 of its type."""
+    movie = queries.movie_or_404(movie_id)
+    if asset_type not in ASSET_TYPES:
+        abort(404, f"Unknown artwork type {asset_type!r}.")
+    config = preferences.effective(current_app.config["METARRD"])
+    upload = request.files.get("image")
+    url = request.form.get("url", "").strip()
+    try:
+        if upload and upload.filename:
+            data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
+            asset = add_user_image(config, movie_id, asset_type, data=data)
+        elif url:
+            asset = add_user_image(config, movie_id, asset_type, url=url[:2000])
+        else:
+            raise edits.EditError("choose a file or paste an image address")
+        before = edits.selection_snapshot(movie_id, asset_type)
+        change_selection(config, asset.id, "use")
+    except edits.EditError as exc:
+        return _artwork_answer(movie, asset_type, str(exc), changed=False)
+    message = f"Your {asset_type} ({label(asset)}) is now #1; Undo gives the type back as it was."
+    return _artwork_answer(movie, asset_type, message, "info", undo=before)
+
+
+@bp.get("/assets/<int:asset_id>/view")
+def view_asset(asset_id: int):
+    """The full-size viewer of one candidate: the image, its size, format, source, language
+    and score breakdown, and the buttons to choose it."""
+    asset = db.ArtworkCandidate.get_or_none(db.ArtworkCandidate.id == asset_id)
+    if asset is None:
+        abort(404, f"There is no artwork {asset_id} (the item was enriched again?).")
+    movie = db.Movie.get_by_id(asset.movie_id)
+    group = _group(movie, asset.asset_type)
+    template = "_art_viewer.html" if request.htmx else "art_viewer.html"
+    return render_template(
+        template,
+        asset=asset,
+        movie=movie,
+        t=asset.asset_type,
+        room=bool(group and len(group.selected) < group.limit),
+        full=files.full_image_available(current_app.config["METARRD"], asset),
+    )
 
 
 @bp.post("/movies/<int:movie_id>/artwork/<asset_type>/lock")

@@ -1,39 +1,46 @@
-"""The library page: every item, paged, searchable, filtered by state, with per-item and bulk
-Enrich / Publish. `GET /` renders the page, or only the `_library.html` partial for htmx."""
+"""The library page: every item as a poster wall (default) or a table, paged, searchable,
+filtered by state (the states partition the library) and narrowed by facets, sorted either way,
+with per-item and bulk Enrich / Publish / Lock / Re-identify. `GET /` renders the page, or only
+the `_library.html` partial for htmx; `GET /counts` the state counts (they follow the rows live)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
 
-from metarrd.web import queries
+from metarrd.web import edits, listing, queries
 from metarrd.web.actions import ActionRefused, queue_action, queue_many
 from metarrd.web.fragments import item_header, toast
 from metarrd.web.ids import parse_int
 
 bp = Blueprint("library", __name__)
 
+BULK_ACTIONS = {
+    "enrich": "Enrich",
+    "publish": "Publish",
+    "lock": "Lock fields",
+    "identify": "Re-identify",
+}
 
-def _int_arg(name: str, default: int) -> int:
-    return parse_int(request.values.get(name), default)
 
-
-def _page_args() -> dict:
-    return {
-        "q": request.values.get("q", "")[:200],
-        "filter": request.values.get("filter", "all"),
-        "sort": request.values.get("sort", "title"),
-        "page": _int_arg("page", 1),
-        "per_page": _int_arg("per_page", queries.PER_PAGE),
-    }
+def _query() -> listing.Query:
+    return listing.Query.parse(request.values)
 
 
 @bp.get("/")
 def index():
-    page = queries.library_page(**_page_args())
-    if request.htmx and not request.htmx.boosted:
+    partial = bool(request.htmx and not request.htmx.boosted)
+    page = listing.library_page(_query(), with_options=not partial)
+    if partial:
         return render_template("_library.html", lib=page)
     return render_template("library.html", lib=page, live_cursor=queries.live_cursor())
+
+
+@bp.get("/counts")
+def counts():
+    """The state chips' counts for the current search and facets (out-of-band spans)."""
+    query = _query()
+    return render_template("_counts.html", counts=listing.state_counts(query), query=query)
 
 
 @bp.get("/movies/<int:movie_id>/row")
@@ -41,7 +48,9 @@ def row(movie_id: int):
     found = queries.row(movie_id)
     if found is None:
         abort(404, f"There is no item {movie_id} (it may have been removed).")
-    return render_template("_movie_row.html", row=found)
+    view = "table" if request.args.get("view") == "table" else "wall"
+    template = "_movie_row.html" if view == "table" else "_movie_card.html"
+    return render_template(template, row=found)
 
 
 @bp.post("/movies/<int:movie_id>/<any(enrich, publish, republish):action>")
@@ -50,7 +59,7 @@ def act(movie_id: int, action: str):
     movie = queries.movie_or_404(movie_id)
     try:
         queue_action(movie, action)
-        message, tone = f"{action.capitalize()} queued for {movie.title or movie.path}", "success"
+        message, tone = f"{action.capitalize()} queued for {movie.display_title}", "success"
     except ActionRefused as exc:
         message, tone = str(exc), "danger"
     if not request.htmx:
@@ -59,6 +68,8 @@ def act(movie_id: int, action: str):
     view = request.form.get("view", "row")
     if view == "header":
         body = item_header(movie_id)
+    elif view == "card":
+        body = render_template("_movie_card.html", row=queries.row(movie_id))
     else:
         body = render_template("_movie_row.html", row=queries.row(movie_id))
     return make_response(body + toast(message, tone))
@@ -67,28 +78,32 @@ def act(movie_id: int, action: str):
 @bp.post("/bulk")
 def bulk():
     action = request.form.get("action", "")
-    ids = [i for i in map(parse_int, request.form.getlist("ids")) if i is not None]
-    if action not in ("enrich", "publish"):
-        abort(400, "Choose Enrich or Publish.")
+    if action not in BULK_ACTIONS:
+        abort(400, "Choose Enrich, Publish, Lock fields or Re-identify.")
+    query = _query()
+    if request.form.get("all_matching") == "1":
+        ids = listing.matching_ids(query)
+    else:
+        ids = [i for i in map(parse_int, request.form.getlist("ids")) if i is not None]
     if not ids:
         message, tone = "Select at least one item first.", "danger"
+    elif action == "lock":
+        locked = edits.lock_all_fields(ids)
+        message, tone = f"Fields locked on {locked} item{'' if locked == 1 else 's'}", "success"
     else:
         queued, skipped = queue_many(ids, action)
-        message = f"{action.capitalize()} queued for {len(queued)} item(s)"
+        message = f"{BULK_ACTIONS[action]} queued for {len(queued)} of {len(ids)} item(s)"
         if skipped:
             message += f"; {len(skipped)} skipped: " + "; ".join(skipped[:3])
             message += " …" if len(skipped) > 3 else ""
         tone = "success" if queued else "danger"
     if not request.htmx:
         flash(message, tone)
-        return redirect(url_for("library.index", **_list_args()), code=303)
-    page = queries.library_page(**_page_args())
-    return make_response(render_template("_library.html", lib=page) + toast(message, tone))
-
-
-def _list_args() -> dict:
-    args = _page_args()
-    return {k: v for k, v in args.items() if v not in ("", "all", "title", 1, queries.PER_PAGE)}
+        return redirect(url_for("library.index", **query.args()), code=303)
+    page = listing.library_page(query, with_options=False)
+    return make_response(
+        render_template("_library.html", lib=page, fresh=True) + toast(message, tone)
+    )
 
 
 def _back(movie_id: int) -> str:

@@ -81,3 +81,34 @@ def group(asset_type: str, assets: list[Any], *, locked: bool, limit: int) -> Ar
         alternatives.append(CandidateGroup(head, tuple(rest)))
     alternatives.sort(key=lambda p: _quality(p.asset))
     return ArtworkGroup(asset_type, selected, alternatives, rejected, locked, limit)
+
+
+def describe_change(
+    op: str,
+    asset_type: str,
+    picked: str,
+    before: list[int],
+    after: list[int],
+    labels: dict[int, str],
+    *,
+    was_locked: bool,
+) -> str:
+    """One line saying what a choice did: the new order, what left the selection, the lock."""
+    what = {
+        "use": f"{picked} is now {asset_type} #1",
+        "add": f"{picked} added as {asset_type} #{len(after)}",
+        "remove": f"{picked} is no longer a {asset_type}",
+    }.get(op, "")
+    if op in ("up", "down"):
+        asset_id = next((i for i in after if labels.get(i) == picked), None)
+        rank = after.index(asset_id) + 1 if asset_id in after else None
+        what = f"{picked} moved to #{rank}" if rank else f"{picked} moved"
+    parts = [what]
+    if op == "use" and before and before[0] in after and before[0] != after[0]:
+        parts.append(f"the previous #1 is now #{after.index(before[0]) + 1}")
+    left = [labels.get(i, "one") for i in before if i not in after and labels.get(i) != picked]
+    if left and op in ("use", "add"):
+        parts.append(f"{', '.join(left)} left the selection (the limit is {len(after)})")
+    if not was_locked:
+        parts.append(f"{asset_type} is now locked, so enrichment keeps your choice")
+    return "; ".join(parts) + "."

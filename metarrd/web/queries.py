@@ -14,16 +14,13 @@ from flask import abort
 from metarrd import db
 from metarrd.web import pictures
 from metarrd.web.pictures import ArtworkGroup
-from metarrd.web.states import FILTERS, state_of
 
-PER_PAGE = 50
-MAX_PER_PAGE = 200
-SORTS = {"title": "Title", "added": "Recently added", "year": "Year"}
 ACTIVE_JOB_STATES = ("queued", "running")
 
 # Only what a row shows: plot and the other long columns stay in the database.
 ROW_COLUMNS = (
     db.Movie.id,
+    db.Movie.library,
     db.Movie.path,
     db.Movie.title,
     db.Movie.year,
@@ -46,130 +43,6 @@ class Row:
     jobs: list[str] = field(default_factory=list)  # e.g. ["enrich queued"]
 
 
-@dataclass
-class LibraryPage:
-    rows: list[Row]
-    total: int  # items matching the search and filter
-    page: int
-    per_page: int
-    q: str
-    filter: str
-    sort: str
-    counts: dict[str, int]  # filter name -> items (ignoring the search)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def _filter_expr(name: str) -> pw.Expression | None:
-    M = db.Movie
-    present = ~M.missing
-    return {
-        "all": None,
-        "missing": M.missing,
-        "unidentified": present & (M.identification_status == db.UNIDENTIFIED),
-        "identified": present
-        & (M.identification_status == db.IDENTIFIED)
-        & (M.publish_state == db.UNPUBLISHED),
-        "unpublished": present
-        & (M.identification_status == db.ENRICHED)
-        & (M.publish_state == db.UNPUBLISHED),
-        "outdated": present
-        & (M.identification_status != db.UNIDENTIFIED)
-        & (M.publish_state == db.OUTDATED),
-        "published": present
-        & (M.identification_status != db.UNIDENTIFIED)
-        & (M.publish_state == db.PUBLISHED),
-        "errors": M.last_error.is_null(False),
-    }[name]
-
-
-def _search_expr(q: str) -> pw.Expression | None:
-    q = q.strip()
-    if not q:
-        return None
-    M = db.Movie
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-    def like(column: pw.Field) -> pw.Expression:
-        return pw.NodeList((column, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
-
-    expr = like(M.title) | like(M.original_title) | like(M.sort_title)
-    if q.isdigit():
-        expr |= (M.id == int(q)) | (M.tmdb_id == int(q))
-    if q.lower().startswith("tt"):
-        expr |= M.imdb_id == q.lower()
-    return expr
-
-
-def _order(sort: str) -> list:
-    M = db.Movie
-    if sort == "added":
-        return [M.date_added.desc(), M.id.desc()]
-    if sort == "year":
-        return [M.year.desc(nulls="LAST"), M.title, M.id]
-    return [pw.fn.COALESCE(M.sort_title, M.title, M.path).collate("NOCASE"), M.id]
-
-
-def state_counts() -> dict[str, int]:
-    """Items per library filter, in one grouped statement."""
-    M = db.Movie
-    counts = dict.fromkeys(FILTERS, 0)
-    query = (
-        M.select(
-            M.identification_status,
-            M.publish_state,
-            M.missing,
-            M.last_error.is_null(False).alias("failed"),
-            pw.fn.COUNT(M.id).alias("n"),
-        )
-        .where(db.is_movie())
-        .group_by(pw.SQL("1, 2, 3, 4"))
-    )
-    for status, publish_state, missing, failed, n in query.tuples():
-        counts["all"] += n
-        counts[state_of(status, publish_state, bool(missing))] += n
-        if failed:
-            counts["errors"] += n
-    return counts
-
-
-def library_page(
-    *,
-    q: str = "",
-    filter: str = "all",
-    sort: str = "title",
-    page: int = 1,
-    per_page: int = PER_PAGE,
-) -> LibraryPage:
-    filter = filter if filter in FILTERS else "all"
-    sort = sort if sort in SORTS else "title"
-    per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    counts = state_counts()
-    where = [db.is_movie()]  # TV items have their own pages (issue 14, part 2)
-    where += [e for e in (_filter_expr(filter), _search_expr(q)) if e is not None]
-    if q.strip():
-        count_query = db.Movie.select(pw.fn.COUNT(db.Movie.id)).where(*where)
-        total = count_query.scalar() or 0
-    else:
-        total = counts[filter]
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    query = db.Movie.select(*ROW_COLUMNS).where(*where)
-    movies = list(query.order_by(*_order(sort)).paginate(page, per_page))
-    return LibraryPage(
-        rows=rows_for(movies),
-        total=total,
-        page=page,
-        per_page=per_page,
-        q=q,
-        filter=filter,
-        sort=sort,
-        counts=counts,
-    )
-
-
 def rows_for(movies: list[db.Movie]) -> list[Row]:
     """Rows with their poster and active jobs: two statements for any number of movies."""
     if not movies:
@@ -186,12 +59,17 @@ def row(movie_id: int) -> Row | None:
 
 
 def first_posters(movie_ids: list[int]) -> dict[int, str]:
+    return first_selected(movie_ids, "poster")
+
+
+def first_selected(movie_ids: list[int], asset_type: str) -> dict[int, str]:
+    """movie id -> preview of its #1 selected image of `asset_type` (one statement)."""
     A = db.ArtworkCandidate
     query = (
         A.select(A.movie, A.preview_path)
         .where(
             A.movie.in_(movie_ids),
-            A.asset_type == "poster",
+            A.asset_type == asset_type,
             A.is_selected,
             A.preview_path.is_null(False),
         )
@@ -267,6 +145,12 @@ def streams(movie_id: int) -> dict[str, list]:
         "audio": list(db.AudioStream.select().where(db.AudioStream.movie == movie_id)),
         "subtitle": list(db.SubtitleStream.select().where(db.SubtitleStream.movie == movie_id)),
     }
+
+
+def library_files(movie_id: int) -> list[db.LibraryFile]:
+    """The files metarrd wrote into the library for this item (NFO, artwork, actors)."""
+    LF = db.LibraryFile
+    return list(LF.select().where(LF.movie == movie_id).order_by(LF.kind, LF.path).limit(200))
 
 
 def movie_or_404(movie_id: int) -> db.Movie:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+import peewee as pw
 from flask import (
     Blueprint,
     abort,
@@ -19,10 +20,13 @@ from flask import (
     request,
     url_for,
 )
+from htmx_flask import make_response
 
-from metarrd import db, workflow
-from metarrd.config import Config
+from metarrd import db, preferences, workflow
+from metarrd.config import ASSET_TYPES, Config
 from metarrd.web import auth, queries
+from metarrd.web.fragments import toast
+from metarrd.web.ids import parse_int
 
 log = logging.getLogger(__name__)
 
@@ -98,15 +102,141 @@ def settings_context() -> dict:
         "explanations": workflow.EXPLANATIONS,
         "players": [(p, players.get(p.name)) for p in config.player],
         "providers": provider_status(config),
+        "probes": probe_results(),
         "web": {
             "bind": config.web.bind,
             "loopback": auth.is_loopback_bind(config.web.bind),
             "password_set": auth.password_hash() is not None,
             "session_hours": config.web.session_hours,
         },
+        "libraries": _libraries(),
+        "artwork": preferences.effective(config).artwork,
+        "artwork_defaults": config.artwork,
+        "artwork_custom": bool(preferences.stored()),
+        "asset_types": ASSET_TYPES,
         "config_source": config.source or "(built in)",
         "data_dir": config.data_dir,
     }
+
+
+def _libraries() -> list[dict]:
+    L, M = db.Library, db.Movie
+    counts = dict(M.select(M.library, pw.fn.COUNT(M.id)).group_by(M.library).tuples())
+    scanning = (
+        db.Job.select()
+        .where(db.Job.kind == "scan", db.Job.state.in_(("queued", "running")))
+        .exists()
+    )
+    return [
+        {
+            "id": lib.id,
+            "name": lib.name,
+            "path": lib.path,
+            "count": counts.get(lib.id, 0),
+            "scanning": scanning,
+        }
+        for lib in L.select().order_by(L.name)
+    ]
+
+
+def probe_results() -> dict[str, db.Event]:
+    """The newest "Test connection" outcome per provider."""
+    E = db.Event
+    out: dict[str, db.Event] = {}
+    for event in (
+        E.select().where(E.kind.in_(("probe.done", "probe.failed"))).order_by(E.id.desc()).limit(30)
+    ):
+        out.setdefault((event.data or {}).get("provider", ""), event)
+    return out
+
+
+def _provider_row(name: str) -> str:
+    config = current_app.config["METARRD"]
+    status = next((p for p in provider_status(config) if p.name == name), None)
+    if status is None:
+        abort(404, "There is no such provider.")
+    probing = (
+        db.Job.select()
+        .where(db.Job.kind == "probe", db.Job.state.in_(("queued", "running")))
+        .exists()
+    )
+    return render_template(
+        "_provider_row.html", p=status, probe=probe_results().get(name), probing=probing
+    )
+
+
+@bp.get("/settings/providers/<provider>")
+def provider_row(provider: str):
+    return _provider_row(provider)
+
+
+@bp.post("/settings/providers/<provider>/test")
+def test_provider(provider: str):
+    """A provider's "Test connection": a probe job; the daemon talks to the provider."""
+    from metarrd.pipeline import jobs
+
+    if provider not in PROVIDERS:
+        abort(404, "There is no such provider.")
+    jobs.enqueue_probe([provider])
+    if not request.htmx:
+        flash(f"Testing {PROVIDERS[provider]}: the result shows here in a moment.", "info")
+        return redirect(url_for("settings.index") + "#providers", code=303)
+    return _provider_row(provider)
+
+
+@bp.post("/settings/scan")
+def scan():
+    """ "Scan now": a scan job for one library (or every one); the daemon runs it."""
+    from metarrd.pipeline import jobs
+
+    library_id = parse_int(request.form.get("library"))
+    lib = db.Library.get_or_none(db.Library.id == library_id) if library_id else None
+    if library_id and lib is None:
+        abort(404, "There is no such library.")
+    job = jobs.enqueue_scan([lib.path] if lib else None)
+    message = f"Scanning {lib.name if lib else 'every library'} (job {job.id}); new items show up in the library as they are found."
+    if not request.htmx:
+        flash(message, "info")
+        return redirect(url_for("settings.index") + "#libraries", code=303)
+    return make_response(
+        render_template("_libraries.html", libraries=_libraries()) + toast(message, "info")
+    )
+
+
+@bp.post("/settings/artwork")
+def save_artwork():
+    """Artwork limits per type and preferred languages, stored in the database (the
+    configuration's [artwork] stays the default; "Back to the configuration" forgets them)."""
+    config = current_app.config["METARRD"]
+    if request.form.get("reset") == "1":
+        preferences.reset()
+        message, tone, error = "Artwork settings are the configuration's again.", "success", None
+    else:
+        limits = {
+            t: request.form[f"limit-{t}"] for t in ASSET_TYPES if f"limit-{t}" in request.form
+        }
+        try:
+            preferences.save(preferences.parse(limits, request.form.get("languages", "")))
+            message, tone, error = (
+                "Artwork settings saved: the next enrichment uses them.",
+                "success",
+                None,
+            )
+        except ValueError as exc:
+            message, tone, error = str(exc), "danger", str(exc)
+    if not request.htmx:
+        flash(message, tone)
+        return redirect(url_for("settings.index") + "#artwork", code=303)
+    body = render_template(
+        "_artwork_prefs.html",
+        artwork=preferences.effective(config).artwork,
+        artwork_defaults=config.artwork,
+        artwork_custom=bool(preferences.stored()),
+        asset_types=ASSET_TYPES,
+        error=error,
+        form=request.form if error else None,
+    )
+    return make_response(body + toast(message, tone)), 422 if error else 200
 
 
 @bp.get("/settings")

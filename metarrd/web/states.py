@@ -14,32 +14,43 @@ class Badge:
     label: str
     tone: str  # success | warning | info | danger | neutral (a CSS class)
     help: str
+    short: str = ""  # on a poster, where room is short
+
+    @property
+    def compact(self) -> str:
+        return self.short or self.label
 
 
 BADGES = {
     "missing": Badge("Missing", "danger", "the video file is gone from the library"),
     "unidentified": Badge("Unidentified", "danger", "not matched to a TMDB movie yet"),
-    "identified": Badge("Identified", "neutral", "matched; metadata and artwork not fetched yet"),
+    "identified": Badge(
+        "Identified – Not enriched",
+        "neutral",
+        "matched; metadata and artwork not fetched yet",
+        "Not enriched",
+    ),
     "unpublished": Badge(
-        "Enriched – Unpublished", "warning", "ready for your review, not written yet"
+        "Enriched – Unpublished", "warning", "ready for your review, not written yet", "To review"
     ),
     "outdated": Badge(
-        "Updated – Republish?", "info", "changed since it was written to the library"
+        "Updated – Republish?", "info", "changed since it was written to the library", "Republish?"
     ),
     "published": Badge("Published", "success", "the library files are up to date"),
 }
 
-# Library filters: name -> label, in the order the page shows them.
+# Library filters: name -> label, in the order the page shows them. They partition the library:
+# every item is in exactly one (besides "all"); "has errors" is a facet (library.FACETS).
 FILTERS = {
     "all": "All",
     "unidentified": "Unidentified",
-    "identified": "Identified",
-    "unpublished": "Unpublished",
-    "outdated": "Republish?",
+    "identified": "Not enriched",
+    "unpublished": "To review",
+    "outdated": "Changed – republish",
     "published": "Published",
     "missing": "Missing",
-    "errors": "Errors",
 }
+ALERT_FILTERS = ("unidentified", "missing")
 
 
 def state_of(identification_status: str, publish_state: str, missing: bool) -> str:
@@ -66,6 +77,7 @@ def badge_for(movie: Any) -> Badge:
             f"Published – {n} picture{'s' if n > 1 else ''} missing",
             "warning",
             "; ".join(warnings) + " (tried again later by itself)",
+            f"{n} picture{'s' if n > 1 else ''} missing",
         )
     return BADGES[state]
 

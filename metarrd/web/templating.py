@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, url_for
+import json
+from typing import Any
+
+from flask import Flask, current_app, g, url_for
 
 from metarrd import db
-from metarrd.web import auth, fields, files, formatting, pictures, states
+from metarrd.web import auth, fields, files, formatting, pictures, progress, states
+
+SORT_OPTIONS = {
+    "title": "Title A–Z",
+    "-title": "Title Z–A",
+    "added": "Newest first",
+    "-added": "Oldest first",
+    "-year": "Year, newest",
+    "year": "Year, oldest",
+    "state": "State",
+}
 
 
 def preview_url(preview_path: str | None) -> str | None:
@@ -16,6 +29,15 @@ def preview_url(preview_path: str | None) -> str | None:
 def disk_full() -> tuple | None:
     """(since, what failed) while the daemon or the CLI found data_dir's disk full: the banner."""
     return db.disk_full_state(current_app.config["METARRD"].data_path)
+
+
+def rel_path(movie: Any) -> str:
+    """An item's file relative to its library folder (the full path goes in a title)."""
+    roots = g.get("library_roots")
+    if roots is None:
+        roots = g.library_roots = dict(db.Library.select(db.Library.id, db.Library.path).tuples())
+    root = roots.get(getattr(movie, "library_id", None))
+    return formatting.relative_path(movie.path, root)
 
 
 def init_app(app: Flask) -> None:
@@ -30,9 +52,13 @@ def init_app(app: Flask) -> None:
         field_order=fields.FIELD_ORDER,
         compact_fields=fields.COMPACT_FIELDS,
         filters=states.FILTERS,
+        alert_filters=states.ALERT_FILTERS,
+        sort_options=SORT_OPTIONS,
         preview_url=preview_url,
         plan_verbs=formatting.PLAN_VERBS,
         disk_full=disk_full,
+        jobs_summary=progress.summary,
+        job_kinds=formatting.JOB_KINDS,
     )
     app.jinja_env.filters.update(
         human_size=formatting.human_size,
@@ -40,4 +66,10 @@ def init_app(app: Flask) -> None:
         field_text=lambda value, name: fields.field_text(name, value),
         channels=formatting.channels_text,
         art_label=pictures.label,
+        rel_path=rel_path,
+        fromjson=json.loads,
+        ui_text=formatting.plain_message,
+        language_name=formatting.language_name,
+        job_text=formatting.job_text,
+        event_text=formatting.event_text,
     )

@@ -9,8 +9,8 @@ connection crosses a fork.
 Every open tab holds a live stream (`/live`), and a held stream takes a thread. Each worker
 holds at most LIVE_STREAMS_PER_WORKER streams and keeps PAGE_THREADS threads for pages, so
 twenty open tabs cannot starve the UI: the tabs beyond the cap are answered at once and poll
-(metarrd/web/live.py). A stream lasts at most two minutes and sends a heartbeat every 15 s, so
-a closed tab frees its slot.
+(metarrd/web/live.py). A stream lasts at most two minutes and sends a heartbeat every 2 s, so
+a page the user left frees its slot within 2 s.
 """
 
 from __future__ import annotations

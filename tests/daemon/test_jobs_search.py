@@ -71,3 +71,48 @@ def test_a_waiting_search_takes_the_latest_title(queued_rt, make_movie):
     assert second.id == first.id
     assert db.Job.get_by_id(first.id).payload == {"title": "The Thing", "year": 1982}
     assert huey.pending_count() == 1
+
+
+def test_candidates_come_with_a_small_poster_for_the_identify_page(sim_rt, make_movie, simulator):
+    movie = make_movie(sim_rt, "Thing")
+    jobs.enqueue_search(movie.id, "The Thing", None)
+    candidates = db.Movie.get_by_id(movie.id).candidates
+    with_poster = [c for c in candidates if c.get("poster_path")]
+    assert with_poster and all(c["preview"] for c in with_poster)
+    for c in with_poster:
+        preview = sim_rt.config.previews_dir / c["preview"]
+        assert preview.is_file() and preview.read_bytes()[8:12] == b"WEBP"
+    assert any("/w185/" in h.path for h in simulator.requests)  # thumbnails, not originals
+
+
+def test_a_poster_that_cannot_be_fetched_leaves_the_candidate_without_one(
+    sim_rt, make_movie, simulator
+):
+    movie = make_movie(sim_rt, "Thing")
+    simulator.fail_5xx(50, status=404, prefix="/t/p/")
+    job = jobs.enqueue_search(movie.id, "The Thing", None)
+    assert db.Job.get_by_id(job.id).state == jobs.DONE
+    candidates = db.Movie.get_by_id(movie.id).candidates
+    assert candidates and all(c.get("preview") is None for c in candidates)
+
+
+def test_a_probe_reaches_each_provider_and_says_so(sim_rt):
+    job = jobs.enqueue_probe(["tmdb", "fanart", "tvdb"])
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.DONE, job.error
+    events = {e.data["provider"]: e for e in db.Event.select().where(db.Event.kind == "probe.done")}
+    assert set(events) == {"tmdb", "fanart", "tvdb"}
+    assert events["tmdb"].data["result"] == "reached; the key works"
+
+
+def test_a_probe_with_a_wrong_key_says_what_is_wrong(config_factory, simulator):
+    config = config_factory(simulator, providers={"max_retries": 0}, tmdb={"api_key": "wrong"})
+    rt = open_runtime(config)
+    queue.configure(config, immediate=True)
+    jobs.bind(rt)
+    try:
+        jobs.enqueue_probe(["tmdb"])
+        event = db.Event.get(db.Event.kind == "probe.failed")
+        assert event.data["provider"] == "tmdb" and "credentials" in event.data["result"]
+    finally:
+        rt.close()

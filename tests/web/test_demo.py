@@ -95,7 +95,7 @@ def test_demo_runs_and_stops_cleanly_on_ctrl_c(tmp_path):
         while True:
             with urllib.request.urlopen(url + "/", timeout=5) as answer:
                 page = answer.read().decode()
-            if page.count('class="movie-row"') == 12:
+            if page.count('class="poster-card') == 12:
                 break
             assert time.monotonic() < deadline, "the demo library did not appear"
             time.sleep(0.5)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from html import unescape as html_unescape
+from pathlib import Path
 
 from metarrd import db
 
@@ -17,7 +21,10 @@ def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
     db.VideoStream.create(movie=movie, codec="h264", width=1920, height=1080, duration_seconds=8160)
     db.AudioStream.create(movie=movie, codec="ac3", language="eng", channels=6)
     db.record_event("enrich.done", "enriched The Matrix", movie=movie)
-    html = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    html = "".join(
+        client.get(f"/movies/{movie.id}?tab={tab}").get_data(as_text=True)
+        for tab in ("overview", "artwork", "cast", "files", "history")
+    )
     for text in (
         "A hacker learns the truth.",
         "Action",
@@ -25,7 +32,7 @@ def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
         "Neo",
         "h264 · 1920×1080",
         "ac3 · 5.1 · eng",
-        "enrich.done",
+        "Enriched",
         "Alternatives (1)",
         "Rejected (1)",
         "provider returned an HTML page",
@@ -184,7 +191,7 @@ def test_copies_of_one_picture_fold_under_it_and_rejected_ones_are_listed_apart(
     spare = seed.asset(movie, score=60)
     seed.asset(movie, provider="fanart", rejected_reason="an HTML page, not an image", score=None)
     seed.asset(movie, provider="tvdb", rejected_reason="HTTP 404 (tried again next time)")
-    html = client.hx_get(f"/movies/{movie.id}").get_data(as_text=True)
+    html = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
     assert "1 of 3 selected · 1 alternative · 2 rejected" in html
     assert "score 88" in html and "30/30" in html and reason in html  # the score explains itself
     assert "Same picture from fanart 1000×1426, tvdb 680×1000" in html
@@ -269,3 +276,117 @@ def test_published_with_warnings_shows_what_is_missing_and_keeps_the_buttons(cli
     assert "publish queued" not in html and "disabled" not in html
     row = client.get("/").get_data(as_text=True)
     assert "Published – 1 picture missing" in row
+
+
+def test_tabs_are_panels_loaded_on_their_own(client, seed):
+    movie = seed.movie("The Matrix", plot="A hacker.")
+    seed.asset(movie, "poster", is_selected=True, rank=1)
+    page = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    assert 'id="tab-overview"' in page and 'aria-current="page"' in page
+    assert "A hacker." in page and 'id="art-poster"' not in page  # one panel at a time
+    panel = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
+    assert panel.lstrip().startswith('<div id="item-tabs"') and 'id="art-poster"' in panel
+    assert f'hx-trigger="sse:movie-{movie.id}-data"' in panel  # follows the daemon's work
+    assert client.get(f"/movies/{movie.id}/tabs/nonsense").status_code == 404
+    assert 'id="panel-history"' in client.get(f"/movies/{movie.id}?tab=history").get_data(
+        as_text=True
+    )
+
+
+def test_publish_opens_the_preview_which_publishes(client, seed):
+    movie = seed.movie("The Matrix", plot="A hacker.")
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    header = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    assert f'href="/movies/{movie.id}?tab=publish"' in header and ">Publish…</a>" in header
+    preview = client.hx_get(f"/movies/{movie.id}/preview").get_data(as_text=True)
+    assert "Publish now" in preview
+    assert preview.index("NFO changes") < preview.index("Refresh preview")
+    client.post(f"/movies/{movie.id}/publish", {"view": "header"}, htmx=True)
+    assert db.Job.get(db.Job.movie == movie.id).kind == "publish"
+
+
+def test_the_preview_shows_changes_first_and_folds_what_stays():
+    from types import SimpleNamespace
+
+    from metarrd.web.formatting import plan_view
+
+    folder = Path("/lib/Heat (1995)")
+    actions = [
+        SimpleNamespace(action="keep", path=folder / f"a{i}.jpg", reason="same", backup=False)
+        for i in range(23)
+    ]
+    actions.append(
+        SimpleNamespace(action="replace", path=folder / "Heat.nfo", reason="changed", backup=False)
+    )
+    plan = SimpleNamespace(
+        folder=folder,
+        actions=actions,
+        notes=["poster 1: missing from the cache; it is downloaded again on publish", "odd"],
+        changes=True,
+        nfo_diff=lambda: "--- a\n+++ b\n-old\n+new\n",
+    )
+    view = plan_view(plan)
+    assert [f[1] for f in view.changed_files] == ["Heat.nfo"]
+    assert len(view.unchanged_files) == 23
+    assert view.notes == ["odd"]  # a warning
+    assert view.info == ["poster 1 is downloaded when you publish."]  # no warning
+
+
+def test_next_item_to_review_walks_the_queue(client, seed):
+    a = seed.movie("A")
+    seed.movie("B", publish_state=db.PUBLISHED)
+    c = seed.movie("C", publish_state=db.OUTDATED)
+    html = client.get(f"/movies/{a.id}").get_data(as_text=True)
+    assert "To review: 1 of 2" in html
+    assert f'id="review-next" data-key="j" rel="next" href="/movies/{c.id}"' in html
+    last = client.get(f"/movies/{c.id}").get_data(as_text=True)
+    assert f'href="/movies/{a.id}"' in last and "To review: 2 of 2" in last
+
+
+def test_a_swap_says_what_it_did_in_one_line_and_can_be_undone(client, seed, config):
+    movie = seed.movie("The Matrix")
+    limit = config.artwork.limits["poster"]
+    chosen = [
+        seed.asset(movie, is_selected=True, rank=i + 1, selected_by="auto") for i in range(limit)
+    ]
+    other = seed.asset(movie, score=0.1, width=2000, height=3000)
+    html = client.post(f"/assets/{other.id}/use", htmx=True).get_data(as_text=True)
+    assert "tmdb 2000×3000 is now poster #1; the previous #1 is now #2;" in html
+    assert "left the selection (the limit is" in html
+    assert "poster is now locked, so enrichment keeps your choice." in html
+    snapshot = re.search(r'name="snapshot" value="([^"]+)"', html).group(1)
+    undone = client.post(
+        f"/movies/{movie.id}/artwork/undo", {"snapshot": html_unescape(snapshot)}, htmx=True
+    ).get_data(as_text=True)
+    assert "Undone: poster is as it was." in undone
+    assert selected(movie) == [(a.id, i + 1) for i, a in enumerate(chosen)]
+    assert [
+        a.selected_by
+        for a in db.ArtworkCandidate.select().where(
+            db.ArtworkCandidate.id.in_([a.id for a in chosen])
+        )
+    ] == ["auto"] * limit
+    assert db.Movie.get_by_id(movie.id).locked_asset_types == []
+    # a snapshot naming another item's artwork is refused
+    stranger = seed.asset(seed.movie("Alien"), is_selected=True, rank=1)
+    bad = json.dumps({"type": "poster", "locked": False, "picks": [[stranger.id, 1, "user"]]})
+    refused = client.post(f"/movies/{movie.id}/artwork/undo", {"snapshot": bad}, htmx=True)
+    assert "choose again by hand" in refused.get_data(as_text=True)
+    assert client.post(f"/movies/{movie.id}/artwork/undo", {"snapshot": "nope"}).status_code == 400
+
+
+def test_the_viewer_shows_the_image_large_with_its_facts(client, seed):
+    movie = seed.movie("The Matrix")
+    asset = seed.asset(movie, score=0.7, width=2000, height=3000, format="jpeg", file_size=812000)
+    html = client.hx_get(f"/assets/{asset.id}/view").get_data(as_text=True)
+    assert "2000×3000 px" in html and "JPEG" in html and "TMDB" in html and "English" in html
+    assert "resolution" in html and "Use as #1" in html
+    assert f'src="/assets/{asset.id}/image"' in html
+    image = client.get(f"/assets/{asset.id}/image")
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"  # the preview, no full copy
+    page = client.get(f"/assets/{asset.id}/view").get_data(as_text=True)
+    assert "<html" in page  # works without JavaScript
+    assert client.get("/assets/99999/view").status_code == 404
+    tab = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
+    assert f'hx-get="/assets/{asset.id}/view" hx-target="#viewer-body"' in tab

@@ -9,7 +9,7 @@ from metarrd import db
 
 
 def titles(html: str) -> list[str]:
-    return re.findall(r'class="title" href="/movies/\d+">([^<]+)</a>', html)
+    return re.findall(r'class="title" href="/movies/\d+"[^>]*>([^<]+)</a>', html)
 
 
 def test_full_page_or_partial_for_htmx(client, seed):
@@ -28,17 +28,18 @@ def test_full_page_or_partial_for_htmx(client, seed):
 def test_empty_library_says_what_to_do(client):
     html = client.get("/").get_data(as_text=True)
     assert "Your library is empty" in html
-    assert "metarrd scan" in html
+    assert "Scan now" in html
+    assert "metarrd scan" not in html  # no command lines in the UI
 
 
 def test_paging_and_sorting(client, seed):
     seed.many(120)
     html = client.get("/").get_data(as_text=True)
     assert titles(html)[:2] == ["Film 00000", "Film 00001"]
-    assert len(titles(html)) == 50
+    assert len(titles(html)) == 48
     assert "Page 1 of 3" in html
     last = client.get("/?page=3").get_data(as_text=True)
-    assert len(titles(last)) == 20 and titles(last)[-1] == "Film 00119"
+    assert len(titles(last)) == 24 and titles(last)[-1] == "Film 00119"
     beyond = client.get("/?page=99").get_data(as_text=True)
     assert "Page 3 of 3" in beyond
     added = client.get("/?sort=added").get_data(as_text=True)
@@ -74,7 +75,6 @@ def test_filters_and_their_counts_agree(client, seed):
         "outdated": ["D"],
         "published": ["E", "G"],
         "missing": ["F"],
-        "errors": ["G"],
     }
     html = client.get("/").get_data(as_text=True)
     for name, want in expected.items():
@@ -85,13 +85,15 @@ def test_filters_and_their_counts_agree(client, seed):
         else:
             assert int(count) == len(want)
             assert titles(page) == want
+    assert 'id="count-errors"' not in html  # errors are a facet, not a state
+    assert titles(client.get("/?errors=1").get_data(as_text=True)) == ["G"]
 
 
 def test_badges_and_buttons_per_state(client, seed):
     seed.movie("Draft", publish_state=db.UNPUBLISHED)
     seed.movie("Changed", publish_state=db.OUTDATED)
     seed.movie("Done", publish_state=db.PUBLISHED)
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/?view=table").get_data(as_text=True)
     assert "Enriched – Unpublished" in html
     assert "Updated – Republish?" in html
     assert ">Published<" in html
@@ -110,9 +112,11 @@ def test_library_page_costs_the_same_statements_for_any_page_size(client, seed, 
             html = client.get(f"/?per_page={per_page}").get_data(as_text=True)
         counts.append(q.count)
         assert len(titles(html)) == per_page
-        assert html.count('class="thumb" src="/previews/') == per_page
+        assert html.count('<img src="/previews/') == per_page
     assert counts[0] == counts[1], counts
-    assert counts[0] <= 8, counts  # counts + page + posters + jobs + cursor (+ session meta)
+    # counts + page + posters + jobs + cursor + the facets' genres and decades + the navigation's
+    # job indicator (running/queued, bulk batches) (+ session meta)
+    assert counts[0] <= 12, counts
 
 
 def test_search_page_costs_the_same_statements_too(client, seed, count_queries):
@@ -127,8 +131,10 @@ def test_search_page_costs_the_same_statements_too(client, seed, count_queries):
 
 def test_row_partial_for_live_updates(client, seed):
     movie = seed.movie("The Matrix")
-    html = client.hx_get(f"/movies/{movie.id}/row").get_data(as_text=True)
+    html = client.hx_get(f"/movies/{movie.id}/row?view=table").get_data(as_text=True)
     assert html.lstrip().startswith(f'<tr id="movie-{movie.id}"')
+    card = client.hx_get(f"/movies/{movie.id}/row").get_data(as_text=True)
+    assert card.lstrip().startswith(f'<li id="movie-{movie.id}" class="poster-card')
     assert f'hx-trigger="sse:movie-{movie.id}"' in html
     assert client.get("/movies/999/row").status_code == 404
 
@@ -139,7 +145,7 @@ def test_enrich_button_queues_a_manual_job_and_answers_with_the_row(client, seed
     assert answer.status_code == 200
     html = answer.get_data(as_text=True)
     assert f'<tr id="movie-{movie.id}"' in html
-    assert "enrich queued" in html
+    assert "Enrich queued" in html
     assert 'id="toast" class="toast-area"' in html and 'hx-swap-oob="true"' in html
     job = db.Job.get(db.Job.movie == movie.id)
     assert (job.kind, job.state, job.manual) == ("enrich", "queued", True)
@@ -186,10 +192,82 @@ def test_bulk_actions_queue_the_eligible_and_explain_the_rest(client, seed):
         "/bulk", {"action": "publish", "ids": [a.id, b.id, c.id], "q": "", "page": "1"}, htmx=True
     )
     html = answer.get_data(as_text=True)
-    assert "Publish queued for 2 item(s); 1 skipped" in html
+    assert "Publish queued for 2 of 3 item(s); 1 skipped" in html
     assert "it is not identified yet" in html
     kinds = sorted((j.movie_id, j.kind) for j in db.Job.select())
     assert kinds == [(a.id, "publish"), (b.id, "publish")]
     nothing = client.post("/bulk", {"action": "enrich"}, htmx=True).get_data(as_text=True)
     assert "Select at least one item first." in nothing
     assert client.post("/bulk", {"action": "delete", "ids": [a.id]}).status_code == 400
+
+
+def test_sorting_goes_both_ways_and_ties_break_by_year(client, seed):
+    seed.movie("Heat", 1995)
+    seed.movie("Heat", 1986)
+    seed.movie("Alien", 1979)
+    both = [
+        (m.group(1), m.group(2))
+        for m in re.finditer(
+            r'class="title" href="/movies/\d+"[^>]*>([^<]+)</a>\s*<span class="year">(\d+)',
+            client.get("/").get_data(as_text=True),
+        )
+    ]
+    assert both == [("Alien", "1979"), ("Heat", "1986"), ("Heat", "1995")]
+    assert titles(client.get("/?sort=-title").get_data(as_text=True)) == ["Heat", "Heat", "Alien"]
+    assert titles(client.get("/?sort=year").get_data(as_text=True))[0] == "Alien"
+    assert titles(client.get("/?sort=-year").get_data(as_text=True))[-1] == "Alien"
+    table = client.get("/?view=table&sort=title").get_data(as_text=True)
+    assert 'aria-sort="ascending"' in table
+    assert "sort=-title" in table  # the header's link turns the order round
+
+
+def test_facets_narrow_every_state_and_the_counts_follow(client, seed):
+    a = seed.movie("Drama one", 1994, genres=["Drama"])
+    seed.movie("Comedy", 2004, genres=["Comedy"], publish_state=db.PUBLISHED)
+    seed.movie("Locked", 1999, genres=["Drama"], locked_fields=["plot"])
+    seed.asset(a, "poster", is_selected=True, rank=1)
+    assert titles(client.get("/?genre=Drama").get_data(as_text=True)) == ["Drama one", "Locked"]
+    assert titles(client.get("/?decade=2000").get_data(as_text=True)) == ["Comedy"]
+    assert titles(client.get("/?locked=1").get_data(as_text=True)) == ["Locked"]
+    no_poster = client.get("/?missing_art=poster").get_data(as_text=True)
+    assert titles(no_poster) == ["Comedy", "Locked"]
+    assert "No poster" in no_poster  # an item without artwork looks different
+    html = client.get("/?genre=Drama").get_data(as_text=True)
+    assert re.search(r'id="count-all">2<', html) and re.search(r'id="count-published">0<', html)
+    page = client.get("/").get_data(as_text=True)
+    assert '<option value="Comedy"' in page and '<option value="1990"' in page
+    counts = client.hx_get("/counts?genre=Comedy").get_data(as_text=True)
+    assert 'id="count-published" hx-swap-oob="true">1<' in counts
+
+
+def test_paths_are_shown_relative_to_their_library(client, seed):
+    movie = seed.movie("The Matrix")
+    html = client.get("/?view=table").get_data(as_text=True)
+    assert ">The Matrix (1999)/The Matrix (1999).mkv<" in html
+    assert f'title="{movie.path}"' in html  # the full path on hover
+
+
+def test_select_all_matching_acts_on_every_page(client, seed):
+    ids = seed.many(60, identification_status=db.IDENTIFIED)
+    html = client.get("/").get_data(as_text=True)
+    assert "All 60 matching" in html
+    answer = client.post(
+        "/bulk", {"action": "enrich", "all_matching": "1", "filter": "identified"}, htmx=True
+    ).get_data(as_text=True)
+    assert "Enrich queued for 60 of 60 item(s)" in answer
+    assert db.Job.select().where(db.Job.kind == "enrich").count() == 60
+    bulk = db.Event.get(db.Event.kind == "bulk.queued")
+    assert len(bulk.data["jobs"]) == 60 and bulk.data["action"] == "enrich"
+    assert "hx-preserve" not in answer  # the ticks go after a bulk action
+    assert set(ids)
+
+
+def test_bulk_lock_and_reidentify(client, seed):
+    a = seed.movie("A")
+    b = seed.movie("B")
+    answer = client.post("/bulk", {"action": "lock", "ids": [a.id, b.id]}, htmx=True)
+    assert "Fields locked on 2 items" in answer.get_data(as_text=True)
+    assert "plot" in db.Movie.get_by_id(a.id).locked_fields
+    client.post("/bulk", {"action": "identify", "ids": [a.id]}, htmx=True)
+    job = db.Job.get(db.Job.kind == "identify")
+    assert job.movie_id == a.id and job.manual

@@ -57,8 +57,10 @@ def test_identify_item_shows_candidates_with_their_explanation(client, seed):
     movie.save()
     html = client.get(f"/movies/{movie.id}/identify").get_data(as_text=True)
     assert "Which movie is this?" in html
-    assert "TMDB 1091" in html and "TMDB 60935" in html
-    assert "medium match" in html and "distance 0.210" in html and "Antarctica." in html
+    assert "TMDB (1091)" in html and "TMDB (60935)" in html
+    assert 'href="https://www.themoviedb.org/movie/1091"' in html
+    assert "Likely match" in html and "Antarctica." in html
+    assert "distance" not in html and "low match" not in html  # one wording
     partial = client.hx_get(f"/movies/{movie.id}/identify").get_data(as_text=True)
     assert partial.lstrip().startswith('<div id="identify"')
 
@@ -68,7 +70,8 @@ def test_choosing_a_candidate_queues_a_manual_identify(client, seed):
     html = client.post(f"/movies/{movie.id}/identify", {"id": "1091"}, htmx=True).get_data(
         as_text=True
     )
-    assert "Identifying as TMDB 1091: queued" in html and "identify queued" in html
+    assert "Identifying…" in html and "looking it up on TMDB" in html
+    assert "tone-success" not in html and "queued" not in html  # no green "done" before it is
     job = db.Job.get(db.Job.movie == movie.id)
     assert job.kind == "identify" and job.payload["tmdb_id"] == 1091 and job.manual
     assert job.payload["source"] == "manual"
@@ -120,7 +123,7 @@ def test_a_search_job_lists_its_candidates_on_the_page(sim_stack):
         f"/movies/{movie.id}/search", {"title": "The Thing", "year": "1982"}, htmx=True
     ).get_data(as_text=True)
     assert "Results of your search for “The Thing” (1982)" in html
-    assert "TMDB 1091" in html and "strong match" in html and "exact title and year" in html
+    assert "TMDB (1091)" in html and "Sure match" in html and "exact title and year" in html
     fresh = db.Movie.get_by_id(movie.id)
     assert fresh.identification_status == db.UNIDENTIFIED and fresh.tmdb_id is None
     assert [j.kind for j in db.Job.select()] == ["search"]
@@ -131,7 +134,7 @@ def test_a_search_job_lists_its_candidates_on_the_page(sim_stack):
     html = client.post(f"/movies/{movie.id}/search", {"title": "The Thing"}, htmx=True).get_data(
         as_text=True
     )
-    assert "TMDB 1091" in html and "TMDB 60935" in html  # without the year: both films
+    assert "TMDB (1091)" in html and "TMDB (60935)" in html  # without the year: both films
     nothing = client.post(f"/movies/{movie.id}/search", {"title": "Qwxzv Plorth"}, htmx=True)
     assert "TMDB found nothing for “Qwxzv Plorth”" in nothing.get_data(as_text=True)
 
@@ -145,9 +148,11 @@ def test_activity_shows_jobs_failures_and_events(client, seed):
     )
     db.record_event("publish.failed", "folder is read-only", movie=movie, level="error")
     html = client.get("/activity").get_data(as_text=True)
-    assert "1 queued · 1 running · 0 done · 1 failed" in html
-    assert 'value="0.4"' in html and "folder is read-only" in html
-    assert f"/jobs/{failed.id}/retry" in html and "publish.failed" in html
+    assert "1 waiting · 1 running · 0 done · 1 failed" in html
+    assert "folder is read-only" in html
+    assert f"/jobs/{failed.id}/retry" in html and "Publish failed" in html
+    assert "publish.failed" not in html  # no raw event codes
+    assert html.count("folder is read-only</") <= 2  # the failure and its event, once each
     answer = client.post(f"/jobs/{failed.id}/retry", htmx=True).get_data(as_text=True)
     assert "Queued again as job" in answer
     again = db.Job.select().where(db.Job.key == "publish:1", db.Job.state == "queued").get()
@@ -214,3 +219,177 @@ def test_settings_player_connection_test(config_factory, monkeypatch):
     assert "Failed:" in html and "Kodi does not answer" in html
     assert calls == ["Living room"]
     assert c.post("/settings/players/5/test", headers={"X-CSRF-Token": token}).status_code == 404
+
+
+def test_running_enrich_shows_images_analysed_and_the_nav_shows_work(client, seed):
+    movie = seed.movie("The Matrix")
+    db.Job.create(kind="enrich", movie=movie, key="enrich:1", state="running", progress=0.0)
+    db.Job.create(kind="enrich", movie=seed.movie("Alien"), key="enrich:2", state="queued")
+    seed.asset(movie, analyzed=True)
+    seed.asset(movie, analyzed=False)
+    seed.asset(movie, analyzed=False, rejected_reason="too small")
+    html = client.get("/activity").get_data(as_text=True)
+    assert "2 of 3 images analysed" in html
+    assert 'id="jobs-indicator"' in html and "1 running · 1 queued" in html
+    nav = client.hx_get("/jobs/indicator").get_data(as_text=True)
+    assert nav.lstrip().startswith('<a id="jobs-indicator"') and "every 4s" in nav
+
+
+def test_bulk_work_shows_n_of_n(client, seed):
+    jobs = [
+        db.Job.create(kind="enrich", movie=seed.movie(f"M{i}"), key=f"enrich:{i}", state=state)
+        for i, state in enumerate(["done", "done", "failed", "queued"])
+    ]
+    db.record_event(
+        "bulk.queued", "Enrich queued for 4 items", action="enrich", jobs=[j.id for j in jobs]
+    )
+    html = client.get("/activity").get_data(as_text=True)
+    assert "3 of 4" in html and "(1 failed)" in html
+    assert "Enrich: 3 of 4" in client.hx_get("/jobs/indicator").get_data(as_text=True)
+
+
+def test_a_retry_is_offered_only_where_it_can_help(client, seed):
+    movie = seed.movie("The Thing", identification_status=db.UNIDENTIFIED)
+    bad_id = db.Job.create(
+        kind="identify",
+        movie=movie,
+        key="identify:1",
+        state="failed",
+        payload={"tmdb_id": 999999999},
+        error="TMDB has no movie 999999999",
+    )
+    flaky = db.Job.create(
+        kind="enrich",
+        movie=seed.movie("Heat"),
+        key="enrich:9",
+        state="failed",
+        error="TMDB unavailable (gave up after 5 attempts)",
+    )
+    html = client.get("/activity").get_data(as_text=True)
+    assert f"/jobs/{bad_id.id}/retry" not in html and "Choose another…" in html
+    assert f"/jobs/{flaky.id}/retry" in html
+
+
+def test_health_dashboard_charts_link_to_the_library(client, seed):
+    a = seed.movie("A")
+    seed.movie("B", publish_state=db.PUBLISHED)
+    seed.asset(a, "poster", is_selected=True, rank=1, language="fr")
+    db.record_event("enrich.failed", "TMDB unavailable", movie=a, level="error")
+    html = client.get("/health").get_data(as_text=True)
+    assert "<svg" in html and "Items per state" in html
+    assert 'href="/?filter=published" aria-label="Published: 1"' in html
+    assert 'href="/?missing_art=poster" aria-label="poster: 1 of 2"' in html
+    assert 'aria-label="French: 1"' in html and 'href="/?poster_lang=fr"' in html
+    assert "1 error " in html
+    assert 'style="' not in html  # the CSP forbids inline styles
+    from tests.web.test_library import titles
+
+    assert titles(client.get("/?poster_lang=fr").get_data(as_text=True)) == ["A"]
+
+
+def test_an_unknown_id_is_said_once_in_red_and_never_green(client, seed):
+    movie = seed.movie("The Thing", None, identification_status=db.UNIDENTIFIED)
+    movie.last_error = "TMDB has no movie 99999999"
+    movie.save()
+    db.Job.create(
+        kind="identify",
+        movie=movie,
+        key=f"identify:{movie.id}",
+        state="failed",
+        manual=True,
+        payload={"tmdb_id": 99999999},
+        error="TMDB has no movie 99999999",
+    )
+    html = client.get(f"/movies/{movie.id}/identify").get_data(as_text=True)
+    assert html.count("TMDB has no movie 99999999") == 1
+    assert 'class="notice tone-danger" role="alert">TMDB has no movie' in html
+
+
+def test_identified_items_say_what_they_are_and_no_command_lines_show():
+    from metarrd.web.formatting import plain_message
+
+    raw = (
+        "no confident match for 'The Thing': 2 candidate(s), best 'The Thing' (1982); "
+        "choose one in the UI or run `metarrd identify 12 --tmdb ID`"
+    )
+    assert plain_message(raw) == (
+        "no confident match for 'The Thing': 2 candidate(s), best 'The Thing' (1982)"
+    )
+    assert (
+        plain_message(
+            "cannot publish: not enriched (it is identified; run `metarrd enrich 3` first)"
+        )
+        == "cannot publish: not enriched"
+    )
+    assert plain_message("matched to tmdb 603 by radarr/sonarr") == (
+        "matched to TMDB 603 by Radarr/Sonarr"
+    )
+
+
+def test_scan_now_queues_a_scan_of_that_library(client, library):
+    html = client.get("/settings").get_data(as_text=True)
+    assert "Scan now" in html and library.name in html
+    answer = client.post("/settings/scan", {"library": str(library.id)}, htmx=True)
+    assert "Scanning Movies" in answer.get_data(as_text=True)
+    job = db.Job.get(db.Job.kind == "scan")
+    assert job.payload["paths"] == [library.path]
+    assert client.post("/settings/scan", {"library": "999"}).status_code == 404
+
+
+def test_artwork_preferences_are_stored_in_the_database_and_win(client, config):
+    from metarrd import preferences
+
+    html = client.get("/settings").get_data(as_text=True)
+    assert 'id="limit-poster"' in html and 'value="3"' in html
+    bad = client.post("/settings/artwork", {"limit-poster": "lots", "languages": "en"}, htmx=True)
+    assert bad.status_code == 422 and "not a number from 0 to 20" in bad.get_data(as_text=True)
+    bad = client.post("/settings/artwork", {"limit-poster": "2", "languages": "english"}, htmx=True)
+    assert "not a two-letter language code" in bad.get_data(as_text=True)
+    form = {f"limit-{t}": str(n) for t, n in config.artwork.limits.items()}
+    form.update({"limit-poster": "1", "languages": "fr, en"})
+    ok = client.post("/settings/artwork", form, htmx=True).get_data(as_text=True)
+    assert "Artwork settings saved" in ok and "Back to the configuration" in ok
+    effective = preferences.effective(config).artwork
+    assert effective.limits["poster"] == 1 and effective.preferred_languages == ("fr", "en")
+    assert config.artwork.limits["poster"] == 3  # the configuration itself is unchanged
+    client.post("/settings/artwork", {"reset": "1"}, htmx=True)
+    assert preferences.effective(config) is config
+
+
+def test_the_artwork_limit_set_in_the_ui_caps_manual_choices(client, seed, config):
+    from metarrd import preferences
+
+    preferences.save({"limits": {"poster": 1}, "languages": ["en"]})
+    movie = seed.movie("The Matrix")
+    seed.asset(movie, is_selected=True, rank=1)
+    other = seed.asset(movie, score=0.1)
+    html = client.post(f"/assets/{other.id}/add", htmx=True).get_data(as_text=True)
+    assert "the limit; remove one first" in html
+
+
+def test_an_identified_item_says_what_it_is_instead_of_asking(client, seed):
+    movie = seed.movie("Heat", 1995, identification_status=db.IDENTIFIED, tmdb_id=949)
+    html = client.get(f"/movies/{movie.id}/identify").get_data(as_text=True)
+    assert "This is Heat" in html and "Which movie is this?" not in html
+    assert 'href="https://www.themoviedb.org/movie/949"' in html
+
+
+def test_test_connection_for_a_provider_is_a_job_for_the_daemon(client, config):
+    html = client.get("/settings").get_data(as_text=True)
+    assert 'id="provider-tmdb"' in html
+    row = client.post("/settings/providers/tmdb/test", htmx=True).get_data(as_text=True)
+    assert row.lstrip().startswith('<tr id="provider-tmdb"') and "testing…" in row
+    job = db.Job.get(db.Job.kind == "probe")
+    assert job.payload == {"providers": ["tmdb"]}
+    db.Job.update(state="done").execute()
+    db.record_event("probe.done", "tmdb: reached", provider="tmdb", result="reached; the key works")
+    row = client.hx_get("/settings/providers/tmdb").get_data(as_text=True)
+    assert "reached; the key works" in row and "testing…" not in row
+    assert client.post("/settings/providers/nope/test").status_code == 404
+
+
+def test_settings_say_proper_nouns_and_counts_properly(client, seed):
+    seed.movie("A")
+    html = client.get("/settings").get_data(as_text=True)
+    assert "Radarr/Sonarr" in html and "Radarr/sonarr" not in html
+    assert "built-in method" not in html and "1 item" in html

@@ -21,6 +21,11 @@ POST_ROUTES = [
     "/movies/{id}/fields/plot/lock",
     "/assets/{asset}/use",
     "/movies/{id}/artwork/poster/lock",
+    "/movies/{id}/artwork/undo",
+    "/settings/scan",
+    "/settings/artwork",
+    "/movies/{id}/artwork/poster/add",
+    "/settings/providers/tmdb/test",
     "/movies/{id}/identify",
     "/movies/{id}/search",
     "/jobs/{job}/retry",
@@ -46,6 +51,7 @@ def test_every_post_route_of_the_ui_is_listed_here(app):
         r.replace("<any(enrich, publish, republish):action>", "enrich")
         .replace("<op>", "use")
         .replace("<name>", "plot")
+        .replace("<provider>", "tmdb")
         .replace("<asset_type>", "poster")
         .replace("<stage>", "auto_publish")
         .replace("<int:index>", "0")
@@ -294,12 +300,12 @@ def test_is_loopback_bind(bind, loopback):
 
 
 def test_error_pages_never_show_a_traceback(app, client, monkeypatch):
-    from metarrd.web import queries
+    from metarrd.web import listing
 
-    def boom(**kwargs):
+    def boom(*args, **kwargs):
         raise RuntimeError("secret-token-123 exploded")
 
-    monkeypatch.setattr(queries, "library_page", boom)
+    monkeypatch.setattr(listing, "library_page", boom)
     answer = client.get("/")
     assert answer.status_code == 500
     html = answer.get_data(as_text=True)

@@ -24,7 +24,7 @@ def item(status=db.ENRICHED, publish=db.UNPUBLISHED, missing=False):
         (item(publish=db.OUTDATED), "Updated – Republish?", "info", ["enrich", "republish"]),
         (item(publish=db.PUBLISHED), "Published", "success", ["enrich"]),
         (item(status=db.UNIDENTIFIED), "Unidentified", "danger", ["identify"]),
-        (item(status=db.IDENTIFIED), "Identified", "neutral", ["enrich"]),
+        (item(status=db.IDENTIFIED), "Identified – Not enriched", "neutral", ["enrich"]),
         (item(missing=True), "Missing", "danger", []),
         (item(status=db.UNIDENTIFIED, missing=True), "Missing", "danger", []),
     ],

@@ -1,0 +1,246 @@
+"""An image the user adds to an item by hand (web UI: upload, or a URL), checked like any
+candidate and stored as a candidate of provider "user".
+
+Both ways end in the same checks as a provider's candidate: at most MAX_IMAGE_BYTES, a real
+image by its bytes (not by a name or a Content-Type), a known format, no more pixels than
+`[artwork] max_pixels` (decompression bombs); the image goes into the cache and gets a preview,
+so the page shows it and publishing writes it like any other.
+
+A URL is fetched through the project's HTTP client (its timeouts, retries, size cap and
+User-Agent), and only from public addresses (no server-side request forgery): http(s) only, no
+user:password in it, and every address the name resolves to, *and the address each connection
+actually reaches* (a redirect, a DNS answer that changed in between), must be a global unicast
+address, unless it lies in a network listed in `[artwork] user_url_allow`. Loopback, link-local
+(cloud metadata at 169.254.169.254), private, carrier-grade NAT, multicast and reserved
+addresses are refused.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import secrets
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from metarrd import cache, db
+from metarrd.config import ASSET_TYPES, Config
+from metarrd.enrich.analysis import MAX_IMAGE_BYTES, write_preview
+from metarrd.errors import EditRefused, MetarrdError
+from metarrd.http import HttpClient
+from metarrd.imaging import ImageRejected, analyse_with_preview
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "user"
+MAX_REDIRECTS = 3
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class UnsafeAddress(EditRefused):
+    """The URL leads to an address the server must not fetch from."""
+
+
+def allowed_networks(config: Config) -> list[Network]:
+    nets = []
+    for text in config.artwork.user_url_allow:
+        try:
+            nets.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            log.warning("artwork.user_url_allow: %r is not a network; ignored", text)
+    return nets
+
+
+def address_allowed(address: str, allow: list[Network]) -> bool:
+    """A public unicast address, or one inside a network the configuration allows."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if any(ip in net for net in allow):
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
+def check_url(url: str, allow: list[Network]) -> str:
+    """`url` when it may be fetched (see the module's rules), else UnsafeAddress/EditRefused."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise EditRefused("only an http:// or https:// address can be fetched")
+    if not parts.hostname:
+        raise EditRefused("that address has no host name")
+    if parts.username or parts.password:
+        raise EditRefused("an address with a user name or password is not fetched")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError):
+        raise EditRefused(f"{parts.hostname} cannot be found") from None
+    for info in infos:
+        if not address_allowed(str(info[4][0]), allow):
+            raise UnsafeAddress(
+                f"{parts.hostname} is a local or private address; only public addresses are "
+                "fetched (an administrator can allow a network with [artwork] user_url_allow)"
+            )
+    return url
+
+
+def _guarded(base: type, allow: list[Network]) -> type:
+    """A urllib3 connection class that checks the address it actually connected to."""
+
+    class Guarded(base):  # type: ignore[misc, valid-type]
+        def _new_conn(self):
+            sock = super()._new_conn()
+            peer = sock.getpeername()[0]
+            if not address_allowed(peer, allow):
+                sock.close()
+                raise UnsafeAddress(f"{self.host} led to a local or private address; not fetched")
+            return sock
+
+    return Guarded
+
+
+class PublicOnlyAdapter(HTTPAdapter):
+    """requests' adapter whose every connection (redirects included) is checked."""
+
+    def __init__(self, allow: list[Network]) -> None:
+        self._allow = allow
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        allow = self._allow
+
+        class Pool(HTTPConnectionPool):
+            ConnectionCls = _guarded(HTTPConnection, allow)
+
+        class TlsPool(HTTPSConnectionPool):
+            ConnectionCls = _guarded(HTTPSConnection, allow)
+
+        self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TlsPool}
+
+
+def public_client(config: Config) -> HttpClient:
+    """The project's HTTP client (provider timeouts and retries), fetching from public
+    addresses only."""
+    p = config.providers
+    client = HttpClient(timeout=p.timeout_seconds, max_retries=min(p.max_retries, 2), per_host=2)
+    adapter = PublicOnlyAdapter(allowed_networks(config))
+    client.session.mount("http://", adapter)
+    client.session.mount("https://", adapter)
+    client.session.max_redirects = MAX_REDIRECTS
+    client.session.trust_env = False  # no proxy from the environment: the check is ours
+    return client
+
+
+def add_user_image(
+    config: Config,
+    movie_id: int,
+    asset_type: str,
+    *,
+    data: bytes | None = None,
+    url: str | None = None,
+    client: HttpClient | None = None,
+) -> db.ArtworkCandidate:
+    """Add the uploaded `data`, or the image at `url`, to the item's candidates of
+    `asset_type`; raise EditRefused with a sentence when it cannot be used."""
+    if asset_type not in ASSET_TYPES:
+        raise EditRefused(f"{asset_type!r} is not an artwork type")
+    if (data is None) == (url is None):
+        raise EditRefused("choose a file or give an address")
+    if db.Movie.get_or_none(db.Movie.id == movie_id) is None:
+        raise EditRefused(f"item {movie_id} does not exist")
+    config.tmp_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(config.tmp_dir) / f"user-{secrets.token_hex(6)}.part"
+    try:
+        if data is not None:
+            if len(data) > MAX_IMAGE_BYTES:
+                raise EditRefused(f"the file is larger than {MAX_IMAGE_BYTES // 1048576} MB")
+            tmp.write_bytes(data)
+            source = "upload"
+        else:
+            source = check_url(url or "", allowed_networks(config))
+            own = client is None
+            http = client or public_client(config)
+            try:
+                with open(tmp, "wb") as out:
+                    http.download(source, out, provider=PROVIDER, max_bytes=MAX_IMAGE_BYTES)
+            except UnsafeAddress:
+                raise
+            except MetarrdError as exc:
+                raise EditRefused(f"cannot fetch that image: {exc}") from None
+            except OSError as exc:  # raised inside a connection: an UnsafeAddress wrapped
+                cause = exc
+                while cause is not None and not isinstance(cause, UnsafeAddress):
+                    cause = cause.__cause__ or cause.__context__
+                if isinstance(cause, UnsafeAddress):
+                    raise cause from None
+                raise EditRefused(f"cannot fetch that image ({exc.__class__.__name__})") from None
+            finally:
+                if own:
+                    http.close()
+        try:
+            info, preview = analyse_with_preview(tmp, max_pixels=config.artwork.max_pixels)
+        except ImageRejected as exc:
+            raise EditRefused(f"this is not an image that can be used: {exc}") from None
+        return _store(config, movie_id, asset_type, tmp, info, preview, source)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _store(config, movie_id, asset_type, tmp, info, preview, source) -> db.ArtworkCandidate:
+    rel = write_preview(config.previews_dir, tmp, info.sha256, preview)
+    path = cache.move_into(config.cache_dir, asset_type, tmp, info)
+    key = source if source != "upload" else f"upload:{info.sha256}"
+    with db.write_transaction():
+        db.CacheImageFile.get_or_create(
+            movie=movie_id,
+            actor=None,
+            image_type=asset_type,
+            file_hash=info.sha256,
+            defaults={
+                "file_path": str(path),
+                "perceptual_hash": info.phash,
+                "file_size": info.size,
+                "width": info.width,
+                "height": info.height,
+                "format": info.format,
+                "source_type": "provider",
+                "source_url": key,
+                "provider_name": PROVIDER,
+            },
+        )
+        asset, _ = db.ArtworkCandidate.get_or_create(
+            movie=movie_id,
+            asset_type=asset_type,
+            url=key,
+            defaults={"provider": PROVIDER},
+        )
+        db.ArtworkCandidate.update(
+            provider=PROVIDER,
+            analyzed=True,
+            analyzed_at=db.now(),
+            width=info.width,
+            height=info.height,
+            format=info.format,
+            file_size=info.size,
+            content_hash=info.sha256,
+            perceptual_hash=info.phash,
+            preview_path=rel,
+            rejected_reason=None,
+            is_downloaded=True,
+        ).where(db.ArtworkCandidate.id == asset.id).execute()
+        db.record_event(
+            "review.selected",
+            f"{asset_type} added by the user ({info.width}×{info.height} {info.format})",
+            movie=movie_id,
+            asset_id=asset.id,
+            asset_type=asset_type,
+        )
+    log.info("item %d: %s added by the user from %s", movie_id, asset_type, source)
+    return db.ArtworkCandidate.get_by_id(asset.id)

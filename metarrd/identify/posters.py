@@ -1,0 +1,60 @@
+"""Small posters for the identify page's candidates: the daemon fetches each candidate's TMDB
+poster at thumbnail size (w185), checks it like any image and keeps only its preview (under
+`<data_dir>/previews/`, content-addressed), so the page shows them without calling TMDB.
+A poster that cannot be had is simply left out: the candidate is listed without one."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from metarrd.errors import MetarrdError
+from metarrd.imaging import ImageRejected, analyse_with_preview
+from metarrd.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SIZE = "w185"
+MAX_BYTES = 2 * 1024 * 1024  # a w185 poster is some 15 KB
+MAX_PIXELS = 1_000_000
+
+
+def add_posters(rt: Runtime, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`candidates` (as stored in movies.candidates) with a "preview" (relative to the previews
+    folder) for each one whose poster could be fetched."""
+    previews = Path(rt.config.previews_dir)
+    tmp_dir = Path(rt.config.tmp_dir)
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    out = []
+    for candidate in candidates:
+        candidate = dict(candidate)
+        path = candidate.get("poster_path")
+        if path and not candidate.get("preview"):
+            candidate["preview"] = _preview(rt, str(path), previews, tmp_dir)
+        out.append(candidate)
+    return out
+
+
+def _preview(rt: Runtime, poster_path: str, previews: Path, tmp_dir: Path) -> str | None:
+    tmp = tmp_dir / f"candidate-{secrets.token_hex(6)}.part"
+    try:
+        url = rt.tmdb.image_url(poster_path, SIZE)
+        with open(tmp, "wb") as out:
+            rt.http.download(url, out, provider="tmdb", max_bytes=MAX_BYTES)
+        info, data = analyse_with_preview(tmp, max_pixels=MAX_PIXELS)
+        rel = f"{info.sha256[:2]}/{info.sha256}.webp"
+        target = previews / rel
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part = target.with_name(f".{secrets.token_hex(4)}-{target.name}")
+            part.write_bytes(data)
+            os.replace(part, target)
+        return rel
+    except (MetarrdError, ImageRejected, OSError) as exc:
+        log.info("candidate poster %s not fetched: %s", poster_path, exc)
+        return None
+    finally:
+        tmp.unlink(missing_ok=True)
