@@ -180,8 +180,6 @@ def do_publish(rt: Runtime, job: db.Job) -> Outcome:
     movie = _movie(job)
     if movie is None:
         return Outcome("skipped: the item no longer exists")
-    if movie.kind != db.MOVIE:
-        raise ItemError(TV_NOT_BUILT.replace("enrichment", "publishing"))
     tries = job.payload.get("picture_retry", 0)
     if tries and not (movie.publish_state == db.PUBLISHED and movie.publish_warnings):
         # complete, or changed since (waiting for review): a retry never publishes that
