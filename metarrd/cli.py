@@ -259,17 +259,13 @@ def cmd_publish(config: Config, args) -> int:
     rt = _runtime(config)
     movies = _items(args) or list(
         db.Movie.select().where(
-            db.Movie.identification_status == db.ENRICHED, ~db.Movie.missing, db.is_movie()
+            db.Movie.identification_status == db.ENRICHED,
+            ~db.Movie.missing,
+            db.Movie.kind.in_([db.MOVIE, db.SHOW]),  # a show covers its seasons and episodes
         )
     )
     failed = 0
-    todo = []
-    for movie in movies:
-        if movie.kind != db.MOVIE:
-            failed += 1
-            _fail_line(movie, TV_NOT_BUILT.replace("enrichment", "publishing"))
-        else:
-            todo.append(movie)
+    todo = list(movies)
     try:  # in batches under one pair of durability barriers (docs/publish.md, "Writing safely")
         outcomes = publish_many(rt, todo)
     except StageDisabled as exc:  # refused for every item, as each would be

@@ -189,6 +189,9 @@ class Movie(BaseModel):
     ordering = pw.CharField(null=True)  # show: numbering scheme, e.g. tmdb:default, tvdb:official
     episode_refs = JSONField(default=list)  # episode: per number {season, episode, tmdb_id, ...}
     numbering_note = pw.TextField(null=True)  # show: where TMDB's and TheTVDB's numbering differ
+    # episode (migration 7): per episode of the file, what TV enrich found (season, episode,
+    # title, plot, aired, runtime, rating, directors, writers, tmdb_id, tvdb_id)
+    episode_details = JSONField(default=list)
 
     class Meta:
         table_name = "movies"
@@ -650,6 +653,13 @@ def _migrate_7(db: pw.SqliteDatabase) -> None:
     )
 
 
+def _migrate_8(db: pw.SqliteDatabase) -> None:
+    """movies.episode_details (TV enrich; the TV enrich branch may add the same column: a
+    database that has it already is left as it is)."""
+    if "episode_details" not in {c.name for c in db.get_columns("movies")}:
+        db.execute_sql("ALTER TABLE movies ADD COLUMN episode_details TEXT NOT NULL DEFAULT '[]'")
+
+
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _migrate_1),
     (2, _migrate_2),
@@ -658,6 +668,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (5, _migrate_5),
     (6, _migrate_6),
     (7, _migrate_7),
+    (8, _migrate_8),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -842,9 +853,14 @@ def is_movie() -> pw.Expression:
 
 
 def mark_outdated(movie_id: int) -> None:
-    """A published item whose library files no longer match becomes "Updated – Republish?"."""
+    """A published item whose library files no longer match becomes "Updated – Republish?";
+    a season's or episode's show too (a show is published as one unit)."""
     Movie.update(publish_state=OUTDATED).where(
         Movie.id == movie_id, Movie.publish_state == PUBLISHED
+    ).execute()
+    Movie.update(publish_state=OUTDATED).where(
+        Movie.id.in_(Movie.select(Movie.show).where(Movie.id == movie_id)),
+        Movie.publish_state == PUBLISHED,
     ).execute()
 
 

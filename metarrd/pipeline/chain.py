@@ -47,7 +47,10 @@ def after_scan(
 
 
 def _ids(ids: dict[str, Any]) -> dict[str, Any]:
-    return {"tmdb_id": ids.get("tmdb_id"), "imdb_id": ids.get("imdb_id")}
+    found = {"tmdb_id": ids.get("tmdb_id"), "imdb_id": ids.get("imdb_id")}
+    if ids.get("tvdb_id"):  # Sonarr's series
+        found["tvdb_id"] = ids["tvdb_id"]
+    return found
 
 
 TV_NOT_BUILT = "TV enrichment is not built yet"  # issue 14 part 2: TV enrich/publish

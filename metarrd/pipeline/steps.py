@@ -52,7 +52,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
 
     if not workflow.is_enabled(rt.config, "scanning"):
         return Outcome("skipped: the scanning stage is switched off")
-    follow_renames(job.payload.get("renames") or {})
+    moved = follow_renames(job.payload.get("renames") or {})
     gone = mark_gone(job.payload.get("gone") or [])
     paths = job.payload.get("paths")
     if paths is not None:
@@ -62,6 +62,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     set_progress(job, 0.1, f"walking {len(paths)} folders" if paths else "walking every library")
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
     follow = after_scan_of(rt, report, _items_named(job.payload.get("ids") or {}))
+    follow += republish_shows(rt, moved)
     message = (
         f"{report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
         f"{len(report.moved)} moved, {len(report.missing)} missing, {len(report.errors)} errors"
@@ -87,6 +88,23 @@ def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list
     return after_scan(unidentified, given, workflow.all_stages(rt.config))
 
 
+def republish_shows(rt: Runtime, moved: list[int]) -> list[Step]:
+    """Episodes that followed a renamed file: their published show is published again, so its
+    NFOs and thumbs follow the files (the old ones, ours, are removed)."""
+    if not moved or not workflow.is_enabled(rt.config, "publishing"):
+        return []
+    shows = (
+        db.Movie.select(db.Movie.id)
+        .where(
+            db.Movie.id.in_(db.Movie.select(db.Movie.show).where(db.Movie.id.in_(moved))),
+            db.Movie.publish_state.in_([db.PUBLISHED, db.OUTDATED]),
+            db.Movie.identification_status == db.ENRICHED,
+        )
+        .tuples()
+    )
+    return [Step("publish", show_id) for (show_id,) in shows]
+
+
 def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Items at the paths a webhook named, with its ids; items already that movie are left."""
     given: dict[int, dict[str, Any]] = {}
@@ -95,12 +113,15 @@ def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, 
         query = db.Movie.select().where(
             ~db.Movie.missing,
             (db.Movie.path == path) | db.Movie.path.startswith(prefix),
-            db.is_movie(),  # Radarr names movies
+            # Radarr names movies; Sonarr a show folder (`tvdb_id` among its ids)
+            db.Movie.kind == (db.SHOW if "tvdb_id" in ids else db.MOVIE),
         )
         for movie in query:
             if not is_inside(movie.path, path):
                 continue  # LIKE is case-insensitive; paths are not
-            same = ids.get("tmdb_id") and movie.tmdb_id == ids.get("tmdb_id")
+            same = (ids.get("tmdb_id") and movie.tmdb_id == ids.get("tmdb_id")) or (
+                ids.get("tvdb_id") and movie.tvdb_id == ids.get("tvdb_id")
+            )
             if same and movie.identification_status != db.UNIDENTIFIED:
                 continue
             given[movie.id] = ids
@@ -116,10 +137,16 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
     if movie.missing:
         return Outcome("skipped: the item's file is missing")
     tmdb_id, imdb_id = job.payload.get("tmdb_id"), job.payload.get("imdb_id")
-    if not (tmdb_id or imdb_id) and movie.identification_status != db.UNIDENTIFIED:
+    tvdb_id = job.payload.get("tvdb_id")  # Sonarr's series
+    if not (tmdb_id or imdb_id or tvdb_id) and movie.identification_status != db.UNIDENTIFIED:
         return Outcome("already identified")
     outcome = identify_item(
-        rt, movie, tmdb_id=tmdb_id, imdb_id=imdb_id, source=job.payload.get("source")
+        rt,
+        movie,
+        tmdb_id=tmdb_id,
+        imdb_id=imdb_id,
+        source=job.payload.get("source"),
+        **({"tvdb_id": tvdb_id} if tvdb_id else {}),  # a show's, from Sonarr
     )
     if not outcome.identified:
         return Outcome(f"left for review: {outcome.reason}")
@@ -181,8 +208,6 @@ def do_publish(rt: Runtime, job: db.Job) -> Outcome:
     movie = _movie(job)
     if movie is None:
         return Outcome("skipped: the item no longer exists")
-    if movie.kind != db.MOVIE:
-        raise ItemError(TV_NOT_BUILT.replace("enrichment", "publishing"))
     tries = job.payload.get("picture_retry", 0)
     if tries and not (movie.publish_state == db.PUBLISHED and movie.publish_warnings):
         # complete, or changed since (waiting for review): a retry never publishes that

@@ -172,6 +172,19 @@ class Kodi:
             if "movieid" in m
         ]
 
+    def shows_under(self, folder: str) -> list[tuple[int, str]]:
+        """(tvshowid, file) of the shows Kodi has (`file` is the show folder, Kodi's form)."""
+        result = self.call("VideoLibrary.GetTVShows", {"properties": ["file"]})
+        shows = (result or {}).get("tvshows") or []
+        return [(s["tvshowid"], s.get("file", "")) for s in shows if "tvshowid" in s]
+
+    def refresh_show(self, tvshowid: int) -> None:
+        """Kodi reads `tvshow.nfo`, the show art and every episode's NFO again."""
+        self.call(
+            "VideoLibrary.RefreshTVShow",
+            {"tvshowid": tvshowid, "ignorenfo": False, "refreshepisodes": True},
+        )
+
     def refresh_movie(self, movieid: int) -> None:
         api = self.api()
         self.call(
@@ -253,10 +266,22 @@ def deliver(
     an unreachable or busy Kodi, or `BATCH_SECONDS`, the rest is left for the next attempt."""
     kodi = Kodi(player, http)
     kodi.api()  # fails the whole batch early when Kodi is unreachable or not Kodi
+    shows = [t for t in targets if t.is_show]
+    targets = [t for t in targets if not t.is_show]
     known = find_known(kodi, targets)
     steps: list[tuple[str, Any, tuple[Target, ...]]] = [
         ("refresh", known[t.key], (t,)) for t in targets if t.key in known
     ]
+    # a show Kodi knows: RefreshTVShow (its NFOs and art again); every show: a Scan of its
+    # folder for new episodes (a brand-new show is found by it too)
+    if shows:
+        kodi_shows = kodi.shows_under("")
+        for t in shows:
+            for tvshowid, file in kodi_shows:
+                if pathmap.same_path(file.rstrip("/\\"), t.mapped_folder.rstrip("/\\")):
+                    steps.append(("refresh_show", tvshowid, ()))
+                    break
+        steps += [("scan", pathmap.kodi_folder(t.mapped_folder), (t,)) for t in shows]
     new = [t for t in targets if t.key not in known]
     steps += [
         ("scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
@@ -277,6 +302,9 @@ def deliver(
         try:
             if kind == "refresh":
                 kodi.refresh_movie(arg)
+                refreshed += 1
+            elif kind == "refresh_show":
+                kodi.refresh_show(arg)
                 refreshed += 1
             else:
                 if scanned:

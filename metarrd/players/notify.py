@@ -63,6 +63,7 @@ class Pending:
     created_at: datetime
     next_attempt_at: datetime
     movie_id: int | None
+    is_show: bool = False  # a TV show: its path is the show folder
 
 
 @dataclass
@@ -143,6 +144,7 @@ def _pending(config: Config) -> dict[str, list[Pending]]:
                 player=name,
                 path=row.path,
                 is_disc=bool(movie and movie.is_disc),
+                is_show=bool(movie and movie.kind == db.SHOW),
                 attempts=row.attempts,
                 created_at=row.created_at,
                 next_attempt_at=row.next_attempt_at,
@@ -221,7 +223,9 @@ def _targets(
     targets, unmapped = [], {}
     for row in rows:
         try:
-            targets.append(make_target(row.key, row.path, player, roots, row.is_disc))
+            targets.append(
+                make_target(row.key, row.path, player, roots, row.is_disc, is_show=row.is_show)
+            )
         except PathNotMapped as exc:
             unmapped[row.key] = exc
     return targets, unmapped

@@ -34,6 +34,7 @@ class Target:
     mapped_path: str  # the video path as the player sees it
     mapped_folder: str  # the movie folder as the player sees it (no trailing separator)
     is_disc: bool = False
+    is_show: bool = False  # a TV show: `path` and `folder` are the show folder
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,19 @@ def library_root(path: str, roots: Iterable[str]) -> str:
 
 
 def make_target(
-    key: int, path: str, player: PlayerConfig, roots: Iterable[str], is_disc: bool = False
+    key: int,
+    path: str,
+    player: PlayerConfig,
+    roots: Iterable[str],
+    is_disc: bool = False,
+    *,
+    is_show: bool = False,
 ) -> Target:
-    """Translate one queued path for `player`; raises `pathmap.PathNotMapped`."""
+    """Translate one queued path for `player`; raises `pathmap.PathNotMapped`. A show's path
+    is its folder: players are told about the show folder (Jellyfin's Media/Updated, Plex's
+    partial scan, Kodi's Scan or RefreshTVShow)."""
     path = posixpath.normpath(path)
-    folder = movie_folder(path, is_disc)
+    folder = path if is_show else movie_folder(path, is_disc)
     name = label(player)
     return Target(
         key=key,
@@ -74,6 +83,7 @@ def make_target(
         mapped_path=pathmap.map_path(path, player.path_map, name),
         mapped_folder=pathmap.map_path(folder, player.path_map, name),
         is_disc=is_disc,
+        is_show=is_show,
     )
 
 

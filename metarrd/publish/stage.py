@@ -108,10 +108,26 @@ def publish_many(rt: Runtime, movies: Sequence[db.Movie]) -> list[PublishResult 
     `db.record_failure`). `StageDisabled` when publishing is switched off."""
     workflow.require(rt.config, "publishing")
     outcomes: dict[int, PublishResult | MetarrdError] = {}
-    ids = list(dict.fromkeys(m.id for m in movies))
+    shows: dict[int | None, PublishResult | MetarrdError] = {}
+    for item in movies:  # a TV item: its whole show, one unit (publish/tv.py), once
+        if item.kind != db.MOVIE and item.id not in outcomes:
+            show_id = item.id if item.kind == db.SHOW else item.show_id
+            if show_id not in shows:
+                shows[show_id] = _publish_tv(rt, item)
+            outcomes[item.id] = shows[show_id]
+    ids = list(dict.fromkeys(m.id for m in movies if m.kind == db.MOVIE))
     for start in range(0, len(ids), BATCH_SIZE):
         outcomes.update(_publish_batch(rt, ids[start : start + BATCH_SIZE]))
     return [outcomes[m.id] for m in movies]
+
+
+def _publish_tv(rt: Runtime, item: db.Movie) -> PublishResult | MetarrdError:
+    from metarrd.publish import tv
+
+    try:
+        return tv.publish_show(rt, item)
+    except MetarrdError as exc:
+        return exc
 
 
 def _publish_batch(rt: Runtime, ids: list[int]) -> dict[int, PublishResult | MetarrdError]:
@@ -150,6 +166,10 @@ def _publish_batch(rt: Runtime, ids: list[int]) -> dict[int, PublishResult | Met
 
 def preview_publish(rt: Runtime, movie: db.Movie) -> PublishPlan:
     """What `publish_item` would do now, without downloading or writing anything."""
+    if movie.kind != db.MOVIE:
+        from metarrd.publish import tv
+
+        return tv.preview_show(rt, movie)
     item = load_rows([movie.id]).get(movie.id)
     if item is None:
         raise ItemError(f"item {movie.id}: it no longer exists")

@@ -31,6 +31,7 @@ def follow_renames(renames: dict[str, str]) -> list[int]:
                 publish_state=db.OUTDATED if was_published else movie.publish_state,
                 updated_at=db.now(),
             ).where(db.Movie.id == movie.id).execute()
+            db.mark_outdated(movie.id)  # an episode's show too
             db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
         log.info("item %d: renamed %s -> %s", movie.id, old, new)
         moved.append(movie.id)

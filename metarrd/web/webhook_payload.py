@@ -117,6 +117,16 @@ def ids(movie: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+def series_ids(series: dict[str, Any]) -> dict[str, Any]:
+    """A Sonarr series' TMDB (TV), TheTVDB and IMDb ids when they look real (Sonarr sends 0 for
+    an unknown id)."""
+    found = ids(series)
+    tvdb_id = series.get("tvdbId")
+    if type(tvdb_id) is int and 0 < tvdb_id <= MAX_INT:
+        found["tvdb_id"] = tvdb_id
+    return found
+
+
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), "null" if value is None else "a number"

@@ -19,9 +19,17 @@ stage switched off 503.
 
 Radarr in Docker sees the library under its own path (`/movies/Heat (1995)` for our
 `/srv/media/movies/Heat (1995)`): `[webhooks] path_map` translates every path of a payload
-before it is checked and queued. TV libraries are not implemented yet: Sonarr's calls are
-acknowledged (202 for imports, 200 otherwise) with a body that says so, and a log line.
-Payload shapes: docs/interface.md §4.5 (camelCase keys, PascalCase events).
+before it is checked and queued. Payload shapes: docs/interface.md §4.5 (camelCase keys,
+PascalCase events).
+
+| Sonarr event | what happens | answer |
+|---|---|---|
+| `Download` (per file `episodeFile`, or import-complete `episodeFiles[]`) | scan the show folder `series.path`; the show is identified from `tvdbId`/`tmdbId`/`imdbId`, no search; an upgrade (`isUpgrade` + one `deletedFiles`) makes the episode follow its new file | 202 |
+| `Rename` | each `renamedEpisodeFiles[].previousPath` episode follows its file to `path`; a published show is published again, so its NFOs and thumbs follow | 202 |
+| `EpisodeFileDelete` | marked missing, data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
+| `SeriesAdd` | scan the show folder with the series' ids | 202 |
+| `SeriesDelete` | the show's items are marked missing when their files are gone, data kept | 202 |
+| `Test` | nothing | 200 |
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ from metarrd.web.webhook_payload import (
     objects,
     parse_body,
     sent_path,
+    series_ids,
     suggest_mapping,
     text,
     toml_entry,
@@ -261,30 +270,153 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
 
 
 # --- Sonarr ---------------------------------------------------------------------------------
+# kodi-tv.md §4. The show folder is `series.path`; each file names its `path` (else
+# `relativePath` under the show folder). Ids from the series (`tvdbId`, `tmdbId`, `imdbId`)
+# identify the show without searching.
 
-
-TV_NOT_SUPPORTED = "TV libraries are not supported yet: nothing was done"
+IGNORED_SONARR = frozenset(
+    {"Grab", "Health", "HealthRestored", "ApplicationUpdate", "ManualInteractionRequired",
+     "EpisodeFileDeleteForUpgrade"}
+)  # fmt: skip
 
 
 def _sonarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     event = body["eventType"]
     if event == "Test":
-        log.info("Sonarr webhook: test received (%s)", TV_NOT_SUPPORTED)
-        return _answer(200, f"test received; {TV_NOT_SUPPORTED}", event=event)
-    if event == "Download":
-        series = obj(body, "series", "") or {}
-        files = objects(body, "episodeFiles", "")  # import-complete shape
-        if files is None:
-            one = obj(body, "episodeFile", "")  # per-file shape
-            files = [one] if one is not None else None
-        if files is None:
+        log.info("Sonarr webhook: test received from %s", text(body, "instanceName", "Sonarr"))
+        return _answer(200, "test received; nothing to do", event=event)
+    if event in IGNORED_SONARR:
+        log.info("Sonarr webhook: %s event needs nothing from us", event)
+        return _answer(200, f"{event}: nothing to do", event=event)
+    handler = {
+        "Download": _sonarr_download,
+        "Rename": _sonarr_rename,
+        "EpisodeFileDelete": _sonarr_file_deleted,
+        "SeriesAdd": _sonarr_series_add,
+        "SeriesDelete": _sonarr_series_deleted,
+    }.get(event)
+    if handler is None:
+        log.info("Sonarr webhook: unknown event %r ignored", event[:80])
+        return _answer(200, f"unknown event {event[:80]!r}: ignored", event=event[:80])
+    series = obj(body, "series", "", required=True)
+    if event == "Download":  # the files' shape first: its errors name the field at fault
+        objects(body, "episodeFiles", "")
+        obj(body, "episodeFile", "")
+    paths = _Paths(config)
+    show = paths.local(series.get("path"), "series.path")
+    return handler(body, series, show, paths)
+
+
+def _file_path(entry: dict[str, Any], series: dict[str, Any], where: str, paths: _Paths) -> str:
+    value = entry.get("path")
+    if value is None and isinstance(entry.get("relativePath"), str) and series.get("path"):
+        value = posixpath.join(str(series["path"]), entry["relativePath"])
+    return paths.local(value, f"{where}.path")
+
+
+def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
+    """Both shapes: per file (`episodeFile`, "On Import") and import-complete (`episodeFiles`);
+    the same file twice (by path and size) counts once, and with both toggles on Sonarr's second
+    call merges into the queued scan (or rescans unchanged files: nothing happens twice)."""
+    entries = objects(body, "episodeFiles", "")
+    where = "episodeFiles[{}]"
+    if entries is None:
+        one = obj(body, "episodeFile", "")
+        if one is None:
             raise BadPayload("neither episodeFile nor episodeFiles")
-        log.info(
-            "Sonarr webhook: Download of %s (%d files) ignored: %s",
-            text(series, "title", "?"),
-            len(files),
-            TV_NOT_SUPPORTED,
-        )
-        return _answer(202, TV_NOT_SUPPORTED, event=event, files=len(files))
-    log.info("Sonarr webhook: %s ignored: %s", event[:80], TV_NOT_SUPPORTED)
-    return _answer(200, TV_NOT_SUPPORTED, event=event[:80])
+        entries, where = [one], "episodeFile"
+    files: dict[tuple[str, Any], str] = {}
+    for i, entry in enumerate(entries):
+        path = _file_path(entry, series, where.format(i), paths)
+        files.setdefault((path, entry.get("size")), path)
+    renames = _sonarr_upgrade(body, series, show, list(files.values()), paths)
+    refused = paths.refuse_outside([show, *files.values(), *renames.values()], "Download")
+    if refused:
+        return refused
+    found = series_ids(series)
+    job = jobs.enqueue_scan([show], ids={show: found} if found else None, renames=renames)
+    what = text(series, "title", show)
+    log.info(
+        "Sonarr webhook: Download of %d files of %s: scan %s queued as job %d",
+        len(files), what, show, job.id,
+    )  # fmt: skip
+    db.record_event("webhook.received", f"Sonarr imported {len(files)} files of {what}",
+                    path=show, **found)  # fmt: skip
+    return _answer(202, f"scan of {show} queued", event="Download", job=job.id, files=len(files))
+
+
+def _sonarr_upgrade(body, series, show, new_files, paths) -> dict[str, str]:
+    """An upgrade replaced one file by another: the episode item follows the new file, keeping
+    its data (its NFO and thumb follow on the next publish)."""
+    deleted = objects(body, "deletedFiles", "")
+    if body.get("isUpgrade") is not True or not deleted or len(new_files) != 1:
+        return {}
+    old = [
+        _file_path(d, series, f"deletedFiles[{i}]", paths)
+        for i, d in enumerate(deleted)
+        if isinstance(d.get("path"), str) or isinstance(d.get("relativePath"), str)
+    ]
+    new = new_files[0]
+    if len(old) != 1 or old[0] == new or not new.startswith(show + "/"):
+        return {}
+    return {old[0]: new}
+
+
+def _sonarr_rename(body, series, show, paths) -> tuple[Response, int]:
+    entries = objects(body, "renamedEpisodeFiles", "")
+    if entries is None:
+        raise BadPayload("no renamedEpisodeFiles list")
+    renames: dict[str, str] = {}
+    for i, entry in enumerate(entries):
+        where = f"renamedEpisodeFiles[{i}]"
+        old = entry.get("previousPath")
+        if old is None and isinstance(entry.get("previousRelativePath"), str):
+            old = posixpath.join(str(series.get("path")), entry["previousRelativePath"])
+        old = paths.local(old, f"{where}.previousPath")
+        renames[old] = _file_path(entry, series, where, paths)
+    refused = paths.refuse_outside([show, *renames.values()], "Rename")
+    if refused:
+        return refused
+    job = jobs.enqueue_scan([show], renames=renames)
+    log.info(
+        "Sonarr webhook: Rename of %d files of %s queued as job %d", len(renames), show, job.id
+    )
+    return _answer(202, f"{len(renames)} renames queued", event="Rename", job=job.id)
+
+
+def _sonarr_file_deleted(body, series, show, paths) -> tuple[Response, int]:
+    episode_file = obj(body, "episodeFile", "", required=True)
+    path = _file_path(episode_file, series, "episodeFile", paths)
+    if body.get("deleteReason") == "upgrade":
+        # a Download with isUpgrade follows: the episode keeps its data and follows the new file
+        log.info("Sonarr webhook: %s deleted for an upgrade; its data is kept", path)
+        return _answer(200, f"{path}: deleted for an upgrade; kept for the new file",
+                       event="EpisodeFileDelete")  # fmt: skip
+    refused = paths.refuse_outside([path], "EpisodeFileDelete")
+    if refused:
+        return refused
+    job = jobs.enqueue_scan([], gone=[path])
+    log.info("Sonarr webhook: EpisodeFileDelete of %s: marking it missing (job %d)", path, job.id)
+    return _answer(202, f"{path}: its item will be marked missing", event="EpisodeFileDelete",
+                   job=job.id)  # fmt: skip
+
+
+def _sonarr_series_add(body, series, show, paths) -> tuple[Response, int]:
+    refused = paths.refuse_outside([show], "SeriesAdd")
+    if refused:
+        return refused
+    found = series_ids(series)
+    job = jobs.enqueue_scan([show], ids={show: found} if found else None)
+    log.info("Sonarr webhook: SeriesAdd of %s: scan queued as job %d", show, job.id)
+    return _answer(202, f"scan of {show} queued", event="SeriesAdd", job=job.id)
+
+
+def _sonarr_series_deleted(body, series, show, paths) -> tuple[Response, int]:
+    refused = paths.refuse_outside([show], "SeriesDelete")
+    if refused:
+        return refused
+    job = jobs.enqueue_scan([], gone=[show])
+    log.info("Sonarr webhook: SeriesDelete of %s: its items are marked missing if gone (job %d)",
+             show, job.id)  # fmt: skip
+    return _answer(202, f"{show}: its items will be marked missing once gone",
+                   event="SeriesDelete", job=job.id)  # fmt: skip

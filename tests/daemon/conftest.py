@@ -33,10 +33,10 @@ class Recorder:
         if stage in self.raises:
             raise self.raises[stage]
 
-    def identify_item(self, rt, movie, *, tmdb_id=None, imdb_id=None, source=None):
+    def identify_item(self, rt, movie, *, tmdb_id=None, imdb_id=None, source=None, **more):
         from metarrd.identify import IdentifyResult
 
-        self._call("identify", movie.id, tmdb_id=tmdb_id, imdb_id=imdb_id, source=source)
+        self._call("identify", movie.id, tmdb_id=tmdb_id, imdb_id=imdb_id, source=source, **more)
         db.Movie.update(
             identification_status=db.IDENTIFIED, tmdb_id=tmdb_id or 603, identified_by=source
         ).where(db.Movie.id == movie.id).execute()

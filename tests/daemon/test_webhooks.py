@@ -201,25 +201,6 @@ def test_deletes_mark_the_item_missing_and_keep_it(setup, make_movie, event):
     assert item.missing and item.tmdb_id == 949 and item.identification_status == db.ENRICHED
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"eventType": "Download", "series": {"title": "Severance"},
-         "episodeFile": {"path": "/tv/Severance/S01E01.mkv"}},
-        {"eventType": "Download", "series": {"title": "Severance"},
-         "episodeFiles": [{"path": "/tv/Severance/S01E01.mkv"}, {"path": "/tv/S01E02.mkv"}]},
-    ],
-    ids=["per-file", "import-complete"],
-)  # fmt: skip
-def test_sonarr_downloads_are_acknowledged_tv_not_supported(setup, body, caplog):
-    client, rt, _ = setup
-    caplog.set_level(logging.INFO, logger="metarrd.web.webhooks")
-    r = client.post("/api/webhooks/sonarr", json=body, headers=KEY)
-    assert r.status_code == 202 and "TV libraries are not supported yet" in r.get_json()["message"]
-    assert any("Sonarr webhook: Download of Severance" in r.getMessage() for r in caplog.records)
-    assert db.Job.select().count() == 0
-
-
 def test_sonarr_test_and_bad_token(setup):
     client, rt, _ = setup
     assert (
@@ -295,12 +276,12 @@ def radarr_movie_delete(folder: str) -> dict:
     }  # fmt: skip
 
 
-def sonarr_download() -> dict:
+def sonarr_download(folder: str = "/tv/Severance") -> dict:
     return {
         "eventType": "Download", "instanceName": "Sonarr",
-        "series": {"id": 1, "title": "Severance", "path": "/tv/Severance", "tvdbId": 371980},
+        "series": {"id": 1, "title": "Severance", "path": folder, "tvdbId": 371980},
         "episodes": [{"id": 1, "episodeNumber": 1, "seasonNumber": 1, "title": "Good News"}],
-        "episodeFile": {"id": 1, "relativePath": "S01E01.mkv", "path": "/tv/Severance/S01E01.mkv"},
+        "episodeFile": {"id": 1, "relativePath": "S01E01.mkv", "path": f"{folder}/S01E01.mkv"},
         "isUpgrade": False,
     }  # fmt: skip
 
@@ -375,7 +356,7 @@ def _replaced(body, path, replacement):
 @pytest.mark.parametrize(
     ("source", "make"),
     [("radarr", radarr_download), ("radarr", radarr_rename), ("radarr", radarr_file_delete),
-     ("radarr", radarr_movie_delete), ("sonarr", lambda folder: sonarr_download())],
+     ("radarr", radarr_movie_delete), ("sonarr", sonarr_download)],
     ids=["Download", "Rename", "MovieFileDelete", "MovieDelete", "sonarr-Download"],
 )  # fmt: skip
 def test_no_field_of_a_real_payload_with_the_wrong_type_is_a_500(setup, monkeypatch, source, make):

@@ -1,0 +1,569 @@
+"""PUBLISH for a TV show: the whole show as one unit (kodi-tv.md §7).
+
+    publish_show(rt, item) -> PublishResult     the show of `item` (a show, season or episode),
+                                                its seasons and its enriched episodes
+    preview_show(rt, item) -> PublishPlan       what it would do now; writes nothing
+
+One plan covers every file of the show — `tvshow.nfo`, the show art, `seasonNN-<type>` /
+`season-specials-<type>` / `season-all-<type>`, `.actors/` (the show's cast and every guest
+star), each episode file's `<base>.nfo` and `<base>-thumb.<ext>` — and is applied by the movie
+machinery (`apply.apply_all`) under one folder lock (the show folder) and one pair of durability
+barriers: same temp files, backups of the user's files, ledger (rows on the show item),
+unchanged files untouched.
+
+Renames land art first, then every episode NFO, then `tvshow.nfo` last, so a player never meets
+our `tvshow.nfo` (with `episodeguide`) beside an episode that has no NFO yet. `episodeguide` is
+written only when every video file of the show gets an NFO in this publish (a real Kodi 20.1
+with local information only drops every episode of the show otherwise); when one cannot (no
+numbers in its name, not enriched), the show gets `tvshow.nfo` without it, and the notes say why.
+An NFO or thumb of ours beside an episode that is not published now (not enriched yet) is left
+as it is, never removed while its video is there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+from metarrd import db, workflow
+from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
+from metarrd.errors import ItemError, MetarrdError
+from metarrd.files import MAX_FILE_BYTES, read_regular
+from metarrd.publish import apply, layout, sources, tv_layout, tv_nfo
+from metarrd.publish.apply import PublishResult
+from metarrd.publish.gather import ItemRows, load_rows
+from metarrd.publish.layout import LEAVE, FileAction, LedgerEntry, PublishPlan, Wanted, plan_publish
+from metarrd.publish.stage import Missing, Prepared, _folder_locks, _listdir, _observe, _sha
+from metarrd.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def show_of(item: db.Movie) -> db.Movie:
+    """The show a TV item belongs to (a show is its own)."""
+    if item.kind == db.SHOW:
+        return item
+    if item.show_id is None:
+        raise ItemError(f"{item.label}: cannot publish: it belongs to no show")
+    return db.Movie.get_by_id(item.show_id)
+
+
+def publish_show(rt: Runtime, item: db.Movie) -> PublishResult:
+    """Publish the show of `item` with its seasons and enriched episodes (module docstring)."""
+    workflow.require(rt.config, "publishing")
+    show = show_of(item)
+    _validate(show)
+    members = _members(show)
+    with _folder_locks(rt, [Path(show.path)]):
+        try:
+            prepared, extra_dirs = _prepare(rt, show, members, fetch=True)
+        except (MetarrdError, OSError) as exc:
+            raise apply.failed(show, exc) from None
+        for directory in extra_dirs:  # our temp files a crash left in season folders
+            remove_stale_temp_files(directory)
+        job = apply.Job(show, prepared.plan, prepared.skipped, prepared.missing, prepared.seen)
+        outcome = apply.apply_all(rt, [job])[show.id]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    _finish(show, members, prepared.plan)
+    return outcome
+
+
+def preview_show(rt: Runtime, item: db.Movie) -> PublishPlan:
+    """What `publish_show` would do now, without downloading or writing anything."""
+    show = show_of(item)
+    _validate(show)
+    plan = _prepare(rt, show, _members(show), fetch=False)[0].plan
+    if not workflow.is_enabled(rt.config, "publishing"):
+        plan.notes.insert(0, "publishing is switched off: a publish would be refused")
+    return plan
+
+
+def _validate(show: db.Movie) -> None:
+    if show.identification_status != db.ENRICHED:
+        raise ItemError(
+            f"{show.label}: cannot publish: not enriched yet "
+            f"(it is {show.identification_status}; run `metarrd enrich {show.id}` first)"
+        )
+    if show.missing or not os.path.isdir(show.path):
+        raise ItemError(f"{show.label}: cannot publish: the show folder is missing ({show.path})")
+
+
+class _Members:
+    def __init__(self, show: db.Movie) -> None:
+        children = list(
+            db.Movie.select().where(db.Movie.show == show.id).order_by(db.Movie.path, db.Movie.id)
+        )
+        self.seasons = sorted(
+            (m for m in children if m.kind == db.SEASON), key=lambda m: m.season or 0
+        )
+        self.episodes = [m for m in children if m.kind == db.EPISODE and not m.missing]
+        self.episodes.sort(key=lambda m: (m.season or 0, (m.episodes or [0])[0], m.path))
+        self.published = [e for e in self.episodes if e.identification_status == db.ENRICHED]
+
+
+def _members(show: db.Movie) -> _Members:
+    return _Members(show)
+
+
+# --- the plan ------------------------------------------------------------------------------------
+
+
+def _prepare(
+    rt: Runtime, show: db.Movie, members: _Members, *, fetch: bool
+) -> tuple[Prepared, list[Path]]:
+    folder = Path(show.path)
+    ids = [show.id] + [s.id for s in members.seasons] + [e.id for e in members.published]
+    rows = load_rows(ids)
+    notes: list[str] = []
+    missing = Missing()
+    ctx = _Ctx(rt, show, notes, missing, fetch)
+    wanted: list[Wanted] = []
+    # images first (the order `apply` keeps within a kind): show, all-seasons, seasons, thumbs
+    wanted += ctx.show_art(rows[show.id], folder)
+    for season in members.seasons:
+        if season.id in rows:
+            wanted += ctx.season_art(rows[season.id], folder)
+    for ep in members.published:
+        wanted += ctx.episode_thumb(rows[ep.id])
+    wanted += ctx.actors(
+        [rows[show.id]] + [rows[e.id] for e in members.published if e.id in rows], folder
+    )
+    # episode NFOs, then tvshow.nfo last: it lands after every episode NFO
+    with_nfo: set[int] = set()
+    for ep in members.published:
+        data = _episode_blocks(show, ep, rows[ep.id])
+        if not data:
+            _note(show, notes, f"{Path(ep.path).name}: no episode numbers; no NFO written")
+            continue
+        body = tv_nfo.render_episodes(data)
+        target = tv_layout.episode_nfo_path(Path(ep.path))
+        wanted.append(_nfo_wanted(target, f"NFO of {target.stem}", body))
+        with_nfo.add(ep.id)
+    for ep in members.episodes:
+        warning = tv_layout.misread_warning(
+            Path(ep.path).name, ep.season, list(ep.episodes or []), ep.aired
+        )
+        if warning:
+            _note(show, notes, warning)
+    without = [e for e in members.episodes if e.id not in with_nfo]
+    for ep in without:
+        why = ep.last_error or f"it is {ep.identification_status}, not enriched"
+        _note(show, notes, f"{Path(ep.path).name} gets no NFO now: {why}")
+    guide = not without
+    if without and tv_nfo.episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id):
+        notes.append(
+            "tvshow.nfo is written without episodeguide: with it, Kodi (local information only) "
+            f"drops every episode of the show when one file has no NFO ({len(without)} here)"
+        )
+    show_bytes = tv_nfo.render_tvshow(_show_data(show, rows[show.id], members, guide))
+    show_nfo = tv_layout.tvshow_nfo_path(folder)
+    wanted.append(_nfo_wanted(show_nfo, "tvshow.nfo", show_bytes))
+
+    ledger: dict[Path, LedgerEntry] = {}
+    for r in rows.values():
+        ledger.update(r.ledger)
+    # sidecars of an episode not published now stay while its video is there
+    waiting = {(Path(e.path).parent, Path(e.path).stem) for e in members.episodes}
+    waiting -= {(Path(e.path).parent, Path(e.path).stem) for e in members.published}
+    wanted_paths = {w.path for w in wanted}
+    ledger = {
+        p: e
+        for p, e in ledger.items()
+        if p in wanted_paths
+        or not any(d == p.parent and tv_layout.is_episode_sidecar(p.name, s) for d, s in waiting)
+    }
+    held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
+    ledger = {p: e for p, e in ledger.items() if p not in held}
+
+    listings: dict[Path, set[str]] = {}
+
+    def names_in(directory: Path) -> set[str]:
+        if directory not in listings:
+            listings[directory] = set(_listdir(directory))
+        return listings[directory]
+
+    conflicts = _conflicts(wanted, ledger, names_in)
+    sizes: dict[Path, set[int]] = {}
+    for w in wanted:
+        sizes.setdefault(w.path, set()).add(w.size)
+    for e in ledger.values():
+        sizes.setdefault(e.path, set()).add(e.size)
+    seen: dict[Path, tuple[int, int, int]] = {}
+    current = {p: _observe(p, s, ledger.get(p), seen) for p, s in sizes.items()}
+    nfo_current = None
+    if not fetch and current.get(show_nfo) is not None:
+        with contextlib.suppress(OSError):
+            nfo_current = read_regular(show_nfo, MAX_FILE_BYTES).decode("utf-8", "replace")
+    dirs = sorted(
+        {folder, folder / layout.ACTORS_DIR} | {Path(e.path).parent for e in members.published}
+    )
+    stale = [d / n for d in dirs for n in names_in(d) if n.startswith(TEMP_MARKER)]
+    plan = plan_publish(
+        movie_id=show.id,
+        title=show.label,
+        folder=folder,
+        wanted=wanted,
+        current=current,
+        ledger=ledger,
+        conflicts=conflicts,
+        notes=notes,
+        nfo_current=nfo_current,
+        nfo_new=show_bytes.decode("utf-8"),
+        stale_temp=stale,
+    )
+    plan.nfo_path = show_nfo
+    for path, (what, kind) in sorted(held.items()):
+        plan.actions.append(
+            FileAction(path, LEAVE, f"kept until {what} can be downloaded again", kind)
+        )
+    extra = [d for d in dirs if d not in (folder, folder / layout.ACTORS_DIR)]
+    return Prepared(plan, notes, missing, seen), extra
+
+
+_HELD = object()  # a picture that cannot be had now: its place is kept
+
+
+class _Ctx:
+    """What every image lookup of one show's plan shares."""
+
+    def __init__(
+        self, rt: Runtime, show: db.Movie, notes: list[str], missing: Missing, fetch: bool
+    ):
+        self.rt, self.show, self.notes, self.missing, self.fetch = rt, show, notes, missing, fetch
+
+    def image(self, rows: ItemRows, asset: db.ArtworkCandidate, label: str, slot: Path):
+        """The cache file of a selected image, or None (noted; a picture that cannot be had
+        now keeps its slot: `Missing`)."""
+        cached = rows.asset_cache.get(asset.content_hash, []) if asset.content_hash else None
+        try:
+            return sources.asset_image(
+                self.rt,
+                rows.movie.id,
+                asset,
+                fetch=self.fetch,
+                who=self.show.label,
+                label=label,
+                notes=self.notes,
+                rows=cached,
+            )
+        except sources.PictureUnavailable as exc:
+            self.missing.add(self.show, label, "art", slot, exc)
+            return _HELD
+
+    def wanted(self, path: Path, label: str, image, backup_type: str) -> Wanted:
+        return Wanted(
+            path,
+            "art",
+            label,
+            image.sha256,
+            image.size,
+            source=image.path,
+            cache_file_id=image.cache_file_id,
+            backup_type=backup_type,
+        )
+
+    def ext(self, image, label: str) -> str | None:
+        try:
+            return layout.ext_for_format(image.format, fallback=image.path.suffix)
+        except layout.LayoutError as exc:
+            _note(self.show, self.notes, f"{label}: {exc}, skipped")
+            return None
+
+    def show_art(self, rows: ItemRows, folder: Path) -> list[Wanted]:
+        out: list[Wanted] = []
+        ranks: dict[str, int] = {}
+        done_all: set[str] = set()
+        for asset in rows.assets:
+            kind = asset.asset_type
+            if kind.startswith(tv_layout.ALL_SEASONS):
+                season_kind = kind.removeprefix(tv_layout.ALL_SEASONS)
+                if season_kind not in tv_layout.SEASON_ART_TYPES or season_kind in done_all:
+                    continue
+                label = f"all seasons {season_kind}"
+                slot = folder / tv_layout.all_seasons_art_name(season_kind, "jpg")
+                image = self.image(rows, asset, label, slot)
+                if image is _HELD:
+                    done_all.add(season_kind)
+                if image in (None, _HELD) or (ext := self.ext(image, label)) is None:
+                    continue
+                done_all.add(season_kind)
+                path = folder / tv_layout.all_seasons_art_name(season_kind, ext)
+                out.append(self.wanted(path, label, image, season_kind))
+                continue
+            if kind not in tv_layout.SHOW_ART_TYPES:
+                _note(self.show, self.notes, f"{kind} of the show: no place in the layout, skipped")
+                continue
+            rank = ranks.get(kind, 0) + 1
+            label = f"{kind} {rank}"
+            slot = folder / tv_layout.show_art_name(kind, rank, "jpg")
+            image = self.image(rows, asset, label, slot)
+            if image is _HELD:
+                ranks[kind] = rank  # its place is kept: the others do not move up meanwhile
+                continue
+            if image is None or (ext := self.ext(image, label)) is None:
+                continue
+            ranks[kind] = rank
+            path = folder / tv_layout.show_art_name(kind, rank, ext)
+            out.append(self.wanted(path, label, image, kind))
+        return out
+
+    def season_art(self, rows: ItemRows, folder: Path) -> list[Wanted]:
+        season = rows.movie.season
+        if season is None:
+            return []
+        out: list[Wanted] = []
+        done: set[str] = set()
+        for asset in rows.assets:
+            kind = asset.asset_type
+            if kind not in tv_layout.SEASON_ART_TYPES or kind in done:
+                continue
+            label = f"season {season} {kind}"
+            slot = folder / tv_layout.season_art_name(season, kind, "jpg")
+            image = self.image(rows, asset, label, slot)
+            if image is _HELD:
+                done.add(kind)
+            if image in (None, _HELD) or (ext := self.ext(image, label)) is None:
+                continue
+            done.add(kind)
+            out.append(
+                self.wanted(
+                    folder / tv_layout.season_art_name(season, kind, ext), label, image, kind
+                )
+            )
+        return out
+
+    def episode_thumb(self, rows: ItemRows) -> list[Wanted]:
+        video = Path(rows.movie.path)
+        for asset in rows.assets:
+            if asset.asset_type != tv_layout.EPISODE_THUMB:
+                continue
+            label = f"thumb of {video.stem}"
+            image = self.image(rows, asset, label, tv_layout.episode_thumb_path(video, "jpg"))
+            if image is _HELD:
+                return []
+            if image is None or (ext := self.ext(image, label)) is None:
+                continue
+            return [self.wanted(tv_layout.episode_thumb_path(video, ext), label, image, "thumb")]
+        return []
+
+    def actors(self, all_rows: list[ItemRows], folder: Path) -> list[Wanted]:
+        """`.actors/` of the show folder: the show's cast, then every episode's guest stars."""
+        out: list[Wanted] = []
+        taken: set[str] = set()
+        done: set[int] = set()
+        for rows in all_rows:
+            for role in rows.cast:
+                actor = role.actor
+                if actor.id in done:
+                    continue
+                done.add(actor.id)
+                label = f"actor {actor.name}"
+                try:
+                    image = sources.actor_image(
+                        self.rt,
+                        rows.movie.id,
+                        actor,
+                        fetch=self.fetch,
+                        who=self.show.label,
+                        label=label,
+                        notes=self.notes,
+                        rows=rows.actor_cache.get(actor.id, []),
+                    )
+                except sources.PictureUnavailable as exc:
+                    slot = layout.actor_path(folder, actor.name, "jpg")
+                    self.missing.add(self.show, f"{actor.name}'s photo", "actor", slot, exc)
+                    continue
+                if image is None or (ext := self.ext(image, label)) is None:
+                    continue
+                path = layout.actor_path(folder, actor.name, ext)
+                if path is None:
+                    why = (
+                        "Kodi reads only .jpg and .png there"
+                        if ext not in layout.ACTOR_EXTS
+                        else layout.why_no_actor_file(actor.name)
+                    )
+                    _note(self.show, self.notes, f"{label}: image not written to .actors ({why})")
+                    continue
+                if path.name.casefold() in taken:
+                    _note(
+                        self.show,
+                        self.notes,
+                        f"{label}: another actor already has {path.name}, skipped",
+                    )
+                    continue
+                taken.add(path.name.casefold())
+                out.append(
+                    Wanted(
+                        path,
+                        "actor",
+                        label,
+                        image.sha256,
+                        image.size,
+                        source=image.path,
+                        cache_file_id=image.cache_file_id,
+                        backup_type="actor",
+                        actor_id=actor.id,
+                    )
+                )
+        return out
+
+
+def _conflicts(wanted: list[Wanted], ledger, names_in) -> dict[Path, str]:
+    """The user's images at another extension for a slot we write (`poster.png` beside our
+    `poster.jpg`): players would see two; copied into the cache, then removed."""
+    mine = {w.path for w in wanted} | set(ledger)
+    conflicts: dict[Path, str] = {}
+    for w in wanted:
+        if w.kind == "nfo":
+            continue
+        exts = layout.IMAGE_EXTS if w.kind == "art" else ("jpg", "png", "tbn")
+        names = names_in(w.path.parent)
+        for ext in exts:
+            name = f"{w.path.stem}.{ext}"
+            if name in names and (p := w.path.with_name(name)) not in mine:
+                conflicts[p] = w.backup_type or "fanart"
+    return conflicts
+
+
+def _nfo_wanted(path: Path, label: str, data: bytes) -> Wanted:
+    return Wanted(path, "nfo", label, _sha(data), len(data), data=data, backup_type="nfo")
+
+
+# --- NFO data ------------------------------------------------------------------------------------
+
+
+def _ratings(rating, votes) -> tuple[tv_nfo.Rating, ...]:
+    if not rating:
+        return ()
+    return (tv_nfo.Rating("tmdb", float(rating), int(votes) if votes else None, default=True),)
+
+
+def _show_data(show: db.Movie, rows: ItemRows, members: _Members, guide: bool) -> tv_nfo.ShowData:
+    named = tuple((s.season, s.title) for s in members.seasons if s.season is not None and s.title)
+    return tv_nfo.ShowData(
+        title=show.title or Path(show.path).name,
+        original_title=show.original_title,
+        plot=show.plot,
+        mpaa=show.mpaa,
+        premiered=show.premiered or show.aired,
+        year=show.year,
+        status=show.status,
+        ratings=_ratings(show.rating, show.votes),
+        tmdb_id=show.tmdb_id,
+        tvdb_id=show.tvdb_id,
+        imdb_id=show.imdb_id,
+        genres=tuple(show.genres or ()),
+        studios=tuple(show.studios or ()),
+        actors=tv_nfo.cast_members(rows.cast),
+        named_seasons=named,
+        episodeguide=guide,
+        date_added=show.date_added,
+        extra=tuple(show.nfo_extra or ()),
+    )
+
+
+def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo.EpisodeData]:
+    """One block per episode number of the file, in file-name order; the numbers are the file
+    name's (Kodi's), the rest from `episode_details` (TV enrich), else the item's own fields."""
+    if ep.season is None or not ep.episodes:
+        return []
+    details = {
+        (d.get("season"), d.get("episode")): d
+        for d in (ep.episode_details or [])
+        if isinstance(d, dict)
+    }
+    refs = {
+        (r.get("season"), r.get("episode")): r
+        for r in (ep.episode_refs or [])
+        if isinstance(r, dict)
+    }
+    guests = tv_nfo.cast_members(rows.cast)
+    streams = dict(
+        video=tuple(
+            tv_nfo.VideoDetails(
+                v.codec,
+                v.aspect,
+                v.width,
+                v.height,
+                v.duration_seconds,
+                v.stereomode,
+                v.hdrtype,
+                v.language,
+            )
+            for v in rows.video
+        ),
+        audio=tuple(tv_nfo.AudioDetails(a.codec, a.language, a.channels) for a in rows.audio),
+        subtitles=tuple(tv_nfo.SubtitleDetails(s.language) for s in rows.subtitles),
+    )
+    blocks = []
+    for i, number in enumerate(ep.episodes):
+        d = details.get((ep.season, number))
+        ref = refs.get((ep.season, number), {})
+        if d is None:
+            if i == 0:  # the item's own fields are its first episode's
+                d = {
+                    "title": ep.title,
+                    "plot": ep.plot,
+                    "aired": ep.aired,
+                    "runtime": ep.runtime,
+                    "rating": ep.rating,
+                    "votes": ep.votes,
+                    "directors": ep.directors,
+                    "writers": ep.writers,
+                    "tmdb_id": ep.tmdb_id,
+                    "tvdb_id": ep.tvdb_id,
+                }
+            else:
+                d = {}
+        blocks.append(
+            tv_nfo.EpisodeData(
+                title=d.get("title") or f"Episode {number}",
+                show_title=show.title or Path(show.path).name,
+                season=ep.season,
+                episode=number,
+                plot=d.get("plot"),
+                runtime=d.get("runtime"),
+                aired=d.get("aired"),
+                ratings=_ratings(d.get("rating"), d.get("votes")),
+                tmdb_id=d.get("tmdb_id") or ref.get("tmdb_id"),
+                tvdb_id=d.get("tvdb_id") or ref.get("tvdb_id"),
+                imdb_id=d.get("imdb_id"),
+                directors=tuple(d.get("directors") or ()),
+                writers=tuple(d.get("writers") or ()),
+                actors=guests,
+                date_added=ep.date_added,
+                **streams,
+            )
+        )
+    return blocks
+
+
+# --- after the publish ---------------------------------------------------------------------------
+
+
+def _finish(show: db.Movie, members: _Members, plan: PublishPlan) -> None:
+    """The show's status is `apply`'s; its seasons and published episodes are published with it,
+    and the show's `published_nfo_hash` is its `tvshow.nfo`'s."""
+    when = db.now()
+    show_nfo = next((a.wanted for a in plan.actions if a.wanted and a.path == plan.nfo_path), None)
+    ids = [s.id for s in members.seasons] + [e.id for e in members.published]
+    with db.write_transaction():
+        if show_nfo is not None:
+            db.Movie.update(published_nfo_hash=show_nfo.sha256).where(
+                db.Movie.id == show.id
+            ).execute()
+        if ids:
+            db.Movie.update(
+                publish_state=db.PUBLISHED,
+                last_published_at=when,
+                last_error=None,
+                updated_at=when,
+            ).where(db.Movie.id.in_(ids)).execute()
+
+
+def _note(show: db.Movie, notes: list[str], text: str) -> None:
+    notes.append(text)
+    log.warning("item %d: %s", show.id, text)

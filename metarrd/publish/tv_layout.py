@@ -1,0 +1,150 @@
+"""Where PUBLISH puts each file of a TV show (kodi-tv.md §7), and the names Kodi would misread
+(kodi-tv.md §1.2). Pure: nothing here touches the disk.
+
+For a show folder `<Show>/` with episode files anywhere below it:
+
+| what | path |
+|---|---|
+| show NFO | `<Show>/tvshow.nfo` |
+| show art | `<Show>/poster.jpg`, `fanart.jpg`, `fanart1.jpg`..., `banner`, `clearlogo`, `clearart`, `landscape`, `characterart`, `keyart` |
+| season art | `<Show>/season01-poster.jpg`; season 0: `season-specials-poster.jpg`; all seasons: `season-all-poster.jpg` |
+| cast thumbs | `<Show>/.actors/First_Last.jpg` (the show's cast and every guest star) |
+| episode NFO | `<episode base>.nfo` (one `<episodedetails>` block per episode of the file) |
+| episode thumb | `<episode base>-thumb.<ext>` |
+
+Season art is one image per slot (Kodi reads no `season01-poster1.jpg`); show art is ranked like
+a disc movie's bare names (`layout.art_name("", ...)`). Names are lower case: Kodi matches
+`season<NN>` case-sensitively.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from metarrd.publish import layout
+
+TVSHOW_NFO = "tvshow.nfo"
+SHOW_ART_TYPES = (
+    "poster",
+    "fanart",
+    "banner",
+    "clearlogo",
+    "clearart",
+    "landscape",
+    "characterart",
+    "keyart",
+)
+SEASON_ART_TYPES = ("poster", "fanart", "banner", "landscape")
+ALL_SEASONS = "season-all-"  # a show's asset type `season-all-poster` -> season-all-poster.jpg
+EPISODE_THUMB = "thumb"
+
+
+def season_prefix(number: int) -> str:
+    """`season01`, `season10`, `season2024`; season 0 is `season-specials`."""
+    if number < 0:
+        raise layout.LayoutError(f"season {number}: seasons start at 0")
+    return "season-specials" if number == 0 else f"season{number:02d}"
+
+
+def season_art_name(number: int, asset_type: str, ext: str) -> str:
+    _check_season_type(asset_type)
+    return f"{season_prefix(number)}-{asset_type}.{ext}"
+
+
+def all_seasons_art_name(asset_type: str, ext: str) -> str:
+    """`season-all-poster.jpg` for the show's `season-all-poster` asset (or plain `poster`)."""
+    kind = asset_type.removeprefix(ALL_SEASONS)
+    _check_season_type(kind)
+    return f"{ALL_SEASONS}{kind}.{ext}"
+
+
+def show_art_name(asset_type: str, rank: int, ext: str) -> str:
+    if asset_type not in SHOW_ART_TYPES:
+        raise layout.LayoutError(f"{asset_type!r} is no show art type")
+    return layout.art_name("", asset_type, rank, ext)
+
+
+def tvshow_nfo_path(show_folder: Path) -> Path:
+    return Path(show_folder) / TVSHOW_NFO
+
+
+def episode_nfo_path(video: Path) -> Path:
+    video = Path(video)
+    return video.with_name(f"{video.stem}.{layout.NFO_EXT}")
+
+
+def episode_thumb_path(video: Path, ext: str) -> Path:
+    video = Path(video)
+    return video.with_name(f"{video.stem}-{EPISODE_THUMB}.{ext}")
+
+
+def is_episode_sidecar(name: str, video_stem: str) -> bool:
+    """Whether `name` is the NFO or thumb PUBLISH writes for the video `<video_stem>.<ext>`."""
+    return name == f"{video_stem}.{layout.NFO_EXT}" or name.startswith(
+        f"{video_stem}-{EPISODE_THUMB}."
+    )
+
+
+def _check_season_type(asset_type: str) -> None:
+    if asset_type not in SEASON_ART_TYPES:
+        raise layout.LayoutError(f"{asset_type!r} is no season art type")
+
+
+# --- how Kodi 21 and older read a name (kodi-tv.md §1.2) ------------------------------------------
+
+_SUB = r"(?:(?:[a-i]|\.[1-9])(?![0-9]))?"
+_KODI_SXXEYY = re.compile(r"s([0-9]+)[ ._x-]*e([0-9]+" + _SUB + r")([^\\/]*)$", re.I)
+_KODI_NXNN = re.compile(r"[\\/._ \[(-]([0-9]+)x([0-9]+" + _SUB + r")([^\\/]*)$", re.I)
+_KODI_MORE = re.compile(r"^[-_ex]+([0-9]+" + _SUB + r")", re.I)
+_DAY_FIRST = re.compile(r"(?<![0-9])([0-9]{2})[.-]([0-9]{2})[.-]([0-9]{4})(?![0-9])")
+
+
+def kodi_numbers(file_name: str) -> tuple[int, list[int]] | None:
+    """(season, episodes) as Kodi 21 and older read `file_name` with the default
+    `tvshowmatching` (its two numbered expressions and the multi-episode continuation), or None
+    when neither matches (a date, absolute numbers: read otherwise, not judged here)."""
+    for pattern in (_KODI_SXXEYY, _KODI_NXNN):
+        m = pattern.search(file_name)
+        if not m:
+            continue
+        episodes = [_number(m.group(2))]
+        rest = m.group(3)
+        while more := _KODI_MORE.match(rest):
+            episodes.append(_number(more.group(1)))
+            rest = rest[more.end() :]
+        return int(m.group(1)), episodes
+    return None
+
+
+def _number(text: str) -> int:
+    return int(re.match(r"[0-9]+", text).group(0))  # type: ignore[union-attr]
+
+
+def misread_warning(
+    file_name: str, season: int | None, episodes: list[int], aired: str | None = None
+) -> str | None:
+    """Why Kodi would read this episode file otherwise than metarrd does (and so show other
+    episodes, or lose some), with what to do; None when it reads the same."""
+    seen = kodi_numbers(file_name)
+    if seen is not None and season is not None and episodes:
+        k_season, k_episodes = seen
+        if (k_season, k_episodes) != (season, list(episodes)):
+            theirs = ", ".join(f"S{k_season:02d}E{e:02d}" for e in k_episodes)
+            ours = "".join(f"E{e:02d}" for e in episodes)
+            lost = sorted(set(episodes) - set(k_episodes)) if k_season == season else episodes
+            what = f"; episode {', '.join(map(str, lost))} would not appear" if lost else ""
+            return (
+                f"{file_name}: Kodi 21 and older read it as {theirs}{what} "
+                f"(naming it S{season:02d}{ours} is read the same by every player)"
+            )
+        return None
+    m = _DAY_FIRST.search(file_name)
+    if m and aired:
+        kodi_date = f"{m.group(3)}-{m.group(1)}-{m.group(2)}"  # Kodi: mm.dd.yyyy
+        if kodi_date != aired:
+            return (
+                f"{file_name}: Kodi reads {m.group(0)} as month.day.year ({kodi_date}), not "
+                f"{aired}; naming it {aired} is read the same by every player"
+            )
+    return None

@@ -1,0 +1,206 @@
+"""Rendering `tvshow.nfo` and episode NFOs (kodi-tv.md §2.2, §2.4, §7). Pure: data in, bytes out.
+
+Same rules as the movie NFO (`nfo.py`: fixed element order after Kodi's own writer, UTF-8 with an
+XML declaration, two-space indentation, one value per list element, ratings with one default
+written last, absolute actor thumb URLs only, no scraper URL text), plus:
+
+- `tvshow.nfo`: `uniqueid` tmdb (default), tvdb, imdb; `episodeguide` = one-line JSON of the
+  same ids, only when asked (the caller's rule: every video file of the show gets its NFO in the
+  same publish — a real Kodi 20.1 drops the whole show otherwise); `status`, `studio`
+  (networks), `namedseason number="N"`; no `<thumb>` URLs (the art is written as files).
+- an episode file's NFO holds one XML declaration, then one `<episodedetails>` block per
+  episode of the file, in file-name order, back to back (not one XML document: Kodi walks the
+  blocks for the `<episode>` it parsed from the name; Jellyfin reads them all).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lxml import etree
+
+from metarrd.publish import nfo
+from metarrd.publish.nfo import (
+    XML_DECLARATION,
+    AudioDetails,
+    CastMember,
+    Rating,
+    SubtitleDetails,
+    VideoDetails,
+)
+
+__all__ = [
+    "AudioDetails",
+    "CastMember",
+    "EpisodeData",
+    "Rating",
+    "ShowData",
+    "SubtitleDetails",
+    "VideoDetails",
+    "episode_guide",
+    "render_episodes",
+    "render_tvshow",
+]
+
+SHOW_OWNED = nfo.OWNED | {"showtitle", "episodeguide", "status", "namedseason", "season", "episode"}
+# Kodi's TMDB TV scraper finds a show by these in the text too (a "combination NFO").
+_TV_SCRAPER_URLS = (
+    re.compile(r"themoviedb.org/tv(/)[0-9]", re.I | re.S),
+    re.compile(r"thetvdb.com(/)", re.I | re.S),
+)
+_IMDB_ID = re.compile(r"tt\d{7,10}")
+
+
+@dataclass(frozen=True)
+class ShowData:
+    """Everything `tvshow.nfo` says (built by publish from the show item)."""
+
+    title: str
+    original_title: str | None = None
+    plot: str | None = None
+    mpaa: str | None = None
+    premiered: str | None = None  # YYYY-MM-DD
+    year: int | None = None
+    status: str | None = None
+    ratings: tuple[Rating, ...] = ()
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+    genres: tuple[str, ...] = ()
+    studios: tuple[str, ...] = ()
+    actors: tuple[CastMember, ...] = ()
+    named_seasons: tuple[tuple[int, str], ...] = ()  # (season number, title)
+    episodeguide: bool = False
+    date_added: datetime | None = None
+    extra: tuple[str, ...] = field(default=())  # serialized elements of the user's NFO
+
+
+@dataclass(frozen=True)
+class EpisodeData:
+    """One `<episodedetails>` block: one episode of a video file."""
+
+    title: str
+    show_title: str
+    season: int
+    episode: int
+    plot: str | None = None
+    runtime: int | None = None  # minutes
+    aired: str | None = None  # YYYY-MM-DD
+    ratings: tuple[Rating, ...] = ()
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    imdb_id: str | None = None
+    directors: tuple[str, ...] = ()
+    writers: tuple[str, ...] = ()
+    actors: tuple[CastMember, ...] = ()  # guest stars
+    video: tuple[VideoDetails, ...] = ()
+    audio: tuple[AudioDetails, ...] = ()
+    subtitles: tuple[SubtitleDetails, ...] = ()
+    date_added: datetime | None = None
+
+
+def episode_guide(tmdb_id: int | None, tvdb_id: int | None, imdb_id: str | None) -> str | None:
+    """`{"tmdb":"1399","tvdb":"121361","imdb":"tt0944947"}` (Kodi v19.5+ scrapers), or None."""
+    ids = _ids(tmdb_id, tvdb_id, imdb_id)
+    return json.dumps(dict(ids), separators=(",", ":")) if ids else None
+
+
+def render_tvshow(show: ShowData) -> bytes:
+    """`tvshow.nfo` as UTF-8 bytes, identical for identical input."""
+    root = etree.Element("tvshow")
+    nfo._sub(root, "title", show.title)
+    nfo._sub(root, "originaltitle", show.original_title)
+    nfo._ratings(root, show.ratings)
+    nfo._sub(root, "plot", show.plot)
+    nfo._sub(root, "mpaa", show.mpaa)
+    if show.episodeguide:
+        nfo._sub(root, "episodeguide", episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id))
+    _uniqueids(root, show.tmdb_id, show.tvdb_id, show.imdb_id)
+    nfo._list(root, "genre", show.genres)
+    premiered, year = nfo.premiered_and_year(show.premiered, show.year)
+    nfo._sub(root, "premiered", premiered)
+    nfo._sub(root, "year", str(year) if year else None)
+    nfo._sub(root, "status", show.status)
+    nfo._list(root, "studio", show.studios)
+    nfo._actors(root, show.actors)
+    for number, name in sorted(dict(show.named_seasons).items()):
+        el = nfo._sub(root, "namedseason", name)
+        if el is not None:
+            el.set("number", str(int(number)))
+    if show.date_added is not None:
+        nfo._sub(root, "dateadded", show.date_added.strftime("%Y-%m-%d %H:%M:%S"))
+    for element in nfo._extra_elements(show.extra):
+        if element.tag not in SHOW_OWNED:
+            root.append(element)
+    return (XML_DECLARATION + _text(root) + "\n").encode("utf-8")
+
+
+def render_episodes(episodes: Sequence[EpisodeData]) -> bytes:
+    """An episode file's NFO: one declaration, one `<episodedetails>` block per episode."""
+    if not episodes:
+        raise ValueError("an episode NFO needs at least one episode")
+    blocks = [_text(_episode(e)) + "\n" for e in episodes]
+    return (XML_DECLARATION + "".join(blocks)).encode("utf-8")
+
+
+def _episode(ep: EpisodeData) -> etree._Element:
+    root = etree.Element("episodedetails")
+    nfo._sub(root, "title", ep.title)
+    nfo._sub(root, "showtitle", ep.show_title)
+    nfo._ratings(root, ep.ratings)
+    nfo._sub(root, "season", str(int(ep.season)))
+    nfo._sub(root, "episode", str(int(ep.episode)))
+    nfo._sub(root, "plot", ep.plot)
+    if ep.runtime and ep.runtime > 0:
+        nfo._sub(root, "runtime", str(int(ep.runtime)))
+    _uniqueids(root, ep.tmdb_id, ep.tvdb_id, ep.imdb_id)
+    nfo._list(root, "credits", ep.writers, names=True)
+    nfo._list(root, "director", ep.directors, names=True)
+    aired, _ = nfo.premiered_and_year(ep.aired, None)
+    nfo._sub(root, "aired", aired)
+    data = nfo.MovieData(title="", video=ep.video, audio=ep.audio, subtitles=ep.subtitles)
+    nfo._fileinfo(root, data)
+    nfo._actors(root, ep.actors)
+    if ep.date_added is not None:
+        nfo._sub(root, "dateadded", ep.date_added.strftime("%Y-%m-%d %H:%M:%S"))
+    return root
+
+
+def _ids(tmdb_id: int | None, tvdb_id: int | None, imdb_id: str | None) -> list[tuple[str, str]]:
+    ids: list[tuple[str, str]] = []
+    if tmdb_id:
+        ids.append(("tmdb", str(int(tmdb_id))))
+    if tvdb_id:
+        ids.append(("tvdb", str(int(tvdb_id))))
+    imdb = nfo._clean(imdb_id)
+    if _IMDB_ID.fullmatch(imdb):
+        ids.append(("imdb", imdb))
+    return ids
+
+
+def _uniqueids(
+    parent: etree._Element, tmdb_id: int | None, tvdb_id: int | None, imdb_id: str | None
+) -> None:
+    for i, (kind, value) in enumerate(_ids(tmdb_id, tvdb_id, imdb_id)):
+        el = etree.SubElement(parent, "uniqueid", type=kind)
+        if i == 0:
+            el.set("default", "true")  # exactly one: tmdb when known, like Kodi's TMDB scraper
+        el.text = value
+
+
+def _text(root: etree._Element) -> str:
+    etree.indent(root, space="  ")
+    text = nfo.neutralise_scraper_urls(etree.tostring(root, encoding="unicode"))
+    for pattern in _TV_SCRAPER_URLS:
+        while m := pattern.search(text):
+            text = text[: m.start(1)] + "&#47;" + text[m.end(1) :]
+    return text
+
+
+def cast_members(roles: Iterable) -> tuple[CastMember, ...]:
+    """`db.MovieActor` rows (actor loaded) as NFO actors."""
+    return tuple(CastMember(r.actor.name, r.role or "", r.order, r.actor.thumb_url) for r in roles)

@@ -1,0 +1,226 @@
+"""Sonarr's webhook drives the TV flow: payloads shaped like Sonarr's own webhook classes
+(`src/NzbDrone.Core/Notifications/Webhook/*.cs`: WebhookImportPayload, WebhookImportCompletePayload,
+WebhookRenamePayload, WebhookEpisodeDeletePayload, WebhookSeriesAddPayload,
+WebhookSeriesDeletePayload; camelCase keys, kodi-tv.md §4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from metarrd import db
+from metarrd.config import parse_config
+from metarrd.pipeline import jobs, queue
+from metarrd.runtime import open_runtime
+from metarrd.web import webhooks
+
+TOKEN = "s3cret-token"
+KEY = {"X-Api-Key": TOKEN}
+
+
+@pytest.fixture
+def setup(tmp_path, fake_stages):
+    (tmp_path / "tv").mkdir()
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
+            "webhooks": {"token": TOKEN},
+        }
+    )
+    rt = open_runtime(config)
+    queue.configure(config, immediate=True)
+    jobs.bind(rt)
+    app = Flask(__name__)
+    app.config["METARRD"] = config
+    app.register_blueprint(webhooks.bp)
+    yield app.test_client(), rt, fake_stages, tmp_path / "tv" / "Severance"
+    rt.close()
+
+
+def series(folder: Path) -> dict:
+    """WebhookSeries."""
+    return {
+        "id": 1, "title": "Severance", "titleSlug": "severance", "path": str(folder),
+        "tvdbId": 371980, "tvMazeId": 44933, "tmdbId": 95396, "imdbId": "tt11280740",
+        "type": "standard", "year": 2022, "genres": ["Drama"], "images": [], "tags": [],
+        "originalLanguage": {"id": 1, "name": "English"},
+    }  # fmt: skip
+
+
+def episode_file(folder: Path, rel: str, size: int = 100, **more) -> dict:
+    """WebhookEpisodeFile."""
+    return {
+        "id": 7, "relativePath": rel, "path": str(folder / rel), "quality": "WEBDL-1080p",
+        "qualityVersion": 1, "releaseGroup": "GRP", "size": size,
+        "dateAdded": "2024-05-01T10:00:00Z", "languages": [{"id": 1, "name": "English"}],
+        "mediaInfo": {"audioChannels": 5.1, "audioCodec": "EAC3", "height": 1080, "width": 1920,
+                      "videoCodec": "h264", "videoDynamicRange": ""},
+        **more,
+    }  # fmt: skip
+
+
+def episodes(*numbers: int) -> list[dict]:
+    return [
+        {"id": n, "episodeNumber": n, "seasonNumber": 1, "title": f"Ep {n}", "overview": "",
+         "airDate": "2022-02-18", "airDateUtc": "2022-02-18T08:00:00Z", "seriesId": 1,
+         "tvdbId": 8000000 + n}
+        for n in numbers
+    ]  # fmt: skip
+
+
+def per_file(folder: Path, rel: str, **more) -> dict:
+    """WebhookImportPayload ("On Import")."""
+    return {
+        "eventType": "Download", "instanceName": "Sonarr", "applicationUrl": "",
+        "series": series(folder), "episodes": episodes(1), "episodeFile": episode_file(folder, rel),
+        "isUpgrade": False, "downloadClient": "qBittorrent", "downloadId": "ABC",
+        "release": {"releaseTitle": "Severance.S01E01.1080p", "indexer": "x", "size": 100},
+        **more,
+    }  # fmt: skip
+
+
+def import_complete(folder: Path, rels: list[str]) -> dict:
+    """WebhookImportCompletePayload ("On Import Complete")."""
+    return {
+        "eventType": "Download", "instanceName": "Sonarr", "applicationUrl": "",
+        "series": series(folder), "episodes": episodes(1, 2),
+        "episodeFiles": [episode_file(folder, r) for r in rels] + [episode_file(folder, rels[0])],
+        "fileCount": len(rels) + 1, "sourcePath": "/downloads/Severance.S01",
+        "destinationPath": str(folder), "downloadClient": "qBittorrent",
+    }  # fmt: skip
+
+
+def make_files(folder: Path, *rels: str) -> None:
+    for rel in rels:
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(b"\x1a\x45\xdf\xa3 " + rel.encode())
+
+
+def post(client, body) -> tuple[int, dict]:
+    r = client.post("/api/webhooks/sonarr", json=body, headers=KEY)
+    return r.status_code, r.get_json()
+
+
+def items(kind: str) -> list[db.Movie]:
+    return list(db.Movie.select().where(db.Movie.kind == kind).order_by(db.Movie.path))
+
+
+def test_a_download_scans_the_show_and_identifies_it_from_the_series_ids(setup):
+    client, rt, fake, folder = setup
+    make_files(folder, "Season 1/Severance - S01E01 - Good News.mkv")
+    status, answer = post(client, per_file(folder, "Season 1/Severance - S01E01 - Good News.mkv"))
+    assert status == 202 and answer["files"] == 1
+    (show,) = items(db.SHOW)
+    assert show.path == str(folder)
+    assert [e.episodes for e in items(db.EPISODE)] == [[1]]
+    assert ("identify", show.id) in [(c[0], c[1]) for c in fake.calls]
+    ident = next(c for c in fake.calls if c[0] == "identify" and c[1] == show.id)
+    assert ident[2] == {"tmdb_id": 95396, "imdb_id": "tt11280740", "source": "webhook",
+                        "tvdb_id": 371980}  # fmt: skip
+
+
+def test_both_shapes_of_the_same_import_are_handled_once(setup):
+    client, rt, fake, folder = setup
+    rels = ["Season 1/Severance - S01E01.mkv", "Season 1/Severance - S01E02.mkv"]
+    make_files(folder, *rels)
+    status, answer = post(client, import_complete(folder, rels))
+    assert status == 202 and answer["files"] == 2  # the repeated file counted once
+    status, _ = post(client, per_file(folder, rels[0]))
+    assert status == 202
+    assert len(items(db.SHOW)) == 1
+    assert [e.episodes for e in items(db.EPISODE)] == [[1], [2]]
+    show = items(db.SHOW)[0]
+    assert [c[0] for c in fake.calls if c[1] == show.id].count("identify") == 1
+
+
+def test_a_rename_moves_the_episode_and_republishes_its_show(setup):
+    client, rt, fake, folder = setup
+    old, new = "Season 1/Severance.S01E01.mkv", "Season 1/Severance - S01E01 - Good News.mkv"
+    make_files(folder, old)
+    post(client, per_file(folder, old))
+    (show,) = items(db.SHOW)
+    (ep,) = items(db.EPISODE)
+    db.Movie.update(identification_status=db.ENRICHED, publish_state=db.PUBLISHED).where(
+        db.Movie.id.in_([show.id, ep.id])
+    ).execute()
+    (folder / old).rename(folder / new)
+    body = {
+        "eventType": "Rename", "instanceName": "Sonarr", "series": series(folder),
+        "renamedEpisodeFiles": [
+            {**episode_file(folder, new), "previousRelativePath": old,
+             "previousPath": str(folder / old)}
+        ],
+    }  # fmt: skip
+    status, _ = post(client, body)
+    assert status == 202
+    (moved,) = items(db.EPISODE)
+    assert (moved.id, moved.path) == (ep.id, str(folder / new))
+    assert ("publish", show.id) in [(c[0], c[1]) for c in fake.calls]
+
+
+def test_a_delete_for_an_upgrade_keeps_the_episode_the_download_moves_it(setup):
+    client, rt, fake, folder = setup
+    old, new = "Season 1/Severance - S01E01 - 720p.mkv", "Season 1/Severance - S01E01 - 1080p.mkv"
+    make_files(folder, old)
+    post(client, per_file(folder, old))
+    (ep,) = items(db.EPISODE)
+    db.Movie.update(identification_status=db.ENRICHED, title="Good News").where(
+        db.Movie.id == ep.id
+    ).execute()
+    (folder / old).unlink()
+    body = {"eventType": "EpisodeFileDelete", "series": series(folder), "episodes": episodes(1),
+            "episodeFile": episode_file(folder, old), "deleteReason": "upgrade"}  # fmt: skip
+    status, _ = post(client, body)
+    assert status == 200
+    assert not db.Movie.get_by_id(ep.id).missing
+    make_files(folder, new)
+    upgrade = per_file(folder, new, isUpgrade=True,
+                       deletedFiles=[episode_file(folder, old, recycleBinPath="/bin/x.mkv")])  # fmt: skip
+    assert post(client, upgrade)[0] == 202
+    (kept,) = items(db.EPISODE)
+    assert (kept.id, kept.path, kept.title) == (ep.id, str(folder / new), "Good News")
+
+
+def test_a_manual_delete_marks_the_episode_missing_and_keeps_its_data(setup):
+    client, rt, fake, folder = setup
+    rel = "Season 1/Severance - S01E01.mkv"
+    make_files(folder, rel)
+    post(client, per_file(folder, rel))
+    (folder / rel).unlink()
+    body = {"eventType": "EpisodeFileDelete", "series": series(folder), "episodes": episodes(1),
+            "episodeFile": episode_file(folder, rel), "deleteReason": "manual"}  # fmt: skip
+    assert post(client, body)[0] == 202
+    (ep,) = items(db.EPISODE)
+    assert ep.missing
+
+
+def test_series_add_and_delete(setup):
+    client, rt, fake, folder = setup
+    make_files(folder, "Season 1/Severance - S01E01.mkv")
+    status, _ = post(client, {"eventType": "SeriesAdd", "series": series(folder)})
+    assert status == 202
+    (show,) = items(db.SHOW)
+    ident = next(c for c in fake.calls if c[0] == "identify" and c[1] == show.id)
+    assert ident[2]["tvdb_id"] == 371980
+    body = {"eventType": "SeriesDelete", "series": series(folder), "deletedFiles": False}
+    assert post(client, body)[0] == 202
+    assert not db.Movie.get_by_id(show.id).missing  # the folder is still there
+    (folder / "Season 1/Severance - S01E01.mkv").unlink()
+    (folder / "Season 1").rmdir()
+    folder.rmdir()
+    assert post(client, {**body, "deletedFiles": True})[0] == 202
+    assert all(m.missing for m in db.Movie.select() if m.kind in (db.SHOW, db.EPISODE))
+
+
+def test_test_event_and_a_path_outside_every_library(setup, tmp_path):
+    client, rt, fake, folder = setup
+    status, answer = post(client, {"eventType": "Test", "series": {"id": 1, "title": "Test Title",
+                          "path": "C:\\testpath", "tvdbId": 1234, "tags": ["test-tag"]},
+                          "episodes": [{"id": 123, "episodeNumber": 1, "seasonNumber": 1,
+                                        "title": "Test title"}]})  # fmt: skip
+    assert status == 200 and db.Job.select().count() == 0
+    status, answer = post(client, per_file(tmp_path / "elsewhere", "S01E01.mkv"))
+    assert status == 422 and "not inside any configured library" in answer["message"]

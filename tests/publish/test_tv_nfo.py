@@ -1,0 +1,146 @@
+"""tvshow.nfo and episode NFOs: golden files byte for byte, and the kodi-tv.md §2/§7 rules.
+
+Regenerate the golden files deliberately with `METARRD_REGEN_GOLDEN=1 pytest tests/publish`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from lxml import etree
+
+from metarrd.publish import tv_layout
+from metarrd.publish.tv_nfo import (
+    AudioDetails,
+    CastMember,
+    EpisodeData,
+    Rating,
+    ShowData,
+    VideoDetails,
+    episode_guide,
+    render_episodes,
+    render_tvshow,
+)
+from tests.publish.test_nfo import check_golden
+
+SHOW = ShowData(
+    title="Game of Thrones",
+    original_title="Game of Thrones",
+    plot="Seven noble families fight for control of Westeros. See themoviedb.org/tv/1399 .",
+    mpaa="TV-MA",
+    premiered="2011-04-17",
+    year=2010,
+    status="Ended",
+    ratings=(Rating("tmdb", 8.4, 22000, default=True),),
+    tmdb_id=1399,
+    tvdb_id=121361,
+    imdb_id="tt0944947",
+    genres=("Sci-Fi & Fantasy / Drama", "Action & Adventure"),
+    studios=("HBO",),
+    actors=(
+        CastMember(
+            "Emilia Clarke", "Daenerys Targaryen", 0, "https://image.tmdb.org/t/p/original/e.jpg"
+        ),
+        CastMember("Kit Harington", "Jon Snow", 1, None),
+    ),
+    named_seasons=((0, "Specials"), (1, "Season 1"), (8, "The Last Watch")),
+    episodeguide=True,
+    date_added=datetime(2024, 5, 6, 7, 8, 9),
+    extra=("<userrating>9</userrating>", "<episodeguide>old</episodeguide>"),
+)
+
+EPISODES = [
+    EpisodeData(
+        title=title,
+        show_title="Game of Thrones",
+        season=1,
+        episode=n,
+        plot=f"Plot of episode {n}.",
+        runtime=62,
+        aired=f"2011-04-{16 + n}",
+        ratings=(Rating("tmdb", 7.9 + n / 10, 300, default=True),),
+        tmdb_id=63055 + n,
+        tvdb_id=3254640 + n,
+        directors=("Tim Van Patten",),
+        writers=("David Benioff, D. B. Weiss",),
+        actors=(
+            CastMember("Sean Bean", "Ned Stark", 0, "https://image.tmdb.org/t/p/original/s.jpg"),
+        ),
+        video=(VideoDetails("h264", 1.778, 1920, 1080, 3720),),
+        audio=(AudioDetails("aac", "eng", 2),),
+        date_added=datetime(2024, 5, 6, 7, 8, 9),
+    )
+    for n, title in ((1, "Winter Is Coming"), (2, "The Kingsroad"))
+]
+
+
+def test_tvshow_nfo_matches_the_golden_file():
+    check_golden("tvshow.nfo", render_tvshow(SHOW))
+
+
+def test_multi_episode_nfo_matches_the_golden_file():
+    check_golden("episode-multi.nfo", render_episodes(EPISODES))
+
+
+def test_tvshow_nfo_rules():
+    root = etree.fromstring(render_tvshow(SHOW))
+    assert [u.get("default") for u in root.findall("uniqueid")] == ["true", None, None]
+    assert root.findtext("year") == "2011"  # from premiered
+    assert [g.text for g in root.findall("genre")] == [
+        "Sci-Fi & Fantasy",
+        "Drama",
+        "Action & Adventure",
+    ]
+    assert len(root.findall("episodeguide")) == 1  # the user's old one is not repeated
+    assert "themoviedb.org/tv/1399" not in render_tvshow(SHOW).decode()
+    assert "themoviedb.org/tv/1399" in root.findtext("plot")  # same value for XML readers
+    without = etree.fromstring(render_tvshow(ShowData(title="X", tmdb_id=1, episodeguide=False)))
+    assert without.find("episodeguide") is None
+
+
+def test_episode_guide_json():
+    assert (
+        episode_guide(1399, 121361, "tt0944947")
+        == '{"tmdb":"1399","tvdb":"121361","imdb":"tt0944947"}'
+    )
+    assert episode_guide(None, 121361, None) == '{"tvdb":"121361"}'
+    assert episode_guide(None, None, "nonsense") is None
+
+
+def test_a_multi_episode_nfo_has_one_declaration_and_a_block_per_episode():
+    text = render_episodes(EPISODES).decode()
+    assert text.count("<?xml") == 1
+    assert text.count("<episodedetails>") == 2
+    with pytest.raises(ValueError):
+        render_episodes([])
+
+
+@pytest.mark.parametrize(
+    ("name", "season", "episodes", "warned"),
+    [
+        ("Show - S01E01 - Pilot.mkv", 1, [1], False),
+        ("Show S01E04E05.mkv", 1, [4, 5], False),
+        ("Show - 1x03 - Bag.mkv", 1, [3], False),
+        ("Show - S02E01-E03.mkv", 2, [1, 2, 3], True),
+        ("Show - S02E01-03.mkv", 2, [1, 2, 3], True),
+        ("Show - S01E01-E02.mkv", 1, [1, 2], False),
+        ("Show - 2024-03-05 - Guest.mkv", 2024, [], False),
+    ],
+)
+def test_names_kodi_would_misread(name, season, episodes, warned):
+    assert bool(tv_layout.misread_warning(name, season, episodes)) is warned
+
+
+def test_a_day_first_date_is_warned_about():
+    warning = tv_layout.misread_warning("Show - 05.03.2024 - Guest.mkv", None, [], "2024-03-05")
+    assert warning and "month.day.year" in warning
+
+
+def test_season_art_names():
+    assert tv_layout.season_art_name(1, "poster", "jpg") == "season01-poster.jpg"
+    assert tv_layout.season_art_name(12, "banner", "png") == "season12-banner.png"
+    assert tv_layout.season_art_name(0, "fanart", "jpg") == "season-specials-fanart.jpg"
+    assert (
+        tv_layout.all_seasons_art_name("season-all-landscape", "jpg") == "season-all-landscape.jpg"
+    )
+    assert tv_layout.show_art_name("fanart", 2, "jpg") == "fanart1.jpg"

@@ -1,0 +1,183 @@
+"""PUBLISH of a TV show: the kodi-tv.md §7 layout, as one unit, without losing the user's files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from metarrd import db
+from metarrd.errors import ItemError
+from metarrd.publish import preview_publish, publish_item, publish_many
+from tests.publish.tvshow import HARD_CASE, UNNUMBERED, build_show, tv_runtime
+
+
+@pytest.fixture
+def trt(tmp_path):
+    rt = tv_runtime(tmp_path)
+    yield rt
+    rt.close()
+
+
+def files_under(folder: Path) -> set[str]:
+    return {
+        str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.suffix != ".mkv"
+    }
+
+
+def expected_layout() -> set[str]:
+    names = {
+        "tvshow.nfo",
+        "poster.jpg",
+        "poster1.jpg",
+        "fanart.jpg",
+        "fanart1.jpg",
+        "banner.jpg",
+        "clearlogo.png",
+        "characterart.png",
+        "season-all-poster.jpg",
+        "season-specials-poster.jpg",
+        "season01-poster.jpg",
+        "season01-banner.jpg",
+        "season02-poster.jpg",
+        "season03-poster.jpg",
+        ".actors/Bryan_Cranston.jpg",
+        ".actors/Aaron_Paul.png",
+        ".actors/Bob_Odenkirk.jpg",
+    }
+    for rel in HARD_CASE:
+        base = rel.rsplit(".", 1)[0]
+        names |= {f"{base}.nfo", f"{base}-thumb.jpg"}
+    return names
+
+
+def blocks(path: Path) -> list[etree._Element]:
+    text = path.read_text("utf-8").split("?>", 1)[1]
+    return [
+        etree.fromstring((b + "</episodedetails>").encode())
+        for b in text.split("</episodedetails>")
+        if b.strip()
+    ]
+
+
+def test_a_hard_case_show_gets_exactly_the_layout(trt):
+    built = build_show(trt)
+    result = publish_item(trt, built.show)
+    assert files_under(built.folder) == expected_layout()
+    assert len(result.written) == len(expected_layout())
+    show = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    assert show.tag == "tvshow"
+    ids = {u.get("type"): (u.text, u.get("default")) for u in show.findall("uniqueid")}
+    assert ids == {"tmdb": ("1396", "true"), "tvdb": ("81189", None), "imdb": ("tt0903747", None)}
+    assert show.findtext("episodeguide") == '{"tmdb":"1396","tvdb":"81189","imdb":"tt0903747"}'
+    assert {n.get("number"): n.text for n in show.findall("namedseason")}["3"] == "The Third"
+    assert show.find("thumb") is None  # art is written as files
+    multi = blocks(built.path("Season 02/Breaking Bad - S02E01-E03.nfo"))
+    assert [(b.findtext("season"), b.findtext("episode")) for b in multi] == [
+        ("2", "1"),
+        ("2", "2"),
+        ("2", "3"),
+    ]
+    assert multi[1].findtext("title") == "Episode 2x2 title"
+    assert built.path("Season 02/Breaking Bad - S02E01-E03.nfo").read_text().count("<?xml") == 1
+    # every item of the show is published with it
+    for item in [built.show, *built.seasons.values(), *built.episodes.values()]:
+        assert db.Movie.get_by_id(item.id).publish_state == db.PUBLISHED
+    ledger = {Path(r.path) for r in db.LibraryFile.select()}
+    assert ledger == {built.folder / n for n in expected_layout()}
+
+
+def test_a_second_publish_changes_no_file(trt):
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    before = {p: os.stat(built.folder / p) for p in files_under(built.folder)}
+    again = publish_item(trt, built.show)
+    assert again.written == [] and again.removed == []
+    after = {p: os.stat(built.folder / p) for p in files_under(built.folder)}
+    assert {p: (s.st_ino, s.st_mtime_ns) for p, s in before.items()} == {
+        p: (s.st_ino, s.st_mtime_ns) for p, s in after.items()
+    }
+    assert not preview_publish(trt, built.show).changes
+
+
+def test_the_users_files_are_backed_up_or_left(trt):
+    built = build_show(trt)
+    built.path("tvshow.nfo").write_text("<tvshow><title>mine</title></tvshow>")
+    built.path("poster.png").write_bytes(b"my own poster, not even an image")
+    built.path("season.nfo").write_text("left alone")
+    ep_nfo = built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo")
+    ep_nfo.write_text("<episodedetails><title>my pilot</title></episodedetails>")
+    result = publish_item(trt, built.show)
+    assert len(result.backed_up) == 3
+    assert not built.path("poster.png").exists()
+    assert built.path("season.nfo").read_text() == "left alone"
+    kept = {
+        Path(r.source_url).name for r in db.CacheImageFile.select() if r.source_type == "library"
+    }
+    assert kept == {"tvshow.nfo", "poster.png", "Breaking Bad - S01E01 - Pilot.nfo"}
+    for row in db.CacheImageFile.select().where(db.CacheImageFile.source_type == "library"):
+        assert Path(row.file_path).is_file()
+
+
+def test_no_episodeguide_while_a_file_gets_no_nfo(trt):
+    built = build_show(trt, unnumbered=[UNNUMBERED])
+    result = publish_item(trt, built.show)
+    show = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    assert show.find("episodeguide") is None
+    assert any("without episodeguide" in n for n in result.skipped)
+    assert any("Behind the Scenes.mkv gets no NFO" in n for n in result.skipped)
+    # every other episode still gets its NFO
+    assert built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo").is_file()
+
+
+def test_names_kodi_would_misread_are_warned_about(trt):
+    built = build_show(trt)
+    plan = preview_publish(trt, built.show)
+    warning = [n for n in plan.notes if "Kodi 21 and older" in n]
+    assert len(warning) == 1
+    assert "S02E01-E03.mkv" in warning[0] and "episode 2 would not appear" in warning[0]
+    assert not files_under(built.folder)  # the preview wrote nothing
+
+
+def test_an_episode_or_season_publishes_its_whole_show_once(trt):
+    built = build_show(trt)
+    episodes = list(built.episodes.values())
+    outcomes = publish_many(trt, [episodes[0], built.seasons[1], episodes[1]])
+    assert outcomes[0] is outcomes[1] is outcomes[2]
+    assert files_under(built.folder) == expected_layout()
+
+
+def test_a_gone_episode_loses_its_sidecars_an_unenriched_one_keeps_them(trt):
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    gone = built.episodes["Breaking Bad - S03E01.mkv"]
+    Path(gone.path).unlink()
+    db.Movie.update(missing=True).where(db.Movie.id == gone.id).execute()
+    waiting = built.episodes["Season 01/Breaking.Bad.s01.e02.mkv"]
+    db.Movie.update(identification_status=db.IDENTIFIED).where(db.Movie.id == waiting.id).execute()
+    result = publish_item(trt, built.show)
+    assert not built.path("Breaking Bad - S03E01.nfo").exists()
+    assert not built.path("Breaking Bad - S03E01-thumb.jpg").exists()
+    assert len(result.removed) == 2
+    assert built.path("Season 01/Breaking.Bad.s01.e02.nfo").is_file()
+    assert built.path("Season 01/Breaking.Bad.s01.e02-thumb.jpg").is_file()
+    assert etree.parse(str(built.path("tvshow.nfo"))).getroot().find("episodeguide") is None
+
+
+def test_a_changed_episode_makes_its_show_ask_to_republish(trt):
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    ep = next(iter(built.episodes.values()))
+    db.mark_outdated(ep.id)
+    assert built.reload().publish_state == db.OUTDATED
+
+
+def test_an_unenriched_show_is_refused(trt):
+    built = build_show(trt)
+    db.Movie.update(identification_status=db.IDENTIFIED).where(
+        db.Movie.id == built.show.id
+    ).execute()
+    with pytest.raises(ItemError, match="not enriched"):
+        publish_item(trt, built.reload())
