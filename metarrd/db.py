@@ -189,6 +189,8 @@ class Movie(BaseModel):
     ordering = pw.CharField(null=True)  # show: numbering scheme, e.g. tmdb:default, tvdb:official
     episode_refs = JSONField(default=list)  # episode: per number {season, episode, tmdb_id, ...}
     numbering_note = pw.TextField(null=True)  # show: where TMDB's and TheTVDB's numbering differ
+    # episode (migration 7): per episode of the file, what its <episodedetails> block says
+    episode_details = JSONField(default=list)
 
     class Meta:
         table_name = "movies"
@@ -637,6 +639,12 @@ def _migrate_6(db: pw.SqliteDatabase) -> None:
             db.execute_sql(f"ALTER TABLE library_files ADD COLUMN {column} {kind}")
 
 
+def _migrate_7(db: pw.SqliteDatabase) -> None:
+    """movies.episode_details (TV enrich: one dict per episode of a multi-episode file)."""
+    if "episode_details" not in {c.name for c in db.get_columns("movies")}:
+        db.execute_sql("ALTER TABLE movies ADD COLUMN episode_details TEXT NOT NULL DEFAULT '[]'")
+
+
 MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (1, _migrate_1),
     (2, _migrate_2),
@@ -644,6 +652,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (4, _migrate_4),
     (5, _migrate_5),
     (6, _migrate_6),
+    (7, _migrate_7),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
