@@ -125,8 +125,6 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome(f"left for review: {outcome.reason}")
     stages = workflow.all_stages(rt.config)
     follow = after_identify(movie.id, True, job.manual, stages, movie.kind)
-    if movie.kind != db.MOVIE:
-        return Outcome(f"{outcome.reason}; stopped after identify: {TV_NOT_BUILT}", follow)
     return Outcome(outcome.reason, follow)
 
 
@@ -165,11 +163,11 @@ def do_enrich(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome("skipped: the item no longer exists")
     if movie.missing:
         return Outcome("skipped: the item's file is missing")
-    if movie.kind != db.MOVIE:
-        raise ItemError(TV_NOT_BUILT)
-    if movie.identification_status == db.UNIDENTIFIED:
+    if movie.kind == db.MOVIE and movie.identification_status == db.UNIDENTIFIED:
         raise ItemError("not identified yet: choose its movie first")
-    result = enrich_item(rt, movie, manual=job.manual)
+    result = enrich_item(rt, movie, manual=job.manual)  # TV: the whole show (enrich/tv.py)
+    if movie.kind != db.MOVIE:  # publishing TV is not built yet (TV_NOT_BUILT): the review waits
+        return Outcome(str(result))
     return Outcome(str(result), after_enrich(movie.id, job.manual, workflow.all_stages(rt.config)))
 
 
@@ -181,7 +179,7 @@ def do_publish(rt: Runtime, job: db.Job) -> Outcome:
     if movie is None:
         return Outcome("skipped: the item no longer exists")
     if movie.kind != db.MOVIE:
-        raise ItemError(TV_NOT_BUILT.replace("enrichment", "publishing"))
+        raise ItemError(TV_NOT_BUILT)
     tries = job.payload.get("picture_retry", 0)
     if tries and not (movie.publish_state == db.PUBLISHED and movie.publish_warnings):
         # complete, or changed since (waiting for review): a retry never publishes that
