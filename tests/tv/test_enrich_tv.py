@@ -3,6 +3,7 @@ end to end (docs/tv.md "Enrich": the contract with publish), re-enrich, locks, p
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,27 @@ def test_the_job_chain_enriches_a_show_after_its_identify(rt, tmp_path):
     outcome = steps.do_enrich(rt, job)
     assert outcome.follow == [] and "2 episode file(s)" in outcome.message
     assert episode("S01E01 - Pilot.mkv").identification_status == db.ENRICHED
+
+
+BIG = "Tenfold Harbour (2011)"
+BIG_FILES = [f"{BIG}/Specials/Tenfold Harbour - S00E0{e}.mkv" for e in (1, 2)] + [
+    f"{BIG}/Season {s:02d}/Tenfold Harbour - S{s:02d}E{e:02d}.mkv"
+    for s in range(1, 11)
+    for e in range(1, 21)
+]
+
+
+def test_a_ten_season_show_costs_a_bounded_number_of_requests(rt, tmp_path, simulator):
+    show = identified_show(rt, tmp_path / "tv", BIG_FILES)
+    simulator.reset_requests()
+    result = enrich_item(rt, show)
+    assert (result.seasons, result.episodes) == (11, 202) and not result.failed, str(result)
+    assert simulator.count("/3/") == 2  # /configuration and the show with 11 seasons appended
+    assert simulator.count("/v3/tv") == 1
+    assert simulator.count("/v4/") <= 3  # login, artwork types, the series record
+    images = image_hits(simulator)
+    # each candidate: its rendition and, when its size is not stated, a 2 KB header;
+    # each selected image once in full; each person's thumbnail once
+    assert len(images) <= 3 * result.candidates + result.actors + 40, (len(images), str(result))
+    repeats = Counter(images).most_common(1)[0][1]
+    assert repeats <= 2  # an image is asked for at most twice: its header, then in full
