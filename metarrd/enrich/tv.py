@@ -93,6 +93,14 @@ class _ItemArt(_Enrichment):
             if r.is_selected
         )
 
+    def _start_downloads(self, found: list[Candidate]) -> None:
+        if self.movie.kind != db.EPISODE:
+            super()._start_downloads(found)
+            return
+        for c in found:  # an episode's thumb is its one still: nothing to compare, so no
+            if c.url not in self.pending and self._needs_fetch(c):  # probe: fetched whole once
+                self.pending[c.url] = self.an.fetch(c.url, c.provider)
+
     def add(self, provider: str, found: list[Candidate]) -> None:
         self.answers[provider] = found
         self._start_downloads(found)
