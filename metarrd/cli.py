@@ -15,7 +15,6 @@ import peewee as pw
 from metarrd import db
 from metarrd.config import Config, load_config
 from metarrd.errors import ConfigError, MetarrdError
-from metarrd.pipeline.chain import TV_NOT_BUILT
 
 log = logging.getLogger("metarrd")
 
@@ -232,17 +231,16 @@ def cmd_enrich(config: Config, args) -> int:
         db.Movie.select().where(
             db.Movie.identification_status.in_([db.IDENTIFIED, db.ENRICHED]),
             ~db.Movie.missing,
-            db.is_movie(),  # --all: shows join once TV enrichment exists (issue 14, part 2)
+            db.Movie.kind.in_([db.MOVIE, db.SHOW]),  # a show brings its seasons and episodes
         )
     )
-    failed = 0
-    todo = []
-    for movie in movies:
-        if movie.kind != db.MOVIE:
-            failed += 1
-            _fail_line(movie, TV_NOT_BUILT)
-        else:
+    todo, shows = [], set()
+    for movie in movies:  # a season or episode enriches its show: each show once
+        show = movie.id if movie.kind == db.SHOW else movie.show_id
+        if movie.kind == db.MOVIE or show not in shows:
+            shows.add(show)
             todo.append(movie)
+    failed = 0
     for movie, result, exc in enrich_items(rt, todo):  # several at once ([enrich] items)
         if exc is None:
             print(f"item {movie.id}: {result}", flush=True)

@@ -33,6 +33,12 @@ ASSET_TYPES = (
     "landscape",
     "keyart",
     "thumb",
+    # TV (docs/tv.md "Enrich"): a show's character art and its "all seasons" art
+    "characterart",
+    "season-all-poster",
+    "season-all-banner",
+    "season-all-landscape",
+    "season-all-fanart",
 )
 
 

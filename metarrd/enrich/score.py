@@ -34,8 +34,11 @@ IDEAL: dict[str, tuple[int, int, float]] = {
     "clearart": (1000, 562, 2.0),
     "discart": (1000, 1000, 1.15),
     "banner": (1000, 185, 1.5),
+    "characterart": (1000, 1000, 1.5),  # fanart.tv: 512x512 is common, square-ish cutouts
 }
-TEXTLESS_IDEAL = frozenset({"fanart", "keyart", "thumb"})
+# TV's "all seasons" art is scored as its type (docs/tv.md)
+IDEAL.update({f"season-all-{t}": IDEAL[t] for t in ("poster", "banner", "landscape", "fanart")})
+TEXTLESS_IDEAL = frozenset({"fanart", "keyart", "thumb", "season-all-fanart"})
 TEXTLESS_POINTS = 12
 HALVING_COST = 5.0
 

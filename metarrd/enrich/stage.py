@@ -112,6 +112,10 @@ def enrich_item(rt: Runtime, movie: db.Movie, manual: bool = True) -> EnrichResu
     fresh = db.Movie.get_or_none(db.Movie.id == movie.id)
     if fresh is None:
         raise ItemError(f"item {movie.id} no longer exists")
+    if fresh.kind != db.MOVIE:  # a show with its seasons and episodes (enrich/tv.py)
+        from metarrd.enrich.tv import enrich_show
+
+        return enrich_show(rt, fresh, manual=manual)
     if fresh.tmdb_id is None:
         raise ItemError("not identified yet: choose its movie first")
     return _Enrichment(rt, fresh).run()

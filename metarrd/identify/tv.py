@@ -22,7 +22,6 @@ from metarrd.runtime import Runtime
 log = logging.getLogger(__name__)
 
 MAX_STORED_CANDIDATES = 8
-NOT_BUILT = "TV enrichment is not built yet"
 
 
 def _result(item_id: int, identified: bool, reason: str, error: bool = False):

@@ -53,14 +53,12 @@ def _ids(ids: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-TV_NOT_BUILT = "TV enrichment is not built yet"  # issue 14 part 2: TV enrich/publish
-
-
 def after_identify(
     movie_id: int, identified: bool, manual: bool, stages: dict[str, bool], kind: str = "movie"
 ) -> list[Step]:
-    """Enrichment follows; not for TV items until TV enrichment exists (TV_NOT_BUILT)."""
-    if kind != "movie":
+    """Enrichment follows. For TV it follows the show's identify (which identifies its
+    episodes), once: enriching the show enriches its seasons and episodes (docs/tv.md)."""
+    if kind not in ("movie", "show"):
         return []
     if identified and stages["enrichment"]:
         return [Step("enrich", movie_id, manual=manual)]

@@ -22,7 +22,6 @@ from metarrd import db, workflow
 from metarrd.errors import ItemError
 from metarrd.paths import is_inside
 from metarrd.pipeline.chain import (
-    TV_NOT_BUILT,
     Outcome,
     Step,
     after_enrich,
@@ -152,8 +151,6 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome(f"left for review: {outcome.reason}")
     stages = workflow.all_stages(rt.config)
     follow = after_identify(movie.id, True, job.manual, stages, movie.kind)
-    if movie.kind != db.MOVIE:
-        return Outcome(f"{outcome.reason}; stopped after identify: {TV_NOT_BUILT}", follow)
     return Outcome(outcome.reason, follow)
 
 
@@ -193,12 +190,11 @@ def do_enrich(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome("skipped: the item no longer exists")
     if movie.missing:
         return Outcome("skipped: the item's file is missing")
-    if movie.kind != db.MOVIE:
-        raise ItemError(TV_NOT_BUILT)
-    if movie.identification_status == db.UNIDENTIFIED:
+    if movie.kind == db.MOVIE and movie.identification_status == db.UNIDENTIFIED:
         raise ItemError("not identified yet: choose its movie first")
-    result = enrich_item(rt, movie, manual=job.manual)
-    return Outcome(str(result), after_enrich(movie.id, job.manual, workflow.all_stages(rt.config)))
+    result = enrich_item(rt, movie, manual=job.manual)  # TV: the whole show (enrich/tv.py)
+    shown = movie.id if movie.kind in (db.MOVIE, db.SHOW) else movie.show_id  # TV: the show
+    return Outcome(str(result), after_enrich(shown, job.manual, workflow.all_stages(rt.config)))
 
 
 def do_publish(rt: Runtime, job: db.Job) -> Outcome:

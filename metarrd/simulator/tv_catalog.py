@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from metarrd.simulator.artwork import Asset, plain_asset, stable_int
+from metarrd.simulator.artwork import Asset, person_asset, plain_asset, stable_int
 from metarrd.simulator.catalog import normalise_words, words_match
 
 DATA_FILE = Path(__file__).with_name("tv_shows.json")
@@ -183,10 +183,18 @@ def _build_art(show: Show) -> list[Asset]:
     fanart("tvposter", 1000, 1426, "jpg", "photo", "00", None)
     fanart("showbackground", 1920, 1080, "jpg", "photo", "", "all")
     fanart("hdtvlogo", 800, 310, "png", "cutout", "en", None)
+    fanart("hdclearart", 1000, 562, "png", "cutout", "en", None)
+    fanart("characterart", 512, 512, "png", "cutout", "", None)
     fanart("tvthumb", 1000, 562, "jpg", "photo", "en", None)
     fanart("tvbanner", 1000, 185, "jpg", "photo", "en", None)
     for s in show.season_numbers():
         fanart("seasonposter", 1000, 1426, "jpg", "photo", "en", str(s))
+        fanart("seasonthumb", 1000, 562, "jpg", "photo", "en", str(s))
+        fanart("seasonbanner", 1000, 185, "jpg", "photo", "en", str(s))
+        fanart("showbackground", 1920, 1080, "jpg", "photo", "", str(s))
+    for key, w, h in (("seasonposter", 1000, 1426), ("seasonthumb", 1000, 562),
+                      ("seasonbanner", 1000, 185)):  # fmt: skip
+        fanart(key, w, h, "jpg", "photo", "en", "all")
 
     def tvdb(type_id: int, folder: str, w: int, h: int, ext: str, style: str, season=None):
         seed = f"tv-{sid}-tvdb-{type_id}-{season}"
@@ -203,9 +211,26 @@ def _build_art(show: Show) -> list[Asset]:
     tvdb(3, "backgrounds", 1920, 1080, "jpg", "photo")
     tvdb(1, "banners", 758, 140, "jpg", "photo")
     tvdb(23, "clearlogo", 800, 310, "png", "cutout")
+    tvdb(22, "clearart", 1000, 562, "png", "cutout")
     for s in sorted({e.tvdb_season for e in show.episodes}):
         tvdb(7, "seasons", 680, 1000, "jpg", "photo", s)
+        tvdb(6, "seasonswide", 758, 140, "jpg", "photo", s)
+        tvdb(8, "seasonsbackground", 1920, 1080, "jpg", "photo", s)
     return made
+
+
+GUEST_POOL = 40  # guest stars recur: each episode draws two from its show's pool
+CREW_POOL = 3
+
+
+def episode_people(show: Show, ep: Episode) -> tuple[list[tuple[str, str]], str, str]:
+    """(guest stars as (name, character), director, writer) of one episode (deterministic)."""
+    picks = sorted({stable_int("guest", show.id, ep.season, ep.number, i, high=GUEST_POOL)
+                    for i in range(2)})  # fmt: skip
+    guests = [(f"{show.name} Guest {n}", f"Visitor {n}") for n in picks]
+    director = f"{show.name} Director {stable_int('dir', show.id, ep.season, ep.number, high=4)}"
+    writer = f"{show.name} Writer {stable_int('wri', show.id, ep.season, ep.number, high=4)}"
+    return guests, director, writer
 
 
 class TvCatalog:
@@ -222,6 +247,12 @@ class TvCatalog:
             _build_episodes(show)
             for asset in _build_art(show):
                 self.images[asset.key] = asset
+            names = [(name, True) for name, *_ in show.cast]
+            names += [(f"{show.name} Guest {n}", False) for n in range(GUEST_POOL)]
+            for name, headliner in names:
+                face = person_asset(name, headliner)
+                if face is not None:
+                    self.images[face.key] = face
             for ep in show.episodes:
                 self.episodes_by_tvdb[ep.tvdb_id] = (show, ep)
                 self.episodes_by_tmdb[ep.tmdb_id] = (show, ep)

@@ -3,10 +3,10 @@ append_to_response, seasons, episodes and /find's tv keys."""
 
 from __future__ import annotations
 
-from metarrd.simulator.artwork import Asset, stable_int
+from metarrd.simulator.artwork import Asset, person_asset, stable_int
 from metarrd.simulator.reply import Reply, json_reply
 from metarrd.simulator.tmdb import PAGE_SIZE, error, image_filter, image_item, person
-from metarrd.simulator.tv_catalog import TV_GENRES, Episode, Show, TvCatalog
+from metarrd.simulator.tv_catalog import TV_GENRES, Episode, Show, TvCatalog, episode_people
 
 SHOW_APPENDS = ("images", "credits", "aggregate_credits", "external_ids", "content_ratings",
                 "keywords", "videos", "episode_groups")  # fmt: skip
@@ -17,6 +17,28 @@ EPISODE_APPENDS = ("images", "credits", "external_ids")
 def _appends(params: dict[str, str]) -> list[str] | None:
     appends = [a.strip() for a in params.get("append_to_response", "").split(",") if a.strip()]
     return None if len(appends) > 20 else appends
+
+
+def _person(name: str, department: str, headliner: bool = True) -> dict:
+    face = person_asset(name, headliner) if department == "Acting" else None
+    return person(name, department, face.file_path if face else None)
+
+
+def episode_credits(show: Show, ep: Episode) -> dict:
+    """`crew` and `guest_stars` of an episode, as TMDB's season and episode bodies give them."""
+    guests, director, writer = episode_people(show, ep)
+    crew = [
+        {**_person(director, "Directing"), "department": "Directing", "job": "Director",
+         "credit_id": f"d{ep.tmdb_id}"},
+        {**_person(writer, "Writing"), "department": "Writing", "job": "Writer",
+         "credit_id": f"w{ep.tmdb_id}"},
+    ]  # fmt: skip
+    stars = [
+        {**_person(name, "Acting", headliner=False), "character": role,
+         "credit_id": f"g{ep.tmdb_id}{i}", "order": 500 + i}
+        for i, (name, role) in enumerate(guests)
+    ]  # fmt: skip
+    return {"crew": crew, "guest_stars": stars}
 
 
 def search_item(show: Show) -> dict:
@@ -124,12 +146,12 @@ def _show_sub(show: Show, name: str, params: dict[str, str]) -> dict:
                 "facebook_id": None, "instagram_id": None, "twitter_id": None}  # fmt: skip
     if name == "credits":
         return {"cast": [
-            {**person(actor, "Acting"), "character": role, "credit_id": f"tv{show.id}c{i}",
+            {**_person(actor, "Acting"), "character": role, "credit_id": f"tv{show.id}c{i}",
              "order": i} for i, (actor, role, _g) in enumerate(show.cast)], "crew": []}  # fmt: skip
     if name == "aggregate_credits":
         total = len(show.episodes)
         return {"cast": [
-            {**person(actor, "Acting"), "roles": [
+            {**_person(actor, "Acting"), "roles": [
                 {"credit_id": f"tv{show.id}c{i}", "character": role, "episode_count": total}],
              "total_episode_count": total, "order": i}
             for i, (actor, role, _g) in enumerate(show.cast)], "crew": []}  # fmt: skip
@@ -211,7 +233,7 @@ def season_body(show: Show, number: int, params: dict[str, str]) -> dict:
     body = {
         "_id": f"{stable_int('season-oid', show.id, number):024x}"[:24],
         "air_date": episodes[0].aired,
-        "episodes": [{**episode_item(show, e), "crew": [], "guest_stars": []} for e in episodes],
+        "episodes": [{**episode_item(show, e), **episode_credits(show, e)} for e in episodes],
         "name": _season_name(number),
         "overview": "",
         "id": stable_int("tmdb-season", show.id, number),
@@ -230,12 +252,12 @@ def season_body(show: Show, number: int, params: dict[str, str]) -> dict:
 
 
 def episode_body(show: Show, ep: Episode, params: dict[str, str]) -> dict:
-    body = {**episode_item(show, ep), "crew": [], "guest_stars": []}
+    body = {**episode_item(show, ep), **episode_credits(show, ep)}
     for name in _appends(params) or []:
         if name == "images":
             body["images"] = _images({"stills": [ep.still] if ep.still else []}, params)
         elif name == "credits":
-            body["credits"] = {"cast": [], "crew": [], "guest_stars": []}
+            body["credits"] = {"cast": [], **episode_credits(show, ep)}
         elif name == "external_ids":
             body["external_ids"] = {"imdb_id": None, "freebase_mid": None, "freebase_id": None,
                                     "tvdb_id": ep.tvdb_id, "tvrage_id": None,

@@ -71,3 +71,8 @@ def test_a_users_publish_folded_into_a_waiting_retry_is_no_retry():
     retry = {"picture_retry": 2, "due": 5.0}
     assert "picture_retry" not in jobs.merge_payload("publish", retry, {})
     assert jobs.merge_payload("publish", retry, {"picture_retry": 3})["picture_retry"] == 3
+
+
+def test_after_identify_of_a_show_enriches_the_show_once():
+    assert chain.after_identify(7, True, False, ALL_ON, "show") == [chain.Step("enrich", 7)]
+    assert chain.after_identify(8, True, False, ALL_ON, "episode") == []  # its show's enrich

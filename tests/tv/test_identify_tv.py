@@ -108,6 +108,5 @@ def test_cli_list_json_and_tv_kept_out_of_movie_flows(tv_rt, tv_library, capsys,
     assert set(ep) >= {"show_id", "season", "episodes", "title", "aired", "tmdb_id", "tvdb_id",
                        "identification_status", "publish_state", "last_error"}  # fmt: skip
     assert (ep["show_id"], ep["season"], ep["episodes"]) == (show["id"], 1, [4, 5])
-    assert main(["enrich", "--all"]) == 0  # --all: movies only, none here
-    assert main(["enrich", str(ep["id"])]) == 1
-    assert "TV enrichment is not built yet" in capsys.readouterr().err
+    assert main(["publish", str(ep["id"])]) == 1  # TV enrich: tests/tv/test_enrich_tv.py
+    assert "not enriched yet" in capsys.readouterr().err  # its show waits for enrich

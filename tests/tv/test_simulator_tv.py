@@ -75,7 +75,7 @@ def test_unknown_season_or_episode_is_tmdb_404(tmdb):
 def test_fanart_tv_has_season_keys_as_strings(sim):
     body = requests.get(sim.fanart_url + "/tv/78804", params={"api_key": sim.fanart_key}).json()
     assert body["thetvdb_id"] == "78804"
-    assert {p["season"] for p in body["seasonposter"]} == {"0", "1"}
+    assert {p["season"] for p in body["seasonposter"]} == {"0", "1", "all"}
     assert body["showbackground"][0]["season"] == "all"
     picture = requests.get(body["tvposter"][0]["url"])
     assert picture.headers["content-type"] == "image/jpeg" and picture.content[:2] == b"\xff\xd8"

@@ -1,0 +1,402 @@
+"""ENRICH for a TV show: the show, its seasons and its identified episode files in one run
+(docs/tv.md "Enrich").
+
+    enrich_show(rt, item) -> TvEnrichResult   # item: the show, or one of its seasons/episodes
+
+1. TMDB once per 20 seasons: `/tv/{id}` with the show's appends and `season/N` for every season
+   that has files (each season body lists its episodes with crew, guest stars and stills);
+   fanart.tv `/v3/tv/{tvdb}` and TheTVDB's series record at the same time, in side threads.
+2. Candidates per item (tv_candidates.py); each item's rows go through the movie machinery
+   (stage._Enrichment: phase 1B, probes, scores, selection with limits and locks, the cache),
+   with one Analyser for the whole show so every probe of every item shares the download
+   threads and the per-host cap; items are selected and cached several at once.
+3. Cast: the whole run's cast on the show, each episode's guest stars on the episode (numbered
+   after the show's cast); one thumbnail download per person for the whole show.
+4. Metadata (locked fields never change), `episode_details` per episode of a file, status
+   `enriched`, an `enrich.done` event per item, `outdated` for published items that changed.
+A season TMDB does not have, or an episode it does not know, is that item's `last_error`;
+the rest goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from metarrd import db, workflow
+from metarrd.enrich import cast, tv_candidates, tv_metadata
+from metarrd.enrich.analysis import Analyser
+from metarrd.enrich.caching import select_and_cache
+from metarrd.enrich.candidate_store import match_cache, score_rows, store_candidates
+from metarrd.enrich.candidates import Candidate
+from metarrd.enrich.metadata import CastMember, merge_fields
+from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment
+from metarrd.enrich.tv_candidates import SHOW, Target
+from metarrd.errors import ItemError, NotFound, ProviderError
+from metarrd.providers.tmdb import TV_APPENDS
+from metarrd.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_APPENDS = 20  # TMDB's limit on append_to_response items
+SIDE_PROVIDERS = ("fanart", "tvdb")
+
+
+@dataclass
+class TvEnrichResult(EnrichResult):
+    seasons: int = 0
+    episodes: int = 0
+    failed: dict[int, str] = field(default_factory=dict)  # item id -> reason
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        head, _, rest = text.partition(": ")
+        text = f"{head}: {self.seasons} season(s), {self.episodes} episode file(s), {rest}"
+        if self.failed:
+            first = next(iter(self.failed.values()))
+            text += f"; {len(self.failed)} item(s) not enriched, e.g. {first}"
+        return text
+
+
+def enrich_show(rt: Runtime, item: db.Movie, manual: bool = True) -> TvEnrichResult:
+    """Enrich the show of `item` (a show, season or episode) with its seasons and episodes."""
+    if not manual:
+        workflow.require(rt.config, "enrichment")
+    show_id = item.id if item.kind == db.SHOW else item.show_id
+    show = db.Movie.get_or_none(db.Movie.id == show_id) if show_id else None
+    if show is None:
+        raise ItemError(f"item {item.id}: its show no longer exists")
+    if show.tmdb_id is None:
+        raise ItemError("not identified yet: choose its show first")
+    return _ShowEnrichment(rt, show).run()
+
+
+class _ItemArt(_Enrichment):
+    """One item's artwork through the movie machinery, with the show's shared analyser."""
+
+    def __init__(self, rt: Runtime, item: db.Movie, an: Analyser, rows, cache_files) -> None:
+        super().__init__(rt, item)
+        self.an = an
+        self.rows = {(r.asset_type, r.url): r for r in rows}
+        self.cache_files = cache_files
+        self.by_source = {c.source_url: c for c in cache_files if c.source_url}
+        self.answers: dict[str, list[Candidate]] = {}
+        self.before = self.selection()
+
+    def selection(self) -> list[tuple]:
+        return sorted(
+            (r.asset_type, r.rank or 0, r.content_hash or r.url)
+            for r in self.rows.values()
+            if r.is_selected
+        )
+
+    def _start_downloads(self, found: list[Candidate]) -> None:
+        if self.movie.kind != db.EPISODE:
+            super()._start_downloads(found)
+            return
+        for c in found:  # an episode's thumb is its one still: nothing to compare, so no
+            if c.url not in self.pending and self._needs_fetch(c):  # probe: fetched whole once
+                self.pending[c.url] = self.an.fetch(c.url, c.provider)
+
+    def add(self, provider: str, found: list[Candidate]) -> None:
+        self.answers[provider] = found
+        self._start_downloads(found)
+
+    def finish(self) -> bool:
+        """Store, score, select and cache; True when the selection changed."""
+        with db.write_transaction():
+            store_candidates(self.movie.id, self.rows, self.answers)
+            self.result.candidates = len(self.rows)
+            match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending)
+            unfetched = (row for row in self.rows.values() if row.url not in self.pending)
+            score_rows(unfetched, self.config.artwork)
+        self._take_outcomes()
+        select_and_cache(self.config, self.movie.id, self.rows, self.outcomes, self.an, self.label)
+        self._count_selected()
+        return self.selection() != self.before
+
+
+class _ShowEnrichment:
+    def __init__(self, rt: Runtime, show: db.Movie) -> None:
+        self.rt, self.config, self.show = rt, rt.config, show
+        self.label = f"item {show.id} ({show.title or show.path})"
+        self.result = TvEnrichResult(show.id, show.title or "", show.year)
+        self.seasons = list(
+            db.Movie.select().where(
+                (db.Movie.show == show) & (db.Movie.kind == db.SEASON) & ~db.Movie.missing
+            )
+        )
+        self.episodes = [
+            e
+            for e in db.Movie.select().where(
+                (db.Movie.show == show) & (db.Movie.kind == db.EPISODE) & ~db.Movie.missing
+            )
+            if e.identification_status != db.UNIDENTIFIED and e.episode_refs
+        ]
+        self.errors: dict[int, str] = {}
+        self.arts: dict[int, _ItemArt] = {}
+
+    # --- the run ------------------------------------------------------------------------------
+
+    def run(self) -> TvEnrichResult:
+        started = time.monotonic()
+        show = self.show
+        numbers = sorted(
+            {s.season for s in self.seasons if s.season is not None}
+            | {int(r["season"]) for e in self.episodes for r in e.episode_refs}
+        )
+        before_cast = {i.id: cast.cast_snapshot(i.id) for i in self._items()}
+        with (
+            Analyser(self.config, self.rt.http, label=self.label) as an,
+            ThreadPoolExecutor(len(SIDE_PROVIDERS), thread_name_prefix="providers") as side,
+        ):
+            asked = {}
+            if show.tvdb_id:
+                asked = {n: side.submit(self._ask, n, show.tvdb_id) for n in SIDE_PROVIDERS}
+            details, seasons = self._tmdb(numbers)
+            tvdb_id = show.tvdb_id or tv_metadata.show_ids(details)["tvdb_id"]
+            if not asked and tvdb_id:
+                asked = {n: side.submit(self._ask, n, tvdb_id) for n in SIDE_PROVIDERS}
+            targets = self._targets(seasons)
+            self._load(targets, an)
+            image_base = self.rt.tmdb.image_url("", "original")
+            self._hand_out("tmdb", tv_candidates.from_tmdb_tv(details, seasons, image_base))
+            plans = self._plan_cast(details, seasons, an)
+            for name, future in asked.items():
+                found, error, skipped = future.result()
+                if skipped:
+                    self.result.providers_skipped.append(name)
+                elif found is None:
+                    self.result.provider_errors[name] = error or "failed"
+                else:
+                    self._hand_out(name, found)
+            workers = max(1, min(self.config.enrich.concurrency, len(self.arts)))
+            with ThreadPoolExecutor(workers, thread_name_prefix="tv-art") as pool:
+                finished = pool.map(_ItemArt.finish, self.arts.values())
+                changed = dict(zip(self.arts, finished, strict=True))
+            for plan in plans.values():
+                for future in plan.downloads.values():
+                    future.result()
+            with db.write_transaction():
+                self._finish(details, seasons, plans, changed, before_cast, tvdb_id)
+        self.result.seconds = time.monotonic() - started
+        log.info("%s: %s (%.1f s)", self.label, self.result, self.result.seconds)
+        return self.result
+
+    def _items(self) -> list[db.Movie]:
+        return [self.show, *self.seasons, *self.episodes]
+
+    # --- providers ----------------------------------------------------------------------------
+
+    def _tmdb(self, numbers: list[int]) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+        """The show with its appends and every season asked for, 20 appends per request."""
+        tmdb, art = self.rt.tmdb, self.config.artwork
+        langs = [code.split("-")[0].lower() for code in art.preferred_languages]
+        langs += [tmdb.config.language.split("-")[0].lower(), "en", "null"]
+        langs = list(dict.fromkeys(langs))
+        base = TV_APPENDS.split(",")
+        wanted = [f"season/{n}" for n in numbers]
+        first, rest = wanted[: MAX_APPENDS - len(base)], wanted[MAX_APPENDS - len(base) :]
+        try:
+            details = tmdb.tv(self.show.tmdb_id, append=",".join(base + first),
+                              image_languages=langs)  # fmt: skip
+            bodies = [details]
+            for start in range(0, len(rest), MAX_APPENDS):
+                chunk = rest[start : start + MAX_APPENDS]
+                bodies.append(tmdb.tv(self.show.tmdb_id, append=",".join(chunk)))
+        except NotFound:
+            raise ItemError(
+                f"TMDB has no show {self.show.tmdb_id} (any more): identify the show again"
+            ) from None
+        seasons = {}
+        for body in bodies:
+            for n in numbers:
+                season = body.get(f"season/{n}")
+                if isinstance(season, dict) and isinstance(season.get("episodes"), list):
+                    seasons[n] = season
+        return details, seasons
+
+    def _ask(self, name: str, tvdb_id: int):
+        """fanart.tv or TheTVDB (side thread, no database): (targets, error, skipped)."""
+        try:
+            client = self.rt.client(name)
+            if client is None:
+                return None, None, True
+            if name == "fanart":
+                return tv_candidates.from_fanart_tv(client.tv(tvdb_id)), None, False
+            kinds = tv_candidates.tvdb_tv_kinds(client.artwork_types())
+            record = client.series(tvdb_id)
+            return tv_candidates.from_tvdb_tv(record, kinds, client.artwork_host), None, False
+        except ProviderError as exc:
+            log.warning("%s: %s unavailable: %s", self.label, name, exc)
+            return None, str(exc), False
+
+    # --- items and their candidates -----------------------------------------------------------
+
+    def _targets(self, seasons: dict[int, dict[str, Any]]) -> dict[Target, db.Movie]:
+        """Which item each target is; items TMDB cannot describe get their error instead."""
+        title = self.show.title or self.show.path
+        targets: dict[Target, db.Movie] = {SHOW: self.show}
+        for item in self.seasons:
+            if item.season not in seasons:
+                self.errors[item.id] = f"TMDB has no season {item.season} of {title}"
+            else:
+                targets[tv_candidates.season_target(item.season)] = item
+        for item in self.episodes:
+            problem = None
+            for ref in item.episode_refs:
+                s, e = int(ref["season"]), int(ref["episode"])
+                season = seasons.get(s)
+                if season is None:
+                    problem = f"TMDB has no season {s} of {title}"
+                elif not any(ep.get("episode_number") == e for ep in season["episodes"]):
+                    problem = f"TMDB has no episode S{s:02d}E{e:02d} of {title}"
+                if problem:
+                    break
+            if problem:
+                self.errors[item.id] = problem
+                continue
+            first = item.episode_refs[0]
+            targets[tv_candidates.episode_target(first["season"], first["episode"])] = item
+        self.targets = targets
+        return targets
+
+    def _load(self, targets: dict[Target, db.Movie], an: Analyser) -> None:
+        ids = [item.id for item in targets.values()]
+        rows: dict[int, list] = {i: [] for i in ids}
+        files: dict[int, list] = {i: [] for i in ids}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            for r in db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie.in_(part)):
+                rows[r.movie_id].append(r)
+            for c in db.CacheImageFile.select().where(db.CacheImageFile.movie.in_(part)):
+                files[c.movie_id].append(c)
+        for item in targets.values():
+            self.arts[item.id] = _ItemArt(self.rt, item, an, rows[item.id], files[item.id])
+
+    def _hand_out(self, provider: str, found: dict[Target, list[Candidate]]) -> None:
+        """Every item hears from a provider that answered (an empty list drops stale rows)."""
+        for target, item in self.targets.items():
+            self.arts[item.id].add(provider, found.get(target, []))
+
+    # --- cast ---------------------------------------------------------------------------------
+
+    def _plan_cast(self, details, seasons, an: Analyser) -> dict[int, cast.CastPlan]:
+        """Item id -> its cast plan; one download per person for the whole show."""
+        members: dict[int, list[CastMember]] = {}
+        show_cast = tv_metadata.show_cast(details, self.config.enrich.max_actors)
+        if cast.CAST_LOCK not in (self.show.locked_fields or []):
+            members[self.show.id] = show_cast
+        regulars = {m.tmdb_id for m in show_cast}
+        for target, item in self.targets.items():
+            if target[0] != "episode" or cast.CAST_LOCK in (item.locked_fields or []):
+                continue
+            eps = [self._episode_json(seasons, ref) for ref in item.episode_refs]
+            members[item.id] = tv_metadata.guest_stars(eps, len(show_cast), regulars)
+        everyone = {m.tmdb_id: m for group in members.values() for m in group}
+        tmdb = self.rt.tmdb
+        sizes = (tmdb.configuration().get("images") or {}).get("profile_sizes") or []
+        size = PROFILE_SIZE if PROFILE_SIZE in sizes else "original"
+        shared = cast.plan_cast(
+            list(everyone.values()),
+            thumb_url=lambda p: tmdb.image_url(p, "original"),
+            download_url=lambda p: tmdb.image_url(p, size),
+            analyser=an,
+        )
+        return {
+            item_id: cast.CastPlan(
+                group,
+                {m.tmdb_id: shared.thumb_urls.get(m.tmdb_id) for m in group},
+                {
+                    m.tmdb_id: shared.downloads[m.tmdb_id]
+                    for m in group
+                    if m.tmdb_id in shared.downloads
+                },
+            )  # fmt: skip
+            for item_id, group in members.items()
+        }
+
+    @staticmethod
+    def _episode_json(seasons, ref) -> dict[str, Any]:
+        season = seasons[int(ref["season"])]
+        return next(e for e in season["episodes"] if e.get("episode_number") == int(ref["episode"]))
+
+    # --- metadata and status ------------------------------------------------------------------
+
+    def _finish(self, details, seasons, plans, changed, before_cast, tvdb_id) -> None:
+        country = self.rt.tmdb.config.certification_country
+        r = self.result
+        for item_id, reason in self.errors.items():
+            db.Movie.update(last_error=reason, updated_at=db.now()).where(
+                db.Movie.id == item_id
+            ).execute()
+            db.record_event("enrich.failed", reason, movie=item_id, level="error")
+            r.failed[item_id] = reason
+        for target, old in self.targets.items():
+            item = db.Movie.get_by_id(old.id)  # a user edit may have landed meanwhile
+            extra: dict[str, Any] = {}
+            if target == SHOW:
+                new = tv_metadata.show_fields(details, country)
+                ids = tv_metadata.show_ids(details)
+                if ids["imdb_id"] and not item.imdb_id:
+                    extra["imdb_id"] = ids["imdb_id"]
+                if tvdb_id and not item.tvdb_id:
+                    extra["tvdb_id"] = tvdb_id
+            elif target[0] == "season":
+                new = tv_metadata.season_fields(seasons[target[1]])
+            else:
+                blocks = [
+                    tv_metadata.episode_detail(self._episode_json(seasons, ref), ref)
+                    for ref in item.episode_refs
+                ]
+                new = tv_metadata.episode_fields(blocks)
+                if item.episode_details != blocks:
+                    extra["episode_details"] = blocks
+            current = {name: getattr(item, name) for name in new}
+            changes = merge_fields(current, new, item.locked_fields or [])
+            for name, value in {**changes, **extra}.items():
+                setattr(item, name, value)
+            plan = plans.get(item.id)
+            if plan is not None and (plan.members or target != SHOW):
+                cast.apply_cast(item.id, plan)  # no cast from TMDB: keep the show's
+            after_cast = cast.cast_snapshot(item.id)
+            art = self.arts[item.id]
+            differs = (
+                bool(changes or extra) or changed[item.id] or after_cast != before_cast[item.id]
+            )
+            item.identification_status = db.ENRICHED
+            item.enriched_at = item.updated_at = db.now()
+            item.last_error = None
+            outdated = differs and item.publish_state == db.PUBLISHED
+            if outdated:
+                item.publish_state = db.OUTDATED
+            item.save()
+            sub = art.result
+            for name in ("candidates", "downloaded", "rejected", "selected", "library_unselected"):
+                setattr(r, name, getattr(r, name) + getattr(sub, name))
+            r.outdated = r.outdated or outdated
+            r.changed = r.changed or differs
+            if target == SHOW:
+                r.title, r.year = item.title or "", item.year
+                r.actors = len(after_cast)
+                r.fields_changed = sorted(changes)
+            elif target[0] == "season":
+                r.seasons += 1
+            else:
+                r.episodes += 1
+            db.record_event(
+                "enrich.done",
+                f"enriched with its show: {len(changes)} field(s) updated, "
+                f"{sub.selected} image(s) selected, {len(after_cast)} actor(s)",
+                movie=item,
+                assets_selected=sub.selected,
+                actors_found=len(after_cast),
+                candidates=sub.candidates,
+                rejected=sub.rejected,
+                fields_changed=sorted(changes),
+                provider_errors=r.provider_errors,
+                outdated=outdated,
+            )

@@ -1,0 +1,179 @@
+"""TMDB TV JSON -> the metadata of a show, a season and an episode file, and their cast (pure).
+
+`show_fields` reads `/tv/{id}?append_to_response=aggregate_credits,content_ratings,external_ids,...`;
+`season_fields` one `season/N` body; `episode_detail` one episode of a season body, and
+`episode_fields` the fields of an episode file from its episodes' details (the first one's
+title, plot, air date, ratings; the runtimes added; directors and writers of all). Values are
+keyed by Movie column; `metadata.merge_fields` decides what an enrich may change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from metarrd.enrich.metadata import CastMember, _names, _text
+
+WRITER_JOBS = ("Writer", "Screenplay", "Teleplay", "Story", "Author")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(value: Any) -> str | None:
+    text = _text(value)
+    return text if text and _DATE.fullmatch(text) else None
+
+
+def _rating(data: Mapping[str, Any]) -> tuple[float | None, int | None]:
+    rating, votes = data.get("vote_average"), data.get("vote_count")
+    if not (isinstance(votes, int) and votes > 0 and isinstance(rating, int | float)):
+        return None, None
+    return round(float(rating), 3), votes
+
+
+def content_rating(details: Mapping[str, Any], country: str) -> str | None:
+    """The show's rating for the country (`content_ratings`), e.g. "TV-MA"."""
+    for entry in (details.get("content_ratings") or {}).get("results") or []:
+        if isinstance(entry, dict) and str(entry.get("iso_3166_1", "")).upper() == country.upper():
+            return _text(entry.get("rating"))
+    return None
+
+
+def show_fields(details: Mapping[str, Any], certification_country: str) -> dict[str, Any]:
+    premiered = _date(details.get("first_air_date"))
+    rating, votes = _rating(details)
+    return {
+        "title": _text(details.get("name")),
+        "original_title": _text(details.get("original_name")),
+        "plot": _text(details.get("overview")),
+        "premiered": premiered,
+        "year": int(premiered[:4]) if premiered else None,
+        "status": _text(details.get("status")),
+        "studios": _names(details.get("networks")),
+        "genres": _names(details.get("genres")),
+        "rating": rating,
+        "votes": votes,
+        "mpaa": content_rating(details, certification_country),
+    }
+
+
+def show_ids(details: Mapping[str, Any]) -> dict[str, Any]:
+    ext = details.get("external_ids") or {}
+    tvdb = ext.get("tvdb_id")
+    return {
+        "imdb_id": _text(ext.get("imdb_id")),
+        "tvdb_id": int(tvdb) if isinstance(tvdb, int) or str(tvdb or "").isdigit() else None,
+    }
+
+
+def season_fields(season: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "title": _text(season.get("name")),
+        "plot": _text(season.get("overview")),
+        "premiered": _date(season.get("air_date")),
+    }
+
+
+def _crew(ep: Mapping[str, Any], department: str, jobs: tuple[str, ...]) -> list[str]:
+    wanted = [
+        c
+        for c in ep.get("crew") or []
+        if isinstance(c, dict) and c.get("department") == department and c.get("job") in jobs
+    ]
+    return _names(wanted)
+
+
+def episode_detail(ep: Mapping[str, Any], ref: Mapping[str, Any]) -> dict[str, Any]:
+    """One `<episodedetails>` block's data: TMDB's episode with the ids identify found."""
+    rating, votes = _rating(ep)
+    runtime = ep.get("runtime")
+    return {
+        "season": int(ref["season"]),
+        "episode": int(ref["episode"]),
+        "title": _text(ep.get("name")),
+        "plot": _text(ep.get("overview")),
+        "aired": _date(ep.get("air_date")),
+        "runtime": int(runtime) if isinstance(runtime, int | float) and runtime > 0 else None,
+        "rating": rating,
+        "votes": votes,
+        "directors": _crew(ep, "Directing", ("Director",)),
+        "writers": _crew(ep, "Writing", WRITER_JOBS),
+        "tmdb_id": ep.get("id") if isinstance(ep.get("id"), int) else ref.get("tmdb_id"),
+        "tvdb_id": ref.get("tvdb_id"),
+    }
+
+
+def episode_fields(details: list[dict[str, Any]]) -> dict[str, Any]:
+    """The episode file's columns: the first episode's, runtimes summed, crews joined."""
+    first = details[0]
+    runtimes = [d["runtime"] for d in details if d["runtime"]]
+    joined = {
+        key: list(dict.fromkeys(name for d in details for name in d[key]))
+        for key in ("directors", "writers")
+    }
+    return {
+        "title": first["title"],
+        "plot": first["plot"],
+        "aired": first["aired"],
+        "runtime": sum(runtimes) if runtimes else None,
+        "rating": first["rating"],
+        "votes": first["votes"],
+        **joined,
+    }
+
+
+def _member(person: Mapping[str, Any], role: str, order: int) -> CastMember:
+    return CastMember(
+        tmdb_id=person["id"],
+        name=_text(person["name"]) or "",
+        role=role,
+        order=order,
+        profile_path=_text(person.get("profile_path")),
+    )
+
+
+def _people(items: Any) -> list[dict[str, Any]]:
+    return [
+        c
+        for c in items or []
+        if isinstance(c, dict) and isinstance(c.get("id"), int) and _text(c.get("name"))
+    ]
+
+
+def show_cast(details: Mapping[str, Any], limit: int) -> list[CastMember]:
+    """The whole run's cast (`aggregate_credits`, else `credits`) in billing order; a person's
+    role is the character they played in most episodes."""
+    aggregate = (details.get("aggregate_credits") or {}).get("cast")
+    people = _people(aggregate if aggregate else (details.get("credits") or {}).get("cast"))
+    people.sort(key=lambda c: c.get("order") if isinstance(c.get("order"), int) else 10**6)
+    out: list[CastMember] = []
+    seen: set[int] = set()
+    for c in people:
+        if len(out) >= limit:
+            break
+        if c["id"] in seen:
+            continue
+        seen.add(c["id"])
+        roles = [r for r in c.get("roles") or [] if isinstance(r, dict)]
+        roles.sort(key=lambda r: -(r.get("episode_count") or 0))
+        role = _text(roles[0].get("character")) if roles else _text(c.get("character"))
+        out.append(_member(c, role or "", len(out)))
+    return out
+
+
+def guest_stars(
+    episodes: list[Mapping[str, Any]], first_order: int, skip: set[int]
+) -> list[CastMember]:
+    """Guest stars of an episode file (all its episodes), numbered after the show's cast;
+    people already in the show's cast (`skip`) are left out."""
+    out: list[CastMember] = []
+    seen = set(skip)
+    for ep in episodes:
+        stars = _people(ep.get("guest_stars"))
+        stars.sort(key=lambda c: c.get("order") if isinstance(c.get("order"), int) else 10**6)
+        for c in stars:
+            if c["id"] in seen:
+                continue
+            seen.add(c["id"])
+            out.append(_member(c, _text(c.get("character")) or "", first_order + len(out)))
+    return out

@@ -1,0 +1,262 @@
+"""ENRICH for TV against the simulator: a show with specials and a multi-episode file enriched
+end to end (docs/tv.md "Enrich": the contract with publish), re-enrich, locks, provider trouble."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.enrich import enrich_item
+from metarrd.identify import identify_many
+from metarrd.scan import scan
+
+from .conftest import put
+
+BB = "Breaking Bad (2008)"
+FILES = [
+    f"{BB}/Specials/Breaking Bad - S00E01 - Good Cop.mkv",
+    f"{BB}/Season 01/Breaking Bad - S01E01 - Pilot.mkv",
+    f"{BB}/Season 01/Breaking Bad S01E04E05.mkv",
+    f"{BB}/Season 02/Breaking Bad - S02E01.mkv",
+]
+SHOW_TYPES = {"poster", "fanart", "banner", "clearlogo", "clearart", "landscape",
+              "characterart", "keyart", "season-all-poster", "season-all-banner",
+              "season-all-landscape", "season-all-fanart"}  # fmt: skip
+SEASON_TYPES = {"poster", "fanart", "banner", "landscape"}
+
+
+@pytest.fixture
+def rt(tv_rt):
+    tv_rt.http.backoff = 0.05
+    return tv_rt
+
+
+def identified_show(rt, root: Path, files=FILES) -> db.Movie:
+    for rel in files:
+        put(root, rel)
+    scan(rt)
+    shows = [m.id for m in db.Movie.select().where(db.Movie.kind == db.SHOW)]
+    identify_many(rt, shows, threads=1)
+    return db.Movie.get(db.Movie.kind == db.SHOW)
+
+
+def selected(item_id: int) -> dict[str, list[db.ArtworkCandidate]]:
+    out: dict[str, list] = {}
+    query = db.ArtworkCandidate.select().where(
+        (db.ArtworkCandidate.movie == item_id) & db.ArtworkCandidate.is_selected
+    )
+    for row in query.order_by(db.ArtworkCandidate.rank):
+        out.setdefault(row.asset_type, []).append(row)
+    return out
+
+
+def cached(item_id: int) -> set[str]:
+    query = db.CacheImageFile.select().where(db.CacheImageFile.movie == item_id)
+    return {c.image_type for c in query if Path(c.file_path).is_file()}
+
+
+def episode(path_end: str) -> db.Movie:
+    return db.Movie.get(db.Movie.path.endswith(path_end))
+
+
+def test_show_seasons_and_episodes_enriched_end_to_end(rt, tmp_path):
+    show = identified_show(rt, tmp_path / "tv")
+    result = enrich_item(rt, show)
+    assert not result.failed and not result.provider_errors, str(result)
+    assert (result.seasons, result.episodes) == (3, 4), str(result)
+
+    show = db.Movie.get_by_id(show.id)
+    assert show.identification_status == db.ENRICHED and show.last_error is None
+    assert (show.title, show.original_title, show.premiered, show.year) == (
+        "Breaking Bad", "Breaking Bad", "2008-01-20", 2008)  # fmt: skip
+    assert show.plot and show.status == "Ended" and show.studios == ["AMC"]
+    assert show.genres == ["Drama", "Crime"] and show.mpaa == "TV-MA"
+    assert show.rating == 8.9 and show.votes == 14120
+    assert (show.tmdb_id, show.tvdb_id, show.imdb_id) == (1396, 81189, "tt0903747")
+    roles = show.cast()
+    assert [(r.actor.name, r.role, r.order) for r in roles][:2] == [
+        ("Bryan Cranston", "Walter White", 0), ("Aaron Paul", "Jesse Pinkman", 1)]  # fmt: skip
+    assert all(r.actor.image_cache_path and Path(r.actor.image_cache_path).is_file()
+               for r in roles)  # fmt: skip
+    assert set(selected(show.id)) == SHOW_TYPES
+    assert cached(show.id) == SHOW_TYPES
+
+    seasons = {s.season: s for s in db.Movie.select().where(db.Movie.kind == db.SEASON)}
+    assert set(seasons) == {0, 1, 2}
+    assert seasons[0].title == "Specials" and seasons[1].title == "Season 1"
+    assert seasons[1].premiered == "2008-01-20"
+    for s in seasons.values():
+        assert s.identification_status == db.ENRICHED
+        assert set(selected(s.id)) == SEASON_TYPES, s.season
+        assert cached(s.id) == SEASON_TYPES
+
+    multi = episode("Breaking Bad S01E04E05.mkv")
+    assert multi.identification_status == db.ENRICHED
+    assert multi.title == "Cancer Man" and multi.aired and multi.runtime == 2 * 47
+    assert (multi.rating, multi.votes) == (7.5, 12)
+    assert multi.directors and multi.writers
+    details = multi.episode_details
+    assert [(d["season"], d["episode"], d["title"]) for d in details] == [
+        (1, 4, "Cancer Man"), (1, 5, "Gray Matter")]  # fmt: skip
+    assert all(d["tmdb_id"] and d["tvdb_id"] and d["plot"] and d["aired"] for d in details)
+    assert set(details[0]) >= {"season", "episode", "title", "plot", "aired", "runtime",
+                               "rating", "directors", "writers", "tmdb_id", "tvdb_id"}  # fmt: skip
+    guests = multi.cast()
+    assert guests and min(g.order for g in guests) == len(roles)
+    assert all(g.role.startswith("Visitor") for g in guests)
+    assert all(g.actor.image_cache_path for g in guests if g.actor.profile_path)
+    for item in db.Movie.select().where(db.Movie.kind == db.EPISODE):
+        assert item.identification_status == db.ENRICHED, item.path
+        assert set(selected(item.id)) == {"thumb"} and cached(item.id) == {"thumb"}
+    special = episode("S00E01 - Good Cop.mkv")
+    assert special.title == "Good Cop Bad Cop" and special.publish_state == db.UNPUBLISHED
+
+
+IMAGES = ("/t/p/", "/fanart/", "/banners/")
+
+
+def image_hits(sim) -> list[str]:
+    return [h.path for h in sim.requests if h.path.startswith(IMAGES) and h.status]
+
+
+def test_second_enrich_downloads_nothing_new(rt, tmp_path, simulator):
+    show = identified_show(rt, tmp_path / "tv")
+    enrich_item(rt, show)
+    simulator.reset_requests()
+    again = enrich_item(rt, show)
+    assert image_hits(simulator) == [] and again.downloaded == 0, str(again)
+    assert not again.changed
+    assert simulator.count("/3/tv/1396") == 1  # the show with every season appended
+
+
+def test_locks_and_the_users_choices_survive_a_re_enrich(rt, tmp_path):
+    show = identified_show(rt, tmp_path / "tv")
+    enrich_item(rt, show)
+    season1 = db.Movie.get((db.Movie.kind == db.SEASON) & (db.Movie.season == 1))
+    removed = selected(season1.id)["poster"][0]
+    fanart = db.ArtworkCandidate.select().where(
+        (db.ArtworkCandidate.movie == season1.id) & (db.ArtworkCandidate.asset_type == "fanart")
+    )
+    chosen = max(fanart, key=lambda r: (not r.is_selected, -(r.score or 0)))
+    with db.write_transaction():
+        db.Movie.update(locked_asset_types=["poster"]).where(db.Movie.id == show.id).execute()
+        db.ArtworkCandidate.update(is_selected=False, rank=None, selected_by=None).where(
+            db.ArtworkCandidate.movie == show.id, db.ArtworkCandidate.asset_type == "poster"
+        ).execute()  # the user emptied the locked type
+        db.ArtworkCandidate.update(is_selected=True, rank=1, selected_by="user").where(
+            db.ArtworkCandidate.id == chosen.id
+        ).execute()
+        db.ArtworkCandidate.update(is_selected=False, rank=None, selected_by="user").where(
+            db.ArtworkCandidate.id == removed.id
+        ).execute()
+        pilot = episode("S01E01 - Pilot.mkv")
+        db.Movie.update(title="My Pilot", locked_fields=["title", "cast"]).where(
+            db.Movie.id == pilot.id
+        ).execute()
+        db.MovieActor.delete().where(db.MovieActor.movie == pilot.id).execute()
+    enrich_item(rt, show)
+    assert "poster" not in selected(show.id)  # a locked type is left exactly as it is
+    assert selected(season1.id)["fanart"][0].id == chosen.id  # the user's choice, first
+    season_posters = selected(season1.id)["poster"]
+    assert removed.id not in {r.id for r in season_posters} and season_posters
+    pilot = db.Movie.get_by_id(pilot.id)
+    assert pilot.title == "My Pilot" and pilot.cast() == []  # locked: kept as the user left it
+    assert pilot.identification_status == db.ENRICHED
+
+
+def _identified_episode(show: db.Movie, season: int, number: int, root: Path) -> db.Movie:
+    path = put(root, f"{BB}/Season {season:02d}/Breaking Bad - S{season:02d}E{number:02d}.mkv")
+    return db.Movie.create(
+        library=show.library_id, path=str(path), kind=db.EPISODE, show=show, season=season,
+        episodes=[number], tmdb_id=999, identification_status=db.IDENTIFIED,
+        episode_refs=[{"season": season, "episode": number, "tmdb_id": 999, "tvdb_id": None}],
+    )  # fmt: skip
+
+
+def test_provider_trouble_stays_with_its_item(rt, tmp_path, simulator):
+    show = identified_show(rt, tmp_path / "tv")
+    gone_season = _identified_episode(show, 7, 1, tmp_path / "tv")  # TMDB has no season 7
+    unknown = _identified_episode(show, 1, 99, tmp_path / "tv")  # nor an episode 99
+    simulator.fail_5xx(200, 500, prefix="/v3/tv")  # fanart.tv: a 500 storm
+    simulator.fail_429(200, retry_after=0, prefix="/v4/series")  # TheTVDB: a 429 storm
+    result = enrich_item(rt, show)
+    assert result.failed == {
+        gone_season.id: "TMDB has no season 7 of Breaking Bad",
+        unknown.id: "TMDB has no episode S01E99 of Breaking Bad",
+    }
+    assert set(result.provider_errors) == {"fanart", "tvdb"}
+    assert "fanart.tv failed" in str(result) and "2 item(s) not enriched" in str(result)
+    for item, reason in ((gone_season, "season 7"), (unknown, "S01E99")):
+        item = db.Movie.get_by_id(item.id)
+        assert reason in item.last_error and item.identification_status == db.IDENTIFIED
+    pilot = episode("S01E01 - Pilot.mkv")
+    assert pilot.identification_status == db.ENRICHED and pilot.last_error is None
+    show = db.Movie.get_by_id(show.id)
+    assert show.identification_status == db.ENRICHED
+    assert {"poster", "fanart", "clearlogo"} <= set(selected(show.id))  # TMDB's art
+    simulator.reset_faults()
+    enrich_item(rt, show)  # providers back: their art joins
+    assert set(selected(show.id)) == SHOW_TYPES
+
+
+def test_tmdb_storm_on_the_show_is_the_shows_error(rt, tmp_path, simulator):
+    from metarrd.errors import ProviderUnavailable
+
+    show = identified_show(rt, tmp_path / "tv", FILES[:2])
+    simulator.fail_5xx(200, 500, prefix="/3/tv/1396")
+    with pytest.raises(ProviderUnavailable):
+        enrich_item(rt, show)
+    assert db.Movie.get_by_id(show.id).identification_status == db.IDENTIFIED
+
+
+def test_cli_enrich_all_includes_shows_and_an_episode_enriches_its_show(
+    rt, tmp_path, monkeypatch, capsys
+):
+    from metarrd import cli
+
+    show = identified_show(rt, tmp_path / "tv", FILES[:2])
+    monkeypatch.setattr(cli, "load_config", lambda _path: rt.config)
+    pilot = episode("S01E01 - Pilot.mkv")
+    assert cli.main(["enrich", str(pilot.id)]) == 0
+    assert "2 season(s), 2 episode file(s)" in capsys.readouterr().out
+    assert cli.main(["enrich", "--all"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("enriched Breaking Bad (2008)") == 1, out
+    assert db.Movie.get_by_id(show.id).identification_status == db.ENRICHED
+
+
+def test_the_job_chain_enriches_a_show_after_its_identify(rt, tmp_path):
+    from metarrd.pipeline import steps
+
+    show = identified_show(rt, tmp_path / "tv", FILES[:2])
+    job = db.Job.create(kind="enrich", movie=show.id, key=f"enrich:{show.id}", manual=False)
+    outcome = steps.do_enrich(rt, job)
+    assert outcome.follow == [] and "2 episode file(s)" in outcome.message
+    assert episode("S01E01 - Pilot.mkv").identification_status == db.ENRICHED
+
+
+BIG = "Tenfold Harbour (2011)"
+BIG_FILES = [f"{BIG}/Specials/Tenfold Harbour - S00E0{e}.mkv" for e in (1, 2)] + [
+    f"{BIG}/Season {s:02d}/Tenfold Harbour - S{s:02d}E{e:02d}.mkv"
+    for s in range(1, 11)
+    for e in range(1, 21)
+]
+
+
+def test_a_ten_season_show_costs_a_bounded_number_of_requests(rt, tmp_path, simulator):
+    show = identified_show(rt, tmp_path / "tv", BIG_FILES)
+    simulator.reset_requests()
+    result = enrich_item(rt, show)
+    assert (result.seasons, result.episodes) == (11, 202) and not result.failed, str(result)
+    assert simulator.count("/3/") == 2  # /configuration and the show with 11 seasons appended
+    assert simulator.count("/v3/tv") == 1
+    assert simulator.count("/v4/") <= 3  # login, artwork types, the series record
+    images = image_hits(simulator)
+    # each candidate: its rendition and, when its size is not stated, a 2 KB header;
+    # each selected image once in full; each person's thumbnail once
+    assert len(images) <= 3 * result.candidates + result.actors + 40, (len(images), str(result))
+    repeats = Counter(images).most_common(1)[0][1]
+    assert repeats <= 2  # an image is asked for at most twice: its header, then in full
