@@ -8,8 +8,9 @@ What it prints, per latency and fault setting:
 - bytes: image bytes served (cast thumbnails aside) ÷ the bytes that decide: the selected
   originals plus the small rendition of every other candidate analysed;
 - wall: enrich wall time ÷ downloading those same images (the selected originals, the
-  renditions of the rest, the cast thumbnails) alone, with the same HTTP client settings and the
-  same number of threads under the same per-host cap;
+  renditions of the rest, the cast thumbnails) alone, from the same hosts (the simulator serves
+  each provider's images from a port of its own, as the real image hosts are separate), with the
+  same HTTP client settings and the same number of threads under the same per-host cap;
 - faults: enrich wall time with faults ÷ without, at the same latency.
 The simulator runs in its own process so that its image serving does not compete with ours for
 the GIL; a warm-up enrich (with and without the faults) renders every image first.
@@ -34,6 +35,7 @@ import requests
 from PIL import Image
 
 from bench._common import report
+from bench.scan import load_average
 from metarrd import db
 from metarrd.config import parse_config
 from metarrd.http import HttpClient
@@ -67,7 +69,8 @@ import json, sys
 from metarrd.simulator import Simulator
 sim = Simulator(candidates_per_movie={candidates}, cache_bytes=3 << 30)
 sim.start()
-print(sim.port, flush=True)
+hosts = {{name: sim.image_host(name) for name in ("tmdb", "fanart", "tvdb")}}
+print(json.dumps({{"url": sim.url, "images": hosts}}), flush=True)
 for line in sys.stdin:
     cmd, _, arg = line.strip().partition(" ")
     if cmd == "reset":
@@ -95,11 +98,21 @@ class Sim:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
-        port = self.proc.stdout.readline().strip()
-        if not port.isdigit():
+        try:
+            started = json.loads(self.proc.stdout.readline())
+        except ValueError:
             self.proc.kill()
-            raise RuntimeError("the simulator did not start")
-        self.url = f"http://127.0.0.1:{port}"
+            raise RuntimeError("the simulator did not start") from None
+        self.url = started["url"]
+        self.image_hosts = started["images"]  # each provider's images on a host of their own
+
+    def image_url(self, path: str) -> str:
+        """The URL an image path is served at: its provider's image host."""
+        if path.startswith("/t/p/"):
+            return self.image_hosts["tmdb"] + path
+        if path.startswith(("/fanart/", "/preview/")):
+            return self.image_hosts["fanart"] + path
+        return self.image_hosts["tvdb"] + path
 
     def send(self, line: str) -> str:
         self.proc.stdin.write(line + "\n")
@@ -169,8 +182,9 @@ def served_bytes(hits, prefixes=IMAGE_PREFIXES) -> dict[str, int]:
     return sizes
 
 
-def download_only(url: str, paths: list[str], rt, tmp: Path) -> float:
-    """The floor: the same downloads to temp files, same client settings and threads."""
+def download_only(sim: Sim, paths: list[str], rt, tmp: Path) -> float:
+    """The floor: the same downloads to temp files from the same hosts, with the same client
+    settings, threads and per-host cap."""
     cfg = rt.config
     http = HttpClient(
         timeout=cfg.providers.timeout_seconds,
@@ -183,7 +197,7 @@ def download_only(url: str, paths: list[str], rt, tmp: Path) -> float:
     def fetch(i_path):
         i, path = i_path
         with open(tmp / f"{i}.part", "wb") as out:
-            http.download(url + path, out, provider="bench")
+            http.download(sim.image_url(path), out, provider="bench")
 
     threads = cfg.enrich.concurrency * max(1, min(cfg.enrich.items, len(MOVIES)))
     start = time.perf_counter()
@@ -230,10 +244,10 @@ def bench_enrich(sim: Sim, root: Path, tmdb_ids: list[int], latencies, with_faul
             missing = [p for p in originals + smalls if p not in sizes]
             if missing:  # asked for only in the other strategy: learn their sizes
                 for path in missing:
-                    sizes[path] = len(requests.get(sim.url + path, timeout=30).content)
+                    sizes[path] = len(requests.get(sim.image_url(path), timeout=30).content)
             ideal = sum(sizes[p] for p in originals + smalls)
             cast = sorted({h[0] for h in images if h[0].startswith(CAST)})
-            floor = download_only(sim.url, originals + smalls + cast, rt, root / "floor")
+            floor = download_only(sim, originals + smalls + cast, rt, root / "floor")
             candidates = sum(r.candidates for r in results if r)
             print(
                 f"enrich {name}: {candidates} candidates, {len(hits)} requests "
@@ -247,6 +261,7 @@ def bench_enrich(sim: Sim, root: Path, tmdb_ids: list[int], latencies, with_faul
                 flush=True,
             )
             report(f"  wall ({name})", seconds, floor)
+            print(f"    {load_average()}", flush=True)
             if faults and plain:
                 report(f"  with faults ÷ without ({latency * 1000:.0f} ms)", seconds, plain)
             plain = seconds if not faults else plain
@@ -259,7 +274,7 @@ def bench_analysis(url: str, root: Path) -> None:
     poster = next(
         a for a in load_catalog().get(603).images.posters if (a.width, a.height) == (2000, 3000)
     )
-    poster_url = f"{url}/t/p/original{poster.file_path}"
+    poster_url = f"{url}/t/p/original{poster.file_path}"  # the image host
     requests.get(poster_url, timeout=30)  # rendered once by the simulator
     timings = []
     for _ in range(5):
@@ -306,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
             sim.send("range off")
         latencies = [float(x) / 1000 for x in args.latencies.split(",") if x.strip()]
         bench_enrich(sim, root, MOVIES[: max(1, args.movies)], latencies, not args.no_faults)
-        bench_analysis(sim.url, root)
+        bench_analysis(sim.image_hosts["tmdb"], root)
     finally:
         sim.close()
         shutil.rmtree(root, ignore_errors=True)
