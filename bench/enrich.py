@@ -2,7 +2,7 @@
 provider simulator at 0 and 50 ms per request, with and without faults; and the analysis cost of
 one 2000x3000 JPEG poster.
 
-    python -m bench.enrich [--movies 6] [--latencies 0,50] [--no-faults]
+    python -m bench.enrich [--movies 6] [--latencies 0,50] [--no-faults] [--rounds 3]
 
 What it prints, per latency and fault setting:
 - bytes: image bytes served (cast thumbnails aside) ÷ the bytes that decide: the selected
@@ -11,7 +11,8 @@ What it prints, per latency and fault setting:
   renditions of the rest, the cast thumbnails) alone, from the same hosts (the simulator serves
   each provider's images from a port of its own, as the real image hosts are separate), with the
   same HTTP client settings and the same number of threads under the same per-host cap;
-- faults: enrich wall time with faults ÷ without, at the same latency.
+- faults: enrich wall time with faults ÷ without, at the same latency;
+each the median of `--rounds` interleaved runs, with the load average.
 The simulator runs in its own process so that its image serving does not compete with ours for
 the GIL; a warm-up enrich (with and without the faults) renders every image first.
 """
@@ -222,50 +223,70 @@ def run_enrich(sim: Sim, root: Path, tmdb_ids: list[int], latency: float, faults
     return rt, movies, results, seconds, hits
 
 
-def bench_enrich(sim: Sim, root: Path, tmdb_ids: list[int], latencies, with_faults: bool) -> None:
+def bench_enrich(
+    sim: Sim, root: Path, tmdb_ids: list[int], latencies, with_faults: bool, rounds: int = 1
+) -> None:
     settings = [False, True] if with_faults else [False]
     for faults in settings:  # warm-up: the simulator renders every image either run touches
         rt, *_ = run_enrich(sim, root / f"warm-{faults}", tmdb_ids, 0.0, faults)
         rt.close()
     for latency in latencies:
-        plain = None
+        walls: dict[bool, list[float]] = {faults: [] for faults in settings}
+        floors: dict[bool, list[float]] = {faults: [] for faults in settings}
+        for n in range(rounds):  # interleaved, so every setting sees the same load
+            for faults in settings:
+                seconds, floor = one_run(sim, root / f"run-{latency}-{faults}-{n}", tmdb_ids,
+                                         latency, faults, verbose=n == 0)  # fmt: skip
+                walls[faults].append(seconds)
+                floors[faults].append(floor)
         for faults in settings:
             name = f"{len(tmdb_ids)} movies, {latency * 1000:.0f} ms" + (
                 ", faults" if faults else ""
             )
-            rt, movies, results, seconds, hits = run_enrich(
-                sim, root / f"run-{latency}-{faults}", tmdb_ids, latency, faults
+            wall = statistics.median(walls[faults])
+            report(f"  wall ({name})", wall, statistics.median(floors[faults]))
+        if with_faults:
+            report(
+                f"  with faults ÷ without ({latency * 1000:.0f} ms)",
+                statistics.median(walls[True]),
+                statistics.median(walls[False]),
             )
-            images = [h for h in hits if h[0].startswith(IMAGE_PREFIXES) and h[2]]
-            got = sum(size for path, _status, size in images if not path.startswith(CAST))
-            originals, smalls = deciding_paths(movies)
-            sizes = served_bytes(hits)
-            sim.send(f"reset {latency}")
-            missing = [p for p in originals + smalls if p not in sizes]
-            if missing:  # asked for only in the other strategy: learn their sizes
-                for path in missing:
-                    sizes[path] = len(requests.get(sim.image_url(path), timeout=30).content)
-            ideal = sum(sizes[p] for p in originals + smalls)
-            cast = sorted({h[0] for h in images if h[0].startswith(CAST)})
-            floor = download_only(sim, originals + smalls + cast, rt, root / "floor")
-            candidates = sum(r.candidates for r in results if r)
-            print(
-                f"enrich {name}: {candidates} candidates, {len(hits)} requests "
-                f"({len(images)} images), {got / 1e6:.1f} MB of images; the bytes that decide: "
-                f"{len(originals)} originals + {len(smalls)} renditions = {ideal / 1e6:.1f} MB",
-                flush=True,
-            )
-            print(
-                f"{'  bytes (' + name + ')':<46} {got / 1e6:8.1f} MB floor {ideal / 1e6:8.1f} MB"
-                f"  ratio {got / ideal:6.2f}x",
-                flush=True,
-            )
-            report(f"  wall ({name})", seconds, floor)
-            print(f"    {load_average()}", flush=True)
-            if faults and plain:
-                report(f"  with faults ÷ without ({latency * 1000:.0f} ms)", seconds, plain)
-            plain = seconds if not faults else plain
-            rt.close()
+        print(f"    medians of {rounds} interleaved rounds; {load_average()}", flush=True)
+
+
+def one_run(
+    sim: Sim, root: Path, tmdb_ids: list[int], latency: float, faults: bool, verbose: bool
+) -> tuple[float, float]:
+    """One enrich and its download-only floor: (enrich seconds, floor seconds)."""
+    name = f"{len(tmdb_ids)} movies, {latency * 1000:.0f} ms" + (", faults" if faults else "")
+    rt, movies, results, seconds, hits = run_enrich(sim, root, tmdb_ids, latency, faults)
+    images = [h for h in hits if h[0].startswith(IMAGE_PREFIXES) and h[2]]
+    got = sum(size for path, _status, size in images if not path.startswith(CAST))
+    originals, smalls = deciding_paths(movies)
+    sizes = served_bytes(hits)
+    sim.send(f"reset {latency}")
+    missing = [p for p in originals + smalls if p not in sizes]
+    if missing:  # asked for only in the other strategy: learn their sizes
+        for path in missing:
+            sizes[path] = len(requests.get(sim.image_url(path), timeout=30).content)
+    ideal = sum(sizes[p] for p in originals + smalls)
+    cast = sorted({h[0] for h in images if h[0].startswith(CAST)})
+    floor = download_only(sim, originals + smalls + cast, rt, root / "floor")
+    candidates = sum(r.candidates for r in results if r)
+    if verbose:
+        print(
+            f"enrich {name}: {candidates} candidates, {len(hits)} requests "
+            f"({len(images)} images), {got / 1e6:.1f} MB of images; the bytes that decide: "
+            f"{len(originals)} originals + {len(smalls)} renditions = {ideal / 1e6:.1f} MB",
+            flush=True,
+        )
+        print(
+            f"{'  bytes (' + name + ')':<46} {got / 1e6:8.1f} MB floor {ideal / 1e6:8.1f} MB"
+            f"  ratio {got / ideal:6.2f}x",
+            flush=True,
+        )
+    rt.close()
+    return seconds, floor
 
 
 def bench_analysis(url: str, root: Path) -> None:
@@ -313,6 +334,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--latencies", default="0,50", help="milliseconds, comma-separated")
     ap.add_argument("--no-faults", action="store_true")
     ap.add_argument("--no-range", action="store_true", help="the simulator ignores Range")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved runs of each setting")
     args = ap.parse_args(argv)
     sim = Sim()
     root = Path(tempfile.mkdtemp(prefix="metarrd-bench-enrich-"))
@@ -320,7 +342,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.no_range:
             sim.send("range off")
         latencies = [float(x) / 1000 for x in args.latencies.split(",") if x.strip()]
-        bench_enrich(sim, root, MOVIES[: max(1, args.movies)], latencies, not args.no_faults)
+        movies = MOVIES[: max(1, args.movies)]
+        bench_enrich(sim, root, movies, latencies, not args.no_faults, max(1, args.rounds))
         bench_analysis(sim.image_hosts["tmdb"], root)
     finally:
         sim.close()
