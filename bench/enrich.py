@@ -2,15 +2,17 @@
 provider simulator at 0 and 50 ms per request, with and without faults; and the analysis cost of
 one 2000x3000 JPEG poster.
 
-    python -m bench.enrich [--movies 6] [--latencies 0,50] [--no-faults]
+    python -m bench.enrich [--movies 6] [--latencies 0,50] [--no-faults] [--rounds 3]
 
 What it prints, per latency and fault setting:
 - bytes: image bytes served (cast thumbnails aside) ÷ the bytes that decide: the selected
   originals plus the small rendition of every other candidate analysed;
 - wall: enrich wall time ÷ downloading those same images (the selected originals, the
-  renditions of the rest, the cast thumbnails) alone, with the same HTTP client settings and the
-  same number of threads under the same per-host cap;
-- faults: enrich wall time with faults ÷ without, at the same latency.
+  renditions of the rest, the cast thumbnails) alone, from the same hosts (the simulator serves
+  each provider's images from a port of its own, as the real image hosts are separate), with the
+  same HTTP client settings and the same number of threads under the same per-host cap;
+- faults: enrich wall time with faults ÷ without, at the same latency;
+each the median of `--rounds` interleaved runs, with the load average.
 The simulator runs in its own process so that its image serving does not compete with ours for
 the GIL; a warm-up enrich (with and without the faults) renders every image first.
 """
@@ -34,6 +36,7 @@ import requests
 from PIL import Image
 
 from bench._common import report
+from bench.scan import load_average
 from metarrd import db
 from metarrd.config import parse_config
 from metarrd.http import HttpClient
@@ -67,7 +70,8 @@ import json, sys
 from metarrd.simulator import Simulator
 sim = Simulator(candidates_per_movie={candidates}, cache_bytes=3 << 30)
 sim.start()
-print(sim.port, flush=True)
+hosts = {{name: sim.image_host(name) for name in ("tmdb", "fanart", "tvdb")}}
+print(json.dumps({{"url": sim.url, "images": hosts}}), flush=True)
 for line in sys.stdin:
     cmd, _, arg = line.strip().partition(" ")
     if cmd == "reset":
@@ -95,11 +99,21 @@ class Sim:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
-        port = self.proc.stdout.readline().strip()
-        if not port.isdigit():
+        try:
+            started = json.loads(self.proc.stdout.readline())
+        except ValueError:
             self.proc.kill()
-            raise RuntimeError("the simulator did not start")
-        self.url = f"http://127.0.0.1:{port}"
+            raise RuntimeError("the simulator did not start") from None
+        self.url = started["url"]
+        self.image_hosts = started["images"]  # each provider's images on a host of their own
+
+    def image_url(self, path: str) -> str:
+        """The URL an image path is served at: its provider's image host."""
+        if path.startswith("/t/p/"):
+            return self.image_hosts["tmdb"] + path
+        if path.startswith(("/fanart/", "/preview/")):
+            return self.image_hosts["fanart"] + path
+        return self.image_hosts["tvdb"] + path
 
     def send(self, line: str) -> str:
         self.proc.stdin.write(line + "\n")
@@ -169,8 +183,9 @@ def served_bytes(hits, prefixes=IMAGE_PREFIXES) -> dict[str, int]:
     return sizes
 
 
-def download_only(url: str, paths: list[str], rt, tmp: Path) -> float:
-    """The floor: the same downloads to temp files, same client settings and threads."""
+def download_only(sim: Sim, paths: list[str], rt, tmp: Path) -> float:
+    """The floor: the same downloads to temp files from the same hosts, with the same client
+    settings, threads and per-host cap."""
     cfg = rt.config
     http = HttpClient(
         timeout=cfg.providers.timeout_seconds,
@@ -183,7 +198,7 @@ def download_only(url: str, paths: list[str], rt, tmp: Path) -> float:
     def fetch(i_path):
         i, path = i_path
         with open(tmp / f"{i}.part", "wb") as out:
-            http.download(url + path, out, provider="bench")
+            http.download(sim.image_url(path), out, provider="bench")
 
     threads = cfg.enrich.concurrency * max(1, min(cfg.enrich.items, len(MOVIES)))
     start = time.perf_counter()
@@ -208,49 +223,70 @@ def run_enrich(sim: Sim, root: Path, tmdb_ids: list[int], latency: float, faults
     return rt, movies, results, seconds, hits
 
 
-def bench_enrich(sim: Sim, root: Path, tmdb_ids: list[int], latencies, with_faults: bool) -> None:
+def bench_enrich(
+    sim: Sim, root: Path, tmdb_ids: list[int], latencies, with_faults: bool, rounds: int = 1
+) -> None:
     settings = [False, True] if with_faults else [False]
     for faults in settings:  # warm-up: the simulator renders every image either run touches
         rt, *_ = run_enrich(sim, root / f"warm-{faults}", tmdb_ids, 0.0, faults)
         rt.close()
     for latency in latencies:
-        plain = None
+        walls: dict[bool, list[float]] = {faults: [] for faults in settings}
+        floors: dict[bool, list[float]] = {faults: [] for faults in settings}
+        for n in range(rounds):  # interleaved, so every setting sees the same load
+            for faults in settings:
+                seconds, floor = one_run(sim, root / f"run-{latency}-{faults}-{n}", tmdb_ids,
+                                         latency, faults, verbose=n == 0)  # fmt: skip
+                walls[faults].append(seconds)
+                floors[faults].append(floor)
         for faults in settings:
             name = f"{len(tmdb_ids)} movies, {latency * 1000:.0f} ms" + (
                 ", faults" if faults else ""
             )
-            rt, movies, results, seconds, hits = run_enrich(
-                sim, root / f"run-{latency}-{faults}", tmdb_ids, latency, faults
+            wall = statistics.median(walls[faults])
+            report(f"  wall ({name})", wall, statistics.median(floors[faults]))
+        if with_faults:
+            report(
+                f"  with faults ÷ without ({latency * 1000:.0f} ms)",
+                statistics.median(walls[True]),
+                statistics.median(walls[False]),
             )
-            images = [h for h in hits if h[0].startswith(IMAGE_PREFIXES) and h[2]]
-            got = sum(size for path, _status, size in images if not path.startswith(CAST))
-            originals, smalls = deciding_paths(movies)
-            sizes = served_bytes(hits)
-            sim.send(f"reset {latency}")
-            missing = [p for p in originals + smalls if p not in sizes]
-            if missing:  # asked for only in the other strategy: learn their sizes
-                for path in missing:
-                    sizes[path] = len(requests.get(sim.url + path, timeout=30).content)
-            ideal = sum(sizes[p] for p in originals + smalls)
-            cast = sorted({h[0] for h in images if h[0].startswith(CAST)})
-            floor = download_only(sim.url, originals + smalls + cast, rt, root / "floor")
-            candidates = sum(r.candidates for r in results if r)
-            print(
-                f"enrich {name}: {candidates} candidates, {len(hits)} requests "
-                f"({len(images)} images), {got / 1e6:.1f} MB of images; the bytes that decide: "
-                f"{len(originals)} originals + {len(smalls)} renditions = {ideal / 1e6:.1f} MB",
-                flush=True,
-            )
-            print(
-                f"{'  bytes (' + name + ')':<46} {got / 1e6:8.1f} MB floor {ideal / 1e6:8.1f} MB"
-                f"  ratio {got / ideal:6.2f}x",
-                flush=True,
-            )
-            report(f"  wall ({name})", seconds, floor)
-            if faults and plain:
-                report(f"  with faults ÷ without ({latency * 1000:.0f} ms)", seconds, plain)
-            plain = seconds if not faults else plain
-            rt.close()
+        print(f"    medians of {rounds} interleaved rounds; {load_average()}", flush=True)
+
+
+def one_run(
+    sim: Sim, root: Path, tmdb_ids: list[int], latency: float, faults: bool, verbose: bool
+) -> tuple[float, float]:
+    """One enrich and its download-only floor: (enrich seconds, floor seconds)."""
+    name = f"{len(tmdb_ids)} movies, {latency * 1000:.0f} ms" + (", faults" if faults else "")
+    rt, movies, results, seconds, hits = run_enrich(sim, root, tmdb_ids, latency, faults)
+    images = [h for h in hits if h[0].startswith(IMAGE_PREFIXES) and h[2]]
+    got = sum(size for path, _status, size in images if not path.startswith(CAST))
+    originals, smalls = deciding_paths(movies)
+    sizes = served_bytes(hits)
+    sim.send(f"reset {latency}")
+    missing = [p for p in originals + smalls if p not in sizes]
+    if missing:  # asked for only in the other strategy: learn their sizes
+        for path in missing:
+            sizes[path] = len(requests.get(sim.image_url(path), timeout=30).content)
+    ideal = sum(sizes[p] for p in originals + smalls)
+    cast = sorted({h[0] for h in images if h[0].startswith(CAST)})
+    floor = download_only(sim, originals + smalls + cast, rt, root / "floor")
+    candidates = sum(r.candidates for r in results if r)
+    if verbose:
+        print(
+            f"enrich {name}: {candidates} candidates, {len(hits)} requests "
+            f"({len(images)} images), {got / 1e6:.1f} MB of images; the bytes that decide: "
+            f"{len(originals)} originals + {len(smalls)} renditions = {ideal / 1e6:.1f} MB",
+            flush=True,
+        )
+        print(
+            f"{'  bytes (' + name + ')':<46} {got / 1e6:8.1f} MB floor {ideal / 1e6:8.1f} MB"
+            f"  ratio {got / ideal:6.2f}x",
+            flush=True,
+        )
+    rt.close()
+    return seconds, floor
 
 
 def bench_analysis(url: str, root: Path) -> None:
@@ -259,7 +295,7 @@ def bench_analysis(url: str, root: Path) -> None:
     poster = next(
         a for a in load_catalog().get(603).images.posters if (a.width, a.height) == (2000, 3000)
     )
-    poster_url = f"{url}/t/p/original{poster.file_path}"
+    poster_url = f"{url}/t/p/original{poster.file_path}"  # the image host
     requests.get(poster_url, timeout=30)  # rendered once by the simulator
     timings = []
     for _ in range(5):
@@ -298,6 +334,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--latencies", default="0,50", help="milliseconds, comma-separated")
     ap.add_argument("--no-faults", action="store_true")
     ap.add_argument("--no-range", action="store_true", help="the simulator ignores Range")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved runs of each setting")
     args = ap.parse_args(argv)
     sim = Sim()
     root = Path(tempfile.mkdtemp(prefix="metarrd-bench-enrich-"))
@@ -305,8 +342,9 @@ def main(argv: list[str] | None = None) -> None:
         if args.no_range:
             sim.send("range off")
         latencies = [float(x) / 1000 for x in args.latencies.split(",") if x.strip()]
-        bench_enrich(sim, root, MOVIES[: max(1, args.movies)], latencies, not args.no_faults)
-        bench_analysis(sim.url, root)
+        movies = MOVIES[: max(1, args.movies)]
+        bench_enrich(sim, root, movies, latencies, not args.no_faults, max(1, args.rounds))
+        bench_analysis(sim.image_hosts["tmdb"], root)
     finally:
         sim.close()
         shutil.rmtree(root, ignore_errors=True)

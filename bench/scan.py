@@ -1,11 +1,12 @@
 """Scan benchmark: first scan of 1,000 movies, rescan of 10,000 unchanged ones.
 
-    python -m bench.scan [--first 1000] [--rescan 10000]
+    python -m bench.scan [--first 1000] [--rescan 10000] [--rounds 9]
 
 Floors: for the first scan, reading the same files' stream details alone with the same number of
 threads (the unavoidable work); for the rescan, the bare floor: `os.scandir` of every folder and a
 `stat` of every file (`bare_walk`, no rules at all), since an unchanged item must cost nothing more
-than noticing it is unchanged. Best of three of each.
+than noticing it is unchanged. The first scan is timed once; the rescan and its floor are the
+medians of interleaved runs (`--rounds`), printed with the load average.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench._common import best_of, report, timed
+from bench._common import report, timed
 from metarrd import db, scan, workflow
 from metarrd.config import parse_config
 from metarrd.runtime import open_runtime
@@ -27,6 +29,12 @@ from metarrd.scan.streams import read_stream_details
 from metarrd.walk import walk_library
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "media" / "h264_aac_2audio_sub.mkv"
+
+
+def load_average() -> str:
+    """The machine's load, to read timings by."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.1f} / {five:.1f} / {fifteen:.1f} (1, 5, 15 min), {os.cpu_count()} CPUs"
 
 
 def make_library(root: Path, count: int, prefix: str) -> None:
@@ -68,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.scan")
     ap.add_argument("--first", type=int, default=1000)
     ap.add_argument("--rescan", type=int, default=10000)
+    ap.add_argument("--rounds", type=int, default=9, help="interleaved rescan/floor runs")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="metarrd-bench-scan-"))
     try:
@@ -108,13 +117,17 @@ def main(argv: list[str] | None = None) -> None:
         with db.database.atomic():
             for i in range(0, len(rows), 500):
                 db.Movie.insert_many(rows[i : i + 500]).execute()
-        t["walk"] = best_of(3, lambda: bare_walk(lib))
-        t["rescan"] = float("inf")
-        for _ in range(3):
+        scan.scan(rt)  # warm: the first walk of a fresh tree pays for the kernel's caches
+        walks, rescans = [], []
+        for _ in range(args.rounds):  # interleaved, so both see the same load
+            start = time.perf_counter()
+            files = bare_walk(lib)
+            walks.append(time.perf_counter() - start)
             start = time.perf_counter()
             r = scan.scan(rt)
-            t["rescan"] = min(t["rescan"], time.perf_counter() - start)
-            assert r.unchanged == args.rescan == bare_walk(lib) and not r.new and not r.changed, r
+            rescans.append(time.perf_counter() - start)
+            assert r.unchanged == args.rescan == files and not r.new and not r.changed, r
+        t["walk"], t["rescan"] = statistics.median(walks), statistics.median(rescans)
         report(
             f"rescan of {args.rescan:,} unchanged movies",
             t["rescan"],
@@ -122,6 +135,7 @@ def main(argv: list[str] | None = None) -> None:
             count=args.rescan,
             unit="movies",
         )
+        print(f"  medians of {args.rounds} interleaved runs; {load_average()}", flush=True)
         rt.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -9,13 +9,15 @@ raises for what it finds on disk.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence, Set
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from metarrd.files import display, is_utf8
 from metarrd.paths import is_inside
@@ -76,22 +78,33 @@ _FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?([0-9]+)$", re.IGNORECASE)
 ErrorCallback = Callable[[Path, str], None]
 
 
-@dataclass(frozen=True)
-class FoundVideo:
-    """One movie on disk. `path` is the first part of a stack, or the folder holding a disc."""
+class FoundVideo(NamedTuple):
+    """One movie on disk: `file` is the first part of a stack, or the folder holding a disc.
 
-    path: Path
-    parts: tuple[Path, ...]
+    Paths are strings, since a rescan compares tens of thousands of them with the database;
+    `path` and `parts` give them as `Path`s.
+    """
+
+    file: str
+    files: tuple[str, ...]
     size: int
     mtime_ns: int
     is_disc: bool = False
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
+
+    @property
+    def parts(self) -> tuple[Path, ...]:
+        return tuple(map(Path, self.files))
 
 
 # --- names (pure) ---------------------------------------------------------------------------
 
 
 def _fold(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold()
+    return (name if name.isascii() else unicodedata.normalize("NFC", name)).casefold()
 
 
 def is_hidden(name: str) -> bool:
@@ -148,9 +161,14 @@ def is_video_path(path: Path, root: Path | None = None) -> bool:
     return not any(is_skipped_folder(name, next_to_movie=False) for name in folders)
 
 
-def natural_key(name: str) -> tuple:
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(name: str) -> list:
     """Sort key: case-insensitive, numbers by value ("cd2" before "cd10")."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", _fold(name)))
+    parts: list = _DIGITS.split(_fold(name))
+    parts[1::2] = map(int, parts[1::2])  # text at even places, numbers at odd ones
+    return parts
 
 
 def stack_names(names: Sequence[str]) -> list[tuple[str, ...]]:
@@ -248,10 +266,10 @@ def _parts(name: str, match: re.Match[str]) -> tuple[str, str, str, str]:
 
 
 def walk_library(
-    root: Path,
+    root: str | os.PathLike[str],
     on_error: ErrorCallback | None = None,
     *,
-    inside: Sequence[Path] = (),
+    inside: Sequence[str | os.PathLike[str]] = (),
     follow_symlinks: bool = False,
     known: Set[str] | None = None,
 ) -> Iterator[FoundVideo]:
@@ -262,43 +280,140 @@ def walk_library(
     is followed once (loops are cut) when its target lies inside `root` or one of the folders
     `inside` (the other libraries), or anywhere with `follow_symlinks`. `known`: paths of
     single-file movies found before (a rescan); their names and folders were judged then, so a
-    folder whose only video is one of them costs a listing and a stat, no name rules.
+    folder whose only entry that matters is one of them costs its listing and one stat: no name
+    rules, no sorting.
     """
     known = known or frozenset()
-    known_dirs = {os.path.dirname(p) for p in known}
-    root = Path(root)
+    known_dirs = {p.rpartition(os.sep)[0] for p in known}  # compared with subfolder paths only
+    root = os.fspath(root)
     report = _Reporter(on_error)
     allowed = [os.path.realpath(p) for p in (root, *inside)]
     try:
-        root_stat = root.stat()
+        root_stat = os.stat(root)
     except OSError as exc:
-        report(root, _reason(exc))
+        report(Path(root), _reason(exc))
         return
-    if not root.is_dir():
-        report(root, "not a folder")
+    if not stat.S_ISDIR(root_stat.st_mode):
+        report(Path(root), "not a folder")
         return
-    seen = {(root_stat.st_dev, root_stat.st_ino)}
+    seen = _Seen(root_stat)
     pending = [root]
     while pending:
         folder = pending.pop()
-        entries = _scan(folder, report)
+        entries = _scan(folder, report, quiet_if_gone=folder is not root)
         if entries is None:
             continue
+        single = _known_single(entries, known)
+        if single is not None and not _is_disc_name(folder):
+            # a known movie's folder as it was: its rules held then, and a known path (from
+            # the database) is valid UTF-8
+            try:
+                st = single.stat()
+            except OSError as exc:  # vanished since the listing, or unreadable
+                if not isinstance(exc, FileNotFoundError):
+                    report(Path(single.path), _reason(exc))
+                continue
+            yield FoundVideo(single.path, (single.path,), st.st_size, st.st_mtime_ns)
+            continue
+        if len(entries) > 1:
+            entries.sort(key=_entry_key)
         movies, subfolders = _classify(folder, entries, report, known, known_dirs)
         for movie in movies:
-            if all(is_utf8(p) for p in (movie.path, *movie.parts)):
+            if all(is_utf8(p) for p in (movie.file, *movie.files)):
                 yield movie
             else:
                 report(movie.path, NOT_UTF8)
         if not follow_symlinks:
             subfolders = [d for d in subfolders if _may_follow(d, allowed)]
-        pending.extend(reversed(_unseen(subfolders, seen)))
+        pending.extend(reversed(seen.fresh(subfolders)))
 
 
 NOT_UTF8 = (
     "the name is not valid UTF-8 (a Latin-1 name from an old share?), so it cannot be stored: "
     "rename it, e.g. `convmv -f latin1 -t utf-8 -r --notest <folder>`"
 )
+
+
+_DISC_ENDINGS = tuple(os.sep + name for name in DISC_FOLDERS)
+
+
+def _is_disc_name(folder: str) -> bool:
+    """Is the folder itself a VIDEO_TS or BDMV?"""
+    if os.sep in folder and not folder.endswith(os.sep):  # the cheap way, for every subfolder
+        return folder.upper().endswith(_DISC_ENDINGS)
+    return os.path.basename(folder.rstrip(os.sep)).upper() in DISC_FOLDERS
+
+
+def _entry_key(entry: os.DirEntry[str]) -> list:
+    """`natural_key(entry.name)`, inlined: the top folder of a library sorts thousands."""
+    name = entry.name
+    parts: list = _DIGITS.split(name.casefold() if name.isascii() else _fold(name))
+    parts[1::2] = map(int, parts[1::2])
+    return parts
+
+
+def _known_single(entries: list[os.DirEntry[str]], known: Set[str]) -> os.DirEntry[str] | None:
+    """The one video of a folder that holds nothing else the walk looks at (no subfolder, no
+    other video, no disc structure) when it is a known single-file movie, else None."""
+    video = None
+    for entry in entries:
+        name = entry.name
+        try:
+            if entry.is_dir():
+                return None
+            if not name.lower().endswith(_VIDEO_SUFFIXES):
+                if name.upper() == "VIDEO_TS.IFO":
+                    return None
+                continue
+            if not entry.is_file():
+                continue
+        except OSError:
+            return None  # let the full rules decide
+        if video is not None:
+            return None
+        video = entry
+    return video if video is not None and video.path in known else None
+
+
+class _Seen:
+    """The folders walked, to cut loops: a symlink back to a folder walked already is skipped.
+
+    A tree of real folders cannot reach one folder twice, so until the walk meets its first
+    symlinked folder it only notes paths; from then on every folder is known by (device, inode),
+    the ones noted before included.
+    """
+
+    def __init__(self, root_stat: os.stat_result) -> None:
+        self.keys = {(root_stat.st_dev, root_stat.st_ino)}
+        self.noted: list[str] | None = []  # None once every folder is checked by inode
+
+    def fresh(self, dirs: list[os.DirEntry[str]]) -> list[str]:
+        """Subfolders not walked yet, as paths."""
+        if self.noted is not None:
+            if not any(d.is_symlink() for d in dirs):
+                paths = [d.path for d in dirs]
+                self.noted.extend(paths)
+                return paths
+            for path in self.noted:
+                with contextlib.suppress(OSError):  # gone since: nothing to loop back to
+                    st = os.stat(path)
+                    self.keys.add((st.st_dev, st.st_ino))
+            self.noted = None
+        fresh: list[str] = []
+        for d in dirs:
+            try:
+                st = d.stat()
+            except OSError:
+                continue  # vanished, or a dangling symlink
+            key = (st.st_dev, st.st_ino)
+            if key in self.keys:
+                log.debug(
+                    "library walk: %s already walked (symlink loop?), skipped", display(d.path)
+                )
+                continue
+            self.keys.add(key)
+            fresh.append(d.path)
+        return fresh
 
 
 def _may_follow(entry: os.DirEntry[str], allowed: list[str]) -> bool:
@@ -341,14 +456,27 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _scan(folder: Path, report: _Reporter) -> list[os.DirEntry[str]] | None:
+def _scan(
+    folder: str, report: _Reporter, *, quiet_if_gone: bool = False
+) -> list[os.DirEntry[str]] | None:
+    """The folder's entries in listing order; None (reported) when it cannot be read. A
+    subfolder that vanished since its parent was listed is not worth a report."""
     try:
-        with os.scandir(folder) as it:
-            entries = list(it)
-        return entries if len(entries) < 2 else sorted(entries, key=lambda e: natural_key(e.name))
-    except OSError as exc:
-        report(folder, _reason(exc))
+        return list(os.scandir(folder))  # closed once exhausted
+    except FileNotFoundError:
+        if quiet_if_gone:
+            log.debug("library walk: %s vanished while walking", display(folder))
+            return None
+        report(Path(folder), "folder not found")
         return None
+    except OSError as exc:
+        report(Path(folder), _reason(exc))
+        return None
+
+
+def _sorted_scan(folder: str, report: _Reporter) -> list[os.DirEntry[str]]:
+    entries = _scan(folder, report) or []
+    return entries if len(entries) < 2 else sorted(entries, key=_entry_key)
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -366,18 +494,18 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
 
 
 def _classify(
-    folder: Path,
+    folder: str,
     entries: list[os.DirEntry[str]],
     report: _Reporter,
     known: Set[str] = frozenset(),
     known_dirs: Set[str] = frozenset(),
 ) -> tuple[list[FoundVideo], list[os.DirEntry[str]]]:
-    """The movies directly in `folder`, and the subfolders still to walk."""
+    """The movies directly in `folder` (entries in name order), and the subfolders to walk."""
     dirs = [e for e in entries if _is_dir(e)]
     files = [e for e in entries if _is_file(e)]
     movies: list[FoundVideo] = []
 
-    is_disc_folder = folder.name.upper() in DISC_FOLDERS
+    is_disc_folder = _is_disc_name(folder)
     if (
         is_disc_folder
         or any(d.name.upper() in DISC_FOLDERS for d in dirs)
@@ -407,7 +535,7 @@ def _classify(
         and d.name.upper() not in DISC_FOLDERS
         and not is_skipped_folder(d.name, False)
     ]
-    stacked, walkable = _folder_stacks(folder, walkable, report)
+    stacked, walkable = _folder_stacks(walkable, report)
     if seen_before:  # back in listing order
         keep = {d.path for d in walkable} | {d.path for d in seen_before}
         walkable = [d for d in dirs if d.path in keep]
@@ -425,17 +553,19 @@ def _found(entries: list[os.DirEntry[str]], report: _Reporter) -> FoundVideo | N
     except OSError as exc:
         report(Path(entries[0].path), _reason(exc))
         return None
-    parts = tuple(Path(e.path) for e in entries)
+    if len(stats) == 1:
+        st = stats[0]
+        return FoundVideo(entries[0].path, (entries[0].path,), st.st_size, st.st_mtime_ns)
     return FoundVideo(
-        path=parts[0],
-        parts=parts,
-        size=sum(s.st_size for s in stats),
-        mtime_ns=max(s.st_mtime_ns for s in stats),
+        entries[0].path,
+        tuple(e.path for e in entries),
+        sum(s.st_size for s in stats),
+        max(s.st_mtime_ns for s in stats),
     )
 
 
 def _disc(
-    folder: Path,
+    folder: str,
     dirs: list[os.DirEntry[str]],
     files: list[os.DirEntry[str]],
     report: _Reporter,
@@ -445,17 +575,17 @@ def _disc(
     `folder` holds VIDEO_TS or BDMV, holds VIDEO_TS.IFO itself, or is VIDEO_TS/BDMV (as a root).
     """
     streams: list[os.DirEntry[str]] = []
-    own_name = folder.name.upper()
+    own_name = os.path.basename(folder.rstrip(os.sep)).upper()
     if own_name == "VIDEO_TS" or any(f.name.upper() == "VIDEO_TS.IFO" for f in files):
         streams += [f for f in files if _is_vob(f)]
     for sub in dirs:
         name = sub.name.upper()
         if name == "VIDEO_TS":
-            streams += [e for e in _scan(Path(sub.path), report) or [] if _is_vob(e)]
+            streams += [e for e in _sorted_scan(sub.path, report) if _is_vob(e)]
         elif name == "BDMV":
-            streams += [e for e in _scan_quiet(Path(sub.path) / "STREAM") if _is_m2ts(e)]
+            streams += [e for e in _scan_quiet(os.path.join(sub.path, "STREAM")) if _is_m2ts(e)]
         elif name == "STREAM" and own_name == "BDMV":
-            streams += [e for e in _scan_quiet(Path(sub.path)) if _is_m2ts(e)]
+            streams += [e for e in _scan_quiet(sub.path) if _is_m2ts(e)]
     stats = []
     for entry in streams:
         try:
@@ -463,15 +593,15 @@ def _disc(
         except OSError:
             continue
     return FoundVideo(
-        path=folder,
-        parts=(folder,),
+        file=folder,
+        files=(folder,),
         size=sum(s.st_size for s in stats),
         mtime_ns=max((s.st_mtime_ns for s in stats), default=_mtime_ns(folder)),
         is_disc=True,
     )
 
 
-def _scan_quiet(folder: Path) -> list[os.DirEntry[str]]:
+def _scan_quiet(folder: str) -> list[os.DirEntry[str]]:
     """Listing of an optional folder (BDMV/STREAM): a missing one is not worth a warning."""
     try:
         with os.scandir(folder) as it:
@@ -488,15 +618,15 @@ def _is_m2ts(entry: os.DirEntry[str]) -> bool:
     return entry.name.lower().endswith((".m2ts", ".mts")) and _is_file(entry)
 
 
-def _mtime_ns(path: Path) -> int:
+def _mtime_ns(path: str) -> int:
     try:
-        return path.stat().st_mtime_ns
+        return os.stat(path).st_mtime_ns
     except OSError:
         return 0
 
 
 def _folder_stacks(
-    folder: Path, dirs: list[os.DirEntry[str]], report: _Reporter
+    dirs: list[os.DirEntry[str]], report: _Reporter
 ) -> tuple[list[FoundVideo], list[os.DirEntry[str]]]:
     """`Movie/CD1/x.avi` + `Movie/CD2/y.avi` -> one stacked movie, when each holds one video."""
     groups: dict[str, list[tuple[int, os.DirEntry[str]]]] = {}
@@ -511,7 +641,7 @@ def _folder_stacks(
         if len(members) < 2:
             continue
         members.sort(key=lambda pair: pair[0])
-        singles = [_single_video(Path(d.path)) for _, d in members]
+        singles = [_single_video(d.path) for _, d in members]
         if any(single is None for single in singles):
             continue
         found = _found([s for s in singles if s is not None], report)
@@ -521,7 +651,7 @@ def _folder_stacks(
     return stacked, [d for d in dirs if d.path not in consumed]
 
 
-def _single_video(folder: Path) -> os.DirEntry[str] | None:
+def _single_video(folder: str) -> os.DirEntry[str] | None:
     """The only video file of a `CDn` folder (no disc, no subfolder with videos), else None."""
     entries = _scan_quiet(folder)
     if any(e.name.upper() in DISC_FOLDERS for e in entries):
@@ -532,20 +662,3 @@ def _single_video(folder: Path) -> os.DirEntry[str] | None:
         if e.name.lower().endswith(_VIDEO_SUFFIXES) and not is_excluded_file(e.name) and _is_file(e)
     ]
     return videos[0] if len(videos) == 1 else None
-
-
-def _unseen(dirs: list[os.DirEntry[str]], seen: set[tuple[int, int]]) -> list[Path]:
-    """Subfolders not walked yet (a symlink back to an ancestor would loop forever)."""
-    fresh: list[Path] = []
-    for d in dirs:
-        try:
-            st = d.stat()
-        except OSError:
-            continue  # vanished, or a dangling symlink
-        key = (st.st_dev, st.st_ino)
-        if key in seen:
-            log.debug("library walk: %s already walked (symlink loop?), skipped", display(d.path))
-            continue
-        seen.add(key)
-        fresh.append(Path(d.path))
-    return fresh

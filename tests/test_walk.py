@@ -107,8 +107,8 @@ def test_size_and_mtime_come_from_the_files(tmp_path):
 
     assert list(walk_library(tmp_path)) == [
         FoundVideo(
-            path=video,
-            parts=(video,),
+            file=str(video),
+            files=(str(video),),
             size=1234,
             mtime_ns=1_600_000_000_123_456_789,
             is_disc=False,
@@ -377,3 +377,72 @@ def test_a_video_name_that_is_not_utf8_is_reported_not_found(tmp_path):
         "Movie (2000)/Movie (2000).mkv"
     ]
     assert len(errors) == 1 and "not valid UTF-8" in errors[0][1]
+
+
+def test_a_symlink_to_a_folder_walked_already_is_not_walked_again(tmp_path):
+    # real folders are noted by path until the first symlinked folder; from then on by inode
+    make(tmp_path, "A (2000)/A (2000).mkv", "B (2001)/B (2001).mkv", "C/D (2002)/D (2002).mkv")
+    (tmp_path / "C" / "again").symlink_to(tmp_path / "A (2000)")
+    (tmp_path / "C" / "ahead").symlink_to(tmp_path / "E")
+    make(tmp_path, "E/F (2003)/F (2003).mkv")
+
+    assert list(found(tmp_path)) == [
+        "A (2000)/A (2000).mkv",
+        "B (2001)/B (2001).mkv",
+        "C/D (2002)/D (2002).mkv",  # C/again and C/ahead: E was queued with A, B and C
+        "E/F (2003)/F (2003).mkv",
+    ]
+
+
+def known_paths(root: Path) -> set[str]:
+    return {v.file for v in walk_library(root) if len(v.files) == 1}
+
+
+def test_a_rescan_finds_what_a_first_scan_finds(tmp_path):
+    make(
+        tmp_path,
+        "Heat (1995)/Heat (1995).mkv",
+        "Heat (1995)/Heat (1995).nfo",
+        "Kodi (2000)/Kodi (2000) cd1.avi",
+        "Kodi (2000)/Kodi (2000) cd2.avi",
+        "Folders (2001)/CD1/a.avi",
+        "Folders (2001)/CD2/b.avi",
+        "Disc (2002)/VIDEO_TS/VIDEO_TS.IFO",
+        "Disc (2002)/VIDEO_TS/VTS_01_1.VOB",
+        "Loose (2003).mkv",
+    )
+    first = list(walk_library(tmp_path))
+
+    assert list(walk_library(tmp_path, known=known_paths(tmp_path))) == first
+
+
+def test_a_known_movies_folder_is_judged_again_when_it_holds_something_new(tmp_path):
+    make(tmp_path, "Heat (1995)/Heat (1995).mkv", "Matrix (1999)/Matrix (1999).mkv")
+    known = known_paths(tmp_path)
+    make(
+        tmp_path,
+        "Heat (1995)/Heat (1995)-trailer.mkv",  # a second video: names are judged again
+        "Heat (1995)/Sample/heat-sample.mkv",
+        "Matrix (1999)/Extras/Making of.mkv",  # a new subfolder: judged by its name
+        "Matrix (1999)/Reloaded (2003)/Reloaded (2003).mkv",
+    )
+    os.mkfifo(tmp_path / "Matrix (1999)" / "Pipe.mkv")  # never a file
+
+    assert list(found(tmp_path, known=known)) == [
+        "Heat (1995)/Heat (1995).mkv",
+        "Matrix (1999)/Matrix (1999).mkv",
+        "Matrix (1999)/Reloaded (2003)/Reloaded (2003).mkv",
+    ]
+
+
+def test_a_known_movies_folder_that_now_holds_a_disc_is_judged_again(tmp_path):
+    make(tmp_path, "Disc (2002)/Disc (2002).mkv")
+    known = known_paths(tmp_path)
+    make(tmp_path, "Disc (2002)/VIDEO_TS.IFO", "Disc (2002)/VTS_01_1.VOB")
+
+    movies = list(walk_library(tmp_path, known=known))
+
+    assert [(Path(v.file).name, v.is_disc) for v in movies] == [
+        ("Disc (2002)", True),
+        ("Disc (2002).mkv", False),
+    ]

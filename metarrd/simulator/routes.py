@@ -63,7 +63,8 @@ class Router:
         self.catalog = catalog
         self.keys = keys
         self.images = images
-        self.base_url = ""  # set once the port is known
+        self.base_url = ""  # the APIs' host, set once the port is known
+        self.image_hosts: dict[str, str] = {}  # provider -> its images' host, set with it
         self.tv = load_tv_catalog()  # TV shows (tv_catalog.py); their images served like movies'
         catalog.images.update(self.tv.images)
 
@@ -92,7 +93,7 @@ class Router:
             return tmdb.error(34)
         parts = req.path[3:].strip("/").split("/")
         if parts == ["configuration"]:
-            return json_reply(200, tmdb.configuration(self.base_url + "/t/p/"))
+            return json_reply(200, tmdb.configuration(self.image_hosts["tmdb"] + "/t/p/"))
         if parts == ["search", "movie"]:
             return tmdb.search_movies(self.catalog, req.params)
         if len(parts) == 2 and parts[0] == "find":
@@ -122,11 +123,11 @@ class Router:
             return json_reply(401, fanart.BAD_KEY)
         tv_match = re.fullmatch(r"/v3/tv/([^/]+)/?", req.path)
         if tv_match is not None:
-            return tv_others.fanart_tv(self.tv, tv_match.group(1), self.base_url)
+            return tv_others.fanart_tv(self.tv, tv_match.group(1), self.image_hosts["fanart"])
         match = re.fullmatch(r"/v3/movies/([^/]+)/?", req.path)
         if match is None:
             return json_reply(404, fanart.NOT_FOUND)
-        return fanart.movie_art(self.catalog, match.group(1), self.base_url)
+        return fanart.movie_art(self.catalog, match.group(1), self.image_hosts["fanart"])
 
     # --- TheTVDB ------------------------------------------------------------------------------
 
@@ -137,18 +138,20 @@ class Router:
             return json_reply(401, {"status": "failure", "message": "Unauthorized", "data": None})
         parts = req.path[4:].strip("/").split("/")
         api = self.base_url + "/v4"
+        images = self.image_hosts["tvdb"]
         if parts == ["search"]:
-            return tvdb.search(self.catalog, req.params, api, self.base_url)
+            return tvdb.search(self.catalog, req.params, api, images)
         if len(parts) == 3 and parts[:2] == ["search", "remoteid"]:
-            return tvdb.search_remote_id(self.catalog, parts[2], self.base_url)
+            return tvdb.search_remote_id(self.catalog, parts[2], images)
         if parts == ["artwork", "types"]:
             return tvdb.artwork_types()
         if parts[0] == "series":
+            # API links and site-relative paths in there: TV keeps one host (tv_others.py)
             return tv_others.series(self.tv, parts[1:], req.params, self.base_url)
         if parts[0] == "movies" and len(parts) == 2:
-            return tvdb.movie(self.catalog, parts[1], self.base_url, req.params, extended=False)
+            return tvdb.movie(self.catalog, parts[1], images, req.params, extended=False)
         if parts[0] == "movies" and len(parts) == 3 and parts[2] == "extended":
-            return tvdb.movie(self.catalog, parts[1], self.base_url, req.params, extended=True)
+            return tvdb.movie(self.catalog, parts[1], images, req.params, extended=True)
         return tvdb.failure(404, "NotFoundException: route not found")
 
     def tvdb_login(self, req: Request) -> Reply:

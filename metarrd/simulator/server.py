@@ -1,6 +1,8 @@
-"""The provider simulator: one threaded HTTP/1.1 server on 127.0.0.1 speaking TMDB v3 (/3),
-fanart.tv v3 (/v3), TheTVDB v4 (/v4) and serving their image hosts (/t/p, /fanart, /banners),
-with fault switches and request accounting for tests, benchmarks and the demo."""
+"""The provider simulator: threaded HTTP/1.1 servers on 127.0.0.1 speaking TMDB v3 (/3),
+fanart.tv v3 (/v3), TheTVDB v4 (/v4), and serving each provider's images (/t/p, /fanart,
+/banners) from a host of its own (another port), as image.tmdb.org, assets.fanart.tv and
+artworks.thetvdb.com are; with fault switches and request accounting for tests, benchmarks and
+the demo."""
 
 from __future__ import annotations
 
@@ -122,8 +124,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
 
+IMAGE_HOSTS = ("tmdb", "fanart", "tvdb")
+
+
 class Simulator:
     """TMDB v3 + fanart.tv v3 + TheTVDB v4 on 127.0.0.1, with real generated images.
+
+    The APIs answer on `port`; each provider's images are served from a port of its own
+    (`image_host(provider)`, always a free one), so that a client's per-host limits and a 429's
+    `Retry-After` apply per provider as they do on the real hosts. Every port answers every
+    path; faults and the request log cover them all.
 
     >>> with Simulator() as sim:
     ...     requests.get(sim.tmdb_url + "/movie/603", params={"api_key": sim.tmdb_key})
@@ -156,6 +166,8 @@ class Simulator:
         self.honour_range = True  # False: answer a Range request with the whole image (200)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._image_servers: dict[str, _Server] = {}
+        self._image_threads: list[threading.Thread] = []
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -165,25 +177,40 @@ class Simulator:
         self._stopping.clear()
         self._server = _Server(("127.0.0.1", self.port), _Handler, self)
         self.port = self._server.server_address[1]
+        self._image_servers = {
+            name: _Server(("127.0.0.1", 0), _Handler, self) for name in IMAGE_HOSTS
+        }
         self.router.base_url = self.url
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-            name=f"simulator:{self.port}", daemon=True,
-        )  # fmt: skip
-        self._thread.start()
+        self.router.image_hosts = {name: self.image_host(name) for name in IMAGE_HOSTS}
+        self._thread = self._serve(self._server, "simulator")
+        self._image_threads = [
+            self._serve(server, f"simulator-{name}") for name, server in self._image_servers.items()
+        ]
         log.info("provider simulator listening on %s", self.url)
         return self
+
+    @staticmethod
+    def _serve(server: _Server, name: str) -> threading.Thread:
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1},
+            name=f"{name}:{server.server_address[1]}", daemon=True,
+        )  # fmt: skip
+        thread.start()
+        return thread
 
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is None:
             return
         self._stopping.set()  # wakes hanging and delayed requests
-        server.shutdown()
-        server.drop_connections()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        servers = [server, *self._image_servers.values()]
+        for each in servers:
+            each.shutdown()
+            each.drop_connections()
+            each.server_close()
+        for thread in [self._thread, *self._image_threads]:
+            if thread is not None:
+                thread.join(timeout=5)
         log.info("provider simulator on port %s stopped", self.port)
 
     def __enter__(self) -> Simulator:
@@ -210,9 +237,14 @@ class Simulator:
     def tvdb_url(self) -> str:
         return self.url + "/v4"
 
+    def image_host(self, provider: str) -> str:
+        """`http://127.0.0.1:<port>` serving the images of `provider` (tmdb, fanart, tvdb)."""
+        return f"http://127.0.0.1:{self._image_servers[provider].server_address[1]}"
+
     @property
     def image_base_url(self) -> str:
-        return self.url + "/t/p/"
+        """TMDB's image base (what /3/configuration gives), sizes below it."""
+        return self.image_host("tmdb") + "/t/p/"
 
     tmdb_key = property(lambda self: self.keys.tmdb_key)
     tmdb_token = property(lambda self: self.keys.tmdb_token)
@@ -222,8 +254,8 @@ class Simulator:
     def image_url(self, asset: Asset, size: str = "original") -> str:
         """Absolute URL of an asset (TMDB ones at the given size)."""
         if asset.provider == "tmdb":
-            return f"{self.url}/t/p/{size}{asset.file_path}"
-        return self.url + asset.key
+            return f"{self.image_base_url}{size}{asset.file_path}"
+        return self.image_host(asset.provider) + asset.key
 
     def prewarm(self, assets: list[Asset] | None = None) -> int:
         """Render images ahead of time (all originals by default) so that a benchmark measures

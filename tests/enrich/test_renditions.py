@@ -38,7 +38,8 @@ def test_fanart_previews_and_tvdb_thumbnails_hash_like_their_originals(simulator
         for assets in art.fanart.values()
         for a in assets[:1]
     ]
-    pairs += [(simulator.url + a.key, simulator.url + a.thumb_key) for a in art.tvdb]
+    tvdb = simulator.image_host("tvdb")
+    pairs += [(tvdb + a.key, tvdb + a.thumb_key) for a in art.tvdb]
     for url, small_url in pairs:
         original = requests.get(url, timeout=10).content
         small = requests.get(small_url, timeout=10)

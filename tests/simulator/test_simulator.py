@@ -94,7 +94,7 @@ def test_tmdb_accepts_api_key_or_bearer_and_rejects_anything_else(sim, http):
 
 def test_configuration_points_images_back_at_the_simulator(sim, http):
     images = tmdb(sim, http, "/configuration").json()["images"]
-    assert images["secure_base_url"] == sim.url + "/t/p/"
+    assert images["secure_base_url"] == sim.image_base_url == sim.image_host("tmdb") + "/t/p/"
     assert images["poster_sizes"][-1] == "original" and "w500" in images["poster_sizes"]
     assert "h632" in images["profile_sizes"]
 
@@ -264,7 +264,7 @@ def test_fanart_shape_with_header_or_query_key(sim, http):
     assert all(isinstance(disc[k], str) for k in ("id", "likes", "disc", "disc_type", "lang"))
     assert body["movie4kbackground"] == []  # even ids list empty keys too
     poster = body["movieposter"][0]
-    assert poster["url"].startswith(sim.url + "/fanart/movies/550/movieposter/")
+    assert poster["url"].startswith(sim.image_host("fanart") + "/fanart/movies/550/movieposter/")
     image = fetch_image(http, poster["url"])
     assert image.size == (1000, 1426)
     preview = fetch_image(http, poster["url"].replace("/fanart/", "/preview/"))
@@ -490,3 +490,15 @@ def test_prewarm_renders_without_counting_requests(sim):
     assets = sim.catalog.get(27205).images.all()[:3]
     assert sim.prewarm(assets) == 3
     assert sim.requests == []
+
+
+def test_each_providers_images_have_a_host_of_their_own(sim, http):
+    # as image.tmdb.org, assets.fanart.tv and artworks.thetvdb.com: per-host limits and a 429's
+    # Retry-After apply per provider
+    hosts = {sim.url, *(sim.image_host(p) for p in ("tmdb", "fanart", "tvdb"))}
+    assert len(hosts) == 4
+    art = sim.catalog.get(603).images
+    for asset in (art.posters[0], art.tvdb[0], next(iter(art.fanart.values()))[0]):
+        url = sim.image_url(asset)
+        assert url.startswith(sim.image_host(asset.provider) + "/")
+        assert fetch_image(http, url).size == (asset.width, asset.height)
