@@ -688,11 +688,14 @@ def open_database(path: Path | str) -> pw.SqliteDatabase:
         database.close()
     database.init(str(path), pragmas=PRAGMAS, check_same_thread=False)
     database.connect(reuse_if_open=True)
-    current = schema_version()
     for version, step in MIGRATIONS:
-        if version <= current:
+        if schema_version() >= version:
             continue
-        with database.atomic():
+        # Each step under SQLite's write lock, its version read again inside it: processes that
+        # start together (gunicorn's workers, the daemon) run every step once, the others wait.
+        with database.atomic("IMMEDIATE"):
+            if schema_version() >= version:
+                continue
             step(database)
             Meta.replace(key="schema_version", value=str(version)).execute()
         log.info("database %s migrated to schema version %d", path, version)

@@ -42,3 +42,20 @@ def test_events_recorded_before_stage_outcome_names_are_renamed(tmp_path):
         assert kinds == ["enrich.done", "publish.done", "review.locked", "scan.found"]
     finally:
         db.database.close()
+
+
+def test_processes_that_start_together_migrate_once(tmp_path):
+    """gunicorn's workers and the daemon open a new database at the same moment: every step
+    runs once, none fails on a column or table another process just added."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "metarrd.db"
+    code = "import sys; from metarrd import db; db.open_database(sys.argv[1]); print(db.schema_version())"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    outs = [p.communicate(timeout=120)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6
+    assert set(outs) == {str(db.SCHEMA_VERSION)}

@@ -47,8 +47,11 @@ def serve() -> None:
             answer = {"error": exc.reason}
         except Exception as exc:  # keep serving: the parent gets a reason, not a dead pipe
             answer = {"error": f"MediaInfo could not read it ({exc})"}
-        answers.write(json.dumps(answer) + "\n")
-        answers.flush()
+        try:
+            answers.write(json.dumps(answer) + "\n")
+            answers.flush()
+        except BrokenPipeError:  # the daemon is gone (killed): nobody to answer, stop quietly
+            return
 
 
 def _parse_media(filename: str) -> StreamDetails:
