@@ -177,7 +177,21 @@ def _folder_lock(rt: Runtime, folder: Path) -> Iterator[None]:
     """One publish into a folder at a time, across processes and threads (the kernel drops the
     lock when a process dies), so the temp files we clean up are never another publish's.
     Folders share 64 lock files in `<data_dir>/locks/` (not tmp/, which the daemon empties at
-    start): two folders that meet on one merely take turns."""
+    start): two folders that meet on one merely take turns.
+
+    On PostgreSQL (workers on several hosts, each with its own data_dir) the lock is a session
+    advisory lock keyed by the folder, held on this thread's connection: every host sees it, and
+    the server drops it when the worker's connection dies (SIGKILL, or a host lost: TCP
+    keepalives)."""
+    if db.is_postgresql():
+        digest = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        db.database.execute_sql("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            yield
+        finally:
+            db.database.execute_sql("SELECT pg_advisory_unlock(%s)", (key,))
+        return
     locks = rt.config.data_path / "locks"
     ensure_dir(locks)
     digest = hashlib.sha256(str(folder).encode("utf-8", "surrogateescape")).digest()
@@ -674,14 +688,6 @@ def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> N
         probe.unlink(missing_ok=True)
 
 
-_LEDGER_UPSERT = (
-    "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, cache_file_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET movie_id = excluded.movie_id, "
-    "kind = excluded.kind, sha256 = excluded.sha256, size = excluded.size, "
-    "written_at = excluded.written_at, cache_file_id = excluded.cache_file_id"
-)
-
-
 def _remember(movie: db.Movie, w: Wanted, sha: str, known: LedgerEntry | None) -> None:
     """Record a file we wrote (or found identical to ours) in the ledger (the caller's
     transaction, right after the batch landed). A crash before it leaves our file unrecorded:
@@ -689,8 +695,18 @@ def _remember(movie: db.Movie, w: Wanted, sha: str, known: LedgerEntry | None) -
     as if it were the user's before replacing it; nothing is lost either way."""
     if known is not None and known.sha256 == sha:
         return  # `known` comes from this item's own ledger rows
-    params = (str(w.path), movie.id, w.kind, sha, w.size, str(db.now()), w.cache_file_id)
-    db.database.execute_sql(_LEDGER_UPSERT, params)
+    L = db.LibraryFile
+    values = {
+        L.movie: movie.id,
+        L.kind: w.kind,
+        L.sha256: sha,
+        L.size: w.size,
+        L.written_at: db.now(),
+        L.cache_file: w.cache_file_id,
+    }
+    L.insert({L.path: str(w.path), **values}).on_conflict(
+        conflict_target=[L.path], update=values
+    ).execute()
 
 
 # --- after a successful publish ----------------------------------------------------------------

@@ -32,8 +32,14 @@ def _database() -> str:
 
 
 def _queue() -> str:
-    """The Huey queue database the daemon consumes (created by whichever process opens it first)."""
-    path = current_app.config["METARRD"].queue_path
+    """The Huey queue the daemon consumes: Redis, or a SQLite file created by whichever process
+    opens it first."""
+    config = current_app.config["METARRD"]
+    if config.uses_redis:
+        from metarrd.pipeline.queue import redis_health
+
+        return redis_health(config)
+    path = config.queue_path
     if not path.exists():
         return "ok (not created yet)"
     try:
