@@ -695,7 +695,9 @@ def record_event(
 
     On PostgreSQL the insert holds the write lock until its transaction ends, so events become
     visible in id order: the live updates' cursor (`id > N`) never skips an event committed late
-    by another process."""
+    by another process. A NUL in the message (a hostile webhook's) becomes U+FFFD: PostgreSQL
+    text cannot hold it."""
+    message = message.replace("\x00", "\ufffd")
     if is_postgresql():
         with database.atomic():
             _take_write_lock()

@@ -54,8 +54,14 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 # --- the backend switch -------------------------------------------------------------------------
 
+# One database and one queue name per test session (its pid), so that two sessions on one
+# server never meet; the database is created at the start and dropped at the end.
+_SESSION = str(os.getpid())
 TEST_DATABASE_URL = os.environ.get("METARRD_TEST_DATABASE_URL", "")
+if TEST_DATABASE_URL:
+    TEST_DATABASE_URL = f"{TEST_DATABASE_URL}_{_SESSION}"
 TEST_QUEUE_URL = os.environ.get("METARRD_TEST_QUEUE_URL", "")
+TEST_QUEUE_NAME = f"metarrdtest{_SESSION}"
 
 
 def backend_sections() -> dict:
@@ -64,7 +70,7 @@ def backend_sections() -> dict:
     if TEST_DATABASE_URL:
         sections["database"] = {"url": TEST_DATABASE_URL}
     if TEST_QUEUE_URL:
-        sections["queue"] = {"url": TEST_QUEUE_URL, "lease_seconds": 10.0}
+        sections["queue"] = {"url": TEST_QUEUE_URL, "name": TEST_QUEUE_NAME, "lease_seconds": 10.0}
     return sections
 
 
@@ -109,11 +115,15 @@ def _fresh_test_database():
 
     if not db.database.is_closed():
         db.database.close()
+    conn = _admin_connection(TEST_DATABASE_URL)
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
 
 
 @pytest.fixture(autouse=True)
 def _empty_backends():
-    """Each test starts on empty PostgreSQL tables (schema kept) and an empty Redis database."""
+    """Each test starts on empty PostgreSQL tables (schema kept) and an empty Redis queue."""
     if TEST_DATABASE_URL:
         import psycopg2
         from playhouse.db_url import parse
@@ -134,7 +144,9 @@ def _empty_backends():
         from redis import Redis
 
         client = Redis.from_url(TEST_QUEUE_URL)
-        client.flushdb()
+        keys = list(client.scan_iter(f"huey.*.{TEST_QUEUE_NAME}*"))
+        if keys:
+            client.delete(*keys)
         client.close()
     yield
 

@@ -14,6 +14,7 @@ Leases compare timestamps written by different hosts: keep their clocks in sync 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -119,10 +120,8 @@ class Heartbeat(threading.Thread):
                         self.send(job)
             except Exception:  # a database hiccup must not end the heartbeat
                 log.exception("renewing job leases failed")
-        try:
+        with contextlib.suppress(Exception):
             db.database.close()
-        except Exception:  # noqa: BLE001
-            pass
 
     def stop(self) -> None:
         self.stopping.set()

@@ -92,8 +92,10 @@ def _search_expr(q: str) -> pw.Expression | None:
     M = db.Movie
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
+    op = pw.SQL("ILIKE" if db.is_postgresql() else "LIKE")  # SQLite's LIKE ignores case
+
     def like(column: pw.Field) -> pw.Expression:
-        return pw.NodeList((column, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
+        return pw.NodeList((column, op, pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
 
     expr = like(M.title) | like(M.original_title) | like(M.sort_title)
     if q.isdigit():
