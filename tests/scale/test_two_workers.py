@@ -22,6 +22,7 @@ import pytest
 from metarrd import db
 from metarrd.config import load_config
 from metarrd.runtime import open_runtime
+from metarrd.simulator import Simulator
 from metarrd.simulator.catalog import synthetic_movie
 from tests.conftest import TEST_DATABASE_URL, TEST_QUEUE_URL, backend_toml
 
@@ -93,7 +94,12 @@ def wait_for(predicate, timeout: float, what: str, *hosts: Host):
     raise AssertionError(f"timed out waiting for {what}\n{logs}")
 
 
-def test_a_burst_on_two_workers_one_killed_mid_job(tmp_path, sim):
+def test_a_burst_on_two_workers_one_killed_mid_job(tmp_path):
+    with Simulator(extra_movies=BURST) as sim:
+        _burst(tmp_path, sim)
+
+
+def _burst(tmp_path: Path, sim) -> None:
     library, staging = tmp_path / "movies", tmp_path / "staging"
     library.mkdir()
     for i in range(BURST):
