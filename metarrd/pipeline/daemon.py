@@ -65,7 +65,9 @@ def run(rt: Runtime, role: str = "all") -> int:
     heartbeat = None
     stop = threading.Event()
     if consumer is not None:
-        heartbeat = leases.Heartbeat(config.queue.lease_seconds, jobs.send_again)
+        heartbeat = leases.Heartbeat(
+            config.queue.lease_seconds, jobs.send_again, jobs.resend_stranded
+        )
         heartbeat.start()
         consumer.start()
     _install_signal_handlers(stop)  # after start(): ours replace huey's

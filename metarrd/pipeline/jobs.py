@@ -258,6 +258,30 @@ def requeue_interrupted() -> int:
     return len(pending)
 
 
+def resend_stranded(older_than: float) -> int:
+    """Messages for queued jobs that have none: when the queue holds no message at all while
+    jobs have waited longer than `older_than` seconds, a worker died between committing them and
+    sending their messages (or after taking a message, before claiming its job). Each gets a
+    message again; a duplicate is dropped at claim. Returns how many were sent."""
+    if queue.pending_messages() or queue.huey.scheduled_count():
+        return 0
+    cutoff = db.now() - timedelta(seconds=older_than)
+    stranded = list(
+        db.Job.select()
+        .where(db.Job.state == QUEUED, db.Job.created_at < cutoff)
+        .order_by(db.Job.id)
+    )
+    due_later = time.time() + 1
+    stranded = [j for j in stranded if (j.payload or {}).get("due", 0) < due_later]
+    for job in stranded:
+        _send(job)
+    if stranded:
+        log.warning(
+            "%d queued jobs had no message (a worker died while queueing); sent", len(stranded)
+        )
+    return len(stranded)
+
+
 def send_again(job: db.Job) -> None:
     """A message for a job taken over from a dead worker (the lease heartbeat's)."""
     _log_interrupted(job)

@@ -100,13 +100,15 @@ def take_over(*, at_start: bool = False) -> list[db.Job]:
 
 
 class Heartbeat(threading.Thread):
-    """Renews this process's leases every lease/4 seconds and takes over expired ones every
-    lease/2 seconds (any live worker does: whoever comes first)."""
+    """Renews this process's leases every lease/4 seconds; every lease/2 seconds takes over
+    expired ones (any live worker does: whoever comes first) and gives queued jobs stranded
+    without a message a new one (`jobs.resend_stranded`)."""
 
-    def __init__(self, lease_seconds: float, send) -> None:
+    def __init__(self, lease_seconds: float, send, resend_stranded=None) -> None:
         super().__init__(name="metarrd-leases", daemon=True)
         self.lease_seconds = lease_seconds
         self.send = send
+        self.resend_stranded = resend_stranded
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -118,6 +120,8 @@ class Heartbeat(threading.Thread):
                 if tick % 2 == 0:
                     for job in take_over():
                         self.send(job)
+                    if self.resend_stranded is not None:
+                        self.resend_stranded(self.lease_seconds)
             except Exception:  # a database hiccup must not end the heartbeat
                 log.exception("renewing job leases failed")
         with contextlib.suppress(Exception):

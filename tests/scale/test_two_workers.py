@@ -118,13 +118,15 @@ def _burst(tmp_path: Path, sim) -> None:
             folder.rename(library / folder.name)
         a_pid = f":{a.proc.pid}:"
         victim = wait_for(
-            lambda: db.Job.select()
-            .where(
-                db.Job.kind == "identify",
-                db.Job.state == "running",
-                db.Job.lease_owner.contains(a_pid),
-            )
-            .first(),
+            lambda: (
+                db.Job.select()
+                .where(
+                    db.Job.kind == "identify",
+                    db.Job.state == "running",
+                    db.Job.lease_owner.contains(a_pid),
+                )
+                .first()
+            ),
             240,
             "host A to run an identify job",
             *hosts,
@@ -138,11 +140,7 @@ def _burst(tmp_path: Path, sim) -> None:
         } | {victim.id}
 
         def all_identified():
-            done = (
-                db.Movie.select()
-                .where(db.Movie.identification_status == db.IDENTIFIED)
-                .count()
-            )
+            done = db.Movie.select().where(db.Movie.identification_status == db.IDENTIFIED).count()
             busy = db.Job.select().where(db.Job.state.in_(["queued", "running"])).count()
             return done == BURST and busy == 0
 
