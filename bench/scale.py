@@ -94,10 +94,9 @@ def write_config(path: Path, data: Path, library: Path, base: str, keys, backend
     text = (
         f'data_dir = "{data}"\n[[library]]\nname = "Movies"\npath = "{library}"\n'
         f"[providers]\ntimeout_seconds = 20.0\n"
-        f'[providers.tmdb]\napi_key = "{tmdb}"\nbase_url = "{base}/tmdb/3"\n'
-        f'[providers.fanart]\napi_key = "{fanart}"\nbase_url = "{base}/fanart/v3"\n'
-        f'[providers.tvdb]\napi_key = "{tvdb}"\nbase_url = "{base}/tvdb/v4"\n'
-        f"[workflow]\nenrichment = false\n"
+        f'[providers.tmdb]\napi_key = "{tmdb}"\nbase_url = "{base}/3"\n'
+        f'[providers.fanart]\napi_key = "{fanart}"\nbase_url = "{base}/v3"\n'
+        f'[providers.tvdb]\napi_key = "{tvdb}"\nbase_url = "{base}/v4"\n'
         f"[daemon]\nworkers = 1\nsettle_seconds = 1.0\nfull_rescan_hours = 0.0\n"
     )
     for table, values in backend.items():
@@ -193,6 +192,11 @@ def main() -> None:
         flush=True,
     )
     try:
+        # warm-up, not reported: the simulator renders each image once, on its first request
+        tmp = Path(tempfile.mkdtemp(prefix="metarrd-bench-scale-"))
+        make_library(tmp / "movies", args.movies)
+        one_run(tmp, max(procs), args.movies, base, keys, {})
+        shutil.rmtree(tmp, ignore_errors=True)
         backends = [("SQLite", {})]
         if db_url and queue_url:
             backends.insert(0, ("PostgreSQL+Redis", {}))
