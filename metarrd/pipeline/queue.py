@@ -68,22 +68,6 @@ def _describe(config: Config) -> str:
     return f"{u.scheme}://{u.hostname}:{u.port or 6379}{u.path} ({config.queue.name})"
 
 
-def redis_health(config: Config) -> str:
-    """`/healthz`'s view of a Redis queue: "ok (N waiting)" or "error"."""
-    try:
-        from redis import Redis
-
-        client = Redis.from_url(config.queue.url, socket_timeout=2, socket_connect_timeout=2)
-        try:
-            waiting = client.llen(f"huey.redis.{config.queue.name}")
-        finally:
-            client.close()
-        return f"ok ({waiting} waiting)"
-    except Exception as exc:  # noqa: BLE001 - any failure is "not reachable"
-        log.warning("healthz: queue %s: %s", _describe(config), exc)
-        return "error"
-
-
 def ensure_configured(config: Config) -> SqliteHuey:
     """Configure for `config` unless this process already did (e.g. the web app factory)."""
     return huey if is_configured() else configure(config)

@@ -36,9 +36,7 @@ def _queue() -> str:
     opens it first."""
     config = current_app.config["METARRD"]
     if config.uses_redis:
-        from metarrd.pipeline.queue import redis_health
-
-        return redis_health(config)
+        return _redis_queue(config)
     path = config.queue_path
     if not path.exists():
         return "ok (not created yet)"
@@ -48,6 +46,22 @@ def _queue() -> str:
         return "ok"
     except sqlite3.Error as exc:
         log.warning("healthz: queue %s: %s", path, exc)
+        return "error"
+
+
+def _redis_queue(config) -> str:
+    """A Redis queue (`[queue] url`): "ok (N waiting)" when it answers."""
+    try:
+        from redis import Redis
+
+        client = Redis.from_url(config.queue.url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            waiting = client.llen(f"huey.redis.{config.queue.name}")
+        finally:
+            client.close()
+        return f"ok ({waiting} waiting)"
+    except Exception as exc:  # noqa: BLE001 - any failure is "not reachable"
+        log.warning("healthz: queue %s: %s", config.queue.name, type(exc).__name__)
         return "error"
 
 
