@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.toml
 
-.PHONY: venv system-deps test lint format demo scan bench lighthouse screenshots clean
+.PHONY: venv system-deps services services-stop test test-scale lint format demo scan bench lighthouse screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,28 @@ lint: venv
 	$(BIN)/ruff format --check metarrd tests bench
 
 # What the tests need from the system besides Python: Debian's chromium (end-to-end UI tests),
-# kodi + Xvfb (the real-Kodi test) and systemd-analyze. Each script is idempotent and does
-# nothing when its tools are already installed.
+# kodi + Xvfb (the real-Kodi test), systemd-analyze, postgresql and redis-server (the second
+# pass). Each script is idempotent and does nothing when its tools are already installed.
 system-deps:
 	@for script in .ci/install-*.sh; do bash $$script || exit 1; done
+	@bash .ci/services.sh install
 
+# A throwaway PostgreSQL cluster and Redis server on 127.0.0.1 (idempotent; `services-stop` ends them)
+services: system-deps
+	@bash .ci/services.sh start
+
+services-stop:
+	@bash .ci/services.sh stop
+
+# The whole suite on the SQLite default, then the daemon, jobs, publish, web and scale-out tests
+# on PostgreSQL + Redis.
 test: system-deps lint
 	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory test-scale
+
+test-scale: venv services
+	eval "$$(bash .ci/services.sh env)" && $(BIN)/pytest -q -m "not e2e" \
+		tests/daemon tests/publish tests/web tests/scale
 
 format: venv
 	$(BIN)/ruff check --fix metarrd tests bench

@@ -61,7 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("list", help="every item with its state")
     lst.add_argument("--json", action="store_true")
 
-    sub.add_parser("run", help="the daemon: file watcher + job consumer")
+    r = sub.add_parser("run", help="the daemon: file watcher + job consumer")
+    r.add_argument(
+        "--role",
+        choices=["all", "watcher", "worker"],
+        default="all",
+        help="all (default): watch and run jobs; watcher: only scan and enqueue (one per library "
+        "host); worker: only run jobs (any number, on any host; docs/scale-out.md)",
+    )
+    dbp = sub.add_parser("db", help="database commands")
+    dbp.add_argument("action", choices=["migrate-to"])
+    dbp.add_argument("url", metavar="URL", help="postgresql://USER:PASSWORD@HOST:PORT/NAME (empty)")
     w = sub.add_parser("web", help="development web server")
     w.add_argument("--bind", help="HOST:PORT (default: [web] bind)")
     d = sub.add_parser("demo", help="offline demonstration on 127.0.0.1")
@@ -317,7 +327,25 @@ def cmd_workflow(config: Config, args) -> int:
 def cmd_run(config: Config, args) -> int:
     from metarrd.pipeline.daemon import run
 
-    return run(_runtime(config))
+    return run(_runtime(config), role=args.role)
+
+
+def cmd_db(config: Config, args) -> int:
+    from metarrd.dbcopy import migrate_to
+
+    if config.database.url:
+        raise UsageError(
+            "db migrate-to copies the SQLite database under data_dir; this configuration already "
+            f"uses {db.describe(config.database.url)}"
+        )
+    report = migrate_to(config.db_path, args.url)
+    for table, count in report.rows.items():
+        print(f"{table}: {count} rows")
+    print(
+        f"copied {report.total} rows into {db.describe(args.url)}; now set [database] url to it "
+        f"(the cache stays in {config.cache_dir}; set [cache] dir to it on the other hosts)"
+    )
+    return EXIT_OK
 
 
 def cmd_web(config: Config, args) -> int:
@@ -359,6 +387,7 @@ COMMANDS = {
     "list": cmd_list,
     "workflow": cmd_workflow,
     "run": cmd_run,
+    "db": cmd_db,
     "web": cmd_web,
     "players": cmd_players,
     "passwd": cmd_passwd,

@@ -22,6 +22,8 @@ from typing import Any
 from metarrd.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/metarrd/config.toml")
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 LIBRARY_SOURCE = "library"  # the provider name of the user's own files found in a library
 ASSET_TYPES = (
     "poster",
@@ -167,6 +169,23 @@ class DaemonConfig:
 
 
 @dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = ""  # "" = SQLite at <data_dir>/metarrd.db; postgresql://user:pass@host:5432/name
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    url: str = ""  # "" = Huey on SQLite at <data_dir>/queue.db; redis://host:6379/0
+    name: str = "metarrd"  # the Huey queue name (Redis key prefix): one per installation
+    lease_seconds: float = 60.0  # a running job's lease; a dead worker's job is taken over after
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    dir: str = ""  # "" = <data_dir>/cache; shared storage when workers run on several hosts
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: str = "/var/lib/metarrd"
     library: tuple[LibraryConfig, ...] = ()
@@ -178,6 +197,9 @@ class Config:
     artwork: ArtworkConfig = field(default_factory=ArtworkConfig)
     enrich: EnrichConfig = field(default_factory=EnrichConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    queue: QueueConfig = field(default_factory=QueueConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
     source: str = ""  # where this configuration was read from (not a TOML key)
 
     @property
@@ -186,7 +208,7 @@ class Config:
 
     @property
     def cache_dir(self) -> Path:
-        return self.data_path / "cache"
+        return Path(self.cache.dir) if self.cache.dir else self.data_path / "cache"
 
     @property
     def backup_dir(self) -> Path:
@@ -208,6 +230,19 @@ class Config:
     @property
     def queue_path(self) -> Path:
         return self.data_path / "queue.db"
+
+    @property
+    def database_url(self) -> str:
+        """Where the database is: the `[database] url`, else SQLite under `data_dir`."""
+        return self.database.url or f"sqlite:///{self.db_path}"
+
+    @property
+    def uses_postgresql(self) -> bool:
+        return self.database.url.startswith(POSTGRES_SCHEMES)
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.queue.url)
 
     def library_named(self, name: str) -> LibraryConfig | None:
         return next((lib for lib in self.library if lib.name == name), None)
@@ -387,6 +422,21 @@ def check_semantics(config: Config, problems: Problems) -> None:
                 'expected a host name such as "nas.local" or '
                 f'"metarrd.example.com:443", not {name!r}',
             )
+    if config.database.url and not config.uses_postgresql:
+        raise ConfigError(
+            "database.url: expected postgresql://USER:PASSWORD@HOST:PORT/NAME "
+            '(or "" for SQLite under data_dir)'
+        )
+    if config.queue.url and not config.queue.url.startswith(REDIS_SCHEMES):
+        raise ConfigError(
+            'queue.url: expected redis://HOST:6379/0 (or "" for the SQLite queue under data_dir)'
+        )
+    if not config.queue.name or not config.queue.name.replace("_", "").isalnum():
+        raise ConfigError('queue.name: letters, digits and _ only, e.g. "metarrd"')
+    if config.queue.lease_seconds < 10:
+        raise ConfigError("queue.lease_seconds: must be at least 10")
+    if config.cache.dir and not Path(config.cache.dir).is_absolute():
+        raise ConfigError(f"cache.dir: must be an absolute path, not {config.cache.dir!r}")
     host, _, port = config.web.bind.rpartition(":")
     if not host or not port.isdigit():
         problems.error("web.bind", f"expected HOST:PORT, not {config.web.bind!r}")

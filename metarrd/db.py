@@ -1,8 +1,15 @@
-"""The database: peewee models on SQLite (WAL, foreign keys, busy timeout) and schema migrations.
+"""The database: peewee models on SQLite (WAL, foreign keys, busy timeout) or PostgreSQL, and
+schema migrations.
 
-`database` is deferred (`SqliteDatabase(None)`); `open_database(path)` initialises it, applies the
-migrations above the stored schema version and returns it. Connections are per thread (peewee's
-default), so Huey worker threads and web requests each get their own.
+`database` is a proxy, deferred until `open_database(path_or_url)` points it at SQLite (a path, the
+default: `<data_dir>/metarrd.db`) or PostgreSQL (a `postgresql://` URL, `[database] url`), applies
+the migrations above the stored schema version and returns it. Connections are per thread
+(peewee's default), so Huey worker threads and web requests each get their own.
+
+Portability (docs/scale-out.md): every read-modify-write goes through `write_transaction()`, which
+is SQLite's BEGIN IMMEDIATE and, on PostgreSQL, a transaction holding one advisory lock: the
+same "one writer at a time" on both, so code written against SQLite stays correct with many
+processes on many hosts. Upserts use `on_conflict` (never `REPLACE`); JSON is TEXT on both.
 
 Table names (docs/ARCHITECTURE.md, "Data") (movies, provider_assets, cache_image_files,
 actors, movie_actors, publish_log, ...). `library_files` is the ledger of every file PUBLISH wrote.
@@ -26,7 +33,11 @@ from metarrd.errors import DiskFull
 
 log = logging.getLogger(__name__)
 
-database = pw.SqliteDatabase(None)
+database = pw.DatabaseProxy()
+database.initialize(pw.SqliteDatabase(None))  # deferred until open_database()
+
+# pg_advisory_xact_lock key of write_transaction() (any constant; "metarrd" in ASCII)
+WRITE_LOCK_KEY = 0x6D65746172726464
 
 PRAGMAS = {
     "journal_mode": "wal",
@@ -502,6 +513,10 @@ class Job(BaseModel):
     movie = pw.ForeignKeyField(Movie, null=True, backref="jobs", on_delete="CASCADE")
     key = pw.TextField(index=True)  # de-duplication key, e.g. "enrich:42"
     state = pw.CharField(default="queued", index=True)  # queued | running | done | failed
+    # who runs it ("host:pid:nonce") and until when; renewed by the worker's heartbeat, taken
+    # over by another worker once expired (metarrd/pipeline/leases.py)
+    lease_owner = pw.CharField(null=True)
+    lease_until = pw.DateTimeField(null=True)
     manual = pw.BooleanField(default=False)
     payload = JSONField(default=dict)  # what the job works on: paths, ids given by a webhook...
     progress = pw.FloatField(default=0.0)
@@ -660,7 +675,38 @@ def _migrate_8(db: pw.SqliteDatabase) -> None:
         db.execute_sql("ALTER TABLE movies ADD COLUMN episode_details TEXT NOT NULL DEFAULT '[]'")
 
 
-MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
+def _migrate_9(db: pw.Database) -> None:
+    """jobs.lease_owner, jobs.lease_until (a worker's hold on a running job); on PostgreSQL the
+    case-insensitive NOCASE collation that SQLite has built in (the library's sort order)."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    have = {c.name for c in db.get_columns("jobs")}
+    migrator = SchemaMigrator.from_database(db)
+    steps = [
+        migrator.add_column("jobs", name, field)
+        for name, field in (("lease_owner", Job.lease_owner), ("lease_until", Job.lease_until))
+        if name not in have
+    ]
+    migrate(*steps)
+    if is_postgresql():
+        _create_nocase_collation(db)
+
+
+def _create_nocase_collation(db: pw.Database) -> None:
+    exists = db.execute_sql("SELECT 1 FROM pg_collation WHERE collname = 'nocase'").fetchone()
+    if exists:
+        return
+    try:
+        with db.atomic():  # a savepoint: a server without ICU falls back below
+            db.execute_sql(
+                "CREATE COLLATION nocase "
+                "(provider = icu, locale = 'und-u-ks-level2', deterministic = false)"
+            )
+    except pw.DatabaseError:
+        db.execute_sql('CREATE COLLATION nocase FROM "C"')
+
+
+MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (1, _migrate_1),
     (2, _migrate_2),
     (3, _migrate_3),
@@ -669,6 +715,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.SqliteDatabase], None]]] = [
     (6, _migrate_6),
     (7, _migrate_7),
     (8, _migrate_8),
+    (9, _migrate_9),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -680,34 +727,69 @@ def schema_version() -> int:
     return int(row.value) if row else 0
 
 
-def open_database(path: Path | str) -> pw.SqliteDatabase:
-    """Initialise the deferred database at `path` and bring its schema up to date."""
-    path = Path(path)
+def is_postgresql_url(target: Path | str) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def connect_to(target: Path | str) -> pw.Database:
+    """A database object (not yet connected) for a SQLite path or a PostgreSQL URL."""
+    if is_postgresql_url(target):
+        from playhouse.db_url import parse
+
+        params = parse(str(target), unquote_password=True, unquote_user=True)
+        params.setdefault("connect_timeout", 10)
+        # a peer that vanished (host lost) is noticed in about a minute, not hours: its session
+        # advisory locks (publish folders) are released then
+        params.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+        return pw.PostgresqlDatabase(params.pop("database"), **params)
+    path = Path(str(target).removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
+    return pw.SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+
+
+def is_postgresql() -> bool:
+    return isinstance(database.obj, pw.PostgresqlDatabase)
+
+
+def describe(target: Path | str) -> str:
+    """The database for log lines, without a password."""
+    if is_postgresql_url(target):
+        from urllib.parse import urlsplit
+
+        u = urlsplit(str(target))
+        return f"postgresql://{u.hostname}{f':{u.port}' if u.port else ''}{u.path}"
+    return str(target)
+
+
+def open_database(target: Path | str) -> pw.Database:
+    """Point the deferred database at `target` (a SQLite path, or a `postgresql://` URL) and bring
+    its schema up to date. Several processes starting together migrate once: each step runs in
+    a write transaction that re-reads the schema version first."""
     if not database.is_closed():
         database.close()
-    database.init(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    database.initialize(connect_to(target))
     database.connect(reuse_if_open=True)
     for version, step in MIGRATIONS:
-        if schema_version() >= version:
+        if version <= schema_version():  # cheap check without the write lock
             continue
-        # Each step under SQLite's write lock, its version read again inside it: processes that
-        # start together (gunicorn's workers, the daemon) run every step once, the others wait.
-        with database.atomic("IMMEDIATE"):
-            if schema_version() >= version:
-                continue
+        with write_transaction(shows_room=False):
+            if version <= schema_version():
+                continue  # another process got there first
             step(database)
-            Meta.replace(key="schema_version", value=str(version)).execute()
-        log.info("database %s migrated to schema version %d", path, version)
+            set_meta("schema_version", str(version))
+        log.info("database %s migrated to schema version %d", describe(target), version)
     return database
 
 
 def write_transaction(*, shows_room: bool = True) -> _WriteTransaction:
-    """A write transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE).
+    """A write transaction that takes the write lock up front.
 
-    A deferred transaction that reads and then writes fails at once with "database is locked"
-    when another connection wrote in between; an immediate one waits (busy_timeout) instead.
-    Use it for every read-modify-write. A full disk is raised as `DiskFull` (see below);
+    SQLite: BEGIN IMMEDIATE. A deferred transaction that reads and then writes fails at once with
+    "database is locked" when another connection wrote in between; an immediate one waits
+    (busy_timeout) instead. PostgreSQL: a transaction that first takes one advisory lock
+    (`pg_advisory_xact_lock`, released at commit or rollback), so read-modify-writes are
+    serialised across every process and host exactly as on SQLite. Use it for every
+    read-modify-write. A full disk is raised as `DiskFull` (see below);
     `shows_room=False`: this small write succeeding does not end the disk-full state."""
     return _WriteTransaction(shows_room)
 
@@ -728,9 +810,13 @@ class _WriteTransaction:
         self.shows_room = shows_room
 
     def __enter__(self) -> Any:
-        self._atomic = database.atomic("IMMEDIATE")
+        postgresql = is_postgresql()
+        self._atomic = database.atomic() if postgresql else database.atomic("IMMEDIATE")
         try:
-            return self._atomic.__enter__()
+            entered = self._atomic.__enter__()
+            if postgresql:
+                _take_write_lock()
+            return entered
         except pw.OperationalError as exc:
             if is_disk_full(exc):
                 raise disk_full(exc) from exc
@@ -825,13 +911,19 @@ def disk_full_state(data_dir: Path) -> tuple[datetime, str] | None:
     return since, text or "disk full"
 
 
+def _take_write_lock() -> None:
+    database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+
+
 def get_meta(key: str, default: str | None = None) -> str | None:
     row = Meta.get_or_none(Meta.key == key)
     return row.value if row else default
 
 
 def set_meta(key: str, value: str) -> None:
-    Meta.replace(key=key, value=value).execute()
+    Meta.insert(key=key, value=value).on_conflict(
+        conflict_target=[Meta.key], update={Meta.value: value}
+    ).execute()
 
 
 def record_event(
@@ -843,11 +935,21 @@ def record_event(
     **data: Any,
 ) -> Event:
     """Store an event for the UI (history, activity page, live updates). Kinds are
-    `<stage>.<outcome>`: `scan.found`, `enrich.done`, `publish.failed`, `review.edited`, ..."""
+    `<stage>.<outcome>`: `scan.found`, `enrich.done`, `publish.failed`, `review.edited`, ...
+
+    On PostgreSQL the insert holds the write lock until its transaction ends, so events become
+    visible in id order: the live updates' cursor (`id > N`) never skips an event committed late
+    by another process. A NUL in the message (a hostile webhook's) becomes U+FFFD: PostgreSQL
+    text cannot hold it."""
+    message = message.replace("\x00", "\ufffd")
+    if is_postgresql():
+        with database.atomic():
+            _take_write_lock()
+            return Event.create(kind=kind, message=message, movie=movie, level=level, data=data)
     return Event.create(kind=kind, message=message, movie=movie, level=level, data=data)
 
 
-MAX_ID = 2**63 - 1  # SQLite INTEGER: larger ids in a URL are no row, not an overflow
+MAX_ID = 2**63 - 1  # SQLite INTEGER, PostgreSQL bigint: larger ids in a URL are no row
 
 
 def is_movie() -> pw.Expression:
@@ -878,9 +980,14 @@ def record_failure(
             shows_room=False
         ):  # recording a disk-full failure is no sign of room
             if job_id is not None:
-                Job.update(state="failed", error=reason, message=reason, finished_at=now()).where(
-                    Job.id == job_id
-                ).execute()
+                Job.update(
+                    state="failed",
+                    error=reason,
+                    message=reason,
+                    finished_at=now(),
+                    lease_owner=None,
+                    lease_until=None,
+                ).where(Job.id == job_id).execute()
                 data["job"] = job_id
             if movie_id is not None:
                 Movie.update(last_error=reason, updated_at=now()).where(

@@ -67,6 +67,6 @@ def open_runtime(config: Config) -> Runtime:
     """Create the data folders, open and migrate the database, mirror libraries and players."""
     for directory in (config.data_path, config.cache_dir, config.previews_dir, config.tmp_dir):
         directory.mkdir(parents=True, exist_ok=True)
-    db.open_database(config.db_path)
+    db.open_database(config.database.url or config.db_path)
     db.mirror_config(config)
     return Runtime(config)

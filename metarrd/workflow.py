@@ -32,7 +32,9 @@ def is_enabled(config: Config, stage: str) -> bool:
 def set_stage(stage: str, enabled: bool) -> None:
     if stage not in STAGES:
         raise KeyError(stage)
-    db.WorkflowStage.replace(name=stage, enabled=enabled).execute()
+    db.WorkflowStage.insert(name=stage, enabled=enabled).on_conflict(
+        conflict_target=[db.WorkflowStage.name], update={db.WorkflowStage.enabled: enabled}
+    ).execute()
     db.record_event(
         "settings.changed", f"{stage} switched {'on' if enabled else 'off'}", stage=stage
     )

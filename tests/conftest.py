@@ -1,8 +1,13 @@
-"""Shared fixtures: the loopback-only network guard, the provider simulator, configs on temp dirs."""
+"""Shared fixtures: the loopback-only network guard, the provider simulator, configs on temp dirs,
+and the backend switch: with METARRD_TEST_DATABASE_URL (postgresql://…) and METARRD_TEST_QUEUE_URL
+(redis://…) set (`.ci/services.sh start; eval "$(.ci/services.sh env)"`), every config the tests
+make uses that PostgreSQL database and Redis queue; each test starts on empty tables and an empty
+Redis database. Unset: SQLite under the test's temp dir, as always."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -47,6 +52,105 @@ socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
+# --- the backend switch -------------------------------------------------------------------------
+
+# One database and one queue name per test session (its pid), so that two sessions on one
+# server never meet; the database is created at the start and dropped at the end.
+_SESSION = str(os.getpid())
+TEST_DATABASE_URL = os.environ.get("METARRD_TEST_DATABASE_URL", "")
+if TEST_DATABASE_URL:
+    TEST_DATABASE_URL = f"{TEST_DATABASE_URL}_{_SESSION}"
+TEST_QUEUE_URL = os.environ.get("METARRD_TEST_QUEUE_URL", "")
+TEST_QUEUE_NAME = f"metarrdtest{_SESSION}"
+
+
+def backend_sections() -> dict:
+    """The [database] and [queue] tables of a test config ({} on the SQLite default)."""
+    sections: dict = {}
+    if TEST_DATABASE_URL:
+        sections["database"] = {"url": TEST_DATABASE_URL}
+    if TEST_QUEUE_URL:
+        sections["queue"] = {"url": TEST_QUEUE_URL, "name": TEST_QUEUE_NAME, "lease_seconds": 10.0}
+    return sections
+
+
+def backend_toml() -> str:
+    """The same as TOML lines, for tests that write a config file for a subprocess."""
+    out = []
+    for table, values in backend_sections().items():
+        out.append(f"[{table}]")
+        out.extend(f"{k} = {v!r}".replace("'", '"') for k, v in values.items())
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _admin_connection(url: str):
+    """psycopg2 connection to the server's `postgres` database (creating/dropping test dbs)."""
+    import psycopg2
+    from playhouse.db_url import parse
+
+    params = parse(url)
+    params["dbname"] = "postgres"
+    params.pop("database", None)
+    conn = psycopg2.connect(**params)
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_test_database():
+    """A new, empty PostgreSQL test database for the session (dropped at the end)."""
+    if not TEST_DATABASE_URL:
+        yield
+        return
+    from playhouse.db_url import parse
+
+    name = parse(TEST_DATABASE_URL)["database"]
+    conn = _admin_connection(TEST_DATABASE_URL)
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    yield
+    from metarrd import db
+
+    if not db.database.is_closed():
+        db.database.close()
+    conn = _admin_connection(TEST_DATABASE_URL)
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+@pytest.fixture(autouse=True)
+def _empty_backends():
+    """Each test starts on empty PostgreSQL tables (schema kept) and an empty Redis queue."""
+    if TEST_DATABASE_URL:
+        import psycopg2
+        from playhouse.db_url import parse
+
+        params = parse(TEST_DATABASE_URL)
+        params["dbname"] = params.pop("database")
+        conn = psycopg2.connect(**params)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            tables = [r[0] for r in cur.fetchall() if r[0] != "meta"]
+            if tables:
+                quoted = ", ".join(f'"{t}"' for t in tables)
+                cur.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+                cur.execute("DELETE FROM meta WHERE key <> 'schema_version'")
+        conn.close()
+    if TEST_QUEUE_URL:
+        from redis import Redis
+
+        client = Redis.from_url(TEST_QUEUE_URL)
+        keys = list(client.scan_iter(f"huey.*.{TEST_QUEUE_NAME}*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+    yield
+
+
 # --- fixtures -----------------------------------------------------------------------------------
 
 
@@ -74,7 +178,7 @@ def make_config(
     **sections,
 ) -> Config:
     """A Config on temp folders, wired to the simulator when given."""
-    data: dict = {"data_dir": str(tmp_path / "data")}
+    data: dict = {"data_dir": str(tmp_path / "data"), **backend_sections()}
     libraries = libraries if libraries is not None else {"Movies": tmp_path / "movies"}
     data["library"] = []
     for name, path in libraries.items():

@@ -52,12 +52,12 @@ def test_full_disk_inside_a_transaction_is_disk_full_not_cannot_rollback(databas
 
 def test_full_disk_at_commit_is_disk_full_and_a_later_write_clears_the_state(database, monkeypatch):
     real_commit = db.database.commit
-    monkeypatch.setattr(db.database, "commit", _sqlite_full)
+    monkeypatch.setattr(db.database.obj, "commit", _sqlite_full)
     with pytest.raises(DiskFull), db.write_transaction():
         db.set_meta("probe", "1")
     since, what = db.disk_full_state(database)
     assert "database or disk is full" in what
-    monkeypatch.setattr(db.database, "commit", real_commit)
+    monkeypatch.setattr(db.database.obj, "commit", real_commit)
     with db.write_transaction(shows_room=False):  # a failure record is no sign of room
         db.set_meta("probe", "2")
     assert db.disk_full_state(database) is not None
@@ -68,7 +68,7 @@ def test_full_disk_at_commit_is_disk_full_and_a_later_write_clears_the_state(dat
 
 
 def test_record_failure_on_a_full_disk_logs_instead_of_raising(database, monkeypatch, caplog):
-    monkeypatch.setattr(db.database, "commit", _sqlite_full)
+    monkeypatch.setattr(db.database.obj, "commit", _sqlite_full)
     db.record_failure("enrich", None, "disk full: database or disk is full")
     assert "not recorded (disk full)" in caplog.text
 
@@ -214,7 +214,7 @@ def test_a_job_that_fails_on_a_full_disk_is_logged_and_never_kills_the_worker(
     from metarrd.pipeline import jobs
 
     job = db.Job.create(kind="enrich", key="enrich", state="running", payload={})
-    monkeypatch.setattr(db.database, "commit", _sqlite_full)
+    monkeypatch.setattr(db.database.obj, "commit", _sqlite_full)
     jobs._fail(job, "enrich", "disk full: database or disk is full")
     assert "not recorded (disk full)" in caplog.text
     monkeypatch.undo()

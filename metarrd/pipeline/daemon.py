@@ -1,4 +1,7 @@
-"""`metarrd run`: the file watcher and the Huey consumer (`[daemon] workers` threads) in one process.
+"""`metarrd run [--role all|watcher|worker]`: the file watcher and the Huey consumer (`[daemon]
+workers` threads) in one process (`all`, the default), or only one of them: a `watcher` (one per
+library host) scans and enqueues, a `worker` (any number, on any host sharing the PostgreSQL
+database and Redis queue) only consumes. docs/scale-out.md.
 
 Start: empty `<data_dir>/tmp`, remove our leftover temp files (cache, previews, the folders of
 interrupted jobs), re-queue the jobs that were running when the process died, send every queued
@@ -6,8 +9,9 @@ job a fresh message, start the watcher (which queues a full, incremental rescan)
 
 Stop: SIGINT (what `systemd/metarrd.service` sends, `KillSignal=SIGINT`) or SIGTERM stop the
 watcher and let running jobs finish (up to `SHUTDOWN_SECONDS`); a second signal stops at once.
-Whatever did not finish is still `running` in the jobs table and runs again at the next start, so
-neither a stop nor a crash (SIGKILL, power cut) loses work.
+Whatever did not finish is still `running` in the jobs table and runs again: at the next start of
+a daemon on this host, or on another worker once its lease expired (metarrd/pipeline/leases.py),
+so neither a stop nor a crash (SIGKILL, power cut, a lost host) loses work.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
 
 from metarrd import db
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
-from metarrd.pipeline import jobs, queue
+from metarrd.pipeline import jobs, leases, queue
 from metarrd.pipeline.watch import Watcher
 from metarrd.runtime import Runtime
 
@@ -34,22 +39,70 @@ HEALTH_CHECK_SECONDS = 10.0
 WORKER_MAX_IDLE_SECONDS = 1.0  # an idle worker looks at the queue at least this often
 
 
-def run(rt: Runtime) -> int:
+ROLES = ("all", "watcher", "worker")
+
+
+def run(rt: Runtime, role: str = "all") -> int:
     config = rt.config
     # our own lines say what each job did and what the watcher saw
     for noisy in ("huey", "watchfiles"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     log.info(
-        "metarrd daemon starting (pid %d): %d libraries, %d workers, data in %s",
+        "metarrd daemon starting (pid %d, role %s, lease owner %s): %d libraries, %d workers, "
+        "data in %s",
         os.getpid(),
+        role,
+        leases.owner(),
         len(config.library),
         config.daemon.workers,
         config.data_dir,
     )
     queue.configure(config)
     jobs.bind(rt)
-    recover(rt)
-    consumer = queue.huey.create_consumer(
+    recover(rt, requeue=role != "watcher")
+    consumer = _consumer(config) if role != "watcher" else None
+    watcher = Watcher(config) if role != "worker" else None
+    heartbeat = None
+    stop = threading.Event()
+    if consumer is not None:
+        heartbeat = leases.Heartbeat(
+            config.queue.lease_seconds, jobs.send_again, jobs.resend_stranded
+        )
+        heartbeat.start()
+        consumer.start()
+    _install_signal_handlers(stop)  # after start(): ours replace huey's
+    if watcher is not None:
+        watcher.start()
+        _notify_leftovers(rt)
+    beat(consumer, watcher, role)
+    log.info("metarrd daemon ready")
+    while not stop.wait(HEALTH_CHECK_SECONDS):
+        if consumer is not None:
+            try:
+                consumer.check_worker_health()  # huey restarts a dead worker or scheduler
+            except Exception:
+                log.exception("checking the job workers failed")
+        beat(consumer, watcher, role)
+    if watcher is not None:
+        watcher.stop()
+    if consumer is not None:
+        log.info("stopping: waiting up to %ds for running jobs", SHUTDOWN_SECONDS)
+        consumer.stop(graceful=True)
+        mine = db.Job.select().where(
+            db.Job.state == jobs.RUNNING, db.Job.lease_owner == leases.owner()
+        )
+        unfinished = mine.count()
+        if unfinished:
+            log.warning("%d jobs did not finish; they run again at the next start", unfinished)
+    if heartbeat is not None:
+        heartbeat.stop()
+    _write_heartbeat({"pid": os.getpid(), "at": time.time(), "stopped": True}, role)
+    log.info("metarrd daemon stopped")
+    return 0
+
+
+def _consumer(config):
+    return queue.huey.create_consumer(
         workers=max(1, config.daemon.workers),
         worker_type="thread",
         periodic=False,
@@ -60,62 +113,41 @@ def run(rt: Runtime) -> int:
         check_worker_health=True,
         shutdown_timeout=SHUTDOWN_SECONDS,
     )
-    watcher = Watcher(config)
-    stop = threading.Event()
-    consumer.start()
-    _install_signal_handlers(stop)  # after start(): ours replace huey's
-    watcher.start()
-    _notify_leftovers(rt)
-    beat(consumer, watcher)
-    log.info("metarrd daemon ready")
-    while not stop.wait(HEALTH_CHECK_SECONDS):
-        try:
-            consumer.check_worker_health()  # huey restarts a dead worker or scheduler
-        except Exception:
-            log.exception("checking the job workers failed")
-        beat(consumer, watcher)
-    watcher.stop()
-    log.info("stopping: waiting up to %ds for running jobs", SHUTDOWN_SECONDS)
-    consumer.stop(graceful=True)
-    unfinished = db.Job.select().where(db.Job.state == jobs.RUNNING).count()
-    if unfinished:
-        log.warning("%d jobs did not finish; they run again at the next start", unfinished)
-    _write_heartbeat({"pid": os.getpid(), "at": time.time(), "stopped": True})
-    log.info("metarrd daemon stopped")
-    return 0
 
 
 # --- liveness, for /healthz (the web app may run in another process: the database carries it) --
 
-HEARTBEAT_KEY = "daemon.heartbeat"
+HEARTBEAT_KEY = "daemon.heartbeat"  # role `all`; a split role beats under `<key>.<role>@<host>`
 STALE_AFTER_SECONDS = 3 * HEALTH_CHECK_SECONDS + 5
 
 
-def beat(consumer, watcher: Watcher) -> None:
+def beat(consumer, watcher: Watcher | None, role: str = "all") -> None:
     """Record that this daemon is alive, with the state of its watcher and worker threads."""
     try:
-        workers = [p for _, p in consumer.worker_threads]
-        alive = sum(consumer.environment.is_alive(p) for p in workers)
-        scheduler = consumer.environment.is_alive(consumer.scheduler)
-        state = {
-            "pid": os.getpid(),
-            "at": time.time(),
-            "watcher": watcher.status(),
-            "watcher_restarts": watcher.restarts,
-            "consumer": {"alive": alive, "workers": len(workers), "scheduler": scheduler},
-        }
+        state: dict = {"pid": os.getpid(), "at": time.time(), "role": role}
+        if watcher is not None:
+            state.update(watcher=watcher.status(), watcher_restarts=watcher.restarts)
+        if consumer is not None:
+            workers = [p for _, p in consumer.worker_threads]
+            alive = sum(consumer.environment.is_alive(p) for p in workers)
+            scheduler = consumer.environment.is_alive(consumer.scheduler)
+            state["consumer"] = {"alive": alive, "workers": len(workers), "scheduler": scheduler}
     except Exception:
         log.exception("cannot tell the health of the daemon's threads")
         return
-    for name, thread_state in state["watcher"].items():
+    for name, thread_state in state.get("watcher", {}).items():
         if thread_state != "ok":
             log.warning("health: watcher thread %s: %s", name, thread_state)
-    _write_heartbeat(state)
+    _write_heartbeat(state, role)
 
 
-def _write_heartbeat(state: dict) -> None:
+def heartbeat_key(role: str) -> str:
+    return HEARTBEAT_KEY if role == "all" else f"{HEARTBEAT_KEY}.{role}@{socket.gethostname()}"
+
+
+def _write_heartbeat(state: dict, role: str = "all") -> None:
     try:
-        db.set_meta(HEARTBEAT_KEY, json.dumps(state))
+        db.set_meta(heartbeat_key(role), json.dumps(state))
     except Exception as exc:  # a busy database must not stop the daemon
         log.warning("cannot record the daemon's heartbeat: %s", exc)
 
@@ -171,21 +203,26 @@ def _install_signal_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGHUP, lambda s, f: log.info("SIGHUP ignored (restart the service)"))
 
 
-def recover(rt: Runtime) -> None:
-    """Clean up after a crash and re-queue unfinished jobs (see the module docstring)."""
+def recover(rt: Runtime, *, requeue: bool = True) -> None:
+    """Clean up after a crash and re-queue unfinished jobs (see the module docstring); a watcher
+    (`requeue` False) only cleans up."""
     config = rt.config
     empty_dir(config.tmp_dir)
-    for directory in (config.cache_dir, config.previews_dir):
-        remove_temp_files_under(directory)
-    interrupted = db.Job.select().where(
-        (db.Job.state == jobs.RUNNING) & db.Job.movie.is_null(False)
-    )
-    for job in interrupted:
+    # a shared cache (other hosts write into it now): only temp files nobody touched for an hour
+    shared = config.uses_postgresql or bool(config.cache.dir)
+    remove_temp_files_under(config.cache_dir, older_than=SHARED_TEMP_AGE_SECONDS if shared else 0)
+    remove_temp_files_under(config.previews_dir)
+    running = db.Job.select().where((db.Job.state == jobs.RUNNING) & db.Job.movie.is_null(False))
+    for job in running:
+        if not leases.dead_here(job.lease_owner):
+            continue  # a live worker's (or another host's: its folder is cleaned when re-run)
         movie = db.Movie.get_or_none(db.Movie.id == job.movie_id)
         if movie is not None:
             folder = Path(movie.path) if movie.is_disc else Path(movie.path).parent
             for d in (folder, folder / ".actors"):
                 remove_stale_temp_files(d)
+    if not requeue:
+        return
     pruned = jobs.prune()
     if pruned:
         log.info("forgot %d finished jobs older than 30 days", pruned)
@@ -213,13 +250,20 @@ def empty_dir(directory: Path) -> None:
             log.warning("cannot remove leftover %s: %s", entry.path, exc.strerror)
 
 
-def remove_temp_files_under(directory: Path) -> int:
+SHARED_TEMP_AGE_SECONDS = 3600.0
+
+
+def remove_temp_files_under(directory: Path, *, older_than: float = 0) -> int:
     removed = 0
+    cutoff = time.time() - older_than
     for dirpath, _dirs, files in os.walk(directory):
         for name in files:
             if name.startswith(TEMP_MARKER):
                 try:
-                    os.unlink(os.path.join(dirpath, name))
+                    path = os.path.join(dirpath, name)
+                    if older_than and os.stat(path).st_mtime > cutoff:
+                        continue
+                    os.unlink(path)
                     removed += 1
                 except OSError as exc:
                     log.warning("cannot remove leftover %s/%s: %s", dirpath, name, exc.strerror)

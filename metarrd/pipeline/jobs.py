@@ -10,7 +10,8 @@ Every unit of work is a row in the `jobs` table (kind, item, key, state, payload
   its item (and no running scan covers the item's file, and vice versa); otherwise the message is
   put back for a moment.
 - **Idempotent.** A message whose job is no longer queued is dropped; stages skip work already
-  done; the daemon re-queues jobs that were running when the process died.
+  done; a job whose worker died is taken over once its lease expired (metarrd/pipeline/leases.py;
+  at once at the restart of a daemon on the same host).
 - **Retried** with backoff when a provider is unavailable; any other error fails the job with a
   message that names the item, and the item keeps its `last_error`.
 
@@ -31,11 +32,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import peewee as pw
+
 from metarrd import db, workflow
 from metarrd.config import Config
 from metarrd.errors import MetarrdError, ProviderUnavailable
 from metarrd.paths import in_scope
-from metarrd.pipeline import queue
+from metarrd.pipeline import leases, queue
 from metarrd.pipeline.queue import huey
 from metarrd.pipeline.steps import HANDLERS
 from metarrd.runtime import Runtime
@@ -248,19 +251,58 @@ def retry(job_id: int) -> db.Job:
 
 
 def requeue_interrupted() -> int:
-    """At daemon start: jobs that were running when the process died run again, and every queued
-    job gets a fresh message (the queue file was flushed). Returns how many jobs were re-sent."""
-    interrupted = list(db.Job.select().where(db.Job.state == RUNNING))
-    for job in interrupted:
-        log.warning("job %d (%s) was interrupted; it runs again", job.id, _what(job))
-    db.Job.update(state=QUEUED, message="re-queued after a restart").where(
-        db.Job.state == RUNNING
-    ).execute()
-    queue.flush()
+    """At a worker's start: jobs that were running when their process died run again (those of
+    dead processes of this host at once, others once their lease expired), and every queued job
+    gets a fresh message. A SQLite queue (one host) is flushed first; a shared Redis queue is
+    not (other workers' messages are in it): a duplicate message finds its job taken and is
+    dropped. Returns how many jobs were sent."""
+    for job in leases.take_over(at_start=True):
+        _log_interrupted(job)
+    if not _config().uses_redis:
+        queue.flush()
     pending = list(db.Job.select().where(db.Job.state == QUEUED).order_by(db.Job.id))
     for job in pending:
         _send(job)
     return len(pending)
+
+
+def resend_stranded(older_than: float) -> int:
+    """Messages for queued jobs that have none: when the queue holds no message at all while
+    jobs have waited longer than `older_than` seconds, a worker died between committing them and
+    sending their messages (or after taking a message, before claiming its job). Each gets a
+    message again; a duplicate is dropped at claim. Returns how many were sent."""
+    if queue.pending_messages() or queue.huey.scheduled_count():
+        return 0
+    cutoff = db.now() - timedelta(seconds=older_than)
+    stranded = list(
+        db.Job.select()
+        .where(db.Job.state == QUEUED, db.Job.created_at < cutoff)
+        .order_by(db.Job.id)
+    )
+    due_later = time.time() + 1
+    stranded = [j for j in stranded if (j.payload or {}).get("due", 0) < due_later]
+    for job in stranded:
+        _send(job)
+    if stranded:
+        log.warning(
+            "%d queued jobs had no message (a worker died while queueing); sent", len(stranded)
+        )
+    return len(stranded)
+
+
+def send_again(job: db.Job) -> None:
+    """A message for a job taken over from a dead worker (the lease heartbeat's)."""
+    _log_interrupted(job)
+    _send(job)
+
+
+def _log_interrupted(job: db.Job) -> None:
+    log.warning(
+        "job %d (%s) was interrupted (worker %s); it runs again",
+        job.id,
+        _what(job),
+        job.lease_owner or "unknown",
+    )
 
 
 def prune(days: float = 30.0) -> int:
@@ -298,6 +340,8 @@ def _claim(job: db.Job) -> str:
             return "busy"
         db.Job.update(
             state=RUNNING,
+            lease_owner=leases.owner(),
+            lease_until=leases.until(_config().queue.lease_seconds),
             started_at=db.now(),
             attempts=db.Job.attempts + 1,
             progress=0.0,
@@ -358,9 +402,22 @@ def run_job(job_id: int) -> None:
     # (`requeue_interrupted` sends every queued job).
     follow: list[tuple[db.Job, float]] = []
     with db.write_transaction():
-        db.Job.update(
-            state=DONE, progress=1.0, message=outcome.message, error=None, finished_at=db.now()
-        ).where(db.Job.id == job.id).execute()
+        done = (
+            db.Job.update(
+                state=DONE,
+                progress=1.0,
+                message=outcome.message,
+                error=None,
+                finished_at=db.now(),
+                lease_owner=None,
+                lease_until=None,
+            )
+            .where(_held(job.id))
+            .execute()
+        )
+        if not done:
+            log.warning("job %d: lease lost while running (%s); outcome dropped", job.id, what)
+            return
         for step in outcome.follow:
             queued, send = _queue_row(
                 step.kind, step.movie_id, step.payload, manual=step.manual, delay=step.delay
@@ -372,6 +429,13 @@ def run_job(job_id: int) -> None:
         _send(queued, delay)
 
 
+def _held(job_id: int) -> pw.Expression:
+    """The job is still running under this process's lease (not taken over meanwhile)."""
+    return (
+        (db.Job.id == job_id) & (db.Job.state == RUNNING) & (db.Job.lease_owner == leases.owner())
+    )
+
+
 def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
     attempt = job.attempts
     if attempt > len(RETRY_DELAYS):
@@ -380,9 +444,9 @@ def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
     delay = RETRY_DELAYS[attempt - 1]
     message = f"{exc}; retry {attempt} in {delay:.0f}s"
     with db.write_transaction():
-        db.Job.update(state=QUEUED, message=message, error=str(exc)).where(
-            db.Job.id == job.id
-        ).execute()
+        db.Job.update(
+            state=QUEUED, message=message, error=str(exc), lease_owner=None, lease_until=None
+        ).where(_held(job.id)).execute()
         if job.movie_id is not None:  # the item says why it waits; no event until it gives up
             db.Movie.update(last_error=str(exc), updated_at=db.now()).where(
                 db.Movie.id == job.movie_id

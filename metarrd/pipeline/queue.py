@@ -1,5 +1,6 @@
 """The one Huey object. Tasks (metarrd/jobs.py) import it; `configure(config)` points it at
-`<data_dir>/queue.db` (SQLite) before anything is enqueued or consumed.
+`<data_dir>/queue.db` (SQLite, the default) or at Redis (`[queue] url`, Huey's RedisStorage: the
+web UI, watchers and workers on several hosts share it) before anything is enqueued or consumed.
 
 Until configured the object is in immediate mode on an in-memory store, so importing the task
 module never creates a file. Tests call `configure(config, immediate=True)`: every enqueued task
@@ -17,6 +18,7 @@ import threading
 from pathlib import Path
 
 from huey import SqliteHuey
+from huey.storage import SqliteStorage
 
 from metarrd.config import Config
 
@@ -29,23 +31,41 @@ _configured: dict[str, object] = {"path": None, "immediate": True, "config": Non
 
 
 def configure(config: Config, *, immediate: bool = False) -> SqliteHuey:
-    """Point the Huey object at `config.queue_path` (or immediate mode). Idempotent."""
-    path = Path(config.queue_path)
+    """Point the Huey object at the configured queue (or immediate mode). Idempotent."""
+    where = f"{config.queue.url}#{config.queue.name}" if config.uses_redis else config.queue_path
     with _lock:
         _configured["config"] = config
-        if _configured["path"] == str(path) and _configured["immediate"] == immediate:
+        if _configured["path"] == str(where) and _configured["immediate"] == immediate:
             return huey
+        huey.name = config.queue.name
         if immediate:
             huey.immediate = True
             huey.storage = huey.create_storage()  # a fresh in-memory store per configuration
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            huey.storage_kwargs = {"filename": str(path), "timeout": 15}
+            if config.uses_redis:
+                from huey.storage import RedisStorage
+
+                huey.storage_class = RedisStorage
+                huey.storage_kwargs = {"url": config.queue.url}
+            else:
+                path = Path(config.queue_path)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                huey.storage_class = SqliteStorage
+                huey.storage_kwargs = {"filename": str(path), "timeout": 15}
             huey._immediate = False  # the setter would build storage from the old kwargs
             huey.storage = huey.create_storage()
-        _configured.update(path=str(path), immediate=immediate)
-        log.debug("job queue at %s%s", path, " (immediate mode)" if immediate else "")
+        _configured.update(path=str(where), immediate=immediate)
+        log.debug("job queue at %s%s", _describe(config), " (immediate mode)" if immediate else "")
     return huey
+
+
+def _describe(config: Config) -> str:
+    if not config.uses_redis:
+        return str(config.queue_path)
+    from urllib.parse import urlsplit
+
+    u = urlsplit(config.queue.url)
+    return f"{u.scheme}://{u.hostname}:{u.port or 6379}{u.path} ({config.queue.name})"
 
 
 def ensure_configured(config: Config) -> SqliteHuey:

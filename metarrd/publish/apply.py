@@ -240,6 +240,11 @@ _LEDGER_INTENT = (
 )
 
 
+def _sql(statement: str) -> str:
+    """A statement written with SQLite's `?` in the database's own placeholder (PostgreSQL: %s)."""
+    return statement.replace("?", db.database.param)
+
+
 def _record_intent(jobs: list[Job]) -> None:
     """Before the renames: each target's row says which bytes may land there (`pending_sha256`),
     leaving what it says is there (`sha256`) as it is. Killed between a rename and the ledger
@@ -253,7 +258,7 @@ def _record_intent(jobs: list[Job]) -> None:
     ]
     if rows:
         with db.write_transaction():
-            db.database.cursor().executemany(_LEDGER_INTENT, rows)
+            db.database.cursor().executemany(_sql(_LEDGER_INTENT), rows)
 
 
 def _kind_of(job: Job, path: Path) -> str:
@@ -300,9 +305,9 @@ def _record_ledger(jobs: list[Job]) -> None:
     with db.write_transaction():
         cursor = db.database.cursor()
         if upserts:
-            cursor.executemany(_LEDGER_UPSERT, upserts)
+            cursor.executemany(_sql(_LEDGER_UPSERT), upserts)
         if forget:
-            cursor.executemany(_LEDGER_FORGET, forget)
+            cursor.executemany(_sql(_LEDGER_FORGET), forget)
 
 
 def _row(movie, w: Wanted, sha: str, size: int, mtime, ctime, when: str) -> tuple:
@@ -328,7 +333,7 @@ def _finish(rt: Runtime, jobs: list[Job]) -> None:
         results.append(result)
     with db.write_transaction():
         db.database.cursor().executemany(
-            _STATUS,
+            _sql(_STATUS),
             [
                 (
                     str(when),

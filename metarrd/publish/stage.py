@@ -195,7 +195,11 @@ def _folder_lock(rt: Runtime, folder: Path) -> Iterator[None]:
     """One publish into a folder at a time, across processes and threads (the kernel drops the
     lock when a process dies), so the temp files we clean up are never another publish's.
     Folders share 64 lock files in `<data_dir>/locks/` (not tmp/, which the daemon empties at
-    start): two folders that meet on one merely take turns."""
+    start): two folders that meet on one merely take turns.
+
+    On PostgreSQL (workers on several hosts, each with its own data_dir) the locks are session
+    advisory locks keyed by the folder, held on this thread's connection: every host sees them,
+    and the server drops them when the worker's connection dies (SIGKILL, or a host lost)."""
     with _folder_locks(rt, [folder]):
         yield
 
@@ -204,6 +208,23 @@ def _folder_lock(rt: Runtime, folder: Path) -> Iterator[None]:
 def _folder_locks(rt: Runtime, folders: list[Path]) -> Iterator[None]:
     """`_folder_lock` of several folders at once (a batch): each lock file taken once, in
     order, so two batches never wait for each other in a circle."""
+    if db.is_postgresql():
+        keys = sorted(
+            {
+                int.from_bytes(
+                    hashlib.sha256(str(f).encode("utf-8", "surrogateescape")).digest()[:8],
+                    "big",
+                    signed=True,
+                )
+                for f in folders
+            }
+        )
+        with contextlib.ExitStack() as stack:
+            for key in keys:
+                db.database.execute_sql("SELECT pg_advisory_lock(%s)", (key,))
+                stack.callback(db.database.execute_sql, "SELECT pg_advisory_unlock(%s)", (key,))
+            yield
+        return
     locks = rt.config.data_path / "locks"
     ensure_dir(locks)
     slots = sorted(

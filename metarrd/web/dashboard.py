@@ -56,8 +56,8 @@ def errors_per_day(days: int = DAYS) -> list[tuple[_dt.date, int]]:
     E = db.Event
     today = db.now().date()
     start = today - _dt.timedelta(days=days - 1)
-    counts = dict(
-        E.select(pw.fn.DATE(E.created_at).coerce(False), pw.fn.COUNT(E.id))
+    counts = dict(  # the day as text: SQLite's DATE() is text, PostgreSQL's a date
+        E.select(pw.fn.DATE(E.created_at).cast("TEXT").coerce(False), pw.fn.COUNT(E.id))
         .where(E.level == "error", E.created_at >= _dt.datetime.combine(start, _dt.time()))
         .group_by(pw.fn.DATE(E.created_at))
         .tuples()

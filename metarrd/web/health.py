@@ -32,8 +32,12 @@ def _database() -> str:
 
 
 def _queue() -> str:
-    """The Huey queue database the daemon consumes (created by whichever process opens it first)."""
-    path = current_app.config["METARRD"].queue_path
+    """The Huey queue the daemon consumes: Redis, or a SQLite file created by whichever process
+    opens it first."""
+    config = current_app.config["METARRD"]
+    if config.uses_redis:
+        return _redis_queue(config)
+    path = config.queue_path
     if not path.exists():
         return "ok (not created yet)"
     try:
@@ -42,6 +46,22 @@ def _queue() -> str:
         return "ok"
     except sqlite3.Error as exc:
         log.warning("healthz: queue %s: %s", path, exc)
+        return "error"
+
+
+def _redis_queue(config) -> str:
+    """A Redis queue (`[queue] url`): "ok (N waiting)" when it answers."""
+    try:
+        from redis import Redis
+
+        client = Redis.from_url(config.queue.url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            waiting = client.llen(f"huey.redis.{config.queue.name}")
+        finally:
+            client.close()
+        return f"ok ({waiting} waiting)"
+    except Exception as exc:  # noqa: BLE001 - any failure is "not reachable"
+        log.warning("healthz: queue %s: %s", config.queue.name, type(exc).__name__)
         return "error"
 
 

@@ -173,8 +173,10 @@ def _search_expr(q: str) -> pw.Expression | None:
     M = db.Movie
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
+    op = pw.SQL("ILIKE" if db.is_postgresql() else "LIKE")  # SQLite's LIKE ignores case
+
     def like(column: pw.Field) -> pw.Expression:
-        return pw.NodeList((column, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
+        return pw.NodeList((column, op, pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
 
     expr = like(M.title) | like(M.original_title) | like(M.sort_title)
     if q.isdigit():
@@ -190,7 +192,11 @@ def _facet_exprs(query: Query) -> list[pw.Expression]:
     if query.genre:
         # the JSON list holds the name as json.dumps wrote it: a plain substring test (no
         # json_each per row), exact because the quotes are part of it
-        out.append(pw.fn.instr(M.genres, json.dumps(query.genre)) > 0)
+        needle = json.dumps(query.genre)
+        if db.is_postgresql():
+            out.append(pw.fn.strpos(M.genres, needle) > 0)
+        else:
+            out.append(pw.fn.instr(M.genres, needle) > 0)
     if query.decade is not None:
         out.append(M.year.between(query.decade, query.decade + 9))
     if query.missing_art:
@@ -198,7 +204,12 @@ def _facet_exprs(query: Query) -> list[pw.Expression]:
         have = A.select(A.movie).where((A.asset_type == query.missing_art) & A.is_selected)
         out.append(M.id.not_in(have))
     if query.locked:
-        length = pw.fn.json_array_length
+
+        def length(column: pw.Field) -> pw.Expression:
+            if db.is_postgresql():  # the JSON lists are TEXT columns on both backends
+                return pw.fn.json_array_length(column.cast("json"))
+            return pw.fn.json_array_length(column)
+
         out.append((length(M.locked_fields) > 0) | (length(M.locked_asset_types) > 0))
     if query.errors:
         out.append(M.last_error.is_null(False))
@@ -274,7 +285,7 @@ OPTIONS_SECONDS = 30.0  # the genres and decades of a library change slowly
 def facet_options() -> dict[str, list]:
     """What the facet menus offer: the genres and decades present in the library (read at most
     every OPTIONS_SECONDS per process and database)."""
-    key = str(db.database.database)
+    key = f"{db.database.database}:{id(db.database.obj)}"  # a reopened database starts afresh
     cached = _OPTIONS.get(key)
     if cached and time.monotonic() - cached[0] < OPTIONS_SECONDS:
         return cached[1]

@@ -19,6 +19,7 @@ from metarrd import db
 from metarrd.pipeline import jobs, queue
 from metarrd.pipeline.queue import huey
 from metarrd.runtime import open_runtime
+from tests.conftest import backend_toml
 
 
 class Recorder:
@@ -172,7 +173,7 @@ def write_config(tmp_path: Path, sim, *, workflow: dict | None = None, **daemon)
         f'token = "{TOKEN}"',
     ]
     path = tmp_path / "config.toml"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n" + backend_toml())
     return path
 
 

@@ -43,6 +43,10 @@ def test_daemon_unit_hardening_and_signals():
 
 
 def test_web_unit_runs_gunicorn_on_the_wsgi_module():
+    for role in ("worker", "watcher"):
+        unit = _unit(f"metarrd-{role}.service")["Service"]
+        assert unit["ExecStart"] == VENV_BIN + f"metarrd run --role {role}"
+        assert unit["KillSignal"] == "SIGINT" and unit["User"] == "metarrd"
     service = _unit("metarrd-web.service")["Service"]
     assert service["ExecStart"].startswith(VENV_BIN + "gunicorn --config python:metarrd.web.wsgi")
     assert service["ExecStart"].endswith("metarrd.web.wsgi:app")
@@ -61,7 +65,12 @@ def test_systemd_analyze_verify_passes(tmp_path):
         (bin_dir / exe).write_text("#!/bin/sh\n")
         (bin_dir / exe).chmod(0o755)
     units = []
-    for name in ("metarrd.service", "metarrd-web.service"):
+    for name in (
+        "metarrd.service",
+        "metarrd-web.service",
+        "metarrd-worker.service",
+        "metarrd-watcher.service",
+    ):
         text = (UNITS / name).read_text().replace(VENV_BIN, f"{bin_dir}/")
         (tmp_path / name).write_text(text)
         units.append(str(tmp_path / name))

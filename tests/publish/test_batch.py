@@ -34,6 +34,8 @@ def counting_queries():
             statements.append(sql)
 
     connection = db.database.connection()
+    if not hasattr(connection, "set_trace_callback"):
+        pytest.skip("counts statements with SQLite's trace callback (the plan is the same SQL)")
     connection.set_trace_callback(trace)
     try:
         yield statements

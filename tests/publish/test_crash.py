@@ -51,6 +51,7 @@ class Zygote:
             "data_dir": config.data_dir,
             "library": [{"name": lib.name, "path": lib.path} for lib in config.library],
             "providers": {"timeout_seconds": 5.0, "max_retries": 0},
+            "database": {"url": config.database.url},  # the test's backend (PostgreSQL or "")
         }
         env = {
             **os.environ,

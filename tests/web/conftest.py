@@ -153,7 +153,7 @@ class QueryCounter:
         self.statements: list[str] = []
 
     def __enter__(self):
-        self._orig = db.database.execute_sql
+        self._orig = db.database.obj.execute_sql
         me = threading.get_ident()
 
         def counting(sql, params=None, *args, **kwargs):
@@ -162,11 +162,11 @@ class QueryCounter:
                 self.statements.append(sql)
             return self._orig(sql, params, *args, **kwargs)
 
-        db.database.execute_sql = counting
+        db.database.obj.execute_sql = counting
         return self
 
     def __exit__(self, *exc):
-        db.database.execute_sql = self._orig
+        db.database.obj.execute_sql = self._orig
 
     @property
     def count(self) -> int:

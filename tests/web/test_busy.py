@@ -12,6 +12,7 @@ import pytest
 
 from metarrd import db
 from metarrd.web import busy
+from tests.conftest import TEST_DATABASE_URL
 
 
 class Writer:
@@ -48,6 +49,9 @@ class Writer:
         self.conn.close()
 
 
+@pytest.mark.skipif(
+    bool(TEST_DATABASE_URL), reason="SQLite's write lock (PostgreSQL has no file to hold)"
+)
 def test_bulk_publish_of_32_items_while_the_daemon_writes_never_fails(client, seed, config):
     ids = seed.many(32, identification_status=db.ENRICHED)
     statuses = []

@@ -74,7 +74,7 @@ def test_an_event_written_by_another_process_arrives(app, client, seed, config):
     writer = textwrap.dedent(
         f"""
         from metarrd import db
-        db.open_database({str(config.db_path)!r})
+        db.open_database({config.database.url or str(config.db_path)!r})
         db.record_event("publish.done", "published by the daemon", movie={movie.id})
         """
     )

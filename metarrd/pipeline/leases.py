@@ -1,0 +1,131 @@
+"""Leases: a running job belongs to the worker process that claimed it for `[queue] lease_seconds`,
+and that process's heartbeat renews the lease while it lives. A job whose lease expired (its worker
+was SIGKILLed, its host lost) is taken over: put back to queued and sent again, so another worker
+runs it. A job is never taken from a worker that lives (its heartbeat keeps the lease fresh), and
+a worker that finds its lease gone when it finishes drops its outcome instead of recording it.
+
+Owners are `host:pid:nonce`. At start, a worker also takes over at once the jobs of dead processes
+of its own host (same host name, pid no longer running): a restarted single-host daemon re-runs
+its interrupted jobs immediately, as it always did, without waiting for their leases.
+
+Leases compare timestamps written by different hosts: keep their clocks in sync (NTP); the lease
+(60 s by default) is far longer than the drift that leaves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import threading
+from datetime import timedelta
+
+from metarrd import db
+
+log = logging.getLogger(__name__)
+
+RUNNING, QUEUED = "running", "queued"
+_owner: dict[str, object] = {}
+
+
+def owner() -> str:
+    """This process's lease owner name (a new one after a fork)."""
+    if _owner.get("pid") != os.getpid():
+        _owner.update(
+            pid=os.getpid(), name=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        )
+    return str(_owner["name"])
+
+
+def until(lease_seconds: float):
+    return db.now() + timedelta(seconds=lease_seconds)
+
+
+def renew(lease_seconds: float) -> int:
+    """Extend the leases of this process's running jobs; how many it holds."""
+    return (
+        db.Job.update(lease_until=until(lease_seconds))
+        .where(db.Job.state == RUNNING, db.Job.lease_owner == owner())
+        .execute()
+    )
+
+
+def dead_here(lease_owner: str | None) -> bool:
+    """A process of this host that no longer runs (or a job from before leases existed)."""
+    if not lease_owner:
+        return True
+    host, _, rest = lease_owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or lease_owner == owner():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
+
+
+def take_over(*, at_start: bool = False) -> list[db.Job]:
+    """Running jobs whose lease expired (and, `at_start`, those of dead processes of this host)
+    become queued again; the caller sends their messages. Returns them."""
+    with db.write_transaction():
+        running = list(
+            db.Job.select(
+                db.Job.id, db.Job.kind, db.Job.movie, db.Job.lease_owner, db.Job.lease_until
+            ).where(db.Job.state == RUNNING)
+        )
+        now = db.now()
+        stale = [
+            j
+            for j in running
+            if (j.lease_until is not None and j.lease_until < now)
+            or (at_start and dead_here(j.lease_owner))
+        ]
+        if not stale:
+            return []
+        for job in stale:
+            message = (
+                "re-queued after a restart"
+                if at_start and dead_here(job.lease_owner)
+                else f"re-queued: worker {job.lease_owner} stopped renewing its lease"
+            )
+            db.Job.update(state=QUEUED, lease_owner=None, lease_until=None, message=message).where(
+                db.Job.id == job.id, db.Job.state == RUNNING
+            ).execute()
+    return stale
+
+
+class Heartbeat(threading.Thread):
+    """Renews this process's leases every lease/4 seconds; every lease/2 seconds takes over
+    expired ones (any live worker does: whoever comes first) and gives queued jobs stranded
+    without a message a new one (`jobs.resend_stranded`)."""
+
+    def __init__(self, lease_seconds: float, send, resend_stranded=None) -> None:
+        super().__init__(name="metarrd-leases", daemon=True)
+        self.lease_seconds = lease_seconds
+        self.send = send
+        self.resend_stranded = resend_stranded
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        tick = 0
+        while not self.stopping.wait(self.lease_seconds / 4):
+            tick += 1
+            try:
+                renew(self.lease_seconds)
+                if tick % 2 == 0:
+                    for job in take_over():
+                        self.send(job)
+                    if self.resend_stranded is not None:
+                        self.resend_stranded(self.lease_seconds)
+            except Exception:  # a database hiccup must not end the heartbeat
+                log.exception("renewing job leases failed")
+        with contextlib.suppress(Exception):
+            db.database.close()
+
+    def stop(self) -> None:
+        self.stopping.set()

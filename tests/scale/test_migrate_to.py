@@ -1,0 +1,73 @@
+"""`metarrd db migrate-to postgresql://…` copies a SQLite installation into an empty PostgreSQL
+database. Runs only with METARRD_TEST_DATABASE_URL set."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+from metarrd.cli import main
+from metarrd.dbcopy import migrate_to
+from metarrd.errors import MetarrdError
+from tests.conftest import TEST_DATABASE_URL, _admin_connection
+
+pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs METARRD_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def empty_pg():
+    url = TEST_DATABASE_URL + "_copy"
+    name = url.rsplit("/", 1)[1]
+    conn = _admin_connection(TEST_DATABASE_URL)
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    yield url
+    if not db.database.is_closed():
+        db.database.close()
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    conn.close()
+
+
+def _seed_sqlite(path):
+    db.open_database(path)
+    lib = db.Library.create(name="Movies", path="/srv/media/movies")
+    movie = db.Movie.create(
+        library=lib, path="/srv/media/movies/Heat (1995)/Heat.mkv", title="Heat", year=1995,
+        genres=["Crime"], is_disc=False, locked_fields=["title"],
+    )  # fmt: skip
+    db.record_event("scan.found", "found Heat", movie=movie)
+    db.Job.create(kind="enrich", movie=movie, key=f"enrich:{movie.id}", state="queued")
+    db.set_meta("web.secret", "s3cret")
+    db.database.close()
+    return movie.id
+
+
+def test_a_sqlite_installation_is_copied_whole(tmp_path, empty_pg, capsys):
+    sqlite_path = tmp_path / "data" / "metarrd.db"
+    movie_id = _seed_sqlite(sqlite_path)
+    (tmp_path / "config.toml").write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[[library]]\nname = "Movies"\npath = "{tmp_path}"\n'
+    )
+    assert main(["--config", str(tmp_path / "config.toml"), "db", "migrate-to", empty_pg]) == 0
+    assert "movies: 1 rows" in capsys.readouterr().out
+    db.open_database(empty_pg)
+    assert db.is_postgresql()
+    movie = db.Movie.get_by_id(movie_id)
+    assert (movie.title, movie.genres, movie.locked_fields, movie.is_disc) == (
+        "Heat", ["Crime"], ["title"], False,
+    )  # fmt: skip
+    assert db.Event.get().kind == "scan.found"
+    assert db.Job.get().state == "queued"
+    assert db.get_meta("web.secret") == "s3cret"
+    assert db.get_meta("schema_version") == str(db.SCHEMA_VERSION)
+    new = db.Movie.create(library=movie.library_id, path="/srv/media/movies/Alien/Alien.mkv")
+    assert new.id > movie_id  # the sequence moved past the copied ids
+
+
+def test_a_database_with_rows_is_refused(tmp_path, empty_pg):
+    _seed_sqlite(tmp_path / "a.db")
+    migrate_to(tmp_path / "a.db", empty_pg)
+    with pytest.raises(MetarrdError, match="not empty"):
+        migrate_to(tmp_path / "a.db", empty_pg)
