@@ -20,6 +20,7 @@ ACTIVE_JOB_STATES = ("queued", "running")
 # Only what a row shows: plot and the other long columns stay in the database.
 ROW_COLUMNS = (
     db.Movie.id,
+    db.Movie.kind,
     db.Movie.library,
     db.Movie.path,
     db.Movie.title,
@@ -41,6 +42,7 @@ class Row:
     movie: db.Movie
     poster: str | None = None  # preview_path of the first selected poster
     jobs: list[str] = field(default_factory=list)  # e.g. ["enrich queued"]
+    episodes: int | None = None  # a show: its episode files
 
 
 def rows_for(movies: list[db.Movie]) -> list[Row]:
@@ -50,7 +52,28 @@ def rows_for(movies: list[db.Movie]) -> list[Row]:
     ids = [m.id for m in movies]
     posters = first_posters(ids)
     jobs = active_jobs(ids)
-    return [Row(m, posters.get(m.id), jobs.get(m.id, [])) for m in movies]
+    shows = [m.id for m in movies if m.kind == db.SHOW]
+    episodes = episode_counts(shows) if shows else {}
+    return [
+        Row(
+            m,
+            posters.get(m.id),
+            jobs.get(m.id, []),
+            episodes.get(m.id, 0) if m.id in shows else None,
+        )
+        for m in movies
+    ]
+
+
+def episode_counts(show_ids: list[int]) -> dict[int, int]:
+    """show id -> its episode files (one statement; only asked when the page has shows)."""
+    M = db.Movie
+    query = (
+        M.select(M.show, pw.fn.COUNT(M.id))
+        .where(M.show.in_(show_ids), M.kind == db.EPISODE)
+        .group_by(M.show)
+    )
+    return dict(query.tuples())
 
 
 def row(movie_id: int) -> Row | None:

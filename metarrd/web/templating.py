@@ -9,6 +9,7 @@ from flask import Flask, current_app, g, url_for
 
 from metarrd import db
 from metarrd.web import auth, fields, files, formatting, pictures, progress, states
+from metarrd.web.listing import KINDS
 
 SORT_OPTIONS = {
     "title": "Title A–Z",
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
         field_order=fields.FIELD_ORDER,
         compact_fields=fields.COMPACT_FIELDS,
         filters=states.FILTERS,
+        kinds=KINDS,
         alert_filters=states.ALERT_FILTERS,
         sort_options=SORT_OPTIONS,
         preview_url=preview_url,
