@@ -20,14 +20,17 @@ def toast(message: str, tone: str = "success", undo: tuple[int, dict] | None = N
 
 
 def header_context(movie: db.Movie) -> dict:
+    from metarrd.web import tv
     from metarrd.web.listing import neighbours
 
+    listed = movie.kind in (db.MOVIE, db.SHOW)
     return {
         "movie": movie,
+        "crumbs": tv.crumbs(movie) if tv.is_tv(movie) else [],
         "jobs": queries.active_jobs([movie.id]).get(movie.id, []),
         "poster": queries.first_posters([movie.id]).get(movie.id),
         "backdrop": queries.first_selected([movie.id], "fanart").get(movie.id),
-        "review": neighbours(movie.id),
+        "review": neighbours(movie.id) if listed else None,
     }
 
 

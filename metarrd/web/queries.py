@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import peewee as pw
@@ -174,6 +175,18 @@ def library_files(movie_id: int) -> list[db.LibraryFile]:
     """The files metarrd wrote into the library for this item (NFO, artwork, actors)."""
     LF = db.LibraryFile
     return list(LF.select().where(LF.movie == movie_id).order_by(LF.kind, LF.path).limit(200))
+
+
+def episode_files(episode: db.Movie) -> list[db.LibraryFile]:
+    """What metarrd wrote beside an episode file: its NFO and thumb (the show's ledger rows
+    named after the video)."""
+    LF = db.LibraryFile
+    stem = str(Path(episode.path).with_suffix(""))
+    pattern = stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    like = pw.NodeList((LF.path, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
+    return list(
+        LF.select().where(LF.movie == episode.show_id, like).order_by(LF.kind, LF.path).limit(50)
+    )
 
 
 def movie_or_404(movie_id: int) -> db.Movie:

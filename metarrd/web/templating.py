@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, g, url_for
 
 from metarrd import db
-from metarrd.web import auth, fields, files, formatting, pictures, progress, states
+from metarrd.web import auth, fields, files, formatting, pictures, progress, states, tv
 from metarrd.web.listing import KINDS
 
 SORT_OPTIONS = {
@@ -47,6 +47,8 @@ def init_app(app: Flask) -> None:
         login_required=auth.login_required,
         badge_for=states.badge_for,
         actions_for=states.actions_for,
+        item_actions=tv.item_actions,
+        episode_code=tv.episode_code,
         field_labels=fields.FIELD_LABELS,
         long_fields=fields.LONG_FIELDS,
         wide_fields=fields.WIDE_FIELDS,
