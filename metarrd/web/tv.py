@@ -70,7 +70,7 @@ def season_name(number: int | None, title: str | None = None) -> str:
     if title:
         return title
     if number is None:
-        return "Without a season"
+        return "Not matched to an episode"
     return "Specials" if number == 0 else f"Season {number}"
 
 
