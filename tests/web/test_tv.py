@@ -171,3 +171,39 @@ def test_a_season_or_episode_previews_and_publishes_its_whole_show(tv):
     assert f'"page": "{pilot.id}"' in from_episode
     # changed files first: nothing is on disk yet, so nothing is folded as unchanged
     assert "unchanged</summary>" not in from_episode
+
+
+def test_publish_from_an_episode_page_queues_the_show_and_answers_with_the_episodes_header(tv):
+    client, built, _seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    answer = client.post(
+        f"/movies/{built.show.id}/publish", {"view": "header", "page": str(pilot.id)}, htmx=True
+    )
+    body = text(answer)
+    assert "Publish queued for Breaking Bad" in body
+    assert f"/movies/{pilot.id}/header" in body  # the page's own header, not the show's
+    job = db.Job.get(db.Job.kind == "publish")
+    assert job.movie_id == built.show.id
+
+
+def test_a_shows_card_refreshes_with_its_episode_count_and_bulk_acts_on_shows(tv):
+    client, built, seed = tv
+    card = text(client.hx_get(f"/movies/{built.show.id}/row"))
+    assert "Show · 7 episodes" in card
+    table_row = text(client.hx_get(f"/movies/{built.show.id}/row?view=table"))
+    assert "Show · 7 episodes" in table_row
+    movie = seed.movie("Alien", 1979)
+    movie_card = text(client.hx_get(f"/movies/{movie.id}/row"))
+    assert "episode" not in movie_card
+    answer = client.post(
+        "/bulk", {"action": "enrich", "ids": [str(built.show.id), str(movie.id)]}, htmx=True
+    )
+    assert "Enrich queued for 2 of 2 item(s)" in text(answer)
+
+
+def test_an_unknown_kind_lists_everything(tv):
+    client, built, seed = tv
+    seed.movie("Alien", 1979)
+    page = text(client.hx_get("/?kind=episode&view=table"))
+    assert "Alien" in page and "Breaking Bad" in page
+    assert re.search(r'id="count-all" hx-swap-oob="true">2<', page)
