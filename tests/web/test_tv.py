@@ -207,3 +207,22 @@ def test_an_unknown_kind_lists_everything(tv):
     page = text(client.hx_get("/?kind=episode&view=table"))
     assert "Alien" in page and "Breaking Bad" in page
     assert re.search(r'id="count-all" hx-swap-oob="true">2<', page)
+
+
+def test_an_episodes_files_tab_lists_what_was_written_beside_it(tv):
+    client, built, _seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    stem = pilot.path.rsplit(".", 1)[0]
+    for path, kind in (
+        (stem + ".nfo", "nfo"),
+        (stem + "-thumb.jpg", "art"),
+        (f"{built.folder}/tvshow.nfo", "nfo"),
+        (f"{built.folder}/Season 01/Breaking.Bad.s01.e02.nfo", "nfo"),
+    ):
+        db.LibraryFile.create(movie=built.show, path=path, kind=kind, sha256="0" * 64, size=10)
+    files = text(client.hx_get(f"/movies/{pilot.id}/tabs/files"))
+    assert "Breaking Bad - S01E01 - Pilot.nfo" in files
+    assert "Breaking Bad - S01E01 - Pilot-thumb.jpg" in files
+    assert "tvshow.nfo" not in files and "s01.e02" not in files
+    show_files = text(client.hx_get(f"/movies/{built.show.id}/tabs/files"))
+    assert "tvshow.nfo" in show_files and "Streams" not in show_files
