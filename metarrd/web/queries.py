@@ -44,10 +44,12 @@ class Row:
     poster: str | None = None  # preview_path of the first selected poster
     jobs: list[str] = field(default_factory=list)  # e.g. ["enrich queued"]
     episodes: int | None = None  # a show: its episode files
+    episode_errors: int = 0  # a show: its episode files with an error (unmatched, ...)
 
 
 def rows_for(movies: list[db.Movie]) -> list[Row]:
-    """Rows with their poster and active jobs: two statements for any number of movies."""
+    """Rows with their poster and active jobs: two statements for any number of movies (a
+    third for the episode counts when the page has shows)."""
     if not movies:
         return []
     ids = [m.id for m in movies]
@@ -56,25 +58,23 @@ def rows_for(movies: list[db.Movie]) -> list[Row]:
     shows = [m.id for m in movies if m.kind == db.SHOW]
     episodes = episode_counts(shows) if shows else {}
     return [
-        Row(
-            m,
-            posters.get(m.id),
-            jobs.get(m.id, []),
-            episodes.get(m.id, 0) if m.id in shows else None,
-        )
+        Row(m, posters.get(m.id), jobs.get(m.id, []), *episodes.get(m.id, (0, 0)))
+        if m.id in shows
+        else Row(m, posters.get(m.id), jobs.get(m.id, []))
         for m in movies
     ]
 
 
-def episode_counts(show_ids: list[int]) -> dict[int, int]:
-    """show id -> its episode files (one statement; only asked when the page has shows)."""
+def episode_counts(show_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """show id -> (its episode files, how many of them have an error) in one statement, only
+    asked when the page has shows."""
     M = db.Movie
     query = (
-        M.select(M.show, pw.fn.COUNT(M.id))
+        M.select(M.show, pw.fn.COUNT(M.id), pw.fn.COUNT(M.last_error))
         .where(M.show.in_(show_ids), M.kind == db.EPISODE)
         .group_by(M.show)
     )
-    return dict(query.tuples())
+    return {show: (n, errors) for show, n, errors in query.tuples()}
 
 
 def row(movie_id: int) -> Row | None:

@@ -52,6 +52,7 @@ def test_the_library_lists_shows_beside_movies_never_seasons_or_episodes(tv):
     assert f'id="movie-{built.show.id}"' in page
     assert "The Matrix" in page
     assert "Show · 7 episodes" in page  # six numbered files and one without numbers
+    assert "1 with a problem" in page
     for item in [*built.seasons.values(), *built.episodes.values()]:
         assert f'id="movie-{item.id}"' not in page
     assert re.search(r'id="count-all">\s*2<', page)
