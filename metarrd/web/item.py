@@ -58,11 +58,14 @@ def tab_context(movie: db.Movie, tab: str) -> dict:
         "field_order": tv.FIELDS.get(movie.kind, FIELD_ORDER),
     }
     if tab == "artwork":
-        groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
+        types = tv.ART_TYPES.get(movie.kind, ASSET_TYPES)
+        groups = queries.artwork_groups(movie, config.artwork.limits, types)
         shown = {g.asset_type for g in groups}
         context["groups"] = groups
         context["no_candidates"] = [
-            t for t in ASSET_TYPES if t not in shown and config.artwork.limits.get(t)
+            t
+            for t in types
+            if t not in shown and (config.artwork.limits.get(t) or movie.kind != db.MOVIE)
         ]
     elif tab == "cast":
         context["cast"] = [(role, role.actor) for role in movie.cast()]

@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         actions_for=states.actions_for,
         item_actions=tv.item_actions,
         episode_code=tv.episode_code,
+        season_name=tv.season_name,
         field_labels=fields.FIELD_LABELS,
         long_fields=fields.LONG_FIELDS,
         wide_fields=fields.WIDE_FIELDS,

@@ -57,6 +57,26 @@ FIELDS = {
     db.SEASON: ("title", "premiered", "plot"),
     db.EPISODE: ("title", "runtime", "rating", "votes", "plot", "directors", "writers"),
 }
+# kind -> the artwork types TV enrich looks for (docs/tv.md "Enrich"): what "no candidates for"
+# names, and the order of the artwork tab
+ART_TYPES = {
+    db.SHOW: (
+        "poster",
+        "fanart",
+        "banner",
+        "clearlogo",
+        "clearart",
+        "landscape",
+        "characterart",
+        "keyart",
+        "season-all-poster",
+        "season-all-banner",
+        "season-all-landscape",
+        "season-all-fanart",
+    ),
+    db.SEASON: ("poster", "fanart", "banner", "landscape"),
+    db.EPISODE: ("thumb",),
+}
 # an episode's fields that its first episode's `episode_details` carries too (publish writes
 # the details): an edit goes to both
 DETAIL_FIELDS = frozenset({"title", "plot", "runtime", "rating", "votes", "directors", "writers"})

@@ -494,6 +494,7 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     assert stuck <= 844 * 0.12, f"sticky bars take {stuck}px of a phone's 844"
     # the artwork viewer on a phone
     phone_page.goto(f"{url}/movies/{matrix.id}?tab=artwork")
+    phone_page.wait_for_function("() => window.__live === true")  # closing while it connects logs
     phone_page.locator("#art-poster .art-selected .art-zoom").first.click()
     phone_page.locator("#viewer[open]").wait_for()
     assert phone_page.evaluate("() => document.documentElement.scrollWidth") <= 390

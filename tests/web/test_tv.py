@@ -140,8 +140,10 @@ def test_season_and_episode_pages_reuse_the_item_page_with_breadcrumbs(tv):
     assert client.hx_get(f"/movies/{double.id}/tabs/episodes").status_code == 404
     artwork = text(client.hx_get(f"/movies/{double.id}/tabs/artwork"))
     assert 'id="art-thumb"' in artwork
+    assert "No candidates for" not in artwork  # a thumb is all an episode has
     season_art = text(client.hx_get(f"/movies/{season.id}/tabs/artwork"))
     assert 'id="art-poster"' in season_art and 'id="art-banner"' in season_art
+    assert "No candidates for fanart, landscape." in season_art
 
 
 def test_an_episode_edit_is_locked_and_reaches_its_episode_details(tv):
@@ -227,3 +229,15 @@ def test_an_episodes_files_tab_lists_what_was_written_beside_it(tv):
     assert "tvshow.nfo" not in files and "s01.e02" not in files
     show_files = text(client.hx_get(f"/movies/{built.show.id}/tabs/files"))
     assert "tvshow.nfo" in show_files and "Streams" not in show_files
+
+
+def test_an_episodes_header_shows_its_thumb_and_its_seasons_poster(tv):
+    client, built, seed = tv
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    thumb = seed.asset(double, "thumb", is_selected=True, rank=1, url="http://127.0.0.1:9/t.jpg")
+    poster = seed.asset(
+        built.seasons[1], "poster", is_selected=True, rank=0, url="http://127.0.0.1:9/p.jpg"
+    )
+    header = text(client.hx_get(f"/movies/{double.id}/header"))
+    for asset in (thumb, poster):
+        assert asset.preview_path.rsplit("/", 1)[-1] in header
