@@ -38,7 +38,12 @@ def set_field(movie_id: int, name: str, raw: str) -> db.Movie:
         locked = list(movie.locked_fields or [])
         if name not in locked:
             locked.append(name)
-        _touch(movie, **{name: value, "locked_fields": locked})
+        columns = {name: value, "locked_fields": locked}
+        details = _with_detail(movie, name, value)
+        if details is not None:
+            columns["episode_details"] = details
+            changed = True
+        _touch(movie, **columns)
         if changed:
             db.mark_outdated(movie_id)
         label = FIELD_LABELS[name]
@@ -51,6 +56,20 @@ def set_field(movie_id: int, name: str, raw: str) -> db.Movie:
         )
     log.info("item %d: field %s set by the user and locked", movie_id, name)
     return db.Movie.get_by_id(movie_id)
+
+
+def _with_detail(movie: db.Movie, name: str, value: Any) -> list | None:
+    """An episode file's `episode_details` with its first episode's `name` set to `value` (the
+    episode NFO is written from the details), or None when there is nothing to change."""
+    from metarrd.web.tv import DETAIL_FIELDS
+
+    details = list(movie.episode_details or [])
+    if movie.kind != db.EPISODE or name not in DETAIL_FIELDS or not details:
+        return None
+    if not isinstance(details[0], dict) or details[0].get(name) == value:
+        return None
+    details[0] = {**details[0], name: value}
+    return details
 
 
 def toggle_field_lock(movie_id: int, name: str) -> db.Movie:

@@ -20,15 +20,39 @@ def toast(message: str, tone: str = "success", undo: tuple[int, dict] | None = N
 
 
 def header_context(movie: db.Movie) -> dict:
+    from metarrd.web import tv
     from metarrd.web.listing import neighbours
 
+    listed = movie.kind in (db.MOVIE, db.SHOW)
     return {
         "movie": movie,
+        "crumbs": tv.crumbs(movie) if tv.is_tv(movie) else [],
         "jobs": queries.active_jobs([movie.id]).get(movie.id, []),
-        "poster": queries.first_posters([movie.id]).get(movie.id),
-        "backdrop": queries.first_selected([movie.id], "fanart").get(movie.id),
-        "review": neighbours(movie.id),
+        **_pictures(movie),
+        "review": neighbours(movie.id) if listed else None,
     }
+
+
+def _pictures(movie: db.Movie) -> dict:
+    """The header's poster and backdrop: an episode shows its thumb across the header and its
+    season's (else its show's) poster; a season without fanart its show's."""
+    poster = queries.first_posters([movie.id]).get(movie.id)
+    backdrop = queries.first_selected([movie.id], "fanart").get(movie.id)
+    if movie.kind in (db.SEASON, db.EPISODE) and movie.show_id:
+        if movie.kind == db.EPISODE:
+            backdrop = queries.first_selected([movie.id], "thumb").get(movie.id)
+            season = db.Movie.select(db.Movie.id).where(
+                db.Movie.show == movie.show_id,
+                db.Movie.kind == db.SEASON,
+                db.Movie.season == movie.season,
+            )
+            posters = queries.first_posters([*(s.id for s in season), movie.show_id])
+            poster = next((p for i, p in posters.items() if i != movie.show_id), None) or (
+                posters.get(movie.show_id)
+            )
+        if backdrop is None:
+            backdrop = queries.first_selected([movie.show_id], "fanart").get(movie.show_id)
+    return {"poster": poster, "backdrop": backdrop}
 
 
 def item_header(movie_id: int, *, oob: bool = False) -> str:

@@ -14,8 +14,8 @@ from metarrd.config import ASSET_TYPES
 from metarrd.enrich import add_user_image, change_selection, label
 from metarrd.errors import MetarrdError
 from metarrd.publish import preview_publish
-from metarrd.web import edits, files, formatting, queries
-from metarrd.web.fields import FIELD_LABELS
+from metarrd.web import edits, files, formatting, queries, tv
+from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER
 from metarrd.web.fragments import header_context, item_header, toast
 from metarrd.web.pictures import describe_change
 
@@ -43,36 +43,57 @@ TABS = {
 }
 
 
+def tabs_for(movie: db.Movie) -> dict[str, str]:
+    """The tabs of a movie's page, or a show's, a season's or an episode's."""
+    return tv.TABS.get(movie.kind, TABS)
+
+
 def tab_context(movie: db.Movie, tab: str) -> dict:
     """What one tab shows (only what it shows is read)."""
     config = preferences.effective(current_app.config["METARRD"])
-    context: dict = {"movie": movie, "tab": tab, "tabs": TABS}
+    context: dict = {
+        "movie": movie,
+        "tab": tab,
+        "tabs": tabs_for(movie),
+        "field_order": tv.FIELDS.get(movie.kind, FIELD_ORDER),
+    }
     if tab == "artwork":
-        groups = queries.artwork_groups(movie, config.artwork.limits, ASSET_TYPES)
+        types = tv.ART_TYPES.get(movie.kind, ASSET_TYPES)
+        groups = queries.artwork_groups(movie, config.artwork.limits, types)
         shown = {g.asset_type for g in groups}
         context["groups"] = groups
         context["no_candidates"] = [
-            t for t in ASSET_TYPES if t not in shown and config.artwork.limits.get(t)
+            t
+            for t in types
+            if t not in shown and (config.artwork.limits.get(t) or movie.kind != db.MOVIE)
         ]
     elif tab == "cast":
         context["cast"] = [(role, role.actor) for role in movie.cast()]
-    elif tab == "files":
+    elif tab == "files" and movie.kind == db.EPISODE:
         context["streams"] = queries.streams(movie.id)
+        context["library_files"] = queries.episode_files(movie)
+    elif tab == "files":
+        context["streams"] = queries.streams(movie.id) if movie.kind == db.MOVIE else None
         context["library_files"] = queries.library_files(movie.id)
+    elif tab == "episodes":
+        show = movie if movie.kind == db.SHOW else tv.owner(movie)
+        only = movie.season if movie.kind == db.SEASON else None
+        context["show"] = show
+        context["seasons"] = tv.seasons(show, only=only)
     elif tab == "history":
         context["history"] = queries.history(movie.id)
     return context
 
 
-def _tab_arg() -> str:
+def _tab_arg(movie: db.Movie) -> str:
     tab = request.args.get("tab", "overview")
-    return tab if tab in TABS else "overview"
+    return tab if tab in tabs_for(movie) else "overview"
 
 
 @bp.get("/movies/<int:movie_id>")
 def show(movie_id: int):
     movie = queries.movie_or_404(movie_id)
-    context = {**header_context(movie), **tab_context(movie, _tab_arg())}
+    context = {**header_context(movie), **tab_context(movie, _tab_arg(movie))}
     if request.htmx and not request.htmx.boosted:
         return render_template("_item.html", **context)
     return render_template("item.html", live_cursor=queries.live_cursor(), **context)
@@ -82,7 +103,7 @@ def show(movie_id: int):
 def tab(movie_id: int, name: str):
     """One tab's panel (with the tab bar, so the current tab shows)."""
     movie = queries.movie_or_404(movie_id)
-    if name not in TABS:
+    if name not in tabs_for(movie):
         abort(404, f"The item page has no {name!r} tab.")
     return render_template("_item_tabs.html", **tab_context(movie, name))
 
@@ -294,8 +315,10 @@ def lock_artwork(movie_id: int, asset_type: str):
 
 @bp.get("/movies/<int:movie_id>/preview")
 def preview(movie_id: int):
-    """What PUBLISH would write, replace, keep, remove or leave, with the NFO diff (read-only)."""
-    movie = queries.movie_or_404(movie_id)
+    """What PUBLISH would write, replace, keep, remove or leave, with the NFO diff (read-only).
+    A season's or an episode's page previews its whole show (a show is published as one)."""
+    page = queries.movie_or_404(movie_id)
+    movie = tv.owner(page)
     plan, error = None, None
     if movie.identification_status != db.ENRICHED:
         error = "Nothing to preview yet: the item is not enriched."
@@ -307,4 +330,6 @@ def preview(movie_id: int):
         except OSError as exc:
             error = f"cannot look at the library folder: {exc.strerror or exc}"
     view = formatting.plan_view(plan) if plan is not None else None
-    return render_template("_preview.html", movie=movie, plan=plan, view=view, error=error)
+    return render_template(
+        "_preview.html", movie=movie, page=page, plan=plan, view=view, error=error
+    )

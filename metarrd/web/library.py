@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
 
+from metarrd import db
 from metarrd.web import edits, listing, queries
 from metarrd.web.actions import ActionRefused, queue_action, queue_many
 from metarrd.web.fragments import item_header, toast
@@ -66,8 +67,11 @@ def act(movie_id: int, action: str):
         flash(message, tone)
         return redirect(_back(movie_id), code=303)
     view = request.form.get("view", "row")
-    if view == "header":
-        body = item_header(movie_id)
+    if view == "header":  # the page's own item: a season or episode page publishes its show
+        page_id = parse_int(request.form.get("page"))
+        if page_id is None or not db.Movie.select().where(db.Movie.id == page_id).exists():
+            page_id = movie_id
+        body = item_header(page_id)
     elif view == "card":
         body = render_template("_movie_card.html", row=queries.row(movie_id))
     else:

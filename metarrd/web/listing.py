@@ -25,6 +25,8 @@ VIEWS = ("wall", "table")
 # sort key -> label; a leading "-" reverses it
 SORTS = {"title": "Title", "year": "Year", "added": "Date added", "state": "State"}
 FACETS = ("genre", "decade", "missing_art", "locked", "errors")
+# the kind tabs: what the library lists (seasons and episodes live on their show's page)
+KINDS = {"all": "All", "movie": "Movies", "show": "Shows"}
 FACET_ART_TYPES = tuple(t for t in ASSET_TYPES if t in ("poster", "fanart", "clearlogo", "banner"))
 
 
@@ -44,6 +46,7 @@ class Query:
     locked: bool = False
     errors: bool = False
     poster_lang: str = ""  # "none": posters without text
+    kind: str = "all"  # a key of KINDS
 
     @classmethod
     def parse(cls, args) -> Query:
@@ -69,6 +72,7 @@ class Query:
             locked=args.get("locked") in ("1", "on", "true"),
             errors=args.get("errors") in ("1", "on", "true"),
             poster_lang=args.get("poster_lang", "")[:20],
+            kind=args.get("kind") if args.get("kind") in KINDS else "all",
         )
 
     def args(self, **changes) -> dict:
@@ -86,6 +90,7 @@ class Query:
             "locked": 1 if self.locked else None,
             "errors": 1 if self.errors else None,
             "poster_lang": self.poster_lang,
+            "kind": self.kind,
         }
         values.update(changes)
         defaults = Query()
@@ -254,12 +259,22 @@ def _order(sort: str) -> list:
     return [title, M.year.asc(nulls="LAST"), M.id]  # Heat (1986) before Heat (1995)
 
 
+def listed(kind: str = "all") -> pw.Expression:
+    """The items the library lists: movies and shows (`kind` one of KINDS); a show's seasons
+    and episodes are on its page, never rows of the library."""
+    M = db.Movie
+    if kind == "movie":
+        return db.is_movie()
+    if kind == "show":
+        return M.kind == db.SHOW
+    return M.kind.in_([db.MOVIE, db.SHOW])
+
+
 def _where(query: Query, *, with_state: bool = True) -> list[pw.Expression]:
     parts = [_search_expr(query.q), *_facet_exprs(query)]
     if with_state:
         parts.insert(0, state_expr(query.filter))
-    # movies only: shows, seasons and episodes get pages of their own (issue 14)
-    return [db.is_movie(), *(p for p in parts if p is not None)]
+    return [listed(query.kind), *(p for p in parts if p is not None)]
 
 
 def state_counts(query: Query | None = None) -> dict[str, int]:
@@ -269,7 +284,7 @@ def state_counts(query: Query | None = None) -> dict[str, int]:
     select = M.select(
         M.identification_status, M.publish_state, M.missing, pw.fn.COUNT(M.id).alias("n")
     )
-    where = _where(query, with_state=False) if query else [db.is_movie()]
+    where = _where(query, with_state=False) if query else [listed()]
     if where:
         select = select.where(*where)
     for status, publish_state, missing, n in select.group_by(pw.SQL("1, 2, 3")).tuples():
@@ -302,10 +317,7 @@ def _read_options() -> dict[str, list]:
     M = db.Movie
     genres: set[str] = set()
     for (raw,) in (
-        M.select(M.genres.cast("TEXT"))
-        .where(M.genres.is_null(False), db.is_movie())
-        .distinct()
-        .tuples()
+        M.select(M.genres.cast("TEXT")).where(M.genres.is_null(False), listed()).distinct().tuples()
     ):
         try:
             values = json.loads(raw) if isinstance(raw, str) else raw
@@ -315,7 +327,7 @@ def _read_options() -> dict[str, list]:
     decades = [
         d
         for (d,) in M.select((M.year / 10 * 10).alias("d"))
-        .where(M.year.is_null(False), db.is_movie())
+        .where(M.year.is_null(False), listed())
         .distinct()
         .order_by(pw.SQL("1"))
         .tuples()
@@ -359,7 +371,7 @@ def matching_ids(query: Query, limit: int = MAX_BULK) -> list[int]:
 def neighbours(movie_id: int, states: tuple[str, ...] = ("unpublished", "outdated")) -> dict:
     """The previous and next item to review (title order) around `movie_id`, and how many wait."""
     M = db.Movie
-    review = db.is_movie() & state_expr(states[0])
+    review = listed() & state_expr(states[0])
     for name in states[1:]:
         review = review | state_expr(name)
     order = _order("title")

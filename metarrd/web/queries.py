@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import peewee as pw
@@ -20,6 +21,7 @@ ACTIVE_JOB_STATES = ("queued", "running")
 # Only what a row shows: plot and the other long columns stay in the database.
 ROW_COLUMNS = (
     db.Movie.id,
+    db.Movie.kind,
     db.Movie.library,
     db.Movie.path,
     db.Movie.title,
@@ -41,16 +43,38 @@ class Row:
     movie: db.Movie
     poster: str | None = None  # preview_path of the first selected poster
     jobs: list[str] = field(default_factory=list)  # e.g. ["enrich queued"]
+    episodes: int | None = None  # a show: its episode files
+    episode_errors: int = 0  # a show: its episode files with an error (unmatched, ...)
 
 
 def rows_for(movies: list[db.Movie]) -> list[Row]:
-    """Rows with their poster and active jobs: two statements for any number of movies."""
+    """Rows with their poster and active jobs: two statements for any number of movies (a
+    third for the episode counts when the page has shows)."""
     if not movies:
         return []
     ids = [m.id for m in movies]
     posters = first_posters(ids)
     jobs = active_jobs(ids)
-    return [Row(m, posters.get(m.id), jobs.get(m.id, [])) for m in movies]
+    shows = [m.id for m in movies if m.kind == db.SHOW]
+    episodes = episode_counts(shows) if shows else {}
+    return [
+        Row(m, posters.get(m.id), jobs.get(m.id, []), *episodes.get(m.id, (0, 0)))
+        if m.id in shows
+        else Row(m, posters.get(m.id), jobs.get(m.id, []))
+        for m in movies
+    ]
+
+
+def episode_counts(show_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """show id -> (its episode files, how many of them have an error) in one statement, only
+    asked when the page has shows."""
+    M = db.Movie
+    query = (
+        M.select(M.show, pw.fn.COUNT(M.id), pw.fn.COUNT(M.last_error))
+        .where(M.show.in_(show_ids), M.kind == db.EPISODE)
+        .group_by(M.show)
+    )
+    return {show: (n, errors) for show, n, errors in query.tuples()}
 
 
 def row(movie_id: int) -> Row | None:
@@ -151,6 +175,18 @@ def library_files(movie_id: int) -> list[db.LibraryFile]:
     """The files metarrd wrote into the library for this item (NFO, artwork, actors)."""
     LF = db.LibraryFile
     return list(LF.select().where(LF.movie == movie_id).order_by(LF.kind, LF.path).limit(200))
+
+
+def episode_files(episode: db.Movie) -> list[db.LibraryFile]:
+    """What metarrd wrote beside an episode file: its NFO and thumb (the show's ledger rows
+    named after the video)."""
+    LF = db.LibraryFile
+    stem = str(Path(episode.path).with_suffix(""))
+    pattern = stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    like = pw.NodeList((LF.path, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
+    return list(
+        LF.select().where(LF.movie == episode.show_id, like).order_by(LF.kind, LF.path).limit(50)
+    )
 
 
 def movie_or_404(movie_id: int) -> db.Movie:

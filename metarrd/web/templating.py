@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask, current_app, g, url_for
 
 from metarrd import db
-from metarrd.web import auth, fields, files, formatting, pictures, progress, states
+from metarrd.web import auth, fields, files, formatting, pictures, progress, states, tv
+from metarrd.web.listing import KINDS
 
 SORT_OPTIONS = {
     "title": "Title A–Z",
@@ -46,12 +47,16 @@ def init_app(app: Flask) -> None:
         login_required=auth.login_required,
         badge_for=states.badge_for,
         actions_for=states.actions_for,
+        item_actions=tv.item_actions,
+        episode_code=tv.episode_code,
+        season_name=tv.season_name,
         field_labels=fields.FIELD_LABELS,
         long_fields=fields.LONG_FIELDS,
         wide_fields=fields.WIDE_FIELDS,
         field_order=fields.FIELD_ORDER,
         compact_fields=fields.COMPACT_FIELDS,
         filters=states.FILTERS,
+        kinds=KINDS,
         alert_filters=states.ALERT_FILTERS,
         sort_options=SORT_OPTIONS,
         preview_url=preview_url,

@@ -494,6 +494,7 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     assert stuck <= 844 * 0.12, f"sticky bars take {stuck}px of a phone's 844"
     # the artwork viewer on a phone
     phone_page.goto(f"{url}/movies/{matrix.id}?tab=artwork")
+    phone_page.wait_for_function("() => window.__live === true")  # closing while it connects logs
     phone_page.locator("#art-poster .art-selected .art-zoom").first.click()
     phone_page.locator("#viewer[open]").wait_for()
     assert phone_page.evaluate("() => document.documentElement.scrollWidth") <= 390
@@ -502,3 +503,134 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
 
     assert not problems, "\n".join(problems)
     context.close()
+
+
+@pytest.fixture
+def tv_stack(tmp_path):
+    """A TV show as TV enrich leaves it (seasons, episodes, one file without numbers) beside a
+    movie, served by the web UI alone (no daemon: a queued job stays queued)."""
+    from metarrd.config import parse_config
+    from metarrd.web import DevServer, create_app
+    from tests.publish.tvshow import UNNUMBERED, build_show
+    from tests.web.conftest import Seeder, jpeg
+
+    for name in ("tv", "movies"):
+        (tmp_path / name).mkdir()
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [
+                {"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"},
+                {"name": "Movies", "path": str(tmp_path / "movies"), "kind": "movie"},
+            ],
+        }
+    )
+    app = create_app(config)
+    built = build_show(app.extensions["metarrd.runtime"], unnumbered=[UNNUMBERED])
+    built.show.numbering_note = "TheTVDB numbers the specials differently from TMDB."
+    built.show.save()
+    Seeder(config).movie("The Matrix", 1999)
+    # previews for the posters (the wall and the season list show them)
+    posters = db.ArtworkCandidate.select().where(
+        db.ArtworkCandidate.asset_type.in_(("poster", "thumb", "fanart"))
+    )
+    for i, asset in enumerate(posters):
+        target = config.previews_dir / "tv" / f"{i:03d}.jpg"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(jpeg((40 + i * 23 % 200, 90, 140), (200, 300)))
+        asset.preview_path = str(target)
+        asset.save()
+    server = DevServer(app).start()
+    try:
+        yield built, server.url
+    finally:
+        server.stop()
+        app.extensions["metarrd.runtime"].close()
+
+
+def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
+    """Shows in the library, a show's seasons and episodes, an episode edited, its artwork, the
+    breadcrumbs back, the whole show's preview and Publish from it; then a phone."""
+    built, url = tv_stack
+    show = built.show
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    season = built.seasons[1]
+    shots = shots_dir(tmp_path)
+    problems: list[str] = []
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, color_scheme="light")
+    page = context.new_page()
+    watch(page, problems)
+
+    # 1. The library: the show beside the movie; the kind tabs narrow it without a reload.
+    page.goto(url + "/")
+    card = page.locator(f"#movie-{show.id}")
+    assert "7 episodes" in card.inner_text()
+    assert page.locator(".poster-card").count() == 2  # never a season or an episode
+    page.evaluate("() => { window.__sameDocument = true; }")
+    page.locator("#kinds label", has_text="Shows").click()
+    page.wait_for_function("() => document.querySelectorAll('.poster-card').length === 1")
+    assert "kind=show" in page.url and page.evaluate("() => window.__sameDocument") is True
+    screenshot(page, shots, "library-shows", full_page=False)
+
+    # 2. The show's page: seasons and episodes, the numbering note, the unmatched file.
+    card.locator("a.title").click()
+    page.locator("#tab-episodes").click()
+    panel = page.locator("#panel-episodes")
+    panel.locator(f"#episode-{double.id}").wait_for()
+    assert "TheTVDB numbers the specials" in panel.inner_text()
+    assert "no season or episode number in the file name" in panel.inner_text()
+    screenshot(page, shots, "show-episodes")
+
+    # 3. An episode: breadcrumbs, an edit by keyboard (locked), its artwork.
+    panel.locator(f"#episode-{double.id} a").click()
+    page.locator("nav.breadcrumbs", has_text="Season 1").wait_for()
+    assert "S01E04–E05" in page.locator("h1").inner_text()
+    page.locator("#field-title .edit").click()
+    page.locator("#field-title input[name=value]").fill("Thirty-Eight Snub")
+    page.keyboard.press("Enter")
+    page.locator("#field-title .field-value", has_text="Thirty-Eight Snub").wait_for()
+    assert page.locator("#field-title .lock").get_attribute("aria-pressed") == "true"
+    page.locator("#tab-artwork").click()
+    page.locator("#art-thumb").wait_for()
+    screenshot(page, shots, "episode")
+
+    # 4. Back to the season through the breadcrumbs: its episodes only.
+    page.locator("nav.breadcrumbs a", has_text="Season 1").click()
+    page.locator("#tab-episodes").click()
+    page.locator(f"#panel-episodes #episode-{double.id}").wait_for()
+    assert page.locator("#panel-episodes .season").count() == 1
+
+    # 5. The whole show's preview from the show's page, and Publish from there.
+    page.locator("nav.breadcrumbs a", has_text="Breaking Bad").click()
+    page.locator("#open-publish").click()
+    page.locator("#preview .publish-bar").wait_for(timeout=15000)
+    assert "tvshow.nfo" in page.locator("#preview").inner_text()
+    page.locator("#publish-now").click()
+    page.locator("#toast", has_text="Publish queued for").wait_for(timeout=10000)
+    assert db.Job.select().where(db.Job.movie == show.id, db.Job.kind == "publish").exists()
+    screenshot(page, shots, "show-publish")
+    assert not csp_violations(page)
+    context.close()
+
+    # 6. A phone: nothing scrolls sideways.
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
+    phone_page = phone.new_page()
+    watch(phone_page, problems)
+    for path, name in (
+        ("/?kind=show", None),
+        (f"/movies/{show.id}?tab=episodes", "show-episodes-phone"),
+        (f"/movies/{season.id}?tab=episodes", None),
+        (f"/movies/{double.id}", "episode-phone"),
+        (f"/movies/{double.id}?tab=publish", None),
+    ):
+        phone_page.goto(url + path)
+        phone_page.wait_for_function("() => window.__live === true")
+        width = phone_page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
+        if name:
+            screenshot(phone_page, shots, name, full_page=False)
+    assert not csp_violations(phone_page)
+    phone.close()
+    assert not problems, "\n".join(problems)

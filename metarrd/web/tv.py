@@ -1,0 +1,223 @@
+"""TV on the item page (issue 14): which tabs and fields a show, season or episode page offers,
+its breadcrumbs back to the show, and the "Seasons & episodes" tab: each season with its
+episode files (numbers, title, aired, state, the reason a file is not matched). A show's page
+costs a fixed number of statements whatever its number of episodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from metarrd import db
+from metarrd.web import queries
+from metarrd.web.states import actions_for
+
+# kind -> the item page's tabs (name -> label); movies keep item.TABS
+TABS = {
+    db.SHOW: {
+        "overview": "Overview",
+        "episodes": "Seasons & episodes",
+        "artwork": "Artwork",
+        "cast": "Cast",
+        "files": "Files",
+        "history": "History",
+        "publish": "Preview & publish",
+    },
+    db.SEASON: {
+        "overview": "Overview",
+        "episodes": "Episodes",
+        "artwork": "Artwork",
+        "history": "History",
+        "publish": "Preview & publish",
+    },
+    db.EPISODE: {
+        "overview": "Overview",
+        "artwork": "Artwork",
+        "cast": "Guest stars",
+        "files": "Files & streams",
+        "history": "History",
+        "publish": "Preview & publish",
+    },
+}
+# kind -> the fields its page edits (what the TV NFOs write)
+FIELDS = {
+    db.SHOW: (
+        "title",
+        "original_title",
+        "sort_title",
+        "year",
+        "premiered",
+        "mpaa",
+        "rating",
+        "votes",
+        "plot",
+        "genres",
+        "studios",
+        "tags",
+    ),
+    db.SEASON: ("title", "premiered", "plot"),
+    db.EPISODE: ("title", "runtime", "rating", "votes", "plot", "directors", "writers"),
+}
+# kind -> the artwork types TV enrich looks for (docs/tv.md "Enrich"): what "no candidates for"
+# names, and the order of the artwork tab
+ART_TYPES = {
+    db.SHOW: (
+        "poster",
+        "fanart",
+        "banner",
+        "clearlogo",
+        "clearart",
+        "landscape",
+        "characterart",
+        "keyart",
+        "season-all-poster",
+        "season-all-banner",
+        "season-all-landscape",
+        "season-all-fanart",
+    ),
+    db.SEASON: ("poster", "fanart", "banner", "landscape"),
+    db.EPISODE: ("thumb",),
+}
+# an episode's fields that its first episode's `episode_details` carries too (publish writes
+# the details): an edit goes to both
+DETAIL_FIELDS = frozenset({"title", "plot", "runtime", "rating", "votes", "directors", "writers"})
+
+
+def is_tv(movie: db.Movie) -> bool:
+    return movie.kind in TABS
+
+
+def season_name(number: int | None, title: str | None = None) -> str:
+    if title:
+        return title
+    if number is None:
+        return "Not matched to an episode"
+    return "Specials" if number == 0 else f"Season {number}"
+
+
+def episode_code(season: int | None, numbers: list[int] | None) -> str:
+    """S01E04, S01E04–E05 for a file of two or more episodes; "—" without numbers."""
+    if season is None or not numbers:
+        return "—"
+    code = f"S{season:02d}E{numbers[0]:02d}"
+    if len(numbers) > 1:
+        code += f"–E{numbers[-1]:02d}"
+    return code
+
+
+def item_actions(movie: db.Movie) -> list[str]:
+    """The action bar's buttons: a season or an episode is enriched and published with its
+    show, and is never identified on its own (its show is)."""
+    offered = actions_for(movie)
+    if movie.kind in (db.SEASON, db.EPISODE):
+        return [a for a in offered if a != "identify"]
+    return offered
+
+
+@dataclass
+class Crumb:
+    label: str
+    href_id: int | None  # the item page it links to; None: the library's shows
+
+
+def family(movie: db.Movie) -> tuple[db.Movie | None, db.Movie | None]:
+    """(its show, its season item) of a season or episode; (the show, None) of a show."""
+    if movie.kind == db.SHOW:
+        return movie, None
+    if movie.kind == db.SEASON:
+        return db.Movie.get_or_none(db.Movie.id == movie.show_id), movie
+    if movie.kind == db.EPISODE:
+        show = db.Movie.get_or_none(db.Movie.id == movie.show_id)
+        season = None
+        if movie.season is not None:
+            season = (
+                db.Movie.select()
+                .where(
+                    db.Movie.show == movie.show_id,
+                    db.Movie.kind == db.SEASON,
+                    db.Movie.season == movie.season,
+                )
+                .first()
+            )
+        return show, season
+    return None, None
+
+
+def crumbs(movie: db.Movie) -> list[Crumb]:
+    """Shows › the show › the season › (this page): the links above a TV item's title."""
+    show, season = family(movie)
+    out = [Crumb("Shows", None)]
+    if show is not None and show.id != movie.id:
+        out.append(Crumb(show.title or "(show)", show.id))
+    if season is not None and season.id != movie.id:
+        out.append(Crumb(season_name(season.season, season.title), season.id))
+    return out
+
+
+def owner(movie: db.Movie) -> db.Movie:
+    """The item that publishes: a show is published as one unit."""
+    if movie.kind in (db.SEASON, db.EPISODE) and movie.show_id:
+        return db.Movie.get_or_none(db.Movie.id == movie.show_id) or movie
+    return movie
+
+
+@dataclass
+class EpisodeRow:
+    movie: db.Movie
+    code: str
+    aired: str | None
+
+
+@dataclass
+class SeasonView:
+    number: int | None
+    name: str
+    item: db.Movie | None = None  # the season item (its page, poster)
+    poster: str | None = None
+    episodes: list[EpisodeRow] = field(default_factory=list)
+
+
+EPISODE_COLUMNS = (
+    db.Movie.id,
+    db.Movie.kind,
+    db.Movie.path,
+    db.Movie.title,
+    db.Movie.season,
+    db.Movie.episodes,
+    db.Movie.aired,
+    db.Movie.identification_status,
+    db.Movie.publish_state,
+    db.Movie.publish_warnings,
+    db.Movie.missing,
+    db.Movie.last_error,
+)
+
+
+def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
+    """The show's seasons in order (specials last), each with its episode files in number
+    order; files without numbers in a last group of their own. Three statements."""
+    M = db.Movie
+    season_items = list(M.select().where(M.show == show.id, M.kind == db.SEASON).order_by(M.season))
+    where = [M.show == show.id, M.kind == db.EPISODE]
+    if only is not None:
+        where.append(M.season == only)
+    episodes = list(M.select(*EPISODE_COLUMNS).where(*where))
+    posters = queries.first_posters([s.id for s in season_items]) if season_items else {}
+    views: dict[int | None, SeasonView] = {}
+    for item in season_items:
+        if only is None or item.season == only:
+            views[item.season] = SeasonView(
+                item.season, season_name(item.season, item.title), item, posters.get(item.id)
+            )
+    for ep in episodes:
+        number = ep.season if ep.episodes else None
+        view = views.setdefault(number, SeasonView(number, season_name(number)))
+        view.episodes.append(EpisodeRow(ep, episode_code(ep.season, ep.episodes), ep.aired))
+    for view in views.values():
+        view.episodes.sort(key=lambda r: (list(r.movie.episodes or []), r.movie.path))
+
+    def order(number: int | None) -> tuple[int, int]:
+        if number is None:
+            return (2, 0)
+        return (1, 0) if number == 0 else (0, number)
+
+    return [views[n] for n in sorted(views, key=order)]

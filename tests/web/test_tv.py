@@ -1,0 +1,243 @@
+"""The review UI for TV (issue 14 item 4): shows beside movies in the library (never their
+seasons or episodes), a show's page with its seasons and episodes, season and episode pages
+that reuse the item page with breadcrumbs back to the show, and the whole show's publish
+preview. The show is built straight into the database as TV enrich leaves it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from metarrd import db
+from metarrd.config import parse_config
+from metarrd.web import create_app
+from tests.publish.tvshow import UNNUMBERED, build_show
+
+from .conftest import Client, Seeder
+
+
+@pytest.fixture
+def tv(tmp_path):
+    """(client, built show, seeder) of an app with a TV and a Movies library."""
+    for name in ("tv", "movies"):
+        (tmp_path / name).mkdir()
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [
+                {"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"},
+                {"name": "Movies", "path": str(tmp_path / "movies"), "kind": "movie"},
+            ],
+        }
+    )
+    app = create_app(config, testing=True)
+    rt = app.extensions["metarrd.runtime"]
+    built = build_show(rt, unnumbered=[UNNUMBERED])
+    built.show.numbering_note = "TheTVDB counts the specials differently"
+    built.show.save()
+    yield Client(app.test_client()), built, Seeder(config)
+    rt.close()
+
+
+def text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_the_library_lists_shows_beside_movies_never_seasons_or_episodes(tv):
+    client, built, seed = tv
+    seed.movie("The Matrix", 1999)
+    page = text(client.get("/"))
+    assert f'id="movie-{built.show.id}"' in page
+    assert "The Matrix" in page
+    assert "Show · 7 episodes" in page  # six numbered files and one without numbers
+    assert "1 with a problem" in page
+    for item in [*built.seasons.values(), *built.episodes.values()]:
+        assert f'id="movie-{item.id}"' not in page
+    assert re.search(r'id="count-all">\s*2<', page)
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown", "hidden"),
+    [("show", "Breaking Bad", "The Matrix"), ("movie", "The Matrix", "Breaking Bad")],
+)
+def test_the_kind_tabs_narrow_the_library(tv, kind, shown, hidden):
+    client, _built, seed = tv
+    seed.movie("The Matrix", 1999)
+    page = text(client.hx_get(f"/?kind={kind}&view=table"))
+    assert shown in page and hidden not in page
+    assert re.search(r'id="count-all" hx-swap-oob="true">1<', page)
+    full = text(client.get(f"/?kind={kind}"))
+    assert f'name="kind" value="{kind}" checked' in full
+
+
+def test_a_show_page_lists_its_seasons_and_episodes_with_their_state_and_reasons(tv):
+    client, built, _seed = tv
+    show = built.show
+    page = text(client.get(f"/movies/{show.id}?tab=episodes"))
+    assert "Seasons &amp; episodes" in page
+    assert "TheTVDB counts the specials differently" in page  # the numbering note
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    loose = built.episodes[UNNUMBERED]
+    assert f'href="/movies/{pilot.id}">S01E01<' in page
+    assert f'href="/movies/{double.id}">S01E04–E05<' in page
+    assert "Episode 1x1 title" in page and "2008-02-11" in page
+    assert "no season or episode number in the file name" in page  # the unmatched file's reason
+    assert f'href="/movies/{loose.id}">File<' in page
+    assert f'href="/movies/{built.seasons[1].id}">Season 1<' in page
+    # seasons in order, specials after the numbered ones, unmatched files last
+    order = [page.index(f'id="season-{n}"') for n in (1, 2, 3, 0, "none")]
+    assert order == sorted(order)
+    # the show's own tabs: no streams, a TheTVDB link, "Change show…"
+    assert f"themoviedb.org/tv/{show.tmdb_id}" in page
+    assert "Change show…" in page
+
+
+def test_a_show_page_costs_the_same_statements_for_any_number_of_episodes(tv, count_queries):
+    client, built, _seed = tv
+    url = f"/movies/{built.show.id}/tabs/episodes"
+    with count_queries() as few:
+        text(client.hx_get(url))
+    for i in range(20):
+        db.Movie.create(
+            library=built.show.library,
+            path=f"{built.folder}/Season 02/Breaking Bad - S02E{10 + i}.mkv",
+            kind=db.EPISODE,
+            show=built.show,
+            season=2,
+            episodes=[10 + i],
+            identification_status=db.IDENTIFIED,
+        )
+    with count_queries() as many:
+        assert "S02E29" in text(client.hx_get(url))
+    assert many.count == few.count
+
+
+def test_season_and_episode_pages_reuse_the_item_page_with_breadcrumbs(tv):
+    client, built, _seed = tv
+    season = built.seasons[1]
+    page = text(client.get(f"/movies/{season.id}"))
+    assert 'aria-label="Breadcrumb"' in page
+    assert f'href="/movies/{built.show.id}">Breaking Bad<' in page
+    assert 'id="field-plot"' in page and 'id="field-premiered"' in page
+    assert 'id="field-genres"' not in page
+    assert "Identify…" not in page and "Change" not in page.split('id="item-actions"')[1][:2000]
+    episodes = text(client.hx_get(f"/movies/{season.id}/tabs/episodes"))
+    assert "S01E04–E05" in episodes and "S02E01" not in episodes
+    assert "Season 2" not in episodes
+
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    page = text(client.get(f"/movies/{double.id}"))
+    assert f'href="/movies/{season.id}">Season 1<' in page
+    assert "S01E04–E05" in page
+    assert "Episodes in this file" in page and "Episode 1x5 title" in page
+    for name in ("title", "runtime", "directors", "writers"):
+        assert f'id="field-{name}"' in page
+    assert 'id="field-set_name"' not in page
+    assert text(client.hx_get(f"/movies/{double.id}/tabs/files")).count("Streams") == 1
+    assert client.hx_get(f"/movies/{double.id}/tabs/episodes").status_code == 404
+    artwork = text(client.hx_get(f"/movies/{double.id}/tabs/artwork"))
+    assert 'id="art-thumb"' in artwork
+    assert "No candidates for" not in artwork  # a thumb is all an episode has
+    season_art = text(client.hx_get(f"/movies/{season.id}/tabs/artwork"))
+    assert 'id="art-poster"' in season_art and 'id="art-banner"' in season_art
+    assert "No candidates for fanart, landscape." in season_art
+
+
+def test_an_episode_edit_is_locked_and_reaches_its_episode_details(tv):
+    client, built, _seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    db.Movie.update(publish_state=db.PUBLISHED).where(
+        db.Movie.id.in_([pilot.id, built.show.id])
+    ).execute()
+    answer = client.post(f"/movies/{pilot.id}/fields/title", {"value": "Pilot (uncut)"}, htmx=True)
+    assert answer.status_code == 200
+    pilot = db.Movie.get_by_id(pilot.id)
+    assert pilot.title == "Pilot (uncut)" and "title" in pilot.locked_fields
+    assert pilot.episode_details[0]["title"] == "Pilot (uncut)"
+    assert pilot.episode_details[0]["plot"] == "What happens in 1x1."
+    assert db.Movie.get_by_id(built.show.id).publish_state == db.OUTDATED  # "Republish?"
+    client.post(f"/movies/{built.seasons[1].id}/fields/plot", {"value": "The start."}, htmx=True)
+    assert db.Movie.get_by_id(built.seasons[1].id).plot == "The start."
+
+
+def test_a_season_or_episode_previews_and_publishes_its_whole_show(tv):
+    client, built, _seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    whole = text(client.hx_get(f"/movies/{built.show.id}/preview"))
+    assert "tvshow.nfo" in whole and "Breaking Bad - S01E01 - Pilot.nfo" in whole
+    from_episode = text(client.hx_get(f"/movies/{pilot.id}/preview"))
+    assert "tvshow.nfo" in from_episode and "A show is published as one" in from_episode
+    assert f'/movies/{built.show.id}/publish"' in from_episode
+    assert f'"page": "{pilot.id}"' in from_episode
+    # changed files first: nothing is on disk yet, so nothing is folded as unchanged
+    assert "unchanged</summary>" not in from_episode
+
+
+def test_publish_from_an_episode_page_queues_the_show_and_answers_with_the_episodes_header(tv):
+    client, built, _seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    answer = client.post(
+        f"/movies/{built.show.id}/publish", {"view": "header", "page": str(pilot.id)}, htmx=True
+    )
+    body = text(answer)
+    assert "Publish queued for Breaking Bad" in body
+    assert f"/movies/{pilot.id}/header" in body  # the page's own header, not the show's
+    job = db.Job.get(db.Job.kind == "publish")
+    assert job.movie_id == built.show.id
+
+
+def test_a_shows_card_refreshes_with_its_episode_count_and_bulk_acts_on_shows(tv):
+    client, built, seed = tv
+    card = text(client.hx_get(f"/movies/{built.show.id}/row"))
+    assert "Show · 7 episodes" in card
+    table_row = text(client.hx_get(f"/movies/{built.show.id}/row?view=table"))
+    assert "Show · 7 episodes" in table_row
+    movie = seed.movie("Alien", 1979)
+    movie_card = text(client.hx_get(f"/movies/{movie.id}/row"))
+    assert "episode" not in movie_card
+    answer = client.post(
+        "/bulk", {"action": "enrich", "ids": [str(built.show.id), str(movie.id)]}, htmx=True
+    )
+    assert "Enrich queued for 2 of 2 item(s)" in text(answer)
+
+
+def test_an_unknown_kind_lists_everything(tv):
+    client, built, seed = tv
+    seed.movie("Alien", 1979)
+    page = text(client.hx_get("/?kind=episode&view=table"))
+    assert "Alien" in page and "Breaking Bad" in page
+    assert re.search(r'id="count-all" hx-swap-oob="true">2<', page)
+
+
+def test_an_episodes_files_tab_lists_what_was_written_beside_it(tv):
+    client, built, _seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    stem = pilot.path.rsplit(".", 1)[0]
+    for path, kind in (
+        (stem + ".nfo", "nfo"),
+        (stem + "-thumb.jpg", "art"),
+        (f"{built.folder}/tvshow.nfo", "nfo"),
+        (f"{built.folder}/Season 01/Breaking.Bad.s01.e02.nfo", "nfo"),
+    ):
+        db.LibraryFile.create(movie=built.show, path=path, kind=kind, sha256="0" * 64, size=10)
+    files = text(client.hx_get(f"/movies/{pilot.id}/tabs/files"))
+    assert "Breaking Bad - S01E01 - Pilot.nfo" in files
+    assert "Breaking Bad - S01E01 - Pilot-thumb.jpg" in files
+    assert "tvshow.nfo" not in files and "s01.e02" not in files
+    show_files = text(client.hx_get(f"/movies/{built.show.id}/tabs/files"))
+    assert "tvshow.nfo" in show_files and "Streams" not in show_files
+
+
+def test_an_episodes_header_shows_its_thumb_and_its_seasons_poster(tv):
+    client, built, seed = tv
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    thumb = seed.asset(double, "thumb", is_selected=True, rank=1, url="http://127.0.0.1:9/t.jpg")
+    poster = seed.asset(
+        built.seasons[1], "poster", is_selected=True, rank=0, url="http://127.0.0.1:9/p.jpg"
+    )
+    header = text(client.hx_get(f"/movies/{double.id}/header"))
+    for asset in (thumb, poster):
+        assert asset.preview_path.rsplit("/", 1)[-1] in header
