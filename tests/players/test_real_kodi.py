@@ -76,6 +76,15 @@ DISCS = {
 }
 MOVIES = (*PARTS, *DISCS)
 NEW_TITLE = "The Matrix (Director's Edit)"
+# a show from the simulator's TV catalog: a special, a multi-episode file, two seasons
+SHOW = "Breaking Bad (2008)"
+EPISODE_FILES = (
+    "Specials/Breaking Bad - S00E01 - Good Cop.mkv",
+    "Season 01/Breaking Bad - S01E01 - Pilot.mkv",
+    "Season 01/Breaking Bad S01E04E05.mkv",
+    "Season 02/Breaking Bad - S02E01.mkv",
+)
+NEW_PLOT = "A chemistry teacher's plot, as the user rewrote it."
 
 
 @pytest.mark.slow
@@ -91,6 +100,10 @@ def test_real_kodi_shows_what_publish_wrote(tmp_path, config_factory, monkeypatc
     # every movie folder scanned by itself (a disc's too), not coalesced into one library scan
     monkeypatch.setattr(kodi_protocol, "TARGETED_SCANS", len(MOVIES))
     library = tmp_path / "movies"
+    tv = tmp_path / "tv"
+    for rel in EPISODE_FILES:
+        (tv / SHOW / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SAMPLE, tv / SHOW / rel)
     for name, parts in PARTS.items():
         (library / name).mkdir(parents=True)
         for part in parts:
@@ -104,7 +117,7 @@ def test_real_kodi_shows_what_publish_wrote(tmp_path, config_factory, monkeypatc
             else:
                 target.write_bytes(content)
     with Simulator() as sim:
-        kodi = RealKodi(tmp_path / "home", library)
+        kodi = RealKodi(tmp_path / "home", library, tv)
         kodi.start(find_kodi())
         try:
             kodi.set_movie_content()
@@ -114,13 +127,20 @@ def test_real_kodi_shows_what_publish_wrote(tmp_path, config_factory, monkeypatc
                 "url": kodi.url,
                 "username": "kodi",
                 "password": "metarrd-test",
-                "libraries": ["Movies"],
+                "libraries": ["Movies", "TV"],
                 "timeout_seconds": 10.0,
             }
-            config = config_factory(sim, player=[player], daemon={"notify_window_seconds": 0})
+            libraries = [
+                {"name": "Movies", "path": str(library), "kind": "movie"},
+                {"name": "TV", "path": str(tv), "kind": "tv"},
+            ]
+            config = config_factory(
+                sim, player=[player], library=libraries, daemon={"notify_window_seconds": 0}
+            )
             rt = open_runtime(config)
             try:
                 check_against(kodi, rt, sim, library)
+                check_show(kodi, rt, tv / SHOW, library)
             finally:
                 rt.close()
         finally:
@@ -131,11 +151,13 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     [(_name, ok, message)] = players.test_players(rt)
     assert ok, message
     assert "JSON-RPC v13" in message and "inside Kodi video source 'Movies'" in message
+    assert "inside Kodi video source 'TV'" in message
 
     # 1. scan, identify (by the folder name), enrich, publish: each publish queues a row for Kodi
     report = scan(rt)
-    assert len(report.new) == len(MOVIES), report
-    for movie_id in report.new:
+    movies = [i for i in report.new if db.Movie.get_by_id(i).kind == db.MOVIE]
+    assert len(movies) == len(MOVIES), report
+    for movie_id in movies:
         outcome = identify_item(rt, db.Movie.get_by_id(movie_id))
         assert outcome.identified, outcome
         enrich_item(rt, db.Movie.get_by_id(movie_id), manual=True)
@@ -200,6 +222,130 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
         if thumb.startswith("http")
     }
     assert disc_thumbs and {hit.path for hit in sim.requests} <= disc_thumbs
+
+
+def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None:
+    """The show through the product path; Kodi shows what PUBLISH wrote; an edited plot reaches
+    Kodi by a refresh of that show alone."""
+    # 1. scanned with the movies; identify, enrich and publish the show as one unit
+    show = db.Movie.get((db.Movie.kind == db.SHOW) & (db.Movie.path == str(folder)))
+    assert identify_item(rt, show).identified
+    enrich_item(rt, db.Movie.get_by_id(show.id), manual=True)
+    result = publish_item(rt, db.Movie.get_by_id(show.id))
+    assert result.players == ["Real Kodi"], str(result)
+    expected = read_show(folder)
+
+    # 2. a show Kodi does not have: one Scan of its folder
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    [sent] = players.process_notifications(rt)
+    assert sent.sent == 1 and sent.done == [f"scanned {folder}/ for 1 new show(s)"], sent
+    kodi.wait_for(
+        "added every episode",
+        lambda: not kodi.scanning() and len(kodi_show(kodi)["episodes"]) == len(expected.episodes),
+    )
+    seen = kodi_show(kodi)
+    dump(seen, expected)
+    assert seen["title"] == expected.title
+    assert seen["uniqueid"] == expected.uniqueid
+    assert seen["file"] == f"{folder}/"
+    assert image_path(seen["art"]["poster"]) == str(folder / "poster.jpg")
+    assert [c["name"] for c in seen["cast"]] == expected.cast
+    assert seen["seasons"] == expected.seasons
+    assert seen["episodes"] == expected.episodes
+
+    # 3. the plot edited (locked), the show published again: Kodi refreshes that show only
+    movies_before = {m["file"]: m["movieid"] for m in all_movies(kodi)}
+    set_field(show.id, "plot", NEW_PLOT)
+    result = publish_item(rt, db.Movie.get_by_id(show.id))
+    assert [Path(p).name for p in result.written] == ["tvshow.nfo"], str(result)
+    [sent] = players.process_notifications(rt)
+    assert sent.sent == 1 and sent.done == ["refreshed 1 known show(s)"], sent
+    kodi.wait_for("re-read tvshow.nfo", lambda: kodi_show(kodi)["plot"] == NEW_PLOT)
+    kodi.wait_for("finished refreshing", lambda: not kodi.scanning())
+    again = kodi_show(kodi)
+    assert (again["title"], again["uniqueid"]) == (expected.title, expected.uniqueid)
+    assert again["seasons"] == expected.seasons and again["episodes"] == expected.episodes
+    assert {m["file"]: m["movieid"] for m in all_movies(kodi)} == movies_before
+
+
+@dataclass
+class PublishedShow:
+    title: str
+    uniqueid: dict[str, str]
+    cast: list[str]
+    seasons: dict[int, str]  # season number -> its poster file
+    episodes: dict[tuple[int, int], tuple[str, str, str, dict]]  # (S, E) -> title, file, thumb, ids
+
+
+def read_show(folder: Path) -> PublishedShow:
+    """tvshow.nfo, the show's and seasons' posters, every episode NFO block and thumb."""
+    root = ET.parse(folder / "tvshow.nfo").getroot()
+    seasons, episodes = {}, {}
+    for video in sorted(folder.rglob("*.mkv")):
+        text = video.with_suffix(".nfo").read_text("utf-8").split("?>", 1)[1]
+        thumb = video.with_name(video.stem + "-thumb.jpg")
+        assert thumb.is_file(), thumb
+        for block in filter(str.strip, text.split("</episodedetails>")):
+            ep = ET.fromstring(block + "</episodedetails>")
+            number = (int(ep.findtext("season")), int(ep.findtext("episode")))
+            ids = {u.get("type"): u.text for u in ep.iter("uniqueid")}
+            episodes[number] = (ep.findtext("title"), str(video), str(thumb), ids)
+            name = "season-specials" if number[0] == 0 else f"season{number[0]:02d}"
+            seasons[number[0]] = str(folder / f"{name}-poster.jpg")
+    assert all(Path(p).is_file() for p in seasons.values()), seasons
+    return PublishedShow(
+        title=root.findtext("title"),
+        uniqueid={u.get("type"): u.text for u in root.iter("uniqueid")},
+        cast=[a.findtext("name") for a in root.iter("actor")],
+        seasons=seasons,
+        episodes=episodes,
+    )
+
+
+def kodi_show(kodi: RealKodi) -> dict:
+    """The one show Kodi has, with its seasons' posters and its episodes in PublishedShow's
+    terms; an empty show while Kodi has none."""
+    props = ["title", "plot", "uniqueid", "art", "cast", "file"]
+    shows = kodi.call("VideoLibrary.GetTVShows", {"properties": props}).get("tvshows", [])
+    if not shows:
+        return {"episodes": {}, "plot": None}
+    [show] = shows
+    sid = show["tvshowid"]
+    seasons = kodi.call(
+        "VideoLibrary.GetSeasons", {"tvshowid": sid, "properties": ["season", "art"]}
+    ).get("seasons", [])
+    episodes = kodi.call(
+        "VideoLibrary.GetEpisodes",
+        {"tvshowid": sid, "properties": ["title", "season", "episode", "art", "uniqueid", "file"]},
+    ).get("episodes", [])
+    show["seasons"] = {s["season"]: image_path(s["art"].get("poster", "")) for s in seasons}
+    show["episodes"] = {
+        (e["season"], e["episode"]): (
+            e["title"],
+            e["file"],
+            image_path(e["art"].get("thumb", "")),
+            e["uniqueid"],
+        )
+        for e in episodes
+    }
+    show["raw"] = {"seasons": seasons, "episodes": episodes}
+    return show
+
+
+def dump(seen: dict, expected: PublishedShow) -> None:
+    """What Kodi showed, beside what was published (read it when an assertion fails)."""
+    import json
+
+    out = Path(os.environ.get("METARRD_KODI_DUMP", "/dev/null"))
+
+    def keyed(value):
+        if isinstance(value, dict):
+            return {str(k): keyed(v) for k, v in value.items()}
+        return value
+
+    both = {"kodi": keyed(seen), "published": keyed(expected.__dict__)}
+    text = json.dumps(both, default=str, indent=1)
+    out.write_text(text)
 
 
 def notification_states() -> list[str]:
