@@ -5,8 +5,9 @@
 - A movie Kodi knows (found by its mapped path with `VideoLibrary.GetMovies`) gets
   `VideoLibrary.RefreshMovie`; new ones get `VideoLibrary.Scan {directory: "<folder>/"}`.
 - A show Kodi has at its folder (`VideoLibrary.GetTVShows`) gets `VideoLibrary.RefreshTVShow`
-  with `refreshepisodes`; a new show (or one Kodi has under an old folder, matched by
-  `uniqueid`) gets a Scan of its folder.
+  without `refreshepisodes` (which in Kodi 20.1 re-adds every episode, losing watched state),
+  then a Scan of its folder for new episode files; a new show (or one Kodi has under an old
+  folder, matched by `uniqueid`) gets a Scan of its folder.
 - `VideoLibrary.Scan` toggles: sent while Kodi scans, it *stops* that scan. So every Scan waits
   (bounded) until `XBMC.GetInfoBooleans ["Library.IsScanningVideo"]` is false, and scans for
   one player are sent one after another.
@@ -195,15 +196,16 @@ class Kodi:
         ]
 
     def refresh_show(self, tvshowid: int) -> None:
-        """Kodi reads `tvshow.nfo`, the show and season art and every episode again; with
-        `refreshepisodes` it re-lists the show folder, so new episode files are added too."""
+        """Kodi reads `tvshow.nfo` and the show and season art again; its episodes are left
+        alone. (`refreshepisodes: true` would re-read them too, but Kodi 20.1 does that by
+        deleting and re-adding every episode: new episode ids, watched state lost.)"""
         api = self.api()
         self.call(
             "VideoLibrary.RefreshTVShow",
             {
                 api.name("tvshowid"): tvshowid,
                 api.name("ignorenfo"): False,
-                api.name("refreshepisodes"): True,
+                api.name("refreshepisodes"): False,
             },
         )
 
@@ -314,9 +316,10 @@ def deliver(
     steps: list[tuple[str, Any, tuple[Target, ...]]] = [
         ("refresh", known[t.key], (t,)) for t in targets if t.key in known
     ]
-    # a show Kodi has at this folder: RefreshTVShow (tvshow.nfo, art and every episode again,
-    # new episode files included); a new show, or one Kodi has under another folder: a Scan
-    # of its folder (RefreshTVShow would re-read the old folder, gone after a rename)
+    # a show Kodi has at this folder: RefreshTVShow without its episodes (tvshow.nfo, show and
+    # season art), then a Scan of its folder for new episode files (known episodes, and their
+    # watched state, untouched); a new show, or one Kodi has under another folder: a Scan of
+    # its folder (RefreshTVShow would re-read the old folder, gone after a rename)
     show_scans = []
     if shows:
         kodi_shows = kodi.shows()
@@ -324,6 +327,7 @@ def deliver(
             found, here = find_show(kodi_shows, t)
             if found is not None and here:
                 steps.append(("refresh_show", found.tvshowid, (t,)))
+                show_scans.append(("scan_known", pathmap.kodi_folder(t.mapped_folder), (t,)))
                 continue
             if found is not None:
                 log.info(
@@ -362,9 +366,13 @@ def deliver(
                 if scanned:
                     kodi.wait_for_start()
                 kodi.scan(arg)
-                what = "show" if members[0].is_show else "movie"
-                scanned.append(f"scanned {arg} for {len(members)} new {what}(s)")
-            results.update({t.key: None for t in members})
+                if kind == "scan_known":
+                    scanned.append(f"scanned {arg} for new episodes")
+                else:
+                    what = "show" if members[0].is_show else "movie"
+                    scanned.append(f"scanned {arg} for {len(members)} new {what}(s)")
+            # a show's refresh and scan: an error of either stays the row's outcome
+            results.update({t.key: None for t in members if t.key not in results})
         except (PlayerUnreachable, PlayerBusy) as exc:
             stop = exc
             results.update({t.key: exc for t in members})

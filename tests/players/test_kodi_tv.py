@@ -53,17 +53,38 @@ def test_a_new_show_gets_a_scan_of_its_folder_and_no_refresh(make_rt, tmp_path):
     assert states("Living room") == ["sent"]
 
 
-def test_a_known_show_is_refreshed_with_its_episodes_and_not_scanned(make_rt, tmp_path):
+def test_a_known_show_is_refreshed_without_its_episodes_then_scanned_for_new_ones(
+    make_rt, tmp_path
+):
+    """RefreshTVShow re-reads tvshow.nfo and the art; `refreshepisodes` would make Kodi 20.1
+    delete and re-add every episode (watched state lost), so new episode files come from a
+    Scan of the show folder, which leaves the known ones alone."""
     shows = {7: (f"smb://nas/tv/{BB}/", IDS), 8: ("smb://nas/tv/Other/", {"tmdb": "1"})}
     with FakeKodi(sources=["smb://nas/tv/"], shows=shows) as kodi:
         rt = tv_rt(make_rt, tmp_path, kodi)
         queue(add_show(rt, tmdb_id=1396))
         [report] = process_notifications(rt)
     assert kodi.called("VideoLibrary.RefreshTVShow") == [
-        {"tvshowid": 7, "ignorenfo": False, "refreshepisodes": True}
+        {"tvshowid": 7, "ignorenfo": False, "refreshepisodes": False}
     ]
-    assert kodi.scans == []
-    assert report.done == ["refreshed 1 known show(s)"] and report.sent == 1
+    assert kodi.scans == [f"smb://nas/tv/{BB}/"]
+    assert report.done == [
+        "refreshed 1 known show(s)",
+        f"scanned smb://nas/tv/{BB}/ for new episodes",
+    ]
+    assert report.sent == 1 and kodi.violations == []
+
+
+def test_a_refused_refresh_leaves_the_show_to_retry(make_rt, tmp_path):
+    with FakeKodi(sources=["smb://nas/tv/"], shows={7: (f"smb://nas/tv/{BB}/", IDS)}) as kodi:
+        kodi.rpc_VideoLibrary_RefreshTVShow = lambda params: (_ for _ in ()).throw(
+            ValueError("no such show")
+        )
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, tmdb_id=1396))
+        [report] = process_notifications(rt)
+    assert kodi.scans == [f"smb://nas/tv/{BB}/"]  # the scan still went out
+    assert report.retrying == 1 and "RefreshTVShow was refused" in report.error
 
 
 def test_camel_case_kodi_gets_camel_case_refresh(make_rt, tmp_path):
@@ -73,7 +94,7 @@ def test_camel_case_kodi_gets_camel_case_refresh(make_rt, tmp_path):
         queue(add_show(rt))
         process_notifications(rt)
     assert kodi.called("VideoLibrary.RefreshTVShow") == [
-        {"tvshowId": 7, "ignoreNfo": False, "refreshEpisodes": True}
+        {"tvshowId": 7, "ignoreNfo": False, "refreshEpisodes": False}
     ]
 
 
@@ -102,8 +123,9 @@ def test_shows_and_movies_in_one_batch_refresh_first_then_scan_one_at_a_time(mak
     methods = [
         m for m, _p in kodi.calls if m in ("VideoLibrary.RefreshTVShow", "VideoLibrary.Scan")
     ]
-    assert methods == ["VideoLibrary.RefreshTVShow", "VideoLibrary.Scan", "VideoLibrary.Scan"]
+    assert methods == ["VideoLibrary.RefreshTVShow"] + ["VideoLibrary.Scan"] * 3
     assert kodi.scans == [
+        f"smb://nas/tv/{BB}/",
         "smb://nas/tv/Better Call Saul (2015)/",
         "smb://nas/tv/Doctor Who (2005)/",
     ]

@@ -84,6 +84,7 @@ EPISODE_FILES = (
     "Season 01/Breaking Bad S01E04E05.mkv",
     "Season 02/Breaking Bad - S02E01.mkv",
 )
+NEW_EPISODE = "Season 02/Breaking Bad - S02E02.mkv"
 NEW_PLOT = "A chemistry teacher's plot, as the user rewrote it."
 
 
@@ -225,8 +226,8 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
 
 
 def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None:
-    """The show through the product path; Kodi shows what PUBLISH wrote; an edited plot reaches
-    Kodi by a refresh of that show alone."""
+    """The show through the product path; Kodi shows what PUBLISH wrote; an edited plot and a
+    new episode file reach Kodi by a refresh of that show alone."""
     # 1. scanned with the movies; identify, enrich and publish the show as one unit
     show = db.Movie.get((db.Movie.kind == db.SHOW) & (db.Movie.path == str(folder)))
     assert identify_item(rt, show).identified
@@ -244,43 +245,107 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
         lambda: not kodi.scanning() and len(kodi_show(kodi)["episodes"]) == len(expected.episodes),
     )
     seen = kodi_show(kodi)
-    dump(seen, expected)
-    assert seen["title"] == expected.title
-    assert seen["uniqueid"] == expected.uniqueid
-    assert seen["file"] == f"{folder}/"
-    assert image_path(seen["art"]["poster"]) == str(folder / "poster.jpg")
-    assert [c["name"] for c in seen["cast"]] == expected.cast
-    assert seen["seasons"] == expected.seasons
-    assert seen["episodes"] == expected.episodes
+    dump(seen, expected, "scan")
+    assert_show(seen, expected, folder)
 
-    # 3. the plot edited (locked), the show published again: Kodi refreshes that show only
+    # 3. a new episode file, and the plot edited (locked); the show published again: Kodi
+    # refreshes that show (tvshow.nfo, art) and scans its folder, which adds the new episode;
+    # the known episodes keep their ids and watched state, the movies are left alone
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     movies_before = {m["file"]: m["movieid"] for m in all_movies(kodi)}
+    kodi.call(
+        "VideoLibrary.SetEpisodeDetails", {"episodeid": seen["episodeids"][1, 1], "playcount": 1}
+    )
+    assert kodi_show(kodi)["playcount"][1, 1] == 1
+    shutil.copyfile(SAMPLE, folder / NEW_EPISODE)
+    scan(rt)
+    assert identify_item(rt, db.Movie.get_by_id(show.id)).identified
+    enrich_item(rt, db.Movie.get_by_id(show.id), manual=True)
     set_field(show.id, "plot", NEW_PLOT)
     result = publish_item(rt, db.Movie.get_by_id(show.id))
-    assert [Path(p).name for p in result.written] == ["tvshow.nfo"], str(result)
+    assert result.players == ["Real Kodi"], str(result)
+    expected = read_show(folder)
+    assert expected.plot == NEW_PLOT and (2, 2) in expected.episodes
     [sent] = players.process_notifications(rt)
-    assert sent.sent == 1 and sent.done == ["refreshed 1 known show(s)"], sent
-    kodi.wait_for("re-read tvshow.nfo", lambda: kodi_show(kodi)["plot"] == NEW_PLOT)
-    kodi.wait_for("finished refreshing", lambda: not kodi.scanning())
+    assert sent.sent == 1, sent
+    assert sent.done == ["refreshed 1 known show(s)", f"scanned {folder}/ for new episodes"], sent
+    kodi.wait_for(
+        "re-read the show and added the new episode",
+        lambda: (
+            (shown := kodi_show(kodi))["plot"] == NEW_PLOT
+            and len(shown["episodes"]) == len(expected.episodes)
+        ),
+    )
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     again = kodi_show(kodi)
-    assert (again["title"], again["uniqueid"]) == (expected.title, expected.uniqueid)
-    assert again["seasons"] == expected.seasons and again["episodes"] == expected.episodes
+    dump(again, expected, "refresh")
+    assert_show(again, expected, folder, touched=[(1, 1)])
     assert {m["file"]: m["movieid"] for m in all_movies(kodi)} == movies_before
+    assert again["tvshowid"] == seen["tvshowid"]
+    assert {k: again["episodeids"][k] for k in seen["episodeids"]} == seen["episodeids"]
+    assert again["playcount"][1, 1] == 1
+
+    # 4. why not `refreshepisodes`: Kodi 20.1 then deletes and re-adds every episode of the
+    # show (new episode ids, watched state gone); the day a Kodi keeps them, this fails
+    kodi.call(
+        "VideoLibrary.RefreshTVShow",
+        {"tvshowid": again["tvshowid"], "ignorenfo": False, "refreshepisodes": True},
+    )
+    kodi.wait_for(
+        "re-added the episodes",
+        lambda: (
+            len(ids := kodi_show(kodi)["episodeids"]) == len(expected.episodes)
+            and ids != again["episodeids"]
+        ),
+    )
+    assert kodi_show(kodi)["playcount"][1, 1] == 0
+
+
+def assert_show(seen: dict, expected: PublishedShow, folder: Path, touched=()) -> None:
+    """Kodi's show is what was published; `touched` episodes were saved back by
+    SetEpisodeDetails, which stores the show's cast with theirs (in another order)."""
+    assert seen["title"] == expected.title
+    assert seen["plot"] == expected.plot
+    assert seen["uniqueid"] == expected.uniqueid
+    assert seen["file"] == f"{folder}/"
+    assert seen["art"] == expected.art
+    assert seen["cast"] == expected.cast
+    assert seen["seasons"] == expected.seasons
+    assert seen["episodes"] == expected.episodes
+    # an episode's cast in Kodi: its NFO block's actors (the guest stars), then the show's
+    wanted = {number: guests + expected.cast for number, guests in expected.episode_cast.items()}
+    for number in touched:
+        seen["episode_cast"][number].sort()
+        wanted[number].sort()
+    assert seen["episode_cast"] == wanted
 
 
 @dataclass
 class PublishedShow:
     title: str
+    plot: str
     uniqueid: dict[str, str]
-    cast: list[str]
-    seasons: dict[int, str]  # season number -> its poster file
+    cast: list[tuple[str, str]]  # name, its `.actors/` image in the show folder or NFO thumb
+    art: dict[str, str]  # show art type -> file (`poster.jpg`, `fanart1.jpg`...)
+    seasons: dict[int, dict[str, str]]  # season number -> art type -> `season01-poster.jpg`...
     episodes: dict[tuple[int, int], tuple[str, str, str, dict]]  # (S, E) -> title, file, thumb, ids
+    episode_cast: dict[tuple[int, int], list[tuple[str, str]]]  # (S, E) -> its block's actors
+
+
+SHOW_ART = re.compile(r"([a-z]+[0-9]*)\.(jpg|png)")
+SEASON_ART = re.compile(r"season(-specials|[0-9]{2,})-([a-z]+)\.(jpg|png)")
 
 
 def read_show(folder: Path) -> PublishedShow:
-    """tvshow.nfo, the show's and seasons' posters, every episode NFO block and thumb."""
+    """tvshow.nfo, the show's and seasons' art, every episode NFO block and thumb."""
     root = ET.parse(folder / "tvshow.nfo").getroot()
-    seasons, episodes = {}, {}
+    art, seasons, episodes, cast = {}, {}, {}, {}
+    for path in folder.iterdir():
+        if m := SHOW_ART.fullmatch(path.name):
+            art[m.group(1)] = str(path)
+        elif m := SEASON_ART.fullmatch(path.name):
+            number = 0 if m.group(1) == "-specials" else int(m.group(1))
+            seasons.setdefault(number, {})[m.group(2)] = str(path)
     for video in sorted(folder.rglob("*.mkv")):
         text = video.with_suffix(".nfo").read_text("utf-8").split("?>", 1)[1]
         thumb = video.with_name(video.stem + "-thumb.jpg")
@@ -290,21 +355,36 @@ def read_show(folder: Path) -> PublishedShow:
             number = (int(ep.findtext("season")), int(ep.findtext("episode")))
             ids = {u.get("type"): u.text for u in ep.iter("uniqueid")}
             episodes[number] = (ep.findtext("title"), str(video), str(thumb), ids)
-            name = "season-specials" if number[0] == 0 else f"season{number[0]:02d}"
-            seasons[number[0]] = str(folder / f"{name}-poster.jpg")
-    assert all(Path(p).is_file() for p in seasons.values()), seasons
+            cast[number] = actors(ep, folder)
+    assert {"poster", "fanart", "clearlogo"} <= art.keys(), sorted(art)
+    assert {s for s, _e in episodes} <= seasons.keys(), sorted(seasons)
+    assert all("poster" in kinds for kinds in seasons.values()), seasons
     return PublishedShow(
         title=root.findtext("title"),
+        plot=root.findtext("plot"),
         uniqueid={u.get("type"): u.text for u in root.iter("uniqueid")},
-        cast=[a.findtext("name") for a in root.iter("actor")],
+        cast=actors(root, folder),
+        art=art,
         seasons=seasons,
         episodes=episodes,
+        episode_cast=cast,
     )
 
 
+def actors(nfo: ET.Element, folder: Path) -> list[tuple[str, str]]:
+    """(name, image) of each `<actor>`: guest stars too are read from the show's `.actors/`."""
+    images = {p.stem: str(p) for p in (folder / ".actors").iterdir()}
+    return [
+        (name, images.get(name.replace(" ", "_")) or a.findtext("thumb") or "")
+        for a in nfo.iter("actor")
+        if (name := a.findtext("name"))
+    ]
+
+
 def kodi_show(kodi: RealKodi) -> dict:
-    """The one show Kodi has, with its seasons' posters and its episodes in PublishedShow's
-    terms; an empty show while Kodi has none."""
+    """The one show Kodi has, its seasons' art and its episodes in PublishedShow's terms (Kodi's
+    stock icons and the art a season or episode inherits, `tvshow.poster`..., left out); an
+    empty show while Kodi has none."""
     props = ["title", "plot", "uniqueid", "art", "cast", "file"]
     shows = kodi.call("VideoLibrary.GetTVShows", {"properties": props}).get("tvshows", [])
     if not shows:
@@ -314,11 +394,13 @@ def kodi_show(kodi: RealKodi) -> dict:
     seasons = kodi.call(
         "VideoLibrary.GetSeasons", {"tvshowid": sid, "properties": ["season", "art"]}
     ).get("seasons", [])
-    episodes = kodi.call(
-        "VideoLibrary.GetEpisodes",
-        {"tvshowid": sid, "properties": ["title", "season", "episode", "art", "uniqueid", "file"]},
-    ).get("episodes", [])
-    show["seasons"] = {s["season"]: image_path(s["art"].get("poster", "")) for s in seasons}
+    props = ["title", "season", "episode", "art", "uniqueid", "cast", "file", "playcount"]
+    episodes = kodi.call("VideoLibrary.GetEpisodes", {"tvshowid": sid, "properties": props}).get(
+        "episodes", []
+    )
+    show["art"] = own_art(show["art"])
+    show["cast"] = [(c["name"], image_path(c.get("thumbnail", ""))) for c in show["cast"]]
+    show["seasons"] = {s["season"]: own_art(s["art"]) for s in seasons}
     show["episodes"] = {
         (e["season"], e["episode"]): (
             e["title"],
@@ -328,15 +410,29 @@ def kodi_show(kodi: RealKodi) -> dict:
         )
         for e in episodes
     }
+    show["episode_cast"] = {
+        (e["season"], e["episode"]): [
+            (c["name"], image_path(c.get("thumbnail", ""))) for c in e["cast"]
+        ]
+        for e in episodes
+    }
+    show["playcount"] = {(e["season"], e["episode"]): e["playcount"] for e in episodes}
+    show["episodeids"] = {(e["season"], e["episode"]): e["episodeid"] for e in episodes}
     show["raw"] = {"seasons": seasons, "episodes": episodes}
     return show
 
 
-def dump(seen: dict, expected: PublishedShow) -> None:
+def own_art(art: dict) -> dict[str, str]:
+    return {
+        kind: image_path(url)
+        for kind, url in art.items()
+        if "." not in kind and not image_path(url).startswith("Default")
+    }
+
+
+def dump(seen: dict, expected: PublishedShow, step: str) -> None:
     """What Kodi showed, beside what was published (read it when an assertion fails)."""
     import json
-
-    out = Path(os.environ.get("METARRD_KODI_DUMP", "/dev/null"))
 
     def keyed(value):
         if isinstance(value, dict):
@@ -344,8 +440,10 @@ def dump(seen: dict, expected: PublishedShow) -> None:
         return value
 
     both = {"kodi": keyed(seen), "published": keyed(expected.__dict__)}
-    text = json.dumps(both, default=str, indent=1)
-    out.write_text(text)
+    both["kodi"].pop("raw", None) if step == "ids" else None
+    target = os.environ.get("METARRD_KODI_DUMP")
+    if target:
+        Path(f"{target}.{step}.json").write_text(json.dumps(both, default=str, indent=1))
 
 
 def notification_states() -> list[str]:
