@@ -14,6 +14,12 @@ names (`poster.jpg`, `fanart1.jpg`) in the movie folder, and their actor images 
 `VIDEO_TS/.actors/` or `BDMV/.actors/`. Then the title is edited (locked) and the movie published
 again: the refresh must make Kodi show the new title, nothing lost.
 
+A second source, "TV" (content `tvshows`), holds Breaking Bad (a special, a multi-episode file
+`S01E04E05`, two seasons) through the same path: Kodi must show the show, every season's art
+and every episode as published; a new episode plus an edited plot, published again, reach Kodi
+by RefreshTVShow and a Scan of the show folder with the episodes' ids and watched state kept
+(docs/tv.md "Kodi 20.1 [real Kodi]").
+
 Skipped only when the kodi binary is missing outside CI; in CI (CI=true) a missing Kodi fails.
 `.ci/install-kodi.sh` installs what it needs.
 """
