@@ -4,6 +4,10 @@
   `showdialogs` up to v14; camelCase `movieId`, `showDialogs` after) from `JSONRPC.Introspect`.
 - A movie Kodi knows (found by its mapped path with `VideoLibrary.GetMovies`) gets
   `VideoLibrary.RefreshMovie`; new ones get `VideoLibrary.Scan {directory: "<folder>/"}`.
+- A show Kodi has at its folder (`VideoLibrary.GetTVShows`) gets `VideoLibrary.RefreshTVShow`
+  without `refreshepisodes` (which in Kodi 20.1 re-adds every episode, losing watched state),
+  then a Scan of its folder for new episode files; a new show (or one Kodi has under an old
+  folder, matched by `uniqueid`) gets a Scan of its folder.
 - `VideoLibrary.Scan` toggles: sent while Kodi scans, it *stops* that scan. So every Scan waits
   (bounded) until `XBMC.GetInfoBooleans ["Library.IsScanningVideo"]` is false, and scans for
   one player are sent one after another.
@@ -40,7 +44,13 @@ TARGETED_SCANS = 3  # more new folders than this in one library: one scan of the
 LOOKUP_PER_FOLDER = 25  # more folders than this: one GetMovies for the whole library root
 BATCH_SECONDS = 300.0  # a batch still sending after this long leaves the rest for a retry
 
-CAMEL = {"movieid": "movieId", "ignorenfo": "ignoreNfo", "showdialogs": "showDialogs"}
+CAMEL = {
+    "movieid": "movieId",
+    "ignorenfo": "ignoreNfo",
+    "showdialogs": "showDialogs",
+    "tvshowid": "tvshowId",
+    "refreshepisodes": "refreshEpisodes",
+}
 SCANNING = "Library.IsScanningVideo"
 JSONRPC_ERRORS = {
     -32700: "parse error",
@@ -172,17 +182,31 @@ class Kodi:
             if "movieid" in m
         ]
 
-    def shows_under(self, folder: str) -> list[tuple[int, str]]:
-        """(tvshowid, file) of the shows Kodi has (`file` is the show folder, Kodi's form)."""
-        result = self.call("VideoLibrary.GetTVShows", {"properties": ["file"]})
-        shows = (result or {}).get("tvshows") or []
-        return [(s["tvshowid"], s.get("file", "")) for s in shows if "tvshowid" in s]
+    def shows(self) -> list[KodiShow]:
+        """Every show Kodi has: its id, folder (`file`, Kodi's form) and uniqueids."""
+        result = self.call("VideoLibrary.GetTVShows", {"properties": ["file", "uniqueid"]})
+        return [
+            KodiShow(
+                int(s["tvshowid"]),
+                str(s.get("file", "")),
+                {str(k): str(v) for k, v in (s.get("uniqueid") or {}).items() if v},
+            )
+            for s in (result or {}).get("tvshows") or []
+            if "tvshowid" in s
+        ]
 
     def refresh_show(self, tvshowid: int) -> None:
-        """Kodi reads `tvshow.nfo`, the show art and every episode's NFO again."""
+        """Kodi reads `tvshow.nfo` and the show and season art again; its episodes are left
+        alone. (`refreshepisodes: true` would re-read them too, but Kodi 20.1 does that by
+        deleting and re-adding every episode: new episode ids, watched state lost.)"""
+        api = self.api()
         self.call(
             "VideoLibrary.RefreshTVShow",
-            {"tvshowid": tvshowid, "ignorenfo": False, "refreshepisodes": True},
+            {
+                api.name("tvshowid"): tvshowid,
+                api.name("ignorenfo"): False,
+                api.name("refreshepisodes"): False,
+            },
         )
 
     def refresh_movie(self, movieid: int) -> None:
@@ -220,6 +244,26 @@ class Kodi:
         deadline = self._clock() + SCAN_START_SECONDS
         while not self.is_scanning() and self._clock() < deadline:
             self._sleep(min(SCAN_POLL_SECONDS, 0.25))
+
+
+@dataclass(frozen=True)
+class KodiShow:
+    tvshowid: int
+    file: str  # the show folder as Kodi stores it (trailing separator)
+    uniqueid: dict[str, str]
+
+
+def find_show(shows: Sequence[KodiShow], target: Target) -> tuple[KodiShow | None, bool]:
+    """The show Kodi has for `target`, and whether it is at the target's folder: by folder
+    first; else by a shared uniqueid (the show folder was renamed or moved)."""
+    folder = target.mapped_folder.rstrip("/\\")
+    for show in shows:
+        if pathmap.same_path(show.file.rstrip("/\\"), folder):
+            return show, True
+    for show in shows:
+        if any(show.uniqueid.get(kind) == value for kind, value in target.ids):
+            return show, False
+    return None, False
 
 
 def is_same_movie(kodi_file: str, target: Target) -> bool:
@@ -272,23 +316,35 @@ def deliver(
     steps: list[tuple[str, Any, tuple[Target, ...]]] = [
         ("refresh", known[t.key], (t,)) for t in targets if t.key in known
     ]
-    # a show Kodi knows: RefreshTVShow (its NFOs and art again); every show: a Scan of its
-    # folder for new episodes (a brand-new show is found by it too)
+    # a show Kodi has at this folder: RefreshTVShow without its episodes (tvshow.nfo, show and
+    # season art), then a Scan of its folder for new episode files (known episodes, and their
+    # watched state, untouched); a new show, or one Kodi has under another folder: a Scan of
+    # its folder (RefreshTVShow would re-read the old folder, gone after a rename)
+    show_scans = []
     if shows:
-        kodi_shows = kodi.shows_under("")
+        kodi_shows = kodi.shows()
         for t in shows:
-            for tvshowid, file in kodi_shows:
-                if pathmap.same_path(file.rstrip("/\\"), t.mapped_folder.rstrip("/\\")):
-                    steps.append(("refresh_show", tvshowid, ()))
-                    break
-        steps += [("scan", pathmap.kodi_folder(t.mapped_folder), (t,)) for t in shows]
+            found, here = find_show(kodi_shows, t)
+            if found is not None and here:
+                steps.append(("refresh_show", found.tvshowid, (t,)))
+                show_scans.append(("scan_known", pathmap.kodi_folder(t.mapped_folder), (t,)))
+                continue
+            if found is not None:
+                log.info(
+                    "%s: has %s under %s; scanning its new folder",
+                    kodi.label,
+                    t.folder,
+                    found.file,
+                )
+            show_scans.append(("scan", pathmap.kodi_folder(t.mapped_folder), (t,)))
     new = [t for t in targets if t.key not in known]
     steps += [
         ("scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
         for g in coalesce(new, player, TARGETED_SCANS)
     ]
+    steps += show_scans
     results: dict[int, PlayerError | None] = {}
-    refreshed, scanned = 0, []
+    refreshed, refreshed_shows, scanned = 0, 0, []
     stop: PlayerError | None = None
     deadline = time.monotonic() + BATCH_SECONDS
     for kind, arg, members in steps:
@@ -305,17 +361,24 @@ def deliver(
                 refreshed += 1
             elif kind == "refresh_show":
                 kodi.refresh_show(arg)
-                refreshed += 1
+                refreshed_shows += 1
             else:
                 if scanned:
                     kodi.wait_for_start()
                 kodi.scan(arg)
-                scanned.append(f"scanned {arg} for {len(members)} new movie(s)")
-            results.update({t.key: None for t in members})
+                if kind == "scan_known":
+                    scanned.append(f"scanned {arg} for new episodes")
+                else:
+                    what = "show" if members[0].is_show else "movie"
+                    scanned.append(f"scanned {arg} for {len(members)} new {what}(s)")
+            # a show's refresh and scan: an error of either stays the row's outcome
+            results.update({t.key: None for t in members if t.key not in results})
         except (PlayerUnreachable, PlayerBusy) as exc:
             stop = exc
             results.update({t.key: exc for t in members})
         except PlayerError as exc:
             results.update({t.key: exc for t in members})
     done = [f"refreshed {refreshed} known movie(s)"] if refreshed else []
+    if refreshed_shows:
+        done.append(f"refreshed {refreshed_shows} known show(s)")
     return results, done + scanned

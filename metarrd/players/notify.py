@@ -64,6 +64,7 @@ class Pending:
     next_attempt_at: datetime
     movie_id: int | None
     is_show: bool = False  # a TV show: its path is the show folder
+    ids: tuple[tuple[str, str], ...] = ()  # a show's ids, to find it in a player that moved it
 
 
 @dataclass
@@ -138,13 +139,15 @@ def _pending(config: Config) -> dict[str, list[Pending]]:
         if name not in configured:
             continue
         movie = row.movie if row.movie_id else None
+        is_show = bool(movie and movie.kind == db.SHOW)
         by_player.setdefault(name, []).append(
             Pending(
                 key=row.id,
                 player=name,
                 path=row.path,
                 is_disc=bool(movie and movie.is_disc),
-                is_show=bool(movie and movie.kind == db.SHOW),
+                is_show=is_show,
+                ids=show_ids(movie) if is_show else (),
                 attempts=row.attempts,
                 created_at=row.created_at,
                 next_attempt_at=row.next_attempt_at,
@@ -152,6 +155,12 @@ def _pending(config: Config) -> dict[str, list[Pending]]:
             )
         )
     return by_player
+
+
+def show_ids(show: db.Movie) -> tuple[tuple[str, str], ...]:
+    """A show's ids as Kodi's `uniqueid` types name them."""
+    ids = (("tmdb", show.tmdb_id), ("tvdb", show.tvdb_id), ("imdb", show.imdb_id))
+    return tuple((kind, str(value)) for kind, value in ids if value)
 
 
 def due_in(rt, now: datetime | None = None) -> float | None:
@@ -224,7 +233,15 @@ def _targets(
     for row in rows:
         try:
             targets.append(
-                make_target(row.key, row.path, player, roots, row.is_disc, is_show=row.is_show)
+                make_target(
+                    row.key,
+                    row.path,
+                    player,
+                    roots,
+                    row.is_disc,
+                    is_show=row.is_show,
+                    ids=row.ids,
+                )
             )
         except PathNotMapped as exc:
             unmapped[row.key] = exc

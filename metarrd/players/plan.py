@@ -35,6 +35,7 @@ class Target:
     mapped_folder: str  # the movie folder as the player sees it (no trailing separator)
     is_disc: bool = False
     is_show: bool = False  # a TV show: `path` and `folder` are the show folder
+    ids: tuple[tuple[str, str], ...] = ()  # a show's (uniqueid type, value): tmdb, tvdb, imdb
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def make_target(
     is_disc: bool = False,
     *,
     is_show: bool = False,
+    ids: tuple[tuple[str, str], ...] = (),
 ) -> Target:
     """Translate one queued path for `player`; raises `pathmap.PathNotMapped`. A show's path
     is its folder: players are told about the show folder (Jellyfin's Media/Updated, Plex's
@@ -84,6 +86,7 @@ def make_target(
         mapped_folder=pathmap.map_path(folder, player.path_map, name),
         is_disc=is_disc,
         is_show=is_show,
+        ids=ids,
     )
 
 

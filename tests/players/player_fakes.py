@@ -114,10 +114,22 @@ UNAUTHORIZED = (401, {"WWW-Authenticate": 'Basic realm="Kodi"', "Content-Type": 
 
 LOWER_PARAMS = {
     "VideoLibrary.RefreshMovie": {"movieid": True, "ignorenfo": False, "title": False},
+    "VideoLibrary.RefreshTVShow": {
+        "tvshowid": True,
+        "ignorenfo": False,
+        "refreshepisodes": False,
+        "title": False,
+    },
     "VideoLibrary.Scan": {"directory": False, "showdialogs": False},
 }
 CAMEL_PARAMS = {
     "VideoLibrary.RefreshMovie": {"movieId": True, "ignoreNfo": False, "title": False},
+    "VideoLibrary.RefreshTVShow": {
+        "tvshowId": True,
+        "ignoreNfo": False,
+        "refreshEpisodes": False,
+        "title": False,
+    },
     "VideoLibrary.Scan": {"directory": False, "showDialogs": False},
 }
 
@@ -132,6 +144,7 @@ class FakeKodi(FakeServer):
         camel: bool = False,
         sources: list[str] | None = None,
         movies: dict[int, str] | None = None,
+        shows: dict[int, tuple[str, dict[str, str]]] | None = None,
         busy_polls: int = 0,
         scan_polls: int = 1,
         port: int = 0,
@@ -141,6 +154,7 @@ class FakeKodi(FakeServer):
         self.version, self.camel = version, camel
         self.sources = sources if sources is not None else []
         self.movies = dict(movies or {})  # movieid -> file
+        self.shows = dict(shows or {})  # tvshowid -> (show folder with "/", uniqueid)
         self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
         self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
         self.calls: list[tuple[str, Any]] = []
@@ -242,6 +256,24 @@ class FakeKodi(FakeServer):
         movieid = params["movieId" if self.camel else "movieid"]
         if movieid not in self.movies:
             raise ValueError("no such movie")
+        return "OK"
+
+    def rpc_VideoLibrary_GetTVShows(self, params):
+        props = params.get("properties", [])
+        found = []
+        for tvshowid, (file, uniqueid) in sorted(self.shows.items()):
+            show = {"tvshowid": tvshowid, "label": file}
+            if "file" in props:
+                show["file"] = file
+            if "uniqueid" in props:
+                show["uniqueid"] = uniqueid
+            found.append(show)
+        return {"limits": {"start": 0, "end": len(found), "total": len(found)}, "tvshows": found}
+
+    def rpc_VideoLibrary_RefreshTVShow(self, params):
+        self._check("VideoLibrary.RefreshTVShow", params)
+        if params["tvshowId" if self.camel else "tvshowid"] not in self.shows:
+            raise ValueError("no such show")
         return "OK"
 
     def rpc_VideoLibrary_Scan(self, params):

@@ -41,13 +41,14 @@ GUISETTINGS = f"""<settings version="2">
 SOURCES = """<sources>
     <video>
         <default pathversion="1"></default>
-        <source>
-            <name>Movies</name>
+{sources}    </video>
+</sources>
+"""
+SOURCE = """        <source>
+            <name>{name}</name>
             <path pathversion="1">{path}</path>
             <allowsharing>true</allowsharing>
         </source>
-    </video>
-</sources>
 """
 
 # ALSA's default device becomes a null sink: without it Kodi probes audio for seconds.
@@ -79,9 +80,10 @@ def enter_isolated_network() -> None:
 
 
 class RealKodi:
-    def __init__(self, home: Path, source: Path):
+    def __init__(self, home: Path, source: Path, tv_source: Path | None = None):
         self.home = home
         self.source = source
+        self.tv_source = tv_source  # a second video source "TV" (content: tvshows)
         self.userdata = home / ".kodi" / "userdata"
         self.procs: list[subprocess.Popen] = []
         self.url = f"http://127.0.0.1:{PORT}"
@@ -94,7 +96,10 @@ class RealKodi:
     def write_profile(self) -> None:
         self.userdata.mkdir(parents=True, exist_ok=True)
         (self.userdata / "guisettings.xml").write_text(GUISETTINGS)
-        (self.userdata / "sources.xml").write_text(SOURCES.format(path=f"{self.source}/"))
+        sources = SOURCE.format(name="Movies", path=f"{self.source}/")
+        if self.tv_source is not None:
+            sources += SOURCE.format(name="TV", path=f"{self.tv_source}/")
+        (self.userdata / "sources.xml").write_text(SOURCES.format(sources=sources))
         (self.home / ".asoundrc").write_text(ASOUNDRC)
 
     def start(self, kodi_bin: str, timeout: float = 90) -> None:
@@ -191,7 +196,8 @@ class RealKodi:
 
     def set_movie_content(self) -> None:
         """Mark the source as movies scanned with "Local information only" (what the Set
-        Content dialog stores), in the video database Kodi created at start."""
+        Content dialog stores), in the video database Kodi created at start; the TV source,
+        when there is one, as TV shows (one show per folder below it) the same way."""
         db_path = self.wait_for(
             "created its video database",
             lambda: sorted(glob.glob(str(self.userdata / "Database" / "MyVideos*.db")))[-1:],
@@ -209,3 +215,12 @@ class RealKodi:
                 " VALUES (?, 'movies', 'metadata.local', NULL, 2147483647, 0, '', 0, 0, 0)",
                 (f"{self.source}/",),
             )
+            if self.tv_source is not None:
+                # Set Content "TV shows": scanRecursive 0 (each folder below is a show, whose
+                # own folders Kodi walks anyway), "Local information only"
+                con.execute(
+                    "INSERT INTO path (strPath, strContent, strScraper, strHash, scanRecursive,"
+                    " useFolderNames, strSettings, noUpdate, exclude, allAudio)"
+                    " VALUES (?, 'tvshows', 'metadata.local', NULL, 0, 0, '', 0, 0, 0)",
+                    (f"{self.tv_source}/",),
+                )

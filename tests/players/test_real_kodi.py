@@ -14,6 +14,12 @@ names (`poster.jpg`, `fanart1.jpg`) in the movie folder, and their actor images 
 `VIDEO_TS/.actors/` or `BDMV/.actors/`. Then the title is edited (locked) and the movie published
 again: the refresh must make Kodi show the new title, nothing lost.
 
+A second source, "TV" (content `tvshows`), holds Breaking Bad (a special, a multi-episode file
+`S01E04E05`, two seasons) through the same path: Kodi must show the show, every season's art
+and every episode as published; a new episode plus an edited plot, published again, reach Kodi
+by RefreshTVShow and a Scan of the show folder with the episodes' ids and watched state kept
+(docs/tv.md "Kodi 20.1 [real Kodi]").
+
 Skipped only when the kodi binary is missing outside CI; in CI (CI=true) a missing Kodi fails.
 `.ci/install-kodi.sh` installs what it needs.
 """
@@ -76,6 +82,16 @@ DISCS = {
 }
 MOVIES = (*PARTS, *DISCS)
 NEW_TITLE = "The Matrix (Director's Edit)"
+# a show from the simulator's TV catalog: a special, a multi-episode file, two seasons
+SHOW = "Breaking Bad (2008)"
+EPISODE_FILES = (
+    "Specials/Breaking Bad - S00E01 - Good Cop.mkv",
+    "Season 01/Breaking Bad - S01E01 - Pilot.mkv",
+    "Season 01/Breaking Bad S01E04E05.mkv",
+    "Season 02/Breaking Bad - S02E01.mkv",
+)
+NEW_EPISODE = "Season 02/Breaking Bad - S02E02.mkv"
+NEW_PLOT = "A chemistry teacher's plot, as the user rewrote it."
 
 
 @pytest.mark.slow
@@ -91,6 +107,10 @@ def test_real_kodi_shows_what_publish_wrote(tmp_path, config_factory, monkeypatc
     # every movie folder scanned by itself (a disc's too), not coalesced into one library scan
     monkeypatch.setattr(kodi_protocol, "TARGETED_SCANS", len(MOVIES))
     library = tmp_path / "movies"
+    tv = tmp_path / "tv"
+    for rel in EPISODE_FILES:
+        (tv / SHOW / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SAMPLE, tv / SHOW / rel)
     for name, parts in PARTS.items():
         (library / name).mkdir(parents=True)
         for part in parts:
@@ -104,7 +124,7 @@ def test_real_kodi_shows_what_publish_wrote(tmp_path, config_factory, monkeypatc
             else:
                 target.write_bytes(content)
     with Simulator() as sim:
-        kodi = RealKodi(tmp_path / "home", library)
+        kodi = RealKodi(tmp_path / "home", library, tv)
         kodi.start(find_kodi())
         try:
             kodi.set_movie_content()
@@ -114,13 +134,20 @@ def test_real_kodi_shows_what_publish_wrote(tmp_path, config_factory, monkeypatc
                 "url": kodi.url,
                 "username": "kodi",
                 "password": "metarrd-test",
-                "libraries": ["Movies"],
+                "libraries": ["Movies", "TV"],
                 "timeout_seconds": 10.0,
             }
-            config = config_factory(sim, player=[player], daemon={"notify_window_seconds": 0})
+            libraries = [
+                {"name": "Movies", "path": str(library), "kind": "movie"},
+                {"name": "TV", "path": str(tv), "kind": "tv"},
+            ]
+            config = config_factory(
+                sim, player=[player], library=libraries, daemon={"notify_window_seconds": 0}
+            )
             rt = open_runtime(config)
             try:
                 check_against(kodi, rt, sim, library)
+                check_show(kodi, rt, tv / SHOW, library)
             finally:
                 rt.close()
         finally:
@@ -131,11 +158,13 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     [(_name, ok, message)] = players.test_players(rt)
     assert ok, message
     assert "JSON-RPC v13" in message and "inside Kodi video source 'Movies'" in message
+    assert "inside Kodi video source 'TV'" in message
 
     # 1. scan, identify (by the folder name), enrich, publish: each publish queues a row for Kodi
     report = scan(rt)
-    assert len(report.new) == len(MOVIES), report
-    for movie_id in report.new:
+    movies = [i for i in report.new if db.Movie.get_by_id(i).kind == db.MOVIE]
+    assert len(movies) == len(MOVIES), report
+    for movie_id in movies:
         outcome = identify_item(rt, db.Movie.get_by_id(movie_id))
         assert outcome.identified, outcome
         enrich_item(rt, db.Movie.get_by_id(movie_id), manual=True)
@@ -200,6 +229,227 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
         if thumb.startswith("http")
     }
     assert disc_thumbs and {hit.path for hit in sim.requests} <= disc_thumbs
+
+
+def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None:
+    """The show through the product path; Kodi shows what PUBLISH wrote; an edited plot and a
+    new episode file reach Kodi by a refresh of that show alone."""
+    # 1. scanned with the movies; identify, enrich and publish the show as one unit
+    show = db.Movie.get((db.Movie.kind == db.SHOW) & (db.Movie.path == str(folder)))
+    assert identify_item(rt, show).identified
+    enrich_item(rt, db.Movie.get_by_id(show.id), manual=True)
+    result = publish_item(rt, db.Movie.get_by_id(show.id))
+    assert result.players == ["Real Kodi"], str(result)
+    expected = read_show(folder)
+
+    # 2. a show Kodi does not have: one Scan of its folder
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    [sent] = players.process_notifications(rt)
+    assert sent.sent == 1 and sent.done == [f"scanned {folder}/ for 1 new show(s)"], sent
+    kodi.wait_for(
+        "added every episode",
+        lambda: not kodi.scanning() and len(kodi_show(kodi)["episodes"]) == len(expected.episodes),
+    )
+    seen = kodi_show(kodi)
+    dump(seen, expected, "scan")
+    assert_show(seen, expected, folder)
+
+    # 3. a new episode file, and the plot edited (locked); the show published again: Kodi
+    # refreshes that show (tvshow.nfo, art) and scans its folder, which adds the new episode;
+    # the known episodes keep their ids and watched state, the movies are left alone
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    movies_before = {m["file"]: m["movieid"] for m in all_movies(kodi)}
+    kodi.call(
+        "VideoLibrary.SetEpisodeDetails", {"episodeid": seen["episodeids"][1, 1], "playcount": 1}
+    )
+    assert kodi_show(kodi)["playcount"][1, 1] == 1
+    shutil.copyfile(SAMPLE, folder / NEW_EPISODE)
+    scan(rt)
+    assert identify_item(rt, db.Movie.get_by_id(show.id)).identified
+    enrich_item(rt, db.Movie.get_by_id(show.id), manual=True)
+    set_field(show.id, "plot", NEW_PLOT)
+    result = publish_item(rt, db.Movie.get_by_id(show.id))
+    assert result.players == ["Real Kodi"], str(result)
+    expected = read_show(folder)
+    assert expected.plot == NEW_PLOT and (2, 2) in expected.episodes
+    [sent] = players.process_notifications(rt)
+    assert sent.sent == 1, sent
+    assert sent.done == ["refreshed 1 known show(s)", f"scanned {folder}/ for new episodes"], sent
+    kodi.wait_for(
+        "re-read the show and added the new episode",
+        lambda: (
+            (shown := kodi_show(kodi))["plot"] == NEW_PLOT
+            and len(shown["episodes"]) == len(expected.episodes)
+        ),
+    )
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    again = kodi_show(kodi)
+    dump(again, expected, "refresh")
+    assert_show(again, expected, folder, touched=[(1, 1)])
+    assert {m["file"]: m["movieid"] for m in all_movies(kodi)} == movies_before
+    assert again["tvshowid"] == seen["tvshowid"]
+    assert {k: again["episodeids"][k] for k in seen["episodeids"]} == seen["episodeids"]
+    assert again["playcount"][1, 1] == 1
+
+    # 4. why not `refreshepisodes`: Kodi 20.1 then deletes and re-adds every episode of the
+    # show (new episode ids, watched state gone); the day a Kodi keeps them, this fails
+    kodi.call(
+        "VideoLibrary.RefreshTVShow",
+        {"tvshowid": again["tvshowid"], "ignorenfo": False, "refreshepisodes": True},
+    )
+    kodi.wait_for(
+        "re-added the episodes",
+        lambda: (
+            len(ids := kodi_show(kodi)["episodeids"]) == len(expected.episodes)
+            and ids != again["episodeids"]
+        ),
+    )
+    assert kodi_show(kodi)["playcount"][1, 1] == 0
+
+
+def assert_show(seen: dict, expected: PublishedShow, folder: Path, touched=()) -> None:
+    """Kodi's show is what was published; `touched` episodes were saved back by
+    SetEpisodeDetails, which stores the show's cast with theirs (in another order)."""
+    assert seen["title"] == expected.title
+    assert seen["plot"] == expected.plot
+    assert seen["uniqueid"] == expected.uniqueid
+    assert seen["file"] == f"{folder}/"
+    assert seen["art"] == expected.art
+    assert seen["cast"] == expected.cast
+    assert seen["seasons"] == expected.seasons
+    assert seen["episodes"] == expected.episodes
+    # an episode's cast in Kodi: its NFO block's actors (the guest stars), then the show's
+    wanted = {number: guests + expected.cast for number, guests in expected.episode_cast.items()}
+    for number in touched:
+        seen["episode_cast"][number].sort()
+        wanted[number].sort()
+    assert seen["episode_cast"] == wanted
+
+
+@dataclass
+class PublishedShow:
+    title: str
+    plot: str
+    uniqueid: dict[str, str]
+    cast: list[tuple[str, str]]  # name, its `.actors/` image in the show folder or NFO thumb
+    art: dict[str, str]  # show art type -> file (`poster.jpg`, `fanart1.jpg`...)
+    seasons: dict[int, dict[str, str]]  # season number -> art type -> `season01-poster.jpg`...
+    episodes: dict[tuple[int, int], tuple[str, str, str, dict]]  # (S, E) -> title, file, thumb, ids
+    episode_cast: dict[tuple[int, int], list[tuple[str, str]]]  # (S, E) -> its block's actors
+
+
+SHOW_ART = re.compile(r"([a-z]+[0-9]*)\.(jpg|png)")
+SEASON_ART = re.compile(r"season(-specials|[0-9]{2,})-([a-z]+)\.(jpg|png)")
+
+
+def read_show(folder: Path) -> PublishedShow:
+    """tvshow.nfo, the show's and seasons' art, every episode NFO block and thumb."""
+    root = ET.parse(folder / "tvshow.nfo").getroot()
+    art, seasons, episodes, cast = {}, {}, {}, {}
+    for path in folder.iterdir():
+        if m := SHOW_ART.fullmatch(path.name):
+            art[m.group(1)] = str(path)
+        elif m := SEASON_ART.fullmatch(path.name):
+            number = 0 if m.group(1) == "-specials" else int(m.group(1))
+            seasons.setdefault(number, {})[m.group(2)] = str(path)
+    for video in sorted(folder.rglob("*.mkv")):
+        text = video.with_suffix(".nfo").read_text("utf-8").split("?>", 1)[1]
+        thumb = video.with_name(video.stem + "-thumb.jpg")
+        assert thumb.is_file(), thumb
+        for block in filter(str.strip, text.split("</episodedetails>")):
+            ep = ET.fromstring(block + "</episodedetails>")
+            number = (int(ep.findtext("season")), int(ep.findtext("episode")))
+            ids = {u.get("type"): u.text for u in ep.iter("uniqueid")}
+            episodes[number] = (ep.findtext("title"), str(video), str(thumb), ids)
+            cast[number] = actors(ep, folder)
+    assert {"poster", "fanart", "clearlogo"} <= art.keys(), sorted(art)
+    assert {s for s, _e in episodes} <= seasons.keys(), sorted(seasons)
+    assert all("poster" in kinds for kinds in seasons.values()), seasons
+    return PublishedShow(
+        title=root.findtext("title"),
+        plot=root.findtext("plot"),
+        uniqueid={u.get("type"): u.text for u in root.iter("uniqueid")},
+        cast=actors(root, folder),
+        art=art,
+        seasons=seasons,
+        episodes=episodes,
+        episode_cast=cast,
+    )
+
+
+def actors(nfo: ET.Element, folder: Path) -> list[tuple[str, str]]:
+    """(name, image) of each `<actor>`: guest stars too are read from the show's `.actors/`."""
+    images = {p.stem: str(p) for p in (folder / ".actors").iterdir()}
+    return [
+        (name, images.get(name.replace(" ", "_")) or a.findtext("thumb") or "")
+        for a in nfo.iter("actor")
+        if (name := a.findtext("name"))
+    ]
+
+
+def kodi_show(kodi: RealKodi) -> dict:
+    """The one show Kodi has, its seasons' art and its episodes in PublishedShow's terms (Kodi's
+    stock icons and the art a season or episode inherits, `tvshow.poster`..., left out); an
+    empty show while Kodi has none."""
+    props = ["title", "plot", "uniqueid", "art", "cast", "file"]
+    shows = kodi.call("VideoLibrary.GetTVShows", {"properties": props}).get("tvshows", [])
+    if not shows:
+        return {"episodes": {}, "plot": None}
+    [show] = shows
+    sid = show["tvshowid"]
+    seasons = kodi.call(
+        "VideoLibrary.GetSeasons", {"tvshowid": sid, "properties": ["season", "art"]}
+    ).get("seasons", [])
+    props = ["title", "season", "episode", "art", "uniqueid", "cast", "file", "playcount"]
+    episodes = kodi.call("VideoLibrary.GetEpisodes", {"tvshowid": sid, "properties": props}).get(
+        "episodes", []
+    )
+    show["art"] = own_art(show["art"])
+    show["cast"] = [(c["name"], image_path(c.get("thumbnail", ""))) for c in show["cast"]]
+    show["seasons"] = {s["season"]: own_art(s["art"]) for s in seasons}
+    show["episodes"] = {
+        (e["season"], e["episode"]): (
+            e["title"],
+            e["file"],
+            image_path(e["art"].get("thumb", "")),
+            e["uniqueid"],
+        )
+        for e in episodes
+    }
+    show["episode_cast"] = {
+        (e["season"], e["episode"]): [
+            (c["name"], image_path(c.get("thumbnail", ""))) for c in e["cast"]
+        ]
+        for e in episodes
+    }
+    show["playcount"] = {(e["season"], e["episode"]): e["playcount"] for e in episodes}
+    show["episodeids"] = {(e["season"], e["episode"]): e["episodeid"] for e in episodes}
+    show["raw"] = {"seasons": seasons, "episodes": episodes}
+    return show
+
+
+def own_art(art: dict) -> dict[str, str]:
+    return {
+        kind: image_path(url)
+        for kind, url in art.items()
+        if "." not in kind and not image_path(url).startswith("Default")
+    }
+
+
+def dump(seen: dict, expected: PublishedShow, step: str) -> None:
+    """What Kodi showed, beside what was published (read it when an assertion fails)."""
+    import json
+
+    def keyed(value):
+        if isinstance(value, dict):
+            return {str(k): keyed(v) for k, v in value.items()}
+        return value
+
+    both = {"kodi": keyed(seen), "published": keyed(expected.__dict__)}
+    both["kodi"].pop("raw", None) if step == "ids" else None
+    target = os.environ.get("METARRD_KODI_DUMP")
+    if target:
+        Path(f"{target}.{step}.json").write_text(json.dumps(both, default=str, indent=1))
 
 
 def notification_states() -> list[str]:
