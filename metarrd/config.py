@@ -42,6 +42,21 @@ ASSET_TYPES = (
     "season-all-landscape",
     "season-all-fanart",
 )
+# What each level of a TV show can have (docs/tv.md): what enrich looks for, publish names and
+# the item page lists.
+ALL_SEASONS = "season-all-"  # a show's `season-all-poster` is the art of every season
+SEASON_ART_TYPES = ("poster", "fanart", "banner", "landscape")
+SHOW_ART_TYPES = (
+    "poster",
+    "fanart",
+    "banner",
+    "clearlogo",
+    "clearart",
+    "landscape",
+    "characterart",
+    "keyart",
+)
+EPISODE_THUMB = "thumb"
 
 
 @dataclass(frozen=True)

@@ -22,22 +22,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
 from metarrd.publish import layout
 
+__all__ = ["ALL_SEASONS", "EPISODE_THUMB", "SEASON_ART_TYPES", "SHOW_ART_TYPES"]
+
 TVSHOW_NFO = "tvshow.nfo"
-SHOW_ART_TYPES = (
-    "poster",
-    "fanart",
-    "banner",
-    "clearlogo",
-    "clearart",
-    "landscape",
-    "characterart",
-    "keyart",
-)
-SEASON_ART_TYPES = ("poster", "fanart", "banner", "landscape")
-ALL_SEASONS = "season-all-"  # a show's asset type `season-all-poster` -> season-all-poster.jpg
-EPISODE_THUMB = "thumb"
 
 
 def season_prefix(number: int) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from metarrd import db
+from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
 from metarrd.web import queries
 from metarrd.web.states import actions_for
 
@@ -60,22 +61,11 @@ FIELDS = {
 # kind -> the artwork types TV enrich looks for (docs/tv.md "Enrich"): what "no candidates for"
 # names, and the order of the artwork tab
 ART_TYPES = {
-    db.SHOW: (
-        "poster",
-        "fanart",
-        "banner",
-        "clearlogo",
-        "clearart",
-        "landscape",
-        "characterart",
-        "keyart",
-        "season-all-poster",
-        "season-all-banner",
-        "season-all-landscape",
-        "season-all-fanart",
-    ),
-    db.SEASON: ("poster", "fanart", "banner", "landscape"),
-    db.EPISODE: ("thumb",),
+    db.SHOW: SHOW_ART_TYPES
+    + tuple(ALL_SEASONS + t for t in SEASON_ART_TYPES if t != "fanart")
+    + (ALL_SEASONS + "fanart",),
+    db.SEASON: SEASON_ART_TYPES,
+    db.EPISODE: (EPISODE_THUMB,),
 }
 # an episode's fields that its first episode's `episode_details` carries too (publish writes
 # the details): an edit goes to both
