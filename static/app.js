@@ -3,6 +3,25 @@
 (function () {
   "use strict";
 
+  // The live stream ends by design (a two-minute lifetime, a busy server's short answer) and the
+  // browser reconnects by itself. htmx's SSE extension logs every such `error` event to the
+  // console; pass it on only when the browser has given up (CLOSED), where the extension's own
+  // back-off reconnects, so a normal reconnect is not reported as a failure.
+  if (window.htmx && window.EventSource) {
+    htmx.createEventSource = function (url) {
+      var source = new EventSource(url, { withCredentials: true });
+      var handler = null;
+      source.addEventListener("error", function (evt) {
+        if (handler && source.readyState === EventSource.CLOSED) handler.call(source, evt);
+      });
+      Object.defineProperty(source, "onerror", {
+        get: function () { return handler; },
+        set: function (fn) { handler = fn; },
+      });
+      return source;
+    };
+  }
+
   // A live refresh (an SSE-triggered or polling GET) must not wipe a field the user is editing.
   document.addEventListener("htmx:confirm", function (evt) {
     var elt = evt.detail.elt;
