@@ -90,7 +90,7 @@ def write_config(
     lines += [
         "[providers]",
         "timeout_seconds = 5.0",
-        "max_retries = 1",
+        "max_retries = 2",  # two 429s may land on one request when items identify side by side
         "[providers.tmdb]",
         f'api_key = "{tmdb_key or sim.keys.tmdb_key}"',
         f'base_url = "{sim.tmdb_url}"',
