@@ -303,6 +303,45 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     # our file for a picture that cannot be downloaded now stays until it can
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
     ledger = {p: e for p, e in ledger.items() if p not in held}
+    stale = [folder / n for n in names if n.startswith(TEMP_MARKER)]
+    stale += [folder / layout.ACTORS_DIR / n for n in actor_names if n.startswith(TEMP_MARKER)]
+    if folder / "movie.nfo" in leave:
+        notes.append("movie.nfo is left as it is: Jellyfin reads it before " + nfo_target.name)
+    plan, seen = plan_against_disk(
+        movie,
+        folder,
+        wanted,
+        ledger,
+        held,
+        nfo_target=nfo_target,
+        nfo_bytes=nfo_bytes,
+        conflicts=conflicts,
+        leave=leave,
+        notes=notes,
+        stale=stale,
+        fetch=fetch,
+    )
+    return Prepared(plan, notes, missing, seen)
+
+
+def plan_against_disk(
+    item: db.Movie,
+    folder: Path,
+    wanted: list[Wanted],
+    ledger: dict[Path, LedgerEntry],
+    held: dict[Path, tuple[str, str]],
+    *,
+    nfo_target: Path,
+    nfo_bytes: bytes,
+    conflicts: dict[Path, str],
+    leave: list[Path] | None = None,
+    notes: list[str],
+    stale: list[Path],
+    fetch: bool,
+) -> tuple[PublishPlan, dict[Path, tuple[int, int, int]]]:
+    """What is on disk now for every wanted and ledger path (by lstat, hashed only when it could
+    have changed), the plan against it, and a LEAVE for each held slot (a picture that cannot be
+    had now keeps our file). Shared by a movie's and a show's publish."""
     sizes: dict[Path, set[int]] = {}
     for w in wanted:
         sizes.setdefault(w.path, set()).add(w.size)
@@ -314,13 +353,9 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     if not fetch and current.get(nfo_target) is not None:  # the preview's diff
         with contextlib.suppress(OSError):
             nfo_current = read_regular(nfo_target, MAX_FILE_BYTES).decode("utf-8", "replace")
-    stale = [folder / n for n in names if n.startswith(TEMP_MARKER)]
-    stale += [folder / layout.ACTORS_DIR / n for n in actor_names if n.startswith(TEMP_MARKER)]
-    if folder / "movie.nfo" in leave:
-        notes.append("movie.nfo is left as it is: Jellyfin reads it before " + nfo_target.name)
     plan = plan_publish(
-        movie_id=movie.id,
-        title=movie.label,
+        movie_id=item.id,
+        title=item.label,
         folder=folder,
         wanted=wanted,
         current=current,
@@ -333,9 +368,10 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         stale_temp=stale,
     )
     for path, (what, kind) in sorted(held.items()):
-        reason = f"kept until {what} can be downloaded again"
-        plan.actions.append(FileAction(path, LEAVE, reason, kind))
-    return Prepared(plan, notes, missing, seen)
+        plan.actions.append(
+            FileAction(path, LEAVE, f"kept until {what} can be downloaded again", kind)
+        )
+    return plan, seen
 
 
 def _art_files(

@@ -22,7 +22,6 @@ as it is, never removed while its video is there.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from pathlib import Path
@@ -30,12 +29,18 @@ from pathlib import Path
 from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import ItemError, MetarrdError
-from metarrd.files import MAX_FILE_BYTES, read_regular
 from metarrd.publish import apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows
-from metarrd.publish.layout import LEAVE, FileAction, LedgerEntry, PublishPlan, Wanted, plan_publish
-from metarrd.publish.stage import Missing, Prepared, _folder_locks, _listdir, _observe, _sha
+from metarrd.publish.layout import LedgerEntry, PublishPlan, Wanted
+from metarrd.publish.stage import (
+    Missing,
+    Prepared,
+    _folder_locks,
+    _listdir,
+    _sha,
+    plan_against_disk,
+)
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -186,39 +191,24 @@ def _prepare(
         return listings[directory]
 
     conflicts = _conflicts(wanted, ledger, names_in)
-    sizes: dict[Path, set[int]] = {}
-    for w in wanted:
-        sizes.setdefault(w.path, set()).add(w.size)
-    for e in ledger.values():
-        sizes.setdefault(e.path, set()).add(e.size)
-    seen: dict[Path, tuple[int, int, int]] = {}
-    current = {p: _observe(p, s, ledger.get(p), seen) for p, s in sizes.items()}
-    nfo_current = None
-    if not fetch and current.get(show_nfo) is not None:
-        with contextlib.suppress(OSError):
-            nfo_current = read_regular(show_nfo, MAX_FILE_BYTES).decode("utf-8", "replace")
     dirs = sorted(
         {folder, folder / layout.ACTORS_DIR} | {Path(e.path).parent for e in members.published}
     )
     stale = [d / n for d in dirs for n in names_in(d) if n.startswith(TEMP_MARKER)]
-    plan = plan_publish(
-        movie_id=show.id,
-        title=show.label,
-        folder=folder,
-        wanted=wanted,
-        current=current,
-        ledger=ledger,
+    plan, seen = plan_against_disk(
+        show,
+        folder,
+        wanted,
+        ledger,
+        held,
+        nfo_target=show_nfo,
+        nfo_bytes=show_bytes,
         conflicts=conflicts,
         notes=notes,
-        nfo_current=nfo_current,
-        nfo_new=show_bytes.decode("utf-8"),
-        stale_temp=stale,
+        stale=stale,
+        fetch=fetch,
     )
     plan.nfo_path = show_nfo
-    for path, (what, kind) in sorted(held.items()):
-        plan.actions.append(
-            FileAction(path, LEAVE, f"kept until {what} can be downloaded again", kind)
-        )
     extra = [d for d in dirs if d not in (folder, folder / layout.ACTORS_DIR)]
     return Prepared(plan, notes, missing, seen), extra
 
