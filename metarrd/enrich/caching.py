@@ -23,7 +23,7 @@ from metarrd.enrich.candidate_store import (
     as_pick,
     image_info,
     in_cache,
-    save_changes,
+    save_all,
     score_rows,
     set_changed,
     take_info,
@@ -85,7 +85,7 @@ class _Placing:
             set_changed(row, is_selected=d.selected, selected_by=d.selected_by, rank=d.rank)
             if row.duplicate_of_id != d.duplicate_of:
                 row.duplicate_of = d.duplicate_of
-            save_changes(row)
+        save_all(rows)
 
     def cache_selected(self, final: bool = False) -> int:
         """Put every selected image into the cache; returns how many could not be, or turned
@@ -106,32 +106,40 @@ class _Placing:
             self.outcomes[url] = future.result()
         groups: dict[str, list[db.ArtworkCandidate]] = {}
         failed = 0
+        rescore = []
         for row in todo:
             outcome = self.outcomes.get(row.url)
             fresh = outcome and outcome.ok and outcome.info.sha256 != row.content_hash
-            if fresh and self._measured(row, outcome) and not final and row.selected_by != "user":
-                failed += 1  # placed in the next round if it keeps its place
-                continue
+            if fresh and self._measured(row, outcome):
+                rescore.append(row)
+                if not final and row.selected_by != "user":
+                    failed += 1  # placed in the next round if it keeps its place
+                    continue
             groups.setdefault(row.url, []).append(row)
+        if rescore:
+            with db.write_transaction():
+                score_rows(rescore, self.config.artwork)
         placing = [self.an.submit(self._place, rows) for rows in groups.values()]
+        results = [result for future in placing for result in future.result()]
         with db.write_transaction():
-            for future in placing:
-                for row, target, reason in future.result():
-                    if reason:
-                        row.rejected_reason = f"could not be cached: {reason}"
-                        row.analyzed = False  # tried again at the next enrich
-                        log.warning("%s: %s not cached: %s", self.label, row.asset_type, reason)
-                        if row.selected_by != "user":  # the user's choice stays chosen
-                            failed += 1
-                            set_changed(row, is_selected=False, rank=None, selected_by=None)
-                    else:
-                        self._ensure_cache_row(row, target)
-                        row.is_downloaded = True
-                    save_changes(row)
+            for row, _target, reason in results:
+                if reason:
+                    row.rejected_reason = f"could not be cached: {reason}"
+                    row.analyzed = False  # tried again at the next enrich
+                    log.warning("%s: %s not cached: %s", self.label, row.asset_type, reason)
+                    if row.selected_by != "user":  # the user's choice stays chosen
+                        failed += 1
+                        set_changed(row, is_selected=False, rank=None, selected_by=None)
+                else:
+                    set_changed(row, is_downloaded=True)
+            self._ensure_cache_rows(
+                [(row, target) for row, target, reason in results if not reason]
+            )
+            save_all(row for row, _target, _reason in results)
         return failed
 
     def _measured(self, row: db.ArtworkCandidate, outcome: AnalysisResult) -> bool:
-        """Take the whole file's facts; True when they contradict the probe (scored again)."""
+        """Take the whole file's facts; True when they contradict the probe (to score again)."""
         probed = (row.width, row.height, row.format)
         take_info(row, outcome.info)
         if probed == (row.width, row.height, row.format):
@@ -140,8 +148,6 @@ class _Placing:
             "%s: %s from %s is %dx%d %s, not %sx%s %s as probed: scored again",
             self.label, row.asset_type, row.provider, row.width, row.height, row.format, *probed,
         )  # fmt: skip
-        with db.write_transaction():
-            score_rows([row], self.config.artwork)
         return True
 
     def _downloaded_now(self, row: db.ArtworkCandidate) -> bool:
@@ -179,29 +185,30 @@ class _Placing:
             results.append((row, target, None))
         return results
 
-    def _ensure_cache_row(self, row: db.ArtworkCandidate, target: Path) -> None:
-        exists = (
-            db.CacheImageFile.select()
-            .where(
-                (db.CacheImageFile.movie == self.movie_id)
-                & db.CacheImageFile.actor.is_null()
-                & (db.CacheImageFile.image_type == row.asset_type)
-                & (db.CacheImageFile.file_hash == row.content_hash)
-            )
-            .exists()
+    def _ensure_cache_rows(self, placed: list[tuple[db.ArtworkCandidate, Path]]) -> None:
+        """A `cache_image_files` row of the item for each placed image it has none for (one
+        read, one insert)."""
+        if not placed:
+            return
+        query = db.CacheImageFile.select(
+            db.CacheImageFile.image_type, db.CacheImageFile.file_hash
+        ).where(
+            (db.CacheImageFile.movie == self.movie_id)
+            & db.CacheImageFile.actor.is_null()
+            & db.CacheImageFile.file_hash.in_(sorted({row.content_hash for row, _ in placed}))
         )
-        if not exists:
-            db.CacheImageFile.create(
-                movie=self.movie_id,
-                image_type=row.asset_type,
-                file_path=str(target),
-                file_hash=row.content_hash,
-                perceptual_hash=row.perceptual_hash,
-                file_size=row.file_size or 0,
-                width=row.width,
-                height=row.height,
-                format=row.format,
-                source_type="provider",
-                source_url=row.url,
-                provider_name=row.provider,
-            )
+        known = set(query.tuples())
+        new = []
+        for row, target in placed:
+            if (row.asset_type, row.content_hash) in known:
+                continue
+            known.add((row.asset_type, row.content_hash))
+            new.append({
+                "movie": self.movie_id, "image_type": row.asset_type, "file_path": str(target),
+                "file_hash": row.content_hash, "perceptual_hash": row.perceptual_hash,
+                "file_size": row.file_size or 0, "width": row.width, "height": row.height,
+                "format": row.format, "source_type": "provider", "source_url": row.url,
+                "provider_name": row.provider,
+            })  # fmt: skip
+        for start in range(0, len(new), 100):
+            db.CacheImageFile.insert_many(new[start : start + 100]).execute()

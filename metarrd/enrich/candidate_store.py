@@ -4,7 +4,9 @@ Storing what the providers listed (new rows inserted, known ones refreshed, rows
 longer lists dropped unless the user chose them), phase 1B (a candidate whose picture the cache
 already holds counts as downloaded), scoring, and the small helpers over one row that the
 selection and caching (caching.py) share. The functions that write expect the
-caller's write transaction; none does HTTP.
+caller's write transaction; none does HTTP. Rows are written with `save_all`: one statement per
+set of changed columns for the whole batch, not one query per row (an item has ~100 rows, written
+three or four times per enrich).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Container, Iterable
 from pathlib import Path
 from typing import Any
+
+import peewee as pw
 
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE, ArtworkConfig
@@ -32,7 +36,7 @@ def store_candidates(
     """Insert new candidates, refresh known ones, drop those a provider no longer lists.
 
     `rows` (asset type, url) -> row is brought up to date in place."""
-    new = []
+    new, refreshed = [], []
     for provider, found in answers.items():
         listed = {(c.asset_type, c.url) for c in found}
         for key, row in list(rows.items()):
@@ -55,7 +59,8 @@ def store_candidates(
                             "provider": c.provider, "url": c.url, **values})  # fmt: skip
                 continue
             set_changed(row, **values)
-            save_changes(row)
+            refreshed.append(row)
+    save_all(refreshed)
     for start in range(0, len(new), 200):
         db.ArtworkCandidate.insert_many(new[start : start + 200]).execute()
     if new:
@@ -72,6 +77,7 @@ def match_cache(
 ) -> None:
     """Phase 1B: candidates whose picture the cache already holds count as downloaded."""
     files = [c for c in cache_files if Path(c.file_path).is_file()]
+    adopted = []
     for row in rows:
         if row.provider == LIBRARY_SOURCE or row.url in pending or row.is_downloaded:
             continue
@@ -81,12 +87,14 @@ def match_cache(
         if match is None or not Path(match.file_path).is_file():
             continue
         _adopt(row, match)
-        save_changes(row)
+        adopted.append(row)
+    save_all(adopted)
 
 
 def score_rows(rows: Iterable[db.ArtworkCandidate], artwork: ArtworkConfig) -> None:
     """Score the rows (unchanged scores are not rewritten) and save what changed."""
     prefs = Preferences(artwork.preferred_languages, artwork.provider_priority)
+    rows = list(rows)
     for row in rows:
         if eligible(row):
             facts = ImageFacts(
@@ -98,7 +106,7 @@ def score_rows(rows: Iterable[db.ArtworkCandidate], artwork: ArtworkConfig) -> N
             set_changed(row, score=score.total, score_breakdown=score.breakdown())
         else:
             set_changed(row, score=None, score_breakdown={})
-        save_changes(row)
+    save_all(rows)
 
 
 def in_cache(cache_dir: Path, row: db.ArtworkCandidate) -> bool:
@@ -115,9 +123,48 @@ def set_changed(row: db.BaseModel, **values: Any) -> None:
             setattr(row, name, value)
 
 
-def save_changes(row: db.BaseModel) -> None:
-    if row.dirty_fields:
-        row.save(only=row.dirty_fields)
+def save_all(rows: Iterable[db.BaseModel]) -> int:
+    """Save what changed in each row (saved rows of one model, by primary key), in one
+    `executemany` per set of changed columns instead of one UPDATE per row: peewee builds the
+    statement once, and the write transaction is held for a fraction of the time. Returns how
+    many rows were written. Works on SQLite and PostgreSQL (plain `UPDATE ... WHERE id = ?`,
+    so every value is typed by its column)."""
+    groups: dict[tuple[str, ...], list[db.BaseModel]] = {}
+    model = None
+    for row in rows:
+        if row.dirty_fields:
+            model = type(row)
+            groups.setdefault(tuple(f.name for f in row.dirty_fields), []).append(row)
+    if model is None:
+        return 0
+    meta = model._meta
+    database, pk = meta.database, meta.primary_key
+    param = database.param
+
+    def quoted(name: str) -> str:
+        return name.join(database.quote)  # '""' -> "name"
+
+    written = 0
+    for names, members in groups.items():
+        fields = [meta.fields[name] for name in names]
+        sets = ", ".join(f"{quoted(f.column_name)} = {param}" for f in fields)
+        sql = (
+            f"UPDATE {quoted(meta.table_name)} SET {sets} WHERE {quoted(pk.column_name)} = {param}"
+        )
+        params = [  # __data__: a foreign key's id, not the row it points at
+            [f.db_value(row.__data__.get(f.name)) for f in fields] + [pk.db_value(row._pk)]
+            for row in members
+        ]
+        with pw.__exception_wrapper__:  # driver errors as peewee's (DiskFull is told by them)
+            cursor = database.cursor()
+            try:
+                cursor.executemany(sql, params)
+            finally:
+                cursor.close()
+        for row in members:
+            row._dirty.clear()
+        written += len(members)
+    return written
 
 
 def eligible(row: db.ArtworkCandidate) -> bool:

@@ -1,0 +1,131 @@
+"""Candidate rows as ENRICH writes them: only what changed, one statement per set of changed
+columns for a whole batch of rows (not one UPDATE per row), on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from metarrd import db
+from metarrd.enrich import enrich_item
+from metarrd.enrich.candidate_store import save_all
+
+from .conftest import make_movie
+
+
+class _CountingCursor:
+    def __init__(self, cursor, seen: list[str]):
+        self._cursor, self._seen = cursor, seen
+
+    def execute(self, sql, *args, **kwargs):
+        self._seen.append(sql)
+        return self._cursor.execute(sql, *args, **kwargs)
+
+    def executemany(self, sql, *args, **kwargs):
+        self._seen.append(sql)
+        return self._cursor.executemany(sql, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+    def __iter__(self):
+        return iter(self._cursor)
+
+
+@contextlib.contextmanager
+def statements(monkeypatch):
+    """Every statement sent to the database (an `executemany` counts once)."""
+    seen: list[str] = []
+    real = db.database.obj.cursor
+    monkeypatch.setattr(
+        db.database.obj, "cursor", lambda *a, **k: _CountingCursor(real(*a, **k), seen)
+    )
+    try:
+        yield seen
+    finally:
+        monkeypatch.undo()
+
+
+def updates_of(seen: list[str], table: str) -> list[str]:
+    return [
+        sql for sql in seen if sql.lstrip().upper().startswith(f'UPDATE "{table.upper()}"'.upper())
+    ]
+
+
+def _rows(movie, n: int) -> list[db.ArtworkCandidate]:
+    db.ArtworkCandidate.insert_many(
+        [
+            {
+                "movie": movie.id,
+                "asset_type": "poster",
+                "provider": "tmdb",
+                "url": f"https://image.tmdb.org/t/p/original/p{i}.jpg",
+            }
+            for i in range(n)
+        ]  # fmt: skip
+    ).execute()
+    query = db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie.id)
+    return list(query.order_by(db.ArtworkCandidate.id))
+
+
+def test_save_all_writes_each_set_of_changed_columns_in_one_statement(rt, monkeypatch):
+    movie = make_movie(rt)
+    rows = _rows(movie, 40)
+    when = datetime(2024, 5, 17, 21, 3, 4, 123456)
+    for i, row in enumerate(rows[:30]):  # analysed and scored
+        row.analyzed, row.analyzed_at, row.width, row.height = True, when, 2000, 3000 + i
+        row.score, row.score_breakdown = 50.5 + i, {"total": 50.5 + i, "factors": [{"n": "ü"}]}
+    for row in rows[30:39]:  # rejected, and a near-duplicate of the first
+        row.rejected_reason, row.duplicate_of, row.provider_metadata = (
+            "SVG",
+            rows[0].id,
+            {"a": None},
+        )
+    untouched = rows[39]
+    # another writer (the review UI) selects a row meanwhile: a column we did not change stays
+    db.ArtworkCandidate.update(is_selected=True, selected_by="user").where(
+        db.ArtworkCandidate.id == rows[5].id
+    ).execute()
+
+    with statements(monkeypatch) as seen, db.write_transaction():
+        written = save_all(rows)
+
+    assert written == 39
+    assert len(updates_of(seen, "provider_assets")) == 2
+    assert not any(row.dirty_fields for row in rows)
+    fresh = {r.id: r for r in db.ArtworkCandidate.select()}
+    for i, row in enumerate(rows[:30]):
+        got = fresh[row.id]
+        assert (got.analyzed, got.analyzed_at, got.width, got.height) == (
+            True,
+            when,
+            2000,
+            3000 + i,
+        )
+        assert got.score == 50.5 + i
+        assert got.score_breakdown == {"total": 50.5 + i, "factors": [{"n": "ü"}]}
+    for row in rows[30:39]:
+        got = fresh[row.id]
+        assert (got.rejected_reason, got.duplicate_of_id, got.provider_metadata) == (
+            "SVG",
+            rows[0].id,
+            {"a": None},
+        )
+    assert fresh[rows[5].id].is_selected and fresh[rows[5].id].selected_by == "user"
+    assert fresh[untouched.id].score is None and not fresh[untouched.id].analyzed
+    with statements(monkeypatch) as seen, db.write_transaction():
+        assert save_all(rows) == 0  # nothing changed: nothing sent
+    assert not updates_of(seen, "provider_assets")
+
+
+def test_an_enrich_writes_its_candidates_in_batches_not_row_by_row(rt, simulator, monkeypatch):
+    movie = make_movie(rt)
+    with statements(monkeypatch) as seen:
+        result = enrich_item(rt, movie)
+
+    assert result.candidates >= 30 and result.selected >= 8
+    # each candidate row is written three or four times (analysis and score, selection,
+    # cached); row by row that was well over a hundred UPDATEs
+    assert len(updates_of(seen, "provider_assets")) <= 12
+    inserts = [s for s in seen if s.lstrip().upper().startswith('INSERT INTO "CACHE_IMAGE_FILES"')]
+    assert len(inserts) <= 2 + result.actors  # the selection's rows in one; cast: one each
