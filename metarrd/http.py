@@ -12,14 +12,23 @@ Downloads can ask for the first bytes only (`first_bytes`, an HTTP Range request
 ignores Range sends the whole file, which is then downloaded in full. A URL that is gone for good
 (404, or not an image: `mark_gone`) is remembered for `GONE_SECONDS`, so a publish right after
 an enrich does not ask again.
+
+The environment is read once, when a client is made: the proxies (`HTTP_PROXY`, `HTTPS_PROXY`,
+`ALL_PROXY`, `NO_PROXY`, lower case first, as requests and curl read them) and a CA bundle
+(`REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`). requests would read them again for every request
+(`trust_env`), a third of the client's own time on a loopback image host; `~/.netrc` is not
+consulted (no provider takes its credentials from there).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import os
 import re
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
@@ -97,6 +106,11 @@ class HttpClient:
         self._not_before: dict[str, float] = {}  # host -> monotonic time (Retry-After)
         self._gone: dict[str, tuple[float, str]] = {}  # url -> (until, why)
         self.session = requests.Session()
+        self.session.trust_env = False  # the environment is read here, once (below)
+        self.proxies, self.no_proxy = environment_proxies()
+        self.session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
         adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -104,6 +118,12 @@ class HttpClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def proxies_for(self, url: str) -> dict[str, str] | None:
+        """The environment's proxies for `url` (None: straight there), as read at creation."""
+        if not self.proxies or bypasses_proxy(url, self.no_proxy):
+            return None
+        return self.proxies
 
     def _host_slot(self, url: str) -> threading.BoundedSemaphore:
         host = urlsplit(url).netloc
@@ -176,6 +196,7 @@ class HttpClient:
                         json=json,
                         stream=stream,
                         timeout=timeout or self.timeout,
+                        proxies=self.proxies_for(url),
                     )
             except requests.Timeout:
                 reason, wait = "timed out", self.backoff_for(attempt)
@@ -297,6 +318,42 @@ class HttpClient:
     def backoff_for(self, attempt: int) -> float:
         """The wait before retry number `attempt` (exponential, at most 30 s)."""
         return min(self.backoff * (2 ** (attempt - 1)), 30.0)
+
+
+def environment_proxies() -> tuple[dict[str, str], str]:
+    """({scheme: proxy URL}, NO_PROXY) from the environment, read the way requests reads it."""
+    found = dict(urllib.request.getproxies())
+    no_proxy = found.pop("no", "")
+    return found, no_proxy
+
+
+def bypasses_proxy(url: str, no_proxy: str) -> bool:
+    """`url`'s host is in NO_PROXY (names match themselves and their subdomains, with or
+    without the port; addresses also by CIDR; `*` matches everything), requests' rule."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if host is None:
+        return True
+    entries = [e.lstrip(".") for e in no_proxy.replace(" ", "").split(",") if e]
+    if "*" in entries:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    with_port = f"{host}:{parts.port}" if parts.port else host
+
+    def matches(entry: str) -> bool:
+        if host == entry or with_port == entry:
+            return True
+        if address is None:  # a name: its subdomains too
+            return host.endswith("." + entry) or with_port.endswith("." + entry)
+        try:
+            return "/" in entry and address in ipaddress.ip_network(entry, strict=False)
+        except ValueError:  # not a network
+            return False
+
+    return any(matches(entry) for entry in entries)
 
 
 def _total_size(resp: requests.Response) -> int | None:

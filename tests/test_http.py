@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -155,3 +156,72 @@ def test_a_body_cut_short_is_retried_then_reported(server, client, waits):
 def test_a_url_requests_cannot_send_is_a_clear_error(client):
     with pytest.raises(ProviderError, match="cannot request"):
         client.get_json("ftp://127.0.0.1/3/movie/1", provider="tmdb")
+
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch):
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+def test_a_proxy_set_in_the_environment_is_used_and_no_proxy_honoured(server, no_proxy_env):
+    no_proxy_env.setenv("HTTP_PROXY", server)  # the loopback server plays the proxy
+    no_proxy_env.setenv("NO_PROXY", "localhost,127.0.0.1")
+    client = HttpClient(timeout=2, max_retries=0)
+    client.get_json("http://api.themoviedb.org/3/movie/603?api_key=k", provider="tmdb")
+    assert Scripted.seen[-1][0] == "http://api.themoviedb.org/3/movie/603?api_key=k"  # proxied
+    client.get_json(f"{server}/direct", provider="tmdb")
+    assert Scripted.seen[-1][0] == "/direct"  # loopback is in NO_PROXY: straight there
+
+
+class _WatchedEnviron(dict):
+    """os.environ's contents, counting every read."""
+
+    reads = 0
+
+    def _read(self):
+        type(self).reads += 1
+
+    def get(self, *args):
+        self._read()
+        return super().get(*args)
+
+    def __getitem__(self, key):
+        self._read()
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self._read()
+        return super().__contains__(key)
+
+    def __iter__(self):
+        self._read()
+        return super().__iter__()
+
+    def items(self):
+        self._read()
+        return super().items()
+
+    def keys(self):
+        self._read()
+        return super().keys()
+
+
+def test_requests_do_not_read_the_environment_again(server, no_proxy_env):
+    no_proxy_env.setenv("HTTP_PROXY", server)
+    client = HttpClient(timeout=2, max_retries=0)  # reads it here, once
+    watched = _WatchedEnviron(os.environ)
+    no_proxy_env.setattr(os, "environ", watched)
+    watched["HTTP_PROXY"] = "http://127.0.0.1:9"  # changed afterwards: not seen
+    client.get_json("http://api.themoviedb.org/3/movie/603", provider="tmdb")
+    client.download("http://image.tmdb.org/t/p/w342/a.jpg", io.BytesIO(), provider="tmdb")
+    assert _WatchedEnviron.reads == 0
+    assert [path for path, _ in Scripted.seen[-2:]] == [
+        "http://api.themoviedb.org/3/movie/603",
+        "http://image.tmdb.org/t/p/w342/a.jpg",
+    ]
