@@ -16,8 +16,10 @@ Rules (docs/providers.md §1.6, §2.4, §3.5):
 
 Each candidate also names the provider's small rendition of the same picture (`small_url`:
 TMDB `w342`/`w300`, fanart.tv `/preview/`, TheTVDB's `thumbnail`), which analysis uses for the
-perceptual hash and the preview, and says whether the provider's stated size is exact
-(`size_exact`: TMDB and TheTVDB measure the file; fanart.tv states no size, so ours is nominal).
+perceptual hash and the preview, and says whether the size can stand for the file's
+(`size_exact`): TMDB and TheTVDB measure the file; fanart.tv states no size, but accepts uploads
+of its type's one size only (docs/providers.md §2.5), so the nominal size is taken too. Analysis
+takes such a size when the rendition has its shape; the selected images are measured in full.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class Candidate:
     width: int | None = None  # the provider's claim; analysis measures the real size
     height: int | None = None
     small_url: str | None = None  # the same picture, small (for the hash and the preview)
-    size_exact: bool = False  # width/height are the file's own (measured by the provider)
+    size_exact: bool = False  # width/height stand for the file's (measured, or fanart.tv's rule)
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -195,6 +197,7 @@ def from_fanart(data: dict[str, Any] | None) -> list[Candidate]:
                     vote_count=_int(img.get("likes")) or 0,
                     width=_int(img.get("width")) or width,
                     height=_int(img.get("height")) or height,
+                    size_exact=True,  # v3.2's measured size, or the one size fanart.tv accepts
                     metadata=meta,
                 )
             )

@@ -388,3 +388,49 @@ def test_a_users_choice_that_cannot_be_fetched_stays_chosen(rt, simulator):
     enrich_item(rt, movie)  # the provider has it again: now it is cached
     spare = db.ArtworkCandidate.get_by_id(spare.id)
     assert spare.is_selected and spare.is_downloaded and spare.rejected_reason is None
+
+
+def fanart_rows(movie):
+    return list(
+        db.ArtworkCandidate.select().where(
+            (db.ArtworkCandidate.movie == movie.id) & (db.ArtworkCandidate.provider == "fanart")
+        )
+    )
+
+
+def real_fanart(simulator) -> dict:
+    images = simulator.catalog.get(603).images
+    return {simulator.image_url(a): a for assets in images.fanart.values() for a in assets}
+
+
+def test_fanart_images_are_sized_by_fanart_tvs_rule_without_reading_their_headers(rt, simulator):
+    movie = make_movie(rt)
+    simulator.reset_requests()
+    enrich_item(rt, movie)
+
+    fanart = [h for h in simulator.requests if h.path.startswith("/fanart/")]
+    assert fanart and all(h.status == 200 for h in fanart)  # no Range request for a header
+    real = real_fanart(simulator)
+    rows = fanart_rows(movie)
+    assert len(rows) >= 10
+    for row in rows:
+        assert (row.width, row.height) == (real[row.url].width, real[row.url].height)
+
+
+def test_a_fanart_image_other_than_its_rule_is_measured_when_selected(rt, simulator, monkeypatch):
+    from metarrd.enrich import candidates
+
+    keys = {**candidates.FANART_MOVIE_KEYS, "moviebackground": ("fanart", 3840, 2160)}
+    monkeypatch.setattr(candidates, "FANART_MOVIE_KEYS", keys)  # the rule says 4K: they are HD
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+
+    real = real_fanart(simulator)
+    rows = [r for r in fanart_rows(movie) if r.provider_metadata["key"] == "moviebackground"]
+    measured = [r for r in rows if r.content_hash]  # chosen at first: downloaded in full
+    assert measured and all((r.width, r.height) == (1920, 1080) for r in measured)
+    for row in measured:
+        assert row.score_breakdown["factors"][0]["reason"].startswith("1920x1080")
+    for row in fanart_rows(movie):
+        if row.is_selected:  # what stays chosen is what it really is
+            assert (row.width, row.height) == (real[row.url].width, real[row.url].height)
