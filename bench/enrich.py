@@ -3,6 +3,11 @@ provider simulator at 0 and 50 ms per request, with and without faults; and the 
 one 2000x3000 JPEG poster.
 
     python -m bench.enrich [--movies 6] [--latencies 0,50] [--no-faults] [--rounds 3]
+                           [--candidates 130]
+
+`--movies` above 6 adds the simulator's other movies with full artwork, then synthetic ones
+(e.g. `--movies 34 --candidates 42`: a library of a few dozen movies with the simulator's
+ordinary ~42 candidates each, instead of the ~130 that stress one movie).
 
 What it prints, per latency and fault setting:
 - bytes: image bytes served (cast thumbnails aside) ÷ the bytes that decide: the selected
@@ -68,7 +73,7 @@ FAULTS = [
 SIM_SCRIPT = """
 import json, sys
 from metarrd.simulator import Simulator
-sim = Simulator(candidates_per_movie={candidates}, cache_bytes=3 << 30)
+sim = Simulator(candidates_per_movie={candidates}, extra_movies={extra}, cache_bytes=3 << 30)
 sim.start()
 hosts = {{name: sim.image_host(name) for name in ("tmdb", "fanart", "tvdb")}}
 print(json.dumps({{"url": sim.url, "images": hosts}}), flush=True)
@@ -94,8 +99,8 @@ sim.stop()
 class Sim:
     """The simulator in its own process, driven line by line."""
 
-    def __init__(self) -> None:
-        script = SIM_SCRIPT.format(candidates=CANDIDATES)
+    def __init__(self, candidates: int = CANDIDATES, extra_movies: int = 0) -> None:
+        script = SIM_SCRIPT.format(candidates=candidates, extra=extra_movies)
         self.proc = subprocess.Popen(
             [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -127,6 +132,16 @@ class Sim:
         with contextlib.suppress(BrokenPipeError, ValueError):
             self.send("quit")
         self.proc.wait(timeout=10)
+
+
+def library(count: int) -> tuple[list[int], int]:
+    """(TMDB ids of `count` movies with full artwork, how many of them are synthetic)."""
+    from metarrd.simulator.catalog import SYNTHETIC_BASE_ID, load_catalog
+
+    full = [m.id for m in load_catalog().movies.values() if m.art == "full" and m.fanart]
+    ids = MOVIES + [i for i in full if i not in MOVIES]
+    extra = max(0, count - len(ids))
+    return (ids + [SYNTHETIC_BASE_ID + i for i in range(extra)])[: max(1, count)], extra
 
 
 def make_runtime(data_dir: Path, url: str):
@@ -330,19 +345,20 @@ def _mean_ms(fn, n: int) -> float:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.enrich")
-    ap.add_argument("--movies", type=int, default=len(MOVIES), help=f"1 to {len(MOVIES)}")
+    ap.add_argument("--movies", type=int, default=len(MOVIES))
+    ap.add_argument("--candidates", type=int, default=CANDIDATES, help="per movie, about")
     ap.add_argument("--latencies", default="0,50", help="milliseconds, comma-separated")
     ap.add_argument("--no-faults", action="store_true")
     ap.add_argument("--no-range", action="store_true", help="the simulator ignores Range")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved runs of each setting")
     args = ap.parse_args(argv)
-    sim = Sim()
+    movies, extra = library(args.movies)
+    sim = Sim(args.candidates, extra)
     root = Path(tempfile.mkdtemp(prefix="metarrd-bench-enrich-"))
     try:
         if args.no_range:
             sim.send("range off")
         latencies = [float(x) / 1000 for x in args.latencies.split(",") if x.strip()]
-        movies = MOVIES[: max(1, args.movies)]
         bench_enrich(sim, root, movies, latencies, not args.no_faults, max(1, args.rounds))
         bench_analysis(sim.image_hosts["tmdb"], root)
     finally:
