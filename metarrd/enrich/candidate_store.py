@@ -124,32 +124,26 @@ def set_changed(row: db.BaseModel, **values: Any) -> None:
 
 
 def save_all(rows: Iterable[db.BaseModel]) -> int:
-    """Save what changed in each row (saved rows of one model, by primary key), in one
+    """Save what changed in each row (rows already stored, by primary key), in one
     `executemany` per set of changed columns instead of one UPDATE per row: peewee builds the
     statement once, and the write transaction is held for a fraction of the time. Returns how
     many rows were written. Works on SQLite and PostgreSQL (plain `UPDATE ... WHERE id = ?`,
     so every value is typed by its column)."""
-    groups: dict[tuple[str, ...], list[db.BaseModel]] = {}
-    model = None
+    groups: dict[tuple[type[db.BaseModel], tuple[str, ...]], list[db.BaseModel]] = {}
     for row in rows:
         if row.dirty_fields:
-            model = type(row)
-            groups.setdefault(tuple(f.name for f in row.dirty_fields), []).append(row)
-    if model is None:
-        return 0
-    meta = model._meta
-    database, pk = meta.database, meta.primary_key
-    param = database.param
-
-    def quoted(name: str) -> str:
-        return name.join(database.quote)  # '""' -> "name"
-
+            key = (type(row), tuple(f.name for f in row.dirty_fields))
+            groups.setdefault(key, []).append(row)
     written = 0
-    for names, members in groups.items():
+    for (model, names), members in groups.items():
+        meta = model._meta
+        database, pk = meta.database, meta.primary_key
+        param, quotes = database.param, database.quote  # '?' or '%s'; '""'
         fields = [meta.fields[name] for name in names]
-        sets = ", ".join(f"{quoted(f.column_name)} = {param}" for f in fields)
+        sets = ", ".join(f"{f.column_name.join(quotes)} = {param}" for f in fields)
         sql = (
-            f"UPDATE {quoted(meta.table_name)} SET {sets} WHERE {quoted(pk.column_name)} = {param}"
+            f"UPDATE {meta.table_name.join(quotes)} SET {sets} "
+            f"WHERE {pk.column_name.join(quotes)} = {param}"
         )
         params = [  # __data__: a foreign key's id, not the row it points at
             [f.db_value(row.__data__.get(f.name)) for f in fields] + [pk.db_value(row._pk)]

@@ -87,11 +87,15 @@ def test_save_all_writes_each_set_of_changed_columns_in_one_statement(rt, monkey
         db.ArtworkCandidate.id == rows[5].id
     ).execute()
 
-    with statements(monkeypatch) as seen, db.write_transaction():
-        written = save_all(rows)
+    actor = db.Actor.create(tmdb_id=6384, name="Keanu Reeves", name_normalized="keanu reeves")
+    actor.thumb_url = "https://image.tmdb.org/t/p/original/4D0PpNI0kmP58hgrwGC3wCjxhnm.jpg"
 
-    assert written == 39
-    assert len(updates_of(seen, "provider_assets")) == 2
+    with statements(monkeypatch) as seen, db.write_transaction():
+        written = save_all([*rows, actor])  # rows of another model are their own statement
+
+    assert written == 40
+    assert len(updates_of(seen, "provider_assets")) == 2 and len(updates_of(seen, "actors")) == 1
+    assert db.Actor.get_by_id(actor.id).thumb_url == actor.thumb_url
     assert not any(row.dirty_fields for row in rows)
     fresh = {r.id: r for r in db.ArtworkCandidate.select()}
     for i, row in enumerate(rows[:30]):
