@@ -320,6 +320,7 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         notes=notes,
         stale=stale,
         fetch=fetch,
+        listings={folder: names, folder / layout.ACTORS_DIR: actor_names},
     )
     return Prepared(plan, notes, missing, seen)
 
@@ -338,17 +339,26 @@ def plan_against_disk(
     notes: list[str],
     stale: list[Path],
     fetch: bool,
+    listings: Mapping[Path, set[str]] | None = None,
 ) -> tuple[PublishPlan, dict[Path, tuple[int, int, int]]]:
     """What is on disk now for every wanted and ledger path (by lstat, hashed only when it could
     have changed), the plan against it, and a LEAVE for each held slot (a picture that cannot be
-    had now keeps our file). Shared by a movie's and a show's publish."""
+    had now keeps our file). Shared by a movie's and a show's publish. `listings`: the names
+    in some folders, just listed: a path whose name is not there, in any case (a share may
+    ignore case), is absent without an lstat."""
     sizes: dict[Path, set[int]] = {}
     for w in wanted:
         sizes.setdefault(w.path, set()).add(w.size)
     for e in ledger.values():
         sizes.setdefault(e.path, set()).add(e.size)
+    folded = {d: {n.casefold() for n in names} for d, names in (listings or {}).items()}
     seen: dict[Path, tuple[int, int, int]] = {}
-    current = {p: _observe(p, s, ledger.get(p), seen) for p, s in sizes.items()}
+    current = {
+        p: None
+        if p.name.casefold() not in folded.get(p.parent, (p.name.casefold(),))
+        else _observe(p, s, ledger.get(p), seen)
+        for p, s in sizes.items()
+    }
     nfo_current = None
     if not fetch and current.get(nfo_target) is not None:  # the preview's diff
         with contextlib.suppress(OSError):
