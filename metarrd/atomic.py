@@ -85,7 +85,7 @@ def _write_temp(
     being written."""
     digest = hashlib.sha256()
     try:
-        with open(tmp, "xb") as out:
+        with open(tmp, "xb", buffering=0) as out:  # unbuffered: each chunk is one write(2)
             if isinstance(data, bytes | bytearray | memoryview):
                 digest.update(data)
                 _write(out, data)
@@ -99,7 +99,6 @@ def _write_temp(
                     while chunk := src.read(_COPY_CHUNK):
                         digest.update(chunk)
                         _write(out, chunk)
-            out.flush()
             if mode != -1:
                 os.fchmod(out.fileno(), mode)
             if sync:
@@ -115,7 +114,10 @@ def _write_temp(
 
 
 def _write(out: IO[bytes], data: bytes | bytearray | memoryview) -> None:
-    out.write(data)
+    """All of `data` into the unbuffered `out` (a raw write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[out.write(view) :]
 
 
 @dataclass(frozen=True)
