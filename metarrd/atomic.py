@@ -160,7 +160,7 @@ class AtomicBatch:
     def __init__(self, *, mode: int = 0o644) -> None:
         self.mode = mode
         self.staged: list[Staged] = []
-        self._dirs: set[Path] = set()  # folders whose entries changed: barrier 2
+        self._dirs: dict[Path, int | None] = {}  # folders whose entries changed -> st_dev
         self._made: set[Path] = set()
 
     def __enter__(self) -> AtomicBatch:
@@ -188,7 +188,7 @@ class AtomicBatch:
         directory = Path(directory)
         if directory in self._made:
             return
-        self._dirs.update(m.parent for m in _make_dirs(directory))
+        self._dirs.update(dict.fromkeys(m.parent for m in _make_dirs(directory)))
         self._made.add(directory)
 
     def discard(self, staged: list[Staged]) -> None:
@@ -210,7 +210,7 @@ class AtomicBatch:
         try:
             for s in staged:
                 os.replace(s.tmp, s.target)
-                self._dirs.add(s.target.parent)
+                self._dirs[s.target.parent] = s.device
                 st = os.lstat(s.target)
                 landed.append(
                     Landed(s.target, s.sha256, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
@@ -222,8 +222,9 @@ class AtomicBatch:
 
     def finish(self, more_dirs: set[Path] | None = None) -> None:
         """Barrier 2: every rename so far (and the removals in `more_dirs`) is durable."""
-        sync_dirs(sorted(self._dirs | (more_dirs or set())))
-        self._dirs = set()
+        dirs = dict.fromkeys(more_dirs or ()) | self._dirs
+        sync_dirs(sorted(dirs), devices=[dirs[d] for d in sorted(dirs)])
+        self._dirs = {}
 
     def commit(self) -> list[Landed]:
         """Make every temp file durable, rename each onto its target (in the order staged),
@@ -256,13 +257,14 @@ def sync_files(paths: list[Path], *, devices: list[int] | None = None) -> None:
                 os.fsync(fh.fileno())
 
 
-def sync_dirs(directories: list[Path]) -> None:
+def sync_dirs(directories: list[Path], *, devices: list[int | None] | None = None) -> None:
     """Make renames in `directories` durable: one `syncfs` per file system (one journal commit
-    for every folder), else an fsync of each folder."""
+    for every folder), else an fsync of each folder. `devices`: each folder's `st_dev` where
+    known (a file renamed into it told), None where not."""
     synced: set[int] = set()
-    for directory in directories:
+    for directory, known in zip(directories, devices or [None] * len(directories), strict=True):
         try:
-            device = os.stat(directory).st_dev
+            device = known if known is not None else os.stat(directory).st_dev
         except OSError:
             continue
         if device in synced or _syncfs(directory):

@@ -487,13 +487,19 @@ def _check_writable(
     """Refuse before changing anything when a folder we change cannot take a file. A folder
     in `skip` gets a file written before anything changes (the item's first temp file there
     refuses it the same way, `_not_writable`): it is not probed."""
-    if actors_dir is not None and (
-        actors_dir.is_symlink() or (actors_dir.exists() and not actors_dir.is_dir())
-    ):
-        raise ItemError(
-            f"{movie.label}: cannot publish: {actors_dir} is not a folder; nothing was changed"
-        )
-    for directory in (folder, actors_dir if actors_dir and actors_dir.is_dir() else None):
+    actors_is_dir = False
+    if actors_dir is not None:
+        try:
+            actors_is_dir = stat.S_ISDIR(os.lstat(actors_dir).st_mode)  # a symlink is refused
+        except OSError:  # not there yet: made with the first actor image
+            pass
+        else:
+            if not actors_is_dir:
+                raise ItemError(
+                    f"{movie.label}: cannot publish: {actors_dir} is not a folder; "
+                    "nothing was changed"
+                )
+    for directory in (folder, actors_dir if actors_is_dir else None):
         if directory is None or directory in skip:
             continue
         probe = directory / f"{TEMP_MARKER}probe-{secrets.token_hex(4)}"
