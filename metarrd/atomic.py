@@ -170,7 +170,7 @@ class AtomicBatch:
         self.abort()
 
     def stage(self, target: Path, data: bytes | Path | IO[bytes]) -> Staged:
-        target = Path(target)
+        target = _path(target)
         tmp = temp_path_for(target)
         try:
             sha, st = _write_temp(tmp, target, data, mode=self.mode)
@@ -185,7 +185,7 @@ class AtomicBatch:
     def make_dir(self, directory: Path) -> None:
         """mkdir -p for a folder of this batch: made durable by the barriers (its temp files'
         `syncfs`, or an fsync of its parent with the renames), not by an fsync of its own."""
-        directory = Path(directory)
+        directory = _path(directory)
         if directory in self._made:
             return
         self._dirs.update(dict.fromkeys(m.parent for m in _make_dirs(directory)))
@@ -239,6 +239,11 @@ class AtomicBatch:
             with contextlib.suppress(OSError):
                 s.tmp.unlink()
         self.staged = []
+
+
+def _path(path: Path | str) -> Path:
+    """`path` as a Path, without building a new one from a Path (a cost in a batch's loop)."""
+    return path if isinstance(path, Path) else Path(path)
 
 
 def sync_files(paths: list[Path], *, devices: list[int] | None = None) -> None:
