@@ -8,10 +8,10 @@ Each query asks for every item of the batch at once (in chunks of `CHUNK` ids, S
 on bound values), so a publish costs the same queries for 1 file or 30, and a batch of 50
 items costs what one item does.
 
-The items and the cast are model objects (`movie.label`, `role.actor`); the artwork, cache,
-ledger and stream rows are read-only `Row`s, named tuples with the model's field names (a
-foreign key as `movie_id`, `actor_id`): building a peewee model per row was most of a
-republish's cost.
+The items are model objects (`movie.label`); the artwork, cache, cast, ledger and stream rows
+are read-only `Row`s, named tuples with the model's field names (a foreign key as `movie_id`,
+`actor_id`; a role's actor as `role.actor`, a Row too): building a peewee model per row was
+most of a republish's cost.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class ItemRows:
     movie: db.Movie
     assets: list = field(default_factory=list)  # ArtworkCandidate Rows, selected, best first
     asset_cache: dict[str, list] = field(default_factory=dict)  # CacheImageFile Rows by hash
-    cast: list[db.MovieActor] = field(default_factory=list)  # billing order, actor loaded
+    cast: list = field(default_factory=list)  # MovieActor Rows, billing order, `.actor` a Row
     actor_cache: dict[int, list] = field(default_factory=dict)  # CacheImageFile Rows by actor
     ledger: dict[Path, LedgerEntry] = field(default_factory=dict)
     video: list = field(default_factory=list)  # VideoStream Rows
@@ -77,15 +77,20 @@ def load_rows(movie_ids: Iterable[int]) -> dict[int, ItemRows]:
             a.content_hash: by_hash.get(a.content_hash, []) for a in r.assets if a.content_hash
         }
     M = db.MovieActor
-    for role in _chunked(
+    role_fields, actor_fields = M._meta.sorted_fields, db.Actor._meta.sorted_fields
+    make_actor, split = _row_type(db.Actor)._make, len(role_fields)
+    make_role = _row_type(M, "actor")._make
+    for values in _chunked(
         ids,
         lambda c: (
-            M.select(M, db.Actor)
+            M.select(*role_fields, *actor_fields)
             .join(db.Actor)
             .where(M.movie.in_(c))
             .order_by(M.movie, M.order, M.id)
+            .tuples()
         ),
     ):
+        role = make_role((*values[:split], make_actor(values[split:])))
         rows[role.movie_id].cast.append(role)
     actor_ids = sorted({role.actor_id for r in rows.values() for role in r.cast})
     by_actor: dict[int, list] = {}
@@ -137,12 +142,14 @@ _select = _Rows
 
 
 @cache
-def _row_type(model: type[pw.Model]) -> type:
+def _row_type(model: type[pw.Model], *extra: str) -> type:
+    """The named tuple of a model's rows (`extra`: more fields after its own, such as a
+    role's `actor`)."""
     names = [
         f"{f.name}_id" if isinstance(f, pw.ForeignKeyField) else f.name
         for f in model._meta.sorted_fields
     ]
-    return namedtuple(f"{model.__name__}Row", names)  # type: ignore[misc]
+    return namedtuple(f"{model.__name__}Row", [*names, *extra])  # type: ignore[misc]
 
 
 def _chunked(values: list, query) -> Iterator:
