@@ -85,7 +85,7 @@ def _write_temp(
     being written."""
     digest = hashlib.sha256()
     try:
-        with open(tmp, "xb") as out:
+        with open(tmp, "xb", buffering=0) as out:  # unbuffered: each chunk is one write(2)
             if isinstance(data, bytes | bytearray | memoryview):
                 digest.update(data)
                 _write(out, data)
@@ -99,7 +99,6 @@ def _write_temp(
                     while chunk := src.read(_COPY_CHUNK):
                         digest.update(chunk)
                         _write(out, chunk)
-            out.flush()
             if mode != -1:
                 os.fchmod(out.fileno(), mode)
             if sync:
@@ -115,7 +114,10 @@ def _write_temp(
 
 
 def _write(out: IO[bytes], data: bytes | bytearray | memoryview) -> None:
-    out.write(data)
+    """All of `data` into the unbuffered `out` (a raw write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[out.write(view) :]
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ class AtomicBatch:
     def __init__(self, *, mode: int = 0o644) -> None:
         self.mode = mode
         self.staged: list[Staged] = []
-        self._dirs: set[Path] = set()  # folders whose entries changed: barrier 2
+        self._dirs: dict[Path, int | None] = {}  # folders whose entries changed -> st_dev
         self._made: set[Path] = set()
 
     def __enter__(self) -> AtomicBatch:
@@ -168,7 +170,7 @@ class AtomicBatch:
         self.abort()
 
     def stage(self, target: Path, data: bytes | Path | IO[bytes]) -> Staged:
-        target = Path(target)
+        target = _path(target)
         tmp = temp_path_for(target)
         try:
             sha, st = _write_temp(tmp, target, data, mode=self.mode)
@@ -183,10 +185,10 @@ class AtomicBatch:
     def make_dir(self, directory: Path) -> None:
         """mkdir -p for a folder of this batch: made durable by the barriers (its temp files'
         `syncfs`, or an fsync of its parent with the renames), not by an fsync of its own."""
-        directory = Path(directory)
+        directory = _path(directory)
         if directory in self._made:
             return
-        self._dirs.update(m.parent for m in _make_dirs(directory))
+        self._dirs.update(dict.fromkeys(m.parent for m in _make_dirs(directory)))
         self._made.add(directory)
 
     def discard(self, staged: list[Staged]) -> None:
@@ -208,7 +210,7 @@ class AtomicBatch:
         try:
             for s in staged:
                 os.replace(s.tmp, s.target)
-                self._dirs.add(s.target.parent)
+                self._dirs[s.target.parent] = s.device
                 st = os.lstat(s.target)
                 landed.append(
                     Landed(s.target, s.sha256, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
@@ -220,8 +222,9 @@ class AtomicBatch:
 
     def finish(self, more_dirs: set[Path] | None = None) -> None:
         """Barrier 2: every rename so far (and the removals in `more_dirs`) is durable."""
-        sync_dirs(sorted(self._dirs | (more_dirs or set())))
-        self._dirs = set()
+        dirs = dict.fromkeys(more_dirs or ()) | self._dirs
+        sync_dirs(sorted(dirs), devices=[dirs[d] for d in sorted(dirs)])
+        self._dirs = {}
 
     def commit(self) -> list[Landed]:
         """Make every temp file durable, rename each onto its target (in the order staged),
@@ -236,6 +239,11 @@ class AtomicBatch:
             with contextlib.suppress(OSError):
                 s.tmp.unlink()
         self.staged = []
+
+
+def _path(path: Path | str) -> Path:
+    """`path` as a Path, without building a new one from a Path (a cost in a batch's loop)."""
+    return path if isinstance(path, Path) else Path(path)
 
 
 def sync_files(paths: list[Path], *, devices: list[int] | None = None) -> None:
@@ -254,13 +262,14 @@ def sync_files(paths: list[Path], *, devices: list[int] | None = None) -> None:
                 os.fsync(fh.fileno())
 
 
-def sync_dirs(directories: list[Path]) -> None:
+def sync_dirs(directories: list[Path], *, devices: list[int | None] | None = None) -> None:
     """Make renames in `directories` durable: one `syncfs` per file system (one journal commit
-    for every folder), else an fsync of each folder."""
+    for every folder), else an fsync of each folder. `devices`: each folder's `st_dev` where
+    known (a file renamed into it told), None where not."""
     synced: set[int] = set()
-    for directory in directories:
+    for directory, known in zip(directories, devices or [None] * len(directories), strict=True):
         try:
-            device = os.stat(directory).st_dev
+            device = known if known is not None else os.stat(directory).st_dev
         except OSError:
             continue
         if device in synced or _syncfs(directory):

@@ -12,6 +12,8 @@ Every unit of work is a row in the `jobs` table (kind, item, key, state, payload
 - **Idempotent.** A message whose job is no longer queued is dropped; stages skip work already
   done; a job whose worker died is taken over once its lease expired (metarrd/pipeline/leases.py;
   at once at the restart of a daemon on the same host).
+- **Publishes batched.** A publish job claims the other publish jobs waiting and due, and runs
+  them as one `publish_many` batch (`_claim_publishes`); each is recorded as if run alone.
 - **Retried** with backoff when a provider is unavailable; any other error fails the job with a
   message that names the item, and the item keeps its `last_error`.
 
@@ -39,8 +41,9 @@ from metarrd.config import Config
 from metarrd.errors import MetarrdError, ProviderUnavailable
 from metarrd.paths import in_scope
 from metarrd.pipeline import leases, queue
+from metarrd.pipeline.chain import Outcome
 from metarrd.pipeline.queue import huey
-from metarrd.pipeline.steps import HANDLERS
+from metarrd.pipeline.steps import HANDLERS, publish_jobs
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 KINDS = tuple(HANDLERS)  # scan, identify, search, enrich, publish, notify
 RETRY_DELAYS = (30.0, 120.0, 600.0, 1800.0)  # seconds before retry 1, 2, ... then the job fails
 BUSY_DELAY = 1.0  # seconds before a job whose item is busy is tried again
+PUBLISH_BATCH = 50  # publish jobs run together at most (publish_many's own batch size)
 
 _bound: dict[str, Runtime] = {}
 
@@ -383,19 +387,71 @@ def run_job(job_id: int) -> None:
         job_task.schedule((job.id,), delay=BUSY_DELAY)
         return
     job = db.Job.get_by_id(job_id)
+    if job.kind == "publish":
+        _run_publishes([job, *_claim_publishes(job)])
+        return
     what = _what(job)
     log.info("job %d started: %s", job.id, what)
     try:
-        outcome = HANDLERS[job.kind](_runtime(), job)
-    except ProviderUnavailable as exc:
-        _retry_or_fail(job, what, exc)
+        outcome: Outcome | Exception = HANDLERS[job.kind](_runtime(), job)
+    except Exception as exc:
+        outcome = exc
+    _record(job, what, outcome)
+
+
+def _claim_publishes(job: db.Job) -> list[db.Job]:
+    """Other publish jobs queued and due now, claimed to run in `job`'s batch (up to
+    `PUBLISH_BATCH` in all): a daemon told to publish many items at once (a bulk enrich with
+    `auto_publish`, the UI's selection) pays one pair of durability barriers per batch, not per
+    item. A job waiting for a retry or a later time is left to its own message; the message of
+    a job claimed here, when it comes, finds it no longer queued and is dropped."""
+    now = time.time()
+    others = (
+        db.Job.select()
+        .where(
+            db.Job.kind == "publish",
+            db.Job.state == QUEUED,
+            db.Job.attempts == 0,
+            db.Job.id != job.id,
+        )
+        .order_by(db.Job.id)
+        .limit(PUBLISH_BATCH * 2)
+    )
+    claimed: list[db.Job] = []
+    for other in others:
+        if len(claimed) >= PUBLISH_BATCH - 1:
+            break
+        if (other.payload or {}).get("due", 0) <= now and _claim(other) == "claimed":
+            claimed.append(db.Job.get_by_id(other.id))
+    return claimed
+
+
+def _run_publishes(batch: list[db.Job]) -> None:
+    """Publish jobs claimed together: one `steps.publish_jobs`, then each job recorded as if it
+    had run alone (its outcome and follow-ups, or its own failure)."""
+    whats = {job.id: _what(job) for job in batch}
+    for job in batch:
+        log.info("job %d started: %s", job.id, whats[job.id])
+    try:
+        outcomes: dict[int, Outcome | Exception] = publish_jobs(_runtime(), batch)
+    except Exception as exc:  # publishing switched off (or a bug): every job of the batch
+        outcomes = dict.fromkeys((job.id for job in batch), exc)
+    for job in batch:
+        _record(job, whats[job.id], outcomes[job.id])
+
+
+def _record(job: db.Job, what: str, outcome: Outcome | Exception) -> None:
+    """A job's end: its outcome recorded and what follows queued, or its failure (a provider
+    unavailable: retried later)."""
+    if isinstance(outcome, ProviderUnavailable):
+        _retry_or_fail(job, what, outcome)
         return
-    except MetarrdError as exc:
-        _fail(job, what, str(exc))
+    if isinstance(outcome, MetarrdError):
+        _fail(job, what, str(outcome))
         return
-    except Exception as exc:  # a bug must not kill the worker; the job shows it
-        log.exception("job %d failed: %s: internal error", job.id, what)
-        _fail(job, what, f"internal error: {type(exc).__name__}: {exc}", logged=True)
+    if isinstance(outcome, Exception):  # a bug must not kill the worker; the job shows it
+        log.error("job %d failed: %s: internal error", job.id, what, exc_info=outcome)
+        _fail(job, what, f"internal error: {type(outcome).__name__}: {outcome}", logged=True)
         return
     # The DONE and the follow-up rows commit together: a kill between them cannot leave the
     # item without its next step. Messages go after the commit; a lost one is re-sent at start

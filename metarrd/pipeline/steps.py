@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from metarrd import db, workflow
-from metarrd.errors import ItemError
+from metarrd.errors import ItemError, MetarrdError
 from metarrd.paths import is_inside
 from metarrd.pipeline.chain import (
     Outcome,
@@ -198,23 +198,61 @@ def do_enrich(rt: Runtime, job: db.Job) -> Outcome:
 
 
 def do_publish(rt: Runtime, job: db.Job) -> Outcome:
+    outcome = publish_jobs(rt, [job])[job.id]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def publish_jobs(rt: Runtime, jobs: list[db.Job]) -> dict[int, Outcome | Exception]:
+    """`do_publish` for publish jobs claimed together: their items in one `publish_many` (a
+    batch under one pair of durability barriers, each folder under its own lock). Per job its
+    Outcome, or the error its item failed with (the others go on). `StageDisabled` for all
+    when publishing is switched off."""
+    workflow.require(rt.config, "publishing")
+    outcomes: dict[int, Outcome | Exception] = {}
+    todo: list[tuple[db.Job, db.Movie, int]] = []
+    for job in jobs:
+        movie = _movie(job)
+        if movie is None:
+            outcomes[job.id] = Outcome("skipped: the item no longer exists")
+            continue
+        tries = job.payload.get("picture_retry", 0)
+        if tries and not (movie.publish_state == db.PUBLISHED and movie.publish_warnings):
+            # complete, or changed since (waiting for review): a retry never publishes that
+            outcomes[job.id] = Outcome("skipped: nothing left to complete")
+            continue
+        todo.append((job, movie, tries))
+    results = _publish(rt, [movie for _, movie, _ in todo])
+    window = rt.config.daemon.notify_window_seconds
+    for (job, movie, tries), result in zip(todo, results, strict=True):
+        if isinstance(result, BaseException):
+            outcomes[job.id] = result
+            continue
+        has_players = (
+            db.PlayerLibrary.select().where(db.PlayerLibrary.library == movie.library_id).exists()
+        )
+        missing = bool(db.Movie.get_by_id(movie.id).publish_warnings)
+        follow = after_publish(has_players, window, movie.id, missing, tries)
+        outcomes[job.id] = Outcome(str(result), follow)
+    return outcomes
+
+
+def _publish(rt: Runtime, movies: list[db.Movie]) -> list:
+    """Each item's PublishResult or the MetarrdError it failed with: `publish_item` for one
+    (the stage's single-item entry), `publish_many` for several."""
+    if not movies:
+        return []
+    if len(movies) > 1:
+        from metarrd.publish import publish_many
+
+        return publish_many(rt, movies)
     from metarrd.publish import publish_item
 
-    workflow.require(rt.config, "publishing")
-    movie = _movie(job)
-    if movie is None:
-        return Outcome("skipped: the item no longer exists")
-    tries = job.payload.get("picture_retry", 0)
-    if tries and not (movie.publish_state == db.PUBLISHED and movie.publish_warnings):
-        # complete, or changed since (waiting for review): a retry never publishes that
-        return Outcome("skipped: nothing left to complete")
-    result = publish_item(rt, movie)
-    has_players = (
-        db.PlayerLibrary.select().where(db.PlayerLibrary.library == movie.library_id).exists()
-    )
-    window = rt.config.daemon.notify_window_seconds
-    missing = bool(db.Movie.get_by_id(movie.id).publish_warnings)
-    return Outcome(str(result), after_publish(has_players, window, movie.id, missing, tries))
+    try:
+        return [publish_item(rt, movies[0])]
+    except MetarrdError as exc:
+        return [exc]
 
 
 def do_notify(rt: Runtime, job: db.Job) -> Outcome:

@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,11 +102,12 @@ def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | Metarrd
     def fail(job: Job, exc: BaseException) -> None:
         outcomes[job.movie.id] = failed(job.movie, exc)
 
+    real_paths: dict[str, str] = {}  # folders' real paths, for the library check
     with AtomicBatch() as batch:
         live = []
         for job in jobs:
             try:
-                _stage(rt, job, batch)
+                _stage(rt, job, batch, real_paths)
                 live.append(job)
             except (MetarrdError, OSError) as exc:
                 fail(job, exc)
@@ -154,16 +156,20 @@ def failed(movie: db.Movie, exc: BaseException) -> MetarrdError:
 # --- one item: checks, clean-up, backups, temp files --------------------------------------------
 
 
-def _stage(rt: Runtime, job: Job, batch: AtomicBatch) -> None:
+def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]) -> None:
     movie, plan = job.movie, job.plan
     folder = plan.folder
     actors_dir = folder / layout.ACTORS_DIR
     touches_actors = any(
         a.path.parent == actors_dir for a in plan.by_action(WRITE, REPLACE, REMOVE)
     )
+    # a folder we write a file into needs no probe: its first temp file is one
+    written_into: set[Path] = set()
+    checked = (folder, actors_dir)
     if plan.changes or plan.stale_temp:
-        _check_inside_library(rt, movie, folder)
-        _check_writable(movie, folder, actors_dir if touches_actors else None)
+        _check_inside_library(rt, movie, folder, real_paths)
+        written_into = {a.path.parent for a in plan.by_action(WRITE, REPLACE)}
+        _check_writable(movie, folder, actors_dir if touches_actors else None, skip=written_into)
     result = job.result = PublishResult(movie.id, movie.display_title)
     nfo_wanted = next((a.wanted for a in plan.actions if a.wanted and a.wanted.kind == "nfo"), None)
     result.nfo_hash = nfo_wanted.sha256 if nfo_wanted else ""
@@ -186,6 +192,9 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch) -> None:
         if a.path not in job.left  # the user's file there could not be backed up: left as it is
     ]
     writes = [a.wanted for a in job.ordered if a.action != KEEP and a.wanted is not None]
+    if unwritten := written_into - {w.path.parent for w in writes}:  # the user's file stays
+        actors = actors_dir if actors_dir in unwritten else None
+        _check_writable(movie, folder, actors, skip=set(checked) - unwritten)
     try:
         for w in writes:
             if w.path.parent != folder:
@@ -196,6 +205,9 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch) -> None:
         job.staged = []
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise _disk_full(movie, folder, writes, exc) from None
+        if exc.errno in _NOT_WRITABLE and exc.filename:
+            # a temp file (or .actors/) could not be created; the item's others are gone
+            raise _not_writable(movie, Path(exc.filename).parent, exc) from None
         raise
     except BaseException:
         batch.discard(job.staged)
@@ -251,18 +263,16 @@ def _record_intent(jobs: list[Job]) -> None:
     transaction, the next publish still knows the file for ours (to keep, replace or remove),
     rather than taking it for the user's and leaving it there for good."""
     when = str(db.now())
-    rows = [
-        (str(s.target), job.movie.id, _kind_of(job, s.target), when, None, s.sha256)
-        for job in jobs
-        for s in job.staged
-    ]
+    rows = []
+    for job in jobs:
+        kinds = {a.path: a.kind for a in job.ordered}
+        rows += [
+            (str(s.target), job.movie.id, kinds.get(s.target, "art"), when, None, s.sha256)
+            for s in job.staged
+        ]
     if rows:
         with db.write_transaction():
             db.database.cursor().executemany(_sql(_LEDGER_INTENT), rows)
-
-
-def _kind_of(job: Job, path: Path) -> str:
-    return next((a.kind for a in job.ordered if a.path == path), "art")
 
 
 _LEDGER_FORGET = "DELETE FROM library_files WHERE path = ?"
@@ -447,14 +457,19 @@ def _megabytes(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
 
 
-def _check_inside_library(rt: Runtime, movie: db.Movie, folder: Path) -> None:
+def _check_inside_library(
+    rt: Runtime, movie: db.Movie, folder: Path, real_paths: dict[str, str]
+) -> None:
     """Refuse a folder outside the configured libraries, or one a symlinked folder leads out of
-    them (unless its library sets `follow_symlinks = true`): publish writes nowhere else."""
+    them (unless its library sets `follow_symlinks = true`): publish writes nowhere else.
+    `real_paths`: the real paths found so far in this batch (`_realpath`)."""
     libraries = [lib for lib in rt.config.library if is_inside(folder, os.path.normpath(lib.path))]
     if any(lib.follow_symlinks for lib in libraries):
         return
-    real = os.path.realpath(folder)
-    if libraries and any(is_inside(real, os.path.realpath(lib.path)) for lib in rt.config.library):
+    real = _realpath(os.fspath(folder), real_paths)
+    if libraries and any(
+        is_inside(real, _realpath(lib.path, real_paths)) for lib in rt.config.library
+    ):
         return
     where = f"{folder} leads to {real}, " if libraries else f"{folder} is "
     raise ItemError(
@@ -463,27 +478,63 @@ def _check_inside_library(rt: Runtime, movie: db.Movie, folder: Path) -> None:
     )
 
 
-def _check_writable(movie: db.Movie, folder: Path, actors_dir: Path | None) -> None:
-    """Refuse before changing anything when a folder we write into cannot take a file."""
-    if actors_dir is not None and (
-        actors_dir.is_symlink() or (actors_dir.exists() and not actors_dir.is_dir())
-    ):
-        raise ItemError(
-            f"{movie.label}: cannot publish: {actors_dir} is not a folder; nothing was changed"
-        )
-    for directory in (folder, actors_dir if actors_dir and actors_dir.is_dir() else None):
-        if directory is None:
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _check_writable(
+    movie: db.Movie, folder: Path, actors_dir: Path | None, *, skip: set[Path]
+) -> None:
+    """Refuse before changing anything when a folder we change cannot take a file. A folder
+    in `skip` gets a file written before anything changes (the item's first temp file there
+    refuses it the same way, `_not_writable`): it is not probed."""
+    actors_is_dir = False
+    if actors_dir is not None:
+        try:
+            actors_is_dir = stat.S_ISDIR(os.lstat(actors_dir).st_mode)  # a symlink is refused
+        except OSError:  # not there yet: made with the first actor image
+            pass
+        else:
+            if not actors_is_dir:
+                raise ItemError(
+                    f"{movie.label}: cannot publish: {actors_dir} is not a folder; "
+                    "nothing was changed"
+                )
+    for directory in (folder, actors_dir if actors_is_dir else None):
+        if directory is None or directory in skip:
             continue
         probe = directory / f"{TEMP_MARKER}probe-{secrets.token_hex(4)}"
         try:
             fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except OSError as exc:
-            raise ItemError(
-                f"{movie.label}: cannot publish: cannot write into {directory} "
-                f"({exc.strerror}); nothing was changed"
-            ) from None
+            raise _not_writable(movie, directory, exc) from None
         os.close(fd)
         probe.unlink(missing_ok=True)
+
+
+def _realpath(path: str, memo: dict[str, str]) -> str:
+    """`os.path.realpath`, remembering each folder's answer: the real path of a folder that is
+    no symlink is its parent's plus its name, so a batch of folders in one library lstats
+    each folder once rather than every folder above it once per item."""
+    if path in memo:
+        return memo[path]
+    parent, name = os.path.split(path)
+    if not os.path.isabs(path) or not name or name in (".", "..") or ".." in path.split(os.sep):
+        real = os.path.realpath(path)
+    else:
+        try:
+            is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            is_link = True  # gone, or unreadable: realpath says what it says
+        real = os.path.realpath(path) if is_link else os.path.join(_realpath(parent, memo), name)
+    memo[path] = real
+    return real
+
+
+def _not_writable(movie: db.Movie, directory: Path, exc: OSError) -> ItemError:
+    return ItemError(
+        f"{movie.label}: cannot publish: cannot write into {directory} "
+        f"({exc.strerror}); nothing was changed"
+    )
 
 
 def _note(movie: db.Movie, notes: list[str], text: str) -> None:

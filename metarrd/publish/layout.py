@@ -83,7 +83,12 @@ def ext_for_format(fmt: str | None, fallback: str | None = None) -> str:
 
 
 def nfo_path(folder: Path, base: str) -> Path:
-    return Path(folder) / f"{base}.{NFO_EXT}"
+    return _under(folder, f"{base}.{NFO_EXT}")
+
+
+def _under(folder: Path | str, *names: str) -> Path:
+    """`folder / names...`, building one Path (a publish makes thousands)."""
+    return (folder if isinstance(folder, Path) else Path(folder)).joinpath(*names)
 
 
 def art_prefix(base: str) -> str:
@@ -113,7 +118,7 @@ def art_slot(name: str, base: str) -> tuple[str, int]:
 
 
 def art_path(folder: Path, base: str, asset_type: str, rank: int, ext: str) -> Path:
-    return Path(folder) / art_name(base, asset_type, rank, ext)
+    return _under(folder, art_name(base, asset_type, rank, ext))
 
 
 def art_variants(folder: Path, base: str, asset_type: str, rank: int) -> list[Path]:
@@ -188,13 +193,13 @@ def actor_path(folder: Path, name: str, ext: str) -> Path | None:
     file_name = actor_file_name(name, ext)
     if file_name is None:
         return None
-    return Path(folder) / ACTORS_DIR / file_name
+    return _under(folder, ACTORS_DIR, file_name)
 
 
 def actor_variants(folder: Path, name: str) -> list[Path]:
     """Every `.actors` file Kodi could match for this actor, whatever the extension."""
     names = (_fitted_name(name, ext) for ext in ("jpg", "png", "tbn"))
-    return [Path(folder) / ACTORS_DIR / n for n in names if n]
+    return [_under(folder, ACTORS_DIR, n) for n in names if n]
 
 
 # --- the plan (pure) ---------------------------------------------------------------------------

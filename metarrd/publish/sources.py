@@ -74,9 +74,10 @@ def asset_image(
             rows, key=lambda r: (r.movie_id != movie_id, r.image_type != asset.asset_type, r.id)
         )
         for row in mine_first:
-            if is_file(Path(row.file_path), row.file_size):
-                fmt = row.format or asset.format or Path(row.file_path).suffix
-                return CachedImage(Path(row.file_path), row.file_hash, row.file_size, fmt, row.id)
+            if is_file(row.file_path, row.file_size):
+                path = Path(row.file_path)
+                fmt = row.format or asset.format or path.suffix
+                return CachedImage(path, row.file_hash, row.file_size, fmt, row.id)
     if not fetch:
         if not asset.content_hash or not asset.file_size:
             _note(movie_id, notes, f"{label}: not in the cache and never analysed, skipped")
@@ -129,7 +130,7 @@ def actor_image(
     if rows is None:
         rows = rows_by_actor([actor.id]).get(actor.id, [])
     for row in sorted(rows, key=lambda r: (r.file_hash != actor.image_hash, r.id)):
-        if is_file(Path(row.file_path), row.file_size):
+        if is_file(row.file_path, row.file_size):
             return CachedImage(
                 Path(row.file_path), row.file_hash, row.file_size, row.format or "", row.id
             )
@@ -356,7 +357,7 @@ def row_values(
     }
 
 
-def is_file(path: Path, size: int | None) -> bool:
+def is_file(path: Path | str, size: int | None) -> bool:
     """A regular file (of `size` bytes, when given)."""
     try:
         st = os.stat(path)

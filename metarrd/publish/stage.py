@@ -320,6 +320,7 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         notes=notes,
         stale=stale,
         fetch=fetch,
+        listings={folder: names, folder / layout.ACTORS_DIR: actor_names},
     )
     return Prepared(plan, notes, missing, seen)
 
@@ -338,17 +339,26 @@ def plan_against_disk(
     notes: list[str],
     stale: list[Path],
     fetch: bool,
+    listings: Mapping[Path, set[str]] | None = None,
 ) -> tuple[PublishPlan, dict[Path, tuple[int, int, int]]]:
     """What is on disk now for every wanted and ledger path (by lstat, hashed only when it could
     have changed), the plan against it, and a LEAVE for each held slot (a picture that cannot be
-    had now keeps our file). Shared by a movie's and a show's publish."""
+    had now keeps our file). Shared by a movie's and a show's publish. `listings`: the names
+    in some folders, just listed: a path whose name is not there, in any case (a share may
+    ignore case), is absent without an lstat."""
     sizes: dict[Path, set[int]] = {}
     for w in wanted:
         sizes.setdefault(w.path, set()).add(w.size)
     for e in ledger.values():
         sizes.setdefault(e.path, set()).add(e.size)
+    folded = {d: {n.casefold() for n in names} for d, names in (listings or {}).items()}
     seen: dict[Path, tuple[int, int, int]] = {}
-    current = {p: _observe(p, s, ledger.get(p), seen) for p, s in sizes.items()}
+    current = {
+        p: None
+        if p.name.casefold() not in folded.get(p.parent, (p.name.casefold(),))
+        else _observe(p, s, ledger.get(p), seen)
+        for p, s in sizes.items()
+    }
     nfo_current = None
     if not fetch and current.get(nfo_target) is not None:  # the preview's diff
         with contextlib.suppress(OSError):
@@ -565,6 +575,13 @@ def _neighbours(
     user's images and NFO under the first part's name are listed too (`base` vs `art_base`).
     `names`, `actor_names`: what the folder and its `.actors/` hold."""
     mine = {w.path for w in wanted} | set(ledger)
+    actors_dir = folder / layout.ACTORS_DIR
+    taken: dict[str, set[str]] = {str(folder): set(), str(actors_dir): set()}  # by name
+    for p in mine:
+        directory, name = os.path.split(str(p))
+        if directory in taken:
+            taken[directory].add(name)
+    mine_here, mine_actors = taken[str(folder)], taken[str(actors_dir)]
     conflicts: dict[Path, str] = {}
     for w in wanted:
         if w.kind == "art":
@@ -573,28 +590,24 @@ def _neighbours(
                 name = layout.art_name(art_base, asset_type, rank, ext)
                 if name in names and (p := folder / name) not in mine:
                     conflicts[p] = asset_type
+                    mine_here.add(name)
         elif w.kind == "actor":
             stem = w.path.stem
             for ext in ("jpg", "png", "tbn"):
                 name = f"{stem}.{ext}"
                 if name in actor_names and (p := w.path.with_name(name)) not in mine:
                     conflicts[p] = "actor"
+                    if p.parent == actors_dir:
+                        mine_actors.add(name)
     bases = dict.fromkeys([art_base, base])
     nfo_names = {f"{b}.nfo" for b in bases} | {"movie.nfo"}
     leave = [
         folder / n
         for n in names
-        if (any(classify_image(n, b, False) for b in bases) or n in nfo_names)
-        and folder / n not in mine
-        and folder / n not in conflicts
+        if n not in mine_here
+        and (n in nfo_names or any(classify_image(n, b, False) for b in bases))
     ]
-    leave += [
-        folder / layout.ACTORS_DIR / n
-        for n in actor_names
-        if not n.startswith(".")
-        and folder / layout.ACTORS_DIR / n not in mine
-        and folder / layout.ACTORS_DIR / n not in conflicts
-    ]
+    leave += [actors_dir / n for n in actor_names if not n.startswith(".") and n not in mine_actors]
     return conflicts, leave
 
 

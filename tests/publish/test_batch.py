@@ -168,3 +168,19 @@ def test_a_ledger_row_from_before_times_were_recorded_is_read_once(rt, build, mo
     reads.clear()
     publish_item(rt, built.movie)
     assert reads == []
+
+
+def test_a_file_the_folder_listing_lacks_is_not_looked_up(rt, build, monkeypatch):
+    """A first publish lists the folder and `.actors/` and lstats none of the names it is about
+    to write; a name the listing has, in any case, still is."""
+    built = build()
+    own = built.folder / f"{BASE.upper()}-POSTER.JPG"  # the user's, in other letters
+    own.write_bytes(b"mine")
+    looked: list[str] = []
+    real = os.lstat
+    monkeypatch.setattr(os, "lstat", lambda p, *a, **k: looked.append(str(p)) or real(p, *a, **k))
+    wanted = stage.preview_publish(rt, built.movie).by_action(stage.WRITE)
+    assert wanted
+    ours = (built.folder, built.folder / ".actors")
+    names = {Path(p).name for p in looked if Path(p).parent in ours}
+    assert names == {f"{BASE}-poster.jpg"} and f"{BASE}-poster.jpg" in {a.path.name for a in wanted}

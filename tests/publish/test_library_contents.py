@@ -11,7 +11,7 @@ import pytest
 
 from metarrd import db
 from metarrd.errors import ItemError
-from metarrd.publish import layout, publish_item
+from metarrd.publish import apply, layout, publish_item
 
 BASE = "The Matrix (1999)"
 
@@ -131,3 +131,24 @@ def test_an_actor_named_con_is_left_to_the_nfo_thumb_url(rt, build):
     assert sorted(p.name for p in built.path(".actors").iterdir()) == ["Keanu_Reeves.jpg"]
     assert any("Con" in s and "Windows reserves" in s for s in result.skipped)
     assert "<name>Con</name>" in built.path(f"{BASE}.nfo").read_text()
+
+
+def test_a_batch_remembers_real_paths_and_still_sees_every_symlink(tmp_path):
+    """`apply._realpath` answers what `os.path.realpath` does: a symlinked folder at any depth,
+    a relative link, a link to a link, a missing folder, asked in any order with one memo."""
+    (tmp_path / "lib" / "A" / "deep").mkdir(parents=True)
+    (tmp_path / "out" / "x").mkdir(parents=True)
+    (tmp_path / "lib" / "A" / "link").symlink_to(tmp_path / "out")
+    (tmp_path / "lib" / "rel").symlink_to("A/link")
+    (tmp_path / "lib" / "A" / "deep" / "up").symlink_to("../../..")
+    paths = [
+        tmp_path / "lib" / "A" / "deep",
+        tmp_path / "lib" / "A" / "link" / "x",
+        tmp_path / "lib" / "rel" / "x",
+        tmp_path / "lib" / "A" / "deep" / "up" / "out",
+        tmp_path / "lib" / "missing" / "y",
+        tmp_path / "lib",
+    ]
+    memo: dict[str, str] = {}
+    for path in paths + paths[::-1]:
+        assert apply._realpath(str(path), memo) == os.path.realpath(path), path

@@ -606,3 +606,43 @@ def test_a_symlinked_actors_folder_is_refused_rather_than_written_through(rt, bu
         publish_item(rt, built.movie)
     assert list(elsewhere.iterdir()) == []
     assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]
+
+
+def test_a_read_only_actors_folder_refuses_the_item_after_its_other_temp_files(rt, build, kit):
+    """No probe file for a folder we write into: its first temp file is the probe. A refusal
+    in `.actors/` after the item's art was staged still changes nothing, leaves no temp file."""
+    built = build()
+    publish_item(rt, built.movie)
+    actors = built.folder / ".actors"
+    gone = sorted(actors.iterdir())[0]
+    gone.unlink()
+    kit.add_asset(built.movie, "banner", rank=1)  # a new file in the movie's folder, staged first
+    before = files_under(built.folder)
+    with (
+        read_only(actors),
+        pytest.raises(ItemError, match=f"cannot write into {re.escape(str(actors))} .*nothing"),
+    ):
+        publish_item(rt, built.movie)
+    assert files_under(built.folder) == before  # no banner, no temp file anywhere
+    result = publish_item(rt, built.movie)
+    assert sorted(Path(p).name for p in result.written) == sorted([gone.name, f"{BASE}-banner.jpg"])
+
+
+def test_a_folder_is_probed_only_when_nothing_is_written_into_it(rt, build, kit, monkeypatch):
+    built = build()
+    opened: list[str] = []
+    real_open = os.open
+    monkeypatch.setattr(
+        os, "open", lambda p, *a, **k: opened.append(str(p)) or real_open(p, *a, **k)
+    )
+    publish_item(rt, built.movie)
+    assert not [
+        p for p in opened if ".metarrd-tmp-probe-" in p
+    ]  # the first temp file tells as much
+    db.ArtworkCandidate.update(is_selected=False).where(
+        db.ArtworkCandidate.asset_type == "fanart"
+    ).execute()
+    opened.clear()
+    result = publish_item(rt, built.movie)  # removals only: the folder is probed first
+    assert result.removed and not result.written
+    assert [Path(p).parent for p in opened if ".metarrd-tmp-probe-" in p] == [built.folder]

@@ -1,0 +1,66 @@
+"""The daemon's publish jobs queued together run as one batch (`jobs._claim_publishes`,
+`steps.publish_jobs`): one `publish_many`, each job's row and events as if it had run alone."""
+
+from __future__ import annotations
+
+import time
+
+import metarrd.publish
+from metarrd import db
+from metarrd.pipeline import jobs, queue
+
+
+def _queued(movie_id: int, **payload) -> db.Job:
+    """A publish job row whose message has not come yet (a busy worker's backlog)."""
+    with db.write_transaction():
+        job, _send = jobs._queue_row("publish", movie_id, payload, manual=True)
+    return job
+
+
+def test_publish_jobs_queued_together_run_as_one_batch(rt, build, monkeypatch):
+    queue.configure(rt.config, immediate=True)
+    jobs.bind(rt)
+    good, broken, later, other = (
+        build(name) for name in ("Heat (1995)", "Ronin (1998)", "Alien (1979)", "Arrival (2016)")
+    )
+    db.Movie.update(identification_status=db.IDENTIFIED).where(
+        db.Movie.id == broken.movie.id
+    ).execute()  # not enriched: this item fails, the others go on
+    first, failing, waiting, last = (
+        _queued(good.movie.id),
+        _queued(broken.movie.id),
+        _queued(later.movie.id, due=time.time() + 600),  # a retry for later: not taken
+        _queued(other.movie.id),
+    )
+    batches: list[list[int]] = []
+    real = metarrd.publish.publish_many
+    monkeypatch.setattr(
+        metarrd.publish,
+        "publish_many",
+        lambda rt, movies: batches.append([m.id for m in movies]) or real(rt, movies),
+    )
+
+    jobs.run_job(first.id)
+
+    assert batches == [[good.movie.id, broken.movie.id, other.movie.id]]
+    rows = {j.id: j for j in db.Job.select()}
+    assert rows[first.id].state == rows[last.id].state == jobs.DONE
+    assert rows[first.id].message.startswith("published ")
+    assert rows[last.id].message.startswith("published ")
+    assert rows[failing.id].state == jobs.FAILED and "not enriched" in rows[failing.id].error
+    assert rows[waiting.id].state == jobs.QUEUED
+    assert (good.folder / "Heat (1995).nfo").is_file()
+    assert (other.folder / "Arrival (2016).nfo").is_file()
+    assert not (broken.folder / "Ronin (1998).nfo").exists()
+    events = [(e.kind, e.movie_id) for e in db.Event.select().where(db.Event.kind % "publish.*")]
+    assert sorted(events) == sorted(
+        [
+            ("publish.done", good.movie.id),
+            ("publish.done", other.movie.id),
+            ("publish.failed", broken.movie.id),
+        ]
+    )
+    assert "not enriched" in db.Movie.get_by_id(broken.movie.id).last_error
+
+    jobs.run_job(last.id)  # its own message, come later: dropped, nothing published again
+    assert len(batches) == 1
