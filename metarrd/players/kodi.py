@@ -6,7 +6,8 @@
   `VideoLibrary.RefreshMovie`; new ones get `VideoLibrary.Scan {directory: "<folder>/"}`.
 - A show Kodi has at its folder (`VideoLibrary.GetTVShows`) gets `VideoLibrary.RefreshTVShow`
   without `refreshepisodes` (which in Kodi 20.1 re-adds every episode, losing watched state),
-  then a Scan of its folder for new episode files; a new show (or one Kodi has under an old
+  then `SetEpisodeDetails` for each known episode whose published NFO says something else
+  (`kodi_tv`), then a Scan of its folder for new episode files; a new show (or one Kodi has under an old
   folder, matched by `uniqueid`) gets a Scan of its folder.
 - `VideoLibrary.Scan` toggles: sent while Kodi scans, it *stops* that scan. So every Scan waits
   (bounded) until `XBMC.GetInfoBooleans ["Library.IsScanningVideo"]` is false, and scans for
@@ -26,6 +27,7 @@ from typing import Any
 from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
+from metarrd.players import kodi_tv
 from metarrd.players.plan import Target, coalesce
 from metarrd.players.transport import (
     Endpoint,
@@ -50,6 +52,7 @@ CAMEL = {
     "showdialogs": "showDialogs",
     "tvshowid": "tvshowId",
     "refreshepisodes": "refreshEpisodes",
+    "episodeid": "episodeId",
 }
 SCANNING = "Library.IsScanningVideo"
 JSONRPC_ERRORS = {
@@ -209,6 +212,41 @@ class Kodi:
             },
         )
 
+    def episodes(self, tvshowid: int) -> list[dict[str, Any]]:
+        """Every episode Kodi has of a show, with what `kodi_tv` compares."""
+        result = self.call(
+            "VideoLibrary.GetEpisodes",
+            {self.api().name("tvshowid"): tvshowid, "properties": kodi_tv.EPISODE_PROPERTIES},
+        )
+        return [e for e in (result or {}).get("episodes") or [] if "episodeid" in e]
+
+    def push_show_files(self, tvshowid: int, target: Target) -> int:
+        """Send what the show's episode NFOs and thumbs say where Kodi shows something else
+        (module `kodi_tv`); the number of episodes changed."""
+        api = self.api()
+        read = kodi_tv.EpisodeFiles()
+        changed = 0
+        for episode in self.episodes(tvshowid):
+            kodi_file = str(episode.get("file", ""))
+            video = kodi_tv.our_path(kodi_file, target.mapped_folder, target.folder)
+            if video is None:
+                continue  # under another folder (an old one after a rename)
+            number = (episode.get("season"), episode.get("episode"))
+            block = next((b for b in read.blocks(video) if (b.season, b.episode) == number), None)
+            if block is None:
+                continue
+            thumb = kodi_tv.thumb_name(video)
+            thumb = kodi_tv.mapped_sibling(kodi_file, thumb) if thumb else None
+            changes = kodi_tv.episode_changes(episode, block, thumb)
+            if changes:
+                log.info(
+                    "%s: %s S%02dE%02d: sending %s", self.label, video, *number, sorted(changes)
+                )
+                params = {api.name("episodeid"): int(episode["episodeid"]), **changes}
+                self.call("VideoLibrary.SetEpisodeDetails", params)
+                changed += 1
+        return changed
+
     def refresh_movie(self, movieid: int) -> None:
         api = self.api()
         self.call(
@@ -327,6 +365,7 @@ def deliver(
             found, here = find_show(kodi_shows, t)
             if found is not None and here:
                 steps.append(("refresh_show", found.tvshowid, (t,)))
+                steps.append(("push_show", (found.tvshowid, t), (t,)))
                 show_scans.append(("scan_known", pathmap.kodi_folder(t.mapped_folder), (t,)))
                 continue
             if found is not None:
@@ -344,7 +383,7 @@ def deliver(
     ]
     steps += show_scans
     results: dict[int, PlayerError | None] = {}
-    refreshed, refreshed_shows, scanned = 0, 0, []
+    refreshed, refreshed_shows, pushed, scanned = 0, 0, 0, []
     stop: PlayerError | None = None
     deadline = time.monotonic() + BATCH_SECONDS
     for kind, arg, members in steps:
@@ -362,6 +401,8 @@ def deliver(
             elif kind == "refresh_show":
                 kodi.refresh_show(arg)
                 refreshed_shows += 1
+            elif kind == "push_show":
+                pushed += kodi.push_show_files(*arg)
             else:
                 if scanned:
                     kodi.wait_for_start()
@@ -381,4 +422,6 @@ def deliver(
     done = [f"refreshed {refreshed} known movie(s)"] if refreshed else []
     if refreshed_shows:
         done.append(f"refreshed {refreshed_shows} known show(s)")
+    if pushed:
+        done.append(f"updated {pushed} known episode(s) in place")
     return results, done + scanned
