@@ -401,6 +401,7 @@ def _show_data(show: db.Movie, rows: ItemRows, members: _Members, guide: bool) -
     return tv_nfo.ShowData(
         title=show.title or Path(show.path).name,
         original_title=show.original_title,
+        sort_title=show.sort_title,
         plot=show.plot,
         mpaa=show.mpaa,
         premiered=show.premiered or show.aired,
@@ -411,6 +412,7 @@ def _show_data(show: db.Movie, rows: ItemRows, members: _Members, guide: bool) -
         tvdb_id=show.tvdb_id,
         imdb_id=show.imdb_id,
         genres=tuple(show.genres or ()),
+        tags=tuple(show.tags or ()),
         studios=tuple(show.studios or ()),
         actors=tv_nfo.cast_members(rows.cast),
         named_seasons=named,
