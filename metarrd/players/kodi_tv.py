@@ -232,3 +232,70 @@ def _kodi_ratings(ratings: Any) -> dict:
             value = round(float(r.get("rating") or 0), 1)
             out[name] = (value, int(r.get("votes") or 0), bool(r.get("default")))
     return out
+
+
+# --- a show whose folder was renamed ----------------------------------------------------------
+
+WATCHED_PROPERTIES = ["file", "season", "episode", "playcount", "resume", "lastplayed"]
+
+
+@dataclass(frozen=True)
+class Watched:
+    """An episode's watched state, keyed by its place below the show folder and its number."""
+
+    relative: str
+    season: int
+    episode: int
+    details: dict[str, Any]  # playcount, resume, lastplayed as SetEpisodeDetails takes them
+
+
+def watched_episodes(episodes: list[Mapping[str, Any]], mapped_folder: str) -> list[Watched]:
+    """The episodes of a show (Kodi's GetEpisodes) that were played or have a resume point."""
+    out = []
+    for e in episodes:
+        resume = e.get("resume") or {}
+        played = int(e.get("playcount") or 0)
+        if not played and not float(resume.get("position") or 0):
+            continue
+        relative = _relative(str(e.get("file", "")), mapped_folder)
+        if relative is None:
+            continue
+        details: dict[str, Any] = {"playcount": played}
+        if float(resume.get("position") or 0):
+            details["resume"] = {
+                "position": float(resume["position"]),
+                "total": float(resume.get("total") or 0),
+            }
+        if e.get("lastplayed"):
+            details["lastplayed"] = e["lastplayed"]
+        out.append(Watched(relative, int(e["season"]), int(e["episode"]), details))
+    return out
+
+
+def restore_watched(
+    watched: list[Watched], episodes: list[Mapping[str, Any]], mapped_folder: str
+) -> dict[int, dict[str, Any]]:
+    """episodeid -> the watched state to give back, for the episodes of the show at its new
+    folder that are the same file (same place below the show folder) and number."""
+    by_place = {(w.relative, w.season, w.episode): w for w in watched}
+    out = {}
+    for e in episodes:
+        relative = _relative(str(e.get("file", "")), mapped_folder)
+        w = by_place.get((relative, e.get("season"), e.get("episode")))
+        if w is not None and "episodeid" in e:
+            out[int(e["episodeid"])] = w.details
+    return out
+
+
+def _relative(kodi_file: str, mapped_folder: str) -> str | None:
+    if not pathmap.is_under(kodi_file, mapped_folder):
+        return None
+    rest = kodi_file[len(mapped_folder.rstrip("/\\")) :].lstrip("/\\")
+    return "/".join(p for p in re.split(r"[/\\]", rest) if p) or None
+
+
+def folder_is_gone(kodi_folder: str, mapped_root: str, root: str) -> bool:
+    """Whether the folder Kodi has a show at is, on our side, inside our library root and no
+    longer there (the show folder was renamed or moved); False when it cannot be told."""
+    ours = our_path(kodi_folder, mapped_root, root)
+    return ours is not None and os.path.isdir(root) and not os.path.lexists(ours)

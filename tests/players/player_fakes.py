@@ -128,6 +128,7 @@ LOWER_PARAMS = {
     },
     "VideoLibrary.Scan": {"directory": False, "showdialogs": False},
     "VideoLibrary.GetEpisodes": {"tvshowid": False, "season": False, "properties": False},
+    "VideoLibrary.RemoveTVShow": {"tvshowid": True},
     # Kodi 20.1's own list (JSONRPC.Introspect of VideoLibrary.SetEpisodeDetails)
     "VideoLibrary.SetEpisodeDetails": {"episodeid": True, **EPISODE_FIELDS},
 }
@@ -141,6 +142,7 @@ CAMEL_PARAMS = {
     },
     "VideoLibrary.Scan": {"directory": False, "showDialogs": False},
     "VideoLibrary.GetEpisodes": {"tvshowId": False, "season": False, "properties": False},
+    "VideoLibrary.RemoveTVShow": {"tvshowId": True},
     "VideoLibrary.SetEpisodeDetails": {"episodeId": True, **EPISODE_FIELDS},
 }
 
@@ -169,6 +171,7 @@ class FakeKodi(FakeServer):
         self.shows = dict(shows or {})  # tvshowid -> (show folder with "/", uniqueid)
         # episodeid -> its details as GetEpisodes gives them, with "tvshowid"
         self.episodes = {k: dict(v) for k, v in (episodes or {}).items()}
+        self.on_scan: Any = None  # called with the directory of each Scan (what it adds)
         self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
         self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
         self.calls: list[tuple[str, Any]] = []
@@ -316,9 +319,19 @@ class FakeKodi(FakeServer):
                 episode[name] = value
         return "OK"
 
+    def rpc_VideoLibrary_RemoveTVShow(self, params):
+        self._check("VideoLibrary.RemoveTVShow", params)
+        tvshowid = params["tvshowId" if self.camel else "tvshowid"]
+        if self.shows.pop(tvshowid, None) is None:
+            raise ValueError("no such show")
+        self.episodes = {k: e for k, e in self.episodes.items() if e.get("tvshowid") != tvshowid}
+        return "OK"
+
     def rpc_VideoLibrary_Scan(self, params):
         self._check("VideoLibrary.Scan", params)
         directory = params.get("directory", "")
+        if self.on_scan is not None:
+            self.on_scan(directory)
         if directory and not directory.endswith("/"):
             self.violations.append(f"Scan directory without trailing slash: {directory}")
         if directory and not any(directory.startswith(s) for s in self.sources):

@@ -101,15 +101,59 @@ def test_camel_case_kodi_gets_camel_case_refresh(make_rt, tmp_path):
     ]
 
 
-def test_a_show_kodi_has_under_its_old_folder_is_found_by_uniqueid_and_scanned(make_rt, tmp_path):
-    """Renamed `Breaking Bad` -> `Breaking Bad (2008)`: refreshing Kodi's show would re-read
-    the old folder, so the new folder is scanned (Kodi adds the episodes there)."""
-    shows = {7: ("smb://nas/tv/Breaking Bad/", {"tmdb": "1396", "tvdb": "81189"})}
-    with FakeKodi(sources=["smb://nas/tv/"], shows=shows) as kodi:
+def test_a_renamed_show_folder_replaces_kodis_old_show_keeping_the_watched_state(make_rt, tmp_path):
+    """Renamed `Breaking Bad` -> `Breaking Bad (2008)` (the old folder is gone on our side):
+    a Scan alone would add the new folder's episodes to Kodi's old show, every episode listed
+    twice (Kodi 20.1), and RefreshTVShow would re-read the old folder. So the old show is
+    removed, the new folder scanned, and the same files there get their play count back."""
+    old = "smb://nas/tv/Breaking Bad/"
+    shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"})}
+    watched = {"playcount": 2, "resume": {"position": 0.0, "total": 0.0}, "lastplayed": "x"}
+    episodes = {
+        11: {"tvshowid": 7, "file": old + PILOT, "season": 1, "episode": 1, **watched},
+        12: {"tvshowid": 7, "file": old + DOUBLE, "season": 1, "episode": 4, "playcount": 0},
+    }
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as kodi:
+
+        def scan_adds_the_new_folder(directory):
+            kodi.shows[8] = (directory, {"tmdb": "1396"})
+            for episodeid, rel, number in ((31, PILOT, 1), (32, DOUBLE, 4), (33, DOUBLE, 5)):
+                kodi.episodes[episodeid] = {
+                    "tvshowid": 8,
+                    "file": directory + rel,
+                    "season": 1,
+                    "episode": number,
+                    "playcount": 0,
+                }
+
+        kodi.on_scan = scan_adds_the_new_folder
         rt = tv_rt(make_rt, tmp_path, kodi)
         queue(add_show(rt, tmdb_id=1396, tvdb_id=81189, imdb_id="tt0903747"))
         [report] = process_notifications(rt)
     assert kodi.called("VideoLibrary.RefreshTVShow") == []
+    assert kodi.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
+    assert kodi.scans == [f"smb://nas/tv/{BB}/"]
+    assert kodi.called("VideoLibrary.SetEpisodeDetails") == [
+        {"episodeid": 31, "playcount": 2, "lastplayed": "x"}
+    ]
+    assert sorted(kodi.shows) == [8] and kodi.episodes[31]["playcount"] == 2
+    assert report.done == [
+        f"removed the show at {old} (renamed) and scanned smb://nas/tv/{BB}/; "
+        "kept the watched state of 1 episode(s)"
+    ]
+    assert report.sent == 1 and kodi.violations == []
+
+
+def test_a_show_kodi_has_under_another_folder_that_still_exists_is_only_scanned(make_rt, tmp_path):
+    """Two folders of the same show (say a 4K copy): both stay; nothing is removed."""
+    shows = {7: ("smb://nas/tv/Breaking Bad/", {"tmdb": "1396", "tvdb": "81189"})}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        (tmp_path / "tv" / "Breaking Bad").mkdir(parents=True)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189, imdb_id="tt0903747"))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RefreshTVShow") == []
+    assert kodi.called("VideoLibrary.RemoveTVShow") == []
     assert kodi.scans == [f"smb://nas/tv/{BB}/"]
     assert kodi.called("VideoLibrary.GetTVShows") == [{"properties": ["file", "uniqueid"]}]
     assert report.sent == 1

@@ -98,6 +98,7 @@ NEW_PLOT = "A chemistry teacher's plot, as the user rewrote it."
 NEW_EPISODE_PLOT = "Walter White's fiftieth birthday, as the user tells it."
 NEW_EPISODE_TITLE = "Gray Matter (retitled)"
 NEW_SEASON_NAME = "The First Season"
+RENAMED = "Breaking Bad"  # the show folder renamed by the user
 WATCHED = ((1, 1), (1, 4))  # episodes given a play count and resume point before the edits
 
 
@@ -346,6 +347,36 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
         ),
     )
     assert kodi_show(kodi)["playcount"][1, 1] == 0
+
+    # 5. the show folder renamed (the pilot watched): scanned, identified, enriched and published
+    # at its new folder, the show reaches Kodi once: the old show removed, the new folder
+    # scanned, the pilot's play count and resume point given back to the same file there
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    watched = {"playcount": 1, "resume": {"position": 2.0, "total": 5.0}}
+    pilot_id = kodi_show(kodi)["episodeids"][1, 1]
+    kodi.call("VideoLibrary.SetEpisodeDetails", {"episodeid": pilot_id, **watched})
+    # (E4 and E5 still have the resume point of step 3: `refreshepisodes` kept the bookmark)
+    before = kodi_show(kodi)["watched"]
+    played = [n for n, state in before.items() if state != (0, 0.0)]
+    assert (1, 1) in played
+    renamed = folder.with_name(RENAMED)
+    folder.rename(renamed)
+    scan(rt)
+    moved = db.Movie.get((db.Movie.kind == db.SHOW) & (db.Movie.path == str(renamed)))
+    assert identify_item(rt, moved).identified
+    enrich_item(rt, db.Movie.get_by_id(moved.id), manual=True)
+    assert publish_item(rt, db.Movie.get_by_id(moved.id)).players == ["Real Kodi"]
+    [sent] = players.process_notifications(rt)
+    assert sent.done == [
+        f"removed the show at {folder}/ (renamed) and scanned {renamed}/; "
+        f"kept the watched state of {len(played)} episode(s)"
+    ], sent
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    expected = read_show(renamed)
+    after = kodi_show(kodi)  # one show only: nothing left under the old folder
+    assert after["file"] == f"{renamed}/"
+    assert after["episodes"] == expected.episodes
+    assert after["watched"] == before and after["watched"][1, 1] == (1, 2.0)
 
 
 def episode_item(video: Path) -> db.Movie:
