@@ -148,11 +148,8 @@ def image_path(url: str) -> str:
 def our_path(kodi_file: str, mapped_folder: str, folder: str) -> str | None:
     """The path in our file system of a file Kodi stores under `mapped_folder` (our `folder`);
     None when it is not below it."""
-    if not pathmap.is_under(kodi_file, mapped_folder):
-        return None
-    rest = kodi_file[len(mapped_folder.rstrip("/\\")) :].lstrip("/\\")
-    parts = [p for p in re.split(r"[/\\]", rest) if p]
-    return os.path.join(folder, *parts) if parts else None
+    relative = _relative(kodi_file, mapped_folder)
+    return os.path.join(folder, *relative.split("/")) if relative else None
 
 
 def mapped_sibling(kodi_file: str, name: str) -> str:
