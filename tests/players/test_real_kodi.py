@@ -19,7 +19,8 @@ A second source, "TV" (content `tvshows`), holds Breaking Bad (a special, a mult
 and every episode as published; a new episode, an edited show plot, season name, episode plot
 and episode title, published again, reach Kodi by RefreshTVShow, SetEpisodeDetails of the
 changed episodes and a Scan of the show folder, with the episodes' ids, play counts and resume
-points kept (docs/tv.md "Kodi 20.1 [real Kodi]").
+points kept; last, the show folder renamed and published again: Kodi ends with one show at the
+new folder and the same watched state (docs/tv.md "Kodi 20.1 [real Kodi]").
 
 Skipped only when the kodi binary is missing outside CI; in CI (CI=true) a missing Kodi fails.
 `.ci/install-kodi.sh` installs what it needs.
