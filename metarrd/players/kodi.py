@@ -6,8 +6,12 @@
   `VideoLibrary.RefreshMovie`; new ones get `VideoLibrary.Scan {directory: "<folder>/"}`.
 - A show Kodi has at its folder (`VideoLibrary.GetTVShows`) gets `VideoLibrary.RefreshTVShow`
   without `refreshepisodes` (which in Kodi 20.1 re-adds every episode, losing watched state),
-  then a Scan of its folder for new episode files; a new show (or one Kodi has under an old
-  folder, matched by `uniqueid`) gets a Scan of its folder.
+  then `SetEpisodeDetails` for each known episode whose published NFO says something else
+  (`kodi_tv`), then a Scan of its folder for new episode files; a new show gets a Scan of its
+  folder. A show Kodi has under a folder that is gone on our side (matched by `uniqueid`: the
+  folder was renamed) is removed (`RemoveTVShow`), its new folder scanned, and the watched
+  state of its episodes given back to the same files there; under a folder that still exists
+  (a second copy), the new folder is only scanned.
 - `VideoLibrary.Scan` toggles: sent while Kodi scans, it *stops* that scan. So every Scan waits
   (bounded) until `XBMC.GetInfoBooleans ["Library.IsScanningVideo"]` is false, and scans for
   one player are sent one after another.
@@ -26,6 +30,7 @@ from typing import Any
 from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
+from metarrd.players import kodi_tv
 from metarrd.players.plan import Target, coalesce
 from metarrd.players.transport import (
     Endpoint,
@@ -42,7 +47,10 @@ SCAN_WAIT_SECONDS = 120.0  # how long to wait for a running scan before giving u
 SCAN_START_SECONDS = 3.0  # how long to watch for our own scan to begin before the next one
 TARGETED_SCANS = 3  # more new folders than this in one library: one scan of their common folder
 LOOKUP_PER_FOLDER = 25  # more folders than this: one GetMovies for the whole library root
-BATCH_SECONDS = 300.0  # a batch still sending after this long leaves the rest for a retry
+BATCH_SECONDS = 300.0
+WATCHED = (
+    kodi_tv.WATCHED_PROPERTIES
+)  # a batch still sending after this long leaves the rest for a retry
 
 CAMEL = {
     "movieid": "movieId",
@@ -50,6 +58,7 @@ CAMEL = {
     "showdialogs": "showDialogs",
     "tvshowid": "tvshowId",
     "refreshepisodes": "refreshEpisodes",
+    "episodeid": "episodeId",
 }
 SCANNING = "Library.IsScanningVideo"
 JSONRPC_ERRORS = {
@@ -209,6 +218,79 @@ class Kodi:
             },
         )
 
+    def episodes(self, tvshowid: int) -> list[dict[str, Any]]:
+        """Every episode Kodi has of a show, with what `kodi_tv` compares."""
+        return self._episodes(tvshowid, kodi_tv.EPISODE_PROPERTIES)
+
+    def push_show_files(self, tvshowid: int, target: Target) -> int:
+        """Send what the show's episode NFOs and thumbs say where Kodi shows something else
+        (module `kodi_tv`); the number of episodes changed."""
+        api = self.api()
+        read = kodi_tv.EpisodeFiles()
+        changed = 0
+        for episode in self.episodes(tvshowid):
+            kodi_file = str(episode.get("file", ""))
+            video = kodi_tv.our_path(kodi_file, target.mapped_folder, target.folder)
+            if video is None:
+                continue  # under another folder (an old one after a rename)
+            number = (episode.get("season"), episode.get("episode"))
+            block = next((b for b in read.blocks(video) if (b.season, b.episode) == number), None)
+            if block is None:
+                continue
+            thumb = kodi_tv.thumb_name(video)
+            thumb = kodi_tv.mapped_sibling(kodi_file, thumb) if thumb else None
+            changes = kodi_tv.episode_changes(episode, block, thumb)
+            if changes:
+                log.info(
+                    "%s: %s S%02dE%02d: sending %s", self.label, video, *number, sorted(changes)
+                )
+                params = {api.name("episodeid"): int(episode["episodeid"]), **changes}
+                self.call("VideoLibrary.SetEpisodeDetails", params)
+                changed += 1
+        return changed
+
+    def move_show(self, old: KodiShow, target: Target) -> str:
+        """A show whose folder was renamed (Kodi has it at a folder gone on our side): its
+        watched episodes are noted, the old show removed (`RemoveTVShow`: a Scan of the new
+        folder alone would add its episodes to the old show, each listed twice in Kodi 20.1),
+        the new folder scanned, and once that scan is over the same files at the new folder get
+        their play count and resume point back. What was done, for the report."""
+        api = self.api()
+        old_folder = old.file.rstrip("/\\")
+        watched = kodi_tv.watched_episodes(self._episodes(old.tvshowid, WATCHED), old_folder)
+        self.wait_until_idle(SCAN_WAIT_SECONDS)
+        self.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
+        folder = pathmap.kodi_folder(target.mapped_folder)
+        self.scan(folder)
+        done = f"removed the show at {old.file} (renamed) and scanned {folder}"
+        if not watched:
+            return done
+        self.wait_for_start()
+        self.wait_until_idle(SCAN_WAIT_SECONDS)
+        new, here = find_show(self.shows(), target)
+        if new is None or not here:
+            log.warning(
+                "%s: %s is not in Kodi after its scan; %d watched episode(s) not restored",
+                self.label,
+                folder,
+                len(watched),
+            )
+            return done + f"; {len(watched)} watched episode(s) not restored"
+        episodes = self._episodes(new.tvshowid, WATCHED)
+        restore = kodi_tv.restore_watched(watched, episodes, target.mapped_folder)
+        for episodeid, details in restore.items():
+            self.call(
+                "VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details}
+            )
+        return done + f"; kept the watched state of {len(restore)} episode(s)"
+
+    def _episodes(self, tvshowid: int, properties: list[str]) -> list[dict[str, Any]]:
+        result = self.call(
+            "VideoLibrary.GetEpisodes",
+            {self.api().name("tvshowid"): tvshowid, "properties": properties},
+        )
+        return [e for e in (result or {}).get("episodes") or [] if "episodeid" in e]
+
     def refresh_movie(self, movieid: int) -> None:
         api = self.api()
         self.call(
@@ -327,9 +409,14 @@ def deliver(
             found, here = find_show(kodi_shows, t)
             if found is not None and here:
                 steps.append(("refresh_show", found.tvshowid, (t,)))
+                steps.append(("push_show", (found.tvshowid, t), (t,)))
                 show_scans.append(("scan_known", pathmap.kodi_folder(t.mapped_folder), (t,)))
                 continue
-            if found is not None:
+            mapped_root = _mapped_root(player, t)
+            if found is not None and kodi_tv.folder_is_gone(found.file, mapped_root, t.root):
+                show_scans.append(("move_show", (found, t), (t,)))
+                continue
+            if found is not None:  # the other folder is still there: two copies of the show
                 log.info(
                     "%s: has %s under %s; scanning its new folder",
                     kodi.label,
@@ -344,7 +431,7 @@ def deliver(
     ]
     steps += show_scans
     results: dict[int, PlayerError | None] = {}
-    refreshed, refreshed_shows, scanned = 0, 0, []
+    refreshed, refreshed_shows, pushed, scanned = 0, 0, 0, []
     stop: PlayerError | None = None
     deadline = time.monotonic() + BATCH_SECONDS
     for kind, arg, members in steps:
@@ -362,6 +449,12 @@ def deliver(
             elif kind == "refresh_show":
                 kodi.refresh_show(arg)
                 refreshed_shows += 1
+            elif kind == "push_show":
+                pushed += kodi.push_show_files(*arg)
+            elif kind == "move_show":
+                if scanned:
+                    kodi.wait_for_start()
+                scanned.append(kodi.move_show(*arg))
             else:
                 if scanned:
                     kodi.wait_for_start()
@@ -381,4 +474,6 @@ def deliver(
     done = [f"refreshed {refreshed} known movie(s)"] if refreshed else []
     if refreshed_shows:
         done.append(f"refreshed {refreshed_shows} known show(s)")
+    if pushed:
+        done.append(f"updated {pushed} known episode(s) in place")
     return results, done + scanned

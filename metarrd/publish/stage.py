@@ -46,7 +46,7 @@ from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
 from metarrd.config import ASSET_TYPES
 from metarrd.errors import ItemError, MetarrdError
 from metarrd.files import MAX_FILE_BYTES, read_regular
-from metarrd.publish import apply, layout, nfo, sources
+from metarrd.publish import actors, apply, layout, nfo, sources
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows
 from metarrd.publish.layout import (
@@ -282,7 +282,21 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     notes: list[str] = []
     missing = Missing()
     wanted = _art_files(rt, item, folder, art_base, notes, fetch, missing)
-    wanted += _actor_files(rt, item, folder, notes, fetch, missing)
+    taken: set[str] = set()
+    for role in item.cast:
+        actor_file = actors.actor_wanted(
+            rt,
+            item,
+            role,
+            folder,
+            owner=movie,
+            taken=taken,
+            notes=notes,
+            fetch=fetch,
+            missing=missing,
+        )
+        if actor_file is not None:
+            wanted.append(actor_file)
     nfo_bytes = nfo.render_nfo(movie_data(movie, item))
     nfo_target = layout.nfo_path(folder, base)
     wanted.append(
@@ -440,66 +454,6 @@ def _art_files(
                 source=image.path,
                 cache_file_id=image.cache_file_id,
                 backup_type=asset.asset_type,
-            )
-        )
-    return wanted
-
-
-def _actor_files(
-    rt: Runtime, rows: ItemRows, folder: Path, notes: list[str], fetch: bool, missing: Missing
-) -> list[Wanted]:
-    movie, cast, cached = rows.movie, rows.cast, rows.actor_cache
-    wanted: list[Wanted] = []
-    taken: set[str] = set()
-    for role in cast:
-        actor = role.actor
-        label = f"actor {actor.name}"
-        try:
-            image = sources.actor_image(
-                rt,
-                movie.id,
-                actor,
-                fetch=fetch,
-                who=movie.label,
-                label=label,
-                notes=notes,
-                rows=cached.get(actor.id, []),
-            )
-        except sources.PictureUnavailable as exc:
-            slot = layout.actor_path(folder, actor.name, "jpg")
-            missing.add(movie, f"{actor.name}'s photo", "actor", slot, exc)
-            continue
-        if image is None:
-            continue
-        try:
-            ext = layout.ext_for_format(image.format, fallback=image.path.suffix)
-        except layout.LayoutError as exc:
-            _note(movie, notes, f"{label}: {exc}, skipped")
-            continue
-        path = layout.actor_path(folder, actor.name, ext)
-        if path is None:
-            why = (
-                "Kodi reads only .jpg and .png there"
-                if ext not in layout.ACTOR_EXTS
-                else layout.why_no_actor_file(actor.name)
-            )
-            _note(movie, notes, f"{label}: image not written to .actors ({why})")
-            continue
-        if path.name.casefold() in taken:
-            _note(movie, notes, f"{label}: another actor already has {path.name}, skipped")
-            continue
-        taken.add(path.name.casefold())
-        wanted.append(
-            Wanted(
-                path,
-                "actor",
-                label,
-                image.sha256,
-                image.size,
-                source=image.path,
-                cache_file_id=image.cache_file_id,
-                backup_type="actor",
-                actor_id=actor.id,
             )
         )
     return wanted

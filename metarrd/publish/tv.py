@@ -29,7 +29,7 @@ from pathlib import Path
 from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import ItemError, MetarrdError
-from metarrd.publish import apply, layout, sources, tv_layout, tv_nfo
+from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows
 from metarrd.publish.layout import LedgerEntry, PublishPlan, Wanted
@@ -350,54 +350,19 @@ class _Ctx:
                 if actor.id in done:
                     continue
                 done.add(actor.id)
-                label = f"actor {actor.name}"
-                try:
-                    image = sources.actor_image(
-                        self.rt,
-                        rows.movie.id,
-                        actor,
-                        fetch=self.fetch,
-                        who=self.show.label,
-                        label=label,
-                        notes=self.notes,
-                        rows=rows.actor_cache.get(actor.id, []),
-                    )
-                except sources.PictureUnavailable as exc:
-                    slot = layout.actor_path(folder, actor.name, "jpg")
-                    self.missing.add(self.show, f"{actor.name}'s photo", "actor", slot, exc)
-                    continue
-                if image is None or (ext := self.ext(image, label)) is None:
-                    continue
-                path = layout.actor_path(folder, actor.name, ext)
-                if path is None:
-                    why = (
-                        "Kodi reads only .jpg and .png there"
-                        if ext not in layout.ACTOR_EXTS
-                        else layout.why_no_actor_file(actor.name)
-                    )
-                    _note(self.show, self.notes, f"{label}: image not written to .actors ({why})")
-                    continue
-                if path.name.casefold() in taken:
-                    _note(
-                        self.show,
-                        self.notes,
-                        f"{label}: another actor already has {path.name}, skipped",
-                    )
-                    continue
-                taken.add(path.name.casefold())
-                out.append(
-                    Wanted(
-                        path,
-                        "actor",
-                        label,
-                        image.sha256,
-                        image.size,
-                        source=image.path,
-                        cache_file_id=image.cache_file_id,
-                        backup_type="actor",
-                        actor_id=actor.id,
-                    )
+                actor_file = actors.actor_wanted(
+                    self.rt,
+                    rows,
+                    role,
+                    folder,
+                    owner=self.show,
+                    taken=taken,
+                    notes=self.notes,
+                    fetch=self.fetch,
+                    missing=self.missing,
                 )
+                if actor_file is not None:
+                    out.append(actor_file)
         return out
 
 
@@ -436,6 +401,7 @@ def _show_data(show: db.Movie, rows: ItemRows, members: _Members, guide: bool) -
     return tv_nfo.ShowData(
         title=show.title or Path(show.path).name,
         original_title=show.original_title,
+        sort_title=show.sort_title,
         plot=show.plot,
         mpaa=show.mpaa,
         premiered=show.premiered or show.aired,
@@ -446,6 +412,7 @@ def _show_data(show: db.Movie, rows: ItemRows, members: _Members, guide: bool) -
         tvdb_id=show.tvdb_id,
         imdb_id=show.imdb_id,
         genres=tuple(show.genres or ()),
+        tags=tuple(show.tags or ()),
         studios=tuple(show.studios or ()),
         actors=tv_nfo.cast_members(rows.cast),
         named_seasons=named,

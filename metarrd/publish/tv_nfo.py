@@ -61,6 +61,7 @@ class ShowData:
 
     title: str
     original_title: str | None = None
+    sort_title: str | None = None
     plot: str | None = None
     mpaa: str | None = None
     premiered: str | None = None  # YYYY-MM-DD
@@ -71,6 +72,7 @@ class ShowData:
     tvdb_id: int | None = None
     imdb_id: str | None = None
     genres: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # the user's (their tvshow.nfo's `<tag>`), kept
     studios: tuple[str, ...] = ()
     actors: tuple[CastMember, ...] = ()
     named_seasons: tuple[tuple[int, str], ...] = ()  # (season number, title)
@@ -114,6 +116,7 @@ def render_tvshow(show: ShowData) -> bytes:
     root = etree.Element("tvshow")
     nfo._sub(root, "title", show.title)
     nfo._sub(root, "originaltitle", show.original_title)
+    nfo._sub(root, "sorttitle", show.sort_title)
     nfo._ratings(root, show.ratings)
     nfo._sub(root, "plot", show.plot)
     nfo._sub(root, "mpaa", show.mpaa)
@@ -121,6 +124,7 @@ def render_tvshow(show: ShowData) -> bytes:
         nfo._sub(root, "episodeguide", episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id))
     _uniqueids(root, show.tmdb_id, show.tvdb_id, show.imdb_id)
     nfo._list(root, "genre", show.genres)
+    nfo._list(root, "tag", show.tags)
     premiered, year = nfo.premiered_and_year(show.premiered, show.year)
     nfo._sub(root, "premiered", premiered)
     nfo._sub(root, "year", str(year) if year else None)

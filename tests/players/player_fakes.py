@@ -112,6 +112,12 @@ UNAUTHORIZED = (401, {"WWW-Authenticate": 'Basic realm="Kodi"', "Content-Type": 
 
 # --- Kodi ---------------------------------------------------------------------------------------
 
+EPISODE_FIELDS = dict.fromkeys(
+    ["title", "playcount", "runtime", "director", "plot", "rating", "votes", "lastplayed",
+     "writer", "firstaired", "productioncode", "season", "episode", "originaltitle",
+     "thumbnail", "fanart", "art", "resume", "userrating", "ratings", "dateadded", "uniqueid"],
+    False,
+)  # fmt: skip
 LOWER_PARAMS = {
     "VideoLibrary.RefreshMovie": {"movieid": True, "ignorenfo": False, "title": False},
     "VideoLibrary.RefreshTVShow": {
@@ -121,6 +127,10 @@ LOWER_PARAMS = {
         "title": False,
     },
     "VideoLibrary.Scan": {"directory": False, "showdialogs": False},
+    "VideoLibrary.GetEpisodes": {"tvshowid": False, "season": False, "properties": False},
+    "VideoLibrary.RemoveTVShow": {"tvshowid": True},
+    # Kodi 20.1's own list (JSONRPC.Introspect of VideoLibrary.SetEpisodeDetails)
+    "VideoLibrary.SetEpisodeDetails": {"episodeid": True, **EPISODE_FIELDS},
 }
 CAMEL_PARAMS = {
     "VideoLibrary.RefreshMovie": {"movieId": True, "ignoreNfo": False, "title": False},
@@ -131,6 +141,9 @@ CAMEL_PARAMS = {
         "title": False,
     },
     "VideoLibrary.Scan": {"directory": False, "showDialogs": False},
+    "VideoLibrary.GetEpisodes": {"tvshowId": False, "season": False, "properties": False},
+    "VideoLibrary.RemoveTVShow": {"tvshowId": True},
+    "VideoLibrary.SetEpisodeDetails": {"episodeId": True, **EPISODE_FIELDS},
 }
 
 
@@ -145,6 +158,7 @@ class FakeKodi(FakeServer):
         sources: list[str] | None = None,
         movies: dict[int, str] | None = None,
         shows: dict[int, tuple[str, dict[str, str]]] | None = None,
+        episodes: dict[int, dict[str, Any]] | None = None,
         busy_polls: int = 0,
         scan_polls: int = 1,
         port: int = 0,
@@ -155,6 +169,9 @@ class FakeKodi(FakeServer):
         self.sources = sources if sources is not None else []
         self.movies = dict(movies or {})  # movieid -> file
         self.shows = dict(shows or {})  # tvshowid -> (show folder with "/", uniqueid)
+        # episodeid -> its details as GetEpisodes gives them, with "tvshowid"
+        self.episodes = {k: dict(v) for k, v in (episodes or {}).items()}
+        self.on_scan: Any = None  # called with the directory of each Scan (what it adds)
         self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
         self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
         self.calls: list[tuple[str, Any]] = []
@@ -276,9 +293,45 @@ class FakeKodi(FakeServer):
             raise ValueError("no such show")
         return "OK"
 
+    def rpc_VideoLibrary_GetEpisodes(self, params):
+        self._check("VideoLibrary.GetEpisodes", params)
+        tvshowid = params.get("tvshowId" if self.camel else "tvshowid")
+        props = params.get("properties", [])
+        found = [
+            {"episodeid": k, "label": e.get("title", ""), **{p: e[p] for p in props if p in e}}
+            for k, e in sorted(self.episodes.items())
+            if e.get("tvshowid") == tvshowid
+        ]
+        return {"limits": {"start": 0, "end": len(found), "total": len(found)}, "episodes": found}
+
+    def rpc_VideoLibrary_SetEpisodeDetails(self, params):
+        self._check("VideoLibrary.SetEpisodeDetails", params)
+        episodeid = params["episodeId" if self.camel else "episodeid"]
+        if episodeid not in self.episodes:
+            raise ValueError("no such episode")
+        episode = self.episodes[episodeid]
+        for name, value in params.items():
+            if name == "art":
+                episode["art"] = {**episode.get("art", {}), **value}
+            elif name == "uniqueid":
+                episode["uniqueid"] = {**episode.get("uniqueid", {}), **value}
+            elif name not in ("episodeid", "episodeId"):
+                episode[name] = value
+        return "OK"
+
+    def rpc_VideoLibrary_RemoveTVShow(self, params):
+        self._check("VideoLibrary.RemoveTVShow", params)
+        tvshowid = params["tvshowId" if self.camel else "tvshowid"]
+        if self.shows.pop(tvshowid, None) is None:
+            raise ValueError("no such show")
+        self.episodes = {k: e for k, e in self.episodes.items() if e.get("tvshowid") != tvshowid}
+        return "OK"
+
     def rpc_VideoLibrary_Scan(self, params):
         self._check("VideoLibrary.Scan", params)
         directory = params.get("directory", "")
+        if self.on_scan is not None:
+            self.on_scan(directory)
         if directory and not directory.endswith("/"):
             self.violations.append(f"Scan directory without trailing slash: {directory}")
         if directory and not any(directory.startswith(s) for s in self.sources):

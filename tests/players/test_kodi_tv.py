@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import quote
 
 from player_fakes import FakeKodi
 from player_helpers import queue, states
 
 from metarrd import db
-from metarrd.players import process_notifications
+from metarrd.players import kodi_tv, process_notifications
+from metarrd.publish.tv_nfo import EpisodeData, Rating, render_episodes
 
 BB = "Breaking Bad (2008)"
 IDS = {"tmdb": "1396", "tvdb": "81189", "imdb": "tt0903747"}
@@ -98,15 +101,59 @@ def test_camel_case_kodi_gets_camel_case_refresh(make_rt, tmp_path):
     ]
 
 
-def test_a_show_kodi_has_under_its_old_folder_is_found_by_uniqueid_and_scanned(make_rt, tmp_path):
-    """Renamed `Breaking Bad` -> `Breaking Bad (2008)`: refreshing Kodi's show would re-read
-    the old folder, so the new folder is scanned (Kodi adds the episodes there)."""
-    shows = {7: ("smb://nas/tv/Breaking Bad/", {"tmdb": "1396", "tvdb": "81189"})}
-    with FakeKodi(sources=["smb://nas/tv/"], shows=shows) as kodi:
+def test_a_renamed_show_folder_replaces_kodis_old_show_keeping_the_watched_state(make_rt, tmp_path):
+    """Renamed `Breaking Bad` -> `Breaking Bad (2008)` (the old folder is gone on our side):
+    a Scan alone would add the new folder's episodes to Kodi's old show, every episode listed
+    twice (Kodi 20.1), and RefreshTVShow would re-read the old folder. So the old show is
+    removed, the new folder scanned, and the same files there get their play count back."""
+    old = "smb://nas/tv/Breaking Bad/"
+    shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"})}
+    watched = {"playcount": 2, "resume": {"position": 0.0, "total": 0.0}, "lastplayed": "x"}
+    episodes = {
+        11: {"tvshowid": 7, "file": old + PILOT, "season": 1, "episode": 1, **watched},
+        12: {"tvshowid": 7, "file": old + DOUBLE, "season": 1, "episode": 4, "playcount": 0},
+    }
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as kodi:
+
+        def scan_adds_the_new_folder(directory):
+            kodi.shows[8] = (directory, {"tmdb": "1396"})
+            for episodeid, rel, number in ((31, PILOT, 1), (32, DOUBLE, 4), (33, DOUBLE, 5)):
+                kodi.episodes[episodeid] = {
+                    "tvshowid": 8,
+                    "file": directory + rel,
+                    "season": 1,
+                    "episode": number,
+                    "playcount": 0,
+                }
+
+        kodi.on_scan = scan_adds_the_new_folder
         rt = tv_rt(make_rt, tmp_path, kodi)
         queue(add_show(rt, tmdb_id=1396, tvdb_id=81189, imdb_id="tt0903747"))
         [report] = process_notifications(rt)
     assert kodi.called("VideoLibrary.RefreshTVShow") == []
+    assert kodi.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
+    assert kodi.scans == [f"smb://nas/tv/{BB}/"]
+    assert kodi.called("VideoLibrary.SetEpisodeDetails") == [
+        {"episodeid": 31, "playcount": 2, "lastplayed": "x"}
+    ]
+    assert sorted(kodi.shows) == [8] and kodi.episodes[31]["playcount"] == 2
+    assert report.done == [
+        f"removed the show at {old} (renamed) and scanned smb://nas/tv/{BB}/; "
+        "kept the watched state of 1 episode(s)"
+    ]
+    assert report.sent == 1 and kodi.violations == []
+
+
+def test_a_show_kodi_has_under_another_folder_that_still_exists_is_only_scanned(make_rt, tmp_path):
+    """Two folders of the same show (say a 4K copy): both stay; nothing is removed."""
+    shows = {7: ("smb://nas/tv/Breaking Bad/", {"tmdb": "1396", "tvdb": "81189"})}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        (tmp_path / "tv" / "Breaking Bad").mkdir(parents=True)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189, imdb_id="tt0903747"))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RefreshTVShow") == []
+    assert kodi.called("VideoLibrary.RemoveTVShow") == []
     assert kodi.scans == [f"smb://nas/tv/{BB}/"]
     assert kodi.called("VideoLibrary.GetTVShows") == [{"properties": ["file", "uniqueid"]}]
     assert report.sent == 1
@@ -131,3 +178,153 @@ def test_shows_and_movies_in_one_batch_refresh_first_then_scan_one_at_a_time(mak
     ]
     assert kodi.violations == []
     assert report.sent == 3 and states("Living room") == ["sent"] * 3
+
+
+# --- a republished episode NFO pushed with SetEpisodeDetails (watched state kept) ---------------
+
+PILOT = "Season 01/Breaking Bad - S01E01 - Pilot.mkv"
+DOUBLE = "Season 01/Breaking Bad S01E04E05.mkv"
+
+
+def write_episode(show_dir: Path, rel: str, blocks: list[EpisodeData], thumb: str = "jpg") -> None:
+    video = show_dir / rel
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(b"")
+    video.with_suffix(".nfo").write_bytes(render_episodes(blocks))
+    if thumb:
+        video.with_name(f"{video.stem}-thumb.{thumb}").write_bytes(b"\xff\xd8")
+
+
+def block(episode: int, title: str, plot: str, **extra) -> EpisodeData:
+    return EpisodeData(
+        title=title,
+        show_title="Breaking Bad",
+        season=1,
+        episode=episode,
+        plot=plot,
+        aired="2008-01-20",
+        ratings=(Rating("tmdb", 8.2, 1290, default=True),),
+        tmdb_id=62085 + episode,
+        tvdb_id=349232 + episode,
+        directors=("Vince Gilligan",),
+        writers=("Vince Gilligan",),
+        **extra,
+    )
+
+
+def kodi_episode(rel: str, number: int, title: str, plot: str, **extra) -> dict:
+    """An episode as Kodi 20.1's GetEpisodes answers (ratings as float32, image:// art)."""
+    file = f"smb://nas/tv/{BB}/{rel}"
+    thumb = file.rsplit(".", 1)[0] + "-thumb.jpg"
+    return {
+        "tvshowid": 7,
+        "file": file,
+        "season": 1,
+        "episode": number,
+        "title": title,
+        "plot": plot,
+        "firstaired": "2008-01-20",
+        "runtime": 3480,
+        "director": ["Vince Gilligan"],
+        "writer": ["Vince Gilligan"],
+        "ratings": {"tmdb": {"default": True, "rating": 8.19999980926514, "votes": 1290}},
+        "uniqueid": {"tmdb": str(62085 + number), "tvdb": str(349232 + number)},
+        "art": {"thumb": "image://" + quote(thumb, safe="") + "/"},
+        "playcount": 1,
+        "resume": {"position": 120.0, "total": 3480.0},
+        **extra,
+    }
+
+
+def test_a_changed_episode_nfo_is_pushed_with_set_episode_details_keeping_watched_state(
+    make_rt, tmp_path
+):
+    """Only the episode whose NFO says something else than Kodi gets SetEpisodeDetails, with
+    only the fields that differ (RefreshEpisode would re-add it: new id, play count 0)."""
+    episodes = {
+        11: kodi_episode(PILOT, 1, "Pilot", "Old plot."),
+        12: kodi_episode(DOUBLE, 4, "Cancer Man", "Hank and Walt."),
+        13: kodi_episode(DOUBLE, 5, "Gray Matter", "Walt declines."),
+    }
+    with FakeKodi(sources=["smb://nas/tv/"], shows={7: (f"smb://nas/tv/{BB}/", IDS)}) as kodi:
+        kodi.episodes = episodes
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        show = add_show(rt, tmdb_id=1396)
+        write_episode(Path(show.path), PILOT, [block(1, "Pilot", "A teacher's new plot.")])
+        write_episode(
+            Path(show.path),
+            DOUBLE,
+            [block(4, "Cancer Man", "Hank and Walt."), block(5, "Gray Matter!", "Walt declines.")],
+        )
+        queue(show)
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.GetEpisodes") == [
+        {"tvshowid": 7, "properties": kodi_tv.EPISODE_PROPERTIES}
+    ]
+    assert kodi.called("VideoLibrary.SetEpisodeDetails") == [
+        {"episodeid": 11, "plot": "A teacher's new plot."},
+        {"episodeid": 13, "title": "Gray Matter!"},
+    ]
+    assert kodi.episodes[11]["playcount"] == 1 and kodi.episodes[11]["resume"]["position"] == 120
+    assert report.done == [
+        "refreshed 1 known show(s)",
+        "updated 2 known episode(s) in place",
+        f"scanned smb://nas/tv/{BB}/ for new episodes",
+    ]
+    assert report.sent == 1 and kodi.violations == []
+
+
+def test_new_ids_ratings_and_thumb_reach_kodi_and_other_folders_are_left_alone(make_rt, tmp_path):
+    episodes = {
+        11: kodi_episode(PILOT, 1, "Pilot", "Plot.", uniqueid={"tmdb": "62086"}),
+        # the same show's episode under its old folder (before a rename): not ours to compare
+        21: kodi_episode(PILOT, 1, "Pilot", "Other.", file="smb://nas/tv/Breaking Bad/x.mkv"),
+    }
+    with FakeKodi(
+        sources=["smb://nas/tv/"], shows={7: (f"smb://nas/tv/{BB}/", IDS)}, camel=True
+    ) as kodi:
+        kodi.episodes = episodes
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        show = add_show(rt, tmdb_id=1396)
+        pilot = block(1, "Pilot", "Plot.", runtime=58)
+        pilot = replace(pilot, ratings=(Rating("tmdb", 8.4, 1300, default=True),))
+        write_episode(Path(show.path), PILOT, [pilot], thumb="png")
+        queue(show)
+        process_notifications(rt)
+    [sent] = kodi.called("VideoLibrary.SetEpisodeDetails")
+    thumb = f"smb://nas/tv/{BB}/Season 01/Breaking Bad - S01E01 - Pilot-thumb.png"
+    assert sent == {
+        "episodeId": 11,
+        "ratings": {"tmdb": {"rating": 8.4, "votes": 1300, "default": True}},
+        "uniqueid": {"tmdb": "62086", "tvdb": "349233"},
+        "art": {"thumb": thumb},
+    }  # the runtime is never compared: Kodi 20.1 reports the video's own duration
+
+
+def test_an_episode_without_an_nfo_of_its_number_is_not_touched(make_rt, tmp_path):
+    episodes = {11: kodi_episode(PILOT, 1, "Pilot", "Old plot.")}
+    with FakeKodi(sources=["smb://nas/tv/"], shows={7: (f"smb://nas/tv/{BB}/", IDS)}) as kodi:
+        kodi.episodes = episodes
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        show = add_show(rt, tmdb_id=1396)
+        write_episode(Path(show.path), PILOT, [block(2, "Cat's in the Bag...", "New.")])
+        queue(show)
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.SetEpisodeDetails") == []
+    assert report.sent == 1 and "updated" not in " ".join(report.done)
+
+
+def test_episode_nfo_blocks_parse_as_kodi_reads_them():
+    data = render_episodes([block(4, "Cancer Man", "Hank."), block(5, "Gray Matter", "Walt.")])
+    blocks = kodi_tv.parse_episode_nfo(data)
+    assert [(b.season, b.episode, b.title, b.plot) for b in blocks] == [
+        (1, 4, "Cancer Man", "Hank."),
+        (1, 5, "Gray Matter", "Walt."),
+    ]
+    assert blocks[0].ratings == {"tmdb": (8.2, 1290, True)}
+    assert blocks[0].uniqueid == {"tmdb": "62089", "tvdb": "349236"}
+    assert blocks[0].firstaired == "2008-01-20" and blocks[0].writer == ("Vince Gilligan",)
+    kodi = kodi_episode(DOUBLE, 4, "Cancer Man", "Hank.")
+    thumb = kodi_tv.image_path(kodi["art"]["thumb"])
+    assert kodi_tv.episode_changes(kodi, blocks[0], thumb) == {}
+    assert kodi_tv.parse_episode_nfo(b"<?xml version='1.0'?><episodedetails><title>x") == []

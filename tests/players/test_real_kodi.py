@@ -16,9 +16,11 @@ again: the refresh must make Kodi show the new title, nothing lost.
 
 A second source, "TV" (content `tvshows`), holds Breaking Bad (a special, a multi-episode file
 `S01E04E05`, two seasons) through the same path: Kodi must show the show, every season's art
-and every episode as published; a new episode plus an edited plot, published again, reach Kodi
-by RefreshTVShow and a Scan of the show folder with the episodes' ids and watched state kept
-(docs/tv.md "Kodi 20.1 [real Kodi]").
+and every episode as published; a new episode, an edited show plot, season name, episode plot
+and episode title, published again, reach Kodi by RefreshTVShow, SetEpisodeDetails of the
+changed episodes and a Scan of the show folder, with the episodes' ids, play counts and resume
+points kept; last, the show folder renamed and published again: Kodi ends with one show at the
+new folder and the same watched state (docs/tv.md "Kodi 20.1 [real Kodi]").
 
 Skipped only when the kodi binary is missing outside CI; in CI (CI=true) a missing Kodi fails.
 `.ci/install-kodi.sh` installs what it needs.
@@ -44,6 +46,8 @@ from metarrd import db, players
 from metarrd.enrich import enrich_item
 from metarrd.identify import identify_item
 from metarrd.players import kodi as kodi_protocol
+from metarrd.players.plan import make_target
+from metarrd.players.transport import make_http
 from metarrd.publish import publish_item
 from metarrd.runtime import Runtime, open_runtime
 from metarrd.scan import scan
@@ -92,6 +96,11 @@ EPISODE_FILES = (
 )
 NEW_EPISODE = "Season 02/Breaking Bad - S02E02.mkv"
 NEW_PLOT = "A chemistry teacher's plot, as the user rewrote it."
+NEW_EPISODE_PLOT = "Walter White's fiftieth birthday, as the user tells it."
+NEW_EPISODE_TITLE = "Gray Matter (retitled)"
+NEW_SEASON_NAME = "The First Season"
+RENAMED = "Breaking Bad"  # the show folder renamed by the user
+WATCHED = ((1, 1), (1, 4))  # episodes given a play count and resume point before the edits
 
 
 @pytest.mark.slow
@@ -259,22 +268,42 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     # the known episodes keep their ids and watched state, the movies are left alone
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     movies_before = {m["file"]: m["movieid"] for m in all_movies(kodi)}
-    kodi.call(
-        "VideoLibrary.SetEpisodeDetails", {"episodeid": seen["episodeids"][1, 1], "playcount": 1}
-    )
-    assert kodi_show(kodi)["playcount"][1, 1] == 1
+    watched = {"playcount": 1, "resume": {"position": 2.0, "total": 5.0}}
+    for number in WATCHED:
+        kodi.call(
+            "VideoLibrary.SetEpisodeDetails", {"episodeid": seen["episodeids"][number], **watched}
+        )
+    assert {n: kodi_show(kodi)["watched"][n] for n in WATCHED} == {n: (1, 2.0) for n in WATCHED}
     shutil.copyfile(SAMPLE, folder / NEW_EPISODE)
     scan(rt)
     assert identify_item(rt, db.Movie.get_by_id(show.id)).identified
     enrich_item(rt, db.Movie.get_by_id(show.id), manual=True)
     set_field(show.id, "plot", NEW_PLOT)
+    # the user rewrites a watched episode's plot and the title of E5 (in the file S01E04E05,
+    # whose E4 is watched), and names season 1
+    pilot = episode_item(folder / EPISODE_FILES[1])
+    set_field(pilot.id, "plot", NEW_EPISODE_PLOT)
+    double = episode_item(folder / EPISODE_FILES[2])
+    details = [dict(d) for d in double.episode_details]
+    details[1]["title"] = NEW_EPISODE_TITLE
+    db.Movie.update(episode_details=details).where(db.Movie.id == double.id).execute()
+    db.mark_outdated(double.id)
+    season = db.Movie.get(
+        (db.Movie.show == show.id) & (db.Movie.kind == db.SEASON) & (db.Movie.season == 1)
+    )
+    set_field(season.id, "title", NEW_SEASON_NAME)
     result = publish_item(rt, db.Movie.get_by_id(show.id))
     assert result.players == ["Real Kodi"], str(result)
     expected = read_show(folder)
     assert expected.plot == NEW_PLOT and (2, 2) in expected.episodes
+    assert expected.episodes[1, 5][0] == NEW_EPISODE_TITLE
     [sent] = players.process_notifications(rt)
     assert sent.sent == 1, sent
-    assert sent.done == ["refreshed 1 known show(s)", f"scanned {folder}/ for new episodes"], sent
+    assert sent.done == [
+        "refreshed 1 known show(s)",
+        "updated 2 known episode(s) in place",
+        f"scanned {folder}/ for new episodes",
+    ], sent
     kodi.wait_for(
         "re-read the show and added the new episode",
         lambda: (
@@ -285,11 +314,25 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     again = kodi_show(kodi)
     dump(again, expected, "refresh")
-    assert_show(again, expected, folder, touched=[(1, 1)])
+    assert_show(again, expected, folder, touched=[*WATCHED, (1, 5)])
     assert {m["file"]: m["movieid"] for m in all_movies(kodi)} == movies_before
     assert again["tvshowid"] == seen["tvshowid"]
     assert {k: again["episodeids"][k] for k in seen["episodeids"]} == seen["episodeids"]
-    assert again["playcount"][1, 1] == 1
+    # the episodes' edits arrived by SetEpisodeDetails, the season's name by RefreshTVShow,
+    # and the watched episodes kept their play count and resume point
+    assert again["plots"][1, 1] == NEW_EPISODE_PLOT
+    assert again["season_titles"][1] == NEW_SEASON_NAME
+    assert {n: again["watched"][n] for n in WATCHED} == {n: (1, 2.0) for n in WATCHED}
+    # Kodi now shows what every file says: compared again, nothing is left to send
+    target = make_target(0, str(folder), rt.config.player[0], [str(folder.parent)], is_show=True)
+    http = make_http(10.0)
+    try:
+        assert (
+            kodi_protocol.Kodi(rt.config.player[0], http).push_show_files(again["tvshowid"], target)
+            == 0
+        )
+    finally:
+        http.close()
 
     # 4. why not `refreshepisodes`: Kodi 20.1 then deletes and re-adds every episode of the
     # show (new episode ids, watched state gone); the day a Kodi keeps them, this fails
@@ -305,6 +348,40 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
         ),
     )
     assert kodi_show(kodi)["playcount"][1, 1] == 0
+
+    # 5. the show folder renamed (the pilot watched): scanned, identified, enriched and published
+    # at its new folder, the show reaches Kodi once: the old show removed, the new folder
+    # scanned, the pilot's play count and resume point given back to the same file there
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    watched = {"playcount": 1, "resume": {"position": 2.0, "total": 5.0}}
+    pilot_id = kodi_show(kodi)["episodeids"][1, 1]
+    kodi.call("VideoLibrary.SetEpisodeDetails", {"episodeid": pilot_id, **watched})
+    # (E4 and E5 still have the resume point of step 3: `refreshepisodes` kept the bookmark)
+    before = kodi_show(kodi)["watched"]
+    played = [n for n, state in before.items() if state != (0, 0.0)]
+    assert (1, 1) in played
+    renamed = folder.with_name(RENAMED)
+    folder.rename(renamed)
+    scan(rt)
+    moved = db.Movie.get((db.Movie.kind == db.SHOW) & (db.Movie.path == str(renamed)))
+    assert identify_item(rt, moved).identified
+    enrich_item(rt, db.Movie.get_by_id(moved.id), manual=True)
+    assert publish_item(rt, db.Movie.get_by_id(moved.id)).players == ["Real Kodi"]
+    [sent] = players.process_notifications(rt)
+    assert sent.done == [
+        f"removed the show at {folder}/ (renamed) and scanned {renamed}/; "
+        f"kept the watched state of {len(played)} episode(s)"
+    ], sent
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    expected = read_show(renamed)
+    after = kodi_show(kodi)  # one show only: nothing left under the old folder
+    assert after["file"] == f"{renamed}/"
+    assert after["episodes"] == expected.episodes
+    assert after["watched"] == before and after["watched"][1, 1] == (1, 2.0)
+
+
+def episode_item(video: Path) -> db.Movie:
+    return db.Movie.get((db.Movie.kind == db.EPISODE) & (db.Movie.path == str(video)))
 
 
 def assert_show(seen: dict, expected: PublishedShow, folder: Path, touched=()) -> None:
@@ -398,9 +475,10 @@ def kodi_show(kodi: RealKodi) -> dict:
     [show] = shows
     sid = show["tvshowid"]
     seasons = kodi.call(
-        "VideoLibrary.GetSeasons", {"tvshowid": sid, "properties": ["season", "art"]}
+        "VideoLibrary.GetSeasons", {"tvshowid": sid, "properties": ["season", "art", "title"]}
     ).get("seasons", [])
     props = ["title", "season", "episode", "art", "uniqueid", "cast", "file", "playcount"]
+    props += ["resume", "plot"]
     episodes = kodi.call("VideoLibrary.GetEpisodes", {"tvshowid": sid, "properties": props}).get(
         "episodes", []
     )
@@ -423,6 +501,11 @@ def kodi_show(kodi: RealKodi) -> dict:
         for e in episodes
     }
     show["playcount"] = {(e["season"], e["episode"]): e["playcount"] for e in episodes}
+    show["watched"] = {
+        (e["season"], e["episode"]): (e["playcount"], e["resume"]["position"]) for e in episodes
+    }
+    show["plots"] = {(e["season"], e["episode"]): e["plot"] for e in episodes}
+    show["season_titles"] = {s["season"]: s["title"] for s in seasons}
     show["episodeids"] = {(e["season"], e["episode"]): e["episodeid"] for e in episodes}
     show["raw"] = {"seasons": seasons, "episodes": episodes}
     return show

@@ -11,6 +11,8 @@ from lxml import etree
 from metarrd import db
 from metarrd.errors import ItemError
 from metarrd.publish import preview_publish, publish_item, publish_many
+from metarrd.scan import apply_nfo_values
+from metarrd.scan.tv_nfo import read_show_nfo
 from tests.publish.tvshow import HARD_CASE, UNNUMBERED, build_show, tv_runtime
 
 
@@ -181,3 +183,22 @@ def test_an_unenriched_show_is_refused(trt):
     ).execute()
     with pytest.raises(ItemError, match="not enriched"):
         publish_item(trt, built.reload())
+
+
+def test_the_users_tags_and_own_elements_of_tvshow_nfo_are_kept(trt):
+    """A tinyMediaManager-style tvshow.nfo, taken in as SCAN does: its `<tag>`s, `<sorttitle>`
+    and the elements metarrd does not own (`<userrating>`, `<user_note>`) are written back."""
+    built = build_show(trt)
+    user_nfo = Path(__file__).parents[1] / "nfo" / "tmm-kodi-tvshow.nfo"
+    show = db.Movie.get_by_id(built.show.id)
+    apply_nfo_values(show, read_show_nfo(user_nfo).data)
+    show.save()
+    publish_item(trt, db.Movie.get_by_id(show.id))
+    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    assert [t.text for t in root.findall("tag")] == ["Favourites", "Rewatch 2024"]
+    assert root.findtext("sorttitle") == "Breaking Bad 1"
+    assert root.findtext("user_note") == "Watch with Dad"
+    assert root.findtext("userrating") == "10.0"
+    assert len(root.findall("uniqueid")) == 3 and root.find("tmdbid") is None
+    tags = [el.tag for el in root if isinstance(el.tag, str)]
+    assert tags.index("genre") < tags.index("tag") < tags.index("premiered")
