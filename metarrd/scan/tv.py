@@ -35,7 +35,7 @@ from metarrd.scan.stage import (
     PROBE_THREADS,
     ScanReport,
     _record_artwork,
-    _replace_streams,
+    _stream_rows,
     _written_by_us,
     apply_nfo_values,
     date_added_from_mtime,
@@ -195,6 +195,7 @@ def scan_show(
             for (*_, item), pr in zip(todo, probes, strict=True)
         ]
         _insert_new([item for item, is_new, _pr in recorded if is_new])
+        _replace_all_streams([(item, is_new, pr.streams) for item, is_new, pr in recorded])
         for item, is_new, pr in recorded:
             _after_episode(library, show, seasons, item, is_new, pr, report)
     vanished = [m for m in known.values() if not m.missing]
@@ -389,6 +390,23 @@ def probe_episode(
     return pr
 
 
+def _replace_all_streams(items: list[tuple[db.Movie, bool, StreamDetails | None]]) -> None:
+    """The stream rows of every episode read again: the old ones deleted and the new ones
+    inserted in a statement per table and 500 items."""
+    read = [(item, is_new, streams) for item, is_new, streams in items if streams is not None]
+    again = [item.id for item, is_new, _s in read if not is_new]
+    tables: dict[type, list] = {}
+    for item, _new, streams in read:
+        for model, rows in _stream_rows(item, streams):
+            tables.setdefault(model, []).extend(rows)
+    for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
+        for start in range(0, len(again), _CHUNK):
+            model.delete().where(model.movie.in_(again[start : start + _CHUNK])).execute()
+        rows = tables.get(model, [])
+        for start in range(0, len(rows), _CHUNK):
+            model.insert_many(rows[start : start + _CHUNK]).execute()
+
+
 def _record_episode(
     library: db.Library, show: db.Movie, pr: EpisodeProbe, item: db.Movie | None
 ) -> tuple[db.Movie, bool, EpisodeProbe]:
@@ -448,8 +466,6 @@ def _after_episode(
     problems = pr.errors + ([name.problem] if name.problem else [])
     if name.season is not None:
         _season_item(library, show, name.season, seasons)
-    if pr.streams is not None:
-        _replace_streams(item, pr.streams, fresh=is_new)
     for art in pr.artwork:
         _record_artwork(item, art)
     for problem in problems:

@@ -1,9 +1,10 @@
-"""A show's scan reads and write its items in statements that do not grow with its
+"""A show's scan reads and writes its items in statements that do not grow with its
 episodes (bench.tv_scan, bench.tv_enrich: per-item database work was most of their cost)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections import Counter
 
@@ -49,16 +50,23 @@ def show_files(show: str, seasons: int, per_season: int) -> list[str]:
 
 
 def test_a_scan_reads_and_inserts_a_shows_items_in_a_few_statements(tv_rt, tmp_path):
-    counts = []
+    tables = ("movies", "video_streams", "audio_streams", "subtitle_streams")
+    counts, again = [], []
     for show, per_season in (("Breaking Bad (2008)", 2), ("Better Call Saul (2015)", 8)):
-        for rel in show_files(show, 2, per_season):
-            put(tmp_path / "tv", rel)
+        files = [put(tmp_path / "tv", rel) for rel in show_files(show, 2, per_season)]
         with statements() as seen:
             report = scan(tv_rt, [tmp_path / "tv" / show])
         assert len(report.new) == 1 + 2 * per_season and not report.errors, report.errors
-        counts.append(kinds(seen, ("movies",)))
+        counts.append(kinds(seen, tables))
+        for f in files:  # every file changed: read again, its streams replaced
+            os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 10**9))
+        with statements() as seen:
+            report = scan(tv_rt, [tmp_path / "tv" / show])
+        assert len(report.changed) == 2 * per_season, report
+        again.append({k: n for k, n in kinds(seen, tables).items() if k[0] != "UPDATE"})
     small, big = counts
-    assert small == big, (small, big)  # not one SELECT and one INSERT per episode
+    assert small == big, (small, big)  # not SELECTs and INSERTs per episode
+    assert again[0] == again[1], again  # an UPDATE per changed episode, the rest per show
     episodes = db.Movie.select().where(db.Movie.kind == db.EPISODE)
     assert sorted((e.season, e.episodes[0]) for e in episodes if "Saul" in e.path) == [
         (s, e) for s in (1, 2) for e in range(1, 9)
