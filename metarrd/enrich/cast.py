@@ -72,10 +72,29 @@ def plan_cast(
     return plan
 
 
+_CHUNK = 500  # ids per IN (...), far below SQLite's and PostgreSQL's limits
+
+
 def cast_snapshot(movie_id: int) -> list[tuple]:
     """What the library sees of the cast: (person, name, role, order, thumb URL) in order."""
-    rows = db.Movie(id=movie_id).cast()
-    return [(r.actor.tmdb_id, r.actor.name, r.role, r.order, r.actor.thumb_url) for r in rows]
+    return cast_snapshots([movie_id])[movie_id]
+
+
+def cast_snapshots(movie_ids: list[int]) -> dict[int, list[tuple]]:
+    """`cast_snapshot` of many items (a show's seasons and episodes) in a query per 500."""
+    out: dict[int, list[tuple]] = {i: [] for i in movie_ids}
+    for start in range(0, len(movie_ids), _CHUNK):
+        rows = (
+            db.MovieActor.select(db.MovieActor, db.Actor)
+            .join(db.Actor)
+            .where(db.MovieActor.movie.in_(movie_ids[start : start + _CHUNK]))
+            .order_by(db.MovieActor.movie, db.MovieActor.order, db.MovieActor.id)
+        )
+        for r in rows:
+            out[r.movie_id].append(
+                (r.actor.tmdb_id, r.actor.name, r.role, r.order, r.actor.thumb_url)
+            )
+    return out
 
 
 def _store_thumb(actor: db.Actor, outcome: AnalysisResult) -> None:
@@ -113,30 +132,51 @@ def apply_cast(movie_id: int, plan: CastPlan) -> int:
 
     Returns how many thumbnails were newly cached.
     """
-    outcomes = {pid: f.result() for pid, f in plan.downloads.items()}
-    ids = [m.tmdb_id for m in plan.members]
-    if ids:
+    return apply_casts({movie_id: plan})
+
+
+def apply_casts(plans: dict[int, CastPlan]) -> int:
+    """`apply_cast` for many items at once (a show's episodes): each person written once, the
+    roles of every item in a few statements, not a handful per item.
+
+    Returns how many people's thumbnails were newly cached.
+    """
+    people: dict[int, CastMember] = {}
+    thumb_urls: dict[int, str | None] = {}
+    downloads: dict[int, Future[AnalysisResult]] = {}
+    for plan in plans.values():
+        for m in plan.members:
+            people.setdefault(m.tmdb_id, m)
+            thumb_urls.setdefault(m.tmdb_id, plan.thumb_urls.get(m.tmdb_id))
+            if m.tmdb_id in plan.downloads:
+                downloads.setdefault(m.tmdb_id, plan.downloads[m.tmdb_id])
+    outcomes = {pid: f.result() for pid, f in downloads.items()}
+    ids = list(people)
+    actors: dict[int, db.Actor] = {}
+    for start in range(0, len(ids), _CHUNK):
+        part = [people[i] for i in ids[start : start + _CHUNK]]
         db.Actor.insert_many(
             [
                 {"tmdb_id": m.tmdb_id, "name": m.name, "name_normalized": normalise_name(m.name)}
-                for m in plan.members
+                for m in part
             ]
         ).on_conflict_ignore().execute()
-    actors = {a.tmdb_id: a for a in db.Actor.select().where(db.Actor.tmdb_id.in_(ids))}
+        query = db.Actor.select().where(db.Actor.tmdb_id.in_([m.tmdb_id for m in part]))
+        actors.update((a.tmdb_id, a) for a in query)
     cached = 0
-    for m in plan.members:
+    for m in people.values():
         actor = actors[m.tmdb_id]
         values = {
             "name": m.name,
             "name_normalized": normalise_name(m.name),
-            "thumb_url": plan.thumb_urls.get(m.tmdb_id),
+            "thumb_url": thumb_urls.get(m.tmdb_id),
         }
         outcome = outcomes.get(m.tmdb_id)
         if outcome is not None and outcome.ok:
             _store_thumb(actor, outcome)
             cached += 1
         elif outcome is not None:
-            log.info("movie %d: no thumbnail for %s: %s", movie_id, m.name, outcome.reason)
+            log.info("%s: no thumbnail for %s: %s", _items(plans), m.name, outcome.reason)
         if m.profile_path is None:
             values.update(image_cache_path=None, image_hash=None)
         if outcome is None or outcome.ok:
@@ -146,24 +186,33 @@ def apply_cast(movie_id: int, plan: CastPlan) -> int:
                 setattr(actor, name, value)
         if actor.dirty_fields:
             actor.save(only=actor.dirty_fields)
-    db.MovieActor.delete().where(
-        (db.MovieActor.movie == movie_id)
-        & db.MovieActor.actor.not_in([a.id for a in actors.values()])
-    ).execute()
-    existing = {
-        r.actor_id: r for r in db.MovieActor.select().where(db.MovieActor.movie == movie_id)
-    }
-    new_roles = []
-    for m in plan.members:
-        actor = actors[m.tmdb_id]
-        row = existing.get(actor.id)
-        if row is None:
-            new_roles.append(
-                {"movie": movie_id, "actor": actor.id, "role": m.role, "order": m.order}
-            )
-        elif (row.role, row.order) != (m.role, m.order):
-            row.role, row.order = m.role, m.order
-            row.save()
-    if new_roles:
-        db.MovieActor.insert_many(new_roles).execute()
+    movie_ids = list(plans)
+    existing: dict[int, dict[int, db.MovieActor]] = {i: {} for i in movie_ids}
+    for start in range(0, len(movie_ids), _CHUNK):
+        part = movie_ids[start : start + _CHUNK]
+        for r in db.MovieActor.select().where(db.MovieActor.movie.in_(part)):
+            existing[r.movie_id][r.actor_id] = r
+    gone, new_roles = [], []
+    for movie_id, plan in plans.items():
+        wanted = {actors[m.tmdb_id].id: m for m in plan.members}
+        rows = existing[movie_id]
+        gone += [r.id for actor_id, r in rows.items() if actor_id not in wanted]
+        for actor_id, m in wanted.items():
+            row = rows.get(actor_id)
+            if row is None:
+                new_roles.append(
+                    {"movie": movie_id, "actor": actor_id, "role": m.role, "order": m.order}
+                )
+            elif (row.role, row.order) != (m.role, m.order):
+                row.role, row.order = m.role, m.order
+                row.save()
+    for start in range(0, len(gone), _CHUNK):
+        db.MovieActor.delete().where(db.MovieActor.id.in_(gone[start : start + _CHUNK])).execute()
+    for start in range(0, len(new_roles), _CHUNK):
+        db.MovieActor.insert_many(new_roles[start : start + _CHUNK]).execute()
     return cached
+
+
+def _items(plans: dict[int, CastPlan]) -> str:
+    ids = list(plans)
+    return f"movie {ids[0]}" if len(ids) == 1 else f"items {ids[0]}..{ids[-1]}"

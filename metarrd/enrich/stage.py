@@ -35,7 +35,7 @@ from typing import Any
 import peewee as pw
 
 from metarrd import db, preferences, workflow
-from metarrd.config import LIBRARY_SOURCE
+from metarrd.config import LIBRARY_SOURCE, Config
 from metarrd.enrich import candidates, cast
 from metarrd.enrich.analysis import Analyser, AnalysisResult, write_preview
 from metarrd.enrich.caching import select_and_cache
@@ -146,9 +146,10 @@ def enrich_items(
 
 
 class _Enrichment:
-    def __init__(self, rt: Runtime, movie: db.Movie):
+    def __init__(self, rt: Runtime, movie: db.Movie, config: Config | None = None):
         self.rt = rt
-        self.config = preferences.effective(rt.config)  # the user's limits and languages
+        # the user's limits and languages (a show's items share the show's: one read per show)
+        self.config = config or preferences.effective(rt.config)
         self.movie = movie
         self.label = f"item {movie.id} ({movie.title or movie.path})"
         self.result = EnrichResult(movie.id, movie.title or "", movie.year)

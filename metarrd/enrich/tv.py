@@ -26,7 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from metarrd import db, workflow
+from metarrd import db, preferences, workflow
+from metarrd.config import Config
 from metarrd.enrich import cast, tv_candidates, tv_metadata
 from metarrd.enrich.analysis import Analyser
 from metarrd.enrich.caching import select_and_cache
@@ -77,8 +78,10 @@ def enrich_show(rt: Runtime, item: db.Movie, manual: bool = True) -> TvEnrichRes
 class _ItemArt(_Enrichment):
     """One item's artwork through the movie machinery, with the show's shared analyser."""
 
-    def __init__(self, rt: Runtime, item: db.Movie, an: Analyser, rows, cache_files) -> None:
-        super().__init__(rt, item)
+    def __init__(
+        self, rt: Runtime, item: db.Movie, an: Analyser, rows, cache_files, config: Config
+    ) -> None:
+        super().__init__(rt, item, config)
         self.an = an
         self.rows = {(r.asset_type, r.url): r for r in rows}
         self.cache_files = cache_files
@@ -121,7 +124,8 @@ class _ItemArt(_Enrichment):
 
 class _ShowEnrichment:
     def __init__(self, rt: Runtime, show: db.Movie) -> None:
-        self.rt, self.config, self.show = rt, rt.config, show
+        # the user's artwork limits and languages, read once for the show and all its items
+        self.rt, self.config, self.show = rt, preferences.effective(rt.config), show
         self.label = f"item {show.id} ({show.title or show.path})"
         self.result = TvEnrichResult(show.id, show.title or "", show.year)
         self.seasons = list(
@@ -148,7 +152,7 @@ class _ShowEnrichment:
             {s.season for s in self.seasons if s.season is not None}
             | {int(r["season"]) for e in self.episodes for r in e.episode_refs}
         )
-        before_cast = {i.id: cast.cast_snapshot(i.id) for i in self._items()}
+        before_cast = cast.cast_snapshots([i.id for i in self._items()])
         with (
             Analyser(self.config, self.rt.http, label=self.label) as an,
             ThreadPoolExecutor(len(SIDE_PROVIDERS), thread_name_prefix="providers") as side,
@@ -275,7 +279,9 @@ class _ShowEnrichment:
             for c in db.CacheImageFile.select().where(db.CacheImageFile.movie.in_(part)):
                 files[c.movie_id].append(c)
         for item in targets.values():
-            self.arts[item.id] = _ItemArt(self.rt, item, an, rows[item.id], files[item.id])
+            self.arts[item.id] = _ItemArt(
+                self.rt, item, an, rows[item.id], files[item.id], self.config
+            )
 
     def _hand_out(self, provider: str, found: dict[Target, list[Candidate]]) -> None:
         """Every item hears from a provider that answered (an empty list drops stale rows)."""
@@ -335,8 +341,11 @@ class _ShowEnrichment:
             ).execute()
             db.record_event("enrich.failed", reason, movie=item_id, level="error")
             r.failed[item_id] = reason
+        # read again in one go (a user edit may have landed meanwhile), not one query per item
+        current_items = _items_by_id([item.id for item in self.targets.values()])
+        updates, to_cast = [], {}
         for target, old in self.targets.items():
-            item = db.Movie.get_by_id(old.id)  # a user edit may have landed meanwhile
+            item = current_items[old.id]
             extra: dict[str, Any] = {}
             if target == SHOW:
                 new = tv_metadata.show_fields(details, country)
@@ -361,8 +370,12 @@ class _ShowEnrichment:
                 setattr(item, name, value)
             plan = plans.get(item.id)
             if plan is not None and (plan.members or target != SHOW):
-                cast.apply_cast(item.id, plan)  # no cast from TMDB: keep the show's
-            after_cast = cast.cast_snapshot(item.id)
+                to_cast[item.id] = plan  # no cast from TMDB: keep the show's
+            updates.append((target, item, changes, extra))
+        cast.apply_casts(to_cast)  # every person once, every item's roles together
+        after_casts = cast.cast_snapshots([item.id for _t, item, _c, _e in updates])
+        for target, item, changes, extra in updates:
+            after_cast = after_casts[item.id]
             art = self.arts[item.id]
             differs = (
                 bool(changes or extra) or changed[item.id] or after_cast != before_cast[item.id]
@@ -373,7 +386,7 @@ class _ShowEnrichment:
             outdated = differs and item.publish_state == db.PUBLISHED
             if outdated:
                 item.publish_state = db.OUTDATED
-            item.save()
+            item.save(only=item.dirty_fields)  # the columns set here, not all of them
             sub = art.result
             for name in ("candidates", "downloaded", "rejected", "selected", "library_unselected"):
                 setattr(r, name, getattr(r, name) + getattr(sub, name))
@@ -400,3 +413,13 @@ class _ShowEnrichment:
                 provider_errors=r.provider_errors,
                 outdated=outdated,
             )
+
+
+def _items_by_id(ids: list[int]) -> dict[int, db.Movie]:
+    """Items by id, in a query per 500."""
+    out: dict[int, db.Movie] = {}
+    for start in range(0, len(ids), 500):
+        out.update(
+            (m.id, m) for m in db.Movie.select().where(db.Movie.id.in_(ids[start : start + 500]))
+        )
+    return out

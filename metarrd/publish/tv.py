@@ -155,7 +155,11 @@ def _prepare(
             _note(show, notes, warning)
     without = [e for e in members.episodes if e.id not in with_nfo]
     for ep in without:
-        why = ep.last_error or f"it is {ep.identification_status}, not enriched"
+        why = ep.last_error or (
+            "no episode numbers"
+            if ep.identification_status == db.ENRICHED
+            else f"it is {ep.identification_status}, not enriched"
+        )
         _note(show, notes, f"{Path(ep.path).name} gets no NFO now: {why}")
     guide = not without
     if without and tv_nfo.episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id):
@@ -424,8 +428,17 @@ def _show_data(show: db.Movie, rows: ItemRows, members: _Members, guide: bool) -
 
 def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo.EpisodeData]:
     """One block per episode number of the file, in file-name order; the numbers are the file
-    name's (Kodi's), the rest from `episode_details` (TV enrich), else the item's own fields."""
-    if ep.season is None or not ep.episodes:
+    name's (Kodi's), the rest from `episode_details` (TV enrich), else the item's own fields. A
+    file named by air date has no numbers in its name: Kodi keeps the NFO's (kodi-tv.md §1.2), so
+    they are those identify found for that date."""
+    numbers = [(ep.season, n) for n in ep.episodes or []] if ep.season is not None else []
+    if not numbers and ep.aired:
+        numbers = [
+            (r["season"], r["episode"])
+            for r in ep.episode_refs or []
+            if isinstance(r, dict) and r.get("season") is not None and r.get("episode") is not None
+        ]
+    if not numbers:
         return []
     details = {
         (d.get("season"), d.get("episode")): d
@@ -456,9 +469,9 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
         subtitles=tuple(tv_nfo.SubtitleDetails(s.language) for s in rows.subtitles),
     )
     blocks = []
-    for i, number in enumerate(ep.episodes):
-        d = details.get((ep.season, number))
-        ref = refs.get((ep.season, number), {})
+    for i, (season, number) in enumerate(numbers):
+        d = details.get((season, number))
+        ref = refs.get((season, number), {})
         if d is None:
             if i == 0:  # the item's own fields are its first episode's
                 d = {
@@ -479,7 +492,7 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
             tv_nfo.EpisodeData(
                 title=d.get("title") or f"Episode {number}",
                 show_title=show.title or Path(show.path).name,
-                season=ep.season,
+                season=season,
                 episode=number,
                 plot=d.get("plot"),
                 runtime=d.get("runtime"),

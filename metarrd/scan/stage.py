@@ -437,6 +437,13 @@ def _replace_streams(movie: db.Movie, streams: StreamDetails, *, fresh: bool = F
     if not fresh:
         for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
             model.delete().where(model.movie == movie).execute()
+    for model, rows in _stream_rows(movie, streams):
+        if rows:
+            model.insert_many(rows).execute()
+
+
+def _stream_rows(movie: db.Movie, streams: StreamDetails) -> list[tuple[type[db.BaseModel], list]]:
+    """The rows of `movie`'s video, audio and subtitle streams, per table."""
     video = [
         {
             "movie": movie,
@@ -469,13 +476,7 @@ def _replace_streams(movie: db.Movie, streams: StreamDetails, *, fresh: bool = F
         }
         for s in streams.subtitles
     ]
-    for model, rows in (
-        (db.VideoStream, video),
-        (db.AudioStream, audio),
-        (db.SubtitleStream, subs),
-    ):
-        if rows:
-            model.insert_many(rows).execute()
+    return [(db.VideoStream, video), (db.AudioStream, audio), (db.SubtitleStream, subs)]
 
 
 def _record_artwork(movie: db.Movie, art: LocalArtwork) -> None:

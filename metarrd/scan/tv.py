@@ -35,7 +35,7 @@ from metarrd.scan.stage import (
     PROBE_THREADS,
     ScanReport,
     _record_artwork,
-    _replace_streams,
+    _stream_rows,
     _written_by_us,
     apply_nfo_values,
     date_added_from_mtime,
@@ -183,8 +183,21 @@ def scan_show(
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
         probes = list(pool.map(lambda t: probe_episode(rt.config, show_dir, title, *t[:3]), todo))
     with db.write_transaction():
-        for (_p, _s, _m, item), pr in zip(todo, probes, strict=True):
-            _record_episode(library, show, pr, item, report)
+        seasons = {
+            s.season: s
+            for s in db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON)
+        }
+        elsewhere = _items_by_path(
+            [str(pr.path) for t, pr in zip(todo, probes, strict=True) if t[3] is None]
+        )
+        recorded = [
+            _record_episode(library, show, pr, item or elsewhere.get(str(pr.path)))
+            for (*_, item), pr in zip(todo, probes, strict=True)
+        ]
+        _insert_new([item for item, is_new, _pr in recorded if is_new])
+        _replace_all_streams([(item, is_new, pr.streams) for item, is_new, pr in recorded])
+        for item, is_new, pr in recorded:
+            _after_episode(library, show, seasons, item, is_new, pr, report)
     vanished = [m for m in known.values() if not m.missing]
     if vanished:
         ids = [m.id for m in vanished]
@@ -243,14 +256,55 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
     return show
 
 
-def _season_item(library: db.Library, show: db.Movie, number: int) -> db.Movie:
-    path = season_path(show.path, number)
-    item = db.Movie.get_or_none(db.Movie.path == path)
+def _season_item(
+    library: db.Library, show: db.Movie, number: int, known: dict[int, db.Movie] | None = None
+) -> db.Movie:
+    """The show's season item `number`, created when new; `known` (number -> item, the show's
+    seasons read once) saves a query per episode."""
+    item = known.get(number) if known is not None else None
+    if item is None:
+        path = season_path(show.path, number)
+        item = db.Movie.get_or_none(db.Movie.path == path)
     if item is None:
         name = "Specials" if number == 0 else f"Season {number}"
         item = db.Movie.create(library=library, path=path, kind=db.SEASON, show=show,
                                season=number, title=name)  # fmt: skip
+    if known is not None:
+        known[number] = item
     return item
+
+
+_CHUNK = 500  # ids or paths per IN (...): far below SQLite's and PostgreSQL's limits
+
+
+def _items_by_path(paths: list[str]) -> dict[str, db.Movie]:
+    """The items already recorded at these paths, in a query per 500 (not one per file)."""
+    found: dict[str, db.Movie] = {}
+    for start in range(0, len(paths), _CHUNK):
+        chunk = paths[start : start + _CHUNK]
+        found.update((m.path, m) for m in db.Movie.select().where(db.Movie.path.in_(chunk)))
+    return found
+
+
+def _insert_new(items: list[db.Movie]) -> None:
+    """Insert new items in one statement per 500 and give each its id (read back by path, the
+    unique key, so SQLite and PostgreSQL behave the same)."""
+    if not items:
+        return
+    columns = set().union(*(item.__data__ for item in items)) - {"id"}
+    fields = [db.Movie._meta.fields[name] for name in sorted(columns)]
+    for start in range(0, len(items), _CHUNK):
+        chunk = items[start : start + _CHUNK]
+        rows = [tuple(item.__data__.get(f.name) for f in fields) for item in chunk]
+        db.Movie.insert_many(rows, fields=fields).execute()
+        ids = dict(
+            db.Movie.select(db.Movie.path, db.Movie.id)
+            .where(db.Movie.path.in_([item.path for item in chunk]))
+            .tuples()
+        )
+        for item in chunk:
+            item.id = ids[item.path]
+            item._dirty.clear()
 
 
 def _show_artwork(
@@ -336,11 +390,28 @@ def probe_episode(
     return pr
 
 
+def _replace_all_streams(items: list[tuple[db.Movie, bool, StreamDetails | None]]) -> None:
+    """The stream rows of every episode read again: the old ones deleted and the new ones
+    inserted in a statement per table and 500 items."""
+    read = [(item, is_new, streams) for item, is_new, streams in items if streams is not None]
+    again = [item.id for item, is_new, _s in read if not is_new]
+    tables: dict[type, list] = {}
+    for item, _new, streams in read:
+        for model, rows in _stream_rows(item, streams):
+            tables.setdefault(model, []).extend(rows)
+    for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
+        for start in range(0, len(again), _CHUNK):
+            model.delete().where(model.movie.in_(again[start : start + _CHUNK])).execute()
+        rows = tables.get(model, [])
+        for start in range(0, len(rows), _CHUNK):
+            model.insert_many(rows[start : start + _CHUNK]).execute()
+
+
 def _record_episode(
-    library: db.Library, show: db.Movie, pr: EpisodeProbe, item: db.Movie | None, report
-) -> None:
-    if item is None:
-        item = db.Movie.get_or_none(db.Movie.path == str(pr.path))
+    library: db.Library, show: db.Movie, pr: EpisodeProbe, item: db.Movie | None
+) -> tuple[db.Movie, bool, EpisodeProbe]:
+    """The episode item with what was read from disk; a known one saved, a new one not yet
+    (`_insert_new` inserts them together)."""
     is_new = item is None
     if is_new:
         item = db.Movie(library=library, path=str(pr.path), kind=db.EPISODE, show=show)
@@ -376,11 +447,25 @@ def _record_episode(
     problems = pr.errors + ([name.problem] if name.problem else [])
     item.last_error = "; ".join(problems) or None
     item.updated_at = db.now()
-    item.save()
+    if not is_new:
+        item.save()
+    return item, is_new, pr
+
+
+def _after_episode(
+    library: db.Library,
+    show: db.Movie,
+    seasons: dict[int, db.Movie],
+    item: db.Movie,
+    is_new: bool,
+    pr: EpisodeProbe,
+    report: ScanReport,
+) -> None:
+    """An episode item's season, streams, art, events and report lines, once it has its id."""
+    name = pr.name
+    problems = pr.errors + ([name.problem] if name.problem else [])
     if name.season is not None:
-        _season_item(library, show, name.season)
-    if pr.streams is not None:
-        _replace_streams(item, pr.streams, fresh=is_new)
+        _season_item(library, show, name.season, seasons)
     for art in pr.artwork:
         _record_artwork(item, art)
     for problem in problems:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from metarrd.config import parse_config
+from tests.conftest import backend_sections
 
 MEDIA = Path(__file__).resolve().parent.parent / "media"
 SAMPLE = MEDIA / "h264_aac_mono.mp4"
@@ -29,6 +30,7 @@ def tv_config(tmp_path: Path, sim):
             "fanart": {"api_key": sim.keys.fanart_key, "base_url": sim.fanart_url},
             "tvdb": {"api_key": sim.keys.tvdb_key, "base_url": sim.tvdb_url},
         },
+        **backend_sections(),  # PostgreSQL and Redis when the tests are switched to them
     }
     (tmp_path / "tv").mkdir(exist_ok=True)
     (tmp_path / "movies").mkdir(exist_ok=True)

@@ -1,0 +1,213 @@
+"""The hard-case TV library end to end through the CLI against the simulator: scan + identify,
+enrich, publish. The published tree is exactly the kodi-tv.md §7 layout, a second publish
+changes no file, the user's files survive (docs/publish.md "Nothing of the user's is lost"), and
+the files no player can place are reported with their reason and get no NFO."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from PIL import Image
+
+from metarrd import db
+from metarrd.publish import preview_publish
+
+from .conftest import EPISODE_NFO_MULTI, EPISODES, HOSTILE_NFO, SHOWS, TVSHOW_NFO_LEGACY
+
+VIDEO = ".mkv"
+IMAGE_EXT = {"JPEG": ".jpg", "PNG": ".png"}
+BB = "Breaking Bad (2008)"
+
+
+@pytest.fixture
+def published(tv_rt, tv_library, monkeypatch, capsys):
+    """The library after `metarrd scan`, `enrich --all` and `publish --all`, with the user's
+    files as they were before and each command's output."""
+    from metarrd import cli
+
+    tv_rt.http.backoff = 0.05
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    users = {
+        p: p.read_bytes()
+        for p in tv_library.rglob("*")
+        if p.is_file() and p.suffix in {".nfo", ".jpg", ".png"}
+    }
+    out = {}
+    assert cli.main(["scan"]) == 1  # the unparsable names, each on a line of its own
+    out["scan"] = capsys.readouterr()
+    assert cli.main(["enrich", "--all"]) == 0, capsys.readouterr()
+    out["enrich"] = capsys.readouterr()
+    assert cli.main(["publish", "--all"]) == 0, capsys.readouterr()
+    out["publish"] = capsys.readouterr()
+    return tv_rt, tv_library, users, out
+
+
+def tree(root: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Every file below `root`: (inode, mtime in ns, bytes)."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            out[str(p.relative_to(root))] = (st.st_ino, st.st_mtime_ns, p.read_bytes())
+    return out
+
+
+def selected(item: db.Movie) -> dict[str, int]:
+    """asset type -> how many candidates are selected for it."""
+    out: dict[str, int] = {}
+    query = db.ArtworkCandidate.select().where(
+        (db.ArtworkCandidate.movie == item.id) & db.ArtworkCandidate.is_selected
+    )
+    for row in query:
+        out[row.asset_type] = out.get(row.asset_type, 0) + 1
+    return out
+
+
+def expected_layout(show: db.Movie) -> tuple[set[str], set[str]]:
+    """kodi-tv.md §7 for this show from what enrich selected: (NFO paths, image paths without
+    their extension), relative to the show folder."""
+    folder = Path(show.path)
+    nfos, images = {"tvshow.nfo"}, set()
+    for asset_type, count in selected(show).items():
+        if asset_type.startswith("season-all-"):
+            assert count == 1, asset_type
+            images.add(asset_type)
+        else:  # rank 1 poster, rank 2 poster1, ...
+            images |= {asset_type + (str(n) if n else "") for n in range(count)}
+    people = [show]
+    for item in db.Movie.select().where(db.Movie.show == show.id):
+        if item.kind == db.SEASON:
+            prefix = "season-specials" if item.season == 0 else f"season{item.season:02d}"
+            for asset_type in selected(item):  # one image per season slot, its rank 1
+                images.add(f"{prefix}-{asset_type}")
+        elif item.identification_status == db.ENRICHED:
+            base = str(Path(item.path).relative_to(folder).with_suffix(""))
+            nfos.add(base + ".nfo")
+            if selected(item).get("thumb"):
+                images.add(base + "-thumb")
+            people.append(item)
+    actors = db.MovieActor.select().where(db.MovieActor.movie.in_([p.id for p in people]))
+    images |= {
+        ".actors/" + r.actor.name.replace(" ", "_") for r in actors if r.actor.image_cache_path
+    }
+    return nfos, images
+
+
+def test_the_published_tree_is_exactly_the_layout(published):
+    rt, root, _users, _out = published
+    for folder in SHOWS:
+        show = db.Movie.get(db.Movie.path == str(root / folder))
+        assert show.identification_status == db.ENRICHED, (folder, show.last_error)
+        assert show.publish_state == db.PUBLISHED, folder
+        nfos, images = expected_layout(show)
+        assert images, folder  # every show has art from the simulator
+        files = {
+            str(p.relative_to(root / folder))
+            for p in (root / folder).rglob("*")
+            if p.is_file() and p.suffix != VIDEO
+        }
+        assert {f for f in files if f.endswith(".nfo")} == nfos, folder
+        art = {f for f in files if not f.endswith(".nfo")}
+        assert {str(Path(f).with_suffix("")) for f in art} == images, folder
+        assert len(art) == len(images), folder  # one file per slot, never two extensions
+        for rel in art:  # the extension is the real format
+            with Image.open(root / folder / rel) as im:
+                assert IMAGE_EXT[im.format] == Path(rel).suffix, (folder, rel)
+    assert not any(p.name.startswith(".metarrd-tmp-") and p.suffix != VIDEO
+                   for p in root.rglob("*"))  # fmt: skip
+
+
+def test_a_few_nfos_spot_checked(published):
+    _rt, root, _users, _out = published
+    who = etree.parse(str(root / "Doctor Who (2005)/tvshow.nfo")).getroot()
+    ids = {u.get("type"): (u.text, u.get("default")) for u in who.findall("uniqueid")}
+    assert ids["tmdb"] == ("57243", "true") and ids["tvdb"] == ("78804", None)
+    assert [t for t, (_i, d) in ids.items() if d] == ["tmdb"]
+    # every video file of the show has an NFO: the episode guide is written
+    assert who.findtext("episodeguide").startswith('{"tmdb":"57243","tvdb":"78804"')
+    assert who.find("thumb") is None  # art is written as files
+
+    bb = etree.parse(str(root / BB / "tvshow.nfo")).getroot()
+    assert bb.find("episodeguide") is None  # "Special - Behind the Scenes" gets no NFO
+    named = {n.get("number"): n.text for n in bb.findall("namedseason")}
+    assert named["0"] == "Specials" and named["1"] == "Season 1"
+    naruto = etree.parse(str(root / "Naruto/tvshow.nfo")).getroot()
+    assert naruto.find("episodeguide") is None  # its absolute-numbered file gets no NFO
+    assert naruto.findtext("uniqueid[@type='tmdb']") == "46260"
+    # two shows of one title: each folder its own show
+    old = etree.parse(str(root / "Doctor Who (1963)/tvshow.nfo")).getroot()
+    assert old.findtext("uniqueid[@type='tmdb']") == "121" and old.findtext("year") == "1963"
+
+    for rel, (season, episodes, aired, problem) in EPISODES.items():
+        nfo = (root / rel).with_suffix(".nfo")
+        if problem:
+            assert not nfo.exists(), rel
+            continue
+        text = nfo.read_text("utf-8")
+        assert text.count("<?xml") == 1, rel
+        body = text.split("?>", 1)[1]
+        blocks = [
+            etree.fromstring((b + "</episodedetails>").encode())
+            for b in body.split("</episodedetails>")
+            if b.strip()
+        ]
+        if aired:  # the daily show: the season and episode TMDB gives that air date
+            item = db.Movie.get(db.Movie.path == str(root / rel))
+            ref = item.episode_refs[0]
+            assert [(b.findtext("season"), b.findtext("episode"), b.findtext("aired"))
+                    for b in blocks] == [(str(ref["season"]), str(ref["episode"]), aired)], rel  # fmt: skip
+            assert ref["season"] == 29
+            continue
+        numbers = [(int(b.findtext("season")), int(b.findtext("episode"))) for b in blocks]
+        assert numbers == [(season, e) for e in episodes], rel  # one block each, name order
+        for b in blocks:
+            assert b.findtext("title") and b.find("uniqueid[@type='tmdb']").get("default") == (
+                "true"
+            ), rel
+
+
+def test_a_second_publish_changes_no_file(published):
+    from metarrd import cli
+
+    rt, root, _users, _out = published
+    before = tree(root)
+    assert cli.main(["publish", "--all"]) == 0
+    assert tree(root) == before
+    for folder in SHOWS:
+        show = db.Movie.get(db.Movie.path == str(root / folder))
+        assert not preview_publish(rt, show).changes, folder
+
+
+def _kept_copy(data_dir: Path, content: bytes) -> Path | None:
+    digest = hashlib.sha256(content).hexdigest()
+    return next((p for p in data_dir.rglob(f"{digest}.*") if p.read_bytes() == content), None)
+
+
+def test_the_users_files_survive(published):
+    rt, root, users, _out = published
+    data = Path(rt.config.data_dir)
+    assert users[root / "My Chemistry Show/tvshow.nfo"] == TVSHOW_NFO_LEGACY.encode()
+    assert users[root / BB / "Season 1/Breaking Bad S01E04E05.nfo"] == EPISODE_NFO_MULTI.encode()
+    assert users[root / "Doctor Who (1963)/tvshow.nfo"] == HOSTILE_NFO.encode()
+    assert len(users) == 6  # three NFOs of other tools, the user's poster, season and episode art
+    for path, content in users.items():
+        if path.read_bytes() == content:
+            continue  # left as it was (it was the wanted file)
+        copy = _kept_copy(data, content)
+        assert copy is not None, f"{path} replaced without a copy"
+        kind = "backup" if path.suffix == ".nfo" else "cache"
+        assert copy.relative_to(data).parts[0] == kind, copy
+
+
+def test_files_no_player_can_place_are_reported_with_their_reason(published):
+    rt, root, _users, out = published
+    assert "absolute episode number" in out["scan"].err
+    assert "no season and episode numbers" in out["scan"].err
+    for folder, name in ((BB, "Behind the Scenes.mkv"), ("Naruto", "Enter Naruto Uzumaki.mkv")):
+        show = db.Movie.get(db.Movie.path == str(root / folder))
+        notes = preview_publish(rt, show).notes
+        assert any(name in n and "gets no NFO" in n for n in notes), (folder, notes)
+        assert any("without episodeguide" in n for n in notes), (folder, notes)
