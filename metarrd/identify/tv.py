@@ -427,8 +427,10 @@ class _Guide:
         ref["tmdb_episode"] = int(tmdb["episode_number"])
         ref["title"] = tmdb.get("name") or ref["title"]
         theirs = (ref["tmdb_season"], ref["tmdb_episode"])
+        # absolute files are numbered in TheTVDB's aired order (the numbers their NFO writes)
+        label = order_label("tvdb" if self.order == "absolute" else self.order)
         if theirs != (season, number):
-            ref["numbering_note"] = (f"S{season:02d}E{number:02d} ({order_label(self.order)}) "
+            ref["numbering_note"] = (f"S{season:02d}E{number:02d} ({label}) "
                                      f"is S{theirs[0]:02d}E{theirs[1]:02d} (TMDB)")  # fmt: skip
         return ref
 

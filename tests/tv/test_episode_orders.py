@@ -167,6 +167,7 @@ def test_absolute_numbers_become_episodes_only_in_the_absolute_order(run, tmp_pa
         tmdb = naruto.episode(1, absolute)  # TMDB has all nine in season 1
         assert (item.tmdb_id, item.episode_refs[0]["title"]) == (tmdb.tmdb_id, title)
         assert item.identified_by == "absolute number"
+    assert "S02E02 (TheTVDB aired order) is S01E08 (TMDB)" in show_of(root, "Naruto").numbering_note
     assert run("enrich", str(show.id))[0] == 0
     status, _out, err = run("publish", str(show.id))
     assert status == 0, err
