@@ -88,6 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("value", nargs="?", choices=["on", "off"])
 
     sub.add_parser("passwd", help="set the admin password of the web UI")
+
+    tv = sub.add_parser("tv", help="TV show commands")
+    tvs = tv.add_subparsers(dest="tv_command", required=True, metavar="ACTION")
+    o = tvs.add_parser(
+        "order",
+        help="show or set a show's episode order, then match (and enrich) its episodes again",
+    )
+    o.add_argument("show", metavar="SHOW", help="the show's item id or folder path")
+    o.add_argument(
+        "order",
+        nargs="?",
+        metavar="ORDER",
+        help="tmdb (TMDB aired, the default) | tvdb (TheTVDB aired) | dvd (TheTVDB DVD) | "
+        "absolute (TheTVDB absolute: anime files named by absolute number)",
+    )
     return p
 
 
@@ -379,6 +394,55 @@ def cmd_passwd(config: Config, args) -> int:
     return set_password_interactive()
 
 
+def cmd_tv(config: Config, args) -> int:
+    """`metarrd tv order SHOW [ORDER]` (docs/tv.md "Episode orders")."""
+    from metarrd.enrich import enrich_items
+    from metarrd.identify import identify_item, order_label, order_of, set_episode_order
+
+    rt = _runtime(config)
+    show = resolve_item(args.show)
+    if show.kind in (db.SEASON, db.EPISODE) and show.show_id:
+        show = db.Movie.get_by_id(show.show_id)
+    if show.kind != db.SHOW:
+        raise UsageError(f"item {show.id} is no TV show")
+    if args.order is None:
+        name = order_of(show.ordering)
+        print(f"item {show.id} ({show.title or show.path}): {name} ({order_label(name)})")
+        return EXIT_OK
+    try:
+        changed = set_episode_order(show, args.order)
+    except MetarrdError as exc:
+        raise UsageError(str(exc)) from None
+    what = order_label(args.order)
+    print(f"item {show.id}: episode order {what}" + ("" if changed else " (unchanged)"))
+    if show.tmdb_id is None:
+        print("its episodes are matched in that order once the show is identified")
+        return EXIT_OK
+    was_enriched = show.identification_status == db.ENRICHED
+    try:
+        outcome = identify_item(rt, show, tmdb_id=show.tmdb_id,
+                                source=show.identified_by or "manual")  # fmt: skip
+    except MetarrdError as exc:
+        _failed("identify", show, exc)
+        return EXIT_FAILED
+    print(outcome.reason)
+    failed = 0
+    for ep in db.Movie.select().where(
+        db.Movie.show == show.id, db.Movie.kind == db.EPISODE, ~db.Movie.missing,
+        db.Movie.identification_status == db.UNIDENTIFIED,
+    ).order_by(db.Movie.path):  # fmt: skip
+        failed += 1
+        _fail_line(ep, ep.last_error or "not matched")
+    if was_enriched:
+        for movie, result, exc in enrich_items(rt, [db.Movie.get_by_id(show.id)]):
+            if exc is None:
+                print(f"item {movie.id}: {result}", flush=True)
+            else:
+                failed += 1
+                _failed("enrich", movie, exc)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 COMMANDS = {
     "scan": cmd_scan,
     "identify": cmd_identify,
@@ -391,6 +455,7 @@ COMMANDS = {
     "web": cmd_web,
     "players": cmd_players,
     "passwd": cmd_passwd,
+    "tv": cmd_tv,
 }
 
 

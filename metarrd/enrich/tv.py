@@ -15,7 +15,9 @@
 4. Metadata (locked fields never change), `episode_details` per episode of a file, status
    `enriched`, an `enrich.done` event per item, `outdated` for published items that changed.
 A season TMDB does not have, or an episode it does not know, is that item's `last_error`;
-the rest goes on.
+the rest goes on. In a TheTVDB episode order (docs/tv.md "Episode orders") each episode is
+fetched at TMDB's numbers of it (`tv_metadata.tmdb_numbers`), and an episode only TheTVDB has
+takes TheTVDB's title, plot and air date (no still, no guest stars).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from metarrd.providers.tmdb import TV_APPENDS
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
+_tmdb = tv_metadata.tmdb_numbers
 
 MAX_APPENDS = 20  # TMDB's limit on append_to_response items
 SIDE_PROVIDERS = ("fanart", "tvdb")
@@ -150,7 +153,7 @@ class _ShowEnrichment:
         show = self.show
         numbers = sorted(
             {s.season for s in self.seasons if s.season is not None}
-            | {int(r["season"]) for e in self.episodes for r in e.episode_refs}
+            | {n[0] for e in self.episodes for r in e.episode_refs if (n := _tmdb(r))}
         )
         before_cast = cast.cast_snapshots([i.id for i in self._items()])
         with (
@@ -244,7 +247,12 @@ class _ShowEnrichment:
         """Which item each target is; items TMDB cannot describe get their error instead."""
         title = self.show.title or self.show.path
         targets: dict[Target, db.Movie] = {SHOW: self.show}
+        tvdb_only = {
+            int(r["season"]) for e in self.episodes for r in e.episode_refs if not _tmdb(r)
+        }
         for item in self.seasons:
+            if item.season not in seasons and item.season in tvdb_only:
+                continue  # a season of TheTVDB's order that TMDB has not: its name stays
             if item.season not in seasons:
                 self.errors[item.id] = f"TMDB has no season {item.season} of {title}"
             else:
@@ -252,7 +260,9 @@ class _ShowEnrichment:
         for item in self.episodes:
             problem = None
             for ref in item.episode_refs:
-                s, e = int(ref["season"]), int(ref["episode"])
+                if not _tmdb(ref):
+                    continue  # only on TheTVDB: its text is in the ref
+                s, e = _tmdb(ref)
                 season = seasons.get(s)
                 if season is None:
                     problem = f"TMDB has no season {s} of {title}"
@@ -263,8 +273,11 @@ class _ShowEnrichment:
             if problem:
                 self.errors[item.id] = problem
                 continue
-            first = item.episode_refs[0]
-            targets[tv_candidates.episode_target(first["season"], first["episode"])] = item
+            first = next((n for r in item.episode_refs if (n := _tmdb(r))), None)
+            if first is None:
+                targets[("episode", ("tvdb", item.id))] = item  # no TMDB still to look for
+            else:
+                targets[tv_candidates.episode_target(*first)] = item
         self.targets = targets
         return targets
 
@@ -300,7 +313,7 @@ class _ShowEnrichment:
         for target, item in self.targets.items():
             if target[0] != "episode" or cast.CAST_LOCK in (item.locked_fields or []):
                 continue
-            eps = [self._episode_json(seasons, ref) for ref in item.episode_refs]
+            eps = [self._episode_json(seasons, ref) for ref in item.episode_refs if _tmdb(ref)]
             members[item.id] = tv_metadata.guest_stars(eps, len(show_cast), regulars)
         everyone = {m.tmdb_id: m for group in members.values() for m in group}
         tmdb = self.rt.tmdb
@@ -327,8 +340,8 @@ class _ShowEnrichment:
 
     @staticmethod
     def _episode_json(seasons, ref) -> dict[str, Any]:
-        season = seasons[int(ref["season"])]
-        return next(e for e in season["episodes"] if e.get("episode_number") == int(ref["episode"]))
+        s, e = _tmdb(ref)
+        return next(ep for ep in seasons[s]["episodes"] if ep.get("episode_number") == e)
 
     # --- metadata and status ------------------------------------------------------------------
 
@@ -359,6 +372,8 @@ class _ShowEnrichment:
             else:
                 blocks = [
                     tv_metadata.episode_detail(self._episode_json(seasons, ref), ref)
+                    if _tmdb(ref)
+                    else tv_metadata.tvdb_episode_detail(ref)
                     for ref in item.episode_refs
                 ]
                 new = tv_metadata.episode_fields(blocks)

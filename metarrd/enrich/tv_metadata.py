@@ -5,6 +5,12 @@
 `episode_fields` the fields of an episode file from its episodes' details (the first one's
 title, plot, air date, ratings; the runtimes added; directors and writers of all). Values are
 keyed by Movie column; `metadata.merge_fields` decides what an enrich may change.
+
+An episode ref (identify/tv.py) carries the numbers of the show's episode order (`season`,
+`episode`: what the NFO writes) and, when they differ, TMDB's (`tmdb_season`,
+`tmdb_episode`: where TMDB's season body has it); `tmdb_numbers` says which TMDB episode a ref
+is, None for an episode only TheTVDB has, whose block `tvdb_episode_detail` builds from
+TheTVDB's own text.
 """
 
 from __future__ import annotations
@@ -99,6 +105,33 @@ def episode_detail(ep: Mapping[str, Any], ref: Mapping[str, Any]) -> dict[str, A
         "directors": _crew(ep, "Directing", ("Director",)),
         "writers": _crew(ep, "Writing", WRITER_JOBS),
         "tmdb_id": ep.get("id") if isinstance(ep.get("id"), int) else ref.get("tmdb_id"),
+        "tvdb_id": ref.get("tvdb_id"),
+    }
+
+
+def tmdb_numbers(ref: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(season, episode) of a ref's TMDB episode; None when TMDB has no counterpart."""
+    if ref.get("tmdb_id") is None:
+        return None
+    return int(ref.get("tmdb_season", ref["season"])), int(ref.get("tmdb_episode", ref["episode"]))
+
+
+def tvdb_episode_detail(ref: Mapping[str, Any]) -> dict[str, Any]:
+    """The block of an episode TMDB does not have: TheTVDB's title, plot, air date, runtime."""
+    tvdb = ref.get("tvdb") or {}
+    runtime = tvdb.get("runtime")
+    return {
+        "season": int(ref["season"]),
+        "episode": int(ref["episode"]),
+        "title": _text(tvdb.get("title") or ref.get("title")),
+        "plot": _text(tvdb.get("plot")),
+        "aired": _date(tvdb.get("aired") or ref.get("aired")),
+        "runtime": int(runtime) if isinstance(runtime, int | float) and runtime > 0 else None,
+        "rating": None,
+        "votes": None,
+        "directors": [],
+        "writers": [],
+        "tmdb_id": None,
         "tvdb_id": ref.get("tvdb_id"),
     }
 

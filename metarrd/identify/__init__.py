@@ -7,7 +7,10 @@ itself; anything less than a confident match stays unidentified with its candida
 from __future__ import annotations
 
 from metarrd.identify.episodes import (
+    EPISODE_ORDERS,
     EpisodeName,
+    order_label,
+    order_of,
     parse_episode,
     season_of_folder,
     show_folder_hints,
@@ -23,9 +26,14 @@ from metarrd.identify.stage import (
     manual_identify,
     search,
 )
+from metarrd.identify.tv import set_episode_order
 
 __all__ = [
+    "EPISODE_ORDERS",
     "EpisodeName",
+    "order_label",
+    "order_of",
+    "set_episode_order",
     "parse_episode",
     "season_of_folder",
     "show_folder_hints",

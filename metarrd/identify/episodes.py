@@ -278,3 +278,42 @@ def show_folder_hints(folder_name: str) -> dict:
         elif kind in ("tmdb", "tvdb") and value.isdigit():
             hints.setdefault(f"{kind}_id", int(value))
     return hints
+
+
+# --- a show's episode order (docs/tv.md "Episode orders") ------------------------------------
+
+# order name -> (the `ordering` stored on the show, TheTVDB season type or None, label)
+EPISODE_ORDERS: dict[str, tuple[str, str | None, str]] = {
+    "tmdb": ("tmdb:default", None, "TMDB aired order"),
+    "tvdb": ("tvdb:official", "official", "TheTVDB aired order"),
+    "dvd": ("tvdb:dvd", "dvd", "TheTVDB DVD order"),
+    "absolute": ("tvdb:absolute", "absolute", "TheTVDB absolute order"),
+}
+DEFAULT_ORDER = "tmdb"
+# Jellyfin's tvshow.nfo `<displayorder>` -> our order (its TMDB episode groups of that type
+# are the same orders as TheTVDB's season types; docs/tv.md)
+DISPLAY_ORDERS = {"aired": "tmdb", "dvd": "dvd", "absolute": "absolute"}
+
+
+def order_of(ordering: str | None) -> str:
+    """The order name of a show's stored `ordering` (`tvdb:dvd` -> `dvd`); unknown: tmdb."""
+    for name, (stored, _type, _label) in EPISODE_ORDERS.items():
+        if ordering == stored:
+            return name
+    return DEFAULT_ORDER
+
+
+def order_label(name: str) -> str:
+    return EPISODE_ORDERS.get(name, EPISODE_ORDERS[DEFAULT_ORDER])[2]
+
+
+_DISPLAY_ORDER = re.compile(r"^<displayorder>\s*([A-Za-z]+)\s*</displayorder>$")
+
+
+def display_order(nfo_elements: list[str] | None) -> str | None:
+    """Our order from a tvshow.nfo's `<displayorder>` (Jellyfin writes it), or None."""
+    for element in nfo_elements or []:
+        m = _DISPLAY_ORDER.match(element.strip())
+        if m:
+            return DISPLAY_ORDERS.get(m.group(1).lower())
+    return None

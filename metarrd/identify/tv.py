@@ -3,10 +3,12 @@
 Show order (docs/interface.md §7, docs/tv.md): id tags in the folder name → the user's `tvshow.nfo`
 (uniqueid, legacy `<id>`, `episodeguide`, URLs) → a TMDB TV search on the folder's title and
 year, ranked by match.py's named penalties (two shows of one title are told apart by year, or
-left for the user). Episodes: by the numbers in their file names in TMDB's aired order (daily
-shows by air date); each episode's TMDB id and TheTVDB id, joined by TMDB's own cross-id
-(episode `external_ids.tvdb_id`), never by assuming both providers number alike. Where their
-numbering differs, the show's `numbering_note` says so.
+left for the user). Episodes: by the numbers in their file names in the show's episode order
+(docs/tv.md "Episode orders"; daily shows by air date): TMDB's aired order (the default), or
+TheTVDB's aired, DVD or absolute order. Each episode's TMDB id and TheTVDB id are joined by the
+providers' own cross-ids (TMDB's episode `external_ids.tvdb_id`; `/find/{tvdb episode id}` the
+other way), never by assuming both providers number alike. Where their numbering differs, the
+show's `numbering_note` says so.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from typing import Any
 
 from metarrd import db
 from metarrd.errors import ItemError, NotFound, ProviderError, ProviderUnavailable
+from metarrd.identify.episodes import (
+    EPISODE_ORDERS,
+    display_order,
+    order_label,
+    order_of,
+)
 from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
 from metarrd.runtime import Runtime
 
@@ -158,7 +166,8 @@ def _identified(rt: Runtime, show: db.Movie, details: dict, source: str, candida
                 setattr(show, column, value)
         if not show.is_locked("studios"):
             show.studios = [n["name"] for n in details.get("networks") or [] if n.get("name")]
-        show.ordering = show.ordering or "tmdb:default"
+        if not show.ordering:  # a Jellyfin tvshow.nfo's <displayorder>, else TMDB's order
+            show.ordering = EPISODE_ORDERS[display_order(show.nfo_extra) or "tmdb"][0]
         if candidates is not None:
             show.candidates = candidates
         show.identification_status = db.IDENTIFIED
@@ -174,7 +183,8 @@ def _identified(rt: Runtime, show: db.Movie, details: dict, source: str, candida
 
 
 def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) -> str:
-    """Match every episode item of an identified show; each failure stays on its episode."""
+    """Match every episode item of an identified show in its episode order; each failure stays
+    on its episode."""
     items = list(
         db.Movie.select().where(
             db.Movie.show == show, db.Movie.kind == db.EPISODE, ~db.Movie.missing
@@ -185,21 +195,30 @@ def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) 
     guide = _Guide(rt, show, details)
     done = failed = 0
     mismatches: list[str] = []
+    tvdb_only = 0
     for item in items:
         ok, reason, refs = guide.match(item)
         with db.write_transaction():
             fresh = db.Movie.get_by_id(item.id)
+            absolute = (fresh.hints or {}).get("name_absolute")
+            if absolute and fresh.episodes:  # numbers mapped in an earlier absolute order
+                fresh.season, fresh.episodes = None, []
             if ok:
                 first = refs[0]
                 fresh.tmdb_id, fresh.tvdb_id = first["tmdb_id"], first.get("tvdb_id")
                 fresh.aired = first.get("aired") or fresh.aired
                 fresh.episode_refs = refs
+                if absolute:  # the NFO carries the real season and episode (Kodi's reading)
+                    fresh.season, fresh.episodes = first["season"], [first["episode"]]
                 fresh.identification_status = db.IDENTIFIED
-                fresh.identified_by = "numbers" if item.episodes else "air date"
+                fresh.identified_by = (
+                    "absolute number" if absolute else "numbers" if item.episodes else "air date"
+                )
                 fresh.last_error = _with_scan_errors(fresh, None)
                 db.record_event("identify.done", reason, movie=fresh)
                 done += 1
                 mismatches += [r["numbering_note"] for r in refs if r.get("numbering_note")]
+                tvdb_only += sum(1 for r in refs if r.get("tmdb_id") is None)
             else:
                 fresh.identification_status = db.UNIDENTIFIED
                 fresh.last_error = _with_scan_errors(fresh, reason)
@@ -207,21 +226,27 @@ def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) 
                 failed += 1
             fresh.updated_at = db.now()
             fresh.save()
-    note = None
+    notes = []
     if mismatches:
-        note = (f"TMDB and TheTVDB number {len(mismatches)} episode(s) differently, e.g. "
-                f"{mismatches[0]}; files follow TMDB's aired order here")  # fmt: skip
+        notes.append(f"TMDB and TheTVDB number {len(mismatches)} episode(s) differently, e.g. "
+                     f"{mismatches[0]}; files follow {order_label(guide.order)} here")  # fmt: skip
+    if tvdb_only:
+        notes.append(f"{tvdb_only} episode(s) only on TheTVDB: their title, plot and air date "
+                     "come from TheTVDB")  # fmt: skip
+    note = "; ".join(notes) or None
     db.Movie.update(numbering_note=note).where(db.Movie.id == show.id).execute()
-    return f"{done} episode(s) identified, {failed} not"
+    return f"{done} episode(s) identified in {order_label(guide.order)}, {failed} not"
 
 
 class _Guide:
-    """TMDB's seasons of one show, fetched once each; TheTVDB's episodes by id."""
+    """TMDB's seasons of one show, fetched once each; TheTVDB's episodes in each season type
+    the show's order needs, fetched once each."""
 
     def __init__(self, rt: Runtime, show: db.Movie, details: dict | None) -> None:
         self.rt, self.show, self.details = rt, show, details
+        self.order = order_of(show.ordering)
         self.seasons: dict[int, dict[int, dict] | str] = {}
-        self._tvdb: dict[int, dict] | None = None
+        self._tvdb: dict[str, list[dict] | str] = {}
 
     def season(self, number: int) -> dict[int, dict] | str:
         """Episode number -> TMDB episode, or the reason the season cannot be had."""
@@ -239,24 +264,49 @@ class _Guide:
                 self.seasons[number] = f"season {number}: {exc}"
         return self.seasons[number]
 
-    def tvdb_episodes(self) -> dict[int, dict]:
-        if self._tvdb is None:
-            self._tvdb = {}
+    def tvdb_list(self, season_type: str) -> list[dict] | str:
+        """TheTVDB's episodes in `season_type` order, or the reason there are none."""
+        if season_type not in self._tvdb:
             client = self.rt.client("tvdb")
-            if client is not None and self.show.tvdb_id:
+            if client is None:
+                self._tvdb[season_type] = "TheTVDB is not configured ([providers.tvdb] api_key)"
+            elif not self.show.tvdb_id:
+                self._tvdb[season_type] = f"TMDB knows no TheTVDB id of {self.show.title}"
+            else:
                 try:
-                    self._tvdb = {
-                        int(e["id"]): e for e in client.series_episodes(self.show.tvdb_id)
-                    }
+                    self._tvdb[season_type] = client.series_episodes(self.show.tvdb_id, season_type)
+                except ProviderUnavailable:
+                    if self.order != "tmdb":
+                        raise
+                    self._tvdb[season_type] = "TheTVDB unavailable"
                 except ProviderError as exc:
                     log.warning("item %d: TheTVDB episodes unavailable: %s", self.show.id, exc)
-        return self._tvdb
+                    self._tvdb[season_type] = f"TheTVDB episodes unavailable: {exc}"
+        return self._tvdb[season_type]
+
+    def tvdb_episodes(self) -> dict[int, dict]:
+        """TheTVDB's episodes by id (aired order numbers), or {} without TheTVDB."""
+        found = self.tvdb_list("default")
+        return {} if isinstance(found, str) else {int(e["id"]): e for e in found}
 
     def match(self, item: db.Movie) -> tuple[bool, str, list[dict]]:
-        problem = (item.hints or {}).get("name_problem")
+        hints = item.hints or {}
+        problem = hints.get("name_problem")
+        absolute = hints.get("name_absolute")
+        if absolute and self.order == "absolute":
+            return self._by_tvdb("absolute", [(1, int(absolute))], f"absolute {absolute}")
         if problem:
+            if absolute:
+                problem += ("; or switch the show's episode order to absolute (TheTVDB's "
+                            f"absolute numbering): `metarrd tv order {self.show.id} absolute` "
+                            "or the show page")  # fmt: skip
             return False, problem, []
         if item.episodes and item.season is not None:
+            if self.order != "tmdb":
+                season_type = "dvd" if self.order == "dvd" else "official"
+                keys = [(item.season, n) for n in item.episodes]
+                label = "".join(f"E{n:02d}" for n in item.episodes)
+                return self._by_tvdb(season_type, keys, f"S{item.season:02d}{label}")
             refs = []
             for number in item.episodes:
                 season = self.season(item.season)
@@ -270,6 +320,8 @@ class _Guide:
             label = "".join(f"E{n:02d}" for n in item.episodes)
             return True, f"S{item.season:02d}{label} of {self.show.title}", refs
         if item.aired:
+            if self.order != "tmdb":
+                return self._aired_tvdb(item.aired)
             for number in self._season_numbers(item.aired[:4]):
                 season = self.season(number)
                 if isinstance(season, str):
@@ -309,3 +361,95 @@ class _Guide:
                     ref["numbering_note"] = (f"S{season:02d}E{ref['episode']:02d} (TMDB) is "
                                              f"S{theirs[0]:02d}E{theirs[1]:02d} (TheTVDB)")  # fmt: skip
         return ref
+
+    # --- TheTVDB's orders ---------------------------------------------------------------------
+
+    def _by_tvdb(
+        self, season_type: str, keys: list[tuple[int, int]], label: str
+    ) -> tuple[bool, str, list[dict]]:
+        """The file's numbers looked up in TheTVDB's `season_type` order, each joined to TMDB
+        by TheTVDB's episode id."""
+        episodes = self.tvdb_list(season_type)
+        if isinstance(episodes, str):
+            return False, f"{order_label(self.order)} needs TheTVDB: {episodes}", []
+        by_number = {(e.get("seasonNumber"), e.get("number")): e for e in episodes}
+        refs = []
+        for season, number in keys:
+            ep = by_number.get((season, number))
+            if ep is None:
+                what = f"absolute {number}" if season_type == "absolute" else (
+                    f"S{season:02d}E{number:02d}")  # fmt: skip
+                return False, (f"TheTVDB has no episode {what} of {self.show.title} in its "
+                               f"{season_type} order"), []  # fmt: skip
+            if season_type == "absolute":  # the real (aired order) numbers of that episode
+                aired = self.tvdb_episodes().get(int(ep["id"]))
+                if aired is None:
+                    return False, (f"TheTVDB's absolute {number} of {self.show.title} has no "
+                                   "aired-order numbers"), []  # fmt: skip
+                season, number = int(aired["seasonNumber"]), int(aired["number"])
+            refs.append(self._tvdb_ref(season, number, ep))
+        titles = ", ".join(r["title"] or "?" for r in refs)
+        return True, f"{label} of {self.show.title} ({order_label(self.order)}): {titles}", refs
+
+    def _aired_tvdb(self, aired: str) -> tuple[bool, str, list[dict]]:
+        season_type = "dvd" if self.order == "dvd" else "official"
+        episodes = self.tvdb_list(season_type)
+        if isinstance(episodes, str):
+            return False, f"{order_label(self.order)} needs TheTVDB: {episodes}", []
+        for ep in episodes:
+            if ep.get("aired") == aired:
+                ref = self._tvdb_ref(int(ep["seasonNumber"]), int(ep["number"]), ep)
+                return True, f"aired {aired}: {ref['title']}", [ref]
+        return False, f"TheTVDB has no episode of {self.show.title} aired on {aired}", []
+
+    def _tvdb_ref(self, season: int, number: int, ep: dict) -> dict:
+        """One episode numbered in the show's order: TheTVDB's own text, and TMDB's episode
+        found by TheTVDB's episode id (`/find`), never by its numbers."""
+        tvdb_id = int(ep["id"])
+        runtime = ep.get("runtime")
+        ref: dict[str, Any] = {
+            "season": season, "episode": number, "tvdb_id": tvdb_id, "tmdb_id": None,
+            "title": ep.get("name"), "aired": ep.get("aired") or None,
+            "tvdb": {"title": ep.get("name"), "plot": ep.get("overview") or None,
+                     "aired": ep.get("aired") or None,
+                     "runtime": runtime if isinstance(runtime, int) and runtime > 0 else None},
+        }  # fmt: skip
+        try:
+            found = self.rt.tmdb.find(str(tvdb_id), "tvdb_id").get("tv_episode_results") or []
+        except NotFound:
+            found = []
+        mine = [f for f in found if f.get("show_id") in (None, self.show.tmdb_id)]
+        if not mine:
+            return ref
+        tmdb = mine[0]
+        ref["tmdb_id"] = int(tmdb["id"])
+        ref["tmdb_season"] = int(tmdb["season_number"])
+        ref["tmdb_episode"] = int(tmdb["episode_number"])
+        ref["title"] = tmdb.get("name") or ref["title"]
+        theirs = (ref["tmdb_season"], ref["tmdb_episode"])
+        # absolute files are numbered in TheTVDB's aired order (the numbers their NFO writes)
+        label = order_label("tvdb" if self.order == "absolute" else self.order)
+        if theirs != (season, number):
+            ref["numbering_note"] = (f"S{season:02d}E{number:02d} ({label}) "
+                                     f"is S{theirs[0]:02d}E{theirs[1]:02d} (TMDB)")  # fmt: skip
+        return ref
+
+
+def set_episode_order(show: db.Movie, order: str) -> bool:
+    """Store the show's episode order (`tmdb`, `tvdb`, `dvd`, `absolute`); True when it
+    changed. The caller matches the episodes again (identify the show: a job, or in-process)."""
+    if show.kind != db.SHOW:
+        raise ItemError(f"{show.label}: an episode order belongs to a show")
+    if order not in EPISODE_ORDERS:
+        raise ItemError(f"unknown episode order {order!r}: one of {', '.join(EPISODE_ORDERS)}")
+    stored = EPISODE_ORDERS[order][0]
+    if show.ordering == stored or (not show.ordering and order == "tmdb"):
+        return False
+    with db.write_transaction():
+        db.Movie.update(ordering=stored, updated_at=db.now()).where(
+            db.Movie.id == show.id
+        ).execute()
+        db.record_event("review.edited", f"episode order: {order_label(order)}", movie=show.id,
+                        field="ordering", value=stored)  # fmt: skip
+    log.info("item %d: episode order %s", show.id, stored)
+    return True

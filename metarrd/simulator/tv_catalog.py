@@ -1,10 +1,16 @@
 """The simulator's TV catalog: hand-written shows (tv_shows.json) expanded into seasons, episodes,
 provider ids and image assets.
 
-Every episode is one identity with two numberings: TMDB's (`seasons` in the JSON) and TheTVDB's
-(the same unless `tvdb_seasons` re-chunks the regular episodes, as for shows whose providers split
-seasons differently). Each provider gives the episode its own id, and TMDB's episode
-`external_ids.tvdb_id` joins them, as on the real services. A daily show lists its seasons as
+Every episode is one identity with several numberings: TMDB's (`seasons` in the JSON) and
+TheTVDB's season types. TheTVDB's official (aired) order is TMDB's unless `tvdb_seasons`
+re-chunks the regular episodes (shows whose providers split seasons differently) or
+`tvdb_orders["official"]` lists them; its DVD order is the official one unless
+`tvdb_orders["dvd"]` gives it, as season sizes over TMDB's regular episodes (`[13, 6]`) or as
+TheTVDB season -> TMDB codes (`{"1": ["1x02", "1x03", ...]}`, Firefly's broadcast order); its
+absolute order numbers the regular episodes 1, 2, 3... in season 1. `tvdb_only` names episodes
+TheTVDB has and TMDB has not (season -> titles). Each provider gives the episode its own id, and
+TMDB's episode `external_ids.tvdb_id` joins them, as on the real services. `aired` (season ->
+dates) gives real air dates instead of one a week. A daily show lists its seasons as
 `{"season": [first air date, episode count]}` with one episode per weekday.
 """
 
@@ -38,6 +44,16 @@ class Episode:
     tvdb_number: int
     absolute: int | None  # regular episodes only
     still: Asset | None = None
+    dvd_season: int | None = None  # TheTVDB's DVD order (None: the official numbers)
+    dvd_number: int | None = None
+
+    def tvdb_numbers(self, season_type: str) -> tuple[int, int]:
+        """(seasonNumber, number) in one of TheTVDB's season types."""
+        if season_type == "dvd" and self.dvd_season is not None and self.dvd_number is not None:
+            return self.dvd_season, self.dvd_number
+        if season_type == "absolute":
+            return (1, self.absolute) if self.absolute else (0, self.tvdb_number)
+        return self.tvdb_season, self.tvdb_number
 
 
 @dataclass
@@ -62,10 +78,14 @@ class Show:
     seasons: dict[str, list[str]] = field(default_factory=dict)
     daily: dict[str, list] | None = None
     tvdb_seasons: list[int] | None = None
+    tvdb_orders: dict[str, list[int] | dict[str, list[str]]] = field(default_factory=dict)
+    tvdb_only: dict[str, list[str]] = field(default_factory=dict)
+    aired: dict[str, list[str]] = field(default_factory=dict)
     original_name: str | None = None
     original_language: str = "en"
     countries: list[str] = field(default_factory=lambda: ["US"])
     episodes: list[Episode] = field(default_factory=list)
+    tvdb_extra: list[Episode] = field(default_factory=list)  # TheTVDB only (tmdb_id 0)
     posters: list[Asset] = field(default_factory=list)
     backdrops: list[Asset] = field(default_factory=list)
     logos: list[Asset] = field(default_factory=list)
@@ -113,21 +133,17 @@ def _build_episodes(show: Show) -> None:
         for season, titles in sorted(show.seasons.items(), key=lambda kv: int(kv[0])):
             s = int(season)
             first = start + timedelta(days=365 * max(s - 1, 0)) if s else start + timedelta(200)
+            dates = show.aired.get(season) or []
             for n, title in enumerate(titles, 1):
-                rows.append((s, n, title, (first + timedelta(weeks=n - 1)).isoformat()))
+                day = dates[n - 1] if n <= len(dates) else None
+                rows.append((s, n, title, day or (first + timedelta(weeks=n - 1)).isoformat()))
     regular = [r for r in rows if r[0] > 0]
-    sizes = show.tvdb_seasons
-    tvdb_numbers: dict[tuple[int, int], tuple[int, int]] = {}
-    if sizes:
-        index = 0
-        for tvdb_season, size in enumerate(sizes, 1):
-            for n in range(1, size + 1):
-                s, e, *_ = regular[index]
-                tvdb_numbers[(s, e)] = (tvdb_season, n)
-                index += 1
+    official = _tvdb_order(show.tvdb_orders.get("official") or show.tvdb_seasons, regular)
+    dvd = _tvdb_order(show.tvdb_orders.get("dvd"), regular)
     absolute = {(r[0], r[1]): i for i, r in enumerate(regular, 1)}
     for s, e, title, aired in rows:
-        ts, te = tvdb_numbers.get((s, e), (s, e))
+        ts, te = official.get((s, e), (s, e))
+        ds, de = dvd.get((s, e), (None, None))
         show.episodes.append(
             Episode(
                 season=s,
@@ -141,8 +157,39 @@ def _build_episodes(show: Show) -> None:
                 tvdb_season=ts,
                 tvdb_number=te,
                 absolute=absolute.get((s, e)),
+                dvd_season=ds,
+                dvd_number=de,
             )
         )
+    for season, titles in show.tvdb_only.items():
+        s = int(season)
+        taken = max((e.tvdb_number for e in show.episodes if e.tvdb_season == s), default=0)
+        for n, title in enumerate(titles, taken + 1):
+            aired = (date.fromisoformat(show.first_air_date) + timedelta(days=1500 + n)).isoformat()
+            show.tvdb_extra.append(Episode(
+                season=s, number=n, title=title, aired=aired, tmdb_id=0,
+                tvdb_id=stable_int("tvdb-episode", show.tvdb_id, s, n, low=100_000, high=9_000_000),
+                tvdb_season=s, tvdb_number=n, absolute=None,
+            ))  # fmt: skip
+
+
+def _tvdb_order(spec, regular: list[tuple]) -> dict[tuple[int, int], tuple[int, int]]:
+    """TMDB (season, episode) -> TheTVDB (season, number) in one season type: season sizes
+    over TMDB's regular episodes in order, or TheTVDB season -> TMDB codes ("1x02")."""
+    numbers: dict[tuple[int, int], tuple[int, int]] = {}
+    if isinstance(spec, list):
+        index = 0
+        for tvdb_season, size in enumerate(spec, 1):
+            for n in range(1, size + 1):
+                s, e, *_ = regular[index]
+                numbers[(s, e)] = (tvdb_season, n)
+                index += 1
+    elif isinstance(spec, dict):
+        for tvdb_season, codes in spec.items():
+            for n, code in enumerate(codes, 1):
+                s, _, e = code.partition("x")
+                numbers[(int(s), int(e))] = (int(tvdb_season), n)
+    return numbers
 
 
 def _build_art(show: Show) -> list[Asset]:

@@ -81,7 +81,7 @@ def base_record(show: Show, base_url: str) -> dict:
 
 def _seasons(show: Show, base_url: str) -> list[dict]:
     out = []
-    for number in sorted({e.tvdb_season for e in show.episodes}):
+    for number in sorted({e.tvdb_season for e in show.episodes + show.tvdb_extra}):
         art = next((a for a, s in show.tvdb_art if s == number), None)
         out.append(
             {"id": stable_int("tvdb-season", show.tvdb_id, number), "seriesId": show.tvdb_id,
@@ -135,9 +135,7 @@ def extended_record(show: Show, base_url: str, params: dict[str, str]) -> dict:
 
 
 def _episode(show: Show, ep: Episode, season_type: str) -> dict:
-    season, number = ep.tvdb_season, ep.tvdb_number
-    if season_type == "absolute":
-        season, number = (1, ep.absolute) if ep.absolute else (0, ep.tvdb_number)
+    season, number = ep.tvdb_numbers(season_type)
     return {
         "id": ep.tvdb_id,
         "seriesId": show.tvdb_id,
@@ -156,8 +154,8 @@ def _episode(show: Show, ep: Episode, season_type: str) -> dict:
         "seasonNumber": season,
         "lastUpdated": "2024-05-02 09:14:27",
         "finaleType": None,
-        "airsBeforeSeason": 1 if ep.season == 0 else None,
-        "airsBeforeEpisode": 1 if ep.season == 0 else None,
+        "airsBeforeSeason": 1 if season == 0 else None,
+        "airsBeforeEpisode": 1 if season == 0 else None,
         "airsAfterSeason": None,
         "year": ep.aired[:4],
     }
@@ -180,9 +178,10 @@ def series(tv: TvCatalog, parts: list[str], params: dict[str, str], base_url: st
             page = int(params.get("page", "0") or 0)
         except ValueError:
             return failure(400, "InvalidParameter: page must be an integer")
-        episodes = sorted(show.episodes, key=lambda e: (e.tvdb_season, e.tvdb_number))
+        kind = SEASON_TYPES[season_type][2]
+        episodes = sorted(show.episodes + show.tvdb_extra, key=lambda e: e.tvdb_numbers(kind))
         if params.get("season", "").isdigit():
-            episodes = [e for e in episodes if e.tvdb_season == int(params["season"])]
+            episodes = [e for e in episodes if e.tvdb_numbers(kind)[0] == int(params["season"])]
         if not episodes:
             return not_found("episodes")
         size = EPISODES_PAGE_SIZE

@@ -92,6 +92,7 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         live,
         settings,
         templating,
+        tv,
         webhooks,
     )
 
@@ -107,6 +108,7 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         settings,
         live,
         webhooks,
+        tv,
     )
     for module in modules:
         app.register_blueprint(module.bp)

@@ -80,6 +80,7 @@ def tab_context(movie: db.Movie, tab: str) -> dict:
         only = movie.season if movie.kind == db.SEASON else None
         context["show"] = show
         context["seasons"] = tv.seasons(show, only=only)
+        context["episode_orders"] = tv.order_choices(show) if movie.kind == db.SHOW else []
     elif tab == "history":
         context["history"] = queries.history(movie.id)
     return context

@@ -1,16 +1,26 @@
 """TV on the item page (issue 14): which tabs and fields a show, season or episode page offers,
 its breadcrumbs back to the show, and the "Seasons & episodes" tab: each season with its
-episode files (numbers, title, aired, state, the reason a file is not matched). A show's page
-costs a fixed number of statements whatever its number of episodes."""
+episode files (numbers, title, aired, state, the reason a file is not matched), and the show's
+episode order (docs/tv.md "Episode orders"): a switch that matches the episodes again. A show's
+page costs a fixed number of statements whatever its number of episodes."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from metarrd import db
 from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
-from metarrd.web import queries
+from metarrd.errors import MetarrdError
+from metarrd.identify import EPISODE_ORDERS, order_label, order_of, set_episode_order
+from metarrd.pipeline import jobs
+from metarrd.web import busy, queries
 from metarrd.web.states import actions_for
+
+log = logging.getLogger(__name__)
+bp = Blueprint("tv", __name__)
 
 # kind -> the item page's tabs (name -> label); movies keep item.TABS
 TABS = {
@@ -211,3 +221,50 @@ def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
         return (1, 0) if number == 0 else (0, number)
 
     return [views[n] for n in sorted(views, key=order)]
+
+
+# --- the show's episode order -----------------------------------------------------------------
+
+
+@dataclass
+class OrderChoice:
+    name: str
+    label: str
+    selected: bool
+
+
+def order_choices(show: db.Movie) -> list[OrderChoice]:
+    """The episode orders a show can follow, its own selected."""
+    current = order_of(show.ordering)
+    return [OrderChoice(n, order_label(n), n == current) for n in EPISODE_ORDERS]
+
+
+@bp.post("/movies/<int:movie_id>/episode-order")
+def episode_order(movie_id: int):
+    """Switch the show's episode order; its identify job (the show's TMDB id, as identified)
+    matches every episode again, and the enrich that follows fetches their metadata."""
+    show = queries.movie_or_404(movie_id)
+    if show.kind != db.SHOW:
+        abort(404)
+    order = request.form.get("order", "")
+    back = redirect(url_for("item.show", movie_id=show.id, tab="episodes"), code=303)
+    if order not in EPISODE_ORDERS:
+        flash(f"Unknown episode order {order!r}.", "danger")
+        return back
+    try:
+        changed = busy.retrying(lambda: set_episode_order(show, order))
+        if show.tmdb_id is None:
+            flash(f"{order_label(order)} stored: the episodes follow it once the show is "
+                  "identified.", "info")  # fmt: skip
+            return back
+        job = busy.retrying(
+            lambda: jobs.enqueue_identify(show.id, tmdb_id=show.tmdb_id,
+                                          source=show.identified_by or "manual", manual=True)
+        )  # fmt: skip
+    except MetarrdError as exc:
+        flash(str(exc), "danger")
+        return back
+    log.info("item %d: episode order %s (job %d)", show.id, order, job.id)
+    what = "now" if changed else "again"
+    flash(f"{show.display_title}: episodes are matched {what} in {order_label(order)}.", "success")
+    return back

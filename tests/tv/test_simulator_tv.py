@@ -93,7 +93,35 @@ def test_tvdb_numbering_differs_where_the_catalog_says_so(tvdb, tmdb):
     extended = tvdb("/series/73871/extended").json()["data"]
     assert {"id": "615", "type": 12, "sourceName": "TheMovieDB.com"} in extended["remoteIds"]
     absolute = tvdb("/series/78857/episodes/absolute").json()["data"]["episodes"]
-    assert [e["number"] for e in absolute] == [1, 2, 3, 4, 5, 6]
+    assert [(e["seasonNumber"], e["number"]) for e in absolute] == [(1, n) for n in range(1, 10)]
+    aired = tvdb("/series/78857/episodes/official").json()["data"]["episodes"]
+    assert [(e["seasonNumber"], e["number"]) for e in aired][5:7] == [(1, 6), (2, 1)]
+    assert [e["id"] for e in aired] == [e["id"] for e in absolute]  # one identity, two orders
+
+
+def test_firefly_dvd_order_is_not_its_broadcast_order(tvdb, tmdb):
+    """TheTVDB's Firefly: aired order = Fox's broadcast order ("The Train Job" first, the
+    pilot "Serenity" eleventh), DVD order = the intended one, which TMDB's seasons follow; a
+    special only TheTVDB lists."""
+    aired = tvdb("/series/78874/episodes/official").json()["data"]["episodes"]
+    dvd = tvdb("/series/78874/episodes/dvd").json()["data"]["episodes"]
+    by_name = {e["name"]: e for e in aired}
+    assert [e["name"] for e in aired if e["seasonNumber"] == 1][:2] == [
+        "The Train Job", "Bushwhacked"]  # fmt: skip
+    assert (by_name["Serenity"]["seasonNumber"], by_name["Serenity"]["number"]) == (1, 11)
+    assert [e["name"] for e in dvd if e["seasonNumber"] == 1][:2] == ["Serenity", "The Train Job"]
+    assert by_name["The Train Job"]["aired"] == "2002-09-20"
+    pilot = tmdb("/tv/1437/season/1/episode/1", append_to_response="external_ids").json()
+    assert pilot["name"] == "Serenity"
+    assert pilot["external_ids"]["tvdb_id"] == by_name["Serenity"]["id"]
+    special = next(e for e in aired if e["seasonNumber"] == 0)
+    assert special["name"] == "Here's How It Was: The Making of Firefly"
+    found = tmdb(f"/find/{special['id']}", external_source="tvdb_id").json()
+    assert found["tv_episode_results"] == []  # TMDB has no counterpart
+    found = tmdb(f"/find/{by_name['Serenity']['id']}", external_source="tvdb_id").json()
+    assert [(e["season_number"], e["episode_number"]) for e in found["tv_episode_results"]] == [
+        (1, 1)
+    ]
 
 
 def test_tvdb_episodes_are_paged_from_zero(tvdb, monkeypatch):

@@ -579,6 +579,8 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
     panel.locator(f"#episode-{double.id}").wait_for()
     assert "TheTVDB numbers the specials" in panel.inner_text()
     assert "no season or episode number in the file name" in panel.inner_text()
+    order = panel.get_by_label("Episode order")
+    assert order.input_value() == "tmdb" and order.locator("option").count() == 4
     screenshot(page, shots, "show-episodes")
 
     # 3. An episode: breadcrumbs, an edit by keyboard (locked), its artwork.

@@ -28,6 +28,7 @@ POST_ROUTES = [
     "/settings/providers/tmdb/test",
     "/movies/{id}/identify",
     "/movies/{id}/search",
+    "/movies/{id}/episode-order",
     "/jobs/{job}/retry",
     "/settings/workflow/auto_publish",
     "/settings/players/0/test",

@@ -241,3 +241,57 @@ def test_an_episodes_header_shows_its_thumb_and_its_seasons_poster(tv):
     header = text(client.hx_get(f"/movies/{double.id}/header"))
     for asset in (thumb, poster):
         assert asset.preview_path.rsplit("/", 1)[-1] in header
+
+
+@pytest.fixture
+def sim_tv(tmp_path, simulator):
+    """(client, runtime) of an app on the simulator with a TV library, the queue immediate: a
+    job the page queues runs at once, as the daemon would run it."""
+    from metarrd.pipeline import jobs, queue
+    from tests.tv.conftest import tv_config
+
+    config = tv_config(tmp_path, simulator)
+    app = create_app(config, testing=True)
+    queue.configure(config, immediate=True)
+    rt = app.extensions["metarrd.runtime"]
+    rt.http.backoff = 0.05
+    jobs.bind(rt)
+    yield Client(app.test_client()), rt
+    rt.close()
+
+
+def test_switching_the_episode_order_on_the_show_page_matches_the_episodes_again(sim_tv, tmp_path):
+    from metarrd.identify import identify_many
+    from metarrd.scan import scan
+    from tests.tv.conftest import put
+
+    client, rt = sim_tv
+    rel = "Firefly (2002)/Season 01/Firefly - S01E01 - The Train Job.mkv"  # Sonarr's numbering
+    put(tmp_path / "tv", rel)
+    scan(rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    identify_many(rt, [show.id], threads=1)
+    ep = db.Movie.get(db.Movie.kind == db.EPISODE)
+    assert ep.episode_refs[0]["title"] == "Serenity"  # TMDB's S01E01
+    page = text(client.get(f"/movies/{show.id}?tab=episodes"))
+    assert 'name="order"' in page and '<option value="tmdb" selected>TMDB aired order' in page
+    assert f'action="/movies/{show.id}/episode-order"' in page
+
+    answer = client.post(f"/movies/{show.id}/episode-order", {"order": "tvdb"})
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("tab=episodes")
+    assert [j.kind for j in db.Job.select().order_by(db.Job.id)] == ["identify", "enrich"]
+    ep = db.Movie.get_by_id(ep.id)
+    assert ep.episode_refs[0]["title"] == "The Train Job"
+    assert ep.identification_status == db.ENRICHED and ep.title == "The Train Job"
+    page = text(client.get(f"/movies/{show.id}?tab=episodes"))
+    assert '<option value="tvdb" selected>TheTVDB aired order' in page
+    assert "S01E01 (TheTVDB aired order) is S01E02 (TMDB)" in page  # the numbering note
+    assert "The Train Job" in page
+
+    refused = client.post(f"/movies/{show.id}/episode-order", {"order": "production"})
+    assert refused.status_code == 303
+    assert db.Movie.get_by_id(show.id).ordering == "tvdb:official"
+    assert client.post(f"/movies/{ep.id}/episode-order", {"order": "dvd"}).status_code == 404
+    forged = client.c.post(f"/movies/{show.id}/episode-order", data={"order": "dvd"})
+    assert forged.status_code == 400  # no CSRF token
+    assert db.Movie.get_by_id(show.id).ordering == "tvdb:official"

@@ -1,0 +1,216 @@
+"""A show's episode order (docs/tv.md "Episode orders"), end to end through the CLI against the
+simulator: files numbered in TMDB's aired order, TheTVDB's aired order (what Sonarr names),
+TheTVDB's DVD order or by absolute number (anime) are matched in that order, joined to TMDB by
+the providers' cross-ids, enriched and published with the numbers and titles of that order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from metarrd import cli, db
+from metarrd.cli import main
+
+from .conftest import put
+
+FIREFLY = "Firefly (2002)"
+# named in TheTVDB's aired order (Fox's broadcast order): TMDB numbers these episodes otherwise
+FIREFLY_FILES = {
+    f"{FIREFLY}/Season 01/Firefly - S01E01 - The Train Job.mkv": (1, 1, "The Train Job"),
+    f"{FIREFLY}/Season 01/Firefly - S01E11 - Serenity.mkv": (1, 11, "Serenity"),
+    f"{FIREFLY}/Firefly - S00E01 - Here's How It Was.mkv": (
+        0,
+        1,
+        "Here's How It Was: The Making of Firefly",
+    ),
+}
+NARUTO_FILES = {  # absolute numbers; TheTVDB's aired order has 6 episodes in season 1
+    "Naruto/Naruto - 001 - Enter Naruto Uzumaki.mkv": (1, 1, "Enter: Naruto Uzumaki!"),
+    "Naruto/Naruto - 008 - The Oath of Pain.mkv": (2, 2, "The Oath of Pain"),
+}
+
+
+@pytest.fixture
+def run(tv_rt, monkeypatch, capsys):
+    """`metarrd ARGS...` in-process on the simulator's config: (exit status, stdout, stderr)."""
+    tv_rt.http.backoff = 0.05
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+
+    def go(*args: str) -> tuple[int, str, str]:
+        status = main(list(args))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return go
+
+
+def show_of(root: Path, folder: str) -> db.Movie:
+    return db.Movie.get(db.Movie.path == str(root / folder))
+
+
+def episode(root: Path, rel: str) -> db.Movie:
+    return db.Movie.get(db.Movie.path == str(root / rel))
+
+
+def nfo_blocks(video: Path) -> list[etree._Element]:
+    text = video.with_suffix(".nfo").read_text("utf-8").split("?>", 1)[1]
+    return [
+        etree.fromstring((b + "</episodedetails>").encode())
+        for b in text.split("</episodedetails>")
+        if b.strip()
+    ]
+
+
+@pytest.fixture
+def tv_catalog():
+    from metarrd.simulator.tv_catalog import load_tv_catalog
+
+    return load_tv_catalog()
+
+
+def test_tvdb_aired_order_joins_tmdb_by_cross_id_and_publishes_that_order(
+    run, tmp_path, tv_catalog
+):
+    root = tmp_path / "tv"
+    for rel in FIREFLY_FILES:
+        put(root, rel)
+    status, _out, err = run("scan")
+    show = show_of(root, FIREFLY)
+    assert show.tmdb_id == 1437 and show.ordering == "tmdb:default"
+    # TMDB's order on these files is the complaint: TMDB's S01E01 is "Serenity", not this file
+    train = episode(root, f"{FIREFLY}/Season 01/Firefly - S01E01 - The Train Job.mkv")
+    assert train.tmdb_id == tv_catalog.get(1437).episode(1, 1).tmdb_id
+    special = episode(root, f"{FIREFLY}/Firefly - S00E01 - Here's How It Was.mkv")
+    assert "TMDB has no season 0" in special.last_error
+
+    status, out, err = run("tv", "order", str(show.id), "tvdb")
+    assert status == 0, err
+    assert "TheTVDB aired order" in out
+    firefly = tv_catalog.get(1437)
+    for rel, (season, number, title) in FIREFLY_FILES.items():
+        item = episode(root, rel)
+        assert item.identification_status == db.IDENTIFIED, (rel, item.last_error)
+        ref = item.episode_refs[0]
+        assert (ref["season"], ref["episode"]) == (season, number)
+        tvdb = next(
+            e
+            for e in firefly.episodes + firefly.tvdb_extra
+            if e.tvdb_numbers("official") == (season, number)
+        )
+        assert item.tvdb_id == tvdb.tvdb_id and ref["title"] == title
+        assert item.tmdb_id == (tvdb.tmdb_id or None)
+    train = episode(root, f"{FIREFLY}/Season 01/Firefly - S01E01 - The Train Job.mkv")
+    assert (train.episode_refs[0]["tmdb_season"], train.episode_refs[0]["tmdb_episode"]) == (1, 2)
+    note = show_of(root, FIREFLY).numbering_note
+    assert "S01E01 (TheTVDB aired order) is S01E02 (TMDB)" in note
+    assert "1 episode(s) only on TheTVDB" in note
+    assert run("tv", "order", str(show.id))[1].strip().endswith("tvdb (TheTVDB aired order)")
+
+    status, out, err = run("enrich", str(show.id))
+    assert status == 0, err
+    status, out, err = run("publish", str(show.id))
+    assert status == 0, err
+    for rel, (season, number, title) in FIREFLY_FILES.items():
+        [block] = nfo_blocks(root / rel)
+        assert (block.findtext("season"), block.findtext("episode")) == (str(season), str(number))
+        assert block.findtext("title") == title
+    [train_nfo] = nfo_blocks(root / f"{FIREFLY}/Season 01/Firefly - S01E01 - The Train Job.mkv")
+    ids = {u.get("type"): u.text for u in train_nfo.findall("uniqueid")}
+    assert ids["tmdb"] == str(firefly.episode(1, 2).tmdb_id)
+    assert train_nfo.findtext("aired") == "2002-09-20"
+    [special] = nfo_blocks(root / f"{FIREFLY}/Firefly - S00E01 - Here's How It Was.mkv")
+    assert "tmdb" not in {u.get("type") for u in special.findall("uniqueid")}
+    assert special.findtext("plot") == "Firefly: Here's How It Was: The Making of Firefly."
+
+
+def test_dvd_order_is_not_the_aired_order(run, tmp_path, tv_catalog):
+    root = tmp_path / "tv"
+    rel = "Futurama (1999)/Season 01/Futurama - S01E10 - A Flight to Remember.mkv"
+    put(root, rel)
+    run("scan")
+    show = show_of(root, "Futurama (1999)")
+    status, _out, err = run("tv", "order", str(show.id), "tvdb")
+    assert status == 1  # TheTVDB's aired season 1 has nine episodes
+    assert "TheTVDB has no episode S01E10 of Futurama in its official order" in err
+    status, _out, err = run("tv", "order", str(show.id), "dvd")
+    assert status == 0, err
+    item = episode(root, rel)
+    flight = tv_catalog.get(615).episode(1, 10)
+    assert item.identification_status == db.IDENTIFIED
+    assert (item.tmdb_id, item.tvdb_id) == (flight.tmdb_id, flight.tvdb_id)
+    assert item.episode_refs[0]["title"] == "A Flight to Remember"
+    assert db.Movie.get_by_id(show.id).ordering == "tvdb:dvd"
+
+
+def test_absolute_numbers_become_episodes_only_in_the_absolute_order(run, tmp_path, tv_catalog):
+    root = tmp_path / "tv"
+    for rel in NARUTO_FILES:
+        put(root, rel)
+    run("scan")
+    show = show_of(root, "Naruto")
+    for rel in NARUTO_FILES:
+        item = episode(root, rel)
+        assert item.identification_status == db.UNIDENTIFIED
+        assert "absolute episode number" in item.last_error
+        assert f"metarrd tv order {show.id} absolute" in item.last_error
+
+    status, out, err = run("tv", "order", str(show.id), "absolute")
+    assert status == 0, err
+    naruto = tv_catalog.get(46260)
+    for rel, (season, number, title) in NARUTO_FILES.items():
+        item = episode(root, rel)
+        assert item.identification_status == db.IDENTIFIED, item.last_error
+        assert (item.season, item.episodes) == (season, [number])  # TheTVDB's aired numbers
+        absolute = int(Path(rel).name.split(" - ")[1])
+        tmdb = naruto.episode(1, absolute)  # TMDB has all nine in season 1
+        assert (item.tmdb_id, item.episode_refs[0]["title"]) == (tmdb.tmdb_id, title)
+        assert item.identified_by == "absolute number"
+    assert "S02E02 (TheTVDB aired order) is S01E08 (TMDB)" in show_of(root, "Naruto").numbering_note
+    assert run("enrich", str(show.id))[0] == 0
+    status, _out, err = run("publish", str(show.id))
+    assert status == 0, err
+    for rel, (season, number, title) in NARUTO_FILES.items():
+        [block] = nfo_blocks(root / rel)
+        assert (block.findtext("season"), block.findtext("episode")) == (str(season), str(number))
+        assert block.findtext("title") == title
+
+    status, _out, err = run("tv", "order", str(show.id), "tmdb")  # back: reported again
+    assert status == 1 and "absolute episode number" in err
+    item = episode(root, "Naruto/Naruto - 008 - The Oath of Pain.mkv")
+    assert (item.season, item.episodes, item.identification_status) == (None, [], db.UNIDENTIFIED)
+
+
+def test_the_hard_case_library_anime_follows_the_absolute_order(run, tv_library):
+    run("scan")
+    rel = "Naruto/Naruto - 001 - Enter Naruto Uzumaki.mkv"
+    item = episode(tv_library, rel)
+    assert "absolute episode number" in item.last_error
+    assert "episode order to absolute" in item.last_error
+    show = show_of(tv_library, "Naruto")
+    assert run("tv", "order", str(tv_library / "Naruto"), "absolute")[0] == 0
+    item = episode(tv_library, rel)
+    assert item.identification_status == db.IDENTIFIED and (item.season, item.episodes) == (1, [1])
+    assert db.Movie.get_by_id(show.id).ordering == "tvdb:absolute"
+
+
+def test_a_jellyfin_displayorder_in_tvshow_nfo_sets_the_order(run, tmp_path):
+    root = tmp_path / "tv"
+    put(root, NARUTO_ABS := "Naruto/Naruto - 008 - The Oath of Pain.mkv")
+    (root / "Naruto/tvshow.nfo").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<tvshow><title>Naruto</title>'
+        "<displayorder>absolute</displayorder></tvshow>\n"
+    )
+    run("scan")
+    assert show_of(root, "Naruto").ordering == "tvdb:absolute"
+    assert episode(root, NARUTO_ABS).episode_refs[0]["title"] == "The Oath of Pain"
+
+
+def test_unknown_order_and_non_show_are_usage_errors(run, tmp_path):
+    put(tmp_path / "tv", "Naruto/Naruto - 001 - Enter Naruto Uzumaki.mkv")
+    run("scan")
+    show = show_of(tmp_path / "tv", "Naruto")
+    status, _out, err = run("tv", "order", str(show.id), "production")
+    assert status == 2 and "one of tmdb, tvdb, dvd, absolute" in err
+    assert db.Movie.get_by_id(show.id).ordering == "tmdb:default"
