@@ -23,6 +23,7 @@ from metarrd.identify.stage import (
     manual_identify,
     search,
 )
+from metarrd.identify.tv import search_shows
 
 __all__ = [
     "EpisodeName",
@@ -39,4 +40,5 @@ __all__ = [
     "identify_many",
     "manual_identify",
     "search",
+    "search_shows",
 ]
