@@ -62,7 +62,7 @@ lighthouse: system-deps venv
 	CHROME_PATH=/usr/bin/chromium $(BIN)/python -m bench.lighthouse
 
 screenshots: system-deps venv
-	METARRD_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/web/test_e2e.py
+	METARRD_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/web/test_e2e.py tests/web/test_e2e_identify_tv.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

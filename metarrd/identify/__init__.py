@@ -26,7 +26,7 @@ from metarrd.identify.stage import (
     manual_identify,
     search,
 )
-from metarrd.identify.tv import set_episode_order
+from metarrd.identify.tv import search_shows, set_episode_order
 
 __all__ = [
     "EPISODE_ORDERS",
@@ -47,4 +47,5 @@ __all__ = [
     "identify_many",
     "manual_identify",
     "search",
+    "search_shows",
 ]

@@ -102,13 +102,17 @@ def enqueue_identify(
     tmdb_id: int | None = None,
     imdb_id: str | None = None,
     *,
+    tvdb_id: int | None = None,
     source: str | None = None,
     manual: bool = True,
 ) -> db.Job:
-    """Identify an item: from the given ids (the user's choice, a webhook's), else by search."""
-    if (tmdb_id or imdb_id) and source is None:
+    """Identify an item: from the given ids (the user's choice, a webhook's; `tvdb_id` a show's
+    TheTVDB id), else by search."""
+    if (tmdb_id or imdb_id or tvdb_id) and source is None:
         source = "manual" if manual else "webhook"
     payload = {"tmdb_id": tmdb_id, "imdb_id": imdb_id, "source": source}
+    if tvdb_id:
+        payload["tvdb_id"] = tvdb_id
     return _enqueue("identify", movie_id, payload, manual=manual)
 
 
@@ -178,8 +182,10 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
         }
     if kind == "probe":
         return {"providers": sorted(set(old.get("providers", [])) | set(new.get("providers", [])))}
-    if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id")):
+    if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id") or new.get("tvdb_id")):
         return old  # explicit ids already queued win over a plain "identify it"
+    if kind == "identify":  # the newer ids replace the older, never mix with them
+        old = {k: v for k, v in old.items() if k not in ("tmdb_id", "imdb_id", "tvdb_id")}
     merged = {**old, **new}
     if kind == "publish" and not ("picture_retry" in old and "picture_retry" in new):
         merged.pop("picture_retry", None)  # a user's publish folded in is no mere retry

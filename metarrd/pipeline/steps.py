@@ -155,7 +155,9 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
 
 
 def do_search(rt: Runtime, job: db.Job) -> Outcome:
-    from metarrd.identify import add_posters, candidate_dicts, search
+    """The identify page's search: TMDB movies for a movie, TMDB TV (`/search/tv`, ranked as
+    identify ranks shows) for a show."""
+    from metarrd.identify import add_posters, candidate_dicts, search, search_shows
 
     movie = _movie(job)
     if movie is None:
@@ -164,14 +166,17 @@ def do_search(rt: Runtime, job: db.Job) -> Outcome:
     what = repr(title) + (f" ({year})" if year else "")
     if not title.strip():
         raise ItemError("a TMDB search needs a title")
-    candidates = candidate_dicts(search(rt, title, year))  # TMDB down: retried like identify
-    candidates = add_posters(rt, candidates)  # thumbnails for the identify page
+    if movie.kind not in (db.MOVIE, db.SHOW):
+        raise ItemError(f"{movie.label}: search for its show instead (episodes follow it)")
+    tv = movie.kind == db.SHOW
+    ranked = (search_shows if tv else search)(rt, title, year)  # TMDB down: retried
+    candidates = add_posters(rt, candidate_dicts(ranked))  # thumbnails for the identify page
     if candidates:
         best = candidates[0]
         found = f"{len(candidates)} candidate(s), best {best['title']!r} ({best['year'] or '?'})"
     else:
         found = "no match"
-    message = f"TMDB search for {what}: {found}"
+    message = f"TMDB {'TV ' if tv else ''}search for {what}: {found}"
     with db.write_transaction():
         db.Movie.update(candidates=candidates, updated_at=db.now()).where(
             db.Movie.id == movie.id

@@ -73,16 +73,29 @@ def queue_many(movie_ids: list[int], action: str) -> tuple[list[int], list[str]]
     return queued, skipped
 
 
-def queue_identify(movie: db.Movie, tmdb_id: int | None, imdb_id: str | None) -> db.Job:
+def queue_identify(
+    movie: db.Movie, tmdb_id: int | None, imdb_id: str | None, tvdb_id: int | None = None
+) -> db.Job:
+    """Identify `movie`: from the chosen ids (a show's `tmdb_id` is a TMDB TV id; `tvdb_id` is
+    for shows only), else by its names."""
     if movie.missing:
         raise ActionRefused(f"{movie.display_title}: the video file is missing")
-    return jobs.enqueue_identify(movie.id, tmdb_id=tmdb_id, imdb_id=imdb_id, manual=True)
+    chosen = tmdb_id or imdb_id or tvdb_id
+    if chosen and movie.kind not in (db.MOVIE, db.SHOW):
+        raise ActionRefused(f"{movie.display_title}: choose its show; episodes follow its numbers")
+    if tvdb_id and movie.kind != db.SHOW:
+        raise ActionRefused("a TheTVDB id names a TV show; a movie takes a TMDB or IMDb id")
+    return jobs.enqueue_identify(
+        movie.id, tmdb_id=tmdb_id, imdb_id=imdb_id, tvdb_id=tvdb_id, manual=True
+    )
 
 
 def queue_search(movie: db.Movie, title: str, year: int | None) -> db.Job:
-    """A TMDB search, run by the daemon (the web never calls TMDB): the ranked candidates land
-    on the item and the identify page shows them when the job is done. It never identifies the
-    item; the user chooses a candidate."""
+    """A TMDB search (movies, or TV for a show), run by the daemon (the web never calls TMDB):
+    the ranked candidates land on the item and the identify page shows them when the job is
+    done. It never identifies the item; the user chooses a candidate."""
+    if movie.kind not in (db.MOVIE, db.SHOW):
+        raise ActionRefused(f"{movie.display_title}: search for its show; episodes follow it")
     return jobs.enqueue_search(movie.id, title, year)
 
 

@@ -1,10 +1,13 @@
 """The library health dashboard: items per state, artwork coverage per type, the languages of
-the selected posters and provider errors over the last two weeks, as server-rendered SVG charts
-(no build step, no script). Every bar links to the library filtered to what it counts."""
+the selected posters, TV (shows left unidentified or to review, episode files without an NFO or
+without a match) and provider errors over the last two weeks, as server-rendered SVG charts (no
+build step, no script). A bar links to the library filtered to what it counts, where the
+library can show it (it lists movies and shows, never an episode)."""
 
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 
 import peewee as pw
 from flask import Blueprint, current_app, render_template, url_for
@@ -13,7 +16,7 @@ from metarrd import db, preferences
 from metarrd.config import ASSET_TYPES
 from metarrd.web import charts, listing, queries
 from metarrd.web.formatting import language_name
-from metarrd.web.states import BADGES, FILTERS
+from metarrd.web.states import BADGES, FILTERS, state_of
 
 bp = Blueprint("dashboard", __name__)
 
@@ -26,7 +29,7 @@ def coverage() -> list[tuple[str, int, int]]:
     limits = preferences.effective(current_app.config["METARRD"]).artwork.limits
     types = [t for t in ASSET_TYPES if limits.get(t)]
     M, A = db.Movie, db.ArtworkCandidate
-    eligible = (~M.missing) & (M.identification_status == db.ENRICHED) & db.is_movie()
+    eligible = (~M.missing) & (M.identification_status == db.ENRICHED) & listing.listed()
     total = M.select(pw.fn.COUNT(M.id)).where(eligible).scalar() or 0
     have = dict(
         A.select(A.asset_type, pw.fn.COUNT(pw.fn.DISTINCT(A.movie)))
@@ -43,13 +46,79 @@ def poster_languages(limit: int = 8) -> list[tuple[str | None, int]]:
     rows = (
         A.select(A.language, pw.fn.COUNT(A.id))
         .join(M, on=(A.movie == M.id))
-        .where(A.asset_type == "poster", A.is_selected, A.rank == 1, db.is_movie())
+        .where(A.asset_type == "poster", A.is_selected, A.rank == 1, listing.listed())
         .group_by(A.language)
         .order_by(pw.fn.COUNT(A.id).desc())
         .limit(limit)
         .tuples()
     )
     return list(rows)
+
+
+@dataclass(frozen=True)
+class TvCounts:
+    shows: int = 0
+    episodes: int = 0  # present episode files
+    unidentified_shows: int = 0
+    shows_to_review: int = 0  # enriched, not published yet ("To review")
+    shows_to_republish: int = 0  # changed since published ("Republish?")
+    episodes_unmatched: int = 0  # no numbers in the name, or no such episode at the provider
+    episodes_without_nfo: int = 0  # neither published by metarrd nor the user's own NFO
+
+
+def tv_counts() -> TvCounts:
+    """The TV part of the library in one grouped statement over the present shows and episodes.
+    An episode has an NFO when metarrd published it (published or outdated: its NFO is written)
+    or the scan found the user's own (`source_nfo_hash`)."""
+    M = db.Movie
+    rows = (
+        M.select(
+            M.kind,
+            M.identification_status,
+            M.publish_state,
+            M.source_nfo_hash.is_null(False),
+            pw.fn.COUNT(M.id),
+        )
+        .where(M.kind.in_([db.SHOW, db.EPISODE]), ~M.missing)
+        .group_by(pw.SQL("1, 2, 3, 4"))
+        .tuples()
+    )
+    n: dict[str, int] = dict.fromkeys(TvCounts.__dataclass_fields__, 0)
+    for kind, status, publish_state, own_nfo, count in rows:
+        state = state_of(status, publish_state, False)
+        if kind == db.SHOW:
+            n["shows"] += count
+            n["unidentified_shows"] += count if state == "unidentified" else 0
+            n["shows_to_review"] += count if state == "unpublished" else 0
+            n["shows_to_republish"] += count if state == "outdated" else 0
+            continue
+        n["episodes"] += count
+        n["episodes_unmatched"] += count if status == db.UNIDENTIFIED else 0
+        published = publish_state in (db.PUBLISHED, db.OUTDATED)
+        n["episodes_without_nfo"] += count if not (published or own_nfo) else 0
+    return TvCounts(**n)
+
+
+def tv_chart(counts: TvCounts) -> charts.BarChart:
+    def shows(state: str) -> str:
+        return url_for("library.index", filter=state, kind="show")
+
+    c = counts
+    rows = [
+        ("Unidentified shows", c.unidentified_shows, c.shows, shows("unidentified"), "danger"),
+        ("Shows to review", c.shows_to_review, c.shows, shows("unpublished"), "warning"),
+        ("Shows to republish", c.shows_to_republish, c.shows, shows("outdated"), "info"),
+        ("Episodes unmatched", c.episodes_unmatched, c.episodes, None, "danger"),
+        ("Episodes without NFO", c.episodes_without_nfo, c.episodes, None, "warning"),
+    ]
+    # each bar is the share of its whole (shows, or episode files), its text the count
+    return charts.bar_chart(
+        [
+            (label, value / total if total else 0.0, f"{value} of {total}", href, tone)
+            for label, value, total, href, tone in rows
+        ],
+        maximum=1.0,
+    )
 
 
 def errors_per_day(days: int = DAYS) -> list[tuple[_dt.date, int]]:
@@ -114,8 +183,11 @@ def index():
     errors = charts.column_chart(
         [(d.strftime("%m-%d"), n, url_for("activity.index")) for d, n in per_day]
     )
+    tv = tv_counts()
     return render_template(
         "dashboard.html",
+        tv=tv,
+        tv_chart=tv_chart(tv) if tv.shows else None,
         states=states,
         total=state_counts["all"],
         art=art,

@@ -1,7 +1,10 @@
-"""The identify pages: the unidentified items, and for one item its stored candidates (with the
-match explanation), a TMDB search box and a field to paste a TMDB or IMDb id. A search is a
-queued search job (it only lists candidates), a choice a queued identify job: the daemon calls
-TMDB, never the web. The page follows both jobs live."""
+"""The identify pages: the unidentified movies and shows, and for one item its stored candidates
+(with the match explanation), a TMDB search box and a field to paste an id. A show's page is
+the same page for TV: its search is TMDB's TV search, ranked as identify ranks shows, and it
+takes a TMDB TV id, a TheTVDB id or an IMDb id (or their sites' addresses). A search is a queued
+search job (it only lists candidates), a choice a queued identify job: the daemon calls TMDB,
+never the web. The page follows both jobs live. A season's or an episode's page is its show's.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +25,15 @@ PER_PAGE = 50
 IMDB_RE = re.compile(r"^tt\d{5,10}$")
 TMDB_URL_RE = re.compile(r"themoviedb\.org/movie/(\d+)")
 IMDB_URL_RE = re.compile(r"imdb\.com/title/(tt\d{5,10})")
+TMDB_TV_URL_RE = re.compile(r"themoviedb\.org/tv/(\d+)")
+# thetvdb.com's addresses that hold the id (its pages by name, /series/<slug>, do not)
+TVDB_URL_RE = re.compile(
+    r"thetvdb\.com/(?:\?tab=series&(?:amp;)?id=|dereferrer/series/|series/|api/[^/]+/series/)(\d+)"
+)
+TVDB_SLUG_RE = re.compile(r"thetvdb\.com/series/([a-z0-9-]+)", re.IGNORECASE)
+# `tvdb-81189`, `tvdb 81189`, `tvdbid=81189`, `{tvdb-81189}`, `[tmdbid-1396]` (folder tags' forms)
+TAGGED_ID_RE = re.compile(r"^[{\[]?(tmdb|tvdb)(?:id)?[-=: ]?\s*(\d{1,9})[}\]]?$", re.IGNORECASE)
+SHOW_ID_HELP = "a TMDB TV id (1396), a TheTVDB id (tvdb-81189), an IMDb id (tt0903747) or their URL"
 
 
 PENALTY_NAMES = {
@@ -55,11 +67,42 @@ def parse_id(text: str) -> tuple[int | None, str | None]:
     raise ValueError(f"{text!r} is neither a TMDB id (603), an IMDb id (tt0133093) nor their URL")
 
 
+def parse_show_id(text: str) -> tuple[str, int | str]:
+    """A pasted id of a TV show -> (source, id), source one of tmdb | tvdb | imdb. A bare number
+    is a TMDB TV id (as `metarrd identify SHOW --tmdb ID`); TheTVDB's is tagged or its URL."""
+    text = text.strip()
+    if text.isdigit() and 0 < int(text) < 10**9:
+        return "tmdb", int(text)
+    if IMDB_RE.match(text.lower()):
+        return "imdb", text.lower()
+    if (m := TAGGED_ID_RE.match(text)) and int(m.group(2)) > 0:
+        return m.group(1).lower(), int(m.group(2))
+    if m := TMDB_TV_URL_RE.search(text):
+        return "tmdb", int(m.group(1))
+    if m := TVDB_URL_RE.search(text):
+        return "tvdb", int(m.group(1))
+    if m := IMDB_URL_RE.search(text):
+        return "imdb", m.group(1)
+    if TMDB_URL_RE.search(text):
+        raise ValueError("that is a movie's page on TMDB; a show's is themoviedb.org/tv/…")
+    if m := TVDB_SLUG_RE.search(text):
+        raise ValueError(
+            f"thetvdb.com's address by name ({m.group(1)}) does not hold the id: paste the "
+            "“TheTVDB ID” of that page as tvdb-ID"
+        )
+    raise ValueError(f"{text!r} is neither {SHOW_ID_HELP}")
+
+
+SOURCE_NAMES = {"tmdb": "TMDB TV", "tvdb": "TheTVDB", "imdb": "IMDb"}
+
+
 @bp.get("/identify")
 def index():
     page = max(parse_int(request.args.get("page"), 1), 1)
     query = db.Movie.select(*queries.ROW_COLUMNS, db.Movie.candidates).where(
-        db.Movie.identification_status == db.UNIDENTIFIED, ~db.Movie.missing, db.is_movie()
+        db.Movie.identification_status == db.UNIDENTIFIED,
+        ~db.Movie.missing,
+        db.Movie.kind.in_([db.MOVIE, db.SHOW]),  # an episode follows its show
     )
     total = query.count()
     pages = max(1, -(-total // PER_PAGE))
@@ -92,22 +135,36 @@ def _context(movie: db.Movie) -> dict:
     last_search = last_search.first()
     asked = (last_search.payload or {}) if last_search else {}
     hints = movie.hints or {}
+    tv = movie.kind == db.SHOW
     return {
         "movie": movie,
+        "tv": tv,
+        "noun": "show" if tv else "movie",
+        "tmdb_kind": "tv" if tv else "movie",  # themoviedb.org/<kind>/<id>
         "identifying": identifying,
         "failed_choice": failed_choice,
         "confidence": confidence,
         "penalty_names": PENALTY_NAMES,
         "searching": bool(last_search and last_search.state in queries.ACTIVE_JOB_STATES),
         "last_search": last_search,
-        "search_title": asked.get("title") or hints.get("name_title") or movie.title or "",
-        "search_year": asked.get("year") or hints.get("name_year") or movie.year or "",
+        "search_title": asked.get("title")
+        or hints.get("name_title")
+        or hints.get("folder_title")
+        or movie.title
+        or "",
+        "search_year": asked.get("year")
+        or hints.get("name_year")
+        or hints.get("folder_year")
+        or movie.year
+        or "",
     }
 
 
 @bp.get("/movies/<int:movie_id>/identify")
 def item(movie_id: int):
     movie = queries.movie_or_404(movie_id)
+    if movie.kind in (db.SEASON, db.EPISODE) and movie.show_id:
+        return redirect(url_for("identify.item", movie_id=movie.show_id), code=303)
     if request.htmx and not request.htmx.boosted:
         return render_template("_identify_item.html", **_context(movie))
     return render_template(
@@ -129,12 +186,19 @@ def _answer(movie: db.Movie, message: str, tone: str, *, quiet: bool = False):
 def choose(movie_id: int):
     """A candidate's "This one" button, or the pasted id."""
     movie = queries.movie_or_404(movie_id)
+    text = request.form.get("id", "")
     try:
-        tmdb_id, imdb_id = parse_id(request.form.get("id", ""))
-        queue_identify(movie, tmdb_id, imdb_id)
+        if movie.kind == db.SHOW:
+            source, value = parse_show_id(text)
+            ids = {f"{source}_id": value}
+            queue_identify(movie, ids.get("tmdb_id"), ids.get("imdb_id"), ids.get("tvdb_id"))
+            what = f"{SOURCE_NAMES[source]} {value}"
+        else:
+            tmdb_id, imdb_id = parse_id(text)
+            queue_identify(movie, tmdb_id, imdb_id)
+            what = f"TMDB {tmdb_id}" if tmdb_id else f"IMDb {imdb_id}"
     except (ValueError, ActionRefused) as exc:
         return _answer(movie, str(exc), "danger")
-    what = f"TMDB {tmdb_id}" if tmdb_id else f"IMDb {imdb_id}"
     # no green "done" here: the page itself says it is looking the id up, then what came of it
     return _answer(movie, f"Looking up {what}…", "info", quiet=True)
 
@@ -155,4 +219,5 @@ def search(movie_id: int):
     except ActionRefused as exc:
         return _answer(movie, str(exc), "danger")
     what = repr(title) + (f" ({year})" if year else "")
-    return _answer(movie, f"Searching TMDB for {what}…", "info", quiet=True)
+    where = "TMDB's TV shows" if movie.kind == db.SHOW else "TMDB"
+    return _answer(movie, f"Searching {where} for {what}…", "info", quiet=True)

@@ -116,3 +116,46 @@ def test_a_probe_with_a_wrong_key_says_what_is_wrong(config_factory, simulator):
         assert event.data["provider"] == "tmdb" and "credentials" in event.data["result"]
     finally:
         rt.close()
+
+
+def test_a_show_searches_tmdb_tv_and_tells_same_title_shows_apart_by_year(
+    sim_rt, make_movie, simulator
+):
+    show = make_movie(sim_rt, "Doctor Who", kind=db.SHOW)
+    before = len(simulator.requests)
+    job = jobs.enqueue_search(show.id, "Doctor Who", None)
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.DONE, job.error
+    assert job.message.startswith("TMDB TV search for 'Doctor Who': 2 candidate(s)")
+    searched = [h.path for h in simulator.requests[before:] if "/search/" in h.path]
+    assert searched and all("/3/search/tv" in p for p in searched)  # never TMDB's movies
+    candidates = db.Movie.get_by_id(show.id).candidates
+    assert {(c["tmdb_id"], c["year"]) for c in candidates} == {(121, 1963), (57243, 2005)}
+    assert all(c["recommendation"] != "strong" for c in candidates)  # no year: the user's call
+    assert all(c["preview"] for c in candidates)  # TV posters as thumbnails too
+    jobs.enqueue_search(show.id, "Doctor Who", 2005)
+    best = db.Movie.get_by_id(show.id).candidates[0]
+    assert (best["tmdb_id"], best["year"], best["recommendation"]) == (57243, 2005, "strong")
+    fresh = db.Movie.get_by_id(show.id)
+    assert fresh.identification_status == db.UNIDENTIFIED and fresh.tmdb_id is None
+
+
+def test_an_episode_is_not_searched_on_its_own(sim_rt, make_movie):
+    show = make_movie(sim_rt, "Doctor Who", kind=db.SHOW)
+    episode = make_movie(sim_rt, "Doctor Who - S01E01", kind=db.EPISODE, show=show, season=1)
+    job = db.Job.get_by_id(jobs.enqueue_search(episode.id, "Doctor Who", None).id)
+    assert job.state == jobs.FAILED and "search for its show instead" in job.error
+    assert not db.Movie.get_by_id(episode.id).candidates
+
+
+def test_a_chosen_tvdb_id_replaces_a_waiting_choice(queued_rt, make_movie):
+    show = make_movie(queued_rt, "Doctor Who", kind=db.SHOW)
+    first = jobs.enqueue_identify(show.id, tmdb_id=121)
+    second = jobs.enqueue_identify(show.id, tvdb_id=78804)
+    assert second.id == first.id
+    payload = db.Job.get_by_id(first.id).payload
+    assert (payload.get("tmdb_id"), payload["tvdb_id"], payload["source"]) == (
+        None,
+        78804,
+        "manual",
+    )

@@ -574,6 +574,8 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
 
     # 2. The show's page: seasons and episodes, the numbering note, the unmatched file.
     card.locator("a.title").click()
+    page.locator("#field-plot").wait_for()
+    screenshot(page, shots, "show", full_page=False)
     page.locator("#tab-episodes").click()
     panel = page.locator("#panel-episodes")
     panel.locator(f"#episode-{double.id}").wait_for()
