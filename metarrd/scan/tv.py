@@ -23,6 +23,7 @@ from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import Config, LibraryConfig
 from metarrd.identify import (
+    EPISODE_ORDERS,
     EpisodeName,
     parse_episode,
     show_folder_hints,
@@ -407,6 +408,20 @@ def _replace_all_streams(items: list[tuple[db.Movie, bool, StreamDetails | None]
             model.insert_many(rows[start : start + _CHUNK]).execute()
 
 
+def _in_absolute_order(show: db.Movie, name: EpisodeName) -> bool:
+    """An absolute-numbered name in a show the user set to TheTVDB's absolute order: identify
+    maps it to its aired season and episode, so the name is no problem there."""
+    return name.absolute is not None and show.ordering == EPISODE_ORDERS["absolute"][0]
+
+
+def _problems(show: db.Movie, pr: EpisodeProbe) -> list[str]:
+    """The episode's read errors and its name's problem (none for an absolute number in a
+    show in the absolute order)."""
+    name = pr.name
+    named = name.problem and not _in_absolute_order(show, name)
+    return pr.errors + ([name.problem] if named else [])
+
+
 def _record_episode(
     library: db.Library, show: db.Movie, pr: EpisodeProbe, item: db.Movie | None
 ) -> tuple[db.Movie, bool, EpisodeProbe]:
@@ -417,9 +432,14 @@ def _record_episode(
         item = db.Movie(library=library, path=str(pr.path), kind=db.EPISODE, show=show)
         item.date_added = date_added_from_mtime(pr.mtime_ns)
     name = pr.name
-    renumbered = (item.season, list(item.episodes or [])) != (name.season, list(name.episodes))
+    if _in_absolute_order(show, name) and (item.hints or {}).get("name_absolute") == name.absolute:
+        # the same absolute number: keep the aired numbers identify mapped it to
+        season, episodes = item.season, list(item.episodes or [])
+    else:
+        season, episodes = name.season, list(name.episodes)
+    renumbered = (item.season, list(item.episodes or [])) != (season, episodes)
     item.size, item.mtime_ns, item.missing = pr.size, pr.mtime_ns, False
-    item.season, item.episodes = name.season, list(name.episodes)
+    item.season, item.episodes = season, episodes
     if name.aired:
         item.aired = name.aired
     if renumbered and not is_new and item.identification_status != db.UNIDENTIFIED:
@@ -444,7 +464,7 @@ def _record_episode(
             apply_nfo_values(item, pr.nfo[0].data)
             item.source_nfo_hash = pr.nfo_hash
     item.hints = {**(item.hints or {}), **hints}
-    problems = pr.errors + ([name.problem] if name.problem else [])
+    problems = _problems(show, pr)
     item.last_error = "; ".join(problems) or None
     item.updated_at = db.now()
     if not is_new:
@@ -463,9 +483,9 @@ def _after_episode(
 ) -> None:
     """An episode item's season, streams, art, events and report lines, once it has its id."""
     name = pr.name
-    problems = pr.errors + ([name.problem] if name.problem else [])
-    if name.season is not None:
-        _season_item(library, show, name.season, seasons)
+    problems = _problems(show, pr)
+    if item.season is not None:
+        _season_item(library, show, item.season, seasons)
     for art in pr.artwork:
         _record_artwork(item, art)
     for problem in problems:

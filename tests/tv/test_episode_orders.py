@@ -5,6 +5,7 @@ the providers' cross-ids, enriched and published with the numbers and titles of 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -180,6 +181,34 @@ def test_absolute_numbers_become_episodes_only_in_the_absolute_order(run, tmp_pa
     assert status == 1 and "absolute episode number" in err
     item = episode(root, "Naruto/Naruto - 008 - The Oath of Pain.mkv")
     assert (item.season, item.episodes, item.identification_status) == (None, [], db.UNIDENTIFIED)
+
+
+def test_a_rescan_in_the_absolute_order_keeps_the_numbers_and_reports_no_problem(
+    run, tmp_path
+):
+    """Once the show is in the absolute order, an absolute name is no scan problem: a new
+    anime file is found without error and a touched one keeps the aired numbers identify
+    gave it (the name alone has none)."""
+    root = tmp_path / "tv"
+    for rel in NARUTO_FILES:
+        put(root, rel)
+    run("scan")
+    show = show_of(root, "Naruto")
+    assert run("tv", "order", str(show.id), "absolute")[0] == 0
+    touched = root / "Naruto/Naruto - 008 - The Oath of Pain.mkv"
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    put(root, new := "Naruto/Naruto - 003 - Sasuke and Sakura.mkv")
+
+    status, out, err = run("scan")
+    assert status == 0, err
+    assert "absolute episode number" not in err
+    item = episode(root, "Naruto/Naruto - 008 - The Oath of Pain.mkv")
+    assert (item.season, item.episodes, item.identification_status) == (2, [2], db.IDENTIFIED)
+    assert item.last_error is None
+    fresh = episode(root, new)  # scan identifies new files of an identified show
+    assert fresh.last_error is None and fresh.hints["name_absolute"] == 3
+    assert fresh.identification_status == db.IDENTIFIED, fresh.last_error
+    assert (fresh.season, fresh.episodes) == (1, [3])
 
 
 def test_the_hard_case_library_anime_follows_the_absolute_order(run, tv_library):
