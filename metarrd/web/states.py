@@ -79,7 +79,18 @@ def badge_for(movie: Any) -> Badge:
             "; ".join(warnings) + " (tried again later by itself)",
             f"{n} picture{'s' if n > 1 else ''} missing",
         )
+    if state == "unidentified" and getattr(movie, "kind", db.MOVIE) != db.MOVIE:
+        return _UNIDENTIFIED_TV[movie.kind]
     return BADGES[state]
+
+
+_UNIDENTIFIED_TV = {
+    db.SHOW: Badge("Unidentified", "danger", "not matched to a TMDB TV show yet"),
+    db.SEASON: Badge("Unidentified", "danger", "its show is not identified yet"),
+    db.EPISODE: Badge(
+        "Unidentified", "danger", "not matched to an episode of its show yet (see the reason)"
+    ),
+}
 
 
 def actions_for(movie: Any) -> list[str]:

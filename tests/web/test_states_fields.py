@@ -35,6 +35,15 @@ def test_badges_and_actions_follow_the_design_document(movie, label, tone, actio
     assert states.actions_for(movie) == actions
 
 
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [(db.MOVIE, "TMDB movie"), (db.SHOW, "TMDB TV show"), (db.EPISODE, "episode of its show")],
+)
+def test_an_unidentified_badge_names_what_is_missing_for_its_kind(kind, words):
+    badge = states.badge_for(SimpleNamespace(**vars(item(status=db.UNIDENTIFIED)), kind=kind))
+    assert badge.label == "Unidentified" and words in badge.help
+
+
 def test_every_state_has_a_filter():
     assert set(states.BADGES) <= set(states.FILTERS)
 
