@@ -183,9 +183,7 @@ def test_absolute_numbers_become_episodes_only_in_the_absolute_order(run, tmp_pa
     assert (item.season, item.episodes, item.identification_status) == (None, [], db.UNIDENTIFIED)
 
 
-def test_a_rescan_in_the_absolute_order_keeps_the_numbers_and_reports_no_problem(
-    run, tmp_path
-):
+def test_a_rescan_in_the_absolute_order_keeps_the_numbers_and_reports_no_problem(run, tmp_path):
     """Once the show is in the absolute order, an absolute name is no scan problem: a new
     anime file is found without error and a touched one keeps the aired numbers identify
     gave it (the name alone has none)."""
