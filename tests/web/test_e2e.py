@@ -97,7 +97,9 @@ def stack(tmp_path, simulator):
     sim = simulator
     art = sim.catalog.get(603).images  # The Matrix: two posters that cannot be used
     sim.corrupt("/t/p/*" + art.posters[6].file_path, "html")
-    sim.not_found(art.fanart["movieposter"][-1].key)
+    gone = art.fanart["movieposter"][-1].key  # deleted at fanart.tv: its preview 404s too
+    sim.not_found(gone)
+    sim.not_found("/preview/" + gone.removeprefix("/fanart/"))
     for name in MOVIES:
         folder = tmp_path / "movies" / name
         folder.mkdir(parents=True)
