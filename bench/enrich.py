@@ -3,7 +3,7 @@ provider simulator at 0 and 50 ms per request, with and without faults; and the 
 one 2000x3000 JPEG poster.
 
     python -m bench.enrich [--movies 6] [--latencies 0,50] [--no-faults] [--rounds 3]
-                           [--candidates 130]
+                           [--candidates 130] [--items N]
 
 `--movies` above 6 adds the simulator's other movies with full artwork, then synthetic ones
 (e.g. `--movies 34 --candidates 42`: a library of a few dozen movies with the simulator's
@@ -146,10 +146,14 @@ def library(count: int) -> tuple[list[int], int]:
     return (ids + [SYNTHETIC_BASE_ID + i for i in range(extra)])[: max(1, count)], extra
 
 
+ENRICH: dict[str, int] = {}  # `[enrich]` settings of this run (--items)
+
+
 def make_runtime(data_dir: Path, url: str):
     config = parse_config(
         {
             "data_dir": str(data_dir),
+            "enrich": dict(ENRICH),
             "library": [{"name": "Movies", "path": str(data_dir / "movies")}],
             "providers": {
                 "tmdb": {"api_key": "sim-tmdb-key", "base_url": url + "/3"},
@@ -359,7 +363,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-faults", action="store_true")
     ap.add_argument("--no-range", action="store_true", help="the simulator ignores Range")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved runs of each setting")
+    ap.add_argument("--items", type=int, help="[enrich] items: movies enriched at once")
     args = ap.parse_args(argv)
+    if args.items:
+        ENRICH["items"] = args.items
     movies, extra = library(args.movies)
     sim = Sim(args.candidates, extra)
     root = Path(tempfile.mkdtemp(prefix="metarrd-bench-enrich-"))

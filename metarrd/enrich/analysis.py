@@ -28,10 +28,12 @@ import os
 import secrets
 import shutil
 import threading
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from metarrd import cache
 from metarrd.atomic import TEMP_MARKER
@@ -168,6 +170,11 @@ class Analyser:
     Two pools: `[enrich] concurrency` threads download (the HttpClient adds its per-host cap),
     and one thread per CPU analyses each download as soon as it lands, so a download slot is
     never held up by decoding; a retry waits on a timer, holding neither.
+
+    Downloads wait in a queue per host and start host by host (`_pump`): no more of ours on a
+    host than its cap, the least busy host first. In one FIFO queue the threads all waited
+    for the host answered first (TMDB's renditions) while fanart.tv's and TheTVDB's hosts
+    idled, which made enrich at 50 ms 1.7x the downloads alone.
     """
 
     def __init__(self, config: Config, http: HttpClient, *, label: str = ""):
@@ -183,7 +190,10 @@ class Analyser:
         self._probes: dict[str, Future[AnalysisResult]] = {}
         self._timers: set[threading.Timer] = set()
         self._names = itertools.count(1)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # fetch/probe hold it while they queue a download
+        self._waiting: dict[str, deque[tuple]] = {}  # host -> downloads not started yet
+        self._running: Counter[str] = Counter()  # host -> our downloads on it now
+        self._in_flight = 0
         self.retries = 0  # background retries scheduled (for the log and the benchmark)
 
     def __enter__(self) -> Analyser:
@@ -208,15 +218,22 @@ class Analyser:
         for timer in timers:
             timer.cancel()
             timer.function(*timer.args)  # runs at once: the pool is closing, it fails cleanly
-        for pool in (self._io, self._cpu):  # downloads first: they hand work to the analysts
+        with self._lock:
+            io, self._io = self._io, None  # no download starts from now on
+        for pool in (io, self._cpu):  # downloads first: they hand work to the analysts
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
-        self._io = self._cpu = None
+        self._cpu = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             with _ACTIVE_LOCK:
                 _ACTIVE.discard(str(self.workdir))
             self.workdir = None
+        with self._lock:
+            waiting = [job for queue in self._waiting.values() for job in queue]
+            self._waiting.clear()
+        for job in waiting:  # never started: each fails at once with a reason
+            self._get(*job)
 
     def submit(self, fn, *args, cpu: bool = False, **kwargs) -> Future:
         """Run other work on the bounded pools: file work by default, decoding with cpu=True."""
@@ -256,7 +273,7 @@ class Analyser:
                 then = self._guarded(
                     future, self._whole_landed, future, url, preview, cache_as, phash
                 )
-                self.submit(self._get, url, provider, then)
+                self._schedule(url, provider, then)
             return future
 
     def probe(
@@ -282,10 +299,53 @@ class Analyser:
                 future = self._probes[url] = Future()
                 size = (stated[0] or 0, stated[1] or 0) if exact else None
                 then = self._guarded(future, self._small_landed, future, url, provider, size)
-                self.submit(self._get, small_url, provider, then)
+                self._schedule(small_url, provider, then)
             return future
 
-    # --- downloads with background retries --------------------------------------------------------
+    # --- downloads, host by host, with background retries ------------------------------------------
+
+    def _schedule(
+        self,
+        url: str,
+        provider: str,
+        then: Callable[[_Got], None],
+        first_bytes: int | None = None,
+        attempt: int = 1,
+    ) -> None:
+        """Queue the download of `url` behind the others of its host; `_pump` starts it."""
+        job = (url, provider, then, first_bytes, attempt)
+        with self._lock:
+            if self._io is not None:
+                self._waiting.setdefault(urlsplit(url).netloc, deque()).append(job)
+                job = None
+        if job is not None:  # closed: it fails at once with a reason
+            self._get(*job)
+            return
+        self._pump()
+
+    def _pump(self) -> None:
+        """Start queued downloads while threads are free: each time on the host with the
+        fewest of ours running (the one with most waiting on a tie), never more than its cap."""
+        cap = self.http.per_host
+        with self._lock:
+            while self._io is not None and self._in_flight < self.config.enrich.concurrency:
+                ready = [h for h, q in self._waiting.items() if q and self._running[h] < cap]
+                if not ready:
+                    return
+                host = min(ready, key=lambda h: (self._running[h], -len(self._waiting[h])))
+                job = self._waiting[host].popleft()
+                self._running[host] += 1
+                self._in_flight += 1
+                self._io.submit(self._run_get, host, job)
+
+    def _run_get(self, host: str, job: tuple) -> None:
+        try:
+            self._get(*job)
+        finally:
+            with self._lock:
+                self._running[host] -= 1
+                self._in_flight -= 1
+            self._pump()
 
     def _guarded(self, future: Future, fn: Callable, *args) -> Callable[[_Got], None]:
         """`fn(*args, got)`, with any exception handed to the waiter instead of lost."""
@@ -331,7 +391,7 @@ class Analyser:
                 then(_Got(reason=f"download failed: {exc}, gave up after {tried} attempts"))
                 return
             wait = exc.wait if exc.status == 429 or not exc.sent else self.http.backoff_for(tried)
-            self._later(wait, self._get, url, provider, then, first_bytes, tried + 1)
+            self._later(wait, url, provider, then, first_bytes, tried + 1)
             return
         except NotFound:
             reason, not_found = "the provider does not have it (HTTP 404)", True
@@ -349,16 +409,13 @@ class Analyser:
         tmp.unlink(missing_ok=True)
         then(_Got(reason=reason, not_found=not_found))
 
-    def _later(self, wait: float, fn: Callable, *args) -> None:
-        """Run `fn(*args)` on the download pool after `wait` seconds, holding no thread."""
+    def _later(self, wait: float, *job) -> None:
+        """Queue the download `job` again after `wait` seconds, holding no thread."""
 
         def fire() -> None:
             with self._lock:
                 self._timers.discard(timer)
-            try:
-                self.submit(fn, *args)
-            except RuntimeError:  # closing: run it here, it fails at once with a reason
-                fn(*args)
+            self._schedule(*job)  # closing: it fails at once with a reason
 
         timer = threading.Timer(wait, fire)
         timer.daemon = True
@@ -467,7 +524,7 @@ class Analyser:
             future.set_result(self._with_header(probed, header, total=0))
             return
         then = self._guarded(future, self._header_landed, future, url, provider, probed)
-        self.submit(self._get, url, provider, then, HEADER_BYTES)
+        self._schedule(url, provider, then, HEADER_BYTES)
 
     def _header_landed(
         self, future: Future, url: str, provider: str, probed: AnalysisResult, got: _Got
@@ -515,4 +572,4 @@ class Analyser:
             done = AnalysisResult(url, size=spent + got.download.size)
             self.submit(self._analyse, future, done, got.path, True, None, cpu=True)
 
-        self.submit(self._get, url, provider, self._guarded(future, landed))
+        self._schedule(url, provider, self._guarded(future, landed))

@@ -90,20 +90,29 @@ def test_leftovers_of_a_crashed_process_are_swept(rt):
 
 
 class SlowHttp:
-    """Counts downloads in flight."""
+    """Counts downloads in flight, in all and per host, and the order they start in."""
 
-    def __init__(self):
+    def __init__(self, per_host: int = 6):
+        self.per_host = per_host
         self.in_flight = 0
         self.most = 0
+        self.hosts: dict[str, int] = {}
+        self.most_per_host = 0
+        self.started: list[str] = []
         self.lock = threading.Lock()
 
     def download(self, url, out, *, provider, max_bytes, **options):
+        host = url.split("/")[2]
         with self.lock:
             self.in_flight += 1
             self.most = max(self.most, self.in_flight)
+            self.hosts[host] = self.hosts.get(host, 0) + 1
+            self.most_per_host = max(self.most_per_host, self.hosts[host])
+            self.started.append(host)
         time.sleep(0.02)
         with self.lock:
             self.in_flight -= 1
+            self.hosts[host] -= 1
         out.write(b"<html>")
         return Download(url, 200, "text/html", 6)
 
@@ -119,6 +128,22 @@ def test_concurrency_is_bounded(config_factory):
         futures = [an.fetch(f"http://127.0.0.1:9/{i}.jpg", "tmdb") for i in range(12)]
         assert all(not f.result().ok for f in futures)
     assert http.most == 3
+
+
+def test_downloads_start_host_by_host_never_over_a_hosts_cap(config_factory):
+    """Asked for 8 images of one host and then 4 of another, the second host's start as soon
+    as a thread is free (in one FIFO queue they waited behind all of the first's while that
+    host was at its cap), and no host ever has more than its cap of ours."""
+    config = config_factory(enrich={"concurrency": 4})
+    Path(config.data_dir).mkdir(parents=True)
+    http = SlowHttp(per_host=2)
+    with Analyser(config, http) as an:
+        futures = [an.fetch(f"http://127.0.0.1:9/{i}.jpg", "tmdb") for i in range(8)]
+        futures += [an.fetch(f"http://127.0.0.2:9/{i}.jpg", "fanart") for i in range(4)]
+        assert all(not f.result().ok for f in futures)
+    assert http.most == 4 and http.most_per_host == 2
+    assert http.started[:4].count("127.0.0.2:9") == 2, http.started
+    assert sorted(http.started) == ["127.0.0.1:9"] * 8 + ["127.0.0.2:9"] * 4
 
 
 def test_analysers_of_items_enriched_at_once_never_sweep_each_other(rt, simulator):
