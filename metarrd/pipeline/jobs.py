@@ -412,7 +412,8 @@ def _claim_publishes(job: db.Job) -> list[db.Job]:
     item. A job waiting for a retry or a later time is left to its own message; the message of
     a job claimed here, when it comes, finds it no longer queued and is dropped."""
     now = time.time()
-    others = (
+    others = list(  # read at once: claiming while this SELECT's cursor is still open upgrades
+        # its old read snapshot to a write, which SQLite refuses at once ("database is locked")
         db.Job.select()
         .where(
             db.Job.kind == "publish",
@@ -427,8 +428,12 @@ def _claim_publishes(job: db.Job) -> list[db.Job]:
     for other in others:
         if len(claimed) >= PUBLISH_BATCH - 1:
             break
-        if (other.payload or {}).get("due", 0) <= now and _claim(other) == "claimed":
-            claimed.append(db.Job.get_by_id(other.id))
+        try:
+            if (other.payload or {}).get("due", 0) <= now and _claim(other) == "claimed":
+                claimed.append(db.Job.get_by_id(other.id))
+        except pw.OperationalError as exc:  # a busy database: the batch is smaller, not lost
+            log.info("publish batch of job %d: stopped claiming others (%s)", job.id, exc)
+            break
     return claimed
 
 

@@ -64,3 +64,32 @@ def test_publish_jobs_queued_together_run_as_one_batch(rt, build, monkeypatch):
 
     jobs.run_job(last.id)  # its own message, come later: dropped, nothing published again
     assert len(batches) == 1
+
+
+def test_claiming_the_batch_survives_another_process_writing_meanwhile(rt, build, monkeypatch):
+    """Another process (the web, a second worker) writes while the batch is being claimed: the
+    claims still go through. The queued jobs were read through a cursor still open while they
+    were claimed, and SQLite refused to turn that stale read into a write ("database is
+    locked", at once, whatever the busy timeout): an unhandled error in the daemon's task."""
+    queue.configure(rt.config, immediate=True)
+    jobs.bind(rt)
+    items = [build(name) for name in ("Heat (1995)", "Ronin (1998)", "Alien (1979)")]
+    first, *others = (_queued(item.movie.id) for item in items)
+    db_path = rt.config.db_path
+    real_claim = jobs._claim
+
+    def claim_after_a_write_elsewhere(job):
+        if db.is_postgresql():
+            return real_claim(job)
+        import sqlite3
+
+        with sqlite3.connect(db_path, timeout=5) as other:  # another process's connection
+            other.execute("UPDATE jobs SET message = 'seen' WHERE id = ?", (first.id,))
+        return real_claim(job)
+
+    monkeypatch.setattr(jobs, "_claim", claim_after_a_write_elsewhere)
+
+    claimed = jobs._claim_publishes(first)
+
+    assert [j.id for j in claimed] == [j.id for j in others]
+    assert {db.Job.get_by_id(j.id).state for j in others} == {jobs.RUNNING}
