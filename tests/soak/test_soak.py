@@ -23,6 +23,7 @@ and prints a report of its figures. Run it alone with:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -229,9 +230,28 @@ class Household:
         if len(live) < 4:
             return
         entry = self.rng.choice(live)
-        shutil.rmtree(entry.folder)
+        remove_tree(entry.folder)
         entry.deleted = True
         self.counts["deleted"] += 1
+
+
+def remove_tree(folder: Path) -> None:
+    """`rm -rf` of a folder the daemon may be publishing into: a temp file of its renamed or
+    removed between the listing and the unlink is no error (rm -rf ignores it too), and a file
+    it adds meanwhile is removed on the next pass."""
+    for _ in range(50):
+        shutil.rmtree(folder, onerror=_vanished_or_refilled)
+        if not os.path.lexists(folder):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{folder} could not be removed")
+
+
+def _vanished_or_refilled(_function, _path, exc_info) -> None:
+    exc = exc_info[1]
+    if isinstance(exc, FileNotFoundError) or getattr(exc, "errno", None) == errno.ENOTEMPTY:
+        return
+    raise exc
 
 
 # --- provider faults and web requests ------------------------------------------------------
