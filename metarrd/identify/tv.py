@@ -25,11 +25,11 @@ from metarrd.identify.episodes import (
     order_of,
 )
 from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
+from metarrd.identify.posters import add_posters
+from metarrd.identify.stage import candidate_dicts
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-MAX_STORED_CANDIDATES = 8
 
 
 def _result(item_id: int, identified: bool, reason: str, error: bool = False):
@@ -108,7 +108,7 @@ def identify_show(
     title = hints.get("folder_title") or show.title
     year = hints.get("folder_year")
     matches = search_shows(rt, title, year)
-    candidates = [_candidate(m) for m in matches[:MAX_STORED_CANDIDATES]]
+    candidates = candidate_dicts(matches)  # as a movie's: title, year, overview, poster, reasons
     if matches and is_confident(matches):
         details = rt.tmdb.tv_or_none(matches[0].candidate.tmdb_id)
         if details is not None:
@@ -124,6 +124,7 @@ def identify_show(
             f"run `metarrd identify {show.id} --tmdb ID` (or --tvdb ID)"
         )
     reason = "; ".join(notes + [reason])
+    candidates = add_posters(rt, candidates)  # the user chooses: show the posters
     with db.write_transaction():
         db.Movie.update(
             candidates=candidates, last_error=_with_scan_errors(show, reason), updated_at=db.now()
@@ -131,14 +132,6 @@ def identify_show(
         db.record_event("identify.unsure", reason, movie=show.id, level="warning")
     log.warning("item %d (%s): %s", show.id, show.path, reason)
     return _result(show.id, False, reason)
-
-
-def _candidate(m: Match) -> dict[str, Any]:
-    c = m.candidate
-    return {"tmdb_id": c.tmdb_id, "title": c.title, "original_title": c.original_title,
-            "year": c.year, "popularity": c.popularity, "distance": round(m.distance, 4),
-            "penalties": m.penalties, "recommendation": m.recommendation,
-            "reasons": list(m.reasons), "poster_path": c.poster_path}  # fmt: skip
 
 
 def _with_scan_errors(item: db.Movie, reason: str | None) -> str | None:

@@ -60,6 +60,9 @@ def test_no_year_same_title_show_stays_unidentified_with_candidates(tv_rt, tmp_p
     show = db.Movie.get(db.Movie.path == str(tmp_path / "tv/Doctor Who"))
     assert show.identification_status == db.UNIDENTIFIED
     assert {c["tmdb_id"] for c in show.candidates} == {121, 57243}
+    for c in show.candidates:  # the identify page shows each one as it shows a movie's
+        assert c["overview"] and c["year"] in (1963, 2005)
+        assert (tv_rt.config.previews_dir / c["preview"]).is_file()
     assert "--tvdb" in show.last_error
     result = identify_item(tv_rt, show, tvdb_id=78804, source="manual")
     assert result.identified and db.Movie.get_by_id(show.id).tmdb_id == 57243
