@@ -48,6 +48,7 @@ from metarrd.enrich.candidate_store import (
 )
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import cast_members, merge_fields, movie_fields
+from metarrd.enrich.score import ImageFacts, Preferences, score_image
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.runtime import Runtime
 
@@ -160,6 +161,7 @@ class _Enrichment:
         self.previews: dict[int, Future[str | None]] = {}  # library row id -> preview
         self.tvdb_id: int | None = movie.tvdb_id
         self.an: Analyser | None = None
+        self.held: dict[str, list[tuple[tuple, Candidate]]] = {}  # type -> likely picks
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -191,6 +193,7 @@ class _Enrichment:
                     answers[name] = answer.candidates
                     self._start_downloads(answer.candidates)
                 self.tvdb_id = answer.tvdb_id or self.tvdb_id
+            self._start_held()
             with db.write_transaction():
                 store_candidates(movie.id, self.rows, answers)
                 self.result.candidates = len(self.rows)
@@ -259,12 +262,72 @@ class _Enrichment:
         return cached is None or not Path(cached.file_path).is_file()
 
     def _start_downloads(self, found: list[Candidate]) -> None:
+        """Start the analysis of each new candidate from its small rendition, except the
+        likely picks (`_likely_picks`), held until every provider has answered."""
+        todo = [
+            c for c in dict.fromkeys(found) if c.url not in self.pending and self._needs_fetch(c)
+        ]
+        likely = self._likely_picks(todo)
+        for c in todo:
+            if c.url in likely:
+                self.held.setdefault(c.asset_type, []).append((likely[c.url], c))
+            else:
+                self._probe(c)
+
+    def _probe(self, c: Candidate) -> None:
+        if c.url not in self.pending:
+            self.pending[c.url] = self.an.probe(
+                c.url, c.provider, small_url=c.small_url, stated=(c.width, c.height),
+                exact=c.size_exact,
+            )  # fmt: skip
+
+    def _likely_picks(self, found: list[Candidate]) -> dict[str, tuple]:
+        """{url: rank key} of the candidates that will most likely be selected: per type never
+        seen before (no rows: no earlier analysis, no user's own image, no choice, no lock),
+        the best `limit` of this provider's answer by the score their stated size, language
+        and votes give, when that size is exact (then it is the score the analysis confirms,
+        unless the file is broken or a near-duplicate of a better one). A selected image is
+        downloaded whole anyway: fetching it whole at once saves its rendition, a request on
+        the busiest host, and the time to the end of the item."""
+        if not found:
+            return {}
+        locked = set(self.movie.locked_asset_types or ())
+        seen = {asset_type for asset_type, _url in self.rows}
+        limits = self.config.artwork.limits
+        prefs = Preferences(
+            self.config.artwork.preferred_languages, self.config.artwork.provider_priority
+        )
+        by_type: dict[str, list[tuple[tuple, Candidate]]] = {}
         for c in found:
-            if c.url not in self.pending and self._needs_fetch(c):
-                self.pending[c.url] = self.an.probe(
-                    c.url, c.provider, small_url=c.small_url, stated=(c.width, c.height),
-                    exact=c.size_exact,
-                )  # fmt: skip
+            if c.asset_type in locked or c.asset_type in seen or not c.size_exact:
+                continue
+            if not (c.width and c.height and c.small_url):
+                continue
+            facts = ImageFacts(c.asset_type, c.provider, c.width, c.height, c.language,
+                               c.vote_average, c.vote_count)  # fmt: skip
+            score = score_image(facts, prefs)
+            key = (score.foreign, -score.total, -(c.width * c.height))
+            by_type.setdefault(c.asset_type, []).append((key, c))
+        likely: dict[str, tuple] = {}
+        for asset_type, group in by_type.items():
+            group.sort(key=lambda kc: kc[0])
+            for key, c in group[: max(0, int(limits.get(asset_type, 1)))]:
+                likely[c.url] = key
+        return likely
+
+    def _start_held(self) -> None:
+        """Every provider has answered: the best `limit` of each type's likely picks are
+        fetched whole (their analysis is the full file's), the others from their rendition."""
+        limits = self.config.artwork.limits
+        for asset_type, group in self.held.items():
+            group.sort(key=lambda kc: kc[0])
+            keep = max(0, int(limits.get(asset_type, 1)))
+            for n, (_key, c) in enumerate(group):
+                if n < keep and c.url not in self.pending:
+                    self.pending[c.url] = self.an.fetch(c.url, c.provider)
+                else:
+                    self._probe(c)
+        self.held = {}
 
     # --- analysis (scoring: asset_rows; selection and cache: metarrd/caching.py) ---------
 

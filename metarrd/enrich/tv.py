@@ -113,6 +113,7 @@ class _ItemArt(_Enrichment):
 
     def finish(self) -> bool:
         """Store, score, select and cache; True when the selection changed."""
+        self._start_held()  # every provider has answered for this item
         with db.write_transaction():
             store_candidates(self.movie.id, self.rows, self.answers)
             self.result.candidates = len(self.rows)

@@ -434,3 +434,24 @@ def test_a_fanart_image_other_than_its_rule_is_measured_when_selected(rt, simula
     for row in fanart_rows(movie):
         if row.is_selected:  # what stays chosen is what it really is
             assert (row.width, row.height) == (real[row.url].width, real[row.url].height)
+
+
+def test_the_likely_picks_are_fetched_whole_and_the_rest_by_rendition(make_rt, simulator):
+    """TMDB states each image's real size, so its score before any download is its score:
+    the best `limit` of each type (the likely picks) are fetched whole once, with no rendition
+    first, and every other candidate is analysed from its rendition alone."""
+    rt = make_rt(tvdb={"api_key": ""}, fanart={"api_key": ""})
+    movie = make_movie(rt)
+    simulator.reset_requests()
+
+    enrich_item(rt, movie)
+
+    rows = list(db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie.id))
+    assert {r.provider for r in rows} == {"tmdb"}
+    chosen = [r for r in rows if r.is_selected]
+    assert chosen and len(chosen) < len(rows)
+    for row in rows:
+        whole = simulator.count(urlsplit(row.url).path, status=200)
+        small = simulator.count(urlsplit(row.provider_metadata["small_url"]).path, status=200)
+        assert (whole, small) == ((1, 0) if row.is_selected else (0, 1)), (row.asset_type, row.url)
+        assert row.analyzed and row.perceptual_hash and row.preview_path
