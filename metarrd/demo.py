@@ -1,12 +1,14 @@
 """`metarrd demo`: the whole product on 127.0.0.1 in one process, with no API key and no internet.
 
-It creates a library of a dozen movies (copies of one tiny real video file, so the scan finds
-real stream details), starts the provider simulator (fake TMDB, fanart.tv and TheTVDB with
+It creates a library of a dozen movies and a small TV library (four shows, with season folders,
+a multi-episode file, a special and two series named "Doctor Who": copies of one tiny real video
+file, so the scan finds real stream details), starts the provider simulator (fake TMDB, fanart.tv and TheTVDB with
 generated images), writes a configuration pointing at both, and runs the web UI (in a thread)
 and the daemon (in the main thread, which owns the signals). The daemon's start-up rescan finds
 the files; identification and enrichment follow, and every item stops at the review gate,
 "Enriched – Unpublished", for you to look at and publish. One item ("The Thing", no year) is
-ambiguous on purpose and waits on the Identify page.
+ambiguous on purpose and waits on the Identify page; so does the show "Doctor Who" without a
+year (1963 or 2005?).
 
 Ctrl-C stops everything, quietly: running jobs finish, the open pages' live streams end, the
 database is closed (no -wal file is left) and the exit status is 0. Without `--dir` the demo lives in a temporary folder that is removed at
@@ -42,6 +44,19 @@ DEMO_MOVIES = (
 )
 
 
+DEMO_EPISODES = (  # real name forms (kodi-tv.md §1); the simulator knows these shows
+    "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv",
+    "Breaking Bad (2008)/Season 01/Breaking.Bad.s01.e02.mkv",
+    "Breaking Bad (2008)/Season 01/Breaking Bad - 1x03 - Bag.mkv",
+    "Breaking Bad (2008)/Season 01/Breaking Bad S01E04E05.mkv",
+    "Breaking Bad (2008)/Specials/Breaking Bad - S00E01 - Good Cop.mkv",
+    "Doctor Who (2005)/Season 01/Doctor Who - S01E01 - Rose.mkv",
+    "Doctor Who/Doctor Who - S01E01.mkv",  # no year: left for the Identify page
+    "Firefly (2002)/Season 01/Firefly - S01E01 - The Train Job.mkv",
+    "Firefly (2002)/Season 01/Firefly - S01E11 - Serenity.mkv",
+)
+
+
 def sample_video() -> Path:
     return Path(str(resources.files("metarrd") / "demo_media" / "sample.mkv"))
 
@@ -52,6 +67,19 @@ def make_library(root: Path, names: tuple[str, ...] = DEMO_MOVIES) -> list[Path]
     videos = []
     for name in names:
         video = root / name / f"{name}.mkv"
+        if not video.exists():
+            video.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(sample, video)
+        videos.append(video)
+    return videos
+
+
+def make_tv_library(root: Path, names: tuple[str, ...] = DEMO_EPISODES) -> list[Path]:
+    """`<root>/<show>/.../<episode>` for every relative name (existing files are kept)."""
+    sample = sample_video()
+    videos = []
+    for name in names:
+        video = root / name
         if not video.exists():
             video.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(sample, video)
@@ -72,6 +100,11 @@ data_dir = {_toml(str(base / "data"))}
 name = "Demo movies"
 path = {_toml(str(base / "movies"))}
 kind = "movie"
+
+[[library]]
+name = "Demo TV"
+path = {_toml(str(base / "tv"))}
+kind = "tv"
 
 [providers.tmdb]
 api_key = {_toml(sim.tmdb_key)}
@@ -133,6 +166,7 @@ def run_demo(args: argparse.Namespace) -> int:
     try:
         with Simulator(port=sim_port) as sim:
             make_library(base / "movies")
+            make_tv_library(base / "tv")
             config_path = base / "config.toml"
             config_path.write_text(config_text(base, sim, port), encoding="utf-8")
             config = load_config(config_path)
@@ -140,7 +174,9 @@ def run_demo(args: argparse.Namespace) -> int:
             server = DevServer(app, "127.0.0.1", port).start()
             print(
                 f"\n  metarrd demo: open {server.url}/\n"
-                f"  {len(DEMO_MOVIES)} movies in {base / 'movies'}; providers simulated at {sim.url}\n"
+                f"  {len(DEMO_MOVIES)} movies in {base / 'movies'}, "
+                f"{len(DEMO_EPISODES)} episode files in {base / 'tv'}; "
+                f"providers simulated at {sim.url}\n"
                 f"  other commands: metarrd --config {config_path} list\n"
                 "  Ctrl-C stops.\n",
                 flush=True,

@@ -38,6 +38,13 @@ def test_make_library_creates_a_dozen_movies_and_keeps_existing_files(tmp_path):
     assert videos[0].read_bytes() == b"changed by the user"
 
 
+def test_make_tv_library_creates_four_shows_in_real_name_forms(tmp_path):
+    videos = demo.make_tv_library(tmp_path)
+    assert len(videos) == len(demo.DEMO_EPISODES) and all(v.is_file() for v in videos)
+    shows = {v.relative_to(tmp_path).parts[0] for v in videos}
+    assert shows == {"Breaking Bad (2008)", "Doctor Who (2005)", "Doctor Who", "Firefly (2002)"}
+
+
 def test_config_text_is_valid_and_points_at_the_simulator(tmp_path):
     sim = SimpleNamespace(
         url="http://127.0.0.1:9",
@@ -53,6 +60,10 @@ def test_config_text_is_valid_and_points_at_the_simulator(tmp_path):
     assert config.providers.tmdb.api_key == 'k"ey'
     assert config.providers.tmdb.base_url == sim.tmdb_url
     assert config.library[0].path == str(tmp_path / "demo dir" / "movies")
+    assert (config.library[1].kind, config.library[1].path) == (
+        "tv",
+        str(tmp_path / "demo dir" / "tv"),
+    )
 
 
 def free_port() -> int:
@@ -95,7 +106,7 @@ def test_demo_runs_and_stops_cleanly_on_ctrl_c(tmp_path):
         while True:
             with urllib.request.urlopen(url + "/", timeout=5) as answer:
                 page = answer.read().decode()
-            if page.count('class="poster-card') == 12:
+            if page.count('class="poster-card') == 12 + 4:  # the movies and the shows
                 break
             assert time.monotonic() < deadline, "the demo library did not appear"
             time.sleep(0.5)
@@ -110,3 +121,4 @@ def test_demo_runs_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert proc.returncode == 0, output[-3000:]
     assert "everything is kept in" in output
     assert (tmp_path / "movies" / "The Matrix (1999)" / "The Matrix (1999).mkv").is_file()
+    assert (tmp_path / "tv" / demo.DEMO_EPISODES[0]).is_file()
