@@ -52,7 +52,9 @@ def test_publish_jobs_queued_together_run_as_one_batch(rt, build, monkeypatch):
     assert (good.folder / "Heat (1995).nfo").is_file()
     assert (other.folder / "Arrival (2016).nfo").is_file()
     assert not (broken.folder / "Ronin (1998).nfo").exists()
-    events = [(e.kind, e.movie_id) for e in db.Event.select().where(db.Event.kind % "publish.*")]
+    events = [
+        (e.kind, e.movie_id) for e in db.Event.select().where(db.Event.kind.startswith("publish."))
+    ]
     assert sorted(events) == sorted(
         [
             ("publish.done", good.movie.id),
