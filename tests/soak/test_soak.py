@@ -103,6 +103,12 @@ class Daemon:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
 
+    def reap(self) -> None:
+        """Kill a daemon still running when the test ends (a failed soak leaves none behind)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def stop(self) -> int:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGINT)
@@ -417,7 +423,7 @@ def user_files_not_kept(household: Household, data: Path) -> list[str]:
 # --- the test ----------------------------------------------------------------------------------
 
 
-def test_soak(tmp_path):
+def test_soak(tmp_path, request):
     started = time.monotonic()
     rng = random.Random(SEED)
     root, incoming, data = tmp_path / "movies", tmp_path / "incoming", tmp_path / "data"
@@ -433,6 +439,7 @@ def test_soak(tmp_path):
         for _ in range(4):
             household.add()  # there before the daemon's first start-up scan
         daemon = Daemon(config_path, tmp_path / "logs")
+        request.addfinalizer(daemon.reap)
         daemon.start()
         config = load_config(config_path)
         rt = open_runtime(config)
