@@ -249,7 +249,6 @@ def cmd_identify(config: Config, args) -> int:
 
 
 def cmd_enrich(config: Config, args) -> int:
-    from metarrd.enrich import enrich_items
 
     rt = _runtime(config)
     movies = _items(args) or list(
@@ -265,14 +264,21 @@ def cmd_enrich(config: Config, args) -> int:
         if movie.kind == db.MOVIE or show not in shows:
             shows.add(show)
             todo.append(movie)
+    return EXIT_FAILED if _enrich_and_report(rt, todo) else EXIT_OK
+
+
+def _enrich_and_report(rt, movies: list) -> int:
+    """Enrich `movies` (several at once: `[enrich] items`), a line each; how many failed."""
+    from metarrd.enrich import enrich_items
+
     failed = 0
-    for movie, result, exc in enrich_items(rt, todo):  # several at once ([enrich] items)
+    for movie, result, exc in enrich_items(rt, movies):
         if exc is None:
             print(f"item {movie.id}: {result}", flush=True)
         else:
             failed += 1
             _failed("enrich", movie, exc)
-    return EXIT_FAILED if failed else EXIT_OK
+    return failed
 
 
 def cmd_publish(config: Config, args) -> int:
@@ -396,7 +402,6 @@ def cmd_passwd(config: Config, args) -> int:
 
 def cmd_tv(config: Config, args) -> int:
     """`metarrd tv order SHOW [ORDER]` (docs/tv.md "Episode orders")."""
-    from metarrd.enrich import enrich_items
     from metarrd.identify import identify_item, order_label, order_of, set_episode_order
 
     rt = _runtime(config)
@@ -434,12 +439,7 @@ def cmd_tv(config: Config, args) -> int:
         failed += 1
         _fail_line(ep, ep.last_error or "not matched")
     if was_enriched:
-        for movie, result, exc in enrich_items(rt, [db.Movie.get_by_id(show.id)]):
-            if exc is None:
-                print(f"item {movie.id}: {result}", flush=True)
-            else:
-                failed += 1
-                _failed("enrich", movie, exc)
+        failed += _enrich_and_report(rt, [db.Movie.get_by_id(show.id)])
     return EXIT_FAILED if failed else EXIT_OK
 
 

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from metarrd import cache
@@ -77,6 +78,16 @@ class AnalysisResult:
     @property
     def ok(self) -> bool:
         return self.info is not None
+
+
+class _Job(NamedTuple):
+    """One download waiting for its host (or its retry): what to get, and whom to tell."""
+
+    url: str
+    provider: str
+    then: Callable[[_Got], None]
+    first_bytes: int | None = None  # a Range for the header only
+    attempt: int = 1
 
 
 @dataclass
@@ -191,7 +202,7 @@ class Analyser:
         self._timers: set[threading.Timer] = set()
         self._names = itertools.count(1)
         self._lock = threading.RLock()  # fetch/probe hold it while they queue a download
-        self._waiting: dict[str, deque[tuple]] = {}  # host -> downloads not started yet
+        self._waiting: dict[str, deque[_Job]] = {}  # host -> downloads not started yet
         self._running: Counter[str] = Counter()  # host -> our downloads on it now
         self._in_flight = 0
         self.retries = 0  # background retries scheduled (for the log and the benchmark)
@@ -233,7 +244,7 @@ class Analyser:
             waiting = [job for queue in self._waiting.values() for job in queue]
             self._waiting.clear()
         for job in waiting:  # never started: each fails at once with a reason
-            self._get(*job)
+            self._get(job)
 
     def submit(self, fn, *args, cpu: bool = False, **kwargs) -> Future:
         """Run other work on the bounded pools: file work by default, decoding with cpu=True."""
@@ -305,21 +316,18 @@ class Analyser:
     # --- downloads, host by host, with background retries ------------------------------------------
 
     def _schedule(
-        self,
-        url: str,
-        provider: str,
-        then: Callable[[_Got], None],
-        first_bytes: int | None = None,
-        attempt: int = 1,
+        self, url: str, provider: str, then: Callable[[_Got], None], first_bytes: int | None = None
     ) -> None:
         """Queue the download of `url` behind the others of its host; `_pump` starts it."""
-        job = (url, provider, then, first_bytes, attempt)
+        self._enqueue(_Job(url, provider, then, first_bytes))
+
+    def _enqueue(self, job: _Job) -> None:
         with self._lock:
-            if self._io is not None:
-                self._waiting.setdefault(urlsplit(url).netloc, deque()).append(job)
-                job = None
-        if job is not None:  # closed: it fails at once with a reason
-            self._get(*job)
+            queued = self._io is not None
+            if queued:
+                self._waiting.setdefault(urlsplit(job.url).netloc, deque()).append(job)
+        if not queued:  # closed: it fails at once with a reason
+            self._get(job)
             return
         self._pump()
 
@@ -338,9 +346,9 @@ class Analyser:
                 self._in_flight += 1
                 self._io.submit(self._run_get, host, job)
 
-    def _run_get(self, host: str, job: tuple) -> None:
+    def _run_get(self, host: str, job: _Job) -> None:
         try:
-            self._get(*job)
+            self._get(job)
         finally:
             with self._lock:
                 self._running[host] -= 1
@@ -363,16 +371,10 @@ class Analyser:
 
         return run
 
-    def _get(
-        self,
-        url: str,
-        provider: str,
-        then: Callable[[_Got], None],
-        first_bytes: int | None = None,
-        attempt: int = 1,
-    ) -> None:
-        """GET `url` into a temp file and hand the outcome to `then` (in a download thread).
-        A failure worth retrying is tried again after its wait, on a timer."""
+    def _get(self, job: _Job) -> None:
+        """GET the job's URL into a temp file and hand the outcome to its `then` (in a download
+        thread). A failure worth retrying is tried again after its wait, on a timer."""
+        url, provider, then, first_bytes, attempt = job
         try:
             tmp = self.temp_file()
         except RuntimeError as exc:
@@ -391,7 +393,7 @@ class Analyser:
                 then(_Got(reason=f"download failed: {exc}, gave up after {tried} attempts"))
                 return
             wait = exc.wait if exc.status == 429 or not exc.sent else self.http.backoff_for(tried)
-            self._later(wait, url, provider, then, first_bytes, tried + 1)
+            self._later(wait, job._replace(attempt=tried + 1))
             return
         except NotFound:
             reason, not_found = "the provider does not have it (HTTP 404)", True
@@ -409,13 +411,13 @@ class Analyser:
         tmp.unlink(missing_ok=True)
         then(_Got(reason=reason, not_found=not_found))
 
-    def _later(self, wait: float, *job) -> None:
+    def _later(self, wait: float, job: _Job) -> None:
         """Queue the download `job` again after `wait` seconds, holding no thread."""
 
         def fire() -> None:
             with self._lock:
                 self._timers.discard(timer)
-            self._schedule(*job)  # closing: it fails at once with a reason
+            self._enqueue(job)  # closing: it fails at once with a reason
 
         timer = threading.Timer(wait, fire)
         timer.daemon = True

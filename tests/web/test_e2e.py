@@ -12,6 +12,7 @@ A missing browser FAILS these tests (CI installs it with .ci/install-browser.sh)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -91,9 +92,6 @@ settle_seconds = 0.5
 @pytest.fixture
 def stack(tmp_path, simulator):
     """Library on disk, daemon process, web server thread; yields (config, url, daemon log)."""
-    from metarrd.config import load_config
-    from metarrd.web import DevServer, create_app
-
     sim = simulator
     art = sim.catalog.get(603).images  # The Matrix: two posters that cannot be used
     sim.corrupt("/t/p/*" + art.posters[6].file_path, "html")
@@ -106,19 +104,7 @@ def stack(tmp_path, simulator):
         shutil.copyfile(sample_video(), folder / f"{name}.mkv")
     config_path = tmp_path / "config.toml"
     config_path.write_text(toml_config(tmp_path, sim))
-    config = load_config(config_path)
-    app = create_app(config)
-    server = DevServer(app).start()
-    log_path = tmp_path / "daemon.log"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    with open(log_path, "w") as log_file:
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "metarrd.cli", "--config", str(config_path), "run"],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
+    with web_and_daemon(config_path, tmp_path) as (config, server, log_path, daemon):
         wait_for(
             lambda: (
                 db.Movie.select().where(db.Movie.identification_status == db.IDENTIFIED).count()
@@ -130,6 +116,28 @@ def stack(tmp_path, simulator):
             log_path,
         )
         yield config, server.url, log_path, daemon
+
+
+@contextlib.contextmanager
+def web_and_daemon(config_path: Path, tmp_path: Path):
+    """The web server (a thread) and `metarrd run` (a process, logging to daemon.log) on one
+    configuration; yields (config, server, log path, daemon); stops both as systemd would."""
+    from metarrd.config import load_config
+    from metarrd.web import DevServer, create_app
+
+    config = load_config(config_path)
+    server = DevServer(create_app(config)).start()
+    log_path = tmp_path / "daemon.log"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    with open(log_path, "w") as log_file:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "metarrd.cli", "--config", str(config_path), "run"],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        yield config, server, log_path, daemon
     finally:
         daemon.send_signal(2)  # SIGINT, as systemd stops it
         try:

@@ -5,11 +5,7 @@ identifies the show and its episode. Providers from the simulator."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -24,6 +20,7 @@ from tests.web.test_e2e import (  # noqa: F401 - `browser` is a fixture
     toml_config,
     wait_for,
     watch,
+    web_and_daemon,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -33,9 +30,6 @@ EPISODE = "Doctor Who/Season 01/Doctor Who - S01E01.mkv"
 @pytest.fixture
 def tv_daemon(tmp_path, simulator):
     """A TV library with one show folder, the daemon process, the web server thread."""
-    from metarrd.config import load_config
-    from metarrd.web import DevServer, create_app
-
     (tmp_path / "movies").mkdir()
     video = tmp_path / "tv" / EPISODE
     video.parent.mkdir(parents=True)
@@ -44,19 +38,7 @@ def tv_daemon(tmp_path, simulator):
     tv = f'\n[[library]]\nname = "TV"\npath = "{tmp_path / "tv"}"\nkind = "tv"\n'
     text = toml_config(tmp_path, simulator)
     config_path.write_text(text.replace("[providers]", tv + "[providers]", 1))
-    config = load_config(config_path)
-    app = create_app(config)
-    server = DevServer(app).start()
-    log_path = tmp_path / "daemon.log"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    with open(log_path, "w") as log_file:
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "metarrd.cli", "--config", str(config_path), "run"],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
+    with web_and_daemon(config_path, tmp_path) as (_config, server, log_path, daemon):
         show = wait_for(
             lambda: db.Movie.get_or_none(db.Movie.kind == db.SHOW, db.Movie.candidates != "[]"),
             JOB_SECONDS,
@@ -65,13 +47,6 @@ def tv_daemon(tmp_path, simulator):
             log_path,
         )
         yield show, server.url, log_path, daemon
-    finally:
-        daemon.send_signal(2)  # SIGINT, as systemd stops it
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-        server.stop()
 
 
 def test_search_and_pick_a_show_in_a_real_browser(tv_daemon, browser, tmp_path):  # noqa: F811
