@@ -205,6 +205,7 @@ class Analyser:
         self._waiting: dict[str, deque[_Job]] = {}  # host -> downloads not started yet
         self._running: Counter[str] = Counter()  # host -> our downloads on it now
         self._in_flight = 0
+        self._placing: dict[str, threading.Lock] = {}
         self.retries = 0  # background retries scheduled (for the log and the benchmark)
 
     def __enter__(self) -> Analyser:
@@ -252,6 +253,12 @@ class Analyser:
         if pool is None:
             raise RuntimeError("the Analyser is not open")
         return pool.submit(fn, *args, **kwargs)
+
+    def placing(self, url: str) -> threading.Lock:
+        """The lock under which the download of `url` is put into the cache: the items that
+        share this Analyser (a show's) may all place it at once."""
+        with self._lock:
+            return self._placing.setdefault(url, threading.Lock())
 
     def temp_file(self, suffix: str = ".part") -> Path:
         """A fresh file name inside the work folder."""

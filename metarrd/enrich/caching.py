@@ -152,38 +152,40 @@ class _Placing:
 
     def _downloaded_now(self, row: db.ArtworkCandidate) -> bool:
         outcome = self.outcomes.get(row.url)
-        return bool(outcome and outcome.ok and outcome.path is not None)
+        return bool(outcome and outcome.ok and (outcome.path or outcome.cached) is not None)
 
     def _place(self, rows: list[db.ArtworkCandidate]) -> list[tuple]:
         """Move one download into the cache for each of its rows (in a worker; no database)."""
-        placed, results = None, []
+        results = []
         for row in rows:
-            outcome = self.outcomes.get(row.url)
-            if in_cache(self.config.cache_dir, row):
-                target = cache.cache_path(self.config.cache_dir, row.asset_type, image_info(row))
-                results.append((row, target, None))
-                continue
-            if outcome is None or not outcome.ok:
-                results.append((row, None, outcome.reason if outcome else "not downloaded"))
-                continue
-            try:
-                if outcome.path is not None:
-                    target = cache.move_into(
-                        self.config.cache_dir, row.asset_type, outcome.path, outcome.info
-                    )
-                    outcome.path = None
-                elif placed is not None:
-                    target = cache.store(
-                        self.config.cache_dir, row.asset_type, placed, outcome.info
-                    )
-                else:
-                    raise FileNotFoundError("the download is gone")
-            except OSError as exc:
-                results.append((row, None, f"cannot write to the cache: {exc}"))
-                continue
-            placed = target
-            results.append((row, target, None))
+            # items of a show share one Analyser and so one download of a picture they all
+            # offer (a show's and its seasons' fanart): one item moves it, the others copy
+            with self.an.placing(row.url):
+                results.append(self._place_one(row))
         return results
+
+    def _place_one(self, row: db.ArtworkCandidate) -> tuple:
+        outcome = self.outcomes.get(row.url)
+        if in_cache(self.config.cache_dir, row):
+            target = cache.cache_path(self.config.cache_dir, row.asset_type, image_info(row))
+            return row, target, None
+        if outcome is None or not outcome.ok:
+            return row, None, outcome.reason if outcome else "not downloaded"
+        try:
+            if outcome.path is not None:
+                target = cache.move_into(
+                    self.config.cache_dir, row.asset_type, outcome.path, outcome.info
+                )
+                outcome.path, outcome.cached = None, target
+            elif outcome.cached is not None:  # moved in under another type: a copy
+                target = cache.store(
+                    self.config.cache_dir, row.asset_type, outcome.cached, outcome.info
+                )
+            else:
+                raise FileNotFoundError("the download is gone")
+        except OSError as exc:
+            return row, None, f"cannot write to the cache: {exc}"
+        return row, target, None
 
     def _ensure_cache_rows(self, placed: list[tuple[db.ArtworkCandidate, Path]]) -> None:
         """A `cache_image_files` row of the item for each placed image it has none for (one

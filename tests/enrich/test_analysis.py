@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image
 
+from metarrd import cache, db
 from metarrd.enrich.analysis import WORK_PREFIX, Analyser, sweep_stale
+from metarrd.enrich.caching import _Placing
+from metarrd.enrich.candidate_store import take_info
 from metarrd.http import Download
 
 
@@ -211,3 +215,29 @@ def test_an_exact_stated_size_needs_no_header(rt, simulator):
     assert [h.path.split("/")[3] for h in simulator.requests if h.status == 206] == ["original"]
     real = simulator.catalog.get(603).images.posters[1]
     assert (lied.info.width, lied.info.height) == (real.width, real.height)  # shape disagreed
+
+
+def test_items_sharing_one_download_all_get_it_into_the_cache(rt, simulator):
+    """A show and its season both offer the same picture (a show's fanart is a season's too):
+    with one Analyser they share one whole download. Placed by both, even at once and under
+    different types, each gets its cache file; the second found "the download is gone" (or
+    its temp file moved away under it) and lost the picture from the selection."""
+    url = poster_url(simulator)
+    with Analyser(rt.config, rt.http) as an:
+        outcome = an.fetch(url, "tmdb").result()
+        assert outcome.ok and outcome.path is not None
+        outcomes = {url: outcome}
+        placers, rows = [], []
+        for asset_type in ("fanart", "landscape", "poster", "keyart"):
+            row = db.ArtworkCandidate(url=url, asset_type=asset_type, provider="tmdb")
+            take_info(row, outcome.info)
+            rows.append(row)
+            placers.append(_Placing(rt.config, 0, {(asset_type, url): row}, outcomes, an, "t"))
+        with ThreadPoolExecutor(4) as pool:
+            results = list(
+                pool.map(lambda pr: pr[0]._place([pr[1]]), zip(placers, rows, strict=True))
+            )
+    for [(row, target, reason)] in results:
+        assert reason is None, reason
+        assert target == cache.cache_path(rt.config.cache_dir, row.asset_type, outcome.info)
+        assert target.read_bytes()[:2] == b"\xff\xd8"
