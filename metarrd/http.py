@@ -5,7 +5,9 @@ exponential backoff; 429 waits for `Retry-After` (0 or missing means 1 s), and t
 waits with it: no request to a host that asked us to wait leaves before its time. 401/403 and
 404 are never retried (404 is `NotFound`, a normal outcome). A caller that schedules its own
 retries (image downloads, metarrd/enrich/analysis.py) asks with `patient=False` and gets
-`TryAgain(wait)` instead of a sleeping thread. Query strings are redacted in every log line and
+`TryAgain(wait)` instead of a sleeping thread. At most `per_host` requests go to one host at
+once; when that cap is reached, the waiting request of the lowest rank goes next (`HostSlots`;
+enrich ranks items by when they started). Query strings are redacted in every log line and
 error message, so API keys never reach a log.
 
 Downloads can ask for the first bytes only (`first_bytes`, an HTTP Range request); a server that
@@ -22,14 +24,17 @@ consulted (no provider takes its credentials from there).
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import itertools
 import logging
 import os
 import re
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -83,6 +88,56 @@ class Download:
         return self.status == 206
 
 
+class HostSlots:
+    """The per-host cap: at most `size` requests to one host at once. When it is reached, the
+    waiter with the lowest rank goes next (first come first among equals), and a freed slot
+    is handed to it directly. Enrich ranks an item's downloads by the order the items started
+    (analysis.py), so with several items sharing a host the earliest finishes first and the
+    next one starts while the others still download, instead of all finishing together and
+    leaving the hosts idle while they complete."""
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[int, int, threading.Event]] = []  # a heap
+        self._order = itertools.count()
+
+    def acquire(self, rank: int = 0) -> None:
+        with self._lock:
+            if self._free > 0 and not self._waiting:
+                self._free -= 1
+                return
+            turn = threading.Event()
+            entry = (rank, next(self._order), turn)
+            heapq.heappush(self._waiting, entry)
+        try:
+            turn.wait()  # the slot is ours when set: release handed it over
+        except BaseException:  # interrupted (Ctrl-C): give up the place or the slot
+            with self._lock:
+                handed = turn.is_set()
+                if not handed:
+                    self._waiting.remove(entry)
+                    heapq.heapify(self._waiting)
+            if handed:
+                self.release()
+            raise
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiting:
+                heapq.heappop(self._waiting)[2].set()
+            else:
+                self._free += 1
+
+    @contextmanager
+    def held(self, rank: int = 0) -> Iterator[None]:
+        self.acquire(rank)
+        try:
+            yield
+        finally:
+            self.release()
+
+
 class HttpClient:
     """A shared requests session with the project's timeouts, retries and per-host cap."""
 
@@ -101,10 +156,11 @@ class HttpClient:
         self.backoff = backoff
         self.per_host = per_host
         self._sleep = sleep
-        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._hosts: dict[str, HostSlots] = {}
         self._hosts_lock = threading.Lock()
         self._not_before: dict[str, float] = {}  # host -> monotonic time (Retry-After)
         self._gone: dict[str, tuple[float, str]] = {}  # url -> (until, why)
+        self._local = threading.local()  # this thread's rank (`ranked`)
         self.session = requests.Session()
         self.session.trust_env = False  # the environment is read here, once (below)
         self.proxies, self.no_proxy = environment_proxies()
@@ -125,18 +181,32 @@ class HttpClient:
             return None
         return self.proxies
 
-    def _host_slot(self, url: str) -> threading.BoundedSemaphore:
+    def _host_slot(self, url: str) -> HostSlots:
         host = urlsplit(url).netloc
         with self._hosts_lock:
-            sem = self._hosts.get(host)
-            if sem is None:
-                sem = self._hosts[host] = threading.BoundedSemaphore(self.per_host)
-            return sem
+            slots = self._hosts.get(host)
+            if slots is None:
+                slots = self._hosts[host] = HostSlots(self.per_host)
+            return slots
+
+    @contextmanager
+    def ranked(self, rank: int) -> Iterator[None]:
+        """Requests of this thread wait for a host's slot at `rank` (`HostSlots`)."""
+        before = getattr(self._local, "rank", 0)
+        self._local.rank = rank
+        try:
+            yield
+        finally:
+            self._local.rank = before
 
     def host_wait(self, url: str) -> float:
         """Seconds until the URL's host may be asked again (its last Retry-After)."""
+        return self.netloc_wait(urlsplit(url).netloc)
+
+    def netloc_wait(self, netloc: str) -> float:
+        """`host_wait` by the host's `netloc` (host[:port], as urlsplit gives it)."""
         with self._hosts_lock:
-            until = self._not_before.get(urlsplit(url).netloc, 0.0)
+            until = self._not_before.get(netloc, 0.0)
         return max(0.0, until - time.monotonic())
 
     def _hold_host(self, url: str, seconds: float) -> None:
@@ -171,11 +241,16 @@ class HttpClient:
         stream: bool = False,
         timeout: float | None = None,
         patient: bool = True,
+        rank: int | None = None,
     ) -> requests.Response:
         """Send with the retry policy; return a 2xx response or raise a ProviderError.
 
         `patient=False`: no waiting in this thread; a failure worth retrying (or a host that
-        asked us to wait) raises `TryAgain` with the wait instead."""
+        asked us to wait) raises `TryAgain` with the wait instead. `rank`: when the host's cap
+        is reached, the lowest rank waiting goes first (`HostSlots`); by default the thread's
+        (`ranked`), else 0."""
+        if rank is None:
+            rank = getattr(self._local, "rank", 0)
         hold = self.host_wait(url)
         if hold > 0:
             if not patient:
@@ -187,7 +262,7 @@ class HttpClient:
         while True:
             attempt += 1
             try:
-                with self._host_slot(url):
+                with self._host_slot(url).held(rank):
                     resp = self.session.request(
                         method,
                         url,
@@ -276,6 +351,7 @@ class HttpClient:
         first_bytes: int | None = None,
         patient: bool = True,
         recheck: bool = False,
+        rank: int | None = None,
     ) -> Download:
         """Stream `url` into the binary file `out`; refuse bodies larger than `max_bytes`.
 
@@ -288,8 +364,9 @@ class HttpClient:
         headers = {"Range": f"bytes=0-{first_bytes - 1}"} if first_bytes else None
         try:
             resp = self.request(
-                "GET", url, provider=provider, stream=True, headers=headers, patient=patient
-            )
+                "GET", url, provider=provider, stream=True, headers=headers, patient=patient,
+                rank=rank,
+            )  # fmt: skip
         except NotFound:
             self.mark_gone(url, "the provider does not have it (HTTP 404)")
             raise

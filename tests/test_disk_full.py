@@ -90,20 +90,20 @@ def library(tmp_path, simulator) -> Path:
 
 
 def test_enrich_all_fails_the_full_item_only_and_tries_the_rest(library, monkeypatch, capsys):
-    import metarrd.enrich.stage as enrich  # enrich_items runs the stage's own enrich_item
+    import metarrd.enrich.stage as enrich  # enrich_items begins each item with `_begin`
 
     assert main(["--config", str(library), "scan"]) == 0
     heat = db.Movie.get(db.Movie.tmdb_id == 949)
-    real = enrich.enrich_item
+    real = enrich._begin
 
-    def enrich_item(rt, movie, **kw):
+    def begin(rt, movie, *args, **kw):
         if movie.id == heat.id:
             with db.write_transaction():
                 db.Movie.update(plot="half").where(db.Movie.id == movie.id).execute()
                 _sqlite_full()
-        return real(rt, movie, **kw)
+        return real(rt, movie, *args, **kw)
 
-    monkeypatch.setattr(enrich, "enrich_item", enrich_item)
+    monkeypatch.setattr(enrich, "_begin", begin)
     capsys.readouterr()
     assert main(["--config", str(library), "enrich", "--all"]) == 1
     out, err = capsys.readouterr()

@@ -225,3 +225,36 @@ def test_requests_do_not_read_the_environment_again(server, no_proxy_env):
         "http://api.themoviedb.org/3/movie/603",
         "http://image.tmdb.org/t/p/w342/a.jpg",
     ]
+
+
+def test_a_hosts_freed_slot_goes_to_the_lowest_rank_waiting():
+    """Enrich ranks each item's downloads by when the item started: with the host at its
+    cap, the earliest item's next download goes first, whatever order they queued in, and
+    first come first among equals."""
+    from metarrd.http import HostSlots
+
+    slots = HostSlots(1)
+    slots.acquire()
+    served: list[str] = []
+    threads = []
+    for name, rank in [("late", 9), ("early", 3), ("middle", 5), ("early-2", 3)]:
+        queued = len(slots._waiting)
+
+        def wait(name=name, rank=rank):
+            with slots.held(rank):
+                served.append(name)
+
+        t = threading.Thread(target=wait, daemon=True)
+        t.start()
+        threads.append(t)
+        for _ in range(500):  # queued in this order
+            if len(slots._waiting) > queued:
+                break
+            threading.Event().wait(0.01)
+    assert len(slots._waiting) == 4 and served == []
+    slots.release()
+    for t in threads:
+        t.join(5)
+    assert served == ["early", "early-2", "middle", "late"]
+    slots.acquire()  # every slot came back: one, free again
+    assert slots._free == 0 and not slots._waiting

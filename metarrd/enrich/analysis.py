@@ -13,8 +13,11 @@ An `Analyser` owns a private work folder under `<data_dir>/tmp/` and a pool of
   into the cache rather than downloaded again.
 
 A download that fails in a way worth retrying (5xx, 429, timeout) never holds a thread: it is
-tried again in the background after its backoff (or the host's `Retry-After`) while the rest goes
-on, up to `max_retries` times. Closing the Analyser removes the work folder whatever happened; a
+tried again in the background after its backoff, at the front of its host's queue, while the rest
+goes on, up to `max_retries` times; a host that answered 429 keeps its whole queue, in order,
+until its `Retry-After`. Each Analyser has a rank (the order its item started): where a host is
+at its cap, lower ranks go first (http.HostSlots). `when_drained` tells the item's caller when
+none of its downloads waits to start, so that the next item can start. Closing the Analyser removes the work folder whatever happened; a
 folder left behind by a crashed process is removed by the next Analyser (`sweep_stale`). Failures
 never raise: a candidate that cannot be downloaded (`retry=True`: try again at the next enrich) or
 is no usable image (`retry=False`) comes back with a reason a person can read.
@@ -61,6 +64,13 @@ ASPECT_TOLERANCE = 0.02  # a rendition's shape may differ this much from the ori
 ANALYSIS_THREADS = max(2, os.cpu_count() or 2)  # decoding is CPU work: one thread per core
 _ACTIVE: set[str] = set()  # work folders of this process that are in use
 _ACTIVE_LOCK = threading.Lock()
+_RANKS = itertools.count(1)  # items in the order they started: the earlier goes first
+
+
+def next_rank() -> int:
+    """The rank of an item starting now: where a host is at its cap, the downloads of items
+    that started earlier go first (http.HostSlots), so the first finishes first."""
+    return next(_RANKS)
 
 
 @dataclass
@@ -188,7 +198,9 @@ class Analyser:
     idled, which made enrich at 50 ms 1.7x the downloads alone.
     """
 
-    def __init__(self, config: Config, http: HttpClient, *, label: str = ""):
+    def __init__(
+        self, config: Config, http: HttpClient, *, label: str = "", rank: int | None = None
+    ):
         self.config = config
         self.http = http
         self.label = label  # the item, for log lines
@@ -206,7 +218,10 @@ class Analyser:
         self._running: Counter[str] = Counter()  # host -> our downloads on it now
         self._in_flight = 0
         self._placing: dict[str, threading.Lock] = {}
+        self._pumping_at: threading.Timer | None = None  # a pump when a held host opens
+        self._on_drained: Callable[[], None] | None = None  # `when_drained`
         self.retries = 0  # background retries scheduled (for the log and the benchmark)
+        self.rank = next_rank() if rank is None else rank  # at a host's cap: lowest first
 
     def __enter__(self) -> Analyser:
         tmp_dir = self.config.tmp_dir
@@ -227,6 +242,9 @@ class Analyser:
     def close(self) -> None:
         with self._lock:
             timers, self._timers = self._timers, set()
+            pumping, self._pumping_at = self._pumping_at, None
+        if pumping is not None:
+            pumping.cancel()
         for timer in timers:
             timer.cancel()
             timer.function(*timer.args)  # runs at once: the pool is closing, it fails cleanly
@@ -328,11 +346,18 @@ class Analyser:
         """Queue the download of `url` behind the others of its host; `_pump` starts it."""
         self._enqueue(_Job(url, provider, then, first_bytes))
 
-    def _enqueue(self, job: _Job) -> None:
+    def _enqueue(self, job: _Job, front: bool = False) -> None:
+        """Queue the job behind its host's others; a retry goes to the front (it has waited
+        its turn already), also one that a host's Retry-After sent back: the host's queue
+        then waits, in order, until the host's time (`_pump`)."""
         with self._lock:
             queued = self._io is not None
             if queued:
-                self._waiting.setdefault(urlsplit(job.url).netloc, deque()).append(job)
+                queue = self._waiting.setdefault(urlsplit(job.url).netloc, deque())
+                if front:
+                    queue.appendleft(job)
+                else:
+                    queue.append(job)
         if not queued:  # closed: it fails at once with a reason
             self._get(job)
             return
@@ -340,18 +365,53 @@ class Analyser:
 
     def _pump(self) -> None:
         """Start queued downloads while threads are free: each time on the host with the
-        fewest of ours running (the one with most waiting on a tie), never more than its cap."""
+        fewest of ours running (the one with most waiting on a tie), never more than its cap.
+        A host that asked us to wait (429 Retry-After) keeps its queue, in order, until its
+        time: one timer pumps again then."""
         cap = self.http.per_host
         with self._lock:
+            held: list[float] = []
             while self._io is not None and self._in_flight < self.config.enrich.concurrency:
-                ready = [h for h, q in self._waiting.items() if q and self._running[h] < cap]
+                ready = []
+                for h, q in self._waiting.items():
+                    if q and self._running[h] < cap:
+                        wait = self.http.netloc_wait(h)
+                        if wait > 0:
+                            held.append(wait)
+                        else:
+                            ready.append(h)
                 if not ready:
-                    return
+                    break
                 host = min(ready, key=lambda h: (self._running[h], -len(self._waiting[h])))
                 job = self._waiting[host].popleft()
                 self._running[host] += 1
                 self._in_flight += 1
                 self._io.submit(self._run_get, host, job)
+            drained, self._on_drained = self._on_drained, None
+            if drained is not None and any(
+                q and self.http.netloc_wait(h) <= 0 for h, q in self._waiting.items()
+            ):
+                drained, self._on_drained = None, drained  # not yet
+            if held and self._io is not None and self._pumping_at is None:
+                self._pumping_at = threading.Timer(min(held), self._pump_again)
+                self._pumping_at.daemon = True
+                self._pumping_at.start()
+
+        if drained is not None:
+            drained()
+
+    def when_drained(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once, as soon as none of the downloads asked for so far waits to
+        start on an open host (all are running or done, or wait for a retry's timer or a
+        host's Retry-After): from then on another item's downloads can use the free slots."""
+        with self._lock:
+            self._on_drained = callback
+        self._pump()
+
+    def _pump_again(self) -> None:
+        with self._lock:
+            self._pumping_at = None
+        self._pump()
 
     def _run_get(self, host: str, job: _Job) -> None:
         try:
@@ -391,7 +451,7 @@ class Analyser:
             with open(tmp, "wb") as out:
                 download = self.http.download(
                     url, out, provider=provider, max_bytes=MAX_IMAGE_BYTES,
-                    first_bytes=first_bytes, patient=False, recheck=True,
+                    first_bytes=first_bytes, patient=False, recheck=True, rank=self.rank,
                 )  # fmt: skip
         except TryAgain as exc:
             tmp.unlink(missing_ok=True)
@@ -399,8 +459,11 @@ class Analyser:
             if tried > self.http.max_retries:
                 then(_Got(reason=f"download failed: {exc}, gave up after {tried} attempts"))
                 return
-            wait = exc.wait if exc.status == 429 or not exc.sent else self.http.backoff_for(tried)
-            self._later(wait, job._replace(attempt=tried + 1))
+            again = job._replace(attempt=tried + 1)
+            if exc.status == 429 or not exc.sent:  # the host is held: back to its queue's front
+                self._enqueue(again, front=True)
+            else:
+                self._later(self.http.backoff_for(tried), again)
             return
         except NotFound:
             reason, not_found = "the provider does not have it (HTTP 404)", True
@@ -424,7 +487,7 @@ class Analyser:
         def fire() -> None:
             with self._lock:
                 self._timers.discard(timer)
-            self._enqueue(job)  # closing: it fails at once with a reason
+            self._enqueue(job, front=True)  # closing: it fails at once with a reason
 
         timer = threading.Timer(wait, fire)
         timer.daemon = True

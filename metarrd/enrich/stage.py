@@ -25,9 +25,10 @@ Database writes are batched into a few transactions; worker threads never touch 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ import peewee as pw
 from metarrd import db, preferences, workflow
 from metarrd.config import LIBRARY_SOURCE, Config
 from metarrd.enrich import candidates, cast
-from metarrd.enrich.analysis import Analyser, AnalysisResult, write_preview
+from metarrd.enrich.analysis import Analyser, AnalysisResult, next_rank, write_preview
 from metarrd.enrich.caching import select_and_cache
 from metarrd.enrich.candidate_store import (
     in_cache,
@@ -108,6 +109,19 @@ class _Answer:
 
 def enrich_item(rt: Runtime, movie: db.Movie, manual: bool = True) -> EnrichResult:
     """Run the ENRICH job for one identified movie; raise MetarrdError when it cannot."""
+    return _begin(rt, movie, manual)()
+
+
+def _begin(
+    rt: Runtime,
+    movie: db.Movie,
+    manual: bool,
+    ahead: Executor | None = None,
+    downloading: Callable[[], None] | None = None,
+) -> Callable[[], EnrichResult]:
+    """Check the item and return what enriches it. With `ahead` (a pool), a movie's providers
+    are asked at once, on that pool, so that their answers are in before its turn comes;
+    `downloading()` is called when its analysis downloads are over (or it ends)."""
     if not manual:
         workflow.require(rt.config, "enrichment")
     fresh = db.Movie.get_or_none(db.Movie.id == movie.id)
@@ -116,10 +130,36 @@ def enrich_item(rt: Runtime, movie: db.Movie, manual: bool = True) -> EnrichResu
     if fresh.kind != db.MOVIE:  # a show with its seasons and episodes (enrich/tv.py)
         from metarrd.enrich.tv import enrich_show
 
-        return enrich_show(rt, fresh, manual=manual)
+        return lambda: enrich_show(rt, fresh, manual=manual)
     if fresh.tmdb_id is None:
         raise ItemError("not identified yet: choose its movie first")
-    return _Enrichment(rt, fresh).run()
+    job = _Enrichment(rt, fresh)
+    job.downloaded = downloading
+    if ahead is not None:
+        job.ask(ahead)
+    return job.run
+
+
+class _Turn:
+    """A movie's place among the `items` that download at once (`take`), given back when its
+    analysis downloads are over (the rest of its work is selection, a few whole files and the
+    database) or when it ends, whichever comes first."""
+
+    def __init__(self, slots: threading.Semaphore) -> None:
+        self._slots = slots
+        self._held = False
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        self._slots.acquire()
+        with self._lock:
+            self._held = True
+
+    def give_back(self) -> None:
+        with self._lock:
+            held, self._held = self._held, False
+        if held:
+            self._slots.release()
 
 
 def enrich_items(
@@ -127,22 +167,41 @@ def enrich_items(
 ) -> Iterator[tuple[db.Movie, EnrichResult | None, MetarrdError | None]]:
     """Enrich several movies at once (`[enrich] items`), so that provider latency overlaps;
     every download shares the runtime's one HttpClient and so its per-host cap. Yields
-    (movie, result, error) in the order given, each as soon as it and those before it are done."""
-    movies = list(movies)
+    (movie, result, error) in the order given, each as soon as it and those before it are done.
 
-    def run(movie: db.Movie) -> tuple[EnrichResult | None, MetarrdError | None]:
+    Keeping the image hosts busy from the first movie to the last:
+    - `items` movies download at once; a movie gives its turn to the next as soon as its
+      analysis downloads are over, not when it ends (its selection, whole files and writes
+      follow), so one wave of movies does not leave the hosts idle while it finishes;
+    - up to `items` more movies wait for a turn with their providers already asked (`_begin`
+      with a pool), so each starts its downloads the moment it has a turn.
+    """
+    movies = list(movies)
+    workers = max(1, min(rt.config.enrich.items, len(movies)))
+    slots = threading.Semaphore(workers)
+
+    def run(movie: db.Movie, ahead: Executor) -> tuple[EnrichResult | None, MetarrdError | None]:
+        turn = _Turn(slots)
         try:
-            return enrich_item(rt, movie, manual=manual), None
+            job = _begin(rt, movie, manual, ahead, turn.give_back)  # asked before the wait
+            turn.take()
+            return job(), None
         except MetarrdError as exc:
             return None, exc
         except (OSError, pw.OperationalError) as exc:  # a full data_dir fails this item only
             if not db.is_disk_full(exc):
                 raise
             return None, db.disk_full(exc)
+        finally:
+            turn.give_back()
 
-    workers = max(1, min(rt.config.enrich.items, len(movies)))
-    with ThreadPoolExecutor(workers, thread_name_prefix="enrich") as pool:
-        for movie, (result, error) in zip(movies, pool.map(run, movies), strict=True):
+    threads = min(2 * workers, len(movies))  # those downloading, and those next, asked
+    with (
+        ThreadPoolExecutor(threads * (1 + len(SIDE_PROVIDERS)), thread_name_prefix="ask") as ahead,
+        ThreadPoolExecutor(threads, thread_name_prefix="enrich") as pool,
+    ):
+        results = pool.map(run, movies, [ahead] * len(movies))
+        for movie, (result, error) in zip(movies, results, strict=True):
             yield movie, result, error
 
 
@@ -162,6 +221,9 @@ class _Enrichment:
         self.tvdb_id: int | None = movie.tvdb_id
         self.an: Analyser | None = None
         self.held: dict[str, list[tuple[tuple, Candidate]]] = {}  # type -> likely picks
+        self.asked: dict[str, Future] | None = None  # provider -> its answer (`ask`)
+        self.rank = next_rank()  # at a host's cap, items that started earlier go first
+        self.downloaded: Callable[[], None] | None = None  # called when no download waits
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -173,18 +235,19 @@ class _Enrichment:
         self._load_rows()
         tmdb = self.rt.tmdb
         with (
-            Analyser(self.config, self.rt.http, label=self.label) as an,
-            ThreadPoolExecutor(len(SIDE_PROVIDERS), thread_name_prefix="providers") as side,
+            Analyser(self.config, self.rt.http, label=self.label, rank=self.rank) as an,
+            ThreadPoolExecutor(1 + len(SIDE_PROVIDERS), thread_name_prefix="providers") as side,
         ):
             self.an = an
-            asked = {name: side.submit(self._ask, name) for name in SIDE_PROVIDERS}
-            details = self._tmdb_details(tmdb)
+            asked = self.asked or self.ask(side)
+            details = asked["tmdb"].result()
             answers = {"tmdb": candidates.from_tmdb(details, tmdb.image_url("", "original"))}
             self._start_downloads(answers["tmdb"])
             plan = self._plan_cast(tmdb, details)
             self._preview_library_rows()
-            for name, future in asked.items():
-                answer = future.result()
+            side_answers = {asked[name]: name for name in SIDE_PROVIDERS}
+            for future in as_completed(side_answers):  # each provider's probes start at once
+                name, answer = side_answers[future], future.result()
                 if answer.skipped:
                     self.result.providers_skipped.append(name)
                 elif answer.candidates is None:
@@ -193,6 +256,10 @@ class _Enrichment:
                     answers[name] = answer.candidates
                     self._start_downloads(answer.candidates)
                 self.tvdb_id = answer.tvdb_id or self.tvdb_id
+            answers = {name: answers[name] for name in ("tmdb", *SIDE_PROVIDERS) if name in answers}
+            errors, r = self.result.provider_errors, self.result  # in provider order, as before
+            r.providers_skipped.sort(key=SIDE_PROVIDERS.index)
+            r.provider_errors = {name: errors[name] for name in SIDE_PROVIDERS if name in errors}
             self._start_held()
             with db.write_transaction():
                 store_candidates(movie.id, self.rows, answers)
@@ -200,6 +267,8 @@ class _Enrichment:
                 match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending)
                 unfetched = (row for row in self.rows.values() if row.url not in self.pending)
                 score_rows(unfetched, self.config.artwork)
+            if self.downloaded is not None:  # the next movie starts when the hosts are free
+                an.when_drained(self.downloaded)
             self._take_outcomes()  # while the downloads go on
             select_and_cache(self.config, movie.id, self.rows, self.outcomes, self.an, self.label)
             self._count_selected()
@@ -212,6 +281,24 @@ class _Enrichment:
         return self.result
 
     # --- providers ----------------------------------------------------------------------------
+
+    def ask(self, pool: Executor) -> dict[str, Future]:
+        """Ask TMDB (the details, and its configuration the first time), fanart.tv and
+        TheTVDB (and its artwork types the first time) at the same time, on `pool`, at this item's rank: network only, no database,
+        so it can run ahead of the enrichment (`enrich_items`)."""
+        tmdb = self.rt.tmdb
+
+        def ranked(fn, *args):
+            with self.rt.http.ranked(self.rank):
+                return fn(*args)
+
+        self.asked = {"tmdb": pool.submit(ranked, self._tmdb_details, tmdb)}
+        self.asked.update({name: pool.submit(ranked, self._ask, name) for name in SIDE_PROVIDERS})
+        pool.submit(ranked, tmdb.configuration)  # image addresses: not one more round trip later
+        tvdb = self.rt.client("tvdb")
+        if tvdb is not None:  # its image types, while it looks the movie up
+            pool.submit(ranked, tvdb.artwork_types)
+        return self.asked
 
     def _tmdb_details(self, tmdb) -> dict[str, Any]:
         art = self.config.artwork

@@ -39,6 +39,7 @@ class TvdbClient:
         self._types: list[dict[str, Any]] | None = None
         self._types_at = 0.0
         self._lock = threading.Lock()
+        self._types_lock = threading.Lock()
 
     @property
     def artwork_host(self) -> str:
@@ -94,13 +95,14 @@ class TvdbClient:
 
     def artwork_types(self) -> list[dict[str, Any]]:
         """`/artwork/types`, kept for a day (TheTVDB asks clients not to hard-code the ids)."""
-        with self._lock:
-            if self._types is not None and self._clock() - self._types_at < TYPES_TTL:
+        with self._types_lock:  # one request for items asking at once
+            with self._lock:
+                if self._types is not None and self._clock() - self._types_at < TYPES_TTL:
+                    return self._types
+            types = self._get("/artwork/types") or []
+            with self._lock:
+                self._types, self._types_at = list(types), self._clock()
                 return self._types
-        types = self._get("/artwork/types") or []
-        with self._lock:
-            self._types, self._types_at = list(types), self._clock()
-            return self._types
 
     def find_movie(self, imdb_id: str | None, tmdb_id: int | None) -> int | None:
         """TheTVDB movie id for an IMDb or TMDB id, or None."""

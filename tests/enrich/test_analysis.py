@@ -7,6 +7,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PIL import Image
 
@@ -122,6 +123,9 @@ class SlowHttp:
 
     def mark_gone(self, url, why):
         pass
+
+    def netloc_wait(self, netloc):
+        return 0.0
 
 
 def test_concurrency_is_bounded(config_factory):
@@ -241,3 +245,25 @@ def test_items_sharing_one_download_all_get_it_into_the_cache(rt, simulator):
         assert reason is None, reason
         assert target == cache.cache_path(rt.config.cache_dir, row.asset_type, outcome.info)
         assert target.read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_a_host_that_asks_to_wait_keeps_its_queue_in_order_until_its_time(make_rt, simulator):
+    """A 429 with Retry-After holds the host's whole queue: nothing is sent to it before its
+    time, and then the refused image goes first and the rest follow in the order asked,
+    while another host's images go on meanwhile."""
+    rt = make_rt(enrich={"concurrency": 1})
+    movie = simulator.catalog.get(603)
+    tmdb = [simulator.image_url(a, "w342") for a in movie.images.posters[:3]]
+    fanart = [simulator.image_url(a) for a in movie.images.fanart["movieposter"][:2]]
+    simulator.fail_429(1, retry_after=1, prefix="/t/p/")
+    simulator.reset_requests()
+    with Analyser(rt.config, rt.http) as an:
+        futures = [an.fetch(url, "tmdb") for url in tmdb]
+        futures += [an.fetch(url, "fanart") for url in fanart]
+        assert all(f.result().ok for f in futures)
+    hits = [h for h in simulator.requests if h.method == "GET"]
+    tmdb_hits = [(h.path, h.status) for h in hits if h.path.startswith("/t/p/")]
+    paths = [urlsplit(url).path for url in tmdb]
+    assert tmdb_hits == [(paths[0], 429)] + [(p, 200) for p in paths], tmdb_hits
+    first_fanart = next(i for i, h in enumerate(hits) if not h.path.startswith("/t/p/"))
+    assert first_fanart == 1, hits  # fanart.tv's images did not wait for TMDB's host

@@ -455,3 +455,44 @@ def test_the_likely_picks_are_fetched_whole_and_the_rest_by_rendition(make_rt, s
         small = simulator.count(urlsplit(row.provider_metadata["small_url"]).path, status=200)
         assert (whole, small) == ((1, 0) if row.is_selected else (0, 1)), (row.asset_type, row.url)
         assert row.analyzed and row.perceptual_hash and row.preview_path
+
+
+def test_enriching_several_the_next_one_is_asked_ahead_and_starts_when_no_download_waits(
+    make_rt, simulator, monkeypatch
+):
+    """`enrich --all` with `[enrich] items = 1`: the second movie's providers are asked while
+    the first one runs, and it starts as soon as none of the first's downloads waits to start,
+    before the first has selected, cached and written everything; each still gets its own
+    complete result, in the order given."""
+    import time as clock
+
+    from metarrd.enrich import enrich_items, stage
+
+    rt = make_rt(enrich={"items": 1})
+    matrix = make_movie(rt)
+    fight = make_movie(rt, tmdb_id=550, imdb_id="tt0137523", title="Fight Club", year=1999)
+    spans: dict[int, list[float]] = {}
+    asked: dict[int, float] = {}
+    real_run, real_ask = stage._Enrichment.run, stage._Enrichment.ask
+
+    def run(self):
+        spans[self.movie.id] = [clock.monotonic()]
+        try:
+            return real_run(self)
+        finally:
+            spans[self.movie.id].append(clock.monotonic())
+
+    def ask(self, pool):
+        asked[self.movie.id] = clock.monotonic()
+        return real_ask(self, pool)
+
+    monkeypatch.setattr(stage._Enrichment, "run", run)
+    monkeypatch.setattr(stage._Enrichment, "ask", ask)
+    out = list(enrich_items(rt, [matrix, fight]))
+    assert [(m.id, e) for m, _r, e in out] == [(matrix.id, None), (fight.id, None)]
+    assert [r.movie_id for _m, r, _e in out] == [matrix.id, fight.id]
+    assert all(r.candidates > 20 and r.selected for _m, r, _e in out)
+    assert asked[fight.id] < spans[matrix.id][1]  # asked while the first one ran
+    assert asked[fight.id] < spans[fight.id][0]  # ahead of its own turn
+    assert spans[fight.id][0] < spans[matrix.id][1]  # started before the first had ended
+    assert {m.identification_status for m in db.Movie.select()} == {db.ENRICHED}
