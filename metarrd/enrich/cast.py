@@ -19,6 +19,7 @@ from pathlib import Path
 
 from metarrd import db
 from metarrd.enrich.analysis import Analyser, AnalysisResult
+from metarrd.enrich.candidate_store import save_all
 from metarrd.enrich.metadata import CastMember
 
 log = logging.getLogger(__name__)
@@ -97,34 +98,46 @@ def cast_snapshots(movie_ids: list[int]) -> dict[int, list[tuple]]:
     return out
 
 
-def _store_thumb(actor: db.Actor, outcome: AnalysisResult) -> None:
-    """Record a thumbnail the worker already put into the cache."""
-    info, target = outcome.info, outcome.cached
-    if info is None or target is None:
-        return
-    row = db.CacheImageFile.get_or_none(
-        db.CacheImageFile.actor == actor,
-        db.CacheImageFile.image_type == ACTOR_IMAGE_TYPE,
-        db.CacheImageFile.file_hash == info.sha256,
-    )
-    if row is None:
-        db.CacheImageFile.create(
-            actor=actor,
-            movie=None,
-            image_type=ACTOR_IMAGE_TYPE,
-            file_path=str(target),
-            file_hash=info.sha256,
-            perceptual_hash=info.phash,
-            file_size=info.size,
-            width=info.width,
-            height=info.height,
-            format=info.format,
-            source_type="provider",
-            source_url=outcome.url,
-            provider_name="tmdb",
+def _store_thumbs(thumbs: list[tuple[db.Actor, AnalysisResult]]) -> None:
+    """Record the thumbnails the workers already put into the cache: one query for the rows
+    there are, one insert for the rest (not a SELECT and an INSERT per person)."""
+    thumbs = [(a, o) for a, o in thumbs if o.info is not None and o.cached is not None]
+    have: set[tuple[int, str]] = set()
+    for start in range(0, len(thumbs), _CHUNK):
+        part = thumbs[start : start + _CHUNK]
+        query = db.CacheImageFile.select(
+            db.CacheImageFile.actor, db.CacheImageFile.file_hash
+        ).where(
+            db.CacheImageFile.actor.in_([a.id for a, _o in part])
+            & (db.CacheImageFile.image_type == ACTOR_IMAGE_TYPE)
         )
-    actor.image_cache_path = str(target)
-    actor.image_hash = info.sha256
+        have.update((r.actor_id, r.file_hash) for r in query)
+    new = []
+    for actor, outcome in thumbs:
+        info, target = outcome.info, outcome.cached
+        if (actor.id, info.sha256) not in have:
+            have.add((actor.id, info.sha256))
+            new.append(
+                {
+                    "actor": actor.id,
+                    "movie": None,
+                    "image_type": ACTOR_IMAGE_TYPE,
+                    "file_path": str(target),
+                    "file_hash": info.sha256,
+                    "perceptual_hash": info.phash,
+                    "file_size": info.size,
+                    "width": info.width,
+                    "height": info.height,
+                    "format": info.format,
+                    "source_type": "provider",
+                    "source_url": outcome.url,
+                    "provider_name": "tmdb",
+                }
+            )
+        actor.image_cache_path = str(target)
+        actor.image_hash = info.sha256
+    for start in range(0, len(new), _CHUNK):
+        db.CacheImageFile.insert_many(new[start : start + _CHUNK]).execute()
 
 
 def apply_cast(movie_id: int, plan: CastPlan) -> int:
@@ -163,7 +176,8 @@ def apply_casts(plans: dict[int, CastPlan]) -> int:
         ).on_conflict_ignore().execute()
         query = db.Actor.select().where(db.Actor.tmdb_id.in_([m.tmdb_id for m in part]))
         actors.update((a.tmdb_id, a) for a in query)
-    cached = 0
+    thumbs = [(actors[pid], outcome) for pid, outcome in outcomes.items() if outcome.ok]
+    _store_thumbs(thumbs)
     for m in people.values():
         actor = actors[m.tmdb_id]
         values = {
@@ -172,10 +186,7 @@ def apply_casts(plans: dict[int, CastPlan]) -> int:
             "thumb_url": thumb_urls.get(m.tmdb_id),
         }
         outcome = outcomes.get(m.tmdb_id)
-        if outcome is not None and outcome.ok:
-            _store_thumb(actor, outcome)
-            cached += 1
-        elif outcome is not None:
+        if outcome is not None and not outcome.ok:
             log.info("%s: no thumbnail for %s: %s", _items(plans), m.name, outcome.reason)
         if m.profile_path is None:
             values.update(image_cache_path=None, image_hash=None)
@@ -184,8 +195,8 @@ def apply_casts(plans: dict[int, CastPlan]) -> int:
         for name, value in values.items():
             if getattr(actor, name) != value:
                 setattr(actor, name, value)
-        if actor.dirty_fields:
-            actor.save(only=actor.dirty_fields)
+    save_all(actors.values())  # one UPDATE per set of changed columns, not one per person
+    cached = len(thumbs)
     movie_ids = list(plans)
     existing: dict[int, dict[int, db.MovieActor]] = {i: {} for i in movie_ids}
     for start in range(0, len(movie_ids), _CHUNK):

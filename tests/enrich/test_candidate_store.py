@@ -4,6 +4,7 @@ columns for a whole batch of rows (not one UPDATE per row), on SQLite and Postgr
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import datetime
 
 from metarrd import db
@@ -133,3 +134,32 @@ def test_an_enrich_writes_its_candidates_in_batches_not_row_by_row(rt, simulator
     assert len(updates_of(seen, "provider_assets")) <= 12
     inserts = [s for s in seen if s.lstrip().upper().startswith('INSERT INTO "CACHE_IMAGE_FILES"')]
     assert len(inserts) <= 2 + result.actors  # the selection's rows in one; cast: one each
+
+
+def test_a_movies_cast_is_written_in_statements_that_do_not_grow_with_it(rt, monkeypatch):
+    """Its people's thumbnails are recorded with one query and one insert, and its people
+    saved with one UPDATE per set of changed columns: not a SELECT, an INSERT and an UPDATE
+    per person (a fifth of `enrich --all`'s database time on a 34-movie library)."""
+    from metarrd.enrich import enrich_item, stage
+
+    from .conftest import make_movie
+
+    real = stage.cast_members
+    counts = []
+    for actors, fields in ((3, {}), (8, FIGHT_CLUB)):
+        movie = make_movie(rt, **fields)
+        monkeypatch.setattr(stage, "cast_members", lambda d, n, k=actors: real(d, min(n, k)))
+        with statements(monkeypatch) as seen:
+            enrich_item(rt, movie)
+        touched = [
+            (sql.split(None, 1)[0].upper(), table)
+            for sql in seen
+            for table in ("cache_image_files", "actors")
+            if re.search(rf'(FROM|INTO|UPDATE) "{table}"', sql)
+        ]
+        assert db.MovieActor.select().where(db.MovieActor.movie == movie.id).count() == actors
+        counts.append(sorted(touched))
+    assert counts[0] == counts[1], counts
+
+
+FIGHT_CLUB = {"tmdb_id": 550, "imdb_id": "tt0137523", "title": "Fight Club", "year": 1999}
