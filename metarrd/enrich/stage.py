@@ -173,8 +173,9 @@ def enrich_items(
     - `items` movies download at once; a movie gives its turn to the next as soon as its
       analysis downloads are over, not when it ends (its selection, whole files and writes
       follow), so one wave of movies does not leave the hosts idle while it finishes;
-    - up to `items` more movies wait for a turn with their providers already asked (`_begin`
-      with a pool), so each starts its downloads the moment it has a turn.
+    - the next movie waits for a turn with its providers already asked (`_begin` with a
+      pool), so it starts its downloads the moment it has a turn. (One, not `items`: on a
+      CPU-bound run more movies at once only add contention; bench.enrich.)
     """
     movies = list(movies)
     workers = max(1, min(rt.config.enrich.items, len(movies)))
@@ -195,7 +196,7 @@ def enrich_items(
         finally:
             turn.give_back()
 
-    threads = min(2 * workers, len(movies))  # those downloading, and those next, asked
+    threads = min(workers + 1, len(movies))  # those downloading or finishing, one asked ahead
     with (
         ThreadPoolExecutor(threads * (1 + len(SIDE_PROVIDERS)), thread_name_prefix="ask") as ahead,
         ThreadPoolExecutor(threads, thread_name_prefix="enrich") as pool,
