@@ -23,6 +23,7 @@ from metarrd.enrich.candidate_store import (
     as_pick,
     image_info,
     in_cache,
+    insert_all,
     save_all,
     score_rows,
     set_changed,
@@ -212,5 +213,4 @@ class _Placing:
                 "format": row.format, "source_type": "provider", "source_url": row.url,
                 "provider_name": row.provider,
             })  # fmt: skip
-        for start in range(0, len(new), 100):
-            db.CacheImageFile.insert_many(new[start : start + 100]).execute()
+        insert_all(db.CacheImageFile, new)

@@ -61,8 +61,7 @@ def store_candidates(
             set_changed(row, **values)
             refreshed.append(row)
     save_all(refreshed)
-    for start in range(0, len(new), 200):
-        db.ArtworkCandidate.insert_many(new[start : start + 200]).execute()
+    insert_all(db.ArtworkCandidate, new)
     if new:
         query = db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie_id)
         rows.clear()
@@ -159,6 +158,46 @@ def save_all(rows: Iterable[db.BaseModel]) -> int:
             row._dirty.clear()
         written += len(members)
     return written
+
+
+def insert_all(model: type[db.BaseModel], rows: list[dict[str, Any]]) -> int:
+    """Insert `rows` (field name -> value) with one `executemany` of a one-row INSERT: what
+    `insert_many` stores, without peewee building SQL for every value of every row (most of
+    `store_candidates`' time). Fields a row leaves out take their peewee default, as with
+    `insert_many`. Returns how many rows were written. SQLite and PostgreSQL alike."""
+    if not rows:
+        return 0
+    meta = model._meta
+    database, param, quotes = meta.database, meta.database.param, meta.database.quote
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    given = [meta.fields[name] for name in names]
+    defaults = [  # by name: a peewee Field's == builds an expression
+        f
+        for f in meta.sorted_fields
+        if f.name not in names and f.default is not None and f.name != meta.primary_key.name
+    ]
+    columns = ", ".join(f.column_name.join(quotes) for f in given + defaults)
+    sql = (
+        f"INSERT INTO {meta.table_name.join(quotes)} ({columns}) "
+        f"VALUES ({', '.join([param] * (len(given) + len(defaults)))})"
+    )
+    params = []
+    for row in rows:
+        values = [f.db_value(_id_of(row.get(f.name))) for f in given]
+        values += [f.db_value(f.default() if callable(f.default) else f.default) for f in defaults]
+        params.append(values)
+    with pw.__exception_wrapper__:  # driver errors as peewee's (DiskFull is told by them)
+        cursor = database.cursor()
+        try:
+            cursor.executemany(sql, params)
+        finally:
+            cursor.close()
+    return len(rows)
+
+
+def _id_of(value: Any) -> Any:
+    """A row given for a foreign key stands for its id."""
+    return value._pk if isinstance(value, pw.Model) else value
 
 
 def eligible(row: db.ArtworkCandidate) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from metarrd import db
 from metarrd.enrich.analysis import Analyser, AnalysisResult
-from metarrd.enrich.candidate_store import save_all
+from metarrd.enrich.candidate_store import insert_all, save_all
 from metarrd.enrich.metadata import CastMember
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,7 @@ def _store_thumbs(thumbs: list[tuple[db.Actor, AnalysisResult]]) -> None:
             )
         actor.image_cache_path = str(target)
         actor.image_hash = info.sha256
-    for start in range(0, len(new), _CHUNK):
-        db.CacheImageFile.insert_many(new[start : start + _CHUNK]).execute()
+    insert_all(db.CacheImageFile, new)
 
 
 def apply_cast(movie_id: int, plan: CastPlan) -> int:

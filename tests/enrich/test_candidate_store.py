@@ -163,3 +163,39 @@ def test_a_movies_cast_is_written_in_statements_that_do_not_grow_with_it(rt, mon
 
 
 FIGHT_CLUB = {"tmdb_id": 550, "imdb_id": "tt0137523", "title": "Fight Club", "year": 1999}
+
+
+def test_insert_all_stores_what_insert_many_stores_in_one_statement(rt, monkeypatch):
+    """New candidates go in with one executemany: every column as `insert_many` would write
+    it (JSON, NULLs, peewee's defaults for what a row leaves out), read back identically."""
+    from metarrd.enrich.candidate_store import insert_all
+
+    movie = make_movie(rt)
+    row = {
+        "movie": movie.id,
+        "asset_type": "clearlogo",
+        "provider": "fanart",
+        "language": None,
+        "vote_average": 7.5,
+        "vote_count": 12,
+        "api_width": 800,
+        "api_height": 310,
+        "provider_metadata": {"small_url": "https://assets.fanart.tv/preview/x.png", "n": "ü"},
+    }
+    db.ArtworkCandidate.insert_many([{**row, "url": "https://a/1.png"}]).execute()
+    with statements(monkeypatch) as seen, db.write_transaction():
+        written = insert_all(
+            db.ArtworkCandidate, [{**row, "url": f"https://b/{i}.png"} for i in range(50)]
+        )
+    assert written == 50
+    assert len([sql for sql in seen if sql.lstrip().upper().startswith("INSERT")]) == 1
+    query = db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie.id)
+    got = list(query.order_by(db.ArtworkCandidate.id).dicts())
+    assert len(got) == 51
+    skip = {"id", "url", "created_at"}
+    first = {k: v for k, v in got[0].items() if k not in skip}
+    for other in got[1:]:
+        assert {k: v for k, v in other.items() if k not in skip} == first
+        assert abs((other["created_at"] - got[0]["created_at"]).total_seconds()) < 60
+    assert first["provider_metadata"]["n"] == "ü" and first["is_selected"] is False
+    assert first["score_breakdown"] == {} and first["language"] is None
