@@ -249,7 +249,6 @@ def cmd_identify(config: Config, args) -> int:
 
 
 def cmd_enrich(config: Config, args) -> int:
-
     rt = _runtime(config)
     movies = _items(args) or list(
         db.Movie.select().where(

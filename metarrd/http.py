@@ -241,16 +241,13 @@ class HttpClient:
         stream: bool = False,
         timeout: float | None = None,
         patient: bool = True,
-        rank: int | None = None,
     ) -> requests.Response:
         """Send with the retry policy; return a 2xx response or raise a ProviderError.
 
         `patient=False`: no waiting in this thread; a failure worth retrying (or a host that
-        asked us to wait) raises `TryAgain` with the wait instead. `rank`: when the host's cap
-        is reached, the lowest rank waiting goes first (`HostSlots`); by default the thread's
-        (`ranked`), else 0."""
-        if rank is None:
-            rank = getattr(self._local, "rank", 0)
+        asked us to wait) raises `TryAgain` with the wait instead. Where the host's cap is
+        reached, it waits at this thread's rank (`ranked`; 0 when unset)."""
+        rank = getattr(self._local, "rank", 0)
         hold = self.host_wait(url)
         if hold > 0:
             if not patient:
@@ -351,7 +348,6 @@ class HttpClient:
         first_bytes: int | None = None,
         patient: bool = True,
         recheck: bool = False,
-        rank: int | None = None,
     ) -> Download:
         """Stream `url` into the binary file `out`; refuse bodies larger than `max_bytes`.
 
@@ -364,9 +360,8 @@ class HttpClient:
         headers = {"Range": f"bytes=0-{first_bytes - 1}"} if first_bytes else None
         try:
             resp = self.request(
-                "GET", url, provider=provider, stream=True, headers=headers, patient=patient,
-                rank=rank,
-            )  # fmt: skip
+                "GET", url, provider=provider, stream=True, headers=headers, patient=patient
+            )
         except NotFound:
             self.mark_gone(url, "the provider does not have it (HTTP 404)")
             raise

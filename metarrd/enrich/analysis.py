@@ -17,8 +17,9 @@ tried again in the background after its backoff, at the front of its host's queu
 goes on, up to `max_retries` times; a host that answered 429 keeps its whole queue, in order,
 until its `Retry-After`. Each Analyser has a rank (the order its item started): where a host is
 at its cap, lower ranks go first (http.HostSlots). `when_drained` tells the item's caller when
-none of its downloads waits to start, so that the next item can start. Closing the Analyser removes the work folder whatever happened; a
-folder left behind by a crashed process is removed by the next Analyser (`sweep_stale`). Failures
+none of its downloads waits to start, so that the next item can start. Closing the Analyser
+removes the work folder whatever happened; a folder left behind by a crashed process is removed
+by the next Analyser (`sweep_stale`). Failures
 never raise: a candidate that cannot be downloaded (`retry=True`: try again at the next enrich) or
 is no usable image (`retry=False`) comes back with a reason a person can read.
 """
@@ -448,10 +449,10 @@ class Analyser:
             then(_Got(reason=f"enrichment ended before the download ({exc})"))
             return
         try:
-            with open(tmp, "wb") as out:
+            with open(tmp, "wb") as out, self.http.ranked(self.rank):
                 download = self.http.download(
                     url, out, provider=provider, max_bytes=MAX_IMAGE_BYTES,
-                    first_bytes=first_bytes, patient=False, recheck=True, rank=self.rank,
+                    first_bytes=first_bytes, patient=False, recheck=True,
                 )  # fmt: skip
         except TryAgain as exc:
             tmp.unlink(missing_ok=True)

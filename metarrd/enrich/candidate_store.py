@@ -148,12 +148,7 @@ def save_all(rows: Iterable[db.BaseModel]) -> int:
             [f.db_value(row.__data__.get(f.name)) for f in fields] + [pk.db_value(row._pk)]
             for row in members
         ]
-        with pw.__exception_wrapper__:  # driver errors as peewee's (DiskFull is told by them)
-            cursor = database.cursor()
-            try:
-                cursor.executemany(sql, params)
-            finally:
-                cursor.close()
+        _execute_many(database, sql, params)
         for row in members:
             row._dirty.clear()
         written += len(members)
@@ -186,13 +181,30 @@ def insert_all(model: type[db.BaseModel], rows: list[dict[str, Any]]) -> int:
         values = [f.db_value(_id_of(row.get(f.name))) for f in given]
         values += [f.db_value(f.default() if callable(f.default) else f.default) for f in defaults]
         params.append(values)
-    with pw.__exception_wrapper__:  # driver errors as peewee's (DiskFull is told by them)
+    _execute_many(database, sql, params)
+    return len(rows)
+
+
+def _execute_many(database: pw.Database, sql: str, params: list[list[Any]]) -> None:
+    """One statement for every parameter row; driver errors come out as peewee's (DiskFull is
+    told by them)."""
+    with pw.__exception_wrapper__:
         cursor = database.cursor()
         try:
             cursor.executemany(sql, params)
         finally:
             cursor.close()
-    return len(rows)
+
+
+def image_columns(info: ImageInfo) -> dict[str, Any]:
+    """A `cache_image_files` row's columns that describe the picture (its hash is the key)."""
+    return {
+        "perceptual_hash": info.phash,
+        "file_size": info.size,
+        "width": info.width,
+        "height": info.height,
+        "format": info.format,
+    }
 
 
 def _id_of(value: Any) -> Any:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from metarrd import db
 from metarrd.enrich.analysis import Analyser, AnalysisResult
-from metarrd.enrich.candidate_store import insert_all, save_all
+from metarrd.enrich.candidate_store import image_columns, insert_all, save_all
 from metarrd.enrich.metadata import CastMember
 
 log = logging.getLogger(__name__)
@@ -124,11 +124,7 @@ def _store_thumbs(thumbs: list[tuple[db.Actor, AnalysisResult]]) -> None:
                     "image_type": ACTOR_IMAGE_TYPE,
                     "file_path": str(target),
                     "file_hash": info.sha256,
-                    "perceptual_hash": info.phash,
-                    "file_size": info.size,
-                    "width": info.width,
-                    "height": info.height,
-                    "format": info.format,
+                    **image_columns(info),
                     "source_type": "provider",
                     "source_url": outcome.url,
                     "provider_name": "tmdb",

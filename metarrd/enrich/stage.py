@@ -56,6 +56,7 @@ from metarrd.runtime import Runtime
 log = logging.getLogger(__name__)
 
 SIDE_PROVIDERS = ("fanart", "tvdb")
+ASKS = 5  # requests `ask` sends at once: TMDB details, the side providers, two look-ups
 PROVIDER_NAMES = {"tmdb": "TMDB", "fanart": "fanart.tv", "tvdb": "TheTVDB"}
 PROFILE_SIZE = "h632"  # cast thumbnails for the cache; the NFO keeps the original URL
 WRITE_BATCH = 32  # analysed rows per transaction while the downloads go on
@@ -117,11 +118,12 @@ def _begin(
     movie: db.Movie,
     manual: bool,
     ahead: Executor | None = None,
-    downloading: Callable[[], None] | None = None,
+    on_drained: Callable[[], None] | None = None,
 ) -> Callable[[], EnrichResult]:
     """Check the item and return what enriches it. With `ahead` (a pool), a movie's providers
     are asked at once, on that pool, so that their answers are in before its turn comes;
-    `downloading()` is called when its analysis downloads are over (or it ends)."""
+    `on_drained()` is called once none of its downloads waits to start (Analyser.when_drained;
+    movies only)."""
     if not manual:
         workflow.require(rt.config, "enrichment")
     fresh = db.Movie.get_or_none(db.Movie.id == movie.id)
@@ -134,16 +136,16 @@ def _begin(
     if fresh.tmdb_id is None:
         raise ItemError("not identified yet: choose its movie first")
     job = _Enrichment(rt, fresh)
-    job.downloaded = downloading
+    job.on_drained = on_drained
     if ahead is not None:
         job.ask(ahead)
     return job.run
 
 
 class _Turn:
-    """A movie's place among the `items` that download at once (`take`), given back when its
-    analysis downloads are over (the rest of its work is selection, a few whole files and the
-    database) or when it ends, whichever comes first."""
+    """A movie's place among the `items` that download at once (`take`), given back once none
+    of its downloads waits to start (what is left of it is in flight, or selection, a few whole
+    files and the database) or when it ends, whichever comes first."""
 
     def __init__(self, slots: threading.Semaphore) -> None:
         self._slots = slots
@@ -170,8 +172,8 @@ def enrich_items(
     (movie, result, error) in the order given, each as soon as it and those before it are done.
 
     Keeping the image hosts busy from the first movie to the last:
-    - `items` movies download at once; a movie gives its turn to the next as soon as its
-      analysis downloads are over, not when it ends (its selection, whole files and writes
+    - `items` movies download at once; a movie gives its turn to the next as soon as none of
+      its downloads waits to start, not when it ends (its selection, whole files and writes
       follow), so one wave of movies does not leave the hosts idle while it finishes;
     - the next movie waits for a turn with its providers already asked (`_begin` with a
       pool), so it starts its downloads the moment it has a turn. (One, not `items`: on a
@@ -198,7 +200,7 @@ def enrich_items(
 
     threads = min(workers + 1, len(movies))  # those downloading or finishing, one asked ahead
     with (
-        ThreadPoolExecutor(threads * (1 + len(SIDE_PROVIDERS)), thread_name_prefix="ask") as ahead,
+        ThreadPoolExecutor(threads * ASKS, thread_name_prefix="ask") as ahead,
         ThreadPoolExecutor(threads, thread_name_prefix="enrich") as pool,
     ):
         results = pool.map(run, movies, [ahead] * len(movies))
@@ -224,7 +226,7 @@ class _Enrichment:
         self.held: dict[str, list[tuple[tuple, Candidate]]] = {}  # type -> likely picks
         self.asked: dict[str, Future] | None = None  # provider -> its answer (`ask`)
         self.rank = next_rank()  # at a host's cap, items that started earlier go first
-        self.downloaded: Callable[[], None] | None = None  # called when no download waits
+        self.on_drained: Callable[[], None] | None = None  # called when no download waits
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -237,7 +239,7 @@ class _Enrichment:
         tmdb = self.rt.tmdb
         with (
             Analyser(self.config, self.rt.http, label=self.label, rank=self.rank) as an,
-            ThreadPoolExecutor(1 + len(SIDE_PROVIDERS), thread_name_prefix="providers") as side,
+            ThreadPoolExecutor(ASKS, thread_name_prefix="providers") as side,
         ):
             self.an = an
             asked = self.asked or self.ask(side)
@@ -268,8 +270,8 @@ class _Enrichment:
                 match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending)
                 unfetched = (row for row in self.rows.values() if row.url not in self.pending)
                 score_rows(unfetched, self.config.artwork)
-            if self.downloaded is not None:  # the next movie starts when the hosts are free
-                an.when_drained(self.downloaded)
+            if self.on_drained is not None:  # the next movie starts when the hosts are free
+                an.when_drained(self.on_drained)
             self._take_outcomes()  # while the downloads go on
             select_and_cache(self.config, movie.id, self.rows, self.outcomes, self.an, self.label)
             self._count_selected()
@@ -284,9 +286,10 @@ class _Enrichment:
     # --- providers ----------------------------------------------------------------------------
 
     def ask(self, pool: Executor) -> dict[str, Future]:
-        """Ask TMDB (the details, and its configuration the first time), fanart.tv and
-        TheTVDB (and its artwork types the first time) at the same time, on `pool`, at this item's rank: network only, no database,
-        so it can run ahead of the enrichment (`enrich_items`)."""
+        """Ask TMDB (the details), fanart.tv and TheTVDB at the same time, on `pool`, at this
+        item's rank; with them TMDB's configuration and TheTVDB's artwork types (fetched once,
+        then kept: one round trip less after the details). Network only, no database, so it
+        can run ahead of the enrichment (`enrich_items`)."""
         tmdb = self.rt.tmdb
 
         def ranked(fn, *args):

@@ -31,6 +31,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from metarrd import cache, db
 from metarrd.config import ASSET_TYPES, Config
 from metarrd.enrich.analysis import MAX_IMAGE_BYTES, write_preview
+from metarrd.enrich.candidate_store import image_columns
 from metarrd.errors import EditRefused, MetarrdError
 from metarrd.http import HttpClient
 from metarrd.imaging import ImageRejected, analyse_with_preview
@@ -205,11 +206,7 @@ def _store(config, movie_id, asset_type, tmp, info, preview, source) -> db.Artwo
             file_hash=info.sha256,
             defaults={
                 "file_path": str(path),
-                "perceptual_hash": info.phash,
-                "file_size": info.size,
-                "width": info.width,
-                "height": info.height,
-                "format": info.format,
+                **image_columns(info),
                 "source_type": "provider",
                 "source_url": key,
                 "provider_name": PROVIDER,

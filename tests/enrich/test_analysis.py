@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -126,6 +127,10 @@ class SlowHttp:
 
     def netloc_wait(self, netloc):
         return 0.0
+
+    @contextlib.contextmanager
+    def ranked(self, rank):
+        yield
 
 
 def test_concurrency_is_bounded(config_factory):
