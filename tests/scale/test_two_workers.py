@@ -117,20 +117,28 @@ def _burst(tmp_path: Path, sim) -> None:
         for folder in staging.iterdir():  # Radarr-style: whole folders moved in at once
             folder.rename(library / folder.name)
         a_pid = f":{a.proc.pid}:"
-        victim = wait_for(
-            lambda: (
+
+        def running_on_a():
+            return (
                 db.Job.select()
                 .where(
                     db.Job.kind == "identify",
                     db.Job.state == "running",
                     db.Job.lease_owner.contains(a_pid),
                 )
+                .order_by(db.Job.id)
                 .first()
-            ),
-            240,
-            "host A to run an identify job",
-            *hosts,
-        )
+            )
+
+        while True:
+            wait_for(running_on_a, 240, "host A to run an identify job", *hosts)
+            # frozen before the jobs it holds are read: a job cannot finish between the read
+            # and the kill (it did once, and the "victim" ended done at its first attempt)
+            os.kill(a.proc.pid, signal.SIGSTOP)
+            victim = running_on_a()
+            if victim is not None:
+                break
+            os.kill(a.proc.pid, signal.SIGCONT)  # it finished them meanwhile: try again
         a.stop(signal.SIGKILL)  # host lost mid-job: no clean-up, no message
         held = {
             j.id
