@@ -4,7 +4,8 @@ An `Analyser` owns a private work folder under `<data_dir>/tmp/` and a pool of
 `[enrich] concurrency` threads (the shared HttpClient adds its per-host cap). Two ways in:
 
 - `probe` (every candidate): the provider's small rendition gives the perceptual hash, the sanity
-  checks and the ~300 px WebP preview (`<data_dir>/previews/<hh>/<sha256>.webp`); the real size and
+  checks and the ~300 px preview (`<data_dir>/previews/<hh>/<sha256>.webp`, or the rendition's
+  own bytes and extension where it fits the preview box as it is); the real size and
   format come from the provider's stated size where it is exact and agrees with the rendition's
   shape, else from the image header: an HTTP Range request for its first bytes, or the whole file
   when the server ignores Range. No SHA-256: that needs the whole file.
@@ -53,6 +54,7 @@ from metarrd.imaging import (
     analyse_with_preview,
     check_whole,
     make_preview,
+    preview_ext,
     read_header,
 )
 
@@ -122,20 +124,21 @@ def same_shape(stated: tuple[int, int], small: tuple[int, int]) -> bool:
     return abs((w / h) / (sw / sh) - 1.0) <= slack
 
 
-def preview_relpath(sha256: str) -> str:
-    return f"{sha256[:2]}/{sha256}.webp"
+def preview_relpath(sha256: str, ext: str = "webp") -> str:
+    return f"{sha256[:2]}/{sha256}.{ext}"
 
 
 def write_preview(
     previews_dir: Path, source: Path, sha256: str, data: bytes | None = None
 ) -> str | None:
-    """Keep the preview of an accepted image (once per content): `data` when already made,
-    else made from `source`. None when it cannot be made.
+    """Keep the preview of an accepted image (once per content): `data` when already made (a
+    WebP, or a small rendition's own bytes: imaging.preview_ext), else made from `source`. None
+    when it cannot be made.
 
     Written to a temp name and renamed, so no reader sees half a preview; not fsynced: a preview
     is derived data that a later enrich simply makes again.
     """
-    rel = preview_relpath(sha256)
+    rel = preview_relpath(sha256, preview_ext(data) if data else "webp")
     target = Path(previews_dir) / rel
     if target.exists():
         return rel

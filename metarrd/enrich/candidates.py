@@ -15,7 +15,7 @@ Rules (docs/providers.md §1.6, §2.4, §3.5):
 - An SVG that has no raster rendition is skipped: it is never stored as an image.
 
 Each candidate also names the provider's small rendition of the same picture (`small_url`:
-TMDB `w342`/`w300`, fanart.tv `/preview/`, TheTVDB's `thumbnail`), which analysis uses for the
+TMDB `w185`/`w300`, fanart.tv `/preview/`, TheTVDB's `thumbnail`), which analysis uses for the
 perceptual hash and the preview, and says whether the size can stand for the file's
 (`size_exact`): TMDB and TheTVDB measure the file; fanart.tv states no size, but accepts uploads
 of its type's one size only (docs/providers.md §2.5), so the nominal size is taken too. Analysis
@@ -77,8 +77,9 @@ def unique(candidates: list[Candidate]) -> list[Candidate]:
 # --- TMDB ------------------------------------------------------------------------------------
 
 TMDB_KINDS = {"posters": "poster", "backdrops": "fanart", "logos": "clearlogo"}
-# the smallest rendition of each kind that still gives a ~300 px preview (§1.4 size lists)
-TMDB_SMALL = {"poster": "w342", "fanart": "w300", "clearlogo": "w300"}
+# the rendition of each kind that fits the ~300 px preview box as it is (§1.4 size lists): it
+# is analysed and kept as its own preview, with no resize or re-encode (imaging.analyse_with_preview)
+TMDB_SMALL = {"poster": "w185", "fanart": "w300", "clearlogo": "w300"}
 
 
 def tmdb_language(code: Any) -> str | None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from metarrd.enrich.candidates import (
     FANART_MOVIE_KEYS,
+    TMDB_SMALL,
     TVDB_TYPE_NAMES,
     Candidate,
     _int,
@@ -94,7 +95,7 @@ def from_tmdb_tv(
         elif isinstance(season.get("poster_path"), str):
             path = season["poster_path"]
             _add(out, target, Candidate("poster", "tmdb", f"{base}{path}", "en",
-                                        small_url=f"{sizes_base}/w342{path}",
+                                        small_url=f"{sizes_base}/{TMDB_SMALL['poster']}{path}",
                                         metadata={"file_path": path}))  # fmt: skip
         for ep in season.get("episodes") or []:
             path = ep.get("still_path") if isinstance(ep, dict) else None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from metarrd.errors import MetarrdError
-from metarrd.imaging import ImageRejected, analyse_with_preview
+from metarrd.imaging import ImageRejected, analyse_with_preview, preview_ext
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def _preview(rt: Runtime, poster_path: str, previews: Path, tmp_dir: Path) -> st
         with open(tmp, "wb") as out:
             rt.http.download(url, out, provider="tmdb", max_bytes=MAX_BYTES)
         info, data = analyse_with_preview(tmp, max_pixels=MAX_PIXELS)
-        rel = f"{info.sha256[:2]}/{info.sha256}.webp"
+        rel = f"{info.sha256[:2]}/{info.sha256}.{preview_ext(data)}"  # w185: the poster itself
         target = previews / rel
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import requests
 from PIL import Image
 
 from metarrd import cache, db
@@ -172,13 +173,15 @@ def test_a_probe_reads_the_rendition_and_the_header_only(rt, simulator):
     fanart = art.fanart["movieposter"][0]  # fanart.tv states no size: its header is read
     url = simulator.image_url(fanart)
     small = url.replace("/fanart/", "/preview/")
+    rendition = requests.get(small, timeout=10).content  # fanart.tv's 200 px preview
     simulator.reset_requests()
     with Analyser(rt.config, rt.http) as an:
         outcome = an.probe(url, "fanart", small_url=small).result()
     assert outcome.ok and not outcome.whole and outcome.path is None
     assert (outcome.info.width, outcome.info.height) == (fanart.width, fanart.height)
     assert outcome.info.format == "jpeg" and outcome.info.size > 0 and not outcome.info.sha256
-    assert (rt.config.previews_dir / outcome.preview).is_file()
+    preview = rt.config.previews_dir / outcome.preview
+    assert preview.suffix == ".jpg" and preview.read_bytes() == rendition  # kept as it is
     hits = [h for h in simulator.requests if h.path.startswith(("/fanart/", "/preview/"))]
     assert sorted(h.status for h in hits) == [200, 206]
     whole = next(h for h in hits if h.status == 206)
@@ -187,8 +190,6 @@ def test_a_probe_reads_the_rendition_and_the_header_only(rt, simulator):
 
 
 def requests_size(simulator, url):
-    import requests
-
     return len(requests.get(url, timeout=5).content)
 
 

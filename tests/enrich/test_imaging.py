@@ -12,6 +12,7 @@ from metarrd.imaging import (
     analyse_image,
     analyse_with_preview,
     hash_distance,
+    preview_ext,
 )
 from metarrd.simulator.images import bomb_png, encode, garbage, render_picture
 
@@ -47,6 +48,56 @@ def test_grey_palette_and_transparent_images(tmp_path, mode):
     assert (info.width, info.height, info.sha256) == (alone.width, alone.height, alone.sha256)
     assert hash_distance(info.phash, alone.phash) <= 3
     assert preview
+
+
+OWN = [
+    ("w185.jpg", "photo", 185, 278, "jpg"),  # TMDB's poster rendition
+    ("w300.jpg", "photo", 300, 169, "jpg"),  # TMDB's backdrop rendition
+    ("preview.png", "cutout", 200, 77, "png"),  # fanart.tv's preview of a logo
+    ("small.webp", "photo", 240, 135, "webp"),
+]
+
+
+@pytest.mark.parametrize(("name", "style", "width", "height", "ext"), OWN)
+def test_a_rendition_within_the_preview_box_is_its_own_preview(
+    tmp_path, name, style, width, height, ext
+):
+    path = tmp_path / name
+    picture = render_picture(name, style, width, height)
+    if ext == "webp":
+        picture.convert("RGB").save(path, "WEBP")
+    else:
+        path.write_bytes(encode(picture, ext))
+    alone = analyse_image(path)
+    info, preview = analyse_with_preview(path)
+    assert preview == path.read_bytes() and preview_ext(preview) == ext  # no resize, no encode
+    assert (info.width, info.height, info.sha256) == (alone.width, alone.height, alone.sha256)
+    assert hash_distance(info.phash, alone.phash) <= 3
+
+
+def _webp_preview(path) -> tuple[int, int]:
+    info, preview = analyse_with_preview(path)
+    assert preview_ext(preview) == "webp"
+    with Image.open(io.BytesIO(preview)) as im:
+        assert im.format == "WEBP"
+        return im.size
+
+
+def test_what_cannot_be_shown_as_it_is_gets_a_webp_preview(tmp_path):
+    picture = render_picture("p", "photo", 342, 513)
+    big = tmp_path / "w342.jpg"  # over the box: resized
+    big.write_bytes(encode(picture, "jpg"))
+    assert _webp_preview(big) == (200, 300)
+    cmyk = tmp_path / "cmyk.jpg"  # some browsers show CMYK JPEGs inverted
+    picture.resize((180, 270)).convert("CMYK").save(cmyk, "JPEG")
+    assert _webp_preview(cmyk) == (180, 270)
+    heavy = tmp_path / "noise.png"  # fits, but heavier than its WebP by far
+    Image.effect_noise((290, 290), 90).convert("RGB").save(heavy)
+    assert heavy.stat().st_size > 64 * 1024 and _webp_preview(heavy) == (290, 290)
+    animated = tmp_path / "animated.png"
+    frames = [Image.new("RGB", (100, 100), c) for c in ("red", "blue")]
+    frames[0].save(animated, save_all=True, append_images=frames[1:])
+    assert _webp_preview(animated) == (100, 100)
 
 
 def _bad(tmp_path, poster: bytes):
