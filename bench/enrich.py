@@ -18,6 +18,9 @@ What it prints, per latency and fault setting:
   each provider's images from a port of its own, as the real image hosts are separate), with the
   same HTTP client settings and the same number of threads under the same per-host cap;
 - faults: enrich wall time with faults ÷ without, at the same latency;
+- publish: `publish --all` of the movies just enriched (first round), its time, the files it left
+  in the library and the provider requests it made (none: it publishes from the cache; the issue
+  table's peer asked the providers again, and retried a failing actor photo for 17 s);
 each the median of `--rounds` interleaved runs, with the load average.
 The simulator runs in its own process so that its image serving does not compete with ours for
 the GIL; a warm-up enrich (with and without the faults) renders every image first.
@@ -48,6 +51,7 @@ from metarrd import db
 from metarrd.config import parse_config
 from metarrd.http import HttpClient
 from metarrd.imaging import analyse_image, analyse_with_preview
+from metarrd.publish import publish_many
 from metarrd.runtime import open_runtime
 
 try:
@@ -287,6 +291,8 @@ def one_run(
     """One enrich and its download-only floor: (enrich seconds, floor seconds)."""
     name = f"{len(tmdb_ids)} movies, {latency * 1000:.0f} ms" + (", faults" if faults else "")
     rt, movies, results, seconds, hits = run_enrich(sim, root, tmdb_ids, latency, faults)
+    if verbose:
+        publish_after(sim, rt, movies, name, len(hits))
     images = [h for h in hits if h[0].startswith(IMAGE_PREFIXES) and h[2]]
     got = sum(size for path, _status, size in images if not path.startswith(CAST))
     originals, smalls = deciding_paths(movies)
@@ -314,6 +320,23 @@ def one_run(
         )
     rt.close()
     return seconds, floor
+
+
+def publish_after(sim: Sim, rt, movies: list[db.Movie], name: str, asked: int) -> None:
+    """Time `publish --all` of the movies just enriched, on the same simulator (the peer's
+    publish step in the issue's table: it asks providers again; we publish from the cache)."""
+    fresh = [db.Movie.get_by_id(m.id) for m in movies]
+    start = time.perf_counter()
+    outcomes = publish_many(rt, fresh)
+    seconds = time.perf_counter() - start
+    failed = [o for o in outcomes if isinstance(o, Exception)]
+    requests_made = len(sim.stats()) - asked
+    files = sum(1 for p in Path(rt.config.library[0].path).rglob("*") if p.is_file())
+    print(
+        f"{'  publish (' + name + ')':<46} {seconds:8.3f} s  {len(fresh)} movies, {files} files "
+        f"in the library, {requests_made} provider requests, {len(failed)} failed",
+        flush=True,
+    )
 
 
 def bench_analysis(url: str, root: Path) -> None:
