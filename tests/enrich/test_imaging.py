@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -126,3 +127,18 @@ def test_the_pixel_cap_applies(tmp_path):
     Image.new("L", (3000, 3000)).save(path)
     with pytest.raises(ImageRejected, match="megapixel limit"):
         analyse_with_preview(path, max_pixels=1_000_000)
+
+
+def test_a_large_transparent_image_previews_without_dark_fringes(tmp_path):
+    # fanart.tv's discs and clear art: box-reduced then resampled, on premultiplied alpha, so the
+    # half-transparent edge of a white shape stays white (a plain average would grey it)
+    path = tmp_path / "disc.png"
+    image = Image.new("RGBA", (1000, 1000), (0, 0, 0, 0))
+    image.paste((255, 255, 255, 255), (201, 201, 799, 799))
+    image.save(path)
+    info, preview = analyse_with_preview(path)
+    with Image.open(io.BytesIO(preview)) as im:
+        assert im.size == (300, 300)
+        pixels = np.asarray(im.convert("RGBA")).reshape(-1, 4)
+    edge = pixels[(pixels[:, 3] >= 32) & (pixels[:, 3] <= 223)]
+    assert len(edge) and edge[:, :3].min() >= 230
