@@ -10,11 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 import requests
 from PIL import Image
 
 from metarrd import cache, db
-from metarrd.enrich.analysis import WORK_PREFIX, Analyser, sweep_stale
+from metarrd.enrich.analysis import ANALYSIS_THREADS, WORK_PREFIX, Analyser, sweep_stale
 from metarrd.enrich.caching import _Placing
 from metarrd.enrich.candidate_store import take_info
 from metarrd.http import Download
@@ -158,6 +159,55 @@ def test_downloads_start_host_by_host_never_over_a_hosts_cap(config_factory):
     assert http.most == 4 and http.most_per_host == 2
     assert http.started[:4].count("127.0.0.2:9") == 2, http.started
     assert sorted(http.started) == ["127.0.0.1:9"] * 8 + ["127.0.0.2:9"] * 4
+
+
+def test_the_next_analyser_runs_on_the_threads_of_the_last(config_factory):
+    """Pools are lent, not made per item: starting a thread waits for it to run, which on a
+    busy machine held each item's downloads up for milliseconds at a time."""
+    config = config_factory(enrich={"concurrency": 3})
+    Path(config.data_dir).mkdir(parents=True)
+
+    def threads_used(an: Analyser) -> set[threading.Thread]:
+        used = set()
+        for cpu, size in ((False, 3), (True, ANALYSIS_THREADS)):  # each pool's every thread
+            gate = threading.Barrier(size)
+
+            def meet(gate=gate) -> threading.Thread:
+                gate.wait(5)
+                return threading.current_thread()
+
+            used |= {f.result() for f in [an.submit(meet, cpu=cpu) for _ in range(size)]}
+        return used
+
+    with Analyser(config, SlowHttp()) as first:
+        before = threads_used(first)
+    with Analyser(config, SlowHttp()) as second:
+        assert threads_used(second) == before
+
+
+def test_closing_waits_for_the_work_under_way_and_drops_what_has_not_started(config_factory):
+    config = config_factory(enrich={"concurrency": 1})
+    Path(config.data_dir).mkdir(parents=True)
+    started, release, done = threading.Event(), threading.Event(), []
+    an = Analyser(config, SlowHttp()).__enter__()
+
+    def slow() -> None:
+        started.set()
+        release.wait(5)
+        done.append("slow")
+
+    running = an.submit(slow)
+    queued = an.submit(done.append, "queued")  # one thread: waits behind `slow`
+    assert started.wait(5)
+    closer = threading.Thread(target=an.close)
+    closer.start()
+    time.sleep(0.1)
+    assert closer.is_alive() and not running.done()  # close waits for what runs
+    release.set()
+    closer.join(5)
+    assert not closer.is_alive() and done == ["slow"] and queued.cancelled()
+    with pytest.raises(RuntimeError, match="not open"):
+        an.submit(done.append, "late")
 
 
 def test_analysers_of_items_enriched_at_once_never_sweep_each_other(rt, simulator):
