@@ -9,6 +9,9 @@ reason a person can read.
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +19,7 @@ from pathlib import Path
 import imagehash
 from PIL import Image, UnidentifiedImageError
 
+from metarrd.atomic import TEMP_MARKER
 from metarrd.errors import MetarrdError
 from metarrd.files import MAX_FILE_BYTES, open_regular
 
@@ -26,6 +30,7 @@ FORMATS = {
     "GIF": ("gif", "gif"),
 }
 DEFAULT_MAX_PIXELS = 80_000_000
+log = logging.getLogger(__name__)
 
 
 class ImageRejected(MetarrdError):
@@ -244,6 +249,38 @@ def preview_ext(data: bytes) -> str:
     if data.startswith(b"\x89PNG"):
         return "png"
     return "webp"
+
+
+def preview_relpath(sha256: str, ext: str = "webp") -> str:
+    return f"{sha256[:2]}/{sha256}.{ext}"
+
+
+def write_preview(
+    previews_dir: Path, source: Path, sha256: str, data: bytes | None = None
+) -> str | None:
+    """Keep the preview of an accepted image (once per content): `data` when already made (a
+    WebP, or a small rendition's own bytes: preview_ext), else made from `source`. None
+    when it cannot be made.
+
+    Written to a temp name and renamed, so no reader sees half a preview; not fsynced: a preview
+    is derived data that a later enrich simply makes again.
+    """
+    rel = preview_relpath(sha256, preview_ext(data) if data else "webp")
+    target = Path(previews_dir) / rel
+    if target.exists():
+        return rel
+    tmp = target.with_name(f"{TEMP_MARKER}{secrets.token_hex(4)}-{target.name}")
+    try:
+        if data is None:
+            data = make_preview(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except (OSError, ValueError) as exc:
+        tmp.unlink(missing_ok=True)
+        log.warning("preview of %s failed: %s", source.name, exc)
+        return None
+    return rel
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,6 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from metarrd import cache
-from metarrd.atomic import TEMP_MARKER
 from metarrd.config import Config
 from metarrd.errors import NotFound, ProviderError, TryAgain
 from metarrd.http import Download, HttpClient, redact
@@ -54,9 +53,8 @@ from metarrd.imaging import (
     analyse_image,
     analyse_with_preview,
     check_whole,
-    make_preview,
-    preview_ext,
     read_header,
+    write_preview,
 )
 
 log = logging.getLogger(__name__)
@@ -154,38 +152,6 @@ def same_shape(stated: tuple[int, int], small: tuple[int, int]) -> bool:
         return False
     slack = ASPECT_TOLERANCE + 1.0 / min(sw, sh)
     return abs((w / h) / (sw / sh) - 1.0) <= slack
-
-
-def preview_relpath(sha256: str, ext: str = "webp") -> str:
-    return f"{sha256[:2]}/{sha256}.{ext}"
-
-
-def write_preview(
-    previews_dir: Path, source: Path, sha256: str, data: bytes | None = None
-) -> str | None:
-    """Keep the preview of an accepted image (once per content): `data` when already made (a
-    WebP, or a small rendition's own bytes: imaging.preview_ext), else made from `source`. None
-    when it cannot be made.
-
-    Written to a temp name and renamed, so no reader sees half a preview; not fsynced: a preview
-    is derived data that a later enrich simply makes again.
-    """
-    rel = preview_relpath(sha256, preview_ext(data) if data else "webp")
-    target = Path(previews_dir) / rel
-    if target.exists():
-        return rel
-    tmp = target.with_name(f"{TEMP_MARKER}{secrets.token_hex(4)}-{target.name}")
-    try:
-        if data is None:
-            data = make_preview(source)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    except (OSError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
-        log.warning("preview of %s failed: %s", source.name, exc)
-        return None
-    return rel
 
 
 def _pid_alive(pid: int) -> bool:

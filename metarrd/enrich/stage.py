@@ -38,7 +38,7 @@ import peewee as pw
 from metarrd import db, preferences, workflow
 from metarrd.config import LIBRARY_SOURCE, Config
 from metarrd.enrich import candidates, cast
-from metarrd.enrich.analysis import Analyser, AnalysisResult, next_rank, write_preview
+from metarrd.enrich.analysis import Analyser, AnalysisResult, next_rank
 from metarrd.enrich.caching import select_and_cache
 from metarrd.enrich.candidate_store import (
     in_cache,
@@ -51,6 +51,7 @@ from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import cast_members, merge_fields, movie_fields
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
+from metarrd.imaging import write_preview
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)

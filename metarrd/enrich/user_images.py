@@ -30,11 +30,11 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from metarrd import cache, db
 from metarrd.config import ASSET_TYPES, Config
-from metarrd.enrich.analysis import MAX_IMAGE_BYTES, write_preview
+from metarrd.enrich.analysis import MAX_IMAGE_BYTES
 from metarrd.enrich.candidate_store import image_columns
 from metarrd.errors import EditRefused, MetarrdError
 from metarrd.http import HttpClient
-from metarrd.imaging import ImageRejected, analyse_with_preview
+from metarrd.imaging import ImageRejected, analyse_with_preview, write_preview
 
 log = logging.getLogger(__name__)
 

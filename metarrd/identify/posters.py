@@ -6,13 +6,12 @@ A poster that cannot be had is simply left out: the candidate is listed without 
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from pathlib import Path
 from typing import Any
 
 from metarrd.errors import MetarrdError
-from metarrd.imaging import ImageRejected, analyse_with_preview, preview_ext
+from metarrd.imaging import ImageRejected, analyse_with_preview, write_preview
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -45,14 +44,7 @@ def _preview(rt: Runtime, poster_path: str, previews: Path, tmp_dir: Path) -> st
         with open(tmp, "wb") as out:
             rt.http.download(url, out, provider="tmdb", max_bytes=MAX_BYTES)
         info, data = analyse_with_preview(tmp, max_pixels=MAX_PIXELS)
-        rel = f"{info.sha256[:2]}/{info.sha256}.{preview_ext(data)}"  # w185: the poster itself
-        target = previews / rel
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            part = target.with_name(f".{secrets.token_hex(4)}-{target.name}")
-            part.write_bytes(data)
-            os.replace(part, target)
-        return rel
+        return write_preview(previews, tmp, info.sha256, data)  # w185: the poster itself
     except (MetarrdError, ImageRejected, OSError) as exc:
         log.info("candidate poster %s not fetched: %s", poster_path, exc)
         return None

@@ -142,3 +142,11 @@ def test_a_large_transparent_image_previews_without_dark_fringes(tmp_path):
         pixels = np.asarray(im.convert("RGBA")).reshape(-1, 4)
     edge = pixels[(pixels[:, 3] >= 32) & (pixels[:, 3] <= 223)]
     assert len(edge) and edge[:, :3].min() >= 230
+
+
+def test_a_truncated_small_rendition_is_rejected_not_kept_as_its_own_preview(tmp_path):
+    whole = encode(render_picture("w185", "photo", 185, 278), "jpg")
+    path = tmp_path / "w185.jpg"
+    path.write_bytes(whole[: len(whole) // 2])  # cut off mid-download
+    with pytest.raises(ImageRejected, match="truncated"):
+        analyse_with_preview(path)
