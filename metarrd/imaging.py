@@ -9,6 +9,7 @@ reason a person can read.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import secrets
@@ -62,12 +63,20 @@ def sniff_reason(head: bytes) -> str:
     return "not an image in a known format"
 
 
-def _read(path: Path, keep: int = 0) -> tuple[bytes, str, int, bytes | None]:
-    """(first 4 KB, SHA-256, size, the whole file when it is at most `keep` bytes), in one pass."""
+def _read(source: Path | bytes, keep: int = 0) -> tuple[bytes, str, int, bytes | None]:
+    """(first 4 KB, SHA-256, size, the whole file when it is at most `keep` bytes), in one pass.
+    `source`: a file, or a download's bytes already in memory (a small rendition)."""
+    if isinstance(source, bytes):
+        return (
+            source[:4096],
+            hashlib.sha256(source).hexdigest(),
+            len(source),
+            (source if len(source) <= keep else None),
+        )
     digest = hashlib.sha256()
     size = 0
     whole: bytes | None = None
-    with open_regular(path, MAX_FILE_BYTES) as fh:
+    with open_regular(source, MAX_FILE_BYTES) as fh:
         head = fh.read(4096)
         fh.seek(0)
         while chunk := fh.read(1024 * 1024):
@@ -77,12 +86,12 @@ def _read(path: Path, keep: int = 0) -> tuple[bytes, str, int, bytes | None]:
     return head, digest.hexdigest(), size, whole if size <= keep else None
 
 
-def _open_checked(path: Path, head: bytes, max_pixels: int) -> Image.Image:
+def _open_checked(source: Path | bytes, head: bytes, max_pixels: int) -> Image.Image:
     """Open lazily (header only) and refuse what is not a sane raster image of ours."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            im = Image.open(path)
+            im = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except UnidentifiedImageError:
         raise ImageRejected(sniff_reason(head)) from None
     except Image.DecompressionBombError as exc:
@@ -152,7 +161,7 @@ def preview_box(image_size: tuple[int, int], size: int = PREVIEW_SIZE) -> tuple[
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def make_preview(path: Path, *, size: int = PREVIEW_SIZE, quality: int = 75) -> bytes:
+def make_preview(source: Path | bytes, *, size: int = PREVIEW_SIZE, quality: int = 75) -> bytes:
     """A small WebP of the image (longest side `size` px) for the review UI.
 
     Only for files `analyse_image` accepted (its pixel cap has been checked). Kept cheap, as it
@@ -160,11 +169,9 @@ def make_preview(path: Path, *, size: int = PREVIEW_SIZE, quality: int = 75) -> 
     covers the preview, then box-reduced and resampled bilinearly (REDUCING_GAP); WebP at its
     fastest method.
     """
-    import io
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with Image.open(path) as im:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
             if im.format == "JPEG":
                 im.draft("RGB", preview_box(im.size, size))
             im.load()
@@ -190,7 +197,7 @@ def _own_preview(im: Image.Image, length: int, size: int) -> bool:
 
 
 def analyse_with_preview(
-    path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, size: int = PREVIEW_SIZE
+    source: Path | bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, size: int = PREVIEW_SIZE
 ) -> tuple[ImageInfo, bytes]:
     """`analyse_image` and `make_preview` from a single decode (what enrich runs per candidate).
 
@@ -203,12 +210,14 @@ def analyse_with_preview(
     `w300` backdrops, fanart.tv's previews) is its own preview: its bytes come back as they are
     (JPEG, PNG or WebP; `preview_ext` tells which), without the resize and the WebP encode that
     cost two thirds of a rendition's analysis, and without a second lossy encode.
-    """
-    import io
 
-    path = Path(path)
-    head, sha, length, whole = _read(path, keep=OWN_PREVIEW_BYTES)
-    with _open_checked(path, head, max_pixels) as im:
+    `source`: a file, or the bytes of a download kept in memory (a small rendition: no temp
+    file written, read back and removed).
+    """
+    if not isinstance(source, bytes):
+        source = Path(source)
+    head, sha, length, whole = _read(source, keep=OWN_PREVIEW_BYTES)
+    with _open_checked(source, head, max_pixels) as im:
         width, height = im.size
         fmt, ext = FORMATS[im.format]
         own = whole is not None and _own_preview(im, length, size)
@@ -256,14 +265,15 @@ def preview_relpath(sha256: str, ext: str = "webp") -> str:
 
 
 def write_preview(
-    previews_dir: Path, source: Path, sha256: str, data: bytes | None = None
+    previews_dir: Path, source: Path | bytes, sha256: str, data: bytes | None = None
 ) -> str | None:
     """Keep the preview of an accepted image (once per content): `data` when already made (a
-    WebP, or a small rendition's own bytes: preview_ext), else made from `source`. None
-    when it cannot be made.
+    WebP, or a small rendition's own bytes: preview_ext), else made from `source` (a file or
+    an image's bytes). None when it cannot be made.
 
     Written to a temp name and renamed, so no reader sees half a preview; not fsynced: a preview
-    is derived data that a later enrich simply makes again.
+    is derived data that a later enrich simply makes again. Its folder is made when the first
+    write finds it missing (not asked for each of the hundreds of previews of an enrich).
     """
     rel = preview_relpath(sha256, preview_ext(data) if data else "webp")
     target = Path(previews_dir) / rel
@@ -273,12 +283,18 @@ def write_preview(
     try:
         if data is None:
             data = make_preview(source)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, target)
     except (OSError, ValueError) as exc:
         tmp.unlink(missing_ok=True)
-        log.warning("preview of %s failed: %s", source.name, exc)
+        name = source.name if isinstance(source, Path) else f"image {sha256[:12]}"
+        log.warning("preview of %s failed: %s", name, exc)
         return None
     return rel
 

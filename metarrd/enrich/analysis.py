@@ -9,7 +9,8 @@ pool, idle ones of an earlier item first (`_lend_pools`). Two ways in:
   own bytes and extension where it fits the preview box as it is); the real size and
   format come from the provider's stated size where it is exact and agrees with the rendition's
   shape, else from the image header: an HTTP Range request for its first bytes, or the whole file
-  when the server ignores Range. No SHA-256: that needs the whole file.
+  when the server ignores Range. No SHA-256: that needs the whole file. The rendition and the
+  header stay in memory (`_Spool`, up to IN_MEMORY_BYTES): no temp file written and read back.
 - `fetch` (the selected images, cast thumbnails): the whole file, analysed (real size, format,
   SHA-256, perceptual hash) and kept as a temp file until the work folder closes, so it is moved
   into the cache rather than downloaded again.
@@ -62,6 +63,9 @@ log = logging.getLogger(__name__)
 WORK_PREFIX = "enrich-"
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 HEADER_BYTES = 2048  # PNG, GIF, WebP and plain JPEGs state their size well inside this
+# A rendition or a header is kept in memory up to this size (a temp file beyond): hundreds per
+# item, each otherwise written, read back and removed in the work folder, on a NAS's disk.
+IN_MEMORY_BYTES = 1024 * 1024
 ASPECT_TOLERANCE = 0.02  # a rendition's shape may differ this much from the original's (rounding)
 ANALYSIS_THREADS = max(2, os.cpu_count() or 2)  # decoding is CPU work: one thread per core
 _ACTIVE: set[str] = set()  # work folders of this process that are in use
@@ -123,6 +127,49 @@ class AnalysisResult:
         return self.info is not None
 
 
+class _Spool:
+    """Where a download goes: memory while it stays within `limit` bytes, else a temp file
+    (`new_path()`); a negative `limit` makes the file at once (a whole image, for the cache)."""
+
+    def __init__(self, new_path: Callable[[], Path], limit: int):
+        self._new_path = new_path
+        self._limit = limit
+        self._buffer = bytearray()
+        self._fh = None
+        self.path: Path | None = None
+        if limit < 0:
+            self._spill()
+
+    def _spill(self) -> None:
+        self.path = self._new_path()
+        self._fh = open(self.path, "wb")  # noqa: SIM115 (closed by close/discard)
+        self._fh.write(self._buffer)
+        self._buffer = bytearray()
+
+    def write(self, chunk: bytes) -> int:
+        if self._fh is None and len(self._buffer) + len(chunk) > self._limit:
+            self._spill()
+        if self._fh is not None:
+            return self._fh.write(chunk)
+        self._buffer += chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+    def discard(self) -> None:
+        self.close()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+    def got(self, download: Download) -> _Got:
+        self.close()
+        if self.path is not None:
+            return _Got(self.path, download)
+        return _Got(download=download, data=bytes(self._buffer))
+
+
 class _Job(NamedTuple):
     """One download waiting for its host (or its retry): what to get, and whom to tell."""
 
@@ -131,14 +178,17 @@ class _Job(NamedTuple):
     then: Callable[[_Got], None]
     first_bytes: int | None = None  # a Range for the header only
     attempt: int = 1
+    memory: bool = False  # small (a rendition, a header): bytes in memory up to IN_MEMORY_BYTES
 
 
 @dataclass
 class _Got:
-    """One GET into a temp file: the file and what the server said, or why it failed."""
+    """One GET: the temp file or the bytes (`memory` jobs, while small), and what the server
+    said; or why it failed."""
 
     path: Path | None = None
     download: Download | None = None
+    data: bytes | None = None
     reason: str | None = None
     not_found: bool = False
     error: BaseException | None = None  # a bug, not a download problem: handed to the waiter
@@ -366,16 +416,23 @@ class Analyser:
                 future = self._probes[url] = Future()
                 size = (stated[0] or 0, stated[1] or 0) if exact else None
                 then = self._guarded(future, self._small_landed, future, url, provider, size)
-                self._schedule(small_url, provider, then)
+                self._schedule(small_url, provider, then, memory=True)
             return future
 
     # --- downloads, host by host, with background retries ------------------------------------------
 
     def _schedule(
-        self, url: str, provider: str, then: Callable[[_Got], None], first_bytes: int | None = None
+        self,
+        url: str,
+        provider: str,
+        then: Callable[[_Got], None],
+        first_bytes: int | None = None,
+        *,
+        memory: bool = False,
     ) -> None:
-        """Queue the download of `url` behind the others of its host; `_pump` starts it."""
-        self._enqueue(_Job(url, provider, then, first_bytes))
+        """Queue the download of `url` behind the others of its host; `_pump` starts it.
+        `memory`: a small download (a rendition, a header), handed over as bytes."""
+        self._enqueue(_Job(url, provider, then, first_bytes, memory=memory))
 
     def _enqueue(self, job: _Job, front: bool = False) -> None:
         """Queue the job behind its host's others; a retry goes to the front (it has waited
@@ -470,22 +527,29 @@ class Analyser:
         return run
 
     def _get(self, job: _Job) -> None:
-        """GET the job's URL into a temp file and hand the outcome to its `then` (in a download
-        thread). A failure worth retrying is tried again after its wait, on a timer."""
-        url, provider, then, first_bytes, attempt = job
+        """GET the job's URL into a temp file (into memory, while small, for a `memory` job)
+        and hand the outcome to its `then` (in a download thread). A failure worth retrying is
+        tried again after its wait, on a timer."""
+        url, provider, then, first_bytes, attempt, memory = job
         try:
-            tmp = self.temp_file()
+            if self.workdir is None:
+                raise RuntimeError("the Analyser is not open")
+            out = _Spool(self.temp_file, IN_MEMORY_BYTES if memory else -1)
         except RuntimeError as exc:
             then(_Got(reason=f"enrichment ended before the download ({exc})"))
             return
+        except OSError as exc:
+            then(_Got(reason=f"cannot write a temp file: {exc.strerror}"))
+            return
         try:
-            with open(tmp, "wb") as out, self.http.ranked(self.rank):
+            with self.http.ranked(self.rank):
                 download = self.http.download(
                     url, out, provider=provider, max_bytes=MAX_IMAGE_BYTES,
                     first_bytes=first_bytes, patient=False, recheck=True,
                 )  # fmt: skip
+            got = out.got(download)
         except TryAgain as exc:
-            tmp.unlink(missing_ok=True)
+            out.discard()
             tried = attempt if exc.sent else attempt - 1
             if tried > self.http.max_retries:
                 then(_Got(reason=f"download failed: {exc}, gave up after {tried} attempts"))
@@ -503,13 +567,13 @@ class Analyser:
         except OSError as exc:
             reason, not_found = f"cannot write a temp file: {exc.strerror}", False
         except BaseException as exc:  # never leave a waiter hanging
-            tmp.unlink(missing_ok=True)
+            out.discard()
             then(_Got(error=exc))
             return
         else:
-            then(_Got(tmp, download))
+            then(got)
             return
-        tmp.unlink(missing_ok=True)
+        out.discard()
         then(_Got(reason=reason, not_found=not_found))
 
     def _later(self, wait: float, job: _Job) -> None:
@@ -608,8 +672,9 @@ class Analyser:
     def _small_analysed(
         self, future: Future, url: str, provider: str, exact: tuple[int, int] | None, got: _Got
     ) -> None:
+        source = got.data if got.data is not None else got.path
         try:
-            small, preview = analyse_with_preview(got.path, max_pixels=self.max_pixels)
+            small, preview = analyse_with_preview(source, max_pixels=self.max_pixels)
         except ImageRejected as exc:
             log.info("%s: %s rejected: %s", self.label, redact(url), exc)
             future.set_result(AnalysisResult(url, reason=str(exc), size=got.download.size))
@@ -619,15 +684,16 @@ class Analyser:
             future.set_result(AnalysisResult(url, reason=reason, retry=True))
             return
         finally:
-            got.path.unlink(missing_ok=True)
-        rel = write_preview(self.previews_dir, got.path, small.sha256, preview)
+            if got.path is not None:
+                got.path.unlink(missing_ok=True)
+        rel = write_preview(self.previews_dir, source, small.sha256, preview)
         probed = AnalysisResult(url, small, preview=rel, size=got.download.size, whole=False)
         if exact and same_shape(exact, (small.width, small.height)):
             header = Header(*exact, small.format, small.ext)
             future.set_result(self._with_header(probed, header, total=0))
             return
         then = self._guarded(future, self._header_landed, future, url, provider, probed)
-        self._schedule(url, provider, then, HEADER_BYTES)
+        self._schedule(url, provider, then, HEADER_BYTES, memory=True)
 
     def _header_landed(
         self, future: Future, url: str, provider: str, probed: AnalysisResult, got: _Got
@@ -638,19 +704,37 @@ class Analyser:
         probed.size += got.download.size
         if not got.download.partial:  # Range ignored: we have the whole file, use it
             done = AnalysisResult(url, size=probed.size)
-            self.submit(self._analyse, future, done, got.path, True, None, cpu=True)
+            try:
+                path = self._on_disk(got)
+            except OSError as exc:
+                reason = f"cannot write a temp file: {exc.strerror}"
+                future.set_result(AnalysisResult(url, reason=reason, retry=True))
+                return
+            self.submit(self._analyse, future, done, path, True, None, cpu=True)
             return
         try:
-            header = read_header(got.path.read_bytes(), max_pixels=self.max_pixels)
+            head = got.data if got.data is not None else got.path.read_bytes()
+            header = read_header(head, max_pixels=self.max_pixels)
         except ImageRejected as exc:
             future.set_result(AnalysisResult(url, reason=str(exc), size=probed.size))
             return
         finally:
-            got.path.unlink(missing_ok=True)
+            if got.path is not None:
+                got.path.unlink(missing_ok=True)
         if header is None:  # the size lies further in (a large EXIF block): the whole file
             self._whole_instead(future, url, provider, probed.size)
         else:
             future.set_result(self._with_header(probed, header, got.download.total or 0))
+
+    def _on_disk(self, got: _Got) -> Path:
+        """The download as a temp file (the whole image, when a server ignored the Range: it is
+        analysed and, if selected, moved into the cache from there)."""
+        if got.path is not None:
+            return got.path
+        path = self.temp_file()
+        path.write_bytes(got.data or b"")
+        got.path = path
+        return path
 
     def _with_header(self, probed: AnalysisResult, header: Header, total: int) -> AnalysisResult:
         """The rendition's analysis with the original's size and format."""

@@ -226,8 +226,10 @@ def test_a_probe_reads_the_rendition_and_the_header_only(rt, simulator):
     rendition = requests.get(small, timeout=10).content  # fanart.tv's 200 px preview
     simulator.reset_requests()
     with Analyser(rt.config, rt.http) as an:
+        files = watch_temp_files(an)
         outcome = an.probe(url, "fanart", small_url=small).result()
     assert outcome.ok and not outcome.whole and outcome.path is None
+    assert files == []  # rendition and header stay in memory: no temp file written and removed
     assert (outcome.info.width, outcome.info.height) == (fanart.width, fanart.height)
     assert outcome.info.format == "jpeg" and outcome.info.size > 0 and not outcome.info.sha256
     preview = rt.config.previews_dir / outcome.preview
@@ -237,6 +239,35 @@ def test_a_probe_reads_the_rendition_and_the_header_only(rt, simulator):
     whole = next(h for h in hits if h.status == 206)
     assert whole.size <= 2048  # the first bytes only
     assert outcome.size < requests_size(simulator, url) / 4
+
+
+def watch_temp_files(an: Analyser) -> list[Path]:
+    """The temp files the Analyser makes from now on."""
+    made: list[Path] = []
+    temp_file = an.temp_file
+
+    def recorded(suffix=".part"):
+        made.append(temp_file(suffix))
+        return made[-1]
+
+    an.temp_file = recorded
+    return made
+
+
+def test_a_rendition_too_large_for_memory_goes_to_a_temp_file(rt, simulator, monkeypatch):
+    import metarrd.enrich.analysis as analysis
+
+    fanart = simulator.catalog.get(603).images.fanart["movieposter"][0]
+    url = simulator.image_url(fanart)
+    small = url.replace("/fanart/", "/preview/")
+    rendition = requests.get(small, timeout=10).content
+    monkeypatch.setattr(analysis, "IN_MEMORY_BYTES", len(rendition) // 3)
+    with Analyser(rt.config, rt.http) as an:
+        files = watch_temp_files(an)
+        outcome = an.probe(url, "fanart", small_url=small).result()
+        assert [f.exists() for f in files] == [False]  # spilled, analysed, removed
+    assert outcome.ok and (outcome.info.width, outcome.info.height) == (fanart.width, fanart.height)
+    assert (rt.config.previews_dir / outcome.preview).read_bytes() == rendition
 
 
 def requests_size(simulator, url):
@@ -251,6 +282,9 @@ def test_a_server_that_ignores_range_gets_a_whole_download(rt, simulator):
         with Analyser(rt.config, rt.http) as an:
             outcome = an.probe(url, "fanart", small_url=url.replace("/fanart/", "/preview/"))
             outcome = outcome.result()
+            assert (
+                outcome.path.read_bytes() == requests.get(url, timeout=5).content
+            )  # for the cache
     finally:
         simulator.honour_range = True
     assert outcome.ok and outcome.whole and len(outcome.info.sha256) == 64

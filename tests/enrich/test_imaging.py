@@ -14,6 +14,7 @@ from metarrd.imaging import (
     analyse_with_preview,
     hash_distance,
     preview_ext,
+    write_preview,
 )
 from metarrd.simulator.images import bomb_png, encode, garbage, render_picture
 
@@ -37,6 +38,7 @@ def test_same_facts_as_analyse_image(tmp_path, name, style, width, height, ext):
     assert hash_distance(info.phash, alone.phash) <= 3
     with Image.open(io.BytesIO(preview)) as im:
         assert im.format == "WEBP" and max(im.size) == min(300, max(width, height))
+    assert analyse_with_preview(path.read_bytes()) == (info, preview)  # a download in memory
 
 
 @pytest.mark.parametrize("mode", ["L", "P", "LA", "RGBA"])
@@ -72,6 +74,7 @@ def test_a_rendition_within_the_preview_box_is_its_own_preview(
     alone = analyse_image(path)
     info, preview = analyse_with_preview(path)
     assert preview == path.read_bytes() and preview_ext(preview) == ext  # no resize, no encode
+    assert analyse_with_preview(path.read_bytes()) == (info, preview)  # a download in memory
     assert (info.width, info.height, info.sha256) == (alone.width, alone.height, alone.sha256)
     assert hash_distance(info.phash, alone.phash) <= 3
 
@@ -120,6 +123,9 @@ def test_same_rejections_as_analyse_image(tmp_path):
         with pytest.raises(ImageRejected) as combined:
             analyse_with_preview(path)
         assert str(combined.value) == str(alone.value), name
+        with pytest.raises(ImageRejected) as in_memory:
+            analyse_with_preview(data)
+        assert str(in_memory.value) == str(alone.value), name
 
 
 def test_the_pixel_cap_applies(tmp_path):
@@ -150,3 +156,19 @@ def test_a_truncated_small_rendition_is_rejected_not_kept_as_its_own_preview(tmp
     path.write_bytes(whole[: len(whole) // 2])  # cut off mid-download
     with pytest.raises(ImageRejected, match="truncated"):
         analyse_with_preview(path)
+
+
+def test_a_preview_is_written_once_into_a_folder_made_when_missing(tmp_path):
+    data = encode(render_picture("p", "photo", 185, 278), "jpg")
+    info, preview = analyse_with_preview(data)
+    previews = tmp_path / "previews"
+    rel = write_preview(previews, data, info.sha256, preview)
+    target = previews / rel
+    assert rel == f"{info.sha256[:2]}/{info.sha256}.jpg" and target.read_bytes() == data
+    before = target.stat().st_mtime_ns
+    assert write_preview(previews, data, info.sha256, preview) == rel  # once per content
+    assert target.stat().st_mtime_ns == before
+    assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temp name left
+    made = write_preview(previews, data, "ab" * 32)  # made from the bytes when not given
+    with Image.open(previews / made) as im:
+        assert im.format == "WEBP" and im.size == (185, 278)
