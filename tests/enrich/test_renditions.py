@@ -18,7 +18,7 @@ def _phash(data: bytes, tmp_path, name: str) -> str:
     return analyse_with_preview(path)[0].phash
 
 
-@pytest.mark.parametrize("size", ["w300", "w342", "w500"])
+@pytest.mark.parametrize("size", ["w185", "w300", "w342", "w500"])
 def test_tmdb_renditions_hash_like_their_originals(simulator, tmp_path, size):
     art = simulator.catalog.get(603).images
     for asset in [*art.posters[:4], *art.backdrops[:3], *art.logos[:1]]:
