@@ -80,6 +80,7 @@ class Probe:
     artwork: list[LocalArtwork] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    vanished: bool = False  # gone between the walk and its reading (renamed, deleted)
 
 
 def scan(rt: Runtime, paths: Iterable[Path] | None = None) -> ScanReport:
@@ -290,6 +291,8 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
         pr.artwork = find_local_artwork(video, rt.config, is_ours=_written_by_us)
     except OSError as exc:
         pr.errors.append(f"{video.path.parent}: cannot list artwork ({exc.strerror})")
+    if pr.errors and not os.path.lexists(video.path):
+        pr.vanished = True
     return pr
 
 
@@ -316,6 +319,23 @@ def _record_batch(
             _record(rt, library, pr, movie, report)
 
 
+def _vanished_while_read(movie: db.Movie | None, video: FoundVideo, report: ScanReport) -> None:
+    """The walk saw the video, and it was gone when it was read (a rename or a delete while
+    the scan ran): not a new item with a "file not found" error, which no later scan would mark
+    missing (the scan of the folder it left may have run already); an item known at that path
+    is missing, and so is one taken for moved here (its old path is gone too). The watcher
+    scans where it went."""
+    log.info("%s vanished while it was scanned", display(str(video.path)))
+    if movie is None or movie.id is None:
+        return
+    if movie.id in report.moved:
+        report.moved.remove(movie.id)
+    if not movie.missing:
+        db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id == movie.id).execute()
+        db.record_event("scan.missing", f"{movie.path} is gone; its data is kept", movie=movie)
+        report.missing.append(movie.id)
+
+
 def _record(
     rt: Runtime, library: db.Library, pr: Probe, movie: db.Movie | None, report: ScanReport
 ) -> None:
@@ -324,6 +344,9 @@ def _record(
         # another scan (a webhook, the watcher) may have recorded it since we looked: we hold the
         # write lock now, so this look is final
         movie = db.Movie.get_or_none(db.Movie.path == str(video.path))
+    if pr.vanished:
+        _vanished_while_read(movie, video, report)
+        return
     is_new = movie is None
     if movie is None:
         movie = db.Movie(library=library)

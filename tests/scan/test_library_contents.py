@@ -128,3 +128,53 @@ def test_a_subtitle_name_that_is_not_utf8_does_not_sink_the_batch(tmp_path, make
     heat = db.Movie.get(db.Movie.path == str(video))
     paths = [s.path for s in db.SubtitleStream.select().where(db.SubtitleStream.movie == heat)]
     assert str(video.parent / "Heat (1995).en.srt") in paths
+
+
+def test_a_video_that_vanishes_while_it_is_scanned_is_no_new_item(tmp_path, make_rt, monkeypatch):
+    """Renamed or deleted between the walk and its reading (the soak test's rename during a
+    full scan): no item with a "file not found" error, which no later scan marks missing; an
+    item known at that path is marked missing."""
+    import metarrd.scan.stage as stage
+
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    known = put(movies, "Heat (1995)/Heat (1995).mkv")
+    report = scan(rt)
+    assert len(report.new) == 1
+    heat = report.new[0]
+    os.utime(known, ns=(1, 1))  # changed: read again at the next scan
+    fresh = put(movies, "Ronin (1998)/Ronin (1998).mkv")
+    steady = put(movies, "Alien (1979)/Alien (1979).mkv")
+    read = stage.read_stream_details
+
+    def renamed_meanwhile(path):
+        if path != steady:
+            path.parent.rename(path.parent.with_name(path.parent.name + " [r1]"))
+        return read(path)
+
+    monkeypatch.setattr(stage, "read_stream_details", renamed_meanwhile)
+    report = scan(rt, [known.parent, fresh.parent, steady.parent])
+    assert not db.Movie.select().where(db.Movie.path == str(fresh)).exists()
+    assert db.Movie.get_by_id(heat).missing and report.missing == [heat]
+    assert [db.Movie.get_by_id(i).path for i in report.new] == [str(steady)]
+
+
+def test_a_moved_video_that_vanishes_again_while_it_is_scanned_is_missing(
+    tmp_path, make_rt, monkeypatch
+):
+    import metarrd.scan.stage as stage
+
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    heat = scan(rt, [put(movies, "Heat (1995)/Heat (1995).mkv").parent]).new[0]
+    (movies / "Heat (1995)").rename(movies / "Heat (1995) [r1]")  # moved: the same file
+    read = stage.read_stream_details
+
+    def deleted_meanwhile(path):
+        shutil.rmtree(path.parent)
+        return read(path)
+
+    monkeypatch.setattr(stage, "read_stream_details", deleted_meanwhile)
+    report = scan(rt)
+    assert db.Movie.get_by_id(heat).missing and report.missing == [heat] and report.moved == []
+    assert db.Movie.select().count() == 1
