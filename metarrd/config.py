@@ -172,6 +172,9 @@ class EnrichConfig:
     per_host: int = 6
     max_actors: int = 15
     items: int = 4  # `enrich --all`: movies enriched at once (sharing the per-host cap)
+    # worker processes that analyse the images (-1: one per core, at most 4; 0: none, in the
+    # daemon's own threads): metarrd/enrich/analysts.py
+    analysis_processes: int = -1
 
 
 @dataclass(frozen=True)
@@ -416,6 +419,8 @@ def check_semantics(config: Config, problems: Problems) -> None:
             problems.error(f"artwork.limits.{asset_type}", "must be 0 or more")
     if config.enrich.concurrency < 1 or config.enrich.per_host < 1 or config.enrich.items < 1:
         problems.error("enrich.concurrency / enrich.per_host / enrich.items", "must be at least 1")
+    if config.enrich.analysis_processes < -1:
+        problems.error("enrich.analysis_processes", "must be -1 (automatic), 0 or more")
     providers = config.providers
     for name, url in (
         ("tmdb", providers.tmdb.base_url),

@@ -112,6 +112,7 @@ def test_interface_keys_are_all_accepted():
         ),
         ({"artwork": {"limits": {"posterz": 1}}}, "artwork.limits.posterz: unknown artwork type"),
         ({"enrich": {"concurrency": 1.5}}, "enrich.concurrency: expected a whole number"),
+        ({"enrich": {"analysis_processes": -2}}, "enrich.analysis_processes: must be -1"),
     ],
 )
 def test_bad_values_name_the_key(data, message):

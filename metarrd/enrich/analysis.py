@@ -45,18 +45,10 @@ from urllib.parse import urlsplit
 
 from metarrd import cache
 from metarrd.config import Config
+from metarrd.enrich import analysts
 from metarrd.errors import NotFound, ProviderError, TryAgain
 from metarrd.http import Download, HttpClient, redact
-from metarrd.imaging import (
-    Header,
-    ImageInfo,
-    ImageRejected,
-    analyse_image,
-    analyse_with_preview,
-    check_whole,
-    read_header,
-    write_preview,
-)
+from metarrd.imaging import Header, ImageInfo, ImageRejected, read_header
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +252,8 @@ class Analyser:
         self.label = label  # the item, for log lines
         self.max_pixels = config.artwork.max_pixels
         self.previews_dir = config.previews_dir
+        processes = config.enrich.analysis_processes
+        self.processes = analysts.default_processes() if processes < 0 else processes
         self.workdir: Path | None = None
         self._pools: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None  # lent
         self._io: ThreadPoolExecutor | None = None
@@ -626,15 +620,11 @@ class Analyser:
         phash: str | None = None,
     ) -> AnalysisResult:
         url = got.url
-        small = None
-        try:
-            info = check_whole(tmp, phash, max_pixels=self.max_pixels) if phash else None
-            if info is not None:
-                preview = False  # the rendition gave it
-            elif preview:  # one decode for both (imaging.analyse_with_preview)
-                info, small = analyse_with_preview(tmp, max_pixels=self.max_pixels)
-            else:
-                info = analyse_image(tmp, max_pixels=self.max_pixels)
+        try:  # one decode for the facts and the preview (imaging.analyse_with_preview)
+            info, rel = analysts.run(
+                self.processes, analysts.examine_whole,
+                tmp, self.previews_dir, self.max_pixels, preview, phash,
+            )  # fmt: skip
         except ImageRejected as exc:
             tmp.unlink(missing_ok=True)
             log.info("%s: %s rejected: %s", self.label, redact(url), exc)
@@ -645,7 +635,6 @@ class Analyser:
             return AnalysisResult(
                 url, reason=f"cannot read the download: {exc.strerror}", retry=True
             )
-        rel = write_preview(self.previews_dir, tmp, info.sha256, small) if preview else None
         outcome = AnalysisResult(url, info, path=tmp, preview=rel, size=got.size)
         if cache_as is not None:
             try:
@@ -674,7 +663,9 @@ class Analyser:
     ) -> None:
         source = got.data if got.data is not None else got.path
         try:
-            small, preview = analyse_with_preview(source, max_pixels=self.max_pixels)
+            small, rel = analysts.run(
+                self.processes, analysts.examine_small, source, self.previews_dir, self.max_pixels
+            )
         except ImageRejected as exc:
             log.info("%s: %s rejected: %s", self.label, redact(url), exc)
             future.set_result(AnalysisResult(url, reason=str(exc), size=got.download.size))
@@ -686,7 +677,6 @@ class Analyser:
         finally:
             if got.path is not None:
                 got.path.unlink(missing_ok=True)
-        rel = write_preview(self.previews_dir, source, small.sha256, preview)
         probed = AnalysisResult(url, small, preview=rel, size=got.download.size, whole=False)
         if exact and same_shape(exact, (small.width, small.height)):
             header = Header(*exact, small.format, small.ext)

@@ -1,0 +1,209 @@
+"""Image analysis in worker processes: decoding off the daemon's interpreter, and off its life.
+
+Analysing a candidate (decode, perceptual hash, SHA-256, preview) is CPU work, a good part of it
+Python (imagehash, numpy) that holds the interpreter lock: in threads it runs on one core at a
+time and competes with the downloads' own Python (requests). `[enrich] analysis_processes`
+worker processes do it instead, on every core; the Analyser's analysis threads hand each
+image over and wait without the lock (`run`). Only the image's bytes (a rendition) or its temp
+file's name (a whole image) go over, and its facts and preview's name come back.
+
+A worker also keeps a decoder's crash out of the daemon: an image that kills its process (a
+codec bug met by a hostile file) breaks the pool, which is made anew; the images it was
+analysing are each tried again alone, in a process of their own, so that the one that crashes
+again is rejected with a reason and the others, caught in its crash, are analysed.
+
+Workers come from a fork server that has imported `metarrd.imaging` once (forking the daemon
+itself, with its threads and its database connections, is not safe); the pool lives for the
+process, shared by every item, and is started when first needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import TypeVar
+
+from metarrd.imaging import (
+    ImageInfo,
+    ImageRejected,
+    analyse_image,
+    analyse_with_preview,
+    check_whole,
+    write_preview,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+_lock = threading.Lock()
+_unavailable: str | None = None  # why no worker process can run here (then: in threads)
+
+
+def default_processes() -> int:
+    """One worker per core, at most 4 (at least one, which keeps a decoder's crash out of the
+    daemon even on a single core). On 2 cores two workers beat one: the daemon's own share of
+    an enrich (downloads, database) waits on the network much of the time."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _context():
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["metarrd.imaging"])
+    return context
+
+
+def _executor(processes: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        processes, mp_context=_context(), initializer=_watch, initargs=(os.getpid(),)
+    )
+
+
+def _watch(daemon: int) -> None:
+    """A worker ends when the process that started it does: killed (SIGKILL, an OOM kill),
+    it never says so, and a worker blocked on its queue would live on, and the fork server with
+    it (it serves while any of its children live). Ctrl-C in a terminal reaches the whole
+    process group: the worker ignores it, as the daemon finishes its jobs before it stops."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def wait_for_the_end() -> None:
+        try:
+            fd = os.pidfd_open(daemon)  # readable once the daemon has ended (Linux 5.3)
+            select.select([fd], [], [])
+        except (AttributeError, OSError):
+            while _alive(daemon):
+                time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=wait_for_the_end, name="metarrd-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _the_pool(processes: int) -> ProcessPoolExecutor:
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size != processes:
+            old, _pool = _pool, _executor(processes)
+            _pool_size = processes
+            if old is not None:
+                old.shutdown(wait=False, cancel_futures=False)
+        return _pool
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Forget a broken pool (once, whoever finds it broken first)."""
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run(processes: int, fn: Callable[..., T], *args) -> T:
+    """`fn(*args)` in a worker process (in this thread when `processes` is 0, or where worker
+    processes cannot run at all). Exceptions come back as raised there; a worker's death
+    raises ImageRejected once the image has crashed a process of its own too."""
+    if processes <= 0 or _unavailable is not None:
+        return fn(*args)
+    for _ in range(3):
+        pool = _the_pool(processes)
+        try:
+            future = pool.submit(fn, *args)
+        except (BrokenProcessPool, RuntimeError):  # broken or replaced before this was in it
+            _discard(pool)
+            continue
+        except OSError as exc:  # no process can be started here (limits, no AF_UNIX ...)
+            _discard(pool)
+            return _in_this_process(f"cannot start one ({exc})", fn, *args)
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            _discard(pool)
+            break
+    # the pool died under this image or under another one: find out which, alone
+    try:
+        with _executor(1) as alone:
+            return alone.submit(fn, *args).result()
+    except (BrokenProcessPool, OSError):
+        pass
+    if not _workers_work():  # none lives long enough to analyse anything: not this image's fault
+        return _in_this_process("they die before they answer", fn, *args)
+    log.warning("an image crashed its analysis process (%s)", getattr(fn, "__name__", fn))
+    raise ImageRejected("the image crashed the decoder (a broken or hostile file); skipped")
+
+
+def _workers_work() -> bool:
+    """Whether a worker process can start and answer at all."""
+    try:
+        with _executor(1) as probe:
+            return probe.submit(os.getpid).result(timeout=60) > 0
+    except Exception:  # noqa: BLE001 - any failure says the same: they cannot run here
+        return False
+
+
+def _in_this_process(why: str, fn: Callable[..., T], *args) -> T:
+    """Worker processes cannot run here: analyse in the daemon's threads from now on, once said."""
+    global _unavailable
+    with _lock:
+        first = _unavailable is None
+        _unavailable = why
+    if first:
+        log.warning(
+            "image analysis: worker processes cannot run here (%s); the images are analysed in "
+            "the daemon's threads instead ([enrich] analysis_processes = 0 says so at once)",
+            why,
+        )
+    return fn(*args)
+
+
+def shutdown() -> None:
+    """Stop the workers (at exit they stop by themselves; tests and a reload call this)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- what runs in a worker (module-level: sent by name) ------------------------------------------
+
+
+def examine_small(
+    source: Path | bytes, previews_dir: Path, max_pixels: int
+) -> tuple[ImageInfo, str | None]:
+    """A small rendition: its facts and its preview, kept (imaging.write_preview)."""
+    info, preview = analyse_with_preview(source, max_pixels=max_pixels)
+    return info, write_preview(previews_dir, source, info.sha256, preview)
+
+
+def examine_whole(
+    path: Path, previews_dir: Path, max_pixels: int, preview: bool, phash: str | None
+) -> tuple[ImageInfo, str | None]:
+    """A whole image: checked, not decoded, when its picture is known from its rendition
+    (`phash`: imaging.check_whole); else analysed, with its preview when asked."""
+    info = check_whole(path, phash, max_pixels=max_pixels) if phash else None
+    if info is not None:
+        return info, None  # the rendition gave the preview
+    if not preview:
+        return analyse_image(path, max_pixels=max_pixels), None
+    info, small = analyse_with_preview(path, max_pixels=max_pixels)
+    return info, write_preview(previews_dir, path, info.sha256, small)

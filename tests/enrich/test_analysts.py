@@ -1,0 +1,133 @@
+"""Image analysis in worker processes: same facts as in the daemon, errors come back, and an
+image that crashes its process is rejected while the others are analysed."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from metarrd.enrich import analysts
+from metarrd.enrich.analysis import Analyser
+from metarrd.imaging import ImageRejected, analyse_with_preview
+from metarrd.simulator.images import encode, render_picture
+
+CAP = 80_000_000
+
+
+def _poster() -> bytes:
+    return encode(render_picture("poster", "photo", 185, 278), "jpg")
+
+
+def test_the_analysis_runs_in_a_worker_process_unless_there_are_none():
+    assert analysts.run(1, os.getpid) != os.getpid()
+    assert analysts.run(0, os.getpid) == os.getpid()
+    assert analysts.default_processes() >= 1
+
+
+def test_a_worker_ignores_ctrl_c_which_is_for_the_daemon():
+    import signal
+
+    worker = analysts.run(1, os.getpid)
+    os.kill(worker, signal.SIGINT)  # what Ctrl-C sends to the whole process group
+    assert analysts.run(1, os.getpid) == worker
+
+
+def test_a_workers_facts_and_preview_are_the_daemons(tmp_path):
+    data = _poster()
+    info, rel = analysts.run(1, analysts.examine_small, data, tmp_path, CAP)
+    assert (info, (tmp_path / rel).read_bytes()) == analyse_with_preview(data)
+
+
+def test_a_rejection_in_a_worker_comes_back_with_its_reason(tmp_path):
+    html = b"<!DOCTYPE html><html><body>Just a moment...</body></html>"
+    with pytest.raises(ImageRejected, match="HTML page"):
+        analysts.run(1, analysts.examine_small, html, tmp_path, CAP)
+    with pytest.raises(ImageRejected, match="megapixel limit"):
+        analysts.run(1, analysts.examine_small, _poster(), tmp_path, 10_000)
+
+
+def test_an_image_that_crashes_its_process_is_rejected_and_the_others_are_analysed(tmp_path):
+    """`ctypes.string_at(0)` reads address 0: a segmentation fault, as a codec bug would be."""
+    data = _poster()
+    with ThreadPoolExecutor(8) as pool:
+        crash = pool.submit(analysts.run, 1, ctypes.string_at, 0)
+        others = [
+            pool.submit(analysts.run, 1, analysts.examine_small, data, tmp_path, CAP)
+            for _ in range(12)
+        ]
+        with pytest.raises(ImageRejected, match="crashed the decoder"):
+            crash.result(timeout=60)
+        assert all(o.result(timeout=60)[0].width == 185 for o in others)
+    assert analysts.run(1, os.getpid) != os.getpid()  # a new pool serves the next images
+
+
+@pytest.mark.parametrize("processes", [0, 2])
+def test_a_probe_gives_the_same_outcome_in_workers_or_threads(make_rt, simulator, processes):
+    fanart = simulator.catalog.get(603).images.fanart["movieposter"][0]
+    url = simulator.image_url(fanart)
+    small = url.replace("/fanart/", "/preview/")
+    rt = make_rt(enrich={"analysis_processes": processes})
+    with Analyser(rt.config, rt.http) as an:
+        assert an.processes == processes
+        probed = an.probe(url, "fanart", small_url=small).result()
+        whole = an.fetch(url, "fanart").result()
+    rendition = requests.get(small, timeout=10).content
+    assert probed.ok and (probed.info.width, probed.info.height) == (fanart.width, fanart.height)
+    assert (rt.config.previews_dir / probed.preview).read_bytes() == rendition
+    assert whole.ok and len(whole.info.sha256) == 64 and whole.preview.endswith(".webp")
+
+
+def test_the_workers_end_when_the_daemon_is_killed():
+    """SIGKILL says nothing to the workers: they watch the process that started them, else
+    they and the fork server would live on, blocked on their queue."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import os, sys, time\n"
+        "from metarrd.enrich import analysts\n"
+        "print(analysts.run(2, os.getpid), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    daemon = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(daemon.stdout.readline())
+    finally:
+        daemon.send_signal(signal.SIGKILL)
+        daemon.wait()
+    deadline = time.monotonic() + 20
+    while analysts._alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not analysts._alive(worker)
+
+
+def test_where_no_worker_can_run_the_images_are_analysed_in_threads(tmp_path, monkeypatch, caplog):
+    """Workers that die before they answer (here: at start-up) are no image's fault: nothing is
+    rejected, the analysis goes on in the daemon's threads, and the log says why, once."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    def dying(processes):
+        return ProcessPoolExecutor(
+            processes, mp_context=analysts._context(), initializer=os._exit, initargs=(3,)
+        )
+
+    analysts.shutdown()
+    monkeypatch.setattr(analysts, "_executor", dying)
+    monkeypatch.setattr(analysts, "_unavailable", None)
+    data = _poster()
+    try:
+        with caplog.at_level("WARNING", logger="metarrd.enrich.analysts"):
+            first = analysts.run(2, analysts.examine_small, data, tmp_path, CAP)
+            again = analysts.run(2, analysts.examine_small, data, tmp_path, CAP)
+    finally:
+        analysts.shutdown()
+    assert first == again and first[0].width == 185
+    assert analysts._unavailable == "they die before they answer"
+    warned = [r.getMessage() for r in caplog.records if "cannot run here" in r.getMessage()]
+    assert len(warned) == 1
