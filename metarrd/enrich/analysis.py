@@ -196,16 +196,6 @@ def same_shape(stated: tuple[int, int], small: tuple[int, int]) -> bool:
     return abs((w / h) / (sw / sh) - 1.0) <= slack
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_stale(tmp_dir: Path) -> list[Path]:
     """Remove work folders of processes that are gone (or of this one, no longer in use)."""
     removed = []
@@ -220,7 +210,7 @@ def sweep_stale(tmp_dir: Path) -> list[Path]:
         pid = int(pid_text) if pid_text.isdigit() else -1
         with _ACTIVE_LOCK:
             in_use = entry.path in _ACTIVE
-        if in_use or (pid != os.getpid() and pid > 0 and _pid_alive(pid)):
+        if in_use or (pid != os.getpid() and pid > 0 and analysts.pid_alive(pid)):
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(Path(entry.path))
@@ -233,7 +223,8 @@ class Analyser:
     -> Future[AnalysisResult].
 
     Two pools: `[enrich] concurrency` threads download (the HttpClient adds its per-host cap),
-    and one thread per CPU analyses each download as soon as it lands, so a download slot is
+    and one thread per CPU hands each download to the analysis workers (`analysts.run`) as
+    soon as it lands, so a download slot is
     never held up by decoding; a retry waits on a timer, holding neither. Both are lent for the
     Analyser's life and given back when it closes, after its own work on them has ended
     (`_settle`), so the threads serve item after item.

@@ -81,14 +81,15 @@ def _watch(daemon: int) -> None:
             fd = os.pidfd_open(daemon)  # readable once the daemon has ended (Linux 5.3)
             select.select([fd], [], [])
         except (AttributeError, OSError):
-            while _alive(daemon):
+            while pid_alive(daemon):
                 time.sleep(1.0)
         os._exit(0)
 
     threading.Thread(target=wait_for_the_end, name="metarrd-watch", daemon=True).start()
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (another user's counts: it runs)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -139,12 +140,18 @@ def run(processes: int, fn: Callable[..., T], *args) -> T:
         except BrokenProcessPool:
             _discard(pool)
             break
-    # the pool died under this image or under another one: find out which, alone
-    try:
-        with _executor(1) as alone:
-            return alone.submit(fn, *args).result()
-    except (BrokenProcessPool, OSError):
-        pass
+    # the pool died under this image or under another one: find out which, alone (what the
+    # image's own analysis raises there, an OSError reading its file say, comes back as it is)
+    with _executor(1) as alone:
+        try:
+            future = alone.submit(fn, *args)
+        except (BrokenProcessPool, OSError):  # it could not even start
+            future = None
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                pass
     if not _workers_work():  # none lives long enough to analyse anything: not this image's fault
         return _in_this_process("they die before they answer", fn, *args)
     log.warning("an image crashed its analysis process (%s)", getattr(fn, "__name__", fn))
@@ -176,7 +183,7 @@ def _in_this_process(why: str, fn: Callable[..., T], *args) -> T:
 
 
 def shutdown() -> None:
-    """Stop the workers (at exit they stop by themselves; tests and a reload call this)."""
+    """Stop the workers now (at exit they stop by themselves; the tests call this)."""
     global _pool
     with _lock:
         pool, _pool = _pool, None

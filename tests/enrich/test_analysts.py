@@ -102,9 +102,9 @@ def test_the_workers_end_when_the_daemon_is_killed():
         daemon.send_signal(signal.SIGKILL)
         daemon.wait()
     deadline = time.monotonic() + 20
-    while analysts._alive(worker) and time.monotonic() < deadline:
+    while analysts.pid_alive(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not analysts._alive(worker)
+    assert not analysts.pid_alive(worker)
 
 
 def test_where_no_worker_can_run_the_images_are_analysed_in_threads(tmp_path, monkeypatch, caplog):
@@ -131,3 +131,17 @@ def test_where_no_worker_can_run_the_images_are_analysed_in_threads(tmp_path, mo
     assert analysts._unavailable == "they die before they answer"
     warned = [r.getMessage() for r in caplog.records if "cannot run here" in r.getMessage()]
     assert len(warned) == 1
+
+
+def test_an_image_retried_alone_after_a_crash_keeps_its_own_error(tmp_path, monkeypatch):
+    """Caught in another image's crash, an image is tried again alone; what its own analysis
+    raises there (its temp file gone: OSError) is its outcome, not "crashed the decoder"."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    broken = ProcessPoolExecutor(
+        1, mp_context=analysts._context(), initializer=os._exit, initargs=(3,)
+    )  # every task on it breaks, as when another image crashed the pool
+    monkeypatch.setattr(analysts, "_the_pool", lambda processes: broken)
+    gone = tmp_path / "00001.part"
+    with pytest.raises(FileNotFoundError):
+        analysts.run(1, analysts.examine_whole, gone, tmp_path, CAP, True, None)
