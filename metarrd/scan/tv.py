@@ -22,6 +22,7 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import Config, LibraryConfig
+from metarrd.files import display
 from metarrd.identify import (
     EPISODE_ORDERS,
     EpisodeName,
@@ -70,6 +71,7 @@ class EpisodeProbe:
     nfo_hash: str | None = None
     artwork: list[LocalArtwork] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    vanished: bool = False  # gone between the walk and its reading (renamed, deleted)
 
 
 def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = None) -> ScanReport:
@@ -183,6 +185,17 @@ def scan_show(
     title = (show.hints or {}).get("folder_title") or show.title
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
         probes = list(pool.map(lambda t: probe_episode(rt.config, show_dir, title, *t[:3]), todo))
+    # gone between the walk and its reading (a rename or a delete while the scan ran): no new
+    # item with a "file not found" error, which no later scan would mark missing (the scan of
+    # the folder it went to may have run already); an item known at that path is missing
+    gone = [pr.path for pr in probes if pr.vanished]
+    if gone:
+        for path in gone:
+            log.info("%s vanished while it was scanned", display(str(path)))
+        report.found -= len(gone)
+        known.update(_items_by_path([str(path) for path in gone]))  # marked missing below
+        kept = [(t, pr) for t, pr in zip(todo, probes, strict=True) if not pr.vanished]
+        todo, probes = [t for t, _pr in kept], [pr for _t, pr in kept]
     with db.write_transaction():
         seasons = {
             s.season: s
@@ -388,6 +401,8 @@ def probe_episode(
     art, errors = _analysed(config, found)
     pr.artwork = [a for _s, a in art]
     pr.errors += errors
+    if pr.errors and not os.path.lexists(path):
+        pr.vanished = True
     return pr
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from metarrd import db
 from metarrd.scan import scan
 
-from .conftest import EPISODES, NOT_EPISODES
+from .conftest import EPISODES, NOT_EPISODES, put
 
 
 def _episode(root, rel) -> db.Movie:
@@ -63,3 +63,35 @@ def test_rescan_is_incremental_and_vanished_episodes_are_missing(tv_rt, tv_libra
     third = scan(tv_rt, [tv_library / "Doctor Who (2005)"])
     assert third.missing == [db.Movie.get(db.Movie.path == str(gone)).id]
     assert db.Movie.get(db.Movie.path == str(gone)).missing
+
+
+def test_an_episode_that_vanishes_while_it_is_scanned_is_no_new_item(
+    tv_rt, tv_library, monkeypatch
+):
+    """Renamed or deleted between the walk and its reading (a rename while a full scan runs):
+    no item with a "file not found" error, which no later scan marks missing; an item known at
+    that path is marked missing; the others of the show are read as ever."""
+    import os
+
+    import metarrd.scan.tv as tv
+
+    show = tv_library / "Doctor Who (2005)"
+    scan(tv_rt, [show])
+    known = show / "Doctor Who - S01E01 - Rose.mkv"
+    item = db.Movie.get(db.Movie.path == str(known))
+    os.utime(known, ns=(1, 1))  # changed: read again at the next scan
+    fresh = put(tv_library, "Doctor Who (2005)/Doctor Who - S01E02 - The End of the World.mkv")
+    steady = put(tv_library, "Doctor Who (2005)/Doctor Who - S01E03 - The Unquiet Dead.mkv")
+    read = tv.read_stream_details
+
+    def renamed_meanwhile(path):
+        if path != steady:
+            path.rename(path.with_name(path.stem + " [r1].mkv"))
+        return read(path)
+
+    monkeypatch.setattr(tv, "read_stream_details", renamed_meanwhile)
+    report = scan(tv_rt, [show])
+    assert not db.Movie.select().where(db.Movie.path == str(fresh)).exists()
+    assert db.Movie.get_by_id(item.id).missing and report.missing == [item.id]
+    assert [db.Movie.get_by_id(i).path for i in report.new] == [str(steady)]
+    assert not report.errors
