@@ -105,19 +105,32 @@ def republish_shows(rt: Runtime, moved: list[int]) -> list[Step]:
 
 
 def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:
-    """Items at the paths a webhook named, with its ids; items already that movie are left."""
+    """Items at the paths a webhook named, with its ids; items already that movie are left.
+
+    The ids are one movie's (Radarr) or one show's (Sonarr): they go to the one item at or
+    under the path, never to several. A path that holds more (a library's root sent as a
+    movie's folder, a flat folder of movies) gets none, with a warning: identify never
+    guesses which item the ids meant."""
     given: dict[int, dict[str, Any]] = {}
     for path, ids in ids_by_path.items():
         prefix = path.rstrip(os.sep) + os.sep
+        kind = db.SHOW if "tvdb_id" in ids else db.MOVIE  # Radarr names movies; Sonarr shows
         query = db.Movie.select().where(
             ~db.Movie.missing,
             (db.Movie.path == path) | db.Movie.path.startswith(prefix),
-            # Radarr names movies; Sonarr a show folder (`tvdb_id` among its ids)
-            db.Movie.kind == (db.SHOW if "tvdb_id" in ids else db.MOVIE),
+            db.Movie.kind == kind,
         )
-        for movie in query:
-            if not is_inside(movie.path, path):
-                continue  # LIKE is case-insensitive; paths are not
+        # LIKE is case-insensitive; paths are not
+        items = [movie for movie in query if is_inside(movie.path, path)]
+        if len(items) > 1:
+            what = "shows" if kind == db.SHOW else "movies"
+            message = (
+                f"webhook ids not applied: {path} holds {len(items)} {what}, and the ids name one"
+            )
+            log.warning("%s", message)
+            db.record_event("webhook.ignored", message, level="warning", path=path, **ids)
+            continue
+        for movie in items:
             same = (ids.get("tmdb_id") and movie.tmdb_id == ids.get("tmdb_id")) or (
                 ids.get("tvdb_id") and movie.tvdb_id == ids.get("tvdb_id")
             )

@@ -160,6 +160,29 @@ def test_download_of_an_upgrade_keeps_the_item(setup, make_movie):
     assert item.id == movie.id and item.path == str(new) and not item.missing
 
 
+def test_ids_for_a_folder_of_several_movies_go_to_none(setup, make_movie):
+    """A library's root sent as the movie's folder (a misconfigured path, a forged payload):
+    the scan runs, but the one movie's ids are given to no item, where each of the folder's
+    movies was re-identified as that movie before."""
+    client, rt, fake = setup
+    heat = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    alien = make_movie(rt, "Alien (1979)", identification_status=db.ENRICHED, tmdb_id=348)
+    root = Path(rt.config.library[0].path)
+    r = client.post("/api/webhooks/radarr", json=download(root, tmdb_id=603), headers=KEY)
+    assert r.status_code == 202
+    assert fake.calls == []
+    assert [db.Movie.get_by_id(m.id).tmdb_id for m in (heat, alien)] == [949, 348]
+    (event,) = db.Event.select().where(db.Event.kind == "webhook.ignored")
+    assert "holds 2 movies" in event.message
+    one = client.post(
+        "/api/webhooks/radarr", json=download(Path(heat.path).parent, tmdb_id=603), headers=KEY
+    )
+    assert one.status_code == 202
+    assert [(stage, mid, kw["tmdb_id"]) for stage, mid, kw in fake.calls[:1]] == [
+        ("identify", heat.id, 603)
+    ]
+
+
 def test_download_outside_every_library_is_422(setup):
     client, rt, _ = setup
     r = client.post("/api/webhooks/radarr", json=download(Path("/elsewhere/Heat")), headers=KEY)
