@@ -30,6 +30,7 @@ import peewee as pw
 
 from metarrd.config import Config
 from metarrd.errors import DiskFull
+from metarrd.http import redact
 
 log = logging.getLogger(__name__)
 
@@ -1013,11 +1014,12 @@ def mirror_config(config: Config) -> None:
         names = [p.name for p in config.player]
         MediaPlayer.delete().where(MediaPlayer.name.not_in(names)).execute()
         for player in config.player:
+            url = redact(player.url)  # the requests use the configuration's, with any secret
             row, _ = MediaPlayer.get_or_create(
-                name=player.name, defaults={"type": player.type, "url": player.url}
+                name=player.name, defaults={"type": player.type, "url": url}
             )
-            if row.type != player.type or row.url != player.url:
-                row.type, row.url = player.type, player.url
+            if row.type != player.type or row.url != url:
+                row.type, row.url = player.type, url
                 row.save()
             PlayerLibrary.delete().where(PlayerLibrary.player == row).execute()
             for lib_name in player.libraries:

@@ -61,9 +61,13 @@ _CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
 
 def redact(url: str) -> str:
-    """The URL without its query string (where API keys travel)."""
+    """The URL without its query string (where API keys travel) and without the user and
+    password some put before its host (`http://kodi:secret@host:8080/`): what logs, messages
+    and pages may show."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?…" if parts.query else "")
+    user, at, host = parts.netloc.rpartition("@")
+    netloc = f"…@{host}" if at else host
+    return f"{parts.scheme}://{netloc}{parts.path}" + ("?…" if parts.query else "")
 
 
 _SECRET_RE = re.compile(r"(api_key|apikey|client_key|token|X-Plex-Token)=[^&\s]+", re.I)

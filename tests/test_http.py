@@ -108,6 +108,7 @@ def test_keys_never_appear_in_errors(server, client):
         client.get_json(f"{server}/u", provider="tmdb", params={"api_key": "SECRET123"})
     assert "SECRET123" not in str(err.value)
     assert "SECRET" not in redact("http://h/p?api_key=SECRET")
+    assert redact("http://kodi:SECRET@[::1]:8080/jsonrpc?a=1") == "http://…@[::1]:8080/jsonrpc?…"
     assert "SECRET" not in scrub("GET /x?api_key=SECRET&a=1 failed")
 
 

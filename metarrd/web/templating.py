@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app, g, url_for
 
 from metarrd import db
+from metarrd.http import redact
 from metarrd.web import auth, fields, files, formatting, pictures, progress, states, tv
 from metarrd.web.listing import KINDS
 
@@ -77,4 +78,5 @@ def init_app(app: Flask) -> None:
         language_name=formatting.language_name,
         job_text=formatting.job_text,
         event_text=formatting.event_text,
+        redact=redact,
     )

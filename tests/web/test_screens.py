@@ -221,6 +221,23 @@ def test_settings_player_connection_test(config_factory, monkeypatch):
     assert c.post("/settings/players/5/test", headers={"X-CSRF-Token": token}).status_code == 404
 
 
+def test_a_password_in_a_player_url_is_never_shown_or_stored(config_factory, monkeypatch):
+    """Kodi's user and password, or Plex's token, put in the player's URL: the requests keep
+    them (from the configuration), the settings page, the database and the messages do not."""
+    from metarrd.players.transport import Endpoint
+    from metarrd.web import create_app
+
+    url = "http://kodi:KODIPASS123@127.0.0.1:9/?X-Plex-Token=PLEXTOKEN"
+    config = config_factory(player=[{"name": "Living room", "type": "kodi", "url": url}])
+    app = create_app(config, testing=True)
+    page = app.test_client().get("/settings").get_data(as_text=True)
+    assert "Living room" in page and "127.0.0.1:9" in page
+    assert "KODIPASS123" not in page and "PLEXTOKEN" not in page
+    (row,) = db.MediaPlayer.select()
+    assert row.url == "http://…@127.0.0.1:9/?…"
+    assert Endpoint(config.player[0], None, "", "").url("/jsonrpc").startswith("http://kodi:KODI")
+
+
 def test_running_enrich_shows_images_analysed_and_the_nav_shows_work(client, seed):
     movie = seed.movie("The Matrix")
     db.Job.create(kind="enrich", movie=movie, key="enrich:1", state="running", progress=0.0)
