@@ -57,6 +57,7 @@ _MAYBE_EXTRAS_FOLDERS = frozenset({"scenes", "shorts", "other", "others", "clips
 
 _SAMPLE = re.compile(r"(?:^|[-._])sample\d*(?:[-._]|$)", re.IGNORECASE)
 _TRAILER = re.compile(r"-trailer|(?:^|[._])trailers?\d*(?:[-._]|$)", re.IGNORECASE)
+_TRAILER_END = re.compile(r"(?:^|[-._ ])trailers?\d*$", re.IGNORECASE)
 _EXTRA_SUFFIX = re.compile(
     r"-(?:behindthescenes|deleted|deletedscene|featurette|interview|scene|short|other|extra"
     r"|clip|bts)\d*$",
@@ -120,6 +121,23 @@ def is_excluded_file(name: str) -> bool:
     return bool(_SAMPLE.search(stem) or _TRAILER.search(stem) or _EXTRA_SUFFIX.search(stem))
 
 
+def is_excluded_episode_file(name: str) -> bool:
+    """A file name in a show's folder that is never an episode: hidden, temp, a sample (Kodi's
+    one TV exclusion, `[-._ ]sample[-._ ]`), or a trailer or extra by its ending (`-trailer`,
+    `.trailer`, `-featurette`; Jellyfin's extras). Not the movie rule for a name that starts
+    with "Trailer": `Trailer.Park.Boys.S01E01.avi` is an episode."""
+    if is_hidden(name) or name.startswith(TEMP_MARKER):
+        return True
+    stem = os.path.splitext(name)[0]
+    return bool(_SAMPLE.search(stem) or _TRAILER_END.search(stem) or _EXTRA_SUFFIX.search(stem))
+
+
+def is_junk_folder(name: str) -> bool:
+    """A folder that is nobody's media: hidden, a NAS's recycle bin or thumbnails. In a TV
+    library's root every other folder is a show, "Extras" (the BBC's) and "Proof" included."""
+    return is_hidden(name) or _fold(name) in _JUNK_FOLDERS
+
+
 def is_skipped_folder(name: str, next_to_movie: bool = True) -> bool:
     """A folder the walk does not enter: hidden, NAS junk, extras, samples, trailers.
 
@@ -134,13 +152,29 @@ def is_skipped_folder(name: str, next_to_movie: bool = True) -> bool:
     return next_to_movie and folded in _MAYBE_EXTRAS_FOLDERS
 
 
-def is_video_path(path: Path, root: Path | None = None) -> bool:
+def is_video_path(path: Path, root: Path | None = None, *, tv: bool = False) -> bool:
     """Does a change to this file matter to a movie (for the file watcher)? Pure: no disk access.
 
     True for video files the walk would take, and for the stream files of a disc structure
     (VIDEO_TS/*.VOB, BDMV/STREAM/*.m2ts). With `root`, the folders between root and the file
     are checked too (extras, hidden, junk); names like "Shorts" are not judged without a listing.
+    `tv`: in a TV library, by the episode rules (`is_excluded_episode_file`; the root's folders
+    are shows, whatever their name but junk).
     """
+    if tv:
+        path = Path(path)
+        if path.suffix.lower() not in VIDEO_EXTENSIONS or is_excluded_episode_file(path.name):
+            return False
+        if root is None:
+            return True
+        try:
+            folders = path.relative_to(root).parts[:-1]
+        except ValueError:
+            return False
+        return not (
+            (folders and is_junk_folder(folders[0]))
+            or any(is_skipped_folder(name, next_to_movie=False) for name in folders[1:])
+        )
     path = Path(path)
     ext = path.suffix.lower()
     parent = path.parent.name.upper()
@@ -324,7 +358,7 @@ def walk_library(
             else:
                 report(movie.path, NOT_UTF8)
         if not follow_symlinks:
-            subfolders = [d for d in subfolders if _may_follow(d, allowed)]
+            subfolders = [d for d in subfolders if may_follow(d, allowed)]
         pending.extend(reversed(seen.fresh(subfolders)))
 
 
@@ -416,7 +450,7 @@ class _Seen:
         return fresh
 
 
-def _may_follow(entry: os.DirEntry[str], allowed: list[str]) -> bool:
+def may_follow(entry: os.DirEntry[str], allowed: list[str]) -> bool:
     """A real folder, or a symlinked one whose target lies inside a library."""
     try:
         if not entry.is_symlink():

@@ -328,6 +328,19 @@ def test_is_video_path_for_the_watcher(tmp_path):
     assert is_video_path(root / "Shorts" / "Paperman.mkv", root)  # a category, by name alone
 
 
+def test_is_video_path_in_a_tv_library_by_the_episode_rules(tmp_path):
+    root = tmp_path / "TV"
+    tpb = root / "Trailer Park Boys" / "Season 1"
+    assert is_video_path(tpb / "Trailer.Park.Boys.S01E01.DVDRip.XviD.avi", root, tv=True)
+    assert not is_video_path(tpb / "Trailer.Park.Boys.S01E01.DVDRip.XviD.avi", root)  # movies
+    assert is_video_path(root / "Extras (2005)" / "Extras - S01E01.mkv", root, tv=True)
+    assert is_video_path(root / "Proof" / "Proof.2015.S01E10.mkv", root, tv=True)
+    assert not is_video_path(tpb / "Trailer Park Boys-trailer.mkv", root, tv=True)
+    assert not is_video_path(tpb / "Trailer.Park.Boys.S01E01.sample.mkv", root, tv=True)
+    assert not is_video_path(root / "Proof" / "Extras" / "Making of.mkv", root, tv=True)
+    assert not is_video_path(root / "@eaDir" / "Show - S01E01.mkv", root, tv=True)
+
+
 def test_a_symlinked_folder_is_followed_only_into_a_library(tmp_path):
     lib, other, outside = tmp_path / "lib", tmp_path / "other", tmp_path / "outside"
     make(lib, "Movie (2000)/Movie (2000).mkv")

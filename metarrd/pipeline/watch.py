@@ -322,16 +322,17 @@ class Watcher:
             log.warning("%s: %s", display(path), NOT_UTF8)
             return
         now = self.clock()
+        tv = self.roots[root].kind == "tv"
         if change == "deleted":
-            if is_video_path(Path(path), Path(root)) or self._holds_items(path):
+            if is_video_path(Path(path), Path(root), tv=tv) or self._holds_items(path):
                 self.settler.note(path, now)
             return
         if os.path.isdir(path):
             if change == "added":  # files copied in before inotify watched the new folder
-                for found in _videos_under(path, root):
+                for found in _videos_under(path, root, tv=tv):
                     self.settler.note(found, now)
             return
-        if is_video_path(Path(path), Path(root)):
+        if is_video_path(Path(path), Path(root), tv=tv):
             self.settler.note(path, now)
 
     def _holds_items(self, path: str) -> bool:
@@ -377,13 +378,13 @@ class Watcher:
         self.enqueue(None)
 
 
-def _videos_under(folder: str, root: str, limit: int = 10_000) -> list[str]:
+def _videos_under(folder: str, root: str, limit: int = 10_000, *, tv: bool = False) -> list[str]:
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             path = os.path.join(dirpath, name)
-            if is_video_path(Path(path), Path(root)) and not is_ignored(path, root):
+            if is_video_path(Path(path), Path(root), tv=tv) and not is_ignored(path, root):
                 if not is_utf8(path):
                     log.warning("%s: %s", display(path), NOT_UTF8)
                     continue

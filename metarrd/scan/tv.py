@@ -22,7 +22,7 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import Config, LibraryConfig
-from metarrd.files import display
+from metarrd.files import display, is_utf8
 from metarrd.identify import (
     EPISODE_ORDERS,
     EpisodeName,
@@ -44,7 +44,14 @@ from metarrd.scan.stage import (
 )
 from metarrd.scan.streams import StreamDetails, StreamReadError, read_stream_details
 from metarrd.scan.tv_nfo import EpisodeNfo, read_episode_nfo, read_show_nfo
-from metarrd.walk import VIDEO_EXTENSIONS, is_excluded_file, is_skipped_folder
+from metarrd.walk import (
+    NOT_UTF8,
+    VIDEO_EXTENSIONS,
+    is_excluded_episode_file,
+    is_junk_folder,
+    is_skipped_folder,
+    may_follow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,33 +91,130 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
         db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")
         return report
     scope = scope or [root]
+
+    def on_error(path: Path, reason: str) -> None:
+        shown = display(path)  # a name that is not UTF-8 shows as \xNN, never a traceback
+        log.warning("library %s: cannot read %s: %s", lib.name, shown, reason)
+        report.errors.append((shown, reason))
+        db.record_event("scan.error", f"{shown}: {reason}", level="error")
+
+    walk = _ShowWalk(rt.config, lib, on_error)
     shows: dict[Path, list[Path]] = {}  # show folder -> scope paths inside it
     for top in scope:
         if top == root:
-            for entry in sorted(os.scandir(root), key=lambda e: e.name):
-                if entry.is_dir(follow_symlinks=False) and not is_skipped_folder(entry.name):
-                    shows.setdefault(Path(entry.path), []).append(Path(entry.path))
+            try:
+                entries = sorted(os.scandir(root), key=lambda e: e.name)
+            except OSError as exc:
+                on_error(root, f"cannot list the library ({exc.strerror})")
+                continue
+            for entry in entries:
+                if is_junk_folder(entry.name):
+                    continue
+                if walk.enters(entry):  # every other folder in the root is a show
+                    if is_utf8(entry.path):
+                        shows.setdefault(Path(entry.path), []).append(Path(entry.path))
+                    else:
+                        on_error(Path(entry.path), NOT_UTF8)
                 elif entry.is_file() and Path(entry.name).suffix.lower() in VIDEO_EXTENSIONS:
                     report.errors.append(
                         (
-                            entry.path,
+                            display(entry.path),
                             "a video file directly in a TV library root: put it in its "
                             "show's folder",
                         )  # fmt: skip
                     )
         else:
             show_dir = root / top.relative_to(root).parts[0]
-            shows.setdefault(show_dir, []).append(top)
+            if is_utf8(show_dir):
+                shows.setdefault(show_dir, []).append(top)
+            else:
+                on_error(show_dir, NOT_UTF8)
     _mark_vanished_shows(library, root, scope, set(shows), report)
     for show_dir, tops in shows.items():
         if show_dir.is_dir():
-            scan_show(rt, library, show_dir, tops, report)
+            try:
+                scan_show(rt, library, show_dir, tops, report, walk)
+            except Exception as exc:  # noqa: BLE001 - one show's failure is that show's only
+                if db.is_disk_full(exc):
+                    raise
+                log.exception("library %s: scanning %s failed", lib.name, display(show_dir))
+                on_error(show_dir, f"the show could not be scanned ({type(exc).__name__}: {exc})")
     log.info(
         "TV library %s: %d shows, %d videos, %d new, %d changed, %d missing, %d unchanged, "
         "%d errors", lib.name, len(shows), report.found, len(report.new), len(report.changed),
         len(report.missing), report.unchanged, len(report.errors),
     )  # fmt: skip
     return report
+
+
+class _ShowWalk:
+    """How a TV library's folders are walked: a symlinked folder is followed when its target
+    lies inside a library (any), or anywhere with the library's `follow_symlinks`, as the movie
+    walk does; errors go to `on_error(path, reason)`."""
+
+    def __init__(self, config: Config, lib: LibraryConfig, on_error) -> None:
+        self.allowed = [os.path.realpath(other.path) for other in config.library]
+        self.anywhere = lib.follow_symlinks
+        self.on_error = on_error
+
+    def enters(self, entry: os.DirEntry[str]) -> bool:
+        """Is the entry a folder to walk into (a real one, or a symlink allowed to be followed)?"""
+        try:
+            if not entry.is_dir():  # follows a symlink
+                return False
+            return self.anywhere or may_follow(entry, self.allowed)
+        except OSError:
+            return False
+
+    def episode_files(self, tops: list[Path]) -> list[tuple[Path, int, int]]:
+        """(path, size, mtime_ns) of every episode file under `tops`, folder by folder in name
+        order; a folder met twice (a symlink loop) is walked once, one that cannot be listed
+        or whose name is not UTF-8 is reported, never silently left out."""
+        found = []
+        for top in tops:
+            if top.is_file():
+                if _is_episode_file(top.name) and is_utf8(top):
+                    st = top.stat()
+                    found.append((top, st.st_size, st.st_mtime_ns))
+                continue
+            seen: set[tuple[int, int]] = set()
+            pending = [os.fspath(top)]
+            while pending:
+                folder = pending.pop()
+                try:
+                    st = os.stat(folder)
+                    if (st.st_dev, st.st_ino) in seen:
+                        continue
+                    seen.add((st.st_dev, st.st_ino))
+                    entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                except FileNotFoundError:
+                    continue  # gone since it was listed
+                except OSError as exc:
+                    self.on_error(Path(folder), f"cannot list the folder ({exc.strerror})")
+                    continue
+                folders = []
+                for entry in entries:
+                    name = entry.name
+                    try:
+                        if entry.is_dir():
+                            if is_skipped_folder(name, next_to_movie=False) or (
+                                name.casefold() in _TV_EXTRAS
+                            ):
+                                continue
+                            if not is_utf8(entry.path):
+                                self.on_error(Path(entry.path), NOT_UTF8)
+                            elif self.enters(entry):
+                                folders.append(entry.path)
+                        elif entry.is_file() and _is_episode_file(name):  # regular files only
+                            if not is_utf8(entry.path):
+                                self.on_error(Path(entry.path), NOT_UTF8)
+                                continue
+                            info = entry.stat()
+                            found.append((Path(entry.path), info.st_size, info.st_mtime_ns))
+                    except OSError:
+                        continue  # vanished since the listing
+                pending.extend(reversed(folders))
+        return found
 
 
 def _mark_vanished_shows(library, root: Path, scope, present: set[Path], report) -> None:
@@ -131,44 +235,25 @@ def _mark_vanished_shows(library, root: Path, scope, present: set[Path], report)
         report.missing.extend(ids)
 
 
-def _episode_files(show_dir: Path, tops: list[Path]) -> list[tuple[Path, int, int]]:
-    found = []
-    for top in tops:
-        if top.is_file():
-            if _is_episode_file(top.name):
-                st = top.stat()
-                found.append((top, st.st_size, st.st_mtime_ns))
-            continue
-        for folder, dirs, files in os.walk(top):
-            dirs[:] = sorted(
-                d for d in dirs if not is_skipped_folder(d, next_to_movie=False)
-                and d.casefold() not in _TV_EXTRAS
-            )  # fmt: skip
-            for name in sorted(files):
-                if _is_episode_file(name):
-                    path = Path(folder, name)
-                    try:
-                        st = path.stat()
-                    except OSError:
-                        continue
-                    found.append((path, st.st_size, st.st_mtime_ns))
-    return found
-
-
 def _is_episode_file(name: str) -> bool:
     path = Path(name)
     return (
         path.suffix.lower() in VIDEO_EXTENSIONS
-        and not is_excluded_file(name)
+        and not is_excluded_episode_file(name)
         and not _SAMPLE_NAME.search(path.stem)
     )
 
 
 def scan_show(
-    rt: Runtime, library: db.Library, show_dir: Path, tops: list[Path], report: ScanReport
+    rt: Runtime,
+    library: db.Library,
+    show_dir: Path,
+    tops: list[Path],
+    report: ScanReport,
+    walk: _ShowWalk,
 ) -> None:
     show = _record_show(rt, library, show_dir, report)
-    files = _episode_files(show_dir, tops)
+    files = walk.episode_files(tops)
     report.found += len(files)
     known = {
         m.path: m

@@ -127,6 +127,31 @@ def test_a_copied_folder_is_found_even_without_file_events(manual_watcher):
     assert w.tick() == [str(folder)]
 
 
+def test_in_a_tv_library_the_episode_rules_decide(config_factory, tmp_path):
+    """ "Trailer Park Boys" episodes and an "Extras" show are news in a TV library (the movie
+    rules dropped them, so the watcher never scanned them); a show's sample is not."""
+    root = tmp_path / "tv"
+    from metarrd.runtime import open_runtime
+
+    config = config_factory(library=[{"name": "TV", "path": str(root), "kind": "tv"}])
+    open_runtime(config).close()
+    clock = Clock()
+    calls: list = []
+    w = Watcher(config, enqueue=calls.append, clock=clock)
+    season = root / "Trailer Park Boys" / "Season 1"
+    extras = root / "Extras (2005)"
+    for folder, name in (
+        (season, "Trailer.Park.Boys.S01E01.DVDRip.XviD.avi"),
+        (season, "Trailer.Park.Boys.S01E02.sample.avi"),
+        (extras, "Extras - S01E01.mkv"),
+    ):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"x")
+        w.handle("added", str(folder / name))
+    clock.t = 100.0
+    assert w.tick() == sorted([str(season), str(extras)])
+
+
 def test_a_deleted_movie_folder_scans_its_parent(manual_watcher, make_movie, rt):
     w, clock, calls, root = manual_watcher
     movie = make_movie(rt, "Gone (2000)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from metarrd import db
 from metarrd.scan import scan
 
@@ -95,3 +97,119 @@ def test_an_episode_that_vanishes_while_it_is_scanned_is_no_new_item(
     assert db.Movie.get_by_id(item.id).missing and report.missing == [item.id]
     assert [db.Movie.get_by_id(i).path for i in report.new] == [str(steady)]
     assert not report.errors
+
+
+def test_names_that_are_not_utf8_are_reported_and_the_rest_is_scanned(tv_rt, tmp_path):
+    """A Latin-1 episode name or show folder (an old share) cannot be stored: it is reported
+    with its fix, and the shows after it are scanned; before, the whole scan stopped."""
+    import os
+
+    root = os.fsencode(tmp_path / "tv")
+    for rel in (
+        b"Caf\xe9 Show/Season 1/Cafe Show - S01E01.mkv",
+        b"Dexter (2006)/Season 1/Dexter - S01E02 - Caf\xe9.mkv",
+        b"Dexter (2006)/Saison \xe9/Dexter - S02E01.mkv",
+    ):
+        put(Path(os.fsdecode(root)), os.fsdecode(rel))
+    put(tmp_path / "tv", "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    put(tmp_path / "tv", "Firefly (2002)/Firefly - S01E01 - Serenity.mkv")
+    report = scan(tv_rt)
+    assert sorted(Path(i.path).name for i in db.Movie.select().where(db.Movie.kind == db.EPISODE)) == [
+        "Dexter - S01E01 - Dexter.mkv", "Firefly - S01E01 - Serenity.mkv",
+    ]  # fmt: skip
+    reasons = dict(report.errors)
+    assert len(reasons) == 3 and all("not valid UTF-8" in r for r in reasons.values())
+    assert any("Caf\\xe9 Show" in path for path in reasons)
+
+
+def test_every_folder_in_the_root_is_a_show_and_trailer_is_a_word(tv_rt, tmp_path):
+    """ "Extras" (the BBC's), "Proof" and "Specials" are shows in a TV library's root (the movie
+    rules skipped them as extras folders, silently); "Trailer Park Boys" episodes are not
+    trailers; real extras, samples and junk stay out."""
+    tv = tmp_path / "tv"
+    for rel in (
+        "Extras (2005)/Season 1/Extras - S01E01 - Ben Stiller.mkv",
+        "Proof/Proof.2015.S01E10.720p.HDTV.x264.mkv",
+        "Specials/Specials - S01E01.mkv",
+        "Trailer Park Boys/Season 1/Trailer.Park.Boys.S01E01.DVDRip.XviD.avi",
+        "Trailer Park Boys/Trailer Park Boys-trailer.mkv",
+        "Trailer Park Boys/Season 1/Trailer.Park.Boys.S01E01.sample.avi",
+        "Trailer Park Boys/Extras/Trailer Park Boys - S01E02.mkv",
+        "@eaDir/Show - S01E01.mkv",
+    ):
+        put(tv, rel)
+    report = scan(tv_rt)
+    shows = sorted(Path(s.path).name for s in db.Movie.select().where(db.Movie.kind == db.SHOW))
+    assert shows == ["Extras (2005)", "Proof", "Specials", "Trailer Park Boys"]
+    episodes = sorted(
+        Path(i.path).name for i in db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    )
+    assert episodes == [
+        "Extras - S01E01 - Ben Stiller.mkv", "Proof.2015.S01E10.720p.HDTV.x264.mkv",
+        "Specials - S01E01.mkv", "Trailer.Park.Boys.S01E01.DVDRip.XviD.avi",
+    ]  # fmt: skip
+    assert report.found == 4
+
+
+def test_symlinked_show_and_season_folders_are_followed_as_the_movie_walk_does(tv_rt, tmp_path):
+    """Inside a library: followed; outside every library: only with `follow_symlinks`, with a
+    warning otherwise; a loop is walked once."""
+    tv = tmp_path / "tv"
+    put(tv, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
+    elsewhere = tmp_path / "elsewhere"
+    put(elsewhere, "Firefly S2/Firefly - S02E01 - Unaired.mkv")
+    put(elsewhere, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    put(tmp_path / "movies", "Firefly S3/Firefly - S03E01.mkv")
+    (tv / "Firefly (2002)/Season 3").symlink_to(tmp_path / "movies/Firefly S3")  # in a library
+    (tv / "Firefly (2002)/Season 2").symlink_to(elsewhere / "Firefly S2")  # outside: no
+    (tv / "Firefly (2002)/Season 1/loop").symlink_to(tv / "Firefly (2002)")  # a loop
+    (tv / "Dexter (2006)").symlink_to(elsewhere / "Dexter (2006)")
+    scan(tv_rt)
+    names = sorted(
+        str(Path(i.path).relative_to(tv))
+        for i in db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    )
+    assert names == [
+        "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv",
+        "Firefly (2002)/Season 3/Firefly - S03E01.mkv",
+    ]
+    from dataclasses import replace
+
+    from metarrd.runtime import open_runtime
+
+    libraries = tuple(
+        replace(lib, follow_symlinks=True) if lib.kind == "tv" else lib
+        for lib in tv_rt.config.library
+    )
+    rt = open_runtime(replace(tv_rt.config, library=libraries))
+    try:
+        scan(rt)
+    finally:
+        rt.close()
+    names = sorted(
+        str(Path(i.path).relative_to(tv))
+        for i in db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    )
+    assert "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv" in names
+    assert "Firefly (2002)/Season 2/Firefly - S02E01 - Unaired.mkv" in names
+
+
+def test_a_show_that_fails_leaves_the_others_scanned(tv_rt, tmp_path, monkeypatch):
+    import metarrd.scan.tv as tv_scan
+
+    tv = tmp_path / "tv"
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    put(tv, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
+    record = tv_scan._record_show
+
+    def broken(rt, library, show_dir, report):
+        if show_dir.name.startswith("Dexter"):
+            raise RuntimeError("a bug met by this show")
+        return record(rt, library, show_dir, report)
+
+    monkeypatch.setattr(tv_scan, "_record_show", broken)
+    report = scan(tv_rt)
+    (episode,) = db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    assert Path(episode.path).name == "Firefly - S01E01 - Serenity.mkv"
+    (reason,) = [r for p, r in report.errors if p.endswith("Dexter (2006)")]
+    assert "a bug met by this show" in reason
