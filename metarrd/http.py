@@ -19,7 +19,8 @@ The environment is read once, when a client is made: the proxies (`HTTP_PROXY`, 
 `ALL_PROXY`, `NO_PROXY`, lower case first, as requests and curl read them) and a CA bundle
 (`REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`). requests would read them again for every request
 (`trust_env`), a third of the client's own time on a loopback image host; `~/.netrc` is not
-consulted (no provider takes its credentials from there).
+consulted (no provider takes its credentials from there). A client made with
+`use_proxies=False` ignores the proxy settings (the user's own image URLs, enrich/user_images.py).
 """
 
 from __future__ import annotations
@@ -154,7 +155,11 @@ class HttpClient:
         pool_size: int = 16,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        use_proxies: bool = True,
     ):
+        """`use_proxies=False`: straight to every host, whatever the environment says (a
+        caller that checks the address each connection reaches: through a proxy it would see
+        only the proxy's)."""
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
@@ -167,7 +172,7 @@ class HttpClient:
         self._local = threading.local()  # this thread's rank (`ranked`)
         self.session = requests.Session()
         self.session.trust_env = False  # the environment is read here, once (below)
-        self.proxies, self.no_proxy = environment_proxies()
+        self.proxies, self.no_proxy = environment_proxies() if use_proxies else ({}, "")
         self.session.verify = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )

@@ -7,7 +7,8 @@ image by its bytes (not by a name or a Content-Type), a known format, no more pi
 so the page shows it and publishing writes it like any other.
 
 A URL is fetched through the project's HTTP client (its timeouts, retries, size cap and
-User-Agent), and only from public addresses (no server-side request forgery): http(s) only, no
+User-Agent), never through a proxy (the environment's HTTP_PROXY is ignored: a proxy's address is
+all a connection would see), and only from public addresses (no server-side request forgery): http(s) only, no
 user:password in it, and every address the name resolves to, *and the address each connection
 actually reaches* (a redirect, a DNS answer that changed in between), must be a global unicast
 address, unless it lies in a network listed in `[artwork] user_url_allow`. Loopback, link-local
@@ -107,11 +108,15 @@ def _guarded(base: type, allow: list[Network]) -> type:
 
 
 class PublicOnlyAdapter(HTTPAdapter):
-    """requests' adapter whose every connection (redirects included) is checked."""
+    """requests' adapter whose every connection (redirects included) is checked, and goes
+    straight to the host: through a proxy, the peer checked would be the proxy."""
 
     def __init__(self, allow: list[Network]) -> None:
         self._allow = allow
         super().__init__(max_retries=0)
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        return super().send(request, stream, timeout, verify, cert, proxies=None)
 
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
@@ -128,14 +133,19 @@ class PublicOnlyAdapter(HTTPAdapter):
 
 def public_client(config: Config) -> HttpClient:
     """The project's HTTP client (provider timeouts and retries), fetching from public
-    addresses only."""
+    addresses only, and never through a proxy (HTTP_PROXY and the like are ignored: the
+    proxy would be the only address the check sees)."""
     p = config.providers
-    client = HttpClient(timeout=p.timeout_seconds, max_retries=min(p.max_retries, 2), per_host=2)
+    client = HttpClient(
+        timeout=p.timeout_seconds,
+        max_retries=min(p.max_retries, 2),
+        per_host=2,
+        use_proxies=False,
+    )
     adapter = PublicOnlyAdapter(allowed_networks(config))
     client.session.mount("http://", adapter)
     client.session.mount("https://", adapter)
     client.session.max_redirects = MAX_REDIRECTS
-    client.session.trust_env = False  # no proxy from the environment: the check is ours
     return client
 
 

@@ -5,17 +5,19 @@ real loopback servers here."""
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import http.server
 import io
 import ipaddress
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
 
 from metarrd import db
 from metarrd.enrich import add_user_image
-from metarrd.enrich.user_images import address_allowed, check_url
+from metarrd.enrich.user_images import address_allowed, check_url, public_client
 from metarrd.errors import EditRefused
 from tests.web.conftest import jpeg
 
@@ -204,3 +206,66 @@ def test_an_upload_larger_than_the_cap_is_refused(client, seed, monkeypatch):
         content_type="multipart/form-data",
     )
     assert answer.status_code == 413
+
+
+class ForwardingProxy:
+    """A loopback HTTP proxy that forwards each request as it comes (redirects included, not
+    followed), as squid or tinyproxy would."""
+
+    def __init__(self, host: str) -> None:
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.seen.append(self.path)
+                target = urlsplit(self.path)
+                upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=5)
+                upstream.request("GET", target.path or "/")
+                answer = upstream.getresponse()
+                body = answer.read()
+                self.send_response(answer.status)
+                for name in ("Content-Type", "Location"):
+                    if answer.getheader(name):
+                        self.send_header(name, answer.getheader(name))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                upstream.close()
+
+            def log_message(self, *args):
+                pass
+
+        self.seen: list[str] = []
+        self.httpd = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_a_proxy_in_the_environment_does_not_hide_where_a_redirect_leads(
+    client, config, seed, image_server, monkeypatch
+):
+    """Through a proxy, the only peer a connection sees is the proxy: a user's URL never
+    goes through one, so a redirect to a private address is still seen and refused."""
+    movie = seed.movie("The Matrix")
+    hop = Server("127.0.0.2", lambda p: (302, {"Location": image_server.url + "/p.jpg"}, b""))
+    proxy = ForwardingProxy("127.0.0.3")
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    client.application.config["METARRD"] = allowing(config, "127.0.0.2/32", "127.0.0.3/32")
+    try:
+        answer = client.post(
+            f"/movies/{movie.id}/artwork/poster/add", {"url": hop.url + "/go"}, htmx=True
+        ).get_data(as_text=True)
+        assert "local or private address" in answer
+        assert proxy.seen == [] and hop.hits == 1 and image_server.hits == 0
+        assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user")
+        assert public_client(config).proxies_for(hop.url) is None
+    finally:
+        hop.close()
+        proxy.close()
