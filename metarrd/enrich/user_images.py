@@ -7,13 +7,15 @@ image by its bytes (not by a name or a Content-Type), a known format, no more pi
 so the page shows it and publishing writes it like any other.
 
 A URL is fetched through the project's HTTP client (its timeouts, retries, size cap and
-User-Agent), never through a proxy (the environment's HTTP_PROXY is ignored: a proxy's address is
-all a connection would see), and only from public addresses (no server-side request forgery): http(s) only, no
-user:password in it, and every address the name resolves to, *and the address each connection
-actually reaches* (a redirect, a DNS answer that changed in between), must be a global unicast
-address, unless it lies in a network listed in `[artwork] user_url_allow`. Loopback, link-local
-(cloud metadata at 169.254.169.254), private, carrier-grade NAT, multicast and reserved
-addresses are refused.
+User-Agent), never through a proxy (the environment's HTTP_PROXY is ignored: a proxy's address
+is all a connection would see), and only from public addresses (no server-side request
+forgery): http(s) only, no user:password in it, and every address the name resolves to must be
+a global unicast address, unless it lies in a network listed in `[artwork] user_url_allow`.
+Loopback, link-local (cloud metadata at 169.254.169.254), private, carrier-grade NAT, multicast
+and reserved addresses are refused. The check is made again for every connection (a redirect, a
+DNS answer that changed in between) *before* it is opened, the connection goes to one of the
+addresses just checked, and the address it actually reached is checked once more. A refused
+address gets one answer, whatever listens there, so the redirects cannot scan ports.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from urllib.parse import urlsplit
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import create_connection
 
 from metarrd import cache, db
 from metarrd.config import ASSET_TYPES, Config
@@ -68,6 +72,25 @@ def address_allowed(address: str, allow: list[Network]) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def refusal(host: str) -> UnsafeAddress:
+    """The one answer for an address that is not fetched, wherever it was met and whatever
+    listens there (a different answer for an open port would make a port scanner of us)."""
+    return UnsafeAddress(
+        f"{host} is a local or private address; only public addresses are fetched "
+        "(an administrator can allow a network with [artwork] user_url_allow)"
+    )
+
+
+def public_addresses(host: str, port: int, allow: list[Network]) -> list[str]:
+    """Every address `host` resolves to, when each of them may be fetched from; UnsafeAddress
+    otherwise. OSError or ValueError when the name cannot be resolved."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    if not all(address_allowed(address, allow) for address in addresses):
+        raise refusal(host)
+    return addresses
+
+
 def check_url(url: str, allow: list[Network]) -> str:
     """`url` when it may be fetched (see the module's rules), else UnsafeAddress/EditRefused."""
     url = url.strip()
@@ -80,31 +103,53 @@ def check_url(url: str, allow: list[Network]) -> str:
         raise EditRefused("an address with a user name or password is not fetched")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        public_addresses(parts.hostname, port, allow)
     except (OSError, ValueError):
         raise EditRefused(f"{parts.hostname} cannot be found") from None
-    for info in infos:
-        if not address_allowed(str(info[4][0]), allow):
-            raise UnsafeAddress(
-                f"{parts.hostname} is a local or private address; only public addresses are "
-                "fetched (an administrator can allow a network with [artwork] user_url_allow)"
-            )
     return url
 
 
 def _guarded(base: type, allow: list[Network]) -> type:
-    """A urllib3 connection class that checks the address it actually connected to."""
+    """A urllib3 connection class that checks every address of the host before connecting,
+    connects to one of those very addresses (no second lookup that could answer otherwise),
+    and checks the address it actually reached."""
 
     class Guarded(base):  # type: ignore[misc, valid-type]
         def _new_conn(self):
-            sock = super()._new_conn()
-            peer = sock.getpeername()[0]
-            if not address_allowed(peer, allow):
+            try:
+                addresses = public_addresses(self._dns_host, self.port, allow)
+            except (OSError, ValueError) as exc:
+                raise NameResolutionError(self.host, self, exc) from exc
+            try:
+                sock = _connect_first(addresses, self.port, self)
+            except TimeoutError as exc:
+                raise ConnectTimeoutError(
+                    self, f"connection to {self.host} timed out (timeout={self.timeout})"
+                ) from exc
+            except OSError as exc:
+                raise NewConnectionError(self, f"cannot connect: {exc}") from exc
+            if not address_allowed(sock.getpeername()[0], allow):
                 sock.close()
-                raise UnsafeAddress(f"{self.host} led to a local or private address; not fetched")
+                raise refusal(self.host)
             return sock
 
     return Guarded
+
+
+def _connect_first(addresses: list[str], port: int, conn: HTTPConnection):
+    """A socket connected to the first of `addresses` that answers, with `conn`'s settings."""
+    failure: OSError | None = None
+    for address in addresses:
+        try:
+            return create_connection(
+                (address, port),
+                conn.timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
+        except OSError as exc:
+            failure = exc
+    raise failure or OSError("no address")
 
 
 class PublicOnlyAdapter(HTTPAdapter):

@@ -9,6 +9,7 @@ import http.client
 import http.server
 import io
 import ipaddress
+import socket
 import threading
 from urllib.parse import urlsplit
 
@@ -269,3 +270,110 @@ def test_a_proxy_in_the_environment_does_not_hide_where_a_redirect_leads(
     finally:
         hop.close()
         proxy.close()
+
+
+class Listener:
+    """A bare listening socket (an open port) that tells whether a connection came."""
+
+    def __init__(self, host: str, port: int = 0) -> None:
+        self.sock = socket.create_server((host, port))
+        self.sock.setblocking(False)
+        self.port = self.sock.getsockname()[1]
+
+    def connected(self) -> bool:
+        try:
+            self.sock.accept()[0].close()
+        except BlockingIOError:
+            return False
+        return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    listening = Listener("127.0.0.1")
+    yield listening
+    listening.close()
+
+
+def test_a_refused_address_answers_the_same_whether_its_port_is_open_or_closed(
+    client, config, seed, listener
+):
+    """No port scan through the redirects: the address is checked before connecting, and the
+    answer does not depend on what listens there."""
+    movie = seed.movie("The Matrix")
+    closed = socket.create_server(("127.0.0.1", 0))
+    closed_port = closed.getsockname()[1]
+    closed.close()
+    ports = {"/open": listener.port, "/closed": closed_port}
+    hop = Server(
+        "127.0.0.2", lambda p: (302, {"Location": f"http://127.0.0.1:{ports[p]}/x.jpg"}, b"")
+    )
+    client.application.config["METARRD"] = allowing(config, "127.0.0.2/32")
+    try:
+        answers = [
+            client.post(
+                f"/movies/{movie.id}/artwork/poster/add", {"url": hop.url + path}, htmx=True
+            ).get_data(as_text=True)
+            for path in ports
+        ]
+    finally:
+        hop.close()
+    assert "127.0.0.1 is a local or private address" in answers[0]
+    assert answers[0] == answers[1]
+    assert not listener.connected()
+
+
+@pytest.fixture
+def resolver(monkeypatch):
+    """`answers(name, [address, ...])`: each lookup of `name` gets the next address (the last
+    one from then on), as a rebinding DNS server would answer; other names resolve as usual."""
+    real = socket.getaddrinfo
+    queues: dict[str, list[str]] = {}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        queue = queues.get(host)
+        if not queue:
+            return real(host, port, *args, **kwargs)
+        address = queue.pop(0) if len(queue) > 1 else queue[0]
+        return real(address, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lambda name, addresses: queues.__setitem__(name, list(addresses))
+
+
+def test_a_name_that_turns_private_after_the_check_is_refused_unconnected(
+    app, config, seed, listener, resolver
+):
+    movie = seed.movie("The Matrix")
+    resolver("rebind.test", ["127.0.0.2", "127.0.0.1"])
+    url = f"http://rebind.test:{listener.port}/p.jpg"
+    with pytest.raises(EditRefused, match="rebind.test is a local or private address"):
+        add_user_image(allowing(config, "127.0.0.2/32"), movie.id, "poster", url=url)
+    assert not listener.connected()
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(app, config, seed, resolver):
+    """Checked, then connected: a second lookup for the connection could answer otherwise
+    (DNS rebinding), so there is none; the checked address is the one connected to."""
+    movie = seed.movie("The Matrix")
+    image = Server(
+        "127.0.0.2", lambda path: (200, {"Content-Type": "image/jpeg"}, jpeg(size=(200, 300)))
+    )
+    port = image.httpd.server_address[1]
+    inside = Listener("127.0.0.1", port)
+    resolver("rebind.test", ["127.0.0.2", "127.0.0.2", "127.0.0.1"])
+    try:
+        asset = add_user_image(
+            allowing(config, "127.0.0.2/32"),
+            movie.id,
+            "poster",
+            url=f"http://rebind.test:{port}/p.jpg",
+        )
+        assert image.hits == 1 and (asset.width, asset.height) == (200, 300)
+        assert not inside.connected()
+    finally:
+        image.close()
+        inside.close()
