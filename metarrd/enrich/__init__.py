@@ -11,13 +11,14 @@ from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
 from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.selection import label, same_picture_sets
 from metarrd.enrich.stage import EnrichResult, enrich_item, enrich_items
-from metarrd.enrich.user_images import add_user_image
+from metarrd.enrich.user_images import UnreadableAddress, add_user_image
 
 __all__ = [
     "WORK_PREFIX",
     "sweep_stale",
     "EnrichResult",
     "SelectionChange",
+    "UnreadableAddress",
     "add_user_image",
     "change_selection",
     "enrich_item",

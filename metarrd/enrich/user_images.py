@@ -52,6 +52,10 @@ class UnsafeAddress(EditRefused):
     """The URL leads to an address the server must not fetch from."""
 
 
+class UnreadableAddress(EditRefused):
+    """The URL cannot be parsed at all (`http://[::1`, a port out of range): a bad request."""
+
+
 def allowed_networks(config: Config) -> list[Network]:
     nets = []
     for text in config.artwork.user_url_allow:
@@ -94,7 +98,11 @@ def public_addresses(host: str, port: int, allow: list[Network]) -> list[str]:
 def check_url(url: str, allow: list[Network]) -> str:
     """`url` when it may be fetched (see the module's rules), else UnsafeAddress/EditRefused."""
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UnreadableAddress(f"that address cannot be read ({exc})") from None
     if parts.scheme not in ("http", "https"):
         raise EditRefused("only an http:// or https:// address can be fetched")
     if not parts.hostname:
@@ -102,7 +110,6 @@ def check_url(url: str, allow: list[Network]) -> str:
     if parts.username or parts.password:
         raise EditRefused("an address with a user name or password is not fetched")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
         public_addresses(parts.hostname, port, allow)
     except (OSError, ValueError):
         raise EditRefused(f"{parts.hostname} cannot be found") from None

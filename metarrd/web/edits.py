@@ -10,11 +10,14 @@ updates, and turns a published item into "outdated" when the library files would
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from metarrd import db
+from metarrd.config import ASSET_TYPES
 from metarrd.errors import EditRefused
 from metarrd.web.fields import FIELD_LABELS, field_text, parse_field
+from metarrd.web.ids import MAX_INT
 
 log = logging.getLogger(__name__)
 
@@ -133,16 +136,58 @@ def selection_snapshot(movie_id: int, asset_type: str) -> dict[str, Any]:
     }
 
 
-def restore_selection(movie_id: int, snapshot: dict[str, Any]) -> None:
+MAX_RANK = 1000  # far above any type's limit: a rank beyond it did not come from us
+CHOOSERS = (None, "auto", "user")  # selected_by
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """`selection_snapshot` as the Undo form sends it back, checked (`read_snapshot`)."""
+
+    asset_type: str
+    locked: bool
+    picks: list[tuple[int, int | None, str | None]]  # (candidate id, rank, chosen by)
+    others: list[tuple[int, str | None]]  # not selected, with who decided it
+
+
+def read_snapshot(data: Any) -> Snapshot:
+    """The snapshot that came back from the browser, or ValueError saying what is wrong with
+    it: ids and ranks are whole numbers in range (1..MAX_RANK for a rank), choosers are ours."""
+    if not isinstance(data, dict) or data.get("type") not in ASSET_TYPES:
+        raise ValueError("it names no artwork type")
+    picks, others = data.get("picks"), data.get("by", [])
+    if not isinstance(picks, list) or any(not isinstance(p, list) or len(p) != 3 for p in picks):
+        raise ValueError("its picks are not [id, rank, chooser] lists")
+    if not isinstance(others, list) or any(not isinstance(o, list) or len(o) != 2 for o in others):
+        raise ValueError("its other choices are not [id, chooser] lists")
+    return Snapshot(
+        asset_type=data["type"],
+        locked=bool(data.get("locked")),
+        picks=[
+            (_whole(i, "id", MAX_INT), None if r is None else _whole(r, "rank", MAX_RANK), _by(b))
+            for i, r, b in picks
+        ],
+        others=[(_whole(i, "id", MAX_INT), _by(b)) for i, b in others],
+    )
+
+
+def _whole(value: Any, what: str, most: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise ValueError(f"a {what} is not a whole number from 1 to {most}")
+    return value
+
+
+def _by(value: Any) -> str | None:
+    if value not in CHOOSERS:
+        raise ValueError("a choice was made by someone unknown")
+    return value
+
+
+def restore_selection(movie_id: int, snapshot: Snapshot) -> None:
     """Undo: put an artwork type back as `snapshot` had it. Only this item's candidates of that
     type are touched (the snapshot came back from the browser)."""
     A = db.ArtworkCandidate
-    asset_type = str(snapshot.get("type", ""))
-    try:
-        picks = [(int(i), int(r) if r is not None else None, by) for i, r, by in snapshot["picks"]]
-        others = [(int(i), by) for i, by in snapshot.get("by", [])]
-    except (KeyError, TypeError, ValueError):
-        raise EditError("this undo cannot be read; choose again by hand") from None
+    asset_type, picks, others = snapshot.asset_type, snapshot.picks, snapshot.others
     with db.write_transaction():
         own = {
             i
@@ -162,7 +207,7 @@ def restore_selection(movie_id: int, snapshot: dict[str, Any]) -> None:
             A.update(is_selected=True, rank=rank, selected_by=by).where(A.id == i).execute()
         movie = db.Movie.get_by_id(movie_id)
         locked = [t for t in (movie.locked_asset_types or []) if t != asset_type]
-        if snapshot.get("locked"):
+        if snapshot.locked:
             locked.append(asset_type)
         _touch(movie, locked_asset_types=locked)
         db.mark_outdated(movie_id)

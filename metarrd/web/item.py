@@ -11,7 +11,7 @@ from htmx_flask import make_response
 
 from metarrd import db, preferences
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import add_user_image, change_selection, label
+from metarrd.enrich import UnreadableAddress, add_user_image, change_selection, label
 from metarrd.errors import MetarrdError
 from metarrd.publish import preview_publish
 from metarrd.web import edits, files, formatting, queries, tv
@@ -239,18 +239,19 @@ def undo_artwork(movie_id: int):
     """Put an artwork type back as it was before the last choice (the toast's Undo)."""
     movie = queries.movie_or_404(movie_id)
     try:
-        snapshot = json.loads(request.form.get("snapshot", ""))
-        if not isinstance(snapshot, dict) or snapshot.get("type") not in ASSET_TYPES:
-            raise ValueError
-    except ValueError:
+        data = json.loads(request.form.get("snapshot", ""))
+    except (ValueError, RecursionError):
         abort(400, "This undo cannot be read.")
+    try:
+        snapshot = edits.read_snapshot(data)
+    except ValueError as exc:
+        abort(400, f"This undo cannot be read: {exc}.")
     try:
         edits.restore_selection(movie_id, snapshot)
     except edits.EditError as exc:
-        return _artwork_answer(movie, snapshot["type"], str(exc), changed=False)
-    return _artwork_answer(
-        movie, snapshot["type"], f"Undone: {snapshot['type']} is as it was.", "info"
-    )
+        return _artwork_answer(movie, snapshot.asset_type, str(exc), changed=False)
+    t = snapshot.asset_type
+    return _artwork_answer(movie, t, f"Undone: {t} is as it was.", "info")
 
 
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # the same cap as a provider's image
@@ -276,6 +277,8 @@ def add_own_image(movie_id: int, asset_type: str):
             raise edits.EditError("choose a file or paste an image address")
         before = edits.selection_snapshot(movie_id, asset_type)
         change_selection(config, asset.id, "use")
+    except UnreadableAddress as exc:
+        abort(400, f"Not fetched: {exc}.")
     except edits.EditError as exc:
         return _artwork_answer(movie, asset_type, str(exc), changed=False)
     message = f"Your {asset_type} ({label(asset)}) is now #1; Undo gives the type back as it was."

@@ -8,6 +8,8 @@ import time
 from html import unescape as html_unescape
 from pathlib import Path
 
+import pytest
+
 from metarrd import db
 
 
@@ -374,6 +376,41 @@ def test_a_swap_says_what_it_did_in_one_line_and_can_be_undone(client, seed, con
     refused = client.post(f"/movies/{movie.id}/artwork/undo", {"snapshot": bad}, htmx=True)
     assert "choose again by hand" in refused.get_data(as_text=True)
     assert client.post(f"/movies/{movie.id}/artwork/undo", {"snapshot": "nope"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "picks, why",
+    [
+        ('[[{id}, 1e999, "user"]]', "rank is not a whole number"),  # infinity
+        ('[[{id}, 99999999999999999999, "user"]]', "rank is not a whole number"),
+        ('[[{id}, 1001, "user"]]', "rank is not a whole number from 1 to 1000"),
+        ('[[{id}, 0, "user"]]', "rank is not a whole number"),
+        ('[[{id}, 1.5, "user"]]', "rank is not a whole number"),
+        ('[[1e999, 1, "user"]]', "id is not a whole number"),
+        ('[[99999999999999999999, 1, "user"]]', "id is not a whole number"),
+        ('[[{id}, 1, "admin"]]', "made by someone unknown"),
+        ("[[{id}, 1]]", "picks are not [id, rank, chooser] lists"),
+        ('"abc"', "picks are not [id, rank, chooser] lists"),
+    ],
+)
+def test_an_undo_that_cannot_be_read_is_a_bad_request_and_changes_nothing(client, seed, picks, why):
+    movie = seed.movie("The Matrix", publish_state=db.PUBLISHED)
+    chosen = seed.asset(movie, is_selected=True, rank=1, selected_by="auto")
+    picks = picks.format(id=chosen.id)
+    snapshot = f'{{"type": "poster", "locked": true, "picks": {picks}}}'
+    answer = client.post(f"/movies/{movie.id}/artwork/undo", {"snapshot": snapshot}, htmx=True)
+    assert answer.status_code == 400
+    assert why in html_unescape(answer.get_data(as_text=True))
+    assert selected(movie) == [(chosen.id, 1)]
+    after = db.Movie.get_by_id(movie.id)
+    assert (after.publish_state, after.locked_asset_types) == (db.PUBLISHED, [])
+
+
+def test_an_undo_nested_too_deeply_is_a_bad_request(client, seed):
+    movie = seed.movie("The Matrix")
+    deep = "[" * 50_000 + "]" * 50_000  # a JSON parser recurses on each
+    answer = client.post(f"/movies/{movie.id}/artwork/undo", {"snapshot": deep})
+    assert answer.status_code == 400
 
 
 def test_the_viewer_shows_the_image_large_with_its_facts(client, seed):

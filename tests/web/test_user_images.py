@@ -18,7 +18,12 @@ from PIL import Image
 
 from metarrd import db
 from metarrd.enrich import add_user_image
-from metarrd.enrich.user_images import address_allowed, check_url, public_client
+from metarrd.enrich.user_images import (
+    UnreadableAddress,
+    address_allowed,
+    check_url,
+    public_client,
+)
 from metarrd.errors import EditRefused
 from tests.web.conftest import jpeg
 
@@ -117,6 +122,19 @@ def test_a_network_the_configuration_allows():
 )
 def test_unsafe_urls_are_refused_before_any_request(url, why):
     with pytest.raises(EditRefused, match=why):
+        check_url(url, [])
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://[::1/x.jpg", "http://127.0.0.1:99999/x.jpg", "http://h:port/"]
+)
+def test_an_address_that_cannot_be_read_is_a_bad_request(client, seed, url):
+    movie = seed.movie("The Matrix")
+    answer = client.post(f"/movies/{movie.id}/artwork/poster/add", {"url": url}, htmx=True)
+    assert answer.status_code == 400
+    assert "that address cannot be read" in answer.get_data(as_text=True)
+    assert not db.ArtworkCandidate.select().exists()
+    with pytest.raises(UnreadableAddress):
         check_url(url, [])
 
 
