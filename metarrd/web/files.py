@@ -1,13 +1,15 @@
 """Images for the UI, only ever from our own data folder: candidate previews from
 `<data_dir>/previews/` and actor thumbnails from `<data_dir>/cache/actor/`, each confined to its
-folder (nothing is hot-linked to a provider, nothing outside those folders is served)."""
+folder (nothing is hot-linked to a provider, nothing outside those folders is served): a path is
+resolved, symbolic links included, and served only when it is a regular file inside the folder
+(`_confined`)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_file, send_from_directory
+from flask import Blueprint, abort, current_app, send_file
 
 from metarrd import db
 from metarrd.config import Config
@@ -33,20 +35,30 @@ def preview_name(config: Config, preview_path: str | None) -> str | None:
     return path.as_posix()
 
 
-def _confined(base: Path, candidate: str | None) -> Path | None:
+def _confined(base: Path, candidate: str | Path | None) -> Path | None:
+    """`candidate` resolved (links followed), when that is a regular file inside `base`."""
     if not candidate:
         return None
-    real_base = base.resolve()
-    target = Path(candidate).resolve()
-    if not target.is_relative_to(real_base) or not target.is_file():
+    try:
+        real_base = base.resolve()
+        target = Path(candidate).resolve()
+        if not target.is_relative_to(real_base) or not target.is_file():
+            return None
+    except (OSError, ValueError):  # a NUL byte, a loop of links
         return None
     return target
 
 
+def _preview_or_404(config: Config, name: str | None):
+    target = _confined(config.previews_dir, config.previews_dir / name if name else None)
+    if target is None:
+        abort(404)
+    return send_file(target, max_age=IMAGE_CACHE_SECONDS)
+
+
 @bp.get("/previews/<path:name>")
 def preview(name: str):
-    config = current_app.config["METARRD"]
-    return send_from_directory(config.previews_dir, name, max_age=IMAGE_CACHE_SECONDS)
+    return _preview_or_404(current_app.config["METARRD"], name)
 
 
 @bp.get("/actors/<int:actor_id>/thumb")
@@ -82,8 +94,5 @@ def asset_image(asset_id: int):
         abort(404)
     target = full_image(config, asset)
     if target is None:
-        name = preview_name(config, asset.preview_path)
-        if name is None:
-            abort(404)
-        return send_from_directory(config.previews_dir, name, max_age=IMAGE_CACHE_SECONDS)
+        return _preview_or_404(config, preview_name(config, asset.preview_path))
     return send_file(target, max_age=IMAGE_CACHE_SECONDS)

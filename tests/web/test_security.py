@@ -365,6 +365,33 @@ def test_images_only_from_previews_and_the_actor_cache(client, seed, config, tmp
     assert client.get("/actors/9999/thumb").status_code == 404
 
 
+def test_a_link_in_the_previews_folder_to_outside_is_not_followed(client, seed, config, tmp_path):
+    """Previews are served like the other images: only regular files that resolve inside the
+    previews folder, whether named in the URL or by a candidate (the viewer's fallback)."""
+    movie = seed.movie("The Matrix")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not serve")
+    folder = config.previews_dir / "poster"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "link.jpg").symlink_to(secret)
+    (config.previews_dir / "outside").symlink_to(tmp_path, target_is_directory=True)
+    (folder / "sub").mkdir()
+    for url in (
+        "/previews/poster/link.jpg",
+        "/previews/outside/secret.txt",
+        "/previews/poster/sub",
+        "/previews/poster/x%00.jpg",
+    ):
+        answer = client.get(url)
+        assert answer.status_code == 404 and b"do not serve" not in answer.data, url
+    linked = seed.asset(movie, "poster", preview_path=str(folder / "link.jpg"))
+    assert client.get(f"/assets/{linked.id}/image").status_code == 404
+    inner = seed.asset(movie, "poster")  # a link to a preview inside the folder is fine
+    (folder / "alias.jpg").symlink_to(inner.preview_path)
+    assert client.get("/previews/poster/alias.jpg").status_code == 200
+    assert client.get(f"/assets/{inner.id}/image").mimetype == "image/jpeg"
+
+
 def test_healthz(client):
     answer = client.get("/healthz")
     assert answer.status_code == 200
