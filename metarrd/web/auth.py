@@ -9,7 +9,9 @@
   the user logs out: the cookie carries a session id whose (hashed) row in `web_sessions` must
   exist, so a copy of the cookie dies with the session.
 - Wrong passwords are counted per client address in `login_failures` (five in 15 minutes lock
-  the address out), the same for every gunicorn worker and across restarts.
+  the address out), the same for every gunicorn worker and across restarts. Each attempt is
+  counted before its password is checked (metarrd/web/attempts.py), so parallel guesses cannot
+  slip past the count while the slow scrypt checks run.
 - Every state-changing request carries the session's CSRF token (form field `csrf_token` or the
   `X-CSRF-Token` header that base.html gives every htmx request).
 """
@@ -39,6 +41,7 @@ from flask import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from metarrd import db
+from metarrd.web import attempts
 from metarrd.web.hosts import host_allowed, origin_allowed
 
 log = logging.getLogger(__name__)
@@ -202,21 +205,7 @@ def guard():
 # --- login / logout -------------------------------------------------------------------------
 
 MAX_FAILURES, FAILURE_WINDOW = 5, 900.0
-
-
-def _too_many_failures(addr: str) -> bool:
-    """Five wrong passwords from `addr` in the window, counted in the database: the same for
-    every gunicorn worker, and after a restart."""
-    F = db.LoginFailure
-    recent = F.select().where(F.addr == addr, F.at > time.time() - FAILURE_WINDOW).count()
-    return recent >= MAX_FAILURES
-
-
-def _note_failure(addr: str) -> None:
-    now = time.time()
-    with db.write_transaction():
-        db.LoginFailure.delete().where(db.LoginFailure.at < now - FAILURE_WINDOW).execute()
-        db.LoginFailure.create(addr=addr, at=now)
+LOGIN_LIMIT = attempts.Limit("login", MAX_FAILURES, FAILURE_WINDOW)
 
 
 def _sid_hash(sid: str) -> str:
@@ -276,15 +265,19 @@ def login():
         return redirect(url_for("library.index"))
     error = None
     status = 200
+    retry_after = None
     if request.method == "POST":
         addr = request.remote_addr or "?"
         if stored is None:
             error = "No admin password is set yet."
             status = 403
-        elif _too_many_failures(addr):
+        elif isinstance(attempt := attempts.reserve(LOGIN_LIMIT, addr), attempts.Refusal):
+            log.warning("web login from %s refused: too many failed attempts", addr)
             error = "Too many failed attempts. Wait a quarter of an hour and try again."
             status = 429
+            retry_after = attempt.retry_after
         elif check_password(request.form.get("password", "")):
+            attempts.forgive(attempt)
             end_session()
             session.permanent = True
             session["auth"] = {
@@ -295,13 +288,14 @@ def login():
             log.info("web login from %s", addr)
             return redirect(_next_page(), code=303)
         else:
-            _note_failure(addr)
             log.warning("failed web login from %s", addr)
             error = "Wrong password."
             status = 401
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     return (
         render_template("login.html", error=error, no_password=stored is None),
         status,
+        headers,
     )
 
 
