@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import ipaddress
 import json
 import os
 import tomllib
@@ -141,6 +142,8 @@ class WebConfig:
     bind: str = "127.0.0.1:8787"
     session_hours: int = 12
     allowed_hosts: tuple[str, ...] = ()  # names besides loopback and the bind (DNS rebinding)
+    # reverse proxies (networks) whose X-Forwarded-For names the client: metarrd/web/clients.py
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -442,6 +445,25 @@ def check_semantics(config: Config, problems: Problems) -> None:
                 'expected a host name such as "nas.local" or '
                 f'"metarrd.example.com:443", not {name!r}',
             )
+    for i, entry in enumerate(config.web.trusted_proxies):
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            problems.error(
+                f"web.trusted_proxies[{i}]",
+                f'expected an address or network such as "127.0.0.1/32", not {entry!r}',
+            )
+    if (
+        config.web.allowed_hosts
+        and not config.web.trusted_proxies
+        and is_loopback_bind(config.web.bind)
+    ):
+        problems.warning(
+            "web.trusted_proxies",
+            "empty, while allowed_hosts suggests a reverse proxy in front of a loopback bind: "
+            "every client then has the proxy's address, and five wrong passwords from anyone "
+            'lock everyone out. List the proxy, e.g. ["127.0.0.1/32"] (docs/security.md)',
+        )
     if config.database.url and not config.uses_postgresql:
         raise ConfigError(
             "database.url: expected postgresql://USER:PASSWORD@HOST:PORT/NAME "
@@ -460,6 +482,17 @@ def check_semantics(config: Config, problems: Problems) -> None:
     host, _, port = config.web.bind.rpartition(":")
     if not host or not port.isdigit():
         problems.error("web.bind", f"expected HOST:PORT, not {config.web.bind!r}")
+
+
+def is_loopback_bind(bind: str) -> bool:
+    """`[web] bind` on a loopback address (then only this machine, or a proxy on it, reaches it)."""
+    host = bind.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: assume it is reachable from elsewhere
 
 
 def _toml_name(f: dataclasses.Field) -> str:

@@ -138,3 +138,19 @@ def test_the_daemon_still_stops_at_the_first_error_with_the_library_name():
     with pytest.raises(ConfigError) as err:
         parse_config({"providers": {"tmdb": {"apikey": "x"}}})
     assert "providers.tmdb.apikey: unknown key (did you mean api_key?)" in str(err.value)
+
+
+def test_trusted_proxies_must_be_networks_and_a_proxy_setup_without_them_is_a_warning(
+    tmp_path, capsys
+):
+    proxied = '[web]\nbind = "127.0.0.1:8787"\nallowed_hosts = ["metarrd.example.com"]\n'
+    status, _out, err = _check(tmp_path, _good(tmp_path) + proxied, capsys)
+    assert status == 0 and "warning: web.trusted_proxies: empty" in err
+    status, _out, err = _check(
+        tmp_path, _good(tmp_path) + proxied + 'trusted_proxies = ["127.0.0.1/32"]\n', capsys
+    )
+    assert status == 0 and "trusted_proxies" not in err
+    status, _out, err = _check(
+        tmp_path, _good(tmp_path) + proxied + 'trusted_proxies = ["nginx"]\n', capsys
+    )
+    assert status == 2 and "web.trusted_proxies[0]: expected an address or network" in err

@@ -8,6 +8,11 @@ Parallel guesses therefore cannot all pass the count while the first ones are st
 number of workers and threads. A correct secret takes its own attempt back (`forgive`), so only
 the wrong ones keep counting; an attempt whose check never finished counts as wrong.
 
+A second line holds against many clients at once (a botnet, or the many /64 networks of one IPv6
+allocation): past `overall` attempts from every client together within the window, one attempt
+is counted every `overall_every` seconds, whoever makes it. That slows everybody rather than
+locking everybody out, so no single client can lock the others out.
+
 A refused attempt is not recorded: a client that keeps trying while locked out does not stretch
 its lockout, which ends `window` seconds after its oldest counted attempt.
 """
@@ -18,6 +23,8 @@ import math
 import time
 from dataclasses import dataclass
 
+from peewee import fn
+
 from metarrd import db
 
 
@@ -26,11 +33,14 @@ class Limit:
     scope: str  # what is guessed: "login"
     per_client: int  # attempts counted per client within `window`
     window: float  # seconds
+    overall: int = 0  # attempts from every client together within `window` (0: no cap) ...
+    overall_every: float = 0.0  # ... past which one attempt is counted per this many seconds
 
 
 @dataclass(frozen=True)
 class Refusal:
     retry_after: int  # seconds until an attempt would be counted again
+    overall: bool = False  # refused by the cap over every client, not the client's own count
 
 
 def _key(limit: Limit, client: str) -> str:
@@ -39,7 +49,8 @@ def _key(limit: Limit, client: str) -> str:
 
 def reserve(limit: Limit, client: str) -> int | Refusal:
     """Record an attempt by `client` and return its id, or a Refusal when `client` already has
-    `limit.per_client` attempts in the window. Count and record are one write transaction."""
+    `limit.per_client` attempts in the window, or every client together is past the overall cap
+    and the last attempt is recent. Count and record are one write transaction."""
     F = db.LoginFailure
     key = _key(limit, client)
     now = time.time()
@@ -50,8 +61,18 @@ def reserve(limit: Limit, client: str) -> int | Refusal:
         recent = [row.at for row in mine]
         if len(recent) >= limit.per_client:
             oldest = recent[len(recent) - limit.per_client]
-            return Refusal(max(1, math.ceil(oldest + limit.window - now)))
+            return Refusal(_seconds(oldest + limit.window - now))
+        if limit.overall:
+            everyone = F.select().where(F.addr.startswith(f"{limit.scope} "), F.at >= since)
+            if everyone.count() >= limit.overall:
+                latest = everyone.select(fn.MAX(F.at)).scalar()
+                if latest is not None and latest > now - limit.overall_every:
+                    return Refusal(_seconds(latest + limit.overall_every - now), overall=True)
         return F.create(addr=key, at=now).id
+
+
+def _seconds(delay: float) -> int:
+    return max(1, math.ceil(delay))
 
 
 def forgive(attempt: int) -> None:

@@ -9,7 +9,10 @@
   the user logs out: the cookie carries a session id whose (hashed) row in `web_sessions` must
   exist, so a copy of the cookie dies with the session.
 - Wrong passwords are counted per client address in `login_failures` (five in 15 minutes lock
-  the address out), the same for every gunicorn worker and across restarts. Each attempt is
+  the address out; an IPv6 client's /64 counts as one address; behind a reverse proxy listed in
+  `[web] trusted_proxies` the address is the one the proxy forwards: metarrd/web/clients.py),
+  the same for every gunicorn worker and across restarts. Past 50 failures from every address
+  together, one password is checked every 30 seconds. Each attempt is
   counted before its password is checked (metarrd/web/attempts.py), so parallel guesses cannot
   slip past the count while the slow scrypt checks run.
 - Every state-changing request carries the session's CSRF token (form field `csrf_token` or the
@@ -21,7 +24,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import hmac
-import ipaddress
 import logging
 import secrets
 import sys
@@ -41,7 +43,8 @@ from flask import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from metarrd import db
-from metarrd.web import attempts
+from metarrd.config import is_loopback_bind
+from metarrd.web import attempts, clients
 from metarrd.web.hosts import host_allowed, origin_allowed
 
 log = logging.getLogger(__name__)
@@ -111,16 +114,6 @@ def set_password_interactive() -> int:
         return 2
     print("Password set. Every open web session has to log in again.")
     return 0
-
-
-def is_loopback_bind(bind: str) -> bool:
-    host = bind.rpartition(":")[0].strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a host name: assume it is reachable from elsewhere
 
 
 def login_required() -> bool:
@@ -205,7 +198,11 @@ def guard():
 # --- login / logout -------------------------------------------------------------------------
 
 MAX_FAILURES, FAILURE_WINDOW = 5, 900.0
-LOGIN_LIMIT = attempts.Limit("login", MAX_FAILURES, FAILURE_WINDOW)
+# Past 50 failures from every address together, one password is checked every 30 s.
+OVERALL_FAILURES, OVERALL_EVERY = 50, 30.0
+LOGIN_LIMIT = attempts.Limit(
+    "login", MAX_FAILURES, FAILURE_WINDOW, overall=OVERALL_FAILURES, overall_every=OVERALL_EVERY
+)
 
 
 def _sid_hash(sid: str) -> str:
@@ -267,15 +264,23 @@ def login():
     status = 200
     retry_after = None
     if request.method == "POST":
-        addr = request.remote_addr or "?"
+        addr = clients.request_client()
         if stored is None:
             error = "No admin password is set yet."
             status = 403
-        elif isinstance(attempt := attempts.reserve(LOGIN_LIMIT, addr), attempts.Refusal):
-            log.warning("web login from %s refused: too many failed attempts", addr)
-            error = "Too many failed attempts. Wait a quarter of an hour and try again."
-            status = 429
-            retry_after = attempt.retry_after
+        elif isinstance(
+            attempt := attempts.reserve(LOGIN_LIMIT, clients.client_group(addr)), attempts.Refusal
+        ):
+            status, retry_after = 429, attempt.retry_after
+            if attempt.overall:
+                log.warning("web login from %s refused: too many failures overall", addr)
+                error = (
+                    "Too many failed logins from many addresses: one password is checked every "
+                    f"{OVERALL_EVERY:.0f} seconds. Try again in {retry_after} seconds."
+                )
+            else:
+                log.warning("web login from %s refused: too many failed attempts", addr)
+                error = "Too many failed attempts. Wait a quarter of an hour and try again."
         elif check_password(request.form.get("password", "")):
             attempts.forgive(attempt)
             end_session()

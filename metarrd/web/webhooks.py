@@ -45,6 +45,7 @@ from metarrd import db, workflow
 from metarrd.config import Config
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
+from metarrd.web import clients
 from metarrd.web.webhook_payload import (
     BadPayload,
     ids,
@@ -90,7 +91,9 @@ def _authenticate(source: str) -> tuple[Response, int] | None:
         sent.encode("utf-8", "surrogateescape"), expected.encode("utf-8")
     ):
         return None
-    log.warning("%s webhook refused from %s: wrong or missing token", source, request.remote_addr)
+    log.warning(
+        "%s webhook refused from %s: wrong or missing token", source, clients.request_client()
+    )
     response, status = _answer(401, "wrong or missing webhook token")
     response.headers["WWW-Authenticate"] = 'Basic realm="metarrd webhooks"'
     return response, status

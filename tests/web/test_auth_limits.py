@@ -1,5 +1,6 @@
 """Guessing the admin password: the lockout holds against parallel guesses (an attempt is counted
-before its password is checked)."""
+before its password is checked), counts the client behind a trusted reverse proxy and an IPv6
+client's /64, and slows every check when many addresses guess together."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 import pytest
 
 from metarrd import db
-from metarrd.web import auth, create_app
+from metarrd.web import attempts, auth, create_app
 
 PASSWORD = "correct horse"
 
@@ -20,6 +21,15 @@ def public_app(config_factory):
     app = create_app(config_factory(web={"bind": "0.0.0.0:8787"}), testing=True)
     auth.set_password(PASSWORD)
     return app
+
+
+def client(app, remote_addr: str, forwarded_for: str | None = None):
+    """A browser at `remote_addr`; with `forwarded_for`, behind a proxy that sends that header."""
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = remote_addr
+    if forwarded_for is not None:
+        c.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return c
 
 
 def token_of(c) -> str:
@@ -94,3 +104,66 @@ def test_a_successful_login_does_not_count_as_a_failure(public_app):
     for _ in range(auth.MAX_FAILURES - 1):
         assert login(c, "nope").status_code == 401
     assert login(c, PASSWORD).status_code == 429
+
+
+@pytest.fixture
+def proxied_app(config_factory):
+    """The documented reverse-proxy setup: loopback bind, nginx on the same host in front."""
+    config = config_factory(
+        web={
+            "bind": "127.0.0.1:8787",
+            "allowed_hosts": ["metarrd.example.com"],
+            "trusted_proxies": ["127.0.0.1/32"],
+        }
+    )
+    app = create_app(config, testing=True)
+    auth.set_password(PASSWORD)
+    return app
+
+
+def test_behind_a_trusted_proxy_one_outside_guesser_cannot_lock_the_admin_out(proxied_app):
+    attacker = client(proxied_app, "127.0.0.1", "203.0.113.9")
+    for _ in range(auth.MAX_FAILURES):
+        assert login(attacker, "nope").status_code == 401
+    assert login(attacker, "nope").status_code == 429
+    # nginx appends the real peer to a forged header: the attacker is still the attacker
+    forged = client(proxied_app, "127.0.0.1", "198.51.100.7, 203.0.113.9")
+    assert login(forged, PASSWORD).status_code == 429
+    admin = client(proxied_app, "127.0.0.1", "198.51.100.7")
+    assert login(admin, PASSWORD).status_code == 303
+    assert admin.get("/").status_code == 200
+
+
+def test_x_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(public_app):
+    """No trusted_proxies (the default): a header the client writes itself changes nothing."""
+    for i in range(auth.MAX_FAILURES):
+        assert login(client(public_app, "203.0.113.9", f"10.0.0.{i}"), "nope").status_code == 401
+    assert login(client(public_app, "203.0.113.9", "10.0.0.99"), PASSWORD).status_code == 429
+    assert login(client(public_app, "198.51.100.7"), PASSWORD).status_code == 303
+
+
+def test_ipv6_addresses_of_one_64_are_one_client(public_app):
+    for i in range(1, auth.MAX_FAILURES + 1):
+        assert login(client(public_app, f"2001:db8::{i:x}"), "nope").status_code == 401
+    for i in range(auth.MAX_FAILURES + 1, 12):
+        assert login(client(public_app, f"2001:db8::{i:x}"), "nope").status_code == 429
+    assert login(client(public_app, "2001:db8:0:1::1"), PASSWORD).status_code == 303
+
+
+def test_many_addresses_guessing_together_get_one_check_every_half_minute(
+    public_app, counted_checks, monkeypatch
+):
+    guessers = auth.OVERALL_FAILURES // auth.MAX_FAILURES
+    for n in range(guessers):
+        for _ in range(auth.MAX_FAILURES):
+            assert login(client(public_app, f"203.0.113.{n}"), "nope").status_code == 401
+    refused = login(client(public_app, "198.51.100.7"), PASSWORD)
+    assert refused.status_code == 429
+    assert "one password is checked every" in refused.get_data(as_text=True)
+    assert 0 < int(refused.headers["Retry-After"]) <= auth.OVERALL_EVERY
+    assert len(counted_checks) == auth.OVERALL_FAILURES
+    real = time.time
+    monkeypatch.setattr(attempts.time, "time", lambda: real() + auth.OVERALL_EVERY + 1)
+    assert login(client(public_app, "198.51.100.7"), PASSWORD).status_code == 303
+    assert login(client(public_app, "198.51.100.8"), "nope").status_code == 401
+    assert login(client(public_app, "198.51.100.9"), PASSWORD).status_code == 429
