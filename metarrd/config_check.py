@@ -14,6 +14,8 @@ from pathlib import Path
 
 from metarrd.config import Config, Problem, collect_problems, entry_key, find_config_path
 
+MIN_WEBHOOK_TOKEN_LENGTH = 16  # shorter: `config check` warns (the webhooks still take it)
+
 
 def check_file(path: str | Path | None) -> tuple[Path, Config | None, list[Problem]]:
     """(the file read, its Config when it could be built, every problem found)."""
@@ -56,6 +58,16 @@ def environment_problems(config: Config) -> list[Problem]:
     if config.workflow.webhooks and not config.webhooks.token:
         found.append(
             Problem("warning", "webhooks.token", "empty: every webhook call will be refused")
+        )
+    elif config.webhooks.token and len(config.webhooks.token) < MIN_WEBHOOK_TOKEN_LENGTH:
+        found.append(
+            Problem(
+                "warning",
+                "webhooks.token",
+                f"only {len(config.webhooks.token)} characters: a short token can be guessed. "
+                f"Use at least {MIN_WEBHOOK_TOKEN_LENGTH}, e.g. from "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(24))'",
+            )
         )
     return found
 

@@ -555,8 +555,9 @@ MODELS: list[type[BaseModel]] = [
 
 
 class LoginFailure(BaseModel):
-    """A wrong web password, per client address: the lockout is shared by every gunicorn worker
-    and survives a restart."""
+    """An attempt at the web password or the webhook token, per client (`addr` is
+    `login <client>` or `webhook <client>`: metarrd/web/attempts.py): the lockout is shared by
+    every gunicorn worker and survives a restart."""
 
     addr = pw.CharField(index=True)
     at = pw.FloatField(index=True)  # time.time()

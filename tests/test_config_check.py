@@ -154,3 +154,13 @@ def test_trusted_proxies_must_be_networks_and_a_proxy_setup_without_them_is_a_wa
         tmp_path, _good(tmp_path) + proxied + 'trusted_proxies = ["nginx"]\n', capsys
     )
     assert status == 2 and "web.trusted_proxies[0]: expected an address or network" in err
+
+
+def test_a_short_webhook_token_is_a_warning_that_says_how_to_make_one(tmp_path, capsys):
+    status, out, err = _check(tmp_path, _good(tmp_path) + '[webhooks]\ntoken = "abc1"\n', capsys)
+    assert status == 0 and "1 warning" in out
+    assert "warning: webhooks.token: only 4 characters" in err
+    assert "secrets.token_urlsafe(24)" in err
+    long_token = '[webhooks]\ntoken = "' + "x" * 16 + '"\n'
+    status, _out, err = _check(tmp_path, _good(tmp_path) + long_token, capsys)
+    assert status == 0 and "webhooks.token" not in err

@@ -1,5 +1,6 @@
-"""Attempts at a secret (the admin password), counted per client in the database
-(`login_failures`), so that every gunicorn worker and a restart see the same count.
+"""Attempts at a secret (the admin password, the webhook token), counted per client in the
+database (`login_failures`, one row per attempt keyed `<scope> <client>`), so that every gunicorn
+worker and a restart see the same count.
 
 An attempt is recorded *before* its secret is checked, in the same write transaction that counts
 the earlier ones (BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL: `db.write_transaction`).
@@ -30,7 +31,7 @@ from metarrd import db
 
 @dataclass(frozen=True)
 class Limit:
-    scope: str  # what is guessed: "login"
+    scope: str  # what is guessed: "login", "webhook"
     per_client: int  # attempts counted per client within `window`
     window: float  # seconds
     overall: int = 0  # attempts from every client together within `window` (0: no cap) ...

@@ -12,7 +12,8 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | `Test` | nothing | 200 |
 | anything else | nothing, one log line | 200 |
 
-Radarr's and Sonarr's "Method: PUT" option is answered like POST. Bad token 401, empty token
+Radarr's and Sonarr's "Method: PUT" option is answered like POST. Bad token 401 (after ten
+from one client address within 15 minutes, 429 with Retry-After, right token or not), empty token
 403, malformed body 400 (with the field at fault: see webhook_payload.py), a path outside every
 library 422 (with the `[webhooks] path_map` entry that would put it inside one), the `webhooks`
 stage switched off 503.
@@ -45,7 +46,7 @@ from metarrd import db, workflow
 from metarrd.config import Config
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
-from metarrd.web import clients
+from metarrd.web import attempts, clients
 from metarrd.web.webhook_payload import (
     BadPayload,
     ids,
@@ -79,21 +80,38 @@ def _config() -> Config:
     return current_app.config["METARRD"]
 
 
+# Wrong or missing tokens per client address (an IPv6 /64; behind [web] trusted_proxies, the
+# forwarded address) before that address is refused with 429. Radarr and Sonarr send the right
+# token or none at all, so a handful of mistakes is already plenty.
+MAX_FAILURES, FAILURE_WINDOW = 10, 900.0
+TOKEN_LIMIT = attempts.Limit("webhook", MAX_FAILURES, FAILURE_WINDOW)
+
+
 def _authenticate(source: str) -> tuple[Response, int] | None:
-    """None when the caller holds the token; else the refusal to send."""
+    """None when the caller holds the token; else the refusal to send. Every call is counted
+    before its token is compared, and one with the right token is taken back: an address with
+    too many failures gets 429 without a comparison, so it learns nothing more."""
     expected = _config().webhooks.token
     if not expected:
         log.warning("%s webhook refused: no [webhooks] token is configured", source)
         return _answer(403, "webhooks are refused: set a token in [webhooks] token first")
+    client = clients.request_client()
+    attempt = attempts.reserve(TOKEN_LIMIT, clients.client_group(client))
+    if isinstance(attempt, attempts.Refusal):
+        log.warning("%s webhook refused from %s: too many wrong tokens", source, client)
+        response, status = _answer(
+            429, f"too many wrong webhook tokens; try again in {attempt.retry_after} s"
+        )
+        response.headers["Retry-After"] = str(attempt.retry_after)
+        return response, status
     auth = request.authorization
     sent = request.headers.get("X-Api-Key") or (auth.password if auth is not None else None)
     if sent and hmac.compare_digest(
         sent.encode("utf-8", "surrogateescape"), expected.encode("utf-8")
     ):
+        attempts.forgive(attempt)
         return None
-    log.warning(
-        "%s webhook refused from %s: wrong or missing token", source, clients.request_client()
-    )
+    log.warning("%s webhook refused from %s: wrong or missing token", source, client)
     response, status = _answer(401, "wrong or missing webhook token")
     response.headers["WWW-Authenticate"] = 'Basic realm="metarrd webhooks"'
     return response, status

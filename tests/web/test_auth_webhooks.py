@@ -1,0 +1,84 @@
+"""Guessing the webhook token: after ten wrong or missing tokens from one client address within
+15 minutes that address gets 429 (with Retry-After) without a comparison, also for calls made in
+parallel; the right token keeps working for every other client."""
+
+from __future__ import annotations
+
+import collections
+import threading
+
+import pytest
+
+from metarrd.web import create_app, webhooks
+
+TOKEN = "k3-Zr9vQ0xY2mW8pL5tN"
+TEST_EVENT = b'{"eventType": "Test", "instanceName": "Radarr"}'
+
+
+@pytest.fixture
+def app(config_factory):
+    config = config_factory(webhooks={"token": TOKEN}, web={"trusted_proxies": ["127.0.0.1/32"]})
+    return create_app(config, testing=True)
+
+
+def call(app, token: str | None, remote_addr: str, forwarded_for: str | None = None):
+    environ = {"REMOTE_ADDR": remote_addr}
+    if forwarded_for is not None:
+        environ["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    headers = {"X-Api-Key": token} if token is not None else {}
+    return app.test_client().post(
+        "/api/webhooks/radarr", data=TEST_EVENT, headers=headers, environ_base=environ
+    )
+
+
+def test_an_address_with_too_many_wrong_tokens_is_refused_and_others_are_not(app):
+    for i in range(webhooks.MAX_FAILURES):
+        token = f"guess-{i}" if i % 2 else None  # a missing token counts too
+        assert call(app, token, "203.0.113.9").status_code == 401
+    refused = call(app, "guess-again", "203.0.113.9")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= webhooks.FAILURE_WINDOW
+    assert refused.get_json()["ok"] is False
+    # no comparison any more: the right token tells the guesser nothing
+    assert call(app, TOKEN, "203.0.113.9").status_code == 429
+    assert call(app, TOKEN, "192.168.1.20").status_code == 200  # Radarr elsewhere: unaffected
+
+
+def test_an_ipv6_guesser_rotating_in_its_64_is_one_address(app):
+    for i in range(1, webhooks.MAX_FAILURES + 1):
+        assert call(app, "guess", f"2001:db8::{i:x}").status_code == 401
+    assert call(app, "guess", "2001:db8::ffff").status_code == 429
+    assert call(app, TOKEN, "2001:db8:0:1::1").status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_client_counts_by_its_forwarded_address(app):
+    for _ in range(webhooks.MAX_FAILURES):
+        assert call(app, "guess", "127.0.0.1", "203.0.113.9").status_code == 401
+    assert call(app, "guess", "127.0.0.1", "192.168.1.20, 203.0.113.9").status_code == 429
+    assert call(app, TOKEN, "127.0.0.1", "192.168.1.20").status_code == 200
+
+
+def test_the_right_token_does_not_count_as_a_failure(app):
+    for _ in range(2 * webhooks.MAX_FAILURES):
+        assert call(app, TOKEN, "192.168.1.20").status_code == 200
+    for _ in range(webhooks.MAX_FAILURES):
+        assert call(app, "guess", "192.168.1.20").status_code == 401
+    assert call(app, "guess", "192.168.1.20").status_code == 429
+
+
+def test_parallel_wrong_tokens_from_two_workers_get_at_most_the_limit(app):
+    workers = [app, create_app(app.config["METARRD"], testing=True)]
+    answers: collections.Counter[int] = collections.Counter()
+    start = threading.Barrier(40)
+
+    def guess(i: int) -> None:
+        start.wait()
+        answers[call(workers[i % 2], f"guess-{i}", "203.0.113.9").status_code] += 1
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers[401] <= webhooks.MAX_FAILURES
+    assert answers[401] + answers[429] == 40
