@@ -30,7 +30,7 @@ import peewee as pw
 
 from metarrd.config import Config
 from metarrd.errors import DiskFull
-from metarrd.http import redact
+from metarrd.urls import redact
 
 log = logging.getLogger(__name__)
 

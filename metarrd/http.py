@@ -51,6 +51,7 @@ from metarrd.errors import (
     ProviderUnavailable,
     TryAgain,
 )
+from metarrd.urls import redact  # noqa: F401 - re-exported: where the providers take it from
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +60,6 @@ RETRY_STATUSES = {500, 502, 503, 504, 520, 522, 524}
 MAX_RETRY_AFTER = 60.0
 GONE_SECONDS = 3600.0
 _CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
-
-
-def redact(url: str) -> str:
-    """The URL without its query string (where API keys travel) and without the user and
-    password some put before its host (`http://kodi:secret@host:8080/`): what logs, messages
-    and pages may show."""
-    parts = urlsplit(url)
-    user, at, host = parts.netloc.rpartition("@")
-    netloc = f"…@{host}" if at else host
-    return f"{parts.scheme}://{netloc}{parts.path}" + ("?…" if parts.query else "")
 
 
 _SECRET_RE = re.compile(r"(api_key|apikey|client_key|token|X-Plex-Token)=[^&\s]+", re.I)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, g, url_for
 
 from metarrd import db
-from metarrd.http import redact
+from metarrd.urls import redact
 from metarrd.web import auth, fields, files, formatting, pictures, progress, states, tv
 from metarrd.web.listing import KINDS
 
