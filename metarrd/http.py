@@ -51,7 +51,7 @@ from metarrd.errors import (
     ProviderUnavailable,
     TryAgain,
 )
-from metarrd.urls import redact  # noqa: F401 - re-exported: where the providers take it from
+from metarrd.urls import redact
 
 log = logging.getLogger(__name__)
 
