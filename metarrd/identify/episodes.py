@@ -14,7 +14,8 @@ are not read as numbers). What it accepts:
 
 What it reports, with the reason in `problem`, instead of mapping somewhere wrong:
 absolute numbers (`Naruto - 001 - Title`, `[Grp] One Piece - 1050`: Kodi reads S0E1 / S10E50),
-a date that can be read two ways (`05.03.2024`), a range across seasons, and names with no
+a date that can be read two ways (`05.03.2024`), a range across seasons, a range of more than
+50 episodes (Kodi's cap; found before guessit spends seconds listing it), and names with no
 numbers at all (`Show - Special - Behind the Scenes`). Pure: no I/O.
 """
 
@@ -49,6 +50,23 @@ _FAST = re.compile(r"^[\s._-]*[Ss](\d{1,2})[Ee](\d{1,3})(?:[\s._]+-[\s._]+([^\d\
 _BARE_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{1,4})(?![\dA-Za-z])")
 _GROUP_PREFIX = re.compile(r"^\[[^\]]+\]")
 _ID_TAGS = re.compile(r"\s*[{\[][a-z]+(?:id)?[-=][\w]+[}\]]", re.IGNORECASE)
+# a season or episode marker before a number (guessit's markers and season words)
+_MARK = (
+    r"(?:s\d{1,4}[\s._-]*(?:xe|ex|ep|e|x)|\d{1,4}[x×]|(?:episodes?|ep|e|x|×|seasons?|saison"
+    r"|staffel|temporada|seizoen|stagione|sezon|сезон|s))[\s._]*"
+)
+# two marked numbers joined by a range separator guessit expands (`E01-E9999`, `S01-S9999`,
+# `1x01 to 1x9999`, `S01E01-S99E01`, `E01-9999`): found before guessit spends seconds listing
+# them; a lookahead, so `E01-E02-E9999` is seen pair by pair
+_RANGE = re.compile(
+    rf"(?i)(?=(?<![^\W_])(?![xh]26[45])({_MARK})(\d+)"
+    rf"([\s._]*[-~][\s._]*|[\s._]+(?:to|a)[\s._]+)(?![xh]26[45])({_MARK})?(\d+)(?![\dp]))"
+)
+_MARK_SEASON = re.compile(r"(?i)^s?(\d+)")
+_SEASON_MARK = re.compile(
+    r"(?i)^(?:s|seasons?|saison|staffel|temporada|seizoen|stagione|sezon|сезон)[\s._]*$"
+)
+MAX_RANGE = 50  # Kodi's cap on a multi-episode range (kodi-tv.md §1.1, PR #27049)
 _RELEASE_WORDS = {"1080p", "720p", "2160p", "480p", "576p", "x264", "x265", "h264", "h265"}
 
 
@@ -107,6 +125,10 @@ def parse_episode(
     folder (None when the file sits in the show folder itself)."""
     stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name)
     folder_season = season_of_folder(season_folder) if season_folder else None
+    over = _range_over_cap(_without_title(stem, show_title))
+    if over:  # before guessit, which takes seconds to list E01-E9999
+        return EpisodeName(problem=f"{file_name}: {over}, the most Kodi reads in one file; "
+                                   "split the file or fix its name")  # fmt: skip
     fast = _FAST.match(_without_title(stem, show_title)) if show_title else None
     if fast:  # "<Show> - S01E02 - Title": the common form, without guessit's cost
         season, episode, rest = int(fast.group(1)), int(fast.group(2)), fast.group(3)
@@ -148,6 +170,34 @@ def parse_episode(
     return _bare_number(file_name, text, folder_season, title)
 
 
+def _range_over_cap(text: str) -> str | None:
+    """`episode range of N is over 50` when the name's own markers span more episodes (or
+    seasons) than Kodi reads in one file; None for every other name."""
+    for m in _RANGE.finditer(text):
+        if not m.group(4) and (m.group(3) not in "-~" or len(m.group(5)) > 4):
+            continue  # `S01E05 - 1000 Ways`, `s8e6-768660`: no end of a range
+        first = _marked(m.group(1), m.group(2), None)
+        second = _marked(m.group(4), m.group(5), first)
+        for kind, a, b in (("season", first[0], second[0]), ("episode", first[1], second[1])):
+            if a is not None and b is not None and b - a + 1 > MAX_RANGE:
+                return f"{kind} range of {b - a + 1} is over {MAX_RANGE}"
+    return None
+
+
+def _marked(
+    marker: str | None, digits: str, first: tuple[int | None, int | None] | None
+) -> tuple[int | None, int | None]:
+    """(season, episode) of a marked number: `S01E` 05 -> (1, 5), `Season` 2 -> (2, None),
+    `E` 5 -> (None, 5); an unmarked number continues the first one's kind."""
+    number = int(digits) if len(digits) <= 9 else 10**9  # no int() of a 5,000-digit name
+    if not marker:
+        return (number, None) if first and first[1] is None else (None, number)
+    if _SEASON_MARK.match(marker):
+        return number, None
+    season = _MARK_SEASON.match(marker)
+    return (int(season.group(1)) if season else None), number
+
+
 def _numbered(
     file_name: str,
     season: int,
@@ -156,6 +206,10 @@ def _numbered(
     folder_season: int | None,
     warning: str | None = None,
 ) -> EpisodeName:
+    if len(episodes) > MAX_RANGE:  # `E01-E30-E60`: pairs under the cap, a file over it
+        return EpisodeName(problem=f"{file_name}: episode range of {len(episodes)} is over "
+                                   f"{MAX_RANGE}, the most Kodi reads in one file; split the "
+                                   "file or fix its name")  # fmt: skip
     warnings = [warning] if warning else []
     if folder_season is not None and folder_season != season:
         warnings.append(f"the name says season {season}, its folder season {folder_season}; "

@@ -7,6 +7,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from metarrd.identify import episodes
 from metarrd.identify.episodes import parse_episode, season_of_folder, show_title
 
 CORPUS = Path(__file__).with_name("episode_corpus.tsv")
@@ -103,3 +104,36 @@ def test_season_folders_and_show_titles():
     assert [season_of_folder(n) for n in ("Season 1", "Season 01", "Specials", "Season 00",
                                           "S2", "Extras")] == [1, 1, 0, 0, 2, None]  # fmt: skip
     assert show_title("Doctor Who (2005) {tvdb-78804}") == "Doctor Who"
+
+
+def test_absurd_ranges_are_reported_before_guessit_lists_them(monkeypatch):
+    # guessit took 40 s to list S01E01-E9999 as 9,999 episodes; Kodi reads at most 50
+    got = parse_episode("Show - S01E01-E9999.mkv", "Show", "Season 1")
+    assert got.problem and "episode range of 9999 is over 50" in got.problem
+    assert got.episodes == ()
+
+    def no_guessit(*_args, **_kwargs):
+        raise AssertionError("guessit was asked to read an absurd range")
+
+    monkeypatch.setattr(episodes, "guessit", no_guessit)
+    for name, over in (
+        ("Show - S01E01-E9999.mkv", "episode range of 9999"),
+        ("Show.S01E01.to.E2000.mkv", "episode range of 2000"),
+        ("Show - S01E01-E02-E2000.mkv", "episode range of 1999"),
+        ("Show - ep01-ep2000.mkv", "episode range of 2000"),
+        ("Show 1x01 to 1x3000.mkv", "episode range of 3000"),
+        ("Show - S01-S9999.mkv", "season range of 9999"),
+        ("Show.S01E01-S2000E01.mkv", "season range of 2000"),
+        ("Show Season 1 to Season 3000.mkv", "season range of 3000"),
+    ):
+        got = parse_episode(name, "Show", None)
+        assert got.problem and f"{over} is over 50" in got.problem, name
+
+
+def test_ranges_up_to_fifty_episodes_are_read():
+    got = parse_episode("Show - S01E01-E50.mkv", "Show", None)
+    assert (got.season, got.episodes, got.problem) == (1, tuple(range(1, 51)), None)
+    got = parse_episode("Show - S01E01-E51.mkv", "Show", None)
+    assert got.problem and "episode range of 51 is over 50" in got.problem
+    chained = parse_episode("Show - S01E01-E30-E60.mkv", "Show", None)
+    assert chained.problem and "episode range of 60 is over 50" in chained.problem
