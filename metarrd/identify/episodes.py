@@ -5,7 +5,8 @@
 are not read as numbers). What it accepts:
 
 - an explicit season and episode: `S01E02`, `s01.e02`, `S01xE02`, `1x02`, `Season 1 Episode 2`;
-  multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03` (a range: every number in it);
+  multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03` (a
+  range: every number in it);
   specials `S00E01`;
 - `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule);
 - an air date `2024-03-05` (daily shows): matched against the provider's air dates later;
@@ -30,6 +31,12 @@ from guessit import guessit
 _SEASON_EPISODE = re.compile(
     r"(?i)(?:s\d{1,4}[\s._x-]*e\d{1,4}|(?<![\dA-Za-z])\d{1,4}\s?[x×]\s?\d{1,3}(?!\d))"
 )
+# `2x09-2x10`, `1x01-x03`, `[02x01-x02]`, `1x02-03-04`: guessit (type=episode) drops or halves
+# them; every number from the first to the last, as Sonarr and Jellyfin read them
+_NX_RANGE = re.compile(
+    r"(?i)(?<![\dA-Za-z])(\d{1,4})\s?[x×](\d{1,3})((?:-(?:\d{1,4}[x×]|[x×])?\d{1,3})+)(?![\dA-Za-z])"
+)
+_NX_PART = re.compile(r"(?i)-(?:(\d{1,4})?[x×])?(\d{1,3})")
 # a season word or token next to a number: then guessit's season and episode are the name's own
 _SEASON_TOKEN = re.compile(
     r"(?i)(?:(?<![A-Za-z])(?:season|saison|staffel|temporada|temp|tem|stagione|sezon|series"
@@ -145,6 +152,17 @@ def parse_episode(
     if isinstance(season, list):
         return EpisodeName(problem=f"{file_name}: spans seasons {season}; split the file or name "
                                    "it with one season")  # fmt: skip
+    nx = _NX_RANGE.search(text)
+    if nx:
+        first, start = int(nx.group(1)), int(nx.group(2))
+        parts = [(int(a) if a else first, int(b)) for a, b in _NX_PART.findall(nx.group(3))]
+        seasons = sorted({first, *(a for a, _b in parts)})
+        if len(seasons) > 1:
+            return EpisodeName(problem=f"{file_name}: spans seasons {seasons}; split the file "
+                                       "or name it with one season")  # fmt: skip
+        if parts[-1][1] > start:
+            episodes = list(range(start, parts[-1][1] + 1))
+            return _numbered(file_name, first, episodes, title, folder_season)
     explicit = _SEASON_EPISODE.search(text) or _SEASON_TOKEN.search(text)
     episodes = _numbers(episode)
     if explicit and isinstance(season, int) and episodes:

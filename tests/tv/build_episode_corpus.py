@@ -3,7 +3,10 @@ source gives. Run by hand (`python tests/tv/build_episode_corpus.py`); the TSV i
 
 Sources: guessit's own test data (`guessit/test/episodes.yml` in the installed package: every
 entry of type episode with an int season and int or int-list episodes, no date and no options)
-and the table of names in docs/tv.md (from the public Kodi, Jellyfin and guessit rules) (KODI_ROWS below, values from the guessit and Jellyfin columns).
+and the table of names in docs/tv.md (from the public Kodi, Jellyfin and guessit rules) (KODI_ROWS below, values from the guessit and Jellyfin columns),
+and release names from Sonarr's parser tests (`src/NzbDrone.Core.Test/ParserTests/*Fixture.cs`,
+RELEASE_ROWS below, the numbers Sonarr expects; `.mkv` added to a release name) that our
+parser once read wrongly.
 """
 
 from __future__ import annotations
@@ -37,6 +40,19 @@ KODI_ROWS = [
     ("Show/Show s01.e02.mkv", 1, [2], ""),
     ("Show/Season 3/Show.E04.mkv", 3, [4], ""),
 ]
+
+_SONARR = "sonarr ParserTests/"
+# (path below the library root, show title, season, episodes, aired, source)
+RELEASE_ROWS = [
+    ("Series Kings - 2x9-2x10 - Served Code [SDTV].mkv", "Series Kings", 2, [9, 10], "",
+     _SONARR + "MultiEpisodeParserFixture"),
+    ("Series Kings - 2x09-2x10 - Served Code [SDTV].mkv", "Series Kings", 2, [9, 10], "",
+     _SONARR + "MultiEpisodeParserFixture"),
+    ("1x01-x03 - Episode Title.HDTV-720p.mkv", "", 1, [1, 2, 3], "",
+     _SONARR + "MultiEpisodeParserFixture"),
+    ("Series Title - [02x01-x02] - Episode 1.mkv", "Series Title", 2, [1, 2], "",
+     _SONARR + "MultiEpisodeParserFixture"),
+]  # fmt: skip
 
 
 def guessit_rows() -> list[tuple[str, str, int, list[int], str]]:
@@ -107,6 +123,8 @@ def main() -> None:
     rows = [("path", "show_title", "season", "episodes", "aired", "source")]
     for path, season, episodes, aired in KODI_ROWS:
         rows.append((path, "Show", str(season), ",".join(map(str, episodes)), aired, "kodi-tv.md"))
+    for path, title, season, episodes, aired, source in RELEASE_ROWS:
+        rows.append((path, title, str(season), ",".join(map(str, episodes)), aired, source))
     for path, title, season, episodes, aired in guessit_rows():
         rows.append((path, title, str(season), ",".join(map(str, episodes)), aired, "guessit"))
     with OUT.open("w", newline="", encoding="utf-8") as handle:

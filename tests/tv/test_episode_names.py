@@ -44,6 +44,20 @@ def test_corpus_accuracy_for_season_and_episodes():
     assert accuracy >= MIN_ACCURACY, f"{accuracy:.3f} on {len(rows)} names\n{detail}"
 
 
+def test_release_names_from_sonarr_are_read_exactly():
+    # names our parser once read wrongly: each one exact, not within the corpus's accuracy
+    wrong = []
+    for row in _rows():
+        if not row["source"].startswith("sonarr"):
+            continue
+        got = _parse(row)
+        want_season = int(row["season"]) if row["season"] else None
+        want_episodes = tuple(int(e) for e in row["episodes"].split(",") if e)
+        if (got.season, got.episodes) != (want_season, want_episodes):
+            wrong.append(f"{row['path']}: want {want_season} {want_episodes}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
 @pytest.mark.parametrize(
     "name, folder, season, episodes",
     [
@@ -57,6 +71,10 @@ def test_corpus_accuracy_for_season_and_episodes():
         ("Show.E04.mkv", "Season 3", 3, (4,)),
         ("05 - Title.mkv", "Season 2", 2, (5,)),
         ("24 - S02E03.mkv", None, 2, (3,)),
+        ("Show - 2x09-2x10 - Title.mkv", "Season 2", 2, (9, 10)),
+        ("Show.2X09-X10.720p.mkv", None, 2, (9, 10)),
+        ("Show - 1x01-1x03 - Title.mkv", None, 1, (1, 2, 3)),
+        ("Show - 1x02-03-04 - Title.mkv", None, 1, (2, 3, 4)),
     ],
 )
 def test_numbered_names(name, folder, season, episodes):
@@ -88,6 +106,11 @@ def test_absolute_numbers_are_reported_never_mapped_to_a_special():
         assert got.problem and "absolute" in got.problem, name
         assert got.episodes == () and got.season is None
     assert "special" in parse_episode("Naruto - 001 - X.mkv", "Naruto").problem
+
+
+def test_a_range_across_seasons_is_reported():
+    got = parse_episode("Show - 2x09-3x01 - Title.mkv", "Show", None)
+    assert got.problem and "spans seasons [2, 3]" in got.problem and got.episodes == ()
 
 
 def test_unreadable_names_say_why():
