@@ -7,7 +7,7 @@ are not read as numbers). What it accepts:
 - an explicit season and episode: `S01E02`, `s01.e02`, `S01xE02`, `1x02`, `Season 1 Episode 2`;
   multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03` (a
   range: every number in it);
-  specials `S00E01`;
+  specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
 - `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule);
 - an air date `2024-03-05` (daily shows): matched against the provider's air dates later;
 - a bare number in a season folder (`Season 2/05 - Title`): that season, with a warning (Kodi
@@ -30,6 +30,11 @@ from guessit import guessit
 
 _SEASON_EPISODE = re.compile(
     r"(?i)(?:s\d{1,4}[\s._x-]*e\d{1,4}|(?<![\dA-Za-z])\d{1,4}\s?[x×]\s?\d{1,3}(?!\d))"
+)
+# Kodi's first rule with a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1),
+# which guessit (type=episode) turns into an episode title without numbers
+_SXE_SUFFIXED = re.compile(
+    r"(?i)(?<![A-Za-z])s(\d{1,4})[\s._x-]*e(\d{1,4})(?:v\d{1,2}|[a-i])(?![\dA-Za-z])"
 )
 # `2x09-2x10`, `1x01-x03`, `[02x01-x02]`, `1x02-03-04`: guessit (type=episode) drops or halves
 # them; every number from the first to the last, as Sonarr and Jellyfin read them
@@ -148,6 +153,11 @@ def parse_episode(
     season = guess.get("season")
     episode = guess.get("episode")
     text = _without_title(stem, show_title)
+    suffixed = _SXE_SUFFIXED.search(text) if episode is None else None
+    if suffixed:
+        season, episode = int(suffixed.group(1)), int(suffixed.group(2))
+        if title and suffixed.group(0) in title:  # "S06E01b - Fade Out" -> "Fade Out"
+            title = title.split(suffixed.group(0), 1)[1].strip(" ._-") or None
 
     if isinstance(season, list):
         return EpisodeName(problem=f"{file_name}: spans seasons {season}; split the file or name "

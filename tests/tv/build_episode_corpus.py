@@ -52,6 +52,12 @@ RELEASE_ROWS = [
      _SONARR + "MultiEpisodeParserFixture"),
     ("Series Title - [02x01-x02] - Episode 1.mkv", "Series Title", 2, [1, 2], "",
      _SONARR + "MultiEpisodeParserFixture"),
+    ("[SubsPlus+] Series no Chill - S02E01v2 (NF WEB 1080p AVC AAC).mkv", "Series no Chill", 2,
+     [1], "", _SONARR + "SingleEpisodeParserFixture"),
+    ("Series.Title.S06E01b.Fade.Out.Fade.in.Part.2.1080p.DSNP.WEB-DL.AAC2.0.H.264-FLUX.mkv",
+     "Series Title", 6, [1], "", _SONARR + "SingleEpisodeParserFixture"),
+    ("Anime Title - S01E01v2 - (BD 1080p HEVC FLAC) [Dual Audio] [Group].mkv", "Anime Title", 1,
+     [1], "", _SONARR + "AnimeVersionFixture"),
 ]  # fmt: skip
 
 

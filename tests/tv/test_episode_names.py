@@ -75,6 +75,8 @@ def test_release_names_from_sonarr_are_read_exactly():
         ("Show.2X09-X10.720p.mkv", None, 2, (9, 10)),
         ("Show - 1x01-1x03 - Title.mkv", None, 1, (1, 2, 3)),
         ("Show - 1x02-03-04 - Title.mkv", None, 1, (2, 3, 4)),
+        ("Show.S02E01v2.1080p.mkv", None, 2, (1,)),
+        ("Show - S06E01b - Fade Out.mkv", None, 6, (1,)),
     ],
 )
 def test_numbered_names(name, folder, season, episodes):
