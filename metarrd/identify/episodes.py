@@ -61,6 +61,8 @@ _CJK_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
 _FAST = re.compile(r"^[\s._-]*[Ss](\d{1,2})[Ee](\d{1,3})(?:[\s._]+-[\s._]+([^\d\[\]()]*))?$")
 _BARE_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{1,4})(?![\dA-Za-z])")
 _GROUP_PREFIX = re.compile(r"^\[[^\]]+\]")
+# a release's CRC32 tag (`[E5A3B2C1]`): never a number, although `[E5` looks like episode 5
+_CRC_TAG = re.compile(r"[\[(](?=[0-9A-F]*[A-F])[0-9A-F]{8}[\])]", re.IGNORECASE)
 _ID_TAGS = re.compile(r"\s*[{\[][a-z]+(?:id)?[-=][\w]+[}\]]", re.IGNORECASE)
 # a season or episode marker before a number (guessit's markers and season words)
 _MARK = (
@@ -318,8 +320,9 @@ def _kodi_reading(raw: str) -> str:
 
 
 def _without_title(stem: str, show_title: str | None) -> str:
-    """The name without the show's title, so digits in a title ("24", "9-1-1") are no numbers."""
-    text = _GROUP_PREFIX.sub(" ", stem)
+    """The name without the show's title, so digits in a title ("24", "9-1-1") are no numbers,
+    and without its group prefix and CRC tag."""
+    text = _CRC_TAG.sub(" ", _GROUP_PREFIX.sub(" ", stem))
     if show_title:
         words = [re.escape(w) for w in re.split(r"[\W_]+", show_title) if w]
         if words:

@@ -42,7 +42,8 @@ KODI_ROWS = [
 ]
 
 _SONARR = "sonarr ParserTests/"
-# (path below the library root, show title, season, episodes, aired, source)
+# (path below the library root, show title, season, episodes, aired, source[, absolute]): an
+# absolute-numbered name has no season or episodes (it is reported) and its absolute numbers
 RELEASE_ROWS = [
     ("Series Kings - 2x9-2x10 - Served Code [SDTV].mkv", "Series Kings", 2, [9, 10], "",
      _SONARR + "MultiEpisodeParserFixture"),
@@ -58,6 +59,10 @@ RELEASE_ROWS = [
      "Series Title", 6, [1], "", _SONARR + "SingleEpisodeParserFixture"),
     ("Anime Title - S01E01v2 - (BD 1080p HEVC FLAC) [Dual Audio] [Group].mkv", "Anime Title", 1,
      [1], "", _SONARR + "AnimeVersionFixture"),
+    ("[Commie]_Some_Anime_Show_-_15_[E76552EA].mkv", "Some Anime Show", "", [], "",
+     _SONARR + "AbsoluteEpisodeNumberParserFixture", [15]),
+    ("[HatSubs] Anime Title 1004 [E63F2984].mkv", "Anime Title", "", [], "",
+     _SONARR + "AbsoluteEpisodeNumberParserFixture", [1004]),
 ]  # fmt: skip
 
 
@@ -125,14 +130,19 @@ def _scalar(value: str):
     return value.strip("'\"")
 
 
+def _joined(numbers: list[int]) -> str:
+    return ",".join(map(str, numbers))
+
+
 def main() -> None:
-    rows = [("path", "show_title", "season", "episodes", "aired", "source")]
+    rows = [("path", "show_title", "season", "episodes", "aired", "source", "absolute")]
     for path, season, episodes, aired in KODI_ROWS:
-        rows.append((path, "Show", str(season), ",".join(map(str, episodes)), aired, "kodi-tv.md"))
-    for path, title, season, episodes, aired, source in RELEASE_ROWS:
-        rows.append((path, title, str(season), ",".join(map(str, episodes)), aired, source))
+        rows.append((path, "Show", str(season), _joined(episodes), aired, "kodi-tv.md", ""))
+    for path, title, season, episodes, aired, source, *absolute in RELEASE_ROWS:
+        absolute = _joined(absolute[0]) if absolute else ""
+        rows.append((path, title, str(season), _joined(episodes), aired, source, absolute))
     for path, title, season, episodes, aired in guessit_rows():
-        rows.append((path, title, str(season), ",".join(map(str, episodes)), aired, "guessit"))
+        rows.append((path, title, str(season), _joined(episodes), aired, "guessit", ""))
     with OUT.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, delimiter="\t", lineterminator="\n").writerows(rows)
     print(f"{len(rows) - 1} names written to {OUT}")

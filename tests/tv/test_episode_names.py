@@ -44,6 +44,12 @@ def test_corpus_accuracy_for_season_and_episodes():
     assert accuracy >= MIN_ACCURACY, f"{accuracy:.3f} on {len(rows)} names\n{detail}"
 
 
+def _absolute(got) -> tuple[int, ...]:
+    if got.absolute is None:
+        return ()
+    return tuple(got.absolute) if isinstance(got.absolute, tuple) else (got.absolute,)
+
+
 def test_release_names_from_sonarr_are_read_exactly():
     # names our parser once read wrongly: each one exact, not within the corpus's accuracy
     wrong = []
@@ -51,10 +57,13 @@ def test_release_names_from_sonarr_are_read_exactly():
         if not row["source"].startswith("sonarr"):
             continue
         got = _parse(row)
-        want_season = int(row["season"]) if row["season"] else None
-        want_episodes = tuple(int(e) for e in row["episodes"].split(",") if e)
-        if (got.season, got.episodes) != (want_season, want_episodes):
-            wrong.append(f"{row['path']}: want {want_season} {want_episodes}, got {got}")
+        want = (
+            int(row["season"]) if row["season"] else None,
+            tuple(int(e) for e in row["episodes"].split(",") if e),
+            tuple(int(e) for e in row["absolute"].split(",") if e),
+        )
+        if (got.season, got.episodes, _absolute(got)) != want:
+            wrong.append(f"{row['path']}: want {want}, got {got}")
     assert not wrong, "\n".join(wrong)
 
 
@@ -113,6 +122,16 @@ def test_absolute_numbers_are_reported_never_mapped_to_a_special():
 def test_a_range_across_seasons_is_reported():
     got = parse_episode("Show - 2x09-3x01 - Title.mkv", "Show", None)
     assert got.problem and "spans seasons [2, 3]" in got.problem and got.episodes == ()
+
+
+def test_crc_tags_are_no_episode_numbers():
+    # `[E5A3B2C1]` is a CRC32, not episode 5 (with `[A5A3B2C1]` the name was already absolute)
+    for crc in ("E5A3B2C1", "A5A3B2C1"):
+        got = parse_episode(f"[SubsPlease] One Piece - 1050 (1080p) [{crc}].mkv", "One Piece")
+        assert got.problem and "absolute" in got.problem and _absolute(got) == (1050,), crc
+        assert (got.season, got.episodes) == (None, ())
+    got = parse_episode("[Grp] Show - S01E05 [E0123456].mkv", "Show")
+    assert (got.season, got.episodes, got.problem) == (1, (5,), None)
 
 
 def test_unreadable_names_say_why():
