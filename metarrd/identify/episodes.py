@@ -11,10 +11,12 @@ are not read as numbers). What it accepts:
 - `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule);
 - an air date `2024-03-05` (daily shows): matched against the provider's air dates later;
 - a bare number in a season folder (`Season 2/05 - Title`): that season, with a warning (Kodi
-  skips such names), and scene-style `501` (S5E01) when no season folder contradicts it.
+  skips such names), and scene-style `Show.501` (S5E01) when no season folder contradicts it
+  (`Show - 501 - Title` outside a season folder is absolute, as Sonarr reads it).
 
 What it reports, with the reason in `problem`, instead of mapping somewhere wrong:
-absolute numbers (`Naruto - 001 - Title`, `[Grp] One Piece - 1050`: Kodi reads S0E1 / S10E50),
+absolute numbers (`Naruto - 001 - Title`, `Naruto - 130 - Title`, `[Grp] One Piece - 1050`:
+Kodi reads S0E1 / S1E30 / S10E50),
 a date that can be read two ways (`05.03.2024`), a range across seasons, a range of more than
 50 episodes (Kodi's cap; found before guessit spends seconds listing it), and names with no
 numbers at all (`Show - Special - Behind the Scenes`). Pure: no I/O.
@@ -61,6 +63,8 @@ _CJK_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
 _FAST = re.compile(r"^[\s._-]*[Ss](\d{1,2})[Ee](\d{1,3})(?:[\s._]+-[\s._]+([^\d\[\]()]*))?$")
 _BARE_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{1,4})(?![\dA-Za-z])")
 _GROUP_PREFIX = re.compile(r"^\[[^\]]+\]")
+# ` - ` right before a number: `Show - 130 - Title`
+_DASHED = re.compile(r"(?:^|[\s_])-[\s_]*$")
 # a release's CRC32 tag (`[E5A3B2C1]`): never a number, although `[E5` looks like episode 5
 _CRC_TAG = re.compile(r"[\[(](?=[0-9A-F]*[A-F])[0-9A-F]{8}[\])]", re.IGNORECASE)
 _ID_TAGS = re.compile(r"\s*[{\[][a-z]+(?:id)?[-=][\w]+[}\]]", re.IGNORECASE)
@@ -283,19 +287,23 @@ def _dated(year: int, month: int, day: int, file_name: str) -> EpisodeName | Non
 def _bare_number(
     file_name: str, text: str, folder_season: int | None, title: str | None
 ) -> EpisodeName:
-    numbers = [
-        m.group(1) for m in _BARE_NUMBER.finditer(text) if m.group(0).lower() not in _RELEASE_WORDS
+    found = [
+        m
+        for m in _BARE_NUMBER.finditer(text)
+        if m.group(0).lower() not in _RELEASE_WORDS
+        and not (len(m.group(1)) == 4 and 1900 <= int(m.group(1)) <= 2100)
     ]
-    numbers = [n for n in numbers if not (len(n) == 4 and 1900 <= int(n) <= 2100)]
-    if not numbers:
+    if not found:
         return EpisodeName(problem=f"{file_name}: no season and episode numbers (S01E02) and no "
                                    "air date in the name; Kodi skips it too")  # fmt: skip
-    raw = numbers[0]
+    raw = found[0].group(1)
     value = int(raw)
     anime = bool(_GROUP_PREFIX.match(file_name))
     scene = len(raw) == 3 and not raw.startswith("0") or len(raw) == 4 and raw.startswith("0")
     if len(raw) == 4 and not raw.startswith("0"):
         scene = folder_season == value // 100  # 1050 in "Season 10"; in "Season 01", absolute
+    if folder_season is None and _DASHED.search(text[: found[0].start()]):
+        scene = False  # `Naruto - 130 - Title`: anime's absolute form (Sonarr), not S1E30
     if scene and not anime:
         season, episode = divmod(value, 100)
         if folder_season is None or folder_season == season:

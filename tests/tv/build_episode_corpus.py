@@ -63,10 +63,24 @@ RELEASE_ROWS = [
      _SONARR + "AbsoluteEpisodeNumberParserFixture", [15]),
     ("[HatSubs] Anime Title 1004 [E63F2984].mkv", "Anime Title", "", [], "",
      _SONARR + "AbsoluteEpisodeNumberParserFixture", [1004]),
+    ("Series Title - 100 - Mest.mkv", "Series Title", "", [], "",
+     _SONARR + "AbsoluteEpisodeNumberParserFixture", [100]),
+    ("Series Title - 130 - Found You, Gohan! Harsh Training in the Kaioshin Realm! [Baaro][720p]"
+     "[5A1AD35B].mkv", "Series Title", "", [], "", _SONARR + "AbsoluteEpisodeNumberParserFixture",
+     [130]),
+    ("Abc x Abc (2011) - 141 - Magician [KaiDubs] [1080p].mkv", "Abc x Abc", "", [], "",
+     _SONARR + "AbsoluteEpisodeNumberParserFixture", [141]),
+    ("Abc - Abc Abc Abc - 107 VOSTFR par Fansub-Miracle Sharingan (1920x1080) - HQ_Draft.mkv",
+     "Abc - Abc Abc Abc", "", [], "", _SONARR + "AbsoluteEpisodeNumberParserFixture", [107]),
 ]  # fmt: skip
 
+# guessit's own reading of these names is season + episode; the numbers are One Piece's
+# absolute episodes (a bare 3-4 digit number after ` - ` outside a season folder: Sonarr's
+# AbsoluteEpisodeNumberParserFixture, kodi-tv.md §6 point 3), so we expect them reported
+GUESSIT_ABSOLUTE = {"One Piece - 102": [102], "One Piece - 720": [720]}
 
-def guessit_rows() -> list[tuple[str, str, int, list[int], str]]:
+
+def guessit_rows() -> list[tuple]:
     source = Path(guessit.__file__).parent / "test" / "episodes.yml"
     data = _load(source.read_text(encoding="utf-8"))
     rows = []
@@ -91,7 +105,10 @@ def guessit_rows() -> list[tuple[str, str, int, list[int], str]]:
             name = str(name)
             if name.startswith("-"):
                 continue
-            rows.append((name, title, season, episodes, ""))
+            if name in GUESSIT_ABSOLUTE:
+                rows.append((name, title, "", [], "", GUESSIT_ABSOLUTE[name]))
+                continue
+            rows.append((name, title, season, episodes, "", []))
     return rows
 
 
@@ -141,8 +158,10 @@ def main() -> None:
     for path, title, season, episodes, aired, source, *absolute in RELEASE_ROWS:
         absolute = _joined(absolute[0]) if absolute else ""
         rows.append((path, title, str(season), _joined(episodes), aired, source, absolute))
-    for path, title, season, episodes, aired in guessit_rows():
-        rows.append((path, title, str(season), _joined(episodes), aired, "guessit", ""))
+    for path, title, season, episodes, aired, absolute in guessit_rows():
+        rows.append(
+            (path, title, str(season), _joined(episodes), aired, "guessit", _joined(absolute))
+        )
     with OUT.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, delimiter="\t", lineterminator="\n").writerows(rows)
     print(f"{len(rows) - 1} names written to {OUT}")

@@ -32,10 +32,12 @@ def test_corpus_accuracy_for_season_and_episodes():
         got = _parse(row)
         want_season = int(row["season"]) if row["season"] else None
         want_episodes = tuple(int(e) for e in row["episodes"].split(",") if e)
-        if (got.season, got.episodes, got.aired or "") != (
+        want_absolute = tuple(int(e) for e in row["absolute"].split(",") if e)
+        if (got.season, got.episodes, got.aired or "", _absolute(got)) != (
             want_season,
             want_episodes,
             row["aired"],
+            want_absolute,
         ):
             wrong.append((row["path"], (want_season, want_episodes), got))
     accuracy = 1 - len(wrong) / len(rows)
@@ -117,6 +119,28 @@ def test_absolute_numbers_are_reported_never_mapped_to_a_special():
         assert got.problem and "absolute" in got.problem, name
         assert got.episodes == () and got.season is None
     assert "special" in parse_episode("Naruto - 001 - X.mkv", "Naruto").problem
+
+
+@pytest.mark.parametrize(
+    "name, show, number",
+    [
+        ("Naruto - 130 - Title.mkv", "Naruto", 130),
+        ("Hunter x Hunter (2011) - 141 - Title.mkv", "Hunter x Hunter", 141),
+        ("Series - 100 - Mest.mkv", "Series", 100),
+        ("One Piece - 1050 - Title.mkv", "One Piece", 1050),
+    ],
+)
+def test_three_and_four_digit_absolute_numbers_are_reported(name, show, number):
+    # Sonarr reads `- 130 -` as absolute 130; Kodi as S1E30, so it is no season + episode
+    got = parse_episode(name, show, None)
+    assert got.problem and "absolute" in got.problem, name
+    assert (got.season, got.episodes, _absolute(got)) == (None, (), (number,))
+
+
+def test_scene_numbers_stay_scene_numbers():
+    for name, folder in (("Show.501.HDTV.mkv", None), ("Show - 501 - Title.mkv", "Season 5")):
+        got = parse_episode(name, "Show", folder)
+        assert (got.season, got.episodes, got.absolute) == (5, (1,), None), name
 
 
 def test_a_range_across_seasons_is_reported():
