@@ -61,7 +61,10 @@ _CJK_SEASON = re.compile(r"第([0-9]{1,3}|[一二三四五六七八九十]{1,3})
 _CJK_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
 # one episode, nothing after the title but separators, and only a title after it
 _FAST = re.compile(r"^[\s._-]*[Ss](\d{1,2})[Ee](\d{1,3})(?:[\s._]+-[\s._]+([^\d\[\]()]*))?$")
-_BARE_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{1,4})(?![\dA-Za-z])")
+# a number alone, with a release version (`004v2`) and the end of a range (`002-003`)
+_BARE_NUMBER = re.compile(
+    r"(?<![\dA-Za-z])(\d{1,4})(?:v\d{1,2})?(?:-(\d{1,4})(?:v\d{1,2})?)?(?![\dA-Za-z])"
+)
 _GROUP_PREFIX = re.compile(r"^\[[^\]]+\]")
 # ` - ` right before a number: `Show - 130 - Title`
 _DASHED = re.compile(r"(?:^|[\s_])-[\s_]*$")
@@ -91,12 +94,14 @@ _RELEASE_WORDS = {"1080p", "720p", "2160p", "480p", "576p", "x264", "x265", "h26
 @dataclass(frozen=True)
 class EpisodeName:
     """What the name says. `episodes` is empty for a by-date name (`aired` set) and for a name
-    that `problem` explains; `warnings` are readings that work here but not in every player."""
+    that `problem` explains; `warnings` are readings that work here but not in every player.
+    `absolute` is an absolute-numbered name's number, or the numbers of its range (`002-003`:
+    (2, 3)); `absolute_numbers` reads either, and either as stored in JSON."""
 
     season: int | None = None
     episodes: tuple[int, ...] = ()
     aired: str | None = None
-    absolute: int | None = None
+    absolute: int | tuple[int, ...] | None = None
     episode_title: str | None = None
     problem: str | None = None
     warnings: tuple[str, ...] = field(default=())
@@ -104,6 +109,15 @@ class EpisodeName:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+
+def absolute_numbers(value: int | list[int] | tuple[int, ...] | None) -> tuple[int, ...]:
+    """`EpisodeName.absolute` (or the list JSON made of it) as a tuple: 8 -> (8,), None -> ()."""
+    if value is None:
+        return ()
+    if isinstance(value, int):
+        return (value,)
+    return tuple(int(v) for v in value)
 
 
 def season_of_folder(name: str) -> int | None:
@@ -290,30 +304,40 @@ def _bare_number(
     found = [
         m
         for m in _BARE_NUMBER.finditer(text)
-        if m.group(0).lower() not in _RELEASE_WORDS
+        if m.group(1).lower() not in _RELEASE_WORDS
         and not (len(m.group(1)) == 4 and 1900 <= int(m.group(1)) <= 2100)
     ]
     if not found:
         return EpisodeName(problem=f"{file_name}: no season and episode numbers (S01E02) and no "
                                    "air date in the name; Kodi skips it too")  # fmt: skip
-    raw = found[0].group(1)
+    raw, end = found[0].group(1), found[0].group(2)
     value = int(raw)
+    numbers = list(range(value, int(end) + 1)) if end and int(end) > value else [value]
+    if len(numbers) > MAX_RANGE:
+        return EpisodeName(problem=f"{file_name}: episode range of {len(numbers)} is over "
+                                   f"{MAX_RANGE}; split the file or fix its name")  # fmt: skip
     anime = bool(_GROUP_PREFIX.match(file_name))
     scene = len(raw) == 3 and not raw.startswith("0") or len(raw) == 4 and raw.startswith("0")
     if len(raw) == 4 and not raw.startswith("0"):
         scene = folder_season == value // 100  # 1050 in "Season 10"; in "Season 01", absolute
     if folder_season is None and _DASHED.search(text[: found[0].start()]):
         scene = False  # `Naruto - 130 - Title`: anime's absolute form (Sonarr), not S1E30
-    if scene and not anime:
+    if scene and not anime and len(numbers) == 1:
         season, episode = divmod(value, 100)
         if folder_season is None or folder_season == season:
             return EpisodeName(season, (episode,), episode_title=title, warnings=(
                 f"{raw} read as season {season} episode {episode} (scene style); name it "
                 f"S{season:02d}E{episode:02d} to be sure",))  # fmt: skip
     if len(raw) <= 2 and folder_season is not None and not anime:
-        return EpisodeName(folder_season, (value,), episode_title=title, warnings=(
+        named = "".join(f"E{n:02d}" for n in numbers)
+        return EpisodeName(folder_season, tuple(numbers), episode_title=title, warnings=(
             f"no season in the name: season {folder_season} from its folder; Kodi skips names "
-            f"without one, name it S{folder_season:02d}E{value:02d}",))  # fmt: skip
+            f"without one, name it S{folder_season:02d}{named}",))  # fmt: skip
+    if len(numbers) > 1:
+        return EpisodeName(absolute=tuple(numbers), problem=(
+            f"{file_name}: {found[0].group(0)} look like absolute episode numbers (anime "
+            f"numbering); Kodi would read {_kodi_reading(raw)}. Rename it with its season and "
+            "episodes or map the numbers by hand"))  # fmt: skip
     return EpisodeName(absolute=value, problem=(
         f"{file_name}: {raw} looks like an absolute episode number (anime numbering); Kodi would "
         f"read it as {_kodi_reading(raw)}. Rename it with its season and episode (S01E{value:02d} "

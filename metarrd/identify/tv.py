@@ -20,6 +20,7 @@ from metarrd import db
 from metarrd.errors import ItemError, NotFound, ProviderError, ProviderUnavailable
 from metarrd.identify.episodes import (
     EPISODE_ORDERS,
+    absolute_numbers,
     display_order,
     order_label,
     order_of,
@@ -193,7 +194,7 @@ def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) 
         ok, reason, refs = guide.match(item)
         with db.write_transaction():
             fresh = db.Movie.get_by_id(item.id)
-            absolute = (fresh.hints or {}).get("name_absolute")
+            absolute = absolute_numbers((fresh.hints or {}).get("name_absolute"))
             if absolute and fresh.episodes:  # numbers mapped in an earlier absolute order
                 fresh.season, fresh.episodes = None, []
             if ok:
@@ -201,8 +202,8 @@ def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) 
                 fresh.tmdb_id, fresh.tvdb_id = first["tmdb_id"], first.get("tvdb_id")
                 fresh.aired = first.get("aired") or fresh.aired
                 fresh.episode_refs = refs
-                if absolute:  # the NFO carries the real season and episode (Kodi's reading)
-                    fresh.season, fresh.episodes = first["season"], [first["episode"]]
+                if absolute:  # the NFO carries the real season and episodes (Kodi's reading)
+                    fresh.season, fresh.episodes = first["season"], [r["episode"] for r in refs]
                 fresh.identification_status = db.IDENTIFIED
                 fresh.identified_by = (
                     "absolute number" if absolute else "numbers" if item.episodes else "air date"
@@ -285,9 +286,15 @@ class _Guide:
     def match(self, item: db.Movie) -> tuple[bool, str, list[dict]]:
         hints = item.hints or {}
         problem = hints.get("name_problem")
-        absolute = hints.get("name_absolute")
+        absolute = absolute_numbers(hints.get("name_absolute"))
         if absolute and self.order == "absolute":
-            return self._by_tvdb("absolute", [(1, int(absolute))], f"absolute {absolute}")
+            label = f"absolute {absolute[0]}" + (f"-{absolute[-1]}" if len(absolute) > 1 else "")
+            found = self._by_tvdb("absolute", [(1, n) for n in absolute], label)
+            seasons = sorted({r["season"] for r in found[2]})
+            if len(seasons) > 1:  # one file, one season (as for S01E01-S02E01 names)
+                return False, (f"{label} of {self.show.title} spans seasons {seasons} in "
+                               "TheTVDB's aired order; split the file"), []  # fmt: skip
+            return found
         if problem:
             if absolute:
                 problem += ("; or switch the show's episode order to absolute (TheTVDB's "

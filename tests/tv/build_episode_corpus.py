@@ -72,6 +72,16 @@ RELEASE_ROWS = [
      _SONARR + "AbsoluteEpisodeNumberParserFixture", [141]),
     ("Abc - Abc Abc Abc - 107 VOSTFR par Fansub-Miracle Sharingan (1920x1080) - HQ_Draft.mkv",
      "Abc - Abc Abc Abc", "", [], "", _SONARR + "AbsoluteEpisodeNumberParserFixture", [107]),
+    ("[DeadFish] Series Title - 09v2 [720p][AAC].mkv", "Series Title", "", [], "",
+     _SONARR + "AbsoluteEpisodeNumberParserFixture", [9]),
+    ("[SubsPlease] Anime Title - 01v2 (1080p) [B1F227CF].mkv", "Anime Title", "", [], "",
+     _SONARR + "AnimeVersionFixture", [1]),
+    ("[Judas] Some Anime Show - 091-123 [1080p][HEVC x265 10bit][Dual-Audio][Multi-Subs].mkv",
+     "Some Anime Show", "", [], "", _SONARR + "AbsoluteEpisodeNumberParserFixture",
+     list(range(91, 124))),
+    ("[Moxie] One Series - The Country (892-916) (BD Remux 1080p AAC FLAC) [Dual Audio].mkv",
+     "One Series - The Country", "", [], "", _SONARR + "AbsoluteEpisodeNumberParserFixture",
+     list(range(892, 917))),
 ]  # fmt: skip
 
 # guessit's own reading of these names is season + episode; the numbers are One Piece's

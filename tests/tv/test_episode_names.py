@@ -8,7 +8,12 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from metarrd.identify import episodes
-from metarrd.identify.episodes import parse_episode, season_of_folder, show_title
+from metarrd.identify.episodes import (
+    absolute_numbers,
+    parse_episode,
+    season_of_folder,
+    show_title,
+)
 
 CORPUS = Path(__file__).with_name("episode_corpus.tsv")
 MIN_ACCURACY = 0.97
@@ -47,9 +52,7 @@ def test_corpus_accuracy_for_season_and_episodes():
 
 
 def _absolute(got) -> tuple[int, ...]:
-    if got.absolute is None:
-        return ()
-    return tuple(got.absolute) if isinstance(got.absolute, tuple) else (got.absolute,)
+    return absolute_numbers(got.absolute)
 
 
 def test_release_names_from_sonarr_are_read_exactly():
@@ -135,6 +138,23 @@ def test_three_and_four_digit_absolute_numbers_are_reported(name, show, number):
     got = parse_episode(name, show, None)
     assert got.problem and "absolute" in got.problem, name
     assert (got.season, got.episodes, _absolute(got)) == (None, (), (number,))
+
+
+def test_absolute_ranges_and_versions():
+    got = parse_episode("[Grp] Naruto - 002-003 [720p].mkv", "Naruto", None)
+    assert got.problem and "absolute" in got.problem
+    assert (got.season, got.episodes, got.absolute) == (None, (), (2, 3))
+    for name, number in (("[Grp] Naruto - 004v2 [720p].mkv", 4), ("Naruto - 130v2 - X.mkv", 130)):
+        got = parse_episode(name, "Naruto", None)
+        assert got.problem and "absolute" in got.problem and got.absolute == number, name
+    got = parse_episode("Naruto - 001-9999.mkv", "Naruto", None)
+    assert got.problem and "episode range of 9999 is over 50" in got.problem
+    got = parse_episode("Show - 01-02 - Title.mkv", "Show", "Season 1")
+    assert (got.season, got.episodes) == (1, (1, 2))
+
+
+def test_absolute_numbers_read_as_stored():
+    assert [absolute_numbers(v) for v in (None, 8, [2, 3], (2, 3))] == [(), (8,), (2, 3), (2, 3)]
 
 
 def test_scene_numbers_stay_scene_numbers():

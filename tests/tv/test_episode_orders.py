@@ -183,6 +183,23 @@ def test_absolute_numbers_become_episodes_only_in_the_absolute_order(run, tmp_pa
     assert (item.season, item.episodes, item.identification_status) == (None, [], db.UNIDENTIFIED)
 
 
+def test_an_absolute_range_maps_each_number_in_the_absolute_order(run, tmp_path):
+    root = tmp_path / "tv"
+    put(root, both := "Naruto/[Grp] Naruto - 002-003 [720p].mkv")
+    put(root, across := "Naruto/[Grp] Naruto - 006-007 [720p].mkv")  # TheTVDB: S01E06, S02E01
+    run("scan")
+    show = show_of(root, "Naruto")
+    assert episode(root, both).hints["name_absolute"] == [2, 3]
+    run("tv", "order", str(show.id), "absolute")
+    item = episode(root, both)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert (item.season, item.episodes) == (1, [2, 3])
+    assert [r["episode"] for r in item.episode_refs] == [2, 3]
+    item = episode(root, across)
+    assert item.identification_status == db.UNIDENTIFIED
+    assert "absolute 6-7 of Naruto spans seasons [1, 2]" in item.last_error
+
+
 def test_a_rescan_in_the_absolute_order_keeps_the_numbers_and_reports_no_problem(run, tmp_path):
     """Once the show is in the absolute order, an absolute name is no scan problem: a new
     anime file is found without error and a touched one keeps the aired numbers identify
