@@ -52,9 +52,11 @@ _SEASON_TOKEN = re.compile(
 _EPISODE_ONLY = re.compile(r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?\d{1,4}(?![\d])")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[.\-_ ](\d{2})[.\-_ ](\d{2})(?!\d)")
 _OTHER_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-_ ](\d{1,2})[.\-_ ](\d{4})(?!\d)")
+# `Season 2`, `S02`, `Staffel 2`, `Сезон 2`, also with a suffix: `Season 2 (2019)`, `Season 02
+# [1080p]`, `Season 2 - The Return` (Jellyfin reads them); not `Season 1-3` (several seasons)
 _SEASON_FOLDER = re.compile(
-    r"(?i)(?:^|[\s._-])(?:season|series|staffel|saison|temporada|seizoen|stagione|s)"
-    r"[\s._-]*(\d{1,4})$"
+    r"(?i)(?:^|[\s._-])(?:season|series|staffel|saison|temporada|seizoen|stagione|сезон|s)"
+    r"[\s._-]*(\d{1,4})(?:$|(?![\s._]*[-&+~][\s._]*\d)(?=[\s._\-\[(]))"
 )
 _SPECIALS_FOLDER = re.compile(r"(?i)^(?:specials?|extras? specials?)$")
 _CJK_SEASON = re.compile(r"第([0-9]{1,3}|[一二三四五六七八九十]{1,3})季$")
@@ -121,7 +123,8 @@ def absolute_numbers(value: int | list[int] | tuple[int, ...] | None) -> tuple[i
 
 
 def season_of_folder(name: str) -> int | None:
-    """`Season 1`, `Season 01`, `S2`, `Staffel 3` → the number; `Specials` → 0; else None."""
+    """`Season 1`, `Season 01`, `S2`, `Staffel 3`, `Сезон 2`, `Season 2 (2019)` → the number;
+    `Specials` → 0; else None."""
     name = name.strip()
     if _SPECIALS_FOLDER.match(name):
         return 0

@@ -82,6 +82,8 @@ RELEASE_ROWS = [
     ("[Moxie] One Series - The Country (892-916) (BD Remux 1080p AAC FLAC) [Dual Audio].mkv",
      "One Series - The Country", "", [], "", _SONARR + "AbsoluteEpisodeNumberParserFixture",
      list(range(892, 917))),
+    ("Series/Season 2 - Total Series Action/01. Total Series Action - Episode 1 - Monster Cash.mkv",
+     "Series", 2, [1], "", _SONARR + "PathParserFixture"),
 ]  # fmt: skip
 
 # guessit's own reading of these names is season + episode; the numbers are One Piece's

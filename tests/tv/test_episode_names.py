@@ -188,6 +188,22 @@ def test_warnings_for_names_players_read_differently():
     assert any("Kodi up to v21" in w for w in got.warnings)
 
 
+@pytest.mark.parametrize(
+    "folder",
+    ["Season 2 (2019)", "Season 2 - Total Series Action", "Season 02 [1080p]", "Staffel 2 (2019)",
+     "Сезон 2", "Season 2"],
+)  # fmt: skip
+def test_season_folders_with_a_suffix_give_the_season(folder):
+    # Jellyfin reads these (kodi-tv.md §1.3); they gave S1E5 before
+    assert season_of_folder(folder) == 2
+    got = parse_episode("Show - Episode 5 - Title.mkv", "Show", folder)
+    assert (got.season, got.episodes) == (2, (5,))
+
+
+def test_a_folder_of_several_seasons_gives_none():
+    assert [season_of_folder(n) for n in ("Season 1-3", "Season 1 & 2")] == [None, None]
+
+
 def test_season_folders_and_show_titles():
     assert [season_of_folder(n) for n in ("Season 1", "Season 01", "Specials", "Season 00",
                                           "S2", "Extras")] == [1, 1, 0, 0, 2, None]  # fmt: skip
