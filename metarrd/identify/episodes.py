@@ -4,7 +4,8 @@
 (`type=episode`, the show folder's title as `expected_title`, so titles such as "9-1-1" or "24"
 are not read as numbers). What it accepts:
 
-- an explicit season and episode: `S01E02`, `s01.e02`, `S01xE02`, `1x02`, `Season 1 Episode 2`;
+- an explicit season and episode: `S01E02`, `s01.e02`, `S01xE02`, `1x02`, `Season 1 Episode 2`,
+  `Show Season 2 - 03` (anime groups' form);
   multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03` (a
   range: every number in it);
   specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
@@ -44,6 +45,12 @@ _NX_RANGE = re.compile(
     r"(?i)(?<![\dA-Za-z])(\d{1,4})\s?[x×](\d{1,3})((?:-(?:\d{1,4}[x×]|[x×])?\d{1,3})+)(?![\dA-Za-z])"
 )
 _NX_PART = re.compile(r"(?i)-(?:(\d{1,4})?[x×])?(\d{1,3})")
+# `Show Season 2 - 03`, `Show - S2 - 01` (Erai-raws and other anime groups): season 2 episode 3,
+# which guessit reads as the seasons 2 to 3; a one-digit end (`Season 1 - 4`) stays a range
+_SEASON_DASH_EPISODE = re.compile(
+    r"(?i)(?<![A-Za-z])(?:season|saison|staffel|temporada|stagione|seizoen|sezon|сезон|s)"
+    r"[\s._]*(\d{1,4})\)?[\s_]+-[\s_]+(\d{2,4})(?:v\d{1,2})?(?![\dA-Za-z])"
+)
 # a season word or token next to a number: then guessit's season and episode are the name's own
 _SEASON_TOKEN = re.compile(
     r"(?i)(?:(?<![A-Za-z])(?:season|saison|staffel|temporada|temp|tem|stagione|sezon|series"
@@ -182,6 +189,10 @@ def parse_episode(
         if title and suffixed.group(0) in title:  # "S06E01b - Fade Out" -> "Fade Out"
             title = title.split(suffixed.group(0), 1)[1].strip(" ._-") or None
 
+    dashed = _SEASON_DASH_EPISODE.search(text)
+    if dashed:
+        season, episode = int(dashed.group(1)), int(dashed.group(2))
+        return _numbered(file_name, season, [episode], title, folder_season)
     if isinstance(season, list):
         return EpisodeName(problem=f"{file_name}: spans seasons {season}; split the file or name "
                                    "it with one season")  # fmt: skip

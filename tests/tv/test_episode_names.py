@@ -163,6 +163,17 @@ def test_scene_numbers_stay_scene_numbers():
         assert (got.season, got.episodes, got.absolute) == (5, (1,), None), name
 
 
+@pytest.mark.parametrize(
+    "name, folder",
+    [("[Erai-raws] Show Season 2 - 03 [1080p].mkv", "Season 2"), ("Show Season 2 - 03.mkv", None)],
+)
+def test_season_word_then_a_dashed_episode(name, folder):
+    # guessit reads `Season 2 - 03` as the seasons 2 to 3
+    got = parse_episode(name, "Show", folder)
+    assert (got.season, got.episodes, got.problem) == (2, (3,), None)
+    assert parse_episode("Show Season 1 - 4 Complete.mkv", "Show").problem  # seasons 1 to 4
+
+
 def test_a_range_across_seasons_is_reported():
     got = parse_episode("Show - 2x09-3x01 - Title.mkv", "Show", None)
     assert got.problem and "spans seasons [2, 3]" in got.problem and got.episodes == ()
