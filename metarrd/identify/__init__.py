@@ -9,6 +9,7 @@ from __future__ import annotations
 from metarrd.identify.episodes import (
     EPISODE_ORDERS,
     EpisodeName,
+    absolute_numbers,
     order_label,
     order_of,
     parse_episode,
@@ -31,6 +32,7 @@ from metarrd.identify.tv import search_shows, set_episode_order
 __all__ = [
     "EPISODE_ORDERS",
     "EpisodeName",
+    "absolute_numbers",
     "order_label",
     "order_of",
     "set_episode_order",

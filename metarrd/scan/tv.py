@@ -26,6 +26,7 @@ from metarrd.files import display, is_utf8
 from metarrd.identify import (
     EPISODE_ORDERS,
     EpisodeName,
+    absolute_numbers,
     parse_episode,
     show_folder_hints,
 )
@@ -532,7 +533,10 @@ def _record_episode(
         item = db.Movie(library=library, path=str(pr.path), kind=db.EPISODE, show=show)
         item.date_added = date_added_from_mtime(pr.mtime_ns)
     name = pr.name
-    if _in_absolute_order(show, name) and (item.hints or {}).get("name_absolute") == name.absolute:
+    stored = (item.hints or {}).get("name_absolute")  # a range comes back as a list
+    if _in_absolute_order(show, name) and absolute_numbers(stored) == absolute_numbers(
+        name.absolute
+    ):
         # the same absolute number: keep the aired numbers identify mapped it to
         season, episodes = item.season, list(item.episodes or [])
     else:

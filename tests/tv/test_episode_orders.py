@@ -198,6 +198,15 @@ def test_an_absolute_range_maps_each_number_in_the_absolute_order(run, tmp_path)
     item = episode(root, across)
     assert item.identification_status == db.UNIDENTIFIED
     assert "absolute 6-7 of Naruto spans seasons [1, 2]" in item.last_error
+    # touched: rescanned, it keeps the aired numbers identify gave it (the stored range is a
+    # list, the name's a tuple: compared as numbers, not re-identified at every change)
+    touched = root / both
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    events = db.Event.select().where(db.Event.kind == "identify.done").count()
+    run("scan")
+    item = episode(root, both)
+    assert (item.season, item.episodes, item.identification_status) == (1, [2, 3], db.IDENTIFIED)
+    assert db.Event.select().where(db.Event.kind == "identify.done").count() == events
 
 
 def test_a_rescan_in_the_absolute_order_keeps_the_numbers_and_reports_no_problem(run, tmp_path):
