@@ -4,6 +4,7 @@ had can be lost when a later publish replaces it."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -164,8 +165,12 @@ def find_nfo(video: FoundVideo) -> Path | None:
     elif has_own_folder(video):
         candidates.append(folder / "movie.nfo")
     for c in candidates:
-        if c.is_file():
-            return c
+        try:
+            if c.is_file():
+                return c
+        except OSError as exc:  # `<base>.nfo` of a 252-byte `<base>.ts`: no such file can exist
+            if exc.errno != errno.ENAMETOOLONG:
+                raise
     return None
 
 

@@ -277,7 +277,11 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
         pr.errors.append(str(exc))
     except OSError as exc:
         pr.errors.append(f"{video.path}: cannot read ({exc.strerror})")
-    nfo_path = find_nfo(video)
+    try:
+        nfo_path = find_nfo(video)
+    except OSError as exc:
+        nfo_path = None
+        pr.errors.append(f"{video.path.parent}: cannot look for its NFO ({exc.strerror})")
     if nfo_path is not None and not _written_by_us(nfo_path):
         try:
             pr.nfo = read_nfo(nfo_path)

@@ -12,6 +12,7 @@ Per-item problems become that item's `last_error` and an event; the scan goes on
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -469,7 +470,7 @@ def probe_episode(
     except OSError as exc:
         pr.errors.append(f"{path}: cannot read ({exc.strerror})")
     nfo_path = path.with_suffix(".nfo")
-    if nfo_path.is_file() and not _written_by_us(nfo_path):
+    if _is_file(nfo_path) and not _written_by_us(nfo_path):
         try:
             pr.nfo = read_episode_nfo(nfo_path)
             pr.nfo_hash = sha256_file(nfo_path)
@@ -490,6 +491,17 @@ def probe_episode(
     if pr.errors and not os.path.lexists(path):
         pr.vanished = True
     return pr
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file, where a name too long to exist is no file (`<stem>.nfo` of a 252-byte
+    `<stem>.ts`) rather than an error that stopped the whole scan."""
+    try:
+        return path.is_file()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return False
+        raise
 
 
 def _replace_all_streams(items: list[tuple[db.Movie, bool, StreamDetails | None]]) -> None:

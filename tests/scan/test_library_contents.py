@@ -178,3 +178,16 @@ def test_a_moved_video_that_vanishes_again_while_it_is_scanned_is_missing(
     report = scan(rt)
     assert db.Movie.get_by_id(heat).missing and report.missing == [heat] and report.moved == []
     assert db.Movie.select().count() == 1
+
+
+def test_a_video_name_too_long_for_its_nfo_name_is_scanned_with_the_rest(tmp_path, make_rt):
+    """A legal 255-byte `<base>.ts` (a TV recording) has no room for `<base>.nfo`: looking for
+    it raised "File name too long", which stopped the scan of the whole library."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    long_name = "R" * 252 + ".ts"
+    put(movies, f"Recordings/{long_name}")
+    put(movies, "Heat (1995)/Heat (1995).mkv")
+    report = scan(rt)
+    assert len(report.new) == 2
+    assert db.Movie.get(db.Movie.path == str(movies / "Recordings" / long_name))

@@ -213,3 +213,11 @@ def test_a_show_that_fails_leaves_the_others_scanned(tv_rt, tmp_path, monkeypatc
     assert Path(episode.path).name == "Firefly - S01E01 - Serenity.mkv"
     (reason,) = [r for p, r in report.errors if p.endswith("Dexter (2006)")]
     assert "a bug met by this show" in reason
+
+
+def test_an_episode_name_too_long_for_its_nfo_name_is_scanned(tv_rt, tmp_path):
+    stem = "Show - S01E01 - " + "x" * (252 - len("Show - S01E01 - "))
+    put(tmp_path / "tv", f"Show/{stem}.ts")
+    put(tmp_path / "tv", "Show/Show - S01E02.mkv")
+    report = scan(tv_rt)
+    assert report.found == 2 and not report.errors
