@@ -560,7 +560,7 @@ class LoginFailure(BaseModel):
     every gunicorn worker and survives a restart."""
 
     addr = pw.CharField(index=True)
-    at = pw.FloatField(index=True)  # time.time()
+    at = pw.DoubleField(index=True)  # time.time() (a FloatField is 4 bytes on PostgreSQL)
 
     class Meta:
         table_name = "login_failures"
@@ -571,7 +571,7 @@ class WebSession(BaseModel):
     out deletes the row, so a copied cookie stops working too."""
 
     sid_hash = pw.CharField(primary_key=True)
-    created_at = pw.FloatField(index=True)  # time.time()
+    created_at = pw.DoubleField(index=True)  # time.time()
 
     class Meta:
         table_name = "web_sessions"
@@ -694,6 +694,16 @@ def _migrate_9(db: pw.Database) -> None:
         _create_nocase_collation(db)
 
 
+def _migrate_10(db: pw.Database) -> None:
+    """login_failures.at and web_sessions.created_at as 8-byte floats on PostgreSQL: they were
+    `real` (peewee's FloatField), whose 24-bit mantissa holds a time.time() of 1.8e9 to within
+    about a minute, so the 30-second pace of the login lockout never held and windows were off
+    by up to 64 s. SQLite's REAL is 8 bytes already."""
+    if is_postgresql():
+        db.execute_sql("ALTER TABLE login_failures ALTER COLUMN at TYPE double precision")
+        db.execute_sql("ALTER TABLE web_sessions ALTER COLUMN created_at TYPE double precision")
+
+
 def _create_nocase_collation(db: pw.Database) -> None:
     exists = db.execute_sql("SELECT 1 FROM pg_collation WHERE collname = 'nocase'").fetchone()
     if exists:
@@ -718,6 +728,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (7, _migrate_7),
     (8, _migrate_8),
     (9, _migrate_9),
+    (10, _migrate_10),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

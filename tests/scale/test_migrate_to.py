@@ -71,3 +71,27 @@ def test_a_database_with_rows_is_refused(tmp_path, empty_pg):
     migrate_to(tmp_path / "a.db", empty_pg)
     with pytest.raises(MetarrdError, match="not empty"):
         migrate_to(tmp_path / "a.db", empty_pg)
+
+
+def test_attempt_and_session_times_keep_their_seconds_on_postgresql(empty_pg):
+    """`real` (4 bytes) held a time.time() to within about a minute: the login lockout's
+    30-second pace never held on PostgreSQL. A database made before migration 10 is altered."""
+
+    def types() -> set[str]:
+        rows = db.database.execute_sql(
+            "SELECT data_type FROM information_schema.columns WHERE "
+            "(table_name, column_name) IN (('login_failures', 'at'), ('web_sessions', 'created_at'))"
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    db.open_database(empty_pg)
+    assert types() == {"double precision"}
+    db.database.execute_sql("ALTER TABLE login_failures ALTER COLUMN at TYPE real")
+    db.database.execute_sql("ALTER TABLE web_sessions ALTER COLUMN created_at TYPE real")
+    db.set_meta("schema_version", "9")  # as a database of the version before
+    db.database.close()
+    db.open_database(empty_pg)
+    assert types() == {"double precision"}
+    at = 1_764_770_000.25
+    failure = db.LoginFailure.create(addr="login 192.0.2.1", at=at)
+    assert db.LoginFailure.get_by_id(failure.id).at == at
