@@ -94,6 +94,7 @@ _LIST_FIELDS = {
 }
 _ID_TYPES = {"tmdb": "tmdb", "themoviedb": "tmdb", "imdb": "imdb", "imdb_id": "imdb"}
 _ID_TYPES |= {"tvdb": "tvdb", "thetvdb": "tvdb"}
+_TMDB_RATINGS = ("tmdb", "themoviedb")  # Kodi's TMDB scrapers, new and old
 # id elements whose name is matched in any case (tMM writes <tmdbId>): the tag's lower case
 _NAMED_IDS = {"tmdbid": "tmdb", "imdbid": "imdb", "tvdbid": "tvdb"}
 _TOOL_IDS = {"tmdb": "tmdb", "imdb": "imdb"}  # MediaPortal's top-level <tmdb>, <imdb>
@@ -132,10 +133,13 @@ class NfoActor:
 class NfoData:
     """What an NFO says. `fields` holds only what is present: str values for title,
     originaltitle, sorttitle, plot, outline, tagline, mpaa, premiered, trailer, dateadded,
-    set_name, set_overview; int runtime (minutes), year, votes; float rating (0-10, the
-    default one); list[str] genres, countries, studios, directors, credits, tags; and
-    `ratings` as a list of {"name", "value", "votes", "default"} dicts.
-    `unknown_elements` are serialized top-level elements metarrd does not own, in order."""
+    set_name, set_overview; int runtime (minutes), year, votes; float rating (0-10: the
+    TMDB rating, named tmdb or themoviedb, else an unnamed one; the default one of those);
+    list[str] genres, countries, studios, directors, credits, tags; and `ratings` as a list
+    of {"name", "value", "votes", "default"} dicts (every rating, whatever its name).
+    `unknown_elements` are serialized top-level elements metarrd does not own, in order, plus
+    the `<ratings>` and any `uniqueid` of a type not read as an id (trakt, tvmaze...): publish
+    keeps the user's other ratings and ids beside its own."""
 
     path: Path
     kind: str
@@ -337,7 +341,7 @@ def _from_tree(
         tag, value = el.tag, _text(el)
         if tag.casefold() in ("tmdbid", "imdbid"):
             continue  # <tmdbId> too: read above, written back as uniqueid
-        if tag not in OWNED_ELEMENTS:
+        if tag not in OWNED_ELEMENTS or _kept_beside_ours(el):
             data.unknown_elements.append(etree.tostring(el, encoding="unicode", with_tail=False))
         elif tag in _TEXT_FIELDS and value and tag not in fields:
             fields[tag] = value
@@ -526,6 +530,13 @@ def _read_actor(el: etree._Element) -> NfoActor | None:
     )
 
 
+def _kept_beside_ours(el: etree._Element) -> bool:
+    """Owned elements that are still the user's in part, kept for publish to merge: the
+    `<ratings>` (named ratings other than TMDB's) and a `uniqueid` of a type we do not read."""
+    kind = (el.get("type") or "").strip().casefold()
+    return el.tag == "ratings" or (el.tag == "uniqueid" and bool(kind) and kind not in _ID_TYPES)
+
+
 def _read_ratings(elements: list[etree._Element], fields: dict[str, object]) -> None:
     """Kodi's rules: value/max*10, values outside (0, 10] dropped, first default="true" wins
     (else the first), legacy <rating>/<votes> only without <ratings>."""
@@ -554,8 +565,13 @@ def _read_ratings(elements: list[etree._Element], fields: dict[str, object]) -> 
             )
     if not ratings:
         return
-    default = next((r for r in ratings if r["default"]), ratings[0])
     fields["ratings"] = ratings
+    # `rating` is TMDB's: one named so, else an unnamed one; other names stay only the user's
+    own = [r for r in ratings if str(r["name"]).casefold() in _TMDB_RATINGS]
+    own = own or [r for r in ratings if str(r["name"]).casefold() in ("", "default")]
+    if not own:
+        return
+    default = next((r for r in own if r["default"]), own[0])
     fields["rating"] = default["value"]
     if default["votes"] is not None:
         fields["votes"] = default["votes"]
