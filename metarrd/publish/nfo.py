@@ -8,7 +8,9 @@ What the players need, and how it is kept:
 - `premiered` (YYYY-MM-DD) and `year` both, `year` taken from `premiered` so they agree;
 - ratings on 0-10 (`max="10"`), exactly one `default="true"`, written last (Jellyfin keeps the
   last rating it reads; Kodi the one marked default);
-- `uniqueid` for tmdb, imdb and tvdb with exactly one default (tmdb when known);
+- `uniqueid` for tmdb, imdb and tvdb with exactly one default (tmdb when known), then the
+  user's of any other type (trakt, tmdbSet, tvmaze...: Kodi keeps every type), as they were
+  but never a second default;
 - one value per `genre`/`country`/`studio`/`director`/`credits`/`tag`: Kodi splits values on
   " / " and Jellyfin on "/" (and directors on "," ";" "|"), so a value holding " / " becomes
   several elements, a remaining "/" becomes the look-alike U+2215, and directors are split on
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import urlsplit
@@ -74,6 +76,10 @@ OWNED = frozenset(
         "fanart",
     ]
 )
+
+# uniqueid types written from our own ids (with the other spellings the scan reads as them):
+# the user's uniqueid of any other type is theirs, written back after ours.
+OWN_ID_TYPES = frozenset(["tmdb", "themoviedb", "imdb", "imdb_id", "tvdb", "thetvdb"])
 
 # The scraper's patterns (metadata.themoviedb.org.python, find_uniqueids_in_text), made
 # case-insensitive and newline-crossing to be safe; group 1 is the slash to neutralise.
@@ -181,6 +187,7 @@ def render_nfo(movie: MovieData) -> bytes:
         _sub(root, "runtime", str(int(movie.runtime)))
     _sub(root, "mpaa", movie.mpaa)
     _uniqueids(root, movie)
+    _user_uniqueids(root, movie.extra)
     _list(root, "genre", movie.genres)
     _list(root, "country", movie.countries)
     _set(root, movie.set_name, movie.set_overview)
@@ -334,6 +341,33 @@ def _uniqueids(parent: etree._Element, movie: MovieData) -> None:
         el.text = value
 
 
+def _user_uniqueids(parent: etree._Element, extra: Iterable[str]) -> None:
+    """The user's `uniqueid`s of a type we do not write, after ours, once per type, as they
+    were except for `default`: Kodi takes the first `default="true"`, so only ours keeps it
+    (with none of ours, the user's marked one, else their first, is the default)."""
+    kept: dict[str, etree._Element] = {}
+    for el in _parsed(extra):
+        kind = (el.get("type") or "").strip().casefold() if el.tag == "uniqueid" else ""
+        if kind and kind not in OWN_ID_TYPES and kind not in kept and _clean(el.text):
+            kept[kind] = el
+    if not kept:
+        return
+    has_default = any(u.get("default") == "true" for u in parent.iterfind("uniqueid"))
+    marked = [el for el in kept.values() if _is_true(el.get("default"))]
+    default = None if has_default else (marked or list(kept.values()))[0]
+    for el in kept.values():
+        if el is default:
+            el.set("default", "true")
+        elif _is_true(el.get("default")):
+            del el.attrib["default"]
+        el.tail = None
+        parent.append(el)
+
+
+def _is_true(value: str | None) -> bool:
+    return (value or "").strip().lower() == "true"
+
+
 def _set(parent: etree._Element, name: str | None, overview: str | None) -> None:
     if not _clean(name):
         return
@@ -381,15 +415,25 @@ def _actors(parent: etree._Element, actors: Iterable[CastMember]) -> None:
 
 
 def _extra_elements(extra: Iterable[str]) -> list[etree._Element]:
+    """The user's elements of names we do not write (their `uniqueid`s of other types and
+    their other ratings are merged with ours instead: `_user_uniqueids`, `_ratings`)."""
     elements = []
-    for text in extra:
-        try:
-            el = etree.fromstring(text.encode("utf-8"), _SAFE_PARSER)
-        except (etree.XMLSyntaxError, ValueError) as exc:
-            log.warning("an element of the user's NFO cannot be written back: %s", exc)
-            continue
-        if not isinstance(el.tag, str) or el.tag in OWNED:
+    for el in _parsed(extra, warn=True):
+        if el.tag in OWNED:
             continue
         el.tail = None
         elements.append(el)
     return elements
+
+
+def _parsed(extra: Iterable[str], *, warn: bool = False) -> Iterator[etree._Element]:
+    """The user's serialized elements, parsed safely; what cannot be parsed is skipped."""
+    for text in extra:
+        try:
+            el = etree.fromstring(text.encode("utf-8"), _SAFE_PARSER)
+        except (etree.XMLSyntaxError, ValueError) as exc:
+            if warn:
+                log.warning("an element of the user's NFO cannot be written back: %s", exc)
+            continue
+        if isinstance(el.tag, str):
+            yield el

@@ -4,9 +4,10 @@ Same rules as the movie NFO (`nfo.py`: fixed element order after Kodi's own writ
 XML declaration, two-space indentation, one value per list element, ratings with one default
 written last, absolute actor thumb URLs only, no scraper URL text), plus:
 
-- `tvshow.nfo`: `uniqueid` tmdb (default), tvdb, imdb; `episodeguide` = one-line JSON of the
-  same ids, only when asked (the caller's rule: every video file of the show gets its NFO in the
-  same publish — a real Kodi 20.1 drops the whole show otherwise); `status`, `studio`
+- `tvshow.nfo`: `uniqueid` tmdb (default), tvdb, imdb, then the user's of other types (tvmaze
+  ...); `episodeguide` = one-line JSON of our ids, only when asked (the caller's rule: every
+  video file of the show gets its NFO in the same publish — a real Kodi 20.1 drops the whole
+  show otherwise); `status`, `studio`
   (networks), `namedseason number="N"`; no `<thumb>` URLs (the art is written as files).
 - an episode file's NFO holds one XML declaration, then one `<episodedetails>` block per
   episode of the file, in file-name order, back to back (not one XML document: Kodi walks the
@@ -123,6 +124,7 @@ def render_tvshow(show: ShowData) -> bytes:
     if show.episodeguide:
         nfo._sub(root, "episodeguide", episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id))
     _uniqueids(root, show.tmdb_id, show.tvdb_id, show.imdb_id)
+    nfo._user_uniqueids(root, show.extra)
     nfo._list(root, "genre", show.genres)
     nfo._list(root, "tag", show.tags)
     premiered, year = nfo.premiered_and_year(show.premiered, show.year)

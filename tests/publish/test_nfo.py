@@ -157,6 +157,22 @@ def test_exactly_one_default_uniqueid_tmdb_first():
     assert [u.get("type") for u in bad.findall("uniqueid")] == ["tmdb"]
 
 
+def test_the_users_other_uniqueids_follow_ours_without_a_second_default():
+    extra = (
+        '<uniqueid type="tvmaze" default="true">82</uniqueid>',  # Sonarr-style, marked default
+        '<uniqueid type="Tmdb">1</uniqueid>',  # ours, in another spelling: not twice
+        '<uniqueid type="tvmaze">83</uniqueid>',  # one per type: Kodi's ids are a map by type
+        '<uniqueid type="trakt"/>',  # empty
+    )
+    ids = parse(render_nfo(MovieData(title="x", tmdb_id=5, extra=extra))).findall("uniqueid")
+    assert [(u.get("type"), u.text, u.get("default")) for u in ids] == [
+        ("tmdb", "5", "true"),
+        ("tvmaze", "82", None),
+    ]
+    alone = parse(render_nfo(MovieData(title="x", extra=extra))).findall("uniqueid")
+    assert [(u.get("type"), u.get("default")) for u in alone] == [("tvmaze", "true")]
+
+
 def test_one_value_per_element_without_separators():
     root = parse(render_nfo(FULL))
     assert [g.text for g in root.findall("genre")] == [

@@ -1,0 +1,70 @@
+"""A user's NFO in the library, scanned then published over: the ids and ratings of theirs that
+metarrd does not manage are written back beside its own, in a file Kodi reads the same way.
+The NFOs are real ones from other tools' test suites (tests/nfo/SOURCES.md)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from lxml import etree
+
+from metarrd import db
+from metarrd.publish import publish_item
+from metarrd.publish.tv_nfo import Rating, ShowData, render_tvshow
+from metarrd.scan import scan
+from metarrd.scan.nfo_read import read_nfo
+
+TESTS = Path(__file__).resolve().parents[1]
+NFO = TESTS / "nfo"
+VIDEO = TESTS / "media" / "h264_aac_2audio_sub.mkv"
+
+
+def scan_and_publish(rt, nfo_name: str, name: str, **ids) -> etree._Element:
+    """Scan `<name>/<name>.mkv` beside the user's NFO, identify it as `ids`, publish; our NFO."""
+    folder = Path(rt.config.library[0].path) / name
+    folder.mkdir(parents=True)
+    shutil.copyfile(VIDEO, folder / f"{name}.mkv")
+    shutil.copyfile(NFO / nfo_name, folder / f"{name}.nfo")
+    scan(rt)
+    movie = db.Movie.get()
+    for column, value in ids.items():
+        setattr(movie, column, value)
+    movie.identification_status = db.ENRICHED
+    movie.save()
+    publish_item(rt, db.Movie.get_by_id(movie.id))
+    nfo = folder / f"{name}.nfo"
+    assert nfo.read_bytes() != (NFO / nfo_name).read_bytes()  # ours now
+    return etree.fromstring(nfo.read_bytes())
+
+
+def uniqueids(root: etree._Element) -> list[tuple[str, str, str | None]]:
+    return [(u.get("type"), u.text, u.get("default")) for u in root.findall("uniqueid")]
+
+
+def test_the_users_uniqueid_of_another_type_is_kept_and_ours_is_the_only_default(rt):
+    # Jellyfin's test NFO holds only its collection id, as `uniqueid type="tmdbcol"`
+    root = scan_and_publish(
+        rt, "jellyfin-lilo-and-stitch.nfo", "Lilo & Stitch (2002)", tmdb_id=11544
+    )
+    assert uniqueids(root) == [("tmdb", "11544", "true"), ("tmdbcol", "97020", "false")]
+
+
+def test_a_tvshow_nfo_keeps_the_users_tvmaze_id():
+    # MediaElch's Kodi v20 tvshow.nfo: imdb (default), tvmaze, tvdb; Sonarr writes tvmaze too
+    user = read_nfo(NFO / "mediaelch-kodi_v20_show_Game_of_Thrones_TvDb_episode_guide.nfo")
+    show = ShowData(
+        title="Game of Thrones",
+        tmdb_id=1399,
+        tvdb_id=user.tvdb_id,
+        imdb_id=user.imdb_id,
+        ratings=(Rating("tmdb", 8.4, 21000, default=True),),
+        extra=tuple(user.unknown_elements),
+    )
+    root = etree.fromstring(render_tvshow(show))
+    assert uniqueids(root) == [
+        ("tmdb", "1399", "true"),
+        ("tvdb", "121361", None),
+        ("imdb", "tt0944947", None),
+        ("tvmaze", "82", None),
+    ]
