@@ -7,7 +7,9 @@ with an XML declaration, two-space indentation, one trailing newline. Golden fil
 What the players need, and how it is kept:
 - `premiered` (YYYY-MM-DD) and `year` both, `year` taken from `premiered` so they agree;
 - ratings on 0-10 (`max="10"`), exactly one `default="true"`, written last (Jellyfin keeps the
-  last rating it reads; Kodi the one marked default);
+  last rating it reads; Kodi the one marked default); ours is TMDB's, named `tmdb` as Kodi's
+  TMDB scraper names it; the user's other named ratings (imdb, metacritic, trakt...) are kept
+  as they were, and the one they marked default stays the default;
 - `uniqueid` for tmdb, imdb and tvdb with exactly one default (tmdb when known), then the
   user's of any other type (trakt, tmdbSet, tvmaze...: Kodi keeps every type), as they were
   but never a second default;
@@ -80,6 +82,11 @@ OWNED = frozenset(
 # uniqueid types written from our own ids (with the other spellings the scan reads as them):
 # the user's uniqueid of any other type is theirs, written back after ours.
 OWN_ID_TYPES = frozenset(["tmdb", "themoviedb", "imdb", "imdb_id", "tvdb", "thetvdb"])
+
+# Ratings that are TMDB's, as Kodi's TMDB scrapers name them (new, old): ours replaces the
+# user's. Without one, the scan took the user's unnamed rating (Kodi's "default") as ours.
+TMDB_RATING_NAMES = frozenset(["tmdb", "themoviedb"])
+UNNAMED_RATING_NAMES = frozenset(["", "default"])
 
 # The scraper's patterns (metadata.themoviedb.org.python, find_uniqueids_in_text), made
 # case-insensitive and newline-crossing to be safe; group 1 is the slash to neutralise.
@@ -179,7 +186,7 @@ def render_nfo(movie: MovieData) -> bytes:
     _sub(root, "title", movie.title)
     _sub(root, "originaltitle", movie.original_title)
     _sub(root, "sorttitle", movie.sort_title)
-    _ratings(root, movie.ratings)
+    _ratings(root, movie.ratings, movie.extra)
     _sub(root, "outline", movie.outline)
     _sub(root, "plot", movie.plot)
     _sub(root, "tagline", movie.tagline)
@@ -304,18 +311,31 @@ def _format_rating(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _ratings(parent: etree._Element, ratings: Iterable[Rating]) -> None:
+def _ratings(parent: etree._Element, ratings: Iterable[Rating], extra: Iterable[str] = ()) -> None:
+    """Ours, then the user's other named ratings from their NFO's `<ratings>` (in `extra`);
+    the default (the user's marked one, else ours) last."""
     valid: dict[str, Rating] = {}
     for r in ratings:
         name = _clean(r.name).lower() or "default"
         if r.value is None or not 0 < float(r.value) <= 10 or name in valid:
             continue  # Kodi drops values outside (0, 10]
         valid[name] = r
-    if not valid:
+    users = _user_ratings(extra, set(valid))
+    if not valid and not users:
         return
-    default = next((n for n, r in valid.items() if r.default), next(iter(valid)))
+    marked = [n for n, r in users.items() if _is_true(r.get("default"))]
+    default = (marked or [n for n, r in valid.items() if r.default] or [*valid, *users])[0]
     el = etree.SubElement(parent, "ratings")
-    for name in [n for n in valid if n != default] + [default]:
+    for name in [n for n in [*valid, *users] if n != default] + [default]:
+        if name in users:
+            rating = users[name]
+            if name == default:
+                rating.set("default", "true")
+            elif _is_true(rating.get("default")):
+                del rating.attrib["default"]
+            rating.tail = None
+            el.append(rating)
+            continue
         r = valid[name]
         rating = etree.SubElement(el, "rating", name=name, max="10")
         if name == default:
@@ -323,6 +343,39 @@ def _ratings(parent: etree._Element, ratings: Iterable[Rating]) -> None:
         _sub(rating, "value", _format_rating(float(r.value)))
         if r.votes is not None and r.votes >= 0:
             _sub(rating, "votes", str(int(r.votes)))
+
+
+def _user_ratings(extra: Iterable[str], ours: set[str]) -> dict[str, etree._Element]:
+    """The user's `<rating>`s to keep, by case-folded name, as written: not TMDB's (ours
+    replaces it), not one the scan took as ours (an unnamed one, when none is TMDB's), not a
+    name we write, once per name, and only what Kodi reads (a value in (0, 10] once scaled)."""
+    found = [
+        ((r.get("name") or "").strip().casefold(), r)
+        for block in _parsed(extra)
+        if block.tag == "ratings"
+        for r in block.iterfind("rating")
+    ]
+    skip = set(ours) | TMDB_RATING_NAMES
+    if not any(name in TMDB_RATING_NAMES for name, _ in found):
+        skip |= UNNAMED_RATING_NAMES
+    kept: dict[str, etree._Element] = {}
+    for name, r in found:
+        key = name or "default"  # Kodi's name for an unnamed rating
+        if name not in skip and key not in skip and key not in kept and _kodi_reads(r):
+            kept[key] = r
+    return kept
+
+
+def _kodi_reads(rating: etree._Element) -> bool:
+    """Kodi's rule: value/max*10 (when max >= 1) must land in (0, 10]."""
+    try:
+        value = float((rating.findtext("value") or "").strip())
+        top = float((rating.get("max") or "10").strip())
+    except ValueError:
+        return False
+    if top >= 1:
+        value = value / top * 10
+    return 0 < value <= 10
 
 
 def _uniqueids(parent: etree._Element, movie: MovieData) -> None:

@@ -118,7 +118,7 @@ def render_tvshow(show: ShowData) -> bytes:
     nfo._sub(root, "title", show.title)
     nfo._sub(root, "originaltitle", show.original_title)
     nfo._sub(root, "sorttitle", show.sort_title)
-    nfo._ratings(root, show.ratings)
+    nfo._ratings(root, show.ratings, show.extra)
     nfo._sub(root, "plot", show.plot)
     nfo._sub(root, "mpaa", show.mpaa)
     if show.episodeguide:

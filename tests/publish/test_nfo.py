@@ -6,6 +6,7 @@ then read the diff before committing it."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -142,6 +143,36 @@ def test_out_of_range_ratings_are_dropped_and_the_first_valid_one_becomes_defaul
     assert (
         parse(render_nfo(MovieData(title="x", ratings=(Rating("a", -1),)))).find("ratings") is None
     )
+
+
+def test_the_users_other_ratings_join_ours_with_one_default():
+    extra = (
+        """<ratings>
+          <rating name="themoviedb" max="10" default="true"><value>7.8</value></rating>
+          <rating name="metacritic" max="100"><value>78</value><votes>50</votes></rating>
+          <rating name="trakt" max="10" default="false"><value>7.5</value></rating>
+          <rating name="broken" max="10"><value>0</value></rating>
+          <rating><value>7.1</value></rating>
+        </ratings>""",
+    )
+    movie = MovieData(title="x", ratings=(Rating("tmdb", 7.6, 5000, default=True),), extra=extra)
+    ratings = parse(render_nfo(movie)).findall("ratings/rating")
+    assert [
+        (r.get("name"), r.get("max"), r.findtext("value"), r.get("default")) for r in ratings
+    ] == [
+        ("metacritic", "100", "78", None),  # as written: Kodi scales it
+        ("trakt", "10", "7.5", "false"),
+        (None, None, "7.1", None),  # unnamed, not taken as TMDB's since themoviedb is there
+        ("tmdb", "10", "7.6", "true"),  # theirs was TMDB's: ours replaces it, and its default
+    ]
+    theirs = extra[0].replace('default="false"', 'default="true"')  # trakt: the user's default
+    ratings = parse(render_nfo(replace(movie, extra=(theirs,)))).findall("ratings/rating")
+    assert [(r.get("name"), r.get("default")) for r in ratings][-1] == ("trakt", "true")
+    assert [r.get("default") for r in ratings].count("true") == 1
+    unnamed_only = MovieData(
+        title="x", extra=("<ratings><rating><value>7.1</value></rating></ratings>",)
+    )
+    assert parse(render_nfo(unnamed_only)).find("ratings") is None  # the scan took it as ours
 
 
 def test_exactly_one_default_uniqueid_tmdb_first():

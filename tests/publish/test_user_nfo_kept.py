@@ -38,6 +38,13 @@ def scan_and_publish(rt, nfo_name: str, name: str, **ids) -> etree._Element:
     return etree.fromstring(nfo.read_bytes())
 
 
+def ratings(root: etree._Element) -> list[tuple[str, str, str | None, str | None]]:
+    return [
+        (r.get("name"), r.findtext("value"), r.findtext("votes"), r.get("default"))
+        for r in root.findall("ratings/rating")
+    ]
+
+
 def uniqueids(root: etree._Element) -> list[tuple[str, str, str | None]]:
     return [(u.get("type"), u.text, u.get("default")) for u in root.findall("uniqueid")]
 
@@ -68,3 +75,28 @@ def test_a_tvshow_nfo_keeps_the_users_tvmaze_id():
         ("imdb", "tt0944947", None),
         ("tvmaze", "82", None),
     ]
+
+
+def test_the_users_other_ratings_are_kept_by_name_and_theirs_stays_the_default(rt):
+    # Jellyfin's Justice League: imdb (the default), metacritic, themoviedb, two tomatometers
+    root = scan_and_publish(rt, "jellyfin-justice-league.nfo", "Justice League (2017)")
+    assert ratings(root) == [
+        ("tmdb", "6.2", "7788", None),  # TMDB's: their themoviedb one, under our name
+        ("metacritic", "4.500000", "52", None),
+        ("tomatometerallcritics", "7.6", "71", None),
+        ("tomatometerallaudience", "6.2", "119873", None),
+        ("imdb", "6.400000", "335583", "true"),  # never written as name="tmdb"
+    ]
+    assert all(r.get("max") == "10" for r in root.findall("ratings/rating"))
+
+
+def test_a_tvshow_nfo_keeps_the_users_tvdb_rating():
+    user = read_nfo(NFO / "mediaelch-kodi_v20_show_Game_of_Thrones_TvDb_episode_guide.nfo")
+    show = ShowData(
+        title="Game of Thrones",
+        tmdb_id=1399,
+        ratings=(Rating("tmdb", 8.4, 21000, default=True),),
+        extra=tuple(user.unknown_elements),
+    )
+    root = etree.fromstring(render_tvshow(show))
+    assert ratings(root) == [("tmdb", "8.4", "21000", None), ("tvdb", "9.5", "1783", "true")]
