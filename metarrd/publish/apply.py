@@ -170,6 +170,11 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
         _check_inside_library(rt, movie, folder, real_paths)
         written_into = {a.path.parent for a in plan.by_action(WRITE, REPLACE)}
         _check_writable(movie, folder, actors_dir if touches_actors else None, skip=written_into)
+        # every other folder the plan changes (a show's season folders) passes the same check
+        changed = {a.path.parent for a in plan.by_action(WRITE, REPLACE, REMOVE)}
+        changed |= {p.parent for p in plan.stale_temp}
+        for directory in sorted(changed - set(checked)):
+            _check_inside_library(rt, movie, directory, real_paths)
     result = job.result = PublishResult(movie.id, movie.display_title)
     nfo_wanted = next((a.wanted for a in plan.actions if a.wanted and a.wanted.kind == "nfo"), None)
     result.nfo_hash = nfo_wanted.sha256 if nfo_wanted else ""
@@ -463,19 +468,26 @@ def _check_inside_library(
     """Refuse a folder outside the configured libraries, or one a symlinked folder leads out of
     them (unless its library sets `follow_symlinks = true`): publish writes nowhere else.
     `real_paths`: the real paths found so far in this batch (`_realpath`)."""
+    if (where := outside_library(rt, folder, real_paths)) is not None:
+        raise ItemError(
+            f"{movie.label}: cannot publish: {where}outside every configured library (a "
+            "symlinked folder? see follow_symlinks); nothing was changed"
+        )
+
+
+def outside_library(rt: Runtime, folder: Path, real_paths: dict[str, str]) -> str | None:
+    """None when publish may write into `folder` (inside a library, through no symlink that
+    leads out of every library, or in a library with `follow_symlinks = true`); else the start
+    of the reason: `"<folder> leads to <real path>, "` or `"<folder> is "`."""
     libraries = [lib for lib in rt.config.library if is_inside(folder, os.path.normpath(lib.path))]
     if any(lib.follow_symlinks for lib in libraries):
-        return
+        return None
     real = _realpath(os.fspath(folder), real_paths)
     if libraries and any(
         is_inside(real, _realpath(lib.path, real_paths)) for lib in rt.config.library
     ):
-        return
-    where = f"{folder} leads to {real}, " if libraries else f"{folder} is "
-    raise ItemError(
-        f"{movie.label}: cannot publish: {where}outside every configured library (a symlinked "
-        "folder? see follow_symlinks); nothing was changed"
-    )
+        return None
+    return f"{folder} leads to {real}, " if libraries else f"{folder} is "
 
 
 _NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)

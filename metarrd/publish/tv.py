@@ -120,9 +120,11 @@ def _prepare(
     rt: Runtime, show: db.Movie, members: _Members, *, fetch: bool
 ) -> tuple[Prepared, list[Path]]:
     folder = Path(show.path)
+    notes: list[str] = []
+    real_paths: dict[str, str] = {}
+    blocked = _outside_library(rt, show, members, real_paths)
     ids = [show.id] + [s.id for s in members.seasons] + [e.id for e in members.published]
     rows = load_rows(ids)
-    notes: list[str] = []
     missing = Missing()
     ctx = _Ctx(rt, show, notes, missing, fetch)
     wanted: list[Wanted] = []
@@ -155,10 +157,14 @@ def _prepare(
             _note(show, notes, warning)
     without = [e for e in members.episodes if e.id not in with_nfo]
     for ep in without:
-        why = ep.last_error or (
-            "no episode numbers"
-            if ep.identification_status == db.ENRICHED
-            else f"it is {ep.identification_status}, not enriched"
+        why = (
+            blocked.get(ep.id)
+            or ep.last_error
+            or (
+                "no episode numbers"
+                if ep.identification_status == db.ENRICHED
+                else f"it is {ep.identification_status}, not enriched"
+            )
         )
         _note(show, notes, f"{Path(ep.path).name} gets no NFO now: {why}")
     guide = not without
@@ -183,6 +189,10 @@ def _prepare(
         for p, e in ledger.items()
         if p in wanted_paths
         or not any(d == p.parent and tv_layout.is_episode_sidecar(p.name, s) for d, s in waiting)
+    }
+    # nothing is removed through a folder that leads out of every library
+    ledger = {
+        p: e for p, e in ledger.items() if apply.outside_library(rt, p.parent, real_paths) is None
     }
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
     ledger = {p: e for p, e in ledger.items() if p not in held}
@@ -215,6 +225,26 @@ def _prepare(
     plan.nfo_path = show_nfo
     extra = [d for d in dirs if d not in (folder, folder / layout.ACTORS_DIR)]
     return Prepared(plan, notes, missing, seen), extra
+
+
+def _outside_library(
+    rt: Runtime, show: db.Movie, members: _Members, real_paths: dict[str, str]
+) -> dict[int, str]:
+    """The published episodes whose folder leads out of every library (a season folder that is
+    a symlink, with `follow_symlinks` off): taken out of `members.published`, so nothing is
+    written beside them and they count as episodes without an NFO (no `episodeguide`). The rest
+    of the show publishes; the movie publish refuses such a folder the same way
+    (`apply.outside_library`). Returns why, per episode id."""
+    blocked: dict[int, str] = {}
+    for ep in members.published:
+        where = apply.outside_library(rt, Path(ep.path).parent, real_paths)
+        if where is not None:
+            blocked[ep.id] = (
+                f"its folder {where}outside every configured library (a symlinked folder? "
+                "see follow_symlinks); nothing is written there"
+            )
+    members.published = [e for e in members.published if e.id not in blocked]
+    return blocked
 
 
 _HELD = object()  # a picture that cannot be had now: its place is kept

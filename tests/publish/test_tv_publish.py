@@ -202,3 +202,27 @@ def test_the_users_tags_and_own_elements_of_tvshow_nfo_are_kept(trt):
     assert len(root.findall("uniqueid")) == 3 and root.find("tmdbid") is None
     tags = [el.tag for el in root if isinstance(el.tag, str)]
     assert tags.index("genre") < tags.index("tag") < tags.index("premiered")
+
+
+def test_a_season_folder_that_leads_out_of_the_library_gets_nothing(trt, tmp_path):
+    """`Season 01` is a symlink to a folder outside every library (follow_symlinks off): its
+    episodes are skipped with a note, nothing is written or removed there, the rest publishes."""
+    built = build_show(trt)
+    publish_item(trt, built.show)  # published once while the folder was inside
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    season = built.path("Season 01")
+    season.rename(outside / "Season 01")
+    season.symlink_to(outside / "Season 01")
+    before = {p.name: p.read_bytes() for p in (outside / "Season 01").iterdir()}
+    (outside / "Season 01" / "Breaking.Bad.s01.e02.nfo").unlink()  # ours, gone: not rewritten
+    del before["Breaking.Bad.s01.e02.nfo"]
+
+    result = publish_item(trt, built.reload())
+
+    assert {p.name: p.read_bytes() for p in (outside / "Season 01").iterdir()} == before
+    assert any("Pilot.mkv gets no NFO now" in n and "outside every" in n for n in result.skipped)
+    assert built.path("Season 1/Breaking Bad S01E04E05.nfo").is_file()
+    assert etree.parse(str(built.path("tvshow.nfo"))).getroot().find("episodeguide") is None
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    assert db.Movie.get_by_id(pilot.id).last_published_at < built.reload().last_published_at
