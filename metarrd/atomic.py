@@ -10,6 +10,8 @@ every temp file is written first, all are made durable together (one `syncfs` pe
 or an fsync of each where that call is missing), then renamed, then the renames are made
 durable (one more `syncfs`, or an fsync of each folder). A crash before the renames leaves only
 temp files; after, each target is old or new, because its bytes were durable before its name.
+`land(..., undo=True)` keeps each file it replaces under a hard link until the item's renames
+are done, so a rename that fails part-way puts the earlier ones back (`LandFailed`).
 """
 
 from __future__ import annotations
@@ -182,14 +184,17 @@ class AtomicBatch:
         self.staged.append(staged)
         return staged
 
-    def make_dir(self, directory: Path) -> None:
+    def make_dir(self, directory: Path) -> list[Path]:
         """mkdir -p for a folder of this batch: made durable by the barriers (its temp files'
-        `syncfs`, or an fsync of its parent with the renames), not by an fsync of its own."""
+        `syncfs`, or an fsync of its parent with the renames), not by an fsync of its own.
+        Returns the folders it created, deepest first (for the caller to remove on failure)."""
         directory = _path(directory)
         if directory in self._made:
-            return
-        self._dirs.update(dict.fromkeys(m.parent for m in _make_dirs(directory)))
+            return []
+        made = _make_dirs(directory)
+        self._dirs.update(dict.fromkeys(m.parent for m in made))
         self._made.add(directory)
+        return made
 
     def discard(self, staged: list[Staged]) -> None:
         """Remove these temp files now (their targets stay as they are)."""
@@ -204,20 +209,42 @@ class AtomicBatch:
         system, else an fsync of each file)."""
         sync_files([s.tmp for s in self.staged], devices=[s.device for s in self.staged])
 
-    def land(self, staged: list[Staged]) -> list[Landed]:
-        """Rename these (durable) temp files onto their targets, in this order."""
-        landed = []
+    def land(self, staged: list[Staged], *, undo: bool = False) -> list[Landed]:
+        """Rename these (durable) temp files onto their targets, in this order. A rename that
+        fails raises an OSError naming its target (not the temp file). With `undo`, it raises
+        `LandFailed` after putting back what the renames before it replaced: each file there
+        was kept under a hard link (a temp name) just before its rename and is renamed back, a
+        target that had nothing is removed again. A file system without hard links cannot
+        undo a replacement: such files stay landed, listed in `LandFailed.kept`."""
+        landed: list[Landed] = []
+        olds: list[tuple[Path | None, bool]] = []  # per landed file: old file's link, was one
         try:
             for s in staged:
-                os.replace(s.tmp, s.target)
+                old = _link_old(s.target) if undo else (None, True)
+                try:
+                    os.replace(s.tmp, s.target)
+                except OSError as exc:
+                    if old[0] is not None:
+                        with contextlib.suppress(OSError):
+                            old[0].unlink()
+                    raise OSError(exc.errno, exc.strerror, str(s.target)) from None
+                olds.append(old)
                 self._dirs[s.target.parent] = s.device
                 st = os.lstat(s.target)
                 landed.append(
                     Landed(s.target, s.sha256, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
                 )
+        except OSError as exc:
+            if not undo:
+                raise
+            raise LandFailed(exc, _undo(staged[: len(olds)], olds, landed)) from None
         finally:
-            done = set(map(id, staged[: len(landed)]))
+            done = set(map(id, staged[: len(olds)]))
             self.staged = [s for s in self.staged if id(s) not in done]
+        for link, _ in olds:
+            if link is not None:
+                with contextlib.suppress(OSError):
+                    link.unlink()
         return landed
 
     def finish(self, more_dirs: set[Path] | None = None) -> None:
@@ -239,6 +266,54 @@ class AtomicBatch:
             with contextlib.suppress(OSError):
                 s.tmp.unlink()
         self.staged = []
+
+
+class LandFailed(OSError):
+    """A rename of `AtomicBatch.land(..., undo=True)` failed (errno, strerror and filename are
+    its own, the filename the target's). Every target is as it was, but those in `kept`: files
+    that landed and could not be put back (no hard links on that file system)."""
+
+    def __init__(self, exc: OSError, kept: list[Landed]) -> None:
+        super().__init__(exc.errno, exc.strerror, exc.filename)
+        self.kept = kept
+
+
+def _link_old(target: Path) -> tuple[Path | None, bool]:
+    """Keep the file at `target` under a hard link (a temp name beside it) before a rename
+    replaces it: (the link, True); (None, False) when nothing is there; (None, True) when the
+    file there cannot be linked (a folder, a file system without hard links)."""
+    link = temp_path_for(target)
+    try:
+        os.link(target, link, follow_symlinks=False)
+    except FileNotFoundError:
+        return None, False
+    except OSError:
+        return None, True
+    return link, True
+
+
+def _undo(
+    staged: list[Staged], olds: list[tuple[Path | None, bool]], landed: list[Landed]
+) -> list[Landed]:
+    """Put back, last first, what these renames replaced; what could not be put back."""
+    kept = []
+    for i in reversed(range(len(olds))):
+        (link, was), target = olds[i], staged[i].target
+        try:
+            if link is not None:
+                os.replace(link, target)
+            elif not was:
+                os.unlink(target)
+            elif i < len(landed):
+                kept.append(landed[i])
+        except OSError as exc:
+            log.warning("cannot put back %s: %s", target, exc.strerror)
+            if i < len(landed):
+                kept.append(landed[i])
+            if link is not None:
+                with contextlib.suppress(OSError):
+                    link.unlink()
+    return kept
 
 
 def _path(path: Path | str) -> Path:

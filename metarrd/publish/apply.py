@@ -35,6 +35,7 @@ from metarrd.atomic import (
     TEMP_MARKER,
     AtomicBatch,
     Landed,
+    LandFailed,
     Staged,
     remove_stale_temp_files,
 )
@@ -93,6 +94,7 @@ class Job:
     staged: list[Staged] = field(default_factory=list)
     landed: dict[Path, Landed] = field(default_factory=dict)
     forget: list[Path] = field(default_factory=list)  # ledger rows to drop
+    made: list[Path] = field(default_factory=list)  # folders this publish created
 
 
 def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | MetarrdError]:
@@ -121,15 +123,22 @@ def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | Metarrd
         if live:
             _record_intent(live)
         removed_in: set[Path] = set()
-        landed = []
+        landed, undone = [], []
         for job in live:
             try:
-                job.landed = {s.target: s for s in batch.land(job.staged)}
+                job.landed = {s.target: s for s in batch.land(job.staged, undo=True)}
                 removed_in |= _remove(job)
                 landed.append(job)
+            except LandFailed as exc:  # what landed before is put back (or listed in exc.kept)
+                job.landed = {k.target: k for k in exc.kept}
+                removed_in |= _remove_made(job)
+                undone.append(job)
+                fail(job, _land_failed(job, exc))
             except OSError as exc:
                 fail(job, exc)
         batch.finish(removed_in)  # barrier 2
+    if undone:
+        _record_undone(undone)
     if landed:
         _record_ledger(landed)
         _finish(rt, landed)
@@ -203,11 +212,12 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
     try:
         for w in writes:
             if w.path.parent != folder:
-                batch.make_dir(w.path.parent)
+                job.made += batch.make_dir(w.path.parent)
             job.staged.append(batch.stage(w.path, w.data if w.data is not None else w.source))
     except OSError as exc:
         batch.discard(job.staged)
         job.staged = []
+        _remove_made(job)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise _disk_full(movie, folder, writes, exc) from None
         if exc.errno in _NOT_WRITABLE and exc.filename:
@@ -216,7 +226,37 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
         raise
     except BaseException:
         batch.discard(job.staged)
+        _remove_made(job)
         raise
+
+
+def _remove_made(job: Job) -> set[Path]:
+    """After a failure: remove the folders this publish created that are still empty (deepest
+    first); the folders changed."""
+    changed = set()
+    for directory in job.made:
+        with contextlib.suppress(OSError):
+            directory.rmdir()
+            changed.add(directory.parent)
+    return changed
+
+
+def _land_failed(job: Job, exc: LandFailed) -> ItemError:
+    """A rename failed (a protected target: immutable, another user's file in a sticky
+    folder; a name the file system refuses): what the user can act on, and what stayed."""
+    label = job.movie.label
+    what = f"{label}: cannot publish: cannot replace {exc.filename} ({exc.strerror})"
+    if exc.errno in _NOT_WRITABLE:
+        what += (
+            ": the file is protected (immutable, read-only, or another user's in a shared folder)"
+        )
+    if not exc.kept:
+        return ItemError(f"{what}; nothing was changed")
+    names = ", ".join(k.target.name for k in exc.kept)
+    return ItemError(
+        f"{what}; this file system could not put back the {len(exc.kept)} file(s) written "
+        f"before it, which stay as metarrd's: {names}"
+    )
 
 
 def _remove(job: Job) -> set[Path]:
@@ -281,6 +321,34 @@ def _record_intent(jobs: list[Job]) -> None:
 
 
 _LEDGER_FORGET = "DELETE FROM library_files WHERE path = ?"
+_LEDGER_PENDING = "UPDATE library_files SET pending_sha256 = ? WHERE path = ?"
+
+
+def _record_undone(jobs: list[Job]) -> None:
+    """Items whose renames were put back (`LandFailed`): the ledger rows say again what they
+    said before `_record_intent` (a new row goes, an old row's `pending_sha256` is restored),
+    but for the files that could not be put back, recorded as ours like any that landed."""
+    upserts, forget, pending = [], [], []
+    when = str(db.now())
+    wanted = {a.path: a.wanted for job in jobs for a in job.ordered if a.wanted is not None}
+    for job in jobs:
+        for s in job.staged:
+            if (k := job.landed.get(s.target)) is not None:
+                w = wanted[s.target]
+                upserts.append(_row(job.movie, w, k.sha256, k.size, k.mtime_ns, k.ctime_ns, when))
+            elif (before := job.plan.ledger.get(s.target)) is None:
+                forget.append((str(s.target),))
+            else:
+                pending.append((before.pending, str(s.target)))
+    with db.write_transaction():
+        cursor = db.database.cursor()
+        for statement, rows in (
+            (_LEDGER_UPSERT, upserts),
+            (_LEDGER_FORGET, forget),
+            (_LEDGER_PENDING, pending),
+        ):
+            if rows:
+                cursor.executemany(_sql(statement), rows)
 
 
 def _record_ledger(jobs: list[Job]) -> None:

@@ -281,6 +281,13 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     folder, base, art_base = _location(movie)
     notes: list[str] = []
     missing = Missing()
+    limits: dict[Path, int] = {}
+    nfo_target = layout.nfo_path(folder, base)
+    if (too_long := name_too_long(nfo_target, limits)) is not None:
+        raise ItemError(
+            f"{movie.label}: cannot publish: the NFO's name {too_long}; "
+            "rename the video shorter; nothing was changed"
+        )
     wanted = _art_files(rt, item, folder, art_base, notes, fetch, missing)
     taken: set[str] = set()
     for role in item.cast:
@@ -297,8 +304,8 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         )
         if actor_file is not None:
             wanted.append(actor_file)
+    wanted = fitting_names(movie, wanted, limits, notes)
     nfo_bytes = nfo.render_nfo(movie_data(movie, item))
-    nfo_target = layout.nfo_path(folder, base)
     wanted.append(
         Wanted(
             nfo_target,
@@ -593,6 +600,52 @@ def _observe(
         return f"size {st.st_size}"
     seen[path] = key
     return sha256_file(path)
+
+
+# --- file-name limits -------------------------------------------------------------------------
+
+
+def name_too_long(path: Path, limits: dict[Path, int]) -> str | None:
+    """None when `path`'s name fits its folder's file-name limit (`PC_NAME_MAX`, in bytes of
+    the encoded name: 255 on most file systems, 143 on eCryptfs); else why, for a message.
+    `limits`: each folder's limit, asked once. A rename onto a longer name fails part-way
+    through a publish; checked while planning, it changes nothing."""
+    folder = path.parent
+    if folder not in limits:
+        limits[folder] = _name_max(folder)
+    size = len(os.fsencode(path.name))
+    if size <= limits[folder]:
+        return None
+    return (
+        f"{path.name} is {size} bytes, over the {limits[folder]}-byte limit for a file name "
+        f"in {folder}"
+    )
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name (bytes) `folder` takes: asked of the folder, or of the nearest
+    one above it that exists (`.actors/` before it is made); 255 where none can say."""
+    for directory in (folder, *folder.parents):
+        try:
+            limit = os.pathconf(directory, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            continue
+        return limit if limit > 0 else layout.MAX_NAME_BYTES
+    return layout.MAX_NAME_BYTES
+
+
+def fitting_names(
+    item: db.Movie, wanted: list[Wanted], limits: dict[Path, int], notes: list[str]
+) -> list[Wanted]:
+    """The images in `wanted` whose names fit their folder (`name_too_long`); each other one
+    is skipped with a note, as an over-long actor name is cut to fit."""
+    fitting = []
+    for w in wanted:
+        if (too_long := name_too_long(w.path, limits)) is None:
+            fitting.append(w)
+        else:
+            _note(item, notes, f"{w.label}: {too_long}; skipped")
+    return fitting
 
 
 # --- small helpers -----------------------------------------------------------------------------

@@ -1,0 +1,156 @@
+"""A publish whose renames cannot all be done: a name too long for the folder, a target that
+cannot be replaced. The item is published without what does not fit, or refused with nothing
+changed; never half-published, never with ledger rows for files that did not land."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.atomic import TEMP_MARKER
+from metarrd.errors import ItemError
+from metarrd.publish import publish_item
+
+BASE = "The Matrix (1999)"
+
+
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every entry under `folder` (a folder as None), temp files included."""
+    out: dict[str, bytes | None] = {}
+    for root, dirs, names in os.walk(folder):
+        for name in dirs:
+            out[os.path.relpath(os.path.join(root, name), folder)] = None
+        for name in names:
+            path = Path(root) / name
+            out[str(path.relative_to(folder))] = path.read_bytes()
+    return out
+
+
+def ledger() -> dict[str, tuple[str, str | None]]:
+    return {Path(r.path).name: (r.sha256, r.pending_sha256) for r in db.LibraryFile.select()}
+
+
+def test_an_image_name_too_long_for_the_folder_is_skipped_and_the_rest_publishes(rt, build):
+    name = "a" * 237 + " (1999)"  # 244 bytes: `-poster.jpg` fits in 255, `-poster1.jpg` does not
+    built = build(name, art={"poster": ["jpeg", "jpeg"], "fanart": ["jpeg"]})
+
+    result = publish_item(rt, built.movie)
+
+    names = set(tree(built.folder))
+    assert {f"{name}.nfo", f"{name}-poster.jpg", f"{name}-fanart.jpg"} <= names
+    assert f"{name}-poster1.jpg" not in names
+    assert any(
+        "poster 2" in s and "256 bytes, over the 255-byte limit" in s for s in result.skipped
+    )
+    assert all(sha and not pending for sha, pending in ledger().values())
+    assert built.reload().publish_state == db.PUBLISHED
+    assert publish_item(rt, built.movie).written == []  # and the next publish is a no-op
+
+
+def test_an_nfo_name_too_long_refuses_the_item_before_anything_is_written(rt, build, monkeypatch):
+    from metarrd.publish import stage
+
+    monkeypatch.setattr(stage, "_name_max", lambda folder: 20)  # 143 on eCryptfs; here 20
+    built = build()
+    before = tree(built.folder)
+
+    with pytest.raises(
+        ItemError, match=r"NFO's name .* over the 20-byte limit.*nothing was changed"
+    ):
+        publish_item(rt, built.movie)
+
+    assert tree(built.folder) == before
+    assert ledger() == {}
+
+
+def _refuse_renames_onto(monkeypatch, name: str) -> None:
+    """Make the rename of our temp file onto `name` fail as onto a protected file."""
+    real = os.replace
+
+    def replace(src, dst, **kwargs):
+        if TEMP_MARKER in os.fspath(src) and Path(dst).name == name:
+            raise PermissionError(errno.EPERM, "Operation not permitted", os.fspath(src))
+        return real(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_an_nfo_that_cannot_be_replaced_puts_back_what_landed_before_it(rt, build, kit):
+    built = build(art={"poster": ["jpeg"], "fanart": ["jpeg"]})
+    publish_item(rt, built.movie)  # ours, then a new poster, the user's own fanart, a new plot
+    kit.add_asset(built.movie, "poster", rank=0, score=10.0)
+    db.Movie.update(plot="A new plot.").where(db.Movie.id == built.movie.id).execute()
+    built.path(f"{BASE}-fanart.jpg").write_bytes(kit.image_bytes("fanart"))
+    before, rows = tree(built.folder), ledger()
+    mp = pytest.MonkeyPatch()
+    _refuse_renames_onto(mp, f"{BASE}.nfo")
+    try:
+        with pytest.raises(ItemError) as caught:
+            publish_item(rt, built.reload())
+    finally:
+        mp.undo()
+
+    message = str(caught.value)
+    assert f"cannot replace {built.path(f'{BASE}.nfo')} (Operation not permitted)" in message
+    assert "nothing was changed" in message and TEMP_MARKER not in message
+    assert tree(built.folder) == before  # the new poster and fanart were put back
+    assert ledger() == rows
+    assert built.reload().last_published_at is not None
+
+    result = publish_item(rt, built.reload())  # replaceable again: it publishes
+    assert str(built.path(f"{BASE}.nfo")) in result.written and len(result.backed_up) == 1
+    assert "A new plot." in built.path(f"{BASE}.nfo").read_text()
+
+
+def test_a_first_publish_that_fails_leaves_no_file_no_folder_no_ledger_row(rt, build, monkeypatch):
+    built = build()
+    _refuse_renames_onto(monkeypatch, f"{BASE}.nfo")
+
+    for _ in range(2):  # and every retry the same
+        with pytest.raises(ItemError, match="nothing was changed"):
+            publish_item(rt, built.reload())
+        assert tree(built.folder) == {f"{BASE}.mkv": built.path(f"{BASE}.mkv").read_bytes()}
+        assert ledger() == {}
+        assert built.reload().publish_state == db.UNPUBLISHED
+
+
+def test_without_hard_links_what_landed_stays_and_is_recorded(rt, build, monkeypatch):
+    built = build(art={"poster": ["jpeg"]}, cast=[])
+    built.path(f"{BASE}-poster.jpg").write_bytes(b"the user's poster")
+    _refuse_renames_onto(monkeypatch, f"{BASE}.nfo")
+
+    def no_links(*args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+
+    with pytest.raises(ItemError, match=r"could not put back the 1 file\(s\).*-poster\.jpg"):
+        publish_item(rt, built.movie)
+
+    poster = built.path(f"{BASE}-poster.jpg")
+    assert poster.read_bytes() != b"the user's poster"  # replaced, after its copy into the cache
+    assert db.CacheImageFile.get_or_none(db.CacheImageFile.source_type == "library")
+    assert ledger() == {poster.name: (built.selected["poster"][0].content_hash, None)}
+    assert not [n for n in tree(built.folder) if TEMP_MARKER in n]
+
+
+def test_an_immutable_nfo_refuses_the_item_with_nothing_changed(rt, build, kit):
+    built = build(art={"poster": ["jpeg"], "fanart": ["jpeg"]})
+    nfo = built.path(f"{BASE}.nfo")
+    nfo.write_text("<movie><title>the user's own</title></movie>")
+    built.path(f"{BASE}-poster.jpg").write_bytes(kit.image_bytes("poster"))
+    if subprocess.run(["chattr", "+i", str(nfo)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not permitted here")
+    try:
+        before = tree(built.folder)
+        with pytest.raises(ItemError, match="cannot replace .*nothing was changed"):
+            publish_item(rt, built.movie)
+        assert tree(built.folder) == before
+        assert ledger() == {}
+    finally:
+        subprocess.run(["chattr", "-i", str(nfo)], check=True)
