@@ -267,8 +267,12 @@ def _remove(job: Job) -> set[Path]:
     for action in plan.by_action(REMOVE):
         if action.path in job.left:
             continue
-        with contextlib.suppress(FileNotFoundError):
+        try:
             os.unlink(action.path)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOENT, errno.ENAMETOOLONG):  # gone, or never could be
+                raise
+        else:
             changed.add(action.path.parent)
             result.removed.append(str(action.path))
         job.forget.append(action.path)

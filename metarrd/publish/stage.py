@@ -32,6 +32,7 @@ the job, because every decision is made again from the disk and the ledger.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import logging
@@ -587,6 +588,10 @@ def _observe(
         st = os.lstat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:  # no file can have that name
+            return None
+        raise
     if not stat.S_ISREG(st.st_mode):
         return f"not a regular file (mode {st.st_mode:o})"
     key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)

@@ -39,6 +39,8 @@ from metarrd.publish.stage import (
     _folder_locks,
     _listdir,
     _sha,
+    fitting_names,
+    name_too_long,
     plan_against_disk,
 )
 from metarrd.runtime import Runtime
@@ -138,6 +140,8 @@ def _prepare(
     wanted += ctx.actors(
         [rows[show.id]] + [rows[e.id] for e in members.published if e.id in rows], folder
     )
+    limits: dict[Path, int] = {}
+    wanted = fitting_names(show, wanted, limits, notes)  # a thumb too long: the rest publishes
     # episode NFOs, then tvshow.nfo last: it lands after every episode NFO
     with_nfo: set[int] = set()
     for ep in members.published:
@@ -147,6 +151,9 @@ def _prepare(
             continue
         body = tv_nfo.render_episodes(data)
         target = tv_layout.episode_nfo_path(Path(ep.path))
+        if (too_long := name_too_long(target, limits)) is not None:
+            blocked[ep.id] = f"its NFO's name {too_long}"
+            continue
         wanted.append(_nfo_wanted(target, f"NFO of {target.stem}", body))
         with_nfo.add(ep.id)
     for ep in members.episodes:

@@ -226,3 +226,31 @@ def test_a_season_folder_that_leads_out_of_the_library_gets_nothing(trt, tmp_pat
     assert etree.parse(str(built.path("tvshow.nfo"))).getroot().find("episodeguide") is None
     pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
     assert db.Movie.get_by_id(pilot.id).last_published_at < built.reload().last_published_at
+
+
+def test_an_episode_name_too_long_for_its_thumb_skips_only_that_thumb(trt):
+    long = "Breaking Bad - S01E03 - " + "x" * 216 + " 1080p"  # `-thumb.jpg` makes 256 bytes
+    files = {
+        "Season 01/Breaking Bad - S01E01 - Pilot.mkv": (1, [1]),
+        f"Season 01/{long}.mkv": (1, [3]),
+    }
+    built = build_show(trt, files=files)
+    # a row a failed publish once left for that name: looking at it must not fail either
+    db.LibraryFile.create(
+        path=str(built.path(f"Season 01/{long}-thumb.jpg")),
+        movie=built.show.id,
+        kind="art",
+        sha256="",
+        size=0,
+        written_at=db.now(),
+        pending_sha256="0" * 64,
+    )
+
+    for _ in range(2):  # and the next publish too
+        result = publish_item(trt, built.reload())
+
+    assert any(f"thumb of {long}" in n and "255-byte limit" in n for n in result.skipped)
+    assert built.path(f"Season 01/{long}.nfo").is_file()
+    assert built.path("Season 01/Breaking Bad - S01E01 - Pilot-thumb.jpg").is_file()
+    assert built.path("tvshow.nfo").is_file()
+    assert not db.LibraryFile.get_or_none(db.LibraryFile.sha256 == "")
