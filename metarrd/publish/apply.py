@@ -40,7 +40,7 @@ from metarrd.atomic import (
     remove_stale_temp_files,
 )
 from metarrd.errors import ItemError, MetarrdError
-from metarrd.files import UnsafeFile
+from metarrd.files import UnsafeFile, kind_of
 from metarrd.paths import is_inside
 from metarrd.publish import layout, sources
 from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, FileAction, PublishPlan, Wanted
@@ -184,6 +184,12 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
         changed |= {p.parent for p in plan.stale_temp}
         for directory in sorted(changed - set(checked)):
             _check_inside_library(rt, movie, directory, real_paths)
+    for action in plan.by_action(REPLACE):
+        if action.kind == "nfo" and (what := special_file(action.path)) is not None:
+            raise ItemError(
+                f"{movie.label}: cannot publish: {action.path} is {what}, where the NFO goes "
+                "(remove or rename it); nothing was changed"
+            )
     result = job.result = PublishResult(movie.id, movie.display_title)
     nfo_wanted = next((a.wanted for a in plan.actions if a.wanted and a.wanted.kind == "nfo"), None)
     result.nfo_hash = nfo_wanted.sha256 if nfo_wanted else ""
@@ -195,6 +201,11 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
             try:
                 sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
             except UnsafeFile as exc:
+                if action.kind == "nfo":  # a link to a FIFO: the NFO cannot go there
+                    raise ItemError(
+                        f"{movie.label}: cannot publish: {exc}; the NFO cannot be written "
+                        "there; nothing was changed"
+                    ) from None
                 job.left.add(action.path)
                 _note(movie, result.skipped, f"{exc}; left as it is")
                 continue
@@ -593,6 +604,19 @@ def _check_writable(
             raise _not_writable(movie, directory, exc) from None
         os.close(fd)
         probe.unlink(missing_ok=True)
+
+
+def special_file(path: Path) -> str | None:
+    """What is at `path` when it is neither a regular file nor a symlink (which a rename
+    replaces): "a FIFO (named pipe)", "a folder"...; None otherwise. Our NFO cannot go there:
+    the user's thing is neither copied nor replaced, so the item cannot be published."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+        return None
+    return kind_of(mode)
 
 
 def _realpath(path: str, memo: dict[str, str]) -> str:

@@ -154,6 +154,9 @@ def _prepare(
         if (too_long := name_too_long(target, limits)) is not None:
             blocked[ep.id] = f"its NFO's name {too_long}"
             continue
+        if (what := apply.special_file(target)) is not None:
+            blocked[ep.id] = f"{target.name} is {what}, where its NFO goes (remove or rename it)"
+            continue
         wanted.append(_nfo_wanted(target, f"NFO of {target.stem}", body))
         with_nfo.add(ep.id)
     for ep in members.episodes:

@@ -152,3 +152,29 @@ def test_a_batch_remembers_real_paths_and_still_sees_every_symlink(tmp_path):
     memo: dict[str, str] = {}
     for path in paths + paths[::-1]:
         assert apply._realpath(str(path), memo) == os.path.realpath(path), path
+
+
+@pytest.mark.parametrize("what", ["fifo", "folder", "link to a fifo"])
+def test_no_nfo_can_be_written_where_a_fifo_or_folder_is_so_the_item_fails(
+    rt, build, finishes, tmp_path, what
+):
+    built = build()
+    nfo = built.path(f"{BASE}.nfo")
+    if what == "fifo":
+        os.mkfifo(nfo)
+    elif what == "folder":
+        nfo.mkdir()
+        (nfo / "keep.txt").write_text("the user's")
+    else:
+        os.mkfifo(tmp_path / "pipe")
+        nfo.symlink_to(tmp_path / "pipe")
+    before = sorted(os.listdir(built.folder))
+
+    with pytest.raises(ItemError, match="nothing was changed"):
+        finishes(lambda: publish_item(rt, built.movie), 30)
+
+    assert sorted(os.listdir(built.folder)) == before
+    assert os.path.lexists(nfo) and not nfo.is_file()
+    movie = built.reload()
+    assert movie.publish_state == db.UNPUBLISHED and not movie.published_nfo_hash
+    assert not db.LibraryFile.select().exists()

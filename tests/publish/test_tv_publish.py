@@ -254,3 +254,17 @@ def test_an_episode_name_too_long_for_its_thumb_skips_only_that_thumb(trt):
     assert built.path("Season 01/Breaking Bad - S01E01 - Pilot-thumb.jpg").is_file()
     assert built.path("tvshow.nfo").is_file()
     assert not db.LibraryFile.get_or_none(db.LibraryFile.sha256 == "")
+
+
+def test_a_fifo_where_an_episode_nfo_goes_skips_that_episode_only(trt):
+    built = build_show(trt)
+    fifo = built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo")
+    os.mkfifo(fifo)
+
+    result = publish_item(trt, built.show)
+
+    assert fifo.is_fifo()
+    assert any("Pilot.nfo is a FIFO (named pipe), where its NFO goes" in n for n in result.skipped)
+    assert built.path("Season 01/Breaking.Bad.s01.e02.nfo").is_file()
+    assert etree.parse(str(built.path("tvshow.nfo"))).getroot().find("episodeguide") is None
+    assert not db.LibraryFile.get_or_none(db.LibraryFile.path == str(fifo))
