@@ -209,6 +209,12 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
                 job.left.add(action.path)
                 _note(movie, result.skipped, f"{exc}; left as it is")
                 continue
+            except OSError as exc:
+                verb = "replaced" if action.action == REPLACE else "removed"
+                if (link := _unreadable_link(action.path, exc, verb)) is None:
+                    raise
+                _note(movie, result.skipped, link)  # nothing to copy: the link is replaced
+                continue
             result.backed_up.append(str(action.path))
     order = {"art": 0, "actor": 1, "nfo": 2}
     job.ordered = [
@@ -604,6 +610,22 @@ def _check_writable(
             raise _not_writable(movie, directory, exc) from None
         os.close(fd)
         probe.unlink(missing_ok=True)
+
+
+def _unreadable_link(path: Path, exc: OSError, verb: str) -> str | None:
+    """A note when `path` is a symlink whose target cannot be read (dangling: an unmounted
+    share; a loop; a target we may not read): there is nothing of the user's to copy, and
+    replacing the link changes nothing behind it. None for anything else (`exc` stands)."""
+    if exc.errno not in (errno.ENOENT, errno.ELOOP, errno.ENOTDIR, errno.EACCES):
+        return None
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return None  # not a link (or gone): the error stands
+    return (
+        f"{path.name} was a symbolic link to {target!r}, which cannot be read "
+        f"({exc.strerror}): nothing to copy into the cache; the link is {verb}"
+    )
 
 
 def special_file(path: Path) -> str | None:

@@ -178,3 +178,24 @@ def test_no_nfo_can_be_written_where_a_fifo_or_folder_is_so_the_item_fails(
     movie = built.reload()
     assert movie.publish_state == db.UNPUBLISHED and not movie.published_nfo_hash
     assert not db.LibraryFile.select().exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "target"),
+    [
+        (f"{BASE}-poster.jpg", "/mnt/unmounted-nas/posters/matrix.jpg"),  # dangling
+        (f"{BASE}-fanart.jpg", f"{BASE}-fanart.jpg"),  # a loop
+        (f"{BASE}.nfo", "/mnt/unmounted-nas/matrix.nfo"),
+    ],
+)
+def test_a_link_that_leads_nowhere_at_a_target_name_is_noted_and_replaced(rt, build, name, target):
+    built = build(art={"poster": ["jpeg"], "fanart": ["jpeg"]})
+    link = built.path(name)
+    link.symlink_to(target)
+
+    result = publish_item(rt, built.movie)
+
+    assert link.is_file() and not link.is_symlink()
+    assert any(f"symbolic link to {target!r}" in s and "replaced" in s for s in result.skipped)
+    assert built.reload().publish_state == db.PUBLISHED
+    assert publish_item(rt, built.movie).written == []
