@@ -161,8 +161,55 @@ def _publish_batch(rt: Runtime, ids: list[int]) -> dict[int, PublishResult | Met
                     item.movie, prepared.plan, prepared.skipped, prepared.missing, prepared.seen
                 )
             )
+        clashes = _clashes(jobs)
+        for job in jobs:
+            if job.movie.id in clashes:
+                outcomes[job.movie.id] = apply.failed(job.movie, clashes[job.movie.id])
+        jobs = [job for job in jobs if job.movie.id not in clashes]
         outcomes.update(apply.apply_all(rt, jobs))
     return outcomes
+
+
+def _clashes(jobs: list[apply.Job]) -> dict[int, ItemError]:
+    """Items whose NFO or artwork would land on a name another item owns: two videos in one
+    folder with one base name (`Alien (1979).mkv` and `.avi`), a stack beside a single file of
+    its stacked title. Each would back up and overwrite the other's files on every publish, so
+    the one that does not own them (in the ledger, or earlier in this batch) is refused. The
+    owner must still be there (not missing); `.actors/` is shared by every movie of a folder."""
+    paths = {
+        str(a.path): job
+        for job in jobs
+        for a in job.plan.by_action(WRITE, REPLACE, KEEP)
+        if a.kind != "actor"
+    }
+    owners: dict[str, int] = {}
+    keys = list(paths)
+    L = db.LibraryFile
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        owners.update(L.select(L.path, L.movie).where(L.path.in_(chunk)).tuples())
+    ids = {i for i in owners.values() if i is not None}
+    live = {m.id: m for m in db.Movie.select().where(db.Movie.id.in_(ids), ~db.Movie.missing)}
+    live.update({job.movie.id: job.movie for job in jobs})
+    claimed: dict[str, db.Movie] = {}
+    clashes: dict[int, ItemError] = {}
+    for job in jobs:
+        for a in job.plan.by_action(WRITE, REPLACE, KEEP):
+            path = str(a.path)
+            if a.kind == "actor":
+                continue
+            other = live.get(owners.get(path)) or claimed.get(path)  # type: ignore[arg-type]
+            if other is not None and other.id != job.movie.id:
+                clashes[job.movie.id] = ItemError(
+                    f"{job.movie.label}: cannot publish: {a.path.name} is the name of "
+                    f"{other.label}'s {a.kind.upper() if a.kind == 'nfo' else 'artwork'} "
+                    f"({other.path}): two videos here share their NFO and artwork names; move "
+                    "one into its own folder or rename it; nothing was changed"
+                )
+                break
+        else:
+            claimed.update({str(a.path): job.movie for a in job.plan.by_action(WRITE, REPLACE)})
+    return clashes
 
 
 def preview_publish(rt: Runtime, movie: db.Movie) -> PublishPlan:

@@ -18,7 +18,7 @@ from metarrd import atomic, db, workflow
 from metarrd.atomic import TEMP_MARKER
 from metarrd.errors import ItemError, StageDisabled
 from metarrd.pipeline import jobs, queue
-from metarrd.publish import movie_data, preview_publish, publish_item
+from metarrd.publish import movie_data, preview_publish, publish_item, publish_many
 from metarrd.publish.layout import KEEP, LEAVE, REMOVE, REPLACE, WRITE
 from metarrd.publish.nfo import render_nfo
 
@@ -646,3 +646,37 @@ def test_a_folder_is_probed_only_when_nothing_is_written_into_it(rt, build, kit,
     result = publish_item(rt, built.movie)  # removals only: the folder is probed first
     assert result.removed and not result.written
     assert [Path(p).parent for p in opened if ".metarrd-tmp-probe-" in p] == [built.folder]
+
+
+def test_two_videos_sharing_output_names_in_one_folder_the_later_is_refused(rt, build):
+    first = build("Alien (1979)", art={"poster": ["jpeg"]}, cast=[])
+    second = build("Alien copy", art={"poster": ["jpeg"]}, cast=[])
+    avi = first.path("Alien (1979).avi")
+    avi.write_bytes(b"\x00" * 23)
+    db.Movie.update(path=str(avi)).where(db.Movie.id == second.movie.id).execute()
+    publish_item(rt, first.movie)
+    before = files_under(first.folder)
+
+    for _ in range(2):  # every publish, alone or in a batch with the owner
+        with pytest.raises(ItemError, match=r"Alien \(1979\)-poster\.jpg is the name of .*mkv"):
+            publish_item(rt, second.reload())
+        outcomes = publish_many(rt, [second.reload(), first.reload()])
+        assert isinstance(outcomes[0], ItemError) and not isinstance(outcomes[1], ItemError)
+
+    assert files_under(first.folder) == before
+    assert {r.movie_id for r in db.LibraryFile.select()} == {first.movie.id}
+    assert not db.CacheImageFile.get_or_none(db.CacheImageFile.source_type == "library")
+    assert second.reload().publish_state == db.UNPUBLISHED
+
+
+def test_two_new_videos_sharing_output_names_in_one_batch_the_first_publishes(rt, build):
+    first = build("Alien (1979)", art={"poster": ["jpeg"]}, cast=[])
+    second = build("Alien copy", art={"poster": ["jpeg"]}, cast=[])
+    avi = first.path("Alien (1979).avi")
+    avi.write_bytes(b"\x00" * 23)
+    db.Movie.update(path=str(avi)).where(db.Movie.id == second.movie.id).execute()
+
+    outcomes = publish_many(rt, [first.reload(), second.reload()])
+
+    assert not isinstance(outcomes[0], ItemError) and isinstance(outcomes[1], ItemError)
+    assert {r.movie_id for r in db.LibraryFile.select()} == {first.movie.id}
