@@ -34,6 +34,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -137,6 +138,7 @@ class NfoData:
     TMDB rating, named tmdb or themoviedb, else an unnamed one; the default one of those);
     list[str] genres, countries, studios, directors, credits, tags; and `ratings` as a list
     of {"name", "value", "votes", "default"} dicts (every rating, whatever its name).
+    `id_sources` says where each id was found ("uniqueid", "<id>", "URL", ...).
     `unknown_elements` are serialized top-level elements metarrd does not own, in order, plus
     the `<ratings>` and any `uniqueid` of a type not read as an id (trakt, tvmaze...): publish
     keeps the user's other ratings and ids beside its own."""
@@ -146,6 +148,7 @@ class NfoData:
     tmdb_id: int | None = None
     imdb_id: str | None = None
     tvdb_id: int | None = None
+    id_sources: dict[str, str] = field(default_factory=dict)
     fields: dict[str, object] = field(default_factory=dict)
     actors: list[NfoActor] = field(default_factory=list)
     unknown_elements: list[str] = field(default_factory=list)
@@ -166,8 +169,12 @@ def read_nfo(path: Path) -> NfoData:
     return parse_nfo(data, path)
 
 
-def parse_nfo(data: bytes, path: Path) -> NfoData:
-    """Parse NFO bytes (already read); `path` names the file in messages."""
+def parse_nfo(
+    data: bytes, path: Path, *, find_url_ids: Callable[[str], dict[str, str]] | None = None
+) -> NfoData:
+    """Parse NFO bytes (already read); `path` names the file in messages. `find_url_ids` finds
+    the ids of the scraper's URLs in the text (default: the TMDB movie scraper's; a tvshow.nfo
+    passes the TV scraper's themoviedb.org/tv, thetvdb.com and imdb.com URLs)."""
     path = Path(path)
     warnings: list[str] = []
     text = _decode(data, path, warnings)
@@ -176,7 +183,7 @@ def parse_nfo(data: bytes, path: Path) -> NfoData:
     if len(_BINARY_CONTROL.findall(text[:65536])) > 16:
         raise NfoError(path, "contains control characters: binary data, not an NFO")
 
-    url_ids = _ids_in_text(text)
+    url_ids = (find_url_ids or movie_url_ids)(text)
     xml = _xml_part(text, path)
     xml_error: NfoError | None = None
     if xml is not None:
@@ -252,7 +259,8 @@ def _declared_codec(data: bytes) -> str | None:
         return None
 
 
-def _ids_in_text(text: str) -> dict[str, str]:
+def movie_url_ids(text: str) -> dict[str, str]:
+    """The ids of Kodi's TMDB movie scraper's URLs anywhere in the text."""
     found: dict[str, str] = {}
     tmdb = _TMDB_URL.search(text)
     if tmdb:
@@ -488,6 +496,7 @@ def _apply_ids(data: NfoData, sources: list[tuple[str, dict[str, str]]]) -> None
                     f"{source} says {kind} {value} but {first_source} says {first_value};"
                     f" using {first_value}"
                 )
+    data.id_sources = {kind: source for kind, (_, source) in chosen.items()}
     if "tmdb" in chosen:
         data.tmdb_id = int(chosen["tmdb"][0])
     if "imdb" in chosen:

@@ -67,14 +67,14 @@ def _quiet(data: NfoData, root: str) -> NfoData:
 def read_show_nfo(path: Path) -> ShowNfo:
     """A `tvshow.nfo` with its show ids; NfoError for anything unusable (hostile, corrupt)."""
     raw = _read_bytes(path)
-    data = _quiet(parse_nfo(raw, path), "tvshow")
+    data = _quiet(parse_nfo(raw, path, find_url_ids=show_url_ids), "tvshow")
     text = raw.decode("utf-8", errors="replace")
     show = ShowNfo(data)
     uniqueids = "<uniqueid" in text
     found: list[tuple[str, str, str]] = []  # (kind, value, source)
     if uniqueids:
         for kind, value in (("tmdb", data.tmdb_id), ("tvdb", data.tvdb_id), ("imdb", data.imdb_id)):
-            if value:
+            if value and data.id_sources.get(kind) != "URL":  # URLs come last, below
                 found.append((kind, str(value), "uniqueid"))
     else:
         legacy = _LEGACY_ID.search(text)
@@ -84,10 +84,7 @@ def read_show_nfo(path: Path) -> ShowNfo:
             found.append(("imdb", data.imdb_id, "NFO"))
     for kind, value in _episodeguide(data):
         found.append((kind, value, "episodeguide"))
-    for kind, pattern in (("tmdb", _TMDB_TV_URL), ("tvdb", _TVDB_URL), ("imdb", _IMDB_URL)):
-        m = pattern.search(text)
-        if m:
-            found.append((kind, m.group(1), "URL"))
+    found += [(kind, value, "URL") for kind, value in show_url_ids(text).items()]
     for kind, value, source in found:
         if kind in show.source:
             continue
@@ -99,6 +96,18 @@ def read_show_nfo(path: Path) -> ShowNfo:
             continue
         show.source[kind] = source
     return show
+
+
+def show_url_ids(text: str) -> dict[str, str]:
+    """The ids of the TV scraper's URLs anywhere in the text: themoviedb.org/tv/<n>,
+    thetvdb.com (`?tab=series&id=<n>`, `series/<n>`, the API's) and imdb.com/title/tt<n>. A
+    tvshow.nfo holding only such a URL (Sonarr's "Series Metadata URL") is a URL NFO."""
+    found: dict[str, str] = {}
+    for kind, pattern in (("tmdb", _TMDB_TV_URL), ("tvdb", _TVDB_URL), ("imdb", _IMDB_URL)):
+        m = pattern.search(text)
+        if m:
+            found[kind] = m.group(1)
+    return found
 
 
 def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
