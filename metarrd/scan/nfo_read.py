@@ -177,7 +177,20 @@ def parse_nfo(
     passes the TV scraper's themoviedb.org/tv, thetvdb.com and imdb.com URLs)."""
     path = Path(path)
     warnings: list[str] = []
-    text = _decode(data, path, warnings)
+    text = decode_nfo(data, path, warnings)
+    return parse_text(text, path, warnings, find_url_ids=find_url_ids)
+
+
+def parse_text(
+    text: str,
+    path: Path,
+    warnings: list[str] | None = None,
+    *,
+    find_url_ids: Callable[[str], dict[str, str]] | None = None,
+) -> NfoData:
+    """`parse_nfo` of text `decode_nfo` decoded; `warnings` (decoding's) go into the result."""
+    path = Path(path)
+    warnings = list(warnings or [])
     if not text.strip():
         raise NfoError(path, "is empty")
     if len(_BINARY_CONTROL.findall(text[:65536])) > 16:
@@ -210,7 +223,8 @@ def _megabytes(size: int) -> str:
     return f"{round(size / (1024 * 1024), 1):g}"
 
 
-def _decode(data: bytes, path: Path, warnings: list[str]) -> str:
+def decode_nfo(data: bytes, path: Path, warnings: list[str]) -> str:
+    """NFO bytes as text (see the module docstring); a guessed encoding adds a warning."""
     for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")):
         if data.startswith(bom):
             return _decode_strict(data[len(bom) :], codec, path)

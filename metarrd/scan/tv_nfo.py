@@ -20,7 +20,14 @@ from pathlib import Path
 
 from lxml import etree
 
-from metarrd.scan.nfo_read import MAX_NFO_BYTES, NfoData, NfoError, parse_nfo
+from metarrd.scan.nfo_read import (
+    MAX_NFO_BYTES,
+    NfoData,
+    NfoError,
+    decode_nfo,
+    parse_nfo,
+    parse_text,
+)
 
 _LEGACY_ID = re.compile(r"<id>\s*(\d+)\s*</id>")
 _TMDB_TV_URL = re.compile(r"themoviedb\.org/tv/(\d+)")
@@ -66,9 +73,9 @@ def _quiet(data: NfoData, root: str) -> NfoData:
 
 def read_show_nfo(path: Path) -> ShowNfo:
     """A `tvshow.nfo` with its show ids; NfoError for anything unusable (hostile, corrupt)."""
-    raw = _read_bytes(path)
-    data = _quiet(parse_nfo(raw, path, find_url_ids=show_url_ids), "tvshow")
-    text = raw.decode("utf-8", errors="replace")
+    warnings: list[str] = []
+    text = decode_nfo(_read_bytes(path), path, warnings)  # as parse_nfo does: BOM, UTF-16...
+    data = _quiet(parse_text(text, path, warnings, find_url_ids=show_url_ids), "tvshow")
     show = ShowNfo(data)
     uniqueids = "<uniqueid" in text
     found: list[tuple[str, str, str]] = []  # (kind, value, source)
