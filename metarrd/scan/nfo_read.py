@@ -285,13 +285,19 @@ def movie_url_ids(text: str) -> dict[str, str]:
     return found
 
 
-def _xml_part(text: str, path: Path) -> str | None:
-    """The text from the first markup to the end of the root element (None: no markup).
-    Refuses a DOCTYPE that declares entities before any parser sees it."""
-    if "<!DOCTYPE" in text and "<!ENTITY" in text:  # whatever a DOCTYPE parser would make of it
+def refuse_entity_declarations(text: str, path: Path) -> None:
+    """NfoError for a DOCTYPE that declares entities (XXE, billion laughs), before any parser
+    sees it; whatever a DOCTYPE parser would make of it."""
+    if "<!DOCTYPE" in text and "<!ENTITY" in text:
         raise NfoError(
             path, "declares XML entities in its DOCTYPE (XXE / entity expansion); refused"
         )
+
+
+def _xml_part(text: str, path: Path) -> str | None:
+    """The text from the first markup to the end of the root element (None: no markup).
+    Refuses a DOCTYPE that declares entities before any parser sees it."""
+    refuse_entity_declarations(text, path)
     start = text.find("<")
     if start < 0:
         return None

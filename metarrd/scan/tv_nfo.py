@@ -5,8 +5,8 @@ what it reads, a show's ids come from: `uniqueid` (tmdb, tvdb, imdb), the legacy
 TheTVDB id: Kodi's old TVDB scraper and Sonarr wrote it so), the `episodeguide` JSON
 (`{"tmdb":"1399","tvdb":"121361","imdb":"tt0944947"}`) or its old `<url>` form, and
 themoviedb.org/tv, thetvdb.com and imdb.com URLs. A multi-episode NFO holds one
-`<episodedetails>` block per episode, back to back (not one XML document): it is split on
-`</episodedetails>` and each block parsed alone.
+`<episodedetails>` block per episode, back to back (not one XML document) or inside a wrapper
+root (Medusa, SickBeard): each block is read from its `<episodedetails` on, as Kodi does.
 """
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ from metarrd.scan.nfo_read import (
     NfoData,
     NfoError,
     decode_nfo,
-    parse_nfo,
     parse_text,
+    refuse_entity_declarations,
 )
 
 _LEGACY_ID = re.compile(r"<id>\s*(\d+)\s*</id>")
 _TMDB_TV_URL = re.compile(r"themoviedb\.org/tv/(\d+)")
 _TVDB_URL = re.compile(r"thetvdb\.com/(?:\?tab=series&(?:amp;)?id=|api/[^/]+/series/|series/)(\d+)")
 _IMDB_URL = re.compile(r"imdb\.[a-z.]+/title/(tt\d{7,8})")
-_BLOCK_END = "</episodedetails>"
+_BLOCK_START = re.compile(r"<episodedetails(?=[\s>/])")
 
 
 @dataclass
@@ -142,17 +142,26 @@ def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
 
 
 def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
-    """Every `<episodedetails>` block of an episode NFO, in file order."""
-    raw = _read_bytes(path)
-    text = raw.decode("utf-8-sig", errors="replace")
-    if text.count(_BLOCK_END) <= 1:  # one document: nfo_read decodes it (BOM, cp1252, ...)
-        parsed = [(text, _quiet(parse_nfo(raw, path), "episodedetails"))]
+    """Every `<episodedetails>` block of an episode NFO, in file order. Like Kodi (NfoFile.cpp),
+    each block is read from its `<episodedetails` on: back to back blocks, and the wrapper root
+    Medusa (`<kodimultiepisode>`) and SickBeard (`<xbmcmultiepisode>`) put around them, read
+    alike. The file is decoded once, as a single NFO is (BOM, UTF-16, Windows-1252 with a
+    warning on every block)."""
+    warnings: list[str] = []
+    text = decode_nfo(_read_bytes(path), path, warnings)
+    refuse_entity_declarations(text, path)  # the DOCTYPE is not in any block
+    starts = [m.start() for m in _BLOCK_START.finditer(text)]
+    if not starts:  # no block: what parse_text makes of it (URL, other root, an error)
+        blocks = [text]
     else:
-        blocks = [b + _BLOCK_END for b in text.split(_BLOCK_END) if "<episodedetails" in b]
-        parsed = [(b, _quiet(parse_nfo(b.encode("utf-8"), path), "episodedetails")) for b in blocks]
+        blocks = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)], strict=True)]
     return [
-        EpisodeNfo(data, _int_element(block, "season"), _int_element(block, "episode"))
-        for block, data in parsed
+        EpisodeNfo(
+            _quiet(parse_text(block, path, warnings), "episodedetails"),
+            _int_element(block, "season"),
+            _int_element(block, "episode"),
+        )
+        for block in blocks
     ]
 
 

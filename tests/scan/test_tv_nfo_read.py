@@ -6,7 +6,10 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from metarrd.scan.tv_nfo import read_show_nfo
+import pytest
+
+from metarrd.scan.nfo_read import NfoError
+from metarrd.scan.tv_nfo import read_episode_nfo, read_show_nfo
 
 NFO = Path(__file__).resolve().parents[1] / "nfo"
 
@@ -55,3 +58,79 @@ def test_a_utf16_tvshow_nfo_keeps_its_uniqueids(tmp_path):
         assert (show.tmdb_id, show.tvdb_id, show.imdb_id) == (424, 79511, "tt0485301"), codec
         assert show.source == {"tmdb": "uniqueid", "tvdb": "uniqueid", "imdb": "uniqueid"}
         assert show.data.fields["title"] == "Torchwood"
+
+
+# --- multi-episode NFOs -------------------------------------------------------------------------
+
+# Komet/MediaElch test/resources/show/kodi_v18_episode_American_Dad_S02E03-S02E04.nfo: one XML
+# declaration, then an <episodes> root around two <episodedetails> blocks, S02E04 first
+AMERICAN_DAD = NFO / "mediaelch-kodi_v18_episode_American_Dad_S02E03-S02E04.nfo"
+AMERICAN_DAD_EPISODES = [(2, 4, 306170, "Con Heir"), (2, 3, 306167, "All About Steve")]
+
+
+def _summary(path: Path) -> list[tuple]:
+    return [
+        (e.season, e.episode, e.data.tvdb_id, e.data.fields.get("title"))
+        for e in read_episode_nfo(path)
+    ]
+
+
+# tinyMediaManager src/test/resources/tvshowepisode_nfo/kodi14.2.nfo: two blocks back to back
+# after one declaration, no root around them (Kodi's own layout)
+PILOT = NFO / "tmm-tvshowepisode-kodi14.2.nfo"
+PILOT_EPISODES = [(1, 1, "Pilot (1)"), (1, 2, "Pilot (2)")]
+
+
+def _numbers_and_titles(path: Path) -> list[tuple]:
+    return [(e.season, e.episode, e.data.fields["title"]) for e in read_episode_nfo(path)]
+
+
+def test_back_to_back_blocks():
+    assert _numbers_and_titles(PILOT) == PILOT_EPISODES
+
+
+def test_blocks_inside_a_wrapper_root():
+    assert _summary(AMERICAN_DAD) == AMERICAN_DAD_EPISODES
+
+
+@pytest.mark.parametrize("root", ["kodimultiepisode", "xbmcmultiepisode"])
+def test_blocks_inside_medusas_and_sickbeards_root(tmp_path, root):
+    # Medusa (pymedusa/Medusa medusa/metadata/kodi_12plus.py) names the root around the blocks
+    # <kodimultiepisode>, SickBeard/SickRage (metadata/xbmc) <xbmcmultiepisode>; Kodi reads
+    # each block from its <episodedetails on (NfoFile.cpp), whatever is around it
+    text = AMERICAN_DAD.read_text(encoding="utf-8").replace("episodes>", f"{root}>")
+    path = tmp_path / "American Dad S02E03-E04.nfo"
+    path.write_text(text, encoding="utf-8")
+    assert _summary(path) == AMERICAN_DAD_EPISODES
+
+
+def test_a_windows_1252_multi_episode_nfo_is_read_with_a_warning(tmp_path):
+    text = PILOT.read_text(encoding="utf-8").replace("Pilot (1)", "Pilot – Café")
+    path = tmp_path / "S01E01E02.nfo"
+    path.write_bytes(text.encode("cp1252"))
+    episodes = read_episode_nfo(path)
+    assert [e.data.fields["title"] for e in episodes] == ["Pilot – Café", "Pilot (2)"]
+    for episode in episodes:
+        assert len(episode.data.warnings) == 1
+        assert episode.data.warnings[0].endswith("read as cp1252")
+
+
+@pytest.mark.parametrize(
+    "bom, codec", [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")]
+)
+def test_a_utf16_multi_episode_nfo(tmp_path, bom, codec):
+    text = PILOT.read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path = tmp_path / "S01E01E02.nfo"
+    path.write_bytes(bom + text.encode(codec))
+    assert _numbers_and_titles(path) == PILOT_EPISODES
+
+
+def test_a_multi_episode_nfo_declaring_entities_is_refused(tmp_path):
+    path = tmp_path / "x.nfo"
+    path.write_text(
+        '<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<kodimultiepisode>'
+        "<episodedetails><title>&xxe;</title></episodedetails>"
+        "<episodedetails><title>b</title></episodedetails></kodimultiepisode>"
+    )
+    with pytest.raises(NfoError, match="declares XML entities"):
+        read_episode_nfo(path)
