@@ -365,6 +365,7 @@ def _from_tree(
     elements = [el for el in root if isinstance(el.tag, str)]
     _apply_ids(data, _id_sources(elements) + [("URL", url_ids)])
     fields = data.fields
+    seen: dict[str, set[str]] = {}  # a list field's values so far: a list scan was quadratic
     for el in elements:
         tag, value = el.tag, _text(el)
         if tag.casefold() in ("tmdbid", "imdbid"):
@@ -375,7 +376,11 @@ def _from_tree(
             fields[tag] = value
         elif tag in _LIST_FIELDS and value:
             items = fields.setdefault(_LIST_FIELDS[tag], [])
-            items.extend(v for v in (p.strip() for p in value.split(" / ")) if v and v not in items)
+            known = seen.setdefault(tag, set())
+            for v in (p.strip() for p in value.split(" / ")):
+                if v and v not in known:
+                    known.add(v)
+                    items.append(v)
         elif tag in ("runtime", "year") and value and tag not in fields:
             number = _leading_int(value)
             if number is not None and (tag == "runtime" or 1800 <= number <= 2100):
