@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -282,11 +283,54 @@ def test_broken_xml_without_url(tmp_path):
         read_nfo(path)
 
 
-def test_undefined_entity_is_an_error_not_a_lookup(tmp_path):
+def test_an_undefined_entity_is_text_not_a_lookup(tmp_path):
+    # nothing is looked up for it: an entity no one defines stays as written, as TinyXML keeps it
     path = tmp_path / "m.nfo"
-    path.write_text("<movie><title>A &nbsp; B</title></movie>")
-    with pytest.raises(NfoError, match="not well-formed XML"):
-        read_nfo(path)
+    path.write_text("<movie><title>A &unknown; B</title><plot>&xxe;</plot></movie>")
+    nfo = read_nfo(path)
+    assert (nfo.fields["title"], nfo.fields["plot"]) == ("A &unknown; B", "&xxe;")
+
+
+def test_a_hand_edited_bare_ampersand_and_html_entities_are_repaired(tmp_path):
+    # jellyfin-justice-league.nfo (real, tests/nfo/SOURCES.md) edited by hand as users do: a bare
+    # '&' in the title and in a URL attribute, HTML entities in the plot
+    text = (NFO / "jellyfin-justice-league.nfo").read_text(encoding="utf-8")
+    text = text.replace("<title>Justice League</title>", "<title>Justice League & Co</title>")
+    text = text.replace('preview="http://image.tmdb.org/t/p/w500/', 'preview="http://x/?a=1&b=')
+    text = re.sub(
+        r"<plot>.*?</plot>",
+        "<plot>Caf&eacute;&nbsp;&lt;ok&gt; &amp; &#233;</plot>",
+        text,
+        flags=re.S,
+    )
+    path = tmp_path / "Justice League (2017).nfo"
+    path.write_text(text, encoding="utf-8")
+    nfo = read_nfo(path)
+    assert nfo.tmdb_id == 141052 and nfo.imdb_id == "tt0974015"
+    assert nfo.fields["title"] == "Justice League & Co"
+    assert nfo.fields["plot"] == "Caf\u00e9\u00a0<ok> & \u00e9"
+    assert nfo.warnings[0].startswith("repaired ")
+    assert "(first: '&')" in nfo.warnings[0]
+
+
+def test_cdata_and_comments_keep_their_ampersands(tmp_path):
+    path = tmp_path / "m.nfo"
+    path.write_text(
+        "<movie><title><![CDATA[Tom & Jerry &eacute;]]></title><!-- a & b -->"
+        '<uniqueid type="tmdb">1</uniqueid></movie>'
+    )
+    nfo = read_nfo(path)
+    assert nfo.fields["title"] == "Tom & Jerry &eacute;"
+    assert nfo.warnings == []
+
+
+def test_a_repair_never_makes_markup(tmp_path):
+    # HTML's &LT; is '<': it becomes text, never a tag
+    path = tmp_path / "m.nfo"
+    path.write_text("<movie><title>&LT;set&GT;x&LT;/set&GT;</title></movie>")
+    nfo = read_nfo(path)
+    assert nfo.fields["title"] == "<set>x</set>"
+    assert "set_name" not in nfo.fields
 
 
 def test_missing_file_and_directory(tmp_path):

@@ -2,7 +2,10 @@
 
 An NFO is untrusted input. `read_nfo` never expands entities, never loads a DTD, never touches
 the network, refuses files over `MAX_NFO_BYTES` and anything that is not a regular file, and
-refuses a DOCTYPE that declares entities (XXE, billion laughs) before the parser sees it.
+refuses a DOCTYPE that declares entities (XXE, billion laughs) before the parser sees it. What
+hand-edited files hold and Kodi's TinyXML reads, a bare `&` (`Fast & Furious`) or an HTML entity
+(`&eacute;`, `&nbsp;`), is repaired before parsing (text, and the character from Python's own
+HTML table), with a warning; nothing is expanded from the file itself.
 
 Kinds, as Kodi tells them apart (NfoFile.cpp, the TMDB scraper's `find_uniqueids_in_text`):
 - "full": XML only;
@@ -32,6 +35,7 @@ Bytes that fit none of these, or contain NULs (binary data), give an NfoError.
 from __future__ import annotations
 
 import codecs
+import html.entities
 import logging
 import re
 from collections.abc import Callable
@@ -111,6 +115,13 @@ _YEAR_FIRST = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?![\d])")
 _DAY_FIRST = re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})(?![\d])")
 _DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _BINARY_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+# A hand-edited NFO's `&` that starts no reference, and its named references; the markup
+# where `&` is text already (CDATA, comments, processing instructions) is left alone.
+_BARE_AMP = re.compile(r"&(?!#[0-9]+;|#x[0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)")
+_NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = frozenset(["amp", "lt", "gt", "quot", "apos"])
+_SKIPPED_START = re.compile(r"<!\[CDATA\[|<!--|<\?")
+_SKIPPED_END = {"<![CDATA[": "]]>", "<!--": "-->", "<?": "?>"}
 
 
 class NfoError(Exception):
@@ -200,6 +211,12 @@ def parse_text(
     xml = _xml_part(text, path)
     xml_error: NfoError | None = None
     if xml is not None:
+        xml, repaired = _repair_references(xml)
+        if repaired:
+            warnings.append(
+                f"repaired {len(repaired)} '&' that XML refuses (first: {repaired[0]!r}): a"
+                " bare '&' read as text, an HTML entity as its character, as Kodi reads them"
+            )
         try:
             return _from_tree(_parse_xml(xml, path), path, url_ids, warnings)
         except NfoError as exc:
@@ -321,6 +338,42 @@ def _xml_part(text: str, path: Path) -> str | None:
     close = text.rfind(f"</{root.group(1)}")
     end = text.find(">", close) if close >= 0 else -1
     return text[start : end + 1] if end >= 0 else text[start:]
+
+
+def _repair_references(xml: str) -> tuple[str, list[str]]:
+    """Hand-edited NFOs hold a bare `&` (`Fast & Furious`) or an HTML entity (`&eacute;`,
+    `&nbsp;`), which XML refuses and Kodi's TinyXML keeps. Outside CDATA, comments and
+    processing instructions, a `&` that starts no XML reference (`&amp;`, `&#233;`, `&#xE9;`)
+    becomes `&amp;`, and an HTML entity the character it names, escaped. Nothing is expanded
+    from the file itself (no DTD is read). Returns the text and what was repaired, in order."""
+    if "&" not in xml:
+        return xml, []
+    out: list[str] = []
+    repaired: list[str] = []
+
+    def named(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in _XML_ENTITIES:
+            return m.group()
+        repaired.append(m.group())
+        char = html.entities.html5.get(f"{name};")
+        if char is None:  # no one defines it: text, as TinyXML keeps it
+            return f"&amp;{name};"
+        return char.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    pos = 0
+    while pos < len(xml):
+        m = _SKIPPED_START.search(xml, pos)
+        stop = m.start() if m else len(xml)
+        part, bare = _BARE_AMP.subn("&amp;", xml[pos:stop])
+        repaired += ["&"] * bare
+        out.append(_NAMED_REFERENCE.sub(named, part))
+        if m is None:
+            break
+        end = xml.find(_SKIPPED_END[m.group()], m.end())  # copied as it is, up to its end
+        pos = len(xml) if end < 0 else end + len(_SKIPPED_END[m.group()])
+        out.append(xml[stop:pos])
+    return "".join(out), repaired
 
 
 def _doctype_end(text: str, pos: int) -> int:
