@@ -103,6 +103,20 @@ _TMDB_RATINGS = ("tmdb", "themoviedb")  # Kodi's TMDB scrapers, new and old
 # id elements whose name is matched in any case (tMM writes <tmdbId>): the tag's lower case
 _NAMED_IDS = {"tmdbid": "tmdb", "imdbid": "imdb", "tvdbid": "tvdb"}
 _TOOL_IDS = {"tmdb": "tmdb", "imdb": "imdb"}  # MediaPortal's top-level <tmdb>, <imdb>
+# Jellyfin's <lockedfields> (its MetadataField names, `|`-separated; Emby's older Keywords) as
+# metarrd's locked_fields; "cast" is enrich.cast.CAST_LOCK. <lockdata>true</lockdata> locks all.
+_JELLYFIN_LOCKS = {
+    "name": ("title",),
+    "overview": ("plot",),
+    "genres": ("genres",),
+    "tags": ("tags",),
+    "keywords": ("tags",),
+    "studios": ("studios",),
+    "productionlocations": ("countries",),
+    "runtime": ("runtime",),
+    "officialrating": ("mpaa",),
+    "cast": ("cast",),
+}
 _IMDB_ID = re.compile(r"tt\d{7,8}")
 # The TMDB scraper's own patterns (scraper_datahelper.find_uniqueids_in_text).
 _TMDB_URL = re.compile(r"themoviedb.org/movie/([0-9]+)")
@@ -150,6 +164,8 @@ class NfoData:
     list[str] genres, countries, studios, directors, credits, tags; and `ratings` as a list
     of {"name", "value", "votes", "default"} dicts (every rating, whatever its name).
     `id_sources` says where each id was found ("uniqueid", "<id>", "URL", ...).
+    `locked_fields` (metarrd's field names) and `lock_all` are the user's locks in Jellyfin's
+    `<lockedfields>` and `<lockdata>`; those elements stay in `unknown_elements` too.
     `unknown_elements` are serialized top-level elements metarrd does not own, in order, plus
     the `<ratings>` and any `uniqueid` of a type not read as an id (trakt, tvmaze...): publish
     keeps the user's other ratings and ids beside its own."""
@@ -161,6 +177,8 @@ class NfoData:
     tvdb_id: int | None = None
     id_sources: dict[str, str] = field(default_factory=dict)
     fields: dict[str, object] = field(default_factory=dict)
+    locked_fields: list[str] = field(default_factory=list)
+    lock_all: bool = False
     actors: list[NfoActor] = field(default_factory=list)
     unknown_elements: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -425,6 +443,8 @@ def _from_tree(
             continue  # <tmdbId> too: read above, written back as uniqueid
         if tag not in OWNED_ELEMENTS or _kept_beside_ours(el):
             data.unknown_elements.append(etree.tostring(el, encoding="unicode", with_tail=False))
+            if tag in ("lockdata", "lockedfields") and value:
+                _read_locks(data, tag, value)
         elif tag in _TEXT_FIELDS and value and tag not in fields:
             fields[tag] = value
         elif tag in _LIST_FIELDS and value:
@@ -587,6 +607,21 @@ def _valid_id(kind: str, value: str) -> str | None:
     if kind == "imdb":
         return value if _IMDB_ID.fullmatch(value) else None
     return str(int(value)) if value.isdigit() and int(value) > 0 else None
+
+
+def _read_locks(data: NfoData, tag: str, value: str) -> None:
+    """Jellyfin's user locks: `<lockdata>true</lockdata>` (every field) and
+    `<lockedfields>Name|Overview|Genres</lockedfields>`; names we have no field for are noted."""
+    if tag == "lockdata":
+        data.lock_all = data.lock_all or value.strip().casefold() == "true"
+        return
+    for name in (n.strip() for n in value.split("|")):
+        columns = _JELLYFIN_LOCKS.get(name.casefold())
+        if columns is None:
+            if name:
+                data.warnings.append(f"locked field {name!r} has no metarrd field; ignored")
+            continue
+        data.locked_fields.extend(c for c in columns if c not in data.locked_fields)
 
 
 def _read_set(el: etree._Element, fields: dict[str, object]) -> None:

@@ -437,7 +437,10 @@ def date_added_from_mtime(mtime_ns: int, now: float | None = None) -> datetime:
 def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
     """Take the user's NFO values as the item's values, except locked fields; keep the elements
     we do not own so a later publish writes them back. The NFO's `<dateadded>` (Kodi's "recently
-    added" order) is kept as written; without one, the item keeps the date it has."""
+    added" order) is kept as written; without one, the item keeps the date it has. The NFO's own
+    locks (Jellyfin's `<lockedfields>`, `<lockdata>true</lockdata>` for every field and the cast)
+    are added to the item's, after its values are taken, so enrichment keeps them; a lock is
+    never removed here (the item's locks are the user's, whoever set them)."""
     added = nfo.fields.get("dateadded")
     if isinstance(added, str) and not movie.is_locked("date_added"):
         with contextlib.suppress(ValueError):
@@ -458,6 +461,11 @@ def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
                 continue
         setattr(movie, column, value)
     movie.nfo_extra = list(nfo.unknown_elements)
+    nfo_locks = [*db.EDITABLE_FIELDS, "cast"] if nfo.lock_all else nfo.locked_fields
+    locked = list(movie.locked_fields or [])
+    added = [f for f in nfo_locks if f not in locked]
+    if added:
+        movie.locked_fields = locked + added
 
 
 def _replace_streams(movie: db.Movie, streams: StreamDetails, *, fresh: bool = False) -> None:

@@ -5,6 +5,7 @@ tool-specific elements are read as hints below `uniqueid`."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
+from metarrd.enrich.metadata import merge_fields
 from metarrd.publish import publish_item
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
@@ -189,3 +191,54 @@ def test_legacy_id_outranks_the_tool_only_elements():
     nfo = parse_nfo(b"<movie><id>tt0000001</id><imdb>tt0000002</imdb></movie>", Path("x.nfo"))
     assert nfo.imdb_id == "tt0000001"
     assert "says imdb tt0000002 but <id> says tt0000001" in nfo.warnings[0]
+
+
+# --- Jellyfin's locks ---------------------------------------------------------------------------
+
+
+def _justice_league(locks: str) -> str:
+    """jellyfin-justice-league.nfo (real, tests/nfo/SOURCES.md) with the title and plot a user
+    changed and locked in Jellyfin, which writes its locks as MovieNfoSaver does."""
+    text = (NFO / "jellyfin-justice-league.nfo").read_text(encoding="utf-8")
+    text = text.replace("<title>Justice League</title>", f"<title>My Own Title</title>{locks}")
+    return re.sub(r"<plot>.*?</plot>", "<plot>My own plot</plot>", text, count=1, flags=re.S)
+
+
+def test_jellyfins_locked_fields_are_read_as_metarrd_fields():
+    locks = "<lockedfields>Name|Overview|Genres|Tags|Cast|Bogus</lockedfields>"
+    nfo = parse_nfo(_justice_league(locks).encode(), Path("m.nfo"))
+    assert nfo.locked_fields == ["title", "plot", "genres", "tags", "cast"]
+    assert not nfo.lock_all
+    assert "locked field 'Bogus' has no metarrd field; ignored" in nfo.warnings
+    assert locks in nfo.unknown_elements  # written back, so Jellyfin keeps its locks
+    unlocked = read_nfo(NFO / "jellyfin.nfo")  # <lockdata>false</lockdata>
+    assert (unlocked.lock_all, unlocked.locked_fields) == (False, [])
+
+
+@pytest.mark.parametrize(
+    "locks, locked",
+    [
+        (
+            "<lockedfields>Name|Overview|Genres|Tags</lockedfields>",
+            ["title", "plot", "genres", "tags"],
+        ),
+        ("<lockdata>true</lockdata>", [*db.EDITABLE_FIELDS, "cast"]),
+    ],
+)
+def test_jellyfins_locks_hold_after_the_scan(config_factory, tmp_path, locks, locked):
+    library = tmp_path / "movies"
+    folder = library / "Justice League (2017)"
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, folder / "Justice League (2017).mkv")
+    (folder / "Justice League (2017).nfo").write_text(_justice_league(locks), encoding="utf-8")
+    rt = open_runtime(config_factory(libraries={"Movies": library}))
+    try:
+        scan(rt)
+        movie = db.Movie.get()
+        assert (movie.title, movie.plot) == ("My Own Title", "My own plot")
+        assert movie.locked_fields == locked
+        current = {"title": movie.title, "plot": movie.plot, "tags": movie.tags}
+        tmdb = {"title": "Justice League", "plot": "TMDB overview", "tags": ["superhero"]}
+        assert merge_fields(current, tmdb, movie.locked_fields) == {}
+    finally:
+        rt.close()
