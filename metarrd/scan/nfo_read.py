@@ -730,5 +730,7 @@ def _child_text(el: etree._Element, tag: str) -> str | None:
 def _text(el: etree._Element | None) -> str | None:
     if el is None:
         return None
-    value = "".join(el.itertext()).strip()
+    # XPath's string(): the same text as "".join(el.itertext()), in linear time (itertext is
+    # quadratic over an element holding many comments: a 5 MB NFO of `<!---->` took minutes)
+    value = str(el.xpath("string()")).strip()
     return value or None
