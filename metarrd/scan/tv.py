@@ -80,6 +80,7 @@ class EpisodeProbe:
     nfo_hash: str | None = None
     artwork: list[LocalArtwork] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the NFO's (a guessed encoding, repaired)
     vanished: bool = False  # gone between the walk and its reading (renamed, deleted)
 
 
@@ -351,6 +352,8 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
         for err in errors:
             db.record_event("scan.error", err, movie=show, level="error")
             report.errors.append((show.path, err))
+        for warning in nfo.data.warnings if nfo is not None else ():
+            db.record_event("scan.warning", f"{SHOW_NFO}: {warning}", movie=show, level="warning")
         if is_new:
             report.new.append(show.id)
             db.record_event("scan.found", f"Found show folder {show_dir.name}", movie=show)
@@ -474,6 +477,8 @@ def probe_episode(
         try:
             pr.nfo = read_episode_nfo(nfo_path)
             pr.nfo_hash = sha256_file(nfo_path)
+            said = (f"{nfo_path.name}: {w}" for n in pr.nfo for w in n.data.warnings)
+            pr.warnings = list(dict.fromkeys(said))  # each block repeats the file's
         except NfoError as exc:
             pr.errors.append(str(exc))
     found = []
@@ -609,6 +614,8 @@ def _after_episode(
         report.errors.append((item.path, problem))
     for warning in name.warnings:
         db.record_event("scan.warning", f"{pr.path.name}: {warning}", movie=item, level="warning")
+    for warning in pr.warnings:
+        db.record_event("scan.warning", warning, movie=item, level="warning")
     if is_new:
         report.new.append(item.id)
         db.record_event("scan.found", f"Found {pr.path.name}", movie=item)

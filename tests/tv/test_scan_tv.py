@@ -221,3 +221,19 @@ def test_an_episode_name_too_long_for_its_nfo_name_is_scanned(tv_rt, tmp_path):
     put(tmp_path / "tv", "Show/Show - S01E02.mkv")
     report = scan(tv_rt)
     assert report.found == 2 and not report.errors
+
+
+def test_the_nfo_warnings_of_shows_and_episodes_reach_the_user(tv_rt, tmp_path):
+    """A repaired or guessed-encoding NFO is read with a warning; the TV scan dropped them,
+    so a TV user never saw why a title came out as it did."""
+    show = tmp_path / "tv" / "Firefly (2002)"
+    put(show.parent, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
+    (show / "tvshow.nfo").write_bytes(b"<tvshow><title>Firefly & Serenity</title></tvshow>")
+    (show / "Season 1/Firefly - S01E01 - Serenity.nfo").write_bytes(
+        "<episodedetails><title>Sérénité</title><season>1</season><episode>1</episode>"
+        "</episodedetails>".encode("cp1252")
+    )
+    scan(tv_rt)
+    said = [e.message for e in db.Event.select().where(db.Event.kind == "scan.warning")]
+    assert any(m.startswith("tvshow.nfo: ") for m in said), said
+    assert any(m.startswith("Firefly - S01E01 - Serenity.nfo: ") and "cp1252" in m for m in said)
