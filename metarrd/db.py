@@ -21,6 +21,7 @@ import errno
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -757,7 +758,26 @@ def connect_to(target: Path | str) -> pw.Database:
         return pw.PostgresqlDatabase(params.pop("database"), **params)
     path = Path(str(target).removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    return pw.SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    return _SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+
+
+class _SqliteDatabase(pw.SqliteDatabase):
+    """SQLite whose new connections wait for a lock while they set their pragmas.
+
+    `PRAGMA journal_mode = wal` on a database another process holds in a write transaction
+    fails at once, without the busy handler (SQLite's rule against deadlock): two gunicorn
+    workers starting on a new database, one of them migrating, made the other fail to boot,
+    and gunicorn stop ("database is locked"). It is tried again for `busy_timeout`."""
+
+    def _connect(self):
+        deadline = time.monotonic() + PRAGMAS["busy_timeout"] / 1000
+        while True:
+            try:
+                return super()._connect()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.05)
 
 
 def is_postgresql() -> bool:

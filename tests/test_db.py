@@ -59,3 +59,23 @@ def test_processes_that_start_together_migrate_once(tmp_path):
     outs = [p.communicate(timeout=120)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0] * 6
     assert set(outs) == {str(db.SCHEMA_VERSION)}
+
+
+def test_opening_waits_for_a_lock_another_process_holds(tmp_path):
+    """Two gunicorn workers starting on a new database: one held the write lock while the
+    other set `journal_mode = wal`, which SQLite fails at once ("database is locked", no busy
+    handler): the worker failed to boot and gunicorn stopped (seen in CI). It waits now."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")  # a rollback-journal database, as a new one is
+    holder.execute("BEGIN IMMEDIATE")  # another process migrating it
+    threading.Timer(0.5, holder.commit).start()
+    try:
+        db.open_database(path)
+        assert db.schema_version() == db.SCHEMA_VERSION
+    finally:
+        db.database.close()
+        holder.close()
