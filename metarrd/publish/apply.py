@@ -538,17 +538,20 @@ def _disk_full(movie: db.Movie, folder: Path, writes: list[Wanted], exc: OSError
     try:
         st = os.statvfs(folder)
         free = f"{_megabytes(st.f_bavail * st.f_frsize)} free"
+        if st.f_files and not st.f_favail:  # room for bytes, none for another file
+            free += ", but no file can be added: it has no inodes left"
     except OSError:
         free = "free space unknown"
     return ItemError(
         f"{movie.label}: cannot publish: {exc.strerror or 'no space left'} while writing "
-        f"{exc.filename}: this publish needs {_megabytes(need)} in {folder} ({free}); "
-        "the files already there are unchanged"
+        f"{exc.filename}: this publish needs {_megabytes(need)} in {len(writes)} files in "
+        f"{folder} ({free}); the files already there are unchanged"
     )
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
+    """0.0 MB said of a few small files: below a megabyte, kilobytes (rounded up)."""
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{-(-size // 1000)} KB"
 
 
 def _check_inside_library(

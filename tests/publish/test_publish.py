@@ -422,9 +422,30 @@ def test_a_full_library_names_the_file_being_written_and_the_room_needed(rt, bui
     message = str(failed.value)
     assert f"{BASE}-fanart.jpg" in message and ".mkv" not in message
     assert "No space left on device" in message
-    assert re.search(r"needs \d+\.\d MB in .*\(\d[\d.]* MB free\)", message)
+    assert re.search(r"needs \d+ KB in \d+ files in .*\(\d[\d.]* MB free\)", message)
+    assert "needs 0.0 MB" not in message  # the test's images are small: said in kilobytes
     assert sorted(files_under(built.folder)) == [f"{BASE}.mkv"]  # nothing torn, no temp files
     assert built.reload().publish_state == db.UNPUBLISHED
+
+
+def test_a_library_out_of_inodes_says_so(rt, build, monkeypatch):
+    """Bytes free but no inode left: "12638 MB free" alone read as a wrong diagnosis."""
+    from metarrd.publish import apply
+
+    built = build()
+    real_statvfs = os.statvfs
+
+    def no_inodes(path):
+        st = real_statvfs(path)
+        return os.statvfs_result((*st[:6], 0, 0, *st[8:]))  # f_ffree, f_favail
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(built.folder / "x"))
+
+    monkeypatch.setattr(apply.os, "statvfs", no_inodes)
+    monkeypatch.setattr(atomic.AtomicBatch, "stage", full)
+    with pytest.raises(ItemError, match="no file can be added: it has no inodes left"):
+        publish_item(rt, built.movie)
 
 
 def test_provider_down_on_redownload_publishes_the_rest_and_completes_later(
