@@ -161,29 +161,11 @@ def is_video_path(path: Path, root: Path | None = None, *, tv: bool = False) -> 
     `tv`: in a TV library, by the episode rules (`is_excluded_episode_file`; the root's folders
     are shows, whatever their name but junk).
     """
-    if tv:
-        path = Path(path)
-        if path.suffix.lower() not in VIDEO_EXTENSIONS or is_excluded_episode_file(path.name):
-            return False
-        if root is None:
-            return True
-        try:
-            folders = path.relative_to(root).parts[:-1]
-        except ValueError:
-            return False
-        return not (
-            (folders and is_junk_folder(folders[0]))
-            or any(is_skipped_folder(name, next_to_movie=False) for name in folders[1:])
-        )
     path = Path(path)
-    ext = path.suffix.lower()
-    parent = path.parent.name.upper()
-    if ext == ".vob":
-        wanted = parent == "VIDEO_TS" and not is_hidden(path.name)
-    elif ext in {".m2ts", ".mts"} and parent == "STREAM":
-        wanted = path.parent.parent.name.upper() == "BDMV" and not is_hidden(path.name)
+    if tv:
+        wanted = path.suffix.lower() in VIDEO_EXTENSIONS and not is_excluded_episode_file(path.name)
     else:
-        wanted = ext in VIDEO_EXTENSIONS and not is_excluded_file(path.name)
+        wanted = _is_movie_video_name(path)
     if not wanted:
         return False
     if root is None:
@@ -192,7 +174,22 @@ def is_video_path(path: Path, root: Path | None = None, *, tv: bool = False) -> 
         folders = path.relative_to(root).parts[:-1]
     except ValueError:
         return False
+    if tv:  # a TV root's folders are shows, whatever their name but junk
+        if folders and is_junk_folder(folders[0]):
+            return False
+        folders = folders[1:]
     return not any(is_skipped_folder(name, next_to_movie=False) for name in folders)
+
+
+def _is_movie_video_name(path: Path) -> bool:
+    """A video file the movie walk takes, or a disc structure's stream file, by name."""
+    ext = path.suffix.lower()
+    parent = path.parent.name.upper()
+    if ext == ".vob":
+        return parent == "VIDEO_TS" and not is_hidden(path.name)
+    if ext in {".m2ts", ".mts"} and parent == "STREAM":
+        return path.parent.parent.name.upper() == "BDMV" and not is_hidden(path.name)
+    return ext in VIDEO_EXTENSIONS and not is_excluded_file(path.name)
 
 
 _DIGITS = re.compile(r"(\d+)")

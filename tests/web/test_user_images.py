@@ -34,7 +34,20 @@ def png(size=(40, 60)) -> bytes:
     return buf.getvalue()
 
 
-class Server:
+class _Served:
+    """An HTTP server on `host` in a thread of its own, until `close`."""
+
+    def _serve(self, host: str, handler) -> None:
+        self.httpd = http.server.ThreadingHTTPServer((host, 0), handler)
+        self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class Server(_Served):
     """A loopback HTTP server on `host` answering every path with (status, headers, body)."""
 
     def __init__(self, host: str, answer) -> None:
@@ -55,13 +68,7 @@ class Server:
                 pass
 
         self.hits = 0
-        self.httpd = http.server.ThreadingHTTPServer((host, 0), Handler)
-        self.url = f"http://{host}:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(host, Handler)
 
 
 @pytest.fixture
@@ -227,7 +234,7 @@ def test_an_upload_larger_than_the_cap_is_refused(client, seed, monkeypatch):
     assert answer.status_code == 413
 
 
-class ForwardingProxy:
+class ForwardingProxy(_Served):
     """A loopback HTTP proxy that forwards each request as it comes (redirects included, not
     followed), as squid or tinyproxy would."""
 
@@ -255,13 +262,7 @@ class ForwardingProxy:
                 pass
 
         self.seen: list[str] = []
-        self.httpd = http.server.ThreadingHTTPServer((host, 0), Handler)
-        self.url = f"http://{host}:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serve(host, Handler)
 
 
 def test_a_proxy_in_the_environment_does_not_hide_where_a_redirect_leads(
