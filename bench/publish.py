@@ -4,6 +4,8 @@
 
     python -m bench.publish --one-by-one      # publish_item per movie, as a job does
 
+    python -m bench.publish --writers 0       # temp files written one by one (the A/B baseline)
+
 Each run publishes into an emptied library, then copies the published tree with `cp -a` and
 `sync -f` (the floor: every publish is made durable so that a power cut never leaves a broken
 file), then publishes again unchanged, then reads and hashes every published file (what
@@ -29,7 +31,7 @@ from pathlib import Path
 from PIL import Image
 
 from bench._common import report, timed
-from metarrd import db
+from metarrd import atomic, db
 from metarrd.config import parse_config
 from metarrd.imaging import analyse_image
 from metarrd.publish import publish_item, publish_many
@@ -212,7 +214,14 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="publish_item per movie (a job's path) instead of publish_many (`publish --all`)",
     )
+    ap.add_argument(
+        "--writers",
+        type=int,
+        default=atomic.WRITERS,
+        help="temp files written at once (atomic.WRITERS; 0: one by one, inline)",
+    )
     args = ap.parse_args(argv)
+    atomic.WRITERS = args.writers
     tmp = Path(tempfile.mkdtemp(prefix="metarrd-bench-publish-"))
     try:
         lib = tmp / "movies"

@@ -27,6 +27,7 @@ import logging
 import os
 import secrets
 import stat
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from metarrd.atomic import (
     Landed,
     LandFailed,
     Staged,
-    remove_stale_temp_files,
+    remove_temp_files,
 )
 from metarrd.errors import ItemError, MetarrdError
 from metarrd.files import UnsafeFile, kind_of
@@ -95,6 +96,8 @@ class Job:
     landed: dict[Path, Landed] = field(default_factory=dict)
     forget: list[Path] = field(default_factory=list)  # ledger rows to drop
     made: list[Path] = field(default_factory=list)  # folders this publish created
+    writes: list[Wanted] = field(default_factory=list)  # its new files, in landing order
+    writing: list[Future[Staged]] = field(default_factory=list)  # their temp files, being written
 
 
 def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | MetarrdError]:
@@ -106,10 +109,16 @@ def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | Metarrd
 
     real_paths: dict[str, str] = {}  # folders' real paths, for the library check
     with AtomicBatch() as batch:
-        live = []
-        for job in jobs:
+        staging, live = [], []
+        for job in jobs:  # each item's temp files are written while the next is checked
             try:
                 _stage(rt, job, batch, real_paths)
+                staging.append(job)
+            except (MetarrdError, OSError) as exc:
+                fail(job, exc)
+        for job in staging:
+            try:
+                _staged(job, batch)
                 live.append(job)
             except (MetarrdError, OSError) as exc:
                 fail(job, exc)
@@ -193,9 +202,8 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
     result = job.result = PublishResult(movie.id, movie.display_title)
     nfo_wanted = next((a.wanted for a in plan.actions if a.wanted and a.wanted.kind == "nfo"), None)
     result.nfo_hash = nfo_wanted.sha256 if nfo_wanted else ""
-    if plan.stale_temp:
-        for directory in (folder, actors_dir):
-            remove_stale_temp_files(directory)
+    if plan.stale_temp:  # only those seen: another item of the folder may be writing its own
+        remove_temp_files(plan.stale_temp)
     for action in plan.actions:
         if action.backup and os.path.lexists(action.path):
             try:
@@ -226,25 +234,51 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
     if unwritten := written_into - {w.path.parent for w in writes}:  # the user's file stays
         actors = actors_dir if actors_dir in unwritten else None
         _check_writable(movie, folder, actors, skip=set(checked) - unwritten)
+    job.writes = writes
     try:
         for w in writes:
             if w.path.parent != folder:
                 job.made += batch.make_dir(w.path.parent)
-            job.staged.append(batch.stage(w.path, w.data if w.data is not None else w.source))
-    except OSError as exc:
-        batch.discard(job.staged)
-        job.staged = []
-        _remove_made(job)
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise _disk_full(movie, folder, writes, exc) from None
-        if exc.errno in _NOT_WRITABLE and exc.filename:
-            # a temp file (or .actors/) could not be created; the item's others are gone
-            raise _not_writable(movie, Path(exc.filename).parent, exc) from None
+            data = w.data if w.data is not None else w.source
+            job.writing.append(batch.stage_soon(w.path, data))
+    except BaseException as exc:
+        _undo_staging(job, batch, exc)
         raise
-    except BaseException:
-        batch.discard(job.staged)
-        _remove_made(job)
-        raise
+
+
+def _staged(job: Job, batch: AtomicBatch) -> None:
+    """Wait for the item's temp files (`_stage` started them): all written, in `job.staged`
+    in landing order; else none is left, and the first failure is raised as the item's."""
+    error: BaseException | None = None
+    for future in job.writing:
+        try:
+            job.staged.append(future.result())
+        except BaseException as exc:  # the first one is the item's error, once all are done
+            error = error or exc
+    job.writing = []
+    if error is not None:
+        _undo_staging(job, batch, error)
+        raise error
+
+
+def _undo_staging(job: Job, batch: AtomicBatch, exc: BaseException) -> None:
+    """A temp file (or a folder) of the item could not be made: remove the others and the
+    folders made for them, and say why in the item's terms (a full disk, a read-only one)."""
+    for future in job.writing:  # those still being written: let them finish, then drop them
+        with contextlib.suppress(BaseException):
+            job.staged.append(future.result())
+    job.writing = []
+    batch.discard(job.staged)
+    job.staged = []
+    _remove_made(job)
+    if not isinstance(exc, OSError):
+        return
+    movie, folder = job.movie, job.plan.folder
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise _disk_full(movie, folder, job.writes, exc) from None
+    if exc.errno in _NOT_WRITABLE and exc.filename:
+        # a temp file (or .actors/) could not be created; the item's others are gone
+        raise _not_writable(movie, Path(exc.filename).parent, exc) from None
 
 
 def _remove_made(job: Job) -> set[Path]:

@@ -10,6 +10,8 @@ import os
 import re
 import shutil
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -701,3 +703,43 @@ def test_two_new_videos_sharing_output_names_in_one_batch_the_first_publishes(rt
 
     assert not isinstance(outcomes[0], ItemError) and isinstance(outcomes[1], ItemError)
     assert {r.movie_id for r in db.LibraryFile.select()} == {first.movie.id}
+
+
+def test_two_videos_in_one_folder_with_a_crash_leftover_both_publish(rt, build):
+    """Each item removes only the leftover temp files its plan saw, not the temp files the
+    other item of the folder has just written (the batch writes them before any rename)."""
+    first = build("Alien (1979)", art={"poster": ["jpeg"]}, cast=[])
+    second = build("Aliens (1986)", art={"poster": ["jpeg"]}, cast=[])
+    video = first.path("Aliens (1986).mkv")
+    second.path("Aliens (1986).mkv").rename(video)
+    db.Movie.update(path=str(video)).where(db.Movie.id == second.movie.id).execute()
+    leftover = first.path(f"{atomic.TEMP_MARKER}0badc0de-Alien (1979).nfo")
+    leftover.write_bytes(b"<movie>half an NFO from a crash")
+
+    outcomes = publish_many(rt, [first.reload(), second.reload()])
+
+    assert not [o for o in outcomes if isinstance(o, ItemError)], outcomes
+    names = {p.name for p in first.folder.iterdir()}
+    assert {"Alien (1979).nfo", "Aliens (1986).nfo"} <= names
+    assert {"Alien (1979)-poster.jpg", "Aliens (1986)-poster.jpg"} <= names
+    assert not [n for n in names if n.startswith(atomic.TEMP_MARKER)]
+
+
+def test_a_batch_left_while_its_temp_files_are_written_leaves_none(tmp_path, monkeypatch):
+    """`abort` (leaving the block on an error) waits for the writes `stage_soon` started:
+    a temp file created after it would be left behind for good."""
+    started = threading.Event()
+    real = atomic._write_temp
+
+    def slow(*args, **kwargs):
+        started.set()
+        time.sleep(0.2)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(atomic, "_write_temp", slow)
+    with pytest.raises(RuntimeError), atomic.AtomicBatch() as batch:
+        futures = [batch.stage_soon(tmp_path / f"{n}.nfo", b"<movie/>") for n in range(4)]
+        started.wait()
+        raise RuntimeError("the caller failed")
+    assert all(f.done() for f in futures)
+    assert list(tmp_path.iterdir()) == []
