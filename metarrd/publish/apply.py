@@ -110,18 +110,27 @@ def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | Metarrd
     real_paths: dict[str, str] = {}  # folders' real paths, for the library check
     with AtomicBatch() as batch:
         staging, live = [], []
-        for job in jobs:  # each item's temp files are written while the next is checked
-            try:
-                _stage(rt, job, batch, real_paths)
-                staging.append(job)
-            except (MetarrdError, OSError) as exc:
-                fail(job, exc)
-        for job in staging:
-            try:
-                _staged(job, batch)
-                live.append(job)
-            except (MetarrdError, OSError) as exc:
-                fail(job, exc)
+        try:
+            for job in jobs:  # each item's temp files are written while the next is checked
+                try:
+                    _stage(rt, job, batch, real_paths)
+                    staging.append(job)
+                except (MetarrdError, OSError) as exc:
+                    fail(job, exc)
+            for job in staging:
+                try:
+                    _staged(job, batch)
+                    live.append(job)
+                except (MetarrdError, OSError) as exc:
+                    fail(job, exc)
+        finally:
+            # the folders a failed item made, once every item's temp files are written: one
+            # another item writes into too (a shared `.actors/`) is not empty, and stays
+            batch.settle()
+            kept = set(map(id, live))
+            for job in jobs:
+                if id(job) not in kept:
+                    _remove_made(job)
         try:
             if batch.staged:
                 batch.make_durable()  # barrier 1
@@ -262,15 +271,15 @@ def _staged(job: Job, batch: AtomicBatch) -> None:
 
 
 def _undo_staging(job: Job, batch: AtomicBatch, exc: BaseException) -> None:
-    """A temp file (or a folder) of the item could not be made: remove the others and the
-    folders made for them, and say why in the item's terms (a full disk, a read-only one)."""
+    """A temp file (or a folder) of the item could not be made: remove the others, and say
+    why in the item's terms (a full disk, a read-only one). The folders made for them are
+    `apply_all`'s to remove: another item may be writing into one of them now."""
     for future in job.writing:  # those still being written: let them finish, then drop them
         with contextlib.suppress(BaseException):
             job.staged.append(future.result())
     job.writing = []
     batch.discard(job.staged)
     job.staged = []
-    _remove_made(job)
     if not isinstance(exc, OSError):
         return
     movie, folder = job.movie, job.plan.folder

@@ -4,15 +4,17 @@ two durability barriers per batch, unchanged files known by their lstat without 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from metarrd import atomic, db
 from metarrd.errors import ItemError
-from metarrd.publish import publish_item, publish_many, stage
+from metarrd.publish import apply, publish_item, publish_many, stage
 from metarrd.publish.layout import KEEP, REPLACE
 
 BASE = "The Matrix (1999)"
@@ -184,3 +186,46 @@ def test_a_file_the_folder_listing_lacks_is_not_looked_up(rt, build, monkeypatch
     ours = (built.folder, built.folder / ".actors")
     names = {Path(p).name for p in looked if Path(p).parent in ours}
     assert names == {f"{BASE}-poster.jpg"} and f"{BASE}-poster.jpg" in {a.path.name for a in wanted}
+
+
+def test_an_item_failing_in_a_shared_actors_folder_it_made_leaves_it_to_the_others(
+    rt, build, monkeypatch
+):
+    """Two movies of one folder, no `.actors/` yet: the first makes it, the second writes into
+    it too. The first failing (its NFO on a full disk) must not remove the folder from under the
+    second's actor image, still being written on a writer thread."""
+    first = build(
+        "Alien (1979)", art={"poster": ["jpeg"]}, cast=[("Sigourney Weaver", "Ripley", "jpeg")]
+    )
+    second = build(
+        "Aliens (1986)", art={"poster": ["jpeg"]}, cast=[("Michael Biehn", "Hicks", "jpeg")]
+    )
+    video = first.path("Aliens (1986).mkv")
+    second.path("Aliens (1986).mkv").rename(video)
+    db.Movie.update(path=str(video)).where(db.Movie.id == second.movie.id).execute()
+    removed = threading.Event()
+    real_write, real_remove = atomic._write_temp, apply._remove_made
+
+    def write(tmp, target, data, **kwargs):
+        if target.name == "Alien (1979).nfo":
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        if target.name == "Michael_Biehn.jpg":
+            removed.wait(0.5)  # written after the first item's clean-up, if there is one now
+        return real_write(tmp, target, data, **kwargs)
+
+    def remove_made(job):
+        try:
+            return real_remove(job)
+        finally:
+            removed.set()
+
+    monkeypatch.setattr(atomic, "_write_temp", write)
+    monkeypatch.setattr(apply, "_remove_made", remove_made)
+    outcomes = publish_many(rt, [first.reload(), second.reload()])
+
+    assert isinstance(outcomes[0], ItemError) and "No space left" in str(outcomes[0])
+    assert not isinstance(outcomes[1], ItemError), outcomes[1]
+    assert first.path(".actors/Michael_Biehn.jpg").read_bytes() == second.images["Michael Biehn"]
+    assert not first.path(".actors/Sigourney_Weaver.jpg").exists()
+    names = [p.name for p in first.folder.rglob("*")]
+    assert not [n for n in names if n.startswith(atomic.TEMP_MARKER)], names
