@@ -27,7 +27,7 @@ import logging
 import os
 import secrets
 import stat
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -258,14 +258,12 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
 def _staged(job: Job, batch: AtomicBatch) -> None:
     """Wait for the item's temp files (`_stage` started them): all written, in `job.staged`
     in landing order; else none is left, and the first failure is raised as the item's."""
-    error: BaseException | None = None
-    for future in job.writing:
-        try:
-            job.staged.append(future.result())
-        except BaseException as exc:  # the first one is the item's error, once all are done
-            error = error or exc
+    wait(job.writing)  # an interrupt of this wait (Ctrl-C) is no error of a write: it stops
+    errors = [exc for f in job.writing if (exc := f.exception()) is not None]
+    job.staged += [f.result() for f in job.writing if f.exception() is None]
     job.writing = []
-    if error is not None:
+    if errors:  # the first one in landing order is the item's error
+        error = errors[0]
         _undo_staging(job, batch, error)
         raise error
 
@@ -274,9 +272,8 @@ def _undo_staging(job: Job, batch: AtomicBatch, exc: BaseException) -> None:
     """A temp file (or a folder) of the item could not be made: remove the others, and say
     why in the item's terms (a full disk, a read-only one). The folders made for them are
     `apply_all`'s to remove: another item may be writing into one of them now."""
-    for future in job.writing:  # those still being written: let them finish, then drop them
-        with contextlib.suppress(BaseException):
-            job.staged.append(future.result())
+    wait(job.writing)  # those still being written: let them finish, then drop them
+    job.staged += [f.result() for f in job.writing if f.exception() is None]
     job.writing = []
     batch.discard(job.staged)
     job.staged = []

@@ -7,7 +7,9 @@ import contextlib
 import errno
 import hashlib
 import os
+import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -229,3 +231,32 @@ def test_an_item_failing_in_a_shared_actors_folder_it_made_leaves_it_to_the_othe
     assert not first.path(".actors/Sigourney_Weaver.jpg").exists()
     names = [p.name for p in first.folder.rglob("*")]
     assert not [n for n in names if n.startswith(atomic.TEMP_MARKER)], names
+
+
+def test_an_interrupt_while_an_item_waits_for_its_writes_is_not_taken_for_their_error(
+    rt, build, monkeypatch
+):
+    """Ctrl-C (or the daemon's second SIGTERM) while the batch waits for a failed item's other
+    temp files stops the publish; it was kept as one more error of the item, and lost."""
+    built = build(art={"poster": ["jpeg"]}, cast=[])
+    waiting = threading.Event()
+    real_write, real_staged = atomic._write_temp, apply._staged
+
+    def write(tmp, target, data, **kwargs):
+        if target.suffix == ".jpg":
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        waiting.wait(2)  # the NFO: the batch is waiting for it now
+        time.sleep(0.1)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        time.sleep(0.2)
+        return real_write(tmp, target, data, **kwargs)
+
+    def staged(job, batch):
+        waiting.set()
+        return real_staged(job, batch)
+
+    monkeypatch.setattr(atomic, "_write_temp", write)
+    monkeypatch.setattr(apply, "_staged", staged)
+    with pytest.raises(KeyboardInterrupt):
+        publish_many(rt, [built.movie])
+    assert sorted(p.name for p in built.folder.iterdir()) == [f"{BASE}.mkv"]  # no temp files
