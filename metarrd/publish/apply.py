@@ -27,6 +27,8 @@ import logging
 import os
 import secrets
 import stat
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -253,14 +255,43 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
     except BaseException as exc:
         _undo_staging(job, batch, exc)
         raise
+    stop = _stop_on_failure(job, batch)
+    for future in job.writing:
+        future.add_done_callback(stop)
+
+
+def _stop_on_failure(job: Job, batch: AtomicBatch) -> Callable[[Future[Staged]], None]:
+    """A write of the item failed (on a writer thread): its writes not started yet are
+    cancelled and its temp files written so far removed at once, not when the batch comes to
+    the item: on a nearly full disk, the room they took is the next items' again."""
+    writing = list(job.writing)
+    failed = threading.Event()
+
+    def stop(future: Future[Staged]) -> None:
+        if future.cancelled():
+            return
+        if future.exception() is None:
+            if failed.is_set():  # one that was running then: its file goes as it lands
+                batch.discard([future.result()])
+            return
+        failed.set()
+        for other in writing:
+            other.cancel()  # False for those running or done: they end as they end
+        batch.discard([f.result() for f in writing if _written_ok(f)])
+
+    return stop
+
+
+def _written_ok(future: Future[Staged]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
 
 
 def _staged(job: Job, batch: AtomicBatch) -> None:
     """Wait for the item's temp files (`_stage` started them): all written, in `job.staged`
     in landing order; else none is left, and the first failure is raised as the item's."""
     wait(job.writing)  # an interrupt of this wait (Ctrl-C) is no error of a write: it stops
-    errors = [exc for f in job.writing if (exc := f.exception()) is not None]
-    job.staged += [f.result() for f in job.writing if f.exception() is None]
+    errors = [exc for f in job.writing if not f.cancelled() and (exc := f.exception()) is not None]
+    job.staged += [f.result() for f in job.writing if _written_ok(f)]
     job.writing = []
     if errors:  # the first one in landing order is the item's error
         error = errors[0]
@@ -273,7 +304,7 @@ def _undo_staging(job: Job, batch: AtomicBatch, exc: BaseException) -> None:
     why in the item's terms (a full disk, a read-only one). The folders made for them are
     `apply_all`'s to remove: another item may be writing into one of them now."""
     wait(job.writing)  # those still being written: let them finish, then drop them
-    job.staged += [f.result() for f in job.writing if f.exception() is None]
+    job.staged += [f.result() for f in job.writing if _written_ok(f)]
     job.writing = []
     batch.discard(job.staged)
     job.staged = []

@@ -239,12 +239,14 @@ def test_an_interrupt_while_an_item_waits_for_its_writes_is_not_taken_for_their_
     """Ctrl-C (or the daemon's second SIGTERM) while the batch waits for a failed item's other
     temp files stops the publish; it was kept as one more error of the item, and lost."""
     built = build(art={"poster": ["jpeg"]}, cast=[])
-    waiting = threading.Event()
+    waiting, nfo_started = threading.Event(), threading.Event()
     real_write, real_staged = atomic._write_temp, apply._staged
 
     def write(tmp, target, data, **kwargs):
-        if target.suffix == ".jpg":
+        if target.suffix == ".jpg":  # fails once the NFO runs (a write not started is cancelled)
+            nfo_started.wait(2)
             raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        nfo_started.set()
         waiting.wait(2)  # the NFO: the batch is waiting for it now
         time.sleep(0.1)
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
@@ -260,3 +262,41 @@ def test_an_interrupt_while_an_item_waits_for_its_writes_is_not_taken_for_their_
     with pytest.raises(KeyboardInterrupt):
         publish_many(rt, [built.movie])
     assert sorted(p.name for p in built.folder.iterdir()) == [f"{BASE}.mkv"]  # no temp files
+
+
+def test_an_item_whose_write_fails_stops_writing_and_frees_its_room_at_once(rt, build, monkeypatch):
+    """On a nearly full disk: the first "no space" of an item cancels its writes not started
+    yet, and its temp files go as they land, not when the batch comes to collect the item after
+    the next items' writes: the room is theirs again."""
+    first, second = build("Alien (1979)"), build("Aliens (1986)")
+    real_write, real_discard = atomic._write_temp, atomic.AtomicBatch.discard
+    tried: list[str] = []
+    discarded_by: list[str] = []
+    lock = threading.Lock()
+
+    def write(tmp, target, data, **kwargs):
+        if first.folder in target.parents:
+            with lock:
+                tried.append(target.name)
+                fail = len(tried) == 1
+            if fail:
+                raise OSError(errno.ENOSPC, "No space left on device", str(target))
+            time.sleep(0.1)  # the ones already running when it failed end later
+        return real_write(tmp, target, data, **kwargs)
+
+    def discard(self, staged):
+        if any(first.folder in s.target.parents for s in staged):
+            discarded_by.append(threading.current_thread().name)
+        return real_discard(self, staged)
+
+    monkeypatch.setattr(atomic, "_write_temp", write)
+    monkeypatch.setattr(atomic.AtomicBatch, "discard", discard)
+    outcomes = publish_many(rt, [first.reload(), second.reload()])
+
+    assert isinstance(outcomes[0], ItemError) and "No space left" in str(outcomes[0])
+    assert not isinstance(outcomes[1], ItemError), outcomes[1]
+    # those running then (and one a free writer took before the callbacks were on), of 10
+    assert 1 <= len(tried) <= atomic.WRITERS + 1, tried
+    if len(tried) > 1:  # some were running when it failed: gone as they landed
+        assert any(name.startswith("metarrd-write") for name in discarded_by), discarded_by
+    assert not list(first.folder.rglob(f"{atomic.TEMP_MARKER}*"))
