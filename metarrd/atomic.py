@@ -240,14 +240,16 @@ class AtomicBatch:
             writing = list(self._writing)
         wait(writing)
 
-    def make_dir(self, directory: Path) -> list[Path]:
+    def make_dir(self, directory: Path, *, within: Path | None = None) -> list[Path]:
         """mkdir -p for a folder of this batch: made durable by the barriers (its temp files'
         `syncfs`, or an fsync of its parent with the renames), not by an fsync of its own.
-        Returns the folders it created, deepest first (for the caller to remove on failure)."""
+        Returns the folders it created, deepest first (for the caller to remove on failure).
+        `within`: only folders below it are made; it must be there (FileNotFoundError when it
+        is gone: an item's folder the user moved away is not made again by its `.actors/`)."""
         directory = _path(directory)
         if directory in self._made:
             return []
-        made = _make_dirs(directory)
+        made = _make_dirs(directory, within)
         self._dirs.update(dict.fromkeys(m.parent for m in made))
         self._made.add(directory)
         return made
@@ -472,14 +474,25 @@ def ensure_dir(directory: Path) -> None:
         fsync_dir(created.parent)
 
 
-def _make_dirs(directory: Path) -> list[Path]:
-    """mkdir -p; returns the folders it created, deepest first."""
+def _make_dirs(directory: Path, within: Path | None = None) -> list[Path]:
+    """mkdir -p (below `within` only, when given); returns the folders it created, deepest
+    first."""
     missing = []
     d = directory
     while not d.exists():
+        if within is not None and (d == within or within not in d.parents):
+            raise FileNotFoundError(errno.ENOENT, "the folder is gone (moved or removed)", str(d))
         missing.append(d)
         d = d.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    if within is None:
+        directory.mkdir(parents=True, exist_ok=True)
+        return missing
+    for folder in reversed(missing):  # from the top: one that vanishes meanwhile fails
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
     return missing
 
 

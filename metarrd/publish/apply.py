@@ -249,7 +249,7 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
     try:
         for w in writes:
             if w.path.parent != folder:
-                job.made += batch.make_dir(w.path.parent)
+                job.made += batch.make_dir(w.path.parent, within=folder)
             data = w.data if w.data is not None else w.source
             job.writing.append(batch.stage_soon(w.path, data))
     except BaseException as exc:

@@ -300,3 +300,43 @@ def test_an_item_whose_write_fails_stops_writing_and_frees_its_room_at_once(rt, 
     if len(tried) > 1:  # some were running when it failed: gone as they landed
         assert any(name.startswith("metarrd-write") for name in discarded_by), discarded_by
     assert not list(first.folder.rglob(f"{atomic.TEMP_MARKER}*"))
+
+
+def test_a_folder_moved_away_while_its_item_publishes_is_not_made_again(rt, build, monkeypatch):
+    """The user moves a movie's folder after the plan was made: its artwork's temp files fail,
+    and its `.actors/` must not make the folder anew (mkdir -p) for the rest to land in: a
+    folder with our files and no video, where the user's movie no longer is."""
+    built = build("Alien (1979)", cast=[("Sigourney Weaver", "Ripley", "jpeg")])
+    other = build("Aliens (1986)")
+    moved = built.folder.with_name("Alien (1979) [moved]")
+    real_prepare = stage._prepare
+
+    def prepare(rt_, item, **kwargs):
+        prepared = real_prepare(rt_, item, **kwargs)
+        if item.movie.id == built.movie.id:
+            built.folder.rename(moved)
+        return prepared
+
+    made = threading.Event()
+    real_make_dir, real_write = atomic.AtomicBatch.make_dir, atomic._write_temp
+
+    def make_dir(self, directory, **kwargs):
+        try:
+            return real_make_dir(self, directory, **kwargs)
+        finally:
+            made.set()
+
+    def write(tmp, target, data, **kwargs):  # the writers are busy: the art goes in after
+        made.wait(2)
+        return real_write(tmp, target, data, **kwargs)
+
+    monkeypatch.setattr(stage, "_prepare", prepare)
+    monkeypatch.setattr(atomic.AtomicBatch, "make_dir", make_dir)
+    monkeypatch.setattr(atomic, "_write_temp", write)
+    outcomes = publish_many(rt, [built.reload(), other.reload()])
+
+    assert isinstance(outcomes[0], ItemError), outcomes[0]
+    assert "the folder is gone" in str(outcomes[0]) or "No such file" in str(outcomes[0])
+    assert not built.folder.exists()
+    assert sorted(p.name for p in moved.iterdir()) == ["Alien (1979).mkv"]
+    assert not isinstance(outcomes[1], ItemError), outcomes[1]
