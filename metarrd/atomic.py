@@ -13,9 +13,9 @@ temp files; after, each target is old or new, because its bytes were durable bef
 `land(..., undo=True)` keeps each file it replaces under a hard link until the item's renames
 are done, so a rename that fails part-way puts the earlier ones back (`LandFailed`).
 
-`stage_soon` writes a batch's temp files on a few threads (`WRITERS`) while the caller goes on
-planning the next item: creating a file costs about 0.1 ms of kernel time on ext4 and copying
-it more, time the planning's Python spends on the other core meanwhile (bench/publish.py).
+`stage_soon` writes a batch's temp files on a few threads (`WRITERS`), several at once and
+while the caller goes on checking the next item: creating a file costs about 0.1 ms of kernel
+time on ext4 and copying it more, which one thread paid file after file (bench/publish.py).
 """
 
 from __future__ import annotations
