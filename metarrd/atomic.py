@@ -28,13 +28,14 @@ import logging
 import os
 import secrets
 import shutil
+import stat
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from metarrd.files import open_regular
+from metarrd.files import NotARegularFile, kind_of, open_regular
 
 log = logging.getLogger(__name__)
 
@@ -110,30 +111,34 @@ def _write_temp(
 ) -> tuple[str, os.stat_result]:
     """Write `data` into the new file `tmp` (fsynced when `sync`, given `mode` when not -1):
     its SHA-256 and its `fstat`. A full disk raises an OSError that names `target`, the file
-    being written."""
+    being written.
+
+    On plain descriptors, with no Python file objects: a publish writes thousands of small
+    files from several threads, and each system call a file object adds (the `fstat` of
+    `open`, the `fcntl`s and `lseek` of a buffered reader) is one more hand-over of the
+    interpreter lock between them."""
     digest = hashlib.sha256()
     try:
-        with open(tmp, "xb", buffering=0) as out:  # unbuffered: each chunk is one write(2)
+        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        try:
             if isinstance(data, bytes | bytearray | memoryview):
                 digest.update(data)
                 _write(out, data)
+            elif isinstance(data, Path):
+                _copy_regular(data, out, digest)  # a FIFO or device never hangs a copy
             else:
-                src_cm = (
-                    open_regular(data)  # a FIFO or device never hangs a copy
-                    if isinstance(data, Path)
-                    else contextlib.nullcontext(data)
-                )
-                with src_cm as src:
-                    while chunk := src.read(_COPY_CHUNK):
-                        digest.update(chunk)
-                        _write(out, chunk)
-            if mode != -1:
-                os.fchmod(out.fileno(), mode)
+                while chunk := data.read(_COPY_CHUNK):
+                    digest.update(chunk)
+                    _write(out, chunk)
+            st = os.fstat(out)
+            if mode != -1 and stat.S_IMODE(st.st_mode) != mode:
+                os.fchmod(out, mode)
             if sync:
-                os.fsync(out.fileno())
+                os.fsync(out)
             else:
-                _start_writeback(out.fileno())
-            st = os.fstat(out.fileno())
+                _start_writeback(out)
+        finally:
+            os.close(out)
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(target)) from exc
@@ -141,11 +146,28 @@ def _write_temp(
     return digest.hexdigest(), st
 
 
-def _write(out: IO[bytes], data: bytes | bytearray | memoryview) -> None:
-    """All of `data` into the unbuffered `out` (a raw write may take only part of it)."""
+def _copy_regular(source: Path, out: int, digest) -> None:
+    """Copy the regular file `source` into the descriptor `out`, hashing it (what
+    `files.open_regular` checks, on a bare descriptor: opened without blocking, then refused
+    unless `fstat` says it is a regular file)."""
+    src = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        st = os.fstat(src)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotARegularFile(source, kind_of(st.st_mode))
+        size = min(max(_COPY_CHUNK, st.st_size + 1), 64 << 20)  # small files: one read
+        while chunk := os.read(src, size):
+            digest.update(chunk)
+            _write(out, chunk)
+    finally:
+        os.close(src)
+
+
+def _write(out: int, data: bytes | bytearray | memoryview) -> None:
+    """All of `data` into the descriptor `out` (a write may take only part of it)."""
     view = memoryview(data)
     while view:
-        view = view[out.write(view) :]
+        view = view[os.write(out, view) :]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 
 import pytest
 
@@ -49,6 +50,34 @@ def test_a_symlink_to_dev_zero_is_refused(tmp_path, finishes):
     with pytest.raises(UnsafeFile):
         finishes(lambda: write_atomic(target, link))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["poster.jpg"]
+
+
+def test_an_atomic_write_from_a_fifo_is_refused_without_blocking(tmp_path, finishes):
+    fifo = tmp_path / "cached.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(NotARegularFile, match="FIFO"):
+        finishes(lambda: write_atomic(tmp_path / "poster.jpg", fifo))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cached.jpg"]  # no temp file left
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o000])
+def test_an_atomic_write_gives_its_mode_whatever_the_umask(tmp_path, umask):
+    """The players (Kodi, Jellyfin, Plex) often run as other users: a published file is
+    readable by all (0644) even under a daemon's umask 077, and not writable by all under 000;
+    the mode is only set when the umask did not give it already."""
+    source = tmp_path / "cached.jpg"
+    source.write_bytes(b"\xff\xd8 a picture" * 1000)
+    before = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "movie.nfo", b"<movie/>")
+        write_atomic(tmp_path / "poster.jpg", source)
+        write_atomic(tmp_path / "private.txt", b"x", mode=0o600)
+    finally:
+        os.umask(before)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes["movie.nfo"] == modes["poster.jpg"] == 0o644
+    assert modes["private.txt"] == 0o600
+    assert (tmp_path / "poster.jpg").read_bytes() == source.read_bytes()
 
 
 def test_a_symlink_to_a_regular_file_is_followed_unless_told_not_to(tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import io
 import os
 import re
 import shutil
@@ -405,20 +404,29 @@ def test_provider_404_on_redownload_skips_that_image_and_the_rest_publishes(
     assert built.reload().publish_state == db.PUBLISHED
 
 
-class _FullDisk(io.FileIO):
-    def write(self, data):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-
 def test_a_full_library_names_the_file_being_written_and_the_room_needed(rt, build, monkeypatch):
     built = build()
+    full: set[int] = set()  # descriptors of the fanart temp files: their write(2) finds no room
+    real_open, real_write, real_close = os.open, os.write, os.close
 
-    def open_on_a_full_disk(file, mode="r", *args, **kwargs):
-        if any(m in mode for m in "wxa") and "-fanart.jpg" in str(file):
-            return _FullDisk(file, mode.replace("b", ""))
-        return open(file, mode, *args, **kwargs)
+    def open_(path, flags, *args, **kwargs):
+        fd = real_open(path, flags, *args, **kwargs)
+        if flags & os.O_CREAT and "-fanart.jpg" in os.fspath(path):
+            full.add(fd)
+        return fd
 
-    monkeypatch.setattr(atomic, "open", open_on_a_full_disk, raising=False)
+    def write(fd, data):
+        if fd in full:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    def close(fd):
+        full.discard(fd)
+        return real_close(fd)
+
+    monkeypatch.setattr(os, "open", open_)
+    monkeypatch.setattr(os, "write", write)
+    monkeypatch.setattr(os, "close", close)
     with pytest.raises(ItemError) as failed:
         publish_item(rt, built.movie)
     message = str(failed.value)
