@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from metarrd.files import NotARegularFile, kind_of, open_regular
+from metarrd.files import open_regular, regular_chunks
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,9 @@ def _write_temp(
                 digest.update(data)
                 _write(out, data)
             elif isinstance(data, Path):
-                _copy_regular(data, out, digest)  # a FIFO or device never hangs a copy
+                for chunk in regular_chunks(data):  # a FIFO or device never hangs a copy
+                    digest.update(chunk)
+                    _write(out, chunk)
             else:
                 while chunk := data.read(_COPY_CHUNK):
                     digest.update(chunk)
@@ -144,23 +146,6 @@ def _write_temp(
             raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(target)) from exc
         raise
     return digest.hexdigest(), st
-
-
-def _copy_regular(source: Path, out: int, digest) -> None:
-    """Copy the regular file `source` into the descriptor `out`, hashing it (what
-    `files.open_regular` checks, on a bare descriptor: opened without blocking, then refused
-    unless `fstat` says it is a regular file)."""
-    src = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    try:
-        st = os.fstat(src)
-        if not stat.S_ISREG(st.st_mode):
-            raise NotARegularFile(source, kind_of(st.st_mode))
-        size = min(max(_COPY_CHUNK, st.st_size + 1), 64 << 20)  # small files: one read
-        while chunk := os.read(src, size):
-            digest.update(chunk)
-            _write(out, chunk)
-    finally:
-        os.close(src)
 
 
 def _write(out: int, data: bytes | bytearray | memoryview) -> None:

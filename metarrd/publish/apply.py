@@ -291,12 +291,11 @@ def _staged(job: Job, batch: AtomicBatch) -> None:
     in landing order; else none is left, and the first failure is raised as the item's."""
     wait(job.writing)  # an interrupt of this wait (Ctrl-C) is no error of a write: it stops
     errors = [exc for f in job.writing if not f.cancelled() and (exc := f.exception()) is not None]
-    job.staged += [f.result() for f in job.writing if _written_ok(f)]
-    job.writing = []
     if errors:  # the first one in landing order is the item's error
-        error = errors[0]
-        _undo_staging(job, batch, error)
-        raise error
+        _undo_staging(job, batch, errors[0])
+        raise errors[0]
+    job.staged += [f.result() for f in job.writing]
+    job.writing = []
 
 
 def _undo_staging(job: Job, batch: AtomicBatch, exc: BaseException) -> None:
