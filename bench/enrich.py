@@ -18,6 +18,9 @@ What it prints, per latency and fault setting:
   each provider's images from a port of its own, as the real image hosts are separate), with the
   same HTTP client settings and the same number of threads under the same per-host cap;
 - faults: enrich wall time with faults ÷ without, at the same latency;
+- cpu: the CPU time the enrich took, all processes together (ours, the analysis workers, the
+  simulator), divided by the number of CPUs: the wall time no schedule of that work can beat on
+  this machine, as a ratio to the same floor; and the floor's own CPU time (Linux: /proc);
 - publish: `publish --all` of the movies just enriched (first round), its time, the files it left
   in the library and the provider requests it made (none: it publishes from the cache; the issue
   table's peer asked the providers again, and retried a failing actor photo for 17 s);
@@ -32,6 +35,7 @@ import argparse
 import contextlib
 import itertools
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -49,6 +53,7 @@ from bench._common import report
 from bench.scan import load_average
 from metarrd import db
 from metarrd.config import parse_config
+from metarrd.enrich import analysts
 from metarrd.http import HttpClient
 from metarrd.imaging import analyse_image, analyse_with_preview
 from metarrd.publish import publish_many
@@ -241,17 +246,60 @@ def download_only(sim: Sim, paths: list[str], rt, tmp: Path) -> float:
     return seconds
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far; 0 where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class CpuMeter:
+    """CPU time used between `start` and `stop`: ours (every thread, `time.process_time`), the
+    analysis workers' (the pool's processes, from /proc) and the simulator's (its process)."""
+
+    def __init__(self, sim: Sim) -> None:
+        self.sim = sim
+        self.ours = self.workers = self.simulator = 0.0
+        self._at: tuple[float, dict[int, float], float] | None = None
+
+    def _now(self) -> tuple[float, dict[int, float], float]:
+        workers = {pid: process_cpu(pid) for pid in analysts.worker_pids()}
+        return time.process_time(), workers, process_cpu(self.sim.proc.pid)
+
+    def start(self) -> CpuMeter:
+        self._at = self._now()
+        return self
+
+    def stop(self) -> CpuMeter:
+        ours, workers, simulator = self._now()
+        ours0, workers0, simulator0 = self._at
+        self.ours = ours - ours0
+        # a worker started during the run counts from zero; one that ended is not seen
+        self.workers = sum(cpu - workers0.get(pid, 0.0) for pid, cpu in workers.items())
+        self.simulator = simulator - simulator0
+        return self
+
+    @property
+    def total(self) -> float:
+        return self.ours + self.workers + self.simulator
+
+
 def run_enrich(sim: Sim, root: Path, tmdb_ids: list[int], latency: float, faults: bool):
     sim.send(f"reset {latency}")
     if faults:
         sim.send("faults " + json.dumps(FAULTS))
     rt = make_runtime(root, sim.url)
     movies = [add_movie(rt, tmdb_id) for tmdb_id in tmdb_ids]
+    cpu = CpuMeter(sim).start()
     start = time.perf_counter()
     results = [result for _movie, result, _error in enrich_items(rt, movies)]
     seconds = time.perf_counter() - start
+    cpu.stop()
     hits = sim.stats()
-    return rt, movies, results, seconds, hits
+    return rt, movies, results, seconds, hits, cpu
 
 
 def bench_enrich(
@@ -264,18 +312,21 @@ def bench_enrich(
     for latency in latencies:
         walls: dict[bool, list[float]] = {faults: [] for faults in settings}
         floors: dict[bool, list[float]] = {faults: [] for faults in settings}
+        cpus: dict[bool, list[tuple[CpuMeter, CpuMeter]]] = {faults: [] for faults in settings}
         for n in range(rounds):  # interleaved, so every setting sees the same load
             for faults in settings:
-                seconds, floor = one_run(sim, root / f"run-{latency}-{faults}-{n}", tmdb_ids,
-                                         latency, faults, verbose=n == 0)  # fmt: skip
+                seconds, floor, cpu = one_run(sim, root / f"run-{latency}-{faults}-{n}", tmdb_ids,
+                                              latency, faults, verbose=n == 0)  # fmt: skip
                 walls[faults].append(seconds)
                 floors[faults].append(floor)
+                cpus[faults].append(cpu)
         for faults in settings:
             name = f"{len(tmdb_ids)} movies, {latency * 1000:.0f} ms" + (
                 ", faults" if faults else ""
             )
             wall = statistics.median(walls[faults])
             report(f"  wall ({name})", wall, statistics.median(floors[faults]))
+            report_cpu(name, cpus[faults], statistics.median(floors[faults]))
         if with_faults:
             report(
                 f"  with faults ÷ without ({latency * 1000:.0f} ms)",
@@ -290,7 +341,7 @@ def one_run(
 ) -> tuple[float, float]:
     """One enrich and its download-only floor: (enrich seconds, floor seconds)."""
     name = f"{len(tmdb_ids)} movies, {latency * 1000:.0f} ms" + (", faults" if faults else "")
-    rt, movies, results, seconds, hits = run_enrich(sim, root, tmdb_ids, latency, faults)
+    rt, movies, results, seconds, hits, cpu = run_enrich(sim, root, tmdb_ids, latency, faults)
     if verbose:
         publish_after(sim, rt, movies, name, len(hits))
     images = [h for h in hits if h[0].startswith(IMAGE_PREFIXES) and h[2]]
@@ -304,7 +355,9 @@ def one_run(
             sizes[path] = len(requests.get(sim.image_url(path), timeout=30).content)
     ideal = sum(sizes[p] for p in originals + smalls)
     cast = sorted({h[0] for h in images if h[0].startswith(CAST)})
+    floor_cpu = CpuMeter(sim).start()
     floor = download_only(sim, originals + smalls + cast, rt, root / "floor")
+    floor_cpu.stop()
     candidates = sum(r.candidates for r in results if r)
     if verbose:
         print(
@@ -319,7 +372,23 @@ def one_run(
             flush=True,
         )
     rt.close()
-    return seconds, floor
+    return seconds, floor, (cpu, floor_cpu)
+
+
+def report_cpu(name: str, runs: list[tuple[CpuMeter, CpuMeter]], floor: float) -> None:
+    """The enrich's CPU time ÷ the CPUs, as a ratio to the floor: the least wall time any
+    schedule of the same work could take here. Where it is above a target, no overlap of
+    downloads and analysis meets the target on this machine; only less CPU work does."""
+    cores = os.cpu_count() or 1
+    mid = sorted(runs, key=lambda r: r[0].total)[len(runs) // 2]
+    cpu, floor_cpu = mid
+    report(f"  cpu ÷ {cores} CPUs ({name})", cpu.total / cores, floor)
+    print(
+        f"    enrich used {cpu.total:.2f} s of CPU: ours {cpu.ours:.2f}, analysis workers "
+        f"{cpu.workers:.2f}, simulator {cpu.simulator:.2f}; the floor {floor_cpu.total:.2f} s "
+        f"(ours {floor_cpu.ours:.2f}, simulator {floor_cpu.simulator:.2f})",
+        flush=True,
+    )
 
 
 def publish_after(sim: Sim, rt, movies: list[db.Movie], name: str, asked: int) -> None:

@@ -182,6 +182,15 @@ def _in_this_process(why: str, fn: Callable[..., T], *args) -> T:
     return fn(*args)
 
 
+def worker_pids() -> list[int]:
+    """The process ids of the live pool's workers (none before it starts; for the benchmark's
+    CPU accounting)."""
+    with _lock:
+        pool = _pool
+    processes = getattr(pool, "_processes", None) or {}
+    return sorted(processes)
+
+
 def shutdown() -> None:
     """Stop the workers now (at exit they stop by themselves; the tests call this)."""
     global _pool

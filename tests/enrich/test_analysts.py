@@ -28,6 +28,13 @@ def test_the_analysis_runs_in_a_worker_process_unless_there_are_none():
     assert analysts.default_processes() >= 1
 
 
+def test_the_workers_are_named_for_the_benchmarks_cpu_accounting():
+    worker = analysts.run(1, os.getpid)
+    assert worker in analysts.worker_pids()
+    analysts.shutdown()
+    assert analysts.worker_pids() == []
+
+
 def test_a_worker_ignores_ctrl_c_which_is_for_the_daemon():
     import signal
 
