@@ -47,7 +47,9 @@ def mark_gone(paths: list[str]) -> list[int]:
             ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
         )
         for movie in query:
-            if is_inside(movie.path, path) and not os.path.exists(movie.path):
+            # a season item's path is no file (scan.tv.season_path): it is gone with its show
+            on_disk = os.path.dirname(movie.path) if movie.kind == db.SEASON else movie.path
+            if is_inside(movie.path, path) and not os.path.exists(on_disk):
                 db.Movie.update(missing=True, updated_at=db.now()).where(
                     db.Movie.id == movie.id
                 ).execute()

@@ -224,3 +224,18 @@ def test_test_event_and_a_path_outside_every_library(setup, tmp_path):
     assert status == 200 and db.Job.select().count() == 0
     status, answer = post(client, per_file(tmp_path / "elsewhere", "S01E01.mkv"))
     assert status == 422 and "not inside any configured library" in answer["message"]
+
+
+def test_a_series_delete_that_keeps_the_files_keeps_the_seasons(setup):
+    """Sonarr's "Delete" without "Delete Files" (WebhookSeriesDeletePayload, WebhookBase.cs
+    BuildOnSeriesDelete: `series` and `deletedFiles: false`): the show folder stays, so no item
+    of it is missing, its season items (whose paths are no files) included."""
+    client, rt, fake, folder = setup
+    make_files(folder, "Season 1/Severance - S01E01.mkv", "Season 2/Severance - S02E01.mkv")
+    assert post(client, {"eventType": "SeriesAdd", "instanceName": "Sonarr",
+                         "series": series(folder)})[0] == 202  # fmt: skip
+    assert len(items(db.SEASON)) == 2
+    body = {"eventType": "SeriesDelete", "instanceName": "Sonarr", "applicationUrl": "",
+            "series": series(folder), "deletedFiles": False}  # fmt: skip
+    assert post(client, body)[0] == 202
+    assert [m.kind for m in db.Movie.select() if m.missing] == []
