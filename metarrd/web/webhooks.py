@@ -15,8 +15,9 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 Radarr's and Sonarr's "Method: PUT" option is answered like POST. Bad token 401 (after ten
 from one client address within 15 minutes, 429 with Retry-After, right token or not), empty token
 403, malformed body 400 (with the field at fault: see webhook_payload.py), a path outside every
-library 422 (with the `[webhooks] path_map` entry that would put it inside one), the `webhooks`
-stage switched off 503.
+library 422 (with the `[webhooks] path_map` entry that would put it inside one), a folder that
+a symlink leads out of every library 422 (unless its library sets `follow_symlinks`, as for the
+library walk), the `webhooks` stage switched off 503.
 
 Radarr in Docker sees the library under its own path (`/movies/Heat (1995)` for our
 `/srv/media/movies/Heat (1995)`): `[webhooks] path_map` translates every path of a payload
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import posixpath
 from typing import Any
 
@@ -44,6 +46,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from metarrd import db, workflow
 from metarrd.config import Config
+from metarrd.paths import is_inside
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
 from metarrd.web import attempts, clients
@@ -194,7 +197,7 @@ class _Paths:
         roots = [lib.path for lib in self.config.library]
         outside = [p for p in paths if root_of(p, roots) is None]
         if not outside:
-            return None
+            return self._refuse_led_out(paths, event)
         ours = outside[0]
         sent = self.sent.get(ours, ours)
         shown = sent if sent == ours else f"{sent} (through [webhooks] path_map: {ours})"
@@ -212,6 +215,31 @@ class _Paths:
         log.warning("Radarr webhook %s", message)
         db.record_event("webhook.ignored", message, level="warning", path=ours)
         return _answer(422, message, event=event, **extra)
+
+    def _refuse_led_out(self, paths: list[str], event: str) -> tuple[Response, int] | None:
+        """The 422 for the first of `paths` (inside a library) whose folder a symlink leads out
+        of every library, unless its library sets `follow_symlinks`: the library walk does not
+        follow such a link (walk.may_follow), so a webhook's scan does not either."""
+        libraries = self.config.library
+        for path in paths:
+            lib = max(
+                (lib for lib in libraries if is_inside(path, os.path.normpath(lib.path))),
+                key=lambda lib: len(lib.path),
+            )
+            if lib.follow_symlinks:
+                continue
+            folder = path if os.path.isdir(path) else os.path.dirname(path)
+            real = os.path.realpath(folder)
+            if any(is_inside(real, os.path.realpath(other.path)) for other in libraries):
+                continue
+            message = (
+                f"{event}: {folder} leads to {real}, outside every configured library: not "
+                f"followed (set follow_symlinks = true for library {lib.name} to follow it)"
+            )
+            log.warning("webhook %s", message)
+            db.record_event("webhook.ignored", message, level="warning", path=path)
+            return _answer(422, message, event=event)
+        return None
 
 
 def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:

@@ -239,3 +239,17 @@ def test_a_series_delete_that_keeps_the_files_keeps_the_seasons(setup):
             "series": series(folder), "deletedFiles": False}  # fmt: skip
     assert post(client, body)[0] == 202
     assert [m.kind for m in db.Movie.select() if m.missing] == []
+
+
+def test_a_show_folder_that_a_symlink_leads_out_of_every_library_is_422(setup, tmp_path):
+    """SeriesAdd (WebhookSeriesAddPayload) naming a show folder that is a symlink out of every
+    library: not scanned, as the library walk would not follow it (walk.may_follow)."""
+    client, rt, fake, folder = setup
+    outside = tmp_path / "elsewhere" / "Severance"
+    make_files(outside, "Season 1/Severance - S01E01.mkv")
+    folder.symlink_to(outside)
+    status, answer = post(client, {"eventType": "SeriesAdd", "series": series(folder)})
+    assert status == 422 and "outside every configured library" in answer["message"]
+    status, answer = post(client, per_file(folder, "Season 1/Severance - S01E01.mkv"))
+    assert status == 422
+    assert db.Job.select().count() == 0 and db.Movie.select().count() == 0

@@ -4,6 +4,7 @@ Radarr event, Sonarr's two Download shapes, and what the queued jobs then do."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -515,6 +516,62 @@ def test_a_mapped_path_still_outside_says_both_paths(docker_setup):
     assert (
         "/movies/Heat (1995) (through [webhooks] path_map: /srv/elsewhere/Heat (1995))" in message
     )
+
+
+def test_a_folder_that_a_symlink_leads_out_of_every_library_is_422(setup, tmp_path):
+    """Radarr's Download (WebhookImportPayload, WebhookBase.cs BuildOnDownloadPayload) names
+    `movie.folderPath`, here a symlink in the library to a folder outside it: the library walk
+    does not follow such a link (walk.may_follow), so neither does the webhook's scan, which
+    recorded, identified and enriched its videos before (and the next full scan marked them
+    missing again)."""
+    client, rt, fake = setup
+    outside = tmp_path / "outside" / "Heat (1995)"
+    outside.mkdir(parents=True)
+    (outside / "Heat (1995).mkv").write_bytes(b"\0" * 2048)
+    link = Path(rt.config.library[0].path) / "Heat (1995)"
+    link.symlink_to(outside)
+    r = client.post("/api/webhooks/radarr", json=radarr_download(str(link)), headers=KEY)
+    assert r.status_code == 422
+    assert f"{link} leads to {outside}, outside every configured library" in r.get_json()["message"]
+    assert "follow_symlinks" in r.get_json()["message"]
+    assert db.Job.select().count() == 0 and db.Movie.select().count() == 0
+    # a link to a folder in a library is followed, as the walk does
+    inside = Path(rt.config.library[0].path) / "Heat.1995.1080p"
+    inside.mkdir()
+    (inside / "heat.mkv").write_bytes(b"\0" * 2048)
+    link.unlink()
+    link.symlink_to(inside)
+    r = client.post("/api/webhooks/radarr", json=radarr_download(str(link)), headers=KEY)
+    assert r.status_code == 202
+
+
+def test_a_symlink_out_of_a_library_that_follows_symlinks_is_scanned(config_factory, fake_stages,
+                                                                     tmp_path):  # fmt: skip
+    library = tmp_path / "movies"
+    library.mkdir()
+    config = config_factory(webhooks={"token": TOKEN})
+    config = dataclasses.replace(
+        config,
+        library=tuple(dataclasses.replace(lib, follow_symlinks=True) for lib in config.library),
+    )
+    rt = open_runtime(config)
+    try:
+        queue.configure(config, immediate=True)
+        jobs.bind(rt)
+        app = Flask(__name__)
+        app.config["METARRD"] = config
+        app.register_blueprint(webhooks.bp)
+        outside = tmp_path / "outside" / "Heat (1995)"
+        outside.mkdir(parents=True)
+        (outside / "Heat (1995).mkv").write_bytes(b"\0" * 2048)
+        link = Path(config.library[0].path) / "Heat (1995)"
+        link.symlink_to(outside)
+        r = app.test_client().post(
+            "/api/webhooks/radarr", json=radarr_download(str(link)), headers=KEY
+        )
+        assert r.status_code == 202
+    finally:
+        rt.close()
 
 
 @pytest.mark.parametrize(
