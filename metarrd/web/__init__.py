@@ -121,10 +121,12 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
 
     @app.before_request
     def _upload_limit():
-        # one route takes an image file; every other request stays under MAX_CONTENT_LENGTH
-        # (set before the CSRF check reads the form)
+        # one route takes an image file, the webhooks a whole series' files; every other
+        # request stays under MAX_CONTENT_LENGTH (set before the CSRF check reads the form)
         if request.endpoint == "item.add_own_image":
             request.max_content_length = item.MAX_UPLOAD_BYTES + 64 * 1024
+        elif request.blueprint == webhooks.bp.name:
+            request.max_content_length = webhooks.MAX_BODY_BYTES
 
     app.before_request(auth.guard)
 

@@ -5,6 +5,7 @@ WebhookSeriesDeletePayload; camelCase keys, kodi-tv.md §4)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,43 @@ def test_a_show_folder_that_a_symlink_leads_out_of_every_library_is_422(setup, t
     status, answer = post(client, per_file(folder, "Season 1/Severance - S01E01.mkv"))
     assert status == 422
     assert db.Job.select().count() == 0 and db.Movie.select().count() == 0
+
+
+def test_a_rename_of_a_long_running_show_is_not_too_large(tmp_path):
+    """Sonarr renames a whole series in one Rename (WebhookRenamePayload: one
+    WebhookRenamedEpisodeFile per file, every WebhookEpisodeFile field and the previous paths),
+    serialised indented (NzbDrone.Common/Serializer/Newtonsoft.Json/Json.cs): about 1.2 KB a
+    file, so a show of 1,000 files (a daily show, a long anime) sends more than 1 MiB. That
+    was refused with 413, and without the renames every episode lost its item to a new one."""
+    from metarrd.web import create_app
+
+    (tmp_path / "tv").mkdir()
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
+            "webhooks": {"token": TOKEN},
+        }
+    )
+    app = create_app(config, testing=True)
+    folder = tmp_path / "tv" / "The Daily Show"
+    files = []
+    for n in range(1, 1001):
+        new = f"Season 2015/The Daily Show - 2015x{n:04d} - Guest {n} [WEBDL-720p][h264]-GRP.mkv"
+        old = f"Season 2015/The.Daily.Show.2015x{n:04d}.Guest.{n}.720p.WEB.h264-GRP.mkv"
+        files.append({**episode_file(folder, new, sceneName=old[12:-4]),
+                      "previousRelativePath": old, "previousPath": str(folder / old)})  # fmt: skip
+    body = {"eventType": "Rename", "instanceName": "Sonarr", "applicationUrl": "",
+            "series": series(folder), "renamedEpisodeFiles": files}  # fmt: skip
+    data = json.dumps(body, indent=2).encode()
+    assert len(data) > 1024 * 1024
+    r = app.test_client().post(
+        "/api/webhooks/sonarr", data=data, headers={**KEY, "Content-Type": "application/json"}
+    )
+    assert r.status_code == 202, r.get_data(as_text=True)[:200]
+    assert r.get_json()["message"] == "1000 renames queued"
+    too_large = b" " * webhooks.MAX_BODY_BYTES + data
+    r = app.test_client().post(
+        "/api/webhooks/sonarr", data=too_large, headers={**KEY, "Content-Type": "application/json"}
+    )
+    assert r.status_code == 413
