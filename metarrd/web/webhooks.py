@@ -184,14 +184,17 @@ def _radarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
 class _Paths:
     """The paths of one payload, as sent and as we see them (through `[webhooks] path_map`)."""
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
+    def __init__(self, config: Config, source: str = "Radarr") -> None:
+        self.config, self.source = config, source
         self.sent: dict[str, str] = {}  # ours -> as sent
+        self.folders: set[str] = set()  # ours, of the paths sent as folders (not files)
 
-    def local(self, value: Any, what: str) -> str:
+    def local(self, value: Any, what: str, *, folder: bool = False) -> str:
         sent = sent_path(value, what)
         ours = local_path(sent, self.config.webhooks.path_map)
         self.sent.setdefault(ours, sent)
+        if folder:
+            self.folders.add(ours)
         return ours
 
     def refuse_outside(self, paths: list[str], event: str) -> tuple[Response, int] | None:
@@ -206,16 +209,16 @@ class _Paths:
         shown = sent if sent == ours else f"{sent} (through [webhooks] path_map: {ours})"
         libraries = ", ".join(f"{lib.name}: {lib.path}" for lib in self.config.library)
         message = f"{event}: {shown} is not inside any configured library ({libraries or 'none'})"
-        folder = sent if event in ("Download", "MovieDelete") else posixpath.dirname(sent)
+        folder = sent if ours in self.folders else posixpath.dirname(sent)
         hint = suggest_mapping(folder, roots)
         extra: dict[str, Any] = {}
         if hint is not None:
             message += (
-                f". If Radarr sees the library under another path (Docker), add to [webhooks]: "
-                f"path_map = [{toml_entry(hint)}]"
+                f". If {self.source} sees the library under another path (Docker), add to "
+                f"[webhooks]: path_map = [{toml_entry(hint)}]"
             )
             extra["path_map"] = {"from": hint.from_, "to": hint.to}
-        log.warning("Radarr webhook %s", message)
+        log.warning("%s webhook %s", self.source, message)
         db.record_event("webhook.ignored", message, level="warning", path=ours)
         return _answer(422, message, event=event, **extra)
 
@@ -248,7 +251,7 @@ class _Paths:
 def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     movie = obj(body, "movie", "", required=True)
     paths = _Paths(config)
-    folder = paths.local(movie.get("folderPath"), "movie.folderPath")
+    folder = paths.local(movie.get("folderPath"), "movie.folderPath", folder=True)
     remote = obj(body, "remoteMovie", "")
     renames = _upgrade(body, folder, paths)
     refused = paths.refuse_outside([folder, *renames.values()], "Download")
@@ -312,7 +315,7 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
         path = paths.local(movie_file.get("path"), "movieFile.path")
     else:
         movie = obj(body, "movie", "", required=True)
-        path = paths.local(movie.get("folderPath"), "movie.folderPath")
+        path = paths.local(movie.get("folderPath"), "movie.folderPath", folder=True)
     refused = paths.refuse_outside([path], event)
     if refused:
         return refused
@@ -354,8 +357,8 @@ def _sonarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     if event == "Download":  # the files' shape first: its errors name the field at fault
         objects(body, "episodeFiles", "")
         obj(body, "episodeFile", "")
-    paths = _Paths(config)
-    show = paths.local(series.get("path"), "series.path")
+    paths = _Paths(config, "Sonarr")
+    show = paths.local(series.get("path"), "series.path", folder=True)
     return handler(body, series, show, paths)
 
 

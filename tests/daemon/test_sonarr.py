@@ -294,3 +294,38 @@ def test_a_rename_of_a_long_running_show_is_not_too_large(tmp_path):
         "/api/webhooks/sonarr", data=too_large, headers={**KEY, "Content-Type": "application/json"}
     )
     assert r.status_code == 413
+
+
+@pytest.mark.parametrize("event", ["SeriesAdd", "SeriesDelete", "Rename", "Download"])
+def test_a_container_path_is_422_naming_the_path_map_for_every_event(tmp_path, event):
+    """Sonarr in Docker sends its own `series.path` (WebhookSeries.Path), "/tv/Severance" for
+    our <library>/Severance: every event's 422 names the `[webhooks] path_map` entry, and
+    Sonarr. SeriesAdd, SeriesDelete and Rename (whose first path is the show folder, not a
+    file) gave no entry: the guess started from the folder's parent."""
+    library = tmp_path / "srv" / "media" / "shows"
+    (library / "Severance").mkdir(parents=True)
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(library), "kind": "tv"}],
+            "webhooks": {"token": TOKEN},
+        }
+    )
+    rt = open_runtime(config)
+    try:
+        app = Flask(__name__)
+        app.config["METARRD"] = config
+        app.register_blueprint(webhooks.bp)
+        sent = Path("/tv/Severance")
+        body = {"eventType": event, "instanceName": "Sonarr", "series": series(sent),
+                "deletedFiles": False,
+                "renamedEpisodeFiles": [{**episode_file(sent, "Severance - S01E01.mkv"),
+                                         "previousPath": str(sent / "S01E01.mkv")}]}  # fmt: skip
+        if event == "Download":
+            body = per_file(sent, "Season 1/Severance - S01E01.mkv")
+        status, answer = post(app.test_client(), body)
+        assert status == 422
+        assert answer["path_map"] == {"from": "/tv", "to": str(library)}
+        assert "If Sonarr sees the library under another path" in answer["message"]
+    finally:
+        rt.close()
