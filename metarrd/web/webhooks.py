@@ -227,10 +227,10 @@ class _Paths:
         of every library, unless its library sets `follow_symlinks`: the library walk does not
         follow such a link (walk.may_follow), so a webhook's scan does not either."""
         libraries = self.config.library
-        for path in paths:
+        for path in map(os.path.normpath, paths):  # as root_of saw them
             lib = max(
                 (lib for lib in libraries if is_inside(path, os.path.normpath(lib.path))),
-                key=lambda lib: len(lib.path),
+                key=lambda lib: len(os.path.normpath(lib.path)),
             )
             if lib.follow_symlinks:
                 continue

@@ -506,6 +506,17 @@ def test_rename_and_deletes_are_mapped_too(docker_setup):
     assert scans[0].payload["gone"] == [str(new)]
 
 
+def test_a_path_map_target_spelled_with_a_double_slash_still_works(docker_setup, tmp_path):
+    """`to = "/srv//media/movies"` is the library all the same (the 422 check normalises
+    paths); the symlink check after it raised ValueError for it: a 500."""
+    library = tmp_path / "srv" / "media" / "movies"
+    client, _ = docker_setup(str(library).replace("/media/", "//media/"))
+    r = client.post(
+        "/api/webhooks/radarr", json=radarr_download("/movies/Heat (1995)"), headers=KEY
+    )
+    assert r.status_code == 202, r.get_data(as_text=True)
+
+
 def test_a_mapped_path_still_outside_says_both_paths(docker_setup):
     client, library = docker_setup("/srv/elsewhere")
     r = client.post(
