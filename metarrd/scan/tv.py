@@ -342,6 +342,11 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
                 show.source_nfo_hash = nfo_hash
         stored["scan_errors"] = errors
         show.hints = stored
+        if show.missing:  # back (renamed away and back, a share remounted): its seasons too,
+            # which only a vanished show marks missing (_mark_vanished_shows, renames.mark_gone)
+            db.Movie.update(missing=False, updated_at=db.now()).where(
+                db.Movie.show == show, db.Movie.kind == db.SEASON, db.Movie.missing
+            ).execute()
         show.missing = False
         show.last_error = "; ".join(errors) or None
         show.updated_at = db.now()

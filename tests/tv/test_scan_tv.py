@@ -67,6 +67,28 @@ def test_rescan_is_incremental_and_vanished_episodes_are_missing(tv_rt, tv_libra
     assert db.Movie.get(db.Movie.path == str(gone)).missing
 
 
+def test_a_show_folder_that_comes_back_brings_its_seasons_back(tv_rt, tv_library):
+    # a NAS share's show folder renamed away and back, or gone while a disk was swapped: the
+    # full scan marks the show and its seasons missing; its return must undo both
+    scan(tv_rt)
+    show_dir = tv_library / "Breaking Bad (2008)"
+    show = db.Movie.get(db.Movie.path == str(show_dir))
+
+    def seasons_missing() -> dict[int, bool]:
+        query = db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON)
+        return {s.season: s.missing for s in query}
+
+    away = show_dir.with_name("Breaking Bad (2008).away")
+    show_dir.rename(away)
+    scan(tv_rt)
+    assert db.Movie.get_by_id(show.id).missing
+    assert seasons_missing() == {0: True, 1: True, 2: True}
+    away.rename(show_dir)
+    scan(tv_rt)
+    assert not db.Movie.get_by_id(show.id).missing
+    assert seasons_missing() == {0: False, 1: False, 2: False}
+
+
 def test_an_episode_that_vanishes_while_it_is_scanned_is_no_new_item(
     tv_rt, tv_library, monkeypatch
 ):
