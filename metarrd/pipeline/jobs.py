@@ -177,7 +177,7 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
         return {
             "paths": paths,
             "ids": {**old.get("ids", {}), **new.get("ids", {})},
-            "renames": {**old.get("renames", {}), **new.get("renames", {})},
+            "renames": _chained(old.get("renames", {}), new.get("renames", {})),
             "gone": sorted(set(old.get("gone", [])) | set(new.get("gone", []))),
         }
     if kind == "probe":
@@ -190,6 +190,12 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
     if kind == "publish" and not ("picture_retry" in old and "picture_retry" in new):
         merged.pop("picture_retry", None)  # a user's publish folded in is no mere retry
     return merged
+
+
+def _chained(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:
+    """Two renames folded into one job: a file renamed a -> b, then b -> c, is followed from a to
+    c (its item is still at a when the job runs); a newer rename of the same file wins."""
+    return {**{src: new.get(dst, dst) for src, dst in old.items()}, **new}
 
 
 def _enqueue(

@@ -39,6 +39,17 @@ def test_covers():
     assert not in_scope("/m/ab/ab.mkv", ["/m/a"])
 
 
+def test_two_renames_of_one_file_folded_into_one_scan_follow_it_to_its_last_name():
+    # Sonarr's Rename webhooks, a -> b then b -> c, both queued before the scan job runs: the
+    # item is still at a then, so folding them as two separate renames followed neither
+    first = {"paths": ["/tv/S"], "renames": {"/tv/S/a.mkv": "/tv/S/b.mkv"}}
+    second = {"paths": ["/tv/S"], "renames": {"/tv/S/b.mkv": "/tv/S/c.mkv"}}
+    merged = jobs.merge_payload("scan", first, second)["renames"]
+    assert merged["/tv/S/a.mkv"] == "/tv/S/c.mkv"
+    again = {"paths": ["/tv/S"], "renames": {"/tv/S/a.mkv": "/tv/S/d.mkv"}}
+    assert jobs.merge_payload("scan", first, again)["renames"] == {"/tv/S/a.mkv": "/tv/S/d.mkv"}
+
+
 def test_merge_payload():
     merged = jobs.merge_payload("scan", {"paths": ["/a"], "gone": ["/x"]}, {"paths": ["/b"]})
     assert merged == {"paths": ["/a", "/b"], "ids": {}, "renames": {}, "gone": ["/x"]}
