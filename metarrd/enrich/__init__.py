@@ -11,9 +11,11 @@ from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
 from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.selection import label, same_picture_sets
 from metarrd.enrich.stage import EnrichResult, enrich_item, enrich_items
+from metarrd.enrich.tv_metadata import DETAIL_FIELDS
 from metarrd.enrich.user_images import UnreadableAddress, add_user_image
 
 __all__ = [
+    "DETAIL_FIELDS",
     "WORK_PREFIX",
     "sweep_stale",
     "EnrichResult",

@@ -377,6 +377,12 @@ class _ShowEnrichment:
                     else tv_metadata.tvdb_episode_detail(ref)
                     for ref in item.episode_refs
                 ]
+                blocks = tv_metadata.keep_locked(
+                    blocks,
+                    list(item.episode_details or []),
+                    {name: getattr(item, name) for name in tv_metadata.DETAIL_FIELDS},
+                    item.locked_fields or [],
+                )
                 new = tv_metadata.episode_fields(blocks)
                 if item.episode_details != blocks:
                     extra["episode_details"] = blocks

@@ -136,6 +136,34 @@ def tvdb_episode_detail(ref: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# an episode file's fields that its first block carries too (publish writes the NFO from the
+# blocks): the item page edits both, and a re-enrich keeps both while the field is locked
+DETAIL_FIELDS = frozenset({"title", "plot", "runtime", "rating", "votes", "directors", "writers"})
+SUMMED_FIELDS = frozenset({"runtime", "directors", "writers"})  # `episode_fields`: of every block
+
+
+def keep_locked(
+    blocks: list[dict[str, Any]],
+    old: list[dict[str, Any]],
+    current: Mapping[str, Any],
+    locked: list[str],
+) -> list[dict[str, Any]]:
+    """`blocks` with the first one keeping each locked field as the item's `old` first block had
+    it (what the user edited and locked: the provider's fresh text must not undo it in the NFO).
+    Without an old block, the item's `current` value, which is its first episode's, except the
+    runtimes summed and the crews joined of a file of several episodes (the provider's stay)."""
+    first = old[0] if old and isinstance(old[0], dict) else None
+    kept = {}
+    for name in DETAIL_FIELDS & set(locked):
+        if first is not None and name in first:
+            kept[name] = first[name]
+        elif len(blocks) == 1 or name not in SUMMED_FIELDS:
+            kept[name] = current.get(name)
+    if not blocks or not kept:
+        return blocks
+    return [{**blocks[0], **kept}, *blocks[1:]]
+
+
 def episode_fields(details: list[dict[str, Any]]) -> dict[str, Any]:
     """The episode file's columns: the first episode's, runtimes summed, crews joined."""
     first = details[0]

@@ -15,6 +15,7 @@ from typing import Any
 
 from metarrd import db
 from metarrd.config import ASSET_TYPES
+from metarrd.enrich import DETAIL_FIELDS
 from metarrd.errors import EditRefused
 from metarrd.web.fields import FIELD_LABELS, field_text, parse_field
 from metarrd.web.ids import MAX_INT
@@ -63,9 +64,8 @@ def set_field(movie_id: int, name: str, raw: str) -> db.Movie:
 
 def _with_detail(movie: db.Movie, name: str, value: Any) -> list | None:
     """An episode file's `episode_details` with its first episode's `name` set to `value` (the
-    episode NFO is written from the details), or None when there is nothing to change."""
-    from metarrd.web.tv import DETAIL_FIELDS
-
+    episode NFO is written from the details; a re-enrich keeps them while the field is locked),
+    or None when there is nothing to change."""
     details = list(movie.episode_details or [])
     if movie.kind != db.EPISODE or name not in DETAIL_FIELDS or not details:
         return None

@@ -77,9 +77,6 @@ ART_TYPES = {
     db.SEASON: SEASON_ART_TYPES,
     db.EPISODE: (EPISODE_THUMB,),
 }
-# an episode's fields that its first episode's `episode_details` carries too (publish writes
-# the details): an edit goes to both
-DETAIL_FIELDS = frozenset({"title", "plot", "runtime", "rating", "votes", "directors", "writers"})
 
 
 def is_tv(movie: db.Movie) -> bool:

@@ -260,3 +260,46 @@ def test_a_ten_season_show_costs_a_bounded_number_of_requests(rt, tmp_path, simu
     assert len(images) <= 3 * result.candidates + result.actors + 40, (len(images), str(result))
     repeats = Counter(images).most_common(1)[0][1]
     assert repeats <= 2  # an image is asked for at most twice: its header, then in full
+
+
+def test_an_episode_field_the_user_edited_and_locked_stays_in_its_nfo_data_after_a_re_enrich(
+    rt, tmp_path
+):
+    """The item page writes an edited episode field into the file's first `episode_details`
+    block too (publish writes the NFO from the blocks): a re-enrich that rebuilds the blocks from
+    the provider must keep the user's locked value there, or the NFO loses the edit."""
+    from metarrd.web import edits
+
+    show = identified_show(rt, tmp_path / "tv")
+    enrich_item(rt, show)
+    pilot = episode("S01E01 - Pilot.mkv")
+    edits.set_field(pilot.id, "title", "My Pilot")
+    edits.set_field(pilot.id, "plot", "My own plot.")
+    enrich_item(rt, show)
+    pilot = episode("S01E01 - Pilot.mkv")
+    assert pilot.title == "My Pilot"
+    assert pilot.episode_details[0]["title"] == "My Pilot"
+    assert pilot.episode_details[0]["plot"] == "My own plot."
+    assert pilot.episode_details[0]["aired"]  # the provider's other fields are still refreshed
+    multi = episode("Breaking Bad S01E04E05.mkv")
+    edits.set_field(multi.id, "title", "Two in one")
+    edits.toggle_field_lock(multi.id, "runtime")  # locked as it is: the two runtimes summed
+    enrich_item(rt, show)
+    multi = episode("Breaking Bad S01E04E05.mkv")
+    details = multi.episode_details
+    assert [d["title"] for d in details] == ["Two in one", "Gray Matter"]  # only the first block
+    assert [d["runtime"] for d in details] == [47, 47] and multi.runtime == 94
+
+
+def test_locked_fields_without_an_earlier_block_come_from_the_item():
+    """Edited before the first enrich (no blocks yet): the item's value goes into the first
+    block, except a multi-episode file's summed runtime and joined crews (the provider's stay)."""
+    from metarrd.enrich.tv_metadata import keep_locked
+
+    fresh = [{"title": "Cancer Man", "runtime": 47}, {"title": "Gray Matter", "runtime": 47}]
+    current = {"title": "Mine", "runtime": 94}
+    both = keep_locked(fresh, [], current, ["title", "runtime"])
+    assert both == [{"title": "Mine", "runtime": 47}, {"title": "Gray Matter", "runtime": 47}]
+    one = keep_locked(fresh[:1], [], current, ["title", "runtime"])
+    assert one == [{"title": "Mine", "runtime": 94}]
+    assert keep_locked(fresh, [], current, ["genres"]) == fresh
