@@ -262,7 +262,7 @@ def add_own_image(movie_id: int, asset_type: str):
     """The user's own image, uploaded or fetched from a URL (the enrich stage checks it like
     any candidate; a URL only from public addresses), then chosen as #1 of its type."""
     movie = queries.movie_or_404(movie_id)
-    if asset_type not in ASSET_TYPES:
+    if asset_type not in tv.art_types(movie):
         abort(404, f"Unknown artwork type {asset_type!r}.")
     config = preferences.effective(current_app.config["METARRD"])
     upload = request.files.get("image")
@@ -308,7 +308,7 @@ def view_asset(asset_id: int):
 @bp.post("/movies/<int:movie_id>/artwork/<asset_type>/lock")
 def lock_artwork(movie_id: int, asset_type: str):
     movie = queries.movie_or_404(movie_id)
-    if asset_type not in ASSET_TYPES:
+    if asset_type not in tv.art_types(movie):
         abort(404, f"Unknown artwork type {asset_type!r}.")
     edits.toggle_type_lock(movie_id, asset_type)
     return _artwork_answer(movie, asset_type)

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from metarrd import db
-from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
+from metarrd.config import (
+    ALL_SEASONS,
+    ASSET_TYPES,
+    EPISODE_THUMB,
+    SEASON_ART_TYPES,
+    SHOW_ART_TYPES,
+)
 from metarrd.errors import MetarrdError
 from metarrd.identify import EPISODE_ORDERS, order_label, order_of, set_episode_order
 from metarrd.pipeline import jobs
@@ -77,6 +83,15 @@ ART_TYPES = {
     db.SEASON: SEASON_ART_TYPES,
     db.EPISODE: (EPISODE_THUMB,),
 }
+# a movie's: every type but a show's "all seasons" art (movie publish has no name for it)
+MOVIE_ART_TYPES = tuple(t for t in ASSET_TYPES if not t.startswith(ALL_SEASONS))
+
+
+def art_types(movie: db.Movie) -> tuple[str, ...]:
+    """The artwork types an item of this kind has: what its page may add or lock. Another
+    level's type (a season's clearlogo, a movie's season-all-poster) would be chosen where no
+    tab shows it, and publish would skip it or fail on it."""
+    return ART_TYPES.get(movie.kind, MOVIE_ART_TYPES)
 
 
 def is_tv(movie: db.Movie) -> bool:

@@ -295,3 +295,35 @@ def test_switching_the_episode_order_on_the_show_page_matches_the_episodes_again
     forged = client.c.post(f"/movies/{show.id}/episode-order", data={"order": "dvd"})
     assert forged.status_code == 400  # no CSRF token
     assert db.Movie.get_by_id(show.id).ordering == "tvdb:official"
+
+
+def test_artwork_of_another_level_is_neither_added_nor_locked(tv):
+    """A crafted POST named a type the item's kind does not have: a movie's season-all-poster
+    was chosen as #1 and its publish preview answered 500 (movie publish has no name for it); a
+    season's clearlogo or an episode's poster was chosen where no tab shows it."""
+    import io
+
+    from .conftest import jpeg
+
+    client, built, seed = tv
+    movie = seed.movie("The Matrix", 1999)
+    season, episode = built.seasons[1], built.episodes[UNNUMBERED]
+    for item, kind in ((movie, "season-all-poster"), (season, "clearlogo"), (episode, "poster")):
+        image = {"image": (io.BytesIO(jpeg(size=(300, 450))), "mine.jpg")}
+        added = client.post(
+            f"/movies/{item.id}/artwork/{kind}/add", image, content_type="multipart/form-data"
+        )
+        assert added.status_code == 404, (item.kind, kind)
+        assert client.post(f"/movies/{item.id}/artwork/{kind}/lock").status_code == 404
+        assert db.Movie.get_by_id(item.id).locked_asset_types in (None, [])
+    assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user").exists()
+    assert client.get(f"/movies/{movie.id}/preview").status_code == 200
+    # the types each level has are still taken
+    image = {"image": (io.BytesIO(jpeg(size=(300, 450))), "mine.jpg")}
+    ok = client.post(
+        f"/movies/{built.show.id}/artwork/season-all-poster/add",
+        image,
+        content_type="multipart/form-data",
+    )
+    assert ok.status_code == 303
+    assert client.post(f"/movies/{season.id}/artwork/poster/lock").status_code == 303
