@@ -114,8 +114,9 @@ def lock_all_fields(movie_ids: list[int]) -> int:
     for movie in movies:
         if set(movie.locked_fields or []) >= set(every):
             continue
+        kept = [f for f in movie.locked_fields or [] if f not in every]  # e.g. the cast lock
         with db.write_transaction():
-            _touch(movie, locked_fields=every)
+            _touch(movie, locked_fields=every + kept)
             db.record_event("review.locked", "every field locked", movie=movie.id)
         changed += 1
     return changed

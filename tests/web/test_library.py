@@ -271,3 +271,15 @@ def test_bulk_lock_and_reidentify(client, seed):
     client.post("/bulk", {"action": "identify", "ids": [a.id]}, htmx=True)
     job = db.Job.get(db.Job.kind == "identify")
     assert job.movie_id == a.id and job.manual
+
+
+def test_bulk_lock_keeps_the_cast_lock(client, seed):
+    """The bulk "Lock fields" replaced the item's locks with the editable fields, dropping "cast" (a
+    Jellyfin NFO's locked cast, imported by the scan): the next enrich then replaced the cast."""
+    from metarrd.enrich.cast import CAST_LOCK
+    from metarrd.web.fields import FIELD_LABELS
+
+    a = seed.movie("A", locked_fields=[CAST_LOCK, "plot"])
+    client.post("/bulk", {"action": "lock", "ids": [a.id]}, htmx=True)
+    locked = db.Movie.get_by_id(a.id).locked_fields
+    assert set(locked) == {CAST_LOCK, *FIELD_LABELS} and len(locked) == len(set(locked))
