@@ -15,6 +15,7 @@ import peewee as pw
 
 from metarrd import db
 from metarrd.config import ASSET_TYPES
+from metarrd.web.ids import parse_int
 from metarrd.web.queries import ROW_COLUMNS, Row, rows_for
 from metarrd.web.states import FILTERS, state_of
 
@@ -50,8 +51,6 @@ class Query:
 
     @classmethod
     def parse(cls, args) -> Query:
-        from metarrd.web.ids import parse_int
-
         sort = args.get("sort", "title")
         if sort.lstrip("-") not in SORTS:
             sort = "title"
@@ -184,8 +183,9 @@ def _search_expr(q: str) -> pw.Expression | None:
         return pw.NodeList((column, op, pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
 
     expr = like(M.title) | like(M.original_title) | like(M.sort_title)
-    if q.isdigit():
-        expr |= (M.id == int(q)) | (M.tmdb_id == int(q))
+    number = parse_int(q)  # an id SQLite can hold: not "²", not 20 digits
+    if number is not None:
+        expr |= (M.id == number) | (M.tmdb_id == number)
     if q.lower().startswith("tt"):
         expr |= M.imdb_id == q.lower()
     return expr

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from metarrd import db
 
 
@@ -57,6 +59,15 @@ def test_search_by_title_and_ids(client, seed):
     assert titles(client.get("/?q=_").get_data(as_text=True)) == []  # LIKE wildcards are literal
     none = client.get("/?q=zzz").get_data(as_text=True)
     assert "Nothing matches" in none and "zzz" in none
+
+
+@pytest.mark.parametrize("q", ["9" * 30, "²"])
+def test_a_search_for_a_number_no_id_can_be_is_no_error(client, seed, q):
+    """A number the search box read as an id: 20 digits overflowed SQLite's INTEGER, and a digit
+    `int()` cannot read ("²") raised ValueError: both answered 500 (library and counts)."""
+    seed.movie("The Matrix", tmdb_id=603)
+    for url in (f"/?q={q}", f"/?q={q}&kind=show", f"/counts?q={q}"):
+        assert client.get(url).status_code == 200, url
 
 
 def test_filters_and_their_counts_agree(client, seed):
