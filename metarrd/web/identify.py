@@ -211,9 +211,9 @@ def search(movie_id: int):
     year_text = request.form.get("year", "").strip()
     if not title:
         return _answer(movie, "Type a title to search for.", "danger")
-    if year_text and not (year_text.isdigit() and 1870 <= int(year_text) <= 2100):
+    year = parse_int(year_text)  # "²" is a digit to isdigit(), not to int()
+    if year_text and not (year is not None and 1870 <= year <= 2100):
         return _answer(movie, f"{year_text!r} is not a year.", "danger")
-    year = int(year_text) if year_text else None
     try:
         queue_search(movie, title, year)
     except ActionRefused as exc:

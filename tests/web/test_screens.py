@@ -111,6 +111,15 @@ def test_a_search_becomes_a_search_job_with_the_typed_title(client, seed):
     assert db.Job.select().count() == 1
 
 
+def test_a_year_of_digits_int_cannot_read_is_not_a_year(client, seed):
+    """A year "²" passes str.isdigit() but not int(): the search answered 500."""
+    movie = seed.movie("Thing", None, identification_status=db.UNIDENTIFIED)
+    for year in ("²", "19²2"):
+        bad = client.post(f"/movies/{movie.id}/search", {"title": "x", "year": year}, htmx=True)
+        assert bad.status_code == 200 and "is not a year" in bad.get_data(as_text=True)
+    assert not db.Job.select().exists()
+
+
 def test_a_search_job_lists_its_candidates_on_the_page(sim_stack):
     """The search box end to end: the web queues, the job (immediate mode, as the daemon would)
     asks the simulator, the page shows the candidates and the item stays unidentified."""
