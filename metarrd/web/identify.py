@@ -53,6 +53,15 @@ def confidence(candidate: dict) -> dict:
     return {"label": label, "tone": tone}
 
 
+def _url_id(digits: str) -> int:
+    """The number in a pasted address, when an id can be it (1 to 999,999,999): 0 would read
+    as "no id" and queue an automatic identification, 30 digits a lookup that cannot succeed."""
+    number = int(digits)
+    if not 0 < number < 10**9:
+        raise ValueError(f"{digits} in that address is no id")
+    return number
+
+
 def parse_id(text: str) -> tuple[int | None, str | None]:
     """A pasted TMDB id, IMDb id, or either site's movie URL -> (tmdb_id, imdb_id)."""
     text = text.strip()
@@ -61,7 +70,7 @@ def parse_id(text: str) -> tuple[int | None, str | None]:
     if IMDB_RE.match(text.lower()):
         return None, text.lower()
     if m := TMDB_URL_RE.search(text):
-        return int(m.group(1)), None
+        return _url_id(m.group(1)), None
     if m := IMDB_URL_RE.search(text):
         return None, m.group(1)
     raise ValueError(f"{text!r} is neither a TMDB id (603), an IMDb id (tt0133093) nor their URL")
@@ -78,9 +87,9 @@ def parse_show_id(text: str) -> tuple[str, int | str]:
     if (m := TAGGED_ID_RE.match(text)) and int(m.group(2)) > 0:
         return m.group(1).lower(), int(m.group(2))
     if m := TMDB_TV_URL_RE.search(text):
-        return "tmdb", int(m.group(1))
+        return "tmdb", _url_id(m.group(1))
     if m := TVDB_URL_RE.search(text):
-        return "tvdb", int(m.group(1))
+        return "tvdb", _url_id(m.group(1))
     if m := IMDB_URL_RE.search(text):
         return "imdb", m.group(1)
     if TMDB_URL_RE.search(text):

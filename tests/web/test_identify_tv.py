@@ -82,6 +82,9 @@ def test_parse_show_id(text, ids):
         ("tvdb-0", "is neither a TMDB TV id"),
         ("https://www.themoviedb.org/movie/603-the-matrix", "a movie's page on TMDB"),
         ("https://thetvdb.com/series/breaking-bad", "does not hold the id"),
+        # 0 read as "no id" queued an automatic identification; 30 digits a lookup that fails
+        ("https://www.themoviedb.org/tv/0", "is no id"),
+        ("https://thetvdb.com/dereferrer/series/" + "9" * 30, "is no id"),
     ],
 )
 def test_parse_show_id_refuses(text, says):

@@ -42,6 +42,15 @@ def test_parse_id_refuses(text):
         parse_id(text)
 
 
+@pytest.mark.parametrize(
+    "text", ["https://www.themoviedb.org/movie/0", "themoviedb.org/movie/" + "9" * 30]
+)
+def test_a_movie_address_whose_number_is_no_id_is_refused(text):
+    # 0 read as "no id" queued an automatic identification while the page said "Looking up"
+    with pytest.raises(ValueError, match="is no id"):
+        parse_id(text)
+
+
 def test_identify_list_and_empty_state(client, seed):
     assert "Everything is identified" in client.get("/identify").get_data(as_text=True)
     seed.movie("The Thing", None, identification_status=db.UNIDENTIFIED, candidates=CANDIDATES)
