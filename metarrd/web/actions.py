@@ -80,6 +80,8 @@ def queue_identify(
     for shows only), else by its names."""
     if movie.missing:
         raise ActionRefused(f"{movie.display_title}: the video file is missing")
+    if movie.kind == db.SEASON:  # the job would only fail (identify.stage._identify_tv)
+        raise ActionRefused(f"{movie.display_title}: a season is identified with its show")
     chosen = tmdb_id or imdb_id or tvdb_id
     if chosen and movie.kind not in (db.MOVIE, db.SHOW):
         raise ActionRefused(f"{movie.display_title}: choose its show; episodes follow its numbers")

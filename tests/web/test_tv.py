@@ -204,6 +204,15 @@ def test_a_shows_card_refreshes_with_its_episode_count_and_bulk_acts_on_shows(tv
     assert "Enrich queued for 2 of 2 item(s)" in text(answer)
 
 
+def test_bulk_identify_skips_a_season_with_the_reason_instead_of_queueing_a_failing_job(tv):
+    client, built, _seed = tv
+    season = built.seasons[1]
+    before = db.Job.select().count()
+    answer = client.post("/bulk", {"action": "identify", "ids": [str(season.id)]}, htmx=True)
+    assert "a season is identified with its show" in text(answer)
+    assert db.Job.select().count() == before
+
+
 def test_an_unknown_kind_lists_everything(tv):
     client, built, seed = tv
     seed.movie("Alien", 1979)
