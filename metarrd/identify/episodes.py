@@ -74,6 +74,12 @@ _FAST = re.compile(r"^[\s._-]*[Ss](\d{1,2})[Ee](\d{1,3})(?:[\s._]+-[\s._]+([^\d\
 _BARE_NUMBER = re.compile(
     r"(?<![\dA-Za-z])(\d{1,4})(?:v\d{1,2})?(?:-(\d{1,4})(?:v\d{1,2})?)?(?![\dA-Za-z])"
 )
+# video codecs and audio channels (`H.264`, `H 265`, `AAC2.0`, `DD5 1`, `AC3 2.0`): never episode
+# numbers, although `.264-` fits Kodi's "foo.103" rule (S2E64)
+_CODEC_NUMBERS = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:[hx][\s._-]?26[45]|(?:aac|e?ac-?3|ddp?|dd\+|dts(?:-?hd)?|truehd|atmos"
+    r"|flac|opus|l?pcm|mp3)[\s._-]?[1-9][\s._][0-2])(?!\d)"
+)
 _GROUP_PREFIX = re.compile(r"^\[[^\]]+\]")
 # ` - ` right before a number: `Show - 130 - Title`
 _DASHED = re.compile(r"(?:^|[\s_])-[\s_]*$")
@@ -315,6 +321,7 @@ def _dated(year: int, month: int, day: int, file_name: str) -> EpisodeName | Non
 def _bare_number(
     file_name: str, text: str, folder_season: int | None, title: str | None
 ) -> EpisodeName:
+    text = _CODEC_NUMBERS.sub(" ", text)
     found = [
         m
         for m in _BARE_NUMBER.finditer(text)

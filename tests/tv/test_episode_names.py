@@ -189,6 +189,24 @@ def test_crc_tags_are_no_episode_numbers():
     assert (got.season, got.episodes, got.problem) == (1, (5,), None)
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Sonarr src/NzbDrone.Core.Test/ParserTests/CrapParserFixture.cs
+        "Series Title (2018) Complete 360p HDTV AAC H.264-NEXT.mkv",
+        # Sonarr src/NzbDrone.Core.Test/ParserTests/SeasonParserFixture.cs
+        "Tiny.Series.2020.DOC.S01.MULTi.1080p.ATVP.WEB.Atmos.H.265-TFA.mkv",
+        "Series.S01.720p.WEBDL.DD5.1.H.264-NTb.mkv",
+        "Title.S01.720p.VF.WEB-DL.AAC2.0.H.264-BTN.mkv",
+    ],
+)
+def test_codec_and_audio_channel_digits_are_no_episode_numbers(name):
+    # `H.264` was read as S2E64 (scene style), `DD5.1` / `AAC2.0` as absolute episode 1 / 0
+    got = parse_episode(name, None, None)
+    assert (got.season, got.episodes, got.absolute) == (None, (), None)
+    assert got.problem and "no season and episode numbers" in got.problem
+
+
 def test_unreadable_names_say_why():
     got = parse_episode("Show - Special - Behind the Scenes.mkv", "Show", "Specials")
     assert got.problem and "no season and episode numbers" in got.problem
