@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 from guessit import guessit
 
@@ -346,9 +347,12 @@ def _bare_number(
     if scene and not anime and len(numbers) == 1:
         season, episode = divmod(value, 100)
         if folder_season is None or folder_season == season:
-            return EpisodeName(season, (episode,), episode_title=title, warnings=(
-                f"{raw} read as season {season} episode {episode} (scene style); name it "
-                f"S{season:02d}E{episode:02d} to be sure",))  # fmt: skip
+            scene_episodes = _scene_run(text, found, season, [episode])
+            read = ".".join(m.group(1) for m in found[: len(scene_episodes)])
+            return EpisodeName(season, tuple(scene_episodes), episode_title=title, warnings=(
+                f"{read} read as season {season} episode{'s' if len(scene_episodes) > 1 else ''} "
+                f"{', '.join(map(str, scene_episodes))} (scene style); name it S{season:02d}"
+                + "".join(f"E{e:02d}" for e in scene_episodes) + " to be sure",))  # fmt: skip
     if len(raw) <= 2 and folder_season is not None and not anime:
         named = "".join(f"E{n:02d}" for n in numbers)
         return EpisodeName(folder_season, tuple(numbers), episode_title=title, warnings=(
@@ -363,6 +367,23 @@ def _bare_number(
         f"{file_name}: {raw} looks like an absolute episode number (anime numbering); Kodi would "
         f"read it as {_kodi_reading(raw)}. Rename it with its season and episode (S01E{value:02d} "
         "if the show has one season) or map the numbers by hand"))  # fmt: skip
+
+
+def _scene_run(text: str, found: list[re.Match], season: int, episodes: list[int]) -> list[int]:
+    """The episodes of a scene-style multi-episode name (`Show.103.104.720p`: 3, 4): the
+    numbers right after the first, one separator apart, of its length and season, each one
+    further on; Kodi reads each of them with the same "foo.103" rule."""
+    for prev, m in pairwise(found):
+        raw = m.group(1)
+        if m.group(2) or len(raw) != len(found[0].group(1)):
+            break
+        if not re.fullmatch(r"[\s._-]", text[prev.end() : m.start()]):
+            break
+        more_season, more = divmod(int(raw), 100)
+        if more_season != season or more <= episodes[-1]:
+            break
+        episodes.append(more)
+    return episodes
 
 
 def _kodi_reading(raw: str) -> str:

@@ -164,6 +164,22 @@ def test_scene_numbers_stay_scene_numbers():
 
 
 @pytest.mark.parametrize(
+    "name, show, episodes",
+    [
+        # Sonarr src/NzbDrone.Core.Test/ParserTests/MultiEpisodeParserFixture.cs
+        ("Series.Title.103.104.720p.HDTV.X264-DIMENSION.mkv", "Series Title", (3, 4)),
+        ("the.Series.101.102.hdtv-lol.mkv", "the Series", (1, 2)),
+    ],
+)
+def test_scene_style_multi_episode_names_give_every_episode(name, show, episodes):
+    # only the first number was read (S1E3): the file's second episode was lost; Kodi reads
+    # both, applying its "foo.103" rule again to the rest of the name
+    got = parse_episode(name, show, None)
+    assert (got.season, got.episodes, got.problem) == (1, episodes, None)
+    assert "S01" + "".join(f"E{e:02d}" for e in episodes) in got.warnings[0]
+
+
+@pytest.mark.parametrize(
     "name, folder",
     [("[Erai-raws] Show Season 2 - 03 [1080p].mkv", "Season 2"), ("Show Season 2 - 03.mkv", None)],
 )
