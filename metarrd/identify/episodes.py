@@ -9,7 +9,8 @@ are not read as numbers). What it accepts:
   multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03` (a
   range: every number in it);
   specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
-- `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule);
+- `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule); the same
+  for Kodi's `Part 2` / `Pt.VI` (mini-series) when the name has no season at all;
 - an air date `2024-03-05` (daily shows): matched against the provider's air dates later;
 - a bare number in a season folder (`Season 2/05 - Title`): that season, with a warning (Kodi
   skips such names), and scene-style `Show.501` (S5E01) when no season folder contradicts it
@@ -58,6 +59,10 @@ _SEASON_TOKEN = re.compile(
     r"|seizoen|s)[\s._-]*\d{1,4}(?!\d)|第.{1,3}季|シーズン\s?\d|시즌\s?\d)"
 )
 _EPISODE_ONLY = re.compile(r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?\d{1,4}(?![\d])")
+# Kodi's `Part`/`Pt` rule (`Part 2`, `Pt.VI`, `Part.1`): one separator before the number, one
+# or the end after it; season 1 (default season), as in Kodi, Jellyfin and Sonarr's mini-series
+_PART = re.compile(r"(?i)(?:^|[\s._-])p(?:ar)?t[\s._-](\d{1,3}|[ivx]{1,6})(?=[\s._-]|$)")
+_ROMAN = {"i": 1, "v": 5, "x": 10}
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[.\-_ ](\d{2})[.\-_ ](\d{2})(?!\d)")
 _OTHER_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-_ ](\d{1,2})[.\-_ ](\d{4})(?!\d)")
 # `Season 2`, `S02`, `Staffel 2`, `Сезон 2`, also with a suffix: `Season 2 (2019)`, `Season 02
@@ -236,7 +241,23 @@ def parse_episode(
         return _numbered(file_name, 1 if folder_season is None else folder_season, episodes, title,
                          folder_season, warning="no season in the name: "
                          f"season {1 if folder_season is None else folder_season} assumed")  # fmt: skip
+    part = None if explicit else _PART.search(text)
+    if part:
+        number, season = _part_number(part.group(1)), 1 if folder_season is None else folder_season
+        whose = ("as Kodi reads it" if folder_season is None
+                 else "the season from its folder (Kodi reads season 1)")  # fmt: skip
+        return _numbered(file_name, season, [number], title, folder_season, warning=(
+            f"{part.group(0).strip(' ._-')!r} read as season {season} episode {number}, {whose}; "
+            f"name it S{season:02d}E{number:02d} to be sure"))  # fmt: skip
     return _bare_number(file_name, text, folder_season, title)
+
+
+def _part_number(text: str) -> int:
+    """`2` -> 2, `IV` -> 4, `vi` -> 6."""
+    if text.isdigit():
+        return int(text)
+    values = [_ROMAN[c] for c in text.lower()]
+    return sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0], strict=True))
 
 
 def _range_over_cap(text: str) -> str | None:

@@ -164,6 +164,42 @@ def test_scene_numbers_stay_scene_numbers():
 
 
 @pytest.mark.parametrize(
+    "name, show, episode",
+    [
+        # Sonarr src/NzbDrone.Core.Test/ParserTests/MiniSeriesEpisodeParserFixture.cs
+        ("The.Big.Series.Leader.Part.2.DSR.XviD-SYS.mkv", "The Big Series Leader", 2),
+        ("Series and Show 2012 Part 1 REPACK 720p HDTV x264 2HD.mkv", "Series and Show 2012", 1),
+        # Sonarr src/NzbDrone.Core.Test/ParserTests/SingleEpisodeParserFixture.cs
+        (
+            "24 7 Series-Title - Road to the Sonarr Part 02 720p HDTV x264 ORENJI.mkv",
+            "24 7 Series-Title - Road to the Sonarr",
+            2,
+        ),
+    ],
+)
+def test_part_numbers_of_mini_series_are_episodes_as_kodi_reads_them(name, show, episode):
+    # Kodi's `Part`/`Pt` rule (season 1), also Jellyfin's and Sonarr's: these were reported as
+    # absolute numbers that "Kodi skips", and the episodes never identified
+    got = parse_episode(name, show, None)
+    assert (got.season, got.episodes, got.absolute, got.problem) == (1, (episode,), None, None)
+    assert got.warnings and f"S01E{episode:02d}" in got.warnings[0]
+
+
+def test_part_numbers_need_kodis_separators_and_no_season_in_the_name():
+    # Kodi's rule wants a separator around the number (`Part01`: no match), and a season
+    # token makes it a season pack, not a mini-series part (both Sonarr ParserTests names)
+    for name, show in (
+        ("24 7 Series-Title - Road to the Sonarr Part01 720p HDTV x264 ORENJI.mkv",
+         "24 7 Series-Title - Road to the Sonarr"),
+        ("The.Series.2016.S02.Part.1.1080p.NF.WEBRip.DD5.1.x264-NTb.mkv", "The Series 2016"),
+    ):  # fmt: skip
+        got = parse_episode(name, show, None)
+        assert (got.season, got.episodes) == (None, ()) and got.problem, name
+    got = parse_episode("Series.Title.S06E01b.Fade.Out.Fade.in.Part.2.1080p.mkv", "Series Title")
+    assert (got.season, got.episodes) == (6, (1,))
+
+
+@pytest.mark.parametrize(
     "name, show, episodes",
     [
         # Sonarr src/NzbDrone.Core.Test/ParserTests/MultiEpisodeParserFixture.cs
