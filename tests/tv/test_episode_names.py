@@ -153,6 +153,19 @@ def test_absolute_ranges_and_versions():
     assert (got.season, got.episodes) == (1, (1, 2))
 
 
+@pytest.mark.parametrize("folder, season", [(None, None), ("Season 1", 1)])
+def test_a_list_of_three_absolute_numbers_gives_all_three(folder, season):
+    # Sonarr src/NzbDrone.Core.Test/ParserTests/AbsoluteEpisodeNumberParserFixture.cs
+    # (should_parse_multi_episode_absolute_numbers: 1 to 3); only 01-02 was read, so the
+    # absolute order mapped the file to two episodes and lost the third
+    name = "Series Title (2010) - 01-02-03 - Episode Title (1) HDTV-720p.mkv"
+    got = parse_episode(name, show_title("Series Title (2010)"), folder)
+    if folder is None:
+        assert got.problem and "absolute" in got.problem and _absolute(got) == (1, 2, 3)
+    else:  # in a season folder: that season's episodes, as `01-02` was
+        assert (got.season, got.episodes, got.absolute) == (season, (1, 2, 3), None)
+
+
 def test_absolute_numbers_read_as_stored():
     assert [absolute_numbers(v) for v in (None, 8, [2, 3], (2, 3))] == [(), (8,), (2, 3), (2, 3)]
 
