@@ -166,6 +166,25 @@ def test_a_list_of_three_absolute_numbers_gives_all_three(folder, season):
         assert (got.season, got.episodes, got.absolute) == (season, (1, 2, 3), None)
 
 
+@pytest.mark.parametrize(
+    "name, show, number",
+    [
+        # Sonarr src/NzbDrone.Core.Test/ParserTests/UnicodeReleaseParserFixture.cs
+        ("【极影字幕社】 ★04月新番 【巴哈姆特之怒 Virgin Soul】【Anime Series Title】【24】 【END】GB "
+         "MP4_720P.mkv", "Anime Series Title", 24),
+        ("[愛戀&漫貓字幕组][10月新番][關於我轉生後成爲史萊姆那件事][18][720P][BIG5][MP4].mkv",
+         "關於我轉生後成爲史萊姆那件事", 18),
+        ("【咕咕茶字幕組】★1月新番[天使降臨到了我身邊! / Anime Series Title!][04][1080P][繁體][MP4].mkv",
+         "Anime Series Title!", 4),
+    ],
+)  # fmt: skip
+def test_a_month_in_a_fansub_name_is_no_episode_number(name, show, number):
+    # `10月新番` ("October's new shows") gave absolute episode 10, which the absolute order
+    # then mapped to a wrong episode
+    got = parse_episode(name, show, None)
+    assert got.problem and "absolute" in got.problem and _absolute(got) == (number,)
+
+
 def test_absolute_numbers_read_as_stored():
     assert [absolute_numbers(v) for v in (None, 8, [2, 3], (2, 3))] == [(), (8,), (2, 3), (2, 3)]
 
