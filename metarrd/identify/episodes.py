@@ -5,6 +5,7 @@
 are not read as numbers). What it accepts:
 
 - an explicit season and episode: `S01E02`, `s01.e02`, `S01xE02`, `1x02`, `Season 1 Episode 2`,
+  also glued to a word (`grp-zoos01e11`, as Kodi reads it),
   `Show Season 2 - 03` (anime groups' form);
   multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03` (a
   range: every number in it);
@@ -41,6 +42,8 @@ _SEASON_EPISODE = re.compile(
 _SXE_SUFFIXED = re.compile(
     r"(?i)(?<![A-Za-z])s(\d{1,4})[\s._x-]*e(\d{1,4})(?:v\d{1,2}|[a-i])(?![\dA-Za-z])"
 )
+# `grp-zoos01e11-1080p`: S01E11 glued to a title (or group) word, which guessit reads as the title
+_GLUED_SXE = re.compile(r"(?i)s\d{1,4}e\d{1,4}")
 # `2x09-2x10`, `1x01-x03`, `[02x01-x02]`, `1x02-03-04`: guessit (type=episode) drops or halves
 # them; every number from the first to the last, as Sonarr and Jellyfin read them
 _NX_RANGE = re.compile(
@@ -202,6 +205,13 @@ def parse_episode(
         season, episode = int(suffixed.group(1)), int(suffixed.group(2))
         if title and suffixed.group(0) in title:  # "S06E01b - Fade Out" -> "Fade Out"
             title = title.split(suffixed.group(0), 1)[1].strip(" ._-") or None
+
+    glued = _GLUED_SXE.search(text) if episode is None and not suffixed else None
+    retry = text[glued.start() :] + file_name[len(stem) :] if glued else file_name
+    if retry != file_name:  # Kodi's first rule has no word boundary: read from the S onwards
+        found = parse_episode(retry, None, season_folder)
+        if found.ok and found.episodes:
+            return found
 
     dashed = _SEASON_DASH_EPISODE.search(text)
     if dashed:

@@ -258,6 +258,23 @@ def test_season_word_then_a_dashed_episode(name, folder):
     assert parse_episode("Show Season 1 - 4 Complete.mkv", "Show").problem  # seasons 1 to 4
 
 
+@pytest.mark.parametrize(
+    "name, episodes",
+    [
+        # Sonarr src/NzbDrone.Core.Test/ParserTests/SingleEpisodeParserFixture.cs
+        ("grp-zoos01e11-1080p.mkv", (11,)),
+        # Sonarr src/NzbDrone.Core.Test/ParserTests/MultiEpisodeParserFixture.cs
+        ("grp-zoos01e11e12-1080p.mkv", (11, 12)),
+    ],
+)
+@pytest.mark.parametrize("show, folder", [("grp-zoo", None), ("Zoo", "Season 1")])
+def test_season_and_episode_glued_to_a_word(name, episodes, show, folder):
+    # guessit took `grp-zoos01e11` for the title and the file was reported as unnumbered;
+    # Kodi's first rule has no word boundary and reads S1E11 (Sonarr too)
+    got = parse_episode(name, show, folder)
+    assert (got.season, got.episodes, got.problem) == (1, episodes, None)
+
+
 def test_a_range_across_seasons_is_reported():
     got = parse_episode("Show - 2x09-3x01 - Title.mkv", "Show", None)
     assert got.problem and "spans seasons [2, 3]" in got.problem and got.episodes == ()
