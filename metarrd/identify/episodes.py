@@ -44,12 +44,14 @@ _SXE_SUFFIXED = re.compile(
 )
 # `grp-zoos01e11-1080p`: S01E11 glued to a title (or group) word, which guessit reads as the title
 _GLUED_SXE = re.compile(r"(?i)s\d{1,4}e\d{1,4}")
-# `2x09-2x10`, `1x01-x03`, `[02x01-x02]`, `1x02-03-04`: guessit (type=episode) drops or halves
-# them; every number from the first to the last, as Sonarr and Jellyfin read them
+# `2x09-2x10`, `1x01-x03`, `[02x01-x02]`, `1x02-03-04`, `02x03-E15`: guessit (type=episode)
+# drops or halves them (or stops one short); every number from the first to the last, as Sonarr
+# and Jellyfin read them
 _NX_RANGE = re.compile(
-    r"(?i)(?<![\dA-Za-z])(\d{1,4})\s?[x×](\d{1,3})((?:-(?:\d{1,4}[x×]|[x×])?\d{1,3})+)(?![\dA-Za-z])"
+    r"(?i)(?<![\dA-Za-z])(\d{1,4})\s?[x×](\d{1,3})((?:-(?:\d{1,4}[x×]|[x×]|e)?\d{1,3})+)"
+    r"(?![\dA-Za-z])"
 )
-_NX_PART = re.compile(r"(?i)-(?:(\d{1,4})?[x×])?(\d{1,3})")
+_NX_PART = re.compile(r"(?i)-(?:(\d{1,4})?[x×]|e)?(\d{1,3})")
 # `Show Season 2 - 03`, `Show - S2 - 01` (Erai-raws and other anime groups): season 2 episode 3,
 # which guessit reads as the seasons 2 to 3; a one-digit end (`Season 1 - 4`) stays a range
 _SEASON_DASH_EPISODE = re.compile(

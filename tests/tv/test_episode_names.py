@@ -275,6 +275,22 @@ def test_season_and_episode_glued_to_a_word(name, episodes, show, folder):
     assert (got.season, got.episodes, got.problem) == (1, episodes, None)
 
 
+@pytest.mark.parametrize(
+    "name, show, folder, season",
+    [
+        # jellyfin tests/Jellyfin.Naming.Tests/TV/MultiEpisodeTests.cs (ending episode 15)
+        ("02x03-E15 - Ep Name.mp4", None, "Season 02", 2),
+        ("Elementary - 02x03-E15 - Ep Name.mp4", "Elementary", "Season 02", 2),
+        ("2009x03-E15 - Ep Name.mp4", None, "Season 2009", 2009),
+        ("Elementary - 2009x03-E15 - Ep Name.mp4", "Elementary", "Season 2009", 2009),
+    ],
+)
+def test_an_nx_range_closed_by_an_e_number_ends_there(name, show, folder, season):
+    # guessit stops such a range one short (3 to 14): the file's last episode was lost
+    got = parse_episode(name, show, folder)
+    assert (got.season, got.episodes, got.problem) == (season, tuple(range(3, 16)), None)
+
+
 def test_a_range_across_seasons_is_reported():
     got = parse_episode("Show - 2x09-3x01 - Title.mkv", "Show", None)
     assert got.problem and "spans seasons [2, 3]" in got.problem and got.episodes == ()
