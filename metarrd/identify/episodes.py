@@ -379,6 +379,8 @@ def _bare_number(
         scene = folder_season == value // 100  # 1050 in "Season 10"; in "Season 01", absolute
     if folder_season is None and _DASHED.search(text[: found[0].start()]):
         scene = False  # `Naruto - 130 - Title`: anime's absolute form (Sonarr), not S1E30
+    marked = text[: found[0].start()].endswith("第")  # `第195話`, `第105集`: episode 195, 105
+    scene = scene and not marked
     if scene and not anime and len(numbers) == 1:
         season, episode = divmod(value, 100)
         if folder_season is None or folder_season == season:
@@ -388,7 +390,7 @@ def _bare_number(
                 f"{read} read as season {season} episode{'s' if len(scene_episodes) > 1 else ''} "
                 f"{', '.join(map(str, scene_episodes))} (scene style); name it S{season:02d}"
                 + "".join(f"E{e:02d}" for e in scene_episodes) + " to be sure",))  # fmt: skip
-    if len(raw) <= 2 and folder_season is not None and not anime:
+    if (len(raw) <= 2 or marked) and folder_season is not None and not anime:
         named = "".join(f"E{n:02d}" for n in numbers)
         return EpisodeName(folder_season, tuple(numbers), episode_title=title, warnings=(
             f"no season in the name: season {folder_season} from its folder; Kodi skips names "

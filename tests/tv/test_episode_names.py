@@ -185,6 +185,16 @@ def test_a_month_in_a_fansub_name_is_no_episode_number(name, show, number):
     assert got.problem and "absolute" in got.problem and _absolute(got) == (number,)
 
 
+@pytest.mark.parametrize("folder, season, episodes", [(None, None, ()), ("Season 2", 2, (195,))])
+def test_an_episode_marked_by_dai_and_wa_is_never_scene_style(folder, season, episodes):
+    # guessit guessit/test/episodes.yml: `Show 第195話` is episode 195 ("the 195th episode");
+    # it was read as S1E95, scene style, and matched to a wrong episode
+    got = parse_episode("Show 第195話.mkv", "Show", folder)
+    assert (got.season, got.episodes) == (season, episodes)
+    if folder is None:
+        assert got.problem and "absolute" in got.problem and _absolute(got) == (195,)
+
+
 def test_absolute_numbers_read_as_stored():
     assert [absolute_numbers(v) for v in (None, 8, [2, 3], (2, 3))] == [(), (8,), (2, 3), (2, 3)]
 
