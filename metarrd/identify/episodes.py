@@ -12,7 +12,8 @@ are not read as numbers). What it accepts:
   specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
 - `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule); the same
   for Kodi's `Part 2` / `Pt.VI` (mini-series) when the name has no season at all;
-- an air date `2024-03-05` (daily shows): matched against the provider's air dates later;
+- an air date `2024-03-05` (daily shows), also from an obfuscated name's release folder: matched
+  against the provider's air dates later;
 - a bare number in a season folder (`Season 2/05 - Title`): that season, with a warning (Kodi
   skips such names), and scene-style `Show.501` (S5E01) when no season folder contradicts it
   (`Show - 501 - Title` outside a season folder is absolute, as Sonarr reads it).
@@ -250,6 +251,13 @@ def parse_episode(
         by_date = _air_date(text, file_name)
         if by_date is not None:
             return by_date
+        if season_folder and _ISO_DATE.search(season_folder) and not _EPISODE_ONLY.search(text):
+            # a daily show's obfuscated name in its release folder: Kodi finds the date anywhere
+            # in the path
+            found = parse_episode(season_folder + file_name[len(stem) :], show_title)
+            if found.ok and found.aired:
+                return EpisodeName(aired=found.aired, warnings=(
+                    f"air date read from its folder {season_folder!r}",))  # fmt: skip
 
     if _EPISODE_ONLY.search(text) and episodes:
         return _numbered(file_name, 1 if folder_season is None else folder_season, episodes, title,

@@ -195,6 +195,20 @@ def test_an_episode_marked_by_dai_and_wa_is_never_scene_style(folder, season, ep
         assert got.problem and "absolute" in got.problem and _absolute(got) == (195,)
 
 
+def test_a_daily_shows_obfuscated_name_takes_the_date_of_its_release_folder():
+    # guessit guessit/test/episodes.yml (date 2017-11-27); the file was reported as having no
+    # numbers, while Kodi finds `yyyy.mm.dd` anywhere in the path, as SxxEyy was already read
+    folder = (
+        "The.Late.Late.Show.with.James.Corden.2017.11.27.Armie.Hammer.Juno.Temple.Charlie.Puth"
+        ".1080p.AMZN.WEB-DL.DDP2.0.H.264-monkee-Scrambled"
+    )
+    got = parse_episode(
+        "42e7e8a48eb7454aaebebcf49705ce41.mkv", "The Late Late Show with James Corden", folder
+    )
+    assert (got.aired, got.episodes, got.problem) == ("2017-11-27", (), None)
+    assert got.warnings and "from its folder" in got.warnings[0]
+
+
 def test_absolute_numbers_read_as_stored():
     assert [absolute_numbers(v) for v in (None, 8, [2, 3], (2, 3))] == [(), (8,), (2, 3), (2, 3)]
 
