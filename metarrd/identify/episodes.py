@@ -365,7 +365,7 @@ def _dated(year: int, month: int, day: int, file_name: str) -> EpisodeName | Non
 def _bare_number(
     file_name: str, text: str, folder_season: int | None, title: str | None
 ) -> EpisodeName:
-    text = _CODEC_NUMBERS.sub(" ", text)
+    text = _CODEC_NUMBERS.sub("codec", text)  # a word: `x264-103` stays undashed
     found = [
         m
         for m in _BARE_NUMBER.finditer(text)

@@ -348,6 +348,13 @@ def test_codec_and_audio_channel_digits_are_no_episode_numbers(name):
     assert got.problem and "no season and episode numbers" in got.problem
 
 
+def test_a_codec_before_a_scene_number_does_not_make_it_dashed():
+    # Sonarr src/NzbDrone.Core.Test/ParserTests/SingleEpisodeParserFixture.cs: `x264-103` is
+    # S1E3, not the anime form `Show - 103`
+    got = parse_episode("tvs-amgo-dd51-dl-7p-azhd-x264-103.mkv", "tvs-amgo-dd51-dl-7p-azhd")
+    assert (got.season, got.episodes, got.absolute) == (1, (3,), None)
+
+
 def test_unreadable_names_say_why():
     got = parse_episode("Show - Special - Behind the Scenes.mkv", "Show", "Specials")
     assert got.problem and "no season and episode numbers" in got.problem
