@@ -29,7 +29,7 @@ numbers at all (`Show - Special - Behind the Scenes`). Pure: no I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import pairwise
 
@@ -336,6 +336,11 @@ def _air_date(text: str, file_name: str) -> EpisodeName | None:
     m = _ISO_DATE.search(text)
     if m:
         year, month, day = (int(g) for g in m.groups())
+        if month > 12 >= day:  # `2012.16.02`: year, day, month (Sonarr reads it so); one reading
+            dated = _dated(year, day, month, file_name)
+            return dated and replace(dated, warnings=(
+                f"{m.group(0)} read as {dated.aired} (year, day, month); Kodi expects year, "
+                f"month, day: name it {dated.aired}",))  # fmt: skip
         return _dated(year, month, day, file_name)
     m = _OTHER_DATE.search(text)
     if m:

@@ -209,6 +209,22 @@ def test_a_daily_shows_obfuscated_name_takes_the_date_of_its_release_folder():
     assert got.warnings and "from its folder" in got.warnings[0]
 
 
+@pytest.mark.parametrize(
+    "name, aired",
+    [
+        # Sonarr src/NzbDrone.Core.Test/ParserTests/DailyEpisodeParserFixture.cs
+        ("2020.A.Late.Talk.Show.2012.16.02.PDTV.XviD-C4TV.mkv", "2012-02-16"),
+        ("2020.A.Late.Talk.Show.2012.13.02.PDTV.XviD-C4TV.mkv", "2012-02-13"),
+    ],
+)
+def test_a_year_day_month_date_is_read_when_only_one_reading_is_a_date(name, aired):
+    # month 16 is no month: the daily episode was reported as absolute episode 16 (and mapped
+    # to it in the absolute order)
+    got = parse_episode(name, "2020 A Late Talk Show", None)
+    assert (got.aired, got.episodes, got.absolute, got.problem) == (aired, (), None, None)
+    assert got.warnings and aired in got.warnings[0]
+
+
 def test_absolute_numbers_read_as_stored():
     assert [absolute_numbers(v) for v in (None, 8, [2, 3], (2, 3))] == [(), (8,), (2, 3), (2, 3)]
 
