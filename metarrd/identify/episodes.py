@@ -45,6 +45,8 @@ _SXE_SUFFIXED = re.compile(
 )
 # `grp-zoos01e11-1080p`: S01E11 glued to a title (or group) word, which guessit reads as the title
 _GLUED_SXE = re.compile(r"(?i)s\d{1,4}e\d{1,4}")
+# the season of every SxxEyy in a name (more than one: a file across seasons)
+_SXE_SEASONS = re.compile(r"(?i)s(\d{1,4})[\s._x-]*e\d")
 # `2x09-2x10`, `1x01-x03`, `[02x01-x02]`, `1x02-03-04`, `02x03-E15`: guessit (type=episode)
 # drops or halves them (or stops one short); every number from the first to the last, as Sonarr
 # and Jellyfin read them
@@ -220,6 +222,9 @@ def parse_episode(
     if dashed:
         season, episode = int(dashed.group(1)), int(dashed.group(2))
         return _numbered(file_name, season, [episode], title, folder_season)
+    marked_seasons = sorted({int(n) for n in _SXE_SEASONS.findall(text)})
+    if len(marked_seasons) > 1:  # `S00E01-04S05E03-E06`: guessit keeps the first season only
+        season = marked_seasons
     if isinstance(season, list):
         return EpisodeName(problem=f"{file_name}: spans seasons {season}; split the file or name "
                                    "it with one season")  # fmt: skip

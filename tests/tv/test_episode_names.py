@@ -336,6 +336,21 @@ def test_a_range_across_seasons_is_reported():
     assert got.problem and "spans seasons [2, 3]" in got.problem and got.episodes == ()
 
 
+@pytest.mark.parametrize(
+    "name, seasons",
+    [
+        # xbmc/xbmc xbmc/video/test/TestVideoInfoScanner.cpp (multi-season names)
+        ("foo.S00E01-04S05E03-E06.mkv", "[0, 5]"),
+        ("foo.S01E03-S02E02S03E01-E04.mkv", "[1, 2, 3]"),
+    ],
+)
+def test_a_name_across_seasons_is_reported_not_read_as_its_first_season(name, seasons):
+    # guessit keeps the first season only: S0 episodes 1 and 6, S1 episodes 3 and 4
+    got = parse_episode(name, "foo", None)
+    assert got.problem and f"spans seasons {seasons}" in got.problem
+    assert (got.season, got.episodes) == (None, ())
+
+
 def test_crc_tags_are_no_episode_numbers():
     # `[E5A3B2C1]` is a CRC32, not episode 5 (with `[A5A3B2C1]` the name was already absolute)
     for crc in ("E5A3B2C1", "A5A3B2C1"):
