@@ -76,7 +76,8 @@ _OTHER_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-_ ](\d{1,2})[.\-_ ](\d{4})(?!\d)"
 # `Season 2`, `S02`, `Staffel 2`, `Сезон 2`, also with a suffix: `Season 2 (2019)`, `Season 02
 # [1080p]`, `Season 2 - The Return` (Jellyfin reads them); not `Season 1-3` (several seasons)
 _SEASON_FOLDER = re.compile(
-    r"(?i)(?:^|[\s._-])(?:season|series|staffel|saison|temporada|seizoen|stagione|сезон|s)"
+    r"(?i)(?:^|[\s._-])(?:season|series|staffel|saison|temporada|seizoen|stagione|сезон|시즌"
+    r"|シーズン|sæson|säsong|seasong|sezon|sezona|sezóna|sezonul|série|séria|serie|seria|kausi|s)"
     r"[\s._-]*(\d{1,4})(?:$|(?![\s._]*[-&+~][\s._]*\d)(?=[\s._\-\[(]))"
 )
 _SPECIALS_FOLDER = re.compile(r"(?i)^(?:specials?|extras? specials?)$")
@@ -152,7 +153,8 @@ def absolute_numbers(value: int | list[int] | tuple[int, ...] | None) -> tuple[i
 
 
 def season_of_folder(name: str) -> int | None:
-    """`Season 1`, `Season 01`, `S2`, `Staffel 3`, `Сезон 2`, `Season 2 (2019)` → the number;
+    """`Season 1`, `Season 01`, `S2`, `Staffel 3`, `Сезон 2`, `Sezon 2`, `Kausi 2`, `시즌 2`,
+    `Season 2 (2019)` → the number (Jellyfin's season words);
     `Specials` → 0; else None."""
     name = name.strip()
     if _SPECIALS_FOLDER.match(name):

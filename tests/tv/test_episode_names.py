@@ -398,6 +398,19 @@ def test_warnings_for_names_players_read_differently():
 
 @pytest.mark.parametrize(
     "folder",
+    # jellyfin tests/Jellyfin.Naming.Tests/TV/SeasonPathParserTests.cs (season 1 in each)
+    ["sæson 1", "SÆSON 1", "Kausi 1", "Säsong 1", "SÄSONG 1", "Seasong 1", "Sezon 1", "sezona 1",
+     "sezóna 1", "SEZÓNA 1", "Sezonul 1", "시즌 1", "シーズン 1"],
+)  # fmt: skip
+def test_season_folders_in_the_languages_jellyfin_reads(folder):
+    # these gave no season: `Sezon 1/05 - Title.mkv` was reported as absolute episode 5
+    assert season_of_folder(folder) == 1
+    got = parse_episode("05 - Title.mkv", "Show", folder)
+    assert (got.season, got.episodes, got.absolute) == (1, (5,), None)
+
+
+@pytest.mark.parametrize(
+    "folder",
     ["Season 2 (2019)", "Season 2 - Total Series Action", "Season 02 [1080p]", "Staffel 2 (2019)",
      "Сезон 2", "Season 2"],
 )  # fmt: skip
