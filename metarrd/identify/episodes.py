@@ -333,9 +333,8 @@ def _numbered(
     if folder_season is not None and folder_season != season:
         warnings.append(f"the name says season {season}, its folder season {folder_season}; "
                         "the name wins, as in Kodi")  # fmt: skip
-    if len(episodes) > 2 and re.search(r"(?i)e\d+-\d", file_name):
-        warnings.append(f"Kodi up to v21 reads only E{episodes[0]} and E{episodes[-1]} of this "
-                        "range; name it " + "".join(f"E{e:02d}" for e in episodes))  # fmt: skip
+    if (misread := kodi_misreading(file_name, season, episodes)) is not None:
+        warnings.append(misread)
     return EpisodeName(season, tuple(episodes), episode_title=title, warnings=tuple(warnings))
 
 
@@ -533,3 +532,52 @@ def display_order(nfo_elements: list[str] | None) -> str | None:
         if m:
             return DISPLAY_ORDERS.get(m.group(1).lower())
     return None
+
+
+# --- how Kodi 21 and older read a name (kodi-tv.md §1.2; publish warns with it too) -------------
+
+_SUB = r"(?:(?:[a-i]|\.[1-9])(?![0-9]))?"
+_KODI_SXXEYY = re.compile(r"s([0-9]+)[ ._x-]*e([0-9]+" + _SUB + r")([^\\/]*)$", re.I)
+_KODI_NXNN = re.compile(r"[\\/._ \[(-]([0-9]+)x([0-9]+" + _SUB + r")([^\\/]*)$", re.I)
+_KODI_MORE = re.compile(r"^[-_ex]+([0-9]+" + _SUB + r")", re.I)
+
+
+def kodi_numbers(file_name: str) -> tuple[int, list[int]] | None:
+    """(season, episodes) as Kodi 21 and older read `file_name` with the default
+    `tvshowmatching` (its two numbered expressions and the multi-episode continuation), or None
+    when neither matches (a date, absolute numbers: read otherwise, not judged here)."""
+    for pattern in (_KODI_SXXEYY, _KODI_NXNN):
+        m = pattern.search(file_name)
+        if not m:
+            continue
+        episodes = [_number(m.group(2))]
+        rest = m.group(3)
+        while more := _KODI_MORE.match(rest):
+            episodes.append(_number(more.group(1)))
+            rest = rest[more.end() :]
+        return int(m.group(1)), episodes
+    return None
+
+
+def _number(text: str) -> int:
+    return int(re.match(r"[0-9]+", text).group(0))  # type: ignore[union-attr]
+
+
+def kodi_misreading(
+    file_name: str, season: int, episodes: list[int] | tuple[int, ...]
+) -> str | None:
+    """How Kodi 21 and older would read the numbers of `file_name` otherwise than `season` and
+    `episodes` (episodes lost or shown as others), with the name every player reads the same;
+    None when it reads them alike, or reads no numbers from the name (a date, absolute numbers)."""
+    seen = kodi_numbers(file_name)
+    if seen is None or not episodes or seen == (season, list(episodes)):
+        return None
+    k_season, k_episodes = seen
+    theirs = ", ".join(f"S{k_season:02d}E{e:02d}" for e in k_episodes)
+    ours = "".join(f"E{e:02d}" for e in episodes)
+    lost = sorted(set(episodes) - set(k_episodes)) if k_season == season else list(episodes)
+    what = f"; episode {', '.join(map(str, lost))} would not appear" if lost else ""
+    return (
+        f"Kodi 21 and older read it as {theirs}{what} "
+        f"(naming it S{season:02d}{ours} is read the same by every player)"
+    )

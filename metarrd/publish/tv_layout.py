@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 
 from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
+from metarrd.identify import kodi_misreading, kodi_numbers
 from metarrd.publish import layout
 
 __all__ = ["ALL_SEASONS", "EPISODE_THUMB", "SEASON_ART_TYPES", "SHOW_ART_TYPES"]
@@ -83,32 +84,7 @@ def _check_season_type(asset_type: str) -> None:
 
 # --- how Kodi 21 and older read a name (kodi-tv.md §1.2) ------------------------------------------
 
-_SUB = r"(?:(?:[a-i]|\.[1-9])(?![0-9]))?"
-_KODI_SXXEYY = re.compile(r"s([0-9]+)[ ._x-]*e([0-9]+" + _SUB + r")([^\\/]*)$", re.I)
-_KODI_NXNN = re.compile(r"[\\/._ \[(-]([0-9]+)x([0-9]+" + _SUB + r")([^\\/]*)$", re.I)
-_KODI_MORE = re.compile(r"^[-_ex]+([0-9]+" + _SUB + r")", re.I)
 _DAY_FIRST = re.compile(r"(?<![0-9])([0-9]{2})[.-]([0-9]{2})[.-]([0-9]{4})(?![0-9])")
-
-
-def kodi_numbers(file_name: str) -> tuple[int, list[int]] | None:
-    """(season, episodes) as Kodi 21 and older read `file_name` with the default
-    `tvshowmatching` (its two numbered expressions and the multi-episode continuation), or None
-    when neither matches (a date, absolute numbers: read otherwise, not judged here)."""
-    for pattern in (_KODI_SXXEYY, _KODI_NXNN):
-        m = pattern.search(file_name)
-        if not m:
-            continue
-        episodes = [_number(m.group(2))]
-        rest = m.group(3)
-        while more := _KODI_MORE.match(rest):
-            episodes.append(_number(more.group(1)))
-            rest = rest[more.end() :]
-        return int(m.group(1)), episodes
-    return None
-
-
-def _number(text: str) -> int:
-    return int(re.match(r"[0-9]+", text).group(0))  # type: ignore[union-attr]
 
 
 def misread_warning(
@@ -116,19 +92,9 @@ def misread_warning(
 ) -> str | None:
     """Why Kodi would read this episode file otherwise than metarrd does (and so show other
     episodes, or lose some), with what to do; None when it reads the same."""
-    seen = kodi_numbers(file_name)
-    if seen is not None and season is not None and episodes:
-        k_season, k_episodes = seen
-        if (k_season, k_episodes) != (season, list(episodes)):
-            theirs = ", ".join(f"S{k_season:02d}E{e:02d}" for e in k_episodes)
-            ours = "".join(f"E{e:02d}" for e in episodes)
-            lost = sorted(set(episodes) - set(k_episodes)) if k_season == season else episodes
-            what = f"; episode {', '.join(map(str, lost))} would not appear" if lost else ""
-            return (
-                f"{file_name}: Kodi 21 and older read it as {theirs}{what} "
-                f"(naming it S{season:02d}{ours} is read the same by every player)"
-            )
-        return None
+    if kodi_numbers(file_name) is not None and season is not None and episodes:
+        why = kodi_misreading(file_name, season, episodes)
+        return f"{file_name}: {why}" if why else None
     m = _DAY_FIRST.search(file_name)
     if m and aired:
         kodi_date = f"{m.group(3)}-{m.group(1)}-{m.group(2)}"  # Kodi: mm.dd.yyyy

@@ -393,7 +393,34 @@ def test_unreadable_names_say_why():
 
 def test_warnings_for_names_players_read_differently():
     got = parse_episode("Show S01E01-03.mkv", "Show", None)
-    assert any("Kodi up to v21" in w for w in got.warnings)
+    assert any("Kodi 21 and older read it as S01E01, S01E03; episode 2" in w for w in got.warnings)
+
+
+# Sonarr's multi-episode styles (its "Multi-Episode Style" setting, src/NzbDrone.Core/Organizer/
+# FileNameBuilder.cs MultiEpisodeStyle): how Kodi 21 and older read each (kodi-tv.md §1.2). The
+# scan's warning on the episode and publish's on the show come from one reading and agree.
+@pytest.mark.parametrize(
+    ("name", "misread"),
+    [
+        ("Show - S01E01-02-03 - Title.mkv", False),  # Extend: Kodi follows -02-03
+        ("Show - S01E01E02E03 - Title.mkv", False),  # Repeat
+        ("Show - S01E01-E02-E03 - Title.mkv", False),  # Scene
+        ("Show - S01E01-03 - Title.mkv", True),  # Range: Kodi reads E01 and E03
+        ("Show - S01E01-E03 - Title.mkv", True),  # Prefixed Range
+        ("Show - 1x01-1x03 - Title.mkv", True),
+    ],
+)
+def test_the_scan_warns_of_kodis_reading_as_publish_does(name, misread):
+    from metarrd.publish import tv_layout
+
+    got = parse_episode(name, "Show", None)
+    assert got.episodes == (1, 2, 3)
+    warned = [w for w in got.warnings if "Kodi 21 and older" in w]
+    assert bool(warned) is misread, got.warnings
+    at_publish = tv_layout.misread_warning(name, got.season, list(got.episodes))
+    assert (at_publish is not None) is misread
+    if misread:
+        assert at_publish == f"{name}: {warned[0]}"
 
 
 @pytest.mark.parametrize(
