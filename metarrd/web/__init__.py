@@ -14,7 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, request, session
 from htmx_flask import Htmx
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -25,6 +25,7 @@ from metarrd.web.ids import IdConverter
 log = logging.getLogger(__name__)
 
 # Content-Security-Policy: only our own scripts, styles and images (previews are served by us).
+MAX_FLASH_CHARS = 400  # a flashed message longer than this is cut (see _short_flashes)
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -134,6 +135,20 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
     def _close_db(_exc):
         if not db.database.is_closed():
             db.database.close()
+
+    @app.after_request
+    def _short_flashes(response):
+        # a message that repeats what the user typed (20,000 characters in a number field) would
+        # push the session cookie past the 4 KB browsers store: the new cookie, and the message
+        # in it, would be dropped in silence
+        flashes = session.get("_flashes") if "_flashes" in session else None
+        if flashes and any(len(message) > MAX_FLASH_CHARS for _tone, message in flashes):
+            session["_flashes"] = [
+                (tone, message if len(message) <= MAX_FLASH_CHARS
+                 else message[: MAX_FLASH_CHARS - 1] + "…")
+                for tone, message in flashes
+            ]  # fmt: skip
+        return response
 
     @app.after_request
     def _security_headers(response):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from metarrd import db, workflow
@@ -127,6 +129,18 @@ def test_a_year_of_digits_int_cannot_read_is_not_a_year(client, seed):
         bad = client.post(f"/movies/{movie.id}/search", {"title": "x", "year": year}, htmx=True)
         assert bad.status_code == 200 and "is not a year" in bad.get_data(as_text=True)
     assert not db.Job.select().exists()
+
+
+def test_a_message_repeating_a_huge_input_is_cut_so_the_session_cookie_survives(client, seed):
+    """Without htmx the answer is a flashed message in the session cookie: 20,000 characters of
+    it made a cookie browsers refuse to store, and the message was lost."""
+    movie = seed.movie("Thing", None, identification_status=db.UNIDENTIFIED)
+    typed = secrets.token_hex(10_000)  # what compression cannot shrink below 4 KB
+    answer = client.post(f"/movies/{movie.id}/search", {"title": "x", "year": typed})
+    assert answer.status_code == 303
+    assert len(answer.headers["Set-Cookie"]) < 4000
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert typed[:100] in page and "…" in page
 
 
 def test_a_search_job_lists_its_candidates_on_the_page(sim_stack):
