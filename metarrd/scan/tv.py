@@ -118,7 +118,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                         shows.setdefault(Path(entry.path), []).append(Path(entry.path))
                     else:
                         on_error(Path(entry.path), NOT_UTF8)
-                elif entry.is_file() and Path(entry.name).suffix.lower() in VIDEO_EXTENSIONS:
+                elif _is_regular(entry) and Path(entry.name).suffix.lower() in VIDEO_EXTENSIONS:
                     report.errors.append(
                         (
                             display(entry.path),
@@ -236,6 +236,15 @@ def _mark_vanished_shows(library, root: Path, scope, present: set[Path], report)
         db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
         db.record_event("scan.missing", f"{show.path} is gone; its data is kept", movie=show)
         report.missing.extend(ids)
+
+
+def _is_regular(entry: os.DirEntry[str]) -> bool:
+    """`entry.is_file()`, where a symlink that cannot be followed (a loop, a target we may not
+    read) is no file rather than an OSError that stops the scan."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 def _is_episode_file(name: str) -> bool:

@@ -259,3 +259,18 @@ def test_the_nfo_warnings_of_shows_and_episodes_reach_the_user(tv_rt, tmp_path):
     said = [e.message for e in db.Event.select().where(db.Event.kind == "scan.warning")]
     assert any(m.startswith("tvshow.nfo: ") for m in said), said
     assert any(m.startswith("Firefly - S01E01 - Serenity.nfo: ") and "cp1252" in m for m in said)
+
+
+def test_a_symlink_loop_in_the_library_root_stops_nothing(tv_rt, tmp_path):
+    """`loop -> loop` beside the shows: not a show, not a file. Before, following it raised
+    ELOOP out of the root's listing and the whole TV library went unscanned."""
+    tv = tmp_path / "tv"
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    (tv / "loop.mkv").symlink_to("loop.mkv")
+    (tv / "Firefly").symlink_to("Firefly")
+    put(tv, "Firefly (2002)/Firefly - S01E01 - Serenity.mkv")
+    report = scan(tv_rt)
+    assert sorted(Path(s.path).name for s in db.Movie.select().where(db.Movie.kind == db.SHOW)) == [
+        "Dexter (2006)", "Firefly (2002)",
+    ]  # fmt: skip
+    assert report.found == 2
