@@ -432,8 +432,12 @@ def _show_artwork(
     `season-specials-poster.jpg`) in the show folder; `season-all-*` goes on the show as
     `season-all-<type>`."""
     found: list[tuple[int | None, Path, str, int]] = []
-    for entry in os.scandir(show_dir):
-        if not entry.is_file() or entry.name.startswith((".", TEMP_MARKER)):
+    try:
+        entries = list(os.scandir(show_dir))
+    except OSError as exc:  # the episodes' walk reports the folder too, by its own reason
+        return [], [f"{show_dir}: cannot list artwork ({exc.strerror})"]
+    for entry in entries:
+        if not _is_regular(entry) or entry.name.startswith((".", TEMP_MARKER)):
             continue
         stem, ext = os.path.splitext(entry.name)
         if ext.lower() not in IMAGE_EXTS:

@@ -274,3 +274,52 @@ def test_a_symlink_loop_in_the_library_root_stops_nothing(tv_rt, tmp_path):
         "Dexter (2006)", "Firefly (2002)",
     ]  # fmt: skip
     assert report.found == 2
+
+
+def test_a_show_folder_whose_art_cannot_be_listed_is_still_scanned(tv_rt, tmp_path, monkeypatch):
+    """A `poster.jpg -> poster.jpg` loop in a show folder, or a show folder that cannot be
+    listed: the show's error says so, and the show is recorded. Before, the OSError failed the
+    whole show with a traceback in the log ("the show could not be scanned (OSError: ...)")."""
+    import os
+
+    import metarrd.scan.tv as tv_scan
+
+    tv = tmp_path / "tv"
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    (tv / "Dexter (2006)/poster.jpg").symlink_to("poster.jpg")
+    put(tv, "Firefly (2002)/Firefly - S01E01 - Serenity.mkv")
+    real_scandir = os.scandir
+
+    def denied(path="."):
+        if os.fspath(path) == str(tv / "Firefly (2002)"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(tv_scan.os, "scandir", denied)
+    with _no_tracebacks() as logged:
+        report = scan(tv_rt)
+    dexter = db.Movie.get(db.Movie.path == str(tv / "Dexter (2006)"))
+    assert dexter.last_error is None
+    assert _episode(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv").last_error is None
+    firefly = db.Movie.get(db.Movie.path == str(tv / "Firefly (2002)"))
+    assert "cannot list artwork (Permission denied)" in firefly.last_error
+    assert any("Permission denied" in reason for _path, reason in report.errors)
+    assert not [r.getMessage() for r in logged if r.exc_info]
+
+
+class _no_tracebacks:
+    """The log records of the block (root logger, WARNING and up)."""
+
+    def __enter__(self):
+        import logging
+
+        self.records = []
+        self.handler = logging.Handler(logging.WARNING)
+        self.handler.emit = self.records.append
+        logging.getLogger().addHandler(self.handler)
+        return self.records
+
+    def __exit__(self, *exc):
+        import logging
+
+        logging.getLogger().removeHandler(self.handler)
