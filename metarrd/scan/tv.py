@@ -502,7 +502,7 @@ def probe_episode(
     found = []
     try:
         for entry in os.scandir(path.parent):
-            if entry.is_file():
+            if _is_regular(entry):  # a symlink loop beside it is no thumb, nor a listing error
                 kind = classify_image(entry.name, path.stem, own_folder=False)
                 if kind and kind[0] == "thumb":
                     found.append((None, Path(entry.path), *kind))

@@ -323,3 +323,16 @@ class _no_tracebacks:
         import logging
 
         logging.getLogger().removeHandler(self.handler)
+
+
+def test_a_symlink_loop_beside_episodes_is_no_error_of_theirs(tv_rt, tmp_path):
+    """`Season 1/loop.jpg -> loop.jpg`: before, following it while looking for thumbs raised
+    ELOOP, and every episode of the folder got "cannot list artwork (Too many levels of
+    symbolic links)" as its error, though its folder was listed fine."""
+    tv = tmp_path / "tv"
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E02 - Crocodile.mkv")
+    (tv / "Dexter (2006)/Season 1/loop.jpg").symlink_to("loop.jpg")
+    report = scan(tv_rt)
+    assert report.found == 2 and not report.errors
+    assert not db.Movie.select().where(db.Movie.last_error.is_null(False)).exists()
