@@ -301,10 +301,19 @@ def scan_show(
         elsewhere = _items_by_path(
             [str(pr.path) for t, pr in zip(todo, probes, strict=True) if t[3] is None]
         )
-        recorded = [
-            _record_episode(library, show, pr, item or elsewhere.get(str(pr.path)))
-            for (*_, item), pr in zip(todo, probes, strict=True)
+        items = [
+            item or elsewhere.get(str(pr.path)) for (*_, item), pr in zip(todo, probes, strict=True)
         ]
+        moved = _moved_episodes(show, items, probes, known)
+        for new_path, item in moved.items():
+            db.record_event("scan.renamed", f"{item.path} was moved to {new_path}", movie=item)
+            report.moved.append(item.id)
+        recorded = [
+            _record_episode(library, show, pr, item or moved.get(str(pr.path)))
+            for item, pr in zip(items, probes, strict=True)
+        ]
+        for item in moved.values():
+            db.mark_outdated(item.id)  # its published NFO and thumb stayed where it was
         _insert_new([item for item, is_new, _pr in recorded if is_new])
         _replace_all_streams([(item, is_new, pr.streams) for item, is_new, pr in recorded])
         for item, is_new, pr in recorded:
@@ -316,6 +325,37 @@ def scan_show(
         for m in vanished:
             db.record_event("scan.missing", f"{m.path} is gone; its data is kept", movie=m)
         report.missing.extend(ids)
+
+
+def _moved_episodes(
+    show: db.Movie, items: list[db.Movie | None], probes: list[EpisodeProbe], known: dict
+) -> dict[str, db.Movie]:
+    """New path -> the item of the episode file that moved there (another season folder, a
+    season folder renamed `Season 1` -> `Season 01`): same file name, size and mtime, and its
+    old path gone, as the movie scan finds moves. Found among the show's items not seen in
+    this walk (`known`, from which a moved one is taken) and its missing ones (the watcher may
+    have seen the old path go in an earlier scan)."""
+    new = [pr for item, pr in zip(items, probes, strict=True) if item is None]
+    if not new:
+        return {}
+    gone = list(known.values())
+    seen = {m.path for m in gone}
+    gone += [
+        m
+        for m in db.Movie.select().where(
+            db.Movie.show == show, db.Movie.kind == db.EPISODE, db.Movie.missing
+        )
+        if m.path not in seen and not os.path.lexists(m.path)
+    ]
+    moved: dict[str, db.Movie] = {}
+    for pr in new:
+        for m in gone:
+            if (Path(m.path).name, m.size, m.mtime_ns) == (pr.path.name, pr.size, pr.mtime_ns):
+                moved[str(pr.path)] = m
+                gone.remove(m)
+                known.pop(m.path, None)
+                break
+    return moved
 
 
 def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanReport) -> db.Movie:
@@ -577,6 +617,7 @@ def _record_episode(
     else:
         season, episodes = name.season, list(name.episodes)
     renumbered = (item.season, list(item.episodes or [])) != (season, episodes)
+    item.path = str(pr.path)  # a moved episode's new place
     item.size, item.mtime_ns, item.missing = pr.size, pr.mtime_ns, False
     item.season, item.episodes = season, episodes
     if name.aired:
@@ -637,5 +678,5 @@ def _after_episode(
     if is_new:
         report.new.append(item.id)
         db.record_event("scan.found", f"Found {pr.path.name}", movie=item)
-    else:
+    elif item.id not in report.moved:
         report.changed.append(item.id)

@@ -336,3 +336,42 @@ def test_a_symlink_loop_beside_episodes_is_no_error_of_theirs(tv_rt, tmp_path):
     report = scan(tv_rt)
     assert report.found == 2 and not report.errors
     assert not db.Movie.select().where(db.Movie.last_error.is_null(False)).exists()
+
+
+def test_an_episode_moved_to_another_season_folder_keeps_its_item(tv_rt, tmp_path):
+    """A season folder renamed `Season 1` -> `Season 01`, an episode moved to `Season 2`: the
+    items follow their files with the user's edits, as a moved movie does. Before, each got a
+    new item and the old one, with the user's edits, was left missing. A move the watcher sees
+    in two scans (the old path's folder first) is followed too."""
+    tv = tmp_path / "tv"
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    put(tv, "Dexter (2006)/Season 1/Dexter - S02E01 - Popping Cherry.mkv")
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E02 - Crocodile.mkv")
+    scan(tv_rt)
+    ids = {Path(m.path).name: m.id for m in db.Movie.select().where(db.Movie.kind == db.EPISODE)}
+    db.Movie.update(title="My own title", locked_fields=["title"]).execute()
+    show = tv / "Dexter (2006)"
+    (show / "Season 1").rename(show / "Season 01")
+    (show / "Season 2").mkdir()
+    (show / "Season 01/Dexter - S02E01 - Popping Cherry.mkv").rename(
+        show / "Season 2/Dexter - S02E01 - Popping Cherry.mkv"
+    )
+    report = scan(tv_rt)
+    assert not report.new and not report.missing and sorted(report.moved) == sorted(ids.values())
+    (show / "Season 3").mkdir()
+    old = show / "Season 01/Dexter - S01E02 - Crocodile.mkv"
+    old.rename(show / "Season 3/Dexter - S01E02 - Crocodile.mkv")
+    scan(tv_rt, [show / "Season 01"])  # the watcher: the folder it left, then where it went
+    report = scan(tv_rt, [show / "Season 3"])
+    assert not report.new and report.moved == [ids["Dexter - S01E02 - Crocodile.mkv"]]
+    episodes = {
+        Path(m.path).relative_to(show).as_posix(): m
+        for m in db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    }
+    assert sorted(episodes) == [
+        "Season 01/Dexter - S01E01 - Dexter.mkv", "Season 2/Dexter - S02E01 - Popping Cherry.mkv",
+        "Season 3/Dexter - S01E02 - Crocodile.mkv",
+    ]  # fmt: skip
+    for rel, item in episodes.items():
+        assert item.id == ids[Path(rel).name] and not item.missing
+        assert item.title == "My own title"
