@@ -128,6 +128,9 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                     )
         else:
             show_dir = root / top.relative_to(root).parts[0]
+            if is_junk_folder(show_dir.name) or not _walked_into(show_dir, top):
+                log.info("library %s: %s is not walked (junk or extras)", lib.name, display(top))
+                continue
             if is_utf8(show_dir):
                 shows.setdefault(show_dir, []).append(top)
             else:
@@ -200,9 +203,7 @@ class _ShowWalk:
                     name = entry.name
                     try:
                         if entry.is_dir():
-                            if is_skipped_folder(name, next_to_movie=False) or (
-                                name.casefold() in _TV_EXTRAS
-                            ):
+                            if _skipped_in_show(name):
                                 continue
                             if not is_utf8(entry.path):
                                 self.on_error(Path(entry.path), NOT_UTF8)
@@ -236,6 +237,21 @@ def _mark_vanished_shows(library, root: Path, scope, present: set[Path], report)
         db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
         db.record_event("scan.missing", f"{show.path} is gone; its data is kept", movie=show)
         report.missing.extend(ids)
+
+
+def _skipped_in_show(name: str) -> bool:
+    """A folder inside a show that the walk does not enter: extras, samples, hidden, junk."""
+    return is_skipped_folder(name, next_to_movie=False) or name.casefold() in _TV_EXTRAS
+
+
+def _walked_into(show_dir: Path, top: Path) -> bool:
+    """Does the full walk reach `top` (a scope inside `show_dir`)? Not below a folder it skips
+    (`Show/Shorts/`, `Show/@eaDir/`), nor a file it would not take: a scope the watcher or a
+    webhook names there must record nothing the next full scan marks missing."""
+    folders = top.relative_to(show_dir).parts
+    if top.is_file() or not top.is_dir():
+        folders = folders[:-1]
+    return not any(_skipped_in_show(name) for name in folders)
 
 
 def _is_regular(entry: os.DirEntry[str]) -> bool:

@@ -375,3 +375,28 @@ def test_an_episode_moved_to_another_season_folder_keeps_its_item(tv_rt, tmp_pat
     for rel, item in episodes.items():
         assert item.id == ids[Path(rel).name] and not item.missing
         assert item.title == "My own title"
+
+
+def test_a_scope_in_an_extras_or_junk_folder_records_nothing(tv_rt, tmp_path):
+    """The watcher names `Show/Shorts/` (its rule for TV paths does not judge "Shorts"), the
+    CLI or a webhook names a file under `@eaDir/`: before, the scoped scan recorded an episode
+    there (and `@eaDir` as a show) that the next full scan marked missing."""
+    tv = tmp_path / "tv"
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    put(tv, "Dexter (2006)/Shorts/Dexter - S01E02 - Short.mkv")
+    put(tv, "Dexter (2006)/Extras/Dexter - S01E03 - Making of.mkv")
+    put(tv, "@eaDir/Dexter - S01E01 - Dexter.mkv")
+    scan(tv_rt)
+    before = sorted(m.path for m in db.Movie.select())
+    report = scan(
+        tv_rt,
+        [
+            tv / "Dexter (2006)/Shorts",
+            tv / "Dexter (2006)/Extras/Dexter - S01E03 - Making of.mkv",
+            tv / "@eaDir/Dexter - S01E01 - Dexter.mkv",
+        ],
+    )
+    assert sorted(m.path for m in db.Movie.select()) == before
+    assert not report.new and not report.errors
+    report = scan(tv_rt, [tv / "Dexter (2006)/Season 1"])
+    assert report.unchanged == 1
