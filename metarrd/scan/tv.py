@@ -386,6 +386,8 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
             nfo_hash = sha256_file(nfo_path)
         except NfoError as exc:
             errors.append(str(exc))
+        except OSError as exc:  # swapped for a FIFO between the two reads, say
+            errors.append(f"{nfo_path}: cannot be read ({exc.strerror})")
     art, art_errors = _show_artwork(rt.config, show_dir)
     errors += art_errors
     with db.write_transaction():
@@ -555,6 +557,8 @@ def probe_episode(
             pr.warnings = list(dict.fromkeys(said))  # each block repeats the file's
         except NfoError as exc:
             pr.errors.append(str(exc))
+        except OSError as exc:  # swapped for a FIFO between the two reads, say
+            pr.errors.append(f"{nfo_path}: cannot be read ({exc.strerror})")
     found = []
     try:
         for entry in os.scandir(path.parent):

@@ -400,3 +400,33 @@ def test_a_scope_in_an_extras_or_junk_folder_records_nothing(tv_rt, tmp_path):
     assert not report.new and not report.errors
     report = scan(tv_rt, [tv / "Dexter (2006)/Season 1"])
     assert report.unchanged == 1
+
+
+def test_an_nfo_swapped_for_a_fifo_while_read_is_that_items_error(tv_rt, tmp_path, monkeypatch):
+    """The NFO is read, then hashed: swapped for a FIFO in between, the hash's refusal (an
+    OSError, not an NfoError) escaped and failed the whole show, as the movie scan already
+    guards against."""
+    import metarrd.scan.tv as tv_scan
+    from metarrd.files import NotARegularFile
+
+    tv = tmp_path / "tv"
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E02 - Crocodile.mkv")
+    (tv / "Dexter (2006)/tvshow.nfo").write_text("<tvshow><title>Dexter</title></tvshow>")
+    (tv / "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.nfo").write_text(
+        "<episodedetails><title>Dexter</title></episodedetails>"
+    )
+    real = tv_scan.sha256_file
+
+    def swapped(path):
+        if path.suffix == ".nfo":
+            raise NotARegularFile(path, "a FIFO (named pipe)")
+        return real(path)
+
+    monkeypatch.setattr(tv_scan, "sha256_file", swapped)
+    scan(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tv / "Dexter (2006)"))
+    assert "tvshow.nfo: cannot be read (a FIFO (named pipe), not a regular file" in show.last_error
+    first = _episode(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    assert "Dexter.nfo: cannot be read (a FIFO" in first.last_error
+    assert _episode(tv, "Dexter (2006)/Season 1/Dexter - S01E02 - Crocodile.mkv").last_error is None
