@@ -16,6 +16,7 @@ import gc
 import json
 import logging
 import os
+import stat
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -301,13 +302,22 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
 
 
 def _written_by_us(path: Path) -> bool:
-    """True when the ledger says we wrote this exact file (same size and content hash)."""
+    """True when the ledger says we wrote this exact file (same size and content hash). A file
+    whose lstat (size, mtime, ctime) is still the one recorded when we wrote it holds that
+    content without being read, as publish knows it (docs/publish.md, "Knowing a file
+    unchanged"): a rescan of a published show read all its art and NFOs back to hash them."""
     entry = db.LibraryFile.get_or_none(db.LibraryFile.path == str(path))
     if entry is None:
         return False
     try:
-        if os.stat(path).st_size != entry.size:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != entry.size:
             return False
+        if entry.pending_sha256 is None and (st.st_mtime_ns, st.st_ctime_ns) == (
+            entry.mtime_ns,
+            entry.ctime_ns,
+        ):
+            return True  # never for a row without a recorded lstat (None)
         return sha256_file(path) == entry.sha256
     except OSError:  # gone, unreadable, or no longer a regular file
         return False

@@ -89,6 +89,32 @@ def test_a_show_folder_that_comes_back_brings_its_seasons_back(tv_rt, tv_library
     assert seasons_missing() == {0: False, 1: False, 2: False}
 
 
+def test_a_rescan_knows_our_own_files_by_their_lstat_without_reading_them(
+    tv_rt, tv_library, monkeypatch
+):
+    # a published show's art and NFOs were all read back and hashed by every scan of the show
+    # (each watcher event for one new episode): the ledger's lstat tells them unchanged
+    import os
+
+    from metarrd.atomic import sha256_file
+    from metarrd.scan import stage
+
+    scan(tv_rt)
+    poster = tv_library / "Breaking Bad (2008)/poster.jpg"
+    st = os.lstat(poster)
+    db.LibraryFile.create(path=str(poster), kind="art", sha256=sha256_file(poster),
+                          size=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns)  # fmt: skip
+    hashed = []
+    monkeypatch.setattr(stage, "sha256_file", lambda p: hashed.append(Path(p).name) or "x")
+    assert stage._written_by_us(poster) and hashed == []
+    scan(tv_rt, [tv_library / "Breaking Bad (2008)"])
+    assert "poster.jpg" not in hashed
+    data = bytearray(poster.read_bytes())  # the user's edit, same size: read, and not ours
+    data[-3] ^= 0xFF
+    poster.write_bytes(bytes(data))
+    assert not stage._written_by_us(poster) and hashed == ["poster.jpg"]
+
+
 def test_an_episode_that_vanishes_while_it_is_scanned_is_no_new_item(
     tv_rt, tv_library, monkeypatch
 ):
