@@ -125,6 +125,7 @@ def _prepare(
     notes: list[str] = []
     real_paths: dict[str, str] = {}
     blocked = _outside_library(rt, show, members, real_paths)
+    blocked |= _shared_names(members)
     ids = [show.id] + [s.id for s in members.seasons] + [e.id for e in members.published]
     rows = load_rows(ids)
     missing = Missing()
@@ -252,6 +253,28 @@ def _outside_library(
             blocked[ep.id] = (
                 f"its folder {where}outside every configured library (a symlinked folder? "
                 "see follow_symlinks); nothing is written there"
+            )
+    members.published = [e for e in members.published if e.id not in blocked]
+    return blocked
+
+
+def _shared_names(members: _Members) -> dict[int, str]:
+    """The published episodes whose NFO and thumb names an earlier one of the same folder has
+    (`S01E01.mkv` beside `S01E01.avi`, a Sonarr upgrade's leftover): both would write
+    `S01E01.nfo`, each publish replacing the other's. The first (by season, episode, path)
+    keeps the names, the others are taken out of `members.published` (no NFO, no thumb; what
+    is there stays, as for an episode not enriched yet), like a movie that does not own its
+    names (`stage._clashes`). Returns why, per episode id."""
+    blocked: dict[int, str] = {}
+    owners: dict[tuple[Path, str], db.Movie] = {}
+    for ep in members.published:
+        video = Path(ep.path)
+        owner = owners.setdefault((video.parent, video.stem), ep)
+        if owner is not ep:
+            blocked[ep.id] = (
+                f"{video.stem}.{layout.NFO_EXT} is the NFO name of {Path(owner.path).name} too: "
+                "two videos here share their NFO and thumb names; move one into its own "
+                "folder or rename it"
             )
     members.published = [e for e in members.published if e.id not in blocked]
     return blocked

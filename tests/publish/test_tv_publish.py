@@ -268,3 +268,24 @@ def test_a_fifo_where_an_episode_nfo_goes_skips_that_episode_only(trt):
     assert built.path("Season 01/Breaking.Bad.s01.e02.nfo").is_file()
     assert etree.parse(str(built.path("tvshow.nfo"))).getroot().find("episodeguide") is None
     assert not db.LibraryFile.get_or_none(db.LibraryFile.path == str(fifo))
+
+
+def test_two_videos_of_one_name_do_not_take_turns_at_its_nfo(trt):
+    """`S01E01.mkv` beside `S01E01.avi` (an upgrade's leftover): both would write
+    `S01E01.nfo` and `S01E01-thumb.jpg`, each publish replacing the other's. The first keeps
+    the names, the other gets no NFO, with a note; a republish changes nothing."""
+    files = {"Season 01/Show S01E01.avi": (1, [1]), "Season 01/Show S01E01.mkv": (1, [1])}
+    built = build_show(trt, files=files)
+    db.VideoStream.create(movie=built.episodes["Season 01/Show S01E01.mkv"].id, codec="hevc")
+
+    result = publish_item(trt, built.show)
+
+    nfo = built.path("Season 01/Show S01E01.nfo")
+    assert result.written.count(str(nfo)) == 1
+    assert "hevc" not in nfo.read_text()  # the .avi's (first by path)
+    assert any(
+        "Show S01E01.mkv gets no NFO now: Show S01E01.nfo is the NFO name of Show S01E01.avi" in n
+        for n in result.skipped
+    )
+    again = publish_item(trt, built.reload())
+    assert again.written == [] and again.removed == []
