@@ -249,7 +249,10 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
     try:
         for w in writes:
             if w.path.parent != folder:
-                job.made += batch.make_dir(w.path.parent, within=folder)
+                # only `.actors/` is ours to make: a show's season folder holds the video, and
+                # one gone since the plan (renamed, removed) is not made again for its sidecars
+                within = folder if w.path.parent == actors_dir else w.path.parent
+                job.made += batch.make_dir(w.path.parent, within=within)
             data = w.data if w.data is not None else w.source
             job.writing.append(batch.stage_soon(w.path, data))
     except BaseException as exc:

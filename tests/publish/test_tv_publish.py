@@ -10,7 +10,7 @@ from lxml import etree
 
 from metarrd import db
 from metarrd.errors import ItemError
-from metarrd.publish import preview_publish, publish_item, publish_many
+from metarrd.publish import apply, preview_publish, publish_item, publish_many
 from metarrd.scan import apply_nfo_values
 from metarrd.scan.tv_nfo import read_show_nfo
 from tests.publish.tvshow import HARD_CASE, UNNUMBERED, build_show, tv_runtime
@@ -289,3 +289,23 @@ def test_two_videos_of_one_name_do_not_take_turns_at_its_nfo(trt):
     )
     again = publish_item(trt, built.reload())
     assert again.written == [] and again.removed == []
+
+
+def test_a_season_folder_renamed_while_publishing_is_not_made_again(trt, monkeypatch):
+    """The user renames `Season 02` to `Season 2` between the plan and the writes: its NFO and
+    thumb have no video to sit beside any more. The folder is not made again for them (a stray
+    `Season 02/` with sidecars only); the show fails naming it, nothing changed."""
+    built = build_show(trt)
+    real_apply = apply.apply_all
+
+    def rename_then_apply(rt, jobs):
+        built.path("Season 02").rename(built.path("Season 2"))
+        return real_apply(rt, jobs)
+
+    monkeypatch.setattr(apply, "apply_all", rename_then_apply)
+
+    with pytest.raises(ItemError, match=r"Season 02: the folder is gone \(moved or removed\)"):
+        publish_item(trt, built.show)
+
+    assert not built.path("Season 02").exists()
+    assert files_under(built.folder) == set()
