@@ -109,6 +109,10 @@ class _Members:
         self.episodes = [m for m in children if m.kind == db.EPISODE and not m.missing]
         self.episodes.sort(key=lambda m: (m.season or 0, (m.episodes or [0])[0], m.path))
         self.published = [e for e in self.episodes if e.identification_status == db.ENRICHED]
+        # filled by the plan: the enriched episodes that get no NFO, and why when the library
+        # stands in the way (a FIFO at its NFO's name, a name too long, a folder outside)
+        self.without_nfo: set[int] = set()
+        self.blocked: dict[int, str] = {}
 
 
 def _members(show: db.Movie) -> _Members:
@@ -178,6 +182,8 @@ def _prepare(
             )
         )
         _note(show, notes, f"{Path(ep.path).name} gets no NFO now: {why}")
+    members.without_nfo = {e.id for e in without}
+    members.blocked = {i: f"gets no NFO: {why}" for i, why in blocked.items()}
     guide = not without
     if without and tv_nfo.episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id):
         notes.append(
@@ -578,11 +584,13 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
 
 
 def _finish(show: db.Movie, members: _Members, plan: PublishPlan) -> None:
-    """The show's status is `apply`'s; its seasons and published episodes are published with it,
-    and the show's `published_nfo_hash` is its `tvshow.nfo`'s."""
+    """The show's status is `apply`'s; its seasons and the episodes that got their NFO are
+    published with it (one the library kept from its NFO keeps its state, and says why in its
+    `last_error`), and the show's `published_nfo_hash` is its `tvshow.nfo`'s."""
     when = db.now()
     show_nfo = next((a.wanted for a in plan.actions if a.wanted and a.path == plan.nfo_path), None)
-    ids = [s.id for s in members.seasons] + [e.id for e in members.published]
+    ids = [s.id for s in members.seasons]
+    ids += [e.id for e in members.published if e.id not in members.without_nfo]
     with db.write_transaction():
         if show_nfo is not None:
             db.Movie.update(published_nfo_hash=show_nfo.sha256).where(
@@ -595,6 +603,10 @@ def _finish(show: db.Movie, members: _Members, plan: PublishPlan) -> None:
                 last_error=None,
                 updated_at=when,
             ).where(db.Movie.id.in_(ids)).execute()
+        for episode_id, why in members.blocked.items():
+            db.Movie.update(last_error=why, updated_at=when).where(
+                db.Movie.id == episode_id
+            ).execute()
 
 
 def _note(show: db.Movie, notes: list[str], text: str) -> None:

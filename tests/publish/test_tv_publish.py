@@ -309,3 +309,27 @@ def test_a_season_folder_renamed_while_publishing_is_not_made_again(trt, monkeyp
 
     assert not built.path("Season 02").exists()
     assert files_under(built.folder) == set()
+
+
+def test_an_episode_that_gets_no_nfo_is_not_marked_published(trt):
+    """A FIFO where the pilot's NFO goes: the rest of the show publishes, but the pilot is not
+    "published" (no NFO of ours is there), and its own page says why; once the FIFO is gone, a
+    publish writes its NFO and clears that."""
+    built = build_show(trt)
+    fifo = built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo")
+    os.mkfifo(fifo)
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    other = built.episodes["Season 01/Breaking.Bad.s01.e02.mkv"]
+
+    publish_item(trt, built.show)
+
+    assert db.Movie.get_by_id(other.id).publish_state == db.PUBLISHED
+    after = db.Movie.get_by_id(pilot.id)
+    assert after.publish_state == db.UNPUBLISHED and after.last_published_at is None
+    assert "Pilot.nfo is a FIFO (named pipe), where its NFO goes" in after.last_error
+
+    fifo.unlink()
+    publish_item(trt, built.reload())
+    after = db.Movie.get_by_id(pilot.id)
+    assert after.publish_state == db.PUBLISHED and after.last_error is None
+    assert fifo.is_file()
