@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from pathlib import Path
 
 from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.errors import ItemError, MetarrdError
+from metarrd.files import MAX_FILE_BYTES, kind_of
 from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows
@@ -159,7 +161,7 @@ def _prepare(
         if (too_long := name_too_long(target, limits)) is not None:
             blocked[ep.id] = f"its NFO's name {too_long}"
             continue
-        if (what := apply.special_file(target)) is not None:
+        if (what := _unusable_nfo_place(target)) is not None:
             blocked[ep.id] = f"{target.name} is {what}, where its NFO goes (remove or rename it)"
             continue
         wanted.append(_nfo_wanted(target, f"NFO of {target.stem}", body))
@@ -262,6 +264,25 @@ def _outside_library(
             )
     members.published = [e for e in members.published if e.id not in blocked]
     return blocked
+
+
+def _unusable_nfo_place(target: Path) -> str | None:
+    """What is at an episode NFO's name when our NFO cannot replace it: a FIFO or folder
+    (`apply.special_file`), or a symlink to one (`Pilot.nfo -> /dev/null`, to keep tools from
+    writing there) or to a file too large to copy into the cache first. `apply` would refuse
+    the whole show for it; here only that episode is skipped. None when the NFO can go there
+    (nothing, a file we can back up, a link that leads nowhere: replaced, with a note)."""
+    if (what := apply.special_file(target)) is not None:
+        return what
+    try:
+        st = os.stat(target)  # a symlink: what it leads to is what would be copied
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return f"a symbolic link to {kind_of(st.st_mode)}"
+    if st.st_size > MAX_FILE_BYTES:
+        return f"a file of {st.st_size / 1e6:.0f} MB, too large to copy into the cache first"
+    return None
 
 
 def _shared_names(members: _Members) -> dict[int, str]:

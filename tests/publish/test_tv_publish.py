@@ -333,3 +333,22 @@ def test_an_episode_that_gets_no_nfo_is_not_marked_published(trt):
     after = db.Movie.get_by_id(pilot.id)
     assert after.publish_state == db.PUBLISHED and after.last_error is None
     assert fifo.is_file()
+
+
+def test_an_episode_nfo_linked_to_dev_null_skips_that_episode_only(trt):
+    """`Pilot.nfo -> /dev/null` (a way to keep tools from writing an NFO there): nothing can be
+    copied from it before replacing it, so that episode is skipped, as for a FIFO; before,
+    the whole show failed on it, every time."""
+    built = build_show(trt)
+    link = built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo")
+    link.symlink_to("/dev/null")
+
+    result = publish_item(trt, built.show)
+
+    assert os.readlink(link) == "/dev/null"
+    assert any(
+        "Pilot.nfo is a symbolic link to a character device, where its NFO goes" in n
+        for n in result.skipped
+    )
+    assert built.path("Season 01/Breaking.Bad.s01.e02.nfo").is_file()
+    assert built.path("tvshow.nfo").is_file()
