@@ -220,7 +220,9 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
             try:
                 sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
             except UnsafeFile as exc:
-                if action.kind == "nfo":  # a link to a FIFO: the NFO cannot go there
+                if action.kind == "nfo" and action.action == REPLACE:
+                    # a link to a FIFO where the NFO goes: it cannot go there. One no longer
+                    # wanted (our old NFO the user swapped for a FIFO) is left like any file
                     raise ItemError(
                         f"{movie.label}: cannot publish: {exc}; the NFO cannot be written "
                         "there; nothing was changed"

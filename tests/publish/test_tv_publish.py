@@ -352,3 +352,26 @@ def test_an_episode_nfo_linked_to_dev_null_skips_that_episode_only(trt):
     )
     assert built.path("Season 01/Breaking.Bad.s01.e02.nfo").is_file()
     assert built.path("tvshow.nfo").is_file()
+
+
+def test_our_old_nfo_swapped_for_a_fifo_is_left_not_fatal(trt):
+    """A gone episode's NFO (ours, in the ledger, no longer wanted) that the user replaced by a
+    FIFO: it cannot be copied into the cache, so it is left as it is with a note, as a FIFO
+    at any other name is; before, the whole show failed on it, every time."""
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    gone = built.episodes["Breaking Bad - S03E01.mkv"]
+    Path(gone.path).unlink()
+    db.Movie.update(missing=True).where(db.Movie.id == gone.id).execute()
+    nfo = built.path("Breaking Bad - S03E01.nfo")
+    nfo.unlink()
+    os.mkfifo(nfo)
+
+    result = publish_item(trt, built.reload())
+
+    assert nfo.is_fifo()
+    assert any(
+        "S03E01.nfo: a FIFO (named pipe)" in n and "left as it is" in n for n in result.skipped
+    )
+    assert not built.path("Breaking Bad - S03E01-thumb.jpg").exists()
+    assert etree.parse(str(built.path("tvshow.nfo"))).getroot().find("episodeguide") is not None
