@@ -22,6 +22,7 @@ as it is, never removed while its video is there.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -144,9 +145,13 @@ def _prepare(
             wanted += ctx.season_art(rows[season.id], folder)
     for ep in members.published:
         wanted += ctx.episode_thumb(rows[ep.id])
-    wanted += ctx.actors(
-        [rows[show.id]] + [rows[e.id] for e in members.published if e.id in rows], folder
-    )
+    actors_dir = folder / layout.ACTORS_DIR
+    if (odd := _not_a_folder(actors_dir)) is not None:  # a symlink: no actor image goes there
+        _note(show, notes, f"{actors_dir} is {odd}: no actor image is written or removed there")
+    else:
+        wanted += ctx.actors(
+            [rows[show.id]] + [rows[e.id] for e in members.published if e.id in rows], folder
+        )
     limits: dict[Path, int] = {}
     wanted = fitting_names(show, wanted, limits, notes)  # a thumb too long: the rest publishes
     # episode NFOs, then tvshow.nfo last: it lands after every episode NFO
@@ -211,7 +216,10 @@ def _prepare(
     }
     # nothing is removed through a folder that leads out of every library
     ledger = {
-        p: e for p, e in ledger.items() if apply.outside_library(rt, p.parent, real_paths) is None
+        p: e
+        for p, e in ledger.items()
+        if apply.outside_library(rt, p.parent, real_paths) is None
+        and (odd is None or p.parent != actors_dir)
     }
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
     ledger = {p: e for p, e in ledger.items() if p not in held}
@@ -225,7 +233,8 @@ def _prepare(
 
     conflicts = _conflicts(wanted, ledger, names_in)
     dirs = sorted(
-        {folder, folder / layout.ACTORS_DIR} | {Path(e.path).parent for e in members.published}
+        {folder, *([actors_dir] if odd is None else [])}
+        | {Path(e.path).parent for e in members.published}
     )
     stale = [d / n for d in dirs for n in names_in(d) if n.startswith(TEMP_MARKER)]
     plan, seen = plan_against_disk(
@@ -242,7 +251,7 @@ def _prepare(
         fetch=fetch,
     )
     plan.nfo_path = show_nfo
-    extra = [d for d in dirs if d not in (folder, folder / layout.ACTORS_DIR)]
+    extra = [d for d in dirs if d not in (folder, actors_dir)]
     return Prepared(plan, notes, missing, seen), extra
 
 
@@ -264,6 +273,22 @@ def _outside_library(
             )
     members.published = [e for e in members.published if e.id not in blocked]
     return blocked
+
+
+def _not_a_folder(actors_dir: Path) -> str | None:
+    """What `.actors` is when it is there but no folder of its own (a symlink, to a shared
+    folder or out of the library; a file): nothing of the show's goes through it, and the
+    rest of the show publishes (`apply` would refuse the whole show). None otherwise."""
+    try:
+        mode = os.lstat(actors_dir).st_mode
+    except OSError:
+        return None  # not there yet: made with the first actor image
+    if stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        with contextlib.suppress(OSError):
+            return f"a symbolic link to {os.readlink(actors_dir)!r}"
+    return kind_of(mode) if not stat.S_ISREG(mode) else "a file"
 
 
 def _unusable_nfo_place(target: Path) -> str | None:

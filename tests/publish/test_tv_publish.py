@@ -375,3 +375,25 @@ def test_our_old_nfo_swapped_for_a_fifo_is_left_not_fatal(trt):
     )
     assert not built.path("Breaking Bad - S03E01-thumb.jpg").exists()
     assert etree.parse(str(built.path("tvshow.nfo"))).getroot().find("episodeguide") is not None
+
+
+def test_a_symlinked_actors_folder_skips_the_actor_images_only(trt, tmp_path):
+    """`.actors` is a symlink to a folder outside the library: nothing is written, removed or
+    cleaned up through it, and the rest of the show publishes (before, the whole show was
+    refused, every time)."""
+    built = build_show(trt)
+    publish_item(trt, built.show)  # .actors/ of ours, in the ledger
+    elsewhere = tmp_path / "elsewhere"
+    built.path(".actors").rename(elsewhere)
+    (elsewhere / ".metarrd-tmp-not-ours-to-clean").write_bytes(b"x")
+    before = {p.name: p.read_bytes() for p in elsewhere.iterdir()}
+    built.path(".actors").symlink_to(elsewhere)
+    db.Actor.update(name="Bryan Lee Cranston").where(db.Actor.name == "Bryan Cranston").execute()
+    built.path("tvshow.nfo").unlink()
+
+    result = publish_item(trt, built.reload())
+
+    assert {p.name: p.read_bytes() for p in elsewhere.iterdir()} == before
+    assert any(".actors is a symbolic link to" in n for n in result.skipped)
+    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    assert root.findtext("actor/name") == "Bryan Lee Cranston"
