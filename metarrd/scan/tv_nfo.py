@@ -12,14 +12,13 @@ root (Medusa, SickBeard): each block is read from its `<episodedetails` on, as K
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
+from metarrd.files import NotARegularFile, TooLarge, read_regular
 from metarrd.scan.nfo_read import (
     MAX_NFO_BYTES,
     NfoData,
@@ -53,14 +52,16 @@ class EpisodeNfo:
 
 
 def _read_bytes(path: Path) -> bytes:
+    """The NFO's bytes, opened only as a regular file (files.read_regular: a FIFO swapped in
+    after a check could otherwise block the scan's thread for good)."""
     try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise NfoError(path, "is not a regular file; ignored")
-        if info.st_size > MAX_NFO_BYTES:
-            raise NfoError(path, f"is larger than {MAX_NFO_BYTES // (1024 * 1024)} MB; ignored")
-        with open(path, "rb") as handle:
-            return handle.read(MAX_NFO_BYTES + 1)
+        return read_regular(path, MAX_NFO_BYTES)
+    except NotARegularFile:
+        raise NfoError(path, "is not a regular file; ignored") from None
+    except TooLarge:
+        raise NfoError(
+            path, f"is larger than {MAX_NFO_BYTES // (1024 * 1024)} MB; ignored"
+        ) from None
     except OSError as exc:
         raise NfoError(path, f"cannot be read: {exc.strerror or exc}") from exc
 

@@ -134,3 +134,29 @@ def test_a_multi_episode_nfo_declaring_entities_is_refused(tmp_path):
     )
     with pytest.raises(NfoError, match="declares XML entities"):
         read_episode_nfo(path)
+
+
+def test_an_nfo_swapped_for_a_fifo_after_a_check_does_not_block_the_scan(tmp_path, monkeypatch):
+    """A check (stat) then a plain open(): a FIFO put there in between blocked the reading
+    thread for good. The NFO is opened only as a regular file, whatever a check said."""
+    import os
+    import threading
+
+    fifo = tmp_path / "tvshow.nfo"
+    os.mkfifo(fifo)
+    regular = os.stat(__file__)  # what a check made just before the swap saw
+    monkeypatch.setattr(os, "stat", lambda *a, **k: regular)
+    outcome = []
+
+    def read():
+        try:
+            read_show_nfo(fifo)
+        except NfoError as exc:
+            outcome.append(str(exc))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # unblock it: a writer that opens and closes the FIFO
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert outcome and "not a regular file" in outcome[0]
