@@ -78,6 +78,9 @@ class LocalArtwork:
     rank: int  # 1 = the main one of its type
     info: ImageInfo
     cache_path: Path
+    # the file's (size, mtime_ns) when it was read: a scan that finds them again does not read
+    # and decode it again (scan.tv._show_artwork)
+    seen: tuple[int, int] | None = None
 
 
 def movie_folder(video: Place) -> Path:

@@ -564,11 +564,15 @@ def _record_artwork(movie: db.Movie, art: LocalArtwork) -> None:
         "is_downloaded": True,
         "provider_metadata": {"library_path": str(art.path), "rank": art.rank},
     }
+    if art.seen is not None:
+        values["provider_metadata"]["seen"] = list(art.seen)
     if asset is None:
         db.ArtworkCandidate.create(
             movie=movie, asset_type=art.asset_type, url=str(art.path), **values
         )
-    elif asset.content_hash != info.sha256:
+    elif asset.content_hash != info.sha256 or (
+        art.seen is not None and (asset.provider_metadata or {}).get("seen") != list(art.seen)
+    ):
         for k, v in values.items():
             setattr(asset, k, v)
         asset.save()

@@ -17,12 +17,12 @@ import logging
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
-from metarrd.config import Config, LibraryConfig
+from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.files import display, is_utf8
 from metarrd.identify import (
     EPISODE_ORDERS,
@@ -380,7 +380,15 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
     nfo = None
     errors: list[str] = []
     nfo_hash = None
+    known = db.Movie.get_or_none(db.Movie.path == str(show_dir))
+    before = (known.hints or {}) if known is not None else {}
+    nfo_seen = kept_nfo = None
     if nfo_path.is_file() and not _written_by_us(nfo_path):
+        nfo_seen = _seen([(None, nfo_path, SHOW_NFO, 1)]).get(str(nfo_path))
+        if nfo_seen is not None and before.get("nfo_seen") == list(nfo_seen):
+            # read by an earlier scan, unchanged since (every scan of the show read it again)
+            kept_nfo = {k: v for k, v in before.items() if k.startswith("nfo_")}
+    if nfo_seen is not None and kept_nfo is None:
         try:
             nfo = read_show_nfo(nfo_path)
             nfo_hash = sha256_file(nfo_path)
@@ -401,9 +409,10 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
             k: v for k, v in (show.hints or {}).items() if not k.startswith(("folder_", "nfo_"))
         }
         stored.update({f"folder_{k}": v for k, v in hints.items()})
+        stored.update(kept_nfo or {})
         if nfo is not None:
             stored.update(nfo_tmdb_id=nfo.tmdb_id, nfo_tvdb_id=nfo.tvdb_id, nfo_imdb_id=nfo.imdb_id,
-                          nfo_id_sources=nfo.source)  # fmt: skip
+                          nfo_id_sources=nfo.source, nfo_seen=list(nfo_seen))  # fmt: skip
             if nfo_hash != show.source_nfo_hash:
                 apply_nfo_values(show, nfo.data)
                 show.source_nfo_hash = nfo_hash
@@ -511,7 +520,34 @@ def _show_artwork(
         kind = classify_image(entry.name, "\0", own_folder=True)
         if kind:
             found.append((None, Path(entry.path), *kind))
-    return _analysed(config, found)
+    seen = _seen(found)
+    unchanged = _unchanged_library_art(seen)
+    art, errors = _analysed(config, [f for f in found if str(f[1]) not in unchanged])
+    return [(season, replace(a, seen=seen.get(str(a.path)))) for season, a in art], errors
+
+
+def _seen(found) -> dict[str, tuple[int, int]]:
+    """path -> (size, mtime_ns) of each image found (none for one that cannot be stat'ed)."""
+    seen = {}
+    for _season, path, _type, _rank in found:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        seen[str(path)] = (st.st_size, st.st_mtime_ns)
+    return seen
+
+
+def _unchanged_library_art(seen: dict[str, tuple[int, int]]) -> set[str]:
+    """The user's images recorded by an earlier scan with the same size and mtime: not read and
+    decoded again (every scan of a show, one per new episode the watcher sees, read its art)."""
+    if not seen:
+        return set()
+    A = db.ArtworkCandidate
+    rows = A.select(A.url, A.provider_metadata).where(
+        (A.provider == LIBRARY_SOURCE) & A.url.in_(list(seen)) & A.analyzed
+    )
+    return {r.url for r in rows if (r.provider_metadata or {}).get("seen") == list(seen[r.url])}
 
 
 def _analysed(config: Config, found) -> tuple[list, list[str]]:

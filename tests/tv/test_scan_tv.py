@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image
+
 from metarrd import db
+from metarrd.atomic import sha256_file
 from metarrd.scan import scan
 
 from .conftest import EPISODES, NOT_EPISODES, put
@@ -113,6 +116,63 @@ def test_a_rescan_knows_our_own_files_by_their_lstat_without_reading_them(
     data[-3] ^= 0xFF
     poster.write_bytes(bytes(data))
     assert not stage._written_by_us(poster) and hashed == ["poster.jpg"]
+
+
+def test_a_rescan_decodes_only_the_users_show_art_that_changed(tv_rt, tv_library, monkeypatch):
+    # every scan of a show (one per new episode the watcher sees) read and decoded all of the
+    # user's show and season art again
+    import os
+
+    from metarrd.scan import tv as scan_tv
+
+    scan(tv_rt)
+    decoded = []
+    real = scan_tv.analyse_image
+    monkeypatch.setattr(
+        scan_tv, "analyse_image", lambda p, **k: decoded.append(Path(p).name) or real(p, **k)
+    )
+    show = tv_library / "Breaking Bad (2008)"
+    scan(tv_rt, [show])
+    assert decoded == []
+    poster = show / "poster.jpg"
+    Image.new("RGB", (400, 600), (30, 30, 200)).save(poster)  # the user's new poster
+    os.utime(poster, ns=(1_000_000_000, 1_000_000_000))
+    scan(tv_rt, [show])
+    assert decoded == ["poster.jpg"]
+    item = db.Movie.get(db.Movie.path == str(show))
+    (row,) = [a for a in item.assets if a.asset_type == "poster"]
+    assert row.content_hash == sha256_file(poster)
+    decoded.clear()
+    scan(tv_rt, [show])
+    assert decoded == []
+
+
+def test_a_rescan_reads_the_users_tvshow_nfo_again_only_when_it_changed(
+    tv_rt, tv_library, monkeypatch
+):
+    import os
+
+    from metarrd.scan import tv as scan_tv
+
+    scan(tv_rt)
+    read = []
+    real = scan_tv.read_show_nfo
+    monkeypatch.setattr(scan_tv, "read_show_nfo", lambda p: read.append(p.parent.name) or real(p))
+    show = tv_library / "My Chemistry Show"
+    scan(tv_rt, [show])
+    assert read == []
+    item = db.Movie.get(db.Movie.path == str(show))
+    assert item.hints["nfo_tvdb_id"] == 81189 and item.hints["nfo_id_sources"]["tvdb"] == "<id>"
+    nfo = show / "tvshow.nfo"
+    nfo.write_text(nfo.read_text().replace("81189", "81190"))
+    os.utime(nfo, ns=(1_000_000_000, 1_000_000_000))
+    scan(tv_rt, [show])
+    assert read == ["My Chemistry Show"]
+    assert db.Movie.get(db.Movie.path == str(show)).hints["nfo_tvdb_id"] == 81190
+    broken = tv_library / "Doctor Who (1963)"  # an NFO refused (entities) is read, and said, again
+    scan(tv_rt, [broken])
+    assert "Doctor Who (1963)" in read
+    assert "entities" in db.Movie.get(db.Movie.path == str(broken)).last_error
 
 
 def test_an_episode_that_vanishes_while_it_is_scanned_is_no_new_item(
