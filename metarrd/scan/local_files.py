@@ -8,6 +8,7 @@ import errno
 import logging
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -168,13 +169,23 @@ def find_nfo(video: FoundVideo) -> Path | None:
     elif has_own_folder(video):
         candidates.append(folder / "movie.nfo")
     for c in candidates:
-        try:
-            if c.is_file():
-                return c
-        except OSError as exc:  # `<base>.nfo` of a 252-byte `<base>.ts`: no such file can exist
-            if exc.errno != errno.ENAMETOOLONG:
-                raise
+        if nfo_present(c):
+            return c
     return None
+
+
+def nfo_present(path: Path) -> bool:
+    """Whether an NFO is at `path`, to be read or to be reported: a regular file, or a FIFO, a
+    device or a socket, whose reading refuses it with the reason, as the item's error (it was
+    passed over in silence); not a folder, a dangling link, or a name too long to exist (the
+    `<base>.nfo` of a 252-byte `<base>.ts`). `os.stat` does not open: a FIFO cannot block it."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.ENAMETOOLONG, errno.ELOOP):
+            return False
+        raise
+    return not stat.S_ISDIR(st.st_mode)
 
 
 def classify_image(name: str, base: str, own_folder: bool) -> tuple[str, int] | None:

@@ -12,7 +12,6 @@ Per-item problems become that item's `last_error` and an event; the scan goes on
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import re
@@ -33,7 +32,7 @@ from metarrd.identify import (
 )
 from metarrd.imaging import ImageRejected, analyse_image
 from metarrd.runtime import Runtime
-from metarrd.scan.local_files import IMAGE_EXTS, LocalArtwork, classify_image
+from metarrd.scan.local_files import IMAGE_EXTS, LocalArtwork, classify_image, nfo_present
 from metarrd.scan.nfo_read import NfoError
 from metarrd.scan.stage import (
     PROBE_THREADS,
@@ -383,7 +382,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
     known = db.Movie.get_or_none(db.Movie.path == str(show_dir))
     before = (known.hints or {}) if known is not None else {}
     nfo_seen = kept_nfo = None
-    if nfo_path.is_file() and not _written_by_us(nfo_path):
+    if nfo_present(nfo_path) and not _written_by_us(nfo_path):
         nfo_seen = _seen([(None, nfo_path, SHOW_NFO, 1)]).get(str(nfo_path))
         if nfo_seen is not None and before.get("nfo_seen") == list(nfo_seen):
             # read by an earlier scan, unchanged since (every scan of the show read it again)
@@ -585,7 +584,7 @@ def probe_episode(
     except OSError as exc:
         pr.errors.append(f"{path}: cannot read ({exc.strerror})")
     nfo_path = path.with_suffix(".nfo")
-    if _is_file(nfo_path) and not _written_by_us(nfo_path):
+    if nfo_present(nfo_path) and not _written_by_us(nfo_path):
         try:
             pr.nfo = read_episode_nfo(nfo_path)
             pr.nfo_hash = sha256_file(nfo_path)
@@ -610,17 +609,6 @@ def probe_episode(
     if pr.errors and not os.path.lexists(path):
         pr.vanished = True
     return pr
-
-
-def _is_file(path: Path) -> bool:
-    """Path.is_file, where a name too long to exist is no file (`<stem>.nfo` of a 252-byte
-    `<stem>.ts`) rather than an error that stopped the whole scan."""
-    try:
-        return path.is_file()
-    except OSError as exc:
-        if exc.errno == errno.ENAMETOOLONG:
-            return False
-        raise
 
 
 def _replace_all_streams(items: list[tuple[db.Movie, bool, StreamDetails | None]]) -> None:

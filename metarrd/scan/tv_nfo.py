@@ -56,8 +56,8 @@ def _read_bytes(path: Path) -> bytes:
     after a check could otherwise block the scan's thread for good)."""
     try:
         return read_regular(path, MAX_NFO_BYTES)
-    except NotARegularFile:
-        raise NfoError(path, "is not a regular file; ignored") from None
+    except NotARegularFile as exc:
+        raise NfoError(path, f"is {exc.kind}, not a regular file; ignored") from None
     except TooLarge:
         raise NfoError(
             path, f"is larger than {MAX_NFO_BYTES // (1024 * 1024)} MB; ignored"

@@ -51,6 +51,8 @@ def test_fifos_and_device_links_in_a_movie_folder_are_skipped_not_read(tmp_path,
     urls = sorted(Path(a.url).name for a in movie.assets if a.provider == "library")
     assert urls == ["fanart1.jpg", "poster.jpg"]
     assert not list(rt.config.tmp_dir.iterdir())  # no endless copy of /dev/zero
+    # the NFO is no image to skip: the item says why it was not read (docs/failure-modes.md)
+    assert "is a FIFO (named pipe), not a regular file; ignored" in movie.last_error
 
 
 def test_a_video_that_is_a_fifo_is_not_a_movie(tmp_path, make_rt, finishes):

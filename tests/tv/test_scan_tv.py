@@ -175,6 +175,22 @@ def test_a_rescan_reads_the_users_tvshow_nfo_again_only_when_it_changed(
     assert "entities" in db.Movie.get(db.Movie.path == str(broken)).last_error
 
 
+def test_a_fifo_or_device_where_an_nfo_goes_is_the_items_error(tv_rt, tv_library, finishes):
+    # passed over in silence before: the user saw no reason their NFO was not read
+    import os
+
+    show = tv_library / "Firefly"
+    (show / "Season 1").mkdir(parents=True)
+    put(show, "Season 1/Firefly - S01E01 - Serenity.mkv")
+    os.mkfifo(show / "tvshow.nfo")
+    (show / "Season 1/Firefly - S01E01 - Serenity.nfo").symlink_to("/dev/zero")
+    finishes(lambda: scan(tv_rt, [show]), 60)
+    item = db.Movie.get(db.Movie.path == str(show))
+    assert "is a FIFO (named pipe), not a regular file; ignored" in item.last_error
+    episode = _episode(tv_library, "Firefly/Season 1/Firefly - S01E01 - Serenity.mkv")
+    assert "not a regular file; ignored" in episode.last_error
+
+
 def test_an_episode_that_vanishes_while_it_is_scanned_is_no_new_item(
     tv_rt, tv_library, monkeypatch
 ):
