@@ -59,7 +59,7 @@ def default_processes() -> int:
 
 def _context():
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["metarrd.imaging"])
+    context.set_forkserver_preload(["metarrd.worker_boot", "metarrd.imaging"])
     return context
 
 

@@ -28,6 +28,16 @@ def test_the_analysis_runs_in_a_worker_process_unless_there_are_none():
     assert analysts.default_processes() >= 1
 
 
+def test_a_worker_ignores_ctrl_c_from_its_first_instruction():
+    # before its initializer ran, a Ctrl-C at the daemon's stop killed a starting worker, which
+    # broke the pool; the exit then waited on it for good (tests/test_demo_stop.py, 1 run in 10)
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=analysts._context()) as bare:  # no initializer
+        assert bare.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+
+
 def test_the_workers_are_named_for_the_benchmarks_cpu_accounting():
     worker = analysts.run(1, os.getpid)
     assert worker in analysts.worker_pids()
