@@ -10,6 +10,11 @@ A new or changed file is handled only once its size and mtime have stopped chang
 `[daemon] settle_seconds` (a copy in progress). Settled paths become scan scopes (the movie's
 folder), collapsed and batched into one scan request, which the jobs module merges with any scan
 still waiting. A full rescan runs at start and every `full_rescan_hours` as a safety net.
+
+The full rescan at start (and after a watcher thread restarts) is enqueued only once every
+library is watched: a change made between that scan's walk and the first inotify watch would
+be seen by neither, and its item would keep a path that no longer exists until the next full
+rescan.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ TICK_SECONDS = 0.5
 RETRY_SECONDS = 30.0  # a library root that cannot be watched (not mounted yet) is tried again
 RESTART_FIRST_SECONDS = 1.0  # a watcher thread that died is restarted after this, doubling...
 RESTART_MAX_SECONDS = 300.0  # ...up to this
+WATCH_READY_SECONDS = 60.0  # the start-up rescan waits this long at most for the watches
 HEALTHY_AFTER_SECONDS = 120.0  # a thread that ran this long before dying starts the backoff over
 _FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORECASE)
 
@@ -162,19 +168,24 @@ class Watcher:
         self.next_full: float | None = None
         self.states: dict[str, str] = {}  # thread name -> "ok" or why it is being restarted
         self.restarts = 0
+        # source thread name -> set once its watches are live (or it cannot watch for now)
+        self.watching: dict[str, threading.Event] = {}
+        self.pending_full: tuple[str, float] | None = None  # (why, when to stop waiting)
 
     # threads
 
     def start(self, *, full_scan_now: bool = True) -> None:
         inotify = [lib for lib in self.config.library if not lib.poll]
         polled = [lib for lib in self.config.library if lib.poll]
-        if inotify:
-            self._thread(self._watch_source, inotify, False, name="watch")
-        for lib in polled:
-            self._thread(self._watch_source, [lib], True, name=f"poll-{lib.name}")
+        sources = [("watch", inotify, False)] if inotify else []
+        sources += [(f"poll-{lib.name}", [lib], True) for lib in polled]
+        for name, _libs, _polling in sources:
+            self.watching[name] = threading.Event()
         now = self.clock()
         if full_scan_now:
-            self._full_scan("start")
+            self._full_scan_when_watching("start")
+        for name, libs, polling in sources:
+            self._thread(self._watch_source, libs, polling, self.watching[name], name=name)
         if self.full_every:
             self.next_full = now + self.full_every
         self._thread(self._handle_loop, name="watch-handler")
@@ -210,8 +221,9 @@ class Watcher:
             if self.stop_event.wait(delay):
                 return
             delay = min(delay * 2, RESTART_MAX_SECONDS)
-            if name != "watch-handler":
-                self._full_scan(f"{name} restarted")
+            if name in self.watching:
+                self.watching[name].clear()
+                self._full_scan_when_watching(f"{name} restarted")
 
     def status(self) -> dict[str, str]:
         """Each watcher thread: "ok", "restarting in …s after: <reason>", or "dead: …" when the
@@ -229,7 +241,12 @@ class Watcher:
         for t in self.threads:
             t.join(timeout)
 
-    def _watch_source(self, libs: list[LibraryConfig], polling: bool) -> None:
+    def _watch_source(
+        self, libs: list[LibraryConfig], polling: bool, watching: threading.Event
+    ) -> None:
+        """Watch `libs` until stopped; set `watching` once the watches are live, or once it is
+        clear they cannot be for now (no root to watch, watchfiles failing): the full rescan
+        waiting for it then runs without them."""
         import watchfiles
 
         poll_ms = int(min(lib.poll_seconds for lib in libs) * 1000)
@@ -245,6 +262,7 @@ class Watcher:
                         RETRY_SECONDS,
                     )
             if not roots:
+                self._now_watching(watching)
                 self.stop_event.wait(RETRY_SECONDS)
                 continue
             how = f"polling every {poll_ms / 1000:g}s" if polling else "inotify"
@@ -255,7 +273,7 @@ class Watcher:
                     watch_filter=self._interesting,
                     debounce=400,
                     step=50,
-                    stop_event=self.stop_event,
+                    stop_event=_FirstAskSignals(self.stop_event, self._now_watching, watching),
                     rust_timeout=1000,
                     yield_on_timeout=False,
                     force_polling=polling,
@@ -290,7 +308,13 @@ class Watcher:
                     polling = True
                     continue
                 log.error("watching %s failed: %s; trying again in %ds", names, exc, RETRY_SECONDS)
+                self._now_watching(watching)
                 self.stop_event.wait(RETRY_SECONDS)
+
+    def _now_watching(self, watching: threading.Event) -> None:
+        if not watching.is_set():
+            watching.set()
+            self.events.put(_WAKE)  # the handler looks at a waiting full rescan now
 
     def _interesting(self, change, path: str) -> bool:
         root = root_of(path, self.roots)
@@ -315,6 +339,8 @@ class Watcher:
 
     def handle(self, change: str, path: str) -> None:
         """One raw change ("added" | "modified" | "deleted")."""
+        if (change, path) == _WAKE:
+            return
         root = root_of(path, self.roots)
         if root is None or is_ignored(path, root):
             return
@@ -342,6 +368,11 @@ class Watcher:
     def tick(self) -> list[str] | None:
         """Enqueue a scan for what has settled (and the periodic full scan). Returns the scopes."""
         now = self.clock()
+        if self.pending_full is not None:
+            why, give_up = self.pending_full
+            if all(e.is_set() for e in self.watching.values()) or now >= give_up:
+                self.pending_full = None
+                self._full_scan(why)
         if self.next_full is not None and now >= self.next_full:
             self.next_full = now + (self.full_every or 0)
             self._full_scan("periodic")
@@ -371,11 +402,38 @@ class Watcher:
             out.extend(collapse(scopes, root))
         return sorted(out)
 
+    def _full_scan_when_watching(self, why: str) -> None:
+        """A full rescan, enqueued by the handler once every source watches (tick): what
+        changes after the scan walked a folder is then seen by the watcher."""
+        self.pending_full = (why, self.clock() + WATCH_READY_SECONDS)
+
     def _full_scan(self, why: str) -> None:
         if not workflow.is_enabled(self.config, "scanning"):
             return
         log.info("full rescan of every library (%s)", why)
         self.enqueue(None)
+
+
+_WAKE = ("", "")  # an event the handler takes for "look again now", not a change
+
+
+class _FirstAskSignals:
+    """The `stop_event` given to watchfiles: it is asked `is_set()` only from inside its wait,
+    after RustNotify has set up every watch (inotify's recursive watches, or the poller's first
+    snapshot): the first question says the watch is live."""
+
+    def __init__(
+        self,
+        stop: threading.Event,
+        on_first: Callable[[threading.Event], None],
+        watching: threading.Event,
+    ) -> None:
+        self.stop, self.on_first, self.watching = stop, on_first, watching
+
+    def is_set(self) -> bool:
+        if not self.watching.is_set():
+            self.on_first(self.watching)
+        return self.stop.is_set()
 
 
 def _videos_under(folder: str, root: str, limit: int = 10_000, *, tv: bool = False) -> list[str]:
