@@ -10,6 +10,7 @@ raises for what it finds on disk.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import re
@@ -510,18 +511,31 @@ def _sorted_scan(folder: str, report: _Reporter) -> list[os.DirEntry[str]]:
     return entries if len(entries) < 2 else sorted(entries, key=_entry_key)
 
 
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
 def _is_file(entry: os.DirEntry[str]) -> bool:
     try:
         return entry.is_file()
     except OSError:
         return False
+
+
+def _split(
+    entries: list[os.DirEntry[str]], report: _Reporter
+) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]]]:
+    """The folders and the regular files among `entries` (a symlink followed). One that cannot
+    be told (a link into a share we may not read, EIO) is reported, so that the scan keeps what
+    it knew there; a link loop is junk, and one gone since the listing was never there."""
+    dirs: list[os.DirEntry[str]] = []
+    files: list[os.DirEntry[str]] = []
+    for entry in entries:
+        try:
+            if entry.is_dir():
+                dirs.append(entry)
+            elif entry.is_file():
+                files.append(entry)
+        except OSError as exc:
+            if not isinstance(exc, FileNotFoundError) and exc.errno != errno.ELOOP:
+                report(Path(entry.path), _reason(exc))
+    return dirs, files
 
 
 def _classify(
@@ -532,8 +546,7 @@ def _classify(
     known_dirs: Set[str] = frozenset(),
 ) -> tuple[list[FoundVideo], list[os.DirEntry[str]]]:
     """The movies directly in `folder` (entries in name order), and the subfolders to walk."""
-    dirs = [e for e in entries if _is_dir(e)]
-    files = [e for e in entries if _is_file(e)]
+    dirs, files = _split(entries, report)
     movies: list[FoundVideo] = []
 
     is_disc_folder = _is_disc_name(folder)

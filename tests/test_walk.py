@@ -256,6 +256,42 @@ def test_unreadable_folder_is_reported_and_skipped(tmp_path, monkeypatch):
     assert errors == [(locked, "permission denied")]
 
 
+class _Unstattable:
+    """A directory entry whose `is_dir()` fails as a symlink into a share we may not read does."""
+
+    def __init__(self, entry: os.DirEntry[str]) -> None:
+        self._entry = entry
+
+    def __getattr__(self, name: str):
+        return getattr(self._entry, name)
+
+    def is_dir(self, **_kwargs) -> bool:
+        raise PermissionError(13, "Permission denied", self._entry.path)
+
+    is_file = is_dir
+
+
+def test_a_folder_that_cannot_be_told_from_a_file_is_reported_not_dropped(tmp_path, monkeypatch):
+    """A symlinked folder whose target cannot be stat'ed: before, it was taken for no folder in
+    silence, and the scan marked every movie known below it missing. A link loop stays junk."""
+    make(tmp_path, "Linked/Heat (1995)/Heat (1995).mkv", "Open (2001)/Open (2001).mkv")
+    (tmp_path / "loop").symlink_to("loop")
+    linked = tmp_path / "Linked"
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        entries = list(real_scandir(path))
+        return [_Unstattable(e) if e.path == str(linked) else e for e in entries]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    errors = []
+
+    movies = found(tmp_path, on_error=lambda path, reason: errors.append((path, reason)))
+
+    assert list(movies) == ["Open (2001)/Open (2001).mkv"]
+    assert errors == [(linked, "permission denied")]
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads through chmod 000")
 def test_chmod_000_folder_is_reported_and_skipped(tmp_path):
     make(tmp_path, "Locked (2000)/Locked (2000).mkv", "Open (2001)/Open (2001).mkv")

@@ -4,6 +4,8 @@ user already has (their NFO's ids and values, their artwork, copied into the cac
 Rescans are incremental: a file whose size and mtime are unchanged is not read again, so a rescan
 of an unchanged library costs one directory walk and one query. A vanished file marks its item
 missing (data kept); a file that moved (same size and mtime, same name, new place) keeps its item.
+An item under a folder the walk could not read (permission denied, EIO on a NAS) is not gone: it
+keeps its state, and the next scan that can read the folder decides (`out_of_sight`).
 Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) become that item's
 `last_error` and an event; the scan goes on.
 """
@@ -118,7 +120,10 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         return report
     scope = scope or [root]
 
+    unread: list[str] = []  # what the walk reported and skipped: its items keep their state
+
     def on_error(path: Path, reason: str) -> None:
+        unread.append(str(path))
         shown = display(path)  # a name that is not UTF-8 shows as \xNN, never a traceback
         log.warning("library %s: cannot read %s: %s", lib.name, shown, reason)
         report.errors.append((shown, reason))
@@ -161,9 +166,13 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         k = known.get(path)
         if k is not None and not k[4] and k[2] == video.size and k[3] == video.mtime_ns:
             report.unchanged += 1
+        elif k is not None and unread and video.is_disc and _partly_unread(video.file, unread):
+            continue  # its VIDEO_TS could not be listed: the size it was found with says nothing
         else:
             changed.append((video, k[0] if k is not None else None))
-    gone_ids = [k[0] for p, k in known.items() if p not in seen and not k[4]]
+    gone_ids = [
+        k[0] for p, k in known.items() if p not in seen and not k[4] and not out_of_sight(p, unread)
+    ]
     wanted = gone_ids + [i for _v, i in changed if i is not None]
     models = _movies_by_id(wanted)
     vanished = {models[i].path: models[i] for i in gone_ids if i in models}
@@ -207,6 +216,19 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         len(report.errors),
     )
     return report
+
+
+def out_of_sight(path: str, unread: list[str]) -> bool:
+    """Is the item at `path` at or below a path the walk reported and skipped (a folder it could
+    not list, a file it could not stat)? Not seeing it there says nothing: a read error on a NAS
+    is often transient, so the item keeps its state (not missing, not read again) until a scan
+    can read the folder."""
+    return any(is_inside(path, folder) for folder in unread)
+
+
+def _partly_unread(folder: str, unread: list[str]) -> bool:
+    """Did the walk skip something inside this disc's folder (its VIDEO_TS)?"""
+    return any(is_inside(path, folder) for path in unread)
 
 
 @contextlib.contextmanager

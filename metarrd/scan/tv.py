@@ -6,12 +6,14 @@ season seen a `season` item (internal: its `seasonNN-*` art), each video file an
 with the numbers its name gives (identify/episodes.py) or the reason it has none, its stream
 details, its NFO ids (one block per episode in a multi-episode NFO) and its `-thumb` image.
 Samples, extras folders and our temp files are not episodes. Rescans are incremental, as for
-movies: an unchanged file (size, mtime) is not read again; a vanished one is marked missing.
+movies: an unchanged file (size, mtime) is not read again; a vanished one is marked missing, but
+not one under a folder that could not be listed (it keeps its state until a scan can read it).
 Per-item problems become that item's `last_error` and an event; the scan goes on.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -42,6 +44,7 @@ from metarrd.scan.stage import (
     _written_by_us,
     apply_nfo_values,
     date_added_from_mtime,
+    out_of_sight,
 )
 from metarrd.scan.streams import StreamDetails, StreamReadError, read_stream_details
 from metarrd.scan.tv_nfo import EpisodeNfo, read_episode_nfo, read_show_nfo
@@ -107,7 +110,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
             try:
                 entries = sorted(os.scandir(root), key=lambda e: e.name)
             except OSError as exc:
-                on_error(root, f"cannot list the library ({exc.strerror})")
+                walk.unreadable(root, f"cannot list the library ({exc.strerror})")
                 continue
             for entry in entries:
                 if is_junk_folder(entry.name):
@@ -134,7 +137,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                 shows.setdefault(show_dir, []).append(top)
             else:
                 on_error(show_dir, NOT_UTF8)
-    _mark_vanished_shows(library, root, scope, set(shows), report)
+    _mark_vanished_shows(library, root, scope, set(shows), walk.unread, report)
     for show_dir, tops in shows.items():
         if show_dir.is_dir():
             try:
@@ -155,12 +158,19 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
 class _ShowWalk:
     """How a TV library's folders are walked: a symlinked folder is followed when its target
     lies inside a library (any), or anywhere with the library's `follow_symlinks`, as the movie
-    walk does; errors go to `on_error(path, reason)`."""
+    walk does; errors go to `on_error(path, reason)`. `unread`: the folders (and files) it
+    could not read, whose known items keep their state (`stage.out_of_sight`)."""
 
     def __init__(self, config: Config, lib: LibraryConfig, on_error) -> None:
         self.allowed = [os.path.realpath(other.path) for other in config.library]
         self.anywhere = lib.follow_symlinks
         self.on_error = on_error
+        self.unread: list[str] = []
+
+    def unreadable(self, path: Path, reason: str) -> None:
+        """Report a folder or file that could not be read, and keep its items as they are."""
+        self.unread.append(str(path))
+        self.on_error(path, reason)
 
     def enters(self, entry: os.DirEntry[str]) -> bool:
         """Is the entry a folder to walk into (a real one, or a symlink allowed to be followed)?"""
@@ -195,7 +205,7 @@ class _ShowWalk:
                 except FileNotFoundError:
                     continue  # gone since it was listed
                 except OSError as exc:
-                    self.on_error(Path(folder), f"cannot list the folder ({exc.strerror})")
+                    self.unreadable(Path(folder), f"cannot list the folder ({exc.strerror})")
                     continue
                 folders = []
                 for entry in entries:
@@ -214,19 +224,24 @@ class _ShowWalk:
                                 continue
                             info = entry.stat()
                             found.append((Path(entry.path), info.st_size, info.st_mtime_ns))
-                    except OSError:
+                    except FileNotFoundError:
                         continue  # vanished since the listing
+                    except OSError as exc:  # a link into a share we may not read, EIO
+                        if exc.errno != errno.ELOOP:  # a link loop is junk, nothing to read
+                            self.unreadable(Path(entry.path), f"cannot read ({exc.strerror})")
                 pending.extend(reversed(folders))
         return found
 
 
-def _mark_vanished_shows(library, root: Path, scope, present: set[Path], report) -> None:
+def _mark_vanished_shows(
+    library, root: Path, scope, present: set[Path], unread: list[str], report
+) -> None:
     if scope != [root]:
         return
     gone = [
         s for s in db.Movie.select().where(
             db.Movie.library == library, db.Movie.kind == db.SHOW, ~db.Movie.missing
-        ) if Path(s.path) not in present
+        ) if Path(s.path) not in present and not out_of_sight(s.path, unread)
     ]  # fmt: skip
     for show in gone:
         ids = [show.id] + [
@@ -333,7 +348,9 @@ def scan_show(
         _replace_all_streams([(item, is_new, pr.streams) for item, is_new, pr in recorded])
         for item, is_new, pr in recorded:
             _after_episode(library, show, seasons, item, is_new, pr, report)
-    vanished = [m for m in known.values() if not m.missing]
+    vanished = [
+        m for m in known.values() if not m.missing and not out_of_sight(m.path, walk.unread)
+    ]
     if vanished:
         ids = [m.id for m in vanished]
         db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()

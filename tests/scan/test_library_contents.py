@@ -14,7 +14,7 @@ from metarrd import db
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
 
-from .conftest import SAMPLE, put
+from .conftest import MEDIA, SAMPLE, put
 
 
 @pytest.fixture
@@ -193,3 +193,53 @@ def test_a_video_name_too_long_for_its_nfo_name_is_scanned_with_the_rest(tmp_pat
     report = scan(rt)
     assert len(report.new) == 2
     assert db.Movie.get(db.Movie.path == str(movies / "Recordings" / long_name))
+
+
+def _deny_listing(monkeypatch, *folders: Path) -> None:
+    """`os.scandir` of these folders fails as a NAS's EACCES or EIO does (we run as root, for
+    whom chmod 000 changes nothing)."""
+    real_scandir = os.scandir
+    denied = {os.fspath(f) for f in folders}
+
+    def scandir(path="."):
+        if os.fspath(path) in denied:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_a_folder_that_cannot_be_listed_keeps_its_movies(tmp_path, make_rt, monkeypatch):
+    """A movie folder, a category folder or the whole share unreadable for one scan (permission,
+    EIO on a NAS): the error is reported, and the movies known there are not marked missing, as
+    if deleted. Before, they were, and came back as changed at the next scan."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    heat = put(movies, "Heat (1995)/Heat (1995).mkv")
+    alien = put(movies, "Collection/Alien (1979)/Alien (1979).mkv")
+    ronin = put(movies, "Ronin (1998)/Ronin (1998).mkv")
+    dvd = movies / "Brazil (1985)/VIDEO_TS"
+    for name in ("VIDEO_TS.IFO", "VTS_01_1.VOB"):
+        put(dvd, name, MEDIA / "mpeg2_mp2.mpg")
+    assert len(scan(rt).new) == 4
+
+    for folders, scope in (
+        ((heat.parent, alien.parent.parent, dvd), None),  # a movie's, a category's, a DVD's
+        ((movies,), None),  # the library's root
+        ((heat.parent,), [heat.parent]),  # the watcher's scan of one folder
+        ((heat.parent,), [heat]),  # ... of one file
+    ):
+        with monkeypatch.context() as m:
+            _deny_listing(m, *folders)
+            report = scan(rt, scope)
+        assert report.missing == [] and not report.new and not report.changed, folders
+        assert not db.Movie.select().where(db.Movie.missing).exists(), folders
+        assert sorted(path for path, _ in report.errors) == sorted(map(str, folders))
+        assert all("permission denied" in reason for _, reason in report.errors)
+
+    errors = db.Event.select().where(db.Event.kind == "scan.error")
+    assert str(alien.parent.parent) in {e.message.split(":")[0] for e in errors}
+    again = scan(rt)  # readable again: nothing happened
+    assert again.unchanged == 4 and not (again.new or again.changed or again.missing)
+    ronin.unlink()  # a real deletion is still one
+    assert scan(rt).missing == [db.Movie.get(db.Movie.path == str(ronin)).id]

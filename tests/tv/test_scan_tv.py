@@ -532,3 +532,47 @@ def test_an_nfo_swapped_for_a_fifo_while_read_is_that_items_error(tv_rt, tmp_pat
     first = _episode(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
     assert "Dexter.nfo: cannot be read (a FIFO" in first.last_error
     assert _episode(tv, "Dexter (2006)/Season 1/Dexter - S01E02 - Crocodile.mkv").last_error is None
+
+
+def test_a_folder_that_cannot_be_listed_keeps_its_episodes(tv_rt, tmp_path, monkeypatch):
+    """A season folder, a show folder or the whole share unreadable for one scan (permission,
+    EIO on a NAS): the error is reported, and the episodes and shows known there are not marked
+    missing, as if deleted. Before, they were, and were read again at the next scan."""
+    import os
+
+    tv = tmp_path / "tv"
+    one = put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E02 - Crocodile.mkv")
+    two = put(tv, "Dexter (2006)/Season 2/Dexter - S02E01 - It's Alive.mkv")
+    firefly = put(tv, "Firefly (2002)/Firefly - S01E01 - Serenity.mkv")
+    assert scan(tv_rt).found == 4
+    real_scandir = os.scandir
+
+    for folders, scope in (
+        ((one.parent,), None),  # a season folder
+        ((firefly.parent,), None),  # a show folder
+        ((tv,), None),  # the library's root
+        ((one.parent,), [one.parent]),  # the watcher's scan of one folder
+        ((one.parent,), [two.parent.parent]),  # ... of the show
+    ):
+        denied = {str(f) for f in folders}
+
+        def scandir(path=".", denied=denied):
+            if os.fspath(path) in denied:
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real_scandir(path)
+
+        with monkeypatch.context() as m:
+            m.setattr(os, "scandir", scandir)
+            report = scan(tv_rt, scope)
+        assert report.missing == [] and not report.new and not report.changed, folders
+        assert not db.Movie.select().where(db.Movie.missing).exists(), folders
+        assert any("Permission denied" in reason for _path, reason in report.errors), folders
+        assert str(folders[0]) in {path for path, _reason in report.errors}, folders
+
+    messages = [e.message for e in db.Event.select().where(db.Event.kind == "scan.error")]
+    assert any(m.startswith(str(one.parent)) for m in messages)
+    again = scan(tv_rt)  # readable again: nothing happened
+    assert again.unchanged == 4 and not (again.new or again.changed or again.missing)
+    two.unlink()  # a real deletion is still one
+    assert scan(tv_rt).missing == [_episode(tv, two.relative_to(tv)).id]
