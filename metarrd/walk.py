@@ -55,6 +55,10 @@ _EXTRAS_FOLDERS = frozenset(
 # Extras names that are also plausible category folders ("Movies/Shorts/"): skipped only next
 # to a movie of their own.
 _MAYBE_EXTRAS_FOLDERS = frozenset({"scenes", "shorts", "other", "others", "clips", "specials"})
+# Extras folders inside a TV show (beside the list above): Jellyfin and Plex read these as
+# extras. Not "specials": that is season 0.
+_SHOW_EXTRAS_FOLDERS = frozenset({"scenes", "shorts", "other", "others", "clips", "featurette"})
+_EPISODE_SAMPLE = re.compile(r"(?:^|[\s._-])sample\d*$", re.IGNORECASE)  # "Show - S01E01 - sample"
 
 _SAMPLE = re.compile(r"(?:^|[-._])sample\d*(?:[-._]|$)", re.IGNORECASE)
 _TRAILER = re.compile(r"-trailer|(?:^|[._])trailers?\d*(?:[-._]|$)", re.IGNORECASE)
@@ -133,6 +137,24 @@ def is_excluded_episode_file(name: str) -> bool:
     return bool(_SAMPLE.search(stem) or _TRAILER_END.search(stem) or _EXTRA_SUFFIX.search(stem))
 
 
+def is_episode_file(name: str) -> bool:
+    """A file name in a show's folder that is an episode: a video, not excluded
+    (`is_excluded_episode_file`), not `... - sample`. The TV scan's rule, and the watcher's."""
+    stem, ext = os.path.splitext(name)
+    return (
+        ext.lower() in VIDEO_EXTENSIONS
+        and not is_excluded_episode_file(name)
+        and not _EPISODE_SAMPLE.search(stem)
+    )
+
+
+def is_skipped_show_folder(name: str) -> bool:
+    """A folder inside a TV show that the TV scan does not enter: the movie walk's extras,
+    samples, hidden and junk folders, and `Scenes`/`Shorts`/`Other`/`Clips` wherever they are
+    (`Specials` is a season). The TV scan's rule, and the watcher's."""
+    return is_skipped_folder(name, next_to_movie=False) or _fold(name) in _SHOW_EXTRAS_FOLDERS
+
+
 def is_junk_folder(name: str) -> bool:
     """A folder that is nobody's media: hidden, a NAS's recycle bin or thumbnails. In a TV
     library's root every other folder is a show, "Extras" (the BBC's) and "Proof" included."""
@@ -158,15 +180,12 @@ def is_video_path(path: Path, root: Path | None = None, *, tv: bool = False) -> 
 
     True for video files the walk would take, and for the stream files of a disc structure
     (VIDEO_TS/*.VOB, BDMV/STREAM/*.m2ts). With `root`, the folders between root and the file
-    are checked too (extras, hidden, junk); names like "Shorts" are not judged without a listing.
-    `tv`: in a TV library, by the episode rules (`is_excluded_episode_file`; the root's folders
-    are shows, whatever their name but junk).
+    are checked too (extras, hidden, junk); names like "Shorts" are not judged without a listing
+    (`walks_into` does). `tv`: in a TV library, by the TV scan's rules (`is_episode_file`,
+    `is_skipped_show_folder`; the root's folders are shows, whatever their name but junk).
     """
     path = Path(path)
-    if tv:
-        wanted = path.suffix.lower() in VIDEO_EXTENSIONS and not is_excluded_episode_file(path.name)
-    else:
-        wanted = _is_movie_video_name(path)
+    wanted = is_episode_file(path.name) if tv else _is_movie_video_name(path)
     if not wanted:
         return False
     if root is None:
@@ -178,8 +197,37 @@ def is_video_path(path: Path, root: Path | None = None, *, tv: bool = False) -> 
     if tv:  # a TV root's folders are shows, whatever their name but junk
         if folders and is_junk_folder(folders[0]):
             return False
-        folders = folders[1:]
+        return not any(is_skipped_show_folder(name) for name in folders[1:])
     return not any(is_skipped_folder(name, next_to_movie=False) for name in folders)
+
+
+def walks_into(folder: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
+    """Does the movie walk of `root` enter `folder` (root or below)? Each folder between is
+    judged by its name (`is_skipped_folder`), and one named like "Shorts" or "Specials" by a
+    listing of the folder holding it, as the walk judges it: extras next to a movie, a category
+    folder elsewhere. For the watcher and a scan of part of a library: a video where the walk
+    does not go is no movie of the library (a scan of `Heat (1995)/Shorts/` alone took its
+    short for one, and the next full scan marked it missing)."""
+    folder, root = os.path.normpath(folder), os.path.normpath(root)
+    if not is_inside(folder, root):
+        return False
+    parent = root
+    for name in Path(folder).relative_to(root).parts:
+        if is_skipped_folder(name, next_to_movie=False):
+            return False
+        if _fold(name) in _MAYBE_EXTRAS_FOLDERS and _holds_movie(parent):
+            return False
+        parent = os.path.join(parent, name)
+    return True
+
+
+def _holds_movie(folder: str) -> bool:
+    """Does the walk find a movie directly in `folder` (a video, a stack, a disc)?"""
+    entries = _scan_quiet(folder)
+    if len(entries) > 1:
+        entries.sort(key=_entry_key)
+    movies, _subfolders = _classify(folder, entries, _Quiet(None))
+    return bool(movies)
 
 
 def _is_movie_video_name(path: Path) -> bool:
@@ -478,6 +526,13 @@ class _Reporter:
                 self.on_error(path, reason)
             except Exception:
                 log.exception("library walk: on_error callback failed for %s", display(path))
+
+
+class _Quiet(_Reporter):
+    """A reporter for a look that is not the scan (the watcher's): the scan reports errors."""
+
+    def __call__(self, path: Path, reason: str) -> None:
+        log.debug("library walk: %s: %s", display(path), reason)
 
 
 def _reason(exc: OSError) -> str:

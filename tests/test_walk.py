@@ -15,6 +15,7 @@ from metarrd.walk import (
     is_video_path,
     stack_names,
     walk_library,
+    walks_into,
 )
 
 
@@ -375,6 +376,23 @@ def test_is_video_path_in_a_tv_library_by_the_episode_rules(tmp_path):
     assert not is_video_path(tpb / "Trailer.Park.Boys.S01E01.sample.mkv", root, tv=True)
     assert not is_video_path(root / "Proof" / "Extras" / "Making of.mkv", root, tv=True)
     assert not is_video_path(root / "@eaDir" / "Show - S01E01.mkv", root, tv=True)
+    # the TV scan's own extras and sample names (scan/tv.py), not the movie walk's only
+    assert not is_video_path(root / "Proof" / "Shorts" / "Proof - Short.mkv", root, tv=True)
+    assert not is_video_path(tpb / "Clips" / "Clip.mkv", root, tv=True)
+    assert not is_video_path(tpb / "Trailer Park Boys - S01E01 - sample.mkv", root, tv=True)
+    assert is_video_path(root / "Proof" / "Specials" / "Proof - S00E01.mkv", root, tv=True)
+    assert is_video_path(root / "Shorts" / "Shorts - S01E01.mkv", root, tv=True)  # a show
+
+
+def test_walks_into_judges_extras_like_names_by_their_neighbour(tmp_path):
+    make(tmp_path, "Heat (1995)/Heat (1995).mkv", "Heat (1995)/Shorts/x.mkv", "Shorts/A/a.mkv")
+    assert walks_into(tmp_path, tmp_path)
+    assert walks_into(tmp_path / "Heat (1995)", tmp_path)
+    assert not walks_into(tmp_path / "Heat (1995)" / "Shorts", tmp_path)  # beside a movie
+    assert not walks_into(tmp_path / "Heat (1995)" / "Extras", tmp_path)
+    assert walks_into(tmp_path / "Shorts" / "A", tmp_path)  # a category folder
+    assert not walks_into(tmp_path.parent, tmp_path)
+    assert set(found(tmp_path)) == {"Heat (1995)/Heat (1995).mkv", "Shorts/A/a.mkv"}
 
 
 def test_a_symlinked_folder_is_followed_only_into_a_library(tmp_path):

@@ -34,7 +34,7 @@ from metarrd.atomic import TEMP_MARKER
 from metarrd.config import Config, LibraryConfig
 from metarrd.files import display, is_utf8
 from metarrd.paths import deepest_folder, is_inside
-from metarrd.walk import NOT_UTF8, is_video_path
+from metarrd.walk import NOT_UTF8, is_video_path, walks_into
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,17 @@ def collapse(scopes: Iterable[str], root: str, limit: int = MAX_SCOPES_PER_LIBRA
     if root in kept or len(kept) > limit:
         return [root]
     return sorted(kept)
+
+
+def is_scanned_video(path: str, root: str, *, tv: bool = False) -> bool:
+    """Would a scan of its library take this video? By the scan's own rules (walk.py): in a TV
+    library the episode rules (extras folders such as `Featurettes` or `Shorts` are skipped,
+    `Specials` is a season); in a movie library the movie walk's, where a `Shorts` or `Other`
+    folder is extras next to a movie (a listing of the folder holding it) and a category
+    folder elsewhere."""
+    if not is_video_path(Path(path), Path(root), tv=tv):
+        return False
+    return tv or walks_into(scope_for(path, root), root)
 
 
 def existing_ancestor(path: str, root: str) -> str:
@@ -350,7 +361,7 @@ class Watcher:
         now = self.clock()
         tv = self.roots[root].kind == "tv"
         if change == "deleted":
-            if is_video_path(Path(path), Path(root), tv=tv) or self._holds_items(path):
+            if is_scanned_video(path, root, tv=tv) or self._holds_items(path):
                 self.settler.note(path, now)
             return
         if os.path.isdir(path):
@@ -358,7 +369,7 @@ class Watcher:
                 for found in _videos_under(path, root, tv=tv):
                     self.settler.note(found, now)
             return
-        if is_video_path(Path(path), Path(root), tv=tv):
+        if is_scanned_video(path, root, tv=tv):
             self.settler.note(path, now)
 
     def _holds_items(self, path: str) -> bool:
@@ -442,7 +453,7 @@ def _videos_under(folder: str, root: str, limit: int = 10_000, *, tv: bool = Fal
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             path = os.path.join(dirpath, name)
-            if is_video_path(Path(path), Path(root), tv=tv) and not is_ignored(path, root):
+            if is_scanned_video(path, root, tv=tv) and not is_ignored(path, root):
                 if not is_utf8(path):
                     log.warning("%s: %s", display(path), NOT_UTF8)
                     continue

@@ -41,7 +41,7 @@ from metarrd.scan.streams import (
     read_stack_details,
     read_stream_details,
 )
-from metarrd.walk import FoundVideo, walk_library
+from metarrd.walk import FoundVideo, walk_library, walks_into
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,11 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     found: list[FoundVideo] = []
     with _cycle_collector_paused():
         for top in scope:
+            if not walks_into(top if top.is_dir() else top.parent, root):
+                # a scope the watcher or a webhook named in extras (`Heat (1995)/Shorts/`): the
+                # full walk does not go there, so nothing there is a movie
+                log.info("library %s: %s is not walked (extras or junk)", lib.name, display(top))
+                continue
             if top.is_file():
                 found.extend(v for v in walk(top.parent) if v.file == str(top))
             else:

@@ -51,18 +51,15 @@ from metarrd.scan.tv_nfo import EpisodeNfo, read_episode_nfo, read_show_nfo
 from metarrd.walk import (
     NOT_UTF8,
     VIDEO_EXTENSIONS,
-    is_excluded_episode_file,
+    is_episode_file,
     is_junk_folder,
-    is_skipped_folder,
+    is_skipped_show_folder,
     may_follow,
 )
 
 log = logging.getLogger(__name__)
 
 SHOW_NFO = "tvshow.nfo"
-# Extras folders inside a show (beside walk.py's list): Jellyfin and Plex read these as extras.
-_TV_EXTRAS = frozenset({"scenes", "shorts", "other", "others", "clips", "featurette"})
-_SAMPLE_NAME = re.compile(r"(?:^|[\s._-])sample\d*$", re.IGNORECASE)  # "Show - S01E01 - sample"
 _SEASON_ART = re.compile(r"^season(?:(\d{2,4})|-(specials|all))-([a-z]+)$")
 
 
@@ -188,7 +185,7 @@ class _ShowWalk:
         found = []
         for top in tops:
             if top.is_file():
-                if _is_episode_file(top.name) and is_utf8(top):
+                if is_episode_file(top.name) and is_utf8(top):
                     st = top.stat()
                     found.append((top, st.st_size, st.st_mtime_ns))
                 continue
@@ -212,13 +209,13 @@ class _ShowWalk:
                     name = entry.name
                     try:
                         if entry.is_dir():
-                            if _skipped_in_show(name):
+                            if is_skipped_show_folder(name):
                                 continue
                             if not is_utf8(entry.path):
                                 self.on_error(Path(entry.path), NOT_UTF8)
                             elif self.enters(entry):
                                 folders.append(entry.path)
-                        elif entry.is_file() and _is_episode_file(name):  # regular files only
+                        elif entry.is_file() and is_episode_file(name):  # regular files only
                             if not is_utf8(entry.path):
                                 self.on_error(Path(entry.path), NOT_UTF8)
                                 continue
@@ -253,11 +250,6 @@ def _mark_vanished_shows(
         report.missing.extend(ids)
 
 
-def _skipped_in_show(name: str) -> bool:
-    """A folder inside a show that the walk does not enter: extras, samples, hidden, junk."""
-    return is_skipped_folder(name, next_to_movie=False) or name.casefold() in _TV_EXTRAS
-
-
 def _walked_into(show_dir: Path, top: Path) -> bool:
     """Does the full walk reach `top` (a scope inside `show_dir`)? Not below a folder it skips
     (`Show/Shorts/`, `Show/@eaDir/`), nor a file it would not take: a scope the watcher or a
@@ -265,7 +257,7 @@ def _walked_into(show_dir: Path, top: Path) -> bool:
     folders = top.relative_to(show_dir).parts
     if top.is_file() or not top.is_dir():
         folders = folders[:-1]
-    return not any(_skipped_in_show(name) for name in folders)
+    return not any(is_skipped_show_folder(name) for name in folders)
 
 
 def _is_regular(entry: os.DirEntry[str]) -> bool:
@@ -275,15 +267,6 @@ def _is_regular(entry: os.DirEntry[str]) -> bool:
         return entry.is_file()
     except OSError:
         return False
-
-
-def _is_episode_file(name: str) -> bool:
-    path = Path(name)
-    return (
-        path.suffix.lower() in VIDEO_EXTENSIONS
-        and not is_excluded_episode_file(name)
-        and not _SAMPLE_NAME.search(path.stem)
-    )
 
 
 def scan_show(

@@ -152,6 +152,73 @@ def test_in_a_tv_library_the_episode_rules_decide(config_factory, tmp_path):
     assert w.tick() == sorted([str(season), str(extras)])
 
 
+def test_in_a_tv_library_what_the_scan_skips_queues_no_scan(config_factory, tmp_path):
+    """A show's extras (`Shorts`, `Clips`, `Other`, `Scenes`, as the TV scan skips them, beside
+    `Featurettes` and the rest) and a `... - sample` file: before, the watcher queued a scan of
+    them, which the scan then ignored. `Specials` is season 0: scanned."""
+    root = tmp_path / "tv"
+    from metarrd.runtime import open_runtime
+
+    config = config_factory(library=[{"name": "TV", "path": str(root), "kind": "tv"}])
+    open_runtime(config).close()
+    clock = Clock()
+    calls: list = []
+    w = Watcher(config, enqueue=calls.append, clock=clock)
+    show = root / "Doctor Who (2005)"
+    for rel in (
+        "Featurettes/Confidential.mkv",
+        "Behind The Scenes/Making of.mkv",
+        "Shorts/Time Crash.mkv",
+        "Clips/Clip.mkv",
+        "Other/Prequel.mkv",
+        "Season 1/Scenes/Scene 1.mkv",
+        "Season 1/Doctor Who - S01E01 - Rose - sample.mkv",
+        "Season 1/Doctor Who - S01E01-trailer.mkv",
+    ):
+        (show / rel).parent.mkdir(parents=True, exist_ok=True)
+        (show / rel).write_bytes(b"x")
+        w.handle("added", str(show / rel))
+    shorts = show / "Season 2" / "Shorts"  # a folder copied in whole
+    shorts.mkdir(parents=True)
+    (shorts / "Pudsey Cutaway.mkv").write_bytes(b"x")
+    w.handle("added", str(shorts.parent))
+    clock.t = 100.0
+    assert w.tick() is None and calls == []
+
+    special = show / "Specials" / "Doctor Who - S00E01 - The Christmas Invasion.mkv"
+    special.parent.mkdir()
+    special.write_bytes(b"x")
+    w.handle("added", str(special))
+    clock.t = 200.0
+    assert w.tick() == [str(special.parent)]
+
+
+def test_in_a_movie_library_what_the_walk_skips_queues_no_scan(manual_watcher):
+    """`Shorts`, `Other`, `Clips`... beside a movie are its extras (the walk does not enter them),
+    and a `Shorts` folder of the library's own is a category: the watcher judges them as the
+    walk does. Before, a short in `Heat (1995)/Shorts/` queued a scan of that folder, which took
+    it for a movie (and the next full scan marked it missing)."""
+    w, clock, calls, root = manual_watcher
+    heat = root / "Heat (1995)"
+    for rel in ("Heat (1995).mkv", "Shorts/Short.mkv", "Other/Other.mkv", "Extras/x.mkv",
+                "Heat (1995)-trailer.mkv", "Featurettes/Making of.mkv"):  # fmt: skip
+        (heat / rel).parent.mkdir(parents=True, exist_ok=True)
+        (heat / rel).write_bytes(b"x")
+    clock.t = 100.0  # the movie is known and settled
+    for rel in ("Shorts/Short.mkv", "Other/Other.mkv", "Extras/x.mkv", "Heat (1995)-trailer.mkv",
+                "Featurettes/Making of.mkv"):  # fmt: skip
+        w.handle("added", str(heat / rel))
+    clock.t = 200.0
+    assert w.tick() is None and calls == []
+
+    paperman = root / "Shorts" / "Paperman (2012)" / "Paperman (2012).mkv"
+    paperman.parent.mkdir(parents=True)
+    paperman.write_bytes(b"x")
+    w.handle("added", str(paperman))
+    clock.t = 300.0
+    assert w.tick() == [str(paperman.parent)]
+
+
 def test_a_deleted_movie_folder_scans_its_parent(manual_watcher, make_movie, rt):
     w, clock, calls, root = manual_watcher
     movie = make_movie(rt, "Gone (2000)")

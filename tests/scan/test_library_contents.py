@@ -243,3 +243,22 @@ def test_a_folder_that_cannot_be_listed_keeps_its_movies(tmp_path, make_rt, monk
     assert again.unchanged == 4 and not (again.new or again.changed or again.missing)
     ronin.unlink()  # a real deletion is still one
     assert scan(rt).missing == [db.Movie.get(db.Movie.path == str(ronin)).id]
+
+
+def test_a_scan_of_an_extras_folder_alone_records_nothing(tmp_path, make_rt):
+    """`Heat (1995)/Shorts/` beside the movie is its extras, which the walk does not enter; a
+    scan of that folder alone (the watcher's, a webhook's) took its short for a movie, which the
+    next full scan marked missing. A `Shorts` category folder is walked."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    put(movies, "Heat (1995)/Heat (1995).mkv")
+    short = put(movies, "Heat (1995)/Shorts/Short.mkv")
+    making = put(movies, "Heat (1995)/Extras/Making of.mkv")
+    paperman = put(movies, "Shorts/Paperman (2012)/Paperman (2012).mkv")
+    assert len(scan(rt).new) == 2
+    for scope in ([short.parent], [short], [making.parent]):
+        report = scan(rt, scope)
+        assert report.found == 0 and not report.new, scope
+    assert scan(rt, [paperman.parent.parent]).unchanged == 1  # a category: walked
+    assert not db.Movie.select().where(db.Movie.missing).exists()
+    assert {Path(m.path).name for m in db.Movie.select()} == {"Heat (1995).mkv", paperman.name}
