@@ -385,7 +385,7 @@ def _bare_number(
     ]
     if not found:
         return EpisodeName(problem=f"{file_name}: no season and episode numbers (S01E02) and no "
-                                   "air date in the name; Kodi skips it too")  # fmt: skip
+                                   f"air date in the name; {_kodi_reading(file_name)}")  # fmt: skip
     raw, end = found[0].group(1), found[0].group(2)
     value = int(raw)
     numbers = list(range(value, int(end) + 1)) if end and int(end) > value else [value]
@@ -417,12 +417,12 @@ def _bare_number(
     if len(numbers) > 1:
         return EpisodeName(absolute=tuple(numbers), problem=(
             f"{file_name}: {found[0].group(0)} look like absolute episode numbers (anime "
-            f"numbering); Kodi would read {_kodi_reading(raw)}. Rename it with its season and "
-            "episodes or map the numbers by hand"))  # fmt: skip
+            f"numbering); {_kodi_reading(file_name)}. Rename it with its season and episodes or "
+            "map the numbers by hand"))  # fmt: skip
     return EpisodeName(absolute=value, problem=(
-        f"{file_name}: {raw} looks like an absolute episode number (anime numbering); Kodi would "
-        f"read it as {_kodi_reading(raw)}. Rename it with its season and episode (S01E{value:02d} "
-        "if the show has one season) or map the numbers by hand"))  # fmt: skip
+        f"{file_name}: {raw} looks like an absolute episode number (anime numbering); "
+        f"{_kodi_reading(file_name)}. Rename it with its season and episode (S01E{value:02d} if "
+        "the show has one season) or map the numbers by hand"))  # fmt: skip
 
 
 def _scene_run(text: str, found: list[re.Match], season: int, episodes: list[int]) -> list[int]:
@@ -442,11 +442,26 @@ def _scene_run(text: str, found: list[re.Match], season: int, episodes: list[int
     return episodes
 
 
-def _kodi_reading(raw: str) -> str:
-    if len(raw) >= 3:
-        season, episode = divmod(int(raw), 100)
-        return f"season {season} episode {episode}" + (" (a special)" if season == 0 else "")
-    return "nothing (it skips the file)"
+def _kodi_reading(file_name: str) -> str:
+    """What Kodi does with `file_name` by its default `tvshowmatching`, first rule that matches
+    (`Naruto - 1050` -> "Kodi reads it as season 10 episode 50"; `第195話` matches none: "Kodi
+    skips it ...")."""
+    path = "/" + file_name  # the rules see the whole path; a separator before the name
+    for kind, rule in _KODI_RULES:
+        m = rule.search(path)
+        if not m:
+            continue
+        if kind == "date":
+            return f"Kodi reads it by the air date {m.group(0)}"
+        if kind == "special":
+            return "Kodi reads it as a special found by its title"
+        season = int(m.group(1)) if m.group(1) else 1  # `()`: Kodi's default season
+        raw = m.group(2)
+        number = _part_number(raw) if not raw[0].isdigit() else _number(raw)
+        return f"Kodi reads it as season {season} episode {number}" + (
+            " (a special)" if season == 0 else ""
+        )
+    return "Kodi skips it (none of its name rules matches)"
 
 
 def _without_title(stem: str, show_title: str | None) -> str:
@@ -540,6 +555,18 @@ _SUB = r"(?:(?:[a-i]|\.[1-9])(?![0-9]))?"
 _KODI_SXXEYY = re.compile(r"s([0-9]+)[ ._x-]*e([0-9]+" + _SUB + r")([^\\/]*)$", re.I)
 _KODI_NXNN = re.compile(r"[\\/._ \[(-]([0-9]+)x([0-9]+" + _SUB + r")([^\\/]*)$", re.I)
 _KODI_MORE = re.compile(r"^[-_ex]+([0-9]+" + _SUB + r")", re.I)
+# the whole default list, in Kodi's order (AdvancedSettings.cpp; kodi-tv.md §1.2): the first
+# match wins; a rule's empty `()` season is Kodi's default season 1
+_KODI_RULES = (
+    ("numbers", _KODI_SXXEYY),
+    ("numbers", re.compile(r"[._ -]?()e(?:p[ ._-]?)?([0-9]+" + _SUB + r")([^\\/]*)$", re.I)),
+    ("date", re.compile(r"([0-9]{4})[.-]([0-9]{2})[.-]([0-9]{2})")),
+    ("date", re.compile(r"([0-9]{2})[.-]([0-9]{2})[.-]([0-9]{4})")),
+    ("numbers", _KODI_NXNN),
+    ("numbers", re.compile(r"[\\/._ -]p(?:ar)?t[_. -]()([ivx]+|[0-9]+)([._ -][^\\/]*)$", re.I)),
+    ("special", re.compile(r"[\\/]([^\\/]+)\.special\.[a-z0-9]+$", re.I)),
+    ("numbers", re.compile(r"[\\/._ -]([0-9]+)([0-9][0-9]" + _SUB + r")([._ -][^\\/]*)$", re.I)),
+)
 
 
 def kodi_numbers(file_name: str) -> tuple[int, list[int]] | None:

@@ -195,6 +195,28 @@ def test_an_episode_marked_by_dai_and_wa_is_never_scene_style(folder, season, ep
         assert got.problem and "absolute" in got.problem and _absolute(got) == (195,)
 
 
+@pytest.mark.parametrize(
+    "name, show, kodi",
+    [
+        # guessit guessit/test/episodes.yml (`第195話`): Kodi's "foo.103" rule needs a separator
+        # on both sides of the digits, so no rule of its default list matches; the message said
+        # S1E95
+        ("名探偵コナン 第195話.mkv", "名探偵コナン", "Kodi skips it"),
+        # Sonarr AbsoluteEpisodeNumberParserFixture: Kodi's `e<digits>` rule takes the CRC tag's
+        # `E63` first (the message said S10E4, from the number alone)
+        ("[HatSubs] Anime Title 1004 [E63F2984].mkv", "Anime Title", "season 1 episode 63"),
+        # kodi-tv.md §1.1: `- 001 -` is a special, `1050` S10E50
+        ("Naruto - 001 - Title.mkv", "Naruto", "season 0 episode 1 (a special)"),
+        ("[Grp] One Piece - 1050 (1080p).mkv", "One Piece", "season 10 episode 50"),
+    ],
+)
+def test_an_absolute_names_problem_says_what_kodi_really_reads(name, show, kodi):
+    # the default tvshowmatching rules applied in order to the name, as Kodi does
+    got = parse_episode(name, show, None)
+    assert got.problem and "absolute" in got.problem
+    assert kodi in got.problem, got.problem
+
+
 def test_a_daily_shows_obfuscated_name_takes_the_date_of_its_release_folder():
     # guessit guessit/test/episodes.yml (date 2017-11-27); the file was reported as having no
     # numbers, while Kodi finds `yyyy.mm.dd` anywhere in the path, as SxxEyy was already read
