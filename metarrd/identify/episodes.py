@@ -98,6 +98,8 @@ _CODEC_NUMBERS = re.compile(
     r"|flac|opus|l?pcm|mp3)[\s._-]?[1-9][\s._][0-2])(?!\d)"
 )
 _GROUP_PREFIX = re.compile(r"^\[[^\]]+\]")
+# `4-12`, `04-12`: a season and its episode joined by a dash (Jellyfin's "1-12 episode title")
+_SEASON_EPISODE_DASH = re.compile(r"\d{1,2}-\d{2,3}")
 # ` - ` right before a number: `Show - 130 - Title`
 _DASHED = re.compile(r"(?:^|[\s_])-[\s_]*$")
 # a release's CRC32 tag (`[E5A3B2C1]`): never a number, although `[E5` looks like episode 5
@@ -388,11 +390,18 @@ def _bare_number(
                                    f"air date in the name; {_kodi_reading(file_name)}")  # fmt: skip
     raw, end = found[0].group(1), found[0].group(2)
     value = int(raw)
+    anime = bool(_GROUP_PREFIX.match(file_name))
+    dashed_pair = end and not anime and _SEASON_EPISODE_DASH.fullmatch(found[0].group(0))
+    if dashed_pair and int(end) != value + 1:  # `01-02` stays episodes 1 and 2 (a double episode)
+        seasoned = _season_dash_episode(
+            file_name, found[0].group(0), (value, int(end)), folder_season, title
+        )
+        if seasoned is not None:
+            return seasoned
     numbers = list(range(value, int(end) + 1)) if end and int(end) > value else [value]
     if len(numbers) > MAX_RANGE:
         return EpisodeName(problem=f"{file_name}: episode range of {len(numbers)} is over "
                                    f"{MAX_RANGE}; split the file or fix its name")  # fmt: skip
-    anime = bool(_GROUP_PREFIX.match(file_name))
     scene = len(raw) == 3 and not raw.startswith("0") or len(raw) == 4 and raw.startswith("0")
     if len(raw) == 4 and not raw.startswith("0"):
         scene = folder_season == value // 100  # 1050 in "Season 10"; in "Season 01", absolute
@@ -423,6 +432,35 @@ def _bare_number(
         f"{file_name}: {raw} looks like an absolute episode number (anime numbering); "
         f"{_kodi_reading(file_name)}. Rename it with its season and episode (S01E{value:02d} if "
         "the show has one season) or map the numbers by hand"))  # fmt: skip
+
+
+def _season_dash_episode(
+    file_name: str,
+    read: str,
+    numbers: tuple[int, int],
+    folder_season: int | None,
+    title: str | None,
+) -> EpisodeName | None:
+    """`4-12 - The Woman`: season 4 episode 12, as Jellyfin reads it (its "1-12 episode title"
+    rule); in the `Season 4` folder that is the reading, with no season folder it is reported
+    (guessit reads episodes 4 to 12, Kodi skips it); in another season's folder, None."""
+    season, episode = numbers
+    named = f"S{season:02d}E{episode:02d}"
+    if folder_season == season:
+        return EpisodeName(season, (episode,), episode_title=title, warnings=(
+            f"{read} read as season {season} episode {episode} (season-episode, as Jellyfin "
+            f"reads it; its folder is season {season}); {_kodi_reading(file_name)}: name it "
+            f"{named}",))  # fmt: skip
+    if folder_season is not None:
+        return None
+    as_range = episode > season
+    return EpisodeName(problem=(
+        f"{file_name}: {read} reads as season {season} episode {episode} in Jellyfin"
+        + (f" and as episodes {season} to {episode} in guessit" if as_range else "")
+        + f"; {_kodi_reading(file_name)}. Rename it {named}"
+        + (f" (S01E{season:02d}-E{episode:02d} if it holds episodes {season} to {episode})"
+           if as_range else "")
+        + " or move it into its season folder"))  # fmt: skip
 
 
 def _scene_run(text: str, found: list[re.Match], season: int, episodes: list[int]) -> list[int]:

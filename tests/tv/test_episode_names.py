@@ -153,6 +153,38 @@ def test_absolute_ranges_and_versions():
     assert (got.season, got.episodes) == (1, (1, 2))
 
 
+@pytest.mark.parametrize(
+    "name, folder, season, episode",
+    [
+        # Jellyfin tests/Jellyfin.Naming.Tests/TV/SeasonNumberTests.cs (`Series/1-12 - The
+        # Woman.mp4`: season 1) by its EpisodePathParser rule "1-12 episode title" (season,
+        # episode); read as the episodes 1 to 12 of the folder's season before
+        ("1-12 - The Woman.mp4", "Season 1", 1, 12),
+        ("Elementary - 4-12 - The Woman.mkv", "Season 4", 4, 12),
+        ("04-12 - The Woman.mkv", "Season 04", 4, 12),
+        ("2-01 - Title.mkv", "Season 2", 2, 1),  # read as episode 2 alone before
+    ],
+)
+def test_season_dash_episode_in_its_season_folder_is_that_episode(name, folder, season, episode):
+    got = parse_episode(name, "Elementary", folder)
+    assert (got.season, got.episodes, got.problem) == (season, (episode,), None)
+    assert any(f"S{season:02d}E{episode:02d}" in w and "Kodi skips it" in w for w in got.warnings)
+
+
+@pytest.mark.parametrize("name", ["1-12 - The Woman.mp4", "Elementary - 04-12 - The Woman.mkv"])
+def test_season_dash_episode_without_a_season_folder_is_reported_with_both_readings(name):
+    # Jellyfin reads S1E12 / S4E12, guessit a range, Kodi nothing: no absolute range to map
+    got = parse_episode(name, "Elementary", None)
+    assert (got.season, got.episodes, got.absolute) == (None, (), None)
+    assert got.problem and "in Jellyfin" in got.problem and "Kodi skips it" in got.problem
+
+
+def test_season_dash_episode_leaves_double_episodes_and_other_seasons_alone():
+    # `01-02` in Season 1 is a double episode (as before); `1-12` in Season 4 is no season 4
+    assert parse_episode("01-02 - Pilot.mkv", "Show", "Season 1").episodes == (1, 2)
+    assert parse_episode("1-03 - Title.mkv", "Show", "Season 4").episodes == (1, 2, 3)
+
+
 @pytest.mark.parametrize("folder, season", [(None, None), ("Season 1", 1)])
 def test_a_list_of_three_absolute_numbers_gives_all_three(folder, season):
     # Sonarr src/NzbDrone.Core.Test/ParserTests/AbsoluteEpisodeNumberParserFixture.cs
