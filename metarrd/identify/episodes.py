@@ -122,6 +122,8 @@ _SEASON_MARK = re.compile(
     r"(?i)^(?:s|seasons?|saison|staffel|temporada|seizoen|stagione|sezon|сезон)[\s._]*$"
 )
 MAX_RANGE = 50  # Kodi's cap on a multi-episode range (kodi-tv.md §1.1, PR #27049)
+# video heights (`720` where `720p` was meant): an episode number only when nothing else can be
+_RESOLUTIONS = {"480", "576", "720", "1080", "2160"}
 _RELEASE_WORDS = {"1080p", "720p", "2160p", "480p", "576p", "x264", "x265", "h264", "h265"}
 
 
@@ -385,6 +387,7 @@ def _bare_number(
         if m.group(1).lower() not in _RELEASE_WORDS
         and not (len(m.group(1)) == 4 and 1900 <= int(m.group(1)) <= 2100)
     ]
+    found = _without_resolutions(text, found, folder_season)
     if not found:
         return EpisodeName(problem=f"{file_name}: no season and episode numbers (S01E02) and no "
                                    f"air date in the name; {_kodi_reading(file_name)}")  # fmt: skip
@@ -432,6 +435,22 @@ def _bare_number(
         f"{file_name}: {raw} looks like an absolute episode number (anime numbering); "
         f"{_kodi_reading(file_name)}. Rename it with its season and episode (S01E{value:02d} if "
         "the show has one season) or map the numbers by hand"))  # fmt: skip
+
+
+def _without_resolutions(
+    text: str, found: list[re.Match], folder_season: int | None
+) -> list[re.Match]:
+    """The numbers without the bare resolutions (`Show.Name.720.HDTV`, `S01.1080.x264`, `[1080
+    Hi10p]`, where `720p` was meant): one is an episode only when no other number is there and
+    it is either anime's absolute form (`One Piece - 1080 [1080p]`, after ` - `) or scene style
+    in the folder of its season (`Season 7/Show.720`)."""
+    others = [m for m in found if m.group(2) or m.group(1) not in _RESOLUTIONS]
+    if others or len(found) != 1:
+        return others
+    m = found[0]
+    if _DASHED.search(text[: m.start()]) or folder_season == int(m.group(1)) // 100:
+        return found
+    return []
 
 
 def _season_dash_episode(

@@ -249,6 +249,48 @@ def test_an_absolute_names_problem_says_what_kodi_really_reads(name, show, kodi)
     assert kodi in got.problem, got.problem
 
 
+@pytest.mark.parametrize(
+    "name, show, folder",
+    [
+        # guessit guessit/test/episodes.yml: `1080` is the screen size, the name has no episode
+        # (we reported absolute episode 1080, to be mapped in the absolute order)
+        ("Show.Name.S01.1080.x264-GRP.mkv", "Show Name", None),
+        ("Show.Name.S01.1080.x264-GRP.mkv", "Show Name", "Season 1"),
+        # its "corner case with only date and 720p" (`-season: 7, -episode: 20`) without the
+        # date: we read S7E20, scene style
+        ("The.Show.Name.720.HDTV.x264-GROUP.VTV.mkv", "The Show Name", None),
+    ],
+)
+def test_a_bare_resolution_is_no_episode_number(name, show, folder):
+    got = parse_episode(name, show, folder)
+    assert (got.season, got.episodes, got.absolute) == (None, (), None)
+    assert got.problem and "no season and episode numbers" in got.problem
+
+
+@pytest.mark.parametrize(
+    "name, show, folder, want",
+    [
+        # guessit guessit/test/episodes.yml (#933) and the corpus: absolute numbers of long
+        # anime, with or without a resolution tag beside them, stay absolute numbers
+        ("[Group] One Piece - 1080 [1080p][x264].mkv", "One Piece", None, (None, (), 1080)),
+        ("[Group] Show Name - 1080 [x264].mkv", "Show Name", None, (None, (), 1080)),
+        ("One Piece - 720.mkv", "One Piece", None, (None, (), 720)),
+        # a resolution beside the episode number gives way to it
+        ("Show.Name.1080.05.mkv", "Show Name", "Season 1", (1, (5,), None)),
+        # scene style in the folder of that season: nothing else can be the number
+        (
+            "The.Show.Name.720.HDTV.x264-GROUP.VTV.mkv",
+            "The Show Name",
+            "Season 7",
+            (7, (20,), None),
+        ),
+    ],
+)
+def test_a_resolution_number_is_an_episode_only_when_nothing_else_can_be(name, show, folder, want):
+    got = parse_episode(name, show, folder)
+    assert (got.season, got.episodes, got.absolute) == want
+
+
 def test_a_daily_shows_obfuscated_name_takes_the_date_of_its_release_folder():
     # guessit guessit/test/episodes.yml (date 2017-11-27); the file was reported as having no
     # numbers, while Kodi finds `yyyy.mm.dd` anywhere in the path, as SxxEyy was already read
