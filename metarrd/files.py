@@ -17,9 +17,11 @@ import fcntl
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
+
+from metarrd.paths import is_inside
 
 MAX_FILE_BYTES = 128 * 1024 * 1024
 """Largest library file (artwork, an NFO) we import, back up before replacing it, or compare."""
@@ -67,6 +69,37 @@ def is_utf8(path: os.PathLike | str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+class _Library(Protocol):
+    path: str
+    follow_symlinks: bool
+
+
+def link_target_outside(path: os.PathLike | str, libraries: Iterable[_Library]) -> str | None:
+    """Where a symlink at `path` leads, when that lies outside every one of `libraries` (the
+    configured ones) and no library holding `path` sets `follow_symlinks`; else None (no
+    symlink, a link into a library, a library whose links may lead anywhere).
+
+    The rule of symlinked folders (`walk.may_follow`), for the files we read: a user's NFO or
+    image linked to `/etc/passwd` is not read into the database, the UI or the cache. Only the
+    last part of `path` is looked at: a folder that leads out of every library is not walked
+    into in the first place. A dangling link is judged by the path it names.
+    """
+    try:
+        if not stat.S_ISLNK(os.lstat(path).st_mode):
+            return None
+    except OSError:
+        return None  # gone, or a name too long to exist: nothing will be read
+    libraries = list(libraries)
+    here = os.path.normpath(os.fspath(path))
+    holding = [lib for lib in libraries if is_inside(here, os.path.normpath(lib.path))]
+    if any(lib.follow_symlinks for lib in holding):
+        return None
+    target = os.path.realpath(path)
+    if any(is_inside(target, os.path.realpath(lib.path)) for lib in libraries):
+        return None
+    return target
 
 
 def kind_of(mode: int) -> str:

@@ -10,6 +10,7 @@ import stat
 import pytest
 
 from metarrd.atomic import sha256_file, write_atomic
+from metarrd.config import LibraryConfig
 from metarrd.files import (
     NotARegularFile,
     TooLarge,
@@ -17,6 +18,7 @@ from metarrd.files import (
     copy_regular,
     display,
     is_utf8,
+    link_target_outside,
     open_regular,
     read_regular,
 )
@@ -117,3 +119,27 @@ def test_names_that_are_not_utf8_are_shown_readably():
     shown = display(name)
     assert shown == "/lib/Caf\\xe9 (2001)/Caf\\xe9 (2001).mkv"
     shown.encode("utf-8")  # safe for the database, JSON and any log
+
+
+def test_a_file_linked_out_of_every_library_is_told_apart(tmp_path):
+    """The rule of symlinked folders, for files: a link is fine into any library, and leads
+    out only when its target is outside them all and its library does not follow links."""
+    movies, tv, outside = tmp_path / "movies", tmp_path / "tv", tmp_path / "outside"
+    for folder in (movies, tv, outside):
+        folder.mkdir()
+    (outside / "secret.nfo").write_text("secret")
+    (tv / "show.nfo").write_text("fine")
+    (movies / "own.nfo").write_text("fine")
+    (movies / "out.nfo").symlink_to(outside / "secret.nfo")
+    (movies / "tv.nfo").symlink_to(tv / "show.nfo")
+    (movies / "here.nfo").symlink_to("own.nfo")
+    (movies / "hop.nfo").symlink_to(movies / "out.nfo")  # a link to a link that leads out
+    libraries = [LibraryConfig("Movies", str(movies)), LibraryConfig("TV", str(tv), "tv")]
+    secret = str(outside / "secret.nfo")
+
+    assert link_target_outside(movies / "out.nfo", libraries) == secret
+    assert link_target_outside(movies / "hop.nfo", libraries) == secret
+    for fine in ("tv.nfo", "here.nfo", "own.nfo", "missing.nfo"):
+        assert link_target_outside(movies / fine, libraries) is None, fine
+    following = [LibraryConfig("Movies", str(movies), follow_symlinks=True), libraries[1]]
+    assert link_target_outside(movies / "out.nfo", following) is None

@@ -18,7 +18,7 @@ from typing import Protocol
 from metarrd import cache
 from metarrd.atomic import TEMP_MARKER, ensure_dir
 from metarrd.config import Config
-from metarrd.files import MAX_FILE_BYTES, copy_regular, display, is_utf8
+from metarrd.files import MAX_FILE_BYTES, copy_regular, display, is_utf8, link_target_outside
 from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
 from metarrd.walk import FoundVideo, is_video_path, stacked_title
 
@@ -188,6 +188,20 @@ def nfo_present(path: Path) -> bool:
     return not stat.S_ISDIR(st.st_mode)
 
 
+def refused_link(path: Path, config: Config) -> str | None:
+    """Why the user's NFO or image at `path` is not read: it is a symlink whose target lies
+    outside every configured library, and its library does not set `follow_symlinks` (the rule
+    of symlinked folders); None when it may be read. What it leads to is never opened, so
+    nothing of it reaches the database, the UI or the cache."""
+    target = link_target_outside(path, config.library)
+    if target is None:
+        return None
+    return (
+        f"{display(path)} is a symbolic link to {display(target)}, outside every configured "
+        "library: not read (set follow_symlinks = true for this library to follow it)"
+    )
+
+
 def classify_image(name: str, base: str, own_folder: bool) -> tuple[str, int] | None:
     """(asset type, rank) for an image file name, or None when it is not movie artwork.
     `base` "" (a disc's art base, `art_base_name`) stands for bare names only."""
@@ -212,9 +226,15 @@ def classify_image(name: str, base: str, own_folder: bool) -> tuple[str, int] | 
 
 
 def find_local_artwork(
-    video: FoundVideo, config: Config, *, is_ours: Callable[[Path], bool]
+    video: FoundVideo,
+    config: Config,
+    *,
+    is_ours: Callable[[Path], bool],
+    errors: list[str] | None = None,
 ) -> list[LocalArtwork]:
-    """Analyse and cache the user's artwork for `video`; corrupt images are logged and skipped."""
+    """Analyse and cache the user's artwork for `video`; corrupt images are logged and skipped.
+    An image linked out of every library (`refused_link`) is not read: its reason goes to
+    `errors` (the item's), or the log without one."""
     folder = movie_folder(video)
     # a stack's art is under its stacked title, a disc's has bare names (what Kodi reads);
     # images named after a stack's first part or a disc's folder (what Jellyfin and older tools
@@ -242,6 +262,12 @@ def find_local_artwork(
             log.warning("%s: existing artwork skipped: the name is not UTF-8", display(path))
             continue
         if is_ours(path):
+            continue
+        if (refused := refused_link(path, config)) is not None:
+            if errors is None:
+                log.warning("%s", refused)
+            else:
+                errors.append(refused)  # logged with the item
             continue
         try:
             info, cached = _import(config, path, asset_type)

@@ -33,7 +33,7 @@ from metarrd.files import display
 from metarrd.identify import parse_hints
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
-from metarrd.scan.local_files import LocalArtwork, find_local_artwork, find_nfo
+from metarrd.scan.local_files import LocalArtwork, find_local_artwork, find_nfo, refused_link
 from metarrd.scan.nfo_read import NfoData, NfoError, read_nfo
 from metarrd.scan.streams import (
     StreamDetails,
@@ -310,7 +310,9 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
     except OSError as exc:
         nfo_path = None
         pr.errors.append(f"{video.path.parent}: cannot look for its NFO ({exc.strerror})")
-    if nfo_path is not None and not _written_by_us(nfo_path):
+    if nfo_path is not None and (refused := refused_link(nfo_path, rt.config)) is not None:
+        pr.errors.append(refused)
+    elif nfo_path is not None and not _written_by_us(nfo_path):
         try:
             pr.nfo = read_nfo(nfo_path)
             pr.nfo_hash = sha256_file(nfo_path)
@@ -320,7 +322,7 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
         except OSError as exc:  # swapped for a FIFO between the two reads, say
             pr.errors.append(f"{nfo_path}: cannot be read ({exc.strerror})")
     try:
-        pr.artwork = find_local_artwork(video, rt.config, is_ours=_written_by_us)
+        pr.artwork = find_local_artwork(video, rt.config, is_ours=_written_by_us, errors=pr.errors)
     except OSError as exc:
         pr.errors.append(f"{video.path.parent}: cannot list artwork ({exc.strerror})")
     if pr.errors and not os.path.lexists(video.path):

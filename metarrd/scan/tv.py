@@ -34,7 +34,13 @@ from metarrd.identify import (
 )
 from metarrd.imaging import ImageRejected, analyse_image
 from metarrd.runtime import Runtime
-from metarrd.scan.local_files import IMAGE_EXTS, LocalArtwork, classify_image, nfo_present
+from metarrd.scan.local_files import (
+    IMAGE_EXTS,
+    LocalArtwork,
+    classify_image,
+    nfo_present,
+    refused_link,
+)
 from metarrd.scan.nfo_read import NfoError
 from metarrd.scan.stage import (
     PROBE_THREADS,
@@ -382,7 +388,11 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
     known = db.Movie.get_or_none(db.Movie.path == str(show_dir))
     before = (known.hints or {}) if known is not None else {}
     nfo_seen = kept_nfo = None
-    if nfo_present(nfo_path) and not _written_by_us(nfo_path):
+    present = nfo_present(nfo_path)
+    if present and (refused := refused_link(nfo_path, rt.config)) is not None:
+        log.warning("show %s: %s", display(show_dir), refused)
+        errors.append(refused)
+    elif present and not _written_by_us(nfo_path):
         nfo_seen = _seen([(None, nfo_path, SHOW_NFO, 1)]).get(str(nfo_path))
         if nfo_seen is not None and before.get("nfo_seen") == list(nfo_seen):
             # read by an earlier scan, unchanged since (every scan of the show read it again)
@@ -519,10 +529,25 @@ def _show_artwork(
         kind = classify_image(entry.name, "\0", own_folder=True)
         if kind:
             found.append((None, Path(entry.path), *kind))
+    found, refused = _readable(config, found, show_dir)
     seen = _seen(found)
     unchanged = _unchanged_library_art(seen)
     art, errors = _analysed(config, [f for f in found if str(f[1]) not in unchanged])
-    return [(season, replace(a, seen=seen.get(str(a.path)))) for season, a in art], errors
+    return [(season, replace(a, seen=seen.get(str(a.path)))) for season, a in art], refused + errors
+
+
+def _readable(config: Config, found: list, item: Path) -> tuple[list, list[str]]:
+    """The images found for `item` (a show folder, an episode file) that may be read, and why
+    each other one is not (a symlink out of every library, `refused_link`): checked on every
+    scan, before an image recorded earlier is taken as unchanged."""
+    kept, refused = [], []
+    for f in found:
+        if (reason := refused_link(f[1], config)) is not None:
+            log.warning("%s: %s", display(item), reason)
+            refused.append(reason)
+        else:
+            kept.append(f)
+    return kept, refused
 
 
 def _seen(found) -> dict[str, tuple[int, int]]:
@@ -584,7 +609,11 @@ def probe_episode(
     except OSError as exc:
         pr.errors.append(f"{path}: cannot read ({exc.strerror})")
     nfo_path = path.with_suffix(".nfo")
-    if nfo_present(nfo_path) and not _written_by_us(nfo_path):
+    present = nfo_present(nfo_path)
+    if present and (refused := refused_link(nfo_path, config)) is not None:
+        log.warning("episode %s: %s", display(path), refused)
+        pr.errors.append(refused)
+    elif present and not _written_by_us(nfo_path):
         try:
             pr.nfo = read_episode_nfo(nfo_path)
             pr.nfo_hash = sha256_file(nfo_path)
@@ -603,9 +632,10 @@ def probe_episode(
                     found.append((None, Path(entry.path), *kind))
     except OSError as exc:
         pr.errors.append(f"{path.parent}: cannot list artwork ({exc.strerror})")
+    found, refused = _readable(config, found, path)
     art, errors = _analysed(config, found)
     pr.artwork = [a for _s, a in art]
-    pr.errors += errors
+    pr.errors += refused + errors
     if pr.errors and not os.path.lexists(path):
         pr.vanished = True
     return pr

@@ -3,6 +3,7 @@ are not UTF-8, symlinked folders. Each is one skipped file with a reason; the sc
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -262,3 +263,75 @@ def test_a_scan_of_an_extras_folder_alone_records_nothing(tmp_path, make_rt):
     assert scan(rt, [paperman.parent.parent]).unchanged == 1  # a category: walked
     assert not db.Movie.select().where(db.Movie.missing).exists()
     assert {Path(m.path).name for m in db.Movie.select()} == {"Heat (1995).mkv", paperman.name}
+
+
+SECRET_NFO = """<?xml version="1.0" encoding="UTF-8"?>
+<movie><title>root:x:0:0</title><plot>the secret outside</plot>
+<uniqueid type="tmdb" default="true">1091</uniqueid></movie>
+"""
+
+
+def _outside_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A secret NFO and image in a folder that is no library."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.nfo").write_text(SECRET_NFO)
+    Image.new("RGB", (200, 300), (1, 2, 3)).save(outside / "secret.jpg")
+    return outside / "secret.nfo", outside / "secret.jpg"
+
+
+def _cached_bytes(rt) -> list[bytes]:
+    return [p.read_bytes() for p in Path(rt.config.cache_dir).rglob("*") if p.is_file()]
+
+
+def test_an_nfo_or_image_linked_out_of_every_library_is_the_items_error_not_read(tmp_path, make_rt):
+    """A user's NFO or artwork that is a symlink to a file outside every library is not read
+    (the rule of symlinked folders): nothing of it reaches the item, the UI or the cache; the
+    item says why; a link into a library (this one or another) is read as before."""
+    movies, other = tmp_path / "movies", tmp_path / "other"
+    rt = make_rt(libraries={"Movies": movies, "Other": other})
+    secret_nfo, secret_jpg = _outside_files(tmp_path)
+    heat = put(movies, "Heat (1995)/Heat (1995).mkv").parent
+    (heat / "Heat (1995).nfo").symlink_to(secret_nfo)
+    (heat / "poster.jpg").symlink_to(secret_jpg)
+    (heat / "Heat (1995)-fanart.jpg").symlink_to(secret_jpg)
+    Image.new("RGB", (320, 180), (30, 30, 200)).save(other / "shared.jpg")
+    (heat / "banner.jpg").symlink_to(other / "shared.jpg")  # another library: fine
+    dune = put(movies, "Dune (1984)/Dune (1984).mkv").parent
+    (other / "dune.nfo").write_text(SECRET_NFO.replace("root:x:0:0", "Dune"))
+    (dune / "movie.nfo").symlink_to(other / "dune.nfo")
+
+    report = scan(rt)
+
+    movie = db.Movie.get(db.Movie.path == str(heat / "Heat (1995).mkv"))
+    assert movie.title == "Heat" and movie.plot is None
+    assert movie.hints.get("nfo_tmdb_id") is None and not movie.source_nfo_hash
+    reason = "outside every configured library: not read"
+    problems = [e for e in movie.last_error.split("; ") if reason in e]
+    assert len(problems) == 3, movie.last_error
+    assert f"Heat (1995).nfo is a symbolic link to {secret_nfo}" in movie.last_error
+    assert "follow_symlinks" in problems[0]
+    assert sorted(Path(a.url).name for a in movie.assets if a.provider == "library") == [
+        "banner.jpg"
+    ]
+    assert secret_jpg.read_bytes() not in _cached_bytes(rt)
+    assert sum(reason in why for _item, why in report.errors) == 3
+    events = db.Event.select().where(db.Event.movie == movie, db.Event.kind == "scan.error")
+    assert sum(reason in e.message for e in events) == 3
+    assert db.Movie.get(db.Movie.path == str(dune / "Dune (1984).mkv")).title == "Dune"
+
+
+def test_a_library_that_follows_symlinks_reads_linked_nfos_and_images(tmp_path, make_rt):
+    rt = make_rt()
+    lib = dataclasses.replace(rt.config.library[0], follow_symlinks=True)
+    rt.config = dataclasses.replace(rt.config, library=(lib,))
+    secret_nfo, secret_jpg = _outside_files(tmp_path)
+    heat = put(tmp_path / "movies", "Heat (1995)/Heat (1995).mkv").parent
+    (heat / "Heat (1995).nfo").symlink_to(secret_nfo)
+    (heat / "poster.jpg").symlink_to(secret_jpg)
+
+    scan(rt)
+
+    movie = db.Movie.get(db.Movie.path == str(heat / "Heat (1995).mkv"))
+    assert movie.plot == "the secret outside" and movie.last_error is None
+    assert [a.asset_type for a in movie.assets if a.provider == "library"] == ["poster"]

@@ -188,7 +188,55 @@ def test_a_fifo_or_device_where_an_nfo_goes_is_the_items_error(tv_rt, tv_library
     item = db.Movie.get(db.Movie.path == str(show))
     assert "is a FIFO (named pipe), not a regular file; ignored" in item.last_error
     episode = _episode(tv_library, "Firefly/Season 1/Firefly - S01E01 - Serenity.mkv")
-    assert "not a regular file; ignored" in episode.last_error
+    # /dev/zero lies outside every library: refused before it is opened at all
+    assert "symbolic link to /dev/zero, outside every configured library" in episode.last_error
+
+
+SECRET_NFO = """<?xml version="1.0" encoding="UTF-8"?>
+<tvshow><title>root:x:0:0</title><plot>the secret outside</plot>
+<uniqueid type="tmdb" default="true">1437</uniqueid></tvshow>
+"""
+
+
+def test_nfos_and_art_linked_out_of_every_library_are_the_items_errors_not_read(tv_rt, tmp_path):
+    """`tvshow.nfo`, an episode NFO, show, season and episode art that are symlinks to files
+    outside every library are not read (the rule of symlinked folders): nothing of them
+    reaches the items or the cache; each item says why. A link into a library is read."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.nfo").write_text(SECRET_NFO)
+    episode_nfo = "<episodedetails><title>root:x:0:0</title><season>1</season>"
+    (outside / "secret-episode.nfo").write_text(
+        episode_nfo + "<episode>1</episode></episodedetails>"
+    )
+    Image.new("RGB", (400, 600), (1, 2, 3)).save(outside / "secret.jpg")
+    Image.new("RGB", (400, 600), (4, 5, 6)).save(tmp_path / "movies/shared.jpg")
+    show = tmp_path / "tv/Firefly (2002)"
+    video = put(show, "Season 1/Firefly - S01E01 - Serenity.mkv")
+    (show / "tvshow.nfo").symlink_to(outside / "secret.nfo")
+    (show / "poster.jpg").symlink_to(outside / "secret.jpg")
+    (show / "season01-poster.jpg").symlink_to(outside / "secret.jpg")
+    (show / "fanart.jpg").symlink_to(tmp_path / "movies/shared.jpg")  # another library: read
+    (video.with_suffix(".nfo")).symlink_to(outside / "secret-episode.nfo")
+    (video.parent / f"{video.stem}-thumb.jpg").symlink_to(outside / "secret.jpg")
+
+    report = scan(tv_rt)
+
+    reason = "outside every configured library: not read"
+    item = db.Movie.get(db.Movie.path == str(show))
+    assert item.title == "Firefly" and item.plot is None and not item.hints.get("nfo_tmdb_id")
+    assert f"tvshow.nfo is a symbolic link to {outside / 'secret.nfo'}" in item.last_error
+    assert item.last_error.count(reason) == 3  # tvshow.nfo, poster, season01-poster
+    assert [a.asset_type for a in item.assets] == ["fanart"]
+    episode = db.Movie.get(db.Movie.path == str(video))
+    assert not episode.hints.get("nfo_episodes") and episode.title != "root:x:0:0"
+    assert episode.last_error.count(reason) == 2 and not list(episode.assets)  # NFO, thumb
+    season = db.Movie.get(db.Movie.show == item, db.Movie.kind == db.SEASON)
+    assert not list(season.assets)
+    secret = (outside / "secret.jpg").read_bytes()
+    cached = [p.read_bytes() for p in tv_rt.config.cache_dir.rglob("*") if p.is_file()]
+    assert secret not in cached and len(cached) == 1
+    assert sum(reason in why for _item, why in report.errors) == 5
 
 
 def test_an_episode_that_vanishes_while_it_is_scanned_is_no_new_item(
