@@ -43,7 +43,7 @@ from metarrd.atomic import (
     remove_temp_files,
 )
 from metarrd.errors import ItemError, MetarrdError
-from metarrd.files import UnsafeFile, kind_of
+from metarrd.files import UnsafeFile, display, kind_of, link_target_outside
 from metarrd.paths import is_inside
 from metarrd.publish import layout, sources
 from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, FileAction, PublishPlan, Wanted
@@ -217,6 +217,9 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
         remove_temp_files(plan.stale_temp)
     for action in plan.actions:
         if action.backup and os.path.lexists(action.path):
+            if (link := _link_out_of_libraries(rt, action)) is not None:
+                _note(movie, result.skipped, link)  # nothing copied: the link is replaced
+                continue
             try:
                 sources.back_up(rt, movie.id, action.path, action.backup_type or "fanart")
             except UnsafeFile as exc:
@@ -703,6 +706,27 @@ def _unreadable_link(path: Path, exc: OSError, verb: str) -> str | None:
     return (
         f"{path.name} was a symbolic link to {target!r}, which cannot be read "
         f"({exc.strerror}): nothing to copy into the cache; the link is {verb}"
+    )
+
+
+def _link_out_of_libraries(rt: Runtime, action: FileAction) -> str | None:
+    """A note when the file at `action.path` is a symlink to a regular file outside every
+    configured library (its library not set to `follow_symlinks`): what it leads to is not the
+    library's, so it is not copied into the cache or `backup/` (`/etc/passwd` would be); the
+    link itself is replaced or removed, its target left as it is. None otherwise: a link to a
+    FIFO or a device is refused as before, one that leads nowhere is noted as before."""
+    target = link_target_outside(action.path, rt.config.library)
+    if target is None:
+        return None
+    try:
+        if not stat.S_ISREG(os.stat(action.path).st_mode):
+            return None
+    except OSError:
+        return None
+    verb = "replaced" if action.action == REPLACE else "removed"
+    return (
+        f"{action.path.name} is a symbolic link to {display(target)}, outside every configured "
+        f"library: not copied into the cache; the link is {verb}, its target left as it is"
     )
 
 

@@ -199,3 +199,57 @@ def test_a_link_that_leads_nowhere_at_a_target_name_is_noted_and_replaced(rt, bu
     assert any(f"symbolic link to {target!r}" in s and "replaced" in s for s in result.skipped)
     assert built.reload().publish_state == db.PUBLISHED
     assert publish_item(rt, built.movie).written == []
+
+
+@pytest.mark.parametrize("name", [f"{BASE}.nfo", f"{BASE}-poster.jpg", f"{BASE}-fanart.jpg"])
+def test_a_link_to_a_file_outside_every_library_is_replaced_never_copied(rt, build, tmp_path, name):
+    """The user's file at a name we write is copied into the cache before it is replaced; a
+    symlink there to a file outside every library is not the library's: its target (here a
+    stand-in for /etc/passwd) is neither copied into data_dir nor touched, the link is replaced,
+    and a note says so."""
+    built = build()
+    secret = tmp_path / "outside" / "secret"
+    secret.parent.mkdir()
+    secret.write_bytes(b"root:x:0:0:root:/root:/bin/bash\n")
+    link = built.path(name)
+    link.symlink_to(secret)
+
+    result = publish_item(rt, built.movie)
+
+    assert link.is_file() and not link.is_symlink()  # replaced: the link, not its target
+    assert secret.read_bytes() == b"root:x:0:0:root:/root:/bin/bash\n"
+    data = Path(rt.config.cache_dir).parent
+    copied = [p for p in data.rglob("*") if p.is_file() and p.read_bytes() == secret.read_bytes()]
+    assert copied == []
+    assert any(
+        f"{name} is a symbolic link to {secret}, outside every configured library: not copied"
+        in note
+        for note in result.skipped
+    )
+    assert str(link) not in result.backed_up
+    assert built.reload().publish_state == db.PUBLISHED
+
+
+def test_a_link_into_the_library_or_one_that_follows_links_is_backed_up(make_rt, build, tmp_path):
+    rt = make_rt()
+    built = build(runtime=rt)
+    own = built.folder / "mine.nfo"
+    own.write_text("<movie><title>mine</title></movie>")
+    built.path(f"{BASE}.nfo").symlink_to(own)  # inside the library
+
+    result = publish_item(rt, built.movie)
+
+    assert [Path(p).name for p in result.backed_up] == [f"{BASE}.nfo"]
+    assert own.read_text() == "<movie><title>mine</title></movie>"
+
+    lib = dataclasses.replace(rt.config.library[0], follow_symlinks=True)
+    rt.config = dataclasses.replace(rt.config, library=(lib,))
+    heat = build("Heat (1995)", runtime=rt)
+    outside = tmp_path / "outside" / "poster.jpg"
+    outside.parent.mkdir()
+    outside.write_bytes(b"not an image, only the user's")
+    heat.path("Heat (1995)-poster.jpg").symlink_to(outside)  # the library follows links
+
+    result = publish_item(rt, heat.movie)
+
+    assert [Path(p).name for p in result.backed_up] == ["Heat (1995)-poster.jpg"]

@@ -354,6 +354,25 @@ def test_an_episode_nfo_linked_to_dev_null_skips_that_episode_only(trt):
     assert built.path("tvshow.nfo").is_file()
 
 
+def test_an_episode_nfo_linked_out_of_every_library_is_replaced_not_copied(trt, tmp_path):
+    """`Pilot.nfo -> /somewhere/secret`: the link is replaced by our NFO, and what it led to is
+    not copied into data_dir (it is not the library's) nor touched."""
+    built = build_show(trt)
+    secret = tmp_path / "outside" / "secret"
+    secret.parent.mkdir()
+    secret.write_bytes(b"root:x:0:0:root:/root:/bin/bash\n")
+    link = built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo")
+    link.symlink_to(secret)
+
+    result = publish_item(trt, built.show)
+
+    assert link.is_file() and not link.is_symlink()
+    assert secret.read_bytes() == b"root:x:0:0:root:/root:/bin/bash\n"
+    data = trt.config.cache_dir.parent
+    assert not [p for p in data.rglob("*") if p.is_file() and p.read_bytes() == secret.read_bytes()]
+    assert any("Pilot.nfo is a symbolic link to" in n and "not copied" in n for n in result.skipped)
+
+
 def test_our_old_nfo_swapped_for_a_fifo_is_left_not_fatal(trt):
     """A gone episode's NFO (ours, in the ledger, no longer wanted) that the user replaced by a
     FIFO: it cannot be copied into the cache, so it is left as it is with a note, as a FIFO
