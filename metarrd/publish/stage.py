@@ -44,9 +44,9 @@ from pathlib import Path
 
 from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
-from metarrd.config import ASSET_TYPES
+from metarrd.config import ASSET_TYPES, LibraryConfig
 from metarrd.errors import ItemError, MetarrdError
-from metarrd.files import MAX_FILE_BYTES, read_regular
+from metarrd.files import MAX_FILE_BYTES, display, link_target_outside, read_regular
 from metarrd.publish import actors, apply, layout, nfo, sources
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows
@@ -390,6 +390,7 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         stale=stale,
         fetch=fetch,
         listings={folder: names, folder / layout.ACTORS_DIR: actor_names},
+        libraries=rt.config.library,
     )
     return Prepared(plan, notes, missing, seen)
 
@@ -409,12 +410,14 @@ def plan_against_disk(
     stale: list[Path],
     fetch: bool,
     listings: Mapping[Path, set[str]] | None = None,
+    libraries: Sequence[LibraryConfig],
 ) -> tuple[PublishPlan, dict[Path, tuple[int, int, int]]]:
     """What is on disk now for every wanted and ledger path (by lstat, hashed only when it could
     have changed), the plan against it, and a LEAVE for each held slot (a picture that cannot be
     had now keeps our file). Shared by a movie's and a show's publish. `listings`: the names
     in some folders, just listed: a path whose name is not there, in any case (a share may
-    ignore case), is absent without an lstat."""
+    ignore case), is absent without an lstat. `libraries`: the configured ones; the preview shows
+    no NFO a symlink leads to outside them all (`files.link_target_outside`)."""
     sizes: dict[Path, set[int]] = {}
     for w in wanted:
         sizes.setdefault(w.path, set()).add(w.size)
@@ -430,8 +433,14 @@ def plan_against_disk(
     }
     nfo_current = None
     if not fetch and current.get(nfo_target) is not None:  # the preview's diff
-        with contextlib.suppress(OSError):
-            nfo_current = read_regular(nfo_target, MAX_FILE_BYTES).decode("utf-8", "replace")
+        if (target := link_target_outside(nfo_target, libraries)) is not None:
+            notes.append(
+                f"{nfo_target.name} is a symbolic link to {display(target)}, outside every "
+                "configured library: what it holds is not shown"
+            )
+        else:
+            with contextlib.suppress(OSError):
+                nfo_current = read_regular(nfo_target, MAX_FILE_BYTES).decode("utf-8", "replace")
     plan = plan_publish(
         movie_id=item.id,
         title=item.label,

@@ -249,6 +249,7 @@ def _prepare(
         notes=notes,
         stale=stale,
         fetch=fetch,
+        libraries=rt.config.library,
     )
     plan.nfo_path = show_nfo
     extra = [d for d in dirs if d not in (folder, actors_dir)]

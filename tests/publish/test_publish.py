@@ -611,6 +611,29 @@ def test_preview_shows_every_action_and_the_nfo_diff_without_writing(rt, build):
     assert {a.action for a in again.actions} == {KEEP} and again.nfo_diff() == ""
 
 
+def test_the_preview_never_shows_an_nfo_linked_out_of_every_library(rt, build, tmp_path):
+    """The preview's diff shows the NFO there now: not what a symlink leads to outside every
+    library (it would put /etc/passwd on the page); a note says why its side is empty."""
+    built = build()
+    secret = tmp_path / "outside" / "secret.nfo"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    built.path(f"{BASE}.nfo").symlink_to(secret)
+
+    plan = preview_publish(rt, built.movie)
+
+    assert plan.nfo_current is None and "root:x:0:0" not in plan.nfo_diff()
+    assert any(
+        f"{BASE}.nfo is a symbolic link to {secret}, outside every configured library" in n
+        for n in plan.notes
+    )
+    inside = built.folder / "mine.nfo"  # a link into the library is shown as before
+    inside.write_text("<movie><title>Mine</title></movie>\n")
+    built.path(f"{BASE}.nfo").unlink()
+    built.path(f"{BASE}.nfo").symlink_to(inside)
+    assert "-<movie><title>Mine</title></movie>" in preview_publish(rt, built.movie).nfo_diff()
+
+
 def test_preview_says_what_is_downloaded_again(rt, build):
     built = build(art={"poster": ["jpeg"]}, cast=[])
     shutil.rmtree(rt.config.cache_dir)
