@@ -80,8 +80,8 @@ def enqueue_scan(
     gone: Iterable[str] = (),
 ) -> db.Job:
     """Scan `paths` (None: every library). What a webhook knows comes along:
-    `ids` maps a path to the {tmdb_id, imdb_id} of the movie there (identified from them,
-    without searching); `renames` maps an item's old file path to its new one (the item follows
+    `ids` maps a path to the {tmdb_id, imdb_id} of the movie there, or the {tmdb_id, tvdb_id,
+    imdb_id, kind: "show"} of the show (identified from them, without searching); `renames` maps an item's old file path to its new one (the item follows
     its file and keeps its data); the items at the `gone` paths are marked missing (data kept)."""
     plist = None if paths is None else sorted({_abs(p) for p in paths})
     payload = {

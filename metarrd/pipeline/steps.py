@@ -107,14 +107,17 @@ def republish_shows(rt: Runtime, moved: list[int]) -> list[Step]:
 def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Items at the paths a webhook named, with its ids; items already that movie are left.
 
-    The ids are one movie's (Radarr) or one show's (Sonarr): they go to the one item at or
-    under the path, never to several. A path that holds more (a library's root sent as a
-    movie's folder, a flat folder of movies) gets none, with a warning: identify never
-    guesses which item the ids meant."""
+    The ids are one movie's (Radarr) or one show's (Sonarr; marked `kind: "show"`): they go
+    to the one item at or under the path, never to several. A path that holds more (a library's
+    root sent as a movie's folder, a flat folder of movies) gets none, with a warning: identify
+    never guesses which item the ids meant."""
     given: dict[int, dict[str, Any]] = {}
-    for path, ids in ids_by_path.items():
+    for path, sent in ids_by_path.items():
         prefix = path.rstrip(os.sep) + os.sep
-        kind = db.SHOW if "tvdb_id" in ids else db.MOVIE  # Radarr names movies; Sonarr shows
+        ids = {k: v for k, v in sent.items() if k != "kind"}
+        # a series without a TheTVDB id (`tvdbId: 0`) is a show all the same; a job queued
+        # before `kind` was sent knew a show by its tvdb_id
+        kind = sent.get("kind") or (db.SHOW if "tvdb_id" in ids else db.MOVIE)
         query = db.Movie.select().where(
             ~db.Movie.missing,
             (db.Movie.path == path) | db.Movie.path.startswith(prefix),

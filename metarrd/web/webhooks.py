@@ -362,6 +362,13 @@ def _sonarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     return handler(body, series, show, paths)
 
 
+def _show_ids(show: str, found: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+    """The series' ids for the scan of its folder, marked as a show's: a series Sonarr has no
+    TheTVDB id for (`tvdbId: 0`) still names a show. No id at all: None, so the show is
+    identified as any new show is (by its folder's name)."""
+    return {show: {**found, "kind": db.SHOW}} if found else None
+
+
 def _file_path(entry: dict[str, Any], series: dict[str, Any], where: str, paths: _Paths) -> str:
     value = entry.get("path")
     if value is None and isinstance(entry.get("relativePath"), str) and series.get("path"):
@@ -389,7 +396,7 @@ def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
     if refused:
         return refused
     found = series_ids(series)
-    job = jobs.enqueue_scan([show], ids={show: found} if found else None, renames=renames)
+    job = jobs.enqueue_scan([show], ids=_show_ids(show, found), renames=renames)
     what = text(series, "title", show)
     log.info(
         "Sonarr webhook: Download of %d files of %s: scan %s queued as job %d",
@@ -461,7 +468,7 @@ def _sonarr_series_add(body, series, show, paths) -> tuple[Response, int]:
     if refused:
         return refused
     found = series_ids(series)
-    job = jobs.enqueue_scan([show], ids={show: found} if found else None)
+    job = jobs.enqueue_scan([show], ids=_show_ids(show, found))
     log.info("Sonarr webhook: SeriesAdd of %s: scan queued as job %d", show, job.id)
     return _answer(202, f"scan of {show} queued", event="SeriesAdd", job=job.id)
 

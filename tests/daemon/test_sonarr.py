@@ -123,6 +123,47 @@ def test_a_download_scans_the_show_and_identifies_it_from_the_series_ids(setup):
                         "tvdb_id": 371980}  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("sent", "given"),
+    [
+        ({"tvdbId": 0}, {"tmdb_id": 95396, "imdb_id": "tt11280740"}),
+        ({"tvdbId": 0, "tmdbId": 0}, {"tmdb_id": None, "imdb_id": "tt11280740"}),
+        ({"tmdbId": 0, "imdbId": ""}, {"tmdb_id": None, "imdb_id": None, "tvdb_id": 371980}),
+    ],
+    ids=["tmdb-and-imdb", "imdb-only", "tvdb-only"],
+)
+@pytest.mark.parametrize("event", ["Download", "SeriesAdd"])
+def test_a_series_unknown_to_a_provider_is_identified_from_the_others(setup, sent, given, event):
+    """WebhookSeries sends 0 (and "" for imdbId) for a provider the series is not matched on:
+    0 is no id, and the show is identified from the ids it has, without a search. With
+    `tvdbId: 0` the other ids were taken for a movie's and applied to no item: the show was
+    searched for by name instead."""
+    client, rt, fake, folder = setup
+    make_files(folder, "Season 1/Severance - S01E01.mkv")
+    body = per_file(folder, "Season 1/Severance - S01E01.mkv")
+    if event == "SeriesAdd":  # WebhookSeriesAddPayload
+        body = {"eventType": "SeriesAdd", "instanceName": "Sonarr", "applicationUrl": "",
+                "series": series(folder)}  # fmt: skip
+    body["series"].update(sent)
+    assert post(client, body)[0] == 202
+    (show,) = items(db.SHOW)
+    idents = [c[2] for c in fake.calls if c[:2] == ("identify", show.id)]
+    assert idents == [{**given, "source": "webhook"}]
+
+
+def test_a_series_unknown_to_every_provider_is_identified_by_its_name(setup):
+    """`tvdbId: 0, tmdbId: 0, imdbId: ""`: no id at all, so the show goes the way of any new
+    show (its folder's name), never identified as id 0."""
+    client, rt, fake, folder = setup
+    make_files(folder, "Season 1/Severance - S01E01.mkv")
+    body = per_file(folder, "Season 1/Severance - S01E01.mkv")
+    body["series"].update(tvdbId=0, tmdbId=0, imdbId="")
+    assert post(client, body)[0] == 202
+    (show,) = items(db.SHOW)
+    idents = [c[2] for c in fake.calls if c[:2] == ("identify", show.id)]
+    assert idents == [{"tmdb_id": None, "imdb_id": None, "source": None}]
+
+
 def test_both_shapes_of_the_same_import_are_handled_once(setup):
     client, rt, fake, folder = setup
     rels = ["Season 1/Severance - S01E01.mkv", "Season 1/Severance - S01E02.mkv"]

@@ -147,6 +147,34 @@ def test_download_scans_the_folder_and_identifies_from_the_ids(setup):
     assert fake.stages() == ["identify", "enrich"] and db.Movie.select().count() == 1
 
 
+@pytest.mark.parametrize(
+    ("movie_ids", "remote", "given"),
+    [
+        ({"tmdb_id": 0}, None, {"tmdb_id": None, "imdb_id": "tt0113277", "source": "webhook"}),
+        ({"tmdb_id": 949, "imdb_id": ""}, None,
+         {"tmdb_id": 949, "imdb_id": None, "source": "webhook"}),
+        ({"tmdb_id": 0, "imdb_id": ""}, {"tmdbId": 949, "imdbId": "tt0113277"},
+         {"tmdb_id": 949, "imdb_id": "tt0113277", "source": "webhook"}),
+        ({"tmdb_id": 0, "imdb_id": ""}, None, {"tmdb_id": None, "imdb_id": None, "source": None}),
+    ],
+    ids=["imdb-only", "tmdb-only", "from-remote-movie", "no-id-at-all"],
+)  # fmt: skip
+def test_a_movie_id_of_0_or_empty_is_no_id(setup, movie_ids, remote, given):
+    """WebhookMovie sends `tmdbId: 0` and `imdbId: ""` for a provider the movie is not matched
+    on: never an id. The other id, else `remoteMovie`'s, identifies it; with none at all it is
+    identified as any new movie is (by its name)."""
+    client, rt, fake = setup
+    folder = Path(rt.config.library[0].path) / "Heat (1995)"
+    folder.mkdir()
+    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    body = download(folder, **movie_ids)
+    if remote is not None:
+        body["remoteMovie"] = {"title": "Heat", "year": 1995, **remote}
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    movie = db.Movie.get()
+    assert [c for c in fake.calls if c[0] == "identify"] == [("identify", movie.id, given)]
+
+
 def test_download_of_an_upgrade_keeps_the_item(setup, make_movie):
     client, rt, fake = setup
     movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
