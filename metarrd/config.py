@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from metarrd.errors import ConfigError
+from metarrd.pathmap import is_windows
 
 DEFAULT_CONFIG_PATH = Path("/etc/metarrd/config.toml")
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -433,11 +434,17 @@ def check_semantics(config: Config, problems: Problems) -> None:
         if (url_problem := _url_problem(url)) is not None:
             problems.error(f"providers.{name}.base_url", url_problem)
     for i, entry in enumerate(config.webhooks.path_map):
-        for side, value in (("from", entry.from_), ("to", entry.to)):
-            if not value.startswith("/"):
-                problems.error(
-                    f"webhooks.path_map[{i}].{side}", f"must be an absolute path, not {value!r}"
-                )
+        # `from` is the sender's: Radarr/Sonarr on Windows send D:\... or \\nas\share\...
+        if not (entry.from_.startswith("/") or is_windows(entry.from_)):
+            problems.error(
+                f"webhooks.path_map[{i}].from",
+                "must be an absolute path (/movies, or on Windows D:\\Movies or "
+                f"\\\\nas\\movies), not {entry.from_!r}",
+            )
+        if not entry.to.startswith("/"):
+            problems.error(
+                f"webhooks.path_map[{i}].to", f"must be an absolute path, not {entry.to!r}"
+            )
     for i, name in enumerate(config.web.allowed_hosts):
         if not name.strip() or "/" in name or " " in name.strip():
             problems.error(

@@ -9,18 +9,29 @@ The `to` side decides the form of the result: a Windows drive (`D:\\Movies`) or 
 (`\\\\nas\\movies`) gets backslashes; POSIX paths and URLs (`smb://nas/movies`, `nfs://...`) get
 forward slashes. Kodi wants folders with a trailing separator (`kodi_folder`); Jellyfin and Plex
 take folders without one (`folder`).
+
+The same translation reads Radarr's and Sonarr's paths (`[webhooks] path_map`, the other way
+round: their path to ours). Radarr or Sonarr on Windows sends Windows paths (`D:\\Media\\TV\\...`,
+`\\\\nas\\tv\\...`); only an entry whose `from` is a Windows folder maps one, matched as
+Windows matches paths: either separator, any case, `..` resolved first (never above the drive
+or the share). A Windows path is never ours as it is, so one no entry covers raises
+`PathNotMapped` even with no `path_map` at all.
 """
 
 from __future__ import annotations
 
+import ntpath
 import posixpath
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from metarrd.config import PathMap
 from metarrd.errors import MetarrdError
 from metarrd.paths import is_inside
+
+if TYPE_CHECKING:  # config checks its path_maps with is_windows: no import cycle at run time
+    from metarrd.config import PathMap
 
 _WINDOWS_RE = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)")
 
@@ -57,7 +68,10 @@ def _covers(prefix: str, path: str) -> bool:
 
 
 def map_path(path: str, path_map: Sequence[PathMap], player: str = "player") -> str:
-    """Our absolute POSIX `path` as the player sees it (no trailing separator)."""
+    """Our absolute POSIX `path` as the player sees it (no trailing separator); or a sender's
+    Windows `path` as we see it, through an entry whose `from` is a Windows folder."""
+    if is_windows(path):
+        return _map_windows(path, path_map, player)
     path = posixpath.normpath(path)
     if not path_map:
         return path
@@ -67,13 +81,51 @@ def map_path(path: str, path_map: Sequence[PathMap], player: str = "player") -> 
     best = max(candidates, key=lambda m: len(_strip_trailing(m.from_)))
     base_from = _strip_trailing(best.from_)
     rest = path[len(base_from) :].lstrip("/") if base_from != "/" else path.lstrip("/")
-    target = _strip_trailing(best.to)
-    if not rest:
+    return _join(best.to, rest.split("/") if rest else [])
+
+
+def _map_windows(path: str, path_map: Sequence[PathMap], player: str) -> str:
+    """A Windows `path` through the entry with the deepest Windows `from` that holds it."""
+    candidates = [
+        (m, rest)
+        for m in path_map
+        if is_windows(m.from_) and (rest := _windows_rest(path, m.from_)) is not None
+    ]
+    if not candidates:
+        raise PathNotMapped(player, ntpath.normpath(path))
+    best, rest = min(candidates, key=lambda c: len(c[1]))  # the deepest `from` leaves the least
+    return _join(best.to, rest)
+
+
+def _join(to: str, names: Sequence[str]) -> str:
+    """`names` below the mapped folder `to`, in the form of `to`."""
+    target = _strip_trailing(to)
+    if not names:
         return target
     sep = separator(target)
     if target.endswith(("/", "\\")):  # a bare root such as "/" or "C:\\" or "smb://"
-        return target + rest.replace("/", sep)
-    return target + sep + rest.replace("/", sep)
+        return target + sep.join(names)
+    return target + sep + sep.join(names)
+
+
+def windows_parts(path: str) -> tuple[str, list[str]]:
+    """A Windows path's drive (`D:`, or `\\\\server\\share`) and the names below it, either
+    separator read, `..` resolved (never above the drive or the share)."""
+    drive, tail = ntpath.splitdrive(ntpath.normpath(path))
+    return drive, [name for name in tail.split("\\") if name]
+
+
+def _windows_rest(path: str, folder: str) -> list[str] | None:
+    """The names of Windows `path` below Windows `folder`, or None when `folder` does not hold
+    it; compared as Windows compares them, ignoring case (`d:\\media` holds `D:\\Media\\TV`)."""
+    drive, names = windows_parts(path)
+    folder_drive, folder_names = windows_parts(folder)
+    head = names[: len(folder_names)]
+    if drive.casefold() != folder_drive.casefold() or len(head) < len(folder_names):
+        return None
+    if any(a.casefold() != b.casefold() for a, b in zip(head, folder_names, strict=True)):
+        return None
+    return names[len(folder_names) :]
 
 
 def kodi_folder(mapped: str) -> str:

@@ -1,6 +1,7 @@
 """Reading a Radarr/Sonarr webhook body: the JSON itself, the shape of the parts we use, and the
 paths in it, which Radarr may see under another root than we do (Docker: `/movies/...` for our
-`/srv/media/movies/...`; `[webhooks] path_map` translates them).
+`/srv/media/movies/...`; on Windows: `D:\\Media\\Movies\\...` or `\\\\nas\\movies\\...`;
+`[webhooks] path_map` translates them, pathmap.py).
 
 Everything that is not what Radarr sends is a `BadPayload` whose message names the field, so
 the sender gets a 400 with a reason, never a 500: bytes that are not UTF-8, JSON nested deeper
@@ -11,13 +12,14 @@ and a field of the wrong type (`"series": "str"`, `"remoteMovie": [1]`).
 from __future__ import annotations
 
 import json
+import ntpath
 import os
 import posixpath
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from metarrd.config import PathMap
-from metarrd.pathmap import PathNotMapped, map_path
+from metarrd.pathmap import PathNotMapped, is_windows, map_path, windows_parts
 from metarrd.web.ids import MAX_INT
 
 MAX_DEPTH = 16  # Radarr's and Sonarr's payloads nest 4 deep
@@ -137,16 +139,27 @@ def _kind(value: Any) -> str:
 
 
 def sent_path(value: Any, what: str) -> str:
-    """An absolute POSIX path as sent, normalised ("/lib/../etc" must not pass for a path
-    inside /lib); else BadPayload."""
-    if not isinstance(value, str) or not value.startswith("/") or "\x00" in value:
+    """An absolute path as sent, normalised ("/lib/../etc" must not pass for a path inside
+    /lib): POSIX, or Windows (`D:\\...`, `\\\\nas\\share\\...`: Radarr or Sonarr on Windows),
+    which only a `[webhooks] path_map` entry makes ours; else BadPayload."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise BadPayload(f"{what} is not an absolute path: {value!r:.200}")
+    if is_windows(value):
+        return ntpath.normpath(value)
+    if not value.startswith("/"):
         raise BadPayload(f"{what} is not an absolute path: {value!r:.200}")
     return posixpath.normpath(value)
 
 
+def sent_join(folder: str, relative: str) -> str:
+    """A sender's `relative` path below its `folder`, in the folder's form."""
+    return ntpath.join(folder, relative) if is_windows(folder) else posixpath.join(folder, relative)
+
+
 def local_path(path: str, path_map: Sequence[PathMap]) -> str:
     """How we see the sender's `path`: through the longest `[webhooks] path_map` entry that
-    covers it (pathmap rules); a path no entry covers stays as it is."""
+    covers it (pathmap rules); a path no entry covers stays as it is (a Windows one is then
+    outside every library)."""
     try:
         return map_path(path, path_map, "[webhooks]")
     except PathNotMapped:
@@ -158,21 +171,43 @@ def suggest_mapping(
 ) -> PathMap | None:
     """The `path_map` entry that would put the sender's movie `folder` inside a library, best
     guess first: a split of `folder` whose rest exists under a library root; a component named
-    like a root's last folder; with one library, the folder's parent (Radarr's root folder)."""
-    parts = [p for p in folder.split("/") if p]
+    like a root's last folder (on Windows in any case); with one library, the folder's parent
+    (Radarr's root folder). A Windows `folder` gets a Windows `from`."""
+    windows = is_windows(folder)
+    drive, parts = windows_parts(folder) if windows else ("", [p for p in folder.split("/") if p])
+
+    def sender(names: list[str]) -> str:
+        if not windows:
+            return "/" + "/".join(names)
+        if not names and drive.endswith(":"):
+            return drive + "\\"  # a drive's root: "D:" alone is a relative path
+        return "\\".join([drive, *names])
+
+    def same(name: str, root: str) -> bool:
+        last = posixpath.basename(root.rstrip("/"))
+        return name.casefold() == last.casefold() if windows else name == last
+
     for i in range(len(parts)):
         rest = "/".join(parts[i:])
         for root in roots:
             if exists(posixpath.join(root, rest)):
-                return PathMap(from_="/" + "/".join(parts[:i]), to=root)
+                return PathMap(from_=sender(parts[:i]), to=root)
     for i in range(len(parts) - 1, -1, -1):
         for root in roots:
-            if parts[i] == posixpath.basename(root.rstrip("/")):
-                return PathMap(from_="/" + "/".join(parts[: i + 1]), to=root)
+            if same(parts[i], root):
+                return PathMap(from_=sender(parts[: i + 1]), to=root)
     if len(roots) == 1 and len(parts) >= 2:
-        return PathMap(from_="/" + "/".join(parts[:-1]), to=roots[0])
+        return PathMap(from_=sender(parts[:-1]), to=roots[0])
     return None
 
 
 def toml_entry(entry: PathMap) -> str:
-    return f"{{ from = {json.dumps(entry.from_)}, to = {json.dumps(entry.to)} }}"
+    return f"{{ from = {_toml_string(entry.from_)}, to = {_toml_string(entry.to)} }}"
+
+
+def _toml_string(value: str) -> str:
+    """A TOML string for `value`: a literal one ('D:\\Media') for a Windows path, whose
+    backslashes a basic string would double."""
+    if "\\" in value and "'" not in value and value.isprintable():
+        return f"'{value}'"
+    return json.dumps(value)

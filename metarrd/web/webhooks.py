@@ -20,9 +20,10 @@ a symlink leads out of every library 422 (unless its library sets `follow_symlin
 library walk), the `webhooks` stage switched off 503.
 
 Radarr in Docker sees the library under its own path (`/movies/Heat (1995)` for our
-`/srv/media/movies/Heat (1995)`): `[webhooks] path_map` translates every path of a payload
-before it is checked and queued. Payload shapes: docs/interface.md §4.5 (camelCase keys,
-PascalCase events).
+`/srv/media/movies/Heat (1995)`), Radarr on Windows under a Windows one
+(`D:\\Media\\Movies\\...`): `[webhooks] path_map` translates every path of a payload before it
+is checked and queued. A Windows path it does not map is outside every library: 422, naming
+the entry to add. Payload shapes: docs/interface.md §4.5 (camelCase keys, PascalCase events).
 
 | Sonarr event | what happens | answer |
 |---|---|---|
@@ -39,13 +40,12 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-import posixpath
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from metarrd import db, workflow
-from metarrd.config import Config
+from metarrd import db, pathmap, workflow
+from metarrd.config import Config, PathMap
 from metarrd.paths import is_inside
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
@@ -57,6 +57,7 @@ from metarrd.web.webhook_payload import (
     obj,
     objects,
     parse_body,
+    sent_join,
     sent_path,
     series_ids,
     suggest_mapping,
@@ -209,14 +210,24 @@ class _Paths:
         shown = sent if sent == ours else f"{sent} (through [webhooks] path_map: {ours})"
         libraries = ", ".join(f"{lib.name}: {lib.path}" for lib in self.config.library)
         message = f"{event}: {shown} is not inside any configured library ({libraries or 'none'})"
-        folder = sent if ours in self.folders else posixpath.dirname(sent)
+        folder = sent if ours in self.folders else pathmap.parent(sent)
         hint = suggest_mapping(folder, roots)
         extra: dict[str, Any] = {}
-        if hint is not None:
+        if pathmap.is_windows(ours):  # not mapped, never ours as it is: say what to add
+            above = pathmap.parent(folder)  # Radarr's root folder, most likely
+            above = above if pathmap.is_windows(above) else folder  # (not above a drive)
+            example = hint or PathMap(above, "<that folder here>")
+            message += (
+                f". {self.source} sends Windows paths (it runs on Windows, or sees the library "
+                "through a Windows share): add to [webhooks] a path_map entry from the Windows "
+                f"folder that holds them to that folder here: path_map = [{toml_entry(example)}]"
+            )
+        elif hint is not None:
             message += (
                 f". If {self.source} sees the library under another path (Docker), add to "
                 f"[webhooks]: path_map = [{toml_entry(hint)}]"
             )
+        if hint is not None:
             extra["path_map"] = {"from": hint.from_, "to": hint.to}
         log.warning("%s webhook %s", self.source, message)
         db.record_event("webhook.ignored", message, level="warning", path=ours)
@@ -372,7 +383,7 @@ def _show_ids(show: str, found: dict[str, Any]) -> dict[str, dict[str, Any]] | N
 def _file_path(entry: dict[str, Any], series: dict[str, Any], where: str, paths: _Paths) -> str:
     value = entry.get("path")
     if value is None and isinstance(entry.get("relativePath"), str) and series.get("path"):
-        value = posixpath.join(str(series["path"]), entry["relativePath"])
+        value = sent_join(str(series["path"]), entry["relativePath"])
     return paths.local(value, f"{where}.path")
 
 
@@ -433,7 +444,7 @@ def _sonarr_rename(body, series, show, paths) -> tuple[Response, int]:
         where = f"renamedEpisodeFiles[{i}]"
         old = entry.get("previousPath")
         if old is None and isinstance(entry.get("previousRelativePath"), str):
-            old = posixpath.join(str(series.get("path")), entry["previousRelativePath"])
+            old = sent_join(str(series.get("path")), entry["previousRelativePath"])
         old = paths.local(old, f"{where}.previousPath")
         renames[old] = _file_path(entry, series, where, paths)
     refused = paths.refuse_outside([show, *renames.values()], "Rename")

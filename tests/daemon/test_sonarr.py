@@ -337,6 +337,92 @@ def test_a_rename_of_a_long_running_show_is_not_too_large(tmp_path):
     assert r.status_code == 413
 
 
+def windows_per_file(show: str, rel: str) -> dict:
+    """WebhookImportPayload from Sonarr on Windows: `series.path` and the file's `path` as
+    Windows spells them, `relativePath` with backslashes (Path.Combine)."""
+    body = per_file(Path("/unused"), rel)
+    body["series"]["path"] = show
+    rel = rel.replace("/", "\\")
+    body["episodeFile"].update(relativePath=rel, path=f"{show}\\{rel}")
+    return body
+
+
+def windows_setup(tmp_path, from_: str | None):
+    """A TV library holding Severance; `from_`: the Windows folder `[webhooks] path_map` maps
+    onto the library (None: no path_map)."""
+    library = tmp_path / "srv" / "tv"
+    path_map = [{"from": from_, "to": str(library)}] if from_ else []
+    (library / "Severance" / "Season 1").mkdir(parents=True)
+    (library / "Severance" / "Season 1" / "Severance - S01E01.mkv").write_bytes(b"\x1a\x45\xdf\xa3")
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(library), "kind": "tv"}],
+            "webhooks": {"token": TOKEN, "path_map": path_map},
+        }
+    )
+    rt = open_runtime(config)
+    queue.configure(config, immediate=True)
+    jobs.bind(rt)
+    app = Flask(__name__)
+    app.config["METARRD"] = config
+    app.register_blueprint(webhooks.bp)
+    return app.test_client(), rt, library
+
+
+@pytest.mark.parametrize(
+    ("from_", "show"),
+    [
+        ("D:\\Media\\TV", "D:\\Media\\TV\\Severance"),
+        ("d:\\MEDIA\\tv\\", "D:\\Media\\TV\\Severance"),
+        ("\\\\nas\\tv", "\\\\NAS\\TV\\Severance"),
+    ],
+    ids=["drive", "other-case", "unc"],
+)
+def test_a_windows_series_is_scanned_through_path_map(tmp_path, fake_stages, from_, show):
+    """Sonarr on Windows sends `D:\\Media\\TV\\Severance` (or a UNC share): a `[webhooks]
+    path_map` entry from that Windows folder maps it, backslashes and all, matched ignoring
+    case as Windows does. It was refused with 400 "not an absolute path"."""
+    client, rt, library = windows_setup(tmp_path, from_)
+    try:
+        status, answer = post(client, windows_per_file(show, "Season 1/Severance - S01E01.mkv"))
+        assert status == 202, answer
+        (item,) = items(db.SHOW)
+        assert item.path == str(library / "Severance")
+        (ep,) = items(db.EPISODE)
+        assert ep.path == str(library / "Severance" / "Season 1" / "Severance - S01E01.mkv")
+    finally:
+        rt.close()
+
+
+def test_a_windows_series_without_path_map_is_422_saying_what_to_add(tmp_path, fake_stages):
+    client, rt, library = windows_setup(tmp_path, None)
+    try:
+        body = windows_per_file("D:\\Media\\TV\\Severance", "Season 1/Severance - S01E01.mkv")
+        status, answer = post(client, body)
+        assert status == 422
+        assert "Sonarr sends Windows paths" in answer["message"]
+        assert answer["path_map"] == {"from": "D:\\Media\\TV", "to": str(library)}
+        assert db.Job.select().count() == 0
+    finally:
+        rt.close()
+
+
+def test_a_windows_relative_path_cannot_leave_the_show(tmp_path, fake_stages):
+    """A file named only by its `relativePath` is joined to the show folder as Windows joins
+    paths, and `..` resolved before the mapping: `..\\..\\..\\etc\\x.mkv` is outside it."""
+    client, rt, library = windows_setup(tmp_path, "D:\\Media\\TV")
+    try:
+        body = windows_per_file("D:\\Media\\TV\\Severance", "Season 1/Severance - S01E01.mkv")
+        del body["episodeFile"]["path"]
+        body["episodeFile"]["relativePath"] = "..\\..\\..\\etc\\x.mkv"
+        status, answer = post(client, body)
+        assert status == 422 and "D:\\etc\\x.mkv is not inside" in answer["message"]
+        assert db.Job.select().count() == 0
+    finally:
+        rt.close()
+
+
 @pytest.mark.parametrize("event", ["SeriesAdd", "SeriesDelete", "Rename", "Download"])
 def test_a_container_path_is_422_naming_the_path_map_for_every_event(tmp_path, event):
     """Sonarr in Docker sends its own `series.path` (WebhookSeries.Path), "/tv/Severance" for

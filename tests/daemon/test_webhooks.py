@@ -459,9 +459,9 @@ def docker_setup(config_factory, fake_stages, tmp_path):
 
     library = tmp_path / "srv" / "media" / "movies"
 
-    def make(to: str | None = None):
-        """`to`: the path_map entry for /movies ("LIBRARY" is the library); None: no path_map."""
-        path_map = [{"from": "/movies", "to": to.replace("LIBRARY", str(library))}] if to else []
+    def make(to: str | None = None, from_: str = "/movies"):
+        """`to`: the path_map entry for `from_` ("LIBRARY" is the library); None: no path_map."""
+        path_map = [{"from": from_, "to": to.replace("LIBRARY", str(library))}] if to else []
         config = config_factory(
             libraries={"Movies": library}, webhooks={"token": TOKEN, "path_map": path_map}
         )
@@ -557,6 +557,84 @@ def test_a_mapped_path_still_outside_says_both_paths(docker_setup):
     )
 
 
+WINDOWS = "D:\\Media\\Movies\\Heat (1995)"  # Radarr on Windows: its root folder D:\Media\Movies
+
+
+def windows_download(folder: str = WINDOWS) -> dict:
+    """Radarr on Windows joins the file to the folder with a backslash (Path.Combine)."""
+    body = radarr_download(folder)
+    body["movieFile"]["path"] = folder + "\\Heat (1995).mkv"
+    return body
+
+
+def test_a_windows_path_without_path_map_is_422_saying_what_to_add(docker_setup):
+    """Radarr on Windows sends `D:\\...` paths: they were refused with 400 "not an absolute
+    path", which told the user nothing to do. Now the 422 names the path_map entry."""
+    client, library = docker_setup()
+    r = client.post("/api/webhooks/radarr", json=windows_download(), headers=KEY)
+    assert r.status_code == 422
+    body = r.get_json()
+    assert f"{WINDOWS} is not inside any configured library" in body["message"]
+    assert "Radarr sends Windows paths" in body["message"]
+    assert f"path_map = [{{ from = 'D:\\Media\\Movies', to = \"{library}\" }}]" in body["message"]
+    assert body["path_map"] == {"from": "D:\\Media\\Movies", "to": str(library)}
+    assert db.Job.select().count() == 0
+
+
+@pytest.mark.parametrize(
+    ("from_", "folder"),
+    [
+        ("D:\\Media\\Movies", WINDOWS),
+        ("d:\\media\\movies", WINDOWS),  # Windows ignores case, the drive letter's too
+        ("D:/Media/Movies/", WINDOWS),
+        ("D:\\", "D:\\Heat (1995)"),
+        ("\\\\nas\\movies", "\\\\NAS\\Movies\\Heat (1995)"),
+    ],
+    ids=["drive", "other-case", "forward-slashes", "drive-root", "unc"],
+)
+def test_a_windows_path_is_accepted_through_path_map(docker_setup, from_, folder):
+    client, library = docker_setup("LIBRARY", from_)
+    r = client.post("/api/webhooks/radarr", json=windows_download(folder), headers=KEY)
+    assert r.status_code == 202, r.get_json()
+    job = db.Job.get(db.Job.kind == "scan")
+    assert job.payload["paths"] == [str(library / "Heat (1995)")]
+    assert db.Movie.get().path == str(library / "Heat (1995)" / "Heat (1995).mkv")
+
+
+def test_windows_renames_and_deletes_are_mapped_too(docker_setup):
+    client, library = docker_setup("LIBRARY", "D:\\Media\\Movies")
+    folder = library / "Heat (1995)"
+    old, new = folder / "Heat (1995).mkv", folder / "Heat (1995) {tmdb-949}.mkv"
+    old.rename(new)
+    body = radarr_rename(WINDOWS)
+    body["renamedMovieFiles"][0].update(
+        previousPath=WINDOWS + "\\Heat (1995).mkv", path=WINDOWS + "\\Heat (1995) {tmdb-949}.mkv"
+    )
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    scans = db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc())
+    assert scans[0].payload["renames"] == {str(old): str(new)}
+    body = radarr_file_delete(WINDOWS)
+    body["movieFile"]["path"] = WINDOWS + "\\Heat (1995) {tmdb-949}.mkv"
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    scans = db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc())
+    assert scans[0].payload["gone"] == [str(new)]
+
+
+@pytest.mark.parametrize(
+    "folder",
+    ["D:\\Media\\Movies\\..\\Private\\Heat (1995)", "D:\\Media\\Movies\\Heat (1995)\\..\\..\\.."],
+    ids=["sideways", "above-the-drive"],
+)
+def test_a_windows_path_cannot_climb_out_of_its_mapping(docker_setup, folder):
+    """`..` is resolved as Windows resolves it before the path is mapped: what it leads to is
+    outside the `from` folder, so it is not mapped, and not taken for a library folder."""
+    client, library = docker_setup("LIBRARY", "D:\\Media\\Movies")
+    r = client.post("/api/webhooks/radarr", json=windows_download(folder), headers=KEY)
+    assert r.status_code == 422
+    assert "Radarr sends Windows paths" in r.get_json()["message"]
+    assert db.Job.select().count() == 0
+
+
 def test_a_folder_that_a_symlink_leads_out_of_every_library_is_422(setup, tmp_path):
     """Radarr's Download (WebhookImportPayload, WebhookBase.cs BuildOnDownloadPayload) names
     `movie.folderPath`, here a symlink in the library to a folder outside it: the library walk
@@ -637,3 +715,14 @@ def test_path_map_entries_must_be_absolute(config_factory):
 
     with pytest.raises(ConfigError, match=r"webhooks.path_map\[0\].to: must be an absolute path"):
         config_factory(webhooks={"path_map": [{"from": "/movies", "to": "movies"}]})
+    with pytest.raises(ConfigError, match=r"webhooks.path_map\[0\].from: must be an absolute"):
+        config_factory(webhooks={"path_map": [{"from": "D:Movies", "to": "/srv/movies"}]})
+    with pytest.raises(ConfigError, match=r"webhooks.path_map\[0\].to: must be an absolute path"):
+        config_factory(webhooks={"path_map": [{"from": "/movies", "to": "D:\\Movies"}]})
+
+
+def test_a_path_map_from_windows_is_allowed(config_factory):
+    """The sender's side may be a Windows folder (Radarr/Sonarr on Windows); ours is POSIX."""
+    for from_ in ("D:\\Media\\Movies", "d:/media/movies", "\\\\nas\\movies"):
+        config = config_factory(webhooks={"path_map": [{"from": from_, "to": "/srv/movies"}]})
+        assert config.webhooks.path_map[0].from_ == from_

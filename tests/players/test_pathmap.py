@@ -47,6 +47,35 @@ def test_windows_drive_and_unc_targets_get_backslashes():
     assert map_path("/srv/movies/A/a.mkv", pm(("/srv/movies", "D:\\"))) == "D:\\A\\a.mkv"
 
 
+def test_a_windows_sender_path_maps_onto_ours_ignoring_case_and_separator():
+    """`[webhooks] path_map` the other way round: Radarr/Sonarr on Windows to our POSIX paths."""
+    mapping = pm(("d:\\media", "/srv"), ("D:/Media/TV/", "/srv/tv"), ("\\\\nas\\tv", "/mnt/tv"))
+    assert map_path("D:\\Media\\TV\\Show (2010)\\Season 01\\a.mkv", mapping) == (
+        "/srv/tv/Show (2010)/Season 01/a.mkv"
+    )
+    assert map_path("D:\\MEDIA\\Movies\\A (1999)", mapping) == "/srv/Movies/A (1999)"
+    assert map_path("\\\\NAS\\TV\\Show\\a.mkv", mapping) == "/mnt/tv/Show/a.mkv"
+    assert map_path("D:\\Media\\TV", mapping) == "/srv/tv"
+    assert map_path("E:\\x.mkv", pm(("E:\\", "/srv/e"))) == "/srv/e/x.mkv"
+
+
+def test_a_windows_path_climbs_no_higher_than_windows_would():
+    mapping = pm(("D:\\Media\\TV", "/srv/tv"), ("\\\\nas\\tv", "/mnt/tv"))
+    assert map_path("D:\\Media\\TV\\Show\\..\\Other\\a.mkv", mapping) == "/srv/tv/Other/a.mkv"
+    assert map_path("\\\\nas\\tv\\..\\..\\etc\\passwd", mapping) == "/mnt/tv/etc/passwd"
+    with pytest.raises(PathNotMapped, match=r"D:\\etc"):
+        map_path("D:\\Media\\TV\\..\\..\\..\\etc", mapping)
+    with pytest.raises(PathNotMapped):
+        map_path("D:\\Media\\TV2\\a.mkv", mapping)  # whole folders only, as for POSIX
+
+
+def test_a_windows_path_is_never_ours_as_it_is():
+    with pytest.raises(PathNotMapped):
+        map_path("D:\\Media\\a.mkv", ())
+    with pytest.raises(PathNotMapped):
+        map_path("D:\\Media\\a.mkv", pm(("/", "/srv")))  # a POSIX `from` holds no Windows path
+
+
 def test_root_mappings():
     assert map_path("/a/b.mkv", pm(("/", "smb://nas/root"))) == "smb://nas/root/a/b.mkv"
     assert map_path("/srv/a.mkv", pm(("/srv", "/"))) == "/a.mkv"
