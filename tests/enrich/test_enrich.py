@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -455,6 +456,27 @@ def test_the_likely_picks_are_fetched_whole_and_the_rest_by_rendition(make_rt, s
         small = simulator.count(urlsplit(row.provider_metadata["small_url"]).path, status=200)
         assert (whole, small) == ((1, 0) if row.is_selected else (0, 1)), (row.asset_type, row.url)
         assert row.analyzed and row.perceptual_hash and row.preview_path
+
+
+def test_a_likely_pick_whose_whole_file_is_cut_short_is_rejected(make_rt, simulator):
+    """A likely pick is fetched whole with no rendition first: its analysis is the whole
+    file's, so one cut short (a broken upload, a dropped connection the server did not report)
+    is rejected, never chosen, and the next best is chosen instead."""
+    rt = make_rt(tvdb={"api_key": ""}, fanart={"api_key": ""})
+    first = make_movie(rt)
+    enrich_item(rt, first)
+    poster = selected(first, "poster")[0]
+    shutil.rmtree(rt.config.cache_dir)  # a second copy of the movie: its likely picks afresh
+    movie = make_movie(rt, year=2000)
+    simulator.corrupt(urlsplit(poster.url).path, "truncated")
+
+    enrich_item(rt, movie)
+
+    row = db.ArtworkCandidate.get(
+        db.ArtworkCandidate.movie == movie.id, db.ArtworkCandidate.url == poster.url
+    )
+    assert not row.is_selected and "truncated" in (row.rejected_reason or "")
+    assert selected(movie, "poster") and selected(movie, "poster")[0].url != poster.url
 
 
 def test_enriching_several_the_next_one_is_asked_ahead_and_starts_when_no_download_waits(
