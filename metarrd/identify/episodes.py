@@ -499,26 +499,47 @@ def _scene_run(text: str, found: list[re.Match], season: int, episodes: list[int
     return episodes
 
 
+def kodi_rule_reading(file_name: str) -> tuple[str, tuple[int, list[int]] | None]:
+    """How Kodi's default `tvshowmatching` reads `file_name`, by the first rule that matches
+    (kodi-tv.md §1.2): ("numbers", (season, [episode])), ("date", None), ("special", None), or
+    ("none", None) when no rule matches and Kodi skips the file. One episode only: the
+    multi-episode continuation of its SxxEyy and NxNN rules is `kodi_numbers`'."""
+    first = _kodi_first_rule(file_name)
+    if first is None:
+        return "none", None
+    kind, m = first
+    if kind != "numbers":
+        return kind, None
+    season = int(m.group(1)) if m.group(1) else 1  # `()`: Kodi's default season
+    raw = m.group(2)
+    number = _part_number(raw) if not raw[0].isdigit() else _number(raw)
+    return kind, (season, [number])
+
+
+def _kodi_first_rule(file_name: str) -> tuple[str, re.Match] | None:
+    path = "/" + file_name  # the rules see the whole path; a separator before the name
+    for kind, rule in _KODI_RULES:
+        if m := rule.search(path):
+            return kind, m
+    return None
+
+
 def _kodi_reading(file_name: str) -> str:
     """What Kodi does with `file_name` by its default `tvshowmatching`, first rule that matches
     (`Naruto - 1050` -> "Kodi reads it as season 10 episode 50"; `第195話` matches none: "Kodi
     skips it ...")."""
-    path = "/" + file_name  # the rules see the whole path; a separator before the name
-    for kind, rule in _KODI_RULES:
-        m = rule.search(path)
-        if not m:
-            continue
-        if kind == "date":
-            return f"Kodi reads it by the air date {m.group(0)}"
-        if kind == "special":
-            return "Kodi reads it as a special found by its title"
-        season = int(m.group(1)) if m.group(1) else 1  # `()`: Kodi's default season
-        raw = m.group(2)
-        number = _part_number(raw) if not raw[0].isdigit() else _number(raw)
-        return f"Kodi reads it as season {season} episode {number}" + (
-            " (a special)" if season == 0 else ""
-        )
-    return "Kodi skips it (none of its name rules matches)"
+    first = _kodi_first_rule(file_name)
+    if first is not None and first[0] == "date":
+        return f"Kodi reads it by the air date {first[1].group(0)}"
+    kind, numbers = kodi_rule_reading(file_name)
+    if kind == "special":
+        return "Kodi reads it as a special found by its title"
+    if numbers is None:
+        return "Kodi skips it (none of its name rules matches)"
+    season, (number,) = numbers
+    return f"Kodi reads it as season {season} episode {number}" + (
+        " (a special)" if season == 0 else ""
+    )
 
 
 def _without_title(stem: str, show_title: str | None) -> str:

@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 
 from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
-from metarrd.identify import kodi_misreading, kodi_numbers
+from metarrd.identify import kodi_misreading, kodi_numbers, kodi_rule_reading
 from metarrd.publish import layout
 
 __all__ = ["ALL_SEASONS", "EPISODE_THUMB", "SEASON_ART_TYPES", "SHOW_ART_TYPES"]
@@ -95,6 +95,21 @@ def misread_warning(
     if kodi_numbers(file_name) is not None and season is not None and episodes:
         why = kodi_misreading(file_name, season, episodes)
         return f"{file_name}: {why}" if why else None
+    if season is not None and episodes:  # no SxxEyy, no 1x02: absolute numbers, a bare title
+        kind, read = kodi_rule_reading(file_name)
+        named = f"S{season:02d}" + "".join(f"E{e:02d}" for e in episodes)
+        if kind == "none":
+            return (
+                f"{file_name}: Kodi skips it (none of its name rules matches): it will not "
+                f"appear in Kodi; naming it {named} is read the same by every player"
+            )
+        if read is not None and read != (season, list(episodes)):
+            k_season, (k_episode,) = read
+            return (
+                f"{file_name}: Kodi numbers it S{k_season:02d}E{k_episode:02d} by its name, "
+                f"not {named}, and its NFO does not change that; naming it {named} is read "
+                "the same by every player"
+            )
     m = _DAY_FIRST.search(file_name)
     if m and aired:
         kodi_date = f"{m.group(3)}-{m.group(1)}-{m.group(2)}"  # Kodi: mm.dd.yyyy

@@ -131,6 +131,42 @@ def test_names_kodi_would_misread(name, season, episodes, warned):
     assert bool(tv_layout.misread_warning(name, season, episodes)) is warned
 
 
+@pytest.mark.parametrize(
+    ("name", "season", "episodes", "kodi"),
+    [
+        # anime with absolute numbers, identified through the absolute order (kodi-tv.md §6:
+        # Kodi turns 1050 into S10E50, `- 001 -` into a special, and an NFO cannot fix it)
+        ("One Piece - 1050 [1080p].mkv", 21, [159], "Kodi numbers it S10E50"),
+        ("[SubsPlease] One Piece - 1050 (1080p) [ABCD1234].mkv", 21, [159], "S10E50"),
+        ("Naruto - 001 - Enter Naruto.mkv", 1, [1], "Kodi numbers it S00E01"),
+        ("名探偵コナン 第195話.mkv", 9, [12], "Kodi skips it"),
+        ("Show - 05 - Title.mkv", 2, [5], "Kodi skips it"),
+        ("Show - Episode 5.mkv", 1, [5], "Kodi skips it"),  # `Episode` is no `e5` to Kodi
+    ],
+)
+def test_absolute_and_bare_names_kodi_would_misread_or_skip_are_warned_about(
+    name, season, episodes, kodi
+):
+    warning = tv_layout.misread_warning(name, season, episodes)
+    named = f"S{season:02d}" + "".join(f"E{e:02d}" for e in episodes)
+    assert warning and kodi in warning and named in warning, warning
+
+
+@pytest.mark.parametrize(
+    ("name", "season", "episodes"),
+    [
+        ("Show - E05 - Title.mkv", 1, [5]),  # Kodi's `e05` rule, season 1: the same
+        ("Show.Ep.05.mkv", 1, [5]),
+        ("Mini Series Part 2.mkv", 1, [2]),  # its Part rule
+        ("Mini.Series.Pt.VI.mkv", 1, [6]),
+        ("Show 1003 Title.mkv", 10, [3]),  # `foo.1003`: S10E03, as read
+        ("Show - 2024-03-05 - Guest.mkv", 2024, [12]),  # by its air date
+    ],
+)
+def test_names_kodi_reads_alike_by_its_other_rules_are_not_warned_about(name, season, episodes):
+    assert tv_layout.misread_warning(name, season, episodes) is None
+
+
 def test_a_day_first_date_is_warned_about():
     warning = tv_layout.misread_warning("Show - 05.03.2024 - Guest.mkv", None, [], "2024-03-05")
     assert warning and "month.day.year" in warning
