@@ -496,6 +496,23 @@ class _Seen:
         return fresh
 
 
+def leads_out(
+    folder: str | os.PathLike[str], libraries: Sequence, *, follow_symlinks: bool = False
+) -> str | None:
+    """Where `folder` (a scan's or a webhook's scope inside a library) really is, when a
+    symlinked folder on its way leads out of every one of `libraries` (the configured ones,
+    each with a `path`); None when it stays inside one, or when its library sets
+    `follow_symlinks`. The rule `may_follow` applies to the folders a walk meets, for the
+    folder a walk starts from: a scan scoped to `Movies/link-to-elsewhere/` (the watcher's,
+    after the link was made) would otherwise read what the full walk never enters."""
+    if follow_symlinks:
+        return None
+    real = os.path.realpath(folder)
+    if any(is_inside(real, os.path.realpath(lib.path)) for lib in libraries):
+        return None
+    return real
+
+
 def may_follow(entry: os.DirEntry[str], allowed: list[str]) -> bool:
     """A real folder, or a symlinked one whose target lies inside a library."""
     try:

@@ -41,7 +41,7 @@ from metarrd.scan.streams import (
     read_stack_details,
     read_stream_details,
 )
-from metarrd.walk import FoundVideo, walk_library, walks_into
+from metarrd.walk import FoundVideo, leads_out, walk_library, walks_into
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     found: list[FoundVideo] = []
     with _cycle_collector_paused():
         for top in scope:
+            if _led_out(rt, lib, top, report):
+                continue
             if not walks_into(top if top.is_dir() else top.parent, root):
                 # a scope the watcher or a webhook named in extras (`Heat (1995)/Shorts/`): the
                 # full walk does not go there, so nothing there is a movie
@@ -221,6 +223,27 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         len(report.errors),
     )
     return report
+
+
+def _led_out(rt: Runtime, lib: LibraryConfig, top: Path, report: ScanReport) -> bool:
+    """Is `top` (a scope below the root) reached through a symlinked folder that leads out of
+    every library? Then it is not walked, as the full walk does not follow that link
+    (walk.may_follow): reported, and what was known there is gone from the library."""
+    if top == Path(lib.path):
+        return False
+    folder = top if top.is_dir() else top.parent
+    real = leads_out(folder, rt.config.library, follow_symlinks=lib.follow_symlinks)
+    if real is None:
+        return False
+    shown = display(folder)
+    reason = (
+        f"leads to {display(real)}, outside every configured library: not followed (set "
+        f"follow_symlinks = true for library {lib.name} to follow it)"
+    )
+    log.warning("library %s: %s %s", lib.name, shown, reason)
+    report.errors.append((shown, reason))
+    db.record_event("scan.error", f"{shown} {reason}", level="error")
+    return True
 
 
 def out_of_sight(path: str, unread: list[str]) -> bool:

@@ -45,6 +45,7 @@ from metarrd.scan.nfo_read import NfoError
 from metarrd.scan.stage import (
     PROBE_THREADS,
     ScanReport,
+    _led_out,
     _record_artwork,
     _stream_rows,
     _written_by_us,
@@ -133,6 +134,8 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                     )
         else:
             show_dir = root / top.relative_to(root).parts[0]
+            if _led_out(rt, lib, top, report):
+                continue
             if is_junk_folder(show_dir.name) or not _walked_into(show_dir, top):
                 log.info("library %s: %s is not walked (junk or extras)", lib.name, display(top))
                 continue

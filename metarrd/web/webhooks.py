@@ -49,6 +49,7 @@ from metarrd.config import Config, PathMap
 from metarrd.paths import is_inside
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
+from metarrd.walk import leads_out
 from metarrd.web import attempts, clients
 from metarrd.web.webhook_payload import (
     BadPayload,
@@ -243,11 +244,9 @@ class _Paths:
                 (lib for lib in libraries if is_inside(path, os.path.normpath(lib.path))),
                 key=lambda lib: len(os.path.normpath(lib.path)),
             )
-            if lib.follow_symlinks:
-                continue
             folder = path if os.path.isdir(path) else os.path.dirname(path)
-            real = os.path.realpath(folder)
-            if any(is_inside(real, os.path.realpath(other.path)) for other in libraries):
+            real = leads_out(folder, libraries, follow_symlinks=lib.follow_symlinks)
+            if real is None:
                 continue
             message = (
                 f"{event}: {folder} leads to {real}, outside every configured library: not "

@@ -335,3 +335,38 @@ def test_a_library_that_follows_symlinks_reads_linked_nfos_and_images(tmp_path, 
     movie = db.Movie.get(db.Movie.path == str(heat / "Heat (1995).mkv"))
     assert movie.plot == "the secret outside" and movie.last_error is None
     assert [a.asset_type for a in movie.assets if a.provider == "library"] == ["poster"]
+
+
+def test_a_scan_scoped_through_a_link_out_of_every_library_reads_nothing_there(tmp_path, make_rt):
+    """The watcher scans the folder a change was in: a folder that is a symlink out of every
+    library, scanned on its own, is not walked either (the full walk does not follow it), so
+    its movie's NFO is never read and no item is recorded; a link into a library still is."""
+    movies, other = tmp_path / "movies", tmp_path / "other"
+    rt = make_rt(libraries={"Movies": movies, "Other": other})
+    put(movies, "Heat (1995)/Heat (1995).mkv")
+    outside = put(tmp_path / "outside", "Secret (2001)/Secret (2001).mkv").parent
+    (outside / "Secret (2001).nfo").write_text("<movie><title>root:x:0:0</title></movie>")
+    put(other, "Dune (1984)/Dune (1984).mkv")
+    (movies / "Secret (2001)").symlink_to(outside)
+    (movies / "Elsewhere").symlink_to(outside.parent)
+    (movies / "Dune (1984)").symlink_to(other / "Dune (1984)")
+    scan(rt)  # Heat, and Dune through the link into a library (and in its own)
+
+    scopes = [
+        movies / "Secret (2001)",
+        movies / "Secret (2001)" / "Secret (2001).mkv",
+        movies / "Elsewhere",
+        movies / "Elsewhere" / "Secret (2001)",
+        movies / "Dune (1984)",
+    ]
+    report = scan(rt, scopes)
+
+    paths = sorted(
+        Path(m.path).relative_to(movies).parts[0]
+        for m in db.Movie.select()
+        if Path(m.path).is_relative_to(movies)
+    )
+    assert paths == ["Dune (1984)", "Heat (1995)"]
+    assert not db.Movie.select().where(db.Movie.title == "root:x:0:0").exists()
+    refused = [path for path, reason in report.errors if "outside every configured" in reason]
+    assert len(refused) == 4, report.errors

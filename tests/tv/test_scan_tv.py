@@ -366,6 +366,40 @@ def test_symlinked_show_and_season_folders_are_followed_as_the_movie_walk_does(t
     assert "Firefly (2002)/Season 2/Firefly - S02E01 - Unaired.mkv" in names
 
 
+def test_a_scan_scoped_through_a_link_out_of_every_library_reads_nothing_there(tv_rt, tmp_path):
+    """The watcher scans the folder a change was in: a show or season folder that is a
+    symlink out of every library, scanned on its own, is not walked either (the full scan
+    does not follow it): reported, nothing recorded; a link into a library still is."""
+    tv = tmp_path / "tv"
+    put(tv, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
+    elsewhere = tmp_path / "elsewhere"
+    put(elsewhere, "Firefly S2/Firefly - S02E01 - Unaired.mkv")
+    put(elsewhere, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    put(tmp_path / "movies", "Firefly S3/Firefly - S03E01.mkv")
+    (tv / "Firefly (2002)/Season 2").symlink_to(elsewhere / "Firefly S2")
+    (tv / "Firefly (2002)/Season 3").symlink_to(tmp_path / "movies/Firefly S3")  # in a library
+    (tv / "Dexter (2006)").symlink_to(elsewhere / "Dexter (2006)")
+    scan(tv_rt)
+
+    scopes = [
+        tv / "Dexter (2006)",
+        tv / "Dexter (2006)/Season 1",
+        tv / "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv",
+        tv / "Firefly (2002)/Season 2",
+        tv / "Firefly (2002)/Season 3",
+    ]
+    report = scan(tv_rt, scopes)
+
+    names = sorted(
+        str(Path(i.path).relative_to(tv))
+        for i in db.Movie.select().where(db.Movie.kind != db.MOVIE)
+    )
+    assert not [n for n in names if n.startswith("Dexter") or "Season 2" in n], names
+    assert "Firefly (2002)/Season 3/Firefly - S03E01.mkv" in names
+    refused = [path for path, reason in report.errors if "outside every configured" in reason]
+    assert len(refused) == 4, report.errors
+
+
 def test_a_show_that_fails_leaves_the_others_scanned(tv_rt, tmp_path, monkeypatch):
     import metarrd.scan.tv as tv_scan
 
