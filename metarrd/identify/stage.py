@@ -196,7 +196,7 @@ def _identified(movie: db.Movie, details: dict[str, Any], source: str) -> Identi
         if changed_id:
             forget_enrichment(movie)
         movie.tmdb_id = tmdb_id
-        movie.imdb_id = imdb_id
+        movie.imdb_id = imdb_id or _known_imdb_id(movie, tmdb_id, changed_id)
         date = details.get("release_date") or ""
         for column, value in (
             ("title", details.get("title")),
@@ -216,6 +216,17 @@ def _identified(movie: db.Movie, details: dict[str, Any], source: str) -> Identi
         db.record_event("identify.done", reason, movie=movie, tmdb_id=tmdb_id, source=source)
     log.info("item %d: %s", movie.id, reason)
     return IdentifyResult(movie.id, True, reason)
+
+
+def _known_imdb_id(movie: db.Movie, tmdb_id: int, changed_id: bool) -> str | None:
+    """The IMDb id we already had for this TMDB id, when TMDB gives none (its `imdb_id` is null
+    for many small films): the item's own, else the one the user's NFO names beside this same
+    TMDB id. Another TMDB id means another film: its IMDb id goes."""
+    if changed_id:
+        return None
+    hints = movie.hints or {}
+    nfo_imdb = hints.get("nfo_imdb_id") if hints.get("nfo_tmdb_id") == tmdb_id else None
+    return movie.imdb_id or nfo_imdb or None
 
 
 def forget_enrichment(movie: db.Movie) -> None:

@@ -242,3 +242,40 @@ def test_jellyfins_locks_hold_after_the_scan(config_factory, tmp_path, locks, lo
         assert merge_fields(current, tmdb, movie.locked_fields) == {}
     finally:
         rt.close()
+
+
+# --- ids TMDB does not have ---------------------------------------------------------------------
+
+
+def test_the_users_imdb_id_survives_when_tmdb_has_none(config_factory, simulator, tmp_path):
+    """TMDB's `imdb_id` is null for many small films (docs/providers.md §1.6): identifying by
+    the NFO's TMDB id keeps the IMDb id the same NFO gives, and the published NFO still has it."""
+    from metarrd.identify import identify_many
+
+    library = tmp_path / "movies"
+    folder = library / "Zwischen den Wellen (2017)"
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, folder / "Zwischen den Wellen (2017).mkv")
+    (folder / "Zwischen den Wellen (2017).nfo").write_text(
+        "<movie><title>Zwischen den Wellen</title>"
+        '<uniqueid type="tmdb" default="true">1184523</uniqueid>'
+        '<uniqueid type="imdb">tt7654321</uniqueid></movie>'
+    )
+    rt = open_runtime(config_factory(simulator, libraries={"Movies": library}))
+    try:
+        scan(rt)
+        movie = db.Movie.get()
+        identify_many(rt, [movie.id], threads=1)
+        movie = db.Movie.get_by_id(movie.id)
+        assert (movie.tmdb_id, movie.imdb_id) == (1184523, "tt7654321")
+
+        movie.identification_status = db.ENRICHED
+        movie.save()
+        publish_item(rt, movie)
+        ids = ET.parse(folder / "Zwischen den Wellen (2017).nfo").getroot().findall("uniqueid")
+        assert [(u.get("type"), u.text) for u in ids] == [
+            ("tmdb", "1184523"),
+            ("imdb", "tt7654321"),
+        ]
+    finally:
+        rt.close()
