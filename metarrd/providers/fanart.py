@@ -1,7 +1,8 @@
 """fanart.tv v3 client: movie artwork by TMDB id, then IMDb id; TV artwork by TheTVDB id
 (docs/providers.md §2).
 
-A 404 (or a 200 whose body says `"status": "error"`) means "no art", not a failure.
+A 404 (or a 200 whose body says `"status": "error"`, or holds no image list at all, such as
+`{}`) means "no art", not a failure: for a movie, the IMDb id is asked next.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class FanartClient:
             return None
         if not isinstance(data, dict) or data.get("status") == "error":
             return None
+        if not any(isinstance(v, list) and v for v in data.values()):
+            return None  # `{}` or only names and ids: no art by this id (the next is tried)
         return data
 
     def movie(self, tmdb_id: int | None, imdb_id: str | None = None) -> dict[str, Any] | None:

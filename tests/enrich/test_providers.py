@@ -22,6 +22,32 @@ def test_fanart_falls_back_to_the_imdb_id(rt, simulator):
     assert rt.client("fanart").movie(603, "tt0133093")["imdb_id"] == "tt0133093"
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},  # an empty object (a caching proxy's "no art", as Jellyfin stores it)
+        {"status": "error", "error message": "Not found"},  # older servers, with HTTP 200
+        {"name": "The Matrix", "tmdb_id": "603", "movieposter": [], "hdmovielogo": []},
+    ],
+)
+def test_fanart_answer_without_art_falls_back_to_the_imdb_id(body):
+    """A 200 that holds no image list is "no art" by that id: the IMDb id is asked next."""
+    from metarrd.config import FanartConfig
+
+    by_imdb = {"name": "The Matrix", "imdb_id": "tt0133093", "movieposter": [{"url": "x"}]}
+    replies = {"/movies/603": body, "/movies/tt0133093": by_imdb}
+
+    class Http:
+        def get_json(self, url, **_kw):
+            return replies[url.removeprefix("http://fanart.test/v3")]
+
+    client = fanart.FanartClient(
+        FanartConfig(api_key="k", base_url="http://fanart.test/v3"), Http()
+    )
+    assert client.movie(603, "tt0133093") == by_imdb
+    assert client.movie(603, None) is None
+
+
 def test_fanart_bad_key_is_an_auth_error(make_rt, simulator):
     client = make_rt(fanart={"api_key": "wrong"}).client("fanart")
     with pytest.raises(ProviderAuthError):
