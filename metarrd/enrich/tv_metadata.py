@@ -201,9 +201,15 @@ def _people(items: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _episodes(role: Mapping[str, Any]) -> int:
+    count = role.get("episode_count")
+    return count if isinstance(count, int) else 0
+
+
 def show_cast(details: Mapping[str, Any], limit: int) -> list[CastMember]:
     """The whole run's cast (`aggregate_credits`, else `credits`) in billing order; a person's
-    role is the character they played in most episodes."""
+    role is the named character they played in most episodes (an uncredited role, `""` or
+    null, names nobody)."""
     aggregate = (details.get("aggregate_credits") or {}).get("cast")
     people = _people(aggregate if aggregate else (details.get("credits") or {}).get("cast"))
     people.sort(key=lambda c: c.get("order") if isinstance(c.get("order"), int) else 10**6)
@@ -216,8 +222,9 @@ def show_cast(details: Mapping[str, Any], limit: int) -> list[CastMember]:
             continue
         seen.add(c["id"])
         roles = [r for r in c.get("roles") or [] if isinstance(r, dict)]
-        roles.sort(key=lambda r: -(r.get("episode_count") or 0))
-        role = _text(roles[0].get("character")) if roles else _text(c.get("character"))
+        roles.sort(key=lambda r: -_episodes(r))
+        named = [name for r in roles if (name := _text(r.get("character")))]
+        role = next(iter(named), None) if roles else _text(c.get("character"))
         out.append(_member(c, role or "", len(out)))
     return out
 

@@ -303,3 +303,29 @@ def test_locked_fields_without_an_earlier_block_come_from_the_item():
     one = keep_locked(fresh[:1], [], current, ["title", "runtime"])
     assert one == [{"title": "Mine", "runtime": 94}]
     assert keep_locked(fresh, [], current, ["genres"]) == fresh
+
+
+def test_a_regulars_role_is_the_named_character_they_played_most():
+    """TMDB's `aggregate_credits` often lists an uncredited role (`character: ""` or null)
+    beside the named one; the role is the named character with the most episodes."""
+    from metarrd.enrich.tv_metadata import show_cast
+
+    details = {"aggregate_credits": {"cast": [
+        {"id": 17419, "name": "Bryan Cranston", "order": 0, "roles": [
+            {"character": "", "episode_count": 40},
+            {"character": "Walter White", "episode_count": 62},
+        ]},
+        {"id": 84497, "name": "Aaron Paul", "order": 1, "roles": [
+            {"character": None, "episode_count": 70},
+            {"character": "Jesse Pinkman", "episode_count": 62},
+            {"character": "Jesse (voice)", "episode_count": 1},
+        ]},
+        {"id": 134531, "name": "Betsy Brandt", "order": 2, "roles": [
+            {"character": "", "episode_count": 5},
+        ]},
+    ]}}  # fmt: skip
+    assert [(m.name, m.role) for m in show_cast(details, 10)] == [
+        ("Bryan Cranston", "Walter White"),
+        ("Aaron Paul", "Jesse Pinkman"),
+        ("Betsy Brandt", ""),
+    ]
