@@ -566,6 +566,7 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
         for r in (ep.episode_refs or [])
         if isinstance(r, dict)
     }
+    users = _users_blocks(ep, numbers)
     guests = tv_nfo.cast_members(rows.cast)
     streams = dict(
         video=tuple(
@@ -621,10 +622,34 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
                 writers=tuple(d.get("writers") or ()),
                 actors=guests,
                 date_added=ep.date_added,
+                extra=users[i],
                 **streams,
             )
         )
     return blocks
+
+
+def _users_blocks(ep: db.Movie, numbers: list[tuple[int, int]]) -> list[tuple[str, ...]]:
+    """Per block we write, the elements of the user's own block for that episode that we do
+    not own (scan keeps them per block: `hints["nfo_episodes"]`): the one of the same season
+    and episode (Kodi's export and MediaElch need not write a file's episodes in name order),
+    else the one at the same place when the user's file has as many blocks. An item scanned
+    before blocks kept their own elements has only its first block's (`nfo_extra`)."""
+    read = [
+        b
+        for b in (ep.hints or {}).get("nfo_episodes") or []
+        if isinstance(b, dict) and isinstance(b.get("extra"), list)
+    ]
+    by_number = {(b.get("season"), b.get("episode")): b["extra"] for b in read}
+    out: list[tuple[str, ...]] = []
+    for i, key in enumerate(numbers):
+        extra = by_number.get(key)
+        if extra is None and len(read) == len(numbers):
+            extra = read[i]["extra"]
+        if extra is None and i == 0 and not read:
+            extra = ep.nfo_extra
+        out.append(tuple(extra or ()))
+    return out
 
 
 # --- after the publish ---------------------------------------------------------------------------

@@ -11,7 +11,11 @@ written last, absolute actor thumb URLs only, no scraper URL text), plus:
   (networks), `namedseason number="N"`; no `<thumb>` URLs (the art is written as files).
 - an episode file's NFO holds one XML declaration, then one `<episodedetails>` block per
   episode of the file, in file-name order, back to back (not one XML document: Kodi walks the
-  blocks for the `<episode>` it parsed from the name; Jellyfin reads them all).
+  blocks for the `<episode>` it parsed from the name; Jellyfin reads them all). Each block
+  keeps the elements of the user's block for that episode that we do not write (`extra`: the
+  watch state Kodi's export and Jellyfin write, `playcount`, `lastplayed`, `resume`,
+  `watched`, `userrating`; `displayseason`/`displayepisode`; `lockdata`...), their other
+  ratings and their `uniqueid`s of other types (tvmaze...), as the movie NFO does.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ __all__ = [
 ]
 
 SHOW_OWNED = nfo.OWNED | {"showtitle", "episodeguide", "status", "namedseason", "season", "episode"}
+EPISODE_OWNED = nfo.OWNED | {"showtitle", "season", "episode", "aired"}
 # Kodi's TMDB TV scraper finds a show by these in the text too (a "combination NFO").
 _TV_SCRAPER_URLS = (
     re.compile(r"themoviedb.org/tv(/)[0-9]", re.I | re.S),
@@ -104,6 +109,7 @@ class EpisodeData:
     audio: tuple[AudioDetails, ...] = ()
     subtitles: tuple[SubtitleDetails, ...] = ()
     date_added: datetime | None = None
+    extra: tuple[str, ...] = field(default=())  # serialized elements of the user's block
 
 
 def episode_guide(tmdb_id: int | None, tvdb_id: int | None, imdb_id: str | None) -> str | None:
@@ -157,13 +163,14 @@ def _episode(ep: EpisodeData) -> etree._Element:
     root = etree.Element("episodedetails")
     nfo._sub(root, "title", ep.title)
     nfo._sub(root, "showtitle", ep.show_title)
-    nfo._ratings(root, ep.ratings)
+    nfo._ratings(root, ep.ratings, ep.extra)
     nfo._sub(root, "season", str(int(ep.season)))
     nfo._sub(root, "episode", str(int(ep.episode)))
     nfo._sub(root, "plot", ep.plot)
     if ep.runtime and ep.runtime > 0:
         nfo._sub(root, "runtime", str(int(ep.runtime)))
     _uniqueids(root, ep.tmdb_id, ep.tvdb_id, ep.imdb_id)
+    nfo._user_uniqueids(root, ep.extra)
     nfo._list(root, "credits", ep.writers, names=True)
     nfo._list(root, "director", ep.directors, names=True)
     aired, _ = nfo.premiered_and_year(ep.aired, None)
@@ -173,6 +180,9 @@ def _episode(ep: EpisodeData) -> etree._Element:
     nfo._actors(root, ep.actors)
     if ep.date_added is not None:
         nfo._sub(root, "dateadded", ep.date_added.strftime("%Y-%m-%d %H:%M:%S"))
+    for element in nfo._extra_elements(ep.extra):
+        if element.tag not in EPISODE_OWNED:
+            root.append(element)
     return root
 
 

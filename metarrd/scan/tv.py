@@ -712,9 +712,12 @@ def _record_episode(
         "scan_errors": pr.errors,
     }
     if pr.nfo:
+        # each block's own elements we do not own (its play count, resume point, userrating,
+        # displayseason...): publish writes them back into that episode's block
         hints["nfo_episodes"] = [
             {"season": n.season, "episode": n.episode, "tmdb_id": n.data.tmdb_id,
-             "tvdb_id": n.data.tvdb_id, "title": n.data.fields.get("title")}
+             "tvdb_id": n.data.tvdb_id, "title": n.data.fields.get("title"),
+             "extra": list(n.data.unknown_elements)}
             for n in pr.nfo
         ]  # fmt: skip
         if pr.nfo_hash != item.source_nfo_hash:

@@ -1,0 +1,96 @@
+"""A user's episode NFO in a TV library, scanned then published over: what is theirs and not
+metarrd's (the watch state Kodi's library export writes, their other ids and ratings, the
+specials placement) is written back into that episode's own block. The NFOs are real ones from
+other tools' test suites (tests/nfo/SOURCES.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from metarrd.publish import publish_item
+from metarrd.scan import scan
+from tests.publish.tvshow import build_show, tv_runtime
+
+NFO = Path(__file__).resolve().parents[1] / "nfo"
+KODI_EXPORT = NFO / "jellyfin-The-Bone-Orchard.nfo"
+MEDIAELCH_MULTI = NFO / "mediaelch-kodi_v18_episode_American_Dad_S02E03-S02E04.nfo"
+
+
+@pytest.fixture
+def trt(tmp_path):
+    rt = tv_runtime(tmp_path)
+    yield rt
+    rt.close()
+
+
+def blocks(path: Path) -> list[etree._Element]:
+    text = path.read_text("utf-8").split("?>", 1)[1]
+    return [
+        etree.fromstring((b + "</episodedetails>").encode())
+        for b in text.split("</episodedetails>")
+        if b.strip()
+    ]
+
+
+def scan_and_publish(rt, rel: str, numbers: tuple[int, list[int]], users_nfo: str) -> Path:
+    """An enriched show whose one episode file `rel` has the user's NFO beside it: scanned (as
+    a user's library is), then published. Returns the episode NFO's path."""
+    built = build_show(rt, files={rel: numbers})
+    nfo = built.path(rel).with_suffix(".nfo")
+    nfo.write_text(users_nfo, "utf-8")
+    scan(rt)
+    publish_item(rt, built.reload())
+    assert nfo.read_text("utf-8") != users_nfo  # ours now
+    return nfo
+
+
+def test_an_episodes_watch_state_from_kodis_export_is_kept(trt):
+    """Kodi's own export of a watched episode: play count, last played, resume point and the
+    user's rating stay; our own elements are written once, not twice."""
+    users = (
+        KODI_EXPORT.read_text("utf-8")
+        .replace("<userrating>0</userrating>", "<userrating>9</userrating>")
+        .replace("<playcount>0</playcount>", "<playcount>3</playcount>")
+        .replace("<lastplayed></lastplayed>", "<lastplayed>2024-03-01</lastplayed>")
+        .replace("<position>0.000000</position>", "<position>1312.500000</position>")
+        .replace("<total>0.000000</total>", "<total>3480.000000</total>")
+    )
+    nfo = scan_and_publish(trt, "Season 01/Breaking Bad - S01E01 - Pilot.mkv", (1, [1]), users)
+
+    [block] = blocks(nfo)
+    assert block.findtext("playcount") == "3"
+    assert block.findtext("lastplayed") == "2024-03-01"
+    assert block.findtext("resume/position") == "1312.500000"
+    assert block.findtext("resume/total") == "3480.000000"
+    assert block.findtext("userrating") == "9"
+    assert block.findtext("displayseason") == "-1" and block.findtext("top250") == "0"
+    tags = [el.tag for el in block if isinstance(el.tag, str)]
+    for owned in ("title", "showtitle", "season", "episode", "aired", "ratings", "dateadded"):
+        assert tags.count(owned) == 1, owned
+    assert "id" not in tags and "imdbId" not in tags and "thumb" not in tags
+    assert block.findtext("dateadded") == "2017-10-07 14:25:47"
+
+
+def test_each_block_of_a_multi_episode_nfo_keeps_its_own(trt):
+    """MediaElch writes E4's block before E3's. Each episode's play count and TVmaze id go back
+    into that episode's block (ours are in file-name order), never the other's."""
+    users = MEDIAELCH_MULTI.read_text("utf-8").replace(
+        "<playcount>0</playcount>", "<playcount>2</playcount>", 1
+    )  # the first block: episode 4
+    nfo = scan_and_publish(trt, "Season 02/Breaking Bad - S02E03E04.mkv", (2, [3, 4]), users)
+
+    e3, e4 = blocks(nfo)
+    assert (e3.findtext("episode"), e4.findtext("episode")) == ("3", "4")
+    assert (e3.findtext("playcount"), e4.findtext("playcount")) == ("0", "2")
+    tvmaze = [
+        [(u.text, u.get("default")) for u in b.iterfind("uniqueid") if u.get("type") == "tvmaze"]
+        for b in (e3, e4)
+    ]
+    assert tvmaze == [[("14153", None)], [("14152", None)]]  # ours (tmdb) stays the default
+    for block in (e3, e4):
+        assert [u.get("type") for u in block.iterfind("uniqueid")] == ["tmdb", "tvdb", "tvmaze"]
+        assert block.findtext("displayepisode") == "-1"
+        assert [r.get("name") for r in block.iterfind("ratings/rating")] == ["tmdb", "tvdb"]
