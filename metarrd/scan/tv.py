@@ -721,7 +721,7 @@ def _record_episode(
             for n in pr.nfo
         ]  # fmt: skip
         if pr.nfo_hash != item.source_nfo_hash:
-            apply_nfo_values(item, pr.nfo[0].data)
+            apply_nfo_values(item, _first_episodes_block(pr.nfo, season, episodes).data)
             item.source_nfo_hash = pr.nfo_hash
     item.hints = {**(item.hints or {}), **hints}
     problems = _problems(show, pr)
@@ -730,6 +730,19 @@ def _record_episode(
     if not is_new:
         item.save()
     return item, is_new, pr
+
+
+def _first_episodes_block(
+    blocks: list[EpisodeNfo], season: int | None, episodes: list[int]
+) -> EpisodeNfo:
+    """The block of the file's first episode, whose values are the item's own: the one whose
+    `<season>`/`<episode>` are its numbers, as Kodi picks the block (MediaElch writes a file's
+    E4 before its E3), else the first."""
+    if episodes:
+        for block in blocks:
+            if (block.season, block.episode) == (season, episodes[0]):
+                return block
+    return blocks[0]
 
 
 def _after_episode(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from PIL import Image
@@ -658,3 +659,27 @@ def test_a_folder_that_cannot_be_listed_keeps_its_episodes(tv_rt, tmp_path, monk
     assert again.unchanged == 4 and not (again.new or again.changed or again.missing)
     two.unlink()  # a real deletion is still one
     assert scan(tv_rt).missing == [_episode(tv, two.relative_to(tv)).id]
+
+
+def test_a_multi_episode_nfo_gives_the_item_its_first_episodes_block(tv_rt, tmp_path):
+    """MediaElch wrote this S02E03-S02E04 file's NFO with E4's block first. The item's own
+    values are its first episode's (E3, as Kodi takes the block whose `<episode>` is the one
+    it parsed): the scan took E4's title, date added and locks for it."""
+    nfo = Path(__file__).resolve().parents[1] / "nfo"
+    users = (nfo / "mediaelch-kodi_v18_episode_American_Dad_S02E03-S02E04.nfo").read_text()
+    e4, e3 = users.split("</episodedetails>\n<episodedetails>")  # each block its own date
+    users = "</episodedetails>\n<episodedetails>".join(
+        [
+            e4.replace("<aired>", "<dateadded>2019-04-04 04:04:04</dateadded><aired>"),
+            e3.replace("<aired>", "<dateadded>2019-03-03 03:03:03</dateadded><aired>"),
+        ]
+    )
+    rel = "American Dad! (2005)/Season 2/American Dad! - S02E03-E04.mkv"
+    video = put(tmp_path / "tv", rel)
+    video.with_suffix(".nfo").write_text(users)
+    scan(tv_rt)
+    item = _episode(tmp_path / "tv", rel)
+    assert (item.season, item.episodes) == (2, [3, 4])
+    assert item.title == "All About Steve"  # E3's, not E4's "Con Heir"
+    assert item.date_added == datetime(2019, 3, 3, 3, 3, 3)
+    assert "<playcount>0</playcount>" in item.nfo_extra
