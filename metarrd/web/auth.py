@@ -45,7 +45,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from metarrd import db
 from metarrd.config import is_loopback_bind
 from metarrd.web import attempts, clients
-from metarrd.web.hosts import host_allowed, origin_allowed
+from metarrd.web.hosts import (
+    host_allowed,
+    is_loopback_host,
+    is_loopback_origin,
+    origin_allowed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +121,44 @@ def set_password_interactive() -> int:
     return 0
 
 
+# Headers that reverse proxies and tunnels (nginx, Caddy, Traefik, Apache, cloudflared) add: a
+# request carrying one came through a proxy, whatever the address of the connection.
+PROXY_HEADERS = (
+    "Forwarded",
+    "X-Forwarded-For",
+    "X-Forwarded-Host",
+    "X-Forwarded-Proto",
+    "X-Real-IP",
+    "CF-Connecting-IP",
+)
+
+
+def from_this_computer() -> bool:
+    """This request comes from a browser on this computer, straight: a loopback peer, a loopback
+    `Host` (and `Origin`, when sent), no proxy's header. A reverse proxy in front of a loopback
+    bind passes the public name (allowed_hosts) or adds X-Forwarded-For; either way the
+    request is from elsewhere, and a loopback bind no longer means "only this computer"."""
+    peer = clients.parse_address(request.remote_addr)
+    if peer is None or not peer.is_loopback:
+        return False
+    if not is_loopback_host(request.host):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is not None and not is_loopback_origin(origin):
+        return False
+    return not any(name in request.headers for name in PROXY_HEADERS)
+
+
 def login_required() -> bool:
+    """A login is needed unless the bind is loopback, no password is set and the request is
+    from a browser on this computer (not through a reverse proxy): without a password, then,
+    nobody from elsewhere gets in."""
     config = current_app.config["METARRD"]
-    return not is_loopback_bind(config.web.bind) or password_hash() is not None
+    return (
+        not is_loopback_bind(config.web.bind)
+        or password_hash() is not None
+        or not from_this_computer()
+    )
 
 
 def _password_version(stored: str | None) -> str:

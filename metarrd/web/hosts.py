@@ -42,12 +42,30 @@ def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
+def _loopback_name(name: str) -> bool:
+    ip = _ip(name)
+    return name in LOOPBACK_NAMES or (ip is not None and ip.is_loopback)
+
+
+def is_loopback_host(host_header: str) -> bool:
+    """A `Host` that names this computer (`localhost`, `127.x`, `[::1]`, any port): what a
+    browser on this computer sends, and what no other site can make a browser send."""
+    name, port = split_host(host_header)
+    return bool(name) and (port is None or port.isdigit()) and _loopback_name(name)
+
+
+def is_loopback_origin(origin: str) -> bool:
+    """An `Origin` header of a page served under a loopback name."""
+    parts = urlsplit(origin.strip())
+    return parts.scheme in ("http", "https") and is_loopback_host(parts.netloc)
+
+
 def host_allowed(host_header: str, bind: str, allowed: Sequence[str]) -> bool:
     name, port = split_host(host_header)
     if not name or (port is not None and not port.isdigit()):
         return False
     ip = _ip(name)
-    if name in LOOPBACK_NAMES or (ip is not None and ip.is_loopback):
+    if _loopback_name(name):
         return True
     bind_name, _bind_port = split_host(bind.rpartition(":")[0] + ":0")
     if name == bind_name or (bind_name in WILDCARDS and ip is not None):

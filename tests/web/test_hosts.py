@@ -51,8 +51,12 @@ def test_a_foreign_origin_on_a_post_is_refused_even_with_the_right_host(client, 
 def test_allowed_hosts_let_other_names_in(config_factory):
     config = config_factory(web={"allowed_hosts": ["nas.local", "metarrd.example.com:443"]})
     c = create_app(config, testing=True).test_client()
-    assert c.get("/", headers={"Host": "nas.local:8787"}).status_code == 200
-    assert c.get("/", headers={"Host": "metarrd.example.com:443"}).status_code == 200
+    # answered (a loopback bind reached under another name is reached through a proxy: the
+    # answer is the login, docs/security.md), not refused with a 400
+    for host in ("nas.local:8787", "metarrd.example.com:443"):
+        answer = c.get("/", headers={"Host": host})
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"], host
+        assert c.get("/login", headers={"Host": host}).status_code == 200, host
     assert c.get("/", headers={"Host": "metarrd.example.com:8443"}).status_code == 400
     assert c.get("/", headers={"Host": "evil.nas.local"}).status_code == 400
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from metarrd import db
+from metarrd import db, workflow
 from metarrd.web import auth, create_app
 
 # Every state-changing route of the UI (webhooks authenticate with their own token).
@@ -137,6 +137,53 @@ def test_login_logout_and_wrong_password(public_app):
 def test_a_password_turns_the_login_on_even_on_loopback(client):
     auth.set_password("correct horse")
     assert client.get("/").status_code == 302
+
+
+@pytest.fixture
+def proxied_app(config_factory):
+    """The reverse proxy set-up of docs/security.md: a loopback bind, the public name in
+    allowed_hosts, nginx on this host, and no admin password set (yet)."""
+    config = config_factory(
+        web={"allowed_hosts": ["metarrd.example.com"], "trusted_proxies": ["127.0.0.1/32"]}
+    )
+    return create_app(config, testing=True)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "metarrd.example.com", "X-Forwarded-For": "203.0.113.5"},
+        {"Host": "metarrd.example.com"},  # a proxy that sends no X-Forwarded-For
+        {"Host": "127.0.0.1:8787", "X-Forwarded-For": "203.0.113.5"},  # the proxy's own Host
+        {"Host": "127.0.0.1:8787", "X-Real-IP": "203.0.113.5"},
+        {"Host": "127.0.0.1:8787", "Forwarded": "for=203.0.113.5;proto=https"},
+    ],
+)
+def test_a_loopback_ui_reached_through_a_reverse_proxy_asks_for_a_login(proxied_app, headers):
+    """A loopback bind means "only this computer" only while no proxy forwards to it: a visitor
+    from the internet must not get the library, nor switch auto_publish on, for want of a
+    password (nobody gets in until one is set, as with a public bind)."""
+    c = proxied_app.test_client()
+    page = c.get("/", headers=headers)
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+    assert c.get("/settings", headers=headers).status_code == 302
+    login_page = c.get("/login", headers=headers).get_data(as_text=True)
+    assert "metarrd passwd" in login_page
+    token = login_page.split('"X-CSRF-Token": "')[1].split('"')[0]
+    switched = c.post(
+        "/settings/workflow/auto_publish",
+        data={"csrf_token": token, "value": "on"},
+        headers={**headers, "Origin": "https://metarrd.example.com"},
+    )
+    assert switched.status_code == 302 and "/login" in switched.headers["Location"]
+    assert workflow.is_enabled(proxied_app.config["METARRD"], "auto_publish") is False
+
+
+def test_a_browser_on_this_computer_still_needs_no_login_with_a_proxy_configured(proxied_app):
+    c = proxied_app.test_client()
+    assert c.get("/", headers={"Host": "localhost:8787"}).status_code == 200
+    assert c.get("/", headers={"Host": "127.0.0.1:8787"}).status_code == 200
+    assert c.get("/", headers={"Host": "[::1]:8787"}).status_code == 200
 
 
 def test_session_expires(public_app, monkeypatch):
