@@ -75,6 +75,9 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         LIVE_BUSY_RETRY_MS=5000,  # when all are held: a short answer, the browser asks again
     )
     app.extensions["metarrd.runtime"] = rt
+    from metarrd.web.auth import SessionInterface
+
+    app.session_interface = SessionInterface()  # `Secure` cookie over HTTPS
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
     Htmx(app)
     app.jinja_env.trim_blocks = True

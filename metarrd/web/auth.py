@@ -40,6 +40,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from metarrd import db
@@ -147,6 +148,16 @@ def from_this_computer() -> bool:
     if origin is not None and not is_loopback_origin(origin):
         return False
     return not any(name in request.headers for name in PROXY_HEADERS)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with `Secure` on the cookie whenever the browser reached
+    us over HTTPS (directly or through a trusted TLS proxy): that cookie then never travels
+    over plain HTTP, where anyone on the network could read it. Over plain HTTP a `Secure`
+    cookie would not be kept at all, so there it is left off."""
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or clients.request_is_https()
 
 
 def login_required() -> bool:

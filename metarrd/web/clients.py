@@ -94,6 +94,20 @@ def client_group(address: str) -> str:
     return str(parsed) if parsed is not None else address
 
 
+def request_is_https() -> bool:
+    """The browser reached us over HTTPS: this very connection (TLS, or gunicorn's own
+    `forwarded_allow_ips`), or a trusted proxy says so in `X-Forwarded-Proto` (the first entry:
+    the scheme of the client-facing hop). From anyone else the header is ignored."""
+    if request.is_secure:
+        return True
+    peer = parse_address(request.remote_addr)
+    trusted = trusted_networks(current_app.config["METARRD"].web.trusted_proxies)
+    if peer is None or not _trusted(peer, trusted):
+        return False
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0]
+    return proto.strip().lower() == "https"
+
+
 def request_client() -> str:
     """This request's client address (see the module docstring)."""
     trusted = trusted_networks(current_app.config["METARRD"].web.trusted_proxies)

@@ -186,6 +186,42 @@ def test_a_browser_on_this_computer_still_needs_no_login_with_a_proxy_configured
     assert c.get("/", headers={"Host": "[::1]:8787"}).status_code == 200
 
 
+def session_cookie(answer) -> str:
+    return next(c for c in answer.headers.getlist("Set-Cookie") if "metarrd_session=" in c)
+
+
+def test_over_https_the_session_cookie_is_secure(public_app):
+    """Without `Secure`, the cookie of a UI served over HTTPS also goes out over plain HTTP: a
+    person on the same network (a café's Wi-Fi) makes the browser load any http:// address of
+    that host and reads the session, admin login included, off the air."""
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    base = "https://10.0.0.1/"
+    token = c.get("/login", base_url=base).get_data(as_text=True)
+    token = token.split('"X-CSRF-Token": "')[1].split('"')[0]
+    answer = c.post(
+        "/login", base_url=base, data={"csrf_token": token, "password": "correct horse"}
+    )
+    assert answer.status_code == 303
+    cookie = session_cookie(answer)
+    assert "; Secure" in cookie and "HttpOnly" in cookie
+    plain = session_cookie(public_app.test_client().get("/login", base_url="http://10.0.0.1/"))
+    assert "Secure" not in plain  # a browser would not keep it over plain HTTP
+
+
+def test_behind_a_tls_proxy_the_session_cookie_is_secure(config_factory):
+    """A TLS proxy speaks plain HTTP to us and says `X-Forwarded-Proto: https`; only a proxy in
+    `[web] trusted_proxies` is believed."""
+    config = config_factory(web={"bind": "0.0.0.0:8787", "trusted_proxies": ["10.0.0.2/32"]})
+    app = create_app(config, testing=True)
+    proxy = app.test_client()
+    proxy.environ_base.update(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_PROTO="https")
+    assert "; Secure" in session_cookie(proxy.get("/login", base_url="http://10.0.0.1/"))
+    stranger = app.test_client()
+    stranger.environ_base.update(REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_PROTO="https")
+    assert "Secure" not in session_cookie(stranger.get("/login", base_url="http://10.0.0.1/"))
+
+
 def test_session_expires(public_app, monkeypatch):
     auth.set_password("correct horse")
     c = public_app.test_client()
