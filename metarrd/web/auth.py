@@ -12,7 +12,9 @@
   the address out; an IPv6 client's /64 counts as one address; behind a reverse proxy listed in
   `[web] trusted_proxies` the address is the one the proxy forwards: metarrd/web/clients.py),
   the same for every gunicorn worker and across restarts. Past 50 failures from every address
-  together, one password is checked every 30 seconds. Each attempt is
+  together, one password is checked every 30 seconds. A browser that logged in before counts
+  by its signed device cookie instead, outside both caps (metarrd/web/devices.py), so guessers
+  cannot lock the admin out. Each attempt is
   counted before its password is checked (metarrd/web/attempts.py), so parallel guesses cannot
   slip past the count while the slow scrypt checks run.
 - Every state-changing request carries the session's CSRF token (form field `csrf_token` or the
@@ -45,7 +47,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from metarrd import db
 from metarrd.config import is_loopback_bind
-from metarrd.web import attempts, clients
+from metarrd.web import attempts, clients, devices
 from metarrd.web.hosts import (
     host_allowed,
     is_loopback_host,
@@ -254,6 +256,9 @@ OVERALL_FAILURES, OVERALL_EVERY = 50, 30.0
 LOGIN_LIMIT = attempts.Limit(
     "login", MAX_FAILURES, FAILURE_WINDOW, overall=OVERALL_FAILURES, overall_every=OVERALL_EVERY
 )
+# A browser that logged in before counts on its own, outside both caps (metarrd/web/devices.py).
+DEVICE_LIMIT = attempts.Limit("login-device", MAX_FAILURES, FAILURE_WINDOW)
+DEVICE_COOKIE = devices.COOKIE
 
 
 def _sid_hash(sid: str) -> str:
@@ -316,12 +321,16 @@ def login():
     retry_after = None
     if request.method == "POST":
         addr = clients.request_client()
+        device = devices.known_device(_password_version(stored))
+        limit, counted = (
+            (DEVICE_LIMIT, f"device {device}")
+            if device
+            else (LOGIN_LIMIT, clients.client_group(addr))
+        )
         if stored is None:
             error = "No admin password is set yet."
             status = 403
-        elif isinstance(
-            attempt := attempts.reserve(LOGIN_LIMIT, clients.client_group(addr)), attempts.Refusal
-        ):
+        elif isinstance(attempt := attempts.reserve(limit, counted), attempts.Refusal):
             status, retry_after = 429, attempt.retry_after
             if attempt.overall:
                 log.warning("web login from %s refused: too many failures overall", addr)
@@ -342,7 +351,12 @@ def login():
                 "sid": _start_session(),
             }
             log.info("web login from %s", addr)
-            return redirect(_next_page(), code=303)
+            return devices.remember(
+                redirect(_next_page(), code=303),
+                device,
+                _password_version(stored),
+                secure=clients.request_is_https(),
+            )
         else:
             log.warning("failed web login from %s", addr)
             error = "Wrong password."

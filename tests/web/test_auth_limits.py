@@ -167,3 +167,61 @@ def test_many_addresses_guessing_together_get_one_check_every_half_minute(
     assert login(client(public_app, "198.51.100.7"), PASSWORD).status_code == 303
     assert login(client(public_app, "198.51.100.8"), "nope").status_code == 401
     assert login(client(public_app, "198.51.100.9"), PASSWORD).status_code == 429
+
+
+def fill_the_overall_cap(app) -> None:
+    """Many addresses, five wrong passwords each, up to the cap over every address."""
+    for n in range(auth.OVERALL_FAILURES // auth.MAX_FAILURES):
+        for _ in range(auth.MAX_FAILURES):
+            assert login(client(app, f"203.0.113.{n}"), "nope").status_code == 401
+
+
+def test_the_admins_browser_gets_in_while_many_addresses_keep_every_check_busy(
+    public_app, monkeypatch
+):
+    """Past the overall cap one password is checked every 30 s, whoever sends it, and a refused
+    guess costs nothing: a botnet polling the login takes each check the moment it is free, and
+    a person typing a password never gets one. A browser that has logged in before (its
+    signed device cookie) is counted on its own, outside both caps."""
+    admin = client(public_app, "198.51.100.7")
+    assert login(admin, PASSWORD).status_code == 303
+    fill_the_overall_cap(public_app)
+    real = time.time
+    monkeypatch.setattr(attempts.time, "time", lambda: real() + auth.OVERALL_EVERY + 1)
+    assert login(client(public_app, "203.0.113.200"), "nope").status_code == 401  # slot taken
+    assert login(client(public_app, "198.51.100.8"), PASSWORD).status_code == 429
+    assert login(admin, PASSWORD).status_code == 303
+    assert admin.get("/").status_code == 200
+    forged = client(public_app, "198.51.100.9")
+    forged.set_cookie(auth.DEVICE_COOKIE, "made-up", path="/login")
+    assert login(forged, PASSWORD).status_code == 429
+
+
+def test_a_guesser_at_the_admins_address_does_not_lock_the_admins_browser_out(public_app):
+    """A reverse proxy without trusted_proxies (or a shared NAT): everyone has one address."""
+    admin = client(public_app, "192.0.2.1")
+    assert login(admin, PASSWORD).status_code == 303
+    guesser = client(public_app, "192.0.2.1")
+    for _ in range(auth.MAX_FAILURES):
+        assert login(guesser, "nope").status_code == 401
+    assert login(guesser, PASSWORD).status_code == 429
+    assert login(admin, PASSWORD).status_code == 303
+
+
+def test_a_known_browser_still_gets_five_guesses_in_the_window(public_app):
+    """The device cookie is no way round the lockout: a stolen one buys five guesses, and the
+    new password after a change is not the old browser's to guess (the cookie dies with it)."""
+    c = client(public_app, "198.51.100.7")
+    assert login(c, PASSWORD).status_code == 303
+    cookie = c.get_cookie(auth.DEVICE_COOKIE, path="/login")
+    assert cookie is not None and cookie.http_only
+    thief = client(public_app, "203.0.113.50")
+    thief.set_cookie(auth.DEVICE_COOKIE, cookie.value, path="/login")
+    for _ in range(auth.MAX_FAILURES):
+        assert login(thief, "nope").status_code == 401
+    assert login(thief, PASSWORD).status_code == 429
+    auth.set_password("battery staple")
+    stranger = client(public_app, "198.51.100.20")
+    stranger.set_cookie(auth.DEVICE_COOKIE, cookie.value, path="/login")
+    fill_the_overall_cap(public_app)
+    assert login(stranger, "battery staple").status_code == 429
