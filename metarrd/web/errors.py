@@ -7,6 +7,7 @@ import logging
 
 import flask
 from flask import Flask, render_template, request, url_for
+from flask.globals import request_ctx
 from htmx_flask import make_response
 from werkzeug.exceptions import HTTPException
 
@@ -29,6 +30,10 @@ TITLES = {
 
 def render_error(status: int, message: str):
     title = TITLES.get(status, "Error")
+    if request_ctx.url_adapter is None:
+        # the Host could not even be routed (`localhost..`: werkzeug's BadHost): no page can
+        # be built (its links need the routing), so a plain answer, never a 500
+        return flask.Response(f"{title}: {message}\n", status, mimetype="text/plain")
     if request.headers.get("HX-Request"):
         if status == 401:
             return make_response("", 401, redirect=url_for("auth.login"))

@@ -35,6 +35,15 @@ def test_loopback_names_are_allowed_by_default(client, host):
     assert client.c.get("/", headers={"Host": host}).status_code == 200
 
 
+@pytest.mark.parametrize("host", ["localhost..", "..", ".", "a..b", "localhost..:8787"])
+def test_a_host_that_is_no_host_name_is_a_plain_400(client, host):
+    """An empty label in the Host (werkzeug cannot route it: BadHost) was a 500, the error page
+    failing to build its links; it is a plain 400 now."""
+    answer = client.c.get("/", headers={"Host": host})
+    assert answer.status_code == 400
+    assert answer.mimetype == "text/plain" and "Bad request" in answer.get_data(as_text=True)
+
+
 def test_a_foreign_origin_on_a_post_is_refused_even_with_the_right_host(client, config):
     for origin in ("http://evil.example", "null", "file://"):
         answer = client.post(
