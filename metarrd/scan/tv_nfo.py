@@ -30,6 +30,8 @@ from metarrd.scan.nfo_read import (
 
 _LEGACY_ID = re.compile(r"<id>\s*(\d+)\s*</id>")
 _TMDB_TV_URL = re.compile(r"themoviedb\.org/tv/(\d+)")
+# the episode guide of Kodi 17/18's TMDB TV scraper: its API URL (`cache="tmdb-46639-en.json"`)
+_TMDB_API_TV_URL = re.compile(r"themoviedb\.org/3/tv/(\d+)")
 _TVDB_URL = re.compile(r"thetvdb\.com/(?:\?tab=series&(?:amp;)?id=|api/[^/]+/series/|series/)(\d+)")
 _IMDB_URL = re.compile(r"imdb\.[a-z.]+/title/(tt\d{7,8})")
 _BLOCK_START = re.compile(r"<episodedetails(?=[\s>/])")
@@ -84,13 +86,16 @@ def read_show_nfo(path: Path) -> ShowNfo:
         for kind, value in (("tmdb", data.tmdb_id), ("tvdb", data.tvdb_id), ("imdb", data.imdb_id)):
             if value and data.id_sources.get(kind) != "URL":  # URLs come last, below
                 found.append((kind, str(value), "uniqueid"))
-    else:
+    guide = _episodeguide(data)
+    if not uniqueids:
         legacy = _LEGACY_ID.search(text)
-        if legacy:
+        # `<id>` is the id of the scraper that wrote the file: TheTVDB's, but TMDB's when its
+        # episode guide is the TMDB scraper's (Kodi 17/18 wrote both with the same number)
+        if legacy and ("tmdb", legacy.group(1)) not in guide:
             found.append(("tvdb", legacy.group(1), "<id>"))
         if data.imdb_id:
             found.append(("imdb", data.imdb_id, "NFO"))
-    for kind, value in _episodeguide(data):
+    for kind, value in guide:
         found.append((kind, value, "episodeguide"))
     found += [(kind, value, "URL") for kind, value in show_url_ids(text).items()]
     for kind, value, source in found:
@@ -139,6 +144,9 @@ def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
         m = _TVDB_URL.search(text)
         if m:
             return [("tvdb", m.group(1))]
+        m = _TMDB_API_TV_URL.search(text)
+        if m:
+            return [("tmdb", m.group(1))]
     return []
 
 

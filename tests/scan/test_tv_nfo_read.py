@@ -46,6 +46,39 @@ def test_a_url_after_the_xml_comes_after_its_uniqueids(tmp_path):
     assert show.data.kind == "combined"
 
 
+# Kodi 17/18's TMDB TV scraper (metadata.tvshows.themoviedb.org) wrote its API URL as the
+# episode guide, and the TMDB id as `<id>`: jellyfin/jellyfin tests/Jellyfin.XbmcMetadata.Tests/
+# Test Data/American Gods.nfo, trimmed to these elements
+AMERICAN_GODS = """<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>
+<tvshow>
+    <title>American Gods</title>
+    <mpaa>Australia:MA</mpaa>
+    <playcount>0</playcount>
+    <lastplayed></lastplayed>
+    <episodeguide>
+        <url cache="tmdb-46639-en.json">http://api.themoviedb.org/3/tv/46639?api_key=6a5be4999abf74eba1f9a8311294c267&amp;language=en</url>
+    </episodeguide>
+    <id>46639</id>
+{uniqueids}    <genre>Drama</genre>
+    <premiered>2017-04-30</premiered>
+</tvshow>
+"""
+
+
+@pytest.mark.parametrize("uniqueids", [False, True])
+def test_the_old_tmdb_scrapers_episode_guide_gives_the_tmdb_id(tmp_path, uniqueids):
+    """Its `<id>` is then the TMDB id, not TheTVDB's (the TVDB scraper's `<id>`)."""
+    ids = (
+        '    <uniqueid type="tmdb" default="true">46639</uniqueid>\n'
+        '    <uniqueid type="tvdb">253573</uniqueid>\n'
+    )
+    path = tmp_path / "tvshow.nfo"
+    path.write_text(AMERICAN_GODS.replace("{uniqueids}", ids if uniqueids else ""))
+    show = read_show_nfo(path)
+    assert show.tmdb_id == 46639
+    assert show.tvdb_id == (253573 if uniqueids else None)
+
+
 def test_a_utf16_tvshow_nfo_keeps_its_uniqueids(tmp_path):
     # Komet/MediaElch test/resources/show/kodi_v18_show_Torchwood.nfo (uniqueid tmdb 424, tvdb
     # 79511; its <episodeguide> is a bare 424, no ids), saved as Windows Notepad's "Unicode"
