@@ -232,6 +232,19 @@ def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) 
     return f"{done} episode(s) identified in {order_label(guide.order)}, {failed} not"
 
 
+def _by_number(episodes: list) -> dict[int, dict]:
+    """A TMDB season's episodes by their number. The first of two with one number (TMDB has
+    such duplicates, an episode entered twice) is the one, as enrich takes it
+    (enrich/tv.py): the item's TMDB episode id is the one its NFO is written from. An entry
+    without a number (null, missing) is no episode to match."""
+    out: dict[int, dict] = {}
+    for e in episodes:
+        n = e.get("episode_number") if isinstance(e, dict) else None
+        if isinstance(n, int) and not isinstance(n, bool):
+            out.setdefault(n, e)
+    return out
+
+
 class _Guide:
     """TMDB's seasons of one show, fetched once each; TheTVDB's episodes in each season type
     the show's order needs, fetched once each."""
@@ -247,9 +260,7 @@ class _Guide:
         if number not in self.seasons:
             try:
                 data = self.rt.tmdb.tv_season(self.show.tmdb_id, number)
-                self.seasons[number] = {
-                    int(e["episode_number"]): e for e in data.get("episodes") or []
-                }
+                self.seasons[number] = _by_number(data.get("episodes") or [])
             except NotFound:
                 self.seasons[number] = f"TMDB has no season {number} of {self.show.title}"
             except ProviderUnavailable:

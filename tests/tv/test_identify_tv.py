@@ -113,3 +113,30 @@ def test_cli_list_json_and_tv_kept_out_of_movie_flows(tv_rt, tv_library, capsys,
     assert (ep["show_id"], ep["season"], ep["episodes"]) == (show["id"], 1, [4, 5])
     assert main(["publish", str(ep["id"])]) == 1  # TV enrich: tests/tv/test_enrich_tv.py
     assert "not enriched yet" in capsys.readouterr().err  # its show waits for enrich
+
+
+def test_a_season_listing_an_episode_twice_or_without_a_number(tv_rt, tmp_path, monkeypatch):
+    """TMDB seasons hold such entries (an episode entered twice, one without its number): the
+    first entry of a number is the episode, as enrich takes it, and an entry without a number
+    is skipped, not the whole season's error."""
+    from .conftest import put
+
+    real = tv_rt.tmdb.tv_season
+
+    def odd_season(tmdb_id, number):
+        data = real(tmdb_id, number)
+        episodes = list(data.get("episodes") or [])
+        if number == 1 and episodes:
+            twice = {**episodes[0], "id": 999_999_001, "name": "Entered twice"}
+            data = {**data, "episodes": [*episodes, twice, {**episodes[1], "episode_number": None}]}
+        return data
+
+    monkeypatch.setattr(tv_rt.tmdb, "tv_season", odd_season)
+    put(tmp_path / "tv", "Better Call Saul (2015)/Season 1/Better Call Saul - S01E01.mkv")
+    put(tmp_path / "tv", "Better Call Saul (2015)/Season 1/Better Call Saul - S01E02.mkv")
+    _scan_and_identify(tv_rt)
+    first = db.Movie.get(db.Movie.path.endswith("S01E01.mkv"))
+    assert first.identification_status == db.IDENTIFIED, first.last_error
+    assert first.tmdb_id != 999_999_001 and first.episode_refs[0]["tmdb_id"] != 999_999_001
+    second = db.Movie.get(db.Movie.path.endswith("S01E02.mkv"))
+    assert second.identification_status == db.IDENTIFIED, second.last_error
