@@ -154,6 +154,14 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
     tmdb_id, imdb_id = job.payload.get("tmdb_id"), job.payload.get("imdb_id")
     tvdb_id = job.payload.get("tvdb_id")  # Sonarr's series
     if not (tmdb_id or imdb_id or tvdb_id) and movie.identification_status != db.UNIDENTIFIED:
+        if movie.identification_status == db.IDENTIFIED:
+            # its enrichment has not run: what follows an identify follows now. The daemon
+            # killed between this job's identify and its end (its follow-ups are queued with
+            # its outcome) ran it again after the restart, and the item stayed identified,
+            # never enriched (the soak test caught it once)
+            stages = workflow.all_stages(rt.config)
+            follow = after_identify(movie.id, True, job.manual, stages, movie.kind)
+            return Outcome("already identified", follow)
         return Outcome("already identified")
     outcome = identify_item(
         rt,

@@ -249,6 +249,29 @@ def test_interrupted_jobs_run_again_after_a_restart(queued_rt, fake_stages, make
     assert db.Job.select().count() == 1
 
 
+def test_an_identify_killed_after_its_work_is_followed_by_enrich_when_run_again(
+    queued_rt, fake_stages, make_movie, drain
+):
+    """The daemon killed after an identify committed and before the job ended (its follow-ups
+    go with its outcome): run again after the restart, it finds the item identified, and the
+    enrich still follows. It ended with "already identified" and no enrich, and the item stayed
+    identified for good (the soak test caught it once)."""
+    movie = make_movie(queued_rt, identification_status=db.UNIDENTIFIED)
+    job = jobs.enqueue_identify(movie.id)
+    db.Job.update(state=jobs.RUNNING).where(db.Job.id == job.id).execute()
+    db.Movie.update(identification_status=db.IDENTIFIED, tmdb_id=603).where(
+        db.Movie.id == movie.id
+    ).execute()  # its identify had committed when the SIGKILL came
+    assert jobs.requeue_interrupted() == 1
+    drain()
+    assert db.Job.get_by_id(job.id).message == "already identified"
+    assert fake_stages.stages() == ["enrich"]
+    enriched = make_movie(queued_rt, "Heat (1995)", identification_status=db.ENRICHED)
+    jobs.enqueue_identify(enriched.id)
+    drain()
+    assert fake_stages.stages() == ["enrich"]  # nothing follows for an enriched item
+
+
 def test_a_publish_without_some_pictures_completes_itself_later(
     queued_rt, fake_stages, make_movie, drain, monkeypatch
 ):
