@@ -109,6 +109,22 @@ def queued_rt(config_factory) -> Iterator:
     runtime.close()
 
 
+def webhook_client(config):
+    """The webhooks' blueprint on an app of its own over `config`, with the queue run in
+    place: (its test client, the runtime to close)."""
+    from flask import Flask
+
+    from metarrd.web import webhooks
+
+    rt = open_runtime(config)
+    queue.configure(config, immediate=True)
+    jobs.bind(rt)
+    app = Flask(__name__)
+    app.config["METARRD"] = config
+    app.register_blueprint(webhooks.bp)
+    return app.test_client(), rt
+
+
 def drain(limit: int = 1000) -> int:
     """Run queued messages in this thread, as a consumer worker would. Returns how many ran."""
     ran = 0

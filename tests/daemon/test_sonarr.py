@@ -13,9 +13,9 @@ from flask import Flask
 
 from metarrd import db
 from metarrd.config import parse_config
-from metarrd.pipeline import jobs, queue
 from metarrd.runtime import open_runtime
 from metarrd.web import webhooks
+from tests.daemon.conftest import webhook_client
 
 TOKEN = "s3cret-token"
 KEY = {"X-Api-Key": TOKEN}
@@ -31,13 +31,8 @@ def setup(tmp_path, fake_stages):
             "webhooks": {"token": TOKEN},
         }
     )
-    rt = open_runtime(config)
-    queue.configure(config, immediate=True)
-    jobs.bind(rt)
-    app = Flask(__name__)
-    app.config["METARRD"] = config
-    app.register_blueprint(webhooks.bp)
-    yield app.test_client(), rt, fake_stages, tmp_path / "tv" / "Severance"
+    client, rt = webhook_client(config)
+    yield client, rt, fake_stages, tmp_path / "tv" / "Severance"
     rt.close()
 
 
@@ -361,13 +356,8 @@ def windows_setup(tmp_path, from_: str | None):
             "webhooks": {"token": TOKEN, "path_map": path_map},
         }
     )
-    rt = open_runtime(config)
-    queue.configure(config, immediate=True)
-    jobs.bind(rt)
-    app = Flask(__name__)
-    app.config["METARRD"] = config
-    app.register_blueprint(webhooks.bp)
-    return app.test_client(), rt, library
+    client, rt = webhook_client(config)
+    return client, rt, library
 
 
 @pytest.mark.parametrize(

@@ -127,17 +127,22 @@ def test_a_copied_folder_is_found_even_without_file_events(manual_watcher):
     assert w.tick() == [str(folder)]
 
 
-def test_in_a_tv_library_the_episode_rules_decide(config_factory, tmp_path):
-    """ "Trailer Park Boys" episodes and an "Extras" show are news in a TV library (the movie
-    rules dropped them, so the watcher never scanned them); a show's sample is not."""
-    root = tmp_path / "tv"
+def _tv_watcher(config_factory, root: Path) -> tuple[Watcher, Clock, list]:
+    """A watcher of one TV library at `root`, on a clock the test moves, and what it enqueued."""
     from metarrd.runtime import open_runtime
 
     config = config_factory(library=[{"name": "TV", "path": str(root), "kind": "tv"}])
     open_runtime(config).close()
     clock = Clock()
     calls: list = []
-    w = Watcher(config, enqueue=calls.append, clock=clock)
+    return Watcher(config, enqueue=calls.append, clock=clock), clock, calls
+
+
+def test_in_a_tv_library_the_episode_rules_decide(config_factory, tmp_path):
+    """ "Trailer Park Boys" episodes and an "Extras" show are news in a TV library (the movie
+    rules dropped them, so the watcher never scanned them); a show's sample is not."""
+    root = tmp_path / "tv"
+    w, clock, calls = _tv_watcher(config_factory, root)
     season = root / "Trailer Park Boys" / "Season 1"
     extras = root / "Extras (2005)"
     for folder, name in (
@@ -157,13 +162,7 @@ def test_in_a_tv_library_what_the_scan_skips_queues_no_scan(config_factory, tmp_
     `Featurettes` and the rest) and a `... - sample` file: before, the watcher queued a scan of
     them, which the scan then ignored. `Specials` is season 0: scanned."""
     root = tmp_path / "tv"
-    from metarrd.runtime import open_runtime
-
-    config = config_factory(library=[{"name": "TV", "path": str(root), "kind": "tv"}])
-    open_runtime(config).close()
-    clock = Clock()
-    calls: list = []
-    w = Watcher(config, enqueue=calls.append, clock=clock)
+    w, clock, calls = _tv_watcher(config_factory, root)
     show = root / "Doctor Who (2005)"
     for rel in (
         "Featurettes/Confidential.mkv",

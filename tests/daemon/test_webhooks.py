@@ -15,6 +15,7 @@ from metarrd import db, workflow
 from metarrd.pipeline import jobs, queue
 from metarrd.runtime import open_runtime
 from metarrd.web import webhooks
+from tests.daemon.conftest import webhook_client
 
 TOKEN = "s3cret-token"
 
@@ -22,13 +23,8 @@ TOKEN = "s3cret-token"
 @pytest.fixture
 def setup(config_factory, fake_stages):
     config = config_factory(webhooks={"token": TOKEN})
-    rt = open_runtime(config)
-    queue.configure(config, immediate=True)
-    jobs.bind(rt)
-    app = Flask(__name__)
-    app.config["METARRD"] = config
-    app.register_blueprint(webhooks.bp)
-    yield app.test_client(), rt, fake_stages
+    client, rt = webhook_client(config)
+    yield client, rt, fake_stages
     rt.close()
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
 from metarrd.publish import publish_item
 from metarrd.scan import scan
+from tests.publish.test_tv_publish import blocks
 from tests.publish.tvshow import build_show, tv_runtime
 
 NFO = Path(__file__).resolve().parents[1] / "nfo"
@@ -24,15 +24,6 @@ def trt(tmp_path):
     rt = tv_runtime(tmp_path)
     yield rt
     rt.close()
-
-
-def blocks(path: Path) -> list[etree._Element]:
-    text = path.read_text("utf-8").split("?>", 1)[1]
-    return [
-        etree.fromstring((b + "</episodedetails>").encode())
-        for b in text.split("</episodedetails>")
-        if b.strip()
-    ]
 
 
 def scan_and_publish(rt, rel: str, numbers: tuple[int, list[int]], users_nfo: str) -> Path:

@@ -324,9 +324,9 @@ def test_every_folder_in_the_root_is_a_show_and_trailer_is_a_word(tv_rt, tmp_pat
     assert report.found == 4
 
 
-def test_symlinked_show_and_season_folders_are_followed_as_the_movie_walk_does(tv_rt, tmp_path):
-    """Inside a library: followed; outside every library: only with `follow_symlinks`, with a
-    warning otherwise; a loop is walked once."""
+def _linked_shows(tmp_path: Path) -> Path:
+    """A TV library whose Firefly has a season 2 linked out of every library and a season 3
+    linked into the movie library, and whose Dexter is a show linked out of every library."""
     tv = tmp_path / "tv"
     put(tv, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
     elsewhere = tmp_path / "elsewhere"
@@ -335,8 +335,15 @@ def test_symlinked_show_and_season_folders_are_followed_as_the_movie_walk_does(t
     put(tmp_path / "movies", "Firefly S3/Firefly - S03E01.mkv")
     (tv / "Firefly (2002)/Season 3").symlink_to(tmp_path / "movies/Firefly S3")  # in a library
     (tv / "Firefly (2002)/Season 2").symlink_to(elsewhere / "Firefly S2")  # outside: no
-    (tv / "Firefly (2002)/Season 1/loop").symlink_to(tv / "Firefly (2002)")  # a loop
     (tv / "Dexter (2006)").symlink_to(elsewhere / "Dexter (2006)")
+    return tv
+
+
+def test_symlinked_show_and_season_folders_are_followed_as_the_movie_walk_does(tv_rt, tmp_path):
+    """Inside a library: followed; outside every library: only with `follow_symlinks`, with a
+    warning otherwise; a loop is walked once."""
+    tv = _linked_shows(tmp_path)
+    (tv / "Firefly (2002)/Season 1/loop").symlink_to(tv / "Firefly (2002)")  # a loop
     scan(tv_rt)
     names = sorted(
         str(Path(i.path).relative_to(tv))
@@ -371,15 +378,7 @@ def test_a_scan_scoped_through_a_link_out_of_every_library_reads_nothing_there(t
     """The watcher scans the folder a change was in: a show or season folder that is a
     symlink out of every library, scanned on its own, is not walked either (the full scan
     does not follow it): reported, nothing recorded; a link into a library still is."""
-    tv = tmp_path / "tv"
-    put(tv, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
-    elsewhere = tmp_path / "elsewhere"
-    put(elsewhere, "Firefly S2/Firefly - S02E01 - Unaired.mkv")
-    put(elsewhere, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
-    put(tmp_path / "movies", "Firefly S3/Firefly - S03E01.mkv")
-    (tv / "Firefly (2002)/Season 2").symlink_to(elsewhere / "Firefly S2")
-    (tv / "Firefly (2002)/Season 3").symlink_to(tmp_path / "movies/Firefly S3")  # in a library
-    (tv / "Dexter (2006)").symlink_to(elsewhere / "Dexter (2006)")
+    tv = _linked_shows(tmp_path)
     scan(tv_rt)
 
     scopes = [
