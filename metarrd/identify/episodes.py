@@ -504,39 +504,36 @@ def kodi_rule_reading(file_name: str) -> tuple[str, tuple[int, list[int]] | None
     (kodi-tv.md §1.2): ("numbers", (season, [episode])), ("date", None), ("special", None), or
     ("none", None) when no rule matches and Kodi skips the file. One episode only: the
     multi-episode continuation of its SxxEyy and NxNN rules is `kodi_numbers`'."""
-    first = _kodi_first_rule(file_name)
-    if first is None:
-        return "none", None
-    kind, m = first
-    if kind != "numbers":
-        return kind, None
-    season = int(m.group(1)) if m.group(1) else 1  # `()`: Kodi's default season
-    raw = m.group(2)
-    number = _part_number(raw) if not raw[0].isdigit() else _number(raw)
-    return kind, (season, [number])
+    kind, m = _kodi_first_rule(file_name)
+    return kind, (_rule_numbers(m) if kind == "numbers" else None)
 
 
-def _kodi_first_rule(file_name: str) -> tuple[str, re.Match] | None:
+def _kodi_first_rule(file_name: str) -> tuple[str, re.Match | None]:
     path = "/" + file_name  # the rules see the whole path; a separator before the name
     for kind, rule in _KODI_RULES:
         if m := rule.search(path):
             return kind, m
-    return None
+    return "none", None
+
+
+def _rule_numbers(m: re.Match) -> tuple[int, list[int]]:
+    season = int(m.group(1)) if m.group(1) else 1  # `()`: Kodi's default season
+    raw = m.group(2)
+    return season, [_part_number(raw) if not raw[0].isdigit() else _number(raw)]
 
 
 def _kodi_reading(file_name: str) -> str:
     """What Kodi does with `file_name` by its default `tvshowmatching`, first rule that matches
     (`Naruto - 1050` -> "Kodi reads it as season 10 episode 50"; `第195話` matches none: "Kodi
     skips it ...")."""
-    first = _kodi_first_rule(file_name)
-    if first is not None and first[0] == "date":
-        return f"Kodi reads it by the air date {first[1].group(0)}"
-    kind, numbers = kodi_rule_reading(file_name)
+    kind, m = _kodi_first_rule(file_name)
+    if kind == "date":
+        return f"Kodi reads it by the air date {m.group(0)}"
     if kind == "special":
         return "Kodi reads it as a special found by its title"
-    if numbers is None:
+    if m is None:
         return "Kodi skips it (none of its name rules matches)"
-    season, (number,) = numbers
+    season, (number,) = _rule_numbers(m)
     return f"Kodi reads it as season {season} episode {number}" + (
         " (a special)" if season == 0 else ""
     )
