@@ -11,3 +11,12 @@ its handlers, makes every worker ignore it from its first instruction; the daemo
 import signal
 
 signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+# What every worker needs on its first image, imported once here in the fork server rather than
+# by each worker on its own: imagehash.phash imports scipy.fftpack on its first call (0.2 s of
+# CPU), and Pillow loads its format plugins on the first open and the first WebP save. Shared
+# by the workers forked from here instead of copied into each.
+import scipy.fftpack  # noqa: E402, F401
+from PIL import Image  # noqa: E402
+
+Image.init()

@@ -12,9 +12,11 @@ codec bug met by a hostile file) breaks the pool, which is made anew; the images
 analysing are each tried again alone, in a process of their own, so that the one that crashes
 again is rejected with a reason and the others, caught in its crash, are analysed.
 
-Workers come from a fork server that has imported `metarrd.imaging` once (forking the daemon
-itself, with its threads and its database connections, is not safe); the pool lives for the
-process, shared by every item, and is started when first needed.
+Workers come from a fork server that has imported this module once, with everything an
+analysis needs (`metarrd.worker_boot`: scipy.fftpack, Pillow's plugins), so a new worker starts
+with nothing to import (forking the daemon itself, with its threads and its database
+connections, is not safe); the pool lives for the process, shared by every item, and is started
+when first needed.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def default_processes() -> int:
 
 def _context():
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["metarrd.worker_boot", "metarrd.imaging"])
+    context.set_forkserver_preload(["metarrd.worker_boot", "metarrd.enrich.analysts"])
     return context
 
 
