@@ -744,7 +744,11 @@ def _mtime_ns(path: str) -> int:
 def _folder_stacks(
     dirs: list[os.DirEntry[str]], report: _Reporter
 ) -> tuple[list[FoundVideo], list[os.DirEntry[str]]]:
-    """`Movie/CD1/x.avi` + `Movie/CD2/y.avi` -> one stacked movie, when each holds one video."""
+    """`Movie/CD1/x.avi` + `Movie/CD2/y.avi` -> one stacked movie, when each holds one video.
+
+    A member that cannot be listed (EACCES, EIO) is reported, and its group is walked no further
+    when every other member holds one video: it is a stack seen in part, not movies of their own
+    (the scan keeps the stack known there, `scan.stage.out_of_sight`)."""
     groups: dict[str, list[tuple[int, os.DirEntry[str]]]] = {}
     for d in dirs:
         match = _FOLDER_STACK.search(d.name)
@@ -760,16 +764,31 @@ def _folder_stacks(
         singles = [_single_video(d.path) for _, d in members]
         if any(single is None for single in singles):
             continue
-        found = _found([s for s in singles if s is not None], report)
+        unread = [
+            (d, s) for (_, d), s in zip(members, singles, strict=True) if isinstance(s, OSError)
+        ]
+        if unread:
+            for d, exc in unread:
+                report(Path(d.path), _reason(exc))
+            consumed.update(d.path for _, d in members)
+            continue
+        found = _found([s for s in singles if isinstance(s, os.DirEntry)], report)
         if found is not None:
             stacked.append(found)
             consumed.update(d.path for _, d in members)
     return stacked, [d for d in dirs if d.path not in consumed]
 
 
-def _single_video(folder: str) -> os.DirEntry[str] | None:
-    """The only video file of a `CDn` folder (no disc, no subfolder with videos), else None."""
-    entries = _scan_quiet(folder)
+def _single_video(folder: str) -> os.DirEntry[str] | OSError | None:
+    """The only video file of a `CDn` folder (no disc, no subfolder with videos), else None;
+    the error when the folder cannot be listed (one gone since its parent was listed: None)."""
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return exc
     if any(e.name.upper() in DISC_FOLDERS for e in entries):
         return None
     videos = [

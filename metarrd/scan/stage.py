@@ -120,15 +120,6 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         return report
     scope = scope or [root]
 
-    unread: list[str] = []  # what the walk reported and skipped: its items keep their state
-
-    def on_error(path: Path, reason: str) -> None:
-        unread.append(str(path))
-        shown = display(path)  # a name that is not UTF-8 shows as \xNN, never a traceback
-        log.warning("library %s: cannot read %s: %s", lib.name, shown, reason)
-        report.errors.append((shown, reason))
-        db.record_event("scan.error", f"{shown}: {reason}", level="error")
-
     # in bulk and as the database's plain rows: an unchanged item costs a dict lookup
     whole = scope == [root]
     query = db.Movie.select(
@@ -141,6 +132,28 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         if whole or any(is_inside(row[1], top) for top in scope)
     }
     single = {path for path, k in known.items() if _one_part(path, k[5])}
+
+    unread: list[str] = []  # what the walk reported and skipped: its items keep their state
+    owners: dict[str, set[int]] = {}  # a known video, part or their folder -> items, when asked
+
+    def owner(path: str) -> int | None:
+        """The one known item whose video or part, or the folder holding one, is `path`."""
+        if not owners:
+            for p, k in known.items():
+                for part in [p] if _one_part(p, k[5]) else json.loads(k[5]):
+                    for key in (part, os.path.dirname(part)):
+                        owners.setdefault(key, set()).add(k[0])
+        ids = owners.get(path, ())
+        return next(iter(ids)) if len(ids) == 1 else None
+
+    def on_error(path: Path, reason: str) -> None:
+        unread.append(str(path))
+        shown = display(path)  # a name that is not UTF-8 shows as \xNN, never a traceback
+        log.warning("library %s: cannot read %s: %s", lib.name, shown, reason)
+        report.errors.append((shown, reason))
+        # on the item it hides, when one (a stack's `CD2` folder): its page says why
+        db.record_event("scan.error", f"{shown}: {reason}", movie=owner(str(path)), level="error")
+
     # symlinked folders are followed into any library (or anywhere, when this one says so)
     walk = functools.partial(
         walk_library,
@@ -178,7 +191,9 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         else:
             changed.append((video, k[0] if k is not None else None))
     gone_ids = [
-        k[0] for p, k in known.items() if p not in seen and not k[4] and not out_of_sight(p, unread)
+        k[0]
+        for p, k in known.items()
+        if p not in seen and not k[4] and not out_of_sight(p, unread, k[5])
     ]
     wanted = gone_ids + [i for _v, i in changed if i is not None]
     models = _movies_by_id(wanted)
@@ -246,12 +261,16 @@ def _led_out(rt: Runtime, lib: LibraryConfig, top: Path, report: ScanReport) -> 
     return True
 
 
-def out_of_sight(path: str, unread: list[str]) -> bool:
+def out_of_sight(path: str, unread: list[str], parts_json: str | None = None) -> bool:
     """Is the item at `path` at or below a path the walk reported and skipped (a folder it could
     not list, a file it could not stat)? Not seeing it there says nothing: a read error on a NAS
     is often transient, so the item keeps its state (not missing, not read again) until a scan
-    can read the folder."""
-    return any(is_inside(path, folder) for folder in unread)
+    can read the folder. A stack (its `parts` column as stored) is out of sight when any of its
+    parts is: `Movie/CD2/` unreadable hides the stack `Movie/CD1/a.avi` + `Movie/CD2/b.avi`."""
+    if not unread:
+        return False
+    paths = [path] if _one_part(path, parts_json) else json.loads(parts_json or "[]")
+    return any(is_inside(p, folder) for p in paths for folder in unread)
 
 
 def _partly_unread(folder: str, unread: list[str]) -> bool:

@@ -370,3 +370,33 @@ def test_a_scan_scoped_through_a_link_out_of_every_library_reads_nothing_there(t
     assert not db.Movie.select().where(db.Movie.title == "root:x:0:0").exists()
     refused = [path for path, reason in report.errors if "outside every configured" in reason]
     assert len(refused) == 4, report.errors
+
+
+@pytest.mark.parametrize("denied", ["CD1", "CD2"])
+def test_a_folder_stack_with_one_unlistable_part_stays_one_item(
+    tmp_path, make_rt, monkeypatch, denied
+):
+    """`Movie (2001)/CD1/`, `CD2/`: one of them cannot be listed for a scan (EACCES, EIO). The
+    stack is not seen as a stack then; the other part's file became a new movie of its own (or,
+    CD2 unreadable, the stack was marked missing). It stays one item with its known parts, and
+    the folder is reported."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    one = put(movies, "Movie (2001)/CD1/movie-a.mkv")
+    two = put(movies, "Movie (2001)/CD2/movie-b.mkv")
+    [stack] = scan(rt).new
+    assert db.Movie.get_by_id(stack).parts == [str(one), str(two)]
+
+    folder = movies / "Movie (2001)" / denied
+    with monkeypatch.context() as m:
+        _deny_listing(m, folder)
+        report = scan(rt)
+    assert not (report.new or report.changed or report.missing), report
+    assert report.errors == [(str(folder), "permission denied")]
+    [movie] = db.Movie.select()
+    assert movie.parts == [str(one), str(two)] and not movie.missing
+    [event] = db.Event.select().where(db.Event.kind == "scan.error")
+    assert event.movie_id == stack and event.message == f"{folder}: permission denied"
+
+    again = scan(rt)
+    assert again.unchanged == 1 and not (again.new or again.changed or again.missing)
