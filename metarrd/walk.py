@@ -175,6 +175,11 @@ def is_skipped_folder(name: str, next_to_movie: bool = True) -> bool:
     return next_to_movie and folded in _MAYBE_EXTRAS_FOLDERS
 
 
+def is_stack_folder(name: str) -> bool:
+    """A folder named as a part of a folder stack: `CD1`, `Disc 2`, `DVD.3`."""
+    return _FOLDER_STACK.search(name) is not None
+
+
 def is_video_path(path: Path, root: Path | None = None, *, tv: bool = False) -> bool:
     """Does a change to this file matter to a movie (for the file watcher)? Pure: no disk access.
 

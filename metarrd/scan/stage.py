@@ -41,7 +41,7 @@ from metarrd.scan.streams import (
     read_stack_details,
     read_stream_details,
 )
-from metarrd.walk import FoundVideo, leads_out, walk_library, walks_into
+from metarrd.walk import FoundVideo, is_stack_folder, leads_out, walk_library, walks_into
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         report.errors.append((str(root), f"library {lib.name!r}: {reason}"))
         db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")
         return report
-    scope = scope or [root]
+    scope = [_with_its_stack(top, root) for top in scope or [root]]
 
     # in bulk and as the database's plain rows: an unchanged item costs a dict lookup
     whole = scope == [root]
@@ -238,6 +238,16 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         len(report.errors),
     )
     return report
+
+
+def _with_its_stack(top: Path, root: Path) -> Path:
+    """A folder stack's `CD2/`, or a file in it (`metarrd scan <path>`), is scanned with the movie
+    folder holding it, as the watcher scans it (`watch.scope_for`): walked alone, its video was a
+    movie of its own, which the next full scan marked missing."""
+    folder = top if top.is_dir() else top.parent
+    if folder != root and is_inside(folder, root) and is_stack_folder(folder.name):
+        return folder.parent
+    return top
 
 
 def _led_out(rt: Runtime, lib: LibraryConfig, top: Path, report: ScanReport) -> bool:

@@ -400,3 +400,19 @@ def test_a_folder_stack_with_one_unlistable_part_stays_one_item(
 
     again = scan(rt)
     assert again.unchanged == 1 and not (again.new or again.changed or again.missing)
+
+
+def test_a_scan_of_one_part_of_a_folder_stack_keeps_the_stack(tmp_path, make_rt):
+    """The watcher's scan of `Movie (2001)/CD2/` (or of its file) after a change there walked
+    CD2 alone: its video was a movie of its own, a new item the next full scan marked missing."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    one = put(movies, "Movie (2001)/CD1/movie-a.mkv")
+    two = put(movies, "Movie (2001)/CD2/movie-b.mkv")
+    [stack] = scan(rt).new
+    for scope in ([two.parent], [two], [one.parent], [one]):
+        report = scan(rt, scope)
+        assert not (report.new or report.missing), (scope, report)
+        [movie] = db.Movie.select()
+        assert movie.id == stack and movie.parts == [str(one), str(two)], scope
+    assert scan(rt).unchanged == 1
