@@ -61,7 +61,9 @@ _SHOW_EXTRAS_FOLDERS = frozenset({"scenes", "shorts", "other", "others", "clips"
 _EPISODE_SAMPLE = re.compile(r"(?:^|[\s._-])sample\d*$", re.IGNORECASE)  # "Show - S01E01 - sample"
 
 _SAMPLE = re.compile(r"(?:^|[-._])sample\d*(?:[-._]|$)", re.IGNORECASE)
-_TRAILER = re.compile(r"-trailer|(?:^|[._])trailers?\d*(?:[-._]|$)", re.IGNORECASE)
+# Kodi's `-trailer`, a `.trailer` or `_trailer` part, or a name that is "trailer" alone (Jellyfin's
+# `trailer.mp4`); not a name that starts with "Trailer.": `Trailer.Park.Boys.The.Movie.2006` is a film
+_TRAILER = re.compile(r"-trailer|[._]trailers?\d*(?:[-._]|$)|^trailers?[-._ ]?\d*$", re.IGNORECASE)
 _TRAILER_END = re.compile(r"(?:^|[-._ ])trailers?\d*$", re.IGNORECASE)
 _EXTRA_SUFFIX = re.compile(
     r"-(?:behindthescenes|deleted|deletedscene|featurette|interview|scene|short|other|extra"

@@ -332,6 +332,14 @@ def test_symlink_loops_are_walked_once(tmp_path):
         ("Movie.mkv", False),
         ("Sample People (2000).mkv", False),
         ("Trailer Park Boys (2006).mkv", False),
+        # "Trailer Park Boys: The Movie" (2006) and "...: Countdown to Liquor Day" (2009) are
+        # films; Kodi's movie rule is `-trailer` only (AdvancedSettings.cpp, moviesexclude)
+        ("Trailer.Park.Boys.The.Movie.2006.DVDRip.XviD.avi", False),
+        ("Trailer.Park.Boys.Countdown.to.Liquor.Day.2009.720p.BluRay.x264.mkv", False),
+        ("trailer2.mkv", True),
+        ("trailer-2.mkv", True),
+        ("Movie.2010.trailer.1080p.mkv", True),
+        ("Movie_trailer.mkv", True),
         ("movie-sample.mkv", True),
         ("sample.mkv", True),
         ("Movie.sample.mkv", True),
@@ -369,7 +377,9 @@ def test_is_video_path_in_a_tv_library_by_the_episode_rules(tmp_path):
     root = tmp_path / "TV"
     tpb = root / "Trailer Park Boys" / "Season 1"
     assert is_video_path(tpb / "Trailer.Park.Boys.S01E01.DVDRip.XviD.avi", root, tv=True)
-    assert not is_video_path(tpb / "Trailer.Park.Boys.S01E01.DVDRip.XviD.avi", root)  # movies
+    assert is_video_path(tpb / "Trailer.Park.Boys.S01E01.DVDRip.XviD.avi", root)  # movies too
+    assert is_video_path(tpb / "Trailer.Park.Boys.S01E02.Trailer.1080p.mkv", root, tv=True)
+    assert not is_video_path(tpb / "Trailer.Park.Boys.S01E02.Trailer.1080p.mkv", root)  # movies
     assert is_video_path(root / "Extras (2005)" / "Extras - S01E01.mkv", root, tv=True)
     assert is_video_path(root / "Proof" / "Proof.2015.S01E10.mkv", root, tv=True)
     assert not is_video_path(tpb / "Trailer Park Boys-trailer.mkv", root, tv=True)
