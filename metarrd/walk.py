@@ -658,7 +658,14 @@ def _classify(
         and d.name.upper() not in DISC_FOLDERS
         and not is_skipped_folder(d.name, False)
     ]
-    stacked, walkable = _folder_stacks(walkable, report)
+    # a known movie's `CD1` folder is a stack's part once its `CD2` has come
+    stackable = walkable + [d for d in seen_before if _FOLDER_STACK.search(d.name)]
+    stacked, rest = _folder_stacks(stackable, report, known_dirs)
+    if len(rest) < len(stackable):
+        left = {d.path for d in rest}
+        stacked_dirs = {d.path for d in stackable} - left
+        seen_before = [d for d in seen_before if d.path not in stacked_dirs]
+        walkable = [d for d in walkable if d.path in left]
     if seen_before:  # back in listing order
         keep = {d.path for d in walkable} | {d.path for d in seen_before}
         walkable = [d for d in dirs if d.path in keep]
@@ -749,13 +756,14 @@ def _mtime_ns(path: str) -> int:
 
 
 def _folder_stacks(
-    dirs: list[os.DirEntry[str]], report: _Reporter
+    dirs: list[os.DirEntry[str]], report: _Reporter, known_dirs: Set[str] = frozenset()
 ) -> tuple[list[FoundVideo], list[os.DirEntry[str]]]:
     """`Movie/CD1/x.avi` + `Movie/CD2/y.avi` -> one stacked movie, when each holds one video.
 
     A member that cannot be listed (EACCES, EIO) is reported, and its group is walked no further
     when every other member holds one video: it is a stack seen in part, not movies of their own
-    (the scan keeps the stack known there, `scan.stage.out_of_sight`)."""
+    (the scan keeps the stack known there, `scan.stage.out_of_sight`); a member that is a known
+    movie's folder (`known_dirs`) is still walked, so that movie is seen."""
     groups: dict[str, list[tuple[int, os.DirEntry[str]]]] = {}
     for d in dirs:
         match = _FOLDER_STACK.search(d.name)
@@ -777,7 +785,7 @@ def _folder_stacks(
         if unread:
             for d, exc in unread:
                 report(Path(d.path), _reason(exc))
-            consumed.update(d.path for _, d in members)
+            consumed.update(d.path for _, d in members if d.path not in known_dirs)
             continue
         found = _found([s for s in singles if isinstance(s, os.DirEntry)], report)
         if found is not None:

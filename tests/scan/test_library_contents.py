@@ -416,3 +416,25 @@ def test_a_scan_of_one_part_of_a_folder_stack_keeps_the_stack(tmp_path, make_rt)
         [movie] = db.Movie.select()
         assert movie.id == stack and movie.parts == [str(one), str(two)], scope
     assert scan(rt).unchanged == 1
+
+
+def test_a_folder_stack_whose_second_part_arrives_later_becomes_one_item(
+    tmp_path, make_rt, monkeypatch
+):
+    """`Movie (2001)/CD1/` copied in first and scanned (the watcher's scan as it landed), `CD2/`
+    after: the known CD1 movie's folder was not looked at again, so the stack was never formed
+    and CD2's video became a second movie, for good."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    one = put(movies, "Movie (2001)/CD1/movie-a.mkv")
+    [first] = scan(rt).new
+    two = put(movies, "Movie (2001)/CD2/movie-b.mkv")
+    with monkeypatch.context() as m:  # CD2 not readable yet: CD1's movie is still seen
+        _deny_listing(m, two.parent)
+        report = scan(rt)
+    assert report.unchanged == 1 and not (report.new or report.changed or report.missing)
+    report = scan(rt)
+    assert not report.new and report.changed == [first], report
+    [movie] = db.Movie.select()
+    assert movie.parts == [str(one), str(two)]
+    assert scan(rt).unchanged == 1
