@@ -406,10 +406,11 @@ def walk_library(
             entries.sort(key=_entry_key)
         movies, subfolders = _classify(folder, entries, report, known, known_dirs)
         for movie in movies:
-            if all(is_utf8(p) for p in (movie.file, *movie.files)):
+            bad = next((p for p in (movie.file, *movie.files) if not is_utf8(p)), None)
+            if bad is None:
                 yield movie
-            else:
-                report(movie.path, NOT_UTF8)
+            else:  # the part whose name it is (a stack's `CD2/b\xe9.mkv`), not the first part
+                report(Path(bad), NOT_UTF8)
         if not follow_symlinks:
             subfolders = [d for d in subfolders if may_follow(d, allowed)]
         pending.extend(reversed(seen.fresh(subfolders)))

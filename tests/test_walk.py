@@ -523,3 +523,16 @@ def test_a_known_movies_folder_that_now_holds_a_disc_is_judged_again(tmp_path):
         ("Disc (2002)", True),
         ("Disc (2002).mkv", False),
     ]
+
+
+def test_a_stack_with_one_part_not_utf8_names_that_part(tmp_path):
+    """`Movie (2001)/CD2/b\\xe9.mkv` (a Latin-1 name) in a folder stack: the error named CD1's
+    file, whose name is fine, so the user looked for the wrong file."""
+    make(tmp_path, "Movie (2001)/CD1/a.mkv")
+    cd2 = os.fsencode(tmp_path) + b"/Movie (2001)/CD2"
+    os.mkdir(cd2)
+    latin1 = Path(os.fsdecode(cd2 + b"/b\xe9.mkv"))
+    latin1.write_bytes(b"v")
+    errors = []
+    assert list(found(tmp_path, on_error=lambda p, r: errors.append((p, r)))) == []
+    assert [p for p, _ in errors] == [latin1] and "not valid UTF-8" in errors[0][1]
