@@ -677,13 +677,15 @@ def _classify(
 
 
 def _found(entries: list[os.DirEntry[str]], report: _Reporter) -> FoundVideo | None:
-    try:
-        stats = [e.stat() for e in entries]
-    except FileNotFoundError:  # vanished between listing and stat: not an error
-        return None
-    except OSError as exc:
-        report(Path(entries[0].path), _reason(exc))
-        return None
+    stats = []
+    for entry in entries:
+        try:
+            stats.append(entry.stat())
+        except FileNotFoundError:  # vanished between listing and stat: not an error
+            return None
+        except OSError as exc:  # the part that failed, not a stack's first part
+            report(Path(entry.path), _reason(exc))
+            return None
     if len(stats) == 1:
         st = stats[0]
         return FoundVideo(entries[0].path, (entries[0].path,), st.st_size, st.st_mtime_ns)

@@ -438,3 +438,35 @@ def test_a_folder_stack_whose_second_part_arrives_later_becomes_one_item(
     [movie] = db.Movie.select()
     assert movie.parts == [str(one), str(two)]
     assert scan(rt).unchanged == 1
+
+
+def test_a_stack_part_that_cannot_be_statted_is_the_one_reported(tmp_path, make_rt, monkeypatch):
+    """`Heat (1995) cd2.mkv` gives EIO on stat (a bad sector, a flaky NAS): the error named cd1,
+    which reads fine. The stack keeps its item and both parts."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    one = put(movies, "Heat (1995)/Heat (1995) cd1.mkv")
+    two = put(movies, "Heat (1995)/Heat (1995) cd2.mkv")
+    [stack] = scan(rt).new
+    real_scandir = os.scandir
+
+    class Broken:
+        def __init__(self, entry):
+            self._entry = entry
+
+        def __getattr__(self, name):
+            return getattr(self._entry, name)
+
+        def stat(self, **_kwargs):
+            raise OSError(5, "Input/output error", self._entry.path)
+
+    def scandir(path="."):
+        return [Broken(e) if e.path == str(two) else e for e in real_scandir(path)]
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "scandir", scandir)
+        report = scan(rt)
+    assert report.errors == [(str(two), "Input/output error")]
+    assert not (report.new or report.changed or report.missing), report
+    movie = db.Movie.get_by_id(stack)
+    assert movie.parts == [str(one), str(two)] and not movie.missing
