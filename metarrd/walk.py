@@ -32,6 +32,7 @@ VIDEO_EXTENSIONS = frozenset(
     {
         ".mkv", ".mk3d", ".mp4", ".m4v", ".avi", ".divx", ".mov", ".wmv", ".asf", ".ts", ".mts",
         ".m2ts", ".webm", ".iso", ".mpg", ".mpeg", ".flv", ".ogv", ".ogm", ".rmvb", ".3gp",
+        ".strm",  # a stream's URL (Kodi, Jellyfin): a movie or episode without stream details
     }
 )  # fmt: skip
 _VIDEO_SUFFIXES = tuple(sorted(VIDEO_EXTENSIONS))

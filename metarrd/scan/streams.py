@@ -120,7 +120,7 @@ def read_stream_details(path: Path) -> StreamDetails:
 
     Raises StreamReadError when the file cannot be opened, is not a media file or has no video
     track. A disc folder without stream files gives empty details; so does a disc image (.iso)
-    that MediaInfo cannot look into.
+    that MediaInfo cannot look into, and a `.strm` file (a stream's URL, never opened).
     """
     path = Path(path)
     if path.is_dir():
@@ -131,6 +131,8 @@ def read_stream_details(path: Path) -> StreamDetails:
                 return StreamDetails()
             raise StreamReadError(path, "a folder, but not a DVD or Blu-ray structure")
         return _read_media(stream_file)
+    if path.suffix.lower() == ".strm":  # the URL of a stream: nothing here to read, nor there
+        return StreamDetails()
     try:
         details = _read_media(path)
     except StreamReadError as exc:

@@ -470,3 +470,21 @@ def test_a_stack_part_that_cannot_be_statted_is_the_one_reported(tmp_path, make_
     assert not (report.new or report.changed or report.missing), report
     movie = db.Movie.get_by_id(stack)
     assert movie.parts == [str(one), str(two)] and not movie.missing
+
+
+def test_a_strm_file_is_a_movie_without_stream_details(tmp_path, make_rt):
+    """A `.strm` file (one line: the URL of a stream) is a movie to Kodi and Jellyfin (Kodi's
+    video extensions, AdvancedSettings.cpp; Jellyfin's "Streaming" docs). A library of them was
+    skipped without a word. Nothing is read from it or from the URL: no stream details."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    strm = movies / "Ronin (1998)" / "Ronin (1998).strm"
+    strm.parent.mkdir(parents=True)
+    strm.write_text("http://192.0.2.1/ronin.m3u8\n")
+    put(movies, "Heat (1995)/Heat (1995).mkv")
+    report = scan(rt)
+    assert len(report.new) == 2 and not report.errors, report
+    movie = db.Movie.get(db.Movie.path == str(strm))
+    assert (movie.title, movie.year, movie.last_error) == ("Ronin", 1998, None)
+    assert not db.VideoStream.select().where(db.VideoStream.movie == movie).exists()
+    assert scan(rt).unchanged == 2
