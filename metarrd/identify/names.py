@@ -36,6 +36,9 @@ _TITLE_YEAR = re.compile(r"^(?P<title>.*?[^\s._-])[\s._-]*[(\[](?P<year>1[89]\d\
 # Kodi's stacking markers (cd1, dvd2, part3, pt1, disc a) at the end of a name.
 _STACK_SUFFIX = re.compile(r"[\s._-]+(?:cd|dvd|p(?:ar)?t|dis[ck])[\s._-]*(?:\d+|[a-d])$", re.I)
 _STACK_FOLDER = re.compile(r"^(?:cd|dvd|p(?:ar)?t|dis[ck])[\s._-]*\d+$", re.IGNORECASE)
+# A name that is a stacking marker and nothing else: a stack's `cd1.avi`, a disc's `Disc 1/`
+# folder (the walk's path for `Disc 1/VIDEO_TS`). Not `pt`: "PT 109" is a film.
+_ONLY_MARKER = re.compile(r"(?:cd|dvd|part|dis[ck])[\s._-]*(?:\d{1,2}|[a-d])", re.IGNORECASE)
 _TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+),\s*(?P<article>the|a|an)$", re.IGNORECASE)
 _DISC_FOLDERS = {"video_ts", "bdmv"}
 _GENERIC_STEMS = {"movie", "film", "video", "feature", "main", "index", "video_ts", "sample"}
@@ -146,6 +149,8 @@ def _scene_file_in_release(file_name: str | None, folder_p: _Parsed) -> bool:
 
 def _is_generic(file_name: str | None) -> bool:
     if file_name is None:
+        return True
+    if _ONLY_MARKER.fullmatch(file_name.strip(" ._-")):
         return True
     stem = _STACK_SUFFIX.sub("", file_name).strip(" ._-").casefold()
     return stem in _GENERIC_STEMS or not stem

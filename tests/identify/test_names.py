@@ -155,6 +155,22 @@ def test_disc_structures_and_cd_folders_use_the_movie_folder(path):
     assert (h.title, h.year, h.source) == ("The Matrix", 1999, "folder")
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lib/The Godfather/cd1.avi",  # a stack of `cd1.avi`, `cd2.avi` (an old DivX rip)
+        "/lib/The Godfather/CD2.avi",
+        "/lib/The Godfather/part1.mkv",
+        "/lib/The Godfather/Disc 1",  # the walk's path for `The Godfather/Disc 1/VIDEO_TS`
+        "/lib/The Godfather/DVD2",
+    ],
+)
+def test_a_name_that_is_only_a_stack_marker_uses_the_folder(path):
+    """Before, the title was "cd1" or "Disc 1" whenever the folder gave no year."""
+    h = hints(path, Path("/lib"))
+    assert (h.title, h.year, h.source) == ("The Godfather", None, "folder")
+
+
 def test_disc_structure_at_the_library_root_has_no_name():
     assert hints("/lib/VIDEO_TS/VIDEO_TS.IFO").title is None
 
