@@ -3,7 +3,8 @@ user already has (their NFO's ids and values, their artwork, copied into the cac
 
 Rescans are incremental: a file whose size and mtime are unchanged is not read again, so a rescan
 of an unchanged library costs one directory walk and one query. A vanished file marks its item
-missing (data kept); a file that moved (same size and mtime, same name, new place) keeps its item.
+missing (data kept); a file that moved (same size and mtime, same name, new place) keeps its item,
+and so does one that became a later part of a stack (`cd2` scanned before its `cd1` came).
 An item under a folder the walk could not read (permission denied, EIO on a NAS) is not gone: it
 keeps its state, and the next scan that can read the folder decides (`out_of_sight`).
 Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) become that item's
@@ -202,7 +203,9 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     todo: list[tuple[FoundVideo, db.Movie | None]] = []
     for video, movie_id in changed:
         movie = models.get(movie_id) if movie_id is not None else None
-        if movie is None:
+        if movie is None and (movie := _grown_into(video, vanished)) is not None:
+            del vanished[movie.path]  # changed, not moved: its file is still where it was
+        elif movie is None:
             movie = _moved_from(video, vanished)
             if movie is not None:
                 del vanished[movie.path]
@@ -320,6 +323,13 @@ def _movies_by_id(ids: list[int]) -> dict[int, db.Movie]:
         chunk = ids[start : start + 500]
         movies.update({m.id: m for m in db.Movie.select().where(db.Movie.id.in_(chunk))})
     return movies
+
+
+def _grown_into(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | None:
+    """A vanished item whose video is a later part of this new stack: `cd2` came first and was a
+    movie of its own, then `cd1` came (a download finishing its files in any order). The stack
+    is named by its first part, and it is that item's movie."""
+    return next((vanished[p] for p in video.files[1:] if p in vanished), None)
 
 
 def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | None:

@@ -488,3 +488,26 @@ def test_a_strm_file_is_a_movie_without_stream_details(tmp_path, make_rt):
     assert (movie.title, movie.year, movie.last_error) == ("Ronin", 1998, None)
     assert not db.VideoStream.select().where(db.VideoStream.movie == movie).exists()
     assert scan(rt).unchanged == 2
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Heat (1995)/Heat (1995) cd2.mkv", "Heat (1995)/Heat (1995) cd1.mkv"),
+        ("Heat (1995)/CD2/heat-b.mkv", "Heat (1995)/CD1/heat-a.mkv"),
+    ],
+)
+def test_a_stack_whose_first_part_arrives_last_keeps_its_item(tmp_path, make_rt, first, second):
+    """A download finishing `cd2` before `cd1` (torrent files complete in any order): the scan
+    between them recorded `cd2` as a movie; once `cd1` came, the stack (named by its first
+    part) was a new item and the one the user may have identified was marked missing."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    two = put(movies, first)
+    [item] = scan(rt).new
+    one = put(movies, second)
+    report = scan(rt)
+    assert report.changed == [item] and not (report.new or report.missing), report
+    [movie] = db.Movie.select()
+    assert movie.path == str(one) and movie.parts == [str(one), str(two)] and not movie.missing
+    assert scan(rt).unchanged == 1
