@@ -165,13 +165,16 @@ def is_junk_folder(name: str) -> bool:
 
 
 def is_skipped_folder(name: str, next_to_movie: bool = True) -> bool:
-    """A folder the walk does not enter: hidden, NAS junk, extras, samples, trailers.
+    """A folder the walk does not enter: hidden, NAS junk, extras, samples, trailers, iTunes
+    Extras bundles (`*.ite`).
 
     Names like "Shorts" or "Other" are only extras next to a movie (`next_to_movie`); elsewhere
     they are a user's category folder.
     """
     folded = _fold(name)
     if is_hidden(name) or folded in _JUNK_FOLDERS or folded in _EXTRAS_FOLDERS:
+        return True
+    if folded.endswith(".ite"):  # an iTunes Extras bundle (Kodi skips `.ite` folders too)
         return True
     if _SAMPLE.search(name):
         return True

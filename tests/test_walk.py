@@ -57,6 +57,9 @@ def test_a_library_with_everything_that_is_not_a_movie(tmp_path):
         "The Matrix (1999)/Trailers/Teaser.mp4",
         "The Matrix (1999)/Shorts/Short.mp4",
         "The Matrix (1999)/Other/Thing.mp4",
+        # an iTunes Extras bundle: Kodi's `[\/].+\.ite[\/]` (AdvancedSettings.cpp) skips it
+        "The Matrix (1999)/The Matrix (iTunes Extras).ite/videos/Making Of.m4v",
+        "iTunes/The Matrix.ite/videos/Interview.m4v",
         "The Matrix (1999)/extrafanart/fanart1.jpg",
         "The Matrix (1999)/.actors/Keanu_Reeves.jpg",
         f"The Matrix (1999)/{TEMP_MARKER}1234.mkv",
