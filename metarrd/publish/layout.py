@@ -29,7 +29,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,7 @@ NFO_EXT = "nfo"
 FORMAT_EXTS = {"jpeg": "jpg", "jpg": "jpg", "png": "png", "webp": "webp", "gif": "gif"}
 # Kodi lists only .jpg, .png and .tbn in .actors/ (docs/kodi-layout.md §1.4).
 ACTOR_EXTS = frozenset({"jpg", "png"})
+ACTOR_READ_EXTS = ("jpg", "png", "tbn")  # what Kodi lists there, any letter case
 # Every image extension a player may read for the same art slot (a second file there conflicts).
 IMAGE_EXTS = ("jpg", "jpeg", "png", "webp", "gif", "tbn")
 MAX_NAME_BYTES = 255
@@ -126,6 +127,35 @@ def art_variants(folder: Path, base: str, asset_type: str, rank: int) -> list[Pa
     return [art_path(folder, base, asset_type, rank, ext) for ext in IMAGE_EXTS]
 
 
+def by_lower_name(names: Iterable[str]) -> dict[str, list[str]]:
+    """A folder's names by their lower-case spelling, for `slot_rivals`."""
+    index: dict[str, list[str]] = {}
+    for n in names:
+        index.setdefault(n.lower(), []).append(n)
+    return index
+
+
+def slot_rivals(name: str, kind: str, index: Mapping[str, list[str]]) -> list[str]:
+    """The other names in a folder (`index`: `by_lower_name` of its listing) that a player
+    reads for the same slot as our file `name`, in any letter case Kodi accepts: it compares
+    the `<base>-` of an artwork name exactly but lowers the art type and extension after it
+    (`<base>-Poster.JPG` is a poster), and compares the stem of an `.actors/` file exactly,
+    with any extension case (`CVideoInfoScanner::AddLocalItemArtwork`, `FetchActorThumbs`).
+    `kind`: art | actor."""
+    stem = name.rpartition(".")[0]
+    if kind == "actor":
+        fixed, exts = len(stem), ACTOR_READ_EXTS
+    else:
+        fixed, exts = stem.rfind("-") + 1, IMAGE_EXTS  # art types hold no "-"
+    head = name[:fixed]
+    return [
+        n
+        for ext in exts
+        for n in index.get(f"{stem}.{ext}".lower(), ())
+        if n != name and n.startswith(head)
+    ]
+
+
 def actor_stem(name: str) -> str | None:
     """Kodi's `.actors` name for an actor: spaces become `_`, nothing else changes, except
     that characters no file name may hold (`/ \\ : * ? " < > |`, control characters) become
@@ -198,7 +228,7 @@ def actor_path(folder: Path, name: str, ext: str) -> Path | None:
 
 def actor_variants(folder: Path, name: str) -> list[Path]:
     """Every `.actors` file Kodi could match for this actor, whatever the extension."""
-    names = (_fitted_name(name, ext) for ext in ("jpg", "png", "tbn"))
+    names = (_fitted_name(name, ext) for ext in ACTOR_READ_EXTS)
     return [_under(folder, ACTORS_DIR, n) for n in names if n]
 
 

@@ -600,23 +600,18 @@ def _neighbours(
         if directory in taken:
             taken[directory].add(name)
     mine_here, mine_actors = taken[str(folder)], taken[str(actors_dir)]
+    listings = {folder: names, actors_dir: actor_names}
+    indexes: dict[Path, dict[str, list[str]]] = {}
     conflicts: dict[Path, str] = {}
     for w in wanted:
-        if w.kind == "art":
-            asset_type, rank = layout.art_slot(w.path.name, art_base)
-            for ext in layout.IMAGE_EXTS:  # layout.art_variants, by name: no Path unless found
-                name = layout.art_name(art_base, asset_type, rank, ext)
-                if name in names and (p := folder / name) not in mine:
-                    conflicts[p] = asset_type
-                    mine_here.add(name)
-        elif w.kind == "actor":
-            stem = w.path.stem
-            for ext in ("jpg", "png", "tbn"):
-                name = f"{stem}.{ext}"
-                if name in actor_names and (p := w.path.with_name(name)) not in mine:
+        if w.kind in ("art", "actor") and w.path.parent in listings:
+            for p in slot_rivals(w, listings, indexes, mine):
+                if w.kind == "art":
+                    conflicts[p] = layout.art_slot(w.path.name, art_base)[0]
+                    mine_here.add(p.name)
+                else:
                     conflicts[p] = "actor"
-                    if p.parent == actors_dir:
-                        mine_actors.add(name)
+                    mine_actors.add(p.name)
     bases = dict.fromkeys([art_base, base])
     nfo_names = {f"{b}.nfo" for b in bases} | {"movie.nfo"}
     leave = [
@@ -627,6 +622,42 @@ def _neighbours(
     ]
     leave += [actors_dir / n for n in actor_names if not n.startswith(".") and n not in mine_actors]
     return conflicts, leave
+
+
+def slot_rivals(
+    w: Wanted,
+    listings: Mapping[Path, set[str]],
+    indexes: dict[Path, dict[str, list[str]]],
+    mine: set[Path],
+) -> list[Path]:
+    """The user's files a player reads for `w`'s slot (`layout.slot_rivals`: `-poster.png`,
+    `-Poster.JPG` beside our `-poster.jpg`): not ours, and not the file at `w`'s own name under
+    another spelling. `listings`: the names in `w`'s folder; `indexes`: their
+    `layout.by_lower_name`, made once per folder here."""
+    folder = w.path.parent
+    names = listings[folder]
+    if folder not in indexes:
+        indexes[folder] = layout.by_lower_name(names)
+    found = []
+    for name in layout.slot_rivals(w.path.name, w.kind, indexes[folder]):
+        p = folder / name
+        if p not in mine and not _same_file_by_case(p, mine, names):
+            found.append(p)
+    return found
+
+
+def _same_file_by_case(path: Path, mine: set[Path], names: set[str]) -> bool:
+    """Whether `path` is one of `mine` spelt in other letters, on a file system that ignores
+    case (a share): that name of ours is not in the folder's listing (`names`), yet is there.
+    Removed after our rename onto it, it would take our new file with it."""
+    lower = path.name.lower()
+    return any(
+        m.name.lower() == lower
+        and m.parent == path.parent
+        and m.name not in names
+        and os.path.lexists(m)
+        for m in mine
+    )
 
 
 def _observe(

@@ -45,6 +45,7 @@ from metarrd.publish.stage import (
     fitting_names,
     name_too_long,
     plan_against_disk,
+    slot_rivals,
 )
 from metarrd.runtime import Runtime
 
@@ -487,19 +488,19 @@ class _Ctx:
 
 
 def _conflicts(wanted: list[Wanted], ledger, names_in) -> dict[Path, str]:
-    """The user's images at another extension for a slot we write (`poster.png` beside our
-    `poster.jpg`): players would see two; copied into the cache, then removed."""
+    """The user's images for a slot we write at another name a player reads for it
+    (`poster.png`, `Poster.JPG` beside our `poster.jpg`: `stage.slot_rivals`): players would
+    see two; copied into the cache, then removed."""
     mine = {w.path for w in wanted} | set(ledger)
+    listings: dict[Path, set[str]] = {}
+    indexes: dict[Path, dict[str, list[str]]] = {}
     conflicts: dict[Path, str] = {}
     for w in wanted:
         if w.kind == "nfo":
             continue
-        exts = layout.IMAGE_EXTS if w.kind == "art" else ("jpg", "png", "tbn")
-        names = names_in(w.path.parent)
-        for ext in exts:
-            name = f"{w.path.stem}.{ext}"
-            if name in names and (p := w.path.with_name(name)) not in mine:
-                conflicts[p] = w.backup_type or "fanart"
+        listings.setdefault(w.path.parent, names_in(w.path.parent))
+        for p in slot_rivals(w, listings, indexes, mine):
+            conflicts[p] = w.backup_type or "fanart"
     return conflicts
 
 

@@ -278,6 +278,61 @@ def test_another_image_for_the_same_slot_is_moved_into_the_cache(rt, build, kit)
     assert row.source_type == "library" and row.format == "png"
 
 
+def test_the_users_image_for_a_slot_in_other_letters_is_moved_into_the_cache(rt, build, kit):
+    """Kodi lowers the art type and the extension it reads after `<base>-` (and the extension of
+    an `.actors/` file, comparing its stem exactly): `-Poster.JPG` is a poster beside our
+    `-poster.jpg`, and whichever the folder listing gives last is shown
+    (`CVideoInfoScanner::AddLocalItemArtwork`, `FetchActorThumbs`)."""
+    built = build()
+    if built.path(f"{BASE}-POSTER.jpg").exists() or os.path.exists(str(built.folder).upper()):
+        pytest.skip("a case-insensitive file system")
+    poster, keanu = kit.image_bytes("poster", "jpeg"), kit.image_bytes("actor", "jpeg")
+    built.path(f"{BASE}-Poster.JPG").write_bytes(poster)
+    built.path(f"{BASE}-fanart.Png").write_bytes(kit.image_bytes("fanart", "png"))
+    (built.folder / ".actors").mkdir()
+    built.path(".actors/Keanu_Reeves.JPG").write_bytes(keanu)
+    built.path(".actors/keanu_reeves.jpg").write_bytes(b"Kodi never matches this one")
+    built.path(f"{BASE.lower()}-poster.jpg").write_bytes(b"nor this one (Kodi 20: base exact)")
+    plan = {a.path.name: a for a in preview_publish(rt, built.movie).actions}
+    for name in (f"{BASE}-Poster.JPG", f"{BASE}-fanart.Png", "Keanu_Reeves.JPG"):
+        assert (plan[name].action, plan[name].backup) == (REMOVE, True), name
+
+    publish_item(rt, built.movie)
+
+    names = set(files_under(built.folder))
+    assert f"{BASE}-Poster.JPG" not in names and f"{BASE}-fanart.Png" not in names
+    assert ".actors/Keanu_Reeves.JPG" not in names and ".actors/Keanu_Reeves.jpg" in names
+    assert {".actors/keanu_reeves.jpg", f"{BASE.lower()}-poster.jpg"} <= names
+    assert {sha(poster), sha(keanu)} <= cached_hashes(rt)
+
+
+def test_a_name_in_other_letters_that_is_the_wanted_file_itself_is_not_removed(
+    rt, build, monkeypatch
+):
+    """On a share that ignores case, the user's `-poster.JPG` in the listing IS the file at our
+    `-poster.jpg` (backed up, then replaced): removed after the rename, it would take ours with
+    it. Here `lstat` finds a name in any case, as such a share does."""
+    built = build()
+    built.path(f"{BASE}-poster.JPG").write_bytes(b"mine, not even an image")
+    real = os.lstat
+
+    def lstat(path, *args, **kwargs):
+        try:
+            return real(path, *args, **kwargs)
+        except FileNotFoundError:
+            path = Path(path)
+            names = os.listdir(path.parent) if path.parent.is_dir() else []
+            same = [n for n in names if n.lower() == path.name.lower()]
+            if not same:
+                raise
+            return real(path.parent / same[0], *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    plan = {a.path.name: a for a in preview_publish(rt, built.movie).actions}
+    assert (plan[f"{BASE}-poster.jpg"].action, plan[f"{BASE}-poster.jpg"].backup) == (REPLACE, True)
+    assert plan.get(f"{BASE}-poster.JPG") is None or plan[f"{BASE}-poster.JPG"].action != REMOVE
+
+
 def test_leftover_temp_files_from_a_crash_are_removed(rt, build):
     built = build()
     (built.folder / ".actors").mkdir()

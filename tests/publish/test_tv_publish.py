@@ -123,6 +123,27 @@ def test_the_users_files_are_backed_up_or_left(trt):
         assert Path(row.file_path).is_file()
 
 
+def test_the_users_art_in_other_letters_is_backed_up_not_left_beside_ours(trt):
+    """Kodi lowers the art type and extension of show art (`Poster.JPG` is a poster) and of
+    what follows `season01-` (`CVideoInfoScanner::AddLocalItemArtwork`): left there, Kodi
+    would show whichever its listing gives last. `Season01-poster.jpg` is no season art to
+    Kodi 20 (`season01-` is compared exactly) and stays."""
+    built = build_show(trt)
+    if built.path("TVSHOW.NFO").exists() or built.path("Season 01").with_name("SEASON 01").exists():
+        pytest.skip("a case-insensitive file system")
+    for name in ("Poster.JPG", "season01-Poster.jpg", "Season01-poster.jpg"):
+        built.path(name).write_bytes(f"mine: {name}".encode())
+    thumb = "Season 01/Breaking Bad - S01E01 - Pilot-thumb.JPEG"
+    built.path(thumb).write_bytes(b"my own still")
+    publish_item(trt, built.show)
+    names = set(files_under(built.folder))
+    assert names == expected_layout() | {"Season01-poster.jpg"}
+    kept = {
+        Path(r.source_url).name for r in db.CacheImageFile.select() if r.source_type == "library"
+    }
+    assert kept == {"Poster.JPG", "season01-Poster.jpg", Path(thumb).name}
+
+
 def test_no_episodeguide_while_a_file_gets_no_nfo(trt):
     built = build_show(trt, unnumbered=[UNNUMBERED])
     result = publish_item(trt, built.show)
