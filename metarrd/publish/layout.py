@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,7 +163,8 @@ def actor_stem(name: str) -> str | None:
     other spelling is one Kodi never looks up, so nothing is written and Kodi uses the NFO's
     thumb URL (trailing dots and spaces cannot occur: the extension follows, and spaces are `_`).
     """
-    text = unicodedata.normalize("NFC", name or "").strip()
+    # no Unicode normalisation: Kodi compares the NFO's bytes ("Zoe" + U+0308 stays so)
+    text = (name or "").strip()
     text = _CONTROL.sub("_", text)
     text = text.replace(" ", "_")
     text = _ILLEGAL.sub("_", text)
@@ -186,7 +186,7 @@ def is_windows_device(stem: str) -> bool:
 
 def why_no_actor_file(name: str) -> str:
     """Why `actor_file_name` gave nothing for this actor (for the publish notes)."""
-    text = unicodedata.normalize("NFC", name or "").strip().replace(" ", "_").lstrip(".")
+    text = (name or "").strip().replace(" ", "_").lstrip(".")
     if text.strip("_.") and is_windows_device(text):
         return (
             f"{text.split('.', 1)[0]} is a device name Windows reserves, which no Windows or SMB "

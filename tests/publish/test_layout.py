@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
-from metarrd.publish import layout
+from metarrd.publish import layout, nfo
 
 FOLDER = Path("/srv/movies/The Matrix (1999)")
 BASE = "The Matrix (1999)"
@@ -106,6 +107,25 @@ def test_unknown_format_uses_the_fallback_or_fails():
 def test_actor_file_names(name, file_name):
     assert layout.actor_file_name(name, "jpg") == file_name
     assert layout.actor_path(FOLDER, name, "jpg") == FOLDER / ".actors" / file_name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoe\u0308 Saldan\u0303a",  # decomposed, as some TMDB people are spelt
+        "Zoë Saldaña",
+        "Keanu Reeves",
+        "Robert Downey Jr.",
+        "  Hugo Weaving ",
+    ],
+)
+def test_an_actor_file_is_named_as_kodi_looks_it_up_from_the_nfo(name):
+    """Kodi takes the NFO's `<actor><name>` (trimmed), puts `_` for each space and compares
+    that with every `.actors/` stem byte for byte (`CVideoInfoScanner::FetchActorThumbs`): the
+    file is named after exactly what the NFO says, never another Unicode form of it."""
+    nfo_bytes = nfo.render_nfo(nfo.MovieData(title="x", actors=(nfo.CastMember(name, "", 0),)))
+    in_nfo = etree.fromstring(nfo_bytes).findtext("actor/name").strip()
+    assert layout.actor_file_name(name, "jpg") == in_nfo.replace(" ", "_") + ".jpg"
 
 
 @pytest.mark.parametrize(
