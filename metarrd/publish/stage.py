@@ -371,7 +371,8 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     conflicts, leave = _neighbours(folder, base, art_base, wanted, ledger, names, actor_names)
     # our file for a picture that cannot be downloaded now stays until it can
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
-    ledger = {p: e for p, e in ledger.items() if p not in held}
+    shared = _shown_by_others(movie, folder, wanted, ledger)
+    ledger = {p: e for p, e in ledger.items() if p not in held and p not in shared}
     stale = [folder / n for n in names if n.startswith(TEMP_MARKER)]
     stale += [folder / layout.ACTORS_DIR / n for n in actor_names if n.startswith(TEMP_MARKER)]
     if folder / "movie.nfo" in leave:
@@ -392,7 +393,46 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         listings={folder: names, folder / layout.ACTORS_DIR: actor_names},
         libraries=rt.config.library,
     )
+    for path, other in sorted(shared.items()):
+        reason = f"no longer this movie's actor, but {other}, in the same folder, shows it too"
+        plan.actions.append(FileAction(path, LEAVE, reason, "actor"))
     return Prepared(plan, notes, missing, seen)
+
+
+def _shown_by_others(
+    movie: db.Movie, folder: Path, wanted: list[Wanted], ledger: Mapping[Path, LedgerEntry]
+) -> dict[Path, str]:
+    """Our `.actors/` files this movie no longer wants that another movie of its folder still
+    names (`.actors/` is one per folder, its files recorded for the movie that published them
+    last): path -> that movie's label. They are left; that movie takes their ledger rows at its
+    next publish. Asked of the database only when this movie drops an actor's file."""
+    wanted_paths = {w.path for w in wanted}
+    gone = {p.name: p for p, e in ledger.items() if e.kind == "actor" and p not in wanted_paths}
+    if not gone:
+        return {}
+    M, MA = db.Movie, db.MovieActor
+    roles = (
+        MA.select(MA, db.Actor, M)
+        .join(db.Actor)
+        .switch(MA)
+        .join(M)
+        .where(
+            M.path.startswith(str(folder)),
+            M.id != movie.id,
+            M.kind == db.MOVIE,
+            ~M.missing,
+        )
+    )
+    shown: dict[Path, str] = {}
+    for role in roles:
+        for name, path in gone.items():
+            if (
+                path not in shown
+                and layout.actor_file_name(role.actor.name, path.suffix[1:]) == name
+                and _location(role.movie)[0] == folder
+            ):
+                shown[path] = role.movie.label
+    return shown
 
 
 def plan_against_disk(

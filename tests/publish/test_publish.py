@@ -791,6 +791,37 @@ def test_two_new_videos_sharing_output_names_in_one_batch_the_first_publishes(rt
     assert {r.movie_id for r in db.LibraryFile.select()} == {first.movie.id}
 
 
+def test_an_actor_image_another_movie_of_the_folder_still_shows_is_not_removed(rt, build):
+    """`.actors/` is one per folder: two movies of a folder with one actor share his file,
+    recorded for the movie that published last. That movie losing him (its cast edited, the
+    item matched again to another film) removed the file the other movie's NFO still names."""
+    first = build(
+        "Alien (1979)", art={"poster": ["jpeg"]}, cast=[("Sigourney Weaver", "Ripley", "jpeg")]
+    )
+    second = build(
+        "Aliens (1986)", art={"poster": ["jpeg"]}, cast=[("Michael Biehn", "Hicks", "jpeg")]
+    )
+    video = first.path("Aliens (1986).mkv")
+    second.path("Aliens (1986).mkv").rename(video)
+    db.Movie.update(path=str(video)).where(db.Movie.id == second.movie.id).execute()
+    weaver = first.actors[0]
+    db.MovieActor.create(movie=second.movie, actor=weaver, role="Ripley", order=1)
+    publish_many(rt, [first.reload(), second.reload()])
+    shared = first.path(".actors/Sigourney_Weaver.jpg")
+    assert shared.read_bytes() == first.images["Sigourney Weaver"]
+
+    db.MovieActor.delete().where(
+        (db.MovieActor.movie == second.movie) & (db.MovieActor.actor == weaver)
+    ).execute()
+    plan = {a.path.name: a for a in preview_publish(rt, second.reload()).actions}
+    assert plan.get("Sigourney_Weaver.jpg") is None or plan["Sigourney_Weaver.jpg"].action != REMOVE
+    publish_item(rt, second.reload())
+
+    assert shared.read_bytes() == first.images["Sigourney Weaver"]
+    assert not publish_item(rt, first.reload()).written  # still known: nothing to write again
+    assert db.LibraryFile.get(db.LibraryFile.path == str(shared)).movie_id == first.movie.id
+
+
 def test_two_videos_in_one_folder_with_a_crash_leftover_both_publish(rt, build):
     """Each item removes only the leftover temp files its plan saw, not the temp files the
     other item of the folder has just written (the batch writes them before any rename)."""
