@@ -17,7 +17,13 @@ from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
 from metarrd.players.plan import Target, coalesce, per_folder
-from metarrd.players.transport import Endpoint, PlayerError, PlayerProtocolError
+from metarrd.players.transport import (
+    Endpoint,
+    PlayerAuthError,
+    PlayerError,
+    PlayerProtocolError,
+    PlayerUnreachable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +100,14 @@ def section_for(sections: Sequence[Section], mapped_folder: str) -> Section | No
 def deliver(
     player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
 ) -> tuple[dict[int, PlayerError | None], list[str]]:
+    """Tell Plex about `targets`: (key -> None when told, or the error), and what was done. A
+    refresh Plex refuses fails its own folders only; after an unreachable Plex or refused
+    credentials the rest is left for the next attempt (Kodi's `deliver` does the same)."""
     plex = Plex(player, http)
     sections = plex.sections()
     results: dict[int, PlayerError | None] = {}
     done: list[str] = []
+    stop: PlayerError | None = None
     for group in coalesce(targets, player, TARGETED_REFRESHES):
         parts = [group]
         if section_for(sections, group.mapped_folder) is None and len(group.targets) > 1:
@@ -111,7 +121,18 @@ def deliver(
                 )
                 results.update({t.key: err for t in part.targets})
                 continue
-            plex.refresh(section, part.mapped_folder)
+            if stop is not None:
+                results.update({t.key: stop for t in part.targets})
+                continue
+            try:
+                plex.refresh(section, part.mapped_folder)
+            except (PlayerUnreachable, PlayerAuthError) as exc:
+                stop = exc
+                results.update({t.key: exc for t in part.targets})
+                continue
+            except PlayerError as exc:
+                results.update({t.key: exc for t in part.targets})
+                continue
             results.update({t.key: None for t in part.targets})
             done.append(f"refreshed {part.mapped_folder} in {section.title!r}")
     return results, done

@@ -402,10 +402,17 @@ class PlexSection:
 
 
 class FakePlex(FakeServer):
-    def __init__(self, *, token: str = "plex-token", sections: list[PlexSection] | None = None):
+    def __init__(
+        self,
+        *,
+        token: str = "plex-token",
+        sections: list[PlexSection] | None = None,
+        gone: set[str] | None = None,
+    ):
         super().__init__()
         self.token = token
         self.sections = sections or []
+        self.gone = gone or set()  # listed, but removed before their refresh: 404
         self.refreshes: list[tuple[str, str]] = []  # (section key, path)
 
     def handle(self, req: Request):
@@ -426,7 +433,7 @@ class FakePlex(FakeServer):
             return 200, {}, {"MediaContainer": {"size": len(dirs), "Directory": dirs}}
         parts = req.path.strip("/").split("/")
         if req.method == "GET" and len(parts) == 4 and parts[:2] == ["library", "sections"]:
-            if parts[3] != "refresh" or parts[2] not in {s.key for s in self.sections}:
+            if parts[3] != "refresh" or parts[2] not in {s.key for s in self.sections} - self.gone:
                 return 404, {}, b""
             self.refreshes.append((parts[2], req.query.get("path", [""])[0]))
             return 200, {}, b""

@@ -121,6 +121,32 @@ def test_plex_folder_outside_every_section_is_an_error_naming_it(make_rt, tmp_pa
     assert "no library section has a folder holding /data/movies/A" in row.last_error
 
 
+def test_a_plex_refresh_refused_fails_only_its_own_folders(make_rt, tmp_path):
+    """A section removed in Plex after it was listed answers 404 to its refresh: the movies
+    of that section are not told (and retried), the movies of the other sections are told and
+    marked sent, not left unsent nor refreshed again and again as failures."""
+    root = str(tmp_path / "movies")
+    sections = [
+        PlexSection("2", "Films", ["/data/movies"]),
+        PlexSection("3", "Kids", ["/data/movies/Kids"]),
+    ]
+    with (
+        FakeKodi() as kodi,
+        FakeJellyfin() as jelly,
+        FakePlex(sections=sections, gone={"3"}) as plex,
+    ):
+        rt = make_rt(players(kodi, jelly, plex, root)[2:])
+        queue(add_movie(rt, "Kids/Up (2009)/Up (2009).mkv"))
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        (report,) = process_notifications(rt)
+
+    assert plex.refreshes == [("2", "/data/movies/Heat (1995)")]
+    assert (report.sent, report.retrying) == (1, 1)
+    assert states("Plex") == ["pending", "sent"]
+    row = db.PlayerNotification.get(db.PlayerNotification.state == "pending")
+    assert "HTTP 404" in row.last_error
+
+
 def test_notifications_within_the_window_wait_and_go_together(make_rt, tmp_path):
     root = str(tmp_path / "movies")
     with FakeKodi() as kodi, FakeJellyfin() as jelly, FakePlex() as plex:
