@@ -353,8 +353,9 @@ def is_same_movie(kodi_file: str, target: Target) -> bool:
     if target.is_disc:
         return pathmap.is_under(pathmap.parent(kodi_file), target.mapped_folder)
     if kodi_file.startswith("stack://"):
+        # `stack://<part> , <part>`, every "," of a part doubled (CStackDirectory::GetPaths)
         return any(
-            pathmap.same_path(part.strip(), target.mapped_path)
+            pathmap.same_path(part.strip().replace(",,", ","), target.mapped_path)
             for part in kodi_file[len("stack://") :].split(" , ")
         )
     return pathmap.same_path(kodi_file, target.mapped_path)

@@ -258,7 +258,9 @@ class FakeKodi(FakeServer):
         value = flt.get("value", "")
         found = []
         for movieid, file in sorted(self.movies.items()):
-            folder = file.rsplit("/", 1)[0] + "/"
+            # a stack's path is its first part's folder (`stack://<a> , <b>`, commas doubled)
+            first = file.removeprefix("stack://").split(" , ")[0].replace(",,", ",")
+            folder = first.rsplit("/", 1)[0] + "/"
             if (
                 flt["operator"] == "startswith"
                 and folder.startswith(value)

@@ -70,6 +70,32 @@ def test_known_movie_gets_refreshed_not_scanned(make_rt, tmp_path):
     assert states("Living room") == ["sent"]
 
 
+def test_a_known_stack_with_commas_in_its_name_gets_refreshed_not_scanned(make_rt, tmp_path):
+    """Kodi's `file` for a stack is `stack://<part> , <part>` with every "," of a name doubled
+    (`CStackDirectory::ConstructStackPath`; the first part's folder is left as it is). Read
+    without undoing that, a known stack with a comma in its name looked new: it got a Scan,
+    which skips a file Kodi already has, so its new NFO and art were never read."""
+    folder = "smb://nas/movies/Crouching Tiger, Hidden Dragon (2000)/"
+    doubled = "smb://nas/movies/Crouching Tiger,, Hidden Dragon (2000)/"
+    name = "Crouching Tiger{} Hidden Dragon (2000) cd{}.mkv"
+    stacks = {
+        42: f"stack://{folder}{name.format(',,', 1)} , {doubled}{name.format(',,', 2)}",
+        43: "stack://smb://nas/movies/Heat (1995)/Heat (1995) cd1.mkv"
+        " , smb://nas/movies/Heat (1995)/Heat (1995) cd2.mkv",
+    }
+    with FakeKodi(sources=["smb://nas/movies/"], movies=stacks) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(add_movie(rt, f"Crouching Tiger, Hidden Dragon (2000)/{name.format(',', 1)}"))
+        queue(add_movie(rt, "Heat (1995)/Heat (1995) cd1.mkv"))
+
+        process_notifications(rt)
+
+    refreshed = [c["movieid"] for c in kodi.called("VideoLibrary.RefreshMovie")]
+    assert sorted(refreshed) == [42, 43]
+    assert kodi.scans == []
+    assert states("Living room") == ["sent", "sent"]
+
+
 def test_camel_case_kodi_gets_camel_case_parameters(make_rt, tmp_path):
     root = str(tmp_path / "movies")
     known = f"{root}/Known/Known.mkv"
