@@ -377,6 +377,15 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     stale += [folder / layout.ACTORS_DIR / n for n in actor_names if n.startswith(TEMP_MARKER)]
     if folder / "movie.nfo" in leave:
         notes.append("movie.nfo is left as it is: Jellyfin reads it before " + nfo_target.name)
+    poster = next((w.path.name for w in wanted if w.label == "poster 1"), None)
+    if poster is not None and art_base:
+        # Jellyfin takes `<base>.jpg` as the poster before any other name, Plex too
+        shadows = {f"{b}.{ext}" for b in (art_base, base) for ext in layout.IMAGE_EXTS}
+        for path in sorted(p for p in leave if p.parent == folder and p.name in shadows):
+            notes.append(
+                f"{path.name} is left as it is: Jellyfin and Plex show it as the poster, "
+                f"before {poster}; remove it to have them show the poster chosen here"
+            )
     plan, seen = plan_against_disk(
         movie,
         folder,

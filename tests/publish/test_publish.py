@@ -333,6 +333,24 @@ def test_a_name_in_other_letters_that_is_the_wanted_file_itself_is_not_removed(
     assert plan.get(f"{BASE}-poster.JPG") is None or plan[f"{BASE}-poster.JPG"].action != REMOVE
 
 
+def test_the_users_files_jellyfin_reads_first_are_left_with_a_note(rt, build):
+    """Jellyfin reads `movie.nfo` before `<base>.nfo`, and takes `<base>.jpg` as the poster
+    before any other name (`LocalImageProvider.PopulatePrimaryImages`; Plex too): both are the
+    user's and stay, and the publish says why Jellyfin may not show what was chosen here."""
+    built = build()
+    built.path("movie.nfo").write_text("<movie><title>mine</title></movie>")
+    built.path(f"{BASE}.jpg").write_bytes(b"my old poster")
+    notes = preview_publish(rt, built.movie).notes
+    assert f"movie.nfo is left as it is: Jellyfin reads it before {BASE}.nfo" in notes
+    assert (
+        f"{BASE}.jpg is left as it is: Jellyfin and Plex show it as the poster, before "
+        f"{BASE}-poster.jpg; remove it to have them show the poster chosen here"
+    ) in notes
+    result = publish_item(rt, built.movie)
+    assert built.path(f"{BASE}.jpg").read_bytes() == b"my old poster"
+    assert any(n.startswith(f"{BASE}.jpg is left") for n in result.skipped)
+
+
 def test_leftover_temp_files_from_a_crash_are_removed(rt, build):
     built = build()
     (built.folder / ".actors").mkdir()
