@@ -80,8 +80,10 @@ OWNED = frozenset(
 )
 
 # uniqueid types written from our own ids (with the other spellings the scan reads as them):
-# the user's uniqueid of any other type is theirs, written back after ours.
-OWN_ID_TYPES = frozenset(["tmdb", "themoviedb", "imdb", "imdb_id", "tvdb", "thetvdb"])
+# the user's uniqueid of any other type is theirs, written back after ours. "unknown" is Kodi's
+# type for an id that had none (a Kodi 17 library's, exported by Kodi 18+): the scan reads it as
+# one of ours, so written back beside ours it would repeat one of them under another type.
+OWN_ID_TYPES = frozenset(["tmdb", "themoviedb", "imdb", "imdb_id", "tvdb", "thetvdb", "unknown"])
 
 # Ratings that are TMDB's, as Kodi's TMDB scrapers name them (new, old): ours replaces the
 # user's. Without one, the scan took the user's unnamed rating (Kodi's "default") as ours.

@@ -14,7 +14,10 @@ Kinds, as Kodi tells them apart (NfoFile.cpp, the TMDB scraper's `find_uniqueids
 The root element's name is not checked (Kodi does not either); a non-`<movie>` root is noted.
 
 Ids, first found wins and disagreement is noted in `warnings`: `uniqueid[@type]` (Kodi, Radarr,
-Jellyfin, tinyMediaManager), then `tmdbid`/`imdbid`/`tvdbid` in any case (Jellyfin; tMM writes
+Jellyfin, tinyMediaManager), then a `uniqueid` without a type or of type "unknown" (one bucket in
+Kodi: it files an untyped id under "unknown" and its export writes it so, as Kodi 17 libraries
+carried into 18 hold their old scraper's id): tt... is IMDb, digits are TMDB's for a movie
+(`untyped_kind` says whose in TV NFOs), then `tmdbid`/`imdbid`/`tvdbid` in any case (Jellyfin; tMM writes
 `<tmdbId>`), then legacy `<id>` (tt... is IMDb, digits are TMDB as tMM writes it; Kodi reads it
 only without uniqueid), then the ids only their own tool reads, as hints: tMM's
 `<ids><entry><key>tmdb</key><value>…</value></entry></ids>` (or `<entry key="tmdb">…</entry>`)
@@ -99,6 +102,9 @@ _LIST_FIELDS = {
 }
 _ID_TYPES = {"tmdb": "tmdb", "themoviedb": "tmdb", "imdb": "imdb", "imdb_id": "imdb"}
 _ID_TYPES |= {"tvdb": "tvdb", "thetvdb": "tvdb"}
+# a uniqueid without a type, and Kodi's name for one ("unknown": the type Kodi files it under)
+_UNTYPED = frozenset(["", "unknown"])
+UNTYPED_SOURCE = "uniqueid without a type"
 _TMDB_RATINGS = ("tmdb", "themoviedb")  # Kodi's TMDB scrapers, new and old
 # id elements whose name is matched in any case (tMM writes <tmdbId>): the tag's lower case
 _NAMED_IDS = {"tmdbid": "tmdb", "imdbid": "imdb", "tvdbid": "tvdb"}
@@ -216,8 +222,10 @@ def parse_text(
     warnings: list[str] | None = None,
     *,
     find_url_ids: Callable[[str], dict[str, str]] | None = None,
+    untyped_kind: str = "tmdb",
 ) -> NfoData:
-    """`parse_nfo` of text `decode_nfo` decoded; `warnings` (decoding's) go into the result."""
+    """`parse_nfo` of text `decode_nfo` decoded; `warnings` (decoding's) go into the result.
+    `untyped_kind` is whose id a number in an untyped or type="unknown" `uniqueid` is."""
     path = Path(path)
     warnings = list(warnings or [])
     if not text.strip():
@@ -236,7 +244,7 @@ def parse_text(
                 " bare '&' read as text, an HTML entity as its character, as Kodi reads them"
             )
         try:
-            return _from_tree(_parse_xml(xml, path), path, url_ids, warnings)
+            return _from_tree(_parse_xml(xml, path), path, url_ids, warnings, untyped_kind)
         except NfoError as exc:
             xml_error = exc
     if not url_ids:
@@ -424,7 +432,11 @@ def _parse_xml(xml: str, path: Path) -> etree._Element:
 
 
 def _from_tree(
-    root: etree._Element, path: Path, url_ids: dict[str, str], warnings: list[str]
+    root: etree._Element,
+    path: Path,
+    url_ids: dict[str, str],
+    warnings: list[str],
+    untyped_kind: str = "tmdb",
 ) -> NfoData:
     data = NfoData(path, "combined" if url_ids else "full", warnings=warnings)
     if root.tag != "movie":
@@ -434,7 +446,7 @@ def _from_tree(
         warnings.append(f"external DTD {docinfo.system_url!r} ignored (never loaded)")
 
     elements = [el for el in root if isinstance(el.tag, str)]
-    _apply_ids(data, _id_sources(elements) + [("URL", url_ids)])
+    _apply_ids(data, _id_sources(elements, untyped_kind) + [("URL", url_ids)])
     fields = data.fields
     seen: dict[str, set[str]] = {}  # a list field's values so far: a list scan was quadratic
     for el in elements:
@@ -533,15 +545,18 @@ def _iso_date(year: int, month: int, day: int) -> str | None:
         return None
 
 
-def _id_sources(elements: list[etree._Element]) -> list[tuple[str, dict[str, str]]]:
+def _id_sources(
+    elements: list[etree._Element], untyped_kind: str = "tmdb"
+) -> list[tuple[str, dict[str, str]]]:
     unique: dict[str, str] = {}
+    untyped: dict[str, str] = {}  # Kodi's "unknown" bucket: no type, or type="unknown"
     for el in elements:
         value = _text(el)
         if el.tag == "uniqueid" and value:
-            kind = _ID_TYPES.get((el.get("type") or "").strip().casefold())
-            if kind is None and not el.get("type"):
-                kind = "imdb" if value.startswith("tt") else "tmdb"
-            if kind:
+            type_ = (el.get("type") or "").strip().casefold()
+            if type_ in _UNTYPED:
+                untyped.setdefault("imdb" if value.startswith("tt") else untyped_kind, value)
+            elif kind := _ID_TYPES.get(type_):
                 unique.setdefault(kind, value)
     named: dict[str, str] = {}
     legacy: dict[str, str] = {}
@@ -560,6 +575,7 @@ def _id_sources(elements: list[etree._Element]) -> list[tuple[str, dict[str, str
                 tool.setdefault(kind, entry_value)
     return [
         ("uniqueid", unique),
+        (UNTYPED_SOURCE, untyped),
         ("tmdbid/imdbid/tvdbid", named),
         ("<id>", legacy),
         ("<ids>/<tmdb>/<imdb>", tool),
@@ -656,7 +672,9 @@ def _kept_beside_ours(el: etree._Element) -> bool:
     """Owned elements that are still the user's in part, kept for publish to merge: the
     `<ratings>` (named ratings other than TMDB's) and a `uniqueid` of a type we do not read."""
     kind = (el.get("type") or "").strip().casefold()
-    return el.tag == "ratings" or (el.tag == "uniqueid" and bool(kind) and kind not in _ID_TYPES)
+    return el.tag == "ratings" or (
+        el.tag == "uniqueid" and kind not in _UNTYPED and kind not in _ID_TYPES
+    )
 
 
 def _read_ratings(elements: list[etree._Element], fields: dict[str, object]) -> None:

@@ -2,7 +2,10 @@
 
 Both go through nfo_read's safe parser (no entities, no DTD, no network, size limit). On top of
 what it reads, a show's ids come from: `uniqueid` (tmdb, tvdb, imdb), the legacy `<id>` (a
-TheTVDB id: Kodi's old TVDB scraper and Sonarr wrote it so), the `episodeguide` JSON
+TheTVDB id: Kodi's old TVDB scraper and Sonarr wrote it so), a `uniqueid` without a type or of
+type "unknown" (Kodi's one bucket for an untyped id: Kodi up to 17 wrote the scraper's id so, a
+library carried into Kodi 18 exports it as `type="unknown"`) read as `<id>` is, the
+`episodeguide` JSON
 (`{"tmdb":"1399","tvdb":"121361","imdb":"tt0944947"}`) or its old `<url>` form, and
 themoviedb.org/tv, thetvdb.com and imdb.com URLs. A multi-episode NFO holds one
 `<episodedetails>` block per episode, back to back (not one XML document) or inside a wrapper
@@ -21,6 +24,7 @@ from lxml import etree
 from metarrd.files import NotARegularFile, TooLarge, read_regular
 from metarrd.scan.nfo_read import (
     MAX_NFO_BYTES,
+    UNTYPED_SOURCE,
     NfoData,
     NfoError,
     decode_nfo,
@@ -78,15 +82,20 @@ def read_show_nfo(path: Path) -> ShowNfo:
     """A `tvshow.nfo` with its show ids; NfoError for anything unusable (hostile, corrupt)."""
     warnings: list[str] = []
     text = decode_nfo(_read_bytes(path), path, warnings)  # as parse_nfo does: BOM, UTF-16...
-    data = _quiet(parse_text(text, path, warnings, find_url_ids=show_url_ids), "tvshow")
+    data = _quiet(
+        parse_text(text, path, warnings, find_url_ids=show_url_ids, untyped_kind="tvdb"), "tvshow"
+    )
     show = ShowNfo(data)
     uniqueids = "<uniqueid" in text
     found: list[tuple[str, str, str]] = []  # (kind, value, source)
+    guide = _episodeguide(data)
     if uniqueids:
         for kind, value in (("tmdb", data.tmdb_id), ("tvdb", data.tvdb_id), ("imdb", data.imdb_id)):
             if value and data.id_sources.get(kind) != "URL":  # URLs come last, below
+                # an untyped one is the scraper's id, as `<id>` is: TMDB's with its guide
+                if data.id_sources.get(kind) == UNTYPED_SOURCE and ("tmdb", str(value)) in guide:
+                    kind = "tmdb"
                 found.append((kind, str(value), "uniqueid"))
-    guide = _episodeguide(data)
     if not uniqueids:
         legacy = _LEGACY_ID.search(text)
         # `<id>` is the id of the scraper that wrote the file: TheTVDB's, but TMDB's when its
@@ -166,7 +175,9 @@ def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
         blocks = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)], strict=True)]
     return [
         EpisodeNfo(
-            _quiet(parse_text(block, path, warnings), "episodedetails"),
+            # an untyped uniqueid is the old TVDB scraper's episode id (Kodi 14's export:
+            # tests/nfo/tmm-tvshowepisode-kodi14.2.nfo; type="unknown" once in Kodi 18)
+            _quiet(parse_text(block, path, warnings, untyped_kind="tvdb"), "episodedetails"),
             _int_element(block, "season"),
             _int_element(block, "episode"),
         )

@@ -4,6 +4,7 @@ Regenerate the golden files deliberately with `METARRD_REGEN_GOLDEN=1 pytest tes
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -96,6 +97,16 @@ def test_tvshow_nfo_rules():
     assert "themoviedb.org/tv/1399" in root.findtext("plot")  # same value for XML readers
     without = etree.fromstring(render_tvshow(ShowData(title="X", tmdb_id=1, episodeguide=False)))
     assert without.find("episodeguide") is None
+
+
+def test_kodis_unknown_uniqueid_of_an_item_scanned_before_is_not_written():
+    """An item scanned before the scan read `type="unknown"` as one of our ids holds it among
+    the user's elements: it is the same id as one of ours under Kodi's name for no type."""
+    extra = ('<uniqueid type="unknown" default="true">3254641</uniqueid>',
+             '<uniqueid type="tvmaze">4952</uniqueid>')  # fmt: skip
+    block = etree.fromstring(render_episodes([replace(EPISODES[0], extra=extra)]).split(b"?>")[1])
+    ids = [(u.get("type"), u.text) for u in block.iterfind("uniqueid")]
+    assert ids == [("tmdb", "63056"), ("tvdb", "3254641"), ("tvmaze", "4952")]
 
 
 def test_episode_guide_json():

@@ -85,3 +85,21 @@ def test_each_block_of_a_multi_episode_nfo_keeps_its_own(trt):
         assert [u.get("type") for u in block.iterfind("uniqueid")] == ["tmdb", "tvdb", "tvmaze"]
         assert block.findtext("displayepisode") == "-1"
         assert [r.get("name") for r in block.iterfind("ratings/rating")] == ["tmdb", "tvdb"]
+
+
+def test_kodis_unknown_uniqueid_is_not_written_back_beside_ours(trt):
+    """Kodi 18+ exporting an episode a Kodi 17 library scraped with TheTVDB: the id had no type,
+    so Kodi writes it as `<id>` and `uniqueid type="unknown"` (the type it files an untyped id
+    under). It is the episode's TheTVDB id: published, it is ours (`tvdb`) and not repeated
+    as "unknown"; the user's other ids (TVmaze) stay."""
+    users = KODI_EXPORT.read_text("utf-8").replace(
+        '<id>1276153</id>\n    <uniqueid type="tmdb" default="true">1276153</uniqueid>',
+        '<id>349101</id>\n    <uniqueid type="unknown" default="true">349101</uniqueid>\n'
+        '    <uniqueid type="tvmaze">14152</uniqueid>',
+    )
+    assert 'type="unknown"' in users
+    nfo = scan_and_publish(trt, "Season 01/Breaking Bad - S01E01 - Pilot.mkv", (1, [1]), users)
+
+    [block] = blocks(nfo)
+    ids = [(u.get("type"), u.text, u.get("default")) for u in block.iterfind("uniqueid")]
+    assert ids == [("tmdb", "62101", "true"), ("tvdb", "349101", None), ("tvmaze", "14152", None)]

@@ -79,6 +79,47 @@ def test_the_old_tmdb_scrapers_episode_guide_gives_the_tmdb_id(tmp_path, uniquei
     assert show.tvdb_id == (253573 if uniqueids else None)
 
 
+@pytest.mark.parametrize("tmdb_guide", [False, True])
+@pytest.mark.parametrize("uniqueid", ['<uniqueid type="unknown" default="true">{}</uniqueid>',
+                                      "<uniqueid>{}</uniqueid>"])  # fmt: skip
+def test_an_untyped_show_uniqueid_is_read_as_kodi_17s_id(tmp_path, uniqueid, tmdb_guide):
+    """Kodi files an id without a type under "unknown" and exports it so (a Kodi 17 library
+    carried into Kodi 18: `<id>` and the same id as `type="unknown"`). It is the old scraper's
+    id, as `<id>` is: TheTVDB's, TMDB's when the guide is the TMDB scraper's."""
+    guide = (
+        "<episodeguide><url>http://api.themoviedb.org/3/tv/46639?language=en</url></episodeguide>"
+        if tmdb_guide
+        else ""
+    )
+    number = 46639 if tmdb_guide else 253573
+    path = tmp_path / "tvshow.nfo"
+    path.write_text(
+        f"<tvshow><title>American Gods</title><id>{number}</id>"
+        f"{uniqueid.format(number)}{guide}</tvshow>"
+    )
+    show = read_show_nfo(path)
+    assert (show.tmdb_id, show.tvdb_id) == ((46639, None) if tmdb_guide else (None, 253573))
+    assert show.data.unknown_elements == ([guide] if guide else [])  # not written back
+
+
+def test_an_untyped_episode_uniqueid_is_thetvdbs(tmp_path):
+    """Kodi 14's export (tinyMediaManager's kodi14.2.nfo): `<uniqueid>250800</uniqueid>` is
+    the TVDB scraper's episode id (its thumb is thetvdb.com's), not TMDB's; Kodi 18+ exports the
+    same id as `type="unknown"`."""
+    first, second = read_episode_nfo(PILOT)
+    assert (first.data.tvdb_id, first.data.tmdb_id) == (250800, None)
+    path = tmp_path / "S01E01.nfo"
+    path.write_text(
+        PILOT.read_text("utf-8").replace(
+            "<uniqueid>250800</uniqueid>",
+            '<uniqueid type="unknown" default="true">250800</uniqueid>',
+        )
+    )
+    first, _ = read_episode_nfo(path)
+    assert (first.data.tvdb_id, first.data.tmdb_id) == (250800, None)
+    assert not [e for e in first.data.unknown_elements if "uniqueid" in e]
+
+
 def test_a_utf16_tvshow_nfo_keeps_its_uniqueids(tmp_path):
     # Komet/MediaElch test/resources/show/kodi_v18_show_Torchwood.nfo (uniqueid tmdb 424, tvdb
     # 79511; its <episodeguide> is a bare 424, no ids), saved as Windows Notepad's "Unicode"
