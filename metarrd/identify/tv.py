@@ -106,6 +106,13 @@ def identify_show(
                 return _identified(rt, show, details, prefix)
             named = ", ".join(f"{k} {v}" for k, v in ids.items() if v)
             notes.append(f"{label} names {named}, which TMDB does not know")
+    named_by_episodes = _episode_url_show_ids(show)
+    if named_by_episodes:
+        details = _by_ids(rt, **{f"{k}_id": v for k, v in named_by_episodes.items()})
+        if details is not None:
+            return _identified(rt, show, details, "episode nfo")
+        named = ", ".join(f"{k} {v}" for k, v in named_by_episodes.items())
+        notes.append(f"the episode NFOs' URLs name {named}, which TMDB does not know")
     title = hints.get("folder_title") or show.title
     year = hints.get("folder_year")
     matches = search_shows(rt, title, year)
@@ -133,6 +140,19 @@ def identify_show(
         db.record_event("identify.unsure", reason, movie=show.id, level="warning")
     log.warning("item %d (%s): %s", show.id, show.path, reason)
     return _result(show.id, False, reason)
+
+
+def _episode_url_show_ids(show: db.Movie) -> dict[str, int]:
+    """The show ids the episode NFOs that are only a URL name (themoviedb.org/tv/1399/season/1/
+    episode/2), when they all name one show; {} otherwise."""
+    named = {
+        tuple(sorted(ids.items()))
+        for (hints,) in db.Movie.select(db.Movie.hints)
+        .where(db.Movie.show == show, db.Movie.kind == db.EPISODE, ~db.Movie.missing)
+        .tuples()
+        if isinstance(ids := (hints or {}).get("nfo_show_ids"), dict) and ids
+    }
+    return dict(next(iter(named))) if len(named) == 1 else {}
 
 
 def _with_scan_errors(item: db.Movie, reason: str | None) -> str | None:

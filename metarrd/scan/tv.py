@@ -710,6 +710,8 @@ def _record_episode(
         "name_aired": name.aired,
         "name_episode_title": name.episode_title,
         "scan_errors": pr.errors,
+        # an episode NFO that is only a URL names its show (identify's hint after tvshow.nfo)
+        "nfo_show_ids": next((n.show_ids for n in pr.nfo if n.show_ids), None),
     }
     if pr.nfo:
         # each block's own elements we do not own (its play count, resume point, userrating,

@@ -39,6 +39,8 @@ _TMDB_API_TV_URL = re.compile(r"themoviedb\.org/3/tv/(\d+)")
 _TVDB_URL = re.compile(r"thetvdb\.com/(?:\?tab=series&(?:amp;)?id=|api/[^/]+/series/|series/)(\d+)")
 _IMDB_URL = re.compile(r"imdb\.[a-z.]+/title/(tt\d{7,8})")
 _BLOCK_START = re.compile(r"<episodedetails(?=[\s>/])")
+# an episode's page names its show: themoviedb.org/tv/1399-game-of-thrones/season/1/episode/2
+_TMDB_EPISODE_URL = re.compile(r"themoviedb\.org/tv/(\d+)[^/\s]*/season/(\d+)/episode/(\d+)")
 
 
 @dataclass
@@ -55,6 +57,7 @@ class EpisodeNfo:
     data: NfoData
     season: int | None
     episode: int | None
+    show_ids: dict[str, int] = field(default_factory=dict)  # a URL NFO's: the show's ids
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -170,6 +173,8 @@ def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
     refuse_entity_declarations(text, path)  # the DOCTYPE is not in any block
     starts = [m.start() for m in _BLOCK_START.finditer(text)]
     if not starts:  # no block: what parse_text makes of it (URL, other root, an error)
+        if (url := _episode_url_nfo(text, path, warnings)) is not None:
+            return [url]
         blocks = [text]
     else:
         blocks = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)], strict=True)]
@@ -183,6 +188,31 @@ def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
         )
         for block in blocks
     ]
+
+
+def _episode_url_nfo(text: str, path: Path, warnings: list[str]) -> EpisodeNfo | None:
+    """An episode NFO that is only a scraper URL (Kodi takes an NFO that is just the URL of the
+    scraper's page): TMDB's episode page or a TheTVDB series URL names the show, not the
+    episode (an IMDb URL there is the episode's own title, no show id). Its show ids are kept,
+    the episode is numbered by its file name; None when the text holds no XML and no such URL
+    is none of this (parse_text says what it is)."""
+    if "<" in text:
+        return None
+    ids = {k: v for k, v in show_url_ids(text).items() if k != "imdb"}
+    if not ids:
+        return None
+    m = _TMDB_EPISODE_URL.search(text)
+    named = ", ".join(f"{kind} {value}" for kind, value in ids.items())
+    warnings = [*warnings, (
+        f"holds only a URL, no episode details: its show ({named}) helps identify the show when"
+        " the folder and tvshow.nfo name none; the episode is numbered by its file name"
+    )]  # fmt: skip
+    return EpisodeNfo(
+        NfoData(path, "url", warnings=warnings),
+        int(m.group(2)) if m else None,
+        int(m.group(3)) if m else None,
+        {kind: int(value) for kind, value in ids.items()},
+    )
 
 
 def _int_element(block: str, tag: str) -> int | None:

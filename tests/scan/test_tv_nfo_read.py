@@ -134,6 +134,34 @@ def test_a_utf16_tvshow_nfo_keeps_its_uniqueids(tmp_path):
         assert show.data.fields["title"] == "Torchwood"
 
 
+# --- episode NFOs that are only a URL ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, ids, numbers",
+    [
+        ("https://www.themoviedb.org/tv/1399/season/1/episode/2", {"tmdb": 1399}, (1, 2)),
+        ("https://www.themoviedb.org/tv/1399-game-of-thrones/season/1/episode/2\r\n",
+         {"tmdb": 1399}, (1, 2)),
+        ("https://thetvdb.com/?tab=series&id=121361", {"tvdb": 121361}, (None, None)),
+        # an IMDb URL in an episode NFO is the episode's own title: no show id
+        ("https://www.imdb.com/title/tt1668746/", None, None),
+    ],
+)  # fmt: skip
+def test_an_episode_nfo_that_is_only_a_url_names_its_show(tmp_path, url, ids, numbers):
+    path = tmp_path / "Game of Thrones - S01E02.nfo"
+    path.write_text(url)
+    [episode] = read_episode_nfo(path)
+    if ids is None:  # read as a URL NFO of that title
+        assert (episode.show_ids, episode.data.imdb_id) == ({}, "tt1668746")
+        return
+    assert episode.show_ids == ids and (episode.season, episode.episode) == numbers
+    assert episode.data.kind == "url"
+    assert (episode.data.tmdb_id, episode.data.tvdb_id) == (None, None)  # not the episode's
+    [warning] = episode.data.warnings
+    assert "holds only a URL" in warning
+
+
 # --- multi-episode NFOs -------------------------------------------------------------------------
 
 # Komet/MediaElch test/resources/show/kodi_v18_episode_American_Dad_S02E03-S02E04.nfo: one XML

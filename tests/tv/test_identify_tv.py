@@ -70,6 +70,27 @@ def test_no_year_same_title_show_stays_unidentified_with_candidates(tv_rt, tmp_p
     assert ep.identification_status == db.IDENTIFIED
 
 
+def test_an_episode_nfo_that_is_only_a_url_names_the_show(tv_rt, tmp_path):
+    """Kodi takes an NFO that is only the scraper's URL. An episode's, TMDB's episode page,
+    names its show: no scan error for that episode, and the show the folder name leaves open
+    (two Doctor Who) is the one the URL names."""
+    from .conftest import put
+
+    video = put(tmp_path / "tv", "Doctor Who/Doctor Who - S01E01.mkv")
+    url = "https://www.themoviedb.org/tv/57243-doctor-who/season/1/episode/1\n"
+    video.with_suffix(".nfo").write_text(url)
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tmp_path / "tv/Doctor Who"))
+    assert (show.tmdb_id, show.identified_by) == (57243, "episode nfo")
+    ep = db.Movie.get_by_id(db.Movie.get(db.Movie.path == str(video)).id)
+    assert ep.identification_status == db.IDENTIFIED and ep.last_error is None
+    [warning] = [
+        e.message
+        for e in db.Event.select().where(db.Event.movie == ep.id, db.Event.kind == "scan.warning")
+    ]
+    assert "holds only a URL" in warning and "tmdb 57243" in warning
+
+
 def test_provider_trouble_stays_with_its_item(tv_rt, tv_library, simulator):
     simulator.not_found("/3/tv/1396/season/2")  # a season 404
     simulator.fail_5xx(50, 500, prefix="/3/tv/46260")  # a 500 storm for one show
