@@ -265,6 +265,21 @@ def _by_number(episodes: list) -> dict[int, dict]:
     return out
 
 
+def _numbered(episodes: list[dict], show: db.Movie, season_type: str) -> list[dict]:
+    """TheTVDB's episodes that have an id, a season and a number. TheTVDB sends `null` for
+    either (thetvdb/v4-api#38: `seasonNumber` null on a numbered Tatort episode): such an entry
+    can be matched by no file name and joined to no numbers, so it is skipped, with a note."""
+    kept = [
+        e for e in episodes
+        if all(isinstance(e.get(k), int) and not isinstance(e.get(k), bool)
+               for k in ("id", "seasonNumber", "number"))
+    ]  # fmt: skip
+    if len(kept) < len(episodes):
+        log.info("item %d: %d TheTVDB episode(s) in its %s order have no season or number; "
+                 "skipped", show.id, len(episodes) - len(kept), season_type)  # fmt: skip
+    return kept
+
+
 class _Guide:
     """TMDB's seasons of one show, fetched once each; TheTVDB's episodes in each season type
     the show's order needs, fetched once each."""
@@ -299,7 +314,8 @@ class _Guide:
                 self._tvdb[season_type] = f"TMDB knows no TheTVDB id of {self.show.title}"
             else:
                 try:
-                    self._tvdb[season_type] = client.series_episodes(self.show.tvdb_id, season_type)
+                    found = client.series_episodes(self.show.tvdb_id, season_type)
+                    self._tvdb[season_type] = _numbered(found, self.show, season_type)
                 except ProviderUnavailable:
                     if self.order != "tmdb":
                         raise

@@ -91,6 +91,40 @@ def test_an_episode_nfo_that_is_only_a_url_names_the_show(tv_rt, tmp_path):
     assert "holds only a URL" in warning and "tmdb 57243" in warning
 
 
+def test_thetvdb_episodes_without_a_season_or_number_are_skipped(tv_rt, tmp_path, monkeypatch):
+    """TheTVDB v4 sends `seasonNumber`/`number` null for some episodes (thetvdb/v4-api#38). The
+    numbering note compared and printed them (`None:02d`: the show's identify crashed); they
+    have no numbers to compare, so they are left out and the episodes are matched as usual."""
+    from metarrd.simulator import tv_others
+    from metarrd.simulator.tv_catalog import load_tv_catalog
+
+    from .conftest import put
+
+    pilot = load_tv_catalog().get(1396).episode(1, 1)
+    real = tv_others._episode
+
+    def unnumbered(show, ep, season_type):
+        record = real(show, ep, season_type)
+        if ep.tvdb_id == pilot.tvdb_id:
+            record.update(seasonNumber=None, number=None)
+        return record
+
+    monkeypatch.setattr(tv_others, "_episode", unnumbered)
+    for rel in ("Breaking Bad - S01E01.mkv", "Breaking Bad - S01E02.mkv"):
+        put(tmp_path / "tv", f"Breaking Bad (2008)/Season 01/{rel}")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tmp_path / "tv/Breaking Bad (2008)"))
+    assert show.identification_status == db.IDENTIFIED, show.last_error
+    first, second = (
+        db.Movie.get(db.Movie.path.endswith(f"Breaking Bad - S01E0{n}.mkv")) for n in (1, 2)
+    )
+    assert first.identification_status == second.identification_status == db.IDENTIFIED
+    assert first.tvdb_id == pilot.tvdb_id  # TMDB's cross-id still joins it
+    assert "tvdb_numbering" not in first.episode_refs[0]
+    assert second.episode_refs[0]["tvdb_numbering"] == [1, 2]
+    assert show.numbering_note is None
+
+
 def test_provider_trouble_stays_with_its_item(tv_rt, tv_library, simulator):
     simulator.not_found("/3/tv/1396/season/2")  # a season 404
     simulator.fail_5xx(50, 500, prefix="/3/tv/46260")  # a 500 storm for one show
