@@ -226,7 +226,7 @@ class Kodi:
         """Send what the show's episode NFOs and thumbs say where Kodi shows something else
         (module `kodi_tv`); the number of episodes changed."""
         api = self.api()
-        read = kodi_tv.EpisodeFiles()
+        read = kodi_tv.EpisodeFiles(target.libraries)
         changed = 0
         for episode in self.episodes(tvshowid):
             kodi_file = str(episode.get("file", ""))

@@ -17,7 +17,9 @@ Kodi has at its folder, after `RefreshTVShow` (tvshow.nfo, show and season art):
   reads the `seasonNN-<type>` art again, so `SetSeasonDetails` is not sent.
 
 Pure comparison (`episode_changes`) over what is read; reading is here too
-(the files are the ones PUBLISH wrote; every read goes through `files.read_regular`).
+(the files are the ones PUBLISH wrote; every read goes through `files.read_regular`, and an NFO
+that is a link leading out of every library is not read: `files.link_target_outside`, as SCAN
+and PUBLISH refuse it).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from metarrd import files, pathmap
+from metarrd.config import LibraryConfig
 
 log = logging.getLogger(__name__)
 
@@ -159,14 +162,26 @@ def mapped_sibling(kodi_file: str, name: str) -> str:
 
 
 class EpisodeFiles:
-    """Each video file's NFO blocks and thumb, read once per file."""
+    """Each video file's NFO blocks and thumb, read once per file. `libraries` are the
+    configured ones: an NFO that is a link out of them all is not read (a link swapped in for
+    our NFO, or one publish could not replace, would send what it leads to into Kodi)."""
 
-    def __init__(self) -> None:
+    def __init__(self, libraries: Iterable[LibraryConfig] = ()) -> None:
         self._blocks: dict[str, list[EpisodeBlock]] = {}
+        self._libraries = list(libraries)
 
     def blocks(self, video: str) -> list[EpisodeBlock]:
         if video not in self._blocks:
             nfo = str(Path(video).with_suffix(".nfo"))
+            outside = files.link_target_outside(nfo, self._libraries)
+            if outside is not None:
+                log.warning(
+                    "%s: a link to %s, outside every library; not read, nothing of it is sent",
+                    files.display(nfo),
+                    files.display(outside),
+                )
+                self._blocks[video] = []
+                return []
             try:
                 self._blocks[video] = parse_episode_nfo(files.read_regular(nfo, MAX_NFO_BYTES))
             except OSError as exc:

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from metarrd import db
-from metarrd.config import Config, PlayerConfig
+from metarrd.config import Config, LibraryConfig, PlayerConfig
 from metarrd.http import HttpClient
 from metarrd.pathmap import PathNotMapped
 from metarrd.players import jellyfin, kodi, plex
@@ -202,13 +202,14 @@ def process_notifications(
     if not batches:
         return []
     roots = [lib.path for lib in config.library]
+    libraries = tuple(config.library)
     reports = []
     http = make_http(max(by_name[n].timeout_seconds for n in batches))
     try:
         with ThreadPoolExecutor(max_workers=len(batches), thread_name_prefix="notify") as pool:
             futures = {}
             for name, rows in batches.items():
-                targets, unmapped = _targets(by_name[name], rows, roots)
+                targets, unmapped = _targets(by_name[name], rows, roots, libraries)
                 futures[pool.submit(_send, by_name[name], http, targets)] = (name, rows, unmapped)
             for future in as_completed(futures):
                 name, rows, unmapped = futures[future]
@@ -227,7 +228,10 @@ def process_notifications(
 
 
 def _targets(
-    player: PlayerConfig, rows: Sequence[Pending], roots: Sequence[str]
+    player: PlayerConfig,
+    rows: Sequence[Pending],
+    roots: Sequence[str],
+    libraries: Sequence[LibraryConfig] = (),
 ) -> tuple[list[Target], dict[int, PlayerError | None]]:
     targets, unmapped = [], {}
     for row in rows:
@@ -241,6 +245,7 @@ def _targets(
                     row.is_disc,
                     is_show=row.is_show,
                     ids=row.ids,
+                    libraries=libraries,
                 )
             )
         except PathNotMapped as exc:

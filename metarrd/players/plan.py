@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from metarrd import pathmap
-from metarrd.config import PlayerConfig
+from metarrd.config import LibraryConfig, PlayerConfig
 from metarrd.paths import deepest_folder
 
 DISC_FOLDERS = ("VIDEO_TS", "BDMV")
@@ -36,6 +36,9 @@ class Target:
     is_disc: bool = False
     is_show: bool = False  # a TV show: `path` and `folder` are the show folder
     ids: tuple[tuple[str, str], ...] = ()  # a show's (uniqueid type, value): tmdb, tvdb, imdb
+    # every configured library: a file read below `folder` (a show's episode NFOs, for Kodi)
+    # is not read through a link that leads out of them all (`files.link_target_outside`)
+    libraries: tuple[LibraryConfig, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def make_target(
     *,
     is_show: bool = False,
     ids: tuple[tuple[str, str], ...] = (),
+    libraries: Sequence[LibraryConfig] = (),
 ) -> Target:
     """Translate one queued path for `player`; raises `pathmap.PathNotMapped`. A show's path
     is its folder: players are told about the show folder (Jellyfin's Media/Updated, Plex's
@@ -87,6 +91,7 @@ def make_target(
         is_disc=is_disc,
         is_show=is_show,
         ids=ids,
+        libraries=tuple(libraries),
     )
 
 

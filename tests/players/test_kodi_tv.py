@@ -314,6 +314,38 @@ def test_an_episode_without_an_nfo_of_its_number_is_not_touched(make_rt, tmp_pat
     assert report.sent == 1 and "updated" not in " ".join(report.done)
 
 
+def test_an_episode_nfo_linked_out_of_every_library_is_not_read(make_rt, tmp_path):
+    """Our episode NFO swapped for a link (or one publish left) to a file outside every library:
+    what it leads to is not read and never sent to Kodi; a link into a library is read."""
+    episodes = {
+        11: kodi_episode(PILOT, 1, "Pilot", "Old plot."),
+        12: kodi_episode(DOUBLE, 4, "Cancer Man", "Hank and Walt."),
+    }
+    outside = tmp_path / "elsewhere" / "private.nfo"
+    outside.parent.mkdir()
+    outside.write_bytes(render_episodes([block(1, "Pilot", "Something private.")]))
+    with FakeKodi(sources=["smb://nas/tv/"], shows={7: (f"smb://nas/tv/{BB}/", IDS)}) as kodi:
+        kodi.episodes = episodes
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        show = add_show(rt, tmdb_id=1396)
+        write_episode(Path(show.path), PILOT, [block(1, "Pilot", "Old plot.")])
+        write_episode(Path(show.path), DOUBLE, [block(4, "Cancer Man", "Hank and Walt.")])
+        pilot_nfo = (Path(show.path) / PILOT).with_suffix(".nfo")
+        pilot_nfo.unlink()
+        pilot_nfo.symlink_to(outside)
+        inside = Path(show.path) / "extras.nfo"  # a link into the library is the user's choice
+        inside.write_bytes(render_episodes([block(4, "Cancer Man!", "Hank and Walt.")]))
+        double_nfo = (Path(show.path) / DOUBLE).with_suffix(".nfo")
+        double_nfo.unlink()
+        double_nfo.symlink_to(inside)
+        queue(show)
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.SetEpisodeDetails") == [
+        {"episodeid": 12, "title": "Cancer Man!"}
+    ]
+    assert report.sent == 1
+
+
 def test_episode_nfo_blocks_parse_as_kodi_reads_them():
     data = render_episodes([block(4, "Cancer Man", "Hank."), block(5, "Gray Matter", "Walt.")])
     blocks = kodi_tv.parse_episode_nfo(data)
