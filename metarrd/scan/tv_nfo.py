@@ -6,7 +6,8 @@ TheTVDB id: Kodi's old TVDB scraper and Sonarr wrote it so), a `uniqueid` withou
 type "unknown" (Kodi's one bucket for an untyped id: Kodi up to 17 wrote the scraper's id so, a
 library carried into Kodi 18 exports it as `type="unknown"`) read as `<id>` is, the
 `episodeguide` JSON
-(`{"tmdb":"1399","tvdb":"121361","imdb":"tt0944947"}`) or its old `<url>` form, and
+(`{"tmdb":"1399","tvdb":"121361","imdb":"tt0944947"}`) or its old `<url>` forms (TheTVDB's v1
+zip, Kodi 18's TheTVDB `api.thetvdb.com/login?{..."id":N}`, the TMDB scraper's API URL), and
 themoviedb.org/tv, thetvdb.com and imdb.com URLs. A multi-episode NFO holds one
 `<episodedetails>` block per episode, back to back (not one XML document) or inside a wrapper
 root (Medusa, SickBeard): each block is read from its `<episodedetails` on, as Kodi does.
@@ -38,6 +39,9 @@ _TMDB_TV_URL = re.compile(r"themoviedb\.org/tv/(\d+)")
 _TMDB_API_TV_URL = re.compile(r"themoviedb\.org/3/tv/(\d+)")
 _TVDB_URL = re.compile(r"thetvdb\.com/(?:\?tab=series&(?:amp;)?id=|api/[^/]+/series/|series/)(\d+)")
 _IMDB_URL = re.compile(r"imdb\.[a-z.]+/title/(tt\d{7,8})")
+# the episode guide of Kodi 18's TheTVDB scraper (v2 API), as MediaElch, tinyMediaManager and
+# TVRename write it too: `https://api.thetvdb.com/login?{"apikey":"...","id":121361}|...`
+_TVDB_LOGIN_URL = re.compile(r"api\.thetvdb\.com/login\?\{[^}]*?[\"']id[\"']\s*:\s*[\"']?(\d+)")
 _BLOCK_START = re.compile(r"<episodedetails(?=[\s>/])")
 # an episode's page names its show: themoviedb.org/tv/1399-game-of-thrones/season/1/episode/2
 _TMDB_EPISODE_URL = re.compile(r"themoviedb\.org/tv/(\d+)[^/\s]*/season/(\d+)/episode/(\d+)")
@@ -153,7 +157,7 @@ def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
                 return []
             if isinstance(ids, dict):
                 return [(k, str(v)) for k, v in ids.items() if k in ("tmdb", "tvdb", "imdb") and v]
-        m = _TVDB_URL.search(text)
+        m = _TVDB_URL.search(text) or _TVDB_LOGIN_URL.search(text)
         if m:
             return [("tvdb", m.group(1))]
         m = _TMDB_API_TV_URL.search(text)

@@ -120,6 +120,26 @@ def test_an_untyped_episode_uniqueid_is_thetvdbs(tmp_path):
     assert not [e for e in first.data.unknown_elements if "uniqueid" in e]
 
 
+# Komet/MediaElch test/resources/show/kodi_v18_show_Game_of_Thrones_TvDb_episode_guide.nfo:
+# the episode guide Kodi 18's TheTVDB scraper wrote (tMM and TVRename write it so too)
+TVDB_LOGIN_GUIDE = (
+    '<episodeguide>\n        <url post="yes" cache="auth.json">https://api.thetvdb.com/login?'
+    "{&quot;apikey&quot;:&quot;439DFEBA9D3059C6&quot;,&quot;id&quot;:121361}|Content-Type="
+    "application/json</url>\n    </episodeguide>"
+)
+
+
+@pytest.mark.parametrize(
+    "guide",
+    [TVDB_LOGIN_GUIDE, TVDB_LOGIN_GUIDE.replace("&quot;", "'").replace(":121361", ":'121361'")],
+)
+def test_kodi_18s_thetvdb_episode_guide_gives_the_tvdb_id(tmp_path, guide):
+    path = tmp_path / "tvshow.nfo"
+    path.write_text(f"<tvshow><title>Game of Thrones</title>{guide}</tvshow>")
+    show = read_show_nfo(path)
+    assert (show.tvdb_id, show.source) == (121361, {"tvdb": "episodeguide"})
+
+
 def test_a_utf16_tvshow_nfo_keeps_its_uniqueids(tmp_path):
     # Komet/MediaElch test/resources/show/kodi_v18_show_Torchwood.nfo (uniqueid tmdb 424, tvdb
     # 79511; its <episodeguide> is a bare 424, no ids), saved as Windows Notepad's "Unicode"
