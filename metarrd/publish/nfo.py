@@ -60,6 +60,7 @@ OWNED = frozenset(
         "id",
         "tmdbid",
         "imdbid",
+        "imdb_id",  # Jellyfin's series id: it reads the last IMDb id it meets, so never a stale one
         "tvdbid",
         "genre",
         "country",

@@ -17,7 +17,8 @@ Ids, first found wins and disagreement is noted in `warnings`: `uniqueid[@type]`
 Jellyfin, tinyMediaManager), then a `uniqueid` without a type or of type "unknown" (one bucket in
 Kodi: it files an untyped id under "unknown" and its export writes it so, as Kodi 17 libraries
 carried into 18 hold their old scraper's id): tt... is IMDb, digits are TMDB's for a movie
-(`untyped_kind` says whose in TV NFOs), then `tmdbid`/`imdbid`/`tvdbid` in any case (Jellyfin; tMM writes
+(`untyped_kind` says whose in TV NFOs), then `tmdbid`/`imdbid`/`tvdbid` in any case and
+`imdb_id` (Jellyfin, whose tvshow.nfo names its IMDb id so; tMM writes
 `<tmdbId>`), then legacy `<id>` (tt... is IMDb, digits are TMDB as tMM writes it; Kodi reads it
 only without uniqueid), then the ids only their own tool reads, as hints: tMM's
 `<ids><entry><key>tmdb</key><value>…</value></entry></ids>` (or `<entry key="tmdb">…</entry>`)
@@ -73,6 +74,7 @@ OWNED_ELEMENTS = frozenset(
         "id",
         "tmdbid",
         "imdbid",
+        "imdb_id",  # Jellyfin's and Emby's tvshow.nfo
         "tmdb",  # MediaPortal
         "imdb",  # MediaPortal
         "genre",
@@ -107,7 +109,8 @@ _UNTYPED = frozenset(["", "unknown"])
 UNTYPED_SOURCE = "uniqueid without a type"
 _TMDB_RATINGS = ("tmdb", "themoviedb")  # Kodi's TMDB scrapers, new and old
 # id elements whose name is matched in any case (tMM writes <tmdbId>): the tag's lower case
-_NAMED_IDS = {"tmdbid": "tmdb", "imdbid": "imdb", "tvdbid": "tvdb"}
+# (Jellyfin and Emby write a series' IMDb id as <imdb_id>, and read it: BaseNfoSaver, BaseNfoParser)
+_NAMED_IDS = {"tmdbid": "tmdb", "imdbid": "imdb", "imdb_id": "imdb", "tvdbid": "tvdb"}
 _TOOL_IDS = {"tmdb": "tmdb", "imdb": "imdb"}  # MediaPortal's top-level <tmdb>, <imdb>
 # Jellyfin's <lockedfields> (its MetadataField names, `|`-separated; Emby's older Keywords) as
 # metarrd's locked_fields; "cast" is enrich.cast.CAST_LOCK. <lockdata>true</lockdata> locks all.
@@ -451,7 +454,7 @@ def _from_tree(
     seen: dict[str, set[str]] = {}  # a list field's values so far: a list scan was quadratic
     for el in elements:
         tag, value = el.tag, _text(el)
-        if tag.casefold() in ("tmdbid", "imdbid"):
+        if tag.casefold() in ("tmdbid", "imdbid", "imdb_id"):
             continue  # <tmdbId> too: read above, written back as uniqueid
         if tag not in OWNED_ELEMENTS or _kept_beside_ours(el):
             data.unknown_elements.append(etree.tostring(el, encoding="unicode", with_tail=False))

@@ -104,13 +104,17 @@ def read_show_nfo(path: Path) -> ShowNfo:
                     kind = "tmdb"
                 found.append((kind, str(value), "uniqueid"))
     if not uniqueids:
+        # ids their element names (Jellyfin's and Emby's <tmdbid>, <tvdbid>, <imdb_id>, tMM's
+        # <ids>), a tt... `<id>`; not a number in `<id>`, which nfo_read takes as a movie's
+        for kind, value in (("tmdb", data.tmdb_id), ("tvdb", data.tvdb_id), ("imdb", data.imdb_id)):
+            source = data.id_sources.get(kind)
+            if value and source != "URL" and (source != "<id>" or kind == "imdb"):
+                found.append((kind, str(value), "NFO"))
         legacy = _LEGACY_ID.search(text)
         # `<id>` is the id of the scraper that wrote the file: TheTVDB's, but TMDB's when its
         # episode guide is the TMDB scraper's (Kodi 17/18 wrote both with the same number)
         if legacy and ("tmdb", legacy.group(1)) not in guide:
             found.append(("tvdb", legacy.group(1), "<id>"))
-        if data.imdb_id:
-            found.append(("imdb", data.imdb_id, "NFO"))
     for kind, value in guide:
         found.append((kind, value, "episodeguide"))
     found += [(kind, value, "URL") for kind, value in show_url_ids(text).items()]

@@ -225,6 +225,30 @@ def test_the_users_tags_and_own_elements_of_tvshow_nfo_are_kept(trt):
     assert tags.index("genre") < tags.index("tag") < tags.index("premiered")
 
 
+def test_a_jellyfin_tvshow_nfos_named_ids_are_read_and_imdb_id_not_written_back(trt, tmp_path):
+    """Jellyfin and Emby name a series' ids `<tmdbid>`, `<tvdbid>` and `<imdb_id>` (BaseNfoSaver)
+    and read them, the last one met winning (BaseNfoParser). Without a uniqueid they were not
+    read at all; `<imdb_id>` was written back after our uniqueid, where a stale one would win
+    in Jellyfin: it is ours now, like `<imdbid>`."""
+    built = build_show(trt)
+    user_nfo = tmp_path / "tvshow.nfo"
+    user_nfo.write_text(
+        "<tvshow><title>Breaking Bad</title><lockdata>false</lockdata>"
+        "<imdb_id>tt0000001</imdb_id><tmdbid>1396</tmdbid><tvdbid>81189</tvdbid>"
+        "<tvrageid>18164</tvrageid></tvshow>"
+    )
+    read = read_show_nfo(user_nfo)  # no uniqueid: the ids their elements name are the ids
+    assert (read.tmdb_id, read.tvdb_id, read.imdb_id) == (1396, 81189, "tt0000001")
+    show = db.Movie.get_by_id(built.show.id)
+    apply_nfo_values(show, read.data)
+    show.save()
+    publish_item(trt, db.Movie.get_by_id(show.id))
+    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    assert root.find("imdb_id") is None and root.find("tvdbid") is None
+    assert [u.text for u in root.iterfind("uniqueid")] == ["1396", "81189", "tt0903747"]
+    assert root.findtext("tvrageid") == "18164" and root.findtext("lockdata") == "false"
+
+
 def test_a_season_folder_that_leads_out_of_the_library_gets_nothing(trt, tmp_path):
     """`Season 01` is a symlink to a folder outside every library (follow_symlinks off): its
     episodes are skipped with a note, nothing is written or removed there, the rest publishes."""
