@@ -5,7 +5,9 @@ XML declaration, two-space indentation, one value per list element, ratings with
 written last, absolute actor thumb URLs only, no scraper URL text), plus:
 
 - `tvshow.nfo`: `uniqueid` tmdb (default), tvdb, imdb, then the user's of other types (tvmaze
-  ...); `episodeguide` = one-line JSON of our ids, only when asked (the caller's rule: every
+  ...); `outline`, `tagline`, `runtime`, `country` and `trailer` only from the show item (no TV
+  provider gives them: they are the user's tvshow.nfo's, which would lose them otherwise);
+  `episodeguide` = one-line JSON of our ids, only when asked (the caller's rule: every
   video file of the show gets its NFO in the same publish — a real Kodi 20.1 drops the whole
   show otherwise); `status`, `studio`
   (networks), `namedseason number="N"`; no `<thumb>` URLs (the art is written as files).
@@ -68,7 +70,10 @@ class ShowData:
     title: str
     original_title: str | None = None
     sort_title: str | None = None
+    outline: str | None = None
     plot: str | None = None
+    tagline: str | None = None
+    runtime: int | None = None  # minutes, an episode's
     mpaa: str | None = None
     premiered: str | None = None  # YYYY-MM-DD
     year: int | None = None
@@ -78,8 +83,10 @@ class ShowData:
     tvdb_id: int | None = None
     imdb_id: str | None = None
     genres: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()  # the user's (their tvshow.nfo's `<tag>`), kept
     studios: tuple[str, ...] = ()
+    trailer: str | None = None
     actors: tuple[CastMember, ...] = ()
     named_seasons: tuple[tuple[int, str], ...] = ()  # (season number, title)
     episodeguide: bool = False
@@ -125,19 +132,25 @@ def render_tvshow(show: ShowData) -> bytes:
     nfo._sub(root, "originaltitle", show.original_title)
     nfo._sub(root, "sorttitle", show.sort_title)
     nfo._ratings(root, show.ratings, show.extra)
+    nfo._sub(root, "outline", show.outline)
     nfo._sub(root, "plot", show.plot)
+    nfo._sub(root, "tagline", show.tagline)
+    if show.runtime and show.runtime > 0:
+        nfo._sub(root, "runtime", str(int(show.runtime)))
     nfo._sub(root, "mpaa", show.mpaa)
     if show.episodeguide:
         nfo._sub(root, "episodeguide", episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id))
     _uniqueids(root, show.tmdb_id, show.tvdb_id, show.imdb_id)
     nfo._user_uniqueids(root, show.extra)
     nfo._list(root, "genre", show.genres)
+    nfo._list(root, "country", show.countries)
     nfo._list(root, "tag", show.tags)
     premiered, year = nfo.premiered_and_year(show.premiered, show.year)
     nfo._sub(root, "premiered", premiered)
     nfo._sub(root, "year", str(year) if year else None)
     nfo._sub(root, "status", show.status)
     nfo._list(root, "studio", show.studios)
+    nfo._sub(root, "trailer", show.trailer)
     nfo._actors(root, show.actors)
     for number, name in sorted(dict(show.named_seasons).items()):
         el = nfo._sub(root, "namedseason", name)

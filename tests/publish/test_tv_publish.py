@@ -15,6 +15,8 @@ from metarrd.scan import apply_nfo_values
 from metarrd.scan.tv_nfo import read_show_nfo
 from tests.publish.tvshow import HARD_CASE, UNNUMBERED, build_show, tv_runtime
 
+NFO = Path(__file__).resolve().parents[1] / "nfo"
+
 
 @pytest.fixture
 def trt(tmp_path):
@@ -223,6 +225,40 @@ def test_the_users_tags_and_own_elements_of_tvshow_nfo_are_kept(trt):
     assert len(root.findall("uniqueid")) == 3 and root.find("tmdbid") is None
     tags = [el.tag for el in root if isinstance(el.tag, str)]
     assert tags.index("genre") < tags.index("tag") < tags.index("premiered")
+
+
+def test_a_kodi_export_tvshow_nfos_countries_runtime_and_tagline_are_kept(trt, tmp_path):
+    """A Kodi library export (tinyMediaManager's kodi17.0.nfo, tests/nfo/SOURCES.md): its
+    `<country>`s and `<runtime>` (and a tagline, an outline, a trailer, which Jellyfin reads for
+    a series) come from no TV provider, only the user's NFO: the scan takes them into the show,
+    so they are written from it, where they were left out (elements we own, never written for a
+    show). Kodi's `type="unknown"` id is TheTVDB's and is not written back beside ours."""
+    built = build_show(trt)
+    text = (NFO / "tmm-tvshow-kodi17.0.nfo").read_text("utf-8")
+    text = text.replace("<tagline></tagline>", "<tagline>Undercover cops</tagline>")
+    text = text.replace("<outline></outline>", "<outline>Young cops.</outline>")
+    text = text.replace(
+        "<trailer></trailer>", "<trailer>plugin://plugin.video.youtube/play/?video_id=x</trailer>"
+    )
+    user_nfo = tmp_path / "tvshow.nfo"
+    user_nfo.write_text(text, "utf-8")
+    read = read_show_nfo(user_nfo)
+    assert read.tvdb_id == 77585 and read.source == {"tvdb": "uniqueid"}
+    show = db.Movie.get_by_id(built.show.id)
+    apply_nfo_values(show, read.data)
+    show.save()
+    publish_item(trt, db.Movie.get_by_id(show.id))
+    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    assert [c.text for c in root.findall("country")] == ["US", "CA"]
+    assert root.findtext("runtime") == "45"
+    assert root.findtext("tagline") == "Undercover cops"
+    assert root.findtext("outline") == "Young cops."
+    assert root.findtext("trailer") == "plugin://plugin.video.youtube/play/?video_id=x"
+    assert [u.get("type") for u in root.iterfind("uniqueid")] == ["tmdb", "tvdb", "imdb"]
+    assert root.findtext("resume/position") == "0.000000"  # the rest of the user's stays
+    tags = [el.tag for el in root if isinstance(el.tag, str)]
+    assert tags.index("outline") < tags.index("plot") < tags.index("tagline") < tags.index("mpaa")
+    assert tags.index("genre") < tags.index("country") < tags.index("premiered")
 
 
 def test_a_jellyfin_tvshow_nfos_named_ids_are_read_and_imdb_id_not_written_back(trt, tmp_path):
