@@ -470,12 +470,12 @@ def _actors(parent: etree._Element, actors: Iterable[CastMember]) -> None:
             _sub(el, "thumb", a.thumb)
 
 
-def _extra_elements(extra: Iterable[str]) -> list[etree._Element]:
+def _extra_elements(extra: Iterable[str], owned: frozenset[str] = OWNED) -> list[etree._Element]:
     """The user's elements of names we do not write (their `uniqueid`s of other types and
     their other ratings are merged with ours instead: `_user_uniqueids`, `_ratings`)."""
     elements = []
     for el in _parsed(extra, warn=True):
-        if el.tag in OWNED:
+        if el.tag in owned:
             continue
         el.tail = None
         elements.append(el)

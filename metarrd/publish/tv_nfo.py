@@ -54,7 +54,8 @@ __all__ = [
 ]
 
 SHOW_OWNED = nfo.OWNED | {"showtitle", "episodeguide", "status", "namedseason", "season", "episode"}
-EPISODE_OWNED = nfo.OWNED | {"showtitle", "season", "episode", "aired"}
+# an episode's original title is no provider's: the user's block keeps it (Jellyfin writes it)
+EPISODE_OWNED = (nfo.OWNED - {"originaltitle"}) | {"showtitle", "season", "episode", "aired"}
 # Kodi's TMDB TV scraper finds a show by these in the text too (a "combination NFO").
 _TV_SCRAPER_URLS = (
     re.compile(r"themoviedb.org/tv(/)[0-9]", re.I | re.S),
@@ -193,9 +194,8 @@ def _episode(ep: EpisodeData) -> etree._Element:
     nfo._actors(root, ep.actors)
     if ep.date_added is not None:
         nfo._sub(root, "dateadded", ep.date_added.strftime("%Y-%m-%d %H:%M:%S"))
-    for element in nfo._extra_elements(ep.extra):
-        if element.tag not in EPISODE_OWNED:
-            root.append(element)
+    for element in nfo._extra_elements(ep.extra, EPISODE_OWNED):
+        root.append(element)
     return root
 
 

@@ -190,12 +190,25 @@ def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
         EpisodeNfo(
             # an untyped uniqueid is the old TVDB scraper's episode id (Kodi 14's export:
             # tests/nfo/tmm-tvshowepisode-kodi14.2.nfo; type="unknown" once in Kodi 18)
-            _quiet(parse_text(block, path, warnings, untyped_kind="tvdb"), "episodedetails"),
+            _kept_original_title(
+                _quiet(parse_text(block, path, warnings, untyped_kind="tvdb"), "episodedetails")
+            ),
             _int_element(block, "season"),
             _int_element(block, "episode"),
         )
         for block in blocks
     ]
+
+
+def _kept_original_title(data: NfoData) -> NfoData:
+    """An episode's `<originaltitle>` (Jellyfin writes one per block) is no provider's: kept
+    with the block's elements we do not write, so publish writes it back into that block."""
+    title = data.fields.get("originaltitle")
+    if isinstance(title, str):
+        el = etree.Element("originaltitle")
+        el.text = title
+        data.unknown_elements.insert(0, etree.tostring(el, encoding="unicode"))
+    return data
 
 
 def _episode_url_nfo(text: str, path: Path, warnings: list[str]) -> EpisodeNfo | None:

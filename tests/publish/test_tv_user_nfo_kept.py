@@ -17,6 +17,7 @@ from tests.publish.tvshow import build_show, tv_runtime
 NFO = Path(__file__).resolve().parents[1] / "nfo"
 KODI_EXPORT = NFO / "jellyfin-The-Bone-Orchard.nfo"
 MEDIAELCH_MULTI = NFO / "mediaelch-kodi_v18_episode_American_Dad_S02E03-S02E04.nfo"
+JELLYFIN_MULTI = NFO / "jellyfin-Stargate-Atlantis-S01E01-E04.nfo"
 
 
 @pytest.fixture
@@ -103,3 +104,20 @@ def test_kodis_unknown_uniqueid_is_not_written_back_beside_ours(trt):
     [block] = blocks(nfo)
     ids = [(u.get("type"), u.text, u.get("default")) for u in block.iterfind("uniqueid")]
     assert ids == [("tmdb", "62101", "true"), ("tvdb", "349101", None), ("tvmaze", "14152", None)]
+
+
+def test_each_episodes_original_title_from_jellyfin_is_kept_in_its_block(trt):
+    """Jellyfin's multi-episode NFO gives each block an `<originaltitle>` ("Rising (1)", "Rising
+    (2)"); no provider has an episode's original title, so each stays in its own block (it was
+    dropped as an element we own, though never written for an episode)."""
+    users = JELLYFIN_MULTI.read_text("utf-8")
+    nfo = scan_and_publish(trt, "Season 01/Breaking Bad - S01E01-E04.mkv", (1, [1, 2, 3, 4]), users)
+    published = blocks(nfo)
+    assert [b.findtext("episode") for b in published] == ["1", "2", "3", "4"]
+    assert [[o.text for o in b.iterfind("originaltitle")] for b in published] == [
+        ["Rising (1)"],
+        ["Rising (2)"],
+        ["Hide and Seek"],
+        ["Thirty-Eight Minutes"],
+    ]
+    assert [b.findtext("watched") for b in published] == ["false"] * 4
