@@ -42,6 +42,7 @@ _IMDB_URL = re.compile(r"imdb\.[a-z.]+/title/(tt\d{7,8})")
 # the episode guide of Kodi 18's TheTVDB scraper (v2 API), as MediaElch, tinyMediaManager and
 # TVRename write it too: `https://api.thetvdb.com/login?{"apikey":"...","id":121361}|...`
 _TVDB_LOGIN_URL = re.compile(r"api\.thetvdb\.com/login\?\{[^}]*?[\"']id[\"']\s*:\s*[\"']?(\d+)")
+_FILLED_UNIQUEID = re.compile(r"<uniqueid(?:\s[^>]*)?>\s*[^<\s]")
 _BLOCK_START = re.compile(r"<episodedetails(?=[\s>/])")
 # an episode's page names its show: themoviedb.org/tv/1399-game-of-thrones/season/1/episode/2
 _TMDB_EPISODE_URL = re.compile(r"themoviedb\.org/tv/(\d+)[^/\s]*/season/(\d+)/episode/(\d+)")
@@ -93,7 +94,8 @@ def read_show_nfo(path: Path) -> ShowNfo:
         parse_text(text, path, warnings, find_url_ids=show_url_ids, untyped_kind="tvdb"), "tvshow"
     )
     show = ShowNfo(data)
-    uniqueids = "<uniqueid" in text
+    # Kodi 16's export writes an empty <uniqueid></uniqueid> beside its <id>: no id in it
+    uniqueids = _FILLED_UNIQUEID.search(text) is not None
     found: list[tuple[str, str, str]] = []  # (kind, value, source)
     guide = _episodeguide(data)
     if uniqueids:

@@ -120,6 +120,21 @@ def test_an_untyped_episode_uniqueid_is_thetvdbs(tmp_path):
     assert not [e for e in first.data.unknown_elements if "uniqueid" in e]
 
 
+def test_kodi_16s_empty_uniqueid_leaves_the_legacy_id_read(tmp_path):
+    """Kodi 16's export (tinyMediaManager src/test/resources/tvshow_nfo/kodi16.1.nfo, these
+    lines of it) writes an empty `<uniqueid></uniqueid>` beside `<id>77585</id>`: no uniqueid
+    names an id, so `<id>` (TheTVDB's) is the show's, as it is without one."""
+    path = tmp_path / "tvshow.nfo"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n<tvshow>\n'
+        "    <title>21 Jump Street</title>\n    <showtitle>21 Jump Street</showtitle>\n"
+        "    <rating>7.400000</rating>\n    <uniqueid></uniqueid>\n    <id>77585</id>\n"
+        "    <genre>Action</genre>\n</tvshow>\n"
+    )
+    show = read_show_nfo(path)
+    assert (show.tvdb_id, show.tmdb_id, show.source) == (77585, None, {"tvdb": "<id>"})
+
+
 # Komet/MediaElch test/resources/show/kodi_v18_show_Game_of_Thrones_TvDb_episode_guide.nfo:
 # the episode guide Kodi 18's TheTVDB scraper wrote (tMM and TVRename write it so too)
 TVDB_LOGIN_GUIDE = (
