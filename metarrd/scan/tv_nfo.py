@@ -42,6 +42,7 @@ _IMDB_URL = re.compile(r"imdb\.[a-z.]+/title/(tt\d{7,8})")
 # the episode guide of Kodi 18's TheTVDB scraper (v2 API), as MediaElch, tinyMediaManager and
 # TVRename write it too: `https://api.thetvdb.com/login?{"apikey":"...","id":121361}|...`
 _TVDB_LOGIN_URL = re.compile(r"api\.thetvdb\.com/login\?\{[^}]*?[\"']id[\"']\s*:\s*[\"']?(\d+)")
+_LONE_URL = re.compile(r"https?://\S+")
 _FILLED_UNIQUEID = re.compile(r"<uniqueid(?:\s[^>]*)?>\s*[^<\s]")
 _BLOCK_START = re.compile(r"<episodedetails(?=[\s>/])")
 # an episode's page names its show: themoviedb.org/tv/1399-game-of-thrones/season/1/episode/2
@@ -217,12 +218,17 @@ def _episode_url_nfo(text: str, path: Path, warnings: list[str]) -> EpisodeNfo |
     """An episode NFO that is only a scraper URL (Kodi takes an NFO that is just the URL of the
     scraper's page): TMDB's episode page or a TheTVDB series URL names the show, not the
     episode (an IMDb URL there is the episode's own title, no show id). Its show ids are kept,
-    the episode is numbered by its file name; None when the text holds no XML and no such URL
-    is none of this (parse_text says what it is)."""
+    the episode is numbered by its file name. A URL of another scraper (TheTVDB's episode
+    page, `thetvdb.com/series/<slug>/episodes/<id>`) names no show: a warning, not the
+    episode's error. None when the text is none of this (parse_text says what it is)."""
     if "<" in text:
         return None
     ids = {k: v for k, v in show_url_ids(text).items() if k != "imdb"}
     if not ids:
+        if _LONE_URL.fullmatch(text.strip()) and not _IMDB_URL.search(text):
+            note = (f"holds only a URL ({text.strip()[:200]}) that names no show metarrd can read;"
+                    " ignored, the episode is numbered by its file name")  # fmt: skip
+            return EpisodeNfo(NfoData(path, "url", warnings=[*warnings, note]), None, None)
         return None
     m = _TMDB_EPISODE_URL.search(text)
     named = ", ".join(f"{kind} {value}" for kind, value in ids.items())

@@ -197,6 +197,21 @@ def test_an_episode_nfo_that_is_only_a_url_names_its_show(tmp_path, url, ids, nu
     assert "holds only a URL" in warning
 
 
+def test_an_episode_nfo_that_is_another_scrapers_url_is_a_warning(tmp_path):
+    """TheTVDB's episode page names the episode by TheTVDB's id, not its show: no id metarrd
+    reads, but still a URL NFO (the kind Kodi's TheTVDB scraper takes), so a warning rather
+    than the episode's scan error; text that is neither XML nor a URL stays an error."""
+    path = tmp_path / "Game of Thrones - S01E02.nfo"
+    path.write_text("https://thetvdb.com/series/game-of-thrones/episodes/3254641\n")
+    [episode] = read_episode_nfo(path)
+    assert (episode.show_ids, episode.data.kind, episode.season) == ({}, "url", None)
+    [warning] = episode.data.warnings
+    assert "names no show" in warning
+    path.write_text("not a URL, not XML")
+    with pytest.raises(NfoError):
+        read_episode_nfo(path)
+
+
 # --- multi-episode NFOs -------------------------------------------------------------------------
 
 # Komet/MediaElch test/resources/show/kodi_v18_episode_American_Dad_S02E03-S02E04.nfo: one XML
