@@ -51,13 +51,17 @@ class Query:
 
     @classmethod
     def parse(cls, args) -> Query:
+        def text(name: str, limit: int) -> str:
+            # no PostgreSQL text holds a NUL (psycopg2 refuses the statement): none can match
+            return args.get(name, "").replace("\x00", "")[:limit]
+
         sort = args.get("sort", "title")
         if sort.lstrip("-") not in SORTS:
             sort = "title"
         decade = parse_int(args.get("decade"))
         missing_art = args.get("missing_art", "")
         return cls(
-            q=args.get("q", "")[:200],
+            q=text("q", 200),
             filter=args.get("filter", "all") if args.get("filter") in FILTERS else "all",
             sort=sort,
             page=max(parse_int(args.get("page"), 1) or 1, 1),
@@ -65,12 +69,12 @@ class Query:
                 max(parse_int(args.get("per_page"), PER_PAGE) or PER_PAGE, 1), MAX_PER_PAGE
             ),
             view=args.get("view") if args.get("view") in VIEWS else "wall",
-            genre=args.get("genre", "")[:100],
+            genre=text("genre", 100),
             decade=decade if decade is not None and 1800 <= decade <= 2200 else None,
             missing_art=missing_art if missing_art in FACET_ART_TYPES else "",
             locked=args.get("locked") in ("1", "on", "true"),
             errors=args.get("errors") in ("1", "on", "true"),
-            poster_lang=args.get("poster_lang", "")[:20],
+            poster_lang=text("poster_lang", 20),
             kind=args.get("kind") if args.get("kind") in KINDS else "all",
         )
 

@@ -61,3 +61,39 @@ def test_bulk_with_huge_ids_skips_them(client, seed):
     answer = client.post("/bulk", {"action": "enrich", "ids": [HUGE, str(movie.id)]})
     assert answer.status_code == 303
     assert db.Job.select().where(db.Job.movie == movie.id).count() == 1
+
+
+# A NUL character is text to SQLite but no PostgreSQL text can hold one: psycopg2 refused the
+# statement ("A string literal cannot contain NUL (0x00) characters") and the page was a 500.
+
+
+@pytest.mark.parametrize(
+    ("url", "found"),
+    [
+        ("/?q=Mat%00rix", "The Matrix</a>"),
+        ("/counts?q=Mat%00rix", '<span class="count" id="count-all" hx-swap-oob="true">1</span>'),
+        ("/?q=Matrix&poster_lang=e%00n", "Nothing matches"),
+    ],
+)
+def test_a_nul_in_the_search_or_a_facet_is_dropped(client, seed, url, found):
+    seed.movie("The Matrix")
+    answer = client.get(url)
+    assert answer.status_code == 200, url
+    assert found in answer.get_data(as_text=True)
+
+
+def test_a_bulk_action_with_a_nul_in_the_search_is_no_error(client, seed):
+    movie = seed.movie("The Matrix")
+    answer = client.post("/bulk", {"action": "lock", "all_matching": "1", "q": "Mat\x00rix"})
+    assert answer.status_code == 303
+    assert db.Movie.get_by_id(movie.id).locked_fields
+
+
+@pytest.mark.parametrize("name", ["title", "plot", "tagline", "trailer", "genres"])
+def test_a_field_with_a_nul_is_refused_with_a_reason(client, seed, name):
+    movie = seed.movie("The Matrix")
+    answer = client.post(f"/movies/{movie.id}/fields/{name}", {"value": "Ma\x00trix"}, htmx=True)
+    assert answer.status_code == 422
+    assert "NUL character" in answer.get_data(as_text=True)
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.title == "The Matrix" and fresh.locked_fields == []
