@@ -19,6 +19,16 @@ bp = Blueprint("files", __name__)
 IMAGE_CACHE_SECONDS = 7 * 24 * 3600  # previews are content-addressed: they never change
 
 
+def _send(target: Path):
+    """`target` for the browser to keep: `private`, not send_file's `public`, since these are
+    behind the login and a shared cache in front of the UI (a CDN, nginx's proxy_cache) would hand
+    a kept copy to anyone who asks."""
+    response = send_file(target, max_age=IMAGE_CACHE_SECONDS)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
+
+
 def preview_name(config: Config, preview_path: str | None) -> str | None:
     """`preview_path` (absolute under previews_dir, or relative to it) as a URL name, or None
     when it points elsewhere."""
@@ -53,7 +63,7 @@ def _preview_or_404(config: Config, name: str | None):
     target = _confined(config.previews_dir, config.previews_dir / name if name else None)
     if target is None:
         abort(404)
-    return send_file(target, max_age=IMAGE_CACHE_SECONDS)
+    return _send(target)
 
 
 @bp.get("/previews/<path:name>")
@@ -68,7 +78,7 @@ def actor_thumb(actor_id: int):
     target = _confined(config.cache_dir / "actor", actor.image_cache_path if actor else None)
     if target is None:
         abort(404)
-    return send_file(target, max_age=IMAGE_CACHE_SECONDS)
+    return _send(target)
 
 
 def full_image(config: Config, asset: db.ArtworkCandidate) -> Path | None:
@@ -95,4 +105,4 @@ def asset_image(asset_id: int):
     target = full_image(config, asset)
     if target is None:
         return _preview_or_404(config, preview_name(config, asset.preview_path))
-    return send_file(target, max_age=IMAGE_CACHE_SECONDS)
+    return _send(target)

@@ -10,6 +10,7 @@ import pytest
 
 from metarrd import db, workflow
 from metarrd.web import auth, create_app
+from tests.web.conftest import Seeder
 
 # Every state-changing route of the UI (webhooks authenticate with their own token).
 POST_ROUTES = [
@@ -446,6 +447,30 @@ def test_images_only_from_previews_and_the_actor_cache(client, seed, config, tmp
     assert client.get(f"/actors/{good.id}/thumb").status_code == 200
     assert client.get(f"/actors/{evil.id}/thumb").status_code == 404
     assert client.get("/actors/9999/thumb").status_code == 404
+
+
+def test_images_behind_the_login_are_kept_by_the_browser_only(public_app):
+    """`Cache-Control: public` (send_file's default with a max age) let a shared cache in front of
+    the UI (a CDN, an nginx proxy_cache) keep a poster, an actor's photo or a user's own upload and
+    hand it to anyone without a login; `private` keeps it in the browser that logged in."""
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    login(c, "correct horse")
+    config = public_app.config["METARRD"]
+    seeder = Seeder(config)
+    movie = seeder.movie("The Matrix")
+    asset = seeder.asset(movie, "poster")
+    inside = config.cache_dir / "actor" / "ab" / "keanu.jpg"
+    inside.parent.mkdir(parents=True)
+    inside.write_bytes(b"\xff\xd8\xff")
+    actor = db.Actor.create(name="K", name_normalized="k", image_cache_path=str(inside))
+    rel = asset.preview_path.split("/previews/")[1]
+    for url in (f"/previews/{rel}", f"/assets/{asset.id}/image", f"/actors/{actor.id}/thumb"):
+        answer = c.get(url)
+        assert answer.status_code == 200, url
+        assert answer.cache_control.private and not answer.cache_control.public, url
+        assert answer.cache_control.max_age, url  # the browser still keeps it
+    assert c.get("/static/app.css").cache_control.private is None  # no login needed for those
 
 
 def test_a_link_in_the_previews_folder_to_outside_is_not_followed(client, seed, config, tmp_path):
