@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         csrf_token=auth.csrf_token,
         login_required=auth.login_required,
+        logged_in=auth.is_logged_in,  # a live session, not merely an `auth` entry in the cookie
         badge_for=states.badge_for,
         actions_for=states.actions_for,
         item_actions=tv.item_actions,

@@ -277,6 +277,28 @@ def test_a_copied_cookie_stops_working_at_logout(public_app):
     assert db.WebSession.select().count() == 0
 
 
+def test_an_ended_session_sees_a_plain_login_page(public_app, monkeypatch):
+    """The page frame looked only for an `auth` entry in the cookie: a copy of a logged-out
+    cookie, an expired session or one the password change ended still got the job counts of
+    the daemon and a "Log out" button on the login page."""
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    login(c, "correct horse")
+    assert 'id="jobs-indicator"' in c.get("/settings").get_data(as_text=True)
+    stolen = c.get_cookie("metarrd_session").value
+    c.post("/logout", data={"csrf_token": token_of(c, "/settings")})
+    thief = public_app.test_client()
+    thief.set_cookie("metarrd_session", stolen)
+    page = thief.get("/login").get_data(as_text=True)
+    assert "Admin password" in page
+    assert 'id="jobs-indicator"' not in page and "Log out" not in page
+    login(c, "correct horse")
+    real = time.time
+    monkeypatch.setattr(auth.time, "time", lambda: real() + 2 * 3600 + 5)  # session_hours = 2
+    page = c.get("/login").get_data(as_text=True)
+    assert 'id="jobs-indicator"' not in page and "Log out" not in page
+
+
 def test_a_login_from_another_worker_is_recognised(public_app):
     auth.set_password("correct horse")
     c = public_app.test_client()
