@@ -28,7 +28,8 @@ def split_host(value: str) -> tuple[str, str | None]:
     value = value.strip().lower()
     if value.startswith("["):
         address, _, rest = value[1:].partition("]")
-        return address, (rest[1:] if rest.startswith(":") else None)
+        # anything but `:port` after the bracket (`[::1]x`) is kept as a port no check accepts
+        return address, (rest[1:] if rest.startswith(":") else rest or None)
     if value.count(":") == 1:
         name, _, port = value.partition(":")
         return name.rstrip("."), port
@@ -54,10 +55,20 @@ def is_loopback_host(host_header: str) -> bool:
     return bool(name) and (port is None or port.isdigit()) and _loopback_name(name)
 
 
+def _origin_parts(origin: str) -> tuple[str, str]:
+    """(scheme, host[:port]) of an `Origin` header; ("", "") for one that is no URL at all
+    (`http://[::1`: urlsplit raises ValueError on an unclosed bracket)."""
+    try:
+        parts = urlsplit(origin.strip())
+    except ValueError:
+        return "", ""
+    return parts.scheme, parts.netloc
+
+
 def is_loopback_origin(origin: str) -> bool:
     """An `Origin` header of a page served under a loopback name."""
-    parts = urlsplit(origin.strip())
-    return parts.scheme in ("http", "https") and is_loopback_host(parts.netloc)
+    scheme, netloc = _origin_parts(origin)
+    return scheme in ("http", "https") and is_loopback_host(netloc)
 
 
 def host_allowed(host_header: str, bind: str, allowed: Sequence[str]) -> bool:
@@ -86,7 +97,7 @@ def host_allowed(host_header: str, bind: str, allowed: Sequence[str]) -> bool:
 
 def origin_allowed(origin: str, bind: str, allowed: Sequence[str]) -> bool:
     """An `Origin` header (`http://host:port`, or `null` from a sandboxed or file:// page)."""
-    parts = urlsplit(origin.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    scheme, netloc = _origin_parts(origin)
+    if scheme not in ("http", "https") or not netloc:
         return False
-    return host_allowed(parts.netloc, bind, allowed)
+    return host_allowed(netloc, bind, allowed)

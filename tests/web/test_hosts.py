@@ -57,6 +57,19 @@ def test_a_foreign_origin_on_a_post_is_refused_even_with_the_right_host(client, 
     assert ok.status_code == 303 and workflow.is_enabled(config, "auto_publish") is True
 
 
+@pytest.mark.parametrize("origin", ["http://[::1", "http://[::1]x", "https://[v1.x", "http://]"])
+def test_an_origin_that_is_no_address_is_refused_not_a_crash(client, config, origin):
+    """urlsplit raises ValueError ("Invalid IPv6 URL") on an unclosed bracket: any request with
+    such an Origin, a GET too, was a bare 500 (the error page itself failed on the same header)."""
+    page = client.c.get("/", headers={"Origin": origin})
+    assert page.status_code == 302 and "/login" in page.headers["Location"]  # not this computer
+    answer = client.post(
+        "/settings/workflow/auto_publish", {"value": "on"}, headers={"Origin": origin}
+    )
+    assert answer.status_code == 400 and "Origin" in answer.get_data(as_text=True)
+    assert workflow.is_enabled(config, "auto_publish") is False
+
+
 def test_allowed_hosts_let_other_names_in(config_factory):
     config = config_factory(web={"allowed_hosts": ["nas.local", "metarrd.example.com:443"]})
     c = create_app(config, testing=True).test_client()
