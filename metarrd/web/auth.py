@@ -203,7 +203,10 @@ def csrf_token() -> str:
 def _csrf_ok() -> bool:
     expected = session.get("csrf")
     sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
-    return bool(expected) and hmac.compare_digest(str(expected), str(sent))
+    # as bytes: compare_digest refuses str that is not ASCII (a TypeError, a 500)
+    return bool(expected) and hmac.compare_digest(
+        str(expected).encode(), str(sent).encode("utf-8", "surrogateescape")
+    )
 
 
 # --- the guard every request passes --------------------------------------------------------

@@ -70,9 +70,18 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(client, seed, ro
     job = db.Job.create(kind="enrich", movie=movie, key="enrich:1", state="failed")
     url = route.format(id=movie.id, asset=asset.id, job=job.id)
     before = db.Event.select().count(), db.Job.select().count()
-    for headers in ({}, {"HX-Request": "true"}, {"X-CSRF-Token": "forged"}):
-        answer = client.c.post(url, data={"value": "new", "id": "603"}, headers=headers)
-        assert answer.status_code == 400, (url, headers)
+    assert client.token  # the session has a token: a wrong one is compared with it
+    # a token that is not ASCII (hmac.compare_digest refuses such str: TypeError) was a 500
+    for headers, token in (
+        ({}, None),
+        ({"HX-Request": "true"}, None),
+        ({"X-CSRF-Token": "forged"}, None),
+        ({"X-CSRF-Token": "ÿ"}, None),
+        ({}, "jetón"),
+    ):
+        data = {"value": "new", "id": "603"} | ({"csrf_token": token} if token else {})
+        answer = client.c.post(url, data=data, headers=headers)
+        assert answer.status_code == 400, (url, headers, token)
         assert "out of date or came from another site" in answer.get_data(as_text=True)
     assert (db.Event.select().count(), db.Job.select().count()) == before
     assert db.Movie.get_by_id(movie.id).plot == "old"
