@@ -18,10 +18,12 @@ actors, movie_actors, publish_log, ...). `library_files` is the ledger of every 
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import logging
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -761,13 +763,40 @@ def connect_to(target: Path | str) -> pw.Database:
     return _SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
 
 
+# The library's title order: letters by their base letter, case and accents ignored ("Être" among
+# the E, not after "Zorro"). SQLite's NOCASE folds only ASCII, so SQLite connections get this
+# collation; PostgreSQL has its ICU `nocase` (migration 9), which orders them the same way.
+TITLE_COLLATION = "title"
+
+
+@functools.lru_cache(maxsize=65536)
+def _title_key(text: str) -> tuple[str, str, str]:
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(c for c in folded if not unicodedata.combining(c)), folded, text
+
+
+def _collate_titles(a: str, b: str) -> int:
+    ka, kb = _title_key(a), _title_key(b)
+    return (ka > kb) - (ka < kb)
+
+
+def title_collation() -> str:
+    """The collation to sort titles with on the database in use."""
+    return "NOCASE" if is_postgresql() else TITLE_COLLATION
+
+
 class _SqliteDatabase(pw.SqliteDatabase):
-    """SQLite whose new connections wait for a lock while they set their pragmas.
+    """SQLite whose new connections wait for a lock while they set their pragmas, and know the
+    titles' collation.
 
     `PRAGMA journal_mode = wal` on a database another process holds in a write transaction
     fails at once, without the busy handler (SQLite's rule against deadlock): two gunicorn
     workers starting on a new database, one of them migrating, made the other fail to boot,
     and gunicorn stop ("database is locked"). It is tried again for `busy_timeout`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register_collation(_collate_titles, TITLE_COLLATION)
 
     def _connect(self):
         deadline = time.monotonic() + PRAGMAS["busy_timeout"] / 1000

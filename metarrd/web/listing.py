@@ -236,7 +236,7 @@ def _facet_exprs(query: Query) -> list[pw.Expression]:
 def _order(sort: str) -> list:
     M = db.Movie
     key, desc = sort.lstrip("-"), sort.startswith("-")
-    title = pw.fn.COALESCE(M.sort_title, M.title, M.path).collate("NOCASE")
+    title = pw.fn.COALESCE(M.sort_title, M.title, M.path).collate(db.title_collation())
     if key == "added":
         # newest first is what "Date added" means at first click
         return [M.date_added.asc(), M.id.asc()] if desc else [M.date_added.desc(), M.id.desc()]

@@ -232,6 +232,16 @@ def test_sorting_goes_both_ways_and_ties_break_by_year(client, seed):
     assert "sort=-title" in table  # the header's link turns the order round
 
 
+def test_titles_with_accents_sort_with_their_letter(client, seed):
+    """SQLite's NOCASE folds only ASCII: "Être et avoir", "Élite" and "Ödipussi" came after
+    "Zorro", and "élan" apart from "Élan" (PostgreSQL's ICU collation had them right)."""
+    for title in ("Zorro", "Être et avoir", "Ödipussi", "Amélie", "Élite", "Emma", "élan", "Ça"):
+        seed.movie(title)
+    expected = ["Amélie", "Ça", "élan", "Élite", "Emma", "Être et avoir", "Ödipussi", "Zorro"]
+    assert titles(client.get("/").get_data(as_text=True)) == expected
+    assert titles(client.get("/?sort=-title").get_data(as_text=True)) == expected[::-1]
+
+
 def test_facets_narrow_every_state_and_the_counts_follow(client, seed):
     a = seed.movie("Drama one", 1994, genres=["Drama"])
     seed.movie("Comedy", 2004, genres=["Comedy"], publish_state=db.PUBLISHED)
