@@ -50,7 +50,8 @@ _COMPACT = (
 _LAST = ("votes", "trailer", "set_overview")
 FIELD_ORDER = _COMPACT + tuple(f for f in db.EDITABLE_FIELDS if f not in _COMPACT + _LAST) + _LAST
 COMPACT_FIELDS = frozenset(_COMPACT)
-INT_FIELDS = {"year": (1870, 2100), "runtime": (0, 10_000), "votes": (0, 10**10)}
+# votes: what an INTEGER column holds on PostgreSQL (32 bits)
+INT_FIELDS = {"year": (1870, 2100), "runtime": (0, 10_000), "votes": (0, 2**31 - 1)}
 MAX_TEXT = 20_000
 
 

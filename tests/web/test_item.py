@@ -91,6 +91,18 @@ def test_bad_input_answers_422_with_the_form_and_the_reason(client, seed):
     assert db.Movie.get_by_id(movie.id).locked_fields == []
 
 
+def test_votes_beyond_what_the_column_holds_are_refused(client, seed):
+    """votes is an INTEGER column, 32 bits on PostgreSQL: 3,000,000,000 passed the field's
+    range (up to 10**10) and the UPDATE failed there, a 500."""
+    movie = seed.movie("The Matrix", votes=1000)
+    answer = client.post(f"/movies/{movie.id}/fields/votes", {"value": "3000000000"}, htmx=True)
+    assert answer.status_code == 422
+    assert "Votes: must be between 0 and 2147483647" in answer.get_data(as_text=True)
+    assert db.Movie.get_by_id(movie.id).votes == 1000
+    ok = client.post(f"/movies/{movie.id}/fields/votes", {"value": "2147483647"}, htmx=True)
+    assert ok.status_code == 200 and db.Movie.get_by_id(movie.id).votes == 2**31 - 1
+
+
 def test_list_fields_and_unknown_fields(client, seed):
     movie = seed.movie("The Matrix")
     client.post(f"/movies/{movie.id}/fields/genres", {"value": "Action, Sci-Fi"}, htmx=True)
