@@ -8,7 +8,7 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 |---|---|---|
 | `Download` | scan `movie.folderPath`; its item is identified from `tmdbId`/`imdbId`, no search | 202 |
 | `Rename` | each `renamedMovieFiles[].previousPath` item follows its file to `path` | 202 |
-| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept | 202 |
+| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
 | `Test` | nothing | 200 |
 | anything else | nothing, one log line | 200 |
 
@@ -323,6 +323,12 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     if event == "MovieFileDelete":
         movie_file = obj(body, "movieFile", "", required=True)
         path = paths.local(movie_file.get("path"), "movieFile.path")
+        if body.get("deleteReason") == "upgrade":
+            # "On Movie File Delete For Upgrade": the Download (isUpgrade) that follows makes
+            # the item follow its new file, data kept; marking it missing meanwhile was wrong
+            log.info("Radarr webhook: %s deleted for an upgrade; its item is kept", path)
+            return _answer(200, f"{path}: deleted for an upgrade; kept for the new file",
+                           event=event)  # fmt: skip
     else:
         movie = obj(body, "movie", "", required=True)
         path = paths.local(movie.get("folderPath"), "movie.folderPath", folder=True)

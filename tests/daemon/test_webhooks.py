@@ -249,6 +249,44 @@ def test_deletes_mark_the_item_missing_and_keep_it(setup, make_movie, event):
     assert item.missing and item.tmdb_id == 949 and item.identification_status == db.ENRICHED
 
 
+def test_a_file_delete_for_an_upgrade_keeps_the_item_the_download_moves_it(setup, make_movie):
+    """Radarr with "On Movie File Delete For Upgrade" on: the old file's MovieFileDelete
+    (`deleteReason: upgrade`, DeleteMediaFileReason.Upgrade as Radarr's camel-case enum
+    converter writes it) comes before the Download that names the new file. The item was marked
+    missing in between, with a "is gone" event, as for a file the user deleted. Payload fields:
+    Radarr src/NzbDrone.Core/Notifications/Webhook/WebhookMovieFileDeletePayload.cs,
+    WebhookMovieFile.cs (1b9662d)."""
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    old = Path(movie.path)
+    new = old.with_name("Heat (1995) Remux-2160p.mkv")
+    old.unlink()
+    body = {
+        "eventType": "MovieFileDelete", "instanceName": "Radarr",
+        "applicationUrl": "",
+        "movie": {"id": 1, "title": "Heat", "year": 1995, "releaseDate": "1996-06-04",
+                  "folderPath": str(old.parent), "tmdbId": 949, "imdbId": "tt0113277",
+                  "overview": "Obsessive master thief...", "genres": ["Action", "Crime"],
+                  "images": [], "tags": [], "originalLanguage": {"id": 1, "name": "English"}},
+        "movieFile": {"id": 12, "relativePath": old.name, "path": str(old),
+                      "quality": "Bluray-1080p", "qualityVersion": 1, "releaseGroup": "GRP",
+                      "sceneName": "Heat.1995.1080p.BluRay.x264-GRP", "indexerFlags": "0",
+                      "size": 18, "dateAdded": "2024-01-02T03:04:05Z",
+                      "languages": [{"id": 1, "name": "English"}]},
+        "deleteReason": "upgrade",
+    }  # fmt: skip
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 200, r.get_json()
+    assert not db.Movie.get_by_id(movie.id).missing
+    assert not db.Event.select().where(db.Event.kind == "scan.missing").exists()
+    new.write_bytes(b"\0" * 4096)
+    upgrade = download(old.parent, movieFile={"path": str(new)}, isUpgrade=True)
+    upgrade["deletedFiles"] = [{"path": str(old), "recycleBinPath": "/recycle/Heat (1995).mkv"}]
+    assert client.post("/api/webhooks/radarr", json=upgrade, headers=KEY).status_code == 202
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.missing, item.tmdb_id) == (movie.id, str(new), False, 949)
+
+
 def test_sonarr_test_and_bad_token(setup):
     client, rt, _ = setup
     assert (
@@ -312,7 +350,7 @@ def radarr_file_delete(folder: str) -> dict:
         "movie": {"id": 1, "title": "Heat", "year": 1995, "folderPath": folder, "tmdbId": 949},
         "movieFile": {"id": 12, "relativePath": "heat.mkv", "path": f"{folder}/heat.mkv",
                       "size": 2048},
-        "deleteReason": "upgrade",
+        "deleteReason": "manual",
     }  # fmt: skip
 
 
