@@ -4,7 +4,8 @@ user already has (their NFO's ids and values, their artwork, copied into the cac
 Rescans are incremental: a file whose size and mtime are unchanged is not read again, so a rescan
 of an unchanged library costs one directory walk and one query. A vanished file marks its item
 missing (data kept); a file that moved (same size and mtime, same name, new place) keeps its item,
-and so does one that became a later part of a stack (`cd2` scanned before its `cd1` came).
+also when it moved into another movie library, and so does one that became a later part of a
+stack (`cd2` scanned before its `cd1` came).
 An item under a folder the walk could not read (permission denied, EIO on a NAS) is not gone: it
 keeps its state, and the next scan that can read the folder decides (`out_of_sight`).
 Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) become that item's
@@ -201,6 +202,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     vanished = {models[i].path: models[i] for i in gone_ids if i in models}
 
     todo: list[tuple[FoundVideo, db.Movie | None]] = []
+    elsewhere: dict[tuple[str, int, int], list[tuple[int, str]]] | None = None  # read once
     for video, movie_id in changed:
         movie = models.get(movie_id) if movie_id is not None else None
         if movie is None and (movie := _grown_into(video, vanished)) is not None:
@@ -209,6 +211,11 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             movie = _moved_from(video, vanished)
             if movie is not None:
                 del vanished[movie.path]
+            else:
+                if elsewhere is None:
+                    elsewhere = _other_libraries(library)
+                movie = _moved_from_library(video, elsewhere)
+            if movie is not None:
                 report.moved.append(movie.id)
         todo.append((video, movie))
 
@@ -344,6 +351,32 @@ def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | 
     return None
 
 
+def _other_libraries(library: db.Library) -> dict[tuple[str, int, int], list[tuple[int, str]]]:
+    """The movies of every other library, by file name, size and mtime: (id, path) each."""
+    query = db.Movie.select(db.Movie.id, db.Movie.path, db.Movie.size, db.Movie.mtime_ns).where(
+        db.Movie.library != library, db.Movie.kind == db.MOVIE
+    )
+    found: dict[tuple[str, int, int], list[tuple[int, str]]] = {}
+    for movie_id, path, size, mtime_ns in query.tuples():
+        found.setdefault((os.path.basename(path), size, mtime_ns), []).append((movie_id, path))
+    return found
+
+
+def _moved_from_library(
+    video: FoundVideo, elsewhere: dict[tuple[str, int, int], list[tuple[int, str]]]
+) -> db.Movie | None:
+    """A movie of another library whose file is gone, with this file's name, size and mtime:
+    its folder was moved between two libraries (`Movies/Heat (1995)` to `Movies 4K/`). Each
+    library is scanned on its own, the other one before or after this one, so the item may be
+    marked missing already, or not yet."""
+    candidates = elsewhere.get((video.path.name, video.size, video.mtime_ns), [])
+    for i, (movie_id, path) in enumerate(candidates):
+        if not os.path.lexists(path):
+            del candidates[i]  # taken: another copy of the file cannot take it too
+            return db.Movie.get_or_none(db.Movie.id == movie_id)
+    return None
+
+
 def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
     """Read one video's stream details, name hints, NFO and artwork. Never raises."""
     pr = Probe(video)
@@ -455,6 +488,8 @@ def _record(
     is_new = movie is None
     if movie is None:
         movie = db.Movie(library=library)
+    if movie.library_id != library.id:  # moved in from another library
+        movie.library = library
     movie.path = str(video.path)
     movie.parts = [str(p) for p in video.parts]
     movie.is_disc = video.is_disc

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import workflow
+from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER
+from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import Settler, Watcher, collapse, is_ignored, root_of, scope_for
 
 ROOT = "/srv/movies"
@@ -376,3 +377,46 @@ def test_a_watcher_thread_that_dies_is_restarted_with_a_catch_up_scan(
     finally:
         w.stop()
         rt.close()
+
+
+@pytest.mark.parametrize("order", ["from-first", "to-first"])
+def test_a_folder_moved_to_another_library_keeps_its_item(config_factory, fake_stages, tmp_path,
+                                                          order):  # fmt: skip
+    """`mv "Movies/Heat (1995)" "Movies 4K/"`: the watcher sees the folder leave one library and
+    arrive in the other, one scan for both. Each library was scanned on its own, and a move was
+    only looked for among the scanned library's items: the movie became a new, unidentified
+    item in the other library, and the old one, with the user's choices and locks, stayed
+    missing. Whichever library the scan walks first, the item follows its file."""
+    from tests.daemon.conftest import _runtime
+
+    movies, uhd = tmp_path / "movies", tmp_path / "movies4k"
+    libraries = [{"name": "Movies", "path": str(movies)}, {"name": "4K", "path": str(uhd)}]
+    rt = _runtime(config_factory, True,
+                  library=libraries if order == "from-first" else libraries[::-1])  # fmt: skip
+    for root in (movies, uhd):
+        root.mkdir(exist_ok=True)
+    heat = movies / "Heat (1995)"
+    heat.mkdir()
+    (heat / "Heat (1995).mkv").write_bytes(b"\0" * 4096)
+    jobs.enqueue_scan(None)
+    (movie,) = db.Movie.select()
+    db.Movie.update(
+        identification_status=db.ENRICHED, tmdb_id=949, title="Heat", locked_fields=["title"]
+    ).where(db.Movie.id == movie.id).execute()
+    fake_stages.calls.clear()
+
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    heat.rename(uhd / heat.name)
+    w.handle("deleted", str(heat))
+    w.handle("added", str(uhd / heat.name))
+    clock.t = 100.0
+    assert w.tick() == sorted([str(movies), str(uhd / heat.name)])
+    assert db.Job.select().where(db.Job.kind == "scan").count() == 2  # the first full scan, this
+    (item,) = db.Movie.select()
+    new = uhd / "Heat (1995)" / "Heat (1995).mkv"
+    assert (item.id, item.path, item.missing) == (movie.id, str(new), False)
+    assert item.library.name == "4K"
+    assert (item.tmdb_id, item.title, item.locked_fields) == (949, "Heat", ["title"])
+    assert fake_stages.calls == []
+    rt.close()
