@@ -7,9 +7,11 @@ vanish. Everything else is ignored, notably our own temp files (`.metarrd-tmp-â€
 PUBLISH writes (NFO, artwork, `.actors/`), so a publish never triggers a rescan that re-enriches.
 
 A new or changed file is handled only once its size and mtime have stopped changing for
-`[daemon] settle_seconds` (a copy in progress). Settled paths become scan scopes (the movie's
-folder), collapsed and batched into one scan request, which the jobs module merges with any scan
-still waiting. A full rescan runs at start and every `full_rescan_hours` as a safety net.
+`[daemon] settle_seconds` (a copy in progress), and a folder is scanned only once nothing in it
+is still settling (an upgrade deletes the old file, then copies the new one in: the deletion
+waits for the copy). Settled paths become scan scopes (the movie's folder), collapsed and
+batched into one scan request, which the jobs module merges with any scan still waiting. A
+full rescan runs at start and every `full_rescan_hours` as a safety net.
 
 The full rescan at start (and after a watcher thread restarts) is enqueued only once every
 library is watched: a change made between that scan's walk and the first inotify watch would
@@ -152,6 +154,10 @@ class Settler:
                 done.append(path)
                 del self.pending[path]
         return done
+
+    def hold(self, path: str, now: float) -> None:
+        """A settled path put back: ready again at the next look, unless it changes meanwhile."""
+        self.pending[path] = _Pending(self.stat(path), now - self.settle)
 
 
 # --- the watcher -----------------------------------------------------------------------------
@@ -387,7 +393,7 @@ class Watcher:
         if self.next_full is not None and now >= self.next_full:
             self.next_full = now + (self.full_every or 0)
             self._full_scan("periodic")
-        ready = self.settler.ready(now)
+        ready = self._hold_unsettled(self.settler.ready(now), now)
         if not ready:
             return None
         scopes = self.scopes(ready)
@@ -398,16 +404,39 @@ class Watcher:
         self.enqueue(scopes)
         return scopes
 
+    def _hold_unsettled(self, ready: list[str], now: float) -> list[str]:
+        """Settled paths whose scan would walk a file still changing (an upgrade deleted the
+        old file and is still copying the new one in) wait for it: one scan once everything
+        there has settled, never a half-copied file taken for a new movie."""
+        unsettled = [s[1] for p in self.settler.pending if (s := self._scope(p)) is not None]
+        if not unsettled:
+            return ready
+        out = []
+        for path in ready:
+            found = self._scope(path)
+            if found is not None and any(is_inside(s, found[1]) for s in unsettled):
+                self.settler.hold(path, now)
+            else:
+                out.append(path)
+        return out
+
+    def _scope(self, path: str) -> tuple[str, str] | None:
+        """The library root and the folder a scan walks for a changed path (None: in no
+        library)."""
+        root = root_of(path, self.roots)
+        if root is None:
+            return None
+        scope = scope_for(path, root)
+        if not os.path.isdir(scope):  # the movie's folder itself vanished
+            scope = existing_ancestor(scope, root)
+        return root, scope
+
     def scopes(self, paths: Iterable[str]) -> list[str]:
         by_root: dict[str, list[str]] = {}
         for path in paths:
-            root = root_of(path, self.roots)
-            if root is None:
-                continue
-            scope = scope_for(path, root)
-            if not os.path.isdir(scope):  # the movie's folder itself vanished
-                scope = existing_ancestor(scope, root)
-            by_root.setdefault(root, []).append(scope)
+            found = self._scope(path)
+            if found is not None:
+                by_root.setdefault(found[0], []).append(found[1])
         out: list[str] = []
         for root, scopes in by_root.items():
             out.extend(collapse(scopes, root))

@@ -420,3 +420,36 @@ def test_a_folder_moved_to_another_library_keeps_its_item(config_factory, fake_s
     assert (item.tmdb_id, item.title, item.locked_fields) == (949, "Heat", ["title"])
     assert fake_stages.calls == []
     rt.close()
+
+
+def test_an_upgrade_copied_in_slowly_is_scanned_once_it_is_complete(rt, fake_stages, make_movie):
+    """Radarr's upgrade (UpgradeMediaFileService.UpgradeMovieFile) deletes the old file, then
+    moves the new one in: across file systems a copy that takes minutes. The deleted file settled
+    first and its folder was scanned with the new file half-copied: a new item from a partial
+    file, the old item missing; the webhook's Download that names the upgrade, sent once the
+    copy is done, then found the new path taken, and the user's item stayed missing. Now the
+    folder waits until the copy has settled too, and is scanned once."""
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    old = Path(movie.path)
+    new = old.with_name("Heat (1995) Remux-2160p.mkv")
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    scans = db.Job.select().where(db.Job.kind == "scan")
+    old.unlink()
+    w.handle("deleted", str(old))
+    with open(new, "wb") as out:
+        for t in (0.1, 2.0, 4.0, 6.0, 8.0):  # growing for 8 s, settle_seconds is 5
+            clock.t = t
+            out.write(b"\0" * 1024)
+            out.flush()
+            os.utime(new, ns=(int(t * 1e9) + 10**18,) * 2)  # an mtime that moves on
+            w.handle("modified", str(new))
+            w.tick()
+    assert scans.count() == 0 and not db.Movie.get_by_id(movie.id).missing
+    clock.t = 9.0
+    jobs.enqueue_scan([str(old.parent)], renames={str(old): str(new)})  # the webhook's Download
+    clock.t = 8.0 + w.settler.settle
+    assert w.tick() == [str(old.parent)]
+    assert scans.count() == 2
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.missing, item.tmdb_id) == (movie.id, str(new), False, 949)
