@@ -4,8 +4,8 @@ user already has (their NFO's ids and values, their artwork, copied into the cac
 Rescans are incremental: a file whose size and mtime are unchanged is not read again, so a rescan
 of an unchanged library costs one directory walk and one query. A vanished file marks its item
 missing (data kept); a file that moved (same size and mtime, same name, new place) keeps its item,
-also when it moved into another movie library, and so does one that became a later part of a
-stack (`cd2` scanned before its `cd1` came).
+also when it moved into another movie library, and so does one renamed in its folder, or one
+that became a later part of a stack (`cd2` scanned before its `cd1` came).
 An item under a folder the walk could not read (permission denied, EIO on a NAS) is not gone: it
 keeps its state, and the next scan that can read the folder decides (`out_of_sight`).
 Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) become that item's
@@ -340,14 +340,13 @@ def _grown_into(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | 
 
 
 def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | None:
-    """A vanished item with the same file name, size and mtime is this file, moved."""
+    """A vanished item with the same size and mtime is this file: moved (the same file name)
+    or renamed where it is (the same folder: a renamer, Radarr without its webhook)."""
     for movie in vanished.values():
-        if (
-            movie.size == video.size
-            and movie.mtime_ns == video.mtime_ns
-            and Path(movie.path).name == video.path.name
-        ):
-            return movie
+        if movie.size == video.size and movie.mtime_ns == video.mtime_ns:
+            old = Path(movie.path)
+            if old.name == video.path.name or old.parent == video.path.parent:
+                return movie
     return None
 
 
@@ -488,6 +487,7 @@ def _record(
     is_new = movie is None
     if movie is None:
         movie = db.Movie(library=library)
+    renamed = not is_new and os.path.basename(movie.path) != video.path.name
     if movie.library_id != library.id:  # moved in from another library
         movie.library = library
     movie.path = str(video.path)
@@ -516,6 +516,8 @@ def _record(
     else:
         # only what the scan changed: a concurrent identify or user edit keeps its columns
         movie.save(only=movie.dirty_fields)
+    if renamed:  # its published NFO and artwork still bear the old file's name
+        db.mark_outdated(movie.id)
     if pr.streams is not None:
         _replace_streams(movie, pr.streams, fresh=is_new)
     for art in pr.artwork:

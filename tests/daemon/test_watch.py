@@ -453,3 +453,32 @@ def test_an_upgrade_copied_in_slowly_is_scanned_once_it_is_complete(rt, fake_sta
     assert scans.count() == 2
     (item,) = db.Movie.select()
     assert (item.id, item.path, item.missing, item.tmdb_id) == (movie.id, str(new), False, 949)
+
+
+def test_a_movie_file_renamed_in_its_folder_keeps_its_item(rt, fake_stages):
+    """A file renamed where it is (`heat.1995.1080p.mkv` to `Heat (1995).mkv` by a renamer, or
+    Radarr without the webhook): same folder, same size and mtime, a new name. The scan took it
+    for a new movie, identified afresh, and the old item with the user's choices went missing.
+    Its published NFO bears the old name: "Updated – Republish?", as after a webhook's rename."""
+    folder = Path(rt.config.library[0].path) / "Heat (1995)"
+    folder.mkdir()
+    old, new = folder / "heat.1995.1080p.bluray.x264.mkv", folder / "Heat (1995).mkv"
+    old.write_bytes(b"\0" * 4096)
+    jobs.enqueue_scan(None)
+    (movie,) = db.Movie.select()
+    db.Movie.update(
+        identification_status=db.ENRICHED, tmdb_id=949, locked_fields=["title"],
+        publish_state=db.PUBLISHED,
+    ).where(db.Movie.id == movie.id).execute()  # fmt: skip
+    fake_stages.calls.clear()
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    old.rename(new)
+    w.handle("deleted", str(old))
+    w.handle("added", str(new))
+    clock.t = 100.0
+    assert w.tick() == [str(folder)]
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.missing) == (movie.id, str(new), False)
+    assert (item.tmdb_id, item.locked_fields, fake_stages.calls) == (949, ["title"], [])
+    assert item.publish_state == db.OUTDATED  # its NFO is named after the old file
