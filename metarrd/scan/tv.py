@@ -355,10 +355,11 @@ def _moved_episodes(
     show: db.Movie, items: list[db.Movie | None], probes: list[EpisodeProbe], known: dict
 ) -> dict[str, db.Movie]:
     """New path -> the item of the episode file that moved there (another season folder, a
-    season folder renamed `Season 1` -> `Season 01`): same file name, size and mtime, and its
-    old path gone, as the movie scan finds moves. Found among the show's items not seen in
-    this walk (`known`, from which a moved one is taken) and its missing ones (the watcher may
-    have seen the old path go in an earlier scan)."""
+    season folder renamed `Season 1` -> `Season 01`), or renamed in its folder (its new name
+    gives the same episodes): same size and mtime, and its old path gone, as the movie scan
+    finds moves. Found among the show's items not seen in this walk (`known`, from which a
+    moved one is taken) and its missing ones (the watcher may have seen the old path go in an
+    earlier scan)."""
     new = [pr for item, pr in zip(items, probes, strict=True) if item is None]
     if not new:
         return {}
@@ -374,12 +375,22 @@ def _moved_episodes(
     moved: dict[str, db.Movie] = {}
     for pr in new:
         for m in gone:
-            if (Path(m.path).name, m.size, m.mtime_ns) == (pr.path.name, pr.size, pr.mtime_ns):
+            old = Path(m.path)
+            if (m.size, m.mtime_ns) == (pr.size, pr.mtime_ns) and (
+                old.name == pr.path.name or (old.parent == pr.path.parent and _same_episodes(m, pr))
+            ):
                 moved[str(pr.path)] = m
                 gone.remove(m)
                 known.pop(m.path, None)
                 break
     return moved
+
+
+def _same_episodes(item: db.Movie, pr: EpisodeProbe) -> bool:
+    """Does the file's new name give the episodes the item has (a file renamed in its folder
+    is the same episode file, never another one of the same size)?"""
+    numbers = list(pr.name.episodes)
+    return bool(numbers) and (item.season, list(item.episodes or [])) == (pr.name.season, numbers)
 
 
 def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanReport) -> db.Movie:

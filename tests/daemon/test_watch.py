@@ -482,3 +482,35 @@ def test_a_movie_file_renamed_in_its_folder_keeps_its_item(rt, fake_stages):
     assert (item.id, item.path, item.missing) == (movie.id, str(new), False)
     assert (item.tmdb_id, item.locked_fields, fake_stages.calls) == (949, ["title"], [])
     assert item.publish_state == db.OUTDATED  # its NFO is named after the old file
+
+
+def test_an_episode_file_renamed_in_its_folder_keeps_its_item(config_factory, fake_stages,
+                                                              tmp_path):  # fmt: skip
+    """Sonarr without its webhook, or a renamer, renames `severance.s01e01.1080p.mkv` to
+    `Severance - S01E01 - Good News.mkv` where it is: the episode took a new item and the
+    old one, with what the user set on it, went missing, as for a movie."""
+    from tests.daemon.conftest import _runtime
+
+    root = tmp_path / "tv"
+    root.mkdir()
+    rt = _runtime(config_factory, True, library=[{"name": "TV", "path": str(root), "kind": "tv"}])
+    season = root / "Severance" / "Season 1"
+    season.mkdir(parents=True)
+    old, new = season / "severance.s01e01.1080p.web.mkv", season / "Severance - S01E01.mkv"
+    old.write_bytes(b"\0" * 4096)
+    jobs.enqueue_scan(None)
+    (episode,) = db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    db.Movie.update(title="Good News About Hell", locked_fields=["title"]).where(
+        db.Movie.id == episode.id
+    ).execute()
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    old.rename(new)
+    w.handle("deleted", str(old))
+    w.handle("added", str(new))
+    clock.t = 100.0
+    assert w.tick() == [str(season)]
+    (item,) = db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    assert (item.id, item.path, item.missing) == (episode.id, str(new), False)
+    assert (item.title, item.locked_fields) == ("Good News About Hell", ["title"])
+    rt.close()
