@@ -20,7 +20,7 @@ from typing import Any
 
 from metarrd import db, workflow
 from metarrd.errors import ItemError, MetarrdError
-from metarrd.paths import is_inside
+from metarrd.paths import deepest_folder, is_inside
 from metarrd.pipeline.chain import (
     Outcome,
     Step,
@@ -54,12 +54,16 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     moved = follow_renames(job.payload.get("renames") or {})
     gone = mark_gone(job.payload.get("gone") or [])
     paths = job.payload.get("paths")
+    vanished: list[str] = []  # folders the watcher saw go: their items are missing, if not moved
     if paths is not None:
+        vanished = [p for p in paths if _vanished(rt, p)]
         paths = [p for p in paths if os.path.exists(p)]
     if paths == []:  # nothing left to walk (an empty list would mean "everything")
+        gone += mark_gone(vanished)
         return Outcome(f"{len(gone)} items marked missing")
     set_progress(job, 0.1, f"walking {len(paths)} folders" if paths else "walking every library")
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
+    report.missing += mark_gone(vanished)  # after the walk, which finds where they moved
     follow = after_scan_of(rt, report, _items_named(job.payload.get("ids") or {}))
     follow += republish_shows(rt, moved)
     message = (
@@ -67,6 +71,15 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         f"{len(report.moved)} moved, {len(report.missing)} missing, {len(report.errors)} errors"
     )
     return Outcome(message, follow)
+
+
+def _vanished(rt: Runtime, path: str) -> bool:
+    """A folder gone from a library that is there: never the library itself, nor a folder of
+    one whose root is missing (a share not mounted: its items are not gone)."""
+    root = deepest_folder(path, [lib.path for lib in rt.config.library])
+    if root is None or os.path.normpath(path) == root or not os.path.isdir(root):
+        return False
+    return not os.path.exists(path)
 
 
 def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list[Step]:

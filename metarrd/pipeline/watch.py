@@ -421,13 +421,18 @@ class Watcher:
         return out
 
     def _scope(self, path: str) -> tuple[str, str] | None:
-        """The library root and the folder a scan walks for a changed path (None: in no
-        library)."""
+        """The library root and the folder a scan looks at for a changed path (None: in no
+        library). In a movie library a folder that vanished is its own scope: the scan marks
+        its items missing, unless it finds where they went (a folder renamed or moved: the
+        new one is a scope too), without walking the library that held it."""
         root = root_of(path, self.roots)
         if root is None:
             return None
+        tv = self.roots[root].kind == "tv"
+        if not tv and not os.path.exists(path) and not is_video_path(Path(path)):
+            path = os.path.join(path, "-")  # a folder that held items: scoped as for a file in it
         scope = scope_for(path, root)
-        if not os.path.isdir(scope):  # the movie's folder itself vanished
+        if tv and not os.path.isdir(scope):  # the show's folder itself vanished
             scope = existing_ancestor(scope, root)
         return root, scope
 

@@ -213,8 +213,9 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
                 del vanished[movie.path]
             else:
                 if elsewhere is None:
-                    elsewhere = _other_libraries(library)
-                movie = _moved_from_library(video, elsewhere)
+                    in_sight = {k[0] for k in known.values() if not k[4]}
+                    elsewhere = _elsewhere(in_sight)
+                movie = _moved_from_elsewhere(video, elsewhere)
             if movie is not None:
                 report.moved.append(movie.id)
         todo.append((video, movie))
@@ -350,24 +351,28 @@ def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | 
     return None
 
 
-def _other_libraries(library: db.Library) -> dict[tuple[str, int, int], list[tuple[int, str]]]:
-    """The movies of every other library, by file name, size and mtime: (id, path) each."""
+def _elsewhere(in_sight: set[int]) -> dict[tuple[str, int, int], list[tuple[int, str]]]:
+    """Every movie outside this walk (`in_sight` are its own, looked for among the vanished):
+    of another library, of this one outside the scanned folders, missing or not, by file name,
+    size and mtime: (id, path) each."""
     query = db.Movie.select(db.Movie.id, db.Movie.path, db.Movie.size, db.Movie.mtime_ns).where(
-        db.Movie.library != library, db.Movie.kind == db.MOVIE
+        db.Movie.kind == db.MOVIE
     )
     found: dict[tuple[str, int, int], list[tuple[int, str]]] = {}
     for movie_id, path, size, mtime_ns in query.tuples():
-        found.setdefault((os.path.basename(path), size, mtime_ns), []).append((movie_id, path))
+        if movie_id not in in_sight:
+            found.setdefault((os.path.basename(path), size, mtime_ns), []).append((movie_id, path))
     return found
 
 
-def _moved_from_library(
+def _moved_from_elsewhere(
     video: FoundVideo, elsewhere: dict[tuple[str, int, int], list[tuple[int, str]]]
 ) -> db.Movie | None:
-    """A movie of another library whose file is gone, with this file's name, size and mtime:
-    its folder was moved between two libraries (`Movies/Heat (1995)` to `Movies 4K/`). Each
-    library is scanned on its own, the other one before or after this one, so the item may be
-    marked missing already, or not yet."""
+    """A movie of `_elsewhere` whose file is gone, with this file's name, size and mtime: its
+    folder was moved within the library, its old place not walked (the watcher scans only the
+    folder it went to), or into another library (`Movies/Heat (1995)` to `Movies 4K/`). Each
+    library is scanned on its own, the other one before or after this one, and the old place
+    may have been seen empty by an earlier scan: the item may be marked missing already."""
     candidates = elsewhere.get((video.path.name, video.size, video.mtime_ns), [])
     for i, (movie_id, path) in enumerate(candidates):
         if not os.path.lexists(path):

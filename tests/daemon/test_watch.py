@@ -219,7 +219,8 @@ def test_in_a_movie_library_what_the_walk_skips_queues_no_scan(manual_watcher):
     assert w.tick() == [str(paperman.parent)]
 
 
-def test_a_deleted_movie_folder_scans_its_parent(manual_watcher, make_movie, rt):
+def test_a_deleted_movie_folder_is_its_own_scope(manual_watcher, make_movie, rt):
+    """Not the library's root: a walk of the whole library for one folder gone."""
     w, clock, calls, root = manual_watcher
     movie = make_movie(rt, "Gone (2000)")
     folder = Path(movie.path).parent
@@ -229,7 +230,7 @@ def test_a_deleted_movie_folder_scans_its_parent(manual_watcher, make_movie, rt)
     w.handle("deleted", str(folder))
     w.handle("deleted", str(root / "not ours"))
     clock.t = 100.0
-    assert w.tick() == [str(root)]
+    assert w.tick() == [str(folder)]
 
 
 def test_scanning_off_ignores_changes(manual_watcher):
@@ -411,7 +412,7 @@ def test_a_folder_moved_to_another_library_keeps_its_item(config_factory, fake_s
     w.handle("deleted", str(heat))
     w.handle("added", str(uhd / heat.name))
     clock.t = 100.0
-    assert w.tick() == sorted([str(movies), str(uhd / heat.name)])
+    assert w.tick() == sorted([str(heat), str(uhd / heat.name)])
     assert db.Job.select().where(db.Job.kind == "scan").count() == 2  # the first full scan, this
     (item,) = db.Movie.select()
     new = uhd / "Heat (1995)" / "Heat (1995).mkv"
@@ -514,3 +515,63 @@ def test_an_episode_file_renamed_in_its_folder_keeps_its_item(config_factory, fa
     assert (item.id, item.path, item.missing) == (episode.id, str(new), False)
     assert (item.title, item.locked_fields) == ("Good News About Hell", ["title"])
     rt.close()
+
+
+def test_a_renamed_or_deleted_movie_folder_is_scanned_without_walking_the_library(rt, fake_stages):
+    """A movie folder renamed (`Heat` to `Heat (1995)`) or deleted made the watcher walk the
+    whole library (the vanished folder's parent, its root): one folder's change cost a walk of
+    thousands on a NAS. Now the scan walks the folder it went to and finds the item there; a
+    folder gone marks its items missing. Also when the old folder's scan ran first (the two
+    changes settled a tick apart): the item, marked missing, follows its file."""
+    root = Path(rt.config.library[0].path)
+    for name in ("Heat", "Alien (1979)", "Up (2009)"):
+        (root / name).mkdir()
+        (root / name / f"{name}.mkv").write_bytes(name.encode() * 1000)
+    jobs.enqueue_scan(None)
+    heat, alien, up = (db.Movie.get(db.Movie.title.startswith(n)) for n in ("Heat", "Alien", "Up"))
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+
+    def last_scan():
+        return db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc()).get()
+
+    (root / "Heat").rename(root / "Heat (1995)")
+    w.handle("deleted", str(root / "Heat"))
+    w.handle("added", str(root / "Heat (1995)"))
+    clock.t = 10.0
+    assert w.tick() == [str(root / "Heat"), str(root / "Heat (1995)")]
+    assert last_scan().message.startswith("1 videos: 0 new")  # the new folder alone was walked
+    item = db.Movie.get_by_id(heat.id)
+    assert (item.path, item.missing) == (str(root / "Heat (1995)" / "Heat.mkv"), False)
+
+    for f in (root / "Alien (1979)").iterdir():
+        f.unlink()
+    (root / "Alien (1979)").rmdir()
+    w.handle("deleted", str(root / "Alien (1979)"))
+    clock.t = 20.0
+    assert w.tick() == [str(root / "Alien (1979)")]
+    assert last_scan().message == "1 items marked missing"
+    assert db.Movie.get_by_id(alien.id).missing
+
+    (root / "Up (2009)").rename(root / "Up")
+    w.handle("deleted", str(root / "Up (2009)"))
+    clock.t = 30.0
+    assert w.tick() == [str(root / "Up (2009)")]
+    assert db.Movie.get_by_id(up.id).missing
+    w.handle("added", str(root / "Up"))
+    clock.t = 40.0
+    assert w.tick() == [str(root / "Up")]
+    item = db.Movie.get_by_id(up.id)
+    assert (item.path, item.missing) == (str(root / "Up" / "Up (2009).mkv"), False)
+    assert db.Movie.select().count() == 3
+
+
+def test_a_library_whose_share_is_gone_marks_nothing_missing(rt, fake_stages, make_movie):
+    """The share not mounted (its root gone): neither a scan of the library (the Settings
+    button) nor one of a folder in it takes its movies for gone."""
+    movie = make_movie(rt, "Heat (1995)")
+    root = Path(rt.config.library[0].path)
+    root.rename(root.with_name("unmounted"))
+    for scope in (root, root / "Heat (1995)"):
+        jobs.enqueue_scan([str(scope)])
+        assert not db.Movie.get_by_id(movie.id).missing
