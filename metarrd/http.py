@@ -1,14 +1,15 @@
 """The one place metarrd talks HTTP: session, timeouts, User-Agent, retries, per-host limits.
 
 Retry policy (docs/providers.md §4): 5xx, timeouts and refused connections are retried with
-exponential backoff; 429 waits for `Retry-After` (0 or missing means 1 s), and the whole host
-waits with it: no request to a host that asked us to wait leaves before its time. 401/403 and
-404 are never retried (404 is `NotFound`, a normal outcome). A caller that schedules its own
-retries (image downloads, metarrd/enrich/analysis.py) asks with `patient=False` and gets
-`TryAgain(wait)` instead of a sleeping thread. At most `per_host` requests go to one host at
-once; when that cap is reached, the waiting request of the lowest rank goes next (`HostSlots`;
-enrich ranks items by when they started). Query strings are redacted in every log line and
-error message, so API keys never reach a log.
+exponential backoff; 429 waits for `Retry-After` (seconds or an HTTP-date; 0, missing or
+unreadable means 1 s, at most `MAX_RETRY_AFTER`), and the whole host waits with it: no request
+to a host that asked us to wait leaves before its time. 401/403 and 404 are never retried
+(404 is `NotFound`, a normal outcome). A caller that schedules its own retries (image
+downloads, metarrd/enrich/analysis.py) asks with `patient=False` and gets `TryAgain(wait)`
+instead of a sleeping thread. At most `per_host` requests go to one host at once; when that
+cap is reached, the waiting request of the lowest rank goes next (`HostSlots`; enrich ranks
+items by when they started). Query strings are redacted in every log line and error message,
+so API keys never reach a log.
 
 Downloads can ask for the first bytes only (`first_bytes`, an HTTP Range request); a server that
 ignores Range sends the whole file, which is then downloaded in full. A URL that is gone for good
@@ -25,10 +26,12 @@ consulted (no provider takes its credentials from there). A client made with
 
 from __future__ import annotations
 
+import email.utils
 import heapq
 import ipaddress
 import itertools
 import logging
+import math
 import os
 import re
 import threading
@@ -37,6 +40,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -438,9 +442,20 @@ def _total_size(resp: requests.Response) -> int | None:
 
 
 def _retry_after(value: str | None) -> float:
+    """The wait a 429's `Retry-After` asks for: seconds or an HTTP-date (RFC 9110 §10.2.3),
+    at least 1 s (0, missing, a past date or nonsense) and at most `MAX_RETRY_AFTER`."""
+    text = (value or "").strip()
     try:
-        seconds = float(value) if value is not None else 1.0
+        seconds = float(text) if text else 1.0
     except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds() if when else 1.0
+    if math.isnan(seconds):
         seconds = 1.0
     return min(max(seconds, 1.0), MAX_RETRY_AFTER)
 

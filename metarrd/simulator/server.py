@@ -287,8 +287,12 @@ class Simulator:
         else:
             self.faults.add("latency", prefix, seconds)
 
-    def fail_429(self, n: int = 1, retry_after: int = 1, prefix: str | None = None) -> None:
-        """The next n requests (under prefix) get 429 with Retry-After and the provider's body."""
+    def fail_429(
+        self, n: int = 1, retry_after: int | str | None = 1, prefix: str | None = None
+    ) -> None:
+        """The next n requests (under prefix) get 429 with Retry-After and the provider's body.
+        `retry_after` is sent as given: seconds, an HTTP-date (RFC 9110 allows either), or no
+        header at all for None."""
         self.faults.add("429", prefix, retry_after, n)
 
     def fail_5xx(self, n: int = 1, status: int = 500, prefix: str | None = None) -> None:
@@ -366,7 +370,7 @@ class Simulator:
             return None
         rule = self.faults.take("429", path)
         if rule is not None:
-            return _too_many(path, int(rule.value))
+            return _too_many(path, None if rule.value is None else str(rule.value))
         rule = self.faults.take("5xx", path)
         if rule is not None:
             return _server_error(path, int(rule.value))
@@ -408,8 +412,8 @@ def _ranged(reply: Reply, header: str | None) -> Reply:
     return Reply(206, reply.body[start : end + 1], reply.content_type, headers)
 
 
-def _too_many(path: str, retry_after: int) -> Reply:
-    headers = {"Retry-After": str(retry_after)}
+def _too_many(path: str, retry_after: str | None) -> Reply:
+    headers = {} if retry_after is None else {"Retry-After": retry_after}
     if path.startswith("/3/"):
         return tmdb.error(25, headers)
     if path.startswith("/v3/"):

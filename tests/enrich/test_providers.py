@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -114,3 +116,44 @@ def test_tvdb_relative_images_use_the_api_host():
     assert official.artwork_host == "https://artworks.thetvdb.com"
     fake = tvdb.TvdbClient(TvdbConfig(api_key="k", base_url="http://127.0.0.1:5/v4"), http=None)
     assert fake.artwork_host == "http://127.0.0.1:5"
+
+
+# --- what the real services send on a bad day ---------------------------------------------------
+
+
+@pytest.fixture
+def waits():
+    return []
+
+
+@pytest.fixture
+def tmdb_client(rt, waits):
+    """A TMDB client on the simulator whose waits are recorded instead of slept."""
+    from metarrd.http import HttpClient
+    from metarrd.providers.tmdb import TmdbClient
+
+    http = HttpClient(timeout=10, max_retries=2, backoff=0.5, sleep=waits.append)
+    yield TmdbClient(rt.config.providers.tmdb, http)
+    http.close()
+
+
+def test_retry_after_as_an_http_date_is_waited_for(tmdb_client, simulator, waits):
+    """RFC 9110 lets Retry-After be a date (CDNs and proxies in front of the APIs send one); read
+    as "1 s" it made every retry hit the host long before it would answer again."""
+    when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=40), True)
+    simulator.fail_429(1, retry_after=when, prefix="/3/configuration")
+    assert tmdb_client.configuration()["images"]
+    assert len(waits) == 1 and 30 <= waits[0] <= 41
+
+
+@pytest.mark.parametrize(
+    ("header", "wait"),
+    [(None, 1.0), ("0", 1.0), ("-5", 1.0), ("86400", 60.0), ("nan", 1.0), ("soon", 1.0),
+     ("Thu, 01 Jan 1970 00:00:00 GMT", 1.0)],
+)  # fmt: skip
+def test_odd_retry_after_values_wait_between_one_second_and_the_cap(
+    tmdb_client, simulator, waits, header, wait
+):
+    simulator.fail_429(1, retry_after=header, prefix="/3/configuration")
+    assert tmdb_client.configuration()["images"]
+    assert waits == [wait]
