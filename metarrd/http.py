@@ -9,7 +9,8 @@ downloads, metarrd/enrich/analysis.py) asks with `patient=False` and gets `TryAg
 instead of a sleeping thread. At most `per_host` requests go to one host at once; when that
 cap is reached, the waiting request of the lowest rank goes next (`HostSlots`; enrich ranks
 items by when they started). Query strings are redacted in every log line and error message,
-so API keys never reach a log.
+so API keys never reach a log; redirects are followed, but the key headers never go to another
+host (`_Session`).
 
 Downloads can ask for the first bytes only (`first_bytes`, an HTTP Range request); a server that
 ignores Range sends the whole file, which is then downloaded in full. A URL that is gone for good
@@ -72,6 +73,22 @@ _SECRET_RE = re.compile(r"(api_key|apikey|client_key|token|X-Plex-Token)=[^&\s]+
 def scrub(text: str) -> str:
     """Remove anything that looks like a key from free text (exception messages)."""
     return _SECRET_RE.sub(r"\1=…", text)
+
+
+# fanart.tv's keys travel in these headers (docs/providers.md §2.1)
+SECRET_HEADERS = ("api-key", "client-key")
+
+
+class _Session(requests.Session):
+    """requests drops `Authorization` on a redirect to another host (or from https to http) and
+    keeps every other header, so fanart.tv's key headers went along to whatever host a redirect
+    named (a captive portal, a parked domain). They are dropped whenever `Authorization` is."""
+
+    def rebuild_auth(self, prepared_request, response) -> None:
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            for name in SECRET_HEADERS:
+                prepared_request.headers.pop(name, None)
+        super().rebuild_auth(prepared_request, response)
 
 
 @dataclass
@@ -165,7 +182,7 @@ class HttpClient:
         self._not_before: dict[str, float] = {}  # host -> monotonic time (Retry-After)
         self._gone: dict[str, tuple[float, str]] = {}  # url -> (until, why)
         self._local = threading.local()  # this thread's rank (`ranked`)
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.trust_env = False  # the environment is read here, once (below)
         self.proxies, self.no_proxy = environment_proxies() if use_proxies else ({}, "")
         self.session.verify = (

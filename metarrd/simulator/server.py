@@ -311,6 +311,11 @@ class Simulator:
         """Serve a 25000x25000 PNG decompression bomb (~600 KB) instead of the image."""
         self.faults.add("bomb", path)
 
+    def redirect(self, prefix: str | None, location: str, status: int = 302) -> None:
+        """Answer requests under `prefix` with a redirect to `location` (a provider that moved,
+        a captive portal sending the API call to its login page)."""
+        self.faults.add("redirect", prefix, (status, location))
+
     def hang(self, path: str, seconds: float = 30.0) -> None:
         """Say nothing for `seconds` (cut short by stop()), then hang up."""
         self.faults.add("hang", path, seconds)
@@ -376,6 +381,12 @@ class Simulator:
             return _server_error(path, int(rule.value))
         if self.faults.take("not_found", path) is not None:
             return _not_found(path)
+        rule = self.faults.take("redirect", path)
+        if rule is not None:
+            status, location = rule.value
+            reply = html_error_page(status, "Moved Temporarily" if status == 302 else "Moved")
+            reply.headers["Location"] = location
+            return reply
         reply = self.router(req)
         if reply.status != 200:
             return reply

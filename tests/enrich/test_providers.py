@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from metarrd.errors import ProviderAuthError
+from metarrd.errors import ProviderAuthError, ProviderError
 from metarrd.providers import fanart, tvdb
 
 
@@ -157,3 +159,49 @@ def test_odd_retry_after_values_wait_between_one_second_and_the_cap(
     simulator.fail_429(1, retry_after=header, prefix="/3/configuration")
     assert tmdb_client.configuration()["images"]
     assert waits == [wait]
+
+
+@pytest.fixture
+def portal():
+    """Another host on loopback (a captive portal, a parked domain): its login page, and the
+    headers of every request it got."""
+    seen: list[dict[str, str]] = []
+
+    class Portal(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append({k.lower(): v for k, v in self.headers.items()})
+            page = b"<html><title>Sign in to the hotel Wi-Fi</title></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    yield f"http://localhost:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_redirect_to_another_host_does_not_carry_the_fanart_key(rt, simulator, portal):
+    """fanart.tv's key travels in the `api-key` header; requests drops only `Authorization` on
+    a redirect to another host, so the key went along to whatever host the redirect named."""
+    url, seen = portal
+    simulator.redirect("/v3/movies/603", f"{url}/login?continue=/v3/movies/603")
+    with pytest.raises(ProviderError, match="HTML page"):
+        rt.client("fanart").movie(603)
+    assert seen and all("api-key" not in h and "client-key" not in h for h in seen)
+    assert all(simulator.fanart_key not in str(h) for h in seen)
+
+
+def test_a_redirect_to_a_file_url_is_not_followed(rt, simulator):
+    simulator.redirect("/v3/movies/603", "file:///etc/passwd")
+    with pytest.raises(ProviderError) as err:
+        rt.client("fanart").movie(603)
+    assert "cannot request" in str(err.value) and simulator.fanart_key not in str(err.value)
