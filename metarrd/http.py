@@ -308,6 +308,18 @@ class HttpClient:
                 status = resp.status_code
                 if status < 400:
                     return resp
+                if status == 403 and "html" in resp.headers.get("Content-Type", ""):
+                    # the providers refuse a key in JSON; a 403 page is a CDN or firewall in
+                    # front of them (Cloudflare's challenge of a VPN's address): not the key's
+                    # fault (players answer a wrong password with 401, pages included)
+                    resp.close()
+                    raise ProviderUnavailable(
+                        provider,
+                        "blocked in front of the provider (HTTP 403 with an HTML page, a CDN "
+                        f"or firewall challenge, not a refused key) for {redact(url)}; "
+                        "try again later or from another network",
+                        status=403,
+                    )
                 if status in (401, 403):
                     resp.close()
                     raise ProviderAuthError(

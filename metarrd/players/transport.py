@@ -117,6 +117,11 @@ class Endpoint:
                 f"{self.label}: {redact(url)} answered HTTP 404 (not found); {self.api_hint}"
             ) from None
         except ProviderUnavailable as exc:
+            if exc.status == 403:  # a page: a provider's CDN challenge, a player's refusal
+                raise PlayerAuthError(
+                    f"{self.label}: {redact(url)} refused our credentials (HTTP 403); "
+                    f"check the {self.auth_hint}"
+                ) from None
             if "server error" in str(exc):
                 reason = str(exc).removeprefix(f"{self.label}: ")
             else:

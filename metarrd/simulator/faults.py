@@ -33,7 +33,7 @@ def matches(pattern: str | None, path: str) -> bool:
 
 @dataclass
 class Rule:
-    kind: str  # latency | hang | 429 | 5xx | not_found | redirect | corrupt | bomb
+    kind: str  # latency | hang | challenge | 429 | 5xx | not_found | redirect | corrupt | bomb
     pattern: str | None
     value: object = None  # seconds, Retry-After, status, (status, Location) or corrupt mode
     remaining: int | None = None  # None = until reset

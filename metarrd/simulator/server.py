@@ -316,6 +316,12 @@ class Simulator:
         a captive portal sending the API call to its login page)."""
         self.faults.add("redirect", prefix, (status, location))
 
+    def challenge(self, prefix: str | None = None) -> None:
+        """Answer as Cloudflare does when it challenges a client (a VPN's address, a busy
+        network): 403, `cf-mitigated: challenge` and the "Just a moment..." page, not the
+        provider's own 401/403 body."""
+        self.faults.add("challenge", prefix)
+
     def hang(self, path: str, seconds: float = 30.0) -> None:
         """Say nothing for `seconds` (cut short by stop()), then hang up."""
         self.faults.add("hang", path, seconds)
@@ -373,6 +379,9 @@ class Simulator:
         if hang is not None:
             self._stopping.wait(min(float(hang.value), MAX_HANG))
             return None
+        if self.faults.take("challenge", path) is not None:
+            headers = {"cf-mitigated": "challenge"}
+            return Reply(403, CHALLENGE_PAGE, "text/html; charset=UTF-8", headers)
         rule = self.faults.take("429", path)
         if rule is not None:
             return _too_many(path, None if rule.value is None else str(rule.value))

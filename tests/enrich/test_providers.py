@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from metarrd.errors import ProviderAuthError, ProviderError
+from metarrd.errors import ProviderAuthError, ProviderError, ProviderUnavailable
 from metarrd.providers import fanart, tvdb
 
 
@@ -205,3 +205,21 @@ def test_a_redirect_to_a_file_url_is_not_followed(rt, simulator):
     with pytest.raises(ProviderError) as err:
         rt.client("fanart").movie(603)
     assert "cannot request" in str(err.value) and simulator.fanart_key not in str(err.value)
+
+
+def test_a_cloudflare_challenge_is_not_reported_as_a_refused_key(rt, simulator):
+    """fanart.tv and TheTVDB sit behind Cloudflare, which answers a challenged address (a VPN,
+    a busy network) with 403 and its "Just a moment..." page: that is not the provider refusing
+    the key, and telling the user to check the key sent them after the wrong thing."""
+    simulator.challenge("/v3/")
+    with pytest.raises(ProviderUnavailable) as err:
+        rt.client("fanart").movie(603)
+    assert not isinstance(err.value, ProviderAuthError)
+    assert "credentials" not in str(err.value) and "HTML page" in str(err.value)
+    client = rt.client("tvdb")
+    client.artwork_types()
+    simulator.reset_requests()
+    simulator.challenge("/v4/search")
+    with pytest.raises(ProviderUnavailable):
+        client.find_movie("tt0133093", None)
+    assert simulator.count("/v4/login") == 0  # not a token problem: no new login

@@ -70,6 +70,21 @@ def test_bad_credentials(make_rt):
     assert "username and password" in message
 
 
+class ForbiddenPage(FakeServer):
+    def handle(self, req):  # a reverse proxy's allow-list in front of the player
+        return 403, {"Content-Type": "text/html"}, b"<html><body>403 Forbidden</body></html>"
+
+
+def test_a_forbidden_page_is_a_refusal_not_a_silent_player(make_rt):
+    """The provider client reads a 403 page as a CDN's challenge, not a refused key; a player
+    answering so has refused us all the same (it did answer)."""
+    with ForbiddenPage() as fake:
+        rt = make_rt([kodi(fake.url)])
+        ok, message = only(rt)
+    assert not ok
+    assert "refused our credentials (HTTP 403)" in message and "did not answer" not in message
+
+
 def test_json_rpc_switched_off_or_not_kodi(make_rt):
     with FakeKodi() as fake:
         fake.jsonrpc_enabled = False
