@@ -10,8 +10,9 @@ Rules (docs/providers.md §1.6, §2.4, §3.5):
 - fanart.tv keys map as Kodi's scrapers map them (hd* variants preferred by their size only);
   a movieposter without text ("" / "00") is keyart; for logos, clearart, banners, thumbs and
   discs an empty language counts as English (Kodi's rule); backgrounds never have a language.
-- TheTVDB artwork types are looked up by name (never hard-coded ids); languages are 3 letters and
-  are turned into ISO 639-1 where known.
+- TheTVDB artwork types are looked up by name (never hard-coded ids); its language ids (mostly
+  ISO 639-2/T, "zhtw" Chinese - Taiwan, "pt" Portuguese - Brazil) are turned into ISO 639-1
+  wherever one exists.
 - An SVG that has no raster rendition is skipped: it is never stored as an image.
 
 Each candidate also names the provider's small rendition of the same picture (`small_url`:
@@ -27,6 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from babelfish import Error as BabelfishError
+from babelfish import Language
 
 
 @dataclass(frozen=True)
@@ -215,23 +219,24 @@ TVDB_TYPE_NAMES = {
     "clearart": "clearart",
     "clearlogo": "clearlogo",
 }
-# ISO 639-2 (TheTVDB) -> ISO 639-1, for the languages people actually set
-LANG3_TO_2 = {
-    "eng": "en", "fra": "fr", "fre": "fr", "deu": "de", "ger": "de", "spa": "es", "ita": "it",
-    "jpn": "ja", "kor": "ko", "zho": "zh", "chi": "zh", "por": "pt", "rus": "ru", "nld": "nl",
-    "dut": "nl", "swe": "sv", "nor": "no", "dan": "da", "fin": "fi", "pol": "pl", "ces": "cs",
-    "cze": "cs", "hun": "hu", "tur": "tr", "ell": "el", "gre": "el", "heb": "he", "ara": "ar",
-    "hin": "hi", "tha": "th", "ukr": "uk", "ron": "ro", "rum": "ro",
-}  # fmt: skip
+# TheTVDB's language ids (GET /languages) that are not ISO 639-2/T: its "pt" is Portuguese -
+# Brazil ("por" is Portugal), "zhtw" Chinese - Taiwan
+TVDB_OWN_LANGUAGES = {"zhtw": "zh"}
 
 
 def tvdb_language(code: Any) -> str | None:
+    """TheTVDB's language id -> ISO 639-1 ("vie" -> "vi"; 639-2/B "ger" too); an id without
+    a two-letter code stays as it is ("yue")."""
     text = str(code or "").strip().lower()
-    if not text:
-        return None
-    if len(text) == 2:
-        return text
-    return LANG3_TO_2.get(text, text)
+    text = TVDB_OWN_LANGUAGES.get(text, text)
+    if len(text) <= 2:
+        return text or None
+    for make in (Language, Language.fromalpha3b):
+        try:
+            return make(text).alpha2
+        except (ValueError, KeyError, BabelfishError):
+            continue
+    return text
 
 
 def tvdb_kinds(artwork_types: list[dict[str, Any]]) -> dict[int, str]:

@@ -131,3 +131,22 @@ def test_tvdb_candidates():
     assert found["b.jpg"].asset_type == "fanart" and found["b.jpg"].language is None
     assert found["d.png"].asset_type == "clearlogo" and found["d.png"].language == "de"
     assert "c.svg" not in found and "icon.png" not in found
+
+
+def test_tvdb_languages_beyond_the_common_ones_become_iso_639_1():
+    """TheTVDB v4 tags artwork with its own language ids (GET /languages; a captured list:
+    xfuentes/smart-video-processor tests/common/TVDBLanguages.ts): ISO 639-2/T for most, "pt"
+    for Portuguese - Brazil beside "por" for Portugal, "zhtw" for Chinese - Taiwan. A
+    Vietnamese, Indonesian, Croatian or Taiwanese user's own-language art stayed "vie", "ind",
+    "hrv", "zhtw", matched none of their languages and was picked only after everything else."""
+    kinds = tvdb_kinds(ARTWORK_TYPES)
+    tags = {"vie": "vi", "ind": "id", "hrv": "hr", "cat": "ca", "slk": "sk", "bul": "bg",
+            "srp": "sr", "fas": "fa", "zhtw": "zh", "zho": "zh", "pt": "pt", "por": "pt",
+            "ger": "de", "eng": "en"}  # fmt: skip
+    arts = [
+        {"id": i, "image": f"https://art.example/{code}.jpg", "type": 14, "language": code,
+         "width": 680, "height": 1000, "includesText": True}
+        for i, code in enumerate(tags)
+    ]  # fmt: skip
+    found = {c.url.rsplit("/", 1)[1][:-4]: c.language for c in from_tvdb(arts, kinds, "x")}
+    assert found == tags
