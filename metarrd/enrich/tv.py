@@ -171,7 +171,9 @@ class _ShowEnrichment:
             targets = self._targets(seasons)
             self._load(targets, an)
             image_base = self.rt.tmdb.image_url("", "original")
-            self._hand_out("tmdb", tv_candidates.from_tmdb_tv(details, seasons, image_base))
+            language = self.rt.tmdb.config.language
+            found = tv_candidates.from_tmdb_tv(details, seasons, image_base, language)
+            self._hand_out("tmdb", found)
             plans = self._plan_cast(details, seasons, an)
             for name, future in asked.items():
                 found, error, skipped = future.result()

@@ -4,7 +4,9 @@ episode (pure; docs/tv.md "Enrich", kodi-tv.md §3.3).
 A target is `SHOW`, `("season", n)` or `("episode", (season, episode))`. The movie rules of
 candidates.py hold (languages, renditions, SVG, stated sizes); what TV adds:
 - TMDB: the show's posters, backdrops and logos; each season's poster (`season/N` appended to the
-  show call, or its `images` when asked for); each episode's still as its `thumb`.
+  show call, or its `images` when asked for; a bare `poster_path` has the asked language only
+  when the show's original language is that one, else its language is unknown); each
+  episode's still as its `thumb`.
 - fanart.tv `/v3/tv/{tvdb}`: tvposter -> poster (keyart without text), showbackground -> fanart
   (and, by its `season`, season N fanart or `season-all-fanart`), hdtvlogo/clearlogo ->
   clearlogo, hdclearart/clearart -> clearart, characterart, tvthumb -> landscape, tvbanner ->
@@ -82,19 +84,27 @@ def _done(out: dict[Target, list[Candidate]]) -> dict[Target, list[Candidate]]:
 
 
 def from_tmdb_tv(
-    details: dict[str, Any], seasons: dict[int, dict[str, Any]], image_base: str
+    details: dict[str, Any],
+    seasons: dict[int, dict[str, Any]],
+    image_base: str,
+    language: str = "en-US",
 ) -> dict[Target, list[Candidate]]:
-    """The show's images, each season's poster and each episode's still."""
+    """The show's images, each season's poster and each episode's still. `language` is the
+    one the show was asked in (`[providers.tmdb] language`)."""
     out: dict[Target, list[Candidate]] = {SHOW: from_tmdb(details, image_base)}
     base = image_base.rstrip("/")
     sizes_base = base.rsplit("/", 1)[0]
+    # a season's `poster_path` is in the asked language, else the show's original language,
+    # else the best rated (TMDB image-languages doc): known only when those two are one
+    asked = language.split("-")[0].lower()
+    poster_language = asked if details.get("original_language") == asked else None
     for number, season in seasons.items():
         target = season_target(number)
         if season.get("images"):
             out[target] = [c for c in from_tmdb(season, image_base) if c.asset_type == "poster"]
         elif isinstance(season.get("poster_path"), str):
             path = season["poster_path"]
-            _add(out, target, Candidate("poster", "tmdb", f"{base}{path}", "en",
+            _add(out, target, Candidate("poster", "tmdb", f"{base}{path}", poster_language,
                                         small_url=f"{sizes_base}/{TMDB_SMALL['poster']}{path}",
                                         metadata={"file_path": path}))  # fmt: skip
         for ep in season.get("episodes") or []:

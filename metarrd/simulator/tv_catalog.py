@@ -208,8 +208,9 @@ def _build_art(show: Show) -> list[Asset]:
     ]
     show.backdrops = [tmdb("backdrop-0", "backdrop", "photo", 1920, 1080, "jpg", None, 5.5)]
     show.logos = [tmdb("logo-0", "logo", "cutout", 800, 310, "png", "en", 5.4)]
-    for s in show.season_numbers():
-        show.season_posters[s] = tmdb(f"season-{s}", "poster", "photo", 680, 1000, "jpg", "en", 5)
+    for s in show.season_numbers():  # a foreign show's season posters: in its own language
+        lang = show.original_language
+        show.season_posters[s] = tmdb(f"season-{s}", "poster", "photo", 680, 1000, "jpg", lang, 5)
     for ep in show.episodes:
         ep.still = tmdb(
             f"still-{ep.season}-{ep.number}", "still", "photo", 1280, 720, "jpg", None, 5

@@ -49,3 +49,25 @@ def test_a_storm_of_500s_is_provider_unavailable(tv_rt, simulator):
     simulator.fail_5xx(10, 500, prefix="/3/tv/1396")
     with pytest.raises(ProviderUnavailable):
         tv_rt.tmdb.tv(1396)
+
+
+def test_a_season_poster_without_its_language_is_not_called_english(tv_rt):
+    """A season's `poster_path` (all the show call's `season/N` append gives) is in the asked
+    language, else the show's original language, else the best rated (TMDB image-languages
+    doc). Naruto's seasons have Japanese posters only: each was tagged "en" and picked for an
+    English-speaking user as their own language, ahead of TheTVDB's and fanart.tv's English
+    season posters."""
+    from metarrd.enrich import tv_candidates
+
+    tmdb = tv_rt.tmdb
+    base = tmdb.image_url("", "original")
+    season_1 = tv_candidates.season_target(1)
+    naruto = tmdb.tv(46260, append="season/1")
+    assert tmdb.config.language == "en-US" and naruto["season/1"]["poster_path"]
+    found = tv_candidates.from_tmdb_tv(naruto, {1: naruto["season/1"]}, base)
+    assert [c.language for c in found[season_1]] == [None]  # ja or en: not known
+    found = tv_candidates.from_tmdb_tv(naruto, {1: naruto["season/1"]}, base, "ja-JP")
+    assert [c.language for c in found[season_1]] == ["ja"]  # asked ja, made in ja
+    bb = tmdb.tv(1396, append="season/1")
+    found = tv_candidates.from_tmdb_tv(bb, {1: bb["season/1"]}, base)
+    assert [c.language for c in found[season_1]] == ["en"]  # asked en, made in en
