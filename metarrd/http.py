@@ -300,6 +300,12 @@ class HttpClient:
             ) as exc:
                 # refused, reset, or a body cut short: worth another try
                 reason, wait = f"connection failed ({_short(exc)})", self.backoff_for(attempt)
+            except requests.exceptions.InvalidHeader:  # its message quotes the value: a key
+                raise ProviderError(
+                    provider,
+                    f"cannot request {redact(url)}: an API key or token in the configuration "
+                    "starts with a space or holds a line break",
+                ) from None
             except requests.RequestException as exc:  # a bad URL and the like: retrying won't help
                 raise ProviderError(
                     provider, f"cannot request {redact(url)} ({_short(exc)})"

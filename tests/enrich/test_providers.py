@@ -223,3 +223,23 @@ def test_a_cloudflare_challenge_is_not_reported_as_a_refused_key(rt, simulator):
     with pytest.raises(ProviderUnavailable):
         client.find_movie("tt0133093", None)
     assert simulator.count("/v4/login") == 0  # not a token problem: no new login
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "value"),
+    [("fanart", "api_key", " {key}"), ("tmdb", "read_token", "{key}\n")],
+)
+def test_a_key_requests_cannot_send_is_not_repeated_in_the_error(
+    make_rt, simulator, section, field, value
+):
+    """A key pasted with a leading space or a line break: requests refuses the header and its
+    message quotes the whole value, which became the item's error in the UI and the log."""
+    key = "0123456789abcdef0123456789abcdef"
+    rt = make_rt(**{section: {field: value.format(key=key)}})
+    with pytest.raises(ProviderError) as err:
+        if section == "fanart":
+            rt.client("fanart").movie(603)
+        else:
+            rt.tmdb.configuration()
+    assert key not in str(err.value) and "0123" not in str(err.value)
+    assert "line break" in str(err.value)
