@@ -13,7 +13,9 @@ so API keys never reach a log; redirects are followed, but the key headers never
 host (`_Session`).
 
 Downloads can ask for the first bytes only (`first_bytes`, an HTTP Range request); a server that
-ignores Range sends the whole file, which is then downloaded in full. A URL that is gone for good
+ignores Range sends the whole file, which is then downloaded in full. An HTML page in place of
+an image (a captive portal, a block page) is `ProviderUnavailable`: the network's doing, not the
+picture's. A URL that is gone for good
 (404, or not an image: `mark_gone`) is remembered for `GONE_SECONDS`, so a publish right after
 an enrich does not ask again.
 
@@ -408,9 +410,15 @@ class HttpClient:
             with self._hosts_lock:
                 self._gone.pop(url, None)
         total = _total_size(resp)
+        content_type = resp.headers.get("Content-Type", "")
         size = 0
         try:
             for chunk in resp.iter_content(chunk_size):
+                if not size and "html" in content_type.lower() and chunk.lstrip()[:1] == b"<":
+                    # a captive portal, a block page, a CDN error page: may be gone next time
+                    raise ProviderUnavailable(
+                        provider, f"{redact(url)} answered with an HTML page, not an image"
+                    )
                 size += len(chunk)
                 if size > max_bytes:
                     raise ProviderError(
@@ -423,7 +431,6 @@ class HttpClient:
             ) from None
         finally:
             resp.close()
-        content_type = resp.headers.get("Content-Type", "")
         return Download(url, resp.status_code, content_type, size, total or size)
 
     def backoff_for(self, attempt: int) -> float:

@@ -244,6 +244,25 @@ def test_an_original_broken_behind_a_good_rendition_gives_its_place_up(rt, simul
     assert leftovers(rt) == []
 
 
+def test_an_html_page_in_place_of_an_image_is_asked_again_next_time(rt, simulator):
+    """A captive portal, an ISP's block page or a CDN error page answers an image URL with 200
+    and HTML. That is the network's doing, not the picture's: it was rejected for good (never
+    fetched again), so a library enriched behind such a network kept no TMDB posters."""
+    art = simulator.catalog.get(603).images
+    poster = art.posters[0]
+    simulator.corrupt(everywhere(poster), "html")
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    row = db.ArtworkCandidate.get(db.ArtworkCandidate.url == simulator.image_url(poster))
+    assert "HTML page" in row.rejected_reason
+    simulator.reset_faults()
+    simulator.reset_requests()
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    assert any(poster.file_path in path for path in image_requests(simulator))
+    row = db.ArtworkCandidate.get_by_id(row.id)
+    assert row.analyzed and not row.rejected_reason
+
+
 def test_one_provider_failing_never_fails_the_others(make_rt, simulator):
     rt = make_rt(tvdb={"api_key": ""})
     simulator.fail_5xx(50, prefix="/v3/")
