@@ -3,7 +3,8 @@ series records and their episodes in every season type, and the artwork type tab
 (docs/providers.md §3; TV: docs/tv.md).
 
 The token from `POST /login` is valid for a month; it is renewed after 25 days, and a 401 on a
-later call means: log in again once, then retry (as Jellyfin does). Logins are serialised.
+later call means: log in again once, then retry (as Jellyfin does). Logins are serialised, and
+requests refused together log in once: the first renews, the others take its token.
 """
 
 from __future__ import annotations
@@ -61,9 +62,12 @@ class TvdbClient:
             raise ProviderError(PROVIDER, "login answered without a token")
         return token
 
-    def token(self, *, renew: bool = False) -> str:
+    def token(self, *, renew: bool = False, refused: str | None = None) -> str:
+        """The login token; a new one when `renew`, when it is old, or when it is `refused`
+        (the one a 401 answered: not when another request has already replaced it)."""
         with self._lock:
             stale = self._clock() - self._token_at > TOKEN_TTL
+            renew = renew or (refused is not None and refused == self._token)
             if renew or self._token is None or stale:
                 self._token = self._login()
                 self._token_at = self._clock()
@@ -75,8 +79,10 @@ class TvdbClient:
 
     def _envelope(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """The whole reply (`data`, and `links` on paged lists); a 401 logs in again once."""
+        refused = None
         for attempt in (1, 2):
-            headers = {"Authorization": f"Bearer {self.token(renew=attempt == 2)}"}
+            token = self.token(refused=refused)
+            headers = {"Authorization": f"Bearer {token}"}
             try:
                 data = self.http.get_json(
                     f"{self.base}{path}", provider=PROVIDER, params=params, headers=headers
@@ -85,6 +91,7 @@ class TvdbClient:
                 if attempt == 2:
                     raise
                 log.info("tvdb: token refused; logging in again")
+                refused = token
                 continue
             if isinstance(data, dict) and data.get("status") == "failure":
                 raise ProviderError(PROVIDER, str(data.get("message") or "request failed"))

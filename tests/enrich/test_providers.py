@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -243,3 +244,18 @@ def test_a_key_requests_cannot_send_is_not_repeated_in_the_error(
             rt.tmdb.configuration()
     assert key not in str(err.value) and "0123" not in str(err.value)
     assert "line break" in str(err.value)
+
+
+def test_requests_refused_together_log_in_again_once(rt, simulator):
+    """Items ask TheTVDB at the same time; when the token expires, each of their requests gets
+    its 401. Every one of them logged in again, one login per request in flight."""
+    client = rt.client("tvdb")
+    client.artwork_types()
+    simulator.revoke_tvdb_tokens()
+    simulator.reset_requests()
+    simulator.set_latency(0.5, "/v4/search")  # the three are all sent with the old token
+    with ThreadPoolExecutor(3) as pool:
+        found = list(pool.map(lambda _: client.find_movie("tt0133093", None), range(3)))
+    assert found == [169] * 3
+    assert simulator.count("/v4/search", status=401) == 3
+    assert simulator.count("/v4/login") == 1
