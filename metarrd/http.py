@@ -374,9 +374,9 @@ class HttpClient:
         resp = self.request(method, url, provider=provider, params=params, headers=hdrs, json=json)
         try:
             return resp.json()
-        except ValueError:
+        except ValueError:  # a captive portal's or a CDN's page, a body cut short: try later
             kind = "an HTML page" if "html" in resp.headers.get("Content-Type", "") else "no JSON"
-            raise ProviderError(provider, f"returned {kind} for {redact(url)}") from None
+            raise ProviderUnavailable(provider, f"returned {kind} for {redact(url)}") from None
 
     def download(
         self,

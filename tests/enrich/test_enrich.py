@@ -291,6 +291,20 @@ def test_tmdb_unavailable_is_an_error_for_the_item(rt, simulator):
     assert movie.identification_status == db.IDENTIFIED and "server error" in movie.last_error
 
 
+@pytest.mark.parametrize("mode", ["html", "truncated"])
+def test_a_page_or_a_cut_body_instead_of_tmdbs_json_waits_for_a_retry(rt, simulator, mode):
+    """A captive portal's or a CDN's page (200, HTML) or JSON cut short in place of TMDB's
+    answer says nothing about the movie: the job failed for good ("returned an HTML page") and
+    every item queued behind such a network had to be started again by hand."""
+    simulator.corrupt("/3/movie/603", mode)
+    movie = make_movie(rt)
+    queue.configure(rt.config, immediate=True)
+    jobs.bind(rt)
+    job = db.Job.get_by_id(jobs.enqueue_enrich(movie.id).id)
+    assert job.state == jobs.QUEUED and "retry 1" in job.message
+    assert db.Movie.get_by_id(movie.id).identification_status == db.IDENTIFIED
+
+
 def test_unknown_or_unidentified_items_are_refused(rt, simulator):
     with pytest.raises(ItemError, match="identify the item again"):
         enrich_item(rt, make_movie(rt, tmdb_id=987_654_321, title="Gone"))
