@@ -63,7 +63,7 @@ from metarrd.urls import redact
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"metarrd/{__version__} (+https://github.com/metarrd/metarrd)"
-RETRY_STATUSES = {500, 502, 503, 504, 520, 522, 524}
+RETRY_STATUSES = {500, 502, 503, 504, 520, 521, 522, 523, 524}  # 52x: Cloudflare, origin down
 MAX_RETRY_AFTER = 60.0
 GONE_SECONDS = 3600.0
 _CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")

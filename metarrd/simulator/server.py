@@ -447,7 +447,16 @@ def _too_many(path: str, retry_after: str | None) -> Reply:
     return reply
 
 
+# Cloudflare (in front of fanart.tv and TheTVDB) answers for an origin it cannot reach with a
+# page of its own: 520 unknown error, 521 web server is down, 522 connection timed out, 523
+# origin is unreachable, 524 a timeout occurred
+CLOUDFLARE = {520: "Web server is returning an unknown error", 521: "Web server is down",
+              522: "Connection timed out", 523: "Origin is unreachable", 524: "A timeout occurred"}  # fmt: skip
+
+
 def _server_error(path: str, status: int) -> Reply:
+    if status in CLOUDFLARE:
+        return html_error_page(status, CLOUDFLARE[status])
     if path.startswith("/3/") and status in tmdb.STATUS_CODES:
         reply = tmdb.error(tmdb.STATUS_CODES[status])
         reply.status = status

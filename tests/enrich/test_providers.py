@@ -259,3 +259,21 @@ def test_requests_refused_together_log_in_again_once(rt, simulator):
     assert found == [169] * 3
     assert simulator.count("/v4/search", status=401) == 3
     assert simulator.count("/v4/login") == 1
+
+
+@pytest.mark.parametrize("status", [521, 523])
+def test_cloudflare_origin_down_is_retried_then_unavailable(rt, simulator, waits, status):
+    """fanart.tv and TheTVDB sit behind Cloudflare, which answers 521 (web server is down) or
+    523 (origin is unreachable) while their servers are down: an outage like a 502, to be
+    tried again, not a final "HTTP 521" (for TheTVDB's episode orders: the job failed for good)."""
+    from metarrd.http import HttpClient
+
+    http = HttpClient(timeout=10, max_retries=2, backoff=0.5, sleep=waits.append)
+    client = fanart.FanartClient(rt.config.providers.fanart, http)
+    simulator.fail_5xx(1, status=status, prefix="/v3/movies/603")
+    assert client.movie(603)["hdmovielogo"]
+    assert waits == [0.5]
+    simulator.fail_5xx(5, status=status, prefix="/v3/movies/603")
+    with pytest.raises(ProviderUnavailable, match=f"HTTP {status}"):
+        client.movie(603)
+    http.close()
