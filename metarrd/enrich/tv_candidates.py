@@ -7,10 +7,10 @@ candidates.py hold (languages, renditions, SVG, stated sizes); what TV adds:
   show call, or its `images` when asked for; a bare `poster_path` has the asked language only
   when the show's original language is that one, else its language is unknown); each
   episode's still as its `thumb`.
-- fanart.tv `/v3/tv/{tvdb}`: tvposter -> poster (keyart without text), showbackground -> fanart
-  (and, by its `season`, season N fanart or `season-all-fanart`), hdtvlogo/clearlogo ->
-  clearlogo, hdclearart/clearart -> clearart, characterart, tvthumb -> landscape, tvbanner ->
-  banner; seasonposter / seasonbanner / seasonthumb -> season N poster / banner / landscape, or
+- fanart.tv `/v3/tv/{tvdb}`: tvposter -> poster (keyart without text), showbackground and
+  show4kbackground -> fanart (and, by its `season`, season N fanart or `season-all-fanart`),
+  hdtvlogo/clearlogo -> clearlogo, hdclearart/clearart -> clearart, characterart, tvthumb ->
+  landscape, tvbanner -> banner; seasonposter / seasonbanner / seasonthumb -> season N poster / banner / landscape, or
   on the show `season-all-poster` / `-banner` / `-landscape` for `season` "all" (or empty).
 - TheTVDB: series Poster, Background, Banner, ClearArt, ClearLogo; season Poster, Background,
   Banner by `seasonId` (the series' seasons say which number each id is).
@@ -47,6 +47,7 @@ ALL_SEASONS = ("", "all")
 FANART_SHOW_KEYS: dict[str, tuple[str, int, int]] = {
     "tvposter": ("poster", 1000, 1426),
     "showbackground": ("fanart", 1920, 1080),
+    "show4kbackground": ("fanart", 3840, 2160),
     "hdtvlogo": ("clearlogo", 800, 310),
     "clearlogo": ("clearlogo", 400, 155),
     "hdclearart": ("clearart", 1000, 562),
@@ -155,7 +156,7 @@ def from_fanart_tv(data: dict[str, Any] | None) -> dict[Target, list[Candidate]]
             if c is None:
                 continue
             _add(out, SHOW, c)
-            if key != "showbackground" or "season" not in img:
+            if kind != "fanart" or "season" not in img:
                 continue
             season = str(img.get("season") or "").strip().lower()
             if season in ALL_SEASONS:

@@ -230,6 +230,7 @@ def _build_art(show: Show) -> list[Asset]:
     fanart("tvposter", 1000, 1426, "jpg", "photo", "en", None)
     fanart("tvposter", 1000, 1426, "jpg", "photo", "00", None)
     fanart("showbackground", 1920, 1080, "jpg", "photo", "", "all")
+    fanart("show4kbackground", 3840, 2160, "jpg", "photo", "", "all")
     fanart("hdtvlogo", 800, 310, "png", "cutout", "en", None)
     fanart("hdclearart", 1000, 562, "png", "cutout", "en", None)
     fanart("characterart", 512, 512, "png", "cutout", "", None)

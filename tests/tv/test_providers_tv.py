@@ -71,3 +71,18 @@ def test_a_season_poster_without_its_language_is_not_called_english(tv_rt):
     bb = tmdb.tv(1396, append="season/1")
     found = tv_candidates.from_tmdb_tv(bb, {1: bb["season/1"]}, base)
     assert [c.language for c in found[season_1]] == ["en"]  # asked en, made in en
+
+
+def test_a_shows_4k_backgrounds_are_fanart_candidates(tv_rt):
+    """fanart.tv's TV records carry `show4kbackground` beside `showbackground` (Jellyfin's and
+    other clients' fanart.tv code and fixtures read it), as movies carry `movie4kbackground`;
+    TV ignored the key, so a show's 3840x2160 backgrounds were never offered."""
+    from metarrd.enrich import tv_candidates
+
+    data = tv_rt.client("fanart").tv(81189)
+    assert data["show4kbackground"]
+    found = tv_candidates.from_fanart_tv(data)
+    fanart = [c for c in found[tv_candidates.SHOW] if c.metadata["key"] == "show4kbackground"]
+    assert {(c.asset_type, c.width, c.height, c.language) for c in fanart} == {
+        ("fanart", 3840, 2160, None), ("season-all-fanart", 3840, 2160, None)
+    }  # fmt: skip
