@@ -502,3 +502,23 @@ def test_each_providers_images_have_a_host_of_their_own(sim, http):
         url = sim.image_url(asset)
         assert url.startswith(sim.image_host(asset.provider) + "/")
         assert fetch_image(http, url).size == (asset.width, asset.height)
+
+
+def test_cdn_shapes_retry_after_forms_challenge_redirect_and_cloudflare_pages(sim, http):
+    sim.fail_429(1, retry_after=None, prefix="/3/")
+    sim.fail_429(1, retry_after="Wed, 21 Oct 2015 07:28:00 GMT", prefix="/3/")
+    first, second = (tmdb(sim, http, "/configuration") for _ in range(2))
+    assert first.status_code == 429 and "Retry-After" not in first.headers
+    assert second.headers["Retry-After"] == "Wed, 21 Oct 2015 07:28:00 GMT"
+    sim.challenge("/v3/")
+    reply = http.get(sim.fanart_url + "/movies/603", headers={"api-key": sim.fanart_key})
+    assert reply.status_code == 403 and reply.headers["cf-mitigated"] == "challenge"
+    assert "text/html" in reply.headers["Content-Type"] and b"Just a moment" in reply.content
+    sim.reset_faults()
+    sim.redirect("/v3/movies/603", "https://example.invalid/login")
+    reply = http.get(sim.fanart_url + "/movies/603", allow_redirects=False, timeout=10)
+    assert reply.status_code == 302 and reply.headers["Location"] == "https://example.invalid/login"
+    sim.reset_faults()
+    sim.fail_5xx(1, status=521, prefix="/v4/")
+    reply = http.get(sim.tvdb_url + "/artwork/types", timeout=10)
+    assert reply.status_code == 521 and b"Web server is down" in reply.content
