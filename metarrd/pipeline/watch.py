@@ -408,6 +408,8 @@ class Watcher:
         """Settled paths whose scan would walk a file still changing (an upgrade deleted the
         old file and is still copying the new one in) wait for it: one scan once everything
         there has settled, never a half-copied file taken for a new movie."""
+        if not ready:  # nothing to hold back: no look at each path still settling (a stat each)
+            return ready
         unsettled = [s[1] for p in self.settler.pending if (s := self._scope(p)) is not None]
         if not unsettled:
             return ready

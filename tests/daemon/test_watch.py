@@ -456,6 +456,25 @@ def test_an_upgrade_copied_in_slowly_is_scanned_once_it_is_complete(rt, fake_sta
     assert (item.id, item.path, item.missing, item.tmdb_id) == (movie.id, str(new), False, 949)
 
 
+def test_a_tick_with_nothing_settled_looks_at_no_path_still_settling(rt, fake_stages, monkeypatch):
+    """A copy of thousands of files keeps them all settling for a while: a tick that has nothing
+    ready must not find each one's scope (a stat of each, every tick) to hold nothing back."""
+    folder = Path(rt.config.library[0].path) / "Big Copy"
+    folder.mkdir()
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    for n in range(50):
+        video = folder / f"Movie {n} (2001).mkv"
+        video.write_bytes(b"\0")
+        w.handle("added", str(video))
+    looked: list[str] = []
+    scope = w._scope
+    monkeypatch.setattr(w, "_scope", lambda path: looked.append(path) or scope(path))
+    clock.t = 1.0
+    assert w.tick() is None
+    assert looked == []
+
+
 def test_a_movie_file_renamed_in_its_folder_keeps_its_item(rt, fake_stages):
     """A file renamed where it is (`heat.1995.1080p.mkv` to `Heat (1995).mkv` by a renamer, or
     Radarr without the webhook): same folder, same size and mtime, a new name. The scan took it
