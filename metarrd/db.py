@@ -103,6 +103,11 @@ UNIDENTIFIED, IDENTIFIED, ENRICHED = "unidentified", "identified", "enriched"
 # publish_state values (docs/interface.md)
 UNPUBLISHED, PUBLISHED, OUTDATED = "unpublished", "published", "outdated"
 
+# The whole numbers an item's INTEGER columns take, from the user's NFO (scan) or the item page
+# (web.fields): PostgreSQL's INTEGER is 32 bits, SQLite's 64; the first films are of the 1870s.
+INT_RANGES = {"year": (1870, 2100), "runtime": (0, 10_000), "votes": (0, 2**31 - 1)}
+MAX_PROVIDER_ID = 2**31 - 1  # a TMDB or TheTVDB id (INTEGER columns)
+
 # Metadata fields a user can edit and lock (column names of Movie).
 EDITABLE_FIELDS = (
     "title",

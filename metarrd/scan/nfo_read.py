@@ -41,6 +41,7 @@ from __future__ import annotations
 import codecs
 import html.entities
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from metarrd.db import INT_RANGES, MAX_PROVIDER_ID
 from metarrd.files import NotARegularFile, TooLarge, read_regular
 
 log = logging.getLogger(__name__)
@@ -126,14 +128,18 @@ _JELLYFIN_LOCKS = {
     "officialrating": ("mpaa",),
     "cast": ("cast",),
 }
-_IMDB_ID = re.compile(r"tt\d{7,8}")
+_IMDB_ID = re.compile(r"tt[0-9]{7,8}")
 # The TMDB scraper's own patterns (scraper_datahelper.find_uniqueids_in_text).
 _TMDB_URL = re.compile(r"themoviedb.org/movie/([0-9]+)")
 _IMDB_URL = re.compile(r"imdb....?/title/tt([0-9]+)")
 _IMDB_OLD_URL = re.compile(r"imdb....?/Title\?t{0,2}([0-9]+)")
 _DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
 _ROOT_START = re.compile(r"<([A-Za-z_][\w.:-]*)")
-_LEADING_INT = re.compile(r"\s*(\d+)")
+# ASCII digits only: `\d` and int() also take Arabic-Indic and full-width digits, Kodi does not
+_LEADING_INT = re.compile(r"\s*([0-9]+)")
+# votes as written: digits, maybe grouped by thousands (`1,234,567`, `1.234.567`, `1 234 567`)
+_VOTES = re.compile(r"[0-9]+(?:[,.' \u00a0\u202f][0-9]{3})*")
+_RATING = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 _YEAR_FIRST = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?![\d])")
 _DAY_FIRST = re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})(?![\d])")
 _DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
@@ -470,8 +476,8 @@ def _from_tree(
                     known.add(v)
                     items.append(v)
         elif tag in ("runtime", "year") and value and tag not in fields:
-            number = _leading_int(value)
-            if number is not None and (tag == "runtime" or 1800 <= number <= 2100):
+            number = _in_range(tag, _leading_int(value), value, warnings)
+            if number is not None:
                 fields[tag] = number
         elif tag == "set":
             _read_set(el, fields)
@@ -479,7 +485,7 @@ def _from_tree(
             actor = _read_actor(el)
             if actor:
                 data.actors.append(actor)
-    _read_ratings(elements, fields)
+    _read_ratings(elements, fields, warnings)
     _read_dates(fields, warnings)
     return data
 
@@ -496,7 +502,8 @@ def _read_dates(fields: dict[str, object], warnings: list[str]) -> None:
         else:
             del fields["premiered"]
             year = _leading_int(premiered)
-            if re.fullmatch(r"\s*\d{4}\s*", premiered) and year and 1800 <= year <= 2100:
+            low, high = INT_RANGES["year"]
+            if re.fullmatch(r"\s*[0-9]{4}\s*", premiered) and year and low <= year <= high:
                 fields.setdefault("year", year)  # a bare year is still the year
             else:
                 warnings.append(f"premiered {premiered!r} is not a date; ignored")
@@ -625,7 +632,18 @@ def _apply_ids(data: NfoData, sources: list[tuple[str, dict[str, str]]]) -> None
 def _valid_id(kind: str, value: str) -> str | None:
     if kind == "imdb":
         return value if _IMDB_ID.fullmatch(value) else None
-    return str(int(value)) if value.isdigit() and int(value) > 0 else None
+    return str(int(value)) if is_id(value) else None
+
+
+def is_id(value: str) -> bool:
+    """A TMDB or TheTVDB id: ASCII digits (isdigit() and int() take `٣`), 1 to
+    MAX_PROVIDER_ID (an INTEGER column; int() refuses 4,300+ digits)."""
+    return (
+        value.isascii()
+        and value.isdigit()
+        and len(value) <= 10
+        and 0 < int(value) <= MAX_PROVIDER_ID
+    )
 
 
 def _read_locks(data: NfoData, tag: str, value: str) -> None:
@@ -680,31 +698,45 @@ def _kept_beside_ours(el: etree._Element) -> bool:
     )
 
 
-def _read_ratings(elements: list[etree._Element], fields: dict[str, object]) -> None:
+def _read_ratings(
+    elements: list[etree._Element], fields: dict[str, object], warnings: list[str]
+) -> None:
     """Kodi's rules: value/max*10, values outside (0, 10] dropped, first default="true" wins
-    (else the first), legacy <rating>/<votes> only without <ratings>."""
+    (else the first), legacy <rating>/<votes> only without <ratings>. A value or vote count
+    that is no number, or one a column cannot hold, is dropped with a warning (0, Kodi's "no
+    rating", silently)."""
     ratings: list[dict[str, object]] = []
     for block in (el for el in elements if el.tag == "ratings"):
         for rating in block.iterfind("rating"):
-            value = _rating_value(_child_text(rating, "value"), rating.get("max"))
+            name = (rating.get("name") or "default").strip()
+            value = _rating_value(_child_text(rating, "value"), rating.get("max"), warnings, name)
             if value is None:
                 continue
             ratings.append(
                 {
-                    "name": (rating.get("name") or "default").strip(),
+                    "name": name,
                     "value": value,
-                    "votes": _votes(_child_text(rating, "votes")),
+                    "votes": _votes(_child_text(rating, "votes"), warnings),
                     "default": (rating.get("default") or "").strip().lower() == "true",
                 }
             )
     if not ratings:
         legacy = next((el for el in elements if el.tag == "rating"), None)
         votes = next((el for el in elements if el.tag == "votes"), None)
-        value = _rating_value(_text(legacy), legacy.get("max")) if legacy is not None else None
+        value = (
+            _rating_value(_text(legacy), legacy.get("max"), warnings, "default")
+            if legacy is not None
+            else None
+        )
         if value is not None:
             votes_text = _text(votes) if votes is not None else None
             ratings.append(
-                {"name": "default", "value": value, "votes": _votes(votes_text), "default": True}
+                {
+                    "name": "default",
+                    "value": value,
+                    "votes": _votes(votes_text, warnings),
+                    "default": True,
+                }
             )
     if not ratings:
         return
@@ -720,27 +752,76 @@ def _read_ratings(elements: list[etree._Element], fields: dict[str, object]) -> 
         fields["votes"] = default["votes"]
 
 
-def _rating_value(text: str | None, max_attr: str | None) -> float | None:
-    try:
-        value = float(text) if text else None
-        top = float(max_attr) if max_attr else 10.0
-    except ValueError:
+def _rating_value(
+    text: str | None, max_attr: str | None, warnings: list[str], name: str
+) -> float | None:
+    """A rating out of 10, or None. float() takes `NaN`, `inf`, `1_0` and non-ASCII digits
+    (`٣`); Kodi's reader does not: those are no number here either."""
+    if not text:
         return None
-    if value is None:
+    top = _number(max_attr) if max_attr else 10.0
+    value = _number(text)
+    if value is None or top is None:
+        warnings.append(f"rating {name!r} {_shown(text)} is not a number; ignored")
         return None
     if top >= 1:
         value = value / top * 10
-    return round(value, 4) if 0 < value <= 10 else None
+    if value == 0:
+        return None  # Kodi's "no rating"
+    if not 0 < value <= 10:
+        warnings.append(f"rating {name!r} {_shown(text)} is not between 0 and 10; ignored")
+        return None
+    return round(value, 4)
 
 
-def _votes(text: str | None) -> int | None:
-    digits = re.sub(r"\D", "", text or "")
-    return int(digits) if digits else None
+def _number(text: str) -> float | None:
+    if not _RATING.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _votes(text: str | None, warnings: list[str]) -> int | None:
+    """A vote count: digits, maybe grouped by thousands; else None with a warning."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if _VOTES.fullmatch(text):
+        return _in_range("votes", _leading_int(re.sub(r"[^0-9]", "", text)), text, warnings)
+    warnings.append(f"votes {_shown(text)} is not a whole number; ignored")
+    return None
+
+
+def _in_range(tag: str, number: int | None, text: str, warnings: list[str]) -> int | None:
+    """`number` when the column `tag` can take it (INT_RANGES, the item page's limits too),
+    else None with a warning: the NFO keeps it, the database does not get it. A year of 0 is
+    Kodi's "none": None, silently."""
+    low, high = INT_RANGES[tag]
+    if tag == "year" and number == 0:
+        return None  # Kodi's export writes an unknown year so (tests/nfo/tmm-tvshowepisode-...)
+    if number is None:
+        warnings.append(f"{tag} {_shown(text)} is not a whole number; ignored")
+        return None
+    if not low <= number <= high:
+        warnings.append(f"{tag} {_shown(text)} is not between {low} and {high}; ignored")
+        return None
+    return number
+
+
+def _shown(text: str) -> str:
+    """A value of the file in a message: quoted, at most 40 characters."""
+    text = text.strip()
+    return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
 def _leading_int(text: str) -> int | None:
+    """The number `text` starts with (ASCII digits, as Kodi's atoi); a number of more than 18
+    digits is 10**18 (int() refuses 4,300+ digits; no column takes either)."""
     match = _LEADING_INT.match(text)
-    return int(match.group(1)) if match else None
+    if not match:
+        return None
+    digits = match.group(1).lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 def _child_text(el: etree._Element, tag: str) -> str | None:

@@ -592,16 +592,12 @@ def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
         value = nfo.fields.get(key)
         if value in (None, "", []) or movie.is_locked(column):
             continue
-        if column in ("year", "runtime", "votes"):
-            try:
-                value = int(value)
-            except (TypeError, ValueError):
+        if column in db.INT_RANGES:  # nfo_read warned of a value out of these ranges
+            low, high = db.INT_RANGES[column]
+            if not isinstance(value, int) or not low <= value <= high:
                 continue
-        elif column == "rating":
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                continue
+        elif column == "rating" and not (isinstance(value, float) and 0 <= value <= 10):
+            continue
         setattr(movie, column, value)
     movie.nfo_extra = list(nfo.unknown_elements)
     nfo_locks = [*db.EDITABLE_FIELDS, "cast"] if nfo.lock_all else nfo.locked_fields

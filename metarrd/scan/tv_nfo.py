@@ -29,24 +29,29 @@ from metarrd.scan.nfo_read import (
     NfoData,
     NfoError,
     decode_nfo,
+    is_id,
     parse_text,
     refuse_entity_declarations,
 )
 
-_LEGACY_ID = re.compile(r"<id>\s*(\d+)\s*</id>")
-_TMDB_TV_URL = re.compile(r"themoviedb\.org/tv/(\d+)")
+_LEGACY_ID = re.compile(r"<id>\s*([0-9]+)\s*</id>")
+_TMDB_TV_URL = re.compile(r"themoviedb\.org/tv/([0-9]+)")
 # the episode guide of Kodi 17/18's TMDB TV scraper: its API URL (`cache="tmdb-46639-en.json"`)
-_TMDB_API_TV_URL = re.compile(r"themoviedb\.org/3/tv/(\d+)")
-_TVDB_URL = re.compile(r"thetvdb\.com/(?:\?tab=series&(?:amp;)?id=|api/[^/]+/series/|series/)(\d+)")
-_IMDB_URL = re.compile(r"imdb\.[a-z.]+/title/(tt\d{7,8})")
+_TMDB_API_TV_URL = re.compile(r"themoviedb\.org/3/tv/([0-9]+)")
+_TVDB_URL = re.compile(
+    r"thetvdb\.com/(?:\?tab=series&(?:amp;)?id=|api/[^/]+/series/|series/)([0-9]+)"
+)
+_IMDB_URL = re.compile(r"imdb\.[a-z.]+/title/(tt[0-9]{7,8})")
 # the episode guide of Kodi 18's TheTVDB scraper (v2 API), as MediaElch, tinyMediaManager and
 # TVRename write it too: `https://api.thetvdb.com/login?{"apikey":"...","id":121361}|...`
-_TVDB_LOGIN_URL = re.compile(r"api\.thetvdb\.com/login\?\{[^}]*?[\"']id[\"']\s*:\s*[\"']?(\d+)")
+_TVDB_LOGIN_URL = re.compile(r"api\.thetvdb\.com/login\?\{[^}]*?[\"']id[\"']\s*:\s*[\"']?([0-9]+)")
 _LONE_URL = re.compile(r"https?://\S+")
 _FILLED_UNIQUEID = re.compile(r"<uniqueid(?:\s[^>]*)?>\s*[^<\s]")
 _BLOCK_START = re.compile(r"<episodedetails(?=[\s>/])")
 # an episode's page names its show: themoviedb.org/tv/1399-game-of-thrones/season/1/episode/2
-_TMDB_EPISODE_URL = re.compile(r"themoviedb\.org/tv/(\d+)[^/\s]*/season/(\d+)/episode/(\d+)")
+_TMDB_EPISODE_URL = re.compile(
+    r"themoviedb\.org/tv/([0-9]+)[^/\s]*/season/([0-9]{1,9})/episode/([0-9]{1,9})(?![0-9])"
+)
 
 
 @dataclass
@@ -126,7 +131,7 @@ def read_show_nfo(path: Path) -> ShowNfo:
             continue
         if kind == "imdb":
             show.imdb_id = value
-        elif value.isdigit() and int(value) > 0:
+        elif is_id(value):
             setattr(show, f"{kind}_id", int(value))
         else:
             continue
@@ -223,7 +228,7 @@ def _episode_url_nfo(text: str, path: Path, warnings: list[str]) -> EpisodeNfo |
     episode's error. None when the text is none of this (parse_text says what it is)."""
     if "<" in text:
         return None
-    ids = {k: v for k, v in show_url_ids(text).items() if k != "imdb"}
+    ids = {k: v for k, v in show_url_ids(text).items() if k != "imdb" and is_id(v)}
     if not ids:
         if _LONE_URL.fullmatch(text.strip()) and not _IMDB_URL.search(text):
             note = (f"holds only a URL ({text.strip()[:200]}) that names no show metarrd can read;"
@@ -245,5 +250,5 @@ def _episode_url_nfo(text: str, path: Path, warnings: list[str]) -> EpisodeNfo |
 
 
 def _int_element(block: str, tag: str) -> int | None:
-    m = re.search(rf"<{tag}>\s*(-?\d+)\s*</{tag}>", block)
+    m = re.search(rf"<{tag}>\s*(-?[0-9]{{1,9}})\s*</{tag}>", block)  # ASCII, as Kodi's atoi
     return int(m.group(1)) if m else None

@@ -50,8 +50,7 @@ _COMPACT = (
 _LAST = ("votes", "trailer", "set_overview")
 FIELD_ORDER = _COMPACT + tuple(f for f in db.EDITABLE_FIELDS if f not in _COMPACT + _LAST) + _LAST
 COMPACT_FIELDS = frozenset(_COMPACT)
-# votes: what an INTEGER column holds on PostgreSQL (32 bits)
-INT_FIELDS = {"year": (1870, 2100), "runtime": (0, 10_000), "votes": (0, 2**31 - 1)}
+INT_FIELDS = db.INT_RANGES  # the NFO reader takes the same
 MAX_TEXT = 20_000
 
 

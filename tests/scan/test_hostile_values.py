@@ -1,0 +1,177 @@
+"""Hostile or odd numbers in the user's NFOs: a value no column can hold (PostgreSQL's INTEGER is
+32 bits, SQLite's 64), that int() or float() takes and Kodi does not (`٣`, full-width digits,
+`NaN`, `inf`, `1_0`), or that is out of the item page's range is a warning on the item, never
+in the database, and the rest of the NFO is read."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.runtime import open_runtime
+from metarrd.scan import scan
+from metarrd.scan.nfo_read import parse_nfo
+from metarrd.scan.tv_nfo import read_episode_nfo, read_show_nfo
+from metarrd.web.fields import INT_FIELDS, parse_field
+from tests.tv.conftest import put as put_tv
+from tests.tv.conftest import tv_config
+
+from .conftest import SAMPLE
+
+HUGE = "99999999999999999999"  # above SQLite's 64 bits too
+
+
+def _nfo(body: str):
+    return parse_nfo(f"<movie><title>Kept</title>{body}</movie>".encode(), Path("m.nfo"))
+
+
+@pytest.mark.parametrize(
+    ("element", "text"),
+    [
+        ("votes", HUGE),
+        ("votes", str(2**31)),  # PostgreSQL's INTEGER ends at 2**31 - 1
+        ("votes", "-5"),
+        ("votes", "1e400"),
+        ("votes", "0x10"),
+        ("votes", "٣٠٠"),  # Arabic-Indic digits: int() takes them
+        ("votes", "１２３"),  # full-width digits
+        ("votes", "NaN"),
+        ("runtime", HUGE),
+        ("runtime", "9" * 5000),  # int() refuses 4,300+ digits (ValueError)
+        ("runtime", "-90"),
+        ("runtime", "٩٠"),
+        ("runtime", "inf"),
+        ("year", "1"),
+        ("year", "99999"),
+        ("year", "١٩٩٩"),
+        ("year", "１９９９"),
+    ],
+)
+def test_a_number_no_column_takes_is_a_warning_and_the_rest_is_read(element, text):
+    nfo = _nfo(f"<{element}>{text}</{element}><plot>Still read.</plot><rating>7</rating>")
+    assert element not in nfo.fields and nfo.fields["rating"] == 7
+    assert (nfo.fields["title"], nfo.fields["plot"]) == ("Kept", "Still read.")
+    assert [w for w in nfo.warnings if w.startswith(element)], nfo.warnings
+
+
+@pytest.mark.parametrize("text", ["NaN", "inf", "-inf", "1e400", "٧.٥", "7_5", "-3", "85"])
+def test_a_rating_that_is_no_rating_is_a_warning(text):
+    for body in (
+        f"<rating>{text}</rating>",
+        f'<ratings><rating name="themoviedb"><value>{text}</value></rating></ratings>',
+    ):
+        nfo = _nfo(body)
+        assert "rating" not in nfo.fields and "ratings" not in nfo.fields
+        assert [w for w in nfo.warnings if w.startswith("rating")], nfo.warnings
+
+
+def test_ordinary_numbers_still_read_as_kodi_reads_them():
+    nfo = _nfo(
+        "<runtime>136 min</runtime><year>1999</year><votes>1,234,567</votes>"
+        "<rating>8.7</rating><rating>0</rating>"
+    )
+    f = nfo.fields
+    assert (f["runtime"], f["year"], f["votes"], f["rating"]) == (136, 1999, 1234567, 8.7)
+    assert nfo.warnings == []
+    assert _nfo("<rating>0</rating>").warnings == []  # Kodi's "no rating": no warning
+    nfo = _nfo("<year>0</year>")  # Kodi's export's unknown year (tests/nfo/tmm-tvshowepisode-...)
+    assert "year" not in nfo.fields and nfo.warnings == []
+
+
+def test_ids_only_of_ascii_digits_a_column_takes():
+    for value in (HUGE, str(2**31), "٦٠٣", "9" * 5000):
+        nfo = _nfo(f'<uniqueid type="tmdb">{value}</uniqueid>')
+        assert nfo.tmdb_id is None
+        assert any("not valid" in w for w in nfo.warnings)
+    assert _nfo('<uniqueid type="imdb">tt٠١٣٣٠٩٣</uniqueid>').imdb_id is None
+
+
+def test_the_nfo_and_the_item_page_take_the_same_ranges():
+    assert INT_FIELDS == db.INT_RANGES
+    for name, (low, high) in db.INT_RANGES.items():
+        assert _nfo(f"<{name}>{high}</{name}><rating>7</rating>").fields[name] == high
+        assert parse_field(name, str(high)) == high
+        assert name not in _nfo(f"<{name}>{high + 1}</{name}><rating>7</rating>").fields
+        with pytest.raises(ValueError):
+            parse_field(name, str(high + 1))
+        if low > 0:
+            assert name not in _nfo(f"<{name}>{low - 1}</{name}>").fields
+
+
+HOSTILE_MOVIE = f"""<movie>
+  <title>My Title</title>
+  <plot>My plot.</plot>
+  <rating>7.5</rating>
+  <votes>{HUGE}</votes>
+  <runtime>{2**40}</runtime>
+  <year>99999</year>
+  <uniqueid type="tmdb">{HUGE}</uniqueid>
+  <top250>{HUGE}</top250>
+  <playcount>-1</playcount>
+  <userrating>NaN</userrating>
+</movie>
+"""
+
+
+def test_a_movie_nfo_of_hostile_numbers_is_scanned_with_warnings(config_factory, tmp_path):
+    library = tmp_path / "movies"
+    folder = library / "Heat (1995)"
+    folder.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, folder / "Heat (1995).mkv")
+    (folder / "Heat (1995).nfo").write_text(HOSTILE_MOVIE, encoding="utf-8")
+    rt = open_runtime(config_factory(libraries={"Movies": library}))
+    try:
+        report = scan(rt)
+        assert not report.errors, report.errors
+        movie = db.Movie.get(db.Movie.path == str(folder / "Heat (1995).mkv"))
+        assert (movie.title, movie.plot) == ("My Title", "My plot.")
+        assert (movie.votes, movie.runtime, movie.tmdb_id) == (None, None, None)
+        assert movie.year == 1995  # the folder's
+        said = [e.message for e in db.Event.select().where(db.Event.movie == movie)]
+        for element in ("votes", "runtime", "year", "tmdb id"):
+            assert any(element in m and "ignored" in m for m in said), (element, said)
+        # the elements metarrd does not own stay as written, for publish to write back
+        assert any(HUGE in e for e in movie.nfo_extra if e.startswith("<top250"))
+    finally:
+        rt.close()
+
+
+def test_tv_nfos_of_hostile_numbers_are_scanned_with_warnings(tmp_path, simulator):
+    show_dir = tmp_path / "tv" / "Show (2010)"
+    video = put_tv(show_dir, "Season 01/Show - S01E01.mkv")
+    (show_dir / "tvshow.nfo").write_text(
+        f'<tvshow><title>Show</title><uniqueid type="tvdb">{HUGE}</uniqueid>'
+        f"<year>٢٠١٠</year><runtime>{HUGE}</runtime></tvshow>",
+        encoding="utf-8",
+    )
+    video.with_suffix(".nfo").write_text(
+        "<episodedetails><title>Pilot</title><season>1</season><episode>1</episode>"
+        f"<runtime>{HUGE}</runtime><rating>7</rating><votes>{HUGE}</votes><displayseason>{HUGE}</displayseason>"
+        "</episodedetails>",
+        encoding="utf-8",
+    )
+    assert read_show_nfo(show_dir / "tvshow.nfo").tvdb_id is None
+    assert [(b.season, b.episode) for b in read_episode_nfo(video.with_suffix(".nfo"))] == [(1, 1)]
+    rt = open_runtime(tv_config(tmp_path, simulator))
+    try:
+        report = scan(rt)
+        assert not report.errors, report.errors
+        show = db.Movie.get(db.Movie.path == str(show_dir))
+        episode = db.Movie.get(db.Movie.path == str(video))
+        assert (show.title, show.tvdb_id, show.runtime, show.year) == ("Show", None, None, 2010)
+        assert (episode.title, episode.runtime, episode.votes) == ("Pilot", None, None)
+        said = [e.message for e in db.Event.select().where(db.Event.movie == episode)]
+        assert any("runtime" in m and "ignored" in m for m in said), said
+    finally:
+        rt.close()
+
+
+def test_an_episode_numbers_digits_are_ascii():
+    from metarrd.scan.tv_nfo import _int_element
+
+    assert _int_element("<season>٣</season>", "season") is None
+    assert _int_element(f"<season>{'9' * 5000}</season>", "season") is None
+    assert _int_element("<season>-1</season>", "season") == -1
