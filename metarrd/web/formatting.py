@@ -98,6 +98,7 @@ EVENT_LABELS = {
     "scan.warning": "Scan warning",
     "webhook.received": "Webhook received",
     "webhook.ignored": "Webhook ignored",
+    "webhook.missing": "Webhook folder missing",
     "settings.changed": "Settings changed",
     "notify.retrying": "Player retry",
     "auth.password_changed": "Password changed",

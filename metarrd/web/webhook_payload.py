@@ -15,6 +15,7 @@ import json
 import ntpath
 import os
 import posixpath
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -164,6 +165,35 @@ def local_path(path: str, path_map: Sequence[PathMap]) -> str:
         return map_path(path, path_map, "[webhooks]")
     except PathNotMapped:
         return path
+
+
+def disk_spelling(path: str) -> str:
+    """`path` as the disk spells it: each of its names that is not there as sent is looked for
+    in its folder in the other Unicode normalisation (Radarr and Sonarr on Linux send what their
+    database holds, often NFC; a NAS or a Mac share may hold the name NFD, or the other way
+    round). A name found in neither stays as sent, and so does everything after it."""
+    if path.isascii() or not path.startswith("/") or os.path.lexists(path):
+        return path
+    parts = path.split("/")
+    found = ""
+    for i, name in enumerate(parts[1:], 1):
+        here = f"{found}/{name}"
+        if name.isascii() or os.path.lexists(here):
+            found = here
+            continue
+        wanted = unicodedata.normalize("NFC", name)
+        try:
+            with os.scandir(found or "/") as entries:
+                match = next(
+                    (e.name for e in entries if unicodedata.normalize("NFC", e.name) == wanted),
+                    None,
+                )
+        except OSError:
+            match = None
+        if match is None:
+            return "/".join([found, *parts[i:]])
+        found = f"{found}/{match}"
+    return found
 
 
 def suggest_mapping(

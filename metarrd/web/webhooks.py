@@ -12,6 +12,10 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | `Test` | nothing | 200 |
 | anything else | nothing, one log line | 200 |
 
+A `Download` whose folder (or file) inside a library is not there is still 202, with a
+`webhook.missing` warning saying so; a name sent in the other Unicode form than the disk's
+(NFC/NFD) is used as the disk spells it (webhook_payload.disk_spelling).
+
 Radarr's and Sonarr's "Method: PUT" option is answered like POST. Bad token 401 (after ten
 from one client address within 15 minutes, 429 with Retry-After, right token or not), empty token
 403, malformed body 400 (with the field at fault: see webhook_payload.py), a path outside every
@@ -53,6 +57,7 @@ from metarrd.walk import leads_out
 from metarrd.web import attempts, clients
 from metarrd.web.webhook_payload import (
     BadPayload,
+    disk_spelling,
     ids,
     local_path,
     obj,
@@ -193,7 +198,7 @@ class _Paths:
 
     def local(self, value: Any, what: str, *, folder: bool = False) -> str:
         sent = sent_path(value, what)
-        ours = local_path(sent, self.config.webhooks.path_map)
+        ours = disk_spelling(local_path(sent, self.config.webhooks.path_map))
         self.sent.setdefault(ours, sent)
         if folder:
             self.folders.add(ours)
@@ -233,6 +238,26 @@ class _Paths:
         log.warning("%s webhook %s", self.source, message)
         db.record_event("webhook.ignored", message, level="warning", path=ours)
         return _answer(422, message, event=event, **extra)
+
+    def warn_missing(self, paths: list[str], event: str) -> str | None:
+        """A warning for the first of `paths` (inside a library) that is not on disk here: a
+        `path_map` that maps into the wrong folder of a library, a share not mounted, a name
+        spelled otherwise (disk_spelling found no NFC/NFD variant either). The scan is queued
+        anyway (the files may land in a moment); its result would say nothing."""
+        for path in paths:
+            if os.path.exists(path):
+                continue
+            sent = self.sent.get(path, path)
+            shown = path if sent == path else f"{path} (sent as {sent})"
+            message = (
+                f"{event}: {shown} is not there; its scan will find nothing. Check that "
+                f"{self.source} and metarrd see the same files (the [webhooks] path_map, a share "
+                "that is not mounted, a name spelled otherwise)"
+            )
+            log.warning("%s webhook %s", self.source, message)
+            db.record_event("webhook.missing", message, level="warning", path=path)
+            return message
+        return None
 
     def _refuse_led_out(self, paths: list[str], event: str) -> tuple[Response, int] | None:
         """The 422 for the first of `paths` (inside a library) whose folder a symlink leads out
@@ -276,7 +301,8 @@ def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
         "Radarr webhook: Download of %s: scan %s queued as job %d%s", what, folder, job.id, given
     )
     db.record_event("webhook.received", f"Radarr imported {what}", path=folder, **found)
-    return _answer(202, f"scan of {folder} queued", event="Download", job=job.id)
+    missing = paths.warn_missing([folder], "Download")
+    return _answer(202, missing or f"scan of {folder} queued", event="Download", job=job.id)
 
 
 def _upgrade(body: dict[str, Any], folder: str, paths: _Paths) -> dict[str, str]:
@@ -420,7 +446,9 @@ def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
     )  # fmt: skip
     db.record_event("webhook.received", f"Sonarr imported {len(files)} files of {what}",
                     path=show, **found)  # fmt: skip
-    return _answer(202, f"scan of {show} queued", event="Download", job=job.id, files=len(files))
+    missing = paths.warn_missing([show, *files.values()], "Download")
+    return _answer(202, missing or f"scan of {show} queued", event="Download", job=job.id,
+                   files=len(files))  # fmt: skip
 
 
 def _sonarr_upgrade(body, series, show, new_files, paths) -> dict[str, str]:

@@ -6,6 +6,7 @@ WebhookSeriesDeletePayload; camelCase keys, kodi-tv.md §4)."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -446,3 +447,32 @@ def test_a_container_path_is_422_naming_the_path_map_for_every_event(tmp_path, e
         assert "If Sonarr sees the library under another path" in answer["message"]
     finally:
         rt.close()
+
+
+def test_a_download_into_a_show_folder_that_is_not_there_is_a_warning(setup):
+    """Sonarr's series path mapped to a folder that is not the show's here: a warning on the
+    Activity page, where it was a silent 202."""
+    client, rt, fake, show = setup
+    r = client.post(
+        "/api/webhooks/sonarr", json=per_file(show, "Season 1/Severance - S01E01.mkv"), headers=KEY
+    )
+    assert r.status_code == 202 and f"{show} is not there" in r.get_json()["message"]
+    (event,) = db.Event.select().where(db.Event.kind == "webhook.missing")
+    assert event.level == "warning"
+    assert fake.calls == []
+
+
+def test_a_download_of_a_show_spelled_nfd_on_disk_finds_it(setup):
+    """Sonarr sends `Pokémon` NFC, the disk holds it NFD: the show's folder is scanned."""
+    client, rt, fake, _ = setup
+    library = Path(rt.config.library[0].path)
+    show = library / unicodedata.normalize("NFD", "Pokémon (1997)")
+    video = show / "Season 1" / "Pokémon - S01E01.mkv"
+    video.parent.mkdir(parents=True)
+    video.write_bytes(b"\0" * 2048)
+    sent = library / unicodedata.normalize("NFC", "Pokémon (1997)")
+    body = per_file(sent, "Season 1/Pokémon - S01E01.mkv")
+    r = client.post("/api/webhooks/sonarr", json=body, headers=KEY)
+    assert r.status_code == 202 and r.get_json()["message"] == f"scan of {show} queued"
+    assert db.Movie.get(db.Movie.kind == db.SHOW).path == str(show)
+    assert not db.Event.select().where(db.Event.kind == "webhook.missing").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -206,6 +207,44 @@ def test_ids_for_a_folder_of_several_movies_go_to_none(setup, make_movie):
     assert [(stage, mid, kw["tmdb_id"]) for stage, mid, kw in fake.calls[:1]] == [
         ("identify", heat.id, 603)
     ]
+
+
+def test_a_download_of_a_folder_that_is_not_there_is_a_warning(setup):
+    """A `path_map` that lands in the wrong folder of a library (or a share not mounted): the
+    payload passes every check, its scan finds nothing. It was a silent 202."""
+    client, rt, fake = setup
+    folder = Path(rt.config.library[0].path) / "movies" / "Heat (1995)"  # one level too deep
+    r = client.post("/api/webhooks/radarr", json=download(folder), headers=KEY)
+    assert r.status_code == 202
+    assert f"{folder} is not there" in r.get_json()["message"]
+    (event,) = db.Event.select().where(db.Event.kind == "webhook.missing")
+    assert event.level == "warning" and f"Download: {folder} is not there" in event.message
+    assert event.data["path"] == str(folder)
+    assert fake.calls == [] and db.Movie.select().count() == 0
+
+
+@pytest.mark.parametrize(("sent_form", "disk_form"), [("NFC", "NFD"), ("NFD", "NFC")])
+def test_a_download_spelled_in_the_other_unicode_form_finds_the_folder(setup, sent_form, disk_form):
+    """Radarr's database holds `Amélie` NFC, the NAS (a Mac's share) holds it NFD, or the
+    other way round: the folder on disk is used, its item identified from the payload's ids."""
+    client, rt, fake = setup
+    library = Path(rt.config.library[0].path)
+    name = "Le Fabuleux Destin d'Amélie Poulain (2001)"
+    folder = library / unicodedata.normalize(disk_form, name)
+    folder.mkdir()
+    video = folder / unicodedata.normalize(disk_form, "Amélie (2001).mkv")
+    video.write_bytes(b"\0" * 2048)
+    sent = library / unicodedata.normalize(sent_form, name)
+    assert not sent.exists()
+    body = download(sent, tmdb_id=194, imdb_id="tt0211915")
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 202 and r.get_json()["message"] == f"scan of {folder} queued"
+    movie = db.Movie.get()
+    assert movie.path == str(video)
+    assert fake.calls[0] == (
+        "identify", movie.id, {"tmdb_id": 194, "imdb_id": "tt0211915", "source": "webhook"}
+    )  # fmt: skip
+    assert not db.Event.select().where(db.Event.kind == "webhook.missing").exists()
 
 
 def test_download_outside_every_library_is_422(setup):
