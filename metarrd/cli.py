@@ -12,7 +12,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from metarrd import db
+from metarrd import db, logs
 from metarrd.config import Config, load_config
 from metarrd.errors import ConfigError, MetarrdError
 
@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     daemonish = args.command in ("run", "web", "demo")
+    logs.install()  # untrusted text (request paths, file names) cannot forge log lines
     logging.basicConfig(
         level=logging.INFO if (args.verbose or daemonish) else logging.ERROR,
         stream=sys.stdout if daemonish else sys.stderr,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from metarrd import logs
 from metarrd.config import load_config
 
 _config = load_config()
@@ -37,6 +38,7 @@ control_socket_disable = True  # gunicorn >= 25.1; older versions ignore unknown
 
 def __getattr__(name: str):
     if name == "app":
+        logs.install()  # untrusted text (request paths, headers) cannot forge log lines
         if not logging.getLogger().handlers:
             logging.basicConfig(
                 level=logging.INFO,

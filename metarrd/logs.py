@@ -1,0 +1,41 @@
+"""Log lines that untrusted text cannot forge.
+
+A request path (`/%0A2026-12-05 00:00:00 INFO metarrd.web.auth: web login from ...`: Werkzeug
+decodes `%0A` in `request.path`), a header, a webhook's path or a file name (a Linux file name may
+hold a newline) reaches log messages as it is. Every log record's message, whoever logs it, has
+its control characters escaped as Python writes them (`\\n`, `\\r`, `\\x1b`, `\\u2028`): one
+record is one line, and no escape sequence reaches a terminal. Tabs stay; a traceback (the
+record's `exc_info`, formatted apart from the message) keeps its lines.
+
+`install()` puts the record class in place for the whole process: `metarrd` (cli.main) and the
+web app under gunicorn (web.wsgi) call it before their first log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# C0 but tab, DEL, C1 (NEL U+0085 included), and the Unicode line and paragraph separators
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """`text` with its control characters written as escapes (`\\n`, `\\x1b`, `\\u2028`)."""
+    return _CONTROL.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+class SafeRecord(logging.LogRecord):
+    """A log record whose message cannot hold a line break or a terminal escape."""
+
+    def getMessage(self) -> str:  # noqa: N802 (logging's name)
+        return escape_controls(super().getMessage())
+
+
+def install() -> None:
+    """Every log record of this process is a SafeRecord (idempotent)."""
+    logging.setLogRecordFactory(SafeRecord)

@@ -1,0 +1,62 @@
+"""Log injection: untrusted text (a request path with `%0A`, a header, a file name holding a
+newline, a terminal escape) never makes a log record of more than one line."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from metarrd import logs
+from metarrd.cli import main
+from metarrd.web import create_app
+
+FORGED = "2099-01-01 00:00:00,000 INFO metarrd.web.auth: web login from 10.0.0.1"
+
+
+@pytest.fixture
+def safe_records():
+    before = logging.getLogRecordFactory()
+    logs.install()
+    yield
+    logging.setLogRecordFactory(before)
+
+
+def test_control_characters_are_escaped_tabs_kept():
+    assert logs.escape_controls("a\nb\rc\x1b[31md\x00e\tf") == "a\\nb\\rc\\x1b[31md\\x00e\tf"
+    assert logs.escape_controls("x\u2028y\x85z\x7f") == "x\\u2028y\\x85z\\x7f"
+    assert logs.escape_controls("Amélie (2001) / 千と千尋") == "Amélie (2001) / 千と千尋"
+
+
+def test_the_cli_makes_every_record_safe(tmp_path):
+    before = logging.getLogRecordFactory()
+    try:
+        main(["--config", str(tmp_path / "none.toml"), "config", "check"])
+        assert logging.getLogRecordFactory() is logs.SafeRecord
+    finally:
+        logging.setLogRecordFactory(before)
+
+
+def test_a_record_of_untrusted_text_is_one_line(safe_records, caplog):
+    log = logging.getLogger("metarrd.scan.stage")
+    with caplog.at_level(logging.INFO):
+        log.warning("library %s: %s unreadable", "Movies", f"/lib/a\n{FORGED}.mkv")
+        log.info(f"plain \x1b]0;title\x07 {FORGED}\r\n")
+    assert [r.getMessage().count("\n") for r in caplog.records] == [0, 0]
+    assert caplog.text.count("\n") == 2  # one line per record
+    assert "a\\n2099-01-01" in caplog.text and "\\x1b]0;title\\x07" in caplog.text
+
+
+def test_a_forged_request_path_is_logged_on_one_line(safe_records, config_factory, caplog):
+    """An unauthenticated visitor's `GET /%0A<a log line>` under a Host we do not answer to:
+    the guard logs the path it refused, which Werkzeug decoded to a newline."""
+    app = create_app(config_factory(), testing=True)
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING, logger="metarrd.web.auth"):
+        answer = client.get(
+            "/x%0A" + FORGED.replace(" ", "%20"), headers={"Host": "evil.example\x1b[2J"}
+        )
+    assert answer.status_code == 400
+    (record,) = [r for r in caplog.records if r.name == "metarrd.web.auth"]
+    message = record.getMessage()
+    assert "\n" not in message and "/x\\n2099-01-01 00:00:00" in message
