@@ -56,6 +56,7 @@ from metarrd.files import NotARegularFile, TooLarge, read_regular
 log = logging.getLogger(__name__)
 
 MAX_NFO_BYTES = 5 * 1024 * 1024
+MAX_WARNINGS = 20  # per NFO (per block of an episode NFO)
 
 OWNED_ELEMENTS = frozenset(
     [
@@ -487,7 +488,19 @@ def _from_tree(
                 data.actors.append(actor)
     _read_ratings(elements, fields, warnings)
     _read_dates(fields, warnings)
+    data.warnings = capped(data.warnings)
     return data
+
+
+def capped(warnings: list[str]) -> list[str]:
+    """The warnings once each, at most MAX_WARNINGS of them and a line saying how many more:
+    each is an event on the item, and an NFO of 50,000 bad `<rating>`s or a `<lockedfields>` of
+    100,000 names is not 100,000 events."""
+    unique = list(dict.fromkeys(warnings))
+    if len(unique) <= MAX_WARNINGS:
+        return unique
+    more = len(unique) - MAX_WARNINGS
+    return [*unique[:MAX_WARNINGS], f"… and {more} more warnings about this NFO, not listed"]
 
 
 def _read_dates(fields: dict[str, object], warnings: list[str]) -> None:

@@ -41,7 +41,7 @@ from metarrd.scan.local_files import (
     nfo_present,
     refused_link,
 )
-from metarrd.scan.nfo_read import NfoError
+from metarrd.scan.nfo_read import NfoError, capped
 from metarrd.scan.stage import (
     PROBE_THREADS,
     ScanReport,
@@ -632,7 +632,7 @@ def probe_episode(
             pr.nfo = read_episode_nfo(nfo_path)
             pr.nfo_hash = sha256_file(nfo_path)
             said = (f"{nfo_path.name}: {w}" for n in pr.nfo for w in n.data.warnings)
-            pr.warnings = list(dict.fromkeys(said))  # each block repeats the file's
+            pr.warnings = capped(list(said))  # each block repeats the file's
         except NfoError as exc:
             pr.errors.append(str(exc))
         except OSError as exc:  # swapped for a FIFO between the two reads, say

@@ -175,3 +175,38 @@ def test_an_episode_numbers_digits_are_ascii():
     assert _int_element("<season>٣</season>", "season") is None
     assert _int_element(f"<season>{'9' * 5000}</season>", "season") is None
     assert _int_element("<season>-1</season>", "season") == -1
+
+
+def test_an_nfo_of_thousands_of_bad_values_is_a_few_warnings_not_thousands():
+    """Each warning becomes an event on the item at every scan of a changed NFO: 50,000 bad
+    `<rating>`s, or a Jellyfin `<lockedfields>` of 100,000 names, were as many events."""
+    ratings = "".join(
+        f'<rating name="site{i}"><value>5</value><votes>{HUGE}{i}</votes></rating>'
+        for i in range(50_000)
+    )
+    locks = "|".join(f"Field{i}" for i in range(100_000))
+    for body in (f"<ratings>{ratings}</ratings>", f"<lockedfields>{locks}</lockedfields>"):
+        nfo = _nfo(body)
+        assert len(nfo.warnings) == 21
+        assert nfo.warnings[-1].startswith("… and ") and "more warnings" in nfo.warnings[-1]
+
+
+def test_an_episode_nfo_of_many_blocks_is_a_few_warnings(tmp_path, simulator):
+    show_dir = tmp_path / "tv" / "Show (2010)"
+    video = put_tv(show_dir, "Season 01/Show - S01E01.mkv")
+    video.with_suffix(".nfo").write_text(
+        "".join(
+            f"<episodedetails><title>E{i}</title><season>1</season><episode>{i}</episode>"
+            f"<runtime>{HUGE}{i}</runtime></episodedetails>"
+            for i in range(1, 2001)
+        ),
+        encoding="utf-8",
+    )
+    rt = open_runtime(tv_config(tmp_path, simulator))
+    try:
+        scan(rt)
+        episode = db.Movie.get(db.Movie.path == str(video))
+        said = db.Event.select().where(db.Event.movie == episode, db.Event.kind == "scan.warning")
+        assert said.count() == 21
+    finally:
+        rt.close()
