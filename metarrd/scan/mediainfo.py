@@ -9,6 +9,7 @@ turns MediaInfo's tracks into StreamDetails with Kodi's names (metarrd.scan.kodi
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import sys
@@ -112,23 +113,35 @@ def _audio_stream(track: Any) -> AudioStream:
 # --- number parsing -------------------------------------------------------------------------
 
 
+# What MediaInfo reads from the file's own headers is the file's word: a corrupt or crafted
+# Matroska `Duration` of 1e300 ms is reported as such. A number no INTEGER column takes
+# (PostgreSQL's are 32 bits; SQLite's 64) failed the whole scan; it is "unknown" (0) instead.
+MAX_NUMBER = 2**31 - 1
+MAX_SECONDS = 5_000_000  # 58 days (the longest film, Logistics, is 857 hours): longer is broken
+
+
 def _int(value: Any) -> int:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return 0
+    number = _finite(value)
+    return int(number) if number is not None and 0 <= number <= MAX_NUMBER else 0
 
 
 def _seconds(milliseconds: Any) -> int:
+    number = _finite(milliseconds)
+    seconds = round(number / 1000) if number is not None else 0
+    return seconds if 0 <= seconds <= MAX_SECONDS else 0
+
+
+def _finite(value: Any) -> float | None:
     try:
-        return round(float(milliseconds) / 1000)
-    except (TypeError, ValueError):
-        return 0
+        number = float(value)  # a 400-digit int overflows: OverflowError
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _channels(value: Any) -> int:
     """MediaInfo's Channel(s): an int, or text like "8 / 6" for layered streams (take the most)."""
     if isinstance(value, int):
-        return value
-    numbers = [int(n) for n in re.findall(r"\d+", str(value or ""))]
+        return value if 0 <= value <= MAX_NUMBER else 0
+    numbers = [int(n) for n in re.findall(r"(?<![0-9])[0-9]{1,9}(?![0-9])", str(value or ""))]
     return max(numbers, default=0)

@@ -6,6 +6,7 @@ in the database, and the rest of the NFO is read."""
 from __future__ import annotations
 
 import shutil
+import struct
 from pathlib import Path
 
 import pytest
@@ -208,5 +209,39 @@ def test_an_episode_nfo_of_many_blocks_is_a_few_warnings(tmp_path, simulator):
         episode = db.Movie.get(db.Movie.path == str(video))
         said = db.Event.select().where(db.Event.movie == episode, db.Event.kind == "scan.warning")
         assert said.count() == 21
+    finally:
+        rt.close()
+
+
+def _with_mkv_duration(target: Path, milliseconds: float) -> Path:
+    """The sample Matroska file with its Segment Info `Duration` (EBML id 0x4489, an 8-byte
+    float) set to `milliseconds`: what a corrupt or crafted header says, and MediaInfo reports."""
+    data = bytearray(SAMPLE.read_bytes())
+    at = data.find(b"\x44\x89\x88")
+    assert at > 0
+    data[at + 3 : at + 11] = struct.pack(">d", milliseconds)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+@pytest.mark.parametrize("milliseconds", [1e300, 5e15, float("inf"), float("nan"), -5000.0])
+def test_a_video_whose_header_says_a_huge_duration_does_not_stop_the_scan(
+    config_factory, tmp_path, milliseconds
+):
+    """1e300 ms overflowed SQLite's INTEGER, 5e15 ms (5e12 s) PostgreSQL's: the scan of the
+    whole library stopped at that file. Its duration is unknown instead (the video track's)."""
+    library = tmp_path / "movies"
+    crafted = _with_mkv_duration(library / "Heat (1995)" / "Heat (1995).mkv", milliseconds)
+    other = library / "Alien (1979)" / "Alien (1979).mkv"
+    other.parent.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, other)
+    rt = open_runtime(config_factory(libraries={"Movies": library}))
+    try:
+        report = scan(rt)
+        assert len(report.new) == 2 and not report.errors
+        movie = db.Movie.get(db.Movie.path == str(crafted))
+        (video,) = db.VideoStream.select().where(db.VideoStream.movie == movie)
+        assert 0 <= video.duration_seconds < 10
     finally:
         rt.close()
