@@ -90,6 +90,13 @@ def test_ids_only_of_ascii_digits_a_column_takes():
     assert _nfo('<uniqueid type="imdb">tt٠١٣٣٠٩٣</uniqueid>').imdb_id is None
 
 
+def test_the_longest_film_has_its_runtime():
+    """Logistics (2012) runs 51,420 minutes (857 hours): the item page refused it (at most
+    10,000), so its NFO's runtime could not be typed in again."""
+    assert parse_field("runtime", "51420") == 51420
+    assert _nfo("<runtime>51420</runtime>").fields["runtime"] == 51420
+
+
 def test_the_nfo_and_the_item_page_take_the_same_ranges():
     assert INT_FIELDS == db.INT_RANGES
     for name, (low, high) in db.INT_RANGES.items():
