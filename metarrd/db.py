@@ -107,6 +107,7 @@ UNPUBLISHED, PUBLISHED, OUTDATED = "unpublished", "published", "outdated"
 # (web.fields): PostgreSQL's INTEGER is 32 bits, SQLite's 64; the first films are of the 1870s;
 # the longest film, Logistics (2012), runs 51,420 minutes (857 hours), as TMDB and IMDb list it.
 INT_RANGES = {"year": (1870, 2100), "runtime": (0, 100_000), "votes": (0, 2**31 - 1)}
+MAX_TEXT = 20_000  # characters of a text field (a list's: joined by ", "), the NFO's and typed
 MAX_PROVIDER_ID = 2**31 - 1  # a TMDB or TheTVDB id (INTEGER columns)
 
 # Metadata fields a user can edit and lock (column names of Movie).

@@ -50,13 +50,14 @@ from pathlib import Path
 
 from lxml import etree
 
-from metarrd.db import INT_RANGES, MAX_PROVIDER_ID
+from metarrd.db import INT_RANGES, MAX_PROVIDER_ID, MAX_TEXT
 from metarrd.files import NotARegularFile, TooLarge, read_regular
 
 log = logging.getLogger(__name__)
 
 MAX_NFO_BYTES = 5 * 1024 * 1024
 MAX_WARNINGS = 20  # per NFO (per block of an episode NFO)
+MAX_WARNING_CHARS = 500  # a warning quotes the file: not all of a 4 MB <premiered>
 
 OWNED_ELEMENTS = frozenset(
     [
@@ -486,17 +487,36 @@ def _from_tree(
             actor = _read_actor(el)
             if actor:
                 data.actors.append(actor)
+    _drop_long_texts(fields, warnings)
     _read_ratings(elements, fields, warnings)
     _read_dates(fields, warnings)
     data.warnings = capped(data.warnings)
     return data
 
 
+def _drop_long_texts(fields: dict[str, object], warnings: list[str]) -> None:
+    """A text (or list) longer than the item page takes (MAX_TEXT characters; a 4 MB `<plot>`)
+    is not read, with a warning: the page could not save it again, and every listing and
+    history line would carry it."""
+    for key, value in list(fields.items()):
+        text = ", ".join(value) if isinstance(value, list) else value
+        if isinstance(text, str) and len(text) > MAX_TEXT:
+            del fields[key]
+            warnings.append(
+                f"{key} is {len(text):,} characters long, more than the {MAX_TEXT:,} an item"
+                " takes; ignored"
+            )
+
+
 def capped(warnings: list[str]) -> list[str]:
-    """The warnings once each, at most MAX_WARNINGS of them and a line saying how many more:
-    each is an event on the item, and an NFO of 50,000 bad `<rating>`s or a `<lockedfields>` of
-    100,000 names is not 100,000 events."""
-    unique = list(dict.fromkeys(warnings))
+    """The warnings once each, at most MAX_WARNINGS of them and a line saying how many more,
+    each cut at MAX_WARNING_CHARS: each is an event on the item, and an NFO of 50,000 bad
+    `<rating>`s or a `<lockedfields>` of 100,000 names is not 100,000 events."""
+    unique = list(
+        dict.fromkeys(
+            w if len(w) <= MAX_WARNING_CHARS else w[: MAX_WARNING_CHARS - 1] + "…" for w in warnings
+        )
+    )
     if len(unique) <= MAX_WARNINGS:
         return unique
     more = len(unique) - MAX_WARNINGS
@@ -511,7 +531,7 @@ def _read_dates(fields: dict[str, object], warnings: list[str]) -> None:
         if day is not None:
             fields["premiered"] = day
             if day != premiered:
-                warnings.append(f"premiered {premiered!r} read as {day}")
+                warnings.append(f"premiered {_shown(premiered)} read as {day}")
         else:
             del fields["premiered"]
             year = _leading_int(premiered)
@@ -519,7 +539,7 @@ def _read_dates(fields: dict[str, object], warnings: list[str]) -> None:
             if re.fullmatch(r"\s*[0-9]{4}\s*", premiered) and year and low <= year <= high:
                 fields.setdefault("year", year)  # a bare year is still the year
             else:
-                warnings.append(f"premiered {premiered!r} is not a date; ignored")
+                warnings.append(f"premiered {_shown(premiered)} is not a date; ignored")
     added = fields.get("dateadded")
     if isinstance(added, str):
         stamp = kodi_datetime(added)
@@ -527,7 +547,7 @@ def _read_dates(fields: dict[str, object], warnings: list[str]) -> None:
             fields["dateadded"] = stamp
         else:
             del fields["dateadded"]
-            warnings.append(f"dateadded {added!r} is not a date and time; ignored")
+            warnings.append(f"dateadded {_shown(added)} is not a date and time; ignored")
 
 
 def kodi_date(text: str) -> str | None:
@@ -624,7 +644,7 @@ def _apply_ids(data: NfoData, sources: list[tuple[str, dict[str, str]]]) -> None
         for kind, raw in ids.items():
             value = _valid_id(kind, raw.strip())
             if value is None:
-                data.warnings.append(f"{source} {kind} id {raw.strip()!r} is not valid; ignored")
+                data.warnings.append(f"{source} {kind} id {_shown(raw)} is not valid; ignored")
             elif kind not in chosen:
                 chosen[kind] = (value, source)
             elif chosen[kind][0] != value:
@@ -669,7 +689,7 @@ def _read_locks(data: NfoData, tag: str, value: str) -> None:
         columns = _JELLYFIN_LOCKS.get(name.casefold())
         if columns is None:
             if name:
-                data.warnings.append(f"locked field {name!r} has no metarrd field; ignored")
+                data.warnings.append(f"locked field {_shown(name)} has no metarrd field; ignored")
             continue
         data.locked_fields.extend(c for c in columns if c not in data.locked_fields)
 
@@ -775,14 +795,14 @@ def _rating_value(
     top = _number(max_attr) if max_attr else 10.0
     value = _number(text)
     if value is None or top is None:
-        warnings.append(f"rating {name!r} {_shown(text)} is not a number; ignored")
+        warnings.append(f"rating {_shown(name)} {_shown(text)} is not a number; ignored")
         return None
     if top >= 1:
         value = value / top * 10
     if value == 0:
         return None  # Kodi's "no rating"
     if not 0 < value <= 10:
-        warnings.append(f"rating {name!r} {_shown(text)} is not between 0 and 10; ignored")
+        warnings.append(f"rating {_shown(name)} {_shown(text)} is not between 0 and 10; ignored")
         return None
     return round(value, 4)
 

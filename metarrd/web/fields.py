@@ -51,7 +51,7 @@ _LAST = ("votes", "trailer", "set_overview")
 FIELD_ORDER = _COMPACT + tuple(f for f in db.EDITABLE_FIELDS if f not in _COMPACT + _LAST) + _LAST
 COMPACT_FIELDS = frozenset(_COMPACT)
 INT_FIELDS = db.INT_RANGES  # the NFO reader takes the same
-MAX_TEXT = 20_000
+MAX_TEXT = db.MAX_TEXT  # the NFO reader takes the same
 
 
 def field_text(name: str, value: Any) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
+from metarrd.db import MAX_TEXT
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
 from metarrd.scan.nfo_read import parse_nfo
@@ -252,3 +253,23 @@ def test_a_video_whose_header_says_a_huge_duration_does_not_stop_the_scan(
         assert 0 <= video.duration_seconds < 10
     finally:
         rt.close()
+
+
+def test_a_text_longer_than_the_item_page_takes_is_a_warning():
+    """A 4 MB `<plot>` (the NFO may be 5 MB) went into the database, every page of the item
+    and its history; the item page could not save it again (at most MAX_TEXT characters)."""
+    big = "x" * (MAX_TEXT + 1)
+    genres = "".join(f"<genre>{'g' * 90}{i}</genre>" for i in range(300))
+    nfo = _nfo(f"<plot>{big}</plot><outline>Short.</outline>{genres}")
+    assert "plot" not in nfo.fields and "genres" not in nfo.fields
+    assert nfo.fields["outline"] == "Short."
+    assert any(w.startswith("plot is 20,001 characters") for w in nfo.warnings)
+    assert _nfo(f"<plot>{'x' * MAX_TEXT}</plot>").fields["plot"] == "x" * MAX_TEXT
+    with pytest.raises(ValueError):
+        parse_field("plot", big)
+
+
+def test_a_warning_quotes_at_most_a_few_hundred_characters():
+    nfo = _nfo(f"<premiered>{'9' * 15_000}</premiered><dateadded>{'y' * 15_000}</dateadded>")
+    assert len(nfo.warnings) == 2
+    assert all(len(w) <= 500 for w in nfo.warnings), [len(w) for w in nfo.warnings]
