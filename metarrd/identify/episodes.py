@@ -647,17 +647,30 @@ _KODI_RULES = (
 def kodi_numbers(file_name: str) -> tuple[int, list[int]] | None:
     """(season, episodes) as Kodi 21 and older read `file_name` with the default
     `tvshowmatching` (its two numbered expressions and the multi-episode continuation), or None
-    when neither matches (a date, absolute numbers: read otherwise, not judged here)."""
+    when neither matches (a date, absolute numbers: read otherwise, not judged here).
+    The continuation is Kodi's loop (VideoInfoScanner EnumerateEpisodeItem): in the rest of the
+    name, `-E03`/`-03`/`E03` right at its start, or the same expression again anywhere in it
+    (`S15E06 - S15E07`, Sonarr's "Duplicate" style; `1x01 - 1x02`), whichever comes first; the
+    expression wins a tie and a new season ends the list here (such names are reported)."""
     for pattern in (_KODI_SXXEYY, _KODI_NXNN):
         m = pattern.search(file_name)
         if not m:
             continue
-        episodes = [_number(m.group(2))]
+        season, episodes = int(m.group(1)), [_number(m.group(2))]
         rest = m.group(3)
-        while more := _KODI_MORE.match(rest):
-            episodes.append(_number(more.group(1)))
-            rest = rest[more.end() :]
-        return int(m.group(1)), episodes
+        while True:
+            again, more = pattern.search(rest), _KODI_MORE.match(rest)
+            if again and (more is None or again.start() == 0):
+                if int(again.group(1)) != season:
+                    break
+                episodes.append(_number(again.group(2)))
+                rest = again.group(3)
+            elif more:
+                episodes.append(_number(more.group(1)))
+                rest = rest[more.end() :]
+            else:
+                break
+        return season, episodes
     return None
 
 

@@ -499,6 +499,10 @@ def test_warnings_for_names_players_read_differently():
     ("name", "misread"),
     [
         ("Show - S01E01-02-03 - Title.mkv", False),  # Extend: Kodi follows -02-03
+        # Duplicate (Sonarr's MultiEpisodeFixture: "South Park - S15E06 - S15E07 - City Sushi"):
+        # Kodi finds its expression again in the rest of the name
+        ("Show - S01E01 - S01E02 - S01E03 - Title.mkv", False),
+        ("Show - 1x01 - 1x02 - 1x03 - Title.mkv", False),
         ("Show - S01E01E02E03 - Title.mkv", False),  # Repeat
         ("Show - S01E01-E02-E03 - Title.mkv", False),  # Scene
         ("Show - S01E01-03 - Title.mkv", True),  # Range: Kodi reads E01 and E03
