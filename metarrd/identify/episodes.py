@@ -85,11 +85,12 @@ _CJK_SEASON = re.compile(r"第([0-9]{1,3}|[一二三四五六七八九十]{1,3})
 _CJK_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
 # one episode, nothing after the title but separators, and only a title after it
 _FAST = re.compile(r"^[\s._-]*[Ss](\d{1,2})[Ee](\d{1,3})(?:[\s._]+-[\s._]+([^\d\[\]()]*))?$")
-# a number alone, with a release version (`004v2`) and the end of a range (`002-003`, and the
-# last of a list: `01-02-03`); not a month (`10月新番`, "October's new shows" in fansub names)
+# a number alone, with a release version (`004v2`) and the end of a range (`002-003`, `01~02`,
+# `01 ~ 02` as anime groups write it, and the last of a list: `01-02-03`); not a month
+# (`10月新番`, "October's new shows" in fansub names)
 _BARE_NUMBER = re.compile(
-    r"(?<![\dA-Za-z])(\d{1,4})(?:v\d{1,2})?(?:(?:-\d{1,4}(?:v\d{1,2})?)*-(\d{1,4})(?:v\d{1,2})?)?"
-    r"(?![\dA-Za-z月])"
+    r"(?<![\dA-Za-z])(\d{1,4})(?:v\d{1,2})?"
+    r"(?:(?:-\d{1,4}(?:v\d{1,2})?)*(?:-|\s?~\s?)(\d{1,4})(?:v\d{1,2})?)?(?![\dA-Za-z月])"
 )
 # video codecs and audio channels (`H.264`, `H 265`, `AAC2.0`, `DD5 1`, `AC3 2.0`): never episode
 # numbers, although `.264-` fits Kodi's "foo.103" rule (S2E64)

@@ -154,6 +154,25 @@ def test_absolute_ranges_and_versions():
 
 
 @pytest.mark.parametrize(
+    "name, folder, season, episodes, absolute",
+    [
+        # Sonarr AbsoluteEpisodeNumberParserFixture (multi-episode absolute numbers): the file
+        # held episodes 1 to 10, its absolute number was 1 alone (an absolute order mapped the
+        # file to episode 1 and lost 2 to 10)
+        ("[Erai-raws] Series Title! - 01~10 [1080p][Multiple Subtitle].mkv", None, None, (),
+         tuple(range(1, 11))),
+        ("[Erai-raws] Series Title! - 01 ~ 10 [1080p][Multiple Subtitle].mkv", None, None, (),
+         tuple(range(1, 11))),
+        ("[Grp] Series Title! - 01~02 [1080p].mkv", None, None, (), (1, 2)),
+        ("Series Title! - 01~02 - Title.mkv", "Season 1", 1, (1, 2), ()),
+    ],
+)  # fmt: skip
+def test_absolute_ranges_with_a_tilde_hold_every_episode(name, folder, season, episodes, absolute):
+    got = parse_episode(name, "Series Title!", folder)
+    assert (got.season, got.episodes, _absolute(got)) == (season, episodes, absolute)
+
+
+@pytest.mark.parametrize(
     "name, folder, season, episode",
     [
         # Jellyfin tests/Jellyfin.Naming.Tests/TV/SeasonNumberTests.cs (`Series/1-12 - The
