@@ -54,6 +54,8 @@ _NX_RANGE = re.compile(
     r"(?i)(?<![\dA-Za-z])(\d{1,4})\s?[x×](\d{1,3})((?:-(?:\d{1,4}[x×]|[x×]|e)?\d{1,3})+)"
     r"(?![\dA-Za-z])"
 )
+# `2016x231`: a year-numbered season and its episode, which guessit reads as a screen size
+_NX_YEAR_SEASON = re.compile(r"(?i)(?<![\dA-Za-z])((?:19|20)\d\d)\s?[x×]\s?(\d{1,3})(?![\dA-Za-z])")
 _NX_PART = re.compile(r"(?i)-(?:(\d{1,4})?[x×]|e)?(\d{1,3})")
 # `Show Season 2 - 03`, `Show - S2 - 01` (Erai-raws and other anime groups): season 2 episode 3,
 # which guessit reads as the seasons 2 to 3; a one-digit end (`Season 1 - 4`) stays a range
@@ -248,6 +250,10 @@ def parse_episode(
             return _numbered(file_name, first, episodes, title, folder_season)
     explicit = _SEASON_EPISODE.search(text) or _SEASON_TOKEN.search(text)
     episodes = _numbers(episode)
+    year_season = _NX_YEAR_SEASON.search(text) if episode is None else None
+    if year_season and not _video_size(int(year_season.group(1)), int(year_season.group(2))):
+        # `Show - 2016x231` (a season named by its year): guessit's screen size, Kodi's S2016E231
+        season, episodes = int(year_season.group(1)), [int(year_season.group(2))]
     if explicit and isinstance(season, int) and episodes:
         return _numbered(file_name, season, episodes, title, folder_season)
     if season_folder and _SEASON_EPISODE.search(season_folder):
@@ -284,6 +290,12 @@ def parse_episode(
             f"{part.group(0).strip(' ._-')!r} read as season {season} episode {number}, {whose}; "
             f"name it S{season:02d}E{number:02d} to be sure"))  # fmt: skip
     return _bare_number(file_name, text, folder_season, title)
+
+
+def _video_size(width: int, height: int) -> bool:
+    """`1920x1080`, `2048x858`: a frame size (width 1.2 to 2.7 times the height), not a season
+    and episode."""
+    return height >= 120 and 1.2 <= width / height <= 2.7
 
 
 def _part_number(text: str) -> int:

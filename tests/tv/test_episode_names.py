@@ -154,6 +154,22 @@ def test_absolute_ranges_and_versions():
 
 
 @pytest.mark.parametrize(
+    "name, season, episodes",
+    [
+        # Sonarr SingleEpisodeParserFixture ("Series - 2016x231": season 2016, episode 231);
+        # Kodi's 1x09 rule reads it so too. guessit takes `2016x231` for a screen size.
+        ("Series - 2016x231.mkv", 2016, (231,)),
+        ("Series.2016x231.720p.HDTV.mkv", 2016, (231,)),
+        # a frame size stays one (`2048x858`: 2.39 to 1)
+        ("[Grp] Series - 05 (2048x858 x264).mkv", None, ()),
+    ],
+)
+def test_a_year_numbered_season_with_a_three_digit_episode(name, season, episodes):
+    got = parse_episode(name, "Series", None)
+    assert (got.season, got.episodes) == (season, episodes)
+
+
+@pytest.mark.parametrize(
     "name, folder, season, episodes, absolute",
     [
         # Sonarr AbsoluteEpisodeNumberParserFixture (multi-episode absolute numbers): the file
