@@ -63,6 +63,11 @@ _SEASON_DASH_EPISODE = re.compile(
     r"(?i)(?<![A-Za-z])(?:season|saison|staffel|temporada|stagione|seizoen|sezon|сезон|s)"
     r"[\s._]*(\d{1,4})\)?[\s_]+-[\s_]+(\d{2,4})(?:v\d{1,2})?(?![\dA-Za-z])"
 )
+# a season's extras (`S03.Extras.02`, `S02 Bonus 1`, `S01.Deleted.Scenes`): no episode number
+_SEASON_EXTRA = re.compile(
+    r"(?i)(?<![A-Za-z])s\d{1,4}[\s._-]+(?:extras?|bonus|featurettes?|deleted[\s._-]?scenes"
+    r"|behind[\s._-]the[\s._-]scenes)(?:[\s._-]+\d{1,3})?(?![\dA-Za-z])"
+)
 # a season word or token next to a number: then guessit's season and episode are the name's own
 _SEASON_TOKEN = re.compile(
     r"(?i)(?:(?<![A-Za-z])(?:season|saison|staffel|temporada|temp|tem|stagione|sezon|series"
@@ -249,6 +254,12 @@ def parse_episode(
             episodes = list(range(start, parts[-1][1] + 1))
             return _numbered(file_name, first, episodes, title, folder_season)
     explicit = _SEASON_EPISODE.search(text) or _SEASON_TOKEN.search(text)
+    extra = None if _SEASON_EPISODE.search(text) else _SEASON_EXTRA.search(text)
+    if extra:  # `Show.S03.Extras.02`: guessit's S3E2, an extra Kodi skips and Sonarr leaves out
+        return EpisodeName(problem=f"{file_name}: {extra.group(0).strip(' ._-')!r} is an extra "
+                                   f"of the season, not an episode; {_kodi_reading(file_name)}. "
+                                   "Move it into an Extras folder or name it as a special "
+                                   "(S00E01)")  # fmt: skip
     episodes = _numbers(episode)
     year_season = _NX_YEAR_SEASON.search(text) if episode is None else None
     if year_season and not _video_size(int(year_season.group(1)), int(year_season.group(2))):

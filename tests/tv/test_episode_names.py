@@ -154,6 +154,24 @@ def test_absolute_ranges_and_versions():
 
 
 @pytest.mark.parametrize(
+    "name, folder",
+    [
+        # Sonarr SeasonParserFixture.should_parse_season_extras (a season's extras, no episode)
+        ("The.Series.S03.Extras.02.720p.mkv", None),
+        ("The.Series.S03.Extras.02.720p.mkv", "Season 3"),
+        ("The.Series.S03.Extras.01.Deleted.Scenes.720p.mkv", "Season 3"),
+        ("The Series S03 Bonus 02.mkv", None),
+    ],
+)
+def test_a_seasons_extras_are_no_episode(name, folder):
+    # read as S3E2 (guessit: season 3, episode 2), the real S3E2's data went to an extra that
+    # Kodi skips
+    got = parse_episode(name, "The Series", folder)
+    assert got.episodes == () and got.problem and "an extra of the season" in got.problem
+    assert parse_episode("The.Series.S03E02.Extras.mkv", "The Series", None).episodes == (2,)
+
+
+@pytest.mark.parametrize(
     "name, season, episodes",
     [
         # Sonarr SingleEpisodeParserFixture ("Series - 2016x231": season 2016, episode 231);
