@@ -77,6 +77,9 @@ _EPISODE_ONLY = re.compile(r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?\d{1,4
 # Kodi's `Part`/`Pt` rule (`Part 2`, `Pt.VI`, `Part.1`): one separator before the number, one
 # or the end after it; season 1 (default season), as in Kodi, Jellyfin and Sonarr's mini-series
 _PART = re.compile(r"(?i)(?:^|[\s._-])p(?:ar)?t[\s._-](\d{1,3}|[ivx]{1,6})(?=[\s._-]|$)")
+# `Title (Part 2)`: a part of the episode's title, no episode number (Kodi's Part rule wants a
+# separator before the word and reads none; Sonarr reads none)
+_PART_BEFORE = re.compile(r"(?i)(?<![A-Za-z])p(?:ar)?t[\s._-]*$")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[.\-_ ](\d{2})[.\-_ ](\d{2})(?!\d)")
 _OTHER_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-_ ](\d{1,2})[.\-_ ](\d{4})(?!\d)")
@@ -410,6 +413,7 @@ def _bare_number(
         for m in _BARE_NUMBER.finditer(text)
         if m.group(1).lower() not in _RELEASE_WORDS
         and not (len(m.group(1)) == 4 and 1900 <= int(m.group(1)) <= 2100)
+        and not _PART_BEFORE.search(text[: m.start()])
     ]
     found = _without_resolutions(text, found, folder_season)
     if not found:

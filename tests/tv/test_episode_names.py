@@ -156,6 +156,24 @@ def test_absolute_ranges_and_versions():
 @pytest.mark.parametrize(
     "name, folder",
     [
+        # Sonarr CrapParserFixture.should_not_parse_special_with_part_number
+        ("Series - Episode Title (part 1).mkv", "Specials"),
+        ("Series - The Wedding (Part 2).mkv", "Season 1"),
+        ("Series - The Wedding (Pt 2).mkv", "Season 1"),
+    ],
+)
+def test_a_part_in_a_title_is_no_episode_number(name, folder):
+    # the folder's season and the part were read as S00E01 / S01E02: another episode's data
+    got = parse_episode(name, "Series", folder)
+    assert got.episodes == () and got.problem and "no season and episode numbers" in got.problem
+    # the episode number before the title stays one; Kodi's own `Part 2` rule too
+    assert parse_episode("05 - The Wedding (Part 2).mkv", "Series", "Season 1").episodes == (5,)
+    assert parse_episode("Series.Part.2.mkv", "Series", None).episodes == (2,)
+
+
+@pytest.mark.parametrize(
+    "name, folder",
+    [
         # Sonarr SeasonParserFixture.should_parse_season_extras (a season's extras, no episode)
         ("The.Series.S03.Extras.02.720p.mkv", None),
         ("The.Series.S03.Extras.02.720p.mkv", "Season 3"),
