@@ -540,8 +540,28 @@ def _kodi_first_rule(file_name: str) -> tuple[str, re.Match | None]:
     path = "/" + file_name  # the rules see the whole path; a separator before the name
     for kind, rule in _KODI_RULES:
         if m := rule.search(path):
+            if kind == "date" and _kodi_date(m) is None:
+                continue  # Kodi goes on to its next rule (`25.03.2024`: no 25th month)
             return kind, m
     return "none", None
+
+
+def _kodi_date(m: re.Match) -> str | None:
+    """The date of a match of Kodi's yyyy.mm.dd or mm.dd.yyyy rule, or None when it is none."""
+    first, second, third = m.groups()
+    year, month, day = (first, second, third) if len(first) == 4 else (third, first, second)
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def kodi_air_date(file_name: str) -> str | None:
+    """The air date Kodi 21 and older read from `file_name` (yyyy-mm-dd; its rules read
+    `yyyy.mm.dd` and `mm.dd.yyyy`, with `.` or `-`), or None when an earlier rule numbers the
+    file or no date rule gives a date."""
+    kind, m = _kodi_first_rule(file_name)
+    return _kodi_date(m) if kind == "date" and m is not None else None
 
 
 def _rule_numbers(m: re.Match) -> tuple[int, list[int]]:

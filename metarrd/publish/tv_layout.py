@@ -19,11 +19,10 @@ a disc movie's bare names (`layout.art_name("", ...)`). Names are lower case: Ko
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
-from metarrd.identify import kodi_misreading, kodi_numbers, kodi_rule_reading
+from metarrd.identify import kodi_air_date, kodi_misreading, kodi_numbers, kodi_rule_reading
 from metarrd.publish import layout
 
 __all__ = ["ALL_SEASONS", "EPISODE_THUMB", "SEASON_ART_TYPES", "SHOW_ART_TYPES"]
@@ -84,8 +83,6 @@ def _check_season_type(asset_type: str) -> None:
 
 # --- how Kodi 21 and older read a name (kodi-tv.md §1.2) ------------------------------------------
 
-_DAY_FIRST = re.compile(r"(?<![0-9])([0-9]{2})[.-]([0-9]{2})[.-]([0-9]{4})(?![0-9])")
-
 
 def misread_warning(
     file_name: str, season: int | None, episodes: list[int], aired: str | None = None
@@ -110,12 +107,28 @@ def misread_warning(
                 f"not {named}, and its NFO does not change that; naming it {named} is read "
                 "the same by every player"
             )
-    m = _DAY_FIRST.search(file_name)
-    if m and aired:
-        kodi_date = f"{m.group(3)}-{m.group(1)}-{m.group(2)}"  # Kodi: mm.dd.yyyy
-        if kodi_date != aired:
-            return (
-                f"{file_name}: Kodi reads {m.group(0)} as month.day.year ({kodi_date}), not "
-                f"{aired}; naming it {aired} is read the same by every player"
-            )
+    if not aired:
+        return None
+    # by Kodi's own rule order: `Show.2024.03.05.1080p` is read by its yyyy.mm.dd rule (the
+    # later `03.05.1080` never counts); `Show 2011 04 18` (no . or -) is numbered S20E11
+    kodi_date = kodi_air_date(file_name)
+    kind, read = kodi_rule_reading(file_name)
+    if kodi_date is not None and kodi_date != aired:
+        return (
+            f"{file_name}: Kodi reads the date in its name as {kodi_date} (month.day.year), "
+            f"not {aired}; naming it {aired} is read the same by every player"
+        )
+    if kind == "numbers" and read is not None:
+        k_season, (k_episode,) = read
+        return (
+            f"{file_name}: Kodi reads no air date from it (its date rules read {aired} or "
+            f"mm.dd.yyyy, with . or -) and numbers it S{k_season:02d}E{k_episode:02d} by its "
+            f"name; naming it {aired} is read the same by every player"
+        )
+    if kind == "none":
+        return (
+            f"{file_name}: Kodi reads no air date from it (its date rules read {aired} or "
+            f"mm.dd.yyyy, with . or -) and skips it; naming it {aired} is read the same by "
+            "every player"
+        )
     return None

@@ -183,6 +183,35 @@ def test_a_day_first_date_is_warned_about():
     assert warning and "month.day.year" in warning
 
 
+@pytest.mark.parametrize(
+    "name, aired",
+    [
+        # scene daily names: Kodi's yyyy.mm.dd rule reads them; `03.05.1080` (the resolution
+        # after the date) was taken for Kodi's mm.dd.yyyy reading and warned about
+        ("The.Daily.Show.2024.03.05.1080p.WEB.h264-EDITH.mkv", "2024-03-05"),
+        ("Show.2024-03-05.1080p.WEB.mkv", "2024-03-05"),
+        ("Show - 2024-03-05 - Guest WEBDL-1080p.mkv", "2024-03-05"),
+    ],
+)
+def test_dates_kodi_reads_first_are_not_warned_about(name, aired):
+    assert tv_layout.misread_warning(name, None, [], aired) is None
+
+
+@pytest.mark.parametrize(
+    "name, aired, kodi",
+    [
+        # Sonarr DailyEpisodeParserFixture: no . or - between the parts, so no Kodi date rule
+        # reads it and its "foo.103" rule numbers it
+        ("Series Title 2011 04 18 Emma Roberts HDTV XviD BFF.mkv", "2011-04-18", "S20E11"),
+        # no 25th month: Kodi's mm.dd.yyyy rule gives no date and the year is read as S20E24
+        ("Show - 25.03.2024 - Guest.mkv", "2024-03-25", "S20E24"),
+    ],
+)
+def test_dates_kodi_does_not_read_are_warned_about(name, aired, kodi):
+    warning = tv_layout.misread_warning(name, None, [], aired)
+    assert warning and "Kodi reads no air date" in warning and kodi in warning
+
+
 def test_season_art_names():
     assert tv_layout.season_art_name(1, "poster", "jpg") == "season01-poster.jpg"
     assert tv_layout.season_art_name(12, "banner", "png") == "season12-banner.png"
