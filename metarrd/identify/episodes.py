@@ -530,10 +530,10 @@ def _scene_run(text: str, found: list[re.Match], season: int, episodes: list[int
 def kodi_rule_reading(file_name: str) -> tuple[str, tuple[int, list[int]] | None]:
     """How Kodi's default `tvshowmatching` reads `file_name`, by the first rule that matches
     (kodi-tv.md §1.2): ("numbers", (season, [episode])), ("date", None), ("special", None), or
-    ("none", None) when no rule matches and Kodi skips the file. One episode only: the
-    multi-episode continuation of its SxxEyy and NxNN rules is `kodi_numbers`'."""
+    ("none", None) when no rule matches and Kodi skips the file. With the episodes its
+    multi-episode loop adds (`Show.103.104`: (1, [3, 4]); `E07-E08`: (1, [7, 8]))."""
     kind, m = _kodi_first_rule(file_name)
-    return kind, (_rule_numbers(m) if kind == "numbers" else None)
+    return kind, (_kodi_episodes(m) if kind == "numbers" and m is not None else None)
 
 
 def _kodi_first_rule(file_name: str) -> tuple[str, re.Match | None]:
@@ -701,25 +701,31 @@ def kodi_numbers(file_name: str) -> tuple[int, list[int]] | None:
     (`S15E06 - S15E07`, Sonarr's "Duplicate" style; `1x01 - 1x02`), whichever comes first; the
     expression wins a tie and a new season ends the list here (such names are reported)."""
     for pattern in (_KODI_SXXEYY, _KODI_NXNN):
-        m = pattern.search(file_name)
-        if not m:
-            continue
-        season, episodes = int(m.group(1)), [_number(m.group(2))]
-        rest = m.group(3)
-        while True:
-            again, more = pattern.search(rest), _KODI_MORE.match(rest)
-            if again and (more is None or again.start() == 0):
-                if int(again.group(1)) != season:
-                    break
-                episodes.append(_number(again.group(2)))
-                rest = again.group(3)
-            elif more:
-                episodes.append(_number(more.group(1)))
-                rest = rest[more.end() :]
-            else:
-                break
-        return season, episodes
+        m = pattern.search("/" + file_name)  # a separator before the name, as in Kodi's path
+        if m:
+            return _kodi_episodes(m)
     return None
+
+
+def _kodi_episodes(m: re.Match) -> tuple[int, list[int]]:
+    """(season, episodes) of a match of one of Kodi's numbered rules, with its multi-episode
+    loop (`kodi_numbers`)."""
+    season, episodes = _rule_numbers(m)
+    rest = m.group(3)
+    while True:
+        again, more = m.re.search(rest), _KODI_MORE.match(rest)
+        if again and (more is None or again.start() == 0):
+            again_season, again_episodes = _rule_numbers(again)
+            if again_season != season:
+                break
+            episodes += again_episodes
+            rest = again.group(3)
+        elif more:
+            episodes.append(_number(more.group(1)))
+            rest = rest[more.end() :]
+        else:
+            break
+    return season, episodes
 
 
 def _number(text: str) -> int:

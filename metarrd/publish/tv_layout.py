@@ -84,6 +84,10 @@ def _check_season_type(asset_type: str) -> None:
 # --- how Kodi 21 and older read a name (kodi-tv.md §1.2) ------------------------------------------
 
 
+def _named(season: int, episodes: list[int]) -> str:
+    return f"S{season:02d}" + "".join(f"E{e:02d}" for e in episodes)
+
+
 def misread_warning(
     file_name: str, season: int | None, episodes: list[int], aired: str | None = None
 ) -> str | None:
@@ -101,11 +105,10 @@ def misread_warning(
                 f"appear in Kodi; naming it {named} is read the same by every player"
             )
         if read is not None and read != (season, list(episodes)):
-            k_season, (k_episode,) = read
             return (
-                f"{file_name}: Kodi numbers it S{k_season:02d}E{k_episode:02d} by its name, "
-                f"not {named}, and its NFO does not change that; naming it {named} is read "
-                "the same by every player"
+                f"{file_name}: Kodi numbers it {_named(*read)} by its name, not {named}, and "
+                f"its NFO does not change that; naming it {named} is read the same by every "
+                "player"
             )
     if not aired:
         return None
@@ -119,11 +122,10 @@ def misread_warning(
             f"not {aired}; naming it {aired} is read the same by every player"
         )
     if kind == "numbers" and read is not None:
-        k_season, (k_episode,) = read
         return (
             f"{file_name}: Kodi reads no air date from it (its date rules read {aired} or "
-            f"mm.dd.yyyy, with . or -) and numbers it S{k_season:02d}E{k_episode:02d} by its "
-            f"name; naming it {aired} is read the same by every player"
+            f"mm.dd.yyyy, with . or -) and numbers it {_named(*read)} by its name; naming it "
+            f"{aired} is read the same by every player"
         )
     if kind == "none":
         return (

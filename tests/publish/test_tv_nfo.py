@@ -153,6 +153,9 @@ def test_names_kodi_would_misread(name, season, episodes, warned):
         ("名探偵コナン 第195話.mkv", 9, [12], "Kodi skips it"),
         ("Show - 05 - Title.mkv", 2, [5], "Kodi skips it"),
         ("Show - Episode 5.mkv", 1, [5], "Kodi skips it"),  # `Episode` is no `e5` to Kodi
+        # Sonarr's names: Kodi's loop goes on past the episode (`-720` is E720 to it)
+        ("kill-roy-was-here-e07-720p.mkv", 1, [7], "Kodi numbers it S01E07E720"),
+        ("[Jumonji-Giri]_[F-B]_Series_Title_Ep04_(0b0e2c10).mkv", 1, [4], "S01E04E02"),
     ],
 )
 def test_absolute_and_bare_names_kodi_would_misread_or_skip_are_warned_about(
@@ -172,6 +175,12 @@ def test_absolute_and_bare_names_kodi_would_misread_or_skip_are_warned_about(
         ("Mini.Series.Pt.VI.mkv", 1, [6]),
         ("Show 1003 Title.mkv", 10, [3]),  # `foo.1003`: S10E03, as read
         ("Show - 2024-03-05 - Guest.mkv", 2024, [12]),  # by its air date
+        # multi-episode names of Sonarr's MultiEpisodeParserFixture: Kodi's loop reads every
+        # episode with the rule that matched (they were warned as S01E03 alone, not S01E03E04)
+        ("Series.Title.103.104.720p.HDTV.X264-DIMENSION.mkv", 1, [3, 4]),
+        ("Series.Title.E07-E08.180612.1080p-NEXT.mkv", 1, [7, 8]),
+        ("8x01_02 - Free Falling.mkv", 8, [1, 2]),
+        ("2x04x05.720p.BluRay-FUTV.mkv", 2, [4, 5]),
     ],
 )
 def test_names_kodi_reads_alike_by_its_other_rules_are_not_warned_about(name, season, episodes):
