@@ -56,6 +56,11 @@ _NX_RANGE = re.compile(
 )
 # `2016x231`: a year-numbered season and its episode, which guessit reads as a screen size
 _NX_YEAR_SEASON = re.compile(r"(?i)(?<![\dA-Za-z])((?:19|20)\d\d)\s?[x×]\s?(\d{1,3})(?![\dA-Za-z])")
+_EPISODE_LIST = re.compile(
+    r"(?i)(?:(?<![A-Za-z])s\d{1,4}[\s._]*e|(?<![\dA-Za-z])e|(?<![\dA-Za-z])ep)(\d{1,3})"
+    r"((?:-(?:s\d{1,4}[\s._]*e|ep|e)?\d{1,3}){2,})(?![\dA-Za-z])"
+)
+_EPISODE_LIST_PART = re.compile(r"(?i)-(?:s\d{1,4}[\s._]*e|ep|e)?(\d{1,3})")
 _NX_PART = re.compile(r"(?i)-(?:(\d{1,4})?[x×]|e)?(\d{1,3})")
 # `Show Season 2 - 03`, `Show - S2 - 01` (Erai-raws and other anime groups): season 2 episode 3,
 # which guessit reads as the seasons 2 to 3; a one-digit end (`Season 1 - 4`) stays a range
@@ -255,6 +260,9 @@ def parse_episode(
                                        "or name it with one season")  # fmt: skip
         if parts[-1][1] > start:
             episodes = list(range(start, parts[-1][1] + 1))
+            listed = [start, *(b for _a, b in parts)]
+            if len(listed) > 2 and listed == sorted(set(listed)):  # `5x01-5x03-5x05`: a list
+                episodes = listed
             return _numbered(file_name, first, episodes, title, folder_season)
     explicit = _SEASON_EPISODE.search(text) or _SEASON_TOKEN.search(text)
     extra = None if _SEASON_EPISODE.search(text) else _SEASON_EXTRA.search(text)
@@ -264,6 +272,9 @@ def parse_episode(
                                    "Move it into an Extras folder or name it as a special "
                                    "(S00E01)")  # fmt: skip
     episodes = _numbers(episode)
+    listed = _episode_list(text)
+    if listed and episodes == list(range(listed[0], listed[-1] + 1)):
+        episodes = listed  # `S05E01-E03-E05`: guessit's 1 to 5, Kodi's (and the name's) 1, 3, 5
     year_season = _NX_YEAR_SEASON.search(text) if episode is None else None
     if year_season and not _video_size(int(year_season.group(1)), int(year_season.group(2))):
         # `Show - 2016x231` (a season named by its year): guessit's screen size, Kodi's S2016E231
@@ -312,6 +323,18 @@ def _video_size(width: int, height: int) -> bool:
     return height >= 120 and 1.2 <= width / height <= 2.7
 
 
+def _episode_list(text: str) -> list[int] | None:
+    """The episodes of a list of three or more joined by dashes (`S05E01-E03-E05`,
+    `S05E01-S05E03-S05E05`, `S05E01-03-05`, `E01-E03-E05`), each above the one before; None for
+    any other name. Kodi reads such a name as that list, before and after its episode ranges
+    (its TestVideoInfoScanner: "should not be treated as episode ranges")."""
+    m = _EPISODE_LIST.search(text)
+    if not m:
+        return None
+    listed = [int(m.group(1)), *(int(n) for n in _EPISODE_LIST_PART.findall(m.group(2)))]
+    return listed if listed == sorted(set(listed)) else None
+
+
 def _part_number(text: str) -> int:
     """`2` -> 2, `IV` -> 4, `vi` -> 6."""
     if text.isdigit():
@@ -356,7 +379,7 @@ def _numbered(
     folder_season: int | None,
     warning: str | None = None,
 ) -> EpisodeName:
-    if len(episodes) > MAX_RANGE:  # `E01-E30-E60`: pairs under the cap, a file over it
+    if len(episodes) > MAX_RANGE:  # `E01-E02-...-E51`: pairs under the cap, a file over it
         return EpisodeName(problem=f"{file_name}: episode range of {len(episodes)} is over "
                                    f"{MAX_RANGE}, the most Kodi reads in one file; split the "
                                    "file or fix its name")  # fmt: skip

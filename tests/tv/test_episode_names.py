@@ -154,6 +154,30 @@ def test_absolute_ranges_and_versions():
 
 
 @pytest.mark.parametrize(
+    "name, season, episodes",
+    [
+        # xbmc/xbmc xbmc/video/test/TestVideoInfoScanner.cpp ("should not be treated as episode
+        # ranges"): a list of three joined by dashes; guessit read episodes 1 to 5
+        ("foo.S05E01-E03-E05.mkv", 5, (1, 3, 5)),
+        ("foo.S05E01-S05E03-S05E05.mkv", 5, (1, 3, 5)),
+        # the same list in Sonarr's Extend style and in 5x01 and E01 forms
+        ("foo.S05E01-03-05.mkv", 5, (1, 3, 5)),
+        ("foo - 5x01-5x03-5x05.mkv", 5, (1, 3, 5)),
+        ("foo.E01-E03-E05.mkv", 1, (1, 3, 5)),
+        # and ranges stay ranges (the same file's TestData "episode ranges")
+        ("foo.S05E03-E05.mkv", 5, (3, 4, 5)),
+        ("foo.5x03-5x05.mkv", 5, (3, 4, 5)),
+        ("foo.S05E01-02-03.mkv", 5, (1, 2, 3)),
+    ],
+)
+def test_three_episodes_joined_by_dashes_are_a_list_not_a_range(name, season, episodes):
+    got = parse_episode(name, "foo", None)
+    assert (got.season, got.episodes) == (season, episodes)
+    if episodes == (1, 3, 5):  # read alike by Kodi 21 and older (a range is warned about)
+        assert not [w for w in got.warnings if "would not appear" in w]
+
+
+@pytest.mark.parametrize(
     "name, folder",
     [
         # Sonarr CrapParserFixture.should_not_parse_special_with_part_number
@@ -658,5 +682,10 @@ def test_ranges_up_to_fifty_episodes_are_read():
     assert (got.season, got.episodes, got.problem) == (1, tuple(range(1, 51)), None)
     got = parse_episode("Show - S01E01-E51.mkv", "Show", None)
     assert got.problem and "episode range of 51 is over 50" in got.problem
+    # a chain of three is a list (Kodi's TestVideoInfoScanner: `S05E01-E03-E05` is E1, E3, E5),
+    # so `E01-E30-E60` holds three episodes, not 60; a list of 51 is over the cap
     chained = parse_episode("Show - S01E01-E30-E60.mkv", "Show", None)
-    assert chained.problem and "episode range of 60 is over 50" in chained.problem
+    assert (chained.season, chained.episodes, chained.problem) == (1, (1, 30, 60), None)
+    listed = "-".join(f"E{n:02d}" for n in range(1, 52))
+    chained = parse_episode(f"Show - S01{listed}.mkv", "Show", None)
+    assert chained.problem and "episode range of 51 is over 50" in chained.problem
