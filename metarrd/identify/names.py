@@ -275,13 +275,31 @@ def _full_parse(name: str) -> tuple[str | None, int | None, str | None]:
             return _tidy_title(_spaced(unstacked, unstacked)), year, edition
     title = str(title_m.value)
     before = unstacked[: title_m.start]
-    if re.search(r"[^\W_]", before) and not any(m.start < title_m.start for m in _matches(guess)):
-        title = _join(_spaced(before, unstacked), title)  # "(500) Days of Summer"
+    leading = [m for m in _matches(guess) if m.start < title_m.start]
+    if re.search(r"[^\W_]", before) and all(
+        _leads_into_title(m, unstacked, title_m) for m in leading
+    ):
+        title = _join(_spaced(before, unstacked), title)  # "(500) Days of Summer", "PT 109"
     if year_at is not None:
         title = _join(title, _title_words_before(unstacked, title_m.end, year_at, guess))
     else:
         title = _join(title, _subtitle(unstacked, title_m, guess))
     return _tidy_title(_drop_trailing_tags(title)), year, edition
+
+
+def _leads_into_title(m, name: str, title_m) -> bool:
+    """ "En.Kongelig.Affaere.2012", "Hi.Mom.2021", "PT.109.1963": a two-letter word at the start
+    that guessit takes for a language is the title's first word when one dot or space joins it
+    to the title. A language tag stands apart ("Fr - Paris 2054", "[FR] ...") or is upper case
+    ("FR.Paris.2054.2005"); upper case counts as a word only before a number ("PT 109")."""
+    word = name[m.start : m.end]
+    return (
+        m.name in ("language", "country")
+        and m.start == 0
+        and m.end == 2
+        and re.fullmatch(r"[ ._]", name[m.end : title_m.start + 1]) is not None
+        and (not word.isupper() or str(title_m.value)[:1].isdigit())
+    )
 
 
 def _drop_trailing_tags(title: str) -> str:

@@ -260,6 +260,24 @@ def test_a_title_word_that_is_also_a_language_stays(name, title):
 @pytest.mark.parametrize(
     ("name", "title", "year"),
     [
+        ("PT.109.1963.DVDRip.XviD.avi", "PT 109", 1963),
+        ("PT.109.DVDRip.XviD.avi", "PT 109", None),
+        ("En.Kongelig.Affaere.2012.DANiSH.1080p.BluRay.x264.mkv", "En Kongelig Affaere", 2012),
+        ("Hi.Mom.2021.CHINESE.1080p.WEB-DL.x264.mkv", "Hi Mom", 2021),
+        # a tag before the title stays a tag: set apart, or upper case before words
+        ("Fr - Paris 2054, Renaissance (2005).avi", "Paris 2054, Renaissance", 2005),
+        ("FR.Paris.2054.2005.DVDRip.avi", "Paris 2054", 2005),
+    ],
+)
+def test_a_first_title_word_that_is_also_a_language_stays(name, title, year):
+    """Before, "PT" (Portuguese), "En" (English), "Hi" (Hindi) were dropped as a language."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [
         ("Leaving Movie by Movie (1897) [DVD].mp4", "Leaving Movie by Movie", 1897),
         ("Movie Name (1897).mkv", "Movie Name", 1897),
         ("Let.It.Fall.Los.Angeles.1982-1992.2017.1080p.WEB-DL.DD5.1.H264-FGT.mkv",
