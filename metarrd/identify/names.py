@@ -36,6 +36,9 @@ _TITLE_YEAR = re.compile(r"^(?P<title>.*?[^\s._-])[\s._-]*[(\[](?P<year>1[89]\d\
 # Kodi's stacking markers (cd1, dvd2, part3, pt1, disc a) at the end of a name.
 _STACK_SUFFIX = re.compile(r"[\s._-]+(?:cd|dvd|p(?:ar)?t|dis[ck])[\s._-]*(?:\d+|[a-d])$", re.I)
 _STACK_FOLDER = re.compile(r"^(?:cd|dvd|p(?:ar)?t|dis[ck])[\s._-]*\d+$", re.IGNORECASE)
+# A folder-stack part with the title before its marker ("Heat CD1"): metarrd/walk.py's
+# _FOLDER_STACK, which makes `Heat (1995)/Heat CD1/` + `Heat CD2/` one movie.
+_TITLED_STACK_FOLDER = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORECASE)
 # A name that is a stacking marker and nothing else: a stack's `cd1.avi`, a disc's `Disc 1/`
 # folder (the walk's path for `Disc 1/VIDEO_TS`). Not `pt`: "PT 109" is a film.
 _ONLY_MARKER = re.compile(r"(?:cd|dvd|part|dis[ck])[\s._-]*(?:\d{1,2}|[a-d])", re.IGNORECASE)
@@ -97,9 +100,24 @@ def _names_to_read(path: PurePath, root: PurePath | None) -> tuple[str | None, s
         return (None, movie_dir.name if _below_root(movie_dir, root) else None)
 
     folder = path.parent
-    if _STACK_FOLDER.match(folder.name) and _below_root(folder.parent, root):
+    if _below_root(folder.parent, root) and (
+        _STACK_FOLDER.match(folder.name) or _titled_stack_part_of(folder.name, folder.parent.name)
+    ):
         folder = folder.parent
     return (path.stem, folder.name if _below_root(folder, root) else None)
+
+
+def _titled_stack_part_of(name: str, parent: str) -> bool:
+    """ "Heat CD1" in "Heat (1995)": a stack part named like the movie folder above it, which
+    says more (the year). "Heat CD1" in a shared "Movies" folder names the movie itself."""
+    marker = _TITLED_STACK_FOLDER.search(name)
+    if not marker or not name[: marker.start()].strip(" ._-"):
+        return False
+    part_title = _parse_name(name[: marker.start()]).title
+    parent_title = _parse_name(parent).title
+    return bool(part_title and parent_title) and normalize_title(part_title) == normalize_title(
+        parent_title
+    )
 
 
 def _below_root(folder: PurePath, root: PurePath | None) -> bool:

@@ -148,11 +148,24 @@ def test_without_a_library_root_the_parent_folder_counts():
         "/lib/The Matrix (1999)/BDMV/index.bdmv",
         "/lib/The Matrix (1999)/BDMV/STREAM/00001.m2ts",
         "/lib/The Matrix (1999)/CD1/matrix.avi",
+        # a folder-stack part named with the title (the walk stacks `Heat CD1/` + `Heat CD2/`)
+        "/lib/The Matrix (1999)/The Matrix CD1/matrix-a.avi",
+        "/lib/The Matrix (1999)/The.Matrix.Disc.2/matrix-b.avi",
     ],
 )
 def test_disc_structures_and_cd_folders_use_the_movie_folder(path):
     h = hints(path)
     assert (h.title, h.year, h.source) == ("The Matrix", 1999, "folder")
+
+
+def test_a_titled_stack_folder_takes_the_movie_folders_ids():
+    h = hints("/lib/Heat (1995) {tmdb-949}/Heat CD2/heat-b.avi")
+    assert (h.title, h.year, h.tmdb_id) == ("Heat", 1995, 949)
+
+
+def test_a_titled_stack_folder_in_a_shared_folder_names_the_movie():
+    h = hints("/lib/Movies/Heat CD1/heat-a.avi")
+    assert (h.title, h.year, h.source) == ("Heat", None, "folder")
 
 
 @pytest.mark.parametrize(
