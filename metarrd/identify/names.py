@@ -43,6 +43,7 @@ _TITLED_STACK_FOLDER = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORE
 # folder (the walk's path for `Disc 1/VIDEO_TS`). Not `pt`: "PT 109" is a film.
 _ONLY_MARKER = re.compile(r"(?:cd|dvd|part|dis[ck])[\s._-]*(?:\d{1,2}|[a-d])", re.IGNORECASE)
 _TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+),\s*(?P<article>the|a|an)$", re.IGNORECASE)
+_AKA = re.compile(r"\s(?:aka|a\.k\.a\.?)\s+(?=\S)", re.IGNORECASE)
 _DISC_FOLDERS = {"video_ts", "bdmv"}
 _GENERIC_STEMS = {"movie", "film", "video", "feature", "main", "index", "video_ts", "sample"}
 
@@ -478,6 +479,11 @@ def _first(value: object) -> str | None:
 
 def _tidy_title(title: str) -> str | None:
     title = re.sub(r"\s+", " ", title).strip(" -_.")
+    aka = _AKA.search(title)
+    if aka and re.search(r"[^\W_]", title[: aka.start()]):
+        # "Skjegg AKA Rox Beard", "Mon cousin a.k.a. My Cousin": two titles, the first (mostly
+        # the original) is searched, as the "(aka ...)" form already was
+        title = title[: aka.start()].strip(" -_.")
     trailing = _TRAILING_ARTICLE.match(title)
     if trailing:  # "Matrix, The" as written by sort-title folder names
         title = f"{trailing.group('article')} {trailing.group('rest')}"

@@ -302,3 +302,22 @@ def test_a_first_title_word_that_is_also_a_language_stays(name, title, year):
 def test_years(name, title, year):
     h = hints(f"/lib/{name}")
     assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [  # Radarr's ParserFixture.should_parse_movie_alternative_titles
+        ("Skjegg.AKA.Rox.Beard.1965.CD1.CRiTERiON.DVDRip.XviD-KG.avi", "Skjegg", 1965),
+        ("Mon cousin a.k.a. My Cousin 2020 1080p Blu-ray DD 5.1 x264.mkv", "Mon cousin", 2020),
+        ("Sydney A.K.A. Hard Eight 1996 1080p AMZN WEB-DL DD+ 2.0 H.264.mkv", "Sydney", 1996),
+        ("Return Earth to Normal 'em High aka World 2 (2022) 1080p.mp4",
+         "Return Earth to Normal 'em High", 2022),
+        # AKA as the title or its first word is the title
+        ("AKA.2002.DVDRip.x264-HANDJOB.mkv", "AKA", 2002),
+        ("Aka Rox (2008).avi", "Aka Rox", 2008),
+    ],
+)  # fmt: skip
+def test_of_two_titles_joined_by_aka_the_first_is_searched(name, title, year):
+    """Before, "Skjegg AKA Rox Beard" was searched whole, which TMDB never finds."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
