@@ -323,15 +323,35 @@ def _leads_into_title(m, name: str, title_m) -> bool:
 
 def _drop_trailing_tags(title: str) -> str:
     """ "Fake Movie Final Cut 2016", "Prometheus 50th Anniversary Edition 2012": edition words guessit
-    left in the title. Kept when nothing but an article would remain ("The Final Cut")."""
+    left in the title. Kept when nothing but an article would remain ("The Final Cut"). "Cut" and
+    "Edition" are tags only after a word that says which ("Assembly Cut", "Special Edition"):
+    "The Christmas Edition" is a film."""
     words = title.split()
     end = len(words)
-    while end and (words[end - 1].casefold() in _TAG_WORDS or _ORDINAL.fullmatch(words[end - 1])):
-        end -= 1
+    while end:
+        word = words[end - 1].casefold()
+        before = words[end - 2].casefold() if end >= 2 else ""
+        if word in ("cut", "edition"):
+            if before in _EDITION_QUALIFIERS:
+                end -= 2
+            elif _is_tag_word(before) and before not in ("cut", "edition"):
+                end -= 1
+            else:
+                break
+        elif word == "anniversary" and before.isdigit():  # "25 Anniversary"
+            end -= 2
+        elif _is_tag_word(word):
+            end -= 1
+        else:
+            break
     rest = words[:end]
     if not rest or (len(rest) == 1 and rest[0].casefold() in {"the", "a", "an"}):
         return title
     return " ".join(rest)
+
+
+def _is_tag_word(word: str) -> bool:
+    return word.casefold() in _TAG_WORDS or _ORDINAL.fullmatch(word) is not None
 
 
 def _title_words_before(name: str, start: int, end: int, guess: dict) -> str:
@@ -455,11 +475,15 @@ _NOT_PLAIN = re.compile(r"[()\[\]{}]|^www|^\w{2,3}\s-\s")
 # Words that are release tags, not title words, when they stand before "(Year)".
 _TAG_WORDS = {
     "dc", "extended", "edition", "cut", "uncut", "unrated", "remastered", "criterion",
-    "theatrical", "imax", "collector", "collectors", "director's", "directors", "final",
+    "theatrical", "imax", "collector", "collectors", "collector's", "director's", "directors", "final",
     "anniversary", "restored", "despecialized", "fanedit", "3d", "vhs", "dvd", "bluray", "hdtv",
     "multi", "truefrench", "vostfr", "vf", "vo", "internal", "limited", "proper", "repack",
     "remux", "1080p", "720p", "2160p", "4k", "uhd", "hdr", "x264", "x265", "hevc", "xvid",
 }  # fmt: skip
+
+
+# Words that name an edition only before "Cut" or "Edition" ("Assembly Cut", "Special Edition").
+_EDITION_QUALIFIERS = {"assembly", "special", "ultimate", "definitive", "deluxe", "rogue"}
 
 
 @functools.lru_cache(maxsize=4096)

@@ -321,3 +321,24 @@ def test_of_two_titles_joined_by_aka_the_first_is_searched(name, title, year):
     """Before, "Skjegg AKA Rox Beard" was searched whole, which TMDB never finds."""
     h = hints(f"/lib/{name}")
     assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [
+        ("The.Christmas.Edition.2020.720p.HDTV.x264-CRiMSON.mkv", "The Christmas Edition", 2020),
+        ("The Christmas Edition (2020).mkv", "The Christmas Edition", 2020),
+        ("The General Assembly (2019).mkv", "The General Assembly", 2019),
+        # ...while the edition words after a word that names the edition still go
+        ("Alien.3.Assembly.Cut.1992.1080p.BluRay.x264-GRP.mkv", "Alien 3", 1992),
+        ("X-Men.Days.of.Future.Past.Rogue.Cut.2014.1080p.BluRay.x264.mkv",
+         "X-Men Days of Future Past", 2014),
+        ("Movie Directory 25 Anniversary 1990 Eng Fre Multi Subs 720p [H264 mp4].mkv",
+         "Movie Directory", 1990),
+        ("Prometheus 50th Anniversary Edition 2012.mkv", "Prometheus", 2012),
+    ],
+)  # fmt: skip
+def test_cut_and_edition_are_title_words_unless_a_word_says_which(name, title, year):
+    """Before, "The Christmas Edition" lost "Edition" and "Alien 3 Assembly Cut" kept "Assembly"."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
