@@ -303,7 +303,7 @@ def _full_parse(name: str) -> tuple[str | None, int | None, str | None]:
         title = _join(title, _title_words_before(unstacked, title_m.end, year_at, guess))
     else:
         title = _join(title, _subtitle(unstacked, title_m, guess))
-    return _tidy_title(_drop_trailing_tags(title)), year, edition
+    return _tidy_title(_drop_trailing_tags(title, edition is not None)), year, edition
 
 
 def _leads_into_title(m, name: str, title_m) -> bool:
@@ -321,9 +321,10 @@ def _leads_into_title(m, name: str, title_m) -> bool:
     )
 
 
-def _drop_trailing_tags(title: str) -> str:
+def _drop_trailing_tags(title: str, edition: bool = False) -> str:
     """ "Fake Movie Final Cut 2016", "Prometheus 50th Anniversary Edition 2012": edition words guessit
-    left in the title. Kept when nothing but an article would remain ("The Final Cut"). "Cut" and
+    left in the title, and "The" before them or before the `edition` guessit found ("Blade Runner The
+    Final Cut"). Kept when nothing but an article would remain ("The Final Cut"). "Cut" and
     "Edition" are tags only after a word that says which ("Assembly Cut", "Special Edition"):
     "The Christmas Edition" is a film."""
     words = title.split()
@@ -347,6 +348,9 @@ def _drop_trailing_tags(title: str) -> str:
     rest = words[:end]
     if not rest or (len(rest) == 1 and rest[0].casefold() in {"the", "a", "an"}):
         return title
+    if end < len(words) or edition:  # "Blade Runner - The Final Cut": "The" and "-" go with it
+        while len(rest) > 1 and rest[-1].casefold() in {"the", "-"}:
+            rest.pop()
     return " ".join(rest)
 
 

@@ -342,3 +342,20 @@ def test_cut_and_edition_are_title_words_unless_a_word_says_which(name, title, y
     """Before, "The Christmas Edition" lost "Edition" and "Alien 3 Assembly Cut" kept "Assembly"."""
     h = hints(f"/lib/{name}")
     assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [
+        ("Blade.Runner.The.Final.Cut.1982.1080p.BluRay.x264-GRP.mkv", "Blade Runner", 1982),
+        ("Blade Runner - The Final Cut (1982).mkv", "Blade Runner", 1982),
+        ("Apocalypse.Now.The.Final.Cut.1979.1080p.BluRay.x264-GRP.mkv", "Apocalypse Now", 1979),
+        ("Kingdom.of.Heaven.The.Directors.Cut.2005.1080p.BluRay.x264-GRP.mkv",
+         "Kingdom of Heaven", 2005),
+        ("The.Final.Cut.2004.DVDRip.XviD.avi", "The Final Cut", 2004),
+    ],
+)  # fmt: skip
+def test_the_before_an_edition_goes_with_it(name, title, year):
+    """Before, "Blade Runner The" was searched: the edition went, its "The" stayed."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
