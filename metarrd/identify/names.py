@@ -43,6 +43,7 @@ _TITLED_STACK_FOLDER = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORE
 # folder (the walk's path for `Disc 1/VIDEO_TS`). Not `pt`: "PT 109" is a film.
 _ONLY_MARKER = re.compile(r"(?:cd|dvd|part|dis[ck])[\s._-]*(?:\d{1,2}|[a-d])", re.IGNORECASE)
 _TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+),\s*(?P<article>the|a|an)$", re.IGNORECASE)
+_LETTER_OR_DIGIT_RUN = re.compile(r"[A-Za-z]+|[0-9]+")
 _AKA = re.compile(r"\s(?:aka|a\.k\.a\.?)\s+(?=\S)", re.IGNORECASE)
 _DISC_FOLDERS = {"video_ts", "bdmv"}
 _GENERIC_STEMS = {"movie", "film", "video", "feature", "main", "index", "video_ts", "sample"}
@@ -70,6 +71,7 @@ class _Parsed:
     edition_tag: str | None
     edition_guess: str | None
     cleaned: str
+    obfuscated: bool = False
 
 
 def parse_hints(video_path: PurePath, library_root: PurePath | None = None) -> NameHints:
@@ -102,7 +104,10 @@ def _names_to_read(path: PurePath, root: PurePath | None) -> tuple[str | None, s
 
     folder = path.parent
     if _below_root(folder.parent, root) and (
-        _STACK_FOLDER.match(folder.name) or _titled_stack_part_of(folder.name, folder.parent.name)
+        _STACK_FOLDER.match(folder.name)
+        or _titled_stack_part_of(folder.name, folder.parent.name)
+        or _parse_name(folder.name).title
+        is None  # "Movie.2013.BRRip/XD607ebb-BRc5/XD607ebb-BRc5.avi"
     ):
         folder = folder.parent
     return (path.stem, folder.name if _below_root(folder, root) else None)
@@ -121,6 +126,16 @@ def _titled_stack_part_of(name: str, parent: str) -> bool:
     )
 
 
+def _obfuscated(name: str) -> bool:
+    """A hash or random string, not a title ("0e895c37245186812cb08aab1529cf8ee389dd05",
+    "Vrq6e1Aba3U amCjuEgV5R2QvdsLEGYF3YQAQkw8", Radarr's CrapParserFixture): its longest word
+    has 12 letters and digits or more, in five or more runs. Searching TMDB for it finds nothing
+    or something wrong. "KillRoyWasHere", "THX1138", "R2D2" are titles."""
+    longest = max(name.split(), key=len, default="")
+    alnum = re.sub(r"[^A-Za-z0-9]", "", longest)
+    return len(alnum) >= 12 and len(_LETTER_OR_DIGIT_RUN.findall(alnum)) >= 5
+
+
 def _below_root(folder: PurePath, root: PurePath | None) -> bool:
     if not folder.name:  # filesystem root or empty path
         return False
@@ -131,6 +146,8 @@ def _below_root(folder: PurePath, root: PurePath | None) -> bool:
 
 def _is_movie_folder(file_p: _Parsed, folder_p: _Parsed, file_name: str | None) -> bool:
     """Whether the folder is the movie's own folder rather than a shared one ("Movies")."""
+    if file_p.obfuscated:  # "Movies/0e895c37...dd05.mkv": only a movie or release folder names it
+        return folder_p.year is not None or _release_name(folder_p)
     if _is_generic(file_name) or not file_p.title or _scene_file_in_release(file_name, folder_p):
         return True
     if folder_p.title is None:
@@ -162,7 +179,11 @@ def _scene_file_in_release(file_name: str | None, folder_p: _Parsed) -> bool:
     lower-case, no spaces, in a folder named like a release. The folder names the film."""
     if not file_name or not _SCENE_FILE.fullmatch(file_name):
         return False
-    guess = _guess(_strip_prefixes(folder_p.cleaned))
+    return _release_name(folder_p)
+
+
+def _release_name(p: _Parsed) -> bool:
+    guess = _guess(_strip_prefixes(p.cleaned))
     return any(key in guess for key in _RELEASE_KEYS)
 
 
@@ -190,6 +211,8 @@ def _parse_name(raw: str) -> _Parsed:
     cleaned = re.sub(r"\s+", " ", cleaned).strip(" -_")
 
     title, year, edition_guess = _title_and_year(cleaned)
+    if title and _obfuscated(title):
+        return _Parsed(None, None, tmdb_id, imdb_id, edition_tag, None, cleaned, obfuscated=True)
     return _Parsed(title, year, tmdb_id, imdb_id, edition_tag, edition_guess, cleaned)
 
 

@@ -359,3 +359,67 @@ def test_the_before_an_edition_goes_with_it(name, title, year):
     """Before, "Blade Runner The" was searched: the edition went, its "The" stayed."""
     h = hints(f"/lib/{name}")
     assert (h.title, h.year) == (title, year)
+
+
+# Radarr's CrapParserFixture.should_not_parse_crap (Radarr/Radarr@1b9662d5)
+CRAP = [
+    "76El6LcgLzqb426WoVFg1vVVVGx4uCYopQkfjmLe",
+    "Vrq6e1Aba3U amCjuEgV5R2QvdsLEGYF3YQAQkw8",
+    "TDAsqTea7k4o6iofVx3MQGuDK116FSjPobMuh8oB",
+    "yp4nFodAAzoeoRc467HRh1mzuT17qeekmuJ3zFnL",
+    "oxXo8S2272KE1 lfppvxo3iwEJBrBmhlQVK1gqGc",
+    "dPBAtu681Ycy3A4NpJDH6kNVQooLxqtnsW1Umfiv",
+    "185d86a343e39f3341e35c4dad3f9959",
+    "ba27283b17c00d01193eacc02a8ba98eeb523a76",
+    "45a55debe3856da318cc35882ad07e43cd32fd15",
+    "86420f8ee425340d8894bf3bc636b66404b95f18",
+    "ce39afb7da6cf7c04eba3090f0a309f609883862",
+    "Vh1FvU3bJXw6zs8EEUX4bMo5vbbMdHghxHirc",
+    "0e895c37245186812cb08aab1529cf8ee389dd05",
+    "08bbc153931ce3ca5fcafe1b92d3297285feb061",
+    "185d86a343e39f3341e35c4dad3ff159",
+    "ah63jka93jf0jh26ahjas961",
+    "qrdSD3rYzWb7cPdVIGSn4E7",
+    "QZC4HDl7ncmzyUj9amucWe1ddKU1oFMZDd8r0dEDUsTd",
+    "abc.xyz.af6021c37f7852",
+]
+
+
+@pytest.mark.parametrize("stem", CRAP)
+def test_a_hash_or_random_name_gives_no_title(stem):
+    """Before, the hash was the title, and TMDB was searched for it."""
+    h = hints(f"/lib/{stem}.mkv")
+    assert (h.title, h.year, h.source) == (None, None, "none")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lib/Heat (1995)/0e895c37245186812cb08aab1529cf8ee389dd05.mkv",
+        # a hashed folder inside the release folder (guessit's test suite)
+        "/lib/Heat (1995) BRRiP XViD DD5_1/XD607ebb-BRc59935-5155473f-1c5f49/"
+        "XD607ebb-BRc59935-5155473f-1c5f49.avi",
+    ],
+)
+def test_a_hashed_file_or_folder_is_named_by_the_folder_above(path):
+    h = hints(path)
+    assert (h.title, h.year, h.source) == ("Heat", 1995, "folder")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lib/Movies/0e895c37245186812cb08aab1529cf8ee389dd05.mkv",
+        "/lib/Movies/XD607ebb-BRc59935-5155473f-1c5f49/XD607ebb-BRc59935-5155473f-1c5f49.avi",
+    ],
+)
+def test_a_hashed_file_in_a_shared_folder_has_no_name(path):
+    """Not "Movies": a folder without a year or release tags may hold any film."""
+    assert hints(path) == NameHints(None, None, None, None, None, "none")
+
+
+@pytest.mark.parametrize(
+    "name", ["KillRoyWasHere.2000.BluRay.1080p.DTS.x264.mkv", "THX1138.1971.mkv", "S1m0ne.2002.mkv"]
+)
+def test_camel_case_and_digits_in_a_title_are_not_a_hash(name):
+    assert hints(f"/lib/{name}").title == name.split(".")[0]
