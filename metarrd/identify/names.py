@@ -6,8 +6,8 @@ IMDb id, Plex's `{edition-...}`, `Title (Year)` and scene release names (through
 
 Which name speaks: the file name, unless it says less than its folder (no year, or a generic
 name such as `movie.mkv`); the folder only counts when it looks like the movie's own folder
-(same title as the file, or the file name says nothing) and is below `library_root`. In that
-per-movie folder the folder's id tags win over the file's. DVD/Blu-ray structures
+(same title or same year as the file, or the file name says nothing) and is below
+`library_root`. In that per-movie folder the folder's id tags win over the file's. DVD/Blu-ray structures
 (`VIDEO_TS`, `BDMV`) and `CD1`-style sub-folders are named by the movie folder above them.
 """
 
@@ -154,6 +154,10 @@ def _is_movie_folder(file_p: _Parsed, folder_p: _Parsed, file_name: str | None) 
         return False
     file_key, folder_key = normalize_title(file_p.title), normalize_title(folder_p.title)
     if file_key == folder_key or file_key.startswith(folder_key + " "):
+        return True
+    if folder_p.year is not None and file_p.year == folder_p.year:
+        # "Amélie (2001) [tmdbid-194]/Le Fabuleux Destin d'Amélie Poulain (2001).mkv": one film
+        # under two titles (Radarr's {Movie Title} folder, {Movie OriginalTitle} file)
         return True
     return file_p.year is None and folder_p.year is not None
 

@@ -122,6 +122,19 @@ def test_file_with_title_and_year_wins_over_its_folder():
     assert (h.title, h.year, h.source) == ("Dune", 2021, "file")
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lib/Amélie (2001) [tmdbid-194]/Le Fabuleux Destin d'Amélie Poulain (2001).mkv",
+        "/lib/Amelie (2001) {tmdb-194}/Le.Fabuleux.Destin.d.Amelie.Poulain.2001.1080p.mkv",
+    ],
+)
+def test_a_folder_of_the_same_year_under_another_title_gives_its_ids(path):
+    """Radarr names folders with {Movie Title} and files with {Movie OriginalTitle} if asked:
+    before, the folder's id was ignored as the titles differ."""
+    assert hints(path).tmdb_id == 194
+
+
 def test_shared_folder_is_not_the_movie():
     h = hints("/lib/Star Wars Collection {tmdb-10}/Star Wars (1977).mkv")
     assert (h.title, h.year, h.tmdb_id) == ("Star Wars", 1977, None)
