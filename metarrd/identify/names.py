@@ -322,7 +322,9 @@ def _full_parse(name: str) -> tuple[str | None, int | None, str | None]:
     title = str(title_m.value)
     before = unstacked[: title_m.start]
     leading = [m for m in _matches(guess) if m.start < title_m.start]
-    if re.search(r"[^\W_]", before) and all(
+    if _hyphen_word_before(leading, unstacked, title_m):  # "Spider-Man.2002", "Face-Off.1997"
+        title = f"{unstacked[: title_m.start]}{title}"
+    elif re.search(r"[^\W_]", before) and all(
         _leads_into_title(m, unstacked, title_m) for m in leading
     ):
         title = _join(_spaced(before, unstacked), title)  # "(500) Days of Summer", "PT 109"
@@ -331,6 +333,20 @@ def _full_parse(name: str) -> tuple[str | None, int | None, str | None]:
     else:
         title = _join(title, _subtitle(unstacked, title_m, guess))
     return _tidy_title(_drop_trailing_tags(title, edition is not None)), year, edition
+
+
+def _hyphen_word_before(leading: list, name: str, title_m) -> bool:
+    """ "Spider-Man.No.Way.Home.2021", "Face-Off.1997", "Ju-On.The.Grudge.2002": guessit takes
+    the capitalised word before the first hyphen for a release group when none ends the name.
+    A group in front is written in capitals or lower case ("AMIABLE-Heat", "sinners-ncfom")."""
+    if len(leading) != 1 or leading[0].name != "release_group" or leading[0].start != 0:
+        return False
+    word = name[: leading[0].end]
+    return (
+        name[leading[0].end : title_m.start] == "-"
+        and re.fullmatch(r"[A-Z][a-z]*", word) is not None
+        and name[title_m.start : title_m.start + 1].isalpha()
+    )
 
 
 def _leads_into_title(m, name: str, title_m) -> bool:

@@ -436,3 +436,22 @@ def test_a_hashed_file_in_a_shared_folder_has_no_name(path):
 )
 def test_camel_case_and_digits_in_a_title_are_not_a_hash(name):
     assert hints(f"/lib/{name}").title == name.split(".")[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [
+        ("Spider-Man.No.Way.Home.2021.1080p.WEB-DL.DDP5.1.x264.mkv", "Spider-Man No Way Home", 2021),
+        ("Spider-Man.2002.1080p.BluRay.x264.mkv", "Spider-Man", 2002),
+        ("Face-Off.1997.1080p.BluRay.x264.mkv", "Face-Off", 1997),
+        ("Ju-on.The.Grudge.2002.JAPANESE.1080p.BluRay.x264.mkv", "Ju-on The Grudge", 2002),
+        ("Spider-Man.No.Way.Home.mkv", "Spider-Man No Way Home", None),
+        # a release group in front stays out
+        ("AMIABLE-Heat.1995.1080p.mkv", "Heat", 1995),
+    ],
+)  # fmt: skip
+def test_a_hyphenated_first_word_is_not_a_release_group(name, title, year):
+    """Before, "Spider-Man.2002.1080p.BluRay.x264" was titled "Man": with no group at the end,
+    guessit takes "Spider" for one."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
