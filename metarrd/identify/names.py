@@ -332,7 +332,10 @@ def _full_parse(name: str) -> tuple[str | None, int | None, str | None]:
         title = _join(title, _title_words_before(unstacked, title_m.end, year_at, guess))
     else:
         title = _join(title, _subtitle(unstacked, title_m, guess))
-    return _tidy_title(_drop_trailing_tags(title, edition is not None)), year, edition
+    title = _drop_trailing_tags(title, edition is not None)
+    if year is not None and title.endswith(f" {year}"):  # "Prometheus.2012.(IMAX).1080p.2012"
+        title = title[: -len(f" {year}")]
+    return _tidy_title(title), year, edition
 
 
 def _hyphen_word_before(leading: list, name: str, title_m) -> bool:

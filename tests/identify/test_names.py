@@ -310,6 +310,11 @@ def test_a_first_title_word_that_is_also_a_language_stays(name, title, year):
          "Let It Fall Los Angeles 1982-1992", 2017),
         ("xXx.2002.15th.Anniversary.Edition.1080p.BluRay.Remux.mkv", "xXx", 2002),
         ("2012.AC3.720p.BluRay.x264-XXL.mkv", "2012", None),
+        # the year twice (Radarr's EditionParserFixture, QualityParserFixture): not title
+        ("Prometheus.2012.(Extended.Theatrical.Version.IMAX).BluRay.1080p.2012.asdf.mkv",
+         "Prometheus", 2012),
+        ("Avatar 2009 3D BD 2009 UNTOUCHED.mkv", "Avatar", 2009),
+        ("1984.1984.1080p.BluRay.x264-AMIABLE.mkv", "1984", 1984),
     ],
 )  # fmt: skip
 def test_years(name, title, year):
