@@ -513,7 +513,13 @@ _TITLE_KINDS = {"part", "episode", "alternative_title", "film_title", "year", "e
 _SCENE_FILE = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+")
 _RELEASE_KEYS = ("source", "video_codec", "audio_codec", "release_group", "screen_size", "cd")
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)
-_SITE_PREFIX = re.compile(r"^[\[(]?www[.\s]\S+?[.\s][a-z0-9]{2,10}[\])]?\s*(?:-\s*|_)", re.I)
+_SITE_PREFIX = re.compile(
+    r"^[\[(]?www[.\s]\S+?[.\s][a-z0-9]{2,10}[\])]?\s*(?:-\s*|_)"
+    # a site without "www" before " - " ("test-hyphen123.org.au - ", Radarr's UrlFixture)
+    r"|^[\[(]?[a-z0-9][\w-]*(?:\.[\w-]+)*\.(?:com|net|org|info|biz|io|to|tv|cc|me|ws|co|uk"
+    r"|au|nz|za|ca|de|fr|it|es|nl|pl|ru|in|mx|am|ag|lt|se|win|xyz|site|club|top)[\])]?\s+-\s+",
+    re.I,
+)
 _LEADING_BRACKET = re.compile(r"^\[([^\]]*)\][\s._-]*")
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
 _LIST_INDEX = re.compile(r"^\(\d{1,2}\)\s*(?=[^\W\d_])")

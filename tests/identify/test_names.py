@@ -460,3 +460,21 @@ def test_a_hyphenated_first_word_is_not_a_release_group(name, title, year):
     guessit takes "Spider" for one."""
     h = hints(f"/lib/{name}")
     assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [  # Radarr's UrlFixture (Radarr/Radarr@1b9662d5)
+        ("test.net - Movie.Title.2023.720p.HDTV.X264-DIMENSION.mkv", "Movie Title", 2023),
+        ("test-hyphen123.org.au - Movie.Title.2023.720p.HDTV.X264-DIMENSION.mkv",
+         "Movie Title", 2023),
+        ("test123.ca - Movie Time 2023 720p HDTV x264 CRON.mkv", "Movie Time", 2023),
+        ("1337x.to - Dune Part Two (2024) 1080p.mkv", "Dune Part Two", 2024),
+        # a dotted title before " - " is no site
+        ("Mission.Impossible - Fallout (2018).mkv", "Mission.Impossible - Fallout", 2018),
+    ],
+)  # fmt: skip
+def test_a_site_without_www_before_the_title_is_not_title(name, title, year):
+    """Before, "test.net - Movie.Title.2023" was titled "test net - Movie.Title"."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
