@@ -340,15 +340,20 @@ def _full_parse(name: str) -> tuple[str | None, int | None, str | None]:
 
 def _hyphen_word_before(leading: list, name: str, title_m) -> bool:
     """ "Spider-Man.No.Way.Home.2021", "Face-Off.1997", "Ju-On.The.Grudge.2002": guessit takes
-    the capitalised word before the first hyphen for a release group when none ends the name.
-    A group in front is written in capitals or lower case ("AMIABLE-Heat", "sinners-ncfom")."""
+    the word before the first hyphen for a release group when none ends the name. A group in
+    front is written in capitals before a title that is not, or in lower case ("AMIABLE-Heat",
+    "sinners-ncfom")."""
     if len(leading) != 1 or leading[0].name != "release_group" or leading[0].start != 0:
         return False
     word = name[: leading[0].end]
+    after = re.match(r"[^\W\d_]+", name[title_m.start :])
     return (
         name[leading[0].end : title_m.start] == "-"
-        and re.fullmatch(r"[A-Z][a-z]*", word) is not None
-        and name[title_m.start : title_m.start + 1].isalpha()
+        and after is not None
+        # "WALL-E", "SPIDER-MAN": capitals on both sides
+        and (
+            re.fullmatch(r"[A-Z][a-z]*", word) is not None or word.isupper() and after[0].isupper()
+        )
     )
 
 

@@ -451,6 +451,8 @@ def test_camel_case_and_digits_in_a_title_are_not_a_hash(name):
         ("Face-Off.1997.1080p.BluRay.x264.mkv", "Face-Off", 1997),
         ("Ju-on.The.Grudge.2002.JAPANESE.1080p.BluRay.x264.mkv", "Ju-on The Grudge", 2002),
         ("Spider-Man.No.Way.Home.mkv", "Spider-Man No Way Home", None),
+        ("WALL-E.2008.1080p.BluRay.x264.mkv", "WALL-E", 2008),
+        ("SPIDER-MAN.2002.1080p.BluRay.x264.mkv", "SPIDER-MAN", 2002),
         # a release group in front stays out
         ("AMIABLE-Heat.1995.1080p.mkv", "Heat", 1995),
     ],
