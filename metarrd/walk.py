@@ -663,8 +663,11 @@ def _classify(
         and d.name.upper() not in DISC_FOLDERS
         and not is_skipped_folder(d.name, False)
     ]
-    # a known movie's `CD1` folder is a stack's part once its `CD2` has come
-    stackable = walkable + [d for d in seen_before if _FOLDER_STACK.search(d.name)]
+    # a known movie's `CD1` folder is a stack's part once its `CD2` has come (the name's last
+    # character first: a rescan meets thousands of known folders, few end in a digit)
+    stackable = walkable + [
+        d for d in seen_before if d.name[-1:].isdigit() and _FOLDER_STACK.search(d.name)
+    ]
     stacked, rest = _folder_stacks(stackable, report, known_dirs)
     if len(rest) < len(stackable):
         left = {d.path for d in rest}
