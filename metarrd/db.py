@@ -764,7 +764,7 @@ def connect_to(target: Path | str) -> pw.Database:
         # a peer that vanished (host lost) is noticed in about a minute, not hours: its session
         # advisory locks (publish folders) are released then
         params.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
-        return pw.PostgresqlDatabase(params.pop("database"), **params)
+        return _PostgresqlDatabase(params.pop("database"), **params)
     path = Path(str(target).removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
     return _SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
@@ -814,6 +814,35 @@ class _SqliteDatabase(pw.SqliteDatabase):
                 if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
             time.sleep(0.05)
+
+
+class _PostgresqlDatabase(pw.PostgresqlDatabase):
+    """PostgreSQL whose connections survive a server restart or failover.
+
+    Each thread keeps its connection (a daemon's job workers and lease heartbeat for their whole
+    life); one the server dropped stays dead for psycopg2 ("connection already closed"), so after
+    a restart of PostgreSQL every job failed, every lease renewal failed, and the workers never
+    recovered. A statement outside a transaction, or the BEGIN of one, that finds its connection
+    broken (psycopg2's `closed`) runs again once on a new connection. Inside a transaction the
+    error is raised: what the transaction did is gone, and only its caller can do it again."""
+
+    def execute_sql(self, sql, params=None):
+        return self._again_if_lost(super().execute_sql, sql, params)
+
+    def begin(self, *args, **kwargs):
+        return self._again_if_lost(super().begin, *args, **kwargs)
+
+    def _again_if_lost(self, run, *args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        except (pw.OperationalError, pw.InterfaceError) as exc:
+            conn = self._state.conn
+            if self.in_transaction() or conn is None or not conn.closed:
+                raise
+            log.warning("database connection lost (%s); connecting again", str(exc).strip())
+        self.close()
+        self.connect()
+        return run(*args, **kwargs)
 
 
 def is_postgresql() -> bool:

@@ -1,0 +1,73 @@
+"""PostgreSQL restarted or failed over under running workers (docs/scale-out.md). The server
+dropping every session is what a restart, a failover or an idle-session kill look like to a
+worker; `pg_terminate_backend` does exactly that. Runs only with METARRD_TEST_DATABASE_URL and
+METARRD_TEST_QUEUE_URL set (.ci/services.sh)."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+from metarrd.config import load_config
+from metarrd.pipeline import jobs, queue
+from metarrd.runtime import open_runtime
+from tests.conftest import TEST_DATABASE_URL, TEST_QUEUE_URL, _admin_connection
+from tests.scale.test_two_workers import Host, host_config, wait_for
+
+pytestmark = pytest.mark.skipif(
+    not (TEST_DATABASE_URL and TEST_QUEUE_URL),
+    reason="needs METARRD_TEST_DATABASE_URL and METARRD_TEST_QUEUE_URL (.ci/services.sh)",
+)
+
+
+def drop_sessions(*, but_mine: bool = True) -> int:
+    """What a restart of PostgreSQL does to its clients: every session of the test database
+    (except this process's own, unless told) is ended by the server."""
+    name = TEST_DATABASE_URL.rsplit("/", 1)[1]
+    mine = db.database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] if but_mine else 0
+    conn = _admin_connection(TEST_DATABASE_URL)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> %s AND pid <> pg_backend_pid()",
+                (name, mine),
+            )
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_a_connection_the_server_dropped_is_replaced(config_factory):
+    rt = open_runtime(config_factory())
+    try:
+        db.Job.create(kind="scan", key="scan", state="queued")
+        assert drop_sessions(but_mine=False) >= 1
+        assert db.Job.select().count() == 1  # the statement after the drop: a new connection
+        drop_sessions(but_mine=False)
+        with db.write_transaction():  # and a transaction's BEGIN
+            db.Job.update(state="done").execute()
+        assert db.Job.get().state == "done"
+    finally:
+        rt.close()
+
+
+def test_workers_go_on_after_postgresql_dropped_their_connections(tmp_path, sim):
+    """Every worker thread's connection died with the server; none was ever made again, so no
+    job ran any more (and no lease was renewed) until the workers were restarted by hand."""
+    (tmp_path / "movies").mkdir()
+    config = host_config(tmp_path, "host-a", sim, workers=1)
+    worker = Host(config, "worker")
+    rt = open_runtime(load_config(config))
+    try:
+        queue.configure(rt.config)
+        jobs.bind(rt)
+        first = jobs.enqueue_scan([tmp_path / "movies"])
+        wait_for(lambda: db.Job.get_by_id(first.id).state == "done", 20, "a first scan", worker)
+        assert drop_sessions() >= 1  # the worker's threads, its heartbeat, its main thread
+        second = jobs.enqueue_scan([tmp_path / "movies"])
+        wait_for(lambda: db.Job.get_by_id(second.id).state == "done", 20, "a scan after", worker)
+        assert "connecting again" in worker.text()
+    finally:
+        worker.stop()
+        rt.close()
