@@ -363,6 +363,7 @@ def _claim(job: db.Job) -> str:
             progress=0.0,
             message="running",
         ).where(db.Job.id == job.id).execute()
+    leases.hold(job.id)
     return "claimed"
 
 
@@ -398,20 +399,24 @@ def run_job(job_id: int) -> None:
     if claim == "busy":
         job_task.schedule((job.id,), delay=BUSY_DELAY)
         return
-    job = db.Job.get_by_id(job_id)
-    if job.kind == "publish":
-        _run_publishes([job, *_claim_publishes(job)])
-        return
-    what = _what(job)
-    log.info("job %d started: %s", job.id, what)
+    others: list[db.Job] = []
     try:
-        outcome: Outcome | Exception = HANDLERS[job.kind](_runtime(), job)
-    except Exception as exc:
-        outcome = exc
-    _record(job, what, outcome)
+        job = db.Job.get_by_id(job_id)
+        if job.kind == "publish":
+            _run_publishes([job, *_claim_publishes(job, others)])
+            return
+        what = _what(job)
+        log.info("job %d started: %s", job.id, what)
+        try:
+            outcome: Outcome | Exception = HANDLERS[job.kind](_runtime(), job)
+        except Exception as exc:
+            outcome = exc
+        _record(job, what, outcome)
+    finally:  # recorded, or recording failed: either way no longer renewed from here
+        leases.release(job_id, *(other.id for other in others))
 
 
-def _claim_publishes(job: db.Job) -> list[db.Job]:
+def _claim_publishes(job: db.Job, claimed: list[db.Job] | None = None) -> list[db.Job]:
     """Other publish jobs queued and due now, claimed to run in `job`'s batch (up to
     `PUBLISH_BATCH` in all): a daemon told to publish many items at once (a bulk enrich with
     `auto_publish`, the UI's selection) pays one pair of durability barriers per batch, not per
@@ -430,7 +435,7 @@ def _claim_publishes(job: db.Job) -> list[db.Job]:
         .order_by(db.Job.id)
         .limit(PUBLISH_BATCH * 2)
     )
-    claimed: list[db.Job] = []
+    claimed = [] if claimed is None else claimed  # the caller's: what to release if this fails
     for other in others:
         if len(claimed) >= PUBLISH_BATCH - 1:
             break

@@ -1,8 +1,9 @@
 """Leases: a running job belongs to the worker process that claimed it for `[queue] lease_seconds`,
 and that process's heartbeat renews the lease while it lives. A job whose lease expired (its worker
 was SIGKILLed, its host lost) is taken over: put back to queued and sent again, so another worker
-runs it. A job is never taken from a worker that lives (its heartbeat keeps the lease fresh), and
-a worker that finds its lease gone when it finishes drops its outcome instead of recording it.
+runs it. A job is never taken from a worker that lives and works on it (its heartbeat keeps the
+lease fresh; only the jobs in hand, `hold`/`release`), and a worker that finds its lease gone
+when it finishes drops its outcome instead of recording it.
 
 Owners are `host:pid:nonce`. At start, a worker also takes over at once the jobs of dead processes
 of its own host (same host name, pid no longer running): a restarted single-host daemon re-runs
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 RUNNING, QUEUED = "running", "queued"
 _owner: dict[str, object] = {}
+_in_hand: set[int] = set()  # the jobs this process claimed and still works on
+_in_hand_lock = threading.Lock()
 
 
 def owner() -> str:
@@ -43,11 +46,30 @@ def until(lease_seconds: float):
     return db.now() + timedelta(seconds=lease_seconds)
 
 
+def hold(job_id: int) -> None:
+    """This process claimed the job and works on it: its heartbeat renews the lease."""
+    with _in_hand_lock:
+        _in_hand.add(job_id)
+
+
+def release(*job_ids: int) -> None:
+    """The jobs are no longer worked on here (recorded, or their run failed)."""
+    with _in_hand_lock:
+        _in_hand.difference_update(job_ids)
+
+
 def renew(lease_seconds: float) -> int:
-    """Extend the leases of this process's running jobs; how many it holds."""
+    """Extend the leases of the jobs this process works on now; how many it holds. A job left
+    running under this owner that nobody here works on any more (its outcome could not be
+    recorded: the database went away at that moment) is not renewed: its lease expires and it
+    is taken over, instead of staying "running" as long as this process lives."""
+    with _in_hand_lock:
+        mine = sorted(_in_hand)
+    if not mine:
+        return 0
     return (
         db.Job.update(lease_until=until(lease_seconds))
-        .where(db.Job.state == RUNNING, db.Job.lease_owner == owner())
+        .where(db.Job.id.in_(mine), db.Job.state == RUNNING, db.Job.lease_owner == owner())
         .execute()
     )
 

@@ -1,0 +1,72 @@
+"""Leases of running jobs on the shared PostgreSQL database (metarrd/pipeline/leases.py,
+docs/scale-out.md): what the heartbeat renews, what a worker that lost its lease may still
+record. The jobs run in this process, by `jobs.run_job`, as a worker thread runs them; other
+workers are played by writing their rows. Runs only with METARRD_TEST_DATABASE_URL and
+METARRD_TEST_QUEUE_URL set (.ci/services.sh)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import peewee as pw
+import pytest
+
+from metarrd import db
+from metarrd.pipeline import jobs, leases, queue
+from metarrd.pipeline.chain import Outcome
+from metarrd.runtime import open_runtime
+from tests.conftest import TEST_DATABASE_URL, TEST_QUEUE_URL
+
+pytestmark = pytest.mark.skipif(
+    not (TEST_DATABASE_URL and TEST_QUEUE_URL),
+    reason="needs METARRD_TEST_DATABASE_URL and METARRD_TEST_QUEUE_URL (.ci/services.sh)",
+)
+
+
+@pytest.fixture
+def rt(config_factory):
+    config = config_factory()
+    runtime = open_runtime(config)
+    queue.configure(config)  # messages go to Redis; this test runs the jobs itself
+    jobs.bind(runtime)
+    yield runtime
+    queue.configure(config, immediate=True)
+    runtime.close()
+
+
+def test_a_job_whose_outcome_could_not_be_recorded_is_not_renewed_for_ever(rt, monkeypatch):
+    """PostgreSQL went away while the job's end was being recorded: the job stayed "running"
+    under this worker, whose heartbeat renewed its lease as long as it lived, so it never ran
+    again and every later job of its item waited behind it ("busy") for ever."""
+    job = jobs.enqueue_scan()
+    monkeypatch.setitem(jobs.HANDLERS, "scan", lambda rt, job: Outcome("walked"))
+
+    def lost(*args, **kwargs):
+        raise pw.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(jobs, "_record", lost)
+    with pytest.raises(pw.OperationalError):
+        jobs.run_job(job.id)
+    claimed = db.Job.get_by_id(job.id)
+    assert (claimed.state, claimed.lease_owner) == ("running", leases.owner())
+
+    assert leases.renew(3600) == 0  # the heartbeat: nothing here works on it any more
+    assert db.Job.get_by_id(job.id).lease_until == claimed.lease_until
+    db.Job.update(lease_until=db.now() - timedelta(seconds=1)).execute()  # time passes
+    assert [j.id for j in leases.take_over()] == [job.id]
+    assert db.Job.get_by_id(job.id).state == "queued"
+
+
+def test_the_heartbeat_renews_the_jobs_running_here(rt, monkeypatch):
+    job = jobs.enqueue_scan()
+    renewed = []
+
+    def walk(rt, job):
+        renewed.append(leases.renew(3600))
+        return Outcome("walked")
+
+    monkeypatch.setitem(jobs.HANDLERS, "scan", walk)
+    jobs.run_job(job.id)
+    assert renewed == [1]
+    assert db.Job.get_by_id(job.id).state == "done"
+    assert leases.renew(3600) == 0
