@@ -1068,24 +1068,44 @@ def mark_outdated(movie_id: int) -> None:
 
 
 def record_failure(
-    stage: str, movie_id: int | None, reason: str, *, job_id: int | None = None, **data: Any
+    stage: str,
+    movie_id: int | None,
+    reason: str,
+    *,
+    job_id: int | None = None,
+    lease_owner: str | None = None,
+    **data: Any,
 ) -> None:
     """The one record of a failed stage: the item's `last_error` and one `<stage>.failed` event
     (and, for a job, its row marked failed, in the same transaction). Whoever runs the stage (the
-    job runner, the CLI) calls it once; stages only raise."""
+    job runner, the CLI) calls it once; stages only raise. With `lease_owner`, nothing is
+    recorded unless the job still runs under that lease: a worker that lost it (frozen, then
+    resumed) must not mark failed a job that another worker took over, and maybe finished."""
     try:
         with write_transaction(
             shows_room=False
         ):  # recording a disk-full failure is no sign of room
             if job_id is not None:
-                Job.update(
-                    state="failed",
-                    error=reason,
-                    message=reason,
-                    finished_at=now(),
-                    lease_owner=None,
-                    lease_until=None,
-                ).where(Job.id == job_id).execute()
+                held = Job.id == job_id
+                if lease_owner is not None:
+                    held &= (Job.state == "running") & (Job.lease_owner == lease_owner)
+                failed = (
+                    Job.update(
+                        state="failed",
+                        error=reason,
+                        message=reason,
+                        finished_at=now(),
+                        lease_owner=None,
+                        lease_until=None,
+                    )
+                    .where(held)
+                    .execute()
+                )
+                if not failed and lease_owner is not None:
+                    log.warning(
+                        "job %d: lease lost while running; its failure dropped: %s", job_id, reason
+                    )
+                    return
                 data["job"] = job_id
             if movie_id is not None:
                 Movie.update(last_error=reason, updated_at=now()).where(

@@ -534,7 +534,9 @@ def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
 
 
 def _fail(job: db.Job, what: str, reason: str, *, logged: bool = False) -> None:
-    db.record_failure(job.kind, job.movie_id, reason, job_id=job.id)  # a full disk: logged
+    db.record_failure(  # a full disk: logged
+        job.kind, job.movie_id, reason, job_id=job.id, lease_owner=leases.owner()
+    )
     if not logged:
         log.error("job %d failed: %s: %s", job.id, what, reason)
 

@@ -12,6 +12,7 @@ import peewee as pw
 import pytest
 
 from metarrd import db
+from metarrd.errors import ItemError
 from metarrd.pipeline import jobs, leases, queue
 from metarrd.pipeline.chain import Outcome
 from metarrd.runtime import open_runtime
@@ -21,6 +22,8 @@ pytestmark = pytest.mark.skipif(
     not (TEST_DATABASE_URL and TEST_QUEUE_URL),
     reason="needs METARRD_TEST_DATABASE_URL and METARRD_TEST_QUEUE_URL (.ci/services.sh)",
 )
+
+OTHER = "other-host:4242:abcdef"  # another worker's lease owner
 
 
 @pytest.fixture
@@ -70,3 +73,38 @@ def test_the_heartbeat_renews_the_jobs_running_here(rt, monkeypatch):
     assert renewed == [1]
     assert db.Job.get_by_id(job.id).state == "done"
     assert leases.renew(3600) == 0
+
+
+def test_a_worker_that_lost_its_lease_does_not_fail_the_job_taken_over(rt, monkeypatch):
+    """A worker frozen (SIGSTOP, a VM paused, swapped out) past its lease: another worker took
+    the job over and finished it. The first one, resumed, failed at its provider call and marked
+    the job failed anyway, with an error on the item and a `.failed` event for work that was
+    done."""
+    job = jobs.enqueue_scan()
+
+    def frozen_then_failing(rt, job):
+        # meanwhile: the lease expired, another worker took the job over and finished it
+        db.Job.update(state="done", lease_owner=None, lease_until=None, message="walked").where(
+            db.Job.id == job.id
+        ).execute()
+        raise ItemError("TMDB answered 500")
+
+    monkeypatch.setitem(jobs.HANDLERS, "scan", frozen_then_failing)
+    jobs.run_job(job.id)
+    assert db.Job.get_by_id(job.id).state == "done"
+    assert not db.Event.select().where(db.Event.kind == "scan.failed").exists()
+
+    # still running under the other worker: the same
+    job = jobs.enqueue_scan()
+
+    def taken_over_then_failing(rt, job):
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        raise ItemError("TMDB answered 500")
+
+    monkeypatch.setitem(jobs.HANDLERS, "scan", taken_over_then_failing)
+    jobs.run_job(job.id)
+    assert (db.Job.get_by_id(job.id).state, db.Job.get_by_id(job.id).lease_owner) == (
+        "running",
+        OTHER,
+    )
+    assert not db.Event.select().where(db.Event.kind == "scan.failed").exists()
