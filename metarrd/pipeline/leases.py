@@ -9,8 +9,9 @@ Owners are `host:pid:nonce`. At start, a worker also takes over at once the jobs
 of its own host (same host name, pid no longer running): a restarted single-host daemon re-runs
 its interrupted jobs immediately, as it always did, without waiting for their leases.
 
-Leases compare timestamps written by different hosts: keep their clocks in sync (NTP); the lease
-(60 s by default) is far longer than the drift that leaves.
+Leases are read and written by the database's clock on PostgreSQL, never by the hosts' own: a
+host whose clock runs ahead would take over every job the others run, one whose clock lags would
+write leases that have already expired for everyone else.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import secrets
 import socket
 import threading
 from datetime import timedelta
+
+import peewee as pw
 
 from metarrd import db
 
@@ -42,8 +45,19 @@ def owner() -> str:
     return str(_owner["name"])
 
 
+def clock(offset_seconds: float = 0.0):
+    """Now (plus an offset) for lease times: on PostgreSQL the server's clock, as an SQL
+    expression (every host sees the same), on SQLite (one host) this host's."""
+    if db.is_postgresql():
+        return pw.SQL(
+            "((clock_timestamp() AT TIME ZONE 'UTC') + %s * interval '1 second')",
+            (float(offset_seconds),),
+        )
+    return db.now() + timedelta(seconds=offset_seconds)
+
+
 def until(lease_seconds: float):
-    return db.now() + timedelta(seconds=lease_seconds)
+    return clock(lease_seconds)
 
 
 def hold(job_id: int) -> None:
@@ -100,13 +114,13 @@ def take_over(*, at_start: bool = False) -> list[db.Job]:
                 db.Job.id, db.Job.kind, db.Job.movie, db.Job.lease_owner, db.Job.lease_until
             ).where(db.Job.state == RUNNING)
         )
-        now = db.now()
-        stale = [
-            j
-            for j in running
-            if (j.lease_until is not None and j.lease_until < now)
-            or (at_start and dead_here(j.lease_owner))
-        ]
+        expired = {
+            j.id
+            for j in db.Job.select(db.Job.id).where(
+                db.Job.state == RUNNING, db.Job.lease_until < clock()
+            )
+        }
+        stale = [j for j in running if j.id in expired or (at_start and dead_here(j.lease_owner))]
         if not stale:
             return []
         for job in stale:

@@ -108,3 +108,43 @@ def test_a_worker_that_lost_its_lease_does_not_fail_the_job_taken_over(rt, monke
         OTHER,
     )
     assert not db.Event.select().where(db.Event.kind == "scan.failed").exists()
+
+
+def skewed_clock(monkeypatch, hours: float) -> None:
+    """This process plays a host whose clock is `hours` off (no NTP on the NAS, a desktop's
+    clock set by hand)."""
+    real = db.now
+    monkeypatch.setattr(db, "now", lambda: real() + timedelta(hours=hours))
+
+
+def test_a_host_whose_clock_runs_ahead_takes_over_no_live_job(rt, monkeypatch):
+    """Leases were compared with the local clock: a worker an hour ahead found every other
+    worker's lease expired and took over every job they were running, every 30 seconds."""
+    running = db.Job.create(
+        kind="scan",
+        key="scan",
+        state="running",
+        lease_owner=OTHER,
+        lease_until=db.now() + timedelta(seconds=30),  # renewed by a worker with the right time
+    )
+    skewed_clock(monkeypatch, +1)
+    assert leases.take_over() == []
+    assert db.Job.get_by_id(running.id).lease_owner == OTHER
+
+
+def test_a_host_whose_clock_lags_writes_leases_that_hold(rt, monkeypatch):
+    """A worker an hour behind wrote leases that had expired an hour ago for the others: its
+    jobs were taken over as soon as it claimed them, and run twice."""
+    job = jobs.enqueue_scan()
+    taken: list = []
+
+    def walk(rt, job):
+        monkeypatch.undo()  # another host, with the right time, looks at the leases now
+        taken.extend(leases.take_over())
+        return Outcome("walked")
+
+    skewed_clock(monkeypatch, -1)
+    monkeypatch.setitem(jobs.HANDLERS, "scan", walk)
+    jobs.run_job(job.id)
+    assert taken == []
+    assert db.Job.get_by_id(job.id).state == "done"
