@@ -283,12 +283,11 @@ def requeue_interrupted() -> int:
 
 
 def resend_stranded(older_than: float) -> int:
-    """Messages for queued jobs that have none: when the queue holds no message at all while
-    jobs have waited longer than `older_than` seconds, a worker died between committing them and
-    sending their messages (or after taking a message, before claiming its job). Each gets a
-    message again; a duplicate is dropped at claim. Returns how many were sent."""
-    if queue.pending_messages() or queue.huey.scheduled_count():
-        return 0
+    """Messages for queued jobs that have none: jobs that have waited longer than `older_than`
+    seconds while no message in the queue or the schedule names them (a worker died between
+    committing them and sending their messages, or after taking a message, before claiming its
+    job; Redis restarted without its data). Each gets a message again; a duplicate is dropped
+    at claim. Returns how many were sent."""
     cutoff = db.now() - timedelta(seconds=older_than)
     stranded = list(
         db.Job.select()
@@ -297,6 +296,9 @@ def resend_stranded(older_than: float) -> int:
     )
     due_later = time.time() + 1
     stranded = [j for j in stranded if (j.payload or {}).get("due", 0) < due_later]
+    if stranded:  # read after the jobs: a message sent meanwhile is seen
+        sent = queue.message_job_ids()
+        stranded = [j for j in stranded if j.id not in sent]
     for job in stranded:
         _send(job)
     if stranded:

@@ -87,6 +87,12 @@ def pending_messages() -> int:
     return huey.pending_count()
 
 
+def message_job_ids() -> set[int]:
+    """The jobs that have a message waiting, in the queue or in the schedule (a delay, a
+    retry): every "run job N" message's N."""
+    return {task.args[0] for task in [*huey.pending(), *huey.scheduled()] if task.args}
+
+
 def flush() -> None:
     """Drop every message and scheduled retry; the jobs table is re-read afterwards."""
     huey.storage.flush_queue()

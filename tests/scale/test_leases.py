@@ -148,3 +148,25 @@ def test_a_host_whose_clock_lags_writes_leases_that_hold(rt, monkeypatch):
     jobs.run_job(job.id)
     assert taken == []
     assert db.Job.get_by_id(job.id).state == "done"
+
+
+def test_a_job_without_a_message_is_sent_again_while_others_wait_for_later(rt):
+    """A worker killed between taking a job's message from Redis and claiming it: the job stays
+    queued without a message. It was sent again only while the queue and the schedule were both
+    empty, and a picture retry (scheduled 30 min to 24 h ahead) or a player notification kept
+    the schedule busy: the job waited that long, or for a restart."""
+    later = jobs.enqueue_notify(delay=3600)
+    queue.huey.add_schedule(queue.huey.dequeue())  # a consumer put it in the schedule
+    stranded = jobs.enqueue_enrich(make_item(rt).id)
+    queue.huey.storage.flush_queue()  # its message: taken by the worker that died
+    assert [t.args for t in queue.huey.scheduled()] == [(later.id,)]
+    old = db.now() - timedelta(minutes=5)
+    db.Job.update(created_at=old).execute()
+    assert jobs.resend_stranded(60) == 1
+    assert [t.args for t in queue.huey.pending()] == [(stranded.id,)]
+    assert jobs.resend_stranded(60) == 0  # its message is waiting now: not sent twice
+
+
+def make_item(rt) -> db.Movie:
+    lib = db.Library.get()
+    return db.Movie.create(library=lib, path=f"{lib.path}/Heat (1995)/Heat (1995).mkv")
