@@ -5,7 +5,8 @@ The target gets the current schema (the migrations), then every table's rows in 
 order, in batches, through the models (so booleans, dates and JSON convert), and its id
 sequences are moved past the copied ids. The image cache stays where it is (`[cache] dir`
 points at it); queued jobs get their messages when the first worker starts. Stop the daemon and
-the web UI first: the copy is of a database nobody writes to.
+the web UI first: what they write during the copy is not in it (it reads every table from one
+snapshot of the source).
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ def migrate_to(source: Path, url: str) -> CopyReport:
             "give an empty database (createdb metarrd)"
         )
     report = CopyReport()
-    with target.atomic():
+    # one read transaction on the source: every table as of one moment (WAL), even when a
+    # daemon or the web UI still writes to it, so no row names one the copy left out
+    with src.atomic(), target.atomic():
         for model in models:
             report.rows[model._meta.table_name] = _copy(model, src, target)
         _advance_sequences(target, models)

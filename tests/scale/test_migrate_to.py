@@ -95,3 +95,38 @@ def test_attempt_and_session_times_keep_their_seconds_on_postgresql(empty_pg):
     at = 1_764_770_000.25
     failure = db.LoginFailure.create(addr="login 192.0.2.1", at=at)
     assert db.LoginFailure.get_by_id(failure.id).at == at
+
+
+def test_a_database_still_written_to_is_copied_as_of_one_moment(tmp_path, empty_pg, monkeypatch):
+    """The daemon left running during the copy (or a web request landing) wrote between the
+    tables: the copy read each table at another moment, found events and jobs of an item it
+    had not copied, and PostgreSQL refused them (a foreign key violation); the whole copy
+    failed. It now reads every table from one snapshot of the source."""
+    import peewee as pw
+
+    from metarrd import dbcopy
+
+    sqlite_path = tmp_path / "metarrd.db"
+    _seed_sqlite(sqlite_path)
+    copy = dbcopy._copy
+
+    def daemon_writes_meanwhile(model, src, target):
+        copied = copy(model, src, target)
+        if model is db.Movie:  # the daemon, on its own connection: a new item and its work
+            writer = db.connect_to(sqlite_path)
+            with writer.bind_ctx([db.Library, db.Movie, db.Event, db.Job]), writer.atomic():
+                new = db.Movie.create(
+                    library=db.Library.get(), path="/srv/media/movies/Alien (1979)/Alien.mkv"
+                )
+                db.Event.create(kind="scan.found", message="found Alien", movie=new)
+                db.Job.create(kind="identify", movie=new, key=f"identify:{new.id}")
+            writer.close()
+        return copied
+
+    monkeypatch.setattr(dbcopy, "_copy", daemon_writes_meanwhile)
+    try:
+        report = migrate_to(sqlite_path, empty_pg)
+    except pw.IntegrityError as exc:
+        pytest.fail(f"the copy mixed two moments of the source: {exc}")
+    assert report.rows["movies"] == report.rows["jobs"] == 1
+    assert report.rows["events"] == 1
