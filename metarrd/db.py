@@ -1075,11 +1075,11 @@ def record_failure(
     job_id: int | None = None,
     lease_owner: str | None = None,
     **data: Any,
-) -> None:
+) -> bool:
     """The one record of a failed stage: the item's `last_error` and one `<stage>.failed` event
     (and, for a job, its row marked failed, in the same transaction). Whoever runs the stage (the
     job runner, the CLI) calls it once; stages only raise. With `lease_owner`, nothing is
-    recorded unless the job still runs under that lease: a worker that lost it (frozen, then
+    recorded (False) unless the job still runs under that lease: a worker that lost it (frozen, then
     resumed) must not mark failed a job that another worker took over, and maybe finished."""
     try:
         with write_transaction(
@@ -1105,7 +1105,7 @@ def record_failure(
                     log.warning(
                         "job %d: lease lost while running; its failure dropped: %s", job_id, reason
                     )
-                    return
+                    return False
                 data["job"] = job_id
             if movie_id is not None:
                 Movie.update(last_error=reason, updated_at=now()).where(
@@ -1114,6 +1114,7 @@ def record_failure(
             record_event(f"{stage}.failed", reason, movie=movie_id, level="error", **data)
     except DiskFull:  # no room to record it: the log line (and the CLI's stderr) must do
         log.error("%s failed for item %s, not recorded (disk full): %s", stage, movie_id, reason)
+    return True
 
 
 def mirror_config(config: Config) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from metarrd import db
@@ -20,6 +21,9 @@ class Runtime:
     _http: HttpClient | None = field(default=None, repr=False)
     _clients: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # the job runner's (metarrd/pipeline/leases.py `lost`): of these items, those whose job
+    # another worker took over while this one worked on it; a stage writes nothing for them
+    taken_over: Callable[[list[int]], set[int]] | None = field(default=None, repr=False)
 
     @property
     def http(self) -> HttpClient:

@@ -59,6 +59,7 @@ _bound: dict[str, Runtime] = {}
 
 def bind(rt: Runtime) -> None:
     """The runtime tasks run with (the daemon's; a test's in immediate mode)."""
+    rt.taken_over = leases.lost
     _bound["rt"] = rt
 
 
@@ -457,7 +458,8 @@ def _run_publishes(batch: list[db.Job]) -> None:
     for job in batch:
         log.info("job %d started: %s", job.id, whats[job.id])
     try:
-        outcomes: dict[int, Outcome | Exception] = publish_jobs(_runtime(), batch)
+        with leases.working_on({job.movie_id: job.id for job in batch if job.movie_id}):
+            outcomes: dict[int, Outcome | Exception] = publish_jobs(_runtime(), batch)
     except Exception as exc:  # publishing switched off (or a bug): every job of the batch
         outcomes = dict.fromkeys((job.id for job in batch), exc)
     for job in batch:
@@ -536,10 +538,10 @@ def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
 
 
 def _fail(job: db.Job, what: str, reason: str, *, logged: bool = False) -> None:
-    db.record_failure(  # a full disk: logged
+    recorded = db.record_failure(  # a full disk: logged
         job.kind, job.movie_id, reason, job_id=job.id, lease_owner=leases.owner()
     )
-    if not logged:
+    if recorded and not logged:
         log.error("job %d failed: %s: %s", job.id, what, reason)
 
 

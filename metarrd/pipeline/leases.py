@@ -72,6 +72,39 @@ def release(*job_ids: int) -> None:
         _in_hand.difference_update(job_ids)
 
 
+_working = threading.local()  # this thread's jobs by their item: {item id: job id}
+
+
+@contextlib.contextmanager
+def working_on(items: dict[int, int]):
+    """This thread runs these jobs (item id -> job id): `lost` can tell a stage, before it
+    writes into the library, which of them another worker took over meanwhile."""
+    _working.items = dict(items)
+    try:
+        yield
+    finally:
+        _working.items = {}
+
+
+def lost(item_ids) -> set[int]:
+    """Of these items, those whose job this thread runs but whose lease this process no longer
+    holds (it froze past its lease, SIGSTOP or a paused VM: another worker took the job over
+    and runs it now). Items of no job here (the CLI, the web UI) are never lost."""
+    jobs = getattr(_working, "items", {})
+    mine = {item: jobs[item] for item in item_ids if item in jobs}
+    if not mine:
+        return set()
+    held = {
+        job.id
+        for job in db.Job.select(db.Job.id).where(
+            db.Job.id.in_(list(mine.values())),
+            db.Job.state == RUNNING,
+            db.Job.lease_owner == owner(),
+        )
+    }
+    return {item for item, job_id in mine.items() if job_id not in held}
+
+
 def renew(lease_seconds: float) -> int:
     """Extend the leases of the jobs this process works on now; how many it holds. A job left
     running under this owner that nobody here works on any more (its outcome could not be

@@ -166,8 +166,27 @@ def _publish_batch(rt: Runtime, ids: list[int]) -> dict[int, PublishResult | Met
             if job.movie.id in clashes:
                 outcomes[job.movie.id] = apply.failed(job.movie, clashes[job.movie.id])
         jobs = [job for job in jobs if job.movie.id not in clashes]
+        for movie_id in _taken_over(rt, [job.movie for job in jobs]):
+            outcomes[movie_id] = taken_over_error(rows[movie_id].movie)
+        jobs = [job for job in jobs if job.movie.id not in outcomes]
         outcomes.update(apply.apply_all(rt, jobs))
     return outcomes
+
+
+def _taken_over(rt: Runtime, movies: list[db.Movie]) -> set[int]:
+    """Items whose publish job this worker lost to another while it prepared them (it froze
+    past its lease): they are left to that worker, nothing written. Looked at under the
+    folders' locks, right before writing."""
+    if rt.taken_over is None or not movies:
+        return set()
+    return rt.taken_over([m.id for m in movies])
+
+
+def taken_over_error(movie: db.Movie) -> ItemError:
+    return ItemError(
+        f"{movie.label}: not published here: another worker took the job over (this one "
+        "stopped renewing its lease); nothing was written"
+    )
 
 
 def _clashes(jobs: list[apply.Job]) -> dict[int, ItemError]:

@@ -42,10 +42,12 @@ from metarrd.publish.stage import (
     _folder_locks,
     _listdir,
     _sha,
+    _taken_over,
     fitting_names,
     name_too_long,
     plan_against_disk,
     slot_rivals,
+    taken_over_error,
 )
 from metarrd.runtime import Runtime
 
@@ -74,6 +76,8 @@ def publish_show(rt: Runtime, item: db.Movie) -> PublishResult:
             raise apply.failed(show, exc) from None
         for directory in extra_dirs:  # our temp files a crash left in season folders
             remove_stale_temp_files(directory)
+        if _taken_over(rt, [item]):
+            raise taken_over_error(show)
         job = apply.Job(show, prepared.plan, prepared.skipped, prepared.missing, prepared.seen)
         outcome = apply.apply_all(rt, [job])[show.id]
     if isinstance(outcome, BaseException):

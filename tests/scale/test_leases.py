@@ -170,3 +170,35 @@ def test_a_job_without_a_message_is_sent_again_while_others_wait_for_later(rt):
 def make_item(rt) -> db.Movie:
     lib = db.Library.get()
     return db.Movie.create(library=lib, path=f"{lib.path}/Heat (1995)/Heat (1995).mkv")
+
+
+def test_a_worker_frozen_past_its_lease_does_not_publish_the_item_taken_over(rt, monkeypatch):
+    """A worker frozen mid-publish (SIGSTOP, a paused VM) past its lease: another worker took
+    the publish over. The first one, resumed, went on writing the item's NFO and artwork into
+    the library, over or beside the other's, and only found its lease gone when it recorded
+    the outcome. It now looks at its lease under the folder's lock, before writing."""
+    import metarrd.publish.stage as stage
+    from tests.publish.conftest import build_enriched
+
+    heat = build_enriched(rt, "Heat (1995)")
+    job = jobs.enqueue_publish(heat.movie.id)
+    prepare = stage._prepare
+
+    def frozen_after_preparing(rt, item, **kwargs):
+        prepared = prepare(rt, item, **kwargs)
+        # frozen here past the lease: another worker took the job over and runs it now
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        return prepared
+
+    monkeypatch.setattr(stage, "_prepare", frozen_after_preparing)
+    jobs.run_job(job.id)
+    assert not (heat.folder / "Heat (1995).nfo").exists()
+    assert db.Job.get_by_id(job.id).lease_owner == OTHER
+    assert not db.Event.select().where(db.Event.kind.startswith("publish.")).exists()
+
+    db.Job.update(state="done").where(db.Job.id == job.id).execute()  # the other one's
+    monkeypatch.setattr(stage, "_prepare", prepare)  # not frozen: published
+    again = jobs.enqueue_publish(heat.movie.id)
+    jobs.run_job(again.id)
+    assert db.Job.get_by_id(again.id).state == "done"
+    assert (heat.folder / "Heat (1995).nfo").is_file()
