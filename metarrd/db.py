@@ -17,6 +17,7 @@ actors, movie_actors, publish_log, ...). `library_files` is the ledger of every 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import json
@@ -879,7 +880,13 @@ def open_database(target: Path | str) -> pw.Database:
     return database
 
 
-def write_transaction(*, shows_room: bool = True) -> _WriteTransaction:
+class WriteLockBusy(Exception):
+    """`write_transaction(wait_seconds=…)` did not get the write lock in time."""
+
+
+def write_transaction(
+    *, shows_room: bool = True, wait_seconds: float | None = None
+) -> _WriteTransaction:
     """A write transaction that takes the write lock up front.
 
     SQLite: BEGIN IMMEDIATE. A deferred transaction that reads and then writes fails at once with
@@ -888,8 +895,11 @@ def write_transaction(*, shows_room: bool = True) -> _WriteTransaction:
     (`pg_advisory_xact_lock`, released at commit or rollback), so read-modify-writes are
     serialised across every process and host exactly as on SQLite. Use it for every
     read-modify-write. A full disk is raised as `DiskFull` (see below);
-    `shows_room=False`: this small write succeeding does not end the disk-full state."""
-    return _WriteTransaction(shows_room)
+    `shows_room=False`: this small write succeeding does not end the disk-full state.
+    `wait_seconds` (PostgreSQL): wait no longer than that for the write lock (or a row lock),
+    raising `WriteLockBusy`, for work that must not stall behind another process's transaction
+    (the lease heartbeat)."""
+    return _WriteTransaction(shows_room, wait_seconds)
 
 
 # --- a full disk ---------------------------------------------------------------------------------
@@ -904,21 +914,36 @@ _SQLITE_FULL = "database or disk is full"
 
 
 class _WriteTransaction:
-    def __init__(self, shows_room: bool) -> None:
+    def __init__(self, shows_room: bool, wait_seconds: float | None = None) -> None:
         self.shows_room = shows_room
+        self.wait_seconds = wait_seconds
 
     def __enter__(self) -> Any:
         postgresql = is_postgresql()
         self._atomic = database.atomic() if postgresql else database.atomic("IMMEDIATE")
         try:
             entered = self._atomic.__enter__()
-            if postgresql:
-                _take_write_lock()
-            return entered
         except pw.OperationalError as exc:
             if is_disk_full(exc):
                 raise disk_full(exc) from exc
             raise
+        if postgresql:
+            try:
+                if self.wait_seconds is not None:
+                    database.execute_sql(
+                        "SELECT set_config('lock_timeout', %s, true)",
+                        (f"{max(1, int(self.wait_seconds * 1000))}ms",),
+                    )
+                _take_write_lock()
+            except BaseException as exc:  # the transaction is ended, not left open on the thread
+                with contextlib.suppress(Exception):
+                    self._atomic.__exit__(type(exc), exc, exc.__traceback__)
+                if isinstance(exc, pw.OperationalError) and _pgcode(exc) == "55P03":
+                    raise WriteLockBusy(
+                        f"the write lock stayed busy for {self.wait_seconds} s"
+                    ) from exc
+                raise
+        return entered
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         try:
@@ -938,6 +963,15 @@ class _WriteTransaction:
         if exc is None and self.shows_room and database.transaction_depth() == 0:
             _disk_has_room()
         return bool(suppress)
+
+
+def _pgcode(exc: BaseException) -> str | None:
+    """PostgreSQL's SQLSTATE of a (peewee-wrapped) psycopg2 error."""
+    for seen in (exc, *exc.args[:1], exc.__cause__, exc.__context__):
+        code = getattr(seen, "pgcode", None)
+        if code:
+            return code
+    return None
 
 
 def _cause_of(failure: BaseException) -> BaseException:

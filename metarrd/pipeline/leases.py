@@ -138,10 +138,11 @@ def dead_here(lease_owner: str | None) -> bool:
     return False
 
 
-def take_over(*, at_start: bool = False) -> list[db.Job]:
+def take_over(*, at_start: bool = False, wait_seconds: float | None = None) -> list[db.Job]:
     """Running jobs whose lease expired (and, `at_start`, those of dead processes of this host)
-    become queued again; the caller sends their messages. Returns them."""
-    with db.write_transaction():
+    become queued again; the caller sends their messages. Returns them. `wait_seconds`: wait no
+    longer for the write lock (raises `db.WriteLockBusy`)."""
+    with db.write_transaction(wait_seconds=wait_seconds):
         running = list(
             db.Job.select(
                 db.Job.id, db.Job.kind, db.Job.movie, db.Job.lease_owner, db.Job.lease_until
@@ -184,17 +185,26 @@ class Heartbeat(threading.Thread):
         tick = 0
         while not self.stopping.wait(self.lease_seconds / 4):
             tick += 1
-            try:
-                renew(self.lease_seconds)
-                if tick % 2 == 0:
-                    for job in take_over():
-                        self.send(job)
-                    if self.resend_stranded is not None:
-                        self.resend_stranded(self.lease_seconds)
-            except Exception:  # a database hiccup must not end the heartbeat
-                log.exception("renewing job leases failed")
+            self.tick(tick)
         with contextlib.suppress(Exception):
             db.database.close()
+
+    def tick(self, tick: int) -> None:
+        """One beat: renew; every second one, take over and re-send. The take-over waits at
+        most a beat for the write lock: another process holding it long (a worker frozen
+        inside a transaction, SIGSTOP or a paused VM) must not stop this one renewing its
+        leases, or they would all have expired, and been taken over, when it lets go."""
+        try:
+            renew(self.lease_seconds)
+            if tick % 2 == 0:
+                for job in take_over(wait_seconds=self.lease_seconds / 4):
+                    self.send(job)
+                if self.resend_stranded is not None:
+                    self.resend_stranded(self.lease_seconds)
+        except db.WriteLockBusy as exc:
+            log.warning("taking over expired leases: %s; tried again at the next beat", exc)
+        except Exception:  # a database hiccup must not end the heartbeat
+            log.exception("renewing job leases failed")
 
     def stop(self) -> None:
         self.stopping.set()

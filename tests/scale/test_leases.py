@@ -202,3 +202,45 @@ def test_a_worker_frozen_past_its_lease_does_not_publish_the_item_taken_over(rt,
     jobs.run_job(again.id)
     assert db.Job.get_by_id(again.id).state == "done"
     assert (heat.folder / "Heat (1995).nfo").is_file()
+
+
+def test_a_write_lock_held_long_elsewhere_does_not_stop_lease_renewals(rt, monkeypatch):
+    """Another worker frozen (SIGSTOP, a paused VM) inside a write transaction holds the write
+    lock. This worker's heartbeat waited for it in its take-over and renewed nothing meanwhile:
+    when the frozen one let go, every live worker's lease had expired, and their jobs were
+    taken over and run twice. The take-over now waits at most a beat."""
+    import threading
+
+    job = jobs.enqueue_scan()
+    beats: list[int] = []
+    heartbeat = leases.Heartbeat(rt.config.queue.lease_seconds, send=lambda job: None)
+
+    def walk(rt, job):
+        import psycopg2
+        from playhouse.db_url import parse
+
+        params = parse(TEST_DATABASE_URL)
+        params["dbname"] = params.pop("database")
+        frozen = psycopg2.connect(**params)  # the frozen worker: in a write transaction
+        with frozen.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (db.WRITE_LOCK_KEY,))
+
+        def beat():
+            for n in (1, 2, 3, 4):
+                heartbeat.tick(n)
+                beats.append(leases.renew(rt.config.queue.lease_seconds))
+
+        beating = threading.Thread(target=beat, daemon=True)
+        beating.start()
+        beating.join(30)  # far longer than the two beats' waits
+        alive = beating.is_alive()
+        frozen.rollback()  # the frozen worker resumes (and lets go)
+        beating.join(30)
+        frozen.close()
+        assert not alive, "the heartbeat stalled behind another process's write lock"
+        return Outcome("walked")
+
+    monkeypatch.setitem(jobs.HANDLERS, "scan", walk)
+    jobs.run_job(job.id)
+    assert beats == [1, 1, 1, 1]
+    assert db.Job.get_by_id(job.id).state == "done"
