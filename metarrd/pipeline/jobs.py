@@ -270,16 +270,17 @@ def retry(job_id: int) -> db.Job:
 def requeue_interrupted() -> int:
     """At a worker's start: jobs that were running when their process died run again (those of
     dead processes of this host at once, others once their lease expired), and every queued job
-    gets a fresh message. A SQLite queue (one host) is flushed first; a shared Redis queue is
-    not (other workers' messages are in it): a duplicate message finds its job taken and is
-    dropped. Returns how many jobs were sent."""
+    gets a fresh message, for when it is due. A SQLite queue (one host) is flushed first; a
+    shared Redis queue is not (other workers' messages are in it): a duplicate message finds
+    its job taken and is dropped. Returns how many jobs were sent."""
     for job in leases.take_over(at_start=True):
         _log_interrupted(job)
     if not _config().uses_redis:
         queue.flush()
     pending = list(db.Job.select().where(db.Job.state == QUEUED).order_by(db.Job.id))
-    for job in pending:
-        _send(job)
+    now = time.time()
+    for job in pending:  # a job due later (a picture retry, a notification) keeps its time
+        _send(job, max(0.0, (job.payload or {}).get("due", 0) - now))
     return len(pending)
 
 

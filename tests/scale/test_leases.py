@@ -244,3 +244,18 @@ def test_a_write_lock_held_long_elsewhere_does_not_stop_lease_renewals(rt, monke
     jobs.run_job(job.id)
     assert beats == [1, 1, 1, 1]
     assert db.Job.get_by_id(job.id).state == "done"
+
+
+def test_a_worker_starting_keeps_the_delays_of_queued_jobs(rt):
+    """Every worker that started sent every queued job a message to run now, a picture retry
+    due in 24 hours included: with workers started and stopped on several hosts, the retries
+    (30 min, 2 h, 8 h, 24 h) were spent within minutes while the provider was still down, and
+    the item's missing pictures were never completed."""
+    heat = make_item(rt)
+    retry = jobs._enqueue("publish", heat.id, {"picture_retry": 4}, manual=False, delay=86400)
+    now = jobs.enqueue_enrich(heat.id)
+    queue.huey.storage.flush_queue()
+    jobs.requeue_interrupted()
+    etas = {t.args[0]: t.eta for t in [*queue.huey.pending(), *queue.huey.scheduled()]}
+    assert etas[now.id] is None
+    assert etas[retry.id] is not None and etas[retry.id] > db.now() + timedelta(hours=23)
