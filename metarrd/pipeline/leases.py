@@ -39,10 +39,29 @@ _in_hand_lock = threading.Lock()
 def owner() -> str:
     """This process's lease owner name (a new one after a fork)."""
     if _owner.get("pid") != os.getpid():
-        _owner.update(
-            pid=os.getpid(), name=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        )
+        _owner.update(pid=os.getpid(), name=f"{host()}:{os.getpid()}:{secrets.token_hex(3)}")
     return str(_owner["name"])
+
+
+INIT_PID_NAMESPACE = "pid:[4026531836]"  # Linux's first PID namespace (PROC_PID_INIT_INO)
+
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:  # not Linux
+        return INIT_PID_NAMESPACE
+
+
+def host() -> str:
+    """This host as lease owners name it: its host name, and the PID namespace of a process in
+    a container of its own that shares the host's name (Docker's `network_mode: host`, several
+    worker containers on one machine): pids of one namespace mean nothing in another, so a
+    worker starting there must not take a live worker's jobs for a dead process's."""
+    name, namespace = socket.gethostname(), _pid_namespace()
+    if namespace == INIT_PID_NAMESPACE:
+        return name
+    return f"{name}~{namespace.removeprefix('pid:[').removesuffix(']')}"
 
 
 def clock(offset_seconds: float = 0.0):
@@ -125,9 +144,9 @@ def dead_here(lease_owner: str | None) -> bool:
     """A process of this host that no longer runs (or a job from before leases existed)."""
     if not lease_owner:
         return True
-    host, _, rest = lease_owner.partition(":")
+    where, _, rest = lease_owner.partition(":")
     pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit() or lease_owner == owner():
+    if where != host() or not pid_text.isdigit() or lease_owner == owner():
         return False
     try:
         os.kill(int(pid_text), 0)

@@ -259,3 +259,22 @@ def test_a_worker_starting_keeps_the_delays_of_queued_jobs(rt):
     etas = {t.args[0]: t.eta for t in [*queue.huey.pending(), *queue.huey.scheduled()]}
     assert etas[now.id] is None
     assert etas[retry.id] is not None and etas[retry.id] > db.now() + timedelta(hours=23)
+
+
+def test_a_worker_in_a_container_of_its_own_takes_no_live_job_at_start(rt, monkeypatch):
+    """Worker containers sharing the host's name (`network_mode: host`): a worker starting in
+    one took the jobs of a live worker in another for those of a dead process of its own host
+    (that pid does not exist in its PID namespace) and ran them a second time at once."""
+    import socket
+
+    other_container = db.Job.create(
+        kind="scan",
+        key="scan",
+        state="running",
+        lease_owner=f"{socket.gethostname()}:2999999:abcdef",  # a pid no namespace here has
+        lease_until=db.now() + timedelta(seconds=30),
+    )
+    monkeypatch.setattr(leases, "_pid_namespace", lambda: "pid:[4026532999]", raising=False)
+    monkeypatch.setattr(leases, "_owner", {})  # this worker, in a container of its own
+    assert leases.take_over(at_start=True) == []
+    assert db.Job.get_by_id(other_container.id).state == "running"
