@@ -11,7 +11,7 @@ from metarrd import db
 from metarrd.config import load_config
 from metarrd.pipeline import jobs, queue
 from metarrd.runtime import open_runtime
-from tests.conftest import TEST_DATABASE_URL, TEST_QUEUE_URL, _admin_connection
+from tests.conftest import TEST_DATABASE_URL, TEST_QUEUE_NAME, TEST_QUEUE_URL, _admin_connection
 from tests.scale.test_two_workers import Host, host_config, wait_for
 
 pytestmark = pytest.mark.skipif(
@@ -68,6 +68,35 @@ def test_workers_go_on_after_postgresql_dropped_their_connections(tmp_path, sim)
         second = jobs.enqueue_scan([tmp_path / "movies"])
         wait_for(lambda: db.Job.get_by_id(second.id).state == "done", 20, "a scan after", worker)
         assert "connecting again" in worker.text()
+    finally:
+        worker.stop()
+        rt.close()
+
+
+def test_workers_go_on_after_redis_restarted_without_its_data(tmp_path, sim):
+    """Redis restarted (no persistence): every connection dropped, every message gone. A job
+    queued before is sent again by the workers (its row is the truth); one queued after runs."""
+    from redis import Redis
+
+    (tmp_path / "movies").mkdir()
+    config = host_config(tmp_path, "host-a", sim, workers=1)
+    worker = Host(config, "worker")
+    rt = open_runtime(load_config(config))
+    try:
+        queue.configure(rt.config)
+        jobs.bind(rt)
+        first = jobs.enqueue_scan([tmp_path / "movies"])
+        wait_for(lambda: db.Job.get_by_id(first.id).state == "done", 20, "a first scan", worker)
+        with db.write_transaction():  # a job whose message was in Redis when it restarted
+            lost, _ = jobs._queue_row("probe", None, {"providers": ["tmdb"]}, manual=True)
+        client = Redis.from_url(TEST_QUEUE_URL)
+        client.delete("none", *client.keys(f"huey.*.{TEST_QUEUE_NAME}*"))  # the restart
+        client.client_kill_filter(_type="normal", skipme=True)
+        client.close()
+        second = jobs.enqueue_scan([tmp_path / "movies"])
+        wait_for(lambda: db.Job.get_by_id(second.id).state == "done", 20, "a scan after", worker)
+        # the lost message: sent again once its job waited longer than a lease (10 s here)
+        wait_for(lambda: db.Job.get_by_id(lost.id).state == "done", 30, "the lost job", worker)
     finally:
         worker.stop()
         rt.close()
