@@ -23,6 +23,7 @@ import functools
 import json
 import logging
 import sqlite3
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -825,7 +826,13 @@ class _PostgresqlDatabase(pw.PostgresqlDatabase):
     a restart of PostgreSQL every job failed, every lease renewal failed, and the workers never
     recovered. A statement outside a transaction, or the BEGIN of one, that finds its connection
     broken (psycopg2's `closed`) runs again once on a new connection. Inside a transaction the
-    error is raised: what the transaction did is gone, and only its caller can do it again."""
+    error is raised: what the transaction did is gone, and only its caller can do it again.
+    So it is while the thread holds session advisory locks (`session_locks`, a publish's
+    folders): they died with the connection, and a new one would go on without them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._locks = threading.local()
 
     def execute_sql(self, sql, params=None):
         return self._again_if_lost(super().execute_sql, sql, params)
@@ -838,12 +845,34 @@ class _PostgresqlDatabase(pw.PostgresqlDatabase):
             return run(*args, **kwargs)
         except (pw.OperationalError, pw.InterfaceError) as exc:
             conn = self._state.conn
-            if self.in_transaction() or conn is None or not conn.closed:
+            if self.in_transaction() or conn is None or not conn.closed or self.locks_held():
                 raise
             log.warning("database connection lost (%s); connecting again", str(exc).strip())
         self.close()
         self.connect()
         return run(*args, **kwargs)
+
+    def locks_held(self) -> int:
+        return getattr(self._locks, "held", 0)
+
+    @contextlib.contextmanager
+    def session_locks(self, keys: list[int]):
+        """Hold these session advisory locks (`pg_advisory_lock`) on this thread's connection.
+        A connection lost meanwhile is not replaced until they are let go: the work under them
+        fails instead of going on unprotected (the server released them with the session)."""
+        self._locks.held = self.locks_held() + 1
+        taken: list[int] = []
+        try:
+            for key in keys:
+                self.execute_sql("SELECT pg_advisory_lock(%s)", (key,))
+                taken.append(key)
+            yield
+        finally:
+            self._locks.held = self.locks_held() - 1
+            conn = self._state.conn
+            if conn is not None and not conn.closed:  # else the server let them go already
+                for key in reversed(taken):
+                    self.execute_sql("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def is_postgresql() -> bool:

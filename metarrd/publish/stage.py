@@ -286,10 +286,7 @@ def _folder_locks(rt: Runtime, folders: list[Path]) -> Iterator[None]:
                 for f in folders
             }
         )
-        with contextlib.ExitStack() as stack:
-            for key in keys:
-                db.database.execute_sql("SELECT pg_advisory_lock(%s)", (key,))
-                stack.callback(db.database.execute_sql, "SELECT pg_advisory_unlock(%s)", (key,))
+        with db.database.obj.session_locks(keys):
             yield
         return
     locks = rt.config.data_path / "locks"

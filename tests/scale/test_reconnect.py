@@ -5,6 +5,7 @@ METARRD_TEST_QUEUE_URL set (.ci/services.sh)."""
 
 from __future__ import annotations
 
+import peewee as pw
 import pytest
 
 from metarrd import db
@@ -99,4 +100,28 @@ def test_workers_go_on_after_redis_restarted_without_its_data(tmp_path, sim):
         wait_for(lambda: db.Job.get_by_id(lost.id).state == "done", 30, "the lost job", worker)
     finally:
         worker.stop()
+        rt.close()
+
+
+def test_a_publish_whose_folder_lock_died_with_its_connection_stops(config_factory, tmp_path):
+    """A publish holds its folder's lock as a PostgreSQL session lock. The connection lost (a
+    restart, a failover) takes the lock with it: going on, on a new connection, would write
+    into the folder while another host may publish it too. The work under the lock fails
+    instead, and the next statement after it connects again."""
+    from metarrd.publish.stage import _folder_lock
+
+    rt = open_runtime(config_factory())
+    try:
+        folder = tmp_path / "movies" / "Heat (1995)"
+        with pytest.raises(pw.DatabaseError), _folder_lock(rt, folder):
+            drop_sessions(but_mine=False)
+            db.Job.select().count()  # what the publish does next under the lock
+        assert db.Job.select().count() == 0  # after it: a new connection
+        with _folder_lock(rt, folder):  # and the lock can be taken again
+            held = db.database.execute_sql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND pid = pg_backend_pid()"
+            ).fetchone()[0]
+        assert held == 1
+    finally:
         rt.close()
