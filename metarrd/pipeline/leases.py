@@ -5,9 +5,10 @@ runs it. A job is never taken from a worker that lives and works on it (its hear
 lease fresh; only the jobs in hand, `hold`/`release`), and a worker that finds its lease gone
 when it finishes drops its outcome instead of recording it.
 
-Owners are `host:pid:nonce`. At start, a worker also takes over at once the jobs of dead processes
-of its own host (same host name, pid no longer running): a restarted single-host daemon re-runs
-its interrupted jobs immediately, as it always did, without waiting for their leases.
+Owners are `host:pid:nonce` (`host()`: the host name, and a container's own PID namespace). At
+start, a worker also takes over at once the jobs of dead processes of its own host (same host,
+pid no longer running): a restarted single-host daemon re-runs its interrupted jobs immediately,
+as it always did, without waiting for their leases.
 
 Leases are read and written by the database's clock on PostgreSQL, never by the hosts' own: a
 host whose clock runs ahead would take over every job the others run, one whose clock lags would
