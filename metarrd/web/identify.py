@@ -53,35 +53,46 @@ def confidence(candidate: dict) -> dict:
     return {"label": label, "tone": tone}
 
 
+def _bare_id(text: str) -> int | None:
+    """`text` as an id (1 to 999,999,999) when it is one in ASCII digits, else None. Not
+    `str.isdigit`, which "²" and "٣" pass, and whose int() then raised Python's own words
+    ("invalid literal for int()", "Exceeds the limit (4300 digits)") onto the page."""
+    if text.isascii() and text.isdigit() and len(text) <= 9 and int(text) > 0:
+        return int(text)
+    return None
+
+
 def _url_id(digits: str) -> int:
     """The number in a pasted address, when an id can be it (1 to 999,999,999): 0 would read
     as "no id" and queue an automatic identification, 30 digits a lookup that cannot succeed."""
-    number = int(digits)
-    if not 0 < number < 10**9:
-        raise ValueError(f"{digits} in that address is no id")
+    number = _bare_id(digits)
+    if number is None:
+        raise ValueError(f"{digits[:24]} in that address is no id")
     return number
 
 
 def parse_id(text: str) -> tuple[int | None, str | None]:
     """A pasted TMDB id, IMDb id, or either site's movie URL -> (tmdb_id, imdb_id)."""
     text = text.strip()
-    if text.isdigit() and 0 < int(text) < 10**9:
-        return int(text), None
+    if (number := _bare_id(text)) is not None:
+        return number, None
     if IMDB_RE.match(text.lower()):
         return None, text.lower()
     if m := TMDB_URL_RE.search(text):
         return _url_id(m.group(1)), None
     if m := IMDB_URL_RE.search(text):
         return None, m.group(1)
-    raise ValueError(f"{text!r} is neither a TMDB id (603), an IMDb id (tt0133093) nor their URL")
+    raise ValueError(
+        f"{text[:40]!r} is neither a TMDB id (603), an IMDb id (tt0133093) nor their URL"
+    )
 
 
 def parse_show_id(text: str) -> tuple[str, int | str]:
     """A pasted id of a TV show -> (source, id), source one of tmdb | tvdb | imdb. A bare number
     is a TMDB TV id (as `metarrd identify SHOW --tmdb ID`); TheTVDB's is tagged or its URL."""
     text = text.strip()
-    if text.isdigit() and 0 < int(text) < 10**9:
-        return "tmdb", int(text)
+    if (number := _bare_id(text)) is not None:
+        return "tmdb", number
     if IMDB_RE.match(text.lower()):
         return "imdb", text.lower()
     if (m := TAGGED_ID_RE.match(text)) and int(m.group(2)) > 0:
@@ -99,7 +110,7 @@ def parse_show_id(text: str) -> tuple[str, int | str]:
             f"thetvdb.com's address by name ({m.group(1)}) does not hold the id: paste the "
             "“TheTVDB ID” of that page as tvdb-ID"
         )
-    raise ValueError(f"{text!r} is neither {SHOW_ID_HELP}")
+    raise ValueError(f"{text[:40]!r} is neither {SHOW_ID_HELP}")
 
 
 SOURCE_NAMES = {"tmdb": "TMDB TV", "tvdb": "TheTVDB", "imdb": "IMDb"}

@@ -79,6 +79,9 @@ def test_parse_show_id(text, ids):
     ("text", "says"),
     [
         ("breaking bad", "is neither a TMDB TV id"),
+        ("²", "is neither a TMDB TV id"),  # str.isdigit() says yes, int() no
+        ("9" * 5000, "is neither a TMDB TV id"),
+        ("https://www.themoviedb.org/tv/" + "9" * 5000, "is no id"),
         ("tvdb-0", "is neither a TMDB TV id"),
         ("https://www.themoviedb.org/movie/603-the-matrix", "a movie's page on TMDB"),
         ("https://thetvdb.com/series/breaking-bad", "does not hold the id"),

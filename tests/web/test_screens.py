@@ -38,14 +38,21 @@ def test_parse_id(text, ids):
     assert parse_id(text) == ids
 
 
-@pytest.mark.parametrize("text", ["", "matrix", "0", "tt12", "-5"])
+# "²" and "٣" pass str.isdigit(); int() then put Python's own words on the page ("invalid
+# literal for int()", "Exceeds the limit (4300 digits)"), and the whole paste with them
+@pytest.mark.parametrize("text", ["", "matrix", "0", "tt12", "-5", "²", "٣", "9" * 5000])
 def test_parse_id_refuses(text):
     with pytest.raises(ValueError, match="neither a TMDB id"):
         parse_id(text)
 
 
 @pytest.mark.parametrize(
-    "text", ["https://www.themoviedb.org/movie/0", "themoviedb.org/movie/" + "9" * 30]
+    "text",
+    [
+        "https://www.themoviedb.org/movie/0",
+        "themoviedb.org/movie/" + "9" * 30,
+        "themoviedb.org/movie/" + "9" * 5000,
+    ],
 )
 def test_a_movie_address_whose_number_is_no_id_is_refused(text):
     # 0 read as "no id" queued an automatic identification while the page said "Looking up"
