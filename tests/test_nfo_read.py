@@ -177,6 +177,17 @@ def test_billion_laughs_is_refused_without_expanding():
         read_nfo(NFO / "billion_laughs.nfo")
 
 
+def test_an_nfo_past_the_parsers_limits_is_refused_in_the_users_words(tmp_path):
+    # libxml2 said "Excessive depth in document: 256, use XML_PARSE_HUGE option": advice for
+    # programmers, shown on the item as if the user could follow it (its other limit, a text
+    # node over 10 MB, is past the 5 MB an NFO may have)
+    path = tmp_path / "movie.nfo"
+    path.write_bytes(b"<movie>" + b"<a>" * 300 + b"</a>" * 300 + b"</movie>")
+    with pytest.raises(NfoError, match="too large or too deeply nested") as err:
+        read_nfo(path)
+    assert "XML_PARSE_HUGE" not in str(err.value)
+
+
 def test_external_dtd_on_disk_is_never_loaded():
     nfo = read_nfo(NFO / "external_dtd_file.nfo")
     assert (nfo.fields["title"], nfo.tmdb_id) == ("External DTD", 603)

@@ -139,6 +139,9 @@ _DECLARED_ENCODING = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._
 _ROOT_START = re.compile(r"<([A-Za-z_][\w.:-]*)")
 # ASCII digits only: `\d` and int() also take Arabic-Indic and full-width digits, Kodi does not
 _LEADING_INT = re.compile(r"\s*([0-9]+)")
+# libxml2's advice to programmers at its limits ("Excessive depth in document: 256, use
+# XML_PARSE_HUGE option"): not for the user, who cannot pass it, and who is better without it
+_LIBXML_HINT = re.compile(r",?\s*(?:use|try) XML_PARSE_HUGE(?: option)?", re.IGNORECASE)
 # votes as written: digits, maybe grouped by thousands (`1,234,567`, `1.234.567`, `1 234 567`)
 _VOTES = re.compile(r"[0-9]+(?:[,.' \u00a0\u202f][0-9]{3})*")
 _RATING = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
@@ -439,7 +442,10 @@ def _parse_xml(xml: str, path: Path) -> etree._Element:
     try:
         return etree.fromstring(xml.encode("utf-8"), parser)
     except etree.XMLSyntaxError as exc:
-        raise NfoError(path, f"is not well-formed XML: {exc.msg}") from exc
+        reason = _LIBXML_HINT.sub("", exc.msg or str(exc))
+        if "XML_PARSE_HUGE" in (exc.msg or ""):  # a limit met, not a typo
+            raise NfoError(path, f"is too large or too deeply nested to read: {reason}") from exc
+        raise NfoError(path, f"is not well-formed XML: {reason}") from exc
 
 
 def _from_tree(
