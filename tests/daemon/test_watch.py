@@ -475,6 +475,17 @@ def test_a_tick_with_nothing_settled_looks_at_no_path_still_settling(rt, fake_st
     assert looked == []
 
 
+def _renamed_under_the_watcher(rt, old: Path, new: Path) -> list[str] | None:
+    """`old` renamed to `new` as the watcher sees it (a delete, an add), settled: its scopes."""
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    old.rename(new)
+    w.handle("deleted", str(old))
+    w.handle("added", str(new))
+    clock.t = 100.0
+    return w.tick()
+
+
 def test_a_movie_file_renamed_in_its_folder_keeps_its_item(rt, fake_stages):
     """A file renamed where it is (`heat.1995.1080p.mkv` to `Heat (1995).mkv` by a renamer, or
     Radarr without the webhook): same folder, same size and mtime, a new name. The scan took it
@@ -491,13 +502,7 @@ def test_a_movie_file_renamed_in_its_folder_keeps_its_item(rt, fake_stages):
         publish_state=db.PUBLISHED,
     ).where(db.Movie.id == movie.id).execute()  # fmt: skip
     fake_stages.calls.clear()
-    clock = Clock()
-    w = Watcher(rt.config, clock=clock)
-    old.rename(new)
-    w.handle("deleted", str(old))
-    w.handle("added", str(new))
-    clock.t = 100.0
-    assert w.tick() == [str(folder)]
+    assert _renamed_under_the_watcher(rt, old, new) == [str(folder)]
     (item,) = db.Movie.select()
     assert (item.id, item.path, item.missing) == (movie.id, str(new), False)
     assert (item.tmdb_id, item.locked_fields, fake_stages.calls) == (949, ["title"], [])
@@ -523,13 +528,7 @@ def test_an_episode_file_renamed_in_its_folder_keeps_its_item(config_factory, fa
     db.Movie.update(title="Good News About Hell", locked_fields=["title"]).where(
         db.Movie.id == episode.id
     ).execute()
-    clock = Clock()
-    w = Watcher(rt.config, clock=clock)
-    old.rename(new)
-    w.handle("deleted", str(old))
-    w.handle("added", str(new))
-    clock.t = 100.0
-    assert w.tick() == [str(season)]
+    assert _renamed_under_the_watcher(rt, old, new) == [str(season)]
     (item,) = db.Movie.select().where(db.Movie.kind == db.EPISODE)
     assert (item.id, item.path, item.missing) == (episode.id, str(new), False)
     assert (item.title, item.locked_fields) == ("Good News About Hell", ["title"])

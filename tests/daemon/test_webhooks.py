@@ -10,12 +10,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from flask import Flask
 
 from metarrd import db, workflow
-from metarrd.pipeline import jobs, queue
-from metarrd.runtime import open_runtime
-from metarrd.web import webhooks
+from metarrd.pipeline import jobs
 from tests.daemon.conftest import webhook_client
 
 TOKEN = "s3cret-token"
@@ -67,14 +64,8 @@ def test_the_token_is_required(setup):
 
 
 def test_an_empty_configured_token_refuses_everything(config_factory):
-    config = config_factory()
-    rt = open_runtime(config)
-    app = Flask(__name__)
-    app.config["METARRD"] = config
-    app.register_blueprint(webhooks.bp)
-    r = app.test_client().post(
-        "/api/webhooks/radarr", json={"eventType": "Test"}, headers=_basic("")
-    )
+    client, rt = webhook_client(config_factory())
+    r = client.post("/api/webhooks/radarr", json={"eventType": "Test"}, headers=_basic(""))
     assert r.status_code == 403 and "[webhooks] token" in r.get_json()["message"]
     rt.close()
 
@@ -538,25 +529,17 @@ def docker_setup(config_factory, fake_stages, tmp_path):
         config = config_factory(
             libraries={"Movies": library}, webhooks={"token": TOKEN, "path_map": path_map}
         )
-        rt = open_runtime(config)
-        queue.configure(config, immediate=True)
-        jobs.bind(rt)
-        app = Flask(__name__)
-        app.config["METARRD"] = config
-        app.register_blueprint(webhooks_module.bp)
+        client, rt = webhook_client(config)
         folder = library / "Heat (1995)"
         folder.mkdir(parents=True)
         (folder / "Heat (1995).mkv").write_bytes(b"\0" * 2048)
         made.append(rt)
-        return app.test_client(), library
+        return client, library
 
     made: list = []
     yield make
     for rt in made:
         rt.close()
-
-
-webhooks_module = webhooks
 
 
 def test_a_container_path_without_path_map_is_422_naming_the_mapping(docker_setup):
@@ -744,21 +727,14 @@ def test_a_symlink_out_of_a_library_that_follows_symlinks_is_scanned(config_fact
         config,
         library=tuple(dataclasses.replace(lib, follow_symlinks=True) for lib in config.library),
     )
-    rt = open_runtime(config)
+    client, rt = webhook_client(config)
     try:
-        queue.configure(config, immediate=True)
-        jobs.bind(rt)
-        app = Flask(__name__)
-        app.config["METARRD"] = config
-        app.register_blueprint(webhooks.bp)
         outside = tmp_path / "outside" / "Heat (1995)"
         outside.mkdir(parents=True)
         (outside / "Heat (1995).mkv").write_bytes(b"\0" * 2048)
         link = Path(config.library[0].path) / "Heat (1995)"
         link.symlink_to(outside)
-        r = app.test_client().post(
-            "/api/webhooks/radarr", json=radarr_download(str(link)), headers=KEY
-        )
+        r = client.post("/api/webhooks/radarr", json=radarr_download(str(link)), headers=KEY)
         assert r.status_code == 202
     finally:
         rt.close()

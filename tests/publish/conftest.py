@@ -273,6 +273,14 @@ def build_enriched(
     return built
 
 
+def into_one_folder(first, second) -> None:
+    """`second`'s video moved into `first`'s folder (built items: two movies of one folder,
+    sharing its `.actors/`), and its item told so."""
+    video = first.path(Path(second.movie.path).name)
+    Path(second.movie.path).rename(video)
+    db.Movie.update(path=str(video)).where(db.Movie.id == second.movie.id).execute()
+
+
 @pytest.fixture
 def make_rt(config_factory):
     """Runtime factory: `make_rt(player=[...], libraries={...})` (closed after the test)."""

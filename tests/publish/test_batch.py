@@ -18,6 +18,7 @@ from metarrd import atomic, db
 from metarrd.errors import ItemError
 from metarrd.publish import apply, publish_item, publish_many, stage
 from metarrd.publish.layout import KEEP, REPLACE
+from tests.publish.conftest import into_one_folder
 
 BASE = "The Matrix (1999)"
 
@@ -202,9 +203,7 @@ def test_an_item_failing_in_a_shared_actors_folder_it_made_leaves_it_to_the_othe
     second = build(
         "Aliens (1986)", art={"poster": ["jpeg"]}, cast=[("Michael Biehn", "Hicks", "jpeg")]
     )
-    video = first.path("Aliens (1986).mkv")
-    second.path("Aliens (1986).mkv").rename(video)
-    db.Movie.update(path=str(video)).where(db.Movie.id == second.movie.id).execute()
+    into_one_folder(first, second)
     removed = threading.Event()
     real_write, real_remove = atomic._write_temp, apply._remove_made
 

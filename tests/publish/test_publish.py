@@ -22,6 +22,7 @@ from metarrd.pipeline import jobs, queue
 from metarrd.publish import movie_data, preview_publish, publish_item, publish_many
 from metarrd.publish.layout import KEEP, LEAVE, REMOVE, REPLACE, WRITE
 from metarrd.publish.nfo import render_nfo
+from tests.publish.conftest import into_one_folder
 
 BASE = "The Matrix (1999)"
 
@@ -819,9 +820,7 @@ def test_an_actor_image_another_movie_of_the_folder_still_shows_is_not_removed(r
     second = build(
         "Aliens (1986)", art={"poster": ["jpeg"]}, cast=[("Michael Biehn", "Hicks", "jpeg")]
     )
-    video = first.path("Aliens (1986).mkv")
-    second.path("Aliens (1986).mkv").rename(video)
-    db.Movie.update(path=str(video)).where(db.Movie.id == second.movie.id).execute()
+    into_one_folder(first, second)
     weaver = first.actors[0]
     db.MovieActor.create(movie=second.movie, actor=weaver, role="Ripley", order=1)
     publish_many(rt, [first.reload(), second.reload()])
@@ -845,9 +844,7 @@ def test_two_videos_in_one_folder_with_a_crash_leftover_both_publish(rt, build):
     other item of the folder has just written (the batch writes them before any rename)."""
     first = build("Alien (1979)", art={"poster": ["jpeg"]}, cast=[])
     second = build("Aliens (1986)", art={"poster": ["jpeg"]}, cast=[])
-    video = first.path("Aliens (1986).mkv")
-    second.path("Aliens (1986).mkv").rename(video)
-    db.Movie.update(path=str(video)).where(db.Movie.id == second.movie.id).execute()
+    into_one_folder(first, second)
     leftover = first.path(f"{atomic.TEMP_MARKER}0badc0de-Alien (1979).nfo")
     leftover.write_bytes(b"<movie>half an NFO from a crash")
 

@@ -208,16 +208,22 @@ def test_an_unenriched_show_is_refused(trt):
         publish_item(trt, built.reload())
 
 
+def _published_over(trt, built, nfo_data):
+    """The show taken in with the user's tvshow.nfo values, as SCAN does, then published: the
+    tvshow.nfo we wrote, parsed."""
+    show = db.Movie.get_by_id(built.show.id)
+    apply_nfo_values(show, nfo_data)
+    show.save()
+    publish_item(trt, db.Movie.get_by_id(show.id))
+    return etree.parse(str(built.path("tvshow.nfo"))).getroot()
+
+
 def test_the_users_tags_and_own_elements_of_tvshow_nfo_are_kept(trt):
     """A tinyMediaManager-style tvshow.nfo, taken in as SCAN does: its `<tag>`s, `<sorttitle>`
     and the elements metarrd does not own (`<userrating>`, `<user_note>`) are written back."""
     built = build_show(trt)
     user_nfo = Path(__file__).parents[1] / "nfo" / "tmm-kodi-tvshow.nfo"
-    show = db.Movie.get_by_id(built.show.id)
-    apply_nfo_values(show, read_show_nfo(user_nfo).data)
-    show.save()
-    publish_item(trt, db.Movie.get_by_id(show.id))
-    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    root = _published_over(trt, built, read_show_nfo(user_nfo).data)
     assert [t.text for t in root.findall("tag")] == ["Favourites", "Rewatch 2024"]
     assert root.findtext("sorttitle") == "Breaking Bad 1"
     assert root.findtext("user_note") == "Watch with Dad"
@@ -244,11 +250,7 @@ def test_a_kodi_export_tvshow_nfos_countries_runtime_and_tagline_are_kept(trt, t
     user_nfo.write_text(text, "utf-8")
     read = read_show_nfo(user_nfo)
     assert read.tvdb_id == 77585 and read.source == {"tvdb": "uniqueid"}
-    show = db.Movie.get_by_id(built.show.id)
-    apply_nfo_values(show, read.data)
-    show.save()
-    publish_item(trt, db.Movie.get_by_id(show.id))
-    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    root = _published_over(trt, built, read.data)
     assert [c.text for c in root.findall("country")] == ["US", "CA"]
     assert root.findtext("runtime") == "45"
     assert root.findtext("tagline") == "Undercover cops"
@@ -275,11 +277,7 @@ def test_a_jellyfin_tvshow_nfos_named_ids_are_read_and_imdb_id_not_written_back(
     )
     read = read_show_nfo(user_nfo)  # no uniqueid: the ids their elements name are the ids
     assert (read.tmdb_id, read.tvdb_id, read.imdb_id) == (1396, 81189, "tt0000001")
-    show = db.Movie.get_by_id(built.show.id)
-    apply_nfo_values(show, read.data)
-    show.save()
-    publish_item(trt, db.Movie.get_by_id(show.id))
-    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    root = _published_over(trt, built, read.data)
     assert root.find("imdb_id") is None and root.find("tvdbid") is None
     assert [u.text for u in root.iterfind("uniqueid")] == ["1396", "81189", "tt0903747"]
     assert root.findtext("tvrageid") == "18164" and root.findtext("lockdata") == "false"

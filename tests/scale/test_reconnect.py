@@ -5,6 +5,8 @@ METARRD_TEST_QUEUE_URL set (.ci/services.sh)."""
 
 from __future__ import annotations
 
+import contextlib
+
 import peewee as pw
 import pytest
 
@@ -53,9 +55,10 @@ def test_a_connection_the_server_dropped_is_replaced(config_factory):
         rt.close()
 
 
-def test_workers_go_on_after_postgresql_dropped_their_connections(tmp_path, sim):
-    """Every worker thread's connection died with the server; none was ever made again, so no
-    job ran any more (and no lease was renewed) until the workers were restarted by hand."""
+@contextlib.contextmanager
+def _a_worker_that_scanned(tmp_path, sim):
+    """A worker host and this process's runtime on the test services, the worker's first scan
+    done (its threads connected): the worker, stopped at the end."""
     (tmp_path / "movies").mkdir()
     config = host_config(tmp_path, "host-a", sim, workers=1)
     worker = Host(config, "worker")
@@ -65,13 +68,20 @@ def test_workers_go_on_after_postgresql_dropped_their_connections(tmp_path, sim)
         jobs.bind(rt)
         first = jobs.enqueue_scan([tmp_path / "movies"])
         wait_for(lambda: db.Job.get_by_id(first.id).state == "done", 20, "a first scan", worker)
+        yield worker
+    finally:
+        worker.stop()
+        rt.close()
+
+
+def test_workers_go_on_after_postgresql_dropped_their_connections(tmp_path, sim):
+    """Every worker thread's connection died with the server; none was ever made again, so no
+    job ran any more (and no lease was renewed) until the workers were restarted by hand."""
+    with _a_worker_that_scanned(tmp_path, sim) as worker:
         assert drop_sessions() >= 1  # the worker's threads, its heartbeat, its main thread
         second = jobs.enqueue_scan([tmp_path / "movies"])
         wait_for(lambda: db.Job.get_by_id(second.id).state == "done", 20, "a scan after", worker)
         assert "connecting again" in worker.text()
-    finally:
-        worker.stop()
-        rt.close()
 
 
 def test_workers_go_on_after_redis_restarted_without_its_data(tmp_path, sim):
@@ -79,15 +89,7 @@ def test_workers_go_on_after_redis_restarted_without_its_data(tmp_path, sim):
     queued before is sent again by the workers (its row is the truth); one queued after runs."""
     from redis import Redis
 
-    (tmp_path / "movies").mkdir()
-    config = host_config(tmp_path, "host-a", sim, workers=1)
-    worker = Host(config, "worker")
-    rt = open_runtime(load_config(config))
-    try:
-        queue.configure(rt.config)
-        jobs.bind(rt)
-        first = jobs.enqueue_scan([tmp_path / "movies"])
-        wait_for(lambda: db.Job.get_by_id(first.id).state == "done", 20, "a first scan", worker)
+    with _a_worker_that_scanned(tmp_path, sim) as worker:
         with db.write_transaction():  # a job whose message was in Redis when it restarted
             lost, _ = jobs._queue_row("probe", None, {"providers": ["tmdb"]}, manual=True)
         client = Redis.from_url(TEST_QUEUE_URL)
@@ -98,9 +100,6 @@ def test_workers_go_on_after_redis_restarted_without_its_data(tmp_path, sim):
         wait_for(lambda: db.Job.get_by_id(second.id).state == "done", 20, "a scan after", worker)
         # the lost message: sent again once its job waited longer than a lease (10 s here)
         wait_for(lambda: db.Job.get_by_id(lost.id).state == "done", 30, "the lost job", worker)
-    finally:
-        worker.stop()
-        rt.close()
 
 
 def test_a_publish_whose_folder_lock_died_with_its_connection_stops(config_factory, tmp_path):
