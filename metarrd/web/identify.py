@@ -57,9 +57,8 @@ def _bare_id(text: str) -> int | None:
     """`text` as an id (1 to 999,999,999) when it is one in ASCII digits, else None. Not
     `str.isdigit`, which "²" and "٣" pass, and whose int() then raised Python's own words
     ("invalid literal for int()", "Exceeds the limit (4300 digits)") onto the page."""
-    if text.isascii() and text.isdigit() and len(text) <= 9 and int(text) > 0:
-        return int(text)
-    return None
+    number = parse_int(text)  # ASCII digits only, and no int() of thousands of them
+    return number if number is not None and 0 < number < 10**9 else None
 
 
 def _url_id(digits: str) -> int:
