@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 from metarrd import db
 from metarrd.paths import is_inside
+from metarrd.scan.local_files import VideoPlace, movie_folder
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,7 @@ def follow_renames(renames: dict[str, str]) -> list[int]:
                 continue
             if db.Movie.select().where(db.Movie.path == new).exists():
                 continue  # already scanned as a new item; the old one will show as missing
+            old_folder = movie_folder(VideoPlace.of(movie))
             movie.parts = [new if p == old else p for p in movie.parts or []]
             was_published = movie.publish_state == db.PUBLISHED
             db.Movie.update(
@@ -32,9 +35,39 @@ def follow_renames(renames: dict[str, str]) -> list[int]:
                 updated_at=db.now(),
             ).where(db.Movie.id == movie.id).execute()
             db.mark_outdated(movie.id)  # an episode's show too
+            if movie.kind == db.MOVIE:
+                movie.path = new
+                carry_ledger(movie.id, old_folder, movie_folder(VideoPlace.of(movie)))
             db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
         log.info("item %d: renamed %s -> %s", movie.id, old, new)
         moved.append(movie.id)
+    return moved
+
+
+def carry_ledger(movie_id: int, old_folder: Path, new_folder: Path) -> int:
+    """A movie's folder was renamed or moved (within a library or into another), and the files
+    we published in it went along: the ledger rows of those files follow them, so the next
+    publish knows them for ours (to keep, replace or remove) rather than forgetting them as gone
+    and leaving them, as the user's, where they are now. A row follows only when its file is
+    gone from the old place, and a file is at the same name in the new folder that no row
+    names; whether it is still what we wrote is decided by the publish, as for any file of
+    ours. Called in the transaction that moves the item; the number of rows that followed."""
+    if old_folder == new_folder:
+        return 0
+    L = db.LibraryFile
+    moved = 0
+    for row_id, path in L.select(L.id, L.path).where(L.movie == movie_id).tuples():
+        if not is_inside(path, old_folder):
+            continue
+        there = os.path.join(new_folder, os.path.relpath(path, old_folder))
+        if os.path.lexists(path) or not os.path.lexists(there):
+            continue
+        if L.select().where(L.path == there).exists():
+            continue
+        L.update(path=there).where(L.id == row_id).execute()
+        moved += 1
+    if moved:
+        log.info("item %d: %d published file(s) followed it to %s", movie_id, moved, new_folder)
     return moved
 
 

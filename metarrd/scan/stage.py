@@ -35,8 +35,16 @@ from metarrd.files import display
 from metarrd.identify import parse_hints
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
-from metarrd.scan.local_files import LocalArtwork, find_local_artwork, find_nfo, refused_link
+from metarrd.scan.local_files import (
+    LocalArtwork,
+    VideoPlace,
+    find_local_artwork,
+    find_nfo,
+    movie_folder,
+    refused_link,
+)
 from metarrd.scan.nfo_read import NfoData, NfoError, read_nfo
+from metarrd.scan.renames import carry_ledger
 from metarrd.scan.streams import (
     StreamDetails,
     StreamReadError,
@@ -493,6 +501,7 @@ def _record(
     if movie is None:
         movie = db.Movie(library=library)
     renamed = not is_new and os.path.basename(movie.path) != video.path.name
+    old_folder = None if is_new else movie_folder(VideoPlace.of(movie))
     if movie.library_id != library.id:  # moved in from another library
         movie.library = library
     movie.path = str(video.path)
@@ -523,6 +532,8 @@ def _record(
         movie.save(only=movie.dirty_fields)
     if renamed:  # its published NFO and artwork still bear the old file's name
         db.mark_outdated(movie.id)
+    if old_folder is not None:  # our files went along with a moved folder: still ours
+        carry_ledger(movie.id, old_folder, movie_folder(video))
     if pr.streams is not None:
         _replace_streams(movie, pr.streams, fresh=is_new)
     for art in pr.artwork:

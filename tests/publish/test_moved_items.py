@@ -1,0 +1,99 @@
+"""An item whose video was moved or renamed by the user, a renamer or Radarr: the files we
+published for it are still ours where they went, and the next publish tidies them like any
+other file of ours (removed when unchanged and no longer wanted; copied into the cache first
+when changed since)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from metarrd import db
+from metarrd.publish import publish_item
+from metarrd.scan import follow_renames, scan
+
+
+def _scanned_as_is(built) -> None:
+    """The item's size and mtime as a scan records them, so a later scan knows the file."""
+    st = os.stat(built.movie.path)
+    db.Movie.update(size=st.st_size, mtime_ns=st.st_mtime_ns).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+
+
+def _names(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def test_a_renamed_video_leaves_no_file_of_ours_under_its_old_name(rt, build):
+    """`Old Name (1999).mkv` renamed to `New Name (1999).mkv` where it is: the scan keeps the
+    item, and the next publish writes the new names and removes our old ones."""
+    built = build("Old Name (1999)", art={"poster": ["jpeg"], "fanart": ["jpeg"]}, cast=[])
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    Path(built.movie.path).rename(built.path("New Name (1999).mkv"))
+
+    assert scan(rt).moved == [built.movie.id]
+    result = publish_item(rt, built.reload())
+
+    assert _names(built.folder) == {
+        "New Name (1999).mkv",
+        "New Name (1999).nfo",
+        "New Name (1999)-poster.jpg",
+        "New Name (1999)-fanart.jpg",
+    }
+    assert len(result.removed) == 3 and not result.backed_up
+
+
+def test_a_moved_folder_keeps_our_files_ours(rt, build):
+    """`Heat (1995)/` renamed `Heat (1995) [1080p]/`: the item follows its video, and our files
+    went with it. They are still ours: a poster no longer selected is removed at the next
+    publish, not left there as if it were the user's (the ledger named the old folder)."""
+    built = build("Heat (1995)", art={"poster": ["jpeg", "jpeg"]})
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    moved = built.folder.with_name("Heat (1995) [1080p]")
+    built.folder.rename(moved)
+    assert scan(rt).moved == [built.movie.id]
+    db.ArtworkCandidate.update(is_selected=False, rank=None).where(
+        db.ArtworkCandidate.id == built.selected["poster"][1].id
+    ).execute()
+    db.MovieActor.delete().where(db.MovieActor.actor == built.actors[0].id).execute()
+
+    result = publish_item(rt, built.reload())
+
+    assert not (moved / "Heat (1995)-poster1.jpg").exists()
+    assert not (moved / ".actors" / "Keanu_Reeves.jpg").exists()
+    assert str(moved / "Heat (1995)-poster1.jpg") in result.removed
+    assert not result.backed_up and result.written == [str(moved / "Heat (1995).nfo")]
+    assert all(Path(r.path).parent in (moved, moved / ".actors") for r in db.LibraryFile.select())
+
+
+def test_a_file_renamed_into_a_new_folder_leaves_no_file_of_ours_under_its_old_name(rt, build):
+    """Radarr's rename (`renamedMovieFiles`) from `heat.1995/heat.1995.mkv` to
+    `Heat (1995)/Heat (1995).mkv`, the folder renamed with it: our `heat.1995-poster.jpg` and
+    NFO went into the new folder, and go at the next publish; one the user changed since is
+    copied into the cache first."""
+    built = build("heat.1995", art={"poster": ["jpeg"], "fanart": ["jpeg"]}, cast=[])
+    publish_item(rt, built.movie)
+    folder = built.folder.with_name("Heat (1995)")
+    built.folder.rename(folder)
+    old, new = built.movie.path, folder / "Heat (1995).mkv"
+    (folder / "heat.1995.mkv").rename(new)
+    (folder / "heat.1995-fanart.jpg").write_bytes(b"the user's own fanart")
+
+    assert follow_renames({old: str(new)}) == [built.movie.id]
+    result = publish_item(rt, built.reload())
+
+    assert _names(folder) == {
+        "Heat (1995).mkv",
+        "Heat (1995).nfo",
+        "Heat (1995)-poster.jpg",
+        "Heat (1995)-fanart.jpg",
+    }
+    assert result.backed_up == [str(folder / "heat.1995-fanart.jpg")]
+    assert {Path(r.path).name for r in db.LibraryFile.select()} == {
+        "Heat (1995).nfo",
+        "Heat (1995)-poster.jpg",
+        "Heat (1995)-fanart.jpg",
+    }
