@@ -5,7 +5,8 @@ Rescans are incremental: a file whose size and mtime are unchanged is not read a
 of an unchanged library costs one directory walk and one query. A vanished file marks its item
 missing (data kept); a file that moved (same size and mtime, same name, new place) keeps its item,
 also when it moved into another movie library, and so does one renamed in its folder, or one
-that became a later part of a stack (`cd2` scanned before its `cd1` came).
+that became a later part of a stack (`cd2` scanned before its `cd1` came), or one replaced in
+its own folder by another file of the same film (an upgrade without the webhook).
 An item under a folder the walk could not read (permission denied, EIO on a NAS) is not gone: it
 keeps its state, and the next scan that can read the folder decides (`out_of_sight`).
 Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) become that item's
@@ -227,6 +228,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             if movie is not None:
                 report.moved.append(movie.id)
         todo.append((video, movie))
+    replaced = _replaced_in_place(todo, vanished, found, root) if vanished else {}
 
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
         probes = pool.map(lambda item: probe(rt, root, item[0]), todo)
@@ -238,6 +240,10 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
                 batch = []
         _record_batch(rt, library, batch, report)
 
+    for movie_id, (old, new) in replaced.items():
+        if movie_id in report.changed:  # not vanished while it was read
+            db.record_event("scan.renamed", f"{old} was replaced by {new}", movie=movie_id)
+            log.info("item %d: %s replaced by %s", movie_id, old, new)
     if vanished:
         ids = [m.id for m in vanished.values()]
         db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
@@ -357,6 +363,65 @@ def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | 
             if old.name == video.path.name or old.parent == video.path.parent:
                 return movie
     return None
+
+
+def _replaced_in_place(
+    todo: list[tuple[FoundVideo, db.Movie | None]],
+    vanished: dict[str, db.Movie],
+    found: list[FoundVideo],
+    root: Path,
+) -> dict[int, tuple[str, str]]:
+    """A vanished movie whose file another one replaced in its folder, as an upgrade does
+    without the webhook (`Movie.2010.720p.mkv` deleted, `Movie.2010.1080p.mkv` come): the item
+    follows the new file, keeping its identification, locks and choices, as the Radarr
+    webhook's upgrade makes it (`renames.follow_renames`). Only where nothing else can be
+    meant: the folder is a movie's own (not the library's root; no other video found there),
+    exactly one known file vanished from it and exactly one new one came, both single files
+    (no stack, no disc), of the same title and year by their names. The new video's entry in
+    `todo` takes the item (taken out of `vanished`); item id -> (old path, new path)."""
+    new_in: dict[Path, list[int]] = {}
+    for i, (video, movie) in enumerate(todo):
+        if movie is None:
+            new_in.setdefault(movie_folder(video), []).append(i)
+    gone_in: dict[Path, list[db.Movie]] = {}
+    for movie in vanished.values():
+        gone_in.setdefault(movie_folder(VideoPlace.of(movie)), []).append(movie)
+    videos_in: dict[Path, int] = {}
+    for video in found:
+        folder = movie_folder(video)
+        videos_in[folder] = videos_in.get(folder, 0) + 1
+    replaced = {}
+    for folder, indexes in new_in.items():
+        gone = gone_in.get(folder, [])
+        if folder == root or len(indexes) != 1 or len(gone) != 1 or videos_in[folder] != 1:
+            continue
+        video, movie = todo[indexes[0]][0], gone[0]
+        if video.is_disc or len(video.parts) > 1 or movie.kind != db.MOVIE or movie.is_disc:
+            continue
+        if len(movie.parts or []) > 1 or not _same_film(Path(movie.path), video.path, root):
+            continue
+        del vanished[movie.path]
+        todo[indexes[0]] = (video, movie)
+        replaced[movie.id] = (movie.path, str(video.path))
+    return replaced
+
+
+def _same_film(old: Path, new: Path, root: Path) -> bool:
+    """Whether two video names give one title and year (`Inception (2010) Bluray-720p` and
+    `Inception.2010.1080p.BluRay.x264`), in any case and punctuation; never for a name that
+    gives no title."""
+
+    def film(path: Path) -> tuple[str, int | None] | None:
+        try:
+            hints = parse_hints(path, root)
+        except Exception:  # a name we cannot parse: not known to be the same film
+            return None
+        if not hints.title:
+            return None
+        return "".join(c for c in hints.title.casefold() if c.isalnum()), hints.year
+
+    before = film(old)
+    return before is not None and before == film(new)
 
 
 def _elsewhere(in_sight: set[int]) -> dict[tuple[str, int, int], list[tuple[int, str]]]:

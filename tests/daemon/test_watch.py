@@ -509,6 +509,36 @@ def test_a_movie_file_renamed_in_its_folder_keeps_its_item(rt, fake_stages):
     assert item.publish_state == db.OUTDATED  # its NFO is named after the old file
 
 
+def test_a_movie_file_upgraded_in_its_folder_keeps_its_item(rt, fake_stages):
+    """An upgrade without the webhook: Radarr (or the user) deletes `Heat.1995.720p.mkv` and
+    puts `Heat.1995.1080p.mkv` in its place, another size and mtime. It was a new movie,
+    identified afresh, and the old item with the user's locks went missing; now the item
+    follows the new file, as the webhook's upgrade makes it."""
+    folder = Path(rt.config.library[0].path) / "Heat (1995)"
+    folder.mkdir()
+    old, new = folder / "Heat.1995.720p.BluRay.x264-GRP.mkv", folder / "Heat.1995.1080p.mkv"
+    old.write_bytes(b"\0" * 4096)
+    jobs.enqueue_scan(None)
+    (movie,) = db.Movie.select()
+    db.Movie.update(
+        identification_status=db.ENRICHED, tmdb_id=949, locked_fields=["title"],
+        publish_state=db.PUBLISHED,
+    ).where(db.Movie.id == movie.id).execute()  # fmt: skip
+    fake_stages.calls.clear()
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    old.unlink()
+    w.handle("deleted", str(old))
+    new.write_bytes(b"\0" * 8192)
+    w.handle("added", str(new))
+    clock.t = 100.0
+    assert w.tick() == [str(folder)]
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.missing, item.size) == (movie.id, str(new), False, 8192)
+    assert (item.tmdb_id, item.locked_fields, fake_stages.calls) == (949, ["title"], [])
+    assert item.publish_state == db.OUTDATED  # its NFO is named after the old file
+
+
 def test_an_episode_file_renamed_in_its_folder_keeps_its_item(config_factory, fake_stages,
                                                               tmp_path):  # fmt: skip
     """Sonarr without its webhook, or a renamer, renames `severance.s01e01.1080p.mkv` to
