@@ -327,8 +327,10 @@ def scan_show(
             item or elsewhere.get(str(pr.path)) for (*_, item), pr in zip(todo, probes, strict=True)
         ]
         moved = _moved_episodes(show, items, probes, known)
+        found = {str(pr.path): (pr.size, pr.mtime_ns) for pr in probes}
         for new_path, item in moved.items():
-            db.record_event("scan.renamed", f"{item.path} was moved to {new_path}", movie=item)
+            how = "moved to" if found[new_path] == (item.size, item.mtime_ns) else "replaced by"
+            db.record_event("scan.renamed", f"{item.path} was {how} {new_path}", movie=item)
             report.moved.append(item.id)
         recorded = [
             _record_episode(library, show, pr, item or moved.get(str(pr.path)))
@@ -357,7 +359,8 @@ def _moved_episodes(
     """New path -> the item of the episode file that moved there (another season folder, a
     season folder renamed `Season 1` -> `Season 01`), or renamed in its folder (its new name
     gives the same episodes): same size and mtime, and its old path gone, as the movie scan
-    finds moves. Found among the show's items not seen in this walk (`known`, from which a
+    finds moves; or replaced in its folder by the one file that came there with its episodes
+    (an upgrade without the webhook). Found among the show's items not seen in this walk (`known`, from which a
     moved one is taken) and its missing ones (the watcher may have seen the old path go in an
     earlier scan)."""
     new = [pr for item, pr in zip(items, probes, strict=True) if item is None]
@@ -383,6 +386,23 @@ def _moved_episodes(
                 gone.remove(m)
                 known.pop(m.path, None)
                 break
+    # replaced in its folder, as an upgrade without the webhook does (the 720p file deleted,
+    # the 1080p one come): another size and mtime, so only when exactly one file of those
+    # episodes went from that folder and exactly one came
+    left = [pr for pr in new if str(pr.path) not in moved]
+    for pr in left:
+        same = [m for m in gone if Path(m.path).parent == pr.path.parent and _same_episodes(m, pr)]
+        rivals = [
+            other
+            for other in left
+            if other.path.parent == pr.path.parent
+            and (other.name.season, list(other.name.episodes))
+            == (pr.name.season, list(pr.name.episodes))
+        ]
+        if len(same) == 1 and len(rivals) == 1:
+            moved[str(pr.path)] = same[0]
+            gone.remove(same[0])
+            known.pop(same[0].path, None)
     return moved
 
 

@@ -13,6 +13,8 @@ from metarrd.scan import scan
 
 from .conftest import EPISODES, NOT_EPISODES, put
 
+HEVC = Path(__file__).resolve().parent.parent / "media" / "hevc_hdr10.mkv"
+
 
 def _episode(root, rel) -> db.Movie:
     return db.Movie.get(db.Movie.path == str(root / rel))
@@ -559,6 +561,42 @@ def test_an_episode_moved_to_another_season_folder_keeps_its_item(tv_rt, tmp_pat
     for rel, item in episodes.items():
         assert item.id == ids[Path(rel).name] and not item.missing
         assert item.title == "My own title"
+
+
+def test_an_episode_file_upgraded_in_its_folder_keeps_its_item(tv_rt, tmp_path):
+    """Sonarr without its webhook upgrades an episode (its default naming,
+    `{Series Title} - S{season:00}E{episode:00} - {Episode Title} {Quality Full}`): the 720p
+    file deleted, the 1080p one imported beside it, another size and mtime. It became a new
+    item and the old one, with the user's edits, was left missing; now the item follows its
+    file when exactly one file of those episodes went and one came in that season folder."""
+    tv = tmp_path / "tv"
+    season = tv / "Dexter (2006)/Season 1"
+    old = put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter WEBDL-720p.mkv")
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E02 - Crocodile WEBDL-720p.mkv")
+    scan(tv_rt)
+    item = db.Movie.get(db.Movie.path == str(old))
+    db.Movie.update(title="My own title", locked_fields=["title"]).execute()
+    old.unlink()
+    new = put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter Bluray-1080p.mkv", HEVC)
+
+    report = scan(tv_rt, [season])
+
+    assert not report.new and not report.missing and report.moved == [item.id]
+    after = db.Movie.get_by_id(item.id)
+    assert (after.path, after.missing, after.title) == (str(new), False, "My own title")
+    assert after.size == HEVC.stat().st_size
+    event = db.Event.get(db.Event.kind == "scan.renamed")
+    assert event.message == f"{old} was replaced by {new}"
+    # two files of one episode came (two qualities kept): neither takes the item
+    new.unlink()
+    put(
+        tv,
+        "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter Bluray-2160p.mkv",
+        HEVC.with_name("av1_opus_sbs.mkv"),
+    )
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter HDTV-720p.mkv")
+    report = scan(tv_rt, [season])
+    assert len(report.new) == 2 and report.missing == [item.id]
 
 
 def test_a_scope_in_an_extras_or_junk_folder_records_nothing(tv_rt, tmp_path):
