@@ -228,7 +228,9 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             if movie is not None:
                 report.moved.append(movie.id)
         todo.append((video, movie))
-    replaced = _replaced_in_place(todo, vanished, found, root) if vanished else {}
+    # missing already: the watcher may have scanned the folder the old file left first
+    gone_before = {k[1]: k[0] for k in known.values() if k[4]}
+    replaced = _replaced_in_place(todo, vanished, gone_before, found, root)
 
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
         probes = pool.map(lambda item: probe(rt, root, item[0]), todo)
@@ -368,6 +370,7 @@ def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | 
 def _replaced_in_place(
     todo: list[tuple[FoundVideo, db.Movie | None]],
     vanished: dict[str, db.Movie],
+    gone_before: dict[str, int],
     found: list[FoundVideo],
     root: Path,
 ) -> dict[int, tuple[str, str]]:
@@ -376,15 +379,26 @@ def _replaced_in_place(
     follows the new file, keeping its identification, locks and choices, as the Radarr
     webhook's upgrade makes it (`renames.follow_renames`). Only where nothing else can be
     meant: the folder is a movie's own (not the library's root; no other video found there),
-    exactly one known file vanished from it and exactly one new one came, both single files
-    (no stack, no disc), of the same title and year by their names. The new video's entry in
-    `todo` takes the item (taken out of `vanished`); item id -> (old path, new path)."""
+    exactly one known file vanished from it (in this scan, or missing since an earlier one:
+    `gone_before`, path -> id) and exactly one new one came, both single files (no stack, no
+    disc), of the same title and year by their names. The new video's entry in `todo` takes
+    the item (taken out of `vanished`); item id -> (old path, new path)."""
     new_in: dict[Path, list[int]] = {}
     for i, (video, movie) in enumerate(todo):
         if movie is None:
             new_in.setdefault(movie_folder(video), []).append(i)
+    if not new_in:
+        return {}
+    folders = {str(folder) for folder in new_in}
+    earlier = [
+        movie_id
+        for path, movie_id in gone_before.items()
+        if os.path.dirname(path) in folders or os.path.dirname(os.path.dirname(path)) in folders
+    ]
     gone_in: dict[Path, list[db.Movie]] = {}
-    for movie in vanished.values():
+    for movie in [*vanished.values(), *_movies_by_id(earlier).values()]:
+        if movie.missing and os.path.lexists(movie.path):
+            continue  # back where it was: the scan takes it there
         gone_in.setdefault(movie_folder(VideoPlace.of(movie)), []).append(movie)
     videos_in: dict[Path, int] = {}
     for video in found:
@@ -400,7 +414,7 @@ def _replaced_in_place(
             continue
         if len(movie.parts or []) > 1 or not _same_film(Path(movie.path), video.path, root):
             continue
-        del vanished[movie.path]
+        vanished.pop(movie.path, None)
         todo[indexes[0]] = (video, movie)
         replaced[movie.id] = (movie.path, str(video.path))
     return replaced

@@ -65,6 +65,22 @@ def test_a_file_replaced_in_its_folder_keeps_its_item(rt, tmp_path, whole):
     assert event.movie_id == item.id and "was replaced by" in event.message
 
 
+def test_a_file_replaced_after_the_old_one_was_seen_gone_keeps_its_item(rt, tmp_path):
+    """The old file deleted and scanned (the watcher, when the new file comes later than the
+    folder settles): the item is missing; the new file, when it comes, takes it back."""
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, OLD)
+    (movies / OLD).unlink()
+    assert scan(rt, [(movies / OLD).parent]).missing == [item.id]
+    new = put(movies, NEW, BETTER)
+
+    report = scan(rt, [new.parent])
+
+    assert report.new == [] and report.changed == [item.id]
+    after = db.Movie.get_by_id(item.id)
+    assert (after.path, after.missing, after.tmdb_id) == (str(new), False, 27205)
+
+
 def test_a_different_film_in_the_folder_is_a_new_item(rt, tmp_path):
     """The file replaced by another film (its name says so): not the same item."""
     movies = tmp_path / "movies"
