@@ -360,9 +360,9 @@ def _moved_episodes(
     season folder renamed `Season 1` -> `Season 01`), or renamed in its folder (its new name
     gives the same episodes): same size and mtime, and its old path gone, as the movie scan
     finds moves; or replaced in its folder by the one file that came there with its episodes
-    (an upgrade without the webhook). Found among the show's items not seen in this walk (`known`, from which a
-    moved one is taken) and its missing ones (the watcher may have seen the old path go in an
-    earlier scan)."""
+    (an upgrade without the webhook). Found among the show's items not seen in this walk
+    (`known`, from which a moved one is taken) and its missing ones (the watcher may have seen
+    the old path go in an earlier scan)."""
     new = [pr for item, pr in zip(items, probes, strict=True) if item is None]
     if not new:
         return {}
