@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from metarrd import db
 from metarrd.config import Config
+from metarrd.errors import ItemError
 from metarrd.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,22 @@ class Runtime:
             made = module.make_client(self.config.providers, http)
         with self._lock:
             return self._clients.setdefault(name, made)
+
+    def require_lease(self, item_ids: Iterable[int], what: str) -> None:
+        """Raise ItemError when the job this thread runs for one of these items was taken over
+        by another worker (this one froze past its lease: SIGSTOP, a paused VM), so that its
+        `what` is not written over the other's newer work. Call it inside the write transaction
+        that commits the results: the take-over needs the same write lock, so none comes
+        between the look and the commit, and the error rolls the transaction back. The job
+        runner then drops the error with a log line (the job is the other worker's)."""
+        if self.taken_over is None:
+            return
+        lost = self.taken_over(list(item_ids))
+        if lost:
+            raise ItemError(
+                f"item {min(lost)}: {what} not written: another worker took the job over (this "
+                "one stopped renewing its lease)"
+            )
 
     @property
     def tmdb(self):

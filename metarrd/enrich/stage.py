@@ -266,6 +266,7 @@ class _Enrichment:
             r.provider_errors = {name: errors[name] for name in SIDE_PROVIDERS if name in errors}
             self._start_held()
             with db.write_transaction():
+                self.rt.require_lease([movie.id], "its enrichment")
                 store_candidates(movie.id, self.rows, answers)
                 self.result.candidates = len(self.rows)
                 match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending)
@@ -279,6 +280,7 @@ class _Enrichment:
             for future in [*plan.downloads.values(), *self.previews.values()]:
                 future.result()  # wait outside the transaction
             with db.write_transaction():
+                self.rt.require_lease([movie.id], "its enrichment")
                 self._finish(details, plan, before_art, before_cast)
         self.result.seconds = time.monotonic() - started
         log.info("%s: %s (%.1f s)", self.label, self.result, self.result.seconds)

@@ -191,6 +191,7 @@ class _ShowEnrichment:
                 for future in plan.downloads.values():
                     future.result()
             with db.write_transaction():
+                self.rt.require_lease([i.id for i in self._items()], "the show's enrichment")
                 self._finish(details, seasons, plans, changed, before_cast, tvdb_id)
         self.result.seconds = time.monotonic() - started
         log.info("%s: %s (%.1f s)", self.label, self.result, self.result.seconds)

@@ -74,7 +74,7 @@ def identify_item(
         if details is None:
             what = f"TMDB id {tmdb_id}" if tmdb_id else f"IMDb id {imdb_id}"
             raise ItemError(f"{what} is unknown to TMDB")
-        return _identified(movie, details, source or "manual")
+        return _identified(rt, movie, details, source or "manual")
     return _auto_identify(rt, movie)
 
 
@@ -119,24 +119,24 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
         if tmdb_id:
             details = _lookup(rt, tmdb_id, None)
             if details is not None:
-                return _identified(movie, details, source)
+                return _identified(rt, movie, details, source)
             notes.append(f"{label} names TMDB id {tmdb_id}, which TMDB does not know")
         if imdb_id:
             details = _lookup(rt, None, imdb_id)
             if details is not None:
-                return _identified(movie, details, "imdb")
+                return _identified(rt, movie, details, "imdb")
             notes.append(f"{label} names IMDb id {imdb_id}, which TMDB cannot find")
 
     title = hints.get("name_title") or movie.title
     year = hints.get("name_year") or movie.year
     if not title:
-        return _unsure(movie, "; ".join(notes + ["no title could be read from the name"]))
+        return _unsure(rt, movie, "; ".join(notes + ["no title could be read from the name"]))
     matches = search(rt, title, year)
     movie.candidates = [_candidate_dict(m) for m in matches[:MAX_STORED_CANDIDATES]]
     if matches and is_confident(matches):
         details = rt.tmdb.movie_or_none(matches[0].candidate.tmdb_id, append="external_ids")
         if details is not None:
-            return _identified(movie, details, "search")
+            return _identified(rt, movie, details, "search")
     movie.candidates = add_posters(rt, movie.candidates)  # the user chooses: show the posters
     what = f"{title!r}" + (f" ({year})" if year else "")
     if not matches:
@@ -148,7 +148,7 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
             f"{best.title!r} ({best.year or '?'}); choose one in the UI or run "
             f"`metarrd identify {movie.id} --tmdb ID`"
         )
-    return _unsure(movie, "; ".join(notes + [reason]))
+    return _unsure(rt, movie, "; ".join(notes + [reason]))
 
 
 def search(rt: Runtime, title: str, year: int | None) -> list[Match]:
@@ -187,11 +187,14 @@ def _candidate_dict(m: Match) -> dict[str, Any]:
     }
 
 
-def _identified(movie: db.Movie, details: dict[str, Any], source: str) -> IdentifyResult:
+def _identified(
+    rt: Runtime, movie: db.Movie, details: dict[str, Any], source: str
+) -> IdentifyResult:
     tmdb_id = int(details["id"])
     imdb_id = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id") or None
     changed_id = movie.tmdb_id is not None and movie.tmdb_id != tmdb_id
     with db.write_transaction():
+        rt.require_lease([movie.id], "its identification")
         movie = db.Movie.get_by_id(movie.id)  # fresh: a user edit may have landed meanwhile
         if changed_id:
             forget_enrichment(movie)
@@ -240,9 +243,10 @@ def forget_enrichment(movie: db.Movie) -> None:
         movie.publish_state = db.OUTDATED
 
 
-def _unsure(movie: db.Movie, reason: str) -> IdentifyResult:
+def _unsure(rt: Runtime, movie: db.Movie, reason: str) -> IdentifyResult:
     """Left unidentified for the user: the candidates and the reason stay on the item."""
     with db.write_transaction():
+        rt.require_lease([movie.id], "its candidates")
         fresh = db.Movie.get_by_id(movie.id)
         fresh.candidates = movie.candidates
         fresh.last_error = "; ".join([*((fresh.hints or {}).get("scan_errors") or []), reason])

@@ -134,6 +134,7 @@ def identify_show(
     reason = "; ".join(notes + [reason])
     candidates = add_posters(rt, candidates)  # the user chooses: show the posters
     with db.write_transaction():
+        rt.require_lease([show.id], "its candidates")
         db.Movie.update(
             candidates=candidates, last_error=_with_scan_errors(show, reason), updated_at=db.now()
         ).where(db.Movie.id == show.id).execute()
@@ -165,6 +166,7 @@ def _identified(rt: Runtime, show: db.Movie, details: dict, source: str, candida
     tmdb_id = int(details["id"])
     date = details.get("first_air_date") or ""
     with db.write_transaction():
+        rt.require_lease([show.id], "its identification")
         show = db.Movie.get_by_id(show.id)
         show.tmdb_id = tmdb_id
         show.tvdb_id = external.get("tvdb_id") or show.tvdb_id
@@ -213,6 +215,7 @@ def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) 
     for item in items:
         ok, reason, refs = guide.match(item)
         with db.write_transaction():
+            rt.require_lease([show.id, *(i.id for i in items)], "its episodes' numbers")
             fresh = db.Movie.get_by_id(item.id)
             absolute = absolute_numbers((fresh.hints or {}).get("name_absolute"))
             if absolute and fresh.episodes:  # numbers mapped in an earlier absolute order

@@ -412,7 +412,8 @@ def run_job(job_id: int) -> None:
         what = _what(job)
         log.info("job %d started: %s", job.id, what)
         try:
-            outcome: Outcome | Exception = HANDLERS[job.kind](_runtime(), job)
+            with leases.working_on({job.movie_id: job.id} if job.movie_id else {}):
+                outcome: Outcome | Exception = HANDLERS[job.kind](_runtime(), job)
         except Exception as exc:
             outcome = exc
         _record(job, what, outcome)

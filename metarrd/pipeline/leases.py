@@ -98,7 +98,8 @@ _working = threading.local()  # this thread's jobs by their item: {item id: job 
 @contextlib.contextmanager
 def working_on(items: dict[int, int]):
     """This thread runs these jobs (item id -> job id): `lost` can tell a stage, before it
-    writes into the library, which of them another worker took over meanwhile."""
+    commits its results (the database, the library), which of them another worker took over
+    meanwhile."""
     _working.items = dict(items)
     try:
         yield

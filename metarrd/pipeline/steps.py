@@ -215,6 +215,7 @@ def do_search(rt: Runtime, job: db.Job) -> Outcome:
         found = "no match"
     message = f"TMDB {'TV ' if tv else ''}search for {what}: {found}"
     with db.write_transaction():
+        rt.require_lease([movie.id], "its search results")
         db.Movie.update(candidates=candidates, updated_at=db.now()).where(
             db.Movie.id == movie.id
         ).execute()

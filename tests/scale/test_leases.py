@@ -7,6 +7,7 @@ METARRD_TEST_QUEUE_URL set (.ci/services.sh)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import peewee as pw
 import pytest
@@ -27,8 +28,8 @@ OTHER = "other-host:4242:abcdef"  # another worker's lease owner
 
 
 @pytest.fixture
-def rt(config_factory):
-    config = config_factory()
+def rt(config_factory, simulator):
+    config = config_factory(simulator)
     runtime = open_runtime(config)
     queue.configure(config)  # messages go to Redis; this test runs the jobs itself
     jobs.bind(runtime)
@@ -202,6 +203,191 @@ def test_a_worker_frozen_past_its_lease_does_not_publish_the_item_taken_over(rt,
     jobs.run_job(again.id)
     assert db.Job.get_by_id(again.id).state == "done"
     assert (heat.folder / "Heat (1995).nfo").is_file()
+
+
+def test_a_worker_frozen_past_its_lease_does_not_write_the_enrichment_taken_over(rt, monkeypatch):
+    """A worker frozen mid-enrich (SIGSTOP, a paused VM) past its lease: another worker took the
+    enrich over and finished it, and the user then chose another film for the item. The first
+    one, resumed, wrote The Matrix's title, plot, cast and status over it, with an `enrich.done`
+    event, and only found its lease gone when it recorded the outcome. It now looks at its
+    lease in the transaction that commits the enrichment, and drops it."""
+    import metarrd.enrich.stage as stage
+
+    item = make_item(rt)
+    db.Movie.update(
+        tmdb_id=603, title="The Matrix", year=1999, identification_status=db.IDENTIFIED
+    ).execute()
+    job = jobs.enqueue_enrich(item.id)
+    select = stage.select_and_cache
+
+    def frozen_after_selecting(*args, **kwargs):
+        selected = select(*args, **kwargs)
+        # frozen here past the lease: another worker took the job over and finished it, and
+        # the user identified the item as Heat on that worker
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        db.Movie.update(tmdb_id=949, title="Heat", year=1995, plot=None).execute()
+        return selected
+
+    monkeypatch.setattr(stage, "select_and_cache", frozen_after_selecting)
+    jobs.run_job(job.id)
+    heat = db.Movie.get_by_id(item.id)
+    assert (heat.title, heat.plot, heat.identification_status) == ("Heat", None, db.IDENTIFIED)
+    assert not db.MovieActor.select().exists()
+    assert not db.Event.select().where(db.Event.kind.startswith("enrich.")).exists()
+    assert db.Job.get_by_id(job.id).lease_owner == OTHER
+
+    db.Job.update(state="done").where(db.Job.id == job.id).execute()  # the other one's
+    monkeypatch.setattr(stage, "select_and_cache", select)  # not frozen: enriched
+    again = jobs.enqueue_enrich(item.id)
+    jobs.run_job(again.id)
+    assert db.Job.get_by_id(again.id).state == "done"
+    assert db.Movie.get_by_id(item.id).identification_status == db.ENRICHED
+
+
+def test_a_worker_frozen_past_its_lease_does_not_write_the_identification_taken_over(
+    rt, monkeypatch
+):
+    """A worker frozen mid-identify past its lease: another worker took the identify over,
+    and the user then chose the film by hand (Heat, not The Matrix the search was sure of).
+    The first one, resumed, wrote its search's match over the user's choice. It now looks at
+    its lease in the transaction that commits the identification, and drops it."""
+    import metarrd.identify.stage as stage
+
+    item = make_item(rt)
+    db.Movie.update(hints={"name_title": "The Matrix", "name_year": 1999}).execute()
+    job = jobs.enqueue_identify(item.id, manual=False)
+    search = stage.search
+
+    def frozen_after_searching(*args, **kwargs):
+        found = search(*args, **kwargs)
+        # frozen here past the lease: the job was taken over, the user chose Heat meanwhile
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        db.Movie.update(
+            tmdb_id=949, title="Heat", year=1995, identified_by="manual",
+            identification_status=db.IDENTIFIED,
+        ).execute()  # fmt: skip
+        return found
+
+    monkeypatch.setattr(stage, "search", frozen_after_searching)
+    jobs.run_job(job.id)
+    heat = db.Movie.get_by_id(item.id)
+    assert (heat.tmdb_id, heat.title, heat.identified_by) == (949, "Heat", "manual")
+    assert not db.Event.select().where(db.Event.kind.startswith("identify.")).exists()
+    assert db.Job.get_by_id(job.id).lease_owner == OTHER
+
+
+def test_a_search_frozen_past_its_lease_does_not_replace_a_newer_searchs_candidates(
+    rt, monkeypatch
+):
+    """The identify page's search, frozen past its lease: another worker ran it, then the
+    user searched again, for The Matrix. The first one, resumed, replaced the newer search's
+    candidates on the page with its own (Heat's)."""
+    import metarrd.identify as identify
+
+    item = make_item(rt)
+    job = jobs.enqueue_search(item.id, "Heat", 1995)
+    search = identify.search
+    newer = [{"tmdb_id": 603, "title": "The Matrix", "year": 1999}]
+
+    def frozen_after_searching(*args, **kwargs):
+        found = search(*args, **kwargs)
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        db.Movie.update(candidates=newer).execute()  # the user's newer search, on the other
+        return found
+
+    monkeypatch.setattr(identify, "search", frozen_after_searching)
+    jobs.run_job(job.id)
+    assert db.Movie.get_by_id(item.id).candidates == newer
+    assert not db.Event.select().where(db.Event.kind.startswith("search.")).exists()
+
+
+@pytest.fixture
+def tv_rt(tmp_path, simulator):
+    from tests.tv.conftest import tv_config
+
+    config = tv_config(tmp_path, simulator)
+    runtime = open_runtime(config)
+    queue.configure(config)
+    jobs.bind(runtime)
+    yield runtime
+    queue.configure(config, immediate=True)
+    runtime.close()
+
+
+def breaking_bad(rt) -> db.Movie:
+    """A scanned show with two episode files; the show as the scan left it."""
+    from metarrd.scan import scan
+    from tests.tv.conftest import put
+
+    root = rt.config.library[1].path
+    for rel in (
+        "Season 01/Breaking Bad - S01E01 - Pilot.mkv",
+        "Season 01/Breaking Bad - S01E02.mkv",
+    ):
+        put(Path(root), f"Breaking Bad (2008)/{rel}")
+    scan(rt)
+    return db.Movie.get(db.Movie.kind == db.SHOW)
+
+
+def test_a_worker_frozen_past_its_lease_does_not_write_the_show_identification_taken_over(
+    tv_rt, monkeypatch
+):
+    """A show's identify frozen past its lease, taken over, and the show identified by hand
+    meanwhile (another show): the resumed worker wrote its match, and its episodes' numbers,
+    over the user's choice."""
+    import metarrd.identify.tv as tv
+
+    show = breaking_bad(tv_rt)
+    job = jobs.enqueue_identify(show.id, manual=False)
+    search = tv.search_shows
+
+    def frozen_after_searching(*args, **kwargs):
+        found = search(*args, **kwargs)
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        db.Movie.update(tmdb_id=60059, title="Better Call Saul", identified_by="manual").where(
+            db.Movie.id == show.id
+        ).execute()
+        return found
+
+    monkeypatch.setattr(tv, "search_shows", frozen_after_searching)
+    jobs.run_job(job.id)
+    fresh = db.Movie.get_by_id(show.id)
+    assert (fresh.tmdb_id, fresh.title, fresh.identified_by) == (
+        60059,
+        "Better Call Saul",
+        "manual",
+    )
+    assert not db.Event.select().where(db.Event.kind.startswith("identify.")).exists()
+    episodes = db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    assert {e.identification_status for e in episodes} == {db.UNIDENTIFIED}
+
+
+def test_a_worker_frozen_past_its_lease_does_not_write_the_show_enrichment_taken_over(
+    tv_rt, monkeypatch
+):
+    """A show's enrich (queued for one of its episodes) frozen past its lease and taken over:
+    the resumed worker wrote the show's metadata, cast and `enriched` status over the other
+    worker's newer work."""
+    import metarrd.enrich.tv as tv
+    from metarrd.identify import identify_item
+
+    show = breaking_bad(tv_rt)
+    identify_item(tv_rt, show)
+    episode = db.Movie.get(db.Movie.kind == db.EPISODE)
+    job = jobs.enqueue_enrich(episode.id)
+    plan_cast = tv._ShowEnrichment._plan_cast
+
+    def frozen_after_asking(self, *args, **kwargs):
+        plans = plan_cast(self, *args, **kwargs)
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        return plans
+
+    monkeypatch.setattr(tv._ShowEnrichment, "_plan_cast", frozen_after_asking)
+    jobs.run_job(job.id)
+    items = db.Movie.select().where(db.Movie.kind.in_([db.SHOW, db.EPISODE]))
+    assert {m.identification_status for m in items} == {db.IDENTIFIED}
+    assert not db.MovieActor.select().exists()
+    assert not db.Event.select().where(db.Event.kind.startswith("enrich.")).exists()
 
 
 def test_a_write_lock_held_long_elsewhere_does_not_stop_lease_renewals(rt, monkeypatch):
