@@ -50,7 +50,9 @@ def _queue() -> str:
 
 
 def _redis_queue(config) -> str:
-    """A Redis queue (`[queue] url`): "ok (N waiting)" when it answers."""
+    """A Redis queue (`[queue] url`): "ok (N messages)" when it answers. Messages are not jobs
+    (a job may have several, a done one's stays until a worker drops it): `_jobs_queued`
+    counts those."""
     try:
         from redis import Redis
 
@@ -59,10 +61,19 @@ def _redis_queue(config) -> str:
             waiting = client.llen(f"huey.redis.{config.queue.name}")
         finally:
             client.close()
-        return f"ok ({waiting} waiting)"
+        return f"ok ({waiting} messages)"
     except Exception as exc:  # noqa: BLE001 - any failure is "not reachable"
         log.warning("healthz: queue %s: %s", config.queue.name, type(exc).__name__)
         return "error"
+
+
+def _jobs_queued() -> int | None:
+    """Jobs waiting to run (queued; a retry waiting for its time too), from the jobs table: the
+    same number on SQLite and Redis. None when the database does not answer."""
+    try:
+        return db.Job.select().where(db.Job.state == "queued").count()
+    except Exception:  # noqa: BLE001 - the database check says what is wrong
+        return None
 
 
 def _daemon() -> dict[str, str]:
@@ -88,4 +99,5 @@ def _disk() -> str:
 def healthz():
     checks = {"database": _database(), "queue": _queue(), **_daemon()}
     ok = all(v.startswith(("ok", "not running")) for v in checks.values())
-    return {"ok": ok, **checks, "disk": _disk()}, 200 if ok else 503
+    body = {"ok": ok, **checks, "jobs_queued": _jobs_queued(), "disk": _disk()}
+    return body, 200 if ok else 503

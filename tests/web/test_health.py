@@ -66,3 +66,24 @@ def test_a_daemon_stopped_on_purpose_is_not_a_failure(client):
     answer = client.get("/healthz")
     assert answer.status_code == 200
     assert answer.get_json()["consumer"] == "not running (stopped)"
+
+
+def test_jobs_waiting_are_counted_alike_on_every_backend(client, config):
+    """On Redis `/healthz` said `"queue": "ok (3 waiting)"`: the messages in its list, not the
+    jobs waiting. Every worker that starts sends each queued job a message again and a done
+    job's message stays until a worker drops it, so the number grew with restarts and
+    duplicates; on SQLite there was no number at all. The jobs waiting now come from the
+    jobs table on both; Redis's messages are named as what they are."""
+    for kind in ("scan", "notify"):
+        db.Job.create(kind=kind, key=kind, state="queued")
+    db.Job.create(kind="probe", key="probe", state="running")
+    if config.uses_redis:  # two messages for one job, one for a job done long ago
+        from redis import Redis
+
+        redis = Redis.from_url(config.queue.url)
+        redis.rpush(f"huey.redis.{config.queue.name}", b"1", b"1", b"2")
+        redis.close()
+    answer = client.get("/healthz")
+    body = answer.get_json()
+    assert answer.status_code == 200 and body["jobs_queued"] == 2
+    assert body["queue"] == ("ok (3 messages)" if config.uses_redis else "ok")
