@@ -528,9 +528,16 @@ def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
     delay = RETRY_DELAYS[attempt - 1]
     message = f"{exc}; retry {attempt} in {delay:.0f}s"
     with db.write_transaction():
-        db.Job.update(
-            state=QUEUED, message=message, error=str(exc), lease_owner=None, lease_until=None
-        ).where(_held(job.id)).execute()
+        waiting = (
+            db.Job.update(
+                state=QUEUED, message=message, error=str(exc), lease_owner=None, lease_until=None
+            )
+            .where(_held(job.id))
+            .execute()
+        )
+        if not waiting:  # taken over (maybe finished): the item's error is the other's to say
+            log.warning("job %d: lease lost while running (%s); its retry dropped", job.id, what)
+            return
         if job.movie_id is not None:  # the item says why it waits; no event until it gives up
             db.Movie.update(last_error=str(exc), updated_at=db.now()).where(
                 db.Movie.id == job.movie_id

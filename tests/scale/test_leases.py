@@ -111,6 +111,30 @@ def test_a_worker_that_lost_its_lease_does_not_fail_the_job_taken_over(rt, monke
     assert not db.Event.select().where(db.Event.kind == "scan.failed").exists()
 
 
+def test_a_worker_that_lost_its_lease_leaves_no_provider_error_on_the_item(rt, monkeypatch):
+    """A worker frozen past its lease, whose enrich another worker took over and finished,
+    resumed into TMDB answering 503: its retry was not recorded (the job is the other's), but
+    the item got "TMDB unavailable" as its error anyway, shown on a finished item, and the job
+    a retry message."""
+    from metarrd.errors import ProviderUnavailable
+
+    item = make_item(rt)
+    job = jobs.enqueue_enrich(item.id)
+    queue.huey.storage.flush_queue()  # its message: taken by this worker
+
+    def frozen_then_unavailable(rt, job):
+        db.Job.update(state="done", lease_owner=None, lease_until=None).where(
+            db.Job.id == job.id
+        ).execute()  # meanwhile: taken over and finished by another worker
+        raise ProviderUnavailable("TMDB", "answered 503")
+
+    monkeypatch.setitem(jobs.HANDLERS, "enrich", frozen_then_unavailable)
+    jobs.run_job(job.id)
+    assert db.Job.get_by_id(job.id).state == "done"
+    assert db.Movie.get_by_id(item.id).last_error is None
+    assert queue.message_job_ids() == set()
+
+
 def skewed_clock(monkeypatch, hours: float) -> None:
     """This process plays a host whose clock is `hours` off (no NTP on the NAS, a desktop's
     clock set by hand)."""
