@@ -527,10 +527,18 @@ def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
         return
     delay = RETRY_DELAYS[attempt - 1]
     message = f"{exc}; retry {attempt} in {delay:.0f}s"
+    # when it is due, as a delayed enqueue records it: a worker that starts meanwhile sends the
+    # job's message for then (`requeue_interrupted`), not at once (a retry spent per start)
+    payload = {**(job.payload or {}), "due": time.time() + delay}
     with db.write_transaction():
         waiting = (
             db.Job.update(
-                state=QUEUED, message=message, error=str(exc), lease_owner=None, lease_until=None
+                state=QUEUED,
+                payload=payload,
+                message=message,
+                error=str(exc),
+                lease_owner=None,
+                lease_until=None,
             )
             .where(_held(job.id))
             .execute()

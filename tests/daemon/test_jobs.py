@@ -3,6 +3,7 @@ gate, retries, failures that name the item, one job at a time per item, recovery
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,26 @@ def test_provider_unavailable_is_retried_with_backoff_then_fails(rt, fake_stages
     job = db.Job.get_by_id(job.id)
     assert job.state == jobs.FAILED and "gave up after 5 attempts" in job.error
     assert len(fake_stages.calls) == 1 + len(jobs.RETRY_DELAYS)
+
+
+def test_a_restart_keeps_the_back_off_of_a_provider_retry(
+    queued_rt, fake_stages, make_movie, drain
+):
+    """TMDB down: an enrich waits 30 s, 2 min, 10 min, then 30 min before its retries. A daemon
+    restarted meanwhile (with several workers: any worker that started) sent the waiting job a
+    message to run at once, since only a delayed enqueue recorded when the job was due: each
+    start spent a retry while TMDB was still down, and a few restarts failed the job for good
+    ("gave up after 5 attempts")."""
+    movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    fake_stages.raises["enrich"] = ProviderUnavailable("tmdb", "HTTP 503 after 4 retries")
+    job = jobs.enqueue_enrich(movie.id)
+    drain()
+    assert "retry 1 in 30s" in db.Job.get_by_id(job.id).message
+    jobs.requeue_interrupted()  # a restart
+    drain()
+    assert len(fake_stages.calls) == 1  # not run again before its time
+    etas = [t.eta for t in huey.scheduled() if t.args == (job.id,)]
+    assert etas and min(etas) > db.now() + timedelta(seconds=20)
 
 
 def test_a_retry_that_succeeds_completes(rt, fake_stages, make_movie):
