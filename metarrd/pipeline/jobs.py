@@ -9,7 +9,8 @@ Every unit of work is a row in the `jobs` table (kind, item, key, state, payload
 - **One at a time per item.** A job is claimed (queued -> running) only while no other job runs on
   its item (and no running scan covers the item's file, and vice versa); otherwise the message is
   put back for a moment.
-- **Idempotent.** A message whose job is no longer queued is dropped; stages skip work already
+- **Idempotent.** A message whose job is no longer queued is dropped, one that comes before
+  its job is due (a second message of a retry) waits for then; stages skip work already
   done; a job whose worker died is taken over once its lease expired (metarrd/pipeline/leases.py;
   at once at the restart of a daemon on the same host).
 - **Publishes batched.** A publish job claims the other publish jobs waiting and due, and runs
@@ -395,6 +396,12 @@ def run_job(job_id: int) -> None:
     job = db.Job.get_or_none(db.Job.id == job_id)
     if job is None:
         log.debug("job %d: no such job, message dropped", job_id)
+        return
+    early = (job.payload or {}).get("due", 0) - time.time()
+    if job.state == QUEUED and early > BUSY_DELAY and not huey.immediate:
+        # a second message of a job waiting for its time (a retry): one more for then, not a
+        # run now (that spent the retry at once); at most one of them finds the job queued
+        job_task.schedule((job.id,), delay=early)
         return
     claim = _claim(job)
     if claim == "gone":

@@ -3,6 +3,7 @@ gate, retries, failures that name the item, one job at a time per item, recovery
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -207,6 +208,25 @@ def test_a_restart_keeps_the_back_off_of_a_provider_retry(
     assert etas and min(etas) > db.now() + timedelta(seconds=20)
 
 
+def test_a_second_message_does_not_run_a_retry_before_its_time(queued_rt, fake_stages, make_movie):
+    """A job waiting for its retry had two messages (a worker that started sent it one again,
+    and Redis kept the first): the first ran it when due and TMDB was still down, so it waited
+    again, for 2 min; the second then ran it at once, and the next retry went the same way.
+    A message that comes before its job is due now waits for then."""
+    movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    fake_stages.raises["enrich"] = ProviderUnavailable("tmdb", "HTTP 503 after 4 retries")
+    job = jobs.enqueue_enrich(movie.id)
+    huey.execute(huey.dequeue())
+    jobs._send(db.Job.get_by_id(job.id), 30)  # the second message, for the same time
+    while (task := huey.dequeue()) is not None:  # the consumer puts both in its schedule
+        huey.add_schedule(task)
+    db.Job.update(payload={"due": time.time() - 1}).execute()  # 30 s later: both come
+    for task in huey.read_schedule(_far_future()):
+        huey.execute(task, _far_future())
+    assert len(fake_stages.calls) == 2
+    assert "retry 2 in 120s" in db.Job.get_by_id(job.id).message
+
+
 def test_a_retry_that_succeeds_completes(rt, fake_stages, make_movie):
     movie = make_movie(rt, identification_status=db.IDENTIFIED)
     fake_stages.raises["enrich"] = ProviderUnavailable("tmdb", "connection refused")
@@ -316,6 +336,8 @@ def test_a_publish_without_some_pictures_completes_itself_later(
     assert retry.payload["picture_retry"] == 1
     assert 1790 < retry.payload["due"] - time.time() <= 1800  # in 30 minutes, not now
     assert huey.scheduled_count() == 1 and drain() == 0
+    due = {**retry.payload, "due": time.time() - 1}  # 30 minutes later
+    db.Job.update(payload=due).where(db.Job.id == retry.id).execute()
     for task in huey.read_schedule(_far_future()):
         huey.execute(task, _far_future())
     assert fake_stages.stages() == ["publish", "publish"]
