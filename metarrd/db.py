@@ -1137,13 +1137,15 @@ def record_failure(
     *,
     job_id: int | None = None,
     lease_owner: str | None = None,
+    attempts: int | None = None,
     **data: Any,
 ) -> bool:
     """The one record of a failed stage: the item's `last_error` and one `<stage>.failed` event
     (and, for a job, its row marked failed, in the same transaction). Whoever runs the stage (the
     job runner, the CLI) calls it once; stages only raise. With `lease_owner`, nothing is
-    recorded (False) unless the job still runs under that lease: a worker that lost it (frozen, then
-    resumed) must not mark failed a job that another worker took over, and maybe finished."""
+    recorded (False) unless the job still runs under that lease (and, with `attempts`, the same
+    claim): a worker that lost it (frozen, then resumed) must not mark failed a job that another
+    worker (or another thread of its own) took over, and maybe finished."""
     try:
         with write_transaction(
             shows_room=False
@@ -1152,6 +1154,8 @@ def record_failure(
                 held = Job.id == job_id
                 if lease_owner is not None:
                     held &= (Job.state == "running") & (Job.lease_owner == lease_owner)
+                if attempts is not None:
+                    held &= Job.attempts == attempts
                 failed = (
                     Job.update(
                         state="failed",

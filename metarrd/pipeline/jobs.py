@@ -419,7 +419,7 @@ def run_job(job_id: int) -> None:
         what = _what(job)
         log.info("job %d started: %s", job.id, what)
         try:
-            with leases.working_on({job.movie_id: job.id} if job.movie_id else {}):
+            with leases.working_on({job.movie_id: job} if job.movie_id else {}):
                 outcome: Outcome | Exception = HANDLERS[job.kind](_runtime(), job)
         except Exception as exc:
             outcome = exc
@@ -467,7 +467,7 @@ def _run_publishes(batch: list[db.Job]) -> None:
     for job in batch:
         log.info("job %d started: %s", job.id, whats[job.id])
     try:
-        with leases.working_on({job.movie_id: job.id for job in batch if job.movie_id}):
+        with leases.working_on({job.movie_id: job for job in batch if job.movie_id}):
             outcomes: dict[int, Outcome | Exception] = publish_jobs(_runtime(), batch)
     except Exception as exc:  # publishing switched off (or a bug): every job of the batch
         outcomes = dict.fromkeys((job.id for job in batch), exc)
@@ -503,7 +503,7 @@ def _record(job: db.Job, what: str, outcome: Outcome | Exception) -> None:
                 lease_owner=None,
                 lease_until=None,
             )
-            .where(_held(job.id))
+            .where(_held(job))
             .execute()
         )
         if not done:
@@ -520,10 +520,14 @@ def _record(job: db.Job, what: str, outcome: Outcome | Exception) -> None:
         _send(queued, delay)
 
 
-def _held(job_id: int) -> pw.Expression:
-    """The job is still running under this process's lease (not taken over meanwhile)."""
+def _held(job: db.Job) -> pw.Expression:
+    """The job is still running under this run's claim (not taken over meanwhile, by another
+    worker or by another thread of this one: each claim counts `attempts` up)."""
     return (
-        (db.Job.id == job_id) & (db.Job.state == RUNNING) & (db.Job.lease_owner == leases.owner())
+        (db.Job.id == job.id)
+        & (db.Job.state == RUNNING)
+        & (db.Job.lease_owner == leases.owner())
+        & (db.Job.attempts == job.attempts)
     )
 
 
@@ -547,7 +551,7 @@ def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
                 lease_owner=None,
                 lease_until=None,
             )
-            .where(_held(job.id))
+            .where(_held(job))
             .execute()
         )
         if not waiting:  # taken over (maybe finished): the item's error is the other's to say
@@ -563,7 +567,12 @@ def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
 
 def _fail(job: db.Job, what: str, reason: str, *, logged: bool = False) -> None:
     recorded = db.record_failure(  # a full disk: logged
-        job.kind, job.movie_id, reason, job_id=job.id, lease_owner=leases.owner()
+        job.kind,
+        job.movie_id,
+        reason,
+        job_id=job.id,
+        lease_owner=leases.owner(),
+        attempts=job.attempts,
     )
     if recorded and not logged:
         log.error("job %d failed: %s: %s", job.id, what, reason)

@@ -23,6 +23,7 @@ import os
 import secrets
 import socket
 import threading
+from collections import Counter
 from datetime import timedelta
 
 import peewee as pw
@@ -33,7 +34,9 @@ log = logging.getLogger(__name__)
 
 RUNNING, QUEUED = "running", "queued"
 _owner: dict[str, object] = {}
-_in_hand: set[int] = set()  # the jobs this process claimed and still works on
+_in_hand: Counter[int] = Counter()  # the jobs this process claimed and still works on, with
+# how many runs here work on each (a job taken over and claimed again by another thread of this
+# same process, while the first run, frozen past its lease, still goes on)
 _in_hand_lock = threading.Lock()
 
 
@@ -83,23 +86,26 @@ def until(lease_seconds: float):
 def hold(job_id: int) -> None:
     """This process claimed the job and works on it: its heartbeat renews the lease."""
     with _in_hand_lock:
-        _in_hand.add(job_id)
+        _in_hand[job_id] += 1
 
 
 def release(*job_ids: int) -> None:
     """The jobs are no longer worked on here (recorded, or their run failed)."""
     with _in_hand_lock:
-        _in_hand.difference_update(job_ids)
+        _in_hand.subtract(job_ids)
+        for job_id in job_ids:
+            if _in_hand[job_id] <= 0:
+                del _in_hand[job_id]
 
 
-_working = threading.local()  # this thread's jobs by their item: {item id: job id}
+_working = threading.local()  # this thread's jobs by their item: {item id: job as claimed}
 
 
 @contextlib.contextmanager
-def working_on(items: dict[int, int]):
-    """This thread runs these jobs (item id -> job id): `lost` can tell a stage, before it
-    commits its results (the database, the library), which of them another worker took over
-    meanwhile."""
+def working_on(items: dict[int, db.Job]):
+    """This thread runs these jobs (item id -> the job as its claim left it): `lost` can tell a
+    stage, before it commits its results (the database, the library), which of them another
+    worker took over meanwhile."""
     _working.items = dict(items)
     try:
         yield
@@ -108,22 +114,24 @@ def working_on(items: dict[int, int]):
 
 
 def lost(item_ids) -> set[int]:
-    """Of these items, those whose job this thread runs but whose lease this process no longer
+    """Of these items, those whose job this thread runs but whose lease this run no longer
     holds (it froze past its lease, SIGSTOP or a paused VM: another worker took the job over
-    and runs it now). Items of no job here (the CLI, the web UI) are never lost."""
+    and runs it now, maybe another thread of this same process: each claim counts the job's
+    `attempts` up, so a claim is told from the next). Items of no job here (the CLI, the web
+    UI) are never lost."""
     jobs = getattr(_working, "items", {})
     mine = {item: jobs[item] for item in item_ids if item in jobs}
     if not mine:
         return set()
     held = {
-        job.id
-        for job in db.Job.select(db.Job.id).where(
-            db.Job.id.in_(list(mine.values())),
+        (job.id, job.attempts)
+        for job in db.Job.select(db.Job.id, db.Job.attempts).where(
+            db.Job.id.in_([job.id for job in mine.values()]),
             db.Job.state == RUNNING,
             db.Job.lease_owner == owner(),
         )
     }
-    return {item for item, job_id in mine.items() if job_id not in held}
+    return {item for item, job in mine.items() if (job.id, job.attempts) not in held}
 
 
 def renew(lease_seconds: float) -> int:

@@ -135,6 +135,33 @@ def test_a_worker_that_lost_its_lease_leaves_no_provider_error_on_the_item(rt, m
     assert queue.message_job_ids() == set()
 
 
+def test_a_job_claimed_again_by_the_same_worker_is_the_second_claims_alone(rt, monkeypatch):
+    """A worker process frozen past its lease (SIGSTOP, a paused VM): another worker's
+    heartbeat took its job over and sent it again, and a thread of this same worker, resumed,
+    claimed it again, under the same lease owner. The first run, resumed too, found "its" lease
+    held and recorded its outcome (the second run's was then dropped), and its end stopped the
+    renewals of the second run, which was taken over again and ran a third time. A claim is
+    now told from the next by the job's attempts, which each claim counts up."""
+    job = jobs.enqueue_scan()
+    lost_inside: list[set[int]] = []
+
+    def frozen_then_claimed_again(rt, job):
+        db.Job.update(lease_until=db.now() - timedelta(seconds=1)).execute()  # frozen
+        assert [j.id for j in leases.take_over()] == [job.id]  # another worker's heartbeat
+        assert jobs._claim(db.Job.get_by_id(job.id)) == "claimed"  # a thread here, resumed
+        with leases.working_on({0: job}):  # what a stage of the first run sees
+            lost_inside.append(leases.lost([0]))
+        return Outcome("walked (the first run)")
+
+    monkeypatch.setitem(jobs.HANDLERS, "scan", frozen_then_claimed_again)
+    jobs.run_job(job.id)
+    assert lost_inside == [{0}]
+    second = db.Job.get_by_id(job.id)
+    assert (second.state, second.attempts, second.lease_owner) == ("running", 2, leases.owner())
+    assert leases.renew(3600) == 1  # the second run's lease is still renewed
+    leases.release(job.id)
+
+
 def skewed_clock(monkeypatch, hours: float) -> None:
     """This process plays a host whose clock is `hours` off (no NTP on the NAS, a desktop's
     clock set by hand)."""
