@@ -27,8 +27,9 @@ and MediaPortal's `<tmdb>`/`<imdb>`; then URLs.
 Dates are read the way Kodi reads them, and kept in Kodi's own spelling: `premiered` as
 `YYYY-MM-DD` (Kodi's `CDateTime::SetFromDBDate` also takes `DD.MM.YYYY` / `DD-MM-YYYY` /
 `DD/MM/YYYY`, as tMM and MediaPortal wrote it; `MM/DD/YYYY` only when the day cannot be first);
-`dateadded` as `YYYY-MM-DD HH:MM:SS` (a bare date is midnight). A date that is no date is
-dropped with a warning.
+`dateadded` as `YYYY-MM-DD HH:MM:SS` (a bare date is midnight; an ISO 8601 stamp with a zone,
+`2023-05-01T12:34:56+02:00` or `...Z`, is converted to local time, Kodi's clock for it). A date
+that is no date is dropped with a warning.
 
 Encoding: a BOM decides; else UTF-8 (text that decodes as UTF-8 almost never is anything
 else); else the encoding the XML declaration names; else Windows-1252, the usual encoding of
@@ -45,7 +46,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from lxml import etree
@@ -147,7 +148,11 @@ _VOTES = re.compile(r"[0-9]+(?:[,.' \u00a0\u202f][0-9]{3})*")
 _RATING = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
 _YEAR_FIRST = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?![\d])")
 _DAY_FIRST = re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})(?![\d])")
-_DATE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_DATE_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?",
+    re.IGNORECASE,
+)
 _BINARY_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
 # A hand-edited NFO's `&` that starts no reference, and its named references; the markup
 # where `&` is text already (CDATA, comments, processing instructions) is left alone.
@@ -574,17 +579,42 @@ def kodi_date(text: str) -> str | None:
 
 def kodi_datetime(text: str) -> str | None:
     """`dateadded` as Kodi writes it, `YYYY-MM-DD HH:MM:SS` (an ISO `T`, a missing seconds or
-    time are accepted; any other date form goes through `kodi_date`). None: no date."""
+    time, a fraction of a second and a time zone are accepted; any other date form goes through
+    `kodi_date`). None: no date.
+
+    Kodi's `dateadded` has no zone: it is the local wall clock (Kodi takes the file's mtime in
+    local time, as `stage.date_added_from_mtime` does). A stamp with one (`Z`, `+02:00`,
+    `-0500`: ISO 8601 as .NET and JavaScript tools write it) is converted to this machine's
+    local time, so it sorts among the zoneless ones as the moment it names; a fraction of a
+    second is dropped, as Kodi keeps whole seconds."""
     text = text.strip()
     match = _DATE_TIME.fullmatch(text)
     if match:
         day = kodi_date(match.group(1))
-        hour, minute, second = (int(g or 0) for g in match.groups()[1:])
-        if day and hour < 24 and minute < 60 and second < 60:
-            return f"{day} {hour:02d}:{minute:02d}:{second:02d}"
-        return None
+        hour, minute, second = (int(g or 0) for g in match.groups()[1:4])
+        if not (day and hour < 24 and minute < 60 and second < 60):
+            return None
+        stamp = datetime.fromisoformat(day).replace(hour=hour, minute=minute, second=second)
+        if match.group(5):
+            zone = _utc_offset(match.group(5))
+            if zone is None:
+                return None
+            stamp = stamp.replace(tzinfo=zone).astimezone().replace(tzinfo=None)
+        return stamp.strftime("%Y-%m-%d %H:%M:%S")
     day = kodi_date(text) if len(text) <= 10 else None
     return f"{day} 00:00:00" if day else None
+
+
+def _utc_offset(text: str) -> timezone | None:
+    """`Z`, `+02`, `+02:00` or `-0500` as a zone; None for an offset no zone has (past 18h)."""
+    if text.upper() == "Z":
+        return UTC
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 18 or minutes > 59:
+        return None
+    offset = timedelta(hours=hours, minutes=minutes)
+    return timezone(-offset if text[0] == "-" else offset)
 
 
 def _iso_date(year: int, month: int, day: int) -> str | None:

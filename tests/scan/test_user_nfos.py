@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,50 @@ def test_dateadded_spellings_kodi_would_not_take_are_normalised_or_dropped():
     nfo = parse_nfo(b"<movie><dateadded>soon</dateadded></movie>", Path("x.nfo"))
     assert "dateadded" not in nfo.fields
     assert nfo.warnings == ["dateadded 'soon' is not a date and time; ignored"]
+
+
+@pytest.fixture
+def utc_local_time(monkeypatch):
+    """This process's local time zone is UTC for the test (a zoned `dateadded` is converted to
+    local time, as Kodi's own are), and what it was again afterwards."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        # ISO 8601 with a zone, as .NET and JavaScript tools write a timestamp: converted to
+        # local time (UTC here), the clock Kodi's own `YYYY-MM-DD HH:MM:SS` is on
+        ("2023-05-01T12:34:56+02:00", "2023-05-01 10:34:56"),
+        ("2023-05-01T12:34:56Z", "2023-05-01 12:34:56"),
+        ("2023-05-01 12:34:56 -0500", "2023-05-01 17:34:56"),
+        ("2023-05-01T23:30:00-01:00", "2023-05-02 00:30:00"),  # the day changes too
+        ("2023-05-01T12:34:56.1234567Z", "2023-05-01 12:34:56"),  # .NET's 7-digit fraction
+        ("2023-05-01T12:34:56.123", "2023-05-01 12:34:56"),  # no zone: local already
+        ("2023-05-01", "2023-05-01 00:00:00"),
+    ],
+)
+def test_dateadded_with_a_time_zone_or_fraction_is_read(utc_local_time, written, read):
+    nfo = parse_nfo(f"<movie><dateadded>{written}</dateadded></movie>".encode(), Path("x.nfo"))
+    assert nfo.fields.get("dateadded") == read
+    assert not nfo.warnings
+
+
+def test_a_zoned_dateadded_is_on_the_local_clock(monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Berlin")  # UTC+2 in May
+    time.tzset()
+    try:
+        assert kodi_datetime("2023-05-01T10:34:56Z") == "2023-05-01 12:34:56"
+        assert kodi_datetime("2023-05-01T12:34:56+02:00") == "2023-05-01 12:34:56"
+        assert kodi_datetime("2023-05-01 12:34:56") == "2023-05-01 12:34:56"
+        assert kodi_datetime("2023-05-01T12:34:56+25:00") is None  # no zone is that far
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_the_users_dateadded_survives_scan_and_every_publish(config_factory, tmp_path):
