@@ -10,7 +10,8 @@ written last, absolute actor thumb URLs only, no scraper URL text), plus:
   `episodeguide` = one-line JSON of our ids, only when asked (the caller's rule: every
   video file of the show gets its NFO in the same publish — a real Kodi 20.1 drops the whole
   show otherwise); `status`, `studio`
-  (networks), `namedseason number="N"`; no `<thumb>` URLs (the art is written as files).
+  (networks), `namedseason number="N"` (the season items' names, and the user's of a season
+  with no item); no `<thumb>` URLs (the art is written as files).
 - an episode file's NFO holds one XML declaration, then one `<episodedetails>` block per
   episode of the file, in file-name order, back to back (not one XML document: Kodi walks the
   blocks for the `<episode>` it parsed from the name; Jellyfin reads them all). Each block
@@ -153,7 +154,7 @@ def render_tvshow(show: ShowData) -> bytes:
     nfo._list(root, "studio", show.studios)
     nfo._sub(root, "trailer", show.trailer)
     nfo._actors(root, show.actors)
-    for number, name in sorted(dict(show.named_seasons).items()):
+    for number, name in sorted(_season_names(show).items()):
         el = nfo._sub(root, "namedseason", name)
         if el is not None:
             el.set("number", str(int(number)))
@@ -163,6 +164,19 @@ def render_tvshow(show: ShowData) -> bytes:
         if element.tag not in SHOW_OWNED:
             root.append(element)
     return (XML_DECLARATION + _text(root) + "\n").encode("utf-8")
+
+
+def _season_names(show: ShowData) -> dict[int, str]:
+    """The seasons' names: the season items', and the user's `<namedseason>` of a season we have
+    no item for (no episode on disk: Kodi keeps its name for when one comes)."""
+    names: dict[int, str] = {}
+    for el in nfo._parsed(show.extra):
+        number = (el.get("number") or "").strip()
+        name = "".join(el.itertext()).strip()
+        if el.tag == "namedseason" and number.isascii() and number.isdigit() and name:
+            names.setdefault(int(number), name)
+    names.update(dict(show.named_seasons))
+    return names
 
 
 def render_episodes(episodes: Sequence[EpisodeData]) -> bytes:

@@ -54,7 +54,7 @@ from metarrd.scan.stage import (
     out_of_sight,
 )
 from metarrd.scan.streams import StreamDetails, StreamReadError, read_stream_details
-from metarrd.scan.tv_nfo import EpisodeNfo, read_episode_nfo, read_show_nfo
+from metarrd.scan.tv_nfo import EpisodeNfo, named_seasons, read_episode_nfo, read_show_nfo
 from metarrd.walk import (
     NOT_UTF8,
     VIDEO_EXTENSIONS,
@@ -459,6 +459,13 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
             if nfo_hash != show.source_nfo_hash:
                 apply_nfo_values(show, nfo.data)
                 show.source_nfo_hash = nfo_hash
+                if not is_new:
+                    for season in db.Movie.select().where(
+                        db.Movie.show == show, db.Movie.kind == db.SEASON
+                    ):
+                        if season.season in nfo.named_seasons:
+                            _name_season(season, nfo.named_seasons[season.season])
+                            season.save()
         stored["scan_errors"] = errors
         show.hints = stored
         if show.missing:  # back (renamed away and back, a share remounted): its seasons too,
@@ -494,12 +501,32 @@ def _season_item(
         path = season_path(show.path, number)
         item = db.Movie.get_or_none(db.Movie.path == path)
     if item is None:
-        name = "Specials" if number == 0 else f"Season {number}"
-        item = db.Movie.create(library=library, path=path, kind=db.SEASON, show=show,
-                               season=number, title=name)  # fmt: skip
+        item = db.Movie(library=library, path=path, kind=db.SEASON, show=show, season=number,
+                        title=_default_season_name(number))  # fmt: skip
+        # tvshow.nfo's name of it: its `<namedseason>` stays in `nfo_extra` (after we publish
+        # our own tvshow.nfo too, which the scan does not read)
+        named = named_seasons(show.nfo_extra or [])
+        if number in named:
+            _name_season(item, named[number])
+        item.save()
     if known is not None:
         known[number] = item
     return item
+
+
+def _default_season_name(number: int) -> str:
+    return "Specials" if number == 0 else f"Season {number}"
+
+
+def _name_season(item: db.Movie, name: str) -> None:
+    """The season's name from tvshow.nfo's `<namedseason>`, unless the user locked its title. A
+    name of the user's own (not "Season N") is locked, as Jellyfin's `<lockedfields>` are: Kodi
+    shows the NFO's season name over any scraper's, and enrich would put TMDB's back."""
+    if item.is_locked("title"):
+        return
+    item.title = name
+    if name != _default_season_name(item.season):
+        item.locked_fields = [*(item.locked_fields or []), "title"]
 
 
 _CHUNK = 500  # ids or paths per IN (...): far below SQLite's and PostgreSQL's limits

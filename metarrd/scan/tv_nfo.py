@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
+from metarrd.db import MAX_TEXT
 from metarrd.files import NotARegularFile, TooLarge, read_regular
 from metarrd.scan.nfo_read import (
     MAX_NFO_BYTES,
@@ -61,6 +63,7 @@ class ShowNfo:
     tvdb_id: int | None = None
     imdb_id: str | None = None
     source: dict[str, str] = field(default_factory=dict)  # id kind -> where it was found
+    named_seasons: dict[int, str] = field(default_factory=dict)  # `<namedseason>`: number -> name
 
 
 @dataclass
@@ -99,7 +102,7 @@ def read_show_nfo(path: Path) -> ShowNfo:
     data = _quiet(
         parse_text(text, path, warnings, find_url_ids=show_url_ids, untyped_kind="tvdb"), "tvshow"
     )
-    show = ShowNfo(data)
+    show = ShowNfo(data, named_seasons=named_seasons(data.unknown_elements))
     # Kodi 16's export writes an empty <uniqueid></uniqueid> beside its <id>: no id in it
     uniqueids = _FILLED_UNIQUEID.search(text) is not None
     found: list[tuple[str, str, str]] = []  # (kind, value, source)
@@ -137,6 +140,29 @@ def read_show_nfo(path: Path) -> ShowNfo:
             continue
         show.source[kind] = source
     return show
+
+
+def named_seasons(elements: Iterable[str]) -> dict[int, str]:
+    """The season names of a tvshow.nfo's `<namedseason number="N">Name</namedseason>` (Kodi
+    16+; Kodi's export, tinyMediaManager and MediaElch write them), as Kodi's reader takes them:
+    a number and a name both needed, the first of a number wins. `elements`: the NFO's
+    `unknown_elements` (the show's `nfo_extra`), where they stay: publish writes back a name of
+    a season metarrd has no item for."""
+    names: dict[int, str] = {}
+    for element in elements:
+        if not element.startswith("<namedseason"):
+            continue
+        try:
+            node = etree.fromstring(
+                element.encode("utf-8"), etree.XMLParser(resolve_entities=False)
+            )
+        except etree.XMLSyntaxError:
+            continue
+        number = re.fullmatch(r"\s*([0-9]{1,9})\s*", node.get("number") or "")
+        name = "".join(node.itertext()).strip()
+        if number and name and len(name) <= MAX_TEXT:
+            names.setdefault(int(number.group(1)), name)
+    return names
 
 
 def show_url_ids(text: str) -> dict[str, str]:

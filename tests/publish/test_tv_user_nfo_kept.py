@@ -8,11 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
+from metarrd import db
+from metarrd.enrich.metadata import merge_fields
 from metarrd.publish import publish_item
 from metarrd.scan import scan
 from tests.publish.test_tv_publish import blocks
 from tests.publish.tvshow import build_show, tv_runtime
+from tests.scan.conftest import SAMPLE
 
 NFO = Path(__file__).resolve().parents[1] / "nfo"
 KODI_EXPORT = NFO / "jellyfin-The-Bone-Orchard.nfo"
@@ -121,3 +125,65 @@ def test_each_episodes_original_title_from_jellyfin_is_kept_in_its_block(trt):
         ["Thirty-Eight Minutes"],
     ]
     assert [b.findtext("watched") for b in published] == ["false"] * 4
+
+
+TORCHWOOD = NFO / "mediaelch-kodi_v18_show_Torchwood.nfo"
+
+
+def test_the_users_season_names_are_kept(trt):
+    """MediaElch's Torchwood tvshow.nfo names seasons 3 and 4 (`<namedseason>`, as Kodi's export
+    and tinyMediaManager write it). Scanned, season 3's item takes its name, locked so that
+    enrich does not put TMDB's back (Kodi shows the NFO's name over any scraper's); season 4
+    has no item (no episode on disk) and its name is written back as it was. Before, the user's
+    names were replaced by the season items' on publish."""
+    built = build_show(trt)
+    users = (
+        TORCHWOOD.read_text("utf-8")
+        .replace(">424<", ">1396<")
+        .replace("tt0485301", "tt0903747")
+        .replace(">79511<", ">81189<")
+        .replace('<namedseason number="3">', '<namedseason number="1">Season 1</namedseason>\n'
+                 '    <namedseason number="3">')
+    )  # fmt: skip
+    built.path("tvshow.nfo").write_text(users, "utf-8")
+    scan(trt)
+    seasons = {
+        s.season: s
+        for s in db.Movie.select().where(db.Movie.show == built.show, db.Movie.kind == db.SEASON)
+    }
+    assert seasons[3].title == "Children of Earth" and "title" in seasons[3].locked_fields
+    assert seasons[1].title == "Season 1" and "title" not in (seasons[1].locked_fields or [])
+    assert merge_fields({"title": "Children of Earth"}, {"title": "Season 3"},
+                        seasons[3].locked_fields) == {}  # fmt: skip
+
+    publish_item(trt, built.reload())
+    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    named = [(n.get("number"), n.text) for n in root.iterfind("namedseason")]
+    assert named == [
+        ("0", "Specials"),
+        ("1", "Season 1"),
+        ("2", "Season 2"),
+        ("3", "Children of Earth"),
+        ("4", "Miracle Day"),
+    ]
+
+    # season 4 comes later, after our tvshow.nfo replaced theirs: its item takes their name
+    (built.folder / "Season 04").mkdir()
+    (built.folder / "Season 04" / "Breaking Bad - S04E01.mkv").write_bytes(SAMPLE.read_bytes())
+    scan(trt)
+    season = db.Movie.get(
+        db.Movie.show == built.show, db.Movie.kind == db.SEASON, db.Movie.season == 4
+    )
+    assert season.title == "Miracle Day"
+
+
+def test_a_new_shows_seasons_are_named_by_its_tvshow_nfo(trt):
+    """A show scanned for the first time: its season items are made after tvshow.nfo is read,
+    by its episodes, and take the name it gives them."""
+    folder = Path(trt.config.library[0].path) / "Torchwood"
+    (folder / "Season 03").mkdir(parents=True)
+    (folder / "Season 03" / "Torchwood - S03E01.mkv").write_bytes(SAMPLE.read_bytes())
+    (folder / "tvshow.nfo").write_bytes(TORCHWOOD.read_bytes())
+    scan(trt)
+    season = db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 3)
+    assert season.title == "Children of Earth" and season.locked_fields == ["title"]

@@ -312,3 +312,21 @@ def test_an_nfo_swapped_for_a_fifo_after_a_check_does_not_block_the_scan(tmp_pat
     if reader.is_alive():  # unblock it: a writer that opens and closes the FIFO
         os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
     assert outcome and "not a regular file" in outcome[0]
+
+
+def test_named_seasons_are_read_as_kodi_reads_them(tmp_path):
+    """`<namedseason number="N">` (Kodi 16+, MediaElch's Torchwood: tests/nfo/SOURCES.md): the
+    season names, by number; as Kodi's reader (a std::map insert), the first of a number wins, and
+    one without a name or a number is no name."""
+    show = read_show_nfo(NFO / "mediaelch-kodi_v18_show_Torchwood.nfo")
+    assert show.named_seasons == {3: "Children of Earth", 4: "Miracle Day"}
+    nfo = tmp_path / "tvshow.nfo"
+    nfo.write_text(
+        '<tvshow><title>x</title><namedseason number=" 0 ">Extras</namedseason>'
+        '<namedseason number="2">Two</namedseason><namedseason number="2">Again</namedseason>'
+        '<namedseason number="3"></namedseason><namedseason>None</namedseason>'
+        '<namedseason number="x">No</namedseason><namedseason number="-1">No</namedseason>'
+        "</tvshow>",
+        "utf-8",
+    )
+    assert read_show_nfo(nfo).named_seasons == {0: "Extras", 2: "Two"}
