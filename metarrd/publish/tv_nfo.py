@@ -17,8 +17,9 @@ written last, absolute actor thumb URLs only, no scraper URL text), plus:
   blocks for the `<episode>` it parsed from the name; Jellyfin reads them all). Each block
   keeps the elements of the user's block for that episode that we do not write (`extra`: the
   watch state Kodi's export and Jellyfin write, `playcount`, `lastplayed`, `resume`,
-  `watched`, `userrating`; `displayseason`/`displayepisode`; `lockdata`...), their other
-  ratings and their `uniqueid`s of other types (tvmaze...), as the movie NFO does.
+  `watched`, `userrating`; `displayseason`/`displayepisode`; `lockdata`; the fields Kodi reads
+  that no TV provider gives for an episode: `originaltitle`, `sorttitle`, `mpaa`, `premiered`,
+  `genre`, `studio`...), their other ratings and their `uniqueid`s of other types (tvmaze...), as the movie NFO does.
 """
 
 from __future__ import annotations
@@ -55,8 +56,14 @@ __all__ = [
 ]
 
 SHOW_OWNED = nfo.OWNED | {"showtitle", "episodeguide", "status", "namedseason", "season", "episode"}
-# an episode's original title is no provider's: the user's block keeps it (Jellyfin writes it)
-EPISODE_OWNED = (nfo.OWNED - {"originaltitle"}) | {"showtitle", "season", "episode", "aired"}
+# an episode's fields Kodi reads that no TV provider gives and `_episode` does not write (its
+# original title, sort title, mpaa, premiered, genres, studio...): the user's block keeps them
+# (scan.tv_nfo.EPISODE_USERS_FIELDS)
+EPISODE_USERS = frozenset(
+    ["originaltitle", "sorttitle", "outline", "tagline", "mpaa", "premiered", "year", "genre"]
+    + ["country", "studio", "tag", "set", "trailer"]
+)
+EPISODE_OWNED = (nfo.OWNED - EPISODE_USERS) | {"showtitle", "season", "episode", "aired"}
 # Kodi's TMDB TV scraper finds a show by these in the text too (a "combination NFO").
 _TV_SCRAPER_URLS = (
     re.compile(r"themoviedb.org/tv(/)[0-9]", re.I | re.S),

@@ -224,7 +224,7 @@ def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
         EpisodeNfo(
             # an untyped uniqueid is the old TVDB scraper's episode id (Kodi 14's export:
             # tests/nfo/tmm-tvshowepisode-kodi14.2.nfo; type="unknown" once in Kodi 18)
-            _kept_original_title(
+            _kept_users_fields(
                 _quiet(parse_text(block, path, warnings, untyped_kind="tvdb"), "episodedetails")
             ),
             _int_element(block, "season"),
@@ -234,14 +234,44 @@ def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
     ]
 
 
-def _kept_original_title(data: NfoData) -> NfoData:
-    """An episode's `<originaltitle>` (Jellyfin writes one per block) is no provider's: kept
-    with the block's elements we do not write, so publish writes it back into that block."""
-    title = data.fields.get("originaltitle")
-    if isinstance(title, str):
-        el = etree.Element("originaltitle")
-        el.text = title
-        data.unknown_elements.insert(0, etree.tostring(el, encoding="unicode"))
+# An episode's fields Kodi's reader takes (CVideoInfoTag::ParseNative) that no TV provider gives
+# for an episode and publish does not write from the item: the user's, kept per block.
+# (NfoData field, element); a list field gives one element per value.
+EPISODE_USERS_FIELDS = (
+    ("originaltitle", "originaltitle"),  # Jellyfin writes one per block
+    ("sorttitle", "sorttitle"),
+    ("outline", "outline"),
+    ("tagline", "tagline"),
+    ("mpaa", "mpaa"),  # Kodi's export and MediaElch write the show's rating into each block
+    ("premiered", "premiered"),
+    ("year", "year"),
+    ("genres", "genre"),
+    ("countries", "country"),
+    ("studios", "studio"),
+    ("tags", "tag"),
+    ("trailer", "trailer"),
+)
+
+
+def _kept_users_fields(data: NfoData) -> NfoData:
+    """An episode block's values of `EPISODE_USERS_FIELDS` (and its `<set>`), as nfo_read read
+    them (a date in Kodi's spelling), kept with the block's elements we do not write, so publish
+    writes them back into that block; the item takes them too (scan's `apply_nfo_values`)."""
+    kept = []
+    for key, tag in EPISODE_USERS_FIELDS:
+        value = data.fields.get(key)
+        for v in value if isinstance(value, list) else [value]:
+            if v not in (None, ""):
+                el = etree.Element(tag)
+                el.text = str(v)
+                kept.append(el)
+    if isinstance(name := data.fields.get("set_name"), str):
+        el = etree.Element("set")
+        etree.SubElement(el, "name").text = name
+        if isinstance(overview := data.fields.get("set_overview"), str):
+            etree.SubElement(el, "overview").text = overview
+        kept.append(el)
+    data.unknown_elements[:0] = [etree.tostring(el, encoding="unicode") for el in kept]
     return data
 
 

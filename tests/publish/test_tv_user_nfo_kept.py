@@ -187,3 +187,48 @@ def test_a_new_shows_seasons_are_named_by_its_tvshow_nfo(trt):
     scan(trt)
     season = db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 3)
     assert season.title == "Children of Earth" and season.locked_fields == ["title"]
+
+
+def test_an_episodes_rating_genres_studio_and_dates_from_kodis_export_are_kept(trt):
+    """Kodi's episode reader (CVideoInfoTag::ParseNative) takes `<mpaa>`, `<sorttitle>`,
+    `<premiered>`, `<year>`, `<genre>`, `<studio>`, `<tagline>`, `<outline>`, `<country>`,
+    `<tag>` and `<trailer>` of an episode too; no TV provider gives them for an episode, so they
+    are the user's. They were dropped on publish as elements we own, though never written for an
+    episode; each is written back into its block, once."""
+    users = (
+        KODI_EXPORT.read_text("utf-8")
+        .replace("<outline></outline>", "<outline>Shadow meets Wednesday.</outline>")
+        .replace("<tagline></tagline>", "<tagline>Believe</tagline>")
+        .replace("<showtitle>", "<sorttitle>Bone Orchard</sorttitle>\n    <showtitle>")
+        .replace("<studio>Starz</studio>", "<studio>Starz</studio><country>US</country>"
+                 "<tag>Pilot</tag><set><name>Gods</name></set>")
+        .replace("<trailer></trailer>", "<trailer>plugin://plugin.video.youtube/play/?video_id=y</trailer>")
+    )  # fmt: skip
+    nfo = scan_and_publish(trt, "Season 01/Breaking Bad - S01E01 - Pilot.mkv", (1, [1]), users)
+
+    [block] = blocks(nfo)
+    assert block.findtext("mpaa") == "16"
+    assert block.findtext("sorttitle") == "Bone Orchard"
+    assert block.findtext("premiered") == "2017-04-30" and block.findtext("year") == "2017"
+    assert [g.text for g in block.iterfind("genre")] == ["Drama", "Mystery", "Sci-Fi & Fantasy"]
+    assert [s.text for s in block.iterfind("studio")] == ["Starz"]
+    assert block.findtext("outline") == "Shadow meets Wednesday."
+    assert block.findtext("tagline") == "Believe"
+    assert block.findtext("country") == "US" and block.findtext("tag") == "Pilot"
+    assert block.findtext("set/name") == "Gods"
+    assert block.findtext("trailer") == "plugin://plugin.video.youtube/play/?video_id=y"
+    tags = [el.tag for el in block if isinstance(el.tag, str)]
+    for kept in ("mpaa", "sorttitle", "premiered", "year", "outline", "tagline", "set"):
+        assert tags.count(kept) == 1, kept
+    assert "thumb" not in tags  # the art is written as a file
+
+
+def test_each_block_keeps_its_own_mpaa_and_studio(trt):
+    """MediaElch's multi-episode NFO: each block's `<mpaa>` and `<studio>` go back into it."""
+    users = MEDIAELCH_MULTI.read_text("utf-8").replace(
+        "<mpaa>TV-14</mpaa>", "<mpaa>TV-MA</mpaa>", 1
+    )  # the first block: episode 4
+    nfo = scan_and_publish(trt, "Season 02/Breaking Bad - S02E03E04.mkv", (2, [3, 4]), users)
+    e3, e4 = blocks(nfo)
+    assert (e3.findtext("mpaa"), e4.findtext("mpaa")) == ("TV-14", "TV-MA")
+    assert [b.findtext("studio") for b in (e3, e4)] == ["TBS", "TBS"]
