@@ -599,22 +599,27 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
     for i, (season, number) in enumerate(numbers):
         d = details.get((season, number))
         ref = refs.get((season, number), {})
+        # the item's own fields are its first episode's: the provider's, else those of the
+        # user's NFO, which an empty provider value left in place (TMDB has no overview, air
+        # date or votes of many episodes); a block of TMDB's without them must not drop them
+        own = {
+            "title": ep.title,
+            "plot": ep.plot,
+            "aired": ep.aired,
+            "runtime": ep.runtime,
+            "rating": ep.rating,
+            "votes": ep.votes,
+            "directors": ep.directors,
+            "writers": ep.writers,
+            "tmdb_id": ep.tmdb_id,
+            "tvdb_id": ep.tvdb_id,
+        }
         if d is None:
-            if i == 0:  # the item's own fields are its first episode's
-                d = {
-                    "title": ep.title,
-                    "plot": ep.plot,
-                    "aired": ep.aired,
-                    "runtime": ep.runtime,
-                    "rating": ep.rating,
-                    "votes": ep.votes,
-                    "directors": ep.directors,
-                    "writers": ep.writers,
-                    "tmdb_id": ep.tmdb_id,
-                    "tvdb_id": ep.tvdb_id,
-                }
-            else:
-                d = {}
+            d = own if i == 0 else {}
+        elif i == 0:
+            d = {**d, **{k: own[k] for k in ("title", "plot") if not d.get(k)}}
+            if not d.get("rating"):
+                d |= {"rating": own["rating"], "votes": own["votes"]}
         blocks.append(
             tv_nfo.EpisodeData(
                 title=d.get("title") or f"Episode {number}",

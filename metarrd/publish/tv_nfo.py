@@ -208,7 +208,7 @@ def _episode(ep: EpisodeData) -> etree._Element:
     nfo._user_uniqueids(root, ep.extra)
     nfo._list(root, "credits", ep.writers, names=True)
     nfo._list(root, "director", ep.directors, names=True)
-    aired, _ = nfo.premiered_and_year(ep.aired, None)
+    aired, _ = nfo.premiered_and_year(ep.aired or _users_aired(ep.extra), None)
     nfo._sub(root, "aired", aired)
     data = nfo.MovieData(title="", video=ep.video, audio=ep.audio, subtitles=ep.subtitles)
     nfo._fileinfo(root, data)
@@ -218,6 +218,15 @@ def _episode(ep: EpisodeData) -> etree._Element:
     for element in nfo._extra_elements(ep.extra, EPISODE_OWNED):
         root.append(element)
     return root
+
+
+def _users_aired(extra: Iterable[str]) -> str | None:
+    """The `<aired>` of the user's block: the date when the provider has none (TMDB has no air
+    date of many episodes, specials above all); `_episode` keeps it only as `YYYY-MM-DD`."""
+    for el in nfo._parsed(extra):
+        if el.tag == "aired" and (text := "".join(el.itertext()).strip()):
+            return text
+    return None
 
 
 def _ids(tmdb_id: int | None, tvdb_id: int | None, imdb_id: str | None) -> list[tuple[str, str]]:

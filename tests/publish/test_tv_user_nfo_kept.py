@@ -232,3 +232,32 @@ def test_each_block_keeps_its_own_mpaa_and_studio(trt):
     e3, e4 = blocks(nfo)
     assert (e3.findtext("mpaa"), e4.findtext("mpaa")) == ("TV-14", "TV-MA")
     assert [b.findtext("studio") for b in (e3, e4)] == ["TBS", "TBS"]
+
+
+def test_the_users_plot_and_aired_stay_when_tmdb_has_none(trt):
+    """TMDB has no overview, air date or votes for many episodes (specials, new or non-English
+    ones): enrich leaves the item's plot and rating (the user's NFO's) as they are, an empty
+    value never erasing one, but publish wrote the NFO from TMDB's empty block, so Kodi's
+    export's `<plot>`, `<aired>` and rating of the episode were gone."""
+    rel = "Season 01/Breaking Bad - S01E01 - Pilot.mkv"
+    built = build_show(trt, files={rel: (1, [1])})
+    nfo = built.path(rel).with_suffix(".nfo")
+    nfo.write_text(KODI_EXPORT.read_text("utf-8"), "utf-8")
+    scan(trt)
+    ep = db.Movie.get_by_id(built.episodes[rel].id)
+    assert ep.plot.startswith("When Shadow Moon is released")  # the NFO's, taken at scan
+    tmdb_has_none = {"plot": None, "aired": None, "rating": None, "votes": None}
+    ep.episode_details = [{**ep.episode_details[0], **tmdb_has_none}]
+    ep.save()
+    publish_item(trt, built.reload())
+
+    [block] = blocks(nfo)
+    assert block.findtext("plot").startswith("When Shadow Moon is released")
+    assert block.findtext("aired") == "2017-04-30"
+    assert len(block.findall("aired")) == 1 and len(block.findall("plot")) == 1
+    [rating] = block.iterfind("ratings/rating")
+    assert (rating.get("name"), rating.findtext("value"), rating.findtext("votes")) == (
+        "tmdb",
+        "7.5",  # as ours are written
+        "31",
+    )
