@@ -27,6 +27,7 @@ import logging
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
@@ -620,6 +621,8 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
             d = {**d, **{k: own[k] for k in ("title", "plot") if not d.get(k)}}
             if not d.get("rating"):
                 d |= {"rating": own["rating"], "votes": own["votes"]}
+        tmdb_id = d.get("tmdb_id") or ref.get("tmdb_id")
+        tvdb_id = d.get("tvdb_id") or ref.get("tvdb_id")
         blocks.append(
             tv_nfo.EpisodeData(
                 title=d.get("title") or f"Episode {number}",
@@ -630,41 +633,56 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
                 runtime=d.get("runtime"),
                 aired=d.get("aired"),
                 ratings=_ratings(d.get("rating"), d.get("votes")),
-                tmdb_id=d.get("tmdb_id") or ref.get("tmdb_id"),
-                tvdb_id=d.get("tvdb_id") or ref.get("tvdb_id"),
-                imdb_id=d.get("imdb_id"),
+                tmdb_id=tmdb_id,
+                tvdb_id=tvdb_id,
+                imdb_id=d.get("imdb_id")
+                or _users_imdb_id(users[i], {"tmdb_id": tmdb_id, "tvdb_id": tvdb_id}),
                 directors=tuple(d.get("directors") or ()),
                 writers=tuple(d.get("writers") or ()),
                 actors=guests,
                 date_added=ep.date_added,
-                extra=users[i],
+                extra=tuple(users[i].get("extra") or ()),
                 **streams,
             )
         )
     return blocks
 
 
-def _users_blocks(ep: db.Movie, numbers: list[tuple[int, int]]) -> list[tuple[str, ...]]:
-    """Per block we write, the elements of the user's own block for that episode that we do
-    not own (scan keeps them per block: `hints["nfo_episodes"]`): the one of the same season
-    and episode (Kodi's export and MediaElch need not write a file's episodes in name order),
-    else the one at the same place when the user's file has as many blocks. An item scanned
-    before blocks kept their own elements has only its first block's (`nfo_extra`)."""
+def _users_blocks(ep: db.Movie, numbers: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    """Per block we write, the user's own block for that episode, as scan kept it
+    (`hints["nfo_episodes"]`: its ids, and as `extra` its elements we do not own): the one of
+    the same season and episode (Kodi's export and MediaElch need not write a file's episodes
+    in name order), else the one at the same place when the user's file has as many blocks;
+    `{}` for none. An item scanned before blocks kept their own elements has only its first
+    block's `extra` (`nfo_extra`)."""
     read = [
         b
         for b in (ep.hints or {}).get("nfo_episodes") or []
         if isinstance(b, dict) and isinstance(b.get("extra"), list)
     ]
-    by_number = {(b.get("season"), b.get("episode")): b["extra"] for b in read}
-    out: list[tuple[str, ...]] = []
+    by_number = {(b.get("season"), b.get("episode")): b for b in read}
+    out: list[dict[str, Any]] = []
     for i, key in enumerate(numbers):
-        extra = by_number.get(key)
-        if extra is None and len(read) == len(numbers):
-            extra = read[i]["extra"]
-        if extra is None and i == 0 and not read:
-            extra = ep.nfo_extra
-        out.append(tuple(extra or ()))
+        block = by_number.get(key)
+        if block is None and len(read) == len(numbers):
+            block = read[i]
+        if block is None and i == 0 and not read:
+            block = {"extra": ep.nfo_extra or []}
+        out.append(block or {})
     return out
+
+
+def _users_imdb_id(block: dict[str, Any], ours: dict[str, int | None]) -> str | None:
+    """The IMDb id of the user's block (`<imdbId>`, `uniqueid type="imdb"`), which no provider
+    we ask gives for an episode; not when the block named another episode (a TMDB or TheTVDB
+    id that is not ours)."""
+    imdb_id = block.get("imdb_id")
+    if not isinstance(imdb_id, str):
+        return None
+    for kind, value in ours.items():
+        if block.get(kind) is not None and value is not None and block[kind] != value:
+            return None
+    return imdb_id
 
 
 # --- after the publish ---------------------------------------------------------------------------

@@ -776,8 +776,8 @@ def _record_episode(
         # displayseason...): publish writes them back into that episode's block
         hints["nfo_episodes"] = [
             {"season": n.season, "episode": n.episode, "tmdb_id": n.data.tmdb_id,
-             "tvdb_id": n.data.tvdb_id, "title": n.data.fields.get("title"),
-             "extra": list(n.data.unknown_elements)}
+             "tvdb_id": n.data.tvdb_id, "imdb_id": n.data.imdb_id,
+             "title": n.data.fields.get("title"), "extra": list(n.data.unknown_elements)}
             for n in pr.nfo
         ]  # fmt: skip
         if pr.nfo_hash != item.source_nfo_hash:

@@ -107,7 +107,12 @@ def test_kodis_unknown_uniqueid_is_not_written_back_beside_ours(trt):
 
     [block] = blocks(nfo)
     ids = [(u.get("type"), u.text, u.get("default")) for u in block.iterfind("uniqueid")]
-    assert ids == [("tmdb", "62101", "true"), ("tvdb", "349101", None), ("tvmaze", "14152", None)]
+    assert ids == [
+        ("tmdb", "62101", "true"),
+        ("tvdb", "349101", None),
+        ("imdb", "tt5017734", None),  # its <imdbId>: the same episode (TheTVDB's id is ours)
+        ("tvmaze", "14152", None),
+    ]
 
 
 def test_each_episodes_original_title_from_jellyfin_is_kept_in_its_block(trt):
@@ -261,3 +266,23 @@ def test_the_users_plot_and_aired_stay_when_tmdb_has_none(trt):
         "7.5",  # as ours are written
         "31",
     )
+
+
+def test_an_episodes_imdb_id_from_the_users_nfo_is_kept(trt):
+    """Kodi's export via Jellyfin (`<imdbId>`), or a `uniqueid type="imdb"`: the episode's IMDb
+    id is read, and no TV provider metarrd asks gives one, so publish wrote none and it was
+    gone. It is written back with ours, unless the user's block named another episode (its
+    TMDB id is not the one identify found): then its IMDb id is that other episode's."""
+    same = KODI_EXPORT.read_text("utf-8").replace("1276153", "62101")  # identify's id
+    nfo = scan_and_publish(trt, "Season 01/Breaking Bad - S01E01 - Pilot.mkv", (1, [1]), same)
+    [block] = blocks(nfo)
+    ids = [(u.get("type"), u.text) for u in block.iterfind("uniqueid")]
+    assert ids == [("tmdb", "62101"), ("tvdb", "349101"), ("imdb", "tt5017734")]
+    assert block.find("imdbId") is None
+
+
+def test_an_imdb_id_of_another_episode_is_not_carried_over(trt):
+    other = KODI_EXPORT.read_text("utf-8")  # TMDB 1276153: not the episode identify found
+    nfo = scan_and_publish(trt, "Season 01/Breaking Bad - S01E01 - Pilot.mkv", (1, [1]), other)
+    [block] = blocks(nfo)
+    assert [u.get("type") for u in block.iterfind("uniqueid")] == ["tmdb", "tvdb"]
