@@ -457,6 +457,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
             stored.update(nfo_tmdb_id=nfo.tmdb_id, nfo_tvdb_id=nfo.tvdb_id, nfo_imdb_id=nfo.imdb_id,
                           nfo_id_sources=nfo.source, nfo_seen=list(nfo_seen))  # fmt: skip
             if nfo_hash != show.source_nfo_hash:
+                before_names = named_seasons(show.nfo_extra or [])
                 apply_nfo_values(show, nfo.data)
                 show.source_nfo_hash = nfo_hash
                 if not is_new:
@@ -464,7 +465,8 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
                         db.Movie.show == show, db.Movie.kind == db.SEASON
                     ):
                         if season.season in nfo.named_seasons:
-                            _name_season(season, nfo.named_seasons[season.season])
+                            name = nfo.named_seasons[season.season]
+                            _name_season(season, name, before_names.get(season.season))
                             season.save()
         stored["scan_errors"] = errors
         show.hints = stored
@@ -518,14 +520,16 @@ def _default_season_name(number: int) -> str:
     return "Specials" if number == 0 else f"Season {number}"
 
 
-def _name_season(item: db.Movie, name: str) -> None:
-    """The season's name from tvshow.nfo's `<namedseason>`, unless the user locked its title. A
-    name of the user's own (not "Season N") is locked, as Jellyfin's `<lockedfields>` are: Kodi
-    shows the NFO's season name over any scraper's, and enrich would put TMDB's back."""
-    if item.is_locked("title"):
+def _name_season(item: db.Movie, name: str, before: str | None = None) -> None:
+    """The season's name from tvshow.nfo's `<namedseason>`, unless the user locked its title
+    (a title still `before`, the name the NFO gave it last, was locked by that NFO: the NFO's
+    new name replaces it). A name of the user's own (not "Season N") is locked, as Jellyfin's
+    `<lockedfields>` are: Kodi shows the NFO's season name over any scraper's, and enrich would
+    put TMDB's back."""
+    if item.is_locked("title") and (before is None or item.title != before):
         return
     item.title = name
-    if name != _default_season_name(item.season):
+    if name != _default_season_name(item.season) and not item.is_locked("title"):
         item.locked_fields = [*(item.locked_fields or []), "title"]
 
 

@@ -5,6 +5,7 @@ other tools' test suites (tests/nfo/SOURCES.md)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -286,3 +287,23 @@ def test_an_imdb_id_of_another_episode_is_not_carried_over(trt):
     nfo = scan_and_publish(trt, "Season 01/Breaking Bad - S01E01 - Pilot.mkv", (1, [1]), other)
     [block] = blocks(nfo)
     assert [u.get("type") for u in block.iterfind("uniqueid")] == ["tmdb", "tvdb"]
+
+
+def test_a_season_renamed_in_the_users_nfo_is_renamed_again(trt):
+    """The lock the scan put on a season's NFO name keeps TMDB's away, not the user's next name
+    for it (renamed in Kodi and exported again); a name the user gave on the item page stays."""
+    built = build_show(trt)
+    nfo = built.path("tvshow.nfo")
+    nfo.write_text(TORCHWOOD.read_text("utf-8"), "utf-8")
+    scan(trt)
+    seasons = built.seasons
+    assert db.Movie.get_by_id(seasons[3].id).title == "Children of Earth"
+    db.Movie.update(title="Mine", locked_fields=["title"]).where(
+        db.Movie.id == seasons[0].id
+    ).execute()  # the item page's edit of the specials' name
+    renamed = TORCHWOOD.read_text("utf-8").replace("Children of Earth", "CoE")
+    nfo.write_text(renamed.replace('number="4"', 'number="0"'), "utf-8")
+    os.utime(nfo, (1_700_000_000, 1_700_000_000))
+    scan(trt)
+    assert db.Movie.get_by_id(seasons[3].id).title == "CoE"
+    assert db.Movie.get_by_id(seasons[0].id).title == "Mine"
