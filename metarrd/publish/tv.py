@@ -601,8 +601,9 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
         d = details.get((season, number))
         ref = refs.get((season, number), {})
         # the item's own fields are its first episode's: the provider's, else those of the
-        # user's NFO, which an empty provider value left in place (TMDB has no overview, air
-        # date or votes of many episodes); a block of TMDB's without them must not drop them
+        # user's NFO, which an empty provider value left in place (TMDB has no overview, votes,
+        # runtime or crew of many episodes); a block of TMDB's without them must not drop them.
+        # A file of several episodes sums the runtimes and joins the crews of all: not its first's
         own = {
             "title": ep.title,
             "plot": ep.plot,
@@ -618,7 +619,8 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
         if d is None:
             d = own if i == 0 else {}
         elif i == 0:
-            d = {**d, **{k: own[k] for k in ("title", "plot") if not d.get(k)}}
+            single = ("runtime", "directors", "writers") if len(numbers) == 1 else ()
+            d = {**d, **{k: own[k] for k in ("title", "plot", *single) if not d.get(k)}}
             if not d.get("rating"):
                 d |= {"rating": own["rating"], "votes": own["votes"]}
         tmdb_id = d.get("tmdb_id") or ref.get("tmdb_id")

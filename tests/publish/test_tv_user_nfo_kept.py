@@ -307,3 +307,24 @@ def test_a_season_renamed_in_the_users_nfo_is_renamed_again(trt):
     scan(trt)
     assert db.Movie.get_by_id(seasons[3].id).title == "CoE"
     assert db.Movie.get_by_id(seasons[0].id).title == "Mine"
+
+
+def test_the_users_runtime_and_crew_stay_when_tmdb_has_none(trt):
+    """TMDB has no runtime of many episodes and no crew of many others: the user's `<runtime>`,
+    `<director>` and `<credits>` (Kodi's export) stay in the NFO, as they stay on the item."""
+    rel = "Season 01/Breaking Bad - S01E01 - Pilot.mkv"
+    built = build_show(trt, files={rel: (1, [1])})
+    nfo = built.path(rel).with_suffix(".nfo")
+    users = KODI_EXPORT.read_text("utf-8").replace("<runtime>0</runtime>", "<runtime>57</runtime>")
+    nfo.write_text(users, "utf-8")
+    scan(trt)
+    ep = db.Movie.get_by_id(built.episodes[rel].id)
+    tmdb_has_none = {"runtime": None, "directors": [], "writers": []}
+    ep.episode_details = [{**ep.episode_details[0], **tmdb_has_none}]
+    ep.save()
+    publish_item(trt, built.reload())
+
+    [block] = blocks(nfo)
+    assert block.findtext("runtime") == "57"
+    assert [d.text for d in block.iterfind("director")] == ["David Slade"]
+    assert [c.text for c in block.iterfind("credits")] == ["Bryan Fuller", "Michael Green"]
