@@ -200,7 +200,7 @@ def render_nfo(movie: MovieData) -> bytes:
     _user_uniqueids(root, movie.extra)
     _list(root, "genre", movie.genres)
     _list(root, "country", movie.countries)
-    _set(root, movie.set_name, movie.set_overview)
+    _set(root, movie.set_name, movie.set_overview, movie.extra)
     _list(root, "tag", movie.tags)
     _list(root, "credits", movie.writers, names=True)
     _list(root, "director", movie.directors, names=True)
@@ -424,10 +424,20 @@ def _is_true(value: str | None) -> bool:
     return (value or "").strip().lower() == "true"
 
 
-def _set(parent: etree._Element, name: str | None, overview: str | None) -> None:
+def _set(
+    parent: etree._Element, name: str | None, overview: str | None, extra: Iterable[str] = ()
+) -> None:
+    """The collection, with the attributes of the user's `<set>` of the same name (Jellyfin's
+    and Emby's `tmdbcolid`, the collection's TMDB id); another collection's are not ours."""
     if not _clean(name):
         return
     el = etree.SubElement(parent, "set")
+    for users in _parsed(extra):
+        users_name = users.findtext("name") if users.find("name") is not None else users.text
+        if users.tag == "set" and _clean(users_name).casefold() == _clean(name).casefold():
+            for key, value in users.attrib.items():
+                el.set(key, value)
+            break
     _sub(el, "name", name)
     _sub(el, "overview", overview)
 

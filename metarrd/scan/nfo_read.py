@@ -193,7 +193,8 @@ class NfoData:
     `<lockedfields>` and `<lockdata>`; those elements stay in `unknown_elements` too.
     `unknown_elements` are serialized top-level elements metarrd does not own, in order, plus
     the `<ratings>` and any `uniqueid` of a type not read as an id (trakt, tvmaze...): publish
-    keeps the user's other ratings and ids beside its own."""
+    keeps the user's other ratings and ids beside its own; and a `<set>` with attributes
+    (Jellyfin's and Emby's `tmdbcolid`), whose attributes publish keeps on the same set."""
 
     path: Path
     kind: str
@@ -494,6 +495,10 @@ def _from_tree(
                 fields[tag] = number
         elif tag == "set":
             _read_set(el, fields)
+            if el.attrib:  # Jellyfin's and Emby's <set tmdbcolid="...">: publish keeps the id
+                data.unknown_elements.append(
+                    etree.tostring(el, encoding="unicode", with_tail=False)
+                )
         elif tag == "actor":
             actor = _read_actor(el)
             if actor:

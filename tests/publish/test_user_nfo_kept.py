@@ -11,7 +11,9 @@ from lxml import etree
 
 from metarrd import db
 from metarrd.publish import publish_item
+from metarrd.publish.nfo import MovieData, render_nfo
 from metarrd.publish.tv_nfo import Rating, ShowData, render_tvshow
+from metarrd.scan import nfo_read as nfo
 from metarrd.scan import scan
 from metarrd.scan.nfo_read import read_nfo
 
@@ -100,3 +102,38 @@ def test_a_tvshow_nfo_keeps_the_users_tvdb_rating():
     )
     root = etree.fromstring(render_tvshow(show))
     assert ratings(root) == [("tmdb", "8.4", "21000", None), ("tvdb", "9.5", "1783", "true")]
+
+
+def test_jellyfins_collection_id_on_the_set_is_kept(rt):
+    """Jellyfin writes a movie's TMDB collection id as `<set tmdbcolid="702342">` (its test
+    NFO, Justice League) and reads it back as the collection's id; Emby does too. Published,
+    the set was ours without it. It is kept while the set is the same collection (its name)."""
+    root = scan_and_publish(
+        rt, "jellyfin-justice-league.nfo", "Justice League (2017)", tmdb_id=141052
+    )
+    [collection] = root.findall("set")
+    assert collection.get("tmdbcolid") == "702342"
+    assert collection.findtext("name") == "Justice League Collection"
+    assert collection.findtext("overview") == "Based on the DC Comics superhero team"
+
+
+def test_the_collection_id_of_another_set_is_not_carried_over():
+    """Enrich put the movie in another collection: the user's collection id is that other
+    collection's, and is not written on ours. The pre-Jarvis `<set tmdbcolid="…">Name</set>`
+    (Jellyfin's own test NFO) is matched by its text."""
+    data = nfo.parse_nfo(
+        (NFO / "jellyfin.nfo").read_bytes(), Path("jellyfin.nfo")
+    )  # <set tmdbcolid="726871">Dune Collection</set>
+    assert data.fields["set_name"] == "Dune Collection"
+    same = etree.fromstring(
+        render_nfo(
+            MovieData(title="Dune", set_name="Dune Collection", extra=tuple(data.unknown_elements))
+        )
+    )
+    assert same.find("set").get("tmdbcolid") == "726871"
+    other = etree.fromstring(
+        render_nfo(
+            MovieData(title="Dune", set_name="Other Collection", extra=tuple(data.unknown_elements))
+        )
+    )
+    assert other.find("set").get("tmdbcolid") is None and len(other.findall("set")) == 1
