@@ -67,8 +67,10 @@ OWNED = frozenset(
         "set",
         "tag",
         "credits",
+        "writer",  # Jellyfin's second spelling of credits: it reads both, the last one met wins
         "director",
         "premiered",
+        "releasedate",  # Jellyfin's second spelling of premiered: likewise
         "year",
         "studio",
         "trailer",

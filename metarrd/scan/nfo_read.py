@@ -24,6 +24,10 @@ only without uniqueid), then the ids only their own tool reads, as hints: tMM's
 `<ids><entry><key>tmdb</key><value>…</value></entry></ids>` (or `<entry key="tmdb">…</entry>`)
 and MediaPortal's `<tmdb>`/`<imdb>`; then URLs.
 
+Jellyfin's and Emby's second spellings (their BaseNfoSaver writes both, their reader takes the
+last one met) are read as Kodi's: `<writer>` as `credits`, `<releasedate>` as `premiered` when
+there is none; publish writes Kodi's only, so a stale second one never wins in Jellyfin.
+
 Dates are read the way Kodi reads them, and kept in Kodi's own spelling: `premiered` as
 `YYYY-MM-DD` (Kodi's `CDateTime::SetFromDBDate` also takes `DD.MM.YYYY` / `DD-MM-YYYY` /
 `DD/MM/YYYY`, as tMM and MediaPortal wrote it; `MM/DD/YYYY` only when the day cannot be first);
@@ -87,11 +91,13 @@ OWNED_ELEMENTS = frozenset(
         "studio",
         "director",
         "credits",
+        "writer",  # Jellyfin's and Emby's second spelling of credits (BaseNfoSaver writes both)
         "tag",
         "set",
         "actor",
         "fileinfo",
         "dateadded",
+        "releasedate",  # Jellyfin's and Emby's second spelling of premiered
         "trailer",
         "thumb",
         "fanart",
@@ -105,6 +111,7 @@ _LIST_FIELDS = {
     "studio": "studios",
     "director": "directors",
     "credits": "credits",
+    "writer": "credits",
     "tag": "tags",
 }
 _ID_TYPES = {"tmdb": "tmdb", "themoviedb": "tmdb", "imdb": "imdb", "imdb_id": "imdb"}
@@ -472,6 +479,7 @@ def _from_tree(
     _apply_ids(data, _id_sources(elements, untyped_kind) + [("URL", url_ids)])
     fields = data.fields
     seen: dict[str, set[str]] = {}  # a list field's values so far: a list scan was quadratic
+    released: str | None = None
     for el in elements:
         tag, value = el.tag, _text(el)
         if tag.casefold() in ("tmdbid", "imdbid", "imdb_id"):
@@ -484,7 +492,7 @@ def _from_tree(
             fields[tag] = value
         elif tag in _LIST_FIELDS and value:
             items = fields.setdefault(_LIST_FIELDS[tag], [])
-            known = seen.setdefault(tag, set())
+            known = seen.setdefault(_LIST_FIELDS[tag], set())
             for v in (p.strip() for p in value.split(" / ")):
                 if v and v not in known:
                     known.add(v)
@@ -493,6 +501,8 @@ def _from_tree(
             number = _in_range(tag, _leading_int(value), value, warnings)
             if number is not None:
                 fields[tag] = number
+        elif tag == "releasedate" and value:
+            released = released or value
         elif tag == "set":
             _read_set(el, fields)
             if el.attrib:  # Jellyfin's and Emby's <set tmdbcolid="...">: publish keeps the id
@@ -503,6 +513,8 @@ def _from_tree(
             actor = _read_actor(el)
             if actor:
                 data.actors.append(actor)
+    if released and "premiered" not in fields:
+        fields["premiered"] = released  # Kodi's <premiered> first, wherever it is
     _drop_long_texts(fields, warnings)
     _read_ratings(elements, fields, warnings)
     _read_dates(fields, warnings)

@@ -137,3 +137,21 @@ def test_the_collection_id_of_another_set_is_not_carried_over():
         )
     )
     assert other.find("set").get("tmdbcolid") is None and len(other.findall("set")) == 1
+
+
+def test_emby_and_jellyfins_second_spellings_are_not_written_back_stale(rt):
+    """Emby and Jellyfin write a movie's date twice (`<premiered>`, `<releasedate>`) and its
+    writers twice (`<writer>`, `<credits>`: BaseNfoSaver), and read both, the last met winning.
+    Kept as the user's elements after ours, the old date and writers came back in Jellyfin over
+    what enrich found; they are read as the date and the writers, and written once, as Kodi's."""
+    root = scan_and_publish(
+        rt,
+        "tmm-emby_multiple_sets.nfo",
+        "28 Days Later (2002)",
+        tmdb_id=170,
+        premiered="2002-11-01",  # as enrich may find it
+        writers=["Alex Garland"],
+    )
+    assert root.findtext("premiered") == "2002-11-01"
+    assert root.find("releasedate") is None and root.find("writer") is None
+    assert [c.text for c in root.iterfind("credits")] == ["Alex Garland"]

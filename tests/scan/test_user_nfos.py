@@ -324,3 +324,21 @@ def test_the_users_imdb_id_survives_when_tmdb_has_none(config_factory, simulator
         ]
     finally:
         rt.close()
+
+
+def test_jellyfins_releasedate_and_writer_are_read_as_premiered_and_credits():
+    """Jellyfin's and Emby's second spellings (BaseNfoSaver writes both, BaseNfoParser reads
+    both): a `<releasedate>` is the date when there is no `<premiered>`, a `<writer>` a writer."""
+    nfo = parse_nfo(
+        b"<movie><releasedate>2002-10-31</releasedate><credits>Alex Garland</credits>"
+        b"<writer>Alex Garland</writer><writer>Danny Boyle</writer></movie>",
+        Path("x.nfo"),
+    )
+    assert nfo.fields["premiered"] == "2002-10-31"
+    assert nfo.fields["credits"] == ["Alex Garland", "Danny Boyle"]
+    assert nfo.unknown_elements == []
+    both = parse_nfo(
+        b"<movie><releasedate>2002-10-31</releasedate><premiered>2002-11-01</premiered></movie>",
+        Path("x.nfo"),
+    )
+    assert both.fields["premiered"] == "2002-11-01"  # Kodi's element wins
