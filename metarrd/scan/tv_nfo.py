@@ -265,7 +265,8 @@ def _kept_users_fields(data: NfoData) -> NfoData:
                 el = etree.Element(tag)
                 el.text = str(v)
                 kept.append(el)
-    if isinstance(name := data.fields.get("set_name"), str):
+    kept_as_written = any(e.startswith("<set") for e in data.unknown_elements)  # with attributes
+    if isinstance(name := data.fields.get("set_name"), str) and not kept_as_written:
         el = etree.Element("set")
         etree.SubElement(el, "name").text = name
         if isinstance(overview := data.fields.get("set_overview"), str):

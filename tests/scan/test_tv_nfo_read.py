@@ -330,3 +330,18 @@ def test_named_seasons_are_read_as_kodi_reads_them(tmp_path):
         "utf-8",
     )
     assert read_show_nfo(nfo).named_seasons == {0: "Extras", 2: "Two"}
+
+
+def test_an_episodes_set_is_kept_once(tmp_path):
+    """A block's `<set>` is kept for publish once: as written when it has attributes
+    (Jellyfin's `tmdbcolid`), else as read."""
+    nfo = tmp_path / "S01E01.nfo"
+    nfo.write_text(
+        '<episodedetails><title>x</title><set tmdbcolid="1"><name>A</name></set>'
+        "<mpaa>TV-14</mpaa></episodedetails>",
+        "utf-8",
+    )
+    [block] = read_episode_nfo(nfo)
+    kept = [e for e in block.data.unknown_elements if e.startswith("<set")]
+    assert kept == ['<set tmdbcolid="1"><name>A</name></set>']
+    assert "<mpaa>TV-14</mpaa>" in block.data.unknown_elements
