@@ -241,10 +241,17 @@ def _title_and_year(name: str, *, fast: bool = True) -> tuple[str | None, int | 
 
     `fast` lets a plain `Title (Year)` skip guessit (milliseconds a name); the corpus test holds
     it to giving what the full parse gives."""
+    glued = _GLUED_BRACKET.match(name)
+    # "[REC]² (2009)": parsed as "REC² (2009)", and the brackets put back on the title
+    if glued and not name[glued.end()].isalpha():
+        title, year, edition = _title_and_year(glued.group(1) + name[glued.end() :], fast=fast)
+        if title and title.startswith(glued.group(1)):
+            title = f"[{glued.group(1)}]{title[len(glued.group(1)) :]}"
+        return title, year, edition
     name = _strip_prefixes(name)
     if not name:
         return None, None, None
-    plain = _plain_title_year(name) if fast else None
+    plain = _plain_title_year(name, inner=True) or (_plain_title_year(name) if fast else None)
     if plain:
         title, year = plain
         edition = (
@@ -270,15 +277,19 @@ def _strip_prefixes(name: str) -> str:
     return name.strip(" ._-")
 
 
-def _plain_title_year(name: str) -> tuple[str, int] | None:
-    """`Title (Year)` where the title is only title words: the form a library uses."""
+def _plain_title_year(name: str, *, inner: bool = False) -> tuple[str, int] | None:
+    """`Title (Year)` where the title is only title words: the form a library uses. With `inner`,
+    only a title with words in parentheses before more of it, which are its own and which
+    guessit drops: "(T)Raumschiff Surprise", "Evangelion 1.0 You Are (Not) Alone" (TMDB's titles).
+    Parentheses at its end are a tag or another title ("Battle Royale (Batoru Rowaiaru)")."""
     plain = _TITLE_YEAR.match(name)
     if not plain or not _year_ok(int(plain.group("year"))):
         return None
     title = plain.group("title")
-    if _NOT_PLAIN.search(title):
+    bare = _INNER_PARENS.sub(" ", title)
+    if (bare == title) == inner or _NOT_PLAIN.search(bare):
         return None
-    words = {w.casefold() for w in re.split(r"[\s._-]+", title)}
+    words = {w.casefold() for w in re.split(r"[\s._()-]+", title)}
     if words & _TAG_WORDS:
         return None
     if " " not in title:
@@ -526,11 +537,16 @@ _SITE_PREFIX = re.compile(
     re.I,
 )
 _LEADING_BRACKET = re.compile(r"^\[([^\]]*)\][\s._-]*")
+# A word in brackets glued to a digit or sign after it is the title's own ("[REC]²", "[REC]³
+# Génesis", TMDB's titles); a group's bracket stands apart or before a letter ("[BD]Movie").
+_GLUED_BRACKET = re.compile(r"^\[([^\W_]+)\](?=[^\W_])")
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
 _LIST_INDEX = re.compile(r"^\(\d{1,2}\)\s*(?=[^\W\d_])")
 _DATE_PREFIX = re.compile(r"^\d\d\.\d\d\.\d\d\.(?=[^\W\d_])")
 _LATER_YEAR = re.compile(r"[\s._-]+((?:19|20)\d\d)(?![\dA-Za-z])")
 _OLD_YEAR = re.compile(r"[(\[](18[89]\d)[)\]]")
+# Words in parentheses with more of the title after them: "(T)Raumschiff", "(Not) Alone".
+_INNER_PARENS = re.compile(r"\([^()\[\]{}]*[^\W_][^()\[\]{}]*\)(?= ?[^\W_])")
 # A title with brackets, a site or a leading language tag is not plain: the full parse decides.
 _NOT_PLAIN = re.compile(r"[()\[\]{}]|^www|^\w{2,3}\s-\s")
 # Words that are release tags, not title words, when they stand before "(Year)".

@@ -480,3 +480,30 @@ def test_a_site_without_www_before_the_title_is_not_title(name, title, year):
     """Before, "test.net - Movie.Title.2023" was titled "test net - Movie.Title"."""
     h = hints(f"/lib/{name}")
     assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [  # TMDB's titles: "[REC]²", "[REC]³ Génesis", "(T)Raumschiff Surprise - Periode 1",
+        # "Evangelion: 1.0 You Are (Not) Alone"; the names as Radarr's {Movie Title} writes them
+        ("[REC]² (2009)/[REC]² (2009) Bluray-1080p.mkv", "[REC]²", 2009),
+        ("[REC]³ Génesis (2012).mkv", "[REC]³ Génesis", 2012),
+        ("[REC]².2009.1080p.BluRay.x264-GRP.mkv", "[REC]²", 2009),
+        ("(T)Raumschiff Surprise - Periode 1 (2004).mkv", "(T)Raumschiff Surprise - Periode 1", 2004),
+        ("Evangelion 1.0 You Are (Not) Alone (2007)/Evangelion 1.0 You Are (Not) Alone (2007).mkv",
+         "Evangelion 1.0 You Are (Not) Alone", 2007),
+        # the brackets of a title that were right already, and the tags beside them
+        ("(500) Days of Summer (2009).mkv", "(500) Days of Summer", 2009),
+        ("Kill Bill Vol 1 [2003].mkv", "Kill Bill Vol 1", 2003),
+        ("[REC] (2007).mkv", "REC", 2007),
+        ("Les Misérables (2012) [1080p].mkv", "Les Misérables", 2012),
+        ("Mission Impossible [Director's Cut] (1996).mkv", "Mission Impossible", 1996),
+        ("Battle Royale (Batoru Rowaiaru) (2000).mkv", "Battle Royale", 2000),
+        ("[BD]Movie.Title.2008.mkv", "Movie Title", 2008),
+    ],
+)  # fmt: skip
+def test_brackets_in_a_title_stay_and_tags_in_brackets_go(name, title, year):
+    """Before, "[REC]² (2009)" was titled "²" (the bracket read as a release group's), and
+    "Evangelion 1.0 You Are (Not) Alone (2007)" "Evangelion": neither is ever found on TMDB."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
