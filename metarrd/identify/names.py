@@ -248,7 +248,8 @@ def _title_and_year(name: str, *, fast: bool = True) -> tuple[str | None, int | 
         if title and title.startswith(glued.group(1)):
             title = f"[{glued.group(1)}]{title[len(glued.group(1)) :]}"
         return title, year, edition
-    name = _strip_prefixes(name)
+    # "Anime Title - 2018v2": the release's version glued to the year hides the year from guessit
+    name = _VERSIONED_YEAR.sub(r"\1", _strip_prefixes(name))
     if not name:
         return None, None, None
     plain = _plain_title_year(name, inner=True) or (_plain_title_year(name) if fast else None)
@@ -545,6 +546,7 @@ _LIST_INDEX = re.compile(r"^\(\d{1,2}\)\s*(?=[^\W\d_])")
 _DATE_PREFIX = re.compile(r"^\d\d\.\d\d\.\d\d\.(?=[^\W\d_])")
 _LATER_YEAR = re.compile(r"[\s._-]+((?:19|20)\d\d)(?![\dA-Za-z])")
 _OLD_YEAR = re.compile(r"[(\[](18[89]\d)[)\]]")
+_VERSIONED_YEAR = re.compile(r"(?<![^\s._(\[-])((?:18[89]|19\d|20\d)\d)v\d{1,2}(?![^\s._)\]-])")
 # Words in parentheses with more of the title after them: "(T)Raumschiff", "(Not) Alone".
 _INNER_PARENS = re.compile(r"\([^()\[\]{}]*[^\W_][^()\[\]{}]*\)(?= ?[^\W_])")
 # A title with brackets, a site or a leading language tag is not plain: the full parse decides.

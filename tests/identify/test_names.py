@@ -507,3 +507,20 @@ def test_brackets_in_a_title_stay_and_tags_in_brackets_go(name, title, year):
     "Evangelion 1.0 You Are (Not) Alone (2007)" "Evangelion": neither is ever found on TMDB."""
     h = hints(f"/lib/{name}")
     assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [  # Radarr's AnimeVersionFixture (Radarr/Radarr@1b9662d5), and the same in other forms
+        ("Anime Title - 2018v2 - (BD 1080p HEVC FLAC) [Dual Audio] [Group].mkv", "Anime Title", 2018),
+        ("Anime Movie - 2018v2.mkv", "Anime Movie", 2018),
+        ("[Group] Anime Movie - 2018v3 (1080p).mkv", "Anime Movie", 2018),
+        ("Anime.Movie.2018v2.1080p.BluRay.mkv", "Anime Movie", 2018),
+        ("Anime Movie (2018v2).mkv", "Anime Movie", 2018),
+    ],
+)  # fmt: skip
+def test_a_release_version_glued_to_the_year_is_not_part_of_it(name, title, year):
+    """Before, "Anime Title - 2018v2" gave no year (and "Anime.Movie.2018v2" a title ending in
+    "2018v2"), so the search ran without one."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
