@@ -347,6 +347,11 @@ def _full_parse(name: str) -> tuple[str | None, int | None, str | None]:
     title = _drop_trailing_tags(title, edition is not None)
     if year is not None and title.endswith(f" {year}"):  # "Prometheus.2012.(IMAX).1080p.2012"
         title = title[: -len(f" {year}")]
+    edition_m = _one(guess.get("edition"))
+    if edition_m is not None and _spaced(unstacked[edition_m.start : edition_m.end], unstacked) in (
+        title.split()
+    ):  # "DC.League.of.Super-Pets.2022": the edition guessit saw is a title word
+        edition = None
     return _tidy_title(title), year, edition
 
 
@@ -375,13 +380,22 @@ def _leads_into_title(m, name: str, title_m) -> bool:
     to the title. A language tag stands apart ("Fr - Paris 2054", "[FR] ...") or is upper case
     ("FR.Paris.2054.2005"); upper case counts as a word only before a number ("PT 109")."""
     word = name[m.start : m.end]
+    joined = m.start == 0 and re.fullmatch(r"[ ._]", name[m.end : title_m.start + 1]) is not None
+    if m.name in _SHORT_TAG_KINDS:  # "Ra.One.2011", "DC.League.of.Super-Pets.2022"
+        return joined and _short_word(word)
     return (
         m.name in ("language", "country")
-        and m.start == 0
+        and joined
         and m.end == 2
-        and re.fullmatch(r"[ ._]", name[m.end : title_m.start + 1]) is not None
         and (not word.isupper() or str(title_m.value)[:1].isdigit())
     )
+
+
+def _short_word(word: str) -> bool:
+    """ "Ra" (a RealAudio file to guessit), "Om" (Open Matte), "DC" (Director's Cut): two
+    letters that guessit reads as a tag. Such a tag never starts a name outside brackets, nor
+    stands between two title words."""
+    return len(word) == 2 and word.isalpha()
 
 
 def _drop_trailing_tags(title: str, edition: bool = False) -> str:
@@ -440,6 +454,8 @@ def _title_words_before(name: str, start: int, end: int, guess: dict) -> str:
             pieces.append(raw)
         elif m.name in ("language", "country") and _language_is_title_word(raw, name):
             pieces.append(f"\0{raw}\0")  # a title word only when nothing but the year follows
+        elif _tag_among_title_words(m, name, end, inside):
+            pieces.append(raw)
         else:
             stopped = True
             break
@@ -451,6 +467,28 @@ def _title_words_before(name: str, start: int, end: int, guess: dict) -> str:
     text = _BRACKETED.sub(" ", text.replace("\0", ""))
     text = re.sub(r"[(\[{].*$", "", text)  # "Mise à Sac (Alain Cavalier, 1967)"
     return _spaced(text, name).replace("\1", "Vol. ")
+
+
+def _tag_among_title_words(m, name: str, end: int, inside: list) -> bool:
+    """ "Evangelion.1.0.You.Are.Not.Alone.2007" (audio channels), "Ta.Ra.Rum.Pum.2007": what
+    guessit took for a tag is a title word when words no tag claims follow it before the year
+    (a group's name there is such words: groups end a name). "Om.Shanti.Om.2007": a short tag
+    word right before the year is one too, unless written in capitals ("Alien.DC.1979")."""
+    raw = name[m.start : m.end]
+    if m.name == "website" or _BRACKET_CHARS.search(raw):
+        return False
+    if m.name == "release_group":
+        return True
+    claimed = [x.start for x in inside if x.start >= m.end and x.name not in _UNCLAIMED_KINDS]
+    words = name[m.end : min(claimed, default=end)]
+    if re.search(r"[^\W\d_]", words) and not _BRACKET_CHARS.search(words):
+        return True
+    return (
+        m.name in _SHORT_TAG_KINDS
+        and _short_word(raw)
+        and not raw.isupper()
+        and not name[m.end : end].strip(" ._-")
+    )
 
 
 def _language_is_title_word(raw: str, name: str) -> bool:
@@ -527,6 +565,10 @@ _EDITION_WORDS = re.compile(
 )
 # What may stand between guessit's title and the year and still be title.
 _TITLE_KINDS = {"part", "episode", "alternative_title", "film_title", "year", "episode_title"}
+# Between the title and the year, these are words no tag claims.
+_UNCLAIMED_KINDS = _TITLE_KINDS | {"release_group"}
+_SHORT_TAG_KINDS = {"container", "edition", "other"}
+_BRACKET_CHARS = re.compile(r"[()\[\]{}【】]")
 _SCENE_FILE = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+")
 _RELEASE_KEYS = ("source", "video_codec", "audio_codec", "release_group", "screen_size", "cd")
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)", re.IGNORECASE)

@@ -524,3 +524,29 @@ def test_a_release_version_glued_to_the_year_is_not_part_of_it(name, title, year
     "2018v2"), so the search ran without one."""
     h = hints(f"/lib/{name}")
     assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year", "edition"),
+    [  # real films whose short title words guessit reads as tags
+        ("Om.Shanti.Om.2007.1080p.BluRay.x264-GRP.mkv", "Om Shanti Om", 2007, None),  # Open Matte
+        ("om.shanti.om.2007.720p.bluray.x264.mkv", "om shanti om", 2007, None),
+        ("Ra.One.2011.Hindi.1080p.BluRay.x264.DTS-HDC.mkv", "Ra One", 2011, None),  # RealAudio
+        ("Ta.Ra.Rum.Pum.2007.720p.BluRay.mkv", "Ta Ra Rum Pum", 2007, None),
+        ("DC.League.of.Super-Pets.2022.1080p.WEB-DL.DDP5.1.Atmos.x264-GRP.mkv",
+         "DC League of Super-Pets", 2022, None),  # Director's Cut
+        ("DC League of Super-Pets (2022).mkv", "DC League of Super-Pets", 2022, None),
+        ("Evangelion.1.0.You.Are.Not.Alone.2007.1080p.BluRay.x264-GRP.mkv",
+         "Evangelion 1 0 You Are Not Alone", 2007, None),  # audio channels
+        # the same words as tags: after the title in capitals, or after the year
+        ("Alien.DC.1979.1080p.BluRay.mkv", "Alien", 1979, "Director's Cut"),
+        ("Alien DC (1979) [1080p].mkv", "Alien", 1979, "Director's Cut"),
+        ("Die.Hard.1988.OM.1080p.BluRay.mkv", "Die Hard", 1988, None),
+        ("Noah.German.DL.2014.1080p.mkv", "Noah", 2014, None),
+    ],
+)  # fmt: skip
+def test_short_title_words_that_look_like_tags_stay(name, title, year, edition):
+    """Before, "Om.Shanti.Om.2007" was titled "Om Shanti", "Ra.One.2011" "One" and
+    "DC.League.of.Super-Pets.2022" "League of Super-Pets", with a Director's Cut edition."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year, h.edition) == (title, year, edition)
