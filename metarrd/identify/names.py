@@ -45,6 +45,7 @@ _ONLY_MARKER = re.compile(r"(?:cd|dvd|part|dis[ck])[\s._-]*(?:\d{1,2}|[a-d])", r
 _TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+),\s*(?P<article>the|a|an)$", re.IGNORECASE)
 _LETTER_OR_DIGIT_RUN = re.compile(r"[A-Za-z]+|[0-9]+")
 _AKA = re.compile(r"\s(?:aka|a\.k\.a\.?)\s+(?=\S)", re.IGNORECASE)
+_PAREN_AKA = re.compile(r"[(\[]a\.?k\.?a\.?[\s._]+([^)\]]*[^\W_][^)\]]*)[)\]]", re.IGNORECASE)
 _DISC_FOLDERS = {"video_ts", "bdmv"}
 _GENERIC_STEMS = {"movie", "film", "video", "feature", "main", "index", "video_ts", "sample"}
 
@@ -52,7 +53,8 @@ _GENERIC_STEMS = {"movie", "film", "video", "feature", "main", "index", "video_t
 @dataclass(frozen=True)
 class NameHints:
     """What a video's names say about it. `source` names where title/year came from:
-    "file", "folder" or "none"."""
+    "file", "folder" or "none". `other_titles`: the film's other titles the name gives ("Title A
+    AKA Title B", "Title A (aka Title B)"), to search when `title` finds nothing sure."""
 
     title: str | None
     year: int | None
@@ -60,6 +62,7 @@ class NameHints:
     imdb_id: str | None
     edition: str | None
     source: str
+    other_titles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class _Parsed:
     edition_guess: str | None
     cleaned: str
     obfuscated: bool = False
+    other_titles: tuple[str, ...] = ()
 
 
 def parse_hints(video_path: PurePath, library_root: PurePath | None = None) -> NameHints:
@@ -91,7 +95,9 @@ def parse_hints(video_path: PurePath, library_root: PurePath | None = None) -> N
     if chosen is None:
         return NameHints(None, None, tmdb_id, imdb_id, edition, "none")
     edition = edition or chosen.edition_guess
-    return NameHints(chosen.title, chosen.year, tmdb_id, imdb_id, edition, source)
+    return NameHints(
+        chosen.title, chosen.year, tmdb_id, imdb_id, edition, source, chosen.other_titles
+    )
 
 
 def _names_to_read(path: PurePath, root: PurePath | None) -> tuple[str | None, str | None]:
@@ -217,7 +223,35 @@ def _parse_name(raw: str) -> _Parsed:
     title, year, edition_guess = _title_and_year(cleaned)
     if title and _obfuscated(title):
         return _Parsed(None, None, tmdb_id, imdb_id, edition_tag, None, cleaned, obfuscated=True)
-    return _Parsed(title, year, tmdb_id, imdb_id, edition_tag, edition_guess, cleaned)
+    titles = _aka_titles(title, cleaned)
+    return _Parsed(
+        titles[0] if titles else None,
+        year,
+        tmdb_id,
+        imdb_id,
+        edition_tag,
+        edition_guess,
+        cleaned,
+        other_titles=tuple(titles[1:]),
+    )
+
+
+def _aka_titles(title: str | None, name: str) -> list[str]:
+    """The titles a name gives a film: "Skjegg AKA Rox Beard", "Mon cousin a.k.a. My Cousin",
+    "Radarr.Under.Water.(aka.Beneath.the.Code.Freeze)" (Radarr's ParserFixture). The first,
+    mostly the original, is searched first; the others when it finds nothing sure."""
+    if not title:
+        return []
+    titles = []
+    for part in _AKA.split(title):
+        part = _tidy_title(part)
+        if part and part not in titles and re.search(r"[^\W_]", part):
+            titles.append(part)
+    for other in _PAREN_AKA.findall(name):
+        other = _tidy_title(_spaced(other, name))
+        if other and other not in titles:
+            titles.append(other)
+    return titles
 
 
 def _id_tags(name: str) -> tuple[int | None, str | None]:
@@ -624,11 +658,6 @@ def _first(value: object) -> str | None:
 
 def _tidy_title(title: str) -> str | None:
     title = re.sub(r"\s+", " ", title).strip(" -_.")
-    aka = _AKA.search(title)
-    if aka and re.search(r"[^\W_]", title[: aka.start()]):
-        # "Skjegg AKA Rox Beard", "Mon cousin a.k.a. My Cousin": two titles, the first (mostly
-        # the original) is searched, as the "(aka ...)" form already was
-        title = title[: aka.start()].strip(" -_.")
     trailing = _TRAILING_ARTICLE.match(title)
     if trailing:  # "Matrix, The" as written by sort-title folder names
         title = f"{trailing.group('article')} {trailing.group('rest')}"

@@ -2,7 +2,8 @@
 
 Order (docs/kodi-layout.md §3): ids in the user's NFO, then id tags in the folder
 or file name, then TMDB `/find` for an IMDb id, then a TMDB search by title and year (retrying
-year±1 and without the year). A confident match becomes `identified`; anything less stays
+year±1 and without the year), and by the name's other title ("Title A AKA Title B") when the first
+finds nothing sure. A confident match becomes `identified`; anything less stays
 `unidentified` with its best candidates stored, for the user to choose.
 """
 
@@ -131,14 +132,15 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
     year = hints.get("name_year") or movie.year
     if not title:
         return _unsure(rt, movie, "; ".join(notes + ["no title could be read from the name"]))
-    matches = search(rt, title, year)
+    others = [t for t in hints.get("name_other_titles") or [] if t != title]
+    matches = search_titles(rt, [title, *others], year)
     movie.candidates = [_candidate_dict(m) for m in matches[:MAX_STORED_CANDIDATES]]
     if matches and is_confident(matches):
         details = rt.tmdb.movie_or_none(matches[0].candidate.tmdb_id, append="external_ids")
         if details is not None:
             return _identified(rt, movie, details, "search")
     movie.candidates = add_posters(rt, movie.candidates)  # the user chooses: show the posters
-    what = f"{title!r}" + (f" ({year})" if year else "")
+    what = " or ".join(repr(t) for t in [title, *others]) + (f" ({year})" if year else "")
     if not matches:
         reason = f"TMDB has no match for {what}"
     else:
@@ -163,6 +165,21 @@ def search(rt: Runtime, title: str, year: int | None) -> list[Match]:
         if matches and is_confident(matches):
             break
     return matches
+
+
+def search_titles(rt: Runtime, titles: list[str], year: int | None) -> list[Match]:
+    """Search a film's titles in turn ("Title A AKA Title B"), each as `search` does, until one
+    gives a confident match. None did: every candidate seen, each ranked against the title that
+    found it, for the user to choose from."""
+    found: dict[int, Match] = {}
+    for title in titles:
+        matches = search(rt, title, year)
+        if matches and is_confident(matches):
+            return matches
+        for m in matches:
+            if m.candidate.tmdb_id not in found or m.distance < found[m.candidate.tmdb_id].distance:
+                found[m.candidate.tmdb_id] = m
+    return sorted(found.values(), key=lambda m: (m.distance, -m.candidate.vote_count))
 
 
 def candidate_dicts(matches: list[Match]) -> list[dict[str, Any]]:

@@ -479,6 +479,7 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
             "tmdb_id": hints.tmdb_id,
             "imdb_id": hints.imdb_id,
             "edition": hints.edition,
+            "other_titles": list(hints.other_titles),
         }
     except Exception as exc:  # a name we cannot parse is not fatal
         log.warning("%s: cannot parse the name: %s", video.path, exc)

@@ -550,3 +550,21 @@ def test_short_title_words_that_look_like_tags_stay(name, title, year, edition):
     "DC.League.of.Super-Pets.2022" "League of Super-Pets", with a Director's Cut edition."""
     h = hints(f"/lib/{name}")
     assert (h.title, h.year, h.edition) == (title, year, edition)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "others"),
+    [  # Radarr's ParserFixture.should_parse_movie_alternative_titles (Radarr/Radarr@1b9662d5)
+        ("Skjegg.AKA.Rox.Beard.1965.CD1.CRiTERiON.DVDRip.XviD-KG.avi", "Skjegg", ("Rox Beard",)),
+        ("Radarr.Under.Water.(aka.Beneath.the.Code.Freeze).1997.DVDRip.x264.CG-Grzechsin.mkv",
+         "Radarr Under Water", ("Beneath the Code Freeze",)),
+        ("Mon cousin a.k.a. My Cousin 2020 1080p Blu-ray DD 5.1 x264.mkv", "Mon cousin",
+         ("My Cousin",)),
+        ("Title A AKA Title B (2001).mkv", "Title A", ("Title B",)),
+        ("AKA.2002.DVDRip.x264-HANDJOB.mkv", "AKA", ()),
+        ("Aka Rox (2008).avi", "Aka Rox", ()),
+    ],
+)  # fmt: skip
+def test_the_titles_after_aka_are_kept_to_search_next(name, title, others):
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.other_titles) == (title, others)

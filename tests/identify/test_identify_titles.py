@@ -1,0 +1,66 @@
+"""IDENTIFY searches every title a name gives a film ("Title A AKA Title B"), on the provider
+simulator, and still never guesses."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.identify import identify_many
+from metarrd.runtime import open_runtime
+from metarrd.scan import scan
+
+SAMPLE = Path(__file__).resolve().parents[1] / "media" / "h264_aac_2audio_sub.mkv"
+
+
+def identified(config_factory, simulator, tmp_path, rel: str) -> db.Movie:
+    library = tmp_path / "movies"
+    (library / rel).parent.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, library / rel)
+    rt = open_runtime(config_factory(simulator, libraries={"Movies": library}))
+    try:
+        scan(rt)
+        movie = db.Movie.get()
+        identify_many(rt, [movie.id], threads=1)
+        return db.Movie.get_by_id(movie.id)
+    finally:
+        rt.close()
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [  # a romanisation TMDB does not know, then the English title
+        "Sen to Chihiro no Kami Kakushi AKA Spirited Away (2001)/"
+        "Sen to Chihiro no Kami Kakushi AKA Spirited Away (2001).mkv",
+        "Sen.to.Chihiro.no.Kami.Kakushi.aka.Spirited.Away.2001.1080p.BluRay.x264-GRP.mkv",
+        "Sen.to.Chihiro.no.Kami.Kakushi.(aka.Spirited.Away).2001.DVDRip.XviD.avi",
+    ],
+)
+def test_when_the_first_title_finds_nothing_the_second_is_searched(
+    config_factory, simulator, tmp_path, rel
+):
+    """Before, only "Sen to Chihiro no Kami Kakushi" was searched: TMDB has nothing of that
+    name, and the film stayed unidentified though its English title was in the name."""
+    movie = identified(config_factory, simulator, tmp_path, rel)
+    assert (movie.tmdb_id, movie.identification_status) == (129, db.IDENTIFIED)
+    assert movie.identified_by == "search"
+
+
+def test_the_second_title_is_held_to_the_same_rules(config_factory, simulator, tmp_path):
+    # "Dune" without a year is two films: the user decides, with both offered
+    movie = identified(config_factory, simulator, tmp_path, "Arrakis AKA Dune/Arrakis AKA Dune.mkv")
+    assert (movie.tmdb_id, movie.identification_status) == (None, db.UNIDENTIFIED)
+    assert {841, 438631} <= {c["tmdb_id"] for c in movie.candidates}
+    assert "'Arrakis' or 'Dune'" in movie.last_error
+
+
+def test_a_confident_first_title_is_not_searched_further(config_factory, simulator, tmp_path):
+    dune_searches = simulator.count("/3/search/movie?query=Dune&")
+    movie = identified(
+        config_factory, simulator, tmp_path, "Heat AKA Dune (1995)/Heat AKA Dune (1995).mkv"
+    )
+    assert movie.tmdb_id == 949
+    assert simulator.count("/3/search/movie?query=Dune&") == dune_searches
