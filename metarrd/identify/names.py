@@ -45,6 +45,11 @@ _ONLY_MARKER = re.compile(r"(?:cd|dvd|part|dis[ck])[\s._-]*(?:\d{1,2}|[a-d])", r
 _TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+),\s*(?P<article>the|a|an)$", re.IGNORECASE)
 _LETTER_OR_DIGIT_RUN = re.compile(r"[A-Za-z]+|[0-9]+")
 _AKA = re.compile(r"\s(?:aka|a\.k\.a\.?)\s+(?=\S)", re.IGNORECASE)
+_AKA_WORD = re.compile(r"a\.?k\.?a\b", re.IGNORECASE)
+_PARENS_BEFORE_YEAR = re.compile(
+    r"(?P<head>[^()\[\]{}]*[^\W_][^()\[\]{}]*?)[\s._]*\((?P<inner>[^()\[\]{}]*[^\W_][^()\[\]{}]*)\)"
+    r"[\s._-]*[(\[]?(?:18[89]|19\d|20\d)\d(?!\d)"
+)
 _PAREN_AKA = re.compile(r"[(\[]a\.?k\.?a\.?[\s._]+([^)\]]*[^\W_][^)\]]*)[)\]]", re.IGNORECASE)
 _DISC_FOLDERS = {"video_ts", "bdmv"}
 _GENERIC_STEMS = {"movie", "film", "video", "feature", "main", "index", "video_ts", "sample"}
@@ -247,8 +252,18 @@ def _aka_titles(title: str | None, name: str) -> list[str]:
         part = _tidy_title(part)
         if part and part not in titles and re.search(r"[^\W_]", part):
             titles.append(part)
-    for other in _PAREN_AKA.findall(name):
-        other = _tidy_title(_spaced(other, name))
+    others = [_spaced(other, name) for other in _PAREN_AKA.findall(name)]
+    after = _PARENS_BEFORE_YEAR.match(_strip_prefixes(name))
+    if after and normalize_title(_spaced(after.group("head"), name)) == normalize_title(titles[0]):
+        # "Birdman or (The Unexpected Virtue of Ignorance) (2014)", "Le Prestige (The Prestige)":
+        # words in parentheses after the title are mostly another title, now and then the rest
+        # of it (TMDB's "Birdman or (The Unexpected Virtue of Ignorance)")
+        inner = _spaced(after.group("inner"), name)
+        words = {w.casefold() for w in re.split(r"[\s._-]+", inner)}
+        if not words & _TAG_WORDS and not _AKA_WORD.match(inner):
+            others += [f"{titles[0]} ({inner})", inner]
+    for other in others:
+        other = _tidy_title(other)
         if other and other not in titles:
             titles.append(other)
     return titles

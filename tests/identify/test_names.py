@@ -568,3 +568,27 @@ def test_short_title_words_that_look_like_tags_stay(name, title, year, edition):
 def test_the_titles_after_aka_are_kept_to_search_next(name, title, others):
     h = hints(f"/lib/{name}")
     assert (h.title, h.other_titles) == (title, others)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "others"),
+    [  # TMDB's title: "Birdman or (The Unexpected Virtue of Ignorance)", Radarr's folder for it
+        ("Birdman or (The Unexpected Virtue of Ignorance) (2014)/"
+         "Birdman or (The Unexpected Virtue of Ignorance) (2014) Bluray-1080p.mkv", "Birdman or",
+         ("Birdman or (The Unexpected Virtue of Ignorance)", "The Unexpected Virtue of Ignorance")),
+        ("Birdman.or.(The.Unexpected.Virtue.of.Ignorance).2014.1080p.BluRay.x264-SPARKS.mkv",
+         "Birdman or",
+         ("Birdman or (The Unexpected Virtue of Ignorance)", "The Unexpected Virtue of Ignorance")),
+        # guessit's movies.yml: the film's other title in parentheses
+        ("[XCT].Le.Prestige.(The.Prestige).2006.DVDRip.mkv", "Le Prestige",
+         ("Le Prestige (The Prestige)", "The Prestige")),
+        # a tag in parentheses is no title
+        ("Sin City (BluRay) (2005).mkv", "Sin City", ()),
+        ("The Rack (VHS) [1956] Paul Newman.mkv", "The Rack", ()),
+    ],
+)  # fmt: skip
+def test_words_in_parentheses_after_the_title_are_kept_to_search_next(name, title, others):
+    """Before, "Birdman or (The Unexpected Virtue of Ignorance) (2014)" was searched as "Birdman
+    or" only, which is never TMDB's title exactly: the film was always left to the user."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.other_titles) == (title, others)
