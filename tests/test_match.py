@@ -169,3 +169,26 @@ def test_search_plan_follows_kodis_scraper():
         {"query": "The Matrix"},
     ]
     assert search_plan("Matrix, The", None) == [{"query": "The Matrix"}]
+
+
+@pytest.mark.parametrize(
+    ("name", "tmdb"),
+    [  # Radarr and Sonarr write "/" in a title as "+" (FileNameBuilder.BadCharacters)
+        ("Face+Off", "Face/Off"),
+        ("Frost+Nixon", "Frost/Nixon"),
+        ("Fahrenheit 9+11", "Fahrenheit 9/11"),
+        # with spaces around it, "+" still reads "and"
+        ("Romeo and Juliet", "Romeo + Juliet"),
+    ],
+)
+def test_a_slash_written_as_plus_in_a_file_name_is_the_same_title(name, tmdb):
+    """Before, "Face+Off (1997)" (Radarr's folder for Face/Off) was "face and off" to the matcher:
+    never an exact title, so never identified without the user."""
+    assert normalize_title(name) == normalize_title(tmdb)
+    face_off = SearchResult(754, tmdb, tmdb, 1997, 30.0, 5000)
+    assert is_confident(rank_candidates(name, 1997, [face_off]))
+
+
+def test_a_slash_written_as_plus_is_searched_as_a_space():
+    assert search_plan("Face+Off", None) == [{"query": "Face Off"}]
+    assert search_plan("Romeo + Juliet", None) == [{"query": "Romeo + Juliet"}]

@@ -42,11 +42,13 @@ _TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+),\s*(?P<article>the|a|an)$")
 _LEADING_ARTICLES = ("the", "a", "an")
 _ROMAN = re.compile(r"^(x{0,3})(ix|iv|v?i{0,3})$")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+_GLUED_PLUS = re.compile(r"(?<=[^\W_])\+(?=[^\W_])")
 _SUBTITLE_SPLIT = re.compile(r"\s*(?::|\s-\s|\s–\s)\s*")
 
 
 def normalize_title(s: str) -> str:
-    """A comparison key: accents folded, casefolded, punctuation and "&"/"and" folded,
+    """A comparison key: accents folded, casefolded, punctuation and "&"/"+"/"and" folded
+    (a "+" between two words is a "/" Radarr wrote in a file name: "Face+Off"),
     a leading (or trailing ", The") English article dropped, roman numerals 2..39
     written as digits ("Rocky II" == "Rocky 2"). Not for display."""
     text = unicodedata.normalize("NFKC", s)
@@ -56,6 +58,7 @@ def normalize_title(s: str) -> str:
     trailing = _TRAILING_ARTICLE.match(text)
     if trailing:
         text = f"{trailing.group('article')} {trailing.group('rest')}"
+    text = _GLUED_PLUS.sub(" ", text)  # "Face+Off": Radarr's and Sonarr's "/" in a file name
     text = text.replace("&", " and ").replace("+", " and ")
     text = _APOSTROPHES.sub("", text)
     words = _NON_WORD.sub(" ", text).split()
@@ -146,8 +149,9 @@ def is_confident(matches: list[Match]) -> bool:
 def search_plan(title: str, year: int | None) -> list[dict]:
     """TMDB /search/movie attempts in order, as Kodi's TMDB scraper makes them: with the
     year, year-1, year+1, then without a year (stop at the first that returns results).
-    A trailing article ("Matrix, The") is moved to the front."""
-    query = re.sub(r"\s+", " ", title).strip()
+    A trailing article ("Matrix, The") is moved to the front, and a "+" between two words
+    ("Face+Off", as Radarr writes "Face/Off" in a file name) is a space."""
+    query = re.sub(r"\s+", " ", _GLUED_PLUS.sub(" ", title)).strip()
     trailing = re.match(r"^(?P<rest>.+),\s*(?P<article>the|a|an)$", query, re.IGNORECASE)
     if trailing:
         query = f"{trailing.group('article')} {trailing.group('rest')}"

@@ -573,11 +573,8 @@ def _join(title: str, more: str) -> str:
     more = more.strip()
     if not more:
         return title
-    return (
-        f"{title}{more}"
-        if more.startswith("-") and not more.startswith("- ")
-        else f"{title} {more}"
-    )
+    # "Spider-Man", "Face+Off": what was glued to the title stays glued
+    return f"{title}{more}" if more[0] in "-+" and more[1:2] != " " else f"{title} {more}"
 
 
 def _spaced(text: str, name: str) -> str:

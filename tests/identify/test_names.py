@@ -592,3 +592,16 @@ def test_words_in_parentheses_after_the_title_are_kept_to_search_next(name, titl
     or" only, which is never TMDB's title exactly: the film was always left to the user."""
     h = hints(f"/lib/{name}")
     assert (h.title, h.other_titles) == (title, others)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
+    [  # Radarr writes "Face/Off" as "Face+Off" (FileNameBuilder.BadCharacters)
+        ("Face+Off (1997)/Face+Off (1997) Bluray-1080p.mkv", "Face+Off", 1997),
+        ("Face+Off.1997.1080p.BluRay.x264-GRP.mkv", "Face+Off", 1997),
+        ("Romeo.+.Juliet.1996.1080p.BluRay.mkv", "Romeo + Juliet", 1996),
+    ],
+)
+def test_a_plus_glued_between_two_words_stays_glued(name, title, year):
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
