@@ -100,9 +100,16 @@ def parse_hints(video_path: PurePath, library_root: PurePath | None = None) -> N
     if chosen is None:
         return NameHints(None, None, tmdb_id, imdb_id, edition, "none")
     edition = edition or chosen.edition_guess
-    return NameHints(
-        chosen.title, chosen.year, tmdb_id, imdb_id, edition, source, chosen.other_titles
-    )
+    others = list(chosen.other_titles)
+    if (
+        source == "file"
+        and folder_p is not None
+        and folder_p.title
+        and folder_p.year == chosen.year
+        and normalize_title(folder_p.title) != normalize_title(chosen.title)
+    ):  # "Spirited Away (2001)/Sen to Chihiro no Kamikakushi (2001).mkv": the film's other title
+        others += [t for t in (folder_p.title, *folder_p.other_titles) if t not in others]
+    return NameHints(chosen.title, chosen.year, tmdb_id, imdb_id, edition, source, tuple(others))
 
 
 def _names_to_read(path: PurePath, root: PurePath | None) -> tuple[str | None, str | None]:

@@ -39,6 +39,8 @@ def identified(config_factory, simulator, tmp_path, rel: str) -> db.Movie:
         "Sen.to.Chihiro.no.Kami.Kakushi.(aka.Spirited.Away).2001.DVDRip.XviD.avi",
         # the French title, and the English one in parentheses
         "Le Voyage de Chihiro (Spirited Away) (2001)/Le Voyage de Chihiro (Spirited Away) (2001).mkv",
+        # the movie's folder under its English title, the file under the original
+        "Spirited Away (2001)/Sen to Chihiro no Kami Kakushi (2001).mkv",
     ],
 )
 def test_when_the_first_title_finds_nothing_the_second_is_searched(

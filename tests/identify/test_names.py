@@ -605,3 +605,22 @@ def test_words_in_parentheses_after_the_title_are_kept_to_search_next(name, titl
 def test_a_plus_glued_between_two_words_stays_glued(name, title, year):
     h = hints(f"/lib/{name}")
     assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "others"),
+    [
+        ("/lib/Spirited Away (2001)/Sen to Chihiro no Kami Kakushi (2001).mkv",
+         "Sen to Chihiro no Kami Kakushi", ("Spirited Away",)),
+        # Radarr's {Movie Title} folder, {Movie OriginalTitle} file
+        ("/lib/Amélie (2001) [tmdbid-194]/Le Fabuleux Destin d'Amélie Poulain (2001).mkv",
+         "Le Fabuleux Destin d'Amélie Poulain", ("Amélie",)),
+        # not another title: the same one, a shared folder, a folder of another year
+        ("/lib/Alien (1979)/Alien.1979.1080p.BluRay.mkv", "Alien", ()),
+        ("/lib/Movies/Heat (1995).mkv", "Heat", ()),
+        ("/lib/Alien/Alien Resurrection (1997).mkv", "Alien Resurrection", ()),
+    ],
+)  # fmt: skip
+def test_the_movie_folders_other_title_is_kept_to_search_next(path, title, others):
+    h = hints(path)
+    assert (h.title, h.other_titles) == (title, others)
