@@ -45,6 +45,9 @@ _ONLY_MARKER = re.compile(r"(?:cd|dvd|part|dis[ck])[\s._-]*(?:\d{1,2}|[a-d])", r
 _TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+),\s*(?P<article>the|a|an)$", re.IGNORECASE)
 _LETTER_OR_DIGIT_RUN = re.compile(r"[A-Za-z]+|[0-9]+")
 _AKA = re.compile(r"\s(?:aka|a\.k\.a\.?)\s+(?=\S)", re.IGNORECASE)
+_3D_BEFORE_YEAR = re.compile(
+    r"(?P<head>[^()\[\]{}]*[^\W_])[\s._-]+3D[\s._-]*[(\[]?(?:18[89]|19\d|20\d)\d(?!\d)", re.I
+)
 _AKA_WORD = re.compile(r"a\.?k\.?a\b", re.IGNORECASE)
 _PARENS_BEFORE_YEAR = re.compile(
     r"(?P<head>[^()\[\]{}]*[^\W_][^()\[\]{}]*?)[\s._]*\((?P<inner>[^()\[\]{}]*[^\W_][^()\[\]{}]*)\)"
@@ -250,8 +253,9 @@ def _parse_name(raw: str) -> _Parsed:
 
 def _aka_titles(title: str | None, name: str) -> list[str]:
     """The titles a name gives a film: "Skjegg AKA Rox Beard", "Mon cousin a.k.a. My Cousin",
-    "Radarr.Under.Water.(aka.Beneath.the.Code.Freeze)" (Radarr's ParserFixture). The first,
-    mostly the original, is searched first; the others when it finds nothing sure."""
+    "Radarr.Under.Water.(aka.Beneath.the.Code.Freeze)" (Radarr's ParserFixture), and the title
+    with what it may have lost as a tag. The first, mostly the original, is searched first; the
+    others when it finds nothing sure."""
     if not title:
         return []
     titles = []
@@ -269,6 +273,11 @@ def _aka_titles(title: str | None, name: str) -> list[str]:
         words = {w.casefold() for w in re.split(r"[\s._-]+", inner)}
         if not words & _TAG_WORDS and not _AKA_WORD.match(inner):
             others += [f"{titles[0]} ({inner})", inner]
+    three_d = _3D_BEFORE_YEAR.match(_strip_prefixes(name))
+    if three_d and normalize_title(_spaced(three_d.group("head"), name)) == normalize_title(
+        titles[0]
+    ):  # "Jackass 3D (2010)", "Piranha.3D.2010": TMDB's title, or a 3D copy ("Avatar.3D.2009")
+        others.append(f"{titles[0]} 3D")
     for other in others:
         other = _tidy_title(other)
         if other and other not in titles:

@@ -624,3 +624,20 @@ def test_a_plus_glued_between_two_words_stays_glued(name, title, year):
 def test_the_movie_folders_other_title_is_kept_to_search_next(path, title, others):
     h = hints(path)
     assert (h.title, h.other_titles) == (title, others)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "others"),
+    [  # TMDB's titles "Jackass 3D", "Piranha 3D", "Saw 3D": Radarr's folder, and scene names
+        ("Jackass 3D (2010)/Jackass 3D (2010) Bluray-1080p.mkv", "Jackass", ("Jackass 3D",)),
+        ("Piranha.3D.2010.1080p.BluRay.Half-SBS.x264-GRP.mkv", "Piranha", ("Piranha 3D",)),
+        ("Saw.3D.2010.1080p.ITA-ENG.BluRay.x265.AAC-V3SP4EV3R.mkv", "Saw", ("Saw 3D",)),
+        # after the year, 3D is only the copy's
+        ("Avatar.2009.3D.1080p.BluRay.Half-SBS.mkv", "Avatar", ()),
+    ],
+)  # fmt: skip
+def test_3d_before_the_year_is_kept_to_search_with_the_title_next(name, title, others):
+    """Before, "Jackass 3D (2010)" was searched as "Jackass" only, which is not TMDB's title
+    exactly: the film always waited for the user."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.other_titles) == (title, others)
