@@ -307,11 +307,13 @@ def _title_and_year(name: str, *, fast: bool = True) -> tuple[str | None, int | 
     `fast` lets a plain `Title (Year)` skip guessit (milliseconds a name); the corpus test holds
     it to giving what the full parse gives."""
     glued = _GLUED_BRACKET.match(name)
-    # "[REC]² (2009)": parsed as "REC² (2009)", and the brackets put back on the title
-    if glued and not name[glued.end()].isalpha():
-        title, year, edition = _title_and_year(glued.group(1) + name[glued.end() :], fast=fast)
-        if title and title.startswith(glued.group(1)):
-            title = f"[{glued.group(1)}]{title[len(glued.group(1)) :]}"
+    # "[REC]² (2009)", "(T)Raumschiff.Surprise": parsed as "REC² (2009)", "TRaumschiff.Surprise",
+    # and the brackets put back on the title
+    if glued and (glued.group("paren") or not name[glued.end()].isalpha()):
+        word = glued.group("bracket") or glued.group("paren")
+        title, year, edition = _title_and_year(word + name[glued.end() :], fast=fast)
+        if title and title.startswith(word):
+            title = f"{glued.group(0)}{title[len(word) :]}"
         return title, year, edition
     # "Anime Title - 2018v2": the release's version glued to the year hides the year from guessit
     name = _VERSIONED_YEAR.sub(r"\1", _strip_prefixes(name))
@@ -644,7 +646,8 @@ _SITE_PREFIX = re.compile(
 _LEADING_BRACKET = re.compile(r"^\[([^\]]*)\][\s._-]*")
 # A word in brackets glued to a digit or sign after it is the title's own ("[REC]²", "[REC]³
 # Génesis", TMDB's titles); a group's bracket stands apart or before a letter ("[BD]Movie").
-_GLUED_BRACKET = re.compile(r"^\[([^\W_]+)\](?=[^\W_])")
+# So are letters in parentheses glued to the word after them ("(T)Raumschiff", "(T)ERROR").
+_GLUED_BRACKET = re.compile(r"^(?:\[(?P<bracket>[^\W_]+)\]|\((?P<paren>[^\W\d_]+)\))(?=[^\W_])")
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
 _LIST_INDEX = re.compile(r"^\(\d{1,2}\)\s*(?=[^\W\d_])")
 _DATE_PREFIX = re.compile(r"^\d\d\.\d\d\.\d\d\.(?=[^\W\d_])")

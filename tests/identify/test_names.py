@@ -490,6 +490,9 @@ def test_a_site_without_www_before_the_title_is_not_title(name, title, year):
         ("[REC]³ Génesis (2012).mkv", "[REC]³ Génesis", 2012),
         ("[REC]².2009.1080p.BluRay.x264-GRP.mkv", "[REC]²", 2009),
         ("(T)Raumschiff Surprise - Periode 1 (2004).mkv", "(T)Raumschiff Surprise - Periode 1", 2004),
+        ("(T)Raumschiff.Surprise.Periode.1.2004.German.1080p.BluRay.x264.mkv",
+         "(T)Raumschiff Surprise Periode 1", 2004),
+        ("(T)ERROR.2015.1080p.WEB-DL.mkv", "(T)ERROR", 2015),
         ("Evangelion 1.0 You Are (Not) Alone (2007)/Evangelion 1.0 You Are (Not) Alone (2007).mkv",
          "Evangelion 1.0 You Are (Not) Alone", 2007),
         # the brackets of a title that were right already, and the tags beside them
