@@ -272,7 +272,9 @@ def _aka_titles(title: str | None, name: str) -> list[str]:
         inner = _spaced(after.group("inner"), name)
         words = {w.casefold() for w in re.split(r"[\s._-]+", inner)}
         if not words & _TAG_WORDS and not _AKA_WORD.match(inner):
-            others += [f"{titles[0]} ({inner})", inner]
+            others.append(f"{titles[0]} ({inner})")
+            if len(words) > 1 and not inner.isupper():  # not "Funny Games (US)": no title alone
+                others.append(inner)
     three_d = _3D_BEFORE_YEAR.match(_strip_prefixes(name))
     if three_d and normalize_title(_spaced(three_d.group("head"), name)) == normalize_title(
         titles[0]

@@ -585,8 +585,10 @@ def test_the_titles_after_aka_are_kept_to_search_next(name, title, others):
         # guessit's movies.yml: the film's other title in parentheses
         ("[XCT].Le.Prestige.(The.Prestige).2006.DVDRip.mkv", "Le Prestige",
          ("Le Prestige (The Prestige)", "The Prestige")),
-        # a tag in parentheses is no title
+        # a tag in parentheses is no title; a country or a word is not searched alone
         ("Sin City (BluRay) (2005).mkv", "Sin City", ()),
+        ("Funny Games (US) (2007).mkv", "Funny Games", ("Funny Games (US)",)),
+        ("Solaris (Tarkovsky) (1972).mkv", "Solaris", ("Solaris (Tarkovsky)",)),
         ("The Rack (VHS) [1956] Paul Newman.mkv", "The Rack", ()),
     ],
 )  # fmt: skip
