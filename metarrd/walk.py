@@ -71,6 +71,17 @@ _EXTRA_SUFFIX = re.compile(
     r"|clip|bts)\d*$",
     re.IGNORECASE,
 )
+# a name with its own episode numbers (Kodi's `S01E02`, `1x02`, a daily show's `2024-03-05`): an
+# episode whose title ends in "Trailer" or whose release group is `-SCENE`, `-OTHER`, `-CLiP`;
+# only Kodi's `sample` and the suffixes no title or group ends in (`-trailer`, Jellyfin's episode
+# extras) make it an extra
+_EPISODE_NUMBERS = re.compile(
+    r"(?i)s\d{1,4}[\s._x-]*e\d{1,4}|(?<![\dA-Za-z])\d{1,4}x\d{1,3}(?!\d)"
+    r"|(?<!\d)(?:(?:19|20)\d\d[.-]\d\d[.-]\d\d|\d\d[.-]\d\d[.-](?:19|20)\d\d)(?!\d)"
+)
+_EPISODE_EXTRA_SUFFIX = re.compile(
+    r"-(?:trailer|behindthescenes|deleted|deletedscene|featurette|interview)\d*$", re.IGNORECASE
+)
 
 # Kodi's default <moviestacking> expressions (AdvancedSettings.cpp): title, volume, ignore, ext.
 _STACK_PATTERNS = tuple(
@@ -133,11 +144,17 @@ def is_excluded_episode_file(name: str) -> bool:
     """A file name in a show's folder that is never an episode: hidden, temp, a sample (Kodi's
     one TV exclusion, `[-._ ]sample[-._ ]`), or a trailer or extra by its ending (`-trailer`,
     `.trailer`, `-featurette`; Jellyfin's extras). Not the movie rule for a name that starts
-    with "Trailer": `Trailer.Park.Boys.S01E01.avi` is an episode."""
+    with "Trailer": `Trailer.Park.Boys.S01E01.avi` is an episode; nor a name with its own
+    episode numbers for its title or release group (`Show - S02E04 - The Trailer`,
+    `Show.S01E01.720p.HDTV.x264-SCENE`: Kodi shows them)."""
     if is_hidden(name) or name.startswith(TEMP_MARKER):
         return True
     stem = os.path.splitext(name)[0]
-    return bool(_SAMPLE.search(stem) or _TRAILER_END.search(stem) or _EXTRA_SUFFIX.search(stem))
+    if _SAMPLE.search(stem):
+        return True
+    if _EPISODE_NUMBERS.search(stem):
+        return bool(_EPISODE_EXTRA_SUFFIX.search(stem))
+    return bool(_TRAILER_END.search(stem) or _EXTRA_SUFFIX.search(stem))
 
 
 def is_episode_file(name: str) -> bool:

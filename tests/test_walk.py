@@ -11,6 +11,7 @@ import pytest
 from metarrd.walk import (
     TEMP_MARKER,
     FoundVideo,
+    is_episode_file,
     is_excluded_file,
     is_video_path,
     stack_names,
@@ -395,6 +396,36 @@ def test_is_video_path_in_a_tv_library_by_the_episode_rules(tmp_path):
     assert not is_video_path(tpb / "Trailer Park Boys - S01E01 - sample.mkv", root, tv=True)
     assert is_video_path(root / "Proof" / "Specials" / "Proof - S00E01.mkv", root, tv=True)
     assert is_video_path(root / "Shorts" / "Shorts - S01E01.mkv", root, tv=True)  # a show
+
+
+@pytest.mark.parametrize(
+    ("name", "episode"),
+    [
+        # an episode whose title ends in "Trailer" (Kodi's one TV exclusion is `sample`: Kodi
+        # shows it); Jellyfin's " trailer" rule hides it (jellyfin#10656, #8641), a bug there
+        ("Show - S02E04 - The Trailer.mkv", True),
+        ("Show.S02E04.The.Trailer.mkv", True),
+        ("Show 2x04 Trailer.mkv", True),
+        ("The Daily Show - 2024-01-09 - The Movie Trailer.mkv", True),  # by its air date
+        ("Show.2024.01.09.Guest.720p.HDTV.x264-SCENE.mkv", True),
+        # a release group that is an extras word (`-SCENE`, `-OTHER`): not an extra
+        ("Show.S01E01.720p.HDTV.x264-SCENE.mkv", True),
+        ("Show.S01E01.1080p.WEB.h264-OTHER.mkv", True),
+        ("Show.S01E01.720p.HDTV.x264-CLiP.mkv", True),
+        # what stays an extra: the `-trailer` of an episode, Jellyfin's episode extras by an
+        # unambiguous suffix, names without numbers, and Kodi's `sample`
+        ("Show - S01E01-trailer.mkv", False),
+        ("Show - S03E05 - Fifth-featurette2.mkv", False),
+        ("Show - S01E01-deleted.mkv", False),
+        ("Show - Season 1 Trailer.mkv", False),
+        ("Show-trailer.mkv", False),
+        ("Show.Making.Of-scene.mkv", False),
+        ("Show.S01E01.sample.mkv", False),
+        ("Show - S01E01 - sample.mkv", False),
+    ],
+)
+def test_an_episode_is_never_an_extra_for_its_title_or_release_group(name, episode):
+    assert is_episode_file(name) is episode
 
 
 def test_walks_into_judges_extras_like_names_by_their_neighbour(tmp_path):
