@@ -22,7 +22,8 @@ What it reports, with the reason in `problem`, instead of mapping somewhere wron
 absolute numbers (`Naruto - 001 - Title`, `Naruto - 130 - Title`, `[Grp] One Piece - 1050`:
 Kodi reads S0E1 / S1E30 / S10E50),
 a date that can be read two ways (`05.03.2024`), a range across seasons, a range of more than
-50 episodes (Kodi's cap; found before guessit spends seconds listing it), and names with no
+50 episodes (Kodi's cap; found before guessit spends seconds listing it), a range that runs
+backwards (`S01E03-E01`: Kodi after v21 skips it, Sonarr rejects it), and names with no
 numbers at all (`Show - Special - Behind the Scenes`). Pure: no I/O.
 """
 
@@ -211,10 +212,9 @@ def parse_episode(
     folder (None when the file sits in the show folder itself)."""
     stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name)
     folder_season = season_of_folder(season_folder) if season_folder else None
-    over = _range_over_cap(_without_title(stem, show_title))
-    if over:  # before guessit, which takes seconds to list E01-E9999
-        return EpisodeName(problem=f"{file_name}: {over}, the most Kodi reads in one file; "
-                                   "split the file or fix its name")  # fmt: skip
+    bad = _range_problem(_without_title(stem, show_title), file_name)
+    if bad:  # before guessit, which takes seconds to list E01-E9999
+        return EpisodeName(problem=f"{file_name}: {bad}")
     fast = _FAST.match(_without_title(stem, show_title)) if show_title else None
     if fast:  # "<Show> - S01E02 - Title": the common form, without guessit's cost
         season, episode, rest = int(fast.group(1)), int(fast.group(2)), fast.group(3)
@@ -343,9 +343,11 @@ def _part_number(text: str) -> int:
     return sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0], strict=True))
 
 
-def _range_over_cap(text: str) -> str | None:
-    """`episode range of N is over 50` when the name's own markers span more episodes (or
-    seasons) than Kodi reads in one file; None for every other name."""
+def _range_problem(text: str, file_name: str) -> str | None:
+    """What is wrong with a range of the name's own markers: more episodes (or seasons) than
+    Kodi reads in one file (`episode range of N is over 50`), or a dash range of one season's
+    episodes that runs backwards (`S01E03-E01`, `1x05-03`: Kodi after v21 skips the file, Kodi
+    21 reads E03 and E01, Sonarr rejects it); None for every other name."""
     for m in _RANGE.finditer(text):
         if not m.group(4) and (m.group(3) not in "-~" or len(m.group(5)) > 4):
             continue  # `S01E05 - 1000 Ways`, `s8e6-768660`: no end of a range
@@ -353,7 +355,23 @@ def _range_over_cap(text: str) -> str | None:
         second = _marked(m.group(4), m.group(5), first)
         for kind, a, b in (("season", first[0], second[0]), ("episode", first[1], second[1])):
             if a is not None and b is not None and b - a + 1 > MAX_RANGE:
-                return f"{kind} range of {b - a + 1} is over {MAX_RANGE}"
+                return (f"{kind} range of {b - a + 1} is over {MAX_RANGE}, the most Kodi reads "
+                        "in one file; split the file or fix its name")  # fmt: skip
+        dash = m.group(3).strip(" ._") == "-" and (
+            m.group(4) or len(m.group(5)) >= 2 and not re.match(r"[._-]\d", text[m.end(5) :])
+        )  # not `E12-2`, `E15-03.20.2014`
+        (season, a), (b_season, b) = first, second
+        if dash and a is not None and b is not None and b < a and b_season in (None, season):
+            read = text[m.start(1) : m.end(5)].strip(" ._")
+            # Kodi after v21 drops a backwards range of `-E`, `-S`, `-1x` right after the number
+            ranged = m.group(3) == "-" and re.match(r"(?i)[es]|\d", m.group(4) or "")
+            seen = kodi_numbers(file_name)
+            kodi = ("Kodi 21 and older read it as "
+                    + ", ".join(f"S{seen[0]:02d}E{e:02d}" for e in seen[1])
+                    if seen else _kodi_reading(file_name))  # fmt: skip
+            return (f"{read} runs backwards (episode {a} to {b}); {kodi}"
+                    + (", later Kodi skips the file" if ranged else "") + "; Sonarr rejects "
+                    f"it. Rename it with the first episode first (E{b:02d}-E{a:02d})")  # fmt: skip
     return None
 
 

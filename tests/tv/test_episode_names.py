@@ -689,3 +689,36 @@ def test_ranges_up_to_fifty_episodes_are_read():
     listed = "-".join(f"E{n:02d}" for n in range(1, 52))
     chained = parse_episode(f"Show - S01{listed}.mkv", "Show", None)
     assert chained.problem and "episode range of 51 is over 50" in chained.problem
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Show.S01E03-E01.mkv",
+        "Show - S01E03-E01 - Title.mkv",
+        "Show.S01E03-S01E01.720p.mkv",
+        "Show.S01E05-03.mkv",
+        "Show.1x03-1x01.mkv",
+        "Show - 1x05-x03 - Title.mkv",
+        "Show.ep05-ep03.mkv",
+        "Show - S01E03 - E01 - Title.mkv",
+        "Show - S01E03 - S01E01 - Title.mkv",
+    ],
+)
+def test_a_range_that_runs_backwards_is_reported(name):
+    # Kodi after v21 skips `S01E03-E01` (TestVideoInfoScanner: "range backwards"), Kodi 21
+    # reads E03 and E01, Sonarr rejects it (first > last): before, we took E03 and E01 (or
+    # E05 alone, or "no numbers") without a word
+    got = parse_episode(name, "Show", None)
+    assert got.episodes == () and got.problem and "runs backwards" in got.problem, got
+
+
+def test_a_dash_and_a_smaller_number_that_is_no_range_is_still_read():
+    # a resolution, a codec, a one-digit part: no end of a range
+    for name, wanted in (
+        ("Show.S01E12-720p.mkv", (12,)),
+        ("Show.S01E05-x264.mkv", (5,)),
+        ("Show - S01E05 - 03 Days Later.mkv", (5,)),
+    ):
+        got = parse_episode(name, "Show", None)
+        assert (got.season, got.episodes, got.problem) == (1, wanted, None), name
