@@ -7,8 +7,8 @@ are not read as numbers). What it accepts:
 - an explicit season and episode: `S01E02`, `s01.e02`, `S01xE02`, `1x02`, `Season 1 Episode 2`,
   also glued to a word (`grp-zoos01e11`, as Kodi reads it),
   `Show Season 2 - 03` (anime groups' form);
-  multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03` (a
-  range: every number in it);
+  multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03`,
+  `S01E01 - E03`, `5x01 - x02` (a range: every number in it);
   specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
 - `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule); the same
   for Kodi's `Part 2` / `Pt.VI` (mini-series) when the name has no season at all;
@@ -60,6 +60,14 @@ _NX_YEAR_SEASON = re.compile(r"(?i)(?<![\dA-Za-z])((?:19|20)\d\d)\s?[x×]\s?(\d{
 _EPISODE_LIST = re.compile(
     r"(?i)(?:(?<![A-Za-z])s\d{1,4}[\s._]*e|(?<![\dA-Za-z])e|(?<![\dA-Za-z])ep)(\d{1,3})"
     r"((?:-(?:s\d{1,4}[\s._]*e|ep|e)?\d{1,3}){2,})(?![\dA-Za-z])"
+)
+# `S01E01 - E03`, `S42 Ep10 - Ep12`, `5x01 - x02`: a range, as `S01E01-E03` is (Jellyfin's
+# multi-episode rule, Sonarr's first-to-last); guessit reads E1, E3, or `5x01` alone. Not a list
+# of three (`E01 - E03 - E05`) nor `S01E01 - S01E03` (Sonarr's "Duplicate" style names each one)
+_SPACED_RANGE = re.compile(
+    r"(?i)(?:(?<![A-Za-z])s\d{1,4}[\s._x-]*(?:ep|e)|(?<![\dA-Za-z])\d{1,4}[x×])(\d{1,5})"
+    r"[\s._]+-[\s._]+(?![xh]26[45])(ep|e|x)(\d{1,5})(?![\dA-Za-z])"
+    r"(?![\s._]*-[\s._]*(?:ep|e|x|s\d{1,4}[\s._x-]*e)\d)"
 )
 _EPISODE_LIST_PART = re.compile(r"(?i)-(?:s\d{1,4}[\s._]*e|ep|e)?(\d{1,3})")
 _NX_PART = re.compile(r"(?i)-(?:(\d{1,4})?[x×]|e)?(\d{1,3})")
@@ -275,6 +283,16 @@ def parse_episode(
     listed = _episode_list(text)
     if listed and episodes == list(range(listed[0], listed[-1] + 1)):
         episodes = listed  # `S05E01-E03-E05`: guessit's 1 to 5, Kodi's (and the name's) 1, 3, 5
+    spaced = _SPACED_RANGE.search(text) if explicit else None
+    first, last = (int(spaced.group(1)), int(spaced.group(3))) if spaced else (0, 0)
+    if spaced and episodes and episodes[0] == first < last and set(episodes) <= {first, last}:
+        episodes = list(range(first, last + 1))
+        rest = text[spaced.end() :].strip(" ._-")
+        if not title or title.lower().startswith((spaced.group(2) + spaced.group(3)).lower()):
+            # `Ep03 - Title`, or no title: guessit's title of what follows the range
+            title = (
+                _text(guessit(f"{rest}.mkv", {"type": "episode"}).get("title")) if rest else None
+            )
     year_season = _NX_YEAR_SEASON.search(text) if episode is None else None
     if year_season and not _video_size(int(year_season.group(1)), int(year_season.group(2))):
         # `Show - 2016x231` (a season named by its year): guessit's screen size, Kodi's S2016E231

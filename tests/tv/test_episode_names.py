@@ -722,3 +722,49 @@ def test_a_dash_and_a_smaller_number_that_is_no_range_is_still_read():
     ):
         got = parse_episode(name, "Show", None)
         assert (got.season, got.episodes, got.problem) == (1, wanted, None), name
+
+
+@pytest.mark.parametrize(
+    ("name", "season", "wanted", "title"),
+    [
+        # `E01 - E03` is a range as `E01-E03` is (Jellyfin's multi-episode rule reads `(-| - )?E`;
+        # guessit and we read E1, E3 before: episode 2 lost from the NFO)
+        ("Show - S01E01 - E03 - Title.mkv", 1, (1, 2, 3), "Title"),
+        ("Show S01E01 - E03.mkv", 1, (1, 2, 3), None),
+        ("Show - S01E01 - Ep03 - Title.mkv", 1, (1, 2, 3), "Title"),
+        # Sonarr's MultiEpisodeParserFixture (a case it leaves commented out): E2 was dropped
+        (
+            "Adventure Series - 5x01 - x02 - Dev the Human (2) & Sonarr the Robot (3).mkv",
+            5,
+            (1, 2),
+            "Dev the Human",
+        ),
+        ("Show - 1x01 - x03 - Title.mkv", 1, (1, 2, 3), "Title"),
+        # each episode named: every one of them, and no more
+        ("Show - S01E01 - E02 - E03 - Title.mkv", 1, (1, 2, 3), "Title"),
+        ("Show - S01E01 - E03 - E05 - Title.mkv", 1, (1, 3, 5), "Title"),
+        # Sonarr's "Duplicate" style names each episode, and Kodi reads each SxxEyy of it
+        ("Show - S01E01 - S01E03 - Title.mkv", 1, (1, 3), "Title"),
+        ("Show - 1x01 - 1x02 - Title.mkv", 1, (1, 2), "Title"),
+    ],
+)
+def test_a_range_with_a_spaced_dash_covers_every_episode(name, season, wanted, title):
+    show = "Adventure Series" if name.startswith("Adventure") else "Show"
+    got = parse_episode(name, show, None)
+    assert (got.season, got.episodes, got.episode_title, got.problem) == (
+        season, wanted, title, None
+    ), got  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name", ["Show - 1x05 - x264.mkv", "Show - S01E05 - x265 - GRP.mkv", "Show.S01E05.-.x264.mkv"]
+)
+def test_a_codec_after_a_spaced_dash_is_no_end_of_a_range(name):
+    got = parse_episode(name, "Show", None)
+    assert (got.season, got.episodes, got.problem) == (1, (5,), None)
+
+
+def test_kodi_reads_only_the_first_episode_of_a_spaced_range_and_is_warned_of():
+    # Kodi's multi-episode loop wants `-E03` right after the number (kodi-tv.md §1.2)
+    got = parse_episode("Show - S01E01 - E03 - Title.mkv", "Show", None)
+    assert any("read it as S01E01; episode 2, 3 would not appear" in w for w in got.warnings)
