@@ -20,7 +20,8 @@ are not read as numbers). What it accepts:
 
 What it reports, with the reason in `problem`, instead of mapping somewhere wrong:
 absolute numbers (`Naruto - 001 - Title`, `Naruto - 130 - Title`, `[Grp] One Piece - 1050`:
-Kodi reads S0E1 / S1E30 / S10E50),
+Kodi reads S0E1 / S1E30 / S10E50), a name of a whole season (`Show.S02.1080p`, `Show.Season.2`:
+Sonarr's season pack, never episode 2),
 a date that can be read two ways (`05.03.2024`), a range across seasons, a range of more than
 50 episodes (Kodi's cap; found before guessit spends seconds listing it), a range that runs
 backwards (`S01E03-E01`: Kodi after v21 skips it, Sonarr rejects it), and names with no
@@ -87,6 +88,13 @@ _SEASON_TOKEN = re.compile(
     r"(?i)(?:(?<![A-Za-z])(?:season|saison|staffel|temporada|temp|tem|stagione|sezon|series"
     r"|seizoen|s)[\s._-]*\d{1,4}(?!\d)|第.{1,3}季|シーズン\s?\d|시즌\s?\d)"
 )
+# a season word and its number (`S02`, `Season.2`, `Saison3`, `Series 1`, `S 01`), no dash
+# between them (`Season - 01` is anime's episode 1)
+_SEASON_NUMBER = re.compile(
+    r"(?i)(?<![A-Za-z])(?:season|saison|staffel|temporada|temp|stagione|sezon|series|seizoen"
+    r"|сезон|s)[\s._]*\d{1,4}(?!\d)"
+)
+_BIT_DEPTH = re.compile(r"(?i)[\s._-]?bits?(?![A-Za-z])")
 _EPISODE_ONLY = re.compile(r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?\d{1,4}(?![\d])")
 # Kodi's `Part`/`Pt` rule (`Part 2`, `Pt.VI`, `Part.1`): one separator before the number, one
 # or the end after it; season 1 (default season), as in Kodi, Jellyfin and Sonarr's mini-series
@@ -98,11 +106,16 @@ _ROMAN = {"i": 1, "v": 5, "x": 10}
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[.\-_ ](\d{2})[.\-_ ](\d{2})(?!\d)")
 _OTHER_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-_ ](\d{1,2})[.\-_ ](\d{4})(?!\d)")
 # `Season 2`, `S02`, `Staffel 2`, `Сезон 2`, also with a suffix: `Season 2 (2019)`, `Season 02
-# [1080p]`, `Season 2 - The Return` (Jellyfin reads them); not `Season 1-3` (several seasons)
+# [1080p]`, `Season 2 - The Return` (Jellyfin reads them); not `Season 1-3`, `S01-S03` (several
+# seasons)
 _SEASON_FOLDER = re.compile(
     r"(?i)(?:^|[\s._-])(?:season|series|staffel|saison|temporada|seizoen|stagione|сезон|시즌"
     r"|シーズン|sæson|säsong|seasong|sezon|sezona|sezóna|sezonul|série|séria|serie|seria|kausi|s)"
     r"[\s._-]*(\d{1,4})(?:$|(?![\s._]*[-&+~][\s._]*\d)(?=[\s._\-\[(]))"
+)
+# `S01-S03`, `Season 1 - Season 3`: a pack of several seasons (the form `Season 1-3` is above)
+_SEASONS_FOLDER = re.compile(
+    r"(?i)(?<![A-Za-z])(?:s|seasons?)[\s._]*\d{1,4}[\s._]*[-&+~][\s._]*(?:s|season)[\s._]*\d"
 )
 _SPECIALS_FOLDER = re.compile(r"(?i)^(?:specials?|extras? specials?)$")
 _CJK_SEASON = re.compile(r"第([0-9]{1,3}|[一二三四五六七八九十]{1,3})季$")
@@ -188,7 +201,7 @@ def season_of_folder(name: str) -> int | None:
     name = name.strip()
     if _SPECIALS_FOLDER.match(name):
         return 0
-    m = _SEASON_FOLDER.search(name)
+    m = None if _SEASONS_FOLDER.search(name) else _SEASON_FOLDER.search(name)
     if m:
         return int(m.group(1))
     m = _CJK_SEASON.search(name)
@@ -467,14 +480,24 @@ def _bare_number(
     file_name: str, text: str, folder_season: int | None, title: str | None
 ) -> EpisodeName:
     text = _CODEC_NUMBERS.sub("codec", text)  # a word: `x264-103` stays undashed
+    # `Season.2`, `S02`, `Staffel 2`: a season's number, never an episode (Sonarr's full season)
+    seasons = list(_SEASON_NUMBER.finditer(text))
     found = [
         m
         for m in _BARE_NUMBER.finditer(text)
         if m.group(1).lower() not in _RELEASE_WORDS
         and not (len(m.group(1)) == 4 and 1900 <= int(m.group(1)) <= 2100)
         and not _PART_BEFORE.search(text[: m.start()])
+        and not any(s.start() <= m.start() < s.end() for s in seasons)
+        and not _BIT_DEPTH.match(text, m.end())  # `HEVC 10 bits`
     ]
     found = _without_resolutions(text, found, folder_season)
+    if not found and seasons and not _SEASON_EPISODE.search(text):
+        return EpisodeName(problem=f"{file_name}: named as a whole season "
+                                   f"({seasons[-1].group(0).strip(' ._-')!r}) with no episode "
+                                   f"number; {_kodi_reading(file_name)}. A file of a season "
+                                   "pack: name it with its episode (S02E01) or split it, as "
+                                   "Sonarr does")  # fmt: skip
     if not found:
         return EpisodeName(problem=f"{file_name}: no season and episode numbers (S01E02) and no "
                                    f"air date in the name; {_kodi_reading(file_name)}")  # fmt: skip

@@ -359,7 +359,8 @@ def test_an_absolute_names_problem_says_what_kodi_really_reads(name, show, kodi)
 def test_a_bare_resolution_is_no_episode_number(name, show, folder):
     got = parse_episode(name, show, folder)
     assert (got.season, got.episodes, got.absolute) == (None, (), None)
-    assert got.problem and "no season and episode numbers" in got.problem
+    said = "a whole season" if ".S01." in name else "no season and episode numbers"
+    assert got.problem and said in got.problem
 
 
 @pytest.mark.parametrize(
@@ -567,7 +568,8 @@ def test_codec_and_audio_channel_digits_are_no_episode_numbers(name):
     # `H.264` was read as S2E64 (scene style), `DD5.1` / `AAC2.0` as absolute episode 1 / 0
     got = parse_episode(name, None, None)
     assert (got.season, got.episodes, got.absolute) == (None, (), None)
-    assert got.problem and "no season and episode numbers" in got.problem
+    said = "a whole season ('S01')" if ".S01." in name else "no season and episode numbers"
+    assert got.problem and said in got.problem
 
 
 def test_a_codec_before_a_scene_number_does_not_make_it_dashed():
@@ -768,3 +770,45 @@ def test_kodi_reads_only_the_first_episode_of_a_spaced_range_and_is_warned_of():
     # Kodi's multi-episode loop wants `-E03` right after the number (kodi-tv.md §1.2)
     got = parse_episode("Show - S01E01 - E03 - Title.mkv", "Show", None)
     assert any("read it as S01E01; episode 2, 3 would not appear" in w for w in got.warnings)
+
+
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        ("Show.Season.2.1080p.mkv", "Season 2"),  # was S2E2: the season's number as episode 2
+        ("Show.Season.02.720p.mkv", "Season 2"),
+        ("Show - Season 2 - 1080p.mkv", "Season 2"),
+        ("Show.Season.2.1080p.mkv", None),  # was absolute 2: episode 2 in the absolute order
+        ("Show.Saison.2.FRENCH.720p.mkv", None),
+        ("Show.Staffel.2.German.720p.mkv", None),
+        ("Show.S02.1080p.mkv", None),
+        ("Show.S02.1080p.BluRay.x264-GROUP.mkv", "Show.S02.1080p.BluRay.x264-GROUP"),
+    ],
+)
+def test_a_file_named_as_a_whole_season_is_reported_not_read_as_an_episode(name, folder):
+    # Sonarr's SeasonParserFixture: a full season, no episode; Kodi skips such a name
+    got = parse_episode(name, "Show", folder)
+    assert (got.episodes, got.absolute) == ((), None), got
+    assert got.problem and "a whole season" in got.problem, got
+
+
+def test_an_unreadable_episode_number_is_not_called_a_whole_season():
+    got = parse_episode("Show.S01E01E999.mkv", "Show", None)  # guessit reads no episode
+    assert got.problem and "whole season" not in got.problem
+
+
+def test_a_file_in_a_season_pack_folder_uses_its_own_name():
+    pack = "Show.S02.1080p.BluRay.x264-GROUP"
+    got = parse_episode("show.s02e05.1080p.mkv", "Show", pack)
+    assert (got.season, got.episodes, got.problem, got.warnings) == (2, (5,), None, ())
+
+
+def test_a_pack_of_several_seasons_gives_no_season():
+    # `S01-S03` is seasons 1 to 3 (as `Season 1-3` is): before, season 1, so `05.mkv` in it was
+    # S1E5 and `S02E05` in it was warned about a "season 1" folder
+    assert season_of_folder("Show.S01-S03.1080p.BluRay.x264-GRP") is None
+    assert season_of_folder("Show.Complete.Series.S01-S05.720p") is None
+    got = parse_episode("Show.S02E05.mkv", "Show", "Show.S01-S03.1080p.BluRay.x264-GRP")
+    assert (got.season, got.episodes, got.warnings) == (2, (5,), ())
+    assert season_of_folder("Show.S02.1080p.BluRay.x264-GROUP") == 2
+    assert season_of_folder("Season 2 - The Return") == 2
