@@ -285,7 +285,7 @@ def parse_episode(
             if len(listed) > 2 and listed == sorted(set(listed)):  # `5x01-5x03-5x05`: a list
                 episodes = listed
             return _numbered(file_name, first, episodes, title, folder_season)
-    explicit = _SEASON_EPISODE.search(text) or _SEASON_TOKEN.search(text)
+    explicit = _SEASON_EPISODE.search(text) or _season_token(text, season)
     extra = None if _SEASON_EPISODE.search(text) else _SEASON_EXTRA.search(text)
     if extra:  # `Show.S03.Extras.02`: guessit's S3E2, an extra Kodi skips and Sonarr leaves out
         return EpisodeName(problem=f"{file_name}: {extra.group(0).strip(' ._-')!r} is an extra "
@@ -346,6 +346,17 @@ def parse_episode(
             f"{part.group(0).strip(' ._-')!r} read as season {season} episode {number}, {whose}; "
             f"name it S{season:02d}E{number:02d} to be sure"))  # fmt: skip
     return _bare_number(file_name, text, folder_season, title)
+
+
+def _season_token(text: str, season) -> re.Match | None:
+    """A season word or token of the name that gives guessit's `season` (`Season 2`, `S02`,
+    `第2季`), or None: guessit's S51E01E02 of a reversed name's `S.5102` is no season of the
+    name's own."""
+    for m in _SEASON_TOKEN.finditer(text):
+        digits = re.search(r"\d+", m.group(0))
+        if digits is None or int(digits.group(0)) == season:
+            return m
+    return None
 
 
 def _video_size(width: int, height: int) -> bool:

@@ -812,3 +812,15 @@ def test_a_pack_of_several_seasons_gives_no_season():
     assert (got.season, got.episodes, got.warnings) == (2, (5,), ())
     assert season_of_folder("Show.S02.1080p.BluRay.x264-GROUP") == 2
     assert season_of_folder("Season 2 - The Return") == 2
+
+
+def test_a_reversed_name_in_its_release_folder_takes_the_folders_numbers():
+    # guessit guessit/test/episodes.yml: an obfuscated (reversed) name in its release folder.
+    # guessit reads `S.5102` as S51E01E02, which we took silently
+    got = parse_episode(
+        "QoQ-sbuSLN.462.H.1.5DD.LD-BEW.p0801.70E10S.5102.sregnesseM.ehT.mkv",
+        None,
+        "The.Messengers.2015.S01E07.1080p.WEB-DL.DD5.1.H264.Nlsubs-Q",
+    )
+    assert (got.season, got.episodes) == (1, (7,))
+    assert any("numbers read from its folder" in w for w in got.warnings)
