@@ -94,6 +94,9 @@ _SEASON_NUMBER = re.compile(
     r"(?i)(?<![A-Za-z])(?:season|saison|staffel|temporada|temp|stagione|sezon|series|seizoen"
     r"|сезон|s)[\s._]*\d{1,4}(?!\d)"
 )
+# a DVD's number (`Disc 2`, `Disk 1`, `DVD.3`, `D1`, `CD1`): one file per disc, no episode
+_DISC = re.compile(r"(?i)(?<![A-Za-z])(?:disc|disk|dvd|cd|d)[\s._-]*(\d{1,2})(?![\dA-Za-z])")
+_DISC_BEFORE = re.compile(r"(?i)(?<![A-Za-z])(?:disc|disk|dvd|cd|d)[\s._-]*$")
 _BIT_DEPTH = re.compile(r"(?i)[\s._-]?bits?(?![A-Za-z])")
 _EPISODE_ONLY = re.compile(r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?\d{1,4}(?![\d])")
 # Kodi's `Part`/`Pt` rule (`Part 2`, `Pt.VI`, `Part.1`): one separator before the number, one
@@ -248,6 +251,9 @@ def parse_episode(
     season = guess.get("season")
     episode = guess.get("episode")
     text = _without_title(stem, show_title)
+    disc = None if _SEASON_EPISODE.search(text) else _DISC.search(text)
+    if disc and _numbers(episode) == [int(disc.group(1))]:
+        episode = None  # `Season 2 Disc 2`, `Season.2.DVD.3`: guessit's episode is the disc
     suffixed = _SXE_SUFFIXED.search(text) if episode is None else None
     if suffixed:
         season, episode = int(suffixed.group(1)), int(suffixed.group(2))
@@ -501,11 +507,15 @@ def _bare_number(
         and not _PART_BEFORE.search(text[: m.start()])
         and not any(s.start() <= m.start() < s.end() for s in seasons)
         and not _BIT_DEPTH.match(text, m.end())  # `HEVC 10 bits`
+        and not _DISC_BEFORE.search(text[: m.start()])  # `Disc 1`: a DVD of the season
     ]
     found = _without_resolutions(text, found, folder_season)
     if not found and seasons and not _SEASON_EPISODE.search(text):
+        disc = _DISC.search(text)
         return EpisodeName(problem=f"{file_name}: named as a whole season "
-                                   f"({seasons[-1].group(0).strip(' ._-')!r}) with no episode "
+                                   f"({seasons[-1].group(0).strip(' ._-')!r})"
+                                   + (f" or a disc of it ({disc.group(0).strip(' ._-')!r})"
+                                      if disc else "") + " with no episode "
                                    f"number; {_kodi_reading(file_name)}. A file of a season "
                                    "pack: name it with its episode (S02E01) or split it, as "
                                    "Sonarr does")  # fmt: skip

@@ -824,3 +824,26 @@ def test_a_reversed_name_in_its_release_folder_takes_the_folders_numbers():
     )
     assert (got.season, got.episodes) == (1, (7,))
     assert any("numbers read from its folder" in w for w in got.warnings)
+
+
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        ("Show - Season 2 Disc 2.mkv", "Season 2"),  # was S2E2, without a warning
+        ("Show.Season.2.DVD.3.mkv", None),  # was S2E3, without a warning
+        ("Show S02 Disk 1.mkv", None),  # was absolute episode 1
+        ("Show.S02.Disc.1.mkv", None),
+        ("Show.S02.D1.mkv", None),
+        ("Show Disc 1.mkv", "Season 1"),  # was S1E1
+    ],
+)
+def test_a_disc_of_a_season_is_no_episode(name, folder):
+    # one file per DVD disc: a disc's number is no episode's (Kodi skips these names)
+    got = parse_episode(name, "Show", folder)
+    assert (got.episodes, got.absolute) == ((), None), got
+    assert got.problem, got
+
+
+def test_a_disc_beside_an_episode_number_leaves_the_episode():
+    got = parse_episode("Show.S01E05.Disc.2.mkv", "Show", None)
+    assert (got.season, got.episodes) == (1, (5,))
