@@ -10,7 +10,8 @@ are not read as numbers). What it accepts:
   multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03`,
   `S01E01 - E03`, `5x01 - x02` (a range: every number in it);
   specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
-- `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule); the same
+- `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule; the BBC's
+  `Series 2 Episode 3` is season 2, with a warning: Kodi skips it); the same
   for Kodi's `Part 2` / `Pt.VI` (mini-series) when the name has no season at all;
 - an air date `2024-03-05` (daily shows), also from an obfuscated name's release folder: matched
   against the provider's air dates later;
@@ -97,6 +98,8 @@ _SEASON_NUMBER = re.compile(
 # a DVD's number (`Disc 2`, `Disk 1`, `DVD.3`, `D1`, `CD1`): one file per disc, no episode
 _DISC = re.compile(r"(?i)(?<![A-Za-z])(?:disc|disk|dvd|cd|d)[\s._-]*(\d{1,2})(?![\dA-Za-z])")
 _DISC_BEFORE = re.compile(r"(?i)(?<![A-Za-z])(?:disc|disk|dvd|cd|d)[\s._-]*$")
+# the BBC's season word (`Series 2`), which guessit takes for the episode title
+_SERIES_WORD = re.compile(r"(?i)(?<![A-Za-z])series[\s._]*(\d{1,2})(?![\dA-Za-z])")
 _BIT_DEPTH = re.compile(r"(?i)[\s._-]?bits?(?![A-Za-z])")
 _EPISODE_ONLY = re.compile(r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?\d{1,4}(?![\d])")
 # Kodi's `Part`/`Pt` rule (`Part 2`, `Pt.VI`, `Part.1`): one separator before the number, one
@@ -339,6 +342,13 @@ def parse_episode(
                 return EpisodeName(aired=found.aired, warnings=(
                     f"air date read from its folder {season_folder!r}",))  # fmt: skip
 
+    series = _SERIES_WORD.search(text) if season is None else None
+    if series and _EPISODE_ONLY.search(text) and episodes:  # `Series 2 Episode 3`: the BBC's
+        number = int(series.group(1))
+        title = re.sub(r"(?i)^series[\s._]*\d{1,2}[\s._-]*", "", title or "") or None
+        return _numbered(file_name, number, episodes, title, folder_season, warning=(
+            f"{series.group(0)!r} read as season {number}; {_kodi_reading(file_name)}: name it "
+            f"S{number:02d}" + "".join(f"E{e:02d}" for e in episodes)))  # fmt: skip
     if _EPISODE_ONLY.search(text) and episodes:
         return _numbered(file_name, 1 if folder_season is None else folder_season, episodes, title,
                          folder_season, warning="no season in the name: "

@@ -847,3 +847,19 @@ def test_a_disc_of_a_season_is_no_episode(name, folder):
 def test_a_disc_beside_an_episode_number_leaves_the_episode():
     got = parse_episode("Show.S01E05.Disc.2.mkv", "Show", None)
     assert (got.season, got.episodes) == (1, (5,))
+
+
+@pytest.mark.parametrize(
+    ("name", "season", "episode"),
+    [
+        # the BBC's "Series 2" is season 2: guessit takes "Series 2" for the episode title, and
+        # the name became S1E3 ("no season in the name: season 1 assumed")
+        ("Show Series 2 Episode 3.mkv", 2, 3),
+        ("Show - Series 4 - Episode 6 - Title.mkv", 4, 6),
+        ("Show.Series.3.Ep.02.mkv", 3, 2),
+    ],
+)
+def test_a_series_word_gives_the_season_of_an_episode_number(name, season, episode):
+    got = parse_episode(name, "Show", None)
+    assert (got.season, got.episodes) == (season, (episode,)), got
+    assert not any("season 1 assumed" in w for w in got.warnings), got
