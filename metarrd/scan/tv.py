@@ -30,6 +30,7 @@ from metarrd.identify import (
     EpisodeName,
     absolute_numbers,
     parse_episode,
+    season_of_folder,
     show_folder_hints,
 )
 from metarrd.imaging import ImageRejected, analyse_image
@@ -54,7 +55,14 @@ from metarrd.scan.stage import (
     out_of_sight,
 )
 from metarrd.scan.streams import StreamDetails, StreamReadError, read_stream_details
-from metarrd.scan.tv_nfo import EpisodeNfo, named_seasons, read_episode_nfo, read_show_nfo
+from metarrd.scan.tv_nfo import (
+    EpisodeNfo,
+    SeasonNfo,
+    named_seasons,
+    read_episode_nfo,
+    read_season_nfo,
+    read_show_nfo,
+)
 from metarrd.walk import (
     NOT_UTF8,
     VIDEO_EXTENSIONS,
@@ -67,6 +75,7 @@ from metarrd.walk import (
 log = logging.getLogger(__name__)
 
 SHOW_NFO = "tvshow.nfo"
+SEASON_NFO = "season.nfo"  # in a season folder: Jellyfin's, Emby's and tinyMediaManager's
 _SEASON_ART = re.compile(r"^season(?:(\d{2,4})|-(specials|all))-([a-z]+)$")
 
 
@@ -342,6 +351,7 @@ def scan_show(
         _replace_all_streams([(item, is_new, pr.streams) for item, is_new, pr in recorded])
         for item, is_new, pr in recorded:
             _after_episode(library, show, seasons, item, is_new, pr, report)
+    _record_season_nfos(rt, show, show_dir, walk, report)
     vanished = [
         m for m in known.values() if not m.missing and not out_of_sight(m.path, walk.unread)
     ]
@@ -531,6 +541,127 @@ def _name_season(item: db.Movie, name: str, before: str | None = None) -> None:
     item.title = name
     if name != _default_season_name(item.season) and not item.is_locked("title"):
         item.locked_fields = [*(item.locked_fields or []), "title"]
+
+
+def _record_season_nfos(
+    rt: Runtime, show: db.Movie, show_dir: Path, walk: _ShowWalk, report: ScanReport
+) -> None:
+    """The title and plot of each season folder's `season.nfo` (Jellyfin's, Emby's, tMM's) on
+    that season's item, as tvshow.nfo's `<namedseason>` names it (`_name_season`: a name of the
+    user's own locked, so enrich does not put TMDB's back; the file's next name replaces the one
+    it gave), its plot locked alike; publish writes the name into our tvshow.nfo's
+    `<namedseason>` (Kodi reads no season.nfo). The season is the folder's (`Season 02`,
+    `Specials`), else the file's `<seasonnumber>`; a file naming another season than its folder
+    is not taken. Read again only when its size or mtime changed; never written nor removed."""
+    seasons = {
+        s.season: s
+        for s in db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON)
+    }
+    cached = {tuple((s.hints or {}).get("season_nfo_seen") or ()): s for s in seasons.values()}
+    done: set[int] = set()
+    found, refused = _season_nfo_files(rt.config, show_dir, walk)
+    for reason in refused:
+        _season_nfo_problem(show, reason, report)
+    for folder, path, seen in found:
+        number = season_of_folder(folder)
+        if number in done:
+            continue  # `Season 1` and `Season 01`: the first in name order names it
+        if (known := cached.get((str(path), *seen))) is not None and number in (None, known.season):
+            done.add(known.season)
+            continue
+        try:
+            nfo = read_season_nfo(path)
+            nfo_hash = sha256_file(path)
+        except NfoError as exc:
+            _season_nfo_problem(show, str(exc), report)
+            continue
+        except OSError as exc:  # swapped for a FIFO between the two reads, say
+            _season_nfo_problem(show, f"{path}: cannot be read ({exc.strerror})", report)
+            continue
+        if number is not None and nfo.number is not None and nfo.number != number:
+            _season_nfo_problem(
+                show,
+                f"{path}: its <seasonnumber> is {nfo.number}, its folder season {number}; ignored",
+                report,
+                level="warning",
+            )
+            continue
+        number = nfo.number if number is None else number
+        item = seasons.get(number) if number is not None else None
+        if item is None or number in done:
+            continue  # no episode of that season on disk: the file stays there for when one comes
+        done.add(number)
+        with db.write_transaction():
+            item = db.Movie.get_by_id(item.id)
+            _apply_season_nfo(item, nfo, nfo_hash, [str(path), *seen])
+        for warning in nfo.data.warnings:
+            db.record_event(
+                "scan.warning", f"{SEASON_NFO} of {folder}: {warning}", movie=item, level="warning"
+            )
+
+
+def _season_nfo_files(
+    config: Config, show_dir: Path, walk: _ShowWalk
+) -> tuple[list[tuple[str, Path, tuple[int, int]]], list[str]]:
+    """(folder name, path, (size, mtime_ns)) of each `season.nfo` in a folder of the show the
+    walk enters, in name order; not one the publish ledger says we wrote, nor a symlink out of
+    every library (why each such one is not read: the second list)."""
+    try:
+        entries = sorted(os.scandir(show_dir), key=lambda e: e.name)
+    except OSError:
+        return [], []  # the episodes' walk reports the folder
+    found, refused = [], []
+    for entry in entries:
+        if is_skipped_show_folder(entry.name) or not is_utf8(entry.path) or not walk.enters(entry):
+            continue
+        path = Path(entry.path) / SEASON_NFO
+        try:
+            if not nfo_present(path):
+                continue
+            st = os.stat(path)
+        except OSError:
+            continue
+        if (reason := refused_link(path, config)) is not None:
+            refused.append(reason)
+        elif not _written_by_us(path):
+            found.append((entry.name, path, (st.st_size, st.st_mtime_ns)))
+    return found, refused
+
+
+def _season_nfo_problem(
+    show: db.Movie, problem: str, report: ScanReport, level: str = "error"
+) -> None:
+    log.warning("show %s: %s", display(show.path), problem)
+    db.record_event(f"scan.{level}", problem, movie=show, level=level)
+    if level == "error":
+        report.errors.append((show.path, problem))
+
+
+def _apply_season_nfo(item: db.Movie, nfo: SeasonNfo, nfo_hash: str, seen: list) -> None:
+    """A changed season.nfo's title and plot on its season item (`_record_season_nfos`)."""
+    hints = dict(item.hints or {})
+    hints["season_nfo_seen"] = seen
+    if nfo_hash != item.source_nfo_hash:
+        before = hints.get("season_nfo") or {}
+        title = item.title
+        # "Season 1" (Jellyfin's default), "Staffel 1" (tMM's, in German) name nothing: no
+        # title is replaced by one, but the name the file gave before is taken back
+        if nfo.title and season_of_folder(nfo.title) != item.season:
+            _name_season(item, nfo.title, before.get("title"))
+        elif nfo.title and before.get("title") == item.title and item.is_locked("title"):
+            item.title = nfo.title
+            item.locked_fields = [f for f in item.locked_fields if f != "title"]
+        if nfo.plot and (not item.is_locked("plot") or item.plot == before.get("plot")):
+            item.plot = nfo.plot
+            if not item.is_locked("plot"):
+                item.locked_fields = [*(item.locked_fields or []), "plot"]
+        hints["season_nfo"] = {"title": nfo.title, "plot": nfo.plot}
+        item.source_nfo_hash = nfo_hash
+        if item.title != title:
+            db.mark_outdated(item.id)  # our tvshow.nfo's <namedseason> names it
+    item.hints = hints
+    item.updated_at = db.now()
+    item.save()
 
 
 _CHUNK = 500  # ids or paths per IN (...): far below SQLite's and PostgreSQL's limits

@@ -67,6 +67,14 @@ class ShowNfo:
 
 
 @dataclass
+class SeasonNfo:
+    data: NfoData
+    number: int | None = None  # its `<seasonnumber>`
+    title: str | None = None  # `<title>`, else Jellyfin's `<seasonname>`
+    plot: str | None = None
+
+
+@dataclass
 class EpisodeNfo:
     data: NfoData
     season: int | None
@@ -163,6 +171,36 @@ def named_seasons(elements: Iterable[str]) -> dict[int, str]:
         if number and name and len(name) <= MAX_TEXT:
             names.setdefault(int(number.group(1)), name)
     return names
+
+
+def read_season_nfo(path: Path) -> SeasonNfo:
+    """A season folder's `season.nfo` (root `<season>`), as Jellyfin and Emby (SeasonNfoSaver)
+    and tinyMediaManager write it: `<seasonnumber>`, the season's `<title>` (Jellyfin 10.9+
+    reads `<seasonname>` too) and `<plot>`; the show's ids and the rest are not the season's.
+    Read as every NFO is (a regular file, size-capped, no entities); NfoError when unusable."""
+    warnings: list[str] = []
+    text = decode_nfo(_read_bytes(path), path, warnings)
+    data = _quiet(parse_text(text, path, warnings, find_url_ids=show_url_ids), "season")
+    season = SeasonNfo(data, _int_element(text, "seasonnumber"))
+    title, plot = data.fields.get("title"), data.fields.get("plot")
+    season.title = title if isinstance(title, str) else _element_text(data, "seasonname")
+    season.plot = plot if isinstance(plot, str) else None
+    return season
+
+
+def _element_text(data: NfoData, tag: str) -> str | None:
+    """The text of the first `<tag>` among the NFO's elements nfo_read does not own."""
+    for element in data.unknown_elements:
+        if element.startswith(f"<{tag}>"):
+            try:
+                node = etree.fromstring(
+                    element.encode("utf-8"), etree.XMLParser(resolve_entities=False)
+                )
+            except etree.XMLSyntaxError:
+                return None
+            text = str(node.xpath("string()")).strip()  # itertext is quadratic (nfo_read._text)
+            return text if text and len(text) <= MAX_TEXT else None
+    return None
 
 
 def show_url_ids(text: str) -> dict[str, str]:

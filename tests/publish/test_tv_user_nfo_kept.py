@@ -195,6 +195,113 @@ def test_a_new_shows_seasons_are_named_by_its_tvshow_nfo(trt):
     assert season.title == "Children of Earth" and season.locked_fields == ["title"]
 
 
+JELLYFIN_SEASON = NFO / "jellyfin-Season-01.nfo"
+
+
+def tmm_season_nfo(number: int, title: str, plot: str) -> str:
+    """A season.nfo as tinyMediaManager writes it into a season folder (its
+    TvShowSeasonGenericXmlConnector: the elements and their order, the show's ids)."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+        "<!--created on 2024-03-02 10:11:12 - tinyMediaManager 5.0.2-->\r\n<season>\r\n"
+        f"  <seasonnumber>{number}</seasonnumber>\r\n  <title>{title}</title>\r\n"
+        f"  <showtitle>Breaking Bad</showtitle>\r\n  <sorttitle>{title}</sorttitle>\r\n"
+        f"  <year/>\r\n  <plot>{plot}</plot>\r\n  <tvdbid>81189</tvdbid>\r\n"
+        "  <imdbid>tt0903747</imdbid>\r\n  <tmdbid>1396</tmdbid>\r\n"
+        '  <uniqueid type="tmdb">1396</uniqueid>\r\n  <premiered>2009-03-08</premiered>\r\n'
+        "  <!--tinyMediaManager meta data-->\r\n</season>\r\n"
+    )
+
+
+def test_the_season_names_and_plots_of_the_users_season_nfos_are_kept(trt):
+    """Jellyfin, Emby and tinyMediaManager write the season's name and plot into the season
+    folder's season.nfo; Kodi reads none, only tvshow.nfo's `<namedseason>`. Scanned, the season
+    item takes them, locked as a `<namedseason>` name is (enrich keeps TMDB's away), and our
+    tvshow.nfo names the season so Kodi shows it too; Jellyfin's default "Season 1" names
+    nothing. The season.nfo files are never written nor removed. Before, they were not read:
+    TMDB's names replaced the user's in the tvshow.nfo we published."""
+    built = build_show(trt)
+    nfos = {
+        "Season 01/season.nfo": JELLYFIN_SEASON.read_bytes(),
+        "Season 02/season.nfo": tmm_season_nfo(
+            2, "The Second Year", "Walt &amp; Jesse go into business."
+        ).encode(),
+        "Specials/season.nfo": b"<season><title>Minisodes</title><plot/></season>",
+    }
+    for rel, body in nfos.items():
+        built.path(rel).write_bytes(body)
+    stats = {rel: os.stat(built.path(rel)) for rel in nfos}
+    scan(trt)
+    seasons = {n: db.Movie.get_by_id(s.id) for n, s in built.seasons.items()}
+    assert seasons[2].title == "The Second Year"
+    assert seasons[2].plot == "Walt & Jesse go into business."
+    assert {"title", "plot"} <= set(seasons[2].locked_fields)
+    tmdb = {"title": "Season 2", "plot": "TMDB's overview.", "premiered": "2009-03-08"}
+    assert set(merge_fields(tmdb, tmdb | {"title": "x"}, seasons[2].locked_fields)) == set()
+    assert merge_fields({}, tmdb, seasons[2].locked_fields) == {"premiered": "2009-03-08"}
+    assert seasons[0].title == "Minisodes" and seasons[0].locked_fields == ["title"]
+    assert seasons[1].title == "Season 1" and not seasons[1].locked_fields
+
+    publish_item(trt, built.reload())
+    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    named = [(n.get("number"), n.text) for n in root.iterfind("namedseason")]
+    assert named == [
+        ("0", "Minisodes"),
+        ("1", "Season 1"),
+        ("2", "The Second Year"),
+        ("3", "The Third"),
+    ]
+    for rel, body in nfos.items():
+        assert built.path(rel).read_bytes() == body, rel
+        st = os.stat(built.path(rel))
+        assert (st.st_ino, st.st_mtime_ns) == (stats[rel].st_ino, stats[rel].st_mtime_ns), rel
+
+    # renamed in Jellyfin: the season takes the new name, and our tvshow.nfo is out of date
+    body = nfos["Season 02/season.nfo"].replace(b"The Second Year", b"Year Two")
+    built.path("Season 02/season.nfo").write_bytes(body)
+    os.utime(built.path("Season 02/season.nfo"), (1_700_000_000, 1_700_000_000))
+    scan(trt)
+    assert db.Movie.get_by_id(seasons[2].id).title == "Year Two"
+    assert built.reload().publish_state == db.OUTDATED
+    publish_item(trt, built.reload())
+    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    assert ("2", "Year Two") in [(n.get("number"), n.text) for n in root.iterfind("namedseason")]
+    assert built.path("Season 02/season.nfo").read_bytes() == body
+
+
+def test_a_new_shows_seasons_are_named_by_their_season_nfo(trt):
+    """A show scanned for the first time: its season items are made by its episodes, then take
+    their season folder's season.nfo; one whose `<seasonnumber>` is not its folder's season is
+    not taken (a warning), nor one in a folder the scan does not enter."""
+    folder = Path(trt.config.library[0].path) / "Torchwood"
+    for n in (3, 4):
+        (folder / f"Season 0{n}").mkdir(parents=True)
+        (folder / f"Season 0{n}" / f"Torchwood - S0{n}E01.mkv").write_bytes(SAMPLE.read_bytes())
+    (folder / "Season 03" / "season.nfo").write_text(
+        tmm_season_nfo(3, "Children of Earth", "Five days."), "utf-8"
+    )
+    (folder / "Season 04" / "season.nfo").write_text(
+        tmm_season_nfo(5, "Miracle Day", "Nobody dies."), "utf-8"
+    )
+    (folder / "Extras").mkdir()
+    (folder / "Extras" / "season.nfo").write_text(tmm_season_nfo(4, "Not it", "x"), "utf-8")
+    (folder / "Season 05").mkdir()
+    (folder / "Season 05" / "Torchwood - S05E01.mkv").write_bytes(SAMPLE.read_bytes())
+    outside = Path(trt.config.data_dir) / "season.nfo"  # a link out of every library: not read
+    outside.write_text(tmm_season_nfo(5, "Elsewhere", "x"), "utf-8")
+    (folder / "Season 05" / "season.nfo").symlink_to(outside)
+    report = scan(trt)
+    season = db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 3)
+    assert (season.title, season.plot) == ("Children of Earth", "Five days.")
+    assert season.locked_fields == ["title", "plot"]
+    season = db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 4)
+    assert (season.title, season.plot, season.locked_fields) == ("Season 4", None, [])
+    warned = [e.message for e in db.Event.select() if "seasonnumber" in e.message]
+    assert warned and "Season 04" in warned[0]
+    assert db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 5).title == "Season 5"
+    assert any("outside every configured library" in why for _path, why in report.errors)
+
+
 def test_an_episodes_rating_genres_studio_and_dates_from_kodis_export_are_kept(trt):
     """Kodi's episode reader (CVideoInfoTag::ParseNative) takes `<mpaa>`, `<sorttitle>`,
     `<premiered>`, `<year>`, `<genre>`, `<studio>`, `<tagline>`, `<outline>`, `<country>`,

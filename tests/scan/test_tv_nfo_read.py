@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from metarrd.scan.nfo_read import NfoError
-from metarrd.scan.tv_nfo import read_episode_nfo, read_show_nfo
+from metarrd.scan.nfo_read import MAX_NFO_BYTES, NfoError
+from metarrd.scan.tv_nfo import read_episode_nfo, read_season_nfo, read_show_nfo
 
 NFO = Path(__file__).resolve().parents[1] / "nfo"
 
@@ -345,3 +345,60 @@ def test_an_episodes_set_is_kept_once(tmp_path):
     kept = [e for e in block.data.unknown_elements if e.startswith("<set")]
     assert kept == ['<set tmdbcolid="1"><name>A</name></set>']
     assert "<mpaa>TV-14</mpaa>" in block.data.unknown_elements
+
+
+# --- season.nfo ----------------------------------------------------------------------------------
+
+
+def test_jellyfins_season_nfo_is_read():
+    """Jellyfin's own test season.nfo (SeasonNfoSaver: root `<season>`, tests/nfo/SOURCES.md):
+    its number, its default title; an empty `<plot />` is no plot, the show's `<tvdbid>` and the
+    cast are not the season's."""
+    season = read_season_nfo(NFO / "jellyfin-Season-01.nfo")
+    assert (season.number, season.title, season.plot) == (1, "Season 1", None)
+    assert not any("root element" in w for w in season.data.warnings)
+
+
+def test_a_season_nfo_as_tinymediamanager_and_jellyfin_write_it(tmp_path):
+    """tinyMediaManager's writer (TvShowSeasonGenericXmlConnector: seasonnumber, title,
+    showtitle, sorttitle, year, plot, the show's ids, premiered, lockdata, its closing comment)
+    with Windows line ends; Jellyfin 10.9+ also reads `<seasonname>` for the name."""
+    nfo = tmp_path / "season.nfo"
+    nfo.write_bytes(
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+        b"<!--created on 2024-03-02 10:11:12 - tinyMediaManager 5.0.2-->\r\n<season>\r\n"
+        b"  <seasonnumber>3</seasonnumber>\r\n  <title>Children of Earth</title>\r\n"
+        b"  <showtitle>Torchwood</showtitle>\r\n  <sorttitle>Children of Earth</sorttitle>\r\n"
+        b"  <year/>\r\n  <plot>Five days that changed the world &amp; Jack.</plot>\r\n"
+        b"  <tvdbid>79511</tvdbid>\r\n  <imdbid>tt0485301</imdbid>\r\n  <tmdbid>424</tmdbid>\r\n"
+        b'  <uniqueid type="tmdb">424</uniqueid>\r\n  <premiered>2009-07-06</premiered>\r\n'
+        b"  <lockdata>true</lockdata>\r\n  <!--tinyMediaManager meta data-->\r\n</season>\r\n"
+    )
+    season = read_season_nfo(nfo)
+    assert (season.number, season.title) == (3, "Children of Earth")
+    assert season.plot == "Five days that changed the world & Jack."
+    nfo.write_text(
+        "<season><seasonname>Miracle Day</seasonname><seasonnumber> 4 </seasonnumber></season>"
+    )
+    assert (read_season_nfo(nfo).number, read_season_nfo(nfo).title) == (4, "Miracle Day")
+
+
+def test_a_hostile_or_odd_season_nfo_is_refused(tmp_path):
+    """The season.nfo reader is the hardened one of every NFO: entities, a file over the size
+    cap and a FIFO are refused with the reason."""
+    import os
+
+    nfo = tmp_path / "season.nfo"
+    nfo.write_text(
+        '<?xml version="1.0"?><!DOCTYPE season [<!ENTITY a "aaaaaaaaaa">]>'
+        "<season><title>&a;&a;</title></season>"
+    )
+    with pytest.raises(NfoError, match="entit"):
+        read_season_nfo(nfo)
+    nfo.write_bytes(b"<season><title>x</title>" + b" " * MAX_NFO_BYTES + b"</season>")
+    with pytest.raises(NfoError, match="larger than"):
+        read_season_nfo(nfo)
+    nfo.unlink()
+    os.mkfifo(nfo)
+    with pytest.raises(NfoError, match="not a regular file"):
+        read_season_nfo(nfo)
