@@ -530,6 +530,16 @@ def _default_season_name(number: int) -> str:
     return "Specials" if number == 0 else f"Season {number}"
 
 
+def _names_nothing(name: str, number: int | None) -> bool:
+    """Whether a season name is only the season's default in some language: "Season 1",
+    "Staffel 01" (tinyMediaManager's and Kodi's German default), "Specials", "第2季"; not
+    "Season 1 - The Beginning", a name of the user's own."""
+    name = name.strip()
+    if number is None or season_of_folder(name) != number:
+        return False
+    return number == 0 or name.endswith("季") or re.fullmatch(r"\D*\d+", name) is not None
+
+
 def _name_season(item: db.Movie, name: str, before: str | None = None) -> None:
     """The season's name from tvshow.nfo's `<namedseason>`, unless the user locked its title
     (a title still `before`, the name the NFO gave it last, was locked by that NFO: the NFO's
@@ -539,7 +549,7 @@ def _name_season(item: db.Movie, name: str, before: str | None = None) -> None:
     if item.is_locked("title") and (before is None or item.title != before):
         return
     item.title = name
-    if name != _default_season_name(item.season) and not item.is_locked("title"):
+    if not _names_nothing(name, item.season) and not item.is_locked("title"):
         item.locked_fields = [*(item.locked_fields or []), "title"]
 
 
@@ -646,7 +656,7 @@ def _apply_season_nfo(item: db.Movie, nfo: SeasonNfo, nfo_hash: str, seen: list)
         title = item.title
         # "Season 1" (Jellyfin's default), "Staffel 1" (tMM's, in German) name nothing: no
         # title is replaced by one, but the name the file gave before is taken back
-        if nfo.title and season_of_folder(nfo.title) != item.season:
+        if nfo.title and not _names_nothing(nfo.title, item.season):
             _name_season(item, nfo.title, before.get("title"))
         elif nfo.title and before.get("title") == item.title and item.is_locked("title"):
             item.title = nfo.title

@@ -195,6 +195,27 @@ def test_a_new_shows_seasons_are_named_by_its_tvshow_nfo(trt):
     assert season.title == "Children of Earth" and season.locked_fields == ["title"]
 
 
+def test_a_season_name_in_another_language_is_no_name_of_the_users(trt):
+    """Kodi's export in German names its seasons "Staffel 1": that is the season's default,
+    not a name the user chose, so it is not locked against TMDB's; "Season 2 - The Road" is the
+    user's, although it starts like a default. Before, any name but the English "Season N" was
+    locked, and a season.nfo title starting "Season 2" was not read at all."""
+    folder = Path(trt.config.library[0].path) / "Torchwood"
+    for n in (1, 2):
+        (folder / f"Season 0{n}").mkdir(parents=True)
+        (folder / f"Season 0{n}" / f"Torchwood - S0{n}E01.mkv").write_bytes(SAMPLE.read_bytes())
+    (folder / "tvshow.nfo").write_text(
+        '<tvshow><title>Torchwood</title><namedseason number="1">Staffel 1</namedseason></tvshow>'
+    )
+    (folder / "Season 02" / "season.nfo").write_text(
+        "<season><seasonnumber>2</seasonnumber><title>Season 2 - The Road</title></season>"
+    )
+    scan(trt)
+    one, two = (db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == n) for n in (1, 2))
+    assert (one.title, one.locked_fields or []) == ("Staffel 1", [])
+    assert (two.title, two.locked_fields) == ("Season 2 - The Road", ["title"])
+
+
 JELLYFIN_SEASON = NFO / "jellyfin-Season-01.nfo"
 
 
