@@ -227,6 +227,11 @@ def cmd_scan(config: Config, args) -> int:
         f"{len(report.moved)} moved, {len(report.missing)} missing, {report.unchanged} unchanged; "
         f"{identified} identified, {unsure} left unidentified"
     )
+    if report.skipped:
+        print(
+            f"skipped {report.skipped} by name (samples, trailers, extras): each library lists "
+            "them, with the rule, on the web UI's Settings page (/settings#libraries)"
+        )
     return EXIT_FAILED if failed else EXIT_OK
 
 

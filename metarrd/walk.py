@@ -96,6 +96,7 @@ _STACK_PATTERNS = tuple(
 _FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?([0-9]+)$", re.IGNORECASE)
 
 ErrorCallback = Callable[[Path, str], None]
+SkipCallback = Callable[[str, str], None]
 
 
 class FoundVideo(NamedTuple):
@@ -198,6 +199,56 @@ def is_skipped_folder(name: str, next_to_movie: bool = True) -> bool:
     return next_to_movie and folded in _MAYBE_EXTRAS_FOLDERS
 
 
+def skip_rule(name: str) -> str | None:
+    """Why the movie walk leaves out a video file named `name` (`is_excluded_file`), as a user
+    reads it; None when it is no video worth telling about (hidden, our temp files)."""
+    if is_hidden(name) or name.startswith(TEMP_MARKER):
+        return None
+    stem = os.path.splitext(name)[0]
+    if _SAMPLE.search(stem):
+        return 'a sample ("sample" in its name, as -sample or .sample)'
+    if _TRAILER.search(stem):
+        return 'a trailer ("trailer" in its name, as -trailer or .trailer)'
+    extra = _EXTRA_SUFFIX.search(stem)
+    return f"an extra (its name ends in {extra.group()})" if extra else None
+
+
+def episode_skip_rule(name: str) -> str | None:
+    """Why the TV scan leaves out a video file named `name` (`is_episode_file`); None when it
+    is an episode, or no video worth telling about (hidden, our temp files)."""
+    if is_hidden(name) or name.startswith(TEMP_MARKER):
+        return None
+    stem = os.path.splitext(name)[0]
+    if _SAMPLE.search(stem) or _EPISODE_SAMPLE.search(stem):
+        return 'a sample ("sample" in its name, as -sample or .sample)'
+    if _EPISODE_NUMBERS.search(stem):
+        extra = _EPISODE_EXTRA_SUFFIX.search(stem)
+        return f"an extra (its name ends in {extra.group()})" if extra else None
+    if _TRAILER_END.search(stem):
+        return 'a trailer (its name ends in "trailer")'
+    extra = _EXTRA_SUFFIX.search(stem)
+    return f"an extra (its name ends in {extra.group()})" if extra else None
+
+
+def folder_skip_rule(name: str, next_to_movie: bool = True, *, show: bool = False) -> str | None:
+    """Why a walk does not enter a folder named `name` (`is_skipped_folder`; `show`: inside a
+    TV show, `is_skipped_show_folder`), as a user reads it; None when it is entered, or is
+    nobody's media (hidden, a NAS's recycle bin or thumbnails)."""
+    folded = _fold(name)
+    if is_hidden(name) or folded in _JUNK_FOLDERS:
+        return None
+    if folded in _EXTRAS_FOLDERS or (show and folded in _SHOW_EXTRAS_FOLDERS):
+        kind = "samples" if folded.startswith("sample") else "extras"
+        return f"a folder of {kind}, by its name: not scanned"
+    if folded.endswith(".ite"):
+        return "an iTunes Extras bundle (.ite): not scanned"
+    if _SAMPLE.search(name):
+        return 'a folder of samples ("sample" in its name): not scanned'
+    if next_to_movie and folded in _MAYBE_EXTRAS_FOLDERS:
+        return "a folder of extras, beside a movie: not scanned (elsewhere a category folder)"
+    return None
+
+
 def is_stack_folder(name: str) -> bool:
     """A folder named as a part of a folder stack: `CD1`, `Disc 2`, `DVD.3`."""
     return _FOLDER_STACK.search(name) is not None
@@ -247,6 +298,25 @@ def walks_into(folder: str | os.PathLike[str], root: str | os.PathLike[str]) -> 
             return False
         parent = os.path.join(parent, name)
     return True
+
+
+def not_walked_for(
+    folder: str | os.PathLike[str], root: str | os.PathLike[str]
+) -> tuple[str, str] | None:
+    """The folder on the way from `root` to `folder` that the walk does not enter (when
+    `walks_into` says no) and why (`folder_skip_rule`); None when it is hidden or junk, which
+    is nobody's media."""
+    folder, root = os.path.normpath(folder), os.path.normpath(root)
+    parent = root
+    for name in Path(folder).relative_to(root).parts:
+        path = os.path.join(parent, name)
+        if is_skipped_folder(name, next_to_movie=False):
+            rule = folder_skip_rule(name, False)
+            return (path, rule) if rule is not None else None
+        if _fold(name) in _MAYBE_EXTRAS_FOLDERS and _holds_movie(parent):
+            return path, folder_skip_rule(name, True) or ""
+        parent = path
+    return None
 
 
 def _holds_movie(folder: str) -> bool:
@@ -380,6 +450,7 @@ def walk_library(
     inside: Sequence[str | os.PathLike[str]] = (),
     follow_symlinks: bool = False,
     known: Set[str] | None = None,
+    on_skip: SkipCallback | None = None,
 ) -> Iterator[FoundVideo]:
     """Every movie under `root`, folder by folder in name order.
 
@@ -389,12 +460,14 @@ def walk_library(
     `inside` (the other libraries), or anywhere with `follow_symlinks`. `known`: paths of
     single-file movies found before (a rescan); their names and folders were judged then, so a
     folder whose only entry that matters is one of them costs its listing and one stat: no name
-    rules, no sorting.
+    rules, no sorting. `on_skip(path, rule)`: each video file and folder left out by its name
+    (a sample, a trailer, an extra, an extras folder) or a symlink not followed, with the rule
+    as a user reads it (`skip_rule`); hidden and NAS junk entries are not told.
     """
     known = known or frozenset()
     known_dirs = {p.rpartition(os.sep)[0] for p in known}  # compared with subfolder paths only
     root = os.fspath(root)
-    report = _Reporter(on_error)
+    report = _Reporter(on_error, on_skip)
     allowed = [os.path.realpath(p) for p in (root, *inside)]
     try:
         root_stat = os.stat(root)
@@ -433,7 +506,7 @@ def walk_library(
             else:  # the part whose name it is (a stack's `CD2/b\xe9.mkv`), not the first part
                 report(Path(bad), NOT_UTF8)
         if not follow_symlinks:
-            subfolders = [d for d in subfolders if may_follow(d, allowed)]
+            subfolders = [d for d in subfolders if may_follow(d, allowed, report.skipped)]
         pending.extend(reversed(seen.fresh(subfolders)))
 
 
@@ -542,8 +615,11 @@ def leads_out(
     return real
 
 
-def may_follow(entry: os.DirEntry[str], allowed: list[str]) -> bool:
-    """A real folder, or a symlinked one whose target lies inside a library."""
+def may_follow(
+    entry: os.DirEntry[str], allowed: list[str], on_skip: SkipCallback | None = None
+) -> bool:
+    """A real folder, or a symlinked one whose target lies inside a library; one that is not
+    is logged, and told to `on_skip(path, rule)`."""
     try:
         if not entry.is_symlink():
             return True
@@ -558,12 +634,27 @@ def may_follow(entry: os.DirEntry[str], allowed: list[str]) -> bool:
         display(entry.path),
         display(target),
     )
+    if on_skip is not None:
+        on_skip(entry.path, f"{SYMLINK_OUT} (it leads to {display(target)})")
     return False
 
 
+SYMLINK_OUT = (
+    "a symlink to a folder outside every library: not followed (set follow_symlinks = true "
+    "for this library to follow it)"
+)
+
+
 class _Reporter:
-    def __init__(self, on_error: ErrorCallback | None):
+    def __init__(self, on_error: ErrorCallback | None, on_skip: SkipCallback | None = None):
         self.on_error = on_error
+        self.on_skip = on_skip
+
+    def skipped(self, path: str, rule: str | None) -> None:
+        """A video or folder left out by its name (`rule` None: not worth telling)."""
+        if rule is not None and self.on_skip is not None:
+            log.debug("library walk: skipped %s: %s", display(path), rule)
+            self.on_skip(path, rule)
 
     def __call__(self, path: Path, reason: str) -> None:
         log.warning("library walk: skipped %s: %s", display(path), reason)
@@ -575,7 +666,11 @@ class _Reporter:
 
 
 class _Quiet(_Reporter):
-    """A reporter for a look that is not the scan (the watcher's): the scan reports errors."""
+    """A reporter for a look that is not the scan (the watcher's): the scan reports errors
+    and skips."""
+
+    def skipped(self, path: str, rule: str | None) -> None:
+        pass
 
     def __call__(self, path: Path, reason: str) -> None:
         log.debug("library walk: %s: %s", display(path), reason)
@@ -665,7 +760,13 @@ def _classify(
         found = _found(videos, report)
         movies.extend([found] if found is not None else [])
     else:
-        videos = [f for f in videos if not is_excluded_file(f.name)]
+        kept = []
+        for f in videos:
+            if is_excluded_file(f.name):
+                report.skipped(f.path, skip_rule(f.name))
+            else:
+                kept.append(f)
+        videos = kept
         by_name = {f.name: f for f in videos}
         for group in stack_names([f.name for f in videos]):
             found = _found([by_name[name] for name in group], report)
@@ -673,13 +774,14 @@ def _classify(
                 movies.append(found)
 
     seen_before = [d for d in dirs if d.path in known_dirs]  # a known movie's own folder
-    walkable = [
-        d
-        for d in dirs
-        if d.path not in known_dirs
-        and d.name.upper() not in DISC_FOLDERS
-        and not is_skipped_folder(d.name, False)
-    ]
+    walkable = []
+    for d in dirs:
+        if d.path in known_dirs or d.name.upper() in DISC_FOLDERS:
+            continue
+        if is_skipped_folder(d.name, False):
+            report.skipped(d.path, folder_skip_rule(d.name, False))
+        else:
+            walkable.append(d)
     # a known movie's `CD1` folder is a stack's part once its `CD2` has come (the name's last
     # character first: a rescan meets thousands of known folders, few end in a digit)
     stackable = walkable + [
@@ -695,8 +797,12 @@ def _classify(
         keep = {d.path for d in walkable} | {d.path for d in seen_before}
         walkable = [d for d in dirs if d.path in keep]
     movies.extend(stacked)
-    next_to_movie = bool(movies)
-    walkable = [d for d in walkable if not (next_to_movie and is_skipped_folder(d.name, True))]
+    if movies:  # "Shorts", "Other" beside a movie are its extras
+        extras = [d for d in walkable if is_skipped_folder(d.name, True)]
+        for d in extras:
+            report.skipped(d.path, folder_skip_rule(d.name, True))
+        if extras:
+            walkable = [d for d in walkable if d not in extras]
     return movies, walkable
 
 

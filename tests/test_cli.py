@@ -111,3 +111,21 @@ def test_usage_errors_exit_2(library, args, capsys):
     cfg, _ = library
     assert cli(cfg, *args) == 2
     assert capsys.readouterr().err.startswith("metarrd: ")
+
+
+def test_scan_says_how_many_it_skipped_and_where_they_are_listed(library, capsys):
+    """A sample or an extra is left out by name; the scan says so and where the list is, after
+    its usual summary line (unchanged: scripts read it)."""
+    cfg, root = library
+    shutil.copy2(MEDIA, root / "Alien (1979)" / "Alien (1979)-trailer.mkv")
+    (root / "Heat (1995)" / "Extras").mkdir()
+    shutil.copy2(MEDIA, root / "Heat (1995)" / "Extras" / "Heat.mkv")
+
+    cli(cfg, "scan")
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2].startswith("scanned 3 videos: 3 new,")
+    assert lines[-1] == (
+        "skipped 2 by name (samples, trailers, extras): each library lists them, with the "
+        "rule, on the web UI's Settings page (/settings#libraries)"
+    )

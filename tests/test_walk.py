@@ -570,3 +570,62 @@ def test_a_stack_with_one_part_not_utf8_names_that_part(tmp_path):
     errors = []
     assert list(found(tmp_path, on_error=lambda p, r: errors.append((p, r)))) == []
     assert [p for p, _ in errors] == [latin1] and "not valid UTF-8" in errors[0][1]
+
+
+def skips(root: Path, **kwargs) -> dict[str, str]:
+    """{path relative to root: rule} of what the walk left out by name."""
+    told: dict[str, str] = {}
+    list(
+        walk_library(
+            root, on_skip=lambda p, rule: told.setdefault(os.path.relpath(p, root), rule), **kwargs
+        )
+    )
+    return told
+
+
+def test_the_walk_tells_what_it_leaves_out_by_name_and_why(tmp_path):
+    """A user whose movie "does not show up" can learn it was taken for a sample or an extra;
+    hidden files, our temp files and NAS junk are nobody's media and are not told."""
+    make(
+        tmp_path,
+        "The Matrix (1999)/The Matrix (1999).mkv",
+        "The Matrix (1999)/The Matrix (1999)-trailer.mkv",
+        "The Matrix (1999)/The Matrix (1999).sample.mkv",
+        "The Matrix (1999)/The Matrix (1999)-featurette.mkv",
+        "The Matrix (1999)/The Matrix (1999).nfo",  # no video: nothing to tell
+        "The Matrix (1999)/Extras/Making of.mkv",
+        "The Matrix (1999)/Sample/matrix-sample.mkv",
+        "The Matrix (1999)/Shorts/Short.mp4",  # beside a movie: its extras
+        "The Matrix (1999)/The Matrix (iTunes Extras).ite/videos/Making Of.m4v",
+        "The Matrix (1999)/.hidden.mkv",
+        f"The Matrix (1999)/{TEMP_MARKER}1234.mkv",
+        "Shorts/Bunny (2008).mkv",  # a category folder: walked
+        "@eaDir/Heat.mkv",
+        ".Trash-1000/Old.mkv",
+    )
+
+    told = skips(tmp_path)
+
+    assert told == {
+        "The Matrix (1999)/The Matrix (1999)-featurette.mkv": "an extra (its name ends in -featurette)",
+        "The Matrix (1999)/The Matrix (1999)-trailer.mkv": 'a trailer ("trailer" in its name, as -trailer or .trailer)',
+        "The Matrix (1999)/The Matrix (1999).sample.mkv": 'a sample ("sample" in its name, as -sample or .sample)',
+        "The Matrix (1999)/Extras": "a folder of extras, by its name: not scanned",
+        "The Matrix (1999)/Sample": "a folder of samples, by its name: not scanned",
+        "The Matrix (1999)/The Matrix (iTunes Extras).ite": "an iTunes Extras bundle (.ite): not scanned",
+        "The Matrix (1999)/Shorts": "a folder of extras, beside a movie: not scanned (elsewhere a category folder)",
+    }
+    # a rescan (the movie known) tells the same
+    assert skips(tmp_path, known=known_paths(tmp_path)) == told
+
+
+def test_a_symlink_not_followed_is_told(tmp_path):
+    library, elsewhere = tmp_path / "lib", tmp_path / "elsewhere"
+    make(elsewhere, "Heat (1995)/Heat (1995).mkv")
+    library.mkdir()
+    (library / "Heat (1995)").symlink_to(elsewhere / "Heat (1995)")
+
+    [(path, rule)] = skips(library).items()
+
+    assert path == "Heat (1995)"
+    assert rule.startswith("a symlink to a folder outside every library: not followed")

@@ -70,6 +70,8 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         f"{report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
         f"{len(report.moved)} moved, {len(report.missing)} missing, {len(report.errors)} errors"
     )
+    if report.skipped:  # a sample, a trailer, an extra: listed in Settings → Libraries
+        message += f", {report.skipped} skipped by name (listed in Settings, Libraries)"
     return Outcome(message, follow)
 
 

@@ -15,6 +15,7 @@ from metarrd.scan.local_files import (
     movie_folder,
 )
 from metarrd.scan.renames import follow_renames, mark_gone
+from metarrd.scan.skipped import load as skipped_by_name
 from metarrd.scan.stage import ScanReport, apply_nfo_values, probe, scan, scan_library
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "probe",
     "scan",
     "scan_library",
+    "skipped_by_name",
 ]

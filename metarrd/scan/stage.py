@@ -46,13 +46,22 @@ from metarrd.scan.local_files import (
 )
 from metarrd.scan.nfo_read import NfoData, NfoError, read_nfo
 from metarrd.scan.renames import carry_ledger
+from metarrd.scan.skipped import Skipped
+from metarrd.scan.skipped import save as save_skipped
 from metarrd.scan.streams import (
     StreamDetails,
     StreamReadError,
     read_stack_details,
     read_stream_details,
 )
-from metarrd.walk import FoundVideo, is_stack_folder, leads_out, walk_library, walks_into
+from metarrd.walk import (
+    FoundVideo,
+    is_stack_folder,
+    leads_out,
+    not_walked_for,
+    walk_library,
+    walks_into,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +78,12 @@ class ScanReport:
     moved: list[int] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (item, reason)
+    skipped: int = 0  # videos and folders left out by name (samples, extras): `scan.skipped`
 
     def merge(self, other: ScanReport) -> None:
         self.found += other.found
         self.unchanged += other.unchanged
+        self.skipped += other.skipped
         for name in ("new", "changed", "moved", "missing", "errors"):
             getattr(self, name).extend(getattr(other, name))
 
@@ -165,6 +176,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         # on the item it hides, when one (a stack's `CD2` folder): its page says why
         db.record_event("scan.error", f"{shown}: {reason}", movie=owner(str(path)), level="error")
 
+    skipped = Skipped(root)  # what the walk leaves out by name: listed for the user
     # symlinked folders are followed into any library (or anywhere, when this one says so)
     walk = functools.partial(
         walk_library,
@@ -172,22 +184,29 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         inside=[Path(other.path) for other in rt.config.library],
         follow_symlinks=lib.follow_symlinks,
         known=single,
+        on_skip=skipped,
     )
     found: list[FoundVideo] = []
     with _cycle_collector_paused():
         for top in scope:
             if _led_out(rt, lib, top, report):
                 continue
-            if not walks_into(top if top.is_dir() else top.parent, root):
+            folder = top if top.is_dir() else top.parent
+            if not walks_into(folder, root):
                 # a scope the watcher or a webhook named in extras (`Heat (1995)/Shorts/`): the
                 # full walk does not go there, so nothing there is a movie
                 log.info("library %s: %s is not walked (extras or junk)", lib.name, display(top))
+                if (why := not_walked_for(folder, root)) is not None:
+                    skipped(*why)
                 continue
+            skipped.walked.append(str(folder))
             if top.is_file():
                 found.extend(v for v in walk(top.parent) if v.file == str(top))
             else:
                 found.extend(walk(top))
     report.found = len(found)
+    report.skipped = skipped.total
+    save_skipped(library, skipped)
 
     changed: list[tuple[FoundVideo, int | None]] = []
     seen = set()
@@ -254,7 +273,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             log.info("item %d: %s vanished, marked missing", movie.id, movie.path)
         report.missing.extend(ids)
     log.info(
-        "library %s: %d videos, %d new, %d changed, %d moved, %d missing, %d unchanged, %d errors",
+        "library %s: %d videos, %d new, %d changed, %d moved, %d missing, %d unchanged, %d errors, "
+        "%d skipped by name",
         lib.name,
         report.found,
         len(report.new),
@@ -263,6 +283,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         len(report.missing),
         report.unchanged,
         len(report.errors),
+        report.skipped,
     )
     return report
 

@@ -43,6 +43,8 @@ from metarrd.scan.local_files import (
     refused_link,
 )
 from metarrd.scan.nfo_read import NfoError, capped
+from metarrd.scan.skipped import Skipped
+from metarrd.scan.skipped import save as save_skipped
 from metarrd.scan.stage import (
     PROBE_THREADS,
     ScanReport,
@@ -66,6 +68,8 @@ from metarrd.scan.tv_nfo import (
 from metarrd.walk import (
     NOT_UTF8,
     VIDEO_EXTENSIONS,
+    episode_skip_rule,
+    folder_skip_rule,
     is_episode_file,
     is_junk_folder,
     is_skipped_show_folder,
@@ -116,10 +120,12 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
         report.errors.append((shown, reason))
         db.record_event("scan.error", f"{shown}: {reason}", level="error")
 
-    walk = _ShowWalk(rt.config, lib, on_error)
+    skipped = Skipped(root)  # what the walk leaves out by name: listed for the user
+    walk = _ShowWalk(rt.config, lib, on_error, skipped)
     shows: dict[Path, list[Path]] = {}  # show folder -> scope paths inside it
     for top in scope:
         if top == root:
+            skipped.walked.append(str(root))
             try:
                 entries = sorted(os.scandir(root), key=lambda e: e.name)
             except OSError as exc:
@@ -147,7 +153,10 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                 continue
             if is_junk_folder(show_dir.name) or not _walked_into(show_dir, top):
                 log.info("library %s: %s is not walked (junk or extras)", lib.name, display(top))
+                if not is_junk_folder(show_dir.name):
+                    _tell_not_walked(show_dir, top, skipped)
                 continue
+            skipped.walked.append(str(top if top.is_dir() else top.parent))
             if is_utf8(show_dir):
                 shows.setdefault(show_dir, []).append(top)
             else:
@@ -162,10 +171,13 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                     raise
                 log.exception("library %s: scanning %s failed", lib.name, display(show_dir))
                 on_error(show_dir, f"the show could not be scanned ({type(exc).__name__}: {exc})")
+    report.skipped = skipped.total
+    save_skipped(library, skipped)
     log.info(
         "TV library %s: %d shows, %d videos, %d new, %d changed, %d missing, %d unchanged, "
-        "%d errors", lib.name, len(shows), report.found, len(report.new), len(report.changed),
-        len(report.missing), report.unchanged, len(report.errors),
+        "%d errors, %d skipped by name", lib.name, len(shows), report.found, len(report.new),
+        len(report.changed), len(report.missing), report.unchanged, len(report.errors),
+        report.skipped,
     )  # fmt: skip
     return report
 
@@ -174,13 +186,20 @@ class _ShowWalk:
     """How a TV library's folders are walked: a symlinked folder is followed when its target
     lies inside a library (any), or anywhere with the library's `follow_symlinks`, as the movie
     walk does; errors go to `on_error(path, reason)`. `unread`: the folders (and files) it
-    could not read, whose known items keep their state (`stage.out_of_sight`)."""
+    could not read, whose known items keep their state (`stage.out_of_sight`). What it leaves
+    out by name (samples, extras, extras folders) goes to `on_skip(path, rule)`."""
 
-    def __init__(self, config: Config, lib: LibraryConfig, on_error) -> None:
+    def __init__(self, config: Config, lib: LibraryConfig, on_error, on_skip=None) -> None:
         self.allowed = [os.path.realpath(other.path) for other in config.library]
         self.anywhere = lib.follow_symlinks
         self.on_error = on_error
+        self.on_skip = on_skip
         self.unread: list[str] = []
+
+    def skipped(self, path: str | os.PathLike[str], rule: str | None) -> None:
+        """A video or folder left out by its name (`rule` None: not worth telling)."""
+        if rule is not None and self.on_skip is not None:
+            self.on_skip(path, rule)
 
     def unreadable(self, path: Path, reason: str) -> None:
         """Report a folder or file that could not be read, and keep its items as they are."""
@@ -192,7 +211,7 @@ class _ShowWalk:
         try:
             if not entry.is_dir():  # follows a symlink
                 return False
-            return self.anywhere or may_follow(entry, self.allowed)
+            return self.anywhere or may_follow(entry, self.allowed, self.on_skip)
         except OSError:
             return False
 
@@ -206,6 +225,8 @@ class _ShowWalk:
                 if is_episode_file(top.name) and is_utf8(top):
                     st = top.stat()
                     found.append((top, st.st_size, st.st_mtime_ns))
+                elif top.suffix.lower() in VIDEO_EXTENSIONS:
+                    self.skipped(top, episode_skip_rule(top.name))
                 continue
             seen: set[tuple[int, int]] = set()
             pending = [os.fspath(top)]
@@ -228,17 +249,22 @@ class _ShowWalk:
                     try:
                         if entry.is_dir():
                             if is_skipped_show_folder(name):
+                                self.skipped(entry.path, folder_skip_rule(name, False, show=True))
                                 continue
                             if not is_utf8(entry.path):
                                 self.on_error(Path(entry.path), NOT_UTF8)
                             elif self.enters(entry):
                                 folders.append(entry.path)
-                        elif entry.is_file() and is_episode_file(name):  # regular files only
+                        elif not entry.is_file():  # regular files only
+                            continue
+                        elif is_episode_file(name):
                             if not is_utf8(entry.path):
                                 self.on_error(Path(entry.path), NOT_UTF8)
                                 continue
                             info = entry.stat()
                             found.append((Path(entry.path), info.st_size, info.st_mtime_ns))
+                        elif os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS:
+                            self.skipped(entry.path, episode_skip_rule(name))
                     except FileNotFoundError:
                         continue  # vanished since the listing
                     except OSError as exc:  # a link into a share we may not read, EIO
@@ -276,6 +302,18 @@ def _walked_into(show_dir: Path, top: Path) -> bool:
     if top.is_file() or not top.is_dir():
         folders = folders[:-1]
     return not any(is_skipped_show_folder(name) for name in folders)
+
+
+def _tell_not_walked(show_dir: Path, top: Path, skipped: Skipped) -> None:
+    """List the folder of `show_dir` on the way to `top` that the walk does not enter, with
+    why, as the full walk lists it."""
+    folder = show_dir
+    for name in top.relative_to(show_dir).parts:
+        folder = folder / name
+        if is_skipped_show_folder(name):
+            if (rule := folder_skip_rule(name, False, show=True)) is not None:
+                skipped(folder, rule)
+            return
 
 
 def _is_regular(entry: os.DirEntry[str]) -> bool:

@@ -430,3 +430,17 @@ def test_a_sooner_notify_request_gets_its_own_message(queued_rt):
     assert huey.pending_count() == 2  # one more, due now; the late one will find the job done
     jobs.enqueue_notify(delay=300)
     assert huey.pending_count() == 2
+
+
+def test_a_scan_job_says_how_many_it_skipped_by_name(rt, fake_stages):
+    """Its message is what the Activity page shows: a trailer left out is counted there."""
+    folder = Path(rt.config.library[0].path) / "Heat (1995)"
+    folder.mkdir()
+    (folder / "Heat (1995).mkv").write_bytes(b"\0" * 1000)
+    (folder / "Heat (1995)-trailer.mkv").write_bytes(b"\0" * 1000)
+
+    job = jobs.enqueue_scan([str(folder)])
+
+    assert db.Job.get_by_id(job.id).message.endswith(
+        ", 1 skipped by name (listed in Settings, Libraries)"
+    )

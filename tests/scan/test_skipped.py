@@ -1,0 +1,211 @@
+"""What a scan leaves out by name (samples, trailers, extras) is kept for the user, per library:
+the latest scan's only, bounded, written once per scan and not at all when it is unchanged.
+(tinyMediaManager's and Sonarr's users ask "why does my movie not show up?": there, a file taken
+for a sample or an extra leaves no trace.)"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.runtime import open_runtime
+from metarrd.scan import scan, skipped_by_name
+from metarrd.scan import skipped as skipped_module
+
+from .conftest import put
+
+
+@pytest.fixture
+def movies(tmp_path, config_factory):
+    root = tmp_path / "movies"
+    rt = open_runtime(config_factory(libraries={"Movies": root}))
+    yield rt, root
+    rt.close()
+
+
+def listed(name: str = "Movies") -> dict:
+    library = db.Library.get(db.Library.name == name)
+    return skipped_by_name([library.id]).get(library.id, {"entries": [], "total": 0})
+
+
+def touch(root: Path, *names: str) -> None:
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b"not a movie")
+
+
+def test_a_scan_keeps_what_it_skipped_and_why(movies):
+    rt, root = movies
+    put(root, "Heat (1995)/Heat (1995).mkv")
+    touch(
+        root,
+        "Heat (1995)/Heat (1995)-trailer.mkv",
+        "Heat (1995)/Extras/Making of.mkv",
+        # a real release's sample, as scene rules name it (a film of its own to its user)
+        "Sample Movie (2020)/sample-sample.mkv",
+    )
+
+    report = scan(rt)
+
+    assert report.skipped == 3
+    assert listed() == {
+        "entries": [
+            ("Heat (1995)/Extras", "a folder of extras, by its name: not scanned"),
+            (
+                "Heat (1995)/Heat (1995)-trailer.mkv",
+                'a trailer ("trailer" in its name, as -trailer or .trailer)',
+            ),
+            (
+                "Sample Movie (2020)/sample-sample.mkv",
+                'a sample ("sample" in its name, as -sample or .sample)',
+            ),
+        ],
+        "total": 3,
+    }
+
+
+def test_only_the_latest_scan_is_kept_and_an_unchanged_rescan_writes_nothing(movies, monkeypatch):
+    rt, root = movies
+    put(root, "Heat (1995)/Heat (1995).mkv")
+    touch(root, "Heat (1995)/Heat (1995)-trailer.mkv", "Heat (1995)/Heat (1995)-sample.mkv")
+    scan(rt)
+    assert listed()["total"] == 2
+
+    [event] = db.Event.select().where(db.Event.kind == "scan.skipped")
+    assert event.message == (
+        "Library Movies: Heat (1995)/Heat (1995)-sample.mkv skipped by name, a sample "
+        '("sample" in its name, as -sample or .sample) and 1 more; Settings, Libraries lists '
+        "what the latest scan skipped"
+    )
+
+    writes = []
+    real_set_meta = db.set_meta
+    monkeypatch.setattr(db, "set_meta", lambda *a: writes.append(a) or real_set_meta(*a))
+    scan(rt)
+    assert writes == []  # unchanged: not one write
+    assert db.Event.select().where(db.Event.kind == "scan.skipped").count() == 1
+
+    (root / "Heat (1995)" / "Heat (1995)-trailer.mkv").unlink()
+    scan(rt)
+    assert len(writes) == 1
+    assert [path for path, _rule in listed()["entries"]] == ["Heat (1995)/Heat (1995)-sample.mkv"]
+    assert db.Event.select().where(db.Event.kind == "scan.skipped").count() == 1  # nothing new
+
+    (root / "Heat (1995)" / "Heat (1995)-sample.mkv").unlink()
+    scan(rt)
+    assert listed() == {"entries": [], "total": 0}
+
+
+def test_the_list_is_bounded_with_the_count_of_the_rest(movies, monkeypatch):
+    rt, root = movies
+    monkeypatch.setattr(skipped_module, "SHOWN", 3)
+    put(root, "Heat (1995)/Heat (1995).mkv")
+    touch(root, *(f"Heat (1995)/Heat (1995)-featurette{n}.mkv" for n in range(1, 8)))
+
+    scan(rt)
+
+    got = listed()
+    assert len(got["entries"]) == 3
+    assert got["total"] == 7
+
+
+def test_a_scan_of_one_folder_replaces_only_that_folders_entries(movies):
+    """The watcher scans one folder at a time: what the full scan listed elsewhere stays."""
+    rt, root = movies
+    put(root, "Heat (1995)/Heat (1995).mkv")
+    put(root, "Alien (1979)/Alien (1979).mkv")
+    touch(root, "Heat (1995)/Heat (1995)-trailer.mkv", "Alien (1979)/Alien (1979)-trailer.mkv")
+    scan(rt)
+
+    (root / "Heat (1995)" / "Heat (1995)-trailer.mkv").unlink()
+    touch(root, "Heat (1995)/Heat (1995)-featurette.mkv")
+    scan(rt, [root / "Heat (1995)"])
+
+    assert [path for path, _rule in listed()["entries"]] == [
+        "Alien (1979)/Alien (1979)-trailer.mkv",
+        "Heat (1995)/Heat (1995)-featurette.mkv",
+    ]
+    assert listed()["total"] == 2
+
+
+def test_a_scope_in_an_extras_folder_is_listed_as_that_folder(movies):
+    """A webhook or the watcher naming `Heat (1995)/Extras/x.mkv`: not walked, and said why."""
+    rt, root = movies
+    put(root, "Heat (1995)/Heat (1995).mkv")
+    touch(root, "Heat (1995)/Extras/Making of.mkv")
+
+    report = scan(rt, [root / "Heat (1995)" / "Extras" / "Making of.mkv"])
+
+    assert report.found == 0
+    assert listed()["entries"] == [
+        ("Heat (1995)/Extras", "a folder of extras, by its name: not scanned")
+    ]
+
+
+def test_hostile_names_are_kept_escaped(movies):
+    """A name with a terminal escape, a line break, an RTL override or bytes that are not UTF-8
+    is stored as it can be shown: escaped, one line, in reading order."""
+    rt, root = movies
+    put(root, "Heat (1995)/Heat (1995).mkv")
+    touch(
+        root,
+        "Heat (1995)/\x1b[31mred\nline-trailer.mkv",
+        "Heat (1995)/evil\u202egpj.exe-sample.mkv",
+    )
+    bad = os.fsencode(root / "Heat (1995)") + b"/caf\xe9-trailer.mkv"
+    with open(bad, "wb") as f:
+        f.write(b"x")
+
+    scan(rt)
+
+    paths = [path for path, _rule in listed()["entries"]]
+    assert paths == [
+        "Heat (1995)/\\x1b[31mred\\nline-trailer.mkv",
+        "Heat (1995)/caf\\xe9-trailer.mkv",
+        "Heat (1995)/evil\\u202egpj.exe-sample.mkv",
+    ]
+
+
+def test_a_tv_scan_keeps_its_skipped_episodes_and_extras_folders(tmp_path):
+    from metarrd.config import parse_config
+    from tests.conftest import backend_sections
+
+    root = tmp_path / "tv"
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(root), "kind": "tv"}],
+            **backend_sections(),
+        }
+    )
+    put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    touch(
+        root,
+        "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - sample.mkv",
+        "Breaking Bad (2008)/Season 01/Breaking Bad - S01E02-featurette.mkv",
+        "Breaking Bad (2008)/Featurettes/Inside.mkv",
+        "Breaking Bad (2008)/Clips/Clip.mkv",  # Jellyfin's and Plex's extras, in a show
+        "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.nfo",
+    )
+    rt = open_runtime(config)
+    try:
+        report = scan(rt)
+    finally:
+        rt.close()
+
+    assert report.skipped == 4
+    assert listed("TV")["entries"] == [
+        ("Breaking Bad (2008)/Clips", "a folder of extras, by its name: not scanned"),
+        ("Breaking Bad (2008)/Featurettes", "a folder of extras, by its name: not scanned"),
+        (
+            "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - sample.mkv",
+            'a sample ("sample" in its name, as -sample or .sample)',
+        ),
+        (
+            "Breaking Bad (2008)/Season 01/Breaking Bad - S01E02-featurette.mkv",
+            "an extra (its name ends in -featurette)",
+        ),
+    ]
