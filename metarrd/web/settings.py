@@ -24,6 +24,7 @@ from htmx_flask import make_response
 
 from metarrd import db, preferences, workflow
 from metarrd.config import ASSET_TYPES, Config
+from metarrd.scan import skipped_by_name
 from metarrd.web import auth, queries
 from metarrd.web.fragments import toast
 from metarrd.web.ids import parse_int
@@ -122,6 +123,8 @@ def settings_context() -> dict:
 def _libraries() -> list[dict]:
     L, M = db.Library, db.Movie
     counts = dict(M.select(M.library, pw.fn.COUNT(M.id)).group_by(M.library).tuples())
+    libraries = list(L.select().order_by(L.name))
+    skipped = skipped_by_name([lib.id for lib in libraries])  # the latest scans' (one query)
     scanning = (
         db.Job.select()
         .where(db.Job.kind == "scan", db.Job.state.in_(("queued", "running")))
@@ -134,8 +137,9 @@ def _libraries() -> list[dict]:
             "path": lib.path,
             "count": counts.get(lib.id, 0),
             "scanning": scanning,
+            "skipped": skipped.get(lib.id),
         }
-        for lib in L.select().order_by(L.name)
+        for lib in libraries
     ]
 
 
