@@ -156,7 +156,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                 if not is_junk_folder(show_dir.name):
                     _tell_not_walked(show_dir, top, skipped)
                 continue
-            skipped.walked.append(str(top if top.is_dir() else top.parent))
+            skipped.walked.append(str(top))  # a file alone: `episode_files` reads only it
             if is_utf8(show_dir):
                 shows.setdefault(show_dir, []).append(top)
             else:

@@ -209,3 +209,33 @@ def test_a_tv_scan_keeps_its_skipped_episodes_and_extras_folders(tmp_path):
             "an extra (its name ends in -featurette)",
         ),
     ]
+
+
+def test_a_tv_scan_of_one_episode_file_keeps_what_its_folder_listed(tmp_path):
+    """Sonarr's webhook scans one episode file: its season folder is not walked again, so the
+    sample listed there stays listed."""
+    from metarrd.config import parse_config
+    from tests.conftest import backend_sections
+
+    root = tmp_path / "tv"
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(root), "kind": "tv"}],
+            **backend_sections(),
+        }
+    )
+    season = "Breaking Bad (2008)/Season 01"
+    put(root, f"{season}/Breaking Bad - S01E01 - Pilot.mkv")
+    touch(root, f"{season}/Breaking Bad - S01E01 - sample.mkv")
+    rt = open_runtime(config)
+    try:
+        scan(rt)
+        put(root, f"{season}/Breaking Bad - S01E02 - Cat's in the Bag.mkv")
+        scan(rt, [root / season / "Breaking Bad - S01E02 - Cat's in the Bag.mkv"])
+    finally:
+        rt.close()
+
+    assert [path for path, _rule in listed("TV")["entries"]] == [
+        f"{season}/Breaking Bad - S01E01 - sample.mkv"
+    ]
