@@ -475,6 +475,20 @@ def test_a_tick_with_nothing_settled_looks_at_no_path_still_settling(rt, fake_st
     assert looked == []
 
 
+def _a_published_heat(rt, name: str) -> Path:
+    """`Heat (1995)/<name>`, scanned, then identified, locked and published as the user left it."""
+    folder = Path(rt.config.library[0].path) / "Heat (1995)"
+    folder.mkdir()
+    video = folder / name
+    video.write_bytes(b"\0" * 4096)
+    jobs.enqueue_scan(None)
+    db.Movie.update(
+        identification_status=db.ENRICHED, tmdb_id=949, locked_fields=["title"],
+        publish_state=db.PUBLISHED,
+    ).execute()  # fmt: skip
+    return video
+
+
 def _renamed_under_the_watcher(rt, old: Path, new: Path) -> list[str] | None:
     """`old` renamed to `new` as the watcher sees it (a delete, an add), settled: its scopes."""
     clock = Clock()
@@ -491,16 +505,9 @@ def test_a_movie_file_renamed_in_its_folder_keeps_its_item(rt, fake_stages):
     Radarr without the webhook): same folder, same size and mtime, a new name. The scan took it
     for a new movie, identified afresh, and the old item with the user's choices went missing.
     Its published NFO bears the old name: "Updated – Republish?", as after a webhook's rename."""
-    folder = Path(rt.config.library[0].path) / "Heat (1995)"
-    folder.mkdir()
-    old, new = folder / "heat.1995.1080p.bluray.x264.mkv", folder / "Heat (1995).mkv"
-    old.write_bytes(b"\0" * 4096)
-    jobs.enqueue_scan(None)
+    old = _a_published_heat(rt, "heat.1995.1080p.bluray.x264.mkv")
+    folder, new = old.parent, old.parent / "Heat (1995).mkv"
     (movie,) = db.Movie.select()
-    db.Movie.update(
-        identification_status=db.ENRICHED, tmdb_id=949, locked_fields=["title"],
-        publish_state=db.PUBLISHED,
-    ).where(db.Movie.id == movie.id).execute()  # fmt: skip
     fake_stages.calls.clear()
     assert _renamed_under_the_watcher(rt, old, new) == [str(folder)]
     (item,) = db.Movie.select()
@@ -514,16 +521,9 @@ def test_a_movie_file_upgraded_in_its_folder_keeps_its_item(rt, fake_stages):
     puts `Heat.1995.1080p.mkv` in its place, another size and mtime. It was a new movie,
     identified afresh, and the old item with the user's locks went missing; now the item
     follows the new file, as the webhook's upgrade makes it."""
-    folder = Path(rt.config.library[0].path) / "Heat (1995)"
-    folder.mkdir()
-    old, new = folder / "Heat.1995.720p.BluRay.x264-GRP.mkv", folder / "Heat.1995.1080p.mkv"
-    old.write_bytes(b"\0" * 4096)
-    jobs.enqueue_scan(None)
+    old = _a_published_heat(rt, "Heat.1995.720p.BluRay.x264-GRP.mkv")
+    folder, new = old.parent, old.parent / "Heat.1995.1080p.mkv"
     (movie,) = db.Movie.select()
-    db.Movie.update(
-        identification_status=db.ENRICHED, tmdb_id=949, locked_fields=["title"],
-        publish_state=db.PUBLISHED,
-    ).where(db.Movie.id == movie.id).execute()  # fmt: skip
     fake_stages.calls.clear()
     clock = Clock()
     w = Watcher(rt.config, clock=clock)
