@@ -37,6 +37,14 @@ VIDEO_EXTENSIONS = frozenset(
 )  # fmt: skip
 _VIDEO_SUFFIXES = tuple(sorted(VIDEO_EXTENSIONS))
 DISC_FOLDERS = frozenset({"VIDEO_TS", "BDMV"})
+# Why the TV scan leaves out a disc structure inside a show (a folder named so, or the folder
+# holding `VIDEO_TS.IFO`): one entry for the disc, never an episode per stream file
+DISC_IN_SHOW = {
+    "VIDEO_TS": "a DVD structure (VIDEO_TS): not scanned, a disc's .VOB files are no episodes",
+    "BDMV": "a Blu-ray structure (BDMV): not scanned, a disc's .m2ts files are no episodes",
+    "VIDEO_TS.IFO": "a DVD structure (VIDEO_TS.IFO and .VOB files): not scanned, a disc's .VOB "
+    "files are no episodes",
+}
 
 # Folder names (NFC, casefolded) that never hold movies.
 _JUNK_FOLDERS = frozenset(
@@ -172,8 +180,13 @@ def is_episode_file(name: str) -> bool:
 def is_skipped_show_folder(name: str) -> bool:
     """A folder inside a TV show that the TV scan does not enter: the movie walk's extras,
     samples, hidden and junk folders, and `Scenes`/`Shorts`/`Other`/`Clips` wherever they are
-    (`Specials` is a season). The TV scan's rule, and the watcher's."""
-    return is_skipped_folder(name, next_to_movie=False) or _fold(name) in _SHOW_EXTRAS_FOLDERS
+    (`Specials` is a season), and a disc structure's `VIDEO_TS`/`BDMV`: its stream files are no
+    episodes (`Disc 1/BDMV/STREAM/00001.m2ts`). The TV scan's rule, and the watcher's."""
+    return (
+        is_skipped_folder(name, next_to_movie=False)
+        or _fold(name) in _SHOW_EXTRAS_FOLDERS
+        or name.upper() in DISC_FOLDERS
+    )
 
 
 def is_junk_folder(name: str) -> bool:
@@ -237,6 +250,8 @@ def folder_skip_rule(name: str, next_to_movie: bool = True, *, show: bool = Fals
     folded = _fold(name)
     if is_hidden(name) or folded in _JUNK_FOLDERS:
         return None
+    if show and name.upper() in DISC_FOLDERS:
+        return DISC_IN_SHOW[name.upper()]
     if folded in _EXTRAS_FOLDERS or (show and folded in _SHOW_EXTRAS_FOLDERS):
         kind = "samples" if folded.startswith("sample") else "extras"
         return f"a folder of {kind}, by its name: not scanned"

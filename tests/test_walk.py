@@ -11,8 +11,11 @@ import pytest
 from metarrd.walk import (
     TEMP_MARKER,
     FoundVideo,
+    folder_skip_rule,
     is_episode_file,
     is_excluded_file,
+    is_skipped_folder,
+    is_skipped_show_folder,
     is_video_path,
     stack_names,
     walk_library,
@@ -396,6 +399,23 @@ def test_is_video_path_in_a_tv_library_by_the_episode_rules(tmp_path):
     assert not is_video_path(tpb / "Trailer Park Boys - S01E01 - sample.mkv", root, tv=True)
     assert is_video_path(root / "Proof" / "Specials" / "Proof - S00E01.mkv", root, tv=True)
     assert is_video_path(root / "Shorts" / "Shorts - S01E01.mkv", root, tv=True)  # a show
+
+
+def test_a_discs_stream_files_in_a_tv_library_are_no_episodes_to_the_watcher(tmp_path):
+    """A Blu-ray or DVD folder inside a show (Kodi keeps only its index.bdmv / VIDEO_TS.IFO):
+    a change to its .m2ts or .VOB scans nothing; in a movie library it is the disc's."""
+    root = tmp_path / "TV"
+    disc = root / "Firefly" / "Season 1" / "Disc 1"
+    assert not is_video_path(disc / "BDMV" / "STREAM" / "00001.m2ts", root, tv=True)
+    assert not is_video_path(
+        root / "Firefly" / "Season 2" / "VIDEO_TS" / "VTS_01_1.VOB", root, tv=True
+    )
+    assert is_video_path(disc / "BDMV" / "STREAM" / "00001.m2ts", root)  # a movie's disc
+    assert is_video_path(root / "Firefly" / "Season 1" / "Firefly - S01E01.mkv", root, tv=True)
+    assert is_skipped_show_folder("BDMV") and is_skipped_show_folder("video_ts")
+    assert not is_skipped_folder("BDMV", False)  # the movie walk reads it as a disc
+    assert folder_skip_rule("VIDEO_TS", False, show=True).startswith("a DVD structure")
+    assert folder_skip_rule("VIDEO_TS", False) is None
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,7 @@ from metarrd.scan.tv_nfo import (
     read_show_nfo,
 )
 from metarrd.walk import (
+    DISC_IN_SHOW,
     NOT_UTF8,
     VIDEO_EXTENSIONS,
     episode_skip_rule,
@@ -222,7 +223,9 @@ class _ShowWalk:
         found = []
         for top in tops:
             if top.is_file():
-                if is_episode_file(top.name) and is_utf8(top):
+                if _is_dvd_file(top.name) and _holds_dvd(top.parent):
+                    self.skipped(top.parent, DISC_IN_SHOW["VIDEO_TS.IFO"])
+                elif is_episode_file(top.name) and is_utf8(top):
                     st = top.stat()
                     found.append((top, st.st_size, st.st_mtime_ns))
                 elif top.suffix.lower() in VIDEO_EXTENSIONS:
@@ -244,8 +247,13 @@ class _ShowWalk:
                     self.unreadable(Path(folder), f"cannot list the folder ({exc.strerror})")
                     continue
                 folders = []
+                dvd = any(e.name.upper() == "VIDEO_TS.IFO" for e in entries)  # VIDEO_TS's files
+                if dvd:
+                    self.skipped(folder, DISC_IN_SHOW["VIDEO_TS.IFO"])
                 for entry in entries:
                     name = entry.name
+                    if dvd and _is_dvd_file(name):
+                        continue
                     try:
                         if entry.is_dir():
                             if is_skipped_show_folder(name):
@@ -314,6 +322,20 @@ def _tell_not_walked(show_dir: Path, top: Path, skipped: Skipped) -> None:
             if (rule := folder_skip_rule(name, False, show=True)) is not None:
                 skipped(folder, rule)
             return
+
+
+def _is_dvd_file(name: str) -> bool:
+    """A DVD's stream file (`VTS_01_1.VOB`): no episode where `VIDEO_TS.IFO` lies beside it."""
+    return name.lower().endswith(".vob")
+
+
+def _holds_dvd(folder: Path) -> bool:
+    """Does `folder` hold `VIDEO_TS.IFO` (a DVD's files out of their VIDEO_TS folder)?"""
+    try:
+        with os.scandir(folder) as it:
+            return any(e.name.upper() == "VIDEO_TS.IFO" for e in it)
+    except OSError:
+        return False
 
 
 def _is_regular(entry: os.DirEntry[str]) -> bool:

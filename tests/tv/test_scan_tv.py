@@ -720,3 +720,80 @@ def test_a_multi_episode_nfo_gives_the_item_its_first_episodes_block(tv_rt, tmp_
     assert item.title == "All About Steve"  # E3's, not E4's "Con Heir"
     assert item.date_added == datetime(2019, 3, 3, 3, 3, 3)
     assert "<playcount>0</playcount>" in item.nfo_extra
+
+
+# Disc layouts inside a show. Kodi (VideoInfoScanner::EnumerateSeriesFolder) keeps only the
+# VIDEO_TS.IFO or index.bdmv of a disc (`BACKUP/INDEX.BDMV` left out) and reads its episode
+# numbers from the folder holding the disc; Jellyfin (BaseVideoResolver.ResolveVideo, used by
+# its EpisodeResolver) takes a folder holding VIDEO_TS/BDMV/VIDEO_TS.IFO as one video.
+DISC_LAYOUTS = (
+    "Firefly/Season 1/Disc 1/BDMV/index.bdmv",
+    "Firefly/Season 1/Disc 1/BDMV/BACKUP/index.bdmv",
+    "Firefly/Season 1/Disc 1/BDMV/STREAM/00001.m2ts",
+    "Firefly/Season 1/Disc 1/BDMV/STREAM/00002.m2ts",
+    "Firefly/Season 1/Firefly.S01.Disc2/VIDEO_TS/VIDEO_TS.IFO",
+    "Firefly/Season 1/Firefly.S01.Disc2/VIDEO_TS/VTS_01_1.VOB",
+    "Firefly/Season 1/Firefly.S01.Disc2/VIDEO_TS/VTS_01_2.VOB",
+    "Firefly/Season 2/VIDEO_TS/VIDEO_TS.IFO",
+    "Firefly/Season 2/VIDEO_TS/VTS_01_1.VOB",
+    "Firefly/Season 3/Disc 1/VIDEO_TS.IFO",  # a DVD's files out of their VIDEO_TS folder
+    "Firefly/Season 3/Disc 1/VTS_01_0.IFO",
+    "Firefly/Season 3/Disc 1/VTS_01_1.VOB",
+    "Firefly/Season 3/Disc 1/VTS_02_1.VOB",
+)
+
+
+def test_a_disc_in_a_show_is_one_skipped_entry_not_an_episode_per_stream_file(tv_rt, tmp_path):
+    """Each .m2ts and .VOB of a Blu-ray or DVD folder was an episode "with no numbers": a
+    season's discs flooded the show page with problem episodes."""
+    from metarrd.scan import skipped_by_name
+
+    tv = tmp_path / "tv"
+    put(tv, "Firefly/Season 1/Firefly - S01E01 - Serenity.mkv")
+    put(tv, "Firefly/Season 2/Firefly - S02E01.mkv")  # beside a disc: still an episode
+    for rel in DISC_LAYOUTS:
+        put(tv, rel)
+    report = scan(tv_rt)
+    episodes = sorted(
+        Path(i.path).name for i in db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    )
+    assert episodes == ["Firefly - S01E01 - Serenity.mkv", "Firefly - S02E01.mkv"]
+    assert report.found == 2 and not report.errors
+    library = db.Library.get(db.Library.name == "TV")
+    assert skipped_by_name([library.id])[library.id]["entries"] == [
+        (
+            "Firefly/Season 1/Disc 1/BDMV",
+            "a Blu-ray structure (BDMV): not scanned, a disc's .m2ts files are no episodes",
+        ),
+        (
+            "Firefly/Season 1/Firefly.S01.Disc2/VIDEO_TS",
+            "a DVD structure (VIDEO_TS): not scanned, a disc's .VOB files are no episodes",
+        ),
+        (
+            "Firefly/Season 2/VIDEO_TS",
+            "a DVD structure (VIDEO_TS): not scanned, a disc's .VOB files are no episodes",
+        ),
+        (
+            "Firefly/Season 3/Disc 1",
+            "a DVD structure (VIDEO_TS.IFO and .VOB files): not scanned, a disc's .VOB "
+            "files are no episodes",
+        ),
+    ]
+
+
+def test_a_scan_of_a_discs_stream_file_records_no_episode(tv_rt, tmp_path):
+    """The watcher or a webhook names one stream file of a disc: no episode either."""
+    tv = tmp_path / "tv"
+    put(tv, "Firefly/Season 1/Firefly - S01E01 - Serenity.mkv")
+    for rel in DISC_LAYOUTS:
+        put(tv, rel)
+    scan(tv_rt)
+    report = scan(
+        tv_rt,
+        [
+            tv / "Firefly/Season 1/Disc 1/BDMV/STREAM/00002.m2ts",
+            tv / "Firefly/Season 3/Disc 1/VTS_02_1.VOB",
+        ],
+    )
+    assert report.found == 0 and not report.new
+    assert db.Movie.select().where(db.Movie.kind == db.EPISODE).count() == 1
