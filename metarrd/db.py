@@ -18,6 +18,7 @@ actors, movie_actors, publish_log, ...). `library_files` is the ledger of every 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import functools
 import json
@@ -913,6 +914,54 @@ class WriteLockBusy(Exception):
     """`write_transaction(wait_seconds=…)` did not get the write lock in time."""
 
 
+# --- the fence: writes made for a job whose claim is lost ----------------------------------------
+# A worker frozen past its lease (SIGSTOP, a paused VM) whose job another worker took over must
+# not write, when it resumes, over the newer work. The job runner sets a check (`fenced_by`,
+# metarrd/pipeline/leases.py `fence`) for the thread that runs a job; every write transaction
+# made for it runs the check once, right after taking the write lock (a take-over needs the
+# same lock, so none comes between the check and the commit), and the check raises to roll the
+# transaction back. The pools a job hands work to carry the check along (`carry_fence`).
+# Outside jobs (the CLI, the web UI) there is no check and no query.
+
+_fence: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "metarrd_write_fence", default=None
+)
+_in_write = threading.local()  # this thread's write transactions now open (nested: one check)
+
+
+@contextlib.contextmanager
+def fenced_by(check: Callable[[], None] | None):
+    """Run every write transaction of this block (and of the pools' work it hands on with
+    `carry_fence`) after `check`, which raises when the writes must not be made."""
+    token = _fence.set(check)
+    try:
+        yield
+    finally:
+        _fence.reset(token)
+
+
+def carry_fence(fn: Callable) -> Callable:
+    """`fn`, to be run by another thread (a pool's) under this thread's fence."""
+    check = _fence.get()
+    if check is None:
+        return fn
+
+    @functools.wraps(fn)
+    def fenced(*args, **kwargs):
+        token = _fence.set(check)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _fence.reset(token)
+
+    return fenced
+
+
+def fence_checked() -> bool:
+    """This thread is inside a write transaction whose fence was checked at its start."""
+    return _fence.get() is not None and getattr(_in_write, "depth", 0) > 0
+
+
 def write_transaction(
     *, shows_room: bool = True, wait_seconds: float | None = None
 ) -> _WriteTransaction:
@@ -972,9 +1021,20 @@ class _WriteTransaction:
                         f"the write lock stayed busy for {self.wait_seconds} s"
                     ) from exc
                 raise
+        depth = getattr(_in_write, "depth", 0)
+        check = _fence.get() if depth == 0 else None  # a nested one: checked at the outer's
+        if check is not None:
+            try:
+                check()
+            except BaseException as exc:  # rolled back, not left open on the thread
+                with contextlib.suppress(Exception):
+                    self._atomic.__exit__(type(exc), exc, exc.__traceback__)
+                raise
+        _in_write.depth = depth + 1
         return entered
 
     def __exit__(self, exc_type, exc, tb) -> bool:
+        _in_write.depth = getattr(_in_write, "depth", 1) - 1
         try:
             suppress = self._atomic.__exit__(exc_type, exc, tb)
         except pw.OperationalError as failure:

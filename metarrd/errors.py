@@ -58,6 +58,11 @@ class ItemError(MetarrdError):
     """Something about one library item stops the stage for that item only."""
 
 
+class LeaseLost(MetarrdError):
+    """A job's writes refused: another worker took the job over while this one, frozen past
+    its lease (SIGSTOP, a paused VM), worked on it. Not an item's error: the job is the other's."""
+
+
 class StageDisabled(MetarrdError):
     """A workflow stage is switched off (e.g. publishing)."""
 

@@ -64,7 +64,7 @@ class Runtime:
         that commits the results: the take-over needs the same write lock, so none comes
         between the look and the commit, and the error rolls the transaction back. The job
         runner then drops the error with a log line (the job is the other worker's)."""
-        if self.taken_over is None:
+        if self.taken_over is None or db.fence_checked():  # this transaction's fence did
             return
         lost = self.taken_over(list(item_ids))
         if lost:

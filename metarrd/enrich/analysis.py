@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from metarrd import cache
+from metarrd import cache, db
 from metarrd.config import Config
 from metarrd.enrich import analysts
 from metarrd.errors import NotFound, ProviderError, TryAgain
@@ -315,7 +315,7 @@ class Analyser:
         pool = self._cpu if cpu else self._io
         if pool is None:
             raise RuntimeError("the Analyser is not open")
-        future = pool.submit(fn, *args, **kwargs)
+        future = pool.submit(db.carry_fence(fn), *args, **kwargs)  # a job's writes: its check
         with self._tasks_lock:
             self._tasks[cpu].add(future)
         future.add_done_callback(self._forget)  # at once when it is done already

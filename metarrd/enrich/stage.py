@@ -204,7 +204,7 @@ def enrich_items(
         ThreadPoolExecutor(threads * ASKS, thread_name_prefix="ask") as ahead,
         ThreadPoolExecutor(threads, thread_name_prefix="enrich") as pool,
     ):
-        results = pool.map(run, movies, [ahead] * len(movies))
+        results = pool.map(db.carry_fence(run), movies, [ahead] * len(movies))
         for movie, (result, error) in zip(movies, results, strict=True):
             yield movie, result, error
 

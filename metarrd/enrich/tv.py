@@ -185,7 +185,8 @@ class _ShowEnrichment:
                     self._hand_out(name, found)
             workers = max(1, min(self.config.enrich.concurrency, len(self.arts)))
             with ThreadPoolExecutor(workers, thread_name_prefix="tv-art") as pool:
-                finished = pool.map(_ItemArt.finish, self.arts.values())
+                # each item's artwork is written there: under the job's lease check too
+                finished = pool.map(db.carry_fence(_ItemArt.finish), self.arts.values())
                 changed = dict(zip(self.arts, finished, strict=True))
             for plan in plans.values():
                 for future in plan.downloads.values():

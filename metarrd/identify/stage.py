@@ -48,7 +48,7 @@ def identify_many(rt: Runtime, movie_ids: list[int], threads: int = 4) -> list[I
             return IdentifyResult(movie.id, False, str(exc), error=True)
 
     with ThreadPoolExecutor(threads, thread_name_prefix="identify") as pool:
-        return list(pool.map(one, movie_ids))
+        return list(pool.map(db.carry_fence(one), movie_ids))
 
 
 def identify_item(

@@ -419,7 +419,12 @@ def run_job(job_id: int) -> None:
         what = _what(job)
         log.info("job %d started: %s", job.id, what)
         try:
-            with leases.working_on({job.movie_id: job} if job.movie_id else {}):
+            # every write transaction of the run first checks that its claim still holds
+            # (a scan's, which has no item, too): a run frozen past its lease writes nothing
+            with (
+                db.fenced_by(leases.fence(job)),
+                leases.working_on({job.movie_id: job} if job.movie_id else {}),
+            ):
                 outcome: Outcome | Exception = HANDLERS[job.kind](_runtime(), job)
         except Exception as exc:
             outcome = exc
@@ -521,14 +526,7 @@ def _record(job: db.Job, what: str, outcome: Outcome | Exception) -> None:
 
 
 def _held(job: db.Job) -> pw.Expression:
-    """The job is still running under this run's claim (not taken over meanwhile, by another
-    worker or by another thread of this one: each claim counts `attempts` up)."""
-    return (
-        (db.Job.id == job.id)
-        & (db.Job.state == RUNNING)
-        & (db.Job.lease_owner == leases.owner())
-        & (db.Job.attempts == job.attempts)
-    )
+    return leases.held(job)
 
 
 def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:

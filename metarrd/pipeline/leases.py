@@ -29,6 +29,7 @@ from datetime import timedelta
 import peewee as pw
 
 from metarrd import db
+from metarrd.errors import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,31 @@ def lost(item_ids) -> set[int]:
         )
     }
     return {item for item, job in mine.items() if (job.id, job.attempts) not in held}
+
+
+def held(job: db.Job) -> pw.Expression:
+    """The job is still running under this run's claim (not taken over meanwhile, by another
+    worker or by another thread of this one: each claim counts `attempts` up)."""
+    return (
+        (db.Job.id == job.id)
+        & (db.Job.state == RUNNING)
+        & (db.Job.lease_owner == owner())
+        & (db.Job.attempts == job.attempts)
+    )
+
+
+def fence(job: db.Job):
+    """The check every write transaction made for `job` runs first (`db.fenced_by`): one
+    SELECT by the job's primary key; raises LeaseLost when this run's claim is gone."""
+
+    def check() -> None:
+        if not db.Job.select(db.Job.id).where(held(job)).exists():
+            raise LeaseLost(
+                f"job {job.id}: not written: another worker took the job over (this one "
+                "stopped renewing its lease)"
+            )
+
+    return check
 
 
 def renew(lease_seconds: float) -> int:

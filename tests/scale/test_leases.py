@@ -147,8 +147,9 @@ def test_a_job_claimed_again_by_the_same_worker_is_the_second_claims_alone(rt, m
 
     def frozen_then_claimed_again(rt, job):
         db.Job.update(lease_until=db.now() - timedelta(seconds=1)).execute()  # frozen
-        assert [j.id for j in leases.take_over()] == [job.id]  # another worker's heartbeat
-        assert jobs._claim(db.Job.get_by_id(job.id)) == "claimed"  # a thread here, resumed
+        with db.fenced_by(None):  # other threads': not under this run's lease check
+            assert [j.id for j in leases.take_over()] == [job.id]  # another worker's heartbeat
+            assert jobs._claim(db.Job.get_by_id(job.id)) == "claimed"  # a thread here, resumed
         with leases.working_on({0: job}):  # what a stage of the first run sees
             lost_inside.append(leases.lost([0]))
         return Outcome("walked (the first run)")
@@ -438,6 +439,59 @@ def test_a_worker_frozen_past_its_lease_does_not_write_the_show_enrichment_taken
     items = db.Movie.select().where(db.Movie.kind.in_([db.SHOW, db.EPISODE]))
     assert {m.identification_status for m in items} == {db.IDENTIFIED}
     assert not db.MovieActor.select().exists()
+    assert not db.Event.select().where(db.Event.kind.startswith("enrich.")).exists()
+
+
+def test_a_worker_frozen_past_its_lease_does_not_write_the_artwork_scores_taken_over(
+    rt, monkeypatch
+):
+    """A worker frozen mid-enrich, while its downloads were analysed, past its lease: taken
+    over, and the item identified as another film meanwhile. The resumed worker wrote the old
+    film's artwork scores, selection and cache rows on the item (only the first and the last
+    write of the enrichment looked at the lease); it now writes none of them."""
+    import metarrd.enrich.stage as stage
+
+    item = make_item(rt)
+    db.Movie.update(
+        tmdb_id=603, title="The Matrix", year=1999, identification_status=db.IDENTIFIED
+    ).execute()
+    job = jobs.enqueue_enrich(item.id)
+    take_outcomes = stage._Enrichment._take_outcomes
+
+    def frozen_while_analysing(self):
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        db.Movie.update(tmdb_id=949, title="Heat", year=1995).execute()  # the user, meanwhile
+        return take_outcomes(self)
+
+    monkeypatch.setattr(stage._Enrichment, "_take_outcomes", frozen_while_analysing)
+    jobs.run_job(job.id)
+    assert db.ArtworkCandidate.select().exists()  # stored before it froze
+    assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.is_selected).exists()
+    assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.is_downloaded).exists()
+    assert not db.Event.select().where(db.Event.kind.startswith("enrich.")).exists()
+    assert db.Job.get_by_id(job.id).lease_owner == OTHER
+
+
+def test_a_show_enrichment_frozen_past_its_lease_writes_no_episode_artwork(tv_rt, monkeypatch):
+    """A show's enrich frozen past its lease, taken over: the resumed worker stored, scored,
+    selected and cached each item's artwork from its `tv-art` threads, which did not know of
+    the job (the lease check was the job thread's own). They now run under its check."""
+    import metarrd.enrich.tv as tv
+    from metarrd.identify import identify_item
+
+    show = breaking_bad(tv_rt)
+    identify_item(tv_rt, show)
+    episode = db.Movie.get(db.Movie.kind == db.EPISODE)
+    job = jobs.enqueue_enrich(episode.id)
+    finish = tv._ItemArt.finish
+
+    def frozen_before_the_artwork(self):
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        return finish(self)
+
+    monkeypatch.setattr(tv._ItemArt, "finish", frozen_before_the_artwork)
+    jobs.run_job(job.id)
+    assert not db.ArtworkCandidate.select().exists()
     assert not db.Event.select().where(db.Event.kind.startswith("enrich.")).exists()
 
 
