@@ -21,6 +21,7 @@ from typing import Any
 from metarrd import db, workflow
 from metarrd.errors import ItemError, MetarrdError
 from metarrd.paths import deepest_folder, is_inside
+from metarrd.pipeline import leases
 from metarrd.pipeline.chain import (
     Outcome,
     Step,
@@ -39,7 +40,9 @@ def set_progress(job: db.Job, fraction: float, message: str | None = None) -> No
     values: dict[str, Any] = {"progress": max(0.0, min(1.0, fraction))}
     if message is not None:
         values["message"] = message
-    db.Job.update(**values).where(db.Job.id == job.id).execute()
+    # only while this run's claim holds: a run frozen past its lease, resumed, does not show
+    # its progress on the job another worker took over
+    db.Job.update(**values).where(leases.held(job)).execute()
 
 
 def _movie(job: db.Job) -> db.Movie | None:

@@ -79,16 +79,17 @@ def mark_gone(paths: list[str]) -> list[int]:
         query = db.Movie.select().where(
             ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
         )
-        for movie in query:
+        for movie in list(query):  # read at once: no write while its cursor is open
             # a season item's path is no file (scan.tv.season_path): it is gone with its show
             on_disk = os.path.dirname(movie.path) if movie.kind == db.SEASON else movie.path
             if is_inside(movie.path, path) and not os.path.exists(on_disk):
-                db.Movie.update(missing=True, updated_at=db.now()).where(
-                    db.Movie.id == movie.id
-                ).execute()
-                db.record_event(
-                    "scan.missing", f"{movie.path} is gone; its data is kept", movie=movie.id
-                )
+                with db.write_transaction():  # a job's: not when another worker took it over
+                    db.Movie.update(missing=True, updated_at=db.now()).where(
+                        db.Movie.id == movie.id
+                    ).execute()
+                    db.record_event(
+                        "scan.missing", f"{movie.path} is gone; its data is kept", movie=movie.id
+                    )
                 log.info("item %d: %s deleted, marked missing", movie.id, movie.path)
                 gone.append(movie.id)
     return gone

@@ -267,9 +267,13 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             log.info("item %d: %s replaced by %s", movie_id, old, new)
     if vanished:
         ids = [m.id for m in vanished.values()]
-        db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
+        with db.write_transaction():  # a job's: not when another worker took the scan over
+            db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
+            for movie in vanished.values():
+                db.record_event(
+                    "scan.missing", f"{movie.path} is gone; its data is kept", movie=movie
+                )
         for movie in vanished.values():
-            db.record_event("scan.missing", f"{movie.path} is gone; its data is kept", movie=movie)
             log.info("item %d: %s vanished, marked missing", movie.id, movie.path)
         report.missing.extend(ids)
     log.info(

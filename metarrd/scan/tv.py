@@ -24,6 +24,7 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
+from metarrd.errors import LeaseLost
 from metarrd.files import display, is_utf8
 from metarrd.identify import (
     EPISODE_ORDERS,
@@ -168,7 +169,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
             try:
                 scan_show(rt, library, show_dir, tops, report, walk)
             except Exception as exc:  # noqa: BLE001 - one show's failure is that show's only
-                if db.is_disk_full(exc):
+                if db.is_disk_full(exc) or isinstance(exc, LeaseLost):  # no show's: the job's
                     raise
                 log.exception("library %s: scanning %s failed", lib.name, display(show_dir))
                 on_error(show_dir, f"the show could not be scanned ({type(exc).__name__}: {exc})")
@@ -297,8 +298,9 @@ def _mark_vanished_shows(
             m.id
             for m in db.Movie.select(db.Movie.id).where(db.Movie.show == show, ~db.Movie.missing)
         ]
-        db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
-        db.record_event("scan.missing", f"{show.path} is gone; its data is kept", movie=show)
+        with db.write_transaction():  # a job's: not when another worker took the scan over
+            db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
+            db.record_event("scan.missing", f"{show.path} is gone; its data is kept", movie=show)
         report.missing.extend(ids)
 
 
@@ -417,9 +419,10 @@ def scan_show(
     ]
     if vanished:
         ids = [m.id for m in vanished]
-        db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
-        for m in vanished:
-            db.record_event("scan.missing", f"{m.path} is gone; its data is kept", movie=m)
+        with db.write_transaction():  # a job's: not when another worker took the scan over
+            db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
+            for m in vanished:
+                db.record_event("scan.missing", f"{m.path} is gone; its data is kept", movie=m)
         report.missing.extend(ids)
 
 

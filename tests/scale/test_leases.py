@@ -495,6 +495,56 @@ def test_a_show_enrichment_frozen_past_its_lease_writes_no_episode_artwork(tv_rt
     assert not db.Event.select().where(db.Event.kind.startswith("enrich.")).exists()
 
 
+def test_a_scan_frozen_past_its_lease_does_not_mark_missing_a_file_back_since(rt, monkeypatch):
+    """A scan frozen past its lease after its walk, which found a film's file gone (moved away
+    for a moment): taken over, the file back, the other worker's scan found it. The resumed
+    worker marked the item missing, with a `scan.missing` event: a scan has no item, so it
+    looked at no lease. Its writes now look at its job's."""
+    import metarrd.scan.stage as stage
+
+    item = make_item(rt)  # known, its file not there when the frozen scan walked
+    job = jobs.enqueue_scan(None)
+    replaced = stage._replaced_in_place
+
+    def frozen_after_walking(*args, **kwargs):
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        Path(item.path).parent.mkdir(parents=True, exist_ok=True)
+        Path(item.path).write_bytes(b"back")  # and the other worker's scan saw it there
+        return replaced(*args, **kwargs)
+
+    monkeypatch.setattr(stage, "_replaced_in_place", frozen_after_walking)
+    jobs.run_job(job.id)
+    assert not db.Movie.get_by_id(item.id).missing
+    assert not db.Event.select().where(db.Event.kind.startswith("scan.")).exists()
+    assert db.Job.get_by_id(job.id).lease_owner == OTHER
+
+
+def test_a_scan_frozen_past_its_lease_records_nothing_of_its_walk(rt, monkeypatch):
+    """A scan frozen past its lease before its walk and taken over: the resumed worker showed
+    its progress on the job the other worker runs, and recorded the films it walked."""
+    import metarrd.scan as scan
+
+    lib = db.Library.get()
+    alien = Path(lib.path) / "Alien (1979)" / "Alien (1979).mkv"
+    alien.parent.mkdir(parents=True)
+    alien.write_bytes(b"not really a movie")
+    job = jobs.enqueue_scan(None)
+    mark_gone = scan.mark_gone
+
+    def frozen_before_walking(paths):
+        gone = mark_gone(paths)
+        db.Job.update(lease_owner=OTHER, progress=0.5, message="the other's").where(
+            db.Job.id == job.id
+        ).execute()
+        return gone
+
+    monkeypatch.setattr(scan, "mark_gone", frozen_before_walking)
+    jobs.run_job(job.id)
+    assert not db.Movie.select().exists()
+    taken = db.Job.get_by_id(job.id)
+    assert (taken.lease_owner, taken.progress, taken.message) == (OTHER, 0.5, "the other's")
+
+
 def test_a_write_lock_held_long_elsewhere_does_not_stop_lease_renewals(rt, monkeypatch):
     """Another worker frozen (SIGSTOP, a paused VM) inside a write transaction holds the write
     lock. This worker's heartbeat waited for it in its take-over and renewed nothing meanwhile:
