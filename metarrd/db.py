@@ -1161,8 +1161,12 @@ def record_event(
     On PostgreSQL the insert holds the write lock until its transaction ends, so events become
     visible in id order: the live updates' cursor (`id > N`) never skips an event committed late
     by another process. A NUL in the message (a hostile webhook's) becomes U+FFFD: PostgreSQL
-    text cannot hold it."""
+    text cannot hold it. A job's event (`fenced_by`) is written only while its claim holds."""
     message = message.replace("\x00", "\ufffd")
+    if _fence.get() is not None and getattr(_in_write, "depth", 0) == 0:
+        # a job's event outside a write transaction (a scan's error): under its lease check too
+        with write_transaction(shows_room=False):
+            return record_event(kind, message, movie=movie, level=level, **data)
     if is_postgresql():
         with database.atomic():
             _take_write_lock()

@@ -545,6 +545,32 @@ def test_a_scan_frozen_past_its_lease_records_nothing_of_its_walk(rt, monkeypatc
     assert (taken.lease_owner, taken.progress, taken.message) == (OTHER, 0.5, "the other's")
 
 
+def test_a_scan_frozen_past_its_lease_records_no_error_of_its_walk(rt, monkeypatch):
+    """A scan frozen past its lease and taken over, while the library's share was unmounted
+    for a moment: the resumed worker recorded "library folder does not exist" in the
+    activity log, an event written on its own, outside the scan's write transactions."""
+    import metarrd.scan as scan
+
+    root = Path(db.Library.get().path)
+    job = jobs.enqueue_scan(None)
+    mark_gone = scan.mark_gone
+
+    def frozen_before_walking(paths):
+        gone = mark_gone(paths)
+        if root.exists():  # the first call, before the walk
+            db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+            root.rename(root.with_name("unmounted"))  # when it resumed
+        return gone
+
+    monkeypatch.setattr(scan, "mark_gone", frozen_before_walking)
+    try:
+        jobs.run_job(job.id)
+    finally:
+        root.with_name("unmounted").rename(root)
+    assert not db.Event.select().where(db.Event.kind.startswith("scan.")).exists()
+    assert db.Job.get_by_id(job.id).lease_owner == OTHER
+
+
 def test_a_write_lock_held_long_elsewhere_does_not_stop_lease_renewals(rt, monkeypatch):
     """Another worker frozen (SIGSTOP, a paused VM) inside a write transaction holds the write
     lock. This worker's heartbeat waited for it in its take-over and renewed nothing meanwhile:
