@@ -28,6 +28,26 @@
     if (elt.hasAttribute("data-live") && elt.querySelector("form.editing")) evt.preventDefault();
   });
 
+  // A keyboard user keeps their place across a swap. htmx puts the focus back on an element of
+  // the same id (a field's or an artwork type's lock button); when the focused element is gone (a
+  // saved or cancelled edit, a picture that moved or left the selection), the focus goes to the
+  // swapped element's [data-refocus] button, else its first control, not to the top of the page.
+  var refocus = null;
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var target = evt.detail.target, active = document.activeElement;
+    refocus = target && target.id && active && active !== document.body &&
+      target.contains(active) ? target.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var id = refocus, active = document.activeElement;
+    refocus = null;
+    if (!id || (active && active !== document.body)) return; // kept, or an [autofocus] input
+    var box = document.getElementById(id);
+    var next = box && (box.querySelector("[data-refocus]") ||
+      box.querySelector("button:not([disabled]), a[href], input, textarea, select"));
+    if (next) next.focus();
+  });
+
   // Escape cancels an edit in place.
   document.addEventListener("keydown", function (evt) {
     if (evt.key !== "Escape") return;

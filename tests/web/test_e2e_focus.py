@@ -1,0 +1,76 @@
+"""In a real headless Chromium, without the daemon (rows seeded, the web server in a thread): a
+keyboard user keeps their place when htmx swaps the part of the page they are working in."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+from metarrd.web import DevServer, create_app
+from tests.web.conftest import Seeder
+from tests.web.test_e2e import browser, csp_violations, watch  # noqa: F401 - `browser` is a fixture
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+@pytest.fixture
+def site(config):
+    server = DevServer(create_app(config)).start()
+    yield server.url, Seeder(config)
+    server.stop()
+    if not db.database.is_closed():
+        db.database.close()
+
+
+def focused(page) -> str:
+    return page.evaluate(
+        "() => { const a = document.activeElement;"
+        " return a.tagName + (a.id ? '#' + a.id : '') + ' ' + a.textContent.trim(); }"
+    )
+
+
+def wait_focus(page, selector: str) -> None:
+    page.wait_for_function(
+        "(sel) => document.activeElement === document.querySelector(sel)",
+        arg=selector,
+        polling=100,
+        timeout=5000,
+    )
+
+
+def test_the_focus_stays_in_the_field_after_a_save_a_cancel_and_a_lock(site, browser):  # noqa: F811
+    url, seed = site
+    movie = seed.movie("The Matrix", 1999)
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{movie.id}")
+
+    # Edit the year with the keyboard, save with Enter: the focus is on the field's Edit again.
+    page.locator("#field-year button.edit").focus()
+    page.keyboard.press("Enter")
+    wait_focus(page, "#input-year")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1998")
+    page.keyboard.press("Enter")
+    page.locator("#field-year.is-locked").wait_for()
+    wait_focus(page, "#field-year button.edit")
+    assert db.Movie.get_by_id(movie.id).year == 1998
+
+    # Escape cancels: the focus is back on Edit, not at the top of the page.
+    page.keyboard.press("Enter")
+    wait_focus(page, "#input-year")
+    page.keyboard.press("Escape")
+    page.locator("div#field-year").wait_for()
+    wait_focus(page, "#field-year button.edit")
+
+    # The lock button keeps the focus across its own swap: Enter twice unlocks and locks again.
+    page.locator("#field-year button.lock").focus()
+    page.keyboard.press("Enter")
+    page.locator("#field-year:not(.is-locked)").wait_for()
+    wait_focus(page, "#field-year button.lock")
+    page.keyboard.press("Enter")
+    page.locator("#field-year.is-locked").wait_for()
+    wait_focus(page, "#field-year button.lock")
+    assert db.Movie.get_by_id(movie.id).locked_fields == ["year"]
+    assert problems == [] and csp_violations(page) == []
