@@ -175,9 +175,11 @@ def _artwork_answer(
     tone="danger",
     changed=True,
     undo: dict | None = None,
+    own: dict | None = None,
 ):
     """The type's section again (htmx), with a toast for `message`; `changed` tells the rest of
-    the page (the publish preview) to refresh."""
+    the page (the publish preview) to refresh; `own` keeps a refused "Add your own" form open
+    with the address the user typed and the reason beside it."""
     if not request.htmx:
         if message:
             flash(message, tone)
@@ -185,7 +187,7 @@ def _artwork_answer(
     movie = db.Movie.get_by_id(movie.id)
     group = _group(movie, asset_type)
     body = (
-        render_template("_artwork_type.html", movie=movie, group=group, open_alts=True)
+        render_template("_artwork_type.html", movie=movie, group=group, open_alts=True, own=own)
         if group
         else ""
     )
@@ -280,7 +282,8 @@ def add_own_image(movie_id: int, asset_type: str):
     except UnreadableAddress as exc:
         abort(400, f"Not fetched: {exc}.")
     except edits.EditError as exc:
-        return _artwork_answer(movie, asset_type, str(exc), changed=False)
+        own = {"url": url[:2000], "error": str(exc)}
+        return _artwork_answer(movie, asset_type, str(exc), changed=False, own=own)
     message = f"Your {asset_type} ({label(asset)}) is now #1; Undo gives the type back as it was."
     return _artwork_answer(movie, asset_type, message, "info", undo=before)
 

@@ -396,3 +396,19 @@ def test_the_connection_goes_to_the_address_that_was_checked(app, config, seed, 
     finally:
         image.close()
         inside.close()
+
+
+def test_a_refused_address_keeps_the_form_open_with_what_was_typed(client, seed):
+    """A refused address came back in a toast only, the "Add your own poster" panel closed and
+    emptied: the user had to open it again and paste the address again to fix one character."""
+    movie = seed.movie("The Matrix")
+    seed.asset(movie, is_selected=True, rank=1)
+    url = "http://10.0.0.1/poster.jpg?a=1&b=2"
+    answer = client.post(f"/movies/{movie.id}/artwork/poster/add", {"url": url}, htmx=True)
+    html = answer.get_data(as_text=True)
+    section = html[html.index('id="art-poster"') : html.index("</section>")]
+    assert '<details class="art-add" open>' in section
+    assert 'value="http://10.0.0.1/poster.jpg?a=1&amp;b=2" autofocus aria-invalid="true"' in section
+    assert 'id="own-error-poster" role="alert">10.0.0.1 is a local or private address' in section
+    again = client.hx_get(f"/movies/{movie.id}?tab=artwork").get_data(as_text=True)
+    assert '<details class="art-add">' in again and "own-error-poster" not in again
