@@ -189,6 +189,23 @@ def test_publish_from_an_episode_page_queues_the_show_and_answers_with_the_episo
     assert job.movie_id == built.show.id
 
 
+def test_season_and_episode_pages_follow_their_shows_live_events(tv):
+    """Publish (or Enrich) on an episode page acts on the show, and the daemon's publish.done
+    names the show: the episode page, listening to its own id only, said "Enriched –
+    Unpublished" until reloaded although the episode was published."""
+    client, built, _seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    show = built.show.id
+    for item in (pilot.id, built.seasons[1].id):
+        page = text(client.get(f"/movies/{item}"))
+        header = re.search(r'<header id="item-header"[^>]*>', page).group(0)
+        assert f'hx-trigger="sse:movie-{item}, sse:movie-{show}"' in header
+        tabs = re.search(r'<div id="item-tabs"[^>]*>', page).group(0)
+        assert f'hx-trigger="sse:movie-{item}-data, sse:movie-{show}-data"' in tabs
+    show_page = text(client.get(f"/movies/{show}"))
+    assert f'hx-trigger="sse:movie-{show}"' in show_page
+
+
 def test_a_shows_card_refreshes_with_its_episode_count_and_bulk_acts_on_shows(tv):
     client, built, seed = tv
     card = text(client.hx_get(f"/movies/{built.show.id}/row"))
