@@ -43,11 +43,25 @@ USER_KINDS = frozenset({"review.edited", "review.locked", "review.selected"})
 
 
 def new_events(after: int, limit: int = BATCH) -> list[tuple[int, int | None, str]]:
-    """(id, movie id, kind) of the events after cursor `after`, oldest first."""
-    E = db.Event
-    query = E.select(E.id, E.movie, E.kind).where(E.id > after).order_by(E.id).limit(limit)
+    """(id, movie id, kind) of the events after cursor `after`, oldest first. An event of a
+    season or an episode comes once more for its show (same id): the show changed with it (an
+    episode's edit turns it "Republish?"), so its card and header follow."""
+    E, M = db.Event, db.Movie
+    query = (
+        E.select(E.id, E.movie, E.kind, M.show)
+        .join(M, pw.JOIN.LEFT_OUTER, on=(E.movie == M.id))
+        .where(E.id > after)
+        .order_by(E.id)
+        .limit(limit)
+    )
     with db.database.connection_context():
-        return list(query.tuples())
+        rows = list(query.tuples())
+    out: list[tuple[int, int | None, str]] = []
+    for event_id, movie_id, kind, show_id in rows:
+        out.append((event_id, movie_id, kind))
+        if show_id is not None:
+            out.append((event_id, show_id, kind))
+    return out
 
 
 def messages(events: list[tuple[int, int | None, str]]) -> str:
@@ -66,7 +80,8 @@ def messages(events: list[tuple[int, int | None, str]]) -> str:
             out.append(f"event: movie-{mid}-data\ndata: {' '.join(k)}\n\n")
     if any(kind.startswith("scan.") for _id, _movie, kind in events):
         out.append("event: library\ndata: scan\n\n")  # items may have come or gone
-    out.append(f"id: {events[-1][0]}\nevent: activity\ndata: {len(events)}\n\n")
+    count = len({event_id for event_id, _movie, _kind in events})
+    out.append(f"id: {events[-1][0]}\nevent: activity\ndata: {count}\n\n")
     return "".join(out)
 
 
@@ -94,7 +109,7 @@ def stream(
             after = events[-1][0]
             yield messages(events)
             last_sent = time.monotonic()
-            if len(events) == BATCH:
+            if len(events) >= BATCH:
                 continue  # more are waiting
         elif time.monotonic() - last_sent >= heartbeat:
             yield ": keep-alive\n\n"

@@ -206,6 +206,28 @@ def test_season_and_episode_pages_follow_their_shows_live_events(tv):
     assert f'hx-trigger="sse:movie-{show}"' in show_page
 
 
+def test_an_episodes_edit_refreshes_its_shows_card_live(tv):
+    """An episode's edit turns its published show "Republish?", but the event named only the
+    episode: the show's card in an open library stayed "Published" while the "Changed –
+    republish" count beside it went up."""
+    from metarrd.web import live, queries
+
+    client, built, _seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    show = built.show.id
+    db.Movie.update(publish_state=db.PUBLISHED).where(
+        (db.Movie.id == show) | (db.Movie.show == show)
+    ).execute()
+    cursor = queries.live_cursor()
+    client.post(f"/movies/{pilot.id}/fields/title", {"value": "Pilot (uncut)"}, htmx=True)
+    text_ = live.messages(live.new_events(cursor))
+    assert f"event: movie-{pilot.id}\n" in text_ and f"event: movie-{show}\n" in text_
+    assert f"event: movie-{show}-data\n" not in text_  # the user's own edit: no tab reload
+    assert text_.endswith("event: activity\ndata: 1\n\n")
+    card = text(client.hx_get(f"/movies/{show}/row"))
+    assert "Republish?" in card
+
+
 def test_a_shows_card_refreshes_with_its_episode_count_and_bulk_acts_on_shows(tv):
     client, built, seed = tv
     card = text(client.hx_get(f"/movies/{built.show.id}/row"))
