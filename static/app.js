@@ -48,6 +48,16 @@
     if (next) next.focus();
   });
 
+  // An edit opens with the caret after the value (the browser puts it before: what the user
+  // typed to add a tag or finish a sentence went in front of the text).
+  document.addEventListener("htmx:afterSettle", function () {
+    var input = document.activeElement;
+    if (!input || !input.closest || !input.closest("form.editing") || !input.setSelectionRange) return;
+    if (input.selectionStart === 0 && input.selectionEnd === 0 && input.value) {
+      input.setSelectionRange(input.value.length, input.value.length);
+    }
+  });
+
   // Escape cancels an edit in place.
   document.addEventListener("keydown", function (evt) {
     if (evt.key !== "Escape") return;

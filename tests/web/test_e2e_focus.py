@@ -74,3 +74,28 @@ def test_the_focus_stays_in_the_field_after_a_save_a_cancel_and_a_lock(site, bro
     wait_focus(page, "#field-year button.lock")
     assert db.Movie.get_by_id(movie.id).locked_fields == ["year"]
     assert problems == [] and csp_violations(page) == []
+
+
+def test_an_edit_opens_with_the_caret_after_the_value(site, browser):  # noqa: F811
+    """Edit, then typing, put the typed text in front of the value ("Action" became
+    ", Sci-FiAction"): the browser leaves the caret of an autofocused field at its start."""
+    url, seed = site
+    movie = seed.movie("The Matrix", 1999, genres=["Action"], plot="Neo wakes up.")
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{url}/movies/{movie.id}")
+    for name, typed, saved in (
+        ("genres", ", Sci-Fi", ["Action", "Sci-Fi"]),
+        ("plot", " Then he flies.", "Neo wakes up. Then he flies."),
+    ):
+        page.locator(f"#field-{name} button.edit").click()
+        wait_focus(page, f"#input-{name}")
+        page.wait_for_function(
+            "(sel) => document.querySelector(sel).selectionStart > 0",
+            arg=f"#input-{name}",
+            polling=100,
+            timeout=5000,
+        )
+        page.keyboard.type(typed)
+        page.locator(f"#field-{name} button[type=submit]").click()
+        page.locator(f"div#field-{name}.is-locked").wait_for()
+        assert getattr(db.Movie.get_by_id(movie.id), name) == saved
