@@ -191,13 +191,14 @@ def item(movie_id: int):
     )
 
 
-def _answer(movie: db.Movie, message: str, tone: str, *, quiet: bool = False):
-    """The page again (htmx: its fragment, plus a toast unless `quiet`: the page says it)."""
+def _answer(movie: db.Movie, message: str, tone: str, *, quiet: bool = False, **typed):
+    """The page again (htmx: its fragment, plus a toast unless `quiet`: the page says it);
+    `typed` (pasted, search_title, search_year) keeps what the user typed in a refused form."""
     if not request.htmx:
         flash(message, tone)
         return redirect(url_for("identify.item", movie_id=movie.id), code=303)
     movie = db.Movie.get_by_id(movie.id)
-    body = render_template("_identify_item.html", **_context(movie))
+    body = render_template("_identify_item.html", **{**_context(movie), **typed})
     return make_response(body if quiet else body + toast(message, tone))
 
 
@@ -217,7 +218,7 @@ def choose(movie_id: int):
             queue_identify(movie, tmdb_id, imdb_id)
             what = f"TMDB {tmdb_id}" if tmdb_id else f"IMDb {imdb_id}"
     except (ValueError, ActionRefused) as exc:
-        return _answer(movie, str(exc), "danger")
+        return _answer(movie, str(exc), "danger", pasted=text[:2000])
     # no green "done" here: the page itself says it is looking the id up, then what came of it
     return _answer(movie, f"Looking up {what}…", "info", quiet=True)
 
@@ -228,15 +229,16 @@ def search(movie_id: int):
     movie = queries.movie_or_404(movie_id)
     title = " ".join(request.form.get("title", "").split())[:200]
     year_text = request.form.get("year", "").strip()
+    typed = {"search_title": title, "search_year": year_text[:20]}
     if not title:
-        return _answer(movie, "Type a title to search for.", "danger")
+        return _answer(movie, "Type a title to search for.", "danger", **typed)
     year = parse_int(year_text)  # "²" is a digit to isdigit(), not to int()
     if year_text and not (year is not None and 1870 <= year <= 2100):
-        return _answer(movie, f"{year_text!r} is not a year.", "danger")
+        return _answer(movie, f"{year_text!r} is not a year.", "danger", **typed)
     try:
         queue_search(movie, title, year)
     except ActionRefused as exc:
-        return _answer(movie, str(exc), "danger")
+        return _answer(movie, str(exc), "danger", **typed)
     what = repr(title) + (f" ({year})" if year else "")
     where = "TMDB's TV shows" if movie.kind == db.SHOW else "TMDB"
     return _answer(movie, f"Searching {where} for {what}…", "info", quiet=True)

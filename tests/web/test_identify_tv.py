@@ -169,6 +169,30 @@ def test_a_wrong_paste_on_a_show_explains_itself(tv_stack):
     assert not db.Job.select().exists()
 
 
+def test_a_refused_paste_or_search_keeps_what_the_user_typed(tv_stack):
+    """A paste that is no id, or a search with a wrong year, came back with the paste field
+    emptied and the search box reset to the folder's title: the user typed it all again."""
+    show, _episode = make_show()
+    pasted = "https://thetvdb.com/series/doctor-who-2005"  # a page by name: it holds no id
+    html = tv_stack.post(f"/movies/{show.id}/identify", {"id": pasted}, htmx=True).get_data(
+        as_text=True
+    )
+    assert f'value="{pasted}" aria-invalid="true" autofocus' in html
+    answer = tv_stack.post(
+        f"/movies/{show.id}/search",
+        {"title": "Doctor Who Confidential", "year": "20005"},
+        htmx=True,
+    )
+    html = answer.get_data(as_text=True)
+    assert "&#39;20005&#39; is not a year." in html or "'20005' is not a year." in html
+    assert 'id="search-title" name="title" value="Doctor Who Confidential"' in html
+    assert 'id="search-year" name="year" value="20005"' in html
+    assert not db.Job.select().exists()
+    fresh = tv_stack.get(f"/movies/{show.id}/identify").get_data(as_text=True)
+    assert 'id="search-title" name="title" value="Doctor Who"' in fresh
+    assert "aria-invalid" not in fresh
+
+
 def test_an_episode_page_is_its_shows_and_takes_no_id(tv_stack):
     show, episode = make_show()
     answer = tv_stack.get(f"/movies/{episode.id}/identify")
