@@ -32,19 +32,23 @@
   // the same id (a field's or an artwork type's lock button); when the focused element is gone (a
   // saved or cancelled edit, a picture that moved or left the selection), the focus goes to the
   // swapped element's [data-refocus] button, else its first control, not to the top of the page.
+  // (A live refresh of another element may swap in between: only the swap that held the focus
+  // clears the mark, when that element settles.)
   var refocus = null;
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var target = evt.detail.target, active = document.activeElement;
-    refocus = target && target.id && active && active !== document.body &&
-      target.contains(active) ? target.id : null;
+    if (target && target.id && active && active !== document.body && target.contains(active)) {
+      refocus = target.id;
+    }
   });
-  document.addEventListener("htmx:afterSettle", function () {
+  document.addEventListener("htmx:afterSettle", function (evt) {
     var id = refocus, active = document.activeElement;
+    if (!id || !evt.target || evt.target.id !== id) return;
     refocus = null;
-    if (!id || (active && active !== document.body)) return; // kept, or an [autofocus] input
+    if (active && active !== document.body) return; // kept, or an [autofocus] input
     var box = document.getElementById(id);
     var next = box && (box.querySelector("[data-refocus]") ||
-      box.querySelector("button:not([disabled]), a[href], input, textarea, select"));
+      box.querySelector("button:not([disabled]), a[href], input:not([type=hidden]), textarea, select"));
     if (next) next.focus();
   });
 
