@@ -146,7 +146,7 @@
       case "j": done = clickIf("review-next"); break;
       case "k": done = clickIf("review-prev"); break;
       case "p": done = clickIf("open-publish") || clickIf("tab-publish"); break;
-      case "P": done = clickIf("publish-now"); break;
+      case "P": done = evt.shiftKey && clickIf("publish-now"); break; // not Caps Lock and p
       case "a": done = clickIf("tab-artwork"); break;
       case "o": done = clickIf("tab-overview"); break;
       case "/":

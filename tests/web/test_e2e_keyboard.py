@@ -1,7 +1,10 @@
 """In a real headless Chromium, without the daemon (rows seeded, the web server in a thread): a
-keyboard user keeps their place when htmx swaps the part of the page they are working in."""
+keyboard user keeps their place when htmx swaps the part of the page they are working in, and
+the shortcuts do what the "?" list says, no more."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +119,21 @@ def test_the_focus_stays_in_the_library_after_a_bulk_action(site, browser):  # n
     assert (
         db.Movie.get_by_id(heat.id).locked_fields and not db.Movie.get_by_id(alien.id).locked_fields
     )
+
+
+def test_caps_lock_and_p_do_not_publish(site, browser):  # noqa: F811
+    """Publish now is Shift+P; with Caps Lock on, a plain "p" (meant to open the preview) came
+    as "P" and published."""
+    url, seed = site
+    movie = seed.movie("Heat", 1995)
+    Path(movie.path).parent.mkdir(parents=True, exist_ok=True)
+    Path(movie.path).write_bytes(b"video")
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{url}/movies/{movie.id}?tab=publish")
+    page.locator("#publish-now").wait_for()
+    press = """(shift) => { const e = new KeyboardEvent('keydown',
+        {key: 'P', shiftKey: shift, bubbles: true, cancelable: true});
+      document.body.dispatchEvent(e); return e.defaultPrevented; }"""
+    assert page.evaluate(press, False) is False  # Caps Lock and p: not a shortcut
+    assert not db.Job.select().where(db.Job.kind == "publish").exists()
+    assert page.evaluate(press, True) is True  # Shift+P publishes
