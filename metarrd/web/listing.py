@@ -375,9 +375,10 @@ def matching_ids(query: Query, limit: int = MAX_BULK) -> list[int]:
 def neighbours(movie_id: int, states: tuple[str, ...] = ("unpublished", "outdated")) -> dict:
     """The previous and next item to review (title order) around `movie_id`, and how many wait."""
     M = db.Movie
-    review = listed() & state_expr(states[0])
+    review = state_expr(states[0])
     for name in states[1:]:
         review = review | state_expr(name)
+    review = listed() & review  # both states: a "Republish?" show's seasons and episodes too
     order = _order("title")
     ids = [i for (i,) in M.select(M.id).where(review).order_by(*order).tuples()]
     if movie_id in ids:

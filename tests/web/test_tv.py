@@ -228,6 +228,21 @@ def test_an_episodes_edit_refreshes_its_shows_card_live(tv):
     assert "Republish?" in card
 
 
+def test_the_review_walk_never_leads_into_a_republish_shows_seasons_and_episodes(tv):
+    """A published show changed ("Republish?", its seasons and episodes with it): the walk
+    counted and visited those seasons and episodes ("To review: 1 of 9", then "Next" opened
+    "Season 1") while the library listed two items to review."""
+    client, built, seed = tv
+    show = built.show.id
+    db.Movie.update(publish_state=db.OUTDATED).where(
+        (db.Movie.id == show) | (db.Movie.show == show)
+    ).execute()
+    alien = seed.movie("Alien", 1979)  # "To review", before "Breaking Bad" by title
+    page = text(client.get(f"/movies/{alien.id}"))
+    assert "To review: 1 of 2" in page
+    assert re.search(rf'id="review-next"[^>]*href="/movies/{show}"', page)
+
+
 def test_a_shows_card_refreshes_with_its_episode_count_and_bulk_acts_on_shows(tv):
     client, built, seed = tv
     card = text(client.hx_get(f"/movies/{built.show.id}/row"))
