@@ -115,11 +115,15 @@
     }
     if (evt.target.tagName === "DIALOG") evt.target.close(); // a click on the backdrop
   });
-  // A choice made in the viewer closes it (the artwork section shows the result).
+  // A choice made in the viewer closes it (the artwork section shows the result, and takes the
+  // focus: the picture that opened the viewer, where the dialog would return it, is gone).
   document.addEventListener("htmx:afterRequest", function (evt) {
     var dialog = document.getElementById("viewer");
     if (dialog && dialog.open && dialog.contains(evt.detail.elt) && evt.detail.requestConfig &&
-        evt.detail.requestConfig.verb === "post" && evt.detail.successful) dialog.close();
+        evt.detail.requestConfig.verb === "post" && evt.detail.successful) {
+      if (evt.detail.target && evt.detail.target.id) refocus = evt.detail.target.id;
+      dialog.close();
+    }
   });
 
   // Keyboard shortcuts for the review walk (listed on the "?" overlay). Never while typing.

@@ -137,3 +137,23 @@ def test_caps_lock_and_p_do_not_publish(site, browser):  # noqa: F811
     assert page.evaluate(press, False) is False  # Caps Lock and p: not a shortcut
     assert not db.Job.select().where(db.Job.kind == "publish").exists()
     assert page.evaluate(press, True) is True  # Shift+P publishes
+
+
+def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, browser):  # noqa: F811
+    """ "Use as #1" in the artwork viewer closed it and the focus went to the top of the page:
+    the dialog gives it back to the picture that opened it, which the swap had replaced."""
+    url, seed = site
+    movie = seed.movie("Heat", 1995)
+    seed.asset(movie, is_selected=True, rank=1)
+    other = seed.asset(movie)
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{url}/movies/{movie.id}?tab=artwork")
+    page.locator("#art-poster summary", has_text="Alternatives (1)").click()
+    page.locator(f'#asset-{other.id} a[href$="/assets/{other.id}/view"]').focus()
+    page.keyboard.press("Enter")
+    page.locator("#viewer[open]").wait_for()
+    page.locator("#viewer").get_by_role("button", name="Use as #1").focus()
+    page.keyboard.press("Enter")
+    page.locator("#viewer:not([open])").wait_for(state="attached")
+    page.locator(f"#art-poster #asset-{other.id}.is-selected").wait_for()
+    wait_focus(page, "#lock-art-poster")
