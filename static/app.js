@@ -84,16 +84,23 @@
     if (id === "all-matching" && evt.target.checked && other) other.checked = true;
   });
 
-  // Toasts disappear after a while; errors stay a little longer.
+  // Toasts disappear after a while; errors stay a little longer. Not while the keyboard focus
+  // or the pointer is on one (the Undo button the user is about to press).
   function fadeToasts() {
     var area = document.getElementById("toast");
     if (!area || !area.children.length) return;
     var danger = area.querySelector(".tone-danger, [data-undo]");
     var stamp = String(Date.now());
     area.setAttribute("data-stamp", stamp);
-    window.setTimeout(function () {
-      if (area.isConnected && area.getAttribute("data-stamp") === stamp) area.innerHTML = "";
-    }, danger ? 12000 : 6000);
+    function fade() {
+      if (!area.isConnected || area.getAttribute("data-stamp") !== stamp) return;
+      if (area.contains(document.activeElement) || area.matches(":hover")) {
+        window.setTimeout(fade, 2000);
+        return;
+      }
+      area.innerHTML = "";
+    }
+    window.setTimeout(fade, danger ? 12000 : 6000);
   }
   document.addEventListener("DOMContentLoaded", fadeToasts);
   document.addEventListener("htmx:oobAfterSwap", fadeToasts);

@@ -157,3 +157,24 @@ def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, brows
     page.locator("#viewer:not([open])").wait_for(state="attached")
     page.locator(f"#art-poster #asset-{other.id}.is-selected").wait_for()
     wait_focus(page, "#lock-art-poster")
+
+
+def test_an_undo_stays_while_the_focus_is_on_it(site, browser):  # noqa: F811
+    """The toast with Undo vanished after 12 s even with the focus on its Undo button: a
+    keyboard user who had tabbed to it lost it, and the focus with it."""
+    url, seed = site
+    movie = seed.movie("Heat", 1995)
+    seed.asset(movie, is_selected=True, rank=1)
+    other = seed.asset(movie)
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.clock.install()
+    page.goto(f"{url}/movies/{movie.id}?tab=artwork")
+    page.locator("#art-poster summary", has_text="Alternatives (1)").click()
+    page.locator(f"#asset-{other.id}").get_by_role("button", name="Use this poster as #1").click()
+    undo = page.locator("#toast").get_by_role("button", name="Undo")
+    undo.focus()
+    page.clock.run_for(30_000)
+    assert undo.count() == 1  # still there: the focus is on it
+    page.locator("#lock-art-poster").focus()
+    page.clock.run_for(5_000)
+    undo.wait_for(state="detached")
