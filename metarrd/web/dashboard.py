@@ -13,7 +13,8 @@ import peewee as pw
 from flask import Blueprint, current_app, render_template, url_for
 
 from metarrd import db, preferences
-from metarrd.config import ASSET_TYPES
+from metarrd.config import ASSET_TYPES, SHOW_ART_TYPES
+from metarrd.enrich.candidates import FANART_MOVIE_KEYS, TMDB_KINDS
 from metarrd.web import charts, listing, queries
 from metarrd.web.formatting import language_name
 from metarrd.web.states import BADGES, FILTERS, state_of
@@ -23,22 +24,42 @@ bp = Blueprint("dashboard", __name__)
 DAYS = 14
 
 
+# The types enrichment finds for each kind the library lists: a show has no disc art, and
+# neither a movie nor a show a thumb (an episode's); counted as missing, they drew gaps (thumb
+# "0 of 14") that no enrichment can fill.
+KIND_TYPES = {
+    db.MOVIE: frozenset(TMDB_KINDS.values())
+    | {t for t, _w, _h in FANART_MOVIE_KEYS.values()}
+    | {"keyart"},
+    db.SHOW: frozenset(SHOW_ART_TYPES),
+}
+
+
 def coverage() -> list[tuple[str, int, int]]:
-    """(artwork type, present items with one selected, present identified items), one statement
-    per chart: the types the configuration asks for."""
+    """(artwork type, present items with one selected, present identified items of the kinds
+    that get the type), one statement per chart: the types the configuration asks for that a
+    movie or a show gets."""
     limits = preferences.effective(current_app.config["METARRD"]).artwork.limits
-    types = [t for t in ASSET_TYPES if limits.get(t)]
+    types = [t for t in ASSET_TYPES if limits.get(t) and any(t in k for k in KIND_TYPES.values())]
     M, A = db.Movie, db.ArtworkCandidate
     eligible = (~M.missing) & (M.identification_status == db.ENRICHED) & listing.listed()
-    total = M.select(pw.fn.COUNT(M.id)).where(eligible).scalar() or 0
-    have = dict(
-        A.select(A.asset_type, pw.fn.COUNT(pw.fn.DISTINCT(A.movie)))
+    totals = dict(M.select(M.kind, pw.fn.COUNT(M.id)).where(eligible).group_by(M.kind).tuples())
+    have: dict[tuple[str, str], int] = {
+        (t, kind): n
+        for t, kind, n in A.select(A.asset_type, M.kind, pw.fn.COUNT(pw.fn.DISTINCT(A.movie)))
         .join(M, on=(A.movie == M.id))
         .where(eligible, A.is_selected, A.asset_type.in_(types))
-        .group_by(A.asset_type)
+        .group_by(A.asset_type, M.kind)
         .tuples()
-    )
-    return [(t, have.get(t, 0), total) for t in types]
+    }
+    return [
+        (
+            t,
+            sum(have.get((t, kind), 0) for kind, offered in KIND_TYPES.items() if t in offered),
+            sum(totals.get(kind, 0) for kind, offered in KIND_TYPES.items() if t in offered),
+        )
+        for t in types
+    ]
 
 
 def poster_languages(limit: int = 8) -> list[tuple[str | None, int]]:

@@ -4,6 +4,8 @@ coverage and poster languages count shows beside movies."""
 
 from __future__ import annotations
 
+import re
+
 from metarrd import db
 from metarrd.web.dashboard import TvCounts, tv_counts
 
@@ -91,3 +93,25 @@ def test_a_library_without_shows_has_no_tv_card(client, seed):
     seed.movie("The Matrix")
     html = client.get("/health").get_data(as_text=True)
     assert 'id="tv-health"' not in html and "Items per state" in html
+
+
+def test_artwork_coverage_counts_a_type_only_where_enrichment_finds_it(client, seed):
+    """A show gets no disc art and neither a movie nor a show a thumb (an episode's): the chart
+    said "discart: 1 of 2" for a fully covered library and "thumb: 0 of 2", always."""
+    matrix = seed.movie("The Matrix")
+    seed.asset(matrix, "discart", is_selected=True, rank=1)
+    seed.asset(matrix, "poster", is_selected=True, rank=1)
+    firefly = show(seed, "Firefly", db.ENRICHED)
+    seed.asset(firefly, "poster", is_selected=True, rank=1)
+    pilot = episode(seed, firefly, 1, db.ENRICHED)
+    seed.asset(pilot, "thumb", is_selected=True, rank=1)
+    html = client.get("/health").get_data(as_text=True)
+    chart = html[html.index('aria-label="Artwork coverage per type"') :]
+    chart = chart[: chart.index("</svg>")]
+    bars = dict(
+        re.findall(
+            r'class="bar-label"[^>]*>([a-z]+)</text>.*?class="bar-value"[^>]*>([^<]*)<', chart, re.S
+        )
+    )
+    assert bars["poster"] == "2 of 2" and bars["discart"] == "1 of 1"
+    assert "thumb" not in bars
