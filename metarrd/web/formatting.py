@@ -89,6 +89,7 @@ EVENT_LABELS = {
     "scan.found": "Found",
     "scan.missing": "File missing",
     "scan.renamed": "File renamed",
+    "scan.skipped": "Skipped by name",
     "scan.done": "Scan finished",
     "identify.done": "Identified",
     "identify.failed": "Identify failed",

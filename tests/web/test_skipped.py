@@ -76,3 +76,4 @@ def test_the_activity_page_says_when_a_scan_skipped_something_new(client, librar
 
     assert "Heat (1995)/Heat (1995)-trailer.mkv skipped by name" in page
     assert "Settings, Libraries lists what the latest scan skipped" in page
+    assert "Skipped by name" in page and "Scan skipped" not in page  # not a skipped scan
