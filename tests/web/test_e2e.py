@@ -283,6 +283,7 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     # (20 ms, `attributesToSettle`), so the new class is waited for, not read at once.
     page.wait_for_function(
         "() => document.querySelectorAll('.poster-card.no-art').length === 2",
+        polling=100,  # animation frames may not come in a headless page
         timeout=LIVE_SECONDS * 1000,
     )
     screenshot(page, shots, "library", full_page=False)
