@@ -2,9 +2,12 @@
 
 watchfiles (inotify) watches every library root recursively; a library with `poll = true` (a
 network share where inotify sees nothing) is polled every `poll_seconds` instead. Only changes
-that can matter to a movie count: video files (and disc structures), and folders that appear or
-vanish. Everything else is ignored, notably our own temp files (`.metarrd-tmp-…`) and what
-PUBLISH writes (NFO, artwork, `.actors/`), so a publish never triggers a rescan that re-enriches.
+that can matter to a movie count: video files (and disc structures), NFOs added or changed by
+the user or another tool (tinyMediaManager, Jellyfin: a movie's, `tvshow.nfo`, `season.nfo`, an
+episode's), and folders that appear or vanish. Everything else is ignored, notably our own temp
+files (`.metarrd-tmp-…`), artwork, `.actors/`, and the NFOs PUBLISH wrote (the ledger's size and
+mtime, looked up once per tick for every NFO settled then), so a publish never triggers a
+rescan that re-enriches.
 
 A new or changed file is handled only once its size and mtime have stopped changing for
 `[daemon] settle_seconds` (a copy in progress), and a folder is scanned only once nothing in it
@@ -32,11 +35,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metarrd import db, workflow
-from metarrd.atomic import TEMP_MARKER
+from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import Config, LibraryConfig
 from metarrd.files import display, is_utf8
 from metarrd.paths import deepest_folder, is_inside
-from metarrd.walk import NOT_UTF8, is_video_path, walks_into
+from metarrd.walk import (
+    NOT_UTF8,
+    is_junk_folder,
+    is_skipped_folder,
+    is_skipped_show_folder,
+    is_video_path,
+    walks_into,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +128,25 @@ def is_scanned_video(path: str, root: str, *, tv: bool = False) -> bool:
     return tv or walks_into(scope_for(path, root), root)
 
 
+def is_read_nfo(path: str, root: str, *, tv: bool = False) -> bool:
+    """Is this an NFO a scan of its folder reads (a movie's, `movie.nfo`, `VIDEO_TS.nfo`,
+    `tvshow.nfo`, `season.nfo`, an episode's)? By name and folder, as `is_scanned_video` judges
+    a video there: never one in a folder the scan does not walk (extras, samples)."""
+    if not path.lower().endswith(".nfo"):
+        return False
+    try:
+        folders = Path(path).relative_to(root).parts[:-1]
+    except ValueError:
+        return False
+    if tv:  # nothing directly in a TV root is a show's
+        if not folders or is_junk_folder(folders[0]):
+            return False
+        return not any(is_skipped_show_folder(name) for name in folders[1:])
+    if any(is_skipped_folder(name, next_to_movie=False) for name in folders):
+        return False
+    return walks_into(scope_for(path, root), root)
+
+
 def existing_ancestor(path: str, root: str) -> str:
     """The nearest folder that still exists (a vanished folder's scope), never above root."""
     p = Path(path)
@@ -177,6 +206,7 @@ class Watcher:
         self.enqueue = enqueue or _enqueue_scan
         self.clock = clock
         self.settler = Settler(config.daemon.settle_seconds)
+        self.nfos: set[str] = set()  # settling paths that are NFOs: ours (the ledger) or not
         self.events: queue_mod.Queue[tuple[str, str]] = queue_mod.Queue()
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -377,6 +407,9 @@ class Watcher:
             return
         if is_scanned_video(path, root, tv=tv):
             self.settler.note(path, now)
+        elif is_read_nfo(path, root, tv=tv):
+            self.settler.note(path, now)
+            self.nfos.add(path)
 
     def _holds_items(self, path: str) -> bool:
         prefix = path.rstrip(os.sep) + os.sep
@@ -394,6 +427,7 @@ class Watcher:
             self.next_full = now + (self.full_every or 0)
             self._full_scan("periodic")
         ready = self._hold_unsettled(self.settler.ready(now), now)
+        ready = self._not_ours(ready)
         if not ready:
             return None
         scopes = self.scopes(ready)
@@ -421,6 +455,20 @@ class Watcher:
             else:
                 out.append(path)
         return out
+
+    def _not_ours(self, ready: list[str]) -> list[str]:
+        """`ready` without the NFOs PUBLISH wrote: one whose size and mtime are still the
+        ledger's (a write still under way, `pending_sha256`, by its content). One query for
+        every NFO settled in this tick: a publish of 1,000 movies is a few, not 1,000. A user's
+        later edit of our NFO changes its size or mtime: scanned."""
+        nfos = [p for p in ready if p in self.nfos]
+        if not nfos:
+            return ready
+        self.nfos.difference_update(nfos)
+        ours = _published(nfos)
+        if ours:
+            log.debug("%d NFOs written by publish: not scanned", len(ours))
+        return [p for p in ready if p not in ours]
 
     def _scope(self, path: str) -> tuple[str, str] | None:
         """The library root and the folder a scan looks at for a changed path (None: in no
@@ -497,6 +545,33 @@ def _videos_under(folder: str, root: str, limit: int = 10_000, *, tv: bool = Fal
                 if len(found) >= limit:
                     return found
     return found
+
+
+def _published(paths: list[str], chunk: int = 500) -> set[str]:
+    """Which of `paths` hold what PUBLISH wrote there, by the ledger (`library_files`): the
+    size and mtime recorded after the write; a file without them recorded, or whose write is
+    still under way, by its SHA-256. A file gone or unreadable is not ours."""
+    L = db.LibraryFile
+    rows = []
+    for i in range(0, len(paths), chunk):
+        part = paths[i : i + chunk]
+        query = L.select(L.path, L.size, L.mtime_ns, L.sha256, L.pending_sha256)
+        rows.extend(query.where(L.path.in_(part)).tuples())
+    ours = set()
+    for path, size, mtime_ns, sha256, pending in rows:
+        st = stat_of(path)
+        if st is None or (st[0] != size and pending is None):
+            continue
+        if pending is None and mtime_ns is not None:
+            if st == (size, mtime_ns):
+                ours.add(path)
+            continue
+        try:
+            if sha256_file(Path(path)) in (sha256, pending):
+                ours.add(path)
+        except OSError:
+            continue
+    return ours
 
 
 def _enqueue_scan(paths: list[str] | None) -> object:

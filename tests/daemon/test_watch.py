@@ -110,6 +110,11 @@ def test_publish_output_never_triggers_a_scan(manual_watcher):
     for name in ("Heat (1995).nfo", "Heat (1995)-poster.jpg", f"{TEMP_MARKER}ab12-x.nfo"):
         (folder / name).write_bytes(b"x")
         w.handle("added", str(folder / name))
+    st = (folder / "Heat (1995).nfo").stat()  # the ledger's record of the NFO publish wrote
+    db.LibraryFile.create(
+        path=str(folder / "Heat (1995).nfo"), kind="nfo", sha256="-", size=st.st_size,
+        mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns,
+    )  # fmt: skip
     (folder / ".actors" / "Al_Pacino.jpg").write_bytes(b"x")
     w.handle("added", str(folder / ".actors" / "Al_Pacino.jpg"))
     w.handle("modified", str(folder))
@@ -623,3 +628,144 @@ def test_a_library_whose_share_is_gone_marks_nothing_missing(rt, fake_stages, ma
     for scope in (root, root / "Heat (1995)"):
         jobs.enqueue_scan([str(scope)])
         assert not db.Movie.get_by_id(movie.id).missing
+
+
+# --- NFOs: the user's (another tool's) edits are scanned, what PUBLISH wrote is not -------------
+
+NFOS = Path(__file__).resolve().parents[1] / "nfo"  # real NFOs of other tools (SOURCES.md)
+MEDIA = Path(__file__).resolve().parents[1] / "media"
+
+
+def test_an_nfo_written_by_another_tool_is_scanned_once_settled(manual_watcher):
+    """tinyMediaManager (or MediaElch, or Jellyfin) writes `Alien (1979).nfo` beside a movie
+    metarrd knows: the watcher took only videos, and the NFO waited for the daily rescan."""
+    w, clock, calls, root = manual_watcher
+    folder = root / "Alien (1979)"
+    folder.mkdir()
+    (folder / "Alien (1979).mkv").write_bytes(b"x")
+    nfo = folder / "Alien (1979).nfo"
+    nfo.write_bytes((NFOS / "mediaelch-kodi_v18_Alien_1979.nfo").read_bytes())
+    w.handle("added", str(nfo))
+    clock.t = 1.0
+    w.handle("modified", str(nfo))
+    assert w.tick() is None  # still settling
+    clock.t = 1.0 + w.settler.settle
+    assert w.tick() == [str(folder)]
+    assert calls == [[str(folder)]]
+
+
+def test_a_tvshow_and_a_season_nfo_edited_elsewhere_are_scanned(config_factory, tmp_path):
+    root = tmp_path / "tv"
+    w, clock, calls = _tv_watcher(config_factory, root)
+    show = root / "Torchwood"
+    season = show / "Season 01"
+    season.mkdir(parents=True)
+    (season / "Torchwood.S01E01.mkv").write_bytes(b"x")
+    (show / "tvshow.nfo").write_bytes((NFOS / "mediaelch-kodi_v18_show_Torchwood.nfo").read_bytes())
+    (season / "season.nfo").write_bytes((NFOS / "jellyfin-Season-01.nfo").read_bytes())
+    w.handle("modified", str(show / "tvshow.nfo"))
+    w.handle("added", str(season / "season.nfo"))
+    (root / "stray.nfo").write_bytes(b"x")  # in no show: nothing a scan reads
+    w.handle("added", str(root / "stray.nfo"))
+    clock.t = 100.0
+    assert w.tick() == [str(show)]
+
+
+def test_an_nfo_where_the_scan_does_not_go_queues_no_scan(manual_watcher):
+    w, clock, calls, root = manual_watcher
+    for rel in ("Heat (1995)/Featurettes/making-of.nfo", "Heat (1995)/notes.txt"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(b"x")
+        w.handle("added", str(root / rel))
+    clock.t = 100.0
+    assert w.tick() is None and calls == []
+
+
+def _published_alien(rt) -> Path:
+    """`Alien (1979)` beside MediaElch's NFO, scanned, identified and published: our NFO."""
+    from metarrd.publish import publish_item
+    from metarrd.scan import scan
+
+    folder = Path(rt.config.library[0].path) / "Alien (1979)"
+    folder.mkdir()
+    (folder / "Alien (1979).mkv").write_bytes((MEDIA / "h264_aac_2audio_sub.mkv").read_bytes())
+    (folder / "Alien (1979).nfo").write_bytes(
+        (NFOS / "mediaelch-kodi_v18_Alien_1979.nfo").read_bytes()
+    )
+    scan(rt)
+    db.Movie.update(identification_status=db.ENRICHED, tmdb_id=348).execute()
+    publish_item(rt, db.Movie.get())
+    return folder
+
+
+def test_what_publish_wrote_queues_no_scan_and_a_later_edit_of_it_does(rt, monkeypatch):
+    """A publish renames its temp files onto the NFO (and art): the watcher sees the temp file
+    come and go and the NFO appear. Ours by the ledger's size and mtime: no scan. The user then
+    edits our NFO in a text editor: a scan of the folder."""
+    from metarrd import atomic
+
+    temps: list[Path] = []
+    real = atomic.temp_path_for
+    monkeypatch.setattr(atomic, "temp_path_for", lambda t: temps.append(p := real(t)) or p)
+    folder = _published_alien(rt)
+    nfo = folder / "Alien (1979).nfo"
+    assert db.LibraryFile.get_or_none(db.LibraryFile.path == str(nfo)) is not None
+    clock = Clock()
+    calls: list = []
+    w = Watcher(rt.config, enqueue=calls.append, clock=clock)
+    assert any(t.name.endswith(".nfo") for t in temps)
+    for tmp in temps:  # as inotify reports a write through a temp file renamed into place
+        w.handle("added", str(tmp))
+        w.handle("modified", str(tmp))
+        w.handle("deleted", str(tmp))
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            if name.endswith(".mkv"):
+                continue  # not written by the publish
+            w.handle("added", os.path.join(dirpath, name))
+            w.handle("modified", os.path.join(dirpath, name))
+    clock.t = 100.0
+    assert w.tick() is None and calls == []
+
+    with open(nfo, "ab") as out:  # the user's edit: size and mtime are no longer ours
+        out.write(b"<!-- edited -->\n")
+    w.handle("modified", str(nfo))
+    clock.t = 200.0
+    assert w.tick() == [str(folder)]
+
+
+def test_an_nfo_publish_is_still_renaming_queues_no_scan(manual_watcher):
+    """The ledger row of a write under way (`pending_sha256`: renamed, not yet recorded): the
+    file is ours by its content."""
+    import hashlib
+
+    w, clock, calls, root = manual_watcher
+    folder = root / "Heat (1995)"
+    folder.mkdir()
+    nfo = folder / "Heat (1995).nfo"
+    nfo.write_bytes(b"<movie><title>Heat</title></movie>")
+    db.LibraryFile.create(
+        path=str(nfo), kind="nfo", sha256="", size=0,
+        pending_sha256=hashlib.sha256(nfo.read_bytes()).hexdigest(),
+    )  # fmt: skip
+    w.handle("added", str(nfo))
+    clock.t = 100.0
+    assert w.tick() is None and calls == []
+
+
+def test_the_ledger_is_asked_once_for_a_whole_publish(manual_watcher, monkeypatch):
+    """A publish of hundreds of movies: the NFOs settled in one tick cost one ledger query."""
+    import metarrd.pipeline.watch as watch
+
+    w, clock, calls, root = manual_watcher
+    asked: list[int] = []
+    real = watch._published
+    monkeypatch.setattr(watch, "_published", lambda paths: asked.append(len(paths)) or real(paths))
+    for i in range(300):
+        folder = root / f"Movie {i} (2000)"
+        folder.mkdir()
+        (folder / f"Movie {i} (2000).nfo").write_bytes(b"x")
+        w.handle("added", str(folder / f"Movie {i} (2000).nfo"))
+    clock.t = 100.0
+    assert len(w.tick()) == 1  # more folders than MAX_SCOPES_PER_LIBRARY: the library
+    assert asked == [300]
