@@ -2,7 +2,9 @@
 user already has (their NFO's ids and values, their artwork, copied into the cache).
 
 Rescans are incremental: a file whose size and mtime are unchanged is not read again, so a rescan
-of an unchanged library costs one directory walk and one query. A vanished file marks its item
+of an unchanged library costs one directory walk and one query; a scan of some folders (the
+watcher's, a webhook's) also reads again an NFO of the user's that is not the one its item last
+took in (edited in another tool beside an unchanged video). A vanished file marks its item
 missing (data kept); a file that moved (same size and mtime, same name, new place) keeps its item,
 also when it moved into another movie library, and so does one renamed in its folder, or one
 that became a later part of a stack (`cd2` scanned before its `cd1` came), or one replaced in
@@ -146,9 +148,9 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     whole = scope == [root]
     query = db.Movie.select(
         db.Movie.id, db.Movie.path, db.Movie.size, db.Movie.mtime_ns, db.Movie.missing,
-        db.Movie.parts,
+        db.Movie.parts, db.Movie.source_nfo_hash,
     ).where(db.Movie.library == library)  # fmt: skip
-    known = {  # path -> (id, path, size, mtime_ns, missing, parts as stored)
+    known = {  # path -> (id, path, size, mtime_ns, missing, parts as stored, source_nfo_hash)
         row[1]: row
         for row in db.database.execute(query)
         if whole or any(is_inside(row[1], top) for top in scope)
@@ -214,7 +216,12 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         path = video.file
         seen.add(path)
         k = known.get(path)
-        if k is not None and not k[4] and k[2] == video.size and k[3] == video.mtime_ns:
+        if (
+            k is not None
+            and not k[4]
+            and (k[2], k[3]) == (video.size, video.mtime_ns)
+            and (whole or not _nfo_changed(rt, video, k[6]))
+        ):
             report.unchanged += 1
         elif k is not None and unread and video.is_disc and _partly_unread(video.file, unread):
             continue  # its VIDEO_TS could not be listed: the size it was found with says nothing
@@ -540,6 +547,20 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
     if pr.errors and not os.path.lexists(video.path):
         pr.vanished = True
     return pr
+
+
+def _nfo_changed(rt: Runtime, video: FoundVideo, read_hash: str | None) -> bool:
+    """In a scan of some folders (the watcher's, for an NFO edited in tinyMediaManager or a
+    text editor; a webhook's): is the NFO of this unchanged video the user's, and not the one
+    the item last took in (`source_nfo_hash`)? Then it is read again. Never in a scan of the
+    whole library: its unchanged videos cost one `stat` each."""
+    try:
+        nfo_path = find_nfo(video)
+        if nfo_path is None or refused_link(nfo_path, rt.config) is not None:
+            return False
+        return not _written_by_us(nfo_path) and sha256_file(nfo_path) != read_hash
+    except OSError:  # gone, or not a file we read: the probe would say nothing new
+        return False
 
 
 def _written_by_us(path: Path) -> bool:

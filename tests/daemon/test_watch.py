@@ -769,3 +769,28 @@ def test_the_ledger_is_asked_once_for_a_whole_publish(manual_watcher, monkeypatc
     clock.t = 100.0
     assert len(w.tick()) == 1  # more folders than MAX_SCOPES_PER_LIBRARY: the library
     assert asked == [300]
+
+
+def test_a_movie_nfo_edited_elsewhere_reaches_its_item(rt, fake_stages):
+    """The user fixes the plot in MediaElch's `Alien (1979).nfo` beside a movie metarrd knows.
+    The watcher's scan of the folder found the video unchanged (size, mtime) and never read the
+    NFO again: the edit was lost until the video itself changed. A scan of the folder with
+    nothing new reads nothing again."""
+    folder = Path(rt.config.library[0].path) / "Alien (1979)"
+    folder.mkdir()
+    (folder / "Alien (1979).mkv").write_bytes(b"\0" * 4096)
+    nfo = folder / "Alien (1979).nfo"
+    nfo.write_bytes((NFOS / "mediaelch-kodi_v18_Alien_1979.nfo").read_bytes())
+    jobs.enqueue_scan(None)
+    (movie,) = db.Movie.select()
+    assert movie.plot.startswith("During its return")
+    nfo.write_bytes(nfo.read_bytes().replace(b"<plot>During", b"<plot>Edited. During"))
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    w.handle("modified", str(nfo))
+    clock.t = 100.0
+    assert w.tick() == [str(folder)]
+    (item,) = db.Movie.select()
+    assert (item.id, item.plot[:18]) == (movie.id, "Edited. During its")
+    job = jobs.enqueue_scan([str(folder)])
+    assert ", 0 changed," in db.Job.get_by_id(job.id).message
