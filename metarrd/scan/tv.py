@@ -167,7 +167,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
     for show_dir, tops in shows.items():
         if show_dir.is_dir():
             try:
-                scan_show(rt, library, show_dir, tops, report, walk)
+                scan_show(rt, library, show_dir, tops, report, walk, nfos=root not in scope)
             except Exception as exc:  # noqa: BLE001 - one show's failure is that show's only
                 if db.is_disk_full(exc) or isinstance(exc, LeaseLost):  # no show's: the job's
                     raise
@@ -356,7 +356,12 @@ def scan_show(
     tops: list[Path],
     report: ScanReport,
     walk: _ShowWalk,
+    *,
+    nfos: bool = False,
 ) -> None:
+    """`nfos`: an unchanged episode file is read again when its NFO is the user's and not the
+    one its item last took in (a scan of some folders: the watcher's, for an NFO edited in
+    another tool; never the whole library's, where an unchanged file costs one `stat`)."""
     show = _record_show(rt, library, show_dir, report)
     files = walk.episode_files(tops)
     report.found += len(files)
@@ -368,7 +373,12 @@ def scan_show(
     todo = []
     for path, size, mtime_ns in files:
         item = known.pop(str(path), None)
-        if item is not None and not item.missing and (item.size, item.mtime_ns) == (size, mtime_ns):
+        if (
+            item is not None
+            and not item.missing
+            and (item.size, item.mtime_ns) == (size, mtime_ns)
+            and not (nfos and _episode_nfo_changed(rt.config, path, item.source_nfo_hash))
+        ):
             report.unchanged += 1
             continue
         todo.append((path, size, mtime_ns, item))
@@ -859,6 +869,17 @@ def _analysed(config: Config, found) -> tuple[list, list[str]]:
         cached = cache.store(config.cache_dir, asset_type, path, info)
         result.append((season, LocalArtwork(path, asset_type, rank, info, cached)))
     return result, errors
+
+
+def _episode_nfo_changed(config: Config, path: Path, read_hash: str | None) -> bool:
+    """Is the NFO beside this episode file the user's, and not the one last taken in?"""
+    nfo_path = path.with_suffix(".nfo")
+    try:
+        if not nfo_present(nfo_path) or refused_link(nfo_path, config) is not None:
+            return False
+        return not _written_by_us(nfo_path) and sha256_file(nfo_path) != read_hash
+    except OSError:  # gone, or not a file we read: the probe would say nothing new
+        return False
 
 
 def probe_episode(

@@ -794,3 +794,43 @@ def test_a_movie_nfo_edited_elsewhere_reaches_its_item(rt, fake_stages):
     assert (item.id, item.plot[:18]) == (movie.id, "Edited. During its")
     job = jobs.enqueue_scan([str(folder)])
     assert ", 0 changed," in db.Job.get_by_id(job.id).message
+
+
+def test_show_season_and_episode_nfos_edited_elsewhere_reach_their_items(
+    config_factory, fake_stages, tmp_path
+):
+    """Jellyfin (or the user) rewrites `tvshow.nfo`, `season.nfo` and an episode NFO of a show
+    metarrd knows. The show's and the season's were read again by the watcher's scan; the
+    episode's was not (its video unchanged) until the file itself changed."""
+    from tests.daemon.conftest import _runtime
+
+    root = tmp_path / "tv"
+    root.mkdir()
+    rt = _runtime(config_factory, True, library=[{"name": "TV", "path": str(root), "kind": "tv"}])
+    show = root / "American Gods"
+    season = show / "Season 01"
+    season.mkdir(parents=True)
+    (season / "American.Gods.S01E01.mkv").write_bytes(b"\0" * 4096)
+    nfos = {
+        show / "tvshow.nfo": "mediaelch-kodi_v18_show_Torchwood.nfo",
+        season / "season.nfo": "jellyfin-Season-01.nfo",
+        season / "American.Gods.S01E01.nfo": "jellyfin-The-Bone-Orchard.nfo",
+    }
+    for path, name in nfos.items():
+        path.write_bytes((NFOS / name).read_bytes())
+    jobs.enqueue_scan(None)
+    edits = [(b"<plot>Captain", b"<plot>Edited. Captain"), (b"<plot />", b"<plot>Edited.</plot>"),
+             (b"<plot>When", b"<plot>Edited. When")]  # fmt: skip
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    for path, (old, new) in zip(nfos, edits, strict=True):
+        assert old in path.read_bytes()
+        path.write_bytes(path.read_bytes().replace(old, new))
+        w.handle("modified", str(path))
+    clock.t = 100.0
+    assert w.tick() == [str(show)]
+    plots = {m.kind: (m.plot or "")[:8] for m in db.Movie.select()}
+    assert plots == {db.SHOW: "Edited. ", db.SEASON: "Edited.", db.EPISODE: "Edited. "}
+    job = jobs.enqueue_scan([str(show)])
+    assert ", 0 changed," in db.Job.get_by_id(job.id).message
+    rt.close()
