@@ -8,6 +8,7 @@ selection is cached. Nothing in a library folder is touched here.
 from __future__ import annotations
 
 from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
+from metarrd.enrich.candidates import MOVIE_ART_TYPES
 from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.selection import label, same_picture_sets
 from metarrd.enrich.stage import EnrichResult, enrich_item, enrich_items
@@ -16,6 +17,7 @@ from metarrd.enrich.user_images import UnreadableAddress, add_user_image
 
 __all__ = [
     "DETAIL_FIELDS",
+    "MOVIE_ART_TYPES",
     "WORK_PREFIX",
     "sweep_stale",
     "EnrichResult",

@@ -146,6 +146,13 @@ FANART_MOVIE_KEYS: dict[str, tuple[str, int, int]] = {
     "movie4kbackground": ("fanart", 3840, 2160),
     "movieposter": ("poster", 1000, 1426),
 }
+
+# Every artwork type a movie's candidates can have (TMDB's, fanart.tv's, and textless posters
+# as key art): the Health page counts a movie's coverage in these only
+MOVIE_ART_TYPES = frozenset(
+    [*TMDB_KINDS.values(), *(t for t, _w, _h in FANART_MOVIE_KEYS.values()), "keyart"]
+)
+
 _TEXTLESS = ("", "00")
 # Kodi: for these, an image without a language counts as English.
 _EMPTY_MEANS_ENGLISH = {"clearlogo", "clearart", "banner", "landscape", "discart"}

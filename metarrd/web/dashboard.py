@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from metarrd import db, preferences
 from metarrd.config import ASSET_TYPES, SHOW_ART_TYPES
-from metarrd.enrich.candidates import FANART_MOVIE_KEYS, TMDB_KINDS
+from metarrd.enrich import MOVIE_ART_TYPES
 from metarrd.web import charts, listing, queries
 from metarrd.web.formatting import language_name
 from metarrd.web.states import BADGES, FILTERS, state_of
@@ -28,9 +28,7 @@ DAYS = 14
 # neither a movie nor a show a thumb (an episode's); counted as missing, they drew gaps (thumb
 # "0 of 14") that no enrichment can fill.
 KIND_TYPES = {
-    db.MOVIE: frozenset(TMDB_KINDS.values())
-    | {t for t, _w, _h in FANART_MOVIE_KEYS.values()}
-    | {"keyart"},
+    db.MOVIE: MOVIE_ART_TYPES,
     db.SHOW: frozenset(SHOW_ART_TYPES),
 }
 
