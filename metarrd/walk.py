@@ -142,38 +142,18 @@ def is_hidden(name: str) -> bool:
 
 
 def is_excluded_file(name: str) -> bool:
-    """A file name that is never a movie: hidden, temp, sample, trailer or a `-featurette`..."""
-    if is_hidden(name) or name.startswith(TEMP_MARKER):
-        return True
-    stem = os.path.splitext(name)[0]
-    return bool(_SAMPLE.search(stem) or _TRAILER.search(stem) or _EXTRA_SUFFIX.search(stem))
-
-
-def is_excluded_episode_file(name: str) -> bool:
-    """A file name in a show's folder that is never an episode: hidden, temp, a sample (Kodi's
-    one TV exclusion, `[-._ ]sample[-._ ]`), or a trailer or extra by its ending (`-trailer`,
-    `.trailer`, `-featurette`; Jellyfin's extras). Not the movie rule for a name that starts
-    with "Trailer": `Trailer.Park.Boys.S01E01.avi` is an episode; nor a name with its own
-    episode numbers for its title or release group (`Show - S02E04 - The Trailer`,
-    `Show.S01E01.720p.HDTV.x264-SCENE`: Kodi shows them)."""
-    if is_hidden(name) or name.startswith(TEMP_MARKER):
-        return True
-    stem = os.path.splitext(name)[0]
-    if _SAMPLE.search(stem):
-        return True
-    if _EPISODE_NUMBERS.search(stem):
-        return bool(_EPISODE_EXTRA_SUFFIX.search(stem))
-    return bool(_TRAILER_END.search(stem) or _EXTRA_SUFFIX.search(stem))
+    """A file name that is never a movie: hidden, temp, or a sample, trailer or `-featurette`...
+    by `skip_rule` (the rule and the reason it gives are one)."""
+    return is_hidden(name) or name.startswith(TEMP_MARKER) or skip_rule(name) is not None
 
 
 def is_episode_file(name: str) -> bool:
-    """A file name in a show's folder that is an episode: a video, not excluded
-    (`is_excluded_episode_file`), not `... - sample`. The TV scan's rule, and the watcher's."""
-    stem, ext = os.path.splitext(name)
+    """A file name in a show's folder that is an episode: a video, not hidden nor temp, and no
+    sample, trailer or extra by `episode_skip_rule`. The TV scan's rule, and the watcher's."""
     return (
-        ext.lower() in VIDEO_EXTENSIONS
-        and not is_excluded_episode_file(name)
-        and not _EPISODE_SAMPLE.search(stem)
+        os.path.splitext(name)[1].lower() in VIDEO_EXTENSIONS
+        and not (is_hidden(name) or name.startswith(TEMP_MARKER))
+        and episode_skip_rule(name) is None
     )
 
 
@@ -181,12 +161,9 @@ def is_skipped_show_folder(name: str) -> bool:
     """A folder inside a TV show that the TV scan does not enter: the movie walk's extras,
     samples, hidden and junk folders, and `Scenes`/`Shorts`/`Other`/`Clips` wherever they are
     (`Specials` is a season), and a disc structure's `VIDEO_TS`/`BDMV`: its stream files are no
-    episodes (`Disc 1/BDMV/STREAM/00001.m2ts`). The TV scan's rule, and the watcher's."""
-    return (
-        is_skipped_folder(name, next_to_movie=False)
-        or _fold(name) in _SHOW_EXTRAS_FOLDERS
-        or name.upper() in DISC_FOLDERS
-    )
+    episodes (`Disc 1/BDMV/STREAM/00001.m2ts`). The TV scan's rule, and the watcher's; the
+    reason is `folder_skip_rule(name, False, show=True)`."""
+    return is_junk_folder(name) or folder_skip_rule(name, False, show=True) is not None
 
 
 def is_junk_folder(name: str) -> bool:
@@ -202,19 +179,13 @@ def is_skipped_folder(name: str, next_to_movie: bool = True) -> bool:
     Names like "Shorts" or "Other" are only extras next to a movie (`next_to_movie`); elsewhere
     they are a user's category folder.
     """
-    folded = _fold(name)
-    if is_hidden(name) or folded in _JUNK_FOLDERS or folded in _EXTRAS_FOLDERS:
-        return True
-    if folded.endswith(".ite"):  # an iTunes Extras bundle (Kodi skips `.ite` folders too)
-        return True
-    if _SAMPLE.search(name):
-        return True
-    return next_to_movie and folded in _MAYBE_EXTRAS_FOLDERS
+    return is_junk_folder(name) or folder_skip_rule(name, next_to_movie) is not None
 
 
 def skip_rule(name: str) -> str | None:
     """Why the movie walk leaves out a video file named `name` (`is_excluded_file`), as a user
-    reads it; None when it is no video worth telling about (hidden, our temp files)."""
+    reads it; None when it is a movie, or no video worth telling about (hidden, our temp
+    files)."""
     if is_hidden(name) or name.startswith(TEMP_MARKER):
         return None
     stem = os.path.splitext(name)[0]
@@ -255,7 +226,7 @@ def folder_skip_rule(name: str, next_to_movie: bool = True, *, show: bool = Fals
     if folded in _EXTRAS_FOLDERS or (show and folded in _SHOW_EXTRAS_FOLDERS):
         kind = "samples" if folded.startswith("sample") else "extras"
         return f"a folder of {kind}, by its name: not scanned"
-    if folded.endswith(".ite"):
+    if folded.endswith(".ite"):  # Kodi skips iTunes Extras bundles too
         return "an iTunes Extras bundle (.ite): not scanned"
     if _SAMPLE.search(name):
         return 'a folder of samples ("sample" in its name): not scanned'
