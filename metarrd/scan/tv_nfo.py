@@ -150,6 +150,15 @@ def read_show_nfo(path: Path) -> ShowNfo:
     return show
 
 
+def _element(element: str) -> etree._Element | None:
+    """One of the NFO's elements nfo_read does not own, as it keeps them (a string), parsed
+    again (no entities); None when it does not parse."""
+    try:
+        return etree.fromstring(element.encode("utf-8"), etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError:
+        return None
+
+
 def named_seasons(elements: Iterable[str]) -> dict[int, str]:
     """The season names of a tvshow.nfo's `<namedseason number="N">Name</namedseason>` (Kodi
     16+; Kodi's export, tinyMediaManager and MediaElch write them), as Kodi's reader takes them:
@@ -158,13 +167,8 @@ def named_seasons(elements: Iterable[str]) -> dict[int, str]:
     a season metarrd has no item for."""
     names: dict[int, str] = {}
     for element in elements:
-        if not element.startswith("<namedseason"):
-            continue
-        try:
-            node = etree.fromstring(
-                element.encode("utf-8"), etree.XMLParser(resolve_entities=False)
-            )
-        except etree.XMLSyntaxError:
+        node = _element(element) if element.startswith("<namedseason") else None
+        if node is None:
             continue
         number = re.fullmatch(r"\s*([0-9]{1,9})\s*", node.get("number") or "")
         name = "".join(node.itertext()).strip()
@@ -192,11 +196,7 @@ def _element_text(data: NfoData, tag: str) -> str | None:
     """The text of the first `<tag>` among the NFO's elements nfo_read does not own."""
     for element in data.unknown_elements:
         if element.startswith(f"<{tag}>"):
-            try:
-                node = etree.fromstring(
-                    element.encode("utf-8"), etree.XMLParser(resolve_entities=False)
-                )
-            except etree.XMLSyntaxError:
+            if (node := _element(element)) is None:
                 return None
             text = str(node.xpath("string()")).strip()  # itertext is quadratic (nfo_read._text)
             return text if text and len(text) <= MAX_TEXT else None
@@ -219,11 +219,7 @@ def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
     for element in data.unknown_elements:
         if not element.startswith("<episodeguide"):
             continue
-        try:
-            node = etree.fromstring(
-                element.encode("utf-8"), etree.XMLParser(resolve_entities=False)
-            )
-        except etree.XMLSyntaxError:
+        if (node := _element(element)) is None:
             return []
         text = "".join(node.itertext()).strip()
         if text.startswith("{"):
