@@ -41,6 +41,7 @@ from metarrd.publish.nfo import (
     SubtitleDetails,
     VideoDetails,
 )
+from metarrd.scan import named_seasons
 
 __all__ = [
     "AudioDetails",
@@ -176,14 +177,7 @@ def render_tvshow(show: ShowData) -> bytes:
 def _season_names(show: ShowData) -> dict[int, str]:
     """The seasons' names: the season items', and the user's `<namedseason>` of a season we have
     no item for (no episode on disk: Kodi keeps its name for when one comes)."""
-    names: dict[int, str] = {}
-    for el in nfo._parsed(show.extra):
-        number = (el.get("number") or "").strip()
-        name = "".join(el.itertext()).strip()
-        if el.tag == "namedseason" and number.isascii() and number.isdigit() and name:
-            names.setdefault(int(number), name)
-    names.update(dict(show.named_seasons))
-    return names
+    return {**named_seasons(show.extra), **dict(show.named_seasons)}
 
 
 def render_episodes(episodes: Sequence[EpisodeData]) -> bytes:

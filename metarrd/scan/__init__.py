@@ -17,6 +17,7 @@ from metarrd.scan.local_files import (
 from metarrd.scan.renames import follow_renames, mark_gone
 from metarrd.scan.skipped import load as skipped_by_name
 from metarrd.scan.stage import ScanReport, apply_nfo_values, probe, scan, scan_library
+from metarrd.scan.tv_nfo import named_seasons
 
 __all__ = [
     "VideoPlace",
@@ -28,6 +29,7 @@ __all__ = [
     "apply_nfo_values",
     "follow_renames",
     "mark_gone",
+    "named_seasons",
     "probe",
     "scan",
     "scan_library",

@@ -155,3 +155,21 @@ def test_emby_and_jellyfins_second_spellings_are_not_written_back_stale(rt):
     assert root.findtext("premiered") == "2002-11-01"
     assert root.find("releasedate") is None and root.find("writer") is None
     assert [c.text for c in root.iterfind("credits")] == ["Alex Garland"]
+
+
+def test_a_hostile_season_number_in_the_users_tvshow_nfo_does_not_stop_the_publish():
+    """A `<namedseason>` whose number has 5,000 digits (past Python's int limit) made the
+    tvshow.nfo's render raise, so the show could not be published. Publish now reads the
+    user's season names as the scan does (`metarrd.scan.named_seasons`): that one is left out,
+    the others kept."""
+    huge = '<namedseason number="' + "9" * 5000 + '">Huge</namedseason>'
+    show = ShowData(
+        title="T",
+        extra=(huge, '<namedseason number="2">Two</namedseason>'),
+        named_seasons=((1, "One"),),
+    )
+    root = etree.fromstring(render_tvshow(show))
+    assert [(e.get("number"), e.text) for e in root.iter("namedseason")] == [
+        ("1", "One"),
+        ("2", "Two"),
+    ]
