@@ -255,8 +255,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
                 report.moved.append(movie.id)
         todo.append((video, movie))
     # missing already: the watcher may have scanned the folder the old file left first
-    gone_before = {k[1]: k[0] for k in known.values() if k[4]}
-    replaced = _replaced_in_place(todo, vanished, gone_before, found, root)
+    replaced = _replaced_in_place(todo, vanished, known, found, root)
 
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
         probes = pool.map(lambda item: probe(rt, root, item[0]), todo)
@@ -402,7 +401,7 @@ def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | 
 def _replaced_in_place(
     todo: list[tuple[FoundVideo, db.Movie | None]],
     vanished: dict[str, db.Movie],
-    gone_before: dict[str, int],
+    known: dict[str, tuple],
     found: list[FoundVideo],
     root: Path,
 ) -> dict[int, tuple[str, str]]:
@@ -412,7 +411,7 @@ def _replaced_in_place(
     webhook's upgrade makes it (`renames.follow_renames`). Only where nothing else can be
     meant: the folder is a movie's own (not the library's root; no other video found there),
     exactly one known file vanished from it (in this scan, or missing since an earlier one:
-    `gone_before`, path -> id) and exactly one new one came, both single files (no stack, no
+    `known` rows marked missing) and exactly one new one came, both single files (no stack, no
     disc), of the same title and year by their names. The new video's entry in `todo` takes
     the item (taken out of `vanished`); item id -> (old path, new path)."""
     new_in: dict[Path, list[int]] = {}
@@ -422,10 +421,11 @@ def _replaced_in_place(
     if not new_in:
         return {}
     folders = {str(folder) for folder in new_in}
-    earlier = [
-        movie_id
-        for path, movie_id in gone_before.items()
-        if os.path.dirname(path) in folders or os.path.dirname(os.path.dirname(path)) in folders
+    earlier = [  # `known` rows: (id, path, size, mtime_ns, missing, ...)
+        k[0]
+        for k in known.values()
+        if k[4]
+        and (os.path.dirname(k[1]) in folders or os.path.dirname(os.path.dirname(k[1])) in folders)
     ]
     gone_in: dict[Path, list[db.Movie]] = {}
     for movie in [*vanished.values(), *_movies_by_id(earlier).values()]:
