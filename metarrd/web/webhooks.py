@@ -367,8 +367,8 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
 
 
 # --- Sonarr ---------------------------------------------------------------------------------
-# kodi-tv.md §4. The show folder is `series.path`; each file names its `path` (else
-# `relativePath` under the show folder). Ids from the series (`tvdbId`, `tmdbId`, `imdbId`)
+# kodi-tv.md §4. The show folder is `series.path`; each file is its `relativePath` under it
+# (else its `path`: _file_path). Ids from the series (`tvdbId`, `tmdbId`, `imdbId`)
 # identify the show without searching.
 
 IGNORED_SONARR = frozenset(
@@ -411,10 +411,16 @@ def _show_ids(show: str, found: dict[str, Any]) -> dict[str, dict[str, Any]] | N
     return {show: {**found, "kind": db.SHOW}} if found else None
 
 
-def _file_path(entry: dict[str, Any], series: dict[str, Any], where: str, paths: _Paths) -> str:
+def _file_path(entry: dict[str, Any], folder: Any, where: str, paths: _Paths) -> str:
+    """Where a file of the payload is: its `relativePath` under the movie's or show's `folder`
+    (as sent), else its `path`. Before Radarr 5.10.1 and Sonarr 4.0.9 (Radarr 2700a6cf8, Sonarr
+    a9b93dd9c: WebhookMovieFile.cs, WebhookEpisodeFile.cs) `path` was the file's in-memory one:
+    in a Download the download client's copy (`/downloads/...`: "outside every library"), in a
+    Rename or a file delete none at all. `relativePath` was right in every version."""
+    relative = entry.get("relativePath")
     value = entry.get("path")
-    if value is None and isinstance(entry.get("relativePath"), str) and series.get("path"):
-        value = sent_join(str(series["path"]), entry["relativePath"])
+    if isinstance(relative, str) and relative and isinstance(folder, str) and folder:
+        value = sent_join(folder, relative)
     return paths.local(value, f"{where}.path")
 
 
@@ -431,7 +437,7 @@ def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
         entries, where = [one], "episodeFile"
     files: dict[tuple[str, Any], str] = {}
     for i, entry in enumerate(entries):
-        path = _file_path(entry, series, where.format(i), paths)
+        path = _file_path(entry, series.get("path"), where.format(i), paths)
         files.setdefault((path, entry.get("size")), path)
     renames = _sonarr_upgrade(body, series, show, list(files.values()), paths)
     refused = paths.refuse_outside([show, *files.values(), *renames.values()], "Download")
@@ -458,7 +464,7 @@ def _sonarr_upgrade(body, series, show, new_files, paths) -> dict[str, str]:
     if body.get("isUpgrade") is not True or not deleted or len(new_files) != 1:
         return {}
     old = [
-        _file_path(d, series, f"deletedFiles[{i}]", paths)
+        _file_path(d, series.get("path"), f"deletedFiles[{i}]", paths)
         for i, d in enumerate(deleted)
         if isinstance(d.get("path"), str) or isinstance(d.get("relativePath"), str)
     ]
@@ -479,7 +485,7 @@ def _sonarr_rename(body, series, show, paths) -> tuple[Response, int]:
         if old is None and isinstance(entry.get("previousRelativePath"), str):
             old = sent_join(str(series.get("path")), entry["previousRelativePath"])
         old = paths.local(old, f"{where}.previousPath")
-        renames[old] = _file_path(entry, series, where, paths)
+        renames[old] = _file_path(entry, series.get("path"), where, paths)
     refused = paths.refuse_outside([show, *renames.values()], "Rename")
     if refused:
         return refused
@@ -492,7 +498,7 @@ def _sonarr_rename(body, series, show, paths) -> tuple[Response, int]:
 
 def _sonarr_file_deleted(body, series, show, paths) -> tuple[Response, int]:
     episode_file = obj(body, "episodeFile", "", required=True)
-    path = _file_path(episode_file, series, "episodeFile", paths)
+    path = _file_path(episode_file, series.get("path"), "episodeFile", paths)
     if body.get("deleteReason") == "upgrade":
         # a Download with isUpgrade follows: the episode keeps its data and follows the new file
         log.info("Sonarr webhook: %s deleted for an upgrade; its data is kept", path)

@@ -174,6 +174,47 @@ def test_both_shapes_of_the_same_import_are_handled_once(setup):
     assert [c[0] for c in fake.calls if c[1] == show.id].count("identify") == 1
 
 
+# Sonarr before 4.0.9 (v3.0.9.1549 e4c0e80e, v4.0.8.2223 14005d8d): WebhookEpisodeFile.Path was
+# `episodeFile.Path`, which ImportApprovedEpisodes.cs sets to the file it imports from
+# (`localEpisode.Path`) and never to where the file went; `relativePath` is the file's place under
+# `series.path`. Fixed by a9b93dd9c ("Paths for renamed episode files in Custom Script and
+# Webhook"). Webhook.cs / WebhookImportPayload.cs / WebhookImportCompletePayload.cs at those tags.
+SOURCE = "/downloads/complete/tv/Severance.S01E01.1080p.WEB.H264-GRP"
+
+
+@pytest.mark.parametrize("shape", ["episodeFile", "episodeFiles"])
+def test_a_download_from_sonarr_before_4_0_9_finds_the_file_in_the_show(setup, shape):
+    """Its `path` is the download client's copy, outside every library: every import was a
+    422 "not inside any configured library" and the show was never scanned."""
+    client, rt, fake, folder = setup
+    rel = "Season 1/Severance - S01E01 - Good News.mkv"
+    make_files(folder, rel)
+    sent = episode_file(folder, rel, path=f"{SOURCE}/severance.s01e01.1080p.web.h264-grp.mkv")
+    body = per_file(folder, rel, episodeFile=sent)
+    if shape == "episodeFiles":  # "On Import Complete" (4.0.8 has it)
+        del body["episodeFile"]
+        body.update(episodeFiles=[sent], sourcePath=SOURCE, destinationPath=str(folder))
+    status, answer = post(client, body)
+    assert status == 202, answer
+    assert [e.path for e in items(db.EPISODE)] == [str(folder / rel)]
+
+
+def test_an_upgrade_from_sonarr_before_4_0_9_moves_the_episode(setup):
+    client, rt, fake, folder = setup
+    old, new = "Season 1/Severance - S01E01 - 720p.mkv", "Season 1/Severance - S01E01 - 1080p.mkv"
+    make_files(folder, old)
+    post(client, per_file(folder, old))
+    (ep,) = items(db.EPISODE)
+    (folder / old).unlink()
+    make_files(folder, new)
+    sent = episode_file(folder, new, path=f"{SOURCE}/severance.s01e01.1080p.web.h264-grp.mkv")
+    upgrade = per_file(folder, new, episodeFile=sent, isUpgrade=True,
+                       deletedFiles=[episode_file(folder, old)])  # fmt: skip
+    assert post(client, upgrade)[0] == 202
+    (kept,) = items(db.EPISODE)
+    assert (kept.id, kept.path, kept.missing) == (ep.id, str(folder / new), False)
+
+
 def test_a_rename_moves_the_episode_and_republishes_its_show(setup):
     client, rt, fake, folder = setup
     old, new = "Season 1/Severance.S01E01.mkv", "Season 1/Severance - S01E01 - Good News.mkv"
