@@ -283,12 +283,29 @@ class _Paths:
         return None
 
 
+def _names_a_file(entry: dict[str, Any]) -> bool:
+    return isinstance(entry.get("path"), str) or isinstance(entry.get("relativePath"), str)
+
+
+def _file_path(entry: dict[str, Any], folder: Any, where: str, paths: _Paths) -> str:
+    """Where a file of the payload is: its `relativePath` under the movie's or show's `folder`
+    (as sent), else its `path`. Before Radarr 5.10.1 and Sonarr 4.0.9 (Radarr 2700a6cf8, Sonarr
+    a9b93dd9c: WebhookMovieFile.cs, WebhookEpisodeFile.cs) `path` was the file's in-memory one:
+    in a Download the download client's copy (`/downloads/...`: "outside every library"), in a
+    Rename or a file delete none at all. `relativePath` was right in every version."""
+    relative = entry.get("relativePath")
+    value = entry.get("path")
+    if isinstance(relative, str) and relative and isinstance(folder, str) and folder:
+        value = sent_join(folder, relative)
+    return paths.local(value, f"{where}.path")
+
+
 def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     movie = obj(body, "movie", "", required=True)
     paths = _Paths(config)
     folder = paths.local(movie.get("folderPath"), "movie.folderPath", folder=True)
     remote = obj(body, "remoteMovie", "")
-    renames = _upgrade(body, folder, paths)
+    renames = _upgrade(body, movie.get("folderPath"), folder, paths)
     refused = paths.refuse_outside([folder, *renames.values()], "Download")
     if refused:
         return refused
@@ -305,19 +322,20 @@ def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     return _answer(202, missing or f"scan of {folder} queued", event="Download", job=job.id)
 
 
-def _upgrade(body: dict[str, Any], folder: str, paths: _Paths) -> dict[str, str]:
-    """An upgrade replaced one file by another: the item follows the new file, keeping its data."""
+def _upgrade(body: dict[str, Any], sent: Any, folder: str, paths: _Paths) -> dict[str, str]:
+    """An upgrade replaced one file by another: the item follows the new file, keeping its data.
+    `sent` is the movie's folder as sent, `folder` as we see it."""
     movie_file = obj(body, "movieFile", "")
     deleted = objects(body, "deletedFiles", "")
     if body.get("isUpgrade") is not True or movie_file is None or not deleted:
         return {}
-    if not isinstance(movie_file.get("path"), str):
+    if not _names_a_file(movie_file):
         return {}
-    new = paths.local(movie_file["path"], "movieFile.path")
+    new = _file_path(movie_file, sent, "movieFile", paths)
     old = [
-        paths.local(d["path"], f"deletedFiles[{i}].path")
+        _file_path(d, sent, f"deletedFiles[{i}]", paths)
         for i, d in enumerate(deleted)
-        if isinstance(d.get("path"), str)
+        if _names_a_file(d)
     ]
     if len(old) != 1 or old[0] == new or not new.startswith(folder + "/"):
         return {}
@@ -328,11 +346,13 @@ def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     files = objects(body, "renamedMovieFiles", "")
     if files is None:
         raise BadPayload("no renamedMovieFiles list")
+    movie = obj(body, "movie", "") or {}
     paths = _Paths(config)
     renames: dict[str, str] = {}
     for i, entry in enumerate(files):
-        old = paths.local(entry.get("previousPath"), f"renamedMovieFiles[{i}].previousPath")
-        renames[old] = paths.local(entry.get("path"), f"renamedMovieFiles[{i}].path")
+        where = f"renamedMovieFiles[{i}]"
+        old = paths.local(entry.get("previousPath"), f"{where}.previousPath")
+        renames[old] = _file_path(entry, movie.get("folderPath"), where, paths)
     refused = paths.refuse_outside(list(renames.values()), "Rename")
     if refused:
         return refused
@@ -348,7 +368,8 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     paths = _Paths(config)
     if event == "MovieFileDelete":
         movie_file = obj(body, "movieFile", "", required=True)
-        path = paths.local(movie_file.get("path"), "movieFile.path")
+        movie = obj(body, "movie", "") or {}
+        path = _file_path(movie_file, movie.get("folderPath"), "movieFile", paths)
         if body.get("deleteReason") == "upgrade":
             # "On Movie File Delete For Upgrade": the Download (isUpgrade) that follows makes
             # the item follow its new file, data kept; marking it missing meanwhile was wrong
@@ -411,19 +432,6 @@ def _show_ids(show: str, found: dict[str, Any]) -> dict[str, dict[str, Any]] | N
     return {show: {**found, "kind": db.SHOW}} if found else None
 
 
-def _file_path(entry: dict[str, Any], folder: Any, where: str, paths: _Paths) -> str:
-    """Where a file of the payload is: its `relativePath` under the movie's or show's `folder`
-    (as sent), else its `path`. Before Radarr 5.10.1 and Sonarr 4.0.9 (Radarr 2700a6cf8, Sonarr
-    a9b93dd9c: WebhookMovieFile.cs, WebhookEpisodeFile.cs) `path` was the file's in-memory one:
-    in a Download the download client's copy (`/downloads/...`: "outside every library"), in a
-    Rename or a file delete none at all. `relativePath` was right in every version."""
-    relative = entry.get("relativePath")
-    value = entry.get("path")
-    if isinstance(relative, str) and relative and isinstance(folder, str) and folder:
-        value = sent_join(folder, relative)
-    return paths.local(value, f"{where}.path")
-
-
 def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
     """Both shapes: per file (`episodeFile`, "On Import") and import-complete (`episodeFiles`);
     the same file twice (by path and size) counts once, and with both toggles on Sonarr's second
@@ -466,7 +474,7 @@ def _sonarr_upgrade(body, series, show, new_files, paths) -> dict[str, str]:
     old = [
         _file_path(d, series.get("path"), f"deletedFiles[{i}]", paths)
         for i, d in enumerate(deleted)
-        if isinstance(d.get("path"), str) or isinstance(d.get("relativePath"), str)
+        if _names_a_file(d)
     ]
     new = new_files[0]
     if len(old) != 1 or old[0] == new or not new.startswith(show + "/"):

@@ -317,6 +317,52 @@ def test_a_file_delete_for_an_upgrade_keeps_the_item_the_download_moves_it(setup
     assert (item.id, item.path, item.missing, item.tmdb_id) == (movie.id, str(new), False, 949)
 
 
+# Radarr before 5.10.1 (v4.7.5.7809 e8e54fdf, v5.9.1.9070 fc4f4ab2): WebhookMovieFile.Path was
+# `movieFile.Path`, which the database does not hold (TableMapping.cs `.Ignore(f => f.Path)`) and
+# ImportApprovedMovie.cs sets to the file imported from. So a Rename's and a MovieFileDelete's
+# file had no `path` (Json.cs drops nulls) and a Download's was the download client's copy;
+# `relativePath` under `movie.folderPath` was right. Fixed upstream by 2700a6cf8.
+def test_a_rename_from_radarr_before_5_10_1_moves_the_item(setup, make_movie):
+    """It was a 400 "renamedMovieFiles[0].path is not an absolute path: None"."""
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    old = Path(movie.path)
+    new = old.with_name("Heat (1995) Bluray-1080p.mkv")
+    old.rename(new)
+    body = {
+        "eventType": "Rename", "instanceName": "Radarr", "applicationUrl": "",
+        "movie": {"id": 1, "title": "Heat", "year": 1995, "releaseDate": "1996-06-04",
+                  "folderPath": str(old.parent), "tmdbId": 949, "imdbId": "tt0113277"},
+        "renamedMovieFiles": [{"id": 12, "relativePath": new.name, "quality": "Bluray-1080p",
+                               "qualityVersion": 1, "size": 18,
+                               "dateAdded": "2024-01-02T03:04:05Z",
+                               "previousRelativePath": old.name, "previousPath": str(old)}],
+    }  # fmt: skip
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 202, r.get_json()
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.identification_status) == (movie.id, str(new), db.ENRICHED)
+
+
+@pytest.mark.parametrize(("reason", "status"), [("manual", 202), ("upgrade", 200)])
+def test_a_file_delete_from_radarr_before_5_10_1_is_understood(setup, make_movie, reason, status):
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    video = Path(movie.path)
+    video.unlink()
+    body = {
+        "eventType": "MovieFileDelete", "instanceName": "Radarr", "applicationUrl": "",
+        "movie": {"id": 1, "title": "Heat", "year": 1995, "folderPath": str(video.parent),
+                  "tmdbId": 949, "imdbId": "tt0113277"},
+        "movieFile": {"id": 12, "relativePath": video.name, "quality": "Bluray-1080p",
+                      "qualityVersion": 1, "size": 18, "dateAdded": "2024-01-02T03:04:05Z"},
+        "deleteReason": reason,
+    }  # fmt: skip
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == status, r.get_json()
+    assert db.Movie.get_by_id(movie.id).missing is (reason == "manual")
+
+
 def test_sonarr_test_and_bad_token(setup):
     client, rt, _ = setup
     assert (
@@ -579,12 +625,14 @@ def test_rename_and_deletes_are_mapped_too(docker_setup):
     body["renamedMovieFiles"][0].update(
         previousPath="/movies/Heat (1995)/Heat (1995).mkv",
         path="/movies/Heat (1995)/Heat (1995) {tmdb-949}.mkv",
+        relativePath="Heat (1995) {tmdb-949}.mkv",  # Radarr's path is folderPath + relativePath
     )
     assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
     scans = db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc())
     assert scans[0].payload["renames"] == {str(old): str(new)}
     body = radarr_file_delete("/movies/Heat (1995)")
     body["movieFile"]["path"] = "/movies/Heat (1995)/Heat (1995) {tmdb-949}.mkv"
+    body["movieFile"]["relativePath"] = "Heat (1995) {tmdb-949}.mkv"
     assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
     scans = db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc())
     assert scans[0].payload["gone"] == [str(new)]
@@ -664,13 +712,16 @@ def test_windows_renames_and_deletes_are_mapped_too(docker_setup):
     old.rename(new)
     body = radarr_rename(WINDOWS)
     body["renamedMovieFiles"][0].update(
-        previousPath=WINDOWS + "\\Heat (1995).mkv", path=WINDOWS + "\\Heat (1995) {tmdb-949}.mkv"
+        previousPath=WINDOWS + "\\Heat (1995).mkv",
+        path=WINDOWS + "\\Heat (1995) {tmdb-949}.mkv",
+        relativePath="Heat (1995) {tmdb-949}.mkv",
     )
     assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
     scans = db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc())
     assert scans[0].payload["renames"] == {str(old): str(new)}
     body = radarr_file_delete(WINDOWS)
     body["movieFile"]["path"] = WINDOWS + "\\Heat (1995) {tmdb-949}.mkv"
+    body["movieFile"]["relativePath"] = "Heat (1995) {tmdb-949}.mkv"
     assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
     scans = db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc())
     assert scans[0].payload["gone"] == [str(new)]
