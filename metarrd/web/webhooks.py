@@ -7,7 +7,7 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | Radarr event | what happens | answer |
 |---|---|---|
 | `Download` | scan `movie.folderPath`; its item is identified from `tmdbId`/`imdbId`, no search | 202 |
-| `Rename` | each `renamedMovieFiles[].previousPath` item follows its file to `path` | 202 |
+| `Rename` | each `renamedMovieFiles[].previousPath` item follows its file; no list (Radarr 3): scan the folder | 202 |
 | `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
 | `Test` | nothing | 200 |
 | anything else | nothing, one log line | 200 |
@@ -32,7 +32,7 @@ the entry to add. Payload shapes: docs/interface.md §4.5 (camelCase keys, Pasca
 | Sonarr event | what happens | answer |
 |---|---|---|
 | `Download` (per file `episodeFile`, or import-complete `episodeFiles[]`) | scan the show folder `series.path`; the show is identified from `tvdbId`/`tmdbId`/`imdbId`, no search; an upgrade (`isUpgrade` + one `deletedFiles`) makes the episode follow its new file | 202 |
-| `Rename` | each `renamedEpisodeFiles[].previousPath` episode follows its file to `path`; a published show is published again, so its NFOs and thumbs follow | 202 |
+| `Rename` | each `renamedEpisodeFiles[].previousPath` episode follows its file; a published show is published again, so its NFOs and thumbs follow; no list (before 3.0.5): scan the show | 202 |
 | `EpisodeFileDelete` | marked missing, data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
 | `SeriesAdd` | scan the show folder with the series' ids | 202 |
 | `SeriesDelete` | the show's items are marked missing when their files are gone, data kept | 202 |
@@ -344,10 +344,11 @@ def _upgrade(body: dict[str, Any], sent: Any, folder: str, paths: _Paths) -> dic
 
 def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     files = objects(body, "renamedMovieFiles", "")
-    if files is None:
-        raise BadPayload("no renamedMovieFiles list")
-    movie = obj(body, "movie", "") or {}
+    movie = obj(body, "movie", "", required=files is None) or {}
     paths = _Paths(config)
+    if files is None:  # Radarr 3 names only the movie (the files came with Radarr 4: 94b481a66)
+        folder = paths.local(movie.get("folderPath"), "movie.folderPath", folder=True)
+        return _rescan(paths, folder, "Radarr")
     renames: dict[str, str] = {}
     for i, entry in enumerate(files):
         where = f"renamedMovieFiles[{i}]"
@@ -361,6 +362,18 @@ def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     for old, new in renames.items():
         log.info("Radarr webhook: Rename %s -> %s queued as job %d", old, new, job.id)
     return _answer(202, f"{len(renames)} renames queued", event="Rename", job=job.id)
+
+
+def _rescan(paths: _Paths, folder: str, source: str) -> tuple[Response, int]:
+    """A Rename that does not say which files moved: the folder's scan finds each file renamed
+    where it is (same size and time: scan.stage._moved_from), and its item follows it."""
+    refused = paths.refuse_outside([folder], "Rename")
+    if refused:
+        return refused
+    job = jobs.enqueue_scan([folder])
+    log.info("%s webhook: Rename in %s without its files: scan queued as job %d",
+             source, folder, job.id)  # fmt: skip
+    return _answer(202, f"scan of {folder} queued", event="Rename", job=job.id)
 
 
 def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
@@ -484,8 +497,8 @@ def _sonarr_upgrade(body, series, show, new_files, paths) -> dict[str, str]:
 
 def _sonarr_rename(body, series, show, paths) -> tuple[Response, int]:
     entries = objects(body, "renamedEpisodeFiles", "")
-    if entries is None:
-        raise BadPayload("no renamedEpisodeFiles list")
+    if entries is None:  # Sonarr before 3.0.5 names only the series (3c4534940 added the files)
+        return _rescan(paths, show, "Sonarr")
     renames: dict[str, str] = {}
     for i, entry in enumerate(entries):
         where = f"renamedEpisodeFiles[{i}]"

@@ -240,6 +240,21 @@ def test_a_rename_moves_the_episode_and_republishes_its_show(setup):
     assert ("publish", show.id) in [(c[0], c[1]) for c in fake.calls]
 
 
+def test_a_rename_from_sonarr_before_3_0_5_scans_the_show(setup):
+    """Its Rename names only the series (b815d27a: WebhookRenamePayload.cs, WebhookPayload.cs);
+    `renamedEpisodeFiles` came with 3c4534940. It was a 400 "no renamedEpisodeFiles list"."""
+    client, rt, fake, folder = setup
+    old, new = "Season 1/Severance.S01E01.mkv", "Season 1/Severance - S01E01 - Good News.mkv"
+    make_files(folder, old)
+    post(client, per_file(folder, old))
+    (ep,) = items(db.EPISODE)
+    (folder / old).rename(folder / new)
+    status, answer = post(client, {"eventType": "Rename", "series": series(folder)})
+    assert status == 202, answer
+    (moved,) = items(db.EPISODE)
+    assert (moved.id, moved.path, moved.missing) == (ep.id, str(folder / new), False)
+
+
 def test_a_delete_for_an_upgrade_keeps_the_episode_the_download_moves_it(setup):
     client, rt, fake, folder = setup
     old, new = "Season 1/Severance - S01E01 - 720p.mkv", "Season 1/Severance - S01E01 - 1080p.mkv"

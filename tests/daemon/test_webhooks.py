@@ -363,6 +363,27 @@ def test_a_file_delete_from_radarr_before_5_10_1_is_understood(setup, make_movie
     assert db.Movie.get_by_id(movie.id).missing is (reason == "manual")
 
 
+def test_a_rename_from_radarr_3_scans_the_movie_folder(setup, make_movie):
+    """Radarr 3's Rename names only the movie (v3.2.2.5080 2bca1a71: Webhook.cs OnMovieRename,
+    WebhookRenamePayload.cs, WebhookMovie.cs); `renamedMovieFiles` came with Radarr 4.0
+    (94b481a66). It was a 400 "no renamedMovieFiles list": the item stayed at its old path."""
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    old = Path(movie.path)
+    new = old.with_name("Heat (1995) Bluray-1080p.mkv")
+    old.rename(new)
+    body = {
+        "eventType": "Rename",
+        "movie": {"id": 1, "title": "Heat", "year": 1995, "releaseDate": "1996-06-04",
+                  "folderPath": str(old.parent), "tmdbId": 949, "imdbId": "tt0113277"},
+    }  # fmt: skip
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 202, r.get_json()
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.missing) == (movie.id, str(new), False)
+    assert item.identification_status == db.ENRICHED
+
+
 def test_sonarr_test_and_bad_token(setup):
     client, rt, _ = setup
     assert (
