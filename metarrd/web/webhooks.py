@@ -18,7 +18,8 @@ A `Download` whose folder (or file) inside a library is not there is still 202, 
 
 Radarr's and Sonarr's "Method: PUT" option is answered like POST. Bad token 401 (after ten
 from one client address within 15 minutes, 429 with Retry-After, right token or not), empty token
-403, malformed body 400 (with the field at fault: see webhook_payload.py), a path outside every
+403, a call from a web browser (Origin, Sec-Fetch-*: any page can send one) 403 uncounted,
+malformed body 400 (with the field at fault: see webhook_payload.py), a path outside every
 library 422 (with the `[webhooks] path_map` entry that would put it inside one), a folder that
 a symlink leads out of every library 422 (unless its library sets `follow_symlinks`, as for the
 library walk), the `webhooks` stage switched off 503.
@@ -100,14 +101,28 @@ MAX_FAILURES, FAILURE_WINDOW = 10, 900.0
 TOKEN_LIMIT = attempts.Limit("webhook", MAX_FAILURES, FAILURE_WINDOW)
 
 
+# Headers every browser adds to a POST another site's page makes it send (and Radarr's and
+# Sonarr's .NET HttpClient never sends).
+BROWSER_HEADERS = ("Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode")
+
+
 def _authenticate(source: str) -> tuple[Response, int] | None:
     """None when the caller holds the token; else the refusal to send. Every call is counted
     before its token is compared, and one with the right token is taken back: an address with
-    too many failures gets 429 without a comparison, so it learns nothing more."""
+    too many failures gets 429 without a comparison, so it learns nothing more.
+
+    A call from a web browser is refused first, uncounted: any page the admin opens can make
+    the browser POST here (a cross-site "simple" request needs no CORS), and ten of those would
+    lock out the browser's address, 127.0.0.1, and with it a Radarr on the same computer."""
     expected = _config().webhooks.token
     if not expected:
         log.warning("%s webhook refused: no [webhooks] token is configured", source)
         return _answer(403, "webhooks are refused: set a token in [webhooks] token first")
+    sent_by = next((name for name in BROWSER_HEADERS if name in request.headers), None)
+    if sent_by is not None:
+        origin = request.headers.get("Origin", "")[:100]
+        log.warning("%s webhook refused: sent by a web browser (%s %r)", source, sent_by, origin)
+        return _answer(403, "webhooks are refused from a web browser (it sent " + sent_by + ")")
     client = clients.request_client()
     attempt = attempts.reserve(TOKEN_LIMIT, clients.client_group(client))
     if isinstance(attempt, attempts.Refusal):

@@ -82,3 +82,33 @@ def test_parallel_wrong_tokens_from_two_workers_get_at_most_the_limit(app):
         t.join()
     assert answers[401] <= webhooks.MAX_FAILURES
     assert answers[401] + answers[429] == 40
+
+
+@pytest.mark.parametrize(
+    "browser",
+    [
+        {"Origin": "https://evil.example", "Content-Type": "text/plain"},  # a cross-site form/fetch
+        {"Origin": "null"},  # a sandboxed frame, a page opened from a file
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
+    ],
+)
+def test_a_web_page_cannot_lock_radarr_on_the_same_computer_out(app, browser):
+    """Any web page the admin opens can make the browser POST to 127.0.0.1:8787/api/webhooks/…
+    (a "simple" cross-site request needs no CORS). Ten of those used to lock 127.0.0.1 out for a
+    quarter of an hour, and with it Radarr running on the same computer. Radarr and Sonarr send
+    neither Origin nor Sec-Fetch-* (their WebhookProxy, NzbDrone.Core/Notifications/Webhook/
+    WebhookProxy.cs, sets Accept, Content-Type and basic auth): a request that does comes from
+    a browser and is refused without being counted."""
+    c = app.test_client()
+    answers = [
+        c.post(
+            "/api/webhooks/radarr",
+            data=TEST_EVENT,
+            headers=browser,
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        )
+        for _ in range(3 * webhooks.MAX_FAILURES)
+    ]
+    assert call(app, TOKEN, "127.0.0.1").status_code == 200  # Radarr on this computer
+    assert {a.status_code for a in answers} == {403}
+    assert "browser" in answers[0].get_json()["message"]
