@@ -369,15 +369,24 @@ def entry_key(table: str, index: int, name: Any) -> str:
 
 
 def _url_problem(url: str) -> str | None:
+    """What is wrong with a player's or provider's URL. Never quotes the URL: it may hold a
+    password (`http://kodi:secret@host:8080/`), and one with a "/" in it is cut by urlsplit
+    so that its start passes for the port."""
     if not url.startswith(("http://", "https://")):
         return "must start with http:// or https://"
+    secret = "@" in url
+    hint = (
+        "; a user name or password holding / ? # or @ must be percent-encoded (%2F %3F %23 %40)"
+        if secret
+        else ""
+    )
     try:
         parts = urllib.parse.urlsplit(url)
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError as exc:
-        return f"not a valid URL ({exc})"
+        return "not a valid URL" + ("" if secret else f" ({exc})") + hint
     if not parts.hostname:
-        return f"no host name in {url!r}"
+        return "no host name in the URL" + hint
     return None
 
 

@@ -164,3 +164,30 @@ def test_a_short_webhook_token_is_a_warning_that_says_how_to_make_one(tmp_path, 
     long_token = '[webhooks]\ntoken = "' + "x" * 16 + '"\n'
     status, _out, err = _check(tmp_path, _good(tmp_path) + long_token, capsys)
     assert status == 0 and "webhooks.token" not in err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://kodi:s3cr%t@:8080/",  # no host after the password
+        "http://kodi:s3/cr%t@192.168.1.5:8080/",  # a "/" in the password: not percent-encoded
+        "http://kodi:s3cr%t@[::1:8080/",
+    ],
+)
+def test_a_player_url_that_cannot_be_read_never_shows_its_password(tmp_path, capsys, url):
+    """The message of a player's url that cannot be read quoted the url (or the piece urlsplit
+    took for a port, the password's start when it holds a "/"): the password went to the
+    terminal and, from the daemon's start, to the journal."""
+    player = f'[[player]]\nname = "Kodi"\ntype = "kodi"\nurl = "{url}"\n'
+    status, _out, err = _check(tmp_path, _good(tmp_path) + player, capsys)
+    assert status == 2 and 'player "Kodi".url: ' in err
+    assert "s3" not in err and "cr%t" not in err
+    with pytest.raises(ConfigError) as raised:
+        parse_config(
+            {
+                "data_dir": str(tmp_path / "data"),
+                "library": [{"name": "Movies", "path": str(tmp_path / "movies")}],
+                "player": [{"name": "Kodi", "type": "kodi", "url": url}],
+            }
+        )
+    assert "s3" not in str(raised.value) and "cr%t" not in str(raised.value)
