@@ -13,7 +13,9 @@ from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.selection import label, same_picture_sets
 from metarrd.enrich.stage import EnrichResult, enrich_item, enrich_items
 from metarrd.enrich.tv_metadata import DETAIL_FIELDS
+from metarrd.enrich.user_images import PROVIDER as USER_PROVIDER
 from metarrd.enrich.user_images import UnreadableAddress, add_user_image
+from metarrd.enrich.user_images import fetch as fetch_user_image
 
 __all__ = [
     "DETAIL_FIELDS",
@@ -23,7 +25,9 @@ __all__ = [
     "EnrichResult",
     "SelectionChange",
     "UnreadableAddress",
+    "USER_PROVIDER",
     "add_user_image",
+    "fetch_user_image",
     "change_selection",
     "enrich_item",
     "enrich_items",

@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 from metarrd import cache, db
 from metarrd.config import Config
 from metarrd.enrich import analysts
-from metarrd.errors import NotFound, ProviderError, TryAgain
+from metarrd.errors import EditRefused, NotFound, ProviderError, TryAgain
 from metarrd.http import Download, HttpClient, redact
 from metarrd.imaging import Header, ImageInfo, ImageRejected, read_header
 
@@ -264,6 +264,7 @@ class Analyser:
         self._on_drained: Callable[[], None] | None = None  # `when_drained`
         self.retries = 0  # background retries scheduled (for the log and the benchmark)
         self.rank = next_rank() if rank is None else rank  # at a host's cap: lowest first
+        self._user_http: HttpClient | None = None  # `_client`
 
     def __enter__(self) -> Analyser:
         tmp_dir = self.config.tmp_dir
@@ -309,6 +310,23 @@ class Analyser:
             self._waiting.clear()
         for job in waiting:  # never started: each fails at once with a reason
             self._get(job)
+        with self._lock:
+            user_http, self._user_http = self._user_http, None
+        if user_http is not None:
+            user_http.close()
+
+    def _client(self, provider: str) -> HttpClient:
+        """Who downloads for `provider`: the user's own images (added by their address, and
+        fetched again when the cache lost them) only from public addresses and never through a
+        proxy, as when they were added (enrich/user_images.py); the rest `self.http`."""
+        from metarrd.enrich import user_images  # it imports this module
+
+        if provider != user_images.PROVIDER:
+            return self.http
+        with self._lock:
+            if self._user_http is None:
+                self._user_http = user_images.public_client(self.config)
+            return self._user_http
 
     def submit(self, fn, *args, cpu: bool = False, **kwargs) -> Future:
         """Run other work on the bounded pools: file work by default, decoding with cpu=True."""
@@ -527,8 +545,9 @@ class Analyser:
             then(_Got(reason=f"cannot write a temp file: {exc.strerror}"))
             return
         try:
-            with self.http.ranked(self.rank):
-                download = self.http.download(
+            http = self._client(provider)
+            with http.ranked(self.rank):
+                download = http.download(
                     url, out, provider=provider, max_bytes=MAX_IMAGE_BYTES,
                     first_bytes=first_bytes, patient=False, recheck=True,
                 )  # fmt: skip
@@ -549,6 +568,8 @@ class Analyser:
             reason, not_found = "the provider does not have it (HTTP 404)", True
         except ProviderError as exc:
             reason, not_found = f"download failed: {exc}", False
+        except EditRefused as exc:  # the user's own image leads to a private address now
+            reason, not_found = f"not downloaded: {exc}", False
         except OSError as exc:
             reason, not_found = f"cannot write a temp file: {exc.strerror}", False
         except BaseException as exc:  # never leave a waiter hanging

@@ -201,6 +201,31 @@ def public_client(config: Config) -> HttpClient:
     return client
 
 
+def fetch(config: Config, url: str, target: Path, *, client: HttpClient | None = None) -> str:
+    """Download the user's image at `url` into the file `target`, by the rules above (checked,
+    public addresses only, no proxy); returns the URL as fetched. Raises UnsafeAddress (or
+    EditRefused) for an address that is not fetched, a MetarrdError (ProviderError) when the
+    fetch fails. Used when the image is added, and whenever it has to be fetched again (the
+    cache lost it): the name that was public then may lead elsewhere now."""
+    source = check_url(url, allowed_networks(config))
+    own = client is None
+    http = client or public_client(config)
+    try:
+        with open(target, "wb") as out:
+            http.download(source, out, provider=PROVIDER, max_bytes=MAX_IMAGE_BYTES)
+    except OSError as exc:  # raised inside a connection: an UnsafeAddress wrapped
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, UnsafeAddress):
+            cause = cause.__cause__ or cause.__context__
+        if isinstance(cause, UnsafeAddress):
+            raise cause from None
+        raise EditRefused(f"cannot fetch that image ({exc.__class__.__name__})") from None
+    finally:
+        if own:
+            http.close()
+    return source
+
+
 def add_user_image(
     config: Config,
     movie_id: int,
@@ -227,26 +252,12 @@ def add_user_image(
             tmp.write_bytes(data)
             source = "upload"
         else:
-            source = check_url(url or "", allowed_networks(config))
-            own = client is None
-            http = client or public_client(config)
             try:
-                with open(tmp, "wb") as out:
-                    http.download(source, out, provider=PROVIDER, max_bytes=MAX_IMAGE_BYTES)
-            except UnsafeAddress:
+                source = fetch(config, url or "", tmp, client=client)
+            except EditRefused:  # UnsafeAddress, UnreadableAddress: said as they are
                 raise
             except MetarrdError as exc:
                 raise EditRefused(f"cannot fetch that image: {exc}") from None
-            except OSError as exc:  # raised inside a connection: an UnsafeAddress wrapped
-                cause = exc
-                while cause is not None and not isinstance(cause, UnsafeAddress):
-                    cause = cause.__cause__ or cause.__context__
-                if isinstance(cause, UnsafeAddress):
-                    raise cause from None
-                raise EditRefused(f"cannot fetch that image ({exc.__class__.__name__})") from None
-            finally:
-                if own:
-                    http.close()
         try:
             info, preview = analyse_with_preview(tmp, max_pixels=config.artwork.max_pixels)
         except ImageRejected as exc:

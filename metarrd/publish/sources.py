@@ -19,7 +19,9 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
 from metarrd.config import LIBRARY_SOURCE
+from metarrd.enrich import USER_PROVIDER, fetch_user_image
 from metarrd.errors import (
+    EditRefused,
     ItemError,
     NotFound,
     ProviderAuthError,
@@ -209,10 +211,16 @@ def _fetch(
             ensure_dir(rt.config.tmp_dir)
             fd, name = tempfile.mkstemp(prefix=TEMP_MARKER, dir=rt.config.tmp_dir)
             tmp = Path(name)
-            with os.fdopen(fd, "wb") as out:
-                rt.http.download(url, out, provider=provider)
+            if provider == USER_PROVIDER:  # checked as when the user added it
+                os.close(fd)
+                fetch_user_image(rt.config, url, tmp)
+            else:
+                with os.fdopen(fd, "wb") as out:
+                    rt.http.download(url, out, provider=provider)
         info = analyse_image(tmp, max_pixels=rt.config.artwork.max_pixels)
         return cache.move_into(rt.config.cache_dir, image_type, tmp, info), info
+    except EditRefused as exc:  # the user's image now leads to a private address
+        _note(movie_id, notes, f"{label}: not downloaded again: {exc}")
     except NotFound:
         _note(movie_id, notes, f"{label}: the provider answered 404 on re-download, skipped")
     except (ProviderUnavailable, ProviderAuthError) as exc:

@@ -70,6 +70,21 @@ def test_bad_candidates_come_back_with_reasons(rt, simulator):
     assert leftovers == []  # rejected downloads are removed at once
 
 
+def test_the_users_own_image_is_fetched_again_only_from_a_public_address(rt, simulator):
+    """ENRICH fetches a selected image the cache lost again, the user's own one too (provider
+    "user"): through the providers' client that was any address, through any proxy, though
+    the name the user gave may lead to 127.0.0.1 by now. It is fetched by the rules it was
+    added by (enrich/user_images.py), here refused before any connection."""
+    simulator.reset_requests()
+    with Analyser(rt.config, rt.http) as an:  # the simulator listens on 127.0.0.1
+        whole = an.fetch(poster_url(simulator, 0), "user").result()
+        small = poster_url(simulator, 2).replace("/original/", "/w342/")
+        probed = an.probe(poster_url(simulator, 1), "user", small_url=small).result()
+    for outcome in (whole, probed):
+        assert not outcome.ok and "local or private address" in outcome.reason
+    assert simulator.count("/t/p/") == 0
+
+
 def test_a_hanging_server_times_out_with_a_reason(make_rt, simulator):
     rt = make_rt(providers={"timeout_seconds": 0.3, "max_retries": 0})
     url = poster_url(simulator)

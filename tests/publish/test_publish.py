@@ -450,6 +450,26 @@ def test_cache_deleted_between_enrich_and_publish_is_downloaded_again(rt, build,
     assert image_server.requests == []
 
 
+def test_the_users_own_image_is_fetched_again_only_from_a_public_address(rt, build, image_server):
+    """An image the user added by its address (checked then: a public address) that the cache
+    lost was fetched again through the providers' client: any address, through any proxy. The
+    name may lead to 127.0.0.1 now (its DNS changed, or its server now redirects to the
+    daemon's network): it is fetched again by the rules it was added by, or not at all."""
+    built = build(art={"poster": ["jpeg"]}, cast=[])
+    poster = built.selected["poster"][0]
+    url = image_server.serve("mine.jpg", built.images[poster.url])
+    db.ArtworkCandidate.update(provider="user", url=url, selected_by="user").where(
+        db.ArtworkCandidate.id == poster.id
+    ).execute()
+    shutil.rmtree(rt.config.cache_dir)
+
+    result = publish_item(rt, built.movie)
+
+    assert image_server.requests == []
+    assert f"{BASE}-poster.jpg" not in files_under(built.folder)
+    assert any("local or private address" in note for note in result.skipped), result.skipped
+
+
 def test_provider_404_on_redownload_skips_that_image_and_the_rest_publishes(
     rt, build, image_server, caplog
 ):
