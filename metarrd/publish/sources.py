@@ -28,7 +28,7 @@ from metarrd.errors import (
     ProviderError,
     ProviderUnavailable,
 )
-from metarrd.files import MAX_FILE_BYTES, UnsafeFile, copy_regular
+from metarrd.files import MAX_FILE_BYTES, UnsafeFile, copy_regular, display, link_target_outside
 from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
 from metarrd.runtime import Runtime
 
@@ -205,6 +205,14 @@ def _fetch(
         if provider == LIBRARY_SOURCE:
             if not Path(url).is_file():
                 _note(movie_id, notes, f"{label}: the library file it came from is gone, skipped")
+                return None
+            if (target := link_target_outside(url, rt.config.library)) is not None:
+                _note(
+                    movie_id, notes,
+                    f"{label}: {display(url)} is a symbolic link to {display(target)}, outside "
+                    "every configured library: not read (set follow_symlinks = true for this "
+                    "library to follow it)",
+                )  # fmt: skip
                 return None
             tmp, _, _ = stage_copy(rt, Path(url))
         else:

@@ -470,6 +470,37 @@ def test_the_users_own_image_is_fetched_again_only_from_a_public_address(rt, bui
     assert any("local or private address" in note for note in result.skipped), result.skipped
 
 
+def test_a_library_image_the_cache_lost_is_not_read_through_a_link_out_of_the_library(
+    rt, build, kit, tmp_path
+):
+    """The user's own poster (found in the library by the scan) is copied from the library
+    again when the cache lost it. A link put in its place since, to a file outside every
+    library, was followed: that file went into the cache and was published beside the movie
+    (the scan refuses such a link; this copy did not look)."""
+    built = build(art={}, cast=[])
+    mine = built.path("poster.jpg")
+    mine.write_bytes(kit.image_bytes("poster"))
+    asset, _ = kit.add_asset(built.movie, "poster", rank=1, data=mine.read_bytes(), cached=False)
+    db.ArtworkCandidate.update(provider="library", url=str(mine)).where(
+        db.ArtworkCandidate.id == asset.id
+    ).execute()
+    private = tmp_path / "outside" / "private.jpg"
+    private.parent.mkdir()
+    private.write_bytes(kit.image_bytes("poster"))
+    mine.unlink()
+    mine.symlink_to(private)
+
+    result = publish_item(rt, built.movie)
+
+    published = {
+        p.name: p.read_bytes() for p in built.folder.iterdir() if p.is_file() and not p.is_symlink()
+    }
+    assert private.read_bytes() not in published.values()
+    cached = [p.read_bytes() for p in rt.config.cache_dir.rglob("*") if p.is_file()]
+    assert private.read_bytes() not in cached
+    assert any("outside every configured library" in note for note in result.skipped)
+
+
 def test_provider_404_on_redownload_skips_that_image_and_the_rest_publishes(
     rt, build, image_server, caplog
 ):
