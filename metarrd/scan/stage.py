@@ -8,7 +8,9 @@ took in (edited in another tool beside an unchanged video). A vanished file mark
 missing (data kept); a file that moved (same size and mtime, same name, new place) keeps its item,
 also when it moved into another movie library, and so does one renamed in its folder, or one
 that became a later part of a stack (`cd2` scanned before its `cd1` came), or one replaced in
-its own folder by another file of the same film (an upgrade without the webhook).
+its own folder by another file of the same film (an upgrade without the webhook); an upgrade
+copied in before the old file went, which a scan made an item of its own, is merged back into
+the old item when that file goes (`_merge_upgrades`).
 An item under a folder the walk could not read (permission denied, EIO on a NAS) is not gone: it
 keeps its state, and the next scan that can read the folder decides (`out_of_sight`).
 Per-item problems (unreadable file, corrupt media, hostile NFO, corrupt image) become that item's
@@ -23,6 +25,7 @@ import gc
 import json
 import logging
 import os
+import re
 import stat
 import time
 from collections.abc import Iterable, Iterator
@@ -80,13 +83,15 @@ class ScanReport:
     moved: list[int] = field(default_factory=list)
     missing: list[int] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (item, reason)
+    # items merged into the item of the file they replaced (`_merge_upgrades`): gone
+    merged: list[int] = field(default_factory=list)
     skipped: int = 0  # videos and folders left out by name (samples, extras): `scan.skipped`
 
     def merge(self, other: ScanReport) -> None:
         self.found += other.found
         self.unchanged += other.unchanged
         self.skipped += other.skipped
-        for name in ("new", "changed", "moved", "missing", "errors"):
+        for name in ("new", "changed", "moved", "missing", "errors", "merged"):
             getattr(self, name).extend(getattr(other, name))
 
     @property
@@ -256,6 +261,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         todo.append((video, movie))
     # missing already: the watcher may have scanned the folder the old file left first
     replaced = _replaced_in_place(todo, vanished, known, found, root)
+    # an upgrade copied in beside the old file, which goes now: the new file's item merges back
+    merged = _merge_upgrades(todo, vanished, known, found, root)
 
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
         probes = pool.map(lambda item: probe(rt, root, item[0]), todo)
@@ -271,6 +278,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         if movie_id in report.changed:  # not vanished while it was read
             db.record_event("scan.renamed", f"{old} was replaced by {new}", movie=movie_id)
             log.info("item %d: %s replaced by %s", movie_id, old, new)
+    report.merged.extend(merged)
     if vanished:
         ids = [m.id for m in vanished.values()]
         with db.write_transaction():  # a job's: not when another worker took the scan over
@@ -468,6 +476,151 @@ def _same_film(old: Path, new: Path, root: Path) -> bool:
 
     before = film(old)
     return before is not None and before == film(new)
+
+
+# An upgrade's file runs as long as the film it replaces, give or take a PAL speed-up (4 %) or
+# a few seconds of studio logos; an extra (a making-of, deleted scenes) or another cut does not.
+SAME_RUNTIME = 0.1
+# the volume of Kodi's first <moviestacking> expression (walk._STACK_PATTERNS), after a separator
+_STACK_VOLUME = re.compile(r"(?:^|[ _.-])(?:cd|dvd|p(?:ar)?t|dis[ck])[ _.-]*[0-9]+(?![0-9])", re.I)
+
+
+def _merge_upgrades(
+    todo: list[tuple[FoundVideo, db.Movie | None]],
+    vanished: dict[str, db.Movie],
+    known: dict[str, tuple],
+    found: list[FoundVideo],
+    root: Path,
+) -> list[int]:
+    """An upgrade copied in before the old file was deleted (Radarr without its webhook, a
+    manual copy-then-delete): one scan saw both files in the movie's folder and made the new one
+    an item of its own, to identify again; the old file goes at a later scan. The new file then
+    takes over the old item, keeping its identification, locks, edits, artwork choices and
+    published files (the ledger rows of both items are the old item's now), and the new file's
+    item goes. Only where nothing else can be meant: the folder is a movie's own (not the
+    library's root) and holds that one video now; the old item vanished in this scan; the new
+    item was made after it, holds no work of the user's (a manual identification, an edit, a
+    lock, an artwork choice) and no job in hand, and is not identified as another film; both
+    are single files (no stack, no disc), their names give the same title, year and edition and
+    neither is a part of a stack (`cd2`), and their video streams run as long (an extra
+    named after its film does not). The merged items' ids (gone)."""
+    movies_in: dict[Path, list[db.Movie]] = {}
+    for movie in vanished.values():
+        if movie.kind == db.MOVIE and not movie.is_disc and len(movie.parts or []) <= 1:
+            movies_in.setdefault(movie_folder(VideoPlace.of(movie)), []).append(movie)
+    if not movies_in:
+        return []
+    videos_in: dict[Path, list[FoundVideo]] = {}
+    for video in found:
+        folder = movie_folder(video)
+        if folder in movies_in:
+            videos_in.setdefault(folder, []).append(video)
+    merged = []
+    for folder, gone in movies_in.items():
+        videos = videos_in.get(folder, [])
+        if folder == root or len(gone) != 1 or len(videos) != 1:
+            continue
+        old, video = gone[0], videos[0]
+        k = known.get(video.file)
+        if k is None or k[4] or video.is_disc or len(video.parts) > 1:
+            continue  # a new file (`_replaced_in_place`), or one seen gone before
+        at = next((i for i, (v, _m) in enumerate(todo) if v.file == video.file), None)
+        if at is not None and (todo[at][1] is None or todo[at][1].id != k[0]):
+            continue  # this scan has another reading of it (a move, a replacement)
+        with db.write_transaction():  # a job's: not when another worker took the scan over
+            extra = db.Movie.get_or_none(db.Movie.id == k[0])
+            if extra is None or not _is_upgrade_of(old, extra, root):
+                continue
+            _merge_into(old, extra, video)
+        vanished.pop(old.path, None)
+        movie = db.Movie.get_by_id(old.id)
+        if at is None:
+            todo.append((video, movie))  # its streams, NFO and artwork read again for the item
+        else:
+            todo[at] = (video, movie)
+        merged.append(extra.id)
+    return merged
+
+
+def _is_upgrade_of(old: db.Movie, new: db.Movie, root: Path) -> bool:
+    """Is the item `new`, made beside `old` (whose file is gone), that film's upgrade, and
+    nothing of its own lost by merging it into `old` (`_merge_upgrades`)?"""
+    if new.kind != db.MOVIE or new.is_disc or len(new.parts or []) > 1 or new.missing:
+        return False
+    if new.created_at <= old.created_at or new.locked_fields or new.locked_asset_types:
+        return False
+    if new.identified_by == "manual" or (
+        old.identification_status == db.UNIDENTIFIED
+        and new.identification_status != db.UNIDENTIFIED
+    ):
+        return False  # the new item knows more: it stays, the old one is missing
+    if (new.tmdb_id and new.tmdb_id != old.tmdb_id) or (
+        new.imdb_id and old.imdb_id and new.imdb_id != old.imdb_id
+    ):
+        return False  # identified as another film
+    old_path, new_path = Path(old.path), Path(new.path)
+    if not _same_film(old_path, new_path, root) or _edition(old_path, root) != _edition(
+        new_path, root
+    ):
+        return False
+    if any(_STACK_VOLUME.search(p.stem) for p in (old_path, new_path)):
+        return False  # a part of a film (`cd2`, `part1`), whose other part is not there
+    runtimes = dict.fromkeys((old.id, new.id), 0)
+    V = db.VideoStream
+    for movie_id, seconds in (
+        V.select(V.movie, V.duration_seconds).where(V.movie.in_([old.id, new.id])).tuples()
+    ):
+        runtimes[movie_id] = max(runtimes[movie_id], seconds or 0)
+    longest = max(runtimes.values())
+    if not min(runtimes.values()) or longest - min(runtimes.values()) > SAME_RUNTIME * longest:
+        return False
+    E = db.Event
+    user_work = E.select().where(E.movie == new.id, E.kind.startswith("review."))
+    in_hand = db.Job.select().where(db.Job.movie == new.id, db.Job.state == "running")
+    return not user_work.exists() and not in_hand.exists()
+
+
+def _edition(path: Path, root: Path) -> str | None:
+    try:
+        edition = parse_hints(path, root).edition
+    except Exception:  # a name we cannot parse: `_same_film` said no already
+        return None
+    return edition.casefold() if edition else None
+
+
+def _merge_into(old: db.Movie, extra: db.Movie, video: FoundVideo) -> None:
+    """The item `old` takes the file of `extra`, which goes; the files `extra` published stay
+    ours, as `old`'s (its next publish keeps, replaces or removes them, as any of its own), and
+    so do the user's files it copied into the cache before replacing them. Called in a write
+    transaction."""
+    db.LibraryFile.update(movie=old.id).where(db.LibraryFile.movie == extra.id).execute()
+    C = db.CacheImageFile
+    for row in C.select().where(C.movie == extra.id, C.source_type == LIBRARY_SOURCE):
+        taken = C.select().where(
+            C.movie == old.id,
+            C.actor.is_null(),
+            C.image_type == row.image_type,
+            C.file_hash == row.file_hash,
+        )
+        if row.actor_id is None and not taken.exists():
+            C.update(movie=old.id).where(C.id == row.id).execute()
+    db.Movie.delete().where(db.Movie.id == extra.id).execute()
+    db.Movie.update(
+        path=video.file,
+        parts=list(video.files),
+        size=video.size,
+        mtime_ns=video.mtime_ns,
+        missing=False,
+        updated_at=db.now(),
+    ).where(db.Movie.id == old.id).execute()
+    db.mark_outdated(old.id)  # its NFO and artwork bear the old file's name
+    db.record_event(
+        "scan.renamed",
+        f"{old.path} was replaced by {video.file}, found beside it at an earlier scan; "
+        f"that file's item (#{extra.id}) is merged into this one",
+        movie=old.id,
+    )
+    log.info("item %d: %s replaced by %s (item %d merged)", old.id, old.path, video.file, extra.id)
 
 
 def _elsewhere(in_sight: set[int]) -> dict[tuple[str, int, int], list[tuple[int, str]]]:

@@ -12,6 +12,7 @@ import pytest
 from metarrd import db
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
+from metarrd.scan.local_files import VideoPlace, movie_folder
 
 from .conftest import MEDIA, put
 
@@ -116,3 +117,146 @@ def test_a_file_replaced_in_a_folder_of_several_movies_is_a_new_item(rt, tmp_pat
     report = scan(rt)
 
     assert len(report.new) == 1 and report.missing == [item.id]
+
+
+# --- an upgrade copied in beside the old file, which is deleted at a later scan --------------
+
+
+def _copied_in_beside(rt, movies, item, rel: str = NEW, source=BETTER) -> db.Movie:
+    """The new file copied into the folder while the old one is still there (Radarr imports,
+    then deletes the old file; a manual upgrade): a scan between the two makes it an item."""
+    new = put(movies, rel, source)
+    (extra_id,) = scan(rt, [new.parent]).new
+    assert db.Movie.get_by_id(item.id).path == str(movies / OLD)  # the old one keeps its file
+    return db.Movie.get_by_id(extra_id)
+
+
+def _published(movie: db.Movie, name: str) -> db.LibraryFile:
+    return db.LibraryFile.create(
+        movie=movie.id, path=str(movie_folder(VideoPlace.of(movie)) / name), kind="nfo",
+        sha256="0" * 64, size=10,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["full scan", "the watcher's folder"])
+def test_an_upgrade_copied_in_before_the_old_file_went_merges_into_its_item(rt, tmp_path, whole):
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, OLD)
+    db.ArtworkCandidate.create(
+        movie=item.id, asset_type="poster", provider="tmdb", url="https://x/p.jpg", is_selected=True
+    )
+    ours = _published(item, "Inception (2010) Bluray-720p.nfo")
+    extra = _copied_in_beside(rt, movies, item)
+    theirs = _published(extra, "Inception (2010) Bluray-1080p-poster.jpg")
+    (movies / OLD).unlink()
+
+    report = scan(rt) if whole else scan(rt, [(movies / NEW).parent])
+
+    assert db.Movie.select().count() == 1 and db.Movie.get_or_none(db.Movie.id == extra.id) is None
+    assert report.merged == [extra.id] and report.missing == [] and report.new == []
+    assert report.changed == [item.id]
+    after = db.Movie.get_by_id(item.id)
+    assert (after.path, after.parts, after.missing) == (
+        str(movies / NEW),
+        [str(movies / NEW)],
+        False,
+    )
+    assert (after.tmdb_id, after.identification_status) == (27205, db.ENRICHED)
+    assert (after.plot, after.locked_fields) == ("My own words.", ["plot"])
+    assert after.publish_state == db.OUTDATED
+    (video,) = db.VideoStream.select().where(db.VideoStream.movie == item.id)
+    assert video.codec == "hevc"
+    (chosen,) = db.ArtworkCandidate.select().where(db.ArtworkCandidate.is_selected)
+    assert chosen.movie_id == item.id
+    # both items' published files are the item's: its next publish removes or replaces them
+    for row in (ours, theirs):
+        assert db.LibraryFile.get_by_id(row.id).movie_id == item.id
+    event = db.Event.get(db.Event.kind == "scan.renamed")
+    assert event.movie_id == item.id and f"#{extra.id}" in event.message
+
+    assert scan(rt).changed == [] and db.Movie.select().count() == 1  # settled
+
+
+def _refused(rt, movies, item, extra):
+    (movies / OLD).unlink()
+    report = scan(rt)
+    assert report.merged == [] and report.missing == [item.id]
+    assert db.Movie.get_by_id(item.id).missing
+    kept = db.Movie.get_by_id(extra.id)
+    assert not kept.missing and db.Movie.select().count() == 2
+    return kept
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "Inception (2010)/Inception 2 (2014).mkv",  # its sequel, kept in the same folder
+        "Inception (2010)/Inception (2010) {edition-Extended}.mkv",  # another cut kept beside
+        "Inception (2010)/Inception (2010) cd2.mkv",  # what is left of a stack whose cd1 went
+    ],
+)
+def test_another_film_or_cut_beside_the_old_file_is_not_merged(rt, tmp_path, rel):
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, OLD)
+    extra = _copied_in_beside(rt, movies, item, rel)
+
+    _refused(rt, movies, item, extra)
+
+
+def test_an_extra_named_after_its_film_is_not_merged(rt, tmp_path):
+    """`Inception (2010) - Deleted Scenes.mkv`: the walk takes it (no extras suffix), its name
+    gives the film's title and year; its runtime is not the film's."""
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, OLD)
+    db.VideoStream.update(duration_seconds=8880).where(db.VideoStream.movie == item.id).execute()
+    extra = _copied_in_beside(
+        rt, movies, item, "Inception (2010)/Inception (2010) - Deleted Scenes.mkv"
+    )
+
+    _refused(rt, movies, item, extra)
+
+
+@pytest.mark.parametrize(
+    "work",
+    [
+        {"locked_fields": ["title"]},
+        {"identified_by": "manual", "tmdb_id": 27205, "identification_status": db.IDENTIFIED},
+        {"tmdb_id": 157336, "identification_status": db.IDENTIFIED},  # another film
+    ],
+    ids=["a lock", "identified by the user", "identified as another film"],
+)
+def test_the_new_item_with_work_of_its_own_is_not_merged(rt, tmp_path, work):
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, OLD)
+    extra = _copied_in_beside(rt, movies, item)
+    db.Movie.update(**work).where(db.Movie.id == extra.id).execute()
+
+    kept = _refused(rt, movies, item, extra)
+
+    assert all(getattr(kept, k) == v for k, v in work.items())
+
+
+def test_an_artwork_choice_on_the_new_item_is_not_lost(rt, tmp_path):
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, OLD)
+    extra = _copied_in_beside(rt, movies, item)
+    db.record_event("review.selected", "poster chosen", movie=extra.id)
+
+    _refused(rt, movies, item, extra)
+
+
+def test_a_stack_replaced_by_one_file_is_not_merged(rt, tmp_path):
+    movies = tmp_path / "movies"
+    put(movies, "Inception (2010)/Inception (2010) cd1.mkv")
+    cd2 = put(movies, "Inception (2010)/Inception (2010) cd2.mkv")
+    (item_id,) = scan(rt).new
+    db.Movie.update(tmdb_id=27205, identification_status=db.ENRICHED).execute()
+    new = put(movies, NEW, BETTER)
+    (extra_id,) = scan(rt, [new.parent]).new
+    (movies / "Inception (2010)/Inception (2010) cd1.mkv").unlink()
+    cd2.unlink()
+
+    report = scan(rt)
+
+    assert report.merged == [] and report.missing == [item_id]
+    assert db.Movie.get_by_id(extra_id).path == str(new)
