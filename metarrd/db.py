@@ -153,6 +153,9 @@ class Movie(BaseModel):
     size = pw.BigIntegerField(default=0)
     mtime_ns = pw.BigIntegerField(default=0)
     missing = pw.BooleanField(default=False, index=True)
+    # a single video file's "<st_dev>:<st_ino>" when last scanned (migration 11): a file renamed
+    # with its folder keeps its item when nothing else has this identity (scan.stage._renamed)
+    file_id = pw.TextField(null=True)
 
     # identification
     title = pw.TextField(null=True, index=True)
@@ -717,6 +720,13 @@ def _migrate_10(db: pw.Database) -> None:
         db.execute_sql("ALTER TABLE web_sessions ALTER COLUMN created_at TYPE double precision")
 
 
+def _migrate_11(db: pw.Database) -> None:
+    """movies.file_id (a database made by step 1 of this version has it); filled in by the
+    next scan of each movie."""
+    if "file_id" not in {c.name for c in db.get_columns("movies")}:
+        db.execute_sql("ALTER TABLE movies ADD COLUMN file_id TEXT")
+
+
 def _create_nocase_collation(db: pw.Database) -> None:
     exists = db.execute_sql("SELECT 1 FROM pg_collation WHERE collname = 'nocase'").fetchone()
     if exists:
@@ -742,6 +752,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (8, _migrate_8),
     (9, _migrate_9),
     (10, _migrate_10),
+    (11, _migrate_11),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -119,6 +119,7 @@ class FoundVideo(NamedTuple):
     size: int
     mtime_ns: int
     is_disc: bool = False
+    file_id: str | None = None  # a single file's "<st_dev>:<st_ino>" (`file_id`)
 
     @property
     def path(self) -> Path:
@@ -127,6 +128,12 @@ class FoundVideo(NamedTuple):
     @property
     def parts(self) -> tuple[Path, ...]:
         return tuple(map(Path, self.files))
+
+
+def file_id(st: os.stat_result) -> str:
+    """A file's identity on this machine, its device and inode: kept by a rename or a move
+    within its file system, and by its hard links; not by a copy."""
+    return f"{st.st_dev}:{st.st_ino}"
 
 
 # --- names (pure) ---------------------------------------------------------------------------
@@ -480,7 +487,9 @@ def walk_library(
                 if not isinstance(exc, FileNotFoundError):
                     report(Path(single.path), _reason(exc))
                 continue
-            yield FoundVideo(single.path, (single.path,), st.st_size, st.st_mtime_ns)
+            yield FoundVideo(
+                single.path, (single.path,), st.st_size, st.st_mtime_ns, file_id=file_id(st)
+            )
             continue
         if len(entries) > 1:
             entries.sort(key=_entry_key)
@@ -804,7 +813,9 @@ def _found(entries: list[os.DirEntry[str]], report: _Reporter) -> FoundVideo | N
             return None
     if len(stats) == 1:
         st = stats[0]
-        return FoundVideo(entries[0].path, (entries[0].path,), st.st_size, st.st_mtime_ns)
+        return FoundVideo(
+            entries[0].path, (entries[0].path,), st.st_size, st.st_mtime_ns, file_id=file_id(st)
+        )
     return FoundVideo(
         entries[0].path,
         tuple(e.path for e in entries),

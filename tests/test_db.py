@@ -79,3 +79,19 @@ def test_opening_waits_for_a_lock_another_process_holds(tmp_path):
     finally:
         db.database.close()
         holder.close()
+
+
+def test_a_version_10_database_gains_file_identities(tmp_path):
+    path = tmp_path / "metarrd.db"
+    db.open_database(path)
+    db.Movie.create(library=db.Library.create(name="Movies", path="/m"), path="/m/a.mkv")
+    db.database.close()
+    with sqlite3.connect(path) as con:  # as version 10 left it
+        con.execute("ALTER TABLE movies DROP COLUMN file_id")
+        con.execute("UPDATE meta SET value = '10' WHERE key = 'schema_version'")
+    db.open_database(path)
+    try:
+        assert db.schema_version() == db.SCHEMA_VERSION >= 11
+        assert db.Movie.get().file_id is None  # the next scan records it
+    finally:
+        db.database.close()

@@ -112,6 +112,7 @@ def test_size_and_mtime_come_from_the_files(tmp_path):
     make(tmp_path, "Movie (2000)/Movie (2000).mkv", size=1234)
     video = tmp_path / "Movie (2000)" / "Movie (2000).mkv"
     os.utime(video, ns=(1_600_000_000_000_000_000, 1_600_000_000_123_456_789))
+    st = video.stat()
 
     assert list(walk_library(tmp_path)) == [
         FoundVideo(
@@ -120,6 +121,7 @@ def test_size_and_mtime_come_from_the_files(tmp_path):
             size=1234,
             mtime_ns=1_600_000_000_123_456_789,
             is_disc=False,
+            file_id=f"{st.st_dev}:{st.st_ino}",  # its identity, kept by a rename
         )
     ]
 

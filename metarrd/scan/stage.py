@@ -6,7 +6,8 @@ of an unchanged library costs one directory walk and one query; a scan of some f
 watcher's, a webhook's) also reads again an NFO of the user's that is not the one its item last
 took in (edited in another tool beside an unchanged video). A vanished file marks its item
 missing (data kept); a file that moved (same size and mtime, same name, new place) keeps its item,
-also when it moved into another movie library, and so does one renamed in its folder, or one
+also when it moved into another movie library, and so does one renamed in its folder, one
+renamed with its folder (the same file: device and inode, `_renamed`), one
 that became a later part of a stack (`cd2` scanned before its `cd1` came), or one replaced in
 its own folder by another file of the same film (an upgrade without the webhook); an upgrade
 copied in before the old file went, which a scan made an item of its own, is merged back into
@@ -28,6 +29,7 @@ import os
 import re
 import stat
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -153,9 +155,10 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     whole = scope == [root]
     query = db.Movie.select(
         db.Movie.id, db.Movie.path, db.Movie.size, db.Movie.mtime_ns, db.Movie.missing,
-        db.Movie.parts, db.Movie.source_nfo_hash,
+        db.Movie.parts, db.Movie.source_nfo_hash, db.Movie.file_id,
     ).where(db.Movie.library == library)  # fmt: skip
-    known = {  # path -> (id, path, size, mtime_ns, missing, parts as stored, source_nfo_hash)
+    known = {  # path -> (id, path, size, mtime_ns, missing, parts as stored, source_nfo_hash,
+        # file_id)
         row[1]: row
         for row in db.database.execute(query)
         if whole or any(is_inside(row[1], top) for top in scope)
@@ -217,6 +220,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
 
     changed: list[tuple[FoundVideo, int | None]] = []
     seen = set()
+    identified: list[tuple[int, str]] = []  # unchanged items whose file identity is not recorded
     for video in found:
         path = video.file
         seen.add(path)
@@ -228,10 +232,13 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             and (whole or not _nfo_changed(rt, video, k[6]))
         ):
             report.unchanged += 1
+            if video.file_id is not None and k[7] != video.file_id:
+                identified.append((k[0], video.file_id))
         elif k is not None and unread and video.is_disc and _partly_unread(video.file, unread):
             continue  # its VIDEO_TS could not be listed: the size it was found with says nothing
         else:
             changed.append((video, k[0] if k is not None else None))
+    _record_identities(identified)
     gone_ids = [
         k[0]
         for p, k in known.items()
@@ -242,7 +249,11 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     vanished = {models[i].path: models[i] for i in gone_ids if i in models}
 
     todo: list[tuple[FoundVideo, db.Movie | None]] = []
-    elsewhere: dict[tuple[str, int, int], list[tuple[int, str]]] | None = None  # read once
+    elsewhere: Elsewhere | None = None  # read once
+    renamed: dict[int, tuple[str, str]] = {}  # by their file identity: id -> (old, new path)
+    new_ids = Counter(v.file_id for v, i in changed if i is None and v.file_id is not None)
+    by_identity: dict[tuple[str, int, int], list[db.Movie]] | None = None  # of the vanished
+    taken: set[int] = set()  # the items of `todo`
     for video, movie_id in changed:
         movie = models.get(movie_id) if movie_id is not None else None
         if movie is None and (movie := _grown_into(video, vanished)) is not None:
@@ -256,8 +267,17 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
                     in_sight = {k[0] for k in known.values() if not k[4]}
                     elsewhere = _elsewhere(in_sight)
                 movie = _moved_from_elsewhere(video, elsewhere)
+                if movie is None and new_ids[video.file_id] == 1:
+                    if by_identity is None:
+                        by_identity = _by_identity(vanished)
+                    movie = _renamed(video, vanished, by_identity, elsewhere, root, taken)
+                    if movie is not None:
+                        vanished.pop(movie.path, None)
+                        renamed[movie.id] = (movie.path, video.file)
             if movie is not None:
                 report.moved.append(movie.id)
+        if movie is not None:
+            taken.add(movie.id)
         todo.append((video, movie))
     # missing already: the watcher may have scanned the folder the old file left first
     replaced = _replaced_in_place(todo, vanished, known, found, root)
@@ -279,6 +299,10 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             db.record_event("scan.renamed", f"{old} was replaced by {new}", movie=movie_id)
             log.info("item %d: %s replaced by %s", movie_id, old, new)
     report.merged.extend(merged)
+    for movie_id, (old, new) in renamed.items():
+        if movie_id in report.moved:  # not vanished while it was read
+            db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie_id)
+            log.info("item %d: %s renamed to %s (the same file)", movie_id, old, new)
     if vanished:
         ids = [m.id for m in vanished.values()]
         with db.write_transaction():  # a job's: not when another worker took the scan over
@@ -610,6 +634,7 @@ def _merge_into(old: db.Movie, extra: db.Movie, video: FoundVideo) -> None:
         parts=list(video.files),
         size=video.size,
         mtime_ns=video.mtime_ns,
+        file_id=video.file_id,
         missing=False,
         updated_at=db.now(),
     ).where(db.Movie.id == old.id).execute()
@@ -623,29 +648,108 @@ def _merge_into(old: db.Movie, extra: db.Movie, video: FoundVideo) -> None:
     log.info("item %d: %s replaced by %s (item %d merged)", old.id, old.path, video.file, extra.id)
 
 
-def _elsewhere(in_sight: set[int]) -> dict[tuple[str, int, int], list[tuple[int, str]]]:
+@dataclass
+class Elsewhere:
+    """Every movie outside this walk, by file name, size and mtime, and by file identity:
+    (id, path) each (`_elsewhere`)."""
+
+    by_name: dict[tuple[str, int, int], list[tuple[int, str]]]
+    by_identity: dict[tuple[str, int, int], list[tuple[int, str]]]
+
+
+def _elsewhere(in_sight: set[int]) -> Elsewhere:
     """Every movie outside this walk (`in_sight` are its own, looked for among the vanished):
     of another library, of this one outside the scanned folders, missing or not, by file name,
-    size and mtime: (id, path) each."""
-    query = db.Movie.select(db.Movie.id, db.Movie.path, db.Movie.size, db.Movie.mtime_ns).where(
-        db.Movie.kind == db.MOVIE
-    )
-    found: dict[tuple[str, int, int], list[tuple[int, str]]] = {}
-    for movie_id, path, size, mtime_ns in query.tuples():
+    size and mtime, and by file identity, size and mtime."""
+    M = db.Movie
+    query = M.select(M.id, M.path, M.size, M.mtime_ns, M.file_id).where(M.kind == db.MOVIE)
+    found = Elsewhere({}, {})
+    for movie_id, path, size, mtime_ns, file_id in query.tuples():
         if movie_id not in in_sight:
-            found.setdefault((os.path.basename(path), size, mtime_ns), []).append((movie_id, path))
+            found.by_name.setdefault((os.path.basename(path), size, mtime_ns), []).append(
+                (movie_id, path)
+            )
+            if file_id is not None:
+                found.by_identity.setdefault((file_id, size, mtime_ns), []).append((movie_id, path))
     return found
 
 
-def _moved_from_elsewhere(
-    video: FoundVideo, elsewhere: dict[tuple[str, int, int], list[tuple[int, str]]]
+def _by_identity(vanished: dict[str, db.Movie]) -> dict[tuple[str, int, int], list[db.Movie]]:
+    found: dict[tuple[str, int, int], list[db.Movie]] = {}
+    for movie in vanished.values():
+        if movie.file_id is not None:
+            found.setdefault((movie.file_id, movie.size, movie.mtime_ns), []).append(movie)
+    return found
+
+
+def _renamed(
+    video: FoundVideo,
+    vanished: dict[str, db.Movie],
+    by_identity: dict[tuple[str, int, int], list[db.Movie]],
+    elsewhere: Elsewhere,
+    root: Path,
+    taken: set[int],
 ) -> db.Movie | None:
+    """The vanished movie whose file this is, by its identity (device and inode, size and
+    mtime), under another name in another folder: renamed with its folder (Radarr renaming
+    `Inception (2010)/Inception.mkv` to `Inception (2010) {tmdb-27205}/Inception (2010)
+    {tmdb-27205} [Bluray-1080p].mkv` without its webhook), or moved and renamed at once. Only
+    where nothing else can be meant: the one movie with that identity whose file is gone (the
+    caller makes sure no other new file of this scan has it: two hard links to one file are
+    two readings), and the new name the same film (same title and year, or the item's own
+    TMDB or IMDb id), not another one: a download hard-linked again into the library as
+    another film (`Dune (1984)` imported again as `Dune (2021)`) is the same file, not the same
+    item. `by_identity`: the vanished by identity (`_by_identity`); `taken`: the items this
+    scan found already. Taken out of `elsewhere` (not out of `vanished`: the caller's)."""
+    key = (video.file_id, video.size, video.mtime_ns)
+    if video.file_id is None or video.is_disc or len(video.parts) > 1:
+        return None
+    inside = [(m.id, m.path) for m in by_identity.get(key, []) if m.path in vanished]
+    outside = elsewhere.by_identity.get(key, [])
+    gone = inside + [c for c in outside if not os.path.lexists(c[1])]
+    gone = [c for c in gone if c[0] not in taken]
+    if len(gone) != 1:
+        return None
+    movie = db.Movie.get_or_none(db.Movie.id == gone[0][0])
+    if movie is None or movie.kind != db.MOVIE or movie.is_disc or len(movie.parts or []) > 1:
+        return None
+    try:
+        hints = parse_hints(video.path, root)
+    except Exception:  # a name we cannot parse says nothing either way
+        return None
+    if (hints.tmdb_id and movie.tmdb_id and hints.tmdb_id != movie.tmdb_id) or (
+        hints.imdb_id and movie.imdb_id and hints.imdb_id != movie.imdb_id
+    ):
+        return None  # the new name says it is another film
+    ids_agree = (hints.tmdb_id and hints.tmdb_id == movie.tmdb_id) or (
+        hints.imdb_id and hints.imdb_id == movie.imdb_id
+    )
+    if not ids_agree and not _same_film(Path(movie.path), video.path, root):
+        return None
+    if gone[0] in outside:
+        outside.remove(gone[0])
+    return movie
+
+
+def _record_identities(identified: list[tuple[int, str]]) -> None:
+    """Unchanged items whose file identity is not the one recorded (items of a version before
+    it was, or a share mounted again under another device number): recorded, so that a later
+    rename with their folder finds them (`_renamed`). Written once: the next scan finds them
+    as recorded."""
+    if not identified:
+        return
+    with db.write_transaction():  # a job's: not when another worker took the scan over
+        for movie_id, file_id in identified:
+            db.Movie.update(file_id=file_id).where(db.Movie.id == movie_id).execute()
+
+
+def _moved_from_elsewhere(video: FoundVideo, elsewhere: Elsewhere) -> db.Movie | None:
     """A movie of `_elsewhere` whose file is gone, with this file's name, size and mtime: its
     folder was moved within the library, its old place not walked (the watcher scans only the
     folder it went to), or into another library (`Movies/Heat (1995)` to `Movies 4K/`). Each
     library is scanned on its own, the other one before or after this one, and the old place
     may have been seen empty by an earlier scan: the item may be marked missing already."""
-    candidates = elsewhere.get((video.path.name, video.size, video.mtime_ns), [])
+    candidates = elsewhere.by_name.get((video.path.name, video.size, video.mtime_ns), [])
     for i, (movie_id, path) in enumerate(candidates):
         if not os.path.lexists(path):
             del candidates[i]  # taken: another copy of the file cannot take it too
@@ -788,6 +892,7 @@ def _record(
     movie.is_disc = video.is_disc
     movie.size = video.size
     movie.mtime_ns = video.mtime_ns
+    movie.file_id = video.file_id
     movie.missing = False
     hints = dict(movie.hints or {})
     hints.update({f"name_{k}": v for k, v in pr.hints.items()})

@@ -97,3 +97,27 @@ def test_a_file_renamed_into_a_new_folder_leaves_no_file_of_ours_under_its_old_n
         "Heat (1995)-poster.jpg",
         "Heat (1995)-fanart.jpg",
     }
+
+
+def test_a_folder_and_file_renamed_by_radarr_without_its_webhook_keep_our_files_ours(rt, build):
+    """Radarr's *Rename Movies* with the webhook off: `The Matrix (1999)/The Matrix (1999).mkv`
+    becomes `The Matrix (1999) {tmdb-603}/The Matrix (1999) {tmdb-603} [Bluray-1080p].mkv`.
+    The scan knows the file (its device and inode): the item follows, and our files, gone
+    with the folder, are still ours: the next publish writes the new names and removes ours
+    under the old name, backing up nothing."""
+    built = build(art={"poster": ["jpeg"], "fanart": ["jpeg"]}, cast=[])
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    assert scan(rt).unchanged == 1  # records the file's identity
+    folder = built.folder.with_name("The Matrix (1999) {tmdb-603}")
+    built.folder.rename(folder)
+    new = folder / "The Matrix (1999) {tmdb-603} [Bluray-1080p].mkv"
+    (folder / "The Matrix (1999).mkv").rename(new)
+
+    assert scan(rt).moved == [built.movie.id]
+    result = publish_item(rt, built.reload())
+
+    stem = new.stem
+    assert _names(folder) == {new.name, f"{stem}.nfo", f"{stem}-poster.jpg", f"{stem}-fanart.jpg"}
+    assert len(result.removed) == 3 and not result.backed_up
+    assert {Path(r.path).parent for r in db.LibraryFile.select()} == {folder}
