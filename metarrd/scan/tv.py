@@ -44,6 +44,7 @@ from metarrd.scan.local_files import (
     refused_link,
 )
 from metarrd.scan.nfo_read import NfoError, capped
+from metarrd.scan.renames import carry_ledger
 from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
 from metarrd.scan.stage import (
@@ -163,6 +164,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                 shows.setdefault(show_dir, []).append(top)
             else:
                 on_error(show_dir, NOT_UTF8)
+    _follow_renamed_shows(library, shows, report)
     _mark_vanished_shows(library, root, scope, set(shows), walk.unread, report)
     for show_dir, tops in shows.items():
         if show_dir.is_dir():
@@ -281,6 +283,78 @@ class _ShowWalk:
                             self.unreadable(Path(entry.path), f"cannot read ({exc.strerror})")
                 pending.extend(reversed(folders))
         return found
+
+
+def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], report) -> None:
+    """Show folders renamed or moved without the webhook (Sonarr's series folder renamed to
+    `Dexter (2006) {tvdb-79349}`, a show moved into another TV library): the show item, its
+    seasons and episodes follow their folder, with the user's identification, edits and locks,
+    and the ledger rows of the files we published there (`renames.carry_ledger`). Before, the
+    folder was a new show with new episodes, and the old ones went missing. A show follows a
+    folder no show is known at when its own folder is gone, and that folder holds its episode
+    files at the same places (same relative path, size and mtime): at least one, and half of
+    its episodes or more; only when exactly one gone show does."""
+    new = [d for d in shows if d.is_dir()]
+    if not new:
+        return
+    M = db.Movie
+    paths = [str(d) for d in new]
+    known = set()
+    for start in range(0, len(paths), 500):  # within any SQLite's limit of query variables
+        chunk = paths[start : start + 500]
+        known.update(p for (p,) in M.select(M.path).where(M.path.in_(chunk)).tuples())
+    new = [d for d in new if str(d) not in known]
+    if not new:
+        return
+    gone = [s for s in M.select().where(M.kind == db.SHOW) if not os.path.lexists(s.path)]
+    if not gone:
+        return
+    episodes: dict[int, list[db.Movie]] = {}
+    for m in M.select().where(M.show.in_([s.id for s in gone]), M.kind == db.EPISODE):
+        episodes.setdefault(m.show_id, []).append(m)
+    for show_dir in new:
+        found = [s for s in gone if _holds_episodes_of(show_dir, s, episodes.get(s.id, []))]
+        if len(found) != 1:
+            continue
+        show = found[0]
+        gone.remove(show)
+        _move_show(library, show, show_dir)
+        report.moved.append(show.id)
+
+
+def _holds_episodes_of(show_dir: Path, show: db.Movie, episodes: list[db.Movie]) -> bool:
+    same = 0
+    for episode in episodes:
+        there = show_dir / os.path.relpath(episode.path, show.path)
+        try:
+            st = os.stat(there)
+        except (OSError, ValueError):
+            continue
+        same += (st.st_size, st.st_mtime_ns) == (episode.size, episode.mtime_ns)
+    return same > 0 and 2 * same >= len(episodes)
+
+
+def _move_show(library: db.Library, show: db.Movie, show_dir: Path) -> None:
+    """The show, its seasons and episodes take their new folder (`_follow_renamed_shows`)."""
+    old, new = show.path, str(show_dir)
+
+    def moved(path: str) -> str:
+        return os.path.join(new, os.path.relpath(path, old))
+
+    with db.write_transaction():  # a job's: not when another worker took the scan over
+        children = list(db.Movie.select().where(db.Movie.show == show.id))
+        db.Movie.update(path=new, library=library, updated_at=db.now()).where(
+            db.Movie.id == show.id
+        ).execute()
+        for child in children:
+            path = season_path(new, child.season) if child.kind == db.SEASON else moved(child.path)
+            db.Movie.update(
+                path=path, parts=[moved(p) for p in child.parts or []], library=library
+            ).where(db.Movie.id == child.id).execute()
+        for item_id in [show.id, *(c.id for c in children)]:
+            carry_ledger(item_id, Path(old), show_dir)
+        db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=show)
+    log.info("show %d: %s renamed to %s", show.id, old, new)
 
 
 def _mark_vanished_shows(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -84,7 +85,8 @@ def test_a_show_folder_that_comes_back_brings_its_seasons_back(tv_rt, tv_library
         query = db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON)
         return {s.season: s.missing for s in query}
 
-    away = show_dir.with_name("Breaking Bad (2008).away")
+    away = tv_library.parent / "Breaking Bad (2008)"  # out of the library (renamed in it, it
+    # would be followed: test_a_show_folder_renamed_without_the_webhook_keeps_its_items)
     show_dir.rename(away)
     scan(tv_rt)
     assert db.Movie.get_by_id(show.id).missing
@@ -797,3 +799,55 @@ def test_a_scan_of_a_discs_stream_file_records_no_episode(tv_rt, tmp_path):
     )
     assert report.found == 0 and not report.new
     assert db.Movie.select().where(db.Movie.kind == db.EPISODE).count() == 1
+
+
+def test_a_show_folder_renamed_without_the_webhook_keeps_its_items(tv_rt, tmp_path):
+    """Sonarr renames a series folder to its `{Series TitleYear} {tvdb-...}` format (or the
+    user renames it, or moves it) without the webhook: every episode file is where it was in
+    the folder, same size and mtime. The show, its seasons and episodes were new items to
+    identify again, the old ones missing with the user's work; they follow the folder now,
+    with the files we published there still ours."""
+    tv = tmp_path / "tv"
+    put(tv, "Dexter (2006)/Season 01/Dexter - S01E01 - Dexter.mkv")
+    put(tv, "Dexter (2006)/Season 01/Dexter - S01E02 - Crocodile.mkv")
+    scan(tv_rt)
+    before = {m.id: (m.kind, Path(m.path).name) for m in db.Movie.select()}
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    db.Movie.update(tvdb_id=79349, identification_status=db.IDENTIFIED).where(
+        db.Movie.id == show.id
+    ).execute()
+    db.Movie.update(title="My own title", locked_fields=["title"]).where(
+        db.Movie.kind == db.EPISODE
+    ).execute()
+    nfo = tv / "Dexter (2006)/tvshow.nfo"
+    nfo.write_text("<tvshow><title>Dexter</title></tvshow>")
+    ours = db.LibraryFile.create(
+        movie=show.id, path=str(nfo), kind="nfo", sha256=sha256_file(nfo), size=nfo.stat().st_size
+    )
+    new = tv / "Dexter (2006) {tvdb-79349}"
+    (tv / "Dexter (2006)").rename(new)
+
+    report = scan(tv_rt, [new])  # the watcher: the folder that came (the old one is gone)
+
+    assert report.new == [] and report.missing == [] and report.moved == [show.id]
+    after = {m.id: m for m in db.Movie.select()}
+    assert set(after) == set(before)
+    assert all(m.path.startswith(str(new) + "/") or m.path == str(new) for m in after.values())
+    assert not any(m.missing for m in after.values())
+    assert after[show.id].tvdb_id == 79349
+    assert {m.title for m in after.values() if m.kind == db.EPISODE} == {"My own title"}
+    assert db.LibraryFile.get_by_id(ours.id).path == str(new / "tvshow.nfo")
+    assert scan(tv_rt).missing == []  # the full scan agrees
+
+
+def test_a_new_show_folder_with_other_files_is_a_new_show(tv_rt, tmp_path):
+    tv = tmp_path / "tv"
+    put(tv, "Dexter (2006)/Season 01/Dexter - S01E01 - Dexter.mkv")
+    scan(tv_rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    shutil.rmtree(tv / "Dexter (2006)")
+    put(tv, "Dexter (2006) {tvdb-79349}/Season 01/Dexter - S01E01 - Dexter.mkv", HEVC)
+
+    report = scan(tv_rt)
+
+    assert len(report.new) == 2 and show.id in report.missing  # a show, its episode
