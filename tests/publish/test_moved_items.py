@@ -6,11 +6,14 @@ when changed since)."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from metarrd import db
 from metarrd.publish import publish_item
 from metarrd.scan import follow_renames, scan
+
+SAMPLE = Path(__file__).resolve().parent.parent / "media" / "h264_aac_2audio_sub.mkv"
 
 
 def _scanned_as_is(built) -> None:
@@ -121,3 +124,27 @@ def test_a_folder_and_file_renamed_by_radarr_without_its_webhook_keep_our_files_
     assert _names(folder) == {new.name, f"{stem}.nfo", f"{stem}-poster.jpg", f"{stem}-fanart.jpg"}
     assert len(result.removed) == 3 and not result.backed_up
     assert {Path(r.path).parent for r in db.LibraryFile.select()} == {folder}
+
+
+def test_an_upgrade_merged_into_the_old_item_leaves_no_file_of_ours_under_the_old_name(rt, build):
+    """A copy-then-delete upgrade without the webhook: `The Matrix (1999) Bluray-1080p.mkv`
+    copied in beside the published `The Matrix (1999).mkv` (a scan makes it an item), the old
+    file deleted (the next scan merges it back into the old item). The next publish writes the
+    new names and removes ours under the old one, as for a file renamed where it is."""
+    built = build(art={"poster": ["jpeg"], "fanart": ["jpeg"]}, cast=[])
+    _scanned_as_is(built)
+    db.VideoStream.update(duration_seconds=1).execute()  # as long as the real sample below
+    publish_item(rt, built.reload())
+    new = built.path("The Matrix (1999) Bluray-1080p.mkv")
+    shutil.copy2(SAMPLE, new)
+    (extra,) = scan(rt, [built.folder]).new
+    Path(built.movie.path).unlink()
+
+    assert scan(rt, [built.folder]).merged == [extra]
+    result = publish_item(rt, built.reload())
+
+    stem = new.stem
+    assert _names(built.folder) == {
+        new.name, f"{stem}.nfo", f"{stem}-poster.jpg", f"{stem}-fanart.jpg"
+    }  # fmt: skip
+    assert len(result.removed) == 3 and not result.backed_up
