@@ -515,8 +515,9 @@ def _moved_episodes(
 ) -> dict[str, db.Movie]:
     """New path -> the item of the episode file that moved there (another season folder, a
     season folder renamed `Season 1` -> `Season 01`), or renamed in its folder (its new name
-    gives the same episodes): same size and mtime, and its old path gone, as the movie scan
-    finds moves; or replaced in its folder by the one file that came there with its episodes
+    gives the same episodes), or both at once (the one file of those episodes with that size
+    and mtime): same size and mtime, and its old path gone, as the movie scan finds moves; or
+    replaced in its folder by the one file that came there with its episodes
     (an upgrade without the webhook). Found among the show's items not seen in this walk
     (`known`, from which a moved one is taken) and its missing ones (the watcher may have seen
     the old path go in an earlier scan)."""
@@ -543,6 +544,18 @@ def _moved_episodes(
                 gone.remove(m)
                 known.pop(m.path, None)
                 break
+    # renamed and moved at once (Sonarr renaming its season folders `Season 1` -> `Season 01`
+    # and its episode files with them, without the webhook): the same size and mtime and the
+    # same episodes, when exactly one gone file and exactly one new file are so
+    left = [pr for pr in new if str(pr.path) not in moved]
+    for pr in left:
+        same = [m for m in gone if (m.size, m.mtime_ns) == (pr.size, pr.mtime_ns)]
+        same = [m for m in same if _same_episodes(m, pr)]
+        rivals = [o for o in left if (o.size, o.mtime_ns) == (pr.size, pr.mtime_ns)]
+        if len(same) == 1 and len(rivals) == 1:
+            moved[str(pr.path)] = same[0]
+            gone.remove(same[0])
+            known.pop(same[0].path, None)
     # replaced in its folder, as an upgrade without the webhook does (the 720p file deleted,
     # the 1080p one come): another size and mtime, so only when exactly one file of those
     # episodes went from that folder and exactly one came

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -851,3 +852,33 @@ def test_a_new_show_folder_with_other_files_is_a_new_show(tv_rt, tmp_path):
     report = scan(tv_rt)
 
     assert len(report.new) == 2 and show.id in report.missing  # a show, its episode
+
+
+def test_episodes_renamed_with_their_season_folder_keep_their_items(tv_rt, tmp_path):
+    """Sonarr's *Rename Episodes* after its season folder format changed, without the webhook:
+    `Season 1/Dexter.S01E01.720p.mkv` becomes `Season 01/Dexter - S01E01 - Dexter
+    WEBDL-720p.mkv` (its default episode format), another name in another folder. Each was a
+    new item, its old one missing with the user's edits; the file of those episodes with the
+    same size and mtime is the same file now."""
+    tv = tmp_path / "tv"
+    show = tv / "Dexter (2006)"
+    for number in (1, 2):
+        old = put(tv, f"Dexter (2006)/Season 1/Dexter.S01E0{number}.720p.mkv")
+        os.utime(old, ns=(number * 10**18, number * 10**18))  # two files, not two copies
+    scan(tv_rt)
+    ids = {m.episodes[0]: m.id for m in db.Movie.select().where(db.Movie.kind == db.EPISODE)}
+    db.Movie.update(title="My own title", locked_fields=["title"]).where(
+        db.Movie.kind == db.EPISODE
+    ).execute()
+    (show / "Season 1").rename(show / "Season 01")
+    for number, name in ((1, "Dexter"), (2, "Crocodile")):
+        (show / f"Season 01/Dexter.S01E0{number}.720p.mkv").rename(
+            show / f"Season 01/Dexter - S01E0{number} - {name} WEBDL-720p.mkv"
+        )
+
+    report = scan(tv_rt)
+
+    assert not report.new and not report.missing and sorted(report.moved) == sorted(ids.values())
+    for item_id in ids.values():
+        item = db.Movie.get_by_id(item_id)
+        assert Path(item.path).parent.name == "Season 01" and item.title == "My own title"
