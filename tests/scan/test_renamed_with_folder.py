@@ -155,3 +155,17 @@ def test_a_link_beside_the_file_still_there_is_a_new_item(rt, tmp_path):
 
     assert len(report.new) == 1 and report.missing == [] and report.moved == []
     assert db.Movie.get_by_id(item.id).path == str(movies / OLD)
+
+
+def test_a_folder_and_file_renamed_in_case_only_keep_their_item(rt, tmp_path):
+    """`inception (2010)/inception (2010).mkv` renamed to `Inception (2010)/Inception
+    (2010).mkv` (a renamer fixing the case): another name in another folder, the same file."""
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, "inception (2010)/inception (2010).mkv")
+    os.rename(movies / "inception (2010)", movies / "Inception (2010)")
+    os.rename(movies / "Inception (2010)/inception (2010).mkv", movies / OLD)
+
+    report = scan(rt, [movies / "Inception (2010)"])
+
+    assert report.new == [] and report.moved == [item.id]
+    assert db.Movie.get_by_id(item.id).path == str(movies / OLD)
