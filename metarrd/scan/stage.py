@@ -282,7 +282,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     # missing already: the watcher may have scanned the folder the old file left first
     replaced = _replaced_in_place(todo, vanished, known, found, root)
     # an upgrade copied in beside the old file, which goes now: the new file's item merges back
-    merged = _merge_upgrades(todo, vanished, known, found, root)
+    others = [Path(o.path) for o in rt.config.library if o.kind != "tv" and o.name != lib.name]
+    merged = _merge_upgrades(todo, vanished, known, found, root, others)
 
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
         probes = pool.map(lambda item: probe(rt, root, item[0]), todo)
@@ -515,6 +516,7 @@ def _merge_upgrades(
     known: dict[str, tuple],
     found: list[FoundVideo],
     root: Path,
+    others: list[Path],
 ) -> list[int]:
     """An upgrade copied in before the old file was deleted (Radarr without its webhook, a
     manual copy-then-delete): one scan saw both files in the movie's folder and made the new one
@@ -527,7 +529,10 @@ def _merge_upgrades(
     lock, an artwork choice) and no job in hand, and is not identified as another film; both
     are single files (no stack, no disc), their names give the same title, year and edition and
     neither is a part of a stack (`cd2`), and their video streams run as long (an extra
-    named after its film does not). The merged items' ids (gone)."""
+    named after its film does not). Nor when the old file is at its place in another movie
+    library (`others`: their roots), the same size and mtime: moved there (`Movies/Inception
+    (2010)/` to `Movies 4K/Inception (2010)/`), it is that library's scan that takes the item.
+    The merged items' ids (gone)."""
     movies_in: dict[Path, list[db.Movie]] = {}
     for movie in vanished.values():
         if movie.kind == db.MOVIE and not movie.is_disc and len(movie.parts or []) <= 1:
@@ -548,6 +553,8 @@ def _merge_upgrades(
         k = known.get(video.file)
         if k is None or k[4] or video.is_disc or len(video.parts) > 1:
             continue  # a new file (`_replaced_in_place`), or one seen gone before
+        if _moved_away(old, root, others):
+            continue
         at = next((i for i, (v, _m) in enumerate(todo) if v.file == video.file), None)
         if at is not None and (todo[at][1] is None or todo[at][1].id != k[0]):
             continue  # this scan has another reading of it (a move, a replacement)
@@ -564,6 +571,19 @@ def _merge_upgrades(
             todo[at] = (video, movie)
         merged.append(extra.id)
     return merged
+
+
+def _moved_away(movie: db.Movie, root: Path, others: list[Path]) -> bool:
+    """Is the movie's file at the same place in another library, same size and mtime?"""
+    relative = os.path.relpath(movie.path, root)
+    for other in others:
+        try:
+            st = os.stat(other / relative)
+        except (OSError, ValueError):
+            continue
+        if (st.st_size, st.st_mtime_ns) == (movie.size, movie.mtime_ns):
+            return True
+    return False
 
 
 def _is_upgrade_of(old: db.Movie, new: db.Movie, root: Path) -> bool:

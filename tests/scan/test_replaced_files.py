@@ -7,6 +7,8 @@ year by its name."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from metarrd import db
@@ -260,3 +262,26 @@ def test_a_stack_replaced_by_one_file_is_not_merged(rt, tmp_path):
 
     assert report.merged == [] and report.missing == [item_id]
     assert db.Movie.get_by_id(extra_id).path == str(new)
+
+
+def test_two_versions_kept_then_one_moved_to_another_library_is_not_merged(
+    config_factory, tmp_path
+):
+    """The 1080p and 2160p files of one film kept side by side, then the 2160p one moved to
+    the 4K library (same folder name): its item follows it there, when that library is
+    scanned; the one left keeps its own item."""
+    movies, movies_4k = tmp_path / "movies", tmp_path / "movies-4k"
+    rt = open_runtime(config_factory(libraries={"Movies": movies, "Movies 4K": movies_4k}))
+    try:
+        item = _scanned(rt, movies, OLD)
+        extra = _copied_in_beside(rt, movies, item)
+        (movies_4k / "Inception (2010)").mkdir()
+        os.rename(movies / OLD, movies_4k / OLD)
+
+        report = scan(rt)
+
+        assert report.merged == [] and report.moved == [item.id] and report.new == []
+        assert db.Movie.get_by_id(item.id).path == str(movies_4k / OLD)
+        assert db.Movie.get_by_id(extra.id).path == str(movies / NEW)
+    finally:
+        rt.close()
