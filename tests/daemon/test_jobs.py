@@ -152,6 +152,28 @@ def test_a_renamed_file_keeps_its_item_and_data(rt, fake_stages, make_movie):
     assert fake_stages.calls == []
 
 
+def test_a_folder_renamed_with_its_file_without_the_webhook_keeps_its_item(
+    rt, fake_stages, make_movie
+):
+    """Radarr's rename with the webhook off, as the watcher reports it: the old folder gone
+    and the new one come, in one scan job. The scan of the new folder knows the file (its
+    device and inode) and the item follows it; the old folder marks nothing missing."""
+    movie = make_movie(rt, identification_status=db.ENRICHED, tmdb_id=603)
+    old = Path(movie.path)
+    jobs.enqueue_scan([old.parent])  # the scan records the file's size, mtime and identity
+    folder = old.parent.with_name("The Matrix (1999) {tmdb-603}")
+    old.parent.rename(folder)
+    new = folder / "The Matrix (1999) {tmdb-603} [Bluray-1080p].mkv"
+    (folder / old.name).rename(new)
+
+    job = jobs.enqueue_scan([old.parent, folder])
+
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.tmdb_id, item.missing) == (movie.id, str(new), 603, False)
+    assert "1 moved, 0 missing" in db.Job.get_by_id(job.id).message
+    assert fake_stages.calls == []
+
+
 def test_a_deleted_file_marks_its_item_missing_and_keeps_it(rt, fake_stages, make_movie):
     movie = make_movie(rt, identification_status=db.ENRICHED, tmdb_id=603)
     folder = Path(movie.path).parent
