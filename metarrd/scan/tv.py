@@ -592,6 +592,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
     known = db.Movie.get_or_none(db.Movie.path == str(show_dir))
     before = (known.hints or {}) if known is not None else {}
     nfo_seen = kept_nfo = None
+    before_names: dict[int, str] = {}  # the season names of the tvshow.nfo read before
     present = nfo_present(nfo_path)
     if present and (refused := refused_link(nfo_path, rt.config)) is not None:
         log.warning("show %s: %s", display(show_dir), refused)
@@ -630,14 +631,6 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
                 before_names = named_seasons(show.nfo_extra or [])
                 apply_nfo_values(show, nfo.data)
                 show.source_nfo_hash = nfo_hash
-                if not is_new:
-                    for season in db.Movie.select().where(
-                        db.Movie.show == show, db.Movie.kind == db.SEASON
-                    ):
-                        if season.season in nfo.named_seasons:
-                            name = nfo.named_seasons[season.season]
-                            _name_season(season, name, before_names.get(season.season))
-                            season.save()
         stored["scan_errors"] = errors
         show.hints = stored
         if show.missing:  # back (renamed away and back, a share remounted): its seasons too,
@@ -649,6 +642,8 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
         show.last_error = "; ".join(errors) or None
         show.updated_at = db.now()
         show.save()
+        if not is_new:
+            _name_seasons(show, before_names)
         for season, asset in art:
             target = show if season is None else _season_item(library, show, season)
             _record_artwork(target, asset)
@@ -679,7 +674,7 @@ def _season_item(
         # our own tvshow.nfo too, which the scan does not read)
         named = named_seasons(show.nfo_extra or [])
         if number in named:
-            _name_season(item, named[number])
+            _offer_season_name(item, named[number])
         item.save()
     if known is not None:
         known[number] = item
@@ -711,6 +706,41 @@ def _name_season(item: db.Movie, name: str, before: str | None = None) -> None:
     item.title = name
     if not _names_nothing(name, item.season) and not item.is_locked("title"):
         item.locked_fields = [*(item.locked_fields or []), "title"]
+
+
+def _name_seasons(show: db.Movie, before: dict[int, str]) -> None:
+    """Offer each season item of the show the name tvshow.nfo's `<namedseason>` gives it (kept
+    in the show's `nfo_extra`), at every scan of the show: not only when tvshow.nfo changed, so
+    a season item that has not met that name yet (its name was read while the season had no
+    item, or by a metarrd that did not read `<namedseason>`) takes it at once. `before`: the
+    names of the tvshow.nfo this scan replaced (a name it gave is the NFO's, not the user's)."""
+    named = named_seasons(show.nfo_extra or [])
+    if not named:
+        return
+    # the show's seasons, few: not an IN of the NFO's numbers (PostgreSQL takes 65,535 at most)
+    for season in db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON):
+        if season.season not in named:
+            continue
+        title = season.title
+        if _offer_season_name(season, named[season.season], before.get(season.season)):
+            season.save()
+            if season.title != title:
+                db.mark_outdated(season.id)  # our tvshow.nfo named it otherwise
+
+
+def _offer_season_name(item: db.Movie, name: str, before: str | None = None) -> bool:
+    """Offer the season `name` from tvshow.nfo (`_name_season`: a title the user locked or
+    edited stays), once per name: the name offered last is kept in its hints, so a name the
+    user turned down (unlocked, renamed) is not forced on it again at the next scan. False when
+    that name was offered already."""
+    hints = dict(item.hints or {})
+    offered = hints.get("namedseason", before)
+    if "namedseason" in hints and offered == name:
+        return False
+    _name_season(item, name, offered)
+    hints["namedseason"] = name
+    item.hints = hints
+    return True
 
 
 def _record_season_nfos(

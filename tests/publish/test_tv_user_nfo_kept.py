@@ -12,9 +12,11 @@ import pytest
 from lxml import etree
 
 from metarrd import db
+from metarrd.atomic import sha256_file
 from metarrd.enrich.metadata import merge_fields
 from metarrd.publish import publish_item
 from metarrd.scan import scan
+from metarrd.scan.tv_nfo import read_show_nfo
 from tests.publish.test_tv_publish import blocks
 from tests.publish.tvshow import build_show, tv_runtime
 from tests.scan.conftest import SAMPLE
@@ -193,6 +195,47 @@ def test_a_new_shows_seasons_are_named_by_its_tvshow_nfo(trt):
     scan(trt)
     season = db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 3)
     assert season.title == "Children of Earth" and season.locked_fields == ["title"]
+
+
+def test_a_season_met_after_its_tvshow_nfo_was_read_takes_its_name(trt):
+    """The season items of a show whose tvshow.nfo (MediaElch's Torchwood) was read without
+    them taking its `<namedseason>` names (read by a metarrd before names were read, or while
+    a season had no item): a later scan names them at once, without tvshow.nfo changing; a
+    title the user locked stays, and a name the user then turned down is not forced back.
+    Before, only a change of tvshow.nfo offered its names to existing seasons, and publish
+    wrote "The Third" over the user's "Children of Earth" in tvshow.nfo."""
+    built = build_show(trt)
+    users = (
+        TORCHWOOD.read_text("utf-8")
+        .replace(">424<", ">1396<")
+        .replace('<namedseason number="3">', '<namedseason number="2">Two</namedseason>\n'
+                 '    <namedseason number="3">')
+    )  # fmt: skip
+    built.path("tvshow.nfo").write_text(users, "utf-8")
+    show = built.reload()
+    show.nfo_extra = read_show_nfo(built.path("tvshow.nfo")).data.unknown_elements
+    show.source_nfo_hash = sha256_file(built.path("tvshow.nfo"))  # read before
+    show.save()
+    two = built.seasons[2]
+    two.title, two.locked_fields = "The User's Two", ["title"]
+    two.save()
+
+    scan(trt)
+    seasons = {n: db.Movie.get_by_id(s.id) for n, s in built.seasons.items()}
+    assert seasons[3].title == "Children of Earth" and seasons[3].locked_fields == ["title"]
+    assert seasons[2].title == "The User's Two"
+    publish_item(trt, built.reload())
+    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    named = dict((n.get("number"), n.text) for n in root.iterfind("namedseason"))
+    assert (named["2"], named["3"], named["4"]) == ("The User's Two", "Children of Earth",
+                                                    "Miracle Day")  # fmt: skip
+
+    # the user unlocks season 3 and takes TMDB's name: the next scans leave it
+    three = seasons[3]
+    three.title, three.locked_fields = "Season 3", []
+    three.save()
+    scan(trt)
+    assert db.Movie.get_by_id(three.id).title == "Season 3"
 
 
 def test_a_season_name_in_another_language_is_no_name_of_the_users(trt):
