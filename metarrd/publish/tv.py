@@ -616,13 +616,16 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
             "tmdb_id": ep.tmdb_id,
             "tvdb_id": ep.tvdb_id,
         }
+        # a later episode's own are those of the user's block for it (scan kept them per block)
+        if i > 0:
+            own = _users_values(users[i], season, number)
         if d is None:
-            d = own if i == 0 else {}
-        elif i == 0:
-            single = ("runtime", "directors", "writers") if len(numbers) == 1 else ()
-            d = {**d, **{k: own[k] for k in ("title", "plot", *single) if not d.get(k)}}
+            d = own
+        else:
+            single = ("runtime", "directors", "writers") if len(numbers) == 1 or i > 0 else ()
+            d = {**d, **{k: own.get(k) for k in ("title", "plot", *single) if not d.get(k)}}
             if not d.get("rating"):
-                d |= {"rating": own["rating"], "votes": own["votes"]}
+                d |= {"rating": own.get("rating"), "votes": own.get("votes")}
         tmdb_id = d.get("tmdb_id") or ref.get("tmdb_id")
         tvdb_id = d.get("tvdb_id") or ref.get("tvdb_id")
         blocks.append(
@@ -672,6 +675,15 @@ def _users_blocks(ep: db.Movie, numbers: list[tuple[int, int]]) -> list[dict[str
             block = {"extra": ep.nfo_extra or []}
         out.append(block or {})
     return out
+
+
+def _users_values(block: dict[str, Any], season: int, number: int) -> dict[str, Any]:
+    """The values of the user's block for episode `season`x`number` (its title, plot, runtime,
+    crew, as scan kept them); none from a block that names another episode."""
+    if (block.get("season"), block.get("episode")) not in ((season, number), (None, None)):
+        return {}
+    # not its rating: the block's `<ratings>` stay in its `extra`, each under its own name
+    return {k: block.get(k) for k in ("title", "plot", "runtime", "directors", "writers")}
 
 
 def _users_imdb_id(block: dict[str, Any], ours: dict[str, int | None]) -> str | None:

@@ -1120,10 +1120,13 @@ def _record_episode(
     if pr.nfo:
         # each block's own elements we do not own (its play count, resume point, userrating,
         # displayseason...): publish writes them back into that episode's block
+        # and its own values of the fields an item has (title, plot...): the item takes the
+        # first episode's, publish falls back to the block's for a later episode of the file
         hints["nfo_episodes"] = [
             {"season": n.season, "episode": n.episode, "tmdb_id": n.data.tmdb_id,
              "tvdb_id": n.data.tvdb_id, "imdb_id": n.data.imdb_id,
-             "title": n.data.fields.get("title"), "extra": list(n.data.unknown_elements)}
+             **{key: n.data.fields.get(field) for key, field in _BLOCK_FIELDS},
+             "extra": list(n.data.unknown_elements)}
             for n in pr.nfo
         ]  # fmt: skip
         if pr.nfo_hash != item.source_nfo_hash:
@@ -1136,6 +1139,16 @@ def _record_episode(
     if not is_new:
         item.save()
     return item, is_new, pr
+
+
+# an episode block's values kept per block (`hints["nfo_episodes"]`): key, nfo_read's field
+_BLOCK_FIELDS = (
+    ("title", "title"),
+    ("plot", "plot"),
+    ("runtime", "runtime"),
+    ("directors", "directors"),
+    ("writers", "credits"),
+)
 
 
 def _first_episodes_block(

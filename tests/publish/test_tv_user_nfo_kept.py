@@ -499,3 +499,38 @@ def test_the_users_runtime_and_crew_stay_when_tmdb_has_none(trt):
     assert block.findtext("runtime") == "57"
     assert [d.text for d in block.iterfind("director")] == ["David Slade"]
     assert [c.text for c in block.iterfind("credits")] == ["Bryan Fuller", "Michael Green"]
+
+
+def test_each_episode_of_a_multi_episode_file_keeps_its_own_blocks_values(trt):
+    """MediaElch's American Dad S02E03-S02E04 NFO (E4's block first). TMDB has no overview,
+    crew or rating of E4, then no E4 at all: E4's block keeps its own title, plot, writer and
+    director from the user's E4 block, as the file's first episode keeps those of its block
+    (through the item). Before, only the first episode could fall back to the user's values:
+    E4 was written "Episode 4" with no plot, its user's text gone."""
+    rel = "Season 02/Breaking Bad - S02E03E04.mkv"
+    built = build_show(trt, files={rel: (2, [3, 4])})
+    nfo = built.path(rel).with_suffix(".nfo")
+    nfo.write_text(MEDIAELCH_MULTI.read_text("utf-8"), "utf-8")
+    scan(trt)
+    ep = db.Movie.get_by_id(built.episodes[rel].id)
+    e3_tmdb, e4_tmdb = ep.episode_details
+    tmdb_has_none = {"plot": None, "rating": None, "votes": None, "directors": [], "writers": []}
+    ep.episode_details = [e3_tmdb, {**e4_tmdb, **tmdb_has_none}]
+    ep.save()
+    publish_item(trt, built.reload())
+    e3, e4 = blocks(nfo)
+    assert e3.findtext("title") == "Episode 2x3 title"  # TMDB's, where it has one
+    assert e4.findtext("title") == "Episode 2x4 title"
+    assert e4.findtext("plot").startswith("When Stan's father passes away")
+    assert [c.text for c in e4.iterfind("credits")] == ["Steve Hely"]
+    assert [d.text for d in e4.iterfind("director")] == ["Albert Calleros"]
+    assert len(e4.findall("plot")) == 1
+
+    # TMDB has no E4 at all: the user's block gives its title too
+    ep.episode_details = [e3_tmdb]
+    ep.save()
+    publish_item(trt, built.reload())
+    e3, e4 = blocks(nfo)
+    assert (e3.findtext("title"), e4.findtext("title")) == ("Episode 2x3 title", "Con Heir")
+    assert e4.findtext("plot").startswith("When Stan's father passes away")
+    assert [c.text for c in e4.iterfind("credits")] == ["Steve Hely"]
