@@ -83,6 +83,9 @@ log = logging.getLogger(__name__)
 
 SHOW_NFO = "tvshow.nfo"
 SEASON_NFO = "season.nfo"  # in a season folder: Jellyfin's, Emby's and tinyMediaManager's
+# in the show folder: tinyMediaManager's season NFO naming "seasonXX.nfo" (`season01.nfo`,
+# `season-specials.nfo`: TvShowSeasonNfoNaming.SEASON), as its reader matches it
+_SHOW_FOLDER_SEASON_NFO = re.compile(r"season(?:([0-9]{2,9})|-(specials))\.nfo", re.I)
 _SEASON_ART = re.compile(r"^season(?:(\d{2,4})|-(specials|all))-([a-z]+)$")
 
 
@@ -746,13 +749,15 @@ def _offer_season_name(item: db.Movie, name: str, before: str | None = None) -> 
 def _record_season_nfos(
     rt: Runtime, show: db.Movie, show_dir: Path, walk: _ShowWalk, report: ScanReport
 ) -> None:
-    """The title and plot of each season folder's `season.nfo` (Jellyfin's, Emby's, tMM's) on
-    that season's item, as tvshow.nfo's `<namedseason>` names it (`_name_season`: a name of the
-    user's own locked, so enrich does not put TMDB's back; the file's next name replaces the one
-    it gave), its plot locked alike; publish writes the name into our tvshow.nfo's
-    `<namedseason>` (Kodi reads no season.nfo). The season is the folder's (`Season 02`,
-    `Specials`), else the file's `<seasonnumber>`; a file naming another season than its folder
-    is not taken. Read again only when its size or mtime changed; never written nor removed."""
+    """The title and plot of each season folder's `season.nfo` (Jellyfin's, Emby's, tMM's), and
+    of tMM's `seasonNN.nfo`/`season-specials.nfo` in the show folder, on that season's item, as
+    tvshow.nfo's `<namedseason>` names it (`_name_season`: a name of the user's own locked, so
+    enrich does not put TMDB's back; the file's next name replaces the one it gave), its plot
+    locked alike; publish writes the name into our tvshow.nfo's `<namedseason>` (Kodi reads no
+    season.nfo). The season is the folder's (`Season 02`, `Specials`) or the name's
+    (`season02.nfo`), else the file's `<seasonnumber>`; a file naming another season than its
+    folder or name is not taken. Read again only when its size or mtime changed; never written
+    nor removed."""
     seasons = {
         s.season: s
         for s in db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON)
@@ -762,8 +767,7 @@ def _record_season_nfos(
     found, refused = _season_nfo_files(rt.config, show_dir, walk)
     for reason in refused:
         _season_nfo_problem(show, reason, report)
-    for folder, path, seen in found:
-        number = season_of_folder(folder)
+    for label, path, seen, number in found:
         if number in done:
             continue  # `Season 1` and `Season 01`: the first in name order names it
         if (known := cached.get((str(path), *seen))) is not None and number in (None, known.season):
@@ -781,7 +785,8 @@ def _record_season_nfos(
         if number is not None and nfo.number is not None and nfo.number != number:
             _season_nfo_problem(
                 show,
-                f"{path}: its <seasonnumber> is {nfo.number}, its folder season {number}; ignored",
+                f"{path}: its <seasonnumber> is {nfo.number}, its {_where(path)} season {number};"
+                " ignored",
                 report,
                 level="warning",
             )
@@ -795,26 +800,39 @@ def _record_season_nfos(
             item = db.Movie.get_by_id(item.id)
             _apply_season_nfo(item, nfo, nfo_hash, [str(path), *seen])
         for warning in nfo.data.warnings:
-            db.record_event(
-                "scan.warning", f"{SEASON_NFO} of {folder}: {warning}", movie=item, level="warning"
-            )
+            db.record_event("scan.warning", f"{label}: {warning}", movie=item, level="warning")
+
+
+def _where(path: Path) -> str:
+    """What gives a season NFO its season: its folder's name, or its own (`season02.nfo`)."""
+    return "folder's" if path.name == SEASON_NFO else "name's"
 
 
 def _season_nfo_files(
     config: Config, show_dir: Path, walk: _ShowWalk
-) -> tuple[list[tuple[str, Path, tuple[int, int]]], list[str]]:
-    """(folder name, path, (size, mtime_ns)) of each `season.nfo` in a folder of the show the
-    walk enters, in name order; not one the publish ledger says we wrote, nor a symlink out of
-    every library (why each such one is not read: the second list)."""
+) -> tuple[list[tuple[str, Path, tuple[int, int], int | None]], list[str]]:
+    """(label, path, (size, mtime_ns), season) of each `season.nfo` in a folder of the show the
+    walk enters (the season its folder's name gives), in name order, then of each
+    `seasonNN.nfo`/`season-specials.nfo` in the show folder (tinyMediaManager's: the season its
+    name gives); not one the publish ledger says we wrote, nor a symlink out of every library
+    (why each such one is not read: the second list)."""
     try:
         entries = sorted(os.scandir(show_dir), key=lambda e: e.name)
     except OSError:
         return [], []  # the episodes' walk reports the folder
     found, refused = [], []
+    in_folders: list[tuple[str, Path, int | None]] = []
+    in_show: list[tuple[str, Path, int | None]] = []
     for entry in entries:
-        if is_skipped_show_folder(entry.name) or not is_utf8(entry.path) or not walk.enters(entry):
+        if not is_utf8(entry.path):
             continue
-        path = Path(entry.path) / SEASON_NFO
+        if (m := _SHOW_FOLDER_SEASON_NFO.fullmatch(entry.name)) is not None:
+            number = 0 if m.group(2) else int(m.group(1))
+            in_show.append((entry.name, Path(entry.path), number))
+        elif not is_skipped_show_folder(entry.name) and walk.enters(entry):
+            path = Path(entry.path) / SEASON_NFO
+            in_folders.append((f"{SEASON_NFO} of {entry.name}", path, season_of_folder(entry.name)))
+    for label, path, number in in_folders + in_show:
         try:
             if not nfo_present(path):
                 continue
@@ -824,7 +842,7 @@ def _season_nfo_files(
         if (reason := refused_link(path, config)) is not None:
             refused.append(reason)
         elif not _written_by_us(path):
-            found.append((entry.name, path, (st.st_size, st.st_mtime_ns)))
+            found.append((label, path, (st.st_size, st.st_mtime_ns), number))
     return found, refused
 
 

@@ -366,6 +366,29 @@ def test_a_new_shows_seasons_are_named_by_their_season_nfo(trt):
     assert any("outside every configured library" in why for _path, why in report.errors)
 
 
+def test_tinymediamanagers_season_nfos_in_the_show_folder_are_read(trt):
+    """tinyMediaManager's season NFO naming "seasonXX.nfo" (TvShowSeasonNfoNaming.SEASON, and
+    SEASON_FOLDER for a show without season folders) writes `season02.nfo` and, for season 0,
+    `season-specials.nfo` into the show folder, not a season folder; its reader takes
+    `season(\\d{2,}|-specials)?.nfo`. They name their season as a season folder's season.nfo
+    does; one whose `<seasonnumber>` is not its name's season is not taken (a warning). Before,
+    only `season.nfo` in a season folder was read: these names were lost on publish."""
+    folder = Path(trt.config.library[0].path) / "Torchwood"
+    folder.mkdir(parents=True)
+    for name in ("Torchwood - S00E01.mkv", "Torchwood - S02E01.mkv", "Torchwood - S03E01.mkv"):
+        (folder / name).write_bytes(SAMPLE.read_bytes())
+    (folder / "season02.nfo").write_text(tmm_season_nfo(2, "The Second", "Two."), "utf-8")
+    (folder / "season-specials.nfo").write_text(tmm_season_nfo(0, "Extras", "x"), "utf-8")
+    (folder / "season03.nfo").write_text(tmm_season_nfo(4, "Not Three", "x"), "utf-8")
+    scan(trt)
+    named = {
+        s.season: (s.title, s.plot) for s in db.Movie.select().where(db.Movie.kind == db.SEASON)
+    }
+    assert named == {0: ("Extras", "x"), 2: ("The Second", "Two."), 3: ("Season 3", None)}
+    warned = [e.message for e in db.Event.select() if "seasonnumber" in e.message]
+    assert len(warned) == 1 and "season03.nfo" in warned[0]
+
+
 def test_an_episodes_rating_genres_studio_and_dates_from_kodis_export_are_kept(trt):
     """Kodi's episode reader (CVideoInfoTag::ParseNative) takes `<mpaa>`, `<sorttitle>`,
     `<premiered>`, `<year>`, `<genre>`, `<studio>`, `<tagline>`, `<outline>`, `<country>`,
