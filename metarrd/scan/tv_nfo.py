@@ -43,12 +43,16 @@ _TMDB_API_TV_URL = re.compile(r"themoviedb\.org/3/tv/([0-9]+)")
 _TVDB_URL = re.compile(
     r"thetvdb\.com/(?:\?tab=series&(?:amp;)?id=|api/[^/]+/series/|series/)([0-9]+)"
 )
-_IMDB_URL = re.compile(r"imdb\.[a-z.]+/title/(tt[0-9]{7,8})")
+# each pattern below is bounded after its literal start: an unbounded `[a-z.]+`, `[^>]*` or
+# `[^}]*?` scanned to the end of a 5 MB text from each of its 100,000s of starts (hours)
+_IMDB_URL = re.compile(r"imdb\.[a-z.]{2,12}/title/(tt[0-9]{7,8})")  # imdb.com, imdb.co.uk
 # the episode guide of Kodi 18's TheTVDB scraper (v2 API), as MediaElch, tinyMediaManager and
 # TVRename write it too: `https://api.thetvdb.com/login?{"apikey":"...","id":121361}|...`
-_TVDB_LOGIN_URL = re.compile(r"api\.thetvdb\.com/login\?\{[^}]*?[\"']id[\"']\s*:\s*[\"']?([0-9]+)")
+_TVDB_LOGIN_URL = re.compile(
+    r"api\.thetvdb\.com/login\?\{[^}]{0,500}?[\"']id[\"']\s{0,20}:\s{0,20}[\"']?([0-9]+)"
+)
 _LONE_URL = re.compile(r"https?://\S+")
-_FILLED_UNIQUEID = re.compile(r"<uniqueid(?:\s[^>]*)?>\s*[^<\s]")
+_FILLED_UNIQUEID = re.compile(r"<uniqueid(?:\s[^<>]*)?>\s*[^<\s]")  # no `<` in an attribute
 _BLOCK_START = re.compile(r"<episodedetails(?=[\s>/])")
 # an episode's page names its show: themoviedb.org/tv/1399-game-of-thrones/season/1/episode/2
 _TMDB_EPISODE_URL = re.compile(

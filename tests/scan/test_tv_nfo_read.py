@@ -402,3 +402,36 @@ def test_a_hostile_or_odd_season_nfo_is_refused(tmp_path):
     os.mkfifo(nfo)
     with pytest.raises(NfoError, match="not a regular file"):
         read_season_nfo(nfo)
+
+
+# --- hostile sizes ------------------------------------------------------------------------------
+
+
+def test_a_tvshow_nfo_made_to_stall_the_id_search_is_read_in_one_pass(tmp_path):
+    """A tvshow.nfo under the size limit (4.6 MB) whose comment repeats `<uniqueid ` and
+    `imdb.`, and whose episode guide repeats Kodi 18's `api.thetvdb.com/login?{` with no `}`:
+    the id patterns (`<uniqueid(\\s[^>]*)?>`, `imdb\\.[a-z.]+/title/`, `\\{[^}]*?"id"`) had no
+    bound, so each of the 100,000s of starts scanned to the end of the text: hours, stopping
+    the scan of every show behind it. The real ids are read; a URL NFO of `imdb.` alike."""
+    path = tmp_path / "tvshow.nfo"
+    body = (
+        "<tvshow><title>Breaking Bad</title>"
+        + "<!-- "
+        + "<uniqueid " * 150_000
+        + "imdb." * 300_000
+        + "-->"
+        + "<episodeguide>"
+        + "api.thetvdb.com/login?{" * 60_000
+        + "</episodeguide>"
+        + '<uniqueid type="tmdb">1396</uniqueid></tvshow>'
+    )
+    path.write_text(body)
+    assert path.stat().st_size < MAX_NFO_BYTES
+    show = read_show_nfo(path)
+    assert (show.tmdb_id, show.tvdb_id, show.imdb_id) == (1396, None, None)
+
+    url = tmp_path / "S01E01.nfo"
+    url.write_text("https://www.themoviedb.org/tv/1396 " + "imdb." * 900_000)
+    assert url.stat().st_size < MAX_NFO_BYTES
+    [episode] = read_episode_nfo(url)
+    assert episode.show_ids == {"tmdb": 1396}
