@@ -274,12 +274,20 @@ def has_scraper_url(text: str) -> bool:
     return any(p.search(text) for p in _SCRAPER_URLS)
 
 
-def neutralise_scraper_urls(xml_text: str) -> str:
-    """Write the slash of every scraper-recognised URL as `&#47;` (same value for XML readers)."""
-    for pattern in _SCRAPER_URLS:
-        while m := pattern.search(xml_text):
-            xml_text = xml_text[: m.start(1)] + "&#47;" + xml_text[m.end(1) :]
+def neutralise_scraper_urls(
+    xml_text: str, patterns: Iterable[re.Pattern[str]] = _SCRAPER_URLS
+) -> str:
+    """Write the slash of every scraper-recognised URL as `&#47;` (same value for XML readers):
+    group 1 of each of `patterns`. One pass per pattern: searching and rebuilding the whole
+    text once per URL took hours for a user's element repeating one 300,000 times."""
+    for pattern in patterns:
+        xml_text = pattern.sub(_slash_written_as_reference, xml_text)
     return xml_text
+
+
+def _slash_written_as_reference(m: re.Match[str]) -> str:
+    start = m.start()
+    return m[0][: m.start(1) - start] + "&#47;" + m[0][m.end(1) - start :]
 
 
 def is_absolute_url(value: str | None) -> bool:

@@ -248,10 +248,7 @@ def _uniqueids(
 def _text(root: etree._Element) -> str:
     etree.indent(root, space="  ")
     text = nfo.neutralise_scraper_urls(etree.tostring(root, encoding="unicode"))
-    for pattern in _TV_SCRAPER_URLS:
-        while m := pattern.search(text):
-            text = text[: m.start(1)] + "&#47;" + text[m.end(1) :]
-    return text
+    return nfo.neutralise_scraper_urls(text, _TV_SCRAPER_URLS)
 
 
 def cast_members(roles: Iterable) -> tuple[CastMember, ...]:

@@ -229,3 +229,19 @@ def test_season_art_names():
         tv_layout.all_seasons_art_name("season-all-landscape", "jpg") == "season-all-landscape.jpg"
     )
     assert tv_layout.show_art_name("fanart", 2, "jpg") == "fanart1.jpg"
+
+
+def test_a_users_element_full_of_scraper_urls_is_written_in_one_pass():
+    """A user's tvshow.nfo or episode block (under the 5 MB limit) whose kept element repeats
+    `thetvdb.com/` and `imdb.com/title/tt1` (Kodi's scrapers would take the first as the
+    show's URL): each slash is written `&#47;` as before, but each replacement searched and
+    rebuilt the whole text again, 300,000 times (hours of one publish, the show's lease
+    lost)."""
+    count = 150_000
+    note = "<note>" + "thetvdb.com/ imdb.com/title/tt1 " * count + "</note>"
+    text = render_tvshow(replace(SHOW, extra=(note,))).decode()
+    assert text.count("thetvdb.com&#47; imdb.com&#47;title/tt1 ") == count
+    assert "thetvdb.com/" not in text and "imdb.com/title" not in text
+    episode = render_episodes([replace(EPISODES[0], extra=(note,))]).split(b"?>", 1)[1]
+    [kept] = etree.fromstring(episode).iter("note")
+    assert kept.text.count("thetvdb.com/ imdb.com/title/tt1") == count  # same value when read
