@@ -36,6 +36,9 @@ from metarrd.scan.nfo_read import (
     refuse_entity_declarations,
 )
 
+# blocks read of an episode NFO: a file holds one per episode, Kodi reads at most 50 episodes
+# of one name (its range cap); 300,000 blocks of a 5 MB file were 300,000 kept in the item's hints
+MAX_EPISODE_BLOCKS = 100
 _LEGACY_ID = re.compile(r"<id>\s*([0-9]+)\s*</id>")
 _TMDB_TV_URL = re.compile(r"themoviedb\.org/tv/([0-9]+)")
 # the episode guide of Kodi 17/18's TMDB TV scraper: its API URL (`cache="tmdb-46639-en.json"`)
@@ -243,7 +246,8 @@ def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
 
 
 def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
-    """Every `<episodedetails>` block of an episode NFO, in file order. Like Kodi (NfoFile.cpp),
+    """Every `<episodedetails>` block of an episode NFO (the first `MAX_EPISODE_BLOCKS`, with a
+    warning past them), in file order. Like Kodi (NfoFile.cpp),
     each block is read from its `<episodedetails` on: back to back blocks, and the wrapper root
     Medusa (`<kodimultiepisode>`) and SickBeard (`<xbmcmultiepisode>`) put around them, read
     alike. The file is decoded once, as a single NFO is (BOM, UTF-16, Windows-1252 with a
@@ -252,12 +256,19 @@ def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
     text = decode_nfo(_read_bytes(path), path, warnings)
     refuse_entity_declarations(text, path)  # the DOCTYPE is not in any block
     starts = [m.start() for m in _BLOCK_START.finditer(text)]
+    if len(starts) > MAX_EPISODE_BLOCKS:
+        warnings.append(
+            f"holds {len(starts):,} <episodedetails> blocks, one per episode of the file: only"
+            f" the first {MAX_EPISODE_BLOCKS} are read"
+        )
+        starts = starts[: MAX_EPISODE_BLOCKS + 1]  # the last one ends the one before it
     if not starts:  # no block: what parse_text makes of it (URL, other root, an error)
         if (url := _episode_url_nfo(text, path, warnings)) is not None:
             return [url]
         blocks = [text]
     else:
-        blocks = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)], strict=True)]
+        ends = starts[1:] + [len(text)]
+        blocks = [text[a:b] for a, b in zip(starts, ends, strict=True)][:MAX_EPISODE_BLOCKS]
     return [
         EpisodeNfo(
             # an untyped uniqueid is the old TVDB scraper's episode id (Kodi 14's export:

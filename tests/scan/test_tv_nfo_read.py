@@ -435,3 +435,21 @@ def test_a_tvshow_nfo_made_to_stall_the_id_search_is_read_in_one_pass(tmp_path):
     assert url.stat().st_size < MAX_NFO_BYTES
     [episode] = read_episode_nfo(url)
     assert episode.show_ids == {"tmdb": 1396}
+
+
+def test_an_episode_nfo_of_300000_blocks_is_read_up_to_its_cap(tmp_path):
+    """A 5 MB episode NFO of 300,000 `<episodedetails/>` blocks: every block was read and kept
+    in the item's hints (each its ids, values and elements): a JSON of tens of MB on one item,
+    loaded with it everywhere. A file holds one block per episode (Kodi reads at most 50 of one
+    name): the first 100 are read, with a warning."""
+    path = tmp_path / "S01E01.nfo"
+    path.write_text(
+        "<episodedetails><title>Pilot</title><season>1</season><episode>1</episode>"
+        "</episodedetails>" + "<episodedetails/>" * 290_000
+    )
+    assert path.stat().st_size < MAX_NFO_BYTES
+    blocks = read_episode_nfo(path)
+    assert len(blocks) == 100
+    assert (blocks[0].season, blocks[0].episode, blocks[0].data.fields["title"]) == (1, 1, "Pilot")
+    assert "holds 290,001 <episodedetails> blocks" in blocks[0].data.warnings[0]
+    assert blocks[-1].data.fields == {}  # read to its end, not into the next block
