@@ -232,7 +232,7 @@ def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
         if text.startswith("{"):
             try:
                 ids = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # nested too deep: no guide, not the show's end
                 return []
             if isinstance(ids, dict):
                 return [(k, str(v)) for k, v in ids.items() if k in ("tmdb", "tvdb", "imdb") and v]

@@ -453,3 +453,18 @@ def test_an_episode_nfo_of_300000_blocks_is_read_up_to_its_cap(tmp_path):
     assert (blocks[0].season, blocks[0].episode, blocks[0].data.fields["title"]) == (1, 1, "Pilot")
     assert "holds 290,001 <episodedetails> blocks" in blocks[0].data.warnings[0]
     assert blocks[-1].data.fields == {}  # read to its end, not into the next block
+
+
+def test_an_episode_guide_of_json_nested_100000_deep_is_no_guide(tmp_path):
+    """Kodi 19.5+'s episode guide is a line of JSON (`{"tmdb":"1396",...}`); one nested 100,000
+    deep (0.2 MB) made `json.loads` raise RecursionError, which no reader's caller expects:
+    the scan of the whole show failed and none of its episodes was recorded. It is no guide;
+    the show's other ids are read."""
+    path = tmp_path / "tvshow.nfo"
+    deep = '{"tmdb":' + "[" * 100_000 + "]" * 100_000 + "}"
+    path.write_text(
+        f"<tvshow><title>Breaking Bad</title><episodeguide>{deep}</episodeguide>"
+        '<uniqueid type="tvdb">81189</uniqueid></tvshow>'
+    )
+    show = read_show_nfo(path)
+    assert (show.tmdb_id, show.tvdb_id) == (None, 81189)
