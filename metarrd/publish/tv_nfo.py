@@ -218,7 +218,7 @@ def _users_aired(extra: Iterable[str]) -> str | None:
     """The `<aired>` of the user's block: the date when the provider has none (TMDB has no air
     date of many episodes, specials above all); `_episode` keeps it only as `YYYY-MM-DD`."""
     for el in nfo._parsed(extra):
-        if el.tag == "aired" and (text := "".join(el.itertext()).strip()):
+        if el.tag == "aired" and (text := str(el.xpath("string()")).strip()):
             return text
     return None
 

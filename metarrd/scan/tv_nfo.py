@@ -178,7 +178,7 @@ def named_seasons(elements: Iterable[str]) -> dict[int, str]:
         if node is None:
             continue
         number = re.fullmatch(r"\s*([0-9]{1,9})\s*", node.get("number") or "")
-        name = "".join(node.itertext()).strip()
+        name = str(node.xpath("string()")).strip()  # itertext is quadratic (nfo_read._text)
         if number and name and len(name) <= MAX_TEXT:
             names.setdefault(int(number.group(1)), name)
     return names
@@ -228,7 +228,7 @@ def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
             continue
         if (node := _element(element)) is None:
             return []
-        text = "".join(node.itertext()).strip()
+        text = str(node.xpath("string()")).strip()
         if text.startswith("{"):
             try:
                 ids = json.loads(text)

@@ -468,3 +468,22 @@ def test_an_episode_guide_of_json_nested_100000_deep_is_no_guide(tmp_path):
     )
     show = read_show_nfo(path)
     assert (show.tmdb_id, show.tvdb_id) == (None, 81189)
+
+
+def test_season_names_and_a_guide_full_of_comments_are_read_in_one_pass(tmp_path):
+    """A tvshow.nfo (4.2 MB) whose `<namedseason>` and `<episodeguide>` hold 300,000 comments
+    each: their text was joined from itertext(), quadratic over comments (minutes at each scan
+    of the show, which now offers the names to its seasons every time); XPath's string() reads
+    the same text in one pass."""
+    path = tmp_path / "tvshow.nfo"
+    path.write_text(
+        '<tvshow><title>Torchwood</title><namedseason number="3">Children'
+        + "<!---->" * 300_000
+        + ' of Earth</namedseason><episodeguide>{"tmdb":"1396"'
+        + "<!---->" * 300_000
+        + "}</episodeguide></tvshow>"
+    )
+    assert path.stat().st_size < MAX_NFO_BYTES
+    show = read_show_nfo(path)
+    assert show.named_seasons == {3: "Children of Earth"}
+    assert (show.tmdb_id, show.source["tmdb"]) == (1396, "episodeguide")
