@@ -17,7 +17,9 @@ ignores Range sends the whole file, which is then downloaded in full. An HTML pa
 an image (a captive portal, a block page) is `ProviderUnavailable`: the network's doing, not the
 picture's. A URL that is gone for good
 (404, or not an image: `mark_gone`) is remembered for `GONE_SECONDS`, so a publish right after
-an enrich does not ask again.
+an enrich does not ask again. A JSON answer is read here, at most `MAX_JSON_BYTES` once decoded
+(a gzip bomb is refused, not held in memory), and no body may take longer than `body_timeout`
+to arrive (a server that drips a byte within every read timeout is a timeout all the same).
 
 The environment is read once, when a client is made: the proxies (`HTTP_PROXY`, `HTTPS_PROXY`,
 `ALL_PROXY`, `NO_PROXY`, lower case first, as requests and curl read them) and a CA bundle
@@ -48,6 +50,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from metarrd import __version__
@@ -66,6 +69,8 @@ USER_AGENT = f"metarrd/{__version__} (+https://github.com/metarrd/metarrd)"
 RETRY_STATUSES = {500, 502, 503, 504, 520, 521, 522, 523, 524}  # 52x: Cloudflare, origin down
 MAX_RETRY_AFTER = 60.0
 GONE_SECONDS = 3600.0
+MAX_JSON_BYTES = 64 * 1024 * 1024  # decoded; TMDB's largest answers (a soap's credits) are a few MB
+BODY_SECONDS = 300.0  # the longest a body may take to arrive, however steadily it drips
 _CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
 
@@ -170,11 +175,13 @@ class HttpClient:
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         use_proxies: bool = True,
+        body_timeout: float = BODY_SECONDS,
     ):
         """`use_proxies=False`: straight to every host, whatever the environment says (a
         caller that checks the address each connection reaches: through a proxy it would see
         only the proxy's)."""
         self.timeout = timeout
+        self.body_timeout = body_timeout
         self.max_retries = max_retries
         self.backoff = backoff
         self.per_host = per_host
@@ -264,8 +271,12 @@ class HttpClient:
         stream: bool = False,
         timeout: float | None = None,
         patient: bool = True,
+        max_body: int | None = None,
     ) -> requests.Response:
         """Send with the retry policy; return a 2xx response or raise a ProviderError.
+
+        `max_body`: the body is read here, at most that many bytes once decoded (more is a
+        ProviderError) and within `body_timeout`; a body cut short or too slow is retried.
 
         `patient=False`: no waiting in this thread; a failure worth retrying (or a host that
         asked us to wait) raises `TryAgain` with the wait instead. Where the host's cap is
@@ -289,10 +300,12 @@ class HttpClient:
                         params=params,
                         headers=headers,
                         json=json,
-                        stream=stream,
+                        stream=stream or max_body is not None,
                         timeout=timeout or self.timeout,
                         proxies=self.proxies_for(url),
                     )
+                    if max_body is not None and resp.status_code < 400:
+                        self._read_body(resp, max_body, provider=provider, url=url)
             except requests.Timeout:
                 reason, wait = "timed out", self.backoff_for(attempt)
             except (
@@ -371,7 +384,15 @@ class HttpClient:
         json: Any = None,
     ) -> Any:
         hdrs = {"Accept": "application/json", **(headers or {})}
-        resp = self.request(method, url, provider=provider, params=params, headers=hdrs, json=json)
+        resp = self.request(
+            method,
+            url,
+            provider=provider,
+            params=params,
+            headers=hdrs,
+            json=json,
+            max_body=MAX_JSON_BYTES,
+        )
         try:
             return resp.json()
         except ValueError:  # a captive portal's or a CDN's page, a body cut short: try later
@@ -412,13 +433,16 @@ class HttpClient:
         total = _total_size(resp)
         content_type = resp.headers.get("Content-Type", "")
         size = 0
+        looked = "html" not in content_type.lower()
         try:
-            for chunk in resp.iter_content(chunk_size):
-                if not size and "html" in content_type.lower() and chunk.lstrip()[:1] == b"<":
-                    # a captive portal, a block page, a CDN error page: may be gone next time
-                    raise ProviderUnavailable(
-                        provider, f"{redact(url)} answered with an HTML page, not an image"
-                    )
+            for chunk in _chunks(resp, chunk_size, time.monotonic() + self.body_timeout):
+                if not looked and chunk.strip():
+                    looked = True
+                    if chunk.lstrip()[:1] == b"<":
+                        # a captive portal, a block page, a CDN error page: may be gone next time
+                        raise ProviderUnavailable(
+                            provider, f"{redact(url)} answered with an HTML page, not an image"
+                        )
                 size += len(chunk)
                 if size > max_bytes:
                     raise ProviderError(
@@ -432,6 +456,25 @@ class HttpClient:
         finally:
             resp.close()
         return Download(url, resp.status_code, content_type, size, total or size)
+
+    def _read_body(self, resp: requests.Response, limit: int, *, provider: str, url: str) -> None:
+        """Read the whole body into `resp` (as requests does without `stream`), refusing more
+        than `limit` bytes once decoded: a gzip body of a few KB can decode to gigabytes."""
+        body = bytearray()
+        try:
+            for chunk in _chunks(resp, 64 * 1024, time.monotonic() + self.body_timeout):
+                body += chunk
+                if len(body) > limit:
+                    raise ProviderError(
+                        provider,
+                        f"{redact(url)} answered with more than {limit // 1048576} MB; not read",
+                    )
+        except BaseException:
+            resp.close()
+            raise
+        resp._content = bytes(body)
+        resp._content_consumed = True
+        resp.close()  # the body is read: the connection goes back to the pool
 
     def backoff_for(self, attempt: int) -> float:
         """The wait before retry number `attempt` (exponential, at most 30 s)."""
@@ -472,6 +515,31 @@ def bypasses_proxy(url: str, no_proxy: str) -> bool:
             return False
 
     return any(matches(entry) for entry in entries)
+
+
+def _chunks(resp: requests.Response, size: int, deadline: float) -> Iterator[bytes]:
+    """A streamed body, decoded, as it comes (pieces of at most `size` bytes), with requests'
+    exceptions. Each read has the client's timeout, but a body that drips a byte now and then
+    never times out: past `deadline` (time.monotonic) it is a ReadTimeout. urllib3's `read1`
+    returns what has come; `read(size)` (urllib3 1.x) waits for `size` bytes."""
+    raw = resp.raw
+    read = getattr(raw, "read1", None) or raw.read
+    while True:
+        if time.monotonic() > deadline:
+            raise requests.exceptions.ReadTimeout("the answer did not end in time")
+        try:
+            chunk = read(size, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.exceptions.ReadTimeout(exc) from None
+        except urllib3.exceptions.ProtocolError as exc:  # reset, or cut short
+            raise requests.exceptions.ChunkedEncodingError(exc) from None
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from None
+        except urllib3.exceptions.SSLError as exc:
+            raise requests.exceptions.SSLError(exc) from None
+        if not chunk:
+            return
+        yield chunk
 
 
 def _total_size(resp: requests.Response) -> int | None:

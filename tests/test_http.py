@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from metarrd import http
 from metarrd.errors import NotFound, ProviderAuthError, ProviderError, ProviderUnavailable
 from metarrd.http import HttpClient, redact, scrub
 
@@ -30,7 +33,10 @@ class Scripted(BaseHTTPRequestHandler):
         if "Content-Length" not in headers:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if callable(body):  # writes the body itself (a drip)
+            body(self.wfile)
+        else:
+            self.wfile.write(body)
 
     def log_message(self, *args):
         pass
@@ -259,3 +265,40 @@ def test_a_hosts_freed_slot_goes_to_the_lowest_rank_waiting():
     assert served == ["early", "early-2", "middle", "late"]
     slots.acquire()  # every slot came back: one, free again
     assert slots._free == 0 and not slots._waiting
+
+
+def test_a_gzip_answer_that_decodes_to_gigabytes_is_refused_not_read(server, client, monkeypatch):
+    """A few KB of gzip that decode to gigabytes (a hostile or broken mirror): requests reads a
+    JSON answer whole into memory, so the daemon's memory grew until the kernel killed it."""
+    monkeypatch.setattr(http, "MAX_JSON_BYTES", 1024 * 1024, raising=False)
+    bomb = gzip.compress(b"{" + b" " * (8 * 1024 * 1024) + b"}")  # 8 KB, 8 MB decoded
+    Scripted.script["/bomb"] = [(200, {**JSON, "Content-Encoding": "gzip"}, bomb)]
+    with pytest.raises(ProviderError, match="more than 1 MB; not read"):
+        client.get_json(f"{server}/bomb", provider="tmdb")
+    assert len(Scripted.seen) == 1  # not retried: it would say the same again
+
+
+def _drip(wfile):
+    """A byte every 20 ms, well within the read timeout, for as long as someone listens."""
+    try:
+        for _ in range(250):
+            wfile.write(b" ")
+            wfile.flush()
+            time.sleep(0.02)
+    except OSError:
+        pass
+
+
+@pytest.mark.parametrize("kind", ["json", "download"])
+def test_a_body_that_never_ends_is_given_up(server, client, waits, kind):
+    """Each read came in time, so the read timeout never fired: an answer that dripped a byte
+    now and then held its worker (and the item) for as long as the server kept it up."""
+    client.body_timeout = 0.3
+    Scripted.script["/drip"] = [(200, {**JSON, "Content-Length": "100000"}, _drip)]
+    if kind == "json":
+        with pytest.raises(ProviderUnavailable, match="timed out"):
+            client.get_json(f"{server}/drip", provider="tmdb")
+        assert len(waits) == 3  # retried like any timeout
+    else:
+        with pytest.raises(ProviderUnavailable, match="did not end in time"):
+            client.download(f"{server}/drip", io.BytesIO(), provider="tmdb")
