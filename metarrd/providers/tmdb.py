@@ -1,4 +1,11 @@
-"""TMDB v3 client: search, find, movie and TV details, configuration (docs/providers.md §1; TV: docs/tv.md)."""
+"""TMDB v3 client: search, find, movie and TV details, configuration (docs/providers.md §1; TV: docs/tv.md).
+
+Every answer is checked against the shape TMDB documents (`_conform`) before anyone reads it:
+an object where an object belongs, a list where a list belongs (null stands for either), and
+entries of such a list that are not objects dropped. An answer of another shape (a broken
+mirror or caching proxy) is `ProviderUnavailable` naming the field, so the job is retried later
+and the item says why, instead of failing with "internal error: AttributeError".
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ import time
 from typing import Any
 
 from metarrd.config import TmdbConfig
-from metarrd.errors import ConfigError, NotFound
+from metarrd.errors import ConfigError, NotFound, ProviderUnavailable
 from metarrd.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -17,6 +24,74 @@ PROVIDER = "tmdb"
 CONFIGURATION_TTL = 3 * 24 * 3600.0  # TMDB advises refreshing "every few days"
 MOVIE_APPENDS = "images,credits,external_ids,release_dates,videos,keywords"
 TV_APPENDS = "external_ids,aggregate_credits,content_ratings,images,keywords,videos"
+
+# The shapes the callers read: {} an object (its keys checked when given), [x] a list of x
+# ("" a text: a list's entries are kept when of the entry's type).
+_LIST: list = [{}]
+_IMAGES = {"posters": _LIST, "backdrops": _LIST, "logos": _LIST, "stills": _LIST}
+_CREDITS = {"cast": [{"roles": _LIST}], "crew": [{"jobs": _LIST}]}
+_EPISODE = {"crew": _LIST, "guest_stars": _LIST, "external_ids": {}, "images": _IMAGES}
+_SEASON = {"episodes": [_EPISODE], "images": _IMAGES, "external_ids": {}, "credits": _CREDITS}
+_DETAILS = {
+    "genres": _LIST,
+    "production_companies": _LIST,
+    "production_countries": _LIST,
+    "spoken_languages": _LIST,
+    "networks": _LIST,
+    "created_by": _LIST,
+    "seasons": _LIST,
+    "belongs_to_collection": {},
+    "external_ids": {},
+    "credits": _CREDITS,
+    "aggregate_credits": _CREDITS,
+    "images": _IMAGES,
+    "release_dates": {"results": [{"release_dates": _LIST}]},
+    "content_ratings": {"results": _LIST},
+    "videos": {"results": _LIST},
+    "keywords": {"keywords": _LIST, "results": _LIST},
+}
+_SEARCH = {"results": _LIST}
+_FIND = dict.fromkeys(
+    ("movie_results", "tv_results", "tv_episode_results", "tv_season_results", "person_results"),
+    _LIST,
+)
+_CONFIGURATION = {"images": {"profile_sizes": [""], "poster_sizes": [""]}}
+
+
+def _unexpected(where: str, value: Any, wanted: str) -> ProviderUnavailable:
+    return ProviderUnavailable(
+        PROVIDER,
+        f"{where} is {_kind(value)}, not {wanted}: an answer of an unexpected shape "
+        "(a broken mirror or proxy?); try again later",
+    )
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return {str: "a text", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _conform(value: Any, shape: Any, where: str) -> Any:
+    """`value` in `shape` (see `_DETAILS`); a list's entries of another type are dropped, a
+    value of another type raises ProviderUnavailable naming it (`where`)."""
+    if value is None or not isinstance(shape, dict | list):  # a scalar entry: as it is
+        return value
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            raise _unexpected(where, value, "an object")
+        for key, inner in shape.items():
+            if key in value:
+                value[key] = _conform(value[key], inner, f"{where}: {key}")
+        return value
+    if not isinstance(value, list):
+        raise _unexpected(where, value, "a list")
+    entry = shape[0]
+    return [_conform(v, entry, where) for v in value if isinstance(v, type(entry))]
 
 
 class TmdbClient:
@@ -30,23 +105,29 @@ class TmdbClient:
         self._configuration_at = 0.0
         self._lock = threading.Lock()
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    def _get(
+        self, path: str, params: dict[str, Any] | None = None, shape: Any = None
+    ) -> dict[str, Any]:
+        """The answer, an object in `shape` (`_conform`)."""
         params = {k: v for k, v in (params or {}).items() if v is not None}
         headers = {}
         if self.config.read_token:
             headers["Authorization"] = f"Bearer {self.config.read_token}"
         else:
             params["api_key"] = self.config.api_key
-        return self.http.get_json(
+        data = self.http.get_json(
             f"{self.base}{path}", provider=PROVIDER, params=params, headers=headers
         )
+        if not isinstance(data, dict):  # every TMDB answer is an object
+            raise _unexpected(path, data, "an object")
+        return _conform(data, shape or {}, path)
 
     def configuration(self) -> dict[str, Any]:
         """`/configuration`, fetched once and kept for a few days."""
         with self._lock:
             fresh = time.monotonic() - self._configuration_at < CONFIGURATION_TTL
             if self._configuration is None or not fresh:
-                self._configuration = self._get("/configuration")
+                self._configuration = self._get("/configuration", shape=_CONFIGURATION)
                 self._configuration_at = time.monotonic()
             return self._configuration
 
@@ -67,12 +148,15 @@ class TmdbClient:
                 "include_adult": "false",
                 "language": self.config.language,
             },
+            _SEARCH,
         )
         return list(data.get("results") or [])
 
     def find_imdb(self, imdb_id: str) -> list[dict[str, Any]]:
         data = self._get(
-            f"/find/{imdb_id}", {"external_source": "imdb_id", "language": self.config.language}
+            f"/find/{imdb_id}",
+            {"external_source": "imdb_id", "language": self.config.language},
+            _FIND,
         )
         return list(data.get("movie_results") or [])
 
@@ -93,6 +177,7 @@ class TmdbClient:
                 "append_to_response": append or None,
                 "include_image_language": ",".join(dict.fromkeys(langs)),
             },
+            _DETAILS,
         )
 
     def movie_or_none(self, tmdb_id: int, *, append: str = "") -> dict[str, Any] | None:
@@ -114,13 +199,16 @@ class TmdbClient:
                 "include_adult": "false",
                 "language": self.config.language,
             },
+            _SEARCH,
         )
         return list(data.get("results") or [])
 
     def find(self, external_id: str, source: str) -> dict[str, list[dict[str, Any]]]:
         """`/find/{id}` with `external_source` imdb_id | tvdb_id: all five result lists."""
         data = self._get(
-            f"/find/{external_id}", {"external_source": source, "language": self.config.language}
+            f"/find/{external_id}",
+            {"external_source": source, "language": self.config.language},
+            _FIND,
         )
         return {k: list(v or []) for k, v in (data or {}).items() if isinstance(v, list)}
 
@@ -129,14 +217,19 @@ class TmdbClient:
     ) -> dict[str, Any]:
         """A show's details with `append` (also `season/N` items, at most 20 in all)."""
         langs = image_languages or [self.config.language.split("-")[0], "en", "null"]
-        return self._get(
-            f"/tv/{int(tmdb_id)}",
+        path = f"/tv/{int(tmdb_id)}"
+        data = self._get(
+            path,
             {
                 "language": self.config.language,
                 "append_to_response": append or None,
                 "include_image_language": ",".join(dict.fromkeys(langs)),
             },
+            _DETAILS,
         )
+        for key in [k for k in data if k.startswith("season/")]:  # appended seasons
+            data[key] = _conform(data[key], _SEASON, f"{path}: {key}")
+        return data
 
     def tv_or_none(self, tmdb_id: int, *, append: str = "external_ids") -> dict[str, Any] | None:
         try:
@@ -149,6 +242,7 @@ class TmdbClient:
         return self._get(
             f"/tv/{int(tmdb_id)}/season/{int(season)}",
             {"language": self.config.language, "append_to_response": append or None},
+            _SEASON,
         )
 
     def tv_episode(
@@ -158,4 +252,5 @@ class TmdbClient:
         return self._get(
             f"/tv/{int(tmdb_id)}/season/{int(season)}/episode/{int(episode)}",
             {"language": self.config.language, "append_to_response": append or None},
+            _EPISODE,
         )

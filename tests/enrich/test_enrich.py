@@ -305,6 +305,42 @@ def test_a_page_or_a_cut_body_instead_of_tmdbs_json_waits_for_a_retry(rt, simula
     assert db.Movie.get_by_id(movie.id).identification_status == db.IDENTIFIED
 
 
+def test_a_tmdb_answer_of_an_unexpected_shape_names_the_field_and_waits_for_a_retry(
+    rt, simulator, monkeypatch
+):
+    """A broken mirror or caching proxy answered `keywords` with a list: the job failed for good
+    with "internal error: AttributeError: 'list' object has no attribute 'get'"."""
+    from metarrd.simulator import tmdb as sim_tmdb
+
+    monkeypatch.setattr(sim_tmdb, "keywords", lambda movie: ["action", "cyberpunk"])
+    movie = make_movie(rt)
+    queue.configure(rt.config, immediate=True)
+    jobs.bind(rt)
+    job = db.Job.get_by_id(jobs.enqueue_enrich(movie.id).id)
+    movie = db.Movie.get_by_id(movie.id)
+    assert job.state == jobs.QUEUED and "retry 1" in job.message
+    assert "/movie/603: keywords is a list, not an object" in movie.last_error
+    assert "internal error" not in movie.last_error
+    assert movie.identification_status == db.IDENTIFIED
+
+
+def test_entries_of_a_tmdb_list_that_are_not_objects_are_left_out(rt, simulator, monkeypatch):
+    """`null`, numbers or texts among the posters: the enrich failed with an AttributeError."""
+    from metarrd.simulator import tmdb as sim_tmdb
+
+    real = sim_tmdb.images
+
+    def images(movie, params):
+        found = real(movie, params)
+        return {**found, "posters": [None, 7, "poster.jpg", *found["posters"]]}
+
+    monkeypatch.setattr(sim_tmdb, "images", images)
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
+    assert selected(movie, "poster")
+
+
 def test_unknown_or_unidentified_items_are_refused(rt, simulator):
     with pytest.raises(ItemError, match="identify the item again"):
         enrich_item(rt, make_movie(rt, tmdb_id=987_654_321, title="Gone"))
