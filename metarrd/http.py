@@ -84,6 +84,12 @@ def scrub(text: str) -> str:
 
 # fanart.tv's keys travel in these headers (docs/providers.md §2.1)
 SECRET_HEADERS = ("api-key", "client-key")
+# where a provider's refused key is set (the players say their own: players/transport.py)
+KEY_SETTINGS = {
+    "tmdb": "api_key (or read_token) in [providers.tmdb]",
+    "fanart": "api_key in [providers.fanart]",
+    "tvdb": "api_key (and pin, for a subscriber key) in [providers.tvdb]",
+}
 
 
 class _Session(requests.Session):
@@ -343,9 +349,11 @@ class HttpClient:
                     )
                 if status in (401, 403):
                     resp.close()
+                    setting = KEY_SETTINGS.get(provider)
+                    hint = f"; check the {setting} of the configuration" if setting else ""
                     raise ProviderAuthError(
                         provider,
-                        f"refused our credentials (HTTP {status}) for {redact(url)}",
+                        f"refused our credentials (HTTP {status}) for {redact(url)}{hint}",
                         status=status,
                     )
                 if status == 404:

@@ -112,6 +112,27 @@ def test_tvdb_bad_key_is_an_auth_error(make_rt):
         client.find_movie("tt0133093", None)
 
 
+@pytest.mark.parametrize(
+    "provider, setting",
+    [
+        ("tmdb", r"api_key \(or read_token\) in \[providers.tmdb\]"),
+        ("fanart", r"api_key in \[providers.fanart\]"),
+        ("tvdb", r"api_key \(and pin, for a subscriber key\) in \[providers.tvdb\]"),
+    ],
+)
+def test_a_refused_key_says_which_setting_to_check(make_rt, simulator, provider, setting):
+    """Every item said "tmdb: refused our credentials (HTTP 401) for …/3/movie/603", leaving the user
+    to guess that a key in the configuration was wrong, and which one."""
+    client = make_rt(**{provider: {"api_key": "wrong"}}).client(provider)
+    ask = {
+        "tmdb": lambda: client.movie(603),
+        "fanart": lambda: client.movie(603),
+        "tvdb": lambda: client.find_movie("tt0133093", None),
+    }[provider]
+    with pytest.raises(ProviderAuthError, match=f"HTTP 401.*; check the {setting} of the config"):
+        ask()
+
+
 def test_tvdb_relative_images_use_the_api_host():
     from metarrd.config import TvdbConfig
 
