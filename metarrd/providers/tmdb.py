@@ -15,8 +15,9 @@ import time
 from typing import Any
 
 from metarrd.config import TmdbConfig
-from metarrd.errors import ConfigError, NotFound, ProviderUnavailable
+from metarrd.errors import ConfigError, NotFound
 from metarrd.http import HttpClient
+from metarrd.providers import unexpected
 
 log = logging.getLogger(__name__)
 
@@ -58,24 +59,6 @@ _FIND = dict.fromkeys(
 _CONFIGURATION = {"images": {"profile_sizes": [""], "poster_sizes": [""]}}
 
 
-def _unexpected(where: str, value: Any, wanted: str) -> ProviderUnavailable:
-    return ProviderUnavailable(
-        PROVIDER,
-        f"{where} is {_kind(value)}, not {wanted}: an answer of an unexpected shape "
-        "(a broken mirror or proxy?); try again later",
-    )
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    return {str: "a text", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
-
-
 def _conform(value: Any, shape: Any, where: str) -> Any:
     """`value` in `shape` (see `_DETAILS`); a list's entries of another type are dropped, a
     value of another type raises ProviderUnavailable naming it (`where`)."""
@@ -83,13 +66,13 @@ def _conform(value: Any, shape: Any, where: str) -> Any:
         return value
     if isinstance(shape, dict):
         if not isinstance(value, dict):
-            raise _unexpected(where, value, "an object")
+            raise unexpected(PROVIDER, where, value, "an object")
         for key, inner in shape.items():
             if key in value:
                 value[key] = _conform(value[key], inner, f"{where}: {key}")
         return value
     if not isinstance(value, list):
-        raise _unexpected(where, value, "a list")
+        raise unexpected(PROVIDER, where, value, "a list")
     entry = shape[0]
     return [_conform(v, entry, where) for v in value if isinstance(v, type(entry))]
 
@@ -119,7 +102,7 @@ class TmdbClient:
             f"{self.base}{path}", provider=PROVIDER, params=params, headers=headers
         )
         if not isinstance(data, dict):  # every TMDB answer is an object
-            raise _unexpected(path, data, "an object")
+            raise unexpected(PROVIDER, path, data, "an object")
         return _conform(data, shape or {}, path)
 
     def configuration(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from metarrd.config import ProvidersConfig, TvdbConfig
 from metarrd.errors import NotFound, ProviderAuthError, ProviderError
 from metarrd.http import HttpClient
+from metarrd.providers import unexpected
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,18 @@ TYPES_TTL = 24 * 3600.0
 ARTWORK_HOST = "https://artworks.thetvdb.com"
 OFFICIAL_API_HOST = "api4.thetvdb.com"
 MAX_EPISODE_PAGES = 40  # 20,000 episodes: more than any series has
+# the lists of `/series/{id}/extended` the callers read
+SERIES_LISTS = ("seasons", "artworks", "remoteIds", "seasonTypes", "characters", "genres")
+
+
+def _shaped(value: Any, want: type, where: str) -> Any:
+    """`value` when None or a `want` (a list keeps its object entries only), else
+    ProviderUnavailable saying what it was."""
+    if value is None:
+        return None
+    if not isinstance(value, want):
+        raise unexpected(PROVIDER, where, value, "a list" if want is list else "an object")
+    return [v for v in value if isinstance(v, dict)] if want is list else value
 
 
 class TvdbClient:
@@ -74,8 +87,10 @@ class TvdbClient:
                 log.debug("tvdb: logged in")
             return self._token
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return self._envelope(path, params).get("data")
+    def _get(self, path: str, params: dict[str, Any] | None = None, want: type = dict) -> Any:
+        """The reply's `data`: None, or a `want` (dict or list; a list's entries that are not
+        objects left out); another shape is ProviderUnavailable naming it."""
+        return _shaped(self._envelope(path, params).get("data"), want, f"{path}: data")
 
     def _envelope(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """The whole reply (`data`, and `links` on paged lists); a 401 logs in again once."""
@@ -106,7 +121,7 @@ class TvdbClient:
             with self._lock:
                 if self._types is not None and self._clock() - self._types_at < TYPES_TTL:
                     return self._types
-            types = self._get("/artwork/types") or []
+            types = self._get("/artwork/types", want=list) or []
             with self._lock:
                 self._types, self._types_at = list(types), self._clock()
                 return self._types
@@ -117,7 +132,7 @@ class TvdbClient:
             if not remote:
                 continue
             try:
-                hits = self._get(f"/search/remoteid/{remote}") or []
+                hits = self._get(f"/search/remoteid/{remote}", want=list) or []
             except NotFound:
                 continue
             for hit in hits:
@@ -132,14 +147,20 @@ class TvdbClient:
             record = self._get(f"/movies/{int(tvdb_id)}/extended") or {}
         except NotFound:
             return []
-        return [a for a in record.get("artworks") or [] if isinstance(a, dict)]
+        where = f"/movies/{int(tvdb_id)}/extended: artworks"
+        return _shaped(record.get("artworks"), list, where) or []
 
     def series(self, tvdb_id: int) -> dict[str, Any] | None:
         """`/series/{id}/extended` (seasons, season types, remoteIds, artworks), or None."""
+        path = f"/series/{int(tvdb_id)}/extended"
         try:
-            return self._get(f"/series/{int(tvdb_id)}/extended", {"meta": "translations"})
+            record = self._get(path, {"meta": "translations"})
         except NotFound:
             return None
+        for key in SERIES_LISTS:
+            if record and key in record:
+                record[key] = _shaped(record[key], list, f"{path}: {key}")
+        return record
 
     def series_episodes(self, tvdb_id: int, season_type: str = "default") -> list[dict[str, Any]]:
         """Every episode (specials too) in `season_type` order, all pages; [] when TheTVDB
@@ -152,8 +173,9 @@ class TvdbClient:
                 )
             except NotFound:
                 break
-            body = reply.get("data") or {}
-            episodes += [e for e in body.get("episodes") or [] if isinstance(e, dict)]
+            where = f"/series/{int(tvdb_id)}/episodes/{season_type}: data"
+            body = _shaped(reply.get("data"), dict, where) or {}
+            episodes += _shaped(body.get("episodes"), list, f"{where}: episodes") or []
             if not (reply.get("links") or {}).get("next"):
                 break
         return episodes

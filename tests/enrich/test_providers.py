@@ -133,6 +133,57 @@ def test_a_refused_key_says_which_setting_to_check(make_rt, simulator, provider,
         ask()
 
 
+@pytest.mark.parametrize(
+    "ask, reply, said",
+    [
+        ("series", {"data": []}, "/series/81189/extended: data is a list, not an object"),
+        ("series", {"data": {"artworks": 7}}, "/series/81189/extended: artworks is a number"),
+        ("episodes", {"data": "x"}, "/series/81189/episodes/default: data is a text"),
+        ("episodes", {"data": {"episodes": {}}}, "episodes is an object, not a list"),
+        ("types", {"data": 5}, "/artwork/types: data is a number, not a list"),
+        ("artworks", {"data": [None]}, "/movies/169/extended: data is a list, not an object"),
+    ],
+)
+def test_a_tvdb_answer_of_an_unexpected_shape_names_the_field(ask, reply, said):
+    """A broken mirror or caching proxy: the show's enrich failed with "internal error:
+    AttributeError: 'str' object has no attribute 'get'", or went on with a list for a series."""
+    from metarrd.config import TvdbConfig
+
+    class Http:
+        def get_json(self, url, **_kw):
+            return {"data": {"token": "t"}} if url.endswith("/login") else reply
+
+    client = tvdb.TvdbClient(TvdbConfig(api_key="k", base_url="http://tvdb.test/v4"), Http())
+    call = {
+        "series": lambda: client.series(81189),
+        "episodes": lambda: client.series_episodes(81189),
+        "types": client.artwork_types,
+        "artworks": lambda: client.movie_artworks(169),
+    }[ask]
+    with pytest.raises(ProviderUnavailable, match="unexpected shape") as failed:
+        call()
+    assert said in str(failed.value)
+
+
+def test_entries_of_a_tvdb_list_that_are_not_objects_are_left_out():
+    from metarrd.config import TvdbConfig
+
+    episode = {"id": 349232, "seasonNumber": 1, "number": 1, "name": "Pilot"}
+    replies = {
+        "/series/81189/episodes/default": {"data": {"episodes": [None, 3, "x", episode]}},
+        "/series/81189/extended": {"data": {"id": 81189, "seasons": [None, {"number": 1}]}},
+    }
+
+    class Http:
+        def get_json(self, url, **_kw):
+            path = url.removeprefix("http://tvdb.test/v4")
+            return {"data": {"token": "t"}} if path == "/login" else replies[path]
+
+    client = tvdb.TvdbClient(TvdbConfig(api_key="k", base_url="http://tvdb.test/v4"), Http())
+    assert client.series_episodes(81189) == [episode]
+    assert client.series(81189)["seasons"] == [{"number": 1}]
+
+
 def test_tvdb_relative_images_use_the_api_host():
     from metarrd.config import TvdbConfig
 
