@@ -29,6 +29,7 @@ is no usable image (`retry=False`) comes back with a reason a person can read.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import logging
 import os
@@ -46,7 +47,14 @@ from urllib.parse import urlsplit
 from metarrd import cache, db
 from metarrd.config import Config
 from metarrd.enrich import analysts
-from metarrd.errors import EditRefused, NotFound, ProviderError, TryAgain
+from metarrd.errors import (
+    EditRefused,
+    ItemError,
+    MetarrdError,
+    NotFound,
+    ProviderError,
+    TryAgain,
+)
 from metarrd.http import Download, HttpClient, redact
 from metarrd.imaging import Header, ImageInfo, ImageRejected, read_header
 
@@ -117,6 +125,22 @@ class AnalysisResult:
     @property
     def ok(self) -> bool:
         return self.info is not None
+
+
+def own_disk_error(exc: OSError) -> MetarrdError | None:
+    """A write into data_dir (its temp files, the cache) that its disk refused: full, read-only,
+    or not ours to write. That is the item's error, not the picture's: taken for the picture's,
+    every download was rejected in turn and the item came out enriched with no artwork, its
+    earlier choices dropped. None for any other error (the picture's own)."""
+    if db.is_disk_full(exc):
+        return db.disk_full(exc)
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        where = f" {exc.filename}" if exc.filename else ""
+        return ItemError(
+            f"cannot write the artwork into the data folder:{where}: {exc.strerror}; nothing "
+            "was dropped: make data_dir writable, then enrich the item again"
+        )
+    return None
 
 
 class _Spool:
@@ -542,7 +566,10 @@ class Analyser:
             then(_Got(reason=f"enrichment ended before the download ({exc})"))
             return
         except OSError as exc:
-            then(_Got(reason=f"cannot write a temp file: {exc.strerror}"))
+            own = own_disk_error(exc)
+            then(
+                _Got(error=own) if own else _Got(reason=f"cannot write a temp file: {exc.strerror}")
+            )
             return
         try:
             http = self._client(provider)
@@ -572,6 +599,11 @@ class Analyser:
             reason, not_found = f"not downloaded: {exc}", False
         except OSError as exc:
             reason, not_found = f"cannot write a temp file: {exc.strerror}", False
+            own = own_disk_error(exc)
+            if own is not None:
+                out.discard()
+                then(_Got(error=own))
+                return
         except BaseException as exc:  # never leave a waiter hanging
             out.discard()
             then(_Got(error=exc))
@@ -709,6 +741,9 @@ class Analyser:
             try:
                 path = self._on_disk(got)
             except OSError as exc:
+                own = own_disk_error(exc)
+                if own is not None:
+                    raise own from None  # to the waiter (`_guarded`)
                 reason = f"cannot write a temp file: {exc.strerror}"
                 future.set_result(AnalysisResult(url, reason=reason, retry=True))
                 return

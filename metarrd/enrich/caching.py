@@ -18,7 +18,7 @@ from pathlib import Path
 
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE, Config
-from metarrd.enrich.analysis import Analyser, AnalysisResult
+from metarrd.enrich.analysis import Analyser, AnalysisResult, own_disk_error
 from metarrd.enrich.candidate_store import (
     as_pick,
     image_info,
@@ -185,6 +185,9 @@ class _Placing:
             else:
                 raise FileNotFoundError("the download is gone")
         except OSError as exc:
+            own = own_disk_error(exc)
+            if own is not None:
+                raise own from None
             return row, None, f"cannot write to the cache: {exc}"
         return row, target, None
 

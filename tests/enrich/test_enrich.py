@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +17,8 @@ from PIL import Image
 from metarrd import cache, db, workflow
 from metarrd.atomic import TEMP_MARKER
 from metarrd.enrich import enrich_item
-from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
+from metarrd.enrich.candidate_store import in_cache
+from metarrd.errors import ItemError, MetarrdError, ProviderUnavailable, StageDisabled
 from metarrd.imaging import analyse_image
 from metarrd.pipeline import jobs, queue
 
@@ -339,6 +342,42 @@ def test_entries_of_a_tmdb_list_that_are_not_objects_are_left_out(rt, simulator,
     enrich_item(rt, movie)
     assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
     assert selected(movie, "poster")
+
+
+@pytest.mark.parametrize(
+    "code, said",
+    [
+        (errno.EROFS, "cannot write the artwork into the data folder: .*Read-only file system"),
+        (errno.EACCES, "cannot write the artwork into the data folder: .*Permission denied"),
+        (errno.ENOSPC, "disk full: No space left on device"),
+    ],
+)
+def test_a_data_folder_that_refuses_writes_fails_the_item_and_keeps_its_artwork(
+    rt, simulator, monkeypatch, code, said
+):
+    """data_dir full or read-only during a re-enrich: each picture it had to fetch again was
+    rejected in turn ("cannot write a temp file"), the enrich ended "done" with 0 selected, and
+    the next publish would have removed the item's artwork from the library."""
+    from metarrd.enrich import analysis
+
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    chosen = {r.id for r in selected(movie)}
+    assert chosen
+    shutil.rmtree(rt.config.cache_dir)  # every picture has to be fetched again
+
+    def refused(path, mode="r", *args, **kwargs):  # the temp files downloads go into
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr(analysis, "open", refused, raising=False)
+    with pytest.raises(MetarrdError, match=said):
+        enrich_item(rt, db.Movie.get_by_id(movie.id))
+    assert {r.id for r in selected(movie)} == chosen
+    assert leftovers(rt) == []
+    monkeypatch.undo()
+    enrich_item(rt, db.Movie.get_by_id(movie.id))  # writable again: all of it comes back
+    assert {r.id for r in selected(movie)} == chosen
+    assert all(in_cache(rt.config.cache_dir, r) for r in selected(movie))
 
 
 def test_unknown_or_unidentified_items_are_refused(rt, simulator):
