@@ -108,9 +108,11 @@ class TvdbClient:
                 log.info("tvdb: token refused; logging in again")
                 refused = token
                 continue
-            if isinstance(data, dict) and data.get("status") == "failure":
+            if not isinstance(data, dict):  # `null` or a list: not "no such series"
+                raise unexpected(PROVIDER, path, data, "an object")
+            if data.get("status") == "failure":
                 raise ProviderError(PROVIDER, str(data.get("message") or "request failed"))
-            return data if isinstance(data, dict) else {}
+            return data
         raise AssertionError("unreachable")
 
     # --- lookups ------------------------------------------------------------------------------

@@ -137,6 +137,8 @@ def test_a_refused_key_says_which_setting_to_check(make_rt, simulator, provider,
     "ask, reply, said",
     [
         ("series", {"data": []}, "/series/81189/extended: data is a list, not an object"),
+        ("series", None, "/series/81189/extended is null, not an object"),
+        ("episodes", [], "/series/81189/episodes/default is a list, not an object"),
         ("series", {"data": {"artworks": 7}}, "/series/81189/extended: artworks is a number"),
         ("episodes", {"data": "x"}, "/series/81189/episodes/default: data is a text"),
         ("episodes", {"data": {"episodes": {}}}, "episodes is an object, not a list"),
