@@ -674,8 +674,11 @@ class Analyser:
             log.info("%s: %s rejected: %s", self.label, redact(url), exc)
             self.http.mark_gone(url, str(exc))  # not asked again at publish
             return AnalysisResult(url, reason=str(exc), size=got.size)
-        except OSError as exc:
+        except OSError as exc:  # reading our temp file, or writing the preview beside it
             tmp.unlink(missing_ok=True)
+            own = own_disk_error(exc)
+            if own is not None:
+                raise own from None
             return AnalysisResult(
                 url, reason=f"cannot read the download: {exc.strerror}", retry=True
             )
@@ -686,6 +689,9 @@ class Analyser:
                 outcome.path = None
             except OSError as exc:
                 tmp.unlink(missing_ok=True)
+                own = own_disk_error(exc)
+                if own is not None:
+                    raise own from None
                 return AnalysisResult(url, reason=f"cannot write to the cache: {exc}", retry=True)
         return outcome
 
@@ -714,7 +720,10 @@ class Analyser:
             log.info("%s: %s rejected: %s", self.label, redact(url), exc)
             future.set_result(AnalysisResult(url, reason=str(exc), size=got.download.size))
             return
-        except OSError as exc:
+        except OSError as exc:  # or writing its preview
+            own = own_disk_error(exc)
+            if own is not None:
+                raise own from None  # to the waiter (`_guarded`)
             reason = f"cannot read the download: {exc.strerror}"
             future.set_result(AnalysisResult(url, reason=reason, retry=True))
             return

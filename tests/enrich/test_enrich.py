@@ -345,15 +345,16 @@ def test_entries_of_a_tmdb_list_that_are_not_objects_are_left_out(rt, simulator,
 
 
 @pytest.mark.parametrize(
-    "code, said",
+    "code, said, where",
     [
-        (errno.EROFS, "cannot write the artwork into the data folder: .*Read-only file system"),
-        (errno.EACCES, "cannot write the artwork into the data folder: .*Permission denied"),
-        (errno.ENOSPC, "disk full: No space left on device"),
+        (errno.EROFS, "cannot write the artwork into the data folder: .*Read-only", "temp files"),
+        (errno.EACCES, "cannot write the artwork into the data folder: .*Permission", "temp files"),
+        (errno.ENOSPC, "disk full: No space left on device", "temp files"),
+        (errno.ENOSPC, "disk full: No space left on device", "previews"),
     ],
 )
 def test_a_data_folder_that_refuses_writes_fails_the_item_and_keeps_its_artwork(
-    rt, simulator, monkeypatch, code, said
+    rt, simulator, monkeypatch, code, said, where
 ):
     """data_dir full or read-only during a re-enrich: each picture it had to fetch again was
     rejected in turn ("cannot write a temp file"), the enrich ended "done" with 0 selected, and
@@ -369,7 +370,14 @@ def test_a_data_folder_that_refuses_writes_fails_the_item_and_keeps_its_artwork(
     def refused(path, mode="r", *args, **kwargs):  # the temp files downloads go into
         raise OSError(code, os.strerror(code), str(path))
 
-    monkeypatch.setattr(analysis, "open", refused, raising=False)
+    if where == "temp files":
+        monkeypatch.setattr(analysis, "open", refused, raising=False)
+    else:  # the analysis, which writes each picture's preview into data_dir/previews
+
+        def run(processes, fn, source, previews_dir, *args):
+            refused(previews_dir)
+
+        monkeypatch.setattr(analysis.analysts, "run", run)
     with pytest.raises(MetarrdError, match=said):
         enrich_item(rt, db.Movie.get_by_id(movie.id))
     assert {r.id for r in selected(movie)} == chosen
