@@ -406,6 +406,10 @@ class HttpClient:
         except ValueError:  # a captive portal's or a CDN's page, a body cut short: try later
             kind = "an HTML page" if "html" in resp.headers.get("Content-Type", "") else "no JSON"
             raise ProviderUnavailable(provider, f"returned {kind} for {redact(url)}") from None
+        except RecursionError:  # `[[[[…` nested deeper than Python's parser goes: hostile
+            raise ProviderError(
+                provider, f"returned JSON nested too deeply to read for {redact(url)}"
+            ) from None
 
     def download(
         self,

@@ -108,6 +108,14 @@ def test_html_instead_of_json_is_a_clear_error(server, client):
         client.get_json(f"{server}/h", provider="tmdb")
 
 
+def test_json_nested_too_deeply_is_a_clear_error(server, client):
+    """`[[[[…` 100,000 deep (a hostile mirror): json raised RecursionError, which no one
+    expects from a provider, so the item failed with "internal error: RecursionError"."""
+    Scripted.script["/deep"] = [(200, JSON, b"[" * 100_000 + b"]" * 100_000)]
+    with pytest.raises(ProviderError, match="nested too deeply"):
+        client.get_json(f"{server}/deep", provider="tmdb")
+
+
 def test_keys_never_appear_in_errors(server, client):
     Scripted.script["/u"] = [(401, JSON, b"{}")]
     with pytest.raises(ProviderAuthError) as err:
