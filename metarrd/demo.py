@@ -136,6 +136,24 @@ def _port_free(port: int) -> bool:
     return True
 
 
+def simulator_ports(port: int) -> dict:
+    """The simulator's ports: its API on `port + 1` and the TMDB, fanart.tv and TheTVDB image
+    hosts on the three after it, each when free (else any free one). Fixed, so that a demo kept
+    with `--dir` finds every picture at the same address when it starts again: the candidates'
+    URLs are the same (nothing is downloaded twice) and so are the actors' `<thumb>` URLs in the
+    NFOs, which a host on a new port would change: every published item would turn
+    "Republish?" at its next enrich though nothing changed."""
+    from metarrd.simulator.server import IMAGE_HOSTS
+
+    def free(p: int) -> int:
+        return p if _port_free(p) else 0
+
+    return {
+        "port": free(port + 1),
+        "image_ports": {name: free(port + 2 + n) for n, name in enumerate(IMAGE_HOSTS)},
+    }
+
+
 def _stop_quietly(app, server) -> None:
     """After the daemon stopped: end the held /live streams before the web server, then close
     the database last, so SQLite folds its -wal file back and removes it (and, without --dir,
@@ -162,9 +180,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"metarrd demo: port {port} on 127.0.0.1 is in use; try --port {port + 10}")
         return 2
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    sim_port = port + 1 if _port_free(port + 1) else 0
     try:
-        with Simulator(port=sim_port) as sim:
+        with Simulator(**simulator_ports(port)) as sim:
             make_library(base / "movies")
             make_tv_library(base / "tv")
             config_path = base / "config.toml"

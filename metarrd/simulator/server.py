@@ -131,7 +131,7 @@ class Simulator:
     """TMDB v3 + fanart.tv v3 + TheTVDB v4 on 127.0.0.1, with real generated images.
 
     The APIs answer on `port`; each provider's images are served from a port of its own
-    (`image_host(provider)`, always a free one), so that a client's per-host limits and a 429's
+    (`image_host(provider)`: `image_ports[provider]`, or any free one), so that a client's per-host limits and a 429's
     `Retry-After` apply per provider as they do on the real hosts. Every port answers every
     path; faults and the request log cover them all.
 
@@ -152,8 +152,10 @@ class Simulator:
         extra_movies: int = 0,
         latency: float = 0.0,
         cache_bytes: int = 256 * 1024 * 1024,
+        image_ports: dict[str, int] | None = None,
     ) -> None:
         self.port = port
+        self.image_ports = dict(image_ports or {})
         self.catalog: Catalog = load_catalog(extra_movies, candidates_per_movie)
         self.keys = Keys(tmdb_key, tmdb_token, fanart_key, tvdb_key, tvdb_pin)
         self.router = Router(self.catalog, self.keys, ImageCache(cache_bytes))
@@ -178,7 +180,8 @@ class Simulator:
         self._server = _Server(("127.0.0.1", self.port), _Handler, self)
         self.port = self._server.server_address[1]
         self._image_servers = {
-            name: _Server(("127.0.0.1", 0), _Handler, self) for name in IMAGE_HOSTS
+            name: _Server(("127.0.0.1", self.image_ports.get(name, 0)), _Handler, self)
+            for name in IMAGE_HOSTS
         }
         self.router.base_url = self.url
         self.router.image_hosts = {name: self.image_host(name) for name in IMAGE_HOSTS}

@@ -1,0 +1,66 @@
+"""An item's publish state after a re-enrich: "Updated – Republish?" exactly when a publish now
+would write something different from what was published (docs/enrich.md, "Re-enrichment")."""
+
+from __future__ import annotations
+
+import socket
+
+from metarrd import db, demo
+from metarrd.config import load_config
+from metarrd.enrich import enrich_items
+from metarrd.identify import identify_many
+from metarrd.pipeline.steps import after_scan_of
+from metarrd.publish import preview_publish, publish_many
+from metarrd.runtime import open_runtime
+from metarrd.scan import scan
+from metarrd.simulator import Simulator
+
+
+def _free_ports(count: int) -> int:
+    """A port with the `count - 1` after it free too (the demo's web UI, simulator, images)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+        if all(demo._port_free(port + n) for n in range(count)):
+            return port
+    raise RuntimeError(f"no {count} free ports in a row")
+
+
+def _tops() -> list[db.Movie]:
+    return list(db.Movie.select().where(db.Movie.kind.in_([db.MOVIE, db.SHOW])))
+
+
+def test_a_kept_demo_started_again_re_enriches_without_republish(tmp_path):
+    """`metarrd demo --dir PATH`, items published, Ctrl-C, the demo started again, Enrich: the
+    simulator's image hosts used to come up on new ports, so every actor's <thumb> URL in the
+    NFOs changed and every published item turned "Republish?" (and every picture was
+    downloaded again) though nothing had changed."""
+    port = _free_ports(5)
+    demo.make_library(tmp_path / "movies", ("The Matrix (1999)",))
+    demo.make_tv_library(tmp_path / "tv", tuple(e for e in demo.DEMO_EPISODES if "Firefly" in e))
+    config_path = tmp_path / "config.toml"
+    for run in ("first", "again"):
+        with Simulator(**demo.simulator_ports(port)) as sim:
+            config_path.write_text(demo.config_text(tmp_path, sim, port), encoding="utf-8")
+            rt = open_runtime(load_config(config_path))
+            try:
+                if run == "first":
+                    report = scan(rt, None)
+                    todo = [
+                        s.movie_id for s in after_scan_of(rt, report, {}) if s.kind == "identify"
+                    ]
+                    assert all(o.identified for o in identify_many(rt, todo))
+                    assert all(e is None for _m, _r, e in enrich_items(rt, _tops()))
+                    outcomes = publish_many(rt, _tops())
+                    assert not [o for o in outcomes if isinstance(o, Exception)]
+                    continue
+                results = list(enrich_items(rt, _tops()))
+                assert [e for _m, _r, e in results] == [None, None]
+                for movie, result, _e in results:
+                    assert (result.downloaded, result.outdated) == (0, False), movie.title
+                    assert not preview_publish(rt, movie).changes
+                states = {m.publish_state for m in db.Movie.select()}
+                assert states == {db.PUBLISHED}
+            finally:
+                rt.close()
