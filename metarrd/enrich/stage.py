@@ -518,11 +518,14 @@ class _Enrichment:
         after_cast = cast.cast_snapshot(movie.id)
         self.result.actors = len(after_cast)
         imdb = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id")
+        ids = {}  # an id found now: the NFO's <uniqueid>s change too
         if imdb and not movie.imdb_id:
-            movie.imdb_id = imdb
+            ids["imdb_id"] = movie.imdb_id = imdb
         if self.tvdb_id and not movie.tvdb_id:
-            movie.tvdb_id = self.tvdb_id
-        changed = bool(changes) or after_cast != before_cast or self._art_snapshot() != before_art
+            ids["tvdb_id"] = movie.tvdb_id = self.tvdb_id
+        changed = (
+            bool(changes or ids) or after_cast != before_cast or self._art_snapshot() != before_art
+        )
         movie.identification_status = db.ENRICHED
         movie.enriched_at = movie.updated_at = db.now()
         movie.last_error = None

@@ -6,14 +6,16 @@ from __future__ import annotations
 import socket
 
 from metarrd import db, demo
-from metarrd.config import load_config
-from metarrd.enrich import enrich_items
+from metarrd.config import ASSET_TYPES, load_config
+from metarrd.enrich import enrich_item, enrich_items
 from metarrd.identify import identify_many
 from metarrd.pipeline.steps import after_scan_of
 from metarrd.publish import preview_publish, publish_many
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
 from metarrd.simulator import Simulator
+
+from .conftest import make_movie
 
 
 def _free_ports(count: int) -> int:
@@ -64,3 +66,29 @@ def test_a_kept_demo_started_again_re_enriches_without_republish(tmp_path):
                 assert states == {db.PUBLISHED}
             finally:
                 rt.close()
+
+
+def _published(rt, movie) -> db.Movie:
+    (outcome,) = publish_many(rt, [db.Movie.get_by_id(movie.id)])
+    assert not isinstance(outcome, Exception), outcome
+    movie = db.Movie.get_by_id(movie.id)
+    assert movie.publish_state == db.PUBLISHED
+    return movie
+
+
+def test_a_tvdb_id_found_by_a_re_enrich_says_republish(rt, simulator):
+    """TheTVDB was down at the first enrich (or had no key yet); the movie was published without
+    a tvdb <uniqueid>. The next enrich finds the id: the NFO a publish writes now differs, but
+    the movie stayed "Published" (the ids were not counted as a change)."""
+    movie = make_movie(rt, locked_asset_types=list(ASSET_TYPES))  # the user's own choices
+    simulator.fail_5xx(1000, prefix="/v4")
+    result = enrich_item(rt, movie)
+    assert "tvdb" in result.provider_errors and db.Movie.get_by_id(movie.id).tvdb_id is None
+    movie = _published(rt, movie)
+    simulator.reset_faults()
+
+    result = enrich_item(rt, movie)
+
+    movie = db.Movie.get_by_id(movie.id)
+    assert movie.tvdb_id == 169 and preview_publish(rt, movie).changes
+    assert movie.publish_state == db.OUTDATED and result.outdated and result.changed
