@@ -400,16 +400,22 @@ class _ShowEnrichment:
             updates.append((target, item, changes, extra))
         cast.apply_casts(to_cast)  # every person once, every item's roles together
         after_casts = cast.cast_snapshots([item.id for _t, item, _c, _e in updates])
-        for target, item, changes, extra in updates:
+        differ = {
+            item.id: bool(changes or extra)
+            or changed[item.id]
+            or after_casts[item.id] != before_cast[item.id]
+            for _t, item, changes, extra in updates
+        }
+        for target, item, changes, _extra in updates:
             after_cast = after_casts[item.id]
             art = self.arts[item.id]
-            differs = (
-                bool(changes or extra) or changed[item.id] or after_cast != before_cast[item.id]
-            )
+            differs = differ[item.id]
             item.identification_status = db.ENRICHED
             item.enriched_at = item.updated_at = db.now()
             item.last_error = None
-            outdated = differs and item.publish_state == db.PUBLISHED
+            # the show is published as one unit: a season or episode that changed changes it too
+            shown = differs or (target == SHOW and any(differ.values()))
+            outdated = shown and item.publish_state == db.PUBLISHED
             if outdated:
                 item.publish_state = db.OUTDATED
             item.save(only=item.dirty_fields)  # the columns set here, not all of them

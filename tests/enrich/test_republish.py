@@ -33,6 +33,46 @@ def _tops() -> list[db.Movie]:
     return list(db.Movie.select().where(db.Movie.kind.in_([db.MOVIE, db.SHOW])))
 
 
+def _published_demo(tmp_path, sim, movies=(), shows=()):
+    """The demo's set-up for these movies and these shows' episode files: scanned, identified,
+    enriched and published. Returns the open runtime."""
+    demo.make_library(tmp_path / "movies", tuple(movies))
+    (tmp_path / "movies").mkdir(exist_ok=True)
+    episodes = tuple(e for e in demo.DEMO_EPISODES if e.split(" (")[0] in shows)
+    demo.make_tv_library(tmp_path / "tv", episodes)
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(demo.config_text(tmp_path, sim, 8787), encoding="utf-8")
+    rt = open_runtime(load_config(config_path))
+    report = scan(rt, None)
+    todo = [s.movie_id for s in after_scan_of(rt, report, {}) if s.kind == "identify"]
+    assert all(o.identified for o in identify_many(rt, todo))
+    assert all(e is None for _m, _r, e in enrich_items(rt, _tops()))
+    outcomes = publish_many(rt, _tops())
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    assert {m.publish_state for m in db.Movie.select()} == {db.PUBLISHED}
+    return rt
+
+
+def _state(title: str, kind: str = db.SHOW) -> str:
+    return db.Movie.get(db.Movie.title == title, db.Movie.kind == kind).publish_state
+
+
+def test_an_episode_changed_upstream_says_republish_on_its_show(tmp_path, simulator):
+    """Only an episode changed at TMDB (its title): the episode turned "Republish?", but its
+    show, the library's card and the unit that is published, still said "Published"."""
+    rt = _published_demo(tmp_path, simulator, shows=("Firefly",))
+    try:
+        simulator.router.tv.get(1437).episode(1, 11).title = "Trash (extended)"
+        (show,) = _tops()
+        ((_, result, error),) = enrich_items(rt, [show])
+        assert error is None
+        assert preview_publish(rt, show).changes
+        assert _state("Trash (extended)", db.EPISODE) == db.OUTDATED
+        assert _state("Firefly") == db.OUTDATED and result.outdated
+    finally:
+        rt.close()
+
+
 def test_a_kept_demo_started_again_re_enriches_without_republish(tmp_path):
     """`metarrd demo --dir PATH`, items published, Ctrl-C, the demo started again, Enrich: the
     simulator's image hosts used to come up on new ports, so every actor's <thumb> URL in the
