@@ -171,6 +171,7 @@ def apply_casts(plans: dict[int, CastPlan]) -> int:
         ).on_conflict_ignore().execute()
         query = db.Actor.select().where(db.Actor.tmdb_id.in_([m.tmdb_id for m in part]))
         actors.update((a.tmdb_id, a) for a in query)
+    shown_before = {a.id: _shown(a) for a in actors.values()}
     thumbs = [(actors[pid], outcome) for pid, outcome in outcomes.items() if outcome.ok]
     _store_thumbs(thumbs)
     for m in people.values():
@@ -191,6 +192,7 @@ def apply_casts(plans: dict[int, CastPlan]) -> int:
             if getattr(actor, name) != value:
                 setattr(actor, name, value)
     save_all(actors.values())  # one UPDATE per set of changed columns, not one per person
+    _others_outdated(plans, [a.id for a in actors.values() if _shown(a) != shown_before[a.id]])
     cached = len(thumbs)
     movie_ids = list(plans)
     existing: dict[int, dict[int, db.MovieActor]] = {i: {} for i in movie_ids}
@@ -217,6 +219,26 @@ def apply_casts(plans: dict[int, CastPlan]) -> int:
     for start in range(0, len(new_roles), _CHUNK):
         db.MovieActor.insert_many(new_roles[start : start + _CHUNK]).execute()
     return cached
+
+
+def _shown(actor: db.Actor) -> tuple:
+    """What every item's library files show of a person: the NFO's name and <thumb>, the
+    `.actors/` picture."""
+    return actor.name, actor.thumb_url, actor.image_hash
+
+
+def _others_outdated(plans: dict[int, CastPlan], people: list[int]) -> None:
+    """A person is shared by every item they play in: when what the library shows of them
+    changed (a new picture, a new name), the other published items with them turn "Updated –
+    Republish?" too (those enriched here compare their own cast)."""
+    others: set[int] = set()
+    for start in range(0, len(people), _CHUNK):
+        query = db.MovieActor.select(db.MovieActor.movie).where(
+            db.MovieActor.actor.in_(people[start : start + _CHUNK])
+        )
+        others.update(movie_id for (movie_id,) in query.tuples() if movie_id not in plans)
+    for movie_id in sorted(others):
+        db.mark_outdated(movie_id)  # an episode's show too
 
 
 def _items(plans: dict[int, CastPlan]) -> str:

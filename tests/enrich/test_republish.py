@@ -14,6 +14,7 @@ from metarrd.publish import preview_publish, publish_many
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
 from metarrd.simulator import Simulator
+from metarrd.simulator.artwork import person_asset
 
 from .conftest import make_movie
 
@@ -132,3 +133,25 @@ def test_a_tvdb_id_found_by_a_re_enrich_says_republish(rt, simulator):
     movie = db.Movie.get_by_id(movie.id)
     assert movie.tvdb_id == 169 and preview_publish(rt, movie).changes
     assert movie.publish_state == db.OUTDATED and result.outdated and result.changed
+
+
+def test_a_new_picture_of_an_actor_says_republish_on_their_other_movies(tmp_path, simulator):
+    """Sean Young plays in Blade Runner and in Dune (1984), both published. TMDB has a new
+    picture of her (or a new name: "Ellen Page" became "Elliot Page"): enriching Blade Runner
+    changes the person, shared by every item she plays in, so Dune's NFO <thumb> and its
+    .actors/ picture would change too, but Dune still said "Published", and its own re-enrich
+    saw nothing new (the person had already changed): its library files stayed stale."""
+    rt = _published_demo(tmp_path, simulator, movies=("Blade Runner (1982)", "Dune (1984)"))
+    try:
+        catalog = simulator.catalog
+        catalog.people["Sean Young"] = person_asset("Sean Young, 2026", headliner=True)
+        catalog.images[catalog.people["Sean Young"].key] = catalog.people["Sean Young"]
+        blade_runner = db.Movie.get(db.Movie.title == "Blade Runner")
+        assert enrich_item(rt, blade_runner).outdated
+        dune = db.Movie.get(db.Movie.title == "Dune")
+        assert preview_publish(rt, dune).changes
+        assert dune.publish_state == db.OUTDATED
+        assert not enrich_item(rt, dune).changed  # (nothing new for Dune itself)
+        assert db.Movie.get_by_id(dune.id).publish_state == db.OUTDATED
+    finally:
+        rt.close()
