@@ -52,6 +52,7 @@ from metarrd.enrich.metadata import cast_members, merge_fields, movie_fields
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.imaging import write_preview
+from metarrd.publish import preview_publish
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,19 @@ def _begin(
     if ahead is not None:
         job.ask(ahead)
     return job.run
+
+
+def written_as_wanted(rt: Runtime, item: db.Movie) -> bool:
+    """Whether the library files of a published item (a movie, or a show with its seasons and
+    episodes) already are what a publish would write now: nothing to write, replace or remove
+    (`preview_publish`). What changed in the database may not show in them (a rating the NFO
+    writes to one decimal, an artwork choice undone), and "Updated – Republish?" must appear
+    exactly when a publish would change something. False when that cannot be told."""
+    try:
+        return not preview_publish(rt, item).changes
+    except (MetarrdError, OSError) as exc:
+        log.info("item %d: what a publish would write is unknown: %s", item.id, exc)
+        return False
 
 
 class _Turn:
@@ -533,6 +547,10 @@ class _Enrichment:
             movie.publish_state = db.OUTDATED
             self.result.outdated = True
         movie.save()
+        if movie.publish_state == db.OUTDATED and written_as_wanted(self.rt, movie):
+            movie.publish_state = db.PUBLISHED
+            movie.save(only=[db.Movie.publish_state])
+            self.result.outdated = False
         r = self.result
         r.title, r.year = movie.title or "", movie.year
         r.fields_changed, r.changed = sorted(changes), changed

@@ -36,7 +36,7 @@ from metarrd.enrich.caching import select_and_cache
 from metarrd.enrich.candidate_store import match_cache, score_rows, store_candidates
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import CastMember, merge_fields
-from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment
+from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment, written_as_wanted
 from metarrd.enrich.tv_candidates import SHOW, Target
 from metarrd.errors import ItemError, NotFound, ProviderError
 from metarrd.providers.tmdb import TV_APPENDS
@@ -406,23 +406,27 @@ class _ShowEnrichment:
             or after_casts[item.id] != before_cast[item.id]
             for _t, item, changes, extra in updates
         }
-        for target, item, changes, _extra in updates:
-            after_cast = after_casts[item.id]
-            art = self.arts[item.id]
-            differs = differ[item.id]
+        outdated: dict[int, bool] = {}
+        for target, item, _changes, _extra in updates:
             item.identification_status = db.ENRICHED
             item.enriched_at = item.updated_at = db.now()
             item.last_error = None
             # the show is published as one unit: a season or episode that changed changes it too
-            shown = differs or (target == SHOW and any(differ.values()))
-            outdated = shown and item.publish_state == db.PUBLISHED
-            if outdated:
+            shown = differ[item.id] or (target == SHOW and any(differ.values()))
+            outdated[item.id] = shown and item.publish_state == db.PUBLISHED
+            if outdated[item.id]:
                 item.publish_state = db.OUTDATED
             item.save(only=item.dirty_fields)  # the columns set here, not all of them
+        if self._written_as_wanted():
+            outdated = dict.fromkeys(outdated, False)
+        for target, item, changes, _extra in updates:
+            after_cast = after_casts[item.id]
+            art = self.arts[item.id]
+            differs = differ[item.id]
             sub = art.result
             for name in ("candidates", "downloaded", "rejected", "selected", "library_unselected"):
                 setattr(r, name, getattr(r, name) + getattr(sub, name))
-            r.outdated = r.outdated or outdated
+            r.outdated = r.outdated or outdated[item.id]
             r.changed = r.changed or differs
             if target == SHOW:
                 r.title, r.year = item.title or "", item.year
@@ -443,8 +447,21 @@ class _ShowEnrichment:
                 rejected=sub.rejected,
                 fields_changed=sorted(changes),
                 provider_errors=r.provider_errors,
-                outdated=outdated,
+                outdated=outdated[item.id],
             )
+
+    def _written_as_wanted(self) -> bool:
+        """When the show or one of its items is "Updated – Republish?" but its library files
+        already are what a publish would write (`written_as_wanted`): every one of them is
+        "Published" again (True)."""
+        show, M = self.show, db.Movie
+        unit = (M.id == show.id) | (M.show == show.id)
+        if not M.select().where(unit, M.publish_state == db.OUTDATED).exists():
+            return False
+        if not written_as_wanted(self.rt, db.Movie.get_by_id(show.id)):
+            return False
+        M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
+        return True
 
 
 def _items_by_id(ids: list[int]) -> dict[int, db.Movie]:

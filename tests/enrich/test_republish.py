@@ -155,3 +155,53 @@ def test_a_new_picture_of_an_actor_says_republish_on_their_other_movies(tmp_path
         assert db.Movie.get_by_id(dune.id).publish_state == db.OUTDATED
     finally:
         rt.close()
+
+
+def test_a_rating_the_nfo_shows_the_same_stays_published(rt, simulator):
+    """Someone changed their vote at TMDB: The Matrix went from 8.218 to 8.216 on as many
+    votes. The NFO shows the rating to one decimal, 8.2 both times, so a publish would write
+    the same files; the movie said "Republish?" all the same. A rating the NFO shows
+    differently (8.26: 8.3) still does."""
+    matrix = simulator.catalog.get(603)
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    movie = _published(rt, movie)
+
+    matrix.vote_average = 8.216
+    result = enrich_item(rt, movie)
+
+    movie = db.Movie.get_by_id(movie.id)
+    assert movie.rating == 8.216 and not preview_publish(rt, movie).changes
+    assert movie.publish_state == db.PUBLISHED and not result.outdated
+    event = db.Event.select().where(db.Event.kind == "enrich.done").order_by(-db.Event.id).get()
+    assert event.data["outdated"] is False and "republish" not in event.message
+
+    matrix.vote_average = 8.26
+    assert enrich_item(rt, movie).outdated
+    assert db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED
+
+
+def test_a_choice_undone_is_published_again_at_the_next_enrich(tmp_path, simulator):
+    """Another poster for Breaking Bad, then Undo: the files are the published ones again, but
+    the show kept saying "Republish?" (the undo marks it, web/edits.py), and the next enrich,
+    which changed nothing, left it so."""
+    from metarrd.enrich.choices import change_selection
+    from metarrd.web import edits
+
+    rt = _published_demo(tmp_path, simulator, shows=("Breaking Bad",))
+    try:
+        show = db.Movie.get(db.Movie.title == "Breaking Bad", db.Movie.kind == db.SHOW)
+        A = db.ArtworkCandidate
+        before = edits.selection_snapshot(show.id, "poster")
+        other = A.get(A.movie == show.id, A.asset_type == "poster", ~A.is_selected)
+        change_selection(rt.config, other.id, "use")
+        assert _state("Breaking Bad") == db.OUTDATED
+        edits.restore_selection(show.id, edits.read_snapshot(before))
+        assert not preview_publish(rt, show).changes
+
+        ((_, result, error),) = enrich_items(rt, [show])
+
+        assert error is None and not result.outdated
+        assert {m.publish_state for m in db.Movie.select()} == {db.PUBLISHED}
+    finally:
+        rt.close()
