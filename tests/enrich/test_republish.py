@@ -205,3 +205,22 @@ def test_a_choice_undone_is_published_again_at_the_next_enrich(tmp_path, simulat
         assert {m.publish_state for m in db.Movie.select()} == {db.PUBLISHED}
     finally:
         rt.close()
+
+
+def test_a_new_episode_in_a_published_show_says_republish_on_the_show(tmp_path, simulator):
+    """Sonarr put a new episode into a published show; scanned, identified and enriched with
+    its show, it has no NFO yet, but the show's card still said "Published"."""
+    rt = _published_demo(tmp_path, simulator, shows=("Firefly",))
+    try:
+        demo.make_tv_library(tmp_path / "tv", ("Firefly (2002)/Season 01/Firefly - S01E02.mkv",))
+        report = scan(rt, None)
+        todo = [s.movie_id for s in after_scan_of(rt, report, {}) if s.kind == "identify"]
+        assert todo and all(o.identified for o in identify_many(rt, todo))
+        (show,) = _tops()
+
+        ((_, result, error),) = enrich_items(rt, [show])
+
+        assert error is None and preview_publish(rt, show).changes
+        assert _state("Firefly") == db.OUTDATED and result.outdated
+    finally:
+        rt.close()
