@@ -52,7 +52,6 @@ from metarrd.enrich.metadata import cast_members, merge_fields, movie_fields
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.imaging import write_preview
-from metarrd.publish import preview_publish
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -150,6 +149,8 @@ def written_as_wanted(rt: Runtime, item: db.Movie) -> bool:
     (`preview_publish`). What changed in the database may not show in them (a rating the NFO
     writes to one decimal, an artwork choice undone), and "Updated – Republish?" must appear
     exactly when a publish would change something. False when that cannot be told."""
+    from metarrd.publish import preview_publish  # here: publish reads the user's images by enrich
+
     try:
         return not preview_publish(rt, item).changes
     except (MetarrdError, OSError) as exc:
