@@ -327,8 +327,9 @@ def parse_episode(
         found = parse_episode(season_folder + ext, show_title)
         if found.ok and found.episodes:
             note = f"numbers read from its folder {season_folder!r}"
+            kodi = _kodi_skips(file_name, found.season, list(found.episodes), [])
             return EpisodeName(found.season, found.episodes, episode_title=found.episode_title,
-                               warnings=(*found.warnings, note))  # fmt: skip
+                               warnings=(*found.warnings, note, *([kodi] if kodi else [])))  # fmt: skip
 
     if not explicit:
         by_date = _air_date(text, file_name)
@@ -465,7 +466,21 @@ def _numbered(
                         "the name wins, as in Kodi")  # fmt: skip
     if (misread := kodi_misreading(file_name, season, episodes)) is not None:
         warnings.append(misread)
+    elif (skipped := _kodi_skips(file_name, season, episodes, warnings)) is not None:
+        warnings.append(skipped)
     return EpisodeName(season, tuple(episodes), episode_title=title, warnings=tuple(warnings))
+
+
+def _kodi_skips(
+    file_name: str, season: int, episodes: list[int], warnings: list[str]
+) -> str | None:
+    """Kodi's warning for a name we number and none of its rules reads (`Show.S2.05`, `Show
+    1×02`, `Show Season 2 - 03`): the file will not appear in Kodi. None when a rule reads it or
+    a warning already says what Kodi does."""
+    if any("Kodi" in w for w in warnings) or _kodi_first_rule(file_name)[0] != "none":
+        return None
+    named = f"S{season:02d}" + "".join(f"E{e:02d}" for e in episodes)
+    return f"{_kodi_reading(file_name)}: name it {named}"
 
 
 def _air_date(text: str, file_name: str) -> EpisodeName | None:

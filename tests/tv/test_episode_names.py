@@ -863,3 +863,24 @@ def test_a_series_word_gives_the_season_of_an_episode_number(name, season, episo
     got = parse_episode(name, "Show", None)
     assert (got.season, got.episodes) == (season, (episode,)), got
     assert not any("season 1 assumed" in w for w in got.warnings), got
+
+
+@pytest.mark.parametrize(
+    "name, season, episodes",
+    [
+        # no `E` before the episode: none of Kodi's default `tvshowmatching` rules reads it
+        # (kodi-tv.md §1.2; AdvancedSettings.cpp), so the file never appears in Kodi
+        ("Show.S2.05.mkv", 2, (5,)),
+        ("Show.S02.05.720p.HDTV.mkv", 2, (5,)),
+        ("[ASW] Show - S2 - 01 [1080p].mkv", 2, (1,)),  # episode_corpus.tsv
+        ("Show Season 2 - 03.mkv", 2, (3,)),
+        ("La casa del dragón 2×7.mkv", 2, (7,)),  # `×`, not Kodi's `x`
+    ],
+)
+def test_a_name_kodi_skips_is_read_with_a_warning_saying_so(name, season, episodes):
+    got = parse_episode(name, "Show", None)
+    assert (got.season, got.episodes, got.problem) == (season, episodes, None)
+    named = f"S{season:02d}" + "".join(f"E{e:02d}" for e in episodes)
+    assert any("Kodi skips it" in w and named in w for w in got.warnings), got.warnings
+    # a name Kodi reads alike gets no such warning
+    assert parse_episode(f"Show.{named}.mkv", "Show", None).warnings == ()
