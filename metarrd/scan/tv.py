@@ -30,6 +30,7 @@ from metarrd.identify import (
     EPISODE_ORDERS,
     EpisodeName,
     absolute_numbers,
+    kodi_rule_reading,
     parse_episode,
     season_of_folder,
     show_folder_hints,
@@ -68,6 +69,7 @@ from metarrd.scan.tv_nfo import (
     read_show_nfo,
 )
 from metarrd.walk import (
+    DISC_FOLDERS,
     DISC_IN_SHOW,
     NOT_UTF8,
     VIDEO_EXTENSIONS,
@@ -230,7 +232,7 @@ class _ShowWalk:
         for top in tops:
             if top.is_file():
                 if _is_dvd_file(top.name) and _holds_dvd(top.parent):
-                    self.skipped(top.parent, DISC_IN_SHOW["VIDEO_TS.IFO"])
+                    self.skipped(top.parent, disc_rule(top.parent, "VIDEO_TS.IFO"))
                 elif is_episode_file(top.name) and is_utf8(top):
                     st = top.stat()
                     found.append((top, st.st_size, st.st_mtime_ns))
@@ -255,7 +257,7 @@ class _ShowWalk:
                 folders = []
                 dvd = any(e.name.upper() == "VIDEO_TS.IFO" for e in entries)  # VIDEO_TS's files
                 if dvd:
-                    self.skipped(folder, DISC_IN_SHOW["VIDEO_TS.IFO"])
+                    self.skipped(folder, disc_rule(Path(folder), "VIDEO_TS.IFO"))
                 for entry in entries:
                     name = entry.name
                     if dvd and _is_dvd_file(name):
@@ -263,7 +265,7 @@ class _ShowWalk:
                     try:
                         if entry.is_dir():
                             if is_skipped_show_folder(name):
-                                self.skipped(entry.path, folder_skip_rule(name, False, show=True))
+                                self.skipped(entry.path, _folder_rule(Path(entry.path)))
                                 continue
                             if not is_utf8(entry.path):
                                 self.on_error(Path(entry.path), NOT_UTF8)
@@ -398,9 +400,35 @@ def _tell_not_walked(show_dir: Path, top: Path, skipped: Skipped) -> None:
     for name in top.relative_to(show_dir).parts:
         folder = folder / name
         if is_skipped_show_folder(name):
-            if (rule := folder_skip_rule(name, False, show=True)) is not None:
+            if (rule := _folder_rule(folder)) is not None:
                 skipped(folder, rule)
             return
+
+
+def _folder_rule(folder: Path) -> str | None:
+    """Why the TV scan does not enter `folder` (`folder_skip_rule`), a disc's by `disc_rule`."""
+    if folder.name.upper() in DISC_FOLDERS:
+        return disc_rule(folder.parent, folder.name.upper())
+    return folder_skip_rule(folder.name, False, show=True)
+
+
+def disc_rule(disc: Path, kind: str) -> str:
+    """Why a disc structure in a show (`kind`: VIDEO_TS, BDMV, VIDEO_TS.IFO) is not scanned.
+    `disc` is the folder whose name Kodi reads for it (VideoInfoScanner EnumerateEpisodeItem:
+    an optical media item's GetLocalMetadataPath, the folder holding VIDEO_TS or BDMV): named
+    with an episode's numbers (`Show.S01E02/VIDEO_TS`), Kodi lists it as that episode, so it is
+    no stream files left out but an episode metarrd does not tag."""
+    what, numbers = kodi_rule_reading(disc.name)
+    if what != "numbers" or numbers is None:
+        return DISC_IN_SHOW[kind]
+    season, episodes = numbers
+    named = f"S{season:02d}" + "".join(f"E{e:02d}" for e in episodes)
+    structure = "a Blu-ray structure (BDMV)" if kind == "BDMV" else "a DVD structure"
+    return (
+        f"{structure} Kodi reads as episode {named} by its folder's name: metarrd does not read "
+        "episodes on disc structures (no NFO, artwork or stream details for it); a video file "
+        f"named {named} would be read"
+    )
 
 
 def _is_dvd_file(name: str) -> bool:

@@ -784,6 +784,35 @@ def test_a_disc_in_a_show_is_one_skipped_entry_not_an_episode_per_stream_file(tv
     ]
 
 
+def test_a_disc_named_as_an_episode_is_not_listed_as_stream_files_that_are_no_episodes(
+    tv_rt, tmp_path
+):
+    """`Firefly.S01E02/VIDEO_TS/`: Kodi reads a disc's episode numbers from the folder holding
+    it (VideoInfoScanner EnumerateEpisodeItem, GetLocalMetadataPath) and lists S01E02. The
+    skipped list said "a disc's .VOB files are no episodes", and the user looked for why Kodi
+    had an episode metarrd did not."""
+    from metarrd.scan import skipped_by_name
+
+    tv = tmp_path / "tv"
+    put(tv, "Firefly/Season 1/Firefly - S01E01 - Serenity.mkv")
+    put(tv, "Firefly/Season 1/Firefly.S01E02/VIDEO_TS/VIDEO_TS.IFO")
+    put(tv, "Firefly/Season 1/Firefly.S01E02/VIDEO_TS/VTS_01_1.VOB")
+    put(tv, "Firefly/Season 1/Firefly 1x03/BDMV/index.bdmv")
+    put(tv, "Firefly/Season 1/Firefly.S01E04/VIDEO_TS.IFO")  # out of its VIDEO_TS folder
+    put(tv, "Firefly/Season 1/Firefly.S01E04/VTS_01_1.VOB")
+    put(tv, "Firefly/Season 2/Disc 1/VIDEO_TS/VIDEO_TS.IFO")  # no numbers: Kodi skips it too
+    scan(tv_rt)
+    library = db.Library.get(db.Library.name == "TV")
+    rules = dict(skipped_by_name([library.id])[library.id]["entries"])
+    assert rules["Firefly/Season 1/Firefly.S01E02/VIDEO_TS"].startswith(
+        "a DVD structure Kodi reads as episode S01E02 by its folder's name"
+    )
+    assert "Kodi reads as episode S01E03" in rules["Firefly/Season 1/Firefly 1x03/BDMV"]
+    assert "Kodi reads as episode S01E04" in rules["Firefly/Season 1/Firefly.S01E04"]
+    assert "no episodes" in rules["Firefly/Season 2/Disc 1/VIDEO_TS"]
+    assert not any("no episodes" in rule for rule in rules.values() if "Kodi reads" in rule)
+
+
 def test_a_scan_of_a_discs_stream_file_records_no_episode(tv_rt, tmp_path):
     """The watcher or a webhook names one stream file of a disc: no episode either."""
     tv = tmp_path / "tv"
