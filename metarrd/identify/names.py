@@ -338,13 +338,33 @@ def _strip_prefixes(name: str) -> str:
     bracket = _LEADING_BRACKET.match(name)
     if bracket:
         rest = name[bracket.end() :]
-        if re.search(r"[^\W\d_]", _BRACKETED.sub("", rest)):
-            name = rest
-        else:  # "[Taxi 1998] [BDRemux]": the bracket is the name
-            name = bracket.group(1) + " " + rest
+        # else "[Taxi 1998] [BDRemux]", "[REC].2007.1080p": the bracket is the name
+        group = _group_bracket(name[: bracket.end()], rest)
+        name = rest if group else bracket.group(1) + " " + rest
     name = _LIST_INDEX.sub("", name)
     name = _DATE_PREFIX.sub("", name)
     return name.strip(" ._-")
+
+
+def _group_bracket(bracket: str, rest: str) -> bool:
+    """Is a leading `[...]` a release group or tag (`[MTBB] Kimi no Na wa. (2016)`, `[Group]
+    1917 (2019)`) rather than the title (`[REC].2007.1080p.BluRay.x264-GRP`, `[Taxi 1998]
+    [BDRemux]`)? A group when title words follow it, or a title and then a year (`1917 (2019)`,
+    `1917.2019.1080p`). When only a year-like number and tags follow, the bracket is the title
+    if the name is a scene name: joined to the number by a dot, or with its own group at the end
+    (`-GRP`: one release, one group). `[Group] 1917` and `[REC] 2007` are the same shape; the
+    group reading wins (fansub groups write a space after their bracket), and the movie's
+    folder, or `[REC] (2007)`, says the rest (docs/kodi-layout.md §3)."""
+    outside = _BRACKETED.sub("", rest)
+    number = _LEADING_YEAR.match(outside)
+    if number is None:
+        return re.search(r"[^\W\d_]", outside) is not None
+    if _LATER_YEAR.search(rest, number.end()) or _OLD_YEAR.search(rest, number.end()):
+        return True  # "1917 (2019)": the number is the title
+    if re.search(r"[\s._-](?:19|20)\d\d[)\]]", rest[number.end() :]):
+        return True  # "1917 [2019]"
+    scene = bracket.endswith("].") or _SCENE_GROUP_END.search(outside) is not None
+    return not scene
 
 
 def _plain_title_year(name: str, *, inner: bool = False) -> tuple[str, int] | None:
@@ -653,6 +673,10 @@ _GLUED_BRACKET = re.compile(r"^(?:\[(?P<bracket>[^\W_]+)\]|\((?P<paren>[^\W\d_]+
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|\{[^}]*\}")
 _LIST_INDEX = re.compile(r"^\(\d{1,2}\)\s*(?=[^\W\d_])")
 _DATE_PREFIX = re.compile(r"^\d\d\.\d\d\.\d\d\.(?=[^\W\d_])")
+# A year-like number first after a leading bracket ("[REC].2007", "[Group] 1917").
+_LEADING_YEAR = re.compile(r"[\s._-]*(?:18[89]|19\d|20\d)\d(?![\dA-Za-z])")
+# A scene release's group at the end of the name ("x264-GRP", "BluRay-SPARKS").
+_SCENE_GROUP_END = re.compile(r"[\w.]-[A-Za-z0-9]{2,}(?:\.[a-z0-9]{2,4})?$")
 _LATER_YEAR = re.compile(r"[\s._-]+((?:19|20)\d\d)(?![\dA-Za-z])")
 _OLD_YEAR = re.compile(r"[(\[](18[89]\d)[)\]]")
 _VERSIONED_YEAR = re.compile(r"(?<![^\s._(\[-])((?:18[89]|19\d|20\d)\d)v\d{1,2}(?![^\s._)\]-])")

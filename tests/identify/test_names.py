@@ -514,6 +514,32 @@ def test_brackets_in_a_title_stay_and_tags_in_brackets_go(name, title, year):
 
 @pytest.mark.parametrize(
     ("name", "title", "year"),
+    [  # "[REC]" is TMDB's title (movie 8329, 2007); "1917" TMDB's 530915 (2019). A leading
+        # bracket is a group when a title follows it, and when the number after it is a title
+        # with its own year; a scene name (a dot after the bracket, its own `-GRP` at the end)
+        # holds no leading group, so there the bracket is the title
+        ("[REC].2007.1080p.BluRay.x264-GRP.mkv", "REC", 2007),
+        ("[REC] 2007 720p BluRay x264-GRP.mkv", "REC", 2007),
+        ("[REC].2007.mkv", "REC", 2007),
+        ("[Group] 1917 (2019) [BD 1080p].mkv", "1917", 2019),
+        ("[Group] 1917 [2019].mkv", "1917", 2019),
+        ("[Group] 1917.2019.1080p.mkv", "1917", 2019),
+        ("[Group] 1917.mkv", "1917", None),
+        ("[XCT].Le.Prestige.(The.Prestige).DVDRip.mkv", "Le Prestige", None),  # names_corpus
+    ],
+)  # fmt: skip
+def test_a_bracketed_title_before_a_year_and_a_group_before_a_year_titled_film(name, title, year):
+    """Before, "[REC].2007.1080p.BluRay.x264-GRP" was titled "2007" and "[Group] 1917 (2019)"
+    "Group 1917": the bracket was a group whenever letters followed it (the tags' too), and the
+    title whenever none did (the year-titled film's title too). `[Group] 1917` and `[REC] 2007`
+    (a space, nothing after) are the same shape: read as a group's; the folder or `(2007)`
+    tells them apart."""
+    h = hints(f"/lib/{name}")
+    assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "year"),
     [  # Radarr's AnimeVersionFixture (Radarr/Radarr@1b9662d5), and the same in other forms
         ("Anime Title - 2018v2 - (BD 1080p HEVC FLAC) [Dual Audio] [Group].mkv", "Anime Title", 2018),
         ("Anime Movie - 2018v2.mkv", "Anime Movie", 2018),
