@@ -41,10 +41,13 @@ from metarrd.files import display, is_utf8
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.walk import (
     NOT_UTF8,
+    VIDEO_EXTENSIONS,
+    episode_skip_rule,
     is_junk_folder,
     is_skipped_folder,
     is_skipped_show_folder,
     is_video_path,
+    skip_rule,
     walks_into,
 )
 
@@ -126,6 +129,31 @@ def is_scanned_video(path: str, root: str, *, tv: bool = False) -> bool:
     if not is_video_path(Path(path), Path(root), tv=tv):
         return False
     return tv or walks_into(scope_for(path, root), root)
+
+
+def is_listed_skip(path: str, root: str, *, tv: bool = False) -> bool:
+    """Is this a video the scan of its folder leaves out by name and lists under Settings →
+    Libraries (a trailer, a sample, an extra: `walk.skip_rule`, `walk.episode_skip_rule`), in a
+    folder the scan walks? The watcher scans that folder for it, so the list shows it now, not
+    at the next scan there. Not one directly in the library's root (nor a TV root's, where
+    nothing is a show's): listing it would walk the whole library."""
+    name = os.path.basename(path)
+    if os.path.splitext(name)[1].lower() not in VIDEO_EXTENSIONS:
+        return False
+    if (episode_skip_rule(name) if tv else skip_rule(name)) is None:
+        return False
+    try:
+        folders = Path(path).relative_to(root).parts[:-1]
+    except ValueError:
+        return False
+    if tv:
+        if not folders or is_junk_folder(folders[0]):
+            return False
+        return not any(is_skipped_show_folder(f) for f in folders[1:])
+    scope = scope_for(path, root)
+    if scope == root or any(is_skipped_folder(f, next_to_movie=False) for f in folders):
+        return False
+    return walks_into(scope, root)
 
 
 def is_read_nfo(path: str, root: str, *, tv: bool = False) -> bool:
@@ -397,7 +425,11 @@ class Watcher:
         now = self.clock()
         tv = self.roots[root].kind == "tv"
         if change == "deleted":
-            if is_scanned_video(path, root, tv=tv) or self._holds_items(path):
+            if (
+                is_scanned_video(path, root, tv=tv)
+                or is_listed_skip(path, root, tv=tv)
+                or self._holds_items(path)
+            ):
                 self.settler.note(path, now)
             return
         if os.path.isdir(path):
@@ -405,7 +437,7 @@ class Watcher:
                 for found in _videos_under(path, root, tv=tv):
                     self.settler.note(found, now)
             return
-        if is_scanned_video(path, root, tv=tv):
+        if is_scanned_video(path, root, tv=tv) or is_listed_skip(path, root, tv=tv):
             self.settler.note(path, now)
         elif is_read_nfo(path, root, tv=tv):
             self.settler.note(path, now)
@@ -479,7 +511,12 @@ class Watcher:
         if root is None:
             return None
         tv = self.roots[root].kind == "tv"
-        if not tv and not os.path.exists(path) and not is_video_path(Path(path)):
+        if (
+            not tv
+            and not os.path.exists(path)
+            and not is_video_path(Path(path))
+            and not is_listed_skip(path, root)
+        ):
             path = os.path.join(path, "-")  # a folder that held items: scoped as for a file in it
         scope = scope_for(path, root)
         if tv and not os.path.isdir(scope):  # the show's folder itself vanished

@@ -177,8 +177,6 @@ def test_in_a_tv_library_what_the_scan_skips_queues_no_scan(config_factory, tmp_
         "Clips/Clip.mkv",
         "Other/Prequel.mkv",
         "Season 1/Scenes/Scene 1.mkv",
-        "Season 1/Doctor Who - S01E01 - Rose - sample.mkv",
-        "Season 1/Doctor Who - S01E01-trailer.mkv",
     ):
         (show / rel).parent.mkdir(parents=True, exist_ok=True)
         (show / rel).write_bytes(b"x")
@@ -210,7 +208,7 @@ def test_in_a_movie_library_what_the_walk_skips_queues_no_scan(manual_watcher):
         (heat / rel).parent.mkdir(parents=True, exist_ok=True)
         (heat / rel).write_bytes(b"x")
     clock.t = 100.0  # the movie is known and settled
-    for rel in ("Shorts/Short.mkv", "Other/Other.mkv", "Extras/x.mkv", "Heat (1995)-trailer.mkv",
+    for rel in ("Shorts/Short.mkv", "Other/Other.mkv", "Extras/x.mkv",
                 "Featurettes/Making of.mkv"):  # fmt: skip
         w.handle("added", str(heat / rel))
     clock.t = 200.0
@@ -222,6 +220,66 @@ def test_in_a_movie_library_what_the_walk_skips_queues_no_scan(manual_watcher):
     w.handle("added", str(paperman))
     clock.t = 300.0
     assert w.tick() == [str(paperman.parent)]
+
+
+def test_a_trailer_or_sample_added_to_a_known_folder_is_listed_as_skipped_now(rt, fake_stages):
+    """A trailer copied beside a known movie was listed under Settings, Libraries only at the
+    next scan of its folder: the watcher took no notice of a video the scan leaves out. Its
+    folder is scanned now (not the library), and its deletion takes it off the list."""
+    from metarrd.scan import skipped_by_name
+
+    root = Path(rt.config.library[0].path)
+    heat = root / "Heat (1995)"
+    heat.mkdir()
+    (heat / "Heat (1995).mkv").write_bytes(b"\0" * 4096)
+    (root / "Alien (1979)").mkdir()
+    (root / "Alien (1979)" / "Alien (1979).mkv").write_bytes(b"\0" * 4096)
+    jobs.enqueue_scan(None)
+    library = db.Library.get()
+    assert skipped_by_name([library.id]) == {}
+
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    trailer = heat / "Heat (1995)-trailer.mkv"
+    trailer.write_bytes(b"x")
+    w.handle("added", str(trailer))
+    clock.t = 100.0
+    assert w.tick() == [str(heat)]
+    (entry,) = skipped_by_name([library.id])[library.id]["entries"]
+    assert entry[0] == "Heat (1995)/Heat (1995)-trailer.mkv" and "a trailer" in entry[1]
+
+    trailer.unlink()
+    w.handle("deleted", str(trailer))
+    clock.t = 200.0
+    assert w.tick() == [str(heat)]
+    assert skipped_by_name([library.id]) == {}
+
+    loose = root / "sample.mkv"  # in the library's root: no walk of the whole library for it
+    loose.write_bytes(b"x")
+    w.handle("added", str(loose))
+    clock.t = 300.0
+    assert w.tick() is None
+
+
+def test_in_a_tv_library_a_skipped_episode_file_queues_a_scan_of_its_folder(
+    config_factory, tmp_path
+):
+    """A sample or trailer in a season folder: its folder is scanned, so the skipped list shows
+    it; one in a show's extras folder (already listed as a folder) is not."""
+    root = tmp_path / "tv"
+    w, clock, calls = _tv_watcher(config_factory, root)
+    season = root / "Doctor Who (2005)" / "Season 1"
+    season.mkdir(parents=True)
+    for name in ("Doctor Who - S01E01 - Rose - sample.mkv", "Doctor Who - S01E01-trailer.mkv"):
+        (season / name).write_bytes(b"x")
+        w.handle("added", str(season / name))
+    (season.parent / "Featurettes").mkdir()
+    (season.parent / "Featurettes" / "Making of-trailer.mkv").write_bytes(b"x")
+    w.handle("added", str(season.parent / "Featurettes" / "Making of-trailer.mkv"))
+    (root / "sample.mkv").write_bytes(b"x")  # a TV root's file is no show's
+    w.handle("added", str(root / "sample.mkv"))
+    clock.t = 100.0
+    assert w.tick() == [str(season)]
 
 
 def test_a_deleted_movie_folder_is_its_own_scope(manual_watcher, make_movie, rt):
