@@ -466,8 +466,8 @@ def _numbered(
                         "the name wins, as in Kodi")  # fmt: skip
     if (misread := kodi_misreading(file_name, season, episodes)) is not None:
         warnings.append(misread)
-    elif (skipped := _kodi_skips(file_name, season, episodes, warnings)) is not None:
-        warnings.append(skipped)
+    elif (other := _kodi_skips(file_name, season, episodes, warnings)) is not None:
+        warnings.append(other)
     return EpisodeName(season, tuple(episodes), episode_title=title, warnings=tuple(warnings))
 
 
@@ -475,12 +475,20 @@ def _kodi_skips(
     file_name: str, season: int, episodes: list[int], warnings: list[str]
 ) -> str | None:
     """Kodi's warning for a name we number and none of its rules reads (`Show.S2.05`, `Show
-    1×02`, `Show Season 2 - 03`): the file will not appear in Kodi. None when a rule reads it or
-    a warning already says what Kodi does."""
-    if any("Kodi" in w for w in warnings) or _kodi_first_rule(file_name)[0] != "none":
+    1×02`, `Show Season 2 - 03`: the file will not appear in Kodi), or that a rule other than
+    its SxxEyy and 1x02 ones numbers otherwise (`Season 2/Show.E01`: its `ep` rule's default
+    season 1, so Kodi shows S01E01). None when Kodi reads it alike or a warning already says
+    what Kodi does."""
+    if any("Kodi" in w for w in warnings):
         return None
+    kind, read = kodi_rule_reading(file_name)
     named = f"S{season:02d}" + "".join(f"E{e:02d}" for e in episodes)
-    return f"{_kodi_reading(file_name)}: name it {named}"
+    if kind == "none":
+        return f"{_kodi_reading(file_name)}: name it {named}"
+    if kind == "numbers" and read is not None and read != (season, list(episodes)):
+        theirs = f"S{read[0]:02d}" + "".join(f"E{e:02d}" for e in read[1])
+        return f"Kodi numbers it {theirs} by its name, not {named}: name it {named}"
+    return None
 
 
 def _air_date(text: str, file_name: str) -> EpisodeName | None:

@@ -884,3 +884,21 @@ def test_a_name_kodi_skips_is_read_with_a_warning_saying_so(name, season, episod
     assert any("Kodi skips it" in w and named in w for w in got.warnings), got.warnings
     # a name Kodi reads alike gets no such warning
     assert parse_episode(f"Show.{named}.mkv", "Show", None).warnings == ()
+
+
+@pytest.mark.parametrize(
+    "name, folder, kodi, ours",
+    [
+        # Kodi's `ep` rule (`foo.E01`, `foo.ep01`) has no season: its default season 1 (kodi-tv.md
+        # §1.2), whatever the folder; a FULL NFO's season does not change it
+        ("Show.E04.mkv", "Season 3", "S01E04", "S03E04"),  # episode_corpus.tsv
+        ("E13 - The Wedding of River Song.mkv", "Season 06", "S01E13", "S06E13"),
+        # guessit episodes.yml: `S6.Ep5` is no SxxEyy to Kodi (a dot between S6 and E)
+        ("Game.of.Thrones.S6.Ep5.X265.Dolby.2.0.KTM3.mp4", None, "S01E05", "S06E05"),
+    ],
+)
+def test_a_name_kodi_numbers_otherwise_by_another_rule_is_warned_at_scan(name, folder, kodi, ours):
+    # only publish said so (misread_warning); the scan's warning was "season 3 assumed"
+    got = parse_episode(name, "Show", folder)
+    assert f"S{got.season:02d}" + "".join(f"E{e:02d}" for e in got.episodes) == ours
+    assert any(f"Kodi numbers it {kodi}" in w and ours in w for w in got.warnings), got.warnings
