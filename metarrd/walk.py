@@ -87,6 +87,13 @@ _EPISODE_NUMBERS = re.compile(
     r"(?i)s\d{1,4}[\s._x-]*e\d{1,4}|(?<![\dA-Za-z])\d{1,4}x\d{1,3}(?!\d)"
     r"|(?<!\d)(?:(?:19|20)\d\d[.-]\d\d[.-]\d\d|\d\d[.-]\d\d[.-](?:19|20)\d\d)(?!\d)"
 )
+# a release name's quality tags: after them, `-SCENE`, `-OTHER`, `-CLiP` is the release group
+# (a release name kept as the file's, Radarr's `{Original Title}`), never an extras suffix; the
+# suffixes no group is named (`-featurette`, `-interview`...) stay extras
+_RELEASE_TAGS = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:\d{3,4}p|[xh][._ ]?26[45]|hevc|avc|xvid|divx|blu-?ray|bdrip|brrip"
+    r"|web-?dl|webrip|hdtv|dvdrip|remux|uhd)(?![A-Za-z0-9])"
+)
 _EPISODE_EXTRA_SUFFIX = re.compile(
     r"-(?:trailer|behindthescenes|deleted|deletedscene|featurette|interview)\d*$", re.IGNORECASE
 )
@@ -201,6 +208,12 @@ def skip_rule(name: str) -> str | None:
     if _TRAILER.search(stem):
         return 'a trailer ("trailer" in its name, as -trailer or .trailer)'
     extra = _EXTRA_SUFFIX.search(stem)
+    if (
+        extra
+        and not _EPISODE_EXTRA_SUFFIX.search(stem)
+        and _RELEASE_TAGS.search(stem[: extra.start()])
+    ):
+        return None  # "The.Brutalist.2024.1080p.BluRay.x264-SCENE": the release's group
     return f"an extra (its name ends in {extra.group()})" if extra else None
 
 

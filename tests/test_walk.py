@@ -651,3 +651,25 @@ def test_a_symlink_not_followed_is_told(tmp_path):
 
     assert path == "Heat (1995)"
     assert rule.startswith("a symlink to a folder outside every library: not followed")
+
+
+def test_a_release_named_movie_whose_group_is_an_extras_word_is_a_movie(tmp_path):
+    """A release name kept as the file's name (Radarr's `{Original Title}`) ends in its group:
+    `x264-SCENE` is the generic group of many listings (Radarr's history of
+    "The.Brutalist.2024.1080p.BluRay.x264-SCENE" in a public client's fixtures; HDChina's
+    "The.Strain.S04.720p.HDTV.x264-Scene"). Before, the movie was taken for a Jellyfin `-scene`
+    extra: never scanned, while Kodi (whose only movie exclusions are samples and trailers)
+    listed it. After a title alone, `-scene` is still an extra; `-featurette` always is."""
+    make(
+        tmp_path,
+        "The Brutalist (2024)/The.Brutalist.2024.1080p.BluRay.x264-SCENE.mkv",
+        "Inception (2010)/Inception.2010.1080p.BluRay.x264-OTHER.mkv",
+        "Heat (1995)/Heat (1995).mkv",
+        "Heat (1995)/Opening Shootout-scene.mkv",
+        "Heat (1995)/Heat.1995.1080p.BluRay-featurette.mkv",
+    )
+    assert sorted(found(tmp_path)) == [
+        "Heat (1995)/Heat (1995).mkv",
+        "Inception (2010)/Inception.2010.1080p.BluRay.x264-OTHER.mkv",
+        "The Brutalist (2024)/The.Brutalist.2024.1080p.BluRay.x264-SCENE.mkv",
+    ]
