@@ -581,10 +581,12 @@ def _bare_number(
         if folder_season is None or folder_season == season:
             scene_episodes = _scene_run(text, found, season, [episode])
             read = ".".join(m.group(1) for m in found[: len(scene_episodes)])
+            kodi = _kodi_skips(file_name, season, scene_episodes, [])  # `[401]`: no Kodi rule
             return EpisodeName(season, tuple(scene_episodes), episode_title=title, warnings=(
                 f"{read} read as season {season} episode{'s' if len(scene_episodes) > 1 else ''} "
                 f"{', '.join(map(str, scene_episodes))} (scene style); name it S{season:02d}"
-                + "".join(f"E{e:02d}" for e in scene_episodes) + " to be sure",))  # fmt: skip
+                + "".join(f"E{e:02d}" for e in scene_episodes) + " to be sure",
+                *([kodi] if kodi else [])))  # fmt: skip
     if (len(raw) <= 2 or marked) and folder_season is not None and not anime:
         named = "".join(f"E{n:02d}" for n in numbers)
         return EpisodeName(folder_season, tuple(numbers), episode_title=title, warnings=(

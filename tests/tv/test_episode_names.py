@@ -902,3 +902,22 @@ def test_a_name_kodi_numbers_otherwise_by_another_rule_is_warned_at_scan(name, f
     got = parse_episode(name, "Show", folder)
     assert f"S{got.season:02d}" + "".join(f"E{e:02d}" for e in got.episodes) == ours
     assert any(f"Kodi numbers it {kodi}" in w and ours in w for w in got.warnings), got.warnings
+
+
+@pytest.mark.parametrize(
+    "name, show, folder, kodi",
+    [
+        # guessit episodes.yml: a scene-style number Kodi's "foo.103" rule does not reach (a
+        # bracket before it), or reads from the show's year first (`2014.208`: S20E14)
+        ("The Office [401] Fun Run.avi", "The Office", "Season 4", "Kodi skips it"),
+        ("the.flash.2014.208.hdtv-lol[ettv].mkv", "the flash", None, "Kodi numbers it S20E14"),
+    ],
+)
+def test_a_scene_style_number_says_what_kodi_does_with_the_name(name, show, folder, kodi):
+    # the warning said only "name it S04E01 to be sure"
+    got = parse_episode(name, show, folder)
+    assert got.problem is None and got.episodes
+    assert any(w.startswith(kodi) for w in got.warnings), got.warnings
+    assert parse_episode("Show.501.mkv", "Show", None).warnings == (
+        "501 read as season 5 episode 1 (scene style); name it S05E01 to be sure",
+    )  # Kodi reads it alike: nothing more to say
