@@ -589,9 +589,11 @@ def _bare_number(
                 *([kodi] if kodi else [])))  # fmt: skip
     if (len(raw) <= 2 or marked) and folder_season is not None and not anime:
         named = "".join(f"E{n:02d}" for n in numbers)
+        kind, _read = kodi_rule_reading(file_name)  # `03 - 1985`: its "foo.103" rule, S19E85
+        kodi = "Kodi skips names without one" if kind == "none" else _kodi_reading(file_name)
         return EpisodeName(folder_season, tuple(numbers), episode_title=title, warnings=(
-            f"no season in the name: season {folder_season} from its folder; Kodi skips names "
-            f"without one, name it S{folder_season:02d}{named}",))  # fmt: skip
+            f"no season in the name: season {folder_season} from its folder; {kodi}, name it "
+            f"S{folder_season:02d}{named}",))  # fmt: skip
     if len(numbers) > 1:
         return EpisodeName(absolute=tuple(numbers), problem=(
             f"{file_name}: {found[0].group(0)} look like absolute episode numbers (anime "

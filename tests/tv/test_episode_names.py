@@ -921,3 +921,12 @@ def test_a_scene_style_number_says_what_kodi_does_with_the_name(name, show, fold
     assert parse_episode("Show.501.mkv", "Show", None).warnings == (
         "501 read as season 5 episode 1 (scene style); name it S05E01 to be sure",
     )  # Kodi reads it alike: nothing more to say
+
+
+def test_an_episode_titled_with_a_year_in_its_season_folder_says_kodis_reading():
+    # `Season 1/03 - 1985.mkv` (an episode titled by a year): the warning said "Kodi skips names
+    # without one" while Kodi's "foo.103" rule reads ` 1985.` as S19E85
+    got = parse_episode("03 - 1985.mkv", "Show", "Season 1")
+    assert (got.season, got.episodes) == (1, (3,))
+    assert "Kodi reads it as season 19 episode 85" in got.warnings[0]
+    assert "Kodi skips" in parse_episode("03 - Title.mkv", "Show", "Season 1").warnings[0]
