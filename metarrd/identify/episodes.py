@@ -225,9 +225,19 @@ def _cjk_number(text: str) -> int:
 
 
 def show_title(folder_name: str) -> str:
-    """The show folder's title for matching names: id tags and a trailing `(year)` dropped."""
+    """The show folder's title for matching names and searching: id tags dropped, and what
+    follows the year (`Show (2019) [1080p]`, `Band of Brothers (2001) - Complete`), as Kodi's
+    CleanString reads a show folder; a season pack's release name (`Breaking.Bad.S01-S05.1080p.
+    BluRay.x264-ROVERS`) up to its seasons or first quality tag, its dots as spaces."""
     title = _ID_TAGS.sub("", folder_name)
     title = re.sub(r"\s*[(\[]\d{4}[)\]]\s*$", "", title).strip()
+    year = _SHOW_YEAR.match(title)
+    tag = _SHOW_TAGS.search(title[: year.end(1)] if year else title)
+    cut = tag.start() if tag and tag.start() > 0 else year.end(1) if year else None
+    if cut is not None:
+        title = title[:cut].strip(" _-")
+        if " " not in title and _DOTTED_WORDS.search(title):  # not "S.W.A.T."
+            title = re.sub(r"[._]+", " ", title).strip()
     return title or folder_name
 
 
@@ -753,6 +763,15 @@ def _text(value) -> str | None:
     return str(value) if value else None
 
 
+# Kodi's videocleandatetimeregexp (AdvancedSettings.cpp): the title is what stands before the
+# last year set apart by separators, whatever follows it ("Show (2019) [1080p]", "Show.2019.S01")
+_SHOW_YEAR = re.compile(r"^(.*[^ _,.(\[-])[ _,.()\[\]-]+((?:19|20)\d\d)[ _,.()\[\]-]")
+_DOTTED_WORDS = re.compile(r"[^\W\d_]{2,}[._][^\W_]{2,}")
+# what ends a season pack's name when no year does: its seasons, "Complete Series", quality tags
+_SHOW_TAGS = re.compile(
+    r"(?i)[ _.\[(-]+(?:s\d{1,2}(?:[-e._ ]|$)|seasons?[ ._]\d|complete[ ._-]+(?:series|seasons?)"
+    r"|\d{3,4}p(?![a-z])|blu-?ray|web-?dl|webrip|hdtv|[xh]\.?26[45]|hevc|remux)"
+)
 _FOLDER_TAG = re.compile(r"[{\[](tmdb|tvdb|imdb)(?:id)?[-=](tt\d{7,8}|\d+)[}\]]", re.IGNORECASE)
 _FOLDER_YEAR = re.compile(r"[(\[]((?:19|20)\d\d)[)\]]")
 
@@ -761,9 +780,10 @@ def show_folder_hints(folder_name: str) -> dict:
     """Title, year and id tags of a show folder: `Doctor Who (2005) {tvdb-78804}`,
     `[tmdbid-1396]`, `{imdb-tt0903747}` (guessit ignores these tags: we read them here)."""
     hints: dict = {"title": show_title(folder_name), "year": None}
-    year = _FOLDER_YEAR.search(_ID_TAGS.sub("", folder_name))
+    untagged = _ID_TAGS.sub("", folder_name).strip()
+    year = _FOLDER_YEAR.search(untagged) or _SHOW_YEAR.match(untagged)  # `Show.2005.S01.1080p`
     if year:
-        hints["year"] = int(year.group(1))
+        hints["year"] = int(year.group(year.lastindex or 1))
     for kind, value in _FOLDER_TAG.findall(folder_name):
         kind = kind.lower()
         if kind == "imdb" and value.lower().startswith("tt"):

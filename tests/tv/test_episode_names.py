@@ -930,3 +930,31 @@ def test_an_episode_titled_with_a_year_in_its_season_folder_says_kodis_reading()
     assert (got.season, got.episodes) == (1, (3,))
     assert "Kodi reads it as season 19 episode 85" in got.warnings[0]
     assert "Kodi skips" in parse_episode("03 - Title.mkv", "Show", "Season 1").warnings[0]
+
+
+@pytest.mark.parametrize(
+    "folder, title, year",
+    [
+        # what follows the year is no title, as Kodi's CleanString (videocleandatetimeregexp)
+        # reads a show folder; before, TMDB was searched for "Show (2019) [1080p]"
+        ("The Last of Us (2023) [1080p WEB-DL]", "The Last of Us", 2023),
+        ("Band of Brothers (2001) - Complete", "Band of Brothers", 2001),
+        ("House (2004) {tvdb-73255} [1080p]", "House", 2004),
+        # a season pack's release folder used as the show's (Sonarr's SeasonParserFixture form)
+        ("Breaking.Bad.S01-S05.1080p.BluRay.x264-ROVERS", "Breaking Bad", None),
+        ("Doctor.Who.2005.S01.1080p.BluRay", "Doctor Who", 2005),
+        ("The.Wire.Complete.Series.720p.BluRay.x264", "The Wire", None),
+        # titles that keep their numbers, brackets and dots
+        ("Shameless (US) (2011)", "Shameless (US)", 2011),
+        ("The Office (US)", "The Office (US)", None),
+        ("Space 1999 (1975)", "Space 1999", 1975),
+        ("Blade Runner 2049", "Blade Runner 2049", None),
+        ("9-1-1 (2018)", "9-1-1", 2018),
+        ("S.W.A.T. (2017)", "S.W.A.T.", 2017),
+        ("Marvel's Agents of S.H.I.E.L.D. (2013)", "Marvel's Agents of S.H.I.E.L.D.", 2013),
+        ("The Complete Guide", "The Complete Guide", None),
+    ],
+)
+def test_a_show_folders_title_ends_at_its_year_or_its_release_tags(folder, title, year):
+    hints = episodes.show_folder_hints(folder)
+    assert (hints["title"], hints["year"]) == (title, year)
