@@ -87,7 +87,11 @@ _SEASON_EXTRA = re.compile(
 # a season word or token next to a number: then guessit's season and episode are the name's own
 _SEASON_TOKEN = re.compile(
     r"(?i)(?:(?<![A-Za-z])(?:season|saison|staffel|temporada|temp|tem|stagione|sezon|series"
-    r"|seizoen|s)[\s._-]*\d{1,4}(?!\d)|第.{1,3}季|シーズン\s?\d|시즌\s?\d)"
+    r"|seizoen|сезон|säsong|sesong|sæson|s)[\s._-]*\d{1,4}(?!\d)|第.{1,3}季|シーズン\s?\d|시즌\s?\d"
+    # Spanish `T02E22`, `T01XE08` (temporada); a number before its season word: Turkish
+    # `2.Sezon`, German `2. Staffel`, Russian `2 сезон`, `5-й сезон`, Hungarian `2. évad`
+    r"|(?<![A-Za-z])t\d{1,4}(?=x?e\d)"
+    r"|(?<![\dA-Za-z])\d{1,4}(?:\.|-?(?:й|го|я))?[\s._]*(?:sezon|staffel|сезон|évad)(?![A-Za-z]))"
 )
 # a season word and its number (`S02`, `Season.2`, `Saison3`, `Series 1`, `S 01`), no dash
 # between them (`Season - 01` is anime's episode 1)
@@ -378,11 +382,13 @@ def parse_episode(
 def _season_token(text: str, season) -> re.Match | None:
     """A season word or token of the name that gives guessit's `season` (`Season 2`, `S02`,
     `第2季`), or None: guessit's S51E01E02 of a reversed name's `S.5102` is no season of the
-    name's own."""
-    for m in _SEASON_TOKEN.finditer(text):
+    name's own. Tokens may overlap (`2019 Сезон 1`: a year before the season word)."""
+    pos = 0
+    while (m := _SEASON_TOKEN.search(text, pos)) is not None:
         digits = re.search(r"\d+", m.group(0))
         if digits is None or int(digits.group(0)) == season:
             return m
+        pos = m.start() + 1
     return None
 
 

@@ -958,3 +958,33 @@ def test_an_episode_titled_with_a_year_in_its_season_folder_says_kodis_reading()
 def test_a_show_folders_title_ends_at_its_year_or_its_release_tags(folder, title, year):
     hints = episodes.show_folder_hints(folder)
     assert (hints["title"], hints["year"]) == (title, year)
+
+
+@pytest.mark.parametrize(
+    "name, show, season, episodes",
+    [
+        # guessit 4.4 episodes.yml (#874, "additional non-English keywords"): guessit reads
+        # them, but its season was taken only beside a season word we knew, so each was
+        # reported as an absolute number (the season's) or no number at all
+        ("My Little Pony - T02E22.mp4", "My Little Pony", 2, (22,)),
+        ("30 M0N3D4S ESP T01XE08.mkv", "30 M0N3D4S", 1, (8,)),
+        ("The.White.Lotus.2.Sezon.7.Bolum.2021.1080p.WEB-DL.mkv", "The White Lotus", 2, (7,)),
+        ("Vikings Сезон 3 Эпизод 21 1080p.mkv", "Vikings", 3, (21,)),
+        ("Интерны 2 сезон 24 серия.mkv", "Интерны", 2, (24,)),
+        ("Проклytie 5-й сезон 09-я серия.mkv", "Проклytie", 5, (9,)),
+        ("Die Simpsons 2. Staffel Folge 5.mkv", "Die Simpsons", 2, (5,)),
+        ("Sorozat 2. évad 5. rész.mkv", "Sorozat", 2, (5,)),
+        ("Serie Säsong 2 Avsnitt 5 SWEDISH 1080p.mkv", "Serie", 2, (5,)),
+        ("Cosmos 2019 Сезон 1 Серия 5 1080p.mkv", "Cosmos", 1, (5,)),  # a year first
+        ("Serial 5-го сезон 9 серия.mkv", "Serial", 5, (9,)),
+    ],
+)
+def test_season_words_of_other_languages_give_the_season(name, show, season, episodes):
+    got = parse_episode(name, show, None)
+    assert (got.season, got.episodes, got.problem) == (season, episodes, None)
+
+
+def test_a_number_before_a_season_word_is_no_season_when_a_season_follows_it():
+    # guessit 4.4 episodes.yml: "Studio 60 Сезон 5" is season 5 of Studio 60, a season pack
+    got = parse_episode("Studio 60 Сезон 5 1080p.mkv", "Studio 60", None)
+    assert got.episodes == () and got.problem and "whole season" in got.problem
