@@ -4,7 +4,9 @@ watchfiles (inotify) watches every library root recursively; a library with `pol
 network share where inotify sees nothing) is polled every `poll_seconds` instead. Only changes
 that can matter to a movie count: video files (and disc structures), NFOs added or changed by
 the user or another tool (tinyMediaManager, Jellyfin: a movie's, `tvshow.nfo`, `season.nfo`, an
-episode's), and folders that appear or vanish. Everything else is ignored, notably our own temp
+episode's), folders that appear or vanish, and a sample, trailer or extra added to or deleted
+from a folder the scan walks (its folder is scanned so Settings → Libraries lists it at once).
+Everything else is ignored, notably our own temp
 files (`.metarrd-tmp-…`), artwork, `.actors/`, and the NFOs PUBLISH wrote (the ledger's size and
 mtime, looked up once per tick for every NFO settled then), so a publish never triggers a
 rescan that re-enriches.
