@@ -16,7 +16,7 @@ import peewee as pw
 from metarrd import db
 from metarrd.config import ASSET_TYPES
 from metarrd.web.ids import parse_int
-from metarrd.web.queries import ROW_COLUMNS, Row, rows_for
+from metarrd.web.queries import ROW_COLUMNS, Row, json_length, rows_for
 from metarrd.web.states import FILTERS, state_of
 
 PER_PAGE = 48
@@ -213,12 +213,7 @@ def _facet_exprs(query: Query) -> list[pw.Expression]:
         have = A.select(A.movie).where((A.asset_type == query.missing_art) & A.is_selected)
         out.append(M.id.not_in(have))
     if query.locked:
-
-        def length(column: pw.Field) -> pw.Expression:
-            if db.is_postgresql():  # the JSON lists are TEXT columns on both backends
-                return pw.fn.json_array_length(column.cast("json"))
-            return pw.fn.json_array_length(column)
-
+        length = json_length
         out.append((length(M.locked_fields) > 0) | (length(M.locked_asset_types) > 0))
     if query.errors:
         out.append(M.last_error.is_null(False))

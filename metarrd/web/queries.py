@@ -43,7 +43,7 @@ class Row:
     movie: db.Movie
     poster: str | None = None  # preview_path of the first selected poster
     jobs: list[str] = field(default_factory=list)  # e.g. ["enrich queued"]
-    episodes: int | None = None  # a show: its episode files
+    episodes: int | None = None  # a show: the episodes its files hold (S01E01E02 is two)
     episode_errors: int = 0  # a show: its episode files with an error (unmatched, ...)
 
 
@@ -65,16 +65,26 @@ def rows_for(movies: list[db.Movie]) -> list[Row]:
     ]
 
 
+def json_length(column: pw.Field) -> pw.Expression:
+    """The length of a JSON list column (TEXT on both backends)."""
+    if db.is_postgresql():
+        return pw.fn.json_array_length(column.cast("json"))
+    return pw.fn.json_array_length(column)
+
+
 def episode_counts(show_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """show id -> (its episode files, how many of them have an error) in one statement, only
-    asked when the page has shows."""
+    """show id -> (the episodes its files hold, how many files have an error) in one statement,
+    only asked when the page has shows. A file holds the episodes its name numbers (S01E01E02:
+    two), else those identify matched by its air date; a file matched to none holds none."""
     M = db.Movie
+    numbered = M.season.is_null(False) & (json_length(M.episodes) > 0)
+    held = pw.Case(None, [(numbered, json_length(M.episodes))], json_length(M.episode_refs))
     query = (
-        M.select(M.show, pw.fn.COUNT(M.id), pw.fn.COUNT(M.last_error))
+        M.select(M.show, pw.fn.SUM(held), pw.fn.COUNT(M.last_error))
         .where(M.show.in_(show_ids), M.kind == db.EPISODE)
         .group_by(M.show)
     )
-    return {show: (n, errors) for show, n, errors in query.tuples()}
+    return {show: (int(n or 0), errors) for show, n, errors in query.tuples()}
 
 
 def row(movie_id: int) -> Row | None:

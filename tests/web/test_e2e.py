@@ -580,7 +580,7 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
     # 1. The library: the show beside the movie; the kind tabs narrow it without a reload.
     page.goto(url + "/")
     card = page.locator(f"#movie-{show.id}")
-    assert "7 episodes" in card.inner_text()
+    assert "9 episodes" in card.inner_text()  # S01E04E05 is two, the unnumbered file none
     assert page.locator(".poster-card").count() == 2  # never a season or an episode
     page.evaluate("() => { window.__sameDocument = true; }")
     page.locator("#kinds label", has_text="Shows").click()
