@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
         actions_for=states.actions_for,
         item_actions=tv.item_actions,
         episode_code=tv.episode_code,
+        episode_title=tv.episode_title,
         season_name=tv.season_name,
         field_labels=fields.FIELD_LABELS,
         long_fields=fields.LONG_FIELDS,

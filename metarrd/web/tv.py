@@ -116,6 +116,15 @@ def episode_code(season: int | None, numbers: list[int] | None) -> str:
     return code
 
 
+def episode_title(movie: db.Movie) -> str | None:
+    """Every title of the episodes an episode file holds, "Pilot / Cat's in the Bag" for
+    S01E01E02: the item's own title is its first episode's (what the user edits), the others
+    are in `episode_details`. None without any title."""
+    details = movie.episode_details or []
+    more = [d.get("title") for d in details[1:] if isinstance(d, dict)]
+    return " / ".join(t for t in [movie.title, *more] if t) or None
+
+
 def item_actions(movie: db.Movie) -> list[str]:
     """The action bar's buttons: a season or an episode is enriched and published with its
     show, and is never identified on its own (its show is)."""
@@ -195,6 +204,7 @@ EPISODE_COLUMNS = (
     db.Movie.title,
     db.Movie.season,
     db.Movie.episodes,
+    db.Movie.episode_details,  # the titles of a file's second and later episodes
     db.Movie.aired,
     db.Movie.identification_status,
     db.Movie.publish_state,

@@ -407,3 +407,24 @@ def test_artwork_of_another_level_is_neither_added_nor_locked(tv):
     )
     assert ok.status_code == 303
     assert client.post(f"/movies/{season.id}/artwork/poster/lock").status_code == 303
+
+
+def test_a_file_of_two_episodes_is_listed_with_both_titles(tv):
+    """S01E04E05 holds two episodes: the show's and the season's lists, the episode's own
+    header and its page title name both, not only the first."""
+    client, built, _seed = tv
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    both = "Episode 1x4 title / Episode 1x5 title"
+    for url in (
+        f"/movies/{built.show.id}?tab=episodes",
+        f"/movies/{built.seasons[1].id}?tab=episodes",
+    ):
+        row = re.search(rf'<tr id="episode-{double.id}">.*?</tr>', text(client.get(url)), re.S)
+        assert row and both in row.group(0), url
+    page = text(client.get(f"/movies/{double.id}"))
+    assert re.search(rf"<h1>.*{both}.*</h1>", page)
+    assert f"<title>{both}" in page
+    header = text(client.hx_get(f"/movies/{double.id}/header"))
+    assert both in header
+    three = text(client.get(f"/movies/{built.seasons[2].id}?tab=episodes"))
+    assert "Episode 2x1 title / Episode 2x2 title / Episode 2x3 title" in three
