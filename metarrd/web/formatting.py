@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -49,6 +50,22 @@ def relative_path(path: str, root: str | None) -> str:
         except ValueError:
             pass
     return str(PurePosixPath(*pure.parts[-2:])) if len(pure.parts) > 1 else path
+
+
+def shorter_paths(text: str, folders: dict[str, tuple[str, str]]) -> str:
+    """`text` (a message) with the absolute paths under `folders` shortened, each folder ->
+    (what its files' paths start with instead, what the folder itself is called): a library's
+    files relative to it, as the rest of the UI shows them; the data dir's and the cache's never
+    in full. A longer folder goes first (the cache inside the data dir)."""
+    for folder in sorted(folders, key=len, reverse=True):
+        inside, itself = folders[folder]
+        head = re.escape(folder.rstrip("/"))
+        text = re.sub(
+            head + r"(?:/|(?=[\s'\"),;:]|$))",
+            lambda m, inside=inside, itself=itself: inside if m[0].endswith("/") else itself,
+            text,
+        )
+    return text
 
 
 LANGUAGES = {
@@ -212,8 +229,9 @@ def split_notes(notes: list[str]) -> tuple[list[str], list[str]]:
     return warnings, info
 
 
-def plan_view(plan: Any) -> PlanView:
-    """A publish plan (metarrd.layout.PublishPlan) as the preview shows it."""
+def plan_view(plan: Any, say: Callable[[str], str] = str) -> PlanView:
+    """A publish plan (metarrd.layout.PublishPlan) as the preview shows it; `say` words its
+    notes and reasons (their paths shortened)."""
 
     def rel(path: Any) -> str:
         try:
@@ -222,7 +240,7 @@ def plan_view(plan: Any) -> PlanView:
             return str(path)
 
     files = sorted(
-        ((a.action, rel(a.path), a.reason, a.backup) for a in plan.actions),
+        ((a.action, rel(a.path), say(a.reason), a.backup) for a in plan.actions),
         key=lambda f: (PLAN_ORDER.index(f[0]) if f[0] in PLAN_ORDER else 9, f[1]),
     )
     diff = []
@@ -240,5 +258,5 @@ def plan_view(plan: Any) -> PlanView:
         diff.append((css, line))
     counts = {a: sum(f[0] == a for f in files) for a in PLAN_ORDER}
     summary = " · ".join(f"{n} {PLAN_VERBS[a]}" for a, n in counts.items() if n) or "no files"
-    warnings, info = split_notes(list(plan.notes))
+    warnings, info = split_notes([say(note) for note in plan.notes])
     return PlanView(summary, warnings, files, diff, str(plan.folder), bool(plan.changes), info)

@@ -320,6 +320,16 @@ def lock_artwork(movie_id: int, asset_type: str):
 # --- publish preview -------------------------------------------------------------------------
 
 
+def _shorter_paths(text: str) -> str:
+    """A preview's message with a library's paths relative to it, and no data dir or cache path
+    in full."""
+    config = current_app.config["METARRD"]
+    folders = {lib.path: ("", f"the library folder of {lib.name}") for lib in config.library}
+    folders[str(config.data_path)] = ("", "the data folder")
+    folders[str(config.cache_dir)] = ("cache/", "the cache")
+    return formatting.shorter_paths(text, folders)
+
+
 @bp.get("/movies/<int:movie_id>/preview")
 def preview(movie_id: int):
     """What PUBLISH would write, replace, keep, remove or leave, with the NFO diff (read-only).
@@ -336,7 +346,11 @@ def preview(movie_id: int):
             error = str(exc)
         except OSError as exc:
             error = f"cannot look at the library folder: {exc.strerror or exc}"
-    view = formatting.plan_view(plan) if plan is not None else None
+            if exc.filename:
+                error += f" ({exc.filename})"
+    view = formatting.plan_view(plan, _shorter_paths) if plan is not None else None
+    if error:
+        error = _shorter_paths(error)
     return render_template(
         "_preview.html", movie=movie, page=page, plan=plan, view=view, error=error
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
+from metarrd.web import formatting
 
 
 def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
@@ -439,3 +440,36 @@ def test_the_viewer_shows_the_image_large_with_its_facts(client, seed):
     assert client.get("/assets/99999/view").status_code == 404
     tab = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
     assert f'hx-get="/assets/{asset.id}/view" hx-target="#viewer-body"' in tab
+
+
+def test_preview_errors_show_library_paths_relative_never_the_data_dir(client, seed, config):
+    """A preview that cannot go on names the video as the rest of the UI does (relative to its
+    library), and a note about a file that points into the data dir does not spell it out."""
+    movie = seed.movie("The Matrix", plot="A hacker.", missing=True)
+    html = client.hx_get(f"/movies/{movie.id}/preview").get_data(as_text=True)
+    assert "the video file is missing (The Matrix (1999)/The Matrix (1999).mkv)" in html
+    assert seed.library.path not in html
+    db.Movie.update(missing=False).where(db.Movie.id == movie.id).execute()
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    (movie.video_path.parent / "The Matrix (1999).nfo").symlink_to(config.data_path / "x.nfo")
+    html = client.hx_get(f"/movies/{movie.id}/preview").get_data(as_text=True)
+    assert "is a symbolic link to x.nfo, outside every configured library" in html
+    assert str(config.data_path) not in html
+
+
+def test_shorter_paths_keeps_a_folder_that_only_starts_alike():
+    folders = {
+        "/srv/movies": ("", "the library folder of Movies"),
+        "/var/lib/metarrd": ("", "the data folder"),
+        "/var/lib/metarrd/cache": ("cache/", "the cache"),
+    }
+    said = formatting.shorter_paths(
+        "cannot read /var/lib/metarrd/cache/ab/cd.jpg; /srv/movies: full; "
+        "'/var/lib/metarrd' locked; /srv/movies2/x.mkv, /srv/movies/Heat (1995)/Heat.mkv",
+        folders,
+    )
+    assert said == (
+        "cannot read cache/ab/cd.jpg; the library folder of Movies: full; "
+        "'the data folder' locked; /srv/movies2/x.mkv, Heat (1995)/Heat.mkv"
+    )
