@@ -152,12 +152,18 @@
     if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
     if (document.querySelector("dialog[open]") && evt.key !== "?") return;
     var done = false;
-    switch (evt.key) {
+    var key = evt.key;
+    // A letter's case is Shift's alone: Caps Lock turns "p" into "P" (and Shift back into "p"),
+    // so with it on the lowercase shortcuts still work and Caps Lock and p never publishes.
+    if (key.length === 1 && key.toLowerCase() !== key.toUpperCase()) {
+      key = evt.shiftKey ? key.toUpperCase() : key.toLowerCase();
+    }
+    switch (key) {
       case "?": openShortcuts(); done = true; break;
       case "j": done = clickIf("review-next"); break;
       case "k": done = clickIf("review-prev"); break;
       case "p": done = clickIf("open-publish") || clickIf("tab-publish"); break;
-      case "P": done = evt.shiftKey && clickIf("publish-now"); break; // not Caps Lock and p
+      case "P": done = clickIf("publish-now"); break; // Shift+P only, never Caps Lock and p
       case "a": done = clickIf("tab-artwork"); break;
       case "o": done = clickIf("tab-overview"); break;
       case "/":

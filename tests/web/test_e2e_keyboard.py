@@ -121,22 +121,37 @@ def test_the_focus_stays_in_the_library_after_a_bulk_action(site, browser):  # n
     )
 
 
-def test_caps_lock_and_p_do_not_publish(site, browser):  # noqa: F811
-    """Publish now is Shift+P; with Caps Lock on, a plain "p" (meant to open the preview) came
-    as "P" and published."""
+def test_caps_lock_keeps_the_shortcuts_and_caps_lock_and_p_does_not_publish(site, browser):  # noqa: F811
+    """With Caps Lock on a plain "p" comes as "P": it once published (Publish now is Shift+P),
+    then it did nothing, and so did every lowercase shortcut. Only Shift makes a letter another
+    shortcut: Caps Lock and p opens the preview, Caps Lock and j walks on."""
     url, seed = site
-    movie = seed.movie("Heat", 1995)
-    Path(movie.path).parent.mkdir(parents=True, exist_ok=True)
-    Path(movie.path).write_bytes(b"video")
+    heat = seed.movie("Heat", 1995)
+    seed.movie("Alien", 1979)
+    Path(heat.path).parent.mkdir(parents=True, exist_ok=True)
+    Path(heat.path).write_bytes(b"video")
     page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    page.goto(f"{url}/movies/{movie.id}?tab=publish")
-    page.locator("#publish-now").wait_for()
-    press = """(shift) => { const e = new KeyboardEvent('keydown',
-        {key: 'P', shiftKey: shift, bubbles: true, cancelable: true});
+    page.goto(f"{url}/movies/{heat.id}")
+    page.locator("#review-next").wait_for()
+    page.evaluate(
+        """() => { window.__posts = [];
+        document.addEventListener('htmx:beforeRequest', (e) => {
+          if (e.detail.requestConfig.verb === 'post') window.__posts.push(e.detail.pathInfo.requestPath); });
+        document.addEventListener('htmx:afterRequest', (e) => {
+          if (e.detail.requestConfig.verb === 'post') window.__posts.push('done'); }); }"""
+    )
+    press = """([key, shift]) => { const e = new KeyboardEvent('keydown', {key: key,
+        shiftKey: shift, modifierCapsLock: true, bubbles: true, cancelable: true});
       document.body.dispatchEvent(e); return e.defaultPrevented; }"""
-    assert page.evaluate(press, False) is False  # Caps Lock and p: not a shortcut
-    assert not db.Job.select().where(db.Job.kind == "publish").exists()
-    assert page.evaluate(press, True) is True  # Shift+P publishes
+    assert page.evaluate(press, ["P", False]) is True  # Caps Lock and p: the preview
+    page.locator("#panel-publish #publish-now").wait_for()
+    assert page.evaluate("() => window.__posts") == []  # nothing was published
+    assert page.evaluate(press, ["p", True]) is True  # Caps Lock, Shift and p: Shift+P publishes
+    page.wait_for_function("() => window.__posts.includes('done')", polling=100, timeout=5000)
+    assert page.evaluate("() => window.__posts")[0] == f"/movies/{heat.id}/publish"
+    assert db.Job.select().where(db.Job.kind == "publish").count() == 1
+    assert page.evaluate(press, ["J", False]) is True  # Caps Lock and j: the next to review
+    page.wait_for_url(lambda u: f"/movies/{heat.id}" not in u, timeout=5000)
 
 
 def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, browser):  # noqa: F811
