@@ -1,6 +1,6 @@
 """In a real headless Chromium, without the daemon (rows seeded, the web server in a thread): a
 keyboard user keeps their place when htmx swaps the part of the page they are working in, and
-the shortcuts do what the "?" list says, no more."""
+the shortcuts do what the "?" list says, no more; a right-to-left title reads in its place."""
 
 from __future__ import annotations
 
@@ -193,3 +193,26 @@ def test_an_undo_stays_while_the_focus_is_on_it(site, browser):  # noqa: F811
     page.locator("#lock-art-poster").focus()
     page.clock.run_for(5_000)
     undo.wait_for(state="detached")
+
+
+def test_a_right_to_left_title_keeps_its_year_after_it(site, browser):  # noqa: F811
+    """A Hebrew title took the year beside it into its right-to-left run: the heading read
+    "2010 <title>", as if the year came first. The title is isolated (<bdi>), as a card's is."""
+    url, seed = site
+    movie = seed.movie("ואלס עם באשיר", 2008)  # Waltz with Bashir's Hebrew title
+    db.Movie.create(
+        library=seed.library,
+        path=str(Path(seed.library.path) / "x" / "x.mkv"),
+        title="ואלס עם באשיר",
+        year=2008,
+        identification_status=db.UNIDENTIFIED,
+    )
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    after = """(sel) => { const year = document.querySelector(sel + ' .year');
+      const range = document.createRange();
+      range.setStart(year.parentNode, 0); range.setEndBefore(year);
+      return year.getBoundingClientRect().left >= range.getBoundingClientRect().right - 1; }"""
+    page.goto(f"{url}/movies/{movie.id}")
+    assert page.evaluate(after, "#item-header h1") is True
+    page.goto(f"{url}/identify")
+    assert page.evaluate(after, ".identify-row a.title") is True

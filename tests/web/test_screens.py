@@ -65,7 +65,7 @@ def test_identify_list_and_empty_state(client, seed):
     seed.movie("The Thing", None, identification_status=db.UNIDENTIFIED, candidates=CANDIDATES)
     seed.movie("Gone", identification_status=db.UNIDENTIFIED, missing=True)
     html = client.get("/identify").get_data(as_text=True)
-    assert "2 candidates; best: The Thing (1982)" in html
+    assert "2 candidates; best: <bdi>The Thing</bdi> (1982)" in html
     assert "Gone" not in html
 
 
@@ -426,7 +426,7 @@ def test_the_artwork_limit_set_in_the_ui_caps_manual_choices(client, seed, confi
 def test_an_identified_item_says_what_it_is_instead_of_asking(client, seed):
     movie = seed.movie("Heat", 1995, identification_status=db.IDENTIFIED, tmdb_id=949)
     html = client.get(f"/movies/{movie.id}/identify").get_data(as_text=True)
-    assert "This is Heat" in html and "Which movie is this?" not in html
+    assert "This is <bdi>Heat</bdi>" in html and "Which movie is this?" not in html
     assert 'href="https://www.themoviedb.org/movie/949"' in html
 
 
