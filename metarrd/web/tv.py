@@ -116,6 +116,28 @@ def episode_code(season: int | None, numbers: list[int] | None) -> str:
     return code
 
 
+def episode_numbers(movie: db.Movie) -> tuple[int | None, list[int]]:
+    """(season, episode numbers) of an episode file: its name's, else, for a file named by air
+    date, those identify matched to that date (what publish writes in its NFO, and Kodi reads);
+    (None, []) for a file matched to no episode."""
+    if movie.season is not None and movie.episodes:
+        return movie.season, list(movie.episodes)
+    refs = [
+        r
+        for r in movie.episode_refs or []
+        if isinstance(r, dict) and r.get("season") is not None and r.get("episode") is not None
+    ]
+    if not refs:
+        return None, []
+    season = refs[0]["season"]
+    return season, [r["episode"] for r in refs if r["season"] == season]
+
+
+def file_code(movie: db.Movie) -> str:
+    """An episode file's code (S01E04–E05), "—" for a file matched to no episode."""
+    return episode_code(*episode_numbers(movie))
+
+
 def episode_title(movie: db.Movie) -> str | None:
     """Every title of the episodes an episode file holds, "Pilot / Cat's in the Bag" for
     S01E01E02: the item's own title is its first episode's (what the user edits), the others
@@ -149,13 +171,14 @@ def family(movie: db.Movie) -> tuple[db.Movie | None, db.Movie | None]:
     if movie.kind == db.EPISODE:
         show = db.Movie.get_or_none(db.Movie.id == movie.show_id)
         season = None
-        if movie.season is not None:
+        number, _numbers = episode_numbers(movie)
+        if number is not None:
             season = (
                 db.Movie.select()
                 .where(
                     db.Movie.show == movie.show_id,
                     db.Movie.kind == db.SEASON,
-                    db.Movie.season == movie.season,
+                    db.Movie.season == number,
                 )
                 .first()
             )
@@ -186,6 +209,7 @@ class EpisodeRow:
     movie: db.Movie
     code: str
     aired: str | None
+    numbers: list[int] = field(default_factory=list)  # its episodes' (tv.episode_numbers)
 
 
 @dataclass
@@ -205,6 +229,7 @@ EPISODE_COLUMNS = (
     db.Movie.season,
     db.Movie.episodes,
     db.Movie.episode_details,  # the titles of a file's second and later episodes
+    db.Movie.episode_refs,  # a file named by air date: the episodes identify matched
     db.Movie.aired,
     db.Movie.identification_status,
     db.Movie.publish_state,
@@ -220,8 +245,8 @@ def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
     M = db.Movie
     season_items = list(M.select().where(M.show == show.id, M.kind == db.SEASON).order_by(M.season))
     where = [M.show == show.id, M.kind == db.EPISODE]
-    if only is not None:
-        where.append(M.season == only)
+    if only is not None:  # and the files named by air date, whose season is identify's
+        where.append((M.season == only) | M.season.is_null())
     episodes = list(M.select(*EPISODE_COLUMNS).where(*where))
     posters = queries.first_posters([s.id for s in season_items]) if season_items else {}
     views: dict[int | None, SeasonView] = {}
@@ -231,11 +256,13 @@ def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
                 item.season, season_name(item.season, item.title), item, posters.get(item.id)
             )
     for ep in episodes:
-        number = ep.season if ep.episodes else None
+        number, numbers = episode_numbers(ep)
+        if only is not None and number != only:
+            continue
         view = views.setdefault(number, SeasonView(number, season_name(number)))
-        view.episodes.append(EpisodeRow(ep, episode_code(ep.season, ep.episodes), ep.aired))
+        view.episodes.append(EpisodeRow(ep, episode_code(number, numbers), ep.aired, numbers))
     for view in views.values():
-        view.episodes.sort(key=lambda r: (list(r.movie.episodes or []), r.movie.path))
+        view.episodes.sort(key=lambda r: (r.numbers, r.movie.path))
 
     def order(number: int | None) -> tuple[int, int]:
         if number is None:

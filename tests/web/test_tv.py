@@ -428,3 +428,40 @@ def test_a_file_of_two_episodes_is_listed_with_both_titles(tv):
     assert both in header
     three = text(client.get(f"/movies/{built.seasons[2].id}?tab=episodes"))
     assert "Episode 2x1 title / Episode 2x2 title / Episode 2x3 title" in three
+
+
+def test_a_file_named_by_air_date_is_listed_as_the_episode_identify_matched(tv):
+    """A daily show's file ("The Daily Show - 2024-03-05") has no numbers in its name; identify
+    matched it by air date. It was listed among the files "not matched to an episode", with the
+    advice to rename it; it is the episode it was matched to, in its season."""
+    client, built, _seed = tv
+    rel = "Season 01/Breaking Bad - 2008-02-10.mkv"
+    video = built.path(rel)
+    video.write_bytes(b"by date")
+    ep = db.Movie.create(
+        library=built.show.library_id,
+        path=str(video),
+        kind=db.EPISODE,
+        show=built.show,
+        season=None,
+        episodes=[],
+        aired="2008-02-10",
+        title="Cancer Man",
+        episode_refs=[{"season": 1, "episode": 6, "tmdb_id": 62106, "aired": "2008-02-10"}],
+        identification_status=db.IDENTIFIED,
+        identified_by="air date",
+    )
+    for url in (
+        f"/movies/{built.show.id}?tab=episodes",
+        f"/movies/{built.seasons[1].id}?tab=episodes",
+    ):
+        page = text(client.get(url))
+        season_1 = re.search(r'<section class="season" id="season-1".*?</section>', page, re.S)
+        assert season_1 and f'<tr id="episode-{ep.id}">' in season_1.group(0), url
+        assert ">S01E06</a>" in season_1.group(0)
+    page = text(client.get(f"/movies/{built.show.id}?tab=episodes"))
+    unmatched = re.search(r'<section class="season" id="season-none".*?</section>', page, re.S)
+    assert unmatched and f'id="episode-{ep.id}"' not in unmatched.group(0)
+    episode = text(client.get(f"/movies/{ep.id}"))
+    assert f'href="/movies/{built.seasons[1].id}">Season 1</a>' in episode  # the breadcrumbs
+    assert '<span aria-current="page">S01E06</span>' in episode
