@@ -130,7 +130,10 @@ def test_choosing_a_show_identifies_it_and_its_episodes(tv_stack):
     assert fresh.identification_status in (db.IDENTIFIED, db.ENRICHED)
     ep = db.Movie.get_by_id(episode.id)
     assert ep.identification_status != db.UNIDENTIFIED and ep.episode_refs[0]["title"] == "Rose"
-    assert "This is <bdi>Doctor Who</bdi>" in html and 'href="https://www.themoviedb.org/tv/57243"' in html
+    assert (
+        "This is <bdi>Doctor Who</bdi>" in html
+        and 'href="https://www.themoviedb.org/tv/57243"' in html
+    )
 
 
 @pytest.mark.parametrize(
