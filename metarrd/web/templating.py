@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
         item_actions=tv.item_actions,
         episode_code=tv.episode_code,
         episode_title=tv.episode_title,
+        episode_heading=tv.episode_heading,
         file_code=tv.file_code,
         season_name=tv.season_name,
         field_labels=fields.FIELD_LABELS,

@@ -147,6 +147,12 @@ def episode_title(movie: db.Movie) -> str | None:
     return " / ".join(t for t in [movie.title, *more] if t) or None
 
 
+def episode_heading(movie: db.Movie) -> str:
+    """An episode page's heading: its episodes' titles, else its file's name (as the seasons
+    list names a file without a title)."""
+    return episode_title(movie) or movie.path.rsplit("/", 1)[-1]
+
+
 def item_actions(movie: db.Movie) -> list[str]:
     """The action bar's buttons: a season or an episode is enriched and published with its
     show, and is never identified on its own (its show is)."""

@@ -465,3 +465,15 @@ def test_a_file_named_by_air_date_is_listed_as_the_episode_identify_matched(tv):
     episode = text(client.get(f"/movies/{ep.id}"))
     assert f'href="/movies/{built.seasons[1].id}">Season 1</a>' in episode  # the breadcrumbs
     assert '<span aria-current="page">S01E06</span>' in episode
+
+
+def test_an_episode_file_matched_to_no_episode_is_headed_by_its_file_name(tv):
+    """A file without numbers (and so without a title) was headed "— (no title)": the code of
+    no episode and no name. Its page is headed by its file name, as the seasons list names it."""
+    client, built, _seed = tv
+    ep = built.episodes[UNNUMBERED]
+    page = text(client.get(f"/movies/{ep.id}"))
+    h1 = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    assert "Breaking Bad - Special - Behind the Scenes.mkv" in h1
+    assert "—" not in h1 and "(no title)" not in h1
+    assert "<title>Breaking Bad - Special - Behind the Scenes.mkv" in page
