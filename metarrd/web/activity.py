@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
 
 from metarrd import db
-from metarrd.web import progress, queries
+from metarrd.web import progress, queries, tv
 from metarrd.web.actions import ActionRefused, retry_job
 from metarrd.web.fragments import toast
 
@@ -18,11 +18,16 @@ EVENTS_SHOWN = 100
 FAILURES_SHOWN = 50
 
 
+def item_columns() -> tuple:
+    """What names an item on the page: a season and an episode file by their show too."""
+    M = db.Movie
+    return (M.id, M.title, M.year, M.path, M.kind, M.show, M.season, M.episodes,
+            M.episode_refs, M.episode_details)  # fmt: skip
+
+
 def activity_context() -> dict:
     J, M = db.Job, db.Movie
-    with_movie = J.select(J, M.id, M.title, M.year, M.path).join(
-        M, pw.JOIN.LEFT_OUTER, on=(J.movie == M.id)
-    )
+    with_movie = J.select(J, *item_columns()).join(M, pw.JOIN.LEFT_OUTER, on=(J.movie == M.id))
     active = list(
         with_movie.where(J.state.in_(queries.ACTIVE_JOB_STATES)).order_by(J.id).limit(200)
     )
@@ -40,13 +45,15 @@ def activity_context() -> dict:
     counts = dict(J.select(J.state, pw.fn.COUNT(J.id)).group_by(J.state).tuples())
     E = db.Event
     events = once(
-        E.select(E, M.id, M.title, M.year)
+        E.select(E, *item_columns())
         .join(M, pw.JOIN.LEFT_OUTER, on=(E.movie == M.id))
         .order_by(E.id.desc())
         .limit(EVENTS_SHOWN)
     )
     enriching = [j.movie_id for j in active if j.kind == "enrich" and j.state == "running"]
+    listed = [x.movie for x in (*active, *failures, *events) if x.movie_id]
     return {
+        "show_titles": tv.show_titles(listed),
         "active": active,
         "failures": failures,
         "counts": counts,

@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         episode_code=tv.episode_code,
         episode_title=tv.episode_title,
         episode_heading=tv.episode_heading,
+        item_name=tv.item_name,
         file_code=tv.file_code,
         season_name=tv.season_name,
         field_labels=fields.FIELD_LABELS,

@@ -153,6 +153,31 @@ def episode_heading(movie: db.Movie) -> str:
     return episode_title(movie) or movie.path.rsplit("/", 1)[-1]
 
 
+def show_titles(items: list[db.Movie]) -> dict[int, str]:
+    """show id -> title of the shows of these seasons and episodes (one statement; none
+    without any)."""
+    ids = {m.show_id for m in items if m.kind in (db.SEASON, db.EPISODE) and m.show_id}
+    if not ids:
+        return {}
+    M = db.Movie
+    return dict(M.select(M.id, M.title).where(M.id.in_(sorted(ids))).tuples())
+
+
+def item_name(movie: db.Movie, shows: dict[int, str]) -> str:
+    """How a list of items of every kind names one: a movie or a show by its title (its file's
+    name without), a season and an episode file after their show ("Firefly · Season 1",
+    "Breaking Bad · S01E04–E05 Cancer Man / Gray Matter"): "Season 1" alone is every show's."""
+    if movie.kind == db.SEASON:
+        name = season_name(movie.season, movie.title)
+    elif movie.kind == db.EPISODE:
+        code = file_code(movie)
+        name = episode_heading(movie) if code == "—" else f"{code} {episode_heading(movie)}"
+    else:
+        return movie.title or movie.path.rsplit("/", 1)[-1]
+    show = shows.get(movie.show_id)
+    return f"{show} · {name}" if show else name
+
+
 def item_actions(movie: db.Movie) -> list[str]:
     """The action bar's buttons: a season or an episode is enriched and published with its
     show, and is never identified on its own (its show is)."""

@@ -477,3 +477,19 @@ def test_an_episode_file_matched_to_no_episode_is_headed_by_its_file_name(tv):
     assert "Breaking Bad - Special - Behind the Scenes.mkv" in h1
     assert "—" not in h1 and "(no title)" not in h1
     assert "<title>Breaking Bad - Special - Behind the Scenes.mkv" in page
+
+
+def test_the_activity_page_names_seasons_and_episodes_after_their_show(tv):
+    """The activity page named a season "Season 1" (every show has one), a file of two episodes
+    by its first, and an untitled file "item 14"."""
+    client, built, _seed = tv
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    unnumbered = built.episodes[UNNUMBERED]
+    for item in (built.seasons[1], double, unnumbered):
+        db.record_event("enrich.done", "enriched with its show", movie=item)
+    db.Job.create(kind="enrich", movie=double, state="queued", key=f"enrich:{double.id}")
+    page = text(client.get("/activity"))
+    assert ">Breaking Bad · Season 1</" in page
+    assert ">Breaking Bad · S01E04–E05 Episode 1x4 title / Episode 1x5 title</" in page
+    assert ">Breaking Bad · Breaking Bad - Special - Behind the Scenes.mkv</" in page
+    assert f"item {unnumbered.id}" not in page
