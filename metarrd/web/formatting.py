@@ -68,6 +68,14 @@ def shorter_paths(text: str, folders: dict[str, tuple[str, str]]) -> str:
     return text
 
 
+def path_folders(config: Any) -> dict[str, tuple[str, str]]:
+    """`shorter_paths`' folders of a configuration: its libraries, data dir and cache."""
+    folders = {lib.path: ("", f"the library folder of {lib.name}") for lib in config.library}
+    folders[str(config.data_path)] = ("", "the data folder")
+    folders[str(config.cache_dir)] = ("cache/", "the cache")
+    return folders
+
+
 LANGUAGES = {
     "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian",
     "pt": "Portuguese", "nl": "Dutch", "sv": "Swedish", "da": "Danish", "no": "Norwegian",

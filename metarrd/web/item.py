@@ -323,11 +323,7 @@ def lock_artwork(movie_id: int, asset_type: str):
 def _shorter_paths(text: str) -> str:
     """A preview's message with a library's paths relative to it, and no data dir or cache path
     in full."""
-    config = current_app.config["METARRD"]
-    folders = {lib.path: ("", f"the library folder of {lib.name}") for lib in config.library}
-    folders[str(config.data_path)] = ("", "the data folder")
-    folders[str(config.cache_dir)] = ("cache/", "the cache")
-    return formatting.shorter_paths(text, folders)
+    return formatting.shorter_paths(text, formatting.path_folders(current_app.config["METARRD"]))
 
 
 @bp.get("/movies/<int:movie_id>/preview")

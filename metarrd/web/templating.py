@@ -42,6 +42,16 @@ def rel_path(movie: Any) -> str:
     return formatting.relative_path(movie.path, root)
 
 
+def ui_text(text: str | None) -> str:
+    """A stage's message as the page says it (`formatting.plain_message`), its paths shortened
+    as the rest of the UI shows them: relative to their library, never the data dir's or the
+    cache's in full (an error a publish or a scan recorded names the absolute path)."""
+    folders = g.get("path_folders")
+    if folders is None:
+        folders = g.path_folders = formatting.path_folders(current_app.config["METARRD"])
+    return formatting.shorter_paths(formatting.plain_message(text), folders)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         csrf_token=auth.csrf_token,
@@ -79,7 +89,7 @@ def init_app(app: Flask) -> None:
         art_label=pictures.label,
         rel_path=rel_path,
         fromjson=json.loads,
-        ui_text=formatting.plain_message,
+        ui_text=ui_text,
         language_name=formatting.language_name,
         job_text=formatting.job_text,
         event_text=formatting.event_text,

@@ -473,3 +473,22 @@ def test_shorter_paths_keeps_a_folder_that_only_starts_alike():
         "cannot read cache/ab/cd.jpg; the library folder of Movies: full; "
         "'the data folder' locked; /srv/movies2/x.mkv, Heat (1995)/Heat.mkv"
     )
+
+
+def test_an_items_error_names_its_files_relative_to_the_library(client, seed, config):
+    """A failed publish records "the video file is missing (/srv/.../Heat (1995).mkv)" and a
+    failed cache write the data dir's path: the card, the table, the header and the activity
+    page said them in full. They read as the rest of the UI: relative to the library."""
+    movie = seed.movie("Heat", 1995)
+    error = (
+        f"{movie.label}: cannot publish: the video file is missing ({movie.path}); "
+        f"cannot write {config.cache_dir}/ab/cd.jpg"
+    )
+    db.Movie.update(last_error=error).where(db.Movie.id == movie.id).execute()
+    db.Job.create(kind="publish", movie=movie, state="failed", key="publish:x", error=error)
+    said = "the video file is missing (Heat (1995)/Heat (1995).mkv); cannot write cache/ab/cd.jpg"
+    for url in ("/", "/?view=table", f"/movies/{movie.id}", "/activity"):
+        html = html_unescape(client.get(url).get_data(as_text=True))
+        assert said in html, url
+        assert seed.library.path not in html.replace(f'title="{movie.path}"', ""), url
+        assert str(config.data_path) not in html, url
