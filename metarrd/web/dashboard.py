@@ -173,18 +173,19 @@ def index():
         ]
     )
     cover = coverage()
+    # each bar is the share of its own total (disc art counts movies only), its text the count
     art = charts.bar_chart(
         [
             (
                 t,
-                have,
+                have / total if total else 0.0,
                 f"{have} of {total}" if total else "–",
                 url_for("library.index", missing_art=t) if t in listing.FACET_ART_TYPES else None,
                 "success" if total and have == total else "accent",
             )
             for t, have, total in cover
         ],
-        maximum=max((total for _t, _h, total in cover), default=0),
+        maximum=1.0,
     )
     langs = charts.bar_chart(
         [

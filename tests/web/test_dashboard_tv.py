@@ -115,3 +115,26 @@ def test_artwork_coverage_counts_a_type_only_where_enrichment_finds_it(client, s
     )
     assert bars["poster"] == "2 of 2" and bars["discart"] == "1 of 1"
     assert "thumb" not in bars
+
+
+def test_a_fully_covered_type_has_a_full_bar_whatever_its_number_of_items(client, seed):
+    """Disc art counts movies only: "1 of 1" was drawn half as long as the posters' "2 of 2"
+    (every bar scaled to the largest total), a full library looking half covered. A bar is the
+    share of its own total, as the TV chart's are."""
+    matrix = seed.movie("The Matrix")
+    seed.asset(matrix, "discart", is_selected=True, rank=1)
+    seed.asset(matrix, "poster", is_selected=True, rank=1)
+    firefly = show(seed, "Firefly", db.ENRICHED)
+    seed.asset(firefly, "poster", is_selected=True, rank=1)
+    html = client.get("/health").get_data(as_text=True)
+    chart = html[html.index('aria-label="Artwork coverage per type"') :]
+    chart = chart[: chart.index("</svg>")]
+    bars = re.findall(
+        r'class="bar-label"[^>]*>([a-z]+)</text>.*?class="bar-track"[^>]*width="([\d.]+)"'
+        r'.*?class="bar bar-[a-z]+"[^>]*width="([\d.]+)"',
+        chart,
+        re.S,
+    )
+    widths = {t: float(bar) / float(track) for t, track, bar in bars}  # share of the track
+    assert widths["poster"] == widths["discart"] == 1.0
+    assert widths["fanart"] == 0.0
