@@ -120,9 +120,25 @@ def settings_context() -> dict:
     }
 
 
+def _count_text(kinds: dict[str, int]) -> str:
+    """What a library holds, as its kinds count: "12 movies", "4 shows, 9 episode files" (its
+    season items are no files of its own)."""
+
+    def n(count: int, noun: str) -> str:
+        return f"{count} {noun}{'' if count == 1 else 's'}"
+
+    if kinds.get(db.SHOW) or kinds.get(db.EPISODE):
+        return f"{n(kinds.get(db.SHOW, 0), 'show')}, {n(kinds.get(db.EPISODE, 0), 'episode file')}"
+    return n(kinds.get(db.MOVIE, 0), "movie")
+
+
 def _libraries() -> list[dict]:
     L, M = db.Library, db.Movie
-    counts = dict(M.select(M.library, pw.fn.COUNT(M.id)).group_by(M.library).tuples())
+    counts: dict[int, dict[str, int]] = {}
+    for library, kind, n in (
+        M.select(M.library, M.kind, pw.fn.COUNT(M.id)).group_by(M.library, M.kind).tuples()
+    ):
+        counts.setdefault(library, {})[kind] = n
     libraries = list(L.select().order_by(L.name))
     skipped = skipped_by_name([lib.id for lib in libraries])  # the latest scans' (one query)
     scanning = (
@@ -135,7 +151,7 @@ def _libraries() -> list[dict]:
             "id": lib.id,
             "name": lib.name,
             "path": lib.path,
-            "count": counts.get(lib.id, 0),
+            "count": _count_text(counts.get(lib.id, {})),
             "scanning": scanning,
             "skipped": skipped.get(lib.id),
         }

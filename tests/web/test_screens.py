@@ -448,4 +448,4 @@ def test_settings_say_proper_nouns_and_counts_properly(client, seed):
     seed.movie("A")
     html = client.get("/settings").get_data(as_text=True)
     assert "Radarr/Sonarr" in html and "Radarr/sonarr" not in html
-    assert "built-in method" not in html and "1 item" in html
+    assert "built-in method" not in html and "1 movie<" in html

@@ -493,3 +493,12 @@ def test_the_activity_page_names_seasons_and_episodes_after_their_show(tv):
     assert ">Breaking Bad · S01E04–E05 Episode 1x4 title / Episode 1x5 title</" in page
     assert ">Breaking Bad · Breaking Bad - Special - Behind the Scenes.mkv</" in page
     assert f"item {unnumbered.id}" not in page
+
+
+def test_settings_count_a_tv_librarys_shows_and_episode_files(tv):
+    """Settings said "TV 14 items" for one show: its show, season and episode items together."""
+    client, _built, seed = tv
+    seed.movie("The Matrix", 1999)
+    page = text(client.get("/settings"))
+    assert '<strong>TV</strong> <span class="muted">1 show, 7 episode files</span>' in page
+    assert '<strong>Movies</strong> <span class="muted">1 movie</span>' in page
