@@ -502,3 +502,14 @@ def test_settings_count_a_tv_librarys_shows_and_episode_files(tv):
     page = text(client.get("/settings"))
     assert '<strong>TV</strong> <span class="muted">1 show, 7 episode files</span>' in page
     assert '<strong>Movies</strong> <span class="muted">1 movie</span>' in page
+
+
+def test_the_shows_tab_of_a_library_without_shows_does_not_call_it_empty(client, seed):
+    """The Shows tab over movies only said "Your library is empty: metarrd has not found any
+    video yet", next to a Movies tab full of them."""
+    seed.movie("Heat", 1995)
+    page = text(client.get("/?kind=show"))
+    assert "Your library is empty" not in page
+    assert "No show in your libraries yet." in page
+    page = re.sub(r"\s+", " ", text(client.get("/?kind=show&filter=missing")))
+    assert "Your library is empty" not in page and "No show in “Missing”." in page
