@@ -139,6 +139,13 @@
     if (el && !el.disabled) { el.click(); return true; }
     return false;
   }
+  // Typing is into a text field, a text area or a list; a checkbox or a radio button (a filter
+  // chip, a card's tick) takes no letters, so the shortcuts still work from there.
+  function typing(t) {
+    if (!t) return false;
+    if (t.isContentEditable || /^(TEXTAREA|SELECT)$/.test(t.tagName)) return true;
+    return t.tagName === "INPUT" && !/^(checkbox|radio|button|submit|reset)$/i.test(t.type);
+  }
   function openShortcuts() {
     var dialog = document.getElementById("shortcuts");
     if (dialog && !dialog.open) dialog.showModal();
@@ -148,8 +155,7 @@
   });
   document.addEventListener("keydown", function (evt) {
     if (evt.ctrlKey || evt.metaKey || evt.altKey || evt.defaultPrevented) return;
-    var t = evt.target;
-    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (typing(evt.target)) return;
     if (document.querySelector("dialog[open]") && evt.key !== "?") return;
     var done = false;
     var key = evt.key;

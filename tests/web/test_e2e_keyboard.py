@@ -216,3 +216,23 @@ def test_a_right_to_left_title_keeps_its_year_after_it(site, browser):  # noqa: 
     assert page.evaluate(after, "#item-header h1") is True
     page.goto(f"{url}/identify")
     assert page.evaluate(after, ".identify-row a.title") is True
+
+
+def test_the_shortcuts_work_from_a_ticked_card_or_a_filter_chip(site, browser):  # noqa: F811
+    """After ticking a card or choosing a state (a checkbox, a radio button: the focus stays on
+    it), "/" and "?" did nothing: every input counted as typing, though these take no letters."""
+    url, seed = site
+    heat = seed.movie("Heat", 1995)
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{url}/")
+    page.locator(f"#sel-{heat.id}").focus()
+    page.keyboard.press("Space")
+    assert page.locator(f"#sel-{heat.id}").is_checked()
+    page.keyboard.press("/")
+    wait_focus(page, "#q")
+    page.keyboard.type("?")  # typing in the search box is typing: no list of shortcuts
+    assert page.locator("#q").input_value() == "?"
+    assert not page.locator("#shortcuts").evaluate("d => d.open")
+    page.locator('input[name="filter"][value="all"]').focus()
+    page.keyboard.press("?")
+    page.wait_for_function("() => document.querySelector('#shortcuts').open", timeout=5000)
