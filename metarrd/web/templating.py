@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 from flask import Flask, current_app, g, url_for
+from markupsafe import Markup
 
 from metarrd import db
 from metarrd.urls import redact
@@ -39,7 +41,16 @@ def rel_path(movie: Any) -> str:
     if roots is None:
         roots = g.library_roots = dict(db.Library.select(db.Library.id, db.Library.path).tuples())
     root = roots.get(getattr(movie, "library_id", None))
-    return formatting.relative_path(movie.path, root)
+    return path_text(formatting.relative_path(movie.path, root))
+
+
+def path_text(path: str) -> str | Markup:
+    """A path as the page shows it: a path with right-to-left names has each folder and file
+    name isolated (`<bdi>`), or the bidi algorithm runs the names and their separators together
+    and shows "file/folder" reversed; any other path stays plain text."""
+    if not any(unicodedata.bidirectional(c) in ("R", "AL") for c in path):
+        return path
+    return Markup("/").join(Markup("<bdi>%s</bdi>") % part for part in path.split("/"))
 
 
 def ui_text(text: str | None) -> str:
@@ -88,6 +99,7 @@ def init_app(app: Flask) -> None:
         channels=formatting.channels_text,
         art_label=pictures.label,
         rel_path=rel_path,
+        path_text=path_text,
         fromjson=json.loads,
         ui_text=ui_text,
         language_name=formatting.language_name,

@@ -236,3 +236,25 @@ def test_the_shortcuts_work_from_a_ticked_card_or_a_filter_chip(site, browser): 
     page.locator('input[name="filter"][value="all"]').focus()
     page.keyboard.press("?")
     page.wait_for_function("() => document.querySelector('#shortcuts').open", timeout=5000)
+
+
+def test_a_right_to_left_path_reads_folder_then_file(site, browser):  # noqa: F811
+    """A Hebrew folder and file name ran together with the "/" between them into one
+    right-to-left run: the path read "file/folder". Each name is isolated now."""
+    url, seed = site
+    movie = seed.movie("ואלס עם באשיר", 2008)
+    folder = Path(movie.path).parent
+    db.Movie.update(path=str(folder / "סרט.mkv")).where(db.Movie.id == movie.id).execute()
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{url}/movies/{movie.id}")
+    left_of = """([sel, word]) => { const el = document.querySelector(sel);
+      const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const i = n.data.indexOf(word);
+        if (i < 0) continue;
+        const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + word.length);
+        return r.getBoundingClientRect().left; } return null; }"""
+    folder_x = page.evaluate(left_of, ["#item-header .path", "ואלס"])
+    file_x = page.evaluate(left_of, ["#item-header .path", "סרט"])
+    assert folder_x is not None and file_x is not None
+    assert folder_x < file_x  # the folder first, as in every other path on the page
