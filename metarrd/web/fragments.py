@@ -30,6 +30,8 @@ def header_context(movie: db.Movie) -> dict:
         "jobs": queries.active_jobs([movie.id]).get(movie.id, []),
         **_pictures(movie),
         "review": neighbours(movie.id) if listed else None,
+        # a season's or an episode's show: what its action bar sends to when it is unidentified
+        "show": None if listed else tv.owner(movie),
     }
 
 

@@ -513,3 +513,27 @@ def test_the_shows_tab_of_a_library_without_shows_does_not_call_it_empty(client,
     assert "No show in your libraries yet." in page
     page = re.sub(r"\s+", " ", text(client.get("/?kind=show&filter=missing")))
     assert "Your library is empty" not in page and "No show in “Missing”." in page
+
+
+def test_an_episode_of_an_unidentified_show_sends_to_identifying_the_show(tv):
+    """An episode of a show not identified yet said "Unidentified", offered no button, and
+    "Enrich and publish act on the whole show": nothing said what to do. It links to the
+    show's Identify page."""
+    client, built, _seed = tv
+    db.Movie.update(identification_status=db.UNIDENTIFIED, tmdb_id=None).where(
+        db.Movie.id == built.show.id
+    ).execute()
+    ep = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    db.Movie.update(identification_status=db.UNIDENTIFIED).where(db.Movie.id == ep.id).execute()
+    for item in (ep, built.seasons[1]):
+        page = text(client.get(f"/movies/{item.id}"))
+        assert "Its show is not identified yet" in page
+        assert f'href="/movies/{built.show.id}/identify">identify <bdi>Breaking Bad</bdi>' in page
+    db.Movie.update(identification_status=db.IDENTIFIED).where(db.Movie.id == ep.id).execute()
+    db.ArtworkCandidate.delete().where(db.ArtworkCandidate.movie == ep.id).execute()
+    artwork = text(client.get(f"/movies/{ep.id}?tab=artwork"))
+    assert "Enrich its show to fetch candidates." in artwork  # it has no Enrich of its own
+    db.Movie.update(identification_status=db.ENRICHED).where(db.Movie.id == built.show.id).execute()
+    page = text(client.get(f"/movies/{ep.id}"))
+    assert "Its show is not identified yet" not in page
+    assert "Enrich and publish act on the whole show." in page
