@@ -59,6 +59,8 @@ def shorter_paths(text: str, folders: dict[str, tuple[str, str]]) -> str:
     in full. A longer folder goes first (the cache inside the data dir)."""
     for folder in sorted(folders, key=len, reverse=True):
         inside, itself = folders[folder]
+        if not folder.strip("/"):
+            continue  # a library at "/" would take every slash
         head = re.escape(folder.rstrip("/"))
         text = re.sub(
             head + r"(?:/|(?=[\s'\"),;:]|$))",

@@ -473,6 +473,7 @@ def test_shorter_paths_keeps_a_folder_that_only_starts_alike():
         "cannot read cache/ab/cd.jpg; the library folder of Movies: full; "
         "'the data folder' locked; /srv/movies2/x.mkv, Heat (1995)/Heat.mkv"
     )
+    assert formatting.shorter_paths("a/b /c", {"/": ("", "the root")}) == "a/b /c"
 
 
 def test_an_items_error_names_its_files_relative_to_the_library(client, seed, config):
