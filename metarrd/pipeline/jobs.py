@@ -80,18 +80,25 @@ def enqueue_scan(
     ids: dict[str, dict[str, Any]] | None = None,
     renames: dict[str, str] | None = None,
     gone: Iterable[str] = (),
+    recheck: bool = False,
 ) -> db.Job:
     """Scan `paths` (None: every library). What a webhook knows comes along:
     `ids` maps a path to the {tmdb_id, imdb_id} of the movie there, or the {tmdb_id, tvdb_id,
-    imdb_id, kind: "show"} of the show (identified from them, without searching); `renames` maps an item's old file path to its new one (the item follows
-    its file and keeps its data); the items at the `gone` paths are marked missing (data kept)."""
+    imdb_id, kind: "show"} of the show (identified from them, without searching); `renames` maps
+    an item's old file path to its new one (the item follows its file and keeps its data); the
+    items at the `gone` paths are marked missing (data kept). With `recheck`, a `gone` path
+    still there when the job runs is looked at again a little later (steps.RECHECK_DELAYS):
+    Radarr and Sonarr call the webhook before they delete the files."""
     plist = None if paths is None else sorted({_abs(p) for p in paths})
-    payload = {
+    gone_list = sorted({_abs(p) for p in gone})
+    payload: dict[str, Any] = {
         "paths": plist,
         "ids": {_abs(k): v for k, v in (ids or {}).items()},
         "renames": {_abs(k): _abs(v) for k, v in (renames or {}).items()},
-        "gone": sorted({_abs(p) for p in gone}),
+        "gone": gone_list,
     }
+    if recheck and gone_list:
+        payload["recheck"] = dict.fromkeys(gone_list, 0)  # path -> times looked at again
     return _enqueue("scan", None, payload, manual=False)
 
 
@@ -181,6 +188,7 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
             "ids": {**old.get("ids", {}), **new.get("ids", {})},
             "renames": _chained(old.get("renames", {}), new.get("renames", {})),
             "gone": sorted(set(old.get("gone", [])) | set(new.get("gone", []))),
+            **_rechecks(old.get("recheck", {}), new.get("recheck", {})),
         }
     if kind == "probe":
         return {"providers": sorted(set(old.get("providers", [])) | set(new.get("providers", [])))}
@@ -192,6 +200,13 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
     if kind == "publish" and not ("picture_retry" in old and "picture_retry" in new):
         merged.pop("picture_retry", None)  # a user's publish folded in is no mere retry
     return merged
+
+
+def _rechecks(old: dict[str, int], new: dict[str, int]) -> dict[str, Any]:
+    """The `gone` paths to look at again (a delete webhook's), each with the most tries either
+    request had spent: a merge never starts a path's tries over, nor drops them."""
+    merged = {p: max(old.get(p, 0), new.get(p, 0)) for p in {*old, *new}}
+    return {"recheck": merged} if merged else {}
 
 
 def _chained(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:

@@ -56,6 +56,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome("skipped: the scanning stage is switched off")
     moved = follow_renames(job.payload.get("renames") or {})
     gone = mark_gone(job.payload.get("gone") or [])
+    again = recheck_gone(job.payload.get("recheck") or {})
     paths = job.payload.get("paths")
     vanished: list[str] = []  # folders the watcher saw go: their items are missing, if not moved
     if paths is not None:
@@ -63,12 +64,13 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         paths = [p for p in paths if os.path.exists(p)]
     if paths == []:  # nothing left to walk (an empty list would mean "everything")
         gone += mark_gone(vanished)
-        return Outcome(f"{len(gone)} items marked missing")
+        waiting = f", {len(again)} deleted paths looked at again later" if again else ""
+        return Outcome(f"{len(gone)} items marked missing{waiting}", again)
     set_progress(job, 0.1, f"walking {len(paths)} folders" if paths else "walking every library")
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
     report.missing += mark_gone(vanished)  # after the walk, which finds where they moved
     follow = after_scan_of(rt, report, _items_named(job.payload.get("ids") or {}))
-    follow += republish_shows(rt, moved)
+    follow += republish_shows(rt, moved) + again
     message = (
         f"{report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
         f"{len(report.moved)} moved, {len(report.missing)} missing, {len(report.errors)} errors"
@@ -76,6 +78,56 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     if report.skipped:  # a sample, a trailer, an extra: listed in Settings → Libraries
         message += f", {report.skipped} skipped by name (listed in Settings, Libraries)"
     return Outcome(message, follow)
+
+
+# A delete webhook comes before the files go: Radarr's and Sonarr's EventAggregator runs the
+# notification (a synchronous handler) first, and MediaFileDeletionService.HandleAsync (on a task
+# of its own) deletes the folder afterwards (Radarr and Sonarr
+# src/NzbDrone.Core/Messaging/Events/EventAggregator.cs). A `gone` path still there with items
+# on it is looked at again after each of these delays (about a minute in all), then left to
+# the watcher or the periodic rescan. Each is a delayed scan job: no worker waits meanwhile.
+RECHECK_DELAYS = (5.0, 15.0, 40.0)
+
+
+def recheck_gone(recheck: dict[str, int]) -> list[Step]:
+    """Delayed scans for the `gone` paths of a delete webhook (path -> tries spent) that still
+    have items not missing (mark_gone, just before, found their files there); a path still
+    there after the last try: one log line."""
+    later: dict[int, list[str]] = {}
+    for path, tries in sorted(recheck.items()):
+        if not _items_on(path):  # not "is the path there": it may have gone since mark_gone
+            continue
+        if tries >= len(RECHECK_DELAYS):
+            log.info(
+                "%s is still there %.0f s after a webhook said it was deleted; its items are "
+                "left as they are (the watcher or the next rescan marks them if it goes)",
+                path, sum(RECHECK_DELAYS),
+            )  # fmt: skip
+            continue
+        later.setdefault(tries, []).append(path)
+    return [
+        Step(
+            "scan",
+            payload={
+                "paths": [],
+                "ids": {},
+                "renames": {},
+                "gone": paths,
+                "recheck": dict.fromkeys(paths, tries + 1),
+            },
+            delay=RECHECK_DELAYS[tries],
+        )  # fmt: skip
+        for tries, paths in sorted(later.items())
+    ]
+
+
+def _items_on(path: str) -> bool:
+    """Whether an item not marked missing is at or under `path`."""
+    prefix = path.rstrip(os.sep) + os.sep
+    query = db.Movie.select(db.Movie.path).where(
+        ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
+    )
+    return any(is_inside(movie.path, path) for movie in query)  # LIKE ignores case; paths do not
 
 
 def _vanished(rt: Runtime, path: str) -> bool:

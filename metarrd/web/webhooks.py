@@ -9,6 +9,9 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | `Download` | scan `movie.folderPath`; its item is identified from `tmdbId`/`imdbId`, no search | 202 |
 | `Rename` | each `renamedMovieFiles[].previousPath` item follows its file; no list (Radarr 3): scan the folder | 202 |
 | `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
+
+A delete comes before Radarr or Sonarr deletes the files: a path still there is looked at again a
+little later (steps.recheck_gone), unless `deletedFiles: false` said the files stay.
 | `Test` | nothing | 200 |
 | anything else | nothing, one log line | 200 |
 
@@ -410,7 +413,10 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     refused = paths.refuse_outside([path], event)
     if refused:
         return refused
-    job = jobs.enqueue_scan([], gone=[path])
+    # Radarr calls us before it deletes the files (its EventAggregator runs the notification
+    # first, MediaFileDeletionService.HandleAsync afterwards): a path still there is looked at
+    # again a little later; a MovieDelete without "Delete files" leaves them for good
+    job = jobs.enqueue_scan([], gone=[path], recheck=body.get("deletedFiles") is not False)
     log.info("Radarr webhook: %s of %s: marking its item missing (job %d)", event, path, job.id)
     return _answer(202, f"{path}: its item will be marked missing", event=event, job=job.id)
 
@@ -543,7 +549,7 @@ def _sonarr_file_deleted(body, series, show, paths) -> tuple[Response, int]:
     refused = paths.refuse_outside([path], "EpisodeFileDelete")
     if refused:
         return refused
-    job = jobs.enqueue_scan([], gone=[path])
+    job = jobs.enqueue_scan([], gone=[path], recheck=True)  # may come before the file goes
     log.info("Sonarr webhook: EpisodeFileDelete of %s: marking it missing (job %d)", path, job.id)
     return _answer(202, f"{path}: its item will be marked missing", event="EpisodeFileDelete",
                    job=job.id)  # fmt: skip
@@ -563,7 +569,8 @@ def _sonarr_series_deleted(body, series, show, paths) -> tuple[Response, int]:
     refused = paths.refuse_outside([show], "SeriesDelete")
     if refused:
         return refused
-    job = jobs.enqueue_scan([], gone=[show])
+    # before Sonarr deletes the folder (as Radarr's MovieDelete): looked at again while there
+    job = jobs.enqueue_scan([], gone=[show], recheck=body.get("deletedFiles") is not False)
     log.info("Sonarr webhook: SeriesDelete of %s: its items are marked missing if gone (job %d)",
              show, job.id)  # fmt: skip
     return _answer(202, f"{show}: its items will be marked missing once gone",

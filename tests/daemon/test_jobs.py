@@ -56,6 +56,29 @@ def test_scan_requests_merge_their_paths(queued_rt):
     assert huey.pending_count() == 1
 
 
+def test_a_delete_webhooks_recheck_waits_in_the_queue_and_survives_a_merge(
+    queued_rt, make_movie, drain
+):
+    """A delete webhook's path still there: the look again is a delayed scan job (a message in
+    the schedule, no worker waiting), and a scan request folded into it keeps the look again
+    with the tries it spent (merge_payload kept only the keys it knew)."""
+    movie = make_movie(queued_rt)
+    folder = str(Path(movie.path).parent)
+    first = jobs.enqueue_scan([], gone=[folder], recheck=True)
+    drain()
+    assert db.Job.get_by_id(first.id).state == jobs.DONE and not db.Movie.get().missing
+    (again,) = db.Job.select().where(db.Job.kind == "scan", db.Job.state == jobs.QUEUED)
+    assert again.payload["gone"] == [folder] and again.payload["recheck"] == {folder: 1}
+    assert again.payload["due"] > time.time() + 1
+    assert huey.pending_count() == 0 and [t.args for t in huey.scheduled()] == [(again.id,)]
+    lib = queued_rt.config.library[0].path
+    merged = jobs.enqueue_scan([f"{lib}/Other"])  # a Download meanwhile
+    assert merged.id == again.id
+    assert db.Job.get_by_id(again.id).payload["recheck"] == {folder: 1}
+    jobs.enqueue_scan([], gone=[folder], recheck=True)  # the same delete sent again
+    assert db.Job.get_by_id(again.id).payload["recheck"] == {folder: 1}  # tries not started over
+
+
 # --- chaining -------------------------------------------------------------------------------
 
 

@@ -309,6 +309,45 @@ def test_series_add_and_delete(setup):
     assert all(m.missing for m in db.Movie.select() if m.kind in (db.SHOW, db.EPISODE))
 
 
+@pytest.mark.parametrize("event", ["SeriesDelete", "EpisodeFileDelete"])
+def test_a_delete_before_sonarr_deleted_the_files_marks_them_missing(setup, monkeypatch, event):
+    """Sonarr calls the webhook before it deletes the files: its EventAggregator runs the
+    notification first, MediaFileDeletionService.HandleAsync deletes the show folder afterwards
+    (Sonarr src/NzbDrone.Core/Messaging/Events/EventAggregator.cs). The job found them still
+    there and marked nothing; it now looks again a little later."""
+    import shutil
+
+    import metarrd.scan
+
+    client, rt, fake, folder = setup
+    rel = "Season 1/Severance - S01E01.mkv"
+    make_files(folder, rel)
+    assert post(client, {"eventType": "SeriesAdd", "series": series(folder)})[0] == 202
+    real = metarrd.scan.mark_gone
+
+    def mark_gone(gone):  # Sonarr's deletion finishes after our first look
+        found = real(gone)
+        if event == "SeriesDelete":
+            shutil.rmtree(folder, ignore_errors=True)
+        elif (folder / rel).exists():
+            (folder / rel).unlink()
+        return found
+
+    monkeypatch.setattr(metarrd.scan, "mark_gone", mark_gone)
+    if event == "SeriesDelete":
+        body = {"eventType": "SeriesDelete", "instanceName": "Sonarr", "applicationUrl": "",
+                "series": series(folder), "deletedFiles": True}  # fmt: skip
+    else:
+        body = {"eventType": "EpisodeFileDelete", "series": series(folder),
+                "episodes": episodes(1), "episodeFile": episode_file(folder, rel),
+                "deleteReason": "manual"}  # fmt: skip
+    assert post(client, body)[0] == 202
+    (ep,) = items(db.EPISODE)
+    assert ep.missing
+    if event == "SeriesDelete":
+        assert all(m.missing for m in db.Movie.select())
+
+
 def test_test_event_and_a_path_outside_every_library(setup, tmp_path):
     client, rt, fake, folder = setup
     status, answer = post(client, {"eventType": "Test", "series": {"id": 1, "title": "Test Title",

@@ -279,6 +279,100 @@ def test_deletes_mark_the_item_missing_and_keep_it(setup, make_movie, event):
     assert item.missing and item.tmdb_id == 949 and item.identification_status == db.ENRICHED
 
 
+def _deleted_after_our_first_look(monkeypatch, *paths: Path) -> None:
+    """Radarr's order: its EventAggregator runs the notification (a synchronous handler) first,
+    MediaFileDeletionService.HandleAsync deletes the folder afterwards, on a task of its own
+    (Radarr src/NzbDrone.Core/Messaging/Events/EventAggregator.cs). So the webhook's job finds
+    the files still there; they are gone by the time it looks again."""
+    import shutil
+
+    import metarrd.scan
+
+    real = metarrd.scan.mark_gone
+
+    def mark_gone(gone):
+        found = real(gone)
+        for path in paths:
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+        return found
+
+    monkeypatch.setattr(metarrd.scan, "mark_gone", mark_gone)
+
+
+def movie_delete(folder: Path, deleted_files: bool = True) -> dict:
+    """WebhookMovieDeletePayload (Radarr WebhookBase.cs BuildOnMovieDelete)."""
+    return {
+        "eventType": "MovieDelete", "instanceName": "Radarr", "applicationUrl": "",
+        "movie": {"id": 1, "title": "Heat", "year": 1995, "releaseDate": "1996-06-04",
+                  "folderPath": str(folder), "tmdbId": 949, "imdbId": "tt0113277",
+                  "overview": "Obsessive master thief...", "tags": []},
+        "deletedFiles": deleted_files, "movieFolderSize": 18,
+    }  # fmt: skip
+
+
+def test_a_movie_delete_before_radarr_deleted_the_folder_marks_it_missing(
+    setup, make_movie, monkeypatch
+):
+    """The MovieDelete (`deletedFiles: true`) came while the folder was still there: its job
+    marked nothing, and the item stayed until the watcher (off on a share without polling) or
+    the periodic rescan noticed. The job looks again a little later, without a worker waiting."""
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    folder = Path(movie.path).parent
+    _deleted_after_our_first_look(monkeypatch, folder)
+    r = client.post("/api/webhooks/radarr", json=movie_delete(folder), headers=KEY)
+    assert r.status_code == 202
+    item = db.Movie.get_by_id(movie.id)
+    assert item.missing and item.tmdb_id == 949 and item.identification_status == db.ENRICHED
+    assert db.Job.select().where(db.Job.kind == "scan").count() == 2  # the webhook's, one more
+
+
+def test_a_movie_file_delete_before_the_file_went_marks_it_missing(setup, make_movie, monkeypatch):
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    video = Path(movie.path)
+    _deleted_after_our_first_look(monkeypatch, video)
+    body = {
+        "eventType": "MovieFileDelete", "instanceName": "Radarr", "applicationUrl": "",
+        "movie": {"id": 1, "title": "Heat", "year": 1995, "folderPath": str(video.parent),
+                  "tmdbId": 949, "imdbId": "tt0113277"},
+        "movieFile": {"id": 12, "relativePath": video.name, "path": str(video), "size": 18},
+        "deleteReason": "manual",
+    }  # fmt: skip
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    assert db.Movie.get_by_id(movie.id).missing
+
+
+def test_a_movie_delete_whose_folder_stays_is_given_up_with_one_log_line(setup, make_movie, caplog):
+    """Radarr could not delete the folder (or the user put it back): a few more looks, then one
+    log line; the item is left as it is."""
+    from metarrd.pipeline import steps
+
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    folder = Path(movie.path).parent
+    caplog.set_level(logging.INFO, logger="metarrd.pipeline.steps")
+    r = client.post("/api/webhooks/radarr", json=movie_delete(folder), headers=KEY)
+    assert r.status_code == 202
+    assert not db.Movie.get_by_id(movie.id).missing
+    scans = db.Job.select().where(db.Job.kind == "scan").count()
+    assert scans == 1 + len(steps.RECHECK_DELAYS)
+    still = [r for r in caplog.records if "is still there" in r.getMessage()]
+    assert len(still) == 1 and str(folder) in still[0].getMessage()
+
+
+def test_a_movie_delete_that_keeps_the_files_is_not_looked_at_again(setup, make_movie):
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    body = movie_delete(Path(movie.path).parent, deleted_files=False)
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    assert not db.Movie.get_by_id(movie.id).missing
+    assert db.Job.select().where(db.Job.kind == "scan").count() == 1
+
+
 def test_a_file_delete_for_an_upgrade_keeps_the_item_the_download_moves_it(setup, make_movie):
     """Radarr with "On Movie File Delete For Upgrade" on: the old file's MovieFileDelete
     (`deleteReason: upgrade`, DeleteMediaFileReason.Upgrade as Radarr's camel-case enum
