@@ -8,6 +8,7 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 |---|---|---|
 | `Download` | scan `movie.folderPath`; its item is identified from `tmdbId`/`imdbId`, no search | 202 |
 | `Rename` | each `renamedMovieFiles[].previousPath` item follows its file; no list (Radarr 3): scan the folder | 202 |
+| `MovieAdded` | scan `movie.folderPath` with its `tmdbId`/`imdbId` (a folder not there yet: nothing found, nothing created) | 202 |
 | `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
 
 A delete comes before Radarr or Sonarr deletes the files: a path still there is looked at again a
@@ -84,9 +85,8 @@ METHODS = ["POST", "PUT"]  # Radarr and Sonarr let the user choose
 # about 1.2 KB a file, so a daily show of 10,000 files sends 12 MB. Read only with the token.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 IGNORED_RADARR = frozenset(
-    {"Grab", "MovieAdded", "Health", "HealthRestored", "ApplicationUpdate",
-     "ManualInteractionRequired"}
-)  # fmt: skip
+    {"Grab", "Health", "HealthRestored", "ApplicationUpdate", "ManualInteractionRequired"}
+)
 
 
 def _answer(status: int, message: str, **extra: Any) -> tuple[Response, int]:
@@ -197,6 +197,7 @@ def _radarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     handler = {
         "Download": _download,
         "Rename": _rename,
+        "MovieAdded": _movie_added,
         "MovieFileDelete": _deleted,
         "MovieDelete": _deleted,
     }.get(event)
@@ -338,6 +339,29 @@ def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     db.record_event("webhook.received", f"Radarr imported {what}", path=folder, **found)
     missing = paths.warn_missing([folder], "Download")
     return _answer(202, missing or f"scan of {folder} queued", event="Download", job=job.id)
+
+
+def _movie_added(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
+    """A movie added to Radarr (WebhookAddedPayload: `movie`, `addMethod`; Radarr
+    src/NzbDrone.Core/Notifications/Webhook/WebhookBase.cs BuildOnMovieAdded): its folder is
+    scanned with its ids, as Sonarr's SeriesAdd, so a movie already on disk (a library import)
+    is identified without a search. Radarr mostly adds a movie before downloading it: a folder
+    that is not there yet is no mistake (nothing is created; the Download scans it)."""
+    movie = obj(body, "movie", "", required=True)
+    paths = _Paths(config)
+    folder = paths.local(movie.get("folderPath"), "movie.folderPath", folder=True)
+    refused = paths.refuse_outside([folder], "MovieAdded")
+    if refused:
+        return refused
+    found = ids(movie)
+    job = jobs.enqueue_scan([folder], ids={folder: found} if found else None)
+    how = text(body, "addMethod", "")[:40]
+    log.info("Radarr webhook: MovieAdded (%s) of %s: scan queued as job %d",
+             how or "?", folder, job.id)  # fmt: skip
+    message = f"scan of {folder} queued"
+    if not os.path.exists(folder):
+        message = f"{folder} is not there yet (the Download scans it); {message}"
+    return _answer(202, message, event="MovieAdded", job=job.id)
 
 
 def _upgrade(body: dict[str, Any], sent: Any, folder: str, paths: _Paths) -> dict[str, str]:

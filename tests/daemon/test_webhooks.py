@@ -238,6 +238,49 @@ def test_a_download_spelled_in_the_other_unicode_form_finds_the_folder(setup, se
     assert not db.Event.select().where(db.Event.kind == "webhook.missing").exists()
 
 
+def movie_added(folder, add_method: str = "manual") -> dict:
+    """WebhookAddedPayload (Radarr src/NzbDrone.Core/Notifications/Webhook/WebhookBase.cs
+    BuildOnMovieAdded: `movie` a WebhookMovie, `addMethod` an AddMovieMethod, camelCase)."""
+    return {
+        "eventType": "MovieAdded", "instanceName": "Radarr", "applicationUrl": "",
+        "movie": {"id": 1, "title": "Heat", "year": 1995, "releaseDate": "1996-06-04",
+                  "folderPath": str(folder), "tmdbId": 949, "imdbId": "tt0113277",
+                  "overview": "Obsessive master thief...", "tags": []},
+        "addMethod": add_method,
+    }  # fmt: skip
+
+
+def test_a_movie_added_scans_its_folder_and_identifies_it_from_the_ids(setup):
+    """A movie added to Radarr whose folder holds it already (a library import): it was a 200
+    that did nothing, so the movie waited for the watcher or a rescan, and was then identified
+    by a name search instead of Radarr's ids (as Sonarr's SeriesAdd is)."""
+    client, rt, fake = setup
+    folder = Path(rt.config.library[0].path) / "Heat (1995)"
+    folder.mkdir()
+    (folder / "Heat (1995).mkv").write_bytes(b"\0" * 2048)
+    r = client.post("/api/webhooks/radarr", json=movie_added(folder), headers=KEY)
+    assert r.status_code == 202 and r.get_json()["message"] == f"scan of {folder} queued"
+    movie = db.Movie.get()
+    assert movie.path == str(folder / "Heat (1995).mkv")
+    assert fake.calls[0] == (
+        "identify", movie.id, {"tmdb_id": 949, "imdb_id": "tt0113277", "source": "webhook"}
+    )  # fmt: skip
+
+
+def test_a_movie_added_before_its_download_is_202_and_creates_nothing(setup):
+    """Radarr adds a movie before downloading it: its folder is not there yet. No warning (it
+    is no mistake), nothing created; the Download scans the folder when it comes."""
+    client, rt, fake = setup
+    folder = Path(rt.config.library[0].path) / "Heat (1995)"
+    r = client.post("/api/webhooks/radarr", json=movie_added(folder, "list"), headers=KEY)
+    assert r.status_code == 202 and "is not there yet" in r.get_json()["message"]
+    assert not folder.exists()
+    assert db.Movie.select().count() == 0 and fake.calls == []
+    assert not db.Event.select().where(db.Event.kind == "webhook.missing").exists()
+    r = client.post("/api/webhooks/radarr", json=movie_added("/elsewhere/Heat"), headers=KEY)
+    assert r.status_code == 422
+
+
 def test_download_outside_every_library_is_422(setup):
     client, rt, _ = setup
     r = client.post("/api/webhooks/radarr", json=download(Path("/elsewhere/Heat")), headers=KEY)
@@ -633,8 +676,8 @@ def _replaced(body, path, replacement):
 @pytest.mark.parametrize(
     ("source", "make"),
     [("radarr", radarr_download), ("radarr", radarr_rename), ("radarr", radarr_file_delete),
-     ("radarr", radarr_movie_delete), ("sonarr", sonarr_download)],
-    ids=["Download", "Rename", "MovieFileDelete", "MovieDelete", "sonarr-Download"],
+     ("radarr", radarr_movie_delete), ("radarr", movie_added), ("sonarr", sonarr_download)],
+    ids=["Download", "Rename", "MovieFileDelete", "MovieDelete", "MovieAdded", "sonarr-Download"],
 )  # fmt: skip
 def test_no_field_of_a_real_payload_with_the_wrong_type_is_a_500(setup, monkeypatch, source, make):
     client, rt, _ = setup
