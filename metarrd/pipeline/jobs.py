@@ -189,6 +189,8 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
             "renames": _chained(old.get("renames", {}), new.get("renames", {})),
             "gone": sorted(set(old.get("gone", [])) | set(new.get("gone", []))),
             **_rechecks(old.get("recheck", {}), new.get("recheck", {})),
+            # a scan waiting for its time (a look again) keeps it; one sooner sets its own
+            **({"due": old["due"]} if "due" in old else {}),
         }
     if kind == "probe":
         return {"providers": sorted(set(old.get("providers", [])) | set(new.get("providers", [])))}

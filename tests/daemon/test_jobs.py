@@ -79,6 +79,24 @@ def test_a_delete_webhooks_recheck_waits_in_the_queue_and_survives_a_merge(
     assert db.Job.get_by_id(again.id).payload["recheck"] == {folder: 1}  # tries not started over
 
 
+def test_a_scan_waiting_for_its_time_keeps_it_when_a_later_one_is_folded_in(queued_rt):
+    """Two looks again at deleted paths, due in 5 s and in 40 s, fold into one job: it kept
+    neither time (merge_payload rebuilt a scan's payload from the keys it knew), so a worker
+    that started meanwhile ran it at once (requeue_interrupted sends a job without `due` now)."""
+    lib = queued_rt.config.library[0].path
+    payload = {"paths": [], "ids": {}, "renames": {}, "gone": [f"{lib}/A"]}
+    with db.write_transaction():
+        job, _ = jobs._queue_row("scan", None, payload, manual=False, delay=5.0)
+    due = db.Job.get_by_id(job.id).payload["due"]
+    with db.write_transaction():
+        merged, send = jobs._queue_row(
+            "scan", None, {**payload, "gone": [f"{lib}/B"]}, manual=False, delay=40.0
+        )
+    assert merged.id == job.id and not send
+    assert db.Job.get_by_id(job.id).payload["due"] == due
+    assert db.Job.get_by_id(job.id).payload["gone"] == [f"{lib}/A", f"{lib}/B"]
+
+
 # --- chaining -------------------------------------------------------------------------------
 
 
