@@ -2,7 +2,9 @@
 (docs/providers.md §2).
 
 A 404 (or a 200 whose body says `"status": "error"`, or holds no image list at all, such as
-`{}`) means "no art", not a failure: for a movie, the IMDb id is asked next.
+`{}`) means "no art", not a failure: for a movie, the IMDb id is asked next. An image list of
+another shape (a number, a text or an object: a broken mirror or proxy) is ProviderUnavailable
+naming the key, retried later; entries of a list that are not objects are left out.
 """
 
 from __future__ import annotations
@@ -13,10 +15,20 @@ from typing import Any
 from metarrd.config import FanartConfig, ProvidersConfig
 from metarrd.errors import NotFound
 from metarrd.http import HttpClient
+from metarrd.providers import unexpected
 
 log = logging.getLogger(__name__)
 
 PROVIDER = "fanart"
+# the image lists of `/movies/{id}` and `/tv/{id}` the callers read (enrich/candidates.py,
+# enrich/tv_candidates.py)
+IMAGE_LISTS = (
+    *("hdmovielogo", "movielogo", "hdmovieclearart", "movieart", "moviedisc", "moviebanner"),
+    *("moviethumb", "moviebackground", "movie4kbackground", "movieposter"),
+    *("tvposter", "showbackground", "show4kbackground", "hdtvlogo", "clearlogo", "hdclearart"),
+    *("clearart", "characterart", "tvthumb", "tvbanner", "seasonposter", "seasonbanner"),
+    "seasonthumb",
+)
 
 
 class FanartClient:
@@ -36,6 +48,13 @@ class FanartClient:
             return None
         if not isinstance(data, dict) or data.get("status") == "error":
             return None
+        for key in IMAGE_LISTS:
+            value = data.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, list):
+                raise unexpected(PROVIDER, f"/{kind}/{movie_id}: {key}", value, "a list")
+            data[key] = [v for v in value if isinstance(v, dict)]
         if not any(isinstance(v, list) and v for v in data.values()):
             return None  # `{}` or only names and ids: no art by this id (the next is tried)
         return data

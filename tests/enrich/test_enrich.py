@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
+import json
 import os
 import shutil
 from pathlib import Path
@@ -264,6 +265,24 @@ def test_an_html_page_in_place_of_an_image_is_asked_again_next_time(rt, simulato
     assert any(poster.file_path in path for path in image_requests(simulator))
     row = db.ArtworkCandidate.get_by_id(row.id)
     assert row.analyzed and not row.rejected_reason
+
+
+def test_a_fanart_answer_of_an_unexpected_shape_fails_fanart_only(rt, simulator, monkeypatch):
+    """A number where fanart.tv's posters belong failed the whole item with "internal error:
+    TypeError: 'int' object is not iterable"."""
+    from metarrd.simulator import fanart as sim_fanart
+    from metarrd.simulator.reply import json_reply
+
+    real = sim_fanart.movie_art
+
+    def answer(*args):
+        return json_reply(200, {**json.loads(real(*args).body), "movieposter": 3})
+
+    monkeypatch.setattr(sim_fanart, "movie_art", answer)
+    movie = make_movie(rt)
+    result = enrich_item(rt, movie)
+    assert "movieposter is a number, not a list" in result.provider_errors["fanart"]
+    assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
 
 
 def test_one_provider_failing_never_fails_the_others(make_rt, simulator):

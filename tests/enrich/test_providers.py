@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +52,48 @@ def test_fanart_answer_without_art_falls_back_to_the_imdb_id(body):
     )
     assert client.movie(603, "tt0133093") == by_imdb
     assert client.movie(603, None) is None
+
+
+@pytest.mark.parametrize("value", [7, "poster.jpg", {"url": "x"}])
+@pytest.mark.parametrize("kind", ["movies", "tv"])
+def test_a_fanart_answer_of_an_unexpected_shape_names_the_key(
+    rt, simulator, monkeypatch, kind, value
+):
+    """A broken mirror or proxy answering a number where fanart.tv's list of posters belongs:
+    the item failed with "internal error: TypeError: 'int' object is not iterable"; a text or
+    an object was read as no art."""
+    from metarrd.simulator import fanart as sim_fanart
+    from metarrd.simulator import tv_others
+    from metarrd.simulator.reply import json_reply
+
+    def answer(*_args):
+        key = "movieposter" if kind == "movies" else "tvposter"
+        return json_reply(200, {"name": "x", key: value, "hdmovielogo": [None, 3]})
+
+    monkeypatch.setattr(sim_fanart, "movie_art", answer)
+    monkeypatch.setattr(tv_others, "fanart_tv", answer)
+    client = rt.client("fanart")
+    with pytest.raises(ProviderUnavailable, match="unexpected shape") as failed:
+        client.movie(603) if kind == "movies" else client.tv(81189)
+    key = "movies/603: movieposter" if kind == "movies" else "tv/81189: tvposter"
+    assert f"{key} is " in str(failed.value)
+
+
+def test_entries_of_a_fanart_list_that_are_not_objects_are_left_out(rt, simulator, monkeypatch):
+    from metarrd.simulator import fanart as sim_fanart
+    from metarrd.simulator.reply import json_reply
+
+    real = sim_fanart.movie_art
+
+    def answer(catalog, movie_id, base_url):
+        reply = real(catalog, movie_id, base_url)
+        body = json.loads(reply.body)
+        body["movieposter"] = [None, 7, "poster.jpg", *body["movieposter"]]
+        return json_reply(200, body)
+
+    monkeypatch.setattr(sim_fanart, "movie_art", answer)
+    posters = rt.client("fanart").movie(603)["movieposter"]
+    assert posters and all(isinstance(p, dict) for p in posters)
 
 
 def test_fanart_bad_key_is_an_auth_error(make_rt, simulator):
