@@ -14,7 +14,7 @@ import peewee as pw
 
 from metarrd import db, logs
 from metarrd.config import Config, load_config
-from metarrd.errors import ConfigError, MetarrdError
+from metarrd.errors import ConfigError, MetarrdError, internal_error
 
 log = logging.getLogger("metarrd")
 
@@ -191,10 +191,16 @@ def _fail_line(movie: db.Movie, reason: str) -> None:
     print(f"item {movie.id} ({movie.path}): {reason}", file=sys.stderr)
 
 
-def _failed(stage: str, movie: db.Movie, exc: MetarrdError) -> None:
-    """A stage run by hand failed: recorded once on the item, as the job runner records it."""
-    db.record_failure(stage, movie.id, str(exc))
-    _fail_line(movie, str(exc))
+def _failed(stage: str, movie: db.Movie, exc: Exception) -> None:
+    """A stage run by hand failed: recorded once on the item, as the job runner records it. An
+    exception that is none of ours (a bug) says "internal error: …" as a job's does; its
+    traceback is logged, shown with --verbose. Either way the other items go on."""
+    reason = str(exc)
+    if not isinstance(exc, MetarrdError):
+        log.info("item %d: %s: internal error", movie.id, stage, exc_info=exc)
+        reason = internal_error(exc)
+    db.record_failure(stage, movie.id, reason)
+    _fail_line(movie, reason)
 
 
 def cmd_scan(config: Config, args) -> int:
@@ -244,7 +250,7 @@ def cmd_identify(config: Config, args) -> int:
         outcome = manual_identify(
             rt, movie, tmdb_id=args.tmdb, imdb_id=args.imdb, tvdb_id=args.tvdb
         )
-    except MetarrdError as exc:
+    except Exception as exc:  # ours, or a bug: one line either way (_failed)
         _failed("identify", movie, exc)
         return EXIT_FAILED
     if not outcome.identified:
@@ -304,13 +310,25 @@ def cmd_publish(config: Config, args) -> int:
         outcomes = publish_many(rt, todo)
     except StageDisabled as exc:  # refused for every item, as each would be
         outcomes = [exc] * len(todo)
+    except Exception:  # a bug in one item ended the batch: each alone, so only that one fails
+        log.info("publish: a batch failed; publishing its items one by one", exc_info=True)
+        outcomes = [_publish_one(rt, movie) for movie in todo]
     for movie, outcome in zip(todo, outcomes, strict=True):
-        if isinstance(outcome, MetarrdError):
+        if isinstance(outcome, Exception):
             failed += 1
             _failed("publish", movie, outcome)
         else:
             print(f"item {movie.id}: {outcome}")
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _publish_one(rt, movie: db.Movie):
+    from metarrd.publish import publish_many
+
+    try:
+        return publish_many(rt, [movie])[0]
+    except Exception as exc:
+        return exc
 
 
 def cmd_list(config: Config, args) -> int:

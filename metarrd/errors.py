@@ -75,3 +75,9 @@ class EditRefused(MetarrdError):
 class DiskFull(MetarrdError):
     """The disk holding data_dir (or a library) has no space left. The write that hit it was rolled
     back whole; nothing is half-written. Free some space and run the item again."""
+
+
+def internal_error(exc: BaseException) -> str:
+    """What an item's error says when its stage failed with an exception that is none of ours
+    (a bug): as a job records it, so the CLI and the daemon say the same."""
+    return f"internal error: {type(exc).__name__}: {exc}"

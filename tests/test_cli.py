@@ -83,6 +83,74 @@ def test_failures_exit_1_with_one_line_per_item(library, capsys):
     assert db.Movie.get_by_id(heat.id).publish_state == "published"
 
 
+def _bug_for(real, is_alien):
+    """`real`, raising a TypeError (a bug, none of metarrd's errors) for Alien only."""
+
+    def wrapper(rt, movie, *args, **kwargs):
+        item = getattr(movie, "movie", movie)  # publish's ItemRows, or the Movie
+        if is_alien(item):
+            raise TypeError("'int' object is not iterable")
+        return real(rt, movie, *args, **kwargs)
+
+    return wrapper
+
+
+def _is_alien(movie) -> bool:
+    return "Alien" in movie.path
+
+
+def _internal_error_line(err: str, movie) -> None:
+    lines = err.strip().splitlines()
+    assert lines == [
+        f"item {movie.id} ({movie.path}): internal error: TypeError: 'int' object is not iterable"
+    ]
+    assert db.Movie.get_by_id(movie.id).last_error.startswith("internal error: TypeError")
+
+
+def test_a_bug_in_one_item_fails_that_item_only(library, capsys, monkeypatch, caplog):
+    """A bug (an exception that is none of metarrd's errors) in one item ended `enrich --all`,
+    `publish --all` and `scan` with a traceback, leaving the items after it undone and unsaid;
+    the daemon records it on that item's job and goes on, and so does the command line now."""
+    from metarrd.enrich import stage as enrich_stage
+    from metarrd.identify import stage as identify_stage
+    from metarrd.publish import stage as publish_stage
+
+    cfg, _ = library
+    real_identify = identify_stage.identify_item
+    monkeypatch.setattr(identify_stage, "identify_item", _bug_for(real_identify, _is_alien))
+    assert cli(cfg, "scan") == 1
+    out, err = capsys.readouterr()
+    alien = db.Movie.get(db.Movie.path.contains("Alien"))
+    _internal_error_line(err, alien)
+    assert "1 identified, 2 left unidentified" in out  # Heat; Nobody Knows is no failure
+    assert "Traceback" not in err
+    monkeypatch.setattr(identify_stage, "identify_item", real_identify)
+    assert cli(cfg, "identify", str(alien.id), "--tmdb", "348") == 0
+    capsys.readouterr()
+
+    heat = db.Movie.get(db.Movie.tmdb_id == 949)
+    assert alien.id < heat.id  # the failing item comes first: the one after it goes on
+    monkeypatch.setattr(enrich_stage, "_begin", _bug_for(enrich_stage._begin, _is_alien))
+    with caplog.at_level("INFO", logger="metarrd"):
+        assert cli(cfg, "enrich", "--all") == 1
+    out, err = capsys.readouterr()
+    _internal_error_line(err, alien)
+    assert f"item {heat.id}: enriched" in out and "Traceback" not in err
+    assert db.Movie.get_by_id(heat.id).identification_status == "enriched"
+    assert any(r.exc_info for r in caplog.records)  # the traceback, shown with --verbose
+    monkeypatch.undo()
+    assert cli(cfg, "enrich", str(alien.id)) == 0
+    capsys.readouterr()
+
+    monkeypatch.setattr(publish_stage, "_prepare", _bug_for(publish_stage._prepare, _is_alien))
+    assert cli(cfg, "publish", "--all") == 1
+    out, err = capsys.readouterr()
+    _internal_error_line(err, alien)
+    assert f"item {heat.id}: " in out
+    assert db.Movie.get_by_id(heat.id).publish_state == "published"
+    assert db.Movie.get_by_id(alien.id).publish_state != "published"
+
+
 def test_publishing_switched_off_refuses_every_publish(library, capsys):
     cfg, root = library
     cli(cfg, "scan")

@@ -182,10 +182,12 @@ class _Turn:
 
 def enrich_items(
     rt: Runtime, movies: Iterable[db.Movie], *, manual: bool = True
-) -> Iterator[tuple[db.Movie, EnrichResult | None, MetarrdError | None]]:
+) -> Iterator[tuple[db.Movie, EnrichResult | None, Exception | None]]:
     """Enrich several movies at once (`[enrich] items`), so that provider latency overlaps;
     every download shares the runtime's one HttpClient and so its per-host cap. Yields
     (movie, result, error) in the order given, each as soon as it and those before it are done.
+    The error is a MetarrdError, or any other exception (a bug) for its caller to report: one
+    item's failure never stops the others.
 
     Keeping the image hosts busy from the first movie to the last:
     - `items` movies download at once; a movie gives its turn to the next as soon as none of
@@ -199,7 +201,7 @@ def enrich_items(
     workers = max(1, min(rt.config.enrich.items, len(movies)))
     slots = threading.Semaphore(workers)
 
-    def run(movie: db.Movie, ahead: Executor) -> tuple[EnrichResult | None, MetarrdError | None]:
+    def run(movie: db.Movie, ahead: Executor) -> tuple[EnrichResult | None, Exception | None]:
         turn = _Turn(slots)
         try:
             job = _begin(rt, movie, manual, ahead, turn.give_back)  # asked before the wait
@@ -207,10 +209,10 @@ def enrich_items(
             return job(), None
         except MetarrdError as exc:
             return None, exc
-        except (OSError, pw.OperationalError) as exc:  # a full data_dir fails this item only
-            if not db.is_disk_full(exc):
-                raise
-            return None, db.disk_full(exc)
+        except Exception as exc:  # a full data_dir, or a bug, fails this item only
+            if isinstance(exc, OSError | pw.OperationalError) and db.is_disk_full(exc):
+                return None, db.disk_full(exc)
+            return None, exc
         finally:
             turn.give_back()
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from metarrd import db
 from metarrd.config import LIBRARY_SOURCE
-from metarrd.errors import ItemError, MetarrdError
+from metarrd.errors import ItemError, MetarrdError, internal_error
 from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
 from metarrd.identify.posters import add_posters
 from metarrd.runtime import Runtime
@@ -46,6 +46,11 @@ def identify_many(rt: Runtime, movie_ids: list[int], threads: int = 4) -> list[I
             log.warning("item %d (%s): %s", movie.id, movie.path, exc)
             db.record_failure("identify", movie.id, str(exc))
             return IdentifyResult(movie.id, False, str(exc), error=True)
+        except Exception as exc:  # a bug fails this item only, recorded as a job records it
+            log.info("item %d (%s): internal error", movie.id, movie.path, exc_info=exc)
+            reason = internal_error(exc)
+            db.record_failure("identify", movie.id, reason)
+            return IdentifyResult(movie.id, False, reason, error=True)
 
     with ThreadPoolExecutor(threads, thread_name_prefix="identify") as pool:
         return list(pool.map(db.carry_fence(one), movie_ids))

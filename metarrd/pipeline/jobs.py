@@ -39,7 +39,7 @@ import peewee as pw
 
 from metarrd import db, workflow
 from metarrd.config import Config
-from metarrd.errors import MetarrdError, ProviderUnavailable
+from metarrd.errors import MetarrdError, ProviderUnavailable, internal_error
 from metarrd.paths import in_scope
 from metarrd.pipeline import leases, queue
 from metarrd.pipeline.chain import Outcome
@@ -508,7 +508,7 @@ def _record(job: db.Job, what: str, outcome: Outcome | Exception) -> None:
         return
     if isinstance(outcome, Exception):  # a bug must not kill the worker; the job shows it
         log.error("job %d failed: %s: internal error", job.id, what, exc_info=outcome)
-        _fail(job, what, f"internal error: {type(outcome).__name__}: {outcome}", logged=True)
+        _fail(job, what, internal_error(outcome), logged=True)
         return
     # The DONE and the follow-up rows commit together: a kill between them cannot leave the
     # item without its next step. Messages go after the commit; a lost one is re-sent at start
