@@ -29,7 +29,20 @@ class ProviderAuthError(ProviderError):
 
 
 class ProviderUnavailable(ProviderError):
-    """Rate limited, 5xx, timeout or connection refused after every retry: try again later."""
+    """Rate limited, 5xx, timeout or connection refused after every retry: try again later.
+    `retry_after`: the seconds the provider itself asked us to wait (a 429's or 503's
+    Retry-After, uncapped), when it said; a job's retry is not due before then (pipeline/jobs.py)."""
+
+    def __init__(
+        self,
+        provider: str,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ):
+        super().__init__(provider, message, status=status)
+        self.retry_after = retry_after
 
 
 class TryAgain(ProviderUnavailable):

@@ -1,9 +1,11 @@
 """The one place metarrd talks HTTP: session, timeouts, User-Agent, retries, per-host limits.
 
 Retry policy (docs/providers.md §4): 5xx, timeouts and refused connections are retried with
-exponential backoff; 429 waits for `Retry-After` (seconds or an HTTP-date; 0, missing or
-unreadable means 1 s, at most `MAX_RETRY_AFTER`), and the whole host waits with it: no request
-to a host that asked us to wait leaves before its time. 401/403 and 404 are never retried
+exponential backoff; 429, and 503 with a `Retry-After` (RFC 9110 §15.6.4: a maintenance
+window), wait for `Retry-After` (seconds or an HTTP-date; 0, missing or unreadable means 1 s,
+at most `MAX_RETRY_AFTER`), and the whole host waits with it: no request to a host that asked
+us to wait leaves before its time. Given up, the error carries the whole wait the host asked
+for (`ProviderUnavailable.retry_after`), which a job's retry then waits for. 401/403 and 404 are never retried
 (404 is `NotFound`, a normal outcome). A caller that schedules its own retries (image
 downloads, metarrd/enrich/analysis.py) asks with `patient=False` and gets `TryAgain(wait)`
 instead of a sleeping thread. At most `per_host` requests go to one host at once; when that
@@ -298,6 +300,8 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
+            asked = None  # the wait the host asked for (Retry-After), uncapped
+            held = None  # 429 or 503: the host asked us to wait (and is held)
             try:
                 with self._host_slot(url).held(rank):
                     resp = self.session.request(
@@ -359,9 +363,12 @@ class HttpClient:
                 if status == 404:
                     resp.close()
                     raise NotFound(provider, f"not found: {redact(url)}", status=404)
-                if status == 429:
-                    wait = _retry_after(resp.headers.get("Retry-After"))
-                    reason = f"rate limited (HTTP 429, retry after {wait:g} s)"
+                if status == 429 or (status == 503 and resp.headers.get("Retry-After")):
+                    asked = _asked_wait(resp.headers.get("Retry-After"))
+                    wait = min(asked, MAX_RETRY_AFTER)
+                    what = "rate limited" if status == 429 else "unavailable"
+                    reason = f"{what} (HTTP {status}, retry after {wait:g} s)"
+                    held = status
                     self._hold_host(url, wait)
                 elif status in RETRY_STATUSES:
                     reason, wait = f"server error (HTTP {status})", self.backoff_for(attempt)
@@ -371,13 +378,13 @@ class HttpClient:
                 resp.close()
             if not patient:
                 raise TryAgain(
-                    provider, f"{reason} for {redact(url)}", wait=wait,
-                    status=429 if reason.startswith("rate limited") else None,
+                    provider, f"{reason} for {redact(url)}", wait=wait, status=held,
                 )  # fmt: skip
             if attempt > self.max_retries:
                 raise ProviderUnavailable(
-                    provider, f"{reason} for {redact(url)}, gave up after {attempt} attempts"
-                )
+                    provider, f"{reason} for {redact(url)}, gave up after {attempt} attempts",
+                    status=held, retry_after=asked,
+                )  # fmt: skip
             log.info("%s: %s for %s; retrying in %.1f s", provider, reason, redact(url), wait)
             self._sleep(wait)
 
@@ -563,9 +570,9 @@ def _total_size(resp: requests.Response) -> int | None:
     return int(length) if length.isdigit() else None
 
 
-def _retry_after(value: str | None) -> float:
-    """The wait a 429's `Retry-After` asks for: seconds or an HTTP-date (RFC 9110 §10.2.3),
-    at least 1 s (0, missing, a past date or nonsense) and at most `MAX_RETRY_AFTER`."""
+def _asked_wait(value: str | None) -> float:
+    """The wait a `Retry-After` asks for: seconds or an HTTP-date (RFC 9110 §10.2.3), at least
+    1 s (0, missing, a past date or nonsense)."""
     text = (value or "").strip()
     try:
         seconds = float(text) if text else 1.0
@@ -579,7 +586,7 @@ def _retry_after(value: str | None) -> float:
         seconds = (when - datetime.now(UTC)).total_seconds() if when else 1.0
     if math.isnan(seconds):
         seconds = 1.0
-    return min(max(seconds, 1.0), MAX_RETRY_AFTER)
+    return max(seconds, 1.0)
 
 
 def _short(exc: Exception) -> str:

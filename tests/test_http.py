@@ -83,6 +83,32 @@ def test_429_waits_for_retry_after_and_zero_means_one_second(server, client, wai
     assert waits == [1.0, 3.0]
 
 
+def test_a_503_with_retry_after_waits_for_it_as_a_429_does(server, client, waits):
+    """A provider down for maintenance says when to come back (RFC 9110: 503 + Retry-After);
+    it was retried at 0.5 s, 1 s, 2 s regardless, and the job's retries were spent within 43
+    minutes of a longer window. The same cap as a 429's holds in the thread."""
+    Scripted.script["/m"] = [
+        (503, {"Retry-After": "3"}, b"{}"),
+        (503, {"Retry-After": "86400"}, b"{}"),
+        (503, {}, b"{}"),  # none said: the back-off
+        (200, JSON, b"[1]"),
+    ]
+    assert client.get_json(f"{server}/m", provider="t") == [1]
+    assert waits == [3.0, 60.0, 2.0]
+
+
+def test_a_503_given_up_says_how_long_the_host_asked_to_wait(server, client, waits):
+    Scripted.script["/w"] = [(503, {"Retry-After": "7200"}, b"{}")]
+    with pytest.raises(ProviderUnavailable, match=r"HTTP 503, retry after 60 s") as err:
+        client.get_json(f"{server}/w", provider="tmdb")
+    assert err.value.retry_after == 7200 and err.value.status == 503
+    assert waits == [60.0, 60.0, 60.0]
+    assert client.host_wait(f"{server}/w") > 0  # the host is held, as after a 429
+    with pytest.raises(http.TryAgain) as again:  # a caller that schedules its own retries
+        client.request("GET", f"{server}/w", provider="tmdb", patient=False)
+    assert again.value.sent is False and again.value.wait > 0
+
+
 def test_5xx_is_retried_with_backoff_then_gives_up(server, client, waits):
     Scripted.script["/e"] = [(500, {}, b"oops")]
     with pytest.raises(ProviderUnavailable) as err:

@@ -586,7 +586,8 @@ class Analyser:
                 then(_Got(reason=f"download failed: {exc}, gave up after {tried} attempts"))
                 return
             again = job._replace(attempt=tried + 1)
-            if exc.status == 429 or not exc.sent:  # the host is held: back to its queue's front
+            # a host that asked us to wait (429, 503 with Retry-After) is held: back to the front
+            if exc.status in (429, 503) or not exc.sent:
                 self._enqueue(again, front=True)
             else:
                 self._later(self.http.backoff_for(tried), again)

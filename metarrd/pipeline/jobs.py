@@ -52,6 +52,8 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 KINDS = tuple(HANDLERS)  # scan, identify, search, enrich, publish, notify
 RETRY_DELAYS = (30.0, 120.0, 600.0, 1800.0)  # seconds before retry 1, 2, ... then the job fails
+# a provider's own Retry-After (a 503's maintenance window) delays a retry up to this long
+MAX_RETRY_AFTER = 6 * 3600.0
 BUSY_DELAY = 1.0  # seconds before a job whose item is busy is tried again
 PUBLISH_BATCH = 50  # publish jobs run together at most (publish_many's own batch size)
 
@@ -552,6 +554,8 @@ def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
         _fail(job, what, f"{exc} (gave up after {attempt} attempts)")
         return
     delay = RETRY_DELAYS[attempt - 1]
+    if exc.retry_after:  # not before the provider said it would answer again (Retry-After)
+        delay = max(delay, min(exc.retry_after, MAX_RETRY_AFTER))
     message = f"{exc}; retry {attempt} in {delay:.0f}s"
     # when it is due, as a delayed enqueue records it: a worker that starts meanwhile sends the
     # job's message for then (`requeue_interrupted`), not at once (a retry spent per start)

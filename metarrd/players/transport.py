@@ -122,7 +122,7 @@ class Endpoint:
                     f"{self.label}: {redact(url)} refused our credentials (HTTP 403); "
                     f"check the {self.auth_hint}"
                 ) from None
-            if "server error" in str(exc):
+            if "server error" in str(exc) or exc.status == 503:
                 reason = str(exc).removeprefix(f"{self.label}: ")
             else:
                 reason = why_unreachable(url, self.player.timeout_seconds)

@@ -298,8 +298,17 @@ class Simulator:
         header at all for None."""
         self.faults.add("429", prefix, retry_after, n)
 
-    def fail_5xx(self, n: int = 1, status: int = 500, prefix: str | None = None) -> None:
-        self.faults.add("5xx", prefix, status, n)
+    def fail_5xx(
+        self,
+        n: int = 1,
+        status: int = 500,
+        prefix: str | None = None,
+        retry_after: int | str | None = None,
+    ) -> None:
+        """The next n requests (under prefix) get `status` with the provider's body; with
+        `retry_after` (seconds or an HTTP-date), a Retry-After header too (a 503's maintenance
+        window, RFC 9110 §15.6.4)."""
+        self.faults.add("5xx", prefix, (status, retry_after), n)
 
     def not_found(self, path_or_prefix: str) -> None:
         self.faults.add("not_found", path_or_prefix)
@@ -390,7 +399,11 @@ class Simulator:
             return _too_many(path, None if rule.value is None else str(rule.value))
         rule = self.faults.take("5xx", path)
         if rule is not None:
-            return _server_error(path, int(rule.value))
+            status, retry_after = rule.value
+            reply = _server_error(path, int(status))
+            if retry_after is not None:
+                reply.headers["Retry-After"] = str(retry_after)
+            return reply
         if self.faults.take("not_found", path) is not None:
             return _not_found(path)
         rule = self.faults.take("redirect", path)

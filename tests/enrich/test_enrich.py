@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -325,6 +326,25 @@ def test_a_page_or_a_cut_body_instead_of_tmdbs_json_waits_for_a_retry(rt, simula
     job = db.Job.get_by_id(jobs.enqueue_enrich(movie.id).id)
     assert job.state == jobs.QUEUED and "retry 1" in job.message
     assert db.Movie.get_by_id(movie.id).identification_status == db.IDENTIFIED
+
+
+def test_a_maintenance_window_delays_the_jobs_retry_until_the_provider_said(rt, simulator):
+    """TMDB down for two hours, saying so (503, Retry-After: 7200): the 503 was retried in 0.5 s,
+    1 s, …, and the job's retries at 30 s, 2 min, 10 min and 30 min were all spent within the
+    window: the item failed for good. The thread waits at most 60 s; the job's next try is due
+    when the provider said."""
+    waits: list[float] = []
+    rt.http._sleep = waits.append
+    simulator.fail_5xx(10, status=503, prefix="/3/movie/603", retry_after=7200)
+    movie = make_movie(rt)
+    queue.configure(rt.config, immediate=True)
+    jobs.bind(rt)
+    before = time.time()
+    job = db.Job.get_by_id(jobs.enqueue_enrich(movie.id).id)
+    assert waits and max(waits) == 60.0  # each wait in the thread at most the cap
+    assert job.state == jobs.QUEUED and "retry 1 in 7200s" in job.message
+    assert job.payload["due"] >= before + 7200
+    assert "HTTP 503" in db.Movie.get_by_id(movie.id).last_error
 
 
 def test_a_tmdb_answer_of_an_unexpected_shape_names_the_field_and_waits_for_a_retry(
