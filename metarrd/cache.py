@@ -59,3 +59,76 @@ def remove_empty_dirs(path: Path, stop: Path) -> None:
         except OSError:
             return
         path = path.parent
+
+
+def files_of(movie_id: int) -> tuple[set[str], set[str]]:
+    """The cache files and previews (relative to the previews folder) that the item's rows name:
+    read before the item goes, for `remove_unused` after."""
+    from metarrd import db
+
+    C, A = db.CacheImageFile, db.ArtworkCandidate
+    files = {p for (p,) in C.select(C.file_path).where(C.movie == movie_id).tuples()}
+    previews = {
+        p
+        for (p,) in A.select(A.preview_path)
+        .where(A.movie == movie_id, A.preview_path.is_null(False))
+        .tuples()
+    }
+    return files, previews
+
+
+def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews: set[str]) -> int:
+    """Remove those of `files` (cache paths) and `previews` that no row refers to any more (an
+    item that went took its rows with it); returns how many. A file another item, an actor or a
+    candidate still uses stays (the cache is shared by content), and so does anything outside
+    the cache and previews folders (the user's library is never touched here)."""
+    from metarrd import db
+
+    C, A = db.CacheImageFile, db.ArtworkCandidate
+    cache_dir, previews_dir = Path(cache_dir), Path(previews_dir)
+    removed = 0
+    with db.write_transaction():  # no row takes one of them while we look
+        for name in sorted(files):
+            path = Path(name)
+            if cache_dir not in path.parents or path.suffix == "":
+                continue
+            digest = path.stem
+            image_type = path.parent.parent.name
+            used = (
+                C.select().where(C.file_path == name).exists()
+                or db.Actor.select().where(db.Actor.image_cache_path == name).exists()
+                or A.select()
+                .where(
+                    A.content_hash == digest,
+                    A.asset_type == image_type,
+                    A.is_downloaded | A.is_selected,
+                )
+                .exists()
+            )
+            if not used and _unlink(path):
+                removed += 1
+                remove_empty_dirs(path.parent, cache_dir)
+        for rel in sorted(previews):
+            path = previews_dir / rel
+            if previews_dir not in path.parents or ".." in Path(rel).parts:
+                continue
+            used = (
+                A.select().where(A.preview_path == rel).exists()
+                # identification posters: `movies.candidates`, each with its "preview"
+                or db.Movie.select().where(db.Movie.candidates.contains(rel)).exists()
+            )
+            if not used and _unlink(path):
+                removed += 1
+                remove_empty_dirs(path.parent, previews_dir)
+    return removed
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        log.warning("cannot remove %s from the cache: %s", path, exc.strerror)
+        return False
+    return True

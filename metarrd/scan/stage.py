@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from metarrd import db
+from metarrd import cache, db
 from metarrd.atomic import sha256_file
-from metarrd.config import LIBRARY_SOURCE, LibraryConfig
+from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.files import display
 from metarrd.identify import parse_hints
 from metarrd.paths import is_inside
@@ -283,7 +283,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     replaced = _replaced_in_place(todo, vanished, known, found, root)
     # an upgrade copied in beside the old file, which goes now: the new file's item merges back
     others = [Path(o.path) for o in rt.config.library if o.kind != "tv" and o.name != lib.name]
-    merged = _merge_upgrades(todo, vanished, known, found, root, others)
+    merged = _merge_upgrades(todo, vanished, known, found, root, others, rt.config)
 
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
         probes = pool.map(lambda item: probe(rt, root, item[0]), todo)
@@ -517,6 +517,7 @@ def _merge_upgrades(
     found: list[FoundVideo],
     root: Path,
     others: list[Path],
+    config: Config,
 ) -> list[int]:
     """An upgrade copied in before the old file was deleted (Radarr without its webhook, a
     manual copy-then-delete): one scan saw both files in the movie's folder and made the new one
@@ -562,7 +563,9 @@ def _merge_upgrades(
             extra = db.Movie.get_or_none(db.Movie.id == k[0])
             if extra is None or not _is_upgrade_of(old, extra, root):
                 continue
+            files, previews = cache.files_of(extra.id)
             _merge_into(old, extra, video)
+        cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
         vanished.pop(old.path, None)
         movie = db.Movie.get_by_id(old.id)
         if at is None:

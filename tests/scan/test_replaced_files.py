@@ -8,6 +8,7 @@ year by its name."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -285,3 +286,54 @@ def test_two_versions_kept_then_one_moved_to_another_library_is_not_merged(
         assert db.Movie.get_by_id(extra.id).path == str(movies / NEW)
     finally:
         rt.close()
+
+
+def _in_cache(rt, movie_id: int, image_type: str, digest: str, **values) -> Path:
+    path = rt.config.cache_dir / image_type / digest[:2] / f"{digest}.jpg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(digest.encode())
+    db.CacheImageFile.create(
+        movie=movie_id, image_type=image_type, file_path=str(path), file_hash=digest, **values
+    )
+    return path
+
+
+def _preview(rt, movie_id: int, digest: str, url: str) -> Path:
+    rel = f"{digest[:2]}/{digest}.webp"
+    (rt.config.previews_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+    (rt.config.previews_dir / rel).write_bytes(b"RIFF")
+    db.ArtworkCandidate.create(
+        movie=movie_id, asset_type="poster", provider="tmdb", url=url, content_hash=digest,
+        format="jpeg", preview_path=rel,
+    )  # fmt: skip
+    return rt.config.previews_dir / rel
+
+
+def test_the_merged_items_cache_files_and_previews_go_unless_still_used(rt, tmp_path):
+    """The new file's item was enriched before the old file went (its posters downloaded, its
+    previews made): once merged, what only it used goes from the cache (nothing else would ever
+    remove it: no row names it); what the kept item, or any other, uses stays."""
+    movies = tmp_path / "movies"
+    item = _scanned(rt, movies, OLD)
+    extra = _copied_in_beside(rt, movies, item)
+    only_extra = _in_cache(rt, extra.id, "poster", "a" * 64, source_type="provider")
+    shared = _in_cache(rt, extra.id, "fanart", "b" * 64, source_type="provider")
+    _in_cache(rt, item.id, "fanart", "b" * 64, source_type="provider")
+    theirs = _in_cache(rt, extra.id, "poster", "c" * 64, source_type="library")
+    lone_preview = _preview(rt, extra.id, "d" * 64, "https://x/d.jpg")
+    shared_preview = _preview(rt, extra.id, "e" * 64, "https://x/e.jpg")
+    _preview(rt, item.id, "e" * 64, "https://x/e.jpg")
+    outside = tmp_path / "mine.jpg"  # never ours to remove, whatever a row says
+    outside.write_bytes(b"x")
+    db.CacheImageFile.create(
+        movie=extra.id, image_type="poster", file_path=str(outside), file_hash="f" * 64
+    )
+    (movies / OLD).unlink()
+
+    assert scan(rt).merged == [extra.id]
+
+    assert not only_extra.exists() and not lone_preview.exists()
+    assert not only_extra.parent.exists()  # its empty folder too
+    assert shared.exists() and shared_preview.exists() and outside.exists()
+    assert theirs.exists()  # the user's own image, now the kept item's
+    assert db.CacheImageFile.get(db.CacheImageFile.file_path == str(theirs)).movie_id == item.id
