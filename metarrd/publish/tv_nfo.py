@@ -20,6 +20,11 @@ written last, absolute actor thumb URLs only, no scraper URL text), plus:
   `watched`, `userrating`; `displayseason`/`displayepisode`; `lockdata`; the fields Kodi reads
   that no TV provider gives for an episode: `originaltitle`, `sorttitle`, `mpaa`, `premiered`,
   `genre`, `studio`...), their other ratings and their `uniqueid`s of other types (tvmaze...), as the movie NFO does.
+  The first block of a file of several episodes says the last one, `<episodenumberend>` (the
+  largest episode number of the first block's season), as Jellyfin's saver does: Emby reads
+  only the first block, Jellyfin takes the largest of it and the later blocks' `<episode>`,
+  Kodi ignores it. The user's own `<episodenumberend>` is never kept: after the file was split
+  or renumbered it would show a wrong range.
 """
 
 from __future__ import annotations
@@ -64,7 +69,10 @@ EPISODE_USERS = frozenset(
     ["originaltitle", "sorttitle", "outline", "tagline", "mpaa", "premiered", "year", "genre"]
     + ["country", "studio", "tag", "set", "trailer"]
 )
-EPISODE_OWNED = (nfo.OWNED - EPISODE_USERS) | {"showtitle", "season", "episode", "aired"}
+# `episodenumberend`: the first block's own, from the file's episodes (`render_episodes`)
+EPISODE_OWNED = (nfo.OWNED - EPISODE_USERS) | {
+    "showtitle", "season", "episode", "episodenumberend", "aired"
+}  # fmt: skip
 # Kodi's TMDB TV scraper finds a show by these in the text too (a "combination NFO").
 _TV_SCRAPER_URLS = (
     re.compile(r"themoviedb.org/tv(/)[0-9]", re.I | re.S),
@@ -184,17 +192,22 @@ def render_episodes(episodes: Sequence[EpisodeData]) -> bytes:
     """An episode file's NFO: one declaration, one `<episodedetails>` block per episode."""
     if not episodes:
         raise ValueError("an episode NFO needs at least one episode")
-    blocks = [_text(_episode(e)) + "\n" for e in episodes]
+    first = episodes[0]
+    end = max(e.episode for e in episodes if e.season == first.season)
+    ends = [end if i == 0 and end > first.episode else None for i in range(len(episodes))]
+    blocks = [_text(_episode(e, n)) + "\n" for e, n in zip(episodes, ends, strict=True)]
     return (XML_DECLARATION + "".join(blocks)).encode("utf-8")
 
 
-def _episode(ep: EpisodeData) -> etree._Element:
+def _episode(ep: EpisodeData, end: int | None = None) -> etree._Element:
     root = etree.Element("episodedetails")
     nfo._sub(root, "title", ep.title)
     nfo._sub(root, "showtitle", ep.show_title)
     nfo._ratings(root, ep.ratings, ep.extra)
     nfo._sub(root, "season", str(int(ep.season)))
     nfo._sub(root, "episode", str(int(ep.episode)))
+    if end is not None:
+        nfo._sub(root, "episodenumberend", str(int(end)))
     nfo._sub(root, "plot", ep.plot)
     if ep.runtime and ep.runtime > 0:
         nfo._sub(root, "runtime", str(int(ep.runtime)))

@@ -245,3 +245,25 @@ def test_a_users_element_full_of_scraper_urls_is_written_in_one_pass():
     episode = render_episodes([replace(EPISODES[0], extra=(note,))]).split(b"?>", 1)[1]
     [kept] = etree.fromstring(episode).iter("note")
     assert kept.text.count("thetvdb.com/ imdb.com/title/tt1") == count  # same value when read
+
+
+def test_a_multi_episode_nfo_says_its_own_last_episode_never_the_users_stale_one():
+    """Jellyfin's EpisodeNfoSaver writes a two-episode file's NFO as one block with
+    `<episodenumberend>2</episodenumberend>` (MediaBrowser.XbmcMetadata/Savers/EpisodeNfoSaver.cs);
+    Jellyfin's EpisodeNfoParser takes it from the first block and then the largest of it and the
+    later blocks' `<episode>`, Emby's reads the first block only. A value kept from the user's
+    NFO after the file was split or renumbered (E01-E03 once, E01E02 now) would show 1-3: the
+    first block says the file's real last episode, no block repeats the user's."""
+    stale = ("<episodenumberend>3</episodenumberend>", "<playcount>1</playcount>")
+    both = [replace(EPISODES[0], extra=stale), replace(EPISODES[1], extra=stale)]
+    first, second = _blocks(render_episodes(both))
+    assert [e.text for e in first.iter("episodenumberend")] == ["2"]
+    assert first.findtext("playcount") == "1"  # the rest of the user's block stays
+    assert second.find("episodenumberend") is None and second.findtext("playcount") == "1"
+    # a file of one episode now (split): no range at all
+    (alone,) = _blocks(render_episodes([both[0]]))
+    assert alone.find("episodenumberend") is None
+
+
+def _blocks(data: bytes) -> list[etree._Element]:
+    return list(etree.fromstring(b"<all>" + data.split(b"?>", 1)[1] + b"</all>"))
