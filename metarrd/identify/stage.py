@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from metarrd import db
+from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.errors import ItemError, MetarrdError, internal_error
 from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
@@ -215,11 +215,12 @@ def _identified(
     tmdb_id = int(details["id"])
     imdb_id = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id") or None
     changed_id = movie.tmdb_id is not None and movie.tmdb_id != tmdb_id
+    forgotten: tuple[set[str], set[str]] = (set(), set())
     with db.write_transaction():
         rt.require_lease([movie.id], "its identification")
         movie = db.Movie.get_by_id(movie.id)  # fresh: a user edit may have landed meanwhile
         if changed_id:
-            forget_enrichment(movie)
+            forgotten = forget_enrichment(movie)
         movie.tmdb_id = tmdb_id
         movie.imdb_id = imdb_id or _known_imdb_id(movie, tmdb_id, changed_id)
         date = details.get("release_date") or ""
@@ -239,6 +240,8 @@ def _identified(
         movie.save()
         reason = f"identified by {source} as {movie.title} ({movie.year}) [tmdb {tmdb_id}]"
         db.record_event("identify.done", reason, movie=movie, tmdb_id=tmdb_id, source=source)
+    if changed_id:  # the old film's images and previews, unless another row still uses them
+        cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, *forgotten)
     log.info("item %d: %s", movie.id, reason)
     return IdentifyResult(movie.id, True, reason)
 
@@ -254,15 +257,21 @@ def _known_imdb_id(movie: db.Movie, tmdb_id: int, changed_id: bool) -> str | Non
     return movie.imdb_id or nfo_imdb or None
 
 
-def forget_enrichment(movie: db.Movie) -> None:
-    """The item now is another movie: provider candidates and cast of the old one go."""
+def forget_enrichment(movie: db.Movie) -> tuple[set[str], set[str]]:
+    """The item now is another movie: provider candidates and cast of the old one go, and so
+    do its rows of the old film's cached provider images (the user's own images stay). Returns
+    the cache files and previews they named, for `cache.remove_unused` once committed."""
+    files, previews = cache.files_of(movie.id)
+    C = db.CacheImageFile
     db.ArtworkCandidate.delete().where(
         (db.ArtworkCandidate.movie == movie) & (db.ArtworkCandidate.provider != LIBRARY_SOURCE)
     ).execute()
+    C.delete().where(C.movie == movie, C.actor.is_null(), C.source_type != LIBRARY_SOURCE).execute()
     db.MovieActor.delete().where(db.MovieActor.movie == movie).execute()
     movie.enriched_at = None
     if movie.publish_state == db.PUBLISHED:
         movie.publish_state = db.OUTDATED
+    return files, previews
 
 
 def _unsure(rt: Runtime, movie: db.Movie, reason: str) -> IdentifyResult:

@@ -254,3 +254,48 @@ def test_root_of_never_takes_dot_dot_for_inside():
     assert root_of("/srv/movies/A (1999)/a.mkv", ["/srv/movies"]) == "/srv/movies"
     assert root_of("/srv/movies/../etc/passwd", ["/srv/movies"]) is None
     assert root_of("/srv/movies-old/x.mkv", ["/srv/movies"]) is None
+
+
+def test_identified_as_another_film_the_old_films_images_leave_the_cache(
+    cli_config, hard_library, tmp_path
+):
+    """An item matched to the wrong film, enriched, then identified by the user as the right
+    one: the wrong film's candidates went, and its cached images and previews stayed on disk
+    with nothing to ever remove them. Now they go, except what another item or the user's own
+    image still uses."""
+    run_cli(cli_config, "scan")
+    dune = db.Movie.get(db.Movie.path == str(hard_library / "Dune/Dune.mkv"))
+    other = db.Movie.get(db.Movie.id != dune.id)
+    assert run_cli(cli_config, "identify", str(dune.id), "--tmdb", "438631") == 0
+    data = tmp_path / "data"
+
+    def cached(movie, image_type, digest, source_type="provider"):
+        path = data / "cache" / image_type / digest[:2] / f"{digest}.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(digest.encode())
+        db.CacheImageFile.create(movie=movie.id, image_type=image_type, file_path=str(path),
+                                 file_hash=digest, source_type=source_type)  # fmt: skip
+        return path
+
+    def candidate(movie, digest, provider="tmdb"):
+        rel = f"{digest[:2]}/{digest}.webp"
+        (data / "previews" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (data / "previews" / rel).write_bytes(b"RIFF")
+        db.ArtworkCandidate.create(movie=movie.id, asset_type="poster", provider=provider,
+                                   url=f"https://x/{digest}", preview_path=rel)  # fmt: skip
+        return data / "previews" / rel
+
+    wrong = cached(dune, "poster", "a" * 64)
+    shared = cached(dune, "fanart", "b" * 64)
+    cached(other, "fanart", "b" * 64)
+    own = cached(dune, "poster", "c" * 64, source_type="library")
+    wrong_preview = candidate(dune, "d" * 64)
+    own_preview = candidate(dune, "e" * 64, provider="library")
+
+    assert run_cli(cli_config, "identify", str(dune.id), "--imdb", "tt0087182") == 0
+
+    assert db.Movie.get_by_id(dune.id).tmdb_id == 841
+    assert not wrong.exists() and not wrong_preview.exists()
+    assert shared.exists() and own.exists() and own_preview.exists()
+    left = db.CacheImageFile.select().where(db.CacheImageFile.movie == dune.id)
+    assert [r.file_path for r in left] == [str(own)]
