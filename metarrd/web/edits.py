@@ -4,7 +4,9 @@ other than queueing jobs and the workflow switches.
 Each change runs in one `BEGIN IMMEDIATE` transaction on a fresh copy of the row (the daemon may
 be writing the same movie), locks what the user chose (an edited field, a hand-picked artwork
 type) so that enrichment leaves it alone, records an event for the item's history and the live
-updates, and turns a published item into "outdated" when the library files would change.
+updates, and turns a published item into "outdated" when the library files would change: back to
+"published" (`_settle`) when a publish would write nothing after all (an edit put back as it
+was, an artwork choice undone).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 
 from metarrd import db
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import DETAIL_FIELDS
+from metarrd.enrich import DETAIL_FIELDS, written_as_wanted
 from metarrd.errors import EditRefused
+from metarrd.runtime import Runtime
 from metarrd.web.fields import FIELD_LABELS, field_text, parse_field
 from metarrd.web.ids import MAX_INT
 
@@ -30,8 +33,27 @@ def _touch(movie: db.Movie, **columns: Any) -> None:
     db.Movie.update(updated_at=db.now(), **columns).where(db.Movie.id == movie.id).execute()
 
 
-def set_field(movie_id: int, name: str, raw: str) -> db.Movie:
-    """Set a metadata field from what the user typed, and lock it."""
+def _settle(rt: Runtime | None, movie: db.Movie) -> None:
+    """After a change to a published item (or to a show's season or episode: the show is
+    published as one unit, `db.mark_outdated`) that made it "Updated – Republish?": "Published"
+    again when its library files already are what a publish would write (`written_as_wanted`),
+    as an edit put back as it was or an artwork choice undone leaves them. Only a published
+    item's files are read, outside the change's transaction."""
+    M = db.Movie
+    root = movie.show_id or movie.id
+    if rt is None or not M.select().where(M.id == root, M.publish_state == db.OUTDATED).exists():
+        return
+    if not written_as_wanted(rt, M.get_by_id(root)):
+        return
+    unit = (M.id == root) | (M.show == root)
+    with db.write_transaction():
+        M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
+    log.info("item %d: its library files are as a publish would write them", movie.id)
+
+
+def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> db.Movie:
+    """Set a metadata field from what the user typed, and lock it. With `rt`, an item this
+    turned "Updated – Republish?" is "Published" again when a publish would write nothing."""
     try:
         value = parse_field(name, raw)
     except ValueError as exc:
@@ -59,6 +81,8 @@ def set_field(movie_id: int, name: str, raw: str) -> db.Movie:
             value=field_text(name, value)[:200],
         )
     log.info("item %d: field %s set by the user and locked", movie_id, name)
+    if changed:
+        _settle(rt, movie)
     return db.Movie.get_by_id(movie_id)
 
 
@@ -184,9 +208,10 @@ def _by(value: Any) -> str | None:
     return value
 
 
-def restore_selection(movie_id: int, snapshot: Snapshot) -> None:
+def restore_selection(movie_id: int, snapshot: Snapshot, rt: Runtime | None = None) -> None:
     """Undo: put an artwork type back as `snapshot` had it. Only this item's candidates of that
-    type are touched (the snapshot came back from the browser)."""
+    type are touched (the snapshot came back from the browser). With `rt`, an item this turned
+    "Updated – Republish?" is "Published" again when a publish would write nothing."""
     A = db.ArtworkCandidate
     asset_type, picks, others = snapshot.asset_type, snapshot.picks, snapshot.others
     with db.write_transaction():
@@ -215,3 +240,4 @@ def restore_selection(movie_id: int, snapshot: Snapshot) -> None:
         db.record_event(
             "review.selected", f"{asset_type} choice undone", movie=movie_id, asset_type=asset_type
         )
+    _settle(rt, movie)

@@ -137,7 +137,7 @@ def save_field(movie_id: int, name: str):
     _field_or_404(name)
     raw = request.form.get("value", "")
     try:
-        movie = edits.set_field(movie_id, name, raw)
+        movie = edits.set_field(movie_id, name, raw, current_app.extensions["metarrd.runtime"])
     except edits.EditError as exc:
         if not request.htmx:
             flash(str(exc), "danger")
@@ -249,7 +249,7 @@ def undo_artwork(movie_id: int):
     except ValueError as exc:
         abort(400, f"This undo cannot be read: {exc}.")
     try:
-        edits.restore_selection(movie_id, snapshot)
+        edits.restore_selection(movie_id, snapshot, current_app.extensions["metarrd.runtime"])
     except edits.EditError as exc:
         return _artwork_answer(movie, snapshot.asset_type, str(exc), changed=False)
     t = snapshot.asset_type

@@ -493,3 +493,47 @@ def test_an_items_error_names_its_files_relative_to_the_library(client, seed, co
         assert said in html, url
         assert seed.library.path not in html.replace(f'title="{movie.path}"', ""), url
         assert str(config.data_path) not in html, url
+
+
+def _published(app, seed, movie: db.Movie | None = None, **values) -> db.Movie:
+    from metarrd.publish import publish_item
+
+    movie = movie or seed.movie("The Matrix", **values)
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    publish_item(app.extensions["metarrd.runtime"], movie)
+    assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
+    return movie
+
+
+def test_an_edit_put_back_as_it_was_published_is_published_again(app, client, seed):
+    movie = _published(app, seed, plot="A hacker.")
+    client.post(f"/movies/{movie.id}/fields/plot", {"value": "Another plot."}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED
+    html = client.post(
+        f"/movies/{movie.id}/fields/plot", {"value": "A hacker."}, htmx=True
+    ).get_data(as_text=True)
+    assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
+    assert "Updated – Republish?" not in html
+    # an edit a publish would write keeps it "Updated – Republish?"
+    client.post(f"/movies/{movie.id}/fields/plot", {"value": "Another plot."}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED
+
+
+def test_an_artwork_choice_undone_on_a_published_item_is_published_again(app, client, seed):
+    from tests.publish.conftest import add_asset
+
+    rt = app.extensions["metarrd.runtime"]
+    movie = seed.movie("The Matrix")
+    add_asset(rt, movie, "poster", rank=1)
+    other, _ = add_asset(rt, movie, "poster", selected=False, score=1.0)
+    movie = _published(app, seed, movie=movie)
+    html = client.post(f"/assets/{other.id}/use", htmx=True).get_data(as_text=True)
+    assert db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED
+    snapshot = re.search(r'name="snapshot" value="([^"]+)"', html).group(1)
+    undone = client.post(
+        f"/movies/{movie.id}/artwork/undo", {"snapshot": html_unescape(snapshot)}, htmx=True
+    ).get_data(as_text=True)
+    assert "Undone: poster is as it was." in undone
+    assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
+    assert "Updated – Republish?" not in undone
