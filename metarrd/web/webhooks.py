@@ -174,11 +174,13 @@ def _guarded(source: str, handle) -> tuple[Response, int]:
 
 
 @bp.route("/radarr", methods=METHODS)
+@bp.route("/radarr/", methods=METHODS)  # as typed in Radarr's URL box: the same webhook, no 404
 def radarr():
     return _guarded("Radarr", _radarr)
 
 
 @bp.route("/sonarr", methods=METHODS)
+@bp.route("/sonarr/", methods=METHODS)
 def sonarr():
     return _guarded("Sonarr", _sonarr)
 

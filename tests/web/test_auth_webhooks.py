@@ -112,3 +112,14 @@ def test_a_web_page_cannot_lock_radarr_on_the_same_computer_out(app, browser):
     assert call(app, TOKEN, "127.0.0.1").status_code == 200  # Radarr on this computer
     assert {a.status_code for a in answers} == {403}
     assert "browser" in answers[0].get_json()["message"]
+
+
+@pytest.mark.parametrize("source", ["radarr", "sonarr"])
+def test_a_url_typed_with_a_trailing_slash_is_the_same_webhook(app, source):
+    client = app.test_client()
+    url = f"/api/webhooks/{source}/"
+    answer = client.post(url, data=TEST_EVENT, headers={"X-Api-Key": TOKEN})
+    assert answer.status_code == 200 and answer.get_json()["event"] == "Test"
+    assert client.put(url, data=TEST_EVENT, headers={"X-Api-Key": TOKEN}).status_code == 200
+    assert client.post(url, data=TEST_EVENT).status_code == 401  # the token still applies
+    assert client.post(url, data=TEST_EVENT, headers={"X-Api-Key": "wrong"}).status_code == 401
