@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 
 from metarrd import db
-from metarrd.web import queries
+from metarrd.web import queries, tv
 
 
 def toast(message: str, tone: str = "success", undo: tuple[int, dict] | None = None) -> str:
@@ -37,16 +37,18 @@ def header_context(movie: db.Movie) -> dict:
 
 def _pictures(movie: db.Movie) -> dict:
     """The header's poster and backdrop: an episode shows its thumb across the header and its
-    season's (else its show's) poster; a season without fanart its show's."""
+    season's (else its show's) poster, the season its name numbers or, for a file named by air
+    date, the one identify matched (`tv.episode_numbers`); a season without fanart its show's."""
     poster = queries.first_posters([movie.id]).get(movie.id)
     backdrop = queries.first_selected([movie.id], "fanart").get(movie.id)
     if movie.kind in (db.SEASON, db.EPISODE) and movie.show_id:
         if movie.kind == db.EPISODE:
             backdrop = queries.first_selected([movie.id], "thumb").get(movie.id)
+            number, _episodes = tv.episode_numbers(movie)
             season = db.Movie.select(db.Movie.id).where(
                 db.Movie.show == movie.show_id,
                 db.Movie.kind == db.SEASON,
-                db.Movie.season == movie.season,
+                db.Movie.season == number,
             )
             posters = queries.first_posters([*(s.id for s in season), movie.show_id])
             poster = next((p for i, p in posters.items() if i != movie.show_id), None) or (

@@ -537,3 +537,21 @@ def test_an_episode_of_an_unidentified_show_sends_to_identifying_the_show(tv):
     page = text(client.get(f"/movies/{ep.id}"))
     assert "Its show is not identified yet" not in page
     assert "Enrich and publish act on the whole show." in page
+
+
+def test_an_air_date_episodes_header_shows_its_seasons_poster_not_its_shows(tv):
+    """A daily show's file has no season in its name: the season is the one identify matched."""
+    client, built, seed = tv
+    ep = built.episodes[UNNUMBERED]
+    assert ep.season is None
+    ep.episode_refs = [{"season": 1, "episode": 3, "tmdb_id": 62103, "aired": "2008-02-11"}]
+    ep.save()
+    season = seed.asset(
+        built.seasons[1], "poster", is_selected=True, rank=0, url="http://127.0.0.1:9/s.jpg"
+    )
+    show = seed.asset(
+        built.show, "poster", is_selected=True, rank=0, url="http://127.0.0.1:9/w.jpg"
+    )
+    header = text(client.hx_get(f"/movies/{ep.id}/header"))
+    assert season.preview_path.rsplit("/", 1)[-1] in header
+    assert show.preview_path.rsplit("/", 1)[-1] not in header
