@@ -5,7 +5,7 @@ Each change runs in one `BEGIN IMMEDIATE` transaction on a fresh copy of the row
 be writing the same movie), locks what the user chose (an edited field, a hand-picked artwork
 type) so that enrichment leaves it alone, records an event for the item's history and the live
 updates, and turns a published item into "outdated" when the library files would change: back to
-"published" (`_settle`) when a publish would write nothing after all (an edit put back as it
+"published" (`settle`) when a publish would write nothing after all (an edit put back as it
 was, an artwork choice undone).
 """
 
@@ -33,7 +33,7 @@ def _touch(movie: db.Movie, **columns: Any) -> None:
     db.Movie.update(updated_at=db.now(), **columns).where(db.Movie.id == movie.id).execute()
 
 
-def _settle(rt: Runtime | None, movie: db.Movie) -> None:
+def settle(rt: Runtime | None, movie: db.Movie) -> None:
     """After a change to a published item (or to a show's season or episode: the show is
     published as one unit, `db.mark_outdated`) that made it "Updated – Republish?": "Published"
     again when its library files already are what a publish would write (`written_as_wanted`),
@@ -82,7 +82,7 @@ def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> 
         )
     log.info("item %d: field %s set by the user and locked", movie_id, name)
     if changed:
-        _settle(rt, movie)
+        settle(rt, movie)
     return db.Movie.get_by_id(movie_id)
 
 
@@ -240,4 +240,4 @@ def restore_selection(movie_id: int, snapshot: Snapshot, rt: Runtime | None = No
         db.record_event(
             "review.selected", f"{asset_type} choice undone", movie=movie_id, asset_type=asset_type
         )
-    _settle(rt, movie)
+    settle(rt, movie)

@@ -211,6 +211,7 @@ def artwork(asset_id: int, op: str):
         change = change_selection(config, asset_id, op)
     except edits.EditError as exc:
         return _artwork_answer(movie, asset.asset_type, str(exc), changed=False)
+    edits.settle(current_app.extensions["metarrd.runtime"], movie)  # e.g. moved up, then down
     after = edits.selection_snapshot(movie.id, asset.asset_type)
     labels = {
         a.id: label(a)

@@ -537,3 +537,20 @@ def test_an_artwork_choice_undone_on_a_published_item_is_published_again(app, cl
     assert "Undone: poster is as it was." in undone
     assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
     assert "Updated – Republish?" not in undone
+
+
+def test_an_artwork_choice_put_back_by_hand_on_a_published_item_is_published_again(
+    app, client, seed
+):
+    from tests.publish.conftest import add_asset
+
+    rt = app.extensions["metarrd.runtime"]
+    movie = seed.movie("The Matrix")
+    first, _ = add_asset(rt, movie, "poster", rank=1)
+    add_asset(rt, movie, "poster", rank=2)
+    movie = _published(app, seed, movie=movie)
+    client.post(f"/assets/{first.id}/down", htmx=True)
+    assert db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED
+    html = client.post(f"/assets/{first.id}/up", htmx=True).get_data(as_text=True)
+    assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
+    assert "Updated – Republish?" not in html
