@@ -555,3 +555,33 @@ def test_an_air_date_episodes_header_shows_its_seasons_poster_not_its_shows(tv):
     header = text(client.hx_get(f"/movies/{ep.id}/header"))
     assert season.preview_path.rsplit("/", 1)[-1] in header
     assert show.preview_path.rsplit("/", 1)[-1] not in header
+
+
+def test_an_episode_edit_put_back_makes_its_published_show_published_again(tmp_path):
+    from metarrd.publish import publish_item
+
+    (tmp_path / "tv").mkdir()
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
+        }
+    )
+    app = create_app(config, testing=True)
+    rt = app.extensions["metarrd.runtime"]
+    client = Client(app.test_client())
+    built = build_show(rt)
+    publish_item(rt, db.Movie.get_by_id(built.show.id))
+    ep = next(iter(built.episodes.values()))
+    unit = [built.show.id, ep.id]
+
+    def states() -> set[str]:
+        return {m.publish_state for m in db.Movie.select().where(db.Movie.id.in_(unit))}
+
+    assert states() == {db.PUBLISHED}
+    old = db.Movie.get_by_id(ep.id).plot or ""
+    client.post(f"/movies/{ep.id}/fields/plot", {"value": old + " More."}, htmx=True)
+    assert db.Movie.get_by_id(built.show.id).publish_state == db.OUTDATED
+    client.post(f"/movies/{ep.id}/fields/plot", {"value": old}, htmx=True)
+    assert states() == {db.PUBLISHED}
+    rt.close()
