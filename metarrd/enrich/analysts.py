@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.forkserver
+import multiprocessing.resource_tracker
 import os
 import select
 import signal
@@ -66,9 +68,35 @@ def _context():
 
 
 def _executor(processes: int) -> ProcessPoolExecutor:
+    context = _context()
+    _start_fork_server()
     return ProcessPoolExecutor(
-        processes, mp_context=_context(), initializer=_watch, initargs=(os.getpid(),)
+        processes, mp_context=context, initializer=_watch, initargs=(os.getpid(),)
     )
+
+
+def _start_fork_server() -> None:
+    """Start the fork server (once) with Ctrl-C blocked: it ignores SIGINT only once it has
+    imported `metarrd.worker_boot`, and a Ctrl-C to the process group before that (the daemon
+    stopping just as its first enrich starts the workers) killed it in the middle of its
+    imports with a KeyboardInterrupt on the terminal. A blocked signal stays blocked in the
+    process it starts; once worker_boot ignores SIGINT a pending one is dropped (as
+    multiprocessing's own resource tracker is started). Where it cannot start, the pool's first
+    submit says so (`run`)."""
+    block = getattr(signal, "pthread_sigmask", None)
+    try:
+        # first, on its own: starting it unblocks SIGINT in this thread when done
+        multiprocessing.resource_tracker.ensure_running()
+    except OSError:
+        return
+    old = block(signal.SIG_BLOCK, {signal.SIGINT}) if block else None
+    try:
+        multiprocessing.forkserver.ensure_running()
+    except OSError:
+        pass
+    finally:
+        if block:
+            block(signal.SIG_SETMASK, old)
 
 
 def _watch(daemon: int) -> None:

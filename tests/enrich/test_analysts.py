@@ -174,3 +174,42 @@ def test_an_image_retried_alone_after_a_crash_keeps_its_own_error(tmp_path, monk
     gone = tmp_path / "00001.part"
     with pytest.raises(FileNotFoundError):
         analysts.run(1, analysts.examine_whole, gone, tmp_path, CAP, True, None)
+
+
+def test_a_ctrl_c_while_the_fork_server_starts_does_not_kill_it(tmp_path):
+    """A Ctrl-C to the process group while the fork server is still importing (before
+    metarrd.worker_boot ignores SIGINT) killed it with a KeyboardInterrupt on the terminal
+    (tests/test_demo_stop.py under load). Here its imports are made slow on purpose, and the
+    Ctrl-C lands in the middle of them."""
+    import subprocess
+    import sys
+
+    (tmp_path / "slowboot.py").write_text("import time\ntime.sleep(3)\n")
+    code = (
+        "import os, signal, threading, time\n"
+        "import multiprocessing.forkserver as fs\n"
+        "from metarrd.enrich import analysts\n"
+        "real = analysts._context\n"
+        "def slow():\n"
+        "    context = real()\n"
+        "    context.set_forkserver_preload(\n"
+        "        ['slowboot', 'metarrd.worker_boot', 'metarrd.enrich.analysts'])\n"
+        "    return context\n"
+        "analysts._context = slow\n"
+        "def ctrl_c():\n"
+        "    while fs._forkserver._forkserver_pid is None:\n"
+        "        time.sleep(0.01)\n"
+        "    time.sleep(1.0)  # the fork server is in slowboot's sleep\n"
+        "    os.kill(fs._forkserver._forkserver_pid, signal.SIGINT)\n"
+        "threading.Thread(target=ctrl_c, daemon=True).start()\n"
+        "worker = analysts.run(1, os.getpid)\n"
+        "print(worker, fs._forkserver._forkserver_pid, flush=True)\n"
+        "print(analysts.pid_alive(fs._forkserver._forkserver_pid), flush=True)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "KeyboardInterrupt" not in done.stderr, done.stderr[-3000:]
+    assert done.stdout.split()[-1] == "True"  # the fork server lives on, serving
