@@ -339,20 +339,35 @@ def publish_jobs(rt: Runtime, jobs: list[db.Job]) -> dict[int, Outcome | Excepti
 
 
 def _publish(rt: Runtime, movies: list[db.Movie]) -> list:
-    """Each item's PublishResult or the MetarrdError it failed with: `publish_item` for one
-    (the stage's single-item entry), `publish_many` for several."""
+    """Each item's PublishResult or the error it failed with: `publish_item` for one (the
+    stage's single-item entry), `publish_many` for several. A bug in one item (an exception
+    none of ours) ends `publish_many` for the whole batch: its items are then published one at
+    a time, so that only that item's job fails (what is published already is skipped as
+    unchanged)."""
     if not movies:
         return []
     if len(movies) > 1:
         from metarrd.publish import publish_many
 
-        return publish_many(rt, movies)
+        try:
+            return publish_many(rt, movies)
+        except MetarrdError:
+            raise  # publishing switched off: the same for every item
+        except Exception:
+            log.warning(
+                "publish: a batch of %d items failed; publishing them one by one",
+                len(movies), exc_info=True,
+            )  # fmt: skip
+    return [_publish_alone(rt, movie) for movie in movies]
+
+
+def _publish_alone(rt: Runtime, movie: db.Movie):
     from metarrd.publish import publish_item
 
     try:
-        return [publish_item(rt, movies[0])]
-    except MetarrdError as exc:
-        return [exc]
+        return publish_item(rt, movie)
+    except Exception as exc:  # noqa: BLE001 - ours or a bug: this item's outcome (jobs._record)
+        return exc
 
 
 def do_notify(rt: Runtime, job: db.Job) -> Outcome:

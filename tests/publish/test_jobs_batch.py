@@ -95,3 +95,35 @@ def test_claiming_the_batch_survives_another_process_writing_meanwhile(rt, build
 
     assert [j.id for j in claimed] == [j.id for j in others]
     assert {db.Job.get_by_id(j.id).state for j in others} == {jobs.RUNNING}
+
+
+def test_a_bug_in_one_item_of_the_batch_fails_that_items_job_only(rt, build, monkeypatch):
+    """A bug (an exception that is none of metarrd's errors) in one item ended the whole
+    `publish_many`, and every job of the batch (up to 50) failed with that item's "internal
+    error"; the batch is now published again one item at a time, so only that job fails."""
+    from metarrd.publish import stage as publish_stage
+
+    queue.configure(rt.config, immediate=True)
+    jobs.bind(rt)
+    good, broken, other = (
+        build(name) for name in ("Heat (1995)", "Ronin (1998)", "Arrival (2016)")
+    )
+    first, failing, last = (_queued(item.movie.id) for item in (good, broken, other))
+    real = publish_stage._prepare
+
+    def bug_for_ronin(rt_, item, *args, **kwargs):
+        if item.movie.id == broken.movie.id:
+            raise TypeError("'NoneType' object is not subscriptable")
+        return real(rt_, item, *args, **kwargs)
+
+    monkeypatch.setattr(publish_stage, "_prepare", bug_for_ronin)
+
+    jobs.run_job(first.id)
+
+    rows = {j.id: j for j in db.Job.select()}
+    assert rows[first.id].state == rows[last.id].state == jobs.DONE
+    assert rows[failing.id].state == jobs.FAILED
+    assert "internal error: TypeError" in rows[failing.id].error
+    assert (good.folder / "Heat (1995).nfo").is_file()
+    assert (other.folder / "Arrival (2016).nfo").is_file()
+    assert not (broken.folder / "Ronin (1998).nfo").exists()
