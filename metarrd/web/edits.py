@@ -60,6 +60,8 @@ def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> 
         raise EditError(str(exc)) from None
     with db.write_transaction():
         movie = db.Movie.get_by_id(movie_id)
+        if (raw or "").strip() == field_text(name, getattr(movie, name)):
+            value = getattr(movie, name)  # sent back as shown (TMDB's 8.216): kept as it is
         changed = getattr(movie, name) != value
         locked = list(movie.locked_fields or [])
         if name not in locked:

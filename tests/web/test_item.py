@@ -554,3 +554,20 @@ def test_an_artwork_choice_put_back_by_hand_on_a_published_item_is_published_aga
     html = client.post(f"/assets/{first.id}/up", htmx=True).get_data(as_text=True)
     assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
     assert "Updated – Republish?" not in html
+
+
+def test_saving_a_rating_as_shown_keeps_it_as_it_was(app, client, seed):
+    """The edit form shows TMDB's rating as it is (8.216); Save without a change parsed it to
+    one decimal, so it stored 8.2 and said "Rating edited and locked". What was shown and sent
+    back unchanged is the value as it was: kept and locked."""
+    movie = seed.movie("The Matrix")
+    db.Movie.update(rating=8.216).where(db.Movie.id == movie.id).execute()
+    form = client.get(f"/movies/{movie.id}/fields/rating/edit").get_data(as_text=True)
+    assert 'value="8.216"' in form
+    client.post(f"/movies/{movie.id}/fields/rating", {"value": "8.216"}, htmx=True)
+    saved = db.Movie.get_by_id(movie.id)
+    assert saved.rating == 8.216 and "rating" in saved.locked_fields
+    event = db.Event.select().where(db.Event.kind == "review.edited").get()
+    assert "kept and locked" in event.message
+    client.post(f"/movies/{movie.id}/fields/rating", {"value": "7.96"}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).rating == 8.0  # a new value: one decimal, as before
