@@ -450,7 +450,7 @@ def cmd_tv(config: Config, args) -> int:
     try:
         outcome = identify_item(rt, show, tmdb_id=show.tmdb_id,
                                 source=show.identified_by or "manual")  # fmt: skip
-    except MetarrdError as exc:
+    except Exception as exc:  # ours, or a bug: one line either way (_failed)
         _failed("identify", show, exc)
         return EXIT_FAILED
     print(outcome.reason)

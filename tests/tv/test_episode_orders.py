@@ -267,3 +267,27 @@ def test_unknown_order_and_non_show_are_usage_errors(run, tmp_path):
     status, _out, err = run("tv", "order", str(show.id), "production")
     assert status == 2 and "one of tmdb, tvdb, dvd, absolute" in err
     assert db.Movie.get_by_id(show.id).ordering == "tmdb:default"
+
+
+def test_a_bug_while_the_order_is_applied_is_one_line_not_a_traceback(run, tmp_path, monkeypatch):
+    """`tv order` caught metarrd's own errors only: a bug while the show was identified again
+    in its new order ended the command with a traceback and left the show's last_error empty.
+    It is one line and the show's error now, as for the other commands (exit status 1)."""
+    import metarrd.identify
+
+    root = tmp_path / "tv"
+    put(root, "Futurama (1999)/Season 01/Futurama - S01E01 - Space Pilot 3000.mkv")
+    run("scan")
+    show = show_of(root, "Futurama (1999)")
+
+    def bug(*_args, **_kwargs):
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    monkeypatch.setattr(metarrd.identify, "identify_item", bug)
+    status, _out, err = run("tv", "order", str(show.id), "dvd")
+    assert status == 1
+    assert err.strip().splitlines() == [
+        f"item {show.id} ({show.path}): internal error: TypeError: "
+        "'NoneType' object is not subscriptable"
+    ]
+    assert "internal error: TypeError" in db.Movie.get_by_id(show.id).last_error
