@@ -39,6 +39,24 @@ def put(root: Path, rel: str, source: Path = SAMPLE) -> Path:
     return target
 
 
+def scanned_with_users_work(rt, movies: Path, rel: str, tmdb_id: int = 27205):
+    """A movie put at `rel`, scanned, then identified, enriched, published and given the
+    user's own locked plot: what a rename or an upgrade must keep."""
+    from metarrd import db
+    from metarrd.scan import scan
+
+    video = put(movies, rel)
+    (movie_id,) = scan(rt, [video.parent]).new
+    db.Movie.update(
+        tmdb_id=tmdb_id,
+        identification_status=db.ENRICHED,
+        publish_state=db.PUBLISHED,
+        plot="My own words.",
+        locked_fields=["plot"],
+    ).where(db.Movie.id == movie_id).execute()
+    return db.Movie.get_by_id(movie_id)
+
+
 # relative path -> expected TMDB id (None: must stay unidentified)
 EXPECTED = {
     "The.Matrix.1999.1080p.BluRay.x264-GRP/The.Matrix.1999.1080p.BluRay.x264-GRP.mkv": 603,

@@ -17,7 +17,7 @@ from metarrd import db
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
 
-from .conftest import put
+from .conftest import scanned_with_users_work
 
 OLD = "Inception (2010)/Inception (2010).mkv"
 NEW_FOLDER = "Inception (2010) {tmdb-27205}"
@@ -32,16 +32,7 @@ def rt(config_factory):
 
 
 def _scanned(rt, movies, rel: str = OLD, tmdb_id: int = 27205) -> db.Movie:
-    video = put(movies, rel)
-    (movie_id,) = scan(rt, [video.parent]).new
-    db.Movie.update(
-        tmdb_id=tmdb_id,
-        identification_status=db.ENRICHED,
-        publish_state=db.PUBLISHED,
-        plot="My own words.",
-        locked_fields=["plot"],
-    ).where(db.Movie.id == movie_id).execute()
-    return db.Movie.get_by_id(movie_id)
+    return scanned_with_users_work(rt, movies, rel, tmdb_id)
 
 
 def _radarr_renames(movies):

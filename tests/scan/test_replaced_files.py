@@ -17,7 +17,7 @@ from metarrd.runtime import open_runtime
 from metarrd.scan import scan
 from metarrd.scan.local_files import VideoPlace, movie_folder
 
-from .conftest import MEDIA, put
+from .conftest import MEDIA, put, scanned_with_users_work
 
 # Radarr's default naming of the same film at two qualities ({Movie CleanTitle} {(Release Year)}
 # {Quality Full}): the upgrade deletes the first, then imports the second beside it.
@@ -34,16 +34,7 @@ def rt(config_factory):
 
 
 def _scanned(rt, movies, rel: str) -> db.Movie:
-    video = put(movies, rel)
-    (movie_id,) = scan(rt, [video.parent]).new
-    db.Movie.update(
-        tmdb_id=27205,
-        identification_status=db.ENRICHED,
-        publish_state=db.PUBLISHED,
-        plot="My own words.",
-        locked_fields=["plot"],
-    ).where(db.Movie.id == movie_id).execute()
-    return db.Movie.get_by_id(movie_id)
+    return scanned_with_users_work(rt, movies, rel)
 
 
 @pytest.mark.parametrize("whole", [True, False], ids=["full scan", "the watcher's folder"])
