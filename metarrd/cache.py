@@ -81,46 +81,80 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
     """Remove those of `files` (cache paths) and `previews` that no row refers to any more (an
     item that went took its rows with it); returns how many. A file another item, an actor or a
     candidate still uses stays (the cache is shared by content), and so does anything outside
-    the cache and previews folders (the user's library is never touched here)."""
+    the cache and previews folders (the user's library is never touched here).
+
+    What is still used is asked once per kind of row, not once per file: the columns asked are
+    not indexed, and this runs in a write transaction (other writers wait)."""
     from metarrd import db
 
-    C, A = db.CacheImageFile, db.ArtworkCandidate
     cache_dir, previews_dir = Path(cache_dir), Path(previews_dir)
+    files = {
+        name for name in files
+        if cache_dir in Path(name).parents and ".." not in Path(name).parts and Path(name).suffix
+    }  # fmt: skip
+    previews = {
+        rel for rel in previews
+        if previews_dir in (previews_dir / rel).parents and ".." not in Path(rel).parts
+    }  # fmt: skip
     removed = 0
     with db.write_transaction():  # no row takes one of them while we look
-        for name in sorted(files):
+        for name in sorted(files - _files_in_use(files)):
             path = Path(name)
-            if cache_dir not in path.parents or path.suffix == "":
-                continue
-            digest = path.stem
-            image_type = path.parent.parent.name
-            used = (
-                C.select().where(C.file_path == name).exists()
-                or db.Actor.select().where(db.Actor.image_cache_path == name).exists()
-                or A.select()
-                .where(
-                    A.content_hash == digest,
-                    A.asset_type == image_type,
-                    A.is_downloaded | A.is_selected,
-                )
-                .exists()
-            )
-            if not used and _unlink(path):
+            if _unlink(path):
                 removed += 1
                 remove_empty_dirs(path.parent, cache_dir)
-        for rel in sorted(previews):
+        for rel in sorted(previews - _previews_in_use(previews)):
             path = previews_dir / rel
-            if previews_dir not in path.parents or ".." in Path(rel).parts:
-                continue
-            used = (
-                A.select().where(A.preview_path == rel).exists()
-                # identification posters: `movies.candidates`, each with its "preview"
-                or db.Movie.select().where(db.Movie.candidates.contains(rel)).exists()
-            )
-            if not used and _unlink(path):
+            if _unlink(path):
                 removed += 1
                 remove_empty_dirs(path.parent, previews_dir)
     return removed
+
+
+def _chunks(values: set[str], size: int = 500) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+
+
+def _files_in_use(files: set[str]) -> set[str]:
+    """Those of the cache `files` a cache row, an actor or a downloaded or selected candidate
+    (by content and type: `<type>/<xx>/<sha256>.<ext>`) still uses."""
+    from metarrd import db
+
+    C, A = db.CacheImageFile, db.ArtworkCandidate
+    used: set[str] = set()
+    by_content = {(Path(name).stem, Path(name).parent.parent.name): name for name in files}
+    for chunk in _chunks(files):
+        used.update(p for (p,) in C.select(C.file_path).where(C.file_path.in_(chunk)).tuples())
+        actors = db.Actor.select(db.Actor.image_cache_path)
+        used.update(p for (p,) in actors.where(db.Actor.image_cache_path.in_(chunk)).tuples())
+    for chunk in _chunks({digest for digest, _type in by_content}):
+        rows = A.select(A.content_hash, A.asset_type).where(
+            A.content_hash.in_(chunk), A.is_downloaded | A.is_selected
+        )
+        used.update(by_content[key] for key in rows.tuples() if key in by_content)
+    return used
+
+
+def _previews_in_use(previews: set[str]) -> set[str]:
+    """Those of `previews` a candidate row, or an identify page's poster (`movies.candidates`,
+    each with its "preview"), still uses."""
+    from metarrd import db
+
+    A, M = db.ArtworkCandidate, db.Movie
+    used: set[str] = set()
+    for chunk in _chunks(previews):
+        used.update(
+            p for (p,) in A.select(A.preview_path).where(A.preview_path.in_(chunk)).tuples()
+        )
+    left = previews - used
+    if left:
+        rows = M.select(M.candidates).where(M.candidates.is_null(False)).tuples()
+        for (candidates,) in rows:
+            for candidate in candidates if isinstance(candidates, list) else ():
+                if isinstance(candidate, dict) and candidate.get("preview") in left:
+                    used.add(candidate["preview"])
+    return used
 
 
 def _unlink(path: Path) -> bool:
