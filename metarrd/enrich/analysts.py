@@ -159,8 +159,7 @@ def run(processes: int, fn: Callable[..., T], *args) -> T:
         pool = _the_pool(processes)
         try:
             future = pool.submit(fn, *args)
-        except (BrokenProcessPool, RuntimeError, EOFError):  # broken or replaced before this was
-            # in it; EOFError: its fork server died before it served (killed while it started)
+        except (BrokenProcessPool, RuntimeError):  # broken or replaced before this was in it
             _discard(pool)
             continue
         except OSError as exc:  # no process can be started here (limits, no AF_UNIX ...)
@@ -176,7 +175,7 @@ def run(processes: int, fn: Callable[..., T], *args) -> T:
     with _executor(1) as alone:
         try:
             future = alone.submit(fn, *args)
-        except (BrokenProcessPool, OSError, EOFError):  # it could not even start
+        except (BrokenProcessPool, OSError):  # it could not even start
             future = None
         if future is not None:
             try:
