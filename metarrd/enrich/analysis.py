@@ -446,6 +446,95 @@ class Analyser:
                 self._schedule(small_url, provider, then, memory=True)
             return future
 
+    def pick(self, url: str, provider: str, *, small_url: str | None) -> Future[AnalysisResult]:
+        """A likely pick whose whole decode is dear (enrich/stage.py: a PNG): the whole file and
+        its small rendition at once. The rendition gives the picture (the perceptual hash, the
+        preview) as it does for every other candidate; the whole file its real size, format and
+        SHA-256 without a decode (imaging.check_whole), as a selected image fetched again does
+        (`fetch` with `phash`). Where the rendition fails (missing, broken, refused), the whole
+        file is analysed as `fetch` does. Once per Analyser, however often asked."""
+        if small_url is None:
+            return self.fetch(url, provider)
+        with self._lock:
+            future = self._futures.get(url)
+            if future is not None:
+                return future
+            future = self._futures[url] = Future()
+            small: Future[tuple[ImageInfo, str | None, int] | None] = Future()
+            self._schedule(
+                small_url, provider, self._guarded(small, self._pick_small, small), memory=True
+            )
+            landed = self._guarded(future, self._pick_landed, future, url, small)
+            self._schedule(url, provider, landed)
+            return future
+
+    def _pick_small(self, small: Future, got: _Got) -> None:
+        """A likely pick's rendition: its facts and preview, or None (the whole file decides)."""
+        if got.reason:
+            small.set_result(None)
+            return
+        self.submit(self._guarded(small, self._pick_small_analysed, small), got, cpu=True)
+
+    def _pick_small_analysed(self, small: Future, got: _Got) -> None:
+        source = got.data if got.data is not None else got.path
+        try:
+            info, rel = analysts.run(
+                self.processes, analysts.examine_small, source, self.previews_dir, self.max_pixels
+            )
+        except ImageRejected:
+            small.set_result(None)  # the whole file's own analysis says what is wrong
+            return
+        except OSError as exc:
+            own = own_disk_error(exc)
+            if own is not None:
+                raise own from None  # to the waiter (`_guarded`)
+            small.set_result(None)
+            return
+        finally:
+            if got.path is not None:
+                got.path.unlink(missing_ok=True)
+        small.set_result((info, rel, got.download.size))
+
+    def _pick_landed(self, future: Future, url: str, small: Future, got: _Got) -> None:
+        """The whole file of a likely pick is here: checked once its rendition has its say."""
+        if got.reason:
+            future.set_result(AnalysisResult(url, reason=got.reason, retry=True))
+            return
+
+        def analyse(small: Future) -> None:
+            try:
+                picture = small.result()
+            except BaseException as exc:  # noqa: BLE001 - its waiter gets it (own disk errors)
+                got.path.unlink(missing_ok=True)
+                future.set_exception(exc)
+                return
+            try:
+                if picture is None:  # no usable rendition: the whole file is analysed
+                    done = AnalysisResult(url, size=got.download.size)
+                    self.submit(self._analyse, future, done, got.path, True, None, cpu=True)
+                    return
+                info, rel, spent = picture
+                done = AnalysisResult(url, size=got.download.size + spent)
+                self.submit(self._pick_checked, future, done, got.path, info.phash, rel, cpu=True)
+            except RuntimeError as exc:  # closed meanwhile: never leave the waiter hanging
+                got.path.unlink(missing_ok=True)
+                future.set_exception(exc)
+
+        small.add_done_callback(analyse)
+
+    def _pick_checked(
+        self, future: Future, done: AnalysisResult, tmp: Path, phash: str, rel: str | None
+    ) -> None:
+        try:
+            outcome = self._facts(done, tmp, False, None, phash)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            future.set_exception(exc)
+            return
+        if outcome.ok:
+            outcome.preview = rel  # the rendition's
+        future.set_result(outcome)
+
     # --- downloads, host by host, with background retries ------------------------------------------
 
     def _schedule(

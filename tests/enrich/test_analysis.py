@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import threading
 import time
@@ -372,3 +373,103 @@ def test_a_host_that_asks_to_wait_keeps_its_queue_in_order_until_its_time(make_r
     assert tmdb_hits == [(paths[0], 429)] + [(p, 200) for p in paths], tmdb_hits
     first_fanart = next(i for i, h in enumerate(hits) if not h.path.startswith("/t/p/"))
     assert first_fanart == 1, hits  # fanart.tv's images did not wait for TMDB's host
+
+
+# --- a likely pick whose whole decode is dear (a PNG): its rendition and the whole file at once
+
+
+def decodes(monkeypatch) -> list[str]:
+    """What the analysis decodes (in this process: `analysis_processes = 0`): "rendition" for
+    bytes in memory, "whole" for a downloaded file."""
+    from metarrd.enrich import analysts
+
+    seen: list[str] = []
+    for name in ("analyse_with_preview", "analyse_image"):
+        real = getattr(analysts, name)
+
+        def spy(source, *args, _real=real, **kwargs):
+            seen.append("rendition" if isinstance(source, bytes) else "whole")
+            return _real(source, *args, **kwargs)
+
+        monkeypatch.setattr(analysts, name, spy)
+    return seen
+
+
+def clear_art(simulator):
+    art = simulator.catalog.get(603).images.fanart["hdmovieclearart"][0]
+    url = simulator.image_url(art)
+    return art, url, url.replace("/fanart/", "/preview/")
+
+
+def test_a_png_pick_is_pictured_by_its_rendition_and_checked_whole_not_decoded(
+    make_rt, simulator, monkeypatch
+):
+    from metarrd.imaging import analyse_with_preview
+
+    rt = make_rt(enrich={"analysis_processes": 0})
+    art, url, small = clear_art(simulator)
+    seen = decodes(monkeypatch)
+    simulator.reset_requests()
+    with Analyser(rt.config, rt.http) as an:
+        outcome = an.pick(url, "fanart", small_url=small).result()
+        assert an.pick(url, "fanart", small_url=small).result() is outcome  # once
+        assert an.fetch(url, "fanart").result() is outcome
+        kept = outcome.path.read_bytes()  # the whole file, for the cache
+    asked = sorted(h.path for h in simulator.requests)
+    whole = requests.get(url, timeout=5).content
+    rendition = requests.get(small, timeout=5).content
+    assert seen == ["rendition"]  # the 1000x562 PNG itself was never decoded
+    assert asked == sorted([urlsplit(small).path, urlsplit(url).path])  # each once
+    assert outcome.ok and outcome.whole and kept == whole
+    assert (outcome.info.width, outcome.info.height, outcome.info.format) == (
+        art.width, art.height, "png",
+    )  # fmt: skip
+    assert outcome.info.sha256 == hashlib.sha256(whole).hexdigest()
+    assert outcome.info.size == len(whole) and outcome.size == len(whole) + len(rendition)
+    assert outcome.info.phash == analyse_with_preview(rendition)[0].phash
+    preview = rt.config.previews_dir / outcome.preview
+    assert preview.is_file()
+    with Image.open(preview) as im:
+        assert max(im.size) <= 300
+
+
+@pytest.mark.parametrize("broken", ["missing", "garbage"])
+def test_a_png_pick_without_a_usable_rendition_is_analysed_whole(
+    make_rt, simulator, monkeypatch, broken
+):
+    from metarrd.imaging import analyse_with_preview
+
+    rt = make_rt(enrich={"analysis_processes": 0})
+    art, url, small = clear_art(simulator)
+    if broken == "missing":
+        simulator.not_found(urlsplit(small).path)
+    else:
+        simulator.corrupt(urlsplit(small).path, "garbage")
+    seen = decodes(monkeypatch)
+    with Analyser(rt.config, rt.http) as an:
+        outcome = an.pick(url, "fanart", small_url=small).result()
+    whole = requests.get(url, timeout=5).content
+    assert "whole" in seen
+    assert outcome.ok and outcome.whole and outcome.preview
+    assert (outcome.info.width, outcome.info.height) == (art.width, art.height)
+    assert outcome.info.phash == analyse_with_preview(whole)[0].phash
+
+
+def test_a_png_pick_cut_short_is_rejected_though_its_rendition_is_fine(make_rt, simulator):
+    rt = make_rt()  # in the worker processes, as the daemon runs
+    _art, url, small = clear_art(simulator)
+    simulator.corrupt(urlsplit(url).path, "truncated")
+    with Analyser(rt.config, rt.http) as an:
+        outcome = an.pick(url, "fanart", small_url=small).result()
+    assert not outcome.ok and not outcome.retry
+    assert "truncated" in outcome.reason
+
+
+def test_a_png_pick_whose_download_fails_is_tried_again_next_time(make_rt, simulator):
+    rt = make_rt(providers={"timeout_seconds": 10.0, "max_retries": 0})
+    _art, url, small = clear_art(simulator)
+    simulator.fail_5xx(1, status=500, prefix=urlsplit(url).path)
+    with Analyser(rt.config, rt.http) as an:
+        outcome = an.pick(url, "fanart", small_url=small).result()
+    assert not outcome.ok and outcome.retry and "500" in outcome.reason
+    assert not list(rt.config.tmp_dir.rglob("*.part"))  # nothing left behind

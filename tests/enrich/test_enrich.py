@@ -594,8 +594,11 @@ def test_a_fanart_image_other_than_its_rule_is_measured_when_selected(rt, simula
 
 def test_the_likely_picks_are_fetched_whole_and_the_rest_by_rendition(make_rt, simulator):
     """TMDB states each image's real size, so its score before any download is its score:
-    the best `limit` of each type (the likely picks) are fetched whole once, with no rendition
-    first, and every other candidate is analysed from its rendition alone."""
+    the best `limit` of each type (the likely picks) are fetched whole once, a JPEG with no
+    rendition first (it decodes at 1/8 scale), a PNG (the logo) with its rendition too, which
+    gives its picture, as it does for every other candidate, analysed from its rendition alone."""
+    from metarrd.imaging import analyse_with_preview
+
     rt = make_rt(tvdb={"api_key": ""}, fanart={"api_key": ""})
     movie = make_movie(rt)
     simulator.reset_requests()
@@ -606,11 +609,21 @@ def test_the_likely_picks_are_fetched_whole_and_the_rest_by_rendition(make_rt, s
     assert {r.provider for r in rows} == {"tmdb"}
     chosen = [r for r in rows if r.is_selected]
     assert chosen and len(chosen) < len(rows)
+    pngs = [r for r in chosen if r.url.endswith(".png")]
+    assert pngs and len(pngs) < len(chosen)  # the logo; the poster and fanart are JPEGs
     for row in rows:
         whole = simulator.count(urlsplit(row.url).path, status=200)
         small = simulator.count(urlsplit(row.provider_metadata["small_url"]).path, status=200)
-        assert (whole, small) == ((1, 0) if row.is_selected else (0, 1)), (row.asset_type, row.url)
+        expected = {False: (0, 1), True: (1, 1) if row in pngs else (1, 0)}[row.is_selected]
+        assert (whole, small) == expected, (row.asset_type, row.url)
         assert row.analyzed and row.perceptual_hash and row.preview_path
+    for row in pngs:  # pictured by the rendition, measured on the whole file
+        rendition = requests.get(row.provider_metadata["small_url"], timeout=5).content
+        original = requests.get(row.url, timeout=5).content
+        assert row.perceptual_hash == analyse_with_preview(rendition)[0].phash
+        assert row.content_hash == hashlib.sha256(original).hexdigest()
+        with Image.open(io.BytesIO(original)) as im:
+            assert (row.width, row.height) == im.size
 
 
 def test_a_likely_pick_whose_whole_file_is_cut_short_is_rejected(make_rt, simulator):
