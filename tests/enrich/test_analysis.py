@@ -471,5 +471,30 @@ def test_a_png_pick_whose_download_fails_is_tried_again_next_time(make_rt, simul
     simulator.fail_5xx(1, status=500, prefix=urlsplit(url).path)
     with Analyser(rt.config, rt.http) as an:
         outcome = an.pick(url, "fanart", small_url=small).result()
+        assert not list(an.workdir.iterdir())  # nothing left behind
     assert not outcome.ok and outcome.retry and "500" in outcome.reason
-    assert not list(rt.config.tmp_dir.rglob("*.part"))  # nothing left behind
+
+
+def test_a_png_pick_whose_preview_cannot_be_written_fails_the_item_not_the_picture(
+    make_rt, simulator, monkeypatch
+):
+    """A full data_dir met while keeping the rendition's preview is the item's error (as for
+    any candidate: analysis.own_disk_error), handed to whoever waits for the pick, never left
+    hanging; the whole file's temp file goes."""
+    import errno
+
+    from metarrd.enrich import analysts
+    from metarrd.errors import MetarrdError
+
+    rt = make_rt(enrich={"analysis_processes": 0})
+    _art, url, small = clear_art(simulator)
+
+    def full(*_args):
+        raise OSError(errno.ENOSPC, "No space left on device", str(rt.config.previews_dir))
+
+    monkeypatch.setattr(analysts, "examine_small", full)
+    with Analyser(rt.config, rt.http) as an:
+        future = an.pick(url, "fanart", small_url=small)
+        with pytest.raises(MetarrdError, match="(?i)space|full"):
+            future.result(timeout=30)
+        assert not list(an.workdir.iterdir())  # the whole file is not left behind
