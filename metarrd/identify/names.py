@@ -239,6 +239,13 @@ def _parse_name(raw: str) -> _Parsed:
     if title and _obfuscated(title):
         return _Parsed(None, None, tmdb_id, imdb_id, edition_tag, None, cleaned, obfuscated=True)
     titles = _aka_titles(title, cleaned)
+    lost = _lost_bracket(cleaned)
+    if titles and lost and not normalize_title(titles[0]).startswith(normalize_title(lost)):
+        # "[REC] 3 Genesis (2012)", "[REC] 2 2009 1080p": read as a group's, the bracket is
+        # the first word of TMDB's "[REC]³ Génesis", which "3 Genesis" is never sure of
+        other = _tidy_title(f"{lost} {titles[0]}")
+        if other and other not in titles:
+            titles.append(other)
     return _Parsed(
         titles[0] if titles else None,
         year,
@@ -344,6 +351,21 @@ def _strip_prefixes(name: str) -> str:
     name = _LIST_INDEX.sub("", name)
     name = _DATE_PREFIX.sub("", name)
     return name.strip(" ._-")
+
+
+def _lost_bracket(name: str) -> str | None:
+    """The word of a leading `[...]` that `_strip_prefixes` drops as a release group's, when it
+    could be a title's first word instead (letters, one or two words, no tag): to search with
+    the title next, when the title alone finds nothing sure. A group's name searched so costs a
+    search; a title's word lost costs the film ("[REC] 3 Genesis" is titled "3 Genesis")."""
+    name = _SITE_PREFIX.sub("", name)
+    bracket = _LEADING_BRACKET.match(name)
+    if bracket is None or not _group_bracket(name[: bracket.end()], name[bracket.end() :]):
+        return None
+    inner = bracket.group(1).strip()
+    if not re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+)?", inner):
+        return None
+    return None if {w.casefold() for w in inner.split()} & _TAG_WORDS else inner
 
 
 def _group_bracket(bracket: str, rest: str) -> bool:

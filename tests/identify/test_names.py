@@ -610,7 +610,7 @@ def test_the_titles_after_aka_are_kept_to_search_next(name, title, others):
          ("Birdman or (The Unexpected Virtue of Ignorance)", "The Unexpected Virtue of Ignorance")),
         # guessit's movies.yml: the film's other title in parentheses
         ("[XCT].Le.Prestige.(The.Prestige).2006.DVDRip.mkv", "Le Prestige",
-         ("Le Prestige (The Prestige)", "The Prestige")),
+         ("Le Prestige (The Prestige)", "The Prestige", "XCT Le Prestige")),  # the group's last
         # a tag in parentheses is no title; a country or a word is not searched alone
         ("Sin City (BluRay) (2005).mkv", "Sin City", ()),
         ("Funny Games (US) (2007).mkv", "Funny Games", ("Funny Games (US)",)),
@@ -672,3 +672,38 @@ def test_3d_before_the_year_is_kept_to_search_with_the_title_next(name, title, o
     exactly: the film always waited for the user."""
     h = hints(f"/lib/{name}")
     assert (h.title, h.other_titles) == (title, others)
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "others"),
+    [  # YTS's names of the [REC] films (TMDB: "[REC]²", "[REC]³ Génesis", "[REC]⁴ Apocalipsis"),
+        # and a scene name of the same shape
+        ("[REC] 3 Genesis (2012) [1080p] [YTS.AG]/[REC].3.Genesis.2012.1080p.BluRay.x264-[YTS.AG].mp4",
+         "3 Genesis", ("REC 3 Genesis",)),
+        ("[REC] 4 Apocalypse (2014) [1080p] [YTS.AG]/[REC].4.Apocalypse.2014.1080p.BluRay.x264-[YTS.AG].mp4",
+         "4 Apocalypse", ("REC 4 Apocalypse",)),
+        ("[REC] 2 2009 1080p BluRay x264-GRP.mkv", "2", ("REC 2",)),
+        # a fansub group's name costs a search only when the title alone finds nothing sure
+        ("[MTBB] Kimi no Na wa. (2016) [BD 1080p].mkv", "Kimi no Na wa", ("MTBB Kimi no Na wa",)),
+        # what is never a title's word, and a bracket the title kept
+        ("[1080p] Heat (1995).mkv", "Heat", ()),
+        ("[YTS.AG] Heat (1995).mkv", "Heat", ()),
+        ("[REC] (2007).mkv", "REC", ()),
+        ("[REC]² (2009)/[REC]² (2009) Bluray-1080p.mkv", "[REC]²", ()),
+    ],
+)  # fmt: skip
+def test_a_leading_bracket_read_as_a_group_is_kept_to_search_with_the_title_next(
+    path, title, others
+):
+    """Before, "[REC] 3 Genesis (2012)" was searched as "3 Genesis" alone, which TMDB's
+    "[REC]³ Génesis" never matches surely (below): the film stayed unidentified."""
+    h = hints(f"/lib/{path}")
+    assert (h.title, h.other_titles) == (title, others)
+
+
+def test_the_title_with_its_bracket_is_sure_of_the_rec_films_where_the_title_alone_is_not():
+    from metarrd.identify.match import SearchResult, is_confident, rank_candidates
+
+    genesis = SearchResult(41439, "[REC]³ Genesis", "[REC]³ Génesis", 2012, 12.0, 900)
+    assert not is_confident(rank_candidates("3 Genesis", 2012, [genesis]))
+    assert is_confident(rank_candidates("REC 3 Genesis", 2012, [genesis]))
