@@ -32,15 +32,20 @@ def store_candidates(
     movie_id: int,
     rows: dict[tuple[str, str], db.ArtworkCandidate],
     answers: dict[str, list[Candidate]],
-) -> None:
+) -> set[str]:
     """Insert new candidates, refresh known ones, drop those a provider no longer lists.
 
-    `rows` (asset type, url) -> row is brought up to date in place."""
+    `rows` (asset type, url) -> row is brought up to date in place. Returns the previews of the
+    rows dropped, for `cache.remove_unused` once the item's enrichment is over (not before: a
+    new row of the same picture, still being analysed, shares its preview)."""
     new, refreshed = [], []
+    dropped: set[str] = set()
     for provider, found in answers.items():
         listed = {(c.asset_type, c.url) for c in found}
         for key, row in list(rows.items()):
             if row.provider == provider and key not in listed and row.selected_by != "user":
+                if row.preview_path:
+                    dropped.add(row.preview_path)
                 row.delete_instance()
                 del rows[key]
         for c in found:
@@ -66,6 +71,7 @@ def store_candidates(
         query = db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie_id)
         rows.clear()
         rows.update({(r.asset_type, r.url): r for r in query})
+    return dropped
 
 
 def match_cache(

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 import peewee as pw
 
-from metarrd import db, preferences, workflow
+from metarrd import cache, db, preferences, workflow
 from metarrd.config import LIBRARY_SOURCE, Config
 from metarrd.enrich import candidates, cast
 from metarrd.enrich.analysis import Analyser, AnalysisResult, next_rank
@@ -295,7 +295,7 @@ class _Enrichment:
             self._start_held()
             with db.write_transaction():
                 self.rt.require_lease([movie.id], "its enrichment")
-                store_candidates(movie.id, self.rows, answers)
+                dropped = store_candidates(movie.id, self.rows, answers)
                 self.result.candidates = len(self.rows)
                 match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending)
                 unfetched = (row for row in self.rows.values() if row.url not in self.pending)
@@ -310,6 +310,8 @@ class _Enrichment:
             with db.write_transaction():
                 self.rt.require_lease([movie.id], "its enrichment")
                 self._finish(details, plan, before_art, before_cast)
+        if dropped:  # the previews of candidates the providers no longer list
+            cache.remove_unused(self.config.cache_dir, self.config.previews_dir, set(), dropped)
         self.result.seconds = time.monotonic() - started
         log.info("%s: %s (%.1f s)", self.label, self.result, self.result.seconds)
         return self.result

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from metarrd import db, preferences, workflow
+from metarrd import cache, db, preferences, workflow
 from metarrd.config import Config
 from metarrd.enrich import cast, tv_candidates, tv_metadata
 from metarrd.enrich.analysis import Analyser
@@ -91,6 +91,7 @@ class _ItemArt(_Enrichment):
         self.by_source = {c.source_url: c for c in cache_files if c.source_url}
         self.answers: dict[str, list[Candidate]] = {}
         self.before = self.selection()
+        self.dropped: set[str] = set()  # previews of candidates no longer listed (`finish`)
 
     def selection(self) -> list[tuple]:
         return sorted(
@@ -115,7 +116,7 @@ class _ItemArt(_Enrichment):
         """Store, score, select and cache; True when the selection changed."""
         self._start_held()  # every provider has answered for this item
         with db.write_transaction():
-            store_candidates(self.movie.id, self.rows, self.answers)
+            self.dropped = store_candidates(self.movie.id, self.rows, self.answers)
             self.result.candidates = len(self.rows)
             match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending)
             unfetched = (row for row in self.rows.values() if row.url not in self.pending)
@@ -194,6 +195,9 @@ class _ShowEnrichment:
             with db.write_transaction():
                 self.rt.require_lease([i.id for i in self._items()], "the show's enrichment")
                 self._finish(details, seasons, plans, changed, before_cast, tvdb_id)
+        dropped = {rel for art in self.arts.values() for rel in art.dropped}
+        if dropped:  # the previews of candidates the providers no longer list
+            cache.remove_unused(self.config.cache_dir, self.config.previews_dir, set(), dropped)
         self.result.seconds = time.monotonic() - started
         log.info("%s: %s (%.1f s)", self.label, self.result, self.result.seconds)
         return self.result

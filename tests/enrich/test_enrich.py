@@ -686,3 +686,66 @@ def test_enriching_several_the_next_one_is_asked_ahead_and_starts_when_no_downlo
     assert asked[fight.id] < spans[fight.id][0]  # ahead of its own turn
     assert spans[fight.id][0] < spans[matrix.id][1]  # started before the first had ended
     assert {m.identification_status for m in db.Movie.select()} == {db.ENRICHED}
+
+
+def _poster_rows(movie) -> dict[str, db.ArtworkCandidate]:
+    A = db.ArtworkCandidate
+    rows = A.select().where(A.movie == movie.id, A.asset_type == "poster", A.provider == "tmdb")
+    return {r.url: r for r in rows}
+
+
+def test_the_preview_of_a_candidate_the_provider_no_longer_lists_goes_with_it(
+    rt, simulator, monkeypatch
+):
+    """TMDB removes an image (a bad upload, a duplicate): its row goes at the next enrich, and
+    its preview with it, where no other row shows it (another copy of the film: it stays). A
+    library refreshed for years kept every preview it ever made."""
+    movie = make_movie(rt)
+    other = make_movie(rt, year=2000)  # a second copy of the film: the same pictures
+    enrich_item(rt, movie)
+    enrich_item(rt, other)
+    art = simulator.catalog.get(603).images
+    posters = _poster_rows(movie)
+    gone = [a for a in art.posters if simulator.image_url(a) in posters
+            and not posters[simulator.image_url(a)].is_selected][:2]  # fmt: skip
+    assert len(gone) == 2
+    previews = {a.key: rt.config.previews_dir / posters[simulator.image_url(a)].preview_path
+                for a in gone}  # fmt: skip
+    assert all(p.is_file() for p in previews.values())
+    monkeypatch.setattr(art, "posters", [a for a in art.posters if a not in gone])
+
+    enrich_item(rt, movie)
+
+    left = _poster_rows(movie)
+    assert not {simulator.image_url(a) for a in gone} & set(left)
+    assert all(p.is_file() for p in previews.values())  # the other copy still shows them
+    assert all((rt.config.previews_dir / r.preview_path).is_file() for r in left.values())
+
+    enrich_item(rt, other)
+
+    assert not any(p.exists() for p in previews.values())
+    for movie_ in (movie, other):
+        rows = db.ArtworkCandidate.select().where(
+            db.ArtworkCandidate.movie == movie_.id, db.ArtworkCandidate.preview_path.is_null(False)
+        )
+        assert all((rt.config.previews_dir / r.preview_path).is_file() for r in rows)
+
+
+def test_a_users_choice_the_provider_no_longer_lists_keeps_its_row_and_preview(
+    rt, simulator, monkeypatch
+):
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    art = simulator.catalog.get(603).images
+    posters = _poster_rows(movie)
+    spare = next(a for a in art.posters if simulator.image_url(a) in posters
+                 and not posters[simulator.image_url(a)].is_selected)  # fmt: skip
+    row = posters[simulator.image_url(spare)]
+    workflow_choose = db.ArtworkCandidate.update(is_selected=True, selected_by="user", rank=1)
+    workflow_choose.where(db.ArtworkCandidate.id == row.id).execute()
+    monkeypatch.setattr(art, "posters", [a for a in art.posters if a is not spare])
+
+    enrich_item(rt, movie)
+
+    row = db.ArtworkCandidate.get_by_id(row.id)
+    assert row.is_selected and (rt.config.previews_dir / row.preview_path).is_file()

@@ -329,3 +329,27 @@ def test_a_regulars_role_is_the_named_character_they_played_most():
         ("Aaron Paul", "Jesse Pinkman"),
         ("Betsy Brandt", ""),
     ]
+
+
+def test_the_preview_of_a_show_image_the_provider_no_longer_lists_goes_with_it(
+    rt, tmp_path, simulator, monkeypatch
+):
+    """As for a movie (tests/enrich/test_enrich.py): a show's candidate that TMDB no longer
+    lists loses its row at the next enrich, and its preview with it."""
+    show = identified_show(rt, tmp_path / "tv")
+    enrich_item(rt, show)
+    art = simulator.router.tv.get(show.tmdb_id)
+    A = db.ArtworkCandidate
+    rows = {r.url: r for r in A.select().where(A.movie == show.id, A.asset_type == "poster")}
+    gone = next(a for a in art.posters if simulator.image_url(a) in rows
+                and not rows[simulator.image_url(a)].is_selected)  # fmt: skip
+    preview = rt.config.previews_dir / rows[simulator.image_url(gone)].preview_path
+    assert preview.is_file()
+    monkeypatch.setattr(art, "posters", [a for a in art.posters if a is not gone])
+
+    enrich_item(rt, show)
+
+    assert not A.select().where(A.movie == show.id, A.url == simulator.image_url(gone)).exists()
+    assert not preview.exists()
+    kept = A.select().where(A.movie == show.id, A.preview_path.is_null(False))
+    assert kept and all((rt.config.previews_dir / r.preview_path).is_file() for r in kept)
