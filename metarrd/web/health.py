@@ -15,6 +15,7 @@ from flask import Blueprint, current_app
 
 from metarrd import db
 from metarrd.pipeline.daemon import HEARTBEAT_KEY, heartbeat_checks
+from metarrd.web import auth
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +88,22 @@ def _daemon() -> dict[str, str]:
 
 def _disk() -> str:
     """ "ok", or "full since <UTC time>: <what failed>" while a write found the disk full. It does
-    not make /healthz fail: reads still work and a restart would not free any space."""
+    not make /healthz fail: reads still work and a restart would not free any space. What failed
+    names a file (a cache path, a library folder): only for those who may see the UI, never for
+    anyone on the network nor a page under any host name, which /healthz answers too."""
     state = db.disk_full_state(current_app.config["METARRD"].data_path)
     if state is None:
         return "ok"
     since, what = state
-    return f"full since {since:%Y-%m-%d %H:%M:%S} UTC: {what}"
+    shown = f"full since {since:%Y-%m-%d %H:%M:%S} UTC"
+    return f"{shown}: {what}" if _may_see_ui() else shown
+
+
+def _may_see_ui() -> bool:
+    try:
+        return not auth.login_required() or auth.is_logged_in()
+    except Exception:  # noqa: BLE001 - the database check says what is wrong
+        return False
 
 
 @bp.get("/healthz")

@@ -317,6 +317,31 @@ def test_a_login_from_another_worker_is_recognised(public_app):
     assert other.get("/").status_code == 200
 
 
+def test_a_full_disk_names_its_file_only_to_those_who_may_see_the_ui(public_app, config_factory):
+    """The disk-full note names the file a write failed on (a cache path, a library folder):
+    the login page and /healthz, which anyone reaches (healthz under any host name, so a
+    rebinding page reads it too), say only since when; a logged-in browser sees it all."""
+    failed = "/srv/media/movies/Private Home Video (2019)/poster.jpg"
+
+    def disk_full():  # (again: a write that commits, such as a login, clears the note)
+        (public_app.config["METARRD"].data_path / db.DISK_FULL_MARK).write_text(
+            f"disk full: No space left on device ({failed}); free some space, then run it again"
+        )
+
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    disk_full()
+    page = c.get("/login").get_data(as_text=True)
+    assert "Admin password" in page and failed not in page
+    for host in ("localhost", "evil.example"):
+        disk = c.get("/healthz", headers={"Host": host}).get_json()["disk"]
+        assert disk.startswith("full since ") and "Private Home Video" not in disk
+    login(c, "correct horse")
+    disk_full()
+    assert failed in c.get("/").get_data(as_text=True)
+    assert failed in c.get("/healthz").get_json()["disk"]
+
+
 def test_login_redirect_stays_on_this_site(public_app):
     auth.set_password("correct horse")
     c = public_app.test_client()
