@@ -126,9 +126,13 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
     @app.before_request
     def _upload_limit():
         # one route takes an image file, the webhooks a whole series' files; every other
-        # request stays under MAX_CONTENT_LENGTH (set before the CSRF check reads the form)
+        # request stays under MAX_CONTENT_LENGTH (set before the CSRF check reads the form).
+        # The image only from a browser that may use the UI: the CSRF check reads (and spools
+        # to a temp file) the whole form before the login is asked for, so anyone who can
+        # reach a login page could make each request park 64 MB in /tmp.
         if request.endpoint == "item.add_own_image":
-            request.max_content_length = item.MAX_UPLOAD_BYTES + 64 * 1024
+            if not auth.login_required() or auth.is_logged_in():
+                request.max_content_length = item.MAX_UPLOAD_BYTES + 64 * 1024
         elif request.blueprint == webhooks.bp.name:
             request.max_content_length = webhooks.MAX_BODY_BYTES
 

@@ -4,6 +4,7 @@ ever shown."""
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
@@ -563,3 +564,19 @@ def test_healthz(client):
     assert (
         body["ok"] is True and body["database"].startswith("ok") and body["queue"].startswith("ok")
     )
+
+
+def test_only_a_logged_in_browser_may_send_an_image_upload(public_app):
+    """The upload route takes 64 MB; a request that has not logged in gets the 1 MB every other
+    route has, before its form (and its file) is read for the CSRF check."""
+    auth.set_password("correct horse")
+    Seeder(public_app.config["METARRD"]).movie("Heat", 1995)
+    big = {"image": (io.BytesIO(b"x" * 2_000_000), "big.jpg")}
+    c = public_app.test_client()
+    anonymous = c.post("/movies/1/artwork/poster/add", data=big, content_type="multipart/form-data")
+    assert anonymous.status_code == 413
+    login(c, "correct horse")
+    big = {"image": (io.BytesIO(b"x" * 2_000_000), "big.jpg"), "csrf_token": token_of(c, "/")}
+    answer = c.post("/movies/1/artwork/poster/add", data=big, content_type="multipart/form-data")
+    assert answer.status_code == 303  # read, and refused as no image
+    assert answer.headers["Location"].startswith("/movies/1#art-poster")
