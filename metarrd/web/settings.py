@@ -87,7 +87,7 @@ def provider_status(config: Config) -> list[ProviderStatus]:
                 label,
                 PROVIDER_ROLE[name],
                 present[name],
-                urlsplit(urls[name]).netloc,
+                urlsplit(urls[name]).netloc.rpartition("@")[2],  # never a proxy's user:password
                 found[1] if found else None,
                 found[0].created_at if found else None,
             )

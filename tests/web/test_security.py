@@ -471,6 +471,17 @@ def test_api_keys_are_never_shown(config_factory, sim):
     assert "key present" in c.get("/settings").get_data(as_text=True)
 
 
+def test_a_password_in_a_providers_address_is_never_shown(config_factory):
+    """A provider reached through a caching proxy with a login (`base_url` with `user:pass@`,
+    which `config check` expects): the settings page names its host, never the password."""
+    proxied = "https://me:pr0xy-s3cret@tmdb-cache.example:8443/3"
+    config = config_factory(providers={"tmdb": {"api_key": "k", "base_url": proxied}})
+    c = create_app(config, testing=True).test_client()
+    for url in ("/settings", "/settings/providers/tmdb"):
+        html = c.get(url).get_data(as_text=True)
+        assert "tmdb-cache.example:8443" in html and "pr0xy-s3cret" not in html, url
+
+
 def test_security_headers(client):
     answer = client.get("/")
     csp = answer.headers["Content-Security-Policy"]
