@@ -591,3 +591,17 @@ def test_only_a_logged_in_browser_may_send_an_image_upload(public_app):
     answer = c.post("/movies/1/artwork/poster/add", data=big, content_type="multipart/form-data")
     assert answer.status_code == 303  # read, and refused as no image
     assert answer.headers["Location"].startswith("/movies/1#art-poster")
+
+
+def test_a_full_disk_names_its_file_to_no_rebinding_page_even_without_a_password(app):
+    """Loopback, no password: a browser on this computer needs no login, and a DNS-rebinding
+    page is one, asking under its own name; /healthz answers under any name, so the note's
+    file is named only under a name the UI itself accepts."""
+    failed = "/srv/media/movies/Private Home Video (2019)/poster.jpg"
+    (app.config["METARRD"].data_path / db.DISK_FULL_MARK).write_text(
+        f"disk full: No space left on device ({failed}); free some space, then run it again"
+    )
+    c = app.test_client()
+    disk = c.get("/healthz", headers={"Host": "evil.example"}).get_json()["disk"]
+    assert disk.startswith("full since ") and "Private Home Video" not in disk
+    assert failed in c.get("/healthz", headers={"Host": "localhost"}).get_json()["disk"]
