@@ -247,6 +247,15 @@ def test_dvd_folder_reads_the_largest_title_vob(sample, tmp_path):
     assert read_stream_details(movie / "VIDEO_TS").video[0].codec == "mpeg2video"
 
 
+def test_dvd_files_directly_in_the_movie_folder(sample, tmp_path):
+    # `Movie (1999)/VIDEO_TS.IFO` + VOBs, no VIDEO_TS folder: a disc to the walk and to Kodi
+    movie = tmp_path / "Movie (1999)"
+    sample("mpeg2_mp2.mpg", "Movie (1999)/VTS_01_1.VOB")
+    (movie / "VIDEO_TS.IFO").write_bytes(b"DVDVIDEO-VMG")
+
+    assert read_stream_details(movie).video[0].codec == "mpeg2video"
+
+
 def test_bluray_folder_reads_the_largest_m2ts(sample, tmp_path):
     movie = tmp_path / "Movie (2010)"
     sample("h264_ac3.m2ts", "Movie (2010)/BDMV/STREAM/00800.m2ts")

@@ -283,17 +283,18 @@ _VOB_TITLE = re.compile(r"^vts_\d\d_[1-9]\.vob$", re.IGNORECASE)
 
 def _is_disc_folder(folder: Path) -> bool:
     names = {name.upper() for name in _listdir(folder)}
-    return bool(names & {"VIDEO_TS", "BDMV"}) or folder.name.upper() in {"VIDEO_TS", "BDMV"}
+    disc = {"VIDEO_TS", "BDMV"}
+    return bool(names & (disc | {"VIDEO_TS.IFO"})) or folder.name.upper() in disc
 
 
 def disc_stream_file(folder: Path) -> Path | None:
     """The largest title file of a DVD (VTS_xx_n.VOB) or Blu-ray (BDMV/STREAM/*.m2ts) folder.
 
-    `folder` may be the movie folder holding VIDEO_TS or BDMV, or one of those folders itself.
+    `folder` may be the movie folder holding VIDEO_TS or BDMV, or one of those folders itself,
+    or a movie folder holding a DVD's files itself (VIDEO_TS.IFO and the VOBs, no VIDEO_TS).
     """
     candidates: list[Path] = []
-    for sub in _disc_dirs(folder):
-        name = sub.name.upper()
+    for name, sub in _disc_dirs(folder):
         if name == "VIDEO_TS":
             candidates += [sub / n for n in _listdir(sub) if _VOB_TITLE.match(n)]
         elif name == "BDMV":
@@ -305,10 +306,15 @@ def disc_stream_file(folder: Path) -> Path | None:
     return max(sized, key=lambda pair: pair[0])[1] if sized else None
 
 
-def _disc_dirs(folder: Path) -> list[Path]:
-    if folder.name.upper() in {"VIDEO_TS", "BDMV"}:
-        return [folder]
-    return [c for c in (_child_dir(folder, "VIDEO_TS"), _child_dir(folder, "BDMV")) if c]
+def _disc_dirs(folder: Path) -> list[tuple[str, Path]]:
+    """("VIDEO_TS" or "BDMV", the folder with its files) for each disc structure of `folder`."""
+    own = folder.name.upper()
+    if own in {"VIDEO_TS", "BDMV"}:
+        return [(own, folder)]
+    found = [(n, c) for n in ("VIDEO_TS", "BDMV") if (c := _child_dir(folder, n)) is not None]
+    if any(n.upper() == "VIDEO_TS.IFO" for n in _listdir(folder)):  # as the walk: a DVD too
+        found.append(("VIDEO_TS", folder))
+    return found
 
 
 def _child_dir(folder: Path, upper_name: str) -> Path | None:
