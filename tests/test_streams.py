@@ -247,6 +247,20 @@ def test_dvd_folder_reads_the_largest_title_vob(sample, tmp_path):
     assert read_stream_details(movie / "VIDEO_TS").video[0].codec == "mpeg2video"
 
 
+def test_dvd_duration_is_the_whole_title_set_not_one_vob(sample, tmp_path):
+    # A DVD splits a title into VOBs of at most 1 GB (VTS_01_1.VOB, VTS_01_2.VOB...): the movie
+    # is all of them. The largest title set is the movie, not the set of the largest VOB.
+    movie = tmp_path / "Movie (1999)"
+    for name in ("VTS_02_1.VOB", "VTS_02_2.VOB", "VTS_02_3.VOB"):
+        sample("mpeg2_mp2.mpg", f"Movie (1999)/VIDEO_TS/{name}")
+    bonus = movie / "VIDEO_TS" / "VTS_01_1.VOB"
+    bonus.write_bytes((movie / "VIDEO_TS" / "VTS_02_1.VOB").read_bytes() + b"\0" * 100)
+
+    (video,) = read_stream_details(movie).video
+
+    assert video.duration_seconds == 3
+
+
 def test_dvd_files_directly_in_the_movie_folder(sample, tmp_path):
     # `Movie (1999)/VIDEO_TS.IFO` + VOBs, no VIDEO_TS folder: a disc to the walk and to Kodi
     movie = tmp_path / "Movie (1999)"

@@ -124,13 +124,14 @@ def read_stream_details(path: Path) -> StreamDetails:
     """
     path = Path(path)
     if path.is_dir():
-        stream_file = disc_stream_file(path)
-        if stream_file is None:
+        title = disc_title_files(path)
+        if not title:
             if _is_disc_folder(path):
                 log.info("%s: disc folder without stream files, no stream details", path)
                 return StreamDetails()
             raise StreamReadError(path, "a folder, but not a DVD or Blu-ray structure")
-        return _read_media(stream_file)
+        largest = max(title, key=_size)
+        return _with_durations_of(_read_media(largest), [p for p in title if p != largest])
     if path.suffix.lower() == ".strm":  # the URL of a stream: nothing here to read, nor there
         return StreamDetails()
     try:
@@ -149,15 +150,18 @@ def read_stream_details(path: Path) -> StreamDetails:
 
 def read_stack_details(parts: Sequence[Path]) -> StreamDetails:
     """Details of a stacked movie (cd1, cd2...): the first part's, with the total duration."""
-    first = read_stream_details(parts[0])
-    if len(parts) < 2 or not first.video:
-        return first
-    total = first.video[0].duration_seconds
-    for part in parts[1:]:
-        other = _read_media(Path(part))
-        total += other.video[0].duration_seconds
-    video = [replace(first.video[0], duration_seconds=total), *first.video[1:]]
-    return replace(first, video=video)
+    return _with_durations_of(read_stream_details(parts[0]), [Path(p) for p in parts[1:]])
+
+
+def _with_durations_of(details: StreamDetails, others: Sequence[Path]) -> StreamDetails:
+    """`details` with the durations of the files `others` (the other parts) added to its own."""
+    if not others or not details.video:
+        return details
+    total = details.video[0].duration_seconds
+    for other in others:
+        total += _read_media(other).video[0].duration_seconds
+    video = [replace(details.video[0], duration_seconds=total), *details.video[1:]]
+    return replace(details, video=video)
 
 
 NO_VIDEO = "no video track found"
@@ -288,22 +292,39 @@ def _is_disc_folder(folder: Path) -> bool:
 
 
 def disc_stream_file(folder: Path) -> Path | None:
-    """The largest title file of a DVD (VTS_xx_n.VOB) or Blu-ray (BDMV/STREAM/*.m2ts) folder.
+    """The largest file of the disc's main title (`disc_title_files`)."""
+    title = disc_title_files(folder)
+    return max(title, key=_size) if title else None
+
+
+def disc_title_files(folder: Path) -> list[Path]:
+    """The files of a DVD's or Blu-ray's main title: the largest title set of VOBs, in order
+    (a DVD splits a title into VTS_xx_1.VOB, VTS_xx_2.VOB... of at most 1 GB each, so one VOB
+    is a fifth of a movie), or the largest BDMV/STREAM/*.m2ts, whichever is larger.
 
     `folder` may be the movie folder holding VIDEO_TS or BDMV, or one of those folders itself,
     or a movie folder holding a DVD's files itself (VIDEO_TS.IFO and the VOBs, no VIDEO_TS).
     """
-    candidates: list[Path] = []
+    titles: dict[tuple[Path, str], list[Path]] = {}
     for name, sub in _disc_dirs(folder):
         if name == "VIDEO_TS":
-            candidates += [sub / n for n in _listdir(sub) if _VOB_TITLE.match(n)]
+            for n in _listdir(sub):
+                if _VOB_TITLE.match(n):  # VTS_01_1.VOB: title set "VTS_01"
+                    titles.setdefault((sub, n[:6].upper()), []).append(sub / n)
         elif name == "BDMV":
             stream = _child_dir(sub, "STREAM")
             if stream is not None:
-                candidates += [stream / n for n in _listdir(stream) if _is_m2ts(n)]
-    sized = [(_size(p), p) for p in candidates]
-    sized = [(size, p) for size, p in sized if size > 0]
-    return max(sized, key=lambda pair: pair[0])[1] if sized else None
+                for n in _listdir(stream):
+                    if _is_m2ts(n):
+                        titles[(stream, n)] = [stream / n]
+    best: list[Path] = []
+    best_size = 0
+    for files in titles.values():
+        sized = [(_size(p), p) for p in files]
+        size = sum(n for n, _ in sized)
+        if size > best_size:
+            best, best_size = [p for n, p in sized if n > 0], size
+    return best
 
 
 def _disc_dirs(folder: Path) -> list[tuple[str, Path]]:
