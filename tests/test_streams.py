@@ -226,6 +226,55 @@ def test_external_subtitles_next_to_the_video(sample):
     assert all(s.external for s in details.subtitles[1:])
 
 
+# A VobSub index as VobSub/SubRip/mkvextract write it: one `id:` line per language of the .sub
+# (format as in Kodi's xbmc/cores/VideoPlayer/DVDDemuxers/DVDDemuxVobsub.cpp, which reads it).
+VOBSUB_IDX = """# VobSub index file, v7 (do not modify this line!)
+size: 720x576
+palette: 000000, ffffff, 808080, c0c0c0, ff0000, 00ff00, 0000ff, ffff00, ff00ff, 00ffff, 800000, \
+008000, 000080, 808000, 800080, 008080
+langidx: 0
+
+id: en, index: 0
+# Decomment next line to activate alternative name in DirectVobSub / Windows Media Player 6.x
+# alt: English
+timestamp: 00:00:01:101, filepos: 000000000
+timestamp: 00:00:04:004, filepos: 000000800
+
+id: de, index: 1
+timestamp: 00:00:01:101, filepos: 000001000
+
+id: --, index: 2
+timestamp: 00:00:02:000, filepos: 000001800
+"""
+
+
+def test_a_vobsub_lists_every_language_of_its_idx(sample):
+    # Kodi lists one subtitle per `id:` of the .idx, not one per file: with our NFO it does
+    # not probe the file again, so a single subtitle without a language hid the other two
+    video = sample("h264_aac_2audio_sub.mkv", "Movie (2000)/Movie (2000).mkv")
+    (video.parent / "Movie (2000).idx").write_text(VOBSUB_IDX)
+    (video.parent / "Movie (2000).sub").write_bytes(b"\x00\x00\x01\xba")
+    idx = video.parent / "Movie (2000).idx"
+
+    external = read_stream_details(video).subtitles[1:]
+
+    assert external == [
+        SubtitleStream(language="eng", external=True, path=idx),
+        SubtitleStream(language="ger", external=True, path=idx),
+        SubtitleStream(language="", external=True, path=idx),
+    ]
+
+
+def test_an_idx_without_languages_keeps_the_name_s(sample):
+    video = sample("h264_aac_2audio_sub.mkv", "Movie (2000)/Movie (2000).mkv")
+    idx = video.parent / "Movie (2000).fr.idx"
+    idx.write_text("# VobSub index file, v7 (do not modify this line!)\nsize: 720x576\n")
+
+    assert read_stream_details(video).subtitles[1:] == [
+        SubtitleStream(language="fre", external=True, path=idx)
+    ]
+
+
 def test_no_external_subtitles(tmp_path):
     video = tmp_path / "Movie.mkv"
     video.touch()

@@ -142,8 +142,9 @@ def read_stream_details(path: Path) -> StreamDetails:
             return StreamDetails()
         raise
     external = [
-        SubtitleStream(language=subtitle_language(path, sub), external=True, path=sub)
+        SubtitleStream(language=language, external=True, path=sub)
         for sub in external_subtitle_paths(path)
+        for language in _subtitle_languages(path, sub)
     ]
     return replace(details, subtitles=details.subtitles + external)
 
@@ -370,7 +371,8 @@ def _size(path: Path) -> int:
 def external_subtitle_paths(video: Path) -> list[Path]:
     """Subtitle files for `video`: `<base>.srt`, `<base>.<lang>[.<flags>].<ext>`, also in Subs/.
 
-    A VobSub `.sub` that has its `.idx` next to it is one subtitle, listed once (as the `.idx`).
+    A VobSub `.sub` that has its `.idx` next to it is listed once, as the `.idx` (which names
+    the languages of the `.sub`'s streams).
     """
     base = video.stem.casefold()
     folders = [video.parent]
@@ -393,6 +395,26 @@ def external_subtitle_paths(video: Path) -> list[Path]:
                 continue
             found.append(folder / name)
     return found
+
+
+MAX_IDX_BYTES = 16 * 1024 * 1024  # far above a real index: a short line per subtitle shown
+_IDX_ID = re.compile(rb"^id:\s*(\S\S)", re.IGNORECASE)
+
+
+def _subtitle_languages(video: Path, subtitle: Path) -> list[str]:
+    """One language per subtitle stream of the file: a VobSub `.idx` names each of its `.sub`'s
+    streams on an `id: en, index: 0` line (Kodi lists them so); other files hold one."""
+    if subtitle.suffix.lower() == ".idx":
+        try:
+            with open_regular(subtitle, MAX_IDX_BYTES) as handle:
+                lines = handle.read().splitlines()
+            ids = [m.group(1) for line in lines if (m := _IDX_ID.match(line))]
+        except OSError as exc:  # unreadable, too large: the name's language, as for the others
+            log.warning("%s: cannot read the VobSub index: %s", display(subtitle), exc)
+            ids = []
+        if ids:
+            return [language_code(i.decode("ascii", "replace")) for i in ids]
+    return [subtitle_language(video, subtitle)]
 
 
 def subtitle_language(video: Path, subtitle: Path) -> str:
