@@ -394,6 +394,13 @@ def test_video_codec_names(fmt, version, codec_id, expected):
         (None, None, "PQ", "hdr10"),
         (None, None, "HLG", "hlg"),
         (None, None, "BT.709", ""),
+        # HLG with ST 2086 mastering metadata is no HDR10 (MediaArea/MediaInfo#833, an HLG HDR
+        # Vivid stream from DaVinci Resolve); Kodi decides by the transfer (xbmc/xbmc#21116)
+        ("SMPTE ST 2086 / HDR Vivid", None, "HLG", "hlg"),
+        ("SMPTE ST 2086", None, "HLG", "hlg"),
+        # HLG+: HLG with ST 2094-40 dynamic metadata (MediaArea/MediaInfoLib#2674)
+        ("SMPTE ST 2094 App 4", "HLG+", "HLG", "hlg"),
+        ("Dolby Vision / SMPTE ST 2094 App 4", "HLG / HDR10+ Profile A", "HLG", "dolbyvision"),
     ],
 )
 def test_hdr_types(hdr_format, compatibility, transfer, expected):

@@ -92,16 +92,23 @@ def audio_codec(
 def hdr_type(
     hdr_format: str | None, compatibility: str | None = None, transfer: str | None = None
 ) -> str:
-    """Kodi's hdrtype: "dolbyvision", "hdr10plus", "hdr10", "hlg" or "" for SDR."""
+    """Kodi's hdrtype: "dolbyvision", "hdr10plus", "hdr10", "hlg" or "" for SDR.
+
+    As Kodi (CDVDDemuxFFmpeg::DetermineHdrType): Dolby Vision, then the transfer, then the
+    metadata. An HLG stream may carry ST 2086 mastering or ST 2094-40 (HLG+) metadata, which
+    MediaInfo names in HDR_Format as it would for HDR10 and HDR10+: it is still HLG.
+    """
     text = f"{hdr_format or ''} {compatibility or ''}".lower()
     trc = (transfer or "").lower()
     if "dolby vision" in text:
         return "dolbyvision"
+    if trc in {"hlg", "arib std-b67"}:
+        return "hlg"
     if "hdr10+" in text or "2094 app 4" in text:
         return "hdr10plus"
     if "hdr10" in text or "2086" in text or trc in {"pq", "smpte st 2084"}:
         return "hdr10"
-    if "hlg" in text or trc in {"hlg", "arib std-b67"}:
+    if "hlg" in text:
         return "hlg"
     return ""
 
