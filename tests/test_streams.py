@@ -275,6 +275,23 @@ def test_an_idx_without_languages_keeps_the_name_s(sample):
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # `hi` is Hindi alone and "hearing impaired" after another language, as Kodi and
+        # Jellyfin read it (jellyfin-docs#715); Bazarr writes `Movie.en.hi.srt`
+        ("Movie (2000).hi.srt", "hin"),
+        ("Movie (2000).en.hi.srt", "eng"),
+        ("Movie (2000).hi.eng.srt", "eng"),  # mdhiggins/sickbeard_mp4_automator#1494
+        ("Movie (2000).hi.forced.srt", "hin"),
+        ("Movie (2000).sdh.srt", ""),
+    ],
+)
+def test_hi_in_a_subtitle_name(name, expected):
+    video = Path("/films/Movie (2000)/Movie (2000).mkv")
+    assert streams.subtitle_language(video, video.parent / name) == expected
+
+
 def test_no_external_subtitles(tmp_path):
     video = tmp_path / "Movie.mkv"
     video.touch()

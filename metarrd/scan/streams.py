@@ -36,7 +36,7 @@ SUBTITLE_EXTENSIONS = frozenset({".srt", ".ass", ".ssa", ".vtt", ".sub", ".idx",
 SUBTITLE_FOLDERS = frozenset({"subs", "subtitles"})
 # Name parts of an external subtitle that describe it but are not a language.
 _SUBTITLE_FLAGS = frozenset(
-    {"forced", "sdh", "cc", "hi", "default", "full", "foreign", "signs", "commentary"}
+    {"forced", "sdh", "cc", "default", "full", "foreign", "signs", "commentary"}
 )
 
 
@@ -418,11 +418,18 @@ def _subtitle_languages(video: Path, subtitle: Path) -> list[str]:
 
 
 def subtitle_language(video: Path, subtitle: Path) -> str:
-    """The language named in a subtitle file's name after the video's base: `.en.`, `.fre.`..."""
+    """The language named in a subtitle file's name after the video's base: `.en.`, `.fre.`...
+
+    `hi` is "hearing impaired" next to another language (`Movie.en.hi.srt`, as Bazarr names
+    them) and Hindi alone (`Movie.hi.srt`), as Kodi and Jellyfin read it.
+    """
     tags = subtitle.stem[len(video.stem) :].split(".")
+    hindi = ""
     for tag in tags:
-        if tag and tag.casefold() not in _SUBTITLE_FLAGS:
+        if tag.casefold() == "hi":
+            hindi = language_code(tag)
+        elif tag and tag.casefold() not in _SUBTITLE_FLAGS:
             code = language_code(tag)
             if code:
                 return code
-    return ""
+    return hindi
