@@ -453,7 +453,13 @@ def _set(
 
 
 def _fileinfo(parent: etree._Element, movie: MovieData) -> None:
+    """Ours from the scan; without any (a `.strm`, a file MediaInfo cannot read), the user's
+    `<fileinfo>`: Kodi does not probe a file whose NFO has codec, size and duration."""
     if not (movie.video or movie.audio or movie.subtitles):
+        for users in _parsed(movie.extra):
+            if users.tag == "fileinfo":
+                parent.append(users)
+                return
         return
     details = etree.SubElement(etree.SubElement(parent, "fileinfo"), "streamdetails")
     for v in movie.video:

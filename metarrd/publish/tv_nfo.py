@@ -217,7 +217,9 @@ def _episode(ep: EpisodeData, end: int | None = None) -> etree._Element:
     nfo._list(root, "director", ep.directors, names=True)
     aired, _ = nfo.premiered_and_year(ep.aired or _users_aired(ep.extra), None)
     nfo._sub(root, "aired", aired)
-    data = nfo.MovieData(title="", video=ep.video, audio=ep.audio, subtitles=ep.subtitles)
+    data = nfo.MovieData(
+        title="", video=ep.video, audio=ep.audio, subtitles=ep.subtitles, extra=ep.extra
+    )
     nfo._fileinfo(root, data)
     nfo._actors(root, ep.actors)
     if ep.date_added is not None:

@@ -777,9 +777,10 @@ def _read_actor(el: etree._Element) -> NfoActor | None:
 
 def _kept_beside_ours(el: etree._Element) -> bool:
     """Owned elements that are still the user's in part, kept for publish to merge: the
-    `<ratings>` (named ratings other than TMDB's) and a `uniqueid` of a type we do not read."""
+    `<ratings>` (named ratings other than TMDB's), a `uniqueid` of a type we do not read, and
+    `<fileinfo>` (written back only when the scan has no stream details of its own: a `.strm`)."""
     kind = (el.get("type") or "").strip().casefold()
-    return el.tag == "ratings" or (
+    return el.tag in ("ratings", "fileinfo") or (
         el.tag == "uniqueid" and kind not in _UNTYPED and kind not in _ID_TYPES
     )
 

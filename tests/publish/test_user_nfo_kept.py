@@ -173,3 +173,29 @@ def test_a_hostile_season_number_in_the_users_tvshow_nfo_does_not_stop_the_publi
         ("1", "One"),
         ("2", "Two"),
     ]
+
+
+def test_the_users_stream_details_stay_when_the_scan_has_none(rt):
+    # A .strm (the URL of a stream) has nothing to read: the user's NFO is where Kodi finds its
+    # codec, size and audio flags. Published over, it lost them. (Jellyfin's test NFO.)
+    folder = Path(rt.config.library[0].path) / "Justice League (2017)"
+    folder.mkdir(parents=True)
+    (folder / "Justice League (2017).strm").write_text("http://192.0.2.1/jl.m3u8\n")
+    shutil.copyfile(NFO / "jellyfin-justice-league.nfo", folder / "Justice League (2017).nfo")
+    scan(rt)
+    movie = db.Movie.get()
+    movie.tmdb_id, movie.identification_status = 141052, db.ENRICHED
+    movie.save()
+    publish_item(rt, db.Movie.get_by_id(movie.id))
+
+    root = etree.fromstring((folder / "Justice League (2017).nfo").read_bytes())
+    (details,) = root.findall("fileinfo/streamdetails")
+    assert details.findtext("video/codec") == "h264"
+    assert [a.findtext("codec") for a in details.findall("audio")] == ["truehd", "ac3"]
+    assert root.findtext("uniqueid[@type='tmdb']") == "141052"  # ours, the rest of the file
+
+
+def test_our_stream_details_replace_the_users(rt):
+    root = scan_and_publish(rt, "jellyfin-justice-league.nfo", "Justice League (2017)")
+    (details,) = root.findall("fileinfo/streamdetails")
+    assert [a.findtext("codec") for a in details.findall("audio")] == ["aac", "ac3"]
