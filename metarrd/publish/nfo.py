@@ -22,7 +22,8 @@ What the players need, and how it is kept:
   would treat the file as a "combination NFO" and scrape online over it. Such URLs are kept, but
   their slash is written as the character reference `&#47;`, which every XML reader decodes
   back to "/" while the scraper's regular expressions no longer match the raw text;
-- elements of the user's NFO that metarrd does not own (`nfo_extra`) follow ours, in order.
+- elements of the user's NFO that metarrd does not own (`nfo_extra`) follow ours, in order;
+  the user's `<actor>`s (kept there too) are written only when the item has no cast of its own.
 """
 
 from __future__ import annotations
@@ -212,7 +213,7 @@ def render_nfo(movie: MovieData) -> bytes:
     _list(root, "studio", movie.studios)
     _sub(root, "trailer", movie.trailer)
     _fileinfo(root, movie)
-    _actors(root, movie.actors)
+    _actors(root, movie.actors, movie.extra)
     if movie.date_added is not None:
         _sub(root, "dateadded", movie.date_added.strftime("%Y-%m-%d %H:%M:%S"))
     for element in _extra_elements(movie.extra):
@@ -483,7 +484,18 @@ def _fileinfo(parent: etree._Element, movie: MovieData) -> None:
         _sub(el, "language", s.language)
 
 
-def _actors(parent: etree._Element, actors: Iterable[CastMember]) -> None:
+def _actors(
+    parent: etree._Element, actors: Iterable[CastMember], extra: Iterable[str] = ()
+) -> None:
+    """Our cast; with none (the cast locked before we had one, or none from TMDB), the
+    user's `<actor>`s from their NFO (`extra`), as they were: never no cast at all."""
+    actors = list(actors)
+    if not any(_clean(a.name) for a in actors):
+        for el in _parsed(extra):
+            if el.tag == "actor" and _clean(el.findtext("name")):
+                el.tail = None
+                parent.append(el)
+        return
     for a in actors:
         if not _clean(a.name):
             continue

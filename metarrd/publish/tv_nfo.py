@@ -169,7 +169,7 @@ def render_tvshow(show: ShowData) -> bytes:
     nfo._sub(root, "status", show.status)
     nfo._list(root, "studio", show.studios)
     nfo._sub(root, "trailer", show.trailer)
-    nfo._actors(root, show.actors)
+    nfo._actors(root, show.actors, show.extra)
     for number, name in sorted(_season_names(show).items()):
         el = nfo._sub(root, "namedseason", name)
         if el is not None:
@@ -221,7 +221,7 @@ def _episode(ep: EpisodeData, end: int | None = None) -> etree._Element:
         title="", video=ep.video, audio=ep.audio, subtitles=ep.subtitles, extra=ep.extra
     )
     nfo._fileinfo(root, data)
-    nfo._actors(root, ep.actors)
+    nfo._actors(root, ep.actors, ep.extra)
     if ep.date_added is not None:
         nfo._sub(root, "dateadded", ep.date_added.strftime("%Y-%m-%d %H:%M:%S"))
     for element in nfo._extra_elements(ep.extra, EPISODE_OWNED):

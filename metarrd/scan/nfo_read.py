@@ -200,8 +200,9 @@ class NfoData:
     `<lockedfields>` and `<lockdata>`; those elements stay in `unknown_elements` too.
     `unknown_elements` are serialized top-level elements metarrd does not own, in order, plus
     the `<ratings>` and any `uniqueid` of a type not read as an id (trakt, tvmaze...): publish
-    keeps the user's other ratings and ids beside its own; and a `<set>` with attributes
-    (Jellyfin's and Emby's `tmdbcolid`), whose attributes publish keeps on the same set."""
+    keeps the user's other ratings and ids beside its own; a `<set>` with attributes
+    (Jellyfin's and Emby's `tmdbcolid`), whose attributes publish keeps on the same set; and
+    each named `<actor>`, which publish writes back when the item has no cast of its own."""
 
     path: Path
     kind: str
@@ -513,6 +514,11 @@ def _from_tree(
             actor = _read_actor(el)
             if actor:
                 data.actors.append(actor)
+                # as written too: publish writes the user's cast when the item has none of
+                # its own (the cast locked, or none from TMDB), rather than no <actor> at all
+                data.unknown_elements.append(
+                    etree.tostring(el, encoding="unicode", with_tail=False)
+                )
     if released and "premiered" not in fields:
         fields["premiered"] = released  # Kodi's <premiered> first, wherever it is
     _drop_long_texts(fields, warnings)

@@ -199,3 +199,68 @@ def test_our_stream_details_replace_the_users(rt):
     root = scan_and_publish(rt, "jellyfin-justice-league.nfo", "Justice League (2017)")
     (details,) = root.findall("fileinfo/streamdetails")
     assert [a.findtext("codec") for a in details.findall("audio")] == ["aac", "ac3"]
+
+
+# --- the user's cast ---------------------------------------------------------------------------
+
+
+def _actors(root: etree._Element) -> list[tuple[str | None, str | None, str | None]]:
+    return [
+        (a.findtext("name"), a.findtext("role"), a.findtext("order")) for a in root.iter("actor")
+    ]
+
+
+def test_the_users_cast_is_kept_when_the_cast_is_locked(config_factory, simulator, tmp_path):
+    """A user who locked the cast (the item page's lock, or Jellyfin's `<lockedfields>Cast` /
+    `<lockdata>true`) keeps it "as is": the cast of their NFO (MediaElch's Alien, ten actors),
+    never taken into the item, came out as no `<actor>` at all in the NFO metarrd published."""
+    from metarrd.enrich import enrich_item
+    from metarrd.identify import identify_many
+    from metarrd.runtime import open_runtime
+
+    library = tmp_path / "movies"
+    folder = library / "Alien (1979)"
+    folder.mkdir(parents=True)
+    shutil.copyfile(VIDEO, folder / "Alien (1979).mkv")
+    shutil.copyfile(NFO / "mediaelch-kodi_v18_Alien_1979.nfo", folder / "Alien (1979).nfo")
+    users = _actors(etree.parse(str(NFO / "mediaelch-kodi_v18_Alien_1979.nfo")).getroot())
+    assert len(users) == 10
+    rt = open_runtime(config_factory(simulator, libraries={"Movies": library}))
+    try:
+        scan(rt)
+        movie = db.Movie.get()
+        movie.locked_fields = [*(movie.locked_fields or []), "cast"]
+        movie.save()
+        identify_many(rt, [movie.id], threads=1)
+        assert db.Movie.get_by_id(movie.id).tmdb_id == 348
+        enrich_item(rt, db.Movie.get_by_id(movie.id))
+        publish_item(rt, db.Movie.get_by_id(movie.id))
+        root = etree.parse(str(folder / "Alien (1979).nfo")).getroot()
+        assert _actors(root) == users
+        assert root.find("actor/thumb").text.startswith("http://image.tmdb.org/t/p/original/")
+    finally:
+        rt.close()
+
+
+def test_a_jellyfin_nfo_with_all_fields_locked_keeps_its_cast(rt):
+    text = (NFO / "jellyfin-justice-league.nfo").read_text(encoding="utf-8")
+    user = nfo.parse_nfo(
+        text.replace("<title>", "<lockdata>true</lockdata><title>", 1).encode(), Path("j.nfo")
+    )
+    assert user.lock_all
+    root = etree.fromstring(
+        render_nfo(MovieData(title="Justice League", extra=tuple(user.unknown_elements)))
+    )
+    assert len(_actors(root)) == 16 == len(user.actors)
+    assert _actors(root)[0] == ("Ben Affleck", "Batman", "0")
+
+
+def test_our_cast_replaces_the_users_when_we_have_one():
+    from metarrd.publish.nfo import CastMember
+
+    user = read_nfo(NFO / "mediaelch-kodi_v18_Alien_1979.nfo")
+    ours = (CastMember("Sigourney Weaver", "Ripley", 0, "https://image.tmdb.org/t/p/w1.jpg"),)
+    root = etree.fromstring(
+        render_nfo(MovieData(title="Alien", actors=ours, extra=tuple(user.unknown_elements)))
+    )
+    assert _actors(root) == [("Sigourney Weaver", "Ripley", "0")]
