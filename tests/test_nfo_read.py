@@ -409,6 +409,33 @@ def test_utf8_wins_over_a_wrong_declaration(tmp_path):
     assert read_nfo(path).fields["title"] == "Léon"
 
 
+@pytest.mark.parametrize("declared", ["utf-16", "UTF-16", "utf-16LE", "UTF-32"])
+@pytest.mark.parametrize("tail", ["", "\n"])  # odd or even length: refused, or read as CJK
+def test_a_utf8_file_declaring_utf16_is_read_as_utf8(tmp_path, declared, tail):
+    """A .NET tool that serialises through a StringWriter writes `encoding="utf-16"` into
+    what it then saves as UTF-8. A declaration readable as 8-bit text cannot be UTF-16's, and
+    Kodi ignores it (CCharsetDetection::DetectXmlEncoding, then its UTF-8 check); it was
+    decoded as UTF-16 here, and the NFO refused (or read as CJK, "neither XML nor a URL")."""
+    path = tmp_path / "m.nfo"
+    text = (
+        f'<?xml version="1.0" encoding="{declared}"?>\n<movie><title>Amélie</title>'
+        f'<uniqueid type="tmdb" default="true">194</uniqueid></movie>{tail}'
+    )
+    path.write_bytes(text.encode("utf-8"))
+    nfo = read_nfo(path)
+    assert (nfo.fields["title"], nfo.tmdb_id, nfo.warnings) == ("Amélie", 194, [])
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_told_by_its_declaration(tmp_path, codec):
+    """UTF-16 without a BOM: Kodi tells it by `<?` in two-byte units (GuessXmlEncoding); it
+    was refused here as binary data (its NUL bytes)."""
+    path = tmp_path / "m.nfo"
+    text = '<?xml version="1.0" encoding="UTF-16"?><movie><title>Ünïcödé</title></movie>'
+    path.write_bytes(text.encode(codec))
+    assert read_nfo(path).fields["title"] == "Ünïcödé"
+
+
 @pytest.mark.parametrize("codec", ["utf-8-sig", "utf-16"])
 def test_bom_decides(tmp_path, codec):
     path = tmp_path / "m.nfo"

@@ -35,9 +35,12 @@ Dates are read the way Kodi reads them, and kept in Kodi's own spelling: `premie
 `2023-05-01T12:34:56+02:00` or `...Z`, is converted to local time, Kodi's clock for it). A date
 that is no date is dropped with a warning.
 
-Encoding: a BOM decides; else UTF-8 (text that decodes as UTF-8 almost never is anything
-else); else the encoding the XML declaration names; else Windows-1252, the usual encoding of
-NFOs from old Windows tools, with a warning, so the user's text is read rather than refused.
+Encoding: a BOM decides; else UTF-16 when the file starts with `<?` in two-byte units; else
+UTF-8 (text that decodes as UTF-8 almost never is anything else); else the encoding the XML
+declaration names; else Windows-1252, the usual encoding of NFOs from old Windows tools, with a
+warning, so the user's text is read rather than refused. A declaration of UTF-16 or UTF-32 in a
+file whose declaration reads as 8-bit text is wrong (a .NET tool's StringWriter writes
+`encoding="utf-16"` into a file it saves as UTF-8) and ignored, as Kodi does.
 Bytes that fit none of these, or contain NULs (binary data), give an NfoError.
 """
 
@@ -301,9 +304,15 @@ def decode_nfo(data: bytes, path: Path, warnings: list[str]) -> str:
             return _decode_strict(data[len(bom) :], codec, path)
     if data.startswith(codecs.BOM_UTF16_BE):
         return _decode_strict(data[2:], "utf-16-be", path)
+    # UTF-16 without a BOM, told by `<?` in two-byte units (Kodi's GuessXmlEncoding)
+    for start, codec in ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be")):
+        if data.startswith(start):
+            return _decode_strict(data, codec, path)
     declared = _declared_codec(data)
-    if declared and declared.startswith("utf-16"):
-        return _decode_strict(data, declared, path)
+    if declared and declared.startswith(("utf-16", "utf-32")):
+        # read as 8-bit text, the declaration is no UTF-16's: a .NET StringWriter's label on
+        # a file saved as UTF-8, which Kodi ignores too (CCharsetDetection::DetectXmlEncoding)
+        declared = None
     if b"\x00" in data:
         raise NfoError(path, "contains NUL bytes: binary data, not an NFO")
     try:
