@@ -346,6 +346,29 @@ def test_a_hand_edited_bare_ampersand_and_html_entities_are_repaired(tmp_path):
     assert "(first: '&')" in nfo.warnings[0]
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["&#x0B;", "&#x05;", "&#11;", "&#x1F;", "&#0;", "&#xFFFE;", "&#xD83D;", "\x0b", "\x1f"],
+)
+def test_a_control_character_xml_refuses_is_dropped_not_the_whole_nfo(tmp_path, written):
+    """Kodi's export writes every character below 32 as `&#xNN;` (TinyXML's EncodeString), so a
+    provider's plot holding a stray control character comes out as `&#x0B;`, which XML 1.0
+    refuses and Kodi reads back; other tools write it raw. The whole NFO was refused for it
+    (its ids, dateadded and values lost); now the character alone is dropped, with a warning."""
+    path = tmp_path / "m.nfo"
+    path.write_text(
+        f"<movie><title>The Matrix</title><plot>Neo{written} wakes.&#x0A;Morpheus &#233;"
+        '</plot><uniqueid type="tmdb" default="true">603</uniqueid>'
+        "<plot2><![CDATA[&#x0B; stays text here]]></plot2></movie>",
+        encoding="utf-8",
+    )
+    nfo = read_nfo(path)
+    assert nfo.tmdb_id == 603
+    assert nfo.fields["plot"] == "Neo wakes.\nMorpheus é"
+    assert nfo.unknown_elements == ["<plot2>&amp;#x0B; stays text here</plot2>"]  # CDATA's
+    assert len(nfo.warnings) == 1 and "dropped 1 character" in nfo.warnings[0]
+
+
 def test_cdata_and_comments_keep_their_ampersands(tmp_path):
     path = tmp_path / "m.nfo"
     path.write_text(

@@ -5,7 +5,8 @@ the network, refuses files over `MAX_NFO_BYTES` and anything that is not a regul
 refuses a DOCTYPE that declares entities (XXE, billion laughs) before the parser sees it. What
 hand-edited files hold and Kodi's TinyXML reads, a bare `&` (`Fast & Furious`) or an HTML entity
 (`&eacute;`, `&nbsp;`), is repaired before parsing (text, and the character from Python's own
-HTML table), with a warning; nothing is expanded from the file itself.
+HTML table), with a warning; nothing is expanded from the file itself. A character XML refuses
+(a control character, raw or as `&#x0B;` as Kodi's export writes it) is dropped, with a warning.
 
 Kinds, as Kodi tells them apart (NfoFile.cpp, the TMDB scraper's `find_uniqueids_in_text`):
 - "full": XML only;
@@ -168,6 +169,9 @@ _BINARY_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
 # where `&` is text already (CDATA, comments, processing instructions) is left alone.
 _BARE_AMP = re.compile(r"&(?!#[0-9]+;|#x[0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)")
 _NAMED_REFERENCE = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_NUMERIC_REFERENCE = re.compile(r"&#(?:([0-9]{1,8})|x([0-9A-Fa-f]{1,8}));")
+# what XML 1.0's Char production leaves out (tab, LF and CR are in)
+_XML_INVALID_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _XML_ENTITIES = frozenset(["amp", "lt", "gt", "quot", "apos"])
 _SKIPPED_START = re.compile(r"<!\[CDATA\[|<!--|<\?")
 _SKIPPED_END = {"<![CDATA[": "]]>", "<!--": "-->", "<?": "?>"}
@@ -268,11 +272,17 @@ def parse_text(
     xml = _xml_part(text, path)
     xml_error: NfoError | None = None
     if xml is not None:
-        xml, repaired = _repair_references(xml)
+        xml, repaired, dropped = _repair_references(xml)
         if repaired:
             warnings.append(
                 f"repaired {len(repaired)} '&' that XML refuses (first: {repaired[0]!r}): a"
                 " bare '&' read as text, an HTML entity as its character, as Kodi reads them"
+            )
+        if dropped:
+            warnings.append(
+                f"dropped {len(dropped)} character{'s' if len(dropped) > 1 else ''} that XML"
+                f" refuses (first: {dropped[0]!r}): control characters, as Kodi's own export"
+                " writes them"
             )
         try:
             return _from_tree(_parse_xml(xml, path), path, url_ids, warnings, untyped_kind)
@@ -403,16 +413,31 @@ def _xml_part(text: str, path: Path) -> str | None:
     return text[start : end + 1] if end >= 0 else text[start:]
 
 
-def _repair_references(xml: str) -> tuple[str, list[str]]:
+def _repair_references(xml: str) -> tuple[str, list[str], list[str]]:
     """Hand-edited NFOs hold a bare `&` (`Fast & Furious`) or an HTML entity (`&eacute;`,
     `&nbsp;`), which XML refuses and Kodi's TinyXML keeps. Outside CDATA, comments and
     processing instructions, a `&` that starts no XML reference (`&amp;`, `&#233;`, `&#xE9;`)
     becomes `&amp;`, and an HTML entity the character it names, escaped. Nothing is expanded
-    from the file itself (no DTD is read). Returns the text and what was repaired, in order."""
+    from the file itself (no DTD is read).
+
+    A character XML 1.0 does not allow (a control character below 32 but tab and newlines,
+    U+FFFE, a lone surrogate), raw or as a character reference, is dropped: Kodi's export
+    writes every character below 32 as `&#xNN;` (TinyXML's EncodeString), so a stray one in a
+    provider's plot comes out as `&#x0B;`, which TinyXML reads back and XML refuses, and with
+    it the whole file. Returns the text, what was repaired and what was dropped, in order."""
+    dropped = _XML_INVALID_CHAR.findall(xml)
+    xml = _XML_INVALID_CHAR.sub("", xml) if dropped else xml
     if "&" not in xml:
-        return xml, []
+        return xml, [], dropped
     out: list[str] = []
     repaired: list[str] = []
+
+    def numeric(m: re.Match[str]) -> str:
+        code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+        if code > 0x10FFFF or _XML_INVALID_CHAR.fullmatch(chr(min(code, 0x10FFFF))):
+            dropped.append(m.group())
+            return ""
+        return m.group()
 
     def named(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -430,13 +455,13 @@ def _repair_references(xml: str) -> tuple[str, list[str]]:
         stop = m.start() if m else len(xml)
         part, bare = _BARE_AMP.subn("&amp;", xml[pos:stop])
         repaired += ["&"] * bare
-        out.append(_NAMED_REFERENCE.sub(named, part))
+        out.append(_NUMERIC_REFERENCE.sub(numeric, _NAMED_REFERENCE.sub(named, part)))
         if m is None:
             break
         end = xml.find(_SKIPPED_END[m.group()], m.end())  # copied as it is, up to its end
         pos = len(xml) if end < 0 else end + len(_SKIPPED_END[m.group()])
         out.append(xml[stop:pos])
-    return "".join(out), repaired
+    return "".join(out), repaired, dropped
 
 
 def _doctype_end(text: str, pos: int) -> int:
