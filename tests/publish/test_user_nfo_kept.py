@@ -16,6 +16,7 @@ from metarrd.publish.tv_nfo import Rating, ShowData, render_tvshow
 from metarrd.scan import nfo_read as nfo
 from metarrd.scan import scan
 from metarrd.scan.nfo_read import read_nfo
+from metarrd.scan.tv_nfo import read_show_nfo
 
 TESTS = Path(__file__).resolve().parents[1]
 NFO = TESTS / "nfo"
@@ -264,3 +265,13 @@ def test_our_cast_replaces_the_users_when_we_have_one():
         render_nfo(MovieData(title="Alien", actors=ours, extra=tuple(user.unknown_elements)))
     )
     assert _actors(root) == [("Sigourney Weaver", "Ripley", "0")]
+
+
+def test_a_tvshow_nfo_keeps_the_users_cast_when_the_show_has_none():
+    """The same for a show: MediaElch's Torchwood `tvshow.nfo`, its cast locked before ENRICH."""
+    user = read_show_nfo(NFO / "mediaelch-kodi_v18_show_Torchwood.nfo").data
+    root = etree.fromstring(
+        render_tvshow(ShowData(title="Torchwood", extra=tuple(user.unknown_elements)))
+    )
+    assert [name for name, _, _ in _actors(root)][:2] == ["John Barrowman", "Eve Myles"]
+    assert len(_actors(root)) == len(user.actors) > 2
