@@ -150,6 +150,25 @@ def test_full_nfo_followed_by_url_is_combined():
     assert nfo.fields["title"] == "My Own Title For This"
 
 
+@pytest.mark.parametrize(
+    "after",
+    [
+        "\n<movie><title>Another</title></movie>\n",  # a second copy appended to the file
+        "\n-- end of </movie> --\n",  # trailing text naming the root's closing tag
+    ],
+)
+def test_what_follows_the_root_element_is_ignored_as_kodi_ignores_it(tmp_path, after):
+    """Kodi's TinyXML reads the first root element and stops at what follows it. The scan cut
+    the text at the last `</movie`, so a second `<movie>` after the first (or such text) made
+    the whole NFO "not well-formed XML: Extra content at the end of the document"."""
+    path = tmp_path / "m.nfo"
+    path.write_bytes((NFO / "tmm-kodi.nfo").read_bytes() + after.encode())
+    nfo = read_nfo(path)
+    assert (nfo.tmdb_id, nfo.imdb_id, nfo.fields["title"]) == (12244, "tt0472033", "9")
+    assert not any("Another" in e for e in nfo.unknown_elements)
+    assert nfo.warnings == ["what follows the <movie> element ignored, as Kodi ignores it"]
+
+
 def test_url_inside_a_plot_makes_it_combined_as_for_kodi(tmp_path):
     path = tmp_path / "m.nfo"
     path.write_text("<movie><plot>see https://www.imdb.com/title/tt0133093/</plot></movie>")

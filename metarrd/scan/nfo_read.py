@@ -13,6 +13,8 @@ Kinds, as Kodi tells them apart (NfoFile.cpp, the TMDB scraper's `find_uniqueids
 - "url": no usable XML, but a themoviedb.org/movie/<n> or imdb.<tld>/title/tt<n> URL;
 - "combined": XML plus such a URL anywhere in the text (after `</movie>`, or even in a plot).
 The root element's name is not checked (Kodi does not either); a non-`<movie>` root is noted.
+What follows the root element is ignored, as Kodi's TinyXML ignores it (a URL, a second `<movie>`
+appended to the file), with a warning when it is markup.
 
 Ids, first found wins and disagreement is noted in `warnings`: `uniqueid[@type]` (Kodi, Radarr,
 Jellyfin, tinyMediaManager), then a `uniqueid` without a type or of type "unknown" (one bucket in
@@ -285,7 +287,8 @@ def parse_text(
                 " writes them"
             )
         try:
-            return _from_tree(_parse_xml(xml, path), path, url_ids, warnings, untyped_kind)
+            root = _parse_xml(xml, path, warnings)
+            return _from_tree(root, path, url_ids, warnings, untyped_kind)
         except NfoError as exc:
             xml_error = exc
     if not url_ids:
@@ -478,22 +481,37 @@ def _doctype_end(text: str, pos: int) -> int:
     return len(text)
 
 
-def _parse_xml(xml: str, path: Path) -> etree._Element:
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        recover=False,
-        encoding="utf-8",
-    )
+def _parse_xml(xml: str, path: Path, warnings: list[str]) -> etree._Element:
+    """The root element. What follows it (a second `<movie>` appended to the file, text naming
+    `</movie>`) is ignored with a warning, as Kodi's TinyXML stops after the first root: the
+    strict parse failed only there, so the root before it is well-formed, and libxml2's
+    recovering parse, which stops at the same place, gives it."""
+    parser = _xml_parser(recover=False)
     try:
         return etree.fromstring(xml.encode("utf-8"), parser)
     except etree.XMLSyntaxError as exc:
+        if (exc.msg or "").startswith("Extra content at the end of the document"):
+            root = etree.fromstring(xml.encode("utf-8"), _xml_parser(recover=True))
+            if root is not None:
+                warnings.append(
+                    f"what follows the <{root.tag}> element ignored, as Kodi ignores it"
+                )
+                return root
         reason = _LIBXML_HINT.sub("", exc.msg or str(exc))
         if "XML_PARSE_HUGE" in (exc.msg or ""):  # a limit met, not a typo
             raise NfoError(path, f"is too large or too deeply nested to read: {reason}") from exc
         raise NfoError(path, f"is not well-formed XML: {reason}") from exc
+
+
+def _xml_parser(*, recover: bool) -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        recover=recover,
+        encoding="utf-8",
+    )
 
 
 def _from_tree(
