@@ -41,6 +41,7 @@ from metarrd.atomic import (
     LandFailed,
     Staged,
     remove_temp_files,
+    temp_path_for,
 )
 from metarrd.errors import ItemError, MetarrdError
 from metarrd.files import UnsafeFile, display, kind_of, link_target_outside
@@ -359,8 +360,20 @@ def _remove(job: Job) -> set[Path]:
     plan, result = job.plan, job.result
     assert result is not None
     changed: set[Path] = set()
+    ours = {
+        (a.path.parent, a.path.name.casefold()): a.path
+        for a in plan.by_action(WRITE, REPLACE, KEEP)
+        if a.path not in job.left
+    }
     for action in plan.by_action(REMOVE):
         if action.path in job.left:
+            continue
+        if (other := _same_file_by_case(action.path, ours)) is not None:
+            # our file at `other`, still in the old letters: it takes the new ones, which
+            # Kodi compares exactly (`<base>-`, `.actors/` names); its old row goes
+            _rename_in_case(action.path, other)
+            changed.add(action.path.parent)
+            job.forget.append(action.path)
             continue
         try:
             os.unlink(action.path)
@@ -377,6 +390,40 @@ def _remove(job: Job) -> set[Path]:
             actors_dir.rmdir()
             changed.add(plan.folder)
     return changed
+
+
+def _same_file_by_case(path: Path, ours: dict[tuple[Path, str], Path]) -> Path | None:
+    """The name of ours kept or just written (`ours`: by folder and case-folded name) that is
+    the very file at `path`, a name to remove in other letters, on a share that ignores case:
+    our `.actors/Carrie-Anne_Moss.jpg` once TMDB spells her "Carrie-anne Moss", a video renamed
+    in other letters. Unlinked, `path` would take that file with it. None for any other."""
+    other = ours.get((path.parent, path.name.casefold()))
+    if other is None or other == path:
+        return None
+    try:
+        same = os.path.samestat(os.lstat(path), os.lstat(other))
+    except OSError:
+        return None
+    return other if same else None
+
+
+def _rename_in_case(old: Path, new: Path) -> None:
+    """`old` renamed `new`, the same name in other letters, on a share that ignores case: in two
+    steps through a temp name, since a rename onto the same file may change nothing. Failing,
+    the file keeps its old letters (killed between the steps: the next publish removes the
+    temp file and writes the file again)."""
+    tmp = temp_path_for(new)
+    try:
+        os.rename(old, tmp)
+    except OSError as exc:
+        log.warning("cannot rename %s to %s: %s", old, new.name, exc.strerror)
+        return
+    try:
+        os.rename(tmp, new)
+    except OSError as exc:
+        log.warning("cannot rename %s to %s: %s", old, new.name, exc.strerror)
+        with contextlib.suppress(OSError):
+            os.rename(tmp, old)
 
 
 # --- the ledger and the status -------------------------------------------------------------------

@@ -334,6 +334,85 @@ def test_a_name_in_other_letters_that_is_the_wanted_file_itself_is_not_removed(
     assert plan.get(f"{BASE}-poster.JPG") is None or plan[f"{BASE}-poster.JPG"].action != REMOVE
 
 
+def case_blind(monkeypatch) -> None:
+    """File names found in any letter case, as on a share that ignores case (SMB from Windows or
+    a NAS, macOS): a name not there is looked up by its lower-case spelling for `lstat`, opening
+    and `unlink`; new names are made as spelt."""
+    real_lstat, real_open, real_unlink = os.lstat, os.open, os.unlink
+
+    def found(path):
+        if not isinstance(path, (str, Path)):
+            return path
+        try:
+            real_lstat(path)
+            return path
+        except OSError:
+            path = Path(path)
+        try:
+            same = [n for n in os.listdir(path.parent) if n.lower() == path.name.lower()]
+        except OSError:
+            return path
+        return path.parent / same[0] if same else path
+
+    monkeypatch.setattr(os, "lstat", lambda p, *a, **k: real_lstat(found(p), *a, **k))
+    monkeypatch.setattr(os, "unlink", lambda p, *a, **k: real_unlink(found(p), *a, **k))
+    monkeypatch.setattr(
+        os,
+        "open",
+        lambda p, flags, *a, **k: real_open(p if flags & os.O_CREAT else found(p), flags, *a, **k),
+    )
+
+
+def test_an_actor_renamed_in_other_letters_keeps_its_image_on_a_share_that_ignores_case(
+    rt, build, monkeypatch
+):
+    """TMDB respells a name in other letters ("Carrie-Anne Moss" -> "Carrie-anne Moss"): on a
+    share that ignores case, our `.actors/Carrie-Anne_Moss.jpg` IS the file at the new name,
+    kept as it is (same image); removed as "no longer selected" after that, it took the
+    actor's image with it. It takes the new letters instead: Kodi compares the name exactly."""
+    built = build()
+    publish_item(rt, built.movie)
+    actor = next(a for a in built.actors if a.name == "Carrie-Anne Moss")
+    db.Actor.update(name="Carrie-anne Moss").where(db.Actor.id == actor.id).execute()
+    case_blind(monkeypatch)
+
+    result = publish_item(rt, built.movie)
+
+    actors = os.listdir(built.path(".actors"))
+    assert [n for n in actors if n.lower() == "carrie-anne_moss.jpg"] == ["Carrie-anne_Moss.jpg"]
+    assert built.path(".actors/Carrie-anne_Moss.jpg").read_bytes() == built.images[actor.name]
+    assert result.removed == []
+    ledger = {Path(r.path).name for r in db.LibraryFile.select()}
+    assert "Carrie-anne_Moss.jpg" in ledger and "Carrie-Anne_Moss.jpg" not in ledger
+    assert not preview_publish(rt, built.movie).changes
+
+
+def test_a_video_renamed_in_other_letters_keeps_its_files_on_a_share_that_ignores_case(
+    rt, build, monkeypatch
+):
+    """`the matrix (1999).mkv` renamed `The Matrix (1999).mkv` (Radarr, by hand) on a share that
+    ignores case: each file of ours under the old letters is the file at its new name. Removed
+    after that, they took the NFO and every image with them; they take the new letters."""
+    built = build("the matrix (1999)")
+    publish_item(rt, built.movie)
+    before = files_under(built.folder)
+    old = Path(built.movie.path)
+    new = old.with_name(f"{BASE}.mkv")
+    old.rename(new)
+    db.Movie.update(path=str(new), parts=[str(new)]).where(db.Movie.id == built.movie.id).execute()
+    case_blind(monkeypatch)
+
+    result = publish_item(rt, built.reload())
+
+    after = files_under(built.folder)
+    renamed = {n.replace("the matrix (1999)", BASE): data for n, data in before.items()}
+    assert after == renamed
+    assert result.removed == [] and result.backed_up == []
+    ledger = {Path(r.path).name for r in db.LibraryFile.select()}
+    assert not [n for n in ledger if n.startswith("the matrix")]
+    assert not preview_publish(rt, built.movie).changes
+
+
 def test_the_users_files_jellyfin_reads_first_are_left_with_a_note(rt, build):
     """Jellyfin reads `movie.nfo` before `<base>.nfo`, and takes `<base>.jpg` as the poster
     before any other name (`LocalImageProvider.PopulatePrimaryImages`; Plex too): both are the
