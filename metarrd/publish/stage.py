@@ -64,6 +64,7 @@ from metarrd.publish.layout import (
 )
 from metarrd.runtime import Runtime
 from metarrd.scan import VideoPlace, art_base_name, base_name, classify_image, movie_folder
+from metarrd.scan.local_files import nfo_present
 
 __all__ = [
     "BATCH_SIZE",
@@ -393,6 +394,9 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     stale += [folder / layout.ACTORS_DIR / n for n in actor_names if n.startswith(TEMP_MARKER)]
     if folder / "movie.nfo" in leave:
         notes.append("movie.nfo is left as it is: Jellyfin reads it before " + nfo_target.name)
+    if movie.is_disc:
+        ours = {p.name for p in item.ledger if p.parent == folder}  # removed if not wanted
+        notes += _disc_nfo_notes(folder, names - ours, nfo_target)
     poster = next((w.path.name for w in wanted if w.label == "poster 1"), None)
     if poster is not None and art_base:
         # Jellyfin takes `<base>.jpg` as the poster before any other name, Plex too
@@ -422,6 +426,41 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         reason = f"no longer this movie's actor, but {other}, in the same folder, shows it too"
         plan.actions.append(FileAction(path, LEAVE, reason, "actor"))
     return Prepared(plan, notes, missing, seen)
+
+
+# The NFO Kodi reads first for a disc, inside it: the name of the file it stores the disc as
+# (`VIDEO_TS.IFO`, `index.bdmv`) with `.nfo` (`CVideoTagLoaderNFO::FindNFO`); Jellyfin reads
+# `VIDEO_TS/VIDEO_TS.nfo` first too (`MovieNfoSaver.GetMovieSavePaths`, where its saver writes a
+# DVD's NFO). tinyMediaManager writes one for every disc (`DISC_NFO`).
+# (the folder's entry that shows the disc's form, the NFO, whether Jellyfin reads it first)
+_DISC_NFOS = (
+    ("VIDEO_TS", "VIDEO_TS/VIDEO_TS.nfo", True),
+    ("BDMV", "BDMV/index.nfo", False),
+    ("VIDEO_TS.IFO", "VIDEO_TS.nfo", False),  # a DVD's files in the movie folder itself
+)
+
+
+def _disc_nfo_notes(folder: Path, names: set[str], nfo_target: Path) -> list[str]:
+    """Why Kodi (and Jellyfin) may not read a disc's NFO we publish: an NFO inside the disc,
+    read first, or another `.nfo` in its folder (`names`), where Kodi takes the folder's only
+    one and so none (it then does not add the movie: docs/kodi-layout.md §5.2). Both are left."""
+    for marker, rel, jellyfin in _DISC_NFOS:
+        with contextlib.suppress(OSError):
+            if marker in names and nfo_present(folder / rel):
+                readers, them = (
+                    ("Kodi and Jellyfin read", "them") if jellyfin else ("Kodi reads", "Kodi")
+                )
+                return [
+                    f"{rel} is left as it is: {readers} it before {nfo_target.name}; "
+                    f"remove it to have {them} read the NFO published here"
+                ]
+    return [
+        f"{n} is left as it is: beside {nfo_target.name}, Kodi reads no NFO for a disc (only "
+        "the one .nfo of its folder) and does not add it; remove it to have Kodi read the NFO "
+        "published here"
+        for n in sorted(names)
+        if n.lower().endswith(".nfo") and n != nfo_target.name and not n.startswith(TEMP_MARKER)
+    ]
 
 
 def _shown_by_others(

@@ -136,3 +136,60 @@ def test_a_disc_published_under_its_folder_name_moves_to_bare_names_nothing_lost
     again = publish_item(rt, disc.movie)
     assert not again.written and not again.removed
     assert {n: os.stat(disc.path(n)).st_mtime_ns for n in files_in(disc.folder)} == stamp
+
+
+def test_the_nfo_kodi_reads_inside_a_disc_is_left_with_a_note(rt, disc):
+    """Kodi stores a disc as `VIDEO_TS/VIDEO_TS.IFO` (`BDMV/index.bdmv`) and reads the NFO of
+    that name, `VIDEO_TS/VIDEO_TS.nfo` (`BDMV/index.nfo`), before the movie folder's
+    (`CVideoTagLoaderNFO::FindNFO`); Jellyfin reads `VIDEO_TS/VIDEO_TS.nfo` first too. There
+    tinyMediaManager writes a disc's NFO (its `DISC_NFO` naming, always added for a disc): beside
+    it, ours was never read, and the publish did not say so."""
+    inner = "VIDEO_TS/VIDEO_TS.nfo" if disc.path("VIDEO_TS").is_dir() else "BDMV/index.nfo"
+    readers, them = (
+        ("Kodi and Jellyfin read", "them") if "VIDEO" in inner else ("Kodi reads", "Kodi")
+    )
+    disc.path(inner).write_text("<movie><title>tinyMediaManager's</title></movie>")
+    note = (
+        f"{inner} is left as it is: {readers} it before {TITLE}.nfo; remove it to have "
+        f"{them} read the NFO published here"
+    )
+    assert note in preview_publish(rt, disc.movie).notes
+    result = publish_item(rt, disc.movie)
+    assert note in result.skipped
+    assert disc.path(inner).read_text() == "<movie><title>tinyMediaManager's</title></movie>"
+    assert disc.path(f"{TITLE}.nfo").is_file()
+
+
+def test_a_second_nfo_in_a_discs_folder_is_named_kodi_then_reads_none(rt, disc):
+    """For a disc with no NFO inside it, Kodi takes the movie folder's NFO only when it is the
+    only `.nfo` there, whatever its name (`FindNFO`): with a release's `grp-alien.nfo` beside
+    ours it read none, and did not add the movie (docs/kodi-layout.md §5.2, seen with `movie.nfo`
+    and a real Kodi 20.1)."""
+    disc.path("grp-alien.nfo").write_text("ASCII art of the release group")
+    note = (
+        f"grp-alien.nfo is left as it is: beside {TITLE}.nfo, Kodi reads no NFO for a disc "
+        "(only the one .nfo of its folder) and does not add it; remove it to have Kodi read the "
+        "NFO published here"
+    )
+    assert note in preview_publish(rt, disc.movie).notes
+    result = publish_item(rt, disc.movie)
+    assert note in result.skipped
+    assert disc.path("grp-alien.nfo").read_text() == "ASCII art of the release group"
+    plain = publish_item(rt, disc.movie)  # the note stays while the file does
+    assert note in plain.skipped
+    disc.path("grp-alien.nfo").unlink()
+    assert not [n for n in preview_publish(rt, disc.movie).notes if ".nfo is left" in n]
+
+
+def test_our_own_nfo_under_an_old_name_in_a_discs_folder_is_removed_not_named(
+    rt, disc, monkeypatch
+):
+    with monkeypatch.context() as old:  # published when the folder was named "Alien"
+        old.setattr(publish_stage, "base_name", lambda place: "Alien")
+        publish_item(rt, disc.movie)
+    assert disc.path("Alien.nfo").is_file()
+    plan = preview_publish(rt, disc.movie)
+    assert {a.path.name: a.action for a in plan.actions}["Alien.nfo"] == REMOVE
+    assert not [n for n in plan.notes if ".nfo is left" in n]
+    publish_item(rt, disc.movie)
+    assert not disc.path("Alien.nfo").exists() and disc.path(f"{TITLE}.nfo").is_file()
