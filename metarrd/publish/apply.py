@@ -205,6 +205,12 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
         changed |= {p.parent for p in plan.stale_temp}
         for directory in sorted(changed - set(checked)):
             _check_inside_library(rt, movie, directory, real_paths)
+        # a folder that only loses a file (a show's season folder, an episode's thumb no longer
+        # chosen) gets no temp file to try it first: probed, as a removal failing there comes
+        # after the item's renames
+        losing = {a.path.parent for a in plan.by_action(REMOVE) if os.path.lexists(a.path)}
+        for directory in sorted(losing - written_into - set(checked)):
+            _check_writable(movie, directory, None, skip=set())
     for action in plan.by_action(REPLACE):
         if action.kind == "nfo" and (what := special_file(action.path)) is not None:
             raise ItemError(

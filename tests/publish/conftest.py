@@ -4,11 +4,14 @@ Plus a loopback image server for the "downloaded again" cases."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
 import itertools
+import os
 import random
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -379,3 +382,28 @@ def image_server():
     server = ImageServer()
     yield server
     server.close()
+
+
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """A folder nobody can create files in, even root (chattr +i when permissions do not bind)."""
+    os.chmod(folder, 0o555)
+    immutable = False
+    probe = folder / ".probe"
+    try:
+        probe.touch()
+    except PermissionError:
+        pass
+    else:
+        probe.unlink()
+        done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+        if done.returncode != 0:
+            os.chmod(folder, 0o755)
+            pytest.skip("cannot make a folder read-only for root here")
+        immutable = True
+    try:
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], check=True)
+        os.chmod(folder, 0o755)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import os
 import re
 import shutil
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -22,7 +20,7 @@ from metarrd.pipeline import jobs, queue
 from metarrd.publish import movie_data, preview_publish, publish_item, publish_many
 from metarrd.publish.layout import KEEP, LEAVE, REMOVE, REPLACE, WRITE
 from metarrd.publish.nfo import render_nfo
-from tests.publish.conftest import into_one_folder
+from tests.publish.conftest import into_one_folder, read_only
 
 BASE = "The Matrix (1999)"
 
@@ -54,31 +52,6 @@ def cached_hashes(rt) -> set[str]:
     """What metarrd keeps of files: images in the cache, anything else under backup/."""
     stores = (rt.config.cache_dir, rt.config.backup_dir)
     return {p.stem for store in stores for p in store.rglob("*") if p.is_file()}
-
-
-@contextlib.contextmanager
-def read_only(folder: Path):
-    """A folder nobody can create files in, even root (chattr +i when permissions do not bind)."""
-    os.chmod(folder, 0o555)
-    immutable = False
-    probe = folder / ".probe"
-    try:
-        probe.touch()
-    except PermissionError:
-        pass
-    else:
-        probe.unlink()
-        done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
-        if done.returncode != 0:
-            os.chmod(folder, 0o755)
-            pytest.skip("cannot make a folder read-only for root here")
-        immutable = True
-    try:
-        yield
-    finally:
-        if immutable:
-            subprocess.run(["chattr", "-i", str(folder)], check=True)
-        os.chmod(folder, 0o755)
 
 
 # --- the layout ---------------------------------------------------------------------------------

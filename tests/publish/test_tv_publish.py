@@ -13,6 +13,7 @@ from metarrd.errors import ItemError
 from metarrd.publish import apply, preview_publish, publish_item, publish_many
 from metarrd.scan import apply_nfo_values
 from metarrd.scan.tv_nfo import read_show_nfo
+from tests.publish.conftest import add_asset, read_only
 from tests.publish.tvshow import HARD_CASE, UNNUMBERED, build_show, tv_runtime
 
 NFO = Path(__file__).resolve().parents[1] / "nfo"
@@ -495,3 +496,25 @@ def test_a_symlinked_actors_folder_skips_the_actor_images_only(trt, tmp_path):
     assert any(".actors is a symbolic link to" in n for n in result.skipped)
     root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
     assert root.findtext("actor/name") == "Bryan Lee Cranston"
+
+
+def test_a_read_only_season_folder_that_only_loses_a_file_refuses_the_show_first(trt):
+    """A season folder where the publish only removes a file (an episode's thumb no longer
+    chosen) gets no temp file to try it first: read-only, the removal failed after the show's
+    new files had landed, and the show was reported failed with them in place, unrecorded.
+    It is tried before anything changes, as the show folder is."""
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    before = files_under(built.folder)
+    ep = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    db.ArtworkCandidate.update(is_selected=False).where(
+        db.ArtworkCandidate.movie == ep.id
+    ).execute()
+    add_asset(trt, built.show, "landscape", rank=1)  # a new file in the show folder
+    with read_only(built.path("Season 01")):
+        with pytest.raises(ItemError, match=r"cannot write into .*Season 01.*nothing was changed"):
+            publish_item(trt, built.show)
+        assert files_under(built.folder) == before
+    result = publish_item(trt, built.show)  # writable again
+    assert [Path(p).name for p in result.removed] == ["Breaking Bad - S01E01 - Pilot-thumb.jpg"]
+    assert built.path("landscape.jpg").is_file()
