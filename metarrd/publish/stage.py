@@ -38,7 +38,7 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,7 +64,7 @@ from metarrd.publish.layout import (
 )
 from metarrd.runtime import Runtime
 from metarrd.scan import VideoPlace, art_base_name, base_name, classify_image, movie_folder
-from metarrd.scan.local_files import nfo_present
+from metarrd.scan.local_files import has_own_folder, nfo_present
 
 __all__ = [
     "BATCH_SIZE",
@@ -406,6 +406,12 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
                 f"{path.name} is left as it is: Jellyfin and Plex show it as the poster, "
                 f"before {poster}; remove it to have them show the poster chosen here"
             )
+    notes += jellyfin_first_notes(
+        [w for w in wanted if w.path.parent == folder],
+        names,
+        (art_base, base),
+        lambda: movie.is_disc or has_own_folder(VideoPlace.of(movie)),
+    )
     plan, seen = plan_against_disk(
         movie,
         folder,
@@ -426,6 +432,45 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         reason = f"no longer this movie's actor, but {other}, in the same folder, shows it too"
         plan.actions.append(FileAction(path, LEAVE, reason, "actor"))
     return Prepared(plan, notes, missing, seen)
+
+
+# Jellyfin looks for a logo as `logo`, and only without one as `clearlogo`; for a disc image
+# as `disc`, then `cdart`, then `discart`: each under `<base>-` and, in a folder of the movie's
+# own, bare (`LocalImageProvider.PopulateImages`, any letter case). Its own saver writes the
+# bare `logo.png` and `disc.png` there ("save artwork into media folders").
+_JELLYFIN_FIRST = {"clearlogo": ("logo",), "discart": ("disc", "cdart")}
+
+
+def jellyfin_first_notes(
+    wanted: list[Wanted], names: set[str], bases: Sequence[str], own: Callable[[], bool]
+) -> list[str]:
+    """The user's images Jellyfin shows instead of our clear logo or disc art (left as they
+    are, like a `<base>.jpg` poster), one note each. `names`: the folder's; `bases`: the
+    `<base>`s Jellyfin may put before `-logo`; `own()`: whether the item has the folder to
+    itself (Jellyfin reads bare names there only)."""
+    notes = []
+    for ours, theirs in _JELLYFIN_FIRST.items():
+        mine = next((w.path.name for w in wanted if w.label == f"{ours} 1"), None)
+        if mine is None:
+            continue
+        stems = {f"{b}-{t}".casefold() for b in bases if b for t in theirs}
+        bare = {t.casefold() for t in theirs}
+        found = [
+            n
+            for n in sorted(names)
+            if (dot := n.rfind(".")) > 0
+            and n[dot + 1 :].lower() in layout.IMAGE_EXTS
+            and (n[:dot].casefold() in stems or n[:dot].casefold() in bare)
+        ]
+        if any(n[: n.rfind(".")].casefold() in bare for n in found) and not own():
+            found = [n for n in found if n[: n.rfind(".")].casefold() in stems]
+        kind = "clear logo" if ours == "clearlogo" else "disc art"
+        notes += [
+            f"{n} is left as it is: Jellyfin shows it as the {kind}, before {mine}; remove it "
+            f"to have Jellyfin show the {kind} chosen here"
+            for n in found
+        ]
+    return notes
 
 
 # The NFO Kodi reads first for a disc, inside it: the name of the file it stores the disc as

@@ -45,6 +45,7 @@ from metarrd.publish.stage import (
     _sha,
     _taken_over,
     fitting_names,
+    jellyfin_first_notes,
     name_too_long,
     plan_against_disk,
     slot_rivals,
@@ -238,6 +239,9 @@ def _prepare(
         return listings[directory]
 
     conflicts = _conflicts(wanted, ledger, names_in)
+    shown_first = [w for w in wanted if w.path.parent == folder]  # the show's art, not a season's
+    for text in jellyfin_first_notes(shown_first, names_in(folder), (), lambda: True):
+        _note(show, notes, text)
     dirs = sorted(
         {folder, *([actors_dir] if odd is None else [])}
         | {Path(e.path).parent for e in members.published}

@@ -404,6 +404,40 @@ def test_the_users_files_jellyfin_reads_first_are_left_with_a_note(rt, build):
     assert any(n.startswith(f"{BASE}.jpg is left") for n in result.skipped)
 
 
+def test_the_users_logo_and_disc_art_jellyfin_reads_first_are_left_with_a_note(rt, build):
+    """Jellyfin takes `logo` before `clearlogo`, and `disc` or `cdart` before `discart`, under
+    `<base>-` and, in a movie's own folder, bare (`LocalImageProvider.PopulateImages`); its own
+    saver writes `logo.png` and `disc.png` there. Beside them our clear logo and disc art were
+    never shown in Jellyfin, and the publish did not say so."""
+    built = build(art={"poster": ["jpeg"], "clearlogo": ["png"], "discart": ["png"]})
+    for name in ("logo.png", f"{BASE}-Disc.PNG", "cdart.jpg"):
+        built.path(name).write_bytes(b"Jellyfin's")
+    expected = [
+        f"{BASE}-Disc.PNG is left as it is: Jellyfin shows it as the disc art, before "
+        f"{BASE}-discart.png; remove it to have Jellyfin show the disc art chosen here",
+        f"cdart.jpg is left as it is: Jellyfin shows it as the disc art, before "
+        f"{BASE}-discart.png; remove it to have Jellyfin show the disc art chosen here",
+        f"logo.png is left as it is: Jellyfin shows it as the clear logo, before "
+        f"{BASE}-clearlogo.png; remove it to have Jellyfin show the clear logo chosen here",
+    ]
+    notes = preview_publish(rt, built.movie).notes
+    assert sorted(n for n in notes if "Jellyfin shows" in n) == expected
+    result = publish_item(rt, built.movie)
+    assert sorted(n for n in result.skipped if "Jellyfin shows" in n) == expected
+    assert built.path("logo.png").read_bytes() == b"Jellyfin's"
+
+
+def test_a_bare_logo_in_a_folder_of_several_movies_is_no_note(rt, build):
+    """In a folder of several movies Jellyfin reads no bare name for either of them."""
+    first = build()
+    second = build("Heat (1995)", title="Heat", year=1995, tmdb_id=949)
+    into_one_folder(first, second)
+    first.path("logo.png").write_bytes(b"of the folder")
+    first.path(f"{BASE}-logo.png").write_bytes(b"the Matrix's")
+    notes = preview_publish(rt, first.movie).notes
+    assert [n.split(" is left")[0] for n in notes if "Jellyfin shows" in n] == [f"{BASE}-logo.png"]
+
+
 def test_leftover_temp_files_from_a_crash_are_removed(rt, build):
     built = build()
     (built.folder / ".actors").mkdir()

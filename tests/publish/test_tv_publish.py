@@ -518,3 +518,18 @@ def test_a_read_only_season_folder_that_only_loses_a_file_refuses_the_show_first
     result = publish_item(trt, built.show)  # writable again
     assert [Path(p).name for p in result.removed] == ["Breaking Bad - S01E01 - Pilot-thumb.jpg"]
     assert built.path("landscape.jpg").is_file()
+
+
+def test_the_users_logo_jellyfin_reads_first_is_left_with_a_note(trt):
+    """Jellyfin looks for a show's `logo` before its `clearlogo` (`LocalImageProvider`), and
+    its own saver writes `logo.png` into the show folder: ours was never shown there."""
+    built = build_show(trt)
+    built.path("Logo.PNG").write_bytes(b"Jellyfin's")
+    note = (
+        "Logo.PNG is left as it is: Jellyfin shows it as the clear logo, before clearlogo.png; "
+        "remove it to have Jellyfin show the clear logo chosen here"
+    )
+    assert note in preview_publish(trt, built.show).notes
+    result = publish_item(trt, built.show)
+    assert note in result.skipped
+    assert built.path("Logo.PNG").read_bytes() == b"Jellyfin's"
