@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -23,6 +24,21 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 class UsageError(MetarrdError):
     pass
+
+
+def provider_id(text: str) -> int:
+    """`--tmdb`/`--tvdb`: an id is 1 to 999,999,999 in ASCII digits (0 is "no id", and int()
+    alone takes "-5" or "٣")."""
+    if text.isascii() and text.isdigit() and 0 < int(text) < 10**9:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text[:24]!r} is no id (a number such as 603)")
+
+
+def imdb_id(text: str) -> str:
+    """`--imdb`: tt and its digits (tt0133093), as IMDb and TMDB spell it."""
+    if re.fullmatch(r"tt\d{5,10}", text.lower()):
+        return text.lower()
+    raise argparse.ArgumentTypeError(f"{text[:24]!r} is no IMDb id (tt0133093)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,9 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("identify", help="identify one item manually")
     i.add_argument("item", metavar="ITEM")
     g = i.add_mutually_exclusive_group(required=True)
-    g.add_argument("--tmdb", type=int, metavar="ID")
-    g.add_argument("--imdb", metavar="TT")
-    g.add_argument("--tvdb", type=int, metavar="ID", help="TheTVDB id (TV shows)")
+    g.add_argument("--tmdb", type=provider_id, metavar="ID")
+    g.add_argument("--imdb", type=imdb_id, metavar="TT")
+    g.add_argument("--tvdb", type=provider_id, metavar="ID", help="TheTVDB id (TV shows)")
 
     for name, helptext in (
         ("enrich", "run the ENRICH job now"),

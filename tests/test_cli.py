@@ -197,3 +197,38 @@ def test_scan_says_how_many_it_skipped_and_where_they_are_listed(library, capsys
         "skipped 2 by name (samples, trailers, extras): each library lists them, with the "
         "rule, on the web UI's Settings page (/settings#libraries)"
     )
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--tmdb", "0"),
+        ("--tmdb", "-5"),
+        ("--tmdb", "٣"),  # an Arabic-Indic 3: int() takes it, no one types it for 3
+        ("--tvdb", "0"),
+        ("--imdb", "foo"),
+        ("--imdb", "0133093"),
+    ],
+)
+def test_identify_refuses_an_id_that_is_no_id(library, option, value, capsys):
+    """`identify ITEM --tmdb 0` said "internal error: ValueError" and `--imdb foo` asked TMDB,
+    each recording a failure on the item over its real last_error (the Identify page's reason).
+    An id that cannot be one is a usage error (exit 2) that leaves the item as it was."""
+    cfg, _ = library
+    cli(cfg, "scan")
+    capsys.readouterr()
+    nobody = db.Movie.get(db.Movie.path.contains("Nobody"))
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error
+        cli(cfg, "identify", str(nobody.id), option, value)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert option in err and "internal error" not in err
+    assert db.Movie.get_by_id(nobody.id).last_error == nobody.last_error
+
+
+def test_identify_takes_an_imdb_id_in_capitals(library, capsys):
+    cfg, _ = library
+    cli(cfg, "scan")
+    nobody = db.Movie.get(db.Movie.path.contains("Nobody"))
+    assert cli(cfg, "identify", str(nobody.id), "--imdb", "TT0078748") == 0  # Alien's
+    assert db.Movie.get_by_id(nobody.id).tmdb_id == 348
