@@ -278,6 +278,7 @@ class Movie(BaseModel):
                 "season": self.season,
                 "episodes": list(self.episodes or []),
                 "title": self.title,
+                "year": self.year or _year_of(self.aired),  # every element has one
                 "aired": self.aired,
                 "tmdb_id": self.tmdb_id,
                 "tvdb_id": self.tvdb_id,
@@ -300,6 +301,11 @@ class Movie(BaseModel):
             "last_error": self.last_error,
             "missing": self.missing,
         }
+
+
+def _year_of(date: str | None) -> int | None:
+    """The year of a `YYYY-MM-DD` date, else None."""
+    return int(date[:4]) if date and date[:4].isascii() and date[:4].isdigit() else None
 
 
 class VideoStream(BaseModel):

@@ -195,3 +195,29 @@ def test_a_season_listing_an_episode_twice_or_without_a_number(tv_rt, tmp_path, 
     assert first.tmdb_id != 999_999_001 and first.episode_refs[0]["tmdb_id"] != 999_999_001
     second = db.Movie.get(db.Movie.path.endswith("S01E02.mkv"))
     assert second.identification_status == db.IDENTIFIED, second.last_error
+
+
+def test_every_list_json_element_has_the_contracts_fields(tv_rt, tv_library, capsys, monkeypatch):
+    """docs/interface.md: each element has at least id, path, title, year, tmdb_id, imdb_id, the
+    two states and last_error; shows and episodes gain theirs. An episode had no `year`, so a
+    script reading `e["year"]` of every element stopped with a KeyError at the first episode."""
+    from metarrd import cli
+    from metarrd.cli import main
+
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    main(["scan"])
+    capsys.readouterr()
+    assert main(["list", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert {e["kind"] for e in entries} == {"show", "episode"}
+    for e in entries:
+        assert isinstance(e["id"], int) and e["path"].startswith("/")
+        assert e["title"] is None or isinstance(e["title"], str)
+        assert e["year"] is None or isinstance(e["year"], int), e
+        assert e["tmdb_id"] is None or isinstance(e["tmdb_id"], int)
+        assert e["imdb_id"] is None or e["imdb_id"].startswith("tt")
+        assert e["identification_status"] in ("unidentified", "identified", "enriched")
+        assert e["publish_state"] in ("unpublished", "published", "outdated")
+        assert e["last_error"] is None or isinstance(e["last_error"], str)
+    pilot = next(e for e in entries if e["path"].endswith("S01E01 - Pilot.mkv"))
+    assert (pilot["aired"], pilot["year"]) == ("2008-01-20", 2008)
