@@ -481,20 +481,20 @@ def check_semantics(config: Config, problems: Problems) -> None:
             'lock everyone out. List the proxy, e.g. ["127.0.0.1/32"] (docs/security.md)',
         )
     if config.database.url and not config.uses_postgresql:
-        raise ConfigError(
-            "database.url: expected postgresql://USER:PASSWORD@HOST:PORT/NAME "
-            '(or "" for SQLite under data_dir)'
+        problems.error(
+            "database.url",
+            'expected postgresql://USER:PASSWORD@HOST:PORT/NAME (or "" for SQLite under data_dir)',
         )
     if config.queue.url and not config.queue.url.startswith(REDIS_SCHEMES):
-        raise ConfigError(
-            'queue.url: expected redis://HOST:6379/0 (or "" for the SQLite queue under data_dir)'
+        problems.error(
+            "queue.url", 'expected redis://HOST:6379/0 (or "" for the SQLite queue under data_dir)'
         )
     if not config.queue.name or not config.queue.name.replace("_", "").isalnum():
-        raise ConfigError('queue.name: letters, digits and _ only, e.g. "metarrd"')
+        problems.error("queue.name", 'letters, digits and _ only, e.g. "metarrd"')
     if config.queue.lease_seconds < 10:
-        raise ConfigError("queue.lease_seconds: must be at least 10")
+        problems.error("queue.lease_seconds", "must be at least 10")
     if config.cache.dir and not Path(config.cache.dir).is_absolute():
-        raise ConfigError(f"cache.dir: must be an absolute path, not {config.cache.dir!r}")
+        problems.error("cache.dir", f"must be an absolute path, not {config.cache.dir!r}")
     host, _, port = config.web.bind.rpartition(":")
     if not host or not port.isdigit():
         problems.error("web.bind", f"expected HOST:PORT, not {config.web.bind!r}")

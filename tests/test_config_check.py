@@ -191,3 +191,20 @@ def test_a_player_url_that_cannot_be_read_never_shows_its_password(tmp_path, cap
             }
         )
     assert "s3" not in str(raised.value) and "cr%t" not in str(raised.value)
+
+
+def test_a_bad_database_or_queue_setting_is_listed_with_the_other_problems(tmp_path, capsys):
+    """A wrong `[database] url` (or queue or cache setting) stopped `config check` at once with
+    "configuration error", so the other problems of the file stayed unsaid until it was fixed."""
+    text = _good(tmp_path) + (
+        '[database]\nurl = "mysql://db/metarrd"\n'
+        '[queue]\nurl = "amqp://q"\nname = "my queue"\nlease_seconds = 1\n'
+        '[cache]\ndir = "cache"\n'
+        '[web]\nbind = "nope"\n'
+    )
+    status, _out, err = _check(tmp_path, text, capsys)
+    assert status == 2
+    for key in ("database.url", "queue.url", "queue.name", "queue.lease_seconds", "cache.dir"):
+        assert f"error: {key}: " in err, key
+    assert "error: web.bind: expected HOST:PORT" in err
+    assert "5 errors" not in err and "6 errors" in err
