@@ -409,8 +409,11 @@ def cmd_db(config: Config, args) -> int:
 
 
 def cmd_web(config: Config, args) -> int:
+    from metarrd.config import check_bind
     from metarrd.web import serve_dev
 
+    if args.bind is not None and (problem := check_bind(args.bind)) is not None:
+        raise UsageError(f"--bind: {problem}")
     return serve_dev(config, bind=args.bind)
 
 

@@ -495,9 +495,19 @@ def check_semantics(config: Config, problems: Problems) -> None:
         problems.error("queue.lease_seconds", "must be at least 10")
     if config.cache.dir and not Path(config.cache.dir).is_absolute():
         problems.error("cache.dir", f"must be an absolute path, not {config.cache.dir!r}")
-    host, _, port = config.web.bind.rpartition(":")
-    if not host or not port.isdigit():
-        problems.error("web.bind", f"expected HOST:PORT, not {config.web.bind!r}")
+    if (bind_problem := check_bind(config.web.bind)) is not None:
+        problems.error("web.bind", bind_problem)
+
+
+def check_bind(bind: str) -> str | None:
+    """What is wrong with a `HOST:PORT` to listen on (`[web] bind`, `web --bind`), else None. A
+    port over 65535 would be taken modulo 65536 by the socket: another port, without a word."""
+    host, _, port = bind.rpartition(":")
+    if not host or not (port.isascii() and port.isdigit()):
+        return f"expected HOST:PORT, not {bind!r}"
+    if not 0 < int(port) < 65536:
+        return f"port {int(port)} is not 1 to 65535"
+    return None
 
 
 def is_loopback_bind(bind: str) -> bool:

@@ -232,3 +232,12 @@ def test_identify_takes_an_imdb_id_in_capitals(library, capsys):
     nobody = db.Movie.get(db.Movie.path.contains("Nobody"))
     assert cli(cfg, "identify", str(nobody.id), "--imdb", "TT0078748") == 0  # Alien's
     assert db.Movie.get_by_id(nobody.id).tmdb_id == 348
+
+
+@pytest.mark.parametrize("bind", ["nope", "127.0.0.1:99999", "127.0.0.1:"])
+def test_web_refuses_a_bind_it_cannot_listen_on(library, bind, capsys):
+    """`metarrd web --bind nope` ended in a ValueError traceback, and a port over 65535 was
+    taken modulo 65536: 127.0.0.1:99999 served the UI on port 34463, saying so only in a log."""
+    cfg, _ = library
+    assert cli(cfg, "web", "--bind", bind) == 2
+    assert capsys.readouterr().err.startswith("metarrd: --bind: ")

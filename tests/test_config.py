@@ -106,6 +106,8 @@ def test_interface_keys_are_all_accepted():
             "player \"p\".libraries: no [[library]] is named 'Nope'",
         ),
         ({"web": {"bind": "8787"}}, "web.bind"),
+        ({"web": {"bind": "127.0.0.1:99999"}}, "web.bind: port 99999 is not 1 to 65535"),
+        ({"web": {"bind": "0.0.0.0:0"}}, "web.bind: port 0 is not 1 to 65535"),
         (
             {"providers": {"tmdb": {"base_url": "api.themoviedb.org/3"}}},
             "providers.tmdb.base_url: must start with http:// or https://",
