@@ -4,6 +4,7 @@ failed (one line per failure on stderr naming the item and the reason), 2 usage 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from metarrd.errors import ConfigError, MetarrdError, internal_error
 log = logging.getLogger("metarrd")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program whose reader left
 
 
 class UsageError(MetarrdError):
@@ -151,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `metarrd list | head`: the reader left; end quietly, as cat does
+        with contextlib.suppress(OSError, ValueError):  # and no second error at exit's flush
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
 
 
 def cmd_config_check(path: str | None) -> int:

@@ -3,6 +3,7 @@ statuses 0 / 1 (an item failed, one line on stderr naming it) / 2 (usage), workf
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -241,3 +242,24 @@ def test_web_refuses_a_bind_it_cannot_listen_on(library, bind, capsys):
     cfg, _ = library
     assert cli(cfg, "web", "--bind", bind) == 2
     assert capsys.readouterr().err.startswith("metarrd: --bind: ")
+
+
+class _ClosedPipe(io.StringIO):
+    """stdout after the reader left: `metarrd list | head -1` once head has its line."""
+
+    def write(self, _text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+@pytest.mark.parametrize("args", [["list"], ["list", "--json"]])
+def test_list_into_a_closed_pipe_ends_quietly(library, args, capsys, monkeypatch):
+    """`metarrd list | head` printed a BrokenPipeError traceback under head's lines."""
+    cfg, _ = library
+    cli(cfg, "scan")
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdout", _ClosedPipe())
+    assert cli(cfg, *args) == 141  # 128 + SIGPIPE, as a shell reports `cat` in that place
+    assert "Traceback" not in capsys.readouterr().err
