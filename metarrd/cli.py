@@ -268,6 +268,13 @@ def cmd_identify(config: Config, args) -> int:
 
     rt = _runtime(config)
     movie = resolve_item(args.item)
+    if movie.kind == db.MOVIE and args.tvdb:  # a wrong command line: not the item's failure
+        raise UsageError("--tvdb identifies TV shows; a movie takes --tmdb or --imdb")
+    if movie.kind in (db.SEASON, db.EPISODE):
+        raise UsageError(
+            f"item {movie.id} is part of a show: identify its show (item {movie.show_id}) "
+            "instead; its episodes follow the show's numbers"
+        )
     try:
         outcome = manual_identify(
             rt, movie, tmdb_id=args.tmdb, imdb_id=args.imdb, tvdb_id=args.tvdb

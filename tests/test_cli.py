@@ -263,3 +263,15 @@ def test_list_into_a_closed_pipe_ends_quietly(library, args, capsys, monkeypatch
     monkeypatch.setattr("sys.stdout", _ClosedPipe())
     assert cli(cfg, *args) == 141  # 128 + SIGPIPE, as a shell reports `cat` in that place
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_identify_a_movie_with_tvdb_is_a_usage_error_that_keeps_its_reason(library, capsys):
+    """`identify MOVIE --tvdb N` was recorded on the movie as its failure: its last_error, the
+    reason the Identify page shows with the candidates, became "--tvdb identifies TV shows"."""
+    cfg, _ = library
+    cli(cfg, "scan")
+    nobody = db.Movie.get(db.Movie.path.contains("Nobody"))
+    capsys.readouterr()
+    assert cli(cfg, "identify", str(nobody.id), "--tvdb", "81189") == 2
+    assert capsys.readouterr().err.startswith("metarrd: --tvdb identifies TV shows")
+    assert db.Movie.get_by_id(nobody.id).last_error == nobody.last_error

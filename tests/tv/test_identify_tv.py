@@ -221,3 +221,23 @@ def test_every_list_json_element_has_the_contracts_fields(tv_rt, tv_library, cap
         assert e["last_error"] is None or isinstance(e["last_error"], str)
     pilot = next(e for e in entries if e["path"].endswith("S01E01 - Pilot.mkv"))
     assert (pilot["aired"], pilot["year"]) == ("2008-01-20", 2008)
+
+
+def test_identify_an_episode_by_id_is_a_usage_error_naming_its_show(tv_rt, tmp_path, capsys,
+                                                                   monkeypatch):  # fmt: skip
+    """`identify EPISODE --tmdb N` recorded "identify the show instead" as the episode's
+    last_error (exit 1, as if the item had failed): a wrong command line is exit 2 and
+    leaves the episode as it was."""
+    from metarrd import cli
+    from metarrd.cli import main
+
+    from .conftest import put
+
+    put(tmp_path / "tv", "Better Call Saul (2015)/Season 1/Better Call Saul - S01E01.mkv")
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    main(["scan"])
+    ep = db.Movie.get(db.Movie.path.endswith("S01E01.mkv"))
+    capsys.readouterr()
+    assert main(["identify", str(ep.id), "--tmdb", "60059"]) == 2
+    assert f"identify its show (item {ep.show_id})" in capsys.readouterr().err
+    assert db.Movie.get_by_id(ep.id).last_error == ep.last_error
