@@ -146,3 +146,14 @@ def test_config_found_through_environment(tmp_path, monkeypatch):
     cfg.write_text(f'data_dir = "{tmp_path}/d"\n')
     monkeypatch.setenv("METARRD_CONFIG", str(cfg))
     assert load_config().data_dir == f"{tmp_path}/d"
+
+
+def test_the_example_as_copied_gets_no_warning_of_its_own():
+    """README: copy config.example.toml, edit it, run `metarrd config check`. The copy itself
+    drew a warning about trusted_proxies and a reverse proxy: its allowed_hosts was set to an
+    example ("nas.local") rather than to its default, which a user without a proxy never set."""
+    from metarrd.config import collect_problems
+
+    config, problems = collect_problems(tomllib.loads(EXAMPLE.read_text()))
+    assert problems == []
+    assert config.web.allowed_hosts == ()
