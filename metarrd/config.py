@@ -403,6 +403,8 @@ def check_semantics(config: Config, problems: Problems) -> None:
             problems.error(f"{key}.path", f"must be an absolute path, not {lib.path!r}")
         if names.count(lib.name) > 1 and names.index(lib.name) < i:
             problems.error(f"{key}.name", f"library name {lib.name!r} is used twice")
+        if lib.poll_seconds < 1:
+            problems.error(f"{key}.poll_seconds", "must be at least 1")
     if not Path(config.data_dir).is_absolute():
         problems.error("data_dir", f"must be an absolute path, not {config.data_dir!r}")
     for i, player in enumerate(config.player):
@@ -422,6 +424,8 @@ def check_semantics(config: Config, problems: Problems) -> None:
                 )
         if (url_problem := _url_problem(player.url)) is not None:
             problems.error(f"{key}.url", url_problem)
+        if player.timeout_seconds <= 0:
+            problems.error(f"{key}.timeout_seconds", "must be more than 0")
     for asset_type, limit in config.artwork.limits.items():
         if asset_type not in ASSET_TYPES:
             problems.error(
@@ -434,6 +438,7 @@ def check_semantics(config: Config, problems: Problems) -> None:
         problems.error("enrich.concurrency / enrich.per_host / enrich.items", "must be at least 1")
     if config.enrich.analysis_processes < -1:
         problems.error("enrich.analysis_processes", "must be -1 (automatic), 0 or more")
+    _check_ranges(config, problems)
     providers = config.providers
     for name, url in (
         ("tmdb", providers.tmdb.base_url),
@@ -508,6 +513,26 @@ def check_bind(bind: str) -> str | None:
     if not 0 < int(port) < 65536:
         return f"port {int(port)} is not 1 to 65535"
     return None
+
+
+def _check_ranges(config: Config, problems: Problems) -> None:
+    """Numbers their type allows but the work does not: a timeout of 0 failed every provider
+    call ("internal error: ValueError"), max_pixels 0 refused every image."""
+    if config.providers.timeout_seconds <= 0:
+        problems.error("providers.timeout_seconds", "must be more than 0")
+    at_least = {
+        "providers.max_retries": (config.providers.max_retries, 0),
+        "web.session_hours": (config.web.session_hours, 1),
+        "artwork.max_pixels": (config.artwork.max_pixels, 1),
+        "enrich.max_actors": (config.enrich.max_actors, 0),
+        "daemon.settle_seconds": (config.daemon.settle_seconds, 0),
+        "daemon.full_rescan_hours": (config.daemon.full_rescan_hours, 0),
+        "daemon.notify_window_seconds": (config.daemon.notify_window_seconds, 0),
+        "daemon.notify_retry_minutes": (config.daemon.notify_retry_minutes, 0),
+    }
+    for key, (value, least) in at_least.items():
+        if value < least:
+            problems.error(key, "must be 0 or more" if least == 0 else f"must be at least {least}")
 
 
 def is_loopback_bind(bind: str) -> bool:

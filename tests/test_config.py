@@ -115,6 +115,23 @@ def test_interface_keys_are_all_accepted():
         ({"artwork": {"limits": {"posterz": 1}}}, "artwork.limits.posterz: unknown artwork type"),
         ({"enrich": {"concurrency": 1.5}}, "enrich.concurrency: expected a whole number"),
         ({"enrich": {"analysis_processes": -2}}, "enrich.analysis_processes: must be -1"),
+        # accepted before, then every provider call failed with "internal error: ValueError:
+        # Attempted to set connect timeout to 0.0", a poll of 0 s spun, a login of 0 h expired
+        # at once and max_pixels 0 rejected every image
+        ({"providers": {"timeout_seconds": 0}}, "providers.timeout_seconds: must be more than 0"),
+        ({"providers": {"max_retries": -1}}, "providers.max_retries: must be 0 or more"),
+        (
+            {"player": [{"name": "p", "type": "kodi", "url": "http://x", "timeout_seconds": -1}]},
+            'player "p".timeout_seconds: must be more than 0',
+        ),
+        (
+            {"library": [{"name": "M", "path": "/m", "poll": True, "poll_seconds": 0}]},
+            'library "M".poll_seconds: must be at least 1',
+        ),
+        ({"web": {"session_hours": 0}}, "web.session_hours: must be at least 1"),
+        ({"artwork": {"max_pixels": 0}}, "artwork.max_pixels: must be at least 1"),
+        ({"enrich": {"max_actors": -1}}, "enrich.max_actors: must be 0 or more"),
+        ({"daemon": {"settle_seconds": -1}}, "daemon.settle_seconds: must be 0 or more"),
     ],
 )
 def test_bad_values_name_the_key(data, message):
