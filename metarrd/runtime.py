@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from metarrd import db
 from metarrd.config import Config
-from metarrd.errors import ItemError
+from metarrd.errors import ConfigError, ItemError
 from metarrd.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,11 @@ class Runtime:
 def open_runtime(config: Config) -> Runtime:
     """Create the data folders, open and migrate the database, mirror libraries and players."""
     for directory in (config.data_path, config.cache_dir, config.previews_dir, config.tmp_dir):
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # not made yet, and no right to make it: the setting is at fault
+            key = "cache.dir" if directory == config.cache_dir and config.cache.dir else "data_dir"
+            raise ConfigError(f"{key}: cannot create {directory}: {exc.strerror}") from None
     db.open_database(config.database.url or config.db_path)
     db.mirror_config(config)
     return Runtime(config)

@@ -275,3 +275,21 @@ def test_identify_a_movie_with_tvdb_is_a_usage_error_that_keeps_its_reason(libra
     assert cli(cfg, "identify", str(nobody.id), "--tvdb", "81189") == 2
     assert capsys.readouterr().err.startswith("metarrd: --tvdb identifies TV shows")
     assert db.Movie.get_by_id(nobody.id).last_error == nobody.last_error
+
+
+@pytest.mark.parametrize("key", ["data_dir", "cache.dir"])
+def test_a_data_dir_that_cannot_be_made_is_a_configuration_error(library, key, capsys):
+    """README's setup, with `data_dir = "/var/lib/metarrd"` not made yet and no right to make
+    it: `metarrd scan` (or list, or run) ended in a PermissionError traceback. It is a
+    configuration error naming the setting (exit 2)."""
+    cfg, _ = library
+    blocker = cfg.parent / "a-file"
+    blocker.write_text("")
+    text = cfg.read_text()
+    if key == "data_dir":
+        text = text.replace(f'data_dir = "{cfg.parent / "data"}"', f'data_dir = "{blocker}/data"')
+    else:
+        text += f'[cache]\ndir = "{blocker}/cache"\n'
+    cfg.write_text(text)
+    assert cli(cfg, "list") == 2
+    assert capsys.readouterr().err.startswith(f"metarrd: configuration error: {key}: cannot create")
