@@ -390,6 +390,12 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
+PLAYER_TOKEN_HELP = {
+    "jellyfin": "an API key from Dashboard > API Keys",
+    "plex": "the X-Plex-Token of the server's owner",
+}
+
+
 def check_semantics(config: Config, problems: Problems) -> None:
     """What the types cannot say: values that must agree with each other or have a shape."""
     names = [lib.name for lib in config.library]
@@ -426,6 +432,16 @@ def check_semantics(config: Config, problems: Problems) -> None:
             problems.error(f"{key}.url", url_problem)
         if player.timeout_seconds <= 0:
             problems.error(f"{key}.timeout_seconds", "must be more than 0")
+        if player.type in ("jellyfin", "plex") and not player.token.strip():
+            label = {"jellyfin": "Jellyfin", "plex": "Plex"}[player.type]
+            where = PLAYER_TOKEN_HELP[player.type]
+            also = (
+                "; username and password are for Kodi" if player.username or player.password else ""
+            )
+            problems.warning(
+                f"{key}.token",
+                f"empty: {label} refuses every notification without it ({where}){also}",
+            )
     for asset_type, limit in config.artwork.limits.items():
         if asset_type not in ASSET_TYPES:
             problems.error(

@@ -208,3 +208,21 @@ def test_a_bad_database_or_queue_setting_is_listed_with_the_other_problems(tmp_p
         assert f"error: {key}: " in err, key
     assert "error: web.bind: expected HOST:PORT" in err
     assert "5 errors" not in err and "6 errors" in err
+
+
+def test_a_jellyfin_or_plex_without_its_token_is_a_warning(tmp_path, capsys):
+    """The contract: "kodi: HTTP basic auth; jellyfin/plex: token". A Jellyfin or Plex given a
+    username and password instead (as for Kodi), or nothing, passed `config check` as OK; every
+    notification after a publish was then refused (401), found out only on the Activity page."""
+    players = (
+        '[[player]]\nname = "JF"\ntype = "jellyfin"\nurl = "http://127.0.0.1:8096"\n'
+        '[[player]]\nname = "Plex"\ntype = "plex"\nurl = "http://127.0.0.1:32400"\n'
+        'username = "me"\npassword = "pw"\n'
+        '[[player]]\nname = "Kodi"\ntype = "kodi"\nurl = "http://127.0.0.1:8080"\n'
+    )
+    status, out, err = _check(tmp_path, _good(tmp_path) + players, capsys)
+    assert status == 0 and "3 warnings" in out  # and webhooks.token's
+    assert 'warning: player "JF".token: empty: Jellyfin refuses' in err
+    assert 'warning: player "Plex".token: empty: Plex refuses' in err
+    assert "username and password are for Kodi" in err
+    assert 'player "Kodi"' not in err
