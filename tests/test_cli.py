@@ -4,7 +4,10 @@ statuses 0 / 1 (an item failed, one line on stderr naming it) / 2 (usage), workf
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -293,3 +296,19 @@ def test_a_data_dir_that_cannot_be_made_is_a_configuration_error(library, key, c
     cfg.write_text(text)
     assert cli(cfg, "list") == 2
     assert capsys.readouterr().err.startswith(f"metarrd: configuration error: {key}: cannot create")
+
+
+def test_a_missing_library_folder_is_one_line_on_stderr(library):
+    """Each failure is one line on stderr: a movie library whose folder is gone (a share not
+    mounted) was two, a log line `ERROR: library Movies: …` and then the failure line."""
+    cfg, root = library
+    shutil.rmtree(root)
+    # its own process: pytest's log capture would swallow the log line of an in-process run
+    run = subprocess.run(
+        [sys.executable, "-c", "import sys; from metarrd.cli import main; sys.exit(main())",
+         "--config", str(cfg), "scan"],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert run.stderr.splitlines() == [f"{root}: library 'Movies': library folder does not exist"]

@@ -145,7 +145,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     library = db.Library.get(db.Library.name == lib.name)
     if not root.is_dir():
         reason = "library folder does not exist" if not root.exists() else "not a folder"
-        log.error("library %s: %s: %s", lib.name, root, reason)
+        log.warning("library %s: %s: %s", lib.name, root, reason)
         report.errors.append((str(root), f"library {lib.name!r}: {reason}"))
         db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")
         return report
