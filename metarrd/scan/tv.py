@@ -178,7 +178,9 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
             except Exception as exc:  # noqa: BLE001 - one show's failure is that show's only
                 if db.is_disk_full(exc) or isinstance(exc, LeaseLost):  # no show's: the job's
                     raise
-                log.exception("library %s: scanning %s failed", lib.name, display(show_dir))
+                log.warning(  # the traceback: the daemon's journal, or the command line's -v
+                    "library %s: scanning %s failed", lib.name, display(show_dir), exc_info=True
+                )
                 on_error(show_dir, f"the show could not be scanned ({type(exc).__name__}: {exc})")
     report.skipped = skipped.total
     save_skipped(library, skipped)

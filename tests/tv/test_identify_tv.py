@@ -241,3 +241,36 @@ def test_identify_an_episode_by_id_is_a_usage_error_naming_its_show(tv_rt, tmp_p
     assert main(["identify", str(ep.id), "--tmdb", "60059"]) == 2
     assert f"identify its show (item {ep.show_id})" in capsys.readouterr().err
     assert db.Movie.get_by_id(ep.id).last_error == ep.last_error
+
+
+def test_a_bug_in_one_shows_scan_is_its_failure_line_without_a_traceback(
+    tv_rt, tmp_path, capsys, monkeypatch, caplog
+):
+    """docs/interface.md: an internal error is one line naming the item; its traceback is logged
+    with --verbose. A show whose scan raised printed its traceback at ERROR, which the command
+    line shows without --verbose, above the failure line."""
+    import logging
+
+    from metarrd import cli
+    from metarrd.cli import main
+    from metarrd.scan import tv as scan_tv
+
+    from .conftest import put
+
+    put(tmp_path / "tv", "Better Call Saul (2015)/Season 1/Better Call Saul - S01E01.mkv")
+    put(tmp_path / "tv", "Firefly (2002)/Season 1/Firefly - S01E01.mkv")
+    real = scan_tv.scan_show
+
+    def buggy(rt, library, show_dir, *args, **kwargs):
+        if "Firefly" in str(show_dir):
+            raise TypeError("'int' object is not iterable")
+        return real(rt, library, show_dir, *args, **kwargs)
+
+    monkeypatch.setattr(scan_tv, "scan_show", buggy)
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    with caplog.at_level(logging.INFO):
+        assert main(["scan"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "Firefly (2002)" in err[0] and "TypeError" in err[0]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any(r.exc_info for r in caplog.records)  # the traceback, for --verbose
