@@ -656,6 +656,8 @@ def _coerce(tp: Any, value: Any, key: str, problems: Problems) -> Any:
 
 
 def _tname(value: Any) -> str:
+    if isinstance(value, float):
+        return f"a decimal number ({value:g})"
     return {
         bool: "a boolean",
         int: "a number",

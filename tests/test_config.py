@@ -113,7 +113,11 @@ def test_interface_keys_are_all_accepted():
             "providers.tmdb.base_url: must start with http:// or https://",
         ),
         ({"artwork": {"limits": {"posterz": 1}}}, "artwork.limits.posterz: unknown artwork type"),
-        ({"enrich": {"concurrency": 1.5}}, "enrich.concurrency: expected a whole number"),
+        # "expected a whole number, got a number" left the user to guess what was wrong
+        (
+            {"enrich": {"concurrency": 1.5}},
+            "enrich.concurrency: expected a whole number, got a decimal number (1.5)",
+        ),
         ({"enrich": {"analysis_processes": -2}}, "enrich.analysis_processes: must be -1"),
         # accepted before, then every provider call failed with "internal error: ValueError:
         # Attempted to set connect timeout to 0.0", a poll of 0 s spun, a login of 0 h expired
