@@ -43,6 +43,13 @@ def imdb_id(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text[:24]!r} is no IMDb id (tt0133093)")
 
 
+def demo_port(text: str) -> int:
+    """`demo --port`: the web UI's port; the provider simulator takes the four after it."""
+    if text.isascii() and text.isdigit() and 0 < int(text) <= 65535 - 4:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text[:24]!r}: give a port from 1 to {65535 - 4}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="metarrd", description="Keeps a Kodi-style movie library tagged."
@@ -93,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("web", help="development web server")
     w.add_argument("--bind", help="HOST:PORT (default: [web] bind)")
     d = sub.add_parser("demo", help="offline demonstration on 127.0.0.1")
-    d.add_argument("--port", type=int, default=8787)
+    d.add_argument("--port", type=demo_port, default=8787)
     d.add_argument("--dir", help="where to create the demo library and data (default: a temp dir)")
 
     pl = sub.add_parser("players", help="media player commands")

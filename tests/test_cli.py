@@ -312,3 +312,14 @@ def test_a_missing_library_folder_is_one_line_on_stderr(library):
     )  # fmt: skip
     assert run.returncode == 1
     assert run.stderr.splitlines() == [f"{root}: library 'Movies': library folder does not exist"]
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_demo_refuses_a_port_that_is_none(port, tmp_path, capsys):
+    """`metarrd demo --port 99999` ended in an OverflowError traceback ("bind(): port must be
+    0-65535") from its check that the port is free."""
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error, before anything starts
+        main(["demo", "--port", port, "--dir", str(tmp_path / "demo")])
+    assert exited.value.code == 2
+    assert "--port" in capsys.readouterr().err
+    assert not (tmp_path / "demo").exists()
