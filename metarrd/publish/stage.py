@@ -63,8 +63,15 @@ from metarrd.publish.layout import (
     plan_publish,
 )
 from metarrd.runtime import Runtime
-from metarrd.scan import VideoPlace, art_base_name, base_name, classify_image, movie_folder
-from metarrd.scan.local_files import has_own_folder, nfo_present
+from metarrd.scan import (
+    VideoPlace,
+    art_base_name,
+    base_name,
+    classify_image,
+    has_own_folder,
+    movie_folder,
+    nfo_present,
+)
 
 __all__ = [
     "BATCH_SIZE",

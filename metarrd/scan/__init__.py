@@ -12,7 +12,9 @@ from metarrd.scan.local_files import (
     art_base_name,
     base_name,
     classify_image,
+    has_own_folder,
     movie_folder,
+    nfo_present,
 )
 from metarrd.scan.renames import follow_renames, mark_gone
 from metarrd.scan.skipped import load as skipped_by_name
@@ -24,7 +26,9 @@ __all__ = [
     "art_base_name",
     "base_name",
     "classify_image",
+    "has_own_folder",
     "movie_folder",
+    "nfo_present",
     "ScanReport",
     "apply_nfo_values",
     "follow_renames",
