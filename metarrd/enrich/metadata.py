@@ -137,6 +137,22 @@ def movie_fields(
     return fields
 
 
+KEYWORDS_HINT = "enrich_keywords"  # Movie.hints: the TMDB keywords the last enrich put in tags
+
+
+def tags_with_keywords(
+    current: Iterable[str] | None, added_before: Iterable[str] | None, keywords: list[str]
+) -> list[str]:
+    """The item's tags after an enrich: the user's own first (those of `current` that no
+    enrich added: a tinyMediaManager or Radarr NFO's `<tag>`s, Kodi's smart playlists' base),
+    then TMDB's keywords of now. TMDB's keywords replaced the user's tags before, unless the
+    field was locked; a keyword TMDB no longer gives, or the old film's after "Change movie…",
+    goes (`added_before`: what the last enrich added, Movie.hints[KEYWORDS_HINT])."""
+    before = set(added_before or ())
+    own = [t for t in dict.fromkeys(current or ()) if t not in before]
+    return own + [k for k in keywords if k not in own]
+
+
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 

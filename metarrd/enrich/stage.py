@@ -49,7 +49,13 @@ from metarrd.enrich.candidate_store import (
     take_info,
 )
 from metarrd.enrich.candidates import Candidate
-from metarrd.enrich.metadata import cast_members, merge_fields, movie_fields
+from metarrd.enrich.metadata import (
+    KEYWORDS_HINT,
+    cast_members,
+    merge_fields,
+    movie_fields,
+    tags_with_keywords,
+)
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.imaging import write_preview
@@ -545,6 +551,11 @@ class _Enrichment:
         tmdb_config = self.rt.tmdb.config
         current = {name: getattr(movie, name) for name in db.EDITABLE_FIELDS}
         new = movie_fields(details, tmdb_config.certification_country, tmdb_config.language)
+        keywords, hints = new["tags"], dict(movie.hints or {})
+        if "tags" not in (movie.locked_fields or []):
+            new["tags"] = tags_with_keywords(movie.tags, hints.get(KEYWORDS_HINT), keywords)
+            if hints.get(KEYWORDS_HINT) != keywords:
+                movie.hints = {**hints, KEYWORDS_HINT: keywords}
         changes = merge_fields(current, new, movie.locked_fields or [])
         for name, value in changes.items():
             setattr(movie, name, value)

@@ -140,3 +140,24 @@ def test_cast_in_billing_order_with_limit():
     everyone = cast_members(DETAILS, 15)
     assert everyone[2].profile_path is None
     assert cast_members({}, 15) == []
+
+
+def test_the_users_tags_come_first_and_only_the_keywords_of_now_after_them():
+    from metarrd.enrich.metadata import tags_with_keywords
+
+    # first enrich: every tag is the user's (their NFO's)
+    assert tags_with_keywords(["Favourites"], None, ["android"]) == ["Favourites", "android"]
+    # the next: what the last enrich added is TMDB's, not the user's
+    assert tags_with_keywords(["Favourites", "android"], ["android"], ["robot"]) == [
+        "Favourites",
+        "robot",
+    ]
+    # "Change movie…": the old film's keywords go, the user's stay
+    old = ["spaceship", "android"]
+    assert tags_with_keywords(["Favourites", *old], old, ["heist"]) == ["Favourites", "heist"]
+    # a tag of the user's that TMDB gives too is one tag, where the user put it
+    assert tags_with_keywords(["android", "Favourites"], [], ["android", "robot"]) == [
+        "android",
+        "Favourites",
+        "robot",
+    ]

@@ -275,3 +275,42 @@ def test_a_tvshow_nfo_keeps_the_users_cast_when_the_show_has_none():
     )
     assert [name for name, _, _ in _actors(root)][:2] == ["John Barrowman", "Eve Myles"]
     assert len(_actors(root)) == len(user.actors) > 2
+
+
+def test_the_users_tags_stay_beside_tmdbs_keywords(
+    config_factory, simulator, tmp_path, monkeypatch
+):
+    """`<tag>`s are the user's collections (Kodi's smart playlists filter by them; tinyMediaManager
+    and Radarr write them): MediaElch's Alien with two tags of the user's came out of enrich with
+    TMDB's four keywords instead. The user's stay first; a keyword TMDB drops goes, theirs not."""
+    from metarrd.enrich import enrich_item
+    from metarrd.identify import identify_many
+    from metarrd.runtime import open_runtime
+
+    library = tmp_path / "movies"
+    folder = library / "Alien (1979)"
+    folder.mkdir(parents=True)
+    shutil.copyfile(VIDEO, folder / "Alien (1979).mkv")
+    text = (NFO / "mediaelch-kodi_v18_Alien_1979.nfo").read_text(encoding="utf-8")
+    mine = "<tag>Favourites</tag><tag>Watched with Dad</tag>"
+    (folder / "Alien (1979).nfo").write_text(text.replace("</movie>", mine + "</movie>"))
+    keywords = ["spaceship", "android", "alien life-form", "space horror"]
+    assert simulator.catalog.get(348).keywords == keywords
+    rt = open_runtime(config_factory(simulator, libraries={"Movies": library}))
+    try:
+        scan(rt)
+        movie = db.Movie.get()
+        identify_many(rt, [movie.id], threads=1)
+        enrich_item(rt, db.Movie.get_by_id(movie.id))
+        assert db.Movie.get_by_id(movie.id).tags == ["Favourites", "Watched with Dad", *keywords]
+        publish_item(rt, db.Movie.get_by_id(movie.id))
+        root = etree.parse(str(folder / "Alien (1979).nfo")).getroot()
+        assert [t.text for t in root.iter("tag")] == ["Favourites", "Watched with Dad", *keywords]
+
+        monkeypatch.setattr(simulator.catalog.get(348), "keywords", keywords[1:])
+        enrich_item(rt, db.Movie.get_by_id(movie.id))  # TMDB dropped "spaceship"
+        movie = db.Movie.get_by_id(movie.id)
+        assert movie.tags == ["Favourites", "Watched with Dad", *keywords[1:]]
+        assert movie.publish_state == db.OUTDATED
+    finally:
+        rt.close()
