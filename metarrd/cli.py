@@ -398,7 +398,15 @@ def cmd_workflow(config: Config, args) -> int:
             raise UsageError(
                 f"usage: metarrd workflow set STAGE on|off (STAGE: {', '.join(workflow.STAGES)})"
             )
+        was = workflow.is_enabled(config, args.stage)
         workflow.set_stage(args.stage, args.value == "on")
+        if args.value == "on" and not was:
+            from metarrd.pipeline import jobs
+
+            jobs.use_queue(config)  # the queue the daemon consumes
+            queued = jobs.catch_up(args.stage)
+            if queued:
+                print(f"{args.stage} is on again: {queued} job(s) queued for what it skipped")
     for stage, enabled in workflow.all_stages(config).items():
         print(f"{stage:<15} {'on ' if enabled else 'off'}  {workflow.EXPLANATIONS[stage]}")
     return EXIT_OK

@@ -323,3 +323,19 @@ def test_demo_refuses_a_port_that_is_none(port, tmp_path, capsys):
     assert exited.value.code == 2
     assert "--port" in capsys.readouterr().err
     assert not (tmp_path / "demo").exists()
+
+
+def test_a_stage_switched_on_again_queues_what_it_skipped(library, capsys):
+    """`workflow set identification on` after a scan with it off: the three films, found
+    unchanged by every later scan, were never identified; now the daemon gets a job each."""
+    cfg, _ = library
+    assert cli(cfg, "workflow", "set", "identification", "off") == 0
+    assert cli(cfg, "scan") == 0
+    assert "0 identified, 0 left unidentified" in capsys.readouterr().out
+    assert cli(cfg, "workflow", "set", "identification", "on") == 0
+    assert "identification is on again: 3 job(s) queued" in capsys.readouterr().out
+    jobs = db.Job.select().where(db.Job.kind == "identify")
+    assert sorted(j.movie_id for j in jobs) == sorted(m.id for m in db.Movie.select())
+    assert cli(cfg, "workflow", "set", "identification", "on") == 0  # on already: nothing
+    assert "queued" not in capsys.readouterr().out
+    assert db.Job.select().where(db.Job.kind == "identify").count() == 3

@@ -155,6 +155,44 @@ def enqueue_probe(providers: Iterable[str]) -> db.Job:
     return _enqueue("probe", None, {"providers": sorted(set(providers))}, manual=True)
 
 
+def catch_up(stage: str) -> int:
+    """A workflow stage switched on again (`metarrd workflow set`, Settings): queue, once, what
+    it would have done while it was off; the chain goes on from there as usual (automatic jobs:
+    an identify is followed by an enrich when that stage is on, a publish waits for the review
+    unless `auto_publish`). Returns how many jobs were queued.
+
+    - `scanning`: a scan of every library (changes the watcher saw while it was off were
+      skipped);
+    - `identification`: every movie and show (not missing) that was never tried, no identify
+      having run for it (its events say so): scanned while the stage was off, they stayed
+      unidentified for good, as the next scans find them unchanged. One the search left to
+      the user is not searched again;
+    - `enrichment`: every identified movie and show (not missing) not enriched yet.
+    The other stages leave nothing behind: `auto_publish` never publishes what waits for the
+    user's review."""
+    M, E = db.Movie, db.Event
+    if stage == "scanning":
+        enqueue_scan(None)
+        return 1
+    top = M.kind.in_([db.MOVIE, db.SHOW]) & ~M.missing
+    if stage == "identification":
+        tried = E.select(E.id).where(E.movie == M.id, E.kind.startswith("identify."))
+        query = M.select(M.id).where(
+            top, M.identification_status == db.UNIDENTIFIED, ~pw.fn.EXISTS(tried)
+        )
+        ids = [mid for (mid,) in query.tuples()]
+        for mid in ids:
+            enqueue_identify(mid, manual=False)
+        return len(ids)
+    if stage == "enrichment":
+        query = M.select(M.id).where(top, M.identification_status == db.IDENTIFIED)
+        ids = [mid for (mid,) in query.tuples()]
+        for mid in ids:
+            enqueue_enrich(mid, manual=False)
+        return len(ids)
+    return 0
+
+
 def use_queue(config: Config, *, if_unset: bool = False) -> None:
     """Point this process's enqueues at the configured queue (the web app's processes); with
     `if_unset`, only when nothing configured it yet (a test's immediate mode stays)."""

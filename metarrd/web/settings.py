@@ -271,11 +271,18 @@ def set_stage(stage: str):
     value = request.form.get("value")
     if value not in ("on", "off"):
         abort(400, "A stage is switched on or off.")
+    config = current_app.config["METARRD"]
+    was = workflow.is_enabled(config, stage)
     workflow.set_stage(stage, value == "on")
     log.info("workflow stage %s switched %s from the web UI", stage, value)
+    if value == "on" and not was:
+        from metarrd.pipeline import jobs
+
+        queued = jobs.catch_up(stage)  # what it skipped while it was off
+        if queued:
+            log.info("workflow stage %s: %d job(s) queued for what it skipped", stage, queued)
     if not request.htmx:
         return redirect(url_for("settings.index") + "#workflow", code=303)
-    config = current_app.config["METARRD"]
     return render_template(
         "_stage.html",
         stage=stage,

@@ -507,3 +507,50 @@ def test_a_scan_job_says_how_many_it_skipped_by_name(rt, fake_stages):
     assert db.Job.get_by_id(job.id).message.endswith(
         ", 1 skipped by name (listed in Settings, Libraries)"
     )
+
+
+def test_identification_switched_on_again_identifies_what_was_scanned_meanwhile(
+    queued_rt, fake_stages, drain
+):
+    """Items scanned while `identification` was off stayed unidentified for good: the next
+    scans found them unchanged, and only new or changed items are identified. Switched on
+    again, it identifies them once (and the chain goes on: enrich, then the review gate); one
+    the search already left to the user, or missing, is not searched again."""
+    root = Path(queued_rt.config.library[0].path)
+    workflow.set_stage("identification", False)
+    for name in ("Heat (1995)", "Alien (1979)"):
+        (root / name).mkdir()
+        (root / name / f"{name}.mkv").write_bytes(b"\0" * 1000)
+    jobs.enqueue_scan(None)
+    drain()
+    jobs.enqueue_scan(None)  # unchanged: still nothing
+    drain()
+    assert fake_stages.stages() == []
+    heat = db.Movie.get(db.Movie.path.endswith("Heat (1995).mkv"))
+    alien = db.Movie.get(db.Movie.path.endswith("Alien (1979).mkv"))
+    left = db.Movie.create(library=heat.library, path=str(root / "Left.mkv"), title="Left")
+    db.record_event("identify.unsure", "no confident match", movie=left)
+    gone = db.Movie.create(library=heat.library, path=str(root / "Gone.mkv"), missing=True)
+
+    workflow.set_stage("identification", True)
+    assert jobs.catch_up("identification") == 2
+    drain()
+
+    identified = [mid for stage, mid, _kw in fake_stages.calls if stage == "identify"]
+    assert sorted(identified) == sorted([heat.id, alien.id])
+    assert left.id not in identified and gone.id not in identified
+    enriched = {mid: kw for stage, mid, kw in fake_stages.calls if stage == "enrich"}
+    assert enriched == {heat.id: {"manual": False}, alien.id: {"manual": False}}
+    assert "publish" not in fake_stages.stages()  # the review gate holds
+
+
+def test_enrichment_switched_on_again_enriches_what_was_identified_meanwhile(
+    queued_rt, fake_stages, make_movie, drain
+):
+    waiting = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    done = make_movie(queued_rt, "Heat (1995)", identification_status=db.ENRICHED)
+    assert jobs.catch_up("enrichment") == 1
+    drain()
+    assert fake_stages.calls == [("enrich", waiting.id, {"manual": False})]
+    assert done.id not in [mid for _s, mid, _kw in fake_stages.calls]
+    assert jobs.catch_up("auto_publish") == 0  # what waits for the review stays there
