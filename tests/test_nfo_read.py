@@ -89,6 +89,25 @@ def test_radarr_nfo():
     assert nfo.warnings == []
 
 
+@pytest.mark.parametrize(
+    ("trailer", "kept"),
+    [  # Radarr's XbmcMetadata.cs: "plugin://plugin.video.youtube/play/?video_id=" + the
+        # movie's YouTubeTrailerId, empty when TMDB has none; older add-on and web forms too
+        ("plugin://plugin.video.youtube/play/?video_id=", None),
+        ("plugin://plugin.video.youtube/?action=play_video&videoid=", None),
+        ("https://www.youtube.com/watch?v=", None),
+        ("plugin://plugin.video.youtube/play/?video_id=5Cf0ZCqTa5Y",
+         "plugin://plugin.video.youtube/play/?video_id=5Cf0ZCqTa5Y"),
+    ],
+)  # fmt: skip
+def test_radarrs_trailer_with_no_video_id_is_no_trailer(trailer, kept):
+    text = (NFO / "radarr.nfo").read_text(encoding="utf-8")
+    data = parse_nfo(text.replace("</movie>", f"<trailer>{trailer}</trailer></movie>").encode(),
+                     Path("radarr.nfo"))  # fmt: skip
+    assert data.fields.get("trailer") == kept
+    assert any("names no video" in w for w in data.warnings) == (kept is None)
+
+
 def test_jellyfin_nfo_tmdbid_imdbid_and_plain_set():
     nfo = read_nfo(NFO / "jellyfin.nfo")
     assert (nfo.tmdb_id, nfo.imdb_id, nfo.tvdb_id) == (438631, "tt1160419", 12345)

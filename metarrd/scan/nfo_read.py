@@ -109,6 +109,12 @@ OWNED_ELEMENTS = frozenset(
         "fanart",
     ]
 )
+# A YouTube trailer address with no video id after it (Radarr's, when the movie has none)
+_NO_VIDEO = re.compile(
+    r"\s*(?:plugin://plugin\.video\.youtube/(?:play/)?\?(?:.*&)?(?:video_id|videoid)"
+    r"|https?://(?:www\.)?youtube\.com/watch\?v)=\s*",
+    re.IGNORECASE,
+)
 _TEXT_FIELDS = ("title", "originaltitle", "sorttitle", "plot", "outline", "tagline", "mpaa")
 _TEXT_FIELDS += ("premiered", "trailer", "dateadded")
 _LIST_FIELDS = {
@@ -541,6 +547,11 @@ def _from_tree(
             data.unknown_elements.append(etree.tostring(el, encoding="unicode", with_tail=False))
             if tag in ("lockdata", "lockedfields") and value:
                 _read_locks(data, tag, value)
+        elif tag == "trailer" and value and _NO_VIDEO.fullmatch(value):
+            # Radarr's NFO writer (XbmcMetadata.cs) appends the movie's YouTube trailer id to
+            # the YouTube add-on's address whether it has one or not: nothing to play, and
+            # kept, it was published back whenever TMDB had no trailer either
+            warnings.append(f"<trailer> {value!r} names no video; not kept")
         elif tag in _TEXT_FIELDS and value and tag not in fields:
             fields[tag] = value
         elif tag in _LIST_FIELDS and value:
