@@ -7,6 +7,7 @@ bytes come from (the cache, a re-download, the user's own file), `gather` reads 
 
 from __future__ import annotations
 
+from metarrd.publish.nfo import users_actors
 from metarrd.publish.stage import (
     PublishResult,
     movie_data,
@@ -15,4 +16,11 @@ from metarrd.publish.stage import (
     publish_many,
 )
 
-__all__ = ["PublishResult", "movie_data", "preview_publish", "publish_item", "publish_many"]
+__all__ = [
+    "PublishResult",
+    "movie_data",
+    "preview_publish",
+    "publish_item",
+    "publish_many",
+    "users_actors",
+]

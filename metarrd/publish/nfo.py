@@ -520,6 +520,17 @@ def _extra_elements(extra: Iterable[str], owned: frozenset[str] = OWNED) -> list
     return elements
 
 
+def users_actors(extra: Iterable[str]) -> list[tuple[str, str]]:
+    """(name, role) of the user's `<actor>`s kept from their NFO (`nfo_extra`): the cast the
+    NFO gets when the item has none of its own (`_actors`), for the review page to show."""
+    out = []
+    for el in _parsed(extra):
+        name = _clean(el.findtext("name")) if el.tag == "actor" else None
+        if name:
+            out.append((name, _clean(el.findtext("role")) or ""))
+    return out
+
+
 def _parsed(extra: Iterable[str], *, warn: bool = False) -> Iterator[etree._Element]:
     """The user's serialized elements, parsed safely; what cannot be parsed is skipped."""
     for text in extra:

@@ -13,7 +13,7 @@ from metarrd import db, preferences
 from metarrd.config import ASSET_TYPES
 from metarrd.enrich import UnreadableAddress, add_user_image, change_selection, label
 from metarrd.errors import MetarrdError
-from metarrd.publish import preview_publish
+from metarrd.publish import preview_publish, users_actors
 from metarrd.web import edits, files, formatting, queries, tv
 from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER
 from metarrd.web.fragments import header_context, item_header, toast
@@ -69,6 +69,8 @@ def tab_context(movie: db.Movie, tab: str) -> dict:
         ]
     elif tab == "cast":
         context["cast"] = [(role, role.actor) for role in movie.cast()]
+        # none of its own: the NFO gets the user's <actor>s, as they were (publish/nfo.py)
+        context["nfo_cast"] = [] if context["cast"] else users_actors(movie.nfo_extra or [])
     elif tab == "files" and movie.kind == db.EPISODE:
         context["streams"] = queries.streams(movie.id)
         context["library_files"] = queries.episode_files(movie)

@@ -571,3 +571,24 @@ def test_saving_a_rating_as_shown_keeps_it_as_it_was(app, client, seed):
     assert "kept and locked" in event.message
     client.post(f"/movies/{movie.id}/fields/rating", {"value": "7.96"}, htmx=True)
     assert db.Movie.get_by_id(movie.id).rating == 8.0  # a new value: one decimal, as before
+
+
+def test_the_cast_tab_shows_the_nfos_cast_that_publish_writes_back(client, seed):
+    """A cast locked before enrich gave the item one: the NFO gets the user's <actor>s back
+    (publish), and the Cast tab said "No cast yet". It shows them, escaped, and says why."""
+    actors = [
+        "<actor><name>Sigourney Weaver</name><role>Ripley</role><order>0</order></actor>",
+        "<actor><name>&lt;script&gt;alert(1)&lt;/script&gt;</name></actor>",
+        "<actor><role>nobody</role></actor>",  # no name: not written back, not shown
+    ]
+    movie = seed.movie("Alien", 1979, nfo_extra=["<watched>false</watched>", *actors],
+                       locked_fields=["cast"])  # fmt: skip
+    html = client.get(f"/movies/{movie.id}?tab=cast").get_data(as_text=True)
+    assert "Sigourney Weaver" in html and "Ripley" in html
+    assert "the cast is locked" in html and "No cast yet" not in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert "nobody" not in html
+    actor = db.Actor.create(name="Tom Skerritt", name_normalized="tom skerritt", tmdb_id=4139)
+    db.MovieActor.create(movie=movie, actor=actor, role="Dallas", order=0)
+    html = client.get(f"/movies/{movie.id}?tab=cast").get_data(as_text=True)
+    assert "Tom Skerritt" in html and "Sigourney Weaver" not in html  # its own cast: the NFO's goes
