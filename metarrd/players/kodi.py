@@ -291,6 +291,39 @@ class Kodi:
         )
         return [e for e in (result or {}).get("episodes") or [] if "episodeid" in e]
 
+    def forget_images(self, folder: str) -> int:
+        """Drop Kodi's cached copies of the images below a Kodi-form `folder`; how many.
+
+        Kodi's texture cache is keyed by the image's path and checks a local file for changes
+        only once a day (`lasthashcheck`), and a JSON-RPC refresh invalidates nothing (the item
+        it refreshes carries no art: VideoLibraryRefreshingJob). So a poster republished under
+        the same name would keep showing the old picture. Removed entries are cached again from
+        the new file the next time Kodi shows them. A Kodi that refuses these calls only logs a
+        warning: the refresh itself still counts."""
+        try:
+            result = self.call(
+                "Textures.GetTextures",
+                {
+                    "filter": {"field": "url", "operator": "startswith", "value": folder},
+                    "properties": ["url"],
+                },
+            )
+        except PlayerProtocolError as exc:
+            log.warning("%s; cached images of %s not dropped", exc, folder)
+            return 0
+        removed = 0
+        for texture in (result or {}).get("textures") or []:
+            textureid = texture.get("textureid") if isinstance(texture, dict) else None
+            if not isinstance(textureid, int):
+                continue
+            try:
+                self.call("Textures.RemoveTexture", {"textureid": textureid})
+            except PlayerProtocolError as exc:  # removed meanwhile (Kodi cleans its cache)
+                log.debug("%s", exc)
+                continue
+            removed += 1
+        return removed
+
     def refresh_movie(self, movieid: int) -> None:
         api = self.api()
         self.call(
@@ -432,7 +465,7 @@ def deliver(
     ]
     steps += show_scans
     results: dict[int, PlayerError | None] = {}
-    refreshed, refreshed_shows, pushed, scanned = 0, 0, 0, []
+    refreshed, refreshed_shows, pushed, forgotten, scanned = 0, 0, 0, 0, []
     stop: PlayerError | None = None
     deadline = time.monotonic() + BATCH_SECONDS
     for kind, arg, members in steps:
@@ -445,9 +478,11 @@ def deliver(
             continue
         try:
             if kind == "refresh":
+                forgotten += kodi.forget_images(pathmap.kodi_folder(members[0].mapped_folder))
                 kodi.refresh_movie(arg)
                 refreshed += 1
             elif kind == "refresh_show":
+                forgotten += kodi.forget_images(pathmap.kodi_folder(members[0].mapped_folder))
                 kodi.refresh_show(arg)
                 refreshed_shows += 1
             elif kind == "push_show":
@@ -477,4 +512,6 @@ def deliver(
         done.append(f"refreshed {refreshed_shows} known show(s)")
     if pushed:
         done.append(f"updated {pushed} known episode(s) in place")
+    if forgotten:
+        done.append(f"dropped {forgotten} cached image(s) of theirs")
     return results, done + scanned

@@ -159,6 +159,7 @@ class FakeKodi(FakeServer):
         movies: dict[int, str] | None = None,
         shows: dict[int, tuple[str, dict[str, str]]] | None = None,
         episodes: dict[int, dict[str, Any]] | None = None,
+        textures: dict[int, str] | None = None,
         busy_polls: int = 0,
         scan_polls: int = 1,
         port: int = 0,
@@ -171,6 +172,8 @@ class FakeKodi(FakeServer):
         self.shows = dict(shows or {})  # tvshowid -> (show folder with "/", uniqueid)
         # episodeid -> its details as GetEpisodes gives them, with "tvshowid"
         self.episodes = {k: dict(v) for k, v in (episodes or {}).items()}
+        # the texture cache: textureid -> url (what Kodi shows for that image until removed)
+        self.textures = dict(textures or {})
         self.on_scan: Any = None  # called with the directory of each Scan (what it adds)
         self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
         self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
@@ -327,6 +330,36 @@ class FakeKodi(FakeServer):
         if self.shows.pop(tvshowid, None) is None:
             raise ValueError("no such show")
         self.episodes = {k: e for k, e in self.episodes.items() if e.get("tvshowid") != tvshowid}
+        return "OK"
+
+    def rpc_Textures_GetTextures(self, params):
+        # Kodi's List.Filter.Textures: a rule on `url` (TextureDatabase.cpp CTextureRule)
+        flt = params.get("filter")
+        if flt is not None:
+            if not isinstance(flt, dict) or flt.get("field") not in ("url", "cachedurl"):
+                raise ValueError("filter must be a rule on url")
+            if flt.get("operator") not in ("is", "startswith", "contains"):
+                raise ValueError("bad operator")
+        value = (flt or {}).get("value", "")
+        op = (flt or {}).get("operator")
+        found = [
+            {"textureid": k, **({"url": url} if "url" in params.get("properties", []) else {})}
+            for k, url in sorted(self.textures.items())
+            if flt is None
+            or op == "is"
+            and url == value
+            or op == "startswith"
+            and url.startswith(value)
+            or op == "contains"
+            and value in url
+        ]
+        return {"textures": found}
+
+    def rpc_Textures_RemoveTexture(self, params):
+        if set(params) != {"textureid"}:
+            raise ValueError("textureid is the only parameter")
+        if self.textures.pop(params["textureid"], None) is None:
+            raise ValueError("no such texture")
         return "OK"
 
     def rpc_VideoLibrary_Scan(self, params):

@@ -70,6 +70,46 @@ def test_known_movie_gets_refreshed_not_scanned(make_rt, tmp_path):
     assert states("Living room") == ["sent"]
 
 
+def test_a_refreshed_movie_drops_kodis_cached_copies_of_its_images(make_rt, tmp_path):
+    """Kodi caches an image by its path and looks at a local file again only once a day; a
+    JSON-RPC RefreshMovie invalidates nothing (Kodi's VideoLibraryRefreshingJob clears the art
+    of the item it is given, and RefreshMovie gives one without art). A new poster written as
+    `Heat (1995)-poster.jpg` again kept showing the old one: its cache entries must go."""
+    folder = "smb://nas/movies/Heat (1995)/"
+    textures = {
+        1: folder + "Heat (1995)-poster.jpg",
+        2: folder + "Heat (1995)-fanart.jpg",
+        3: folder + ".actors/Al_Pacino.jpg",
+        4: "smb://nas/movies/Heat 2 (2026)/Heat 2 (2026)-poster.jpg",  # another movie's
+        5: "https://image.tmdb.org/t/p/original/x.jpg",
+    }
+    with FakeKodi(
+        sources=["smb://nas/movies/"], movies={42: folder + "Heat (1995).mkv"}, textures=textures
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+
+        [report] = process_notifications(rt)
+
+    assert sorted(kodi.textures) == [4, 5]
+    assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 42, "ignorenfo": False}]
+    assert "dropped 3 cached image(s) of theirs" in report.done
+    assert states("Living room") == ["sent"]
+
+
+def test_a_kodi_that_refuses_the_texture_calls_still_gets_the_refresh(make_rt, tmp_path):
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    with FakeKodi(sources=["smb://nas/movies/"], movies={42: file}) as kodi:
+        kodi.rpc_Textures_GetTextures = None  # "Method not found." as from an older Kodi
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+
+        process_notifications(rt)
+
+    assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 42, "ignorenfo": False}]
+    assert states("Living room") == ["sent"]
+
+
 def test_a_known_stack_with_commas_in_its_name_gets_refreshed_not_scanned(make_rt, tmp_path):
     """Kodi's `file` for a stack is `stack://<part> , <part>` with every "," of a name doubled
     (`CStackDirectory::ConstructStackPath`; the first part's folder is left as it is). Read

@@ -78,6 +78,23 @@ def test_a_known_show_is_refreshed_without_its_episodes_then_scanned_for_new_one
     assert report.sent == 1 and kodi.violations == []
 
 
+def test_a_refreshed_show_drops_kodis_cached_copies_of_its_images(make_rt, tmp_path):
+    """Season posters and episode thumbs keep their names when republished: Kodi's cached
+    copies under the show folder go, so it reads the new files (see the movie test)."""
+    shows = {7: (f"smb://nas/tv/{BB}/", IDS)}
+    textures = {
+        1: f"smb://nas/tv/{BB}/season01-poster.jpg",
+        2: f"smb://nas/tv/{BB}/Season 1/{BB} S01E01-thumb.jpg",
+        3: "smb://nas/tv/Other/poster.jpg",
+    }
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, textures=textures) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, tmdb_id=1396))
+        [report] = process_notifications(rt)
+    assert sorted(kodi.textures) == [3]
+    assert report.sent == 1
+
+
 def test_a_refused_refresh_leaves_the_show_to_retry(make_rt, tmp_path):
     with FakeKodi(sources=["smb://nas/tv/"], shows={7: (f"smb://nas/tv/{BB}/", IDS)}) as kodi:
         kodi.rpc_VideoLibrary_RefreshTVShow = lambda params: (_ for _ in ()).throw(
