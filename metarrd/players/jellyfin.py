@@ -1,4 +1,5 @@
-"""Jellyfin: one `POST /Library/Media/Updated` naming every changed folder.
+"""Jellyfin: one `POST /Library/Media/Updated` naming every changed item (a movie's video file,
+a disc's or show's folder).
 
 Authenticated with `Authorization: MediaBrowser Token="<token>"` (the form Jellyfin accepts
 whatever its legacy-authorization setting). Jellyfin debounces these reports (about 60 s) and
@@ -13,7 +14,7 @@ from typing import Any
 
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
-from metarrd.players.plan import Target, per_folder
+from metarrd.players.plan import Target
 from metarrd.players.transport import Endpoint, PlayerError, PlayerProtocolError
 
 log = logging.getLogger(__name__)
@@ -57,16 +58,25 @@ class Jellyfin:
             for loc in f.get("Locations") or []
         ]
 
-    def media_updated(self, folders: Sequence[str]) -> None:
-        body = {"Updates": [{"Path": f, "UpdateType": "Modified"} for f in folders]}
+    def media_updated(self, paths: Sequence[str]) -> None:
+        body = {"Updates": [{"Path": p, "UpdateType": "Modified"} for p in paths]}
         self.endpoint.request(
             "POST", "/Library/Media/Updated", headers=self._auth(), json=body, want_json=False
         )
 
 
+def reported_path(target: Target) -> str:
+    """The path whose nearest Jellyfin item is the published one: a movie's video file (its
+    item's path; the movie folder is no item, so the library folder above it would be
+    refreshed whole), a disc's or a show's folder (their items' paths)."""
+    if target.is_show or target.is_disc:
+        return target.mapped_folder
+    return target.mapped_path
+
+
 def deliver(
     player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
 ) -> tuple[dict[int, PlayerError | None], list[str]]:
-    folders = [g.mapped_folder for g in per_folder(targets)]
-    Jellyfin(player, http).media_updated(folders)
-    return {t.key: None for t in targets}, [f"reported {len(folders)} changed folder(s)"]
+    paths = list(dict.fromkeys(reported_path(t) for t in targets))
+    Jellyfin(player, http).media_updated(paths)
+    return {t.key: None for t in targets}, [f"reported {len(paths)} changed item(s)"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import posixpath
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -394,11 +395,55 @@ class FakeKodi(FakeServer):
 
 
 class FakeJellyfin(FakeServer):
-    def __init__(self, *, token: str = "jf-key", locations: list[str] | None = None, port=0):
+    """`items` are the paths of what the library holds: a movie's is its video file (a disc's
+    its folder), a series' its folder; each library folder (`locations`) is an item too.
+    `refreshed` is what the reported paths make Jellyfin refresh, worked out as its
+    LibraryMonitor.CreateRefresher and FileRefresher.GetAffectedBaseItem do (10.10): the
+    nearest item up each path, and two reported siblings rebased onto their parent folder."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "jf-key",
+        locations: list[str] | None = None,
+        items: list[str] | None = None,
+        port=0,
+    ):
         super().__init__(port)
         self.token = token
         self.locations = locations or []
+        self.items = set(items or []) | set(self.locations)
         self.updates: list[list[dict]] = []
+
+    @property
+    def refreshed(self) -> set[str]:
+        refreshers: list[tuple[list[str], list[str]]] = []  # ([its path], affected paths)
+        for update in (u for batch in self.updates for u in batch):
+            path = update["Path"]
+            for where, affected in refreshers:
+                if path == where[0]:
+                    break
+                if path.startswith(where[0] + "/"):
+                    affected.append(path)
+                    break
+                if where[0].startswith(path + "/"):
+                    where[0] = path
+                    affected.append(path)
+                    break
+                if posixpath.dirname(path) == posixpath.dirname(where[0]):
+                    where[0] = posixpath.dirname(path)
+                    affected += [where[0], path]
+                    break
+            else:
+                refreshers.append(([path], [path]))
+        found = set()
+        for _where, affected in refreshers:
+            for path in affected:
+                while path and path != "/" and path not in self.items:
+                    path = posixpath.dirname(path)
+                if path in self.items:
+                    found.add(path)
+        return found
 
     def _authorised(self, req: Request) -> bool:
         return req.headers.get("authorization") == f'MediaBrowser Token="{self.token}"'

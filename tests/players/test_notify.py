@@ -70,9 +70,9 @@ def test_a_batch_reaches_kodi_jellyfin_and_plex_each_with_targeted_requests(make
     assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 5, "ignorenfo": False}]
     assert kodi.scans == ["smb://nas/movies/Alien (1979)/", "smb://nas/movies/Ran (1985)/"]
     assert kodi.violations == []
-    # Jellyfin: one request naming every changed folder, with the MediaBrowser token header
+    # Jellyfin: one request naming every changed video, with the MediaBrowser token header
     assert jelly.updates == [
-        [{"Path": f"/media/movies/{t}", "UpdateType": "Modified"} for t in TITLES]
+        [{"Path": f"/media/movies/{t}/{t}.mkv", "UpdateType": "Modified"} for t in TITLES]
     ]
     posts = [r for r in jelly.requests if r.method == "POST"]
     assert len(posts) == 1
@@ -87,6 +87,34 @@ def test_a_batch_reaches_kodi_jellyfin_and_plex_each_with_targeted_requests(make
     for name in ("Kodi", "Jelly", "Plex"):
         assert states(name) == ["sent"] * 3
     assert db.Event.select().where(db.Event.kind == "notify.done").count() == 3
+
+
+def test_jellyfin_refreshes_the_published_movies_not_their_whole_library(make_rt, tmp_path):
+    """Jellyfin refreshes the nearest item up each reported path. A movie's item is its video
+    file (MovieResolver), so a reported movie folder reached the library folder itself: every
+    publish refreshed the whole library (and two folders side by side are rebased onto their
+    parent anyway). The video file reaches the movie alone; a new one still reaches the
+    library folder, which is how Jellyfin finds it."""
+    root = str(tmp_path / "movies")
+    known = [
+        "/media/movies/Alien (1979)/Alien (1979).mkv",
+        "/media/movies/Heat (1995)/Heat (1995).mkv",
+    ]
+    with (
+        FakeKodi() as kodi,
+        FakeJellyfin(locations=["/media/movies"], items=known) as jelly,
+        FakePlex() as plex,
+    ):
+        rt = make_rt(players(kodi, jelly, plex, root)[1:2])
+        for title in TITLES[:2]:
+            queue(add_movie(rt, f"{title}/{title}.mkv"))
+        process_notifications(rt)
+        assert jelly.refreshed == set(known)
+
+        queue(add_movie(rt, f"{TITLES[2]}/{TITLES[2]}.mkv"))
+        process_notifications(rt, now=later(seconds=10))
+        assert "/media/movies" in jelly.refreshed  # a new movie: the library folder finds it
+    assert states("Jelly") == ["sent"] * 3
 
 
 def test_plex_refreshes_the_parent_when_many_folders_changed(make_rt, tmp_path):
@@ -163,8 +191,8 @@ def test_notifications_within_the_window_wait_and_go_together(make_rt, tmp_path)
 
     assert jelly.updates == [
         [
-            {"Path": "/media/movies/A", "UpdateType": "Modified"},
-            {"Path": "/media/movies/B", "UpdateType": "Modified"},
+            {"Path": "/media/movies/A/A.mkv", "UpdateType": "Modified"},
+            {"Path": "/media/movies/B/B.mkv", "UpdateType": "Modified"},
         ]
     ]
     assert due_in(rt) is None
