@@ -292,7 +292,7 @@ class Kodi:
         return [e for e in (result or {}).get("episodes") or [] if "episodeid" in e]
 
     def forget_images(self, folder: str) -> int:
-        """Drop Kodi's cached copies of the images below a Kodi-form `folder`; how many.
+        """Drop Kodi's cached copies of the images below a Kodi-form show `folder`; how many.
 
         Kodi's texture cache is keyed by the image's path and checks a local file for changes
         only once a day (`lasthashcheck`), and a JSON-RPC refresh invalidates nothing (the item
@@ -300,16 +300,41 @@ class Kodi:
         the same name would keep showing the old picture. Removed entries are cached again from
         the new file the next time Kodi shows them. A Kodi that refuses these calls only logs a
         warning: the refresh itself still counts."""
+        return self._forget({"field": "url", "operator": "startswith", "value": folder}, folder)
+
+    def forget_movie_images(self, movieid: int, target: Target) -> int:
+        """Drop Kodi's cached copies of a movie's own images (its art and actor images below its
+        folder, as Kodi lists them): not the folder's, which in a folder of several movies (or
+        a library without movie folders) would be every movie's."""
         try:
             result = self.call(
-                "Textures.GetTextures",
-                {
-                    "filter": {"field": "url", "operator": "startswith", "value": folder},
-                    "properties": ["url"],
-                },
+                "VideoLibrary.GetMovieDetails",
+                {self.api().name("movieid"): movieid, "properties": ["art", "cast"]},
             )
         except PlayerProtocolError as exc:
-            log.warning("%s; cached images of %s not dropped", exc, folder)
+            log.warning("%s; cached images of %s not dropped", exc, target.mapped_path)
+            return 0
+        details = (result or {}).get("moviedetails") or {}
+        urls = [str(u) for u in (details.get("art") or {}).values()]
+        urls += [str(c.get("thumbnail", "")) for c in details.get("cast") or []]
+        paths = sorted(
+            {
+                path
+                for path in map(kodi_tv.image_path, urls)
+                if path and pathmap.is_under(pathmap.parent(path), target.mapped_folder)
+            }
+        )
+        removed = 0
+        for i in range(0, len(paths), 50):
+            rules = [{"field": "url", "operator": "is", "value": p} for p in paths[i : i + 50]]
+            removed += self._forget({"or": rules}, target.mapped_path)
+        return removed
+
+    def _forget(self, rule: dict[str, Any], what: str) -> int:
+        try:
+            result = self.call("Textures.GetTextures", {"filter": rule, "properties": ["url"]})
+        except PlayerProtocolError as exc:
+            log.warning("%s; cached images of %s not dropped", exc, what)
             return 0
         removed = 0
         for texture in (result or {}).get("textures") or []:
@@ -478,7 +503,7 @@ def deliver(
             continue
         try:
             if kind == "refresh":
-                forgotten += kodi.forget_images(pathmap.kodi_folder(members[0].mapped_folder))
+                forgotten += kodi.forget_movie_images(arg, members[0])
                 kodi.refresh_movie(arg)
                 refreshed += 1
             elif kind == "refresh_show":

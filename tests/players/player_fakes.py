@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 @dataclass
@@ -161,6 +161,7 @@ class FakeKodi(FakeServer):
         shows: dict[int, tuple[str, dict[str, str]]] | None = None,
         episodes: dict[int, dict[str, Any]] | None = None,
         textures: dict[int, str] | None = None,
+        movie_details: dict[int, dict[str, Any]] | None = None,
         busy_polls: int = 0,
         scan_polls: int = 1,
         port: int = 0,
@@ -175,6 +176,8 @@ class FakeKodi(FakeServer):
         self.episodes = {k: dict(v) for k, v in (episodes or {}).items()}
         # the texture cache: textureid -> url (what Kodi shows for that image until removed)
         self.textures = dict(textures or {})
+        # movieid -> {"art": {type: "image://<encoded path>/"}, "cast": [{..., "thumbnail"}]}
+        self.movie_details = dict(movie_details or {})
         self.on_scan: Any = None  # called with the directory of each Scan (what it adds)
         self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
         self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
@@ -333,28 +336,49 @@ class FakeKodi(FakeServer):
         self.episodes = {k: e for k, e in self.episodes.items() if e.get("tvshowid") != tvshowid}
         return "OK"
 
+    def _texture_matches(self, rule: Any, url: str) -> bool:
+        """Kodi's List.Filter.Textures: a rule on `url`, or `and`/`or` of rules (CTextureRule;
+        an `image://` value is compared unwrapped)."""
+        if not isinstance(rule, dict):
+            raise ValueError("a filter is an object")
+        for combine, test in (("and", all), ("or", any)):
+            if combine in rule:
+                if not isinstance(rule[combine], list):
+                    raise ValueError(f"{combine} takes a list")
+                return test(self._texture_matches(r, url) for r in rule[combine])
+        if rule.get("field") not in ("url", "cachedurl"):
+            raise ValueError("filter must be a rule on url")
+        value = str(rule.get("value", ""))
+        if value.startswith("image://") and value.endswith("/"):
+            value = unquote(value[len("image://") : -1])
+        op = rule.get("operator")
+        if op == "is":
+            return url == value
+        if op == "startswith":
+            return url.startswith(value)
+        if op == "contains":
+            return value in url
+        raise ValueError("bad operator")
+
     def rpc_Textures_GetTextures(self, params):
-        # Kodi's List.Filter.Textures: a rule on `url` (TextureDatabase.cpp CTextureRule)
         flt = params.get("filter")
-        if flt is not None:
-            if not isinstance(flt, dict) or flt.get("field") not in ("url", "cachedurl"):
-                raise ValueError("filter must be a rule on url")
-            if flt.get("operator") not in ("is", "startswith", "contains"):
-                raise ValueError("bad operator")
-        value = (flt or {}).get("value", "")
-        op = (flt or {}).get("operator")
         found = [
             {"textureid": k, **({"url": url} if "url" in params.get("properties", []) else {})}
             for k, url in sorted(self.textures.items())
-            if flt is None
-            or op == "is"
-            and url == value
-            or op == "startswith"
-            and url.startswith(value)
-            or op == "contains"
-            and value in url
+            if flt is None or self._texture_matches(flt, url)
         ]
         return {"textures": found}
+
+    def rpc_VideoLibrary_GetMovieDetails(self, params):
+        movieid = params.get("movieId" if self.camel else "movieid")
+        if movieid not in self.movies:
+            raise ValueError("no such movie")
+        details = self.movie_details.get(movieid, {})
+        props = params.get("properties", [])
+        moviedetails = {"movieid": movieid, "label": self.movies[movieid]}
+        for prop in props:
+            moviedetails[prop] = details.get(prop, {} if prop == "art" else [])
+        return {"moviedetails": moviedetails}
 
     def rpc_Textures_RemoveTexture(self, params):
         if set(params) != {"textureid"}:

@@ -18,6 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -178,6 +179,13 @@ class RealKodi:
         if "error" in answer:
             raise RuntimeError(f"{method}: {answer['error']}")
         return answer["result"]
+
+    def image(self, art_url: str) -> bytes:
+        """An image as Kodi serves it (`/image/<art url>`): from its texture cache, which this
+        fills when the image is not cached yet."""
+        resp = self.session.get(f"{self.url}/image/{quote(art_url, safe='')}", timeout=10)
+        resp.raise_for_status()
+        return resp.content
 
     def scanning(self) -> bool:
         answer = self.call("XBMC.GetInfoBooleans", {"booleans": ["Library.IsScanningVideo"]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from urllib.parse import quote
 
 from player_fakes import FakeKodi
 from player_helpers import add_movie, free_port, later, queue, states
@@ -70,28 +71,61 @@ def test_known_movie_gets_refreshed_not_scanned(make_rt, tmp_path):
     assert states("Living room") == ["sent"]
 
 
+def image(path: str) -> str:
+    """An image path as Kodi's JSON-RPC gives it: `image://<url-encoded path>/`."""
+    return "image://" + quote(path, safe="()") + "/"
+
+
 def test_a_refreshed_movie_drops_kodis_cached_copies_of_its_images(make_rt, tmp_path):
     """Kodi caches an image by its path and looks at a local file again only once a day; a
     JSON-RPC RefreshMovie invalidates nothing (Kodi's VideoLibraryRefreshingJob clears the art
     of the item it is given, and RefreshMovie gives one without art). A new poster written as
-    `Heat (1995)-poster.jpg` again kept showing the old one: its cache entries must go."""
+    `Heat (1995)-poster.jpg` again kept showing the old one (seen with Kodi 20.1 in
+    test_real_kodi): the cache entries of the movie's images must go, and only those: this
+    folder holds a second movie, whose images stay cached."""
     folder = "smb://nas/movies/Heat (1995)/"
+    poster, fanart, actor = (
+        folder + "Heat (1995)-poster.jpg",
+        folder + "Heat (1995)-fanart.jpg",
+        folder + ".actors/Al_Pacino.jpg",
+    )
     textures = {
-        1: folder + "Heat (1995)-poster.jpg",
-        2: folder + "Heat (1995)-fanart.jpg",
-        3: folder + ".actors/Al_Pacino.jpg",
-        4: "smb://nas/movies/Heat 2 (2026)/Heat 2 (2026)-poster.jpg",  # another movie's
+        1: poster,
+        2: fanart,
+        3: actor,
+        4: folder + "Heat 2 (2026)-poster.jpg",  # the other movie of this folder
         5: "https://image.tmdb.org/t/p/original/x.jpg",
+        6: "video@" + folder + "Heat (1995).mkv",  # a frame Kodi took of the video
     }
+    details = {
+        42: {
+            "art": {
+                "poster": image(poster),
+                "fanart": image(fanart),
+                "icon": "image://DefaultVideo.png/",
+                "thumb": image("video@" + folder + "Heat (1995).mkv"),
+            },
+            "cast": [
+                {"name": "Al Pacino", "role": "Hanna", "order": 0, "thumbnail": image(actor)},
+                {
+                    "name": "Val Kilmer",
+                    "role": "Chris",
+                    "order": 2,
+                    "thumbnail": image(textures[5]),
+                },
+            ],
+        }
+    }
+    movies = {42: folder + "Heat (1995).mkv", 43: folder + "Heat 2 (2026).mkv"}
     with FakeKodi(
-        sources=["smb://nas/movies/"], movies={42: folder + "Heat (1995).mkv"}, textures=textures
+        sources=["smb://nas/movies/"], movies=movies, textures=textures, movie_details=details
     ) as kodi:
         rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
         queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
 
         [report] = process_notifications(rt)
 
-    assert sorted(kodi.textures) == [4, 5]
+    assert sorted(kodi.textures) == [4, 5, 6]
     assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 42, "ignorenfo": False}]
     assert "dropped 3 cached image(s) of theirs" in report.done
     assert states("Living room") == ["sent"]

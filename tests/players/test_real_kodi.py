@@ -211,13 +211,30 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     before = {m["file"]: m["movieid"] for m in all_movies(kodi)}
     matrix = db.Movie.get(db.Movie.path == str(library / MOVIES[0] / PARTS[MOVIES[0]][0]))
+    # Kodi shows the poster (its web server caches it, as the GUI would); then a new picture
+    # takes the poster's file name. Kodi's cache is keyed by path and a refresh invalidates
+    # nothing: the republish must drop the cached copy or Kodi shows the old poster for a day
+    poster_url = details_of(kodi, kodi_file(library / MOVIES[0]))["art"]["poster"]
+    poster = Path(image_path(poster_url))
+    old_picture = kodi.image(poster_url)
+    old_cache = {t["textureid"] for t in cached_textures(kodi, str(poster))}
+    assert old_cache, "Kodi did not cache the poster it served"
+    new_poster = library / MOVIES[1] / f"{MOVIES[1]}-poster.jpg"
+    assert new_poster.read_bytes() != poster.read_bytes()
     set_field(matrix.id, "title", NEW_TITLE)
     assert db.Movie.get_by_id(matrix.id).publish_state == db.OUTDATED
     result = publish_item(rt, matrix)
     assert [Path(p).name for p in result.written] == [f"{MOVIES[0]}.nfo"], str(result)
     assert result.players == ["Real Kodi"], str(result)
+    shutil.copyfile(new_poster, poster)  # as if this publish had written a new poster
     [sent] = players.process_notifications(rt)
-    assert sent.sent == 1 and sent.done == ["refreshed 1 known movie(s)"], sent
+    heat_poster = details_of(kodi, kodi_file(library / MOVIES[1]))["art"]["poster"]
+    assert kodi.image(poster_url) != old_picture, "Kodi still shows the old poster"
+    assert kodi.image(poster_url) == kodi.image(heat_poster)
+    # (Kodi's home screen may cache the new file again at once: under a new id)
+    assert not old_cache & {t["textureid"] for t in cached_textures(kodi, str(poster))}
+    assert sent.sent == 1 and sent.done[0] == "refreshed 1 known movie(s)", sent
+    assert re.fullmatch(r"dropped \d+ cached image\(s\) of theirs", sent.done[1]), sent
     kodi.wait_for("re-read the NFO", lambda: any(m["title"] == NEW_TITLE for m in all_movies(kodi)))
     after = {m["file"]: m["movieid"] for m in all_movies(kodi)}
     assert after.keys() == before.keys()
@@ -299,7 +316,10 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     assert expected.episodes[1, 5][0] == NEW_EPISODE_TITLE
     [sent] = players.process_notifications(rt)
     assert sent.sent == 1, sent
-    assert sent.done == [
+    # Kodi's home screen cached some of the show's images: their cached copies are dropped
+    dropped = [d for d in sent.done if re.fullmatch(r"dropped \d+ cached image\(s\) of theirs", d)]
+    assert len(dropped) == 1, sent
+    assert [d for d in sent.done if d not in dropped] == [
         "refreshed 1 known show(s)",
         "updated 2 known episode(s) in place",
         f"scanned {folder}/ for new episodes",
@@ -542,6 +562,13 @@ def notification_states() -> list[str]:
 
 def all_movies(kodi: RealKodi) -> list[dict]:
     return kodi.call("VideoLibrary.GetMovies", {"properties": ["file", "title"]}).get("movies", [])
+
+
+def cached_textures(kodi: RealKodi, path: str) -> list[dict]:
+    """Kodi's texture cache entries for an image file."""
+    flt = {"field": "url", "operator": "is", "value": path}
+    answer = kodi.call("Textures.GetTextures", {"filter": flt, "properties": ["url"]})
+    return answer.get("textures") or []
 
 
 def details_of(kodi: RealKodi, file: str) -> dict:
