@@ -231,8 +231,8 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     heat_poster = details_of(kodi, kodi_file(library / MOVIES[1]))["art"]["poster"]
     assert kodi.image(poster_url) != old_picture, "Kodi still shows the old poster"
     assert kodi.image(poster_url) == kodi.image(heat_poster)
-    # (Kodi's home screen may cache the new file again at once: under a new id)
-    assert not old_cache & {t["textureid"] for t in cached_textures(kodi, str(poster))}
+    # (serving it cached the new file again: its texture id may be the old one's, which
+    # SQLite gives out again once the highest row is gone; the picture served is what counts)
     assert sent.sent == 1 and sent.done[0] == "refreshed 1 known movie(s)", sent
     assert re.fullmatch(r"dropped \d+ cached image\(s\) of theirs", sent.done[1]), sent
     kodi.wait_for("re-read the NFO", lambda: any(m["title"] == NEW_TITLE for m in all_movies(kodi)))
