@@ -146,6 +146,24 @@ def file_id(st: os.stat_result) -> str:
 # --- names (pure) ---------------------------------------------------------------------------
 
 
+def is_empty_folder(folder: str | os.PathLike[str]) -> bool:
+    """Does `folder` hold nothing at all? A library root that does is taken for a share not
+    mounted (its mount point), not for a library whose every movie was deleted: a scan of it
+    marks nothing missing, as Sonarr and Radarr skip the scan of an empty root folder. False
+    when it cannot be listed (the walk reports that)."""
+    try:
+        entries = os.scandir(folder)
+    except OSError:
+        return False
+    try:
+        return next(iter(entries), None) is None
+    except OSError:
+        return False
+    finally:
+        if hasattr(entries, "close"):
+            entries.close()
+
+
 def _fold(name: str) -> str:
     return (name if name.isascii() else unicodedata.normalize("NFC", name)).casefold()
 

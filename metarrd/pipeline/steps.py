@@ -32,6 +32,7 @@ from metarrd.pipeline.chain import (
     after_scan,
 )
 from metarrd.runtime import Runtime
+from metarrd.walk import is_empty_folder
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +133,12 @@ def _items_on(path: str) -> bool:
 
 def _vanished(rt: Runtime, path: str) -> bool:
     """A folder gone from a library that is there: never the library itself, nor a folder of
-    one whose root is missing (a share not mounted: its items are not gone)."""
+    one whose root is missing or empty (a share not mounted, its mount point left: its items
+    are not gone)."""
     root = deepest_folder(path, [lib.path for lib in rt.config.library])
     if root is None or os.path.normpath(path) == root or not os.path.isdir(root):
+        return False
+    if is_empty_folder(root):
         return False
     return not os.path.exists(path)
 

@@ -63,6 +63,7 @@ from metarrd.scan.streams import (
 )
 from metarrd.walk import (
     FoundVideo,
+    is_empty_folder,
     is_stack_folder,
     leads_out,
     not_walked_for,
@@ -148,6 +149,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         log.warning("library %s: %s: %s", lib.name, root, reason)
         report.errors.append((str(root), f"library {lib.name!r}: {reason}"))
         db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")
+        return report
+    if unmounted(lib, library, report):
         return report
     scope = [_with_its_stack(top, root) for top in scope or [root]]
 
@@ -339,6 +342,24 @@ def _with_its_stack(top: Path, root: Path) -> Path:
     if folder != root and is_inside(folder, root) and is_stack_folder(folder.name):
         return folder.parent
     return top
+
+
+EMPTY_ROOT = "library folder is empty (a share not mounted?): nothing is marked missing"
+
+
+def unmounted(lib: LibraryConfig, library: db.Library, report: ScanReport) -> bool:
+    """Is the library's root empty while items of it are not missing? Then it is taken for a
+    share not mounted (its mount point is left, empty) and not scanned: a scan of it would mark
+    every item missing. Reported as the scan's error; the next scan of a root that holds
+    anything decides as usual."""
+    if not is_empty_folder(lib.path):
+        return False
+    if not db.Movie.select().where(db.Movie.library == library, ~db.Movie.missing).exists():
+        return False  # a new, empty library: nothing to keep
+    log.warning("library %s: %s: %s", lib.name, lib.path, EMPTY_ROOT)
+    report.errors.append((lib.path, f"library {lib.name!r}: {EMPTY_ROOT}"))
+    db.record_event("scan.failed", f"Library {lib.name}: {lib.path} {EMPTY_ROOT}", level="error")
+    return True
 
 
 def _led_out(rt: Runtime, lib: LibraryConfig, top: Path, report: ScanReport) -> bool:

@@ -58,6 +58,7 @@ from metarrd.scan.stage import (
     apply_nfo_values,
     date_added_from_mtime,
     out_of_sight,
+    unmounted,
 )
 from metarrd.scan.streams import StreamDetails, StreamReadError, read_stream_details
 from metarrd.scan.tv_nfo import (
@@ -119,6 +120,8 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
         reason = "library folder does not exist" if not root.exists() else "not a folder"
         report.errors.append((str(root), f"library {lib.name!r}: {reason}"))
         db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")
+        return report
+    if unmounted(lib, library, report):
         return report
     scope = scope or [root]
 

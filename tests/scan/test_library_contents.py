@@ -511,3 +511,36 @@ def test_a_stack_whose_first_part_arrives_last_keeps_its_item(tmp_path, make_rt,
     [movie] = db.Movie.select()
     assert movie.path == str(one) and movie.parts == [str(one), str(two)] and not movie.missing
     assert scan(rt).unchanged == 1
+
+
+def test_an_empty_library_root_is_a_share_not_mounted_and_marks_nothing_missing(tmp_path, make_rt):
+    """A NAS share unmounted while the daemon runs leaves its mount point: an empty folder. A
+    scan of it found no video and marked every movie of the library missing (a 24-hour rescan
+    later, or a remount the watcher never sees, brought them back). Sonarr and Radarr skip the
+    scan of a root folder that is empty for this reason (Sonarr's DiskScanService:
+    "Series' root folder (…) is empty"). Now it is the scan's error and nothing is missing; a
+    movie deleted from a library that still holds something is still missing."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    heat = put(movies, "Heat (1995)/Heat (1995).mkv")
+    put(movies, "Alien (1979)/Alien (1979).mkv")
+    assert len(scan(rt).new) == 2
+    away = tmp_path / "away"
+    movies.rename(away)  # the umount: the mount point stays, empty
+    movies.mkdir()
+
+    report = scan(rt)
+    assert report.missing == [] and not db.Movie.select().where(db.Movie.missing).exists()
+    assert report.errors and "empty" in report.errors[0][1]
+    assert db.Event.select().where(db.Event.kind == "scan.failed").exists()
+    # the watcher's scan of a vanished movie folder, in the empty mount point
+    from metarrd.pipeline.steps import _vanished
+
+    assert not _vanished(rt, str(heat.parent))
+
+    movies.rmdir()
+    away.rename(movies)  # mounted again
+    again = scan(rt)
+    assert again.unchanged == 2 and not (again.new or again.changed or again.missing)
+    shutil.rmtree(heat.parent)  # a real deletion is still one
+    assert scan(rt).missing == [db.Movie.get(db.Movie.path == str(heat)).id]

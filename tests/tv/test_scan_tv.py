@@ -911,3 +911,21 @@ def test_episodes_renamed_with_their_season_folder_keep_their_items(tv_rt, tmp_p
     for item_id in ids.values():
         item = db.Movie.get_by_id(item_id)
         assert Path(item.path).parent.name == "Season 01" and item.title == "My own title"
+
+
+def test_an_empty_tv_root_is_a_share_not_mounted_and_marks_nothing_missing(tv_rt, tmp_path):
+    """The TV library's share unmounted (its mount point left empty): no show nor episode is
+    marked missing, the scan says why (as Sonarr's DiskScanService skips an empty root folder)."""
+    root = tmp_path / "tv"
+    put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    assert scan(tv_rt).new
+    away = tmp_path / "away"
+    root.rename(away)
+    root.mkdir()
+    report = scan(tv_rt)
+    assert report.missing == [] and not db.Movie.select().where(db.Movie.missing).exists()
+    assert any("empty" in reason for _, reason in report.errors)
+    root.rmdir()
+    away.rename(root)
+    again = scan(tv_rt)
+    assert not (again.new or again.changed or again.missing)
