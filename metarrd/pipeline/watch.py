@@ -22,6 +22,11 @@ The full rescan at start (and after a watcher thread restarts) is enqueued only 
 library is watched: a change made between that scan's walk and the first inotify watch would
 be seen by neither, and its item would keep a path that no longer exists until the next full
 rescan.
+
+Every `ROOT_CHECK_SECONDS` the watch looks whether a library root is still the folder it
+watches (a share mounted or unmounted there, the folder or its symlink replaced, a missing root
+come back): inotify keeps watching the folder it opened, so the library is watched again and a
+full rescan queued.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import logging
 import os
 import queue as queue_mod
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -62,9 +68,21 @@ RESTART_FIRST_SECONDS = 1.0  # a watcher thread that died is restarted after thi
 RESTART_MAX_SECONDS = 300.0  # ...up to this
 WATCH_READY_SECONDS = 60.0  # the start-up rescan waits this long at most for the watches
 HEALTHY_AFTER_SECONDS = 120.0  # a thread that ran this long before dying starts the backoff over
+ROOT_CHECK_SECONDS = 10.0  # how often a watched library root is checked for being another folder
 _FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORECASE)
 
 Stat = tuple[int, int] | None  # (size, mtime_ns), None when the path is gone
+
+
+def folder_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the folder at `path`, through symlinks; None when it is no folder. A
+    share mounted (or unmounted) on a library root, a root folder swapped, a symlinked root
+    pointed elsewhere: another identity, which inotify, watching the folder it opened, misses."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
 
 
 def stat_of(path: str) -> Stat:
@@ -329,7 +347,8 @@ class Watcher:
         poll_ms = int(min(lib.poll_seconds for lib in libs) * 1000)
         names = ", ".join(lib.name for lib in libs)
         while not self.stop_event.is_set():
-            roots = [lib.path for lib in libs if Path(lib.path).is_dir()]
+            seen = {lib.path: folder_identity(lib.path) for lib in libs}
+            roots = [lib.path for lib in libs if seen[lib.path] is not None]
             for lib in libs:
                 if lib.path not in roots:
                     log.error(
@@ -344,13 +363,14 @@ class Watcher:
                 continue
             how = f"polling every {poll_ms / 1000:g}s" if polling else "inotify"
             log.info("watching %s (%s)", names, how)
+            signals = _FirstAskSignals(self.stop_event, self._now_watching, watching, seen)
             try:
                 for changes in watchfiles.watch(
                     *roots,
                     watch_filter=self._interesting,
                     debounce=400,
                     step=50,
-                    stop_event=_FirstAskSignals(self.stop_event, self._now_watching, watching),
+                    stop_event=signals,
                     rust_timeout=1000,
                     yield_on_timeout=False,
                     force_polling=polling,
@@ -361,7 +381,17 @@ class Watcher:
                 ):
                     for change, path in changes:
                         self.events.put((change.name, path))
-                return
+                if self.stop_event.is_set() or signals.replaced is None:
+                    return
+                log.warning(
+                    "library folder %s is another folder now (a share mounted or unmounted "
+                    "there, the folder or its symlink replaced): watching it again, then a "
+                    "full rescan",
+                    display(signals.replaced),
+                )
+                watching.clear()
+                self._full_scan_when_watching(f"{display(signals.replaced)} replaced")
+                continue
             except RuntimeError as exc:  # watchfiles: 'Unable to decode path "…\\xE9…"'
                 if polling or "decode" not in str(exc).lower():
                     raise  # the supervisor restarts us (a fresh poll snapshot) and rescans
@@ -554,20 +584,35 @@ _WAKE = ("", "")  # an event the handler takes for "look again now", not a chang
 class _FirstAskSignals:
     """The `stop_event` given to watchfiles: it is asked `is_set()` only from inside its wait,
     after RustNotify has set up every watch (inotify's recursive watches, or the poller's first
-    snapshot): the first question says the watch is live."""
+    snapshot): the first question says the watch is live. Every `ROOT_CHECK_SECONDS` it also
+    looks whether a library root is another folder than the one watched (or one that was no
+    folder is one now): then it says "stop", with `replaced` naming that root, and the watcher
+    watches again."""
 
     def __init__(
         self,
         stop: threading.Event,
         on_first: Callable[[threading.Event], None],
         watching: threading.Event,
+        roots: dict[str, tuple[int, int] | None] | None = None,
     ) -> None:
         self.stop, self.on_first, self.watching = stop, on_first, watching
+        self.roots = roots or {}
+        self.replaced: str | None = None
+        self.next_check = time.monotonic() + ROOT_CHECK_SECONDS
 
     def is_set(self) -> bool:
         if not self.watching.is_set():
             self.on_first(self.watching)
-        return self.stop.is_set()
+        if self.stop.is_set():
+            return True
+        if self.roots and time.monotonic() >= self.next_check:
+            self.next_check = time.monotonic() + ROOT_CHECK_SECONDS
+            for path, identity in self.roots.items():
+                if folder_identity(path) != identity:
+                    self.replaced = path
+                    return True
+        return False
 
 
 def _videos_under(folder: str, root: str, limit: int = 10_000, *, tv: bool = False) -> list[str]:

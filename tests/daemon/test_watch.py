@@ -892,3 +892,51 @@ def test_show_season_and_episode_nfos_edited_elsewhere_reach_their_items(
     job = jobs.enqueue_scan([str(show)])
     assert ", 0 changed," in db.Job.get_by_id(job.id).message
     rt.close()
+
+
+@pytest.mark.parametrize("how", ["folder", "symlink"])
+def test_a_library_root_replaced_while_watched_is_watched_again(
+    config_factory, tmp_path, monkeypatch, how
+):
+    """A share mounted again on its mount point (or unmounted: the empty mount point shows), a
+    library folder swapped for another (`mv`), a symlinked root pointed elsewhere: inotify still
+    watched the folder it had opened, and nothing the user copied into the library was seen until
+    the daily rescan. The watcher now notices the root is another folder, watches it again and
+    queues a full rescan."""
+    from metarrd.pipeline import watch
+    from metarrd.runtime import open_runtime
+
+    monkeypatch.setattr(watch, "ROOT_CHECK_SECONDS", 0.2, raising=False)
+    root = tmp_path / "movies"
+    first, second = tmp_path / "share-a", tmp_path / "share-b"
+    first.mkdir()
+    second.mkdir()
+    if how == "symlink":
+        root.symlink_to(first)
+    else:
+        root.mkdir()
+    config = config_factory(
+        library=[{"name": "Movies", "path": str(root)}],
+        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
+    )
+    rt = open_runtime(config)
+    calls: list = []
+    w = Watcher(config, enqueue=calls.append)
+    w.start(full_scan_now=False)
+    try:
+        assert _wait_for(lambda: w.watching["watch"].is_set())
+        if how == "symlink":
+            link = tmp_path / "new-link"
+            link.symlink_to(second)
+            link.replace(root)  # `ln -sfn`, atomically
+        else:
+            root.rename(first / "old")
+            root.mkdir()
+        assert _wait_for(lambda: None in calls, 10), f"no rescan of the new root: {calls}"
+        folder = root / "Heat (1995)"
+        folder.mkdir()
+        (folder / "Heat (1995).mkv").write_bytes(os.urandom(1000))
+        assert _wait_for(lambda: [str(folder)] in calls, 10), f"never scanned: {calls}"
+    finally:
+        w.stop()
+        rt.close()
