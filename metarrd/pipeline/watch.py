@@ -393,6 +393,20 @@ class Watcher:
                 self._full_scan_when_watching(f"{display(signals.replaced)} replaced")
                 continue
             except RuntimeError as exc:  # watchfiles: 'Unable to decode path "…\\xE9…"'
+                if not polling and "watch limit reached" in str(exc).lower():
+                    # a folder made while watching could not be watched (notify's MaxFilesWatch,
+                    # "error in underlying watcher"): what changes there was not seen
+                    log.warning(
+                        "%s: inotify watch limit reached (%s); polling every %ds instead, and a "
+                        "full rescan (raise fs.inotify.max_user_watches to get inotify back)",
+                        names,
+                        display(str(exc)),
+                        poll_ms // 1000,
+                    )
+                    polling = True
+                    watching.clear()
+                    self._full_scan_when_watching("inotify watch limit reached")
+                    continue
                 if polling or "decode" not in str(exc).lower():
                     raise  # the supervisor restarts us (a fresh poll snapshot) and rescans
                 log.error(
@@ -405,9 +419,10 @@ class Watcher:
                 polling = True
                 continue
             except OSError as exc:
-                if not polling and "limit" in str(exc).lower():
+                if not polling and "watch limit reached" in str(exc).lower():
                     log.warning(
-                        "%s: inotify watch limit reached (%s); polling every %ds instead",
+                        "%s: inotify watch limit reached (%s); polling every %ds instead (raise "
+                        "fs.inotify.max_user_watches to get inotify back)",
                         names,
                         exc,
                         poll_ms // 1000,

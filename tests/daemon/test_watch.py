@@ -940,3 +940,52 @@ def test_a_library_root_replaced_while_watched_is_watched_again(
     finally:
         w.stop()
         rt.close()
+
+
+# what watchfiles 1.x raises when inotify_add_watch says ENOSPC (notify's ErrorKind::MaxFilesWatch,
+# "OS file watch limit reached."): an OSError while it sets up the watches, and, since notify
+# 8.2 reports a folder it could not watch later (notify-rs #698), watchfiles' "error in underlying
+# watcher" RuntimeError out of a running watch
+_LIMIT_AT_START = OSError('OS file watch limit reached. about ["/srv/movies/Heat (1995)"]')
+_LIMIT_LATER = RuntimeError(
+    'error in underlying watcher: OS file watch limit reached. about ["/srv/movies/New (2024)"]'
+)
+
+
+@pytest.mark.parametrize("error", [_LIMIT_AT_START, _LIMIT_LATER], ids=["at-start", "later"])
+def test_the_inotify_watch_limit_falls_back_to_polling_with_a_rescan(
+    config_factory, tmp_path, monkeypatch, error
+):
+    """A 50,000-folder library over `fs.inotify.max_user_watches`. Reached while watching (a
+    new folder inotify could not watch), the watcher thread died with a traceback, /healthz
+    said it was restarting, and it started inotify again at the edge of the limit. Now both
+    fall back to polling that library, and a full rescan finds what the lost watch missed."""
+    import watchfiles
+
+    from metarrd.runtime import open_runtime
+
+    config = config_factory(daemon={"settle_seconds": 0.3, "full_rescan_hours": 0})
+    rt = open_runtime(config)
+    calls: list = []
+    polled: list = []
+
+    def fake_watch(*roots, stop_event, force_polling, **kwargs):
+        if not force_polling:
+            if isinstance(error, OSError):
+                raise error
+            stop_event.is_set()  # the watches are live...
+            raise error  # ...then a new folder cannot be watched
+        polled.append(roots)
+        while not stop_event.is_set():
+            time.sleep(0.05)
+        yield from ()
+
+    monkeypatch.setattr(watchfiles, "watch", fake_watch)
+    w = Watcher(config, enqueue=calls.append)
+    w.start(full_scan_now=isinstance(error, OSError))
+    try:
+        assert _wait_for(lambda: polled and None in calls, 10), (polled, calls)
+        assert w.restarts == 0 and w.status()["watch"] == "ok"
+    finally:
+        w.stop()
+        rt.close()
