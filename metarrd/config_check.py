@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 from metarrd.config import Config, Problem, collect_problems, entry_key, find_config_path
+from metarrd.files import network_filesystem
 
 MIN_WEBHOOK_TOKEN_LENGTH = 16  # shorter: `config check` warns (the webhooks still take it)
 
@@ -86,6 +87,17 @@ def _library_folders(config: Config) -> list[Problem]:
             found.append(Problem("error", f"{key}.path", f"{folder} is not a folder"))
         elif not os.access(folder, os.R_OK | os.X_OK):
             found.append(Problem("error", f"{key}.path", f"{folder} is not readable by this user"))
+        elif not lib.poll and (fstype := network_filesystem(folder)) is not None:
+            found.append(
+                Problem(
+                    "warning",
+                    f"{key}.poll",
+                    f"{folder} is on a {fstype} share: inotify does not see a change made there "
+                    "by another machine (the NAS, Radarr on another host), and a new movie waits "
+                    "for a webhook or the periodic rescan; set poll = true to poll it every "
+                    "poll_seconds",
+                )
+            )
         real = folder.resolve()
         for other_key, other in seen:
             if real == other:

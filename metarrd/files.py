@@ -16,6 +16,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -69,6 +70,35 @@ def is_utf8(path: os.PathLike | str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+MOUNTINFO = Path("/proc/self/mountinfo")
+# file systems where inotify sees only what this machine does, not another machine's change
+NETWORK_FILESYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "afs", "ncpfs"}
+    | {"fuse.sshfs", "fuse.rclone", "fuse.glusterfs", "fuse.s3fs", "fuse.davfs2", "davfs"}
+)
+
+
+def network_filesystem(path: os.PathLike | str) -> str | None:
+    """The type of the network file system holding `path` (`cifs`, `nfs4`, `fuse.sshfs`...), by
+    the deepest mount point above its real path in /proc/self/mountinfo; None for a local one,
+    or when that cannot be told (not Linux)."""
+    real = os.path.realpath(path)
+    best, kind = "", None
+    try:
+        lines = MOUNTINFO.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        if "-" not in fields[6:]:
+            continue
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+        fstype = fields[fields.index("-", 6) + 1]
+        if is_inside(real, point) and len(point) >= len(best):
+            best, kind = point, fstype
+    return kind if kind in NETWORK_FILESYSTEMS else None
 
 
 class _Library(Protocol):

@@ -226,3 +226,55 @@ def test_a_jellyfin_or_plex_without_its_token_is_a_warning(tmp_path, capsys):
     assert 'warning: player "Plex".token: empty: Plex refuses' in err
     assert "username and password are for Kodi" in err
     assert 'player "Kodi"' not in err
+
+
+def _mountinfo(tmp_path: Path, movies: Path, fstype: str, source: str) -> Path:
+    """/proc/self/mountinfo as the kernel writes it (proc(5)), with the library on a share;
+    a space in a mount point is written \\040."""
+    info = tmp_path / "mountinfo"
+    info.write_text(
+        "22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+        "27 1 8:2 / / rw,relatime shared:1 - ext4 /dev/sda2 rw\n"
+        f"98 27 0:52 / {str(movies).replace(' ', chr(92) + '040')} rw,relatime shared:60 - "
+        f"{fstype} {source} rw,vers=3.1.1,cache=strict\n"
+    )
+    return info
+
+
+@pytest.mark.parametrize(
+    "fstype, source",
+    [("cifs", "//nas/movies"), ("nfs4", "nas:/volume1/movies"), ("fuse.sshfs", "nas:/movies")],
+)
+def test_a_library_on_a_network_share_watched_by_inotify_is_a_warning(
+    tmp_path, capsys, monkeypatch, fstype, source
+):
+    """inotify sees no change another machine makes on a CIFS, NFS or SSHFS share (the NAS's
+    own download client, Radarr on another host): the watcher stays silent and a new movie waits
+    for the daily rescan. `config check` says so and names `poll = true`."""
+    from metarrd import files
+
+    movies = tmp_path / "my movies"
+    movies.mkdir()
+    monkeypatch.setattr(files, "MOUNTINFO", _mountinfo(tmp_path, movies, fstype, source))
+    text = _good(tmp_path).replace(f"{tmp_path}/movies", str(movies))
+    status, out, err = _check(tmp_path, text, capsys)
+    assert status == 0, err
+    assert f'warning: library "Movies".poll: {movies} is on a {fstype} share' in err
+    assert "poll = true" in err
+
+    polled = text.replace('path = "', 'poll = true\npath = "', 1)
+    status, out, err = _check(tmp_path, polled, capsys)
+    assert status == 0 and "share" not in err, err
+
+
+def test_a_library_on_a_local_disk_is_no_warning(tmp_path, capsys, monkeypatch):
+    from metarrd import files
+
+    movies = tmp_path / "movies"
+    movies.mkdir()
+    monkeypatch.setattr(files, "MOUNTINFO", _mountinfo(tmp_path, movies, "ext4", "/dev/sdb1"))
+    status, out, err = _check(tmp_path, _good(tmp_path), capsys)
+    assert status == 0 and "share" not in err, err
+    assert files.network_filesystem(movies) is None
+    monkeypatch.setattr(files, "MOUNTINFO", tmp_path / "no-such-file")  # not Linux: no guess
+    assert files.network_filesystem(movies) is None

@@ -45,7 +45,7 @@ from pathlib import Path
 from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import Config, LibraryConfig
-from metarrd.files import display, is_utf8
+from metarrd.files import display, is_utf8, network_filesystem
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.walk import (
     NOT_UTF8,
@@ -272,6 +272,15 @@ class Watcher:
     def start(self, *, full_scan_now: bool = True) -> None:
         inotify = [lib for lib in self.config.library if not lib.poll]
         polled = [lib for lib in self.config.library if lib.poll]
+        for lib in inotify:
+            if (fstype := network_filesystem(lib.path)) is not None:
+                log.warning(
+                    "library %s: %s is on a %s share: inotify does not see a change made there "
+                    "by another machine; set poll = true for it (docs/daemon.md)",
+                    lib.name,
+                    display(lib.path),
+                    fstype,
+                )
         sources = [("watch", inotify, False)] if inotify else []
         sources += [(f"poll-{lib.name}", [lib], True) for lib in polled]
         for name, _libs, _polling in sources:

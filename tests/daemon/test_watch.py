@@ -989,3 +989,31 @@ def test_the_inotify_watch_limit_falls_back_to_polling_with_a_rescan(
     finally:
         w.stop()
         rt.close()
+
+
+def test_a_library_on_a_network_share_watched_by_inotify_is_a_warning_at_start(
+    config_factory, tmp_path, monkeypatch, caplog
+):
+    """A CIFS share watched by inotify sees nothing another machine copies in: the daemon's log
+    says so when it starts watching, naming `poll = true` (`config check` warns too)."""
+    from metarrd import files
+    from metarrd.runtime import open_runtime
+
+    movies = tmp_path / "movies"
+    info = tmp_path / "mountinfo"
+    info.write_text(
+        "27 1 8:2 / / rw,relatime shared:1 - ext4 /dev/sda2 rw\n"
+        f"98 27 0:52 / {movies} rw,relatime shared:60 - cifs //nas/movies rw,vers=3.1.1\n"
+    )
+    monkeypatch.setattr(files, "MOUNTINFO", info)
+    config = config_factory(daemon={"full_rescan_hours": 0})
+    rt = open_runtime(config)
+    w = Watcher(config, enqueue=lambda paths: None)
+    monkeypatch.setattr(w, "_watch_source", lambda libs, polling, watching: w.stop_event.wait())
+    with caplog.at_level("WARNING", logger="metarrd.pipeline.watch"):
+        w.start(full_scan_now=False)
+    w.stop()
+    rt.close()
+    assert any(
+        "is on a cifs share" in r.message and "poll = true" in r.message for r in caplog.records
+    )
