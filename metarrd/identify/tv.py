@@ -283,6 +283,26 @@ def _numbered(episodes: list[dict], show: db.Movie, season_type: str) -> list[di
     return kept
 
 
+def _placement(ep: dict) -> dict[str, int] | None:
+    """Where a special (season 0) airs among the regular episodes, from TheTVDB's episode:
+    `{"after_season": n}` (`airsAfterSeason`: after that season's last episode), else
+    `{"before_season": s, "before_episode": e}` (`airsBeforeSeason`/`airsBeforeEpisode`);
+    None when TheTVDB does not say. Publish writes it as Kodi's `<displayafterseason>` or
+    `<displayseason>`/`<displayepisode>`, as Sonarr's Kodi metadata does."""
+
+    def number(key: str) -> int | None:
+        value = ep.get(key)
+        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        return value if ok else None
+
+    if after := number("airsAfterSeason"):
+        return {"after_season": after}
+    if before := number("airsBeforeSeason"):
+        episode = number("airsBeforeEpisode")
+        return {"before_season": before, **({"before_episode": episode} if episode else {})}
+    return None
+
+
 class _Guide:
     """TMDB's seasons of one show, fetched once each; TheTVDB's episodes in each season type
     the show's order needs, fetched once each."""
@@ -407,6 +427,8 @@ class _Guide:
             if other is not None:
                 theirs = (other.get("seasonNumber"), other.get("number"))
                 ref["tvdb_numbering"] = list(theirs)
+                if season == 0 and (placement := _placement(other)):
+                    ref["placement"] = placement
                 if theirs != (season, ref["episode"]):
                     ref["numbering_note"] = (f"S{season:02d}E{ref['episode']:02d} (TMDB) is "
                                              f"S{theirs[0]:02d}E{theirs[1]:02d} (TheTVDB)")  # fmt: skip
@@ -464,6 +486,8 @@ class _Guide:
                      "aired": ep.get("aired") or None,
                      "runtime": runtime if isinstance(runtime, int) and runtime > 0 else None},
         }  # fmt: skip
+        if season == 0 and (placement := _placement(ep)):
+            ref["placement"] = placement
         try:
             found = self.rt.tmdb.find(str(tvdb_id), "tvdb_id").get("tv_episode_results") or []
         except NotFound:

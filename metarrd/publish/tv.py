@@ -651,6 +651,7 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
                 actors=guests,
                 date_added=ep.date_added,
                 extra=tuple(users[i].get("extra") or ()),
+                placement=ref.get("placement"),
                 **streams,
             )
         )

@@ -135,6 +135,9 @@ class EpisodeData:
     subtitles: tuple[SubtitleDetails, ...] = ()
     date_added: datetime | None = None
     extra: tuple[str, ...] = field(default=())  # serialized elements of the user's block
+    # a special's place among the regular episodes (identify/tv.py `_placement`):
+    # {"after_season": n} or {"before_season": s, "before_episode": e}
+    placement: dict[str, int] | None = None
 
 
 def episode_guide(tmdb_id: int | None, tvdb_id: int | None, imdb_id: str | None) -> str | None:
@@ -208,6 +211,7 @@ def _episode(ep: EpisodeData, end: int | None = None) -> etree._Element:
     nfo._sub(root, "episode", str(int(ep.episode)))
     if end is not None:
         nfo._sub(root, "episodenumberend", str(int(end)))
+    _placement(root, ep)
     nfo._sub(root, "plot", ep.plot)
     if ep.runtime and ep.runtime > 0:
         nfo._sub(root, "runtime", str(int(ep.runtime)))
@@ -227,6 +231,26 @@ def _episode(ep: EpisodeData, end: int | None = None) -> etree._Element:
     for element in nfo._extra_elements(ep.extra, EPISODE_OWNED):
         root.append(element)
     return root
+
+
+_PLACEMENT = ("displayseason", "displayepisode", "displayafterseason")
+
+
+def _placement(root: etree._Element, ep: EpisodeData) -> None:
+    """A special's place among the regular episodes, as Kodi reads it (`displayafterseason`,
+    else `displayseason` + `displayepisode`; Jellyfin reads the same names) and Sonarr writes
+    it. The user's own block's placement wins (it is kept as theirs)."""
+    place = ep.placement or {}
+    if ep.season != 0 or not place:
+        return
+    if any(el.tag in _PLACEMENT for el in nfo._parsed(ep.extra)):
+        return
+    if after := place.get("after_season"):
+        nfo._sub(root, "displayafterseason", str(int(after)))
+    elif before := place.get("before_season"):
+        nfo._sub(root, "displayseason", str(int(before)))
+        if episode := place.get("before_episode"):
+            nfo._sub(root, "displayepisode", str(int(episode)))
 
 
 def _users_aired(extra: Iterable[str]) -> str | None:

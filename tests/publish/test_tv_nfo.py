@@ -267,3 +267,29 @@ def test_a_multi_episode_nfo_says_its_own_last_episode_never_the_users_stale_one
 
 def _blocks(data: bytes) -> list[etree._Element]:
     return list(etree.fromstring(b"<all>" + data.split(b"?>", 1)[1] + b"</all>"))
+
+
+def test_a_specials_place_is_written_as_kodi_and_sonarr_write_it():
+    """Sonarr's Kodi metadata (`Extras/Metadata/Consumers/Xbmc/XbmcMetadata.cs`): a season-0
+    episode aired after a season gets `<displayafterseason>`, else one aired before an episode
+    `<displayseason>` + `<displayepisode>`; Kodi's `ParseNative` and Jellyfin's
+    `EpisodeNfoParser` read those names. The user's own placement is kept instead of ours."""
+
+    def block(ep: EpisodeData) -> etree._Element:
+        return etree.fromstring(render_episodes([ep]).split(b"?>", 1)[1])
+
+    special = EpisodeData(title="Special", show_title="Show", season=0, episode=3)
+    after = block(replace(special, placement={"after_season": 2}))
+    assert after.findtext("displayafterseason") == "2" and after.find("displayseason") is None
+    before = block(replace(special, placement={"before_season": 3, "before_episode": 4}))
+    assert (before.findtext("displayseason"), before.findtext("displayepisode")) == ("3", "4")
+    assert before.find("displayafterseason") is None
+    users = block(
+        replace(special, placement={"after_season": 2}, extra=("<displayseason>5</displayseason>",))
+    )
+    assert (
+        users.findall("displayseason")[0].text == "5" and users.find("displayafterseason") is None
+    )
+    assert len(users.findall("displayseason")) == 1
+    regular = block(replace(special, season=1, placement={"before_season": 1}))
+    assert regular.find("displayseason") is None  # only a special is placed

@@ -211,3 +211,28 @@ def test_files_no_player_can_place_are_reported_with_their_reason(published):
         notes = preview_publish(rt, show).notes
         assert any(name in n and "gets no NFO" in n for n in notes), (folder, notes)
         assert any("without episodeguide" in n for n in notes), (folder, notes)
+
+
+def test_specials_are_placed_among_the_regular_episodes(tv_rt, tmp_path, monkeypatch, capsys):
+    """A special (S00) gets TheTVDB's `airsBeforeSeason`/`airsBeforeEpisode` as Kodi's
+    `<displayseason>`/`<displayepisode>` (Jellyfin reads the same names; Sonarr's Kodi metadata
+    writes them so): without them both players list every special only in "Specials", never
+    where it aired. A regular episode gets none."""
+    from metarrd import cli
+
+    from .conftest import put
+
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    show = tmp_path / "tv" / BB
+    put(show.parent, f"{BB}/Specials/Breaking Bad - S00E01 - Good Cop.mkv")
+    put(show.parent, f"{BB}/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    assert cli.main(["scan"]) == 0, capsys.readouterr()
+    assert cli.main(["enrich", "--all"]) == 0, capsys.readouterr()
+    assert cli.main(["publish", "--all"]) == 0, capsys.readouterr()
+    special = etree.parse(str(show / "Specials/Breaking Bad - S00E01 - Good Cop.nfo")).getroot()
+    # the simulator's TheTVDB places every special before S01E01 (tv_others.episode_record)
+    assert special.findtext("season") == "0" and special.findtext("episode") == "1"
+    assert special.findtext("displayseason") == "1" and special.findtext("displayepisode") == "1"
+    assert special.find("displayafterseason") is None
+    pilot = etree.parse(str(show / "Season 01/Breaking Bad - S01E01 - Pilot.nfo")).getroot()
+    assert pilot.find("displayseason") is None and pilot.find("displayepisode") is None
