@@ -380,6 +380,8 @@ class _Guide:
             refs = []
             for number in item.episodes:
                 season = self.season(item.season)
+                if isinstance(season, str) and item.season == 0:
+                    return self._tvdb_specials(item, season)
                 if isinstance(season, str):
                     return False, season, []
                 ep = season.get(number)
@@ -462,6 +464,17 @@ class _Guide:
             refs.append(self._tvdb_ref(season, number, ep))
         titles = ", ".join(r["title"] or "?" for r in refs)
         return True, f"{label} of {self.show.title} ({order_label(self.order)}): {titles}", refs
+
+    def _tvdb_specials(self, item: db.Movie, problem: str) -> tuple[bool, str, list[dict]]:
+        """A special of a show TMDB has no season 0 of, in TMDB's order: TheTVDB's season 0
+        (what Sonarr names specials by), joined to TMDB by id where TMDB has the episode
+        elsewhere; TMDB's own reason when TheTVDB has none either."""
+        keys = [(0, n) for n in item.episodes]
+        label = "S00" + "".join(f"E{n:02d}" for n in item.episodes)
+        ok, reason, refs = self._by_tvdb("official", keys, label)
+        if not ok:
+            return False, f"{problem}; {reason}", []
+        return True, f"{reason} (TheTVDB's specials: {problem})", refs
 
     def _aired_tvdb(self, aired: str) -> tuple[bool, str, list[dict]]:
         season_type = "dvd" if self.order == "dvd" else "official"

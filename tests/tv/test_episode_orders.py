@@ -84,7 +84,9 @@ def test_tvdb_aired_order_joins_tmdb_by_cross_id_and_publishes_that_order(
     train = episode(root, f"{FIREFLY}/Season 01/Firefly - S01E01 - The Train Job.mkv")
     assert train.tmdb_id == tv_catalog.get(1437).episode(1, 1).tmdb_id
     special = episode(root, f"{FIREFLY}/Firefly - S00E01 - Here's How It Was.mkv")
-    assert "TMDB has no season 0" in special.last_error
+    # TMDB has no season 0: the special is TheTVDB's S00E01 in TMDB's order too
+    assert special.identification_status == db.IDENTIFIED, special.last_error
+    assert special.tvdb_id and special.tmdb_id is None and special.last_error is None
 
     status, out, err = run("tv", "order", str(show.id), "tvdb")
     assert status == 0, err
@@ -291,3 +293,26 @@ def test_a_bug_while_the_order_is_applied_is_one_line_not_a_traceback(run, tmp_p
         "'NoneType' object is not subscriptable"
     ]
     assert "internal error: TypeError" in db.Movie.get_by_id(show.id).last_error
+
+
+def test_a_special_only_thetvdb_has_is_published_in_tmdbs_order(run, tmp_path, tv_catalog):
+    """TMDB has no season 0 of Firefly, TheTVDB has the making-of (what Sonarr names specials
+    by): in TMDB's order (the default) the special is TheTVDB's S00E01, not an error for good
+    that only switching the whole show to TheTVDB's order would clear."""
+    root = tmp_path / "tv"
+    rel = f"{FIREFLY}/Firefly - S00E01 - Here's How It Was.mkv"
+    put(root, rel)
+    put(root, f"{FIREFLY}/Season 01/Firefly - S01E01 - Serenity.mkv")
+    run("scan")
+    show = show_of(root, FIREFLY)
+    assert show.ordering == "tmdb:default"
+    special = episode(root, rel)
+    assert special.identification_status == db.IDENTIFIED, special.last_error
+    tvdb = tv_catalog.get(1437).tvdb_extra[0]
+    assert special.tvdb_id == tvdb.tvdb_id and special.tmdb_id is None
+    assert run("enrich", str(show.id))[0] == 0
+    assert run("publish", str(show.id))[0] == 0
+    [block] = nfo_blocks(root / rel)
+    assert (block.findtext("season"), block.findtext("episode")) == ("0", "1")
+    assert block.findtext("title") == "Here's How It Was: The Making of Firefly"
+    assert {u.get("type"): u.text for u in block.findall("uniqueid")} == {"tvdb": str(tvdb.tvdb_id)}
