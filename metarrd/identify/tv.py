@@ -14,6 +14,7 @@ show's `numbering_note` says so.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from metarrd import db
@@ -54,14 +55,37 @@ def tv_search_result(result: dict[str, Any]) -> SearchResult:
     )
 
 
+# TheTVDB (so Sonarr's folders) tells remakes apart by a country after the title: `The Office
+# (US)`, `Shameless (UK)`, `Ghosts (US)`; TMDB's name has no such tag, its `origin_country` says it
+_COUNTRY_TAG = re.compile(r"^(?P<title>.+?)\s*\((?P<country>US|UK|GB|AU|CA|NZ|IE|DE|FR)\)$")
+
+
+def country_tag(title: str) -> tuple[str, str | None]:
+    """`The Office (US)` -> ("The Office", "US"); `Shameless (UK)` -> ("Shameless", "GB"),
+    as TMDB's ISO 3166-1 `origin_country`; a title without the tag is returned as it is."""
+    m = _COUNTRY_TAG.match(title.strip())
+    if not m:
+        return title, None
+    country = m.group("country")
+    return m.group("title"), "GB" if country == "UK" else country
+
+
 def search_shows(rt: Runtime, title: str, year: int | None) -> list[Match]:
+    """TMDB's shows for a folder's title and year, ranked; a country tag (`The Office (US)`)
+    is searched without the tag and keeps only the shows of that country when any is."""
+    title, country = country_tag(title)
     seen: dict[int, SearchResult] = {}
+    countries: dict[int, list] = {}
     matches: list[Match] = []
     for attempt in search_plan(title, year):
         for result in rt.tmdb.search_tv(attempt["query"], attempt.get("year")):
             cand = tv_search_result(result)
             seen.setdefault(cand.tmdb_id, cand)
-        matches = rank_candidates(title, year, list(seen.values()))
+            countries.setdefault(cand.tmdb_id, result.get("origin_country") or [])
+        found = list(seen.values())
+        if country and any(country in countries[c.tmdb_id] for c in found):
+            found = [c for c in found if country in countries[c.tmdb_id]]
+        matches = rank_candidates(title, year, found)
         if matches and is_confident(matches):
             break
     return matches

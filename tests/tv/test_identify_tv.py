@@ -274,3 +274,25 @@ def test_a_bug_in_one_shows_scan_is_its_failure_line_without_a_traceback(
     assert len(err) == 1 and "Firefly (2002)" in err[0] and "TypeError" in err[0]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert any(r.exc_info for r in caplog.records)  # the traceback, for --verbose
+
+
+def test_a_country_tag_tells_two_shows_of_one_title_apart(tv_rt, tmp_path):
+    """TheTVDB, so Sonarr, names remakes `The Office (US)` / `The Office (UK)`; TMDB calls both
+    "The Office" and says the country in `origin_country`. The tag picks the show; without it
+    the two stay the user's choice."""
+    from .conftest import put
+
+    put(tmp_path / "tv", "The Office (US)/Season 01/The Office (US) - S01E02 - Diversity Day.mkv")
+    put(tmp_path / "tv", "The Office (UK)/Season 1/The Office (UK) - S01E01 - Downsize.mkv")
+    put(tmp_path / "tv", "The Office/Season 1/The Office - S01E01.mkv")
+    _scan_and_identify(tv_rt)
+    us = db.Movie.get(db.Movie.path == str(tmp_path / "tv/The Office (US)"))
+    uk = db.Movie.get(db.Movie.path == str(tmp_path / "tv/The Office (UK)"))
+    assert (us.tmdb_id, uk.tmdb_id) == (2316, 2996), (us.last_error, uk.last_error)
+    ep = db.Movie.get(db.Movie.path.endswith("Diversity Day.mkv"))
+    assert ep.identification_status == db.IDENTIFIED and ep.episode_refs[0]["title"] == (
+        "Diversity Day"
+    )
+    bare = db.Movie.get(db.Movie.path == str(tmp_path / "tv/The Office"))
+    assert bare.identification_status == db.UNIDENTIFIED
+    assert {c["tmdb_id"] for c in bare.candidates} >= {2316, 2996}
