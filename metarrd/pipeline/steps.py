@@ -233,8 +233,7 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
             # killed between this job's identify and its end (its follow-ups are queued with
             # its outcome) ran it again after the restart, and the item stayed identified,
             # never enriched (the soak test caught it once)
-            stages = workflow.all_stages(rt.config)
-            follow = after_identify(movie.id, True, job.manual, stages, movie.kind)
+            follow = _after_identify(rt, movie, job.manual)
             return Outcome("already identified", follow)
         return Outcome("already identified")
     outcome = identify_item(
@@ -247,9 +246,17 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
     )
     if not outcome.identified:
         return Outcome(f"left for review: {outcome.reason}")
+    return Outcome(outcome.reason, _after_identify(rt, movie, job.manual))
+
+
+def _after_identify(rt: Runtime, movie: db.Movie, manual: bool) -> list[Step]:
+    """What follows an identify. An episode identified alone (a new file in a known show: the
+    watcher's scan queues the episode, not its show) is enriched with its show, as a show's
+    identify is followed by the show's enrich; else its NFO was never written."""
     stages = workflow.all_stages(rt.config)
-    follow = after_identify(movie.id, True, job.manual, stages, movie.kind)
-    return Outcome(outcome.reason, follow)
+    if movie.kind == db.EPISODE and movie.show_id is not None:
+        return after_identify(movie.show_id, True, manual, stages, db.SHOW)
+    return after_identify(movie.id, True, manual, stages, movie.kind)
 
 
 def do_search(rt: Runtime, job: db.Job) -> Outcome:

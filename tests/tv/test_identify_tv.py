@@ -296,3 +296,29 @@ def test_a_country_tag_tells_two_shows_of_one_title_apart(tv_rt, tmp_path):
     bare = db.Movie.get(db.Movie.path == str(tmp_path / "tv/The Office"))
     assert bare.identification_status == db.UNIDENTIFIED
     assert {c["tmdb_id"] for c in bare.candidates} >= {2316, 2996}
+
+
+def test_a_new_episode_of_a_known_show_is_enriched_with_its_show(tv_rt, tmp_path):
+    """A file added to an identified show (the watcher's scan: not a Sonarr webhook, which
+    identifies the show by its ids) is identified alone; its show's enrich must follow, as it
+    follows a show's identify, else the episode never gets its NFO."""
+    from metarrd.pipeline import steps
+    from metarrd.pipeline.chain import Step
+
+    from .conftest import put
+
+    tv = tmp_path / "tv"
+    put(tv, "Better Call Saul (2015)/Season 1/Better Call Saul - S01E01 - Uno.mkv")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tv / "Better Call Saul (2015)"))
+    assert show.tmdb_id == 60059
+    put(tv, "Better Call Saul (2015)/Season 1/Better Call Saul - S01E02 - Mijo.mkv")
+    follow = after_scan_of(tv_rt, scan(tv_rt), {})
+    new = db.Movie.get(db.Movie.path.endswith("S01E02 - Mijo.mkv"))
+    assert [(s.kind, s.movie_id) for s in follow] == [("identify", new.id)]
+    job = db.Job.create(kind="identify", movie=new.id, key=f"identify:{new.id}", payload={})
+    outcome = steps.do_identify(tv_rt, job)
+    assert db.Movie.get_by_id(new.id).identification_status == db.IDENTIFIED, outcome.message
+    assert outcome.follow == [Step("enrich", show.id)]
+    # the daemon killed between that identify and its end: the job run again enriches too
+    assert steps.do_identify(tv_rt, job).follow == [Step("enrich", show.id)]
