@@ -180,6 +180,31 @@ def _episode_url_show_ids(show: db.Movie) -> dict[str, int]:
     return dict(next(iter(named))) if len(named) == 1 else {}
 
 
+# the reasons of an episode the provider does not list (yet): a new episode aired today is on
+# neither TMDB nor TheTVDB for hours, and the job chain matches it again later (chain.py)
+_UNLISTED = re.compile(r"\b(TMDB|TheTVDB) has no (episode|season)\b")
+
+
+def unlisted(episode: db.Movie) -> bool:
+    """An unmatched episode whose reason is that a provider does not list it (yet), not a
+    name that cannot be read."""
+    error = episode.last_error or ""
+    problem = (episode.hints or {}).get("name_problem")
+    return (
+        episode.identification_status == db.UNIDENTIFIED
+        and not problem
+        and bool(_UNLISTED.search(error))
+    )
+
+
+def unlisted_episodes(show: db.Movie) -> list[db.Movie]:
+    """The show's episodes `unlisted` says a provider does not list yet."""
+    query = db.Movie.select().where(
+        db.Movie.show == show.id, db.Movie.kind == db.EPISODE, ~db.Movie.missing
+    )
+    return [e for e in query if unlisted(e)]
+
+
 def _with_scan_errors(item: db.Movie, reason: str | None) -> str | None:
     parts = [*((item.hints or {}).get("scan_errors") or [])]
     return "; ".join(parts + ([reason] if reason else [])) or None

@@ -72,6 +72,20 @@ def after_enrich(movie_id: int, manual: bool, stages: dict[str, bool]) -> list[S
     return []
 
 
+# An episode the providers do not list yet (aired today: TMDB adds it within hours or days) is
+# matched again by itself after 1 h, 6 h, 24 h and 72 h; then its error is left to the user.
+EPISODE_RETRY_DELAYS = (3600.0, 21600.0, 86400.0, 259200.0)
+
+
+def retry_unlisted(episode_ids: Iterable[int], tries: int, stages: dict[str, bool]) -> list[Step]:
+    """Identify again later the episodes no provider lists yet (`tries` retries so far)."""
+    if not stages["identification"] or tries >= len(EPISODE_RETRY_DELAYS):
+        return []
+    payload = {"episode_retry": tries + 1}
+    delay = EPISODE_RETRY_DELAYS[tries]
+    return [Step("identify", i, dict(payload), delay=delay) for i in sorted(set(episode_ids))]
+
+
 # A publish that left pictures out (provider down) is completed by itself: again after 30 min,
 # 2 h, 8 h and 24 h, until nothing is missing; then the item keeps its warnings for the user.
 PICTURE_RETRY_DELAYS = (1800.0, 7200.0, 28800.0, 86400.0)

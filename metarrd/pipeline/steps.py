@@ -30,6 +30,7 @@ from metarrd.pipeline.chain import (
     after_notify,
     after_publish,
     after_scan,
+    retry_unlisted,
 )
 from metarrd.runtime import Runtime
 from metarrd.walk import is_empty_folder
@@ -244,9 +245,26 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
         source=job.payload.get("source"),
         **({"tvdb_id": tvdb_id} if tvdb_id else {}),  # a show's, from Sonarr
     )
+    later = _unlisted_again(rt, movie, job)
     if not outcome.identified:
-        return Outcome(f"left for review: {outcome.reason}")
-    return Outcome(outcome.reason, _after_identify(rt, movie, job.manual))
+        return Outcome(f"left for review: {outcome.reason}", later)
+    return Outcome(outcome.reason, _after_identify(rt, movie, job.manual) + later)
+
+
+def _unlisted_again(rt: Runtime, movie: db.Movie, job: db.Job) -> list[Step]:
+    """Episodes left unmatched because no provider lists them yet (a new episode aired today)
+    are identified again later, each by itself; an episode's retry counts its tries."""
+    if movie.kind not in (db.SHOW, db.EPISODE):
+        return []
+    from metarrd.identify.tv import unlisted, unlisted_episodes
+
+    stages = workflow.all_stages(rt.config)
+    if movie.kind == db.SHOW:
+        return retry_unlisted([e.id for e in unlisted_episodes(movie)], 0, stages)
+    fresh = db.Movie.get_or_none(db.Movie.id == movie.id)
+    if fresh is None or not unlisted(fresh):
+        return []
+    return retry_unlisted([fresh.id], int((job.payload or {}).get("episode_retry") or 0), stages)
 
 
 def _after_identify(rt: Runtime, movie: db.Movie, manual: bool) -> list[Step]:

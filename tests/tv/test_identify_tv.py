@@ -322,3 +322,35 @@ def test_a_new_episode_of_a_known_show_is_enriched_with_its_show(tv_rt, tmp_path
     assert outcome.follow == [Step("enrich", show.id)]
     # the daemon killed between that identify and its end: the job run again enriches too
     assert steps.do_identify(tv_rt, job).follow == [Step("enrich", show.id)]
+
+
+def test_an_episode_no_provider_lists_yet_is_matched_again_later(tv_rt, tmp_path):
+    """An episode aired today is on neither TMDB nor TheTVDB for hours: its file is matched
+    again after 1 h, 6 h, 24 h and 72 h (then its error is the user's), not failed for good.
+    A name that cannot be read is never tried again."""
+    from metarrd.pipeline import steps
+    from metarrd.pipeline.chain import EPISODE_RETRY_DELAYS, Step
+
+    from .conftest import put
+
+    tv = tmp_path / "tv"
+    put(tv, "Better Call Saul (2015)/Season 1/Better Call Saul - S01E01 - Uno.mkv")
+    put(tv, "Better Call Saul (2015)/Season 1/Better Call Saul - S01E99.mkv")
+    put(tv, "Better Call Saul (2015)/Specials/Better Call Saul - Special - Behind.mkv")
+    scan(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tv / "Better Call Saul (2015)"))
+    new = db.Movie.get(db.Movie.path.endswith("S01E99.mkv"))
+    job = db.Job.create(kind="identify", movie=show.id, key=f"identify:{show.id}", payload={})
+    outcome = steps.do_identify(tv_rt, job)
+    assert "TMDB has no episode S01E99" in db.Movie.get_by_id(new.id).last_error
+    again = [s for s in outcome.follow if s.kind == "identify"]
+    assert again == [Step("identify", new.id, {"episode_retry": 1}, delay=3600.0)]
+    delays = []
+    for tries in range(len(EPISODE_RETRY_DELAYS) + 1):
+        payload = {"episode_retry": tries} if tries else {}
+        job = db.Job.create(kind="identify", movie=new.id, key=f"identify:{new.id}",
+                            payload=payload)  # fmt: skip
+        follow = steps.do_identify(tv_rt, job).follow
+        delays += [s.delay for s in follow]
+        assert all(s.payload == {"episode_retry": tries + 1} for s in follow)
+    assert tuple(delays) == EPISODE_RETRY_DELAYS
