@@ -31,7 +31,7 @@ from metarrd.identify.stage import (
     manual_identify,
     search,
 )
-from metarrd.identify.tv import search_shows, set_episode_order
+from metarrd.identify.tv import search_shows, set_episode_order, unlisted, unlisted_episodes
 
 __all__ = [
     "EPISODE_ORDERS",
@@ -44,6 +44,8 @@ __all__ = [
     "order_label",
     "order_of",
     "set_episode_order",
+    "unlisted",
+    "unlisted_episodes",
     "parse_episode",
     "season_of_folder",
     "show_folder_hints",

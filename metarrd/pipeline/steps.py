@@ -256,7 +256,7 @@ def _unlisted_again(rt: Runtime, movie: db.Movie, job: db.Job) -> list[Step]:
     are identified again later, each by itself; an episode's retry counts its tries."""
     if movie.kind not in (db.SHOW, db.EPISODE):
         return []
-    from metarrd.identify.tv import unlisted, unlisted_episodes
+    from metarrd.identify import unlisted, unlisted_episodes
 
     stages = workflow.all_stages(rt.config)
     if movie.kind == db.SHOW:
