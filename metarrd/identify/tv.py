@@ -210,6 +210,16 @@ def _with_scan_errors(item: db.Movie, reason: str | None) -> str | None:
     return "; ".join(parts + ([reason] if reason else [])) or None
 
 
+def _default_order(rt: Runtime, source: str, tvdb_id: int | None) -> str:
+    """The order a show's file names count by, when nothing says otherwise: TheTVDB's aired
+    order for a show Sonarr sent (its webhook: Sonarr names every file by TheTVDB's numbers,
+    kodi-tv.md §3.4), where TheTVDB can be asked; else TMDB's. In TMDB's order such a show got
+    TMDB's data on TheTVDB-numbered files wherever the two split seasons or specials apart."""
+    if source == "webhook" and tvdb_id and rt.client("tvdb") is not None:
+        return "tvdb"
+    return "tmdb"
+
+
 def _identified(rt: Runtime, show: db.Movie, details: dict, source: str, candidates=None):
     external = details.get("external_ids") or {}
     tmdb_id = int(details["id"])
@@ -231,8 +241,10 @@ def _identified(rt: Runtime, show: db.Movie, details: dict, source: str, candida
                 setattr(show, column, value)
         if not show.is_locked("studios"):
             show.studios = [n["name"] for n in details.get("networks") or [] if n.get("name")]
-        if not show.ordering:  # a Jellyfin tvshow.nfo's <displayorder>, else TMDB's order
-            show.ordering = EPISODE_ORDERS[display_order(show.nfo_extra) or "tmdb"][0]
+        if not show.ordering:  # a Jellyfin tvshow.nfo's <displayorder>, else the default
+            show.ordering = EPISODE_ORDERS[
+                display_order(show.nfo_extra) or _default_order(rt, source, show.tvdb_id)
+            ][0]
         if candidates is not None:
             show.candidates = candidates
         show.identification_status = db.IDENTIFIED

@@ -316,3 +316,48 @@ def test_a_special_only_thetvdb_has_is_published_in_tmdbs_order(run, tmp_path, t
     assert (block.findtext("season"), block.findtext("episode")) == ("0", "1")
     assert block.findtext("title") == "Here's How It Was: The Making of Firefly"
     assert {u.get("type"): u.text for u in block.findall("uniqueid")} == {"tvdb": str(tvdb.tvdb_id)}
+
+
+def test_a_show_sonarr_sent_counts_by_thetvdbs_aired_order(tv_rt, tmp_path, tv_catalog):
+    """Sonarr names every file by TheTVDB's numbers (kodi-tv.md §3.4): a show its webhook
+    identifies follows TheTVDB's aired order at once, so Firefly's S01E01 is "The Train Job"
+    (TMDB's S01E02), not TMDB's S01E01; found by a scan, a show keeps TMDB's order; without
+    TheTVDB's key, TMDB's too (a TheTVDB order would match nothing)."""
+    from metarrd import workflow
+    from metarrd.identify import identify_item
+    from metarrd.scan import scan
+
+    root = tmp_path / "tv"
+    for rel in FIREFLY_FILES:
+        put(root, rel)
+    workflow.set_stage("identification", False)
+    scan(tv_rt)
+    show = show_of(root, FIREFLY)
+    identify_item(tv_rt, show, tmdb_id=1437, tvdb_id=78874, source="webhook")  # Sonarr's ids
+    assert show_of(root, FIREFLY).ordering == "tvdb:official"
+    train = episode(root, f"{FIREFLY}/Season 01/Firefly - S01E01 - The Train Job.mkv")
+    assert train.identification_status == db.IDENTIFIED, train.last_error
+    assert train.episode_refs[0]["title"] == "The Train Job"
+    assert train.tmdb_id == tv_catalog.get(1437).episode(1, 2).tmdb_id
+
+    db.Movie.update(ordering=None).where(db.Movie.id == show.id).execute()
+    identify_item(tv_rt, show_of(root, FIREFLY), tmdb_id=1437, source="folder")
+    assert show_of(root, FIREFLY).ordering == "tmdb:default"
+
+
+def test_without_thetvdb_a_show_sonarr_sent_keeps_tmdbs_order(tv_rt, tmp_path, monkeypatch):
+    from metarrd import workflow
+    from metarrd.identify import identify_item
+    from metarrd.scan import scan
+
+    root = tmp_path / "tv"
+    for rel in FIREFLY_FILES:
+        put(root, rel)
+    workflow.set_stage("identification", False)
+    scan(tv_rt)
+    real = type(tv_rt).client
+    monkeypatch.setattr(  # no [providers.tvdb] api_key
+        type(tv_rt), "client", lambda self, name: None if name == "tvdb" else real(self, name)
+    )
+    identify_item(tv_rt, show_of(root, FIREFLY), tmdb_id=1437, tvdb_id=78874, source="webhook")
+    assert show_of(root, FIREFLY).ordering == "tmdb:default"
