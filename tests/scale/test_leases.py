@@ -503,6 +503,9 @@ def test_a_scan_frozen_past_its_lease_does_not_mark_missing_a_file_back_since(rt
     import metarrd.scan.stage as stage
 
     item = make_item(rt)  # known, its file not there when the frozen scan walked
+    other = Path(db.Library.get().path) / "Alien (1979)" / "Alien (1979).mkv"
+    other.parent.mkdir(parents=True)  # the library holds other films (an empty root is a
+    other.write_bytes(b"\0" * 16)  # share not mounted: then the scan marks nothing at all)
     job = jobs.enqueue_scan(None)
     replaced = stage._replaced_in_place
 
