@@ -69,6 +69,7 @@ RESTART_MAX_SECONDS = 300.0  # ...up to this
 WATCH_READY_SECONDS = 60.0  # the start-up rescan waits this long at most for the watches
 HEALTHY_AFTER_SECONDS = 120.0  # a thread that ran this long before dying starts the backoff over
 ROOT_CHECK_SECONDS = 10.0  # how often a watched library root is checked for being another folder
+WATCH_LIMIT = "watch limit reached"  # notify's MaxFilesWatch ("OS file watch limit reached.")
 _FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORECASE)
 
 Stat = tuple[int, int] | None  # (size, mtime_ns), None when the path is gone
@@ -401,21 +402,31 @@ class Watcher:
                 watching.clear()
                 self._full_scan_when_watching(f"{display(signals.replaced)} replaced")
                 continue
-            except RuntimeError as exc:  # watchfiles: 'Unable to decode path "…\\xE9…"'
-                if not polling and "watch limit reached" in str(exc).lower():
-                    # a folder made while watching could not be watched (notify's MaxFilesWatch,
-                    # "error in underlying watcher"): what changes there was not seen
+            except (RuntimeError, OSError) as exc:
+                if not polling and WATCH_LIMIT in str(exc).lower():
+                    # inotify_add_watch said ENOSPC (notify's MaxFilesWatch): while the watches
+                    # were set up (an OSError), or later for a new folder (watchfiles' "error in
+                    # underlying watcher"), whose changes then went unseen: a full rescan
                     log.warning(
-                        "%s: inotify watch limit reached (%s); polling every %ds instead, and a "
-                        "full rescan (raise fs.inotify.max_user_watches to get inotify back)",
+                        "%s: inotify watch limit reached (%s); polling every %ds instead (raise "
+                        "fs.inotify.max_user_watches to get inotify back)",
                         names,
                         display(str(exc)),
                         poll_ms // 1000,
                     )
                     polling = True
-                    watching.clear()
-                    self._full_scan_when_watching("inotify watch limit reached")
+                    if watching.is_set():
+                        watching.clear()
+                        self._full_scan_when_watching("inotify watch limit reached")
                     continue
+                if isinstance(exc, OSError):
+                    log.error(
+                        "watching %s failed: %s; trying again in %ds", names, exc, RETRY_SECONDS
+                    )
+                    self._now_watching(watching)
+                    self.stop_event.wait(RETRY_SECONDS)
+                    continue
+                # watchfiles: 'Unable to decode path "…\\xE9…"'
                 if polling or "decode" not in str(exc).lower():
                     raise  # the supervisor restarts us (a fresh poll snapshot) and rescans
                 log.error(
@@ -427,20 +438,6 @@ class Watcher:
                 )
                 polling = True
                 continue
-            except OSError as exc:
-                if not polling and "watch limit reached" in str(exc).lower():
-                    log.warning(
-                        "%s: inotify watch limit reached (%s); polling every %ds instead (raise "
-                        "fs.inotify.max_user_watches to get inotify back)",
-                        names,
-                        exc,
-                        poll_ms // 1000,
-                    )
-                    polling = True
-                    continue
-                log.error("watching %s failed: %s; trying again in %ds", names, exc, RETRY_SECONDS)
-                self._now_watching(watching)
-                self.stop_event.wait(RETRY_SECONDS)
 
     def _now_watching(self, watching: threading.Event) -> None:
         if not watching.is_set():
