@@ -476,23 +476,11 @@ class Analyser:
         self.submit(self._guarded(small, self._pick_small_analysed, small), got, cpu=True)
 
     def _pick_small_analysed(self, small: Future, got: _Got) -> None:
-        source = got.data if got.data is not None else got.path
         try:
-            info, rel = analysts.run(
-                self.processes, analysts.examine_small, source, self.previews_dir, self.max_pixels
-            )
-        except ImageRejected:
-            small.set_result(None)  # the whole file's own analysis says what is wrong
-            return
-        except OSError as exc:
-            own = own_disk_error(exc)
-            if own is not None:
-                raise own from None  # to the waiter (`_guarded`)
+            info, rel = self._examine_rendition(got)
+        except (ImageRejected, OSError):  # the whole file's own analysis says what is wrong
             small.set_result(None)
             return
-        finally:
-            if got.path is not None:
-                got.path.unlink(missing_ok=True)
         small.set_result((info, rel, got.download.size))
 
     def _pick_landed(self, future: Future, url: str, small: Future, got: _Got) -> None:
@@ -515,25 +503,14 @@ class Analyser:
                     return
                 info, rel, spent = picture
                 done = AnalysisResult(url, size=got.download.size + spent)
-                self.submit(self._pick_checked, future, done, got.path, info.phash, rel, cpu=True)
+                self.submit(
+                    self._analyse, future, done, got.path, False, None, info.phash, rel, cpu=True
+                )
             except RuntimeError as exc:  # closed meanwhile: never leave the waiter hanging
                 got.path.unlink(missing_ok=True)
                 future.set_exception(exc)
 
         small.add_done_callback(analyse)
-
-    def _pick_checked(
-        self, future: Future, done: AnalysisResult, tmp: Path, phash: str, rel: str | None
-    ) -> None:
-        try:
-            outcome = self._facts(done, tmp, False, None, phash)
-        except BaseException as exc:
-            tmp.unlink(missing_ok=True)
-            future.set_exception(exc)
-            return
-        if outcome.ok:
-            outcome.preview = rel  # the rendition's
-        future.set_result(outcome)
 
     # --- downloads, host by host, with background retries ------------------------------------------
 
@@ -738,12 +715,19 @@ class Analyser:
         preview: bool,
         cache_as: str | None,
         phash: str | None = None,
+        rel: str | None = None,
     ) -> None:
+        """The facts of a whole file; `phash` and `rel`: the picture and the preview its
+        rendition gave (`pick`), so the file is only checked."""
         try:
-            future.set_result(self._facts(got, tmp, preview, cache_as, phash))
+            outcome = self._facts(got, tmp, preview, cache_as, phash)
         except BaseException as exc:
             tmp.unlink(missing_ok=True)
             future.set_exception(exc)
+            return
+        if outcome.ok and rel is not None:
+            outcome.preview = rel
+        future.set_result(outcome)
 
     def _facts(
         self,
@@ -798,28 +782,37 @@ class Analyser:
             analyse = self._guarded(future, self._small_analysed, future, url, provider, exact)
             self.submit(analyse, got, cpu=True)
 
+    def _examine_rendition(self, got: _Got) -> tuple[ImageInfo, str | None]:
+        """A downloaded rendition's facts and preview (analysts.examine_small); its temp file,
+        if it had one, goes. A disk of ours that refused the preview raises the item's error
+        (`own_disk_error`); ImageRejected and any other OSError are the picture's."""
+        source = got.data if got.data is not None else got.path
+        try:
+            return analysts.run(
+                self.processes, analysts.examine_small, source, self.previews_dir, self.max_pixels
+            )
+        except OSError as exc:  # reading it, or writing its preview
+            own = own_disk_error(exc)
+            if own is not None:
+                raise own from None  # to the waiter (`_guarded`)
+            raise
+        finally:
+            if got.path is not None:
+                got.path.unlink(missing_ok=True)
+
     def _small_analysed(
         self, future: Future, url: str, provider: str, exact: tuple[int, int] | None, got: _Got
     ) -> None:
-        source = got.data if got.data is not None else got.path
         try:
-            small, rel = analysts.run(
-                self.processes, analysts.examine_small, source, self.previews_dir, self.max_pixels
-            )
+            small, rel = self._examine_rendition(got)
         except ImageRejected as exc:
             log.info("%s: %s rejected: %s", self.label, redact(url), exc)
             future.set_result(AnalysisResult(url, reason=str(exc), size=got.download.size))
             return
-        except OSError as exc:  # or writing its preview
-            own = own_disk_error(exc)
-            if own is not None:
-                raise own from None  # to the waiter (`_guarded`)
+        except OSError as exc:
             reason = f"cannot read the download: {exc.strerror}"
             future.set_result(AnalysisResult(url, reason=reason, retry=True))
             return
-        finally:
-            if got.path is not None:
-                got.path.unlink(missing_ok=True)
         probed = AnalysisResult(url, small, preview=rel, size=got.download.size, whole=False)
         if exact and same_shape(exact, (small.width, small.height)):
             header = Header(*exact, small.format, small.ext)
