@@ -25,10 +25,13 @@ def human_size(size: int | None) -> str:
 
 
 def ago(when: _dt.datetime | None, now: _dt.datetime | None = None) -> str:
-    """'3 min ago' for a naive-UTC timestamp."""
+    """'3 min ago' for a naive-UTC timestamp; 'on 2024-05-20' from 30 days back ('940 d ago'
+    left the reader to work out when that was)."""
     if when is None:
         return "never"
     seconds = int(((now or db.now()) - when).total_seconds())
+    if seconds >= 30 * 86400:
+        return f"on {when:%Y-%m-%d}"
     if seconds < 5:
         return "just now"
     for span, unit in ((86400, "d"), (3600, "h"), (60, "min")):

@@ -141,6 +141,9 @@ def test_small_formatters():
     assert formatting.ago(now - dt.timedelta(seconds=2), now) == "just now"
     assert formatting.ago(now - dt.timedelta(minutes=5), now) == "5 min ago"
     assert formatting.ago(now - dt.timedelta(days=3), now) == "3 d ago"
+    assert formatting.ago(now - dt.timedelta(days=29), now) == "29 d ago"
+    old = dt.datetime(2024, 5, 20, 23, 59)
+    assert formatting.ago(old, dt.datetime(2026, 12, 5)) == "on 2024-05-20"
     assert formatting.channels_text(6) == "5.1"
 
 
