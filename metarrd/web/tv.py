@@ -241,6 +241,7 @@ class EpisodeRow:
     code: str
     aired: str | None
     numbers: list[int] = field(default_factory=list)  # its episodes' (tv.episode_numbers)
+    thumb: str | None = None  # the preview of its selected thumb (its still)
 
 
 @dataclass
@@ -272,7 +273,8 @@ EPISODE_COLUMNS = (
 
 def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
     """The show's seasons in order (specials last), each with its episode files in number
-    order; files without numbers in a last group of their own. Three statements."""
+    order, with their thumbs; files without numbers in a last group of their own. Four
+    statements."""
     M = db.Movie
     season_items = list(M.select().where(M.show == show.id, M.kind == db.SEASON).order_by(M.season))
     where = [M.show == show.id, M.kind == db.EPISODE]
@@ -280,6 +282,7 @@ def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
         where.append((M.season == only) | M.season.is_null())
     episodes = list(M.select(*EPISODE_COLUMNS).where(*where))
     posters = queries.first_posters([s.id for s in season_items]) if season_items else {}
+    thumbs = queries.first_selected([e.id for e in episodes], "thumb") if episodes else {}
     views: dict[int | None, SeasonView] = {}
     for item in season_items:
         if only is None or item.season == only:
@@ -291,7 +294,8 @@ def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
         if only is not None and number != only:
             continue
         view = views.setdefault(number, SeasonView(number, season_name(number)))
-        view.episodes.append(EpisodeRow(ep, episode_code(number, numbers), ep.aired, numbers))
+        row = EpisodeRow(ep, episode_code(number, numbers), ep.aired, numbers, thumbs.get(ep.id))
+        view.episodes.append(row)
     for view in views.values():
         view.episodes.sort(key=lambda r: (r.numbers, r.movie.path))
 

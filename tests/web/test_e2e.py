@@ -553,7 +553,8 @@ def tv_stack(tmp_path):
     for i, asset in enumerate(posters):
         target = config.previews_dir / "tv" / f"{i:03d}.jpg"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(jpeg((40 + i * 23 % 200, 90, 140), (200, 300)))
+        size = (200, 300) if asset.asset_type == "poster" else (320, 180)
+        target.write_bytes(jpeg((40 + i * 23 % 200, 90, 140), size))
         asset.preview_path = str(target)
         asset.save()
     server = DevServer(app).start()

@@ -323,6 +323,29 @@ def test_an_episodes_header_shows_its_thumb_and_its_seasons_poster(tv):
         assert asset.preview_path.rsplit("/", 1)[-1] in header
 
 
+def test_a_show_page_lists_each_episode_with_its_thumb(tv, count_queries):
+    """Each episode row shows its selected still, as players list episodes; a numbered episode
+    without one has an empty frame; the thumbs cost one statement for any number of episodes."""
+    client, built, seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    thumb = seed.asset(pilot, "thumb", is_selected=True, rank=1, url="http://127.0.0.1:9/t.jpg")
+    seed.asset(double, "thumb", is_selected=False, url="http://127.0.0.1:9/u.jpg")
+    url = f"/movies/{built.show.id}/tabs/episodes"
+    with count_queries() as counted:
+        page = text(client.hx_get(url))
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r'<tr id="episode-(\d+)">(.*?)</tr>', page, re.S)
+    }
+    still = thumb.preview_path.rsplit("/", 1)[-1]
+    assert re.search(rf'class="ep-thumb" src="[^"]*/{still}"', rows[str(pilot.id)])
+    assert 'class="ep-thumb thumb-empty"' in rows[str(double.id)]  # not selected: no still
+    assert "ep-thumb" not in rows[str(built.episodes[UNNUMBERED].id)]  # matched to no episode
+    statements = [q for q in counted.statements if "provider_assets" in q]
+    assert len(statements) == 2  # the seasons' posters, the episodes' thumbs
+
+
 @pytest.fixture
 def sim_tv(tmp_path, simulator):
     """(client, runtime) of an app on the simulator with a TV library, the queue immediate: a
