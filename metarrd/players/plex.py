@@ -1,17 +1,29 @@
-"""Plex: a partial scan of the changed folders in the library section that holds them.
+"""Plex: a partial scan of the changed folders, then a metadata refresh of the items Plex has.
 
 `GET /library/sections` (header `X-Plex-Token`, `Accept: application/json`) lists the sections
 with their `Location` folders; the section whose location holds the mapped folder then gets
-`GET /library/sections/<key>/refresh?path=<mapped folder>`. The token travels in a header, never
-in the URL, so it cannot reach a log line.
+`GET /library/sections/<key>/refresh?path=<mapped folder>`. A partial scan adds new files but
+leaves a known item's metadata and artwork alone (a swapped poster kept showing the old one), so
+each item Plex already has is then found by its path and gets
+`PUT /library/metadata/<ratingKey>/refresh` (as Sonarr's PlexServerProxy.UpdateSeries and
+python-plexapi's `PlexPartialObject.refresh` do). Finding it: the section's items whose title
+contains the folder's name, `GET /library/sections/<key>/all?type=1|2&title=<name>` (a media
+query: `=` on a string is "contains"; python-plexapi's `LibrarySection.search(title=...)`),
+then a movie's `Media[].Part[].file` or a show's `Location[].path`
+(`GET /library/metadata/<ratingKey>` when the listing has none) must be the published path.
+More than `TARGETED_REFRESHES` movies of one section: one listing of the section instead.
+The token travels in a header, never in the URL, so it cannot reach a log line.
 """
 
 from __future__ import annotations
 
 import logging
+import posixpath
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, urlencode
 
 from metarrd import pathmap
 from metarrd.config import PlayerConfig
@@ -22,12 +34,14 @@ from metarrd.players.transport import (
     PlayerAuthError,
     PlayerError,
     PlayerProtocolError,
+    PlayerServerError,
     PlayerUnreachable,
 )
 
 log = logging.getLogger(__name__)
 
 TARGETED_REFRESHES = 10  # more changed folders than this in one library: refresh their parent
+MOVIE, SHOW = 1, 2  # Plex's metadata types (`type=` of a section listing)
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,34 @@ class Plex:
         self.endpoint.request("GET", path, headers=self._headers(), want_json=False)
         log.info("%s: partial scan of %s in section %r", self.label, folder, section.title)
 
+    def _metadata(self, path: str) -> list[dict[str, Any]]:
+        answer = self.endpoint.request("GET", path, headers=self._headers())
+        container = answer.get("MediaContainer") if isinstance(answer, dict) else None
+        if not isinstance(container, dict):
+            raise PlayerProtocolError(
+                f"{self.label}: {path.split('?')[0]} has no MediaContainer; "
+                f"{self.endpoint.api_hint}"
+            )
+        return [m for m in container.get("Metadata") or [] if isinstance(m, dict)]
+
+    def items(self, section: Section, kind: int, title: str | None = None) -> list[dict[str, Any]]:
+        """The section's movies or shows (`kind`), those whose title contains `title` if given."""
+        query = {"type": kind, **({"title": title} if title else {})}
+        key = quote(section.key, safe="")
+        return self._metadata(f"/library/sections/{key}/all?{urlencode(query)}")
+
+    def show_locations(self, item: dict[str, Any]) -> list[str]:
+        """A show's folders: its `Location`s, from `/library/metadata/<ratingKey>` if need be."""
+        if "Location" not in item:
+            found = self._metadata(f"/library/metadata/{quote(str(item['ratingKey']), safe='')}")
+            item = found[0] if found else {}
+        return [str(loc.get("path")) for loc in item.get("Location") or [] if loc.get("path")]
+
+    def refresh_item(self, rating_key: str) -> None:
+        path = f"/library/metadata/{quote(rating_key, safe='')}/refresh"
+        self.endpoint.request("PUT", path, headers=self._headers(), want_json=False)
+        log.info("%s: metadata refresh of item %s", self.label, rating_key)
+
 
 def section_for(sections: Sequence[Section], mapped_folder: str) -> Section | None:
     """The section with the deepest location holding `mapped_folder`."""
@@ -95,6 +137,88 @@ def section_for(sections: Sequence[Section], mapped_folder: str) -> Section | No
             if pathmap.is_under(mapped_folder, loc) and (best is None or len(loc) > best[0]):
                 best = (len(loc), section)
     return best[1] if best else None
+
+
+def search_name(target: Target) -> str:
+    """What the item's title likely contains: the folder's name (the file's, for a movie lying
+    in its library folder) without the year, anything in brackets and release-name dots."""
+    name = posixpath.basename(target.mapped_folder.rstrip("/\\").replace("\\", "/"))
+    if not (target.is_show or target.is_disc) and target.folder == target.root:
+        name = posixpath.splitext(posixpath.basename(target.mapped_path.replace("\\", "/")))[0]
+    if " " not in name:
+        name = re.sub(r"[._]", " ", name)
+    name = re.split(r"[(\[{]|(?<=\w)\s+(?:19|20)\d\d\b", name)[0].strip(" -")
+    return name or posixpath.basename(target.mapped_folder)
+
+
+def _same(a: str, b: str) -> bool:
+    return a.rstrip("/\\") == b.rstrip("/\\")
+
+
+def holds(item: dict[str, Any], target: Target) -> bool:
+    """Is this listed movie the target: one of its parts is the published file (any file below
+    a disc's folder)?"""
+    for media in item.get("Media") or []:
+        for part in media.get("Part") or []:
+            file = str(part.get("file") or "")
+            if target.is_disc and pathmap.is_under(file, target.mapped_folder):
+                return True
+            if not target.is_disc and _same(file, target.mapped_path):
+                return True
+    return False
+
+
+def find_known(
+    plex: Plex, section: Section, target: Target, listing: list[dict[str, Any]] | None
+) -> str | None:
+    """The ratingKey of the item Plex has for `target`, or None (a new one: the scan adds it)."""
+    if target.is_show:
+        for item in plex.items(section, SHOW, search_name(target)):
+            if any(_same(loc, target.mapped_folder) for loc in plex.show_locations(item)):
+                return str(item["ratingKey"])
+        return None
+    candidates = listing if listing is not None else plex.items(section, MOVIE, search_name(target))
+    for item in candidates:
+        if holds(item, target) and item.get("ratingKey") is not None:
+            return str(item["ratingKey"])
+    return None
+
+
+def refresh_known(
+    plex: Plex, sections: Sequence[Section], targets: Sequence[Target]
+) -> tuple[dict[int, PlayerError], int]:
+    """Refresh the metadata of every target Plex already has: (key -> error for the targets
+    that could not be looked up or refreshed, how many items were refreshed). A failure of one
+    item leaves the others going; an unreachable Plex or refused token stops them."""
+    errors: dict[int, PlayerError] = {}
+    by_section: dict[str, tuple[Section, list[Target]]] = {}
+    for t in targets:
+        section = section_for(sections, t.mapped_folder)
+        if section is not None:
+            by_section.setdefault(section.key, (section, []))[1].append(t)
+    refreshed: set[str] = set()
+    stop: PlayerError | None = None
+    for section, members in by_section.values():
+        listing = None
+        movies = [t for t in members if not t.is_show]
+        for t in members:
+            if stop is not None:
+                errors[t.key] = stop
+                continue
+            try:
+                if listing is None and len(movies) > TARGETED_REFRESHES and not t.is_show:
+                    listing = plex.items(section, MOVIE)  # one listing, not one search per movie
+                rating_key = find_known(plex, section, t, listing)
+                if rating_key is not None and rating_key not in refreshed:
+                    plex.refresh_item(rating_key)
+                    refreshed.add(rating_key)
+            except PlayerServerError as exc:
+                errors[t.key] = exc
+            except (PlayerUnreachable, PlayerAuthError) as exc:
+                stop = errors[t.key] = exc
+            except PlayerError as exc:
+                errors[t.key] = exc
+    return errors, len(refreshed)
 
 
 def deliver(
@@ -135,4 +259,9 @@ def deliver(
                 continue
             results.update({t.key: None for t in part.targets})
             done.append(f"refreshed {part.mapped_folder} in {section.title!r}")
+    scanned = [t for t in targets if t.key in results and results[t.key] is None]
+    errors, count = refresh_known(plex, sections, scanned)
+    results.update(errors)
+    if count:
+        done.append(f"refreshed the metadata of {count} known item(s)")
     return results, done

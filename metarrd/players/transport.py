@@ -36,6 +36,10 @@ class PlayerUnreachable(PlayerError):
     """Refused, timed out, unknown host or a server error: the player may come back."""
 
 
+class PlayerServerError(PlayerUnreachable):
+    """The player answered with a server error (HTTP 5xx): it is up, this request failed."""
+
+
 class PlayerAuthError(PlayerError):
     """The player refused our credentials."""
 
@@ -124,8 +128,8 @@ class Endpoint:
                 ) from None
             if "server error" in str(exc) or exc.status == 503:
                 reason = str(exc).removeprefix(f"{self.label}: ")
-            else:
-                reason = why_unreachable(url, self.player.timeout_seconds)
+                raise PlayerServerError(f"{self.label}: {reason}") from None
+            reason = why_unreachable(url, self.player.timeout_seconds)
             raise PlayerUnreachable(f"{self.label}: {reason}") from None
         except ProviderError as exc:
             raise PlayerProtocolError(

@@ -14,7 +14,7 @@ import base64
 import json
 import posixpath
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -505,26 +505,86 @@ class PlexSection:
     type: str = "movie"
 
 
+@dataclass
+class PlexItem:
+    """A movie (its parts' `files`) or a show (its folders, `locations`) in a section."""
+
+    rating_key: str
+    section: str
+    title: str
+    files: list[str] = field(default_factory=list)
+    locations: list[str] = field(default_factory=list)
+    type: str = "movie"
+
+
+PLEX_TYPES = {"1": "movie", "2": "show"}
+
+
 class FakePlex(FakeServer):
+    """Plex's JSON as Plex Media Server answers it (`Accept: application/json`; XML otherwise).
+    The shapes follow LukeHagar/plex-api-spec (`MediaContainer.Metadata[]`, `Media[].Part[].file`,
+    the `ratingKey` string; media queries where `title=` on a string means "contains") and
+    python-plexapi (a show's folders are `Location[].path` of `/library/metadata/<ratingKey>`;
+    a section listing of shows carries none). `fail` maps a request path to the answer to give
+    instead (a 500, an HTML page); `item_refreshes` are the `PUT .../refresh` of items."""
+
     def __init__(
         self,
         *,
         token: str = "plex-token",
         sections: list[PlexSection] | None = None,
         gone: set[str] | None = None,
+        items: list[PlexItem] | None = None,
+        fail: dict[str, tuple[int, dict, Any]] | None = None,
     ):
         super().__init__()
         self.token = token
         self.sections = sections or []
         self.gone = gone or set()  # listed, but removed before their refresh: 404
+        self.items = {i.rating_key: i for i in items or []}
+        self.fail = fail or {}
         self.refreshes: list[tuple[str, str]] = []  # (section key, path)
+        self.item_refreshes: list[str] = []  # rating keys
+
+    def _metadata(self, item: PlexItem, full: bool) -> dict:
+        meta = {
+            "ratingKey": item.rating_key,
+            "key": f"/library/metadata/{item.rating_key}"
+            + ("/children" if item.type == "show" else ""),
+            "guid": f"plex://{item.type}/5d7768{item.rating_key:0>18}",
+            "type": item.type,
+            "title": item.title,
+            "librarySectionID": int(item.section),
+            "addedAt": 1681152176,
+        }
+        if item.type == "movie":
+            meta["Media"] = [
+                {
+                    "id": 100 + n,
+                    "container": "mkv",
+                    "Part": [
+                        {
+                            "id": 200 + n,
+                            "key": f"/library/parts/{200 + n}/1681152176/file.mkv",
+                            "file": file,
+                            "container": "mkv",
+                        }
+                    ],
+                }
+                for n, file in enumerate(item.files)
+            ]
+        elif full:
+            meta["Location"] = [{"path": p} for p in item.locations]
+        return meta
 
     def handle(self, req: Request):
         if req.headers.get("x-plex-token") != self.token:
             return 401, {"Content-Type": "text/html"}, b"<html>Unauthorized</html>"
+        if req.path in self.fail:
+            return self.fail[req.path]
+        if "application/json" not in req.headers.get("accept", ""):
+            return 200, {"Content-Type": "text/xml"}, b"<MediaContainer/>"
         if req.method == "GET" and req.path == "/library/sections":
-            if "application/json" not in req.headers.get("accept", ""):
-                return 200, {"Content-Type": "text/xml"}, b"<MediaContainer/>"
             dirs = [
                 {
                     "key": s.key,
@@ -537,8 +597,31 @@ class FakePlex(FakeServer):
             return 200, {}, {"MediaContainer": {"size": len(dirs), "Directory": dirs}}
         parts = req.path.strip("/").split("/")
         if req.method == "GET" and len(parts) == 4 and parts[:2] == ["library", "sections"]:
-            if parts[3] != "refresh" or parts[2] not in {s.key for s in self.sections} - self.gone:
+            if parts[2] not in {s.key for s in self.sections} - self.gone:
                 return 404, {}, b""
-            self.refreshes.append((parts[2], req.query.get("path", [""])[0]))
-            return 200, {}, b""
+            if parts[3] == "refresh":
+                self.refreshes.append((parts[2], req.query.get("path", [""])[0]))
+                return 200, {}, b""
+            if parts[3] == "all":
+                kind = PLEX_TYPES.get(req.query.get("type", [""])[0])
+                title = req.query.get("title", [""])[0].lower()
+                found = [
+                    self._metadata(i, full=False)
+                    for i in self.items.values()
+                    if i.section == parts[2] and i.type == kind and title in i.title.lower()
+                ]
+                return 200, {}, {"MediaContainer": {"size": len(found), "Metadata": found}}
+            return 404, {}, b""
+        if len(parts) >= 3 and parts[:2] == ["library", "metadata"]:
+            item = self.items.get(parts[2])
+            if item is None:
+                return 404, {}, b""
+            if req.method == "GET" and len(parts) == 3:
+                meta = [self._metadata(item, full=True)]
+                return 200, {}, {"MediaContainer": {"size": 1, "Metadata": meta}}
+            if len(parts) == 4 and parts[3] == "refresh":
+                if req.method != "PUT":
+                    return 405, {}, b""
+                self.item_refreshes.append(item.rating_key)
+                return 200, {}, b""
         return 404, {}, b""

@@ -1,0 +1,190 @@
+"""Plex: a known item's metadata and artwork are refreshed, found by its path; new ones scanned.
+
+The Plex double (player_fakes.FakePlex) is a real HTTP server on 127.0.0.1 answering Plex's JSON
+shapes (LukeHagar/plex-api-spec, python-plexapi): `MediaContainer.Metadata[]` with a movie's
+`Media[].Part[].file`, a show's `Location[].path` in `/library/metadata/<ratingKey>`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from player_fakes import FakePlex, PlexItem, PlexSection
+from player_helpers import add_movie, queue, states
+
+from metarrd import db
+from metarrd.players import process_notifications
+
+TOKEN = "plex-token"
+HTML_500 = (500, {"Content-Type": "text/html"}, b"<html><body>Internal error</body></html>")
+HTML_PAGE = (200, {"Content-Type": "text/html"}, b"<html><body>Sign in</body></html>")
+
+
+def plex_player(plex, root, libraries=("Movies",)) -> dict:
+    return {
+        "name": "Plex",
+        "type": "plex",
+        "url": plex.url,
+        "token": TOKEN,
+        "libraries": list(libraries),
+        "path_map": [{"from": root, "to": "/data/movies"}],
+        "timeout_seconds": 2.0,
+    }
+
+
+def searches(plex) -> list[tuple[str, dict]]:
+    return [(r.path, r.query) for r in plex.requests if r.path.endswith("/all")]
+
+
+def test_a_known_movie_gets_its_metadata_refreshed_a_new_one_only_the_scan(make_rt, tmp_path):
+    """A poster swapped and published: Plex's partial scan skips a file it has, so the old
+    poster stayed. The movie Plex has (found by its part's file) gets a metadata refresh."""
+    root = str(tmp_path / "movies")
+    items = [
+        PlexItem("42", "2", "Heat", files=["/data/movies/Heat (1995)/Heat (1995).mkv"]),
+        # same title, another file: not ours
+        PlexItem("43", "2", "Heat", files=["/data/movies/Heat (1986)/Heat (1986).mkv"]),
+    ]
+    with FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=items) as plex:
+        rt = make_rt([plex_player(plex, root)])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        queue(add_movie(rt, "Alien (1979)/Alien (1979).mkv"))  # new to Plex
+        (report,) = process_notifications(rt)
+
+    assert plex.refreshes == [
+        ("2", "/data/movies/Heat (1995)"),
+        ("2", "/data/movies/Alien (1979)"),
+    ]
+    assert plex.item_refreshes == ["42"]
+    assert [q["title"] for _, q in searches(plex)] == [["Heat"], ["Alien"]]
+    assert all(q["type"] == ["1"] for _, q in searches(plex))
+    assert states("Plex") == ["sent", "sent"]
+    assert "refreshed the metadata of 1 known item(s)" in str(report)
+
+
+def test_each_movie_is_looked_up_in_its_own_section(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    sections = [
+        PlexSection("2", "Films", ["/data/movies"]),
+        PlexSection("3", "Kids", ["/data/movies/Kids"]),
+    ]
+    items = [
+        PlexItem("7", "3", "Up", files=["/data/movies/Kids/Up (2009)/Up.2009.1080p.mkv"]),
+        PlexItem("8", "2", "Ran", files=["/data/movies/Ran (1985)/Ran (1985).mkv"]),
+    ]
+    with FakePlex(sections=sections, items=items) as plex:
+        rt = make_rt([plex_player(plex, root)])
+        queue(add_movie(rt, "Kids/Up (2009)/Up.2009.1080p.mkv"))
+        queue(add_movie(rt, "Ran (1985)/Ran (1985).mkv"))
+        process_notifications(rt)
+
+    assert [p for p, _ in searches(plex)] == ["/library/sections/3/all", "/library/sections/2/all"]
+    assert sorted(plex.item_refreshes) == ["7", "8"]
+    assert states("Plex") == ["sent", "sent"]
+
+
+def test_a_known_show_is_refreshed_by_its_folder(make_rt, tmp_path):
+    """A show is told as its folder: the Plex show whose Location is that folder (another copy
+    of the show elsewhere is left alone) gets the refresh, by the show's ratingKey."""
+    root = str(tmp_path / "tv")
+    (tmp_path / "tv" / "Breaking Bad (2008)").mkdir(parents=True)
+    items = [
+        PlexItem(
+            "90", "1", "Breaking Bad", locations=["/data/tv/Backup/Breaking Bad"], type="show"
+        ),
+        PlexItem(
+            "91", "1", "Breaking Bad", locations=["/data/tv/Breaking Bad (2008)"], type="show"
+        ),
+    ]
+    with FakePlex(sections=[PlexSection("1", "TV", ["/data/tv"], "show")], items=items) as plex:
+        player = plex_player(plex, root, libraries=["TV"])
+        player["path_map"] = [{"from": root, "to": "/data/tv"}]
+        rt = make_rt([player], library=[{"name": "TV", "path": root, "kind": "tv"}])
+        lib = db.Library.get(db.Library.name == "TV")
+        show = db.Movie.create(
+            library=lib, path=f"{root}/Breaking Bad (2008)", title="Breaking Bad", kind=db.SHOW
+        )
+        queue(show)
+        process_notifications(rt)
+
+    assert plex.refreshes == [("1", "/data/tv/Breaking Bad (2008)")]
+    assert [q["type"] for _, q in searches(plex)] == [["2"]]
+    assert plex.item_refreshes == ["91"]
+    assert states("Plex") == ["sent"]
+
+
+def test_a_refresh_plex_fails_fails_only_its_movie_and_names_the_reason(make_rt, tmp_path):
+    """Plex answering 500 to one item's refresh, or an HTML page to another's lookup: those
+    movies are retried with a plain reason; the others are refreshed and marked sent."""
+    root = str(tmp_path / "movies")
+    items = [
+        PlexItem("1", "2", "Alien", files=["/data/movies/Alien (1979)/Alien (1979).mkv"]),
+        PlexItem("2", "2", "Heat", files=["/data/movies/Heat (1995)/Heat (1995).mkv"]),
+        PlexItem("3", "2", "Ran", files=["/data/movies/Ran (1985)/Ran (1985).mkv"]),
+    ]
+    fail = {"/library/metadata/1/refresh": HTML_500}
+    films = [PlexSection("2", "Films", ["/data/movies"])]
+    with FakePlex(sections=films, items=items, fail=fail) as plex:
+        rt = make_rt([plex_player(plex, root)])
+        for title in ("Alien (1979)", "Heat (1995)", "Ran (1985)"):
+            queue(add_movie(rt, f"{title}/{title}.mkv"))
+        # the lookup of Heat answers a login page (a proxy in front of Plex)
+        real_handle = plex.handle
+
+        def handle(req):
+            if req.path.endswith("/all") and req.query.get("title") == ["Heat"]:
+                return HTML_PAGE
+            return real_handle(req)
+
+        plex.handle = handle
+        (report,) = process_notifications(rt)
+
+    assert plex.item_refreshes == ["3"]
+    assert (report.sent, report.retrying) == (1, 2)
+    assert states("Plex") == ["pending", "pending", "sent"]
+    rows = db.PlayerNotification.select().order_by(db.PlayerNotification.id)
+    assert "server error (HTTP 500)" in rows[0].last_error
+    assert "/library/metadata/1/refresh" in rows[0].last_error
+    assert "answered with an HTML page" in rows[1].last_error
+
+
+def test_a_refused_refresh_says_so_and_the_token_never_shows(make_rt, tmp_path, caplog):
+    """A token that may list but not refresh (HTTP 401 on the refresh): a plain reason naming
+    the token; the token itself is in no URL, log line or stored reason."""
+    root = str(tmp_path / "movies")
+    items = [PlexItem("42", "2", "Heat", files=["/data/movies/Heat (1995)/Heat (1995).mkv"])]
+    fail = {"/library/metadata/42/refresh": (401, {"Content-Type": "text/html"}, b"<html/>")}
+    caplog.set_level(logging.DEBUG)
+    with FakePlex(
+        sections=[PlexSection("2", "Films", ["/data/movies"])], items=items, fail=fail
+    ) as plex:
+        rt = make_rt([plex_player(plex, root)])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        process_notifications(rt)
+
+    row = db.PlayerNotification.get()
+    assert row.state == "pending"
+    assert "refused our credentials (HTTP 401)" in row.last_error
+    assert "X-Plex-Token" in row.last_error  # the hint: which setting to check
+    assert {r.headers["x-plex-token"] for r in plex.requests} == {TOKEN}
+    assert not any(TOKEN in str(r.query) or TOKEN in r.path for r in plex.requests)
+    assert TOKEN not in caplog.text
+    assert TOKEN not in row.last_error
+    assert TOKEN not in (db.MediaPlayer.get().last_error or "")
+
+
+def test_many_movies_of_a_section_are_found_with_one_listing(make_rt, tmp_path):
+    """30 movies published together: one listing of the section, not 30 searches."""
+    root = str(tmp_path / "movies")
+    items = [
+        PlexItem(str(i), "2", f"M{i}", files=[f"/data/movies/M{i}/M{i}.mkv"]) for i in range(30)
+    ]
+    with FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=items) as plex:
+        rt = make_rt([plex_player(plex, root)])
+        for i in range(30):
+            queue(add_movie(rt, f"M{i}/M{i}.mkv"))
+        process_notifications(rt)
+
+    assert searches(plex) == [("/library/sections/2/all", {"type": ["1"]})]
+    assert sorted(plex.item_refreshes, key=int) == [str(i) for i in range(30)]
+    assert states("Plex") == ["sent"] * 30
