@@ -1,9 +1,16 @@
-"""Jellyfin: one `POST /Library/Media/Updated` naming every changed item (a movie's video file,
-a disc's or show's folder).
+"""Jellyfin: a refresh of each item it already has, one `POST /Library/Media/Updated` for the rest.
 
 Authenticated with `Authorization: MediaBrowser Token="<token>"` (the form Jellyfin accepts
-whatever its legacy-authorization setting). Jellyfin debounces these reports (about 60 s) and
-then refreshes the nearest item up each path, so one request per batch is all it needs.
+whatever its legacy-authorization setting). Jellyfin debounces `/Library/Media/Updated` reports
+(about 60 s) and then refreshes the nearest item up each path. But two reported paths side by
+side (two shows of a library, two movies in one folder) are rebased onto their parent folder
+(LibraryMonitor.CreateRefresher), whose item is then refreshed too: the library folder, which
+means validating every item of the library (ProviderManager.RefreshItem). So up to
+`TARGETED_REFRESHES` items of a batch are looked up by name and path,
+`GET /Items?recursive=true&searchTerm=<name>&includeItemTypes=Movie|Series&fields=Path`, and an
+item found gets `POST /Items/<Id>/Refresh` with the Default modes (what a reported path gets,
+BaseItem.ChangedExternally); only the paths Jellyfin does not have yet are reported, and their
+library folder finds them. A bigger batch is reported in one request, as before.
 """
 
 from __future__ import annotations
@@ -11,13 +18,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
-from metarrd.players.plan import Target
-from metarrd.players.transport import Endpoint, PlayerError, PlayerProtocolError
+from metarrd.players.plan import Target, search_names
+from metarrd.players.transport import (
+    Endpoint,
+    PlayerAuthError,
+    PlayerError,
+    PlayerProtocolError,
+    PlayerServerError,
+    PlayerUnreachable,
+)
 
 log = logging.getLogger(__name__)
+
+TARGETED_REFRESHES = 10  # more items than this in a batch: one report of their paths instead
 
 
 class Jellyfin:
@@ -58,6 +75,42 @@ class Jellyfin:
             for loc in f.get("Locations") or []
         ]
 
+    def find(self, target: Target) -> str | None:
+        """The Id of the item Jellyfin has at the target's path (`reported_path`), or None."""
+        wanted = reported_path(target).rstrip("/\\")
+        for name in search_names(target):
+            query = {
+                "recursive": "true",
+                "searchTerm": name,
+                "includeItemTypes": "Series" if target.is_show else "Movie",
+                "fields": "Path",
+                "enableImages": "false",
+                "enableUserData": "false",
+                "enableTotalRecordCount": "false",
+            }
+            answer = self.endpoint.request(
+                "GET", f"/Items?{urlencode(query)}", headers=self._auth()
+            )
+            items = answer.get("Items") if isinstance(answer, dict) else None
+            if not isinstance(items, list):
+                raise PlayerProtocolError(
+                    f"{self.label}: /Items has no Items list; {self.endpoint.api_hint}"
+                )
+            for item in items:
+                if isinstance(item, dict) and str(item.get("Path") or "").rstrip("/\\") == wanted:
+                    return str(item["Id"])
+        return None
+
+    def refresh(self, item_id: str) -> None:
+        query = {
+            "metadataRefreshMode": "Default",  # the API's default, None, refreshes nothing
+            "imageRefreshMode": "Default",
+            "replaceAllMetadata": "false",
+            "replaceAllImages": "false",
+        }
+        path = f"/Items/{quote(item_id, safe='')}/Refresh?{urlencode(query)}"
+        self.endpoint.request("POST", path, headers=self._auth(), want_json=False)
+
     def media_updated(self, paths: Sequence[str]) -> None:
         body = {"Updates": [{"Path": p, "UpdateType": "Modified"} for p in paths]}
         self.endpoint.request(
@@ -77,6 +130,47 @@ def reported_path(target: Target) -> str:
 def deliver(
     player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
 ) -> tuple[dict[int, PlayerError | None], list[str]]:
-    paths = list(dict.fromkeys(reported_path(t) for t in targets))
-    Jellyfin(player, http).media_updated(paths)
-    return {t.key: None for t in targets}, [f"reported {len(paths)} changed item(s)"]
+    jf = Jellyfin(player, http)
+    results: dict[int, PlayerError | None] = {}
+    done: list[str] = []
+    new: list[Target] = list(targets)
+    stop: PlayerError | None = None
+    if len({reported_path(t) for t in targets}) <= TARGETED_REFRESHES:
+        new, refreshed = [], set()
+        for t in targets:
+            if stop is not None:
+                results[t.key] = stop
+                continue
+            try:
+                try:
+                    item_id = jf.find(t)
+                except PlayerProtocolError as exc:  # no /Items here: report the path as before
+                    log.warning("%s; reporting %s instead", exc, reported_path(t))
+                    item_id = None
+                if item_id is None:
+                    new.append(t)
+                    continue
+                if item_id not in refreshed:
+                    jf.refresh(item_id)
+                    refreshed.add(item_id)
+                results[t.key] = None
+            except PlayerServerError as exc:
+                results[t.key] = exc
+            except (PlayerUnreachable, PlayerAuthError) as exc:
+                stop = results[t.key] = exc
+            except PlayerError as exc:
+                results[t.key] = exc
+        if refreshed:
+            done.append(f"refreshed {len(refreshed)} known item(s)")
+    if new and stop is not None:
+        results.update({t.key: stop for t in new})
+    elif new:
+        paths = list(dict.fromkeys(reported_path(t) for t in new))
+        try:
+            jf.media_updated(paths)
+        except PlayerError as exc:
+            results.update({t.key: exc for t in new})
+        else:
+            results.update({t.key: None for t in new})
+            done.append(f"reported {len(paths)} changed item(s)")
+    return results, done

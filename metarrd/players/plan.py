@@ -9,6 +9,7 @@ library root), so publishing 300 movies does not mean 300 scans.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -93,6 +94,25 @@ def make_target(
         ids=ids,
         libraries=tuple(libraries),
     )
+
+
+def _title_part(name: str) -> str:
+    if " " not in name:
+        name = re.sub(r"[._]", " ", name)
+    return re.split(r"[(\[{]|(?<=\w)\s+(?:19|20)\d\d\b", name)[0].strip(" -") or name
+
+
+def search_names(target: Target) -> list[str]:
+    """What a player's title for the item likely contains, to look it up by name and then check
+    its path: the folder's name without the year, anything in brackets and release-name dots;
+    for a movie file also its own name (movies side by side in one folder), unless the same."""
+    names = []
+    if target.is_show or target.is_disc or target.folder != target.root:
+        names.append(_title_part(posixpath.basename(target.mapped_folder.replace("\\", "/"))))
+    if not (target.is_show or target.is_disc):
+        file = posixpath.basename(target.mapped_path.replace("\\", "/"))
+        names.append(_title_part(posixpath.splitext(file)[0]))
+    return list(dict.fromkeys(n for n in names if n))
 
 
 def per_folder(targets: Sequence[Target]) -> list[Group]:

@@ -7,8 +7,9 @@ leaves a known item's metadata and artwork alone (a swapped poster kept showing 
 each item Plex already has is then found by its path and gets
 `PUT /library/metadata/<ratingKey>/refresh` (as Sonarr's PlexServerProxy.UpdateSeries and
 python-plexapi's `PlexPartialObject.refresh` do). Finding it: the section's items whose title
-contains the folder's name, `GET /library/sections/<key>/all?type=1|2&title=<name>` (a media
-query: `=` on a string is "contains"; python-plexapi's `LibrarySection.search(title=...)`),
+contains the folder's (or a movie file's) name (`plan.search_names`),
+`GET /library/sections/<key>/all?type=1|2&title=<name>` (a media query: `=` on a string is
+"contains"; python-plexapi's `LibrarySection.search(title=...)`),
 then a movie's `Media[].Part[].file` or a show's `Location[].path`
 (`GET /library/metadata/<ratingKey>` when the listing has none) must be the published path.
 More than `TARGETED_REFRESHES` movies of one section: one listing of the section instead.
@@ -18,8 +19,6 @@ The token travels in a header, never in the URL, so it cannot reach a log line.
 from __future__ import annotations
 
 import logging
-import posixpath
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ from urllib.parse import quote, urlencode
 from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
-from metarrd.players.plan import Target, coalesce, per_folder
+from metarrd.players.plan import Target, coalesce, per_folder, search_names
 from metarrd.players.transport import (
     Endpoint,
     PlayerAuthError,
@@ -139,18 +138,6 @@ def section_for(sections: Sequence[Section], mapped_folder: str) -> Section | No
     return best[1] if best else None
 
 
-def search_name(target: Target) -> str:
-    """What the item's title likely contains: the folder's name (the file's, for a movie lying
-    in its library folder) without the year, anything in brackets and release-name dots."""
-    name = posixpath.basename(target.mapped_folder.rstrip("/\\").replace("\\", "/"))
-    if not (target.is_show or target.is_disc) and target.folder == target.root:
-        name = posixpath.splitext(posixpath.basename(target.mapped_path.replace("\\", "/")))[0]
-    if " " not in name:
-        name = re.sub(r"[._]", " ", name)
-    name = re.split(r"[(\[{]|(?<=\w)\s+(?:19|20)\d\d\b", name)[0].strip(" -")
-    return name or posixpath.basename(target.mapped_folder)
-
-
 def _same(a: str, b: str) -> bool:
     return a.rstrip("/\\") == b.rstrip("/\\")
 
@@ -172,15 +159,15 @@ def find_known(
     plex: Plex, section: Section, target: Target, listing: list[dict[str, Any]] | None
 ) -> str | None:
     """The ratingKey of the item Plex has for `target`, or None (a new one: the scan adds it)."""
-    if target.is_show:
-        for item in plex.items(section, SHOW, search_name(target)):
-            if any(_same(loc, target.mapped_folder) for loc in plex.show_locations(item)):
+    for name in search_names(target) if listing is None else [""]:
+        if target.is_show:
+            for item in plex.items(section, SHOW, name):
+                if any(_same(loc, target.mapped_folder) for loc in plex.show_locations(item)):
+                    return str(item["ratingKey"])
+            continue
+        for item in listing if listing is not None else plex.items(section, MOVIE, name):
+            if holds(item, target) and item.get("ratingKey") is not None:
                 return str(item["ratingKey"])
-        return None
-    candidates = listing if listing is not None else plex.items(section, MOVIE, search_name(target))
-    for item in candidates:
-        if holds(item, target) and item.get("ratingKey") is not None:
-            return str(item["ratingKey"])
     return None
 
 

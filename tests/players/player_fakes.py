@@ -11,6 +11,7 @@ Every request is recorded for assertions.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import posixpath
 import threading
@@ -431,13 +432,17 @@ class FakeJellyfin(FakeServer):
         token: str = "jf-key",
         locations: list[str] | None = None,
         items: list[str] | None = None,
+        kinds: dict[str, str] | None = None,
         port=0,
     ):
         super().__init__(port)
         self.token = token
         self.locations = locations or []
         self.items = set(items or []) | set(self.locations)
+        self.kinds = kinds or {}  # path -> Jellyfin's item type, when not Movie/Series by path
         self.updates: list[list[dict]] = []
+        self.item_refreshes: list[str] = []  # the paths of the items refreshed by id
+        self.violations: list[str] = []
 
     @property
     def refreshed(self) -> set[str]:
@@ -467,7 +472,60 @@ class FakeJellyfin(FakeServer):
                     path = posixpath.dirname(path)
                 if path in self.items:
                     found.add(path)
-        return found
+        return found | set(self.item_refreshes)
+
+    @staticmethod
+    def item_id(path: str) -> str:
+        """An item's Id as Jellyfin writes a Guid in JSON: 32 hex digits, no dashes
+        (JsonGuidConverter, `ToString("N")`)."""
+        return hashlib.md5(path.encode()).hexdigest()
+
+    def kind(self, path: str) -> str:
+        if path in self.locations:
+            return "CollectionFolder"
+        return self.kinds.get(path) or ("Movie" if posixpath.splitext(path)[1] else "Series")
+
+    @staticmethod
+    def name(path: str) -> str:
+        """The item's name: its file's or folder's name without the year (as a scraped title)."""
+        stem = posixpath.splitext(posixpath.basename(path))[0]
+        return stem.split(" (")[0]
+
+    def _items(self, req: Request):
+        """`GET /Items` (ItemsController.GetItems): `searchTerm` matches names containing it
+        (BaseItemRepository: `CleanName.Contains`), `includeItemTypes` filters by type, and
+        `Path` is in an item only when `fields` asks for it; ASP.NET reads the query names
+        whatever their case. The answer is a BaseItemDtoQueryResult."""
+        query = {k.lower(): v[0] for k, v in req.query.items()}
+        term = query.get("searchterm", "").lower()
+        types = set(filter(None, query.get("includeitemtypes", "").split(",")))
+        fields = set(query.get("fields", "").split(","))
+        if query.get("recursive", "").lower() != "true":
+            self.violations.append("GET /Items without recursive=true lists the top level only")
+        found = []
+        for path in sorted(self.items):
+            if term not in self.name(path).lower() or (types and self.kind(path) not in types):
+                continue
+            item = {"Name": self.name(path), "Id": self.item_id(path), "Type": self.kind(path)}
+            if "Path" in fields:
+                item["Path"] = path
+            found.append(item)
+        return 200, {}, {"Items": found, "TotalRecordCount": len(found), "StartIndex": 0}
+
+    def _refresh(self, req: Request, item_id: str):
+        """`POST /Items/{itemId}/Refresh` (ItemRefreshController): 204, or 404 for an unknown
+        id. Its modes default to None, which refreshes nothing: Default is what a reported
+        path gets (BaseItem.ChangedExternally)."""
+        by_id = {self.item_id(p): p for p in self.items}
+        if item_id not in by_id:
+            return 404, {}, b""
+        query = {k.lower(): v[0] for k, v in req.query.items()}
+        modes = (query.get("metadatarefreshmode"), query.get("imagerefreshmode"))
+        if any(m not in ("Default", "FullRefresh") for m in modes):
+            self.violations.append(f"refresh of {by_id[item_id]} with modes {modes}: a no-op")
+            return 204, {}, b""
+        self.item_refreshes.append(by_id[item_id])
+        return 204, {}, b""
 
     def _authorised(self, req: Request) -> bool:
         return req.headers.get("authorization") == f'MediaBrowser Token="{self.token}"'
@@ -483,6 +541,16 @@ class FakeJellyfin(FakeServer):
                 {},
                 [{"Name": "Movies", "CollectionType": "movies", "Locations": self.locations}],
             )
+        if req.method == "GET" and req.path == "/Items":
+            return self._items(req)
+        parts = req.path.strip("/").split("/")
+        if (
+            req.method == "POST"
+            and len(parts) == 3
+            and parts[0] == "Items"
+            and parts[2] == "Refresh"
+        ):
+            return self._refresh(req, parts[1])
         if req.method == "POST" and req.path == "/Library/Media/Updated":
             updates = (req.body or {}).get("Updates") if isinstance(req.body, dict) else None
             if not isinstance(updates, list) or not all(

@@ -1,0 +1,121 @@
+"""Jellyfin: the items it has are refreshed one by one, so side-by-side paths never merge into a
+refresh of their whole library; only new paths are reported to `/Library/Media/Updated`.
+
+The Jellyfin double (player_fakes.FakeJellyfin) is a real HTTP server on 127.0.0.1 answering
+`GET /Items` and `POST /Items/{id}/Refresh` as Jellyfin's ItemsController and
+ItemRefreshController do, and working out what a reported path refreshes as its LibraryMonitor
+and FileRefresher do (10.10).
+"""
+
+from __future__ import annotations
+
+from player_fakes import FakeJellyfin
+from player_helpers import add_movie, queue, states
+
+from metarrd import db
+from metarrd.players import process_notifications
+
+HTML_500 = (500, {"Content-Type": "text/html"}, b"<html><body>Internal error</body></html>")
+
+
+def jelly_player(jelly, root, to, libraries=("Movies",)) -> dict:
+    return {
+        "name": "Jelly",
+        "type": "jellyfin",
+        "url": jelly.url,
+        "token": "jf-key",
+        "libraries": list(libraries),
+        "path_map": [{"from": root, "to": to}],
+        "timeout_seconds": 2.0,
+    }
+
+
+def test_two_known_shows_told_together_do_not_refresh_their_whole_library(make_rt, tmp_path):
+    """Two show folders of one library reported within Jellyfin's minute are siblings: its
+    LibraryMonitor rebased them onto their parent, and the library folder was refreshed too
+    (every show of the library validated). Each known show is now refreshed by its id."""
+    root = tmp_path / "tv"
+    shows = ["Breaking Bad (2008)", "Dark (2017)"]
+    for name in shows:
+        (root / name).mkdir(parents=True)
+    known = [f"/media/tv/{name}" for name in shows]
+    with FakeJellyfin(locations=["/media/tv"], items=known) as jelly:
+        rt = make_rt(
+            [jelly_player(jelly, str(root), "/media/tv", libraries=["TV"])],
+            library=[{"name": "TV", "path": str(root), "kind": "tv"}],
+        )
+        lib = db.Library.get(db.Library.name == "TV")
+        for name in shows:
+            queue(db.Movie.create(library=lib, path=str(root / name), title=name, kind=db.SHOW))
+        (report,) = process_notifications(rt)
+
+    assert jelly.refreshed == set(known)  # not /media/tv
+    assert jelly.updates == []
+    assert jelly.violations == []
+    searches = [r.query for r in jelly.requests if r.path == "/Items"]
+    assert [q["searchTerm"] for q in searches] == [["Breaking Bad"], ["Dark"]]
+    assert all(q["includeItemTypes"] == ["Series"] for q in searches)
+    assert states("Jelly") == ["sent", "sent"]
+    assert "refreshed 2 known item(s)" in str(report)
+
+
+def test_movies_side_by_side_are_refreshed_alone_and_a_new_one_still_reported(make_rt, tmp_path):
+    """Two movies in one folder: their files are siblings, rebased onto the folder, whose
+    nearest item is the library folder. Known ones are refreshed by id; the new one is
+    reported, and its library folder finds it."""
+    root = str(tmp_path / "movies")
+    known = ["/media/movies/Classics/Alien (1979).mkv", "/media/movies/Classics/Heat (1995).mkv"]
+    with FakeJellyfin(locations=["/media/movies"], items=known) as jelly:
+        rt = make_rt([jelly_player(jelly, root, "/media/movies")])
+        for name in ("Alien (1979)", "Heat (1995)", "Ran (1985)"):
+            queue(add_movie(rt, f"Classics/{name}.mkv"))
+        process_notifications(rt)
+
+    assert set(jelly.item_refreshes) == set(known)
+    assert jelly.updates == [
+        [{"Path": "/media/movies/Classics/Ran (1985).mkv", "UpdateType": "Modified"}]
+    ]
+    assert jelly.violations == []
+    assert states("Jelly") == ["sent"] * 3
+
+
+def test_a_refresh_jellyfin_fails_fails_only_its_item(make_rt, tmp_path):
+    root = str(tmp_path / "movies")
+    known = [
+        "/media/movies/Alien (1979)/Alien (1979).mkv",
+        "/media/movies/Heat (1995)/Heat (1995).mkv",
+    ]
+    with FakeJellyfin(locations=["/media/movies"], items=known) as jelly:
+        alien = f"/Items/{jelly.item_id(known[0])}/Refresh"
+        real_handle = jelly.handle
+        jelly.handle = lambda req: HTML_500 if req.path == alien else real_handle(req)
+        rt = make_rt([jelly_player(jelly, root, "/media/movies")])
+        for name in ("Alien (1979)", "Heat (1995)", "Ran (1985)"):
+            queue(add_movie(rt, f"{name}/{name}.mkv"))
+        (report,) = process_notifications(rt)
+
+    assert jelly.item_refreshes == [known[1]]
+    assert jelly.updates == [
+        [{"Path": "/media/movies/Ran (1985)/Ran (1985).mkv", "UpdateType": "Modified"}]
+    ]
+    assert states("Jelly") == ["pending", "sent", "sent"]
+    row = db.PlayerNotification.get(db.PlayerNotification.state == "pending")
+    assert "server error (HTTP 500)" in row.last_error
+    assert (report.sent, report.retrying) == (2, 1)
+
+
+def test_a_jellyfin_without_a_usable_items_search_gets_the_paths_reported(make_rt, tmp_path):
+    """An `/Items` that answers an HTML page (a proxy, an old server): the movie is reported
+    by its path, as before, instead of failing again and again."""
+    root = str(tmp_path / "movies")
+    known = ["/media/movies/Heat (1995)/Heat (1995).mkv"]
+    page = (200, {"Content-Type": "text/html"}, b"<html><body>Jellyfin</body></html>")
+    with FakeJellyfin(locations=["/media/movies"], items=known) as jelly:
+        real_handle = jelly.handle
+        jelly.handle = lambda req: page if req.path == "/Items" else real_handle(req)
+        rt = make_rt([jelly_player(jelly, root, "/media/movies")])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        process_notifications(rt)
+
+    assert jelly.updates == [[{"Path": known[0], "UpdateType": "Modified"}]]
+    assert states("Jelly") == ["sent"]
