@@ -3,7 +3,9 @@
 `read_stream_details` asks MediaInfo (pymediainfo's wheel bundles libmediainfo) about one file or
 disc folder and turns its tracks into small dataclasses; `external_subtitle_paths` finds the
 subtitle files that sit next to a video. The mapping from MediaInfo's names to Kodi's lower-case
-codec names, ISO 639-2/B languages and HDR types is pure and lives in metarrd.kodi_codecs.
+codec names, ISO 639-2/B languages and HDR types is pure and lives in metarrd.kodi_codecs. What a
+DVD's IFO adds to MediaInfo's reading of one of its VOBs (its streams' languages) comes from
+metarrd.scan.discs.
 
 libmediainfo is C++ and a damaged file can kill the process that parses it (a malformed ISO
 raises SIGFPE in the bundled version), so parsing runs in a long-lived worker process
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from metarrd.files import UnsafeFile, display, is_utf8, open_regular
+from metarrd.scan import discs
 from metarrd.scan.kodi_codecs import language_code
 
 log = logging.getLogger(__name__)
@@ -124,14 +127,13 @@ def read_stream_details(path: Path) -> StreamDetails:
     """
     path = Path(path)
     if path.is_dir():
-        title = disc_title_files(path)
-        if not title:
+        title = _disc_title(path)
+        if title is None:
             if _is_disc_folder(path):
                 log.info("%s: disc folder without stream files, no stream details", path)
                 return StreamDetails()
             raise StreamReadError(path, "a folder, but not a DVD or Blu-ray structure")
-        largest = max(title, key=_size)
-        return _with_durations_of(_read_media(largest), [p for p in title if p != largest])
+        return _disc_details(title)
     if path.suffix.lower() == ".strm":  # the URL of a stream: nothing here to read, nor there
         return StreamDetails()
     try:
@@ -293,39 +295,87 @@ def _is_disc_folder(folder: Path) -> bool:
 
 
 def disc_stream_file(folder: Path) -> Path | None:
-    """The largest file of the disc's main title (`disc_title_files`)."""
-    title = disc_title_files(folder)
-    return max(title, key=_size) if title else None
+    """The file of the disc's main title MediaInfo reads (`disc_title_files`)."""
+    title = _disc_title(folder)
+    return title.main if title is not None else None
 
 
 def disc_title_files(folder: Path) -> list[Path]:
-    """The files of a DVD's or Blu-ray's main title: the largest title set of VOBs, in order
-    (a DVD splits a title into VTS_xx_1.VOB, VTS_xx_2.VOB... of at most 1 GB each, so one VOB
-    is a fifth of a movie), or the largest BDMV/STREAM/*.m2ts, whichever is larger.
+    """The files of a DVD's or Blu-ray's main title, in play order.
+
+    A DVD's is its largest title set of VOBs (a DVD splits a title into VTS_xx_1.VOB,
+    VTS_xx_2.VOB... of at most 1 GB each, so one VOB is a fifth of a movie), a Blu-ray's its
+    largest BDMV/STREAM/*.m2ts, whichever is larger.
 
     `folder` may be the movie folder holding VIDEO_TS or BDMV, or one of those folders itself,
     or a movie folder holding a DVD's files itself (VIDEO_TS.IFO and the VOBs, no VIDEO_TS).
     """
-    titles: dict[tuple[Path, str], list[Path]] = {}
+    title = _disc_title(folder)
+    return title.files if title is not None else []
+
+
+@dataclass(frozen=True)
+class _DiscTitle:
+    files: list[Path]  # in play order
+    main: Path  # the file MediaInfo reads
+    ifo: Path | None = None  # a DVD title set's VTS_xx_0.IFO: its stream languages
+
+
+def _disc_title(folder: Path) -> _DiscTitle | None:
+    titles: list[_DiscTitle] = []
     for name, sub in _disc_dirs(folder):
         if name == "VIDEO_TS":
-            for n in _listdir(sub):
+            names = _listdir(sub)
+            sets: dict[str, list[Path]] = {}
+            for n in names:
                 if _VOB_TITLE.match(n):  # VTS_01_1.VOB: title set "VTS_01"
-                    titles.setdefault((sub, n[:6].upper()), []).append(sub / n)
+                    sets.setdefault(n[:6].upper(), []).append(sub / n)
+            for title_set, files in sets.items():
+                ifo = discs.title_set_ifo(sub, names, title_set)
+                titles.append(_DiscTitle(files, max(files, key=_size), ifo=ifo))
         elif name == "BDMV":
             stream = _child_dir(sub, "STREAM")
             if stream is not None:
-                for n in _listdir(stream):
-                    if _is_m2ts(n):
-                        titles[(stream, n)] = [stream / n]
-    best: list[Path] = []
+                titles.extend(
+                    _DiscTitle([stream / n], stream / n) for n in _listdir(stream) if _is_m2ts(n)
+                )
+    best: _DiscTitle | None = None
     best_size = 0
-    for files in titles.values():
-        sized = [(_size(p), p) for p in files]
+    for title in titles:
+        sized = [(_size(p), p) for p in title.files]
         size = sum(n for n, _ in sized)
         if size > best_size:
-            best, best_size = [p for n, p in sized if n > 0], size
+            best, best_size = replace(title, files=[p for n, p in sized if n > 0]), size
     return best
+
+
+def _disc_details(title: _DiscTitle) -> StreamDetails:
+    """MediaInfo's details of the title's main file, with the title's duration (the sum of its
+    VOBs') and a DVD's audio and subtitle streams as its IFO declares them."""
+    details = _read_media(title.main)
+    details = _with_durations_of(details, [p for p in title.files if p != title.main])
+    if title.ifo is not None:
+        details = _with_ifo_streams(details, title.ifo)
+    return details
+
+
+def _with_ifo_streams(details: StreamDetails, ifo: Path) -> StreamDetails:
+    """A VOB's streams have no language: the title set's IFO lists them with theirs (as Kodi
+    gets them from libdvdnav). MediaInfo's are kept when the IFO cannot be read."""
+    try:
+        declared = discs.read_ifo_streams(ifo)
+    except discs.DiscInfoError as exc:
+        log.warning("%s; audio and subtitle languages left unknown", exc)
+        return details
+    for warning in declared.warnings:
+        log.warning("%s: %s", display(ifo), warning)
+    audio = [AudioStream(a.codec, a.language, a.channels) for a in declared.audio]
+    subtitles = [SubtitleStream(language=s.language) for s in declared.subtitles]
+    return replace(
+        details,
+        audio=audio or details.audio,
+        subtitles=subtitles or details.subtitles,
+    )
 
 
 def _disc_dirs(folder: Path) -> list[tuple[str, Path]]:

@@ -1,0 +1,252 @@
+"""Stream details of discs from their navigation files: a DVD's VTS_xx_0.IFO (the audio and
+subtitle languages a VOB does not carry).
+
+The IFO bytes are built here field by field, as libdvdread reads them: src/dvdread/ifo_types.h
+(vtsi_mat_t, audio_attr_t, subp_attr_t) and src/ifo_read.c. libdvdread 6.1.3 (Debian's
+libdvdread8, ifoOpenVTSI) reads FILM_IFO as 3 audio streams (ac3 en 6ch, ac3 fr 6ch, dts en
+6ch) and 4 subpicture streams (en, fr, de, none), as the tests expect."""
+
+from __future__ import annotations
+
+import logging
+import os
+import struct
+from pathlib import Path
+
+import pytest
+
+from metarrd.scan import discs
+from metarrd.scan.discs import read_ifo_streams
+from metarrd.scan.streams import (
+    AudioStream,
+    SubtitleStream,
+    disc_title_files,
+    read_stream_details,
+)
+
+from .conftest import MEDIA, put
+
+VOB = MEDIA / "mpeg2_mp2.mpg"  # MPEG-2 video + MPEG-1 Layer II audio in a program stream, 1 s
+
+# --- a DVD title set's IFO -------------------------------------------------------------------
+
+AC3, MPEG1, LPCM, DTS = 0, 2, 4, 6  # audio_attr_t.audio_format
+
+
+def audio_attr(fmt: int, lang: bytes | None, channels: int) -> bytes:
+    """audio_attr_t, 8 bytes: format(3) multichannel_ext(1) lang_type(2) application_mode(2) |
+    quantization(2) sample_frequency(2) unknown(1) channels-1(3) | lang_code(16) |
+    lang_extension | code_extension | unknown | app_info."""
+    lang_type = 1 if lang is not None else 0
+    return bytes([fmt << 5 | lang_type << 2, channels - 1]) + (lang or b"\0\0") + b"\0\0\0\0"
+
+
+def subp_attr(lang: bytes | None) -> bytes:
+    """subp_attr_t, 6 bytes: code_mode(3) zero(3) type(2) | zero | lang_code(16) | lang_extension
+    | code_extension. type 1: the language code is set."""
+    return bytes([1 if lang is not None else 0, 0]) + (lang or b"\0\0") + b"\0\0"
+
+
+def vts_ifo(
+    audio: list[bytes] = (),  # type: ignore[assignment]
+    subtitles: list[bytes] = (),  # type: ignore[assignment]
+    *,
+    n_audio: int | None = None,
+    n_subp: int | None = None,
+) -> bytes:
+    """The first sector of a VTS_xx_0.IFO (vtsi_mat_t), with the title set's stream tables."""
+    head = bytearray(2048)
+    head[0x000:0x00C] = b"DVDVIDEO-VTS"  # vts_identifier
+    struct.pack_into(">I", head, 0x00C, 0x0005_B1F7)  # vts_last_sector
+    struct.pack_into(">I", head, 0x01C, 0x0000_0017)  # vtsi_last_sector
+    head[0x021] = 0x10  # specification_version 1.0
+    struct.pack_into(">I", head, 0x080, 0x0000_07FF)  # vtsi_last_byte
+    struct.pack_into(">I", head, 0x0C4, 0x0000_0018)  # vtstt_vobs: the title VOBs' sector
+    head[0x200:0x202] = b"\x5d\x01"  # vts_video_attr: MPEG-2, PAL, 16:9
+    struct.pack_into(">H", head, 0x202, len(audio) if n_audio is None else n_audio)
+    for i, attr in enumerate(audio):
+        head[0x204 + 8 * i : 0x20C + 8 * i] = attr
+    struct.pack_into(">H", head, 0x254, len(subtitles) if n_subp is None else n_subp)
+    for i, attr in enumerate(subtitles):
+        head[0x256 + 6 * i : 0x25C + 6 * i] = attr
+    return bytes(head) + bytes(2048 * 3)  # the PTT_SRPT, PGCIT... sectors follow
+
+
+FILM_IFO = vts_ifo(
+    [audio_attr(AC3, b"en", 6), audio_attr(AC3, b"fr", 6), audio_attr(DTS, b"en", 6)],
+    [subp_attr(b"en"), subp_attr(b"fr"), subp_attr(b"de"), subp_attr(None)],
+)
+FILM_AUDIO = [
+    AudioStream(codec="ac3", language="eng", channels=6),
+    AudioStream(codec="ac3", language="fre", channels=6),
+    AudioStream(codec="dts", language="eng", channels=6),
+]
+FILM_SUBTITLES = [
+    SubtitleStream(language="eng"),
+    SubtitleStream(language="fre"),
+    SubtitleStream(language="ger"),
+    SubtitleStream(language=""),
+]
+
+
+def dvd(movie: Path, ifo: bytes | None = FILM_IFO, title_set: str = "VTS_01") -> Path:
+    video_ts = movie / "VIDEO_TS"
+    put(video_ts, f"{title_set}_1.VOB", VOB)
+    (video_ts / "VIDEO_TS.IFO").write_bytes(b"DVDVIDEO-VMG" + bytes(2036))
+    if ifo is not None:
+        (video_ts / f"{title_set}_0.IFO").write_bytes(ifo)
+    return video_ts
+
+
+def test_a_dvds_audio_and_subtitle_languages_come_from_its_ifo(tmp_path):
+    # Before: the VOB's MPEG audio with no language, and no subtitles at all in the NFO.
+    movie = tmp_path / "Alien (1979)"
+    dvd(movie)
+
+    details = read_stream_details(movie)
+
+    assert details.video[0].codec == "mpeg2video"
+    assert details.audio == FILM_AUDIO
+    assert details.subtitles == FILM_SUBTITLES
+
+
+def test_the_main_title_sets_ifo_is_read_not_another(tmp_path):
+    movie = tmp_path / "Alien (1979)"
+    video_ts = dvd(movie, vts_ifo([audio_attr(AC3, b"it", 2)]), title_set="VTS_01")  # a bonus
+    dvd(movie, FILM_IFO, title_set="VTS_02")
+    film = video_ts / "VTS_02_1.VOB"
+    film.write_bytes(film.read_bytes() + bytes(4096))  # the larger title set: the film
+    dvd_files = disc_title_files(movie)
+
+    details = read_stream_details(movie)
+
+    assert dvd_files == [film]
+    assert details.audio == FILM_AUDIO
+
+
+def test_the_ifos_backup_is_read_when_the_ifo_is_missing(tmp_path):
+    movie = tmp_path / "Alien (1979)"
+    video_ts = dvd(movie, ifo=None)
+    (video_ts / "vts_01_0.bup").write_bytes(FILM_IFO)  # as libdvdread falls back to the .BUP
+
+    assert read_stream_details(movie).audio == FILM_AUDIO
+
+
+def test_a_dvd_in_the_movie_folder_itself_reads_its_ifo(tmp_path):
+    movie = tmp_path / "Alien (1979)"
+    put(movie, "VTS_01_1.VOB", VOB)
+    (movie / "VIDEO_TS.IFO").write_bytes(b"DVDVIDEO-VMG" + bytes(2036))
+    (movie / "VTS_01_0.IFO").write_bytes(FILM_IFO)
+
+    assert read_stream_details(movie).subtitles == FILM_SUBTITLES
+
+
+def test_ifo_streams_as_libdvdread_reads_them(tmp_path):
+    ifo = tmp_path / "VTS_01_0.IFO"
+    ifo.write_bytes(
+        vts_ifo(
+            [audio_attr(LPCM, b"ja", 2), audio_attr(MPEG1, None, 2), audio_attr(7, b"en", 1)],
+            [subp_attr(b"zh")],
+        )
+    )
+
+    declared = read_ifo_streams(ifo)
+
+    assert [(a.codec, a.language, a.channels) for a in declared.audio] == [
+        ("pcm", "jpn", 2),
+        ("mp2", "", 2),  # lang_type 0: no language
+        ("", "eng", 1),  # a format the DVD spec leaves unused: no codec name
+    ]
+    assert [s.language for s in declared.subtitles] == ["chi"]
+
+
+def _fifo(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+
+
+HOSTILE_IFOS = {
+    "truncated": (lambda p: p.write_bytes(FILM_IFO[:0x230]), "truncated: 560 bytes"),
+    "255 audio streams": (
+        lambda p: p.write_bytes(vts_ifo(n_audio=255)),
+        "says 255 audio streams, a DVD has at most 8",
+    ),
+    "255 subtitle streams": (
+        lambda p: p.write_bytes(vts_ifo(n_subp=255)),
+        "says 255 subtitle streams, a DVD has at most 32",
+    ),
+    "not an IFO": (lambda p: p.write_bytes(bytes(2048)), "no DVDVIDEO-VTS header"),
+    "empty": (lambda p: p.write_bytes(b""), "no DVDVIDEO-VTS header"),
+    "a FIFO": (_fifo, "a FIFO (named pipe), not a regular file"),
+    "a folder": (lambda p: (p.unlink(), p.mkdir()), "not a regular file"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_IFOS))
+def test_a_hostile_ifo_is_refused_with_a_reason_and_the_scan_goes_on(tmp_path, caplog, case):
+    make, reason = HOSTILE_IFOS[case]
+    movie = tmp_path / "Alien (1979)"
+    ifo = dvd(movie) / "VTS_01_0.IFO"
+    make(ifo)
+
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        details = read_stream_details(movie)  # a FIFO must not hang us: never opened to wait
+
+    assert details.video[0].codec == "mpeg2video"
+    assert [(a.codec, a.language) for a in details.audio] == [("mp2", "")]  # MediaInfo's
+    assert f"{ifo}: " in caplog.text
+    assert reason in caplog.text
+    assert "audio and subtitle languages left unknown" in caplog.text
+
+
+def test_an_unreadable_ifo_is_refused_with_a_reason(tmp_path, caplog, monkeypatch):
+    movie = tmp_path / "Alien (1979)"
+    ifo = dvd(movie) / "VTS_01_0.IFO"
+    real_open = discs.open_regular
+
+    def refuse(path, *args, **kwargs):
+        if Path(path) == ifo:  # as chmod 000 does, also when the tests run as root
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(discs, "open_regular", refuse)
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        details = read_stream_details(movie)
+
+    assert details.video[0].codec == "mpeg2video"
+    assert f"{ifo}: permission denied" in caplog.text
+
+
+def test_garbage_language_bytes_are_no_language_and_said_so(tmp_path, caplog):
+    movie = tmp_path / "Alien (1979)"
+    garbage = vts_ifo(
+        [audio_attr(AC3, b"\xff\x07", 6), audio_attr(AC3, b"qq", 2), audio_attr(AC3, b"de", 2)],
+        [subp_attr(b"\x00\x01")],
+    )
+    dvd(movie, garbage)
+
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        details = read_stream_details(movie)
+
+    assert details.audio == [
+        AudioStream(codec="ac3", language="", channels=6),
+        AudioStream(codec="ac3", language="", channels=2),
+        AudioStream(codec="ac3", language="ger", channels=2),
+    ]
+    assert details.subtitles == [SubtitleStream(language="")]
+    assert "audio stream 1: language bytes ff07 are not a language code" in caplog.text
+    assert "audio stream 2: 'qq' is not a language code" in caplog.text
+    assert "subtitle stream 1: language bytes 0001 are not a language code" in caplog.text
+
+
+def test_only_the_ifos_header_sector_is_read(tmp_path, monkeypatch):
+    ifo = tmp_path / "VTS_01_0.IFO"
+    ifo.write_bytes(FILM_IFO + bytes(10 * 1024 * 1024))  # a large IFO: its PGC tables
+    asked = []
+    real_read = discs._read_head
+    monkeypatch.setattr(
+        discs, "_read_head", lambda p, n, cap=None: asked.append(n) or real_read(p, n, cap)
+    )
+
+    assert len(read_ifo_streams(ifo).audio) == 3
+    assert asked == [2048]
