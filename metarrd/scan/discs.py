@@ -1,20 +1,29 @@
-"""What a disc's own navigation files say about its main title: a DVD's IFO.
+"""What a disc's own navigation files say about its main title: a DVD's IFO, a Blu-ray's playlists.
 
-MediaInfo reads one stream file of a disc (a VOB), and a stream file does not know what the
-disc's menus know: a VOB carries no language for its audio and subpicture streams. They are read
-here from the header alone (a DVD's first IFO sector, 2 KB), and only from a regular file
-(`open_regular`): a FIFO named `VTS_01_0.IFO` is refused, never waited on. Anything that does not
-parse raises `DiscInfoError` with the reason; the caller logs it and keeps what MediaInfo said.
+MediaInfo reads one stream file of a disc (a VOB, an .m2ts), and a stream file does not know what
+the disc's menus know: a VOB carries no language for its audio and subpicture streams, and a
+Blu-ray film cut by seamless branching is spread over many .m2ts clips, played in the order a
+playlist (`BDMV/PLAYLIST/*.mpls`) gives. Both are read here from the headers alone (a DVD's first
+IFO sector, 2 KB; a playlist, a few KB), and only from regular files (`open_regular`): a FIFO
+named `VTS_01_0.IFO` is refused, never waited on. Anything that does not parse raises
+`DiscInfoError` with the reason; the caller logs it and keeps what MediaInfo said.
 
-The layout, from the source of the players that read it: libdvdread `src/dvdread/ifo_types.h`
-(`vtsi_mat_t`, `audio_attr_t`, `subp_attr_t`) and `src/ifo_read.c` (`ifoRead_VTS`,
-`read_audio_attr`, `read_subp_attr`, the limits of 8 audio and 32 subpicture streams),
-https://code.videolan.org/videolan/libdvdread.
+Layouts, from the sources of the players that read them:
+- IFO: libdvdread `src/dvdread/ifo_types.h` (`vtsi_mat_t`, `audio_attr_t`, `subp_attr_t`) and
+  `src/ifo_read.c` (`ifoRead_VTS`, `read_audio_attr`, `read_subp_attr`, the limits of 8 audio and
+  32 subpicture streams), https://code.videolan.org/videolan/libdvdread.
+- MPLS: libbluray `src/libbluray/bdnav/mpls_parse.c` (`_parse_header`, `_parse_playlist`,
+  `_parse_playitem`), `bdmv_parse.c` (the versions), and `navigation.c` (`nav_get_title_list`,
+  `_filter_repeats`, `_pl_duration`: the main title is the longest playlist that repeats no
+  clip segment more than twice), https://code.videolan.org/videolan/libbluray.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import struct
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,3 +136,136 @@ def title_set_ifo(folder: Path, names: list[str], title_set: str) -> Path | None
             if name.upper() == wanted:
                 return folder / name
     return None
+
+
+# --- Blu-ray: BDMV/PLAYLIST/*.mpls ----------------------------------------------------------
+
+_MPLS_VERSIONS = frozenset({b"0100", b"0200", b"0240", b"0300"})
+MAX_MPLS_BYTES = 1024 * 1024  # a real playlist is a few KB; 999 PlayItems fit far below this
+MAX_PLAYLISTS = 4096  # a disc with obfuscation has a few hundred to 2000
+TICKS_PER_SECOND = 45_000
+MAX_SECONDS = 5_000_000  # as scan.mediainfo: longer is a broken file
+_CLIP_ID = re.compile(rb"^[0-9]{5}$")
+_REPEATS = 2  # libbluray's _filter_repeats(pl, 2): a segment played 3 times is obfuscation
+
+
+@dataclass(frozen=True)
+class PlayItem:
+    clip: str  # "00800": BDMV/STREAM/00800.m2ts
+    in_time: int  # 45 kHz ticks
+    out_time: int
+
+
+@dataclass(frozen=True)
+class Playlist:
+    path: Path
+    items: list[PlayItem]
+
+    @property
+    def ticks(self) -> int:
+        return sum(i.out_time - i.in_time for i in self.items)
+
+    @property
+    def duration_seconds(self) -> int:
+        return round(self.ticks / TICKS_PER_SECOND)
+
+    @property
+    def clips(self) -> list[str]:
+        """The clips in play order, each once."""
+        return list(dict.fromkeys(i.clip for i in self.items))
+
+    @property
+    def longest_clip(self) -> str:
+        """The clip of the longest PlayItem: the one MediaInfo reads for the stream details."""
+        return max(self.items, key=lambda i: i.out_time - i.in_time).clip
+
+
+def read_playlist(path: Path) -> Playlist:
+    """A .mpls file's PlayItems (clip names, in and out times)."""
+    data = _read_head(path, MAX_MPLS_BYTES, MAX_MPLS_BYTES)
+    if len(data) < 8 or data[:4] != b"MPLS":
+        raise DiscInfoError(path, "not a Blu-ray playlist (no MPLS header)")
+    if data[4:8] not in _MPLS_VERSIONS:
+        raise DiscInfoError(path, f"unknown playlist version {data[4:8]!r}")
+    if len(data) < 40:
+        raise DiscInfoError(path, f"truncated: {len(data)} bytes, shorter than the header")
+    (list_pos,) = struct.unpack_from(">I", data, 8)
+    if list_pos < 40 or list_pos + 10 > len(data):
+        raise DiscInfoError(path, f"the PlayList at byte {list_pos} is outside the file")
+    (count,) = struct.unpack_from(">H", data, list_pos + 6)
+    pos = list_pos + 10
+    items = []
+    for n in range(1, count + 1):
+        if pos + 2 > len(data):
+            raise DiscInfoError(path, f"truncated: PlayItem {n} of {count} is missing")
+        (length,) = struct.unpack_from(">H", data, pos)
+        item = data[pos + 2 : pos + 2 + length]
+        if length < 20 or len(item) < length:
+            raise DiscInfoError(path, f"PlayItem {n} of {count} is truncated or too short")
+        if not _CLIP_ID.match(item[:5]):
+            raise DiscInfoError(path, f"PlayItem {n} names no clip ({item[:5]!r})")
+        in_time, out_time = struct.unpack_from(">II", item, 12)
+        if out_time < in_time:
+            raise DiscInfoError(path, f"PlayItem {n} ends before it starts")
+        items.append(PlayItem(item[:5].decode("ascii"), in_time, out_time))
+        pos += 2 + length
+    if not items:
+        raise DiscInfoError(path, "no PlayItems")
+    return Playlist(path, items)
+
+
+def main_playlist(bdmv: Path, clips: set[str], warnings: list[str]) -> Playlist | None:
+    """The main feature's playlist of a BDMV folder: the longest one whose clips are all in
+    `clips` (the STREAM folder's clip names), leaving out those that play one clip segment more
+    than twice (libbluray's, Kodi's and MakeMKV's sign of an obfuscation playlist). Each playlist
+    that cannot be read adds a reason to `warnings` (those whose clips are missing add one line
+    in all, and only when no playlist can be used); None when none can."""
+    folder = _child(bdmv, "PLAYLIST")
+    if folder is None:
+        return None
+    names = sorted(n for n in _names(folder) if n.lower().endswith((".mpls", ".mpl")))
+    if len(names) > MAX_PLAYLISTS:
+        warnings.append(f"{display(folder)}: {len(names)} playlists, only {MAX_PLAYLISTS} read")
+    best: Playlist | None = None
+    elsewhere: list[str] = []  # playlists of clips not in STREAM
+    for name in names[:MAX_PLAYLISTS]:
+        if name.startswith("."):
+            continue
+        try:
+            playlist = read_playlist(folder / name)
+        except DiscInfoError as exc:
+            warnings.append(f"{exc}; not a candidate for the main title")
+            continue
+        segments = Counter((i.clip, i.in_time, i.out_time) for i in playlist.items)
+        if max(segments.values()) > _REPEATS:
+            continue  # obfuscation: a loop of one segment made to look like the longest title
+        where = display(playlist.path)
+        missing = [c for c in playlist.clips if c not in clips]
+        if missing:  # a rip of the main movie only keeps every playlist: no fault of its own
+            elsewhere.append(f"{where} plays clip {missing[0]}")
+            continue
+        if playlist.duration_seconds > MAX_SECONDS:
+            warnings.append(f"{where}: {playlist.ticks} ticks long, broken, not the main title")
+            continue
+        if best is None or playlist.ticks > best.ticks:
+            best = playlist
+    if best is None and elsewhere:
+        warnings.append(
+            f"{display(folder)}: {len(elsewhere)} playlists play clips that are not in STREAM "
+            f"({elsewhere[0]})"
+        )
+    return best
+
+
+def _child(folder: Path, upper_name: str) -> Path | None:
+    for name in _names(folder):
+        if name.upper() == upper_name and (folder / name).is_dir():
+            return folder / name
+    return None
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []

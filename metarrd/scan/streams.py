@@ -3,9 +3,9 @@
 `read_stream_details` asks MediaInfo (pymediainfo's wheel bundles libmediainfo) about one file or
 disc folder and turns its tracks into small dataclasses; `external_subtitle_paths` finds the
 subtitle files that sit next to a video. The mapping from MediaInfo's names to Kodi's lower-case
-codec names, ISO 639-2/B languages and HDR types is pure and lives in metarrd.kodi_codecs. What a
-DVD's IFO adds to MediaInfo's reading of one of its VOBs (its streams' languages) comes from
-metarrd.scan.discs.
+codec names, ISO 639-2/B languages and HDR types is pure and lives in metarrd.kodi_codecs. A
+disc's main title, and what its navigation files add to MediaInfo's reading of one of its stream
+files (a DVD's stream languages, a Blu-ray's playlist), come from metarrd.scan.discs.
 
 libmediainfo is C++ and a damaged file can kill the process that parses it (a malformed ISO
 raises SIGFPE in the bundled version), so parsing runs in a long-lived worker process
@@ -31,6 +31,7 @@ from typing import Any
 
 from metarrd.files import UnsafeFile, display, is_utf8, open_regular
 from metarrd.scan import discs
+from metarrd.scan.discs import Playlist
 from metarrd.scan.kodi_codecs import language_code
 
 log = logging.getLogger(__name__)
@@ -304,8 +305,10 @@ def disc_title_files(folder: Path) -> list[Path]:
     """The files of a DVD's or Blu-ray's main title, in play order.
 
     A DVD's is its largest title set of VOBs (a DVD splits a title into VTS_xx_1.VOB,
-    VTS_xx_2.VOB... of at most 1 GB each, so one VOB is a fifth of a movie), a Blu-ray's its
-    largest BDMV/STREAM/*.m2ts, whichever is larger.
+    VTS_xx_2.VOB... of at most 1 GB each, so one VOB is a fifth of a movie). A Blu-ray's is the
+    clips of its main playlist (`BDMV/PLAYLIST/*.mpls`, metarrd.scan.discs.main_playlist: with
+    seamless branching a film is many .m2ts clips), or its largest BDMV/STREAM/*.m2ts when no
+    playlist can be used. The larger of the two when a folder holds both.
 
     `folder` may be the movie folder holding VIDEO_TS or BDMV, or one of those folders itself,
     or a movie folder holding a DVD's files itself (VIDEO_TS.IFO and the VOBs, no VIDEO_TS).
@@ -318,6 +321,7 @@ def disc_title_files(folder: Path) -> list[Path]:
 class _DiscTitle:
     files: list[Path]  # in play order
     main: Path  # the file MediaInfo reads
+    playlist: Playlist | None = None  # a Blu-ray's: its duration is the title's
     ifo: Path | None = None  # a DVD title set's VTS_xx_0.IFO: its stream languages
 
 
@@ -336,9 +340,7 @@ def _disc_title(folder: Path) -> _DiscTitle | None:
         elif name == "BDMV":
             stream = _child_dir(sub, "STREAM")
             if stream is not None:
-                titles.extend(
-                    _DiscTitle([stream / n], stream / n) for n in _listdir(stream) if _is_m2ts(n)
-                )
+                titles.extend(_bluray_titles(sub, stream))
     best: _DiscTitle | None = None
     best_size = 0
     for title in titles:
@@ -349,11 +351,36 @@ def _disc_title(folder: Path) -> _DiscTitle | None:
     return best
 
 
+def _bluray_titles(bdmv: Path, stream: Path) -> list[_DiscTitle]:
+    """The main playlist's title, else one title per .m2ts (the largest wins)."""
+    clips = {}
+    for n in _listdir(stream):
+        if _is_m2ts(n):
+            clips.setdefault(n.rsplit(".", 1)[0].upper(), stream / n)
+    warnings: list[str] = []
+    playlist = discs.main_playlist(bdmv, set(clips), warnings)
+    for warning in warnings:
+        log.warning("%s", warning)
+    if playlist is None:
+        if warnings:
+            log.warning(
+                "%s: no playlist could be used, the largest .m2ts is the title", display(bdmv)
+            )
+        return [_DiscTitle([p], p) for p in clips.values()]
+    files = [clips[c] for c in playlist.clips]
+    return [_DiscTitle(files, clips[playlist.longest_clip], playlist=playlist)]
+
+
 def _disc_details(title: _DiscTitle) -> StreamDetails:
-    """MediaInfo's details of the title's main file, with the title's duration (the sum of its
-    VOBs') and a DVD's audio and subtitle streams as its IFO declares them."""
+    """MediaInfo's details of the title's main file, with the title's duration (the playlist's,
+    or the sum of its VOBs') and a DVD's audio and subtitle streams as its IFO declares them."""
     details = _read_media(title.main)
-    details = _with_durations_of(details, [p for p in title.files if p != title.main])
+    if title.playlist is not None:
+        if details.video:
+            video = replace(details.video[0], duration_seconds=title.playlist.duration_seconds)
+            details = replace(details, video=[video, *details.video[1:]])
+    else:
+        details = _with_durations_of(details, [p for p in title.files if p != title.main])
     if title.ifo is not None:
         details = _with_ifo_streams(details, title.ifo)
     return details

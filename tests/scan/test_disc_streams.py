@@ -1,10 +1,16 @@
 """Stream details of discs from their navigation files: a DVD's VTS_xx_0.IFO (the audio and
-subtitle languages a VOB does not carry).
+subtitle languages a VOB does not carry) and a Blu-ray's BDMV/PLAYLIST/*.mpls (the main feature,
+spread over many .m2ts clips by seamless branching).
 
-The IFO bytes are built here field by field, as libdvdread reads them: src/dvdread/ifo_types.h
-(vtsi_mat_t, audio_attr_t, subp_attr_t) and src/ifo_read.c. libdvdread 6.1.3 (Debian's
-libdvdread8, ifoOpenVTSI) reads FILM_IFO as 3 audio streams (ac3 en 6ch, ac3 fr 6ch, dts en
-6ch) and 4 subpicture streams (en, fr, de, none), as the tests expect."""
+The IFO and MPLS bytes are built here field by field, as the players' own parsers read them:
+libdvdread src/dvdread/ifo_types.h (vtsi_mat_t, audio_attr_t, subp_attr_t) and src/ifo_read.c;
+libbluray src/libbluray/bdnav/mpls_parse.c (_parse_header, _parse_appinfo, _parse_playlist,
+_parse_playitem, _parse_stn, _parse_stream, _parse_playlistmark). Checked against the libraries
+themselves: libdvdread 6.1.3 (Debian's libdvdread8, ifoOpenVTSI) reads FILM_IFO as 3 audio
+streams (ac3 en 6ch, ac3 fr 6ch, dts en 6ch) and 4 subpicture streams (en, fr, de, none);
+libbluray through `ffprobe bluray:<folder>` (ffmpeg 5.1) lists bluray()'s 00800.mpls as 2:26:40
+and 00001.mpls as 0:15:00, leaves out the looping 00002.mpls of the obfuscation test, and selects
+00800.mpls."""
 
 from __future__ import annotations
 
@@ -16,10 +22,11 @@ from pathlib import Path
 import pytest
 
 from metarrd.scan import discs
-from metarrd.scan.discs import read_ifo_streams
+from metarrd.scan.discs import read_ifo_streams, read_playlist
 from metarrd.scan.streams import (
     AudioStream,
     SubtitleStream,
+    disc_stream_file,
     disc_title_files,
     read_stream_details,
 )
@@ -27,6 +34,7 @@ from metarrd.scan.streams import (
 from .conftest import MEDIA, put
 
 VOB = MEDIA / "mpeg2_mp2.mpg"  # MPEG-2 video + MPEG-1 Layer II audio in a program stream, 1 s
+M2TS = MEDIA / "h264_ac3.m2ts"  # H.264 + AC-3 in a 192-byte-packet transport stream, 1 s
 
 # --- a DVD title set's IFO -------------------------------------------------------------------
 
@@ -250,3 +258,213 @@ def test_only_the_ifos_header_sector_is_read(tmp_path, monkeypatch):
 
     assert len(read_ifo_streams(ifo).audio) == 3
     assert asked == [2048]
+
+
+# --- a Blu-ray's playlists -------------------------------------------------------------------
+
+TICKS = 45_000  # a PlayItem's in/out times are in 45 kHz ticks
+
+
+def stn() -> bytes:
+    """STN_table of a PlayItem: one H.264 video, one AC-3 audio (eng), one PG subtitle (eng)."""
+
+    def stream(pid: int, attrs: bytes) -> bytes:
+        entry = bytes([1]) + struct.pack(">H", pid) + bytes(6)  # stream_type 1: in the clip
+        return bytes([len(entry)]) + entry + bytes([len(attrs)]) + attrs
+
+    body = bytes(2) + bytes([1, 1, 1, 0, 0, 0, 0, 0]) + bytes(4)
+    body += stream(0x1011, b"\x1b\x61\0\0\0")  # H.264, 1080p, 23.976
+    body += stream(0x1100, b"\x81\x61eng")  # AC-3, multichannel, 48 kHz
+    body += stream(0x1200, b"\x90eng\0")  # PG
+    return struct.pack(">H", len(body)) + body
+
+
+def play_item(clip: bytes, in_s: float, out_s: float, codec: bytes = b"M2TS") -> bytes:
+    body = clip + codec + struct.pack(">H", 0x0001)  # not multi-angle, connection_condition 1
+    body += bytes([0]) + struct.pack(">II", round(in_s * TICKS), round(out_s * TICKS))
+    body += bytes(8) + bytes([0x80, 0]) + bytes(2)  # UO mask, random access, still mode/time
+    body += stn()
+    return struct.pack(">H", len(body)) + body
+
+
+def mpls(items: list[bytes], version: bytes = b"0200", n_items: int | None = None) -> bytes:
+    """A .mpls file: header, AppInfoPlayList, PlayList (the PlayItems), PlayListMark."""
+    app_info = struct.pack(">IBBH", 14, 0, 1, 0) + bytes(8) + b"\x40\x00"
+    list_pos = 40 + len(app_info)
+    playlist_body = bytes(2) + struct.pack(">HH", len(items) if n_items is None else n_items, 0)
+    playlist_body += b"".join(items)
+    playlist = struct.pack(">I", len(playlist_body)) + playlist_body
+    mark_pos = list_pos + len(playlist)
+    mark = struct.pack(">BBHIHI", 0, 1, 0, 0, 0xFFFF, 0)  # one entry mark: chapter 1
+    marks = struct.pack(">IH", 2 + len(mark), 1) + mark
+    header = b"MPLS" + version + struct.pack(">III", list_pos, mark_pos, 0) + bytes(20)
+    return header + app_info + playlist + marks
+
+
+FILM = [play_item(b"00010", 10, 2010), play_item(b"00011", 20, 4020), play_item(b"00012", 0, 2800)]
+FILM_SECONDS = 2000 + 4000 + 2800
+
+
+def bluray(movie: Path) -> Path:
+    """A seamlessly branched film in three clips, a larger bonus clip, their playlists."""
+    bdmv = movie / "BDMV"
+    (bdmv / "PLAYLIST").mkdir(parents=True)
+    (bdmv / "index.bdmv").write_bytes(b"INDX0200" + bytes(32))
+    for clip in ("00010", "00011", "00012"):
+        put(bdmv, f"STREAM/{clip}.m2ts", M2TS)
+    bonus = put(bdmv, "STREAM/00099.m2ts", M2TS)
+    bonus.write_bytes(bonus.read_bytes() + bytes(64 * 1024))  # the largest clip: not the film
+    (bdmv / "PLAYLIST" / "00800.mpls").write_bytes(mpls(FILM))
+    (bdmv / "PLAYLIST" / "00001.mpls").write_bytes(mpls([play_item(b"00099", 0, 900)]))
+    return bdmv
+
+
+def test_a_blurays_main_title_is_its_longest_playlist_not_its_largest_clip(tmp_path):
+    # Before: the largest .m2ts (a 15-minute bonus) gave a 1-second "film".
+    movie = tmp_path / "Blade Runner (1982)"
+    stream = bluray(movie) / "STREAM"
+
+    details = read_stream_details(movie)
+
+    assert details.video[0].codec == "h264"
+    assert details.video[0].duration_seconds == FILM_SECONDS
+    assert details.audio == [AudioStream(codec="ac3", language="jpn", channels=2)]
+    assert disc_title_files(movie) == [stream / f"{c}.m2ts" for c in ("00010", "00011", "00012")]
+    assert disc_stream_file(movie) == stream / "00011.m2ts"  # the longest PlayItem's clip
+
+
+def test_a_playlist_repeating_a_segment_is_obfuscation_not_the_film(tmp_path):
+    movie = tmp_path / "Blade Runner (1982)"
+    bdmv = bluray(movie)
+    loop = [play_item(b"00012", 0, 2800)] * 3 + FILM  # 3 times the same segment: longer
+    (bdmv / "PLAYLIST" / "00002.mpls").write_bytes(mpls(loop))
+    twice = [play_item(b"00012", 0, 2800)] * 2 + [play_item(b"00010", 10, 2010)]
+    (bdmv / "PLAYLIST" / "00003.mpls").write_bytes(mpls(twice))  # twice is allowed: 7600 s
+
+    assert read_stream_details(movie).video[0].duration_seconds == FILM_SECONDS
+
+
+def test_a_playlist_naming_a_missing_clip_is_not_the_title(tmp_path, caplog):
+    # A rip of the main movie only (AnyDVD's, DVDFab's) keeps the playlists of the clips it left
+    movie = tmp_path / "Blade Runner (1982)"
+    bdmv = bluray(movie)
+    (bdmv / "PLAYLIST" / "00900.mpls").write_bytes(mpls([play_item(b"00555", 0, 20000)]))
+
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        assert read_stream_details(movie).video[0].duration_seconds == FILM_SECONDS
+    assert caplog.text == ""  # nothing wrong with such a rip
+
+    for name in ("00001.mpls", "00800.mpls"):
+        (bdmv / "PLAYLIST" / name).unlink()
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        assert disc_stream_file(movie) == bdmv / "STREAM" / "00099.m2ts"
+    assert "1 playlists play clips that are not in STREAM (" in caplog.text
+    assert "00900.mpls plays clip 00555)" in caplog.text
+
+
+def test_an_avchd_playlist_and_clips(tmp_path):
+    # AVCHD (a camcorder's disc): BDMV/PLAYLIST/00000.MPL and BDMV/STREAM/00000.MTS, same format
+    movie = tmp_path / "Holiday (2012)"
+    put(movie, "BDMV/STREAM/00000.MTS", M2TS)
+    put(movie, "BDMV/STREAM/00001.MTS", M2TS)
+    (movie / "BDMV" / "PLAYLIST").mkdir()
+    items = [play_item(b"00000", 0, 61), play_item(b"00001", 0, 60)]
+    (movie / "BDMV" / "PLAYLIST" / "00000.MPL").write_bytes(mpls(items, version=b"0100"))
+
+    assert read_stream_details(movie).video[0].duration_seconds == 121
+
+
+def test_playlist_parse_times_in_45_khz_ticks(tmp_path):
+    path = tmp_path / "00800.mpls"
+    path.write_bytes(mpls(FILM))
+
+    playlist = read_playlist(path)
+
+    assert [(i.clip, i.in_time, i.out_time) for i in playlist.items] == [
+        ("00010", 450_000, 90_450_000),
+        ("00011", 900_000, 180_900_000),
+        ("00012", 0, 126_000_000),
+    ]
+    assert playlist.duration_seconds == FILM_SECONDS
+
+
+HOSTILE_PLAYLISTS = {
+    "truncated": (lambda p: p.write_bytes(mpls(FILM)[:300]), "PlayItem 3 of 3 is truncated"),
+    "255 PlayItems": (
+        lambda p: p.write_bytes(mpls(FILM, n_items=255)),
+        "PlayItem 4 of 255 is truncated",
+    ),
+    "a clip name that is a path": (
+        lambda p: p.write_bytes(mpls([play_item(b"../..", 0, 9000)])),
+        "PlayItem 1 names no clip (b'../..')",
+    ),
+    "garbage": (lambda p: p.write_bytes(os.urandom(16) + b"MPLS"), "no MPLS header"),
+    "an unknown version": (
+        lambda p: p.write_bytes(mpls(FILM, version=b"9999")),
+        "unknown playlist version b'9999'",
+    ),
+    "a PlayList outside the file": (
+        lambda p: p.write_bytes(mpls(FILM)[:40] + b"\xff" * 20),
+        "the PlayList at byte 58 is outside the file",
+    ),
+    "an item ending before it starts": (
+        lambda p: p.write_bytes(mpls([play_item(b"00010", 9000, 10)])),
+        "PlayItem 1 ends before it starts",
+    ),
+    "a FIFO": (_fifo, "a FIFO (named pipe), not a regular file"),
+    "too large": (
+        lambda p: p.write_bytes(mpls(FILM) + bytes(2 * 1024 * 1024)),
+        "over the 1 MB limit",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_PLAYLISTS))
+def test_a_hostile_playlist_is_refused_with_a_reason_and_the_largest_clip_is_read(
+    tmp_path, caplog, case
+):
+    make, reason = HOSTILE_PLAYLISTS[case]
+    movie = tmp_path / "Blade Runner (1982)"
+    bdmv = bluray(movie)
+    (bdmv / "PLAYLIST" / "00001.mpls").unlink()
+    film = bdmv / "PLAYLIST" / "00800.mpls"
+    make(film)
+
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        details = read_stream_details(movie)  # a FIFO must not hang us: never opened to wait
+
+    assert details.video[0].duration_seconds < 60  # the largest .m2ts's, as before playlists
+    assert disc_stream_file(movie) == bdmv / "STREAM" / "00099.m2ts"
+    assert f"{film}: " in caplog.text
+    assert reason in caplog.text
+    assert "no playlist could be used, the largest .m2ts is the title" in caplog.text
+
+
+def test_an_unreadable_playlist_is_refused_and_another_is_used(tmp_path, caplog, monkeypatch):
+    movie = tmp_path / "Blade Runner (1982)"
+    bdmv = bluray(movie)
+    film = bdmv / "PLAYLIST" / "00800.mpls"
+    real_open = discs.open_regular
+
+    def refuse(path, *args, **kwargs):
+        if Path(path) == film:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(discs, "open_regular", refuse)
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        details = read_stream_details(movie)
+
+    assert details.video[0].duration_seconds == 900  # 00001.mpls: the bonus, the only one left
+    assert f"{film}: permission denied" in caplog.text
+
+
+def test_a_bluray_without_playlists_reads_its_largest_clip(tmp_path, caplog):
+    movie = tmp_path / "Blade Runner (1982)"
+    bdmv = bluray(movie)
+    for playlist in (bdmv / "PLAYLIST").iterdir():
+        playlist.unlink()
+
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        assert disc_stream_file(movie) == bdmv / "STREAM" / "00099.m2ts"
+    assert caplog.text == ""  # nothing wrong: a disc some ripper left without its playlists
