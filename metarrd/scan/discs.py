@@ -3,7 +3,7 @@
 MediaInfo reads one stream file of a disc (a VOB, an .m2ts), and a stream file does not know what
 the disc's menus know: a VOB carries no language for its audio and subpicture streams, and a
 Blu-ray film cut by seamless branching is spread over many .m2ts clips, played in the order a
-playlist (`BDMV/PLAYLIST/*.mpls`) gives. Both are read here from the headers alone (a DVD's first
+playlist (`BDMV/PLAYLIST/*.mpls`) gives, whose STN tables hold the languages its .m2ts do not. Both are read here from the headers alone (a DVD's first
 IFO sector, 2 KB; a playlist, a few KB), and only from regular files (`open_regular`): a FIFO
 named `VTS_01_0.IFO` is refused, never waited on. Anything that does not parse raises
 `DiscInfoError` with the reason; the caller logs it and keeps what MediaInfo said.
@@ -13,7 +13,7 @@ Layouts, from the sources of the players that read them:
   `src/ifo_read.c` (`ifoRead_VTS`, `read_audio_attr`, `read_subp_attr`, the limits of 8 audio and
   32 subpicture streams), https://code.videolan.org/videolan/libdvdread.
 - MPLS: libbluray `src/libbluray/bdnav/mpls_parse.c` (`_parse_header`, `_parse_playlist`,
-  `_parse_playitem`), `bdmv_parse.c` (the versions), and `navigation.c` (`nav_get_title_list`,
+  `_parse_playitem`, `_parse_stn`, `_parse_stream`), `bdparse.h` (coding types), `bdmv_parse.c` (the versions), and `navigation.c` (`nav_get_title_list`,
   `_filter_repeats`, `_pl_duration`: the main title is the longest playlist that repeats no
   clip segment more than twice), https://code.videolan.org/videolan/libbluray.
 """
@@ -24,7 +24,7 @@ import os
 import re
 import struct
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from metarrd.files import display, open_regular
@@ -154,6 +154,7 @@ class PlayItem:
     clip: str  # "00800": BDMV/STREAM/00800.m2ts
     in_time: int  # 45 kHz ticks
     out_time: int
+    raw: bytes = field(default=b"", repr=False, compare=False)  # the PlayItem, for its STN
 
 
 @dataclass(frozen=True)
@@ -175,9 +176,9 @@ class Playlist:
         return list(dict.fromkeys(i.clip for i in self.items))
 
     @property
-    def longest_clip(self) -> str:
-        """The clip of the longest PlayItem: the one MediaInfo reads for the stream details."""
-        return max(self.items, key=lambda i: i.out_time - i.in_time).clip
+    def longest_item(self) -> PlayItem:
+        """The longest PlayItem: its clip is the one MediaInfo reads for the stream details."""
+        return max(self.items, key=lambda i: i.out_time - i.in_time)
 
 
 def read_playlist(path: Path) -> Playlist:
@@ -207,11 +208,93 @@ def read_playlist(path: Path) -> Playlist:
         in_time, out_time = struct.unpack_from(">II", item, 12)
         if out_time < in_time:
             raise DiscInfoError(path, f"PlayItem {n} ends before it starts")
-        items.append(PlayItem(item[:5].decode("ascii"), in_time, out_time))
+        items.append(PlayItem(item[:5].decode("ascii"), in_time, out_time, item))
         pos += 2 + length
     if not items:
         raise DiscInfoError(path, "no PlayItems")
     return Playlist(path, items)
+
+
+# STN_table stream_attributes coding types that carry a language (_parse_stream)
+_AUDIO_CODINGS = frozenset({0x03, 0x04, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0xA1, 0xA2})
+_PG_CODINGS = frozenset({0x90, 0x91})  # presentation graphics (and interactive) subtitles
+_TEXT_SUBTITLE = 0x92  # a text subtitle: a character code byte before the language
+
+
+@dataclass(frozen=True)
+class BdStream:
+    """A stream of a PlayItem's STN table: its PID in the clip (None: in another) and language."""
+
+    pid: int | None
+    language: str
+
+
+@dataclass(frozen=True)
+class BdStreams:
+    audio: list[BdStream]
+    subtitles: list[BdStream]
+    warnings: list[str]
+
+
+def playitem_streams(playlist: Playlist, item: PlayItem) -> BdStreams:
+    """The primary audio and subtitle (PG, text) streams a PlayItem's STN_table lists, with the
+    languages a Blu-ray keeps in its playlists, not in its .m2ts (libbluray's _parse_stn)."""
+    body = item.raw
+    pos = 32  # clip, codec, flags, stc_id, in, out, UO mask, random access, still mode/time
+    if len(body) > 10 and body[10] & 0x10:  # is_multi_angle: angle count, flags, more clips
+        angles = body[pos] if len(body) > pos else 1
+        pos += 2 + 10 * (max(angles, 1) - 1)
+    if len(body) < pos + 2:
+        raise DiscInfoError(playlist.path, f"PlayItem of clip {item.clip} has no STN table")
+    (length,) = struct.unpack_from(">H", body, pos)
+    stn = body[pos + 2 : pos + 2 + length]
+    if len(stn) < length or length < 14:
+        raise DiscInfoError(playlist.path, f"the STN table of clip {item.clip} is truncated")
+    n_video, n_audio, n_pg, _ig, _sec_audio, _sec_video, n_pip_pg = stn[2:9]
+    pos = 14  # reserved, the counts, reserved
+    found: dict[str, list[BdStream]] = {"video": [], "audio": [], "subtitle": []}
+    warnings: list[str] = []
+    for kind, count in (("video", n_video), ("audio", n_audio), ("subtitle", n_pg + n_pip_pg)):
+        for n in range(1, count + 1):
+            entry, pos = _length_prefixed(stn, pos)
+            attrs, pos = _length_prefixed(stn, pos)
+            if entry is None or attrs is None or not entry or not attrs:
+                raise DiscInfoError(
+                    playlist.path, f"the STN table of clip {item.clip} is truncated"
+                )
+            language = _stn_language(attrs, f"{kind} stream {n} of clip {item.clip}", warnings)
+            found[kind].append(BdStream(_stn_pid(entry), language))
+    return BdStreams(found["audio"], found["subtitle"], warnings)
+
+
+def _length_prefixed(data: bytes, pos: int) -> tuple[bytes | None, int]:
+    """The block at `pos` that its first byte says the length of, and the position after it."""
+    if pos >= len(data) or pos + 1 + data[pos] > len(data):
+        return None, len(data)
+    return data[pos + 1 : pos + 1 + data[pos]], pos + 1 + data[pos]
+
+
+def _stn_pid(entry: bytes) -> int | None:
+    """The PID of a stream_entry of type 1, a stream of the PlayItem's own clip; None for the
+    other types (2, 3, 4: a stream of a SubPath's clip, another .m2ts with PIDs of its own)."""
+    return int.from_bytes(entry[1:3], "big") if entry[0] == 1 and len(entry) >= 3 else None
+
+
+def _stn_language(attrs: bytes, what: str, warnings: list[str]) -> str:
+    coding = attrs[0]
+    at = 2 if coding in _AUDIO_CODINGS or coding == _TEXT_SUBTITLE else 1
+    if coding not in _AUDIO_CODINGS | _PG_CODINGS | {_TEXT_SUBTITLE}:
+        return ""  # video: no language
+    raw = attrs[at : at + 3]
+    if len(raw) < 3 or raw in (b"\0\0\0", b"   "):
+        return ""
+    if not (raw.isascii() and raw.isalpha()):
+        warnings.append(f"{what}: language bytes {raw.hex()} are not a language code")
+        return ""
+    code = language_code(raw.decode("ascii").lower())
+    if not code and raw.lower() != b"und":
+        warnings.append(f"{what}: {raw.decode('ascii')!r} is not a language code")
+    return code
 
 
 def main_playlist(bdmv: Path, clips: set[str], warnings: list[str]) -> Playlist | None:

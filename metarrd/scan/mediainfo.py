@@ -43,7 +43,8 @@ def serve() -> None:
     for line in sys.stdin:
         filename = os.fsdecode(bytes.fromhex(json.loads(line)["path"]))
         try:
-            answer: dict[str, Any] = {"details": _parse_media(filename).to_dict()}
+            details, ids = _parse_media_ids(filename)
+            answer: dict[str, Any] = {"details": details.to_dict(), "ids": ids}
         except StreamReadError as exc:
             answer = {"error": exc.reason}
         except Exception as exc:  # keep serving: the parent gets a reason, not a dead pipe
@@ -57,6 +58,12 @@ def serve() -> None:
 
 def _parse_media(filename: str) -> StreamDetails:
     """MediaInfo's tracks -> StreamDetails (no external subtitles). Runs in the worker."""
+    return _parse_media_ids(filename)[0]
+
+
+def _parse_media_ids(filename: str) -> tuple[StreamDetails, dict[str, list[int | None]]]:
+    """`_parse_media`, with the ids of the audio and subtitle tracks, in the same order (in a
+    transport stream, the PID a Blu-ray's playlist names the stream by)."""
     path = Path(filename)
     try:
         info = MediaInfo.parse(filename)
@@ -68,15 +75,26 @@ def _parse_media(filename: str) -> StreamDetails:
         reason = NO_VIDEO if known or info.audio_tracks else "not a media file"
         raise StreamReadError(path, reason)
     container_seconds = _seconds(general.duration) if general is not None else 0
-    return StreamDetails(
+    texts = [
+        t
+        for t in info.text_tracks
+        if not (t.format or "").upper().startswith("EIA-")  # closed captions inside video
+    ]
+    details = StreamDetails(
         video=[_video_stream(t, container_seconds) for t in info.video_tracks],
         audio=[_audio_stream(t) for t in info.audio_tracks],
-        subtitles=[
-            SubtitleStream(language=language_code(t.language))
-            for t in info.text_tracks
-            if not (t.format or "").upper().startswith("EIA-")  # closed captions inside video
-        ],
+        subtitles=[SubtitleStream(language=language_code(t.language)) for t in texts],
     )
+    ids = {
+        "audio": [_track_id(t) for t in info.audio_tracks],
+        "subtitles": [_track_id(t) for t in texts],
+    }
+    return details, ids
+
+
+def _track_id(track: Any) -> int | None:
+    number = _finite(track.track_id)
+    return int(number) if number is not None and 0 <= number <= MAX_NUMBER else None
 
 
 def _video_stream(track: Any, container_seconds: int) -> VideoStream:

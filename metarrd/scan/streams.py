@@ -172,13 +172,20 @@ NO_VIDEO = "no video track found"
 
 
 def _read_media(path: Path) -> StreamDetails:
+    return _read_media_ids(path)[0]
+
+
+def _read_media_ids(path: Path) -> tuple[StreamDetails, dict[str, Any]]:
+    """`_read_media`, with the ids of its audio and subtitle tracks (the worker's "ids")."""
     _check_readable(path)
-    return _worker.parse(path)
+    return _worker.parse_with_ids(path)
 
 
 # --- the MediaInfo worker process -----------------------------------------------------------
 # Protocol: one JSON line per request {"path": <hex of the file name's bytes>}, one JSON line
-# per answer {"details": {...}} or {"error": "<reason>"}. A dead worker is restarted once.
+# per answer {"details": {...}, "ids": {"audio": [...], "subtitles": [...]}} (the tracks' ids,
+# a transport stream's PIDs, in the order of details' audio and subtitles; null when MediaInfo
+# has none) or {"error": "<reason>"}. A dead worker is restarted once.
 
 PARSE_TIMEOUT_SECONDS = 300.0
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
@@ -190,6 +197,9 @@ class _Worker:
         self._process: subprocess.Popen[str] | None = None
 
     def parse(self, path: Path) -> StreamDetails:
+        return self.parse_with_ids(path)[0]
+
+    def parse_with_ids(self, path: Path) -> tuple[StreamDetails, dict[str, Any]]:
         request = json.dumps({"path": os.fsencode(path).hex()}) + "\n"
         with self._lock:
             for attempt in (1, 2):
@@ -203,7 +213,8 @@ class _Worker:
                 )
         if "error" in answer:
             raise StreamReadError(path, answer["error"])
-        return StreamDetails.from_dict(answer["details"])
+        ids = answer.get("ids")
+        return StreamDetails.from_dict(answer["details"]), ids if isinstance(ids, dict) else {}
 
     def _ask(self, request: str, path: Path) -> dict[str, Any] | None:
         process = self._start()
@@ -368,22 +379,50 @@ def _bluray_titles(bdmv: Path, stream: Path) -> list[_DiscTitle]:
             )
         return [_DiscTitle([p], p) for p in clips.values()]
     files = [clips[c] for c in playlist.clips]
-    return [_DiscTitle(files, clips[playlist.longest_clip], playlist=playlist)]
+    return [_DiscTitle(files, clips[playlist.longest_item.clip], playlist=playlist)]
 
 
 def _disc_details(title: _DiscTitle) -> StreamDetails:
     """MediaInfo's details of the title's main file, with the title's duration (the playlist's,
     or the sum of its VOBs') and a DVD's audio and subtitle streams as its IFO declares them."""
-    details = _read_media(title.main)
+    details, ids = _read_media_ids(title.main)
     if title.playlist is not None:
         if details.video:
             video = replace(details.video[0], duration_seconds=title.playlist.duration_seconds)
             details = replace(details, video=[video, *details.video[1:]])
+        details = _with_playlist_streams(details, ids, title.playlist)
     else:
         details = _with_durations_of(details, [p for p in title.files if p != title.main])
     if title.ifo is not None:
         details = _with_ifo_streams(details, title.ifo)
     return details
+
+
+def _with_playlist_streams(
+    details: StreamDetails, ids: dict[str, Any], playlist: Playlist
+) -> StreamDetails:
+    """A Blu-ray keeps its streams' languages in its playlists, not in its .m2ts (an .m2ts that
+    has them is off the spec, and the playlist's win, as in libbluray): the audio tracks get
+    theirs by PID from the STN table of the PlayItem MediaInfo read the clip of, and the
+    subtitles are the table's presentation graphics streams (MediaInfo's kept when it has none
+    or cannot be read)."""
+    try:
+        declared = discs.playitem_streams(playlist, playlist.longest_item)
+    except discs.DiscInfoError as exc:
+        log.warning("%s; audio and subtitle languages from the .m2ts", exc)
+        return details
+    for warning in declared.warnings:
+        log.warning("%s: %s", display(playlist.path), warning)
+    languages = {s.pid: s.language for s in declared.audio if s.pid is not None and s.language}
+    pids = ids.get("audio")
+    audio = details.audio
+    if isinstance(pids, list) and len(pids) == len(audio):
+        audio = [
+            replace(a, language=languages.get(p, a.language))
+            for a, p in zip(audio, pids, strict=True)
+        ]
+    subtitles = [SubtitleStream(language=s.language) for s in declared.subtitles]
+    return replace(details, audio=audio, subtitles=subtitles or details.subtitles)
 
 
 def _with_ifo_streams(details: StreamDetails, ifo: Path) -> StreamDetails:

@@ -10,7 +10,9 @@ themselves: libdvdread 6.1.3 (Debian's libdvdread8, ifoOpenVTSI) reads FILM_IFO 
 streams (ac3 en 6ch, ac3 fr 6ch, dts en 6ch) and 4 subpicture streams (en, fr, de, none);
 libbluray through `ffprobe bluray:<folder>` (ffmpeg 5.1) lists bluray()'s 00800.mpls as 2:26:40
 and 00001.mpls as 0:15:00, leaves out the looping 00002.mpls of the obfuscation test, and selects
-00800.mpls."""
+00800.mpls; libbluray 1.3.4's bd_get_playlist_info (through ctypes) reads the STN tables of
+_film_with_streams as the tests expect: clip 00011's audio 0x1100 DTS-HD MA "fre", PG 0x1200
+"ger" and text 0x1800 "dut", with and without a second angle."""
 
 from __future__ import annotations
 
@@ -265,25 +267,45 @@ def test_only_the_ifos_header_sector_is_read(tmp_path, monkeypatch):
 TICKS = 45_000  # a PlayItem's in/out times are in 45 kHz ticks
 
 
-def stn() -> bytes:
-    """STN_table of a PlayItem: one H.264 video, one AC-3 audio (eng), one PG subtitle (eng)."""
+def stn_stream(pid: int, attrs: bytes, stream_type: int = 1) -> bytes:
+    """A stream_entry (type 1: a stream of the PlayItem's clip, by PID) and its attributes."""
+    entry = bytes([stream_type]) + struct.pack(">H", pid) + bytes(6)
+    if stream_type == 2:  # a SubPath's clip: subpath_id, subclip_id, then the PID
+        entry = bytes([2, 0, 0]) + struct.pack(">H", pid) + bytes(4)
+    return bytes([len(entry)]) + entry + bytes([len(attrs)]) + attrs
 
-    def stream(pid: int, attrs: bytes) -> bytes:
-        entry = bytes([1]) + struct.pack(">H", pid) + bytes(6)  # stream_type 1: in the clip
-        return bytes([len(entry)]) + entry + bytes([len(attrs)]) + attrs
 
-    body = bytes(2) + bytes([1, 1, 1, 0, 0, 0, 0, 0]) + bytes(4)
-    body += stream(0x1011, b"\x1b\x61\0\0\0")  # H.264, 1080p, 23.976
-    body += stream(0x1100, b"\x81\x61eng")  # AC-3, multichannel, 48 kHz
-    body += stream(0x1200, b"\x90eng\0")  # PG
+ENG_AC3 = stn_stream(0x1100, b"\x81\x61eng")  # AC-3, multichannel, 48 kHz, English
+
+
+def stn(
+    audio: tuple[bytes, ...] = (ENG_AC3,),
+    subtitles: tuple[bytes, ...] = (stn_stream(0x1200, b"\x90eng\0"),),  # PG, English
+    n_audio: int | None = None,
+) -> bytes:
+    """STN_table of a PlayItem: one H.264 video stream, then the audio and PG streams."""
+    counts = [1, len(audio) if n_audio is None else n_audio, len(subtitles), 0, 0, 0, 0, 0]
+    body = bytes(2) + bytes(counts) + bytes(4)
+    body += stn_stream(0x1011, b"\x1b\x61\0\0\0")  # H.264, 1080p, 23.976
+    body += b"".join(audio) + b"".join(subtitles)
     return struct.pack(">H", len(body)) + body
 
 
-def play_item(clip: bytes, in_s: float, out_s: float, codec: bytes = b"M2TS") -> bytes:
-    body = clip + codec + struct.pack(">H", 0x0001)  # not multi-angle, connection_condition 1
+def play_item(
+    clip: bytes,
+    in_s: float,
+    out_s: float,
+    codec: bytes = b"M2TS",
+    table: bytes | None = None,
+    angles: tuple[bytes, ...] = (),
+) -> bytes:
+    flags = 0x0011 if angles else 0x0001  # is_multi_angle, connection_condition 1
+    body = clip + codec + struct.pack(">H", flags)
     body += bytes([0]) + struct.pack(">II", round(in_s * TICKS), round(out_s * TICKS))
     body += bytes(8) + bytes([0x80, 0]) + bytes(2)  # UO mask, random access, still mode/time
-    body += stn()
+    if angles:  # angle count, is_different_audio/is_seamless_angle, each other angle's clip
+        body += bytes([1 + len(angles), 0x01]) + b"".join(a + b"M2TS\0" for a in angles)
+    body += stn() if table is None else table
     return struct.pack(">H", len(body)) + body
 
 
@@ -328,9 +350,94 @@ def test_a_blurays_main_title_is_its_longest_playlist_not_its_largest_clip(tmp_p
 
     assert details.video[0].codec == "h264"
     assert details.video[0].duration_seconds == FILM_SECONDS
-    assert details.audio == [AudioStream(codec="ac3", language="jpn", channels=2)]
+    assert details.audio == [AudioStream(codec="ac3", language="eng", channels=2)]  # STN's
     assert disc_title_files(movie) == [stream / f"{c}.m2ts" for c in ("00010", "00011", "00012")]
     assert disc_stream_file(movie) == stream / "00011.m2ts"  # the longest PlayItem's clip
+
+
+def _film_with_streams(movie: Path, table: bytes, angles: tuple[bytes, ...] = ()) -> Path:
+    bdmv = bluray(movie)
+    items = [play_item(b"00010", 0, 600), play_item(b"00011", 0, 6000, table=table, angles=angles)]
+    (bdmv / "PLAYLIST" / "00800.mpls").write_bytes(mpls(items))
+    return bdmv
+
+
+FRE_DTSHD = stn_stream(0x1100, b"\x86\x61fre")  # DTS-HD MA, multichannel, French
+GER_PG, DUT_TEXT = stn_stream(0x1200, b"\x90ger\0"), stn_stream(0x1800, b"\x92\x01dut")
+
+
+def test_a_blurays_languages_are_its_playlists_not_its_clips(tmp_path):
+    # A Blu-ray's .m2ts carries no language (tsMuxer writes none for a Blu-ray, as the spec
+    # says: MediaArea/MediaInfoLib#1588, justdan96/tsMuxer#684); the playlist's STN has them.
+    # The clip here says Japanese, as an off-spec one can: the playlist's French wins (as in
+    # libbluray, BDInfo: justdan96/tsMuxer#549).
+    movie = tmp_path / "Blade Runner (1982)"
+    _film_with_streams(movie, stn(audio=(FRE_DTSHD,), subtitles=(GER_PG, DUT_TEXT)))
+
+    details = read_stream_details(movie)
+
+    assert details.audio == [AudioStream(codec="ac3", language="fre", channels=2)]  # MediaInfo's
+    assert details.subtitles == [SubtitleStream(language="ger"), SubtitleStream(language="dut")]
+
+
+def test_a_playlist_stream_is_matched_to_the_clips_by_pid(tmp_path):
+    movie = tmp_path / "Blade Runner (1982)"
+    other = stn_stream(0x1101, b"\x81\x61fre")  # a PID the clip does not have
+    in_subpath = stn_stream(0x1100, b"\x81\x61ita", stream_type=2)  # a SubPath clip's 0x1100
+    _film_with_streams(movie, stn(audio=(other,), subtitles=()))
+
+    assert read_stream_details(movie).audio[0].language == "jpn"  # the clip's own
+
+    _film_with_streams(tmp_path / "Other", stn(audio=(in_subpath,), subtitles=()))
+    assert read_stream_details(tmp_path / "Other").audio[0].language == "jpn"  # not that clip's
+
+
+def test_a_multi_angle_playitems_streams_follow_its_angles(tmp_path):
+    movie = tmp_path / "Blade Runner (1982)"
+    _film_with_streams(movie, stn(audio=(FRE_DTSHD,)), angles=(b"00012",))
+
+    assert read_stream_details(movie).audio[0].language == "fre"
+
+
+HOSTILE_STN = {
+    "255 audio streams": (stn(n_audio=255), "the STN table of clip 00011 is truncated"),
+    "no STN table": (b"", "PlayItem of clip 00011 has no STN table"),
+    "an STN longer than its PlayItem": (
+        struct.pack(">H", 900) + stn()[2:],
+        "the STN table of clip 00011 is truncated",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_STN))
+def test_a_hostile_stn_table_is_said_and_the_clips_languages_kept(tmp_path, caplog, case):
+    table, reason = HOSTILE_STN[case]
+    movie = tmp_path / "Blade Runner (1982)"
+    _film_with_streams(movie, table)
+
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        details = read_stream_details(movie)
+
+    assert details.video[0].duration_seconds == 6600  # the playlist is still the title
+    assert details.audio == [AudioStream(codec="ac3", language="jpn", channels=2)]
+    assert f"00800.mpls: {reason}; audio and subtitle languages from the .m2ts" in caplog.text
+
+
+def test_garbage_playlist_language_bytes_are_no_language_and_said_so(tmp_path, caplog):
+    movie = tmp_path / "Blade Runner (1982)"
+    garbage = (stn_stream(0x1200, b"\x90\xff\x00\x13\0"), stn_stream(0x1201, b"\x90qqq\0"))
+    _film_with_streams(
+        movie, stn(audio=(stn_stream(0x1100, b"\x81\x61e\x01g"),), subtitles=garbage)
+    )
+
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        details = read_stream_details(movie)
+
+    assert details.audio[0].language == "jpn"  # the clip's, none in the playlist
+    assert details.subtitles == [SubtitleStream(language=""), SubtitleStream(language="")]
+    assert "audio stream 1 of clip 00011: language bytes 650167 are not a language" in caplog.text
+    assert "subtitle stream 1 of clip 00011: language bytes ff0013 are not" in caplog.text
+    assert "subtitle stream 2 of clip 00011: 'qqq' is not a language code" in caplog.text
 
 
 def test_a_playlist_repeating_a_segment_is_obfuscation_not_the_film(tmp_path):
