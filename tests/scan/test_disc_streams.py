@@ -193,14 +193,16 @@ HOSTILE_IFOS = {
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_IFOS))
-def test_a_hostile_ifo_is_refused_with_a_reason_and_the_scan_goes_on(tmp_path, caplog, case):
+def test_a_hostile_ifo_is_refused_with_a_reason_and_the_scan_goes_on(
+    tmp_path, caplog, finishes, case
+):
     make, reason = HOSTILE_IFOS[case]
     movie = tmp_path / "Alien (1979)"
     ifo = dvd(movie) / "VTS_01_0.IFO"
     make(ifo)
 
     with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
-        details = read_stream_details(movie)  # a FIFO must not hang us: never opened to wait
+        details = finishes(lambda: read_stream_details(movie), 60)  # a FIFO is never waited on
 
     assert details.video[0].codec == "mpeg2video"
     assert [(a.codec, a.language) for a in details.audio] == [("mp2", "")]  # MediaInfo's
@@ -528,7 +530,7 @@ HOSTILE_PLAYLISTS = {
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_PLAYLISTS))
 def test_a_hostile_playlist_is_refused_with_a_reason_and_the_largest_clip_is_read(
-    tmp_path, caplog, case
+    tmp_path, caplog, finishes, case
 ):
     make, reason = HOSTILE_PLAYLISTS[case]
     movie = tmp_path / "Blade Runner (1982)"
@@ -538,7 +540,7 @@ def test_a_hostile_playlist_is_refused_with_a_reason_and_the_largest_clip_is_rea
     make(film)
 
     with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
-        details = read_stream_details(movie)  # a FIFO must not hang us: never opened to wait
+        details = finishes(lambda: read_stream_details(movie), 60)  # a FIFO is never waited on
 
     assert details.video[0].duration_seconds < 60  # the largest .m2ts's, as before playlists
     assert disc_stream_file(movie) == bdmv / "STREAM" / "00099.m2ts"
@@ -575,3 +577,35 @@ def test_a_bluray_without_playlists_reads_its_largest_clip(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
         assert disc_stream_file(movie) == bdmv / "STREAM" / "00099.m2ts"
     assert caplog.text == ""  # nothing wrong: a disc some ripper left without its playlists
+
+
+def test_a_library_scan_stores_the_discs_languages_and_durations(tmp_path, config_factory):
+    from metarrd import db
+    from metarrd.runtime import open_runtime
+    from metarrd.scan import scan
+
+    movies = tmp_path / "movies"
+    dvd(movies / "Alien (1979)")
+    bdmv = bluray(movies / "Blade Runner (1982)")
+    os.mkfifo(bdmv / "PLAYLIST" / "00002.mpls")  # refused, logged; the others are read
+    rt = open_runtime(config_factory())
+    try:
+        report = scan(rt)
+        stored = {
+            m.path.rsplit("/", 1)[-1]: (
+                [v.duration_seconds for v in m.video_streams],
+                [(a.codec, a.language) for a in m.audio_streams],
+                [s.language for s in m.subtitle_streams],
+            )
+            for m in db.Movie.select()
+        }
+    finally:
+        rt.close()
+
+    assert len(report.new) == 2
+    assert stored["Alien (1979)"] == (
+        [1],
+        [("ac3", "eng"), ("ac3", "fre"), ("dts", "eng")],
+        ["eng", "fre", "ger", ""],
+    )
+    assert stored["Blade Runner (1982)"] == ([FILM_SECONDS], [("ac3", "eng")], ["eng"])
