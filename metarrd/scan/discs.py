@@ -20,12 +20,15 @@ Layouts, from the sources of the players that read them:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import struct
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from metarrd.files import display, open_regular
 from metarrd.scan.kodi_codecs import language_code
@@ -42,9 +45,16 @@ class DiscInfoError(Exception):
 
 def _read_head(path: Path, size: int, cap: int | None = None) -> bytes:
     """The first `size` bytes of a regular file (of at most `cap` bytes), or DiscInfoError."""
+    with _opened(path, cap) as handle:
+        return handle.read(size)
+
+
+@contextlib.contextmanager
+def _opened(path: Path, cap: int | None = None) -> Iterator[BinaryIO]:
+    """A regular file opened for reading; any failure to open or read it is a DiscInfoError."""
     try:
         with open_regular(path, cap) as handle:
-            return handle.read(size)
+            yield handle
     except PermissionError:
         raise DiscInfoError(path, "permission denied") from None
     except OSError as exc:  # UnsafeFile (a FIFO, a device, too large) says why in strerror
@@ -62,6 +72,9 @@ _SUBP_ATTRS = 0x256  # subp_attr_t vts_subp_attr[32], 6 bytes each
 _MAX_AUDIO = 8
 _MAX_SUBP = 32
 IFO_HEAD_BYTES = 2048  # one sector: the whole VTSI_MAT
+DVD_SECTOR = 2048
+_VTS_PGCIT = 0x0CC  # uint32: the sector of the title set's program chain table (VTS_PGCIT)
+_MAX_PGCS = 9999  # libdvdread: nr_of_pgci_srp < 10000 ("seen max of 1338")
 
 # audio_attr_t.audio_format, the top 3 bits of byte 0 (libdvdread's ifo_print.c names them)
 _DVD_AUDIO_CODECS = {0: "ac3", 2: "mp2", 3: "mp2", 4: "pcm", 6: "dts"}
@@ -81,11 +94,20 @@ class DvdStreams:
     audio: list[DvdStream]
     subtitles: list[DvdStream]
     warnings: list[str]
+    duration_seconds: int | None = None  # its longest program chain's playback time
 
 
 def read_ifo_streams(ifo: Path) -> DvdStreams:
-    """The audio and subpicture streams a title set's `VTS_xx_0.IFO` (or `.BUP`) declares."""
-    head = _read_head(ifo, IFO_HEAD_BYTES)
+    """The audio and subpicture streams a title set's `VTS_xx_0.IFO` (or `.BUP`) declares, and
+    the playback time of its longest program chain (the film: None when it cannot be read)."""
+    with _opened(ifo) as handle:
+        head = handle.read(IFO_HEAD_BYTES)
+        streams = _ifo_streams(ifo, head)
+        duration = _longest_program_chain(handle, head, streams.warnings)
+    return replace(streams, duration_seconds=duration)
+
+
+def _ifo_streams(ifo: Path, head: bytes) -> DvdStreams:
     if len(head) < len(_VTS_ID) or head[: len(_VTS_ID)] != _VTS_ID:
         raise DiscInfoError(ifo, "not a DVD title set IFO (no DVDVIDEO-VTS header)")
     if len(head) < _SUBP_ATTRS:
@@ -113,6 +135,53 @@ def read_ifo_streams(ifo: Path) -> DvdStreams:
         language = _ifo_language(attr[2:4], attr[0] & 0x03, f"subtitle stream {i + 1}", warnings)
         subtitles.append(DvdStream(codec="", language=language))
     return DvdStreams(audio=audio, subtitles=subtitles, warnings=warnings)
+
+
+def _longest_program_chain(handle: BinaryIO, head: bytes, warnings: list[str]) -> int | None:
+    """The playback time in seconds of the longest program chain of the VTS_PGCIT (pgcit_t:
+    count, zero, last byte; then pgci_srp_t of 8 bytes, the PGC's start at 4; a PGC's
+    playback_time at 4), reading only the table and each PGC's first 8 bytes."""
+    (sector,) = struct.unpack_from(">I", head, _VTS_PGCIT)
+    table_at = sector * DVD_SECTOR
+    handle.seek(table_at)
+    table = handle.read(8) if sector else b""  # sector 0 is the VTSI_MAT itself
+    if len(table) < 8:
+        warnings.append(f"no program chain table at sector {sector}: duration from the VOBs")
+        return None
+    (count,) = struct.unpack_from(">H", table, 0)
+    if count > _MAX_PGCS:
+        warnings.append(f"says {count} program chains: duration from the VOBs")
+        return None
+    pointers = handle.read(8 * count)
+    if len(pointers) < 8 * count:
+        warnings.append("the program chain table is truncated: duration from the VOBs")
+        return None
+    longest: int | None = None
+    for n in range(count):
+        (start,) = struct.unpack_from(">I", pointers, 8 * n + 4)
+        handle.seek(table_at + start)
+        pgc = handle.read(8)
+        seconds = _dvd_seconds(pgc[4:8]) if len(pgc) == 8 else None
+        if seconds is None:
+            warnings.append(f"program chain {n + 1}: no playback time, left out")
+        elif longest is None or seconds > longest:
+            longest = seconds
+    return longest
+
+
+def _dvd_seconds(time: bytes) -> int | None:
+    """dvd_time_t: hour, minute, second in BCD, then the frame rate (2 bits: 1 is 25 fps, 3 is
+    29.97) and the frames in BCD (libdvdnav's dvdnav_convert_time); None when not BCD."""
+    hour, minute, second, frame_u = time
+    if any(b & 0x0F > 9 or b >> 4 > 9 for b in (hour, minute, second)) or frame_u & 0x0F > 9:
+        return None
+    digits = [(b >> 4) * 10 + (b & 0x0F) for b in (hour, minute, second)]
+    if digits[1] > 59 or digits[2] > 59:
+        return None
+    frames = ((frame_u >> 4) & 0x03) * 10 + (frame_u & 0x0F)
+    fps = {1: 25.0, 3: 30000 / 1001}.get(frame_u >> 6)
+    fraction = frames / fps if fps else 0.0
+    return round(digits[0] * 3600 + digits[1] * 60 + digits[2] + fraction)
 
 
 def _ifo_language(raw: bytes, lang_type: int, what: str, warnings: list[str]) -> str:

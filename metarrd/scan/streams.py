@@ -384,18 +384,27 @@ def _bluray_titles(bdmv: Path, stream: Path) -> list[_DiscTitle]:
 
 def _disc_details(title: _DiscTitle) -> StreamDetails:
     """MediaInfo's details of the title's main file, with the title's duration (the playlist's,
-    or the sum of its VOBs') and a DVD's audio and subtitle streams as its IFO declares them."""
+    the IFO's longest program chain's, or the sum of its VOBs') and a DVD's audio and subtitle
+    streams as its IFO declares them."""
     details, ids = _read_media_ids(title.main)
     if title.playlist is not None:
-        if details.video:
-            video = replace(details.video[0], duration_seconds=title.playlist.duration_seconds)
-            details = replace(details, video=[video, *details.video[1:]])
-        details = _with_playlist_streams(details, ids, title.playlist)
+        details = _with_duration(details, title.playlist.duration_seconds)
+        return _with_playlist_streams(details, ids, title.playlist)
+    declared = _ifo_streams(title.ifo) if title.ifo is not None else None
+    if declared is not None and declared.duration_seconds:
+        details = _with_duration(details, declared.duration_seconds)
     else:
         details = _with_durations_of(details, [p for p in title.files if p != title.main])
-    if title.ifo is not None:
-        details = _with_ifo_streams(details, title.ifo)
+    if declared is not None:
+        details = _with_ifo_streams(details, declared)
     return details
+
+
+def _with_duration(details: StreamDetails, seconds: int) -> StreamDetails:
+    if not details.video:
+        return details
+    video = replace(details.video[0], duration_seconds=seconds)
+    return replace(details, video=[video, *details.video[1:]])
 
 
 def _with_playlist_streams(
@@ -425,16 +434,21 @@ def _with_playlist_streams(
     return replace(details, audio=audio, subtitles=subtitles or details.subtitles)
 
 
-def _with_ifo_streams(details: StreamDetails, ifo: Path) -> StreamDetails:
-    """A VOB's streams have no language: the title set's IFO lists them with theirs (as Kodi
-    gets them from libdvdnav). MediaInfo's are kept when the IFO cannot be read."""
+def _ifo_streams(ifo: Path) -> discs.DvdStreams | None:
+    """What the title set's IFO declares; None (logged) when it cannot be read."""
     try:
         declared = discs.read_ifo_streams(ifo)
     except discs.DiscInfoError as exc:
         log.warning("%s; audio and subtitle languages left unknown", exc)
-        return details
+        return None
     for warning in declared.warnings:
         log.warning("%s: %s", display(ifo), warning)
+    return declared
+
+
+def _with_ifo_streams(details: StreamDetails, declared: discs.DvdStreams) -> StreamDetails:
+    """A VOB's streams have no language: the title set's IFO lists them with theirs (as Kodi
+    gets them from libdvdnav)."""
     audio = [AudioStream(a.codec, a.language, a.channels) for a in declared.audio]
     subtitles = [SubtitleStream(language=s.language) for s in declared.subtitles]
     return replace(

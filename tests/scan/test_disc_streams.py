@@ -1,21 +1,27 @@
 """Stream details of discs from their navigation files: a DVD's VTS_xx_0.IFO (the audio and
-subtitle languages a VOB does not carry) and a Blu-ray's BDMV/PLAYLIST/*.mpls (the main feature,
-spread over many .m2ts clips by seamless branching).
+subtitle languages a VOB does not carry, the film's playback time) and a Blu-ray's
+BDMV/PLAYLIST/*.mpls (the main feature, spread over many .m2ts clips by seamless branching, and
+the languages its .m2ts do not carry).
 
 The IFO and MPLS bytes are built here field by field, as the players' own parsers read them:
-libdvdread src/dvdread/ifo_types.h (vtsi_mat_t, audio_attr_t, subp_attr_t) and src/ifo_read.c;
-libbluray src/libbluray/bdnav/mpls_parse.c (_parse_header, _parse_appinfo, _parse_playlist,
-_parse_playitem, _parse_stn, _parse_stream, _parse_playlistmark). Checked against the libraries
-themselves: libdvdread 6.1.3 (Debian's libdvdread8, ifoOpenVTSI) reads FILM_IFO as 3 audio
-streams (ac3 en 6ch, ac3 fr 6ch, dts en 6ch) and 4 subpicture streams (en, fr, de, none);
-libbluray through `ffprobe bluray:<folder>` (ffmpeg 5.1) lists bluray()'s 00800.mpls as 2:26:40
-and 00001.mpls as 0:15:00, leaves out the looping 00002.mpls of the obfuscation test, and selects
-00800.mpls; libbluray 1.3.4's bd_get_playlist_info (through ctypes) reads the STN tables of
-_film_with_streams as the tests expect: clip 00011's audio 0x1100 DTS-HD MA "fre", PG 0x1200
-"ger" and text 0x1800 "dut", with and without a second angle."""
+libdvdread src/dvdread/ifo_types.h (vtsi_mat_t, audio_attr_t, subp_attr_t, pgcit_t, pgc_t) and
+src/ifo_read.c; libbluray src/libbluray/bdnav/mpls_parse.c (_parse_header, _parse_appinfo,
+_parse_playlist, _parse_playitem, _parse_stn, _parse_stream, _parse_playlistmark).
+
+Checked against the libraries themselves:
+- libdvdread 6.1.3 (Debian's libdvdread8): ifoOpenVTSI reads FILM_IFO as 3 audio streams (ac3 en
+  6ch, ac3 fr 6ch, dts en 6ch) and 4 subpicture streams (en, fr, de, none); ifoRead_PGCIT reads
+  its program chains as 01:57:03 frame_u 0x52 and 00:02:10 frame_u 0xd5.
+- libbluray, through `ffprobe bluray:<folder>` (ffmpeg 5.1): bluray()'s 00800.mpls is 2:26:40,
+  00001.mpls 0:15:00, the looping 00002.mpls of the obfuscation test is left out, and 00800.mpls
+  is selected. libbluray 1.3.4's bd_get_playlist_info (through ctypes) reads the STN tables of
+  _film_with_streams as the tests expect: clip 00011's audio 0x1100 DTS-HD MA "fre", PG 0x1200
+  "ger" and text 0x1800 "dut", with and without a second angle.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import struct
@@ -57,14 +63,44 @@ def subp_attr(lang: bytes | None) -> bytes:
     return bytes([1 if lang is not None else 0, 0]) + (lang or b"\0\0") + b"\0\0"
 
 
+def dvd_time(hours: int, minutes: int, seconds: int, frames: int = 0, fps: int = 25) -> bytes:
+    """dvd_time_t: hour, minute, second in BCD; the frame rate (01: 25, 11: 29.97) in the top 2
+    bits of the last byte, the frames in BCD below."""
+
+    def bcd(n: int) -> int:
+        return (n // 10) << 4 | n % 10
+
+    return bytes(
+        [bcd(hours), bcd(minutes), bcd(seconds), (1 if fps == 25 else 3) << 6 | bcd(frames)]
+    )
+
+
+def pgcit(chains: list[bytes], count: int | None = None) -> bytes:
+    """VTS_PGCIT: pgcit_t (count, zero, last byte), a pgci_srp_t per program chain (entry id:
+    an entry PGC of title n, block flags, parental mask, start byte), then the PGCs (pgc_t,
+    PGC_SIZE 236 bytes: zero, program and cell counts, playback_time...)."""
+    starts = 8 + 8 * len(chains)
+    pointers = b"".join(
+        bytes([0x80 | (n + 1), 0]) + bytes(2) + struct.pack(">I", starts + 236 * n)
+        for n in range(len(chains))
+    )
+    pgcs = b"".join(bytes(4) + time + bytes(228) for time in chains)  # no programs, no cells
+    last_byte = starts + 236 * len(chains) - 1
+    n = len(chains) if count is None else count
+    return struct.pack(">HHI", n, 0, last_byte) + pointers + pgcs
+
+
 def vts_ifo(
     audio: list[bytes] = (),  # type: ignore[assignment]
     subtitles: list[bytes] = (),  # type: ignore[assignment]
     *,
     n_audio: int | None = None,
     n_subp: int | None = None,
+    chains: bytes | None = None,
+    pgcit_sector: int = 2,
 ) -> bytes:
-    """The first sector of a VTS_xx_0.IFO (vtsi_mat_t), with the title set's stream tables."""
+    """A VTS_xx_0.IFO: its first sector (vtsi_mat_t) with the title set's stream tables, a
+    VTS_PTT_SRPT sector, then the VTS_PGCIT `chains` (none: no table, its sector 0)."""
     head = bytearray(2048)
     head[0x000:0x00C] = b"DVDVIDEO-VTS"  # vts_identifier
     struct.pack_into(">I", head, 0x00C, 0x0005_B1F7)  # vts_last_sector
@@ -72,6 +108,9 @@ def vts_ifo(
     head[0x021] = 0x10  # specification_version 1.0
     struct.pack_into(">I", head, 0x080, 0x0000_07FF)  # vtsi_last_byte
     struct.pack_into(">I", head, 0x0C4, 0x0000_0018)  # vtstt_vobs: the title VOBs' sector
+    if chains is not None:
+        struct.pack_into(">I", head, 0x0C8, 1)  # vts_ptt_srpt
+        struct.pack_into(">I", head, 0x0CC, pgcit_sector)  # vts_pgcit
     head[0x200:0x202] = b"\x5d\x01"  # vts_video_attr: MPEG-2, PAL, 16:9
     struct.pack_into(">H", head, 0x202, len(audio) if n_audio is None else n_audio)
     for i, attr in enumerate(audio):
@@ -79,12 +118,19 @@ def vts_ifo(
     struct.pack_into(">H", head, 0x254, len(subtitles) if n_subp is None else n_subp)
     for i, attr in enumerate(subtitles):
         head[0x256 + 6 * i : 0x25C + 6 * i] = attr
-    return bytes(head) + bytes(2048 * 3)  # the PTT_SRPT, PGCIT... sectors follow
+    table = chains or b""
+    table += bytes(-len(table) % 2048)
+    return bytes(head) + bytes(2048) + table + bytes(2048 * 2)
+
+
+FILM_CHAINS = pgcit([dvd_time(1, 57, 3, 12), dvd_time(0, 2, 10, 15, fps=30)])
+FILM_SECONDS_DVD = 7023  # 1:57:03 and 12 frames at 25 fps; the other chain is the trailer
 
 
 FILM_IFO = vts_ifo(
     [audio_attr(AC3, b"en", 6), audio_attr(AC3, b"fr", 6), audio_attr(DTS, b"en", 6)],
     [subp_attr(b"en"), subp_attr(b"fr"), subp_attr(b"de"), subp_attr(None)],
+    chains=FILM_CHAINS,
 )
 FILM_AUDIO = [
     AudioStream(codec="ac3", language="eng", channels=6),
@@ -251,17 +297,78 @@ def test_garbage_language_bytes_are_no_language_and_said_so(tmp_path, caplog):
     assert "subtitle stream 1: language bytes 0001 are not a language code" in caplog.text
 
 
-def test_only_the_ifos_header_sector_is_read(tmp_path, monkeypatch):
+def test_only_the_ifos_headers_are_read(tmp_path, monkeypatch):
     ifo = tmp_path / "VTS_01_0.IFO"
-    ifo.write_bytes(FILM_IFO + bytes(10 * 1024 * 1024))  # a large IFO: its PGC tables
-    asked = []
-    real_read = discs._read_head
-    monkeypatch.setattr(
-        discs, "_read_head", lambda p, n, cap=None: asked.append(n) or real_read(p, n, cap)
-    )
+    ifo.write_bytes(FILM_IFO + bytes(10 * 1024 * 1024))  # a large IFO: its cell and VOBU maps
+    read = []
+    real_open = discs.open_regular
 
-    assert len(read_ifo_streams(ifo).audio) == 3
-    assert asked == [2048]
+    @contextlib.contextmanager
+    def counting(path, *args, **kwargs):
+        with real_open(path, *args, **kwargs) as handle:
+            real_read = handle.read
+            handle.read = lambda n=-1: read.append(len(data := real_read(n))) or data
+            yield handle
+
+    monkeypatch.setattr(discs, "open_regular", counting)
+    declared = read_ifo_streams(ifo)
+
+    assert (len(declared.audio), declared.duration_seconds) == (3, FILM_SECONDS_DVD)
+    assert sum(read) < 2048 + 100  # the VTSI_MAT, the PGCIT's pointers, 8 bytes of each PGC
+
+
+def test_a_dvds_duration_is_its_longest_program_chain(tmp_path):
+    # Before: the sum of the title set's VOBs, each read by MediaInfo (here 1 s each). A DVD
+    # with both cuts of a film (seamless branching) has VOBs of their union; the chain is one.
+    movie = tmp_path / "Alien (1979)"
+    video_ts = dvd(movie)
+    put(video_ts, "VTS_01_2.VOB", VOB)
+
+    assert read_stream_details(movie).video[0].duration_seconds == FILM_SECONDS_DVD
+
+
+def test_dvd_playback_times_as_libdvdnav_converts_them(tmp_path):
+    ifo = tmp_path / "VTS_01_0.IFO"
+    chains = [dvd_time(0, 59, 59, 29, fps=30), dvd_time(0, 59, 59, 24), dvd_time(0, 0, 1, 12)]
+    ifo.write_bytes(vts_ifo(chains=pgcit(chains)))
+
+    assert read_ifo_streams(ifo).duration_seconds == 3600  # 59:59 + 29/29.97 s
+
+
+HOSTILE_CHAINS = {
+    "a table past the end of the file": (
+        vts_ifo(chains=FILM_CHAINS, pgcit_sector=90_000),
+        "no program chain table at sector 90000: duration from the VOBs",
+    ),
+    "65535 program chains": (
+        vts_ifo(chains=pgcit([dvd_time(1, 0, 0)], count=65535)),
+        "says 65535 program chains: duration from the VOBs",
+    ),
+    "a truncated table": (
+        vts_ifo(chains=pgcit([dvd_time(1, 0, 0)], count=2000)),
+        "the program chain table is truncated: duration from the VOBs",
+    ),
+    "playback times that are not BCD": (
+        vts_ifo(chains=pgcit([b"\x1a\x00\x00\x40", b"\x01\x99\x00\x40"])),
+        "program chain 2: no playback time, left out",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_CHAINS))
+def test_a_hostile_program_chain_table_is_said_and_the_vobs_give_the_duration(
+    tmp_path, caplog, case
+):
+    ifo_bytes, reason = HOSTILE_CHAINS[case]
+    movie = tmp_path / "Alien (1979)"
+    ifo = dvd(movie, ifo_bytes) / "VTS_01_0.IFO"
+    put(movie / "VIDEO_TS", "VTS_01_2.VOB", VOB)
+
+    with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+        details = read_stream_details(movie)
+
+    assert details.video[0].duration_seconds == 2  # its two VOBs', as before
+    assert f"{ifo}: {reason}" in caplog.text
 
 
 # --- a Blu-ray's playlists -------------------------------------------------------------------
@@ -604,7 +711,7 @@ def test_a_library_scan_stores_the_discs_languages_and_durations(tmp_path, confi
 
     assert len(report.new) == 2
     assert stored["Alien (1979)"] == (
-        [1],
+        [FILM_SECONDS_DVD],
         [("ac3", "eng"), ("ac3", "fre"), ("dts", "eng")],
         ["eng", "fre", "ger", ""],
     )
