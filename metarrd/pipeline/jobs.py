@@ -44,13 +44,13 @@ from metarrd.paths import in_scope
 from metarrd.pipeline import leases, queue
 from metarrd.pipeline.chain import Outcome
 from metarrd.pipeline.queue import huey
-from metarrd.pipeline.steps import HANDLERS, publish_jobs
+from metarrd.pipeline.steps import CATCH_UP_KINDS, HANDLERS, backlog, publish_jobs
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-KINDS = tuple(HANDLERS)  # scan, identify, search, enrich, publish, notify
+KINDS = tuple(HANDLERS)  # scan, identify, search, enrich, publish, notify, probe, catch_up
 RETRY_DELAYS = (30.0, 120.0, 600.0, 1800.0)  # seconds before retry 1, 2, ... then the job fails
 # a provider's own Retry-After (a 503's maintenance window) delays a retry up to this long
 MAX_RETRY_AFTER = 6 * 3600.0
@@ -156,41 +156,42 @@ def enqueue_probe(providers: Iterable[str]) -> db.Job:
 
 
 def catch_up(stage: str) -> int:
-    """A workflow stage switched on again (`metarrd workflow set`, Settings): queue, once, what
-    it would have done while it was off; the chain goes on from there as usual (automatic jobs:
-    an identify is followed by an enrich when that stage is on, a publish waits for the review
+    """A workflow stage switched on again (`metarrd workflow set`): queue, once, what it would
+    have done while it was off; the chain goes on from there as usual (automatic jobs: an
+    identify is followed by an enrich when that stage is on, a publish waits for the review
     unless `auto_publish`). Returns how many jobs were queued.
 
     - `scanning`: a scan of every library (changes the watcher saw while it was off were
       skipped);
-    - `identification`: every movie and show (not missing) that was never tried, no identify
-      having run for it (its events say so): scanned while the stage was off, they stayed
-      unidentified for good, as the next scans find them unchanged. One the search left to
-      the user is not searched again;
-    - `enrichment`: every identified movie and show (not missing) not enriched yet.
+    - `identification`, `enrichment`: a job for each item of its backlog (`steps.backlog`:
+      items never tried; items identified, not enriched yet).
     The other stages leave nothing behind: `auto_publish` never publishes what waits for the
-    user's review."""
-    M, E = db.Movie, db.Event
+    user's review. A web request queues one job for this instead (`enqueue_catch_up`)."""
     if stage == "scanning":
         enqueue_scan(None)
         return 1
-    top = M.kind.in_([db.MOVIE, db.SHOW]) & ~M.missing
-    if stage == "identification":
-        tried = E.select(E.id).where(E.movie == M.id, E.kind.startswith("identify."))
-        query = M.select(M.id).where(
-            top, M.identification_status == db.UNIDENTIFIED, ~pw.fn.EXISTS(tried)
-        )
-        ids = [mid for (mid,) in query.tuples()]
-        for mid in ids:
-            enqueue_identify(mid, manual=False)
-        return len(ids)
-    if stage == "enrichment":
-        query = M.select(M.id).where(top, M.identification_status == db.IDENTIFIED)
-        ids = [mid for (mid,) in query.tuples()]
-        for mid in ids:
-            enqueue_enrich(mid, manual=False)
-        return len(ids)
-    return 0
+    if stage not in CATCH_UP_KINDS:
+        return 0
+    ids = [mid for (mid,) in backlog(stage).tuples()]
+    for mid in ids:
+        _enqueue(CATCH_UP_KINDS[stage], mid, {}, manual=False)
+    return len(ids)
+
+
+def enqueue_catch_up(stage: str) -> int:
+    """`catch_up` for a web request (Settings): one job row and one message whatever the
+    backlog, whose worker queues the items' jobs `steps.CATCH_UP_BATCH` at a time (a job and
+    a message per item, queued in the request, took seconds for thousands of items and timed
+    out behind a proxy). Returns how many items it queues work for."""
+    if stage == "scanning":
+        enqueue_scan(None)
+        return 1
+    if stage not in CATCH_UP_KINDS:
+        return 0
+    count = backlog(stage).count()
+    if count:
+        _enqueue("catch_up", None, {"stages": {stage: 0}}, manual=False)
+    return count
 
 
 def use_queue(config: Config, *, if_unset: bool = False) -> None:
@@ -232,6 +233,9 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
             # a scan waiting for its time (a look again) keeps it; one sooner sets its own
             **({"due": old["due"]} if "due" in old else {}),
         }
+    if kind == "catch_up":  # each stage from the earlier of the two points (0: from the start)
+        stages = {**old.get("stages", {}), **new.get("stages", {})}
+        return {"stages": {s: min(c, old.get("stages", {}).get(s, c)) for s, c in stages.items()}}
     if kind == "probe":
         return {"providers": sorted(set(old.get("providers", [])) | set(new.get("providers", [])))}
     if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id") or new.get("tvdb_id")):

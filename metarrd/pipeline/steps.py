@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import peewee as pw
+
 from metarrd import db, workflow
 from metarrd.errors import ItemError, MetarrdError
 from metarrd.paths import deepest_folder, is_inside
@@ -440,6 +442,54 @@ def _probe(rt: Runtime, name: str) -> str:
     return "reached; the key works"
 
 
+CATCH_UP_KINDS = {"identification": "identify", "enrichment": "enrich"}  # stage -> its jobs
+CATCH_UP_BATCH = 500  # items a catch-up job queues work for; the rest in the job after it
+
+
+def backlog(stage: str) -> pw.ModelSelect:
+    """The ids of the items a stage switched on again skipped while it was off, in id order:
+
+    - `identification`: every movie and show (not missing) that was never tried, no identify
+      having run for it (its events say so): scanned while the stage was off, they stayed
+      unidentified for good, as the next scans find them unchanged. One the search left to
+      the user is not searched again;
+    - `enrichment`: every identified movie and show (not missing) not enriched yet."""
+    M, E = db.Movie, db.Event
+    top = M.kind.in_([db.MOVIE, db.SHOW]) & ~M.missing
+    if stage == "identification":
+        tried = E.select(E.id).where(E.movie == M.id, E.kind.startswith("identify."))
+        where = top & (M.identification_status == db.UNIDENTIFIED) & ~pw.fn.EXISTS(tried)
+    else:
+        where = top & (M.identification_status == db.IDENTIFIED)
+    return M.select(M.id).where(where).order_by(M.id)
+
+
+def do_catch_up(rt: Runtime, job: db.Job) -> Outcome:
+    """A stage switched on again (jobs.catch_up): an automatic job for each of the next
+    `CATCH_UP_BATCH` items of its backlog after the id the payload names, and a catch-up job
+    for the rest. The rows of a batch commit with this job's end (a worker killed between
+    two batches: the next goes on from its own point); a stage switched off again meanwhile
+    stops there."""
+    follow: list[Step] = []
+    rest: dict[str, int] = {}
+    said = []
+    for stage, after in sorted((job.payload.get("stages") or {}).items()):
+        kind = CATCH_UP_KINDS[stage]
+        if not workflow.is_enabled(rt.config, stage):
+            said.append(f"{stage} switched off again: nothing more queued")
+            continue
+        query = backlog(stage).where(db.Movie.id > after).limit(CATCH_UP_BATCH)
+        ids = [mid for (mid,) in query.tuples()]
+        follow += [Step(kind, mid) for mid in ids]
+        if len(ids) == CATCH_UP_BATCH:
+            rest[stage] = ids[-1]
+        said.append(f"{len(ids)} {kind} jobs queued for what {stage} skipped")
+    if rest:
+        follow.append(Step("catch_up", None, {"stages": rest}))
+        said.append("more to come")
+    return Outcome("; ".join(said) or "nothing to catch up", follow)
+
+
 HANDLERS: dict[str, Callable[[Runtime, db.Job], Outcome]] = {
     "scan": do_scan,
     "identify": do_identify,
@@ -448,4 +498,5 @@ HANDLERS: dict[str, Callable[[Runtime, db.Job], Outcome]] = {
     "publish": do_publish,
     "notify": do_notify,
     "probe": do_probe,
+    "catch_up": do_catch_up,
 }

@@ -105,6 +105,7 @@ JOB_KINDS = {
     "publish": "Publish",
     "notify": "Notify players",
     "probe": "Connection test",
+    "catch_up": "Catch up",
 }
 
 

@@ -278,9 +278,10 @@ def set_stage(stage: str):
     if value == "on" and not was:
         from metarrd.pipeline import jobs
 
-        queued = jobs.catch_up(stage)  # what it skipped while it was off
+        # what it skipped while it was off: one job, which queues the rest in the worker
+        queued = jobs.enqueue_catch_up(stage)
         if queued:
-            log.info("workflow stage %s: %d job(s) queued for what it skipped", stage, queued)
+            log.info("workflow stage %s: %d item(s) to catch up on, queued", stage, queued)
     if not request.htmx:
         return redirect(url_for("settings.index") + "#workflow", code=303)
     return render_template(

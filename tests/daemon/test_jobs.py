@@ -554,3 +554,88 @@ def test_enrichment_switched_on_again_enriches_what_was_identified_meanwhile(
     assert fake_stages.calls == [("enrich", waiting.id, {"manual": False})]
     assert done.id not in [mid for _s, mid, _kw in fake_stages.calls]
     assert jobs.catch_up("auto_publish") == 0  # what waits for the review stays there
+
+
+def test_a_stage_switched_on_in_settings_queues_its_backlog_in_the_worker(config_factory):
+    """Settings queued a stage's backlog inside the web request, a job row and a message per
+    item: for a library of thousands the page took seconds and timed out behind a proxy. The
+    request queues one catch-up job (a few statements, one message, whatever the backlog);
+    the worker queues the rest in batches, and every item gets exactly one job and message."""
+    from metarrd.pipeline import queue, steps
+    from metarrd.web import create_app
+    from tests.web.conftest import Client, QueryCounter
+
+    app = create_app(config_factory(), testing=True)  # the web's queue: a real file
+    rt = app.extensions["metarrd.runtime"]
+    jobs.bind(rt)
+    client = Client(app.test_client())
+    assert client.token  # its page read before the statements are counted
+    lib = db.Library.get()
+    count = 3007
+    rows = [
+        {
+            "library": lib.id,
+            "path": f"{lib.path}/Film {i:05d}/Film {i:05d}.mkv",
+            "title": f"Film {i:05d}",
+            # every 10th enriched already, every 25th missing: not queued
+            "identification_status": db.ENRICHED if i % 10 == 3 else db.IDENTIFIED,
+            "missing": i % 25 == 4,
+        }
+        for i in range(count)
+    ]
+    with db.database.atomic():
+        for start in range(0, count, 500):
+            db.Movie.insert_many(rows[start : start + 500]).execute()
+    waiting = sorted(
+        m.id
+        for m in db.Movie.select().where(
+            db.Movie.identification_status == db.IDENTIFIED, ~db.Movie.missing
+        )
+    )
+    assert len(waiting) > 2500
+    client.post("/settings/workflow/enrichment", {"value": "off"})
+    try:
+        with QueryCounter() as statements:
+            answer = client.post("/settings/workflow/enrichment", {"value": "on"}, htmx=True)
+        assert answer.status_code == 200 and 'aria-checked="true"' in answer.get_data(True)
+        assert statements.count < 20  # two per item (and a message) before: thousands
+        assert queue.pending_messages() == 1
+        assert [j.kind for j in db.Job.select()] == ["catch_up"]
+
+        messages: list[int] = []  # the enrich jobs' messages, as the consumer takes them
+        while (task := huey.dequeue()) is not None:
+            job = db.Job.get_by_id(task.args[0])
+            if job.kind == "catch_up":
+                huey.execute(task)
+            else:
+                messages.append(job.id)
+    finally:
+        queue.configure(rt.config, immediate=True)
+        rt.close()
+    enrich = list(db.Job.select().where(db.Job.kind == "enrich").order_by(db.Job.movie))
+    assert [j.movie_id for j in enrich] == waiting  # each once, none of the others
+    assert not any(j.manual for j in enrich)  # automatic: the review gate holds after them
+    assert sorted(messages) == sorted(j.id for j in enrich)  # one message each
+    catch_ups = list(db.Job.select().where(db.Job.kind == "catch_up"))
+    assert len(catch_ups) == len(waiting) // steps.CATCH_UP_BATCH + 1  # batches, and the last
+    assert all(j.state == jobs.DONE for j in catch_ups)
+
+
+def test_catch_up_requests_fold_into_the_one_waiting(queued_rt, fake_stages, make_movie, drain):
+    """Identification and enrichment switched on one after the other: one catch-up job for
+    both; a stage asked again starts from the earlier point."""
+    unknown = make_movie(queued_rt)
+    known = make_movie(queued_rt, "Heat (1995)", identification_status=db.IDENTIFIED)
+    assert jobs.enqueue_catch_up("identification") == 1
+    assert jobs.enqueue_catch_up("enrichment") == 1
+    assert jobs.enqueue_catch_up("auto_publish") == 0
+    (job,) = db.Job.select()
+    assert job.payload == {"stages": {"identification": 0, "enrichment": 0}}
+    assert jobs.merge_payload("catch_up", {"stages": {"enrichment": 500}}, job.payload) == {
+        "stages": {"identification": 0, "enrichment": 0}
+    }
+    workflow.set_stage("enrichment", False)  # off again before it ran: only identification
+    drain()
+    identify = {"tmdb_id": None, "imdb_id": None, "source": None}
+    assert fake_stages.calls == [("identify", unknown.id, identify)]
+    assert known.id not in [mid for _s, mid, _kw in fake_stages.calls]

@@ -222,16 +222,16 @@ def test_settings_switch_a_stage(client):
 
 def test_settings_switching_enrichment_on_again_queues_what_it_skipped(client, seed):
     """Movies identified while `enrichment` was off wait for it: switched on in Settings, it
-    queues an automatic enrich for each (the review gate still holds after it); switched on
-    when it is on already, nothing."""
-    waiting = seed.movie("Heat", 1995, identification_status=db.IDENTIFIED)
+    queues one catch-up job, which queues an automatic enrich for each in the worker
+    (tests/daemon/test_jobs.py); switched on when it is on already, nothing."""
+    seed.movie("Heat", 1995, identification_status=db.IDENTIFIED)
     seed.movie("Alien", 1979)  # enriched already
     client.post("/settings/workflow/enrichment", {"value": "off"})
     client.post("/settings/workflow/enrichment", {"value": "on"}, htmx=True)
-    queued = list(db.Job.select().where(db.Job.kind == "enrich"))
-    assert [(j.movie_id, j.manual) for j in queued] == [(waiting.id, False)]
+    queued = list(db.Job.select())
+    assert [(j.kind, j.payload) for j in queued] == [("catch_up", {"stages": {"enrichment": 0}})]
     client.post("/settings/workflow/enrichment", {"value": "on"}, htmx=True)
-    assert db.Job.select().where(db.Job.kind == "enrich").count() == 1
+    assert db.Job.select().count() == 1
 
 
 def test_settings_provider_status_and_empty_players(client):
