@@ -51,7 +51,11 @@ T = TypeVar("T")
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 _lock = threading.Lock()
-_unavailable: str | None = None  # why no worker process can run here (then: in threads)
+_unavailable: str | None = None  # why no worker process can run here (then: in threads)...
+_retry_at = 0.0  # ...until then (time.monotonic): they are tried again (the fork server started)
+_failures = 0  # tries in a row that found them unavailable: the back-off doubles with each
+RETRY_FIRST_SECONDS = 30.0  # worker processes unavailable: tried again after this, doubling...
+RETRY_MAX_SECONDS = 3600.0  # ...up to this
 
 
 def default_processes() -> int:
@@ -152,8 +156,9 @@ def _discard(pool: ProcessPoolExecutor) -> None:
 def run(processes: int, fn: Callable[..., T], *args) -> T:
     """`fn(*args)` in a worker process (in this thread when `processes` is 0, or where worker
     processes cannot run at all). Exceptions come back as raised there; a worker's death
-    raises ImageRejected once the image has crashed a process of its own too."""
-    if processes <= 0 or _unavailable is not None:
+    raises ImageRejected once the image has crashed a process of its own too. Where they
+    could not run, they are tried again after a back-off (`RETRY_FIRST_SECONDS`, doubling)."""
+    if processes <= 0 or not _try_workers():
         return fn(*args)
     for _ in range(3):
         pool = _the_pool(processes)
@@ -162,20 +167,25 @@ def run(processes: int, fn: Callable[..., T], *args) -> T:
         except (BrokenProcessPool, RuntimeError):  # broken or replaced before this was in it
             _discard(pool)
             continue
+        except EOFError:  # the fork server died before it answered (killed while it started)
+            _discard(pool)
+            return _in_this_process("the fork server died as it started", fn, *args)
         except OSError as exc:  # no process can be started here (limits, no AF_UNIX ...)
             _discard(pool)
             return _in_this_process(f"cannot start one ({exc})", fn, *args)
         try:
-            return future.result()
+            result = future.result()
         except BrokenProcessPool:
             _discard(pool)
             break
+        _workers_run()
+        return result
     # the pool died under this image or under another one: find out which, alone (what the
     # image's own analysis raises there, an OSError reading its file say, comes back as it is)
     with _executor(1) as alone:
         try:
             future = alone.submit(fn, *args)
-        except (BrokenProcessPool, OSError):  # it could not even start
+        except (BrokenProcessPool, OSError, EOFError):  # it could not even start
             future = None
         if future is not None:
             try:
@@ -184,6 +194,7 @@ def run(processes: int, fn: Callable[..., T], *args) -> T:
                 pass
     if not _workers_work():  # none lives long enough to analyse anything: not this image's fault
         return _in_this_process("they die before they answer", fn, *args)
+    _workers_run()
     log.warning("an image crashed its analysis process (%s)", getattr(fn, "__name__", fn))
     raise ImageRejected("the image crashed the decoder (a broken or hostile file); skipped")
 
@@ -197,18 +208,56 @@ def _workers_work() -> bool:
         return False
 
 
+def _try_workers() -> bool:
+    """Whether to use worker processes: yes unless they could not run, and then once the
+    back-off has passed (one caller tries them; the others stay in threads meanwhile). The fork
+    server killed (an OOM kill as it started) is started again by that try."""
+    global _retry_at
+    with _lock:
+        if _unavailable is None:
+            return True
+        now = time.monotonic()
+        if now < _retry_at:
+            return False
+        _retry_at = now + _backoff()  # the others wait for this one's outcome
+        return True
+
+
+def _backoff() -> float:
+    return min(RETRY_FIRST_SECONDS * 2 ** max(0, _failures - 1), RETRY_MAX_SECONDS)
+
+
+def _workers_run() -> None:
+    """A worker process answered: unavailable no longer (said once, when they were)."""
+    global _unavailable, _failures
+    if _unavailable is None:
+        return
+    with _lock:
+        was, _unavailable, _failures = _unavailable, None, 0
+    if was is not None:
+        log.info("image analysis: worker processes run again")
+
+
 def _in_this_process(why: str, fn: Callable[..., T], *args) -> T:
-    """Worker processes cannot run here: analyse in the daemon's threads from now on, once said."""
-    global _unavailable
+    """Worker processes cannot run here: analyse in the daemon's threads until they are tried
+    again (`_try_workers`), said once."""
+    global _unavailable, _failures, _retry_at
     with _lock:
         first = _unavailable is None
         _unavailable = why
+        _failures += 1
+        wait = _backoff()
+        _retry_at = time.monotonic() + wait
     if first:
         log.warning(
             "image analysis: worker processes cannot run here (%s); the images are analysed in "
-            "the daemon's threads instead ([enrich] analysis_processes = 0 says so at once)",
+            "the daemon's threads instead, and workers tried again in %.0fs ([enrich] "
+            "analysis_processes = 0 says so at once)",
             why,
+            wait,
         )
+    else:
+        log.debug("image analysis: worker processes still cannot run (%s)", why)
     return fn(*args)
 
 

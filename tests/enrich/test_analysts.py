@@ -213,3 +213,58 @@ def test_a_ctrl_c_while_the_fork_server_starts_does_not_kill_it(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     assert "KeyboardInterrupt" not in done.stderr, done.stderr[-3000:]
     assert done.stdout.split()[-1] == "True"  # the fork server lives on, serving
+
+
+def test_a_fork_server_killed_as_it_starts_is_started_again_after_a_back_off(tmp_path):
+    """The fork server SIGKILLed while it starts (the OOM killer): the analysis raised its
+    EOFError, or fell back to the daemon's threads for the rest of its life. Now the image is
+    analysed in a thread, workers are left alone for a back-off (a server that always dies
+    does not loop), and once it has passed the fork server is started again and serves."""
+    import subprocess
+    import sys
+
+    mark = tmp_path / "booting"
+    (tmp_path / "slowboot.py").write_text(  # the first fork server waits here to be killed
+        "import os, time\n"
+        f"mark = {str(mark)!r}\n"
+        "if not os.path.exists(mark):\n"
+        "    open(mark, 'w').close()\n"
+        "    time.sleep(60)\n"
+    )
+    code = (
+        "import os, signal, threading, time\n"
+        "import multiprocessing.forkserver as fs\n"
+        "from metarrd.enrich import analysts\n"
+        "real = analysts._context\n"
+        "def slow():\n"
+        "    context = real()\n"
+        "    context.set_forkserver_preload(\n"
+        "        ['slowboot', 'metarrd.worker_boot', 'metarrd.enrich.analysts'])\n"
+        "    return context\n"
+        "analysts._context = slow\n"
+        "killed = []\n"
+        "def oom_kill():\n"
+        f"    while not os.path.exists({str(mark)!r}):\n"
+        "        time.sleep(0.01)\n"
+        "    killed.append(fs._forkserver._forkserver_pid)\n"
+        "    os.kill(killed[0], signal.SIGKILL)\n"
+        "threading.Thread(target=oom_kill, daemon=True).start()\n"
+        "me = os.getpid()\n"
+        "print(analysts.run(1, os.getpid) == me, flush=True)\n"
+        "print(analysts.run(1, os.getpid) == me, fs._forkserver._forkserver_pid == killed[0])\n"
+        "os.waitid(os.P_PID, killed[0], os.WEXITED | os.WNOWAIT)  # it is dead by now\n"
+        "analysts._retry_at = 0.0  # the back-off has passed\n"
+        "print(analysts.run(1, os.getpid) != me, fs._forkserver._forkserver_pid != killed[0])\n"
+        "print(analysts._unavailable, flush=True)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    first, backing_off, again, unavailable = done.stdout.splitlines()
+    assert first == "True"  # analysed in a thread, not an EOFError
+    assert backing_off == "True True"  # in a thread again, no new fork server yet
+    assert again == "True True"  # a new fork server's worker
+    assert unavailable == "None"
+    assert done.stderr.count("cannot run here") == 1  # said once
