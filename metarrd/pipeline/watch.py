@@ -26,7 +26,10 @@ rescan.
 Every `ROOT_CHECK_SECONDS` the watch looks whether a library root is still the folder it
 watches (a share mounted or unmounted there, the folder or its symlink replaced, a missing root
 come back): inotify keeps watching the folder it opened, so the library is watched again and a
-full rescan queued.
+full rescan queued. That check runs in a thread of its own (`root_identity`): a root on a hung
+hard NFS mount, whose stat never returns, counts as unreachable after `ROOT_CHECK_TIMEOUT`
+(it is not watched, the other libraries are) and is watched again, with a full rescan, once it
+answers; the watcher thread never waits on it longer than that.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ RESTART_MAX_SECONDS = 300.0  # ...up to this
 WATCH_READY_SECONDS = 60.0  # the start-up rescan waits this long at most for the watches
 HEALTHY_AFTER_SECONDS = 120.0  # a thread that ran this long before dying starts the backoff over
 ROOT_CHECK_SECONDS = 10.0  # how often a watched library root is checked for being another folder
+ROOT_CHECK_TIMEOUT = 5.0  # a root check not answered by then (a hung hard mount): unreachable
+UNREACHABLE = (-1, -1)  # the identity of a root whose check hangs (no folder has this one)
 WATCH_LIMIT = "watch limit reached"  # notify's MaxFilesWatch ("OS file watch limit reached.")
 _FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORECASE)
 
@@ -84,6 +89,37 @@ def folder_identity(path: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+
+
+_hanging: dict[str, threading.Thread] = {}  # root -> its check that has not returned yet
+_hanging_lock = threading.Lock()
+
+
+def root_identity(path: str) -> tuple[int, int] | None:
+    """`folder_identity` of a library root, in a thread of its own: a hung hard NFS mount (its
+    stat never returns) blocked the watcher thread that asked. Not answered in
+    `ROOT_CHECK_TIMEOUT` seconds: UNREACHABLE; while that check still hangs no other is
+    started for the root (one thread stuck per root at most): UNREACHABLE at once."""
+    with _hanging_lock:
+        stuck = _hanging.get(path)
+        if stuck is not None and stuck.is_alive():
+            return UNREACHABLE
+        _hanging.pop(path, None)
+    answer: list[tuple[int, int] | None] = []
+    check = threading.Thread(
+        target=lambda: answer.append(folder_identity(path)), name="root-check", daemon=True
+    )
+    check.start()
+    check.join(ROOT_CHECK_TIMEOUT)
+    if answer:
+        return answer[0]
+    with _hanging_lock:
+        _hanging[path] = check
+    log.warning(
+        "library folder %s does not answer (a hung network mount?); watched again once it does",
+        display(path),
+    )
+    return UNREACHABLE
 
 
 def stat_of(path: str) -> Stat:
@@ -356,11 +392,18 @@ class Watcher:
 
         poll_ms = int(min(lib.poll_seconds for lib in libs) * 1000)
         names = ", ".join(lib.name for lib in libs)
+        hung: set[str] = set()  # roots whose check hangs: not watched, rescanned once back
         while not self.stop_event.is_set():
-            seen = {lib.path: folder_identity(lib.path) for lib in libs}
-            roots = [lib.path for lib in libs if seen[lib.path] is not None]
+            seen = {lib.path: root_identity(lib.path) for lib in libs}
+            answered = sorted(p for p in hung if seen[p] != UNREACHABLE)
+            hung = {p for p, identity in seen.items() if identity == UNREACHABLE}
+            if answered:  # what changed there meanwhile went unseen
+                log.info("library folder %s answers again", display(answered[0]))
+                watching.clear()
+                self._full_scan_when_watching(f"{display(answered[0])} answers again")
+            roots = [lib.path for lib in libs if seen[lib.path] not in (None, UNREACHABLE)]
             for lib in libs:
-                if lib.path not in roots:
+                if lib.path not in roots and seen[lib.path] is None:
                     log.error(
                         "library %s: %s is not a folder; watching it again in %ds",
                         lib.name,
@@ -393,6 +436,8 @@ class Watcher:
                         self.events.put((change.name, path))
                 if self.stop_event.is_set() or signals.replaced is None:
                     return
+                if UNREACHABLE in (signals.now, seen[signals.replaced]):
+                    continue  # hangs (root_identity said so), or answers again (see above)
                 log.warning(
                     "library folder %s is another folder now (a share mounted or unmounted "
                     "there, the folder or its symlink replaced): watching it again, then a "
@@ -607,8 +652,9 @@ class _FirstAskSignals:
     after RustNotify has set up every watch (inotify's recursive watches, or the poller's first
     snapshot): the first question says the watch is live. Every `ROOT_CHECK_SECONDS` it also
     looks whether a library root is another folder than the one watched (or one that was no
-    folder is one now): then it says "stop", with `replaced` naming that root, and the watcher
-    watches again."""
+    folder is one now, or one that hung answers): then it says "stop", with `replaced` naming
+    that root, and the watcher watches again. A root whose check hangs (`root_identity`) is
+    unreachable, and is not watched until it answers."""
 
     def __init__(
         self,
@@ -620,6 +666,7 @@ class _FirstAskSignals:
         self.stop, self.on_first, self.watching = stop, on_first, watching
         self.roots = roots or {}
         self.replaced: str | None = None
+        self.now: tuple[int, int] | None = None  # the identity `replaced` has now
         self.next_check = time.monotonic() + ROOT_CHECK_SECONDS
 
     def is_set(self) -> bool:
@@ -630,8 +677,9 @@ class _FirstAskSignals:
         if self.roots and time.monotonic() >= self.next_check:
             self.next_check = time.monotonic() + ROOT_CHECK_SECONDS
             for path, identity in self.roots.items():
-                if folder_identity(path) != identity:
-                    self.replaced = path
+                now = root_identity(path)
+                if now != identity:
+                    self.replaced, self.now = path, now
                     return True
         return False
 

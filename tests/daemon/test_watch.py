@@ -942,6 +942,89 @@ def test_a_library_root_replaced_while_watched_is_watched_again(
         rt.close()
 
 
+def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
+    config_factory, tmp_path, monkeypatch
+):
+    """A hard NFS mount whose server is gone: a stat of the library root never returns. The
+    watcher's root check ran that stat in its own thread, which then never came back: no
+    change in any library was seen again, and the daemon could not stop it. Now the check runs
+    in a thread of its own and the root counts as unreachable after a timeout; the other
+    library is still watched, the hung check is not started again while it hangs, and once
+    the root answers it is watched again after a full rescan. (The hang is a stat made to
+    wait on an Event, not a real NFS server.)"""
+    import threading
+
+    from metarrd.pipeline import watch
+    from metarrd.runtime import open_runtime
+
+    monkeypatch.setattr(watch, "ROOT_CHECK_SECONDS", 0.2)
+    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3, raising=False)
+    nfs, local = tmp_path / "nfs", tmp_path / "local"
+    nfs.mkdir()
+    local.mkdir()
+    hang, release = threading.Event(), threading.Event()
+    stats_of_nfs: list[str] = []  # the root checks that reached the stat while it hung
+    checks_of_nfs: list[str] = []  # every root check of it
+
+    real_identity = watch.folder_identity
+
+    def identity(path):
+        if path == str(nfs) and hang.is_set() and not release.is_set():
+            stats_of_nfs.append(path)
+            release.wait(60)  # the stat of a hard mount: until the server is back
+        return real_identity(path)
+
+    monkeypatch.setattr(watch, "folder_identity", identity)
+    if hasattr(watch, "root_identity"):
+        real_check = watch.root_identity
+
+        def counted(path, *args, **kwargs):
+            if path == str(nfs) and hang.is_set():
+                checks_of_nfs.append(path)
+            return real_check(path, *args, **kwargs)
+
+        monkeypatch.setattr(watch, "root_identity", counted)
+    config = config_factory(
+        library=[{"name": "NFS", "path": str(nfs)}, {"name": "Local", "path": str(local)}],
+        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
+    )
+    rt = open_runtime(config)
+    calls: list = []
+    w = Watcher(config, enqueue=calls.append)
+    w.start(full_scan_now=False)
+    made: list[str] = []
+    polls = [0]
+
+    def a_new_film_is_scanned(root: Path) -> bool:
+        # a new folder now and then: one made while the watch is set up again may go unseen
+        if polls[0] % 20 == 0:
+            folder = root / f"Film {len(made)} (2001)"
+            folder.mkdir()
+            (folder / f"{folder.name}.mkv").write_bytes(os.urandom(1000))
+            made.append(str(folder))
+        polls[0] += 1
+        return any(m in (scopes or []) for scopes in calls for m in made)
+
+    try:
+        assert _wait_for(lambda: w.watching["watch"].is_set())
+        hang.set()
+        assert _wait_for(lambda: stats_of_nfs, 10)
+        assert _wait_for(lambda: a_new_film_is_scanned(local), 10), f"stalled: {calls}"
+        assert _wait_for(lambda: len(checks_of_nfs) >= 4, 10)  # checked again meanwhile...
+        assert len(stats_of_nfs) == 1  # ...without a second stat while the first hangs
+        assert None not in calls  # no rescan of a library that does not answer
+        release.set()
+        assert _wait_for(lambda: None in calls, 10), f"no rescan once it answers: {calls}"
+        made.clear()
+        polls[0] = 0
+        assert _wait_for(lambda: a_new_film_is_scanned(nfs), 10), f"not watched: {calls}"
+        assert w.status() == {"watch": "ok", "watch-handler": "ok"}
+    finally:
+        release.set()
+        w.stop()
+        rt.close()
+
+
 # what watchfiles 1.x raises when inotify_add_watch says ENOSPC (notify's ErrorKind::MaxFilesWatch,
 # "OS file watch limit reached."): an OSError while it sets up the watches, and, since notify
 # 8.2 reports a folder it could not watch later (notify-rs #698), watchfiles' "error in underlying
