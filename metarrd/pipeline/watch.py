@@ -310,6 +310,8 @@ class Watcher:
         inotify = [lib for lib in self.config.library if not lib.poll]
         polled = [lib for lib in self.config.library if lib.poll]
         for lib in inotify:
+            if root_identity(lib.path) == UNREACHABLE:
+                continue  # a hung mount (said so): the realpath below would hang the start too
             if (fstype := network_filesystem(lib.path)) is not None:
                 log.warning(
                     "library %s: %s is on a %s share: inotify does not see a change made there "

@@ -1025,6 +1025,49 @@ def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
         rt.close()
 
 
+def test_the_watcher_starts_while_a_library_root_hangs(
+    config_factory, tmp_path, monkeypatch, finishes
+):
+    """The daemon started while the NAS of a hard NFS mount was down: the watcher's start
+    looked up the file system of each root (realpath: a stat of the root, which never
+    returned), and the daemon never got to "ready" (nor to its signal handlers). Now a root
+    whose check hangs is skipped there: the start goes on, and the root is watched once it
+    answers. (The hang is a stat made to wait on an Event, not a real NFS server.)"""
+    import threading
+
+    from metarrd.pipeline import watch
+
+    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3, raising=False)
+    nfs = tmp_path / "nfs"
+    nfs.mkdir()
+    release = threading.Event()
+    real_identity, looked_up = watch.folder_identity, []
+
+    def hung(path):
+        if path == str(nfs):
+            release.wait(60)  # the stat of a hard mount: until the server is back
+        return real_identity(path)
+
+    def file_system(path):
+        looked_up.append(str(path))
+        hung(str(path))  # realpath stats the root as well
+        return None
+
+    monkeypatch.setattr(watch, "folder_identity", hung)
+    monkeypatch.setattr(watch, "network_filesystem", file_system)
+    config = config_factory(
+        library=[{"name": "NFS", "path": str(nfs)}],
+        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
+    )
+    w = Watcher(config, enqueue=lambda paths: None)
+    try:
+        finishes(lambda: w.start(full_scan_now=False))
+        assert looked_up == []
+    finally:
+        release.set()
+        w.stop()
+
+
 # what watchfiles 1.x raises when inotify_add_watch says ENOSPC (notify's ErrorKind::MaxFilesWatch,
 # "OS file watch limit reached."): an OSError while it sets up the watches, and, since notify
 # 8.2 reports a folder it could not watch later (notify-rs #698), watchfiles' "error in underlying
