@@ -1,7 +1,8 @@
 """Radarr and Sonarr "Webhook" connections: `POST /api/webhooks/radarr` and `/api/webhooks/sonarr`.
 
 Authentication: the `[webhooks] token` as the HTTP basic-auth password (any user name) or in an
-`X-Api-Key` header, compared in constant time; an empty token refuses every call. The handlers
+`X-Api-Key` header, compared in constant time as UTF-8 bytes (_sent_token); an empty token
+refuses every call. The handlers
 only queue jobs (metarrd/jobs.py) and answer at once:
 
 | Radarr event | what happens | answer |
@@ -135,17 +136,36 @@ def _authenticate(source: str) -> tuple[Response, int] | None:
         )
         response.headers["Retry-After"] = str(attempt.retry_after)
         return response, status
-    auth = request.authorization
-    sent = request.headers.get("X-Api-Key") or (auth.password if auth is not None else None)
-    if sent and hmac.compare_digest(
-        sent.encode("utf-8", "surrogateescape"), expected.encode("utf-8")
-    ):
+    sent = _sent_token()
+    if sent and hmac.compare_digest(sent, expected.encode("utf-8")):
         attempts.forgive(attempt)
         return None
     log.warning("%s webhook refused from %s: wrong or missing token", source, client)
     response, status = _answer(401, "wrong or missing webhook token")
     response.headers["WWW-Authenticate"] = 'Basic realm="metarrd webhooks"'
     return response, status
+
+
+def _sent_token() -> bytes | None:
+    """The token the caller sent, as the bytes it sent: the `X-Api-Key` header, else the
+    basic-auth password, each compared with the UTF-8 bytes of `[webhooks] token`.
+
+    A WSGI server hands a header over as text decoded from ISO-8859-1 (PEP 3333: gunicorn, and
+    werkzeug's own server), one character a byte, while Radarr and Sonarr send the token's UTF-8
+    bytes: `sésame` arrives as `sÃ©same`, and its UTF-8 was never the configured token's. The
+    header is turned back into its bytes; a character no byte stands for (a server that decoded
+    the header itself) is text already. The basic-auth password is decoded from UTF-8 by
+    werkzeug (base64 inside, RFC 7617 `charset="UTF-8"`)."""
+    header = request.headers.get("X-Api-Key")
+    if header:
+        try:
+            return header.encode("latin-1")
+        except UnicodeEncodeError:
+            return header.encode("utf-8", "replace")
+    auth = request.authorization
+    if auth is not None and auth.password:
+        return auth.password.encode("utf-8", "replace")
+    return None
 
 
 def _guarded(source: str, handle) -> tuple[Response, int]:

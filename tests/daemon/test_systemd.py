@@ -88,13 +88,18 @@ def _free_port() -> int:
 
 
 def test_gunicorn_serves_the_app_on_the_configured_bind(tmp_path):
+    """A webhook through gunicorn, with a token beyond ASCII sent as Sonarr and Radarr send it
+    (its UTF-8 bytes): gunicorn hands the header over as ISO-8859-1 text (PEP 3333), which was
+    compared as text with the configured token and never matched (401)."""
     port = _free_port()
+    token = "tök-Grüße-€"
     (tmp_path / "movies").mkdir()
     config = tmp_path / "config.toml"
     config.write_text(
         f'data_dir = "{tmp_path}/data"\n'
         f'[[library]]\nname = "Movies"\npath = "{tmp_path}/movies"\n'
-        f'[webhooks]\ntoken = "tok"\n[web]\nbind = "127.0.0.1:{port}"\n'
+        f'[webhooks]\ntoken = "{token}"\n[web]\nbind = "127.0.0.1:{port}"\n',
+        encoding="utf-8",
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     env = {**os.environ, "METARRD_CONFIG": str(config), "PYTHONPATH": str(UNITS.parent)}
@@ -115,7 +120,10 @@ def test_gunicorn_serves_the_app_on_the_configured_bind(tmp_path):
                     "POST",
                     "/api/webhooks/radarr",
                     body=b'{"eventType": "Test"}',
-                    headers={"X-Api-Key": "tok", "Content-Type": "application/json"},
+                    headers={
+                        "X-Api-Key": token.encode("utf-8"),
+                        "Content-Type": "application/json",
+                    },
                 )
                 response = conn.getresponse()
                 status, body = response.status, response.read()
@@ -128,3 +136,4 @@ def test_gunicorn_serves_the_app_on_the_configured_bind(tmp_path):
         output = proc.communicate(timeout=30)[0].decode(errors="replace")
     assert status == 200, f"{status} {body!r} (last error: {error!r})\n{output}"
     assert proc.returncode == 0, output
+    assert "Grüße" not in output and "GrÃ¼Ã" not in output  # the token is never logged

@@ -4,6 +4,7 @@ parallel; the right token keeps working for every other client."""
 
 from __future__ import annotations
 
+import base64
 import collections
 import threading
 
@@ -123,3 +124,43 @@ def test_a_url_typed_with_a_trailing_slash_is_the_same_webhook(app, source):
     assert client.put(url, data=TEST_EVENT, headers={"X-Api-Key": TOKEN}).status_code == 200
     assert client.post(url, data=TEST_EVENT).status_code == 401  # the token still applies
     assert client.post(url, data=TEST_EVENT, headers={"X-Api-Key": "wrong"}).status_code == 401
+
+
+# a token with letters beyond ASCII, as a user types one into Radarr's or Sonarr's settings
+UNICODE_TOKEN = "sésame-ouvre-toi-Grüße-€-k3Zr9vQ0"
+
+
+@pytest.fixture
+def unicode_app(config_factory):
+    return create_app(config_factory(webhooks={"token": UNICODE_TOKEN}), testing=True)
+
+
+def wsgi_header(value: str) -> str:
+    """A header as a WSGI server puts it into the environ (PEP 3333, gunicorn and werkzeug's
+    server alike): the bytes on the wire, UTF-8 as Sonarr's and Radarr's HttpClient sends them,
+    each byte one character (ISO-8859-1)."""
+    return value.encode("utf-8").decode("latin-1")
+
+
+@pytest.mark.parametrize("source", ["radarr", "sonarr"])
+def test_a_token_beyond_ascii_matches_as_the_wsgi_server_hands_it_over(unicode_app, source, caplog):
+    """The header reached the app as `sÃ©same-…` (its UTF-8 bytes read as ISO-8859-1) and was
+    compared, encoded to UTF-8 once more, with the configured `sésame-…`: never equal, so the
+    right token got 401 and, after ten calls, 429. The bytes sent are compared with the UTF-8
+    bytes of the configured token, and the token is never logged."""
+    caplog.set_level("DEBUG")
+    client = unicode_app.test_client()
+    url = f"/api/webhooks/{source}"
+    sent = {"HTTP_X_API_KEY": wsgi_header(UNICODE_TOKEN), "REMOTE_ADDR": "192.168.1.20"}
+    answer = client.post(url, data=TEST_EVENT, environ_base=sent)
+    assert answer.status_code == 200, answer.get_json()
+    basic = base64.b64encode(f"sonarr:{UNICODE_TOKEN}".encode()).decode("ascii")
+    answer = client.post(url, data=TEST_EVENT, headers={"Authorization": f"Basic {basic}"})
+    assert answer.status_code == 200, answer.get_json()
+    for wrong in ("sésame-ouvre-toi", UNICODE_TOKEN.encode("utf-8").decode("latin-1")):
+        # a prefix, and the token's UTF-8 read as ISO-8859-1 and sent as UTF-8 again: wrong
+        refused = client.post(url, data=TEST_EVENT, environ_base={
+            "HTTP_X_API_KEY": wsgi_header(wrong), "REMOTE_ADDR": "192.168.1.20"})  # fmt: skip
+        assert refused.status_code == 401
+    logged = caplog.text
+    assert "sésame" not in logged and wsgi_header("sésame") not in logged
