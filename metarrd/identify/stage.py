@@ -64,15 +64,17 @@ def identify_item(
     imdb_id: str | None = None,
     source: str | None = None,
     tvdb_id: int | None = None,
+    series_type: str | None = None,
 ) -> IdentifyResult:
     """Identify one item. With `tmdb_id`/`imdb_id` (manual or webhook) no search is made.
-    Shows and episodes go to identify/tv.py (an episode: by its identified show).
+    Shows and episodes go to identify/tv.py (an episode: by its identified show); a show's
+    `series_type` is Sonarr's (`anime`, `daily`, `standard`: its webhook).
 
     An unsure match is no error: the item stays unidentified with its candidates and the reason.
     Raises ProviderUnavailable when TMDB cannot be reached (worth a retry) and ItemError when the
     given ids are unknown; whoever runs the stage records those."""
     if movie.kind != db.MOVIE:
-        return _identify_tv(rt, movie, tmdb_id, tvdb_id, imdb_id, source)
+        return _identify_tv(rt, movie, tmdb_id, tvdb_id, imdb_id, source, series_type)
     if tvdb_id:
         raise ItemError("--tvdb identifies TV shows; a movie takes --tmdb or --imdb")
     if tmdb_id or imdb_id:
@@ -84,13 +86,12 @@ def identify_item(
     return _auto_identify(rt, movie)
 
 
-def _identify_tv(rt, item, tmdb_id, tvdb_id, imdb_id, source) -> IdentifyResult:
+def _identify_tv(rt, item, tmdb_id, tvdb_id, imdb_id, source, series_type) -> IdentifyResult:
     from metarrd.identify.tv import identify_episodes, identify_show
 
     if item.kind == db.SHOW:
-        return identify_show(
-            rt, item, tmdb_id=tmdb_id, tvdb_id=tvdb_id, imdb_id=imdb_id, source=source
-        )
+        return identify_show(rt, item, tmdb_id=tmdb_id, tvdb_id=tvdb_id, imdb_id=imdb_id,
+                             source=source, series_type=series_type)  # fmt: skip
     show = item.show
     if item.kind != db.EPISODE or show is None:
         raise ItemError(f"{item.label}: a season is identified with its show")

@@ -110,16 +110,18 @@ def identify_show(
     tvdb_id: int | None = None,
     imdb_id: str | None = None,
     source: str | None = None,
+    series_type: str | None = None,
 ):
     """Identify a show, then its episodes. Explicit ids (manual, webhook) skip the search;
-    unknown ones are an ItemError."""
+    unknown ones are an ItemError. `series_type` is Sonarr's (its webhook): the episode order
+    the show starts in (_default_order)."""
     if tmdb_id or tvdb_id or imdb_id:
         details = _by_ids(rt, tmdb_id, tvdb_id, imdb_id)
         if details is None:
             what = (f"TMDB TV id {tmdb_id}" if tmdb_id else f"TheTVDB id {tvdb_id}" if tvdb_id
                     else f"IMDb id {imdb_id}")  # fmt: skip
             raise ItemError(f"{what} is unknown to TMDB")
-        return _identified(rt, show, details, source or "manual")
+        return _identified(rt, show, details, source or "manual", series_type=series_type)
     hints = show.hints or {}
     notes = []
     for prefix, label in (("folder", "the folder name"), ("nfo", "tvshow.nfo")):
@@ -210,17 +212,31 @@ def _with_scan_errors(item: db.Movie, reason: str | None) -> str | None:
     return "; ".join(parts + ([reason] if reason else [])) or None
 
 
-def _default_order(rt: Runtime, source: str, tvdb_id: int | None) -> str:
-    """The order a show's file names count by, when nothing says otherwise: TheTVDB's aired
-    order for a show Sonarr sent (its webhook: Sonarr names every file by TheTVDB's numbers,
-    kodi-tv.md §3.4), where TheTVDB can be asked; else TMDB's. In TMDB's order such a show got
-    TMDB's data on TheTVDB-numbered files wherever the two split seasons or specials apart."""
+def _default_order(
+    rt: Runtime, source: str, tvdb_id: int | None, series_type: str | None = None
+) -> str:
+    """The order a show's file names count by, when nothing says otherwise: for a show Sonarr
+    sent (its webhook: Sonarr names every file by TheTVDB's numbers, kodi-tv.md §3.4), where
+    TheTVDB can be asked, TheTVDB's absolute order for an `anime` series (its files may carry
+    only the absolute number, `[SubsPlease] Frieren - 12 (1080p)`; `SxxEyy` names are still
+    read in TheTVDB's aired order there), else TheTVDB's aired order (a `daily` series' files
+    are matched by TheTVDB's air dates, as Sonarr matched them); else TMDB's. In TMDB's order
+    such a show got TMDB's data on TheTVDB-numbered files wherever the two split seasons or
+    specials apart, and an anime's absolute numbers matched nothing."""
     if source == "webhook" and tvdb_id and rt.client("tvdb") is not None:
-        return "tvdb"
+        return "absolute" if series_type == "anime" else "tvdb"
     return "tmdb"
 
 
-def _identified(rt: Runtime, show: db.Movie, details: dict, source: str, candidates=None):
+def _identified(
+    rt: Runtime,
+    show: db.Movie,
+    details: dict,
+    source: str,
+    candidates=None,
+    *,
+    series_type: str | None = None,
+):
     external = details.get("external_ids") or {}
     tmdb_id = int(details["id"])
     date = details.get("first_air_date") or ""
@@ -241,9 +257,11 @@ def _identified(rt: Runtime, show: db.Movie, details: dict, source: str, candida
                 setattr(show, column, value)
         if not show.is_locked("studios"):
             show.studios = [n["name"] for n in details.get("networks") or [] if n.get("name")]
-        if not show.ordering:  # a Jellyfin tvshow.nfo's <displayorder>, else the default
+        if not show.ordering:  # a Jellyfin tvshow.nfo's <displayorder>, else the default;
+            # an order set before (the user's, or this show's first identify) is kept
             show.ordering = EPISODE_ORDERS[
-                display_order(show.nfo_extra) or _default_order(rt, source, show.tvdb_id)
+                display_order(show.nfo_extra)
+                or _default_order(rt, source, show.tvdb_id, series_type)
             ][0]
         if candidates is not None:
             show.candidates = candidates

@@ -50,6 +50,8 @@ def _ids(ids: dict[str, Any]) -> dict[str, Any]:
     found = {"tmdb_id": ids.get("tmdb_id"), "imdb_id": ids.get("imdb_id")}
     if ids.get("tvdb_id"):  # Sonarr's series
         found["tvdb_id"] = ids["tvdb_id"]
+    if ids.get("series_type"):  # Sonarr's series type: a new show's episode order
+        found["series_type"] = ids["series_type"]
     return found
 
 

@@ -191,7 +191,7 @@ def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, 
     given: dict[int, dict[str, Any]] = {}
     for path, sent in ids_by_path.items():
         prefix = path.rstrip(os.sep) + os.sep
-        ids = {k: v for k, v in sent.items() if k != "kind"}
+        ids = {k: v for k, v in sent.items() if k != "kind"}  # and Sonarr's series_type
         # a series without a TheTVDB id (`tvdbId: 0`) is a show all the same; a job queued
         # before `kind` was sent knew a show by its tvdb_id
         kind = sent.get("kind") or (db.SHOW if "tvdb_id" in ids else db.MOVIE)
@@ -230,6 +230,7 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome("skipped: the item's file is missing")
     tmdb_id, imdb_id = job.payload.get("tmdb_id"), job.payload.get("imdb_id")
     tvdb_id = job.payload.get("tvdb_id")  # Sonarr's series
+    series_type = job.payload.get("series_type")  # and its type (anime, daily, standard)
     if not (tmdb_id or imdb_id or tvdb_id) and movie.identification_status != db.UNIDENTIFIED:
         if movie.identification_status == db.IDENTIFIED:
             # its enrichment has not run: what follows an identify follows now. The daemon
@@ -246,6 +247,7 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
         imdb_id=imdb_id,
         source=job.payload.get("source"),
         **({"tvdb_id": tvdb_id} if tvdb_id else {}),  # a show's, from Sonarr
+        **({"series_type": series_type} if series_type else {}),
     )
     later = _unlisted_again(rt, movie, job)
     if not outcome.identified:

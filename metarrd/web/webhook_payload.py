@@ -130,6 +130,19 @@ def series_ids(series: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+# Sonarr's SeriesTypes (src/NzbDrone.Core/Tv/SeriesTypes.cs), sent camelCase as `series.type`
+# (WebhookSeries.cs): how the series' files are numbered
+SERIES_TYPES = frozenset({"standard", "daily", "anime"})
+
+
+def series_type(series: dict[str, Any]) -> str | None:
+    """A Sonarr series' type (`standard`, `daily`, `anime`), or None when it sends none we know
+    (an older Sonarr, the Test event)."""
+    value = series.get("type")
+    value = value.lower() if isinstance(value, str) else None
+    return value if value in SERIES_TYPES else None
+
+
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), "null" if value is None else "a number"

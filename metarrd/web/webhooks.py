@@ -37,7 +37,7 @@ the entry to add. Payload shapes: docs/interface.md §4.5 (camelCase keys, Pasca
 
 | Sonarr event | what happens | answer |
 |---|---|---|
-| `Download` (per file `episodeFile`, or import-complete `episodeFiles[]`) | scan the show folder `series.path`; the show is identified from `tvdbId`/`tmdbId`/`imdbId`, no search; an upgrade (`isUpgrade` + one `deletedFiles`) makes the episode follow its new file | 202 |
+| `Download` (per file `episodeFile`, or import-complete `episodeFiles[]`) | scan the show folder `series.path`; the show is identified from `tvdbId`/`tmdbId`/`imdbId`, no search, a new one in the episode order of its `type` (`anime`: absolute); an upgrade (`isUpgrade` + one `deletedFiles`) makes the episode follow its new file | 202 |
 | `Rename` | each `renamedEpisodeFiles[].previousPath` episode follows its file; a published show is published again, so its NFOs and thumbs follow; no list (before 3.0.5): scan the show | 202 |
 | `EpisodeFileDelete` | marked missing, data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
 | `SeriesAdd` | scan the show folder with the series' ids | 202 |
@@ -72,6 +72,7 @@ from metarrd.web.webhook_payload import (
     sent_join,
     sent_path,
     series_ids,
+    series_type,
     suggest_mapping,
     text,
     toml_entry,
@@ -505,11 +506,17 @@ def _sonarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     return handler(body, series, show, paths)
 
 
-def _show_ids(show: str, found: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
+def _show_ids(
+    show: str, found: dict[str, Any], series: dict[str, Any]
+) -> dict[str, dict[str, Any]] | None:
     """The series' ids for the scan of its folder, marked as a show's: a series Sonarr has no
     TheTVDB id for (`tvdbId: 0`) still names a show. No id at all: None, so the show is
-    identified as any new show is (by its folder's name)."""
-    return {show: {**found, "kind": db.SHOW}} if found else None
+    identified as any new show is (by its folder's name). With the series' `type` (`anime`,
+    `daily`, `standard`): the episode order a new show starts in (identify.tv._default_order)."""
+    if not found:
+        return None
+    kind = series_type(series)
+    return {show: {**found, "kind": db.SHOW, **({"series_type": kind} if kind else {})}}
 
 
 def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
@@ -532,7 +539,7 @@ def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
     if refused:
         return refused
     found = series_ids(series)
-    job = jobs.enqueue_scan([show], ids=_show_ids(show, found), renames=renames)
+    job = jobs.enqueue_scan([show], ids=_show_ids(show, found, series), renames=renames)
     what = text(series, "title", show)
     log.info(
         "Sonarr webhook: Download of %d files of %s: scan %s queued as job %d",
@@ -606,7 +613,7 @@ def _sonarr_series_add(body, series, show, paths) -> tuple[Response, int]:
     if refused:
         return refused
     found = series_ids(series)
-    job = jobs.enqueue_scan([show], ids=_show_ids(show, found))
+    job = jobs.enqueue_scan([show], ids=_show_ids(show, found, series))
     log.info("Sonarr webhook: SeriesAdd of %s: scan queued as job %d", show, job.id)
     return _answer(202, f"scan of {show} queued", event="SeriesAdd", job=job.id)
 

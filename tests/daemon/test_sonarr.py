@@ -116,7 +116,7 @@ def test_a_download_scans_the_show_and_identifies_it_from_the_series_ids(setup):
     assert ("identify", show.id) in [(c[0], c[1]) for c in fake.calls]
     ident = next(c for c in fake.calls if c[0] == "identify" and c[1] == show.id)
     assert ident[2] == {"tmdb_id": 95396, "imdb_id": "tt11280740", "source": "webhook",
-                        "tvdb_id": 371980}  # fmt: skip
+                        "tvdb_id": 371980, "series_type": "standard"}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,7 @@ def test_a_series_unknown_to_a_provider_is_identified_from_the_others(setup, sen
     assert post(client, body)[0] == 202
     (show,) = items(db.SHOW)
     idents = [c[2] for c in fake.calls if c[:2] == ("identify", show.id)]
-    assert idents == [{**given, "source": "webhook"}]
+    assert idents == [{**given, "source": "webhook", "series_type": "standard"}]
 
 
 def test_a_series_unknown_to_every_provider_is_identified_by_its_name(setup):
