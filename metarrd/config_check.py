@@ -70,6 +70,19 @@ def environment_problems(config: Config) -> list[Problem]:
                 "python3 -c 'import secrets; print(secrets.token_urlsafe(24))'",
             )
         )
+    if any(ord(c) > 255 for c in config.webhooks.token):
+        # their ManagedHttpDispatcher sends basic auth in ISO-8859-1 (`?` for the rest), and
+        # .NET refuses a custom header beyond ASCII
+        found.append(
+            Problem(
+                "warning",
+                "webhooks.token",
+                "has characters beyond ISO-8859-1 (such as €): Radarr and Sonarr cannot send "
+                "it (their basic-auth password goes out in ISO-8859-1, a custom X-Api-Key "
+                "header in ASCII only). Use letters, digits, - and _, e.g. from "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(24))'",
+            )
+        )
     return found
 
 

@@ -166,6 +166,20 @@ def test_a_short_webhook_token_is_a_warning_that_says_how_to_make_one(tmp_path, 
     assert status == 0 and "webhooks.token" not in err
 
 
+def test_a_webhook_token_radarr_and_sonarr_cannot_send_is_a_warning(tmp_path, capsys):
+    """Radarr and Sonarr send the basic-auth password in ISO-8859-1 (`?` for `€`) and refuse a
+    custom header beyond ASCII: such a token could never match what they send. The token
+    itself is not shown."""
+    token = '[webhooks]\ntoken = "sesame-ouvre-toi-€-k3Zr9vQ0"\n'
+    status, out, err = _check(tmp_path, _good(tmp_path) + token, capsys)
+    assert status == 0 and "1 warning" in out
+    assert "warning: webhooks.token: has characters beyond ISO-8859-1" in err
+    assert "sesame" not in err
+    latin = '[webhooks]\ntoken = "sésame-ouvre-toi-k3Zr9vQ0"\n'  # ISO-8859-1: they send it
+    status, _out, err = _check(tmp_path, _good(tmp_path) + latin, capsys)
+    assert status == 0 and "webhooks.token" not in err
+
+
 @pytest.mark.parametrize(
     "url",
     [

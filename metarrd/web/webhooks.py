@@ -47,6 +47,8 @@ the entry to add. Payload shapes: docs/interface.md §4.5 (camelCase keys, Pasca
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import logging
 import os
@@ -138,7 +140,7 @@ def _authenticate(source: str) -> tuple[Response, int] | None:
         response.headers["Retry-After"] = str(attempt.retry_after)
         return response, status
     sent = _sent_token()
-    if sent and hmac.compare_digest(sent, expected.encode("utf-8")):
+    if sent and _token_matches(sent, expected):
         attempts.forgive(attempt)
         return None
     log.warning("%s webhook refused from %s: wrong or missing token", source, client)
@@ -149,24 +151,41 @@ def _authenticate(source: str) -> tuple[Response, int] | None:
 
 def _sent_token() -> bytes | None:
     """The token the caller sent, as the bytes it sent: the `X-Api-Key` header, else the
-    basic-auth password, each compared with the UTF-8 bytes of `[webhooks] token`.
+    basic-auth password (_token_matches compares them).
 
     A WSGI server hands a header over as text decoded from ISO-8859-1 (PEP 3333: gunicorn, and
-    werkzeug's own server), one character a byte, while Radarr and Sonarr send the token's UTF-8
-    bytes: `sésame` arrives as `sÃ©same`, and its UTF-8 was never the configured token's. The
-    header is turned back into its bytes; a character no byte stands for (a server that decoded
-    the header itself) is text already. The basic-auth password is decoded from UTF-8 by
-    werkzeug (base64 inside, RFC 7617 `charset="UTF-8"`)."""
+    werkzeug's own server), one character a byte: a token sent as UTF-8, `sésame`, arrives as
+    `sÃ©same`. The header is turned back into its bytes; a character no byte stands for (a
+    server that decoded the header itself) is text already. The basic-auth credentials are
+    base64-decoded here, not by werkzeug, which decodes them as UTF-8 and drops the header when
+    they are not: Radarr and Sonarr send them in ISO-8859-1 (ManagedHttpDispatcher.cs:
+    `Encoding.GetEncoding("ISO-8859-1").GetBytes(user + ":" + password)`)."""
     header = request.headers.get("X-Api-Key")
     if header:
         try:
             return header.encode("latin-1")
         except UnicodeEncodeError:
             return header.encode("utf-8", "replace")
-    auth = request.authorization
-    if auth is not None and auth.password:
-        return auth.password.encode("utf-8", "replace")
-    return None
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(" \t"), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    _user, colon, password = decoded.partition(b":")
+    return password if colon and password else None
+
+
+def _token_matches(sent: bytes, expected: str) -> bool:
+    """`sent` is the token as its UTF-8 bytes (RFC 7617's charset, curl, a browser) or as its
+    ISO-8859-1 bytes (Radarr's and Sonarr's basic auth; Python's http.client for a header),
+    each compared in constant time. A character beyond ISO-8859-1 (`€`) only the UTF-8 form
+    holds: Radarr and Sonarr send it as `?` (config_check warns)."""
+    forms = [expected.encode("utf-8")]
+    if all(ord(c) < 256 for c in expected):
+        forms.append(expected.encode("latin-1"))
+    return any([hmac.compare_digest(sent, form) for form in forms])  # every form compared
 
 
 def _guarded(source: str, handle) -> tuple[Response, int]:

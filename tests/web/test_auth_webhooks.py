@@ -137,7 +137,7 @@ def unicode_app(config_factory):
 
 def wsgi_header(value: str) -> str:
     """A header as a WSGI server puts it into the environ (PEP 3333, gunicorn and werkzeug's
-    server alike): the bytes on the wire, UTF-8 as Sonarr's and Radarr's HttpClient sends them,
+    server alike): the bytes on the wire, here UTF-8 (curl with a token typed in a terminal),
     each byte one character (ISO-8859-1)."""
     return value.encode("utf-8").decode("latin-1")
 
@@ -164,3 +164,35 @@ def test_a_token_beyond_ascii_matches_as_the_wsgi_server_hands_it_over(unicode_a
         assert refused.status_code == 401
     logged = caplog.text
     assert "sésame" not in logged and wsgi_header("sésame") not in logged
+
+
+LATIN_TOKEN = "sésame-ouvre-toi-Grüße-k3Zr9vQ0"  # every letter in ISO-8859-1
+
+
+@pytest.mark.parametrize("source", ["radarr", "sonarr"])
+def test_radarrs_and_sonarrs_basic_auth_beyond_ascii_matches(config_factory, source):
+    """Radarr and Sonarr send their connection's Username and Password as basic auth encoded
+    in ISO-8859-1 (src/NzbDrone.Common/Http/Dispatchers/ManagedHttpDispatcher.cs:
+    `Encoding.GetEncoding("ISO-8859-1").GetBytes(authInfo)`), and a custom header only in ASCII
+    (.NET's SocketsHttpHandler refuses any other). werkzeug decodes basic auth as UTF-8 and
+    drops credentials that are not: a password `sésame…` got 401 whatever it was. Both
+    encodings of the token match, and a header sent in ISO-8859-1 (Python's http.client, so
+    `requests`, encodes a header so) too."""
+    app = create_app(config_factory(webhooks={"token": LATIN_TOKEN}), testing=True)
+    client = app.test_client()
+    url = f"/api/webhooks/{source}"
+    sonarrs = base64.b64encode(f"sonarr:{LATIN_TOKEN}".encode("latin-1")).decode("ascii")
+    answer = client.post(url, data=TEST_EVENT, headers={"Authorization": f"Basic {sonarrs}"})
+    assert answer.status_code == 200, answer.get_json()
+    as_python_sends_it = {"HTTP_X_API_KEY": LATIN_TOKEN, "REMOTE_ADDR": "192.168.1.20"}
+    assert client.post(url, data=TEST_EVENT, environ_base=as_python_sends_it).status_code == 200
+    as_utf8 = {"HTTP_X_API_KEY": wsgi_header(LATIN_TOKEN), "REMOTE_ADDR": "192.168.1.20"}
+    assert client.post(url, data=TEST_EVENT, environ_base=as_utf8).status_code == 200
+    # a token beyond ISO-8859-1 reaches us from Radarr's basic auth with `?` for `€`: wrong
+    euro = create_app(config_factory(webhooks={"token": UNICODE_TOKEN}), testing=True)
+    mangled = UNICODE_TOKEN.encode("latin-1", "replace")
+    basic = base64.b64encode(b"sonarr:" + mangled).decode("ascii")
+    refused = euro.test_client().post(
+        url, data=TEST_EVENT, headers={"Authorization": f"Basic {basic}"}
+    )
+    assert refused.status_code == 401
