@@ -31,7 +31,13 @@ from metarrd.identify.stage import (
     manual_identify,
     search,
 )
-from metarrd.identify.tv import search_shows, set_episode_order, unlisted, unlisted_episodes
+from metarrd.identify.tv import (
+    search_shows,
+    set_episode_order,
+    sonarr_switch,
+    unlisted,
+    unlisted_episodes,
+)
 
 __all__ = [
     "EPISODE_ORDERS",
@@ -44,6 +50,7 @@ __all__ = [
     "order_label",
     "order_of",
     "set_episode_order",
+    "sonarr_switch",
     "unlisted",
     "unlisted_episodes",
     "parse_episode",

@@ -228,6 +228,31 @@ def _default_order(
     return "tmdb"
 
 
+def order_chosen(show: db.Movie) -> bool:
+    """The show's episode order is the user's: set on the show page or with `metarrd tv order`
+    (set_episode_order's `review.edited` event), or by its tvshow.nfo's `<displayorder>`."""
+    if display_order(show.nfo_extra):
+        return True
+    edits = db.Event.select(db.Event.data).where(
+        db.Event.movie == show.id, db.Event.kind == "review.edited"
+    )
+    return any((e.data or {}).get("field") == "ordering" for e in edits)
+
+
+def sonarr_switch(rt: Runtime, show: db.Movie, series_type: str | None) -> str | None:
+    """The order an identified show Sonarr sends as an `anime` series switches to: TheTVDB's
+    absolute order, when its order is another one nobody chose (it was first identified by its
+    folder's name, or from a Sonarr webhook before the type was read) and TheTVDB can be
+    asked; None otherwise. In any other order its absolute-numbered files match nothing, and
+    Sonarr numbers the others by TheTVDB. A standard or daily series keeps its order: both
+    orders match its files, by numbers or by air date."""
+    if series_type != "anime" or not show.tvdb_id or rt.client("tvdb") is None:
+        return None
+    if show.ordering == EPISODE_ORDERS["absolute"][0] or order_chosen(show):
+        return None
+    return "absolute"
+
+
 def _identified(
     rt: Runtime,
     show: db.Movie,
@@ -257,12 +282,15 @@ def _identified(
                 setattr(show, column, value)
         if not show.is_locked("studios"):
             show.studios = [n["name"] for n in details.get("networks") or [] if n.get("name")]
-        if not show.ordering:  # a Jellyfin tvshow.nfo's <displayorder>, else the default;
-            # an order set before (the user's, or this show's first identify) is kept
+        if not show.ordering:  # a Jellyfin tvshow.nfo's <displayorder>, else the default
             show.ordering = EPISODE_ORDERS[
                 display_order(show.nfo_extra)
                 or _default_order(rt, source, show.tvdb_id, series_type)
             ][0]
+        elif source == "webhook" and (switch := sonarr_switch(rt, show, series_type)):
+            log.info("item %d: Sonarr's anime series: episode order %s, was %s", show.id,
+                     EPISODE_ORDERS[switch][0], show.ordering)  # fmt: skip
+            show.ordering = EPISODE_ORDERS[switch][0]
         if candidates is not None:
             show.candidates = candidates
         show.identification_status = db.IDENTIFIED

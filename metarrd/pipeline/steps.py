@@ -73,7 +73,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     set_progress(job, 0.1, f"walking {len(paths)} folders" if paths else "walking every library")
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
     report.missing += mark_gone(vanished)  # after the walk, which finds where they moved
-    follow = after_scan_of(rt, report, _items_named(job.payload.get("ids") or {}))
+    follow = after_scan_of(rt, report, _items_named(rt, job.payload.get("ids") or {}))
     follow += republish_shows(rt, moved) + again
     message = (
         f"{report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
@@ -181,13 +181,17 @@ def republish_shows(rt: Runtime, moved: list[int]) -> list[Step]:
     return [Step("publish", show_id) for (show_id,) in shows]
 
 
-def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+def _items_named(rt: Runtime, ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Items at the paths a webhook named, with its ids; items already that movie are left.
 
     The ids are one movie's (Radarr) or one show's (Sonarr; marked `kind: "show"`): they go
     to the one item at or under the path, never to several. A path that holds more (a library's
     root sent as a movie's folder, a flat folder of movies) gets none, with a warning: identify
-    never guesses which item the ids meant."""
+    never guesses which item the ids meant. A show already identified with those ids is
+    identified again only when Sonarr's series type asks for another episode order
+    (identify.tv.sonarr_switch: an anime series in an order nobody chose)."""
+    from metarrd.identify import sonarr_switch
+
     given: dict[int, dict[str, Any]] = {}
     for path, sent in ids_by_path.items():
         prefix = path.rstrip(os.sep) + os.sep
@@ -214,8 +218,12 @@ def _items_named(ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, 
             same = (ids.get("tmdb_id") and movie.tmdb_id == ids.get("tmdb_id")) or (
                 ids.get("tvdb_id") and movie.tvdb_id == ids.get("tvdb_id")
             )
-            if same and movie.identification_status != db.UNIDENTIFIED:
-                continue
+            if (
+                same
+                and movie.identification_status != db.UNIDENTIFIED
+                and not (kind == db.SHOW and sonarr_switch(rt, movie, ids.get("series_type")))
+            ):
+                continue  # identified again only for Sonarr's anime series in another order
             given[movie.id] = ids
     return given
 

@@ -144,11 +144,34 @@ def test_a_daily_series_matches_its_files_by_air_date(sonarr):
         assert ep.episode_refs[0]["season"] == 29
 
 
-def test_the_users_order_wins_over_the_series_type(sonarr):
-    """A show already there whose order the user chose (here TheTVDB's aired order, for a show
-    not identified yet) keeps it when Sonarr sends it as `anime`: the webhook's type only picks
-    the order of a show that has none. The absolute-numbered file stays unmatched, its reason
-    saying how to switch."""
+def test_an_anime_show_found_before_sonarrs_webhook_switches_to_its_order(sonarr):
+    """The show was there first (a library scan, the watcher before Sonarr's call) and was
+    identified by its folder's name, in TMDB's order; Sonarr's `Download` of its anime series
+    named the same ids, so nothing was done and its absolute-numbered files stayed unmatched.
+    An order nobody chose switches to TheTVDB's absolute order: the show is identified again."""
+    from metarrd.pipeline import jobs
+
+    client, root = sonarr
+    folder = root / "Naruto"
+    rel = ANIME_FILES[0][0]
+    put(folder, rel)
+    jobs.enqueue_scan([str(folder)])
+    show = item(folder)
+    assert show.identified_by == "search" and show.ordering == "tmdb:default"
+    assert item(folder / rel).identification_status == db.UNIDENTIFIED
+    send(client, import_complete(NARUTO, folder, [rel]))
+    assert item(folder).ordering == "tvdb:absolute"
+    ep = item(folder / rel)
+    assert ep.identification_status == db.IDENTIFIED, ep.last_error
+    assert (ep.season, ep.episodes) == (1, [5])
+
+
+@pytest.mark.parametrize("identified", [False, True], ids=["new", "identified"])
+def test_the_users_order_wins_over_the_series_type(sonarr, identified):
+    """A show already there whose order the user chose (here TheTVDB's aired order; before or
+    after it was identified) keeps it when Sonarr sends it as `anime`: the webhook's type picks
+    the order of a show that has none, or that nobody chose. The absolute-numbered file stays
+    unmatched, its reason saying how to switch."""
     from metarrd.identify import set_episode_order
     from metarrd.pipeline import jobs
 
@@ -156,7 +179,7 @@ def test_the_users_order_wins_over_the_series_type(sonarr):
     folder = root / "Naruto"
     rel = ANIME_FILES[0][0]
     put(folder, rel)
-    workflow.set_stage("identification", False)
+    workflow.set_stage("identification", identified)
     jobs.enqueue_scan([str(folder)])
     assert set_episode_order(item(folder), "tvdb")
     workflow.set_stage("identification", True)
