@@ -257,10 +257,14 @@ def cmd_scan(config: Config, args) -> int:
                     _fail_line(movie, outcome.reason)
                 else:
                     print(f"unidentified: item {movie.id} ({movie.path}): {outcome.reason}")
+    counts = report.counts()
+    videos = {name: n["videos"] for name, n in counts.items()}
+    shows = ", ".join(f"{n['shows']} {name}" for name, n in counts.items() if n["shows"])
     print(
-        f"scanned {report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
-        f"{len(report.moved)} moved, {len(report.missing)} missing, {report.unchanged} unchanged; "
-        f"{identified} identified, {unsure} left unidentified"
+        f"scanned {report.found} videos: {videos['new']} new, {videos['changed']} changed, "
+        f"{videos['moved']} moved, {videos['missing']} missing, {report.unchanged} unchanged; "
+        + (f"shows: {shows}; " if shows else "")
+        + f"{identified} identified, {unsure} left unidentified"
     )
     if report.skipped:
         print(

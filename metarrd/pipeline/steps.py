@@ -75,9 +75,10 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     report.missing += mark_gone(vanished)  # after the walk, which finds where they moved
     follow = after_scan_of(rt, report, _items_named(rt, job.payload.get("ids") or {}))
     follow += republish_shows(rt, moved) + again
+    videos = {name: n["videos"] for name, n in report.counts().items()}  # not the shows
     message = (
-        f"{report.found} videos: {len(report.new)} new, {len(report.changed)} changed, "
-        f"{len(report.moved)} moved, {len(report.missing)} missing, {len(report.errors)} errors"
+        f"{report.found} videos: {videos['new']} new, {videos['changed']} changed, "
+        f"{videos['moved']} moved, {videos['missing']} missing, {len(report.errors)} errors"
     )
     if report.skipped:  # a sample, a trailer, an extra: listed in Settings → Libraries
         message += f", {report.skipped} skipped by name (listed in Settings, Libraries)"

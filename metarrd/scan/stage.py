@@ -102,6 +102,22 @@ class ScanReport:
         """Items whose content is new or changed (candidates for identification)."""
         return self.new + self.changed
 
+    def counts(self) -> dict[str, Counter]:
+        """Per list (new, changed, moved, missing), how many of its items are videos (movies,
+        episode files) and how many shows: a TV scan lists a new show and a gone show's seasons
+        beside its episodes, and "scanned 3 videos: 5 new" counted them as videos."""
+        lists = {name: getattr(self, name) for name in ("new", "changed", "moved", "missing")}
+        ids = {i for items in lists.values() for i in items}
+        kinds: dict[int, str] = {}
+        for chunk in (sorted(ids)[i : i + 500] for i in range(0, len(ids), 500)):
+            query = db.Movie.select(db.Movie.id, db.Movie.kind).where(db.Movie.id.in_(chunk))
+            kinds.update((m.id, m.kind) for m in query)
+        out = {}
+        for name, items in lists.items():
+            seen = Counter(kinds.get(i, db.MOVIE) for i in items)
+            out[name] = Counter(videos=seen[db.MOVIE] + seen[db.EPISODE], shows=seen[db.SHOW])
+        return out
+
 
 @dataclass
 class Probe:
