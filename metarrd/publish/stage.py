@@ -117,24 +117,27 @@ def publish_many(rt: Runtime, movies: Sequence[db.Movie]) -> list[PublishResult 
     `db.record_failure`). `StageDisabled` when publishing is switched off."""
     workflow.require(rt.config, "publishing")
     outcomes: dict[int, PublishResult | MetarrdError] = {}
-    shows: dict[int | None, PublishResult | MetarrdError] = {}
-    for item in movies:  # a TV item: its whole show, one unit (publish/tv.py), once
-        if item.kind != db.MOVIE and item.id not in outcomes:
-            show_id = item.id if item.kind == db.SHOW else item.show_id
-            if show_id not in shows:
-                shows[show_id] = _publish_tv(rt, item)
-            outcomes[item.id] = shows[show_id]
+    asked: dict[int | None, list[db.Movie]] = {}
+    for item in movies:  # TV items: once per show (publish/tv.py), with the episodes asked for
+        if item.kind != db.MOVIE:
+            asked.setdefault(item.id if item.kind == db.SHOW else item.show_id, []).append(item)
+    for items in asked.values():
+        outcome = _publish_tv(rt, items)
+        outcomes.update((item.id, outcome) for item in items)
     ids = list(dict.fromkeys(m.id for m in movies if m.kind == db.MOVIE))
     for start in range(0, len(ids), BATCH_SIZE):
         outcomes.update(_publish_batch(rt, ids[start : start + BATCH_SIZE]))
     return [outcomes[m.id] for m in movies]
 
 
-def _publish_tv(rt: Runtime, item: db.Movie) -> PublishResult | MetarrdError:
+def _publish_tv(rt: Runtime, items: list[db.Movie]) -> PublishResult | MetarrdError:
+    """Items of one show: the whole show when it or a season is asked for, else those
+    episodes (and what the show needs for them: `tv._scope`)."""
     from metarrd.publish import tv
 
+    episodes = [i for i in items if i.kind == db.EPISODE]
     try:
-        return tv.publish_show(rt, item)
+        return tv.publish_show(rt, items[0], episodes if len(episodes) == len(items) else None)
     except MetarrdError as exc:
         return exc
 

@@ -1,7 +1,8 @@
 """PUBLISH for a TV show: the whole show as one unit (kodi-tv.md §7).
 
-    publish_show(rt, item) -> PublishResult     the show of `item` (a show, season or episode),
-                                                its seasons and its enriched episodes
+    publish_show(rt, item) -> PublishResult     the show of `item` (a show or season), its
+                                                seasons and its enriched episodes; an episode
+                                                of a published show: that episode (`_scope`)
     preview_show(rt, item) -> PublishPlan       what it would do now; writes nothing
 
 One plan covers every file of the show — `tvshow.nfo`, the show art, `seasonNN-<type>` /
@@ -65,15 +66,25 @@ def show_of(item: db.Movie) -> db.Movie:
     return db.Movie.get_by_id(item.show_id)
 
 
-def publish_show(rt: Runtime, item: db.Movie) -> PublishResult:
-    """Publish the show of `item` with its seasons and enriched episodes (module docstring)."""
+def publish_show(
+    rt: Runtime, item: db.Movie, episodes: list[db.Movie] | None = None
+) -> PublishResult:
+    """Publish the show of `item` with its seasons and enriched episodes (module docstring);
+    `item` an episode (or `episodes`, of that show): those episodes alone once the show has been
+    published (`_scope`)."""
     workflow.require(rt.config, "publishing")
     show = show_of(item)
     _validate(show)
     members = _members(show)
+    if episodes is None and item.kind == db.EPISODE:
+        episodes = [item]
     with _folder_locks(rt, [Path(show.path)]):
+        only = _scope(show, members, episodes)
+        if only is not None:
+            _check_episodes(episodes or [])
+        before = db.Movie.get_by_id(show.id) if only is not None else None
         try:
-            prepared, extra_dirs = _prepare(rt, show, members, fetch=True)
+            prepared, extra_dirs = _prepare(rt, show, members, fetch=True, only=only)
         except (MetarrdError, OSError) as exc:
             raise apply.failed(show, exc) from None
         for directory in extra_dirs:  # our temp files a crash left in season folders
@@ -84,15 +95,27 @@ def publish_show(rt: Runtime, item: db.Movie) -> PublishResult:
         outcome = apply.apply_all(rt, [job])[show.id]
     if isinstance(outcome, BaseException):
         raise outcome
-    _finish(show, members, prepared.plan)
+    _finish(show, members, prepared.plan, only)
+    if before is not None:
+        _after_episodes(rt, before, only or set(), outcome)
+        outcome.title += " " + ", ".join(_code(e) for e in episodes or [])  # which episodes
     return outcome
+
+
+def _code(ep: db.Movie) -> str:
+    """`S01E04E05`, else the file's name."""
+    if ep.season is None or not ep.episodes:
+        return Path(ep.path).name
+    return f"S{ep.season:02d}" + "".join(f"E{n:02d}" for n in ep.episodes)
 
 
 def preview_show(rt: Runtime, item: db.Movie) -> PublishPlan:
     """What `publish_show` would do now, without downloading or writing anything."""
     show = show_of(item)
     _validate(show)
-    plan = _prepare(rt, show, _members(show), fetch=False)[0].plan
+    members = _members(show)
+    only = _scope(show, members, [item] if item.kind == db.EPISODE else None)
+    plan = _prepare(rt, show, members, fetch=False, only=only)[0].plan
     if not workflow.is_enabled(rt.config, "publishing"):
         plan.notes.insert(0, "publishing is switched off: a publish would be refused")
     return plan
@@ -129,12 +152,46 @@ def _members(show: db.Movie) -> _Members:
     return _Members(show)
 
 
+def _check_episodes(episodes: list[db.Movie]) -> None:
+    """An episode published alone must be enriched and there, as a movie must."""
+    for ep in episodes:
+        ep = db.Movie.get_by_id(ep.id)
+        if ep.missing:
+            raise ItemError(f"{ep.label}: cannot publish: its file is missing ({ep.path})")
+        if ep.identification_status != db.ENRICHED:
+            raise ItemError(
+                f"{ep.label}: cannot publish: not enriched yet (it is "
+                f"{ep.identification_status}; run `metarrd enrich {ep.id}` first)"
+            )
+
+
+def _scope(show: db.Movie, members: _Members, episodes: list[db.Movie] | None) -> set[int] | None:
+    """The items an episode's publish covers (interface.md: "on an episode, that episode and
+    what its show needs"); None: the whole show. A show never published, or whose `tvshow.nfo`
+    is gone, is published as one unit (kodi-tv.md §7: Kodi with local information only must
+    never meet our `tvshow.nfo` beside an episode without its NFO). A published show: those
+    episodes (their NFO, thumb and guest stars' `.actors/` images) and the seasons of theirs
+    never published (a new season's art); `tvshow.nfo`, the show's art and the other episodes
+    are left as they are, so fixing one episode rewrites one NFO, not the show."""
+    if not episodes:
+        return None
+    published = show.last_published_at is not None and show.publish_state != db.UNPUBLISHED
+    if not published or not os.path.lexists(tv_layout.tvshow_nfo_path(Path(show.path))):
+        return None
+    only = {e.id for e in episodes}
+    numbers = {e.season for e in episodes}
+    only |= {s.id for s in members.seasons if s.season in numbers and s.last_published_at is None}
+    return only
+
+
 # --- the plan ------------------------------------------------------------------------------------
 
 
 def _prepare(
-    rt: Runtime, show: db.Movie, members: _Members, *, fetch: bool
+    rt: Runtime, show: db.Movie, members: _Members, *, fetch: bool, only: set[int] | None = None
 ) -> tuple[Prepared, list[Path]]:
+    """The plan of the whole show, or (`only`: `_scope`) of those episodes and seasons alone:
+    no `tvshow.nfo`, no show art, and nothing of the others written, removed or fetched."""
     folder = Path(show.path)
     notes: list[str] = []
     real_paths: dict[str, str] = {}
@@ -142,28 +199,41 @@ def _prepare(
     blocked |= _shared_names(members)
     ids = [show.id] + [s.id for s in members.seasons] + [e.id for e in members.published]
     rows = load_rows(ids)
+
+    def mine(item: db.Movie) -> bool:
+        return only is None or item.id in only
+
+    seasons = [s for s in members.seasons if mine(s)]
+    episodes = [e for e in members.published if mine(e)]
+    blocked = {i: why for i, why in blocked.items() if only is None or i in only}
     missing = Missing()
     ctx = _Ctx(rt, show, notes, missing, fetch)
+    if only is not None:  # the guest stars of these episodes; the others' names are reserved
+        ctx.actor_scope = {r.actor.id for e in episodes if e.id in rows for r in rows[e.id].cast}
     wanted: list[Wanted] = []
     # images first (the order `apply` keeps within a kind): show, all-seasons, seasons, thumbs
-    wanted += ctx.show_art(rows[show.id], folder)
-    for season in members.seasons:
+    if only is None:
+        wanted += ctx.show_art(rows[show.id], folder)
+    for season in seasons:
         if season.id in rows:
             wanted += ctx.season_art(rows[season.id], folder)
-    for ep in members.published:
+    for ep in episodes:
         wanted += ctx.episode_thumb(rows[ep.id])
     actors_dir = folder / layout.ACTORS_DIR
     if (odd := _not_a_folder(actors_dir)) is not None:  # a symlink: no actor image goes there
         _note(show, notes, f"{actors_dir} is {odd}: no actor image is written or removed there")
     else:
-        wanted += ctx.actors(
+        cast = ctx.actors(
             [rows[show.id]] + [rows[e.id] for e in members.published if e.id in rows], folder
         )
+        scope = ctx.actor_scope
+        wanted += [w for w in cast if scope is None or w.actor_id in scope]
     limits: dict[Path, int] = {}
     wanted = fitting_names(show, wanted, limits, notes)  # a thumb too long: the rest publishes
     # episode NFOs, then tvshow.nfo last: it lands after every episode NFO
     with_nfo: set[int] = set()
-    for ep in members.published:
+    first_nfo: tuple[Path, bytes] | None = None
+    for ep in episodes:
         data = _episode_blocks(show, ep, rows[ep.id])
         if not data:
             _note(show, notes, f"{Path(ep.path).name}: no episode numbers; no NFO written")
@@ -178,13 +248,14 @@ def _prepare(
             continue
         wanted.append(_nfo_wanted(target, f"NFO of {target.stem}", body))
         with_nfo.add(ep.id)
-    for ep in members.episodes:
+        first_nfo = first_nfo or (target, body)
+    for ep in filter(mine, members.episodes):
         warning = tv_layout.misread_warning(
             Path(ep.path).name, ep.season, list(ep.episodes or []), ep.aired
         )
         if warning:
             _note(show, notes, warning)
-    without = [e for e in members.episodes if e.id not in with_nfo]
+    without = [e for e in members.episodes if e.id not in with_nfo and mine(e)]
     for ep in without:
         why = (
             blocked.get(ep.id)
@@ -198,15 +269,20 @@ def _prepare(
         _note(show, notes, f"{Path(ep.path).name} gets no NFO now: {why}")
     members.without_nfo = {e.id for e in without}
     members.blocked = {i: f"gets no NFO: {why}" for i, why in blocked.items()}
-    guide = not without
-    if without and tv_nfo.episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id):
-        notes.append(
-            "tvshow.nfo is written without episodeguide: with it, Kodi (local information only) "
-            f"drops every episode of the show when one file has no NFO ({len(without)} here)"
-        )
-    show_bytes = tv_nfo.render_tvshow(_show_data(show, rows[show.id], members, guide))
     show_nfo = tv_layout.tvshow_nfo_path(folder)
-    wanted.append(_nfo_wanted(show_nfo, "tvshow.nfo", show_bytes))
+    if only is None:
+        guide = not without
+        if without and tv_nfo.episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id):
+            notes.append(
+                "tvshow.nfo is written without episodeguide: with it, Kodi (local information "
+                f"only) drops every episode of the show when one file has no NFO ({len(without)} "
+                "here)"
+            )
+        show_bytes = tv_nfo.render_tvshow(_show_data(show, rows[show.id], members, guide))
+        wanted.append(_nfo_wanted(show_nfo, "tvshow.nfo", show_bytes))
+        nfo_target = show_nfo
+    else:  # the preview's diff is the (first) episode's NFO; tvshow.nfo stays as it is
+        nfo_target, show_bytes = first_nfo or (show_nfo, b"")
 
     ledger: dict[Path, LedgerEntry] = {}
     for r in rows.values():
@@ -221,6 +297,14 @@ def _prepare(
         if p in wanted_paths
         or not any(d == p.parent and tv_layout.is_episode_sidecar(p.name, s) for d, s in waiting)
     }
+    if only is not None:  # nothing of the show's other items is removed: only these episodes'
+        own = {(Path(e.path).parent, Path(e.path).stem) for e in episodes}
+        ledger = {
+            p: e
+            for p, e in ledger.items()
+            if p in wanted_paths
+            or any(d == p.parent and tv_layout.is_episode_sidecar(p.name, s) for d, s in own)
+        }
     # nothing is removed through a folder that leads out of every library
     ledger = {
         p: e
@@ -243,8 +327,9 @@ def _prepare(
     for text in jellyfin_first_notes(shown_first, names_in(folder), (), lambda: True):
         _note(show, notes, text)
     dirs = sorted(
-        {folder, *([actors_dir] if odd is None else [])}
-        | {Path(e.path).parent for e in members.published}
+        ({folder, *([actors_dir] if odd is None else [])} if only is None else set())
+        | {w.path.parent for w in wanted}
+        | {Path(e.path).parent for e in episodes}
     )
     stale = [d / n for d in dirs for n in names_in(d) if n.startswith(TEMP_MARKER)]
     plan, seen = plan_against_disk(
@@ -253,7 +338,7 @@ def _prepare(
         wanted,
         ledger,
         held,
-        nfo_target=show_nfo,
+        nfo_target=nfo_target,
         nfo_bytes=show_bytes,
         conflicts=conflicts,
         notes=notes,
@@ -261,7 +346,7 @@ def _prepare(
         fetch=fetch,
         libraries=rt.config.library,
     )
-    plan.nfo_path = show_nfo
+    plan.nfo_path = nfo_target
     extra = [d for d in dirs if d not in (folder, actors_dir)]
     return Prepared(plan, notes, missing, seen), extra
 
@@ -353,6 +438,7 @@ class _Ctx:
         self, rt: Runtime, show: db.Movie, notes: list[str], missing: Missing, fetch: bool
     ):
         self.rt, self.show, self.notes, self.missing, self.fetch = rt, show, notes, missing, fetch
+        self.actor_scope: set[int] | None = None  # an episode's publish: the actors it writes
 
     def image(self, rows: ItemRows, asset: db.ArtworkCandidate, label: str, slot: Path):
         """The cache file of a selected image, or None (noted; a picture that cannot be had
@@ -480,6 +566,7 @@ class _Ctx:
                 if actor.id in done:
                     continue
                 done.add(actor.id)
+                scope = self.actor_scope
                 actor_file = actors.actor_wanted(
                     self.rt,
                     rows,
@@ -487,9 +574,9 @@ class _Ctx:
                     folder,
                     owner=self.show,
                     taken=taken,
-                    notes=self.notes,
-                    fetch=self.fetch,
-                    missing=self.missing,
+                    notes=self.notes if scope is None or actor.id in scope else [],
+                    fetch=self.fetch and (scope is None or actor.id in scope),
+                    missing=self.missing if scope is None or actor.id in scope else Missing(),
                 )
                 if actor_file is not None:
                     out.append(actor_file)
@@ -707,14 +794,23 @@ def _users_imdb_id(block: dict[str, Any], ours: dict[str, int | None]) -> str | 
 # --- after the publish ---------------------------------------------------------------------------
 
 
-def _finish(show: db.Movie, members: _Members, plan: PublishPlan) -> None:
+def _finish(
+    show: db.Movie, members: _Members, plan: PublishPlan, only: set[int] | None = None
+) -> None:
     """The show's status is `apply`'s; its seasons and the episodes that got their NFO are
     published with it (one the library kept from its NFO keeps its state, and says why in its
-    `last_error`), and the show's `published_nfo_hash` is its `tvshow.nfo`'s."""
+    `last_error`), and the show's `published_nfo_hash` is its `tvshow.nfo`'s. `only`: those
+    items alone (`_scope`); the show's status is then `_after_episodes`'."""
     when = db.now()
     show_nfo = next((a.wanted for a in plan.actions if a.wanted and a.path == plan.nfo_path), None)
-    ids = [s.id for s in members.seasons]
-    ids += [e.id for e in members.published if e.id not in members.without_nfo]
+    if only is not None:
+        show_nfo = None
+    ids = [s.id for s in members.seasons if only is None or s.id in only]
+    ids += [
+        e.id
+        for e in members.published
+        if e.id not in members.without_nfo and (only is None or e.id in only)
+    ]
     with db.write_transaction():
         if show_nfo is not None:
             db.Movie.update(published_nfo_hash=show_nfo.sha256).where(
@@ -731,6 +827,34 @@ def _finish(show: db.Movie, members: _Members, plan: PublishPlan) -> None:
             db.Movie.update(last_error=why, updated_at=when).where(
                 db.Movie.id == episode_id
             ).execute()
+
+
+def _after_episodes(rt: Runtime, before: db.Movie, only: set[int], outcome: PublishResult) -> None:
+    """After an episode's publish (`_scope`), the show's row as it was before (`apply` took the
+    show for the item published: its state, its `tvshow.nfo` hash), the picture warnings on the
+    episodes; then, when that episode was all the show lacked (a publish of the whole show would
+    write nothing more), the show and every item of it "Published" again."""
+    M = db.Movie
+    with db.write_transaction():
+        M.update(
+            publish_state=before.publish_state,
+            published_nfo_hash=before.published_nfo_hash,
+            last_published_at=before.last_published_at,
+            publish_warnings=before.publish_warnings,
+        ).where(M.id == before.id).execute()
+        M.update(publish_warnings=list(outcome.warnings)).where(
+            M.id.in_(list(only)), M.kind == db.EPISODE, M.publish_state == db.PUBLISHED
+        ).execute()
+    unit = (M.id == before.id) | (M.show == before.id)
+    if not M.select().where(unit, M.publish_state == db.OUTDATED).exists():
+        return
+    try:
+        if preview_show(rt, M.get_by_id(before.id)).changes:
+            return
+    except (MetarrdError, OSError) as exc:
+        log.info("item %d: what a publish would write is unknown: %s", before.id, exc)
+        return
+    M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
 
 
 def _note(show: db.Movie, notes: list[str], text: str) -> None:

@@ -1,0 +1,172 @@
+"""`publish EPISODE` (interface.md: "on an episode, that episode and what its show needs"): a
+show never published is published as one unit (kodi-tv.md §7: `tvshow.nfo` and every episode's
+NFO together, so Kodi's local-only scan never meets an episode without its NFO); a published
+show gets that episode's NFO and thumb (and its guest stars' `.actors/` images), nothing else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.errors import ItemError
+from metarrd.publish import preview_publish, publish_item, publish_many
+from tests.publish.conftest import add_actor
+from tests.publish.test_tv_publish import expected_layout, files_under
+from tests.publish.tvshow import build_show, tv_runtime
+
+PILOT = "Season 01/Breaking Bad - S01E01 - Pilot.mkv"
+E2 = "Season 01/Breaking.Bad.s01.e02.mkv"
+S3 = "Breaking Bad - S03E01.mkv"
+
+
+@pytest.fixture
+def trt(tmp_path):
+    rt = tv_runtime(tmp_path)
+    yield rt
+    rt.close()
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int]]:
+    out = {}
+    for rel in files_under(folder):
+        st = os.stat(folder / rel)
+        out[rel] = (st.st_ino, st.st_mtime_ns)
+    return out
+
+
+def edit(item: db.Movie, title: str) -> None:
+    """What an edit on the item page does to an episode: its first block and its title, and
+    its show "Republish?"."""
+    item = db.Movie.get_by_id(item.id)
+    details = [dict(d) for d in item.episode_details]
+    details[0]["title"] = title
+    db.Movie.update(title=title, episode_details=details).where(db.Movie.id == item.id).execute()
+    db.mark_outdated(item.id)
+
+
+def test_an_episode_of_a_show_never_published_publishes_the_whole_show(trt):
+    built = build_show(trt)
+    publish_item(trt, built.episodes[PILOT])
+    assert files_under(built.folder) == expected_layout()
+    for item in [built.show, *built.seasons.values(), *built.episodes.values()]:
+        assert db.Movie.get_by_id(item.id).publish_state == db.PUBLISHED
+
+
+def test_an_episode_of_a_published_show_writes_only_that_episode(trt):
+    """The user fixes one episode's title of a show published before: `publish EPISODE`
+    rewrote `tvshow.nfo`, every season's art and every other episode's NFO (the show's own
+    change too, which the user had not reviewed); now only the episode's NFO is written."""
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    before = stats(built.folder)
+    ledger_before = {r.path for r in db.LibraryFile.select()}
+    edit(built.episodes[PILOT], "Pilot (fixed)")
+    edit(built.episodes[E2], "Cat's in the Bag (edited, not reviewed)")
+    db.Movie.update(plot="A new plot, not reviewed yet.").where(
+        db.Movie.id == built.show.id
+    ).execute()
+    pilot = db.Movie.get_by_id(built.episodes[PILOT].id)
+
+    result = publish_item(trt, pilot)
+
+    nfo = built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo")
+    assert result.written == [str(nfo)] and result.removed == []
+    assert str(result).startswith("published Breaking Bad (2008) S01E01: 1 written, ")
+    assert "<title>Pilot (fixed)</title>" in nfo.read_text("utf-8")
+    after = stats(built.folder)
+    changed = {rel for rel in before if before[rel] != after.get(rel)}
+    assert changed == {"Season 01/Breaking Bad - S01E01 - Pilot.nfo"}
+    assert "A new plot" not in built.path("tvshow.nfo").read_text("utf-8")
+    assert {r.path for r in db.LibraryFile.select()} == ledger_before  # nothing forgotten
+    assert db.Movie.get_by_id(pilot.id).publish_state == db.PUBLISHED
+    # the show's own change and E2's are still to be published: the show says so
+    assert built.reload().publish_state == db.OUTDATED
+    assert db.Movie.get_by_id(built.episodes[E2].id).publish_state == db.OUTDATED
+    assert built.show.published_nfo_hash  # still tvshow.nfo's, not the episode NFO's
+    plan = preview_publish(trt, built.show)
+    changes = {a.path.name for a in plan.by_action("write", "replace", "remove")}
+    assert changes == {"tvshow.nfo", "Breaking.Bad.s01.e02.nfo"}
+
+
+def test_the_show_is_published_again_when_that_episode_was_all_it_lacked(trt):
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    edit(built.episodes[S3], "The Third, fixed")
+    assert built.reload().publish_state == db.OUTDATED
+    publish_item(trt, db.Movie.get_by_id(built.episodes[S3].id))
+    assert built.reload().publish_state == db.PUBLISHED
+    assert not preview_publish(trt, built.show).changes
+
+
+def test_a_new_guest_star_and_thumb_of_the_episode_are_written(trt):
+    """What the episode needs in the show folder comes with it: its guest star's image in
+    `.actors/` (Kodi reads only the show's), never a removal there."""
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    e2 = built.episodes[E2]
+    add_actor(trt, e2, "Giancarlo Esposito", "Gus Fring", 5, "jpeg")
+    db.mark_outdated(e2.id)
+    db.Movie.update(plot="Not reviewed yet.").where(db.Movie.id == built.show.id).execute()
+    thumb = built.path("Season 01/Breaking.Bad.s01.e02-thumb.jpg")
+    thumb.unlink()
+    result = publish_item(trt, db.Movie.get_by_id(e2.id))
+    assert sorted(Path(p).name for p in result.written) == [
+        "Breaking.Bad.s01.e02-thumb.jpg",
+        "Breaking.Bad.s01.e02.nfo",
+        "Giancarlo_Esposito.jpg",
+    ]
+    assert built.path(".actors/Bob_Odenkirk.jpg").exists()
+
+
+def test_two_episodes_of_one_show_in_one_command(trt):
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    edit(built.episodes[PILOT], "Pilot (fixed)")
+    edit(built.episodes[E2], "Cat (fixed)")
+    edit(built.episodes[S3], "Not reviewed yet")
+    before = stats(built.folder)
+    items = [db.Movie.get_by_id(built.episodes[r].id) for r in (PILOT, E2)]
+    outcomes = publish_many(trt, items)
+    assert not any(isinstance(o, Exception) for o in outcomes), outcomes
+    after = stats(built.folder)
+    assert {rel for rel in before if before[rel] != after.get(rel)} == {
+        "Season 01/Breaking Bad - S01E01 - Pilot.nfo",
+        "Season 01/Breaking.Bad.s01.e02.nfo",
+    }
+    assert built.reload().publish_state == db.OUTDATED  # S03E01 is still to be published
+
+
+def test_the_art_of_a_season_never_published_comes_with_its_episode(trt):
+    """A new season (its item never published, as one made when Sonarr brings its first
+    episode) gets its art with that episode; the other seasons' art stays as it is."""
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    season = built.seasons[3]
+    built.path("season03-poster.jpg").unlink()
+    db.LibraryFile.delete().where(db.LibraryFile.path.endswith("season03-poster.jpg")).execute()
+    db.Movie.update(last_published_at=None, publish_state=db.UNPUBLISHED).where(
+        db.Movie.id == season.id
+    ).execute()
+    built.path("season01-poster.jpg").unlink()  # not this episode's season: left alone
+    edit(built.episodes[S3], "The Third, fixed")
+    result = publish_item(trt, db.Movie.get_by_id(built.episodes[S3].id))
+    assert sorted(Path(p).name for p in result.written) == [
+        "Breaking Bad - S03E01.nfo",
+        "season03-poster.jpg",
+    ]
+    assert db.Movie.get_by_id(season.id).publish_state == db.PUBLISHED
+    assert built.reload().publish_state == db.OUTDATED  # season01-poster.jpg is to be written
+
+
+def test_an_episode_not_enriched_of_a_published_show_is_refused(trt):
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    e2 = built.episodes[E2]
+    db.Movie.update(identification_status=db.IDENTIFIED).where(db.Movie.id == e2.id).execute()
+    before = stats(built.folder)
+    with pytest.raises(ItemError, match="not enriched yet"):
+        publish_item(trt, db.Movie.get_by_id(e2.id))
+    assert stats(built.folder) == before
