@@ -491,10 +491,16 @@ class _Guide:
                     return self._tvdb_specials(item, season)
                 if isinstance(season, str):
                     return False, season, []
+                if item.season == 0 and (ref := self._tvdb_special(item, number, season)):
+                    refs.append(ref)  # TheTVDB's numbers: joined to TMDB by TheTVDB's id
+                    continue
                 ep = season.get(number)
                 if ep is None:
-                    return False, (f"TMDB has no episode S{item.season:02d}E{number:02d} of "
-                                   f"{self.show.title}"), []  # fmt: skip
+                    problem = (f"TMDB has no episode S{item.season:02d}E{number:02d} of "
+                               f"{self.show.title}")  # fmt: skip
+                    if item.season == 0:  # TheTVDB lists more specials: Sonarr's numbers
+                        return self._tvdb_specials(item, problem)
+                    return False, problem, []
                 refs.append(self._ref(item.season, ep))
             label = "".join(f"E{n:02d}" for n in item.episodes)
             return True, f"S{item.season:02d}{label} of {self.show.title}", refs
@@ -583,6 +589,36 @@ class _Guide:
             return False, f"{problem}; {reason}", []
         return True, f"{reason} (TheTVDB's specials: {problem})", refs
 
+    def _tvdb_special(self, item: db.Movie, number: int, tmdb: dict[int, dict]) -> dict | None:
+        """In TMDB's order, special `number` of a file numbered by TheTVDB (TMDB and TheTVDB
+        number season 0 each their own way: TMDB's S00E05 is often TheTVDB's S00E12, and Sonarr
+        names specials by TheTVDB's): the episode of the TheTVDB id its NFO names for that
+        number, else TheTVDB's special of that number when the file's title is that special's
+        and not TMDB's; joined to TMDB by id (`_tvdb_ref`). None: TMDB's number holds."""
+        hints = item.hints or {}
+        blocks = [b for b in hints.get("nfo_episodes") or [] if isinstance(b, dict)]
+        known = next(
+            (b["tvdb_id"] for b in blocks
+             if (b.get("season"), b.get("episode")) == (0, number)
+             and isinstance(b.get("tvdb_id"), int) and not isinstance(b["tvdb_id"], bool)),
+            None,
+        )  # fmt: skip
+        listed = self.tvdb_list("official")
+        listed = [] if isinstance(listed, str) else listed
+        if known is not None:
+            ep = next((e for e in listed if e["id"] == known), None)
+            ref = self._tvdb_ref(0, number, ep or {"id": known})
+            return ref if ep is not None or ref["tmdb_id"] is not None else None
+        title = _words(hints.get("name_episode_title"))
+        if not title or len(item.episodes) != 1:
+            return None
+        ep = next((e for e in listed if (e["seasonNumber"], e["number"]) == (0, number)), None)
+        if ep is None or _words(ep.get("name")) != title:
+            return None
+        if _words((tmdb.get(number) or {}).get("name")) == title:
+            return None  # both number it so
+        return self._tvdb_ref(0, number, ep)
+
     def _aired_tvdb(self, aired: str) -> tuple[bool, str, list[dict]]:
         season_type = "dvd" if self.order == "dvd" else "official"
         episodes = self.tvdb_list(season_type)
@@ -621,12 +657,19 @@ class _Guide:
         ref["tmdb_episode"] = int(tmdb["episode_number"])
         ref["title"] = tmdb.get("name") or ref["title"]
         theirs = (ref["tmdb_season"], ref["tmdb_episode"])
-        # absolute files are numbered in TheTVDB's aired order (the numbers their NFO writes)
-        label = order_label("tvdb" if self.order == "absolute" else self.order)
+        # absolute files are numbered in TheTVDB's aired order (the numbers their NFO writes),
+        # and so are the specials TMDB's order looks up here (`_tvdb_special(s)`)
+        label = order_label("tvdb" if self.order in ("absolute", "tmdb") else self.order)
         if theirs != (season, number):
             ref["numbering_note"] = (f"S{season:02d}E{number:02d} ({label}) "
                                      f"is S{theirs[0]:02d}E{theirs[1]:02d} (TMDB)")  # fmt: skip
         return ref
+
+
+def _words(text: Any) -> str:
+    """A title compared as words (case and punctuation aside): a file name's
+    `Good Cop, Bad Cop` is TheTVDB's "Good Cop Bad Cop"."""
+    return " ".join(re.findall(r"[^\W_]+", text.casefold())) if isinstance(text, str) else ""
 
 
 def set_episode_order(show: db.Movie, order: str) -> bool:

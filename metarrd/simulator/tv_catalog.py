@@ -8,7 +8,11 @@ re-chunks the regular episodes (shows whose providers split seasons differently)
 `tvdb_orders["dvd"]` gives it, as season sizes over TMDB's regular episodes (`[13, 6]`) or as
 TheTVDB season -> TMDB codes (`{"1": ["1x02", "1x03", ...]}`, Firefly's broadcast order); its
 absolute order numbers the regular episodes 1, 2, 3... in season 1. `tvdb_only` names episodes
-TheTVDB has and TMDB has not (season -> titles). Each provider gives the episode its own id, and
+TheTVDB has and TMDB has not (season -> titles). Specials (season 0) are numbered by each
+provider on its own, as on the real services (TheTVDB lists minisodes, webisodes and featurettes
+TMDB leaves out, so TMDB's S00E01 is often TheTVDB's S00E04): `tvdb_specials` is TheTVDB's
+season 0 in its order, each entry a TMDB special's number or the title of a special only
+TheTVDB has; TMDB specials it leaves out follow in TMDB's order. Each provider gives the episode its own id, and
 TMDB's episode `external_ids.tvdb_id` joins them, as on the real services. `aired` (season ->
 dates) gives real air dates instead of one a week. A daily show lists its seasons as
 `{"season": [first air date, episode count]}` with one episode per weekday.
@@ -80,6 +84,7 @@ class Show:
     tvdb_seasons: list[int] | None = None
     tvdb_orders: dict[str, list[int] | dict[str, list[str]]] = field(default_factory=dict)
     tvdb_only: dict[str, list[str]] = field(default_factory=dict)
+    tvdb_specials: list[int | str] = field(default_factory=list)
     aired: dict[str, list[str]] = field(default_factory=dict)
     original_name: str | None = None
     original_language: str = "en"
@@ -141,6 +146,8 @@ def _build_episodes(show: Show) -> None:
     official = _tvdb_order(show.tvdb_orders.get("official") or show.tvdb_seasons, regular)
     dvd = _tvdb_order(show.tvdb_orders.get("dvd"), regular)
     absolute = {(r[0], r[1]): i for i, r in enumerate(regular, 1)}
+    specials, only_tvdb = _tvdb_specials(show.tvdb_specials, [r for r in rows if r[0] == 0])
+    official.update(specials)
     for s, e, title, aired in rows:
         ts, te = official.get((s, e), (s, e))
         ds, de = dvd.get((s, e), (None, None))
@@ -161,9 +168,19 @@ def _build_episodes(show: Show) -> None:
                 dvd_number=de,
             )
         )
+    for n, title in only_tvdb:
+        aired = (date.fromisoformat(show.first_air_date) + timedelta(days=190 + n)).isoformat()
+        show.tvdb_extra.append(Episode(
+            season=0, number=n, title=title, aired=aired, tmdb_id=0,
+            tvdb_id=stable_int("tvdb-episode", show.tvdb_id, 0, n, low=100_000, high=9_000_000),
+            tvdb_season=0, tvdb_number=n, absolute=None,
+        ))  # fmt: skip
     for season, titles in show.tvdb_only.items():
         s = int(season)
-        taken = max((e.tvdb_number for e in show.episodes if e.tvdb_season == s), default=0)
+        taken = max(
+            (e.tvdb_number for e in show.episodes + show.tvdb_extra if e.tvdb_season == s),
+            default=0,
+        )
         for n, title in enumerate(titles, taken + 1):
             aired = (date.fromisoformat(show.first_air_date) + timedelta(days=1500 + n)).isoformat()
             show.tvdb_extra.append(Episode(
@@ -171,6 +188,27 @@ def _build_episodes(show: Show) -> None:
                 tvdb_id=stable_int("tvdb-episode", show.tvdb_id, s, n, low=100_000, high=9_000_000),
                 tvdb_season=s, tvdb_number=n, absolute=None,
             ))  # fmt: skip
+
+
+def _tvdb_specials(
+    spec: list[int | str], specials: list[tuple]
+) -> tuple[dict[tuple[int, int], tuple[int, int]], list[tuple[int, str]]]:
+    """TMDB (0, n) -> TheTVDB (0, m) by `tvdb_specials`, and TheTVDB's own specials (m, title)."""
+    if not spec:
+        return {}, []
+    numbers: dict[tuple[int, int], tuple[int, int]] = {}
+    only: list[tuple[int, str]] = []
+    for m, entry in enumerate(spec, 1):
+        if isinstance(entry, int):
+            numbers[(0, entry)] = (0, m)
+        else:
+            only.append((m, entry))
+    m = len(spec)
+    for s, e, *_ in specials:
+        if (s, e) not in numbers:
+            m += 1
+            numbers[(s, e)] = (0, m)
+    return numbers, only
 
 
 def _tvdb_order(spec, regular: list[tuple]) -> dict[tuple[int, int], tuple[int, int]]:

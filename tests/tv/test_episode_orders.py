@@ -361,3 +361,73 @@ def test_without_thetvdb_a_show_sonarr_sent_keeps_tmdbs_order(tv_rt, tmp_path, m
     )
     identify_item(tv_rt, show_of(root, FIREFLY), tmdb_id=1437, tvdb_id=78874, source="webhook")
     assert show_of(root, FIREFLY).ordering == "tmdb:default"
+
+
+BB = "Breaking Bad (2008)"
+
+
+def test_specials_named_in_thetvdbs_numbers_are_joined_by_id_in_tmdbs_order(
+    run, tmp_path, tv_catalog
+):
+    """TMDB and TheTVDB number Breaking Bad's specials each their own way (the simulator's
+    `tvdb_specials`: TMDB's S00E01 "Good Cop Bad Cop" is TheTVDB's S00E04, TheTVDB's S00E01 a
+    special TMDB does not list), and Sonarr names specials by TheTVDB's. In TMDB's order (the
+    default) `S00E01 - Inside Breaking Bad` took TMDB's S00E01 (another special's title, plot,
+    still and ids) and `S00E04 - Good Cop Bad Cop` was "TMDB has no episode S00E04". A file whose
+    title is TheTVDB's special of that number, or whose NFO names its TheTVDB id, is joined by
+    TheTVDB's id; one named by TMDB's numbers stays TMDB's."""
+    root = tmp_path / "tv"
+    show = tv_catalog.get(1396)
+    tmdb_s00 = {e.number: e for e in show.episodes if e.season == 0}
+    tvdb_s00 = {e.tvdb_number: e for e in show.episodes + show.tvdb_extra if e.tvdb_season == 0}
+    inside = f"{BB}/Specials/Breaking Bad - S00E01 - Inside Breaking Bad.mkv"
+    good_cop = f"{BB}/Specials/Breaking Bad - S00E04 - Good Cop Bad Cop.mkv"
+    by_nfo = f"{BB}/Specials/Breaking Bad - S00E03.mkv"
+    by_tmdb = f"{BB}/Specials/Breaking Bad - S00E02 - Wedding Day.mkv"
+    for rel in (inside, good_cop, by_nfo, by_tmdb, f"{BB}/Season 01/Breaking Bad - S01E01.mkv"):
+        put(root, rel)
+    (root / by_nfo).with_suffix(".nfo").write_text(
+        "<episodedetails><title>?</title><season>0</season><episode>3</episode>"
+        f'<uniqueid type="tvdb">{tvdb_s00[3].tvdb_id}</uniqueid></episodedetails>'
+    )
+    run("scan")
+    assert show_of(root, BB).ordering == "tmdb:default"
+
+    item = episode(root, inside)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert item.tvdb_id == tvdb_s00[1].tvdb_id and item.tmdb_id is None  # TheTVDB's own
+    item = episode(root, good_cop)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert (item.tmdb_id, item.tvdb_id) == (tmdb_s00[1].tmdb_id, tmdb_s00[1].tvdb_id)
+    assert "S00E04 (TheTVDB" in item.episode_refs[0]["numbering_note"]
+    item = episode(root, by_nfo)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert item.tvdb_id == tvdb_s00[3].tvdb_id and item.tmdb_id is None
+    item = episode(root, by_tmdb)
+    assert (item.tmdb_id, item.tvdb_id) == (tmdb_s00[2].tmdb_id, tmdb_s00[2].tvdb_id)
+
+    show_id = show_of(root, BB).id
+    assert run("enrich", str(show_id))[0] == 0
+    assert run("publish", str(show_id))[0] == 0
+    [block] = nfo_blocks(root / good_cop)
+    assert (block.findtext("season"), block.findtext("episode")) == ("0", "4")
+    assert block.findtext("title") == "Good Cop Bad Cop"
+    ids = {u.get("type"): u.text for u in block.findall("uniqueid")}
+    assert ids == {"tmdb": str(tmdb_s00[1].tmdb_id), "tvdb": str(tmdb_s00[1].tvdb_id)}
+    [block] = nfo_blocks(root / inside)
+    assert block.findtext("title") == "Inside Breaking Bad"
+    assert {u.get("type") for u in block.findall("uniqueid")} == {"tvdb"}
+
+
+def test_a_special_beyond_tmdbs_is_thetvdbs_in_tmdbs_order(run, tmp_path, tv_catalog):
+    """TMDB lists two specials of Breaking Bad, TheTVDB four: `S00E04` (no title in the name)
+    was "TMDB has no episode S00E04" for good; it is TheTVDB's S00E04 (what Sonarr names
+    specials by), as a special of a show TMDB has no season 0 of is."""
+    root = tmp_path / "tv"
+    rel = f"{BB}/Specials/Breaking.Bad.S00E04.720p.HDTV.x264-GRP.mkv"
+    put(root, rel)
+    run("scan")
+    item = episode(root, rel)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    good_cop = next(e for e in tv_catalog.get(1396).episodes if (e.season, e.number) == (0, 1))
+    assert (item.tmdb_id, item.tvdb_id) == (good_cop.tmdb_id, good_cop.tvdb_id)

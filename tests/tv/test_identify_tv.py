@@ -49,7 +49,12 @@ def test_episodes_get_both_providers_ids_by_cross_id(tv_rt, tv_library):
     flight = db.Movie.get(db.Movie.path.endswith("A Flight to Remember.mkv"))
     assert flight.episode_refs[0]["tvdb_numbering"] == [2, 1]
     bb = db.Movie.get(db.Movie.path == str(tv_library / "Breaking Bad (2008)"))
-    assert bb.numbering_note is None
+    # the providers number Breaking Bad's specials each their own way (simulator's
+    # `tvdb_specials`); its regular episodes alike
+    assert bb.numbering_note == (
+        "TMDB and TheTVDB number 1 episode(s) differently, e.g. S00E01 (TMDB) is S00E04 "
+        "(TheTVDB); files follow TMDB aired order here"
+    )
 
 
 def test_no_year_same_title_show_stays_unidentified_with_candidates(tv_rt, tmp_path):
