@@ -846,15 +846,18 @@ def _after_episodes(rt: Runtime, before: db.Movie, only: set[int], outcome: Publ
             M.id.in_(list(only)), M.kind == db.EPISODE, M.publish_state == db.PUBLISHED
         ).execute()
     unit = (M.id == before.id) | (M.show == before.id)
-    if not M.select().where(unit, M.publish_state == db.OUTDATED).exists():
-        return
-    try:
-        if preview_show(rt, M.get_by_id(before.id)).changes:
+    # under the write lock, as enrich's check is: an edit made meanwhile waits, and is not
+    # called "Published" with the rest while its change was never written
+    with db.write_transaction():
+        if not M.select().where(unit, M.publish_state == db.OUTDATED).exists():
             return
-    except (MetarrdError, OSError) as exc:
-        log.info("item %d: what a publish would write is unknown: %s", before.id, exc)
-        return
-    M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
+        try:
+            if preview_show(rt, M.get_by_id(before.id)).changes:
+                return
+        except (MetarrdError, OSError) as exc:
+            log.info("item %d: what a publish would write is unknown: %s", before.id, exc)
+            return
+        M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
 
 
 def _note(show: db.Movie, notes: list[str], text: str) -> None:

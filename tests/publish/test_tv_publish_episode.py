@@ -101,6 +101,44 @@ def test_the_show_is_published_again_when_that_episode_was_all_it_lacked(trt):
     assert not preview_publish(trt, built.show).changes
 
 
+def test_an_edit_landing_while_the_show_is_checked_is_not_called_published(trt, monkeypatch):
+    """After the episode's publish, a preview tells whether anything is left to publish; an
+    edit of another episode made meanwhile (the web UI, another thread) was then marked
+    "Published" with the rest, its change never written. The check holds the write lock: the
+    edit waits and stays "Republish?"."""
+    import threading
+
+    from metarrd.publish import tv
+
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    edit(built.episodes[S3], "The Third, fixed")
+    other = built.episodes[PILOT]
+    real_preview = tv.preview_show
+    editor: list[threading.Thread] = []
+
+    def preview_meanwhile(rt, item):
+        plan = real_preview(rt, item)  # nothing left to publish, as far as it saw
+
+        def user_edit():
+            with db.write_transaction():
+                edit(other, "Pilot, edited meanwhile")
+
+        editor.append(threading.Thread(target=user_edit))
+        editor[0].start()
+        editor[0].join(0.5)  # lands now unless the check holds the write lock
+        return plan
+
+    monkeypatch.setattr(tv, "preview_show", preview_meanwhile)
+    publish_item(trt, db.Movie.get_by_id(built.episodes[S3].id))
+    editor[0].join()
+    assert db.Movie.get_by_id(other.id).publish_state == db.OUTDATED
+    assert built.reload().publish_state == db.OUTDATED
+    assert "Pilot, edited meanwhile" not in built.path(
+        "Season 01/Breaking Bad - S01E01 - Pilot.nfo"
+    ).read_text("utf-8")
+
+
 def test_a_new_guest_star_and_thumb_of_the_episode_are_written(trt):
     """What the episode needs in the show folder comes with it: its guest star's image in
     `.actors/` (Kodi reads only the show's), never a removal there."""
