@@ -38,15 +38,16 @@ def settle(rt: Runtime | None, movie: db.Movie) -> None:
     published as one unit, `db.mark_outdated`) that made it "Updated – Republish?": "Published"
     again when its library files already are what a publish would write (`written_as_wanted`),
     as an edit put back as it was or an artwork choice undone leaves them. Only a published
-    item's files are read, outside the change's transaction."""
+    item's files are read, after the change's transaction, in a write transaction of its own:
+    an edit made meanwhile (another tab) waits, and is not called "Published" unwritten."""
     M = db.Movie
     root = movie.show_id or movie.id
     if rt is None or not M.select().where(M.id == root, M.publish_state == db.OUTDATED).exists():
         return
-    if not written_as_wanted(rt, M.get_by_id(root)):
-        return
     unit = (M.id == root) | (M.show == root)
     with db.write_transaction():
+        if not written_as_wanted(rt, M.get_by_id(root)):
+            return
         M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
     log.info("item %d: its library files are as a publish would write them", movie.id)
 

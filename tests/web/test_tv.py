@@ -608,3 +608,52 @@ def test_an_episode_edit_put_back_makes_its_published_show_published_again(tmp_p
     client.post(f"/movies/{ep.id}/fields/plot", {"value": old}, htmx=True)
     assert states() == {db.PUBLISHED}
     rt.close()
+
+
+def test_an_edit_landing_while_an_undo_is_checked_stays_to_republish(tmp_path, monkeypatch):
+    """An edit put back is checked against the library files (`settle`); an edit of another
+    episode that landed between that check and the "Published" it then wrote (a second tab, a
+    second user) was called published, its change never written. The check holds the write
+    lock: the other edit waits, and its show stays "Republish?"."""
+    import threading
+
+    from metarrd.publish import publish_item
+    from metarrd.web import edits
+
+    (tmp_path / "tv").mkdir()
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
+        }
+    )
+    app = create_app(config, testing=True)
+    rt = app.extensions["metarrd.runtime"]
+    built = build_show(rt)
+    publish_item(rt, db.Movie.get_by_id(built.show.id))
+    first, other = list(built.episodes.values())[:2]
+    db.mark_outdated(first.id)  # the first edit, which the user then put back
+    real_check = edits.written_as_wanted
+    editor: list[threading.Thread] = []
+
+    def check_meanwhile(rt_, show):
+        answer = real_check(rt_, show)
+
+        def user_edit():
+            with db.write_transaction():
+                db.Movie.update(plot="Edited in another tab.").where(
+                    db.Movie.id == other.id
+                ).execute()
+                db.mark_outdated(other.id)
+
+        editor.append(threading.Thread(target=user_edit))
+        editor[0].start()
+        editor[0].join(0.5)  # lands now unless the check holds the write lock
+        return answer
+
+    monkeypatch.setattr(edits, "written_as_wanted", check_meanwhile)
+    edits.settle(rt, db.Movie.get_by_id(first.id))
+    editor[0].join()
+    assert db.Movie.get_by_id(other.id).publish_state == db.OUTDATED
+    assert db.Movie.get_by_id(built.show.id).publish_state == db.OUTDATED
+    rt.close()
