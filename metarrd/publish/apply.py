@@ -32,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from metarrd import db
 from metarrd.atomic import (
@@ -555,9 +556,22 @@ _STATUS = (
 )
 
 
+CHANGED_MEANWHILE = "changed while it was published (an edit, a new choice): publish it again"
+
+
+def changed_meanwhile(loaded: dict[int, Any]) -> set[int]:
+    """The items (id -> `updated_at` as their publish read them) changed since: what was written
+    is what they were, so they are "Updated – Republish?", not "Published". Read in the write
+    transaction that sets their state."""
+    M = db.Movie
+    now = dict(M.select(M.id, M.updated_at).where(M.id.in_(list(loaded))).tuples())
+    return {i for i, at in loaded.items() if now.get(i) != at}
+
+
 def _finish(rt: Runtime, jobs: list[Job]) -> None:
     """The status of every item published, its history and event, the players to tell: one
-    transaction; then the unselected candidates' cache files go."""
+    transaction; then the unselected candidates' cache files go. An item changed while it was
+    being published (`changed_meanwhile`) is published, and "Updated – Republish?"."""
     when = db.now()
     results = []
     for job in jobs:
@@ -567,13 +581,18 @@ def _finish(rt: Runtime, jobs: list[Job]) -> None:
         result.warnings = list(job.missing.warnings)  # type: ignore[attr-defined]
         results.append(result)
     with db.write_transaction():
+        stale = changed_meanwhile({job.movie.id: job.movie.updated_at for job in jobs})
+        for r in results:
+            if r.movie_id in stale:
+                r.warnings.append(CHANGED_MEANWHILE)
+                log.warning("item %d: %s", r.movie_id, CHANGED_MEANWHILE)
         db.database.cursor().executemany(
             _sql(_STATUS),
             [
                 (
                     str(when),
                     r.nfo_hash,
-                    db.PUBLISHED,
+                    db.OUTDATED if r.movie_id in stale else db.PUBLISHED,
                     json.dumps(r.warnings, ensure_ascii=False),
                     str(when),
                     r.movie_id,

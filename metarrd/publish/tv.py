@@ -805,24 +805,29 @@ def _finish(
     show_nfo = next((a.wanted for a in plan.actions if a.wanted and a.path == plan.nfo_path), None)
     if only is not None:
         show_nfo = None
-    ids = [s.id for s in members.seasons if only is None or s.id in only]
-    ids += [
-        e.id
+    items = [s for s in members.seasons if only is None or s.id in only]
+    items += [
+        e
         for e in members.published
         if e.id not in members.without_nfo and (only is None or e.id in only)
     ]
+    M = db.Movie
     with db.write_transaction():
         if show_nfo is not None:
-            db.Movie.update(published_nfo_hash=show_nfo.sha256).where(
-                db.Movie.id == show.id
+            M.update(published_nfo_hash=show_nfo.sha256).where(M.id == show.id).execute()
+        # one changed while the show was published (an edit): written as it was, to republish
+        stale = apply.changed_meanwhile({i.id: i.updated_at for i in items}) if items else set()
+        for state, ids in ((db.PUBLISHED, [i.id for i in items if i.id not in stale]),
+                           (db.OUTDATED, sorted(stale))):  # fmt: skip
+            if ids:
+                M.update(
+                    publish_state=state, last_published_at=when, last_error=None, updated_at=when
+                ).where(M.id.in_(ids)).execute()
+        if stale:  # the show is published as one unit: it is to republish too
+            log.warning("item %d: %d of its items %s", show.id, len(stale), apply.CHANGED_MEANWHILE)
+            M.update(publish_state=db.OUTDATED).where(
+                M.id == show.id, M.publish_state == db.PUBLISHED
             ).execute()
-        if ids:
-            db.Movie.update(
-                publish_state=db.PUBLISHED,
-                last_published_at=when,
-                last_error=None,
-                updated_at=when,
-            ).where(db.Movie.id.in_(ids)).execute()
         for episode_id, why in members.blocked.items():
             db.Movie.update(last_error=why, updated_at=when).where(
                 db.Movie.id == episode_id

@@ -118,6 +118,35 @@ def test_publishing_twice_changes_no_file(rt, build):
     assert "0 written, 10 unchanged, 0 removed" in str(again)
 
 
+def test_an_edit_made_while_the_movie_is_published_leaves_it_to_republish(rt, build, monkeypatch):
+    """The user edits the title while a (long, batch) publish of the movie is writing: the NFO
+    written has the old title, so the movie is "Updated – Republish?", not "Published" (which
+    hid the edit: the library never got it, and nothing said so)."""
+    from metarrd.publish import apply
+
+    built = build()
+    real = apply._record_ledger
+
+    def edit_meanwhile(jobs):
+        db.Movie.update(title="The Matrix (edited)", updated_at=db.now()).where(
+            db.Movie.id == built.movie.id
+        ).execute()
+        db.mark_outdated(built.movie.id)
+        real(jobs)
+
+    monkeypatch.setattr(apply, "_record_ledger", edit_meanwhile)
+    result = publish_item(rt, built.movie)
+    assert "<title>The Matrix</title>" in built.path(f"{BASE}.nfo").read_text("utf-8")
+    movie = db.Movie.get_by_id(built.movie.id)
+    assert movie.publish_state == db.OUTDATED
+    assert movie.last_published_at is not None  # published, with what it was when it started
+    assert any("changed while" in w for w in result.warnings)
+    monkeypatch.setattr(apply, "_record_ledger", real)
+    publish_item(rt, movie)  # published again: now with the edit
+    assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
+    assert "The Matrix (edited)" in built.path(f"{BASE}.nfo").read_text("utf-8")
+
+
 def test_status_log_event_and_player_notifications(make_rt, build, tmp_path):
     rt = make_rt(
         libraries={"Movies": tmp_path / "movies", "Shows": tmp_path / "shows"},

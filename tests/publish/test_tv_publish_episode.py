@@ -139,6 +139,28 @@ def test_an_edit_landing_while_the_show_is_checked_is_not_called_published(trt, 
     ).read_text("utf-8")
 
 
+def test_an_episode_edited_while_its_show_is_published_leaves_both_to_republish(trt, monkeypatch):
+    """An edit of one episode that lands while the whole show is being written: that episode's
+    NFO has the old title, so it and its show are "Republish?", the others "Published"."""
+    from metarrd.publish import apply
+
+    built = build_show(trt)
+    pilot, other = built.episodes[PILOT], built.episodes[E2]
+    real = apply._record_ledger
+
+    def edit_meanwhile(jobs):
+        db.Movie.update(title="Pilot (edited)", updated_at=db.now()).where(
+            db.Movie.id == pilot.id
+        ).execute()
+        real(jobs)
+
+    monkeypatch.setattr(apply, "_record_ledger", edit_meanwhile)
+    publish_item(trt, built.show)
+    assert db.Movie.get_by_id(pilot.id).publish_state == db.OUTDATED
+    assert db.Movie.get_by_id(other.id).publish_state == db.PUBLISHED
+    assert built.reload().publish_state == db.OUTDATED
+
+
 def test_a_new_guest_star_and_thumb_of_the_episode_are_written(trt):
     """What the episode needs in the show folder comes with it: its guest star's image in
     `.actors/` (Kodi reads only the show's), never a removal there."""
