@@ -10,7 +10,7 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | `Download` | scan `movie.folderPath`; its item is identified from `tmdbId`/`imdbId`, no search | 202 |
 | `Rename` | each `renamedMovieFiles[].previousPath` item follows its file; no list (Radarr 3): scan the folder | 202 |
 | `MovieAdded` | scan `movie.folderPath` with its `tmdbId`/`imdbId` (a folder not there yet: nothing found, nothing created) | 202 |
-| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
+| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept; with `deleteReason: upgrade` nothing (the `Download` follows); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
 
 A delete comes before Radarr or Sonarr deletes the files: a path still there is looked at again a
 little later (steps.recheck_gone), unless `deletedFiles: false` said the files stay.
@@ -482,7 +482,16 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     # Radarr calls us before it deletes the files (its EventAggregator runs the notification
     # first, MediaFileDeletionService.HandleAsync afterwards): a path still there is looked at
     # again a little later; a MovieDelete without "Delete files" leaves them for good
-    job = jobs.enqueue_scan([], gone=[path], recheck=body.get("deletedFiles") is not False)
+    kept = body.get("deletedFiles") is False
+    job = jobs.enqueue_scan([], gone=[path], recheck=not kept)
+    if kept:  # the job marks missing only what is gone: the files stay, so does the item
+        log.info("Radarr webhook: %s of %s, its files kept: its item stays (job %d)",
+                 event, path, job.id)  # fmt: skip
+        message = (
+            f"{path}: Radarr keeps its files, so its item stays as it is "
+            "(marked missing only if its files are gone)"
+        )
+        return _answer(202, message, event=event, job=job.id)
     log.info("Radarr webhook: %s of %s: marking its item missing (job %d)", event, path, job.id)
     return _answer(202, f"{path}: its item will be marked missing", event=event, job=job.id)
 

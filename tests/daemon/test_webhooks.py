@@ -408,10 +408,20 @@ def test_a_movie_delete_whose_folder_stays_is_given_up_with_one_log_line(setup, 
 
 
 def test_a_movie_delete_that_keeps_the_files_is_not_looked_at_again(setup, make_movie):
+    """Radarr's Delete without "Delete movie files" (`deletedFiles: false`): the files stay,
+    so the item stays as it is; the answer said "its item will be marked missing"."""
     client, rt, fake = setup
     movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
-    body = movie_delete(Path(movie.path).parent, deleted_files=False)
-    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    folder = Path(movie.path).parent
+    body = movie_delete(folder, deleted_files=False)
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 202
+    message = r.get_json()["message"]
+    assert "will be marked missing" not in message
+    assert message == (
+        f"{folder}: Radarr keeps its files, so its item stays as it is "
+        "(marked missing only if its files are gone)"
+    )
     assert not db.Movie.get_by_id(movie.id).missing
     assert db.Job.select().where(db.Job.kind == "scan").count() == 1
 
