@@ -40,7 +40,7 @@ the entry to add. Payload shapes: docs/interface.md §4.5 (camelCase keys, Pasca
 | `Download` (per file `episodeFile`, or import-complete `episodeFiles[]`) | scan the show folder `series.path`; the show is identified from `tvdbId`/`tmdbId`/`imdbId`, no search, a new one in the episode order of its `type` (`anime`: absolute); an upgrade (`isUpgrade` + one `deletedFiles`) makes the episode follow its new file | 202 |
 | `Rename` | each `renamedEpisodeFiles[].previousPath` episode follows its file; a published show is published again, so its NFOs and thumbs follow; no list (before 3.0.5): scan the show | 202 |
 | `EpisodeFileDelete` | marked missing, data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
-| `SeriesAdd` | scan the show folder with the series' ids | 202 |
+| `SeriesAdd` | scan the show folder with the series' ids (a folder not there yet: nothing found, nothing created, the answer says so) | 202 |
 | `SeriesDelete` | the show's items are marked missing when their files are gone, data kept | 202 |
 | `Test` | nothing | 200 |
 """
@@ -643,7 +643,10 @@ def _sonarr_series_add(body, series, show, paths) -> tuple[Response, int]:
     found = series_ids(series)
     job = jobs.enqueue_scan([show], ids=_show_ids(show, found, series))
     log.info("Sonarr webhook: SeriesAdd of %s: scan queued as job %d", show, job.id)
-    return _answer(202, f"scan of {show} queued", event="SeriesAdd", job=job.id)
+    message = f"scan of {show} queued"
+    if not os.path.exists(show):  # added before any download: no mistake, nothing is created
+        message = f"{show} is not there yet (the Download scans it); {message}"
+    return _answer(202, message, event="SeriesAdd", job=job.id)
 
 
 def _sonarr_series_deleted(body, series, show, paths) -> tuple[Response, int]:

@@ -291,6 +291,24 @@ def test_a_manual_delete_marks_the_episode_missing_and_keeps_its_data(setup):
     assert ep.missing
 
 
+def test_a_series_added_before_its_folder_exists_says_so(setup):
+    """Sonarr adds a series before anything is downloaded (WebhookSeriesAddPayload, Sonarr
+    src/NzbDrone.Core/Notifications/Webhook/WebhookBase.cs BuildOnSeriesAdd): its folder is not
+    there yet. The answer said "scan of … queued" as if something would be found; it says the
+    folder is not there yet, as Radarr's MovieAdded does, and nothing is created."""
+    client, rt, fake, folder = setup
+    body = {"eventType": "SeriesAdd", "instanceName": "Sonarr", "applicationUrl": "",
+            "series": series(folder)}  # fmt: skip
+    status, answer = post(client, body)
+    assert status == 202
+    assert answer["message"] == (
+        f"{folder} is not there yet (the Download scans it); scan of {folder} queued"
+    )
+    assert not folder.exists() and db.Movie.select().count() == 0
+    make_files(folder, "Season 1/Severance - S01E01.mkv")  # a library import: it is there
+    assert post(client, body)[1]["message"] == f"scan of {folder} queued"
+
+
 def test_series_add_and_delete(setup):
     client, rt, fake, folder = setup
     make_files(folder, "Season 1/Severance - S01E01.mkv")
