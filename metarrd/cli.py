@@ -385,12 +385,57 @@ def cmd_list(config: Config, args) -> int:
         json.dump(entries, sys.stdout, ensure_ascii=False, indent=1)
         print()
         return EXIT_OK
-    for m in movies:
+    items = list(movies)
+    counts = dict(
+        db.Movie.select(db.Movie.show, pw.fn.COUNT(db.Movie.id))
+        .where(db.Movie.kind == db.EPISODE)
+        .group_by(db.Movie.show)
+        .tuples()
+    )
+    show_ids = {m.show_id for m in items if m.kind == db.EPISODE and m.show_id}
+    shows = {
+        i: title or Path(path).name
+        for i, title, path in db.Movie.select(db.Movie.id, db.Movie.title, db.Movie.path)
+        .where(db.Movie.id.in_(sorted(show_ids)))
+        .tuples()
+    }
+    for m in items:
         state = "missing" if m.missing else m.identification_status
         print(
-            f"{m.id:>6}  {state:<12} {m.publish_state:<11} {m.title or '?'} ({m.year or '?'})  {m.path}"
+            f"{m.id:>6}  {state:<12} {m.publish_state:<11} {_list_name(m, shows, counts)}  {m.path}"
         )
     return EXIT_OK
+
+
+def _list_name(m: db.Movie, shows: dict[int, str], counts: dict[int, int]) -> str:
+    """How plain `list` names an item: a movie "Heat (1995)", a show "Breaking Bad (2008)
+    [show: 62 episode files]", an episode file after its show and its numbers ("Breaking Bad
+    S01E04E05 Cancer Man / Gray Matter", a special S00E01; a file named by air date with the
+    numbers identify matched), a file matched to no episode by its name."""
+    if m.kind == db.SHOW:
+        files = counts.get(m.id, 0)
+        return (
+            f"{m.title or Path(m.path).name} ({m.year or '?'}) "
+            f"[show: {files} episode file{'' if files == 1 else 's'}]"
+        )
+    if m.kind != db.EPISODE:
+        return f"{m.title or '?'} ({m.year or '?'})"
+    season, numbers = m.season, list(m.episodes or [])
+    if season is None or not numbers:  # named by air date: the episodes identify matched
+        refs = [
+            r
+            for r in m.episode_refs or []
+            if isinstance(r, dict) and r.get("season") is not None and r.get("episode") is not None
+        ]
+        season = refs[0]["season"] if refs else None
+        numbers = [r["episode"] for r in refs if r["season"] == season]
+    show = shows.get(m.show_id) or Path(m.path).parent.name
+    if season is None or not numbers:
+        return f"{show} {Path(m.path).name}"
+    code = f"S{season:02d}" + "".join(f"E{n:02d}" for n in numbers)
+    more = [d.get("title") for d in (m.episode_details or [])[1:] if isinstance(d, dict)]
+    titles = " / ".join(t for t in [m.title, *more] if t)
+    return f"{show} {code} {titles}".rstrip()
 
 
 def cmd_workflow(config: Config, args) -> int:

@@ -4,6 +4,7 @@ statuses 0 / 1 (an item failed, one line on stderr naming it) / 2 (usage), workf
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -339,3 +340,57 @@ def test_a_stage_switched_on_again_queues_what_it_skipped(library, capsys):
     assert cli(cfg, "workflow", "set", "identification", "on") == 0  # on already: nothing
     assert "queued" not in capsys.readouterr().out
     assert db.Job.select().where(db.Job.kind == "identify").count() == 3
+
+
+@pytest.fixture
+def tv_library(tmp_path, simulator) -> tuple[Path, Path]:
+    """A TV library as Sonarr names it, with the simulator's Breaking Bad (TMDB 1396)."""
+    root = tmp_path / "tv"
+    show = root / "Breaking Bad (2008)"
+    for rel in (
+        "Season 01/Breaking Bad - S01E01 - Pilot.mkv",
+        "Season 01/Breaking Bad - S01E04E05 - Cancer Man.mkv",
+        "Specials/Breaking Bad - S00E01 - Good Cop Bad Cop.mkv",
+        "Specials/Breaking Bad - Behind the Scenes.mkv",
+    ):
+        (show / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(MEDIA, show / rel)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "TV"\npath = "{root}"\nkind = "tv"\n'
+        "[providers]\nmax_retries = 1\n"
+        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
+        f'[providers.fanart]\napi_key = "{simulator.keys.fanart_key}"\nbase_url = "{simulator.fanart_url}"\n'
+    )
+    return cfg, show
+
+
+def test_list_names_shows_and_episodes_as_a_reader_knows_them(tv_library, capsys):
+    """Plain `list` printed every episode as "Pilot (?)" (and "? (?)" before enrich): no show,
+    no season or episode number, and a show read like a movie. Episodes read "Breaking Bad
+    S01E01 Pilot", a file of two episodes S01E04E05, a special S00E01, a file matched to no
+    episode by its name; a show says it is one. `list --json` keeps its fields as they were."""
+    cfg, show = tv_library
+    assert cli(cfg, "scan") == 1  # the file without numbers, said on stderr
+    assert cli(cfg, "enrich", "--all") == 0
+    capsys.readouterr()
+    assert cli(cfg, "list") == 0
+    names = [
+        line.split(None, 3)[3].rsplit("  ", 1)[0] for line in capsys.readouterr().out.splitlines()
+    ]
+    assert sorted(names) == [
+        "Breaking Bad (2008) [show: 4 episode files]",
+        "Breaking Bad Breaking Bad - Behind the Scenes.mkv",
+        "Breaking Bad S00E01 Good Cop Bad Cop",
+        "Breaking Bad S01E01 Pilot",
+        "Breaking Bad S01E04E05 Cancer Man / Gray Matter",
+    ]
+    assert cli(cfg, "list", "--json") == 0
+    entries = {e["path"]: e for e in json.loads(capsys.readouterr().out)}
+    pilot = entries[str(show / "Season 01/Breaking Bad - S01E01 - Pilot.mkv")]
+    assert (pilot["kind"], pilot["title"], pilot["season"], pilot["episodes"]) == (
+        "episode", "Pilot", 1, [1]
+    )  # fmt: skip
+    assert entries[str(show)]["title"] == "Breaking Bad"
+    assert entries[str(show)]["episode_count"] == 4
