@@ -189,6 +189,9 @@ def test_a_season_or_episode_previews_and_publishes_its_whole_show(tv):
     assert "tvshow.nfo" in from_episode and "A show is published as one" in from_episode
     assert f'/movies/{built.show.id}/publish"' in from_episode
     assert f'"page": "{pilot.id}"' in from_episode
+    # Refresh previews the page's own item: the show's preview had Publish now answer with the
+    # show's header, which then replaced the episode's on the episode's page
+    assert f'hx-get="/movies/{pilot.id}/preview"' in from_episode
     # changed files first: nothing is on disk yet, so nothing is folded as unchanged
     assert "unchanged</summary>" not in from_episode
 
