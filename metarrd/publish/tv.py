@@ -4,6 +4,7 @@
                                                 seasons and its enriched episodes; an episode
                                                 of a published show: that episode (`_scope`)
     preview_show(rt, item) -> PublishPlan       what it would do now; writes nothing
+    publishes_alone(item) -> bool               an episode of a published show: it alone
 
 One plan covers every file of the show — `tvshow.nfo`, the show art, `seasonNN-<type>` /
 `season-specials-<type>` / `season-all-<type>`, `.actors/` (the show's cast and every guest
@@ -165,6 +166,18 @@ def _check_episodes(episodes: list[db.Movie]) -> None:
             )
 
 
+def publishes_alone(item: db.Movie) -> bool:
+    """Whether `publish_show` (and `preview_show`) of this item covers it alone, not its whole
+    show: an episode of a published show (`_scope`). What the web UI's episode page offers."""
+    return item.kind == db.EPISODE and _published(show_of(item))
+
+
+def _published(show: db.Movie) -> bool:
+    """A show published, with its `tvshow.nfo` there: its episodes publish alone (`_scope`)."""
+    published = show.last_published_at is not None and show.publish_state != db.UNPUBLISHED
+    return published and os.path.lexists(tv_layout.tvshow_nfo_path(Path(show.path)))
+
+
 def _scope(show: db.Movie, members: _Members, episodes: list[db.Movie] | None) -> set[int] | None:
     """The items an episode's publish covers (interface.md: "on an episode, that episode and
     what its show needs"); None: the whole show. A show never published, or whose `tvshow.nfo`
@@ -173,10 +186,7 @@ def _scope(show: db.Movie, members: _Members, episodes: list[db.Movie] | None) -
     episodes (their NFO, thumb and guest stars' `.actors/` images) and the seasons of theirs
     never published (a new season's art); `tvshow.nfo`, the show's art and the other episodes
     are left as they are, so fixing one episode rewrites one NFO, not the show."""
-    if not episodes:
-        return None
-    published = show.last_published_at is not None and show.publish_state != db.UNPUBLISHED
-    if not published or not os.path.lexists(tv_layout.tvshow_nfo_path(Path(show.path))):
+    if not episodes or not _published(show):
         return None
     only = {e.id for e in episodes}
     numbers = {e.season for e in episodes}

@@ -32,6 +32,8 @@ def header_context(movie: db.Movie) -> dict:
         "review": neighbours(movie.id) if listed else None,
         # a season's or an episode's show: what its action bar sends to when it is unidentified
         "show": None if listed else tv.owner(movie),
+        # an episode of a published show publishes alone (its Preview & publish tab says so)
+        "alone": tv.publishes_alone(movie),
     }
 
 

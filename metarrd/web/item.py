@@ -85,6 +85,8 @@ def tab_context(movie: db.Movie, tab: str) -> dict:
         context["episode_orders"] = tv.order_choices(show) if movie.kind == db.SHOW else []
     elif tab == "history":
         context["history"] = queries.history(movie.id)
+    elif tab == "publish":
+        context["scope"], context["alone"] = tv.publish_scope(movie, request.args.get("scope"))
     return context
 
 
@@ -332,11 +334,16 @@ def _shorter_paths(text: str) -> str:
 @bp.get("/movies/<int:movie_id>/preview")
 def preview(movie_id: int):
     """What PUBLISH would write, replace, keep, remove or leave, with the NFO diff (read-only).
-    A season's or an episode's page previews its whole show (a show is published as one)."""
+    A season's page previews its whole show (a show is published as one); an episode's, of a
+    published show, that episode alone (what its Publish writes: `tv.publish_scope`), or the
+    whole show with `?scope=show`. The button beside the plan publishes that same item."""
     page = queries.movie_or_404(movie_id)
-    movie = tv.owner(page)
+    scope, alone = tv.publish_scope(page, request.args.get("scope"))
+    movie = page if scope == "episode" else tv.owner(page)
     plan, error = None, None
-    if movie.identification_status != db.ENRICHED:
+    if scope == "episode" and page.identification_status != db.ENRICHED:
+        error = "Nothing to preview yet: this episode is not enriched."
+    elif movie.identification_status != db.ENRICHED:
         error = "Nothing to preview yet: the item is not enriched."
     else:
         try:
@@ -351,5 +358,12 @@ def preview(movie_id: int):
     if error:
         error = _shorter_paths(error)
     return render_template(
-        "_preview.html", movie=movie, page=page, plan=plan, view=view, error=error
+        "_preview.html",
+        movie=movie,
+        page=page,
+        plan=plan,
+        view=view,
+        error=error,
+        scope=scope,
+        alone=alone,
     )

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from htmx_flask import make_response
 
 from metarrd import db
-from metarrd.web import edits, listing, queries
+from metarrd.web import edits, listing, queries, tv
 from metarrd.web.actions import ActionRefused, queue_action, queue_many
 from metarrd.web.fragments import item_header, toast
 from metarrd.web.ids import parse_int
@@ -60,7 +60,8 @@ def act(movie_id: int, action: str):
     movie = queries.movie_or_404(movie_id)
     try:
         queue_action(movie, action)
-        message, tone = f"{action.capitalize()} queued for {movie.display_title}", "success"
+        name = tv.item_name(movie, tv.show_titles([movie]))  # an episode after its show
+        message, tone = f"{action.capitalize()} queued for {name}", "success"
     except ActionRefused as exc:
         message, tone = str(exc), "danger"
     if not request.htmx:

@@ -235,6 +235,27 @@ def owner(movie: db.Movie) -> db.Movie:
     return movie
 
 
+def publishes_alone(movie: db.Movie) -> bool:
+    """An episode of a published show: its Publish writes that episode alone (docs/tv.md
+    "Publish"), and its page offers the whole show's publish beside it."""
+    from metarrd.publish.tv import publishes_alone as alone
+
+    if movie.kind != db.EPISODE or not movie.show_id:
+        return False
+    return db.Movie.select().where(db.Movie.id == movie.show_id).exists() and alone(movie)
+
+
+def publish_scope(movie: db.Movie, asked: str | None) -> tuple[str | None, bool]:
+    """(what an episode page's Preview & publish previews and publishes, whether it could
+    publish the episode alone): "episode" (it alone, its show published) unless the whole show
+    is asked for (`?scope=show`), else "show" (a show never published is published whole).
+    (None, False): not an episode."""
+    if movie.kind != db.EPISODE:
+        return None, False
+    alone = publishes_alone(movie)
+    return ("episode" if alone and asked != "show" else "show"), alone
+
+
 @dataclass
 class EpisodeRow:
     movie: db.Movie

@@ -258,3 +258,86 @@ def test_a_right_to_left_path_reads_folder_then_file(site, browser):  # noqa: F8
     file_x = page.evaluate(left_of, ["#item-header .path", "סרט"])
     assert folder_x is not None and file_x is not None
     assert folder_x < file_x  # the folder first, as in every other path on the page
+
+
+@pytest.fixture
+def published_show(tmp_path):
+    """A show published whole, then its pilot's title and the show's plot edited (both
+    "Republish?"), served by the web UI alone (a queued job stays queued)."""
+    from metarrd.config import parse_config
+    from metarrd.publish import publish_item
+    from metarrd.web import edits
+    from tests.publish.tvshow import build_show
+
+    (tmp_path / "tv").mkdir()
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
+        }
+    )
+    app = create_app(config)
+    rt = app.extensions["metarrd.runtime"]
+    built = build_show(rt)
+    publish_item(rt, db.Movie.get_by_id(built.show.id))
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    edits.set_field(pilot.id, "title", "Pilot (uncut)", rt)
+    edits.set_field(built.show.id, "plot", "A new plot, not reviewed yet.", rt)
+    server = DevServer(app).start()
+    try:
+        yield server.url, rt, built, db.Movie.get_by_id(pilot.id)
+    finally:
+        server.stop()
+        rt.close()
+
+
+def test_an_episode_of_a_published_show_publishes_alone_with_the_whole_show_a_click_away(
+    published_show,
+    browser,  # noqa: F811
+):
+    """On an episode's page of a published show, `p` opens its own plan (its NFO alone) and
+    Shift+P publishes exactly that; "The whole show" switches the plan and the button by
+    keyboard, the focus kept on the switch."""
+    from metarrd.pipeline import steps
+    from tests.web.test_tv import changed_on_disk
+
+    url, rt, built, pilot = published_show
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{pilot.id}")
+    page.locator("#open-publish").wait_for()
+    assert "publish on this episode alone" in page.locator("#item-actions").inner_text()
+    page.keyboard.press("p")
+    scope = page.get_by_role("navigation", name="What to publish")
+    this_episode = scope.get_by_role("link", name="This episode")
+    assert this_episode.get_attribute("aria-current") == "true"
+    publish = page.get_by_role("button", name="Republish this episode now")
+    publish.wait_for(timeout=15000)
+    listed = (
+        "() => [...document.querySelectorAll('#preview > ul.plan code')].map(c => c.textContent)"
+    )
+    assert page.evaluate(listed) == ["Season 01/Breaking Bad - S01E01 - Pilot.nfo"]
+
+    # The whole show by keyboard: its plan and its own button; the focus stays on the switch.
+    scope.get_by_role("link", name="The whole show").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Republish the whole show now").wait_for(timeout=15000)
+    wait_focus(page, "#scope-show")
+    assert "scope=show" in page.url
+    assert "tvshow.nfo" in page.evaluate(listed)
+    assert page.locator("#scope-show").get_attribute("aria-current") == "true"
+
+    # Back to the episode alone, and Shift+P publishes the plan shown: that episode.
+    page.keyboard.press("Shift+Tab")
+    wait_focus(page, "#scope-episode")
+    page.keyboard.press("Enter")
+    publish.wait_for(timeout=15000)
+    shown = page.evaluate(listed)
+    page.keyboard.press("Shift+P")
+    page.locator("#toast", has_text="Republish queued for Breaking Bad · S01E01").wait_for()
+    (job,) = db.Job.select().where(db.Job.kind == "publish")
+    assert job.movie_id == pilot.id
+    assert changed_on_disk(built.folder, lambda: steps.do_publish(rt, job)) == set(shown)
+    assert "A new plot" not in built.path("tvshow.nfo").read_text()
+    assert problems == [] and csp_violations(page) == []

@@ -186,12 +186,13 @@ def test_a_season_or_episode_previews_and_publishes_its_whole_show(tv):
     whole = text(client.hx_get(f"/movies/{built.show.id}/preview"))
     assert "tvshow.nfo" in whole and "Breaking Bad - S01E01 - Pilot.nfo" in whole
     from_episode = text(client.hx_get(f"/movies/{pilot.id}/preview"))
-    assert "tvshow.nfo" in from_episode and "A show is published as one" in from_episode
-    assert f'/movies/{built.show.id}/publish"' in from_episode
-    assert f'"page": "{pilot.id}"' in from_episode
+    assert "tvshow.nfo" in from_episode and "so it is published as one" in from_episode
+    assert "Publish the whole show now" in from_episode
     # Refresh previews the page's own item: the show's preview had Publish now answer with the
     # show's header, which then replaced the episode's on the episode's page
     assert f'hx-get="/movies/{pilot.id}/preview"' in from_episode
+    assert f'/movies/{built.show.id}/publish"' in from_episode
+    assert f'"page": "{pilot.id}"' in from_episode
     # changed files first: nothing is on disk yet, so nothing is folded as unchanged
     assert "unchanged</summary>" not in from_episode
 
@@ -660,3 +661,130 @@ def test_an_edit_landing_while_an_undo_is_checked_stays_to_republish(tmp_path, m
     assert db.Movie.get_by_id(other.id).publish_state == db.OUTDATED
     assert db.Movie.get_by_id(built.show.id).publish_state == db.OUTDATED
     rt.close()
+
+
+# --- an episode of a published show: it alone, or the whole show --------------------------------
+
+
+@pytest.fixture
+def published(tmp_path):
+    """(client, runtime, built show) of a show published whole, then its pilot's title and the
+    show's plot edited: the pilot and the show "Republish?"."""
+    from metarrd.publish import publish_item
+
+    (tmp_path / "tv").mkdir()
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
+        }
+    )
+    app = create_app(config, testing=True)
+    rt = app.extensions["metarrd.runtime"]
+    client = Client(app.test_client())
+    built = build_show(rt)
+    publish_item(rt, db.Movie.get_by_id(built.show.id))
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    client.post(f"/movies/{pilot.id}/fields/title", {"value": "Pilot (uncut)"}, htmx=True)
+    client.post(f"/movies/{built.show.id}/fields/plot", {"value": "A new plot."}, htmx=True)
+    assert db.Movie.get_by_id(pilot.id).publish_state == db.OUTDATED
+    yield client, rt, built
+    rt.close()
+
+
+def planned(preview: str) -> set[str]:
+    """The files a preview lists as written, replaced or removed (relative to the show)."""
+    import html
+
+    changed = preview.split('<details class="unchanged">')[0]
+    found = re.findall(r'<li class="plan-(\w+)">.*?<code>(.*?)</code>', changed, re.S)
+    return {html.unescape(path) for _action, path in found}
+
+
+def changed_on_disk(folder, run) -> set[str]:
+    """The files under `folder` that `run()` wrote, replaced or removed."""
+
+    def state() -> dict[str, tuple[int, int]]:
+        return {
+            str(p.relative_to(folder)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*")
+            if p.is_file()
+        }
+
+    before = state()
+    run()
+    after = state()
+    return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+
+
+def test_an_episode_of_a_published_show_previews_and_publishes_that_episode_alone(published):
+    """The user fixed one episode's title of a published show: its page previewed, and its
+    Publish queued, the whole show (tvshow.nfo with the show's plot nobody had reviewed, every
+    episode), although `publish EPISODE` now writes that episode alone. The page offers the
+    episode alone, with the whole show one click away; what the preview lists is exactly what
+    the queued job writes."""
+    from metarrd.pipeline import steps
+
+    client, rt, built = published
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    tab = text(client.hx_get(f"/movies/{pilot.id}/tabs/publish"))
+    assert '<nav class="publish-scope" aria-label="What to publish">' in tab
+    assert re.search(r'id="scope-episode"[^>]*aria-current="true"', tab)
+    assert f'hx-get="/movies/{pilot.id}/tabs/publish?scope=show"' in tab
+    assert f'hx-get="/movies/{pilot.id}/preview"' in tab
+
+    preview = text(client.hx_get(f"/movies/{pilot.id}/preview"))
+    assert planned(preview) == {"Season 01/Breaking Bad - S01E01 - Pilot.nfo"}
+    assert "Republish this episode now" in preview and "Only this episode" in preview
+    assert f'hx-post="/movies/{pilot.id}/republish"' in preview
+    assert f'hx-get="/movies/{pilot.id}/preview"' in preview  # Refresh: the same plan
+
+    answer = text(client.post(f"/movies/{pilot.id}/republish",
+                              {"view": "header", "page": str(pilot.id)}, htmx=True))  # fmt: skip
+    assert "Republish queued for Breaking Bad · S01E01 Pilot (uncut)" in answer
+    assert f"/movies/{pilot.id}/header" in answer
+    job = db.Job.get(db.Job.kind == "publish")
+    assert job.movie_id == pilot.id
+    written = changed_on_disk(built.folder, lambda: steps.do_publish(rt, job))
+    assert written == planned(preview)
+    assert "Pilot (uncut)" in built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo").read_text()
+    assert "A new plot." not in built.path("tvshow.nfo").read_text()  # not reviewed: left alone
+    assert db.Movie.get_by_id(pilot.id).publish_state == db.PUBLISHED
+    assert db.Movie.get_by_id(built.show.id).publish_state == db.OUTDATED
+
+
+def test_the_whole_show_is_one_click_away_from_an_episode_page(published):
+    from metarrd.pipeline import steps
+
+    client, rt, built = published
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    tab = text(client.hx_get(f"/movies/{pilot.id}/tabs/publish?scope=show"))
+    assert re.search(r'id="scope-show"[^>]*aria-current="true"', tab)
+    assert f'hx-get="/movies/{pilot.id}/preview?scope=show"' in tab
+    # a live refresh of the tab keeps the whole show
+    assert f'hx-get="/movies/{pilot.id}/tabs/publish?scope=show" hx-target="this"' in tab
+    page = text(client.get(f"/movies/{pilot.id}?tab=publish&scope=show"))
+    assert f'hx-get="/movies/{pilot.id}/preview?scope=show"' in page
+
+    preview = text(client.hx_get(f"/movies/{pilot.id}/preview?scope=show"))
+    files = planned(preview)
+    assert {"tvshow.nfo", "Season 01/Breaking Bad - S01E01 - Pilot.nfo"} <= files
+    assert "Republish the whole show now" in preview
+    assert f'hx-post="/movies/{built.show.id}/republish"' in preview
+    assert f'"page": "{pilot.id}"' in preview
+    assert f'hx-get="/movies/{pilot.id}/preview?scope=show"' in preview  # Refresh keeps it
+
+    client.post(f"/movies/{built.show.id}/republish",
+                {"view": "header", "page": str(pilot.id)}, htmx=True)  # fmt: skip
+    job = db.Job.get(db.Job.kind == "publish")
+    assert job.movie_id == built.show.id
+    assert changed_on_disk(built.folder, lambda: steps.do_publish(rt, job)) == files
+    assert "A new plot." in built.path("tvshow.nfo").read_text()
+
+
+def test_an_episode_header_says_what_publish_acts_on(published):
+    client, rt, built = published
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    header = text(client.hx_get(f"/movies/{pilot.id}/header"))
+    assert "publish on this episode alone" in header
+    assert "Enrich and publish act on the whole show." not in header
