@@ -64,7 +64,7 @@ class Pending:
     next_attempt_at: datetime
     movie_id: int | None
     is_show: bool = False  # a TV show: its path is the show folder
-    ids: tuple[tuple[str, str], ...] = ()  # a show's ids, to find it in a player that moved it
+    ids: tuple[tuple[str, str], ...] = ()  # its provider ids: to find it in a player by them
 
 
 @dataclass
@@ -147,7 +147,7 @@ def _pending(config: Config) -> dict[str, list[Pending]]:
                 path=row.path,
                 is_disc=bool(movie and movie.is_disc),
                 is_show=is_show,
-                ids=show_ids(movie) if is_show else (),
+                ids=provider_ids(movie) if movie else (),
                 attempts=row.attempts,
                 created_at=row.created_at,
                 next_attempt_at=row.next_attempt_at,
@@ -157,9 +157,9 @@ def _pending(config: Config) -> dict[str, list[Pending]]:
     return by_player
 
 
-def show_ids(show: db.Movie) -> tuple[tuple[str, str], ...]:
-    """A show's ids as Kodi's `uniqueid` types name them."""
-    ids = (("tmdb", show.tmdb_id), ("tvdb", show.tvdb_id), ("imdb", show.imdb_id))
+def provider_ids(item: db.Movie) -> tuple[tuple[str, str], ...]:
+    """A movie's or show's ids as Kodi's `uniqueid` types (and Plex's guids) name them."""
+    ids = (("tmdb", item.tmdb_id), ("tvdb", item.tvdb_id), ("imdb", item.imdb_id))
     return tuple((kind, str(value)) for kind, value in ids if value)
 
 

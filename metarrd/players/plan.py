@@ -36,7 +36,8 @@ class Target:
     mapped_folder: str  # the movie folder as the player sees it (no trailing separator)
     is_disc: bool = False
     is_show: bool = False  # a TV show: `path` and `folder` are the show folder
-    ids: tuple[tuple[str, str], ...] = ()  # a show's (uniqueid type, value): tmdb, tvdb, imdb
+    # (uniqueid type, value): tmdb, tvdb, imdb; finds an item whose title lacks the folder's name
+    ids: tuple[tuple[str, str], ...] = ()
     # every configured library: a file read below `folder` (a show's episode NFOs, for Kodi)
     # is not read through a link that leads out of them all (`files.link_target_outside`)
     libraries: tuple[LibraryConfig, ...] = ()

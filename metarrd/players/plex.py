@@ -12,6 +12,9 @@ contains the folder's (or a movie file's) name (`plan.search_names`),
 "contains"; python-plexapi's `LibrarySection.search(title=...)`),
 then a movie's `Media[].Part[].file` or a show's `Location[].path`
 (`GET /library/metadata/<ratingKey>` when the listing has none) must be the published path.
+An item whose title lacks that name (a folder named in another language) is found by its
+provider ids in one listing of the section with `includeGuids=1` (`Guid[].id` such as
+`tmdb://603`; a `guid=` filter matches only Plex's own `plex://` guid, python-plexapi #557).
 More than `TARGETED_REFRESHES` movies of one section: one listing of the section instead.
 The token travels in a header, never in the URL, so it cannot reach a log line.
 """
@@ -41,6 +44,12 @@ log = logging.getLogger(__name__)
 
 TARGETED_REFRESHES = 10  # more changed folders than this in one library: refresh their parent
 MOVIE, SHOW = 1, 2  # Plex's metadata types (`type=` of a section listing)
+METADATA_BATCH = 50  # shows' folders asked for in one /library/metadata/<keys> request
+LEGACY_AGENTS = {  # a legacy agent's `guid` scheme -> the provider
+    "com.plexapp.agents.imdb": "imdb",
+    "com.plexapp.agents.themoviedb": "tmdb",
+    "com.plexapp.agents.thetvdb": "tvdb",
+}
 
 
 @dataclass(frozen=True)
@@ -109,23 +118,36 @@ class Plex:
             )
         return [m for m in container.get("Metadata") or [] if isinstance(m, dict)]
 
-    def items(self, section: Section, kind: int, title: str | None = None) -> list[dict[str, Any]]:
-        """The section's movies or shows (`kind`), those whose title contains `title` if given."""
+    def items(
+        self, section: Section, kind: int, title: str | None = None, guids: bool = False
+    ) -> list[dict[str, Any]]:
+        """The section's movies or shows (`kind`), those whose title contains `title` if given;
+        with `guids`, each with its `Guid` list (`includeGuids=1`, Plex Media Server 1.24.3+)."""
         query = {"type": kind, **({"title": title} if title else {})}
+        if guids:
+            query["includeGuids"] = 1
         key = quote(section.key, safe="")
         return self._metadata(f"/library/sections/{key}/all?{urlencode(query)}")
 
-    def show_locations(self, item: dict[str, Any]) -> list[str]:
-        """A show's folders: its `Location`s, from `/library/metadata/<ratingKey>` if need be."""
-        if "Location" not in item:
-            found = self._metadata(f"/library/metadata/{quote(str(item['ratingKey']), safe='')}")
-            item = found[0] if found else {}
-        return [str(loc.get("path")) for loc in item.get("Location") or [] if loc.get("path")]
+    def show_folders(self, rating_keys: Sequence[str]) -> dict[str, list[str]]:
+        """Each show's folders, its `Location[].path`: a section listing has none, so
+        `/library/metadata/<ratingKey>,<ratingKey>,...` (one request for them all)."""
+        keys = ",".join(quote(k, safe="") for k in rating_keys)
+        found = self._metadata(f"/library/metadata/{keys}")
+        return {str(item.get("ratingKey")): folders_of(item) for item in found}
 
     def refresh_item(self, rating_key: str) -> None:
         path = f"/library/metadata/{quote(rating_key, safe='')}/refresh"
         self.endpoint.request("PUT", path, headers=self._headers(), want_json=False)
         log.info("%s: metadata refresh of item %s", self.label, rating_key)
+
+
+def folders_of(item: dict[str, Any]) -> list[str]:
+    return [
+        str(loc.get("path"))
+        for loc in item.get("Location") or []
+        if isinstance(loc, dict) and loc.get("path")
+    ]
 
 
 def section_for(sections: Sequence[Section], mapped_folder: str) -> Section | None:
@@ -155,20 +177,96 @@ def holds(item: dict[str, Any], target: Target) -> bool:
     return False
 
 
-def find_known(
-    plex: Plex, section: Section, target: Target, listing: list[dict[str, Any]] | None
-) -> str | None:
-    """The ratingKey of the item Plex has for `target`, or None (a new one: the scan adds it)."""
-    for name in search_names(target) if listing is None else [""]:
-        if target.is_show:
-            for item in plex.items(section, SHOW, name):
-                if any(_same(loc, target.mapped_folder) for loc in plex.show_locations(item)):
-                    return str(item["ratingKey"])
+def item_ids(item: dict[str, Any]) -> set[tuple[str, str]]:
+    """The provider ids Plex lists for an item, as (tmdb|imdb|tvdb, value): its `Guid[].id`
+    (`tmdb://603`, `imdb://tt0133093`, `tvdb://81189`; the Plex Movie and TV Series agents, with
+    `includeGuids=1`) and a legacy agent's `guid` (`com.plexapp.agents.imdb://tt0133093?lang=en`)."""
+    guids = [g.get("id") for g in item.get("Guid") or [] if isinstance(g, dict)]
+    found = set()
+    for guid in [*guids, item.get("guid")]:
+        if not isinstance(guid, str) or "://" not in guid:
             continue
-        for item in listing if listing is not None else plex.items(section, MOVIE, name):
+        scheme, value = guid.split("://", 1)
+        kind = LEGACY_AGENTS.get(scheme, scheme)
+        value = value.split("?")[0]
+        if kind in ("tmdb", "imdb", "tvdb") and value:
+            found.add((kind, value))
+    return found
+
+
+class Lookup:
+    """Finds the items Plex has for the targets of one section. A target is looked up by name
+    (`plan.search_names`); one not found so, with provider ids, in one listing of the section
+    with its guids. More than `TARGETED_REFRESHES` targets of a kind: that listing for all of
+    them. The listing carries a movie's files; a show's folders come from
+    `/library/metadata/<ratingKey>,<ratingKey>,...` for the shows that share an id or a name
+    with a target, `METADATA_BATCH` at a time. The path is the proof: an item with our ids at
+    another path is another copy, not ours."""
+
+    def __init__(self, plex: Plex, section: Section, targets: Sequence[Target]):
+        self.plex, self.section, self.targets = plex, section, targets
+        self.listings: dict[int, list[dict[str, Any]]] = {}
+        self.folders: dict[str, list[str]] = {}  # a show's ratingKey -> its folders
+        kinds = [SHOW if t.is_show else MOVIE for t in targets]
+        self.bulk = {MOVIE: kinds.count(MOVIE) > TARGETED_REFRESHES, SHOW: False}
+
+    def listing(self, kind: int) -> list[dict[str, Any]]:
+        if kind not in self.listings:
+            self.listings[kind] = self.plex.items(self.section, kind, guids=True)
+            if kind == SHOW and self.bulk[SHOW]:  # every show target's candidates at once
+                shows = [t for t in self.targets if t.is_show]
+                self.fetch_folders([i for t in shows for i in self.candidates(t)])
+        return self.listings[kind]
+
+    def candidates(self, target: Target) -> list[dict[str, Any]]:
+        """The listed shows that may be the target: same provider id, or a title holding its
+        name (as Plex's `title=` search, without its case)."""
+        ids = set(target.ids)
+        names = [n.casefold() for n in search_names(target)] if self.bulk[SHOW] else []
+        return [
+            item
+            for item in self.listings.get(SHOW, [])
+            if ids & item_ids(item)
+            or any(n in str(item.get("title") or "").casefold() for n in names)
+        ]
+
+    def fetch_folders(self, items: Sequence[dict[str, Any]]) -> None:
+        for item in items:  # an answer that carries them needs no request
+            if "Location" in item and item.get("ratingKey") is not None:
+                self.folders[str(item["ratingKey"])] = folders_of(item)
+        keys = [str(i["ratingKey"]) for i in items if i.get("ratingKey") is not None]
+        keys = [k for k in dict.fromkeys(keys) if k not in self.folders]
+        for start in range(0, len(keys), METADATA_BATCH):
+            chunk = keys[start : start + METADATA_BATCH]
+            found = self.plex.show_folders(chunk)
+            self.folders.update({k: found.get(k, []) for k in chunk})
+
+    def match(self, target: Target, items: Sequence[dict[str, Any]]) -> str | None:
+        if target.is_show:
+            self.fetch_folders(items)
+            for item in items:
+                folders = self.folders.get(str(item.get("ratingKey")), [])
+                if any(_same(loc, target.mapped_folder) for loc in folders):
+                    return str(item["ratingKey"])
+            return None
+        for item in items:
             if holds(item, target) and item.get("ratingKey") is not None:
                 return str(item["ratingKey"])
-    return None
+        return None
+
+    def find(self, target: Target) -> str | None:
+        """The ratingKey of the item Plex has for `target`, or None (a new one: the scan adds
+        it)."""
+        kind = SHOW if target.is_show else MOVIE
+        if not self.bulk[kind]:
+            for name in search_names(target):
+                found = self.match(target, self.plex.items(self.section, kind, name))
+                if found is not None:
+                    return found
+            if not target.ids:
+                return None
+        listed = self.listing(kind)
+        return self.match(target, self.candidates(target) if target.is_show else listed)
 
 
 def refresh_known(
@@ -186,16 +284,13 @@ def refresh_known(
     refreshed: set[str] = set()
     stop: PlayerError | None = None
     for section, members in by_section.values():
-        listing = None
-        movies = [t for t in members if not t.is_show]
+        lookup = Lookup(plex, section, members)
         for t in members:
             if stop is not None:
                 errors[t.key] = stop
                 continue
             try:
-                if listing is None and len(movies) > TARGETED_REFRESHES and not t.is_show:
-                    listing = plex.items(section, MOVIE)  # one listing, not one search per movie
-                rating_key = find_known(plex, section, t, listing)
+                rating_key = lookup.find(t)
                 if rating_key is not None and rating_key not in refreshed:
                     plex.refresh_item(rating_key)
                     refreshed.add(rating_key)

@@ -583,6 +583,8 @@ class PlexItem:
     files: list[str] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
     type: str = "movie"
+    guids: list[str] = field(default_factory=list)  # `Guid[].id`: tmdb://603, imdb://tt...
+    guid: str = ""  # its own `guid`, when not the Plex agent's (a legacy agent's)
 
 
 PLEX_TYPES = {"1": "movie", "2": "show"}
@@ -593,7 +595,10 @@ class FakePlex(FakeServer):
     The shapes follow LukeHagar/plex-api-spec (`MediaContainer.Metadata[]`, `Media[].Part[].file`,
     the `ratingKey` string; media queries where `title=` on a string means "contains") and
     python-plexapi (a show's folders are `Location[].path` of `/library/metadata/<ratingKey>`;
-    a section listing of shows carries none). `fail` maps a request path to the answer to give
+    a section listing of shows carries none; `/library/metadata/<k1>,<k2>` gives several items,
+    as `PlexServer.fetchItems` asks). `Guid[]` (`{"id": "tmdb://603"}`, plex-api-spec's
+    `Guid` schema) is in a listing only with `includeGuids=1` (Plex Media Server 1.24.3.5033,
+    python-plexapi PR #831) and always in `/library/metadata`. `fail` maps a request path to the answer to give
     instead (a 500, an HTML page); `item_refreshes` are the `PUT .../refresh` of items."""
 
     def __init__(
@@ -614,17 +619,19 @@ class FakePlex(FakeServer):
         self.refreshes: list[tuple[str, str]] = []  # (section key, path)
         self.item_refreshes: list[str] = []  # rating keys
 
-    def _metadata(self, item: PlexItem, full: bool) -> dict:
+    def _metadata(self, item: PlexItem, full: bool, guids: bool = False) -> dict:
         meta = {
             "ratingKey": item.rating_key,
             "key": f"/library/metadata/{item.rating_key}"
             + ("/children" if item.type == "show" else ""),
-            "guid": f"plex://{item.type}/5d7768{item.rating_key:0>18}",
+            "guid": item.guid or f"plex://{item.type}/5d7768{item.rating_key:0>18}",
             "type": item.type,
             "title": item.title,
             "librarySectionID": int(item.section),
             "addedAt": 1681152176,
         }
+        if (guids or full) and item.guids:
+            meta["Guid"] = [{"id": g} for g in item.guids]
         if item.type == "movie":
             meta["Media"] = [
                 {
@@ -673,20 +680,24 @@ class FakePlex(FakeServer):
             if parts[3] == "all":
                 kind = PLEX_TYPES.get(req.query.get("type", [""])[0])
                 title = req.query.get("title", [""])[0].lower()
+                guids = req.query.get("includeGuids") == ["1"]
                 found = [
-                    self._metadata(i, full=False)
+                    self._metadata(i, full=False, guids=guids)
                     for i in self.items.values()
                     if i.section == parts[2] and i.type == kind and title in i.title.lower()
                 ]
                 return 200, {}, {"MediaContainer": {"size": len(found), "Metadata": found}}
             return 404, {}, b""
         if len(parts) >= 3 and parts[:2] == ["library", "metadata"]:
+            if req.method == "GET" and len(parts) == 3:
+                found = [self.items[k] for k in parts[2].split(",") if k in self.items]
+                if not found:
+                    return 404, {}, b""
+                meta = [self._metadata(i, full=True) for i in found]
+                return 200, {}, {"MediaContainer": {"size": len(meta), "Metadata": meta}}
             item = self.items.get(parts[2])
             if item is None:
                 return 404, {}, b""
-            if req.method == "GET" and len(parts) == 3:
-                meta = [self._metadata(item, full=True)]
-                return 200, {}, {"MediaContainer": {"size": 1, "Metadata": meta}}
             if len(parts) == 4 and parts[3] == "refresh":
                 if req.method != "PUT":
                     return 405, {}, b""

@@ -185,6 +185,101 @@ def test_many_movies_of_a_section_are_found_with_one_listing(make_rt, tmp_path):
             queue(add_movie(rt, f"M{i}/M{i}.mkv"))
         process_notifications(rt)
 
-    assert searches(plex) == [("/library/sections/2/all", {"type": ["1"]})]
+    assert searches(plex) == [("/library/sections/2/all", {"type": ["1"], "includeGuids": ["1"]})]
     assert sorted(plex.item_refreshes, key=int) == [str(i) for i in range(30)]
     assert states("Plex") == ["sent"] * 30
+
+
+def test_a_movie_plex_titles_otherwise_is_found_by_its_ids(make_rt, tmp_path):
+    """`Leon (1994)` is `Léon: The Professional` in Plex and `Der Pate (1972)` is `The
+    Godfather`: no title holds the folder's name, so they got the scan only and kept their old
+    poster. One listing of the section with its guids finds them by their ids (the Plex agent's
+    `Guid`, a legacy agent's `guid`); the file decides: a copy with the same ids elsewhere is
+    left alone, and a new movie is left to the scan."""
+    root = str(tmp_path / "movies")
+    items = [
+        PlexItem(
+            "7",
+            "2",
+            "Léon: The Professional",
+            files=["/data/movies/Leon (1994)/Leon (1994).mkv"],
+            guids=["imdb://tt0110413", "tmdb://101", "tvdb://215"],
+        ),
+        PlexItem(  # another copy of the same film: not ours
+            "9",
+            "2",
+            "Léon: The Professional",
+            files=["/data/movies/Backup/Leon.1994.mkv"],
+            guids=["imdb://tt0110413", "tmdb://101"],
+        ),
+        PlexItem(
+            "8",
+            "2",
+            "The Godfather",
+            files=["/data/movies/Der Pate (1972)/Der Pate (1972).mkv"],
+            guid="com.plexapp.agents.imdb://tt0068646?lang=de",
+        ),
+    ]
+    with FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=items) as plex:
+        rt = make_rt([plex_player(plex, root)])
+        leon = add_movie(rt, "Leon (1994)/Leon (1994).mkv")
+        pate = add_movie(rt, "Der Pate (1972)/Der Pate (1972).mkv")
+        new = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+        for movie, tmdb, imdb in ((leon, 101, None), (pate, 238, "tt0068646"), (new, 949, None)):
+            movie.tmdb_id, movie.imdb_id = tmdb, imdb
+            movie.save()
+            queue(movie)
+        (report,) = process_notifications(rt)
+
+    assert sorted(plex.item_refreshes) == ["7", "8"]
+    listings = [q for _, q in searches(plex) if "title" not in q]
+    assert listings == [{"type": ["1"], "includeGuids": ["1"]}]  # one, for all three
+    assert states("Plex") == ["sent"] * 3
+    assert "refreshed the metadata of 2 known item(s)" in str(report)
+
+
+def test_a_show_named_otherwise_is_found_by_its_ids(make_rt, tmp_path):
+    """A show folder in another language (`Haus des Geldes (2017)`, Plex's `Money Heist`):
+    found by its tvdb id among the section's shows, its folder read from /library/metadata;
+    a copy with the same id in another folder is not refreshed."""
+    root = str(tmp_path / "tv")
+    (tmp_path / "tv" / "Haus des Geldes (2017)").mkdir(parents=True)
+    items = [
+        PlexItem(
+            "90",
+            "1",
+            "Money Heist",
+            locations=["/data/tv/Backup/La casa de papel"],
+            type="show",
+            guids=["tvdb://327417", "tmdb://71446"],
+        ),
+        PlexItem(
+            "91",
+            "1",
+            "Money Heist",
+            locations=["/data/tv/Haus des Geldes (2017)"],
+            type="show",
+            guids=["imdb://tt6468322", "tmdb://71446", "tvdb://327417"],
+        ),
+    ]
+    with FakePlex(sections=[PlexSection("1", "TV", ["/data/tv"], "show")], items=items) as plex:
+        player = plex_player(plex, root, libraries=["TV"])
+        player["path_map"] = [{"from": root, "to": "/data/tv"}]
+        rt = make_rt([player], library=[{"name": "TV", "path": root, "kind": "tv"}])
+        lib = db.Library.get(db.Library.name == "TV")
+        show = db.Movie.create(
+            library=lib,
+            path=f"{root}/Haus des Geldes (2017)",
+            title="Haus des Geldes",
+            kind=db.SHOW,
+            tvdb_id=327417,
+        )
+        queue(show)
+        process_notifications(rt)
+
+    assert plex.item_refreshes == ["91"]
+    assert [q for _, q in searches(plex)] == [
+        {"type": ["2"], "title": ["Haus des Geldes"]},
+        {"type": ["2"], "includeGuids": ["1"]},
+    ]
+    assert states("Plex") == ["sent"]
