@@ -15,7 +15,9 @@ then a movie's `Media[].Part[].file` or a show's `Location[].path`
 An item whose title lacks that name (a folder named in another language) is found by its
 provider ids in one listing of the section with `includeGuids=1` (`Guid[].id` such as
 `tmdb://603`; a `guid=` filter matches only Plex's own `plex://` guid, python-plexapi #557).
-More than `TARGETED_REFRESHES` movies of one section: one listing of the section instead.
+More than `TARGETED_REFRESHES` movies or shows of one section: one listing of the section
+instead (and for shows one `/library/metadata/<ratingKey>,...` request per `METADATA_BATCH`
+candidates, those that share a name or an id with a published show).
 The token travels in a header, never in the URL, so it cannot reach a log line.
 """
 
@@ -208,7 +210,7 @@ class Lookup:
         self.listings: dict[int, list[dict[str, Any]]] = {}
         self.folders: dict[str, list[str]] = {}  # a show's ratingKey -> its folders
         kinds = [SHOW if t.is_show else MOVIE for t in targets]
-        self.bulk = {MOVIE: kinds.count(MOVIE) > TARGETED_REFRESHES, SHOW: False}
+        self.bulk = {kind: kinds.count(kind) > TARGETED_REFRESHES for kind in (MOVIE, SHOW)}
 
     def listing(self, kind: int) -> list[dict[str, Any]]:
         if kind not in self.listings:

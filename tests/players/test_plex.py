@@ -283,3 +283,44 @@ def test_a_show_named_otherwise_is_found_by_its_ids(make_rt, tmp_path):
         {"type": ["2"], "includeGuids": ["1"]},
     ]
     assert states("Plex") == ["sent"]
+
+
+def test_many_shows_of_a_section_cost_a_bounded_number_of_lookups(make_rt, tmp_path):
+    """Publishing 30 shows of one section cost a title search and a /library/metadata request
+    per show (60 requests, more with namesakes). Now: one listing of the section's shows and
+    one /library/metadata request for the folders of those that share a name or an id."""
+    root = str(tmp_path / "tv")
+    items, shows = [], []
+    for i in range(30):
+        folder = f"Show {i} ({1990 + i})"
+        (tmp_path / "tv" / folder).mkdir(parents=True)
+        shows.append(folder)
+        items.append(
+            PlexItem(str(100 + i), "1", f"Show {i}", locations=[f"/data/tv/{folder}"], type="show")
+        )
+    # a show Plex titles otherwise, found by its id; a namesake elsewhere is not ours
+    items[0].title, items[0].guids = "Erste Serie", ["tvdb://5000"]
+    items.append(PlexItem("999", "1", "Show 1", locations=["/data/tv/Old/Show 1"], type="show"))
+    with FakePlex(sections=[PlexSection("1", "TV", ["/data/tv"], "show")], items=items) as plex:
+        player = plex_player(plex, root, libraries=["TV"])
+        player["path_map"] = [{"from": root, "to": "/data/tv"}]
+        rt = make_rt([player], library=[{"name": "TV", "path": root, "kind": "tv"}])
+        lib = db.Library.get(db.Library.name == "TV")
+        for i, folder in enumerate(shows):
+            queue(
+                db.Movie.create(
+                    library=lib,
+                    path=f"{root}/{folder}",
+                    title=folder,
+                    kind=db.SHOW,
+                    tvdb_id=5000 + i,
+                )
+            )
+        process_notifications(rt)
+
+    assert searches(plex) == [("/library/sections/1/all", {"type": ["2"], "includeGuids": ["1"]})]
+    metadata = [r.path for r in plex.requests if r.method == "GET" and "/metadata/" in r.path]
+    assert len(metadata) == 1
+    assert "999" not in plex.item_refreshes
+    assert sorted(plex.item_refreshes, key=int) == [str(100 + i) for i in range(30)]
+    assert states("Plex") == ["sent"] * 30
