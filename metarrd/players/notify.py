@@ -30,7 +30,7 @@ from metarrd.http import HttpClient
 from metarrd.pathmap import PathNotMapped
 from metarrd.players import jellyfin, kodi, plex
 from metarrd.players.plan import Target, make_target
-from metarrd.players.transport import PlayerError, label, make_http
+from metarrd.players.transport import PlayerError, PlayerNotAllowed, label, make_http
 
 log = logging.getLogger(__name__)
 
@@ -280,6 +280,7 @@ def _record(
     report = PlayerReport(player.name, done=done)
     who = label(player)
     first_error: str | None = None
+    refused_logged = False  # a PlayerNotAllowed is logged once per batch, not once per row
     with db.write_transaction():
         for row in rows:
             outcome = results.get(row.key, PlayerError(f"{who}: not sent"))
@@ -293,7 +294,8 @@ def _record(
             reason = str(outcome)
             first_error = first_error or reason
             retry_at = None
-            if not isinstance(outcome, PathNotMapped):
+            final = isinstance(outcome, PathNotMapped | PlayerNotAllowed)  # retrying cannot help
+            if not final:
                 retry_at = after_failure(row, now, config.daemon.notify_retry_minutes)
             if retry_at is not None:
                 q(attempts=row.attempts + 1, next_attempt_at=retry_at, last_error=reason).where(
@@ -307,7 +309,7 @@ def _record(
                 db.PlayerNotification.id == row.key
             ).execute()
             report.failed += 1
-            tried = "" if isinstance(outcome, PathNotMapped) else f" (tried {row.attempts + 1}x)"
+            tried = "" if final else f" (tried {row.attempts + 1}x)"
             db.record_event(
                 "notify.failed",
                 f"{who} was not told about {row.path}: {reason}{tried}",
@@ -316,6 +318,11 @@ def _record(
                 player=player.name,
                 path=row.path,
             )
+            if isinstance(outcome, PlayerNotAllowed):
+                if not refused_logged:
+                    refused_logged = True
+                    log.error("%s", reason)  # it names the player
+                continue
             log.error("%s: gave up on %s: %s", who, row.path, reason)
         if report.sent:
             db.record_event(

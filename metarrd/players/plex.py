@@ -37,6 +37,7 @@ from metarrd.players.transport import (
     Endpoint,
     PlayerAuthError,
     PlayerError,
+    PlayerNotAllowed,
     PlayerProtocolError,
     PlayerServerError,
     PlayerUnreachable,
@@ -103,11 +104,27 @@ class Plex:
             if isinstance(d, dict)
         ]
 
+    def _admin(self, method: str, path: str, what: str) -> None:
+        """A request only the server's owner may send (plex-api-spec: `token: admin`). Our
+        token was good enough to list the sections, so a refusal here is a token of a shared or
+        managed user: it never will be allowed, and says which token to use instead."""
+        try:
+            self.endpoint.request(method, path, headers=self._headers(), want_json=False)
+        except PlayerAuthError as exc:
+            status = "HTTP 403" if "(HTTP 403)" in str(exc) else "HTTP 401"
+            raise PlayerNotAllowed(
+                f"{self.label}: the token may list the library but not {what} "
+                f"({method} {path.split('?')[0]} answered {status}); set token to the X-Plex-Token "
+                "of the account that owns this Plex Media Server (signed in as the owner, "
+                "'Get Info > View XML' of any item shows it in the URL), not a shared or "
+                "managed user's"
+            ) from None
+
     def refresh(self, section: Section, folder: str) -> None:
         path = (
             f"/library/sections/{quote(section.key, safe='')}/refresh?path={quote(folder, safe='')}"
         )
-        self.endpoint.request("GET", path, headers=self._headers(), want_json=False)
+        self._admin("GET", path, "scan it")
         log.info("%s: partial scan of %s in section %r", self.label, folder, section.title)
 
     def _metadata(self, path: str) -> list[dict[str, Any]]:
@@ -140,7 +157,7 @@ class Plex:
 
     def refresh_item(self, rating_key: str) -> None:
         path = f"/library/metadata/{quote(rating_key, safe='')}/refresh"
-        self.endpoint.request("PUT", path, headers=self._headers(), want_json=False)
+        self._admin("PUT", path, "refresh its items")
         log.info("%s: metadata refresh of item %s", self.label, rating_key)
 
 
@@ -285,6 +302,7 @@ def refresh_known(
             by_section.setdefault(section.key, (section, []))[1].append(t)
     refreshed: set[str] = set()
     stop: PlayerError | None = None
+    refused: PlayerNotAllowed | None = None  # no refresh will be allowed: new items are fine
     for section, members in by_section.values():
         lookup = Lookup(plex, section, members)
         for t in members:
@@ -293,9 +311,13 @@ def refresh_known(
                 continue
             try:
                 rating_key = lookup.find(t)
-                if rating_key is not None and rating_key not in refreshed:
+                if rating_key is not None and refused is not None:
+                    errors[t.key] = refused
+                elif rating_key is not None and rating_key not in refreshed:
                     plex.refresh_item(rating_key)
                     refreshed.add(rating_key)
+            except PlayerNotAllowed as exc:
+                refused = errors[t.key] = exc
             except PlayerServerError as exc:
                 errors[t.key] = exc
             except (PlayerUnreachable, PlayerAuthError) as exc:
@@ -334,7 +356,7 @@ def deliver(
                 continue
             try:
                 plex.refresh(section, part.mapped_folder)
-            except (PlayerUnreachable, PlayerAuthError) as exc:
+            except (PlayerUnreachable, PlayerAuthError, PlayerNotAllowed) as exc:
                 stop = exc
                 results.update({t.key: exc for t in part.targets})
                 continue

@@ -44,6 +44,11 @@ class PlayerAuthError(PlayerError):
     """The player refused our credentials."""
 
 
+class PlayerNotAllowed(PlayerError):
+    """The player takes our credentials but refuses this action to them (a Plex token that may
+    list the library but not refresh it): retrying cannot help, so it fails at once."""
+
+
 class PlayerProtocolError(PlayerError):
     """Something answers, but not the player API we expected (off, wrong port, other server)."""
 

@@ -8,6 +8,7 @@ shapes (LukeHagar/plex-api-spec, python-plexapi): `MediaContainer.Metadata[]` wi
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from player_fakes import FakePlex, PlexItem, PlexSection
 from player_helpers import add_movie, queue, states
@@ -163,8 +164,8 @@ def test_a_refused_refresh_says_so_and_the_token_never_shows(make_rt, tmp_path, 
         process_notifications(rt)
 
     row = db.PlayerNotification.get()
-    assert row.state == "pending"
-    assert "refused our credentials (HTTP 401)" in row.last_error
+    assert row.state == "failed"
+    assert "answered HTTP 401" in row.last_error
     assert "X-Plex-Token" in row.last_error  # the hint: which setting to check
     assert {r.headers["x-plex-token"] for r in plex.requests} == {TOKEN}
     assert not any(TOKEN in str(r.query) or TOKEN in r.path for r in plex.requests)
@@ -324,3 +325,59 @@ def test_many_shows_of_a_section_cost_a_bounded_number_of_lookups(make_rt, tmp_p
     assert "999" not in plex.item_refreshes
     assert sorted(plex.item_refreshes, key=int) == [str(100 + i) for i in range(30)]
     assert states("Plex") == ["sent"] * 30
+
+
+def test_a_token_that_may_not_refresh_fails_at_once_with_which_token_to_use(
+    make_rt, tmp_path, caplog
+):
+    """A shared user's token lists the sections but gets HTTP 401 on PUT .../refresh (an
+    owner-only request). That stayed on the rows as 'check the token' and was retried every
+    few minutes for the whole retry window. It never will be allowed: the known movies fail at
+    once, saying which token to use, one error line for the batch; a new movie (no refresh
+    needed) is sent; nothing is left to retry."""
+    root = str(tmp_path / "movies")
+    items = [
+        PlexItem("41", "2", "Alien", files=["/data/movies/Alien (1979)/Alien (1979).mkv"]),
+        PlexItem("42", "2", "Heat", files=["/data/movies/Heat (1995)/Heat (1995).mkv"]),
+    ]
+    owner_only = (401, {"Content-Type": "text/html"}, b"<html>401 Unauthorized</html>")
+    fail = {f"/library/metadata/{k}/refresh": owner_only for k in ("41", "42")}
+    with FakePlex(
+        sections=[PlexSection("2", "Films", ["/data/movies"])], items=items, fail=fail
+    ) as plex:
+        rt = make_rt([plex_player(plex, root)])
+        for title in ("Alien (1979)", "Heat (1995)", "Ran (1985)"):
+            queue(add_movie(rt, f"{title}/{title}.mkv"))
+        caplog.set_level(logging.WARNING)
+        (report,) = process_notifications(rt)
+        refreshes = [r.path for r in plex.requests if r.method == "PUT"]
+        assert process_notifications(rt, now=db.now() + timedelta(minutes=10)) == []
+
+    assert refreshes == ["/library/metadata/41/refresh"]  # Heat's would be refused too
+    assert states("Plex") == ["failed", "failed", "sent"]
+    assert (report.sent, report.retrying, report.failed) == (1, 0, 2)
+    reason = db.PlayerNotification.get().last_error
+    assert "may list the library but not refresh its items" in reason
+    assert "owns this Plex Media Server" in reason
+    assert db.MediaPlayer.get().last_error == reason
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [reason]
+
+
+def test_a_token_that_may_not_scan_fails_the_batch_at_once(make_rt, tmp_path):
+    """The partial scan is owner-only too: refused after the sections were listed, every
+    folder of the batch fails at once with the same reason, and only one scan is tried."""
+    root = str(tmp_path / "movies")
+    owner_only = (401, {"Content-Type": "text/html"}, b"<html>401 Unauthorized</html>")
+    with FakePlex(
+        sections=[PlexSection("2", "Films", ["/data/movies"])],
+        fail={"/library/sections/2/refresh": owner_only},
+    ) as plex:
+        rt = make_rt([plex_player(plex, root)])
+        for title in ("Alien (1979)", "Heat (1995)"):
+            queue(add_movie(rt, f"{title}/{title}.mkv"))
+        process_notifications(rt)
+        scans = [r for r in plex.requests if r.path.endswith("/refresh")]
+
+    assert len(scans) == 1
+    assert states("Plex") == ["failed", "failed"]
+    assert "may list the library but not scan it" in db.PlayerNotification.get().last_error
