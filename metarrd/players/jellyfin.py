@@ -7,7 +7,8 @@ side (two shows of a library, two movies in one folder) are rebased onto their p
 (LibraryMonitor.CreateRefresher), whose item is then refreshed too: the library folder, which
 means validating every item of the library (ProviderManager.RefreshItem). So up to
 `TARGETED_REFRESHES` items of a batch are looked up by name and path,
-`GET /Items?recursive=true&searchTerm=<name>&includeItemTypes=Movie|Series&fields=Path`, and an
+`GET /Items?recursive=true&searchTerm=<name>&includeItemTypes=Movie|Series&fields=Path` (an
+identified item not found so: among all items of its kind, one listing per batch), and an
 item found gets `POST /Items/<Id>/Refresh` with the Default modes (what a reported path gets,
 BaseItem.ChangedExternally); only the paths Jellyfin does not have yet are reported, and their
 library folder finds them. A bigger batch is reported in one request, as before.
@@ -40,6 +41,7 @@ TARGETED_REFRESHES = 10  # more items than this in a batch: one report of their 
 class Jellyfin:
     def __init__(self, player: PlayerConfig, http: HttpClient):
         self.player = player
+        self._listings: dict[str, list[dict[str, Any]]] = {}  # kind -> all its items, per batch
         self.endpoint = Endpoint(
             player,
             http,
@@ -75,31 +77,42 @@ class Jellyfin:
             for loc in f.get("Locations") or []
         ]
 
-    def find(self, target: Target) -> str | None:
-        """The Id of the item Jellyfin has at the target's path (`reported_path`), or None."""
-        wanted = reported_path(target).rstrip("/\\")
-        for name in search_names(target):
-            query = {
-                "recursive": "true",
-                "searchTerm": name,
-                "includeItemTypes": "Series" if target.is_show else "Movie",
-                "fields": "Path",
-                "enableImages": "false",
-                "enableUserData": "false",
-                "enableTotalRecordCount": "false",
-            }
-            answer = self.endpoint.request(
-                "GET", f"/Items?{urlencode(query)}", headers=self._auth()
+    def items(self, kind: str, name: str | None = None) -> list[dict[str, Any]]:
+        """The items of `kind` (Movie, Series) whose name holds `name` (`searchTerm`: the clean
+        name or the original title contains it), or all of them; each with its `Path`."""
+        query = {
+            "recursive": "true",
+            **({"searchTerm": name} if name else {}),
+            "includeItemTypes": kind,
+            "fields": "Path",
+            "enableImages": "false",
+            "enableUserData": "false",
+            "enableTotalRecordCount": "false",
+        }
+        answer = self.endpoint.request("GET", f"/Items?{urlencode(query)}", headers=self._auth())
+        items = answer.get("Items") if isinstance(answer, dict) else None
+        if not isinstance(items, list):
+            raise PlayerProtocolError(
+                f"{self.label}: /Items has no Items list; {self.endpoint.api_hint}"
             )
-            items = answer.get("Items") if isinstance(answer, dict) else None
-            if not isinstance(items, list):
-                raise PlayerProtocolError(
-                    f"{self.label}: /Items has no Items list; {self.endpoint.api_hint}"
-                )
-            for item in items:
-                if isinstance(item, dict) and str(item.get("Path") or "").rstrip("/\\") == wanted:
-                    return str(item["Id"])
-        return None
+        return [item for item in items if isinstance(item, dict)]
+
+    def find(self, target: Target) -> str | None:
+        """The Id of the item Jellyfin has at the target's path (`reported_path`), or None.
+        Found by name; an identified item (one with provider ids) not found so, among all items
+        of its kind: `/Items` has no filter by an id's value in 10.8 to 10.11 (only
+        `hasTmdbId`), so one listing per kind and batch, where its path finds it."""
+        wanted = reported_path(target).rstrip("/\\")
+        kind = "Series" if target.is_show else "Movie"
+        for name in search_names(target):
+            found = _at(self.items(kind, name), wanted)
+            if found is not None:
+                return found
+        if not target.ids:
+            return None
+        if kind not in self._listings:
+            self._listings[kind] = self.items(kind)
+        return _at(self._listings[kind], wanted)
 
     def refresh(self, item_id: str) -> None:
         query = {
@@ -116,6 +129,14 @@ class Jellyfin:
         self.endpoint.request(
             "POST", "/Library/Media/Updated", headers=self._auth(), json=body, want_json=False
         )
+
+
+def _at(items: Sequence[dict[str, Any]], path: str) -> str | None:
+    """The Id of the item at `path`, if one is."""
+    for item in items:
+        if str(item.get("Path") or "").rstrip("/\\") == path:
+            return str(item["Id"])
+    return None
 
 
 def reported_path(target: Target) -> str:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import posixpath
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -433,10 +434,12 @@ class FakeJellyfin(FakeServer):
         locations: list[str] | None = None,
         items: list[str] | None = None,
         kinds: dict[str, str] | None = None,
+        names: dict[str, str] | None = None,
         port=0,
     ):
         super().__init__(port)
         self.token = token
+        self.names = names or {}  # path -> the item's Name, when not its file's or folder's
         self.locations = locations or []
         self.items = set(items or []) | set(self.locations)
         self.kinds = kinds or {}  # path -> Jellyfin's item type, when not Movie/Series by path
@@ -485,11 +488,18 @@ class FakeJellyfin(FakeServer):
             return "CollectionFolder"
         return self.kinds.get(path) or ("Movie" if posixpath.splitext(path)[1] else "Series")
 
-    @staticmethod
-    def name(path: str) -> str:
-        """The item's name: its file's or folder's name without the year (as a scraped title)."""
+    def name(self, path: str) -> str:
+        """The item's name: as given, else its file's or folder's name without the year (as a
+        scraped title)."""
         stem = posixpath.splitext(posixpath.basename(path))[0]
-        return stem.split(" (")[0]
+        return self.names.get(path) or stem.split(" (")[0]
+
+    @staticmethod
+    def clean(name: str) -> str:
+        """What `searchTerm` is matched against: the name without diacritics, lower-case
+        (SqliteItemRepository.GetCleanValue, `RemoveDiacritics().ToLowerInvariant()`)."""
+        decomposed = unicodedata.normalize("NFKD", name)
+        return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
     def _items(self, req: Request):
         """`GET /Items` (ItemsController.GetItems): `searchTerm` matches names containing it
@@ -497,14 +507,14 @@ class FakeJellyfin(FakeServer):
         `Path` is in an item only when `fields` asks for it; ASP.NET reads the query names
         whatever their case. The answer is a BaseItemDtoQueryResult."""
         query = {k.lower(): v[0] for k, v in req.query.items()}
-        term = query.get("searchterm", "").lower()
+        term = self.clean(query.get("searchterm", ""))
         types = set(filter(None, query.get("includeitemtypes", "").split(",")))
         fields = set(query.get("fields", "").split(","))
         if query.get("recursive", "").lower() != "true":
             self.violations.append("GET /Items without recursive=true lists the top level only")
         found = []
         for path in sorted(self.items):
-            if term not in self.name(path).lower() or (types and self.kind(path) not in types):
+            if term not in self.clean(self.name(path)) or (types and self.kind(path) not in types):
                 continue
             item = {"Name": self.name(path), "Id": self.item_id(path), "Type": self.kind(path)}
             if "Path" in fields:

@@ -119,3 +119,37 @@ def test_a_jellyfin_without_a_usable_items_search_gets_the_paths_reported(make_r
 
     assert jelly.updates == [[{"Path": known[0], "UpdateType": "Modified"}]]
     assert states("Jelly") == ["sent"]
+
+
+def test_a_movie_jellyfin_names_otherwise_is_found_among_all_movies(make_rt, tmp_path):
+    """`Der Pate (1972)` is `The Godfather` in Jellyfin: no search by the folder's or file's
+    name finds it, so its path was reported, and the report of two side-by-side paths rebases
+    onto the library folder. An identified movie not found by name is looked for among all
+    movies (one listing for the batch; `/Items` has no filter by an id's value), where its path
+    finds it. `Leon` finds `Léon: The Professional` by name (Jellyfin drops diacritics); a copy
+    elsewhere is not refreshed; a new movie is still reported."""
+    root = str(tmp_path / "movies")
+    pate = "/media/movies/Der Pate (1972)/Der Pate (1972).mkv"
+    leon = "/media/movies/Leon (1994)/Leon (1994).mkv"
+    copy = "/media/movies/Backup/The Godfather (1972).mkv"
+    names = {pate: "The Godfather", leon: "Léon: The Professional", copy: "The Godfather"}
+    with FakeJellyfin(locations=["/media/movies"], items=[pate, leon, copy], names=names) as jelly:
+        rt = make_rt([jelly_player(jelly, root, "/media/movies")])
+        for name, tmdb in (("Der Pate (1972)", 238), ("Leon (1994)", 101), ("Heat (1995)", 949)):
+            movie = add_movie(rt, f"{name}/{name}.mkv")
+            movie.tmdb_id = tmdb
+            movie.save()
+            queue(movie)
+        (report,) = process_notifications(rt)
+
+    assert sorted(jelly.item_refreshes) == [pate, leon]
+    assert jelly.updates == [
+        [{"Path": "/media/movies/Heat (1995)/Heat (1995).mkv", "UpdateType": "Modified"}]
+    ]
+    listings = [
+        r.query for r in jelly.requests if r.path == "/Items" and "searchTerm" not in r.query
+    ]
+    assert len(listings) == 1 and listings[0]["includeItemTypes"] == ["Movie"]
+    assert jelly.violations == []
+    assert states("Jelly") == ["sent"] * 3
+    assert "refreshed 2 known item(s)" in str(report)
