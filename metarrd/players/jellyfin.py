@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
 from metarrd.players.plan import Target, search_names
@@ -132,9 +133,9 @@ class Jellyfin:
 
 
 def _at(items: Sequence[dict[str, Any]], path: str) -> str | None:
-    """The Id of the item at `path`, if one is."""
+    """The Id of the item at `path`, if one is (on Windows whatever the case)."""
     for item in items:
-        if str(item.get("Path") or "").rstrip("/\\") == path:
+        if pathmap.same_path(str(item.get("Path") or "").rstrip("/\\"), path):
             return str(item["Id"])
     return None
 

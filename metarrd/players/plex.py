@@ -180,7 +180,9 @@ def section_for(sections: Sequence[Section], mapped_folder: str) -> Section | No
 
 
 def _same(a: str, b: str) -> bool:
-    return a.rstrip("/\\") == b.rstrip("/\\")
+    """One path, whatever a trailing separator (and the case, on Windows: `D:\\Movies` is
+    `d:\\movies` in a path_map)."""
+    return pathmap.same_path(a.rstrip("/\\"), b.rstrip("/\\"))
 
 
 def holds(item: dict[str, Any], target: Target) -> bool:

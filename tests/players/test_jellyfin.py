@@ -153,3 +153,20 @@ def test_a_movie_jellyfin_names_otherwise_is_found_among_all_movies(make_rt, tmp
     assert jelly.violations == []
     assert states("Jelly") == ["sent"] * 3
     assert "refreshed 2 known item(s)" in str(report)
+
+
+def test_a_windows_jellyfin_finds_a_known_movie_whatever_the_case_of_the_path_map(
+    make_rt, tmp_path
+):
+    """Jellyfin on Windows has `D:\\Movies\\...`; the path_map says `d:\\movies`. The exact
+    comparison missed the known movie, whose path was then reported instead of refreshed."""
+    root = str(tmp_path / "movies")
+    known = "D:\\Movies\\Heat (1995)\\Heat (1995).mkv"
+    with FakeJellyfin(locations=["D:\\Movies"], items=[known]) as jelly:
+        rt = make_rt([jelly_player(jelly, root, "d:\\movies")])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        process_notifications(rt)
+
+    assert jelly.item_refreshes == [known]
+    assert jelly.updates == []
+    assert states("Jelly") == ["sent"]

@@ -381,3 +381,22 @@ def test_a_token_that_may_not_scan_fails_the_batch_at_once(make_rt, tmp_path):
     assert len(scans) == 1
     assert states("Plex") == ["failed", "failed"]
     assert "may list the library but not scan it" in db.PlayerNotification.get().last_error
+
+
+def test_a_windows_plex_finds_a_known_movie_whatever_the_case_of_the_path_map(make_rt, tmp_path):
+    """A Plex on Windows lists `D:\\Movies\\...`; the path_map says `d:\\movies` (Windows
+    ignores case, and the scan of that folder works). The part's file was compared exactly, so
+    the known movie was never found and kept its old poster."""
+    root = str(tmp_path / "movies")
+    part = "D:\\Movies\\Heat (1995)\\Heat (1995).mkv"
+    items = [PlexItem("42", "2", "Heat", files=[part])]
+    with FakePlex(sections=[PlexSection("2", "Films", ["D:\\Movies"])], items=items) as plex:
+        player = plex_player(plex, root)
+        player["path_map"] = [{"from": root, "to": "d:\\movies"}]
+        rt = make_rt([player])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        process_notifications(rt)
+
+    assert plex.refreshes == [("2", "d:\\movies\\Heat (1995)")]
+    assert plex.item_refreshes == ["42"]
+    assert states("Plex") == ["sent"]
