@@ -29,6 +29,7 @@ from metarrd.players.transport import (
     Endpoint,
     PlayerAuthError,
     PlayerError,
+    PlayerNotAllowed,
     PlayerProtocolError,
     PlayerServerError,
     PlayerUnreachable,
@@ -116,6 +117,8 @@ class Jellyfin:
         return _at(self._listings[kind], wanted)
 
     def refresh(self, item_id: str) -> None:
+        """Raises PlayerNotAllowed for a token that may search but not refresh: the
+        controller wants an administrator (`RequiresElevation`), `/Items` any user."""
         query = {
             "metadataRefreshMode": "Default",  # the API's default, None, refreshes nothing
             "imageRefreshMode": "Default",
@@ -123,7 +126,15 @@ class Jellyfin:
             "replaceAllImages": "false",
         }
         path = f"/Items/{quote(item_id, safe='')}/Refresh?{urlencode(query)}"
-        self.endpoint.request("POST", path, headers=self._auth(), want_json=False)
+        try:
+            self.endpoint.request("POST", path, headers=self._auth(), want_json=False)
+        except PlayerAuthError as exc:
+            status = "HTTP 401" if "(HTTP 401)" in str(exc) else "HTTP 403"
+            raise PlayerNotAllowed(
+                f"{self.label}: the token may not refresh items (POST /Items/<id>/Refresh "
+                f"answered {status}); their paths are reported instead. An administrator's API "
+                "key (Dashboard > API Keys) refreshes each item by itself"
+            ) from None
 
     def media_updated(self, paths: Sequence[str]) -> None:
         body = {"Updates": [{"Path": p, "UpdateType": "Modified"} for p in paths]}
@@ -157,11 +168,15 @@ def deliver(
     done: list[str] = []
     new: list[Target] = list(targets)
     stop: PlayerError | None = None
+    refused: PlayerNotAllowed | None = None  # no item refreshes: report every path, as before
     if len({reported_path(t) for t in targets}) <= TARGETED_REFRESHES:
         new, refreshed = [], set()
         for t in targets:
             if stop is not None:
                 results[t.key] = stop
+                continue
+            if refused is not None:
+                new.append(t)
                 continue
             try:
                 try:
@@ -176,6 +191,10 @@ def deliver(
                     jf.refresh(item_id)
                     refreshed.add(item_id)
                 results[t.key] = None
+            except PlayerNotAllowed as exc:
+                refused = exc
+                log.warning("%s", exc)
+                new.append(t)
             except PlayerServerError as exc:
                 results[t.key] = exc
             except (PlayerUnreachable, PlayerAuthError) as exc:
@@ -195,4 +214,6 @@ def deliver(
         else:
             results.update({t.key: None for t in new})
             done.append(f"reported {len(paths)} changed item(s)")
+            if refused is not None:
+                done.append(str(refused).removeprefix(f"{jf.label}: "))
     return results, done

@@ -435,10 +435,12 @@ class FakeJellyfin(FakeServer):
         items: list[str] | None = None,
         kinds: dict[str, str] | None = None,
         names: dict[str, str] | None = None,
+        admin: bool = True,
         port=0,
     ):
         super().__init__(port)
         self.token = token
+        self.admin = admin  # False: a user's token, not an administrator's API key
         self.names = names or {}  # path -> the item's Name, when not its file's or folder's
         self.locations = locations or []
         self.items = set(items or []) | set(self.locations)
@@ -525,7 +527,11 @@ class FakeJellyfin(FakeServer):
     def _refresh(self, req: Request, item_id: str):
         """`POST /Items/{itemId}/Refresh` (ItemRefreshController): 204, or 404 for an unknown
         id. Its modes default to None, which refreshes nothing: Default is what a reported
-        path gets (BaseItem.ChangedExternally)."""
+        path gets (BaseItem.ChangedExternally). The controller is `RequiresElevation`: 403 to
+        a user who is not an administrator (`/Items` and `/Library/Media/Updated` are plain
+        `[Authorize]`)."""
+        if not self.admin:
+            return 403, {}, b""
         by_id = {self.item_id(p): p for p in self.items}
         if item_id not in by_id:
             return 404, {}, b""

@@ -9,6 +9,8 @@ and FileRefresher do (10.10).
 
 from __future__ import annotations
 
+import logging
+
 from player_fakes import FakeJellyfin
 from player_helpers import add_movie, queue, states
 
@@ -170,3 +172,30 @@ def test_a_windows_jellyfin_finds_a_known_movie_whatever_the_case_of_the_path_ma
     assert jelly.item_refreshes == [known]
     assert jelly.updates == []
     assert states("Jelly") == ["sent"]
+
+
+def test_a_token_that_may_not_refresh_items_gets_the_paths_reported(make_rt, tmp_path, caplog):
+    """A user's token, not an administrator's API key: `/Items` answers, but
+    `POST /Items/<id>/Refresh` (RequiresElevation) is 403. The batch stopped on 'refused our
+    credentials' and was retried until it failed, though `/Library/Media/Updated` (any user)
+    worked before items were refreshed by id. The paths are reported as before, with one
+    warning saying which key refreshes items by themselves."""
+    root = str(tmp_path / "movies")
+    known = [
+        "/media/movies/Alien (1979)/Alien (1979).mkv",
+        "/media/movies/Heat (1995)/Heat (1995).mkv",
+    ]
+    with FakeJellyfin(locations=["/media/movies"], items=known, admin=False) as jelly:
+        rt = make_rt([jelly_player(jelly, root, "/media/movies")])
+        for name in ("Alien (1979)", "Heat (1995)"):
+            queue(add_movie(rt, f"{name}/{name}.mkv"))
+        caplog.set_level(logging.WARNING)
+        (report,) = process_notifications(rt)
+        tried = [r.path for r in jelly.requests if r.path.endswith("/Refresh")]
+
+    assert len(tried) == 1  # not once per item
+    assert jelly.updates == [[{"Path": p, "UpdateType": "Modified"} for p in known]]
+    assert states("Jelly") == ["sent", "sent"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "administrator's API key" in warnings[0]
+    assert "administrator's API key" in str(report)
