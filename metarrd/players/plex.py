@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 TARGETED_REFRESHES = 10  # more changed folders than this in one library: refresh their parent
 MOVIE, SHOW = 1, 2  # Plex's metadata types (`type=` of a section listing)
+LISTING_PAGE = 500  # items per request of a whole section's listing
 METADATA_BATCH = 50  # shows' folders asked for in one /library/metadata/<keys> request
 LEGACY_AGENTS = {  # a legacy agent's `guid` scheme -> the provider
     "com.plexapp.agents.imdb": "imdb",
@@ -127,7 +128,7 @@ class Plex:
         self._admin("GET", path, "scan it")
         log.info("%s: partial scan of %s in section %r", self.label, folder, section.title)
 
-    def _metadata(self, path: str) -> list[dict[str, Any]]:
+    def _container(self, path: str) -> dict[str, Any]:
         answer = self.endpoint.request("GET", path, headers=self._headers())
         container = answer.get("MediaContainer") if isinstance(answer, dict) else None
         if not isinstance(container, dict):
@@ -135,6 +136,10 @@ class Plex:
                 f"{self.label}: {path.split('?')[0]} has no MediaContainer; "
                 f"{self.endpoint.api_hint}"
             )
+        return container
+
+    def _metadata(self, path: str) -> list[dict[str, Any]]:
+        container = self._container(path)
         return [m for m in container.get("Metadata") or [] if isinstance(m, dict)]
 
     def items(
@@ -145,8 +150,28 @@ class Plex:
         query = {"type": kind, **({"title": title} if title else {})}
         if guids:
             query["includeGuids"] = 1
-        key = quote(section.key, safe="")
-        return self._metadata(f"/library/sections/{key}/all?{urlencode(query)}")
+        path = f"/library/sections/{quote(section.key, safe='')}/all?"
+        if title:
+            return self._metadata(path + urlencode(query))
+        # a whole section in pages, so each answer comes within the timeout however big the
+        # section (python-plexapi pages its listings the same way)
+        found: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        while True:
+            page = {"X-Plex-Container-Start": len(found), "X-Plex-Container-Size": LISTING_PAGE}
+            container = self._container(path + urlencode({**query, **page}))
+            items = [m for m in container.get("Metadata") or [] if isinstance(m, dict)]
+            keys = {str(m.get("ratingKey")) for m in items}
+            fresh = not keys <= seen  # a Plex that ignores the paging sends the same again
+            seen |= keys
+            found += items if fresh else []
+            total = container.get("totalSize")
+            if (
+                not fresh
+                or len(items) != LISTING_PAGE
+                or (isinstance(total, int) and len(found) >= total)
+            ):
+                return found
 
     def show_folders(self, rating_keys: Sequence[str]) -> dict[str, list[str]]:
         """Each show's folders, its `Location[].path`: a section listing has none, so

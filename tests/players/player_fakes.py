@@ -702,7 +702,18 @@ class FakePlex(FakeServer):
                     for i in self.items.values()
                     if i.section == parts[2] and i.type == kind and title in i.title.lower()
                 ]
-                return 200, {}, {"MediaContainer": {"size": len(found), "Metadata": found}}
+                container = {"size": len(found), "Metadata": found}
+                if "X-Plex-Container-Start" in req.query:  # a page, and the whole count
+                    start = int(req.query["X-Plex-Container-Start"][0])
+                    size = int(req.query.get("X-Plex-Container-Size", ["50"])[0])
+                    page = found[start : start + size]
+                    container = {
+                        "size": len(page),
+                        "totalSize": len(found),
+                        "offset": start,
+                        "Metadata": page,
+                    }
+                return 200, {}, {"MediaContainer": container}
             return 404, {}, b""
         if len(parts) >= 3 and parts[:2] == ["library", "metadata"]:
             if req.method == "GET" and len(parts) == 3:

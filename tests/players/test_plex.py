@@ -14,6 +14,7 @@ from player_fakes import FakePlex, PlexItem, PlexSection
 from player_helpers import add_movie, queue, states
 
 from metarrd import db
+from metarrd.players import plex as plex_module
 from metarrd.players import process_notifications
 
 TOKEN = "plex-token"
@@ -34,7 +35,20 @@ def plex_player(plex, root, libraries=("Movies",)) -> dict:
 
 
 def searches(plex) -> list[tuple[str, dict]]:
-    return [(r.path, r.query) for r in plex.requests if r.path.endswith("/all")]
+    """The section listings asked for, without their paging (`pages` has that)."""
+    return [
+        (r.path, {k: v for k, v in r.query.items() if not k.startswith("X-Plex-Container")})
+        for r in plex.requests
+        if r.path.endswith("/all")
+    ]
+
+
+def pages(plex) -> list[tuple[int, int]]:
+    return [
+        (int(r.query["X-Plex-Container-Start"][0]), int(r.query["X-Plex-Container-Size"][0]))
+        for r in plex.requests
+        if "X-Plex-Container-Start" in r.query
+    ]
 
 
 def test_a_known_movie_gets_its_metadata_refreshed_a_new_one_only_the_scan(make_rt, tmp_path):
@@ -400,3 +414,23 @@ def test_a_windows_plex_finds_a_known_movie_whatever_the_case_of_the_path_map(ma
     assert plex.refreshes == [("2", "d:\\movies\\Heat (1995)")]
     assert plex.item_refreshes == ["42"]
     assert states("Plex") == ["sent"]
+
+
+def test_a_big_section_is_listed_in_pages(make_rt, tmp_path, monkeypatch):
+    """The listing of a whole section came in one answer: for a section of thousands of movies
+    (megabytes of JSON) it could take longer than `timeout_seconds`, and the batch was retried
+    until it failed. It is asked for in pages, as python-plexapi does."""
+    monkeypatch.setattr(plex_module, "LISTING_PAGE", 8)
+    root = str(tmp_path / "movies")
+    items = [
+        PlexItem(str(i), "2", f"M{i}", files=[f"/data/movies/M{i}/M{i}.mkv"]) for i in range(30)
+    ]
+    with FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=items) as plex:
+        rt = make_rt([plex_player(plex, root)])
+        for i in range(30):
+            queue(add_movie(rt, f"M{i}/M{i}.mkv"))
+        process_notifications(rt)
+
+    assert pages(plex) == [(0, 8), (8, 8), (16, 8), (24, 8)]
+    assert sorted(plex.item_refreshes, key=int) == [str(i) for i in range(30)]
+    assert states("Plex") == ["sent"] * 30
