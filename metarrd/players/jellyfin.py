@@ -38,6 +38,7 @@ from metarrd.players.transport import (
 log = logging.getLogger(__name__)
 
 TARGETED_REFRESHES = 10  # more items than this in a batch: one report of their paths instead
+LISTING_PAGE = 500  # items per request when all items of a kind are listed
 
 
 class Jellyfin:
@@ -89,15 +90,29 @@ class Jellyfin:
             "fields": "Path",
             "enableImages": "false",
             "enableUserData": "false",
-            "enableTotalRecordCount": "false",
+            "enableTotalRecordCount": "false" if name else "true",
         }
-        answer = self.endpoint.request("GET", f"/Items?{urlencode(query)}", headers=self._auth())
-        items = answer.get("Items") if isinstance(answer, dict) else None
-        if not isinstance(items, list):
-            raise PlayerProtocolError(
-                f"{self.label}: /Items has no Items list; {self.endpoint.api_hint}"
+        found: list[dict[str, Any]] = []
+        while True:  # all of them in pages, each within the timeout however big the library
+            page = {} if name else {"startIndex": len(found), "limit": LISTING_PAGE}
+            answer = self.endpoint.request(
+                "GET", f"/Items?{urlencode({**query, **page})}", headers=self._auth()
             )
-        return [item for item in items if isinstance(item, dict)]
+            items = answer.get("Items") if isinstance(answer, dict) else None
+            if not isinstance(items, list):
+                raise PlayerProtocolError(
+                    f"{self.label}: /Items has no Items list; {self.endpoint.api_hint}"
+                )
+            before = len(found)
+            found += [item for item in items if isinstance(item, dict)]
+            total = answer.get("TotalRecordCount")
+            if (
+                name
+                or len(items) != LISTING_PAGE
+                or (isinstance(total, int) and len(found) >= total)
+                or len({str(i.get("Id")) for i in found}) == before  # the same page again
+            ):
+                return found
 
     def find(self, target: Target) -> str | None:
         """The Id of the item Jellyfin has at the target's path (`reported_path`), or None.

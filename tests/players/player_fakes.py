@@ -505,8 +505,9 @@ class FakeJellyfin(FakeServer):
 
     def _items(self, req: Request):
         """`GET /Items` (ItemsController.GetItems): `searchTerm` matches names containing it
-        (BaseItemRepository: `CleanName.Contains`), `includeItemTypes` filters by type, and
-        `Path` is in an item only when `fields` asks for it; ASP.NET reads the query names
+        (BaseItemRepository: `CleanName.Contains`), `includeItemTypes` filters by type,
+        `startIndex` and `limit` give a page of them, and `Path` is in an item only when
+        `fields` asks for it; ASP.NET reads the query names
         whatever their case. The answer is a BaseItemDtoQueryResult."""
         query = {k.lower(): v[0] for k, v in req.query.items()}
         term = self.clean(query.get("searchterm", ""))
@@ -522,7 +523,9 @@ class FakeJellyfin(FakeServer):
             if "Path" in fields:
                 item["Path"] = path
             found.append(item)
-        return 200, {}, {"Items": found, "TotalRecordCount": len(found), "StartIndex": 0}
+        start = int(query.get("startindex") or 0)
+        page = found[start : start + int(query["limit"])] if "limit" in query else found[start:]
+        return 200, {}, {"Items": page, "TotalRecordCount": len(found), "StartIndex": start}
 
     def _refresh(self, req: Request, item_id: str):
         """`POST /Items/{itemId}/Refresh` (ItemRefreshController): 204, or 404 for an unknown

@@ -15,6 +15,7 @@ from player_fakes import FakeJellyfin
 from player_helpers import add_movie, queue, states
 
 from metarrd import db
+from metarrd.players import jellyfin as jellyfin_module
 from metarrd.players import process_notifications
 
 HTML_500 = (500, {"Content-Type": "text/html"}, b"<html><body>Internal error</body></html>")
@@ -199,3 +200,31 @@ def test_a_token_that_may_not_refresh_items_gets_the_paths_reported(make_rt, tmp
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "administrator's API key" in warnings[0]
     assert "administrator's API key" in str(report)
+
+
+def test_all_movies_are_listed_in_pages(make_rt, tmp_path, monkeypatch):
+    """The listing of all movies (for one not found by name) came in one answer: for a library
+    of thousands it could outlast `timeout_seconds`. It comes in pages (`startIndex`, `limit`;
+    `TotalRecordCount` tells when it is complete)."""
+    monkeypatch.setattr(jellyfin_module, "LISTING_PAGE", 4)
+    root = str(tmp_path / "movies")
+    known = [f"/media/movies/M{i} (2000)/M{i} (2000).mkv" for i in range(9)]
+    pate = "/media/movies/Der Pate (1972)/Der Pate (1972).mkv"
+    with FakeJellyfin(
+        locations=["/media/movies"], items=[*known, pate], names={pate: "The Godfather"}
+    ) as jelly:
+        rt = make_rt([jelly_player(jelly, root, "/media/movies")])
+        movie = add_movie(rt, "Der Pate (1972)/Der Pate (1972).mkv")
+        movie.tmdb_id = 238
+        movie.save()
+        queue(movie)
+        process_notifications(rt)
+
+    listed = [r.query for r in jelly.requests if r.path == "/Items" and "searchTerm" not in r.query]
+    assert [(q["startIndex"], q["limit"]) for q in listed] == [
+        (["0"], ["4"]),
+        (["4"], ["4"]),
+        (["8"], ["4"]),
+    ]
+    assert jelly.item_refreshes == [pate]
+    assert states("Jelly") == ["sent"]
