@@ -15,6 +15,7 @@ from metarrd.publish.stage import (
     publish_item,
     publish_many,
 )
+from metarrd.publish.tv import publishes_alone
 
 __all__ = [
     "PublishResult",
@@ -22,5 +23,6 @@ __all__ = [
     "preview_publish",
     "publish_item",
     "publish_many",
+    "publishes_alone",
     "users_actors",
 ]

@@ -238,7 +238,7 @@ def owner(movie: db.Movie) -> db.Movie:
 def publishes_alone(movie: db.Movie) -> bool:
     """An episode of a published show: its Publish writes that episode alone (docs/tv.md
     "Publish"), and its page offers the whole show's publish beside it."""
-    from metarrd.publish.tv import publishes_alone as alone
+    from metarrd.publish import publishes_alone as alone
 
     if movie.kind != db.EPISODE or not movie.show_id:
         return False
