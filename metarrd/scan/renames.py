@@ -72,16 +72,27 @@ def carry_ledger(movie_id: int, old_folder: Path, new_folder: Path) -> int:
 
 
 def mark_gone(paths: list[str]) -> list[int]:
-    """Items whose file a webhook says was deleted, and which is indeed gone: missing, data kept."""
+    """Items whose file a webhook says was deleted, and which is indeed gone: missing, data kept;
+    a TV item that a copy made earlier stands for follows it (`tv.follow_copies`)."""
+    from metarrd.scan.tv import follow_copies  # imports this module
+
     gone = []
     for path in paths:
         prefix = path.rstrip(os.sep) + os.sep
         query = db.Movie.select().where(
             ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
         )
-        for movie in list(query):  # read at once: no write while its cursor is open
+        movies = list(query)  # read at once: no write while its cursor is open
+        # a show or episode copied before it went (another disk, another season folder), whose
+        # copy an earlier scan made new items: they merge into these, which follow the copy
+        followed = follow_copies(
+            [m for m in movies if m.kind != db.MOVIE and is_inside(m.path, path)]
+        )
+        for movie in movies:
             # a season item's path is no file (scan.tv.season_path): it is gone with its show
             on_disk = os.path.dirname(movie.path) if movie.kind == db.SEASON else movie.path
+            if movie.id in followed:
+                continue
             if is_inside(movie.path, path) and not os.path.exists(on_disk):
                 with db.write_transaction():  # a job's: not when another worker took it over
                     db.Movie.update(missing=True, updated_at=db.now()).where(

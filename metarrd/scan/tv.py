@@ -8,6 +8,8 @@ details, its NFO ids (one block per episode in a multi-episode NFO) and its `-th
 Samples, extras folders and our temp files are not episodes. Rescans are incremental, as for
 movies: an unchanged file (size, mtime) is not read again; a vanished one is marked missing, but
 not one under a folder that could not be listed (it keeps its state until a scan can read it).
+A show folder or an episode file that moved keeps its items (renamed, `_follow_renamed_shows`,
+`_moved_episodes`; copied then deleted, its copy scanned in between: `follow_copies`).
 Per-item problems become that item's `last_error` and an event; the scan goes on.
 """
 
@@ -303,8 +305,8 @@ def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], re
     and the ledger rows of the files we published there (`renames.carry_ledger`). Before, the
     folder was a new show with new episodes, and the old ones went missing. A show follows a
     folder no show is known at when its own folder is gone, and that folder holds its episode
-    files at the same places (same relative path, size and mtime): at least one, and half of
-    its episodes or more; only when exactly one gone show does."""
+    files at the same places (same relative path and size; a copy may have another mtime): at
+    least one, and half of its episodes or more; only when exactly one gone show does."""
     new = [d for d in shows if d.is_dir()]
     if not new:
         return
@@ -341,7 +343,8 @@ def _holds_episodes_of(show_dir: Path, show: db.Movie, episodes: list[db.Movie])
             st = os.stat(there)
         except (OSError, ValueError):
             continue
-        same += (st.st_size, st.st_mtime_ns) == (episode.size, episode.mtime_ns)
+        # not the mtime: a copy (`cp -r`, `rsync -r`, a move across filesystems) may not keep it
+        same += st.st_size == episode.size
     return same > 0 and 2 * same >= len(episodes)
 
 
@@ -368,6 +371,246 @@ def _move_show(library: db.Library, show: db.Movie, show_dir: Path) -> None:
     log.info("show %d: %s renamed to %s", show.id, old, new)
 
 
+# Copy-then-delete: a show folder moved to another filesystem (Sonarr's *Move series* to a root
+# folder on another disk, `rsync -a` then `rm -r`, `mv` across mounts) or an episode copied to
+# another season folder (`Season 1` -> `Season 01`) before the old one is removed. The copies
+# are new files (new inodes), and a scan that sees them while the old ones are still there
+# makes them new items; when the old files go, those items merge back into the old ones.
+
+
+def follow_copies(gone: list[db.Movie]) -> dict[int, int | None]:
+    """Of these items whose files (a show's folder) are gone, those a copy now stands for: the
+    copy's items, made by an earlier scan (or this one) while the old files were still there,
+    merge into them (`_merge_show`, `_merge_episode`), which take the copy's place and keep
+    their identification, edits, locks, artwork choices and published files. A show's copy is
+    a show folder (any TV library) made after it whose folder holds its episode files at the
+    same places, same name and size (the mtime may differ: `cp -r`, `rsync -r`): at least one,
+    and half of its episodes or more, the one such show. An episode's copy is in its show,
+    made after it: the one file of its name, size and episode numbers (no other gone episode
+    of the show has it). Neither when the copy's items hold any of the user's work, or are
+    identified as something else. The gone items that follow a copy (a merged show's seasons
+    and the episodes it found again too), not missing: id -> the id of the copy's item merged
+    into it, which is gone (None: none was)."""
+    followed: dict[int, int | None] = {}
+    for show in [m for m in gone if m.kind == db.SHOW]:
+        if os.path.lexists(show.path):
+            continue
+        copy = _copy_of_show(show)
+        if copy is not None:
+            followed.update(_merge_show(show, copy))
+    episodes = [m for m in gone if m.kind == db.EPISODE and m.id not in followed]
+    for item in episodes:
+        if os.path.lexists(item.path):
+            continue
+        copy = _copy_of_episode(item, episodes)
+        if copy is not None:
+            with db.write_transaction():  # a job's: not when another worker took it over
+                _merge_episode(item, copy)
+            followed[item.id] = copy.id
+    return followed
+
+
+def _merged(followed: dict[int, int | None], report: ScanReport) -> None:
+    """The report of a scan whose gone items followed their copies (`follow_copies`): moved,
+    and the copies' items merged (gone, no longer new)."""
+    copies = {i for i in followed.values() if i is not None}
+    report.moved.extend(i for i in followed if i not in report.moved)
+    report.merged.extend(copies)
+    report.new[:] = [i for i in report.new if i not in copies]
+    report.changed[:] = [i for i in report.changed if i not in copies]
+
+
+def _no_work_of_the_users(item: db.Movie, old: db.Movie, *, same_kind: bool = True) -> bool:
+    """May the item `item`, a copy's, merge into `old`: made after it, none of the user's work
+    (a lock, a manual identification, an edit or artwork choice), no job in hand, and (an item
+    of the same kind, `same_kind`) not identified as something else than `old`?"""
+    if item.id <= old.id or item.locked_fields or item.locked_asset_types:
+        return False
+    if item.identified_by == "manual":
+        return False
+    if same_kind and not _identified_alike(item, old):
+        return False
+    E = db.Event
+    if E.select().where(E.movie == item.id, E.kind.startswith("review.")).exists():
+        return False
+    return not db.Job.select().where(db.Job.movie == item.id, db.Job.state == "running").exists()
+
+
+def _identified_alike(copy: db.Movie, old: db.Movie) -> bool:
+    """Is the copy's item identified as nothing else than `old` (and not when `old` is not)?"""
+    knows = copy.identification_status not in (db.UNIDENTIFIED, None)
+    if old.identification_status == db.UNIDENTIFIED and knows:
+        return False  # the copy knows more: it stays, the old item is missing
+    for column in ("tmdb_id", "tvdb_id", "imdb_id"):
+        mine, theirs = getattr(copy, column), getattr(old, column)
+        if mine and theirs and mine != theirs:
+            return False
+    return True
+
+
+def _copy_of_show(show: db.Movie) -> db.Movie | None:
+    M = db.Movie
+    episodes = list(M.select().where(M.show == show.id, M.kind == db.EPISODE))
+    if not episodes:
+        return None
+    # the shows holding a later item of one of its files' sizes: the copies' items, if any
+    # (a query and a few `stat`s, not a look into every show folder of every library)
+    sizes = sorted({e.size for e in episodes if e.size})[:_CHUNK]
+    later = M.select(M.show).where(
+        M.kind == db.EPISODE, ~M.missing, M.id > show.id, M.size.in_(sizes)
+    )
+    found = []
+    for other in M.select().where(M.id.in_(later), M.kind == db.SHOW, ~M.missing):
+        if os.path.isdir(other.path) and _holds_episodes_of(Path(other.path), show, episodes):
+            found.append(other)
+    if len(found) != 1 or not _no_work_of_the_users(found[0], show):
+        return None
+    children = M.select().where(M.show == found[0].id)
+    if not all(_no_work_of_the_users(child, show, same_kind=False) for child in children):
+        return None
+    return found[0]
+
+
+def _copy_of_episode(item: db.Movie, gone: list[db.Movie]) -> db.Movie | None:
+    M = db.Movie
+    name = os.path.basename(item.path)
+    numbers = (item.season, list(item.episodes or []))
+    query = M.select().where(
+        M.show == item.show_id, M.kind == db.EPISODE, ~M.missing, M.size == item.size
+    )
+    candidates = [
+        m
+        for m in query.where(M.id > item.id)
+        if os.path.basename(m.path) == name
+        and (m.season, list(m.episodes or [])) == numbers
+        and os.path.lexists(m.path)
+    ]
+    if len(candidates) != 1:
+        return None
+    rivals = [
+        m
+        for m in gone
+        if os.path.basename(m.path) == name
+        and m.size == item.size
+        and m.show_id == item.show_id
+        and not os.path.lexists(m.path)
+    ]
+    if len(rivals) != 1 or not _no_work_of_the_users(candidates[0], item):
+        return None
+    return candidates[0]
+
+
+def _take_over(old: db.Movie, copy: db.Movie) -> None:
+    """`old` takes the rows `copy` (which goes next) keeps of files: the ledger rows of what was
+    published for it (still ours, `old`'s now), the user's images found with it and their
+    cached copies, as candidates only (`old`'s artwork choices stay). Not an image we published
+    for `old` and the copy brought along (its ledger row followed it: `carry_ledger`), which
+    the copy's scan took for the user's. Called in a write transaction."""
+    L, C, A = db.LibraryFile, db.CacheImageFile, db.ArtworkCandidate
+    L.update(movie=old.id).where(L.movie == copy.id).execute()
+    ours = {p for (p,) in L.select(L.path).where(L.movie == old.id).tuples()}
+    for row in C.select().where(C.movie == copy.id, C.source_type == LIBRARY_SOURCE):
+        taken = C.select().where(
+            C.movie == old.id,
+            C.actor.is_null(),
+            C.image_type == row.image_type,
+            C.file_hash == row.file_hash,
+        )
+        if row.actor_id is None and row.source_url not in ours and not taken.exists():
+            C.update(movie=old.id).where(C.id == row.id).execute()
+    for row in A.select().where(A.movie == copy.id, A.provider == LIBRARY_SOURCE):
+        taken = A.select().where(
+            A.movie == old.id, A.asset_type == row.asset_type, A.url == row.url
+        )
+        if row.url not in ours and not taken.exists():
+            A.update(movie=old.id, is_selected=False, selected_at=None, selected_by=None).where(
+                A.id == row.id
+            ).execute()
+
+
+def _merge_episode(old: db.Movie, copy: db.Movie) -> None:
+    """The episode `old`, whose file is gone, takes the file of its copy, whose item goes.
+    Called in a write transaction."""
+    _take_over(old, copy)
+    db.Movie.delete().where(db.Movie.id == copy.id).execute()
+    db.Movie.update(
+        path=copy.path,
+        parts=copy.parts,
+        size=copy.size,
+        mtime_ns=copy.mtime_ns,
+        library=copy.library_id,
+        missing=False,
+        updated_at=db.now(),
+    ).where(db.Movie.id == old.id).execute()
+    db.mark_outdated(old.id)  # its NFO and thumb were published beside the old file
+    db.record_event(
+        "scan.renamed",
+        f"{old.path} was moved to {copy.path} (copied, then deleted); the copy's item "
+        f"(#{copy.id}) is merged into this one",
+        movie=old.id,
+    )
+    log.info("episode %d: %s copied to %s (item %d merged)", old.id, old.path, copy.path, copy.id)
+
+
+def _merge_show(old: db.Movie, copy: db.Movie) -> dict[int, int | None]:
+    """The show `old`, whose folder is gone, takes its copy's folder (`follow_copies`): each of
+    its episodes found there (same place, name and size) merges with the copy's item of that
+    file, its seasons with the copy's of the same number; the copy's other episodes and
+    seasons become its own, and the copy's show item goes. Its episodes not found there stay
+    where they were, missing. `old` and its items that followed: id -> its copy's id."""
+    M = db.Movie
+    old_dir, new_dir = old.path, copy.path
+    followed: dict[int, int | None] = {old.id: copy.id}
+    with db.write_transaction():  # a job's: not when another worker took the scan over
+        mine = list(M.select().where(M.show == old.id))
+        for item_id in [old.id, *(m.id for m in mine)]:  # what we published there came along
+            carry_ledger(item_id, Path(old_dir), Path(new_dir))
+        theirs = {m.path: m for m in M.select().where(M.show == copy.id)}
+        pairs = []
+        for item in mine:
+            if item.kind == db.SEASON:
+                there = theirs.pop(season_path(new_dir, item.season), None)
+            else:
+                there = theirs.get(os.path.join(new_dir, os.path.relpath(item.path, old_dir)))
+                if there is not None and there.size == item.size and not os.path.lexists(item.path):
+                    del theirs[there.path]
+                else:
+                    there = None
+            pairs.append((item, there))
+        for item, there in pairs:
+            if there is not None:
+                _take_over(item, there)
+                M.delete().where(M.id == there.id).execute()
+        M.update(show=old.id).where(M.id.in_([m.id for m in theirs.values()])).execute()
+        _take_over(old, copy)
+        M.delete().where(M.id == copy.id).execute()
+        M.update(path=new_dir, library=copy.library_id, missing=False, updated_at=db.now()).where(
+            M.id == old.id
+        ).execute()
+        for item, there in pairs:
+            if item.kind == db.SEASON:
+                path, values = season_path(new_dir, item.season), {}
+            elif there is not None:
+                path = there.path
+                values = {"size": there.size, "mtime_ns": there.mtime_ns, "parts": there.parts}
+            else:
+                continue  # not copied: missing where it was
+            M.update(
+                path=path, library=copy.library_id, missing=False, updated_at=db.now(), **values
+            ).where(M.id == item.id).execute()
+            followed[item.id] = there.id if there is not None else None
+        for item_id in followed:
+            db.mark_outdated(item_id)
+        db.record_event(
+            "scan.renamed",
+            f"{old_dir} was moved to {new_dir} (copied, then deleted); the copy's items are "
+            f"merged into this show's",
+            movie=old.id,
+        )
+    log.info("show %d: %s copied to %s (show %d merged)", old.id, old_dir, new_dir, copy.id)
+    return followed
+
+
 def _mark_vanished_shows(
     library, root: Path, scope, present: set[Path], unread: list[str], report
 ) -> None:
@@ -379,10 +622,12 @@ def _mark_vanished_shows(
         ) if Path(s.path) not in present and not out_of_sight(s.path, unread)
     ]  # fmt: skip
     for show in gone:
-        ids = [show.id] + [
-            m.id
-            for m in db.Movie.select(db.Movie.id).where(db.Movie.show == show, ~db.Movie.missing)
-        ]
+        children = list(db.Movie.select().where(db.Movie.show == show, ~db.Movie.missing))
+        followed = follow_copies([show, *children])  # copied to a folder seen before it went
+        _merged(followed, report)
+        ids = [m.id for m in [show, *children] if m.id not in followed]
+        if not ids:
+            continue
         with db.write_transaction():  # a job's: not when another worker took the scan over
             db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
             db.record_event("scan.missing", f"{show.path} is gone; its data is kept", movie=show)
@@ -538,6 +783,10 @@ def scan_show(
     vanished = [
         m for m in known.values() if not m.missing and not out_of_sight(m.path, walk.unread)
     ]
+    if vanished:  # copied elsewhere in the show before they went: they follow the copy
+        followed = follow_copies(vanished)
+        _merged(followed, report)
+        vanished = [m for m in vanished if m.id not in followed]
     if vanished:
         ids = [m.id for m in vanished]
         with db.write_transaction():  # a job's: not when another worker took the scan over
@@ -574,8 +823,15 @@ def _moved_episodes(
     for pr in new:
         for m in gone:
             old = Path(m.path)
-            if (m.size, m.mtime_ns) == (pr.size, pr.mtime_ns) and (
-                old.name == pr.path.name or (old.parent == pr.path.parent and _same_episodes(m, pr))
+            if (
+                (m.size, m.mtime_ns) == (pr.size, pr.mtime_ns)
+                and (
+                    old.name == pr.path.name
+                    or (old.parent == pr.path.parent and _same_episodes(m, pr))
+                )
+                or (  # copied there, then deleted (`cp -r`: the copy has another mtime)
+                    m.size == pr.size and old.name == pr.path.name and _same_episodes(m, pr)
+                )
             ):
                 moved[str(pr.path)] = m
                 gone.remove(m)

@@ -1,0 +1,274 @@
+"""A show folder or an episode copied to its new place, then deleted at the old one (Sonarr's
+*Move series* to a root folder on another disk, `rsync -a` then `rm -r`, `mv` across mounts,
+`cp -r "Season 1" "Season 01"`): the copies are other files (new inodes), which a scan that
+runs before the old ones go makes new items. When the old files go, those merge back: the
+show, its seasons and episodes keep their ids, identification, edits and locks.
+
+Sonarr's default naming (its Settings > Media Management defaults, `{Series Title} ({Series
+Year})` folders, `Season {season:00}`, `{Series Title} ({Series Year}) - S{season:00}E{episode:00}
+- {Episode Title} [{Quality Full}]`): src/NzbDrone.Core/Organizer/FileNameBuilder.cs and
+NamingConfig.cs in Sonarr/Sonarr."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from metarrd import db
+from metarrd.atomic import sha256_file
+from metarrd.config import parse_config
+from metarrd.scan import mark_gone, scan
+from tests.conftest import backend_sections
+
+from .conftest import put
+
+HEVC = Path(__file__).resolve().parent.parent / "media" / "hevc_hdr10.mkv"
+SHOW = "The Expanse (2015)"
+FILES = (
+    "Season 01/The Expanse (2015) - S01E01 - Dulcinea [WEBDL-1080p].mkv",
+    "Season 01/The Expanse (2015) - S01E02 - The Big Empty [WEBDL-1080p].mkv",
+    "Season 02/The Expanse (2015) - S02E01 - Safe [WEBDL-1080p].mkv",
+)
+
+
+@pytest.fixture
+def rt(tmp_path, simulator):
+    """Two TV libraries, as Sonarr's two root folders on two disks."""
+    from metarrd.runtime import open_runtime
+
+    for name in ("tv", "tv2"):
+        (tmp_path / name).mkdir()
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [
+                {"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"},
+                {"name": "TV 2", "path": str(tmp_path / "tv2"), "kind": "tv"},
+            ],
+            "providers": {
+                "tmdb": {"api_key": simulator.keys.tmdb_key, "base_url": simulator.tmdb_url},
+            },
+            **backend_sections(),
+        }
+    )
+    runtime = open_runtime(config)
+    yield runtime
+    runtime.close()
+
+
+def _library(rt, tmp_path) -> dict[str, int]:
+    """The show scanned, the user's work on it: relative path -> item id."""
+    for rel in FILES:
+        put(tmp_path / "tv", f"{SHOW}/{rel}")
+    scan(rt)
+    show = tmp_path / "tv" / SHOW
+    ids = {
+        str(Path(m.path).relative_to(show)): m.id for m in db.Movie.select() if m.path != str(show)
+    }
+    ids[""] = db.Movie.get(db.Movie.kind == db.SHOW).id
+    db.Movie.update(tvdb_id=280619, tmdb_id=63639, identification_status=db.IDENTIFIED).where(
+        db.Movie.kind == db.SHOW
+    ).execute()
+    db.Movie.update(title="My own title", locked_fields=["title"]).where(
+        db.Movie.kind == db.EPISODE
+    ).execute()
+    return ids
+
+
+def _followed(ids: dict[str, int], new_show: Path) -> None:
+    """Every item is the one it was, at its place in the copy, the user's work kept; none else."""
+    items = {m.id: m for m in db.Movie.select()}
+    assert set(items) == set(ids.values())
+    for rel, item_id in ids.items():
+        item = items[item_id]
+        assert not item.missing, item.path
+        if rel == "":
+            assert item.path == str(new_show) and item.tvdb_id == 280619
+        elif item.kind == db.EPISODE:
+            assert item.path == str(new_show / rel) and item.title == "My own title"
+        else:  # a season
+            assert Path(item.path).parent == new_show
+
+
+def test_a_show_moved_to_another_disk_seen_before_the_old_folder_went_keeps_its_items(rt, tmp_path):
+    """Sonarr moves the series to its root folder on another disk: it copies the folder, then
+    deletes the old one. The watcher scanned the copy first: a new show with new episodes; the
+    old folder's deletion marked the show and its episodes missing, the user's edits and
+    identification on them, and the copy was to identify and edit again."""
+    ids = _library(rt, tmp_path)
+    old, new = tmp_path / "tv" / SHOW, tmp_path / "tv2" / SHOW
+    nfo = old / "tvshow.nfo"  # what we published: ours where it is copied to
+    nfo.write_text("<tvshow><title>The Expanse</title></tvshow>")
+    ours = db.LibraryFile.create(
+        movie=ids[""], path=str(nfo), kind="nfo", sha256=sha256_file(nfo), size=nfo.stat().st_size
+    )
+    poster = old / "poster.jpg"  # the poster we published, chosen by the user
+    Image.new("RGB", (200, 300), (30, 60, 90)).save(poster)
+    db.LibraryFile.create(
+        movie=ids[""], path=str(poster), kind="art", sha256=sha256_file(poster),
+        size=poster.stat().st_size,
+    )  # fmt: skip
+    chosen = db.ArtworkCandidate.create(
+        movie=ids[""], asset_type="poster", provider="tmdb", url="https://image.tmdb.org/p.jpg",
+        is_selected=True, selected_by="user",
+    )  # fmt: skip
+    shutil.copytree(old, new)  # new inodes, same names, sizes and mtimes
+
+    report = scan(rt, [new])
+    assert len(report.new) == 1 + 3  # the copy is new meanwhile: a show and its episodes
+    # identified meanwhile (the pipeline's identify after the scan), as the same show
+    copies = [i for i in report.new if i not in ids.values()]
+    db.Movie.update(tvdb_id=280619, identification_status=db.IDENTIFIED).where(
+        db.Movie.id.in_(copies), db.Movie.kind == db.SHOW
+    ).execute()
+    db.Movie.update(tmdb_id=db.Movie.id + 1000, identification_status=db.IDENTIFIED).where(
+        db.Movie.id.in_(copies), db.Movie.kind == db.EPISODE
+    ).execute()
+
+    shutil.rmtree(old)
+    assert mark_gone([str(old)]) == []  # the watcher's scan of the folder that went
+
+    _followed(ids, new)
+    show = db.Movie.get_by_id(ids[""])
+    assert show.library.name == "TV 2"
+    assert db.LibraryFile.get_by_id(ours.id).path == str(new / "tvshow.nfo")
+    # our poster, which the copy's scan took for the user's, is no candidate of the show: the
+    # user's choice is its one selected poster still
+    posters = db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == show.id)
+    assert [(a.id, a.is_selected) for a in posters] == [(chosen.id, True)]
+    assert db.LibraryFile.get(db.LibraryFile.kind == "art").path == str(new / "poster.jpg")
+    assert db.Event.get(db.Event.kind == "scan.renamed", db.Event.movie == show.id)
+    report = scan(rt)  # the full scans agree: nothing new, nothing missing
+    assert not report.new and not report.missing
+    _followed(ids, new)
+
+
+def test_a_show_folder_copied_renamed_and_the_old_one_deleted_found_by_a_full_scan(rt, tmp_path):
+    """`cp -r` (the copies' mtimes are new) to `Breaking Bad (2008)`-style naming, then
+    `rm -r` of the old folder, between two full scans: the show follows its copy."""
+    ids = _library(rt, tmp_path)
+    old = tmp_path / "tv" / SHOW
+    new = tmp_path / "tv" / "The Expanse (2015) {tvdb-280619}"
+    shutil.copytree(old, new, copy_function=shutil.copy)
+    scan(rt)  # both folders: the copy is a new show
+    shutil.rmtree(old)
+
+    report = scan(rt)
+
+    assert not report.new and not report.missing
+    assert ids[""] in report.moved and len(report.merged) == 1 + 2 + 3
+    _followed(ids, new)
+
+
+def test_a_show_folder_copied_then_deleted_in_one_scan_follows_it_without_its_mtimes(rt, tmp_path):
+    """The copy and the deletion both done before a scan (`mv` across mounts, `cp -r` + `rm -r`
+    while the daemon was stopped): the folder is a rename, though the copies' mtimes are new."""
+    ids = _library(rt, tmp_path)
+    old = tmp_path / "tv" / SHOW
+    new = tmp_path / "tv" / "The.Expanse.2015"
+    shutil.copytree(old, new, copy_function=shutil.copy)
+    shutil.rmtree(old)
+
+    report = scan(rt)
+
+    assert not report.new and not report.missing
+    _followed(ids, new)
+
+
+def test_an_episode_copied_to_another_season_folder_then_deleted_keeps_its_item(rt, tmp_path):
+    """`cp -r "Season 01" "Season 1"`, the watcher scans the copy, then `rm -r "Season 01"`."""
+    ids = _library(rt, tmp_path)
+    show = tmp_path / "tv" / SHOW
+    shutil.copytree(show / "Season 01", show / "Season 1", copy_function=shutil.copy)
+    assert len(scan(rt, [show / "Season 1"]).new) == 2
+    shutil.rmtree(show / "Season 01")
+
+    report = scan(rt, [show])
+
+    assert not report.new and not report.missing and len(report.merged) == 2
+    for rel in FILES[:2]:
+        item = db.Movie.get_by_id(ids[rel])
+        assert item.path == str(show / "Season 1" / Path(rel).name) and not item.missing
+        assert item.title == "My own title"
+    assert db.Movie.select().where(db.Movie.kind == db.EPISODE).count() == 3
+    # the watcher's way: the season folder that went is marked gone, its copy scanned before
+    shutil.copytree(show / "Season 02", show / "Season 2")
+    scan(rt, [show / "Season 2"])
+    shutil.rmtree(show / "Season 02")
+    assert mark_gone([str(show / "Season 02")]) == []
+    item = db.Movie.get_by_id(ids[FILES[2]])
+    assert Path(item.path).parent.name == "Season 2" and item.title == "My own title"
+
+
+def test_an_episode_copied_then_deleted_before_a_scan_follows_it_without_its_mtime(rt, tmp_path):
+    ids = _library(rt, tmp_path)
+    show = tmp_path / "tv" / SHOW
+    (show / "Season 1").mkdir()
+    old = show / FILES[0]
+    shutil.copy(old, show / "Season 1" / old.name)
+    old.unlink()
+    scan(rt, [show / "Season 01"])  # the watcher: the folder it left first
+
+    report = scan(rt, [show / "Season 1"])
+
+    assert not report.new and report.moved == [ids[FILES[0]]]
+    assert db.Movie.get_by_id(ids[FILES[0]]).path == str(show / "Season 1" / old.name)
+
+
+def test_another_file_or_a_copy_the_user_worked_on_is_not_merged(rt, tmp_path):
+    """Never two different files: the same name with another size is another file (a repack
+    copied in as a new item stays one when the old file goes); nor a copy the user already
+    edited or locked, whose work would be lost."""
+    ids = _library(rt, tmp_path)
+    show = tmp_path / "tv" / SHOW
+    first, second = show / FILES[0], show / FILES[1]
+    put(show, "Season 1/" + first.name, HEVC)  # another file under that name
+    shutil.copy(second, show / "Season 1" / second.name)
+    scan(rt, [show / "Season 1"])
+    db.Movie.update(locked_fields=["plot"]).where(
+        db.Movie.path == str(show / "Season 1" / second.name)
+    ).execute()
+    first.unlink()
+    second.unlink()
+
+    report = scan(rt, [show])
+
+    assert sorted(report.missing) == sorted([ids[FILES[0]], ids[FILES[1]]])
+    assert not report.merged
+    assert db.Movie.select().where(db.Movie.kind == db.EPISODE).count() == 5
+
+
+def test_two_copies_of_an_episode_are_not_merged_into_one_item(rt, tmp_path):
+    """The old file copied to two season folders: which one is the move cannot be told."""
+    ids = _library(rt, tmp_path)
+    show = tmp_path / "tv" / SHOW
+    old = show / FILES[0]
+    for folder in ("Season 1", "Specials"):
+        (show / folder).mkdir()
+        shutil.copy2(old, show / folder / old.name)
+    scan(rt)
+    old.unlink()
+
+    report = scan(rt)
+
+    assert report.missing == [ids[FILES[0]]] and not report.merged
+
+
+def test_a_show_whose_old_folder_went_first_follows_its_copy_when_it_comes(rt, tmp_path):
+    """The other order: the old folder seen gone first (its items missing), the copy coming at
+    a later scan (`rsync -r` without `-t`, then the watcher scans the folder that came)."""
+    ids = _library(rt, tmp_path)
+    old, new = tmp_path / "tv" / SHOW, tmp_path / "tv2" / "The Expanse"
+    shutil.copytree(old, tmp_path / "elsewhere", copy_function=shutil.copy)
+    shutil.rmtree(old)
+    mark_gone([str(old)])
+    assert db.Movie.get_by_id(ids[""]).missing
+    (tmp_path / "elsewhere").rename(new)
+
+    report = scan(rt, [new])
+
+    assert not report.new and report.moved == [ids[""]]
+    _followed(ids, new)
