@@ -53,6 +53,7 @@ from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
 from metarrd.scan.stage import (
     PROBE_THREADS,
+    SAME_RUNTIME,
     ScanReport,
     _led_out,
     _record_artwork,
@@ -387,10 +388,12 @@ def follow_copies(gone: list[db.Movie]) -> dict[int, int | None]:
     same places, same name and size (the mtime may differ: `cp -r`, `rsync -r`): at least one,
     and half of its episodes or more, the one such show. An episode's copy is in its show,
     made after it: the one file of its name, size and episode numbers (no other gone episode
-    of the show has it). Neither when the copy's items hold any of the user's work, or are
-    identified as something else. The gone items that follow a copy (a merged show's seasons
-    and the episodes it found again too), not missing: id -> the id of the copy's item merged
-    into it, which is gone (None: none was)."""
+    of the show has it); else, the one other file of its episodes in its folder, running as
+    long: a repack or better quality copied in before the old file went (`_upgrade_of_episode`).
+    Neither when the copy's items hold any of the user's work, or are identified as something
+    else. The gone items that follow a copy (a merged show's seasons and the episodes it found
+    again too), not missing: id -> the id of the copy's item merged into it, which is gone
+    (None: none was)."""
     followed: dict[int, int | None] = {}
     for show in [m for m in gone if m.kind == db.SHOW]:
         if os.path.lexists(show.path):
@@ -407,6 +410,14 @@ def follow_copies(gone: list[db.Movie]) -> dict[int, int | None]:
             with db.write_transaction():  # a job's: not when another worker took it over
                 _merge_episode(item, copy)
             followed[item.id] = copy.id
+    for item in episodes:
+        if item.id in followed or os.path.lexists(item.path):
+            continue
+        upgrade = _upgrade_of_episode(item, episodes)
+        if upgrade is not None:
+            with db.write_transaction():  # a job's: not when another worker took it over
+                _merge_episode(item, upgrade, "replaced by")
+            followed[item.id] = upgrade.id
     return followed
 
 
@@ -528,10 +539,50 @@ def _take_over(old: db.Movie, copy: db.Movie) -> None:
             ).execute()
 
 
-def _merge_episode(old: db.Movie, copy: db.Movie) -> None:
-    """The episode `old`, whose file is gone, takes the file of its copy, whose item goes.
-    Called in a write transaction."""
+def _upgrade_of_episode(item: db.Movie, gone: list[db.Movie]) -> db.Movie | None:
+    """The file that replaced the gone episode `item` in its folder, copied in before it went
+    (a repack or a better quality imported by hand, or by a tool that deletes the old file
+    last): the one other file of its episodes there, made after it, running as long, when
+    no other gone file of those episodes was there (`follow_copies`)."""
+    numbers = (item.season, list(item.episodes or []))
+    if not numbers[1]:
+        return None
+    folder = os.path.dirname(item.path)
+
+    def alike(m: db.Movie) -> bool:
+        return (
+            m.show_id == item.show_id
+            and (m.season, list(m.episodes or [])) == numbers
+            and (os.path.dirname(m.path) == folder)
+        )
+
+    M = db.Movie
+    query = M.select().where(M.show == item.show_id, M.kind == db.EPISODE, ~M.missing)
+    left = [m for m in query if m.id != item.id and alike(m) and os.path.lexists(m.path)]
+    rivals = [m for m in gone if alike(m) and not os.path.lexists(m.path)]
+    if len(left) != 1 or len(rivals) != 1 or not _no_work_of_the_users(left[0], item):
+        return None  # two files of those episodes kept (two qualities): neither is the item's
+    V = db.VideoStream
+    runtimes = dict.fromkeys((item.id, left[0].id), 0)
+    for movie_id, seconds in (
+        V.select(V.movie, V.duration_seconds).where(V.movie.in_(list(runtimes))).tuples()
+    ):
+        runtimes[movie_id] = max(runtimes[movie_id], seconds or 0)
+    longest, shortest = max(runtimes.values()), min(runtimes.values())
+    if not shortest or longest - shortest > SAME_RUNTIME * longest:
+        return None  # another cut, an extra named as the episode
+    return left[0]
+
+
+def _merge_episode(old: db.Movie, copy: db.Movie, how: str = "moved to") -> None:
+    """The episode `old`, whose file is gone, takes the file of its copy (or of the file that
+    replaced it: `how`, "replaced by"), whose item goes, with the stream details and the name
+    read from that file. Called in a write transaction."""
     _take_over(old, copy)
+    for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
+        model.delete().where(model.movie == old.id).execute()
+        model.update(movie=old.id).where(model.movie == copy.id).execute()
+    named = {k: v for k, v in (copy.hints or {}).items() if k.startswith("name_")}
     db.Movie.delete().where(db.Movie.id == copy.id).execute()
     db.Movie.update(
         path=copy.path,
@@ -539,17 +590,19 @@ def _merge_episode(old: db.Movie, copy: db.Movie) -> None:
         size=copy.size,
         mtime_ns=copy.mtime_ns,
         library=copy.library_id,
+        hints={**(old.hints or {}), **named},
         missing=False,
         updated_at=db.now(),
     ).where(db.Movie.id == old.id).execute()
     db.mark_outdated(old.id)  # its NFO and thumb were published beside the old file
+    copied = " (copied, then deleted)" if how == "moved to" else ", found beside it earlier"
     db.record_event(
         "scan.renamed",
-        f"{old.path} was moved to {copy.path} (copied, then deleted); the copy's item "
-        f"(#{copy.id}) is merged into this one",
+        f"{old.path} was {how} {copy.path}{copied}; that file's item (#{copy.id}) is merged "
+        "into this one",
         movie=old.id,
     )
-    log.info("episode %d: %s copied to %s (item %d merged)", old.id, old.path, copy.path, copy.id)
+    log.info("episode %d: %s %s %s (item %d merged)", old.id, old.path, how, copy.path, copy.id)
 
 
 def _merge_show(old: db.Movie, copy: db.Movie) -> dict[int, int | None]:

@@ -219,9 +219,8 @@ def test_an_episode_copied_then_deleted_before_a_scan_follows_it_without_its_mti
 
 
 def test_another_file_or_a_copy_the_user_worked_on_is_not_merged(rt, tmp_path):
-    """Never two different files: the same name with another size is another file (a repack
-    copied in as a new item stays one when the old file goes); nor a copy the user already
-    edited or locked, whose work would be lost."""
+    """Never two different files: the same name with another size in another folder is another
+    file; nor a copy the user already edited or locked, whose work would be lost."""
     ids = _library(rt, tmp_path)
     show = tmp_path / "tv" / SHOW
     first, second = show / FILES[0], show / FILES[1]
@@ -272,3 +271,30 @@ def test_a_show_whose_old_folder_went_first_follows_its_copy_when_it_comes(rt, t
 
     assert not report.new and report.moved == [ids[""]]
     _followed(ids, new)
+
+
+def test_a_proper_copied_in_before_the_old_file_went_takes_over_its_episode(rt, tmp_path):
+    """A repack imported beside the old file by hand (or by a tool that deletes the old file
+    last), Sonarr's naming with its `{Quality Full}`: a scan in between made it a new item,
+    and the old one, with the user's edits, went missing when its file was deleted. The
+    episode follows the one file of its numbers left in its folder, with that file's streams."""
+    ids = _library(rt, tmp_path)
+    season = tmp_path / "tv" / SHOW / "Season 01"
+    old = season / Path(FILES[0]).name
+    new = put(season, "The Expanse (2015) - S01E01 - Dulcinea [Bluray-1080p Proper].mkv", HEVC)
+    assert len(scan(rt, [season]).new) == 1
+    old.unlink()
+
+    report = scan(rt, [season])
+
+    assert not report.new and not report.missing and report.moved == [ids[FILES[0]]]
+    item = db.Movie.get_by_id(ids[FILES[0]])
+    assert (item.path, item.size, item.title) == (str(new), HEVC.stat().st_size, "My own title")
+    assert db.VideoStream.get(db.VideoStream.movie == item.id).codec.lower() in ("hevc", "h265")
+    assert db.Movie.select().where(db.Movie.kind == db.EPISODE).count() == 3
+    # two files of the episode kept (two qualities), the old one deleted: neither takes it
+    put(season, "The Expanse (2015) - S01E02 - The Big Empty [Bluray-2160p].mkv", HEVC)
+    put(season, "The Expanse (2015) - S01E02 - The Big Empty [HDTV-720p].mkv", HEVC)
+    scan(rt, [season])
+    (season / Path(FILES[1]).name).unlink()
+    assert scan(rt, [season]).missing == [ids[FILES[1]]]
