@@ -307,7 +307,10 @@ def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], re
     folder was a new show with new episodes, and the old ones went missing. A show follows a
     folder no show is known at when its own folder is gone, and that folder holds its episode
     files at the same places (same relative path and size; a copy may have another mtime): at
-    least one, and half of its episodes or more; only when exactly one gone show does."""
+    least one, and half of its episodes or more; or, its files renamed too, when the folder's
+    name gives the show's title (or id) and holds as many of its files by size and mtime under
+    other names (whose episodes then follow them: `_moved_episodes`); only when exactly one
+    gone show does."""
     new = [d for d in shows if d.is_dir()]
     if not new:
         return
@@ -328,6 +331,13 @@ def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], re
         episodes.setdefault(m.show_id, []).append(m)
     for show_dir in new:
         found = [s for s in gone if _holds_episodes_of(show_dir, s, episodes.get(s.id, []))]
+        if not found:  # its episode files renamed with it (Sonarr renaming both, no webhook)
+            files = _files_in(show_dir)
+            found = [
+                s
+                for s in gone
+                if _holds_files_of(files, episodes.get(s.id, [])) and _same_show_name(show_dir, s)
+            ]
         if len(found) != 1:
             continue
         show = found[0]
@@ -347,6 +357,46 @@ def _holds_episodes_of(show_dir: Path, show: db.Movie, episodes: list[db.Movie])
         # not the mtime: a copy (`cp -r`, `rsync -r`, a move across filesystems) may not keep it
         same += st.st_size == episode.size
     return same > 0 and 2 * same >= len(episodes)
+
+
+def _files_in(show_dir: Path) -> set[tuple[int, int]]:
+    """(size, mtime_ns) of each episode file under a show folder (not following links)."""
+    found = set()
+    for folder, _dirs, names in os.walk(show_dir):
+        for name in names:
+            if is_episode_file(name):
+                try:
+                    st = os.stat(os.path.join(folder, name), follow_symlinks=False)
+                except OSError:
+                    continue
+                found.add((st.st_size, st.st_mtime_ns))
+    return found
+
+
+def _holds_files_of(files: set[tuple[int, int]], episodes: list[db.Movie]) -> bool:
+    """Does a folder holding files of these (size, mtime_ns) hold the show's episode files
+    under other names (half of them or more, at least one)? The same size and mtime to the
+    nanosecond: the same files, renamed."""
+    same = sum((e.size, e.mtime_ns) in files for e in episodes)
+    return same > 0 and 2 * same >= len(episodes)
+
+
+def _same_show_name(show_dir: Path, show: db.Movie) -> bool:
+    """Does the folder's name give the show's title (with or without its year: `Dexter` and
+    `Dexter (2006) {tvdb-79349}`, `Breaking.Bad.2008` and `Breaking Bad (2008)`), or its
+    TheTVDB or TMDB id?"""
+
+    def keys(title: str | None, year: int | None) -> set[str]:
+        bare = "".join(c for c in (title or "").casefold() if c.isalnum())
+        return {bare, f"{bare}{year}"} - {"", f"{year}"} if year else {bare} - {""}
+
+    new = show_folder_hints(show_dir.name)
+    ids = [(new.get(k), getattr(show, k)) for k in ("tvdb_id", "tmdb_id")]
+    if any(mine and mine == theirs for mine, theirs in ids):
+        return True
+    old = show_folder_hints(os.path.basename(show.path))
+    known = keys(old["title"], old["year"]) | keys(show.title, show.year)
+    return bool(keys(new["title"], new["year"]) & known)
 
 
 def _move_show(library: db.Library, show: db.Movie, show_dir: Path) -> None:

@@ -966,3 +966,39 @@ def test_episode_names_are_read_one_at_a_time_by_the_probe_threads(tv_rt, tmp_pa
     assert report.found == 8 and not report.errors and most[0] == 1
     numbers = sorted(m.episodes[0] for m in db.Movie.select().where(db.Movie.kind == db.EPISODE))
     assert numbers == list(range(1, 9))
+
+
+def test_a_show_folder_renamed_with_its_episode_files_keeps_its_items(tv_rt, tmp_path):
+    """Sonarr without its webhook, after the user set its series folder format to `{Series
+    Title} ({Series Year}) {tvdb-{TvdbId}}` and its episode format to the default: `Breaking.Bad/
+    Season 1/Breaking.Bad.S01E01.720p.mkv` becomes `Breaking Bad (2008) {tvdb-81189}/Season 01/
+    Breaking Bad (2008) - S01E01 - Pilot [HDTV-720p].mkv`, every name new. The show was a new
+    one with new episodes, the old ones missing with the user's work; the same files (size and
+    mtime) in a folder named for the show are the show now. A folder named for another show
+    with such files is not (test media share their size)."""
+    tv = tmp_path / "tv"
+    for number in (1, 2):
+        old = put(tv, f"Breaking.Bad/Season 1/Breaking.Bad.S01E0{number}.720p.mkv")
+        os.utime(old, ns=(number * 10**18, number * 10**18))
+    scan(tv_rt)
+    before = {m.id for m in db.Movie.select()}
+    db.Movie.update(title="My own title", locked_fields=["title"]).where(
+        db.Movie.kind == db.EPISODE
+    ).execute()
+    for number in (1, 2):  # the same sizes and mtimes, another show
+        bcs = put(tv, f"Better Call Saul (2015)/Season 01/Better.Call.Saul.S01E0{number}.mkv")
+        os.utime(bcs, ns=(number * 10**18, number * 10**18))
+    new = tv / "Breaking Bad (2008) {tvdb-81189}"
+    (tv / "Breaking.Bad").rename(new)
+    (new / "Season 1").rename(new / "Season 01")
+    for number, name in ((1, "Pilot"), (2, "Cat's in the Bag...")):
+        (new / f"Season 01/Breaking.Bad.S01E0{number}.720p.mkv").rename(
+            new / f"Season 01/Breaking Bad (2008) - S01E0{number} - {name} [HDTV-720p].mkv"
+        )
+
+    report = scan(tv_rt)
+
+    assert not report.missing and len(report.new) == 1 + 2  # Better Call Saul, its episodes
+    kept = {m.id: m for m in db.Movie.select().where(db.Movie.id.in_(before))}
+    assert all(m.path.startswith(str(new)) and not m.missing for m in kept.values())
+    assert {m.title for m in kept.values() if m.kind == db.EPISODE} == {"My own title"}
