@@ -333,7 +333,14 @@ def test_an_episode_of_a_published_show_publishes_alone_with_the_whole_show_a_cl
     wait_focus(page, "#scope-episode")
     page.keyboard.press("Enter")
     publish.wait_for(timeout=15000)
+    # the plan swapped in and settled (a key pressed while htmx swaps it reaches no button)
+    page.wait_for_function(
+        "() => { const b = document.getElementById('publish-now');"
+        " return b && !b.disabled && b.isConnected"
+        " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'); }"
+    )
     shown = page.evaluate(listed)
+    assert shown == ["Season 01/Breaking Bad - S01E01 - Pilot.nfo"]
     page.keyboard.press("Shift+P")
     page.locator("#toast", has_text="Republish queued for Breaking Bad · S01E01").wait_for()
     (job,) = db.Job.select().where(db.Job.kind == "publish")
