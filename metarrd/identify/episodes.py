@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import pairwise
 
-from guessit import guessit
+from metarrd.identify.guess import guessit
 
 _SEASON_EPISODE = re.compile(
     r"(?i)(?:s\d{1,4}[\s._x-]*e\d{1,4}|(?<![\dA-Za-z])\d{1,4}\s?[x×]\s?\d{1,3}(?!\d))"

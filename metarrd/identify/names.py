@@ -20,8 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from guessit import guessit
-
+from metarrd.identify.guess import guessit
 from metarrd.identify.match import normalize_title
 
 log = logging.getLogger(__name__)

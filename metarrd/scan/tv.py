@@ -19,7 +19,6 @@ import errno
 import logging
 import os
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -1410,20 +1409,13 @@ def _episode_nfo_changed(config: Config, path: Path, read_hash: str | None) -> b
         return False
 
 
-# guessit (rebulk) is not safe to run in two threads at once: its matches are shared, and a name
-# read while another is read loses its numbers or raises ("list.remove(x): x not in list"). The
-# probe threads read names one at a time; the stream details, the slow part, still in parallel.
-_NAMES_READ = threading.Lock()
-
-
 def probe_episode(
     config: Config, show_dir: Path, show_title: str | None, path: Path, size: int, mtime_ns: int
 ) -> EpisodeProbe:
     """Everything read from disk for one episode file (worker threads, no database)."""
     folder = path.parent.name if path.parent != show_dir else None
     try:
-        with _NAMES_READ:
-            name = parse_episode(path.name, show_title, folder)
+        name = parse_episode(path.name, show_title, folder)  # guessit one at a time: identify.guess
     except Exception as exc:  # guessit on a hostile name: that file's problem only
         name = EpisodeName(problem=f"{path.name}: the name cannot be read ({exc})")
     pr = EpisodeProbe(path, size, mtime_ns, name)

@@ -931,43 +931,6 @@ def test_an_empty_tv_root_is_a_share_not_mounted_and_marks_nothing_missing(tv_rt
     assert not (again.new or again.changed or again.missing)
 
 
-def test_episode_names_are_read_one_at_a_time_by_the_probe_threads(tv_rt, tmp_path, monkeypatch):
-    """guessit is not safe in two threads at once: the scan's probe threads read names together,
-    and an episode here and there came out with no numbers ("the name cannot be read ...
-    list.remove(x): x not in list", or none at all), a new item to number by hand, or an
-    episode moved across season folders no longer known for the same one. Each name is read
-    alone now (a reading that overlapped another is counted)."""
-    import threading
-    import time
-
-    from metarrd.scan import tv
-
-    real, guard = tv.parse_episode, threading.Lock()
-    active, most = [0], [0]
-
-    def watched(*args):
-        with guard:
-            active[0] += 1
-            most[0] = max(most[0], active[0])
-        try:
-            time.sleep(0.02)  # room for another thread to come in meanwhile, if it may
-            return real(*args)
-        finally:
-            with guard:
-                active[0] -= 1
-
-    monkeypatch.setattr(tv, "parse_episode", watched)
-    for number in range(1, 9):  # Sonarr's default episode naming
-        put(tmp_path / "tv", f"The Expanse (2015)/Season 01/The Expanse (2015) - S01E0{number} - "
-            f"Episode {number} [WEBDL-1080p].mkv")  # fmt: skip
-
-    report = scan(tv_rt)
-
-    assert report.found == 8 and not report.errors and most[0] == 1
-    numbers = sorted(m.episodes[0] for m in db.Movie.select().where(db.Movie.kind == db.EPISODE))
-    assert numbers == list(range(1, 9))
-
-
 def test_a_show_folder_renamed_with_its_episode_files_keeps_its_items(tv_rt, tmp_path):
     """Sonarr without its webhook, after the user set its series folder format to `{Series
     Title} ({Series Year}) {tvdb-{TvdbId}}` and its episode format to the default: `Breaking.Bad/
