@@ -346,30 +346,53 @@ def requeue_interrupted() -> int:
     return len(pending)
 
 
+STRANDED_BATCH = 500  # queued jobs (and waiting messages) one look for stranded jobs reads
+_stranded_after = {"id": 0}  # where this process's next look goes on from
+
+
 def resend_stranded(older_than: float) -> int:
     """Messages for queued jobs that have none: jobs that have waited longer than `older_than`
     seconds while no message in the queue or the schedule names them (a worker died between
     committing them and sending their messages, or after taking a message, before claiming its
     job; Redis restarted without its data). Each gets a message again; a duplicate is dropped
-    at claim. Returns how many were sent."""
+    at claim. Returns how many were sent.
+
+    A look reads at most `STRANDED_BATCH` messages, and `STRANDED_BATCH` jobs at a time: while
+    more messages wait than that, it looks at nothing (one LLEN; the workers take them in turn,
+    a stranded job waits for them as it would behind them in the queue). Each look goes on
+    from the job after the last one read, so every queued job is looked at; it reads the next
+    jobs too only while it finds stranded ones (Redis restarted without its data: all of them
+    are sent in one look, as the workers' start sends them)."""
+    if queue.pending_messages() >= STRANDED_BATCH:
+        return 0
     cutoff = db.now() - timedelta(seconds=older_than)
-    stranded = list(
-        db.Job.select()
-        .where(db.Job.state == QUEUED, db.Job.created_at < cutoff)
-        .order_by(db.Job.id)
-    )
     due_later = time.time() + 1
-    stranded = [j for j in stranded if (j.payload or {}).get("due", 0) < due_later]
-    if stranded:  # read after the jobs: a message sent meanwhile is seen
-        sent = queue.message_job_ids()
-        stranded = [j for j in stranded if j.id not in sent]
-    for job in stranded:
-        _send(job)
-    if stranded:
-        log.warning(
-            "%d queued jobs had no message (a worker died while queueing); sent", len(stranded)
+    messages: set[int] | None = None
+    sent = 0
+    while True:
+        batch = list(
+            db.Job.select(db.Job.id, db.Job.payload)
+            .where(
+                db.Job.state == QUEUED,
+                db.Job.created_at < cutoff,
+                db.Job.id > _stranded_after["id"],
+            )
+            .order_by(db.Job.id)
+            .limit(STRANDED_BATCH)
         )
-    return len(stranded)
+        _stranded_after["id"] = batch[-1].id if len(batch) == STRANDED_BATCH else 0
+        stranded = [j for j in batch if (j.payload or {}).get("due", 0) < due_later]
+        if stranded and messages is None:  # read after the jobs: a message sent meanwhile is seen
+            messages = queue.message_job_ids(limit=STRANDED_BATCH)
+        stranded = [j for j in stranded if j.id not in (messages or ())]
+        for job in stranded:
+            _send(job)
+        sent += len(stranded)
+        if not stranded or not _stranded_after["id"]:
+            break  # none here (a look's usual end), or every queued job read
+    if sent:
+        log.warning("%d queued jobs had no message (a worker died while queueing); sent", sent)
+    return sent
 
 
 def send_again(job: db.Job) -> None:

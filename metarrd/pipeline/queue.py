@@ -87,10 +87,12 @@ def pending_messages() -> int:
     return huey.pending_count()
 
 
-def message_job_ids() -> set[int]:
+def message_job_ids(limit: int | None = None) -> set[int]:
     """The jobs that have a message waiting, in the queue or in the schedule (a delay, a
-    retry): every "run job N" message's N."""
-    return {task.args[0] for task in [*huey.pending(), *huey.scheduled()] if task.args}
+    retry): every "run job N" message's N. With `limit`, of the queue's `limit` oldest
+    messages and the schedule's `limit` soonest only."""
+    waiting = [*huey.pending(limit), *huey.scheduled(limit)]
+    return {task.args[0] for task in waiting if task.args}
 
 
 def flush() -> None:
