@@ -45,6 +45,13 @@ class ProviderUnavailable(ProviderError):
         self.retry_after = retry_after
 
 
+class LibraryUnreachable(MetarrdError):
+    """A library root does not answer (a hard network mount whose server is gone: its stat never
+    returns): the job waits and is tried again later, as for a provider unavailable."""
+
+    retry_after: float | None = None
+
+
 class TryAgain(ProviderUnavailable):
     """A request that failed in a way worth retrying, for a caller that schedules its own
     retries (`HttpClient.request(..., patient=False)`): `wait` is how long to wait first."""

@@ -39,7 +39,12 @@ import peewee as pw
 
 from metarrd import db, workflow
 from metarrd.config import Config
-from metarrd.errors import MetarrdError, ProviderUnavailable, internal_error
+from metarrd.errors import (
+    LibraryUnreachable,
+    MetarrdError,
+    ProviderUnavailable,
+    internal_error,
+)
 from metarrd.paths import in_scope
 from metarrd.pipeline import leases, queue
 from metarrd.pipeline.chain import Outcome
@@ -567,7 +572,7 @@ def _run_publishes(batch: list[db.Job]) -> None:
 def _record(job: db.Job, what: str, outcome: Outcome | Exception) -> None:
     """A job's end: its outcome recorded and what follows queued, or its failure (a provider
     unavailable: retried later)."""
-    if isinstance(outcome, ProviderUnavailable):
+    if isinstance(outcome, (ProviderUnavailable, LibraryUnreachable)):
         _retry_or_fail(job, what, outcome)
         return
     if isinstance(outcome, MetarrdError):
@@ -613,7 +618,7 @@ def _held(job: db.Job) -> pw.Expression:
     return leases.held(job)
 
 
-def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable) -> None:
+def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable | LibraryUnreachable) -> None:
     attempt = job.attempts
     if attempt > len(RETRY_DELAYS):
         _fail(job, what, f"{exc} (gave up after {attempt} attempts)")

@@ -21,7 +21,8 @@ from typing import Any
 import peewee as pw
 
 from metarrd import db, workflow
-from metarrd.errors import ItemError, MetarrdError
+from metarrd.errors import ItemError, LibraryUnreachable, MetarrdError
+from metarrd.files import display
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.pipeline import leases
 from metarrd.pipeline.chain import (
@@ -58,10 +59,20 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
 
     if not workflow.is_enabled(rt.config, "scanning"):
         return Outcome("skipped: the scanning stage is switched off")
+    # before anything looks at a path: a root on a hung mount would hang this worker for good
+    hung = unanswered_roots(rt, job.payload)
+    paths = job.payload.get("paths")
+    waits: list[Step] = []
+    if hung:
+        answering = [lib.path for lib in rt.config.library if lib.path not in hung]
+        if paths is not None or not answering or _names_any(job.payload, hung):
+            raise LibraryUnreachable(_not_answering(hung))  # tried again later (jobs.py)
+        log.warning("%s; the other libraries are scanned", _not_answering(hung))
+        paths = answering  # a full scan of those that answer; the others wait in a scan of
+        waits = [Step("scan", payload={"paths": hung})]  # their own, tried again later
     moved = follow_renames(job.payload.get("renames") or {})
     gone = mark_gone(job.payload.get("gone") or [])
-    again = recheck_gone(job.payload.get("recheck") or {})
-    paths = job.payload.get("paths")
+    again = recheck_gone(job.payload.get("recheck") or {}) + waits
     vanished: list[str] = []  # folders the watcher saw go: their items are missing, if not moved
     if paths is not None:
         vanished = [p for p in paths if _vanished(rt, p)]
@@ -82,7 +93,42 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     )
     if report.skipped:  # a sample, a trailer, an extra: listed in Settings → Libraries
         message += f", {report.skipped} skipped by name (listed in Settings, Libraries)"
+    if hung:
+        message += f"; {_not_answering(hung)}: scanned once it does"
     return Outcome(message, follow)
+
+
+def unanswered_roots(rt: Runtime, payload: dict[str, Any]) -> list[str]:
+    """The roots of the libraries a scan job looks into (every library for a full scan) that do
+    not answer: a hard network mount whose server is gone, whose stat never returns, counts
+    after `watch.ROOT_CHECK_TIMEOUT` (`watch.root_identity`, the watcher's own look, which
+    never leaves more than one thread waiting on a root)."""
+    from metarrd.pipeline.watch import UNREACHABLE, root_identity
+
+    roots = [lib.path for lib in rt.config.library]
+    if payload.get("paths") is not None:
+        roots = [root for root in roots if _names_any(payload, [root])]
+    return [root for root in roots if root_identity(root) == UNREACHABLE]
+
+
+def _names_any(payload: dict[str, Any], roots: list[str]) -> bool:
+    """Does the scan's payload name a path inside one of `roots` (to scan, renamed, gone)?"""
+    renames = payload.get("renames") or {}
+    named = [
+        *(payload.get("paths") or []),
+        *renames,
+        *renames.values(),
+        *(payload.get("gone") or []),
+        *(payload.get("recheck") or {}),
+    ]
+    return any(is_inside(path, root) for path in named for root in roots)
+
+
+def _not_answering(roots: list[str]) -> str:
+    shown = ", ".join(display(root) for root in roots)
+    if len(roots) == 1:
+        return f"library root {shown} does not answer (a hung network mount?)"
+    return f"library roots {shown} do not answer (hung network mounts?)"
 
 
 # A delete webhook comes before the files go: Radarr's and Sonarr's EventAggregator runs the

@@ -1,0 +1,91 @@
+"""A scan job on a library root that does not answer (a hard NFS mount whose server is gone: its
+stat never returns). The hang is a stat and a scandir of the root made to wait on an Event, as
+in test_watch.py, not a real NFS server."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.pipeline import jobs, watch
+from metarrd.runtime import open_runtime
+
+
+@pytest.fixture
+def hung(config_factory, tmp_path, monkeypatch):
+    """Two libraries, `NFS` on a mount that hangs until `.set()` is called on what this returns,
+    and `Local`; a queue file nothing reads (the test runs the jobs)."""
+    from metarrd.pipeline import queue
+
+    nfs, local = tmp_path / "nfs", tmp_path / "local"
+    for root, name in ((nfs, "Heat (1995)"), (local, "Ronin (1998)")):
+        (root / name).mkdir(parents=True)
+        (root / name / f"{name}.mkv").write_bytes(b"\0" * 1000)
+    config = config_factory(
+        library=[{"name": "NFS", "path": str(nfs)}, {"name": "Local", "path": str(local)}]
+    )
+    rt = open_runtime(config)
+    queue.configure(config)
+    jobs.bind(rt)
+    release = threading.Event()
+
+    def waits(real):
+        def call(path, *args, **kwargs):
+            if os.fspath(path).startswith(str(nfs)):
+                release.wait(60)  # the stat of a hard mount: until the server is back
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(watch, "_hanging", {})
+    monkeypatch.setattr(os, "stat", waits(os.stat))
+    monkeypatch.setattr(os, "scandir", waits(os.scandir))
+    try:
+        yield rt, nfs, local, release
+    finally:
+        release.set()  # no thread of the test left waiting
+        queue.configure(config, immediate=True)
+        rt.close()
+
+
+def test_a_scan_in_a_library_on_a_hung_mount_waits_instead_of_hanging_its_worker(hung, finishes):
+    """A hard NFS mount whose server stopped answering: a scan job of a folder there (the
+    watcher's, a webhook's) hung in its first stat of the library root, for ever, and with it
+    the worker thread: with `workers = 1` nothing ran again until a restart. It is now tried
+    again later, saying why."""
+    rt, nfs, _, release = hung
+    job = jobs.enqueue_scan([nfs / "Heat (1995)"])
+    finishes(lambda: jobs.run_job(job.id))
+    waiting = db.Job.get_by_id(job.id)
+    assert waiting.state == "queued"
+    assert f"library root {nfs} does not answer (a hung network mount?)" in waiting.message
+    assert waiting.payload["due"] > 0  # a retry, after its back-off
+    assert not db.Movie.select().exists()
+
+    release.set()  # the server is back
+    db.Job.update(payload={**waiting.payload, "due": 0}).where(db.Job.id == job.id).execute()
+    watch._hanging[str(nfs)].join(10)  # the hung look returns
+    finishes(lambda: jobs.run_job(job.id))
+    assert db.Job.get_by_id(job.id).state == "done"
+    assert [Path(m.path).name for m in db.Movie.select()] == ["Heat (1995).mkv"]
+
+
+def test_a_full_scan_scans_the_libraries_that_answer(hung, finishes):
+    """The periodic full rescan with one library on a hung mount: the others are scanned, and
+    the hung one gets a scan of its own, which waits for it."""
+    rt, nfs, local, _ = hung
+    job = jobs.enqueue_scan(None)
+    finishes(lambda: jobs.run_job(job.id))
+    done = db.Job.get_by_id(job.id)
+    assert done.state == "done"
+    assert f"library root {nfs} does not answer (a hung network mount?)" in done.message
+    assert [Path(m.path).name for m in db.Movie.select()] == ["Ronin (1998).mkv"]
+    later = db.Job.get(db.Job.kind == "scan", db.Job.state == "queued")
+    assert later.payload["paths"] == [str(nfs)]
+    finishes(lambda: jobs.run_job(later.id))
+    assert "does not answer" in db.Job.get_by_id(later.id).message
