@@ -893,6 +893,15 @@ class _PostgresqlDatabase(pw.PostgresqlDatabase):
                     self.execute_sql("SELECT pg_advisory_unlock(%s)", (key,))
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """Is `exc` the error of this thread's connection dropped by the server (PostgreSQL
+    restarted or failed over; not yet connected again)?"""
+    if not isinstance(exc, (pw.OperationalError, pw.InterfaceError)) or not is_postgresql():
+        return False
+    conn = database.obj._state.conn
+    return conn is not None and bool(conn.closed)
+
+
 def is_postgresql() -> bool:
     return isinstance(database.obj, pw.PostgresqlDatabase)
 

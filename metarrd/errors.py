@@ -52,6 +52,13 @@ class LibraryUnreachable(MetarrdError):
     retry_after: float | None = None
 
 
+class DatabaseLost(MetarrdError):
+    """A job's database connection was dropped by the server while it ran (PostgreSQL restarted
+    or failed over): what its transaction did is gone; the job is tried again later."""
+
+    retry_after: float | None = None
+
+
 class TryAgain(ProviderUnavailable):
     """A request that failed in a way worth retrying, for a caller that schedules its own
     retries (`HttpClient.request(..., patient=False)`): `wait` is how long to wait first."""

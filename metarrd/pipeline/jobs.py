@@ -40,6 +40,7 @@ import peewee as pw
 from metarrd import db, workflow
 from metarrd.config import Config
 from metarrd.errors import (
+    DatabaseLost,
     LibraryUnreachable,
     MetarrdError,
     ProviderUnavailable,
@@ -572,7 +573,13 @@ def _run_publishes(batch: list[db.Job]) -> None:
 def _record(job: db.Job, what: str, outcome: Outcome | Exception) -> None:
     """A job's end: its outcome recorded and what follows queued, or its failure (a provider
     unavailable: retried later)."""
-    if isinstance(outcome, (ProviderUnavailable, LibraryUnreachable)):
+    if isinstance(outcome, Exception) and db.connection_lost(outcome):
+        # not a bug: PostgreSQL restarted or failed over under the run, which is tried again
+        outcome = DatabaseLost(
+            f"the connection to the database was lost ({str(outcome).strip()}; PostgreSQL "
+            "restarted or failed over?)"
+        )
+    if isinstance(outcome, (ProviderUnavailable, LibraryUnreachable, DatabaseLost)):
         _retry_or_fail(job, what, outcome)
         return
     if isinstance(outcome, MetarrdError):
@@ -618,7 +625,9 @@ def _held(job: db.Job) -> pw.Expression:
     return leases.held(job)
 
 
-def _retry_or_fail(job: db.Job, what: str, exc: ProviderUnavailable | LibraryUnreachable) -> None:
+def _retry_or_fail(
+    job: db.Job, what: str, exc: ProviderUnavailable | LibraryUnreachable | DatabaseLost
+) -> None:
     attempt = job.attempts
     if attempt > len(RETRY_DELAYS):
         _fail(job, what, f"{exc} (gave up after {attempt} attempts)")

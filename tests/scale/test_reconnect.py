@@ -124,3 +124,36 @@ def test_a_publish_whose_folder_lock_died_with_its_connection_stops(config_facto
         assert held == 1
     finally:
         rt.close()
+
+
+def test_a_job_cut_by_a_postgresql_restart_is_tried_again_not_failed(config_factory, monkeypatch):
+    """PostgreSQL restarted (or failed over) while jobs ran: the statement a job made next
+    failed with "terminating connection due to administrator command", and the job was
+    recorded failed with an "internal error" on its item, as for a bug: the chain stopped
+    there (no enrich after the identify), and every job that ran at that moment had to be
+    found and retried by hand. It is now tried again later, as for a provider that is down."""
+    from metarrd.pipeline.chain import Outcome
+
+    rt = open_runtime(config_factory())
+    try:
+        queue.configure(rt.config)
+        jobs.bind(rt)
+        lib = db.Library.get()
+        item = db.Movie.create(library=lib, path=f"{lib.path}/Heat (1995)/Heat (1995).mkv")
+        job = jobs.enqueue_enrich(item.id)
+
+        def cut(rt, job):
+            with db.write_transaction():
+                drop_sessions(but_mine=False)  # the restart, while the job writes
+                db.Movie.update(title="Heat").where(db.Movie.id == job.movie_id).execute()
+            return Outcome("enriched")
+
+        monkeypatch.setitem(jobs.HANDLERS, "enrich", cut)
+        jobs.run_job(job.id)
+        after = db.Job.get_by_id(job.id)
+        assert after.state == "queued", after.message
+        assert "database" in after.message and "retry 1 in" in after.message
+        assert "internal error" not in (db.Movie.get_by_id(item.id).last_error or "")
+    finally:
+        queue.configure(rt.config, immediate=True)
+        rt.close()
