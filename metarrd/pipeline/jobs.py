@@ -487,8 +487,12 @@ def run_job(job_id: int) -> None:
     if job is None:
         log.debug("job %d: no such job, message dropped", job_id)
         return
+    if job.state != QUEUED:  # a duplicate (each worker that starts sends every queued job
+        # one): dropped on this read, without the write lock every host's claims wait on
+        log.debug("job %d: %s, message dropped", job_id, job.state)
+        return
     early = (job.payload or {}).get("due", 0) - time.time()
-    if job.state == QUEUED and early > BUSY_DELAY and not huey.immediate:
+    if early > BUSY_DELAY and not huey.immediate:
         # a second message of a job waiting for its time (a retry): one more for then, not a
         # run now (that spent the retry at once); at most one of them finds the job queued
         job_task.schedule((job.id,), delay=early)

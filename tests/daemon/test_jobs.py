@@ -639,3 +639,29 @@ def test_catch_up_requests_fold_into_the_one_waiting(queued_rt, fake_stages, mak
     identify = {"tmdb_id": None, "imdb_id": None, "source": None}
     assert fake_stages.calls == [("identify", unknown.id, identify)]
     assert known.id not in [mid for _s, mid, _kw in fake_stages.calls]
+
+
+def test_a_duplicate_message_of_a_finished_job_takes_no_write_lock(
+    queued_rt, fake_stages, make_movie, drain, monkeypatch
+):
+    """Every worker that starts sends every queued job a message again (a shared Redis queue
+    keeps the others' too): after a restart of the workers during a catch-up of 5,000 items,
+    5,000 duplicates each took the write lock (PostgreSQL's one advisory lock, every host's
+    claims and records wait on it) only to find their job taken. A message whose job is no
+    longer queued is now dropped after the one read it made already."""
+    job = jobs.enqueue_enrich(make_movie(queued_rt, identification_status=db.IDENTIFIED).id)
+    jobs.job_task(job.id)  # a worker starting on a shared queue: a second message for it
+    locks: list[int] = []
+    write_transaction = db.write_transaction
+
+    def counted(*args, **kwargs):
+        locks.append(1)
+        return write_transaction(*args, **kwargs)
+
+    monkeypatch.setattr(db, "write_transaction", counted)
+    assert drain(1) == 1
+    assert db.Job.get_by_id(job.id).state == "done"
+    taken = len(locks)
+    assert drain() == 1  # the duplicate
+    assert len(locks) == taken
+    assert fake_stages.stages() == ["enrich"]
