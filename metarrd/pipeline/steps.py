@@ -99,8 +99,8 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
 
 
 def unanswered_roots(rt: Runtime, payload: dict[str, Any]) -> list[str]:
-    """The roots of the libraries a scan job looks into (every library for a full scan) that do
-    not answer: a hard network mount whose server is gone, whose stat never returns, counts
+    """The roots of the libraries a scan job looks into (every library for a full scan; a
+    publish: its item's) that do not answer: a hard network mount whose server is gone, whose stat never returns, counts
     after `watch.ROOT_CHECK_TIMEOUT` (`watch.root_identity`, the watcher's own look, which
     never leaves more than one thread waiting on a root)."""
     from metarrd.pipeline.watch import UNREACHABLE, root_identity
@@ -400,10 +400,17 @@ def publish_jobs(rt: Runtime, jobs: list[db.Job]) -> dict[int, Outcome | Excepti
     workflow.require(rt.config, "publishing")
     outcomes: dict[int, Outcome | Exception] = {}
     todo: list[tuple[db.Job, db.Movie, int]] = []
+    hung: dict[str, bool] = {}  # library root -> does not answer (a hung network mount)
     for job in jobs:
         movie = _movie(job)
         if movie is None:
             outcomes[job.id] = Outcome("skipped: the item no longer exists")
+            continue
+        root = deepest_folder(movie.path, [lib.path for lib in rt.config.library])
+        if root is not None and root not in hung:
+            hung[root] = bool(unanswered_roots(rt, {"paths": [root]}))
+        if root is not None and hung[root]:  # a publish would hang its worker: tried again later
+            outcomes[job.id] = LibraryUnreachable(_not_answering([root]))
             continue
         tries = job.payload.get("picture_retry", 0)
         if tries and not (movie.publish_state == db.PUBLISHED and movie.publish_warnings):

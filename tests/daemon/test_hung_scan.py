@@ -17,8 +17,8 @@ from metarrd.runtime import open_runtime
 
 @pytest.fixture
 def hung(config_factory, tmp_path, monkeypatch):
-    """Two libraries, `NFS` on a mount that hangs until `.set()` is called on what this returns,
-    and `Local`; a queue file nothing reads (the test runs the jobs)."""
+    """Two libraries, `NFS` on a mount that hangs (while `hanging` is set) until `release` is
+    set, and `Local`; a queue file nothing reads (the test runs the jobs)."""
     from metarrd.pipeline import queue
 
     nfs, local = tmp_path / "nfs", tmp_path / "local"
@@ -31,11 +31,12 @@ def hung(config_factory, tmp_path, monkeypatch):
     rt = open_runtime(config)
     queue.configure(config)
     jobs.bind(rt)
-    release = threading.Event()
+    release, hanging = threading.Event(), threading.Event()
+    hanging.set()
 
     def waits(real):
         def call(path, *args, **kwargs):
-            if os.fspath(path).startswith(str(nfs)):
+            if hanging.is_set() and os.fspath(path).startswith(str(nfs)):
                 release.wait(60)  # the stat of a hard mount: until the server is back
             return real(path, *args, **kwargs)
 
@@ -46,7 +47,7 @@ def hung(config_factory, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "stat", waits(os.stat))
     monkeypatch.setattr(os, "scandir", waits(os.scandir))
     try:
-        yield rt, nfs, local, release
+        yield rt, nfs, local, release, hanging  # hanging cleared: the mount answers
     finally:
         release.set()  # no thread of the test left waiting
         queue.configure(config, immediate=True)
@@ -58,7 +59,7 @@ def test_a_scan_in_a_library_on_a_hung_mount_waits_instead_of_hanging_its_worker
     watcher's, a webhook's) hung in its first stat of the library root, for ever, and with it
     the worker thread: with `workers = 1` nothing ran again until a restart. It is now tried
     again later, saying why."""
-    rt, nfs, _, release = hung
+    rt, nfs, _, release, _ = hung
     job = jobs.enqueue_scan([nfs / "Heat (1995)"])
     finishes(lambda: jobs.run_job(job.id))
     waiting = db.Job.get_by_id(job.id)
@@ -78,7 +79,7 @@ def test_a_scan_in_a_library_on_a_hung_mount_waits_instead_of_hanging_its_worker
 def test_a_full_scan_scans_the_libraries_that_answer(hung, finishes):
     """The periodic full rescan with one library on a hung mount: the others are scanned, and
     the hung one gets a scan of its own, which waits for it."""
-    rt, nfs, local, _ = hung
+    rt, nfs, local, _, _ = hung
     job = jobs.enqueue_scan(None)
     finishes(lambda: jobs.run_job(job.id))
     done = db.Job.get_by_id(job.id)
@@ -89,3 +90,22 @@ def test_a_full_scan_scans_the_libraries_that_answer(hung, finishes):
     assert later.payload["paths"] == [str(nfs)]
     finishes(lambda: jobs.run_job(later.id))
     assert "does not answer" in db.Job.get_by_id(later.id).message
+
+
+def test_a_publish_into_a_library_on_a_hung_mount_waits_instead_of_hanging_its_worker(
+    hung, finishes
+):
+    """The same hung mount under a publish (`auto_publish`, or the user's Publish): the worker
+    thread hung in its first look at the item's folder; four such publishes and the worker ran
+    nothing more, while its heartbeat kept their leases, so no other worker took them over."""
+    from tests.publish.conftest import build_enriched
+
+    rt, nfs, _, _, hanging = hung
+    hanging.clear()  # the item was enriched before the server went
+    heat = build_enriched(rt, "Heat (1995)", library="NFS")
+    hanging.set()
+    job = jobs.enqueue_publish(heat.movie.id)
+    finishes(lambda: jobs.run_job(job.id))
+    waiting = db.Job.get_by_id(job.id)
+    assert waiting.state == "queued"
+    assert f"library root {nfs} does not answer (a hung network mount?)" in waiting.message
