@@ -60,7 +60,8 @@ KINDS = tuple(HANDLERS)  # scan, identify, search, enrich, publish, notify, prob
 RETRY_DELAYS = (30.0, 120.0, 600.0, 1800.0)  # seconds before retry 1, 2, ... then the job fails
 # a provider's own Retry-After (a 503's maintenance window) delays a retry up to this long
 MAX_RETRY_AFTER = 6 * 3600.0
-BUSY_DELAY = 1.0  # seconds before a job whose item is busy is tried again
+BUSY_DELAY = 1.0  # seconds before a job whose item is busy is tried again, doubling...
+BUSY_MAX_DELAY = 10.0  # ...up to this while it stays busy (behind a long scan)
 PUBLISH_BATCH = 50  # publish jobs run together at most (publish_many's own batch size)
 
 _bound: dict[str, Runtime] = {}
@@ -481,8 +482,9 @@ def _conflicts(job: db.Job, running: list[db.Job]) -> bool:
     return False
 
 
-def run_job(job_id: int) -> None:
-    """What every task does: claim, run the stage, record the outcome, enqueue what follows."""
+def run_job(job_id: int, busy: int = 0) -> None:
+    """What every task does: claim, run the stage, record the outcome, enqueue what follows.
+    `busy`: how many times in a row this job's item was found busy (its message's)."""
     job = db.Job.get_or_none(db.Job.id == job_id)
     if job is None:
         log.debug("job %d: no such job, message dropped", job_id)
@@ -501,8 +503,10 @@ def run_job(job_id: int) -> None:
     if claim == "gone":
         log.debug("job %d: not queued any more, message dropped", job_id)
         return
-    if claim == "busy":
-        job_task.schedule((job.id,), delay=BUSY_DELAY)
+    if claim == "busy":  # tried again later, and later each time: thousands of jobs waiting
+        # for a full scan must not take the write lock every second each while it walks
+        delay = min(BUSY_DELAY * 2 ** min(busy, 16), BUSY_MAX_DELAY)
+        job_task.schedule((job.id,), {"busy": busy + 1}, delay=delay)
         return
     others: list[db.Job] = []
     try:
@@ -684,5 +688,5 @@ def _fail(job: db.Job, what: str, reason: str, *, logged: bool = False) -> None:
 
 
 @huey.task(name="job")
-def job_task(job_id: int) -> None:
-    run_job(job_id)
+def job_task(job_id: int, busy: int = 0) -> None:
+    run_job(job_id, busy)

@@ -665,3 +665,26 @@ def test_a_duplicate_message_of_a_finished_job_takes_no_write_lock(
     assert drain() == 1  # the duplicate
     assert len(locks) == taken
     assert fake_stages.stages() == ["enrich"]
+
+
+def test_a_job_waiting_for_a_long_scan_backs_off(queued_rt, fake_stages, make_movie, drain):
+    """A full rescan (every worker's start queues one, and every `full_rescan_hours`) while a
+    catch-up's thousands of jobs waited: each of them, its item "busy" while the scan ran, was
+    tried again every second, each try a write transaction under the write lock the scan's
+    own writes wait for, for as long as the scan walked. A job found busy again and again now
+    waits longer each time, up to `BUSY_MAX_DELAY`."""
+    from datetime import UTC, datetime
+
+    db.Job.create(kind="scan", key="scan", state="running", payload={"paths": None})
+    job = jobs.enqueue_enrich(make_movie(queued_rt, identification_status=db.IDENTIFIED).id)
+    delays = []
+    for _ in range(7):
+        assert drain(1) == 1  # the message: the item is busy, it is sent again for later
+        (task,) = huey.pending()
+        huey.storage.flush_queue()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        delays.append(round((task.eta - now).total_seconds()))
+        task.eta = None
+        huey.enqueue(task)  # its time has come (the consumer's scheduler)
+    assert delays == [1, 2, 4, 8, 10, 10, 10]
+    assert db.Job.get_by_id(job.id).state == "queued"
