@@ -72,6 +72,7 @@ RESTART_MAX_SECONDS = 300.0  # ...up to this
 WATCH_READY_SECONDS = 60.0  # the start-up rescan waits this long at most for the watches
 HEALTHY_AFTER_SECONDS = 120.0  # a thread that ran this long before dying starts the backoff over
 ROOT_CHECK_SECONDS = 10.0  # how often a watched library root is checked for being another folder
+ENQUEUE_RETRY_SECONDS = 5.0  # a scan the database or queue refused is queued again after this
 ROOT_CHECK_TIMEOUT = 5.0  # a root check not answered by then (a hung hard mount): unreachable
 UNREACHABLE = (-1, -1)  # the identity of a root whose check hangs (no folder has this one)
 WATCH_LIMIT = "watch limit reached"  # notify's MaxFilesWatch ("OS file watch limit reached.")
@@ -303,6 +304,7 @@ class Watcher:
         # source thread name -> set once its watches are live (or it cannot watch for now)
         self.watching: dict[str, threading.Event] = {}
         self.pending_full: tuple[str, float] | None = None  # (why, when to stop waiting)
+        self.retry_at = 0.0  # no tick before (an enqueue failed: the database was away)
 
     # threads
 
@@ -528,7 +530,7 @@ class Watcher:
             if (
                 is_scanned_video(path, root, tv=tv)
                 or is_listed_skip(path, root, tv=tv)
-                or self._holds_items(path)
+                or self._may_hold_items(path)
             ):
                 self.settler.note(path, now)
             return
@@ -543,32 +545,61 @@ class Watcher:
             self.settler.note(path, now)
             self.nfos.add(path)
 
+    def _may_hold_items(self, path: str) -> bool:
+        """`_holds_items`, or True when the database cannot tell now (PostgreSQL restarting):
+        the scan of a folder that held nothing costs little, a deletion dropped leaves its
+        items present until the next full rescan."""
+        try:
+            return self._holds_items(path)
+        except Exception as exc:
+            log.warning("%s deleted: scanned (the database did not answer: %s)", display(path), exc)
+            return True
+
     def _holds_items(self, path: str) -> bool:
         prefix = path.rstrip(os.sep) + os.sep
         return db.Movie.select().where(db.Movie.path.startswith(prefix)).exists()
 
     def tick(self) -> list[str] | None:
-        """Enqueue a scan for what has settled (and the periodic full scan). Returns the scopes."""
+        """Enqueue a scan for what has settled (and the periodic full scan). Returns the scopes.
+        A scan the database or the queue refused (PostgreSQL or Redis restarting) is not lost:
+        its paths, or the full rescan, are queued at a tick `ENQUEUE_RETRY_SECONDS` later."""
         now = self.clock()
+        if now < self.retry_at:
+            return None
         if self.pending_full is not None:
             why, give_up = self.pending_full
             if all(e.is_set() for e in self.watching.values()) or now >= give_up:
+                self._full_scan_or_later(why, now)
                 self.pending_full = None
-                self._full_scan(why)
         if self.next_full is not None and now >= self.next_full:
+            self._full_scan_or_later("periodic", now)
             self.next_full = now + (self.full_every or 0)
-            self._full_scan("periodic")
-        ready = self._hold_unsettled(self.settler.ready(now), now)
-        ready = self._not_ours(ready)
-        if not ready:
-            return None
-        scopes = self.scopes(ready)
-        if not workflow.is_enabled(self.config, "scanning"):
-            log.info("scanning is switched off: %d changed paths not scanned", len(ready))
-            return None
-        log.info("%d changed paths settled: scanning %d folders", len(ready), len(scopes))
-        self.enqueue(scopes)
+        settled = self._hold_unsettled(self.settler.ready(now), now)
+        nfos = self.nfos.intersection(settled)
+        try:
+            ready = self._not_ours(settled)
+            if not ready:
+                return None
+            scopes = self.scopes(ready)
+            if not workflow.is_enabled(self.config, "scanning"):
+                log.info("scanning is switched off: %d changed paths not scanned", len(ready))
+                return None
+            log.info("%d changed paths settled: scanning %d folders", len(ready), len(scopes))
+            self.enqueue(scopes)
+        except Exception:
+            for path in settled:  # settled still: ready again at the tick after the wait
+                self.settler.hold(path, now)
+            self.nfos.update(nfos)
+            self.retry_at = now + ENQUEUE_RETRY_SECONDS
+            raise
         return scopes
+
+    def _full_scan_or_later(self, why: str, now: float) -> None:
+        try:
+            self._full_scan(why)
+        except Exception:
+            self.retry_at = now + ENQUEUE_RETRY_SECONDS
+            raise
 
     def _hold_unsettled(self, ready: list[str], now: float) -> list[str]:
         """Settled paths whose scan would walk a file still changing (an upgrade deleted the

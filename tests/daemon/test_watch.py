@@ -1143,3 +1143,57 @@ def test_a_library_on_a_network_share_watched_by_inotify_is_a_warning_at_start(
     assert any(
         "is on a cifs share" in r.message and "poll = true" in r.message for r in caplog.records
     )
+
+
+def test_changes_settled_while_the_database_is_away_are_scanned_once_it_is_back(rt, tmp_path):
+    """PostgreSQL restarted (or Redis, or the database locked past its timeout) at the moment
+    the watcher queued the scan of what had settled: the paths were taken out of the settler
+    before the enqueue failed, so those changes were never scanned (until the next full
+    rescan, a day later by default); a full rescan whose enqueue failed was lost the same
+    way. Both are queued at a later tick instead."""
+    import contextlib
+
+    import peewee as pw
+
+    clock = Clock()
+    calls: list = []
+    failures = {"left": 2}  # the full rescan's enqueue, then the settled change's
+
+    def enqueue(paths):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise pw.OperationalError("server closed the connection unexpectedly")
+        calls.append(paths)
+
+    w = Watcher(rt.config, enqueue=enqueue, clock=clock)
+    root = Path(rt.config.library[0].path)
+    video = root / "Heat (1995)" / "Heat (1995).mkv"
+    video.parent.mkdir()
+    video.write_bytes(b"x" * 100)
+    w.handle("added", str(video))
+    w._full_scan_when_watching("start")
+    for step in range(60):  # the ticks that follow, as the handler thread runs them
+        clock.t = 100.0 + step
+        with contextlib.suppress(pw.OperationalError):  # the thread logs it and goes on
+            w.tick()
+    assert failures["left"] == 0
+    assert sorted(calls, key=str) == sorted([None, [str(video.parent)]], key=str)
+
+
+def test_a_folder_deleted_while_the_database_is_away_is_still_scanned(manual_watcher, monkeypatch):
+    """A folder deleted while PostgreSQL restarted: whether items were in it is asked of the
+    database, which failed, and the deletion was dropped: its items stayed "present" until
+    the next full rescan. It is scanned (a scan of a folder that held nothing costs little)."""
+    import peewee as pw
+
+    w, clock, calls, root = manual_watcher
+    folder = root / "Heat (1995)"
+
+    def away(*args, **kwargs):
+        raise pw.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(w, "_holds_items", away)
+    w.handle("deleted", str(folder))
+    monkeypatch.undo()
+    clock.t = 100.0
+    assert w.tick() == [str(folder)]
