@@ -366,7 +366,8 @@ def resend_stranded(older_than: float) -> int:
 
     A look reads at most `STRANDED_BATCH` messages, and `STRANDED_BATCH` jobs at a time: while
     more messages wait than that, it looks at nothing (one LLEN; the workers take them in turn,
-    a stranded job waits for them as it would behind them in the queue). Each look goes on
+    a stranded job waits for them as it would behind them in the queue), nor while the
+    schedule holds that many due within seconds (jobs whose items a long scan keeps busy). Each look goes on
     from the job after the last one read, so every queued job is looked at; it reads the next
     jobs too only while it finds stranded ones (Redis restarted without its data: all of them
     are sent in one look, as the workers' start sends them)."""
@@ -377,20 +378,21 @@ def resend_stranded(older_than: float) -> int:
     messages: set[int] | None = None
     sent = 0
     while True:
+        after = _stranded_after["id"]
         batch = list(
             db.Job.select(db.Job.id, db.Job.payload)
-            .where(
-                db.Job.state == QUEUED,
-                db.Job.created_at < cutoff,
-                db.Job.id > _stranded_after["id"],
-            )
+            .where(db.Job.state == QUEUED, db.Job.created_at < cutoff, db.Job.id > after)
             .order_by(db.Job.id)
             .limit(STRANDED_BATCH)
         )
         _stranded_after["id"] = batch[-1].id if len(batch) == STRANDED_BATCH else 0
         stranded = [j for j in batch if (j.payload or {}).get("due", 0) < due_later]
         if stranded and messages is None:  # read after the jobs: a message sent meanwhile is seen
-            messages = queue.message_job_ids(limit=STRANDED_BATCH)
+            # a job whose item is busy has its message in the schedule, due within seconds
+            messages = queue.message_job_ids(STRANDED_BATCH, soon=BUSY_MAX_DELAY + BUSY_DELAY)
+            if messages is None:  # more due soon than a look reads (a long scan keeps their
+                _stranded_after["id"] = after  # items busy): their jobs come first, as above
+                break
         stranded = [j for j in stranded if j.id not in (messages or ())]
         for job in stranded:
             _send(job)

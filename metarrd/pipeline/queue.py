@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from huey import SqliteHuey
@@ -87,12 +88,19 @@ def pending_messages() -> int:
     return huey.pending_count()
 
 
-def message_job_ids(limit: int | None = None) -> set[int]:
+def message_job_ids(limit: int | None = None, *, soon: float = 0.0) -> set[int] | None:
     """The jobs that have a message waiting, in the queue or in the schedule (a delay, a
     retry): every "run job N" message's N. With `limit`, of the queue's `limit` oldest
-    messages and the schedule's `limit` soonest only."""
-    waiting = [*huey.pending(limit), *huey.scheduled(limit)]
-    return {task.args[0] for task in waiting if task.args}
+    messages and the schedule's `limit` soonest only, and None when that may leave out some
+    of the queue, or of the schedule's messages due within `soon` seconds."""
+    pending, scheduled = huey.pending(limit), huey.scheduled(limit)
+    if limit is not None and len(pending) >= limit:
+        return None
+    if limit is not None and len(scheduled) >= limit:
+        horizon = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=soon)
+        if scheduled[-1].eta is None or scheduled[-1].eta <= horizon:
+            return None
+    return {task.args[0] for task in [*pending, *scheduled] if task.args}
 
 
 def flush() -> None:

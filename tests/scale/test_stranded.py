@@ -164,3 +164,19 @@ def test_a_heartbeat_with_thousands_of_retries_waiting_reads_a_bounded_part(rt, 
     assert jobs.resend_stranded(60) == 0
     print(f"one look, {WAITING} retries waiting: {cost}")
     assert cost.rows <= jobs.STRANDED_BATCH and cost.messages <= jobs.STRANDED_BATCH
+
+
+def test_jobs_waiting_for_a_long_scan_are_not_taken_for_stranded(rt, monkeypatch):
+    """A full rescan walking while a catch-up's jobs wait: their items busy, their messages sit
+    in the schedule, a few seconds ahead each. A look read only the soonest of them and took
+    every other job for one without a message: it sent them all again, and each duplicate,
+    busy in its turn, stayed in the schedule as long as the scan ran."""
+    monkeypatch.setattr(jobs, "STRANDED_BATCH", 50)
+    ids = waiting_jobs(120)
+    queue.huey.storage.flush_queue()
+    for job_id in reversed(ids):  # busy: tried again a few seconds later (jobs.run_job), in
+        # the order the workers found them busy, not the jobs' own
+        jobs.job_task.schedule((job_id,), {"busy": 3}, delay=8)
+        queue.huey.add_schedule(queue.huey.dequeue())  # a consumer put it in the schedule
+    assert jobs.resend_stranded(60) == 0
+    assert queue.huey.pending_count() == 0
