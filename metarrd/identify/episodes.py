@@ -160,10 +160,11 @@ _MARK = (
 )
 # two marked numbers joined by a range separator guessit expands (`E01-E9999`, `S01-S9999`,
 # `1x01 to 1x9999`, `S01E01-S99E01`, `E01-9999`): found before guessit spends seconds listing
-# them; a lookahead, so `E01-E02-E9999` is seen pair by pair
+# them; a lookahead, so `E01-E02-E9999` is seen pair by pair. A video height (`-720p`, `-1080i`)
+# ends no range
 _RANGE = re.compile(
     rf"(?i)(?=(?<![^\W_])(?![xh]26[45])({_MARK})(\d+)"
-    rf"([\s._]*[-~][\s._]*|[\s._]+(?:to|a)[\s._]+)(?![xh]26[45])({_MARK})?(\d+)(?![\dp]))"
+    rf"([\s._]*[-~][\s._]*|[\s._]+(?:to|a)[\s._]+)(?![xh]26[45])({_MARK})?(\d+)(?![\dpi]))"
 )
 _MARK_SEASON = re.compile(r"(?i)^s?(\d+)")
 _SEASON_MARK = re.compile(
@@ -173,6 +174,8 @@ MAX_RANGE = 50  # Kodi's cap on a multi-episode range (kodi-tv.md §1.1, PR #270
 # video heights (`720` where `720p` was meant): an episode number only when nothing else can be
 _RESOLUTIONS = {"480", "576", "720", "1080", "2160"}
 _RELEASE_WORDS = {"1080p", "720p", "2160p", "480p", "576p", "x264", "x265", "h264", "h265"}
+# a video height guessit leaves as the episode title (`-720i`: interlaced)
+_HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 
 
 @dataclass(frozen=True)
@@ -477,6 +480,8 @@ def _numbered(
                                    f"{MAX_RANGE}, the most Kodi reads in one file; split the "
                                    "file or fix its name")  # fmt: skip
     warnings = [warning] if warning else []
+    if title and _HEIGHT_TITLE.fullmatch(title):
+        title = None
     if folder_season is not None and folder_season != season:
         warnings.append(f"the name says season {season}, its folder season {folder_season}; "
                         "the name wins, as in Kodi")  # fmt: skip

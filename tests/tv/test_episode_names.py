@@ -727,6 +727,25 @@ def test_a_dash_and_a_smaller_number_that_is_no_range_is_still_read():
 
 
 @pytest.mark.parametrize(
+    ("name", "folder", "season", "episode"),
+    [
+        # Jellyfin's MultiEpisodeTests (tests/Jellyfin.Naming.Tests/TV/MultiEpisodeTests.cs):
+        # "format specification that must not be detected as ending episode number"
+        ("series-s09e14-720i.mkv", "Season 9", 9, 14),
+        ("Show.S01E12-1080i.HDTV.mkv", None, 1, 12),
+        ("Show - 1x05-1080i.mkv", None, 1, 5),
+    ],
+)
+def test_an_interlaced_height_after_a_dash_is_no_end_of_a_range(name, folder, season, episode):
+    # `-720i` was read as the end of a range E14-E720 and the file reported as "episode range
+    # of 707 is over 50", as `-720p` is not
+    got = parse_episode(name, "series" if name.startswith("series") else "Show", folder)
+    assert (got.season, got.episodes, got.episode_title, got.problem) == (
+        season, (episode,), None, None
+    ), got  # fmt: skip
+
+
+@pytest.mark.parametrize(
     ("name", "season", "wanted", "title"),
     [
         # `E01 - E03` is a range as `E01-E03` is (Jellyfin's multi-episode rule reads `(-| - )?E`;
