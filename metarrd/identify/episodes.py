@@ -597,24 +597,33 @@ def _bare_number(
         scene = False  # `Naruto - 130 - Title`: anime's absolute form (Sonarr), not S1E30
     marked = text[: found[0].start()].endswith("第")  # `第195話`, `第105集`: episode 195, 105
     scene = scene and not marked
+    # `Season 2/Naruto - 08`: anime's absolute form in a season folder; read by the folder, and
+    # as absolute episode 8 in a show in TheTVDB's absolute order (identify maps it there)
+    dual = folder_season is not None and not marked and _DASHED.search(text[: found[0].start()])
+    also = (value if len(numbers) == 1 else tuple(numbers)) if dual else None
+    label = f"episode {value}" if len(numbers) == 1 else f"episodes {numbers[0]}-{numbers[-1]}"
+    in_order = f"; absolute {label} in TheTVDB's absolute order" if also is not None else ""
     if scene and not anime and len(numbers) == 1:
         season, episode = divmod(value, 100)
         if folder_season is None or folder_season == season:
             scene_episodes = _scene_run(text, found, season, [episode])
             read = ".".join(m.group(1) for m in found[: len(scene_episodes)])
             kodi = _kodi_skips(file_name, season, scene_episodes, [])  # `[401]`: no Kodi rule
-            return EpisodeName(season, tuple(scene_episodes), episode_title=title, warnings=(
+            return EpisodeName(season, tuple(scene_episodes), absolute=also if len(
+                scene_episodes) == 1 else None, episode_title=title, warnings=(
                 f"{read} read as season {season} episode{'s' if len(scene_episodes) > 1 else ''} "
                 f"{', '.join(map(str, scene_episodes))} (scene style); name it S{season:02d}"
-                + "".join(f"E{e:02d}" for e in scene_episodes) + " to be sure",
+                + "".join(f"E{e:02d}" for e in scene_episodes) + " to be sure"
+                + (in_order if len(scene_episodes) == 1 else ""),
                 *([kodi] if kodi else [])))  # fmt: skip
     if (len(raw) <= 2 or marked) and folder_season is not None and not anime:
         named = "".join(f"E{n:02d}" for n in numbers)
         kind, _read = kodi_rule_reading(file_name)  # `03 - 1985`: its "foo.103" rule, S19E85
         kodi = "Kodi skips names without one" if kind == "none" else _kodi_reading(file_name)
-        return EpisodeName(folder_season, tuple(numbers), episode_title=title, warnings=(
+        return EpisodeName(folder_season, tuple(numbers), absolute=also, episode_title=title,
+                           warnings=(
             f"no season in the name: season {folder_season} from its folder; {kodi}, name it "
-            f"S{folder_season:02d}{named}",))  # fmt: skip
+            f"S{folder_season:02d}{named}{in_order}",))  # fmt: skip
     if len(numbers) > 1:
         return EpisodeName(absolute=tuple(numbers), problem=(
             f"{file_name}: {found[0].group(0)} look like absolute episode numbers (anime "

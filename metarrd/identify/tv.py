@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from metarrd import db
@@ -25,6 +26,7 @@ from metarrd.identify.episodes import (
     display_order,
     order_label,
     order_of,
+    parse_episode,
 )
 from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
 from metarrd.identify.posters import add_posters
@@ -320,13 +322,19 @@ def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) 
     mismatches: list[str] = []
     tvdb_only = 0
     for item in items:
+        own = None if guide.order == "absolute" else _own_numbers(show, item)
+        if own is not None:  # `Season 2/Naruto - 08`: S02E08 outside the absolute order
+            item.season, item.episodes = own
         ok, reason, refs = guide.match(item)
         with db.write_transaction():
             rt.require_lease([show.id, *(i.id for i in items)], "its episodes' numbers")
             fresh = db.Movie.get_by_id(item.id)
             absolute = absolute_numbers((fresh.hints or {}).get("name_absolute"))
-            if absolute and fresh.episodes:  # numbers mapped in an earlier absolute order
+            if own is not None:
+                fresh.season, fresh.episodes = own
+            elif absolute and fresh.episodes:  # numbers mapped in an earlier absolute order
                 fresh.season, fresh.episodes = None, []
+            absolute = absolute if guide.order == "absolute" else ()
             if ok:
                 first = refs[0]
                 fresh.tmdb_id, fresh.tvdb_id = first["tmdb_id"], first.get("tvdb_id")
@@ -670,6 +678,22 @@ def _words(text: Any) -> str:
     """A title compared as words (case and punctuation aside): a file name's
     `Good Cop, Bad Cop` is TheTVDB's "Good Cop Bad Cop"."""
     return " ".join(re.findall(r"[^\W_]+", text.casefold())) if isinstance(text, str) else ""
+
+
+def _own_numbers(show: db.Movie, item: db.Movie) -> tuple[int, list[int]] | None:
+    """The season and episodes of a name that is also absolute-numbered (`Season 2/Naruto -
+    08`: S02E08 by its folder, absolute 8), read again from its path: an earlier absolute order
+    replaced them with the mapped ones. None for any other episode."""
+    hints = item.hints or {}
+    if not absolute_numbers(hints.get("name_absolute")) or hints.get("name_problem"):
+        return None
+    path, show_dir = Path(item.path), Path(show.path)
+    folder = path.parent.name if path.parent != show_dir else None
+    title = (show.hints or {}).get("folder_title") or show.title
+    name = parse_episode(path.name, title, folder)
+    if not name.ok or name.season is None or not name.episodes:
+        return None
+    return name.season, list(name.episodes)
 
 
 def set_episode_order(show: db.Movie, order: str) -> bool:

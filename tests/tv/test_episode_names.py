@@ -240,7 +240,8 @@ def test_a_year_numbered_season_with_a_three_digit_episode(name, season, episode
         ("[Erai-raws] Series Title! - 01 ~ 10 [1080p][Multiple Subtitle].mkv", None, None, (),
          tuple(range(1, 11))),
         ("[Grp] Series Title! - 01~02 [1080p].mkv", None, None, (), (1, 2)),
-        ("Series Title! - 01~02 - Title.mkv", "Season 1", 1, (1, 2), ()),
+        # in a season folder: that season's episodes, and absolute 1-2 in the absolute order
+        ("Series Title! - 01~02 - Title.mkv", "Season 1", 1, (1, 2), (1, 2)),
     ],
 )  # fmt: skip
 def test_absolute_ranges_with_a_tilde_hold_every_episode(name, folder, season, episodes, absolute):
@@ -289,8 +290,9 @@ def test_a_list_of_three_absolute_numbers_gives_all_three(folder, season):
     got = parse_episode(name, show_title("Series Title (2010)"), folder)
     if folder is None:
         assert got.problem and "absolute" in got.problem and _absolute(got) == (1, 2, 3)
-    else:  # in a season folder: that season's episodes, as `01-02` was
-        assert (got.season, got.episodes, got.absolute) == (season, (1, 2, 3), None)
+    else:  # in a season folder: that season's episodes, as `01-02` was (absolute 1 to 3 in
+        # TheTVDB's absolute order)
+        assert (got.season, got.episodes, got.absolute) == (season, (1, 2, 3), (1, 2, 3))
 
 
 @pytest.mark.parametrize(
@@ -422,9 +424,14 @@ def test_absolute_numbers_read_as_stored():
 
 
 def test_scene_numbers_stay_scene_numbers():
-    for name, folder in (("Show.501.HDTV.mkv", None), ("Show - 501 - Title.mkv", "Season 5")):
+    # `Show - 501` in `Season 5` is also absolute 501 (anime's form), read so only in TheTVDB's
+    # absolute order
+    for name, folder, absolute in (
+        ("Show.501.HDTV.mkv", None, None),
+        ("Show - 501 - Title.mkv", "Season 5", 501),
+    ):
         got = parse_episode(name, "Show", folder)
-        assert (got.season, got.episodes, got.absolute) == (5, (1,), None), name
+        assert (got.season, got.episodes, got.absolute) == (5, (1,), absolute), name
 
 
 @pytest.mark.parametrize(
@@ -1007,3 +1014,27 @@ def test_a_number_before_a_season_word_is_no_season_when_a_season_follows_it():
     # guessit 4.4 episodes.yml: "Studio 60 Сезон 5" is season 5 of Studio 60, a season pack
     got = parse_episode("Studio 60 Сезон 5 1080p.mkv", "Studio 60", None)
     assert got.episodes == () and got.problem and "whole season" in got.problem
+
+
+@pytest.mark.parametrize(
+    ("name", "folder", "season", "episodes", "absolute"),
+    [
+        # anime's `Show - 08` without a `[Group]` prefix in a season folder: the folder's season,
+        # and the absolute number identify maps in TheTVDB's absolute order (before: none)
+        ("Naruto - 08 (1080p).mkv", "Season 2", 2, (8,), 8),
+        ("Naruto - 08v2 (1080p).mkv", "Season 2", 2, (8,), 8),
+        ("Naruto - 01-02 (1080p).mkv", "Season 2", 2, (1, 2), (1, 2)),
+        ("Naruto - 108 - Title.mkv", "Season 1", 1, (8,), 108),
+        # no dash before the number: an episode of the season, no absolute reading
+        ("02 - Title.mkv", "Season 2", 2, (2,), None),
+    ],
+)
+def test_an_anime_number_in_a_season_folder_is_also_absolute(
+    name, folder, season, episodes, absolute
+):
+    got = parse_episode(name, "Naruto", folder)
+    assert (got.season, got.episodes, got.absolute, got.problem) == (
+        season, episodes, absolute, None
+    ), got  # fmt: skip
+    if absolute is not None:
+        assert "in TheTVDB's absolute order" in got.warnings[0]

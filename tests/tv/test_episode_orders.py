@@ -431,3 +431,27 @@ def test_a_special_beyond_tmdbs_is_thetvdbs_in_tmdbs_order(run, tmp_path, tv_cat
     assert item.identification_status == db.IDENTIFIED, item.last_error
     good_cop = next(e for e in tv_catalog.get(1396).episodes if (e.season, e.number) == (0, 1))
     assert (item.tmdb_id, item.tvdb_id) == (good_cop.tmdb_id, good_cop.tvdb_id)
+
+
+def test_an_anime_number_in_a_season_folder_follows_the_absolute_order(run, tmp_path):
+    """`Season 2/Naruto - 08 (1080p)` (no `[Group]`): season 2 episode 8 by its folder, and
+    absolute episode 8 once the show is in TheTVDB's absolute order (before, it stayed S02E08
+    there, TheTVDB's `The Oath of Pain` never found); back in TMDB's order, the name's own
+    S02E08 again, not the numbers the absolute order mapped it to."""
+    root = tmp_path / "tv"
+    put(root, rel := "Naruto/Season 2/Naruto - 08 (1080p).mkv")
+    run("scan")
+    show = show_of(root, "Naruto")
+    item = episode(root, rel)
+    assert (item.season, item.episodes, item.hints["name_absolute"]) == (2, [8], 8)
+
+    assert run("tv", "order", str(show.id), "absolute")[0] == 0
+    item = episode(root, rel)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert (item.season, item.episodes) == (2, [2])  # TheTVDB's aired numbers of absolute 8
+    assert item.episode_refs[0]["title"] == "The Oath of Pain"
+    assert item.identified_by == "absolute number"
+
+    run("tv", "order", str(show.id), "tmdb")
+    item = episode(root, rel)
+    assert (item.season, item.episodes) == (2, [8])
