@@ -145,7 +145,9 @@ _CODEC_NUMBERS = re.compile(
     r"(?i)(?<![A-Za-z0-9])(?:[hx][\s._-]?26[45]|(?:aac|e?ac-?3|ddp?|dd\+|dts(?:-?hd)?|truehd|atmos"
     r"|flac|opus|l?pcm|mp3)[\s._-]?[1-9][\s._][0-2])(?!\d)"
 )
-_GROUP_PREFIX = re.compile(r"^\[[^\]]+\]")
+# a release group before the name (`[Grp] Show - 01`); not a name wholly in brackets (`[ Show S02E10
+# 1080p ]`, a release name guessit reads)
+_GROUP_PREFIX = re.compile(r"^\[[^\]]+\](?=.*?[^\W_])")
 # `4-12`, `04-12`: a season and its episode joined by a dash (Jellyfin's "1-12 episode title")
 _SEASON_EPISODE_DASH = re.compile(r"\d{1,2}-\d{2,3}")
 # ` - ` right before a number: `Show - 130 - Title`

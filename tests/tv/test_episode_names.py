@@ -1038,3 +1038,13 @@ def test_an_anime_number_in_a_season_folder_is_also_absolute(
     ), got  # fmt: skip
     if absolute is not None:
         assert "in TheTVDB's absolute order" in got.warnings[0]
+
+
+@pytest.mark.parametrize("show", [None, "Engineering Catastrophes"])
+def test_a_name_wholly_in_brackets_keeps_its_numbers(show):
+    # guessit's own test data (guessit/test/various.yml): the bracket was taken for a release
+    # group before the name and stripped with everything in it, so the file had "no season and
+    # episode numbers"
+    name = "[ Engineering Catastrophes S02E10 1080p AMZN WEB-DL DD+ 2.0 x264-TrollHD ].mkv"
+    got = parse_episode(name, show, None)
+    assert (got.season, got.episodes, got.problem) == (2, (10,), None), got
