@@ -176,6 +176,12 @@ MAX_RANGE = 50  # Kodi's cap on a multi-episode range (kodi-tv.md §1.1, PR #270
 # video heights (`720` where `720p` was meant): an episode number only when nothing else can be
 _RESOLUTIONS = {"480", "576", "720", "1080", "2160"}
 _RELEASE_WORDS = {"1080p", "720p", "2160p", "480p", "576p", "x264", "x265", "h264", "h265"}
+# a part number after an episode title (`(2)`, `, Part 1`, `Pt. 2`), then only release tags
+_TITLE_PART = (
+    r"(?:[\s._]*\(\d{1,2}\)|,?[\s._]+p(?:ar)?t[\s._]*\d{1,2})"
+    r"(?=[\s._-]*(?:$|[\[(]|(?:\d{3,4}[pi]|web[\s._-]?(?:dl|rip)?|[hs]dtv|blu-?ray|bdrip|dvd(?:rip)?|[xh]\.?26[45])"
+    r"(?![A-Za-z])))"
+)
 # a video height guessit leaves as the episode title (`-720i`: interlaced)
 _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 
@@ -269,7 +275,7 @@ def parse_episode(
     if show_title:
         options["expected_title"] = [show_title]
     guess = guessit(file_name, options)
-    title = _text(guess.get("episode_title"))
+    title = _with_title_part(_text(guess.get("episode_title")), stem)
     season = guess.get("season")
     episode = guess.get("episode")
     text = _without_title(stem, show_title)
@@ -382,6 +388,17 @@ def parse_episode(
             f"{part.group(0).strip(' ._-')!r} read as season {season} episode {number}, {whose}; "
             f"name it S{season:02d}E{number:02d} to be sure"))  # fmt: skip
     return _bare_number(file_name, text, folder_season, title)
+
+
+def _with_title_part(title: str | None, stem: str) -> str | None:
+    """guessit's episode title with the part number it leaves out when only release tags follow
+    it: `Title (2) [1080p]` -> "Title (2)", `Halloween, Part 1 - 720p` -> "Halloween, Part 1"
+    (TheTVDB's titles of two-part episodes, which Sonarr writes into the name)."""
+    words = [re.escape(w) for w in re.split(r"[\W_]+", title or "") if w]
+    if not words:
+        return title
+    m = re.search(r"(?i)(?<![^\W_])" + r"[\W_]+".join(words) + _TITLE_PART, stem)
+    return re.sub(r"[._]+", " ", m.group(0)).strip() if m else title
 
 
 def _season_token(text: str, season) -> re.Match | None:

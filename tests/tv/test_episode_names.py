@@ -1048,3 +1048,32 @@ def test_a_name_wholly_in_brackets_keeps_its_numbers(show):
     name = "[ Engineering Catastrophes S02E10 1080p AMZN WEB-DL DD+ 2.0 x264-TrollHD ].mkv"
     got = parse_episode(name, show, None)
     assert (got.season, got.episodes, got.problem) == (2, (10,), None), got
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        # Jellyfin's MultiEpisodeTests `4x01 – 20 Hours in America (1).mkv`, with the show's
+        # title as Sonarr writes it, and in Sonarr's default format (`{Episode Title}
+        # {Quality Full}`)
+        ("The West Wing - 4x01 - 20 Hours in America (1).mkv", "20 Hours in America (1)"),
+        (
+            "The West Wing - S04E01 - 20 Hours in America (1) WEBDL-1080p.mkv",
+            "20 Hours in America (1)",
+        ),
+        ("The West Wing - S04E01 - 20 Hours in America (1) [1080p].mkv", "20 Hours in America (1)"),
+        # Sonarr's SingleEpisodeParserFixture `01x04 - Halloween, Part 1 - 720p WEB-DL`
+        ("The West Wing - 01x04 - Halloween, Part 1 - 720p WEB-DL.mkv", "Halloween, Part 1"),
+        # a part number in the middle of a title stays guessit's reading
+        (
+            "Adventure Series - 5x01 - x02 - Dev the Human (2) & Sonarr the Robot (3).mkv",
+            "Dev the Human",
+        ),
+    ],
+)
+def test_an_episode_title_keeps_its_part_number(name, title):
+    # guessit drops `(1)` / `Part 1` from the title: the special joined by its title to
+    # TheTVDB's (`Good Cop Bad Cop (2)`) was never found by it
+    show = name.split(" - ", 1)[0]
+    got = parse_episode(name, show, None)
+    assert (got.episode_title, got.problem) == (title, None), got
