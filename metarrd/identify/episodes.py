@@ -79,6 +79,24 @@ _SEASON_DASH_EPISODE = re.compile(
     r"(?i)(?<![A-Za-z])(?:season|saison|staffel|temporada|stagione|seizoen|sezon|сезон|s)"
     r"[\s._]*(\d{1,4})\)?[\s_]+-[\s_]+(\d{2,4})(?:v\d{1,2})?(?![\dA-Za-z])"
 )
+# season and episode words guessit does not read (or reads only the episode of): Japanese
+# `第2期 第12話`, `2期 12話`, Korean `시즌2 05화`, `시즌 2 제5회`, `시즌2.E07`, Arabic
+# `الموسم 3 الحلقة 5`, `الموسم الثاني الحلقة 7` (an ordinal: "the second season"), also in
+# Arabic-Indic digits (`الموسم ٣ الحلقة ٥`)
+_ARABIC_ORDINALS = {
+    "الأول": 1, "الاول": 1, "الثاني": 2, "الثالث": 3, "الرابع": 4, "الخامس": 5,
+    "السادس": 6, "السابع": 7, "الثامن": 8, "التاسع": 9, "العاشر": 10,
+}  # fmt: skip
+_SEASON_WORD = (
+    r"(?:시즌\s*(\d{1,3})|(?<!\d)(\d{1,3})\s*期"
+    r"|(?:ال)?موسم\s*(\d{1,3}|" + "|".join(_ARABIC_ORDINALS) + r"))(?![\d\w])"
+)
+_NAME_SEASON_WORD = re.compile(_SEASON_WORD)
+_WORDED_SEASON_EPISODE = re.compile(
+    _SEASON_WORD + r"[\s._\-]*"
+    r"(?:第?\s*(\d{1,4})\s*[話话集]|(?:제\s*)?(\d{1,4})\s*[화회]|(?:ال)?حلقة\s*(\d{1,4})(?!\d))"
+)
+_WORDED_TITLE = re.compile(r"\d\s*[期話话集화회]|시즌|موسم|حلقة")
 # a season's extras (`S03.Extras.02`, `S02 Bonus 1`, `S01.Deleted.Scenes`): no episode number
 _SEASON_EXTRA = re.compile(
     r"(?i)(?<![A-Za-z])s\d{1,4}[\s._-]+(?:extras?|bonus|featurettes?|deleted[\s._-]?scenes"
@@ -295,6 +313,13 @@ def parse_episode(
         if found.ok and found.episodes:
             return found
 
+    worded = _WORDED_SEASON_EPISODE.search(text)
+    if worded:  # `第2期 第12話`: guessit's season 2 is read again as an absolute number 2
+        season_word = _season_word_number(worded)
+        episode_word = next(int(g) for g in worded.groups()[3:] if g)
+        if title and (title == "第" or _WORDED_TITLE.search(title)):
+            title = None  # guessit's title of the words themselves
+        return _numbered(file_name, season_word, [episode_word], title, folder_season)
     dashed = _SEASON_DASH_EPISODE.search(text)
     if dashed:
         season, episode = int(dashed.group(1)), int(dashed.group(2))
@@ -375,6 +400,12 @@ def parse_episode(
         return _numbered(file_name, number, episodes, title, folder_season, warning=(
             f"{series.group(0)!r} read as season {number}; {_kodi_reading(file_name)}: name it "
             f"S{number:02d}" + "".join(f"E{e:02d}" for e in episodes)))  # fmt: skip
+    named = _NAME_SEASON_WORD.search(text)
+    if _EPISODE_ONLY.search(text) and episodes and named:  # `추리의 여왕 시즌2.E07`: season 2
+        number = _season_word_number(named)
+        title = None if title and _WORDED_TITLE.search(title) else title
+        return _numbered(file_name, number, episodes, title, folder_season,
+                         warning=f"{named.group(0)!r} read as season {number}")  # fmt: skip
     if _EPISODE_ONLY.search(text) and episodes:
         return _numbered(file_name, 1 if folder_season is None else folder_season, episodes, title,
                          folder_season, warning="no season in the name: "
@@ -399,6 +430,13 @@ def _with_title_part(title: str | None, stem: str) -> str | None:
         return title
     m = re.search(r"(?i)(?<![^\W_])" + r"[\W_]+".join(words) + _TITLE_PART, stem)
     return re.sub(r"[._]+", " ", m.group(0)).strip() if m else title
+
+
+def _season_word_number(m: re.Match) -> int:
+    """The season of a match of `_SEASON_WORD` (its first three groups): digits or an Arabic
+    ordinal."""
+    word = next(g for g in m.groups()[:3] if g)
+    return _ARABIC_ORDINALS[word] if word in _ARABIC_ORDINALS else int(word)
 
 
 def _season_token(text: str, season) -> re.Match | None:

@@ -1077,3 +1077,33 @@ def test_an_episode_title_keeps_its_part_number(name, title):
     show = name.split(" - ", 1)[0]
     got = parse_episode(name, show, None)
     assert (got.episode_title, got.problem) == (title, None), got
+
+
+@pytest.mark.parametrize(
+    ("name", "show", "season", "episode"),
+    [
+        # Korean release names (a Korean file-sharing site's top-100 page, saved in a public
+        # GitHub repository): guessit reads E07 alone, and the season word `시즌2` was lost
+        # (S01E07); `시즌7 06화` ("season 7, episode 6") was absolute episode 7
+        ("추리의 여왕 시즌2.E07.180321.HDTV.H264.720p-NEXT.mp4", "추리의 여왕", 2, 7),
+        ("홈랜드 시즌7 06화 한글자막 480p.mp4", "홈랜드", 7, 6),
+        ("[통합]홈랜드 시즌7-06화.mp4", "홈랜드", 7, 6),
+        # Arabic streaming sites' episode titles (public scrapers' test fixtures on GitHub):
+        # "series X, the second season, episode 8"; read as absolute episode 8 or 3
+        ("مسلسل The Gentlemen الموسم الثاني الحلقة 8 الثامنة والاخيرة مترجمة.mp4", "The Gentlemen",
+         2, 8),
+        ("مسلسل Red Queen الموسم الثاني الحلقة 6 والاخيرة مترجمة.mp4", "Red Queen", 2, 6),
+        ("مسلسل الاختيار الموسم ٣ الحلقة ٥.mp4", "الاختيار", 3, 5),
+        # Japanese and Korean season and episode words: `第2期` (second season) was read as
+        # absolute episode 2
+        ("進撃の巨人 第2期 第12話.mkv", "進撃の巨人", 2, 12),
+        ("進撃の巨人 2期 12話.mkv", "進撃の巨人", 2, 12),
+        ("런닝맨 시즌2 05화.mkv", "런닝맨", 2, 5),
+    ],
+)  # fmt: skip
+def test_season_and_episode_words_guessit_does_not_read(name, show, season, episode):
+    got = parse_episode(name, show, None)
+    assert (got.season, got.episodes, got.episode_title, got.problem) == (
+        season, (episode,), None, None
+    ), got  # fmt: skip
+    assert any("Kodi" in w for w in got.warnings)  # Kodi skips these, or reads season 1
