@@ -145,6 +145,12 @@ _SEASON_FOLDER = re.compile(
 _SEASONS_FOLDER = re.compile(
     r"(?i)(?<![A-Za-z])(?:s|seasons?)[\s._]*\d{1,4}[\s._]*[-&+~][\s._]*(?:s|season)[\s._]*\d"
 )
+# the number before the season word (German `3. Staffel`, `3.Staffel`, Turkish `2. Sezon`,
+# Russian `2 сезон`, Hungarian `2. évad`, Danish `1. sæson`, Swedish `1:a säsongen`)
+_NUMBER_FIRST_SEASON = re.compile(
+    r"(?i)^(\d{1,3})(?:\.|:a|-?(?:й|го|я))?[\s._-]*(?:staffel|sezon|сезон|évad|sæson|säsong(?:en)?)"
+    r"(?:[\s._-]*[(\[].*)?$"
+)
 _SPECIALS_FOLDER = re.compile(r"(?i)^(?:specials?|extras? specials?)$")
 _CJK_SEASON = re.compile(r"第([0-9]{1,3}|[一二三四五六七八九十]{1,3})季$")
 _CJK_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", 1)}
@@ -234,13 +240,16 @@ def absolute_numbers(value: int | list[int] | tuple[int, ...] | None) -> tuple[i
 
 
 def season_of_folder(name: str) -> int | None:
-    """`Season 1`, `Season 01`, `S2`, `Staffel 3`, `Сезон 2`, `Sezon 2`, `Kausi 2`, `시즌 2`,
-    `Season 2 (2019)` → the number (Jellyfin's season words);
+    """`Season 1`, `Season 01`, `S2`, `Staffel 3`, `3. Staffel`, `Сезон 2`, `Sezon 2`, `Kausi 2`,
+    `시즌 2`, `Season 2 (2019)` → the number (Jellyfin's season words);
     `Specials` → 0; else None."""
     name = name.strip()
     if _SPECIALS_FOLDER.match(name):
         return 0
     m = None if _SEASONS_FOLDER.search(name) else _SEASON_FOLDER.search(name)
+    if m:
+        return int(m.group(1))
+    m = _NUMBER_FIRST_SEASON.match(name)
     if m:
         return int(m.group(1))
     m = _CJK_SEASON.search(name)

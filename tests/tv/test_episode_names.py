@@ -1107,3 +1107,25 @@ def test_season_and_episode_words_guessit_does_not_read(name, show, season, epis
         season, (episode,), None, None
     ), got  # fmt: skip
     assert any("Kodi" in w for w in got.warnings)  # Kodi skips these, or reads season 1
+
+
+@pytest.mark.parametrize(
+    ("folder", "season"),
+    [
+        # Jellyfin's SeasonPathParserTests (tests/Jellyfin.Naming.Tests/TV/): `/Drive/3.Staffel`
+        ("3.Staffel", 3),
+        ("3. Staffel", 3),
+        # the other languages whose names put the number first (as _SEASON_TOKEN reads them in
+        # a file name)
+        ("2. Sezon", 2),
+        ("2 сезон", 2),
+        ("2. évad", 2),
+        ("3. Staffel (2019)", 3),
+        ("3 Staffeln", None),
+    ],
+)
+def test_a_season_folder_with_its_number_first(folder, season):
+    assert season_of_folder(folder) == season
+    if season is not None:  # its episodes numbered by the folder, not reported as absolute
+        got = parse_episode("05 - Title.mkv", "Dark", folder)
+        assert (got.season, got.episodes, got.problem) == (season, (5,), None), got
