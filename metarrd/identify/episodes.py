@@ -302,7 +302,14 @@ def parse_episode(
     if show_title:
         options["expected_title"] = [show_title]
     guess = guessit(file_name, options)
-    title = _with_title_part(_text(guess.get("episode_title")), stem)
+    title = _text(guess.get("episode_title"))
+    if show_title and _SEASON_EPISODE.match(stem.lstrip(" ._-")):
+        # `S01E01 The Holy Trinity` (no show title before the numbers): guessit reads what
+        # follows as the show's title, or cuts the show's out of it (`S00E01 Inside Breaking
+        # Bad`: "Inside"); read without the show's title, it is the name's own
+        alone = guessit(file_name, {"type": "episode"})
+        title = _text(alone.get("episode_title") or alone.get("title")) or title
+    title = _with_title_part(title, stem)
     season = guess.get("season")
     episode = guess.get("episode")
     text = _without_title(stem, show_title)

@@ -1129,3 +1129,21 @@ def test_a_season_folder_with_its_number_first(folder, season):
     if season is not None:  # its episodes numbered by the folder, not reported as absolute
         got = parse_episode("05 - Title.mkv", "Dark", folder)
         assert (got.season, got.episodes, got.problem) == (season, (5,), None), got
+
+
+@pytest.mark.parametrize(
+    ("name", "show", "title"),
+    [
+        # Jellyfin's SimpleEpisodeTests (a TODO there): `The Grand Tour (2016)/Season 1/S01E01 The
+        # Holy Trinity.mkv`; guessit takes the title for the show's, so the name had none
+        ("S01E01 The Holy Trinity.mkv", "The Grand Tour", "The Holy Trinity"),
+        # Sonarr's SingleEpisodeParserFixture
+        ("S02E10 6-50 to SLC [SDTV].mkv", "Developers & Coders", "6-50 to SLC"),
+        ("01x04 - Halloween, Part 1 - 720p WEB-DL.mkv", "Series", "Halloween, Part 1"),
+        # a title holding the show's: guessit cut "Breaking Bad" out of it
+        ("S00E01 Inside Breaking Bad.mkv", "Breaking Bad", "Inside Breaking Bad"),
+    ],
+)
+def test_a_title_right_after_the_numbers_is_the_episodes(name, show, title):
+    got = parse_episode(name, show, None)
+    assert (got.episode_title, got.problem) == (title, None), got
