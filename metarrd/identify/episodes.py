@@ -206,6 +206,9 @@ _TITLE_PART = (
     r"(?=[\s._-]*(?:$|[\[(]|(?:\d{3,4}[pi]|web[\s._-]?(?:dl|rip)?|[hs]dtv|blu-?ray|bdrip|dvd(?:rip)?|[xh]\.?26[45])"
     r"(?![A-Za-z])))"
 )
+# the absolute number Sonarr's anime format puts before the episode title (`S01E01 - 001 -
+# Title`), which guessit keeps in the title
+_ABSOLUTE_TITLE = re.compile(r"\d{2,4}\s+-\s+(?=\S)")
 # a video height guessit leaves as the episode title (`-720i`: interlaced)
 _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 
@@ -309,7 +312,15 @@ def parse_episode(
         # Bad`: "Inside"); read without the show's title, it is the name's own
         alone = guessit(file_name, {"type": "episode"})
         title = _text(alone.get("episode_title") or alone.get("title")) or title
+    if title and show_title and _show_in_title(stem, show_title, title):
+        # `Breaking.Bad.S00E01.Inside.Breaking.Bad`: guessit cuts the show's title out of the
+        # episode's ("Inside"); read without it, the whole title
+        alone = _text(guessit(file_name, {"type": "episode"}).get("episode_title"))
+        if alone and len(alone) > len(title) and alone.lower().startswith(title.lower()):
+            title = alone
     title = _with_title_part(title, stem)
+    if title and _SEASON_EPISODE.search(stem) and (anime_number := _ABSOLUTE_TITLE.match(title)):
+        title = title[anime_number.end() :] or None  # Sonarr's anime format: `- 001 - Title`
     season = guess.get("season")
     episode = guess.get("episode")
     text = _without_title(stem, show_title)
@@ -435,6 +446,18 @@ def parse_episode(
             f"{part.group(0).strip(' ._-')!r} read as season {season} episode {number}, {whose}; "
             f"name it S{season:02d}E{number:02d} to be sure"))  # fmt: skip
     return _bare_number(file_name, text, folder_season, title)
+
+
+def _show_in_title(stem: str, show_title: str, title: str) -> bool:
+    """Do the show title's words follow the start of the episode title in the name (`S00E01
+    Inside Breaking Bad` of Breaking Bad)?"""
+    first = re.match(r"[^\W_]+", title)
+    words = [re.escape(w) for w in re.split(r"[\W_]+", show_title) if w]
+    if not first or not words:
+        return False
+    at = re.search(r"(?i)(?<![^\W_])" + re.escape(first.group(0)) + r"(?![^\W_])", stem)
+    show = r"(?i)(?<![^\W_])" + r"[\W_]+".join(words) + r"(?![^\W_])"
+    return bool(at and re.search(show, stem[at.end() :]))
 
 
 def _with_title_part(title: str | None, stem: str) -> str | None:

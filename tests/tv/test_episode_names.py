@@ -1147,3 +1147,23 @@ def test_a_season_folder_with_its_number_first(folder, season):
 def test_a_title_right_after_the_numbers_is_the_episodes(name, show, title):
     got = parse_episode(name, show, None)
     assert (got.episode_title, got.problem) == (title, None), got
+
+
+@pytest.mark.parametrize(
+    ("name", "show", "title"),
+    [
+        # Sonarr's anime episode format (`{Series Title} - S{season:00}E{episode:00} -
+        # {absolute:000} - {Episode Title}`): the absolute number was read as part of the title,
+        # and the show's title cut out of it ("001 - Enter")
+        ("Naruto - S01E01 - 001 - Enter Naruto Uzumaki! [HDTV-1080p].mkv", "Naruto",
+         "Enter Naruto Uzumaki!"),
+        ("One Piece (1999) - S21E1071 - 1071 - The Mystery of Gear 5 [Bluray-1080p].mkv",
+         "One Piece", "The Mystery of Gear 5"),
+        # a scene name whose episode title holds the show's
+        ("Breaking.Bad.S00E01.Inside.Breaking.Bad.720p.mkv", "Breaking Bad", "Inside Breaking Bad"),
+        ("Breaking Bad S05E14 Ozymandias.mkv", "Breaking Bad", "Ozymandias"),
+    ],
+)  # fmt: skip
+def test_the_episode_title_keeps_the_shows_words_and_drops_sonarrs_absolute(name, show, title):
+    got = parse_episode(name, show, None)
+    assert (got.episode_title, got.problem) == (title, None), got

@@ -457,15 +457,26 @@ def test_an_anime_number_in_a_season_folder_follows_the_absolute_order(run, tmp_
     assert (item.season, item.episodes) == (2, [8])
 
 
-def test_a_special_named_without_the_show_is_joined_by_its_title(run, tmp_path, tv_catalog):
-    """`Specials/S00E01 Inside Breaking Bad.mkv` (the episode's title right after the numbers,
-    no show title: Jellyfin's `Season 1/S01E01 The Holy Trinity.mkv`): guessit reads that
-    title as the show's, so the name had no episode title, and the file took TMDB's S00E01
-    (another special, "Good Cop Bad Cop") instead of TheTVDB's special of that title."""
+@pytest.mark.parametrize(
+    "name",
+    [
+        # the episode's title right after the numbers, no show title (Jellyfin's `Season
+        # 1/S01E01 The Holy Trinity.mkv`)
+        "S00E01 Inside Breaking Bad.mkv",
+        # a scene name: the special's title holds the show's
+        "Breaking.Bad.S00E01.Inside.Breaking.Bad.720p.WEB-DL.x264-GRP.mkv",
+    ],
+)
+def test_a_special_whose_title_holds_the_show_is_joined_by_its_title(
+    run, tmp_path, tv_catalog, name
+):
+    """guessit, given the show's title, cut it out of the special's ("Inside"), so the file
+    took TMDB's S00E01 (another special, "Good Cop Bad Cop") instead of TheTVDB's special
+    "Inside Breaking Bad"."""
     root = tmp_path / "tv"
     show = tv_catalog.get(1396)
     tvdb_s00 = {e.tvdb_number: e for e in show.episodes + show.tvdb_extra if e.tvdb_season == 0}
-    put(root, inside := f"{BB}/Specials/S00E01 Inside Breaking Bad.mkv")
+    put(root, inside := f"{BB}/Specials/{name}")
     put(root, f"{BB}/Season 01/Breaking Bad - S01E01.mkv")
     run("scan")
     item = episode(root, inside)
