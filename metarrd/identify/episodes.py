@@ -96,6 +96,13 @@ _WORDED_SEASON_EPISODE = re.compile(
     _SEASON_WORD + r"[\s._\-]*"
     r"(?:第?\s*(\d{1,4})\s*[話话集]|(?:제\s*)?(\d{1,4})\s*[화회]|(?:ال)?حلقة\s*(\d{1,4})(?!\d))"
 )
+# a fansub's season in its title's bracket and the episode in the next one (`[不死者之王 第二季][01]`,
+# `[Pokemon Horizons][第二季][01]`, `[Shingeki no Kyojin S2][01]`, `Title S02[07]`): guessit reads the season
+# alone, and the episode was taken for an absolute number
+_BRACKETED_EPISODE = re.compile(
+    r"(?i)(?:第([0-9]{1,3}|[一二三四五六七八九十]{1,3})季|(?<![A-Za-z])(?:s|season\s*)(\d{1,3}))"
+    r"\s*\]?\s*\[(\d{1,4})(?:v\d{1,2})?\]"
+)
 _WORDED_TITLE = re.compile(r"\d\s*[期話话集화회]|시즌|موسم|حلقة")
 # a season's extras (`S03.Extras.02`, `S02 Bonus 1`, `S01.Deleted.Scenes`): no episode number
 _SEASON_EXTRA = re.compile(
@@ -340,6 +347,11 @@ def parse_episode(
         if found.ok and found.episodes:
             return found
 
+    bracketed = _BRACKETED_EPISODE.search(text)
+    if bracketed:  # `[不死者之王 第二季][01]`: season 2 episode 1
+        cjk, latin, number = bracketed.groups()
+        season_word = _cjk_number(cjk) if cjk else int(latin)
+        return _numbered(file_name, season_word, [int(number)], title, folder_season)
     worded = _WORDED_SEASON_EPISODE.search(text)
     if worded:  # `第2期 第12話`: guessit's season 2 is read again as an absolute number 2
         season_word = _season_word_number(worded)

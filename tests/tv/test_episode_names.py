@@ -1167,3 +1167,24 @@ def test_a_title_right_after_the_numbers_is_the_episodes(name, show, title):
 def test_the_episode_title_keeps_the_shows_words_and_drops_sonarrs_absolute(name, show, title):
     got = parse_episode(name, show, None)
     assert (got.episode_title, got.problem) == (title, None), got
+
+
+@pytest.mark.parametrize(
+    ("name", "show", "folder"),
+    [
+        # fansub release names from public anime-release parsers' tests on GitHub: the season in
+        # the title's bracket, the episode in the next; read as absolute episode 1 (an absolute
+        # order would map it to S01E01)
+        ("[DBD-Raws][不死者之王 第二季][01][1080P][BDRip][HEVC-10bit][FLAC].mkv", "不死者之王", None),
+        ("[DBD-Raws][不死者之王 第二季][01][1080P][BDRip][HEVC-10bit][FLAC].mkv", "不死者之王",
+         "Season 2"),
+        ("[云歌字幕组][7月新番][欢迎来到实力至上主义的教室 第二季][01][X264 10bit][1080p][简体中文].mp4",
+         "欢迎来到实力至上主义的教室", None),
+        ("[SWSUB][Pokemon Horizons][第二季][01][CHS_JP][AVC][1080P].mp4", "Pokemon Horizons", None),
+        ("[Nekomoe kissaten][Shingeki no Kyojin S2][01][1080p][CHS].mp4", "Shingeki no Kyojin",
+         None),
+    ],
+)  # fmt: skip
+def test_a_fansub_season_and_its_bracketed_episode(name, show, folder):
+    got = parse_episode(name, show, folder)
+    assert (got.season, got.episodes, got.absolute, got.problem) == (2, (1,), None, None), got
