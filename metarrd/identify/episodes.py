@@ -78,6 +78,9 @@ _NX_PART = re.compile(r"(?i)-(?:(\d{1,4})?[x×]|e)?(\d{1,3})")
 _SEASON_DASH_EPISODE = re.compile(
     r"(?i)(?<![A-Za-z])(?:season|saison|staffel|temporada|stagione|seizoen|sezon|сезон|s)"
     r"[\s._]*(\d{1,4})\)?[\s_]+-[\s_]+(\d{2,4})(?:v\d{1,2})?(?![\dA-Za-z])"
+    # `Series 2nd Season - 01`
+    r"|(?<![\dA-Za-z])(\d{1,2})(?:st|nd|rd|th)[\s._]+season[\s_]+-[\s_]+(\d{2,4})"
+    r"(?:v\d{1,2})?(?![\dA-Za-z])"
 )
 # season and episode words guessit does not read (or reads only the episode of): Japanese
 # `第2期 第12話`, `2期 12話`, Korean `시즌2 05화`, `시즌 2 제5회`, `시즌2.E07`, Arabic
@@ -361,7 +364,8 @@ def parse_episode(
         return _numbered(file_name, season_word, [episode_word], title, folder_season)
     dashed = _SEASON_DASH_EPISODE.search(text)
     if dashed:
-        season, episode = int(dashed.group(1)), int(dashed.group(2))
+        season = int(dashed.group(1) or dashed.group(3))
+        episode = int(dashed.group(2) or dashed.group(4))
         return _numbered(file_name, season, [episode], title, folder_season)
     marked_seasons = sorted({int(n) for n in _SXE_SEASONS.findall(text)})
     if len(marked_seasons) > 1:  # `S00E01-04S05E03-E06`: guessit keeps the first season only

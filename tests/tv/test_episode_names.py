@@ -1188,3 +1188,22 @@ def test_the_episode_title_keeps_the_shows_words_and_drops_sonarrs_absolute(name
 def test_a_fansub_season_and_its_bracketed_episode(name, show, folder):
     got = parse_episode(name, show, folder)
     assert (got.season, got.episodes, got.absolute, got.problem) == (2, (1,), None, None), got
+
+
+@pytest.mark.parametrize(
+    ("name", "show", "folder"),
+    [
+        # an anime library matcher's test paths on GitHub (SubsPlease's name for a second season)
+        ("[SubsPlease] Jujutsu Kaisen 2nd Season - 01 (1080p) [12345678].mkv", "Jujutsu Kaisen",
+         None),
+        ("[SubsPlease] Jujutsu Kaisen 2nd Season - 01 (1080p) [12345678].mkv", "Jujutsu Kaisen",
+         "Season 2"),
+        # Sonarr's UnicodeReleaseParserFixture (its anime parser reads absolute 1)
+        ("[Suzuya Raws] 腼腆英雄 东京夺还篇 Series 2nd Season - 01 [CR WebRip 1080p HEVC-10bit AAC]"
+         "[Multi-Subs].mkv", "Series", None),
+    ],
+)  # fmt: skip
+def test_an_ordinal_season_before_the_dash_is_that_seasons_episode(name, show, folder):
+    # as `Season 2 - 01` is: before, absolute episode 1 (S01E01 in an absolute order)
+    got = parse_episode(name, show, folder)
+    assert (got.season, got.episodes, got.absolute, got.problem) == (2, (1,), None, None), got
