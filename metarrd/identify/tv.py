@@ -476,6 +476,13 @@ class _Guide:
             label = f"absolute {absolute[0]}" + (f"-{absolute[-1]}" if len(absolute) > 1 else "")
             found = self._by_tvdb("absolute", [(1, n) for n in absolute], label)
             seasons = sorted({r["season"] for r in found[2]})
+            own = None if problem else _own_numbers(self.show, item)
+            if own is not None and seasons != [own[0]]:
+                # `Season 2/Naruto - 01`: absolute 1 is another season's episode, so the number
+                # counts from the start of its folder's season (as Jellyfin reads it)
+                keys = [(own[0], n) for n in own[1]]
+                return self._by_tvdb("official", keys, f"S{own[0]:02d}"
+                                     + "".join(f"E{n:02d}" for n in own[1]))  # fmt: skip
             if len(seasons) > 1:  # one file, one season (as for S01E01-S02E01 names)
                 return False, (f"{label} of {self.show.title} spans seasons {seasons} in "
                                "TheTVDB's aired order; split the file"), []  # fmt: skip

@@ -483,3 +483,24 @@ def test_a_special_whose_title_holds_the_show_is_joined_by_its_title(
     assert item.hints["name_episode_title"] == "Inside Breaking Bad"
     assert item.identification_status == db.IDENTIFIED, item.last_error
     assert item.tvdb_id == tvdb_s00[1].tvdb_id and item.tmdb_id is None  # TheTVDB's own
+
+
+def test_a_season_folders_own_count_is_kept_in_the_absolute_order(run, tmp_path):
+    """`Season 2/Naruto - 01`: absolute episode 1 is TheTVDB's S01E01, not an episode of
+    season 2, so the number counts from the start of its folder's season (S02E01, absolute
+    7), as it did before such names got an absolute reading; `Season 2/Naruto - 08` stays
+    absolute 8 (TheTVDB's S02E02)."""
+    root = tmp_path / "tv"
+    put(root, own := "Naruto/Season 2/Naruto - 01 (1080p).mkv")
+    put(root, absolute := "Naruto/Season 2/Naruto - 08 (1080p).mkv")
+    run("scan")
+    show = show_of(root, "Naruto")
+    assert run("tv", "order", str(show.id), "absolute")[0] == 0
+    item = episode(root, own)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert (item.season, item.episodes) == (2, [1])
+    assert item.episode_refs[0]["title"] == "The Assassin of the Mist!"
+    item = episode(root, absolute)
+    assert (item.season, item.episodes, item.episode_refs[0]["title"]) == (
+        2, [2], "The Oath of Pain"
+    )  # fmt: skip
