@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from metarrd.identify.episodes import (
     EPISODE_ORDERS,
+    NAME_RULES,
     EpisodeName,
     absolute_numbers,
     kodi_air_date,
@@ -41,6 +42,7 @@ from metarrd.identify.tv import (
 
 __all__ = [
     "EPISODE_ORDERS",
+    "NAME_RULES",
     "EpisodeName",
     "absolute_numbers",
     "kodi_air_date",

@@ -223,6 +223,13 @@ _ABSOLUTE_TITLE = re.compile(r"\d{2,4}\s+-\s+(?=\S)")
 _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 
 
+# The rules `parse_episode` reads names by. Raise it with any change that reads some name
+# otherwise: a scan then reads again the names of unchanged files read by older rules (not
+# their streams), and a file whose reading changed is scanned again as a changed file
+# (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
+NAME_RULES = 2
+
+
 @dataclass(frozen=True)
 class EpisodeName:
     """What the name says. `episodes` is empty for a by-date name (`aired` set) and for a name

@@ -30,6 +30,7 @@ from metarrd.errors import LeaseLost
 from metarrd.files import display, is_utf8
 from metarrd.identify import (
     EPISODE_ORDERS,
+    NAME_RULES,
     EpisodeName,
     absolute_numbers,
     kodi_rule_reading,
@@ -829,6 +830,8 @@ def scan_show(
         if any(m.path == str(t) or m.path.startswith(str(t) + os.sep) for t in tops)
     }
     todo = []
+    title = (show.hints or {}).get("folder_title") or show.title
+    relabel: list[db.Movie] = []  # unchanged files whose names read the same by today's rules
     for path, size, mtime_ns in files:
         item = known.pop(str(path), None)
         if (
@@ -837,10 +840,19 @@ def scan_show(
             and (item.size, item.mtime_ns) == (size, mtime_ns)
             and not (nfos and _episode_nfo_changed(rt.config, path, item.source_nfo_hash))
         ):
+            if (item.hints or {}).get("name_rules") != NAME_RULES:  # read by older rules
+                if not _reads_the_same(show, show_dir, title, path, item):
+                    todo.append((path, size, mtime_ns, item))  # scanned again: read otherwise
+                    continue
+                relabel.append(item)
             report.unchanged += 1
             continue
         todo.append((path, size, mtime_ns, item))
-    title = (show.hints or {}).get("folder_title") or show.title
+    if relabel:
+        with db.write_transaction():
+            for item in relabel:
+                hints = {**(item.hints or {}), "name_rules": NAME_RULES}
+                db.Movie.update(hints=hints).where(db.Movie.id == item.id).execute()
     with ThreadPoolExecutor(PROBE_THREADS, thread_name_prefix="probe") as pool:
         probes = list(pool.map(lambda t: probe_episode(rt.config, show_dir, title, *t[:3]), todo))
     # gone between the walk and its reading (a rename or a delete while the scan ran): no new
@@ -1475,6 +1487,33 @@ def _replace_all_streams(items: list[tuple[db.Movie, bool, StreamDetails | None]
             model.insert_many(rows[start : start + _CHUNK]).execute()
 
 
+def _reads_the_same(
+    show: db.Movie, show_dir: Path, title: str | None, path: Path, item: db.Movie
+) -> bool:
+    """Does an unchanged file's name, read by older rules (`NAME_RULES`), read the same today:
+    the numbers its item would take (`_record_episode`), its problem, absolute number, air
+    date, title and warnings? Only the name is read, not the file."""
+    folder = path.parent.name if path.parent != show_dir else None
+    try:
+        name = parse_episode(path.name, title, folder)
+    except Exception:  # guessit on a hostile name: the scan of the file says so
+        return False
+    hints = item.hints or {}
+    now = (item.season, list(item.episodes or []))
+    same_absolute = absolute_numbers(hints.get("name_absolute")) == absolute_numbers(name.absolute)
+    wanted = now if _in_absolute_order(show, name) and same_absolute else (
+        name.season, list(name.episodes)
+    )  # fmt: skip
+    return (
+        wanted == now
+        and same_absolute
+        and hints.get("name_problem") == name.problem
+        and hints.get("name_aired") == name.aired
+        and hints.get("name_episode_title") == name.episode_title
+        and list(hints.get("name_warnings") or []) == list(name.warnings)
+    )
+
+
 def _in_absolute_order(show: db.Movie, name: EpisodeName) -> bool:
     """An absolute-numbered name in a show the user set to TheTVDB's absolute order: identify
     maps it to its aired season and episode, so the name is no problem there."""
@@ -1518,6 +1557,7 @@ def _record_episode(
         item.tmdb_id = item.tvdb_id = None
         item.episode_refs = []
     hints = {
+        "name_rules": NAME_RULES,
         "name_problem": name.problem,
         "name_warnings": list(name.warnings),
         "name_absolute": name.absolute,

@@ -11,6 +11,7 @@ from PIL import Image
 
 from metarrd import db
 from metarrd.atomic import sha256_file
+from metarrd.identify import NAME_RULES
 from metarrd.scan import scan
 
 from .conftest import EPISODES, NOT_EPISODES, put
@@ -965,3 +966,52 @@ def test_a_show_folder_renamed_with_its_episode_files_keeps_its_items(tv_rt, tmp
     kept = {m.id: m for m in db.Movie.select().where(db.Movie.id.in_(before))}
     assert all(m.path.startswith(str(new)) and not m.missing for m in kept.values())
     assert {m.title for m in kept.values() if m.kind == db.EPISODE} == {"My own title"}
+
+
+def test_an_unchanged_file_read_by_older_name_rules_is_read_again(tv_rt, tmp_path):
+    """A library scanned before a name-reading fix (Jellyfin's `series-s09e14-720i`, read as
+    "an episode range of 707"): its files did not change, so a rescan never read them again
+    and the misreading stayed for good. A name read by older rules (`NAME_RULES`) is read again;
+    read otherwise, its file is scanned as a changed one."""
+    rel = "Series (2010)/Season 09/series-s09e14-720i.mkv"
+    put(tmp_path / "tv", rel)
+    scan(tv_rt)
+    item = _episode(tmp_path / "tv", rel)
+    assert (item.season, item.episodes, item.hints["name_problem"]) == (9, [14], None)
+    # as an older reading left it: no numbers, a problem, no rules recorded
+    old = {k: v for k, v in item.hints.items() if k != "name_rules"}
+    old["name_problem"] = f"{Path(rel).name}: an episode range of 707 is over 50"
+    db.Movie.update(season=None, episodes=[], hints=old, last_error=old["name_problem"]).where(
+        db.Movie.id == item.id
+    ).execute()
+
+    report = scan(tv_rt)
+
+    item = _episode(tmp_path / "tv", rel)
+    assert (item.season, item.episodes) == (9, [14])
+    assert item.hints["name_problem"] is None and item.last_error is None
+    assert item.hints["name_rules"] == NAME_RULES
+    assert item.id in report.changed
+
+
+def test_a_name_that_reads_the_same_by_todays_rules_is_not_scanned_again(
+    tv_rt, tmp_path, monkeypatch
+):
+    """Read the same: only its name was read (no MediaInfo), and it is marked as read by
+    today's rules, so the next scan does not read it again."""
+    from metarrd.scan import tv
+
+    rel = "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv"
+    put(tmp_path / "tv", rel)
+    scan(tv_rt)
+    item = _episode(tmp_path / "tv", rel)
+    old = {k: v for k, v in item.hints.items() if k != "name_rules"}
+    db.Movie.update(hints=old).where(db.Movie.id == item.id).execute()
+    read: list[Path] = []
+    real = tv.read_stream_details
+    monkeypatch.setattr(tv, "read_stream_details", lambda p: read.append(p) or real(p))
+
+    report = scan(tv_rt)
+
+    assert read == [] and report.unchanged == 1 and not report.changed
+    assert _episode(tmp_path / "tv", rel).hints["name_rules"] == NAME_RULES
