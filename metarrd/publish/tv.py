@@ -851,8 +851,12 @@ def _after_episodes(rt: Runtime, before: db.Movie, only: set[int], outcome: Publ
     write nothing more), the show and every item of it "Published" again."""
     M = db.Movie
     with db.write_transaction():
+        state = before.publish_state
+        outdated = M.select().where(M.show == before.id, M.publish_state == db.OUTDATED)
+        if state == db.PUBLISHED and outdated.exists():
+            state = db.OUTDATED  # an item changed meanwhile (`_finish`): the unit is to republish
         M.update(
-            publish_state=before.publish_state,
+            publish_state=state,
             published_nfo_hash=before.published_nfo_hash,
             last_published_at=before.last_published_at,
             publish_warnings=before.publish_warnings,

@@ -161,6 +161,35 @@ def test_an_episode_edited_while_its_show_is_published_leaves_both_to_republish(
     assert built.reload().publish_state == db.OUTDATED
 
 
+def test_an_episode_edited_while_it_is_published_alone_leaves_its_show_to_republish(
+    trt, monkeypatch
+):
+    """`publish EPISODE` of a published show, the episode edited while it is written: it is
+    "Republish?", and so is its show (a show is one unit), which the publish's restore of the
+    show's own state had put back to "Published"."""
+    from metarrd.publish import apply
+
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    pilot = db.Movie.get_by_id(built.episodes[PILOT].id)
+    assert built.reload().publish_state == db.PUBLISHED
+    real = apply._record_ledger
+
+    def edit_meanwhile(jobs):
+        edit(pilot, "Pilot (edited)")  # as the item page does: its block, its title, its state
+        db.Movie.update(updated_at=db.now()).where(db.Movie.id == pilot.id).execute()
+        real(jobs)
+
+    monkeypatch.setattr(apply, "_record_ledger", edit_meanwhile)
+    publish_item(trt, pilot)
+    assert (
+        "Pilot (edited)"
+        not in built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo").read_text()
+    )
+    assert db.Movie.get_by_id(pilot.id).publish_state == db.OUTDATED
+    assert built.reload().publish_state == db.OUTDATED
+
+
 def test_a_new_guest_star_and_thumb_of_the_episode_are_written(trt):
     """What the episode needs in the show folder comes with it: its guest star's image in
     `.actors/` (Kodi reads only the show's), never a removal there."""
