@@ -584,7 +584,8 @@ def test_an_air_date_episodes_header_shows_its_seasons_poster_not_its_shows(tv):
     assert show.preview_path.rsplit("/", 1)[-1] not in header
 
 
-def test_an_episode_edit_put_back_makes_its_published_show_published_again(tmp_path):
+def published_show_app(tmp_path):
+    """(client, runtime, built show) of an app with one TV library, its show published whole."""
     from metarrd.publish import publish_item
 
     (tmp_path / "tv").mkdir()
@@ -596,9 +597,13 @@ def test_an_episode_edit_put_back_makes_its_published_show_published_again(tmp_p
     )
     app = create_app(config, testing=True)
     rt = app.extensions["metarrd.runtime"]
-    client = Client(app.test_client())
     built = build_show(rt)
     publish_item(rt, db.Movie.get_by_id(built.show.id))
+    return Client(app.test_client()), rt, built
+
+
+def test_an_episode_edit_put_back_makes_its_published_show_published_again(tmp_path):
+    client, rt, built = published_show_app(tmp_path)
     ep = next(iter(built.episodes.values()))
     unit = [built.show.id, ep.id]
 
@@ -621,20 +626,9 @@ def test_an_edit_landing_while_an_undo_is_checked_stays_to_republish(tmp_path, m
     lock: the other edit waits, and its show stays "Republish?"."""
     import threading
 
-    from metarrd.publish import publish_item
     from metarrd.web import edits
 
-    (tmp_path / "tv").mkdir()
-    config = parse_config(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
-        }
-    )
-    app = create_app(config, testing=True)
-    rt = app.extensions["metarrd.runtime"]
-    built = build_show(rt)
-    publish_item(rt, db.Movie.get_by_id(built.show.id))
+    _client, rt, built = published_show_app(tmp_path)
     first, other = list(built.episodes.values())[:2]
     db.mark_outdated(first.id)  # the first edit, which the user then put back
     real_check = edits.written_as_wanted
@@ -670,20 +664,7 @@ def test_an_edit_landing_while_an_undo_is_checked_stays_to_republish(tmp_path, m
 def published(tmp_path):
     """(client, runtime, built show) of a show published whole, then its pilot's title and the
     show's plot edited: the pilot and the show "Republish?"."""
-    from metarrd.publish import publish_item
-
-    (tmp_path / "tv").mkdir()
-    config = parse_config(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
-        }
-    )
-    app = create_app(config, testing=True)
-    rt = app.extensions["metarrd.runtime"]
-    client = Client(app.test_client())
-    built = build_show(rt)
-    publish_item(rt, db.Movie.get_by_id(built.show.id))
+    client, rt, built = published_show_app(tmp_path)
     pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
     client.post(f"/movies/{pilot.id}/fields/title", {"value": "Pilot (uncut)"}, htmx=True)
     client.post(f"/movies/{built.show.id}/fields/plot", {"value": "A new plot."}, htmx=True)
