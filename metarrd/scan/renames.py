@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from metarrd import db
+from metarrd.config import LIBRARY_SOURCE
 from metarrd.paths import is_inside
 from metarrd.scan.local_files import VideoPlace, movie_folder
 
@@ -104,3 +105,50 @@ def mark_gone(paths: list[str]) -> list[int]:
                 log.info("item %d: %s deleted, marked missing", movie.id, movie.path)
                 gone.append(movie.id)
     return gone
+
+
+# --- one item merged into another (a scan's: a file replaced beside it, a copy then delete) --
+
+# An upgrade's file runs as long as the film it replaces, give or take a PAL speed-up (4 %) or
+# a few seconds of studio logos; an extra (a making-of, deleted scenes) or another cut does not.
+SAME_RUNTIME = 0.1
+
+
+def same_runtime(a: int, b: int) -> bool:
+    """Do two items' files run as long (within `SAME_RUNTIME`), both with a known runtime?"""
+    runtimes = dict.fromkeys((a, b), 0)
+    V = db.VideoStream
+    for movie_id, seconds in (
+        V.select(V.movie, V.duration_seconds).where(V.movie.in_([a, b])).tuples()
+    ):
+        runtimes[movie_id] = max(runtimes[movie_id], seconds or 0)
+    longest, shortest = max(runtimes.values()), min(runtimes.values())
+    return bool(shortest) and longest - shortest <= SAME_RUNTIME * longest
+
+
+def untouched(movie_id: int) -> bool:
+    """No work of the user's on the item (an edit, an artwork choice: a `review.` event) and no
+    job of it running: it may merge into another."""
+    E = db.Event
+    user_work = E.select().where(E.movie == movie_id, E.kind.startswith("review."))
+    in_hand = db.Job.select().where(db.Job.movie == movie_id, db.Job.state == "running")
+    return not user_work.exists() and not in_hand.exists()
+
+
+def take_files(old: int, other: int, ours: set[str] | frozenset[str] = frozenset()) -> None:
+    """Item `old` takes what item `other` (which goes next) keeps of files: the ledger rows of
+    what was published for it (still ours, `old`'s now; its next publish keeps, replaces or
+    removes them) and the user's images copied into the cache, unless `old` has that picture
+    for that type already, or it is one of `ours` (a file we published, which `other`'s scan
+    took for the user's). Called in a write transaction."""
+    L, C = db.LibraryFile, db.CacheImageFile
+    L.update(movie=old).where(L.movie == other).execute()
+    for row in C.select().where(C.movie == other, C.source_type == LIBRARY_SOURCE):
+        taken = C.select().where(
+            C.movie == old,
+            C.actor.is_null(),
+            C.image_type == row.image_type,
+            C.file_hash == row.file_hash,
+        )
+        if row.actor_id is None and row.source_url not in ours and not taken.exists():
+            C.update(movie=old).where(C.id == row.id).execute()

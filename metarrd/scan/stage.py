@@ -52,7 +52,7 @@ from metarrd.scan.local_files import (
     refused_link,
 )
 from metarrd.scan.nfo_read import NfoData, NfoError, read_nfo
-from metarrd.scan.renames import carry_ledger
+from metarrd.scan.renames import carry_ledger, same_runtime, take_files, untouched
 from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
 from metarrd.scan.streams import (
@@ -540,9 +540,6 @@ def _same_film(old: Path, new: Path, root: Path) -> bool:
     return before is not None and before == film(new)
 
 
-# An upgrade's file runs as long as the film it replaces, give or take a PAL speed-up (4 %) or
-# a few seconds of studio logos; an extra (a making-of, deleted scenes) or another cut does not.
-SAME_RUNTIME = 0.1
 # the volume of Kodi's first <moviestacking> expression (walk._STACK_PATTERNS), after a separator
 _STACK_VOLUME = re.compile(r"(?:^|[ _.-])(?:cd|dvd|p(?:ar)?t|dis[ck])[ _.-]*[0-9]+(?![0-9])", re.I)
 
@@ -649,19 +646,7 @@ def _is_upgrade_of(old: db.Movie, new: db.Movie, root: Path) -> bool:
         return False
     if any(_STACK_VOLUME.search(p.stem) for p in (old_path, new_path)):
         return False  # a part of a film (`cd2`, `part1`), whose other part is not there
-    runtimes = dict.fromkeys((old.id, new.id), 0)
-    V = db.VideoStream
-    for movie_id, seconds in (
-        V.select(V.movie, V.duration_seconds).where(V.movie.in_([old.id, new.id])).tuples()
-    ):
-        runtimes[movie_id] = max(runtimes[movie_id], seconds or 0)
-    longest = max(runtimes.values())
-    if not min(runtimes.values()) or longest - min(runtimes.values()) > SAME_RUNTIME * longest:
-        return False
-    E = db.Event
-    user_work = E.select().where(E.movie == new.id, E.kind.startswith("review."))
-    in_hand = db.Job.select().where(db.Job.movie == new.id, db.Job.state == "running")
-    return not user_work.exists() and not in_hand.exists()
+    return same_runtime(old.id, new.id) and untouched(new.id)
 
 
 def _edition(path: Path, root: Path) -> str | None:
@@ -677,17 +662,7 @@ def _merge_into(old: db.Movie, extra: db.Movie, video: FoundVideo) -> None:
     ours, as `old`'s (its next publish keeps, replaces or removes them, as any of its own), and
     so do the user's files it copied into the cache before replacing them. Called in a write
     transaction."""
-    db.LibraryFile.update(movie=old.id).where(db.LibraryFile.movie == extra.id).execute()
-    C = db.CacheImageFile
-    for row in C.select().where(C.movie == extra.id, C.source_type == LIBRARY_SOURCE):
-        taken = C.select().where(
-            C.movie == old.id,
-            C.actor.is_null(),
-            C.image_type == row.image_type,
-            C.file_hash == row.file_hash,
-        )
-        if row.actor_id is None and not taken.exists():
-            C.update(movie=old.id).where(C.id == row.id).execute()
+    take_files(old.id, extra.id)
     db.Movie.delete().where(db.Movie.id == extra.id).execute()
     db.Movie.update(
         path=video.file,

@@ -48,12 +48,11 @@ from metarrd.scan.local_files import (
     refused_link,
 )
 from metarrd.scan.nfo_read import NfoError, capped
-from metarrd.scan.renames import carry_ledger
+from metarrd.scan.renames import carry_ledger, same_runtime, take_files, untouched
 from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
 from metarrd.scan.stage import (
     PROBE_THREADS,
-    SAME_RUNTIME,
     ScanReport,
     _led_out,
     _record_artwork,
@@ -491,10 +490,7 @@ def _no_work_of_the_users(item: db.Movie, old: db.Movie, *, same_kind: bool = Tr
         return False
     if same_kind and not _identified_alike(item, old):
         return False
-    E = db.Event
-    if E.select().where(E.movie == item.id, E.kind.startswith("review.")).exists():
-        return False
-    return not db.Job.select().where(db.Job.movie == item.id, db.Job.state == "running").exists()
+    return untouched(item.id)
 
 
 def _identified_alike(copy: db.Movie, old: db.Movie) -> bool:
@@ -567,18 +563,9 @@ def _take_over(old: db.Movie, copy: db.Movie) -> None:
     cached copies, as candidates only (`old`'s artwork choices stay). Not an image we published
     for `old` and the copy brought along (its ledger row followed it: `carry_ledger`), which
     the copy's scan took for the user's. Called in a write transaction."""
-    L, C, A = db.LibraryFile, db.CacheImageFile, db.ArtworkCandidate
-    L.update(movie=old.id).where(L.movie == copy.id).execute()
-    ours = {p for (p,) in L.select(L.path).where(L.movie == old.id).tuples()}
-    for row in C.select().where(C.movie == copy.id, C.source_type == LIBRARY_SOURCE):
-        taken = C.select().where(
-            C.movie == old.id,
-            C.actor.is_null(),
-            C.image_type == row.image_type,
-            C.file_hash == row.file_hash,
-        )
-        if row.actor_id is None and row.source_url not in ours and not taken.exists():
-            C.update(movie=old.id).where(C.id == row.id).execute()
+    L, A = db.LibraryFile, db.ArtworkCandidate
+    ours = {p for (p,) in L.select(L.path).where(L.movie.in_([old.id, copy.id])).tuples()}
+    take_files(old.id, copy.id, ours)
     for row in A.select().where(A.movie == copy.id, A.provider == LIBRARY_SOURCE):
         taken = A.select().where(
             A.movie == old.id, A.asset_type == row.asset_type, A.url == row.url
@@ -612,14 +599,7 @@ def _upgrade_of_episode(item: db.Movie, gone: list[db.Movie]) -> db.Movie | None
     rivals = [m for m in gone if alike(m) and not os.path.lexists(m.path)]
     if len(left) != 1 or len(rivals) != 1 or not _no_work_of_the_users(left[0], item):
         return None  # two files of those episodes kept (two qualities): neither is the item's
-    V = db.VideoStream
-    runtimes = dict.fromkeys((item.id, left[0].id), 0)
-    for movie_id, seconds in (
-        V.select(V.movie, V.duration_seconds).where(V.movie.in_(list(runtimes))).tuples()
-    ):
-        runtimes[movie_id] = max(runtimes[movie_id], seconds or 0)
-    longest, shortest = max(runtimes.values()), min(runtimes.values())
-    if not shortest or longest - shortest > SAME_RUNTIME * longest:
+    if not same_runtime(item.id, left[0].id):
         return None  # another cut, an extra named as the episode
     return left[0]
 
