@@ -188,8 +188,8 @@ def test_a_refused_refresh_says_so_and_the_token_never_shows(make_rt, tmp_path, 
     assert TOKEN not in (db.MediaPlayer.get().last_error or "")
 
 
-def test_many_movies_of_a_section_are_found_with_one_listing(make_rt, tmp_path):
-    """30 movies published together: one listing of the section, not 30 searches."""
+def thirty_movies_published(make_rt, tmp_path) -> FakePlex:
+    """30 movies Plex has in one section, published together and told: the Plex double."""
     root = str(tmp_path / "movies")
     items = [
         PlexItem(str(i), "2", f"M{i}", files=[f"/data/movies/M{i}/M{i}.mkv"]) for i in range(30)
@@ -199,6 +199,12 @@ def test_many_movies_of_a_section_are_found_with_one_listing(make_rt, tmp_path):
         for i in range(30):
             queue(add_movie(rt, f"M{i}/M{i}.mkv"))
         process_notifications(rt)
+    return plex
+
+
+def test_many_movies_of_a_section_are_found_with_one_listing(make_rt, tmp_path):
+    """30 movies published together: one listing of the section, not 30 searches."""
+    plex = thirty_movies_published(make_rt, tmp_path)
 
     assert searches(plex) == [("/library/sections/2/all", {"type": ["1"], "includeGuids": ["1"]})]
     assert sorted(plex.item_refreshes, key=int) == [str(i) for i in range(30)]
@@ -421,15 +427,7 @@ def test_a_big_section_is_listed_in_pages(make_rt, tmp_path, monkeypatch):
     (megabytes of JSON) it could take longer than `timeout_seconds`, and the batch was retried
     until it failed. It is asked for in pages, as python-plexapi does."""
     monkeypatch.setattr(plex_module, "LISTING_PAGE", 8)
-    root = str(tmp_path / "movies")
-    items = [
-        PlexItem(str(i), "2", f"M{i}", files=[f"/data/movies/M{i}/M{i}.mkv"]) for i in range(30)
-    ]
-    with FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=items) as plex:
-        rt = make_rt([plex_player(plex, root)])
-        for i in range(30):
-            queue(add_movie(rt, f"M{i}/M{i}.mkv"))
-        process_notifications(rt)
+    plex = thirty_movies_published(make_rt, tmp_path)
 
     assert pages(plex) == [(0, 8), (8, 8), (16, 8), (24, 8)]
     assert sorted(plex.item_refreshes, key=int) == [str(i) for i in range(30)]
