@@ -8,7 +8,7 @@ are not read as numbers). What it accepts:
   also glued to a word (`grp-zoos01e11`, as Kodi reads it),
   `Show Season 2 - 03` (anime groups' form);
   multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03`,
-  `S01E01 - E03`, `5x01 - x02` (a range: every number in it);
+  `S01E01 - E03`, `5x01 - x02` (a range: every number in it), `02x03 - x04 - x15` (a list);
   specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
 - `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule; the BBC's
   `Series 2 Episode 3` is season 2, with a warning: Kodi skips it); the same
@@ -56,6 +56,12 @@ _SXE_SEASONS = re.compile(r"(?i)s(\d{1,4})[\s._x-]*e\d")
 _NX_RANGE = re.compile(
     r"(?i)(?<![\dA-Za-z])(\d{1,4})\s?[x×](\d{1,3})((?:-(?:\d{1,4}[x×]|[x×]|e)?\d{1,3})+)"
     r"(?![\dA-Za-z])"
+)
+# `02x03 - x04 - x15` (Jellyfin's MultiEpisodeTests): a list of three or more, as `02x03x04x15`
+# and `02x03 - 02x04 - 02x15` are; guessit and Kodi read only the first. Two (`5x01 - x02`) are
+# a range (`_SPACED_RANGE`)
+_NX_SPACED_LIST = re.compile(
+    r"(?i)(?<![\dA-Za-z])(\d{1,4})\s?[x×](\d{1,3})((?:[\s._]+-[\s._]+[x×]\d{1,3}){2,})(?![\dA-Za-z])"
 )
 # `2016x231`: a year-numbered season and its episode, which guessit reads as a screen size
 _NX_YEAR_SEASON = re.compile(r"(?i)(?<![\dA-Za-z])((?:19|20)\d\d)\s?[x×]\s?(\d{1,3})(?![\dA-Za-z])")
@@ -227,7 +233,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 2
+NAME_RULES = 3
 
 
 @dataclass(frozen=True)
@@ -394,6 +400,15 @@ def parse_episode(
             if len(listed) > 2 and listed == sorted(set(listed)):  # `5x01-5x03-5x05`: a list
                 episodes = listed
             return _numbered(file_name, first, episodes, title, folder_season)
+    chain = _NX_SPACED_LIST.search(text)
+    if chain:
+        listed = [int(chain.group(2)), *(int(n) for n in re.findall(r"\d+", chain.group(3)))]
+        if listed == sorted(set(listed)):
+            rest = text[chain.end() :].strip(" ._-")  # guessit's title was of the chain's end
+            title = (
+                _text(guessit(f"{rest}.mkv", {"type": "episode"}).get("title")) if rest else None
+            )
+            return _numbered(file_name, int(chain.group(1)), listed, title, folder_season)
     explicit = _SEASON_EPISODE.search(text) or _season_token(text, season)
     extra = None if _SEASON_EPISODE.search(text) else _SEASON_EXTRA.search(text)
     if extra:  # `Show.S03.Extras.02`: guessit's S3E2, an extra Kodi skips and Sonarr leaves out

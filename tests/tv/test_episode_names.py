@@ -1207,3 +1207,24 @@ def test_an_ordinal_season_before_the_dash_is_that_seasons_episode(name, show, f
     # as `Season 2 - 01` is: before, absolute episode 1 (S01E01 in an absolute order)
     got = parse_episode(name, show, folder)
     assert (got.season, got.episodes, got.absolute, got.problem) == (2, (1,), None, None), got
+
+
+@pytest.mark.parametrize(
+    ("name", "folder", "season", "episodes"),
+    [
+        # Jellyfin tests/Jellyfin.Naming.Tests/TV/MultiEpisodeTests.cs and EpisodeNumberTests.cs
+        # (one file of episodes 3 to 15: its end number 15); the same list as `02x03x04x15`
+        # and `02x03 - 02x04 - 02x15`, which guessit, Kodi and we read as 3, 4, 15
+        ("02x03 - x04 - x15 - Ep Name.mp4", "Season 02", 2, (3, 4, 15)),
+        ("Elementary - 02x03 - x04 - x15 - Ep Name.mp4", "Season 02", 2, (3, 4, 15)),
+        ("Elementary - 2009x03 - x04 - x15 - Ep Name.mp4", "Season 2009", 2009, (3, 4, 15)),
+        ("Elementary - 5x01 - x02 - x03.mkv", None, 5, (1, 2, 3)),
+    ],
+)
+def test_a_spaced_chain_of_x_numbers_gives_every_episode(name, folder, season, episodes):
+    # before, only the first (S02E03): episodes 4 and 15 silently lost, no warning
+    got = parse_episode(name, "Elementary", folder)
+    assert (got.season, got.episodes, got.problem) == (season, episodes, None), got
+    assert got.episode_title == ("Ep Name" if "Ep Name" in name else None)
+    # Kodi's multi-episode loop does not read ` - x04` (its `^[-_ex]+` wants no space first)
+    assert any("would not appear" in w for w in got.warnings), got.warnings
