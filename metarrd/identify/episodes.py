@@ -233,7 +233,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 3
+NAME_RULES = 4
 
 
 @dataclass(frozen=True)
@@ -714,6 +714,8 @@ def _bare_number(
     value = int(raw)
     anime = bool(_GROUP_PREFIX.match(file_name))
     dashed_pair = end and not anime and _SEASON_EPISODE_DASH.fullmatch(found[0].group(0))
+    if dashed_pair and re.fullmatch(r"\d+(?:-\d+)+", text.strip()):
+        dashed_pair = False  # `Season 2/02-04.avi`: episodes 2 to 4 (Jellyfin's "01.avi" rule)
     if dashed_pair and int(end) != value + 1:  # `01-02` stays episodes 1 and 2 (a double episode)
         seasoned = _season_dash_episode(
             file_name, found[0].group(0), (value, int(end)), folder_season, title

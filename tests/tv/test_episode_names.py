@@ -1228,3 +1228,23 @@ def test_a_spaced_chain_of_x_numbers_gives_every_episode(name, folder, season, e
     assert got.episode_title == ("Ep Name" if "Ep Name" in name else None)
     # Kodi's multi-episode loop does not read ` - x04` (its `^[-_ex]+` wants no space first)
     assert any("would not appear" in w for w in got.warnings), got.warnings
+
+
+@pytest.mark.parametrize(
+    ("name", "folder", "season", "episodes"),
+    [
+        # Jellyfin tests/Jellyfin.Naming.Tests/TV/MultiEpisodeTests.cs (`Season 2/02-04.avi`: end
+        # number 4, by its "01.avi" rule, which reads a name of numbers alone as first-last);
+        # guessit reads episodes 2, 3 and 4 too. Before: S02E04 alone, E02 and E03 lost
+        ("02-04.avi", "Season 2", 2, (2, 3, 4)),
+        ("04-12.mkv", "Season 04", 4, tuple(range(4, 13))),
+        # with a title after it, Jellyfin's "1-12 episode title" rule reads season-episode
+        ("02-04 - blah 14 blah.avi", "Season 2", 2, (4,)),
+    ],
+)
+def test_a_name_of_two_numbers_alone_in_a_season_folder_is_their_range(
+    name, folder, season, episodes
+):
+    got = parse_episode(name, "Show", folder)
+    assert (got.season, got.episodes, got.problem) == (season, episodes, None), got
+    assert any("Kodi skips" in w for w in got.warnings), got.warnings
