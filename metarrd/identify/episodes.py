@@ -233,7 +233,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 4
+NAME_RULES = 5
 
 
 @dataclass(frozen=True)
@@ -297,9 +297,11 @@ def show_title(folder_name: str) -> str:
     follows the year (`Show (2019) [1080p]`, `Band of Brothers (2001) - Complete`), as Kodi's
     CleanString reads a show folder; a season pack's release name (`Breaking.Bad.S01-S05.1080p.
     BluRay.x264-ROVERS`) up to its seasons or first quality tag, its dots as spaces."""
-    title = _ID_TAGS.sub("", folder_name)
-    title = re.sub(r"\s*[(\[]\d{4}[)\]]\s*$", "", title).strip()
+    untagged = _ID_TAGS.sub("", folder_name).strip()
+    title = re.sub(r"\s*[(\[]\d{4}[)\]]\s*$", "", untagged).strip()
     year = _SHOW_YEAR.match(title)
+    if year and year.end() == len(title) and title != untagged:
+        year = None  # `Space 1999 (1975)`: the bracketed year was the show's
     tag = _SHOW_TAGS.search(title[: year.end(1)] if year else title)
     cut = tag.start() if tag and tag.start() > 0 else year.end(1) if year else None
     if cut is not None:
@@ -920,8 +922,10 @@ def _text(value) -> str | None:
 
 
 # Kodi's videocleandatetimeregexp (AdvancedSettings.cpp): the title is what stands before the
-# last year set apart by separators, whatever follows it ("Show (2019) [1080p]", "Show.2019.S01")
-_SHOW_YEAR = re.compile(r"^(.*[^ _,.(\[-])[ _,.()\[\]-]+((?:19|20)\d\d)[ _,.()\[\]-]")
+# last year set apart by separators, whatever follows it ("Show (2019) [1080p]", "Show.2019.S01"),
+# also when the year ends the name ("Doctor Who 2005": Kodi's last group is optional, and
+# Jellyfin's ParseName reads "Drug War 2013" so)
+_SHOW_YEAR = re.compile(r"^(.*[^ _,.(\[-])[ _,.()\[\]-]+((?:19|20)\d\d)(?:[ _,.()\[\]-]|$)")
 _DOTTED_WORDS = re.compile(r"[^\W\d_]{2,}[._][^\W_]{2,}")
 # what ends a season pack's name when no year does: its seasons, "Complete Series", quality tags
 _SHOW_TAGS = re.compile(
@@ -934,12 +938,17 @@ _FOLDER_YEAR = re.compile(r"[(\[]((?:19|20)\d\d)[)\]]")
 
 def show_folder_hints(folder_name: str) -> dict:
     """Title, year and id tags of a show folder: `Doctor Who (2005) {tvdb-78804}`,
-    `[tmdbid-1396]`, `{imdb-tt0903747}` (guessit ignores these tags: we read them here)."""
+    `[tmdbid-1396]`, `{imdb-tt0903747}` (guessit ignores these tags: we read them here). A year
+    that ends the name (`Doctor Who 2005`) may be the title's own (`Space 1999`): the whole
+    name is kept as `whole_title` for identify to search too."""
     hints: dict = {"title": show_title(folder_name), "year": None}
     untagged = _ID_TAGS.sub("", folder_name).strip()
     year = _FOLDER_YEAR.search(untagged) or _SHOW_YEAR.match(untagged)  # `Show.2005.S01.1080p`
     if year:
         hints["year"] = int(year.group(year.lastindex or 1))
+        if year.re is _SHOW_YEAR and year.end() == len(untagged):
+            dotted = " " not in untagged and _DOTTED_WORDS.search(untagged)
+            hints["whole_title"] = re.sub(r"[._]+", " ", untagged) if dotted else untagged
     for kind, value in _FOLDER_TAG.findall(folder_name):
         kind = kind.lower()
         if kind == "imdb" and value.lower().startswith("tt"):

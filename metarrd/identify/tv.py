@@ -144,6 +144,11 @@ def identify_show(
     title = hints.get("folder_title") or show.title
     year = hints.get("folder_year")
     matches = search_shows(rt, title, year)
+    whole = hints.get("folder_whole_title")
+    sure = bool(matches) and is_confident(matches)
+    # `Space 1999`: the year that ends the folder's name is the title's own
+    if whole and not sure and (found := search_shows(rt, whole, None)) and is_confident(found):
+        matches, title, year = found, whole, None
     candidates = candidate_dicts(matches)  # as a movie's: title, year, overview, poster, reasons
     if matches and is_confident(matches):
         details = rt.tmdb.tv_or_none(matches[0].candidate.tmdb_id)

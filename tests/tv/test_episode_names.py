@@ -974,7 +974,14 @@ def test_an_episode_titled_with_a_year_in_its_season_folder_says_kodis_reading()
         ("Shameless (US) (2011)", "Shameless (US)", 2011),
         ("The Office (US)", "The Office (US)", None),
         ("Space 1999 (1975)", "Space 1999", 1975),
-        ("Blade Runner 2049", "Blade Runner 2049", None),
+        # a year ending the name, as Kodi's CleanString and Jellyfin's ParseName read it
+        # (identify searches the whole name too when that finds no sure match)
+        ("Doctor Who 2005", "Doctor Who", 2005),
+        ("Battlestar Galactica 2003 {tvdb-73545}", "Battlestar Galactica", 2003),
+        ("Doctor.Who.2005", "Doctor Who", 2005),
+        ("Blade Runner 2049", "Blade Runner", 2049),
+        ("1923", "1923", None),
+        ("The 4400", "The 4400", None),
         ("9-1-1 (2018)", "9-1-1", 2018),
         ("S.W.A.T. (2017)", "S.W.A.T.", 2017),
         ("Marvel's Agents of S.H.I.E.L.D. (2013)", "Marvel's Agents of S.H.I.E.L.D.", 2013),

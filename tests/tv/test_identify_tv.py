@@ -75,6 +75,38 @@ def test_no_year_same_title_show_stays_unidentified_with_candidates(tv_rt, tmp_p
     assert ep.identification_status == db.IDENTIFIED
 
 
+def test_a_year_without_brackets_ending_the_folder_name_is_the_shows_year(tv_rt, tmp_path):
+    """`Doctor Who 2005`: Kodi's CleanString (videocleandatetimeregexp, its last group
+    optional) and Jellyfin's ParseName (CleanDateTimes: "Drug War 2013") read "Doctor Who",
+    2005. Before, TMDB was searched for "Doctor Who 2005", which no show is called, and the
+    show stayed unidentified under that title."""
+    from .conftest import put
+
+    put(tmp_path / "tv", "Doctor Who 2005/Doctor Who - S01E01 - Rose.mkv")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tmp_path / "tv/Doctor Who 2005"))
+    assert (show.tmdb_id, show.title, show.year) == (57243, "Doctor Who", 2005), show.last_error
+    ep = db.Movie.get(db.Movie.path.endswith("Doctor Who - S01E01 - Rose.mkv"))
+    assert ep.identification_status == db.IDENTIFIED
+
+
+def test_a_title_ending_in_a_year_is_also_searched_whole(tv_rt, tmp_path, monkeypatch):
+    """A title whose last word looks like a year (`Space 1999`, `Blade Runner 2049`): when the
+    search by the title before the year finds no sure match, the whole name is searched too."""
+    from .conftest import put
+
+    asked: list[tuple] = []
+    real = tv_rt.tmdb.search_tv
+    monkeypatch.setattr(
+        tv_rt.tmdb, "search_tv", lambda q, y=None, **kw: asked.append((q, y)) or real(q, y, **kw)
+    )
+    put(tmp_path / "tv", "Doctor Who 1990/Doctor Who - S01E01.mkv")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tmp_path / "tv/Doctor Who 1990"))
+    assert show.identification_status == db.UNIDENTIFIED
+    assert ("Doctor Who", 1990) in asked and ("Doctor Who 1990", None) in asked
+
+
 def test_an_episode_nfo_that_is_only_a_url_names_the_show(tv_rt, tmp_path):
     """Kodi takes an NFO that is only the scraper's URL. An episode's, TMDB's episode page,
     names its show: no scan error for that episode, and the show the folder name leaves open
