@@ -1255,3 +1255,18 @@ def test_a_name_of_two_numbers_alone_in_a_season_folder_is_their_range(
     got = parse_episode(name, "Show", folder)
     assert (got.season, got.episodes, got.problem) == (season, episodes, None), got
     assert any("Kodi skips" in w for w in got.warnings), got.warnings
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        # Jellyfin tests/Jellyfin.Naming.Tests/TV/SeasonPathParserTests.cs (season 4)
+        "The.Wonder.Years [S04][1080p.PDTV.x264-JCH]",
+        "The Wonder Years [Season 4] [1080p]",
+    ],
+)
+def test_a_season_in_brackets_names_the_season_folder(folder):
+    # before, no season: a file named by its episode alone in it was reported as absolute
+    assert season_of_folder(folder) == 4
+    got = parse_episode("The Wonder Years - 07 - Title.avi", "The Wonder Years", folder)
+    assert (got.season, got.episodes, got.problem) == (4, (7,), None), got
