@@ -140,6 +140,13 @@ _DISC_BEFORE = re.compile(r"(?i)(?<![A-Za-z])(?:disc|disk|dvd|cd|d)[\s._-]*$")
 _SERIES_WORD = re.compile(r"(?i)(?<![A-Za-z])series[\s._]*(\d{1,2})(?![\dA-Za-z])")
 _BIT_DEPTH = re.compile(r"(?i)[\s._-]?bits?(?![A-Za-z])")
 _EPISODE_ONLY = re.compile(r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?\d{1,4}(?![\d])")
+# `Episode 21 - 94 Meetings`, `E21 - 100 Days`, `Ep01-02 - 3 Days`: episodes without a season,
+# then a title that starts with a number (guessit reads episodes 21 and 94, 21 and 0, 1 to 3;
+# Kodi and Jellyfin read 21)
+_EPISODE_THEN_TITLE_NUMBER = re.compile(
+    r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?(\d{1,4})((?:-?(?:ep|e)?\d{1,4})*)"
+    r"[\s._]+-[\s._]+(\d{1,4})[\s._]+(?=[^\W\d_])"
+)
 # Kodi's `Part`/`Pt` rule (`Part 2`, `Pt.VI`, `Part.1`): one separator before the number, one
 # or the end after it; season 1 (default season), as in Kodi, Jellyfin and Sonarr's mini-series
 _PART = re.compile(r"(?i)(?:^|[\s._-])p(?:ar)?t[\s._-](\d{1,3}|[ivx]{1,6})(?=[\s._-]|$)")
@@ -233,7 +240,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 6
+NAME_RULES = 7
 
 
 @dataclass(frozen=True)
@@ -419,6 +426,12 @@ def parse_episode(
                                    "Move it into an Extras folder or name it as a special "
                                    "(S00E01)")  # fmt: skip
     episodes = _numbers(episode)
+    titled = None if explicit else _EPISODE_THEN_TITLE_NUMBER.search(text)
+    if titled and episodes[:1] == [int(titled.group(1))]:
+        marked = [int(titled.group(1)), *(int(n) for n in re.findall(r"\d+", titled.group(2)))]
+        episodes = [e for e in episodes if min(marked) <= e <= max(marked)]  # 94 is the title's
+        rest = text[titled.start(3) :].strip(" ._-")
+        title = _text(guessit(f"{rest}.mkv", {"type": "movie"}).get("title")) or title
     listed = _episode_list(text)
     if listed and episodes == list(range(listed[0], listed[-1] + 1)):
         episodes = listed  # `S05E01-E03-E05`: guessit's 1 to 5, Kodi's (and the name's) 1, 3, 5

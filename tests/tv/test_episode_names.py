@@ -1270,3 +1270,29 @@ def test_a_season_in_brackets_names_the_season_folder(folder):
     assert season_of_folder(folder) == 4
     got = parse_episode("The Wonder Years - 07 - Title.avi", "The Wonder Years", folder)
     assert (got.season, got.episodes, got.problem) == (4, (7,), None), got
+
+
+@pytest.mark.parametrize(
+    ("name", "folder", "season", "episode", "title"),
+    [
+        # Jellyfin tests/Jellyfin.Naming.Tests/TV/EpisodeNumberTests.cs ("Title starts with a
+        # number": episode 21)
+        ("Episode 21 - 94 Meetings.mp4", "Season 2", 2, 21, "94 Meetings"),
+        ("The Series - Ep21 - 94 Meetings.mp4", "Season 2", 2, 21, "94 Meetings"),
+        ("The Series - E21 - 100 Days [720p].mkv", "Season 2", 2, 21, "100 Days"),
+        ("The Series - Episode 5 - 12 Angry Men.mkv", None, 1, 5, "12 Angry Men"),
+        ("E21 - 100 Days.mkv", "Season 2", 2, 21, "100 Days"),
+        ("The Series - Ep01-02 - 3 Days.mkv", "Season 2", 2, (1, 2), "3 Days"),
+        ("The Series - E01E02 - 3 Days.mkv", "Season 2", 2, (1, 2), "3 Days"),
+    ],
+)
+def test_a_number_starting_the_title_after_an_episode_is_no_episode(
+    name, folder, season, episode, title
+):
+    # before, guessit's episode of the title was kept: S02E21E94 (S02E21E00 for `100 Days`,
+    # S02E01E02E03 for `Ep01-02 - 3 Days`), so the file matched no episode at all ("TMDB has
+    # no episode S02E94")
+    got = parse_episode(name, "The Series", folder)
+    episodes = episode if isinstance(episode, tuple) else (episode,)
+    assert (got.season, got.episodes, got.problem) == (season, episodes, None), got
+    assert got.episode_title == title
