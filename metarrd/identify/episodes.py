@@ -147,6 +147,17 @@ _EPISODE_THEN_TITLE_NUMBER = re.compile(
     r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?(\d{1,4})((?:-?(?:ep|e)?\d{1,4})*)"
     r"[\s._]+-[\s._]+(\d{1,4})[\s._]+(?=[^\W\d_])"
 )
+# the numbers and separators right after a name's SxxEyy (`-E03`, `E02`, ` - S01E03`, `.S01E02`,
+# ` - 100`): what follows them is the episode title
+_AFTER_NUMBERS = re.compile(
+    r"(?i)(?:[\s._-]*(?:s\d{1,4}[\s._x-]*e|ep|e|x)?\d{1,4}(?![\dA-Za-z]))*[\s._-]*"
+)
+# an episode or part marker in an episode title (`The E10 Incident`, `Title, Part 2 of 3`)
+_TITLE_MARK = re.compile(r"(?i)(?<![^\W_])(?:ep|e|p(?:ar)?t)[\s._]?(\d{1,4})(?![\dA-Za-z])")
+_RELEASE_TAGS = re.compile(
+    r"(?i)[\s._\[(-]+(?:\d{3,4}[pi]|web[\s._-]?(?:dl|rip)?|webdl|[hs]dtv|blu-?ray|bdrip|dvd(?:rip)?"
+    r"|[xh]\.?26[45]|hevc|remux|proper|repack)(?![A-Za-z])"
+)
 # Kodi's `Part`/`Pt` rule (`Part 2`, `Pt.VI`, `Part.1`): one separator before the number, one
 # or the end after it; season 1 (default season), as in Kodi, Jellyfin and Sonarr's mini-series
 _PART = re.compile(r"(?i)(?:^|[\s._-])p(?:ar)?t[\s._-](\d{1,3}|[ivx]{1,6})(?=[\s._-]|$)")
@@ -240,7 +251,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 7
+NAME_RULES = 8
 
 
 @dataclass(frozen=True)
@@ -426,6 +437,16 @@ def parse_episode(
                                    "Move it into an Extras folder or name it as a special "
                                    "(S00E01)")  # fmt: skip
     episodes = _numbers(episode)
+    sxe = _SEASON_EPISODE.search(text) if len(episodes) > 1 else None
+    if sxe:  # `S01E02 - The E10 Incident`: guessit's E10 is the title's (Kodi, Jellyfin: E02)
+        start = _AFTER_NUMBERS.match(text, sxe.end()).end()
+        inside = {int(n) for n in _TITLE_MARK.findall(text, start)}
+        kept = [e for i, e in enumerate(episodes) if i == 0 or e not in inside]
+        if kept != episodes:
+            episodes = kept
+            raw = text[start:]
+            raw = raw[: tag.start()] if (tag := _RELEASE_TAGS.search(raw)) else raw
+            title = re.sub(r"[._]+", " ", raw).strip(" -") or title
     titled = None if explicit else _EPISODE_THEN_TITLE_NUMBER.search(text)
     if titled and episodes[:1] == [int(titled.group(1))]:
         marked = [int(titled.group(1)), *(int(n) for n in re.findall(r"\d+", titled.group(2)))]

@@ -1296,3 +1296,23 @@ def test_a_number_starting_the_title_after_an_episode_is_no_episode(
     episodes = episode if isinstance(episode, tuple) else (episode,)
     assert (got.season, got.episodes, got.problem) == (season, episodes, None), got
     assert got.episode_title == title
+
+
+@pytest.mark.parametrize(
+    ("name", "season", "episode", "title"),
+    [
+        ("Show - S01E02 - The E10 Incident.mkv", 1, 2, "The E10 Incident"),
+        ("Show.S02E05.The.E10.Incident.720p.WEB-DL.mkv", 2, 5, "The E10 Incident"),
+        ("Show - S02E05 - Project E12 [WEBDL-1080p].mkv", 2, 5, "Project E12"),
+        ("Show - S01E09 - Title, Part 2 of 3.mkv", 1, 9, "Title, Part 2 of 3"),
+        ("Show - S01E09 - Part 2 of 3.mkv", 1, 9, "Part 2 of 3"),
+    ],
+)
+def test_an_episode_marker_inside_the_title_is_no_episode(name, season, episode, title):
+    # guessit reads `E10` / `Part 2` of the title as a second episode (S01E02E10); Kodi's
+    # multi-episode loop and Jellyfin's multi-episode rules read only what follows the SxxEyy
+    # right away, so S01E02 alone. Before, the file matched E02 and E10 both, or nothing
+    got = parse_episode(name, "Show", None)
+    assert (got.season, got.episodes, got.problem) == (season, (episode,), None), got
+    assert got.episode_title == title
+    assert not any("would not appear" in w for w in got.warnings), got.warnings
