@@ -167,13 +167,16 @@ _PART_BEFORE = re.compile(r"(?i)(?<![A-Za-z])p(?:ar)?t[\s._-]*$")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[.\-_ ](\d{2})[.\-_ ](\d{2})(?!\d)")
 _OTHER_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-_ ](\d{1,2})[.\-_ ](\d{4})(?!\d)")
+# what follows a season's number after a dash and is no other season: a year, a video height,
+# an ordinal (`Season 1 - 2019`, `Season 03 - 720p`, `Season 2 - 2nd Half`)
+_NO_SEASON_AFTER = r"(?!(?:19|20)\d\d(?!\d)|\d{3,4}[pi]|\d{1,2}(?:st|nd|rd|th))"
 # `Season 2`, `S02`, `Staffel 2`, `Сезон 2`, also with a suffix: `Season 2 (2019)`, `Season 02
 # [1080p]`, `Season 2 - The Return`, or in brackets: `Show [S04][1080p]` (Jellyfin reads them);
 # not `Season 1-3`, `S01-S03` (several seasons)
 _SEASON_FOLDER = re.compile(
     r"(?i)(?:^|[\s._\-\[])(?:season|series|staffel|saison|temporada|seizoen|stagione|сезон|시즌"
     r"|シーズン|sæson|säsong|seasong|sezon|sezona|sezóna|sezonul|série|séria|serie|seria|kausi|s)"
-    r"[\s._-]*(\d{1,4})(?:$|(?![\s._]*[-&+~][\s._]*\d)(?=[\s._\-\[(\]]))"
+    r"[\s._-]*(\d{1,4})(?:$|(?![\s._]*[-&+~][\s._]*" + _NO_SEASON_AFTER + r"\d)(?=[\s._\-\[(\]]))"
 )
 # `S01-S03`, `Season 1 - Season 3`: a pack of several seasons (the form `Season 1-3` is above)
 _SEASONS_FOLDER = re.compile(
@@ -251,7 +254,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 8
+NAME_RULES = 9
 
 
 @dataclass(frozen=True)

@@ -1316,3 +1316,24 @@ def test_an_episode_marker_inside_the_title_is_no_episode(name, season, episode,
     assert (got.season, got.episodes, got.problem) == (season, (episode,), None), got
     assert got.episode_title == title
     assert not any("would not appear" in w for w in got.warnings), got.warnings
+
+
+@pytest.mark.parametrize(
+    ("folder", "season"),
+    [
+        ("Season 1 - 2019", 1),  # its year, as `Season 1 (2019)` is
+        ("Season 03 - 720p", 3),  # Jellyfin's SeasonPathParser reads season 3 (`\d{3,4}p`)
+        ("Season 2 - 2nd Half", 2),
+        # several seasons: none
+        ("Season 1 - 3", None),
+        ("Season 1-3", None),
+        ("Season 1 - 10", None),
+    ],
+)
+def test_a_year_or_a_resolution_after_the_season_is_no_second_season(folder, season):
+    # before, `Season 1 - 2019` was read as the seasons 1 to 2019: no season, so a file named
+    # `Show - 05 - Title` in it was reported as an absolute number
+    assert season_of_folder(folder) == season
+    if season is not None:
+        got = parse_episode("Show - 05 - Title.mkv", "Show", folder)
+        assert (got.season, got.episodes, got.problem) == (season, (5,), None), got
