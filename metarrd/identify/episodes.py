@@ -254,7 +254,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 9
+NAME_RULES = 10
 
 
 @dataclass(frozen=True)
@@ -752,6 +752,16 @@ def _bare_number(
     raw, end = found[0].group(1), found[0].group(2)
     value = int(raw)
     anime = bool(_GROUP_PREFIX.match(file_name))
+    dotted = found[1] if len(found) > 1 and not end and folder_season == value else None
+    if dotted and text[found[0].end() : dotted.start()] == "." and len(dotted.group(1)) == 2:
+        # `Season 2/Show - 2.05 - Title`: season 2 episode 5 (guessit's episode 5)
+        number, read = int(dotted.group(1)), text[found[0].start() : dotted.end()]
+        rest = text[dotted.end() :].strip(" ._-")  # guessit's title was the season's number
+        title = _text(guessit(f"{rest}.mkv", {"type": "episode"}).get("title")) if rest else None
+        kodi = _kodi_skips(file_name, value, [number], [])
+        return EpisodeName(value, (number,), episode_title=title, warnings=(
+            f"{read} read as season {value} episode {number} (its folder's season); name it "
+            f"S{value:02d}E{number:02d} to be sure", *([kodi] if kodi else [])))  # fmt: skip
     dashed_pair = end and not anime and _SEASON_EPISODE_DASH.fullmatch(found[0].group(0))
     if dashed_pair and re.fullmatch(r"\d+(?:-\d+)+", text.strip()):
         dashed_pair = False  # `Season 2/02-04.avi`: episodes 2 to 4 (Jellyfin's "01.avi" rule)

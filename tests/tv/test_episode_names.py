@@ -1337,3 +1337,15 @@ def test_a_year_or_a_resolution_after_the_season_is_no_second_season(folder, sea
     if season is not None:
         got = parse_episode("Show - 05 - Title.mkv", "Show", folder)
         assert (got.season, got.episodes, got.problem) == (season, (5,), None), got
+
+
+@pytest.mark.parametrize(
+    "name", ["Show - 2.05 - Title.mkv", "Show 2.05.mkv", "Show.2.05.Title.720p.mkv"]
+)
+def test_season_dot_episode_in_its_season_folder_is_that_episode(name):
+    # `2.05` (season.episode, as fan wikis number episodes) in `Season 2`: guessit reads episode
+    # 5; before, the first number was taken: S02E02, a wrong episode with no warning saying so
+    got = parse_episode(name, "Show", "Season 2")
+    assert (got.season, got.episodes, got.problem) == (2, (5,), None), got
+    assert any("S02E05" in w for w in got.warnings), got.warnings
+    assert got.episode_title == ("Title" if "Title" in name else None)
