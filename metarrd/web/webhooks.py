@@ -19,7 +19,9 @@ little later (steps.recheck_gone), unless `deletedFiles: false` said the files s
 
 A `Download` whose folder (or file) inside a library is not there is still 202, with a
 `webhook.missing` warning saying so; a name sent in the other Unicode form than the disk's
-(NFC/NFD) is used as the disk spells it (webhook_payload.disk_spelling).
+(NFC/NFD) is used as the disk spells it (webhook_payload.disk_spelling). Paths in a library
+whose root does not answer (a hung NFS mount) are not looked at: the scan is queued, waits
+for the root, and the 202 says so.
 
 Radarr's and Sonarr's "Method: PUT" option is answered like POST. Bad token 401 (after ten
 from one client address within 15 minutes, 429 with Retry-After, right token or not), empty token
@@ -58,8 +60,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from metarrd import db, pathmap, workflow
 from metarrd.config import Config, PathMap
-from metarrd.paths import is_inside
-from metarrd.pipeline import jobs
+from metarrd.paths import deepest_folder, is_inside
+from metarrd.pipeline import jobs, watch
 from metarrd.pipeline.watch import root_of
 from metarrd.walk import leads_out
 from metarrd.web import attempts, clients
@@ -256,10 +258,24 @@ class _Paths:
         self.config, self.source = config, source
         self.sent: dict[str, str] = {}  # ours -> as sent
         self.folders: set[str] = set()  # ours, of the paths sent as folders (not files)
+        self.roots: dict[str, bool] = {}  # library root -> it does not answer
+
+    def hung(self, path: str) -> str | None:
+        """The library root holding `path` when it does not answer (a hard NFS mount whose
+        server is gone: every stat there waits for ever, and the call's thread with it): the
+        paths there are not looked at; the scan queued waits for the root (its job makes the
+        same look). The watcher's look (`watch.root_identity`), once per root and payload."""
+        root = deepest_folder(path, [lib.path for lib in self.config.library])
+        if root is None:
+            return None
+        if root not in self.roots:
+            self.roots[root] = watch.root_identity(root) == watch.UNREACHABLE
+        return root if self.roots[root] else None
 
     def local(self, value: Any, what: str, *, folder: bool = False) -> str:
         sent = sent_path(value, what)
-        ours = disk_spelling(local_path(sent, self.config.webhooks.path_map))
+        ours = local_path(sent, self.config.webhooks.path_map)
+        ours = ours if self.hung(ours) else disk_spelling(ours)
         self.sent.setdefault(ours, sent)
         if folder:
             self.folders.add(ours)
@@ -306,6 +322,10 @@ class _Paths:
         spelled otherwise (disk_spelling found no NFC/NFD variant either). The scan is queued
         anyway (the files may land in a moment); its result would say nothing."""
         for path in paths:
+            if root := self.hung(path):
+                message = f"{event}: library root {root} does not answer (a hung network mount?)"
+                log.warning("%s webhook %s; its scan waits for it", self.source, message)
+                return f"{message}; its scan waits for it"
             if os.path.exists(path):
                 continue
             sent = self.sent.get(path, path)
@@ -326,6 +346,8 @@ class _Paths:
         follow such a link (walk.may_follow), so a webhook's scan does not either."""
         libraries = self.config.library
         for path in map(os.path.normpath, paths):  # as root_of saw them
+            if self.hung(path):  # the scan, once the root answers, does not follow the link
+                continue
             lib = max(
                 (lib for lib in libraries if is_inside(path, os.path.normpath(lib.path))),
                 key=lambda lib: len(os.path.normpath(lib.path)),
@@ -401,7 +423,9 @@ def _movie_added(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     log.info("Radarr webhook: MovieAdded (%s) of %s: scan queued as job %d",
              how or "?", folder, job.id)  # fmt: skip
     message = f"scan of {folder} queued"
-    if not os.path.exists(folder):
+    if root := paths.hung(folder):
+        message = f"{message}; library root {root} does not answer (a hung network mount?)"
+    elif not os.path.exists(folder):
         message = f"{folder} is not there yet (the Download scans it); {message}"
     return _answer(202, message, event="MovieAdded", job=job.id)
 
@@ -644,7 +668,9 @@ def _sonarr_series_add(body, series, show, paths) -> tuple[Response, int]:
     job = jobs.enqueue_scan([show], ids=_show_ids(show, found, series))
     log.info("Sonarr webhook: SeriesAdd of %s: scan queued as job %d", show, job.id)
     message = f"scan of {show} queued"
-    if not os.path.exists(show):  # added before any download: no mistake, nothing is created
+    if root := paths.hung(show):
+        message = f"{message}; library root {root} does not answer (a hung network mount?)"
+    elif not os.path.exists(show):  # added before any download: no mistake, nothing is created
         message = f"{show} is not there yet (the Download scans it); {message}"
     return _answer(202, message, event="SeriesAdd", job=job.id)
 

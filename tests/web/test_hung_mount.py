@@ -10,7 +10,15 @@ import threading
 
 import pytest
 
+from metarrd import db
 from metarrd.pipeline import watch
+
+TOKEN = "s3cret-token-of-the-test"
+
+
+@pytest.fixture
+def config(config_factory):
+    return config_factory(webhooks={"token": TOKEN})
 
 
 @pytest.fixture
@@ -63,3 +71,46 @@ def test_the_publish_preview_of_an_item_on_a_hung_mount_answers_instead_of_hangi
     hanging.clear()
     watch._hanging[root].join(10)  # the hung look returns
     assert "Heat (1995).nfo" in client.hx_get(f"/movies/{movie.id}/preview").get_data(True)
+
+
+@pytest.mark.parametrize("event", ["Download", "MovieAdded", "MovieDelete"])
+def test_a_radarr_webhook_for_a_library_on_a_hung_mount_is_answered(client, hung, finishes, event):
+    """Radarr's call for a movie on a library whose NFS mount hung never got an answer, and took a
+    web thread for good (a season's import from Sonarr, a call per episode, took them all): the
+    webhook looked at the paths (links leading out, a name spelled NFD, a folder not there)
+    before the scan, which waits for such a library, was even queued. The scan is queued and the
+    answer says the library does not answer."""
+    movie, root, release, hanging = hung
+    folder = movie.video_path.parent
+    body = {
+        "eventType": event,
+        "movie": {"title": "Heat", "year": 1995, "folderPath": str(folder), "tmdbId": 949},
+        "movieFile": {"relativePath": "Heat (1995).mkv"},
+        "isUpgrade": False,
+        **({"deletedFiles": True} if event == "MovieDelete" else {}),
+    }
+    hanging.set()
+    answer = finishes(
+        lambda: client.c.post("/api/webhooks/radarr", json=body, headers={"X-Api-Key": TOKEN})
+    )
+    assert answer.status_code == 202, answer.get_json()
+    if event != "MovieDelete":  # (its answer says the item will be marked missing)
+        assert "does not answer (a hung network mount?)" in answer.get_json()["message"]
+    job = db.Job.get_by_id(answer.get_json()["job"])
+    assert job.kind == "scan" and job.state == "queued"
+
+
+def test_a_sonarr_import_for_a_library_on_a_hung_mount_is_answered(client, hung, finishes):
+    movie, root, release, hanging = hung
+    show = movie.video_path.parent  # any folder of the library
+    body = {
+        "eventType": "Download",
+        "series": {"title": "Heat", "path": str(show), "tvdbId": 81189},
+        "episodeFiles": [{"relativePath": "Season 01/Heat - S01E01.mkv", "size": 5}],
+    }
+    hanging.set()
+    answer = finishes(
+        lambda: client.c.post("/api/webhooks/sonarr", json=body, headers={"X-Api-Key": TOKEN})
+    )
+    assert answer.status_code == 202, answer.get_json()
+    assert "does not answer (a hung network mount?)" in answer.get_json()["message"]
