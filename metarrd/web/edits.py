@@ -22,6 +22,7 @@ from metarrd.errors import EditRefused
 from metarrd.runtime import Runtime
 from metarrd.web.fields import FIELD_LABELS, field_text, parse_field
 from metarrd.web.ids import MAX_INT
+from metarrd.web.mounts import hung_root
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +40,15 @@ def settle(rt: Runtime | None, movie: db.Movie) -> None:
     again when its library files already are what a publish would write (`written_as_wanted`),
     as an edit put back as it was or an artwork choice undone leaves them. Only a published
     item's files are read, after the change's transaction, in a write transaction of its own:
-    an edit made meanwhile (another tab) waits, and is not called "Published" unwritten."""
+    an edit made meanwhile (another tab) waits, and is not called "Published" unwritten. Not
+    while its library does not answer (a hung NFS mount): the read would hold the request, and
+    the database's write lock with it, for as long as the mount hangs."""
     M = db.Movie
     root = movie.show_id or movie.id
     if rt is None or not M.select().where(M.id == root, M.publish_state == db.OUTDATED).exists():
         return
+    if hung_root(rt.config, movie.path):
+        return  # stays "Updated – Republish?": what its files hold cannot be told
     unit = (M.id == root) | (M.show == root)
     with db.write_transaction():
         if not written_as_wanted(rt, M.get_by_id(root)):

@@ -13,12 +13,11 @@ from metarrd import db, preferences
 from metarrd.config import ASSET_TYPES
 from metarrd.enrich import UnreadableAddress, add_user_image, change_selection, label
 from metarrd.errors import MetarrdError
-from metarrd.paths import deepest_folder
-from metarrd.pipeline import watch
 from metarrd.publish import preview_publish, users_actors
 from metarrd.web import edits, files, formatting, queries, tv
 from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER
 from metarrd.web.fragments import header_context, item_header, toast
+from metarrd.web.mounts import hung_root
 from metarrd.web.pictures import describe_change
 
 log = logging.getLogger(__name__)
@@ -333,18 +332,6 @@ def _shorter_paths(text: str) -> str:
     return formatting.shorter_paths(text, formatting.path_folders(current_app.config["METARRD"]))
 
 
-def _hung_root(movie: db.Movie) -> str | None:
-    """The item's library root when it does not answer (a hard NFS mount whose server is gone,
-    whose stat never returns): the preview reads the item's folder, and would hang its web
-    thread for good. The watcher's own look (`watch.root_identity`): at most a few seconds, at
-    once while an earlier look still hangs."""
-    libraries = [lib.path for lib in current_app.config["METARRD"].library]
-    root = deepest_folder(movie.path, libraries)
-    if root is not None and watch.root_identity(root) == watch.UNREACHABLE:
-        return root
-    return None
-
-
 @bp.get("/movies/<int:movie_id>/preview")
 def preview(movie_id: int):
     """What PUBLISH would write, replace, keep, remove or leave, with the NFO diff (read-only).
@@ -359,7 +346,7 @@ def preview(movie_id: int):
         error = "Nothing to preview yet: this episode is not enriched."
     elif movie.identification_status != db.ENRICHED:
         error = "Nothing to preview yet: the item is not enriched."
-    elif root := _hung_root(movie):
+    elif root := hung_root(current_app.config["METARRD"], movie.path):
         error = f"Nothing to preview now: {root} does not answer (a hung network mount?)"
     else:
         try:

@@ -114,3 +114,20 @@ def test_a_sonarr_import_for_a_library_on_a_hung_mount_is_answered(client, hung,
     )
     assert answer.status_code == 202, answer.get_json()
     assert "does not answer (a hung network mount?)" in answer.get_json()["message"]
+
+
+def test_an_edit_of_a_published_item_on_a_hung_mount_is_saved(client, hung, finishes):
+    """Editing a published movie whose NFS mount had stopped answering hung the request for good
+    while it held the database's write lock: after the edit, the page looked whether the
+    library files were already what a publish would write ("Published" again, not "Republish?"),
+    inside a write transaction, so the daemon and every other tab waited with it. The edit is
+    saved; the item stays "Updated – Republish?" (what the files hold cannot be told)."""
+    movie, root, release, hanging = hung
+    db.Movie.update(publish_state=db.PUBLISHED).where(db.Movie.id == movie.id).execute()
+    hanging.set()
+    answer = finishes(
+        lambda: client.post(f"/movies/{movie.id}/fields/plot", {"value": "A crew."}, htmx=True)
+    )
+    assert answer.status_code == 200
+    saved = db.Movie.get_by_id(movie.id)
+    assert (saved.plot, saved.publish_state) == ("A crew.", db.OUTDATED)
