@@ -21,6 +21,10 @@ from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
+# A browser sends no port for its scheme's own, in the Host and in the Origin (werkzeug also drops
+# an explicit `:443` over HTTPS): no port is 80 or 443 (behind a TLS proxy the Host does not say
+# which), so an allowed_hosts entry `name:443` matches `https://name/`.
+DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 def split_host(value: str) -> tuple[str, str | None]:
@@ -71,7 +75,14 @@ def is_loopback_origin(origin: str) -> bool:
     return scheme in ("http", "https") and is_loopback_host(netloc)
 
 
-def host_allowed(host_header: str, bind: str, allowed: Sequence[str]) -> bool:
+def host_allowed(
+    host_header: str,
+    bind: str,
+    allowed: Sequence[str],
+    default_ports: Sequence[str] = tuple(DEFAULT_PORTS.values()),
+) -> bool:
+    """Whether the UI answers to `host_header`; a name without a port is on one of
+    `default_ports` (an Origin's scheme says which)."""
     name, port = split_host(host_header)
     if not name or (port is not None and not port.isdigit()):
         return False
@@ -92,6 +103,8 @@ def host_allowed(host_header: str, bind: str, allowed: Sequence[str]) -> bool:
         entry_name, entry_port = split_host(entry)
         if entry_name == name and entry_port in (None, port):
             return True
+        if entry_name == name and port is None and entry_port in default_ports:
+            return True
     return False
 
 
@@ -100,4 +113,4 @@ def origin_allowed(origin: str, bind: str, allowed: Sequence[str]) -> bool:
     scheme, netloc = _origin_parts(origin)
     if scheme not in ("http", "https") or not netloc:
         return False
-    return host_allowed(netloc, bind, allowed)
+    return host_allowed(netloc, bind, allowed, (DEFAULT_PORTS[scheme],))

@@ -83,6 +83,38 @@ def test_allowed_hosts_let_other_names_in(config_factory):
     assert c.get("/", headers={"Host": "evil.nas.local"}).status_code == 400
 
 
+def test_a_name_allowed_on_port_443_answers_to_what_a_browser_sends(config_factory):
+    """`allowed_hosts = ["metarrd.example.com:443"]`, the form the docs show, never matched: a
+    browser on https://metarrd.example.com/ sends no port in its Host (nor in its Origin) for
+    the scheme's own, and werkzeug drops an explicit `:443` over HTTPS. Every page was a 400
+    telling the user to add the name they had added. No port is the scheme's (80 or 443)."""
+    config = config_factory(
+        web={"allowed_hosts": ["metarrd.example.com:443"], "trusted_proxies": ["127.0.0.1/32"]}
+    )
+    c = create_app(config, testing=True).test_client()
+    tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}  # nginx on this host
+    page = c.get("/login", base_url="http://metarrd.example.com/", headers=tls)
+    assert page.status_code == 200
+    assert c.get("/login", base_url="https://metarrd.example.com/").status_code == 200
+    token = page.get_data(as_text=True).split('"X-CSRF-Token": "')[1].split('"')[0]
+    answer = c.post(
+        "/login",
+        base_url="http://metarrd.example.com/",
+        data={"csrf_token": token, "password": "wrong"},
+        headers={**tls, "Origin": "https://metarrd.example.com"},
+    )
+    assert answer.status_code == 403  # past the Host and Origin checks: no password is set
+    for refused in ("metarrd.example.com:8443", "evil.example"):
+        assert c.get("/login", headers={"Host": refused}).status_code == 400
+    answer = c.post(
+        "/login",
+        base_url="http://metarrd.example.com/",
+        data={"csrf_token": token, "password": "wrong"},
+        headers={**tls, "Origin": "https://metarrd.example.com:8443"},
+    )
+    assert answer.status_code == 400
+
+
 def test_webhooks_and_healthz_answer_to_any_host(config_factory):
     config = config_factory(webhooks={"token": "t0ken"})
     c = create_app(config, testing=True).test_client()
@@ -111,6 +143,9 @@ def test_webhooks_and_healthz_answer_to_any_host(config_factory):
         ("badexample.com", "127.0.0.1:8787", (".example.com",), False),
         ("anything", "127.0.0.1:8787", ("*",), True),
         ("localhost:abc", "127.0.0.1:8787", (), False),
+        ("example.com", "127.0.0.1:8787", ("example.com:443",), True),  # https, no port
+        ("example.com", "127.0.0.1:8787", ("example.com:80",), True),
+        ("example.com", "127.0.0.1:8787", ("example.com:8443",), False),
         ("", "127.0.0.1:8787", (), False),
     ],
 )
