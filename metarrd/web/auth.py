@@ -248,7 +248,23 @@ def guard():
         return None
     if request.path.startswith("/live") or request.headers.get("HX-Request"):
         abort(401)
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return redirect(url_for("auth.login", next=return_to()))
+
+
+def return_to() -> str | None:
+    """Where the login leads back to: this page, for a plain GET; for a form's POST (whose
+    address, fetched after the login, would be a 405) or an htmx request (a fragment), the page
+    the browser shows (`HX-Current-URL`, else `Referer`), when it is one of ours."""
+    if request.method in SAFE_METHODS and not request.headers.get("HX-Request"):
+        return request.full_path.rstrip("?")
+    shown = request.headers.get("HX-Current-URL") or request.referrer or ""
+    try:
+        parts = urlsplit(shown)
+    except ValueError:  # `http://[::1`
+        return None
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() != request.host.lower():
+        return None
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 # --- login / logout -------------------------------------------------------------------------

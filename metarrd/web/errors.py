@@ -11,7 +11,7 @@ from flask.globals import request_ctx
 from htmx_flask import make_response
 from werkzeug.exceptions import HTTPException
 
-from metarrd.web import busy
+from metarrd.web import auth, busy
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ def render_error(status: int, message: str):
         # be built (its links need the routing), so a plain answer, never a 500
         return flask.Response(f"{title}: {message}\n", status, mimetype="text/plain")
     if request.headers.get("HX-Request"):
-        if status == 401:
-            return make_response("", 401, redirect=url_for("auth.login"))
+        if status == 401:  # back to the page it was on after the login
+            return make_response("", 401, redirect=url_for("auth.login", next=auth.return_to()))
         body = render_template("_toast.html", title=title, message=message, tone="danger")
         return make_response(body, status, retarget="#toast", reswap="outerHTML")
     if request.path.startswith(("/live", "/healthz", "/api/")):

@@ -396,6 +396,49 @@ def test_login_redirect_keeps_a_path_on_this_site(public_app):
     assert answer.headers["Location"] == "/movies/7?tab=art"
 
 
+def test_a_click_after_the_session_ended_logs_in_back_to_the_page_it_was_on(public_app):
+    """The session ended with the tab still open (12 hours after the login, a password change):
+    a form's POST (Log out, the episode order) went to the login with `next=` the POST's own
+    address, and after the login the browser GETs it: a 405 "Not allowed" page. An htmx click
+    went to the login without `next`, and after it to the library, not to the item the user was
+    on. Both now come back to the page the browser showed."""
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    login(c, "correct horse")
+    show = Seeder(public_app.config["METARRD"]).movie("Dark", 2017, kind=db.SHOW)
+    page = f"http://localhost/movies/{show.id}?tab=episodes"
+    token = token_of(c, f"/movies/{show.id}")
+    db.WebSession.delete().execute()  # the session ends; the tab and its cookie stay
+    answer = c.post(
+        f"/movies/{show.id}/episode-order",
+        data={"csrf_token": token, "order": "tvdb:official"},
+        headers={"Referer": page},
+    )
+    assert answer.status_code == 302
+    back = answer.headers["Location"]
+    assert back == f"/login?next=/movies/{show.id}?tab%3Depisodes"
+    login_page = c.get(back)
+    answer = c.post(back, data={"csrf_token": token_of(c, back), "password": "correct horse"})
+    assert login_page.status_code == 200 and answer.status_code == 303
+    assert answer.headers["Location"] == f"/movies/{show.id}?tab=episodes"
+    assert c.get(answer.headers["Location"]).status_code == 200
+
+    token = token_of(c, "/")
+    db.WebSession.delete().execute()
+    answer = c.post(
+        f"/movies/{show.id}/fields/plot/lock",
+        headers={"HX-Request": "true", "HX-Current-URL": page, "X-CSRF-Token": token},
+    )
+    assert answer.status_code == 401
+    assert answer.headers["HX-Redirect"] == f"/login?next=/movies/{show.id}?tab%3Depisodes"
+    # a page on another site is no page to come back to
+    for elsewhere in ("http://evil.example/movies/1", "not a url", "http://[::1"):
+        answer = c.post(
+            "/logout", data={"csrf_token": token_of(c, "/login")}, headers={"Referer": elsewhere}
+        )
+        assert answer.status_code in (302, 303) and "evil" not in answer.headers["Location"]
+
+
 def test_password_is_stored_as_a_scrypt_hash(app):
     auth.set_password("correct horse")
     stored = db.get_meta(auth.PASSWORD_KEY)
