@@ -807,6 +807,12 @@ def _collate_titles(a: str, b: str) -> int:
     return (ka > kb) - (ka < kb)
 
 
+def _folded(text: Any) -> Any:
+    """`text` NFC and case-folded (SQL `folded(x)` on SQLite, whose LIKE and lower() fold only
+    ASCII letters): what the library's search compares beyond ASCII."""
+    return unicodedata.normalize("NFC", text).casefold() if isinstance(text, str) else text
+
+
 def title_collation() -> str:
     """The collation to sort titles with on the database in use."""
     return "NOCASE" if is_postgresql() else TITLE_COLLATION
@@ -824,6 +830,7 @@ class _SqliteDatabase(pw.SqliteDatabase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.register_collation(_collate_titles, TITLE_COLLATION)
+        self.register_function(_folded, "folded", 1, deterministic=True)
 
     def _connect(self):
         deadline = time.monotonic() + PRAGMAS["busy_timeout"] / 1000

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import unicodedata
 from dataclasses import dataclass, field
 
 import peewee as pw
@@ -179,11 +180,16 @@ def _search_expr(q: str) -> pw.Expression | None:
     if not q:
         return None
     M = db.Movie
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    # SQLite's LIKE ignores the case of ASCII letters only: beyond ASCII ("брат" for "Брат",
+    # "über" for "Über") both sides are case-folded (and NFC) by Python (db._folded)
+    folded = not q.isascii() and not db.is_postgresql()
+    text = unicodedata.normalize("NFC", q).casefold() if folded else q
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
-    op = pw.SQL("ILIKE" if db.is_postgresql() else "LIKE")  # SQLite's LIKE ignores case
+    op = pw.SQL("ILIKE" if db.is_postgresql() else "LIKE")
 
     def like(column: pw.Field) -> pw.Expression:
+        column = pw.fn.folded(column) if folded else column
         return pw.NodeList((column, op, pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
 
     expr = like(M.title) | like(M.original_title) | like(M.sort_title)
