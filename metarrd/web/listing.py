@@ -205,9 +205,10 @@ def _facet_exprs(query: Query) -> list[pw.Expression]:
     M, A = db.Movie, db.ArtworkCandidate
     out: list[pw.Expression] = []
     if query.genre:
-        # the JSON list holds the name as json.dumps wrote it: a plain substring test (no
-        # json_each per row), exact because the quotes are part of it
-        needle = json.dumps(query.genre)
+        # the JSON list holds the name as db.JSONField wrote it (its characters as they are,
+        # not \u-escaped): a plain substring test (no json_each per row), exact because the
+        # quotes are part of it
+        needle = json.dumps(query.genre, ensure_ascii=False)
         if db.is_postgresql():
             out.append(pw.fn.strpos(M.genres, needle) > 0)
         else:

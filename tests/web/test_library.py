@@ -281,6 +281,23 @@ def test_facets_narrow_every_state_and_the_counts_follow(client, seed):
     assert 'id="count-published" hx-swap-oob="true">1<' in counts
 
 
+def test_a_genre_beyond_ascii_is_a_facet_that_finds_its_items(client, seed):
+    """With TMDB's language set to de-DE, fr-FR or ru-RU the genre menu offered "Komödie",
+    "Comédie" or "Драма", and choosing one showed nothing: the genres are stored as JSON with
+    their characters as they are, and the facet looked for them \\u-escaped."""
+    seed.movie("Otto – Der Film", 1985, genres=["Komödie"])
+    seed.movie("Брат", 1997, genres=["Драма", "Криминал"])
+    seed.movie("Heat", 1995, genres=["Drama"])
+    page = client.get("/").get_data(as_text=True)
+    assert '<option value="Komödie"' in page and '<option value="Драма"' in page
+    assert titles(client.get("/", query_string={"genre": "Komödie"}).get_data(True)) == [
+        "Otto – Der Film"
+    ]
+    assert titles(client.get("/", query_string={"genre": "Драма"}).get_data(True)) == ["Брат"]
+    counts = client.hx_get("/counts", query_string={"genre": "Криминал"}).get_data(True)
+    assert 'id="count-all" hx-swap-oob="true">1<' in counts
+
+
 def test_paths_are_shown_relative_to_their_library(client, seed):
     movie = seed.movie("The Matrix")
     html = client.get("/?view=table").get_data(as_text=True)
