@@ -189,13 +189,17 @@ def library_files(movie_id: int) -> list[db.LibraryFile]:
 
 def episode_files(episode: db.Movie) -> list[db.LibraryFile]:
     """What metarrd wrote beside an episode file: its NFO and thumb (the show's ledger rows
-    named after the video)."""
+    named after the video: `<name>.nfo`, `<name>-thumb.<ext>`, publish/tv_layout.py), not
+    those of a file whose name starts alike (`Show 1x1` is not `Show 1x10`)."""
     LF = db.LibraryFile
     stem = str(Path(episode.path).with_suffix(""))
-    pattern = stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    like = pw.NodeList((LF.path, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
+    escaped = stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    thumb = pw.NodeList(
+        (LF.path, pw.SQL("LIKE"), pw.Value(escaped + "-thumb.%"), pw.SQL("ESCAPE '\\'"))
+    )
+    mine = (LF.path == stem + ".nfo") | thumb
     return list(
-        LF.select().where(LF.movie == episode.show_id, like).order_by(LF.kind, LF.path).limit(50)
+        LF.select().where(LF.movie == episode.show_id, mine).order_by(LF.kind, LF.path).limit(50)
     )
 
 

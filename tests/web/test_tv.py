@@ -315,6 +315,26 @@ def test_an_episodes_files_tab_lists_what_was_written_beside_it(tv):
     assert "tvshow.nfo" in show_files and "Streams" not in show_files
 
 
+def test_an_episodes_files_tab_leaves_out_an_episode_whose_name_starts_alike(tv):
+    """`Show 1x1.mkv` listed the NFO and thumb of `Show 1x10.mkv` (and of 1x11 to 1x19) as its
+    own: the files were found by the name's start (`Show 1x1%`). Kodi's are `<name>.nfo` and
+    `<name>-thumb.<ext>`; a `_` or `%` in the name is no wildcard either."""
+    client, built, _seed = tv
+    folder = f"{built.folder}/Season 01"
+    one, ten = (
+        db.Movie.create(library=built.show.library, path=f"{folder}/Show_100% 1x{n}.mkv",
+                        kind=db.EPISODE, show=built.show, season=1, episodes=[n], title=f"E{n}")
+        for n in (1, 10)
+    )  # fmt: skip
+    for stem in (f"{folder}/Show_100% 1x1", f"{folder}/Show_100% 1x10"):
+        for path, kind in ((stem + ".nfo", "nfo"), (stem + "-thumb.jpg", "art")):
+            db.LibraryFile.create(movie=built.show, path=path, kind=kind, sha256="0" * 64, size=1)
+    files = text(client.hx_get(f"/movies/{one.id}/tabs/files"))
+    assert "Show_100% 1x1.nfo" in files and "Show_100% 1x1-thumb.jpg" in files
+    assert "1x10" not in files
+    assert "Show_100% 1x10-thumb.jpg" in text(client.hx_get(f"/movies/{ten.id}/tabs/files"))
+
+
 def test_an_episodes_header_shows_its_thumb_and_its_seasons_poster(tv):
     client, built, seed = tv
     double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
