@@ -5,8 +5,11 @@ the disc's menus know: a VOB carries no language for its audio and subpicture st
 Blu-ray film cut by seamless branching is spread over many .m2ts clips, played in the order a
 playlist (`BDMV/PLAYLIST/*.mpls`) gives, whose STN tables hold the languages its .m2ts do not. Both are read here from the headers alone (a DVD's first
 IFO sector, 2 KB; a playlist, a few KB), and only from regular files (`open_regular`): a FIFO
-named `VTS_01_0.IFO` is refused, never waited on. Anything that does not parse raises
-`DiscInfoError` with the reason; the caller logs it and keeps what MediaInfo said.
+named `VTS_01_0.IFO` is refused, never waited on. Given the configured `libraries`, a file whose
+path leads out of every one of them (a symlinked IFO, playlist or `PLAYLIST` folder) is not
+opened either, unless its library sets `follow_symlinks`: the rule of the user's NFOs and
+images. Anything that does not parse raises `DiscInfoError` with the reason; the caller logs it
+and keeps what MediaInfo said.
 
 Layouts, from the sources of the players that read them:
 - IFO: libdvdread `src/dvdread/ifo_types.h` (`vtsi_mat_t`, `audio_attr_t`, `subp_attr_t`) and
@@ -25,13 +28,15 @@ import os
 import re
 import struct
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from metarrd.files import display, open_regular
+from metarrd.paths import is_inside
 from metarrd.scan.kodi_codecs import language_code
+from metarrd.walk import leads_out
 
 
 class DiscInfoError(Exception):
@@ -43,15 +48,26 @@ class DiscInfoError(Exception):
         self.reason = reason
 
 
-def _read_head(path: Path, size: int, cap: int | None = None) -> bytes:
+def _read_head(
+    path: Path, size: int, cap: int | None = None, libraries: Sequence | None = None
+) -> bytes:
     """The first `size` bytes of a regular file (of at most `cap` bytes), or DiscInfoError."""
-    with _opened(path, cap) as handle:
+    with _opened(path, cap, libraries) as handle:
         return handle.read(size)
 
 
 @contextlib.contextmanager
-def _opened(path: Path, cap: int | None = None) -> Iterator[BinaryIO]:
-    """A regular file opened for reading; any failure to open or read it is a DiscInfoError."""
+def _opened(
+    path: Path, cap: int | None = None, libraries: Sequence | None = None
+) -> Iterator[BinaryIO]:
+    """A regular file opened for reading; any failure to open or read it is a DiscInfoError, and
+    so is a path that leads out of every one of `libraries` (when given)."""
+    if libraries is not None and (target := _outside(path, libraries)) is not None:
+        raise DiscInfoError(
+            path,
+            f"leads to {display(target)} (through a symbolic link), outside every configured "
+            "library: not read (set follow_symlinks = true for this library to follow it)",
+        )
     try:
         with open_regular(path, cap) as handle:
             yield handle
@@ -59,6 +75,15 @@ def _opened(path: Path, cap: int | None = None) -> Iterator[BinaryIO]:
         raise DiscInfoError(path, "permission denied") from None
     except OSError as exc:  # UnsafeFile (a FIFO, a device, too large) says why in strerror
         raise DiscInfoError(path, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _outside(path: Path, libraries: Sequence) -> str | None:
+    """Where `path` really is, when a symlink on its way (the file, or a folder of the disc)
+    leads out of every library and no library holding it sets `follow_symlinks`; else None."""
+    here = os.path.normpath(path)
+    if any(lib.follow_symlinks for lib in libraries if is_inside(here, os.path.normpath(lib.path))):
+        return None
+    return leads_out(path, libraries)
 
 
 # --- DVD: VTS_xx_0.IFO ----------------------------------------------------------------------
@@ -97,10 +122,11 @@ class DvdStreams:
     duration_seconds: int | None = None  # its longest program chain's playback time
 
 
-def read_ifo_streams(ifo: Path) -> DvdStreams:
+def read_ifo_streams(ifo: Path, libraries: Sequence | None = None) -> DvdStreams:
     """The audio and subpicture streams a title set's `VTS_xx_0.IFO` (or `.BUP`) declares, and
-    the playback time of its longest program chain (the film: None when it cannot be read)."""
-    with _opened(ifo) as handle:
+    the playback time of its longest program chain (the film: None when it cannot be read).
+    `libraries`: see `_opened`."""
+    with _opened(ifo, None, libraries) as handle:
         head = handle.read(IFO_HEAD_BYTES)
         streams = _ifo_streams(ifo, head)
         duration = _longest_program_chain(handle, head, streams.warnings)
@@ -250,9 +276,9 @@ class Playlist:
         return max(self.items, key=lambda i: i.out_time - i.in_time)
 
 
-def read_playlist(path: Path) -> Playlist:
-    """A .mpls file's PlayItems (clip names, in and out times)."""
-    data = _read_head(path, MAX_MPLS_BYTES, MAX_MPLS_BYTES)
+def read_playlist(path: Path, libraries: Sequence | None = None) -> Playlist:
+    """A .mpls file's PlayItems (clip names, in and out times). `libraries`: see `_opened`."""
+    data = _read_head(path, MAX_MPLS_BYTES, MAX_MPLS_BYTES, libraries)
     if len(data) < 8 or data[:4] != b"MPLS":
         raise DiscInfoError(path, "not a Blu-ray playlist (no MPLS header)")
     if data[4:8] not in _MPLS_VERSIONS:
@@ -366,7 +392,9 @@ def _stn_language(attrs: bytes, what: str, warnings: list[str]) -> str:
     return code
 
 
-def main_playlist(bdmv: Path, clips: set[str], warnings: list[str]) -> Playlist | None:
+def main_playlist(
+    bdmv: Path, clips: set[str], warnings: list[str], libraries: Sequence | None = None
+) -> Playlist | None:
     """The main feature's playlist of a BDMV folder: the longest one whose clips are all in
     `clips` (the STREAM folder's clip names), leaving out those that play one clip segment more
     than twice (libbluray's, Kodi's and MakeMKV's sign of an obfuscation playlist). Each playlist
@@ -384,7 +412,7 @@ def main_playlist(bdmv: Path, clips: set[str], warnings: list[str]) -> Playlist 
         if name.startswith("."):
             continue
         try:
-            playlist = read_playlist(folder / name)
+            playlist = read_playlist(folder / name, libraries)
         except DiscInfoError as exc:
             warnings.append(f"{exc}; not a candidate for the main title")
             continue

@@ -811,7 +811,7 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
         if len(video.parts) > 1:
             pr.streams = read_stack_details(list(video.parts))
         else:
-            pr.streams = read_stream_details(video.path)
+            pr.streams = read_stream_details(video.path, rt.config.library)
     except StreamReadError as exc:
         pr.errors.append(str(exc))
     except OSError as exc:

@@ -119,22 +119,24 @@ def _str_or_none(path: Path | None) -> str | None:
 # --- reading --------------------------------------------------------------------------------
 
 
-def read_stream_details(path: Path) -> StreamDetails:
+def read_stream_details(path: Path, libraries: Sequence | None = None) -> StreamDetails:
     """Stream details of a video file or a VIDEO_TS/BDMV disc folder, with external subtitles.
 
     Raises StreamReadError when the file cannot be opened, is not a media file or has no video
     track. A disc folder without stream files gives empty details; so does a disc image (.iso)
     that MediaInfo cannot look into, and a `.strm` file (a stream's URL, never opened).
+    `libraries` (the configured ones): a disc's navigation file that leads out of every one of
+    them is not read (`discs._opened`).
     """
     path = Path(path)
     if path.is_dir():
-        title = _disc_title(path)
+        title = _disc_title(path, libraries)
         if title is None:
             if _is_disc_folder(path):
                 log.info("%s: disc folder without stream files, no stream details", path)
                 return StreamDetails()
             raise StreamReadError(path, "a folder, but not a DVD or Blu-ray structure")
-        return _disc_details(title)
+        return _disc_details(title, libraries)
     if path.suffix.lower() == ".strm":  # the URL of a stream: nothing here to read, nor there
         return StreamDetails()
     try:
@@ -336,7 +338,7 @@ class _DiscTitle:
     ifo: Path | None = None  # a DVD title set's VTS_xx_0.IFO: its stream languages
 
 
-def _disc_title(folder: Path) -> _DiscTitle | None:
+def _disc_title(folder: Path, libraries: Sequence | None = None) -> _DiscTitle | None:
     titles: list[_DiscTitle] = []
     for name, sub in _disc_dirs(folder):
         if name == "VIDEO_TS":
@@ -351,7 +353,7 @@ def _disc_title(folder: Path) -> _DiscTitle | None:
         elif name == "BDMV":
             stream = _child_dir(sub, "STREAM")
             if stream is not None:
-                titles.extend(_bluray_titles(sub, stream))
+                titles.extend(_bluray_titles(sub, stream, libraries))
     best: _DiscTitle | None = None
     best_size = 0
     for title in titles:
@@ -362,14 +364,14 @@ def _disc_title(folder: Path) -> _DiscTitle | None:
     return best
 
 
-def _bluray_titles(bdmv: Path, stream: Path) -> list[_DiscTitle]:
+def _bluray_titles(bdmv: Path, stream: Path, libraries: Sequence | None = None) -> list[_DiscTitle]:
     """The main playlist's title, else one title per .m2ts (the largest wins)."""
     clips = {}
     for n in _listdir(stream):
         if _is_m2ts(n):
             clips.setdefault(n.rsplit(".", 1)[0].upper(), stream / n)
     warnings: list[str] = []
-    playlist = discs.main_playlist(bdmv, set(clips), warnings)
+    playlist = discs.main_playlist(bdmv, set(clips), warnings, libraries)
     for warning in warnings:
         log.warning("%s", warning)
     if playlist is None:
@@ -382,7 +384,7 @@ def _bluray_titles(bdmv: Path, stream: Path) -> list[_DiscTitle]:
     return [_DiscTitle(files, clips[playlist.longest_item.clip], playlist=playlist)]
 
 
-def _disc_details(title: _DiscTitle) -> StreamDetails:
+def _disc_details(title: _DiscTitle, libraries: Sequence | None = None) -> StreamDetails:
     """MediaInfo's details of the title's main file, with the title's duration (the playlist's,
     the IFO's longest program chain's, or the sum of its VOBs') and a DVD's audio and subtitle
     streams as its IFO declares them."""
@@ -390,7 +392,7 @@ def _disc_details(title: _DiscTitle) -> StreamDetails:
     if title.playlist is not None:
         details = _with_duration(details, title.playlist.duration_seconds)
         return _with_playlist_streams(details, ids, title.playlist)
-    declared = _ifo_streams(title.ifo) if title.ifo is not None else None
+    declared = _ifo_streams(title.ifo, libraries) if title.ifo is not None else None
     if declared is not None and declared.duration_seconds:
         details = _with_duration(details, declared.duration_seconds)
     else:
@@ -434,10 +436,10 @@ def _with_playlist_streams(
     return replace(details, audio=audio, subtitles=subtitles or details.subtitles)
 
 
-def _ifo_streams(ifo: Path) -> discs.DvdStreams | None:
+def _ifo_streams(ifo: Path, libraries: Sequence | None = None) -> discs.DvdStreams | None:
     """What the title set's IFO declares; None (logged) when it cannot be read."""
     try:
-        declared = discs.read_ifo_streams(ifo)
+        declared = discs.read_ifo_streams(ifo, libraries)
     except discs.DiscInfoError as exc:
         log.warning("%s; audio and subtitle languages left unknown", exc)
         return None

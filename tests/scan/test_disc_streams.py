@@ -716,3 +716,62 @@ def test_a_library_scan_stores_the_discs_languages_and_durations(tmp_path, confi
         ["eng", "fre", "ger", ""],
     )
     assert stored["Blade Runner (1982)"] == ([FILM_SECONDS], [("ac3", "eng")], ["eng"])
+
+
+def _linked_out(path: Path, outside: Path) -> Path:
+    """`path` made a symbolic link to a copy of itself in `outside`."""
+    outside.mkdir(parents=True, exist_ok=True)
+    target = outside / path.name
+    target.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(target)
+    return target
+
+
+@pytest.mark.parametrize("follow", [False, True])
+def test_navigation_files_linked_out_of_every_library_are_not_read(
+    tmp_path, config_factory, caplog, follow
+):
+    # The rule of the user's NFOs and images (docs/failure-modes.md, "Symlinked folders"):
+    # a DVD's IFO or a Blu-ray's playlist that is a link leading out of every library is not
+    # opened, unless the library sets follow_symlinks; the scan says why and goes on with what
+    # MediaInfo read. Before, both were read through the link.
+    import dataclasses
+
+    from metarrd import db
+    from metarrd.runtime import open_runtime
+    from metarrd.scan import scan
+
+    movies, outside = tmp_path / "movies", tmp_path / "outside"
+    ifo = dvd(movies / "Alien (1979)") / "VTS_01_0.IFO"
+    _linked_out(ifo, outside / "dvd")
+    bdmv = bluray(movies / "Blade Runner (1982)")
+    playlist = bdmv / "PLAYLIST" / "00800.mpls"
+    _linked_out(playlist, outside / "bd")
+    (bdmv / "PLAYLIST" / "00001.mpls").unlink()
+    config = config_factory()
+    lib = dataclasses.replace(config.library[0], follow_symlinks=follow)
+    rt = open_runtime(dataclasses.replace(config, library=(lib,)))
+    try:
+        with caplog.at_level(logging.WARNING, logger="metarrd.scan.streams"):
+            scan(rt)
+        stored = {
+            m.path.rsplit("/", 1)[-1]: (
+                [v.duration_seconds for v in m.video_streams],
+                [a.language for a in m.audio_streams],
+            )
+            for m in db.Movie.select()
+        }
+    finally:
+        rt.close()
+
+    if follow:
+        assert stored["Alien (1979)"][1] == ["eng", "fre", "eng"]
+        assert stored["Blade Runner (1982)"] == ([FILM_SECONDS], ["eng"])
+        assert "outside every configured library" not in caplog.text
+        return
+    assert stored["Alien (1979)"][1] == [""]  # MediaInfo's: a VOB has no language
+    assert stored["Blade Runner (1982)"][0][0] < 60  # the largest .m2ts's
+    for path in (ifo, playlist):
+        assert f"{path}: leads to {outside}/" in caplog.text
+    assert "outside every configured library: not read (set follow_symlinks" in caplog.text

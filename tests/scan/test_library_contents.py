@@ -150,10 +150,10 @@ def test_a_video_that_vanishes_while_it_is_scanned_is_no_new_item(tmp_path, make
     steady = put(movies, "Alien (1979)/Alien (1979).mkv")
     read = stage.read_stream_details
 
-    def renamed_meanwhile(path):
+    def renamed_meanwhile(path, *libraries):
         if path != steady:
             path.parent.rename(path.parent.with_name(path.parent.name + " [r1]"))
-        return read(path)
+        return read(path, *libraries)
 
     monkeypatch.setattr(stage, "read_stream_details", renamed_meanwhile)
     report = scan(rt, [known.parent, fresh.parent, steady.parent])
@@ -173,9 +173,9 @@ def test_a_moved_video_that_vanishes_again_while_it_is_scanned_is_missing(
     (movies / "Heat (1995)").rename(movies / "Heat (1995) [r1]")  # moved: the same file
     read = stage.read_stream_details
 
-    def deleted_meanwhile(path):
+    def deleted_meanwhile(path, *libraries):
         shutil.rmtree(path.parent)
-        return read(path)
+        return read(path, *libraries)
 
     monkeypatch.setattr(stage, "read_stream_details", deleted_meanwhile)
     report = scan(rt)
