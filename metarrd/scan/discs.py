@@ -18,7 +18,8 @@ Layouts, from the sources of the players that read them:
 - MPLS: libbluray `src/libbluray/bdnav/mpls_parse.c` (`_parse_header`, `_parse_playlist`,
   `_parse_playitem`, `_parse_stn`, `_parse_stream`), `bdparse.h` (coding types), `bdmv_parse.c` (the versions), and `navigation.c` (`nav_get_title_list`,
   `_filter_repeats`, `_pl_duration`: the main title is the longest playlist that repeats no
-  clip segment more than twice), https://code.videolan.org/videolan/libbluray.
+  clip segment more than twice; `_pl_guess_main_title`, `_pl_streams_score`: of two as long,
+  the one listing more streams), https://code.videolan.org/videolan/libbluray.
 """
 
 from __future__ import annotations
@@ -334,17 +335,7 @@ class BdStreams:
 def playitem_streams(playlist: Playlist, item: PlayItem) -> BdStreams:
     """The primary audio and subtitle (PG, text) streams a PlayItem's STN_table lists, with the
     languages a Blu-ray keeps in its playlists, not in its .m2ts (libbluray's _parse_stn)."""
-    body = item.raw
-    pos = 32  # clip, codec, flags, stc_id, in, out, UO mask, random access, still mode/time
-    if len(body) > 10 and body[10] & 0x10:  # is_multi_angle: angle count, flags, more clips
-        angles = body[pos] if len(body) > pos else 1
-        pos += 2 + 10 * (max(angles, 1) - 1)
-    if len(body) < pos + 2:
-        raise DiscInfoError(playlist.path, f"PlayItem of clip {item.clip} has no STN table")
-    (length,) = struct.unpack_from(">H", body, pos)
-    stn = body[pos + 2 : pos + 2 + length]
-    if len(stn) < length or length < 14:
-        raise DiscInfoError(playlist.path, f"the STN table of clip {item.clip} is truncated")
+    stn = _stn_table(playlist, item)
     n_video, n_audio, n_pg, _ig, _sec_audio, _sec_video, n_pip_pg = stn[2:9]
     pos = 14  # reserved, the counts, reserved
     found: dict[str, list[BdStream]] = {"video": [], "audio": [], "subtitle": []}
@@ -360,6 +351,36 @@ def playitem_streams(playlist: Playlist, item: PlayItem) -> BdStreams:
             language = _stn_language(attrs, f"{kind} stream {n} of clip {item.clip}", warnings)
             found[kind].append(BdStream(_stn_pid(entry), language))
     return BdStreams(found["audio"], found["subtitle"], warnings)
+
+
+def _stn_table(playlist: Playlist, item: PlayItem) -> bytes:
+    """A PlayItem's STN_table (its length first, then reserved, the stream counts...)."""
+    body = item.raw
+    pos = 32  # clip, codec, flags, stc_id, in, out, UO mask, random access, still mode/time
+    if len(body) > 10 and body[10] & 0x10:  # is_multi_angle: angle count, flags, more clips
+        angles = body[pos] if len(body) > pos else 1
+        pos += 2 + 10 * (max(angles, 1) - 1)
+    if len(body) < pos + 2:
+        raise DiscInfoError(playlist.path, f"PlayItem of clip {item.clip} has no STN table")
+    (length,) = struct.unpack_from(">H", body, pos)
+    stn = body[pos + 2 : pos + 2 + length]
+    if len(stn) < length or length < 14:
+        raise DiscInfoError(playlist.path, f"the STN table of clip {item.clip} is truncated")
+    return stn
+
+
+def _streams_score(playlist: Playlist) -> int:
+    """libbluray's `_pl_streams_score`, its choice between two playlists of the same duration:
+    twice the most audio streams a PlayItem lists, plus the most PG subtitle streams; an STN
+    table that cannot be read counts none (its fault is told when it is the title's)."""
+    audio = pg = 0
+    for item in playlist.items:
+        try:
+            stn = _stn_table(playlist, item)
+        except DiscInfoError:
+            continue
+        audio, pg = max(audio, stn[3]), max(pg, stn[4])
+    return 2 * audio + pg
 
 
 def _length_prefixed(data: bytes, pos: int) -> tuple[bytes | None, int]:
@@ -397,7 +418,10 @@ def main_playlist(
 ) -> Playlist | None:
     """The main feature's playlist of a BDMV folder: the longest one whose clips are all in
     `clips` (the STREAM folder's clip names), leaving out those that play one clip segment more
-    than twice (libbluray's, Kodi's and MakeMKV's sign of an obfuscation playlist). Each playlist
+    than twice (libbluray's, Kodi's and MakeMKV's sign of an obfuscation playlist). Of playlists
+    of the same length (a film and its copy with fewer languages or another angle), the one
+    listing more audio and subtitle streams, as libbluray's `_pl_guess_main_title` ends; then
+    the first by name, whatever order the folder lists them in. Each playlist
     that cannot be read adds a reason to `warnings` (those whose clips are missing add one line
     in all, and only when no playlist can be used); None when none can."""
     folder = _child(bdmv, "PLAYLIST")
@@ -407,6 +431,7 @@ def main_playlist(
     if len(names) > MAX_PLAYLISTS:
         warnings.append(f"{display(folder)}: {len(names)} playlists, only {MAX_PLAYLISTS} read")
     best: Playlist | None = None
+    best_key = (0, 0)
     elsewhere: list[str] = []  # playlists of clips not in STREAM
     for name in names[:MAX_PLAYLISTS]:
         if name.startswith("."):
@@ -427,8 +452,9 @@ def main_playlist(
         if playlist.duration_seconds > MAX_SECONDS:
             warnings.append(f"{where}: {playlist.ticks} ticks long, broken, not the main title")
             continue
-        if best is None or playlist.ticks > best.ticks:
-            best = playlist
+        key = (playlist.ticks, _streams_score(playlist))
+        if best is None or key > best_key:
+            best, best_key = playlist, key
     if best is None and elsewhere:
         warnings.append(
             f"{display(folder)}: {len(elsewhere)} playlists play clips that are not in STREAM "

@@ -775,3 +775,39 @@ def test_navigation_files_linked_out_of_every_library_are_not_read(
     for path in (ifo, playlist):
         assert f"{path}: leads to {outside}/" in caplog.text
     assert "outside every configured library: not read (set follow_symlinks" in caplog.text
+
+
+@pytest.mark.parametrize("fuller", ["00800.mpls", "00801.mpls"])
+def test_of_two_playlists_as_long_the_one_with_more_streams_is_the_title(tmp_path, fuller):
+    # A film and a copy of the same length listing fewer streams (a second angle, a region's
+    # cut of the languages): libbluray's _pl_guess_main_title takes the one with more audio and
+    # PG streams (_pl_streams_score), whatever their names. Before, the first by name won, and
+    # the NFO lost the other's languages when that one was the fuller.
+    movie = tmp_path / "Blade Runner (1982)"
+    bdmv = bluray(movie)
+    full = stn(audio=(ENG_AC3, FRE_DTSHD), subtitles=(stn_stream(0x1200, b"\x90eng\0"), GER_PG))
+    lean = stn(audio=(ENG_AC3,), subtitles=(stn_stream(0x1200, b"\x90eng\0"),))
+    for name in ("00800.mpls", "00801.mpls"):
+        items = [play_item(b"00010", 0, 600), play_item(b"00011", 0, 6000)]
+        items[1] = play_item(b"00011", 0, 6000, table=full if name == fuller else lean)
+        (bdmv / "PLAYLIST" / name).write_bytes(mpls(items))
+
+    details = read_stream_details(movie)
+
+    assert [s.language for s in details.subtitles] == ["eng", "ger"]
+    assert discs.main_playlist(bdmv, {"00010", "00011", "00012", "00099"}, []).path.name == fuller
+
+
+def test_of_two_playlists_alike_the_first_by_name_is_the_title(tmp_path, monkeypatch):
+    movie = tmp_path / "Blade Runner (1982)"
+    bdmv = bluray(movie)
+    (bdmv / "PLAYLIST" / "00801.mpls").write_bytes(mpls(FILM))
+    listed = os.listdir
+
+    def reversed_listing(folder):  # a file system that lists the folder backwards
+        return sorted(listed(folder), reverse=True)
+
+    monkeypatch.setattr(discs.os, "listdir", reversed_listing)
+    assert discs.main_playlist(bdmv, {"00010", "00011", "00012", "00099"}, []).path.name == (
+        "00800.mpls"
+    )
