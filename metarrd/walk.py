@@ -524,6 +524,8 @@ def walk_library(
             continue
         if len(entries) > 1:
             entries.sort(key=_entry_key)
+        if not follow_symlinks:
+            entries = _disc_links_kept(entries, allowed, report.skipped)
         movies, subfolders = _classify(folder, entries, report, known, known_dirs)
         for movie in movies:
             bad = next((p for p in (movie.file, *movie.files) if not is_utf8(p)), None)
@@ -550,6 +552,19 @@ def _is_disc_name(folder: str) -> bool:
     if os.sep in folder and not folder.endswith(os.sep):  # the cheap way, for every subfolder
         return folder.upper().endswith(_DISC_ENDINGS)
     return os.path.basename(folder.rstrip(os.sep)).upper() in DISC_FOLDERS
+
+
+def _disc_links_kept(
+    entries: list[os.DirEntry[str]], allowed: list[str], on_skip: SkipCallback
+) -> list[os.DirEntry[str]]:
+    """`entries` without a VIDEO_TS or BDMV folder that is a symlink leading out of every
+    library: a disc folder is walked into (its stream files listed, then read) like any other
+    folder, so the rule of symlinked folders (`may_follow`) holds for it too."""
+    if not any(len(e.name) in (4, 8) and e.name.upper() in DISC_FOLDERS for e in entries):
+        return entries
+    return [
+        e for e in entries if e.name.upper() not in DISC_FOLDERS or may_follow(e, allowed, on_skip)
+    ]
 
 
 def _entry_key(entry: os.DirEntry[str]) -> list:

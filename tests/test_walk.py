@@ -673,3 +673,28 @@ def test_a_release_named_movie_whose_group_is_an_extras_word_is_a_movie(tmp_path
         "Inception (2010)/Inception.2010.1080p.BluRay.x264-OTHER.mkv",
         "The Brutalist (2024)/The.Brutalist.2024.1080p.BluRay.x264-SCENE.mkv",
     ]
+
+
+@pytest.mark.parametrize("disc", ["VIDEO_TS/VTS_01_1.VOB", "BDMV/STREAM/00000.m2ts"])
+def test_a_disc_folder_linked_out_of_every_library_is_not_walked_into(tmp_path, disc):
+    # `Alien (1979)/VIDEO_TS -> /elsewhere/VIDEO_TS` is a symlinked folder like any other: the
+    # walk does not follow it out of every library (before, the disc was listed and its stream
+    # files read through the link), follows it into one, and anywhere with follow_symlinks.
+    lib, other, outside = tmp_path / "lib", tmp_path / "other", tmp_path / "outside"
+    name = disc.split("/")[0]
+    make(outside, f"a/{disc}", size=20)
+    make(other, f"b/{disc}", size=30)
+    make(lib, "Alien (1979)/", "Heat (1995)/")
+    (lib / "Alien (1979)" / name).symlink_to(outside / "a" / name)
+    (lib / "Heat (1995)" / name.lower()).symlink_to(other / "b" / name)
+
+    assert found(lib, inside=[other]) == {"Heat (1995)": ["Heat (1995)"]}
+    [(path, rule)] = skips(lib, inside=[other]).items()
+    assert path == f"Alien (1979)/{name}"
+    assert rule.startswith("a symlink to a folder outside every library: not followed")
+    assert found(lib, follow_symlinks=True) == {
+        "Alien (1979)": ["Alien (1979)"],
+        "Heat (1995)": ["Heat (1995)"],
+    }
+    [alien] = [v for v in walk_library(lib, follow_symlinks=True) if v.path.name == "Alien (1979)"]
+    assert alien.size == 20
