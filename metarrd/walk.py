@@ -889,7 +889,9 @@ def _disc(
         if name == "VIDEO_TS":
             streams += [e for e in _sorted_scan(sub.path, report) if _is_vob(e)]
         elif name == "BDMV":
-            streams += [e for e in _scan_quiet(os.path.join(sub.path, "STREAM")) if _is_m2ts(e)]
+            for stream in _scan_quiet(sub.path):  # `STREAM`, or `stream` off a Linux mount
+                if stream.name.upper() == "STREAM":  # a file so named lists as nothing
+                    streams += [e for e in _scan_quiet(stream.path) if _is_m2ts(e)]
         elif name == "STREAM" and own_name == "BDMV":
             streams += [e for e in _scan_quiet(sub.path) if _is_m2ts(e)]
     stats = []

@@ -698,3 +698,17 @@ def test_a_disc_folder_linked_out_of_every_library_is_not_walked_into(tmp_path, 
     }
     [alien] = [v for v in walk_library(lib, follow_symlinks=True) if v.path.name == "Alien (1979)"]
     assert alien.size == 20
+
+
+def test_a_lower_case_blu_ray_is_sized_by_its_stream_files(tmp_path):
+    # `bdmv/stream/` as a DVD or Blu-ray copied off a Linux mount (iso9660's map=normal) is
+    # named: before, the walk looked for `STREAM` only and found a disc of 0 bytes, dated by
+    # its folder, so replacing its .m2ts was never seen by a rescan.
+    make(tmp_path, "BD (2010)/bdmv/index.bdmv", "BD (2010)/bdmv/stream/00800.m2ts", size=20)
+    make(tmp_path, "BD (2010)/bdmv/stream/00001.m2ts", size=5)
+
+    [movie] = walk_library(tmp_path)
+
+    assert movie.is_disc and movie.size == 25
+    stream = tmp_path / "BD (2010)" / "bdmv" / "stream"
+    assert movie.mtime_ns == max(p.stat().st_mtime_ns for p in stream.iterdir())
