@@ -164,6 +164,10 @@ def find_nfo(video: FoundVideo) -> Path | None:
         candidates += [
             folder / "VIDEO_TS" / "VIDEO_TS.nfo",
             folder / "BDMV" / "index.nfo",
+            # Kodi's first for a DVD's files in the folder itself (`<dir>/VIDEO_TS.IFO`), and the
+            # names tinyMediaManager gives a disc's NFO in its folder (FILENAME_NFO)
+            folder / "VIDEO_TS.nfo",
+            folder / "BDMV.nfo",
             folder / "movie.nfo",
         ]
     elif has_own_folder(video):

@@ -88,3 +88,26 @@ def test_a_discs_nfo_is_the_folders_then_the_discs_own(tmp_path):
     assert find_nfo(video) == folder / "VIDEO_TS" / "VIDEO_TS.nfo"
     (folder / "Alien (1979).nfo").write_text("<movie/>")
     assert find_nfo(video) == folder / "Alien (1979).nfo"
+
+
+@pytest.mark.parametrize(
+    ("files", "nfo"),
+    [
+        (("VIDEO_TS.IFO", "VTS_01_0.IFO", "VTS_01_1.VOB"), "VIDEO_TS.nfo"),
+        (DVD, "VIDEO_TS.nfo"),
+        (BLURAY, "BDMV.nfo"),
+    ],
+)
+def test_a_discs_nfo_under_its_discs_name_in_its_folder_is_read(tmp_path, files, nfo):
+    # Kodi stores a DVD whose files are in the movie folder itself as `<dir>/VIDEO_TS.IFO` and
+    # reads `<dir>/VIDEO_TS.nfo` first (`CVideoTagLoaderNFO::FindNFO`: the item's name with
+    # `.nfo`), and any disc's folder's only `.nfo`, whatever its name. tinyMediaManager names a
+    # disc's NFO so (`Movie.getNfoFilename`, FILENAME_NFO of a disc: `VIDEO_TS.nfo` beside
+    # VIDEO_TS.IFO or VIDEO_TS/, `BDMV.nfo` beside BDMV/).
+    # Before, the scan never looked for these: the user's ids and edits were not taken in.
+    folder = tmp_path / "movies" / "Alien (1979)"
+    video = _disc(folder, files)
+    (folder / nfo).write_text("<movie/>")
+    assert find_nfo(video) == folder / nfo
+    (folder / "Alien (1979).nfo").write_text("<movie/>")
+    assert find_nfo(video) == folder / "Alien (1979).nfo"  # the folder's first, as for any disc
