@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,6 +37,10 @@ VIDEO_EXTENSIONS = frozenset(
 )  # fmt: skip
 _VIDEO_SUFFIXES = tuple(sorted(VIDEO_EXTENSIONS))
 DISC_FOLDERS = frozenset({"VIDEO_TS", "BDMV"})
+# A BDMV folder's own folders: beside an index.bdmv out of its BDMV folder, the disc's, not walked
+BLURAY_PARTS = frozenset(
+    {"STREAM", "PLAYLIST", "CLIPINF", "BACKUP", "AUXDATA", "BDJO", "JAR", "META"}
+)
 # Why the TV scan leaves out a disc structure inside a show (a folder named so, or the folder
 # holding `VIDEO_TS.IFO`): one entry for the disc, never an episode per stream file
 DISC_IN_SHOW = {
@@ -787,8 +791,10 @@ def _classify(
     movies: list[FoundVideo] = []
 
     is_disc_folder = _is_disc_name(folder)
+    flat_bluray = is_flat_bluray((f.name for f in files), (d.name for d in dirs))
     if (
         is_disc_folder
+        or flat_bluray
         or any(d.name.upper() in DISC_FOLDERS for d in dirs)
         or any(f.name.upper() == "VIDEO_TS.IFO" for f in files)
     ):
@@ -819,6 +825,8 @@ def _classify(
     for d in dirs:
         if d.path in known_dirs or d.name.upper() in DISC_FOLDERS:
             continue
+        if flat_bluray and d.name.upper() in BLURAY_PARTS:
+            continue
         if is_skipped_folder(d.name, False):
             report.skipped(d.path, folder_skip_rule(d.name, False))
         else:
@@ -845,6 +853,15 @@ def _classify(
         if extras:
             walkable = [d for d in walkable if d not in extras]
     return movies, walkable
+
+
+def is_flat_bluray(files: Iterable[str], folders: Iterable[str]) -> bool:
+    """Do these file and folder names make a Blu-ray's files out of their BDMV folder (a BDMV
+    folder under the film's name: `Alien (1979)/index.bdmv` and `STREAM/`), which Kodi takes for
+    a Blu-ray (CFileItem::GetOpticalMediaPath)? A lone index.bdmv is not one."""
+    return any(n.upper() == "INDEX.BDMV" for n in files) and any(
+        n.upper() == "STREAM" for n in folders
+    )
 
 
 def _found(entries: list[os.DirEntry[str]], report: _Reporter) -> FoundVideo | None:
@@ -878,10 +895,13 @@ def _disc(
 ) -> FoundVideo:
     """A DVD/Blu-ray structure in `folder`; size and mtime are those of its stream files.
 
-    `folder` holds VIDEO_TS or BDMV, holds VIDEO_TS.IFO itself, or is VIDEO_TS/BDMV (as a root).
+    `folder` holds VIDEO_TS or BDMV, holds VIDEO_TS.IFO or index.bdmv itself (a disc's files out
+    of their VIDEO_TS or BDMV folder), or is VIDEO_TS/BDMV (as a root).
     """
     streams: list[os.DirEntry[str]] = []
     own_name = os.path.basename(folder.rstrip(os.sep)).upper()
+    if is_flat_bluray((f.name for f in files), (d.name for d in dirs)):
+        own_name = "BDMV"
     if own_name == "VIDEO_TS" or any(f.name.upper() == "VIDEO_TS.IFO" for f in files):
         streams += [f for f in files if _is_vob(f)]
     for sub in dirs:
@@ -982,7 +1002,8 @@ def _single_video(folder: str) -> os.DirEntry[str] | OSError | None:
         return None
     except OSError as exc:
         return exc
-    if any(e.name.upper() in DISC_FOLDERS for e in entries):
+    names = [e.name for e in entries]
+    if any(n.upper() in DISC_FOLDERS for n in names) or is_flat_bluray(names, names):
         return None
     videos = [
         e

@@ -712,3 +712,43 @@ def test_a_lower_case_blu_ray_is_sized_by_its_stream_files(tmp_path):
     assert movie.is_disc and movie.size == 25
     stream = tmp_path / "BD (2010)" / "bdmv" / "stream"
     assert movie.mtime_ns == max(p.stat().st_mtime_ns for p in stream.iterdir())
+
+
+def test_a_blu_rays_files_in_the_movie_folder_itself_are_one_disc(tmp_path):
+    # A BDMV folder renamed to the film's (`Alien (1979)/index.bdmv`, `STREAM/`, `PLAYLIST/`):
+    # Kodi takes the folder for a Blu-ray when it holds index.bdmv (CFileItem::
+    # GetOpticalMediaPath), as it does a DVD's files there (VIDEO_TS.IFO). Before, the walk went
+    # into STREAM/ and took each of its clips for a movie of its own (a disc has dozens).
+    make(
+        tmp_path,
+        "Alien (1979)/index.bdmv",
+        "Alien (1979)/MovieObject.bdmv",
+        "Alien (1979)/PLAYLIST/00800.mpls",
+        "Alien (1979)/CLIPINF/00800.clpi",
+        "Alien (1979)/BACKUP/index.bdmv",
+        "Alien (1979)/STREAM/00001.m2ts",
+        "Alien (1979)/STREAM/00800.m2ts",
+        size=20,
+    )
+    make(tmp_path, "Heat (1995)/CD1/INDEX.BDMV", "Heat (1995)/CD1/STREAM/00000.m2ts")
+
+    movies = {v.path.relative_to(tmp_path).as_posix(): v for v in walk_library(tmp_path)}
+
+    assert set(movies) == {"Alien (1979)", "Heat (1995)/CD1"}
+    assert movies["Alien (1979)"].is_disc and movies["Alien (1979)"].size == 40
+    assert movies["Heat (1995)/CD1"].is_disc
+
+
+def test_a_stray_index_bdmv_hides_nothing(tmp_path):
+    # A folder is a Blu-ray's files out of their BDMV folder only with its STREAM/ (Kodi would
+    # still walk the rest of a folder holding a lone index.bdmv); the folders beside it that are
+    # no part of a Blu-ray are walked as before.
+    make(tmp_path, "index.bdmv", "Heat (1995)/Heat (1995).mkv")
+    make(tmp_path, "Alien (1979)/index.bdmv", "Alien (1979)/STREAM/00001.m2ts")
+    make(tmp_path, "Alien (1979)/Aliens (1986)/Aliens (1986).mkv")
+
+    assert sorted(found(tmp_path)) == [
+        "Alien (1979)",
+        "Alien (1979)/Aliens (1986)/Aliens (1986).mkv",
+        "Heat (1995)/Heat (1995).mkv",
+    ]

@@ -157,6 +157,9 @@ def scope_for(path: str, root: str) -> str:
         folder = folder.parent
     elif upper == "STREAM" and folder.parent.name.upper() == "BDMV":
         folder = folder.parent.parent
+    elif upper == "STREAM" and p.suffix.lower() in (".m2ts", ".mts"):  # a Blu-ray's files in
+        # the movie folder itself (`index.bdmv`, no BDMV/)
+        folder = folder.parent
     elif upper == "BDMV":
         folder = folder.parent
     if _FOLDER_STACK.search(folder.name) and str(folder) != root:

@@ -492,6 +492,7 @@ _DISC_NFOS = (
     ("VIDEO_TS", "VIDEO_TS/VIDEO_TS.nfo", True),
     ("BDMV", "BDMV/index.nfo", False),
     ("VIDEO_TS.IFO", "VIDEO_TS.nfo", False),  # a DVD's files in the movie folder itself
+    ("index.bdmv", "index.nfo", False),  # a Blu-ray's
 )
 
 

@@ -167,6 +167,7 @@ def find_nfo(video: FoundVideo) -> Path | None:
             # Kodi's first for a DVD's files in the folder itself (`<dir>/VIDEO_TS.IFO`), and the
             # names tinyMediaManager gives a disc's NFO in its folder (FILENAME_NFO)
             folder / "VIDEO_TS.nfo",
+            folder / "index.nfo",  # Kodi's first for a Blu-ray's files there (`<dir>/index.bdmv`)
             folder / "BDMV.nfo",
             folder / "movie.nfo",
         ]

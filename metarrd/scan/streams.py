@@ -305,7 +305,7 @@ _VOB_TITLE = re.compile(r"^vts_\d\d_[1-9]\.vob$", re.IGNORECASE)
 def _is_disc_folder(folder: Path) -> bool:
     names = {name.upper() for name in _listdir(folder)}
     disc = {"VIDEO_TS", "BDMV"}
-    return bool(names & (disc | {"VIDEO_TS.IFO"})) or folder.name.upper() in disc
+    return bool(names & (disc | {"VIDEO_TS.IFO", "INDEX.BDMV"})) or folder.name.upper() in disc
 
 
 def disc_stream_file(folder: Path) -> Path | None:
@@ -324,7 +324,8 @@ def disc_title_files(folder: Path) -> list[Path]:
     playlist can be used. The larger of the two when a folder holds both.
 
     `folder` may be the movie folder holding VIDEO_TS or BDMV, or one of those folders itself,
-    or a movie folder holding a DVD's files itself (VIDEO_TS.IFO and the VOBs, no VIDEO_TS).
+    or a movie folder holding a DVD's files itself (VIDEO_TS.IFO and the VOBs, no VIDEO_TS), or
+    a Blu-ray's (index.bdmv, PLAYLIST/ and STREAM/, no BDMV).
     """
     title = _disc_title(folder)
     return title.files if title is not None else []
@@ -466,8 +467,11 @@ def _disc_dirs(folder: Path) -> list[tuple[str, Path]]:
     if own in {"VIDEO_TS", "BDMV"}:
         return [(own, folder)]
     found = [(n, c) for n in ("VIDEO_TS", "BDMV") if (c := _child_dir(folder, n)) is not None]
-    if any(n.upper() == "VIDEO_TS.IFO" for n in _listdir(folder)):  # as the walk: a DVD too
+    names = {n.upper() for n in _listdir(folder)}
+    if "VIDEO_TS.IFO" in names:  # as the walk: a DVD's files out of their VIDEO_TS folder
         found.append(("VIDEO_TS", folder))
+    if "INDEX.BDMV" in names and "STREAM" in names:  # a Blu-ray's out of their BDMV folder
+        found.append(("BDMV", folder))
     return found
 
 

@@ -54,6 +54,7 @@ def test_ignored_paths():
         (f"{ROOT}/loose.mkv", ROOT),
         (f"{ROOT}/Disc (2001)/VIDEO_TS/VTS_01_1.VOB", f"{ROOT}/Disc (2001)"),
         (f"{ROOT}/Blu (2010)/BDMV/STREAM/00001.m2ts", f"{ROOT}/Blu (2010)"),
+        (f"{ROOT}/Flat Blu (2011)/STREAM/00001.m2ts", f"{ROOT}/Flat Blu (2011)"),  # index.bdmv
         (f"{ROOT}/Stacked (1990)/CD2/movie.avi", f"{ROOT}/Stacked (1990)"),
     ],
 )

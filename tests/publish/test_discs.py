@@ -193,3 +193,19 @@ def test_our_own_nfo_under_an_old_name_in_a_discs_folder_is_removed_not_named(
     assert not [n for n in plan.notes if ".nfo is left" in n]
     publish_item(rt, disc.movie)
     assert not disc.path("Alien.nfo").exists() and disc.path(f"{TITLE}.nfo").is_file()
+
+
+def test_the_nfo_kodi_reads_beside_a_blu_rays_files_in_its_folder_is_left_with_a_note(rt, disc):
+    """A Blu-ray's files in the movie folder itself (`index.bdmv`, no BDMV/): Kodi stores it as
+    `<dir>/index.bdmv` and reads `<dir>/index.nfo` before the folder's only `.nfo`."""
+    if disc.path("VIDEO_TS").is_dir():
+        pytest.skip("a Blu-ray's case")
+    disc.path("BDMV").rmdir()
+    disc.path("index.bdmv").write_bytes(b"INDX0200" + bytes(32))
+    disc.path("index.nfo").write_text("<movie><title>tinyMediaManager's</title></movie>")
+    note = (
+        f"index.nfo is left as it is: Kodi reads it before {TITLE}.nfo; remove it to have "
+        "Kodi read the NFO published here"
+    )
+    assert note in publish_item(rt, disc.movie).skipped
+    assert disc.path("index.nfo").read_text() == "<movie><title>tinyMediaManager's</title></movie>"

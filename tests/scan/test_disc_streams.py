@@ -811,3 +811,17 @@ def test_of_two_playlists_alike_the_first_by_name_is_the_title(tmp_path, monkeyp
     assert discs.main_playlist(bdmv, {"00010", "00011", "00012", "00099"}, []).path.name == (
         "00800.mpls"
     )
+
+
+def test_a_blu_rays_files_in_the_movie_folder_itself_are_read_as_a_disc(tmp_path):
+    # `Alien (1979)/index.bdmv`, `PLAYLIST/`, `STREAM/`: a BDMV folder renamed to the film's,
+    # which Kodi plays as a Blu-ray. Before: "a folder, but not a DVD or Blu-ray structure".
+    movie = tmp_path / "Blade Runner (1982)"
+    bluray(movie).rename(tmp_path / "moved")
+    movie.rmdir()
+    (tmp_path / "moved").rename(movie)
+
+    details = read_stream_details(movie)
+
+    assert details.video[0].duration_seconds == FILM_SECONDS
+    assert disc_stream_file(movie) == movie / "STREAM" / "00011.m2ts"

@@ -111,3 +111,13 @@ def test_a_discs_nfo_under_its_discs_name_in_its_folder_is_read(tmp_path, files,
     assert find_nfo(video) == folder / nfo
     (folder / "Alien (1979).nfo").write_text("<movie/>")
     assert find_nfo(video) == folder / "Alien (1979).nfo"  # the folder's first, as for any disc
+
+
+def test_a_flat_blu_rays_nfo_is_index_nfo_then_the_folders(tmp_path):
+    # A Blu-ray's files in the movie folder itself: Kodi stores it as `<dir>/index.bdmv` and
+    # reads `<dir>/index.nfo` first (FindNFO), the name tinyMediaManager gives it there too.
+    folder = tmp_path / "movies" / "Alien (1979)"
+    video = _disc(folder, ("index.bdmv", "STREAM/00000.m2ts"))
+    assert movie_folder(video) == folder and art_base_name(video) == ""
+    (folder / "index.nfo").write_text("<movie/>")
+    assert find_nfo(video) == folder / "index.nfo"
