@@ -42,11 +42,13 @@ BLURAY_PARTS = frozenset(
     {"STREAM", "PLAYLIST", "CLIPINF", "BACKUP", "AUXDATA", "BDJO", "JAR", "META"}
 )
 # Why the TV scan leaves out a disc structure inside a show (a folder named so, or the folder
-# holding `VIDEO_TS.IFO`): one entry for the disc, never an episode per stream file
+# holding `VIDEO_TS.IFO` or `index.bdmv`): one entry for the disc, never an episode per stream file
 DISC_IN_SHOW = {
     "VIDEO_TS": "a DVD structure (VIDEO_TS): not scanned, a disc's .VOB files are no episodes",
     "BDMV": "a Blu-ray structure (BDMV): not scanned, a disc's .m2ts files are no episodes",
     "VIDEO_TS.IFO": "a DVD structure (VIDEO_TS.IFO and .VOB files): not scanned, a disc's .VOB "
+    "files are no episodes",
+    "INDEX.BDMV": "a Blu-ray structure (index.bdmv and STREAM/): not scanned, a disc's .m2ts "
     "files are no episodes",
 }
 

@@ -73,6 +73,7 @@ from metarrd.scan.tv_nfo import (
     read_show_nfo,
 )
 from metarrd.walk import (
+    BLURAY_PARTS,
     DISC_FOLDERS,
     DISC_IN_SHOW,
     NOT_UTF8,
@@ -80,6 +81,7 @@ from metarrd.walk import (
     episode_skip_rule,
     folder_skip_rule,
     is_episode_file,
+    is_flat_bluray,
     is_junk_folder,
     is_skipped_show_folder,
     may_follow,
@@ -241,6 +243,8 @@ class _ShowWalk:
             if top.is_file():
                 if _is_dvd_file(top.name) and _holds_dvd(top.parent):
                     self.skipped(top.parent, disc_rule(top.parent, "VIDEO_TS.IFO"))
+                elif top.parent.name.upper() == "STREAM" and _holds_bluray(top.parent.parent):
+                    self.skipped(top.parent.parent, disc_rule(top.parent.parent, "INDEX.BDMV"))
                 elif is_episode_file(top.name) and is_utf8(top):
                     st = top.stat()
                     found.append((top, st.st_size, st.st_mtime_ns))
@@ -266,8 +270,14 @@ class _ShowWalk:
                 dvd = any(e.name.upper() == "VIDEO_TS.IFO" for e in entries)  # VIDEO_TS's files
                 if dvd:
                     self.skipped(folder, disc_rule(Path(folder), "VIDEO_TS.IFO"))
+                names = [e.name for e in entries]
+                bluray = is_flat_bluray(names, names)  # BDMV's files: its folders are the disc's
+                if bluray:
+                    self.skipped(folder, disc_rule(Path(folder), "INDEX.BDMV"))
                 for entry in entries:
                     name = entry.name
+                    if bluray and name.upper() in BLURAY_PARTS:
+                        continue
                     if dvd and _is_dvd_file(name):
                         continue
                     try:
@@ -757,7 +767,7 @@ def disc_rule(disc: Path, kind: str) -> str:
         return DISC_IN_SHOW[kind]
     season, episodes = numbers
     named = f"S{season:02d}" + "".join(f"E{e:02d}" for e in episodes)
-    structure = "a Blu-ray structure (BDMV)" if kind == "BDMV" else "a DVD structure"
+    structure = "a Blu-ray structure (BDMV)" if "BDM" in kind else "a DVD structure"
     return (
         f"{structure} Kodi reads as episode {named} by its folder's name: metarrd does not read "
         "episodes on disc structures (no NFO, artwork or stream details for it); a video file "
@@ -768,6 +778,15 @@ def disc_rule(disc: Path, kind: str) -> str:
 def _is_dvd_file(name: str) -> bool:
     """A DVD's stream file (`VTS_01_1.VOB`): no episode where `VIDEO_TS.IFO` lies beside it."""
     return name.lower().endswith(".vob")
+
+
+def _holds_bluray(folder: Path) -> bool:
+    """Does `folder` hold a Blu-ray's files out of their BDMV folder (`walk.is_flat_bluray`)?"""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return False
+    return is_flat_bluray(names, names)
 
 
 def _holds_dvd(folder: Path) -> bool:

@@ -744,6 +744,10 @@ DISC_LAYOUTS = (
     "Firefly/Season 3/Disc 1/VTS_01_0.IFO",
     "Firefly/Season 3/Disc 1/VTS_01_1.VOB",
     "Firefly/Season 3/Disc 1/VTS_02_1.VOB",
+    "Firefly/Season 3/Disc 2/index.bdmv",  # a BDMV folder under another name (Kodi: a Blu-ray)
+    "Firefly/Season 3/Disc 2/PLAYLIST/00001.mpls",
+    "Firefly/Season 3/Disc 2/STREAM/00001.m2ts",
+    "Firefly/Season 3/Disc 2/STREAM/00002.m2ts",
 )
 
 
@@ -755,6 +759,7 @@ def test_a_disc_in_a_show_is_one_skipped_entry_not_an_episode_per_stream_file(tv
     tv = tmp_path / "tv"
     put(tv, "Firefly/Season 1/Firefly - S01E01 - Serenity.mkv")
     put(tv, "Firefly/Season 2/Firefly - S02E01.mkv")  # beside a disc: still an episode
+    put(tv, "Firefly/Season 2/index.bdmv")  # a stray one, no Blu-ray: hides nothing
     for rel in DISC_LAYOUTS:
         put(tv, rel)
     report = scan(tv_rt)
@@ -781,6 +786,11 @@ def test_a_disc_in_a_show_is_one_skipped_entry_not_an_episode_per_stream_file(tv
             "Firefly/Season 3/Disc 1",
             "a DVD structure (VIDEO_TS.IFO and .VOB files): not scanned, a disc's .VOB "
             "files are no episodes",
+        ),
+        (
+            "Firefly/Season 3/Disc 2",
+            "a Blu-ray structure (index.bdmv and STREAM/): not scanned, a disc's .m2ts files "
+            "are no episodes",
         ),
     ]
 
@@ -826,6 +836,7 @@ def test_a_scan_of_a_discs_stream_file_records_no_episode(tv_rt, tmp_path):
         [
             tv / "Firefly/Season 1/Disc 1/BDMV/STREAM/00002.m2ts",
             tv / "Firefly/Season 3/Disc 1/VTS_02_1.VOB",
+            tv / "Firefly/Season 3/Disc 2/STREAM/00002.m2ts",
         ],
     )
     assert report.found == 0 and not report.new
