@@ -68,6 +68,7 @@ from metarrd.scan import (
     art_base_name,
     base_name,
     classify_image,
+    disc_file,
     has_own_folder,
     movie_folder,
     nfo_present,
@@ -500,15 +501,20 @@ def _disc_nfo_notes(folder: Path, names: set[str], nfo_target: Path) -> list[str
     """Why Kodi (and Jellyfin) may not read a disc's NFO we publish: an NFO inside the disc,
     read first, or another `.nfo` in its folder (`names`), where Kodi takes the folder's only
     one and so none (it then does not add the movie: docs/kodi-layout.md §5.2). Both are left."""
+    upper = {n.upper() for n in names}
     for marker, rel, jellyfin in _DISC_NFOS:
         with contextlib.suppress(OSError):
-            if marker in names and nfo_present(folder / rel):
+            # any letter case: `video_ts/video_ts.nfo` is Kodi's VIDEO_TS/VIDEO_TS.nfo over a
+            # share that ignores case (a disc copied off a Linux mount is lower case)
+            if marker.upper() in upper and nfo_present(path := disc_file(folder, rel)):
+                both = jellyfin and path == folder / rel  # Jellyfin's spelling, case and all
                 readers, them = (
-                    ("Kodi and Jellyfin read", "them") if jellyfin else ("Kodi reads", "Kodi")
+                    ("Kodi and Jellyfin read", "them") if both else ("Kodi reads", "Kodi")
                 )
                 return [
-                    f"{rel} is left as it is: {readers} it before {nfo_target.name}; "
-                    f"remove it to have {them} read the NFO published here"
+                    f"{path.relative_to(folder).as_posix()} is left as it is: {readers} it "
+                    f"before {nfo_target.name}; remove it to have {them} read the NFO published "
+                    "here"
                 ]
     return [
         f"{n} is left as it is: beside {nfo_target.name}, Kodi reads no NFO for a disc (only "

@@ -162,13 +162,13 @@ def find_nfo(video: FoundVideo) -> Path | None:
         candidates.append(folder / stack_nfo)
     if video.is_disc:
         candidates += [
-            folder / "VIDEO_TS" / "VIDEO_TS.nfo",
-            folder / "BDMV" / "index.nfo",
+            disc_file(folder, "VIDEO_TS/VIDEO_TS.nfo"),
+            disc_file(folder, "BDMV/index.nfo"),
             # Kodi's first for a DVD's files in the folder itself (`<dir>/VIDEO_TS.IFO`), and the
             # names tinyMediaManager gives a disc's NFO in its folder (FILENAME_NFO)
-            folder / "VIDEO_TS.nfo",
-            folder / "index.nfo",  # Kodi's first for a Blu-ray's files there (`<dir>/index.bdmv`)
-            folder / "BDMV.nfo",
+            disc_file(folder, "VIDEO_TS.nfo"),
+            disc_file(folder, "index.nfo"),  # Kodi's first for a Blu-ray's (`<dir>/index.bdmv`)
+            disc_file(folder, "BDMV.nfo"),
             folder / "movie.nfo",
         ]
     elif has_own_folder(video):
@@ -177,6 +177,23 @@ def find_nfo(video: FoundVideo) -> Path | None:
         if nfo_present(c):
             return c
     return None
+
+
+def disc_file(folder: Path, rel: str) -> Path:
+    """`folder/rel` (`VIDEO_TS/VIDEO_TS.nfo`) as spelled on disk when only the letter case
+    differs (`video_ts/video_ts.nfo`: a disc copied off a Linux mount, whose iso9660 driver
+    lower-cases names), which Kodi reads over a share that ignores case; as given when there
+    is none."""
+    path = folder
+    for name in rel.split("/"):
+        try:
+            listed = sorted(os.listdir(path))
+        except OSError:
+            listed = []
+        if name not in listed:
+            name = next((n for n in listed if n.upper() == name.upper()), name)
+        path = path / name
+    return path
 
 
 def nfo_present(path: Path) -> bool:

@@ -209,3 +209,15 @@ def test_the_nfo_kodi_reads_beside_a_blu_rays_files_in_its_folder_is_left_with_a
     )
     assert note in publish_item(rt, disc.movie).skipped
     assert disc.path("index.nfo").read_text() == "<movie><title>tinyMediaManager's</title></movie>"
+
+
+def test_the_nfo_kodi_reads_inside_a_lower_case_disc_is_left_with_a_note(rt, disc):
+    """`video_ts/video_ts.nfo` (a disc copied off a Linux mount, which lower-cases names) is
+    Kodi's `VIDEO_TS/VIDEO_TS.nfo` over a share that ignores case: read before ours. Before,
+    the publish looked for the upper-case spelling only and said nothing."""
+    upper = "VIDEO_TS" if disc.path("VIDEO_TS").is_dir() else "BDMV"
+    disc.path(upper).rename(disc.path(upper.lower()))
+    inner = "video_ts/video_ts.nfo" if upper == "VIDEO_TS" else "bdmv/index.nfo"
+    disc.path(inner).write_text("<movie><title>tinyMediaManager's</title></movie>")
+    notes = publish_item(rt, disc.movie).skipped
+    assert any(n.startswith(f"{inner} is left as it is: Kodi") for n in notes), notes

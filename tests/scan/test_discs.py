@@ -121,3 +121,21 @@ def test_a_flat_blu_rays_nfo_is_index_nfo_then_the_folders(tmp_path):
     assert movie_folder(video) == folder and art_base_name(video) == ""
     (folder / "index.nfo").write_text("<movie/>")
     assert find_nfo(video) == folder / "index.nfo"
+
+
+@pytest.mark.parametrize(
+    ("files", "nfo"),
+    [
+        (("video_ts/video_ts.ifo", "video_ts/vts_01_1.vob"), "video_ts/video_ts.nfo"),
+        (("bdmv/index.bdmv", "bdmv/stream/00000.m2ts"), "bdmv/index.nfo"),
+        (("video_ts.ifo", "vts_01_1.vob"), "video_ts.nfo"),
+    ],
+)
+def test_a_lower_case_discs_own_nfo_is_read(tmp_path, files, nfo):
+    # A disc copied off a Linux mount (iso9660's map=normal lower-cases every name): Kodi over a
+    # share that ignores case (SMB) reads `video_ts/video_ts.nfo` as its VIDEO_TS/VIDEO_TS.nfo.
+    # Before, the scan looked for the upper-case spelling only and never read it.
+    folder = tmp_path / "movies" / "Alien (1979)"
+    video = _disc(folder, files)
+    (folder / nfo).write_text("<movie/>")
+    assert find_nfo(video) == folder / nfo
