@@ -221,6 +221,12 @@ def _fifo(path: Path) -> None:
     os.mkfifo(path)
 
 
+def _to_dev_zero(path: Path) -> None:
+    """A symlink to a device: followed (no `libraries` given), then refused by its fstat."""
+    path.unlink(missing_ok=True)
+    path.symlink_to("/dev/zero")
+
+
 HOSTILE_IFOS = {
     "truncated": (lambda p: p.write_bytes(FILM_IFO[:0x230]), "truncated: 560 bytes"),
     "255 audio streams": (
@@ -235,6 +241,7 @@ HOSTILE_IFOS = {
     "empty": (lambda p: p.write_bytes(b""), "no DVDVIDEO-VTS header"),
     "a FIFO": (_fifo, "a FIFO (named pipe), not a regular file"),
     "a folder": (lambda p: (p.unlink(), p.mkdir()), "not a regular file"),
+    "a link to /dev/zero": (_to_dev_zero, "a character device, not a regular file"),
 }
 
 
@@ -628,6 +635,7 @@ HOSTILE_PLAYLISTS = {
         "PlayItem 1 ends before it starts",
     ),
     "a FIFO": (_fifo, "a FIFO (named pipe), not a regular file"),
+    "a link to /dev/zero": (_to_dev_zero, "a character device, not a regular file"),
     "too large": (
         lambda p: p.write_bytes(mpls(FILM) + bytes(2 * 1024 * 1024)),
         "over the 1 MB limit",
