@@ -358,14 +358,18 @@ def _holds_movie(folder: str) -> bool:
     return bool(movies)
 
 
+_DVD_TITLE_VOB = re.compile(r"vts_\d\d_[1-9]\.vob$", re.IGNORECASE)  # VTS_01_1.VOB
+
+
 def _is_movie_video_name(path: Path) -> bool:
     """A video file the movie walk takes, or a disc structure's stream file, by name."""
     ext = path.suffix.lower()
     parent = path.parent.name.upper()
-    if ext == ".vob":
-        return parent == "VIDEO_TS" and not is_hidden(path.name)
-    if ext in {".m2ts", ".mts"} and parent == "STREAM":
-        return path.parent.parent.name.upper() == "BDMV" and not is_hidden(path.name)
+    if ext == ".vob":  # in VIDEO_TS, or a title's VOB out of it (beside its VIDEO_TS.IFO)
+        disc = parent == "VIDEO_TS" or _DVD_TITLE_VOB.match(path.name) is not None
+        return disc and not is_hidden(path.name)
+    if ext in {".m2ts", ".mts"} and parent == "STREAM":  # in BDMV/STREAM, or beside index.bdmv
+        return not is_hidden(path.name)
     return ext in VIDEO_EXTENSIONS and not is_excluded_file(path.name)
 
 

@@ -373,6 +373,9 @@ def test_is_video_path_for_the_watcher(tmp_path):
     assert is_video_path(root / "DVD" / "VIDEO_TS" / "VTS_01_1.VOB", root)
     assert is_video_path(root / "BD" / "BDMV" / "STREAM" / "00001.m2ts", root)
     assert not is_video_path(root / "Lonely.vob", root)
+    assert is_video_path(root / "Flat DVD" / "VTS_01_1.VOB", root)  # beside its VIDEO_TS.IFO
+    assert is_video_path(root / "Flat DVD" / "vts_02_3.vob", root)
+    assert is_video_path(root / "Flat BD" / "STREAM" / "00800.m2ts", root)  # by its index.bdmv
     assert not is_video_path(root / "Heat (1995)" / "Heat.nfo", root)
     assert not is_video_path(root / "Heat (1995)" / "Heat-trailer.mkv", root)
     assert not is_video_path(root / "Heat (1995)" / f"{TEMP_MARKER}x.mkv", root)

@@ -134,6 +134,32 @@ def test_a_copied_folder_is_found_even_without_file_events(manual_watcher):
     assert w.tick() == [str(folder)]
 
 
+@pytest.mark.parametrize("how", ["files", "folder"])
+@pytest.mark.parametrize(
+    "disc",
+    [
+        ("VIDEO_TS.IFO", "VTS_01_0.IFO", "VTS_01_1.VOB", "VTS_01_2.VOB"),
+        ("index.bdmv", "PLAYLIST/00800.mpls", "STREAM/00800.m2ts", "STREAM/00801.m2ts"),
+    ],
+)
+def test_a_disc_copied_without_its_video_ts_or_bdmv_folder_is_scanned(manual_watcher, how, disc):
+    # A DVD's or Blu-ray's files in the movie folder itself (`VIDEO_TS.IFO` beside the VOBs,
+    # `index.bdmv` beside STREAM/: discs the walk and Kodi take as such): before, neither their
+    # stream files (not in a VIDEO_TS or BDMV folder) nor the folder copied in counted as a
+    # video, so the disc waited for the next full rescan (a day by default).
+    w, clock, calls, root = manual_watcher
+    folder = root / "Alien (1979)"
+    for name in disc:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"x")
+        if how == "files":
+            w.handle("added", str(folder / name))
+    if how == "folder":
+        w.handle("added", str(folder))
+    clock.t = 100.0
+    assert w.tick() == [str(folder)]
+
+
 def _tv_watcher(config_factory, root: Path) -> tuple[Watcher, Clock, list]:
     """A watcher of one TV library at `root`, on a clock the test moves, and what it enqueued."""
     from metarrd.runtime import open_runtime
