@@ -123,24 +123,36 @@ def publish_many(rt: Runtime, movies: Sequence[db.Movie]) -> list[PublishResult 
         if item.kind != db.MOVIE:
             asked.setdefault(item.id if item.kind == db.SHOW else item.show_id, []).append(item)
     for items in asked.values():
-        outcome = _publish_tv(rt, items)
-        outcomes.update((item.id, outcome) for item in items)
+        outcomes.update(_publish_tv(rt, items))
     ids = list(dict.fromkeys(m.id for m in movies if m.kind == db.MOVIE))
     for start in range(0, len(ids), BATCH_SIZE):
         outcomes.update(_publish_batch(rt, ids[start : start + BATCH_SIZE]))
     return [outcomes[m.id] for m in movies]
 
 
-def _publish_tv(rt: Runtime, items: list[db.Movie]) -> PublishResult | MetarrdError:
+def _publish_tv(rt: Runtime, items: list[db.Movie]) -> dict[int, PublishResult | MetarrdError]:
     """Items of one show: the whole show when it or a season is asked for, else those
-    episodes (and what the show needs for them: `tv._scope`)."""
+    episodes (and what the show needs for them: `tv._scope`). Episodes published alone that
+    cannot be (not enriched, file missing) are each refused with their own reason; the others
+    go on."""
     from metarrd.publish import tv
 
     episodes = [i for i in items if i.kind == db.EPISODE]
+    alone = len(episodes) == len(items)
+    outcomes: dict[int, PublishResult | MetarrdError] = {}
+    if alone and len(episodes) > 1:
+        outcomes.update(tv.refused_alone(episodes))
+        items = episodes = [e for e in episodes if e.id not in outcomes]
+    if not items:
+        return outcomes
     try:
-        return tv.publish_show(rt, items[0], episodes if len(episodes) == len(items) else None)
+        outcome: PublishResult | MetarrdError = tv.publish_show(
+            rt, items[0], episodes if alone else None
+        )
     except MetarrdError as exc:
-        return exc
+        outcome = exc
+    outcomes.update((item.id, outcome) for item in items)
+    return outcomes
 
 
 def _publish_batch(rt: Runtime, ids: list[int]) -> dict[int, PublishResult | MetarrdError]:

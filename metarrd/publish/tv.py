@@ -166,6 +166,24 @@ def _check_episodes(episodes: list[db.Movie]) -> None:
             )
 
 
+def refused_alone(episodes: list[db.Movie]) -> dict[int, ItemError]:
+    """Of several episodes of one show to publish together, those a publish of them alone
+    refuses (`_check_episodes`), each with its own reason: the others are published without
+    them. Nothing while the show is published whole (its episodes then need no check)."""
+    try:
+        if not _published(show_of(episodes[0])):
+            return {}
+    except ItemError:
+        return {}  # no show: `publish_show` says so for all of them
+    refused: dict[int, ItemError] = {}
+    for ep in episodes:
+        try:
+            _check_episodes([ep])
+        except ItemError as exc:
+            refused[ep.id] = exc
+    return refused
+
+
 def publishes_alone(item: db.Movie) -> bool:
     """Whether `publish_show` (and `preview_show`) of this item covers it alone, not its whole
     show: an episode of a published show (`_scope`). What the web UI's episode page offers."""

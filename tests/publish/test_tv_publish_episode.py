@@ -259,3 +259,23 @@ def test_an_episode_not_enriched_of_a_published_show_is_refused(trt):
     with pytest.raises(ItemError, match="not enriched yet"):
         publish_item(trt, db.Movie.get_by_id(e2.id))
     assert stats(built.folder) == before
+
+
+def test_two_episodes_in_one_batch_one_refused_the_other_published(trt):
+    """Two episodes of a published show in one batch (two queued publish jobs a worker claimed
+    together, or `publish A B`): one not enriched any more is refused with its own reason; the
+    other was refused with that reason too (named after the other item), its NFO never written."""
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    edit(built.episodes[PILOT], "Pilot (fixed)")
+    e2 = built.episodes[E2]
+    db.Movie.update(identification_status=db.IDENTIFIED).where(db.Movie.id == e2.id).execute()
+    items = [db.Movie.get_by_id(built.episodes[PILOT].id), db.Movie.get_by_id(e2.id)]
+    pilot_outcome, e2_outcome = publish_many(trt, items)
+    assert isinstance(e2_outcome, ItemError) and "not enriched yet" in str(e2_outcome)
+    assert f"item {e2.id}" in str(e2_outcome)
+    assert not isinstance(pilot_outcome, Exception), pilot_outcome
+    assert str(pilot_outcome).startswith("published Breaking Bad (2008) S01E01: 1 written")
+    nfo = built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo")
+    assert "<title>Pilot (fixed)</title>" in nfo.read_text("utf-8")
+    assert db.Movie.get_by_id(items[0].id).publish_state == db.PUBLISHED
