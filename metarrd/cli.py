@@ -309,11 +309,19 @@ def cmd_enrich(config: Config, args) -> int:
             db.Movie.kind.in_([db.MOVIE, db.SHOW]),  # a show brings its seasons and episodes
         )
     )
-    todo, shows = [], set()
-    for movie in movies:  # a season or episode enriches its show: each show once
+    # a show or a season enriches the whole show, once; episodes alone, those episodes
+    # (enrich/tv.py `_scope`; the episodes of one show in one run: `enrich_items`)
+    whole: dict[int, db.Movie] = {}
+    for m in movies:
+        if m.kind in (db.SHOW, db.SEASON):
+            whole.setdefault(m.id if m.kind == db.SHOW else m.show_id, m)
+    todo, seen = [], set()
+    for movie in movies:
         show = movie.id if movie.kind == db.SHOW else movie.show_id
-        if movie.kind == db.MOVIE or show not in shows:
-            shows.add(show)
+        if movie.kind != db.MOVIE and show in whole:
+            movie = whole[show]
+        if movie.id not in seen:
+            seen.add(movie.id)
             todo.append(movie)
     return EXIT_FAILED if _enrich_and_report(rt, todo) else EXIT_OK
 

@@ -137,20 +137,21 @@ def _begin(
     manual: bool,
     ahead: Executor | None = None,
     on_drained: Callable[[], None] | None = None,
+    episodes: list[db.Movie] | None = None,
 ) -> Callable[[], EnrichResult]:
     """Check the item and return what enriches it. With `ahead` (a pool), a movie's providers
     are asked at once, on that pool, so that their answers are in before its turn comes;
     `on_drained()` is called once none of its downloads waits to start (Analyser.when_drained;
-    movies only)."""
+    movies only). A TV item: its show, or `episodes` of that show (enrich/tv.py `_scope`)."""
     if not manual:
         workflow.require(rt.config, "enrichment")
     fresh = db.Movie.get_or_none(db.Movie.id == movie.id)
     if fresh is None:
         raise ItemError(f"item {movie.id} no longer exists")
-    if fresh.kind != db.MOVIE:  # a show with its seasons and episodes (enrich/tv.py)
+    if fresh.kind != db.MOVIE:  # a show with its seasons and episodes, or episodes alone
         from metarrd.enrich.tv import enrich_show
 
-        return lambda: enrich_show(rt, fresh, manual=manual)
+        return lambda: enrich_show(rt, fresh, manual=manual, episodes=episodes)
     if fresh.tmdb_id is None:
         raise ItemError("not identified yet: choose its movie first")
     job = _Enrichment(rt, fresh)
@@ -202,9 +203,11 @@ def enrich_items(
 ) -> Iterator[tuple[db.Movie, EnrichResult | None, Exception | None]]:
     """Enrich several movies at once (`[enrich] items`), so that provider latency overlaps;
     every download shares the runtime's one HttpClient and so its per-host cap. Yields
-    (movie, result, error) in the order given, each as soon as it and those before it are done.
-    The error is a MetarrdError, or any other exception (a bug) for its caller to report: one
-    item's failure never stops the others.
+    (movie, result, error) in the order given (the items of one show together: one run of that
+    show, its whole or the episodes asked for, `enrich_show`), each as soon as it and those
+    before it are done. The error is a MetarrdError, or any other exception (a bug) for its
+    caller to report: one item's failure never stops the others (an episode refused in a run
+    of several gets its own error).
 
     Keeping the image hosts busy from the first movie to the last:
     - `items` movies download at once; a movie gives its turn to the next as soon as none of
@@ -214,14 +217,27 @@ def enrich_items(
       pool), so it starts its downloads the moment it has a turn. (One, not `items`: on a
       CPU-bound run more movies at once only add contention; bench.enrich.)
     """
-    movies = list(movies)
-    workers = max(1, min(rt.config.enrich.items, len(movies)))
+    runs: list[list[db.Movie]] = []  # a movie, or the items of one show: never two runs of it
+    shows: dict[int | None, list[db.Movie]] = {}
+    for movie in movies:
+        if movie.kind == db.MOVIE:
+            runs.append([movie])
+            continue
+        show = movie.id if movie.kind == db.SHOW else movie.show_id
+        if show not in shows:
+            runs.append(shows.setdefault(show, []))
+        shows[show].append(movie)
+    workers = max(1, min(rt.config.enrich.items, len(runs)))
     slots = threading.Semaphore(workers)
 
-    def run(movie: db.Movie, ahead: Executor) -> tuple[EnrichResult | None, Exception | None]:
+    def run(items: list[db.Movie], ahead: Executor) -> tuple[EnrichResult | None, Exception | None]:
         turn = _Turn(slots)
+        movie = items[0]
+        episodes = [i for i in items if i.kind == db.EPISODE]
+        if len(items) == 1 or len(episodes) < len(items):
+            episodes = None  # one item as it is; a show or season among them: the whole show
         try:
-            job = _begin(rt, movie, manual, ahead, turn.give_back)  # asked before the wait
+            job = _begin(rt, movie, manual, ahead, turn.give_back, episodes)  # asked first
             turn.take()
             return job(), None
         except MetarrdError as exc:
@@ -233,14 +249,19 @@ def enrich_items(
         finally:
             turn.give_back()
 
-    threads = min(workers + 1, len(movies))  # those downloading or finishing, one asked ahead
+    threads = min(workers + 1, len(runs))  # those downloading or finishing, one asked ahead
     with (
         ThreadPoolExecutor(threads * ASKS, thread_name_prefix="ask") as ahead,
         ThreadPoolExecutor(threads, thread_name_prefix="enrich") as pool,
     ):
-        results = pool.map(db.carry_fence(run), movies, [ahead] * len(movies))
-        for movie, (result, error) in zip(movies, results, strict=True):
-            yield movie, result, error
+        results = pool.map(db.carry_fence(run), runs, [ahead] * len(runs))
+        for items, (result, error) in zip(runs, results, strict=True):
+            refused = getattr(result, "refused", None) or {}
+            for movie in items:
+                if movie.id in refused:
+                    yield movie, None, ItemError(refused[movie.id])
+                else:
+                    yield movie, result, error
 
 
 class _Enrichment:

@@ -2,6 +2,7 @@
 (docs/tv.md "Enrich").
 
     enrich_show(rt, item) -> TvEnrichResult   # item: the show, or one of its seasons/episodes
+                                              # (an episode of an enriched show: it alone, `_scope`)
 
 1. TMDB once per 20 seasons: `/tv/{id}` with the show's appends and `season/N` for every season
    that has files (each season body lists its episodes with crew, guest stars and stills);
@@ -23,6 +24,7 @@ takes TheTVDB's title, plot and air date (no still, no guest stars).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -54,10 +56,17 @@ class TvEnrichResult(EnrichResult):
     seasons: int = 0
     episodes: int = 0
     failed: dict[int, str] = field(default_factory=dict)  # item id -> reason
+    alone: list[int] = field(default_factory=list)  # the episodes enriched alone (`_scope`)
+    # episodes asked for that were not enriched, each with its reason: their outcome, which
+    # the caller records (`failed` lists them too; the others it lists are recorded here)
+    refused: dict[int, str] = field(default_factory=dict)
+    codes: str = ""  # theirs, for the line: "S01E01, S02E03"
 
     def __str__(self) -> str:
         text = super().__str__()
         head, _, rest = text.partition(": ")
+        if self.codes:
+            head += f" {self.codes}"
         text = f"{head}: {self.seasons} season(s), {self.episodes} episode file(s), {rest}"
         if self.failed:
             first = next(iter(self.failed.values()))
@@ -65,8 +74,14 @@ class TvEnrichResult(EnrichResult):
         return text
 
 
-def enrich_show(rt: Runtime, item: db.Movie, manual: bool = True) -> TvEnrichResult:
-    """Enrich the show of `item` (a show, season or episode) with its seasons and episodes."""
+def enrich_show(
+    rt: Runtime, item: db.Movie, manual: bool = True, episodes: list[db.Movie] | None = None
+) -> TvEnrichResult:
+    """Enrich the show of `item` (a show, season or episode) with its seasons and episodes;
+    `item` an episode (or `episodes`, of that show): those episodes alone once the show and
+    their seasons are enriched (`_scope`). An episode asked for that cannot be enriched (not
+    matched, its file missing, unknown to TMDB) is refused: ItemError for one, the result's
+    `refused` for several (its caller records it: it is that item's outcome)."""
     if not manual:
         workflow.require(rt.config, "enrichment")
     show_id = item.id if item.kind == db.SHOW else item.show_id
@@ -75,7 +90,68 @@ def enrich_show(rt: Runtime, item: db.Movie, manual: bool = True) -> TvEnrichRes
         raise ItemError(f"item {item.id}: its show no longer exists")
     if show.tmdb_id is None:
         raise ItemError("not identified yet: choose its show first")
-    return _ShowEnrichment(rt, show).run()
+    if episodes is None and item.kind == db.EPISODE:
+        episodes = [item]
+    refused: dict[int, str] = {}
+    if episodes:
+        refused = _refused(episodes)
+        if len(episodes) == 1 and refused:
+            raise ItemError(refused[episodes[0].id])
+        episodes = [e for e in episodes if e.id not in refused]
+        if not episodes:
+            return TvEnrichResult(
+                show.id, show.title or "", show.year, failed=dict(refused), refused=refused
+            )
+    asked = {e.id for e in episodes or []}
+    result = _ShowEnrichment(rt, show, _scope(show, episodes), asked).run()
+    refused.update((i, why) for i, why in result.failed.items() if i in asked)
+    result.failed.update(refused)
+    result.refused = refused
+    if len(episodes or []) == 1 and refused:
+        raise ItemError(next(iter(refused.values())))
+    return result
+
+
+UNMATCHED = "cannot enrich: matched to no episode of its show"
+
+
+def _refused(episodes: list[db.Movie]) -> dict[int, str]:
+    """Of the episodes asked for, those that cannot be enriched, each with its reason (the
+    item is named by whoever reports it)."""
+    refused = {}
+    for ep in episodes:
+        fresh = db.Movie.get_or_none(db.Movie.id == ep.id)
+        if fresh is None:
+            refused[ep.id] = "cannot enrich: it no longer exists"
+        elif fresh.missing:
+            refused[ep.id] = f"cannot enrich: its file is missing ({fresh.path})"
+        elif fresh.identification_status == db.UNIDENTIFIED or not fresh.episode_refs:
+            why = fresh.last_error or ""  # why identify matched none; or this, said before
+            refused[ep.id] = why if why.startswith(UNMATCHED) else (
+                UNMATCHED + (f" ({why})" if why else ""))  # fmt: skip
+    return refused
+
+
+def _scope(show: db.Movie, episodes: list[db.Movie] | None) -> set[int] | None:
+    """The episodes an enrich covers alone (interface.md: "on an episode, that episode and
+    what its show needs"); None: the whole show. A show never enriched, or a season of those
+    episodes never enriched (a new season), has no data of its own yet: the whole show is
+    enriched, as after its identify. Else those episodes alone (their metadata, still and
+    guest stars, from one TMDB request: the show's cast and those seasons' episode lists);
+    the show, its seasons and its other episodes are left as they are and keep their status."""
+    if not episodes or show.identification_status != db.ENRICHED:
+        return None
+    numbers = {e.season for e in episodes}
+    new_season = db.Movie.select().where(
+        db.Movie.show == show.id,
+        db.Movie.kind == db.SEASON,
+        db.Movie.season.in_([n for n in numbers if n is not None]),
+        ~db.Movie.missing,
+        db.Movie.identification_status != db.ENRICHED,
+    )
+    if new_season.exists():
+        return None
+    return {e.id for e in episodes}
 
 
 class _ItemArt(_Enrichment):
@@ -128,14 +204,26 @@ class _ItemArt(_Enrichment):
 
 
 class _ShowEnrichment:
-    def __init__(self, rt: Runtime, show: db.Movie) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        show: db.Movie,
+        only: set[int] | None = None,
+        asked: set[int] = frozenset(),
+    ) -> None:
         # the user's artwork limits and languages, read once for the show and all its items
         self.rt, self.config, self.show = rt, preferences.effective(rt.config), show
+        self.only = only  # those episodes alone (`_scope`); None: the whole show
+        self.asked = asked  # episodes asked for: their failures are their caller's to record
         self.label = f"item {show.id} ({show.title or show.path})"
         self.result = TvEnrichResult(show.id, show.title or "", show.year)
-        self.seasons = list(
-            db.Movie.select().where(
-                (db.Movie.show == show) & (db.Movie.kind == db.SEASON) & ~db.Movie.missing
+        self.seasons = (
+            []
+            if only is not None
+            else list(
+                db.Movie.select().where(
+                    (db.Movie.show == show) & (db.Movie.kind == db.SEASON) & ~db.Movie.missing
+                )
             )
         )
         self.episodes = [
@@ -143,8 +231,13 @@ class _ShowEnrichment:
             for e in db.Movie.select().where(
                 (db.Movie.show == show) & (db.Movie.kind == db.EPISODE) & ~db.Movie.missing
             )
-            if e.identification_status != db.UNIDENTIFIED and e.episode_refs
+            if e.identification_status != db.UNIDENTIFIED
+            and e.episode_refs
+            and (only is None or e.id in only)
         ]
+        if only is not None:
+            self.label += " " + ", ".join(_code(e) for e in self.episodes)
+            self.result.alone = [e.id for e in self.episodes]
         self.errors: dict[int, str] = {}
         self.arts: dict[int, _ItemArt] = {}
 
@@ -163,11 +256,12 @@ class _ShowEnrichment:
             ThreadPoolExecutor(len(SIDE_PROVIDERS), thread_name_prefix="providers") as side,
         ):
             asked = {}
-            if show.tvdb_id:
+            alone = self.only is not None  # episodes alone: their art is TMDB's stills only
+            if show.tvdb_id and not alone:
                 asked = {n: side.submit(self._ask, n, show.tvdb_id) for n in SIDE_PROVIDERS}
             details, seasons = self._tmdb(numbers)
             tvdb_id = show.tvdb_id or tv_metadata.show_ids(details)["tvdb_id"]
-            if not asked and tvdb_id:
+            if not asked and tvdb_id and not alone:
                 asked = {n: side.submit(self._ask, n, tvdb_id) for n in SIDE_PROVIDERS}
             targets = self._targets(seasons)
             self._load(targets, an)
@@ -213,7 +307,9 @@ class _ShowEnrichment:
         langs = [code.split("-")[0].lower() for code in art.preferred_languages]
         langs += [tmdb.config.language.split("-")[0].lower(), "en", "null"]
         langs = list(dict.fromkeys(langs))
-        base = TV_APPENDS.split(",")
+        # episodes alone need the show's cast (their guest stars are numbered after it, its
+        # people left out) and their seasons' episode lists, not the show's own data
+        base = TV_APPENDS.split(",") if self.only is None else ["aggregate_credits"]
         wanted = [f"season/{n}" for n in numbers]
         first, rest = wanted[: MAX_APPENDS - len(base)], wanted[MAX_APPENDS - len(base) :]
         try:
@@ -255,7 +351,7 @@ class _ShowEnrichment:
     def _targets(self, seasons: dict[int, dict[str, Any]]) -> dict[Target, db.Movie]:
         """Which item each target is; items TMDB cannot describe get their error instead."""
         title = self.show.title or self.show.path
-        targets: dict[Target, db.Movie] = {SHOW: self.show}
+        targets: dict[Target, db.Movie] = {SHOW: self.show} if self.only is None else {}
         tvdb_only = {
             int(r["season"]) for e in self.episodes for r in e.episode_refs if not _tmdb(r)
         }
@@ -316,7 +412,7 @@ class _ShowEnrichment:
         """Item id -> its cast plan; one download per person for the whole show."""
         members: dict[int, list[CastMember]] = {}
         show_cast = tv_metadata.show_cast(details, self.config.enrich.max_actors)
-        if cast.CAST_LOCK not in (self.show.locked_fields or []):
+        if self.only is None and cast.CAST_LOCK not in (self.show.locked_fields or []):
             members[self.show.id] = show_cast
         regulars = {m.tmdb_id for m in show_cast}
         for target, item in self.targets.items():
@@ -358,11 +454,13 @@ class _ShowEnrichment:
         country = self.rt.tmdb.config.certification_country
         r = self.result
         for item_id, reason in self.errors.items():
+            r.failed[item_id] = reason
+            if item_id in self.asked:
+                continue  # an episode asked for: its outcome, which its caller records
             db.Movie.update(last_error=reason, updated_at=db.now()).where(
                 db.Movie.id == item_id
             ).execute()
             db.record_event("enrich.failed", reason, movie=item_id, level="error")
-            r.failed[item_id] = reason
         # read again in one go (a user edit may have landed meanwhile), not one query per item
         current_items = _items_by_id([item.id for item in self.targets.values()])
         updates, to_cast = [], {}
@@ -402,6 +500,8 @@ class _ShowEnrichment:
             if plan is not None and (plan.members or target != SHOW):
                 to_cast[item.id] = plan  # no cast from TMDB: keep the show's
             updates.append((target, item, changes, extra))
+        if self.only is not None:  # the episodes enriched, for the line
+            r.codes = ", ".join(_code(item) for t, item, _c, _e in updates if t[0] == "episode")
         cast.apply_casts(to_cast)  # every person once, every item's roles together
         after_casts = cast.cast_snapshots([item.id for _t, item, _c, _e in updates])
         differ = {
@@ -421,6 +521,8 @@ class _ShowEnrichment:
             if outdated[item.id]:
                 item.publish_state = db.OUTDATED
             item.save(only=item.dirty_fields)  # the columns set here, not all of them
+        if self.only is not None and any(differ.values()):  # as the whole show's run says:
+            db.mark_outdated(self.show.id)  # published as one unit, the show is "Republish?"
         if self._written_as_wanted():
             outdated = dict.fromkeys(outdated, False)
         for target, item, changes, _extra in updates:
@@ -440,9 +542,12 @@ class _ShowEnrichment:
                 r.seasons += 1
             else:
                 r.episodes += 1
+                if self.only is not None:
+                    r.actors += len(after_cast)  # its guest stars
             db.record_event(
                 "enrich.done",
-                f"enriched with its show: {len(changes)} field(s) updated, "
+                f"enriched{' with its show' if self.only is None else ''}: "
+                f"{len(changes)} field(s) updated, "
                 f"{sub.selected} image(s) selected, {len(after_cast)} actor(s)",
                 movie=item,
                 assets_selected=sub.selected,
@@ -476,3 +581,10 @@ def _items_by_id(ids: list[int]) -> dict[int, db.Movie]:
             (m.id, m) for m in db.Movie.select().where(db.Movie.id.in_(ids[start : start + 500]))
         )
     return out
+
+
+def _code(ep: db.Movie) -> str:
+    """`S01E04E05`, else the file's name."""
+    if ep.season is None or not ep.episodes:
+        return os.path.basename(ep.path)
+    return f"S{ep.season:02d}" + "".join(f"E{n:02d}" for n in ep.episodes)

@@ -380,8 +380,11 @@ def do_enrich(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome("skipped: the item's file is missing")
     if movie.kind == db.MOVIE and movie.identification_status == db.UNIDENTIFIED:
         raise ItemError("not identified yet: choose its movie first")
-    result = enrich_item(rt, movie, manual=job.manual)  # TV: the whole show (enrich/tv.py)
+    # TV: the whole show, or an episode of an enriched show alone (enrich/tv.py `_scope`)
+    result = enrich_item(rt, movie, manual=job.manual)
     shown = movie.id if movie.kind in (db.MOVIE, db.SHOW) else movie.show_id  # TV: the show
+    if getattr(result, "alone", None):
+        shown = movie.id  # its publish: that episode (publish/tv.py `_scope`)
     return Outcome(str(result), after_enrich(shown, job.manual, workflow.all_stages(rt.config)))
 
 

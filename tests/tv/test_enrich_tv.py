@@ -353,3 +353,149 @@ def test_the_preview_of_a_show_image_the_provider_no_longer_lists_goes_with_it(
     assert not preview.exists()
     kept = A.select().where(A.movie == show.id, A.preview_path.is_null(False))
     assert kept and all((rt.config.previews_dir / r.preview_path).is_file() for r in kept)
+
+
+def test_enrich_of_one_episode_of_an_enriched_show_enriches_that_episode_alone(
+    rt, tmp_path, simulator, monkeypatch, capsys
+):
+    """`metarrd enrich EPISODE` (interface.md: "on an episode, that episode and what its show
+    needs") of a show enriched before: the episode's metadata, still and guest stars are
+    fetched again (one TMDB request, no fanart.tv or TheTVDB), the show and its other items are
+    left as they are, and the show is not called enriched anew. It enriched the whole show."""
+    from metarrd import cli
+
+    show = identified_show(rt, tmp_path / "tv")
+    enrich_item(rt, show)
+    pilot = episode("S01E01 - Pilot.mkv")
+    guests = sorted((a.actor.name, a.role, a.order) for a in pilot.cast())
+    thumbs = selected(pilot.id)["thumb"]
+    assert guests and thumbs
+    db.Movie.update(publish_state=db.PUBLISHED).where(
+        db.Movie.id.in_([show.id, pilot.id])
+    ).execute()
+    db.Movie.update(title="Stale title", plot=None).where(db.Movie.id == pilot.id).execute()
+    db.Movie.update(plot="The show's own, not reviewed").where(db.Movie.id == show.id).execute()
+    other = episode("S02E01.mkv")
+    db.Movie.update(title="Another stale title").where(db.Movie.id == other.id).execute()
+    show_before = db.Movie.get_by_id(show.id)
+    events = db.Event.select().where(db.Event.kind == "enrich.done").count()
+    simulator.reset_requests()
+    monkeypatch.setattr(cli, "load_config", lambda _path: rt.config)
+
+    assert cli.main(["enrich", str(pilot.id)]) == 0
+
+    out = capsys.readouterr().out
+    assert "enriched Breaking Bad (2008) S01E01: 0 season(s), 1 episode file(s)" in out, out
+    assert simulator.count("/3/tv/1396") == 1
+    assert simulator.count("/v3/tv") == 0 and simulator.count("/v4/") == 0
+    pilot = db.Movie.get_by_id(pilot.id)
+    assert pilot.title == "Pilot" and pilot.plot
+    assert pilot.identification_status == db.ENRICHED and pilot.publish_state == db.OUTDATED
+    assert sorted((a.actor.name, a.role, a.order) for a in pilot.cast()) == guests
+    assert [r.url for r in selected(pilot.id)["thumb"]] == [r.url for r in thumbs]
+    assert db.Movie.get_by_id(other.id).title == "Another stale title"
+    show_after = db.Movie.get_by_id(show.id)
+    assert show_after.plot == "The show's own, not reviewed"
+    assert show_after.enriched_at == show_before.enriched_at
+    assert show_after.publish_state == db.OUTDATED  # published as one unit: "Republish?"
+    done = db.Event.select().where(db.Event.kind == "enrich.done").order_by(db.Event.id)
+    assert [e.movie_id for e in done][events:] == [pilot.id]
+
+
+def test_enrich_of_an_episode_of_a_show_never_enriched_enriches_the_whole_show(rt, tmp_path):
+    """The show has no data of its own yet (nor its seasons): the episode brings it, as the
+    whole show (a publish of it will need every season's art and every episode)."""
+    show = identified_show(rt, tmp_path / "tv", FILES[:2])
+    result = enrich_item(rt, episode("S01E01 - Pilot.mkv"))
+    assert (result.seasons, result.episodes) == (2, 2), str(result)
+    assert db.Movie.get_by_id(show.id).identification_status == db.ENRICHED
+
+
+def test_two_episodes_in_one_command_one_unknown_to_tmdb(
+    rt, tmp_path, simulator, monkeypatch, capsys
+):
+    """`enrich EP EP` of one show: one run for both (one TMDB request); the one TMDB does not
+    know fails with its own line and exit 1, recorded once; the other is enriched."""
+    from metarrd import cli
+
+    show = identified_show(rt, tmp_path / "tv")
+    unknown = _identified_episode(show, 1, 99, tmp_path / "tv")
+    enrich_item(rt, show)
+    pilot = episode("S01E01 - Pilot.mkv")
+    db.Movie.update(title="Stale").where(db.Movie.id == pilot.id).execute()
+    failures = db.Event.select().where(db.Event.kind == "enrich.failed").count()
+    monkeypatch.setattr(cli, "load_config", lambda _path: rt.config)
+    simulator.reset_requests()
+    assert cli.main(["enrich", str(pilot.id), str(unknown.id)]) == 1
+    captured = capsys.readouterr()
+    assert f"item {pilot.id}: enriched Breaking Bad (2008) S01E01: " in captured.out
+    assert captured.err.strip() == (
+        f"item {unknown.id} ({unknown.path}): TMDB has no episode S01E99 of Breaking Bad"
+    )
+    assert simulator.count("/3/tv/1396") == 1
+    assert db.Movie.get_by_id(pilot.id).title == "Pilot"
+    unknown = db.Movie.get_by_id(unknown.id)
+    assert "S01E99" in unknown.last_error and unknown.identification_status == db.IDENTIFIED
+    assert db.Event.select().where(db.Event.kind == "enrich.failed").count() == failures + 1
+
+
+def test_an_episode_of_a_new_season_enriches_the_whole_show(rt, tmp_path):
+    """Its season item was never enriched (its art, its name): the show is enriched whole."""
+    show = identified_show(rt, tmp_path / "tv")
+    enrich_item(rt, show)
+    s2 = db.Movie.get(db.Movie.show == show.id, db.Movie.kind == db.SEASON, db.Movie.season == 2)
+    db.Movie.update(identification_status=db.IDENTIFIED).where(db.Movie.id == s2.id).execute()
+    result = enrich_item(rt, episode("S02E01.mkv"))
+    assert (result.seasons, result.episodes) == (3, 4) and not result.alone, str(result)
+    assert db.Movie.get_by_id(s2.id).identification_status == db.ENRICHED
+
+
+def test_an_unmatched_episode_is_refused_without_a_request(rt, tmp_path, simulator):
+    from metarrd.errors import ItemError
+
+    show = identified_show(rt, tmp_path / "tv")
+    enrich_item(rt, show)
+    pilot = episode("S01E01 - Pilot.mkv")
+    db.Movie.update(
+        identification_status=db.UNIDENTIFIED, episode_refs=[], last_error="no such episode"
+    ).where(db.Movie.id == pilot.id).execute()
+    simulator.reset_requests()
+    with pytest.raises(ItemError) as refused:
+        enrich_item(rt, db.Movie.get_by_id(pilot.id))
+    assert str(refused.value) == (
+        "cannot enrich: matched to no episode of its show (no such episode)"
+    )
+    assert simulator.count("/3/") == 0
+    db.record_failure("enrich", pilot.id, str(refused.value))  # as the CLI or the job does
+    with pytest.raises(ItemError) as again:  # the same words, not nested in themselves
+        enrich_item(rt, db.Movie.get_by_id(pilot.id))
+    assert str(again.value) == str(refused.value)
+
+
+def test_an_episodes_enrich_job_enriches_it_alone_and_auto_publish_publishes_it(rt, tmp_path):
+    from metarrd import workflow
+    from metarrd.pipeline import steps
+
+    show = identified_show(rt, tmp_path / "tv", FILES[:2])
+    enrich_item(rt, show)
+    pilot = episode("S01E01 - Pilot.mkv")
+    workflow.set_stage("auto_publish", True)
+    job = db.Job.create(kind="enrich", movie=pilot.id, key=f"enrich:{pilot.id}", manual=False)
+    outcome = steps.do_enrich(rt, job)
+    assert "S01E01: 0 season(s), 1 episode file(s)" in outcome.message, outcome.message
+    assert [(s.kind, s.movie_id) for s in outcome.follow] == [("publish", pilot.id)]
+
+
+def test_a_new_episode_enriched_alone_makes_its_published_show_ask_to_republish(rt, tmp_path):
+    """As the whole show's enrich does: a published show with an episode enriched for the first
+    time (not published yet) is "Republish?", its card saying there is something to write."""
+    show = identified_show(rt, tmp_path / "tv", FILES[:2])
+    enrich_item(rt, show)
+    db.Movie.update(publish_state=db.PUBLISHED).where(
+        (db.Movie.id == show.id) | (db.Movie.show == show.id)
+    ).execute()
+    new = _identified_episode(show, 1, 2, tmp_path / "tv")
+    result = enrich_item(rt, new)
+    assert result.alone == [new.id], str(result)
+    assert db.Movie.get_by_id(new.id).publish_state == db.UNPUBLISHED
+    assert db.Movie.get_by_id(show.id).publish_state == db.OUTDATED
