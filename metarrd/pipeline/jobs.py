@@ -7,8 +7,9 @@ Every unit of work is a row in the `jobs` table (kind, item, key, state, payload
   *queued* job is folded into it (scan paths are unioned, webhook ids and the manual flag carried
   over) and that job is returned.
 - **One at a time per item.** A job is claimed (queued -> running) only while no other job runs on
-  its item (and no running scan covers the item's file, and vice versa); otherwise the message is
-  put back for a moment.
+  its item (a TV show counting as one item with its seasons and episodes, but for publishes:
+  `_same_show`), and no running scan covers the item's file, and vice versa; otherwise the
+  message is put back for a moment.
 - **Idempotent.** A message whose job is no longer queued is dropped, one that comes before
   its job is due (a second message of a retry) waits for then; stages skip work already
   done; a job whose worker died is taken over once its lease expired (metarrd/pipeline/leases.py;
@@ -471,6 +472,8 @@ def _conflicts(job: db.Job, running: list[db.Job]) -> bool:
     if job.movie_id is not None:
         if any(r.movie_id == job.movie_id for r in running):
             return True
+        if _same_show(job, [r for r in running if r.movie_id is not None]):
+            return True
         scans = [r for r in running if r.kind == "scan"]
         if scans:
             movie = db.Movie.get_or_none(db.Movie.id == job.movie_id)
@@ -482,6 +485,24 @@ def _conflicts(job: db.Job, running: list[db.Job]) -> bool:
             paths = [m.path for m in db.Movie.select(db.Movie.path).where(db.Movie.id.in_(busy))]
             return any(in_scope(p, job.payload.get("paths")) for p in paths)
     return False
+
+
+def _same_show(job: db.Job, running: list[db.Job]) -> bool:
+    """Whether a job runs on another item of `job`'s show (the show, a season, an episode): a
+    show is one item with its seasons and episodes (an enrich of the show writes every
+    episode's rows, an identify matches them again). Publishes of one show are left to run
+    together (one batch) or one after the other (the show folder's lock)."""
+    others = [r for r in running if not (r.kind == job.kind == "publish")]
+    if not others:
+        return False
+    ids = [job.movie_id, *(r.movie_id for r in others)]
+    show_of = {
+        i: show or i
+        for i, show in db.Movie.select(db.Movie.id, db.Movie.show).where(db.Movie.id.in_(ids))
+        .tuples()
+    }  # fmt: skip
+    mine = show_of.get(job.movie_id)
+    return mine is not None and any(show_of.get(r.movie_id) == mine for r in others)
 
 
 def run_job(job_id: int, busy: int = 0) -> None:

@@ -688,3 +688,35 @@ def test_a_job_waiting_for_a_long_scan_backs_off(queued_rt, fake_stages, make_mo
         huey.enqueue(task)  # its time has come (the consumer's scheduler)
     assert delays == [1, 2, 4, 8, 10, 10, 10]
     assert db.Job.get_by_id(job.id).state == "queued"
+
+
+def test_a_job_on_an_episode_waits_for_the_job_running_on_its_show(
+    queued_rt, fake_stages, make_movie, drain
+):
+    """One at a time per item, and a show is one item with its seasons and episodes: an enrich
+    of the show (every episode's rows) and an enrich of one of its episodes (the Enrich of the
+    show's page, then of an episode's) ran at once on the daemon's two workers, both writing
+    that episode's candidates, cast and fields. The episode's job now waits for the show's;
+    publishes of one show are the folder lock's to order (and run as one batch)."""
+    lib = db.Library.get()
+    folder = Path(lib.path) / "Breaking Bad (2008)"
+    folder.mkdir(parents=True)
+    show = db.Movie.create(library=lib, path=str(folder), kind=db.SHOW, title="Breaking Bad")
+    (folder / "S01E01.mkv").write_bytes(b"x")
+    ep = db.Movie.create(
+        library=lib, path=str(folder / "S01E01.mkv"), kind=db.EPISODE, show=show, season=1,
+        episodes=[1], identification_status=db.ENRICHED,
+    )  # fmt: skip
+    other = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    db.Job.create(kind="enrich", movie=show.id, key=f"enrich:{show.id}", state="running")
+    waiting = jobs.enqueue_enrich(ep.id)
+    free = jobs.enqueue_enrich(other.id)
+    assert drain(2) == 2
+    assert db.Job.get_by_id(waiting.id).state == jobs.QUEUED  # busy: sent again for later
+    assert db.Job.get_by_id(free.id).state == jobs.DONE
+    assert fake_stages.stages() == ["enrich"]
+    running = db.Job.get(db.Job.movie == show.id)
+    assert jobs._claim(db.Job.get_by_id(waiting.id)) == "busy"
+    db.Job.update(kind="publish", key=f"publish:{show.id}").where(db.Job.id == running.id).execute()
+    publish = db.Job.create(kind="publish", movie=ep.id, key=f"publish:{ep.id}", state="queued")
+    assert jobs._claim(publish) == "claimed"
