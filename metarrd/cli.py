@@ -428,15 +428,7 @@ def _list_name(m: db.Movie, shows: dict[int, str], counts: dict[int, int]) -> st
         )
     if m.kind != db.EPISODE:
         return f"{m.title or '?'} ({m.year or '?'})"
-    season, numbers = m.season, list(m.episodes or [])
-    if season is None or not numbers:  # named by air date: the episodes identify matched
-        refs = [
-            r
-            for r in m.episode_refs or []
-            if isinstance(r, dict) and r.get("season") is not None and r.get("episode") is not None
-        ]
-        season = refs[0]["season"] if refs else None
-        numbers = [r["episode"] for r in refs if r["season"] == season]
+    season, numbers = m.episode_numbers()  # named by air date: the episodes identify matched
     show = shows.get(m.show_id) or Path(m.path).parent.name
     if season is None or not numbers:
         return f"{show} {Path(m.path).name}"

@@ -242,6 +242,22 @@ class Movie(BaseModel):
         """How messages name the item: `item 7 (The Matrix (1999))`."""
         return f"item {self.id} ({self.display_title})"
 
+    def episode_numbers(self) -> tuple[int | None, list[int]]:
+        """(season, episode numbers) of an episode file: its name's, else, for a file named by
+        air date, those identify matched to that date (what its NFO says, and Kodi reads);
+        (None, []) for a file matched to no episode."""
+        if self.season is not None and self.episodes:
+            return self.season, list(self.episodes)
+        refs = [
+            r
+            for r in self.episode_refs or []
+            if isinstance(r, dict) and r.get("season") is not None and r.get("episode") is not None
+        ]
+        if not refs:
+            return None, []
+        season = refs[0]["season"]
+        return season, [r["episode"] for r in refs if r["season"] == season]
+
     def cast(self) -> list[MovieActor]:
         """The cast in billing order, each role with its actor loaded."""
         return list(
@@ -270,13 +286,14 @@ class Movie(BaseModel):
                 "episode_count": episode_count,
             }
         if self.kind == EPISODE:
+            season, numbers = self.episode_numbers()  # a file named by air date: its match's
             return {
                 "id": self.id,
                 "kind": EPISODE,
                 "path": self.path,
                 "show_id": self.show_id,
-                "season": self.season,
-                "episodes": list(self.episodes or []),
+                "season": season,
+                "episodes": numbers,
                 "title": self.title,
                 "year": self.year or _year_of(self.aired),  # every element has one
                 "aired": self.aired,

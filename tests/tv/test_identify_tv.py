@@ -391,3 +391,26 @@ def test_an_episode_no_provider_lists_yet_is_matched_again_later(tv_rt, tmp_path
         delays += [s.delay for s in follow]
         assert all(s.payload == {"episode_retry": tries + 1} for s in follow)
     assert tuple(delays) == EPISODE_RETRY_DELAYS
+
+
+def test_list_json_gives_a_file_named_by_air_date_the_numbers_it_matched(
+    tv_rt, tv_library, capsys, monkeypatch
+):
+    """docs/interface.md: an episode's `season` is an int and `episodes` its numbers. A file
+    named by air date (a daily show) has none in its name: identify matches the date to an
+    episode, which plain `list`, the web UI and its NFO number it by, but `list --json` said
+    `"season": null, "episodes": []` for it, as for a file matched to nothing."""
+    from metarrd import cli
+
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    _scan_and_identify(tv_rt)
+    assert cli.main(["list", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    daily = next(
+        e for e in entries if e["path"].endswith("The Daily Show - 2024-01-09 - Guest.mkv")
+    )
+    item = db.Movie.get_by_id(daily["id"])
+    assert (daily["season"], daily["episodes"]) == (29, [item.episode_refs[0]["episode"]])
+    assert daily["identification_status"] == "identified" and daily["aired"] == "2024-01-09"
+    unmatched = next(e for e in entries if e["path"].endswith("Special - Behind the Scenes.mkv"))
+    assert (unmatched["season"], unmatched["episodes"]) == (None, [])
