@@ -860,6 +860,9 @@ def _finish(
             db.Movie.update(last_error=why, updated_at=when).where(
                 db.Movie.id == episode_id
             ).execute()
+        if only is None:  # the whole show: its warnings are the show's (`apply`), and what an
+            # episode published alone kept ("published without thumb") is said there or done
+            M.update(publish_warnings=[]).where(M.show == show.id).execute()
 
 
 def _after_episodes(rt: Runtime, before: db.Movie, only: set[int], outcome: PublishResult) -> None:

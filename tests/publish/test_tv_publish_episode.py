@@ -279,3 +279,43 @@ def test_two_episodes_in_one_batch_one_refused_the_other_published(trt):
     nfo = built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo")
     assert "<title>Pilot (fixed)</title>" in nfo.read_text("utf-8")
     assert db.Movie.get_by_id(items[0].id).publish_state == db.PUBLISHED
+
+
+def test_a_whole_show_publish_clears_the_warnings_its_episode_kept_from_its_own(
+    tmp_path, image_server
+):
+    """An episode published alone while its still could not be fetched keeps the warning
+    ("published without thumb", tried again later). The show published whole afterwards,
+    still and all, left that warning on the episode: its page said the thumb was missing for
+    good, and its retry job (`picture_retry`) went on publishing it alone."""
+    trt = tv_runtime(tmp_path, providers={"max_retries": 0})
+    try:
+        built = build_show(trt)
+        publish_item(trt, built.show)
+        pilot = built.episodes[PILOT]
+        thumb = db.ArtworkCandidate.get(
+            db.ArtworkCandidate.movie == pilot.id, db.ArtworkCandidate.asset_type == "thumb"
+        )
+        stored = db.CacheImageFile.get(
+            db.CacheImageFile.movie == pilot.id, db.CacheImageFile.image_type == "thumb"
+        )
+        image_bytes = Path(stored.file_path).read_bytes()
+        image_server.statuses["/still.jpg"] = 503
+        db.ArtworkCandidate.update(url=f"{image_server.url}/still.jpg").where(
+            db.ArtworkCandidate.id == thumb.id
+        ).execute()
+        db.CacheImageFile.delete().where(db.CacheImageFile.id == stored.id).execute()
+        built.path("Season 01/Breaking Bad - S01E01 - Pilot-thumb.jpg").unlink()
+        edit(pilot, "Pilot (fixed)")
+        result = publish_item(trt, db.Movie.get_by_id(pilot.id))
+        assert result.warnings and "thumb" in result.warnings[0], result.warnings
+        assert db.Movie.get_by_id(pilot.id).publish_warnings == result.warnings
+
+        del image_server.statuses["/still.jpg"]  # the provider is back
+        image_server.files["/still.jpg"] = image_bytes
+        whole = publish_item(trt, built.reload())
+        assert whole.warnings == []
+        assert built.path("Season 01/Breaking Bad - S01E01 - Pilot-thumb.jpg").is_file()
+        assert db.Movie.get_by_id(pilot.id).publish_warnings == []
+    finally:
+        trt.close()
