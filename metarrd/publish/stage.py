@@ -132,16 +132,16 @@ def publish_many(rt: Runtime, movies: Sequence[db.Movie]) -> list[PublishResult 
 
 def _publish_tv(rt: Runtime, items: list[db.Movie]) -> dict[int, PublishResult | MetarrdError]:
     """Items of one show: the whole show when it or a season is asked for, else those
-    episodes (and what the show needs for them: `tv._scope`). Episodes published alone that
-    cannot be (not enriched, file missing) are each refused with their own reason; the others
-    go on."""
+    episodes (and what the show needs for them: `tv._scope`). Episodes asked for that cannot
+    be published (not enriched, file missing) are each refused with their own reason; the
+    others go on."""
     from metarrd.publish import tv
 
     episodes = [i for i in items if i.kind == db.EPISODE]
     alone = len(episodes) == len(items)
     outcomes: dict[int, PublishResult | MetarrdError] = {}
     if alone and len(episodes) > 1:
-        outcomes.update(tv.refused_alone(episodes))
+        outcomes.update(tv.refused_episodes(episodes))
         items = episodes = [e for e in episodes if e.id not in outcomes]
     if not items:
         return outcomes

@@ -81,8 +81,7 @@ def publish_show(
         episodes = [item]
     with _folder_locks(rt, [Path(show.path)]):
         only = _scope(show, members, episodes)
-        if only is not None:
-            _check_episodes(episodes or [])
+        _check_episodes(episodes or [])  # asked for: never left out of a whole show unsaid
         before = db.Movie.get_by_id(show.id) if only is not None else None
         try:
             prepared, extra_dirs = _prepare(rt, show, members, fetch=True, only=only)
@@ -154,7 +153,8 @@ def _members(show: db.Movie) -> _Members:
 
 
 def _check_episodes(episodes: list[db.Movie]) -> None:
-    """An episode published alone must be enriched and there, as a movie must."""
+    """An episode asked for must be enriched and there, as a movie must: published alone, or
+    with its show never published (the whole show would leave it out, and say "published")."""
     for ep in episodes:
         ep = db.Movie.get_by_id(ep.id)
         if ep.missing:
@@ -166,15 +166,9 @@ def _check_episodes(episodes: list[db.Movie]) -> None:
             )
 
 
-def refused_alone(episodes: list[db.Movie]) -> dict[int, ItemError]:
-    """Of several episodes of one show to publish together, those a publish of them alone
-    refuses (`_check_episodes`), each with its own reason: the others are published without
-    them. Nothing while the show is published whole (its episodes then need no check)."""
-    try:
-        if not _published(show_of(episodes[0])):
-            return {}
-    except ItemError:
-        return {}  # no show: `publish_show` says so for all of them
+def refused_episodes(episodes: list[db.Movie]) -> dict[int, ItemError]:
+    """Of several episodes of one show to publish together, those a publish of them refuses
+    (`_check_episodes`), each with its own reason: the others are published without them."""
     refused: dict[int, ItemError] = {}
     for ep in episodes:
         try:

@@ -319,3 +319,16 @@ def test_a_whole_show_publish_clears_the_warnings_its_episode_kept_from_its_own(
         assert db.Movie.get_by_id(pilot.id).publish_warnings == []
     finally:
         trt.close()
+
+
+def test_an_episode_not_enriched_of_a_show_never_published_is_refused_too(trt):
+    """`publish EPISODE` of an episode not enriched: refused once its show is published, but
+    while the show was never published the whole show was published instead and the command
+    said "published" (exit 0), that episode left without its NFO."""
+    built = build_show(trt)
+    e2 = built.episodes[E2]
+    db.Movie.update(identification_status=db.IDENTIFIED).where(db.Movie.id == e2.id).execute()
+    with pytest.raises(ItemError, match="not enriched yet"):
+        publish_item(trt, db.Movie.get_by_id(e2.id))
+    assert files_under(built.folder) == set()
+    assert built.reload().publish_state == db.UNPUBLISHED
