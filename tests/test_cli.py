@@ -394,3 +394,19 @@ def test_list_names_shows_and_episodes_as_a_reader_knows_them(tv_library, capsys
     )  # fmt: skip
     assert entries[str(show)]["title"] == "Breaking Bad"
     assert entries[str(show)]["episode_count"] == 4
+
+
+def test_enrich_and_publish_all_with_nothing_to_do(tmp_path, capsys):
+    """`enrich --all` before anything was identified (a new library, identification off)
+    ended in a traceback, "ValueError: max_workers must be greater than 0": a pool of no
+    threads for no items. Nothing to do is no failure."""
+    root = tmp_path / "movies"
+    (root / "Alien (1979)").mkdir(parents=True)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[[library]]\nname = "Movies"\npath = "{root}"\n'
+        '[providers.tmdb]\napi_key = "k"\nbase_url = "http://127.0.0.1:9/3"\n'
+    )
+    assert cli(cfg, "enrich", "--all") == 0
+    assert cli(cfg, "publish", "--all") == 0
+    assert capsys.readouterr().err == ""

@@ -227,6 +227,8 @@ def enrich_items(
         if show not in shows:
             runs.append(shows.setdefault(show, []))
         shows[show].append(movie)
+    if not runs:  # nothing to enrich (`enrich --all` before anything was identified)
+        return
     workers = max(1, min(rt.config.enrich.items, len(runs)))
     slots = threading.Semaphore(workers)
 
