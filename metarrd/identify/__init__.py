@@ -21,6 +21,7 @@ from metarrd.identify.episodes import (
     season_of_folder,
     show_folder_hints,
 )
+from metarrd.identify.names import NAME_RULES as MOVIE_NAME_RULES
 from metarrd.identify.names import NameHints, parse_hints
 from metarrd.identify.posters import add_posters
 from metarrd.identify.stage import (
@@ -42,6 +43,7 @@ from metarrd.identify.tv import (
 
 __all__ = [
     "EPISODE_ORDERS",
+    "MOVIE_NAME_RULES",
     "NAME_RULES",
     "EpisodeName",
     "absolute_numbers",

@@ -25,6 +25,13 @@ from metarrd.identify.match import normalize_title
 
 log = logging.getLogger(__name__)
 
+# The rules `parse_hints` reads names by. Raise it with any change that reads some name
+# otherwise: a scan then reads again the names of unchanged videos read by older rules (not
+# their files; scan/stage.py `_read_names_again`), so a library scanned before a fix gets it
+# without a touch. A movie not identified yet is identified again by its new reading; one
+# identified keeps its film (the identify page searches by the new reading).
+NAME_RULES = 1
+
 # Kodi 21's default videoFilenameIdentifierRegExp (advancedsettings).
 _ID_TAG = re.compile(r"[{\[](\w+?)(?:id)?[-=](\w+)[}\]]")
 _EDITION_TAG = re.compile(r"[{\[]edition-([^}\]]+)[}\]]", re.IGNORECASE)

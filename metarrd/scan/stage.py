@@ -40,7 +40,7 @@ from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.files import display
-from metarrd.identify import parse_hints
+from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
 from metarrd.scan.local_files import (
@@ -174,10 +174,10 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     whole = scope == [root]
     query = db.Movie.select(
         db.Movie.id, db.Movie.path, db.Movie.size, db.Movie.mtime_ns, db.Movie.missing,
-        db.Movie.parts, db.Movie.source_nfo_hash, db.Movie.file_id,
+        db.Movie.parts, db.Movie.source_nfo_hash, db.Movie.file_id, db.Movie.hints,
     ).where(db.Movie.library == library)  # fmt: skip
     known = {  # path -> (id, path, size, mtime_ns, missing, parts as stored, source_nfo_hash,
-        # file_id)
+        # file_id, hints as stored)
         row[1]: row
         for row in db.database.execute(query)
         if whole or any(is_inside(row[1], top) for top in scope)
@@ -240,6 +240,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     changed: list[tuple[FoundVideo, int | None]] = []
     seen = set()
     identified: list[tuple[int, str]] = []  # unchanged items whose file identity is not recorded
+    reread: list[tuple[int, FoundVideo]] = []  # unchanged items whose names older rules read
     for video in found:
         path = video.file
         seen.add(path)
@@ -253,11 +254,14 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             report.unchanged += 1
             if video.file_id is not None and k[7] != video.file_id:
                 identified.append((k[0], video.file_id))
+            if _name_rules(k[8]) != MOVIE_NAME_RULES:
+                reread.append((k[0], video))
         elif k is not None and unread and video.is_disc and _partly_unread(video.file, unread):
             continue  # its VIDEO_TS could not be listed: the size it was found with says nothing
         else:
             changed.append((video, k[0] if k is not None else None))
     _record_identities(identified)
+    _read_names_again(reread, root, report)
     gone_ids = [
         k[0]
         for p, k in known.items()
@@ -766,6 +770,66 @@ def _renamed(
     return movie
 
 
+def _name_rules(stored_hints: str | None) -> int | None:
+    """The `MOVIE_NAME_RULES` an item's name was read by, from its hints as stored (JSON)."""
+    try:
+        hints = json.loads(stored_hints) if stored_hints else {}
+    except ValueError:
+        return None
+    return hints.get("name_rules") if isinstance(hints, dict) else None
+
+
+def _read_names_again(items: list[tuple[int, FoundVideo]], root: Path, report: ScanReport) -> None:
+    """Unchanged videos whose names older rules read (`identify.MOVIE_NAME_RULES`): their names
+    are read again, not their files. Read the same, they are marked as read by today's rules. Read
+    otherwise, the new reading is recorded; a movie not identified yet also takes it as its title
+    and year (unless the user gave others) and counts as changed, so it is identified by it. An
+    identified movie keeps its film, titles and state: a name fix never changes the film the user
+    has, and the identify page searches by the new reading."""
+    for start in range(0, len(items), BATCH):
+        readings = {i: _name_hints(video.path, root) for i, video in items[start : start + BATCH]}
+        with db.write_transaction():  # read inside: an identify or an edit meanwhile is kept
+            for movie in _movies_by_id(list(readings)).values():
+                _take_reading(movie, readings[movie.id], report)
+
+
+def _take_reading(movie: db.Movie, read: dict, report: ScanReport) -> None:
+    hints = dict(movie.hints or {})
+    old = {key: hints.get(f"name_{key}") for key in read}
+    hints.update({f"name_{key}": value for key, value in read.items()})
+    movie.hints = hints
+    differs = any((old[key] or None) != (read[key] or None) for key in read if key != "rules")
+    if differs and movie.identification_status == db.UNIDENTIFIED:
+        stem = Path(movie.path).stem
+        if movie.title == (old.get("title") or stem) and not movie.is_locked("title"):
+            movie.title = read.get("title") or stem
+        if movie.year == old.get("year") and not movie.is_locked("year"):
+            movie.year = read.get("year")
+        movie.updated_at = db.now()
+        report.unchanged -= 1
+        report.changed.append(movie.id)
+    movie.save(only=movie.dirty_fields)
+
+
+def _name_hints(path: Path, root: Path) -> dict:
+    """What `parse_hints` reads from a video's names, as `movies.hints` keeps it (each key with
+    `name_` before it), with the rules it was read by. Only those when the name cannot be read."""
+    try:
+        hints = parse_hints(path, root)
+    except Exception as exc:  # a name we cannot parse is not fatal
+        log.warning("%s: cannot parse the name: %s", display(str(path)), exc)
+        return {"rules": MOVIE_NAME_RULES}
+    return {
+        "title": hints.title,
+        "year": hints.year,
+        "tmdb_id": hints.tmdb_id,
+        "imdb_id": hints.imdb_id,
+        "edition": hints.edition,
+        "other_titles": list(hints.other_titles),
+        "rules": MOVIE_NAME_RULES,
+    }
+
+
 def _record_identities(identified: list[tuple[int, str]]) -> None:
     """Unchanged items whose file identity is not the one recorded (items of a version before
     it was, or a share mounted again under another device number): recorded, so that a later
@@ -795,18 +859,7 @@ def _moved_from_elsewhere(video: FoundVideo, elsewhere: Elsewhere) -> db.Movie |
 def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
     """Read one video's stream details, name hints, NFO and artwork. Never raises."""
     pr = Probe(video)
-    try:
-        hints = parse_hints(video.path, root)
-        pr.hints = {
-            "title": hints.title,
-            "year": hints.year,
-            "tmdb_id": hints.tmdb_id,
-            "imdb_id": hints.imdb_id,
-            "edition": hints.edition,
-            "other_titles": list(hints.other_titles),
-        }
-    except Exception as exc:  # a name we cannot parse is not fatal
-        log.warning("%s: cannot parse the name: %s", video.path, exc)
+    pr.hints = _name_hints(video.path, root)
     try:
         if len(video.parts) > 1:
             pr.streams = read_stack_details(list(video.parts))

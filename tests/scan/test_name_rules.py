@@ -1,0 +1,123 @@
+"""Movie names read by older rules (`identify.MOVIE_NAME_RULES`): a rescan skips an unchanged
+video, so a fix to how names are read never reached a movie already in the library. Its name is
+read again (the name only, not the file); a movie not identified yet is identified by its new
+reading, one identified keeps its film."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+from metarrd.identify import MOVIE_NAME_RULES
+from metarrd.runtime import open_runtime
+from metarrd.scan import scan
+from metarrd.scan import stage as scan_stage
+
+from .conftest import put, scanned_with_users_work
+
+REL = "Heat (1995)/Heat (1995).mkv"
+
+
+@pytest.fixture
+def rt(config_factory):
+    runtime = open_runtime(config_factory())
+    yield runtime
+    runtime.close()
+
+
+def _as_older_rules_read_it(movie_id: int, **columns) -> None:
+    """The item as a scan by older rules left it: another reading, no rules recorded."""
+    movie = db.Movie.get_by_id(movie_id)
+    hints = {k: v for k, v in movie.hints.items() if k != "name_rules"}
+    hints.update(name_title="Heat 1995", name_year=None)
+    db.Movie.update(hints=hints, **columns).where(db.Movie.id == movie_id).execute()
+
+
+def test_an_unidentified_movie_read_by_older_rules_is_read_again(rt, tmp_path):
+    put(tmp_path / "movies", REL)
+    (movie_id,) = scan(rt).new
+    assert db.Movie.get_by_id(movie_id).hints["name_rules"] == MOVIE_NAME_RULES
+    _as_older_rules_read_it(movie_id, title="Heat 1995", year=None)
+
+    report = scan(rt)
+
+    movie = db.Movie.get_by_id(movie_id)
+    assert (movie.hints["name_title"], movie.hints["name_year"]) == ("Heat", 1995)
+    assert (movie.title, movie.year) == ("Heat", 1995)  # what the list shows until identified
+    assert movie.hints["name_rules"] == MOVIE_NAME_RULES
+    assert report.changed == [movie_id] and report.unchanged == 0  # identified after the scan
+    assert report.touched == [movie_id]
+
+
+def test_an_identified_movie_keeps_its_film_and_its_titles(rt, tmp_path):
+    """Identified, published, locked: the new reading is recorded (the identify page searches
+    by it), and nothing else changes: no identify behind the user's back."""
+    item = scanned_with_users_work(rt, tmp_path / "movies", REL, tmdb_id=949)
+    db.Movie.update(title="Heat", year=1995, locked_fields=["plot", "title"]).where(
+        db.Movie.id == item.id
+    ).execute()
+    _as_older_rules_read_it(item.id)
+
+    report = scan(rt)
+
+    movie = db.Movie.get_by_id(item.id)
+    assert (movie.hints["name_title"], movie.hints["name_year"]) == ("Heat", 1995)
+    assert movie.hints["name_rules"] == MOVIE_NAME_RULES
+    assert (movie.tmdb_id, movie.identification_status) == (949, db.ENRICHED)
+    assert (movie.title, movie.year, movie.publish_state) == ("Heat", 1995, db.PUBLISHED)
+    assert report.touched == [] and report.unchanged == 1
+
+
+def test_a_title_the_user_gave_is_kept(rt, tmp_path):
+    """Unidentified, with a title that is not the old reading (the user's NFO, an edit): the new
+    reading is searched by, the title stays."""
+    put(tmp_path / "movies", REL)
+    (movie_id,) = scan(rt).new
+    _as_older_rules_read_it(movie_id, title="My Heat", year=2001)
+
+    scan(rt)
+
+    movie = db.Movie.get_by_id(movie_id)
+    assert movie.hints["name_title"] == "Heat"
+    assert (movie.title, movie.year) == ("My Heat", 2001)
+
+
+def test_a_name_that_reads_the_same_is_marked_and_its_file_not_read(rt, tmp_path, monkeypatch):
+    put(tmp_path / "movies", REL)
+    (movie_id,) = scan(rt).new
+    movie = db.Movie.get_by_id(movie_id)
+    hints = {k: v for k, v in movie.hints.items() if k != "name_rules"}
+    db.Movie.update(hints=hints).where(db.Movie.id == movie_id).execute()
+    read = []
+    monkeypatch.setattr(scan_stage, "read_stream_details", lambda p: read.append(p))
+
+    report = scan(rt)
+
+    assert read == [] and report.unchanged == 1 and report.touched == []
+    assert db.Movie.get_by_id(movie_id).hints["name_rules"] == MOVIE_NAME_RULES
+    assert scan(rt).unchanged == 1
+
+
+def test_the_next_scan_identifies_it_by_its_new_reading(tmp_path, simulator):
+    """Left unidentified by an older reading (no year: two films named Heat), it is identified
+    by the scan after the fix, with nothing touched on disk."""
+    from metarrd.cli import main
+
+    from .conftest import write_config
+
+    movies = tmp_path / "movies"
+    put(movies, REL)
+    config = write_config(tmp_path / "config.toml", tmp_path / "data", {"M": movies}, simulator)
+    assert main(["--config", str(config), "scan"]) == 0
+    movie = db.Movie.get()
+    assert movie.tmdb_id == 949
+    hints = {k: v for k, v in movie.hints.items() if k != "name_rules"}
+    hints.update(name_title="Heat", name_year=None)  # as an older reading left it
+    db.Movie.update(
+        hints=hints, title="Heat", year=None, tmdb_id=None, identification_status=db.UNIDENTIFIED
+    ).where(db.Movie.id == movie.id).execute()
+
+    assert main(["--config", str(config), "scan"]) == 0
+
+    movie = db.Movie.get_by_id(movie.id)
+    assert (movie.tmdb_id, movie.identification_status, movie.year) == (949, db.IDENTIFIED, 1995)
