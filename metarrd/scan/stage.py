@@ -89,18 +89,22 @@ class ScanReport:
     # items merged into the item of the file they replaced (`_merge_upgrades`): gone
     merged: list[int] = field(default_factory=list)
     skipped: int = 0  # videos and folders left out by name (samples, extras): `scan.skipped`
+    # moved items not identified yet whose new names read otherwise ("Dune.mkv" renamed
+    # "Dune (2021).mkv" to say which): identified again by them
+    named_otherwise: list[int] = field(default_factory=list)
 
     def merge(self, other: ScanReport) -> None:
         self.found += other.found
         self.unchanged += other.unchanged
         self.skipped += other.skipped
-        for name in ("new", "changed", "moved", "missing", "errors", "merged"):
+        for name in ("new", "changed", "moved", "missing", "errors", "merged", "named_otherwise"):
             getattr(self, name).extend(getattr(other, name))
 
     @property
     def touched(self) -> list[int]:
-        """Items whose content is new or changed (candidates for identification)."""
-        return self.new + self.changed
+        """Items whose content is new or changed, and those renamed to say another film
+        (candidates for identification)."""
+        return self.new + self.changed + self.named_otherwise
 
     def counts(self) -> dict[str, Counter]:
         """Per list (new, changed, moved, missing), how many of its items are videos (movies,
@@ -790,25 +794,30 @@ def _read_names_again(items: list[tuple[int, FoundVideo]], root: Path, report: S
         readings = {i: _name_hints(video.path, root) for i, video in items[start : start + BATCH]}
         with db.write_transaction():  # read inside: an identify or an edit meanwhile is kept
             for movie in _movies_by_id(list(readings)).values():
-                _take_reading(movie, readings[movie.id], report)
+                if _take_reading(movie, readings[movie.id], movie.path):
+                    movie.updated_at = db.now()
+                    report.unchanged -= 1
+                    report.changed.append(movie.id)
+                movie.save(only=movie.dirty_fields)
 
 
-def _take_reading(movie: db.Movie, read: dict, report: ScanReport) -> None:
+def _take_reading(movie: db.Movie, read: dict, old_path: str) -> bool:
+    """`movie.hints` takes a new reading of its names (`_name_hints`). Whether it reads
+    otherwise for a movie not identified yet, which then takes it as its title and year too,
+    unless the user gave others (its NFO, an edit): not those the name at `old_path` gave."""
     hints = dict(movie.hints or {})
     old = {key: hints.get(f"name_{key}") for key in read}
     hints.update({f"name_{key}": value for key, value in read.items()})
     movie.hints = hints
     differs = any((old[key] or None) != (read[key] or None) for key in read if key != "rules")
-    if differs and movie.identification_status == db.UNIDENTIFIED:
-        stem = Path(movie.path).stem
-        if movie.title == (old.get("title") or stem) and not movie.is_locked("title"):
-            movie.title = read.get("title") or stem
-        if movie.year == old.get("year") and not movie.is_locked("year"):
-            movie.year = read.get("year")
-        movie.updated_at = db.now()
-        report.unchanged -= 1
-        report.changed.append(movie.id)
-    movie.save(only=movie.dirty_fields)
+    if not differs or movie.identification_status != db.UNIDENTIFIED:
+        return False
+    stem = Path(old_path).stem
+    if movie.title == (old.get("title") or stem) and not movie.is_locked("title"):
+        movie.title = read.get("title") or Path(movie.path).stem
+    if movie.year == old.get("year") and not movie.is_locked("year"):
+        movie.year = read.get("year")
+    return True
 
 
 def _name_hints(path: Path, root: Path) -> dict:
@@ -973,6 +982,7 @@ def _record(
         movie = db.Movie(library=library)
     renamed = not is_new and os.path.basename(movie.path) != video.path.name
     old_folder = None if is_new else movie_folder(VideoPlace.of(movie))
+    old_path = movie.path
     if movie.library_id != library.id:  # moved in from another library
         movie.library = library
     movie.path = str(video.path)
@@ -982,8 +992,10 @@ def _record(
     movie.mtime_ns = video.mtime_ns
     movie.file_id = video.file_id
     movie.missing = False
+    named_otherwise = not is_new and _take_reading(movie, pr.hints, old_path)
     hints = dict(movie.hints or {})
-    hints.update({f"name_{k}": v for k, v in pr.hints.items()})
+    if is_new:
+        hints.update({f"name_{k}": v for k, v in pr.hints.items()})
     if pr.nfo is not None:
         hints.update(nfo_tmdb_id=pr.nfo.tmdb_id, nfo_imdb_id=pr.nfo.imdb_id, nfo_kind=pr.nfo.kind)
     movie.hints = hints
@@ -1021,6 +1033,8 @@ def _record(
         db.record_event("scan.found", f"Found {video.path.name}", movie=movie)
     elif movie.id not in report.moved:
         report.changed.append(movie.id)
+    elif named_otherwise:
+        report.named_otherwise.append(movie.id)
 
 
 # NFO field -> Movie column, for values the user's own NFO gives us as a starting point.

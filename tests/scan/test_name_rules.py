@@ -121,3 +121,51 @@ def test_the_next_scan_identifies_it_by_its_new_reading(tmp_path, simulator):
 
     movie = db.Movie.get_by_id(movie.id)
     assert (movie.tmdb_id, movie.identification_status, movie.year) == (949, db.IDENTIFIED, 1995)
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("Dune/Dune.mkv", "Dune/Dune (2021).mkv"),  # renamed in its folder
+        ("Dune/Dune.mkv", "Dune (2021)/Dune.mkv"),  # renamed with its folder
+        ("Movies/Dune.mkv", "Dune (2021)/Dune.mkv"),  # moved into a folder of its own
+    ],
+)
+def test_an_unidentified_movie_renamed_by_the_user_is_identified_by_its_new_name(
+    tmp_path, simulator, old, new
+):
+    """Left unidentified (two films named Dune), the user renames it to say which: the scan
+    took it for the same item moved, kept the old title and never searched again."""
+    from metarrd.cli import main
+
+    from .conftest import write_config
+
+    movies = tmp_path / "movies"
+    put(movies, old)
+    config = write_config(tmp_path / "config.toml", tmp_path / "data", {"M": movies}, simulator)
+    main(["--config", str(config), "scan"])
+    movie = db.Movie.get()
+    assert (movie.identification_status, movie.year) == (db.UNIDENTIFIED, None)
+    (movies / new).parent.mkdir(exist_ok=True)
+    (movies / old).rename(movies / new)
+
+    assert main(["--config", str(config), "scan"]) == 0
+
+    movie = db.Movie.get_by_id(movie.id)
+    assert movie.path == str(movies / new)
+    assert (movie.tmdb_id, movie.identification_status, movie.year) == (438631, "identified", 2021)
+
+
+def test_an_identified_movie_renamed_keeps_its_film(rt, tmp_path):
+    """Identified (here by the user, against the name), then renamed: still the film the user
+    chose, not identified again by its new name."""
+    movies = tmp_path / "movies"
+    item = scanned_with_users_work(rt, movies, "Dune/Dune.mkv", tmdb_id=841)
+    (movies / "Dune").rename(movies / "Dune (2021)")
+
+    report = scan(rt)
+
+    assert report.moved == [item.id] and report.touched == []
+    movie = db.Movie.get_by_id(item.id)
+    assert (movie.tmdb_id, movie.identification_status) == (841, db.ENRICHED)
+    assert movie.hints["name_year"] == 2021
