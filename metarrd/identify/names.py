@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # their files; scan/stage.py `_read_names_again`), so a library scanned before a fix gets it
 # without a touch. A movie not identified yet is identified again by its new reading; one
 # identified keeps its film (the identify page searches by the new reading).
-NAME_RULES = 1
+NAME_RULES = 2
 
 # Kodi 21's default videoFilenameIdentifierRegExp (advancedsettings).
 _ID_TAG = re.compile(r"[{\[](\w+?)(?:id)?[-=](\w+)[}\]]")
@@ -92,9 +92,13 @@ class _Parsed:
     other_titles: tuple[str, ...] = ()
 
 
-def parse_hints(video_path: PurePath, library_root: PurePath | None = None) -> NameHints:
-    """Read title, year, ids and edition from `video_path`'s file and folder names."""
-    file_name, folder_name = _names_to_read(PurePath(video_path), library_root)
+def parse_hints(
+    video_path: PurePath, library_root: PurePath | None = None, *, is_disc: bool = False
+) -> NameHints:
+    """Read title, year, ids and edition from `video_path`'s file and folder names. `is_disc`:
+    the path is a disc's folder (the one holding `VIDEO_TS`/`BDMV`, as the walk gives it), whose
+    name has no extension to cut ("Dr. Strangelove (1964)")."""
+    file_name, folder_name = _names_to_read(PurePath(video_path), library_root, is_disc)
     file_p = _parse_name(file_name) if file_name else None
     folder_p = _parse_name(folder_name) if folder_name else None
     if folder_p and file_p and not _is_movie_folder(file_p, folder_p, file_name):
@@ -121,7 +125,9 @@ def parse_hints(video_path: PurePath, library_root: PurePath | None = None) -> N
     return NameHints(chosen.title, chosen.year, tmdb_id, imdb_id, edition, source, tuple(others))
 
 
-def _names_to_read(path: PurePath, root: PurePath | None) -> tuple[str | None, str | None]:
+def _names_to_read(
+    path: PurePath, root: PurePath | None, is_disc: bool = False
+) -> tuple[str | None, str | None]:
     """The file name (stem) and the folder name worth reading, never at or above `root`."""
     lowered = [part.casefold() for part in path.parts]
     disc_at = max((i for i, part in enumerate(lowered) if part in _DISC_FOLDERS), default=None)
@@ -137,7 +143,7 @@ def _names_to_read(path: PurePath, root: PurePath | None) -> tuple[str | None, s
         is None  # "Movie.2013.BRRip/XD607ebb-BRc5/XD607ebb-BRc5.avi"
     ):
         folder = folder.parent
-    return (path.stem, folder.name if _below_root(folder, root) else None)
+    return (path.name if is_disc else path.stem, folder.name if _below_root(folder, root) else None)
 
 
 def _titled_stack_part_of(name: str, parent: str) -> bool:

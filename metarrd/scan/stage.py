@@ -757,7 +757,7 @@ def _renamed(
     if movie is None or movie.kind != db.MOVIE or movie.is_disc or len(movie.parts or []) > 1:
         return None
     try:
-        hints = parse_hints(video.path, root)
+        hints = parse_hints(video.path, root, is_disc=video.is_disc)
     except Exception:  # a name we cannot parse says nothing either way
         return None
     if (hints.tmdb_id and movie.tmdb_id and hints.tmdb_id != movie.tmdb_id) or (
@@ -791,7 +791,7 @@ def _read_names_again(items: list[tuple[int, FoundVideo]], root: Path, report: S
     identified movie keeps its film, titles and state: a name fix never changes the film the user
     has, and the identify page searches by the new reading."""
     for start in range(0, len(items), BATCH):
-        readings = {i: _name_hints(video.path, root) for i, video in items[start : start + BATCH]}
+        readings = {i: _name_hints(video, root) for i, video in items[start : start + BATCH]}
         with db.write_transaction():  # read inside: an identify or an edit meanwhile is kept
             for movie in _movies_by_id(list(readings)).values():
                 if _take_reading(movie, readings[movie.id], movie.path):
@@ -820,13 +820,13 @@ def _take_reading(movie: db.Movie, read: dict, old_path: str) -> bool:
     return True
 
 
-def _name_hints(path: Path, root: Path) -> dict:
+def _name_hints(video: FoundVideo, root: Path) -> dict:
     """What `parse_hints` reads from a video's names, as `movies.hints` keeps it (each key with
     `name_` before it), with the rules it was read by. Only those when the name cannot be read."""
     try:
-        hints = parse_hints(path, root)
+        hints = parse_hints(video.path, root, is_disc=video.is_disc)
     except Exception as exc:  # a name we cannot parse is not fatal
-        log.warning("%s: cannot parse the name: %s", display(str(path)), exc)
+        log.warning("%s: cannot parse the name: %s", display(video.file), exc)
         return {"rules": MOVIE_NAME_RULES}
     return {
         "title": hints.title,
@@ -868,7 +868,7 @@ def _moved_from_elsewhere(video: FoundVideo, elsewhere: Elsewhere) -> db.Movie |
 def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
     """Read one video's stream details, name hints, NFO and artwork. Never raises."""
     pr = Probe(video)
-    pr.hints = _name_hints(video.path, root)
+    pr.hints = _name_hints(video, root)
     try:
         if len(video.parts) > 1:
             pr.streams = read_stack_details(list(video.parts))

@@ -707,3 +707,21 @@ def test_the_title_with_its_bracket_is_sure_of_the_rec_films_where_the_title_alo
     genesis = SearchResult(41439, "[REC]³ Genesis", "[REC]³ Génesis", 2012, 12.0, 900)
     assert not is_confident(rank_candidates("3 Genesis", 2012, [genesis]))
     assert is_confident(rank_candidates("REC 3 Genesis", 2012, [genesis]))
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "year"),
+    [
+        ("/lib/Dr. Strangelove (1964)", "Dr. Strangelove", 1964),
+        ("/lib/Movies/Mr. Smith Goes to Washington (1939)", "Mr. Smith Goes to Washington", 1939),
+        ("/lib/Live.Free.or.Die.Hard.2007.NTSC.DVDR-GRP", "Live Free or Die Hard", 2007),
+        ("/lib/Heat (1995)/Disc 1", "Heat", 1995),
+        ("/lib/Dr. No (1962)/Disc 1", "Dr. No", 1962),
+    ],
+)
+def test_a_discs_folder_is_read_whole_not_cut_at_its_last_dot(path, title, year):
+    """The walk's path for a disc is the folder holding `VIDEO_TS`/`BDMV`: a folder has no
+    extension, and "Dr. Strangelove (1964)" read as a file's name is "Dr" (its "extension":
+    ". Strangelove (1964)"), no year."""
+    h = parse_hints(Path(path), LIB, is_disc=True)
+    assert (h.title, h.year) == (title, year)

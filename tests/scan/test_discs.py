@@ -139,3 +139,21 @@ def test_a_lower_case_discs_own_nfo_is_read(tmp_path, files, nfo):
     video = _disc(folder, files)
     (folder / nfo).write_text("<movie/>")
     assert find_nfo(video) == folder / nfo
+
+
+def test_a_discs_folder_with_a_dot_in_its_name_gives_its_title_and_year(tmp_path, config_factory):
+    """`Dr. Strangelove (1964)/VIDEO_TS/`: the disc's name was read as a file's, cut at its last
+    dot ("Dr", no year), and searched so."""
+    from metarrd import db
+    from metarrd.runtime import open_runtime
+    from metarrd.scan import scan
+
+    _disc(tmp_path / "movies" / "Dr. Strangelove (1964)", DVD)
+    rt = open_runtime(config_factory())
+    try:
+        (movie_id,) = scan(rt).new
+    finally:
+        rt.close()
+    movie = db.Movie.get_by_id(movie_id)
+    assert (movie.hints["name_title"], movie.hints["name_year"]) == ("Dr. Strangelove", 1964)
+    assert (movie.title, movie.year) == ("Dr. Strangelove", 1964)
