@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # their files; scan/stage.py `_read_names_again`), so a library scanned before a fix gets it
 # without a touch. A movie not identified yet is identified again by its new reading; one
 # identified keeps its film (the identify page searches by the new reading).
-NAME_RULES = 2
+NAME_RULES = 3
 
 # Kodi 21's default videoFilenameIdentifierRegExp (advancedsettings).
 _ID_TAG = re.compile(r"[{\[](\w+?)(?:id)?[-=](\w+)[}\]]")
@@ -41,6 +41,9 @@ _IMDB_ID = re.compile(r"tt\d{7,8}")
 _TITLE_YEAR = re.compile(r"^(?P<title>.*?[^\s._-])[\s._-]*[(\[](?P<year>1[89]\d\d|20\d\d)[)\]]")
 # Kodi's stacking markers (cd1, dvd2, part3, pt1, disc a) at the end of a name.
 _STACK_SUFFIX = re.compile(r"[\s._-]+(?:cd|dvd|p(?:ar)?t|dis[ck])[\s._-]*(?:\d+|[a-d])$", re.I)
+# Those of them that are never a title's words. "Part 2" ends many a title ("Harry Potter and
+# the Deathly Hallows Part 2", "The Godfather Part II"): a marker only in a stack's name.
+_DISC_SUFFIX = re.compile(r"[\s._-]+(?:cd|dvd|dis[ck])[\s._-]*(?:\d+|[a-d])$", re.I)
 _STACK_FOLDER = re.compile(r"^(?:cd|dvd|p(?:ar)?t|dis[ck])[\s._-]*\d+$", re.IGNORECASE)
 # A folder-stack part with the title before its marker ("Heat CD1"): metarrd/walk.py's
 # _FOLDER_STACK, which makes `Heat (1995)/Heat CD1/` + `Heat CD2/` one movie.
@@ -93,13 +96,18 @@ class _Parsed:
 
 
 def parse_hints(
-    video_path: PurePath, library_root: PurePath | None = None, *, is_disc: bool = False
+    video_path: PurePath,
+    library_root: PurePath | None = None,
+    *,
+    is_disc: bool = False,
+    is_stack: bool = False,
 ) -> NameHints:
     """Read title, year, ids and edition from `video_path`'s file and folder names. `is_disc`:
     the path is a disc's folder (the one holding `VIDEO_TS`/`BDMV`, as the walk gives it), whose
-    name has no extension to cut ("Dr. Strangelove (1964)")."""
+    name has no extension to cut ("Dr. Strangelove (1964)"). `is_stack`: the path is a stack's
+    first part, so a `part1`/`pt1` at its end is the stack's marker, not the title's."""
     file_name, folder_name = _names_to_read(PurePath(video_path), library_root, is_disc)
-    file_p = _parse_name(file_name) if file_name else None
+    file_p = _parse_name(file_name, stacked=is_stack) if file_name else None
     folder_p = _parse_name(folder_name) if folder_name else None
     if folder_p and file_p and not _is_movie_folder(file_p, folder_p, file_name):
         folder_p = None
@@ -233,7 +241,7 @@ def _is_generic(file_name: str | None) -> bool:
     return stem in _GENERIC_STEMS or not stem
 
 
-def _parse_name(raw: str) -> _Parsed:
+def _parse_name(raw: str, *, stacked: bool = False) -> _Parsed:
     name = unicodedata.normalize("NFC", raw)
     tmdb_id, imdb_id = _id_tags(name)
     edition_match = _EDITION_TAG.search(name)
@@ -247,7 +255,7 @@ def _parse_name(raw: str) -> _Parsed:
     cleaned = _BARE_IMDB.sub(" ", cleaned)
     cleaned = re.sub(r"\s+", " ", cleaned).strip(" -_")
 
-    title, year, edition_guess = _title_and_year(cleaned)
+    title, year, edition_guess = _title_and_year(cleaned, stacked=stacked)
     if title and _obfuscated(title):
         return _Parsed(None, None, tmdb_id, imdb_id, edition_tag, None, cleaned, obfuscated=True)
     titles = _aka_titles(title, cleaned)
@@ -322,17 +330,21 @@ def _id_tags(name: str) -> tuple[int | None, str | None]:
     return tmdb_id, imdb_id
 
 
-def _title_and_year(name: str, *, fast: bool = True) -> tuple[str | None, int | None, str | None]:
+def _title_and_year(
+    name: str, *, fast: bool = True, stacked: bool = False
+) -> tuple[str | None, int | None, str | None]:
     """Title, year and a guessed edition ("Director's Cut") from a name without id tags.
 
     `fast` lets a plain `Title (Year)` skip guessit (milliseconds a name); the corpus test holds
-    it to giving what the full parse gives."""
+    it to giving what the full parse gives. `stacked`: the name is a stack part's (`part1`)."""
     glued = _GLUED_BRACKET.match(name)
     # "[REC]² (2009)", "(T)Raumschiff.Surprise": parsed as "REC² (2009)", "TRaumschiff.Surprise",
     # and the brackets put back on the title
     if glued and (glued.group("paren") or not name[glued.end()].isalpha()):
         word = glued.group("bracket") or glued.group("paren")
-        title, year, edition = _title_and_year(word + name[glued.end() :], fast=fast)
+        title, year, edition = _title_and_year(
+            word + name[glued.end() :], fast=fast, stacked=stacked
+        )
         if title and title.startswith(word):
             title = f"{glued.group(0)}{title[len(word) :]}"
         return title, year, edition
@@ -347,7 +359,7 @@ def _title_and_year(name: str, *, fast: bool = True) -> tuple[str | None, int | 
             _first(_value(_guess(name).get("edition"))) if _EDITION_WORDS.search(name) else None
         )
         return title, year, edition
-    return _full_parse(name)
+    return _full_parse(name, stacked)
 
 
 def _strip_prefixes(name: str) -> str:
@@ -422,8 +434,8 @@ def _plain_title_year(name: str, *, inner: bool = False) -> tuple[str, int] | No
     return (tidy, int(plain.group("year"))) if tidy else None
 
 
-def _full_parse(name: str) -> tuple[str | None, int | None, str | None]:
-    unstacked = _STACK_SUFFIX.sub("", name)
+def _full_parse(name: str, stacked: bool = False) -> tuple[str | None, int | None, str | None]:
+    unstacked = (_STACK_SUFFIX if stacked else _DISC_SUFFIX).sub("", name)
     guess = _guess(unstacked)
     edition = _first(_value(guess.get("edition")))
     title_m = _one(guess.get("title"))
@@ -466,7 +478,9 @@ def _full_parse(name: str) -> tuple[str | None, int | None, str | None]:
     if year_at is not None:
         title = _join(title, _title_words_before(unstacked, title_m.end, year_at, guess))
     else:
-        title = _join(title, _subtitle(unstacked, title_m, guess))
+        title = _join(
+            title, _part(unstacked, title_m, guess) or _subtitle(unstacked, title_m, guess)
+        )
     title = _drop_trailing_tags(title, edition is not None)
     if year is not None and title.endswith(f" {year}"):  # "Prometheus.2012.(IMAX).1080p.2012"
         title = title[: -len(f" {year}")]
@@ -622,6 +636,18 @@ def _language_is_title_word(raw: str, name: str) -> bool:
     if word.isupper():
         return False
     return word.casefold() not in {"german", "french"} or name.casefold().startswith("the")
+
+
+def _part(name: str, title_m, guess: dict) -> str:
+    """A name without a year: the part right after guessit's title is the title's ("Harry Potter
+    and the Deathly Hallows Part 2", "Dune - Part Two", "The Godfather Part II"), as the
+    year-less names' `_title_words_before` would keep it. A stack's marker is gone before."""
+    part = _one(guess.get("part"))
+    if part is None or not re.fullmatch(
+        r"[\s._,-]*p(?:ar)?t[\s._-]*", name[title_m.end : part.start], re.IGNORECASE
+    ):
+        return ""
+    return _spaced(name[title_m.end : part.end], name)
 
 
 def _subtitle(name: str, title_m, guess: dict) -> str:

@@ -757,7 +757,7 @@ def _renamed(
     if movie is None or movie.kind != db.MOVIE or movie.is_disc or len(movie.parts or []) > 1:
         return None
     try:
-        hints = parse_hints(video.path, root, is_disc=video.is_disc)
+        hints = parse_hints(video.path, root, is_disc=video.is_disc, is_stack=len(video.files) > 1)
     except Exception:  # a name we cannot parse says nothing either way
         return None
     if (hints.tmdb_id and movie.tmdb_id and hints.tmdb_id != movie.tmdb_id) or (
@@ -824,7 +824,7 @@ def _name_hints(video: FoundVideo, root: Path) -> dict:
     """What `parse_hints` reads from a video's names, as `movies.hints` keeps it (each key with
     `name_` before it), with the rules it was read by. Only those when the name cannot be read."""
     try:
-        hints = parse_hints(video.path, root, is_disc=video.is_disc)
+        hints = parse_hints(video.path, root, is_disc=video.is_disc, is_stack=len(video.files) > 1)
     except Exception as exc:  # a name we cannot parse is not fatal
         log.warning("%s: cannot parse the name: %s", display(video.file), exc)
         return {"rules": MOVIE_NAME_RULES}

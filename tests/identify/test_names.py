@@ -725,3 +725,34 @@ def test_a_discs_folder_is_read_whole_not_cut_at_its_last_dot(path, title, year)
     ". Strangelove (1964)"), no year."""
     h = parse_hints(Path(path), LIB, is_disc=True)
     assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        # TMDB's "Harry Potter and the Deathly Hallows: Part 2", "The Godfather Part II"...
+        ("Harry Potter and the Deathly Hallows Part 2.mkv",
+         "Harry Potter and the Deathly Hallows Part 2"),
+        ("Harry.Potter.and.the.Deathly.Hallows.Part.1.720p.BluRay.x264-GRP.mkv",
+         "Harry Potter and the Deathly Hallows Part 1"),
+        ("The Hunger Games Mockingjay - Part 1.mkv", "The Hunger Games Mockingjay - Part 1"),
+        ("The Godfather Part II.mkv", "The Godfather Part II"),
+        ("Ivan the Terrible, Part II.mkv", "Ivan the Terrible Part II"),
+        ("Dune Part Two.mkv", "Dune Part Two"),
+        ("Che.Part.2.DVDRip.XviD.avi", "Che Part 2"),
+    ],
+)  # fmt: skip
+def test_a_part_ending_a_single_files_name_is_the_titles(name, title):
+    """A file with no year whose name ends in "Part 2": the part was cut as a stack marker
+    ("The Godfather Part II.mkv" searched as "The Godfather", a confident match to the first
+    film). Kodi stacks only several files; a single file's "Part 2" is its title's."""
+    h = hints(f"/lib/Movies/{name}")
+    assert (h.title, h.year) == (title, None)
+
+
+@pytest.mark.parametrize(
+    "name", ["The Godfather part1.avi", "The Godfather - Part 1.avi", "The Godfather pt1.avi"]
+)
+def test_a_stacks_part_marker_is_not_in_the_title(name):
+    h = parse_hints(Path(f"/lib/Movies/{name}"), LIB, is_stack=True)
+    assert (h.title, h.year) == ("The Godfather", None)

@@ -111,3 +111,24 @@ def test_a_stacks_duration_is_the_sum_of_its_parts(tmp_path, config_factory):
         assert stream.duration_seconds == 2 * one > 0
     finally:
         rt.close()
+
+
+def test_a_stack_of_parts_and_a_single_part_two_read_their_titles(tmp_path, config_factory):
+    """`The Godfather part1.avi` + `part2.avi` (an old DivX rip, a stack): "The Godfather". `The
+    Godfather Part II.mkv` alone, no year: its title is "The Godfather Part II", not "The
+    Godfather" (which identify matched to the first film)."""
+    library = tmp_path / "movies"
+    (library / "Movies").mkdir(parents=True)
+    for n in (1, 2):
+        shutil.copyfile(SAMPLE, library / "Movies" / f"The Godfather part{n}.avi")
+    shutil.copyfile(SAMPLE, library / "Movies" / "The Godfather Part II.mkv")
+    rt = open_runtime(config_factory(libraries={"Movies": library}))
+    try:
+        scan(rt)
+    finally:
+        rt.close()
+    titles = {Path(m.path).name: m.hints["name_title"] for m in db.Movie.select()}
+    assert titles == {
+        "The Godfather part1.avi": "The Godfather",
+        "The Godfather Part II.mkv": "The Godfather Part II",
+    }
