@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # their files; scan/stage.py `_read_names_again`), so a library scanned before a fix gets it
 # without a touch. A movie not identified yet is identified again by its new reading; one
 # identified keeps its film (the identify page searches by the new reading).
-NAME_RULES = 3
+NAME_RULES = 4
 
 # Kodi 21's default videoFilenameIdentifierRegExp (advancedsettings).
 _ID_TAG = re.compile(r"[{\[](\w+?)(?:id)?[-=](\w+)[}\]]")
@@ -194,6 +194,12 @@ def _is_movie_folder(file_p: _Parsed, folder_p: _Parsed, file_name: str | None) 
     if folder_p.title is None:
         return False
     file_key, folder_key = normalize_title(file_p.title), normalize_title(folder_p.title)
+    if file_p.year is not None and folder_p.year is not None and file_p.year != folder_p.year:
+        # "Dune (2021) {tmdb-438631}/Dune (1984).mkv", "The Matrix (1999)/The Matrix Reloaded
+        # (2003).mkv": another film kept in a film's folder, none of whose ids are its own. A
+        # year off by one under the same title is the film's (a scene name's year is not
+        # always TMDB's, which Radarr names the folder by)
+        return abs(file_p.year - folder_p.year) == 1 and file_key == folder_key
     if file_key == folder_key or file_key.startswith(folder_key + " "):
         return True
     if folder_p.year is not None and file_p.year == folder_p.year:

@@ -135,6 +135,32 @@ def test_a_folder_of_the_same_year_under_another_title_gives_its_ids(path):
     assert hints(path).tmdb_id == 194
 
 
+@pytest.mark.parametrize(
+    ("path", "title", "year"),
+    [
+        ("/lib/Dune (2021) {tmdb-438631}/Dune (1984).mkv", "Dune", 1984),
+        ("/lib/Dune (2021) [imdbid-tt1160419]/Dune.1984.1080p.BluRay.x264-GRP.mkv", "Dune", 1984),
+        ("/lib/The Matrix (1999) {tmdb-603}/The Matrix Reloaded (2003).mkv",
+         "The Matrix Reloaded", 2003),
+        ("/lib/Harry Potter and the Deathly Hallows (2010) {tmdb-12444}/"
+         "Harry Potter and the Deathly Hallows Part 2 (2011).mkv",
+         "Harry Potter and the Deathly Hallows Part 2", 2011),
+    ],
+)  # fmt: skip
+def test_a_film_of_another_year_in_a_films_folder_takes_none_of_its_ids(path, title, year):
+    """The 1984 Dune kept in the 2021 one's folder, a sequel in its first film's: the folder's
+    id tags were taken for the file's (same title, or the folder's title first), and the file
+    identified as the folder's film without a search. Two years given, and not the same: two
+    films."""
+    h = hints(path)
+    assert (h.title, h.year, h.tmdb_id, h.imdb_id) == (title, year, None, None)
+
+
+def test_a_scene_year_off_by_one_under_the_folders_title_keeps_its_ids():
+    """Radarr names the folder by TMDB's year; a scene file's year is now and then a year off."""
+    assert hints("/lib/Heat (1995) {tmdb-949}/Heat.1996.1080p.BluRay.x264-GRP.mkv").tmdb_id == 949
+
+
 def test_shared_folder_is_not_the_movie():
     h = hints("/lib/Star Wars Collection {tmdb-10}/Star Wars (1977).mkv")
     assert (h.title, h.year, h.tmdb_id) == ("Star Wars", 1977, None)
