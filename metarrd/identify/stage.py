@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from metarrd import cache, db
@@ -134,7 +135,7 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
                 return _identified(rt, movie, details, "imdb")
             notes.append(f"{label} names IMDb id {imdb_id}, which TMDB cannot find")
 
-    title = hints.get("name_title") or movie.title
+    title = hints.get("name_title") or _title_of_its_own(movie)
     year = hints.get("name_year") or movie.year
     if not title:
         return _unsure(rt, movie, "; ".join(notes + ["no title could be read from the name"]))
@@ -157,6 +158,13 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
             f"`metarrd identify {movie.id} --tmdb ID`"
         )
     return _unsure(rt, movie, "; ".join(notes + [reason]))
+
+
+def _title_of_its_own(movie: db.Movie) -> str | None:
+    """The item's title when its name gives none: the user's (their NFO's, an edit), never the
+    file name the scan showed in its place ("movie", an obfuscated hash), which the name reading
+    gave no title because searching it finds nothing or something wrong."""
+    return movie.title if movie.title and movie.title != Path(movie.path).stem else None
 
 
 def search(rt: Runtime, title: str, year: int | None) -> list[Match]:

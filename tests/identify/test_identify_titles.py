@@ -18,7 +18,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "media" / "h264_aac_2audio_sub.mk
 
 def identified(config_factory, simulator, tmp_path, rel: str) -> db.Movie:
     library = tmp_path / "movies"
-    (library / rel).parent.mkdir(parents=True)
+    (library / rel).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SAMPLE, library / rel)
     rt = open_runtime(config_factory(simulator, libraries={"Movies": library}))
     try:
@@ -68,3 +68,34 @@ def test_a_confident_first_title_is_not_searched_further(config_factory, simulat
     )
     assert movie.tmdb_id == 949
     assert simulator.count("/3/search/movie?query=Dune&") == dune_searches
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "movie.mkv",  # a generic name at the library's root: no movie folder to name it
+        "0e895c37245186812cb08aab1529cf8ee389dd05.mkv",  # Radarr's HashedReleaseFixture
+        "Movies/Vrq6e1Aba3U amCjuEgV5R2QvdsLEGYF3YQAQkw8.mkv",  # Radarr's CrapParserFixture
+    ],
+)
+def test_a_name_that_gives_no_title_is_not_searched_by_its_file_name(
+    config_factory, simulator, tmp_path, rel
+):
+    """The name reading gives no title (a generic or obfuscated name): identify searched TMDB
+    for the file name itself ("movie", the hash), the search the name reading is there to
+    spare ("finds nothing or something wrong"). It says so instead."""
+    before = len(simulator.requests)
+    movie = identified(config_factory, simulator, tmp_path, rel)
+    assert movie.identification_status == db.UNIDENTIFIED
+    assert "no title could be read from the name" in movie.last_error
+    assert not [h for h in simulator.requests[before:] if "/search/" in h.path]
+
+
+def test_a_title_from_the_users_nfo_is_searched_when_the_name_gives_none(
+    config_factory, simulator, tmp_path
+):
+    library = tmp_path / "movies"
+    library.mkdir()
+    (library / "movie.nfo").write_text("<movie><title>Heat</title><year>1995</year></movie>")
+    movie = identified(config_factory, simulator, tmp_path, "movie.mkv")
+    assert (movie.tmdb_id, movie.identification_status) == (949, db.IDENTIFIED)
