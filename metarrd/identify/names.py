@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # their files; scan/stage.py `_read_names_again`), so a library scanned before a fix gets it
 # without a touch. A movie not identified yet is identified again by its new reading; one
 # identified keeps its film (the identify page searches by the new reading).
-NAME_RULES = 4
+NAME_RULES = 5
 
 # Kodi 21's default videoFilenameIdentifierRegExp (advancedsettings).
 _ID_TAG = re.compile(r"[{\[](\w+?)(?:id)?[-=](\w+)[}\]]")
@@ -313,11 +313,36 @@ def _aka_titles(title: str | None, name: str) -> list[str]:
         titles[0]
     ):  # "Jackass 3D (2010)", "Piranha.3D.2010": TMDB's title, or a 3D copy ("Avatar.3D.2009")
         others.append(f"{titles[0]} 3D")
+    others += _script_runs(titles[0])
     for other in others:
         other = _tidy_title(other)
         if other and other not in titles:
             titles.append(other)
     return titles
+
+
+def _script_runs(title: str) -> list[str]:
+    """ "기생충 Parasite", "霸王别姬 Farewell My Concubine", "Брат 2 - Brother 2": the original
+    title and a Latin one side by side, as CJK and Russian libraries name films. No film has
+    both as one title: each is another title. Numbers go with the run before them ("Брат 2"),
+    or the first ("3 Idiots"); a "-" between the runs with neither."""
+    runs: list[list[str]] = []
+    kinds: list[bool] = []
+    leading: list[str] = []
+    for word in title.split():
+        letter = next((c for c in word if c.isalpha()), None)
+        if letter is None:
+            if word.strip("-–:"):
+                (runs[-1] if runs else leading).append(word)
+            continue
+        latin = "LATIN" in unicodedata.name(letter, "")
+        if not kinds or kinds[-1] != latin:
+            runs.append(leading if not runs else [])
+            kinds.append(latin)
+        runs[-1].append(word)
+    if len(runs) != 2:
+        return []
+    return [" ".join(run) for run in runs]
 
 
 def _id_tags(name: str) -> tuple[int | None, str | None]:

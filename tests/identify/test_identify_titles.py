@@ -99,3 +99,18 @@ def test_a_title_from_the_users_nfo_is_searched_when_the_name_gives_none(
     (library / "movie.nfo").write_text("<movie><title>Heat</title><year>1995</year></movie>")
     movie = identified(config_factory, simulator, tmp_path, "movie.mkv")
     assert (movie.tmdb_id, movie.identification_status) == (949, db.IDENTIFIED)
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "기생충 Parasite (2019)/기생충 Parasite (2019).mkv",
+        "Movies/Parasite 기생충 (2019).mkv",
+    ],
+)
+def test_a_title_in_two_scripts_is_searched_as_each(config_factory, simulator, tmp_path, rel):
+    """The original title and the English one side by side, as CJK and Russian libraries name
+    films ("霸王别姬 Farewell My Concubine (1993)"): searched as one title, which no film has,
+    it stayed unidentified."""
+    movie = identified(config_factory, simulator, tmp_path, rel)
+    assert (movie.tmdb_id, movie.identification_status) == (496243, db.IDENTIFIED)

@@ -782,3 +782,22 @@ def test_a_part_ending_a_single_files_name_is_the_titles(name, title):
 def test_a_stacks_part_marker_is_not_in_the_title(name):
     h = parse_hints(Path(f"/lib/Movies/{name}"), LIB, is_stack=True)
     assert (h.title, h.year) == ("The Godfather", None)
+
+
+@pytest.mark.parametrize(
+    ("name", "titles"),
+    [
+        ("기생충 Parasite (2019).mkv", ("기생충 Parasite", "기생충", "Parasite")),
+        ("霸王别姬 Farewell My Concubine (1993).mkv",
+         ("霸王别姬 Farewell My Concubine", "霸王别姬", "Farewell My Concubine")),
+        ("Брат 2 - Brother 2 (2000).mkv", ("Брат 2 - Brother 2", "Брат 2", "Brother 2")),
+        ("Shin Godzilla シン・ゴジラ (2016).mkv", ("Shin Godzilla シン・ゴジラ", "Shin Godzilla", "シン・ゴジラ")),
+        ("3 Idiots 三傻大闹宝莱坞 (2009).mkv", ("3 Idiots 三傻大闹宝莱坞", "3 Idiots", "三傻大闹宝莱坞")),
+        ("千と千尋の神隠し (2001).mkv", ("千と千尋の神隠し",)),
+        ("Amélie (2001).mkv", ("Amélie",)),
+        ("Ζ (1969).mkv", ("Ζ",)),
+    ],
+)  # fmt: skip
+def test_a_title_in_two_scripts_gives_each_as_another_title(name, titles):
+    h = hints(f"/lib/Movies/{name}")
+    assert (h.title, *h.other_titles) == titles
