@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # their files; scan/stage.py `_read_names_again`), so a library scanned before a fix gets it
 # without a touch. A movie not identified yet is identified again by its new reading; one
 # identified keeps its film (the identify page searches by the new reading).
-NAME_RULES = 5
+NAME_RULES = 6
 
 # Kodi 21's default videoFilenameIdentifierRegExp (advancedsettings).
 _ID_TAG = re.compile(r"[{\[](\w+?)(?:id)?[-=](\w+)[}\]]")
@@ -191,7 +191,7 @@ def _is_movie_folder(file_p: _Parsed, folder_p: _Parsed, file_name: str | None) 
         return folder_p.year is not None or _release_name(folder_p)
     if _is_generic(file_name) or not file_p.title or _scene_file_in_release(file_name, folder_p):
         return True
-    if folder_p.title is None:
+    if folder_p.title is None or _collection_years(folder_p):
         return False
     file_key, folder_key = normalize_title(file_p.title), normalize_title(folder_p.title)
     if file_p.year is not None and folder_p.year is not None and file_p.year != folder_p.year:
@@ -207,6 +207,14 @@ def _is_movie_folder(file_p: _Parsed, folder_p: _Parsed, file_name: str | None) 
         # under two titles (Radarr's {Movie Title} folder, {Movie OriginalTitle} file)
         return True
     return file_p.year is None and folder_p.year is not None
+
+
+def _collection_years(p: _Parsed) -> bool:
+    """ "Star Wars Trilogy (1977-1983)", "Indiana Jones 1981-2008": a span of years, the last
+    read as the year, names a collection's folder, not a film's. Not a span in a film's own
+    title with its year after it ("Los Angeles 1982-1992 (2017)")."""
+    spans = _YEAR_SPAN.findall(p.cleaned)
+    return bool(spans) and int(spans[-1][1]) == p.year and int(spans[-1][0]) < p.year
 
 
 def _choose_title_source(
@@ -768,6 +776,7 @@ _DATE_PREFIX = re.compile(r"^\d\d\.\d\d\.\d\d\.(?=[^\W\d_])")
 _LEADING_YEAR = re.compile(r"[\s._-]*(?:18[89]|19\d|20\d)\d(?![\dA-Za-z])")
 # A scene release's group at the end of the name ("x264-GRP", "BluRay-SPARKS").
 _SCENE_GROUP_END = re.compile(r"[\w.]-[A-Za-z0-9]{2,}(?:\.[a-z0-9]{2,4})?$")
+_YEAR_SPAN = re.compile(r"(?<!\d)((?:18[89]|19\d|20\d)\d)\s*[-–]\s*((?:18[89]|19\d|20\d)\d)(?!\d)")
 _LATER_YEAR = re.compile(r"[\s._-]+((?:19|20)\d\d)(?![\dA-Za-z])")
 _OLD_YEAR = re.compile(r"[(\[](18[89]\d)[)\]]")
 _VERSIONED_YEAR = re.compile(r"(?<![^\s._(\[-])((?:18[89]|19\d|20\d)\d)v\d{1,2}(?![^\s._)\]-])")

@@ -801,3 +801,26 @@ def test_a_stacks_part_marker_is_not_in_the_title(name):
 def test_a_title_in_two_scripts_gives_each_as_another_title(name, titles):
     h = hints(f"/lib/Movies/{name}")
     assert (h.title, *h.other_titles) == titles
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "year"),
+    [
+        ("/lib/Star Wars Trilogy (1977-1983)/Return of the Jedi.mkv", "Return of the Jedi", None),
+        ("/lib/The Lord of the Rings (2001-2003)/The Fellowship of the Ring.mkv",
+         "The Fellowship of the Ring", None),
+        ("/lib/Back to the Future Trilogy [1985 - 1990]/Back.to.the.Future.Part.II.720p.mkv",
+         "Back to the Future Part II", None),
+        ("/lib/Indiana Jones 1981-2008/Raiders of the Lost Ark.mkv", "Raiders of the Lost Ark", None),
+        # a range in a film's own title, its year after it: the film's folder
+        ("/lib/Los Angeles 1982-1992 (2017)/LA.mkv", "Los Angeles 1982-1992", 2017),
+        # a generic name has nothing better than the folder
+        ("/lib/Star Wars Trilogy (1977-1983)/movie.mkv", "Star Wars Trilogy", 1983),
+    ],
+)  # fmt: skip
+def test_a_collections_folder_with_a_span_of_years_does_not_name_its_films(path, title, year):
+    """ "Star Wars Trilogy (1977-1983)/Return of the Jedi.mkv": the folder's year (the span's
+    last) said more than the year-less file name, so every film in it was searched as "Star
+    Wars Trilogy" (1983)."""
+    h = hints(path)
+    assert (h.title, h.year) == (title, year)
