@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # their files; scan/stage.py `_read_names_again`), so a library scanned before a fix gets it
 # without a touch. A movie not identified yet is identified again by its new reading; one
 # identified keeps its film (the identify page searches by the new reading).
-NAME_RULES = 6
+NAME_RULES = 7
 
 # Kodi 21's default videoFilenameIdentifierRegExp (advancedsettings).
 _ID_TAG = re.compile(r"[{\[](\w+?)(?:id)?[-=](\w+)[}\]]")
@@ -200,6 +200,11 @@ def _is_movie_folder(file_p: _Parsed, folder_p: _Parsed, file_name: str | None) 
         # year off by one under the same title is the film's (a scene name's year is not
         # always TMDB's, which Radarr names the folder by)
         return abs(file_p.year - folder_p.year) == 1 and file_key == folder_key
+    sequel = file_key.startswith(folder_key + " ")
+    if sequel and _SEQUEL_NUMBER.fullmatch(file_key[len(folder_key) + 1 :]):
+        # "Toy Story (1995)/Toy Story 2.mkv", "Rocky (1976)/Rocky II.mkv": a numbered sequel
+        # kept in its first film's folder, which names another film
+        return False
     if file_key == folder_key or file_key.startswith(folder_key + " "):
         return True
     if folder_p.year is not None and file_p.year == folder_p.year:
@@ -776,6 +781,9 @@ _DATE_PREFIX = re.compile(r"^\d\d\.\d\d\.\d\d\.(?=[^\W\d_])")
 _LEADING_YEAR = re.compile(r"[\s._-]*(?:18[89]|19\d|20\d)\d(?![\dA-Za-z])")
 # A scene release's group at the end of the name ("x264-GRP", "BluRay-SPARKS").
 _SCENE_GROUP_END = re.compile(r"[\w.]-[A-Za-z0-9]{2,}(?:\.[a-z0-9]{2,4})?$")
+# What follows a film's title in a numbered sequel's, as `normalize_title` writes it ("2",
+# "part 2": roman numerals are digits there).
+_SEQUEL_NUMBER = re.compile(r"(?:part )?[2-9]|(?:part )?[1-3]\d")
 _YEAR_SPAN = re.compile(r"(?<!\d)((?:18[89]|19\d|20\d)\d)\s*[-–]\s*((?:18[89]|19\d|20\d)\d)(?!\d)")
 _LATER_YEAR = re.compile(r"[\s._-]+((?:19|20)\d\d)(?![\dA-Za-z])")
 _OLD_YEAR = re.compile(r"[(\[](18[89]\d)[)\]]")

@@ -824,3 +824,28 @@ def test_a_collections_folder_with_a_span_of_years_does_not_name_its_films(path,
     Wars Trilogy" (1983)."""
     h = hints(path)
     assert (h.title, h.year) == (title, year)
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/lib/Toy Story (1995)/Toy Story 2.mkv", "Toy Story 2"),
+        ("/lib/Toy Story (1995) {tmdb-862}/Toy.Story.3.1080p.BluRay.x264-GRP.mkv", "Toy Story 3"),
+        ("/lib/Rocky (1976)/Rocky II.mkv", "Rocky II"),
+        ("/lib/Harry Potter and the Deathly Hallows (2010) {tmdb-12444}/"
+         "Harry Potter and the Deathly Hallows Part 2.mkv",
+         "Harry Potter and the Deathly Hallows Part 2"),
+    ],
+)  # fmt: skip
+def test_a_numbered_sequel_in_its_first_films_folder_is_read_by_its_own_name(path, title):
+    """ "Toy Story (1995)/Toy Story 2.mkv": a year-less file in a film's folder took the folder's
+    title, year and ids, and identify matched the sequel to the first film, sure of it."""
+    h = hints(path)
+    assert (h.title, h.year, h.tmdb_id, h.source) == (title, None, None, "file")
+
+
+@pytest.mark.parametrize(
+    "path", ["/lib/9 (2009)/9.mkv", "/lib/Heat (1995)/Heat part 1.mkv", "/lib/Heat (1995)/Heat.mkv"]
+)
+def test_a_film_named_by_a_number_or_a_lone_first_part_takes_its_folder(path):
+    assert hints(path).source == "folder"
