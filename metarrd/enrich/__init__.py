@@ -12,6 +12,7 @@ from metarrd.enrich.candidates import MOVIE_ART_TYPES
 from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.selection import label, same_picture_sets
 from metarrd.enrich.stage import EnrichResult, enrich_item, enrich_items, written_as_wanted
+from metarrd.enrich.tv import enriches_alone
 from metarrd.enrich.tv_metadata import DETAIL_FIELDS
 from metarrd.enrich.user_images import PROVIDER as USER_PROVIDER
 from metarrd.enrich.user_images import UnreadableAddress, add_user_image
@@ -31,6 +32,7 @@ __all__ = [
     "change_selection",
     "enrich_item",
     "enrich_items",
+    "enriches_alone",
     "label",
     "same_picture_sets",
     "written_as_wanted",

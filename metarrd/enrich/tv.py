@@ -112,6 +112,16 @@ def enrich_show(
     return result
 
 
+def enriches_alone(item: db.Movie) -> bool:
+    """Whether `enrich_show` of this item covers it alone, not its whole show (`_scope`): an
+    episode of an enriched show whose season is enriched. What the web UI's episode page says
+    its Enrich does."""
+    if item.kind != db.EPISODE or not item.show_id:
+        return False
+    show = db.Movie.get_or_none(db.Movie.id == item.show_id)
+    return show is not None and _scope(show, [item]) is not None
+
+
 UNMATCHED = "cannot enrich: matched to no episode of its show"
 
 

@@ -34,6 +34,8 @@ def header_context(movie: db.Movie) -> dict:
         "show": None if listed else tv.owner(movie),
         # an episode of a published show publishes alone (its Preview & publish tab says so)
         "alone": tv.publishes_alone(movie),
+        # an episode of an enriched show (its season too) is enriched alone
+        "enrich_alone": tv.enriches_alone(movie),
     }
 
 

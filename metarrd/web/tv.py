@@ -117,20 +117,9 @@ def episode_code(season: int | None, numbers: list[int] | None) -> str:
 
 
 def episode_numbers(movie: db.Movie) -> tuple[int | None, list[int]]:
-    """(season, episode numbers) of an episode file: its name's, else, for a file named by air
-    date, those identify matched to that date (what publish writes in its NFO, and Kodi reads);
-    (None, []) for a file matched to no episode."""
-    if movie.season is not None and movie.episodes:
-        return movie.season, list(movie.episodes)
-    refs = [
-        r
-        for r in movie.episode_refs or []
-        if isinstance(r, dict) and r.get("season") is not None and r.get("episode") is not None
-    ]
-    if not refs:
-        return None, []
-    season = refs[0]["season"]
-    return season, [r["episode"] for r in refs if r["season"] == season]
+    """(season, episode numbers) of an episode file (`db.Movie.episode_numbers`: its name's, else
+    those identify matched to its air date); (None, []) for a file matched to no episode."""
+    return movie.episode_numbers()
 
 
 def file_code(movie: db.Movie) -> str:
@@ -243,6 +232,14 @@ def publishes_alone(movie: db.Movie) -> bool:
     if movie.kind != db.EPISODE or not movie.show_id:
         return False
     return db.Movie.select().where(db.Movie.id == movie.show_id).exists() and alone(movie)
+
+
+def enriches_alone(movie: db.Movie) -> bool:
+    """An episode of an enriched show whose season is enriched: its Enrich fetches that episode
+    alone (docs/tv.md "Enrich"); else Enrich on it enriches its whole show."""
+    from metarrd.enrich import enriches_alone as alone
+
+    return alone(movie)
 
 
 def publish_scope(movie: db.Movie, asked: str | None) -> tuple[str | None, bool]:

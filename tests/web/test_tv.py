@@ -583,7 +583,7 @@ def test_an_episode_of_an_unidentified_show_sends_to_identifying_the_show(tv):
     db.Movie.update(identification_status=db.ENRICHED).where(db.Movie.id == built.show.id).execute()
     page = text(client.get(f"/movies/{ep.id}"))
     assert "Its show is not identified yet" not in page
-    assert "Enrich and publish act on the whole show." in page
+    assert "Enrich acts on this episode alone; publish on the whole show." in page
 
 
 def test_an_air_date_episodes_header_shows_its_seasons_poster_not_its_shows(tv):
@@ -787,5 +787,28 @@ def test_an_episode_header_says_what_publish_acts_on(published):
     client, rt, built = published
     pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
     header = text(client.hx_get(f"/movies/{pilot.id}/header"))
-    assert "publish on this episode alone" in header
+    assert "Enrich and publish act on this episode alone" in header
     assert "Enrich and publish act on the whole show." not in header
+
+
+def test_an_episode_header_says_what_enrich_acts_on(published):
+    """`enrich EPISODE` of an enriched show enriches that episode alone (docs/tv.md "Enrich"):
+    the header said "Enrich acts on the whole show" all the same. A season not enriched yet (a
+    new one) still has its whole show enriched, and the header says so."""
+    client, rt, built = published
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    assert "Enrich and publish act on this episode alone" in text(
+        client.hx_get(f"/movies/{pilot.id}/header")
+    )
+    db.Movie.update(identification_status=db.IDENTIFIED).where(
+        db.Movie.id == built.seasons[1].id
+    ).execute()
+    header = text(client.hx_get(f"/movies/{pilot.id}/header"))
+    assert "Enrich acts on the whole show (its season is not enriched yet)" in header
+    assert "publish on this episode alone" in header
+    db.Movie.update(last_published_at=None, publish_state=db.UNPUBLISHED).where(
+        db.Movie.id == built.show.id
+    ).execute()
+    assert "Enrich and publish act on the whole show." in text(
+        client.hx_get(f"/movies/{pilot.id}/header")
+    )
