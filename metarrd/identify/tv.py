@@ -521,7 +521,13 @@ class _Guide:
                     if item.season == 0:  # TheTVDB lists more specials: Sonarr's numbers
                         return self._tvdb_specials(item, problem)
                     return False, problem, []
-                refs.append(self._ref(item.season, ep))
+                ref = self._ref(item.season, ep)
+                known = _nfo_tvdb_id(item, item.season, number)
+                if known is not None and ref["tvdb_id"] != known:
+                    # a TheTVDB-numbered file (Sonarr's NFO names its TheTVDB episode): that
+                    # episode, not the one TMDB numbers so
+                    ref = self._tvdb_by_id(item.season, number, known) or ref
+                refs.append(ref)
             label = "".join(f"E{n:02d}" for n in item.episodes)
             return True, f"S{item.season:02d}{label} of {self.show.title}", refs
         if item.aired:
@@ -616,19 +622,11 @@ class _Guide:
         number, else TheTVDB's special of that number when the file's title is that special's
         and not TMDB's; joined to TMDB by id (`_tvdb_ref`). None: TMDB's number holds."""
         hints = item.hints or {}
-        blocks = [b for b in hints.get("nfo_episodes") or [] if isinstance(b, dict)]
-        known = next(
-            (b["tvdb_id"] for b in blocks
-             if (b.get("season"), b.get("episode")) == (0, number)
-             and isinstance(b.get("tvdb_id"), int) and not isinstance(b["tvdb_id"], bool)),
-            None,
-        )  # fmt: skip
+        known = _nfo_tvdb_id(item, 0, number)
+        if known is not None:
+            return self._tvdb_by_id(0, number, known)
         listed = self.tvdb_list("official")
         listed = [] if isinstance(listed, str) else listed
-        if known is not None:
-            ep = next((e for e in listed if e["id"] == known), None)
-            ref = self._tvdb_ref(0, number, ep or {"id": known})
-            return ref if ep is not None or ref["tmdb_id"] is not None else None
         title = _words(hints.get("name_episode_title"))
         if not title or len(item.episodes) != 1:
             return None
@@ -638,6 +636,16 @@ class _Guide:
         if _words((tmdb.get(number) or {}).get("name")) == title:
             return None  # both number it so
         return self._tvdb_ref(0, number, ep)
+
+    def _tvdb_by_id(self, season: int, number: int, tvdb_id: int) -> dict | None:
+        """Episode `season`x`number` of the file as the TheTVDB episode `tvdb_id` its NFO names
+        (`_nfo_tvdb_id`), joined to TMDB by that id (`_tvdb_ref`); None when neither TheTVDB's
+        aired order of the show nor TMDB's `/find` knows it (not this show's episode)."""
+        listed = self.tvdb_list("official")
+        listed = [] if isinstance(listed, str) else listed
+        ep = next((e for e in listed if e["id"] == tvdb_id), None)
+        ref = self._tvdb_ref(season, number, ep or {"id": tvdb_id})
+        return ref if ep is not None or ref["tmdb_id"] is not None else None
 
     def _aired_tvdb(self, aired: str) -> tuple[bool, str, list[dict]]:
         season_type = "dvd" if self.order == "dvd" else "official"
@@ -684,6 +692,19 @@ class _Guide:
             ref["numbering_note"] = (f"S{season:02d}E{number:02d} ({label}) "
                                      f"is S{theirs[0]:02d}E{theirs[1]:02d} (TMDB)")  # fmt: skip
         return ref
+
+
+def _nfo_tvdb_id(item: db.Movie, season: int, number: int) -> int | None:
+    """The TheTVDB episode id the file's own NFO names for episode `season`x`number`: its
+    block of those numbers (scan's `hints["nfo_episodes"]`), `uniqueid type="tvdb"` as
+    Sonarr, Kodi's TheTVDB scraper, tinyMediaManager and MediaElch write it."""
+    blocks = [b for b in (item.hints or {}).get("nfo_episodes") or [] if isinstance(b, dict)]
+    return next(
+        (b["tvdb_id"] for b in blocks
+         if (b.get("season"), b.get("episode")) == (season, number)
+         and isinstance(b.get("tvdb_id"), int) and not isinstance(b["tvdb_id"], bool)),
+        None,
+    )  # fmt: skip
 
 
 def _words(text: Any) -> str:

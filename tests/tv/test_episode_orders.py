@@ -504,3 +504,87 @@ def test_a_season_folders_own_count_is_kept_in_the_absolute_order(run, tmp_path)
     assert (item.season, item.episodes, item.episode_refs[0]["title"]) == (
         2, [2], "The Oath of Pain"
     )  # fmt: skip
+
+
+# A tvshow.nfo and episode NFOs as Sonarr's Kodi metadata writes them (Sonarr/Sonarr
+# src/NzbDrone.Core/Extras/Metadata/Consumers/Xbmc/XbmcMetadata.cs): no XML declaration,
+# XDocument.ToString()'s indent, TheTVDB's id as `<id>` and the default uniqueid, the
+# "Series Metadata URL" line after the XML; an episode NFO holds one `<episodedetails>` root per
+# episode of the file, each with the episode's TheTVDB id and Sonarr's own id.
+SONARR_TVSHOW = """<tvshow>
+  <title>Firefly</title>
+  <plot>Five hundred years in the future, a renegade crew aboard a small spacecraft...</plot>
+  <mpaa>TV-14</mpaa>
+  <id>78874</id>
+  <uniqueid type="tvdb" default="true">78874</uniqueid>
+  <uniqueid type="imdb">tt0303461</uniqueid>
+  <genre>Drama</genre>
+  <status>Ended</status>
+  <premiered>2002-09-20</premiered>
+  <studio>FOX</studio>
+  <episodeguide>{"tvdb":"78874","imdb":"tt0303461"}</episodeguide>
+</tvshow>
+https://www.thetvdb.com/?tab=series&id=78874"""
+
+
+def sonarr_episode(tvdb_ids: dict[tuple[int, int], int]) -> str:
+    return "\r\n".join(
+        f"""<episodedetails>
+  <title>?</title>
+  <season>{season}</season>
+  <episode>{number}</episode>
+  <aired>2002-09-20</aired>
+  <plot />
+  <uniqueid type="tvdb" default="true">{tvdb_id}</uniqueid>
+  <uniqueid type="sonarr">{100 + number}</uniqueid>
+  <thumb />
+  <watched>false</watched>
+</episodedetails>"""
+        for (season, number), tvdb_id in tvdb_ids.items()
+    )
+
+
+def test_sonarrs_nfos_keep_tmdbs_data_off_thetvdb_numbered_files(run, tmp_path, tv_catalog):
+    """A Sonarr library (TheTVDB-numbered files, Sonarr's NFOs) identified by its tvshow.nfo
+    starts in TMDB's order, as every show does; its episode NFOs name each file's TheTVDB
+    episode. `S01E01 - The Train Job` got TMDB's S01E01, "Serenity" (its title, plot, still
+    and ids), and `S01E02E03` TMDB's "The Train Job" and "Bushwhacked": the NFO's TheTVDB ids
+    were read only for specials. An episode whose NFO names a TheTVDB episode other than the
+    one TMDB numbers so is joined by that id, as a special is."""
+    root = tmp_path / "tv"
+    firefly = tv_catalog.get(1437)
+    by_tvdb = {e.tvdb_numbers("official"): e for e in firefly.episodes}
+    train = f"{FIREFLY}/Season 01/Firefly - S01E01 - The Train Job.mkv"
+    double = f"{FIREFLY}/Season 01/Firefly - S01E02E03.mkv"
+    for rel in (train, double):
+        put(root, rel)
+    (root / FIREFLY / "tvshow.nfo").write_text(SONARR_TVSHOW)
+    for rel, numbers in ((train, [(1, 1)]), (double, [(1, 2), (1, 3)])):
+        nfo = sonarr_episode({n: by_tvdb[n].tvdb_id for n in numbers})
+        (root / rel).with_suffix(".nfo").write_bytes(b"\xef\xbb\xbf" + nfo.encode())
+    run("scan")
+    show = show_of(root, FIREFLY)
+    assert (show.tmdb_id, show.identified_by, show.ordering) == (1437, "nfo", "tmdb:default")
+
+    item = episode(root, train)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert (item.tvdb_id, item.tmdb_id) == (by_tvdb[1, 1].tvdb_id, by_tvdb[1, 1].tmdb_id)
+    ref = item.episode_refs[0]
+    assert (ref["season"], ref["episode"], ref["title"]) == (1, 1, "The Train Job")
+    assert (ref["tmdb_season"], ref["tmdb_episode"]) == (1, 2)
+    item = episode(root, double)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert [r["title"] for r in item.episode_refs] == ["Bushwhacked", "Our Mrs. Reynolds"]
+    assert [r["tmdb_id"] for r in item.episode_refs] == [
+        by_tvdb[1, 2].tmdb_id,
+        by_tvdb[1, 3].tmdb_id,
+    ]
+    assert "S01E01 (TheTVDB aired order) is S01E02 (TMDB)" in show_of(root, FIREFLY).numbering_note
+
+    assert run("enrich", str(show.id))[0] == 0
+    assert run("publish", str(show.id))[0] == 0
+    [block] = nfo_blocks(root / train)
+    assert (block.findtext("season"), block.findtext("episode")) == ("1", "1")
+    assert block.findtext("title") == "The Train Job"
+    ids = {u.get("type"): u.text for u in block.findall("uniqueid")}
+    assert ids["tmdb"] == str(by_tvdb[1, 1].tmdb_id) and ids["sonarr"] == "101"
