@@ -30,6 +30,7 @@ from metarrd.scan.nfo_read import (
     UNTYPED_SOURCE,
     NfoData,
     NfoError,
+    capped,
     decode_nfo,
     is_id,
     parse_text,
@@ -247,7 +248,8 @@ def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
 
 def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
     """Every `<episodedetails>` block of an episode NFO (the first `MAX_EPISODE_BLOCKS`, with a
-    warning past them), in file order. Like Kodi (NfoFile.cpp),
+    warning past them), in file order; a block that cannot be read is skipped with a warning
+    (NfoError only when none can be). Like Kodi (NfoFile.cpp),
     each block is read from its `<episodedetails` on: back to back blocks, and the wrapper root
     Medusa (`<kodimultiepisode>`) and SickBeard (`<xbmcmultiepisode>`) put around them, read
     alike. The file is decoded once, as a single NFO is (BOM, UTF-16, Windows-1252 with a
@@ -269,18 +271,27 @@ def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
     else:
         ends = starts[1:] + [len(text)]
         blocks = [text[a:b] for a, b in zip(starts, ends, strict=True)][:MAX_EPISODE_BLOCKS]
-    return [
-        EpisodeNfo(
+    episodes: list[EpisodeNfo] = []
+    broken: list[tuple[str, NfoError]] = []
+    for i, block in enumerate(blocks, 1):
+        season, episode = _int_element(block, "season"), _int_element(block, "episode")
+        try:
             # an untyped uniqueid is the old TVDB scraper's episode id (Kodi 14's export:
             # tests/nfo/tmm-tvshowepisode-kodi14.2.nfo; type="unknown" once in Kodi 18)
-            _kept_users_fields(
-                _quiet(parse_text(block, path, warnings, untyped_kind="tvdb"), "episodedetails")
-            ),
-            _int_element(block, "season"),
-            _int_element(block, "episode"),
-        )
-        for block in blocks
-    ]
+            data = parse_text(block, path, warnings, untyped_kind="tvdb")
+        except NfoError as exc:
+            # as Kodi reads each block on its own: a typo in one costs that episode only
+            named = f" (S{season:02d}E{episode:02d})" if season is not None and episode else ""
+            broken.append((f"block {i} of {len(blocks)}{named}", exc))
+            continue
+        episodes.append(EpisodeNfo(_kept_users_fields(_quiet(data, "episodedetails")),
+                                   season, episode))  # fmt: skip
+    if not episodes:
+        raise broken[0][1]
+    said = [f"<episodedetails> {which} ignored: {exc.reason}" for which, exc in broken]
+    for read in episodes:
+        read.data.warnings = capped([*read.data.warnings, *said])
+    return episodes
 
 
 # An episode's fields Kodi's reader takes (CVideoInfoTag::ParseNative) that no TV provider gives

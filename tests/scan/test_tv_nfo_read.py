@@ -277,6 +277,25 @@ def test_a_utf16_multi_episode_nfo(tmp_path, bom, codec):
     assert _numbers_and_titles(path) == PILOT_EPISODES
 
 
+def test_a_broken_block_costs_only_its_own_episode(tmp_path):
+    """Kodi reads each block from its `<episodedetails` on, on its own (NfoFile.cpp): a typo in
+    one block of a hand-edited multi-episode NFO loses that episode's values only. Here the
+    whole file was an error, and the first episode's title, plot and play state were not read
+    (so not kept on publish either)."""
+    text = PILOT.read_text(encoding="utf-8").replace(
+        "<title>Pilot (2)</title>", "<title>Pilot (2)</titel>"
+    )
+    path = tmp_path / "S01E01E02.nfo"
+    path.write_text(text, encoding="utf-8")
+    [first] = read_episode_nfo(path)
+    assert (first.season, first.episode, first.data.fields["title"]) == (1, 1, "Pilot (1)")
+    [warning] = first.data.warnings
+    assert warning.startswith("<episodedetails> block 2 of 2 (S01E02) ignored: is not well-formed")
+    path.write_text(text.replace("<title>Pilot (1)</title>", "<title>Pilot (1)</titel>"))
+    with pytest.raises(NfoError, match="not well-formed"):  # nothing left to read
+        read_episode_nfo(path)
+
+
 def test_a_multi_episode_nfo_declaring_entities_is_refused(tmp_path):
     path = tmp_path / "x.nfo"
     path.write_text(
