@@ -94,8 +94,10 @@ def search_shows(rt: Runtime, title: str, year: int | None) -> list[Match]:
 
 
 def _by_ids(rt: Runtime, tmdb_id=None, tvdb_id=None, imdb_id=None) -> dict[str, Any] | None:
-    if tmdb_id:
-        return rt.tmdb.tv_or_none(int(tmdb_id))
+    """TMDB's show of the first id TMDB knows: its own, else TheTVDB's or IMDb's by `/find`
+    (TMDB merges duplicate shows and drops the other id, which an older NFO still names)."""
+    if tmdb_id and (details := rt.tmdb.tv_or_none(int(tmdb_id))) is not None:
+        return details
     for value, source in ((tvdb_id, "tvdb_id"), (imdb_id, "imdb_id")):
         if value:
             found = rt.tmdb.find(str(value), source).get("tv_results") or []

@@ -414,3 +414,23 @@ def test_list_json_gives_a_file_named_by_air_date_the_numbers_it_matched(
     assert daily["identification_status"] == "identified" and daily["aired"] == "2024-01-09"
     unmatched = next(e for e in entries if e["path"].endswith("Special - Behind the Scenes.mkv"))
     assert (unmatched["season"], unmatched["episodes"]) == (None, [])
+
+
+def test_a_tvshow_nfos_stale_tmdb_id_leaves_its_other_ids_tried(tv_rt, tmp_path):
+    """TMDB merges duplicate shows and deletes the other id: a tvshow.nfo written before (by
+    Kodi, tinyMediaManager, Sonarr v4) names a TMDB id TMDB no longer knows beside TheTVDB's
+    and IMDb's, which still name the show. Only the TMDB id was tried, and the show stayed
+    unidentified (the folder's `Doctor Who` leaves two shows open); TheTVDB's id is tried next,
+    as when the NFO names no TMDB id."""
+    from .conftest import put
+
+    put(tmp_path / "tv", "Doctor Who/Doctor Who - S01E01.mkv")
+    (tmp_path / "tv/Doctor Who/tvshow.nfo").write_text(
+        "<tvshow><title>Doctor Who</title>"
+        '<uniqueid type="tmdb" default="true">999999</uniqueid>'
+        '<uniqueid type="tvdb">78804</uniqueid><uniqueid type="imdb">tt0436992</uniqueid>'
+        "</tvshow>"
+    )
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tmp_path / "tv/Doctor Who"))
+    assert (show.tmdb_id, show.identified_by) == (57243, "nfo"), show.last_error
