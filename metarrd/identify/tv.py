@@ -524,7 +524,7 @@ class _Guide:
                         return self._tvdb_specials(item, problem)
                     return False, problem, []
                 ref = self._ref(item.season, ep)
-                known = _nfo_tvdb_id(item, item.season, number)
+                known = _nfo_tvdb_id(item, item.season, number, ref["tmdb_id"])
                 if known is not None and ref["tvdb_id"] != known:
                     # a TheTVDB-numbered file (Sonarr's NFO names its TheTVDB episode): that
                     # episode, not the one TMDB numbers so
@@ -696,17 +696,21 @@ class _Guide:
         return ref
 
 
-def _nfo_tvdb_id(item: db.Movie, season: int, number: int) -> int | None:
+def _nfo_tvdb_id(
+    item: db.Movie, season: int, number: int, tmdb_id: int | None = None
+) -> int | None:
     """The TheTVDB episode id the file's own NFO names for episode `season`x`number`: its
     block of those numbers (scan's `hints["nfo_episodes"]`), `uniqueid type="tvdb"` as
-    Sonarr, Kodi's TheTVDB scraper, tinyMediaManager and MediaElch write it."""
+    Sonarr, Kodi's TheTVDB scraper, tinyMediaManager and MediaElch write it. None when that
+    block names TMDB's episode `tmdb_id` too (Kodi's TMDB scraper writes both ids of the
+    episode TMDB numbers so: TMDB's own episode, whatever its TheTVDB id says since)."""
     blocks = [b for b in (item.hints or {}).get("nfo_episodes") or [] if isinstance(b, dict)]
-    return next(
-        (b["tvdb_id"] for b in blocks
-         if (b.get("season"), b.get("episode")) == (season, number)
-         and isinstance(b.get("tvdb_id"), int) and not isinstance(b["tvdb_id"], bool)),
-        None,
-    )  # fmt: skip
+    block = next((b for b in blocks if (b.get("season"), b.get("episode")) == (season, number)),
+                 {})  # fmt: skip
+    known = block.get("tvdb_id")
+    if not isinstance(known, int) or isinstance(known, bool):
+        return None
+    return None if tmdb_id is not None and block.get("tmdb_id") == tmdb_id else known
 
 
 def _words(text: Any) -> str:

@@ -588,3 +588,23 @@ def test_sonarrs_nfos_keep_tmdbs_data_off_thetvdb_numbered_files(run, tmp_path, 
     assert block.findtext("title") == "The Train Job"
     ids = {u.get("type"): u.text for u in block.findall("uniqueid")}
     assert ids["tmdb"] == str(by_tvdb[1, 1].tmdb_id) and ids["sonarr"] == "101"
+
+
+def test_an_nfo_naming_tmdbs_own_episode_keeps_it(run, tmp_path, tv_catalog):
+    """Kodi's TMDB scraper writes an episode's TMDB id and the TheTVDB id TMDB gave it then;
+    TMDB corrects such cross-ids. A block naming TMDB's episode of the file's numbers is
+    TMDB's, whatever TheTVDB id it names beside it."""
+    root = tmp_path / "tv"
+    firefly = tv_catalog.get(1437)
+    serenity, train = firefly.episode(1, 1), firefly.episode(1, 2)
+    rel = f"{FIREFLY}/Season 01/Firefly - S01E01 - Serenity.mkv"
+    put(root, rel)
+    (root / rel).with_suffix(".nfo").write_text(
+        "<episodedetails><title>Serenity</title><season>1</season><episode>1</episode>"
+        f'<uniqueid type="tmdb" default="true">{serenity.tmdb_id}</uniqueid>'
+        f'<uniqueid type="tvdb">{train.tvdb_id}</uniqueid></episodedetails>'
+    )
+    run("scan")
+    item = episode(root, rel)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert (item.tmdb_id, item.tvdb_id) == (serenity.tmdb_id, serenity.tvdb_id)
