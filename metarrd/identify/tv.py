@@ -512,6 +512,9 @@ class _Guide:
                 if isinstance(season, str) and item.season == 0:
                     return self._tvdb_specials(item, season)
                 if isinstance(season, str):
+                    if (ref := self._by_nfo(item, number)) is not None:
+                        refs.append(ref)  # TMDB splits its seasons otherwise: Sonarr's numbers
+                        continue
                     return False, season, []
                 if item.season == 0 and (ref := self._tvdb_special(item, number, season)):
                     refs.append(ref)  # TheTVDB's numbers: joined to TMDB by TheTVDB's id
@@ -522,6 +525,9 @@ class _Guide:
                                f"{self.show.title}")  # fmt: skip
                     if item.season == 0:  # TheTVDB lists more specials: Sonarr's numbers
                         return self._tvdb_specials(item, problem)
+                    if (ref := self._by_nfo(item, number)) is not None:
+                        refs.append(ref)
+                        continue
                     return False, problem, []
                 ref = self._ref(item.season, ep)
                 known = _nfo_tvdb_id(item, item.season, number, ref["tmdb_id"])
@@ -648,6 +654,12 @@ class _Guide:
         ep = next((e for e in listed if e["id"] == tvdb_id), None)
         ref = self._tvdb_ref(season, number, ep or {"id": tvdb_id})
         return ref if ep is not None or ref["tmdb_id"] is not None else None
+
+    def _by_nfo(self, item: db.Movie, number: int) -> dict | None:
+        """Episode `number` of the file's season as the TheTVDB episode its NFO names
+        (`_nfo_tvdb_id`), where TMDB has no such episode or season; None without one."""
+        known = _nfo_tvdb_id(item, item.season, number)
+        return None if known is None else self._tvdb_by_id(item.season, number, known)
 
     def _aired_tvdb(self, aired: str) -> tuple[bool, str, list[dict]]:
         season_type = "dvd" if self.order == "dvd" else "official"

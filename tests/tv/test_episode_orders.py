@@ -608,3 +608,20 @@ def test_an_nfo_naming_tmdbs_own_episode_keeps_it(run, tmp_path, tv_catalog):
     item = episode(root, rel)
     assert item.identification_status == db.IDENTIFIED, item.last_error
     assert (item.tmdb_id, item.tvdb_id) == (serenity.tmdb_id, serenity.tvdb_id)
+
+
+def test_an_nfos_thetvdb_id_matches_a_season_tmdb_does_not_have(run, tmp_path, tv_catalog):
+    """TMDB has Naruto's first nine episodes in one season, TheTVDB in two; Sonarr names
+    `S02E02 - The Oath of Pain` and its NFO names the episode's TheTVDB id. In TMDB's order it
+    stayed "TMDB has no season 2 of Naruto" though its NFO said which episode it is."""
+    root = tmp_path / "tv"
+    oath = tv_catalog.get(46260).episode(1, 8)
+    rel = "Naruto/Season 02/Naruto - S02E02 - The Oath of Pain.mkv"
+    put(root, rel)
+    (root / rel).with_suffix(".nfo").write_text(sonarr_episode({(2, 2): oath.tvdb_id}))
+    run("scan")
+    item = episode(root, rel)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert (item.tmdb_id, item.tvdb_id) == (oath.tmdb_id, oath.tvdb_id)
+    ref = item.episode_refs[0]
+    assert (ref["season"], ref["episode"], ref["tmdb_season"], ref["tmdb_episode"]) == (2, 2, 1, 8)
