@@ -277,6 +277,20 @@ def test_a_utf16_multi_episode_nfo(tmp_path, bom, codec):
     assert _numbers_and_titles(path) == PILOT_EPISODES
 
 
+def test_sonarrs_episode_nfo_keeps_its_own_id_and_names_no_thetvdb_episode():
+    """An episode NFO as Sonarr's Kodi metadata wrote it before it added the episode's TheTVDB
+    uniqueid (tests/nfo/jellyfin-Sonarr-Thumb.nfo): its only id, `type="sonarr"` and default,
+    is Sonarr's own database id, no episode's: kept for publish, read as no provider's id (else
+    identify would join the file by it), the file's numbers and text read."""
+    [block] = read_episode_nfo(NFO / "jellyfin-Sonarr-Thumb.nfo")
+    assert (block.season, block.episode) == (1, 8)
+    assert (block.data.tmdb_id, block.data.tvdb_id, block.data.imdb_id) == (None, None, None)
+    assert block.data.fields["title"].startswith("Sometimes a Genius's Every Action")
+    assert '<uniqueid type="sonarr" default="true">4289</uniqueid>' in block.data.unknown_elements
+    assert any(e.startswith("<fileinfo>") for e in block.data.unknown_elements)
+    assert block.data.warnings == []
+
+
 def test_a_broken_block_costs_only_its_own_episode(tmp_path):
     """Kodi reads each block from its `<episodedetails` on, on its own (NfoFile.cpp): a typo in
     one block of a hand-edited multi-episode NFO loses that episode's values only. Here the
