@@ -42,7 +42,7 @@ test: system-deps lint
 
 test-scale: venv services
 	eval "$$(bash .ci/services.sh env)" && $(BIN)/pytest -q -m "not e2e" \
-		tests/daemon tests/publish tests/web tests/scale
+		tests/daemon tests/publish tests/web tests/scale tests/scan/test_name_rules.py
 
 format: venv
 	$(BIN)/ruff check --fix metarrd tests bench

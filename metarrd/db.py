@@ -930,6 +930,19 @@ def is_postgresql() -> bool:
     return isinstance(database.obj, pw.PostgresqlDatabase)
 
 
+def json_int(field: pw.Field, key: str) -> pw.Node:
+    """A top-level integer member of a JSON text column (`JSONField`), read by the database: a
+    query over every row (a rescan's) decodes no row's JSON in Python. NULL where the member is
+    missing, or the text not JSON (never an error: one bad row must not fail the query); an
+    integer on SQLite (json_extract), its text on PostgreSQL (a pattern: a cast to json would
+    fail on a bad row)."""
+    if is_postgresql():
+        return pw.fn.substring(field, pw.Value(f'"{key}": ?(-?[0-9]+)'))
+    return pw.Case(
+        None, [(pw.fn.json_valid(field), pw.fn.json_extract(field, pw.Value(f"$.{key}")))], None
+    )
+
+
 def describe(target: Path | str) -> str:
     """The database for log lines, without a password."""
     if is_postgresql_url(target):
