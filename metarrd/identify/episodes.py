@@ -1,8 +1,8 @@
 """Season and episode numbers from an episode file's name, never by a guess (docs/tv.md).
 
-`parse_episode(file_name, show_title, season_folder)` reads the file name with guessit
-(`type=episode`, the show folder's title as `expected_title`, so titles such as "9-1-1" or "24"
-are not read as numbers). What it accepts:
+`parse_episode(file_name, show_title, season_folder, outer_folders)` reads the file name with
+guessit (`type=episode`, the show folder's title as `expected_title`, so titles such as "9-1-1"
+or "24" are not read as numbers). What it accepts:
 
 - an explicit season and episode: `S01E02`, `s01.e02`, `S01xE02`, `1x02`, `Season 1 Episode 2`,
   also glued to a word (`grp-zoos01e11`, as Kodi reads it),
@@ -10,7 +10,9 @@ are not read as numbers). What it accepts:
   multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03`,
   `S01E01 - E03`, `5x01 - x02` (a range: every number in it), `02x03 - x04 - x15` (a list);
   specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
-- `E02` / `ep02` without a season: the season folder's number, else 1 (Kodi's rule; the BBC's
+- `E02` / `ep02` without a season: the season folder's number (the file's folder, else the
+  nearest season folder above it within the show's: `Season 2/Disc 1/Show - E05`, as Jellyfin
+  reads it), else 1 (Kodi's rule; the BBC's
   `Series 2 Episode 3` is season 2, with a warning: Kodi skips it); the same
   for Kodi's `Part 2` / `Pt.VI` (mini-series) when the name has no season at all;
 - an air date `2024-03-05` (daily shows), also from an obfuscated name's release folder: matched
@@ -35,6 +37,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import pairwise
+from pathlib import PurePath
 
 from metarrd.identify.guess import guessit
 
@@ -254,7 +257,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 10
+NAME_RULES = 11
 
 
 @dataclass(frozen=True)
@@ -332,14 +335,36 @@ def show_title(folder_name: str) -> str:
     return title or folder_name
 
 
+def episode_folders(path: PurePath, show_dir: PurePath) -> tuple[str | None, tuple[str, ...]]:
+    """The arguments `parse_episode` takes of an episode file's place in its show folder: the
+    folder holding it (None in the show folder itself) and the folders between the two, nearest
+    first (`Show/Season 2/Disc 1/x.mkv`: "Disc 1", ("Season 2",)); never the show folder nor any
+    above it."""
+    try:
+        parts = path.parent.relative_to(show_dir).parts
+    except ValueError:  # not below it: its folder alone, as it was read before
+        return path.parent.name, ()
+    return (parts[-1], tuple(reversed(parts[:-1]))) if parts else (None, ())
+
+
 def parse_episode(
-    file_name: str, show_title: str | None = None, season_folder: str | None = None
+    file_name: str,
+    show_title: str | None = None,
+    season_folder: str | None = None,
+    outer_folders: tuple[str, ...] = (),
 ) -> EpisodeName:
     """Read season, episodes or air date from an episode's file name (see the module text).
     `season_folder` is the name of the folder holding the file when it is below the show
-    folder (None when the file sits in the show folder itself)."""
+    folder (None when the file sits in the show folder itself); `outer_folders` the folders
+    between that one and the show folder, nearest first (`episode_folders`): when the file's
+    folder is no season's (`Season 2/Disc 1/`, `Season 02/Show.1080p.WEB-DL/`), the nearest
+    season folder among them is the file's (Jellyfin: an episode's season is its nearest
+    Season parent; Kodi reads no folder: its warning says so)."""
     stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name)
     folder_season = season_of_folder(season_folder) if season_folder else None
+    for outer in outer_folders if folder_season is None else ():
+        if (folder_season := season_of_folder(outer)) is not None:
+            break
     bad = _range_problem(_without_title(stem, show_title), file_name)
     if bad:  # before guessit, which takes seconds to list E01-E9999
         return EpisodeName(problem=f"{file_name}: {bad}")
@@ -382,7 +407,7 @@ def parse_episode(
     glued = _GLUED_SXE.search(text) if episode is None and not suffixed else None
     retry = text[glued.start() :] + file_name[len(stem) :] if glued else file_name
     if retry != file_name:  # Kodi's first rule has no word boundary: read from the S onwards
-        found = parse_episode(retry, None, season_folder)
+        found = parse_episode(retry, None, season_folder, outer_folders)
         if found.ok and found.episodes:
             return found
 

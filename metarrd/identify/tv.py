@@ -24,6 +24,7 @@ from metarrd.identify.episodes import (
     EPISODE_ORDERS,
     absolute_numbers,
     display_order,
+    episode_folders,
     order_label,
     order_of,
     parse_episode,
@@ -738,10 +739,10 @@ def _own_numbers(show: db.Movie, item: db.Movie) -> tuple[int, list[int]] | None
     hints = item.hints or {}
     if not absolute_numbers(hints.get("name_absolute")) or hints.get("name_problem"):
         return None
-    path, show_dir = Path(item.path), Path(show.path)
-    folder = path.parent.name if path.parent != show_dir else None
+    path = Path(item.path)
+    folder, outer = episode_folders(path, Path(show.path))
     title = (show.hints or {}).get("folder_title") or show.title
-    name = parse_episode(path.name, title, folder)
+    name = parse_episode(path.name, title, folder, outer)
     if not name.ok or name.season is None or not name.episodes:
         return None
     return name.season, list(name.episodes)

@@ -33,6 +33,7 @@ from metarrd.identify import (
     NAME_RULES,
     EpisodeName,
     absolute_numbers,
+    episode_folders,
     kodi_rule_reading,
     parse_episode,
     season_of_folder,
@@ -1424,9 +1425,9 @@ def probe_episode(
     config: Config, show_dir: Path, show_title: str | None, path: Path, size: int, mtime_ns: int
 ) -> EpisodeProbe:
     """Everything read from disk for one episode file (worker threads, no database)."""
-    folder = path.parent.name if path.parent != show_dir else None
-    try:
-        name = parse_episode(path.name, show_title, folder)  # guessit one at a time: identify.guess
+    folder, outer = episode_folders(path, show_dir)  # `Season 2/Disc 1/`: Season 2's
+    try:  # guessit one at a time: identify.guess
+        name = parse_episode(path.name, show_title, folder, outer)
     except Exception as exc:  # guessit on a hostile name: that file's problem only
         name = EpisodeName(problem=f"{path.name}: the name cannot be read ({exc})")
     pr = EpisodeProbe(path, size, mtime_ns, name)
@@ -1492,9 +1493,9 @@ def _reads_the_same(
     """Does an unchanged file's name, read by older rules (`NAME_RULES`), read the same today:
     the numbers its item would take (`_record_episode`), its problem, absolute number, air
     date, title and warnings? Only the name is read, not the file."""
-    folder = path.parent.name if path.parent != show_dir else None
+    folder, outer = episode_folders(path, show_dir)
     try:
-        name = parse_episode(path.name, title, folder)
+        name = parse_episode(path.name, title, folder, outer)
     except Exception:  # guessit on a hostile name: the scan of the file says so
         return False
     hints = item.hints or {}

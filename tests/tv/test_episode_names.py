@@ -853,6 +853,41 @@ def test_a_reversed_name_in_its_release_folder_takes_the_folders_numbers():
 
 
 @pytest.mark.parametrize(
+    ("rel", "season", "numbers"),
+    [
+        # a disc of a DVD rip, a release folder kept in its season folder as downloaded: the
+        # file's folder gives no season, and the name was S01E05 ("season 1 assumed") or an
+        # absolute number; Jellyfin takes the nearest Season parent (EpisodeResolver)
+        ("Show/Season 2/Disc 1/Show - E05.mkv", 2, (5,)),
+        ("Show/Season 02/Show.1080p.WEB-DL/Show - 05 - Title.mkv", 2, (5,)),
+        ("Show/Season 3/Show.720p.WEB/Part 1/Show.Part.2.mkv", 3, (2,)),  # two folders down
+        ("Show/Specials/Disc 1/Show - E01.mkv", 0, (1,)),
+        ("Show/Season 02/Show.S02.1080p.WEB-DL/Show - 05.mkv", 2, (5,)),  # the pack's own
+        ("Show/Season 2/Show.S03.1080p.WEB-DL/Show - E05.mkv", 3, (5,)),  # the nearest wins
+        ("Show/Season 2/Disc 1/Show - S04E05.mkv", 4, (5,)),  # the name's own season wins
+        ("Show/Disc 1/Show - E05.mkv", 1, (5,)),  # no season folder: Kodi's season 1
+    ],
+)
+def test_an_episode_below_its_season_folder_takes_the_nearest_seasons_number(rel, season, numbers):
+    path = PurePosixPath("/tv") / rel
+    folder, outer = episodes.episode_folders(path, PurePosixPath("/tv/Show"))
+    got = parse_episode(path.name, "Show", folder, outer)
+    assert (got.season, got.episodes, got.problem) == (season, numbers, None), got
+
+
+def test_no_folder_at_or_above_the_show_folder_gives_a_season():
+    # a show folder named as a season pack, a library under a `Season 3` folder: not the
+    # episode's season folder
+    show = PurePosixPath("/media/Season 3/Psych S02 Season 2 Complete")
+    assert episodes.episode_folders(show / "Disc 1" / "Psych - E05.mkv", show) == (
+        "Disc 1", ()
+    )  # fmt: skip
+    assert episodes.episode_folders(show / "Psych - E05.mkv", show) == (None, ())
+    got = parse_episode("Psych - E05.mkv", "Psych", "Disc 1", ())
+    assert (got.season, got.episodes) == (1, (5,))
+
+
+@pytest.mark.parametrize(
     ("name", "folder"),
     [
         ("Show - Season 2 Disc 2.mkv", "Season 2"),  # was S2E2, without a warning

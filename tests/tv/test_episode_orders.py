@@ -433,13 +433,21 @@ def test_a_special_beyond_tmdbs_is_thetvdbs_in_tmdbs_order(run, tmp_path, tv_cat
     assert (item.tmdb_id, item.tvdb_id) == (good_cop.tmdb_id, good_cop.tvdb_id)
 
 
-def test_an_anime_number_in_a_season_folder_follows_the_absolute_order(run, tmp_path):
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "Naruto/Season 2/Naruto - 08 (1080p).mkv",
+        # a release folder kept in the season folder: its season is the one above it
+        "Naruto/Season 2/Naruto.1080p.WEB-DL/Naruto - 08 (1080p).mkv",
+    ],
+)
+def test_an_anime_number_in_a_season_folder_follows_the_absolute_order(run, tmp_path, rel):
     """`Season 2/Naruto - 08 (1080p)` (no `[Group]`): season 2 episode 8 by its folder, and
     absolute episode 8 once the show is in TheTVDB's absolute order (before, it stayed S02E08
     there, TheTVDB's `The Oath of Pain` never found); back in TMDB's order, the name's own
     S02E08 again, not the numbers the absolute order mapped it to."""
     root = tmp_path / "tv"
-    put(root, rel := "Naruto/Season 2/Naruto - 08 (1080p).mkv")
+    put(root, rel)
     run("scan")
     show = show_of(root, "Naruto")
     item = episode(root, rel)

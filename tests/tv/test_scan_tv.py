@@ -1026,3 +1026,64 @@ def test_a_name_that_reads_the_same_by_todays_rules_is_not_scanned_again(
 
     assert read == [] and report.unchanged == 1 and not report.changed
     assert _episode(tmp_path / "tv", rel).hints["name_rules"] == NAME_RULES
+
+
+# files below a folder inside their season folder: a disc of a DVD rip, a release folder kept
+# as downloaded (`Season 02/Show.1080p.WEB-DL/`); relative path -> (season, episodes)
+NESTED = {
+    "Firefly/Season 2/Disc 1/Firefly - E05.mkv": (2, [5]),
+    "Firefly/Season 02/Firefly.1080p.WEB-DL/Firefly - 06.mkv": (2, [6]),
+    "Firefly/Season 02/Firefly.1080p.WEB-DL/Firefly.S02.Ep07.mkv": (2, [7]),
+    "Firefly/Season 2/Disc 2/Firefly - S03E08.mkv": (3, [8]),  # the name's own season wins
+    "Firefly/Specials/Disc 1/Firefly - E01.mkv": (0, [1]),
+    "Firefly/Disc 3/Firefly - E09.mkv": (1, [9]),  # no season folder: season 1, as before
+}
+# extras folders in a season folder (Jellyfin's and Plex's names): never episodes of it
+NESTED_EXTRAS = [
+    "Firefly/Season 2/Extras/Firefly - E05.mkv",
+    "Firefly/Season 2/Featurettes/Firefly - S02E01 - Making of.mkv",
+    "Firefly/Season 2/Behind The Scenes/Firefly - 03.mkv",
+    "Firefly/Season 02/Firefly.S02.1080p.WEB-DL/Deleted Scenes/Firefly.S02E06.mkv",
+]
+
+
+def test_an_episode_below_its_season_folder_takes_that_seasons_number(tv_rt, tmp_path):
+    """Only the file's own folder was read for a season: `Season 2/Disc 1/Firefly - E05` was
+    S01E05 ("season 1 assumed") and took another episode's metadata, `Season 02/<release>/
+    Firefly - 06` an absolute number. The nearest season folder up the path, within the show
+    folder, gives the season when the name and its folder give none, as in Jellyfin (an
+    episode's season is its nearest Season parent: EpisodeResolver)."""
+    tv = tmp_path / "tv"
+    for rel in [*NESTED, *NESTED_EXTRAS]:
+        put(tv, rel)
+
+    scan(tv_rt)
+
+    for rel, numbers in NESTED.items():
+        item = _episode(tv, rel)
+        assert (item.season, item.episodes) == numbers, rel
+    for rel in NESTED_EXTRAS:
+        assert db.Movie.get_or_none(db.Movie.path == str(tv / rel)) is None, rel
+    e05 = _episode(tv, "Firefly/Season 2/Disc 1/Firefly - E05.mkv")
+    assert any("Kodi numbers it S01E05" in w for w in e05.hints["name_warnings"])
+
+
+def test_a_nested_episode_read_by_the_rules_before_is_read_again(tv_rt, tmp_path):
+    """A library scanned by rules 10 (the file's own folder only) kept its S01E05 for good:
+    the file did not change. Rules 10 are older rules, and the file is read again."""
+    rel = "Firefly/Season 2/Disc 1/Firefly - E05.mkv"
+    put(tmp_path / "tv", rel)
+    scan(tv_rt)
+    item = _episode(tmp_path / "tv", rel)
+    old = {
+        **item.hints,
+        "name_rules": 10,
+        "name_warnings": ["no season in the name: season 1 assumed"],
+    }
+    db.Movie.update(season=1, hints=old).where(db.Movie.id == item.id).execute()
+
+    report = scan(tv_rt)
+
+    item = _episode(tmp_path / "tv", rel)
+    assert (item.season, item.episodes) == (2, [5]) and item.id in report.changed
+    assert item.hints["name_rules"] == NAME_RULES
