@@ -236,3 +236,33 @@ def test_specials_are_placed_among_the_regular_episodes(tv_rt, tmp_path, monkeyp
     assert special.find("displayafterseason") is None
     pilot = etree.parse(str(show / "Season 01/Breaking Bad - S01E01 - Pilot.nfo")).getroot()
     assert pilot.find("displayseason") is None and pilot.find("displayepisode") is None
+
+
+def test_an_episode_below_its_season_folder_gets_its_nfo_and_thumb_beside_it(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """`Season 02/Disc 2/Breaking Bad - E07.mkv` (a disc's folder in the season folder) was
+    S01E07 and got season 1's "A No-Rough-Stuff-Type Deal" in its NFO. It is S02E07 by the
+    season folder above it, and its NFO and thumb are written beside the file, where Kodi and
+    Jellyfin read them; no season folder's file is written into the disc's folder."""
+    from metarrd import cli
+
+    from .conftest import put
+
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    show = tmp_path / "tv" / BB
+    rel = "Season 02/Disc 2/Breaking Bad - E07.mkv"
+    put(show.parent, f"{BB}/{rel}")
+    put(show.parent, f"{BB}/Season 02/Breaking Bad - S02E01.mkv")
+    assert cli.main(["scan"]) == 0, capsys.readouterr()
+    assert cli.main(["enrich", "--all"]) == 0, capsys.readouterr()
+    assert cli.main(["publish", "--all"]) == 0, capsys.readouterr()
+    nfo = etree.parse(str((show / rel).with_suffix(".nfo"))).getroot()
+    assert (nfo.findtext("season"), nfo.findtext("episode")) == ("2", "7")
+    assert nfo.findtext("title") == "Negro Y Azul"
+    disc = {p.name for p in (show / "Season 02/Disc 2").iterdir()}
+    assert disc == {
+        "Breaking Bad - E07.mkv",
+        "Breaking Bad - E07.nfo",
+        "Breaking Bad - E07-thumb.jpg",
+    }
