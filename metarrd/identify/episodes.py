@@ -362,8 +362,10 @@ def parse_episode(
     Season parent; Kodi reads no folder: its warning says so)."""
     stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name)
     folder_season = season_of_folder(season_folder) if season_folder else None
+    outer_season = None  # the season folder above the file's, when that one gives none
     for outer in outer_folders if folder_season is None else ():
         if (folder_season := season_of_folder(outer)) is not None:
+            outer_season = outer
             break
     bad = _range_problem(_without_title(stem, show_title), file_name)
     if bad:  # before guessit, which takes seconds to list E01-E9999
@@ -547,7 +549,20 @@ def parse_episode(
         return _numbered(file_name, season, [number], title, folder_season, warning=(
             f"{part.group(0).strip(' ._-')!r} read as season {season} episode {number}, {whose}; "
             f"name it S{season:02d}E{number:02d} to be sure"))  # fmt: skip
-    return _bare_number(file_name, text, folder_season, title)
+    found = _bare_number(file_name, text, folder_season, title)
+    disc = _DISC.fullmatch((season_folder or "").strip()) if outer_season else None
+    if disc and found.episodes and folder_season is not None:
+        # `Season 2/Disc 2/01.mkv`: a rip's title numbers count from 1 on every disc, so the
+        # season above gives disc 2's first file disc 1's episode; not scene style (`205`)
+        alone = _bare_number(file_name, text, None, title)
+        if found.episodes == absolute_numbers(alone.absolute):
+            named = f"S{folder_season:02d}" + "".join(f"E{e:02d}" for e in found.episodes)
+            return EpisodeName(problem=(
+                f"{file_name}: a number alone in the disc folder {season_folder!r} may count "
+                f"the disc's titles, not the episodes of {outer_season!r}; "
+                f"{_kodi_reading(file_name)}. Name it with its season and episode ({named} if "
+                "it is that one)"))  # fmt: skip
+    return found
 
 
 def _show_in_title(stem: str, show_title: str, title: str) -> bool:

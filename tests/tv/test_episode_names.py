@@ -1384,3 +1384,17 @@ def test_season_dot_episode_in_its_season_folder_is_that_episode(name):
     assert (got.season, got.episodes, got.problem) == (2, (5,), None), got
     assert any("S02E05" in w for w in got.warnings), got.warnings
     assert got.episode_title == ("Title" if "Title" in name else None)
+
+
+@pytest.mark.parametrize("name", ["01.mkv", "Title 03.mkv", "Show - 02 - Title.mkv"])
+def test_a_bare_number_in_a_discs_folder_is_not_taken_for_its_seasons_episode(name):
+    # `Season 2/Disc 2/01.mkv`: a rip's title numbers count from 1 on every disc, so the
+    # season folder above the disc would give disc 2's first file S02E01, disc 1's episode
+    # (Kodi skips such names; Jellyfin reads S02E01): reported, as in the disc folder alone
+    got = parse_episode(name, "Show", "Disc 2", ("Season 2",))
+    assert (got.season, got.episodes) == (None, ()) and got.problem, got
+    assert "Disc 2" in got.problem and "S02E" in got.problem, got
+    # with an episode marker the number is the episode's, and scene style is the name's own
+    assert parse_episode("Show - E05.mkv", "Show", "Disc 2", ("Season 2",)).episodes == (5,)
+    got = parse_episode("Show - 205.mkv", "Show", "Disc 2", ("Season 2",))
+    assert (got.season, got.episodes) == (2, (5,))
