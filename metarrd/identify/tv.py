@@ -223,7 +223,11 @@ def _with_scan_errors(item: db.Movie, reason: str | None) -> str | None:
 
 
 def _default_order(
-    rt: Runtime, source: str, tvdb_id: int | None, series_type: str | None = None
+    rt: Runtime,
+    source: str,
+    tvdb_id: int | None,
+    series_type: str | None = None,
+    nfo_default: str | None = None,
 ) -> str:
     """The order a show's file names count by, when nothing says otherwise: for a show Sonarr
     sent (its webhook: Sonarr names every file by TheTVDB's numbers, kodi-tv.md §3.4), where
@@ -232,10 +236,15 @@ def _default_order(
     read in TheTVDB's aired order there), else TheTVDB's aired order (a `daily` series' files
     are matched by TheTVDB's air dates, as Sonarr matched them); else TMDB's. In TMDB's order
     such a show got TMDB's data on TheTVDB-numbered files wherever the two split seasons or
-    specials apart, and an anime's absolute numbers matched nothing."""
-    if source == "webhook" and tvdb_id and rt.client("tvdb") is not None:
+    specials apart, and an anime's absolute numbers matched nothing. The same for a show whose
+    `tvshow.nfo` marks its TheTVDB id the default one (`nfo_default`: the file was written by
+    Sonarr, by Kodi's TheTVDB scraper or by tinyMediaManager or MediaElch scraping TheTVDB, and
+    its episodes were named and numbered by TheTVDB): TheTVDB's aired order."""
+    if not tvdb_id or rt.client("tvdb") is None:
+        return "tmdb"
+    if source == "webhook":
         return "absolute" if series_type == "anime" else "tvdb"
-    return "tmdb"
+    return "tvdb" if nfo_default == "tvdb" else "tmdb"
 
 
 def order_chosen(show: db.Movie) -> bool:
@@ -292,10 +301,11 @@ def _identified(
                 setattr(show, column, value)
         if not show.is_locked("studios"):
             show.studios = [n["name"] for n in details.get("networks") or [] if n.get("name")]
+        nfo_default = (show.hints or {}).get("nfo_default_id")
         if not show.ordering:  # a Jellyfin tvshow.nfo's <displayorder>, else the default
             show.ordering = EPISODE_ORDERS[
                 display_order(show.nfo_extra)
-                or _default_order(rt, source, show.tvdb_id, series_type)
+                or _default_order(rt, source, show.tvdb_id, series_type, nfo_default)
             ][0]
         elif source == "webhook" and (switch := sonarr_switch(rt, show, series_type)):
             log.info("item %d: Sonarr's anime series: episode order %s, was %s", show.id,

@@ -210,7 +210,9 @@ class NfoData:
     TMDB rating, named tmdb or themoviedb, else an unnamed one; the default one of those);
     list[str] genres, countries, studios, directors, credits, tags; and `ratings` as a list
     of {"name", "value", "votes", "default"} dicts (every rating, whatever its name).
-    `id_sources` says where each id was found ("uniqueid", "<id>", "URL", ...).
+    `id_sources` says where each id was found ("uniqueid", "<id>", "URL", ...); `default_id`
+    the kind of the `<uniqueid default="true">` (the scraper that wrote the file: Sonarr's and
+    Kodi's TheTVDB scraper mark "tvdb"), None when none is marked or its type is not read.
     `locked_fields` (metarrd's field names) and `lock_all` are the user's locks in Jellyfin's
     `<lockedfields>` and `<lockdata>`; those elements stay in `unknown_elements` too.
     `unknown_elements` are serialized top-level elements metarrd does not own, in order, plus
@@ -225,6 +227,7 @@ class NfoData:
     imdb_id: str | None = None
     tvdb_id: int | None = None
     id_sources: dict[str, str] = field(default_factory=dict)
+    default_id: str | None = None
     fields: dict[str, object] = field(default_factory=dict)
     locked_fields: list[str] = field(default_factory=list)
     lock_all: bool = False
@@ -536,6 +539,7 @@ def _from_tree(
 
     elements = [el for el in root if isinstance(el.tag, str)]
     _apply_ids(data, _id_sources(elements, untyped_kind) + [("URL", url_ids)])
+    data.default_id = _default_id(elements)
     fields = data.fields
     seen: dict[str, set[str]] = {}  # a list field's values so far: a list scan was quadratic
     released: str | None = None
@@ -745,6 +749,16 @@ def _id_sources(
         ("<id>", legacy),
         ("<ids>/<tmdb>/<imdb>", tool),
     ]
+
+
+def _default_id(elements: list[etree._Element]) -> str | None:
+    """The kind of the first filled `<uniqueid default="true">` of a kind read as an id."""
+    for el in elements:
+        if el.tag == "uniqueid" and (el.get("default") or "").strip().casefold() == "true":
+            kind = _ID_TYPES.get((el.get("type") or "").strip().casefold())
+            if kind and _text(el):
+                return kind
+    return None
 
 
 def _tmm_ids(ids: etree._Element) -> list[tuple[str, str]]:

@@ -1033,7 +1033,8 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
         stored.update(kept_nfo or {})
         if nfo is not None:
             stored.update(nfo_tmdb_id=nfo.tmdb_id, nfo_tvdb_id=nfo.tvdb_id, nfo_imdb_id=nfo.imdb_id,
-                          nfo_id_sources=nfo.source, nfo_seen=list(nfo_seen))  # fmt: skip
+                          nfo_id_sources=nfo.source, nfo_default_id=nfo.data.default_id,
+                          nfo_seen=list(nfo_seen))  # fmt: skip
             if nfo_hash != show.source_nfo_hash:
                 before_names = named_seasons(show.nfo_extra or [])
                 apply_nfo_values(show, nfo.data)

@@ -552,13 +552,25 @@ def sonarr_episode(tvdb_ids: dict[tuple[int, int], int]) -> str:
     )
 
 
-def test_sonarrs_nfos_keep_tmdbs_data_off_thetvdb_numbered_files(run, tmp_path, tv_catalog):
+@pytest.mark.parametrize(
+    ("tvshow_nfo", "order"),
+    [
+        (SONARR_TVSHOW, "tvdb:official"),
+        (SONARR_TVSHOW.replace(' default="true"', ""), "tmdb:default"),
+    ],
+    ids=["sonarr", "no-default-id"],
+)
+def test_sonarrs_nfos_keep_tmdbs_data_off_thetvdb_numbered_files(
+    run, tmp_path, tv_catalog, tvshow_nfo, order
+):
     """A Sonarr library (TheTVDB-numbered files, Sonarr's NFOs) identified by its tvshow.nfo
-    starts in TMDB's order, as every show does; its episode NFOs name each file's TheTVDB
+    started in TMDB's order, as every show does; its episode NFOs name each file's TheTVDB
     episode. `S01E01 - The Train Job` got TMDB's S01E01, "Serenity" (its title, plot, still
     and ids), and `S01E02E03` TMDB's "The Train Job" and "Bushwhacked": the NFO's TheTVDB ids
-    were read only for specials. An episode whose NFO names a TheTVDB episode other than the
-    one TMDB numbers so is joined by that id, as a special is."""
+    were read only for specials. A tvshow.nfo whose default id is TheTVDB's (Sonarr's, Kodi's
+    TheTVDB scraper's) now starts the show in TheTVDB's aired order, as Sonarr's webhook does;
+    in TMDB's order (a tvshow.nfo naming no default id), an episode whose NFO names a TheTVDB
+    episode other than the one TMDB numbers so is joined by that id, as a special is."""
     root = tmp_path / "tv"
     firefly = tv_catalog.get(1437)
     by_tvdb = {e.tvdb_numbers("official"): e for e in firefly.episodes}
@@ -566,13 +578,13 @@ def test_sonarrs_nfos_keep_tmdbs_data_off_thetvdb_numbered_files(run, tmp_path, 
     double = f"{FIREFLY}/Season 01/Firefly - S01E02E03.mkv"
     for rel in (train, double):
         put(root, rel)
-    (root / FIREFLY / "tvshow.nfo").write_text(SONARR_TVSHOW)
+    (root / FIREFLY / "tvshow.nfo").write_text(tvshow_nfo)
     for rel, numbers in ((train, [(1, 1)]), (double, [(1, 2), (1, 3)])):
         nfo = sonarr_episode({n: by_tvdb[n].tvdb_id for n in numbers})
         (root / rel).with_suffix(".nfo").write_bytes(b"\xef\xbb\xbf" + nfo.encode())
     run("scan")
     show = show_of(root, FIREFLY)
-    assert (show.tmdb_id, show.identified_by, show.ordering) == (1437, "nfo", "tmdb:default")
+    assert (show.tmdb_id, show.identified_by, show.ordering) == (1437, "nfo", order)
 
     item = episode(root, train)
     assert item.identification_status == db.IDENTIFIED, item.last_error
