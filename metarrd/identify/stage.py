@@ -100,7 +100,13 @@ def _identify_tv(rt, item, tmdb_id, tvdb_id, imdb_id, source, series_type) -> Id
         raise ItemError(f"identify the show (item {show.id}) instead: episodes follow its numbers")
     if show.identification_status == db.UNIDENTIFIED:
         return IdentifyResult(item.id, False, f"its show (item {show.id}) is not identified yet")
-    summary = identify_episodes(rt, show)
+    # its file and the show's other new ones (a season import: one identify matches them all,
+    # each season fetched once, and their own jobs find them done); those matched before stand
+    new = db.Movie.select(db.Movie.id).where(
+        db.Movie.show == show, db.Movie.kind == db.EPISODE, ~db.Movie.missing,
+        db.Movie.identification_status == db.UNIDENTIFIED,
+    )  # fmt: skip
+    summary = identify_episodes(rt, show, only={item.id, *(i for (i,) in new.tuples())})
     fresh = db.Movie.get_by_id(item.id)
     ok = fresh.identification_status != db.UNIDENTIFIED
     return IdentifyResult(item.id, ok, summary if ok else (fresh.last_error or summary))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -325,14 +326,19 @@ def _identified(
     return _result(show.id, True, f"{reason}; {episodes}")
 
 
-def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) -> str:
+def identify_episodes(
+    rt: Runtime, show: db.Movie, details: dict | None = None, only: Collection[int] | None = None
+) -> str:
     """Match every episode item of an identified show in its episode order; each failure stays
-    on its episode."""
-    items = list(
-        db.Movie.select().where(
+    on its episode. `only`: those episodes alone (a new file in a show matched before: the
+    others keep their match and their status, and their seasons are not fetched again)."""
+    items = [
+        item
+        for item in db.Movie.select().where(
             db.Movie.show == show, db.Movie.kind == db.EPISODE, ~db.Movie.missing
         )
-    )
+        if only is None or item.id in only
+    ]
     if not items:
         return "no episode files"
     guide = _Guide(rt, show, details)
@@ -376,6 +382,8 @@ def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) 
                 failed += 1
             fresh.updated_at = db.now()
             fresh.save()
+    if only is not None:  # the show's note is about all of them: counted from every match
+        mismatches, tvdb_only = _numbering(show)
     notes = []
     if mismatches:
         notes.append(f"TMDB and TheTVDB number {len(mismatches)} episode(s) differently, e.g. "
@@ -386,6 +394,23 @@ def identify_episodes(rt: Runtime, show: db.Movie, details: dict | None = None) 
     note = "; ".join(notes) or None
     db.Movie.update(numbering_note=note).where(db.Movie.id == show.id).execute()
     return f"{done} episode(s) identified in {order_label(guide.order)}, {failed} not"
+
+
+def _numbering(show: db.Movie) -> tuple[list[str], int]:
+    """The numbering notes and the count of refs only TheTVDB has, of every episode of the
+    show matched (as `identify_episodes` counts them for the show's note)."""
+    refs = [
+        ref
+        for item in db.Movie.select(db.Movie.episode_refs).where(
+            db.Movie.show == show,
+            db.Movie.kind == db.EPISODE,
+            ~db.Movie.missing,
+            db.Movie.identification_status != db.UNIDENTIFIED,
+        )  # fmt: skip
+        for ref in item.episode_refs or []
+    ]
+    notes = [r["numbering_note"] for r in refs if r.get("numbering_note")]
+    return notes, sum(1 for r in refs if r.get("tmdb_id") is None)
 
 
 def _by_number(episodes: list) -> dict[int, dict]:
