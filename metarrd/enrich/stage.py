@@ -126,9 +126,13 @@ class _Answer:
     tvdb_id: int | None = None
 
 
-def enrich_item(rt: Runtime, movie: db.Movie, manual: bool = True) -> EnrichResult:
-    """Run the ENRICH job for one identified movie; raise MetarrdError when it cannot."""
-    return _begin(rt, movie, manual)()
+def enrich_item(
+    rt: Runtime, movie: db.Movie, manual: bool = True, episodes: list[db.Movie] | None = None
+) -> EnrichResult:
+    """Run the ENRICH job for one identified movie; raise MetarrdError when it cannot. A show
+    with `episodes` of it: those episodes (enrich/tv.py `_scope`; those refused are in the
+    result's `refused`)."""
+    return _begin(rt, movie, manual, episodes=episodes)()
 
 
 def _begin(

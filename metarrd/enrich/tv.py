@@ -80,8 +80,9 @@ def enrich_show(
     """Enrich the show of `item` (a show, season or episode) with its seasons and episodes;
     `item` an episode (or `episodes`, of that show): those episodes alone once the show and
     their seasons are enriched (`_scope`). An episode asked for that cannot be enriched (not
-    matched, its file missing, unknown to TMDB) is refused: ItemError for one, the result's
-    `refused` for several (its caller records it: it is that item's outcome)."""
+    matched, its file missing, unknown to TMDB) is refused: ItemError for `item` itself, the
+    result's `refused` for several, or for those named with their show (the job chain's new
+    episodes; its caller records each: it is that item's outcome, not the show's)."""
     if not manual:
         workflow.require(rt.config, "enrichment")
     show_id = item.id if item.kind == db.SHOW else item.show_id
@@ -95,7 +96,7 @@ def enrich_show(
     refused: dict[int, str] = {}
     if episodes:
         refused = _refused(episodes)
-        if len(episodes) == 1 and refused:
+        if len(episodes) == 1 and refused and item.kind == db.EPISODE:
             raise ItemError(refused[episodes[0].id])
         episodes = [e for e in episodes if e.id not in refused]
         if not episodes:
@@ -107,7 +108,7 @@ def enrich_show(
     refused.update((i, why) for i, why in result.failed.items() if i in asked)
     result.failed.update(refused)
     result.refused = refused
-    if len(episodes or []) == 1 and refused:
+    if len(episodes or []) == 1 and refused and item.kind == db.EPISODE:
         raise ItemError(next(iter(refused.values())))
     return result
 

@@ -56,20 +56,35 @@ def _ids(ids: dict[str, Any]) -> dict[str, Any]:
 
 
 def after_identify(
-    movie_id: int, identified: bool, manual: bool, stages: dict[str, bool], kind: str = "movie"
+    movie_id: int,
+    identified: bool,
+    manual: bool,
+    stages: dict[str, bool],
+    kind: str = "movie",
+    episodes: Iterable[int] = (),
 ) -> list[Step]:
     """Enrichment follows. For TV it follows the show's identify (which identifies its
-    episodes), once: enriching the show enriches its seasons and episodes (docs/tv.md)."""
+    episodes), once: enriching the show enriches its seasons and episodes (docs/tv.md). A new
+    episode of a known show (`episodes`: identified alone) is its show's enrich of those
+    episodes (`{"episodes": [...]}`; several new ones fold into one job: `jobs.merge_payload`),
+    which covers them alone once the show and their seasons are enriched (enrich/tv.py)."""
     if kind not in ("movie", "show"):
         return []
     if identified and stages["enrichment"]:
-        return [Step("enrich", movie_id, manual=manual)]
+        payload = {"episodes": sorted(set(episodes))} if episodes else {}
+        return [Step("enrich", movie_id, payload, manual=manual)]
     return []
 
 
-def after_enrich(movie_id: int, manual: bool, stages: dict[str, bool]) -> list[Step]:
-    """The review gate: only an automatic enrich with auto_publish on goes on to publish."""
+def after_enrich(
+    movie_id: int, manual: bool, stages: dict[str, bool], alone: Iterable[int] | None = None
+) -> list[Step]:
+    """The review gate: only an automatic enrich with auto_publish on goes on to publish. The
+    episodes enriched `alone` (not None) are published alone (publish/tv.py `_scope`), not
+    their show; none of them (all refused): nothing is."""
     if not manual and stages["auto_publish"] and stages["publishing"]:
+        if alone is not None:
+            return [Step("publish", i) for i in sorted(set(alone))]
         return [Step("publish", movie_id)]
     return []
 

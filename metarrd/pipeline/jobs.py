@@ -4,8 +4,8 @@ Every unit of work is a row in the `jobs` table (kind, item, key, state, payload
 "run job N" message in the Huey queue (metarrd/queue.py). The row is the truth:
 
 - **Merged, not duplicated.** A request whose key (`enrich:42`, `scan`, ...) already has a
-  *queued* job is folded into it (scan paths are unioned, webhook ids and the manual flag carried
-  over) and that job is returned.
+  *queued* job is folded into it (scan paths are unioned, a show's new episodes to enrich too,
+  webhook ids and the manual flag carried over) and that job is returned.
 - **One at a time per item.** A job is claimed (queued -> running) only while no other job runs on
   its item (a TV show counting as one item with its seasons and episodes, but for publishes:
   `_same_show`), and no running scan covers the item's file, and vice versa; otherwise the
@@ -246,6 +246,13 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
         return {"stages": {s: min(c, old.get("stages", {}).get(s, c)) for s, c in stages.items()}}
     if kind == "probe":
         return {"providers": sorted(set(old.get("providers", [])) | set(new.get("providers", [])))}
+    if kind == "enrich":  # a show's new episodes add up; a whole item's enrich covers them all
+        merged = {**old, **new}
+        if "episodes" in old and "episodes" in new:
+            merged["episodes"] = sorted(set(old["episodes"]) | set(new["episodes"]))
+        else:
+            merged.pop("episodes", None)
+        return merged
     if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id") or new.get("tvdb_id")):
         return old  # explicit ids already queued win over a plain "identify it"
     if kind == "identify":  # the newer ids replace the older, never mix with them

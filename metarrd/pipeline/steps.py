@@ -332,7 +332,15 @@ def _after_identify(rt: Runtime, movie: db.Movie, manual: bool) -> list[Step]:
     identify is followed by the show's enrich; else its NFO was never written."""
     stages = workflow.all_stages(rt.config)
     if movie.kind == db.EPISODE and movie.show_id is not None:
-        return after_identify(movie.show_id, True, manual, stages, db.SHOW)
+        # that episode and the show's others matched, not enriched yet (a season import's
+        # files, matched together by the first one's identify): one enrich of them
+        M = db.Movie
+        matched = M.select(M.id).where(
+            M.show == movie.show_id, M.kind == db.EPISODE, ~M.missing,
+            M.identification_status == db.IDENTIFIED,
+        )  # fmt: skip
+        episodes = {movie.id, *(i for (i,) in matched.tuples())}
+        return after_identify(movie.show_id, True, manual, stages, db.SHOW, episodes)
     return after_identify(movie.id, True, manual, stages, movie.kind)
 
 
@@ -380,12 +388,33 @@ def do_enrich(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome("skipped: the item's file is missing")
     if movie.kind == db.MOVIE and movie.identification_status == db.UNIDENTIFIED:
         raise ItemError("not identified yet: choose its movie first")
-    # TV: the whole show, or an episode of an enriched show alone (enrich/tv.py `_scope`)
-    result = enrich_item(rt, movie, manual=job.manual)
+    # TV: the whole show, or an episode of an enriched show alone (enrich/tv.py `_scope`);
+    # a show's job for its new episodes (their identify's follow-up): those, as one run
+    asked = job.payload.get("episodes") if movie.kind == db.SHOW else None
+    episodes = _new_episodes(movie, asked) if asked else None
+    if episodes == []:
+        return Outcome("skipped: its new episodes no longer exist or their files are missing")
+    result = enrich_item(rt, movie, manual=job.manual, **({"episodes": episodes} if asked else {}))
+    refused = getattr(result, "refused", None) or {}
+    for episode_id, why in refused.items():
+        db.record_failure("enrich", episode_id, why)  # that episode's failure, not the show's
     shown = movie.id if movie.kind in (db.MOVIE, db.SHOW) else movie.show_id  # TV: the show
-    if getattr(result, "alone", None):
-        shown = movie.id  # its publish: that episode (publish/tv.py `_scope`)
-    return Outcome(str(result), after_enrich(shown, job.manual, workflow.all_stages(rt.config)))
+    # their publish: the episodes enriched alone, each alone (publish/tv.py `_scope`); none
+    # when every episode asked for was refused (nothing enriched: not the show either)
+    alone = [i for i in getattr(result, "alone", None) or [] if i not in refused]
+    if not alone and not (episodes and len(refused) == len(episodes)):
+        alone = None  # the item: a movie, or the whole show
+    stages = workflow.all_stages(rt.config)
+    return Outcome(str(result), after_enrich(shown, job.manual, stages, alone))
+
+
+def _new_episodes(show: db.Movie, ids: list[int]) -> list[db.Movie]:
+    """The episodes of `show` a job names (new files, identified alone) that are still there."""
+    return list(
+        db.Movie.select()
+        .where(db.Movie.id.in_(ids), db.Movie.show == show.id, ~db.Movie.missing)
+        .order_by(db.Movie.id)
+    )
 
 
 def do_publish(rt: Runtime, job: db.Job) -> Outcome:

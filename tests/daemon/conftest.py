@@ -43,8 +43,8 @@ class Recorder:
         ).where(db.Movie.id == movie.id).execute()
         return IdentifyResult(movie.id, True, f"identified item {movie.id}")
 
-    def enrich_item(self, rt, movie, manual=True):
-        self._call("enrich", movie.id, manual=manual)
+    def enrich_item(self, rt, movie, manual=True, **more):
+        self._call("enrich", movie.id, manual=manual, **more)
         db.Movie.update(identification_status=db.ENRICHED).where(db.Movie.id == movie.id).execute()
         return f"enriched item {movie.id}"
 

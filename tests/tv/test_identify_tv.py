@@ -356,9 +356,13 @@ def test_a_new_episode_of_a_known_show_is_enriched_with_its_show(tv_rt, tmp_path
     job = db.Job.create(kind="identify", movie=new.id, key=f"identify:{new.id}", payload={})
     outcome = steps.do_identify(tv_rt, job)
     assert db.Movie.get_by_id(new.id).identification_status == db.IDENTIFIED, outcome.message
-    assert outcome.follow == [Step("enrich", show.id)]
+    # the show's enrich of the episodes not enriched yet (the show never was: the whole show,
+    # enrich/tv.py `_scope`)
+    first = db.Movie.get(db.Movie.path.endswith("S01E01 - Uno.mkv"))
+    enrich = Step("enrich", show.id, {"episodes": sorted([first.id, new.id])})
+    assert outcome.follow == [enrich]
     # the daemon killed between that identify and its end: the job run again enriches too
-    assert steps.do_identify(tv_rt, job).follow == [Step("enrich", show.id)]
+    assert steps.do_identify(tv_rt, job).follow == [enrich]
 
 
 def test_an_episode_no_provider_lists_yet_is_matched_again_later(tv_rt, tmp_path):

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from metarrd import db
+from metarrd import db, workflow
 from metarrd.pipeline import jobs, queue
 
 from .conftest import put
@@ -104,3 +104,204 @@ def test_new_episodes_of_a_known_show_are_matched_together(rt, tmp_path, simulat
     after = statuses(show)
     assert after.pop("Breaking Bad - S01E02.mkv") == after.pop("Breaking Bad - S01E03.mkv")
     assert after == before
+
+
+def published_show(rt, root, auto_publish: bool) -> db.Movie:
+    workflow.set_stage("auto_publish", True)
+    show = enriched_show(rt, root)  # and published, the chain's auto-publish
+    assert db.Movie.get_by_id(show.id).publish_state == db.PUBLISHED
+    workflow.set_stage("auto_publish", auto_publish)
+    return show
+
+
+def enriched_at(show: db.Movie) -> dict[int, object]:
+    items = db.Movie.select().where((db.Movie.id == show.id) | (db.Movie.show == show.id))
+    return {m.id: m.enriched_at for m in items}
+
+
+def test_a_new_episode_of_a_published_show_is_enriched_alone_and_asks_to_republish(
+    rt, tmp_path, simulator
+):
+    """The watcher's scan of a new episode file (Sonarr's `Download` queues the same scan):
+    the episode is enriched alone (one TMDB request, its still; no fanart.tv, no TheTVDB
+    artwork, no other item fetched or written again), and the published show is "Republish?".
+    It enriched the whole show again: every season, fanart.tv and TheTVDB asked again."""
+    root = tmp_path / "tv"
+    show = published_show(rt, root, auto_publish=False)
+    before = enriched_at(show)
+    done = db.Job.select().count()
+    simulator.reset_requests()
+    new = put(root, f"{BB}/Season 01/Breaking Bad - S01E02.mkv")
+
+    jobs.enqueue_scan([str(new)])
+
+    ep = db.Movie.get(db.Movie.path == str(new))
+    assert ep.identification_status == db.ENRICHED and ep.title == "Cat's in the Bag..."
+    assert simulator.count("/3/tv/1396?") == 1  # the show's cast and season 1's list
+    assert simulator.count("/3/") == 3, [h.path for h in simulator.requests]  # + identify's 2
+    assert simulator.count("/v3/") == 0 and simulator.count("/v4/series/81189/extended") == 0
+    assert simulator.count("/t/p/original/") == 1  # its still
+    assert simulator.count("/t/p/h632/") == 1  # its guest star's photo
+    assert len(simulator.requests) == 6  # + TheTVDB's episode list (identify); 8 before
+    assert {i: t for i, t in enriched_at(show).items() if i != ep.id} == before
+    (enrich,) = db.Job.select().where(db.Job.kind == "enrich", db.Job.id > done)
+    assert "S01E02: 0 season(s), 1 episode file(s)" in enrich.message, enrich.message
+    assert db.Movie.get_by_id(show.id).publish_state == db.OUTDATED  # "Republish?"
+    assert not db.Job.select().where(db.Job.kind == "publish", db.Job.id > done).exists()
+
+
+def test_with_auto_publish_the_new_episode_is_published_alone(rt, tmp_path, simulator):
+    """auto_publish on: the new episode's NFO and thumb are written, `tvshow.nfo` and the
+    other episodes' files are left as they are, and the show is "Published" again (nothing
+    else to write). It was the whole show's enrich and then the whole show's publish."""
+    root = tmp_path / "tv"
+    show = published_show(rt, root, auto_publish=True)
+    folder = root / BB
+    files = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    done = db.Job.select().count()
+    new = put(root, f"{BB}/Season 01/Breaking Bad - S01E02.mkv")
+
+    jobs.enqueue_scan([str(new)])
+
+    ep = db.Movie.get(db.Movie.path == str(new))
+    publishes = db.Job.select().where(db.Job.kind == "publish", db.Job.id > done)
+    assert [(j.movie_id, j.state) for j in publishes] == [(ep.id, jobs.DONE)]
+    assert ep.publish_state == db.PUBLISHED
+    assert (folder / "Season 01/Breaking Bad - S01E02.nfo").is_file()
+    assert (folder / "Season 01/Breaking Bad - S01E02-thumb.jpg").is_file()
+    assert {p: p.stat().st_mtime_ns for p in files} == files  # tvshow.nfo, the others
+    assert db.Movie.get_by_id(show.id).publish_state == db.PUBLISHED
+
+
+def test_a_new_season_still_enriches_the_whole_show(rt, tmp_path, simulator):
+    """Its season's art and name are new: the show is enriched whole (fanart.tv and TheTVDB
+    asked), the new season enriched with it."""
+    root = tmp_path / "tv"
+    show = enriched_show(rt, root)
+    simulator.reset_requests()
+    new = put(root, f"{BB}/Season 03/Breaking Bad - S03E01.mkv")
+
+    jobs.enqueue_scan([str(new)])
+
+    season = db.Movie.get(
+        db.Movie.show == show.id, db.Movie.season == 3, db.Movie.kind == db.SEASON
+    )
+    assert season.identification_status == db.ENRICHED
+    assert db.Movie.get(db.Movie.path == str(new)).identification_status == db.ENRICHED
+    assert simulator.count("/v3/tv/81189") == 1 and simulator.count("/v4/series/81189/extended")
+    enrich = db.Job.select().where(db.Job.kind == "enrich").order_by(db.Job.id.desc()).first()
+    assert "4 season(s), 4 episode file(s)" in enrich.message, enrich.message
+
+
+def test_a_sonarr_season_import_is_one_enrich_of_its_new_episodes(tmp_path, simulator):
+    """Sonarr imports five episodes of a season the show has: five `Download` webhooks (one per
+    file, "On Import"), queued before a worker gets to them, as a busy daemon's queue holds
+    them. One scan, each episode identified alone, and one enrich of the five (one TMDB
+    request, no fanart.tv, no TheTVDB artwork): the show's queued enrich folds them."""
+    from metarrd.config import parse_config
+    from tests.conftest import backend_sections
+    from tests.daemon.conftest import drain, webhook_client
+    from tests.daemon.test_sonarr import KEY, TOKEN, per_file
+
+    from .conftest import tv_config
+
+    base = tv_config(tmp_path, simulator)
+    config = parse_config(
+        {
+            "data_dir": base.data_dir,
+            "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
+            "providers": {
+                "max_retries": 2,
+                "tmdb": {"api_key": simulator.keys.tmdb_key, "base_url": simulator.tmdb_url},
+                "fanart": {"api_key": simulator.keys.fanart_key, "base_url": simulator.fanart_url},
+                "tvdb": {"api_key": simulator.keys.tvdb_key, "base_url": simulator.tvdb_url},
+            },
+            "webhooks": {"token": TOKEN},
+            **backend_sections(),
+        }
+    )
+    client, rt = webhook_client(config)  # the queue run in place for the show's first run
+    try:
+        root = tmp_path / "tv"
+        show = enriched_show(rt, root)
+        queue.configure(config, immediate=False)  # now a real queue: nothing runs until drain
+        done = db.Job.select().count()
+        simulator.reset_requests()
+        folder = root / BB
+        for n in range(2, 7):
+            rel = f"Season 01/Breaking Bad - S01E0{n}.mkv"
+            put(root, f"{BB}/{rel}")
+            body = per_file(folder, rel)
+            body["series"].update(title="Breaking Bad", tvdbId=81189, tmdbId=1396,
+                                  imdbId="tt0903747", year=2008, path=str(folder))  # fmt: skip
+            body["episodes"][0].update(episodeNumber=n, title=f"Ep {n}")
+            r = client.post("/api/webhooks/sonarr", json=body, headers=KEY)
+            assert r.status_code == 202, r.get_json()
+        drain()
+        new = db.Job.select().where(db.Job.id > done).order_by(db.Job.id)
+        assert [j.kind for j in new] == ["scan"] + ["identify"] * 5 + ["enrich"], [
+            (j.kind, j.movie_id, j.message) for j in new
+        ]
+        identified = [j.message for j in new[1:-1]]
+        assert (
+            identified
+            == ["5 episode(s) identified in TMDB aired order, 0 not"] + ["already identified"] * 4
+        )  # the first matches them all
+        assert simulator.count("/3/tv/1396/season/1?") == 1
+        enrich = new[-1]
+        assert (enrich.movie_id, enrich.state) == (show.id, jobs.DONE)
+        assert "S01E02, S01E03, S01E04, S01E05, S01E06: 0 season(s), 5 episode file(s)" in (
+            enrich.message
+        ), enrich.message
+        assert simulator.count("/3/tv/1396?") == 1
+        assert simulator.count("/v3/") == 0 and simulator.count("/v4/series/81189/extended") == 0
+        episodes = db.Movie.select().where(db.Movie.show == show.id, db.Movie.kind == db.EPISODE)
+        assert {e.identification_status for e in episodes} == {db.ENRICHED}
+    finally:
+        queue.configure(config, immediate=True)
+        rt.close()
+
+
+def test_a_whole_show_enrich_folded_with_new_episodes_stays_the_whole_show():
+    """A user's Enrich of the show queued with the chain's enrich of its new episodes (either
+    first): the whole show; new episodes of one show add up."""
+    from metarrd.pipeline.jobs import merge_payload
+
+    assert merge_payload("enrich", {}, {"episodes": [3]}) == {}
+    assert merge_payload("enrich", {"episodes": [3]}, {}) == {}
+    assert merge_payload("enrich", {"episodes": [3]}, {"episodes": [2, 3]}) == {"episodes": [2, 3]}
+
+
+def test_a_new_episode_its_enrich_cannot_do_fails_alone_not_its_show(rt, tmp_path):
+    """The show's enrich job for its new episodes: one TMDB does not list (any more) is that
+    episode's failure (its error, an `enrich.failed` event on it); the job and the show do
+    not fail, the other episode is enriched."""
+    from metarrd.pipeline import steps
+
+    root = tmp_path / "tv"
+    show = enriched_show(rt, root)
+    good = put(root, f"{BB}/Season 01/Breaking Bad - S01E02.mkv")
+    jobs.enqueue_scan([str(good)])  # scanned, matched and enriched
+    good = db.Movie.get(db.Movie.path == str(good))
+    path = put(root, f"{BB}/Season 01/Breaking Bad - S01E99.mkv")
+    gone = db.Movie.create(
+        library=show.library_id, path=str(path), kind=db.EPISODE, show=show, season=1,
+        episodes=[99], tmdb_id=999, identification_status=db.IDENTIFIED,
+        episode_refs=[{"season": 1, "episode": 99, "tmdb_id": 999, "tvdb_id": None}],
+    )  # fmt: skip
+    workflow.set_stage("auto_publish", True)
+    for payload, published in (
+        ({"episodes": [gone.id]}, []),  # nothing enriched: nothing to publish, not the show
+        ({"episodes": [good.id, gone.id]}, [good.id]),
+    ):
+        job = db.Job.create(kind="enrich", movie=show.id, key=f"enrich:{show.id}", manual=False,
+                            payload=payload)  # fmt: skip
+        outcome = steps.do_enrich(rt, job)
+        assert "S01E99 of Breaking Bad" in outcome.message, outcome.message
+        assert [(s.kind, s.movie_id) for s in outcome.follow] == [("publish", i) for i in published]
+        assert db.Movie.get_by_id(show.id).last_error is None
+        gone = db.Movie.get_by_id(gone.id)
+        assert gone.last_error == "TMDB has no episode S01E99 of Breaking Bad"
+        assert gone.identification_status == db.IDENTIFIED
+    failed = db.Event.select().where(db.Event.kind == "enrich.failed", db.Event.movie == gone.id)
+    assert failed.count() == 2  # once per run
