@@ -51,7 +51,13 @@ from metarrd.paths import in_scope
 from metarrd.pipeline import leases, queue
 from metarrd.pipeline.chain import Outcome
 from metarrd.pipeline.queue import huey
-from metarrd.pipeline.steps import CATCH_UP_KINDS, HANDLERS, backlog, publish_jobs
+from metarrd.pipeline.steps import (
+    CATCH_UP_KINDS,
+    HANDLERS,
+    backlog,
+    catch_up_step,
+    publish_jobs,
+)
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -180,10 +186,11 @@ def catch_up(stage: str) -> int:
         return 1
     if stage not in CATCH_UP_KINDS:
         return 0
-    ids = [mid for (mid,) in backlog(stage).tuples()]
-    for mid in ids:
-        _enqueue(CATCH_UP_KINDS[stage], mid, {}, manual=False)
-    return len(ids)
+    rows = list(backlog(stage).tuples())
+    for mid, show in rows:
+        step = catch_up_step(CATCH_UP_KINDS[stage], mid, show)
+        _enqueue(step.kind, step.movie_id, step.payload, manual=False)
+    return len(rows)
 
 
 def enqueue_catch_up(stage: str) -> int:

@@ -543,21 +543,40 @@ CATCH_UP_BATCH = 500  # items a catch-up job queues work for; the rest in the jo
 
 
 def backlog(stage: str) -> pw.ModelSelect:
-    """The ids of the items a stage switched on again skipped while it was off, in id order:
+    """The (id, show) of the items a stage switched on again skipped while it was off, in id
+    order:
 
     - `identification`: every movie and show (not missing) that was never tried, no identify
       having run for it (its events say so): scanned while the stage was off, they stayed
       unidentified for good, as the next scans find them unchanged. One the search left to
-      the user is not searched again;
-    - `enrichment`: every identified movie and show (not missing) not enriched yet."""
-    M, E = db.Movie, db.Event
+      the user is not searched again. And every such episode of a show identified before (a
+      new file in a known show: its identify is the episode's, which its show's never repeats);
+    - `enrichment`: every identified movie and show (not missing) not enriched yet, and every
+      identified episode of an enriched show (a new file: its show's enrich of it,
+      `catch_up_step`)."""
+    M, E, Show = db.Movie, db.Event, db.Movie.alias()
     top = M.kind.in_([db.MOVIE, db.SHOW]) & ~M.missing
+    episode = (M.kind == db.EPISODE) & ~M.missing
     if stage == "identification":
+        known = Show.select(Show.id).where(Show.identification_status != db.UNIDENTIFIED)
         tried = E.select(E.id).where(E.movie == M.id, E.kind.startswith("identify."))
-        where = top & (M.identification_status == db.UNIDENTIFIED) & ~pw.fn.EXISTS(tried)
+        where = (top | (episode & M.show.in_(known))) & (
+            M.identification_status == db.UNIDENTIFIED
+        ) & ~pw.fn.EXISTS(tried)  # fmt: skip
     else:
-        where = top & (M.identification_status == db.IDENTIFIED)
-    return M.select(M.id).where(where).order_by(M.id)
+        enriched = Show.select(Show.id).where(Show.identification_status == db.ENRICHED)
+        where = (top | (episode & M.show.in_(enriched))) & (
+            M.identification_status == db.IDENTIFIED
+        )  # fmt: skip
+    return M.select(M.id, M.show).where(where).order_by(M.id)
+
+
+def catch_up_step(kind: str, movie_id: int, show_id: int | None) -> Step:
+    """A catch-up's job for a backlog item: an episode's enrich is its show's enrich of it
+    (the episodes of one show fold into one job: `jobs.merge_payload`)."""
+    if kind == "enrich" and show_id is not None:
+        return Step("enrich", show_id, {"episodes": [movie_id]})
+    return Step(kind, movie_id)
 
 
 def do_catch_up(rt: Runtime, job: db.Job) -> Outcome:
@@ -575,11 +594,11 @@ def do_catch_up(rt: Runtime, job: db.Job) -> Outcome:
             said.append(f"{stage} switched off again: nothing more queued")
             continue
         query = backlog(stage).where(db.Movie.id > after).limit(CATCH_UP_BATCH)
-        ids = [mid for (mid,) in query.tuples()]
-        follow += [Step(kind, mid) for mid in ids]
-        if len(ids) == CATCH_UP_BATCH:
-            rest[stage] = ids[-1]
-        said.append(f"{len(ids)} {kind} jobs queued for what {stage} skipped")
+        rows = list(query.tuples())
+        follow += [catch_up_step(kind, mid, show) for mid, show in rows]
+        if len(rows) == CATCH_UP_BATCH:
+            rest[stage] = rows[-1][0]
+        said.append(f"{len(rows)} {kind} jobs queued for what {stage} skipped")
     if rest:
         follow.append(Step("catch_up", None, {"stages": rest}))
         said.append("more to come")

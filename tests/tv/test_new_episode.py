@@ -305,3 +305,26 @@ def test_a_new_episode_its_enrich_cannot_do_fails_alone_not_its_show(rt, tmp_pat
         assert gone.identification_status == db.IDENTIFIED
     failed = db.Event.select().where(db.Event.kind == "enrich.failed", db.Event.movie == gone.id)
     assert failed.count() == 2  # once per run
+
+
+@pytest.mark.parametrize("stage", ["identification", "enrichment"])
+def test_a_new_episode_found_while_a_stage_was_off_is_caught_up(rt, tmp_path, simulator, stage):
+    """A new episode of an enriched show scanned while `identification` (or `enrichment`) was
+    off: switched on again, its catch-up matches and enriches that episode (alone). The
+    backlog held movies and shows only: the episode stayed unidentified (or identified, never
+    enriched, no NFO) for good, the unchanged file never rescanned as new."""
+    root = tmp_path / "tv"
+    show = enriched_show(rt, root)
+    workflow.set_stage(stage, False)
+    new = put(root, f"{BB}/Season 01/Breaking Bad - S01E02.mkv")
+    jobs.enqueue_scan([str(new)])
+    waiting = db.IDENTIFIED if stage == "enrichment" else db.UNIDENTIFIED
+    assert db.Movie.get(db.Movie.path == str(new)).identification_status == waiting
+    simulator.reset_requests()
+
+    workflow.set_stage(stage, True)
+    assert jobs.catch_up(stage) == 1
+
+    assert db.Movie.get(db.Movie.path == str(new)).identification_status == db.ENRICHED
+    assert simulator.count("/v3/") == 0 and simulator.count("/3/tv/1396?") == 1  # alone
+    assert db.Movie.get_by_id(show.id).identification_status == db.ENRICHED
