@@ -193,73 +193,103 @@ def test_a_new_season_still_enriches_the_whole_show(rt, tmp_path, simulator):
     assert "4 season(s), 4 episode file(s)" in enrich.message, enrich.message
 
 
-def test_a_sonarr_season_import_is_one_enrich_of_its_new_episodes(tmp_path, simulator):
-    """Sonarr imports five episodes of a season the show has: five `Download` webhooks (one per
-    file, "On Import"), queued before a worker gets to them, as a busy daemon's queue holds
-    them. One scan, each episode identified alone, and one enrich of the five (one TMDB
-    request, no fanart.tv, no TheTVDB artwork): the show's queued enrich folds them."""
+@pytest.fixture
+def sonarr(tmp_path, simulator):
+    """(import episode n of season 1 as Sonarr does: its file, then its `Download` webhook,
+    the show enriched before) on a real queue that runs nothing until `drain()`."""
     from metarrd.config import parse_config
     from tests.conftest import backend_sections
-    from tests.daemon.conftest import drain, webhook_client
+    from tests.daemon.conftest import webhook_client
     from tests.daemon.test_sonarr import KEY, TOKEN, per_file
 
-    from .conftest import tv_config
-
-    base = tv_config(tmp_path, simulator)
+    sim = simulator
     config = parse_config(
         {
-            "data_dir": base.data_dir,
+            "data_dir": str(tmp_path / "data"),
             "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
             "providers": {
                 "max_retries": 2,
-                "tmdb": {"api_key": simulator.keys.tmdb_key, "base_url": simulator.tmdb_url},
-                "fanart": {"api_key": simulator.keys.fanart_key, "base_url": simulator.fanart_url},
-                "tvdb": {"api_key": simulator.keys.tvdb_key, "base_url": simulator.tvdb_url},
+                "tmdb": {"api_key": sim.keys.tmdb_key, "base_url": sim.tmdb_url},
+                "fanart": {"api_key": sim.keys.fanart_key, "base_url": sim.fanart_url},
+                "tvdb": {"api_key": sim.keys.tvdb_key, "base_url": sim.tvdb_url},
             },
             "webhooks": {"token": TOKEN},
             **backend_sections(),
         }
     )
+    root = tmp_path / "tv"
+    root.mkdir(exist_ok=True)
     client, rt = webhook_client(config)  # the queue run in place for the show's first run
-    try:
-        root = tmp_path / "tv"
-        show = enriched_show(rt, root)
-        queue.configure(config, immediate=False)  # now a real queue: nothing runs until drain
-        done = db.Job.select().count()
-        simulator.reset_requests()
-        folder = root / BB
-        for n in range(2, 7):
-            rel = f"Season 01/Breaking Bad - S01E0{n}.mkv"
-            put(root, f"{BB}/{rel}")
-            body = per_file(folder, rel)
-            body["series"].update(title="Breaking Bad", tvdbId=81189, tmdbId=1396,
-                                  imdbId="tt0903747", year=2008, path=str(folder))  # fmt: skip
-            body["episodes"][0].update(episodeNumber=n, title=f"Ep {n}")
-            r = client.post("/api/webhooks/sonarr", json=body, headers=KEY)
-            assert r.status_code == 202, r.get_json()
+    show = enriched_show(rt, root)
+    queue.configure(config, immediate=False)  # now a real queue: nothing runs until drain
+    folder = root / BB
+
+    def download(n: int) -> None:
+        rel = f"Season 01/Breaking Bad - S01E0{n}.mkv"
+        put(root, f"{BB}/{rel}")
+        body = per_file(folder, rel)  # WebhookImportPayload, as tests/daemon/test_sonarr.py
+        body["series"].update(title="Breaking Bad", tvdbId=81189, tmdbId=1396,
+                              imdbId="tt0903747", year=2008, path=str(folder))  # fmt: skip
+        body["episodes"][0].update(episodeNumber=n, title=f"Ep {n}")
+        r = client.post("/api/webhooks/sonarr", json=body, headers=KEY)
+        assert r.status_code == 202, r.get_json()
+
+    sim.reset_requests()
+    yield show, download, db.Job.select().count()
+    queue.configure(config, immediate=True)
+    rt.close()
+
+
+def test_a_sonarr_season_import_is_one_enrich_of_its_new_episodes(sonarr, simulator):
+    """Sonarr imports five episodes of a season the show has: five `Download` webhooks (one per
+    file, "On Import"), queued before a worker gets to them, as a busy daemon's queue holds
+    them. One scan, the episodes matched together, and one enrich of the five (one TMDB
+    request, no fanart.tv, no TheTVDB artwork): the show's queued enrich folds them."""
+    from tests.daemon.conftest import drain
+
+    show, download, done = sonarr
+    for n in range(2, 7):
+        download(n)
+    drain()
+
+    new = db.Job.select().where(db.Job.id > done).order_by(db.Job.id)
+    assert [j.kind for j in new] == ["scan"] + ["identify"] * 5 + ["enrich"], [
+        (j.kind, j.movie_id, j.message) for j in new
+    ]
+    identified = [j.message for j in new[1:-1]]
+    assert (
+        identified
+        == ["5 episode(s) identified in TMDB aired order, 0 not"] + ["already identified"] * 4
+    )  # the first matches them all
+    assert simulator.count("/3/tv/1396/season/1?") == 1
+    enrich = new[-1]
+    assert (enrich.movie_id, enrich.state) == (show.id, jobs.DONE)
+    assert "S01E02, S01E03, S01E04, S01E05, S01E06: 0 season(s), 5 episode file(s)" in (
+        enrich.message
+    ), enrich.message
+    assert simulator.count("/3/tv/1396?") == 1
+    assert simulator.count("/v3/") == 0 and simulator.count("/v4/series/81189/extended") == 0
+    episodes = db.Movie.select().where(db.Movie.show == show.id, db.Movie.kind == db.EPISODE)
+    assert {e.identification_status for e in episodes} == {db.ENRICHED}
+
+
+def test_a_sonarr_import_run_between_its_webhooks_enriches_each_episode_alone(sonarr, simulator):
+    """A worker that runs each webhook's jobs before the next comes: nothing to fold, so one
+    enrich per episode, each of that episode alone (one TMDB request each), never the show."""
+    from tests.daemon.conftest import drain
+
+    show, download, done = sonarr
+    for n in range(2, 5):
+        download(n)
         drain()
-        new = db.Job.select().where(db.Job.id > done).order_by(db.Job.id)
-        assert [j.kind for j in new] == ["scan"] + ["identify"] * 5 + ["enrich"], [
-            (j.kind, j.movie_id, j.message) for j in new
-        ]
-        identified = [j.message for j in new[1:-1]]
-        assert (
-            identified
-            == ["5 episode(s) identified in TMDB aired order, 0 not"] + ["already identified"] * 4
-        )  # the first matches them all
-        assert simulator.count("/3/tv/1396/season/1?") == 1
-        enrich = new[-1]
-        assert (enrich.movie_id, enrich.state) == (show.id, jobs.DONE)
-        assert "S01E02, S01E03, S01E04, S01E05, S01E06: 0 season(s), 5 episode file(s)" in (
-            enrich.message
-        ), enrich.message
-        assert simulator.count("/3/tv/1396?") == 1
-        assert simulator.count("/v3/") == 0 and simulator.count("/v4/series/81189/extended") == 0
-        episodes = db.Movie.select().where(db.Movie.show == show.id, db.Movie.kind == db.EPISODE)
-        assert {e.identification_status for e in episodes} == {db.ENRICHED}
-    finally:
-        queue.configure(config, immediate=True)
-        rt.close()
+
+    enriches = db.Job.select().where(db.Job.kind == "enrich", db.Job.id > done)
+    assert [j.message.split(":")[0] for j in enriches] == [
+        f"enriched Breaking Bad (2008) S01E0{n}" for n in range(2, 5)
+    ]
+    assert simulator.count("/3/tv/1396?") == 3
+    assert simulator.count("/v3/") == 0 and simulator.count("/v4/series/81189/extended") == 0
+    assert db.Movie.get_by_id(show.id).identification_status == db.ENRICHED
 
 
 def test_a_whole_show_enrich_folded_with_new_episodes_stays_the_whole_show():
