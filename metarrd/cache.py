@@ -16,6 +16,23 @@ from metarrd.imaging import ImageInfo
 log = logging.getLogger(__name__)
 
 
+HUNG = (
+    "the image cache %s does not answer (a hung network mount?); its pictures are neither "
+    "shown nor written until it does"
+)
+
+
+def unanswered(folder: Path) -> bool:
+    """Does `folder` (the image cache, `[cache] dir` on an NFS mount several workers share; the
+    previews folder in the data folder) not answer: a hard mount whose server is gone, where
+    every stat waits for ever, and the web or worker thread that made it with it? Looked at as
+    a library root is (`watch.root_identity`: a few seconds at most, at once while an earlier
+    look still hangs, logged once per hang), before a request or a job opens a file there."""
+    from metarrd.pipeline import watch
+
+    return watch.root_identity(str(folder), hung=HUNG) == watch.UNREACHABLE
+
+
 def cache_path(cache_dir: Path, image_type: str, info: ImageInfo) -> Path:
     if "/" in image_type or image_type.startswith("."):
         raise ValueError(f"bad image type {image_type!r}")

@@ -96,11 +96,16 @@ _hanging: dict[str, threading.Thread] = {}  # root -> its check that has not ret
 _hanging_lock = threading.Lock()
 
 
-def root_identity(path: str) -> tuple[int, int] | None:
+HUNG_ROOT = "library folder %s does not answer (a hung network mount?); watched again once it does"
+
+
+def root_identity(path: str, *, hung: str = HUNG_ROOT) -> tuple[int, int] | None:
     """`folder_identity` of a library root, in a thread of its own: a hung hard NFS mount (its
     stat never returns) blocked the watcher thread that asked. Not answered in
-    `ROOT_CHECK_TIMEOUT` seconds: UNREACHABLE; while that check still hangs no other is
-    started for the root (one thread stuck per root at most): UNREACHABLE at once."""
+    `ROOT_CHECK_TIMEOUT` seconds: UNREACHABLE, and `hung` (its caller's words, `%s` the path)
+    logged; while that check still hangs no other is started for the root (one thread stuck
+    per root at most): UNREACHABLE at once, logged no more. The image cache's folder is looked
+    at the same way (`cache.unanswered`)."""
     with _hanging_lock:
         stuck = _hanging.get(path)
         if stuck is not None and stuck.is_alive():
@@ -116,10 +121,7 @@ def root_identity(path: str) -> tuple[int, int] | None:
         return answer[0]
     with _hanging_lock:
         _hanging[path] = check
-    log.warning(
-        "library folder %s does not answer (a hung network mount?); watched again once it does",
-        display(path),
-    )
+    log.warning(hung, display(path))
     return UNREACHABLE
 
 

@@ -2,21 +2,28 @@
 `<data_dir>/previews/` and actor thumbnails from `<data_dir>/cache/actor/`, each confined to its
 folder (nothing is hot-linked to a provider, nothing outside those folders is served): a path is
 resolved, symbolic links included, and served only when it is a regular file inside the folder
-(`_confined`)."""
+(`_confined`).
+
+Both folders may be on a network share (`[cache] dir` on NFS for several workers, see
+docs/scale-out.md): a hard mount whose server is gone would hang each request in its first stat,
+and a Cast tab's twenty thumbnails take twenty web threads. So each folder is looked at first
+(`cache.unanswered`, a few seconds at most, at once while the look hangs): an image there is
+then a 503 saying why, and the viewer shows the candidate's preview."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, Response, abort, current_app, send_file
 
-from metarrd import db
+from metarrd import cache, db
 from metarrd.config import Config
 
 bp = Blueprint("files", __name__)
 
 IMAGE_CACHE_SECONDS = 7 * 24 * 3600  # previews are content-addressed: they never change
+HUNG = "The image cache does not answer (a hung network mount?); try again once it does."
 
 
 def _send(target: Path):
@@ -59,7 +66,14 @@ def _confined(base: Path, candidate: str | Path | None) -> Path | None:
     return target
 
 
+def _unanswered() -> Response:
+    """The answer for an image in a folder that does not answer: at once, and not kept."""
+    return Response(HUNG, 503, mimetype="text/plain", headers={"Retry-After": "30"})
+
+
 def _preview_or_404(config: Config, name: str | None):
+    if cache.unanswered(config.previews_dir):
+        return _unanswered()
     target = _confined(config.previews_dir, config.previews_dir / name if name else None)
     if target is None:
         abort(404)
@@ -75,15 +89,18 @@ def preview(name: str):
 def actor_thumb(actor_id: int):
     config = current_app.config["METARRD"]
     actor = db.Actor.get_or_none(db.Actor.id == actor_id)
+    if actor is not None and actor.image_cache_path and cache.unanswered(config.cache_dir):
+        return _unanswered()
     target = _confined(config.cache_dir / "actor", actor.image_cache_path if actor else None)
     if target is None:
         abort(404)
     return _send(target)
 
 
-def full_image(config: Config, asset: db.ArtworkCandidate) -> Path | None:
+def cached_image(config: Config, asset: db.ArtworkCandidate) -> Path | None:
     """The candidate's full-size bytes in the image cache (selected and downloaded ones), found
-    by content hash and confined to the cache folder; None when only the preview exists."""
+    by content hash and confined to the cache folder; None when only the preview exists. Only
+    once the cache answered (`full_image`)."""
     if not asset.content_hash:
         return None
     C = db.CacheImageFile
@@ -91,8 +108,11 @@ def full_image(config: Config, asset: db.ArtworkCandidate) -> Path | None:
     return _confined(config.cache_dir, row.file_path if row else None)
 
 
-def full_image_available(config: Config, asset: db.ArtworkCandidate) -> bool:
-    return full_image(config, asset) is not None
+def full_image(config: Config, asset: db.ArtworkCandidate) -> Path | None:
+    """`cached_image`, or None while the cache does not answer."""
+    if not asset.content_hash or cache.unanswered(config.cache_dir):
+        return None
+    return cached_image(config, asset)
 
 
 @bp.get("/assets/<int:asset_id>/image")

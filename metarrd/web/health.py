@@ -13,7 +13,7 @@ from contextlib import closing
 
 from flask import Blueprint, current_app
 
-from metarrd import db
+from metarrd import cache, db
 from metarrd.pipeline.daemon import HEARTBEAT_KEY, heartbeat_checks
 from metarrd.web import auth
 
@@ -106,9 +106,17 @@ def _may_see_ui() -> bool:
         return False
 
 
+def _cache() -> str:
+    """ "ok", or why the image cache's pictures are not shown (`[cache] dir` on a hung network
+    mount). Not a failure either: a restart would not bring the mount back."""
+    if cache.unanswered(current_app.config["METARRD"].cache_dir):
+        return "does not answer (a hung network mount?)"
+    return "ok"
+
+
 @bp.get("/healthz")
 def healthz():
     checks = {"database": _database(), "queue": _queue(), **_daemon()}
     ok = all(v.startswith(("ok", "not running")) for v in checks.values())
-    body = {"ok": ok, **checks, "jobs_queued": _jobs_queued(), "disk": _disk()}
+    body = {"ok": ok, **checks, "jobs_queued": _jobs_queued(), "disk": _disk(), "cache": _cache()}
     return body, 200 if ok else 503

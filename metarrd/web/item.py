@@ -9,7 +9,7 @@ import logging
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
 
-from metarrd import db, preferences
+from metarrd import cache, db, preferences
 from metarrd.config import ASSET_TYPES
 from metarrd.enrich import UnreadableAddress, add_user_image, change_selection, label
 from metarrd.errors import MetarrdError
@@ -70,6 +70,10 @@ def tab_context(movie: db.Movie, tab: str) -> dict:
         ]
     elif tab == "cast":
         context["cast"] = [(role, role.actor) for role in movie.cast()]
+        # the photos are in the image cache: while it hangs, initials (each photo's request
+        # would be a 503), and why
+        pictured = any(actor.image_cache_path for _, actor in context["cast"])
+        context["cache_hung"] = pictured and cache.unanswered(config.cache_dir)
         # none of its own: the NFO gets the user's <actor>s, as they were (publish/nfo.py)
         context["nfo_cast"] = [] if context["cast"] else users_actors(movie.nfo_extra or [])
     elif tab == "files" and movie.kind == db.EPISODE:
@@ -304,13 +308,16 @@ def view_asset(asset_id: int):
     movie = db.Movie.get_by_id(asset.movie_id)
     group = _group(movie, asset.asset_type)
     template = "_art_viewer.html" if request.htmx else "art_viewer.html"
+    config = current_app.config["METARRD"]
+    hung = cache.unanswered(config.cache_dir)  # a hung mount: the preview, saying why
     return render_template(
         template,
         asset=asset,
         movie=movie,
         t=asset.asset_type,
         room=bool(group and len(group.selected) < group.limit),
-        full=files.full_image_available(current_app.config["METARRD"], asset),
+        full=not hung and files.cached_image(config, asset) is not None,
+        cache_hung=hung,
     )
 
 

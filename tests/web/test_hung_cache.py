@@ -1,0 +1,131 @@
+"""The web UI in front of an image cache whose hard NFS mount hung (`[cache] dir` on shared
+storage, as docs/scale-out.md sets it up for several workers): a request for a picture there
+must answer, saying why, rather than hang its web thread. The hang is a stat, lstat, scandir
+and listdir of the cache made to wait on an Event, as in tests/web/test_hung_mount.py, not a
+real NFS server."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+import pytest
+
+from metarrd import db
+from metarrd.pipeline import watch
+from tests.web.conftest import jpeg
+
+
+@pytest.fixture
+def config(config_factory, tmp_path):
+    return config_factory(cache={"dir": str(tmp_path / "nfs-cache")})
+
+
+@pytest.fixture
+def hang(monkeypatch):
+    """`hang(folder)`: from then on every stat and listing in `folder` waits (a hard mount whose
+    server is gone) until the test ends."""
+    release = threading.Event()
+    hung: list[str] = []
+
+    def waits(real):
+        def call(path, *args, **kwargs):
+            if any(os.fspath(path).startswith(folder) for folder in hung):
+                release.wait(60)  # the stat of a hard mount: until the server is back
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(watch, "_hanging", {})
+    for name in ("stat", "lstat", "scandir", "listdir"):
+        monkeypatch.setattr(os, name, waits(getattr(os, name)))
+    try:
+        yield lambda folder: hung.append(str(folder))
+    finally:
+        release.set()  # no thread of the test left waiting
+
+
+def _cached(config, name: str, data: bytes):
+    path = config.cache_dir / "poster" / "ab" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_the_cast_tab_on_a_hung_cache_answers_and_the_ui_goes_on(
+    client, seed, config, hang, finishes, caplog
+):
+    """The Cast tab of a movie whose cache's NFS mount had stopped answering: each actor's photo
+    (twenty requests for a film's cast) hung a web thread for good, and a dozen of them stopped
+    the whole UI, pages that need no picture included. The tab now shows initials and says
+    why, a photo asked for anyway is a 503 at once, and the hang is logged once."""
+    movie = seed.movie("Heat", 1995)
+    actors = []
+    for i, name in enumerate(("Al Pacino", "Robert De Niro", "Val Kilmer")):
+        photo = config.cache_dir / "actor" / "ab" / f"{i}.jpg"
+        photo.parent.mkdir(parents=True, exist_ok=True)
+        photo.write_bytes(jpeg())
+        actor = db.Actor.create(name=name, name_normalized=name.lower(), image_cache_path=photo)
+        db.MovieActor.create(movie=movie, actor=actor, order=i)
+        actors.append(actor)
+    assert client.get(f"/actors/{actors[0].id}/thumb").status_code == 200
+    hang(config.cache_dir)
+    caplog.set_level(logging.WARNING)
+    for actor in actors:
+        answer = finishes(lambda actor=actor: client.get(f"/actors/{actor.id}/thumb"))
+        assert answer.status_code == 503
+        assert "image cache does not answer (a hung network mount?)" in answer.get_data(True)
+    html = finishes(lambda: client.hx_get(f"/movies/{movie.id}/tabs/cast")).get_data(True)
+    assert "No photos now: the image cache does not answer (a hung network mount?)" in html
+    assert "/thumb" not in html and "Robert De Niro" in html
+    assert finishes(lambda: client.get("/")).status_code == 200
+    hung = [r for r in caplog.records if "does not answer" in r.getMessage()]
+    assert len(hung) == 1, [r.getMessage() for r in hung]
+    assert f"the image cache {config.cache_dir} does not answer" in hung[0].getMessage()
+
+
+def test_the_viewer_on_a_hung_cache_shows_the_preview_and_says_why(
+    client, seed, config, hang, finishes
+):
+    """The full-size viewer of a downloaded poster whose cache hung: the page asked whether the
+    full image was there, and the image request read it; both hung for good. The viewer now
+    shows the preview (in the data folder, which answers) and says why."""
+    movie = seed.movie("Heat", 1995)
+    full = _cached(config, "f00d.jpg", jpeg(size=(200, 300)))
+    asset = seed.asset(movie, content_hash="f00d", is_downloaded=True, is_selected=True)
+    db.CacheImageFile.create(movie=movie, image_type="poster", file_path=full, file_hash="f00d")
+    assert "Shown at preview size" not in client.hx_get(f"/assets/{asset.id}/view").get_data(True)
+    assert client.get(f"/assets/{asset.id}/image").get_data() == full.read_bytes()
+    hang(config.cache_dir)
+    html = finishes(lambda: client.hx_get(f"/assets/{asset.id}/view")).get_data(True)
+    assert "Shown at preview size: the image cache does not answer" in html
+    image = finishes(lambda: client.get(f"/assets/{asset.id}/image"))
+    assert image.status_code == 200
+    assert image.get_data() == open(asset.preview_path, "rb").read()  # noqa: SIM115
+
+
+def test_a_preview_on_a_hung_data_folder_is_a_503(client, seed, config, hang, finishes):
+    """The previews are in the data folder, on a share too in some set-ups: each candidate's
+    preview of the Artwork tab hung its request the same way."""
+    movie = seed.movie("Heat", 1995)
+    asset = seed.asset(movie)
+    rel = asset.preview_path.split("/previews/")[1]
+    assert client.get(f"/previews/{rel}").status_code == 200
+    hang(config.previews_dir)
+    answer = finishes(lambda: client.get(f"/previews/{rel}"))
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"]
+    # the tab itself still renders (it names the previews, it does not open them)
+    assert finishes(lambda: client.hx_get(f"/movies/{movie.id}/tabs/artwork")).status_code == 200
+
+
+def test_healthz_says_the_cache_does_not_answer(client, config, hang, finishes):
+    """/healthz said nothing of a hung cache (pictures missing everywhere, no reason given); it
+    now says so, without failing: a restart would not bring the mount back."""
+    assert client.get("/healthz").get_json()["cache"] == "ok"
+    hang(config.cache_dir)
+    answer = finishes(lambda: client.get("/healthz"))
+    assert answer.get_json()["cache"] == "does not answer (a hung network mount?)"
+    assert answer.status_code == 200
