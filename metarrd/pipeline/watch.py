@@ -92,7 +92,21 @@ def folder_identity(path: str) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
 
 
-_hanging: dict[str, threading.Thread] = {}  # root -> its check that has not returned yet
+class _Check(threading.Thread):
+    """One look at a root (`folder_identity`), which every caller asking meanwhile waits on."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(name="root-check", daemon=True)
+        self.path = path
+        self.until = time.monotonic() + ROOT_CHECK_TIMEOUT
+        self.answer: list[tuple[int, int] | None] = []
+        self.reported = False  # its hang was logged (and its callers answered UNREACHABLE)
+
+    def run(self) -> None:
+        self.answer.append(folder_identity(self.path))
+
+
+_hanging: dict[str, _Check] = {}  # root -> its latest check (a hung one has not returned yet)
 _hanging_lock = threading.Lock()
 
 
@@ -104,24 +118,23 @@ def root_identity(path: str, *, hung: str = HUNG_ROOT) -> tuple[int, int] | None
     stat never returns) blocked the watcher thread that asked. Not answered in
     `ROOT_CHECK_TIMEOUT` seconds: UNREACHABLE, and `hung` (its caller's words, `%s` the path)
     logged; while that check still hangs no other is started for the root (one thread stuck
-    per root at most): UNREACHABLE at once, logged no more. The image cache's folder is looked
-    at the same way (`cache.unanswered`)."""
+    per root at most): UNREACHABLE at once, logged no more. Callers that ask while a check is
+    under way (a web page's twenty pictures at once) wait on that one. The image cache's folder
+    is looked at the same way (`cache.unanswered`)."""
     with _hanging_lock:
-        stuck = _hanging.get(path)
-        if stuck is not None and stuck.is_alive():
+        check = _hanging.get(path)
+        if check is not None and check.reported and check.is_alive():
             return UNREACHABLE
-        _hanging.pop(path, None)
-    answer: list[tuple[int, int] | None] = []
-    check = threading.Thread(
-        target=lambda: answer.append(folder_identity(path)), name="root-check", daemon=True
-    )
-    check.start()
-    check.join(ROOT_CHECK_TIMEOUT)
-    if answer:
-        return answer[0]
+        if check is None or not check.is_alive():
+            check = _hanging[path] = _Check(path)
+            check.start()
+    check.join(max(0.0, check.until - time.monotonic()))
+    if check.answer:
+        return check.answer[0]
     with _hanging_lock:
-        _hanging[path] = check
-    log.warning(hung, display(path))
+        first, check.reported = not check.reported, True
+    if first:
+        log.warning(hung, display(path))
     return UNREACHABLE
 
 

@@ -129,3 +129,37 @@ def test_healthz_says_the_cache_does_not_answer(client, config, hang, finishes):
     answer = finishes(lambda: client.get("/healthz"))
     assert answer.get_json()["cache"] == "does not answer (a hung network mount?)"
     assert answer.status_code == 200
+
+
+def test_a_cast_tab_s_photos_asked_at_once_make_one_look_and_one_log_line(
+    client, seed, config, hang, caplog
+):
+    """The browser asks for a Cast tab's photos all at once: each request that came before the
+    first look had timed out started a look of its own, so each left a thread stuck in the
+    hung mount and logged the hang again (a line per photo). They now wait on the one look."""
+    movie = seed.movie("Heat", 1995)
+    actors = []
+    for i in range(6):
+        photo = config.cache_dir / "actor" / "ab" / f"{i}.jpg"
+        photo.parent.mkdir(parents=True, exist_ok=True)
+        photo.write_bytes(jpeg())
+        actor = db.Actor.create(name=f"A{i}", name_normalized=f"a{i}", image_cache_path=photo)
+        db.MovieActor.create(movie=movie, actor=actor, order=i)
+        actors.append(actor)
+    hang(config.cache_dir)
+    caplog.set_level(logging.WARNING)
+    together = threading.Barrier(len(actors))
+    answers: dict[int, int] = {}
+
+    def ask(actor):
+        together.wait()
+        answers[actor.id] = client.get(f"/actors/{actor.id}/thumb").status_code
+
+    browser = [threading.Thread(target=ask, args=(a,), daemon=True) for a in actors]
+    for thread in browser:
+        thread.start()
+    for thread in browser:
+        thread.join(10)
+    assert answers == {actor.id: 503 for actor in actors}
+    hung = [r for r in caplog.records if "does not answer" in r.getMessage()]
+    assert len(hung) == 1, [r.getMessage() for r in hung]
