@@ -46,8 +46,9 @@ class ProviderUnavailable(ProviderError):
 
 
 class LibraryUnreachable(MetarrdError):
-    """A library root does not answer (a hard network mount whose server is gone: its stat never
-    returns): the job waits and is tried again later, as for a provider unavailable."""
+    """A library root, or the image cache, does not answer (a hard network mount whose server is
+    gone: its stat never returns): the job waits and is tried again later, as for a provider
+    unavailable."""
 
     retry_after: float | None = None
 

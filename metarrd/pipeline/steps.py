@@ -111,6 +111,18 @@ def unanswered_roots(rt: Runtime, payload: dict[str, Any]) -> list[str]:
     return [root for root in roots if root_identity(root) == UNREACHABLE]
 
 
+def unanswered_cache(rt: Runtime, *folders: Path) -> str:
+    """Why a job cannot use the image cache (`[cache] dir` on a network share, the previews in
+    the data folder): the first of `folders` that does not answer (a hung hard mount, looked at
+    as a library root is: `cache.unanswered`); "" when they all do."""
+    from metarrd import cache
+
+    for folder in folders:
+        if cache.unanswered(folder):
+            return f"the image cache {display(folder)} does not answer (a hung network mount?)"
+    return ""
+
+
 def _names_any(payload: dict[str, Any], roots: list[str]) -> bool:
     """Does the scan's payload name a path inside one of `roots` (to scan, renamed, gone)?"""
     renames = payload.get("renames") or {}
@@ -388,6 +400,10 @@ def do_enrich(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome("skipped: the item's file is missing")
     if movie.kind == db.MOVIE and movie.identification_status == db.UNIDENTIFIED:
         raise ItemError("not identified yet: choose its movie first")
+    # its pictures go into the cache and the previews: a hung mount there would hang this worker
+    hung = unanswered_cache(rt, rt.config.cache_dir, rt.config.previews_dir)
+    if hung:
+        raise LibraryUnreachable(hung)  # tried again later (jobs.py)
     # TV: the whole show, or an episode of an enriched show alone (enrich/tv.py `_scope`);
     # a show's job for its new episodes (their identify's follow-up): those, as one run
     asked = job.payload.get("episodes") if movie.kind == db.SHOW else None
@@ -433,10 +449,16 @@ def publish_jobs(rt: Runtime, jobs: list[db.Job]) -> dict[int, Outcome | Excepti
     outcomes: dict[int, Outcome | Exception] = {}
     todo: list[tuple[db.Job, db.Movie, int]] = []
     hung: dict[str, bool] = {}  # library root -> does not answer (a hung network mount)
+    cache_hung: str | None = None  # why the image cache does not answer ("": it does)
     for job in jobs:
         movie = _movie(job)
         if movie is None:
             outcomes[job.id] = Outcome("skipped: the item no longer exists")
+            continue
+        if cache_hung is None:  # the pictures it copies: a hung cache would hang the worker
+            cache_hung = unanswered_cache(rt, rt.config.cache_dir)
+        if cache_hung:
+            outcomes[job.id] = LibraryUnreachable(cache_hung)
             continue
         root = deepest_folder(movie.path, [lib.path for lib in rt.config.library])
         if root is not None and root not in hung:

@@ -1,0 +1,80 @@
+"""Enrich and publish jobs on an image cache whose hard NFS mount hung (`[cache] dir` on shared
+storage for several workers, docs/scale-out.md): its stat never returns. The hang is a stat,
+lstat, scandir and listdir of the cache made to wait on an Event, as in test_hung_scan.py, not
+a real NFS server."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from metarrd import db
+from metarrd.pipeline import jobs, queue, watch
+from metarrd.runtime import open_runtime
+from tests.enrich.conftest import make_movie
+
+
+@pytest.fixture
+def hung_cache(config_factory, simulator, tmp_path, monkeypatch):
+    """A runtime on the simulator whose `[cache] dir` hangs once `hanging` is set (until the
+    test ends); a queue file nothing reads (the test runs the jobs)."""
+    nfs = tmp_path / "nfs-cache"
+    config = config_factory(simulator, cache={"dir": str(nfs)})
+    rt = open_runtime(config)
+    queue.configure(config)
+    jobs.bind(rt)
+    release, hanging = threading.Event(), threading.Event()
+
+    def waits(real):
+        def call(path, *args, **kwargs):
+            if hanging.is_set() and os.fspath(path).startswith(str(nfs)):
+                release.wait(60)  # the stat of a hard mount: until the server is back
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(watch, "_hanging", {})
+    for name in ("stat", "lstat", "scandir", "listdir"):
+        monkeypatch.setattr(os, name, waits(getattr(os, name)))
+    try:
+        yield rt, nfs, hanging
+    finally:
+        release.set()  # no thread of the test left waiting
+        queue.configure(config, immediate=True)
+        rt.close()
+
+
+def test_an_enrich_on_a_hung_cache_waits_instead_of_hanging_its_worker(hung_cache, finishes):
+    """An enrich (a new movie's, after its identification) while the cache's NFS mount hung:
+    the worker fetched the metadata, then hung for good storing the first picture, and its
+    heartbeat kept the job's lease, so no other worker took it over. It now waits and is tried
+    again later, saying why."""
+    rt, nfs, hanging = hung_cache
+    movie = make_movie(rt)
+    hanging.set()
+    job = jobs.enqueue_enrich(movie.id)
+    finishes(lambda: jobs.run_job(job.id))
+    waiting = db.Job.get_by_id(job.id)
+    assert waiting.state == "queued"
+    assert f"the image cache {nfs} does not answer (a hung network mount?)" in waiting.message
+    assert "retry 1" in waiting.message and waiting.payload["due"] > 0
+    assert "does not answer" in db.Movie.get_by_id(movie.id).last_error
+
+
+def test_a_publish_on_a_hung_cache_waits_instead_of_hanging_its_worker(hung_cache, finishes):
+    """A publish copies its pictures from the cache: with the cache's mount hung, the worker
+    thread hung in its first read there, while the library answered."""
+    from tests.publish.conftest import build_enriched
+
+    rt, nfs, hanging = hung_cache
+    heat = build_enriched(rt, "Heat (1995)")  # enriched before the server went
+    hanging.set()
+    job = jobs.enqueue_publish(heat.movie.id)
+    finishes(lambda: jobs.run_job(job.id))
+    waiting = db.Job.get_by_id(job.id)
+    assert waiting.state == "queued"
+    assert f"the image cache {nfs} does not answer (a hung network mount?)" in waiting.message
+    assert not (heat.folder / "Heat (1995).nfo").exists()
