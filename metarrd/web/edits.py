@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from metarrd import db
+from metarrd import cache, db
 from metarrd.config import ASSET_TYPES
 from metarrd.enrich import DETAIL_FIELDS, written_as_wanted
 from metarrd.errors import EditRefused
@@ -41,13 +41,14 @@ def settle(rt: Runtime | None, movie: db.Movie) -> None:
     as an edit put back as it was or an artwork choice undone leaves them. Only a published
     item's files are read, after the change's transaction, in a write transaction of its own:
     an edit made meanwhile (another tab) waits, and is not called "Published" unwritten. Not
-    while its library does not answer (a hung NFS mount): the read would hold the request, and
-    the database's write lock with it, for as long as the mount hangs."""
+    while its library or the image cache (its pictures are compared) does not answer (a hung
+    NFS mount): the read would hold the request, and the database's write lock with it, for as
+    long as the mount hangs."""
     M = db.Movie
     root = movie.show_id or movie.id
     if rt is None or not M.select().where(M.id == root, M.publish_state == db.OUTDATED).exists():
         return
-    if hung_root(rt.config, movie.path):
+    if hung_root(rt.config, movie.path) or cache.unanswered(rt.config.cache_dir):
         return  # stays "Updated – Republish?": what its files hold cannot be told
     unit = (M.id == root) | (M.show == root)
     with db.write_transaction():

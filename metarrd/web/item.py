@@ -355,6 +355,8 @@ def preview(movie_id: int):
         error = "Nothing to preview yet: the item is not enriched."
     elif root := hung_root(current_app.config["METARRD"], movie.path):
         error = f"Nothing to preview now: {root} does not answer (a hung network mount?)"
+    elif cache.unanswered(current_app.config["METARRD"].cache_dir):  # the pictures to copy
+        error = "Nothing to preview now: the image cache does not answer (a hung network mount?)"
     else:
         try:
             plan = preview_publish(current_app.extensions["metarrd.runtime"], movie)

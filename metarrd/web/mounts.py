@@ -2,7 +2,9 @@
 waits for ever, and the web thread that made it with it (a dozen such and the UI answers
 nothing more). Whatever reads an item's library folder in a request (the publish preview, the
 check after an edit, a webhook's look at its paths) asks first, with the watcher's own look
-(`watch.root_identity`: a few seconds at most, at once while an earlier look still hangs)."""
+(`watch.root_identity`: a few seconds at most, at once while an earlier look still hangs).
+The image cache (`[cache] dir`, on NFS when several workers share it) is looked at the same way
+(`cache.unanswered`) before a request opens a picture there."""
 
 from __future__ import annotations
 

@@ -163,3 +163,42 @@ def test_a_cast_tab_s_photos_asked_at_once_make_one_look_and_one_log_line(
     assert answers == {actor.id: 503 for actor in actors}
     hung = [r for r in caplog.records if "does not answer" in r.getMessage()]
     assert len(hung) == 1, [r.getMessage() for r in hung]
+
+
+@pytest.fixture
+def published(app, config):
+    """An enriched movie whose pictures are in the cache, published."""
+    from tests.publish.conftest import build_enriched
+
+    heat = build_enriched(app.extensions["metarrd.runtime"], "Heat (1995)")
+    db.Movie.update(publish_state=db.PUBLISHED).where(db.Movie.id == heat.movie.id).execute()
+    return heat.movie
+
+
+def test_the_publish_preview_on_a_hung_cache_answers(client, published, config, hang, finishes):
+    """The Preview & publish tab (read again after every edit) of a movie whose library
+    answered but whose cache's NFS mount had hung: the plan looked at each picture to copy from
+    the cache, and the request hung for good. It now says why there is nothing to preview."""
+    assert "Heat (1995).nfo" in client.hx_get(f"/movies/{published.id}/preview").get_data(True)
+    hang(config.cache_dir)
+    html = finishes(lambda: client.hx_get(f"/movies/{published.id}/preview")).get_data(True)
+    assert "Nothing to preview now: the image cache does not answer (a hung network mount?)" in (
+        html
+    )
+
+
+def test_an_edit_of_a_published_item_on_a_hung_cache_is_saved(
+    client, published, config, hang, finishes
+):
+    """Editing a published movie while the cache hung: the check whether its library files were
+    already what a publish would write ("Published" again) looked at its pictures in the cache
+    inside a write transaction, so the request hung holding the database's write lock, and the
+    daemon and every tab waited with it. The edit is saved; the item stays "Updated –
+    Republish?"."""
+    hang(config.cache_dir)
+    answer = finishes(
+        lambda: client.post(f"/movies/{published.id}/fields/plot", {"value": "A crew."}, htmx=True)
+    )
+    assert answer.status_code == 200
+    saved = db.Movie.get_by_id(published.id)
+    assert (saved.plot, saved.publish_state) == ("A crew.", db.OUTDATED)
