@@ -280,6 +280,11 @@ def add_own_image(movie_id: int, asset_type: str):
     upload = request.files.get("image")
     url = request.form.get("url", "").strip()
     try:
+        if cache.unanswered(config.cache_dir):  # it is stored there: the request would hang
+            raise edits.EditError(
+                "not added: the image cache does not answer (a hung network mount?); "
+                "try again once it does"
+            )
         if upload and upload.filename:
             data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
             asset = add_user_image(config, movie_id, asset_type, data=data)

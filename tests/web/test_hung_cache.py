@@ -202,3 +202,25 @@ def test_an_edit_of_a_published_item_on_a_hung_cache_is_saved(
     assert answer.status_code == 200
     saved = db.Movie.get_by_id(published.id)
     assert (saved.plot, saved.publish_state) == ("A crew.", db.OUTDATED)
+
+
+def test_an_image_of_ones_own_on_a_hung_cache_is_refused_saying_why(
+    client, seed, config, hang, finishes
+):
+    """The user's own poster, uploaded while the cache's mount hung: the request stored it in
+    the cache and hung for good. It is now refused at once, saying why (nothing is added)."""
+    import io
+
+    movie = seed.movie("Heat", 1995)
+    hang(config.cache_dir)
+    answer = finishes(
+        lambda: client.post(
+            f"/movies/{movie.id}/artwork/poster/add",
+            {"image": (io.BytesIO(jpeg()), "mine.jpg")},
+            htmx=True,
+            content_type="multipart/form-data",
+        )
+    )
+    assert answer.status_code == 200
+    assert "the image cache does not answer (a hung network mount?)" in answer.get_data(True)
+    assert not db.ArtworkCandidate.select().exists()
