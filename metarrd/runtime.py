@@ -85,8 +85,14 @@ class Runtime:
 
 
 def open_runtime(config: Config) -> Runtime:
-    """Create the data folders, open and migrate the database, mirror libraries and players."""
+    """Create the data folders, open and migrate the database, mirror libraries and players.
+    A `[cache] dir` on a share that does not answer (a hung NFS mount) is left alone (logged):
+    making it would hang the start of the daemon and of the web UI until the mount answers."""
+    from metarrd import cache
+
     for directory in (config.data_path, config.cache_dir, config.previews_dir, config.tmp_dir):
+        if directory == config.cache_dir and config.cache.dir and cache.unanswered(directory):
+            continue  # its jobs and pictures wait for it (pipeline/steps.py, web/files.py)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # not made yet, and no right to make it: the setting is at fault

@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from metarrd import db
+from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.pipeline import jobs, leases, queue
 from metarrd.pipeline.watch import Watcher
@@ -210,7 +210,9 @@ def recover(rt: Runtime, *, requeue: bool = True) -> None:
     empty_dir(config.tmp_dir)
     # a shared cache (other hosts write into it now): only temp files nobody touched for an hour
     shared = config.uses_postgresql or bool(config.cache.dir)
-    remove_temp_files_under(config.cache_dir, older_than=SHARED_TEMP_AGE_SECONDS if shared else 0)
+    if not cache.unanswered(config.cache_dir):  # a hung mount (logged): left for the next start
+        age = SHARED_TEMP_AGE_SECONDS if shared else 0
+        remove_temp_files_under(config.cache_dir, older_than=age)
     remove_temp_files_under(config.previews_dir)
     running = db.Job.select().where((db.Job.state == jobs.RUNNING) & db.Job.movie.is_null(False))
     for job in running:

@@ -78,3 +78,24 @@ def test_a_publish_on_a_hung_cache_waits_instead_of_hanging_its_worker(hung_cach
     assert waiting.state == "queued"
     assert f"the image cache {nfs} does not answer (a hung network mount?)" in waiting.message
     assert not (heat.folder / "Heat (1995).nfo").exists()
+
+
+def test_the_daemon_and_the_web_ui_start_while_the_cache_hangs(
+    hung_cache, config_factory, simulator, tmp_path, finishes, caplog
+):
+    """A host restarted while the NAS holding `[cache] dir` was still hung: the web UI
+    (`create_app`, in each gunicorn worker) and the daemon hung at start, making the cache
+    folder (`open_runtime`) and, for the daemon, clearing the cache's leftover temp files
+    (`recover`): no UI at all, not even to see why. Both start, and the log says why."""
+    from metarrd.pipeline.daemon import recover
+    from metarrd.web import create_app
+
+    rt, nfs, hanging = hung_cache
+    config = rt.config
+    hanging.set()
+    again = finishes(lambda: open_runtime(config))
+    assert again.config.cache_dir == nfs
+    app = finishes(lambda: create_app(config, testing=True))
+    assert app.test_client().get("/healthz").get_json()["cache"].startswith("does not answer")
+    finishes(lambda: recover(rt, requeue=False))
+    assert f"the image cache {nfs} does not answer" in caplog.text
