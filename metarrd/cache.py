@@ -101,10 +101,18 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
     the cache and previews folders (the user's library is never touched here).
 
     What is still used is asked once per kind of row, not once per file: the columns asked are
-    not indexed, and this runs in a write transaction (other writers wait)."""
+    not indexed, and this runs in a write transaction (other writers wait). So not while the
+    cache or previews folder does not answer (`unanswered`, a hung network mount): an unlink
+    there would hold the write lock, and every writer, for as long as the mount hangs. The
+    files are left where they are (unused: logged)."""
     from metarrd import db
 
     cache_dir, previews_dir = Path(cache_dir), Path(previews_dir)
+    if (files and unanswered(cache_dir)) or (previews and unanswered(previews_dir)):
+        log.warning(
+            "%d unused pictures left in the image cache: it does not answer", len(files | previews)
+        )
+        return 0
     files = {
         name for name in files
         if cache_dir in Path(name).parents and ".." not in Path(name).parts and Path(name).suffix

@@ -37,7 +37,7 @@ def hung_cache(config_factory, simulator, tmp_path, monkeypatch):
 
     monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
     monkeypatch.setattr(watch, "_hanging", {})
-    for name in ("stat", "lstat", "scandir", "listdir"):
+    for name in ("stat", "lstat", "scandir", "listdir", "unlink", "rmdir"):
         monkeypatch.setattr(os, name, waits(getattr(os, name)))
     try:
         yield rt, nfs, hanging
@@ -99,3 +99,24 @@ def test_the_daemon_and_the_web_ui_start_while_the_cache_hangs(
     assert app.test_client().get("/healthz").get_json()["cache"].startswith("does not answer")
     finishes(lambda: recover(rt, requeue=False))
     assert f"the image cache {nfs} does not answer" in caplog.text
+
+
+def test_forgetting_pictures_on_a_hung_cache_does_not_hold_the_write_lock(hung_cache, finishes):
+    """An enriched movie identified as another film while the cache hung (the user's choice on
+    the Identify page): its old pictures were removed from the cache inside a write
+    transaction, whose first unlink hung, so the database's write lock was held for as long as
+    the mount hung and every tab and worker waited. They are left (unused files, logged)."""
+    from metarrd import cache
+
+    rt, nfs, hanging = hung_cache
+    old = rt.config.cache_dir / "poster" / "ab" / "ab12.jpg"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"old film's poster")
+    hanging.set()
+    removed = finishes(
+        lambda: cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, {str(old)}, set())
+    )
+    assert removed == 0
+    finishes(lambda: db.Job.update(message="written").where(db.Job.id == 0).execute())
+    hanging.clear()
+    assert old.exists()
