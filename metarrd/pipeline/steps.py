@@ -59,7 +59,10 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
 
     if not workflow.is_enabled(rt.config, "scanning"):
         return Outcome("skipped: the scanning stage is switched off")
-    # before anything looks at a path: a root on a hung mount would hang this worker for good
+    # before anything looks at a path: a root on a hung mount would hang this worker for good,
+    # and so would the cache a movie's own artwork is copied into
+    if cache_hung := unanswered_cache(rt, rt.config.cache_dir):
+        raise LibraryUnreachable(cache_hung)  # tried again later (jobs.py)
     hung = unanswered_roots(rt, job.payload)
     paths = job.payload.get("paths")
     waits: list[Step] = []

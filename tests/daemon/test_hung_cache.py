@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -120,3 +121,23 @@ def test_forgetting_pictures_on_a_hung_cache_does_not_hold_the_write_lock(hung_c
     finishes(lambda: db.Job.update(message="written").where(db.Job.id == 0).execute())
     hanging.clear()
     assert old.exists()
+
+
+def test_a_scan_of_a_folder_with_its_own_artwork_on_a_hung_cache_waits(hung_cache, finishes):
+    """A new movie whose folder holds its own poster (tinyMediaManager's, Radarr's), scanned
+    while the cache's mount hung: the scan copies that poster into the cache, and the worker
+    thread hung there for good, its lease renewed. The scan now waits and is tried again later,
+    saying why, as one of a hung library does."""
+    from tests.web.conftest import jpeg
+
+    rt, nfs, hanging = hung_cache
+    folder = Path(rt.config.library[0].path) / "Heat (1995)"
+    folder.mkdir(parents=True)
+    (folder / "Heat (1995).mkv").write_bytes(b"\0" * 1000)
+    (folder / "poster.jpg").write_bytes(jpeg(size=(200, 300)))
+    hanging.set()
+    job = jobs.enqueue_scan([folder])
+    finishes(lambda: jobs.run_job(job.id))
+    waiting = db.Job.get_by_id(job.id)
+    assert waiting.state == "queued"
+    assert f"the image cache {nfs} does not answer (a hung network mount?)" in waiting.message
