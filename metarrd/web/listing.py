@@ -181,15 +181,20 @@ def _search_expr(q: str) -> pw.Expression | None:
         return None
     M = db.Movie
     # SQLite's LIKE ignores the case of ASCII letters only: beyond ASCII ("брат" for "Брат",
-    # "über" for "Über") both sides are case-folded (and NFC) by Python (db._folded)
-    folded = not q.isascii() and not db.is_postgresql()
-    text = unicodedata.normalize("NFC", q).casefold() if folded else q
+    # "über" for "Über") both sides are case-folded (and NFC) by Python (db._folded); on
+    # PostgreSQL, ILIKE folds them, and both sides are NFC (a title in NFD, from a Mac's share,
+    # is found by a name typed NFC)
+    beyond = not q.isascii()
+    postgresql = db.is_postgresql()
+    text = unicodedata.normalize("NFC", q) if beyond else q
+    text = text.casefold() if beyond and not postgresql else text
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
-    op = pw.SQL("ILIKE" if db.is_postgresql() else "LIKE")
+    op = pw.SQL("ILIKE" if postgresql else "LIKE")
 
     def like(column: pw.Field) -> pw.Expression:
-        column = pw.fn.folded(column) if folded else column
+        if beyond:
+            column = pw.fn.normalize(column, pw.SQL("NFC")) if postgresql else pw.fn.folded(column)
         return pw.NodeList((column, op, pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
 
     expr = like(M.title) | like(M.original_title) | like(M.sort_title)
