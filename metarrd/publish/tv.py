@@ -319,13 +319,17 @@ def _prepare(
         if p in wanted_paths
         or not any(d == p.parent and tv_layout.is_episode_sidecar(p.name, s) for d, s in waiting)
     }
-    if only is not None:  # nothing of the show's other items is removed: only these episodes'
+    if only is not None:  # nothing of the show's other items is removed: only these episodes',
+        # and the NFOs and thumbs we wrote for a video no episode has any more (an episode
+        # renamed: its old names, which Kodi would list for a video that is gone)
         own = {(Path(e.path).parent, Path(e.path).stem) for e in episodes}
+        videos = _episode_videos(show)
         ledger = {
             p: e
             for p, e in ledger.items()
             if p in wanted_paths
             or any(d == p.parent and tv_layout.is_episode_sidecar(p.name, s) for d, s in own)
+            or _orphan_sidecar(p, videos)
         }
     # nothing is removed through a folder that leads out of every library
     ledger = {
@@ -371,6 +375,30 @@ def _prepare(
     plan.nfo_path = nfo_target
     extra = [d for d in dirs if d not in (folder, actors_dir)]
     return Prepared(plan, notes, missing, seen), extra
+
+
+def _episode_videos(show: db.Movie) -> set[tuple[Path, str]]:
+    """(folder, stem) of every episode file of the show, missing ones too (a share gone for a
+    while: their files stay)."""
+    query = db.Movie.select(db.Movie.path).where(
+        db.Movie.show == show.id, db.Movie.kind == db.EPISODE
+    )
+    return {(Path(path).parent, Path(path).stem) for (path,) in query.tuples()}
+
+
+def _orphan_sidecar(path: Path, videos: set[tuple[Path, str]]) -> bool:
+    """Whether a file of ours is an episode's NFO or thumb (`tv_layout.is_episode_sidecar`)
+    beside no episode file of that name: written for a video since renamed or gone."""
+    name = path.name
+    if name == tv_layout.TVSHOW_NFO or path.parent.name == layout.ACTORS_DIR:
+        return False
+    if name.endswith(f".{layout.NFO_EXT}"):
+        stem = name[: -len(layout.NFO_EXT) - 1]
+    elif f"-{tv_layout.EPISODE_THUMB}." in name:
+        stem = name.rsplit(f"-{tv_layout.EPISODE_THUMB}.", 1)[0]
+    else:
+        return False
+    return (path.parent, stem) not in videos
 
 
 def _outside_library(

@@ -332,3 +332,34 @@ def test_an_episode_not_enriched_of_a_show_never_published_is_refused_too(trt):
         publish_item(trt, db.Movie.get_by_id(e2.id))
     assert files_under(built.folder) == set()
     assert built.reload().publish_state == db.UNPUBLISHED
+
+
+def test_a_renamed_episode_published_alone_leaves_no_file_of_ours_under_its_old_name(trt):
+    """Sonarr renamed the pilot (its Rename webhook: the item follows its file). Its publish alone wrote the NFO and thumb at the new name and left
+    ours at the old one: the ledger rows of the old names were kept out of the episode's scope,
+    so Kodi listed an NFO and thumb for a video that is no longer there. The user's file at the
+    old name stays, and so do the other episodes' files."""
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    old = built.path(PILOT)
+    users = old.with_name(old.stem + ".en.srt")
+    users.write_text("1\n00:00:01,000 --> 00:00:02,000\nhi\n")
+    new = built.path("Season 01/Breaking Bad (2008) - S01E01 - Pilot [HDTV-720p].mkv")
+    old.rename(new)
+    db.Movie.update(path=str(new)).where(db.Movie.id == built.episodes[PILOT].id).execute()
+    before = stats(built.folder)
+
+    result = publish_item(trt, db.Movie.get_by_id(built.episodes[PILOT].id))
+
+    gone = {"Season 01/Breaking Bad - S01E01 - Pilot.nfo",
+            "Season 01/Breaking Bad - S01E01 - Pilot-thumb.jpg"}  # fmt: skip
+    assert set(result.removed) == {str(built.path(rel)) for rel in gone}
+    after = stats(built.folder)
+    assert not gone & set(after)
+    assert new.with_suffix(".nfo").exists()
+    assert new.with_name(new.stem + "-thumb.jpg").exists()
+    assert users.exists()
+    kept = {rel: st for rel, st in before.items() if rel not in gone}
+    assert {rel: after[rel] for rel in kept} == kept  # nothing else touched
+    ledger = {r.path for r in db.LibraryFile.select()}
+    assert not {str(built.path(rel)) for rel in gone} & ledger
