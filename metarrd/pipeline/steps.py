@@ -73,7 +73,9 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
         log.warning("%s; the other libraries are scanned", _not_answering(hung))
         paths = answering  # a full scan of those that answer; the others wait in a scan of
         waits = [Step("scan", payload={"paths": hung})]  # their own, tried again later
-    moved = follow_renames(job.payload.get("renames") or {})
+    renames = job.payload.get("renames") or {}
+    reviewed = _published_at(list(renames))  # before they follow: a rename marks them outdated
+    moved = follow_renames(renames)
     gone = mark_gone(job.payload.get("gone") or [])
     again = recheck_gone(job.payload.get("recheck") or {}) + waits
     vanished: list[str] = []  # folders the watcher saw go: their items are missing, if not moved
@@ -88,7 +90,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
     report.missing += mark_gone(vanished)  # after the walk, which finds where they moved
     follow = after_scan_of(rt, report, _items_named(rt, job.payload.get("ids") or {}))
-    follow += republish_shows(rt, moved) + again
+    follow += republish_moved(rt, [i for i in moved if i in reviewed]) + again
     videos = {name: n["videos"] for name, n in report.counts().items()}  # not the shows
     message = (
         f"{report.found} videos: {videos['new']} new, {videos['changed']} changed, "
@@ -226,21 +228,43 @@ def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list
     return after_scan(unidentified, given, workflow.all_stages(rt.config))
 
 
-def republish_shows(rt: Runtime, moved: list[int]) -> list[Step]:
-    """Episodes that followed a renamed file: their published show is published again, so its
-    NFOs and thumbs follow the files (the old ones, ours, are removed)."""
+def _published_at(paths: list[str]) -> set[int]:
+    """The items at these paths that are published as they are (nothing left to review)."""
+    query = db.Movie.select(db.Movie.id).where(
+        db.Movie.path.in_(paths), db.Movie.publish_state == db.PUBLISHED
+    )
+    return {movie_id for (movie_id,) in query.tuples()} if paths else set()
+
+
+def republish_moved(rt: Runtime, moved: list[int]) -> list[Step]:
+    """Episodes that followed a renamed file (a webhook's rename or upgrade), published as they
+    were: each is published again alone, so its NFO and thumb follow the file (ours at the old
+    name are removed) and nothing else is written. Never its whole show, whose changes the user
+    has not reviewed yet stay "Republish?" (the review gate: auto_publish may be off); only
+    when the show is published with its `tvshow.nfo` there (publish/tv.py `_published`: else
+    an episode's publish is the whole show's)."""
     if not moved or not workflow.is_enabled(rt.config, "publishing"):
         return []
-    shows = (
-        db.Movie.select(db.Movie.id)
+    Show = db.Movie.alias()
+    episodes = (
+        db.Movie.select(db.Movie.id, Show.path)
+        .join(Show, on=(db.Movie.show == Show.id))
         .where(
-            db.Movie.id.in_(db.Movie.select(db.Movie.show).where(db.Movie.id.in_(moved))),
-            db.Movie.publish_state.in_([db.PUBLISHED, db.OUTDATED]),
-            db.Movie.identification_status == db.ENRICHED,
+            db.Movie.id.in_(moved),
+            db.Movie.kind == db.EPISODE,
+            ~db.Movie.missing,
+            db.Movie.identification_status == db.ENRICHED,  # the scan after may have changed it
+            Show.publish_state.in_([db.PUBLISHED, db.OUTDATED]),
+            Show.last_published_at.is_null(False),
+            Show.identification_status == db.ENRICHED,
         )
         .tuples()
     )
-    return [Step("publish", show_id) for (show_id,) in shows]
+    return [
+        Step("publish", episode_id)
+        for episode_id, show_path in episodes
+        if os.path.lexists(os.path.join(show_path, "tvshow.nfo"))
+    ]
 
 
 def _items_named(rt: Runtime, ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:

@@ -215,29 +215,64 @@ def test_an_upgrade_from_sonarr_before_4_0_9_moves_the_episode(setup):
     assert (kept.id, kept.path, kept.missing) == (ep.id, str(folder / new), False)
 
 
-def test_a_rename_moves_the_episode_and_republishes_its_show(setup):
-    client, rt, fake, folder = setup
-    old, new = "Season 1/Severance.S01E01.mkv", "Season 1/Severance - S01E01 - Good News.mkv"
-    make_files(folder, old)
-    post(client, per_file(folder, old))
-    (show,) = items(db.SHOW)
-    (ep,) = items(db.EPISODE)
-    db.Movie.update(identification_status=db.ENRICHED, publish_state=db.PUBLISHED).where(
-        db.Movie.id.in_([show.id, ep.id])
-    ).execute()
-    (folder / old).rename(folder / new)
-    body = {
+def renamed(folder: Path, old: str, new: str) -> dict:
+    """WebhookRenamePayload: one file renamed."""
+    return {
         "eventType": "Rename", "instanceName": "Sonarr", "series": series(folder),
         "renamedEpisodeFiles": [
             {**episode_file(folder, new), "previousRelativePath": old,
              "previousPath": str(folder / old)}
         ],
     }  # fmt: skip
-    status, _ = post(client, body)
+
+
+def published(folder: Path, show: db.Movie, *eps: db.Movie, state: str = db.PUBLISHED) -> None:
+    """The show published (its `tvshow.nfo` there) and these episodes in `state`."""
+    (folder / "tvshow.nfo").write_text("<tvshow/>")
+    db.Movie.update(
+        identification_status=db.ENRICHED, publish_state=db.PUBLISHED, last_published_at=db.now()
+    ).where(db.Movie.id.in_([show.id] + [e.id for e in eps])).execute()
+    db.Movie.update(publish_state=state).where(db.Movie.id.in_([e.id for e in eps])).execute()
+
+
+def publishes(fake) -> list[int]:
+    return [c[1] for c in fake.calls if c[0] == "publish"]
+
+
+def test_a_rename_moves_the_episode_and_republishes_it_alone(setup):
+    """The episode's NFO and thumb follow its file: it alone is published (what the user had
+    reviewed), not the show, whose changes the user has not reviewed may wait ("Republish?":
+    auto_publish is off). It published the whole show."""
+    client, rt, fake, folder = setup
+    old, new = "Season 1/Severance.S01E01.mkv", "Season 1/Severance - S01E01 - Good News.mkv"
+    make_files(folder, old)
+    post(client, per_file(folder, old))
+    (show,) = items(db.SHOW)
+    (ep,) = items(db.EPISODE)
+    published(folder, show, ep)
+    db.Movie.update(publish_state=db.OUTDATED).where(db.Movie.id == show.id).execute()
+    (folder / old).rename(folder / new)
+    status, _ = post(client, renamed(folder, old, new))
     assert status == 202
     (moved,) = items(db.EPISODE)
     assert (moved.id, moved.path) == (ep.id, str(folder / new))
-    assert ("publish", show.id) in [(c[0], c[1]) for c in fake.calls]
+    assert publishes(fake) == [ep.id]
+
+
+def test_a_rename_publishes_nothing_the_user_has_not_reviewed(setup):
+    """An episode "Republish?" (a change not reviewed yet) is not published by a rename, nor is
+    its show: both wait for the user, as with auto_publish off they should."""
+    client, rt, fake, folder = setup
+    old, new = "Season 1/Severance.S01E01.mkv", "Season 1/Severance - S01E01 - Good News.mkv"
+    make_files(folder, old)
+    post(client, per_file(folder, old))
+    (show,) = items(db.SHOW)
+    (ep,) = items(db.EPISODE)
+    published(folder, show, ep, state=db.OUTDATED)
+    (folder / old).rename(folder / new)
+    assert post(client, renamed(folder, old, new))[0] == 202
+    assert publishes(fake) == []
+    assert db.Movie.get_by_id(ep.id).publish_state == db.OUTDATED
 
 
 def test_a_rename_from_sonarr_before_3_0_5_scans_the_show(setup):

@@ -363,3 +363,38 @@ def test_a_renamed_episode_published_alone_leaves_no_file_of_ours_under_its_old_
     assert {rel: after[rel] for rel in kept} == kept  # nothing else touched
     ledger = {r.path for r in db.LibraryFile.select()}
     assert not {str(built.path(rel)) for rel in gone} & ledger
+
+
+def test_a_webhook_rename_publishes_the_episode_alone_and_leaves_the_show_to_review(trt):
+    """The chain as the daemon runs it (a Sonarr Rename's scan job, the real publish): the
+    pilot's NFO and thumb follow it, ours at the old name go, and the show's change the user
+    has not reviewed is not written (it was: the whole show was published)."""
+    from metarrd.pipeline import jobs, queue
+
+    queue.configure(trt.config, immediate=True)
+    jobs.bind(trt)
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    db.Movie.update(plot="A new plot, not reviewed yet.").where(
+        db.Movie.id == built.show.id
+    ).execute()
+    db.mark_outdated(built.show.id)
+    old = built.path(PILOT)
+    new = old.with_name("Breaking Bad (2008) - S01E01 - Pilot [HDTV-720p].mkv")
+    old.rename(new)
+    before = stats(built.folder)
+
+    jobs.enqueue_scan([str(built.folder)], renames={str(old): str(new)})
+
+    after = stats(built.folder)
+    assert set(before) - set(after) == {
+        "Season 01/Breaking Bad - S01E01 - Pilot.nfo",
+        "Season 01/Breaking Bad - S01E01 - Pilot-thumb.jpg",
+    }
+    assert set(after) - set(before) == {
+        "Season 01/Breaking Bad (2008) - S01E01 - Pilot [HDTV-720p].nfo",
+        "Season 01/Breaking Bad (2008) - S01E01 - Pilot [HDTV-720p]-thumb.jpg",
+    }
+    assert {rel for rel in before if rel in after and before[rel] != after[rel]} == set()
+    assert "A new plot" not in built.path("tvshow.nfo").read_text("utf-8")
+    assert built.reload().publish_state == db.OUTDATED  # still "Republish?"
