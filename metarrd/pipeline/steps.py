@@ -237,34 +237,32 @@ def _published_at(paths: list[str]) -> set[int]:
 
 
 def republish_moved(rt: Runtime, moved: list[int]) -> list[Step]:
-    """Episodes that followed a renamed file (a webhook's rename or upgrade), published as they
-    were: each is published again alone, so its NFO and thumb follow the file (ours at the old
-    name are removed) and nothing else is written. Never its whole show, whose changes the user
-    has not reviewed yet stay "Republish?" (the review gate: auto_publish may be off); only
-    when the show is published with its `tvshow.nfo` there (publish/tv.py `_published`: else
-    an episode's publish is the whole show's)."""
+    """Items that followed a renamed file (a webhook's rename or upgrade), published as they
+    were: each is published again, so its NFO and art follow the file (ours at the old name
+    are removed), and nothing the user has not reviewed is written. A movie is published
+    again; an episode alone, never its whole show, whose changes the user has not reviewed yet
+    stay "Republish?" (the review gate: auto_publish may be off), and only when the show is
+    published with its `tvshow.nfo` there (publish/tv.py `_published`: else an episode's
+    publish is the whole show's)."""
     if not moved or not workflow.is_enabled(rt.config, "publishing"):
         return []
-    Show = db.Movie.alias()
+    M, Show = db.Movie, db.Movie.alias()
+    ready = M.id.in_(moved) & ~M.missing & (M.identification_status == db.ENRICHED)
+    movies = M.select(M.id).where(ready, M.kind == db.MOVIE).tuples()
     episodes = (
-        db.Movie.select(db.Movie.id, Show.path)
-        .join(Show, on=(db.Movie.show == Show.id))
+        M.select(M.id, Show.path)
+        .join(Show, on=(M.show == Show.id))
         .where(
-            db.Movie.id.in_(moved),
-            db.Movie.kind == db.EPISODE,
-            ~db.Movie.missing,
-            db.Movie.identification_status == db.ENRICHED,  # the scan after may have changed it
+            ready,  # the scan after the rename may have changed the episode
+            M.kind == db.EPISODE,
             Show.publish_state.in_([db.PUBLISHED, db.OUTDATED]),
             Show.last_published_at.is_null(False),
             Show.identification_status == db.ENRICHED,
         )
         .tuples()
     )
-    return [
-        Step("publish", episode_id)
-        for episode_id, show_path in episodes
-        if os.path.lexists(os.path.join(show_path, "tvshow.nfo"))
-    ]
+    alone = [i for i, show in episodes if os.path.lexists(os.path.join(show, "tvshow.nfo"))]
+    return [Step("publish", item_id) for item_id in sorted([i for (i,) in movies] + alone)]
 
 
 def _items_named(rt: Runtime, ids_by_path: dict[str, dict[str, Any]]) -> dict[int, dict[str, Any]]:

@@ -189,8 +189,9 @@ def test_a_renamed_file_keeps_its_item_and_data(rt, fake_stages, make_movie):
     (item,) = db.Movie.select()
     assert (item.id, item.path, item.tmdb_id) == (movie.id, str(new), 603)
     assert item.identification_status == db.ENRICHED and not item.missing
-    assert item.publish_state == db.OUTDATED  # the published files carry the old name
-    assert fake_stages.calls == []
+    # the published files carry the old name: published again (what the user had published),
+    # they follow it
+    assert [c[:2] for c in fake_stages.calls] == [("publish", movie.id)]
 
 
 def test_a_folder_renamed_with_its_file_without_the_webhook_keeps_its_item(

@@ -305,6 +305,32 @@ def test_rename_moves_the_item_with_its_file(setup, make_movie):
     assert fake.calls == []
 
 
+@pytest.mark.parametrize(("state", "published"), [(db.PUBLISHED, True), (db.OUTDATED, False)])
+def test_a_rename_publishes_a_published_movie_again_and_nothing_to_review(
+    setup, make_movie, state, published
+):
+    """A Sonarr rename publishes the episode that was published again, so its NFO follows the
+    file; a Radarr rename left the movie's NFO and art at the old name, beside no video (Kodi
+    found none for the new one) until the user pressed Republish. A movie "Republish?" (a
+    change not reviewed yet) still waits for the user."""
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    db.Movie.update(publish_state=state, last_published_at=db.now()).where(
+        db.Movie.id == movie.id
+    ).execute()
+    old = Path(movie.path)
+    new = old.with_name("Heat (1995) {tmdb-949}.mkv")
+    old.rename(new)
+    body = {
+        "eventType": "Rename",
+        "movie": {"folderPath": str(old.parent), "tmdbId": 949},
+        "renamedMovieFiles": [{"previousPath": str(old), "path": str(new)}],
+    }
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    publishes = [c[1] for c in fake.calls if c[0] == "publish"]
+    assert publishes == ([movie.id] if published else [])
+
+
 @pytest.mark.parametrize("event", ["MovieFileDelete", "MovieDelete"])
 def test_deletes_mark_the_item_missing_and_keep_it(setup, make_movie, event):
     client, rt, fake = setup

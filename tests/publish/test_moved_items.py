@@ -148,3 +148,28 @@ def test_an_upgrade_merged_into_the_old_item_leaves_no_file_of_ours_under_the_ol
         new.name, f"{stem}.nfo", f"{stem}-poster.jpg", f"{stem}-fanart.jpg"
     }  # fmt: skip
     assert len(result.removed) == 3 and not result.backed_up
+
+
+def test_a_radarr_rename_publishes_the_movie_again_under_its_new_name(rt, build):
+    """The chain as the daemon runs it (a Radarr Rename's scan job, the real publish): the
+    published movie's NFO and art follow its file at once, as an episode's do, instead of
+    staying at the old name beside no video until the user pressed Republish."""
+    from metarrd.pipeline import jobs, queue
+
+    queue.configure(rt.config, immediate=True)
+    jobs.bind(rt)
+    built = build("Old Name (1999)", art={"poster": ["jpeg"], "fanart": ["jpeg"]}, cast=[])
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    old, new = built.movie.path, str(built.path("New Name (1999).mkv"))
+    Path(old).rename(new)
+
+    jobs.enqueue_scan([str(built.folder)], renames={old: new})
+
+    assert _names(built.folder) == {
+        "New Name (1999).mkv",
+        "New Name (1999).nfo",
+        "New Name (1999)-poster.jpg",
+        "New Name (1999)-fanart.jpg",
+    }
+    assert built.reload().publish_state == db.PUBLISHED
