@@ -482,7 +482,28 @@ def cmd_db(config: Config, args) -> int:
         f"copied {report.total} rows into {db.describe(args.url)}; now set [database] url to it "
         f"(the cache stays in {config.cache_dir}; set [cache] dir to it on the other hosts)"
     )
+    _previews_into_cache(config)
     return EXIT_OK
+
+
+def _previews_into_cache(config: Config) -> None:
+    """On PostgreSQL the previews live in the shared cache (`Config.previews_dir`): move this
+    host's there, a rename when the cache is `<data_dir>/cache`; else say how."""
+    source, target = config.previews_dir, config.cache_dir / "previews"
+    if source == target or not source.is_dir():
+        return
+    try:
+        if target.exists():
+            raise FileExistsError(0, "it exists already")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source.rename(target)
+    except OSError as exc:  # another file system ([cache] dir set), or moved before
+        print(
+            f"the previews stay in {source} ({exc.strerror}): move what is in it into {target}",
+            file=sys.stderr,
+        )
+        return
+    print(f"moved the previews into the cache: {target}")
 
 
 def cmd_web(config: Config, args) -> int:

@@ -238,7 +238,16 @@ class Config:
         return self.data_path / "backup"
 
     @property
+    def shared_cache(self) -> bool:
+        """May other hosts use the image cache (PostgreSQL, or `[cache] dir` set)?"""
+        return self.uses_postgresql or bool(self.cache.dir)
+
+    @property
     def previews_dir(self) -> Path:
+        """The previews of the UI: `<data_dir>/previews` on one host; with a shared cache in
+        its `previews/`, so the web UI on one host shows those a worker on another made."""
+        if self.shared_cache:
+            return self.cache_dir / "previews"
         return self.data_path / "previews"
 
     @property

@@ -90,13 +90,15 @@ def open_runtime(config: Config) -> Runtime:
     making it would hang the start of the daemon and of the web UI until the mount answers."""
     from metarrd import cache
 
+    hung = bool(config.cache.dir) and cache.unanswered(config.cache_dir)
     for directory in (config.data_path, config.cache_dir, config.previews_dir, config.tmp_dir):
-        if directory == config.cache_dir and config.cache.dir and cache.unanswered(directory):
+        in_cache = bool(config.cache.dir) and directory.is_relative_to(config.cache_dir)
+        if in_cache and hung:  # its previews/ too (a shared cache holds them)
             continue  # its jobs and pictures wait for it (pipeline/steps.py, web/files.py)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # not made yet, and no right to make it: the setting is at fault
-            key = "cache.dir" if directory == config.cache_dir and config.cache.dir else "data_dir"
+            key = "cache.dir" if in_cache else "data_dir"
             raise ConfigError(f"{key}: cannot create {directory}: {exc.strerror}") from None
     db.open_database(config.database.url or config.db_path)
     db.mirror_config(config)

@@ -1,6 +1,6 @@
 """Small posters for the identify page's candidates: the daemon fetches each candidate's TMDB
 poster at thumbnail size (w185), checks it like any image and keeps only its preview (under
-`<data_dir>/previews/`, content-addressed), so the page shows them without calling TMDB.
+`Config.previews_dir`, content-addressed), so the page shows them without calling TMDB.
 A poster that cannot be had is simply left out: the candidate is listed without one."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from metarrd import cache
 from metarrd.errors import MetarrdError
 from metarrd.imaging import ImageRejected, analyse_with_preview, write_preview
 from metarrd.runtime import Runtime
@@ -25,6 +26,8 @@ def add_posters(rt: Runtime, candidates: list[dict[str, Any]]) -> list[dict[str,
     """`candidates` (as stored in movies.candidates) with a "preview" (relative to the previews
     folder) for each one whose poster could be fetched."""
     previews = Path(rt.config.previews_dir)
+    if rt.config.shared_cache and cache.unanswered(previews):  # in `[cache] dir` (a hung mount?)
+        return candidates  # listed without posters, as a worker stuck in a stat there would not
     tmp_dir = Path(rt.config.tmp_dir)
     tmp_dir.mkdir(parents=True, exist_ok=True)
     out = []

@@ -209,11 +209,13 @@ def recover(rt: Runtime, *, requeue: bool = True) -> None:
     config = rt.config
     empty_dir(config.tmp_dir)
     # a shared cache (other hosts write into it now): only temp files nobody touched for an hour
-    shared = config.uses_postgresql or bool(config.cache.dir)
+    # (its previews/ included: docs/scale-out.md)
+    shared = config.shared_cache
     if not cache.unanswered(config.cache_dir):  # a hung mount (logged): left for the next start
         age = SHARED_TEMP_AGE_SECONDS if shared else 0
         remove_temp_files_under(config.cache_dir, older_than=age)
-    remove_temp_files_under(config.previews_dir)
+    if not shared:
+        remove_temp_files_under(config.previews_dir)
     running = db.Job.select().where((db.Job.state == jobs.RUNNING) & db.Job.movie.is_null(False))
     for job in running:
         if not leases.dead_here(job.lease_owner):

@@ -1,6 +1,6 @@
 """Images for the UI, only ever from our own data folder: candidate previews from
-`<data_dir>/previews/` and actor thumbnails from `<data_dir>/cache/actor/`, each confined to its
-folder (nothing is hot-linked to a provider, nothing outside those folders is served): a path is
+`Config.previews_dir` (`<data_dir>/previews/`, a shared cache's `previews/`) and actor
+thumbnails from `<data_dir>/cache/actor/`, each confined to its folder (nothing is hot-linked to a provider, nothing outside those folders is served): a path is
 resolved, symbolic links included, and served only when it is a regular file inside the folder
 (`_confined`).
 

@@ -323,6 +323,7 @@ def view_asset(asset_id: int):
         room=bool(group and len(group.selected) < group.limit),
         full=not hung and files.cached_image(config, asset) is not None,
         cache_hung=hung,
+        preview_hung=hung and config.shared_cache,  # its preview is in that cache too
     )
 
 

@@ -141,3 +141,19 @@ def test_a_scan_of_a_folder_with_its_own_artwork_on_a_hung_cache_waits(hung_cach
     waiting = db.Job.get_by_id(job.id)
     assert waiting.state == "queued"
     assert f"the image cache {nfs} does not answer (a hung network mount?)" in waiting.message
+
+
+def test_a_search_on_a_hung_cache_lists_its_candidates_without_posters(hung_cache, finishes):
+    """The previews live in the shared cache (docs/scale-out.md): a search (the Identify page's
+    candidates) whose cache hung wrote each candidate's small poster there and hung its worker
+    in the first stat. The candidates are listed without posters (as when TMDB has none)."""
+    rt, nfs, hanging = hung_cache
+    assert rt.config.previews_dir.is_relative_to(nfs)
+    movie = make_movie(rt)
+    hanging.set()
+    job = jobs.enqueue_search(movie.id, "The Matrix", 1999)
+    finishes(lambda: jobs.run_job(job.id))
+    assert db.Job.get_by_id(job.id).state == "done"
+    candidates = db.Movie.get_by_id(movie.id).candidates
+    assert candidates and any(c.get("poster_path") for c in candidates)
+    assert not any(c.get("preview") for c in candidates)

@@ -130,3 +130,25 @@ def test_a_database_still_written_to_is_copied_as_of_one_moment(tmp_path, empty_
         pytest.fail(f"the copy mixed two moments of the source: {exc}")
     assert report.rows["movies"] == report.rows["jobs"] == 1
     assert report.rows["events"] == 1
+
+
+def test_the_previews_move_into_the_cache_the_other_hosts_share(tmp_path, empty_pg, capsys):
+    """After `db migrate-to` and `[database] url` set, the previews are read from the shared
+    cache's previews/ (Config.previews_dir): those of the installation go there, or every
+    candidate picture it had was a broken image."""
+    _seed_sqlite(tmp_path / "data" / "metarrd.db")
+    kept = tmp_path / "data" / "previews" / "ab" / ("ab" * 32 + ".webp")
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"RIFF")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[[library]]\nname = "Movies"\npath = "{tmp_path}"\n'
+    )
+    assert main(["--config", str(config), "db", "migrate-to", empty_pg]) == 0
+    assert "moved the previews into the cache" in capsys.readouterr().out
+    from metarrd.config import load_config
+
+    config.write_text(config.read_text() + f'[database]\nurl = "{empty_pg}"\n')
+    previews = load_config(config).previews_dir
+    assert previews == tmp_path / "data" / "cache" / "previews"
+    assert (previews / "ab" / kept.name).read_bytes() == b"RIFF"
