@@ -953,12 +953,15 @@ def describe(target: Path | str) -> str:
     return str(target)
 
 
-def open_database(target: Path | str) -> pw.Database:
+def open_database(target: Path | str, *, data_dir: Path | None = None) -> pw.Database:
     """Point the deferred database at `target` (a SQLite path, or a `postgresql://` URL) and bring
     its schema up to date. Several processes starting together migrate once: each step runs in
-    a write transaction that re-reads the schema version first."""
+    a write transaction that re-reads the schema version first. `data_dir`: where the disk-full
+    mark goes (else beside a SQLite file; none on PostgreSQL)."""
+    global _mark_dir
     if not database.is_closed():
         database.close()
+    _mark_dir = Path(data_dir) if data_dir is not None else None
     database.initialize(connect_to(target))
     database.connect(reuse_if_open=True)
     for version, step in MIGRATIONS:
@@ -1051,6 +1054,7 @@ def write_transaction(
 # /healthz and the UI. The first write transaction that commits afterwards removes it.
 
 DISK_FULL_MARK = "disk-full"
+_mark_dir: Path | None = None  # the data_dir the database was opened for (open_database)
 _SQLITE_FULL = "database or disk is full"
 
 
@@ -1159,9 +1163,11 @@ def disk_full(exc: BaseException) -> DiskFull:
 
 
 def _mark_path() -> Path | None:
+    if _mark_dir is not None:
+        return _mark_dir / DISK_FULL_MARK
     name = database.database
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return None
+    if is_postgresql() or not name or name == ":memory:" or name.startswith("file:"):
+        return None  # PostgreSQL's is a database name, not a file next to the data folder
     return Path(name).parent / DISK_FULL_MARK
 
 

@@ -100,6 +100,6 @@ def open_runtime(config: Config) -> Runtime:
         except OSError as exc:  # not made yet, and no right to make it: the setting is at fault
             key = "cache.dir" if in_cache else "data_dir"
             raise ConfigError(f"{key}: cannot create {directory}: {exc.strerror}") from None
-    db.open_database(config.database.url or config.db_path)
+    db.open_database(config.database.url or config.db_path, data_dir=config.data_path)
     db.mirror_config(config)
     return Runtime(config)
