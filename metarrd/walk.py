@@ -502,7 +502,7 @@ def walk_library(
     known_dirs = {p.rpartition(os.sep)[0] for p in known}  # compared with subfolder paths only
     root = os.fspath(root)
     report = _Reporter(on_error, on_skip)
-    allowed = [os.path.realpath(p) for p in (root, *inside)]
+    allowed = _RealFolders((root, *inside))
     try:
         root_stat = os.stat(root)
     except OSError as exc:
@@ -564,8 +564,24 @@ def _is_disc_name(folder: str) -> bool:
     return os.path.basename(folder.rstrip(os.sep)).upper() in DISC_FOLDERS
 
 
+class _RealFolders:
+    """The real paths of `folders` (where a symlinked folder may lead), each looked up when a
+    symlink first asks: a library on a hung hard mount, whose lstat never returns, had hung
+    the walk of every other library before its first folder."""
+
+    def __init__(self, folders: Iterable[str | os.PathLike[str]]) -> None:
+        self._folders = list(folders)
+        self._real: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for i, folder in enumerate(self._folders):
+            if i == len(self._real):
+                self._real.append(os.path.realpath(folder))
+            yield self._real[i]
+
+
 def _disc_links_kept(
-    entries: list[os.DirEntry[str]], allowed: list[str], on_skip: SkipCallback
+    entries: list[os.DirEntry[str]], allowed: Iterable[str], on_skip: SkipCallback
 ) -> list[os.DirEntry[str]]:
     """`entries` without a VIDEO_TS or BDMV folder that is a symlink leading out of every
     library: a disc folder is walked into (its stream files listed, then read) like any other
@@ -667,7 +683,7 @@ def leads_out(
 
 
 def may_follow(
-    entry: os.DirEntry[str], allowed: list[str], on_skip: SkipCallback | None = None
+    entry: os.DirEntry[str], allowed: Iterable[str], on_skip: SkipCallback | None = None
 ) -> bool:
     """A real folder, or a symlinked one whose target lies inside a library; one that is not
     is logged, and told to `on_skip(path, rule)`."""

@@ -1,5 +1,5 @@
 """A scan job on a library root that does not answer (a hard NFS mount whose server is gone: its
-stat never returns). The hang is a stat and a scandir of the root made to wait on an Event, as
+stat never returns). The hang is a stat, lstat and scandir of the root made to wait on an Event, as
 in test_watch.py, not a real NFS server."""
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def hung(config_factory, tmp_path, monkeypatch):
     monkeypatch.setattr(watch, "_hanging", {})
     monkeypatch.setattr(os, "stat", waits(os.stat))
     monkeypatch.setattr(os, "scandir", waits(os.scandir))
+    monkeypatch.setattr(os, "lstat", waits(os.lstat))  # os.path.realpath's, each component's
     try:
         yield rt, nfs, local, release, hanging  # hanging cleared: the mount answers
     finally:
@@ -78,7 +79,9 @@ def test_a_scan_in_a_library_on_a_hung_mount_waits_instead_of_hanging_its_worker
 
 def test_a_full_scan_scans_the_libraries_that_answer(hung, finishes):
     """The periodic full rescan with one library on a hung mount: the others are scanned, and
-    the hung one gets a scan of its own, which waits for it."""
+    the hung one gets a scan of its own, which waits for it. The walk of `Local` had looked up
+    the real path of every library (where a symlinked folder may lead) before its first
+    folder, and hung there on `NFS`'s."""
     rt, nfs, local, _, _ = hung
     job = jobs.enqueue_scan(None)
     finishes(lambda: jobs.run_job(job.id))
