@@ -725,8 +725,11 @@ def outside_library(rt: Runtime, folder: Path, real_paths: dict[str, str]) -> st
     if any(lib.follow_symlinks for lib in libraries):
         return None
     real = _realpath(os.fspath(folder), real_paths)
+    # its own libraries first: another library's real path is looked up only for a folder a
+    # symlink leads out of its own (on a hung mount, that lookup never returns)
+    others = [lib for lib in rt.config.library if lib not in libraries]
     if libraries and any(
-        is_inside(real, _realpath(lib.path, real_paths)) for lib in rt.config.library
+        is_inside(real, _realpath(lib.path, real_paths)) for lib in [*libraries, *others]
     ):
         return None
     return f"{folder} leads to {real}, " if libraries else f"{folder} is "

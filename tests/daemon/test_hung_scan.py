@@ -112,3 +112,17 @@ def test_a_publish_into_a_library_on_a_hung_mount_waits_instead_of_hanging_its_w
     waiting = db.Job.get_by_id(job.id)
     assert waiting.state == "queued"
     assert f"library root {nfs} does not answer (a hung network mount?)" in waiting.message
+
+
+def test_a_publish_into_a_library_that_answers_goes_on_while_another_hangs(hung, finishes):
+    """A publish into `Local` while `NFS` (listed first) hung: the check that its folder leads
+    out of no library looked up the real path of each library in turn, `NFS`'s first, and hung
+    the worker there, though nothing of the item is on that mount."""
+    from tests.publish.conftest import build_enriched
+
+    rt, _, local, _, _ = hung
+    ronin = build_enriched(rt, "Ronin (1998)", library="Local")
+    job = jobs.enqueue_publish(ronin.movie.id)
+    finishes(lambda: jobs.run_job(job.id))
+    assert db.Job.get_by_id(job.id).state == "done"
+    assert (local / "Ronin (1998)" / "Ronin (1998).nfo").is_file()
