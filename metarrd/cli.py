@@ -16,7 +16,9 @@ import peewee as pw
 
 from metarrd import db, logs
 from metarrd.config import Config, load_config
-from metarrd.errors import ConfigError, MetarrdError, internal_error
+from metarrd.errors import ConfigError, LibraryUnreachable, MetarrdError, internal_error
+from metarrd.files import display
+from metarrd.paths import deepest_folder, is_inside
 
 log = logging.getLogger("metarrd")
 
@@ -158,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"metarrd: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except LibraryUnreachable as exc:  # the image cache hangs: nothing done (`_cache_answers`)
+        print(f"metarrd: {exc}; try again once it does", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `metarrd list | head`: the reader left; end quietly, as cat does
@@ -194,6 +199,27 @@ def _runtime(config: Config):
     from metarrd.runtime import open_runtime
 
     return open_runtime(config)
+
+
+def _cache_answers(rt, *folders: Path) -> None:
+    """Before a command run by hand stores or reads pictures: the image cache (`[cache] dir` on
+    a NAS) looked at as the daemon's jobs look at it, a few seconds at most. Its hung hard mount
+    had hung the terminal for good, in a stat Ctrl-C cannot interrupt."""
+    from metarrd.pipeline.steps import unanswered_cache
+
+    if hung := unanswered_cache(rt, *folders):
+        raise LibraryUnreachable(hung)
+
+
+def _hung_roots(rt, paths: list[str] | None = None) -> list[str]:
+    """The library roots (those holding `paths`, or all) whose mount does not answer."""
+    from metarrd.pipeline.steps import unanswered_roots
+
+    return unanswered_roots(rt, {} if paths is None else {"paths": paths})
+
+
+def _not_answering(root: str) -> str:
+    return f"library root {display(root)} does not answer (a hung network mount?)"
 
 
 def resolve_item(spec: str) -> db.Movie:
@@ -235,11 +261,21 @@ def _failed(stage: str, movie: db.Movie, exc: Exception) -> None:
 def cmd_scan(config: Config, args) -> int:
     from metarrd.identify import identify_many
     from metarrd.pipeline.steps import after_scan_of
-    from metarrd.scan import scan
+    from metarrd.scan import ScanReport, scan
 
     rt = _runtime(config)
-    report = scan(rt, [Path(p) for p in args.paths] or None)
-    failed = len(report.errors)
+    _cache_answers(rt, config.cache_dir)  # a movie's own artwork is copied into it
+    paths = [os.path.normpath(Path(p).absolute()) for p in args.paths]
+    hung = _hung_roots(rt, paths or None)
+    for root in hung:  # scanned by hand once it answers; the other libraries are scanned now
+        print(f"{_not_answering(root)}; not scanned", file=sys.stderr)
+    if hung and not paths:
+        paths = [lib.path for lib in config.library if lib.path not in hung]
+    elif hung:
+        paths = [p for p in paths if not any(is_inside(p, root) for root in hung)]
+    # an empty list would scan every library
+    report = scan(rt, [Path(p) for p in paths] or None) if paths or not hung else ScanReport()
+    failed = len(report.errors) + len(hung)
     for item, reason in report.errors:
         reason = reason.removeprefix(f"{item}: ")
         print(f"{item}: {reason}", file=sys.stderr)
@@ -330,6 +366,8 @@ def _enrich_and_report(rt, movies: list) -> int:
     """Enrich `movies` (several at once: `[enrich] items`), a line each; how many failed."""
     from metarrd.enrich import enrich_items
 
+    # every picture is stored in the image cache, and its preview in the data folder
+    _cache_answers(rt, rt.config.cache_dir, rt.config.previews_dir)
     failed = 0
     for movie, result, exc in enrich_items(rt, movies):
         if exc is None:
@@ -352,8 +390,18 @@ def cmd_publish(config: Config, args) -> int:
             db.Movie.kind.in_([db.MOVIE, db.SHOW]),  # a show covers its seasons and episodes
         )
     )
+    _cache_answers(rt, config.cache_dir)  # its pictures are copied from there
     failed = 0
-    todo = list(movies)
+    roots = [lib.path for lib in config.library]
+    hung = _hung_roots(rt, sorted({r for m in movies if (r := deepest_folder(m.path, roots))}))
+    todo = []
+    for movie in movies:  # its library's mount hangs: a publish there would hang for good
+        root = deepest_folder(movie.path, roots)
+        if root in hung:
+            failed += 1
+            _fail_line(movie, _not_answering(root))
+        else:
+            todo.append(movie)
     try:  # in batches under one pair of durability barriers (docs/publish.md, "Writing safely")
         outcomes = publish_many(rt, todo)
     except StageDisabled as exc:  # refused for every item, as each would be
