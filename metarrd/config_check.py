@@ -86,6 +86,18 @@ def environment_problems(config: Config) -> list[Problem]:
     return found
 
 
+_UNANSWERED = "{} does not answer (a hung network mount?): not checked (the daemon waits for it)"
+
+
+def _unanswered(folder: Path) -> bool:
+    """Does `folder` not answer (a hard NFS mount whose server is gone: its stat never
+    returns)? Looked at as the daemon looks at a library root (`watch.root_identity`), a few
+    seconds at most."""
+    from metarrd.pipeline import watch
+
+    return watch.root_identity(str(folder), hung="%s does not answer") == watch.UNREACHABLE
+
+
 def _library_folders(config: Config) -> list[Problem]:
     found: list[Problem] = []
     seen: list[tuple[str, Path]] = []  # (key, resolved folder) of the libraries before
@@ -94,6 +106,10 @@ def _library_folders(config: Config) -> list[Problem]:
         if not Path(lib.path).is_absolute():
             continue  # already reported
         folder = Path(os.path.normpath(lib.path))
+        if _unanswered(folder):  # every look there would hang the check for good
+            found.append(Problem("warning", f"{key}.path", _UNANSWERED.format(folder)))
+            seen.append((key, folder))  # where it really is cannot be asked
+            continue
         if not folder.exists():
             found.append(Problem("error", f"{key}.path", f"{folder} does not exist"))
         elif not folder.is_dir():

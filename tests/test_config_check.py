@@ -292,3 +292,55 @@ def test_a_library_on_a_local_disk_is_no_warning(tmp_path, capsys, monkeypatch):
     assert files.network_filesystem(movies) is None
     monkeypatch.setattr(files, "MOUNTINFO", tmp_path / "no-such-file")  # not Linux: no guess
     assert files.network_filesystem(movies) is None
+
+
+@pytest.fixture
+def hang(monkeypatch):
+    """`hang(folder)`: that folder's hard NFS mount stops answering (its stat, lstat and
+    listing wait until the test ends), as in tests/daemon/test_hung_cache.py."""
+    import os
+    import threading
+
+    from metarrd.pipeline import watch
+
+    release = threading.Event()
+    hung: list[str] = []
+
+    def waits(real):
+        def call(path, *args, **kwargs):
+            if not isinstance(path, int) and any(os.fspath(path).startswith(h) for h in hung):
+                release.wait(60)  # the stat of a hard mount: until the server is back
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(watch, "_hanging", {})
+    for name in ("stat", "lstat", "scandir", "listdir", "access"):
+        monkeypatch.setattr(os, name, waits(getattr(os, name)))
+    try:
+        yield lambda folder: hung.append(str(folder))
+    finally:
+        release.set()  # no thread of the test left waiting
+
+
+def test_a_library_on_a_hung_mount_is_said_instead_of_hanging_the_check(
+    tmp_path, capsys, hang, finishes
+):
+    """`config check`, the first thing one runs on a NAS that misbehaves, hung for good on a
+    library whose NFS mount hung (its look whether the folder exists). It says which folder
+    does not answer, as a warning: the configuration may well be right, and the daemon waits
+    for the folder; the other libraries are checked."""
+    (tmp_path / "films").mkdir()
+    text = _good(tmp_path) + f'[[library]]\nname = "Films"\npath = "{tmp_path}/films"\n'
+    hang(tmp_path / "movies")
+    status, out, err = finishes(lambda: _check(tmp_path, text, capsys))
+    assert status == 0, err
+    assert err.splitlines()[0] == (
+        f'warning: library "Movies".path: {tmp_path}/movies does not answer (a hung network '
+        "mount?): not checked (the daemon waits for it)"
+    )
+    assert "Films" not in err
+    text += f'[[library]]\nname = "Kids"\npath = "{tmp_path}/films/kids"\n'
+    status, out, err = finishes(lambda: _check(tmp_path, text, capsys))
+    assert status == 2 and 'library "Kids".path: ' in err and "does not exist" in err
