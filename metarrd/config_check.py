@@ -51,11 +51,10 @@ def environment_problems(config: Config) -> list[Problem]:
                 "(https://www.themoviedb.org/settings/api)",
             )
         )
-    data_dir = Path(config.data_dir)
-    if data_dir.exists() and not data_dir.is_dir():
-        found.append(Problem("error", "data_dir", f"{data_dir} exists and is not a folder"))
-    elif data_dir.is_dir() and not os.access(data_dir, os.W_OK | os.X_OK):
-        found.append(Problem("error", "data_dir", f"{data_dir} is not writable by this user"))
+    if Path(config.data_dir).is_absolute():  # else already reported
+        found.extend(_data_folder("data_dir", Path(os.path.normpath(config.data_dir))))
+    if config.cache.dir and Path(config.cache.dir).is_absolute():
+        found.extend(_data_folder("cache.dir", Path(os.path.normpath(config.cache.dir))))
     if config.workflow.webhooks and not config.webhooks.token:
         found.append(
             Problem("warning", "webhooks.token", "empty: every webhook call will be refused")
@@ -96,6 +95,31 @@ def _unanswered(folder: Path) -> bool:
     from metarrd.pipeline import watch
 
     return watch.root_identity(str(folder), hung="%s does not answer") == watch.UNREACHABLE
+
+
+def _data_folder(key: str, folder: Path) -> list[Problem]:
+    """`data_dir` or `[cache] dir`: a folder this user can write, or can make (every command
+    makes it, and stops with a configuration error when it cannot)."""
+    if _unanswered(folder):
+        if key == "data_dir":  # its database and queue: every command would hang
+            return [Problem("error", key, f"{folder} does not answer (a hung network mount?)")]
+        return [Problem("warning", key, _UNANSWERED.format(folder))]  # its jobs wait for it
+    if folder.exists() and not folder.is_dir():
+        return [Problem("error", key, f"{folder} exists and is not a folder")]
+    if folder.is_dir():
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return [Problem("error", key, f"{folder} is not writable by this user")]
+        return []
+    above = next(p for p in folder.parents if p.exists())  # "/" at last
+    if not above.is_dir():
+        return [Problem("error", key, f"{folder} cannot be created: {above} is not a folder")]
+    if not os.access(above, os.W_OK | os.X_OK):
+        return [
+            Problem(
+                "error", key, f"{folder} cannot be created: {above} is not writable by this user"
+            )
+        ]
+    return []
 
 
 def _library_folders(config: Config) -> list[Problem]:

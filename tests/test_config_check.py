@@ -344,3 +344,49 @@ def test_a_library_on_a_hung_mount_is_said_instead_of_hanging_the_check(
     text += f'[[library]]\nname = "Kids"\npath = "{tmp_path}/films/kids"\n'
     status, out, err = finishes(lambda: _check(tmp_path, text, capsys))
     assert status == 2 and 'library "Kids".path: ' in err and "does not exist" in err
+
+
+@pytest.mark.parametrize("key", ["data_dir", "cache.dir"])
+def test_a_data_dir_or_cache_dir_that_cannot_be_made_is_an_error(tmp_path, capsys, key):
+    """`config check` said OK for a `data_dir` or `[cache] dir` that cannot be made (under a
+    file, or a folder this user may not write), and every other command then stopped with
+    `configuration error: …: cannot create …`. It says so first. `[cache] dir` was not looked
+    at at all: not even one that is a file."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    text = _good(tmp_path)
+    if key == "data_dir":
+        text = text.replace(f'data_dir = "{tmp_path}/data"', f'data_dir = "{blocker}/data"')
+    else:
+        text += f'[cache]\ndir = "{blocker}/cache"\n'
+    status, out, err = _check(tmp_path, text, capsys)
+    assert status == 2
+    name = "data" if key == "data_dir" else "cache"
+    assert f"error: {key}: {blocker}/{name} cannot be created: {blocker} is not a folder" in err
+
+    if key == "cache.dir":
+        text = _good(tmp_path) + f'[cache]\ndir = "{blocker}"\n'
+        status, out, err = _check(tmp_path, text, capsys)
+        assert status == 2 and f"error: cache.dir: {blocker} exists and is not a folder" in err
+
+
+def test_a_cache_dir_on_a_hung_mount_is_said_instead_of_hanging_the_check(
+    tmp_path, capsys, hang, finishes
+):
+    """`[cache] dir` on a NAS that stopped answering (several workers share it): a warning, as
+    for a library; the daemon and its jobs wait for it. A `data_dir` there is an error."""
+    cache = tmp_path / "nas-cache"
+    cache.mkdir()
+    hang(cache)
+    text = _good(tmp_path) + f'[cache]\ndir = "{cache}"\n'
+    status, out, err = finishes(lambda: _check(tmp_path, text, capsys))
+    assert status == 0, err
+    assert (
+        f"warning: cache.dir: {cache} does not answer (a hung network mount?): not checked "
+        "(the daemon waits for it)" in err
+    )
+
+    hang(tmp_path / "data")  # where the database is: no command can run
+    status, out, err = finishes(lambda: _check(tmp_path, text, capsys))
+    assert status == 2
+    assert f"error: data_dir: {tmp_path}/data does not answer (a hung network mount?)" in err
