@@ -17,7 +17,7 @@ import peewee as pw
 from metarrd import db, logs
 from metarrd.config import Config, load_config
 from metarrd.errors import ConfigError, LibraryUnreachable, MetarrdError, internal_error
-from metarrd.files import display
+from metarrd.files import display, is_utf8
 from metarrd.paths import deepest_folder, is_inside
 
 log = logging.getLogger("metarrd")
@@ -227,10 +227,11 @@ def resolve_item(spec: str) -> db.Movie:
     movie = None
     if spec.isdigit():
         movie = db.Movie.get_or_none(db.Movie.id == int(spec))
-    if movie is None:
+    if movie is None and is_utf8(spec):  # a name that is not UTF-8 is never stored (walk.py)
         movie = db.Movie.get_or_none(db.Movie.path == os.path.normpath(Path(spec).absolute()))
     if movie is None:
-        raise UsageError(f"no item {spec!r} (give an id from `metarrd list` or a video file path)")
+        shown = repr(spec) if is_utf8(spec) else f"'{display(spec)}'"  # \xe9, not \\xe9
+        raise UsageError(f"no item {shown} (give an id from `metarrd list` or a video file path)")
     return movie
 
 

@@ -410,3 +410,16 @@ def test_enrich_and_publish_all_with_nothing_to_do(tmp_path, capsys):
     assert cli(cfg, "enrich", "--all") == 0
     assert cli(cfg, "publish", "--all") == 0
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("command", [["enrich"], ["publish"], ["identify", "--tmdb", "603"]])
+def test_an_item_path_that_is_not_utf8_is_a_usage_error(library, capsys, command):
+    """`metarrd publish /srv/movies/Bébé (2001)/…` typed in a shell whose file names are Latin-1
+    (an old NAS): a UnicodeEncodeError traceback from the database lookup. No item can have
+    that path (a name that is not UTF-8 is never stored): `no item …`, exit 2."""
+    cfg, root = library
+    bad = os.fsdecode(os.fsencode(str(root)) + b"/B\xe9b\xe9 (2001)/B\xe9b\xe9 (2001).mkv")
+    assert cli(cfg, command[0], bad, *command[1:]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("metarrd: no item ") and "B\\xe9b\\xe9 (2001).mkv" in err
+    assert "Traceback" not in err
