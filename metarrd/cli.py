@@ -163,6 +163,18 @@ def main(argv: list[str] | None = None) -> int:
     except LibraryUnreachable as exc:  # the image cache hangs: nothing done (`_cache_answers`)
         print(f"metarrd: {exc}; try again once it does", file=sys.stderr)
         return EXIT_FAILED
+    except pw.OperationalError as exc:
+        if "database is locked" not in str(exc):
+            raise
+        # another process held the write lock past busy_timeout: a daemon migrating a large
+        # database after an upgrade had made `list --json` a traceback
+        print(
+            "metarrd: the database is locked: another metarrd process has been writing to it for "
+            f"longer than {db.PRAGMAS['busy_timeout'] / 1000:g} s (migrating it after an "
+            "upgrade?); try again once it is done",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `metarrd list | head`: the reader left; end quietly, as cat does

@@ -423,3 +423,32 @@ def test_an_item_path_that_is_not_utf8_is_a_usage_error(library, capsys, command
     err = capsys.readouterr().err
     assert err.startswith("metarrd: no item ") and "B\\xe9b\\xe9 (2001).mkv" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [["list", "--json"], ["list"], ["workflow", "show"]])
+def test_a_database_another_process_holds_is_one_line_not_a_traceback(
+    library, capsys, monkeypatch, args
+):
+    """`metarrd list --json` (a script's) while the daemon, just upgraded, migrated a large
+    database, holding its write lock past the busy timeout (15 s): a `peewee.OperationalError:
+    database is locked` traceback. One line says what happens, exit 1; nothing on stdout for
+    the script to take for a list."""
+    import sqlite3
+
+    cfg, _ = library
+    assert cli(cfg, "list") == 0
+    capsys.readouterr()
+    monkeypatch.setitem(db.PRAGMAS, "busy_timeout", 200)  # not 15 s in a test
+    other = sqlite3.connect(cfg.parent / "data" / "metarrd.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the migrating daemon's write lock
+    try:
+        assert cli(cfg, *args) == 1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "metarrd: the database is locked: another metarrd process has been writing to it for "
+        "longer than 0.2 s (migrating it after an upgrade?); try again once it is done"
+    ]
