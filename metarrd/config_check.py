@@ -13,8 +13,11 @@ import tomllib
 from pathlib import Path
 
 from metarrd.config import Config, Problem, collect_problems, entry_key, find_config_path
-from metarrd.files import network_filesystem
+from metarrd.files import NETWORK_FILESYSTEMS, filesystem_type, network_filesystem
 
+# FUSE with no subtype (any network file system may be one), an automount not triggered yet:
+# no telling whether the share is there
+UNJUDGED_FILESYSTEMS = frozenset({"fuse", "autofs"})
 MIN_WEBHOOK_TOKEN_LENGTH = 16  # shorter: `config check` warns (the webhooks still take it)
 
 
@@ -54,7 +57,10 @@ def environment_problems(config: Config) -> list[Problem]:
     if Path(config.data_dir).is_absolute():  # else already reported
         found.extend(_data_folder("data_dir", Path(os.path.normpath(config.data_dir))))
     if config.cache.dir and Path(config.cache.dir).is_absolute():
-        found.extend(_data_folder("cache.dir", Path(os.path.normpath(config.cache.dir))))
+        cache_dir = Path(os.path.normpath(config.cache.dir))
+        found.extend(problems := _data_folder("cache.dir", cache_dir))
+        if config.uses_postgresql and not problems:
+            found.extend(_shared_cache(cache_dir))
     if config.workflow.webhooks and not config.webhooks.token:
         found.append(
             Problem("warning", "webhooks.token", "empty: every webhook call will be refused")
@@ -120,6 +126,22 @@ def _data_folder(key: str, folder: Path) -> list[Problem]:
             )
         ]
     return []
+
+
+def _shared_cache(folder: Path) -> list[Problem]:
+    """`[cache] dir` with PostgreSQL (several hosts, docs/scale-out.md) is one share each host
+    mounts: on this machine's own disk, its share is not mounted (or never was)."""
+    kind = filesystem_type(folder)
+    if kind is None or kind in NETWORK_FILESYSTEMS or kind in UNJUDGED_FILESYSTEMS:
+        return []
+    return [
+        Problem(
+            "warning",
+            "cache.dir",
+            f"{folder} is on this machine's own disk ({kind}), not a network share: workers "
+            "on other hosts do not see its pictures (is the share mounted?)",
+        )
+    ]
 
 
 def _library_folders(config: Config) -> list[Problem]:

@@ -84,6 +84,13 @@ def network_filesystem(path: os.PathLike | str) -> str | None:
     """The type of the network file system holding `path` (`cifs`, `nfs4`, `fuse.sshfs`...), by
     the deepest mount point above its real path in /proc/self/mountinfo; None for a local one,
     or when that cannot be told (not Linux)."""
+    kind = filesystem_type(path)
+    return kind if kind in NETWORK_FILESYSTEMS else None
+
+
+def filesystem_type(path: os.PathLike | str) -> str | None:
+    """The type of the file system holding `path` (`ext4`, `nfs4`...), by the deepest mount
+    point above its real path in /proc/self/mountinfo; None when that cannot be told."""
     real = os.path.realpath(path)
     best, kind = "", None
     try:
@@ -98,7 +105,7 @@ def network_filesystem(path: os.PathLike | str) -> str | None:
         fstype = fields[fields.index("-", 6) + 1]
         if is_inside(real, point) and len(point) >= len(best):
             best, kind = point, fstype
-    return kind if kind in NETWORK_FILESYSTEMS else None
+    return kind
 
 
 class _Library(Protocol):

@@ -390,3 +390,34 @@ def test_a_cache_dir_on_a_hung_mount_is_said_instead_of_hanging_the_check(
     status, out, err = finishes(lambda: _check(tmp_path, text, capsys))
     assert status == 2
     assert f"error: data_dir: {tmp_path}/data does not answer (a hung network mount?)" in err
+
+
+def test_a_shared_cache_dir_on_this_machines_own_disk_is_a_warning(tmp_path, capsys, monkeypatch):
+    """docs/scale-out.md: with PostgreSQL, `[cache] dir` is one share every host mounts. Its
+    share not mounted (a boot that came before the NAS, an fstab typo): the folder, or the
+    empty mount point, is on the host's own disk; `config check` said OK and the workers there
+    stored pictures the other hosts never see. It warns, naming the file system."""
+    from metarrd import files
+
+    cache = tmp_path / "metarrd-cache"
+    cache.mkdir()
+    text = (
+        _good(tmp_path)
+        + '[database]\nurl = "postgresql://metarrd:pw@db.lan:5432/metarrd"\n'
+        + f'[cache]\ndir = "{cache}"\n'
+    )
+    monkeypatch.setattr(
+        files, "MOUNTINFO", _mountinfo(tmp_path, tmp_path / "elsewhere", "nfs4", "nas:/x")
+    )
+    status, out, err = _check(tmp_path, text, capsys)
+    assert status == 0, err
+    assert (
+        f"warning: cache.dir: {cache} is on this machine's own disk (ext4), not a network "
+        "share: workers on other hosts do not see its pictures (is the share mounted?)" in err
+    )
+    monkeypatch.setattr(files, "MOUNTINFO", _mountinfo(tmp_path, cache, "nfs4", "nas:/cache"))
+    status, out, err = _check(tmp_path, text, capsys)
+    assert status == 0 and "cache.dir" not in err, err
+    monkeypatch.setattr(files, "MOUNTINFO", tmp_path / "no-such-file")  # not Linux: no guess
+    status, out, err = _check(tmp_path, text, capsys)
+    assert status == 0 and "cache.dir" not in err, err
