@@ -291,7 +291,7 @@ def cmd_scan(config: Config, args) -> int:
     failed = len(report.errors) + len(hung)
     for item, reason in report.errors:
         reason = reason.removeprefix(f"{item}: ")
-        print(f"{item}: {reason}", file=sys.stderr)
+        print(f"{display(item)}: {reason}", file=sys.stderr)  # a Latin-1 name: \xe9
     identified = unsure = 0
     todo = [step.movie_id for step in after_scan_of(rt, report, {}) if step.kind == "identify"]
     if todo:

@@ -452,3 +452,16 @@ def test_a_database_another_process_holds_is_one_line_not_a_traceback(
         "metarrd: the database is locked: another metarrd process has been writing to it for "
         "longer than 0.2 s (migrating it after an upgrade?); try again once it is done"
     ]
+
+
+def test_a_scan_path_that_is_not_utf8_is_named_as_the_log_names_it(library, capsys):
+    """`metarrd scan` of a Latin-1 path outside every library: its line said `\\udce9` (a
+    surrogate Python made of the byte) where every other line says `\\xe9`; with a strict
+    stderr (pytest's, a wrapper's), a UnicodeEncodeError traceback instead."""
+    cfg, root = library
+    bad = os.fsdecode(os.fsencode(str(root.parent)) + b"/B\xe9b\xe9 (2001)")
+    assert cli(cfg, "scan", bad) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"{root.parent}/B\\xe9b\\xe9 (2001): not inside any configured library"
+    ]
