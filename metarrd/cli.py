@@ -234,13 +234,31 @@ def _not_answering(root: str) -> str:
     return f"library root {display(root)} does not answer (a hung network mount?)"
 
 
+def _absolute(spec: str) -> str:
+    """`spec` as an absolute path, a relative one read from the folder the shell says one is in
+    ($PWD, which keeps the symlinks on the way) when that is the working folder: in a library
+    configured through a symlink (`/srv/media/movies` -> the NAS's mount), the process's own
+    working folder is the real path, which is in no library. Its look is the watcher's
+    (`root_identity`, a few seconds at most on a hung mount)."""
+    path = os.path.normpath(Path(spec).absolute())
+    pwd = os.environ.get("PWD", "")
+    if os.path.isabs(spec) or not os.path.isabs(pwd) or is_inside(path, pwd):
+        return path
+    from metarrd.pipeline.watch import UNREACHABLE, root_identity
+
+    here = root_identity(os.getcwd())
+    if here in (None, UNREACHABLE) or root_identity(pwd) != here:
+        return path  # $PWD is stale (another folder): the real path
+    return os.path.normpath(os.path.join(pwd, spec))
+
+
 def resolve_item(spec: str) -> db.Movie:
     """ITEM is an item id (as `list` shows) or the path of its video file."""
     movie = None
     if spec.isdigit():
         movie = db.Movie.get_or_none(db.Movie.id == int(spec))
     if movie is None and is_utf8(spec):  # a name that is not UTF-8 is never stored (walk.py)
-        movie = db.Movie.get_or_none(db.Movie.path == os.path.normpath(Path(spec).absolute()))
+        movie = db.Movie.get_or_none(db.Movie.path == _absolute(spec))
     if movie is None:
         shown = repr(spec) if is_utf8(spec) else f"'{display(spec)}'"  # \xe9, not \\xe9
         raise UsageError(f"no item {shown} (give an id from `metarrd list` or a video file path)")
@@ -278,7 +296,7 @@ def cmd_scan(config: Config, args) -> int:
 
     rt = _runtime(config)
     _cache_answers(rt, config.cache_dir)  # a movie's own artwork is copied into it
-    paths = [os.path.normpath(Path(p).absolute()) for p in args.paths]
+    paths = [_absolute(p) for p in args.paths]
     hung = _hung_roots(rt, paths or None)
     for root in hung:  # scanned by hand once it answers; the other libraries are scanned now
         print(f"{_not_answering(root)}; not scanned", file=sys.stderr)

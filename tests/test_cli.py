@@ -465,3 +465,26 @@ def test_a_scan_path_that_is_not_utf8_is_named_as_the_log_names_it(library, caps
     assert err.splitlines() == [
         f"{root.parent}/B\\xe9b\\xe9 (2001): not inside any configured library"
     ]
+
+
+def test_a_relative_path_in_a_library_reached_through_a_symlink(library, capsys, monkeypatch):
+    """A library configured as `/srv/media/movies`, a symlink to where the NAS mounts it: a
+    user in a shell there (`cd /srv/media/movies/Heat (1995)`) typing `metarrd scan .` got
+    `not inside any configured library`, and `metarrd publish "Heat (1995).mkv"` got `no item`:
+    the process's working folder is the real one (/volume1/...), the shell's ($PWD) keeps the
+    library's path. A relative path is read from $PWD when that is the same folder."""
+    cfg, root = library
+    link = cfg.parent / "srv-movies"
+    link.symlink_to(root)
+    cfg.write_text(cfg.read_text().replace(f'path = "{root}"', f'path = "{link}"'))
+    monkeypatch.chdir(root / "Heat (1995)")
+    monkeypatch.setenv("PWD", str(link / "Heat (1995)"))
+    assert cli(cfg, "scan", ".") == 0, capsys.readouterr().err
+    heat = db.Movie.get(db.Movie.tmdb_id == 949)
+    assert heat.path == str(link / "Heat (1995)" / "Heat (1995).mkv")
+    assert cli(cfg, "enrich", "Heat (1995).mkv") == 0, capsys.readouterr().err
+    assert "enriched Heat (1995)" in capsys.readouterr().out
+
+    monkeypatch.setenv("PWD", str(link / "Alien (1979)"))  # stale: another folder than "."
+    assert cli(cfg, "enrich", "Heat (1995).mkv") == 2
+    assert "no item" in capsys.readouterr().err
