@@ -307,7 +307,9 @@ def test_an_episode_of_a_published_show_publishes_alone_with_the_whole_show_a_cl
     watch(page, problems)
     page.goto(f"{url}/movies/{pilot.id}")
     page.locator("#open-publish").wait_for()
-    assert "Enrich and publish act on this episode alone" in page.locator("#item-actions").inner_text()
+    assert (
+        "Enrich and publish act on this episode alone" in page.locator("#item-actions").inner_text()
+    )
     page.keyboard.press("p")
     scope = page.get_by_role("navigation", name="What to publish")
     this_episode = scope.get_by_role("link", name="This episode")
