@@ -11,7 +11,13 @@ from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
 from metarrd.enrich.candidates import MOVIE_ART_TYPES
 from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.selection import label, same_picture_sets
-from metarrd.enrich.stage import EnrichResult, enrich_item, enrich_items, written_as_wanted
+from metarrd.enrich.stage import (
+    EnrichResult,
+    enrich_item,
+    enrich_items,
+    settle_unit,
+    written_as_wanted,
+)
 from metarrd.enrich.tv import enriches_alone
 from metarrd.enrich.tv_metadata import DETAIL_FIELDS
 from metarrd.enrich.user_images import PROVIDER as USER_PROVIDER
@@ -35,5 +41,6 @@ __all__ = [
     "enriches_alone",
     "label",
     "same_picture_sets",
+    "settle_unit",
     "written_as_wanted",
 ]

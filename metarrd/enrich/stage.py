@@ -59,6 +59,7 @@ from metarrd.enrich.metadata import (
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.imaging import write_preview
+from metarrd.paths import deepest_folder
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,53 @@ def written_as_wanted(rt: Runtime, item: db.Movie) -> bool:
     except (MetarrdError, OSError) as exc:
         log.info("item %d: what a publish would write is unknown: %s", item.id, exc)
         return False
+
+
+def unit_versions(root_id: int) -> dict[int, tuple[Any, Any]]:
+    """The item `root_id` and, for a show, its seasons and episodes (published as one unit):
+    id -> (`updated_at`, `publish_state`). An edit, a new choice, an enrichment or a publish
+    changes the first; `db.mark_outdated` the second: equal twice, nothing changed between."""
+    M = db.Movie
+    rows = M.select(M.id, M.updated_at, M.publish_state).where(
+        (M.id == root_id) | (M.show == root_id)
+    )
+    return {i: (at, state) for i, at, state in rows.tuples()}
+
+
+def settle_unit(rt: Runtime, root_id: int) -> bool:
+    """A published item (a movie, or a show with its seasons and episodes) "Updated –
+    Republish?" is "Published" again when its library files already are what a publish would
+    write (`written_as_wanted`); True when it was. The files are read outside any transaction
+    (hundreds of episode files on a slow NFS server take their time: every other writer, the
+    daemon's jobs and the browser's tabs, would wait for as long under the write lock); then a
+    short write transaction records "Published" only when nothing of the unit changed meanwhile
+    (`unit_versions`, as a publish's `apply.changed_meanwhile`): an edit made while the files
+    were read stays "Republish?", never called published unwritten. Not while its library or
+    the image cache (its pictures are compared) does not answer (a hung NFS mount): the read
+    would wait for as long as the mount hangs."""
+    from metarrd.pipeline.watch import UNREACHABLE, root_identity
+
+    M = db.Movie
+    unit = (M.id == root_id) | (M.show == root_id)
+    item = M.get_or_none(M.id == root_id)
+    if item is None or not M.select().where(unit, M.publish_state == db.OUTDATED).exists():
+        return False
+    root = deepest_folder(item.path, [lib.path for lib in rt.config.library])
+    if (root is not None and root_identity(root) == UNREACHABLE) or cache.unanswered(
+        rt.config.cache_dir
+    ):
+        log.info("item %d: its files cannot be read now (a hung mount): left to republish", root_id)
+        return False
+    before = unit_versions(root_id)  # before the rows the check reads: an edit after it shows
+    if not written_as_wanted(rt, M.get_by_id(root_id)):
+        return False
+    with db.write_transaction():
+        if unit_versions(root_id) != before:
+            log.info("item %d: changed while its files were read: left to republish", root_id)
+            return False
+        M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
+    log.info("item %d: its library files are as a publish would write them", root_id)
+    return True
 
 
 class _Turn:

@@ -6,7 +6,7 @@ be writing the same movie), locks what the user chose (an edited field, a hand-p
 type) so that enrichment leaves it alone, records an event for the item's history and the live
 updates, and turns a published item into "outdated" when the library files would change: back to
 "published" (`settle`) when a publish would write nothing after all (an edit put back as it
-was, an artwork choice undone).
+was, an artwork choice undone), its files read outside the write transaction.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from metarrd import cache, db
+from metarrd import db
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import DETAIL_FIELDS, written_as_wanted
+from metarrd.enrich import DETAIL_FIELDS, settle_unit
 from metarrd.errors import EditRefused
 from metarrd.runtime import Runtime
 from metarrd.web.fields import FIELD_LABELS, field_text, parse_field
 from metarrd.web.ids import MAX_INT
-from metarrd.web.mounts import hung_root
 
 log = logging.getLogger(__name__)
 
@@ -37,25 +36,15 @@ def _touch(movie: db.Movie, **columns: Any) -> None:
 def settle(rt: Runtime | None, movie: db.Movie) -> None:
     """After a change to a published item (or to a show's season or episode: the show is
     published as one unit, `db.mark_outdated`) that made it "Updated – Republish?": "Published"
-    again when its library files already are what a publish would write (`written_as_wanted`),
-    as an edit put back as it was or an artwork choice undone leaves them. Only a published
-    item's files are read, after the change's transaction, in a write transaction of its own:
-    an edit made meanwhile (another tab) waits, and is not called "Published" unwritten. Not
-    while its library or the image cache (its pictures are compared) does not answer (a hung
-    NFS mount): the read would hold the request, and the database's write lock with it, for as
-    long as the mount hangs."""
+    again when its library files already are what a publish would write, as an edit put back as
+    it was or an artwork choice undone leaves them (`settle_unit`: the files are read after the
+    change's transaction and outside any other, and an edit made meanwhile in another tab stays
+    "Republish?"; nothing is read while its library or the image cache hangs)."""
     M = db.Movie
     root = movie.show_id or movie.id
     if rt is None or not M.select().where(M.id == root, M.publish_state == db.OUTDATED).exists():
         return
-    if hung_root(rt.config, movie.path) or cache.unanswered(rt.config.cache_dir):
-        return  # stays "Updated – Republish?": what its files hold cannot be told
-    unit = (M.id == root) | (M.show == root)
-    with db.write_transaction():
-        if not written_as_wanted(rt, M.get_by_id(root)):
-            return
-        M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
-    log.info("item %d: its library files are as a publish would write them", movie.id)
+    settle_unit(rt, root)
 
 
 def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> db.Movie:

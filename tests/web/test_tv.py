@@ -642,16 +642,18 @@ def test_an_episode_edit_put_back_makes_its_published_show_published_again(tmp_p
 def test_an_edit_landing_while_an_undo_is_checked_stays_to_republish(tmp_path, monkeypatch):
     """An edit put back is checked against the library files (`settle`); an edit of another
     episode that landed between that check and the "Published" it then wrote (a second tab, a
-    second user) was called published, its change never written. The check holds the write
-    lock: the other edit waits, and its show stays "Republish?"."""
+    second user) was called published, its change never written. The files are read outside
+    the write lock, so the other edit lands at once; the short write that follows sees it, and
+    the show stays "Republish?"."""
     import threading
 
+    from metarrd.enrich import stage
     from metarrd.web import edits
 
     _client, rt, built = published_show_app(tmp_path)
     first, other = list(built.episodes.values())[:2]
     db.mark_outdated(first.id)  # the first edit, which the user then put back
-    real_check = edits.written_as_wanted
+    real_check = stage.written_as_wanted
     editor: list[threading.Thread] = []
 
     def check_meanwhile(rt_, show):
@@ -666,10 +668,11 @@ def test_an_edit_landing_while_an_undo_is_checked_stays_to_republish(tmp_path, m
 
         editor.append(threading.Thread(target=user_edit))
         editor[0].start()
-        editor[0].join(0.5)  # lands now unless the check holds the write lock
+        editor[0].join(10)  # lands now: the check holds no write lock
+        assert not editor[0].is_alive()
         return answer
 
-    monkeypatch.setattr(edits, "written_as_wanted", check_meanwhile)
+    monkeypatch.setattr(stage, "written_as_wanted", check_meanwhile)
     edits.settle(rt, db.Movie.get_by_id(first.id))
     editor[0].join()
     assert db.Movie.get_by_id(other.id).publish_state == db.OUTDATED
