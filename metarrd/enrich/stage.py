@@ -391,6 +391,10 @@ class _Enrichment:
             with db.write_transaction():
                 self.rt.require_lease([movie.id], "its enrichment")
                 self._finish(details, plan, before_art, before_cast)
+            if settle_unit(self.rt, movie.id):  # its files read outside the write lock
+                self.result.outdated = False
+            with db.write_transaction():
+                self._record_done()
         if dropped:  # the previews of candidates the providers no longer list
             cache.remove_unused(self.config.cache_dir, self.config.previews_dir, set(), dropped)
         self.result.seconds = time.monotonic() - started
@@ -654,17 +658,17 @@ class _Enrichment:
             movie.publish_state = db.OUTDATED
             self.result.outdated = True
         movie.save()
-        if movie.publish_state == db.OUTDATED and written_as_wanted(self.rt, movie):
-            movie.publish_state = db.PUBLISHED
-            movie.save(only=[db.Movie.publish_state])
-            self.result.outdated = False
         r = self.result
         r.title, r.year = movie.title or "", movie.year
         r.fields_changed, r.changed = sorted(changes), changed
+
+    def _record_done(self) -> None:
+        """The `enrich.done` event, once `settle_unit` told whether it is still "Republish?"."""
+        r = self.result
         db.record_event(
             "enrich.done",
             str(r),
-            movie=movie,
+            movie=self.movie.id,
             assets_selected=r.selected,
             actors_found=r.actors,
             candidates=r.candidates,

@@ -38,7 +38,7 @@ from metarrd.enrich.caching import select_and_cache
 from metarrd.enrich.candidate_store import match_cache, score_rows, store_candidates
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import CastMember, merge_fields
-from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment, written_as_wanted
+from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment, settle_unit
 from metarrd.enrich.tv_candidates import SHOW, Target
 from metarrd.errors import ItemError, NotFound, ProviderError
 from metarrd.providers.tmdb import TV_APPENDS
@@ -300,6 +300,9 @@ class _ShowEnrichment:
             with db.write_transaction():
                 self.rt.require_lease([i.id for i in self._items()], "the show's enrichment")
                 self._finish(details, seasons, plans, changed, before_cast, tvdb_id)
+            settled = settle_unit(self.rt, show.id)  # its files read outside the write lock
+            with db.write_transaction():
+                self._record_done(settled)
         dropped = {rel for art in self.arts.values() for rel in art.dropped}
         if dropped:  # the previews of candidates the providers no longer list
             cache.remove_unused(self.config.cache_dir, self.config.previews_dir, set(), dropped)
@@ -534,7 +537,14 @@ class _ShowEnrichment:
             item.save(only=item.dirty_fields)  # the columns set here, not all of them
         if self.only is not None and any(differ.values()):  # as the whole show's run says:
             db.mark_outdated(self.show.id)  # published as one unit, the show is "Republish?"
-        if self._written_as_wanted():
+        self._done = (updates, outdated, differ, after_casts)
+
+    def _record_done(self, settled: bool) -> None:
+        """The result and an `enrich.done` event per item, once `settle_unit` told whether the
+        show is still "Republish?" (`settled`: "Published" again, every item of it)."""
+        r = self.result
+        updates, outdated, differ, after_casts = self._done
+        if settled:
             outdated = dict.fromkeys(outdated, False)
         for target, item, changes, _extra in updates:
             after_cast = after_casts[item.id]
@@ -569,19 +579,6 @@ class _ShowEnrichment:
                 provider_errors=r.provider_errors,
                 outdated=outdated[item.id],
             )
-
-    def _written_as_wanted(self) -> bool:
-        """When the show or one of its items is "Updated – Republish?" but its library files
-        already are what a publish would write (`written_as_wanted`): every one of them is
-        "Published" again (True)."""
-        show, M = self.show, db.Movie
-        unit = (M.id == show.id) | (M.show == show.id)
-        if not M.select().where(unit, M.publish_state == db.OUTDATED).exists():
-            return False
-        if not written_as_wanted(self.rt, db.Movie.get_by_id(show.id)):
-            return False
-        M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
-        return True
 
 
 def _items_by_id(ids: list[int]) -> dict[int, db.Movie]:

@@ -224,3 +224,119 @@ def test_a_new_episode_in_a_published_show_says_republish_on_the_show(tmp_path, 
         assert _state("Firefly") == db.OUTDATED and result.outdated
     finally:
         rt.close()
+
+
+def _check_watched(monkeypatch) -> list[bool]:
+    """Each look whether an item's library files are what a publish would write, as whether it
+    was made inside a database transaction (there it held the write lock while it read them)."""
+    from metarrd.enrich import stage, tv
+
+    seen: list[bool] = []
+    real = stage.written_as_wanted
+
+    def watched(rt_, item):
+        seen.append(db.database.in_transaction())
+        return real(rt_, item)
+
+    monkeypatch.setattr(stage, "written_as_wanted", watched)
+    monkeypatch.setattr(tv, "written_as_wanted", watched, raising=False)  # as it imported it
+    return seen
+
+
+def test_a_re_enrich_reads_the_movies_files_outside_the_write_transaction(
+    rt, simulator, monkeypatch
+):
+    """A re-enrich that changed nothing a publish would write looked at the published files
+    inside its last write transaction: on a slow NFS server the web UI and the other jobs
+    waited as long. It reads them outside; the movie is "Published" again all the same."""
+    matrix = simulator.catalog.get(603)
+    matrix.vote_average = 8.218  # the simulator's catalog is shared with the tests before
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    movie = _published(rt, movie)
+    seen = _check_watched(monkeypatch)
+
+    matrix.vote_average = 8.216  # the NFO's 8.2 all the same
+    result = enrich_item(rt, movie)
+
+    assert seen == [False]
+    assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED and not result.outdated
+    event = db.Event.select().where(db.Event.kind == "enrich.done").order_by(-db.Event.id).get()
+    assert event.data["outdated"] is False
+
+
+def test_a_shows_re_enrich_reads_its_files_outside_the_write_transaction(
+    tmp_path, simulator, monkeypatch
+):
+    """The same for a show (its episodes' files, hundreds for a long show): a choice undone,
+    then an enrich that changes nothing reads them outside the write lock, and the show and
+    every item of it are "Published" again."""
+    from metarrd.enrich.choices import change_selection
+    from metarrd.web import edits
+
+    rt = _published_demo(tmp_path, simulator, shows=("Breaking Bad",))
+    try:
+        show = db.Movie.get(db.Movie.title == "Breaking Bad", db.Movie.kind == db.SHOW)
+        A = db.ArtworkCandidate
+        before = edits.selection_snapshot(show.id, "poster")
+        other = A.get(A.movie == show.id, A.asset_type == "poster", ~A.is_selected)
+        change_selection(rt.config, other.id, "use")
+        edits.restore_selection(show.id, edits.read_snapshot(before))
+        assert _state("Breaking Bad") == db.OUTDATED
+        seen = _check_watched(monkeypatch)
+
+        ((_, result, error),) = enrich_items(rt, [show])
+
+        assert error is None and not result.outdated
+        assert seen == [False]
+        assert {m.publish_state for m in db.Movie.select()} == {db.PUBLISHED}
+    finally:
+        rt.close()
+
+
+def test_a_re_enrich_on_a_hung_library_mount_ends_and_stays_to_republish(
+    rt, simulator, monkeypatch
+):
+    """A published movie re-enriched while its library's hard NFS mount hung (a stat that
+    never returns): the look whether its files were what a publish would write hung the job,
+    holding the database's write lock, until the mount came back. It is not made: the enrich
+    ends and the movie stays "Updated – Republish?". The hang is a stat, lstat, scandir and
+    listdir of the library made to wait on an Event, as in tests/web/test_hung_mount.py."""
+    import os
+    import threading
+
+    from metarrd.pipeline import watch
+
+    matrix = simulator.catalog.get(603)
+    matrix.vote_average = 8.218
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    movie = _published(rt, movie)
+    db.mark_outdated(movie.id)  # an edit, put back: only the files can tell
+    root = rt.config.library[0].path
+    release, hanging = threading.Event(), threading.Event()
+
+    def waits(real):
+        def call(path, *args, **kwargs):
+            named = isinstance(path, (str, os.PathLike))  # not a file descriptor
+            if hanging.is_set() and named and os.fspath(path).startswith(root):
+                release.wait(60)  # the stat of a hard mount: until the server is back
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(watch, "_hanging", {})
+    for name in ("stat", "lstat", "scandir", "listdir"):
+        monkeypatch.setattr(os, name, waits(getattr(os, name)))
+    outcome: list = []
+    job = threading.Thread(target=lambda: outcome.append(enrich_item(rt, movie)), daemon=True)
+    try:
+        hanging.set()
+        job.start()
+        job.join(30)
+        assert not job.is_alive(), "the enrich hung on the library's mount"
+    finally:
+        release.set()
+        job.join()
+    assert outcome and db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED
