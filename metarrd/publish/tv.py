@@ -33,6 +33,7 @@ from typing import Any
 
 from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
+from metarrd.enrich import settle_unit
 from metarrd.errors import ItemError, MetarrdError
 from metarrd.files import MAX_FILE_BYTES, kind_of
 from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
@@ -907,19 +908,7 @@ def _after_episodes(rt: Runtime, before: db.Movie, only: set[int], outcome: Publ
         M.update(publish_warnings=list(outcome.warnings)).where(
             M.id.in_(list(only)), M.kind == db.EPISODE, M.publish_state == db.PUBLISHED
         ).execute()
-    unit = (M.id == before.id) | (M.show == before.id)
-    # under the write lock, as enrich's check is: an edit made meanwhile waits, and is not
-    # called "Published" with the rest while its change was never written
-    with db.write_transaction():
-        if not M.select().where(unit, M.publish_state == db.OUTDATED).exists():
-            return
-        try:
-            if preview_show(rt, M.get_by_id(before.id)).changes:
-                return
-        except (MetarrdError, OSError) as exc:
-            log.info("item %d: what a publish would write is unknown: %s", before.id, exc)
-            return
-        M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
+    settle_unit(rt, before.id)  # its files read outside the write lock; not if an edit landed
 
 
 def _note(show: db.Movie, notes: list[str], text: str) -> None:

@@ -104,8 +104,9 @@ def test_the_show_is_published_again_when_that_episode_was_all_it_lacked(trt):
 def test_an_edit_landing_while_the_show_is_checked_is_not_called_published(trt, monkeypatch):
     """After the episode's publish, a preview tells whether anything is left to publish; an
     edit of another episode made meanwhile (the web UI, another thread) was then marked
-    "Published" with the rest, its change never written. The check holds the write lock: the
-    edit waits and stays "Republish?"."""
+    "Published" with the rest, its change never written. The check reads the files outside the
+    write lock (the edit lands at once) and records "Published" only when nothing changed
+    meanwhile: the edit stays "Republish?"."""
     import threading
 
     from metarrd.publish import tv
@@ -126,7 +127,8 @@ def test_an_edit_landing_while_the_show_is_checked_is_not_called_published(trt, 
 
         editor.append(threading.Thread(target=user_edit))
         editor[0].start()
-        editor[0].join(0.5)  # lands now unless the check holds the write lock
+        editor[0].join(10)  # lands now: the check holds no write lock
+        assert not editor[0].is_alive()
         return plan
 
     monkeypatch.setattr(tv, "preview_show", preview_meanwhile)
@@ -137,6 +139,28 @@ def test_an_edit_landing_while_the_show_is_checked_is_not_called_published(trt, 
     assert "Pilot, edited meanwhile" not in built.path(
         "Season 01/Breaking Bad - S01E01 - Pilot.nfo"
     ).read_text("utf-8")
+
+
+def test_the_show_is_checked_outside_the_write_transaction_after_its_episode(trt, monkeypatch):
+    """After the episode's publish, the look whether the rest of the show was already written
+    read the whole show's files (hundreds of episodes on a slow NFS server) inside a write
+    transaction: the web UI and every other job waited as long. It reads them outside."""
+    from metarrd.publish import tv
+
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    edit(built.episodes[S3], "The Third, fixed")
+    real_preview = tv.preview_show
+    inside: list[bool] = []
+
+    def preview_watched(rt, item):
+        inside.append(db.database.in_transaction())
+        return real_preview(rt, item)
+
+    monkeypatch.setattr(tv, "preview_show", preview_watched)
+    publish_item(trt, db.Movie.get_by_id(built.episodes[S3].id))
+    assert inside and not any(inside), inside
+    assert built.reload().publish_state == db.PUBLISHED
 
 
 def test_an_episode_edited_while_its_show_is_published_leaves_both_to_republish(trt, monkeypatch):
