@@ -147,6 +147,34 @@ def test_an_edit_made_while_the_movie_is_published_leaves_it_to_republish(rt, bu
     assert "The Matrix (edited)" in built.path(f"{BASE}.nfo").read_text("utf-8")
 
 
+def test_a_shared_actor_renamed_while_the_movie_is_published_leaves_it_to_republish(
+    rt, build, monkeypatch
+):
+    """A person is shared by every item they play in: another movie's enrich that renames them
+    while this one is published marks it "Republish?" (`cast._others_outdated`,
+    `db.mark_outdated`) and changes nothing of its own row. When it already was "Republish?"
+    (the publish of an edit), the publish then called it "Published", its NFO naming the actor
+    as before, and nothing said so."""
+    from metarrd.publish import apply
+
+    built = build()
+    assert built.actors
+    actor = built.actors[0]
+    db.mark_outdated(built.movie.id)
+    db.Movie.update(publish_state=db.OUTDATED).where(db.Movie.id == built.movie.id).execute()
+    real = apply._record_ledger
+
+    def renamed_meanwhile(jobs):
+        db.Actor.update(name="Renamed Meanwhile").where(db.Actor.id == actor.id).execute()
+        db.mark_outdated(built.movie.id)
+        real(jobs)
+
+    monkeypatch.setattr(apply, "_record_ledger", renamed_meanwhile)
+    publish_item(rt, built.movie)
+    assert "Renamed Meanwhile" not in built.path(f"{BASE}.nfo").read_text("utf-8")
+    assert db.Movie.get_by_id(built.movie.id).publish_state == db.OUTDATED
+
+
 def test_status_log_event_and_player_notifications(make_rt, build, tmp_path):
     rt = make_rt(
         libraries={"Movies": tmp_path / "movies", "Shows": tmp_path / "shows"},

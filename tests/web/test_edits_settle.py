@@ -116,3 +116,35 @@ def test_a_movie_edit_put_back_is_published_again_and_an_edit_meanwhile_is_not(
     monkeypatch.setattr(stage, "written_as_wanted", check_meanwhile)
     client.post(f"/movies/{movie.id}/fields/plot", {"value": "A thief."}, htmx=True)
     assert db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED
+
+
+def test_a_shared_actor_renamed_while_the_files_are_read_stays_to_republish(
+    app, client, seed, monkeypatch
+):
+    """A person is shared by every item they play in: another item's enrich that renames them
+    marks this one "Republish?" (`cast._others_outdated`, `db.mark_outdated`), which it already
+    was, and changes nothing of its own row. Landing while this item's files were read (outside
+    the write lock), it was then called "Published", its NFO naming the actor as before."""
+    from metarrd.publish import preview_publish, publish_item
+
+    rt = app.extensions["metarrd.runtime"]
+    movie = seed.movie("Heat", 1995, plot="A thief.")
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    actor = db.Actor.create(name="Al Pacino", name_normalized="al pacino")
+    db.MovieActor.create(movie=movie, actor=actor, order=0, role="Hanna")
+    publish_item(rt, db.Movie.get_by_id(movie.id))
+    client.post(f"/movies/{movie.id}/fields/plot", {"value": "A crew."}, htmx=True)
+    real_check = stage.written_as_wanted
+
+    def check_meanwhile(rt_, item):
+        answer = real_check(rt_, item)
+        with db.write_transaction():  # what another movie's enrich does for a shared person
+            db.Actor.update(name="Alfredo Pacino").where(db.Actor.id == actor.id).execute()
+            db.mark_outdated(movie.id)
+        return answer
+
+    monkeypatch.setattr(stage, "written_as_wanted", check_meanwhile)
+    client.post(f"/movies/{movie.id}/fields/plot", {"value": "A thief."}, htmx=True)
+    assert preview_publish(rt, db.Movie.get_by_id(movie.id)).changes
+    assert db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED
