@@ -74,14 +74,22 @@ def store_candidates(
     return dropped
 
 
+def on_disk(cache_files: Iterable[db.CacheImageFile]) -> set[str]:
+    """The paths of `cache_files` that are there: looked at before the write transaction of
+    `match_cache` (a stat each, on a cache on a slow NFS server, would hold the write lock)."""
+    return {str(c.file_path) for c in cache_files if Path(c.file_path).is_file()}
+
+
 def match_cache(
     rows: Iterable[db.ArtworkCandidate],
     cache_files: list[db.CacheImageFile],
     by_source: dict[str, db.CacheImageFile],
     pending: Container[str],
+    present: Container[str],
 ) -> None:
-    """Phase 1B: candidates whose picture the cache already holds count as downloaded."""
-    files = [c for c in cache_files if Path(c.file_path).is_file()]
+    """Phase 1B: candidates whose picture the cache already holds (`present`: `on_disk`) count
+    as downloaded."""
+    files = [c for c in cache_files if str(c.file_path) in present]
     adopted = []
     for row in rows:
         if row.provider == LIBRARY_SOURCE or row.url in pending or row.is_downloaded:
@@ -89,7 +97,7 @@ def match_cache(
         match = None if row.analyzed else by_source.get(row.url)
         if match is None and row.analyzed and not row.rejected_reason:
             match = next((f for f in files if _same_cached(row, f)), None)
-        if match is None or not Path(match.file_path).is_file():
+        if match is None or str(match.file_path) not in present:
             continue
         _adopt(row, match)
         adopted.append(row)

@@ -44,6 +44,7 @@ from metarrd.enrich.caching import select_and_cache
 from metarrd.enrich.candidate_store import (
     in_cache,
     match_cache,
+    on_disk,
     score_rows,
     store_candidates,
     take_info,
@@ -374,11 +375,14 @@ class _Enrichment:
             r.providers_skipped.sort(key=SIDE_PROVIDERS.index)
             r.provider_errors = {name: errors[name] for name in SIDE_PROVIDERS if name in errors}
             self._start_held()
+            present = on_disk(self.cache_files)  # not under the write lock
             with db.write_transaction():
                 self.rt.require_lease([movie.id], "its enrichment")
                 dropped = store_candidates(movie.id, self.rows, answers)
                 self.result.candidates = len(self.rows)
-                match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending)
+                match_cache(
+                    self.rows.values(), self.cache_files, self.by_source, self.pending, present
+                )
                 unfetched = (row for row in self.rows.values() if row.url not in self.pending)
                 score_rows(unfetched, self.config.artwork)
             if self.on_drained is not None:  # the next movie starts when the hosts are free

@@ -35,7 +35,7 @@ from metarrd.config import Config
 from metarrd.enrich import cast, tv_candidates, tv_metadata
 from metarrd.enrich.analysis import Analyser
 from metarrd.enrich.caching import select_and_cache
-from metarrd.enrich.candidate_store import match_cache, score_rows, store_candidates
+from metarrd.enrich.candidate_store import match_cache, on_disk, score_rows, store_candidates
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import CastMember, merge_fields
 from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment, settle_unit
@@ -202,10 +202,11 @@ class _ItemArt(_Enrichment):
     def finish(self) -> bool:
         """Store, score, select and cache; True when the selection changed."""
         self._start_held()  # every provider has answered for this item
+        present = on_disk(self.cache_files)  # not under the write lock
         with db.write_transaction():
             self.dropped = store_candidates(self.movie.id, self.rows, self.answers)
             self.result.candidates = len(self.rows)
-            match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending)
+            match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending, present)
             unfetched = (row for row in self.rows.values() if row.url not in self.pending)
             score_rows(unfetched, self.config.artwork)
         self._take_outcomes()

@@ -340,3 +340,27 @@ def test_a_re_enrich_on_a_hung_library_mount_ends_and_stays_to_republish(
         release.set()
         job.join()
     assert outcome and db.Movie.get_by_id(movie.id).publish_state == db.OUTDATED
+
+
+def test_a_re_enrich_looks_at_its_cached_pictures_outside_the_write_transaction(rt, monkeypatch):
+    """A re-enrich looked whether each picture of the item it had cached was still there (a
+    stat each) inside its write transaction: with the image cache on a slow NFS server (`[cache]
+    dir`, docs/scale-out.md), the web UI and every other job waited for every stat. They are
+    made before it."""
+    import os
+
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    cache_dir = str(rt.config.cache_dir)
+    inside: list[str] = []
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        named = isinstance(path, (str, os.PathLike))  # not a file descriptor
+        if named and os.fspath(path).startswith(cache_dir) and db.database.in_transaction():
+            inside.append(os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    assert inside == []
