@@ -33,6 +33,15 @@ def unanswered(folder: Path) -> bool:
     return watch.root_identity(str(folder), hung=HUNG) == watch.UNREACHABLE
 
 
+def library_unanswered(root: str) -> bool:
+    """Does a library root not answer (a hung network mount), looked at as `unanswered` looks at
+    the cache, with the library's words in the log: for the stages, which know nothing of the
+    watcher that keeps those looks."""
+    from metarrd.pipeline import watch
+
+    return watch.root_identity(root) == watch.UNREACHABLE
+
+
 def cache_path(cache_dir: Path, image_type: str, info: ImageInfo) -> Path:
     if "/" in image_type or image_type.startswith("."):
         raise ValueError(f"bad image type {image_type!r}")

@@ -204,15 +204,13 @@ def settle_unit(rt: Runtime, root_id: int) -> bool:
     were read stays "Republish?", never called published unwritten. Not while its library or
     the image cache (its pictures are compared) does not answer (a hung NFS mount): the read
     would wait for as long as the mount hangs."""
-    from metarrd.pipeline.watch import UNREACHABLE, root_identity
-
     M = db.Movie
     unit = (M.id == root_id) | (M.show == root_id)
     item = M.get_or_none(M.id == root_id)
     if item is None or not M.select().where(unit, M.publish_state == db.OUTDATED).exists():
         return False
     root = deepest_folder(item.path, [lib.path for lib in rt.config.library])
-    if (root is not None and root_identity(root) == UNREACHABLE) or cache.unanswered(
+    if (root is not None and cache.library_unanswered(root)) or cache.unanswered(
         rt.config.cache_dir
     ):
         log.info("item %d: its files cannot be read now (a hung mount): left to republish", root_id)
