@@ -231,3 +231,49 @@ def _finishes(fn, seconds: float = 10.0):
 @pytest.fixture
 def finishes():
     return _finishes
+
+
+# --- hung network mounts -------------------------------------------------------------------------
+
+
+class HardMount:
+    """Folders on a hard NFS mount whose server stopped answering (`hard_mount`): while `hanging`
+    is set, each patched call on a path under one of `folders` waits until `release` is set (the
+    server back), as a stat of such a mount waits, uninterruptibly, for ever."""
+
+    def __init__(self, folders) -> None:
+        self.folders = [os.fspath(f) for f in folders]
+        self.hanging = threading.Event()
+        self.release = threading.Event()
+
+    def hang(self, folder) -> None:
+        """`folder` stops answering too, from now on."""
+        self.folders.append(os.fspath(folder))
+        self.hanging.set()
+
+    def waits(self, real):
+        def call(path, *args, **kwargs):
+            named = isinstance(path, (str, bytes, os.PathLike))  # not a file descriptor
+            if (
+                self.hanging.is_set()
+                and named
+                and os.fsdecode(path).startswith(tuple(self.folders))
+            ):
+                self.release.wait(60)
+            return real(path, *args, **kwargs)
+
+        return call
+
+
+def hard_mount(monkeypatch, *folders, calls=("stat", "lstat", "scandir", "listdir")) -> HardMount:
+    """`folders` on a hard mount that hangs once the result's `hanging` is set (`hang` adds
+    one); the watcher's looks at a root (`watch.root_identity`) give up after 0.3 s. The caller
+    sets `release` when its test ends, so that no thread of it is left waiting."""
+    from metarrd.pipeline import watch
+
+    mount = HardMount(folders)
+    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(watch, "_hanging", {})
+    for name in calls:
+        monkeypatch.setattr(os, name, mount.waits(getattr(os, name)))
+    return mount

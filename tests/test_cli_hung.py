@@ -7,16 +7,14 @@ a real NFS server."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
 from metarrd import db
 from metarrd.cli import main
-from metarrd.pipeline import watch
+from tests.conftest import hard_mount
 
 MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
 
@@ -40,25 +38,13 @@ def nas(tmp_path, simulator, monkeypatch):
         f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
         f'[providers.fanart]\napi_key = "{simulator.keys.fanart_key}"\nbase_url = "{simulator.fanart_url}"\n'
     )
-    release = threading.Event()
-    hung: list[str] = []
-
-    def waits(real):
-        def call(path, *args, **kwargs):
-            if any(os.fspath(path).startswith(h) for h in hung if not isinstance(path, int)):
-                release.wait(60)  # the stat of a hard mount: until the server is back
-            return real(path, *args, **kwargs)
-
-        return call
-
-    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
-    monkeypatch.setattr(watch, "_hanging", {})
-    for name in ("stat", "lstat", "scandir", "listdir", "unlink", "rmdir"):
-        monkeypatch.setattr(os, name, waits(getattr(os, name)))
+    mount = hard_mount(
+        monkeypatch, calls=("stat", "lstat", "scandir", "listdir", "unlink", "rmdir")
+    )
     try:
-        yield cfg, roots, cache, lambda folder: hung.append(str(folder))
+        yield cfg, roots, cache, mount.hang
     finally:
-        release.set()  # no thread of the test left waiting
+        mount.release.set()  # no thread of the test left waiting
 
 
 def cli(cfg: Path, *args: str) -> int:

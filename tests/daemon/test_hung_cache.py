@@ -5,15 +5,14 @@ a real NFS server."""
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
 import pytest
 
 from metarrd import db
-from metarrd.pipeline import jobs, queue, watch
+from metarrd.pipeline import jobs, queue
 from metarrd.runtime import open_runtime
+from tests.conftest import hard_mount
 from tests.enrich.conftest import make_movie
 
 
@@ -26,24 +25,13 @@ def hung_cache(config_factory, simulator, tmp_path, monkeypatch):
     rt = open_runtime(config)
     queue.configure(config)
     jobs.bind(rt)
-    release, hanging = threading.Event(), threading.Event()
-
-    def waits(real):
-        def call(path, *args, **kwargs):
-            if hanging.is_set() and os.fspath(path).startswith(str(nfs)):
-                release.wait(60)  # the stat of a hard mount: until the server is back
-            return real(path, *args, **kwargs)
-
-        return call
-
-    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
-    monkeypatch.setattr(watch, "_hanging", {})
-    for name in ("stat", "lstat", "scandir", "listdir", "unlink", "rmdir"):
-        monkeypatch.setattr(os, name, waits(getattr(os, name)))
+    mount = hard_mount(
+        monkeypatch, nfs, calls=("stat", "lstat", "scandir", "listdir", "unlink", "rmdir")
+    )
     try:
-        yield rt, nfs, hanging
+        yield rt, nfs, mount.hanging
     finally:
-        release.set()  # no thread of the test left waiting
+        mount.release.set()  # no thread of the test left waiting
         queue.configure(config, immediate=True)
         rt.close()
 

@@ -4,8 +4,6 @@ in test_watch.py, not a real NFS server."""
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from metarrd import db
 from metarrd.pipeline import jobs, watch
 from metarrd.runtime import open_runtime
+from tests.conftest import hard_mount
 
 
 @pytest.fixture
@@ -31,26 +30,13 @@ def hung(config_factory, tmp_path, monkeypatch):
     rt = open_runtime(config)
     queue.configure(config)
     jobs.bind(rt)
-    release, hanging = threading.Event(), threading.Event()
-    hanging.set()
-
-    def waits(real):
-        def call(path, *args, **kwargs):
-            if hanging.is_set() and os.fspath(path).startswith(str(nfs)):
-                release.wait(60)  # the stat of a hard mount: until the server is back
-            return real(path, *args, **kwargs)
-
-        return call
-
-    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
-    monkeypatch.setattr(watch, "_hanging", {})
-    monkeypatch.setattr(os, "stat", waits(os.stat))
-    monkeypatch.setattr(os, "scandir", waits(os.scandir))
-    monkeypatch.setattr(os, "lstat", waits(os.lstat))  # os.path.realpath's, each component's
+    # lstat: os.path.realpath's, of each component
+    mount = hard_mount(monkeypatch, nfs, calls=("stat", "scandir", "lstat"))
+    mount.hanging.set()
     try:
-        yield rt, nfs, local, release, hanging  # hanging cleared: the mount answers
+        yield rt, nfs, local, mount.release, mount.hanging  # hanging cleared: the mount answers
     finally:
-        release.set()  # no thread of the test left waiting
+        mount.release.set()  # no thread of the test left waiting
         queue.configure(config, immediate=True)
         rt.close()
 

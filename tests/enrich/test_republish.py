@@ -302,10 +302,9 @@ def test_a_re_enrich_on_a_hung_library_mount_ends_and_stays_to_republish(
     holding the database's write lock, until the mount came back. It is not made: the enrich
     ends and the movie stays "Updated – Republish?". The hang is a stat, lstat, scandir and
     listdir of the library made to wait on an Event, as in tests/web/test_hung_mount.py."""
-    import os
     import threading
 
-    from metarrd.pipeline import watch
+    from tests.conftest import hard_mount
 
     matrix = simulator.catalog.get(603)
     matrix.vote_average = 8.218
@@ -314,21 +313,8 @@ def test_a_re_enrich_on_a_hung_library_mount_ends_and_stays_to_republish(
     movie = _published(rt, movie)
     db.mark_outdated(movie.id)  # an edit, put back: only the files can tell
     root = rt.config.library[0].path
-    release, hanging = threading.Event(), threading.Event()
-
-    def waits(real):
-        def call(path, *args, **kwargs):
-            named = isinstance(path, (str, os.PathLike))  # not a file descriptor
-            if hanging.is_set() and named and os.fspath(path).startswith(root):
-                release.wait(60)  # the stat of a hard mount: until the server is back
-            return real(path, *args, **kwargs)
-
-        return call
-
-    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
-    monkeypatch.setattr(watch, "_hanging", {})
-    for name in ("stat", "lstat", "scandir", "listdir"):
-        monkeypatch.setattr(os, name, waits(getattr(os, name)))
+    mount = hard_mount(monkeypatch, root)
+    release, hanging = mount.release, mount.hanging
     outcome: list = []
     job = threading.Thread(target=lambda: outcome.append(enrich_item(rt, movie)), daemon=True)
     try:

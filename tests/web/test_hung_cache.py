@@ -7,13 +7,12 @@ real NFS server."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 import pytest
 
 from metarrd import db
-from metarrd.pipeline import watch
+from tests.conftest import hard_mount
 from tests.web.conftest import jpeg
 
 
@@ -26,25 +25,11 @@ def config(config_factory, tmp_path):
 def hang(monkeypatch):
     """`hang(folder)`: from then on every stat and listing in `folder` waits (a hard mount whose
     server is gone) until the test ends."""
-    release = threading.Event()
-    hung: list[str] = []
-
-    def waits(real):
-        def call(path, *args, **kwargs):
-            if any(os.fspath(path).startswith(folder) for folder in hung):
-                release.wait(60)  # the stat of a hard mount: until the server is back
-            return real(path, *args, **kwargs)
-
-        return call
-
-    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
-    monkeypatch.setattr(watch, "_hanging", {})
-    for name in ("stat", "lstat", "scandir", "listdir"):
-        monkeypatch.setattr(os, name, waits(getattr(os, name)))
+    mount = hard_mount(monkeypatch)
     try:
-        yield lambda folder: hung.append(str(folder))
+        yield mount.hang
     finally:
-        release.set()  # no thread of the test left waiting
+        mount.release.set()  # no thread of the test left waiting
 
 
 def _cached(config, name: str, data: bytes):

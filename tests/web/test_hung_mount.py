@@ -5,13 +5,11 @@ tests/daemon/test_hung_scan.py, not a real NFS server."""
 
 from __future__ import annotations
 
-import os
-import threading
-
 import pytest
 
 from metarrd import db
 from metarrd.pipeline import watch
+from tests.conftest import hard_mount
 
 TOKEN = "s3cret-token-of-the-test"
 
@@ -29,24 +27,11 @@ def hung(seed, monkeypatch):
     movie.video_path.parent.mkdir(parents=True)
     movie.video_path.write_bytes(b"video")
     root = seed.library.path
-    release, hanging = threading.Event(), threading.Event()
-
-    def waits(real):
-        def call(path, *args, **kwargs):
-            if hanging.is_set() and os.fspath(path).startswith(root):
-                release.wait(60)  # the stat of a hard mount: until the server is back
-            return real(path, *args, **kwargs)
-
-        return call
-
-    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
-    monkeypatch.setattr(watch, "_hanging", {})
-    for name in ("stat", "lstat", "scandir", "listdir"):
-        monkeypatch.setattr(os, name, waits(getattr(os, name)))
+    mount = hard_mount(monkeypatch, root)
     try:
-        yield movie, root, release, hanging
+        yield movie, root, mount.release, mount.hanging
     finally:
-        release.set()  # no thread of the test left waiting
+        mount.release.set()  # no thread of the test left waiting
 
 
 def test_the_publish_preview_of_an_item_on_a_hung_mount_answers_instead_of_hanging(
