@@ -502,7 +502,7 @@ def walk_library(
     known_dirs = {p.rpartition(os.sep)[0] for p in known}  # compared with subfolder paths only
     root = os.fspath(root)
     report = _Reporter(on_error, on_skip)
-    allowed = _RealFolders((root, *inside))
+    allowed = RealFolders((root, *inside))
     try:
         root_stat = os.stat(root)
     except OSError as exc:
@@ -564,7 +564,7 @@ def _is_disc_name(folder: str) -> bool:
     return os.path.basename(folder.rstrip(os.sep)).upper() in DISC_FOLDERS
 
 
-class _RealFolders:
+class RealFolders:
     """The real paths of `folders` (where a symlinked folder may lead), each looked up when a
     symlink first asks: a library on a hung hard mount, whose lstat never returns, had hung
     the walk of every other library before its first folder."""

@@ -79,6 +79,7 @@ from metarrd.walk import (
     DISC_IN_SHOW,
     NOT_UTF8,
     VIDEO_EXTENSIONS,
+    RealFolders,
     episode_skip_rule,
     folder_skip_rule,
     is_episode_file,
@@ -210,7 +211,9 @@ class _ShowWalk:
     out by name (samples, extras, extras folders) goes to `on_skip(path, rule)`."""
 
     def __init__(self, config: Config, lib: LibraryConfig, on_error, on_skip=None) -> None:
-        self.allowed = [os.path.realpath(other.path) for other in config.library]
+        # each looked up when a symlink first asks: a library on a hung mount (its lstat never
+        # returns) hung the walk of every TV library before its first folder
+        self.allowed = RealFolders(other.path for other in config.library)
         self.anywhere = lib.follow_symlinks
         self.on_error = on_error
         self.on_skip = on_skip

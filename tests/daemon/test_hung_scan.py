@@ -112,3 +112,40 @@ def test_a_publish_into_a_library_that_answers_goes_on_while_another_hangs(hung,
     finishes(lambda: jobs.run_job(job.id))
     assert db.Job.get_by_id(job.id).state == "done"
     assert (local / "Ronin (1998)" / "Ronin (1998).nfo").is_file()
+
+
+def test_a_tv_library_is_scanned_while_another_librarys_mount_hangs(
+    config_factory, tmp_path, monkeypatch, finishes
+):
+    """The same full rescan with a TV library that answers: its walk looked up the real path of
+    every library (where a symlinked folder may lead) before its first folder, as the movie walk
+    did, and hung on the hung library's; the episodes were never scanned."""
+    from metarrd.pipeline import queue
+
+    nfs, shows = tmp_path / "nfs", tmp_path / "shows"
+    (nfs / "Heat (1995)").mkdir(parents=True)
+    (nfs / "Heat (1995)" / "Heat (1995).mkv").write_bytes(b"\0" * 1000)
+    episode = shows / "Breaking Bad" / "Season 01" / "Breaking Bad - S01E01 - Pilot.mkv"
+    episode.parent.mkdir(parents=True)
+    episode.write_bytes(b"\0" * 1000)
+    config = config_factory(
+        library=[
+            {"name": "NFS", "path": str(nfs)},
+            {"name": "Shows", "path": str(shows), "kind": "tv"},
+        ]
+    )
+    rt = open_runtime(config)
+    queue.configure(config)
+    jobs.bind(rt)
+    mount = hard_mount(monkeypatch, nfs, calls=("stat", "scandir", "lstat"))
+    mount.hanging.set()
+    try:
+        job = jobs.enqueue_scan(None)
+        finishes(lambda: jobs.run_job(job.id))
+        assert db.Job.get_by_id(job.id).state == "done"
+        episodes = db.Movie.select().where(db.Movie.kind == db.EPISODE)
+        assert [Path(m.path).name for m in episodes] == [episode.name]
+    finally:
+        mount.release.set()  # no thread of the test left waiting
+        queue.configure(config, immediate=True)
+        rt.close()
