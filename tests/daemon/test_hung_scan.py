@@ -4,6 +4,7 @@ in test_watch.py, not a real NFS server."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,19 +15,14 @@ from metarrd.runtime import open_runtime
 from tests.conftest import hard_mount
 
 
-@pytest.fixture
-def hung(config_factory, tmp_path, monkeypatch):
-    """Two libraries, `NFS` on a mount that hangs (while `hanging` is set) until `release` is
-    set, and `Local`; a queue file nothing reads (the test runs the jobs)."""
+@contextmanager
+def _jobs_beside_a_hung_mount(config_factory, monkeypatch, nfs: Path, libraries: list[dict]):
+    """A runtime whose libraries are `NFS` (at `nfs`, on a mount that hangs while `hanging` is
+    set, until `release` is) and `libraries`; a queue file nothing reads (the test runs the
+    jobs). Yields the runtime and the mount."""
     from metarrd.pipeline import queue
 
-    nfs, local = tmp_path / "nfs", tmp_path / "local"
-    for root, name in ((nfs, "Heat (1995)"), (local, "Ronin (1998)")):
-        (root / name).mkdir(parents=True)
-        (root / name / f"{name}.mkv").write_bytes(b"\0" * 1000)
-    config = config_factory(
-        library=[{"name": "NFS", "path": str(nfs)}, {"name": "Local", "path": str(local)}]
-    )
+    config = config_factory(library=[{"name": "NFS", "path": str(nfs)}, *libraries])
     rt = open_runtime(config)
     queue.configure(config)
     jobs.bind(rt)
@@ -34,11 +30,24 @@ def hung(config_factory, tmp_path, monkeypatch):
     mount = hard_mount(monkeypatch, nfs, calls=("stat", "scandir", "lstat"))
     mount.hanging.set()
     try:
-        yield rt, nfs, local, mount.release, mount.hanging  # hanging cleared: the mount answers
+        yield rt, mount
     finally:
         mount.release.set()  # no thread of the test left waiting
         queue.configure(config, immediate=True)
         rt.close()
+
+
+@pytest.fixture
+def hung(config_factory, tmp_path, monkeypatch):
+    """Two libraries, `NFS` on a mount that hangs (while `hanging` is set) until `release` is
+    set, and `Local`; a queue file nothing reads (the test runs the jobs)."""
+    nfs, local = tmp_path / "nfs", tmp_path / "local"
+    for root, name in ((nfs, "Heat (1995)"), (local, "Ronin (1998)")):
+        (root / name).mkdir(parents=True)
+        (root / name / f"{name}.mkv").write_bytes(b"\0" * 1000)
+    libraries = [{"name": "Local", "path": str(local)}]
+    with _jobs_beside_a_hung_mount(config_factory, monkeypatch, nfs, libraries) as (rt, mount):
+        yield rt, nfs, local, mount.release, mount.hanging  # hanging cleared: the mount answers
 
 
 def test_a_scan_in_a_library_on_a_hung_mount_waits_instead_of_hanging_its_worker(hung, finishes):
@@ -120,32 +129,16 @@ def test_a_tv_library_is_scanned_while_another_librarys_mount_hangs(
     """The same full rescan with a TV library that answers: its walk looked up the real path of
     every library (where a symlinked folder may lead) before its first folder, as the movie walk
     did, and hung on the hung library's; the episodes were never scanned."""
-    from metarrd.pipeline import queue
-
     nfs, shows = tmp_path / "nfs", tmp_path / "shows"
     (nfs / "Heat (1995)").mkdir(parents=True)
     (nfs / "Heat (1995)" / "Heat (1995).mkv").write_bytes(b"\0" * 1000)
     episode = shows / "Breaking Bad" / "Season 01" / "Breaking Bad - S01E01 - Pilot.mkv"
     episode.parent.mkdir(parents=True)
     episode.write_bytes(b"\0" * 1000)
-    config = config_factory(
-        library=[
-            {"name": "NFS", "path": str(nfs)},
-            {"name": "Shows", "path": str(shows), "kind": "tv"},
-        ]
-    )
-    rt = open_runtime(config)
-    queue.configure(config)
-    jobs.bind(rt)
-    mount = hard_mount(monkeypatch, nfs, calls=("stat", "scandir", "lstat"))
-    mount.hanging.set()
-    try:
+    libraries = [{"name": "Shows", "path": str(shows), "kind": "tv"}]
+    with _jobs_beside_a_hung_mount(config_factory, monkeypatch, nfs, libraries):
         job = jobs.enqueue_scan(None)
         finishes(lambda: jobs.run_job(job.id))
         assert db.Job.get_by_id(job.id).state == "done"
         episodes = db.Movie.select().where(db.Movie.kind == db.EPISODE)
         assert [Path(m.path).name for m in episodes] == [episode.name]
-    finally:
-        mount.release.set()  # no thread of the test left waiting
-        queue.configure(config, immediate=True)
-        rt.close()
