@@ -487,11 +487,13 @@ def actors(nfo: ET.Element, folder: Path) -> list[tuple[str, str]]:
 def kodi_show(kodi: RealKodi) -> dict:
     """The one show Kodi has, its seasons' art and its episodes in PublishedShow's terms (Kodi's
     stock icons and the art a season or episode inherits, `tvshow.poster`..., left out); an
-    empty show while Kodi has none."""
+    empty show while Kodi has none (for a moment while it deletes and re-adds one: every key a
+    probe reads is there, empty)."""
     props = ["title", "plot", "uniqueid", "art", "cast", "file"]
     shows = kodi.call("VideoLibrary.GetTVShows", {"properties": props}).get("tvshows", [])
     if not shows:
-        return {"episodes": {}, "plot": None}
+        keyed = ("episodes", "episodeids", "playcount", "watched", "plots", "seasons")
+        return {"plot": None, **{key: {} for key in (*keyed, "season_titles", "episode_cast")}}
     [show] = shows
     sid = show["tvshowid"]
     seasons = kodi.call(
