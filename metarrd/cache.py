@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 from metarrd.atomic import ensure_dir, fsync_dir, write_atomic
@@ -22,15 +23,37 @@ HUNG = (
 )
 
 
-def unanswered(folder: Path) -> bool:
+ANSWERED_FOR = 1.0  # seconds a good look at a folder stands for the web's pictures (`unanswered`)
+_answered: dict[str, float] = {}  # folder -> when its latest good look started (`clock`)
+clock = time.monotonic
+
+
+def unanswered(folder: Path, *, recent: bool = False) -> bool:
     """Does `folder` (the image cache, `[cache] dir` on an NFS mount several workers share; the
     previews folder in the data folder) not answer: a hard mount whose server is gone, where
     every stat waits for ever, and the web or worker thread that made it with it? Looked at as
     a library root is (`watch.root_identity`: a few seconds at most, at once while an earlier
-    look still hangs, logged once per hang), before a request or a job opens a file there."""
+    look still hangs, logged once per hang), before a request or a job opens a file there.
+
+    `recent` (a picture request: a poster wall asks for 48 at once, a Cast tab for twenty)
+    takes a good answer less than `ANSWERED_FOR` seconds old as it is, instead of a look (a
+    thread and a stat) per picture: a mount that hangs is seen by the first request after
+    that, as before, and only the requests of that second can meet it. A look under way (the
+    second is over, or a job or a page looks: the mount may be hanging now) is waited on by
+    every request (`root_identity`), never one each."""
     from metarrd.pipeline import watch
 
-    return watch.root_identity(str(folder), hung=HUNG) == watch.UNREACHABLE
+    key = str(folder)
+    started = clock()
+    seen = _answered.get(key)
+    fresh = seen is not None and started - seen < ANSWERED_FOR
+    if recent and fresh and not watch.looking(key):
+        return False
+    if watch.root_identity(key, hung=HUNG) == watch.UNREACHABLE:
+        _answered.pop(key, None)
+        return True
+    _answered[key] = started  # the look began then: what it saw is no older
+    return False
 
 
 def library_unanswered(root: str) -> bool:

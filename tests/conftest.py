@@ -10,6 +10,7 @@ import ipaddress
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -236,6 +237,35 @@ def finishes():
 # --- hung network mounts -------------------------------------------------------------------------
 
 
+class Clock:
+    """`time.monotonic` for `cache.clock`, moved on by hand (`advance`)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+class _Hanging(threading.Event):
+    """`HardMount.hanging`: set, the mount has hung for longer than a good look at a folder
+    stands for the web's pictures (`cache.ANSWERED_FOR`), so the next look is made and sees it
+    (a picture asked for in that second after a good look opens its file, and would hang)."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def set(self) -> None:
+        from metarrd import cache
+
+        self.clock.advance(cache.ANSWERED_FOR)
+        super().set()
+
+
 class HardMount:
     """Folders on a hard NFS mount whose server stopped answering (`hard_mount`): while `hanging`
     is set, each patched call on a path under one of `folders` waits until `release` is set (the
@@ -243,7 +273,8 @@ class HardMount:
 
     def __init__(self, folders) -> None:
         self.folders = [os.fspath(f) for f in folders]
-        self.hanging = threading.Event()
+        self.clock = Clock()
+        self.hanging = _Hanging(self.clock)
         self.release = threading.Event()
 
     def hang(self, folder) -> None:
@@ -268,12 +299,16 @@ class HardMount:
 def hard_mount(monkeypatch, *folders, calls=("stat", "lstat", "scandir", "listdir")) -> HardMount:
     """`folders` on a hard mount that hangs once the result's `hanging` is set (`hang` adds
     one); the watcher's looks at a root (`watch.root_identity`) give up after 0.3 s. The caller
-    sets `release` when its test ends, so that no thread of it is left waiting."""
+    sets `release` when its test ends, so that no thread of it is left waiting. Good looks at
+    the cache kept for the web's pictures (`cache.unanswered`) start afresh, on `mount.clock`."""
+    from metarrd import cache
     from metarrd.pipeline import watch
 
     mount = HardMount(folders)
     monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
     monkeypatch.setattr(watch, "_hanging", {})
+    monkeypatch.setattr(cache, "_answered", {})
+    monkeypatch.setattr(cache, "clock", mount.clock)
     for name in calls:
         monkeypatch.setattr(os, name, mount.waits(getattr(os, name)))
     return mount

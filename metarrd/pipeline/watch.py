@@ -138,6 +138,12 @@ def root_identity(path: str, *, hung: str = HUNG_ROOT) -> tuple[int, int] | None
     return UNREACHABLE
 
 
+def looking(path: str) -> bool:
+    """Is a look at `path` (`root_identity`) under way, or hanging?"""
+    check = _hanging.get(path)
+    return check is not None and check.is_alive()
+
+
 def stat_of(path: str) -> Stat:
     try:
         st = os.stat(path)

@@ -8,7 +8,8 @@ Both folders may be on a network share (`[cache] dir` on NFS for several workers
 docs/scale-out.md): a hard mount whose server is gone would hang each request in its first stat,
 and a Cast tab's twenty thumbnails take twenty web threads. So each folder is looked at first
 (`cache.unanswered`, a few seconds at most, at once while the look hangs): an image there is
-then a 503 saying why, and the viewer shows the candidate's preview."""
+then a 503 saying why, and the viewer shows the candidate's preview. A good look stands for a
+second (`recent`): a poster wall's 48 pictures make one look, not 48 threads and stats."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def _unanswered() -> Response:
 
 
 def _preview_or_404(config: Config, name: str | None):
-    if cache.unanswered(config.previews_dir):
+    if cache.unanswered(config.previews_dir, recent=True):
         return _unanswered()
     target = _confined(config.previews_dir, config.previews_dir / name if name else None)
     if target is None:
@@ -89,7 +90,11 @@ def preview(name: str):
 def actor_thumb(actor_id: int):
     config = current_app.config["METARRD"]
     actor = db.Actor.get_or_none(db.Actor.id == actor_id)
-    if actor is not None and actor.image_cache_path and cache.unanswered(config.cache_dir):
+    if (
+        actor is not None
+        and actor.image_cache_path
+        and cache.unanswered(config.cache_dir, recent=True)
+    ):
         return _unanswered()
     target = _confined(config.cache_dir / "actor", actor.image_cache_path if actor else None)
     if target is None:
@@ -110,7 +115,7 @@ def cached_image(config: Config, asset: db.ArtworkCandidate) -> Path | None:
 
 def full_image(config: Config, asset: db.ArtworkCandidate) -> Path | None:
     """`cached_image`, or None while the cache does not answer."""
-    if not asset.content_hash or cache.unanswered(config.cache_dir):
+    if not asset.content_hash or cache.unanswered(config.cache_dir, recent=True):
         return None
     return cached_image(config, asset)
 

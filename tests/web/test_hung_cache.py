@@ -206,3 +206,81 @@ def test_an_image_of_ones_own_on_a_hung_cache_is_refused_saying_why(
     assert answer.status_code == 200
     assert "the image cache does not answer (a hung network mount?)" in answer.get_data(True)
     assert not db.ArtworkCandidate.select().exists()
+
+
+@pytest.fixture
+def looks(monkeypatch):
+    """The looks at a folder (`watch.root_identity`'s threads) made from now on, on a clock
+    that stands still until the test moves it (`looks.clock[0] += s`)."""
+    from metarrd import cache
+    from metarrd.pipeline import watch
+
+    class Looks(list):
+        clock = [1000.0]
+
+    made = Looks()
+
+    class Counted(watch._Check):
+        def start(self) -> None:
+            made.append(self.path)
+            super().start()
+
+    monkeypatch.setattr(watch, "_Check", Counted)
+    monkeypatch.setattr(watch, "_hanging", {})
+    monkeypatch.setattr(cache, "_answered", {})
+    monkeypatch.setattr(cache, "clock", lambda: made.clock[0])
+    return made
+
+
+def test_a_poster_wall_s_pictures_make_one_look_at_the_cache_not_one_each(
+    client, seed, config, looks
+):
+    """A poster wall's page asks for its 48 posters at once (and hundreds with a bigger page):
+    each picture request started a thread and stat the previews folder to see whether its
+    mount hung, 48 threads and stats for one page. A good look now stands for a second
+    (`cache.ANSWERED_FOR`): one look for the page, and another once that second is over."""
+    from metarrd import cache
+
+    movie = seed.movie("Heat", 1995)
+    names = [seed.asset(movie).preview_path.split("/previews/")[1] for _ in range(48)]
+    for name in names:
+        assert client.get(f"/previews/{name}").status_code == 200
+    assert looks == [str(config.previews_dir)]
+    looks.clock[0] += cache.ANSWERED_FOR  # the second is over: the next picture looks again
+    assert client.get(f"/previews/{names[0]}").status_code == 200
+    assert looks == [str(config.previews_dir)] * 2
+
+
+def test_a_photo_asked_while_a_look_at_the_cache_hangs_waits_on_that_look(
+    client, seed, config, monkeypatch, finishes
+):
+    """The cache's mount hangs a moment after a good look, and a page (here /healthz) looks
+    again and hangs there: a photo asked for then, within the second a good look stands for,
+    waits on that look and is a 503, rather than trust the good one and open its file (its
+    request would hang for good)."""
+    from metarrd import cache
+    from metarrd.pipeline import watch
+
+    mount = hard_mount(monkeypatch)
+    monkeypatch.setattr(cache, "clock", lambda: 1000.0)  # all within the second
+    try:
+        photo = config.cache_dir / "actor" / "ab" / "0.jpg"
+        photo.parent.mkdir(parents=True, exist_ok=True)
+        photo.write_bytes(jpeg())
+        actor = db.Actor.create(
+            name="Al Pacino", name_normalized="al pacino", image_cache_path=photo
+        )
+        assert client.get(f"/actors/{actor.id}/thumb").status_code == 200
+        monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 3.0)  # the page's look waits that long
+        mount.hang(config.cache_dir)
+        page = threading.Thread(target=lambda: client.get("/healthz"), daemon=True)
+        page.start()
+        for _ in range(500):
+            if watch.looking(str(config.cache_dir)):
+                break
+            threading.Event().wait(0.01)
+        answer = finishes(lambda: client.get(f"/actors/{actor.id}/thumb"))
+        assert answer.status_code == 503
+        page.join(10)
+    finally:
+        mount.release.set()
