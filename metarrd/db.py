@@ -814,13 +814,15 @@ TITLE_COLLATION = "title"
 
 
 @functools.lru_cache(maxsize=65536)
-def _title_key(text: str) -> tuple[str, str, str]:
+def title_key(text: str) -> tuple[str, str, str]:
+    """The sort key of the SQLite title collation: sorting by it in Python gives the order
+    `ORDER BY ... COLLATE title` does, without a call back into Python per comparison."""
     folded = unicodedata.normalize("NFKD", text).casefold()
     return "".join(c for c in folded if not unicodedata.combining(c)), folded, text
 
 
 def _collate_titles(a: str, b: str) -> int:
-    ka, kb = _title_key(a), _title_key(b)
+    ka, kb = title_key(a), title_key(b)
     return (ka > kb) - (ka < kb)
 
 

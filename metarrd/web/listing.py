@@ -381,13 +381,11 @@ def matching_ids(query: Query, limit: int = MAX_BULK) -> list[int]:
 
 def neighbours(movie_id: int, states: tuple[str, ...] = ("unpublished", "outdated")) -> dict:
     """The previous and next item to review (title order) around `movie_id`, and how many wait."""
-    M = db.Movie
     review = state_expr(states[0])
     for name in states[1:]:
         review = review | state_expr(name)
     review = listed() & review  # both states: a "Republish?" show's seasons and episodes too
-    order = _order("title")
-    ids = [i for (i,) in M.select(M.id).where(review).order_by(*order).tuples()]
+    ids = _in_title_order(review)
     if movie_id in ids:
         at = ids.index(movie_id)
         before, after = ids[:at], ids[at + 1 :]
@@ -399,3 +397,19 @@ def neighbours(movie_id: int, states: tuple[str, ...] = ("unpublished", "outdate
         "waiting": len(ids),
         "position": (ids.index(movie_id) + 1) if movie_id in ids else None,
     }
+
+
+def _in_title_order(where: pw.Expression) -> list[int]:
+    """The ids of the items `where` matches, in the library's title order (`_order("title")`).
+
+    On SQLite the title collation is a Python function, which `ORDER BY` calls once per
+    comparison: the review walk of a library all "To review" (thousands of items) spent most of
+    an item page's time there. The rows are read unordered and sorted here by the collation's
+    own key (one key per row), which is the same order. PostgreSQL sorts them itself."""
+    M = db.Movie
+    if db.is_postgresql():
+        return [i for (i,) in M.select(M.id).where(where).order_by(*_order("title")).tuples()]
+    title = pw.fn.COALESCE(M.sort_title, M.title, M.path)
+    rows = M.select(M.id, title, M.year).where(where).tuples()
+    key = db.title_key
+    return [i for i, _, _ in sorted(rows, key=lambda r: (key(r[1]), r[2] is None, r[2] or 0, r[0]))]
