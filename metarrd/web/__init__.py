@@ -58,7 +58,6 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         METARRD=config,
         TESTING=testing,
         SECRET_KEY=_secret_key(),
-        SESSION_COOKIE_NAME="metarrd_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=_dt.timedelta(hours=config.web.session_hours),

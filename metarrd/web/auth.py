@@ -47,7 +47,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from metarrd import db
 from metarrd.config import is_loopback_bind
-from metarrd.web import attempts, clients, devices
+from metarrd.web import attempts, clients, cookies, devices
 from metarrd.web.hosts import (
     host_allowed,
     is_loopback_host,
@@ -160,6 +160,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or clients.request_is_https()
+
+    def get_cookie_name(self, app) -> str:
+        return cookies.name(cookies.SESSION)  # this instance's own (metarrd/web/cookies.py)
 
 
 def login_required() -> bool:
@@ -277,7 +280,6 @@ LOGIN_LIMIT = attempts.Limit(
 )
 # A browser that logged in before counts on its own, outside both caps (metarrd/web/devices.py).
 DEVICE_LIMIT = attempts.Limit("login-device", MAX_FAILURES, FAILURE_WINDOW)
-DEVICE_COOKIE = devices.COOKIE
 
 
 def _sid_hash(sid: str) -> str:

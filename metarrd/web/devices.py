@@ -23,7 +23,8 @@ import secrets
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-COOKIE = "metarrd_device"
+from metarrd.web import cookies
+
 DAYS = 365
 PATH = "/login"
 
@@ -34,7 +35,7 @@ def _serializer(password_version: str) -> URLSafeTimedSerializer:
 
 def known_device(password_version: str) -> str | None:
     """The id of this browser's valid device cookie, or None."""
-    raw = request.cookies.get(COOKIE)
+    raw = request.cookies.get(cookies.name(cookies.DEVICE))
     if not raw or not password_version:
         return None
     try:
@@ -50,7 +51,7 @@ def remember(
     """Give `response` this browser's device cookie (a new id unless it had one)."""
     value = _serializer(password_version).dumps(device or secrets.token_urlsafe(18))
     response.set_cookie(
-        COOKIE,
+        cookies.name(cookies.DEVICE),
         value,
         max_age=DAYS * 86400,
         path=PATH,

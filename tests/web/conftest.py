@@ -58,6 +58,14 @@ class Client:
         return self.c.get(url, headers={"HX-Request": "true"}, **kw)
 
 
+def cookie_name(app, base: str, base_url: str = "http://localhost/") -> str:
+    """The name `app` gives its cookie `base` (metarrd/web/cookies.py) for a browser at `base_url`."""
+    from metarrd.web import cookies
+
+    with app.test_request_context(base_url=base_url):
+        return cookies.name(base)
+
+
 @pytest.fixture
 def client(app) -> Client:
     return Client(app.test_client())

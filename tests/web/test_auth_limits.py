@@ -11,7 +11,8 @@ import time
 import pytest
 
 from metarrd import db
-from metarrd.web import attempts, auth, create_app
+from metarrd.web import attempts, auth, cookies, create_app
+from tests.web.conftest import cookie_name
 
 PASSWORD = "correct horse"
 
@@ -193,7 +194,7 @@ def test_the_admins_browser_gets_in_while_many_addresses_keep_every_check_busy(
     assert login(admin, PASSWORD).status_code == 303
     assert admin.get("/").status_code == 200
     forged = client(public_app, "198.51.100.9")
-    forged.set_cookie(auth.DEVICE_COOKIE, "made-up", path="/login")
+    forged.set_cookie(cookie_name(public_app, cookies.DEVICE), "made-up", path="/login")
     assert login(forged, PASSWORD).status_code == 429
 
 
@@ -213,15 +214,15 @@ def test_a_known_browser_still_gets_five_guesses_in_the_window(public_app):
     new password after a change is not the old browser's to guess (the cookie dies with it)."""
     c = client(public_app, "198.51.100.7")
     assert login(c, PASSWORD).status_code == 303
-    cookie = c.get_cookie(auth.DEVICE_COOKIE, path="/login")
+    cookie = c.get_cookie(cookie_name(public_app, cookies.DEVICE), path="/login")
     assert cookie is not None and cookie.http_only
     thief = client(public_app, "203.0.113.50")
-    thief.set_cookie(auth.DEVICE_COOKIE, cookie.value, path="/login")
+    thief.set_cookie(cookie_name(public_app, cookies.DEVICE), cookie.value, path="/login")
     for _ in range(auth.MAX_FAILURES):
         assert login(thief, "nope").status_code == 401
     assert login(thief, PASSWORD).status_code == 429
     auth.set_password("battery staple")
     stranger = client(public_app, "198.51.100.20")
-    stranger.set_cookie(auth.DEVICE_COOKIE, cookie.value, path="/login")
+    stranger.set_cookie(cookie_name(public_app, cookies.DEVICE), cookie.value, path="/login")
     fill_the_overall_cap(public_app)
     assert login(stranger, "battery staple").status_code == 429

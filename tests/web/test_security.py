@@ -10,8 +10,8 @@ import time
 import pytest
 
 from metarrd import db, workflow
-from metarrd.web import auth, create_app
-from tests.web.conftest import Seeder
+from metarrd.web import auth, cookies, create_app
+from tests.web.conftest import Seeder, cookie_name
 
 # Every state-changing route of the UI (webhooks authenticate with their own token).
 POST_ROUTES = [
@@ -198,7 +198,7 @@ def test_a_browser_on_this_computer_still_needs_no_login_with_a_proxy_configured
 
 
 def session_cookie(answer) -> str:
-    return next(c for c in answer.headers.getlist("Set-Cookie") if "metarrd_session=" in c)
+    return next(c for c in answer.headers.getlist("Set-Cookie") if c.startswith("metarrd_session_"))
 
 
 def test_over_https_the_session_cookie_is_secure(public_app):
@@ -277,9 +277,9 @@ def test_a_copied_cookie_stops_working_at_logout(public_app):
     auth.set_password("correct horse")
     c = public_app.test_client()
     login(c, "correct horse")
-    stolen = c.get_cookie("metarrd_session").value
+    stolen = c.get_cookie(cookie_name(public_app, cookies.SESSION)).value
     thief = public_app.test_client()
-    thief.set_cookie("metarrd_session", stolen)
+    thief.set_cookie(cookie_name(public_app, cookies.SESSION), stolen)
     assert thief.get("/").status_code == 200
     assert c.post("/logout", data={"csrf_token": token_of(c, "/settings")}).status_code == 303
     assert c.get("/").status_code == 302
@@ -295,10 +295,10 @@ def test_an_ended_session_sees_a_plain_login_page(public_app, monkeypatch):
     c = public_app.test_client()
     login(c, "correct horse")
     assert 'id="jobs-indicator"' in c.get("/settings").get_data(as_text=True)
-    stolen = c.get_cookie("metarrd_session").value
+    stolen = c.get_cookie(cookie_name(public_app, cookies.SESSION)).value
     c.post("/logout", data={"csrf_token": token_of(c, "/settings")})
     thief = public_app.test_client()
-    thief.set_cookie("metarrd_session", stolen)
+    thief.set_cookie(cookie_name(public_app, cookies.SESSION), stolen)
     page = thief.get("/login").get_data(as_text=True)
     assert "Admin password" in page
     assert 'id="jobs-indicator"' not in page and "Log out" not in page
@@ -314,7 +314,10 @@ def test_a_login_from_another_worker_is_recognised(public_app):
     c = public_app.test_client()
     login(c, "correct horse")
     other = create_app(public_app.config["METARRD"], testing=True).test_client()
-    other.set_cookie("metarrd_session", c.get_cookie("metarrd_session").value)
+    other.set_cookie(
+        cookie_name(public_app, cookies.SESSION),
+        c.get_cookie(cookie_name(public_app, cookies.SESSION)).value,
+    )
     assert other.get("/").status_code == 200
 
 

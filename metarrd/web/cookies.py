@@ -1,0 +1,33 @@
+"""The names of the UI's cookies, which are this instance's own.
+
+A browser keeps cookies per host name, not per port (RFC 6265, section 8.5): two metarrd
+instances on one computer (`127.0.0.1:8686` and `:8687`, a test instance beside the real one)
+would share one `metarrd_session` cookie, each login replacing the other's session (its
+signature fails there: the user is logged out) and each instance receiving the other's session
+id and CSRF token. So each name carries a tag: a keyed hash of the instance's secret key (one
+per database, so every gunicorn worker of an instance agrees, and a restart changes nothing)
+and of the port the browser itself addressed (the `Host` it sends, not `[web] bind`: behind a
+reverse proxy the two differ, and the browser's is the one its cookie jar fails to tell
+apart). An instance started from a copy of another's database, with the same secret key, thus
+still gets its own cookies on its own port. The tag says nothing of the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app, has_request_context, request
+
+from metarrd.web.hosts import split_host
+
+SESSION = "metarrd_session"
+DEVICE = "metarrd_device"
+
+
+def name(base: str) -> str:
+    """`base` with this instance's tag, for the request being answered: `metarrd_session_1a2b…`."""
+    port = (split_host(request.host)[1] or "") if has_request_context() else ""
+    key = str(current_app.secret_key).encode()
+    tag = hmac.new(key, f"cookie {base} {port}".encode(), hashlib.sha256).hexdigest()[:12]
+    return f"{base}_{tag}"
