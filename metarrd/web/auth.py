@@ -42,6 +42,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -243,6 +244,9 @@ def guard():
             f"This server does not answer to {refused}. If that is how you reach it, add the "
             "name to [web] allowed_hosts in the configuration.",
         )
+    if request_ctx.url_adapter is None:  # a Host werkzeug cannot route (`localhost..`): no
+        # page, not even the login redirect, can be built for it
+        abort(400, f"The Host {request.host[:100]!r} is no host name.")
     routed = request.routing_exception is None  # a 404 or 405 reaches no view: say that
     if routed and request.method not in SAFE_METHODS and not _csrf_ok():
         log.warning("refused %s %s: missing or wrong CSRF token", request.method, request.path)

@@ -44,6 +44,21 @@ def test_a_host_that_is_no_host_name_is_a_plain_400(client, host):
     assert answer.mimetype == "text/plain" and "Bad request" in answer.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("host", ["localhost..", "a..b:8787", "10.0.0.1.."])
+@pytest.mark.parametrize("url", ["/", "/login", "/movies/1"])
+def test_a_host_that_is_no_host_name_is_a_plain_400_where_a_login_is_needed(
+    config_factory, host, url, caplog
+):
+    """Where a login is asked for (a public bind, a password set), the login redirect could not
+    be built for such a Host either: a 500 and a traceback in the log for every request anyone
+    sends (`curl -H 'Host: localhost..'`)."""
+    app = create_app(config_factory(web={"bind": "0.0.0.0:8787"}), testing=True)
+    answer = app.test_client().get(url, headers={"Host": host})
+    assert answer.status_code == 400
+    assert answer.mimetype == "text/plain" and "Bad request" in answer.get_data(as_text=True)
+    assert "Traceback" not in caplog.text
+
+
 def test_a_foreign_origin_on_a_post_is_refused_even_with_the_right_host(client, config):
     for origin in ("http://evil.example", "null", "file://"):
         answer = client.post(
