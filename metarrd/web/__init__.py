@@ -162,6 +162,9 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        # no other site may embed what we serve (`<img src="http://127.0.0.1:8787/assets/1/
+        # image">` told any page, by its onload and size, which items a loopback UI holds)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         if request.headers.get("HX-Request"):

@@ -563,6 +563,32 @@ def test_images_only_from_previews_and_the_actor_cache(client, seed, config, tmp
     assert client.get("/actors/9999/thumb").status_code == 404
 
 
+def test_another_site_cannot_embed_the_images_to_learn_about_the_library(client, seed, config):
+    """A loopback UI without a password answers this computer's browser, whatever page it is
+    on: any site could put `<img src="http://127.0.0.1:8787/assets/1/image">` in its page and
+    learn from `onload` (and the image's `naturalWidth`) that metarrd runs here and which items
+    it holds, id by id (an XS-Leak, https://xsleaks.dev/docs/defenses/opt-in/corp/). With
+    `Cross-Origin-Resource-Policy: same-origin` the browser hands such a load only an error,
+    found or not."""
+    asset = seed.asset(seed.movie("The Matrix"), "poster")
+    inside = config.cache_dir / "actor" / "ab" / "keanu.jpg"
+    inside.parent.mkdir(parents=True)
+    inside.write_bytes(b"\xff\xd8\xff")
+    actor = db.Actor.create(name="K", name_normalized="k", image_cache_path=str(inside))
+    rel = asset.preview_path.split("/previews/")[1]
+    cross_site = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "image"}
+    for url in (
+        f"/assets/{asset.id}/image",
+        f"/previews/{rel}",
+        f"/actors/{actor.id}/thumb",
+        "/assets/9999/image",
+        "/static/favicon.svg",
+        "/",
+    ):
+        answer = client.get(url, headers=cross_site)
+        assert answer.headers.get("Cross-Origin-Resource-Policy") == "same-origin", url
+
+
 def test_images_behind_the_login_are_kept_by_the_browser_only(public_app):
     """`Cache-Control: public` (send_file's default with a max age) let a shared cache in front of
     the UI (a CDN, an nginx proxy_cache) keep a poster, an actor's photo or a user's own upload and
