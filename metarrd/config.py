@@ -394,6 +394,9 @@ def _url_problem(url: str) -> str | None:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError as exc:
         return "not a valid URL" + ("" if secret else f" ({exc})") + hint
+    if secret and "@" not in parts.netloc:  # `kodi:8080/s3cret@host`: the password's start
+        # passed for a port, its rest went into the path (shown and logged by `urls.redact`)
+        return "not a valid URL" + hint
     if not parts.hostname:
         return "no host name in the URL" + hint
     return None

@@ -186,6 +186,12 @@ def test_a_webhook_token_radarr_and_sonarr_cannot_send_is_a_warning(tmp_path, ca
         "http://kodi:s3cr%t@:8080/",  # no host after the password
         "http://kodi:s3/cr%t@192.168.1.5:8080/",  # a "/" in the password: not percent-encoded
         "http://kodi:s3cr%t@[::1:8080/",
+        # the password's start is a number: urlsplit takes it for the port and the rest for
+        # the path, query or fragment, and the url passed; the Settings page and the log lines
+        # then showed it through `redact` as `http://kodi:8080/s3cr%t@192.168.1.5:8080/`
+        "http://kodi:8080/s3cr%t@192.168.1.5:8080/",
+        "http://kodi:8080?s3cr%t@192.168.1.5:8080/",
+        "http://kodi:8080#s3cr%t@192.168.1.5:8080/",
     ],
 )
 def test_a_player_url_that_cannot_be_read_never_shows_its_password(tmp_path, capsys, url):
