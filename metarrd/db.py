@@ -21,8 +21,10 @@ import contextlib
 import contextvars
 import errno
 import functools
+import hashlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -30,7 +32,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee as pw
 
@@ -1054,8 +1056,12 @@ def write_transaction(
 # the real error. write_transaction() reports the real one, as DiskFull, and notes the state in
 # `<data_dir>/disk-full` (an empty file needs no free block; its mtime says since when) for
 # /healthz and the UI. The first write transaction that commits afterwards removes it.
+# On a database several hosts share (PostgreSQL), each host notes it in the `meta` table too,
+# under `disk.full@<host>#<data_dir's digest>`, so the web UI on another host shows a worker's
+# full disk; that host's next write that commits removes its row (docs/scale-out.md).
 
 DISK_FULL_MARK = "disk-full"
+DISK_FULL_KEY = "disk.full@"  # `meta` rows on a shared database: + host + data_dir's digest
 _mark_dir: Path | None = None  # the data_dir the database was opened for (open_database)
 _SQLITE_FULL = "database or disk is full"
 
@@ -1120,6 +1126,7 @@ class _WriteTransaction:
             raise disk_full(exc) from exc
         if exc is None and self.shows_room and database.transaction_depth() == 0:
             _disk_has_room()
+        _share_note()
         return bool(suppress)
 
 
@@ -1175,25 +1182,70 @@ def _mark_path() -> Path | None:
 
 def _note_disk_full(message: str) -> None:
     mark = _mark_path()
-    if mark is None:
+    if mark is not None:
+        try:
+            with open(mark, "x", encoding="utf-8") as f:  # its mtime: since when
+                log.error("%s", message)
+                f.write(message + "\n")  # when there is room for it; an empty mark is enough
+        except OSError:
+            pass  # already marked (or not even room for a name)
+    if shared_database():
+        _pending_note.note = {"host": this_host(), "since": now().isoformat(), "what": message}
+        _share_note()
+
+
+_pending_note = threading.local()  # a note made inside a transaction: written once it ended
+
+
+def shared_database() -> bool:
+    """Do other hosts use this database (PostgreSQL)? A SQLite file is one host's."""
+    return is_postgresql()
+
+
+def this_host() -> str:
+    """This host as the leases name it (metarrd/pipeline/leases.py `host`)."""
+    from metarrd.pipeline.leases import host  # noqa: PLC0415 - the one definition of a host
+
+    return host()
+
+
+def _disk_key(data_dir: Path | None = None) -> str:
+    """The `meta` key of this host's disk-full note: its host and its data_dir (two processes
+    of one host with one data_dir share it; another data_dir is another disk)."""
+    folder = data_dir if data_dir is not None else _mark_dir
+    digest = hashlib.sha256(os.fsencode(os.path.abspath(folder or ""))).hexdigest()[:12]
+    return f"{DISK_FULL_KEY}{this_host()}#{digest}"
+
+
+def _share_note() -> None:
+    """Write the note waiting on this thread into the shared database, once no transaction is
+    open (inside one that rolls back for the full disk it would go with it). The first note
+    stays: its time says since when. A database that refuses it (its own disk full): logged."""
+    note = getattr(_pending_note, "note", None)
+    if note is None or database.transaction_depth() > 0:
         return
+    _pending_note.note = None
     try:
-        with open(mark, "x", encoding="utf-8") as f:  # its mtime: since when
-            log.error("%s", message)
-            f.write(message + "\n")  # when there is room for it; an empty mark is enough
-    except OSError:
-        pass  # already marked (or not even room for a name)
+        Meta.insert(key=_disk_key(), value=json.dumps(note)).on_conflict_ignore().execute()
+    except Exception as exc:  # noqa: BLE001 - the item's own error says what failed
+        log.warning("cannot note the full disk in the database for other hosts: %s", exc)
 
 
 def _disk_has_room() -> None:
     mark = _mark_path()
     if mark is not None and mark.exists():
+        if shared_database():  # the other hosts' view first: the mark stays until it is cleared
+            try:
+                Meta.delete().where(Meta.key == _disk_key()).execute()
+            except Exception as exc:  # noqa: BLE001 - left for the next write that commits
+                log.warning("cannot clear the full disk's note in the database: %s", exc)
+                return
         mark.unlink(missing_ok=True)
         log.info("disk space is back: a write to %s succeeded", database.database)
 
 
 def disk_full_state(data_dir: Path) -> tuple[datetime, str] | None:
-    """(since when, what failed) while the disk-full mark is set, else None."""
+    """(since when, what failed) while this host's disk-full mark is set, else None."""
     mark = Path(data_dir) / DISK_FULL_MARK
     try:
         since = datetime.fromtimestamp(mark.stat().st_mtime, UTC).replace(tzinfo=None)
@@ -1201,6 +1253,40 @@ def disk_full_state(data_dir: Path) -> tuple[datetime, str] | None:
     except OSError:
         return None
     return since, text or "disk full"
+
+
+class DiskFullNote(NamedTuple):
+    host: str | None  # None: this host (its data_dir); else the host that noted it
+    since: datetime
+    what: str
+
+
+def disk_full_notes(data_dir: Path) -> list[DiskFullNote]:
+    """Every full disk to show: this host's (its mark in `data_dir`) and, on a shared database,
+    those other hosts noted (a worker's data folder, the shared cache or database as it found
+    them), oldest first. Their rows are read once; a database that does not answer: only this
+    host's."""
+    notes = []
+    if (own := disk_full_state(data_dir)) is not None:
+        notes.append(DiskFullNote(None, *own))
+    if not shared_database():
+        return notes
+    mine = _disk_key(Path(data_dir))
+    try:
+        rows = list(Meta.select().where(Meta.key.startswith(DISK_FULL_KEY)).tuples())
+    except Exception as exc:  # noqa: BLE001 - the database check says what is wrong
+        log.warning("cannot read the other hosts' full disks: %s", exc)
+        return notes
+    for key, value in rows:
+        if key == mine:
+            continue  # this host's: its mark says whether it still holds
+        try:
+            note = json.loads(value)
+            since = datetime.fromisoformat(note["since"])
+            notes.append(DiskFullNote(str(note["host"]), since, str(note["what"])))
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("a full disk's note %s cannot be read: %s", key, exc)
+    return sorted(notes, key=lambda n: n.since)
 
 
 def _take_write_lock() -> None:

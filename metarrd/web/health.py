@@ -87,16 +87,21 @@ def _daemon() -> dict[str, str]:
 
 
 def _disk() -> str:
-    """ "ok", or "full since <UTC time>: <what failed>" while a write found the disk full. It does
+    """ "ok", or "full since <UTC time>: <what failed>" while a write found the disk full (another
+    host's, on a shared database: "full on <host> since …", each joined by "; "). It does
     not make /healthz fail: reads still work and a restart would not free any space. What failed
     names a file (a cache path, a library folder): only for those who may see the UI, never for
     anyone on the network nor a page under any host name, which /healthz answers too."""
-    state = db.disk_full_state(current_app.config["METARRD"].data_path)
-    if state is None:
+    notes = db.disk_full_notes(current_app.config["METARRD"].data_path)
+    if not notes:
         return "ok"
-    since, what = state
-    shown = f"full since {since:%Y-%m-%d %H:%M:%S} UTC"
-    return f"{shown}: {what}" if _may_see_ui() else shown
+    named = _may_see_ui()
+    said = []
+    for host, since, what in notes:  # another host's: its name (a worker's disk, or a shared one)
+        on = f" on {host}" if host and named else ""  # the names of the hosts: not for anyone
+        shown = f"full{on} since {since:%Y-%m-%d %H:%M:%S} UTC"
+        said.append(f"{shown}: {what}" if named else shown)
+    return "; ".join(said)
 
 
 def _may_see_ui() -> bool:

@@ -30,9 +30,10 @@ def preview_url(preview_path: str | None) -> str | None:
     return url_for("files.preview", name=name) if name else None
 
 
-def disk_full() -> tuple | None:
-    """(since, what failed) while the daemon or the CLI found data_dir's disk full: the banner."""
-    return db.disk_full_state(current_app.config["METARRD"].data_path)
+def disk_full() -> list[db.DiskFullNote]:
+    """The full disks the banner names: this host's data_dir (the daemon or the CLI found it
+    full) and, on a database hosts share, those the other hosts found full."""
+    return db.disk_full_notes(current_app.config["METARRD"].data_path)
 
 
 def rel_path(movie: Any) -> str:
