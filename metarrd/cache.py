@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from metarrd.atomic import ensure_dir, fsync_dir, write_atomic
+from metarrd.config import BACKUP_FOLDER
 from metarrd.imaging import ImageInfo
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,8 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
     """Remove those of `files` (cache paths) and `previews` that no row refers to any more (an
     item that went took its rows with it); returns how many. A file another item, an actor or a
     candidate still uses stays (the cache is shared by content), and so does anything outside
-    the cache and previews folders (the user's library is never touched here).
+    the cache and previews folders (the user's library is never touched here), and the copies
+    of the user's files a publish replaced (a shared cache's `backup/`), which stay for good.
 
     What is still used is asked once per kind of row, not once per file: the columns asked are
     not indexed, and this runs in a write transaction (other writers wait). So not while the
@@ -145,9 +147,11 @@ def remove_unused(cache_dir: Path, previews_dir: Path, files: set[str], previews
             "%d unused pictures left in the image cache: it does not answer", len(files | previews)
         )
         return 0
+    kept = cache_dir / BACKUP_FOLDER  # the user's own files (a shared cache's backup/): for good
     files = {
         name for name in files
         if cache_dir in Path(name).parents and ".." not in Path(name).parts and Path(name).suffix
+        and kept not in Path(name).parents
     }  # fmt: skip
     previews = {
         rel for rel in previews

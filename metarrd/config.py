@@ -26,6 +26,7 @@ from metarrd.pathmap import is_windows
 DEFAULT_CONFIG_PATH = Path("/etc/metarrd/config.toml")
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+BACKUP_FOLDER = "backup"  # the user's non-image files a publish replaced (Config.backup_dir)
 LIBRARY_SOURCE = "library"  # the provider name of the user's own files found in a library
 ASSET_TYPES = (
     "poster",
@@ -234,8 +235,12 @@ class Config:
 
     @property
     def backup_dir(self) -> Path:
-        """Copies of the user's non-image files (their NFO) taken before PUBLISH replaced them."""
-        return self.data_path / "backup"
+        """Copies of the user's non-image files (their NFO) taken before PUBLISH replaced them:
+        `<data_dir>/backup` on one host; with a shared cache in its `backup/`, so that every
+        host finds those another host's publish took (as `previews_dir`)."""
+        if self.shared_cache:
+            return self.cache_dir / BACKUP_FOLDER
+        return self.data_path / BACKUP_FOLDER
 
     @property
     def shared_cache(self) -> bool:

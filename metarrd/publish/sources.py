@@ -246,7 +246,10 @@ def _fetch(
 def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
     """Copy a library file that is not ours into the cache (source `library`, kept for good)
     before it is replaced or removed; returns where the copy is. Images go to the cache; anything
-    else (the user's NFO, a broken image) to `<data_dir>/backup/<type>/<hh>/<sha256>.<ext>`."""
+    else (the user's NFO, a broken image) to `Config.backup_dir` (`<data_dir>/backup`, with a
+    shared cache its `backup/`) as `<type>/<hh>/<sha256>.<ext>`. A row that names an older copy
+    of the same bytes (in one host's own `<data_dir>/backup`, from before the cache was shared)
+    names this one afterwards, which every host finds."""
     tmp, sha, size = stage_copy(rt, path)
     try:
         info = None
@@ -257,7 +260,7 @@ def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
         store = rt.config.cache_dir
         if raw:
             # not an image (the user's NFO, an HTML page named .jpg): the cache holds images only,
-            # by their real format, so such files are kept under <data_dir>/backup/ instead
+            # by their real format, so such files are kept under backup/ instead
             ext = _safe_ext(path, "nfo" if image_type == "nfo" else "bin")
             info = ImageInfo(0, 0, "", ext, sha, size, "")
             store = rt.config.backup_dir
@@ -277,7 +280,11 @@ def back_up(rt: Runtime, movie_id: int, path: Path, image_type: str) -> Path:
                 movie=movie_id, actor=None, image_type=image_type, file_hash=sha, **values
             )
         elif row.source_type != LIBRARY_SOURCE:  # so that cache clean-up never takes it
-            db.CacheImageFile.update(source_type=LIBRARY_SOURCE, source_url=str(path)).where(
+            db.CacheImageFile.update(
+                source_type=LIBRARY_SOURCE, source_url=str(path), file_path=str(target)
+            ).where(db.CacheImageFile.id == row.id).execute()
+        elif row.file_path != str(target):  # an older copy (another host's disk): this one
+            db.CacheImageFile.update(file_path=str(target)).where(
                 db.CacheImageFile.id == row.id
             ).execute()
     log.info("item %d: copied %s into the cache (%s) before replacing it", movie_id, path, target)
