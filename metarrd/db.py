@@ -1155,8 +1155,23 @@ def is_disk_full(exc: BaseException | None) -> bool:
         return True
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return True
+    if isinstance(exc, pw.OperationalError) and _postgresql_disk_full(exc):
+        return True
     return isinstance(exc, pw.OperationalError | sqlite3.OperationalError) and _SQLITE_FULL in str(
         exc
+    )
+
+
+def _postgresql_disk_full(exc: BaseException) -> bool:
+    """PostgreSQL's SQLSTATE 53100 `disk_full` ("could not extend file …: No space left on
+    device"), which psycopg2 raises as `errors.DiskFull` and peewee hands on wrapped."""
+    try:
+        from psycopg2.errors import DiskFull as PostgresDiskFull  # noqa: PLC0415 - optional
+    except ImportError:  # not installed: no PostgreSQL
+        return False
+    return any(
+        isinstance(seen, PostgresDiskFull) or getattr(seen, "pgcode", None) == "53100"
+        for seen in (exc, *exc.args[:1], exc.__cause__, exc.__context__)
     )
 
 
@@ -1165,6 +1180,7 @@ def disk_full(exc: BaseException) -> DiskFull:
     if isinstance(exc, DiskFull):
         return exc
     detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    detail = detail.strip().splitlines()[0] if detail.strip() else detail  # PostgreSQL's HINT
     where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
     message = f"disk full: {detail}{where}; free some space, then run it again"
     _note_disk_full(message)

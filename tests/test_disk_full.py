@@ -67,6 +67,23 @@ def test_full_disk_at_commit_is_disk_full_and_a_later_write_clears_the_state(dat
     assert db.get_meta("probe") == "3"
 
 
+def test_postgresqls_full_disk_is_disk_full_too(database):
+    """PostgreSQL's answer when the disk of the database every host shares fills up: SQLSTATE
+    53100 `disk_full` (psycopg2's `errors.DiskFull`), with the message and hint of its storage
+    manager (src/backend/storage/smgr/md.c, mdextend). It was no "disk full": the transaction
+    failed as an OperationalError, a job with it as a bug ("internal error: …"), and neither
+    the banner nor /healthz said so."""
+    errors = pytest.importorskip("psycopg2.errors")
+    said = 'could not extend file "base/16384/16402": No space left on device'
+    with pytest.raises(DiskFull) as err, db.write_transaction():
+        db.set_meta("probe", "1")
+        with pw.__exception_wrapper__:  # as peewee hands psycopg2's errors on
+            raise errors.DiskFull(f"{said}\nHINT:  Check free disk space.\n")
+    assert str(err.value) == f"disk full: {said}; free some space, then run it again"
+    assert db.get_meta("probe") is None, "rolled back whole"
+    assert db.disk_full_state(database) is not None
+
+
 def test_record_failure_on_a_full_disk_logs_instead_of_raising(database, monkeypatch, caplog):
     monkeypatch.setattr(db.database.obj, "commit", _sqlite_full)
     db.record_failure("enrich", None, "disk full: database or disk is full")
