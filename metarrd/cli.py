@@ -15,7 +15,7 @@ from pathlib import Path
 import peewee as pw
 
 from metarrd import db, logs
-from metarrd.config import Config, load_config
+from metarrd.config import BACKUP_FOLDER, Config, load_config
 from metarrd.errors import ConfigError, LibraryUnreachable, MetarrdError, internal_error
 from metarrd.files import display, is_utf8
 from metarrd.paths import deepest_folder, is_inside
@@ -562,6 +562,7 @@ def cmd_db(config: Config, args) -> int:
         f"(the cache stays in {config.cache_dir}; set [cache] dir to it on the other hosts)"
     )
     _previews_into_cache(config)
+    _backups_into_cache(config)
     return EXIT_OK
 
 
@@ -583,6 +584,42 @@ def _previews_into_cache(config: Config) -> None:
         )
         return
     print(f"moved the previews into the cache: {target}")
+
+
+def _backups_into_cache(config: Config) -> None:
+    """On PostgreSQL the copies of the user's files a publish replaced live in the shared cache
+    too (`Config.backup_dir`): move this host's there when that is a rename (the cache is
+    `<data_dir>/cache`), with their rows (absolute paths, in the database now open) in one
+    transaction. Else they stay where they are, where their rows still name them."""
+    source, target = config.data_path / BACKUP_FOLDER, config.cache_dir / BACKUP_FOLDER
+    if not source.is_dir():
+        return
+    C = db.CacheImageFile
+    renamed = False
+    try:
+        if target.exists():
+            raise FileExistsError(0, "it exists already")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with db.write_transaction():
+            rows = C.select(C.id, C.file_path).where(C.file_path.startswith(f"{source}{os.sep}"))
+            for row_id, path in rows.tuples():
+                if Path(path).is_relative_to(source):  # (LIKE's `_` matches any letter)
+                    new = target / Path(path).relative_to(source)
+                    C.update(file_path=str(new)).where(C.id == row_id).execute()
+            source.rename(target)  # another file system: OSError, the rows roll back
+            renamed = True
+    except BaseException as exc:  # noqa: BLE001 - an OSError: another file system, or moved before
+        if renamed:  # the rows were not written (COMMIT failed): the files go back where they name
+            target.rename(source)
+        if not isinstance(exc, OSError):
+            raise
+        print(
+            f"the copies of your files a publish replaced stay in {source} ({exc.strerror}); "
+            "this host finds them there",
+            file=sys.stderr,
+        )
+        return
+    print(f"moved the copies of your files a publish replaced into the cache: {target}")
 
 
 def cmd_web(config: Config, args) -> int:

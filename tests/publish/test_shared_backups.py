@@ -127,3 +127,32 @@ def test_one_host_keeps_its_backups_in_its_data_folder(make_rt):
     built.path(f"{BASE}.nfo").write_bytes(USER_NFO)
     publish_item(rt, built.movie)
     assert Path(nfo_backup().file_path).is_relative_to(rt.config.data_path / "backup" / "nfo")
+
+
+def test_moving_an_installations_copies_into_the_cache_moves_their_rows(make_rt, capsys):
+    """What `db migrate-to` does once the rows are in PostgreSQL (`tests/scale/test_migrate_to.py`),
+    on the database open here: the files and the rows naming them move together, and a copy
+    that cannot move (the cache's backup/ is there already) stays where its row names it."""
+    from metarrd.cli import _backups_into_cache
+
+    rt = make_rt()
+    built = build_enriched(rt)
+    sha = hashlib.sha256(USER_NFO).hexdigest()
+    old = rt.config.data_path / "backup" / "nfo" / sha[:2] / f"{sha}.nfo"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(USER_NFO)
+    db.CacheImageFile.create(
+        movie=built.movie.id, actor=None, image_type="nfo", file_hash=sha, file_path=str(old),
+        file_size=len(USER_NFO), source_type="library", source_url=str(built.path(f"{BASE}.nfo")),
+        provider_name="library",
+    )  # fmt: skip
+    (rt.config.cache_dir / "backup").mkdir()
+    _backups_into_cache(rt.config)
+    assert "stay in" in capsys.readouterr().err
+    assert Path(nfo_backup().file_path).read_bytes() == USER_NFO == old.read_bytes()
+
+    (rt.config.cache_dir / "backup").rmdir()
+    _backups_into_cache(rt.config)
+    moved = Path(nfo_backup().file_path)
+    assert moved == rt.config.cache_dir / "backup" / "nfo" / sha[:2] / f"{sha}.nfo"
+    assert moved.read_bytes() == USER_NFO and not old.exists()

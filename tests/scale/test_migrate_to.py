@@ -3,6 +3,8 @@ database. Runs only with METARRD_TEST_DATABASE_URL set."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from metarrd import db
@@ -152,3 +154,41 @@ def test_the_previews_move_into_the_cache_the_other_hosts_share(tmp_path, empty_
     previews = load_config(config).previews_dir
     assert previews == tmp_path / "data" / "cache" / "previews"
     assert (previews / "ab" / kept.name).read_bytes() == b"RIFF"
+
+
+def test_the_copies_of_the_users_files_move_into_the_cache_with_their_rows(
+    tmp_path, empty_pg, capsys
+):
+    """After `db migrate-to`, the copies of the user's files a publish replaced (their NFO) are
+    looked for in the shared cache's backup/ (Config.backup_dir): those of the installation go
+    there, and their rows (absolute paths) name them there, so that every host finds them."""
+    import hashlib
+
+    data = tmp_path / "data"
+    movie_id = _seed_sqlite(data / "metarrd.db")
+    nfo = b"<movie><title>Heat</title><userrating>9</userrating></movie>\n"  # the user's
+    sha = hashlib.sha256(nfo).hexdigest()
+    old = data / "backup" / "nfo" / sha[:2] / f"{sha}.nfo"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(nfo)
+    db.open_database(data / "metarrd.db")
+    db.CacheImageFile.create(
+        movie=movie_id, actor=None, image_type="nfo", file_hash=sha, file_path=str(old),
+        file_size=len(nfo), source_type="library", source_url="/srv/media/movies/Heat (1995)/Heat.nfo",
+        provider_name="library",
+    )  # fmt: skip
+    db.database.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{data}"\n[[library]]\nname = "Movies"\npath = "{tmp_path}"\n')
+    assert main(["--config", str(config), "db", "migrate-to", empty_pg]) == 0
+    assert "moved the copies of your files a publish replaced" in capsys.readouterr().out
+
+    from metarrd.config import load_config
+
+    config.write_text(config.read_text() + f'[database]\nurl = "{empty_pg}"\n')
+    backups = load_config(config).backup_dir
+    assert backups == data / "cache" / "backup"
+    db.open_database(empty_pg)
+    row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha)
+    assert row.file_path == str(backups / "nfo" / sha[:2] / f"{sha}.nfo")
+    assert Path(row.file_path).read_bytes() == nfo
