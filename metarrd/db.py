@@ -1241,23 +1241,37 @@ def _share_note() -> None:
     if note is None or database.transaction_depth() > 0:
         return
     _pending_note.note = None
+    key = _disk_key()
     try:
-        Meta.insert(key=_disk_key(), value=json.dumps(note)).on_conflict_ignore().execute()
+        Meta.insert(key=key, value=json.dumps(note)).on_conflict_ignore().execute()
     except Exception as exc:  # noqa: BLE001 - the item's own error says what failed
         log.warning("cannot note the full disk in the database for other hosts: %s", exc)
+    else:
+        _noted.add(key)
+
+
+# The notes this process wrote into the shared database: cleared by its next write that commits
+# even when the mark in data_dir could not be made (a disk too full for a new name, a data_dir
+# that was never created on a PostgreSQL host).
+_noted: set[str] = set()
 
 
 def _disk_has_room() -> None:
     mark = _mark_path()
-    if mark is not None and mark.exists():
-        if shared_database():  # the other hosts' view first: the mark stays until it is cleared
-            try:
-                Meta.delete().where(Meta.key == _disk_key()).execute()
-            except Exception as exc:  # noqa: BLE001 - left for the next write that commits
-                log.warning("cannot clear the full disk's note in the database: %s", exc)
-                return
+    marked = mark is not None and mark.exists()
+    key = _disk_key() if _noted and shared_database() else None
+    if not marked and key not in _noted:
+        return
+    if shared_database():  # the other hosts' view first: the mark stays until it is cleared
+        try:
+            Meta.delete().where(Meta.key == (key or _disk_key())).execute()
+        except Exception as exc:  # noqa: BLE001 - left for the next write that commits
+            log.warning("cannot clear the full disk's note in the database: %s", exc)
+            return
+        _noted.discard(key)
+    if marked:
         mark.unlink(missing_ok=True)
-        log.info("disk space is back: a write to %s succeeded", database.database)
+    log.info("disk space is back: a write to %s succeeded", database.database)
 
 
 def disk_full_state(data_dir: Path) -> tuple[datetime, str] | None:

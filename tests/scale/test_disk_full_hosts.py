@@ -51,7 +51,7 @@ def test_the_web_ui_of_another_host_shows_a_workers_full_disk(hosts, monkeypatch
     web UI on another host showed no banner and its /healthz said `"disk": "ok"`: the state was
     a file in the NAS's own data_dir, where no other host looks."""
     web, worker = hosts
-    shared = web.db_path  # the database every host uses
+    shared = web.database_url  # the database every host uses (PostgreSQL in the second pass)
     app = create_app(web, testing=True)
     client = app.test_client()
     assert client.get("/healthz").get_json()["disk"] == "ok"
@@ -88,7 +88,7 @@ def test_each_host_shows_its_own_disk_and_the_others_once(hosts, monkeypatch):
     machine) and the NAS's, each once; a note the NAS wrote outside any transaction (the CLI's)
     is there at once; only "since when" for anyone who may not see the UI."""
     web, worker = hosts
-    shared = web.db_path
+    shared = web.database_url
     as_host(monkeypatch, "nas", worker, shared)
     db.disk_full(enospc(worker))  # no transaction open: noted at once
     db.disk_full(enospc(worker))  # the next item: the first note (its time) stays
