@@ -23,6 +23,13 @@ an enrich does not ask again. A JSON answer is read here, at most `MAX_JSON_BYTE
 (a gzip bomb is refused, not held in memory), and no body may take longer than `body_timeout`
 to arrive (a server that drips a byte within every read timeout is a timeout all the same).
 
+A caller may ask for a JSON answer to be reused (`get_json(reuse=True)`: TMDB's and TheTVDB's
+show records and season lists, which each episode of a season import asked for again): a 200
+whose JSON the caller's `check` accepted is kept as its bytes for `REUSE_SECONDS`, at most
+`REUSE_BYTES` in all (the oldest go first), and the same URL with the same parameters is
+answered from there (`Answers`). An error, a retry, an HTML page or an answer the caller
+refused is never kept; `forget_answers()` (a user's own enrich or identify) drops them all.
+
 The environment is read once, when a client is made: the proxies (`HTTP_PROXY`, `HTTPS_PROXY`,
 `ALL_PROXY`, `NO_PROXY`, lower case first, as requests and curl read them) and a CA bundle
 (`REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`). requests would read them again for every request
@@ -37,6 +44,7 @@ import email.utils
 import heapq
 import ipaddress
 import itertools
+import json as jsonlib
 import logging
 import math
 import os
@@ -44,12 +52,13 @@ import re
 import threading
 import time
 import urllib.request
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 import urllib3.exceptions
@@ -73,6 +82,9 @@ MAX_RETRY_AFTER = 60.0
 GONE_SECONDS = 3600.0
 MAX_JSON_BYTES = 64 * 1024 * 1024  # decoded; TMDB's largest answers (a soap's credits) are a few MB
 BODY_SECONDS = 300.0  # the longest a body may take to arrive, however steadily it drips
+REUSE_SECONDS = 600.0  # a season import's webhooks come within minutes; unmatched episodes are
+# tried again after an hour (pipeline/chain.py), by then with the provider's answer of that time
+REUSE_BYTES = 32 * 1024 * 1024  # a long show's record with its seasons is a few MB
 _CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
 
@@ -104,6 +116,53 @@ class _Session(requests.Session):
             for name in SECRET_HEADERS:
                 prepared_request.headers.pop(name, None)
         super().rebuild_auth(prepared_request, response)
+
+
+class Answers:
+    """JSON answers kept for reuse (`HttpClient.get_json(reuse=True)`), as their bytes: each
+    hit is parsed anew, so no caller sees what another one changed. Bounded in age
+    (`seconds`) and in size (`max_bytes`, the least recently used go first)."""
+
+    def __init__(
+        self,
+        seconds: float = REUSE_SECONDS,
+        max_bytes: int = REUSE_BYTES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.seconds, self.max_bytes, self.clock = seconds, max_bytes, clock
+        self._kept: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            entry = self._kept.get(key)
+            if entry is None:
+                return None
+            if self.clock() - entry[0] > self.seconds:
+                self._drop(key)
+                return None
+            self._kept.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: str, body: bytes) -> None:
+        if len(body) > self.max_bytes:
+            return
+        with self._lock:
+            if key in self._kept:
+                self._drop(key)
+            self._kept[key] = (self.clock(), body)
+            self._size += len(body)
+            while self._size > self.max_bytes:
+                self._drop(next(iter(self._kept)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+            self._size = 0
+
+    def _drop(self, key: str) -> None:
+        self._size -= len(self._kept.pop(key)[1])
 
 
 @dataclass
@@ -199,6 +258,7 @@ class HttpClient:
         self._not_before: dict[str, float] = {}  # host -> monotonic time (Retry-After)
         self._gone: dict[str, tuple[float, str]] = {}  # url -> (until, why)
         self._local = threading.local()  # this thread's rank (`ranked`)
+        self.answers = Answers()  # JSON answers kept for reuse (`get_json(reuse=True)`)
         self.session = _Session()
         self.session.trust_env = False  # the environment is read here, once (below)
         self.proxies, self.no_proxy = environment_proxies() if use_proxies else ({}, "")
@@ -212,6 +272,17 @@ class HttpClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def reused(self) -> int:
+        """How many JSON answers this thread has had from those kept (`get_json(reuse=True)`):
+        a caller that finds something missing in one asks again (what the provider added
+        since), and only then."""
+        return getattr(self._local, "reused", 0)
+
+    def forget_answers(self) -> None:
+        """Ask again for every JSON answer kept for reuse (a user's own enrich or identify:
+        what the provider says now)."""
+        self.answers.clear()
 
     def proxies_for(self, url: str) -> dict[str, str] | None:
         """The environment's proxies for `url` (None: straight there), as read at creation."""
@@ -397,7 +468,21 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         method: str = "GET",
         json: Any = None,
+        check: Callable[[Any], Any] | None = None,
+        reuse: bool = False,
     ) -> Any:
+        """The answer's JSON, through `check` (which returns it, or raises for an answer of
+        another shape). `reuse`: a GET answered before (`Answers`) is not asked again; the
+        headers are not part of what is asked (a renewed token asks the same)."""
+        key = None
+        if reuse and method == "GET":
+            key = f"{url}?{urlencode(sorted((params or {}).items()))}"
+            body = self.answers.get(key)
+            if body is not None:
+                data = jsonlib.loads(body)
+                data = check(data) if check else data
+                self._local.reused = self.reused() + 1
+                return data
         hdrs = {"Accept": "application/json", **(headers or {})}
         resp = self.request(
             method,
@@ -409,7 +494,7 @@ class HttpClient:
             max_body=MAX_JSON_BYTES,
         )
         try:
-            return resp.json()
+            data = resp.json()
         except ValueError:  # a captive portal's or a CDN's page, a body cut short: try later
             kind = "an HTML page" if "html" in resp.headers.get("Content-Type", "") else "no JSON"
             raise ProviderUnavailable(provider, f"returned {kind} for {redact(url)}") from None
@@ -417,6 +502,11 @@ class HttpClient:
             raise ProviderError(
                 provider, f"returned JSON nested too deeply to read for {redact(url)}"
             ) from None
+        if check is not None:
+            data = check(data)
+        if key is not None and resp.status_code == 200:  # kept once `check` took it
+            self.answers.put(key, resp.content)
+        return data
 
     def download(
         self,

@@ -336,3 +336,70 @@ def test_a_body_that_never_ends_is_given_up(server, client, waits, kind):
     else:
         with pytest.raises(ProviderUnavailable, match="did not end in time"):
             client.download(f"{server}/drip", io.BytesIO(), provider="tmdb")
+
+
+# --- JSON answers reused (`get_json(reuse=True)`: a season import's episodes, docs/tv.md) ----
+
+
+def test_an_answer_asked_for_again_is_reused_for_the_same_url_and_parameters(server, client):
+    """Each episode of a season that Sonarr imports one by one asked TMDB and TheTVDB for the
+    same season lists; asked again with the same parameters, the answer kept is read again,
+    each time as a new object (a caller changing what it got changes no one else's)."""
+    Scripted.script["/tv/1396"] = [(200, JSON, b'{"n": 1}'), (200, JSON, b'{"n": 2}')]
+    url = f"{server}/tv/1396"
+    first = client.get_json(url, provider="tmdb", params={"language": "en-US"}, reuse=True)
+    first["n"] = 99
+    again = client.get_json(url, provider="tmdb", params={"language": "en-US"}, reuse=True)
+    assert again == {"n": 1} and len(Scripted.seen) == 1 and client.reused() == 1
+    other = client.get_json(url, provider="tmdb", params={"language": "de-DE"}, reuse=True)
+    assert other == {"n": 2} and len(Scripted.seen) == 2  # another language: asked
+    assert client.get_json(url, provider="tmdb", params={"language": "en-US"}) == {"n": 2}
+    assert len(Scripted.seen) == 3  # not asked to reuse: asked
+
+
+def test_a_failed_or_refused_answer_is_never_reused(server, client):
+    """A 429, a 500, an HTML page in place of JSON, and a 200 the caller refused (an answer of
+    another shape, TheTVDB's `"status": "failure"`) are asked for again the next time."""
+    Scripted.script["/s"] = [
+        (429, {"Retry-After": "1"}, b"{}"),
+        (500, {}, b"oops"),
+        (200, {"Content-Type": "text/html"}, b"<html>maintenance</html>"),
+        (200, JSON, b'{"status": "failure"}'),
+        (200, JSON, b'{"status": "success"}'),
+    ]
+
+    def check(data):
+        if data.get("status") == "failure":
+            raise ProviderError("tvdb", "request failed")
+        return data
+
+    url = f"{server}/s"
+    with pytest.raises(ProviderUnavailable, match="HTML page"):  # after the 429 and the 500
+        client.get_json(url, provider="tvdb", check=check, reuse=True)
+    with pytest.raises(ProviderError, match="request failed"):
+        client.get_json(url, provider="tvdb", check=check, reuse=True)
+    assert client.get_json(url, provider="tvdb", check=check, reuse=True)["status"] == "success"
+    assert client.get_json(url, provider="tvdb", check=check, reuse=True)["status"] == "success"
+    assert len(Scripted.seen) == 5
+
+
+def test_answers_are_reused_for_minutes_within_a_size_and_forgotten_on_demand(server, client):
+    """Kept `REUSE_SECONDS`, at most `REUSE_BYTES` in all (the least recently used go first),
+    and none once forgotten (a user's own enrich or identify)."""
+    now = [1000.0]
+    client.answers = http.Answers(seconds=600, max_bytes=40, clock=lambda: now[0])
+    for name in ("a", "b", "c"):
+        Scripted.script[f"/{name}"] = [(200, JSON, b'{"x": "' + name.encode() * 8 + b'"}')]
+
+    def ask(name):
+        before = len(Scripted.seen)
+        client.get_json(f"{server}/{name}", provider="tmdb", reuse=True)
+        return len(Scripted.seen) - before  # 1: asked, 0: reused
+
+    assert [ask("a"), ask("b"), ask("a")] == [1, 1, 0]  # 17 bytes each
+    assert [ask("c"), ask("a"), ask("b")] == [1, 0, 1]  # "b", the least recently used, went
+    assert ask("a") == 0  # and "c" went for "b"
+    now[0] += 601
+    assert ask("a") == 1  # too old
+    client.forget_answers()
+    assert ask("a") == 1

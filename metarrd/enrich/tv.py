@@ -85,6 +85,8 @@ def enrich_show(
     episodes; its caller records each: it is that item's outcome, not the show's)."""
     if not manual:
         workflow.require(rt.config, "enrichment")
+    else:  # the user's own: what the providers say now, not what they said minutes ago
+        rt.http.forget_answers()
     show_id = item.id if item.kind == db.SHOW else item.show_id
     show = db.Movie.get_or_none(db.Movie.id == show_id) if show_id else None
     if show is None:
@@ -317,7 +319,29 @@ class _ShowEnrichment:
     # --- providers ----------------------------------------------------------------------------
 
     def _tmdb(self, numbers: list[int]) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
-        """The show with its appends and every season asked for, 20 appends per request."""
+        """The show with its appends and every season asked for, 20 appends per request; as
+        answered a few minutes ago when it was (each episode of a season import, enriched
+        alone, asked the same), unless an episode of the run is missing there (TMDB added it
+        since): then asked again."""
+        reused = self.rt.http.reused()
+        details, seasons = self._ask_tmdb(numbers, reuse=True)
+        if self.rt.http.reused() > reused and self._missing(seasons):
+            details, seasons = self._ask_tmdb(numbers, reuse=False)
+        return details, seasons
+
+    def _missing(self, seasons: dict[int, dict[str, Any]]) -> bool:
+        """Whether a TMDB episode of the run's files is not in `seasons`."""
+        for ep in self.episodes:
+            for ref in ep.episode_refs:
+                if (n := _tmdb(ref)) is not None:
+                    listed = (seasons.get(n[0]) or {}).get("episodes") or []
+                    if not any(e.get("episode_number") == n[1] for e in listed):
+                        return True
+        return False
+
+    def _ask_tmdb(
+        self, numbers: list[int], reuse: bool
+    ) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
         tmdb, art = self.rt.tmdb, self.config.artwork
         langs = [code.split("-")[0].lower() for code in art.preferred_languages]
         langs += [tmdb.config.language.split("-")[0].lower(), "en", "null"]
@@ -329,11 +353,11 @@ class _ShowEnrichment:
         first, rest = wanted[: MAX_APPENDS - len(base)], wanted[MAX_APPENDS - len(base) :]
         try:
             details = tmdb.tv(self.show.tmdb_id, append=",".join(base + first),
-                              image_languages=langs)  # fmt: skip
+                              image_languages=langs, reuse=reuse)  # fmt: skip
             bodies = [details]
             for start in range(0, len(rest), MAX_APPENDS):
                 chunk = rest[start : start + MAX_APPENDS]
-                bodies.append(tmdb.tv(self.show.tmdb_id, append=",".join(chunk)))
+                bodies.append(tmdb.tv(self.show.tmdb_id, append=",".join(chunk), reuse=reuse))
         except NotFound:
             raise ItemError(
                 f"TMDB has no show {self.show.tmdb_id} (any more): identify the show again"
@@ -355,7 +379,7 @@ class _ShowEnrichment:
             if name == "fanart":
                 return tv_candidates.from_fanart_tv(client.tv(tvdb_id)), None, False
             kinds = tv_candidates.tvdb_tv_kinds(client.artwork_types())
-            record = client.series(tvdb_id)
+            record = client.series(tvdb_id, reuse=True)
             return tv_candidates.from_tvdb_tv(record, kinds, client.artwork_host), None, False
         except ProviderError as exc:
             log.warning("%s: %s unavailable: %s", self.label, name, exc)

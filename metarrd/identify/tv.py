@@ -463,19 +463,41 @@ def _placement(ep: dict) -> dict[str, int] | None:
 
 class _Guide:
     """TMDB's seasons of one show, fetched once each; TheTVDB's episodes in each season type
-    the show's order needs, fetched once each."""
+    the show's order needs, fetched once each. Both as answered a few minutes ago, when they
+    were (`HttpClient.get_json(reuse=True)`: each file of a season import asked for the same
+    lists); an episode these lack is looked for again in fresh ones (`match`)."""
 
     def __init__(self, rt: Runtime, show: db.Movie, details: dict | None) -> None:
         self.rt, self.show, self.details = rt, show, details
         self.order = order_of(show.ordering)
         self.seasons: dict[int, dict[int, dict] | str] = {}
         self._tvdb: dict[str, list[dict] | str] = {}
+        self.reuse = True  # until an episode is missing from what was reused
+        self._reused: set[int | str] = set()  # the lists reused: a TMDB season, a TheTVDB order
+        self._read_reused = False  # whether the file's lookup read a list reused
+
+    def match(self, item: db.Movie) -> tuple[bool, str, list[dict]]:
+        """(matched, reason, episode refs) of an episode file. Not found in lists that may
+        be a few minutes old (an episode TMDB or TheTVDB added since): the lists are asked
+        for again, once per run, and the file looked up in them."""
+        self._read_reused = False
+        found = self._match(item)
+        if found[0] or not (self.reuse and self._read_reused):
+            return found
+        self.reuse = False
+        self.seasons.clear()
+        self._tvdb.clear()
+        self._reused.clear()
+        return self._match(item)
 
     def season(self, number: int) -> dict[int, dict] | str:
         """Episode number -> TMDB episode, or the reason the season cannot be had."""
         if number not in self.seasons:
             try:
-                data = self.rt.tmdb.tv_season(self.show.tmdb_id, number)
+                reused = self.rt.http.reused()
+                data = self.rt.tmdb.tv_season(self.show.tmdb_id, number, reuse=self.reuse)
+                if self.rt.http.reused() > reused:
+                    self._reused.add(number)
                 self.seasons[number] = _by_number(data.get("episodes") or [])
             except NotFound:
                 self.seasons[number] = f"TMDB has no season {number} of {self.show.title}"
@@ -483,6 +505,7 @@ class _Guide:
                 raise
             except ProviderError as exc:
                 self.seasons[number] = f"season {number}: {exc}"
+        self._read_reused = self._read_reused or number in self._reused
         return self.seasons[number]
 
     def tvdb_list(self, season_type: str) -> list[dict] | str:
@@ -495,7 +518,10 @@ class _Guide:
                 self._tvdb[season_type] = f"TMDB knows no TheTVDB id of {self.show.title}"
             else:
                 try:
-                    found = client.series_episodes(self.show.tvdb_id, season_type)
+                    reused = self.rt.http.reused()
+                    found = client.series_episodes(self.show.tvdb_id, season_type, reuse=self.reuse)
+                    if self.rt.http.reused() > reused:
+                        self._reused.add(season_type)
                     self._tvdb[season_type] = _numbered(found, self.show, season_type)
                 except ProviderUnavailable:
                     if self.order != "tmdb":
@@ -504,6 +530,7 @@ class _Guide:
                 except ProviderError as exc:
                     log.warning("item %d: TheTVDB episodes unavailable: %s", self.show.id, exc)
                     self._tvdb[season_type] = f"TheTVDB episodes unavailable: {exc}"
+        self._read_reused = self._read_reused or season_type in self._reused
         return self._tvdb[season_type]
 
     def tvdb_episodes(self) -> dict[int, dict]:
@@ -511,7 +538,7 @@ class _Guide:
         found = self.tvdb_list("default")
         return {} if isinstance(found, str) else {int(e["id"]): e for e in found}
 
-    def match(self, item: db.Movie) -> tuple[bool, str, list[dict]]:
+    def _match(self, item: db.Movie) -> tuple[bool, str, list[dict]]:
         hints = item.hints or {}
         problem = hints.get("name_problem")
         absolute = absolute_numbers(hints.get("name_absolute"))

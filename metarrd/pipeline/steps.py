@@ -332,6 +332,8 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
             follow = _after_identify(rt, movie, job.manual)
             return Outcome("already identified", follow)
         return Outcome("already identified")
+    if job.manual:  # the user's own: what the providers say now, not minutes ago
+        rt.http.forget_answers()
     outcome = identify_item(
         rt,
         movie,

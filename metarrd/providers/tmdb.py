@@ -89,21 +89,32 @@ class TmdbClient:
         self._lock = threading.Lock()
 
     def _get(
-        self, path: str, params: dict[str, Any] | None = None, shape: Any = None
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        shape: Any = None,
+        check: Any = None,
+        reuse: bool = False,
     ) -> dict[str, Any]:
-        """The answer, an object in `shape` (`_conform`)."""
+        """The answer, an object in `shape` (`_conform`), then through `check`. `reuse`: the
+        same request answered a few minutes ago is not sent again (`HttpClient.get_json`)."""
         params = {k: v for k, v in (params or {}).items() if v is not None}
         headers = {}
         if self.config.read_token:
             headers["Authorization"] = f"Bearer {self.config.read_token}"
         else:
             params["api_key"] = self.config.api_key
-        data = self.http.get_json(
-            f"{self.base}{path}", provider=PROVIDER, params=params, headers=headers
-        )
-        if not isinstance(data, dict):  # every TMDB answer is an object
-            raise unexpected(PROVIDER, path, data, "an object")
-        return _conform(data, shape or {}, path)
+
+        def shaped(data: Any) -> dict[str, Any]:
+            if not isinstance(data, dict):  # every TMDB answer is an object
+                raise unexpected(PROVIDER, path, data, "an object")
+            data = _conform(data, shape or {}, path)
+            return check(data) if check else data
+
+        return self.http.get_json(
+            f"{self.base}{path}", provider=PROVIDER, params=params, headers=headers,
+            check=shaped, reuse=reuse,
+        )  # fmt: skip
 
     def configuration(self) -> dict[str, Any]:
         """`/configuration`, fetched once and kept for a few days."""
@@ -196,12 +207,24 @@ class TmdbClient:
         return {k: list(v or []) for k, v in (data or {}).items() if isinstance(v, list)}
 
     def tv(
-        self, tmdb_id: int, *, append: str = TV_APPENDS, image_languages: list[str] | None = None
+        self,
+        tmdb_id: int,
+        *,
+        append: str = TV_APPENDS,
+        image_languages: list[str] | None = None,
+        reuse: bool = False,
     ) -> dict[str, Any]:
-        """A show's details with `append` (also `season/N` items, at most 20 in all)."""
+        """A show's details with `append` (also `season/N` items, at most 20 in all);
+        `reuse`: as answered a few minutes ago (`_get`)."""
         langs = image_languages or [self.config.language.split("-")[0], "en", "null"]
         path = f"/tv/{int(tmdb_id)}"
-        data = self._get(
+
+        def seasons(data: dict[str, Any]) -> dict[str, Any]:
+            for key in [k for k in data if k.startswith("season/")]:  # appended seasons
+                data[key] = _conform(data[key], _SEASON, f"{path}: {key}")
+            return data
+
+        return self._get(
             path,
             {
                 "language": self.config.language,
@@ -209,10 +232,9 @@ class TmdbClient:
                 "include_image_language": ",".join(dict.fromkeys(langs)),
             },
             _DETAILS,
+            seasons,
+            reuse,
         )
-        for key in [k for k in data if k.startswith("season/")]:  # appended seasons
-            data[key] = _conform(data[key], _SEASON, f"{path}: {key}")
-        return data
 
     def tv_or_none(self, tmdb_id: int, *, append: str = "external_ids") -> dict[str, Any] | None:
         try:
@@ -220,12 +242,16 @@ class TmdbClient:
         except NotFound:
             return None
 
-    def tv_season(self, tmdb_id: int, season: int, *, append: str = "") -> dict[str, Any]:
-        """`/tv/{id}/season/{n}`: every episode of the season (NotFound for no such season)."""
+    def tv_season(
+        self, tmdb_id: int, season: int, *, append: str = "", reuse: bool = False
+    ) -> dict[str, Any]:
+        """`/tv/{id}/season/{n}`: every episode of the season (NotFound for no such season);
+        `reuse`: as answered a few minutes ago (`_get`)."""
         return self._get(
             f"/tv/{int(tmdb_id)}/season/{int(season)}",
             {"language": self.config.language, "append_to_response": append or None},
             _SEASON,
+            reuse=reuse,
         )
 
     def tv_episode(

@@ -87,32 +87,41 @@ class TvdbClient:
                 log.debug("tvdb: logged in")
             return self._token
 
-    def _get(self, path: str, params: dict[str, Any] | None = None, want: type = dict) -> Any:
+    def _get(
+        self, path: str, params: dict[str, Any] | None = None, want: type = dict,
+        reuse: bool = False,
+    ) -> Any:  # fmt: skip
         """The reply's `data`: None, or a `want` (dict or list; a list's entries that are not
         objects left out); another shape is ProviderUnavailable naming it."""
-        return _shaped(self._envelope(path, params).get("data"), want, f"{path}: data")
+        return _shaped(self._envelope(path, params, reuse).get("data"), want, f"{path}: data")
 
-    def _envelope(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The whole reply (`data`, and `links` on paged lists); a 401 logs in again once."""
-        refused = None
-        for attempt in (1, 2):
-            token = self.token(refused=refused)
-            headers = {"Authorization": f"Bearer {token}"}
-            try:
-                data = self.http.get_json(
-                    f"{self.base}{path}", provider=PROVIDER, params=params, headers=headers
-                )
-            except ProviderAuthError:
-                if attempt == 2:
-                    raise
-                log.info("tvdb: token refused; logging in again")
-                refused = token
-                continue
+    def _envelope(
+        self, path: str, params: dict[str, Any] | None = None, reuse: bool = False
+    ) -> dict[str, Any]:
+        """The whole reply (`data`, and `links` on paged lists); a 401 logs in again once.
+        `reuse`: as answered a few minutes ago (`HttpClient.get_json`), a failure never."""
+
+        def checked(data: Any) -> dict[str, Any]:
             if not isinstance(data, dict):  # `null` or a list: not "no such series"
                 raise unexpected(PROVIDER, path, data, "an object")
             if data.get("status") == "failure":
                 raise ProviderError(PROVIDER, str(data.get("message") or "request failed"))
             return data
+
+        refused = None
+        for attempt in (1, 2):
+            token = self.token(refused=refused)
+            headers = {"Authorization": f"Bearer {token}"}
+            try:
+                return self.http.get_json(
+                    f"{self.base}{path}", provider=PROVIDER, params=params, headers=headers,
+                    check=checked, reuse=reuse,
+                )  # fmt: skip
+            except ProviderAuthError:
+                if attempt == 2:
+                    raise
+                log.info("tvdb: token refused; logging in again")
+                refused = token
         raise AssertionError("unreachable")
 
     # --- lookups ------------------------------------------------------------------------------
@@ -152,11 +161,12 @@ class TvdbClient:
         where = f"/movies/{int(tvdb_id)}/extended: artworks"
         return _shaped(record.get("artworks"), list, where) or []
 
-    def series(self, tvdb_id: int) -> dict[str, Any] | None:
-        """`/series/{id}/extended` (seasons, season types, remoteIds, artworks), or None."""
+    def series(self, tvdb_id: int, *, reuse: bool = False) -> dict[str, Any] | None:
+        """`/series/{id}/extended` (seasons, season types, remoteIds, artworks), or None;
+        `reuse`: as answered a few minutes ago."""
         path = f"/series/{int(tvdb_id)}/extended"
         try:
-            record = self._get(path, {"meta": "translations"})
+            record = self._get(path, {"meta": "translations"}, reuse=reuse)
         except NotFound:
             return None
         for key in SERIES_LISTS:
@@ -164,14 +174,17 @@ class TvdbClient:
                 record[key] = _shaped(record[key], list, f"{path}: {key}")
         return record
 
-    def series_episodes(self, tvdb_id: int, season_type: str = "default") -> list[dict[str, Any]]:
+    def series_episodes(
+        self, tvdb_id: int, season_type: str = "default", *, reuse: bool = False
+    ) -> list[dict[str, Any]]:
         """Every episode (specials too) in `season_type` order, all pages; [] when TheTVDB
-        has none (it answers 404 for a series without episodes)."""
+        has none (it answers 404 for a series without episodes). `reuse`: as answered a few
+        minutes ago."""
         episodes: list[dict[str, Any]] = []
         for page in range(MAX_EPISODE_PAGES):
             try:
                 reply = self._envelope(
-                    f"/series/{int(tvdb_id)}/episodes/{season_type}", {"page": page}
+                    f"/series/{int(tvdb_id)}/episodes/{season_type}", {"page": page}, reuse
                 )
             except NotFound:
                 break

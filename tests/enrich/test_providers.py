@@ -194,9 +194,10 @@ def test_a_tvdb_answer_of_an_unexpected_shape_names_the_field(ask, reply, said):
     AttributeError: 'str' object has no attribute 'get'", or went on with a list for a series."""
     from metarrd.config import TvdbConfig
 
-    class Http:
-        def get_json(self, url, **_kw):
-            return {"data": {"token": "t"}} if url.endswith("/login") else reply
+    class Http:  # as HttpClient.get_json: the answer through the caller's check
+        def get_json(self, url, check=None, **_kw):
+            data = {"data": {"token": "t"}} if url.endswith("/login") else reply
+            return check(data) if check else data
 
     client = tvdb.TvdbClient(TvdbConfig(api_key="k", base_url="http://tvdb.test/v4"), Http())
     call = {
@@ -219,10 +220,11 @@ def test_entries_of_a_tvdb_list_that_are_not_objects_are_left_out():
         "/series/81189/extended": {"data": {"id": 81189, "seasons": [None, {"number": 1}]}},
     }
 
-    class Http:
-        def get_json(self, url, **_kw):
+    class Http:  # as HttpClient.get_json: the answer through the caller's check
+        def get_json(self, url, check=None, **_kw):
             path = url.removeprefix("http://tvdb.test/v4")
-            return {"data": {"token": "t"}} if path == "/login" else replies[path]
+            data = {"data": {"token": "t"}} if path == "/login" else replies[path]
+            return check(data) if check else data
 
     client = tvdb.TvdbClient(TvdbConfig(api_key="k", base_url="http://tvdb.test/v4"), Http())
     assert client.series_episodes(81189) == [episode]

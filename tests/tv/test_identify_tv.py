@@ -215,8 +215,8 @@ def test_a_season_listing_an_episode_twice_or_without_a_number(tv_rt, tmp_path, 
 
     real = tv_rt.tmdb.tv_season
 
-    def odd_season(tmdb_id, number):
-        data = real(tmdb_id, number)
+    def odd_season(tmdb_id, number, **kw):
+        data = real(tmdb_id, number, **kw)
         episodes = list(data.get("episodes") or [])
         if number == 1 and episodes:
             twice = {**episodes[0], "id": 999_999_001, "name": "Entered twice"}

@@ -4,6 +4,7 @@ simulator (which counts the requests)."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import pytest
@@ -38,6 +39,12 @@ def enriched_show(rt, root, files=FILES) -> db.Movie:
     return show
 
 
+def later(rt) -> None:
+    """An hour on (an episode that airs a week after the one before): what the providers
+    answered for the show's run is no longer reused (`http.REUSE_SECONDS`)."""
+    rt.http.answers.clock = lambda: time.monotonic() + 3600
+
+
 def hosts(sim) -> Counter:
     out: Counter = Counter()
     for hit in sim.requests:
@@ -69,6 +76,7 @@ def test_a_new_episode_of_an_enriched_show_is_matched_alone(rt, tmp_path, simula
     scan(rt)
     new = db.Movie.get(db.Movie.path.endswith("S01E02.mkv"))
     simulator.reset_requests()
+    later(rt)
 
     result = identify_item(rt, new)
 
@@ -96,6 +104,7 @@ def test_new_episodes_of_a_known_show_are_matched_together(rt, tmp_path, simulat
     scan(rt)
     first = db.Movie.get(db.Movie.path.endswith("S01E02.mkv"))
     simulator.reset_requests()
+    later(rt)
 
     assert identify_item(rt, first).reason.startswith("2 episode(s) identified")
 
@@ -131,6 +140,7 @@ def test_a_new_episode_of_a_published_show_is_enriched_alone_and_asks_to_republi
     before = enriched_at(show)
     done = db.Job.select().count()
     simulator.reset_requests()
+    later(rt)
     new = put(root, f"{BB}/Season 01/Breaking Bad - S01E02.mkv")
 
     jobs.enqueue_scan([str(new)])
@@ -179,6 +189,7 @@ def test_a_new_season_still_enriches_the_whole_show(rt, tmp_path, simulator):
     root = tmp_path / "tv"
     show = enriched_show(rt, root)
     simulator.reset_requests()
+    later(rt)
     new = put(root, f"{BB}/Season 03/Breaking Bad - S03E01.mkv")
 
     jobs.enqueue_scan([str(new)])
@@ -221,6 +232,7 @@ def sonarr(tmp_path, simulator):
     root.mkdir(exist_ok=True)
     client, rt = webhook_client(config)  # the queue run in place for the show's first run
     show = enriched_show(rt, root)
+    later(rt)  # the show was added to Sonarr before its episodes came
     queue.configure(config, immediate=False)  # now a real queue: nothing runs until drain
     folder = root / BB
 
@@ -275,7 +287,11 @@ def test_a_sonarr_season_import_is_one_enrich_of_its_new_episodes(sonarr, simula
 
 def test_a_sonarr_import_run_between_its_webhooks_enriches_each_episode_alone(sonarr, simulator):
     """A worker that runs each webhook's jobs before the next comes: nothing to fold, so one
-    enrich per episode, each of that episode alone (one TMDB request each), never the show."""
+    enrich per episode, each of that episode alone, never the show. The season's lists are
+    asked for once, not once per episode: TMDB's season list and TheTVDB's episodes (identify)
+    and the show's cast with the season (enrich) are reused from the first episode's run; each
+    episode asks only for its own TheTVDB id. Each asked for all four again: a season of ten
+    episodes downloaded one by one cost 40 requests, 13 now."""
     from tests.daemon.conftest import drain
 
     show, download, done = sonarr
@@ -287,9 +303,16 @@ def test_a_sonarr_import_run_between_its_webhooks_enriches_each_episode_alone(so
     assert [j.message.split(":")[0] for j in enriches] == [
         f"enriched Breaking Bad (2008) S01E0{n}" for n in range(2, 5)
     ]
-    assert simulator.count("/3/tv/1396?") == 3
+    assert simulator.count("/3/tv/1396?") == 1  # was 3
+    assert simulator.count("/3/tv/1396/season/1?") == 1  # was 3
+    assert simulator.count("/v4/series/81189/episodes/default") == 1  # was 3
+    assert [simulator.count(f"/3/tv/1396/season/1/episode/{n}?") for n in (2, 3, 4)] == [1] * 3
+    assert simulator.count("/3/") == 5, [h.path for h in simulator.requests]  # was 12
     assert simulator.count("/v3/") == 0 and simulator.count("/v4/series/81189/extended") == 0
     assert db.Movie.get_by_id(show.id).identification_status == db.ENRICHED
+    titles = db.Movie.select().where(db.Movie.show == show.id, db.Movie.season == 1,
+                                     db.Movie.kind == db.EPISODE)  # fmt: skip
+    assert "Cat's in the Bag..." in {e.title for e in titles}
 
 
 def test_a_whole_show_enrich_folded_with_new_episodes_stays_the_whole_show():
@@ -358,3 +381,77 @@ def test_a_new_episode_found_while_a_stage_was_off_is_caught_up(rt, tmp_path, si
     assert db.Movie.get(db.Movie.path == str(new)).identification_status == db.ENRICHED
     assert simulator.count("/v3/") == 0 and simulator.count("/3/tv/1396?") == 1  # alone
     assert db.Movie.get_by_id(show.id).identification_status == db.ENRICHED
+
+
+def test_an_episode_added_upstream_since_the_last_ones_run_is_asked_for_again(
+    sonarr, simulator, monkeypatch
+):
+    """Sonarr imports E02, then E03 a few minutes later, which TMDB and TheTVDB listed only in
+    between (an episode entered on the day it airs). The lists reused from E02's run lack it:
+    they are asked for again, and E03 is matched and enriched, not left "TMDB has no episode
+    S01E03" until its retry an hour later."""
+    from tests.daemon.conftest import drain
+
+    show, download, done = sonarr
+    catalog = simulator.router.tv.get(1396)
+    every = list(catalog.episodes)
+    monkeypatch.setattr(catalog, "episodes", [e for e in every if (e.season, e.number) != (1, 3)])
+    download(2)
+    drain()
+    catalog.episodes = every  # TMDB and TheTVDB have it now
+    download(3)
+    drain()
+
+    ep = db.Movie.get(db.Movie.path.endswith("S01E03.mkv"))
+    assert ep.identification_status == db.ENRICHED, ep.last_error
+    assert ep.title == "...and the Bag's in the River"
+    assert simulator.count("/3/tv/1396/season/1?") == 2  # E02's, then again for E03
+    assert simulator.count("/3/tv/1396?") == 2
+
+
+def test_the_users_own_enrich_asks_the_providers_again(sonarr, simulator):
+    """What was reused for the import is not what the user's Enrich reads: TMDB corrected a
+    title a minute ago; the chain's enrich of the episode reuses the answer of minutes ago,
+    the user's Enrich of it (a job of theirs) asks TMDB again and takes the title."""
+    from metarrd.pipeline import steps
+    from tests.daemon.conftest import drain
+
+    show, download, done = sonarr
+    rt = jobs._runtime()  # the worker's
+    download(2)
+    drain()
+    ep = db.Movie.get(db.Movie.path.endswith("S01E02.mkv"))
+    catalog = simulator.router.tv.get(1396)
+    title = catalog.episode(1, 2).title
+    catalog.episode(1, 2).title = "Cat's in the Bag (corrected)"
+    try:
+        simulator.reset_requests()
+        job = db.Job.create(kind="enrich", movie=show.id, key=f"enrich:{show.id}",
+                            manual=False, payload={"episodes": [ep.id]})  # fmt: skip
+        steps.do_enrich(rt, job)  # the chain's, as a webhook queues it: reused
+        assert simulator.count("/3/tv/1396?") == 0
+        assert db.Movie.get_by_id(ep.id).title == title
+
+        job = db.Job.create(kind="enrich", movie=ep.id, key=f"enrich:{ep.id}", manual=True)
+        steps.do_enrich(rt, job)  # the user's Enrich
+        assert simulator.count("/3/tv/1396?") == 1
+        assert db.Movie.get_by_id(ep.id).title == "Cat's in the Bag (corrected)"
+    finally:
+        catalog.episode(1, 2).title = title
+
+
+def test_the_users_own_identify_asks_the_providers_again(sonarr, simulator):
+    """The user's Identify of the show (a job of theirs) asks for its seasons again, not the
+    lists reused for the import's episodes."""
+    from metarrd.pipeline import steps
+    from tests.daemon.conftest import drain
+
+    show, download, done = sonarr
+    download(2)
+    drain()
+    simulator.reset_requests()
+    job = db.Job.create(kind="identify", movie=show.id, key=f"identify:{show.id}",
+                        manual=True, payload={"tmdb_id": 1396, "source": "manual"})  # fmt: skip
+    steps.do_identify(jobs._runtime(), job)
+    assert simulator.count("/3/tv/1396/season/1?") == 1
+    assert simulator.count("/v4/series/81189/episodes/default") == 1
