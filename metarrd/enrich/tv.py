@@ -571,6 +571,7 @@ class _ShowEnrichment:
         updates, outdated, differ, after_casts = self._done
         if settled:
             outdated = dict.fromkeys(outdated, False)
+        events, when = [], db.now()  # an `enrich.done` event per item
         for target, item, changes, _extra in updates:
             after_cast = after_casts[item.id]
             art = self.arts[item.id]
@@ -590,20 +591,22 @@ class _ShowEnrichment:
                 r.episodes += 1
                 if self.only is not None:
                     r.actors += len(after_cast)  # its guest stars
-            db.record_event(
-                "enrich.done",
-                f"enriched{' with its show' if self.only is None else ''}: "
-                f"{len(changes)} field(s) updated, "
-                f"{sub.selected} image(s) selected, {len(after_cast)} actor(s)",
-                movie=item,
-                assets_selected=sub.selected,
-                actors_found=len(after_cast),
-                candidates=sub.candidates,
-                rejected=sub.rejected,
-                fields_changed=sorted(changes),
-                provider_errors=r.provider_errors,
-                outdated=outdated[item.id],
-            )
+            events.append({
+                "created_at": when,
+                "kind": "enrich.done",
+                "message": f"enriched{' with its show' if self.only is None else ''}: "
+                           f"{len(changes)} field(s) updated, "
+                           f"{sub.selected} image(s) selected, {len(after_cast)} actor(s)",
+                "movie": item.id,
+                "data": {
+                    "assets_selected": sub.selected, "actors_found": len(after_cast),
+                    "candidates": sub.candidates, "rejected": sub.rejected,
+                    "fields_changed": sorted(changes), "provider_errors": r.provider_errors,
+                    "outdated": outdated[item.id],
+                },
+            })  # fmt: skip
+        for start in range(0, len(events), 500):  # not an INSERT per item (as publish writes)
+            db.Event.insert_many(events[start : start + 500]).execute()
 
 
 def _items_by_id(ids: list[int]) -> dict[int, db.Movie]:

@@ -93,10 +93,13 @@ def test_an_enrich_writes_a_shows_items_and_their_cast_in_a_few_statements(tv_rt
         with statements() as seen:
             result = enrich_item(tv_rt, db.Movie.get_by_id(item.id))
         assert (result.episodes, result.failed) == (per_season, {}), str(result)
-        found = kinds(seen, ("movies", "movie_actors"))
+        found = kinds(seen, ("movies", "movie_actors", "events"))
         counts.append({k: n for k, n in found.items() if k[0] != "UPDATE"})  # a save per item
     small, big = counts
-    assert small == big, (small, big)
+    assert small == big, (small, big)  # `enrich.done` events: an INSERT each (213 of 1,090)
+    done = db.Event.select().where(db.Event.kind == "enrich.done").order_by(db.Event.id)
+    assert [e.movie.kind for e in done][-6:] == [db.SHOW, db.SEASON] + [db.EPISODE] * 4
+    assert all(e.created_at and e.level == "info" and e.data["outdated"] is False for e in done)
     guests = db.MovieActor.select().join(db.Movie).where(db.Movie.kind == db.EPISODE)
     assert guests.count() > 0
 
