@@ -266,3 +266,23 @@ def _ids(candidates: list[SearchResult]) -> set[int]:
 def _label(candidate: SearchResult) -> str:
     year = f" ({candidate.year})" if candidate.year else ""
     return f"“{candidate.title}”{year}"
+
+
+def names_one_of(titles: list[str], names: list[str]) -> bool:
+    """Whether one of `names` (what the user's NFO or file name calls a film or show) is one of
+    `titles` (the provider's title, original title and alternative titles): the same after
+    normalisation (spaces aside), or one's main title, before a subtitle, the other's whole
+    title ("Leon" for "Léon: The Professional"). No close spelling counts: this says whether an
+    id that may be another site's names the same work, and a near title is another work as
+    often as not ("Alien", "Aliens")."""
+
+    def keys(texts: list[str], *, main: bool) -> set[str]:
+        forms = [t for t in texts if t]
+        if main:
+            forms += [_SUBTITLE_SPLIT.split(t, maxsplit=1)[0] for t in forms]
+        return {normalize_title(f).replace(" ", "") for f in forms} - {""}
+
+    return bool(
+        keys(names, main=False) & keys(titles, main=True)
+        or keys(names, main=True) & keys(titles, main=False)
+    )

@@ -18,7 +18,14 @@ from typing import Any
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.errors import ItemError, MetarrdError, internal_error
-from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
+from metarrd.identify.match import (
+    Match,
+    SearchResult,
+    is_confident,
+    names_one_of,
+    rank_candidates,
+    search_plan,
+)
 from metarrd.identify.posters import add_posters
 from metarrd.runtime import Runtime
 
@@ -112,10 +119,12 @@ def _identify_tv(rt, item, tmdb_id, tvdb_id, imdb_id, source, series_type) -> Id
     return IdentifyResult(item.id, ok, summary if ok else (fresh.last_error or summary))
 
 
-def _lookup(rt: Runtime, tmdb_id: int | None, imdb_id: str | None) -> dict[str, Any] | None:
+def _lookup(
+    rt: Runtime, tmdb_id: int | None, imdb_id: str | None, append: str = "external_ids"
+) -> dict[str, Any] | None:
     tmdb = rt.tmdb
     if tmdb_id:
-        return tmdb.movie_or_none(int(tmdb_id), append="external_ids")
+        return tmdb.movie_or_none(int(tmdb_id), append=append)
     if imdb_id:
         results = tmdb.find_imdb(imdb_id)
         if not results:
@@ -130,7 +139,18 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
     for source, label in (("nfo", "the NFO"), ("name", "the file name")):
         tmdb_id = hints.get(f"{source}_tmdb_id")
         imdb_id = hints.get(f"{source}_imdb_id")
-        if tmdb_id:
+        unnamed = source == "nfo" and hints.get("nfo_tmdb_unnamed")
+        if tmdb_id and unnamed:  # maybe another site's number: taken when it names this film
+            details = _lookup(rt, tmdb_id, None, append="external_ids,alternative_titles")
+            if details is not None and (mismatch := _not_named(details, hints)) is None:
+                return _identified(rt, movie, details, source)
+            notes.append(
+                f"{label}'s {hints['nfo_tmdb_source']} {tmdb_id} is no TMDB id it can be sure"
+                f" of: {mismatch}"
+                if details is not None
+                else f"{label} names TMDB id {tmdb_id}, which TMDB does not know"
+            )
+        elif tmdb_id:
             details = _lookup(rt, tmdb_id, None)
             if details is not None:
                 return _identified(rt, movie, details, source)
@@ -164,6 +184,29 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
             f"`metarrd identify {movie.id} --tmdb ID`"
         )
     return _unsure(rt, movie, "; ".join(notes + [reason]))
+
+
+def _not_named(details: dict[str, Any], hints: dict[str, Any]) -> str | None:
+    """None when the film TMDB gives for a number the NFO does not say is TMDB's (a legacy
+    `<id>`, an untyped `uniqueid`) bears a title the NFO or the file's name gives it; else why
+    it is not taken. Kodi up to 17 wrote its scraper's id there, whatever the site: the AniDB
+    movie scraper its anime id (scudlee-xbmc-addons metadata.movies.anidb.net.mod, `<id>` of
+    its GetDetailsExt), which TMDB knows as some other film."""
+    alternatives = (details.get("alternative_titles") or {}).get("titles") or []
+    titles = [details.get("title"), details.get("original_title")]
+    titles += [t.get("title") for t in alternatives if isinstance(t, dict)]
+    names = [*(hints.get("nfo_titles") or []), hints.get("name_title")]
+    names += hints.get("name_other_titles") or []
+    names = [n for n in names if isinstance(n, str) and n]
+    if names_one_of([t for t in titles if isinstance(t, str)], names):
+        return None
+    date = details.get("release_date") or ""
+    film = f"{details.get('title')!r} ({date[:4] or '?'})"
+    if not names:
+        return f"TMDB's film of that number is {film}, and neither the NFO nor the name has a title"
+    return (
+        f"TMDB's film of that number is {film}, not {names[0]!r}; the number may be another site's"
+    )
 
 
 def _title_of_its_own(movie: db.Movie) -> str | None:

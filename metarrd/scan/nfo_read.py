@@ -131,6 +131,10 @@ _ID_TYPES |= {"tvdb": "tvdb", "thetvdb": "tvdb"}
 # a uniqueid without a type, and Kodi's name for one ("unknown": the type Kodi files it under)
 _UNTYPED = frozenset(["", "unknown"])
 UNTYPED_SOURCE = "uniqueid without a type"
+LEGACY_SOURCE = "<id>"
+# where a number names no site: the id of the scraper that wrote the file, which need not be
+# TMDB's (Kodi up to 17 wrote any scraper's id there: the AniDB movie scraper its anime id)
+UNNAMED_SOURCES = frozenset([UNTYPED_SOURCE, LEGACY_SOURCE])
 _TMDB_RATINGS = ("tmdb", "themoviedb")  # Kodi's TMDB scrapers, new and old
 # id elements whose name is matched in any case (tMM writes <tmdbId>): the tag's lower case
 # (Jellyfin and Emby write a series' IMDb id as <imdb_id>, and read it: BaseNfoSaver, BaseNfoParser)
@@ -746,7 +750,7 @@ def _id_sources(
         ("uniqueid", unique),
         (UNTYPED_SOURCE, untyped),
         ("tmdbid/imdbid/tvdbid", named),
-        ("<id>", legacy),
+        (LEGACY_SOURCE, legacy),
         ("<ids>/<tmdb>/<imdb>", tool),
     ]
 
