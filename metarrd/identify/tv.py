@@ -30,7 +30,14 @@ from metarrd.identify.episodes import (
     order_of,
     parse_episode,
 )
-from metarrd.identify.match import Match, SearchResult, is_confident, rank_candidates, search_plan
+from metarrd.identify.match import (
+    Match,
+    SearchResult,
+    is_confident,
+    names_one_of,
+    rank_candidates,
+    search_plan,
+)
 from metarrd.identify.posters import add_posters
 from metarrd.identify.stage import candidate_dicts
 from metarrd.runtime import Runtime
@@ -95,17 +102,42 @@ def search_shows(rt: Runtime, title: str, year: int | None) -> list[Match]:
     return matches
 
 
-def _by_ids(rt: Runtime, tmdb_id=None, tvdb_id=None, imdb_id=None) -> dict[str, Any] | None:
+def _by_ids(
+    rt: Runtime, tmdb_id=None, tvdb_id=None, imdb_id=None, append: str = "external_ids"
+) -> dict[str, Any] | None:
     """TMDB's show of the first id TMDB knows: its own, else TheTVDB's or IMDb's by `/find`
     (TMDB merges duplicate shows and drops the other id, which an older NFO still names)."""
-    if tmdb_id and (details := rt.tmdb.tv_or_none(int(tmdb_id))) is not None:
+    if tmdb_id and (details := rt.tmdb.tv_or_none(int(tmdb_id), append=append)) is not None:
         return details
     for value, source in ((tvdb_id, "tvdb_id"), (imdb_id, "imdb_id")):
         if value:
             found = rt.tmdb.find(str(value), source).get("tv_results") or []
             if found:
-                return rt.tmdb.tv_or_none(int(found[0]["id"]))
+                return rt.tmdb.tv_or_none(int(found[0]["id"]), append=append)
     return None
+
+
+def _not_named(details: dict[str, Any], hints: dict[str, Any]) -> str | None:
+    """None when TMDB's show bears a title the tvshow.nfo or the folder gives (its name,
+    original name or an alternative title); else why its number is not taken. Kodi up to 17
+    wrote its scraper's id in `<id>`, whatever the site (AniDB's scraper its anime id)."""
+    alternatives = (details.get("alternative_titles") or {}).get("results") or []
+    titles = [details.get("name"), details.get("original_name")]
+    titles += [t.get("title") for t in alternatives if isinstance(t, dict)]
+    names = [*(hints.get("nfo_titles") or []), hints.get("folder_title"),
+             hints.get("folder_whole_title")]  # fmt: skip
+    names = [n for n in names if isinstance(n, str) and n]
+    if names_one_of([t for t in titles if isinstance(t, str)], names):
+        return None
+    date = details.get("first_air_date") or ""
+    found = f"{details.get('name')!r} ({date[:4] or '?'})"
+    if not names:
+        return (
+            f"TMDB's show of that number is {found}, and neither the NFO nor the folder has a title"
+        )
+    return (
+        f"TMDB's show of that number is {found}, not {names[0]!r}; the number may be another site's"
+    )
 
 
 def identify_show(
@@ -133,7 +165,17 @@ def identify_show(
     for prefix, label in (("folder", "the folder name"), ("nfo", "tvshow.nfo")):
         ids = {k: hints.get(f"{prefix}_{k}") for k in ("tmdb_id", "tvdb_id", "imdb_id")}
         if any(ids.values()):
-            details = _by_ids(rt, **ids)
+            # a number in `<id>` or an untyped uniqueid, read as TheTVDB's, may be another
+            # site's: taken only when TMDB's show of it bears the NFO's or the folder's title
+            unnamed = prefix == "nfo" and hints.get("nfo_tvdb_unnamed") and not ids["tmdb_id"]
+            details = _by_ids(
+                rt, **ids, append="external_ids,alternative_titles" if unnamed else "external_ids"
+            )
+            if details is not None and unnamed and (mismatch := _not_named(details, hints)):
+                notes.append(
+                    f"{label}'s {ids['tvdb_id']} (read as TheTVDB's) is no id it can be sure of: {mismatch}"
+                )
+                continue
             if details is not None:
                 return _identified(rt, show, details, prefix)
             named = ", ".join(f"{k} {v}" for k, v in ids.items() if v)

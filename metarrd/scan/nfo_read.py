@@ -240,6 +240,13 @@ class NfoData:
     warnings: list[str] = field(default_factory=list)
 
 
+def nfo_titles(data: NfoData) -> list[str]:
+    """The NFO's `<title>` and `<originaltitle>`, those it has: what identify holds a number
+    of an `UNNAMED_SOURCES` source to (the provider's work of that number must bear one)."""
+    titles = (data.fields.get(k) for k in ("title", "originaltitle"))
+    return [t for t in titles if isinstance(t, str) and t]
+
+
 def read_nfo(path: Path) -> NfoData:
     """Read and parse one NFO file; raises NfoError for anything unusable."""
     path = Path(path)

@@ -51,7 +51,7 @@ from metarrd.scan.local_files import (
     movie_folder,
     refused_link,
 )
-from metarrd.scan.nfo_read import UNNAMED_SOURCES, NfoData, NfoError, read_nfo
+from metarrd.scan.nfo_read import UNNAMED_SOURCES, NfoData, NfoError, nfo_titles, read_nfo
 from metarrd.scan.renames import carry_ledger, same_runtime, take_files, untouched
 from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
@@ -1001,10 +1001,9 @@ def _record(
         hints.update(nfo_tmdb_id=pr.nfo.tmdb_id, nfo_imdb_id=pr.nfo.imdb_id, nfo_kind=pr.nfo.kind)
         # a number in `<id>` or an untyped uniqueid may be another site's: identify checks it
         # against the NFO's titles
-        titles = [pr.nfo.fields.get(k) for k in ("title", "originaltitle")]
         source = pr.nfo.id_sources.get("tmdb")
         hints.update(nfo_tmdb_source=source, nfo_tmdb_unnamed=source in UNNAMED_SOURCES,
-                     nfo_titles=[t for t in titles if isinstance(t, str)])  # fmt: skip
+                     nfo_titles=nfo_titles(pr.nfo))  # fmt: skip
     movie.hints = hints
     if is_new:
         movie.title = pr.hints.get("title") or video.path.stem

@@ -48,7 +48,7 @@ from metarrd.scan.local_files import (
     nfo_present,
     refused_link,
 )
-from metarrd.scan.nfo_read import NfoError, capped
+from metarrd.scan.nfo_read import NfoError, capped, nfo_titles
 from metarrd.scan.renames import carry_ledger, same_runtime, take_files, untouched
 from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
@@ -1037,6 +1037,8 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
         if nfo is not None:
             stored.update(nfo_tmdb_id=nfo.tmdb_id, nfo_tvdb_id=nfo.tvdb_id, nfo_imdb_id=nfo.imdb_id,
                           nfo_id_sources=nfo.source, nfo_default_id=nfo.data.default_id,
+                          nfo_tvdb_unnamed=nfo.unsure.get("tvdb", False),
+                          nfo_titles=nfo_titles(nfo.data),
                           nfo_seen=list(nfo_seen))  # fmt: skip
             if nfo_hash != show.source_nfo_hash:
                 before_names = named_seasons(show.nfo_extra or [])

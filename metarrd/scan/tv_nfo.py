@@ -4,7 +4,8 @@ Both go through nfo_read's safe parser (no entities, no DTD, no network, size li
 what it reads, a show's ids come from: `uniqueid` (tmdb, tvdb, imdb), the legacy `<id>` (a
 TheTVDB id: Kodi's old TVDB scraper and Sonarr wrote it so), a `uniqueid` without a type or of
 type "unknown" (Kodi's one bucket for an untyped id: Kodi up to 17 wrote the scraper's id so, a
-library carried into Kodi 18 exports it as `type="unknown"`) read as `<id>` is, the
+library carried into Kodi 18 exports it as `type="unknown"`) read as `<id>` is (neither is
+read when the episode guide is AniDB's: Kodi's AniDB scraper wrote its anime id there), the
 `episodeguide` JSON
 (`{"tmdb":"1399","tvdb":"121361","imdb":"tt0944947"}`) or its old `<url>` forms (TheTVDB's v1
 zip, Kodi 18's TheTVDB `api.thetvdb.com/login?{..."id":N}`, the TMDB scraper's API URL), and
@@ -27,6 +28,7 @@ from metarrd.db import MAX_TEXT
 from metarrd.files import NotARegularFile, TooLarge, read_regular
 from metarrd.scan.nfo_read import (
     MAX_NFO_BYTES,
+    UNNAMED_SOURCES,
     UNTYPED_SOURCE,
     NfoData,
     NfoError,
@@ -56,6 +58,11 @@ _TVDB_LOGIN_URL = re.compile(
     r"api\.thetvdb\.com/login\?\{[^}]{0,500}?[\"']id[\"']\s{0,20}:\s{0,20}[\"']?([0-9]+)"
 )
 _LONE_URL = re.compile(r"https?://\S+")
+# the episode guide of a scraper whose id is no TheTVDB or TMDB id: Kodi's AniDB scraper
+# (scudlee-xbmc-addons metadata.anidb.net/anidb.xml: `<id>` is the anime's AniDB id, the guide
+# `http://api.anidb.net:9001/httpapi?request=anime&...&aid=N`)
+_OTHER_GUIDE = re.compile(r"\b(anidb\.net)[:/]", re.IGNORECASE)
+_OTHER_SITES = {"anidb.net": "AniDB"}
 _FILLED_UNIQUEID = re.compile(r"<uniqueid(?:\s[^<>]*)?>\s*[^<\s]")  # no `<` in an attribute
 _BLOCK_START = re.compile(r"<episodedetails(?=[\s>/])")
 # an episode's page names its show: themoviedb.org/tv/1399-game-of-thrones/season/1/episode/2
@@ -72,6 +79,9 @@ class ShowNfo:
     imdb_id: str | None = None
     source: dict[str, str] = field(default_factory=dict)  # id kind -> where it was found
     named_seasons: dict[int, str] = field(default_factory=dict)  # `<namedseason>`: number -> name
+    # id kind -> its number came from `<id>` or an untyped uniqueid, which no guide confirms:
+    # maybe another site's (identify holds it to the NFO's title)
+    unsure: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,13 +133,18 @@ def read_show_nfo(path: Path) -> ShowNfo:
     uniqueids = _FILLED_UNIQUEID.search(text) is not None
     found: list[tuple[str, str, str]] = []  # (kind, value, source)
     guide = _episodeguide(data)
+    other_site = _guide_of_another_site(data)
     if uniqueids:
         for kind, value in (("tmdb", data.tmdb_id), ("tvdb", data.tvdb_id), ("imdb", data.imdb_id)):
             if value and data.id_sources.get(kind) != "URL":  # URLs come last, below
                 # an untyped one is the scraper's id, as `<id>` is: TMDB's with its guide
-                if data.id_sources.get(kind) == UNTYPED_SOURCE and ("tmdb", str(value)) in guide:
+                untyped = data.id_sources.get(kind) == UNTYPED_SOURCE
+                if untyped and ("tmdb", str(value)) in guide:
                     kind = "tmdb"
-                found.append((kind, str(value), "uniqueid"))
+                elif untyped and other_site:
+                    data.warnings.append(_not_tvdbs("uniqueid without a type", value, other_site))
+                    continue
+                found.append((kind, str(value), UNTYPED_SOURCE if untyped else "uniqueid"))
     if not uniqueids:
         # ids their element names (Jellyfin's and Emby's <tmdbid>, <tvdbid>, <imdb_id>, tMM's
         # <ids>), a tt... `<id>`; not a number in `<id>`, which nfo_read takes as a movie's
@@ -140,7 +155,9 @@ def read_show_nfo(path: Path) -> ShowNfo:
         legacy = _LEGACY_ID.search(text)
         # `<id>` is the id of the scraper that wrote the file: TheTVDB's, but TMDB's when its
         # episode guide is the TMDB scraper's (Kodi 17/18 wrote both with the same number)
-        if legacy and ("tmdb", legacy.group(1)) not in guide:
+        if legacy and other_site:
+            data.warnings.append(_not_tvdbs("<id>", legacy.group(1), other_site))
+        elif legacy and ("tmdb", legacy.group(1)) not in guide:
             found.append(("tvdb", legacy.group(1), "<id>"))
     for kind, value in guide:
         found.append((kind, value, "episodeguide"))
@@ -155,6 +172,8 @@ def read_show_nfo(path: Path) -> ShowNfo:
         else:
             continue
         show.source[kind] = source
+        # a number that names no site, unless the episode guide names it too (TheTVDB's zip)
+        show.unsure[kind] = source in UNNAMED_SOURCES and (kind, value) not in guide
     return show
 
 
@@ -244,6 +263,22 @@ def _episodeguide(data: NfoData) -> list[tuple[str, str]]:
         if m:
             return [("tmdb", m.group(1))]
     return []
+
+
+def _guide_of_another_site(data: NfoData) -> str | None:
+    """The site of an episode guide that is neither TMDB's nor TheTVDB's (its scraper's id is
+    in `<id>`, and in an untyped `uniqueid` when Kodi 17 exported it), or None."""
+    for element in data.unknown_elements:
+        if element.startswith("<episodeguide") and (m := _OTHER_GUIDE.search(element)):
+            return _OTHER_SITES[m.group(1).casefold()]
+    return None
+
+
+def _not_tvdbs(where: str, value: object, site: str) -> str:
+    return (
+        f"{where} {value} is {site}'s (the episode guide is {site}'s), not TheTVDB's or TMDB's;"
+        " ignored"
+    )
 
 
 def read_episode_nfo(path: Path) -> list[EpisodeNfo]:

@@ -250,7 +250,7 @@ def test_a_kodi_export_tvshow_nfos_countries_runtime_and_tagline_are_kept(trt, t
     user_nfo = tmp_path / "tvshow.nfo"
     user_nfo.write_text(text, "utf-8")
     read = read_show_nfo(user_nfo)
-    assert read.tvdb_id == 77585 and read.source == {"tvdb": "uniqueid"}
+    assert read.tvdb_id == 77585 and read.source == {"tvdb": "uniqueid without a type"}
     root = _published_over(trt, built, read.data)
     assert [c.text for c in root.findall("country")] == ["US", "CA"]
     assert root.findtext("runtime") == "45"
