@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 # their files; scan/stage.py `_read_names_again`), so a library scanned before a fix gets it
 # without a touch. A movie not identified yet is identified again by its new reading; one
 # identified keeps its film (the identify page searches by the new reading).
-NAME_RULES = 7
+NAME_RULES = 8
 
 # Kodi 21's default videoFilenameIdentifierRegExp (advancedsettings).
 _ID_TAG = re.compile(r"[{\[](\w+?)(?:id)?[-=](\w+)[}\]]")
@@ -80,6 +80,10 @@ class NameHints:
     edition: str | None
     source: str
     other_titles: tuple[str, ...] = ()
+    # the file's own title, when the folder spoke and the file names something else ("The
+    # Matrix (1999)/The Matrix Reloaded.mkv", "Alien (1979)/Aliens.mkv"): maybe another film
+    # kept in the folder, so the film found must bear it too (identify's check)
+    file_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,20 @@ def parse_hints(
         and normalize_title(folder_p.title) != normalize_title(chosen.title)
     ):  # "Spirited Away (2001)/Sen to Chihiro no Kamikakushi (2001).mkv": the film's other title
         others += [t for t in (folder_p.title, *folder_p.other_titles) if t not in others]
-    return NameHints(chosen.title, chosen.year, tmdb_id, imdb_id, edition, source, tuple(others))
+    file_title = None
+    if (
+        source == "folder"
+        and file_p is not None
+        and file_p.title
+        and not file_p.obfuscated
+        and not _is_generic(file_name)
+        and not _scene_file_in_release(file_name, chosen)
+        and normalize_title(file_p.title) != normalize_title(chosen.title or "")
+    ):
+        file_title = file_p.title
+    return NameHints(
+        chosen.title, chosen.year, tmdb_id, imdb_id, edition, source, tuple(others), file_title
+    )
 
 
 def _names_to_read(

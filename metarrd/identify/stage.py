@@ -151,14 +151,14 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
                 else f"{label} names TMDB id {tmdb_id}, which TMDB does not know"
             )
         elif tmdb_id:
-            details = _lookup(rt, tmdb_id, None)
+            details = _lookup(rt, tmdb_id, None, append=_appends(hints, source))
             if details is not None:
-                return _identified(rt, movie, details, source)
+                return _identified_or_asked(rt, movie, details, source, by_name=source == "name")
             notes.append(f"{label} names TMDB id {tmdb_id}, which TMDB does not know")
         if imdb_id:
-            details = _lookup(rt, None, imdb_id)
+            details = _lookup(rt, None, imdb_id, append=_appends(hints, source))
             if details is not None:
-                return _identified(rt, movie, details, "imdb")
+                return _identified_or_asked(rt, movie, details, "imdb", by_name=source == "name")
             notes.append(f"{label} names IMDb id {imdb_id}, which TMDB cannot find")
 
     title = hints.get("name_title") or _title_of_its_own(movie)
@@ -169,9 +169,11 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
     matches = search_titles(rt, [title, *others], year)
     movie.candidates = [_candidate_dict(m) for m in matches[:MAX_STORED_CANDIDATES]]
     if matches and is_confident(matches):
-        details = rt.tmdb.movie_or_none(matches[0].candidate.tmdb_id, append="external_ids")
+        details = rt.tmdb.movie_or_none(
+            matches[0].candidate.tmdb_id, append=_appends(hints, "name")
+        )
         if details is not None:
-            return _identified(rt, movie, details, "search")
+            return _identified_or_asked(rt, movie, details, "search", matches, by_name=True)
     movie.candidates = add_posters(rt, movie.candidates)  # the user chooses: show the posters
     what = " or ".join(repr(t) for t in [title, *others]) + (f" ({year})" if year else "")
     if not matches:
@@ -186,19 +188,65 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
     return _unsure(rt, movie, "; ".join(notes + [reason]))
 
 
+def _appends(hints: dict[str, Any], source: str) -> str:
+    """What a film's details are asked with: its alternative titles too when the file's own
+    title is to be checked against them (`_identified_or_asked`)."""
+    check = source == "name" and hints.get("name_file_title")  # what `by_name` checks
+    return "external_ids,alternative_titles" if check else "external_ids"
+
+
+def _identified_or_asked(
+    rt: Runtime,
+    movie: db.Movie,
+    details: dict[str, Any],
+    source: str,
+    matches: list[Match] | None = None,
+    *,
+    by_name: bool,
+) -> IdentifyResult:
+    """The film its folder names (its title and year, its id tags), unless the file in it is
+    named otherwise, with a title the film does not bear: "The Matrix (1999)/The Matrix
+    Reloaded.mkv", "Alien (1979)/Aliens.mkv" are sequels kept in the first film's folder, not
+    the first film. Then the user chooses, among the folder's film and the file title's ones."""
+    hints = movie.hints or {}
+    file_title = hints.get("name_file_title") if by_name else None
+    if not file_title or names_one_of(_film_titles(details), [file_title]):
+        return _identified(rt, movie, details, source)
+    date = details.get("release_date") or ""
+    film = f"{details.get('title')!r} ({date[:4] or '?'})"
+    if not matches:  # its id tags named it: the folder's film is a candidate all the same
+        named = hints.get("name_title") or details.get("title") or ""
+        matches = rank_candidates(named, hints.get("name_year"), [SearchResult.from_tmdb(details)])
+    seen = {m.candidate.tmdb_id for m in matches}
+    found = [m for m in search(rt, file_title, None) if m.candidate.tmdb_id not in seen]
+    ranked = found + matches
+    movie.candidates = add_posters(rt, [_candidate_dict(m) for m in ranked[:MAX_STORED_CANDIDATES]])
+    reason = (
+        f"the folder names {film}, but the file is named {file_title!r}, which is not that"
+        " film's title: another film kept in its folder? Choose one in the UI or run"
+        f" `metarrd identify {movie.id} --tmdb ID`"
+    )
+    return _unsure(rt, movie, reason)
+
+
+def _film_titles(details: dict[str, Any]) -> list[str]:
+    """A TMDB film's title, original title and alternative titles (those it was fetched with)."""
+    alternatives = (details.get("alternative_titles") or {}).get("titles") or []
+    titles = [details.get("title"), details.get("original_title")]
+    titles += [t.get("title") for t in alternatives if isinstance(t, dict)]
+    return [t for t in titles if isinstance(t, str) and t]
+
+
 def _not_named(details: dict[str, Any], hints: dict[str, Any]) -> str | None:
     """None when the film TMDB gives for a number the NFO does not say is TMDB's (a legacy
     `<id>`, an untyped `uniqueid`) bears a title the NFO or the file's name gives it; else why
     it is not taken. Kodi up to 17 wrote its scraper's id there, whatever the site: the AniDB
     movie scraper its anime id (scudlee-xbmc-addons metadata.movies.anidb.net.mod, `<id>` of
     its GetDetailsExt), which TMDB knows as some other film."""
-    alternatives = (details.get("alternative_titles") or {}).get("titles") or []
-    titles = [details.get("title"), details.get("original_title")]
-    titles += [t.get("title") for t in alternatives if isinstance(t, dict)]
     names = [*(hints.get("nfo_titles") or []), hints.get("name_title")]
     names += hints.get("name_other_titles") or []
     names = [n for n in names if isinstance(n, str) and n]
-    if names_one_of([t for t in titles if isinstance(t, str)], names):
+    if names_one_of(_film_titles(details), names):
         return None
     date = details.get("release_date") or ""
     film = f"{details.get('title')!r} ({date[:4] or '?'})"

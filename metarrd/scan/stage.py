@@ -836,6 +836,7 @@ def _name_hints(video: FoundVideo, root: Path) -> dict:
         "imdb_id": hints.imdb_id,
         "edition": hints.edition,
         "other_titles": list(hints.other_titles),
+        "file_title": hints.file_title,
         "rules": MOVIE_NAME_RULES,
     }
 
