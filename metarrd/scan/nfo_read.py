@@ -27,6 +27,9 @@ only without uniqueid), then the ids only their own tool reads, as hints: tMM's
 `<ids><entry><key>tmdb</key><value>…</value></entry></ids>` (or `<entry key="tmdb">…</entry>`)
 and MediaPortal's `<tmdb>`/`<imdb>`; then URLs.
 
+MediaPortal's Moving Pictures writes a list between bars in one element (`|a|b|`) and a title so
+too (`|Title|`): read as its values, as tinyMediaManager reads them (Kodi keeps the bars).
+
 Jellyfin's and Emby's second spellings (their BaseNfoSaver writes both, their reader takes the
 last one met) are read as Kodi's: `<writer>` as `credits`, `<releasedate>` as `premiered` when
 there is none; publish writes Kodi's only, so a stale second one never wins in Jellyfin.
@@ -176,6 +179,13 @@ _DATE_TIME = re.compile(
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?",
     re.IGNORECASE,
 )
+# MediaPortal's Moving Pictures writes a list as `|a|b|` in one element, a title as `|Title|`
+# (tinyMediaManager src/test/resources/movie_nfo/mp-moving_pictures.nfo: `<director>|Dan
+# Trachtenberg|</director>`, `<originaltitle>|10 Cloverfield Lane|</originaltitle>`); tMM
+# splits such lists at the `|`. Kodi keeps the bars, which no title or name has.
+_MP_LIST = re.compile(r"\s*\||.*\|\s*$", re.DOTALL)
+_MP_WRAPPED = re.compile(r"^\s*\|([^|]*[^|\s][^|]*)\|\s*$")
+_TITLES = frozenset(["title", "originaltitle", "sorttitle"])
 _BINARY_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
 # A hand-edited NFO's `&` that starts no reference, and its named references; the markup
 # where `&` is text already (CDATA, comments, processing instructions) is left alone.
@@ -568,11 +578,12 @@ def _from_tree(
             # kept, it was published back whenever TMDB had no trailer either
             warnings.append(f"<trailer> {value!r} names no video; not kept")
         elif tag in _TEXT_FIELDS and value and tag not in fields:
-            fields[tag] = value
+            fields[tag] = _MP_WRAPPED.sub(r"\1", value) if tag in _TITLES else value
         elif tag in _LIST_FIELDS and value:
             items = fields.setdefault(_LIST_FIELDS[tag], [])
             known = seen.setdefault(_LIST_FIELDS[tag], set())
-            for v in (p.strip() for p in value.split(" / ")):
+            parts = value.split("|") if _MP_LIST.match(value) else value.split(" / ")
+            for v in (p.strip() for p in parts):
                 if v and v not in known:
                     known.add(v)
                     items.append(v)

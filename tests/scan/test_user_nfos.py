@@ -342,3 +342,21 @@ def test_jellyfins_releasedate_and_writer_are_read_as_premiered_and_credits():
         Path("x.nfo"),
     )
     assert both.fields["premiered"] == "2002-11-01"  # Kodi's element wins
+
+
+def test_moving_pictures_lists_between_bars_are_read_as_their_values():
+    """MediaPortal's Moving Pictures writes a list between bars in one element and a title so
+    too (tinyMediaManager's test NFO, tests/nfo/SOURCES.md; tMM splits them at the bars).
+    Before, the director was '|Dan Trachtenberg|' and the original title '|10 Cloverfield
+    Lane|', shown so and published back into the library's NFO."""
+    nfo = read_nfo(NFO / "tmm-mp-moving_pictures.nfo")
+    assert nfo.fields["originaltitle"] == "10 Cloverfield Lane"
+    assert nfo.fields["directors"] == ["Dan Trachtenberg"]
+    assert nfo.fields["studios"] == ["Paramount Pictures, Bad Robot, Spectrum Effects"]
+    # a list without the bars is read as Kodi reads it: one value, or values between " / "
+    assert nfo.fields["credits"] == ["Josh Campbell, Matthew Stuecken, Damien Chazelle"]
+    assert nfo.imdb_id == "tt1179933"
+    two = parse_nfo(b"<movie><studio>|A Films|B Pictures|</studio></movie>", Path("x.nfo"))
+    assert two.fields["studios"] == ["A Films", "B Pictures"]
+    plain = parse_nfo(b"<movie><title>Pipe | Dream</title></movie>", Path("x.nfo"))
+    assert plain.fields["title"] == "Pipe | Dream"
