@@ -65,6 +65,7 @@ def test_a_sequel_in_the_first_films_folder_is_not_the_first_film(
         ("Léon (1994)/Leon The Professional.mkv", 101),
         ("The Matrix (1999)/The.Matrix.1080p.BluRay.x264-GRP.mkv", 603),
         ("The Matrix (1999)/movie.mkv", 603),
+        ("The Matrix (1999)/Matrix.mkv", 603),  # the title without its article
     ],
 )
 def test_a_file_naming_the_folders_film_is_that_film(
