@@ -292,6 +292,28 @@ def test_hi_in_a_subtitle_name(name, expected):
     assert streams.subtitle_language(video, video.parent / name) == expected
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # Chinese subtitle packs (SubHD, Zimuku) name the scripts `.chs.` and `.cht.`: Kodi
+        # reads a tag as ISO 639-1 or 639-2 only (CUtil::GetExternalStreamDetailsFromFilename,
+        # LangCodeExpander), so neither is a language; `cht` is Cholón in ISO 639-3 alone
+        ("Movie (2000).cht.srt", ""),
+        ("Movie (2000).chs.srt", ""),
+        ("Movie (2000).chs&eng.srt", ""),  # shooter.cn's bilingual "简英" subtitles
+        # ISO 639-2/T, /B, 639-1 and names still are
+        ("Movie (2000).fra.srt", "fre"),
+        ("Movie (2000).deu.forced.srt", "ger"),
+        ("Movie (2000).zho.srt", "chi"),
+        ("Movie (2000).zh-TW.srt", "chi"),
+        ("Movie (2000).Portuguese.srt", "por"),
+    ],
+)
+def test_a_subtitle_name_s_language_is_read_as_kodi_reads_it(name, expected):
+    video = Path("/films/Movie (2000)/Movie (2000).mkv")
+    assert streams.subtitle_language(video, video.parent / name) == expected
+
+
 def test_no_external_subtitles(tmp_path):
     video = tmp_path / "Movie.mkv"
     video.touch()

@@ -158,13 +158,26 @@ def frame_aspect(dar: str | float | None, width: int, height: int, stereomode: s
 def language_code(value: str | None) -> str:
     """ISO 639-2/B code ("eng", "fre", "ger") from 639-1, 639-2/T, 639-2/B, IETF or English name.
 
-    Unknown or undetermined languages give "".
+    A container's language may be any ISO 639-3 code (IETF tags use them: `yue`), kept as it
+    is. Unknown or undetermined languages give "".
     """
+    return _language_code(value, any_iso_639_3=True)
+
+
+def name_tag_language(tag: str | None) -> str:
+    """The language a tag of a file name names (`Movie.fr.srt`), as `language_code`, but as Kodi
+    reads a subtitle's name (CUtil::GetExternalStreamDetailsFromFilename, LangCodeExpander):
+    an ISO 639-1 or 639-2 code or an English name. A code only ISO 639-3 has is a word of the
+    name, no language: `cht` (Chinese subtitle packs' "traditional") is not Cholón."""
+    return _language_code(tag, any_iso_639_3=False)
+
+
+def _language_code(value: str | None, any_iso_639_3: bool) -> str:
     text = (value or "").strip()
     if not text:
         return ""
     primary = re.split(r"[-_ /]", text, maxsplit=1)[0] if len(text) > 3 else text
-    language = _parse_language(primary) or _parse_language(text)
+    language = _parse_language(primary, any_iso_639_3) or _parse_language(text, any_iso_639_3)
     if language is None or language.alpha3 == "und":
         return ""
     try:
@@ -173,13 +186,17 @@ def language_code(value: str | None) -> str:
         return language.alpha3
 
 
-def _parse_language(text: str) -> Language | None:
+def _parse_language(text: str, any_iso_639_3: bool = True) -> Language | None:
     lowered = text.lower()
     attempts: list[Any] = []
     if len(lowered) == 2:
         attempts = [lambda: Language.fromalpha2(lowered)]
     elif len(lowered) == 3:
-        attempts = [lambda: Language.fromalpha3b(lowered), lambda: Language(lowered)]
+        attempts = [lambda: Language.fromalpha3b(lowered)]
+        if any_iso_639_3:
+            attempts.append(lambda: Language(lowered))
+        else:
+            attempts.append(lambda: Language.fromalpha3t(lowered))
     elif lowered.isalpha():
         attempts = [lambda: Language.fromname(text.strip().title())]
     for attempt in attempts:

@@ -32,7 +32,7 @@ from typing import Any
 from metarrd.files import UnsafeFile, display, is_utf8, open_regular
 from metarrd.scan import discs
 from metarrd.scan.discs import Playlist
-from metarrd.scan.kodi_codecs import language_code
+from metarrd.scan.kodi_codecs import language_code, name_tag_language
 
 log = logging.getLogger(__name__)
 
@@ -563,9 +563,9 @@ def subtitle_language(video: Path, subtitle: Path) -> str:
     hindi = ""
     for tag in tags:
         if tag.casefold() == "hi":
-            hindi = language_code(tag)
+            hindi = name_tag_language(tag)
         elif tag and tag.casefold() not in _SUBTITLE_FLAGS:
-            code = language_code(tag)
+            code = name_tag_language(tag)
             if code:
                 return code
     return hindi
