@@ -257,7 +257,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 11
+NAME_RULES = 12
 
 
 @dataclass(frozen=True)
@@ -289,13 +289,16 @@ def absolute_numbers(value: int | list[int] | tuple[int, ...] | None) -> tuple[i
     return tuple(int(v) for v in value)
 
 
-def season_of_folder(name: str) -> int | None:
+def season_of_folder(name: str, numeric: bool = False) -> int | None:
     """`Season 1`, `Season 01`, `S2`, `Staffel 3`, `3. Staffel`, `Сезон 2`, `Sezon 2`, `Kausi 2`,
     `시즌 2`, `Season 2 (2019)` → the number (Jellyfin's season words);
-    `Specials` → 0; else None."""
+    `Specials` → 0; a number alone (`2`, `01`) when `numeric`, for a folder right in the show
+    folder (Jellyfin's numeric season folders: `Seinfeld/2` is season 2); else None."""
     name = name.strip()
     if _SPECIALS_FOLDER.match(name):
         return 0
+    if numeric and re.fullmatch(r"\d{1,4}", name):
+        return int(name)
     m = None if _SEASONS_FOLDER.search(name) else _SEASON_FOLDER.search(name)
     if m:
         return int(m.group(1))
@@ -361,12 +364,15 @@ def parse_episode(
     season folder among them is the file's (Jellyfin: an episode's season is its nearest
     Season parent; Kodi reads no folder: its warning says so)."""
     stem = re.sub(r"\.[A-Za-z0-9]{2,4}$", "", file_name)
-    folder_season = season_of_folder(season_folder) if season_folder else None
-    outer_season = None  # the season folder above the file's, when that one gives none
-    for outer in outer_folders if folder_season is None else ():
-        if (folder_season := season_of_folder(outer)) is not None:
-            outer_season = outer
-            break
+    folders = (season_folder, *outer_folders) if season_folder else ()
+    # the folder right in the show folder may be named by its number alone (`Show/2/`)
+    seasons = [season_of_folder(f, numeric=i == len(folders) - 1) for i, f in enumerate(folders)]
+    named = [(f, n) for f, n in zip(folders, seasons, strict=True) if n is not None]
+    if named and named[0][1] == 0 and any(n for _f, n in named):
+        return _specials_in_a_season(file_name, show_title, named[0][0], named[-1])
+    folder_season = named[0][1] if named else None
+    # the season folder above the file's, when that one gives none
+    outer_season = named[0][0] if named and named[0][0] != season_folder else None
     bad = _range_problem(_without_title(stem, show_title), file_name)
     if bad:  # before guessit, which takes seconds to list E01-E9999
         return EpisodeName(problem=f"{file_name}: {bad}")
@@ -563,6 +569,28 @@ def parse_episode(
                 f"{_kodi_reading(file_name)}. Name it with its season and episode ({named} if "
                 "it is that one)"))  # fmt: skip
     return found
+
+
+def _specials_in_a_season(
+    file_name: str, show_title: str | None, specials: str, season: tuple[str, int]
+) -> EpisodeName:
+    """A file in a specials folder inside a season folder (`Show/Season 1/Specials/`): its name's
+    own season or air date decides; a name without one is no special nor an episode of the
+    season for sure (Jellyfin reads the season folder's number, as its seasons are only the
+    show folder's folders; the folder says special): reported, not guessed."""
+    folder, number = season
+    special = parse_episode(file_name, show_title, specials)
+    regular = parse_episode(file_name, show_title, folder)
+    read = (special.problem, special.season, special.episodes, special.aired)
+    if read == (regular.problem, regular.season, regular.episodes, regular.aired):
+        return special  # read by the name alone (`S00E03`, `S01E03`, an air date), as in Kodi
+    numbers = special.episodes or regular.episodes or absolute_numbers(special.absolute) or (1,)
+    episode = "".join(f"E{e:02d}" for e in numbers)
+    return EpisodeName(problem=(
+        f"{file_name}: a special or an episode of season {number}? Its folder {specials!r} is "
+        f"inside {folder!r}, which Jellyfin reads as season {number}; "
+        f"{_kodi_reading(file_name)}. Name it S00{episode} if it is a special, "
+        f"S{number:02d}{episode} if not"))  # fmt: skip
 
 
 def _show_in_title(stem: str, show_title: str, title: str) -> bool:

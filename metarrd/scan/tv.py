@@ -1241,7 +1241,8 @@ def _season_nfo_files(
             in_show.append((entry.name, Path(entry.path), number))
         elif not is_skipped_show_folder(entry.name) and walk.enters(entry):
             path = Path(entry.path) / SEASON_NFO
-            in_folders.append((f"{SEASON_NFO} of {entry.name}", path, season_of_folder(entry.name)))
+            number = season_of_folder(entry.name, numeric=True)  # `Show/2/`: season 2
+            in_folders.append((f"{SEASON_NFO} of {entry.name}", path, number))
     for label, path, number in in_folders + in_show:
         try:
             if not nfo_present(path):
