@@ -168,6 +168,12 @@ _PART = re.compile(r"(?i)(?:^|[\s._-])p(?:ar)?t[\s._-](\d{1,3}|[ivx]{1,6})(?=[\s
 # separator before the word and reads none; Sonarr reads none)
 _PART_BEFORE = re.compile(r"(?i)(?<![A-Za-z])p(?:ar)?t[\s._-]*$")
 _ROMAN = {"i": 1, "v": 5, "x": 10}
+# the part right after a daily show's date (Sonarr's DailyPart: `2015.09.07.Part1`, `Part.2`;
+# also `Part 2`, `pt2`, `Pt.II`); not a stack's `cd1`, a file of one episode
+_DAILY_PART = re.compile(
+    r"(?i)^[\s._-]*p(?:ar)?t[\s._-]*(\d{1,2}(?![\dA-Za-z])|[ivx]{1,6}(?=[\s._-]*(?:$|[\[(]"
+    r"|\d{3,4}[pi]|web|hdtv|[xh]\.?26)))"  # a roman part only before release tags: `Pt I Think`
+)
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[.\-_ ](\d{2})[.\-_ ](\d{2})(?!\d)")
 _OTHER_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-_ ](\d{1,2})[.\-_ ](\d{4})(?!\d)")
 # what follows a season's number after a dash and is no other season: a year, a video height,
@@ -257,7 +263,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 12
+NAME_RULES = 13
 
 
 @dataclass(frozen=True)
@@ -265,7 +271,9 @@ class EpisodeName:
     """What the name says. `episodes` is empty for a by-date name (`aired` set) and for a name
     that `problem` explains; `warnings` are readings that work here but not in every player.
     `absolute` is an absolute-numbered name's number, or the numbers of its range (`002-003`:
-    (2, 3)); `absolute_numbers` reads either, and either as stored in JSON."""
+    (2, 3)); `absolute_numbers` reads either, and either as stored in JSON. `part` is the part
+    right after a by-date name's date (Sonarr's daily part: `Show.2015.09.07.Part1`, `Pt.2`):
+    which of the episodes aired that date, when there are several."""
 
     season: int | None = None
     episodes: tuple[int, ...] = ()
@@ -274,6 +282,7 @@ class EpisodeName:
     episode_title: str | None = None
     problem: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    part: int | None = None  # a by-date name's part (`2015.09.07.Part2`): the date's 2nd episode
 
     @property
     def ok(self) -> bool:
@@ -527,7 +536,7 @@ def parse_episode(
             # in the path
             found = parse_episode(season_folder + file_name[len(stem) :], show_title)
             if found.ok and found.aired:
-                return EpisodeName(aired=found.aired, warnings=(
+                return EpisodeName(aired=found.aired, part=found.part, warnings=(
                     f"air date read from its folder {season_folder!r}",))  # fmt: skip
 
     series = _SERIES_WORD.search(text) if season is None else None
@@ -758,11 +767,11 @@ def _air_date(text: str, file_name: str) -> EpisodeName | None:
     if m:
         year, month, day = (int(g) for g in m.groups())
         if month > 12 >= day:  # `2012.16.02`: year, day, month (Sonarr reads it so); one reading
-            dated = _dated(year, day, month, file_name)
+            dated = _dated(year, day, month, file_name, text[m.end() :])
             return dated and replace(dated, warnings=(
                 f"{m.group(0)} read as {dated.aired} (year, day, month); Kodi expects year, "
                 f"month, day: name it {dated.aired}",))  # fmt: skip
-        return _dated(year, month, day, file_name)
+        return _dated(year, month, day, file_name, text[m.end() :])
     m = _OTHER_DATE.search(text)
     if m:
         first, second, year = (int(g) for g in m.groups())
@@ -774,18 +783,20 @@ def _air_date(text: str, file_name: str) -> EpisodeName | None:
         day, month = (first, second) if first > 12 else (second, first)
         if first == second:
             day = month = first
-        return _dated(year, month, day, file_name)
+        return _dated(year, month, day, file_name, text[m.end() :])
     return None
 
 
-def _dated(year: int, month: int, day: int, file_name: str) -> EpisodeName | None:
+def _dated(year: int, month: int, day: int, file_name: str, after: str) -> EpisodeName | None:
     try:
         aired = date(year, month, day)
     except ValueError:
         return None
     if not 1900 <= year <= 2200:
         return None
-    return EpisodeName(aired=aired.isoformat(), episode_title=None)
+    part = _DAILY_PART.match(after)
+    number = _part_number(part.group(1)) if part else 0
+    return EpisodeName(aired=aired.isoformat(), part=number or None)
 
 
 def _bare_number(

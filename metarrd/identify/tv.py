@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -644,19 +644,19 @@ class _Guide:
             label = "".join(f"E{n:02d}" for n in item.episodes)
             return True, f"S{item.season:02d}{label} of {self.show.title}", refs
         if item.aired:
+            part = (item.hints or {}).get("name_part")
             if self.order != "tmdb":
-                return self._aired_tvdb(item.aired)
+                return self._aired_tvdb(item.aired, part)
             for number in self._season_numbers(item.aired[:4]):
                 season = self.season(number)
                 if isinstance(season, str):
                     continue
-                for ep in season.values():
-                    if ep.get("air_date") == item.aired:
-                        return (
-                            True,
-                            f"aired {item.aired}: {ep.get('name')}",
-                            [self._ref(number, ep)],
-                        )
+                aired = [ep for ep in season.values() if ep.get("air_date") == item.aired]
+                if aired:
+                    found = [(number, int(ep["episode_number"]), ep) for ep in aired]
+                    return self._of_the_date(
+                        item.aired, part, found, lambda s, _n, ep: self._ref(s, ep)
+                    )
             return False, f"TMDB has no episode of {self.show.title} aired on {item.aired}", []
         return False, "no episode numbers", []
 
@@ -766,16 +766,51 @@ class _Guide:
         known = _nfo_tvdb_id(item, item.season, number)
         return None if known is None else self._tvdb_by_id(item.season, number, known)
 
-    def _aired_tvdb(self, aired: str) -> tuple[bool, str, list[dict]]:
+    def _aired_tvdb(self, aired: str, part: int | None) -> tuple[bool, str, list[dict]]:
         season_type = "dvd" if self.order == "dvd" else "official"
         episodes = self.tvdb_list(season_type)
         if isinstance(episodes, str):
             return False, f"{order_label(self.order)} needs TheTVDB: {episodes}", []
-        for ep in episodes:
-            if ep.get("aired") == aired:
-                ref = self._tvdb_ref(int(ep["seasonNumber"]), int(ep["number"]), ep)
-                return True, f"aired {aired}: {ref['title']}", [ref]
+        found = [
+            (int(ep["seasonNumber"]), int(ep["number"]), ep)
+            for ep in episodes
+            if ep.get("aired") == aired
+        ]
+        if found:
+            return self._of_the_date(aired, part, found, self._tvdb_ref)
         return False, f"TheTVDB has no episode of {self.show.title} aired on {aired}", []
+
+    def _of_the_date(
+        self,
+        aired: str,
+        part: int | None,
+        found: list[tuple[int, int, dict]],
+        ref_of: Callable[[int, int, dict], dict],
+    ) -> tuple[bool, str, list[dict]]:
+        """The episode a by-date file is of, among those that aired that date, as Sonarr picks
+        it (EpisodeService.FindOneByAirDate): the one; else the one regular episode (specials
+        left out); else the part's (`Part 2`: the second by number). Several without a part
+        that tells them apart: no guess."""
+        if len(found) > 1:
+            found = [f for f in found if f[0] > 0] or found
+        found.sort(key=lambda f: (f[0], f[1]))
+        if len(found) > 1 and part is not None and part <= len(found):
+            found = [found[part - 1]]
+        if len(found) == 1:
+            season, number, ep = found[0]
+            ref = ref_of(season, number, ep)
+            return True, f"aired {aired}: {ref['title']}", [ref]
+        listed = ", ".join(f"S{s:02d}E{n:02d}" for s, n, _ep in found)
+        named = f"part {part} of {len(found)}" if part else "no part"
+        return (
+            False,
+            (
+                f"{len(found)} episodes of {self.show.title} aired on {aired} ({listed}) and the "
+                f"name says {named}: name the file by its numbers ({listed.split(', ')[0]}) or "
+                f"by its part of the date, as Sonarr reads it ({aired} Part 1)"
+            ),
+            [],
+        )
 
     def _tvdb_ref(self, season: int, number: int, ep: dict) -> dict:
         """One episode numbered in the show's order: TheTVDB's own text, and TMDB's episode

@@ -1516,6 +1516,7 @@ def _reads_the_same(
         and same_absolute
         and hints.get("name_problem") == name.problem
         and hints.get("name_aired") == name.aired
+        and hints.get("name_part") == name.part
         and hints.get("name_episode_title") == name.episode_title
         and list(hints.get("name_warnings") or []) == list(name.warnings)
     )
@@ -1553,7 +1554,13 @@ def _record_episode(
         season, episodes = item.season, list(item.episodes or [])
     else:
         season, episodes = name.season, list(name.episodes)
-    renumbered = (item.season, list(item.episodes or [])) != (season, episodes)
+    before = item.hints or {}
+    renumbered = (item.season, list(item.episodes or [])) != (season, episodes) or (
+        # a by-date name's date or part (`2024-03-05 Part 2`: the date's second episode)
+        not is_new
+        and name.aired is not None
+        and (before.get("name_aired"), before.get("name_part")) != (name.aired, name.part)
+    )
     item.path = str(pr.path)  # a moved episode's new place
     item.size, item.mtime_ns, item.missing = pr.size, pr.mtime_ns, False
     item.season, item.episodes = season, episodes
@@ -1569,6 +1576,7 @@ def _record_episode(
         "name_warnings": list(name.warnings),
         "name_absolute": name.absolute,
         "name_aired": name.aired,
+        "name_part": name.part,
         "name_episode_title": name.episode_title,
         "scan_errors": pr.errors,
         # an episode NFO that is only a URL names its show (identify's hint after tvshow.nfo)

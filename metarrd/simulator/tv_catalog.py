@@ -15,7 +15,8 @@ season 0 in its order, each entry a TMDB special's number or the title of a spec
 TheTVDB has; TMDB specials it leaves out follow in TMDB's order. Each provider gives the episode its own id, and
 TMDB's episode `external_ids.tvdb_id` joins them, as on the real services. `aired` (season ->
 dates) gives real air dates instead of one a week. A daily show lists its seasons as
-`{"season": [first air date, episode count]}` with one episode per weekday.
+`{"season": [first air date, episode count, dates of two episodes]}` with one episode per
+weekday, and two on each date of the third list (a night of two episodes back to back).
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ class Show:
 def _build_episodes(show: Show) -> None:
     rows: list[tuple[int, int, str, str]] = []
     if show.daily:
-        for season, (first, count) in show.daily.items():
+        for season, (first, count, *doubles) in show.daily.items():
+            twice = set(doubles[0]) if doubles else set()
             day = date.fromisoformat(first)
             for n in range(1, count + 1):
                 while day.weekday() >= 5:
@@ -132,7 +134,10 @@ def _build_episodes(show: Show) -> None:
                     ["Guest", "Author", "Senator", "Actor", "Chef", "Scientist"]
                 )
                 rows.append((int(season), n, f"{guest} {n}", day.isoformat()))
-                day += timedelta(days=1)
+                if day.isoformat() in twice:
+                    twice.discard(day.isoformat())  # the next episode airs that night too
+                else:
+                    day += timedelta(days=1)
     else:
         start = date.fromisoformat(show.first_air_date)
         for season, titles in sorted(show.seasons.items(), key=lambda kv: int(kv[0])):
