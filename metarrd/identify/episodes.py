@@ -143,6 +143,12 @@ _DISC_BEFORE = re.compile(r"(?i)(?<![A-Za-z])(?:disc|disk|dvd|cd|d)[\s._-]*$")
 _SERIES_WORD = re.compile(r"(?i)(?<![A-Za-z])series[\s._]*(\d{1,2})(?![\dA-Za-z])")
 _BIT_DEPTH = re.compile(r"(?i)[\s._-]?bits?(?![A-Za-z])")
 _EPISODE_ONLY = re.compile(r"(?i)(?:^|[\s._\-\[(])(?:e|ep|episode)[\s._-]?\d{1,4}(?![\d])")
+# an episode marker and its number, with the range or list it starts (`E03`, `Ep01-02`,
+# `E03-E04`, `E01E02`, `Episode 3`)
+_EPISODE_MARKED = re.compile(
+    r"(?i)(?:^|(?<=[\s._\-\[(]))(?:e|ep|episode)[\s._-]?\d{1,4}(?!\d)"
+    r"(?:(?:[\s._]*[-~&+][\s._]*(?:ep|e)?|[\s._-]?(?:ep|e))[\s._]*\d{1,4}(?!\d))*"
+)
 # `Episode 21 - 94 Meetings`, `E21 - 100 Days`, `Ep01-02 - 3 Days`: episodes without a season,
 # then a title that starts with a number (guessit reads episodes 21 and 94, 21 and 0, 1 to 3;
 # Kodi and Jellyfin read 21)
@@ -263,7 +269,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 13
+NAME_RULES = 14
 
 
 @dataclass(frozen=True)
@@ -498,6 +504,12 @@ def parse_episode(
         episodes = [e for e in episodes if min(marked) <= e <= max(marked)]  # 94 is the title's
         rest = text[titled.start(3) :].strip(" ._-")
         title = _text(guessit(f"{rest}.mkv", {"type": "movie"}).get("title")) or title
+    marks = [] if explicit or titled else list(_EPISODE_MARKED.finditer(text))
+    if marks and episodes:
+        # `Uchuu.Senkan.Yamato.2199.E03`, `1883.E01`: guessit reads the title's number as a season
+        # and an episode (S21E99) beside the marked one; Kodi's `ep` rule reads E03 alone
+        marked = [int(n) for m in marks for n in re.findall(r"\d+", m.group(0))]
+        episodes = [e for e in episodes if min(marked) <= e <= max(marked)] or episodes
     listed = _episode_list(text)
     if listed and episodes == list(range(listed[0], listed[-1] + 1)):
         episodes = listed  # `S05E01-E03-E05`: guessit's 1 to 5, Kodi's (and the name's) 1, 3, 5
