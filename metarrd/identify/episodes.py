@@ -149,6 +149,8 @@ _EPISODE_MARKED = re.compile(
     r"(?i)(?:^|(?<=[\s._\-\[(]))(?:e|ep|episode)[\s._-]?\d{1,4}(?!\d)"
     r"(?:(?:[\s._]*[-~&+][\s._]*(?:ep|e)?|[\s._-]?(?:ep|e))[\s._]*\d{1,4}(?!\d))*"
 )
+# a number standing alone (`Apollo 18`, `Studio 60`)
+_TITLE_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{1,4})(?![\dA-Za-z])")
 # `Episode 21 - 94 Meetings`, `E21 - 100 Days`, `Ep01-02 - 3 Days`: episodes without a season,
 # then a title that starts with a number (guessit reads episodes 21 and 94, 21 and 0, 1 to 3;
 # Kodi and Jellyfin read 21)
@@ -269,7 +271,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 14
+NAME_RULES = 15
 
 
 @dataclass(frozen=True)
@@ -488,6 +490,13 @@ def parse_episode(
                                    "Move it into an Extras folder or name it as a special "
                                    "(S00E01)")  # fmt: skip
     episodes = _numbers(episode)
+    token = None if _SEASON_EPISODE.search(text) else explicit
+    if token is not None and episodes:
+        # `Apollo 18 Season 2`, `Studio 60 Season 1 Episode 5`: a number before the season word
+        # is the title's (guessit's episode 18, episodes 60 and 5); the episode follows it
+        before = {int(n) for n in _TITLE_NUMBER.findall(text[: token.start()])}
+        after = {int(n) for n in re.findall(r"\d+", text[token.end() :])}
+        episodes = [e for e in episodes if e not in before or e in after]
     sxe = _SEASON_EPISODE.search(text) if len(episodes) > 1 else None
     if sxe:  # `S01E02 - The E10 Incident`: guessit's E10 is the title's (Kodi, Jellyfin: E02)
         start = _AFTER_NUMBERS.match(text, sxe.end()).end()
@@ -826,6 +835,7 @@ def _bare_number(
         and not any(s.start() <= m.start() < s.end() for s in seasons)
         and not _BIT_DEPTH.match(text, m.end())  # `HEVC 10 bits`
         and not _DISC_BEFORE.search(text[: m.start()])  # `Disc 1`: a DVD of the season
+        and not (seasons and m.end() <= seasons[0].start())  # `Apollo 18 Season 2`: the title's
     ]
     found = _without_resolutions(text, found, folder_season)
     if not found and seasons and not _SEASON_EPISODE.search(text):
