@@ -183,6 +183,8 @@ _DAILY_PART = re.compile(
     r"|\d{3,4}[pi]|web|hdtv|[xh]\.?26)))"  # a roman part only before release tags: `Pt I Think`
 )
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[.\-_ ](\d{2})[.\-_ ](\d{2})(?!\d)")
+# `20240305`: a date without separators, which neither Kodi nor guessit reads in a name
+_COMPACT_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
 _OTHER_DATE = re.compile(r"(?<!\d)(\d{1,2})[.\-_ ](\d{1,2})[.\-_ ](\d{4})(?!\d)")
 # what follows a season's number after a dash and is no other season: a year, a video height,
 # an ordinal (`Season 1 - 2019`, `Season 03 - 720p`, `Season 2 - 2nd Half`)
@@ -271,7 +273,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 15
+NAME_RULES = 16
 
 
 @dataclass(frozen=True)
@@ -578,6 +580,15 @@ def parse_episode(
                          folder_season, warning="no season in the name: "
                          f"season {1 if folder_season is None else folder_season} assumed")  # fmt: skip
     part = None if explicit else _PART.search(text)
+    compact = _COMPACT_DATE.search(text) if part else None
+    if compact and _dated(*(int(g) for g in compact.groups()), file_name, "") is not None:
+        # `Show.20240305.Part.1`: a daily show's part, not the mini-series' S01E01 that Kodi's
+        # Part rule reads (every date's Part 1 would be that one episode)
+        day = "-".join(compact.groups())
+        return EpisodeName(problem=(
+            f"{file_name}: {compact.group(0)} looks like the air date {day} with its "
+            f"{part.group(0).strip(' ._-')!r}, which Kodi reads as S01E{_part_number(part.group(1)):02d}"
+            f" (it reads no date written so); rename it with the date as {day}"))  # fmt: skip
     if part:
         number, season = _part_number(part.group(1)), 1 if folder_season is None else folder_season
         whose = ("as Kodi reads it" if folder_season is None

@@ -120,3 +120,16 @@ def test_a_part_identified_by_older_rules_is_identified_again(tv_rt, tmp_path):
     item = _episode(name)
     assert item.identification_status == db.IDENTIFIED, item.last_error
     assert [(r["season"], r["episode"]) for r in item.episode_refs] == [(29, 30)]
+
+
+def test_a_part_after_a_date_without_separators_is_no_mini_series_episode():
+    """`Show.20240305.Part.1`: Kodi reads no date written so, and its Part rule makes every
+    date's Part 1 the mini-series' S01E01, so each day's file was that one episode. Reported
+    with the name to give it (the same date unread without a part is reported too)."""
+    for name in ("The.Daily.Show.20240305.Part.1.mkv", "The.Daily.Show.20240306.Part.1.mkv"):
+        got = parse_episode(name, "The Daily Show")
+        assert (got.season, got.episodes, got.aired) == (None, (), None)
+        assert "looks like the air date 2024-03-0" in got.problem and "S01E01" in got.problem
+    # not a date (no 13th month): Kodi's mini-series part, as before
+    got = parse_episode("Show.20241305.Part.1.mkv", "Show")
+    assert (got.season, got.episodes) == (1, (1,))
