@@ -273,7 +273,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 16
+NAME_RULES = 17
 
 
 @dataclass(frozen=True)
@@ -387,8 +387,8 @@ def parse_episode(
     # the folder right in the show folder may be named by its number alone (`Show/2/`)
     seasons = [season_of_folder(f, numeric=i == len(folders) - 1) for i, f in enumerate(folders)]
     named = [(f, n) for f, n in zip(folders, seasons, strict=True) if n is not None]
-    if named and named[0][1] == 0 and any(n for _f, n in named):
-        return _specials_in_a_season(file_name, show_title, named[0][0], named[-1])
+    if any(n == 0 for _f, n in named) and any(n for _f, n in named):
+        return _specials_in_a_season(file_name, show_title, named[0], named[-1])
     folder_season = named[0][1] if named else None
     # the season folder above the file's, when that one gives none
     outer_season = named[0][0] if named and named[0][0] != season_folder else None
@@ -613,23 +613,24 @@ def parse_episode(
 
 
 def _specials_in_a_season(
-    file_name: str, show_title: str | None, specials: str, season: tuple[str, int]
+    file_name: str, show_title: str | None, inner: tuple[str, int], outer: tuple[str, int]
 ) -> EpisodeName:
-    """A file in a specials folder inside a season folder (`Show/Season 1/Specials/`): its name's
-    own season or air date decides; a name without one is no special nor an episode of the
-    season for sure (Jellyfin reads the season folder's number, as its seasons are only the
-    show folder's folders; the folder says special): reported, not guessed."""
-    folder, number = season
-    special = parse_episode(file_name, show_title, specials)
-    regular = parse_episode(file_name, show_title, folder)
-    read = (special.problem, special.season, special.episodes, special.aired)
-    if read == (regular.problem, regular.season, regular.episodes, regular.aired):
-        return special  # read by the name alone (`S00E03`, `S01E03`, an air date), as in Kodi
-    numbers = special.episodes or regular.episodes or absolute_numbers(special.absolute) or (1,)
+    """A file in a specials folder inside a season folder (`Show/Season 1/Specials/`), or the
+    other way round: its name's own season or air date decides; a name without one is no
+    special nor an episode of the season for sure (Jellyfin reads the outer folder's number, as
+    its seasons are only the show folder's folders): reported, not guessed."""
+    (near, near_number), (far, far_number) = inner, outer
+    number = near_number or far_number
+    nearest = parse_episode(file_name, show_title, near)
+    other = parse_episode(file_name, show_title, far)
+    read = (nearest.problem, nearest.season, nearest.episodes, nearest.aired)
+    if read == (other.problem, other.season, other.episodes, other.aired):
+        return nearest  # read by the name alone (`S00E03`, `S01E03`, an air date), as in Kodi
+    numbers = nearest.episodes or other.episodes or absolute_numbers(nearest.absolute) or (1,)
     episode = "".join(f"E{e:02d}" for e in numbers)
     return EpisodeName(problem=(
-        f"{file_name}: a special or an episode of season {number}? Its folder {specials!r} is "
-        f"inside {folder!r}, which Jellyfin reads as season {number}; "
+        f"{file_name}: a special or an episode of season {number}? Its folder {near!r} is "
+        f"inside {far!r}, which Jellyfin reads as season {far_number}; "
         f"{_kodi_reading(file_name)}. Name it S00{episode} if it is a special, "
         f"S{number:02d}{episode} if not"))  # fmt: skip
 

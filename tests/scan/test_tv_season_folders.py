@@ -57,6 +57,7 @@ def test_a_number_alone_is_a_season_only_right_in_the_show_folder():
         "Show/Season 1/Specials/Show - E03 - Making Of.mkv",
         "Show/1/Specials/03.mkv",
         "Show/Season 01/Season 00/Show - 03.mkv",
+        "Show/Specials/Season 1/Show - 03.mkv",  # the other way round: was S01E03
     ],
 )
 def test_a_specials_folder_inside_a_season_folder_is_not_guessed(rel):
