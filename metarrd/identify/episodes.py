@@ -149,6 +149,9 @@ _EPISODE_MARKED = re.compile(
     r"(?i)(?:^|(?<=[\s._\-\[(]))(?:e|ep|episode)[\s._-]?\d{1,4}(?!\d)"
     r"(?:(?:[\s._]*[-~&+][\s._]*(?:ep|e)?|[\s._-]?(?:ep|e))[\s._]*\d{1,4}(?!\d))*"
 )
+# `2 - 05` right after the show's title (`Shingeki no Kyojin 2 - 05 (1080p)`): a season's or a
+# sequel's number, then the episode
+_NUMBER_DASH_NUMBER = re.compile(r"^[\s._]*([1-9]\d?)[\s_]+-[\s_]+(\d{1,4})(?![\dA-Za-z])")
 # a number standing alone (`Apollo 18`, `Studio 60`)
 _TITLE_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{1,4})(?![\dA-Za-z])")
 # `Episode 21 - 94 Meetings`, `E21 - 100 Days`, `Ep01-02 - 3 Days`: episodes without a season,
@@ -273,7 +276,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 17
+NAME_RULES = 18
 
 
 @dataclass(frozen=True)
@@ -596,6 +599,12 @@ def parse_episode(
         return _numbered(file_name, season, [number], title, folder_season, warning=(
             f"{part.group(0).strip(' ._-')!r} read as season {season} episode {number}, {whose}; "
             f"name it S{season:02d}E{number:02d} to be sure"))  # fmt: skip
+    after_title = _NUMBER_DASH_NUMBER.match(text) if show_title else None
+    if after_title and text != _without_title(stem, None):
+        # `Shingeki no Kyojin 2 - 05`, `The Simpsons 5 - 02 - Title`: the number right after the
+        # show's title is its season's or its own (a sequel's), the episode follows the dash
+        # (Jellyfin's "blah 2 - 01" rule, guessit: episode 5); we took 2 as the absolute number
+        return _title_number_dash(file_name, after_title, folder_season, title, show_title)
     found = _bare_number(file_name, text, folder_season, title)
     disc = _DISC.fullmatch((season_folder or "").strip()) if outer_season else None
     if disc and found.episodes and folder_season is not None:
@@ -610,6 +619,27 @@ def parse_episode(
                 f"{_kodi_reading(file_name)}. Name it with its season and episode ({named} if "
                 "it is that one)"))  # fmt: skip
     return found
+
+
+def _title_number_dash(
+    file_name: str,
+    m: re.Match,
+    folder_season: int | None,
+    title: str | None,
+    show_title: str,
+) -> EpisodeName:
+    """`<show> 2 - 05`: episode 5 of the season its folder gives; without a season folder, season
+    2's episode 5 or episode 5 of a show titled with its 2 (a sequel): reported, not guessed."""
+    first, episode = int(m.group(1)), int(m.group(2))
+    if folder_season is not None:
+        return _numbered(file_name, folder_season, [episode], title, folder_season, warning=(
+            f"{m.group(0).strip()!r} read as episode {episode} of season {folder_season} (its "
+            f"folder's; the {first} is the title's, as Jellyfin reads it)"))  # fmt: skip
+    return EpisodeName(problem=(
+        f"{file_name}: {m.group(0).strip()!r} after the show's title is season {first} episode "
+        f"{episode}, or episode {episode} of {show_title} {first} (Jellyfin and guessit read "
+        f"episode {episode}); {_kodi_reading(file_name)}. Rename it S{first:02d}E{episode:02d}, "
+        f"or move it into its season folder"))  # fmt: skip
 
 
 def _specials_in_a_season(
