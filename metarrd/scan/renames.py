@@ -138,17 +138,28 @@ def untouched(movie_id: int) -> bool:
 def take_files(old: int, other: int, ours: set[str] | frozenset[str] = frozenset()) -> None:
     """Item `old` takes what item `other` (which goes next) keeps of files: the ledger rows of
     what was published for it (still ours, `old`'s now; its next publish keeps, replaces or
-    removes them) and the user's images copied into the cache, unless `old` has that picture
-    for that type already, or it is one of `ours` (a file we published, which `other`'s scan
-    took for the user's). Called in a write transaction."""
+    removes them) and the user's images copied into the cache, unless it is one of `ours` (a
+    file we published, which `other`'s scan took for the user's). When `old` has that picture
+    for that type already (the same bytes downloaded from a provider: the user's poster is
+    often TMDB's own), its row becomes the user's copy, which the cache clean-up never takes.
+    Called in a write transaction."""
     L, C = db.LibraryFile, db.CacheImageFile
     L.update(movie=old).where(L.movie == other).execute()
     for row in C.select().where(C.movie == other, C.source_type == LIBRARY_SOURCE):
-        taken = C.select().where(
+        if row.actor_id is not None or row.source_url in ours:
+            continue
+        taken = C.get_or_none(
             C.movie == old,
             C.actor.is_null(),
             C.image_type == row.image_type,
             C.file_hash == row.file_hash,
         )
-        if row.actor_id is None and row.source_url not in ours and not taken.exists():
+        if taken is None:
             C.update(movie=old).where(C.id == row.id).execute()
+        elif taken.source_type != LIBRARY_SOURCE:
+            C.update(
+                source_type=LIBRARY_SOURCE,
+                source_url=row.source_url,
+                provider_name=LIBRARY_SOURCE,
+                file_path=row.file_path,
+            ).where(C.id == taken.id).execute()

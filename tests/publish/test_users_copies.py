@@ -1,0 +1,99 @@
+"""The copies we keep of the user's files (docs/publish.md, "nothing of the user's is lost"):
+the user's own image or NFO that a publish replaced or removed is copied first, into the cache
+(`cache_image_files` row of source `library`) or `backup/`, and kept for good. These go through
+what happens to the item afterwards (a scan merges an upgrade into it, it is identified as
+another film, it is published again and the unselected downloads are swept) and check that the
+copy is still on disk and still named by a row; and that the sweep still removes our own
+unused downloads."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from metarrd import db
+from metarrd.publish import publish_item
+from metarrd.scan import scan
+from tests.publish.conftest import add_asset, image_bytes
+from tests.scan.conftest import MEDIA, put, scanned_with_users_work
+
+# Radarr's default naming of one film at two qualities: an upgrade imports the second beside
+# the first, then deletes the first (tests/scan/test_replaced_files.py)
+OLD = "Inception (2010)/Inception (2010) Bluray-720p.mkv"
+NEW = "Inception (2010)/Inception (2010) Bluray-1080p.mkv"
+NEW_BASE = "Inception (2010) Bluray-1080p"
+# tinyMediaManager's movie NFO, the user's words
+USER_NFO = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n'
+    b"<!--created on 2024-03-02 18:11:54 - tinyMediaManager 5.0.2-->\n<movie>\n"
+    b"  <title>Inception</title>\n  <userrating>9.0</userrating>\n</movie>\n"
+)
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def kept(movie_id: int, data: bytes) -> Path:
+    """The copy of the user's `data`: a `library` row of the item naming a file with its bytes."""
+    C = db.CacheImageFile
+    rows = list(C.select().where(C.file_hash == sha(data), C.source_type == "library"))
+    assert [r.movie_id for r in rows] == [movie_id], "no row of the item names the copy"
+    path = Path(rows[0].file_path)
+    assert path.read_bytes() == data
+    return path
+
+
+def _upgrade_published(rt, movies: Path, users_poster: bytes) -> tuple[db.Movie, db.Movie]:
+    """The film scanned and enriched; the upgrade copied in beside it with the user's own PNG
+    poster and NFO named after it, scanned, enriched and published: the publish removed the
+    PNG (our poster is a JPEG) and replaced the NFO, each after copying it."""
+    item = scanned_with_users_work(rt, movies, OLD)
+    new = put(movies, NEW, MEDIA / "hevc_hdr10.mkv")
+    (new.parent / f"{NEW_BASE}-poster.png").write_bytes(users_poster)
+    (new.parent / f"{NEW_BASE}.nfo").write_bytes(USER_NFO)
+    (extra_id,) = scan(rt, [new.parent]).new
+    db.Movie.update(tmdb_id=27205, identification_status=db.ENRICHED).where(
+        db.Movie.id == extra_id
+    ).execute()
+    extra = db.Movie.get_by_id(extra_id)
+    add_asset(rt, extra, "poster", score=9.0)  # TMDB's, chosen over the user's
+    db.ArtworkCandidate.update(is_selected=False).where(
+        db.ArtworkCandidate.movie == extra_id, db.ArtworkCandidate.provider == "library"
+    ).execute()
+    result = publish_item(rt, db.Movie.get_by_id(extra_id))
+    assert not (new.parent / f"{NEW_BASE}-poster.png").exists()
+    assert str(new.parent / f"{NEW_BASE}.nfo") in result.backed_up
+    return item, extra
+
+
+def test_the_users_copies_follow_an_upgrade_merged_into_the_old_item(rt, tmp_path):
+    movies = tmp_path / "movies"
+    theirs = image_bytes("poster", "png")
+    item, extra = _upgrade_published(rt, movies, theirs)
+    kept(extra.id, theirs), kept(extra.id, USER_NFO)
+    (movies / OLD).unlink()
+
+    assert scan(rt).merged == [extra.id]
+
+    kept(item.id, theirs), kept(item.id, USER_NFO)
+    publish_item(rt, db.Movie.get_by_id(item.id))  # and its sweep of unselected downloads
+    kept(item.id, theirs), kept(item.id, USER_NFO)
+
+
+def test_the_users_copy_stays_when_the_old_item_downloaded_the_same_picture(rt, tmp_path):
+    """The user's poster is TMDB's own file (Radarr and tinyMediaManager fetch it from there),
+    which the old item had downloaded too, unselected: one cache file, named by the old item's
+    row of the provider's. The merge left that row a provider's, and the old item's next
+    publish swept it, the only copy of the user's removed poster with it."""
+    movies = tmp_path / "movies"
+    theirs = image_bytes("poster", "jpeg")
+    item, extra = _upgrade_published(rt, movies, theirs)
+    add_asset(rt, db.Movie.get_by_id(item.id), "poster", data=theirs, selected=False)
+    add_asset(rt, db.Movie.get_by_id(item.id), "poster", selected=True)
+    (movies / OLD).unlink()
+
+    assert scan(rt).merged == [extra.id]
+    publish_item(rt, db.Movie.get_by_id(item.id))
+
+    kept(item.id, theirs)
