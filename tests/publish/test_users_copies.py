@@ -97,3 +97,68 @@ def test_the_users_copy_stays_when_the_old_item_downloaded_the_same_picture(rt, 
     publish_item(rt, db.Movie.get_by_id(item.id))
 
     kept(item.id, theirs)
+
+
+def test_the_users_copies_stay_when_the_item_is_identified_as_another_film(
+    config_factory, simulator
+):
+    """The user tells us the folder is another film (Fight Club, not The Matrix): the
+    old film's downloaded pictures go (`forget_enrichment`, `cache.remove_unused`); the
+    copies of the user's poster and NFO that the first publish took out of the library stay."""
+    from metarrd.identify import manual_identify
+    from metarrd.runtime import open_runtime
+    from tests.publish.conftest import build_enriched
+
+    rt = open_runtime(config_factory(simulator))
+    try:
+        built = build_enriched(rt)
+        theirs = image_bytes("poster", "png")
+        built.path("The Matrix (1999)-poster.png").write_bytes(theirs)
+        built.path("The Matrix (1999).nfo").write_bytes(USER_NFO)
+        publish_item(rt, built.movie)
+        # TMDB's other poster of The Matrix, downloaded since (a look at the Artwork tab)
+        unused, _ = add_asset(rt, built.movie, "poster", selected=False)
+        ours = db.CacheImageFile.get(db.CacheImageFile.file_hash == unused.content_hash)
+        assert Path(ours.file_path).is_file()
+
+        assert manual_identify(rt, built.reload(), tmdb_id=550).identified
+
+        kept(built.movie.id, theirs), kept(built.movie.id, USER_NFO)
+        assert not Path(ours.file_path).exists()  # the old film's download: swept
+    finally:
+        rt.close()
+
+
+def test_the_sweep_after_a_publish_keeps_the_users_copy_and_removes_our_unused_downloads(rt, build):
+    """A publish removes the cache files of the unselected candidates (`drop_unselected`). The
+    user's `-poster.png` is TMDB's own PNG poster, which we downloaded and left unselected: one
+    cache file, which the publish copied the user's file into before removing it: kept. TMDB's
+    other unselected poster, ours only: removed."""
+    built = build()
+    same, theirs = add_asset(rt, built.movie, "poster", fmt="png", selected=False)
+    other, _ = add_asset(rt, built.movie, "poster", selected=False)
+    downloaded = Path(
+        db.CacheImageFile.get(db.CacheImageFile.file_hash == other.content_hash).file_path
+    )
+    built.path("The Matrix (1999)-poster.png").write_bytes(theirs)
+
+    result = publish_item(rt, built.movie)
+
+    assert str(built.path("The Matrix (1999)-poster.png")) in result.backed_up
+    kept(built.movie.id, theirs)
+    assert not downloaded.exists() and result.cache_removed == 1
+    publish_item(rt, built.reload())
+    kept(built.movie.id, theirs)
+
+
+def test_the_users_copies_stay_when_the_file_is_deleted_and_the_item_marked_missing(rt, tmp_path):
+    """Radarr deletes the upgrade (or the user does): the scan marks the item missing and keeps
+    its data (`mark_gone`); the copies of the user's files stay named by its rows."""
+    movies = tmp_path / "movies"
+    theirs = image_bytes("poster", "png")
+    _item, extra = _upgrade_published(rt, movies, theirs)
+    (movies / NEW).unlink()
+
+    assert extra.id in scan(rt).missing
+
+    kept(extra.id, theirs), kept(extra.id, USER_NFO)
