@@ -578,7 +578,8 @@ def _take_over(old: db.Movie, copy: db.Movie) -> None:
     for `old` and the copy brought along (its ledger row followed it: `carry_ledger`), which
     the copy's scan took for the user's. Called in a write transaction."""
     L, A = db.LibraryFile, db.ArtworkCandidate
-    ours = {p for (p,) in L.select(L.path).where(L.movie.in_([old.id, copy.id])).tuples()}
+    ledger = L.select(L.path, L.sha256).where(L.movie.in_([old.id, copy.id]))
+    ours = dict(ledger.tuples())
     take_files(old.id, copy.id, ours)
     for row in A.select().where(A.movie == copy.id, A.provider == LIBRARY_SOURCE):
         taken = A.select().where(

@@ -20,6 +20,7 @@ from PIL import Image
 from metarrd import db
 from metarrd.atomic import sha256_file
 from metarrd.config import parse_config
+from metarrd.publish import publish_item
 from metarrd.scan import mark_gone, scan
 from tests.conftest import backend_sections
 
@@ -298,3 +299,39 @@ def test_a_proper_copied_in_before_the_old_file_went_takes_over_its_episode(rt, 
     scan(rt, [season])
     (season / Path(FILES[1]).name).unlink()
     assert scan(rt, [season]).missing == [ids[FILES[1]]]
+
+
+# tinyMediaManager's tvshow.nfo (its comment and an element we do not write): the user's words
+USERS_TVSHOW_NFO = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n'
+    b"<!--created on 2024-03-02 18:11:54 - tinyMediaManager 5.0.2-->\n<tvshow>\n"
+    b"  <title>The Expanse</title>\n  <userrating>9.5</userrating>\n</tvshow>\n"
+)
+
+
+def test_the_users_nfo_the_copys_publish_replaced_stays_the_shows(rt, tmp_path):
+    """The copy published before the old folder went (the watcher saw the copy first and the
+    pipeline published it): the copy of the user's tvshow.nfo that publish took before writing
+    ours is the only one left once the old folder is deleted. The merge dropped its row as one
+    of our own files the copy's scan took for the user's (its path is in the ledger now), and
+    nothing named the copy any more."""
+    old, new = tmp_path / "tv" / SHOW, tmp_path / "tv2" / SHOW
+    old.mkdir(parents=True)
+    (old / "tvshow.nfo").write_bytes(USERS_TVSHOW_NFO)
+    ids = _library(rt, tmp_path)
+    shutil.copytree(old, new)
+    report = scan(rt, [new])
+    (copy,) = [i for i in report.new if db.Movie.get_by_id(i).kind == db.SHOW]
+    db.Movie.update(tvdb_id=280619, tmdb_id=63639, identification_status=db.ENRICHED).where(
+        db.Movie.id == copy
+    ).execute()
+    result = publish_item(rt, db.Movie.get_by_id(copy))
+    assert str(new / "tvshow.nfo") in result.backed_up
+    assert (new / "tvshow.nfo").read_bytes() != USERS_TVSHOW_NFO
+
+    shutil.rmtree(old)
+    assert mark_gone([str(old)]) == []
+
+    C = db.CacheImageFile
+    (row,) = C.select().where(C.source_type == "library", C.image_type == "nfo")
+    assert row.movie_id == ids[""] and Path(row.file_path).read_bytes() == USERS_TVSHOW_NFO
