@@ -11,7 +11,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from metarrd import db
+from metarrd.pipeline.daemon import recover
 from metarrd.publish import publish_item
 from metarrd.scan import scan
 from tests.publish.conftest import add_asset, image_bytes
@@ -67,7 +70,11 @@ def _upgrade_published(rt, movies: Path, users_poster: bytes) -> tuple[db.Movie,
     return item, extra
 
 
-def test_the_users_copies_follow_an_upgrade_merged_into_the_old_item(rt, tmp_path):
+@pytest.mark.parametrize("shared", [False, True], ids=["own cache", "shared cache"])
+def test_the_users_copies_follow_an_upgrade_merged_into_the_old_item(make_rt, tmp_path, shared):
+    """With a shared cache (`[cache] dir`) the user's NFO is kept in its `backup/`, where
+    the merge's `cache.remove_unused` looks; on one host in `<data_dir>/backup`."""
+    rt = make_rt(**({"cache": {"dir": str(tmp_path / "nfs" / "cache")}} if shared else {}))
     movies = tmp_path / "movies"
     theirs = image_bytes("poster", "png")
     item, extra = _upgrade_published(rt, movies, theirs)
@@ -76,7 +83,8 @@ def test_the_users_copies_follow_an_upgrade_merged_into_the_old_item(rt, tmp_pat
 
     assert scan(rt).merged == [extra.id]
 
-    kept(item.id, theirs), kept(item.id, USER_NFO)
+    kept(item.id, theirs)
+    assert kept(item.id, USER_NFO).is_relative_to(rt.config.backup_dir)
     publish_item(rt, db.Movie.get_by_id(item.id))  # and its sweep of unselected downloads
     kept(item.id, theirs), kept(item.id, USER_NFO)
 
@@ -148,6 +156,7 @@ def test_the_sweep_after_a_publish_keeps_the_users_copy_and_removes_our_unused_d
     kept(built.movie.id, theirs)
     assert not downloaded.exists() and result.cache_removed == 1
     publish_item(rt, built.reload())
+    recover(rt, requeue=False)  # the daemon's clean-up at start: our temp files only
     kept(built.movie.id, theirs)
 
 
