@@ -140,16 +140,18 @@ def take_files(old: int, other: int, ours: Mapping[str, str] | None = None) -> N
     """Item `old` takes what item `other` (which goes next) keeps of files: the ledger rows of
     what was published for it (still ours, `old`'s now; its next publish keeps, replaces or
     removes them) and the user's files copied into the cache or `backup/`, unless it is one of
-    `ours` (path -> SHA-256 in the ledger: a file we published, which `other`'s scan took for
-    the user's). A copy of other bytes than ours from that path is the user's file a publish
-    of `other` replaced there by ours, and stays, `old`'s. When `old` has that picture
-    for that type already (the same bytes downloaded from a provider: the user's poster is
-    often TMDB's own), its row becomes the user's copy, which the cache clean-up never takes.
-    Called in a write transaction."""
+    `ours` (the ledger's path -> SHA-256 of both items: a file we published, which `other`'s
+    scan took for the user's). A copy from such a path of bytes we never wrote is the user's
+    file that a publish of `other` replaced there by ours, and stays, `old`'s. When `old` has
+    that picture for that type already (the same bytes downloaded from a provider: the user's
+    poster is often TMDB's own), its row becomes the user's copy, which the cache clean-up
+    never takes. Called in a write transaction."""
     L, C = db.LibraryFile, db.CacheImageFile
+    ours = ours or {}
+    written = set(ours.values())
     L.update(movie=old).where(L.movie == other).execute()
     for row in C.select().where(C.movie == other, C.source_type == LIBRARY_SOURCE):
-        if row.actor_id is not None or (ours or {}).get(row.source_url) == row.file_hash:
+        if row.actor_id is not None or (row.source_url in ours and row.file_hash in written):
             continue
         taken = C.get_or_none(
             C.movie == old,

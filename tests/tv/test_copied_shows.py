@@ -141,6 +141,8 @@ def test_a_show_moved_to_another_disk_seen_before_the_old_folder_went_keeps_its_
     posters = db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == show.id)
     assert [(a.id, a.is_selected) for a in posters] == [(chosen.id, True)]
     assert db.LibraryFile.get(db.LibraryFile.kind == "art").path == str(new / "poster.jpg")
+    C = db.CacheImageFile  # nor a copy of the user's (the bytes the ledger says we wrote)
+    assert not C.select().where(C.source_type == "library").exists()
     assert db.Event.get(db.Event.kind == "scan.renamed", db.Event.movie == show.id)
     report = scan(rt)  # the full scans agree: nothing new, nothing missing
     assert not report.new and not report.missing
