@@ -635,7 +635,7 @@ class _Guide:
                         continue
                     return False, problem, []
                 ref = self._ref(item.season, ep)
-                known = _nfo_tvdb_id(item, item.season, number, ref["tmdb_id"])
+                known = self._nfo_tvdb_id(item, item.season, number, ref["tmdb_id"])
                 if known is not None and ref["tvdb_id"] != known:
                     # a TheTVDB-numbered file (Sonarr's NFO names its TheTVDB episode): that
                     # episode, not the one TMDB numbers so
@@ -735,7 +735,7 @@ class _Guide:
         number, else TheTVDB's special of that number when the file's title is that special's
         and not TMDB's; joined to TMDB by id (`_tvdb_ref`). None: TMDB's number holds."""
         hints = item.hints or {}
-        known = _nfo_tvdb_id(item, 0, number)
+        known = self._nfo_tvdb_id(item, 0, number)
         if known is not None:
             return self._tvdb_by_id(0, number, known)
         listed = self.tvdb_list("official")
@@ -750,6 +750,32 @@ class _Guide:
             return None  # both number it so
         return self._tvdb_ref(0, number, ep)
 
+    def _nfo_tvdb_id(
+        self, item: db.Movie, season: int, number: int, tmdb_id: int | None = None
+    ) -> int | None:
+        """The TheTVDB episode id the file's own NFO names for episode `season`x`number`
+        (`_block_tvdb_id`). An untyped uniqueid names no site: Kodi 17 wrote its scraper's
+        episode id so, AniDB's or TMDB's as well as TheTVDB's. It is TheTVDB's when the
+        tvshow.nfo's episode guide is TheTVDB's (Kodi's TheTVDB scraper wrote the show), else
+        only when TheTVDB's episode of that id is this show's with these numbers or the
+        block's title; None otherwise (the file's numbers and title decide)."""
+        block = _nfo_block(item, season, number)
+        known = _block_tvdb_id(block, tmdb_id)
+        if known is None or "tvdb" not in (block.get("unnamed") or ()):
+            return known
+        if (self.show.hints or {}).get("nfo_episode_site") == "tvdb":
+            return known
+        listed = self.tvdb_list("official")
+        ep = {} if isinstance(listed, str) else {e["id"]: e for e in listed}.get(known)
+        if not ep:
+            return None
+        title = _words(block.get("title"))
+        if (ep.get("seasonNumber"), ep.get("number")) == (season, number) or (
+            title and _words(ep.get("name")) == title
+        ):
+            return known
+        return None
+
     def _tvdb_by_id(self, season: int, number: int, tvdb_id: int) -> dict | None:
         """Episode `season`x`number` of the file as the TheTVDB episode `tvdb_id` its NFO names
         (`_nfo_tvdb_id`), joined to TMDB by that id (`_tvdb_ref`); None when neither TheTVDB's
@@ -763,7 +789,7 @@ class _Guide:
     def _by_nfo(self, item: db.Movie, number: int) -> dict | None:
         """Episode `number` of the file's season as the TheTVDB episode its NFO names
         (`_nfo_tvdb_id`), where TMDB has no such episode or season; None without one."""
-        known = _nfo_tvdb_id(item, item.season, number)
+        known = self._nfo_tvdb_id(item, item.season, number)
         return None if known is None else self._tvdb_by_id(item.season, number, known)
 
     def _aired_tvdb(self, aired: str, part: int | None) -> tuple[bool, str, list[dict]]:
@@ -848,17 +874,19 @@ class _Guide:
         return ref
 
 
-def _nfo_tvdb_id(
-    item: db.Movie, season: int, number: int, tmdb_id: int | None = None
-) -> int | None:
-    """The TheTVDB episode id the file's own NFO names for episode `season`x`number`: its
-    block of those numbers (scan's `hints["nfo_episodes"]`), `uniqueid type="tvdb"` as
-    Sonarr, Kodi's TheTVDB scraper, tinyMediaManager and MediaElch write it. None when that
-    block names TMDB's episode `tmdb_id` too (Kodi's TMDB scraper writes both ids of the
-    episode TMDB numbers so: TMDB's own episode, whatever its TheTVDB id says since)."""
+def _nfo_block(item: db.Movie, season: int, number: int) -> dict[str, Any]:
+    """The file's own NFO block for episode `season`x`number` (scan's `hints["nfo_episodes"]`),
+    {} without one."""
     blocks = [b for b in (item.hints or {}).get("nfo_episodes") or [] if isinstance(b, dict)]
-    block = next((b for b in blocks if (b.get("season"), b.get("episode")) == (season, number)),
-                 {})  # fmt: skip
+    return next((b for b in blocks if (b.get("season"), b.get("episode")) == (season, number)),
+                {})  # fmt: skip
+
+
+def _block_tvdb_id(block: dict[str, Any], tmdb_id: int | None = None) -> int | None:
+    """The TheTVDB episode id an NFO block names: `uniqueid type="tvdb"` as Sonarr, Kodi's
+    TheTVDB scraper, tinyMediaManager and MediaElch write it. None when that block names TMDB's
+    episode `tmdb_id` too (Kodi's TMDB scraper writes both ids of the episode TMDB numbers so:
+    TMDB's own episode, whatever its TheTVDB id says since)."""
     known = block.get("tvdb_id")
     if not isinstance(known, int) or isinstance(known, bool):
         return None

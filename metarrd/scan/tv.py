@@ -48,7 +48,7 @@ from metarrd.scan.local_files import (
     nfo_present,
     refused_link,
 )
-from metarrd.scan.nfo_read import NfoError, capped, nfo_titles
+from metarrd.scan.nfo_read import UNNAMED_SOURCES, NfoError, capped, nfo_titles
 from metarrd.scan.renames import carry_ledger, same_runtime, take_files, untouched
 from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
@@ -1039,6 +1039,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
             stored.update(nfo_tmdb_id=nfo.tmdb_id, nfo_tvdb_id=nfo.tvdb_id, nfo_imdb_id=nfo.imdb_id,
                           nfo_id_sources=nfo.source, nfo_default_id=nfo.data.default_id,
                           nfo_tvdb_unnamed=nfo.unsure.get("tvdb", False),
+                          nfo_episode_site=nfo.episode_site,
                           nfo_titles=nfo_titles(nfo.data),
                           nfo_seen=list(nfo_seen))  # fmt: skip
             if nfo_hash != show.source_nfo_hash:
@@ -1591,6 +1592,9 @@ def _record_episode(
         hints["nfo_episodes"] = [
             {"season": n.season, "episode": n.episode, "tmdb_id": n.data.tmdb_id,
              "tvdb_id": n.data.tvdb_id, "imdb_id": n.data.imdb_id,
+             # an id of `<id>` or an untyped uniqueid names no site (Kodi 17 wrote its
+             # scraper's id so: AniDB's, TMDB's or TheTVDB's): identify checks it
+             "unnamed": sorted(k for k, s in n.data.id_sources.items() if s in UNNAMED_SOURCES),
              **{key: n.data.fields.get(field) for key, field in _BLOCK_FIELDS},
              "extra": list(n.data.unknown_elements)}
             for n in pr.nfo

@@ -82,6 +82,10 @@ class ShowNfo:
     # id kind -> its number came from `<id>` or an untyped uniqueid, which no guide confirms:
     # maybe another site's (identify holds it to the NFO's title)
     unsure: dict[str, bool] = field(default_factory=dict)
+    # whose id an episode NFO's untyped uniqueid is, as the episode guide says (the scraper
+    # that wrote the show): "tvdb" (TheTVDB's zip or login URL, Kodi's TheTVDB scraper), "tmdb",
+    # another site's name (AniDB), None when no guide says
+    episode_site: str | None = None
 
 
 @dataclass
@@ -129,11 +133,15 @@ def read_show_nfo(path: Path) -> ShowNfo:
         parse_text(text, path, warnings, find_url_ids=show_url_ids, untyped_kind="tvdb"), "tvshow"
     )
     show = ShowNfo(data, named_seasons=named_seasons(data.unknown_elements))
+    guide = _episodeguide(data)
+    other_site = _guide_of_another_site(data)
+    kinds = {kind for kind, _value in guide}
+    show.episode_site = other_site or (
+        "tmdb" if "tmdb" in kinds else "tvdb" if "tvdb" in kinds else None
+    )
     # Kodi 16's export writes an empty <uniqueid></uniqueid> beside its <id>: no id in it
     uniqueids = _FILLED_UNIQUEID.search(text) is not None
     found: list[tuple[str, str, str]] = []  # (kind, value, source)
-    guide = _episodeguide(data)
-    other_site = _guide_of_another_site(data)
     if uniqueids:
         for kind, value in (("tmdb", data.tmdb_id), ("tvdb", data.tvdb_id), ("imdb", data.imdb_id)):
             if value and data.id_sources.get(kind) != "URL":  # URLs come last, below
@@ -311,8 +319,9 @@ def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
     for i, block in enumerate(blocks, 1):
         season, episode = _int_element(block, "season"), _int_element(block, "episode")
         try:
-            # an untyped uniqueid is the old TVDB scraper's episode id (Kodi 14's export:
-            # tests/nfo/tmm-tvshowepisode-kodi14.2.nfo; type="unknown" once in Kodi 18)
+            # an untyped uniqueid is read as the old TVDB scraper's episode id (Kodi 14's
+            # export: tests/nfo/tmm-tvshowepisode-kodi14.2.nfo; type="unknown" once in Kodi 18);
+            # other scrapers' ids came so too: identify holds it to the show (`_nfo_tvdb_id`)
             data = parse_text(block, path, warnings, untyped_kind="tvdb")
         except NfoError as exc:
             # as Kodi reads each block on its own: a typo in one costs that episode only
