@@ -758,10 +758,12 @@ class _Guide:
         episode id so, AniDB's or TMDB's as well as TheTVDB's. It is TheTVDB's when the
         tvshow.nfo's episode guide is TheTVDB's (Kodi's TheTVDB scraper wrote the show), else
         only when TheTVDB's episode of that id is this show's with these numbers or the
-        block's title; None otherwise (the file's numbers and title decide)."""
+        block's title; None otherwise (the file's numbers and title decide). A block scanned
+        before scan kept which ids name no site is held to the same."""
         block = _nfo_block(item, season, number)
         known = _block_tvdb_id(block, tmdb_id)
-        if known is None or "tvdb" not in (block.get("unnamed") or ()):
+        # a block scanned before scan said which ids name no site: any of them may be one
+        if known is None or "tvdb" not in block.get("unnamed", ["tvdb"]):
             return known
         if (self.show.hints or {}).get("nfo_episode_site") == "tvdb":
             return known

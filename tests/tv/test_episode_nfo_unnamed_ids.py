@@ -77,6 +77,29 @@ def test_an_anidb_episode_id_is_not_read_as_thetvdbs(tv_rt, tmp_path, tv_catalog
     assert item.episode_refs[0]["title"] == "The Oath of Pain"
 
 
+def test_a_block_scanned_before_is_held_to_the_show_too(tv_rt, tmp_path, tv_catalog):
+    """An episode scanned by an earlier version, unchanged since (a scan does not read it
+    again), has no word of which of its NFO's ids name no site: its TheTVDB id is checked as
+    an untyped one is (the AniDB-scraped Naruto above), not taken on trust."""
+    naruto = tv_catalog.get(46260)
+    first, oath = naruto.episode(1, 1), naruto.episode(1, 8)
+    root = tmp_path / "tv"
+    put(root, rel := "Naruto/Season 01/Naruto - S01E08.mkv")
+    (root / "Naruto" / "tvshow.nfo").write_text(ANIDB_SHOW.format(uniqueid=KODI17_UNIQUEID))
+    uniqueid = f"<uniqueid>{first.tvdb_id}</uniqueid>"
+    (root / rel).with_suffix(".nfo").write_text(kodi17_episode("The Oath of Pain", 1, 8, uniqueid))
+    scan(tv_rt)
+    item = db.Movie.get(db.Movie.path == str(root / rel))
+    hints = dict(item.hints)
+    hints["nfo_episodes"] = [
+        {k: v for k, v in b.items() if k != "unnamed"} for b in hints["nfo_episodes"]
+    ]
+    db.Movie.update(hints=hints).where(db.Movie.id == item.id).execute()
+    item = _identified(tv_rt, root, "Naruto", rel)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert (item.tmdb_id, item.tvdb_id) == (oath.tmdb_id, oath.tvdb_id)
+
+
 def test_an_unnamed_id_does_not_keep_a_special_from_its_title(tv_rt, tmp_path, tv_catalog):
     """Sonarr named TheTVDB's special S00E01 "Inside Breaking Bad"; Kodi 17's TMDB scraper
     matched the file by its numbers to TMDB's S00E01 ("Good Cop Bad Cop") and its export wrote
