@@ -150,6 +150,8 @@ class RealKodi:
         with contextlib.suppress(Exception):
             self.call("Application.Quit")
         for proc in reversed(self.procs):
+            if proc is self.procs[0]:  # Xvfb, which never ends by itself: Kodi has left it
+                proc.terminate()
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
