@@ -402,14 +402,16 @@ def test_bomb_claims_25000_by_25000_without_decoding(sim, http, monkeypatch):
 
 
 def test_hang_times_out_the_client_and_latency_delays(sim, http):
-    sim.hang("/t/p/", seconds=5)
+    # 1.5 s, five times the client's timeout: long enough to time it out, short enough that the
+    # wait below for the simulator's answers (which the next tests must not see) is short too
+    sim.hang("/t/p/", seconds=1.5)
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.get(sim.url + "/t/p/original/x.jpg", timeout=0.3)
     sim.reset_faults()
-    sim.set_latency(2.0, prefix="/v3/")
+    sim.set_latency(1.5, prefix="/v3/")
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.get(sim.fanart_url + "/movies/603", timeout=0.3)
-    # the simulator answers (and records) the request when its 2 s are over: a later test that
+    # the simulator answers (and records) the request when its 1.5 s are over: a later test that
     # counts requests from now would count it too (test_prewarm_renders_without_counting_requests
     # met it when the tests between took less than 2 s)
     for _ in range(100):
