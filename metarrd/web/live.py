@@ -179,8 +179,19 @@ def catch_up(after: int, retry_ms: int) -> Iterator[str]:
         yield messages(events)
 
 
+# What a browser says of the page that asked (Fetch Metadata): the UI's own EventSource is
+# `same-origin`, the address typed in the bar `none`. Another site's page (any other port of
+# this host is `same-site`) could hold every stream slot of a password-less loopback UI with a
+# few `<img src="http://127.0.0.1:8787/live">`, and the tabs would fall back to polling.
+OWN_PAGES = frozenset({"same-origin", "none"})
+
+
 @bp.get("/live")
 def live():
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in OWN_PAGES:
+        log.info("live: refused a stream asked by another site's page (%s)", site[:40])
+        return Response("the live stream is for this UI's own pages\n", 403, mimetype="text/plain")
     cfg = current_app.config
     slots = _slots()
     after = _cursor()

@@ -133,6 +133,26 @@ def test_streams_beyond_the_cap_get_a_short_answer_and_poll(app, client, seed):
     assert app.extensions["metarrd.live_slots"].held == 0
 
 
+def test_another_sites_page_cannot_hold_the_streams(app, client):
+    """A password-less loopback UI answers any page this browser shows: another site's
+    `<img src="http://127.0.0.1:8787/live">` (or one on another port of this host: "same-site")
+    took a stream slot each, and a few of them left the UI's tabs polling. The UI's own
+    EventSource is "same-origin" (Fetch Metadata, sent by Chromium, Firefox and Safari)."""
+    app.config.update(LIVE_MAX_STREAMS=1, LIVE_MAX_SECONDS=30.0)
+    for site in ("cross-site", "same-site"):
+        answer = client.get("/live", headers={"Sec-Fetch-Site": site, "Sec-Fetch-Dest": "image"})
+        assert answer.status_code == 403, site
+        assert app.extensions.get("metarrd.live_slots") is None or (
+            app.extensions["metarrd.live_slots"].held == 0
+        )
+    for site in ("same-origin", "none", None):  # its own page; the address bar; an old browser
+        headers = {"Sec-Fetch-Site": site} if site else {}
+        answer = client.get("/live?after=0", headers=headers)
+        assert next(iter(answer.response)) == b"retry: 1000\n\n", site  # a real, held stream
+        answer.close()
+    assert app.extensions["metarrd.live_slots"].held == 0
+
+
 def test_a_stream_that_never_started_gives_its_slot_back(app, client):
     app.config.update(LIVE_MAX_STREAMS=1)
     client.get("/live").close()  # closed before its first byte
