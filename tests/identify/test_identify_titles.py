@@ -3,31 +3,14 @@ simulator, and still never guesses."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from metarrd import db
-from metarrd.identify import identify_many
-from metarrd.runtime import open_runtime
-from metarrd.scan import scan
+from tests.identify.conftest import identified
 
 SAMPLE = Path(__file__).resolve().parents[1] / "media" / "h264_aac_2audio_sub.mkv"
-
-
-def identified(config_factory, simulator, tmp_path, rel: str) -> db.Movie:
-    library = tmp_path / "movies"
-    (library / rel).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SAMPLE, library / rel)
-    rt = open_runtime(config_factory(simulator, libraries={"Movies": library}))
-    try:
-        scan(rt)
-        movie = db.Movie.get()
-        identify_many(rt, [movie.id], threads=1)
-        return db.Movie.get_by_id(movie.id)
-    finally:
-        rt.close()
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,8 @@ import shutil
 from pathlib import Path
 
 from metarrd import db
-from metarrd.identify import identify_many
 from metarrd.identify.match import names_one_of
-from metarrd.runtime import open_runtime
-from metarrd.scan import scan
+from tests.identify.conftest import identified
 
 SAMPLE = Path(__file__).resolve().parents[1] / "media" / "h264_aac_2audio_sub.mkv"
 
@@ -30,22 +28,6 @@ ANIDB_NFO = """<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>
     <id>348</id>
 </movie>
 """
-
-
-def identified(config_factory, simulator, tmp_path, rel: str, nfo: str) -> db.Movie:
-    library = tmp_path / "movies"
-    video = library / rel
-    video.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(SAMPLE, video)
-    video.with_suffix(".nfo").write_text(nfo, encoding="utf-8")
-    rt = open_runtime(config_factory(simulator, libraries={"Movies": library}))
-    try:
-        scan(rt)
-        movie = db.Movie.get()
-        identify_many(rt, [movie.id], threads=1)
-        return db.Movie.get_by_id(movie.id)
-    finally:
-        rt.close()
 
 
 def test_another_sites_number_in_id_is_not_taken_for_tmdbs(config_factory, simulator, tmp_path):
