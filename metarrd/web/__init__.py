@@ -20,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from metarrd import db
 from metarrd.config import Config
+from metarrd.web import cookies
 from metarrd.web.ids import IdConverter
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,8 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         if request.headers.get("HX-Request"):
             response.vary.add("HX-Request")
         return response
+
+    app.after_request(cookies.forget_legacy)
 
     return app
 

@@ -10,6 +10,10 @@ and of the port the browser itself addressed (the `Host` it sends, not `[web] bi
 reverse proxy the two differ, and the browser's is the one its cookie jar fails to tell
 apart). An instance started from a copy of another's database, with the same secret key, thus
 still gets its own cookies on its own port. The tag says nothing of the key.
+
+The untagged cookies of versions before the tag (`LEGACY`) are deleted when a browser still
+sends one: nothing reads them, and a browser would otherwise keep sending a dead session cookie
+with every request until it expired.
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import current_app, has_request_context, request
+from flask import Response, current_app, has_request_context, request
 
+from metarrd.web import clients
 from metarrd.web.hosts import split_host
 
 SESSION = "metarrd_session"
 DEVICE = "metarrd_device"
+# the untagged names of versions before the tag, with the path each was set on (Flask's session
+# cookie on the whole site, the device cookie on the login page only)
+LEGACY = ((SESSION, "/"), (DEVICE, "/login"))
 
 
 def name(base: str) -> str:
@@ -31,3 +39,14 @@ def name(base: str) -> str:
     key = str(current_app.secret_key).encode()
     tag = hmac.new(key, f"cookie {base} {port}".encode(), hashlib.sha256).hexdigest()[:12]
     return f"{base}_{tag}"
+
+
+def forget_legacy(response: Response) -> Response:
+    """Delete the untagged cookies of earlier versions that this request still carried."""
+    for legacy, path in LEGACY:
+        if legacy in request.cookies:
+            # `Secure` when the page is: a browser lets no plain-HTTP answer touch a Secure cookie
+            response.delete_cookie(
+                legacy, path=path, secure=clients.request_is_https(), httponly=True
+            )
+    return response

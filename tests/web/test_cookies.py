@@ -115,3 +115,34 @@ def test_every_worker_of_an_instance_and_its_proxy_agree_on_the_name(tmp_path):
         domain="metarrd.example.com",
     )
     assert other.get("/settings", base_url=base_url).status_code == 200
+
+
+def test_the_untagged_cookies_of_earlier_versions_are_deleted(tmp_path):
+    """Before the tag, the cookies were `metarrd_session` (on `/`) and `metarrd_device` (on
+    `/login`): after an upgrade nothing reads them, and a browser kept sending the dead session
+    with every request until it expired."""
+    config = make_config(tmp_path, web={"bind": "127.0.0.1:8686"})
+    app = create_app(config, testing=True)
+    c = app.test_client()
+    c.set_cookie("metarrd_session", "eyJvbGQiOnRydWV9.old.sig", path="/")
+    c.set_cookie("metarrd_device", "old-device", path="/login")
+    assert c.get("/").status_code == 200
+    assert c.get_cookie("metarrd_session", path="/") is None
+    assert c.get_cookie("metarrd_device", path="/login") is not None  # not sent to `/`
+    assert c.get("/login").status_code in (200, 302)
+    assert c.get_cookie("metarrd_device", path="/login") is None
+    # the instance's own session cookie (its CSRF token) is kept
+    assert c.get_cookie(cookie_name(app, cookies.SESSION)) is not None
+    deletions = [h for h in c.get("/").headers.getlist("Set-Cookie") if "Max-Age=0" in h]
+    assert deletions == []  # once gone, nothing more to delete
+
+
+def test_over_https_the_untagged_cookie_is_deleted_as_secure(tmp_path):
+    """A browser lets no answer over plain HTTP, and no deletion without `Secure`, touch a cookie
+    that was set `Secure` (RFC 6265bis, 5.7): over HTTPS the deletion carries it."""
+    config = make_config(tmp_path, web={"bind": "127.0.0.1:8686"})
+    c = create_app(config, testing=True).test_client()
+    c.set_cookie("metarrd_session", "old", domain="10.0.0.1", path="/")
+    answer = c.get("/login", base_url="https://10.0.0.1/")
+    deletion = [h for h in answer.headers.getlist("Set-Cookie") if h.startswith("metarrd_session=")]
+    assert len(deletion) == 1 and "Max-Age=0" in deletion[0] and "Secure" in deletion[0]
