@@ -583,10 +583,11 @@ def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
         if one is None:
             raise BadPayload("neither episodeFile nor episodeFiles")
         entries, where = [one], "episodeFile"
-    files: dict[tuple[str, Any], str] = {}
+    files: dict[tuple[str, int | None], str] = {}
     for i, entry in enumerate(entries):
         path = _file_path(entry, series.get("path"), where.format(i), paths)
-        files.setdefault((path, entry.get("size")), path)
+        size = entry.get("size")  # a long in Sonarr's WebhookEpisodeFile; a list is no key
+        files.setdefault((path, size if type(size) is int else None), path)
     renames = _sonarr_upgrade(body, series, show, list(files.values()), paths)
     refused = paths.refuse_outside([show, *files.values(), *renames.values()], "Download")
     if refused:

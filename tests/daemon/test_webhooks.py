@@ -642,6 +642,68 @@ def sonarr_download(folder: str = "/tv/Severance") -> dict:
     }  # fmt: skip
 
 
+def _sonarr_file(folder: str, rel: str, **more) -> dict:
+    """WebhookEpisodeFile as Sonarr v4 writes it (src/NzbDrone.Core/Notifications/Webhook/
+    WebhookEpisodeFile.cs): `size` is a long, `languages` a list, `mediaInfo` an object."""
+    return {
+        "id": 7, "relativePath": rel, "path": f"{folder}/{rel}", "quality": "WEBDL-1080p",
+        "qualityVersion": 1, "releaseGroup": "GRP", "sceneName": "Severance.S01E01.1080p",
+        "size": 1_500_000_000, "dateAdded": "2024-05-01T10:00:00Z",
+        "languages": [{"id": 1, "name": "English"}],
+        "mediaInfo": {"audioChannels": 5.1, "height": 1080, "videoCodec": "h264"}, **more,
+    }  # fmt: skip
+
+
+def sonarr_upgrade(folder: str) -> dict:
+    """WebhookImportPayload of an upgrade (WebhookBase.cs BuildOnDownloadPayload)."""
+    return {
+        **sonarr_download(folder),
+        "episodeFile": _sonarr_file(folder, "Season 1/S01E01.mkv", sourcePath="/dl/x.mkv"),
+        "isUpgrade": True,
+        "deletedFiles": [_sonarr_file(folder, "Season 1/S01E01.avi", recycleBinPath="")],
+    }
+
+
+def sonarr_import_complete(folder: str) -> dict:
+    """WebhookImportCompletePayload (BuildOnImportCompletePayload)."""
+    return {
+        "eventType": "Download", "instanceName": "Sonarr",
+        "series": {"id": 1, "title": "Severance", "path": folder, "tvdbId": 371980},
+        "episodeFiles": [_sonarr_file(folder, "Season 1/S01E01.mkv"),
+                         _sonarr_file(folder, "Season 1/S01E02.mkv")],
+        "sourcePath": "/downloads/Severance.S01", "destinationPath": folder,
+    }  # fmt: skip
+
+
+def sonarr_rename(folder: str) -> dict:
+    """WebhookRenamePayload (BuildOnRenamePayload, WebhookRenamedEpisodeFile)."""
+    return {
+        "eventType": "Rename", "instanceName": "Sonarr",
+        "series": {"id": 1, "title": "Severance", "path": folder, "tvdbId": 371980},
+        "renamedEpisodeFiles": [_sonarr_file(
+            folder, "Season 1/Severance - S01E01.mkv", previousRelativePath="Season 1/S01E01.mkv",
+            previousPath=f"{folder}/Season 1/S01E01.mkv")],
+    }  # fmt: skip
+
+
+def sonarr_file_delete(folder: str) -> dict:
+    """WebhookEpisodeDeletePayload (BuildOnEpisodeFileDelete)."""
+    return {
+        "eventType": "EpisodeFileDelete", "instanceName": "Sonarr",
+        "series": {"id": 1, "title": "Severance", "path": folder, "tvdbId": 371980},
+        "episodeFile": _sonarr_file(folder, "Season 1/S01E01.mkv"), "deleteReason": "manual",
+    }  # fmt: skip
+
+
+def sonarr_series_delete(folder: str) -> dict:
+    """WebhookSeriesDeletePayload (BuildOnSeriesDelete)."""
+    return {
+        "eventType": "SeriesDelete", "instanceName": "Sonarr",
+        "series": {"id": 1, "title": "Severance", "path": folder, "tvdbId": 371980},
+        "deletedFiles": True,
+    }  # fmt: skip
+
+
 def post_raw(client, source: str, data: bytes, method: str = "POST"):
     return client.open(
         f"/api/webhooks/{source}",
@@ -712,8 +774,12 @@ def _replaced(body, path, replacement):
 @pytest.mark.parametrize(
     ("source", "make"),
     [("radarr", radarr_download), ("radarr", radarr_rename), ("radarr", radarr_file_delete),
-     ("radarr", radarr_movie_delete), ("radarr", movie_added), ("sonarr", sonarr_download)],
-    ids=["Download", "Rename", "MovieFileDelete", "MovieDelete", "MovieAdded", "sonarr-Download"],
+     ("radarr", radarr_movie_delete), ("radarr", movie_added), ("sonarr", sonarr_download),
+     ("sonarr", sonarr_upgrade), ("sonarr", sonarr_import_complete), ("sonarr", sonarr_rename),
+     ("sonarr", sonarr_file_delete), ("sonarr", sonarr_series_delete)],
+    ids=["Download", "Rename", "MovieFileDelete", "MovieDelete", "MovieAdded", "sonarr-Download",
+         "sonarr-upgrade", "sonarr-ImportComplete", "sonarr-Rename", "sonarr-EpisodeFileDelete",
+         "sonarr-SeriesDelete"],
 )  # fmt: skip
 def test_no_field_of_a_real_payload_with_the_wrong_type_is_a_500(setup, monkeypatch, source, make):
     client, rt, _ = setup
