@@ -209,6 +209,24 @@ def disk_spelling(path: str) -> str:
     return found
 
 
+def other_spellings(path: str) -> list[str]:
+    """`path` with the names below its deepest folder on disk in the other Unicode forms (NFC,
+    NFD): how our items may spell a path that is gone, which disk_spelling cannot look up (a
+    file deleted, a folder removed: the scan stored the names as the disk spelled them)."""
+    if path.isascii() or not path.startswith("/"):
+        return []
+    there = path
+    while there != "/" and not os.path.lexists(there):
+        there = os.path.dirname(there)
+    rest = path[len(there) :].lstrip("/")
+    spellings = []
+    for form in ("NFC", "NFD"):
+        spelled = posixpath.join(there, unicodedata.normalize(form, rest))
+        if spelled != path and spelled not in spellings:
+            spellings.append(spelled)
+    return spellings
+
+
 def suggest_mapping(
     folder: str, roots: Sequence[str], exists: Callable[[str], bool] = os.path.exists
 ) -> PathMap | None:

@@ -19,7 +19,8 @@ little later (steps.recheck_gone), unless `deletedFiles: false` said the files s
 
 A `Download` whose folder (or file) inside a library is not there is still 202, with a
 `webhook.missing` warning saying so; a name sent in the other Unicode form than the disk's
-(NFC/NFD) is used as the disk spells it (webhook_payload.disk_spelling). Paths in a library
+(NFC/NFD) is used as the disk spells it (webhook_payload.disk_spelling); a deleted one, gone
+from the disk, as its item spells it (_Paths.gone). Paths in a library
 whose root does not answer (a hung NFS mount) are not looked at: the scan is queued, waits
 for the root, and the 202 says so.
 
@@ -73,6 +74,7 @@ from metarrd.web.webhook_payload import (
     local_path,
     obj,
     objects,
+    other_spellings,
     parse_body,
     sent_join,
     sent_path,
@@ -282,6 +284,21 @@ class _Paths:
             self.folders.add(ours)
         return ours
 
+    def gone(self, value: Any, what: str, *, folder: bool = False) -> str:
+        """A path the payload says was deleted, as our items spell it. `local` spells a path as
+        the disk does; once deleted, the disk no longer tells: a name Radarr sends NFC whose
+        item holds it NFD (a Mac's share) matched no item, and the delete was lost."""
+        ours = self.local(value, what, folder=folder)
+        if ours.isascii() or self.hung(ours) or os.path.lexists(ours) or _items_at(ours):
+            return ours
+        for spelled in other_spellings(ours):
+            if _items_at(spelled):
+                self.sent.setdefault(spelled, self.sent[ours])
+                if folder:
+                    self.folders.add(spelled)
+                return spelled
+        return ours
+
     def refuse_outside(self, paths: list[str], event: str) -> tuple[Response, int] | None:
         """The 422 for the first of `paths` outside every library, saying which `path_map`
         entry would put it inside one."""
@@ -367,21 +384,33 @@ class _Paths:
         return None
 
 
+def _items_at(path: str) -> bool:
+    """Whether an item is at `path` or under it."""
+    prefix = path.rstrip("/") + "/"
+    query = db.Movie.select(db.Movie.path).where(
+        (db.Movie.path == path) | db.Movie.path.startswith(prefix)
+    )
+    return any(is_inside(movie.path, path) for movie in query)  # LIKE ignores case; paths do not
+
+
 def _names_a_file(entry: dict[str, Any]) -> bool:
     return isinstance(entry.get("path"), str) or isinstance(entry.get("relativePath"), str)
 
 
-def _file_path(entry: dict[str, Any], folder: Any, where: str, paths: _Paths) -> str:
+def _file_path(
+    entry: dict[str, Any], folder: Any, where: str, paths: _Paths, *, gone: bool = False
+) -> str:
     """Where a file of the payload is: its `relativePath` under the movie's or show's `folder`
     (as sent), else its `path`. Before Radarr 5.10.1 and Sonarr 4.0.9 (Radarr 2700a6cf8, Sonarr
     a9b93dd9c: WebhookMovieFile.cs, WebhookEpisodeFile.cs) `path` was the file's in-memory one:
     in a Download the download client's copy (`/downloads/...`: "outside every library"), in a
-    Rename or a file delete none at all. `relativePath` was right in every version."""
+    Rename or a file delete none at all. `relativePath` was right in every version. A file
+    `gone` (deleted) is spelled as its item spells it (_Paths.gone)."""
     relative = entry.get("relativePath")
     value = entry.get("path")
     if isinstance(relative, str) and relative and isinstance(folder, str) and folder:
         value = sent_join(folder, relative)
-    return paths.local(value, f"{where}.path")
+    return (paths.gone if gone else paths.local)(value, f"{where}.path")
 
 
 def _download(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
@@ -491,7 +520,7 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     if event == "MovieFileDelete":
         movie_file = obj(body, "movieFile", "", required=True)
         movie = obj(body, "movie", "") or {}
-        path = _file_path(movie_file, movie.get("folderPath"), "movieFile", paths)
+        path = _file_path(movie_file, movie.get("folderPath"), "movieFile", paths, gone=True)
         if body.get("deleteReason") == "upgrade":
             # "On Movie File Delete For Upgrade": the Download (isUpgrade) that follows makes
             # the item follow its new file, data kept; marking it missing meanwhile was wrong
@@ -500,7 +529,7 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
                            event=event)  # fmt: skip
     else:
         movie = obj(body, "movie", "", required=True)
-        path = paths.local(movie.get("folderPath"), "movie.folderPath", folder=True)
+        path = paths.gone(movie.get("folderPath"), "movie.folderPath", folder=True)
     refused = paths.refuse_outside([path], event)
     if refused:
         return refused
@@ -647,7 +676,7 @@ def _sonarr_rename(body, series, show, paths) -> tuple[Response, int]:
 
 def _sonarr_file_deleted(body, series, show, paths) -> tuple[Response, int]:
     episode_file = obj(body, "episodeFile", "", required=True)
-    path = _file_path(episode_file, series.get("path"), "episodeFile", paths)
+    path = _file_path(episode_file, series.get("path"), "episodeFile", paths, gone=True)
     if body.get("deleteReason") == "upgrade":
         # a Download with isUpgrade follows: the episode keeps its data and follows the new file
         log.info("Sonarr webhook: %s deleted for an upgrade; its data is kept", path)
@@ -678,6 +707,7 @@ def _sonarr_series_add(body, series, show, paths) -> tuple[Response, int]:
 
 
 def _sonarr_series_deleted(body, series, show, paths) -> tuple[Response, int]:
+    show = paths.gone(series.get("path"), "series.path", folder=True)
     refused = paths.refuse_outside([show], "SeriesDelete")
     if refused:
         return refused

@@ -624,3 +624,29 @@ def test_a_download_of_a_show_spelled_nfd_on_disk_finds_it(setup):
     assert r.status_code == 202 and r.get_json()["message"] == f"scan of {show} queued"
     assert db.Movie.get(db.Movie.kind == db.SHOW).path == str(show)
     assert not db.Event.select().where(db.Event.kind == "webhook.missing").exists()
+
+
+@pytest.mark.parametrize("event", ["EpisodeFileDelete", "SeriesDelete"])
+def test_a_delete_of_a_show_spelled_nfd_on_disk_marks_it_missing(setup, event):
+    """Sonarr sends `Pokémon` NFC, the scan stored it as the disk spells it, NFD: once deleted,
+    the disk can no longer say, and the delete matched no item (a 202 and nothing marked)."""
+    import shutil
+
+    client, rt, fake, _ = setup
+    library = Path(rt.config.library[0].path)
+    show = library / unicodedata.normalize("NFD", "Pokémon (1997)")
+    rel = unicodedata.normalize("NFD", "Season 1/Pokémon - S01E01.mkv")
+    make_files(show, rel)
+    sent = library / unicodedata.normalize("NFC", "Pokémon (1997)")
+    assert post(client, {"eventType": "SeriesAdd", "series": series(sent)})[0] == 202
+    (ep,) = items(db.EPISODE)
+    if event == "SeriesDelete":
+        shutil.rmtree(show)
+        body = {"eventType": "SeriesDelete", "series": series(sent), "deletedFiles": True}
+    else:
+        (show / rel).unlink()
+        body = {"eventType": "EpisodeFileDelete", "series": series(sent), "episodes": episodes(1),
+                "episodeFile": episode_file(sent, unicodedata.normalize("NFC", rel)),
+                "deleteReason": "manual"}  # fmt: skip
+    assert post(client, body)[0] == 202
+    assert db.Movie.get_by_id(ep.id).missing

@@ -348,6 +348,31 @@ def test_deletes_mark_the_item_missing_and_keep_it(setup, make_movie, event):
     assert item.missing and item.tmdb_id == 949 and item.identification_status == db.ENRICHED
 
 
+@pytest.mark.parametrize(("sent_form", "disk_form"), [("NFC", "NFD"), ("NFD", "NFC")])
+@pytest.mark.parametrize("event", ["MovieFileDelete", "MovieDelete"])
+def test_a_delete_spelled_in_the_other_unicode_form_marks_the_item_missing(
+    setup, make_movie, event, sent_form, disk_form
+):
+    """Radarr's database holds `Amélie` NFC, the scan stored it as the disk (a Mac's share)
+    spells it, NFD. A Download finds the folder on disk in the other form; a delete cannot,
+    the file or folder being gone: it matched no item, was answered 202 "will be marked
+    missing", and nothing was (no log line), until the watcher or the next rescan."""
+    import shutil
+
+    client, rt, fake = setup
+    name = "Le Fabuleux Destin d'Amélie Poulain (2001)"
+    movie = make_movie(rt, unicodedata.normalize(disk_form, name), tmdb_id=194)
+    video = Path(movie.path)
+    shutil.rmtree(video.parent) if event == "MovieDelete" else video.unlink()
+    folder = Path(rt.config.library[0].path) / unicodedata.normalize(sent_form, name)
+    body = movie_delete(folder) if event == "MovieDelete" else radarr_file_delete(str(folder))
+    body.get("movieFile", {})["relativePath"] = unicodedata.normalize(sent_form, f"{name}.mkv")
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 202 and "will be marked missing" in r.get_json()["message"]
+    item = db.Movie.get_by_id(movie.id)
+    assert item.missing and item.tmdb_id == 194 and item.path == str(video)
+
+
 def _deleted_after_our_first_look(monkeypatch, *paths: Path) -> None:
     """Radarr's order: its EventAggregator runs the notification (a synchronous handler) first,
     MediaFileDeletionService.HandleAsync deletes the folder afterwards, on a task of its own
