@@ -21,6 +21,7 @@ from typing import Any
 
 from metarrd.config import PathMap
 from metarrd.pathmap import PathNotMapped, is_windows, map_path, windows_parts
+from metarrd.paths import is_inside
 from metarrd.web.ids import MAX_INT
 
 MAX_DEPTH = 16  # Radarr's and Sonarr's payloads nest 4 deep
@@ -180,15 +181,27 @@ def local_path(path: str, path_map: Sequence[PathMap]) -> str:
         return path
 
 
-def disk_spelling(path: str) -> str:
-    """`path` as the disk spells it: each of its names that is not there as sent is looked for
-    in its folder in the other Unicode normalisation (Radarr and Sonarr on Linux send what their
-    database holds, often NFC; a NAS or a Mac share may hold the name NFD, or the other way
-    round). A name found in neither stays as sent, and so does everything after it."""
-    if path.isascii() or not path.startswith("/") or os.path.lexists(path):
+def disk_spelling(path: str, roots: Sequence[str]) -> str:
+    """`path` as the disk spells it: each of its names below the library root (of `roots`)
+    that holds it that is not there as sent is looked for in its folder in the other Unicode
+    normalisation (Radarr and Sonarr on Linux send what their database holds, often NFC; a NAS
+    or a Mac share may hold the name NFD, or the other way round). A name found in neither
+    stays as sent, and so does everything after it. A path outside every library is not
+    looked at: its folders are none of ours to list (and may hang, a dead network mount)."""
+    if path.isascii() or not path.startswith("/"):
         return path
-    parts = path.split("/")
-    found = ""
+    sent = unicodedata.normalize("NFC", path)
+    holding = [
+        root
+        for root in map(posixpath.normpath, roots)
+        if is_inside(sent, unicodedata.normalize("NFC", root), "/")
+    ]
+    if not holding or os.path.lexists(path):
+        return path
+    root = max(holding, key=len)
+    depth = len([name for name in root.split("/") if name])
+    parts = ["", *[name for name in path.split("/") if name][depth:]]
+    found = root.rstrip("/")
     for i, name in enumerate(parts[1:], 1):
         here = f"{found}/{name}"
         if name.isascii() or os.path.lexists(here):

@@ -263,6 +263,9 @@ class _Paths:
         self.folders: set[str] = set()  # ours, of the paths sent as folders (not files)
         self.roots: dict[str, bool] = {}  # library root -> it does not answer
 
+    def inside(self, path: str) -> bool:
+        return root_of(path, [lib.path for lib in self.config.library]) is not None
+
     def hung(self, path: str) -> str | None:
         """The library root holding `path` when it does not answer (a hard NFS mount whose
         server is gone: every stat there waits for ever, and the call's thread with it): the
@@ -278,7 +281,8 @@ class _Paths:
     def local(self, value: Any, what: str, *, folder: bool = False) -> str:
         sent = sent_path(value, what)
         ours = local_path(sent, self.config.webhooks.path_map)
-        ours = ours if self.hung(ours) else disk_spelling(ours)
+        if not self.hung(ours):
+            ours = disk_spelling(ours, [lib.path for lib in self.config.library])
         self.sent.setdefault(ours, sent)
         if folder:
             self.folders.add(ours)
@@ -289,7 +293,9 @@ class _Paths:
         the disk does; once deleted, the disk no longer tells: a name Radarr sends NFC whose
         item holds it NFD (a Mac's share) matched no item, and the delete was lost."""
         ours = self.local(value, what, folder=folder)
-        if ours.isascii() or self.hung(ours) or os.path.lexists(ours) or _items_at(ours):
+        if ours.isascii() or not self.inside(ours) or self.hung(ours) or _items_at(ours):
+            return ours
+        if os.path.lexists(ours):
             return ours
         for spelled in other_spellings(ours):
             if _items_at(spelled):

@@ -238,6 +238,25 @@ def test_a_download_spelled_in_the_other_unicode_form_finds_the_folder(setup, se
     assert not db.Event.select().where(db.Event.kind == "webhook.missing").exists()
 
 
+def test_a_path_outside_every_library_is_not_looked_at(setup, tmp_path, monkeypatch):
+    """A name beyond ASCII was looked for in the other Unicode form anywhere on this machine:
+    a folder outside every library was listed (one on a dead network mount would have hung the
+    call), and the 422 told the name found there, "through [webhooks] path_map", with no
+    path_map set."""
+    import os
+
+    client, rt, fake = setup
+    (tmp_path / "private" / unicodedata.normalize("NFD", "Amélie (2001)")).mkdir(parents=True)
+    sent = tmp_path / "private" / unicodedata.normalize("NFC", "Amélie (2001)")
+    listed = []
+    scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path=".": listed.append(path) or scandir(path))
+    r = client.post("/api/webhooks/radarr", json=download(sent), headers=KEY)
+    assert r.status_code == 422
+    assert r.get_json()["message"].startswith(f"Download: {sent} is not inside any configured")
+    assert listed == []
+
+
 def movie_added(folder, add_method: str = "manual") -> dict:
     """WebhookAddedPayload (Radarr src/NzbDrone.Core/Notifications/Webhook/WebhookBase.cs
     BuildOnMovieAdded: `movie` a WebhookMovie, `addMethod` an AddMovieMethod, camelCase)."""
