@@ -19,10 +19,10 @@ little later (steps.recheck_gone), unless `deletedFiles: false` said the files s
 
 A `Download` whose folder (or file) inside a library is not there is still 202, with a
 `webhook.missing` warning saying so; a name sent in the other Unicode form than the disk's
-(NFC/NFD) is used as the disk spells it (webhook_payload.disk_spelling); a deleted one, gone
-from the disk, as its item spells it (_Paths.gone). Paths in a library
-whose root does not answer (a hung NFS mount) are not looked at: the scan is queued, waits
-for the root, and the 202 says so.
+(NFC/NFD) is used as the disk spells it (webhook_payload.disk_spelling); one gone from the
+disk (a delete's, a rename's or an upgrade's old file), as its item spells it (_Paths.gone).
+Paths in a library whose root does not answer (a hung NFS mount) are not looked at: the scan
+is queued, waits for the root, and the 202 says so.
 
 Radarr's and Sonarr's "Method: PUT" option is answered like POST. Bad token 401 (after ten
 from one client address within 15 minutes, 429 with Retry-After, right token or not), empty token
@@ -289,16 +289,17 @@ class _Paths:
         return ours
 
     def gone(self, value: Any, what: str, *, folder: bool = False) -> str:
-        """A path the payload says was deleted, as our items spell it. `local` spells a path as
-        the disk does; once deleted, the disk no longer tells: a name Radarr sends NFC whose
-        item holds it NFD (a Mac's share) matched no item, and the delete was lost."""
+        """A path the payload says is gone (deleted, or renamed: `previousPath`), as our items
+        spell it. `local` spells a path as the disk does; once gone, the disk no longer tells:
+        a name Radarr sends NFC whose item holds it NFD (a Mac's share) matched no item, and
+        the delete was lost (a rename was found by the scan, but not published again)."""
         ours = self.local(value, what, folder=folder)
-        if ours.isascii() or not self.inside(ours) or self.hung(ours) or _items_at(ours):
+        if ours.isascii() or not self.inside(ours) or self.hung(ours):
             return ours
-        if os.path.lexists(ours):
+        if _items_at(ours, folder) or os.path.lexists(ours):
             return ours
         for spelled in other_spellings(ours):
-            if _items_at(spelled):
+            if _items_at(spelled, folder):
                 self.sent.setdefault(spelled, self.sent[ours])
                 if folder:
                     self.folders.add(spelled)
@@ -390,8 +391,10 @@ class _Paths:
         return None
 
 
-def _items_at(path: str) -> bool:
-    """Whether an item is at `path` or under it."""
+def _items_at(path: str, folder: bool) -> bool:
+    """Whether an item is at `path`, or under it (a `folder`)."""
+    if not folder:  # one indexed look-up: a rename lists a whole series' files
+        return db.Movie.select().where(db.Movie.path == path).exists()
     prefix = path.rstrip("/") + "/"
     query = db.Movie.select(db.Movie.path).where(
         (db.Movie.path == path) | db.Movie.path.startswith(prefix)
@@ -411,7 +414,7 @@ def _file_path(
     a9b93dd9c: WebhookMovieFile.cs, WebhookEpisodeFile.cs) `path` was the file's in-memory one:
     in a Download the download client's copy (`/downloads/...`: "outside every library"), in a
     Rename or a file delete none at all. `relativePath` was right in every version. A file
-    `gone` (deleted) is spelled as its item spells it (_Paths.gone)."""
+    `gone` (deleted, or an upgrade's old one) is spelled as its item spells it (_Paths.gone)."""
     relative = entry.get("relativePath")
     value = entry.get("path")
     if isinstance(relative, str) and relative and isinstance(folder, str) and folder:
@@ -477,7 +480,7 @@ def _upgrade(body: dict[str, Any], sent: Any, folder: str, paths: _Paths) -> dic
         return {}
     new = _file_path(movie_file, sent, "movieFile", paths)
     old = [
-        _file_path(d, sent, f"deletedFiles[{i}]", paths)
+        _file_path(d, sent, f"deletedFiles[{i}]", paths, gone=True)
         for i, d in enumerate(deleted)
         if _names_a_file(d)
     ]
@@ -496,7 +499,7 @@ def _rename(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     renames: dict[str, str] = {}
     for i, entry in enumerate(files):
         where = f"renamedMovieFiles[{i}]"
-        old = paths.local(entry.get("previousPath"), f"{where}.previousPath")
+        old = paths.gone(entry.get("previousPath"), f"{where}.previousPath")
         renames[old] = _file_path(entry, movie.get("folderPath"), where, paths)
     refused = paths.refuse_outside(list(renames.values()), "Rename")
     if refused:
@@ -648,7 +651,7 @@ def _sonarr_upgrade(body, series, show, new_files, paths) -> dict[str, str]:
     if body.get("isUpgrade") is not True or not deleted or len(new_files) != 1:
         return {}
     old = [
-        _file_path(d, series.get("path"), f"deletedFiles[{i}]", paths)
+        _file_path(d, series.get("path"), f"deletedFiles[{i}]", paths, gone=True)
         for i, d in enumerate(deleted)
         if _names_a_file(d)
     ]
@@ -668,7 +671,7 @@ def _sonarr_rename(body, series, show, paths) -> tuple[Response, int]:
         old = entry.get("previousPath")
         if old is None and isinstance(entry.get("previousRelativePath"), str):
             old = sent_join(str(series.get("path")), entry["previousRelativePath"])
-        old = paths.local(old, f"{where}.previousPath")
+        old = paths.gone(old, f"{where}.previousPath")
         renames[old] = _file_path(entry, series.get("path"), where, paths)
     refused = paths.refuse_outside([show, *renames.values()], "Rename")
     if refused:

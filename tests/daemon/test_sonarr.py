@@ -650,3 +650,27 @@ def test_a_delete_of_a_show_spelled_nfd_on_disk_marks_it_missing(setup, event):
                 "deleteReason": "manual"}  # fmt: skip
     assert post(client, body)[0] == 202
     assert db.Movie.get_by_id(ep.id).missing
+
+
+def test_a_rename_of_an_episode_spelled_nfd_on_disk_publishes_it_again(setup):
+    """Sonarr sends `Pokémon` NFC, the episode's item holds it NFD: its old file gone, it was
+    moved by the scan (same size and time) but not published again, its NFO and thumb left
+    at the old name."""
+    client, rt, fake, _ = setup
+    library = Path(rt.config.library[0].path)
+    show = library / unicodedata.normalize("NFD", "Pokémon (1997)")
+    old, new = (
+        "Season 1/Pokémon.S01E01.mkv",
+        "Season 1/Pokémon - S01E01 - Pokémon, I Choose You!.mkv",
+    )
+    make_files(show, unicodedata.normalize("NFD", old))
+    sent = library / unicodedata.normalize("NFC", "Pokémon (1997)")
+    assert post(client, per_file(sent, old))[0] == 202
+    (tv_show,) = items(db.SHOW)
+    (ep,) = items(db.EPISODE)
+    published(show, tv_show, ep)
+    (show / unicodedata.normalize("NFD", old)).rename(show / unicodedata.normalize("NFD", new))
+    assert post(client, renamed(sent, old, new))[0] == 202
+    moved = db.Movie.get_by_id(ep.id)
+    assert (moved.path, moved.missing) == (str(show / unicodedata.normalize("NFD", new)), False)
+    assert publishes(fake) == [ep.id]

@@ -350,6 +350,44 @@ def test_a_rename_publishes_a_published_movie_again_and_nothing_to_review(
     assert publishes == ([movie.id] if published else [])
 
 
+@pytest.mark.parametrize("event", ["Rename", "Download"])
+def test_a_rename_or_upgrade_spelled_in_the_other_unicode_form_publishes_it_again(
+    setup, make_movie, event
+):
+    """Radarr sends `Amélie` NFC, the item holds it NFD (a Mac's share). The old file is gone,
+    so the disk cannot say how it was spelled: its item was found by the scan (same size and
+    time; a file replaced in its folder), but stayed "Republish?", its NFO and art at the old
+    name beside no video, as a rename or upgrade did before it was published again."""
+    client, rt, fake = setup
+    nfd = unicodedata.normalize("NFD", "Amélie (2001)")
+    movie = make_movie(rt, nfd, identification_status=db.ENRICHED, tmdb_id=194)
+    db.Movie.update(publish_state=db.PUBLISHED, last_published_at=db.now()).where(
+        db.Movie.id == movie.id
+    ).execute()
+    video = Path(movie.path)
+    name = "Amélie (2001) {tmdb-194} [Bluray-1080p].mkv"
+    new = video.with_name(unicodedata.normalize("NFD", name))
+    folder = Path(rt.config.library[0].path) / unicodedata.normalize("NFC", "Amélie (2001)")
+    old = {"relativePath": "Amélie (2001).mkv", "path": str(folder / "Amélie (2001).mkv")}
+    sent = {"relativePath": name, "path": str(folder / name)}
+    if event == "Rename":
+        video.rename(new)
+        body = radarr_rename(str(folder))
+        body["renamedMovieFiles"] = [{**sent, "previousRelativePath": old["relativePath"],
+                                      "previousPath": old["path"]}]  # fmt: skip
+    else:
+        video.unlink()
+        new.write_bytes(b"a better copy")
+        body = radarr_download(str(folder))
+        body["movie"].update(title="Amélie", year=2001, tmdbId=194, imdbId="tt0211915")
+        body.update(movieFile={**sent, "size": 13}, deletedFiles=[{**old, "recycleBinPath": ""}])
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 202
+    item = db.Movie.get_by_id(movie.id)
+    assert (item.path, item.missing) == (str(new), False)
+    assert [c[1] for c in fake.calls if c[0] == "publish"] == [movie.id]
+
+
 @pytest.mark.parametrize("event", ["MovieFileDelete", "MovieDelete"])
 def test_deletes_mark_the_item_missing_and_keep_it(setup, make_movie, event):
     client, rt, fake = setup
