@@ -25,6 +25,8 @@ from metarrd.paths import is_inside
 from metarrd.web.ids import MAX_INT
 
 MAX_DEPTH = 16  # Radarr's and Sonarr's payloads nest 4 deep
+PATH_MAX = 4096  # bytes, Linux's (limits.h): no longer path names a file
+TEXT_MAX = 200  # characters of a title or name in a message, a log line, an event
 
 
 class BadPayload(Exception):
@@ -104,9 +106,12 @@ def objects(parent: dict[str, Any], key: str, where: str) -> list[dict[str, Any]
 
 
 def text(parent: dict[str, Any], key: str, default: str = "") -> str:
-    """A string field for messages; anything else is `default`."""
+    """A string field for messages, cut at TEXT_MAX characters (a 16 MiB body may hold a title
+    of megabytes: whole, it filled a log line and an event row); anything else is `default`."""
     value = parent.get(key)
-    return value if isinstance(value, str) and value else default
+    if not isinstance(value, str) or not value:
+        return default
+    return value if len(value) <= TEXT_MAX else value[: TEXT_MAX - 1] + "…"
 
 
 def ids(movie: dict[str, Any]) -> dict[str, Any]:
@@ -159,6 +164,11 @@ def sent_path(value: Any, what: str) -> str:
     which only a `[webhooks] path_map` entry makes ours; else BadPayload."""
     if not isinstance(value, str) or "\x00" in value:
         raise BadPayload(f"{what} is not an absolute path: {value!r:.200}")
+    if len(value.encode("utf-8")) > PATH_MAX:
+        raise BadPayload(
+            f"{what} is longer than any path can be ({len(value.encode('utf-8'))} bytes; "
+            f"Linux allows {PATH_MAX}): {value!r:.200}"
+        )
     if is_windows(value):
         return ntpath.normpath(value)
     if not value.startswith("/"):

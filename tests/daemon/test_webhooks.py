@@ -828,6 +828,28 @@ def test_malformed_bodies_are_400_with_a_reason(setup, source, data, reason):
     assert db.Job.select().count() == 0
 
 
+@pytest.mark.parametrize("source", ["radarr", "sonarr"])
+def test_a_title_or_path_of_megabytes_is_not_stored_or_logged_whole(setup, caplog, source):
+    """A body may be 16 MiB (a whole series' rename): one title or path of a megabyte went
+    whole into a log line and an event row, which the Activity page and every open tab's live
+    stream then carried. No path is longer than Linux allows (PATH_MAX, 4096 bytes): a longer
+    one is a 400; a title is cut in messages."""
+    client, rt, _ = setup
+    folder = Path(rt.config.library[0].path) / "Heat (1995)"
+    folder.mkdir()
+    huge = "x" * 1_000_000
+    body = sonarr_download(str(folder)) if source == "sonarr" else download(folder)
+    body["series" if source == "sonarr" else "movie"]["title"] = huge
+    assert client.post(f"/api/webhooks/{source}", json=body, headers=KEY).status_code == 202
+    long_path = f"/elsewhere/{'x' * 200}" * 5_000
+    body["series" if source == "sonarr" else "movie"].update(path=long_path, folderPath=long_path)
+    r = client.post(f"/api/webhooks/{source}", json=body, headers=KEY)
+    assert r.status_code == 400 and len(r.get_data()) < 2_000
+    assert "longer than" in r.get_json()["message"]
+    assert max(len(e.message) for e in db.Event.select()) < 2_000
+    assert max(len(r.getMessage()) for r in caplog.records) < 2_000
+
+
 def _variants(value, path=()):
     """(path, replacement) for every value nested in `value`: each turned into the wrong type."""
     wrong = ([1], "str", 7, None, {}, True, -1, 1.5e308, 2**70, "", "\u0000", "../../etc")
