@@ -184,9 +184,16 @@ def sent_join(folder: str, relative: str) -> str:
 def local_path(path: str, path_map: Sequence[PathMap]) -> str:
     """How we see the sender's `path`: through the longest `[webhooks] path_map` entry that
     covers it (pathmap rules); a path no entry covers stays as it is (a Windows one is then
-    outside every library)."""
+    outside every library). A `from` typed in the other Unicode form than the sender's
+    (`/Volumes/Vidéos` NFC in the TOML, NFD from a Radarr on a Mac, whose SMB client hands
+    names over decomposed) covers it all the same: the names below it are disk_spelling's."""
     try:
         return map_path(path, path_map, "[webhooks]")
+    except PathNotMapped:
+        pass
+    composed = [PathMap(unicodedata.normalize("NFC", m.from_), m.to) for m in path_map]
+    try:
+        return map_path(unicodedata.normalize("NFC", path), composed, "[webhooks]")
     except PathNotMapped:
         return path
 

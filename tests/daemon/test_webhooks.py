@@ -965,6 +965,20 @@ def test_a_container_path_without_path_map_is_422_naming_the_mapping(docker_setu
     assert db.Job.select().count() == 0
 
 
+@pytest.mark.parametrize(("typed", "sent"), [("NFC", "NFD"), ("NFD", "NFC")])
+def test_a_path_map_from_typed_in_the_other_unicode_form_still_maps(docker_setup, typed, sent):
+    """Radarr on a Mac reads its SMB share through macOS's client, which lists names NFD (a
+    Samba share on XFS seen by mount_smbfs: steelpangolin.wordpress.com 2009/05/18, "Unicorn
+    Support Would Be Easier"): it sends `/Volumes/Vidéos/...` decomposed, where the `from`
+    typed into the TOML is NFC (or the other way round). The path was no entry's: a 422 whose
+    suggested entry read the same as the one already there."""
+    client, library = docker_setup("LIBRARY", unicodedata.normalize(typed, "/Volumes/Vidéos"))
+    folder = unicodedata.normalize(sent, "/Volumes/Vidéos/Heat (1995)")
+    r = client.post("/api/webhooks/radarr", json=radarr_download(folder), headers=KEY)
+    assert r.status_code == 202, r.get_json()
+    assert db.Movie.get().path == str(library / "Heat (1995)" / "Heat (1995).mkv")
+
+
 def test_a_container_path_is_accepted_through_path_map(docker_setup):
     client, library = docker_setup("LIBRARY")
     r = client.post(
