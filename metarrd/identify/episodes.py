@@ -166,6 +166,8 @@ _EPISODE_THEN_TITLE_NUMBER = re.compile(
 _AFTER_NUMBERS = re.compile(
     r"(?i)(?:[\s._-]*(?:s\d{1,4}[\s._x-]*e|ep|e|x)?\d{1,4}(?![\dA-Za-z]))*[\s._-]*"
 )
+# the episode numbers among them (not the season's: `S01` of `S01E02-E03`)
+_OWN_EPISODES = re.compile(r"(?i)(?<![s\d])(\d{1,4})")
 # an episode or part marker in an episode title (`The E10 Incident`, `Title, Part 2 of 3`)
 _TITLE_MARK = re.compile(r"(?i)(?<![^\W_])(?:ep|e|p(?:ar)?t)[\s._]?(\d{1,4})(?![\dA-Za-z])")
 _RELEASE_TAGS = re.compile(
@@ -276,7 +278,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 18
+NAME_RULES = 19
 
 
 @dataclass(frozen=True)
@@ -506,7 +508,11 @@ def parse_episode(
     if sxe:  # `S01E02 - The E10 Incident`: guessit's E10 is the title's (Kodi, Jellyfin: E02)
         start = _AFTER_NUMBERS.match(text, sxe.end()).end()
         inside = {int(n) for n in _TITLE_MARK.findall(text, start)}
-        kept = [e for i, e in enumerate(episodes) if i == 0 or e not in inside]
+        # the name's own episodes stay, whatever the title holds (`S01E01-E02 - Part 1 + Part 2`,
+        # Sonarr's title of two episodes named "Part 1" and "Part 2"; `S01E01-E03 - Part 2`)
+        own = [int(n) for n in _OWN_EPISODES.findall(text, sxe.start(), start)]
+        kept = [e for i, e in enumerate(episodes)
+                if i == 0 or e not in inside or min(own) <= e <= max(own)]  # fmt: skip
         if kept != episodes:
             episodes = kept
             raw = text[start:]

@@ -42,6 +42,7 @@ KODI_ROWS = [
 ]
 
 _SONARR = "sonarr ParserTests/"
+_SONARR_NAMES = "sonarr OrganizerTests/FileNameBuilderTests/"
 # (path below the library root, show title, season, episodes, aired, source[, absolute]): an
 # absolute-numbered name has no season or episodes (it is reported) and its absolute numbers
 RELEASE_ROWS = [
@@ -84,6 +85,12 @@ RELEASE_ROWS = [
      list(range(892, 917))),
     ("Series/Season 2 - Total Series Action/01. Total Series Action - Episode 1 - Monster Cash.mkv",
      "Series", 2, [1], "", _SONARR + "PathParserFixture"),
+    # Sonarr's file names of several episodes: its default format, titles joined by " + " and
+    # "Part 1 + Part 2" kept whole (OrganizerTests/FileNameBuilderTests/EpisodeTitleCollapseFixture)
+    ("Show - S01E01-E02 - Part 1 + Part 2 WEBDL-1080p.mkv", "Show", 1, [1, 2], "",
+     _SONARR_NAMES + "EpisodeTitleCollapseFixture"),
+    ("Show - S01E01-E03 - Part 2 HDTV-720p.mkv", "Show", 1, [1, 2, 3], "",
+     _SONARR_NAMES + "EpisodeTitleCollapseFixture"),
 ]  # fmt: skip
 
 # guessit's own reading of these names is season + episode; the numbers are One Piece's
