@@ -254,6 +254,8 @@ _RANGE = re.compile(
     rf"([\s._]*[-~][\s._]*|[\s._]+(?:to|a)[\s._]+)(?![xh]26[45])({_MARK})?(\d+)(?![\dpi]))"
 )
 _MARK_SEASON = re.compile(r"(?i)^s?(\d+)")
+# an episode title TheTVDB gives many shows (`Episode 1`), after a name's own numbers and ` - `
+_TITLE_EPISODE = re.compile(r"(?i)^episode[\s._]+$")
 _SEASON_MARK = re.compile(
     r"(?i)^(?:s|seasons?|saison|staffel|temporada|seizoen|stagione|sezon|сезон)[\s._]*$"
 )
@@ -278,7 +280,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 19
+NAME_RULES = 20
 
 
 @dataclass(frozen=True)
@@ -748,6 +750,12 @@ def _range_problem(text: str, file_name: str) -> str | None:
     for m in _RANGE.finditer(text):
         if not m.group(4) and (m.group(3) not in "-~" or len(m.group(5)) > 4):
             continue  # `S01E05 - 1000 Ways`, `s8e6-768660`: no end of a range
+        if (
+            m.group(3) != "-"
+            and _TITLE_EPISODE.match(m.group(4) or "")
+            and not _TITLE_EPISODE.match(m.group(1))
+        ):
+            continue  # `S01E01-E02 - Episode 1 + Episode 2`: the titles, not the range's end
         first = _marked(m.group(1), m.group(2), None)
         second = _marked(m.group(4), m.group(5), first)
         for kind, a, b in (("season", first[0], second[0]), ("episode", first[1], second[1])):

@@ -37,3 +37,30 @@ def test_a_title_marker_that_names_another_episode_is_still_the_titles():
     assert (got.season, got.episodes, got.problem) == (1, (2, 3), None), got
     got = parse_episode("Show - S01E02 - Part 1.mkv", "Show")
     assert (got.season, got.episodes, got.problem) == (1, (2,), None), got
+
+
+@pytest.mark.parametrize(
+    ("name", "season", "episodes"),
+    [
+        # TheTVDB titles the episodes of many British series "Episode 1", "Episode 2"...
+        # (Fleabag, Broadchurch): Sonarr's name of two of them in one file
+        ("Fleabag - S01E01-E02 - Episode 1 + Episode 2 WEBDL-1080p.mkv", 1, (1, 2)),
+        ("Show - S03E09-E10 - Episode 9 + Episode 10 HDTV-720p.mkv", 3, (9, 10)),
+        ("Show - S01E01-E02 - Episode 1 and Episode 2.mkv", 1, (1, 2)),
+        # a title counting the show's episodes from its first (`Episode 90` of season 5)
+        ("Show - S05E01 - Episode 90 HDTV-720p.mkv", 5, (1,)),
+        ("Show - S02E05 - Episode 3.mkv", 2, (5,)),
+    ],
+)
+def test_an_episode_title_named_episode_n_is_no_end_of_a_range(name, season, episodes):
+    # before, `E02 - Episode 1` was read as a range running backwards (episode 2 to 1) and
+    # `E01 - Episode 90` as one of 90 episodes: the file was reported ("runs backwards",
+    # "over 50") and never published, although Kodi and Jellyfin read its numbers
+    got = parse_episode(name, name.split(" - ")[0])
+    assert (got.season, got.episodes, got.problem) == (season, episodes, None), got
+
+
+def test_a_range_that_runs_backwards_is_still_reported():
+    for name in ("Show - S01E03-E01.mkv", "Show - Episode 3 - Episode 1.mkv"):
+        got = parse_episode(name, "Show")
+        assert got.episodes == () and "runs backwards" in got.problem, got

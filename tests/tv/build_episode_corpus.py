@@ -91,6 +91,8 @@ RELEASE_ROWS = [
      _SONARR_NAMES + "EpisodeTitleCollapseFixture"),
     ("Show - S01E01-E03 - Part 2 HDTV-720p.mkv", "Show", 1, [1, 2, 3], "",
      _SONARR_NAMES + "EpisodeTitleCollapseFixture"),
+    ("Fleabag - S01E01-E02 - Episode 1 + Episode 2 WEBDL-1080p.mkv", "Fleabag", 1, [1, 2], "",
+     _SONARR_NAMES + "EpisodeTitleCollapseFixture"),
 ]  # fmt: skip
 
 # guessit's own reading of these names is season + episode; the numbers are One Piece's
