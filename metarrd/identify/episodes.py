@@ -8,7 +8,8 @@ or "24" are not read as numbers). What it accepts:
   also glued to a word (`grp-zoos01e11`, as Kodi reads it),
   `Show Season 2 - 03` (anime groups' form);
   multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03`,
-  `S01E01 - E03`, `5x01 - x02` (a range: every number in it), `02x03 - x04 - x15` (a list);
+  `S01E01 - E03`, `5x01 - x02` (a range: every number in it), `02x03 - x04 - x15` (a list),
+  `S01E01+E02`, `S01E01 & E02` (guessit's; Kodi reads E01 alone: a warning says so);
   specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
 - `E02` / `ep02` without a season: the season folder's number (the file's folder, else the
   nearest season folder above it within the show's: `Season 2/Disc 1/Show - E05`, as Jellyfin
@@ -162,10 +163,13 @@ _EPISODE_THEN_TITLE_NUMBER = re.compile(
     r"[\s._]+-[\s._]+(\d{1,4})[\s._]+(?=[^\W\d_])"
 )
 # the numbers and separators right after a name's SxxEyy (`-E03`, `E02`, ` - S01E03`, `.S01E02`,
-# ` - 100`): what follows them is the episode title
+# ` - 100`; a marked number after the words and signs guessit joins episodes with: `+E02`,
+# ` & E02`, ` to E03`, `,E02`): what follows them is the episode title
 _AFTER_NUMBERS = re.compile(
-    r"(?i)(?:[\s._-]*(?:s\d{1,4}[\s._x-]*e|ep|e|x)?\d{1,4}(?![\dA-Za-z]))*[\s._-]*"
+    r"(?i)(?:(?:[\s._-]*(?:s\d{1,4}[\s._x-]*e|ep|e|x)?|[\s._]*(?:[+&,]|and|to)[\s._]*"
+    r"(?:s\d{1,4}[\s._x-]*e|\d{1,4}[x×]|ep|e|x))\d{1,4}(?![\dA-Za-z]))*[\s._-]*"
 )
+_JOINER = re.compile(r"(?i)[\s._]*(?:[+&,]|and|to)[\s._]*")
 # the episode numbers among them (not the season's: `S01` of `S01E02-E03`)
 _OWN_EPISODES = re.compile(r"(?i)(?<![s\d])(\d{1,4})")
 # an episode or part marker in an episode title (`The E10 Incident`, `Title, Part 2 of 3`)
@@ -280,7 +284,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 20
+NAME_RULES = 21
 
 
 @dataclass(frozen=True)
@@ -515,11 +519,12 @@ def parse_episode(
         own = [int(n) for n in _OWN_EPISODES.findall(text, sxe.start(), start)]
         kept = [e for i, e in enumerate(episodes)
                 if i == 0 or e not in inside or min(own) <= e <= max(own)]  # fmt: skip
-        if kept != episodes:
+        joiner = bool(title and _JOINER.fullmatch(title))  # `S01E01 & E02`: guessit's title "&"
+        if kept != episodes or joiner:
             episodes = kept
             raw = text[start:]
             raw = raw[: tag.start()] if (tag := _RELEASE_TAGS.search(raw)) else raw
-            title = re.sub(r"[._]+", " ", raw).strip(" -") or title
+            title = re.sub(r"[._]+", " ", raw).strip(" -") or (None if joiner else title)
     titled = None if explicit else _EPISODE_THEN_TITLE_NUMBER.search(text)
     if titled and episodes[:1] == [int(titled.group(1))]:
         marked = [int(titled.group(1)), *(int(n) for n in re.findall(r"\d+", titled.group(2)))]

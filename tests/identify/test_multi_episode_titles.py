@@ -64,3 +64,34 @@ def test_a_range_that_runs_backwards_is_still_reported():
     for name in ("Show - S01E03-E01.mkv", "Show - Episode 3 - Episode 1.mkv"):
         got = parse_episode(name, "Show")
         assert got.episodes == () and "runs backwards" in got.problem, got
+
+
+@pytest.mark.parametrize(
+    ("name", "show", "title"),
+    [
+        # a pilot of two episodes in one file, as a public Star Trek upload names them (quoted
+        # in a media matcher's test suite: "collapses the paired pilot onto S01E01")
+        ("Star Trek ENT S01E01+E02 Broken Bow Pt 1 + Pt 2.mp4", "Star Trek ENT", "Broken Bow"),
+        ("Star Trek DS9 S01E01+E02 Emissary Pt 1+ Pt 2.mp4", "Star Trek DS9", "Emissary"),
+        # the words and signs guessit joins episodes with (its episodes.yml: `S01E01+02`,
+        # `Phineas and Ferb S01E00 & S01E01 & S01E02`)
+        ("Show - S01E01 & E02 - Title.mkv", "Show", "Title"),
+        ("Show.S01E01.and.E02.720p.HDTV.mkv", "Show", None),
+        ("Show.S01E01,E02.mkv", "Show", None),
+    ],
+)
+def test_a_second_episode_after_a_plus_or_an_and_is_the_names_own(name, show, title):
+    # before, guessit's E02 was taken for a marker of the title ("+E02", "& E02") and dropped:
+    # S01E01 alone, and no word that episode 2 was in the file (Kodi 21 reads E01 alone too:
+    # now a warning says so and how to name it)
+    got = parse_episode(name, show)
+    assert (got.season, got.episodes, got.problem) == (1, (1, 2), None), got
+    assert got.episode_title == title
+    assert any("episode 2 would not appear" in w for w in got.warnings), got.warnings
+
+
+def test_a_range_written_with_to_holds_its_middle_episode():
+    # guessit reads `E01 to E03` as the range 1 to 3 (its range separators: `-`, `~`, `to`);
+    # before, E03 was dropped as the title's marker: S01E01E02, a reading no player has
+    got = parse_episode("Show - S01E01 to E03.mkv", "Show")
+    assert (got.season, got.episodes, got.problem) == (1, (1, 2, 3), None), got

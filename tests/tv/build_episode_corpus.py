@@ -93,6 +93,9 @@ RELEASE_ROWS = [
      _SONARR_NAMES + "EpisodeTitleCollapseFixture"),
     ("Fleabag - S01E01-E02 - Episode 1 + Episode 2 WEBDL-1080p.mkv", "Fleabag", 1, [1, 2], "",
      _SONARR_NAMES + "EpisodeTitleCollapseFixture"),
+    # a paired pilot of a public Star Trek upload (quoted in a media matcher's test suite)
+    ("Star Trek ENT S01E01+E02 Broken Bow Pt 1 + Pt 2.mp4", "Star Trek ENT", 1, [1, 2], "",
+     "upload Star Trek ENT"),
 ]  # fmt: skip
 
 # guessit's own reading of these names is season + episode; the numbers are One Piece's
