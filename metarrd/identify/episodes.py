@@ -9,7 +9,7 @@ or "24" are not read as numbers). What it accepts:
   `Show Season 2 - 03` (anime groups' form);
   multi-episode files `S01E01E02`, `S01E01-E03`, `S01E01-03`, `2x09-2x10`, `1x01-x03`,
   `S01E01 - E03`, `5x01 - x02` (a range: every number in it), `02x03 - x04 - x15` (a list),
-  `S01E01+E02`, `S01E01 & E02` (guessit's; Kodi reads E01 alone: a warning says so);
+  `S01E01+E02`, `S01E01 & E02`, `S01E01&E02` (guessit's; Kodi reads E01 alone: a warning says so);
   specials `S00E01`; a version or sub-episode letter after it (`S02E01v2`, `S06E01b`: S6E1);
 - `E02` / `ep02` without a season: the season folder's number (the file's folder, else the
   nearest season folder above it within the show's: `Season 2/Disc 1/Show - E05`, as Jellyfin
@@ -52,6 +52,8 @@ _SXE_SUFFIXED = re.compile(
 )
 # `grp-zoos01e11-1080p`: S01E11 glued to a title (or group) word, which guessit reads as the title
 _GLUED_SXE = re.compile(r"(?i)s\d{1,4}e\d{1,4}")
+# an `&` between two episodes (`S01E01&E02`, `S03E14&S03E15`)
+_GLUED_AMPERSAND = re.compile(r"(?i)(?<=\d)&(?=(?:s\d{1,4}[\s._]*)?e\d)")
 # the season of every SxxEyy in a name (more than one: a file across seasons)
 _SXE_SEASONS = re.compile(r"(?i)s(\d{1,4})[\s._x-]*e\d")
 # `2x09-2x10`, `1x01-x03`, `[02x01-x02]`, `1x02-03-04`, `02x03-E15`: guessit (type=episode)
@@ -284,7 +286,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 21
+NAME_RULES = 22
 
 
 @dataclass(frozen=True)
@@ -413,7 +415,8 @@ def parse_episode(
     options: dict = {"type": "episode"}
     if show_title:
         options["expected_title"] = [show_title]
-    guess = guessit(file_name, options)
+    # `S01E01&E02`: guessit reads the numbers joined by a spaced `&` only (as Kodi reads S01E01)
+    guess = guessit(_GLUED_AMPERSAND.sub(" & ", file_name), options)
     title = _text(guess.get("episode_title"))
     if show_title and _SEASON_EPISODE.match(stem.lstrip(" ._-")):
         # `S01E01 The Holy Trinity` (no show title before the numbers): guessit reads what

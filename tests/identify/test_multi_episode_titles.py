@@ -95,3 +95,19 @@ def test_a_range_written_with_to_holds_its_middle_episode():
     # before, E03 was dropped as the title's marker: S01E01E02, a reading no player has
     got = parse_episode("Show - S01E01 to E03.mkv", "Show")
     assert (got.season, got.episodes, got.problem) == (1, (1, 2, 3), None), got
+
+
+@pytest.mark.parametrize(
+    ("name", "show", "season", "episodes"),
+    [
+        # a file name shared on a public channel (quoted in a bot's source)
+        ("Legend_Of_The_Seeker_S01E01&E02_2008_@nadithpro.mkv", "Legend of the Seeker", 1, (1, 2)),
+        ("Show.S03E14&E15.720p.HDTV.x264.mkv", "Show", 3, (14, 15)),
+    ],
+)
+def test_episodes_joined_by_an_ampersand_without_spaces(name, show, season, episodes):
+    # guessit reads `S01E01 & E02` but nothing of `S01E01&E02`: before, the file was reported
+    # as having "no season and episode numbers" and never published, although Kodi reads E01
+    got = parse_episode(name, show)
+    assert (got.season, got.episodes, got.problem) == (season, episodes, None), got
+    assert any("would not appear" in w for w in got.warnings), got.warnings

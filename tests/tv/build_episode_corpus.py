@@ -96,6 +96,8 @@ RELEASE_ROWS = [
     # a paired pilot of a public Star Trek upload (quoted in a media matcher's test suite)
     ("Star Trek ENT S01E01+E02 Broken Bow Pt 1 + Pt 2.mp4", "Star Trek ENT", 1, [1, 2], "",
      "upload Star Trek ENT"),
+    ("Legend_Of_The_Seeker_S01E01&E02_2008_@nadithpro.mkv", "Legend of the Seeker", 1, [1, 2],
+     "", "upload Legend of the Seeker"),
 ]  # fmt: skip
 
 # guessit's own reading of these names is season + episode; the numbers are One Piece's
