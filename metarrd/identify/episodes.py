@@ -286,7 +286,7 @@ _HEIGHT_TITLE = re.compile(r"(?i)\d{3,4}[ip]")
 # otherwise: a scan then reads again the names of unchanged files read by older rules (not
 # their streams), and a file whose reading changed is scanned again as a changed file
 # (scan/tv.py `_reads_the_same`), so a library scanned before a fix gets it without a touch.
-NAME_RULES = 22
+NAME_RULES = 23
 
 
 @dataclass(frozen=True)
@@ -355,8 +355,9 @@ def show_title(folder_name: str) -> str:
     """The show folder's title for matching names and searching: id tags dropped, and what
     follows the year (`Show (2019) [1080p]`, `Band of Brothers (2001) - Complete`), as Kodi's
     CleanString reads a show folder; a season pack's release name (`Breaking.Bad.S01-S05.1080p.
-    BluRay.x264-ROVERS`) up to its seasons or first quality tag, its dots as spaces."""
-    untagged = _ID_TAGS.sub("", folder_name).strip()
+    BluRay.x264-ROVERS`) up to its seasons or first quality tag, its dots as spaces; a show's
+    years (`Friends (1994-2004)`) are its first year."""
+    untagged = _first_year(_ID_TAGS.sub("", folder_name).strip())
     title = re.sub(r"\s*[(\[]\d{4}[)\]]\s*$", "", untagged).strip()
     year = _SHOW_YEAR.match(title)
     if year and year.end() == len(title) and title != untagged:
@@ -1146,6 +1147,22 @@ _SHOW_TAGS = re.compile(
 )
 _FOLDER_TAG = re.compile(r"[{\[](tmdb|tvdb|imdb)(?:id)?[-=](tt\d{7,8}|\d+)[}\]]", re.IGNORECASE)
 _FOLDER_YEAR = re.compile(r"[(\[]((?:19|20)\d\d)[)\]]")
+# the years a show ran (`1994-2004`, `1996 – 2007`), or since (`(2019-)`, `(2019-present)`)
+_YEAR_RANGE = re.compile(r"(?<![\dA-Za-z])((?:19|20)\d\d)\s*[-–—]\s*((?:19|20)\d\d)(?![\dA-Za-z])")
+_OPEN_YEAR_RANGE = re.compile(
+    r"(?i)[(\[]((?:19|20)\d\d)\s*[-–—]\s*(?:present|now|current|today)?\s*[)\]]"
+)
+
+
+def _first_year(name: str) -> str:
+    """`Friends (1994-2004)`, `Case Closed (1996–2007)`, `Show (2019-)`, `Show (2019-present)`
+    -> `Friends (1994)`...: the years a show ran, as users name its folder, stand for its
+    first (TMDB's first air date); read as they are, the title was "Friends (1994" and the
+    year 2004, and no search found the show."""
+    name = _YEAR_RANGE.sub(
+        lambda m: m.group(1) if int(m.group(2)) >= int(m.group(1)) else m.group(0), name
+    )
+    return _OPEN_YEAR_RANGE.sub(r"(\1)", name)
 
 
 def show_folder_hints(folder_name: str) -> dict:
@@ -1154,7 +1171,7 @@ def show_folder_hints(folder_name: str) -> dict:
     that ends the name (`Doctor Who 2005`) may be the title's own (`Space 1999`): the whole
     name is kept as `whole_title` for identify to search too."""
     hints: dict = {"title": show_title(folder_name), "year": None}
-    untagged = _ID_TAGS.sub("", folder_name).strip()
+    untagged = _first_year(_ID_TAGS.sub("", folder_name).strip())
     year = _FOLDER_YEAR.search(untagged) or _SHOW_YEAR.match(untagged)  # `Show.2005.S01.1080p`
     if year:
         hints["year"] = int(year.group(year.lastindex or 1))
