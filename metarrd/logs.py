@@ -4,7 +4,9 @@ A request path (`/%0A2026-12-05 00:00:00 INFO metarrd.web.auth: web login from .
 decodes `%0A` in `request.path`), a header, a webhook's path or a file name (a Linux file name may
 hold a newline) reaches log messages as it is. Every log record's message, whoever logs it, has
 its control characters escaped as Python writes them (`\\n`, `\\r`, `\\x1b`, `\\u2028`): one
-record is one line, and no escape sequence reaches a terminal. Tabs stay; a traceback (the
+record is one line, and no escape sequence reaches a terminal. The user and password of a URL
+in it (a Kodi path `ftp://kodi:secret@nas/movies/`, as the player and our `path_map` give it)
+are written `…` (`urls.hide_credentials`). Tabs stay; a traceback (the
 record's `exc_info`, formatted apart from the message) keeps its lines.
 
 `install()` puts the record class in place for the whole process: `metarrd` (cli.main) and the
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import re
+
+from metarrd.urls import hide_credentials
 
 # C0 but tab, DEL, C1 (NEL U+0085 included), and the Unicode line and paragraph separators
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
@@ -30,10 +34,11 @@ def _escaped(match: re.Match[str]) -> str:
 
 
 class SafeRecord(logging.LogRecord):
-    """A log record whose message cannot hold a line break or a terminal escape."""
+    """A log record whose message cannot hold a line break or a terminal escape, nor the
+    password of a URL (`ftp://kodi:secret@nas/` is logged `ftp://…@nas/`: a player's path)."""
 
     def getMessage(self) -> str:  # noqa: N802 (logging's name)
-        return escape_controls(super().getMessage())
+        return escape_controls(hide_credentials(super().getMessage()))
 
 
 def install() -> None:

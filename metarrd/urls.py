@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 
@@ -13,3 +14,16 @@ def redact(url: str) -> str:
     user, at, host = parts.netloc.rpartition("@")
     netloc = f"…@{host}" if at else host
     return f"{parts.scheme}://{netloc}{parts.path}" + ("?…" if parts.query else "")
+
+
+# `scheme://user:password@`: the user information of a URL inside free text. Greedy up to the
+# last `@` before the host's end, as Kodi reads it (a password may hold a raw `@`).
+_USER_INFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#]*@")
+
+
+def hide_credentials(text: str) -> str:
+    """`text` with the user and password of every URL in it written `…`: a player's paths as
+    its answers and our `path_map` give them (Kodi hands a `ftp://`, `davs://` or `sftp://`
+    source back with the password written in it, and strips it from `smb://` ones only), for
+    messages, pages and log lines. `ftp://kodi:s3cret@nas/movies/` -> `ftp://…@nas/movies/`."""
+    return _USER_INFO.sub(r"\1…@", text)

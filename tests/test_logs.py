@@ -60,3 +60,16 @@ def test_a_forged_request_path_is_logged_on_one_line(safe_records, config_factor
     (record,) = [r for r in caplog.records if r.name == "metarrd.web.auth"]
     message = record.getMessage()
     assert "\n" not in message and "/x\\n2099-01-01 00:00:00" in message
+
+
+def test_the_password_of_a_url_in_a_record_is_hidden(safe_records, caplog):
+    """Kodi answers an FTP or WebDAV source with its login written in (it strips smb:// ones
+    only), and the path_map that matches it holds the same: `scanning ftp://kodi:pw@nas/…`."""
+    log = logging.getLogger("metarrd.players.kodi")
+    with caplog.at_level(logging.INFO):
+        log.info("scanning %s", "ftp://kodi:p@ss@nas/movies/Heat (1995)/")
+        log.info("sources: %s", "davs://me:S3cret@dav:443/films/, smb://nas/tv/@x, /srv/a@b")
+    assert [r.getMessage() for r in caplog.records] == [
+        "scanning ftp://…@nas/movies/Heat (1995)/",
+        "sources: davs://…@dav:443/films/, smb://nas/tv/@x, /srv/a@b",
+    ]

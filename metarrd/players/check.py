@@ -18,6 +18,7 @@ from metarrd.players.jellyfin import Jellyfin
 from metarrd.players.kodi import Kodi
 from metarrd.players.plex import Plex
 from metarrd.players.transport import PlayerError, label, make_http
+from metarrd.urls import hide_credentials
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,10 @@ def test_players(rt, name: str | None = None) -> list[tuple[str, bool, str]]:
             answers = list(pool.map(lambda p: check_player(config, p, http), chosen))
     finally:
         http.close()
-    return [(p.name, ok, text) for p, (ok, text) in zip(chosen, answers, strict=True)]
+    # the player's paths and ours may hold a password (hide_credentials): never in the answer
+    return [
+        (p.name, ok, hide_credentials(text)) for p, (ok, text) in zip(chosen, answers, strict=True)
+    ]
 
 
 test_players.__test__ = False  # not a pytest test, whoever imports it

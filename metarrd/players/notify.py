@@ -31,6 +31,7 @@ from metarrd.pathmap import PathNotMapped
 from metarrd.players import jellyfin, kodi, plex
 from metarrd.players.plan import Target, make_target
 from metarrd.players.transport import PlayerError, PlayerNotAllowed, label, make_http
+from metarrd.urls import hide_credentials
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +278,8 @@ def _record(
     now: datetime,
     config: Config,
 ) -> PlayerReport:
+    # what the player was told names its paths, which may hold a password (`ftp://kodi:…@`)
+    done = [hide_credentials(step) for step in done]
     report = PlayerReport(player.name, done=done)
     who = label(player)
     first_error: str | None = None
@@ -291,7 +294,7 @@ def _record(
                 ).execute()
                 report.sent += 1
                 continue
-            reason = str(outcome)
+            reason = hide_credentials(str(outcome))
             first_error = first_error or reason
             retry_at = None
             final = isinstance(outcome, PathNotMapped | PlayerNotAllowed)  # retrying cannot help

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 from player_fakes import FakeJellyfin, FakeKodi, FakePlex, PlexSection
 from player_helpers import add_movie, later, queue, states
 
-from metarrd import db
+from metarrd import db, logs
 from metarrd.players import due_in, process_notifications
 
 TITLES = ["Alien (1979)", "Heat (1995)", "Ran (1985)"]
@@ -237,3 +239,32 @@ def test_rows_of_removed_or_disabled_players_are_left_alone(make_rt, tmp_path):
         assert process_notifications(rt) == []
         assert due_in(rt) is None
     assert jelly.requests == []
+
+
+def test_a_password_in_a_kodi_path_is_sent_to_kodi_but_never_shown_or_logged(
+    make_rt, tmp_path, caplog
+):
+    """An FTP source in Kodi's sources.xml with its login written in (`ftp://kodi:pass@nas/`,
+    the form Kodi's wiki shows; Kodi keeps the login in the paths of what it scans from there,
+    and strips it in its own answers for smb:// only): the path_map has to name the same
+    path. The scan request carries it; the "scanned …" of the activity list, the player's
+    report and the log line said it too."""
+    root = str(tmp_path / "movies")
+    with FakeKodi(sources=["ftp://kodi:FtpS3cret@nas/movies/"]) as kodi:
+        config = players(kodi, kodi, kodi, root)[:1]
+        config[0]["path_map"] = [{"from": root, "to": "ftp://kodi:FtpS3cret@nas/movies"}]
+        rt = make_rt(config)
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        before = logging.getLogRecordFactory()
+        logs.install()  # as `metarrd run` does
+        try:
+            with caplog.at_level("INFO"):
+                [report] = process_notifications(rt)
+        finally:
+            logging.setLogRecordFactory(before)
+
+    assert kodi.scans == ["ftp://kodi:FtpS3cret@nas/movies/Heat (1995)/"]  # Kodi needs it
+    assert report.sent == 1
+    shown = [*report.done, *(e.message for e in db.Event.select()), caplog.text]
+    assert any("scanned ftp://…@nas/movies/Heat (1995)/" in text for text in shown)
+    assert not any("FtpS3cret" in text for text in shown)

@@ -528,6 +528,41 @@ def test_a_password_in_a_providers_address_is_never_shown(config_factory):
         assert "tmdb-cache.example:8443" in html and "pr0xy-s3cret" not in html, url
 
 
+def test_a_password_in_a_kodi_source_is_never_shown(config_factory, tmp_path):
+    """Kodi's Files.GetSources strips the user and password of `smb://` sources only
+    (xbmc/interfaces/json-rpc/FileOperations.cpp, GetRootDirectory: `IsSmb()` ->
+    `GetWithoutUserDetails()`): an FTP or WebDAV source written into sources.xml as
+    `ftp://kodi:pass@nas/...` comes back with its password, and the path_map matching it holds
+    the same one. "Test connection" in Settings showed both, in the page and in the flash."""
+    from tests.players.player_fakes import FakeKodi
+
+    with FakeKodi(
+        sources=["ftp://kodi:FtpS3cret@nas/tv/", "davs://me:DavS3cret@dav/films/"]
+    ) as kodi:
+        player = {
+            "name": "Den",
+            "type": "kodi",
+            "url": kodi.url,
+            "username": "kodi",
+            "password": "secret",
+            "libraries": ["Movies"],
+            "path_map": [
+                {"from": str(tmp_path / "movies"), "to": "ftp://kodi:FtpS3cret@nas/movies"}
+            ],
+        }
+        c = create_app(config_factory(player=[player]), testing=True).test_client()
+        token = token_of(c, "/settings")
+        fragment = c.post(
+            "/settings/players/0/test", headers={"HX-Request": "true", "X-CSRF-Token": token}
+        ).get_data(as_text=True)
+        answer = c.post("/settings/players/0/test", data={"csrf_token": token})
+        page = c.get(answer.headers["Location"]).get_data(as_text=True)
+    for html in (fragment, page):
+        assert "no Kodi video source holds it" in html
+        assert "ftp://…@nas/movies" in html and "ftp://…@nas/tv/" in html
+        assert "FtpS3cret" not in html and "DavS3cret" not in html
+
+
 def test_security_headers(client):
     answer = client.get("/")
     csp = answer.headers["Content-Security-Policy"]
