@@ -40,6 +40,7 @@ from metarrd.enrich.candidate_store import image_columns
 from metarrd.errors import EditRefused, MetarrdError
 from metarrd.http import HttpClient
 from metarrd.imaging import ImageRejected, analyse_with_preview, write_preview
+from metarrd.urls import redact
 
 log = logging.getLogger(__name__)
 
@@ -312,5 +313,7 @@ def _store(config, movie_id, asset_type, tmp, info, preview, source) -> db.Artwo
             asset_id=asset.id,
             asset_type=asset_type,
         )
-    log.info("item %d: %s added by the user from %s", movie_id, asset_type, source)
+    # an address copied from a browser may carry a key in its query (`X-Plex-Token=`)
+    where = "an upload" if source == "upload" else redact(source)
+    log.info("item %d: %s added by the user from %s", movie_id, asset_type, where)
     return db.ArtworkCandidate.get_by_id(asset.id)

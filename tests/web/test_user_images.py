@@ -159,6 +159,22 @@ def test_a_loopback_server_is_not_fetched_unless_allowed(app, config, seed, imag
     assert cached.provider_name == "user" and (config.cache_dir / "poster").exists()
 
 
+def test_the_log_line_of_an_added_address_leaves_its_query_out(
+    app, config, seed, image_server, caplog
+):
+    """An address copied from a browser often carries its key in the query string: Plex Web's
+    "copy image address" (`/photo/:/transcode?url=…&X-Plex-Token=…`), an S3 pre-signed URL
+    (`X-Amz-Signature=…`). Every log line leaves query strings out (metarrd.http); the line
+    saying where the user's image came from wrote the address as typed."""
+    movie = seed.movie("The Matrix")
+    url = image_server.url + "/photo/:/transcode?width=600&X-Plex-Token=PlexS3cret"
+    with caplog.at_level("INFO", logger="metarrd.enrich"):
+        add_user_image(allowing(config, "127.0.0.1/32"), movie.id, "poster", url=url)
+    assert image_server.hits == 1
+    assert f"added by the user from {image_server.url}/photo/:/transcode?…" in caplog.text
+    assert "PlexS3cret" not in caplog.text
+
+
 def test_a_redirect_to_a_private_address_is_refused_at_connect(app, config, seed, image_server):
     """The name checked out, but the connection leads elsewhere (a redirect here; a DNS answer
     that changed in between works the same): the address actually reached is checked."""
