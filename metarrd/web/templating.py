@@ -10,7 +10,7 @@ from flask import Flask, current_app, g, url_for
 from markupsafe import Markup
 
 from metarrd import db
-from metarrd.urls import redact
+from metarrd.urls import hide_credentials, redact
 from metarrd.web import auth, fields, files, formatting, pictures, progress, states, tv
 from metarrd.web.listing import KINDS
 
@@ -57,11 +57,12 @@ def path_text(path: str) -> str | Markup:
 def ui_text(text: str | None) -> str:
     """A stage's message as the page says it (`formatting.plain_message`), its paths shortened
     as the rest of the UI shows them: relative to their library, never the data dir's or the
-    cache's in full (an error a publish or a scan recorded names the absolute path)."""
+    cache's in full (an error a publish or a scan recorded names the absolute path), and no
+    URL's password (a player's path, in a message stored before the players hid it)."""
     folders = g.get("path_folders")
     if folders is None:
         folders = g.path_folders = formatting.path_folders(current_app.config["METARRD"])
-    return formatting.shorter_paths(formatting.plain_message(text), folders)
+    return formatting.shorter_paths(hide_credentials(formatting.plain_message(text)), folders)
 
 
 def init_app(app: Flask) -> None:

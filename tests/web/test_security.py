@@ -563,6 +563,22 @@ def test_a_password_in_a_kodi_source_is_never_shown(config_factory, tmp_path):
         assert "FtpS3cret" not in html and "DavS3cret" not in html
 
 
+def test_a_password_a_player_message_stored_earlier_is_never_shown(config_factory):
+    """A player's last error and a notification event recorded before the messages hid the
+    login of a Kodi path (`scanned ftp://kodi:pass@nas/…`, see above): the rows stay in the
+    database after the upgrade, and Settings and Activity showed them as stored."""
+    player = {"name": "Den", "type": "kodi", "url": "http://127.0.0.1:9"}
+    c = create_app(config_factory(player=[player]), testing=True).test_client()
+    c.get("/settings")  # the app records its players
+    said = "Kodi 'Den': no movie at ftp://kodi:FtpS3cret@nas/movies/Heat (1995)/Heat.mkv"
+    db.MediaPlayer.update(last_error=said).execute()
+    db.record_event("notify.failed", said, level="error", player="Den")
+    for url in ("/settings", "/activity"):
+        html = c.get(url).get_data(as_text=True)
+        assert "ftp://…@nas/movies/Heat (1995)/Heat.mkv" in html, url
+        assert "FtpS3cret" not in html, url
+
+
 def test_security_headers(client):
     answer = client.get("/")
     csp = answer.headers["Content-Security-Policy"]
