@@ -2,8 +2,8 @@
 
 A movie is a video file, a stack of parts (`cd1`/`cd2`, `part1`/`part2`... by Kodi's default
 stacking rules), or a DVD/Blu-ray folder structure (VIDEO_TS, BDMV). Samples, trailers, extras
-folders (Kodi/Plex/Jellyfin names), hidden and NAS housekeeping entries and our own temp files
-are not movies. Unreadable folders are reported through `on_error` and skipped: the walk never
+folders (Kodi/Plex/Jellyfin names), hidden and NAS housekeeping entries, a folder holding a
+`.nomedia` file (as Kodi) and our own temp files are not movies. Unreadable folders are reported through `on_error` and skipped: the walk never
 raises for what it finds on disk.
 """
 
@@ -36,6 +36,10 @@ VIDEO_EXTENSIONS = frozenset(
     }
 )  # fmt: skip
 _VIDEO_SUFFIXES = tuple(sorted(VIDEO_EXTENSIONS))
+NO_MEDIA = ".nomedia"
+"""A file whose presence keeps a folder and everything below it out of Kodi's scan
+(CVideoInfoScanner::HasNoMedia); the walk honours it too, below a library's root."""
+NO_MEDIA_RULE = "a folder holding a .nomedia file (Kodi does not scan it): not scanned"
 DISC_FOLDERS = frozenset({"VIDEO_TS", "BDMV"})
 # A BDMV folder's own folders: beside an index.bdmv out of its BDMV folder, the disc's, not walked
 BLURAY_PARTS = frozenset(
@@ -314,7 +318,8 @@ def walks_into(folder: str | os.PathLike[str], root: str | os.PathLike[str]) -> 
     """Does the movie walk of `root` enter `folder` (root or below)? Each folder between is
     judged by its name (`is_skipped_folder`), and one named like "Shorts" or "Specials" by a
     listing of the folder holding it, as the walk judges it: extras next to a movie, a category
-    folder elsewhere. For the watcher and a scan of part of a library: a video where the walk
+    folder elsewhere; one holding a `.nomedia` file is not entered. For the watcher and a
+    scan of part of a library: a video where the walk
     does not go is no movie of the library (a scan of `Heat (1995)/Shorts/` alone took its
     short for one, and the next full scan marked it missing)."""
     folder, root = os.path.normpath(folder), os.path.normpath(root)
@@ -327,6 +332,8 @@ def walks_into(folder: str | os.PathLike[str], root: str | os.PathLike[str]) -> 
         if _fold(name) in _MAYBE_EXTRAS_FOLDERS and _holds_movie(parent):
             return False
         parent = os.path.join(parent, name)
+        if _has_no_media(parent):
+            return False
     return True
 
 
@@ -345,8 +352,15 @@ def not_walked_for(
             return (path, rule) if rule is not None else None
         if _fold(name) in _MAYBE_EXTRAS_FOLDERS and _holds_movie(parent):
             return path, folder_skip_rule(name, True) or ""
+        if _has_no_media(path):
+            return path, NO_MEDIA_RULE
         parent = path
     return None
+
+
+def _has_no_media(folder: str) -> bool:
+    """Does `folder` hold a `.nomedia` file (Kodi's mark of a folder kept out of its scan)?"""
+    return os.path.lexists(os.path.join(folder, NO_MEDIA))
 
 
 def _holds_movie(folder: str) -> bool:
@@ -517,6 +531,9 @@ def walk_library(
         folder = pending.pop()
         entries = _scan(folder, report, quiet_if_gone=folder is not root)
         if entries is None:
+            continue
+        if folder is not root and any(e.name == NO_MEDIA for e in entries):
+            report.skipped(folder, NO_MEDIA_RULE)  # the user keeps it out of Kodi: ours too
             continue
         single = _known_single(entries, known)
         if single is not None and not _is_disc_name(folder):

@@ -755,3 +755,37 @@ def test_a_stray_index_bdmv_hides_nothing(tmp_path):
         "Alien (1979)/Aliens (1986)/Aliens (1986).mkv",
         "Heat (1995)/Heat (1995).mkv",
     ]
+
+
+def test_a_folder_with_a_nomedia_file_is_not_walked(tmp_path):
+    """Kodi leaves a folder holding `.nomedia`, and everything below it, out of its scan
+    (xbmc/video/VideoInfoScanner.cpp, DoScan: `if (HasNoMedia(strDirectory)) return true;`).
+    A user who marked `Home Videos/` so had each clip taken for a movie, matched to some film
+    and given its NFO and artwork; a scan of the folder alone found them too."""
+    make(
+        tmp_path,
+        "Heat (1995)/Heat (1995).mkv",
+        "Home Videos/.nomedia",
+        "Home Videos/Birthday 2019.mp4",
+        "Home Videos/Holiday/Beach (2021).mkv",
+        "Old Rips/Alien (1979) cd1.avi",
+        "Old Rips/Alien (1979) cd2.avi",
+        "Old Rips/Disc Copies/.nomedia",
+        "Old Rips/Disc Copies/Aliens (1986)/VIDEO_TS/VTS_01_1.VOB",
+    )
+
+    assert found(tmp_path) == {
+        "Heat (1995)/Heat (1995).mkv": ["Heat (1995)/Heat (1995).mkv"],
+        "Old Rips/Alien (1979) cd1.avi": [
+            "Old Rips/Alien (1979) cd1.avi",
+            "Old Rips/Alien (1979) cd2.avi",
+        ],
+    }
+    assert skips(tmp_path) == {
+        "Home Videos": "a folder holding a .nomedia file (Kodi does not scan it): not scanned",
+        "Old Rips/Disc Copies": "a folder holding a .nomedia file (Kodi does not scan it): not scanned",
+    }
+    # a scan of part of the library, or the watcher, does not go there either
+    assert not walks_into(tmp_path / "Home Videos" / "Holiday", tmp_path)
+    assert not walks_into(tmp_path / "Old Rips" / "Disc Copies" / "Aliens (1986)", tmp_path)
+    assert walks_into(tmp_path / "Old Rips", tmp_path)
