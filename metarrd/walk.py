@@ -30,11 +30,18 @@ TEMP_MARKER = ".metarrd-tmp-"
 
 VIDEO_EXTENSIONS = frozenset(
     {
-        ".mkv", ".mk3d", ".mp4", ".m4v", ".avi", ".divx", ".mov", ".wmv", ".asf", ".ts", ".mts",
-        ".m2ts", ".webm", ".iso", ".mpg", ".mpeg", ".flv", ".ogv", ".ogm", ".rmvb", ".3gp",
+        ".mkv", ".mk3d", ".mp4", ".m4v", ".avi", ".divx", ".xvid", ".mov", ".wmv", ".asf", ".ts",
+        ".mts", ".m2ts", ".m2t", ".tp", ".webm", ".mpg", ".mpeg", ".flv", ".f4v", ".ogv", ".ogm",
+        ".rmvb", ".3gp", ".dv", ".nuv", ".wtv", ".dvr-ms",
+        ".iso", ".img", ".nrg",  # disc images
         ".strm",  # a stream's URL (Kodi, Jellyfin): a movie or episode without stream details
     }
 )  # fmt: skip
+# Kodi's and Jellyfin's video extensions both hold these (AdvancedSettings.cpp m_videoExtensions,
+# Emby.Naming/Common/NamingOptions.cs VideoFileExtensions); not the ones whose name says
+# nothing (`.bin`, `.dat`, `.001`, `.rec`) nor a lone `.vob` (a DVD's, VIDEO_TS or not)
+DISC_IMAGES = frozenset({".iso", ".img", ".nrg"})
+"""Disc image files: MediaInfo may not look into one, which then has no stream details."""
 _VIDEO_SUFFIXES = tuple(sorted(VIDEO_EXTENSIONS))
 NO_MEDIA = ".nomedia"
 """A file whose presence keeps a folder and everything below it out of Kodi's scan

@@ -483,3 +483,10 @@ def test_mediainfo_is_never_handed_a_fifo_or_a_device(tmp_path, finishes):
     for path, kind in ((fifo, "FIFO"), (zero, "character device")):
         with pytest.raises(StreamReadError, match=kind):
             finishes(lambda path=path: read_stream_details(path))
+
+
+@pytest.mark.parametrize("name", ["Alien (1979).iso", "Alien (1979).img", "Alien (1979).nrg"])
+def test_a_disc_image_mediainfo_finds_no_video_in_has_empty_details(sample, name):
+    """A disc image (Kodi takes `.iso`, `.img`, `.nrg` alike: AdvancedSettings.cpp) whose
+    video MediaInfo cannot reach is a movie without stream details, not a failed item."""
+    assert read_stream_details(sample("audio_only.mka", name)) == StreamDetails()

@@ -789,3 +789,26 @@ def test_a_folder_with_a_nomedia_file_is_not_walked(tmp_path):
     assert not walks_into(tmp_path / "Home Videos" / "Holiday", tmp_path)
     assert not walks_into(tmp_path / "Old Rips" / "Disc Copies" / "Aliens (1986)", tmp_path)
     assert walks_into(tmp_path / "Old Rips", tmp_path)
+
+
+def test_videos_kodi_and_jellyfin_both_take_are_movies(tmp_path):
+    """Kodi's video extensions (xbmc/settings/AdvancedSettings.cpp, m_videoExtensions) and
+    Jellyfin's (Emby.Naming/Common/NamingOptions.cs, VideoFileExtensions) both hold `.img`,
+    `.m2t`, `.wtv`...: a disc image made by CloneCD or macOS's Disk Utility, an HDV
+    camcorder's transport stream, a Windows Media Center recording were in Kodi's library
+    and silently never in ours (nothing told, nothing skipped)."""
+    names = [
+        "Alien (1979)/Alien (1979).img",
+        "Blade Runner (1982)/Blade Runner (1982).nrg",
+        "Wedding (2009)/Wedding (2009).m2t",
+        "Casablanca (1942)/Casablanca (1942).wtv",
+        "Brazil (1985)/Brazil (1985).dvr-ms",
+        "Heat (1995)/Heat (1995).f4v",
+        "Heat (1995)/Heat (1995).xvid",
+        "Ran (1985)/Ran (1985).tp",
+    ]
+    make(tmp_path, *names)
+
+    assert sorted(found(tmp_path)) == sorted(names)
+    assert all(is_video_path(tmp_path / name, tmp_path) for name in names)
+    assert is_episode_file("The Office (US) - S02E01 - The Dundies.wtv")

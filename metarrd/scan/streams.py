@@ -33,6 +33,7 @@ from metarrd.files import UnsafeFile, display, is_utf8, open_regular
 from metarrd.scan import discs
 from metarrd.scan.discs import Playlist
 from metarrd.scan.kodi_codecs import language_code, name_tag_language
+from metarrd.walk import DISC_IMAGES
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ def read_stream_details(path: Path, libraries: Sequence | None = None) -> Stream
     try:
         details = _read_media(path)
     except StreamReadError as exc:
-        if path.suffix.lower() == ".iso" and exc.reason == NO_VIDEO:
+        if path.suffix.lower() in DISC_IMAGES and exc.reason == NO_VIDEO:
             log.info("%s: disc image without readable video, no stream details", path)
             return StreamDetails()
         raise
