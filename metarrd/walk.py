@@ -86,10 +86,15 @@ _MAYBE_EXTRAS_FOLDERS = frozenset({"scenes", "shorts", "other", "others", "clips
 _SHOW_EXTRAS_FOLDERS = frozenset({"scenes", "shorts", "other", "others", "clips", "featurette"})
 _EPISODE_SAMPLE = re.compile(r"(?:^|[\s._-])sample\d*$", re.IGNORECASE)  # "Show - S01E01 - sample"
 
-_SAMPLE = re.compile(r"(?:^|[-._])sample\d*(?:[-._]|$)", re.IGNORECASE)
-# Kodi's `-trailer`, a `.trailer` or `_trailer` part, or a name that is "trailer" alone (Jellyfin's
-# `trailer.mp4`); not a name that starts with "Trailer.": `Trailer.Park.Boys.The.Movie.2006` is a film
-_TRAILER = re.compile(r"-trailer|[._]trailers?\d*(?:[-._]|$)|^trailers?[-._ ]?\d*$", re.IGNORECASE)
+# Kodi's `-sample`, `.sample`, `_sample` anywhere, and Jellyfin's `Up - sample` at the end (not a
+# title's word: Jellyfin's `The DNA Sample.mp4` is a movie)
+_SAMPLE = re.compile(r"(?:^|[-._])sample\d*(?:[-._]|$)|-\s+sample\d*$", re.IGNORECASE)
+# Kodi's `-trailer`, a `.trailer` or `_trailer` part, Jellyfin's `Up - trailer` at the end, or a
+# name that is "trailer" alone (Jellyfin's `trailer.mp4`); not a name that starts with "Trailer.":
+# `Trailer.Park.Boys.The.Movie.2006` is a film, nor one ending in the word (`I Live In A Trailer`)
+_TRAILER = re.compile(
+    r"-trailer|[._]trailers?\d*(?:[-._]|$)|^trailers?[-._ ]?\d*$|-\s+trailers?\d*$", re.IGNORECASE
+)
 _TRAILER_END = re.compile(r"(?:^|[-._ ])trailers?\d*$", re.IGNORECASE)
 _EXTRA_SUFFIX = re.compile(
     r"-(?:behindthescenes|deleted|deletedscene|featurette|interview|scene|short|other|extra"

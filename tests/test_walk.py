@@ -812,3 +812,37 @@ def test_videos_kodi_and_jellyfin_both_take_are_movies(tmp_path):
     assert sorted(found(tmp_path)) == sorted(names)
     assert all(is_video_path(tmp_path / name, tmp_path) for name in names)
     assert is_episode_file("The Office (US) - S02E01 - The Dundies.wtv")
+
+
+def test_a_spaced_trailer_or_sample_suffix_is_no_movie(tmp_path):
+    """Jellyfin's own names (tests/Jellyfin.Naming.Tests/Video/ExtraTests.cs:
+    `300 - trailer.mp4`, `300 - sample.mp4`; FindExtrasTests.cs: `Up/Up - trailer.mkv`,
+    `Up/Up - sample.mkv`) were each taken for a second movie, identified and published beside
+    the film. A title ending in the word stays a movie (ExtraTests.cs: `I Live In A
+    Trailer.mp4`, `The DNA Sample.mp4`)."""
+    make(
+        tmp_path,
+        "Up (2009)/Up (2009).mkv",
+        "Up (2009)/Up (2009) - trailer.mkv",
+        "Up (2009)/Up (2009) - trailer2.mkv",
+        "Up (2009)/Up (2009) - sample.mkv",
+        "300 (2006)/300 (2006).mp4",
+        "300 (2006)/300 - trailer.mp4",
+        "300 (2006)/300 - sample.mp4",
+        "I Live In A Trailer (2019)/I Live In A Trailer.mp4",
+        "The DNA Sample (2020)/The DNA Sample.mp4",
+    )
+
+    assert sorted(found(tmp_path)) == [
+        "300 (2006)/300 (2006).mp4",
+        "I Live In A Trailer (2019)/I Live In A Trailer.mp4",
+        "The DNA Sample (2020)/The DNA Sample.mp4",
+        "Up (2009)/Up (2009).mkv",
+    ]
+    assert sorted(skips(tmp_path)) == [
+        "300 (2006)/300 - sample.mp4",
+        "300 (2006)/300 - trailer.mp4",
+        "Up (2009)/Up (2009) - sample.mkv",
+        "Up (2009)/Up (2009) - trailer.mkv",
+        "Up (2009)/Up (2009) - trailer2.mkv",
+    ]
