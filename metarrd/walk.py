@@ -344,7 +344,7 @@ def walks_into(folder: str | os.PathLike[str], root: str | os.PathLike[str]) -> 
         if _fold(name) in _MAYBE_EXTRAS_FOLDERS and _holds_movie(parent):
             return False
         parent = os.path.join(parent, name)
-        if _has_no_media(parent):
+        if has_no_media(parent):
             return False
     return True
 
@@ -364,13 +364,13 @@ def not_walked_for(
             return (path, rule) if rule is not None else None
         if _fold(name) in _MAYBE_EXTRAS_FOLDERS and _holds_movie(parent):
             return path, folder_skip_rule(name, True) or ""
-        if _has_no_media(path):
+        if has_no_media(path):
             return path, NO_MEDIA_RULE
         parent = path
     return None
 
 
-def _has_no_media(folder: str) -> bool:
+def has_no_media(folder: str | os.PathLike[str]) -> bool:
     """Does `folder` hold a `.nomedia` file (Kodi's mark of a folder kept out of its scan)?"""
     return os.path.lexists(os.path.join(folder, NO_MEDIA))
 

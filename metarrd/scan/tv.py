@@ -77,11 +77,14 @@ from metarrd.walk import (
     BLURAY_PARTS,
     DISC_FOLDERS,
     DISC_IN_SHOW,
+    NO_MEDIA,
+    NO_MEDIA_RULE,
     NOT_UTF8,
     VIDEO_EXTENSIONS,
     RealFolders,
     episode_skip_rule,
     folder_skip_rule,
+    has_no_media,
     is_episode_file,
     is_flat_bluray,
     is_junk_folder,
@@ -152,7 +155,9 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
             for entry in entries:
                 if is_junk_folder(entry.name):
                     continue
-                if walk.enters(entry):  # every other folder in the root is a show
+                if walk.enters(entry) and has_no_media(entry.path):  # kept out of Kodi's scan
+                    skipped(entry.path, NO_MEDIA_RULE)
+                elif walk.enters(entry):  # every other folder in the root is a show
                     if is_utf8(entry.path):
                         shows.setdefault(Path(entry.path), []).append(Path(entry.path))
                     else:
@@ -173,6 +178,10 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                 log.info("library %s: %s is not walked (junk or extras)", lib.name, display(top))
                 if not is_junk_folder(show_dir.name):
                     _tell_not_walked(show_dir, top, skipped)
+                continue
+            if (marked := _no_media_on_the_way(show_dir, top)) is not None:
+                log.info("library %s: %s is not walked (.nomedia)", lib.name, display(top))
+                skipped(marked, NO_MEDIA_RULE)
                 continue
             skipped.walked.append(str(top))  # a file alone: `episode_files` reads only it
             if is_utf8(show_dir):
@@ -269,6 +278,9 @@ class _ShowWalk:
                     continue  # gone since it was listed
                 except OSError as exc:
                     self.unreadable(Path(folder), f"cannot list the folder ({exc.strerror})")
+                    continue
+                if any(e.name == NO_MEDIA for e in entries):  # kept out of Kodi's scan
+                    self.skipped(folder, NO_MEDIA_RULE)
                     continue
                 folders = []
                 dvd = any(e.name.upper() == "VIDEO_TS.IFO" for e in entries)  # VIDEO_TS's files
@@ -740,6 +752,19 @@ def _walked_into(show_dir: Path, top: Path) -> bool:
     if top.is_file() or not top.is_dir():
         folders = folders[:-1]
     return not any(is_skipped_show_folder(name) for name in folders)
+
+
+def _no_media_on_the_way(show_dir: Path, top: Path) -> Path | None:
+    """The folder from `show_dir` down to `top` (a scope inside it) that holds a `.nomedia`
+    file, which the full walk does not enter (`walk.has_no_media`); None when there is none."""
+    parts = top.relative_to(show_dir).parts
+    for depth in range(len(parts) + 1):
+        folder = show_dir.joinpath(*parts[:depth])
+        if not folder.is_dir():  # the file `top`
+            return None
+        if has_no_media(folder):
+            return folder
+    return None
 
 
 def _tell_not_walked(show_dir: Path, top: Path, skipped: Skipped) -> None:
@@ -1241,7 +1266,11 @@ def _season_nfo_files(
         if (m := _SHOW_FOLDER_SEASON_NFO.fullmatch(entry.name)) is not None:
             number = 0 if m.group(2) else int(m.group(1))
             in_show.append((entry.name, Path(entry.path), number))
-        elif not is_skipped_show_folder(entry.name) and walk.enters(entry):
+        elif (
+            not is_skipped_show_folder(entry.name)
+            and walk.enters(entry)
+            and not has_no_media(entry.path)
+        ):
             path = Path(entry.path) / SEASON_NFO
             number = season_of_folder(entry.name, numeric=True)  # `Show/2/`: season 2
             in_folders.append((f"{SEASON_NFO} of {entry.name}", path, number))

@@ -239,3 +239,46 @@ def test_a_tv_scan_of_one_episode_file_keeps_what_its_folder_listed(tmp_path):
     assert [path for path, _rule in listed("TV")["entries"]] == [
         f"{season}/Breaking Bad - S01E01 - sample.mkv"
     ]
+
+
+def test_a_tv_scan_leaves_out_what_a_nomedia_file_keeps_out_of_kodi(tmp_path):
+    """Kodi leaves a folder holding `.nomedia` out of its scan, whole (xbmc/video/
+    VideoInfoScanner.cpp, DoScan: `if (HasNoMedia(strDirectory)) return true;`). A show folder
+    so marked (a recording the user keeps out of Kodi) was read, identified and published
+    into; a season folder so marked gave its episodes all the same, and so did a scan of it
+    alone (Sonarr's webhook, the watcher)."""
+    from metarrd.config import parse_config
+    from tests.conftest import backend_sections
+
+    root = tmp_path / "tv"
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(root), "kind": "tv"}],
+            **backend_sections(),
+        }
+    )
+    put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    put(root, "Breaking Bad (2008)/Season 02/Breaking Bad - S02E01 - Seven Thirty-Seven.mkv")
+    touch(root, "Breaking Bad (2008)/Season 02/.nomedia")
+    put(root, "Kids Recordings/Peppa Pig - S01E01 - Muddy Puddles.mkv")
+    touch(root, "Kids Recordings/.nomedia")
+    rt = open_runtime(config)
+    try:
+        scan(rt)
+        scan(rt, [root / "Breaking Bad (2008)/Season 02"])
+        scan(rt, [root / "Kids Recordings/Peppa Pig - S01E01 - Muddy Puddles.mkv"])
+        paths = sorted(os.path.relpath(m.path, root) for m in db.Movie.select())
+    finally:
+        rt.close()
+
+    assert paths == [
+        "Breaking Bad (2008)",
+        "Breaking Bad (2008)/#season-01",  # the season's item
+        "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv",
+    ]
+    rule = "a folder holding a .nomedia file (Kodi does not scan it): not scanned"
+    assert listed("TV")["entries"] == [
+        ("Breaking Bad (2008)/Season 02", rule),
+        ("Kids Recordings", rule),
+    ]
