@@ -35,6 +35,7 @@ VIDEO_EXTENSIONS = frozenset(
         ".rmvb", ".3gp", ".dv", ".nuv", ".wtv", ".dvr-ms",
         ".iso", ".img", ".nrg",  # disc images
         ".strm",  # a stream's URL (Kodi, Jellyfin): a movie or episode without stream details
+        ".disc",  # a media stub, a disc on the shelf (Kodi, Jellyfin): no stream details either
     }
 )  # fmt: skip
 # Kodi's and Jellyfin's video extensions both hold these (AdvancedSettings.cpp m_videoExtensions,
@@ -42,6 +43,10 @@ VIDEO_EXTENSIONS = frozenset(
 # nothing (`.bin`, `.dat`, `.001`, `.rec`) nor a lone `.vob` (a DVD's, VIDEO_TS or not)
 DISC_IMAGES = frozenset({".iso", ".img", ".nrg"})
 """Disc image files: MediaInfo may not look into one, which then has no stream details."""
+NO_STREAMS = frozenset({".strm", ".disc"})
+"""Videos that only point at one: a stream's URL (`.strm`), a media stub (`.disc`: Kodi's
+`m_discStubExtensions`, Jellyfin's `StubFileExtensions`, an XML note of the disc on the
+shelf). Never opened for stream details."""
 _VIDEO_SUFFIXES = tuple(sorted(VIDEO_EXTENSIONS))
 NO_MEDIA = ".nomedia"
 """A file whose presence keeps a folder and everything below it out of Kodi's scan

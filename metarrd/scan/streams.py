@@ -33,7 +33,7 @@ from metarrd.files import UnsafeFile, display, is_utf8, open_regular
 from metarrd.scan import discs
 from metarrd.scan.discs import Playlist
 from metarrd.scan.kodi_codecs import language_code, name_tag_language
-from metarrd.walk import DISC_IMAGES
+from metarrd.walk import DISC_IMAGES, NO_STREAMS
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,8 @@ def read_stream_details(path: Path, libraries: Sequence | None = None) -> Stream
 
     Raises StreamReadError when the file cannot be opened, is not a media file or has no video
     track. A disc folder without stream files gives empty details; so does a disc image (.iso)
-    that MediaInfo cannot look into, and a `.strm` file (a stream's URL, never opened).
+    that MediaInfo cannot look into, and a `.strm` file (a stream's URL) or `.disc` media stub
+    (never opened).
     `libraries` (the configured ones): a disc's navigation file that leads out of every one of
     them is not read (`discs._opened`).
     """
@@ -138,7 +139,7 @@ def read_stream_details(path: Path, libraries: Sequence | None = None) -> Stream
                 return StreamDetails()
             raise StreamReadError(path, "a folder, but not a DVD or Blu-ray structure")
         return _disc_details(title, libraries)
-    if path.suffix.lower() == ".strm":  # the URL of a stream: nothing here to read, nor there
+    if path.suffix.lower() in NO_STREAMS:  # a stream's URL, a stub: nothing here to read
         return StreamDetails()
     try:
         details = _read_media(path)

@@ -490,6 +490,28 @@ def test_a_strm_file_is_a_movie_without_stream_details(tmp_path, make_rt):
     assert scan(rt).unchanged == 2
 
 
+def test_a_disc_stub_is_a_movie_without_stream_details(tmp_path, make_rt):
+    """A media stub (`.disc`: a small XML note standing for a disc on the shelf) is a movie to
+    Kodi (AdvancedSettings.cpp adds `m_discStubExtensions` ".disc" to its video extensions;
+    kodi.wiki "Media stubs") and Jellyfin (Emby.Naming/Common/NamingOptions.cs
+    StubFileExtensions; tests/Jellyfin.Naming.Tests/Video/StubTests.cs `video.bluray.disc`).
+    A collection catalogued so was skipped without a word. It is never handed to MediaInfo."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    stub = movies / "Alien (1979)" / "Alien (1979).bluray.disc"
+    stub.parent.mkdir(parents=True)
+    stub.write_text(
+        "<discstub>\n  <title>Alien</title>\n  <message>Shelf 3, box B</message>\n</discstub>\n"
+    )
+    put(movies, "Heat (1995)/Heat (1995).mkv")
+    report = scan(rt)
+    assert len(report.new) == 2 and not report.errors, report
+    movie = db.Movie.get(db.Movie.path == str(stub))
+    assert (movie.title, movie.year, movie.last_error) == ("Alien", 1979, None)
+    assert not db.VideoStream.select().where(db.VideoStream.movie == movie).exists()
+    assert scan(rt).unchanged == 2
+
+
 @pytest.mark.parametrize(
     ("first", "second"),
     [
