@@ -3,7 +3,8 @@
 A movie is a video file, a stack of parts (`cd1`/`cd2`, `part1`/`part2`... by Kodi's default
 stacking rules), or a DVD/Blu-ray folder structure (VIDEO_TS, BDMV). Samples, trailers, extras
 folders (Kodi/Plex/Jellyfin names), hidden and NAS housekeeping entries, a folder holding a
-`.nomedia` file (as Kodi) and our own temp files are not movies. Unreadable folders are reported through `on_error` and skipped: the walk never
+`.nomedia` file (as Kodi) or an empty `.ignore` file (as Jellyfin) and our own temp files are
+not movies. Unreadable folders are reported through `on_error` and skipped: the walk never
 raises for what it finds on disk.
 """
 
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from pathlib import Path
 from typing import NamedTuple
 
-from metarrd.files import display, is_utf8
+from metarrd.files import display, is_utf8, read_regular
 from metarrd.paths import is_inside
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,11 @@ NO_MEDIA = ".nomedia"
 """A file whose presence keeps a folder and everything below it out of Kodi's scan
 (CVideoInfoScanner::HasNoMedia); the walk honours it too, below a library's root."""
 NO_MEDIA_RULE = "a folder holding a .nomedia file (Kodi does not scan it): not scanned"
+IGNORE_FILE = ".ignore"
+"""Jellyfin's: an empty one (or blank) keeps its folder and everything below out of Jellyfin's
+scan (DotIgnoreIgnoreRule); one with patterns ignores what they match, which is not read here."""
+IGNORE_RULE = "a folder holding an empty .ignore file (Jellyfin does not scan it): not scanned"
+_MAX_IGNORE_BYTES = 64 * 1024
 DISC_FOLDERS = frozenset({"VIDEO_TS", "BDMV"})
 # A BDMV folder's own folders: beside an index.bdmv out of its BDMV folder, the disc's, not walked
 BLURAY_PARTS = frozenset(
@@ -335,7 +341,7 @@ def walks_into(folder: str | os.PathLike[str], root: str | os.PathLike[str]) -> 
     """Does the movie walk of `root` enter `folder` (root or below)? Each folder between is
     judged by its name (`is_skipped_folder`), and one named like "Shorts" or "Specials" by a
     listing of the folder holding it, as the walk judges it: extras next to a movie, a category
-    folder elsewhere; one holding a `.nomedia` file is not entered. For the watcher and a
+    folder elsewhere; one holding a `.nomedia` or empty `.ignore` file is not entered. For the watcher and a
     scan of part of a library: a video where the walk
     does not go is no movie of the library (a scan of `Heat (1995)/Shorts/` alone took its
     short for one, and the next full scan marked it missing)."""
@@ -349,7 +355,7 @@ def walks_into(folder: str | os.PathLike[str], root: str | os.PathLike[str]) -> 
         if _fold(name) in _MAYBE_EXTRAS_FOLDERS and _holds_movie(parent):
             return False
         parent = os.path.join(parent, name)
-        if has_no_media(parent):
+        if kept_out_rule(parent) is not None:
             return False
     return True
 
@@ -369,15 +375,38 @@ def not_walked_for(
             return (path, rule) if rule is not None else None
         if _fold(name) in _MAYBE_EXTRAS_FOLDERS and _holds_movie(parent):
             return path, folder_skip_rule(name, True) or ""
-        if has_no_media(path):
-            return path, NO_MEDIA_RULE
+        if (rule := kept_out_rule(path)) is not None:
+            return path, rule
         parent = path
     return None
 
 
-def has_no_media(folder: str | os.PathLike[str]) -> bool:
-    """Does `folder` hold a `.nomedia` file (Kodi's mark of a folder kept out of its scan)?"""
-    return os.path.lexists(os.path.join(folder, NO_MEDIA))
+def kept_out_rule(folder: str | os.PathLike[str]) -> str | None:
+    """Why the players leave `folder` and everything below it out of their scan, as a user
+    reads it: it holds a `.nomedia` file (Kodi) or an empty `.ignore` file (Jellyfin); None
+    when it holds neither."""
+    if os.path.lexists(os.path.join(folder, NO_MEDIA)):
+        return NO_MEDIA_RULE
+    return IGNORE_RULE if _ignores_all(os.path.join(folder, IGNORE_FILE)) else None
+
+
+def kept_out_by(entries: Iterable[os.DirEntry[str]]) -> str | None:
+    """`kept_out_rule` of the folder whose listing is `entries`."""
+    for entry in entries:
+        if entry.name == NO_MEDIA:
+            return NO_MEDIA_RULE
+        if entry.name == IGNORE_FILE and _ignores_all(entry.path):
+            return IGNORE_RULE
+    return None
+
+
+def _ignores_all(path: str) -> bool:
+    """Is `path` a Jellyfin `.ignore` file that ignores everything: a regular file, empty or
+    blank (Jellyfin's DotIgnoreIgnoreRule.ParseIgnoreFile: `IsNullOrWhiteSpace`)?"""
+    try:
+        return not read_regular(path, _MAX_IGNORE_BYTES).strip()
+    except OSError:  # none, not a regular file, too large to be blank: patterns, not ours
+        return False
 
 
 def _holds_movie(folder: str) -> bool:
@@ -549,8 +578,8 @@ def walk_library(
         entries = _scan(folder, report, quiet_if_gone=folder is not root)
         if entries is None:
             continue
-        if folder is not root and any(e.name == NO_MEDIA for e in entries):
-            report.skipped(folder, NO_MEDIA_RULE)  # the user keeps it out of Kodi: ours too
+        if folder is not root and (rule := kept_out_by(entries)) is not None:
+            report.skipped(folder, rule)  # the user keeps it out of the players: ours too
             continue
         single = _known_single(entries, known)
         if single is not None and not _is_disc_name(folder):

@@ -846,3 +846,27 @@ def test_a_spaced_trailer_or_sample_suffix_is_no_movie(tmp_path):
         "Up (2009)/Up (2009) - trailer.mkv",
         "Up (2009)/Up (2009) - trailer2.mkv",
     ]
+
+
+def test_a_folder_with_an_empty_dot_ignore_file_is_not_walked(tmp_path):
+    """Jellyfin leaves a folder holding an empty or blank `.ignore` file, and everything below
+    it, out of its scan (Emby.Server.Implementations/Library/DotIgnoreIgnoreRule.cs: "Empty
+    file means ignore everything"; ParseIgnoreFile: `IsNullOrWhiteSpace`). A `.ignore` with
+    patterns ignores only what they match, which the walk does not read: it walks on."""
+    make(
+        tmp_path,
+        "Heat (1995)/Heat (1995).mkv",
+        "Camera Roll/Clip 0001 (2019).mp4",
+        "Camera Roll/Beach/Clip 0002 (2021).mp4",
+        "Old Rips/Alien (1979).avi",
+        "Patterns/Ran (1985).mkv",
+    )
+    (tmp_path / "Camera Roll" / ".ignore").touch()
+    (tmp_path / "Old Rips" / ".ignore").write_text("\n  \n")
+    (tmp_path / "Patterns" / ".ignore").write_text("*.nfo\n")
+
+    assert sorted(found(tmp_path)) == ["Heat (1995)/Heat (1995).mkv", "Patterns/Ran (1985).mkv"]
+    rule = "a folder holding an empty .ignore file (Jellyfin does not scan it): not scanned"
+    assert skips(tmp_path) == {"Camera Roll": rule, "Old Rips": rule}
+    assert not walks_into(tmp_path / "Camera Roll" / "Beach", tmp_path)
+    assert walks_into(tmp_path / "Patterns", tmp_path)

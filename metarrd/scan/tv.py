@@ -77,18 +77,17 @@ from metarrd.walk import (
     BLURAY_PARTS,
     DISC_FOLDERS,
     DISC_IN_SHOW,
-    NO_MEDIA,
-    NO_MEDIA_RULE,
     NOT_UTF8,
     VIDEO_EXTENSIONS,
     RealFolders,
     episode_skip_rule,
     folder_skip_rule,
-    has_no_media,
     is_episode_file,
     is_flat_bluray,
     is_junk_folder,
     is_skipped_show_folder,
+    kept_out_by,
+    kept_out_rule,
     may_follow,
 )
 
@@ -155,8 +154,8 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
             for entry in entries:
                 if is_junk_folder(entry.name):
                     continue
-                if walk.enters(entry) and has_no_media(entry.path):  # kept out of Kodi's scan
-                    skipped(entry.path, NO_MEDIA_RULE)
+                if walk.enters(entry) and (rule := kept_out_rule(entry.path)) is not None:
+                    skipped(entry.path, rule)  # kept out of the players' scans
                 elif walk.enters(entry):  # every other folder in the root is a show
                     if is_utf8(entry.path):
                         shows.setdefault(Path(entry.path), []).append(Path(entry.path))
@@ -179,9 +178,9 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                 if not is_junk_folder(show_dir.name):
                     _tell_not_walked(show_dir, top, skipped)
                 continue
-            if (marked := _no_media_on_the_way(show_dir, top)) is not None:
-                log.info("library %s: %s is not walked (.nomedia)", lib.name, display(top))
-                skipped(marked, NO_MEDIA_RULE)
+            if (marked := _kept_out_on_the_way(show_dir, top)) is not None:
+                log.info("library %s: %s is not walked (%s)", lib.name, display(top), marked[1])
+                skipped(*marked)
                 continue
             skipped.walked.append(str(top))  # a file alone: `episode_files` reads only it
             if is_utf8(show_dir):
@@ -279,8 +278,8 @@ class _ShowWalk:
                 except OSError as exc:
                     self.unreadable(Path(folder), f"cannot list the folder ({exc.strerror})")
                     continue
-                if any(e.name == NO_MEDIA for e in entries):  # kept out of Kodi's scan
-                    self.skipped(folder, NO_MEDIA_RULE)
+                if (rule := kept_out_by(entries)) is not None:  # .nomedia, empty .ignore
+                    self.skipped(folder, rule)
                     continue
                 folders = []
                 dvd = any(e.name.upper() == "VIDEO_TS.IFO" for e in entries)  # VIDEO_TS's files
@@ -754,16 +753,16 @@ def _walked_into(show_dir: Path, top: Path) -> bool:
     return not any(is_skipped_show_folder(name) for name in folders)
 
 
-def _no_media_on_the_way(show_dir: Path, top: Path) -> Path | None:
-    """The folder from `show_dir` down to `top` (a scope inside it) that holds a `.nomedia`
-    file, which the full walk does not enter (`walk.has_no_media`); None when there is none."""
+def _kept_out_on_the_way(show_dir: Path, top: Path) -> tuple[Path, str] | None:
+    """The folder from `show_dir` down to `top` (a scope inside it) that the players leave out
+    of their scan (`walk.kept_out_rule`: a `.nomedia` file), and why; None when there is none."""
     parts = top.relative_to(show_dir).parts
     for depth in range(len(parts) + 1):
         folder = show_dir.joinpath(*parts[:depth])
         if not folder.is_dir():  # the file `top`
             return None
-        if has_no_media(folder):
-            return folder
+        if (rule := kept_out_rule(folder)) is not None:
+            return folder, rule
     return None
 
 
@@ -1269,7 +1268,7 @@ def _season_nfo_files(
         elif (
             not is_skipped_show_folder(entry.name)
             and walk.enters(entry)
-            and not has_no_media(entry.path)
+            and kept_out_rule(entry.path) is None
         ):
             path = Path(entry.path) / SEASON_NFO
             number = season_of_folder(entry.name, numeric=True)  # `Show/2/`: season 2

@@ -282,3 +282,36 @@ def test_a_tv_scan_leaves_out_what_a_nomedia_file_keeps_out_of_kodi(tmp_path):
         ("Breaking Bad (2008)/Season 02", rule),
         ("Kids Recordings", rule),
     ]
+
+
+def test_a_tv_scan_leaves_out_a_show_an_empty_dot_ignore_keeps_out_of_jellyfin(tmp_path):
+    """Jellyfin's empty `.ignore` (DotIgnoreIgnoreRule.cs: "Empty file means ignore
+    everything") in a show folder: the show was read, identified and published into."""
+    from metarrd.config import parse_config
+    from tests.conftest import backend_sections
+
+    root = tmp_path / "tv"
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(root), "kind": "tv"}],
+            **backend_sections(),
+        }
+    )
+    put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    put(root, "Bluey (2018)/Season 01/Bluey - S01E01 - Magic Xylophone.mkv")
+    (root / "Bluey (2018)" / ".ignore").touch()
+    rt = open_runtime(config)
+    try:
+        scan(rt)
+        shows = [os.path.relpath(m.path, root) for m in db.Movie.select() if m.kind == db.SHOW]
+    finally:
+        rt.close()
+
+    assert shows == ["Breaking Bad (2008)"]
+    assert listed("TV")["entries"] == [
+        (
+            "Bluey (2018)",
+            "a folder holding an empty .ignore file (Jellyfin does not scan it): not scanned",
+        )
+    ]
