@@ -104,6 +104,18 @@ def test_mpeg2_program_stream(sample):
     assert details.audio == [AudioStream(codec="mp2", language="", channels=1)]
 
 
+def test_dvb_teletext_is_no_subtitle_stream(sample):
+    """A DVB recording's teletext (its subtitle page 888 included) is no subtitle to Kodi: its
+    demuxer makes a teletext stream of it (DVDDemuxFFmpeg.cpp: `AV_CODEC_ID_DVB_TELETEXT` with
+    "videoplayer.teletextenabled", on by default -> STREAM_TELETEXT), which
+    CDVDFileInfo::DemuxerToStreamDetails leaves out. MediaInfo lists it as a Text track
+    ("Teletext Subtitle"): it was written to the NFO as a German subtitle."""
+    details = read_stream_details(sample("h264_mp2_teletext.ts", "Tatort (2024).ts"))
+    assert [v.codec for v in details.video] == ["h264"]
+    assert [(a.codec, a.language) for a in details.audio] == [("mp2", "ger")]
+    assert details.subtitles == []
+
+
 def test_corrupt_file_is_a_stream_read_error_naming_the_file(sample):
     path = sample("corrupt.mkv")
 

@@ -75,11 +75,7 @@ def _parse_media_ids(filename: str) -> tuple[StreamDetails, dict[str, list[int |
         reason = NO_VIDEO if known or info.audio_tracks else "not a media file"
         raise StreamReadError(path, reason)
     container_seconds = _seconds(general.duration) if general is not None else 0
-    texts = [
-        t
-        for t in info.text_tracks
-        if not (t.format or "").upper().startswith("EIA-")  # closed captions inside video
-    ]
+    texts = [t for t in info.text_tracks if not _not_a_subtitle(t.format)]
     details = StreamDetails(
         video=[_video_stream(t, container_seconds) for t in info.video_tracks],
         audio=[_audio_stream(t) for t in info.audio_tracks],
@@ -90,6 +86,15 @@ def _parse_media_ids(filename: str) -> tuple[StreamDetails, dict[str, list[int |
         "subtitles": [_track_id(t) for t in texts],
     }
     return details, ids
+
+
+def _not_a_subtitle(fmt: str | None) -> bool:
+    """Text tracks Kodi lists as no subtitle stream: closed captions inside the video (EIA-608,
+    EIA-708), and DVB teletext, its subtitle pages too (`Teletext Subtitle`): Kodi's demuxer
+    makes a teletext stream of it (DVDDemuxFFmpeg.cpp, "videoplayer.teletextenabled", on by
+    default), which CDVDFileInfo::DemuxerToStreamDetails leaves out."""
+    upper = (fmt or "").upper()
+    return upper.startswith(("EIA-", "TELETEXT"))
 
 
 def _track_id(track: Any) -> int | None:

@@ -70,6 +70,54 @@ $FF -f lavfi -i "$VIDEO" -f lavfi -i "$SINE" \
     -c:v mpeg4 -vtag XVID -q:v 20 -c:a libmp3lame -b:a 32k -ac 2 \
     xvid_mp3.avi
 
+# A DVB recording: h264 + mp2 (ger) in a transport stream with a teletext stream beside them, as
+# a DVB-T/S receiver records it (the index page 100 and the subtitle page 888, German). ffmpeg
+# writes no teletext, so its PMT gets the stream's entry (stream_type 6, teletext_descriptor
+# 0x56, EN 300 468 6.2.43) and a PES packet of stuffing follows each PMT (EN 300 472).
+$FF -f lavfi -i "$VIDEO" -f lavfi -i "$SINE" \
+    -c:v libx264 -preset veryfast -crf 45 -pix_fmt yuv420p \
+    -c:a mp2 -b:a 32k -ac 1 -metadata:s:a:0 language=deu \
+    -f mpegts /tmp/metarrd-dvb.ts
+python3 - /tmp/metarrd-dvb.ts h264_mp2_teletext.ts <<'PY'
+import sys
+
+def crc32_mpeg(data):
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7 if crc & 0x80000000 else crc << 1) & 0xFFFFFFFF
+    return crc
+
+TELETEXT_PID, PMT_PID = 0x102, 0x1000  # ffmpeg's PMT PID
+pages = b"deu" + bytes([1 << 3 | 1, 0x00]) + b"deu" + bytes([2 << 3 | 0, 0x88])  # 100, 888
+descriptor = bytes([0x56, len(pages)]) + pages
+entry = bytes([0x06, 0xE0 | TELETEXT_PID >> 8, TELETEXT_PID & 0xFF, 0xF0, len(descriptor)])
+entry += descriptor
+data, out, counter = open(sys.argv[1], "rb").read(), bytearray(), 0
+for at in range(0, len(data), 188):
+    packet = bytearray(data[at : at + 188])
+    pmt = ((packet[1] & 0x1F) << 8 | packet[2]) == PMT_PID and packet[1] & 0x40
+    if pmt:
+        start = 5 + packet[4]
+        length = (packet[start + 1] & 0x0F) << 8 | packet[start + 2]
+        body = bytearray(packet[start : start + 3 + length - 4]) + entry  # without its CRC
+        length += len(entry)
+        body[1:3] = bytes([body[1] & 0xF0 | length >> 8, length & 0xFF])
+        section = bytes([0]) + body + crc32_mpeg(body).to_bytes(4, "big")
+        packet = packet[:4] + section + b"\xff" * (184 - len(section))
+    out += packet
+    if pmt:  # data_identifier 0x10 (EBU data), one stuffing data unit
+        payload = bytes([0x10, 0xFF, 0x2C]) + b"\xff" * 44
+        pes = b"\x00\x00\x01\xbd" + (len(payload) + 3).to_bytes(2, "big") + bytes([0x80, 0, 0])
+        pes += payload
+        head = bytes([0x47, 0x40 | TELETEXT_PID >> 8, TELETEXT_PID & 0xFF, 0x10 | counter])
+        out += (head + pes).ljust(188, b"\xff")
+        counter = (counter + 1) & 0x0F
+open(sys.argv[2], "wb").write(out)
+PY
+rm -f /tmp/metarrd-dvb.ts
+
 # Not a media file: a Matroska (EBML) magic number followed by garbage.
 printf '\032\105\337\243' > corrupt.mkv
 yes 'not a video' | head -c 4000 >> corrupt.mkv
