@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 from pathlib import Path
@@ -495,6 +496,15 @@ def test_mediainfo_is_never_handed_a_fifo_or_a_device(tmp_path, finishes):
     for path, kind in ((fifo, "FIFO"), (zero, "character device")):
         with pytest.raises(StreamReadError, match=kind):
             finishes(lambda path=path: read_stream_details(path))
+
+
+def test_a_wtv_recording_mediainfo_cannot_look_into_has_empty_details(tmp_path):
+    """Windows Media Center's `.wtv` (a video to Kodi and Jellyfin: AdvancedSettings.cpp,
+    NamingOptions.cs): MediaInfo names the container ("WTV") and lists no track of it. The
+    recording was given the error "no video track found"; it has no stream details instead."""
+    wtv = tmp_path / "Casablanca (1942).wtv"
+    wtv.write_bytes(gzip.decompress((MEDIA / "mpeg2_recording.wtv.gz").read_bytes()))
+    assert read_stream_details(wtv) == StreamDetails()
 
 
 @pytest.mark.parametrize("name", ["Alien (1979).iso", "Alien (1979).img", "Alien (1979).nrg"])

@@ -37,6 +37,11 @@ from metarrd.walk import DISC_IMAGES, NO_STREAMS
 
 log = logging.getLogger(__name__)
 
+# Files MediaInfo may name without listing their tracks: a disc image it cannot look into, and
+# a Windows Media Center recording (`.wtv`: MediaInfo knows the container, not its streams).
+# Such a file has no stream details, not a "no video track" error: it has its video.
+MEDIAINFO_BLIND = DISC_IMAGES | {".wtv"}
+
 SUBTITLE_EXTENSIONS = frozenset({".srt", ".ass", ".ssa", ".vtt", ".sub", ".idx", ".sup"})
 SUBTITLE_FOLDERS = frozenset({"subs", "subtitles"})
 # Name parts of an external subtitle that describe it but are not a language.
@@ -125,7 +130,7 @@ def read_stream_details(path: Path, libraries: Sequence | None = None) -> Stream
 
     Raises StreamReadError when the file cannot be opened, is not a media file or has no video
     track. A disc folder without stream files gives empty details; so does a disc image (.iso)
-    that MediaInfo cannot look into, and a `.strm` file (a stream's URL) or `.disc` media stub
+    or a `.wtv` recording that MediaInfo cannot look into, and a `.strm` file (a stream's URL) or `.disc` media stub
     (never opened).
     `libraries` (the configured ones): a disc's navigation file that leads out of every one of
     them is not read (`discs._opened`).
@@ -144,8 +149,8 @@ def read_stream_details(path: Path, libraries: Sequence | None = None) -> Stream
     try:
         details = _read_media(path)
     except StreamReadError as exc:
-        if path.suffix.lower() in DISC_IMAGES and exc.reason == NO_VIDEO:
-            log.info("%s: disc image without readable video, no stream details", path)
+        if path.suffix.lower() in MEDIAINFO_BLIND and exc.reason == NO_VIDEO:
+            log.info("%s: MediaInfo cannot look inside it, no stream details", path)
             return StreamDetails()
         raise
     external = [

@@ -118,6 +118,13 @@ open(sys.argv[2], "wb").write(out)
 PY
 rm -f /tmp/metarrd-dvb.ts
 
+# A Windows Media Center recording (WTV), gzipped (mostly zero padding): MediaInfo names the
+# container but lists no track of it
+$FF -f lavfi -i "testsrc2=size=64x36:rate=5:duration=0.2" -c:v mpeg2video -b:v 20k \
+    -f wtv /tmp/metarrd-recording.wtv
+gzip -9 -n -c /tmp/metarrd-recording.wtv > mpeg2_recording.wtv.gz
+rm -f /tmp/metarrd-recording.wtv
+
 # Not a media file: a Matroska (EBML) magic number followed by garbage.
 printf '\032\105\337\243' > corrupt.mkv
 yes 'not a video' | head -c 4000 >> corrupt.mkv
