@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from metarrd.config import ASSET_TYPES
+from metarrd.publish.nfo import XML_INVALID
 
 ACTORS_DIR = ".actors"
 NFO_EXT = "nfo"
@@ -157,14 +158,17 @@ def slot_rivals(name: str, kind: str, index: Mapping[str, list[str]]) -> list[st
 
 def actor_stem(name: str) -> str | None:
     """Kodi's `.actors` name for an actor: spaces become `_`, nothing else changes, except
-    that characters no file name may hold (`/ \\ : * ? " < > |`, control characters) become
-    `_` and leading dots go, so no name can leave `.actors/` or hide. None when nothing is left,
+    that characters no file name may hold (`/ \\ : * ? " < > |`, tab and the other control
+    characters XML keeps) become `_`, those the NFO leaves out (`nfo.XML_INVALID`) go, and
+    leading dots go, so no name can leave `.actors/` or hide. None when nothing is left,
     or for a device name Windows reserves (`CON`, `NUL`, `COM1`... with any extension): any
     other spelling is one Kodi never looks up, so nothing is written and Kodi uses the NFO's
     thumb URL (trailing dots and spaces cannot occur: the extension follows, and spaces are `_`).
     """
-    # no Unicode normalisation: Kodi compares the NFO's bytes ("Zoe" + U+0308 stays so)
-    text = (name or "").strip()
+    # no Unicode normalisation: Kodi compares the NFO's bytes ("Zoe" + U+0308 stays so). What
+    # the NFO leaves out of `<name>` (characters XML 1.0 cannot hold) is left out here too:
+    # replaced by `_`, the name would be one Kodi never looks up.
+    text = XML_INVALID.sub("", name or "").strip()
     text = _CONTROL.sub("_", text)
     text = text.replace(" ", "_")
     text = _ILLEGAL.sub("_", text)

@@ -101,7 +101,9 @@ _SCRAPER_URLS = (
     re.compile(r"imdb....?(/)title/tt[0-9]", re.I | re.S),
     re.compile(r"imdb....?(/)Title\?t{0,2}[0-9]", re.I | re.S),
 )
-_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# What XML 1.0 cannot hold (lxml refuses it; TinyXML would reject the file): left out of every
+# text, and so of the actor names `layout.actor_stem` turns into `.actors/` file names.
+XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _KODI_SEPARATOR = re.compile(r"\s+/\s+")
 _NAME_SEPARATORS = re.compile(r"\s*[,;|]\s*")
 _NAME_SUFFIX = re.compile(r"(jr|sr|ii|iii|iv|v|phd|md|esq)\.?", re.I)
@@ -304,7 +306,7 @@ def is_absolute_url(value: str | None) -> bool:
 def _clean(value: object) -> str:
     if value is None:
         return ""
-    return _XML_INVALID.sub("", str(value)).strip()
+    return XML_INVALID.sub("", str(value)).strip()
 
 
 def _sub(parent: etree._Element, tag: str, value: object) -> etree._Element | None:

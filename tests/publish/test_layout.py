@@ -117,6 +117,11 @@ def test_actor_file_names(name, file_name):
         "Keanu Reeves",
         "Robert Downey Jr.",
         "  Hugo Weaving ",
+        # provider text is not always valid XML (TV-Rename #481: "dodgy characters in the
+        # TVDB description"): what the NFO leaves out of the name, the file name leaves out too
+        "Keanu\x08 Reeves",
+        "\x1fCarrie-Anne Moss\x02",
+        "Hugo\ufffe Weaving",
     ],
 )
 def test_an_actor_file_is_named_as_kodi_looks_it_up_from_the_nfo(name):
