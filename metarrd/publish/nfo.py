@@ -7,8 +7,9 @@ with an XML declaration, two-space indentation, one trailing newline. Golden fil
 What the players need, and how it is kept:
 - `premiered` (YYYY-MM-DD) and `year` both, `year` taken from `premiered` so they agree;
 - ratings on 0-10 (`max="10"`), exactly one `default="true"`, written last (Jellyfin keeps the
-  last rating it reads; Kodi the one marked default); ours is TMDB's, named `tmdb` as Kodi's
-  TMDB scraper names it; the user's other named ratings (imdb, metacritic, trakt...) are kept
+  last rating it reads, its value as it is; Kodi the one marked default) unless it is the
+  user's on another scale (a `metascore` of `max="100"`): one on 0-10 goes last then; ours is
+  TMDB's, named `tmdb` as Kodi's TMDB scraper names it; the user's other named ratings (imdb, metacritic, trakt...) are kept
   as they were, and the one they marked default stays the default;
 - `uniqueid` for tmdb, imdb and tvdb with exactly one default (tmdb when known), then the
   user's of any other type (trakt, tmdbSet, tvmaze...: Kodi keeps every type), as they were
@@ -341,8 +342,17 @@ def _ratings(parent: etree._Element, ratings: Iterable[Rating], extra: Iterable[
         return
     marked = [n for n, r in users.items() if _is_true(r.get("default"))]
     default = (marked or [n for n, r in valid.items() if r.default] or [*valid, *users])[0]
+    order = [n for n in [*valid, *users] if n != default] + [default]
+    # Jellyfin shows the value of the last rating that is not a critics' one as it is, whatever
+    # its max (`BaseNfoParser.FetchFromRatingNode`): a metacritic 67 of 100 would show as 67
+    # of 10. One on 0-10 goes last then, ours first; Kodi takes the one marked default anyway.
+    community = [n for n in order if n in valid or not _critics(users[n])]
+    if community and not _on_ten(community[-1], users):
+        last = next((n for n in community if _on_ten(n, users)), None)
+        if last is not None:
+            order = [n for n in order if n != last] + [last]
     el = etree.SubElement(parent, "ratings")
-    for name in [n for n in [*valid, *users] if n != default] + [default]:
+    for name in order:
         if name in users:
             rating = users[name]
             if name == default:
@@ -380,6 +390,24 @@ def _user_ratings(extra: Iterable[str], ours: set[str]) -> dict[str, etree._Elem
         if name not in skip and key not in skip and key not in kept and _kodi_reads(r):
             kept[key] = r
     return kept
+
+
+def _critics(rating: etree._Element) -> bool:
+    """A critics' rating for Jellyfin (its 0-100 critic rating, never the community one): a
+    name holding "tomato" but not "audience"."""
+    name = (rating.get("name") or "").casefold()
+    return "tomato" in name and "audience" not in name
+
+
+def _on_ten(name: str, users: dict[str, etree._Element]) -> bool:
+    """Whether the rating of this name is written on 0-10: ours always; the user's when its
+    `max` is 10 (or missing, which Kodi and Jellyfin read as 10)."""
+    if name not in users:
+        return True
+    try:
+        return float((users[name].get("max") or "10").strip()) == 10
+    except ValueError:
+        return False
 
 
 def _kodi_reads(rating: etree._Element) -> bool:

@@ -175,6 +175,54 @@ def test_the_users_other_ratings_join_ours_with_one_default():
     assert parse(render_nfo(unnamed_only)).find("ratings") is None  # the scan took it as ours
 
 
+def jellyfin_community_rating(root) -> float | None:
+    """Jellyfin 10.8 to 12 (`BaseNfoParser.FetchFromRatingNode`): each `<rating>`'s value as it
+    is, whatever its `max`; one named "*tomato*" (not "audience") is the critic rating instead;
+    the last one read stays."""
+    found = None
+    for r in root.findall("ratings/rating"):
+        name = (r.get("name") or "").casefold()
+        if not ("tomato" in name and "audience" not in name):
+            found = float(r.findtext("value"))
+    return found
+
+
+def test_a_users_default_rating_on_another_scale_does_not_become_jellyfins_rating():
+    """tinyMediaManager writes Metacritic's score on 0-100 (`<rating name="metascore"
+    max="100">`, tests/nfo/tmm-kodi2.nfo) and marks the rating the user prefers as default. Kodi
+    scales it (67 -> 6.7) and takes the default wherever it is; Jellyfin takes the last rating
+    as it is, so written last it showed 67 out of 10."""
+    extra = (
+        """<ratings>
+          <rating name="imdb" max="10"><value>8.9</value><votes>12345</votes></rating>
+          <rating name="metascore" max="100" default="true"><value>67</value></rating>
+          <rating name="tomatometerallcritics" max="100"><value>88</value></rating>
+        </ratings>""",
+    )
+    movie = MovieData(title="x", ratings=(Rating("tmdb", 7.6, 5000, default=True),), extra=extra)
+    root = parse(render_nfo(movie))
+    ratings = root.findall("ratings/rating")
+    assert [r.get("name") for r in ratings if r.get("default") == "true"] == ["metascore"]
+    assert jellyfin_community_rating(root) == 7.6  # ours, on 0-10, now last
+    assert {r.get("name") for r in ratings} == {
+        "tmdb",
+        "imdb",
+        "metascore",
+        "tomatometerallcritics",
+    }
+    # with no rating of ours, the user's own on 0-10 goes last
+    root = parse(render_nfo(replace(movie, ratings=())))
+    assert jellyfin_community_rating(root) == 8.9
+    # a default on 0-10 stays last, as before
+    on_ten = (
+        extra[0]
+        .replace('default="true"', "")
+        .replace('name="imdb" max="10"', 'name="imdb" max="10" default="true"')
+    )
+    root = parse(render_nfo(replace(movie, extra=(on_ten,))))
+    assert root.findall("ratings/rating")[-1].get("name") == "imdb"
+
+
 def test_exactly_one_default_uniqueid_tmdb_first():
     ids = parse(render_nfo(FULL)).findall("uniqueid")
     assert [(u.get("type"), u.text, u.get("default")) for u in ids] == [
