@@ -422,9 +422,15 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         notes += _disc_nfo_notes(folder, names - ours, nfo_target)
     poster = next((w.path.name for w in wanted if w.label == "poster 1"), None)
     if poster is not None and art_base:
-        # Jellyfin takes `<base>.jpg` as the poster before any other name, Plex too
+        # Jellyfin takes `<base>.jpg` as the poster before any other name, Plex too; Jellyfin
+        # in any letter case of the extension (`.JPG`, `.Tbn`: `LocalImageProvider.GetImage`)
         shadows = {f"{b}.{ext}" for b in (art_base, base) for ext in layout.IMAGE_EXTS}
-        for path in sorted(p for p in leave if p.parent == folder and p.name in shadows):
+
+        def shadow(name: str) -> bool:
+            stem, dot, ext = name.rpartition(".")
+            return bool(dot) and f"{stem}.{ext.lower()}" in shadows
+
+        for path in sorted(p for p in leave if p.parent == folder and shadow(p.name)):
             notes.append(
                 f"{path.name} is left as it is: Jellyfin and Plex show it as the poster, "
                 f"before {poster}; remove it to have them show the poster chosen here"

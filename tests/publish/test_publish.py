@@ -464,6 +464,24 @@ def test_the_users_files_jellyfin_reads_first_are_left_with_a_note(rt, build):
     assert any(n.startswith(f"{BASE}.jpg is left") for n in result.skipped)
 
 
+def test_the_users_poster_with_an_upper_case_extension_is_noted_too(rt, build):
+    """Jellyfin compares the extension without its letter case (`LocalImageProvider.GetImage`,
+    `SupportedImageExtensions` with OrdinalIgnoreCase), so a `<base>.JPG` saved on Windows or an
+    XBMC-era `<base>.TBN` is its poster before ours as much as `<base>.jpg`: the publish said
+    nothing of them."""
+    built = build()
+    built.path(f"{BASE}.JPG").write_bytes(b"my old poster")
+    built.path(f"{BASE}.Tbn").write_bytes(b"my older thumb")
+    notes = preview_publish(rt, built.movie).notes
+    for name in (f"{BASE}.JPG", f"{BASE}.Tbn"):
+        assert (
+            f"{name} is left as it is: Jellyfin and Plex show it as the poster, before "
+            f"{BASE}-poster.jpg; remove it to have them show the poster chosen here"
+        ) in notes
+    publish_item(rt, built.movie)
+    assert built.path(f"{BASE}.JPG").read_bytes() == b"my old poster"
+
+
 def test_the_users_logo_and_disc_art_jellyfin_reads_first_are_left_with_a_note(rt, build):
     """Jellyfin takes `logo` before `clearlogo`, and `disc` or `cdart` before `discart`, under
     `<base>-` and, in a movie's own folder, bare (`LocalImageProvider.PopulateImages`); its own
