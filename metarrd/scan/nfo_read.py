@@ -22,8 +22,9 @@ Kodi: it files an untyped id under "unknown" and its export writes it so, as Kod
 carried into 18 hold their old scraper's id): tt... is IMDb, digits are TMDB's for a movie
 (`untyped_kind` says whose in TV NFOs), then `tmdbid`/`imdbid`/`tvdbid` in any case and
 `imdb_id` (Jellyfin, whose tvshow.nfo names its IMDb id so; tMM writes
-`<tmdbId>`), then legacy `<id>` (tt... is IMDb, digits are TMDB as tMM writes it; Kodi reads it
-only without uniqueid), then the ids only their own tool reads, as hints: tMM's
+`<tmdbId>`), then legacy `<id>` (Kodi reads it only without uniqueid, into the same bucket as
+an untyped one: tt... is IMDb, digits are TMDB's in a movie NFO as tMM writes it, whose
+`untyped_kind` says in TV NFOs: TheTVDB's in a Jellyfin, Emby or Sonarr tvshow.nfo), then the ids only their own tool reads, as hints: tMM's
 `<ids><entry><key>tmdb</key><value>…</value></entry></ids>` (or `<entry key="tmdb">…</entry>`)
 and MediaPortal's `<tmdb>`/`<imdb>`; then URLs.
 
@@ -758,7 +759,8 @@ def _id_sources(
         if tag in _NAMED_IDS and value:
             named.setdefault(_NAMED_IDS[tag], value)
         elif el.tag == "id" and value and not has_uniqueid:
-            legacy.setdefault("imdb" if value.startswith("tt") else "tmdb", value)
+            # Kodi files `<id>` with an untyped uniqueid (one "unknown" bucket): the same kind
+            legacy.setdefault("imdb" if value.startswith("tt") else untyped_kind, value)
         elif el.tag in _TOOL_IDS and value:
             tool.setdefault(_TOOL_IDS[el.tag], value)
         elif el.tag == "ids":

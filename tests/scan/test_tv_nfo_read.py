@@ -120,6 +120,24 @@ def test_an_untyped_episode_uniqueid_is_thetvdbs(tmp_path):
     assert not [e for e in first.data.unknown_elements if "uniqueid" in e]
 
 
+def test_jellyfins_tvshow_nfo_names_its_thetvdb_id_in_id_without_a_warning(tmp_path):
+    """Jellyfin's and Emby's SeriesNfoSaver (jellyfin/jellyfin MediaBrowser.XbmcMetadata/Savers/
+    SeriesNfoSaver.cs @ c3ed1407) write no uniqueid: the TheTVDB id as `<id>` (and `<tvdbid>`)
+    beside `<tmdbid>` and `<imdb_id>`. Kodi files `<id>` with an untyped uniqueid, the scraper's
+    id: TheTVDB's in a tvshow.nfo. Read as TMDB's, it "disagreed" with `<tmdbid>` and every
+    scan of the show warned that the NFO's ids disagree."""
+    show = read_show_nfo(NFO / "jellyfin-tvshow.nfo")
+    assert (show.tmdb_id, show.tvdb_id, show.imdb_id) == (424, 79511, "tt0485301")
+    assert show.data.warnings == []
+    # a show Jellyfin knows no TheTVDB id of has no `<id>`; one with `<id>` alone is TheTVDB's
+    path = tmp_path / "tvshow.nfo"
+    text = (NFO / "jellyfin-tvshow.nfo").read_text("utf-8")
+    path.write_text(text.replace("<tvdbid>79511</tvdbid>", ""), "utf-8")
+    show = read_show_nfo(path)
+    assert (show.tmdb_id, show.tvdb_id, show.imdb_id) == (424, 79511, "tt0485301")
+    assert show.data.warnings == []
+
+
 def test_kodi_16s_empty_uniqueid_leaves_the_legacy_id_read(tmp_path):
     """Kodi 16's export (tinyMediaManager src/test/resources/tvshow_nfo/kodi16.1.nfo, these
     lines of it) writes an empty `<uniqueid></uniqueid>` beside `<id>77585</id>`: no uniqueid
