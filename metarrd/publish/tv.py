@@ -822,11 +822,13 @@ def _users_blocks(ep: db.Movie, numbers: list[tuple[int, int]]) -> list[dict[str
 
 def _users_values(block: dict[str, Any], season: int, number: int) -> dict[str, Any]:
     """The values of the user's block for episode `season`x`number` (its title, plot, runtime,
-    crew, as scan kept them); none from a block that names another episode."""
+    crew, and the rating scan took as TMDB's: one so named, else an unnamed or flat `<rating>`,
+    as scan kept them); none from a block that names another episode. Its other named ratings
+    stay in its `extra`, each under its own name."""
     if (block.get("season"), block.get("episode")) not in ((season, number), (None, None)):
         return {}
-    # not its rating: the block's `<ratings>` stay in its `extra`, each under its own name
-    return {k: block.get(k) for k in ("title", "plot", "runtime", "directors", "writers")}
+    keys = ("title", "plot", "runtime", "directors", "writers", "rating", "votes")
+    return {k: block.get(k) for k in keys}
 
 
 def _users_imdb_id(block: dict[str, Any], ours: dict[str, int | None]) -> str | None:

@@ -1646,6 +1646,10 @@ _BLOCK_FIELDS = (
     ("runtime", "runtime"),
     ("directors", "directors"),
     ("writers", "credits"),
+    # its TMDB rating (or its unnamed one: a flat `<rating>` as Sonarr, Jellyfin and Kodi up to
+    # 16 write it), which the block's kept `<ratings>` do not hold: publish writes ours so
+    ("rating", "rating"),
+    ("votes", "votes"),
 )
 
 

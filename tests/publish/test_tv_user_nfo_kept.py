@@ -557,3 +557,28 @@ def test_each_episode_of_a_multi_episode_file_keeps_its_own_blocks_values(trt):
     assert (e3.findtext("title"), e4.findtext("title")) == ("Episode 2x3 title", "Con Heir")
     assert e4.findtext("plot").startswith("When Stan's father passes away")
     assert [c.text for c in e4.iterfind("credits")] == ["Steve Hely"]
+
+
+def test_each_block_of_a_multi_episode_nfo_keeps_its_own_flat_rating(trt):
+    """Jellyfin's Stargate Atlantis S01E01-E04 NFO (its test data) rates each episode with a
+    flat `<rating>`, as Sonarr's episode NFO writer (XbmcMetadata.cs) and Kodi up to 16 write
+    it. TMDB has no rating of E2 and E4: their blocks keep their own (7.9, 7.5), as E1 keeps
+    its through the item. Before, a later block's flat rating was read and then lost: it is
+    no `<ratings>` kept among the block's own elements, and only the first block's values
+    reached the item."""
+    rel = "Season 01/Breaking Bad - S01E01-E04.mkv"
+    built = build_show(trt, files={rel: (1, [1, 2, 3, 4])})
+    nfo = built.path(rel).with_suffix(".nfo")
+    nfo.write_text(JELLYFIN_MULTI.read_text("utf-8"), "utf-8")
+    scan(trt)
+    ep = db.Movie.get_by_id(built.episodes[rel].id)
+    e1, e2, e3, e4 = ep.episode_details
+    tmdb_has_none = {"rating": None, "votes": None}
+    ep.episode_details = [e1, {**e2, **tmdb_has_none}, e3, {**e4, **tmdb_has_none}]
+    ep.save()
+    publish_item(trt, built.reload())
+    published = blocks(nfo)
+    values = [[r.findtext("value") for r in b.iterfind("ratings/rating")] for b in published]
+    assert values[1] == ["7.9"]
+    assert values[3] == ["7.5"]
+    assert (values[0], values[2]) == ([f"{e1['rating']:.1f}"], [f"{e3['rating']:.1f}"])  # TMDB's
