@@ -988,11 +988,13 @@ def _votes(text: str | None, warnings: list[str]) -> int | None:
 
 def _in_range(tag: str, number: int | None, text: str, warnings: list[str]) -> int | None:
     """`number` when the column `tag` can take it (INT_RANGES, the item page's limits too),
-    else None with a warning: the NFO keeps it, the database does not get it. A year of 0 is
-    Kodi's "none": None, silently."""
+    else None with a warning: the NFO keeps it, the database does not get it. A year or a
+    runtime of 0 is Kodi's "none": None, silently."""
     low, high = INT_RANGES[tag]
-    if tag == "year" and number == 0:
-        return None  # Kodi's export writes an unknown year so (tests/nfo/tmm-tvshowepisode-...)
+    if tag in ("year", "runtime") and number == 0:
+        # Kodi's export writes an unknown year so (tests/nfo/tmm-tvshowepisode-...), and an
+        # unknown runtime (tests/nfo/jellyfin-The-Bone-Orchard.nfo): it reads 0 back as none
+        return None
     if number is None:
         warnings.append(f"{tag} {_shown(text)} is not a whole number; ignored")
         return None

@@ -83,6 +83,19 @@ def test_ordinary_numbers_still_read_as_kodi_reads_them():
     assert "year" not in nfo.fields and nfo.warnings == []
 
 
+def test_a_runtime_of_0_is_kodis_none():
+    """Kodi's export writes `<runtime>0</runtime>` for an item it knows no runtime of (Save
+    writes GetDuration()/60 whatever it is, ParseNative reads 0 back as none): the episode
+    of jellyfin/jellyfin's Test Data/The Bone Orchard.nfo (tests/nfo). Read as 0 minutes, the
+    item said it ran for 0 minutes, and kept saying so where TMDB has no runtime either."""
+    bone_orchard = Path(__file__).resolve().parents[1] / "nfo" / "jellyfin-The-Bone-Orchard.nfo"
+    [episode] = read_episode_nfo(bone_orchard)
+    assert "runtime" not in episode.data.fields and episode.data.warnings == []
+    nfo = _nfo("<runtime>0</runtime>")
+    assert "runtime" not in nfo.fields and nfo.warnings == []
+    assert _nfo("<runtime>1</runtime>").fields["runtime"] == 1
+
+
 def test_ids_only_of_ascii_digits_a_column_takes():
     for value in (HUGE, str(2**31), "٦٠٣", "9" * 5000):
         nfo = _nfo(f'<uniqueid type="tmdb">{value}</uniqueid>')
