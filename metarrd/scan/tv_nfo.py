@@ -46,8 +46,12 @@ _LEGACY_ID = re.compile(r"<id>\s*([0-9]+)\s*</id>")
 _TMDB_TV_URL = re.compile(r"themoviedb\.org/tv/([0-9]+)")
 # the episode guide of Kodi 17/18's TMDB TV scraper: its API URL (`cache="tmdb-46639-en.json"`)
 _TMDB_API_TV_URL = re.compile(r"themoviedb\.org/3/tv/([0-9]+)")
+# TheTVDB's show pages as Kodi's TheTVDB scrapers read them (their nfo.py: `series/<id>`, the id
+# link `dereferrer/series/<id>`, and the old site's `?tab=...&id=<id>`, `index.php` too for the
+# XML scraper before them); the old season and episode pages name the show `seriesid`
 _TVDB_URL = re.compile(
-    r"thetvdb\.com/(?:\?tab=series&(?:amp;)?id=|api/[^/]+/series/|series/)([0-9]+)"
+    r"thetvdb\.com/(?:(?:index\.php)?\?tab=(?:series|seasonall|season|episode)&(?:amp;)?"
+    r"(?:series)?id=|dereferrer/series/|api/[^/]+/series/|series/)([0-9]+)"
 )
 # each pattern below is bounded after its literal start: an unbounded `[a-z.]+`, `[^>]*` or
 # `[^}]*?` scanned to the end of a 5 MB text from each of its 100,000s of starts (hours)
@@ -240,7 +244,8 @@ def _element_text(data: NfoData, tag: str) -> str | None:
 
 def show_url_ids(text: str) -> dict[str, str]:
     """The ids of the TV scraper's URLs anywhere in the text: themoviedb.org/tv/<n>,
-    thetvdb.com (`?tab=series&id=<n>`, `series/<n>`, the API's) and imdb.com/title/tt<n>. A
+    thetvdb.com (`?tab=series&id=<n>` and the old site's other pages of the show,
+    `dereferrer/series/<n>`, `series/<n>`, the API's) and imdb.com/title/tt<n>. A
     tvshow.nfo holding only such a URL (Sonarr's "Series Metadata URL") is a URL NFO."""
     found: dict[str, str] = {}
     for kind, pattern in (("tmdb", _TMDB_TV_URL), ("tvdb", _TVDB_URL), ("imdb", _IMDB_URL)):

@@ -34,6 +34,33 @@ def test_a_themoviedb_tv_url_alone_is_a_url_nfo(tmp_path):
     assert show.source == {"tmdb": "URL"}
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Kodi's TheTVDB scrapers (xbmc/metadata.tvdb.com.python and thetvdb/metadata.tvshows.
+        # thetvdb.com.v4.python, resources/lib/nfo.py) read a show's id from a tvshow.nfo's
+        # `thetvdb\.com/.*?series/(\d+)` (TheTVDB's id link, `dereferrer/series/<id>`) and
+        # `thetvdb\.com[\w=&\?/]+id=(\d+)` (any page of the old site naming the show's id)
+        "https://thetvdb.com/dereferrer/series/79511",
+        "http://thetvdb.com/?tab=seasonall&id=79511&lid=7",
+        # the old site's season and episode pages: the show is `seriesid` (`id` the episode's)
+        "https://www.thetvdb.com/?tab=season&seriesid=79511&seasonid=30389&lid=7",
+        "https://www.thetvdb.com/?tab=episode&seriesid=79511&seasonid=30389&id=367016&lid=7",
+        # Kodi's TheTVDB XML scraper before them (metadata.tvdb.com, NfoUrl):
+        # `thetvdb.com/(?:index\.php)?\?tab=series&amp;id=([0-9]+)`
+        "http://thetvdb.com/index.php?tab=series&id=79511&lid=7",
+    ],
+)
+def test_thetvdb_urls_kodis_scrapers_read_name_the_show(tmp_path, url):
+    """A tvshow.nfo of one of these URLs was "neither XML nor a TMDB/IMDb URL": an error, the
+    show identified by its folder name only, where Kodi's scraper takes the show it names."""
+    path = tmp_path / "tvshow.nfo"
+    path.write_text(url + "\n")
+    show = read_show_nfo(path)
+    assert (show.tvdb_id, show.tmdb_id, show.imdb_id) == (79511, None, None)
+    assert show.source == {"tvdb": "URL"} and show.data.kind == "url"
+
+
 def test_a_url_after_the_xml_comes_after_its_uniqueids(tmp_path):
     path = tmp_path / "tvshow.nfo"
     path.write_text(
@@ -197,6 +224,9 @@ def test_a_utf16_tvshow_nfo_keeps_its_uniqueids(tmp_path):
         ("https://www.themoviedb.org/tv/1399-game-of-thrones/season/1/episode/2\r\n",
          {"tmdb": 1399}, (1, 2)),
         ("https://thetvdb.com/?tab=series&id=121361", {"tvdb": 121361}, (None, None)),
+        # the old site's episode page: its show is `seriesid`, `id` is the episode's
+        ("https://www.thetvdb.com/?tab=episode&seriesid=121361&seasonid=364731&id=3254641"
+         "&lid=7", {"tvdb": 121361}, (None, None)),
         # an IMDb URL in an episode NFO is the episode's own title: no show id
         ("https://www.imdb.com/title/tt1668746/", None, None),
     ],
