@@ -155,6 +155,20 @@ def test_invalid_ids_are_ignored_with_a_warning(tmp_path):
     assert len(nfo.warnings) == 2
 
 
+def test_an_id_of_0_is_no_id_and_no_warning(tmp_path):
+    """tinyMediaManager 2.9 writes `<tmdbId>0</tmdbId>` for a movie it knows no TMDB id of
+    (its src/test/resources/testmovies/movie with set graphics/movie with set graphics.nfo):
+    every scan of such a movie warned "tmdb id '0' is not valid", as if the user's NFO were
+    broken. 0 is no id of any site (TMDB's and TheTVDB's start at 1): none, silently."""
+    nfo = read_nfo(NFO / "tmm-movie_with_set_graphics.nfo")
+    assert (nfo.tmdb_id, nfo.imdb_id, nfo.id_sources) == (None, None, {})
+    assert nfo.fields["set_name"] == "MovieWithSetGraphicsCollection"
+    assert nfo.warnings == []
+    path = tmp_path / "m.nfo"
+    path.write_text('<movie><uniqueid type="tmdb">0</uniqueid><tvdbid>00</tvdbid></movie>')
+    assert (read_nfo(path).tmdb_id, read_nfo(path).warnings) == (None, [])
+
+
 def test_url_only_nfos():
     tmdb = read_nfo(NFO / "url_tmdb.nfo")
     assert (tmdb.kind, tmdb.tmdb_id, tmdb.imdb_id) == ("url", 603, None)

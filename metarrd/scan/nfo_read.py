@@ -802,6 +802,8 @@ def _apply_ids(data: NfoData, sources: list[tuple[str, dict[str, str]]]) -> None
     chosen: dict[str, tuple[str, str]] = {}
     for source, ids in sources:
         for kind, raw in ids.items():
+            if raw.strip().strip("0") == "":
+                continue  # tMM's and Kodi's "no id" (`<tmdbId>0</tmdbId>`): no site's id is 0
             value = _valid_id(kind, raw.strip())
             if value is None:
                 data.warnings.append(f"{source} {kind} id {_shown(raw)} is not valid; ignored")
