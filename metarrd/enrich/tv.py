@@ -391,15 +391,13 @@ class _ShowEnrichment:
         """Which item each target is; items TMDB cannot describe get their error instead."""
         title = self.show.title or self.show.path
         targets: dict[Target, db.Movie] = {SHOW: self.show} if self.only is None else {}
-        tvdb_only = {
-            int(r["season"]) for e in self.episodes for r in e.episode_refs if not _tmdb(r)
-        }
+        # the seasons of the show's order its matched files are in: in TheTVDB's orders one
+        # TMDB may not have (Naruto's aired season 2 is TMDB's S01E07-E09), still a season
+        matched = {int(r["season"]) for e in self.episodes for r in e.episode_refs}
         for item in self.seasons:
-            if item.season not in seasons and item.season in tvdb_only:
-                continue  # a season of TheTVDB's order that TMDB has not: its name stays
-            if item.season not in seasons:
+            if item.season not in seasons and item.season not in matched:
                 self.errors[item.id] = f"TMDB has no season {item.season} of {title}"
-            else:
+            else:  # without TMDB's: its name stays, its art is fanart.tv's and TheTVDB's
                 targets[tv_candidates.season_target(item.season)] = item
         for item in self.episodes:
             problem = None
@@ -514,7 +512,8 @@ class _ShowEnrichment:
                 if tvdb_id and not item.tvdb_id:
                     extra["tvdb_id"] = tvdb_id
             elif target[0] == "season":
-                new = tv_metadata.season_fields(seasons[target[1]])
+                season = seasons.get(target[1])
+                new = tv_metadata.season_fields(season) if season is not None else {}
             else:
                 blocks = [
                     tv_metadata.episode_detail(self._episode_json(seasons, ref), ref)

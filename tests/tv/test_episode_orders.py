@@ -645,3 +645,31 @@ def test_an_nfos_thetvdb_id_matches_a_season_tmdb_does_not_have(run, tmp_path, t
     assert (item.tmdb_id, item.tvdb_id) == (oath.tmdb_id, oath.tvdb_id)
     ref = item.episode_refs[0]
     assert (ref["season"], ref["episode"], ref["tmdb_season"], ref["tmdb_episode"]) == (2, 2, 1, 8)
+
+
+def test_a_season_of_thetvdbs_order_tmdb_has_not_is_enriched_with_thetvdbs_art(run, tmp_path):
+    """Naruto as Sonarr names it (TheTVDB's aired order: season 1 has six episodes, season 2
+    starts with TMDB's S01E07): TheTVDB's season 2 is no season of TMDB's. Its season item was
+    the enrich's error ("TMDB has no season 2 of Naruto"), an `enrich.failed` event at every
+    enrich, left unenriched, so its `season02-poster` from TheTVDB's season 2 (the order the
+    files use) was never chosen. It is enriched, its name kept, with TheTVDB's art."""
+    root = tmp_path / "tv"
+    put(root, "Naruto/Season 01/Naruto - S01E01.mkv")
+    put(root, "Naruto/Season 02/Naruto - S02E02.mkv")
+    run("scan")
+    show = show_of(root, "Naruto")
+    assert run("tv", "order", str(show.id), "tvdb")[0] == 0
+    status, out, err = run("enrich", str(show.id))
+    assert status == 0, err
+    assert "not enriched" not in out
+    season = db.Movie.get(db.Movie.show == show.id, db.Movie.season == 2,
+                          db.Movie.kind == db.SEASON)  # fmt: skip
+    assert season.identification_status == db.ENRICHED, season.last_error
+    assert (season.title, season.last_error) == ("Season 2", None)
+    assert not db.Event.select().where(db.Event.kind == "enrich.failed").exists()
+    posters = db.ArtworkCandidate.select().where(
+        db.ArtworkCandidate.movie == season.id,
+        db.ArtworkCandidate.asset_type == "poster",
+        db.ArtworkCandidate.is_selected,
+    )
+    assert {c.provider for c in posters} == {"tvdb"}
