@@ -40,6 +40,7 @@ from metarrd.identify.match import (
 )
 from metarrd.identify.posters import add_posters
 from metarrd.identify.stage import candidate_dicts
+from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -561,7 +562,10 @@ class _Guide:
             else:
                 try:
                     reused = self.rt.http.reused()
-                    found = client.series_episodes(self.show.tvdb_id, season_type, reuse=self.reuse)
+                    found = client.series_episodes(
+                        self.show.tvdb_id, season_type, reuse=self.reuse,
+                        language=language_code(self.rt.tmdb.config.language),
+                    )  # fmt: skip
                     if self.rt.http.reused() > reused:
                         self._reused.add(season_type)
                     self._tvdb[season_type] = _numbered(found, self.show, season_type)

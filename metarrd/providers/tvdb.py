@@ -15,6 +15,9 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from babelfish import Error as BabelfishError
+from babelfish import Language
+
 from metarrd.config import ProvidersConfig, TvdbConfig
 from metarrd.errors import NotFound, ProviderAuthError, ProviderError
 from metarrd.http import HttpClient
@@ -175,25 +178,67 @@ class TvdbClient:
         return record
 
     def series_episodes(
-        self, tvdb_id: int, season_type: str = "default", *, reuse: bool = False
+        self,
+        tvdb_id: int,
+        season_type: str = "default",
+        *,
+        language: str | None = None,
+        reuse: bool = False,
     ) -> list[dict[str, Any]]:
         """Every episode (specials too) in `season_type` order, all pages; [] when TheTVDB
         has none (it answers 404 for a series without episodes). `reuse`: as answered a few
-        minutes ago."""
+        minutes ago.
+
+        The list names episodes in the series' original language (thetvdb/v4-api#70, #276:
+        a Dutch or Japanese show's titles in Dutch or Japanese). With `language` (TheTVDB's
+        three letters, "eng") and a series of another original language, each episode takes
+        the name and overview of `/episodes/{season_type}/{language}` where it has them, and
+        keeps the original where that translation is null or missing (v4-api#101; TheTVDB's
+        site falls back so, Sonarr#7991 asks for it)."""
+        path = f"/series/{int(tvdb_id)}/episodes/{season_type}"
+        episodes, original = self._episode_pages(path, reuse)
+        if not (episodes and language and isinstance(original, str) and original != language):
+            return episodes
+        translated, _ = self._episode_pages(f"{path}/{language}", reuse)
+        by_id = {e.get("id"): e for e in translated if e.get("id") is not None}
+        out = []
+        for ep in episodes:  # copies: a reused answer stays as it was answered
+            theirs = by_id.get(ep.get("id")) or {}
+            ep = dict(ep)
+            for key in ("name", "overview"):
+                if isinstance(theirs.get(key), str) and theirs[key].strip():
+                    ep[key] = theirs[key]
+            out.append(ep)
+        return out
+
+    def _episode_pages(self, path: str, reuse: bool) -> tuple[list[dict[str, Any]], Any]:
+        """The episodes of every page of an episode list, and the original language its
+        `series` record names; ([], None) on a 404."""
         episodes: list[dict[str, Any]] = []
+        original = None
         for page in range(MAX_EPISODE_PAGES):
             try:
-                reply = self._envelope(
-                    f"/series/{int(tvdb_id)}/episodes/{season_type}", {"page": page}, reuse
-                )
+                reply = self._envelope(path, {"page": page}, reuse)
             except NotFound:
                 break
-            where = f"/series/{int(tvdb_id)}/episodes/{season_type}: data"
+            where = f"{path}: data"
             body = _shaped(reply.get("data"), dict, where) or {}
             episodes += _shaped(body.get("episodes"), list, f"{where}: episodes") or []
+            series = body.get("series")
+            if original is None and isinstance(series, dict):
+                original = series.get("originalLanguage")
             if not (reply.get("links") or {}).get("next"):
                 break
-        return episodes
+        return episodes, original
+
+
+def language_code(tag: str | None) -> str | None:
+    """TheTVDB's three-letter language of an IETF tag ("en-US" -> "eng", "de" -> "deu"),
+    or None."""
+    try:
+        return Language.fromietf(str(tag or "").strip()).alpha3
+    except (ValueError, KeyError, BabelfishError):
+        return None
 
 
 def make_client(providers_config: ProvidersConfig, http: HttpClient) -> TvdbClient | None:

@@ -86,6 +86,10 @@ class Show:
     tvdb_orders: dict[str, list[int] | dict[str, list[str]]] = field(default_factory=dict)
     tvdb_only: dict[str, list[str]] = field(default_factory=dict)
     tvdb_specials: list[int | str] = field(default_factory=list)
+    # TheTVDB's untranslated lists name episodes in the show's original language (English
+    # title -> that name), its `/{lang}` lists in English but these (null name and overview)
+    tvdb_original: dict[str, str] = field(default_factory=dict)
+    tvdb_untranslated: list[str] = field(default_factory=list)
     aired: dict[str, list[str]] = field(default_factory=dict)
     original_name: str | None = None
     original_language: str = "en"

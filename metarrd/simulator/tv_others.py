@@ -68,7 +68,9 @@ def base_record(show: Show, base_url: str) -> dict:
         "score": int(show.popularity * 100),
         "status": _status(show),
         "originalCountry": "usa",
-        "originalLanguage": {"en": "eng", "ja": "jpn"}.get(show.original_language, "eng"),
+        "originalLanguage": {"en": "eng", "ja": "jpn", "nl": "nld"}.get(
+            show.original_language, "eng"
+        ),
         "defaultSeasonType": 1,
         "isOrderRandomized": False,
         "lastUpdated": "2024-05-02 09:14:27",
@@ -134,16 +136,25 @@ def extended_record(show: Show, base_url: str, params: dict[str, str]) -> dict:
     return record
 
 
-def _episode(show: Show, ep: Episode, season_type: str) -> dict:
+def _episode(show: Show, ep: Episode, season_type: str, language: str | None = None) -> dict:
+    """One episode of a list: in the show's original language (`tvdb_original`) without
+    `language`, else in English, null where it has no translation (`tvdb_untranslated`)."""
     season, number = ep.tvdb_numbers(season_type)
+    name: str | None = ep.title
+    overview: str | None = f"{show.name}: {ep.title}."
+    if language is None and ep.title in show.tvdb_original:
+        name = show.tvdb_original[ep.title]
+        overview = f"{show.original_name or show.name}: {name}."
+    elif language is not None and ep.title in show.tvdb_untranslated:
+        name = overview = None
     return {
         "id": ep.tvdb_id,
         "seriesId": show.tvdb_id,
-        "name": ep.title,
+        "name": name,
         "aired": ep.aired,
         "runtime": show.runtime,
         "nameTranslations": ["eng"],
-        "overview": f"{show.name}: {ep.title}.",
+        "overview": overview,
         "overviewTranslations": ["eng"],
         "image": None,
         "imageType": 11,
@@ -172,6 +183,7 @@ def series(tv: TvCatalog, parts: list[str], params: dict[str, str], base_url: st
         return success(extended_record(show, base_url, params))
     if parts[1] == "episodes" and len(parts) in (3, 4):
         season_type = parts[2]
+        lang = parts[3] if len(parts) == 4 else None
         if season_type not in SEASON_TYPES:
             return failure(400, f"InvalidSeasonType: {season_type!r} is not a season type")
         try:
@@ -187,6 +199,7 @@ def series(tv: TvCatalog, parts: list[str], params: dict[str, str], base_url: st
         size = EPISODES_PAGE_SIZE
         chunk = episodes[page * size : (page + 1) * size]
         api = f"{base_url}/v4/series/{show.tvdb_id}/episodes/{season_type}"
+        api += f"/{lang}" if lang else ""
         more = (page + 1) * size < len(episodes)
         links = {
             "prev": f"{api}?{urlencode({**params, 'page': page - 1})}" if page > 0 else None,
@@ -197,7 +210,7 @@ def series(tv: TvCatalog, parts: list[str], params: dict[str, str], base_url: st
         }
         data = {
             "series": base_record(show, base_url),
-            "episodes": [_episode(show, e, season_type) for e in chunk],
+            "episodes": [_episode(show, e, season_type, lang) for e in chunk],
         }
         return success(data, links)
     return not_found("series")

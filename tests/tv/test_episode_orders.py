@@ -673,3 +673,23 @@ def test_a_season_of_thetvdbs_order_tmdb_has_not_is_enriched_with_thetvdbs_art(r
         db.ArtworkCandidate.is_selected,
     )
     assert {c.provider for c in posters} == {"tvdb"}
+
+
+def test_a_thetvdb_special_of_a_foreign_show_takes_its_english_text(run, tmp_path, tv_catalog):
+    """A Dutch show's special only TheTVDB has (TMDB has no season 0: Sonarr's name, TheTVDB's
+    numbers): TheTVDB's episode list names it in Dutch (its original language: v4-api#276,
+    theTVDbAPI#41), so its NFO said "Achter de dijk" with a Dutch plot for a library in
+    English. TheTVDB's English is asked for that show, as TMDB's text is."""
+    root = tmp_path / "tv"
+    special = "Polder Light/Specials/Polder Light - S00E01.mkv"
+    put(root, special)
+    put(root, "Polder Light/Season 01/Polder Light - S01E01.mkv")
+    run("scan")
+    item = episode(root, special)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert item.tmdb_id is None and item.tvdb_id
+    show = show_of(root, "Polder Light")
+    status, _out, err = run("enrich", str(show.id))
+    assert status == 0, err
+    [block] = episode(root, special).episode_details
+    assert (block["title"], block["plot"]) == ("Behind the Dike", "Polder Light: Behind the Dike.")

@@ -140,8 +140,8 @@ def test_thetvdb_episodes_without_a_season_or_number_are_skipped(tv_rt, tmp_path
     pilot = load_tv_catalog().get(1396).episode(1, 1)
     real = tv_others._episode
 
-    def unnumbered(show, ep, season_type):
-        record = real(show, ep, season_type)
+    def unnumbered(show, ep, season_type, *language):
+        record = real(show, ep, season_type, *language)
         if ep.tvdb_id == pilot.tvdb_id:
             record.update(seasonNumber=None, number=None)
         return record

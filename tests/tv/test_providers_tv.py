@@ -39,6 +39,27 @@ def test_tvdb_series_and_paged_episodes(tv_rt, monkeypatch):
     assert tvdb.series(1) is None and tvdb.series_episodes(1) == []
 
 
+def test_thetvdb_episodes_of_a_foreign_show_in_the_asked_language_else_the_original(
+    tv_rt, simulator
+):
+    """TheTVDB's `/series/{id}/episodes/default` names a Dutch show's episodes in Dutch
+    (canihavesomecoffee/theTVDbAPI#41: "amika" 169161, v4-api#276); `/default/eng` in English,
+    `null` where the episode has no English (v4-api#101, Sonarr#7991 asks for the original
+    then). An English show's list is asked once, in no language."""
+    tvdb = tv_rt.client("tvdb")
+    names = {e["name"]: e["overview"] for e in tvdb.series_episodes(390211, language="eng")}
+    assert names == {
+        "Behind the Dike": "Polder Light: Behind the Dike.",
+        "The Lock": "Polder Light: The Lock.",
+        "Black Ice": "Polder Light: Black Ice.",
+        "Dooi": "Polderlicht: Dooi.",  # no English: TheTVDB's original
+    }
+    assert {e["name"] for e in tvdb.series_episodes(390211)} >= {"De sluis", "Achter de dijk"}
+    simulator.reset_requests()
+    assert tvdb.series_episodes(81189, language="eng")[0]["name"]
+    assert simulator.count("/v4/series/81189/episodes") == 1
+
+
 def test_fanart_tv(tv_rt):
     fanart = tv_rt.client("fanart")
     assert fanart.tv(81189)["seasonposter"]
