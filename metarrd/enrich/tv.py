@@ -380,7 +380,9 @@ class _ShowEnrichment:
                 return tv_candidates.from_fanart_tv(client.tv(tvdb_id)), None, False
             kinds = tv_candidates.tvdb_tv_kinds(client.artwork_types())
             record = client.series(tvdb_id, reuse=True)
-            return tv_candidates.from_tvdb_tv(record, kinds, client.artwork_host), None, False
+            season_type = "dvd" if self.show.ordering == "tvdb:dvd" else "official"
+            found = tv_candidates.from_tvdb_tv(record, kinds, client.artwork_host, season_type)
+            return found, None, False
         except ProviderError as exc:
             log.warning("%s: %s unavailable: %s", self.label, name, exc)
             return None, str(exc), False

@@ -13,7 +13,7 @@ candidates.py hold (languages, renditions, SVG, stated sizes); what TV adds:
   landscape, tvbanner -> banner; seasonposter / seasonbanner / seasonthumb -> season N poster / banner / landscape, or
   on the show `season-all-poster` / `-banner` / `-landscape` for `season` "all" (or empty).
 - TheTVDB: series Poster, Background, Banner, ClearArt, ClearLogo; season Poster, Background,
-  Banner by `seasonId` (the series' seasons say which number each id is).
+  Banner by `seasonId` (the series' seasons of the show's order say which number each id is).
 """
 
 from __future__ import annotations
@@ -202,9 +202,16 @@ def tvdb_tv_kinds(artwork_types: list[dict[str, Any]]) -> dict[int, tuple[str, s
 
 
 def from_tvdb_tv(
-    record: dict[str, Any] | None, kinds: dict[int, tuple[str, str]], artwork_host: str
+    record: dict[str, Any] | None,
+    kinds: dict[int, tuple[str, str]],
+    artwork_host: str,
+    season_type: str = "official",
 ) -> dict[Target, list[Candidate]]:
-    """Candidates from the `artworks` of `/series/{id}/extended`."""
+    """Candidates from the `artworks` of `/series/{id}/extended`. Season art is that of the
+    seasons of `season_type` (the show's order: "dvd" for TheTVDB's DVD order, else
+    "official"): the series' `seasons` list every season type's seasons, each with its own
+    id and art (DVD season 1 of Futurama holds aired seasons 1 and 2's episodes; the absolute
+    order's season 1 all of them), so another type's season N is not this order's season N."""
     out: dict[Target, list[Candidate]] = {}
     if not isinstance(record, dict):
         return out
@@ -215,8 +222,8 @@ def from_tvdb_tv(
             and _int(s.get("id")) is not None
             and _int(s.get("number")) is not None
         ):
-            kind = str(((s.get("type") or {}).get("type")) or "official")
-            if kind == "official" or _int(s["id"]) not in numbers:
+            kind = s.get("type") if isinstance(s.get("type"), dict) else {}
+            if str(kind.get("type") or "official").lower() == season_type:
                 numbers[_int(s["id"])] = _int(s["number"])
     for art in record.get("artworks") or []:
         if not isinstance(art, dict):

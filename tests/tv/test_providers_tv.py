@@ -107,3 +107,45 @@ def test_a_shows_4k_backgrounds_are_fanart_candidates(tv_rt):
     assert {(c.asset_type, c.width, c.height, c.language) for c in fanart} == {
         ("fanart", 3840, 2160, None), ("season-all-fanart", 3840, 2160, None)
     }  # fmt: skip
+
+
+def test_thetvdb_season_art_is_that_of_the_shows_order():
+    """`/series/73871/extended` (Futurama) lists its seasons of every season type, each with
+    its own id and art: aired season 1 (9 episodes), DVD season 1 (13: aired seasons 1 and 2)
+    and the absolute order's one season 1 (types as v4's `seasons[].type`: `{"id": 2, "name":
+    "DVD Order", "type": "dvd"}`). All three posters went to season 1, the DVD set's and the
+    absolute one's beside the aired season's: in the aired order the aired season's only, in
+    the DVD order the DVD season's."""
+    from metarrd.enrich.tv_candidates import from_tvdb_tv, season_target, tvdb_tv_kinds
+
+    def season(season_id: int, type_id: int, name: str, kind: str, number: int) -> dict:
+        return {"id": season_id, "seriesId": 73871, "number": number, "name": None,
+                "type": {"id": type_id, "name": name, "type": kind, "alternateName": None},
+                "image": None, "imageType": 7, "lastUpdated": "2023-04-18 02:25:52"}  # fmt: skip
+
+    def poster(art_id: int, season_id: int) -> dict:
+        return {"id": art_id, "image": f"/banners/seasons/73871-{art_id}.jpg",
+                "thumbnail": f"/banners/seasons/73871-{art_id}_t.jpg", "language": "eng",
+                "type": 7, "score": 100_000, "width": 680, "height": 1000,
+                "includesText": True, "seasonId": season_id, "seriesId": 73871}  # fmt: skip
+
+    record = {
+        "id": 73871,
+        "seasons": [
+            season(7621, 1, "Aired Order", "official", 1),
+            season(7622, 1, "Aired Order", "official", 2),
+            season(1832553, 2, "DVD Order", "dvd", 1),
+            season(1832561, 3, "Absolute Order", "absolute", 1),
+        ],
+        "artworks": [poster(11, 7621), poster(12, 7622), poster(21, 1832553), poster(31, 1832561)],
+    }
+    kinds = tvdb_tv_kinds([{"id": 7, "name": "Poster", "recordType": "season"}])
+    host = "https://artworks.thetvdb.com"
+
+    def posters(found, number):
+        return [c.metadata["id"] for c in found.get(season_target(number), [])]
+
+    aired = from_tvdb_tv(record, kinds, host)
+    assert (posters(aired, 1), posters(aired, 2)) == ([11], [12])
+    dvd = from_tvdb_tv(record, kinds, host, "dvd")
+    assert (posters(dvd, 1), posters(dvd, 2)) == ([21], [])
