@@ -18,7 +18,8 @@
 A season TMDB does not have, or an episode it does not know, is that item's `last_error`;
 the rest goes on. In a TheTVDB episode order (docs/tv.md "Episode orders") each episode is
 fetched at TMDB's numbers of it (`tv_metadata.tmdb_numbers`), and an episode only TheTVDB has
-takes TheTVDB's title, plot and air date (no still, no guest stars).
+takes TheTVDB's title, plot and air date as TheTVDB's episode list gives them now (no still,
+no guest stars).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment, settle
 from metarrd.enrich.tv_candidates import SHOW, Target
 from metarrd.errors import ItemError, NotFound, ProviderError
 from metarrd.providers.tmdb import TV_APPENDS
+from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -254,6 +256,7 @@ class _ShowEnrichment:
             self.result.alone = [e.id for e in self.episodes]
         self.errors: dict[int, str] = {}
         self.arts: dict[int, _ItemArt] = {}
+        self.tvdb_text: dict[int, dict[str, Any]] = {}  # TheTVDB's episodes by id (`run`)
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -275,6 +278,10 @@ class _ShowEnrichment:
                 asked = {n: side.submit(self._ask, n, show.tvdb_id) for n in SIDE_PROVIDERS}
             details, seasons = self._tmdb(numbers)
             tvdb_id = show.tvdb_id or tv_metadata.show_ids(details)["tvdb_id"]
+            # the text of episodes only TheTVDB has, as TheTVDB says it now (identify's copy
+            # may be an episode's `null` name and overview of the day it was announced)
+            own = any(not _tmdb(r) for e in self.episodes for r in e.episode_refs)
+            tvdb_text = side.submit(self._tvdb_text, tvdb_id) if own and tvdb_id else None
             if not asked and tvdb_id and not alone:
                 asked = {n: side.submit(self._ask, n, tvdb_id) for n in SIDE_PROVIDERS}
             targets = self._targets(seasons)
@@ -300,6 +307,7 @@ class _ShowEnrichment:
             for plan in plans.values():
                 for future in plan.downloads.values():
                     future.result()
+            self.tvdb_text = tvdb_text.result() if tvdb_text is not None else {}
             with db.write_transaction():
                 self.rt.require_lease([i.id for i in self._items()], "the show's enrichment")
                 self._finish(details, seasons, plans, changed, before_cast, tvdb_id)
@@ -386,6 +394,20 @@ class _ShowEnrichment:
         except ProviderError as exc:
             log.warning("%s: %s unavailable: %s", self.label, name, exc)
             return None, str(exc), False
+
+    def _tvdb_text(self, tvdb_id: int) -> dict[int, dict[str, Any]]:
+        """TheTVDB's episodes by id, in `[providers.tmdb] language` where TheTVDB has it
+        (side thread, no database); {} when TheTVDB cannot say (identify's text stays)."""
+        try:
+            client = self.rt.client("tvdb")
+            if client is None:
+                return {}
+            language = language_code(self.rt.tmdb.config.language)
+            found = client.series_episodes(tvdb_id, language=language, reuse=True)
+        except ProviderError as exc:
+            log.warning("%s: TheTVDB episodes unavailable: %s", self.label, exc)
+            return {}
+        return {e["id"]: e for e in found if isinstance(e.get("id"), int)}
 
     # --- items and their candidates -----------------------------------------------------------
 
@@ -520,7 +542,9 @@ class _ShowEnrichment:
                 blocks = [
                     tv_metadata.episode_detail(self._episode_json(seasons, ref), ref)
                     if _tmdb(ref)
-                    else tv_metadata.tvdb_episode_detail(ref)
+                    else tv_metadata.tvdb_episode_detail(
+                        ref, self.tvdb_text.get(ref.get("tvdb_id"))
+                    )
                     for ref in item.episode_refs
                 ]
                 blocks = tv_metadata.keep_locked(

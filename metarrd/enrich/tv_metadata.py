@@ -116,9 +116,20 @@ def tmdb_numbers(ref: Mapping[str, Any]) -> tuple[int, int] | None:
     return int(ref.get("tmdb_season", ref["season"])), int(ref.get("tmdb_episode", ref["episode"]))
 
 
-def tvdb_episode_detail(ref: Mapping[str, Any]) -> dict[str, Any]:
-    """The block of an episode TMDB does not have: TheTVDB's title, plot, air date, runtime."""
-    tvdb = ref.get("tvdb") or {}
+def tvdb_episode_detail(
+    ref: Mapping[str, Any], episode: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The block of an episode TMDB does not have: TheTVDB's title, plot, air date, runtime;
+    those of its `episode` of TheTVDB's list now where they are not null, else as identify
+    found them (the ref's `tvdb`)."""
+    tvdb = dict(ref.get("tvdb") or {})
+    fresh = {
+        "title": _text((episode or {}).get("name")),
+        "plot": _text((episode or {}).get("overview")),
+        "aired": _date((episode or {}).get("aired")),
+        "runtime": (episode or {}).get("runtime"),
+    }
+    tvdb.update((key, value) for key, value in fresh.items() if value)
     runtime = tvdb.get("runtime")
     return {
         "season": int(ref["season"]),

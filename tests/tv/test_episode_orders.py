@@ -693,3 +693,37 @@ def test_a_thetvdb_special_of_a_foreign_show_takes_its_english_text(run, tmp_pat
     assert status == 0, err
     [block] = episode(root, special).episode_details
     assert (block["title"], block["plot"]) == ("Behind the Dike", "Polder Light: Behind the Dike.")
+
+
+def test_a_thetvdb_episode_named_later_gets_its_name_at_the_next_enrich(run, tmp_path, monkeypatch):
+    """TheTVDB lists an announced episode with `"name": null, "overview": null` (v4's episode
+    record; Sonarr shows "TBA" then) and fills them in later. A TheTVDB-only episode took its
+    text from identify's copy alone, so an enrich the next day still wrote no title and no
+    plot: the episode stayed nameless until it was identified again. Enrich asks TheTVDB."""
+    from metarrd.simulator import tv_others
+
+    real = tv_others._episode
+
+    def announced(show, ep, season_type, *language):
+        record = real(show, ep, season_type, *language)
+        if show.tvdb_id == 78874 and ep.tvdb_season == 0:
+            record.update(name=None, overview=None)
+        return record
+
+    monkeypatch.setattr(tv_others, "_episode", announced)
+    root = tmp_path / "tv"
+    special = f"{FIREFLY}/Specials/Firefly - S00E01.mkv"
+    put(root, special)
+    put(root, f"{FIREFLY}/Season 01/Firefly - S01E01.mkv")
+    run("scan")
+    item = episode(root, special)
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    assert item.tmdb_id is None and item.episode_refs[0]["tvdb"]["title"] is None
+
+    monkeypatch.setattr(tv_others, "_episode", real)  # TheTVDB named it since
+    status, _out, err = run("enrich", str(show_of(root, FIREFLY).id))
+    assert status == 0, err
+    [block] = episode(root, special).episode_details
+    title = "Here's How It Was: The Making of Firefly"
+    assert (block["title"], block["plot"]) == (title, f"Firefly: {title}.")
+    assert episode(root, special).title == title
