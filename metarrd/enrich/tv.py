@@ -257,6 +257,7 @@ class _ShowEnrichment:
         self.errors: dict[int, str] = {}
         self.arts: dict[int, _ItemArt] = {}
         self.tvdb_text: dict[int, dict[str, Any]] = {}  # TheTVDB's episodes by id (`run`)
+        self.not_tmdbs: set[int] = set()  # seasons TMDB numbers otherwise (`_targets`)
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -289,6 +290,8 @@ class _ShowEnrichment:
             image_base = self.rt.tmdb.image_url("", "original")
             language = self.rt.tmdb.config.language
             found = tv_candidates.from_tmdb_tv(details, seasons, image_base, language)
+            for number in self.not_tmdbs:  # TMDB's poster of that number: other episodes'
+                found.pop(tv_candidates.season_target(number), None)
             self._hand_out("tmdb", found)
             plans = self._plan_cast(details, seasons, an)
             for name, future in asked.items():
@@ -418,6 +421,15 @@ class _ShowEnrichment:
         # the seasons of the show's order its matched files are in: in TheTVDB's orders one
         # TMDB may not have (Naruto's aired season 2 is TMDB's S01E07-E09), still a season
         matched = {int(r["season"]) for e in self.episodes for r in e.episode_refs}
+        # and those whose files are TMDB's episodes of another season: TMDB's season of that
+        # number is other episodes (Futurama's aired season 2 starts with TMDB's S01E10), its
+        # name, plot, date and poster not this season's
+        self.not_tmdbs = {
+            int(r["season"])
+            for e in self.episodes
+            for r in e.episode_refs
+            if (n := _tmdb(r)) and n[0] != int(r["season"])
+        }
         for item in self.seasons:
             if item.season not in seasons and item.season not in matched:
                 self.errors[item.id] = f"TMDB has no season {item.season} of {title}"
@@ -536,7 +548,7 @@ class _ShowEnrichment:
                 if tvdb_id and not item.tvdb_id:
                     extra["tvdb_id"] = tvdb_id
             elif target[0] == "season":
-                season = seasons.get(target[1])
+                season = seasons.get(target[1]) if target[1] not in self.not_tmdbs else None
                 new = tv_metadata.season_fields(season) if season is not None else {}
             else:
                 blocks = [

@@ -727,3 +727,40 @@ def test_a_thetvdb_episode_named_later_gets_its_name_at_the_next_enrich(run, tmp
     title = "Here's How It Was: The Making of Firefly"
     assert (block["title"], block["plot"]) == (title, f"Firefly: {title}.")
     assert episode(root, special).title == title
+
+
+def test_a_season_tmdb_numbers_otherwise_takes_no_tmdb_season_of_that_number(
+    run, tmp_path, tv_catalog
+):
+    """Futurama as Sonarr names it (TheTVDB's aired order: season 1 has nine episodes, season 2
+    starts with "A Flight to Remember", TMDB's S01E10). Season 2's item took TMDB's season 2:
+    its air date and poster, of episodes the folder does not start with. A season whose files
+    are TMDB's episodes of another season takes no TMDB season data: its name stays, its art
+    is TheTVDB's and fanart.tv's (which number it so)."""
+    root = tmp_path / "tv"
+    put(root, "Futurama/Season 01/Futurama - S01E01.mkv")
+    put(root, flight := "Futurama/Season 02/Futurama - S02E01.mkv")
+    run("scan")
+    show = show_of(root, "Futurama")
+    assert run("tv", "order", str(show.id), "tvdb")[0] == 0
+    ref = episode(root, flight).episode_refs[0]
+    assert (ref["tmdb_season"], ref["tmdb_episode"], ref["title"]) == (
+        1, 10, "A Flight to Remember")  # fmt: skip
+    status, _out, err = run("enrich", str(show.id))
+    assert status == 0, err
+    seasons = {
+        s.season: s
+        for s in db.Movie.select().where(db.Movie.show == show.id, db.Movie.kind == db.SEASON)
+    }
+    futurama = tv_catalog.get(615)
+    assert seasons[1].premiered == futurama.episode(1, 1).aired  # TMDB's season 1 is its own
+    assert seasons[2].identification_status == db.ENRICHED, seasons[2].last_error
+    assert seasons[2].premiered != futurama.episode(2, 1).aired
+    assert seasons[2].title == "Season 2"
+    providers = {
+        c.provider
+        for c in db.ArtworkCandidate.select().where(
+            db.ArtworkCandidate.movie == seasons[2].id, db.ArtworkCandidate.asset_type == "poster"
+        )
+    }
+    assert "tmdb" not in providers and "tvdb" in providers
