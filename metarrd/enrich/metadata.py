@@ -1,7 +1,8 @@
 """TMDB movie details -> the movie's metadata field values, and the cast (pure).
 
 `movie_fields` reads one `/movie/{id}?append_to_response=credits,release_dates,videos,keywords`
-answer and returns values keyed by Movie column names (db.EDITABLE_FIELDS). `merge_fields` decides
+answer and returns values keyed by Movie column names (db.EDITABLE_FIELDS); `english_fallback`
+gives the plot and tagline of its `translations` where the language asked for has none. `merge_fields` decides
 what an enrich may change: never a locked field, and an empty provider value never erases a value
 the item already has (it may come from the user's own NFO). A sort title is only derived when the
 item has none. `cast_members` gives the billed cast in order.
@@ -137,6 +138,33 @@ def movie_fields(
     return fields
 
 
+# the text columns TMDB leaves empty ("") in a language the movie has no translation into, and
+# their key in a `translations` entry's `data`
+TRANSLATED = {"plot": "overview", "tagline": "tagline"}
+
+
+def english_fallback(details: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, str]:
+    """The plot and tagline in English where `fields` (the language asked for) has none.
+
+    TMDB answers `overview: ""` in a language nobody translated the movie into; Kodi's scraper
+    then takes the text of its request without a language, English (tmdb.py `_assemble_details`:
+    `movie.get('overview') or movie_fallback.get('overview')`). Here the appended
+    `translations` give it in the same request: en-US first, then any English one."""
+    entries = [
+        t
+        for t in (details.get("translations") or {}).get("translations") or []
+        if isinstance(t, dict) and t.get("iso_639_1") == "en" and isinstance(t.get("data"), dict)
+    ]
+    entries.sort(key=lambda t: t.get("iso_3166_1") != "US")
+    out: dict[str, str] = {}
+    for column, key in TRANSLATED.items():
+        if _empty(fields.get(column)):
+            text = next((v for t in entries if (v := _text(t["data"].get(key)))), None)
+            if text:
+                out[column] = text
+    return out
+
+
 KEYWORDS_HINT = "enrich_keywords"  # Movie.hints: the TMDB keywords the last enrich put in tags
 
 
@@ -158,20 +186,25 @@ def _empty(value: Any) -> bool:
 
 
 def merge_fields(
-    current: Mapping[str, Any], new: Mapping[str, Any], locked: Iterable[str]
+    current: Mapping[str, Any],
+    new: Mapping[str, Any],
+    locked: Iterable[str],
+    fill_only: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The changes an enrich makes: {column: new value} for unlocked fields whose value differs.
 
     Locked fields never change; an empty provider value never erases an existing one; derived
-    fields (sort title) are only filled when empty.
+    fields (sort title) and `fill_only` ones (a plot in English standing in for the language
+    asked for: the user's own, from their NFO, stays) are only filled when empty.
     """
     locked = set(locked or ())
+    fill = FILL_ONLY | set(fill_only or ())
     changes: dict[str, Any] = {}
     for column, value in new.items():
         if column in locked or _empty(value):
             continue
         old = current.get(column)
-        if column in FILL_ONLY and not _empty(old):
+        if column in fill and not _empty(old):
             continue
         if old != value:
             changes[column] = value

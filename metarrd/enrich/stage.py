@@ -53,6 +53,7 @@ from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import (
     KEYWORDS_HINT,
     cast_members,
+    english_fallback,
     merge_fields,
     movie_fields,
     tags_with_keywords,
@@ -637,7 +638,8 @@ class _Enrichment:
             new["tags"] = tags_with_keywords(movie.tags, hints.get(KEYWORDS_HINT), keywords)
             if hints.get(KEYWORDS_HINT) != keywords:
                 movie.hints = {**hints, KEYWORDS_HINT: keywords}
-        changes = merge_fields(current, new, movie.locked_fields or [])
+        fallback = english_fallback(details, new)  # no translation into the language asked for
+        changes = merge_fields(current, {**new, **fallback}, movie.locked_fields or [], fallback)
         for name, value in changes.items():
             setattr(movie, name, value)
         if plan.members and cast.CAST_LOCK not in (movie.locked_fields or []):

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "tmdb"
 CONFIGURATION_TTL = 3 * 24 * 3600.0  # TMDB advises refreshing "every few days"
-MOVIE_APPENDS = "images,credits,external_ids,release_dates,videos,keywords"
+# translations: the English plot where the configured language has none (metadata.english_fallback)
+MOVIE_APPENDS = "images,credits,external_ids,release_dates,videos,keywords,translations"
 TV_APPENDS = "external_ids,aggregate_credits,content_ratings,images,keywords,videos"
 
 # The shapes the callers read: {} an object (its keys checked when given), [x] a list of x
@@ -50,6 +51,7 @@ _DETAILS = {
     "content_ratings": {"results": _LIST},
     "videos": {"results": _LIST},
     "keywords": {"keywords": _LIST, "results": _LIST},
+    "translations": {"translations": [{"data": {}}]},
 }
 _SEARCH = {"results": _LIST}
 _FIND = dict.fromkeys(

@@ -31,8 +31,10 @@ ERRORS = {
 }
 STATUS_CODES = {500: 11, 502: 24, 503: 9, 504: 24}
 APPENDABLE = ("images", "credits", "external_ids", "release_dates", "videos", "keywords",
-              "alternative_titles", "releases")  # fmt: skip
+              "alternative_titles", "releases", "translations")  # fmt: skip
 PAGE_SIZE = 20
+# a translation's country (TMDB's translations are language-country pairs)
+COUNTRY_OF = {"en": "US", "ja": "JP", "ko": "KR", "zh": "CN"}
 
 
 def error(code: int, headers: dict[str, str] | None = None) -> Reply:
@@ -312,6 +314,23 @@ def alternative_titles(movie: Movie) -> dict:
     }
 
 
+def translations(movie: Movie) -> dict:
+    """`/movie/{id}/translations`: every translation, whatever `language` asks for; the
+    movie's primary (en-US) text is one of them. Fields with no translation are ""."""
+    texts = {"en": {"title": movie.title, "overview": movie.overview}, **movie.translations}
+    return {
+        "translations": [
+            {"iso_3166_1": COUNTRY_OF.get(code, code.upper()), "iso_639_1": code,
+             "name": LANGUAGES.get(code, (code, code))[1],
+             "english_name": LANGUAGES.get(code, (code, code))[0],
+             "data": {"homepage": "", "overview": text.get("overview") or "",
+                      "runtime": 0, "tagline": movie.tagline if code == "en" else "",
+                      "title": text.get("title") or ""}}
+            for code, text in texts.items()
+        ]
+    }  # fmt: skip
+
+
 def sub_resource(catalog: Catalog, movie: Movie, name: str, params: dict[str, str]) -> dict:
     lang = _lang(params)
     builders = {
@@ -323,6 +342,7 @@ def sub_resource(catalog: Catalog, movie: Movie, name: str, params: dict[str, st
         "videos": lambda: videos(movie, lang),
         "keywords": lambda: keywords(movie),
         "alternative_titles": lambda: alternative_titles(movie),
+        "translations": lambda: translations(movie),
     }
     return builders[name]()
 

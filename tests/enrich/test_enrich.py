@@ -146,6 +146,19 @@ def test_locked_fields_are_never_overwritten(rt, simulator):
     assert movie.tagline == "Welcome to the Real World."
 
 
+def test_a_german_user_gets_the_english_plot_where_tmdb_has_no_german_one(make_rt, simulator):
+    # the simulator answers as TMDB does: Fight Club has no German overview, so
+    # /movie/550?language=de-DE says `"overview": ""`; Matrix has one
+    rt = make_rt(tmdb={"language": "de-DE", "certification_country": "DE"})
+    fight = make_movie(rt, tmdb_id=550, imdb_id="tt0137523", title="Fight Club", year=1999)
+    matrix = make_movie(rt)
+    enrich_item(rt, fight)
+    enrich_item(rt, matrix)
+    plot = simulator.catalog.get(550).overview
+    assert plot and db.Movie.get_by_id(fight.id).plot == plot
+    assert db.Movie.get_by_id(matrix.id).plot.startswith("Ein Hacker")
+
+
 def test_user_choices_and_type_locks_survive_re_enrichment(rt, simulator):
     movie = make_movie(rt)
     enrich_item(rt, movie)

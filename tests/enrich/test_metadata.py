@@ -5,6 +5,7 @@ from __future__ import annotations
 from metarrd.enrich.metadata import (
     cast_members,
     certification,
+    english_fallback,
     merge_fields,
     movie_fields,
     sort_title,
@@ -161,3 +162,45 @@ def test_the_users_tags_come_first_and_only_the_keywords_of_now_after_them():
         "Favourites",
         "robot",
     ]
+
+
+# `/movie/550?language=de-DE&append_to_response=translations`: a language nobody translated the
+# overview into comes back as `"overview": ""` (and `"tagline": ""`); the appended translations
+# hold every language's text (shape of TMDB's /movie/{id}/translations, captured for id 550).
+UNTRANSLATED = {
+    **DETAILS,
+    "overview": "",
+    "tagline": "",
+    "translations": {"translations": [
+        {"iso_3166_1": "DE", "iso_639_1": "de", "name": "Deutsch", "english_name": "German",
+         "data": {"homepage": "", "overview": "", "runtime": 0, "tagline": "", "title": ""}},
+        {"iso_3166_1": "GB", "iso_639_1": "en", "name": "English", "english_name": "English",
+         "data": {"homepage": "", "overview": "", "runtime": 0, "tagline": "", "title": ""}},
+        {"iso_3166_1": "US", "iso_639_1": "en", "name": "English", "english_name": "English",
+         "data": {"homepage": "http://www.foxmovies.com/movies/fight-club",
+                  "overview": "A ticking-time-bomb insomniac and a slippery soap salesman...",
+                  "runtime": 139, "tagline": "Mischief. Mayhem. Soap.", "title": ""}},
+        {"iso_3166_1": "FR", "iso_639_1": "fr", "name": "Français", "english_name": "French",
+         "data": {"overview": "Le narrateur, sans identité précise...", "tagline": ""}},
+    ]},
+}  # fmt: skip
+
+
+def test_an_untranslated_plot_falls_back_to_english_and_never_replaces_ones_own():
+    fields = movie_fields(UNTRANSLATED, "DE", "de-DE")
+    assert fields["plot"] is None and fields["tagline"] is None  # TMDB's "" in German
+    fallback = english_fallback(UNTRANSLATED, fields)
+    assert fallback == {
+        "plot": "A ticking-time-bomb insomniac and a slippery soap salesman...",
+        "tagline": "Mischief. Mayhem. Soap.",
+    }
+    # a movie with no plot gets the English one (Kodi: `overview or fallback overview`) ...
+    changes = merge_fields({"plot": None}, {**fields, **fallback}, [], fallback)
+    assert changes["plot"].startswith("A ticking-time-bomb")
+    # ... one with a plot (its NFO's German text, an earlier enrich's) keeps it
+    kept = merge_fields({"plot": "Ein Angestellter...", "tagline": "Eigener"},
+                        {**fields, **fallback}, [], fallback)  # fmt: skip
+    assert "plot" not in kept and "tagline" not in kept
+    # a translated text needs no fallback
+    assert english_fallback(UNTRANSLATED, {"plot": "Ein Angestellter", "tagline": "x"}) == {}
+    assert english_fallback(DETAILS, movie_fields(DETAILS, "US")) == {}
