@@ -164,14 +164,19 @@ class TmdbClient:
         image_languages: list[str] | None = None,
     ) -> dict[str, Any]:
         """Full details. Images are filtered to `image_languages` (ISO 639-1 codes, "null" for
-        textless); by default the configured language, English and textless ones."""
-        langs = image_languages or [self.config.language.split("-")[0], "en", "null"]
+        textless); by default the configured language, English and textless ones. Videos
+        (trailers) are in the configured language or English: `language` alone filters them
+        to the one language (TMDB's `include_video_language`, 2021, widens it as
+        `include_image_language` does images)."""
+        lang = self.config.language.split("-")[0]
+        langs = image_languages or [lang, "en", "null"]
         return self._get(
             f"/movie/{int(tmdb_id)}",
             {
                 "language": self.config.language,
                 "append_to_response": append or None,
                 "include_image_language": ",".join(dict.fromkeys(langs)),
+                "include_video_language": ",".join(dict.fromkeys([lang, "en"])),
             },
             _DETAILS,
         )

@@ -276,8 +276,19 @@ def releases_legacy(movie: Movie) -> dict:
     return {"countries": countries}
 
 
-def videos(movie: Movie, lang: str | None) -> dict:
-    if not movie.trailer or lang not in (None, "en"):
+def video_filter(params: dict[str, str]) -> set[str] | None:
+    """Video languages to keep: `language` plus `include_video_language` (TMDB, 2021: "the
+    same way you use include_image_language"); None = all."""
+    wanted = {_lang(params)} - {None}
+    for token in params.get("include_video_language", "").split(","):
+        if token.strip():
+            wanted.add(token.strip().split("-")[0].lower())
+    return wanted or None
+
+
+def videos(movie: Movie, params: dict[str, str]) -> dict:
+    wanted = video_filter(params)
+    if not movie.trailer or (wanted is not None and "en" not in wanted):
         return {"results": []}
     published = date.fromisoformat(movie.release_date) - timedelta(days=90)
     return {
@@ -332,14 +343,13 @@ def translations(movie: Movie) -> dict:
 
 
 def sub_resource(catalog: Catalog, movie: Movie, name: str, params: dict[str, str]) -> dict:
-    lang = _lang(params)
     builders = {
         "images": lambda: images(movie, params),
         "credits": lambda: credits(catalog, movie),
         "external_ids": lambda: external_ids(movie),
         "release_dates": lambda: release_dates(movie),
         "releases": lambda: releases_legacy(movie),
-        "videos": lambda: videos(movie, lang),
+        "videos": lambda: videos(movie, params),
         "keywords": lambda: keywords(movie),
         "alternative_titles": lambda: alternative_titles(movie),
         "translations": lambda: translations(movie),

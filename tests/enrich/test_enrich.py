@@ -159,6 +159,19 @@ def test_a_german_user_gets_the_english_plot_where_tmdb_has_no_german_one(make_r
     assert db.Movie.get_by_id(matrix.id).plot.startswith("Ein Hacker")
 
 
+def test_a_german_user_gets_the_english_trailer_where_there_is_no_german_one(make_rt, simulator):
+    # TMDB's `language=de-DE` filters appended videos to German ones; the Matrix's only trailer
+    # is English (TMDB's include_video_language widens it, as include_image_language does images)
+    rt = make_rt(tmdb={"language": "de-DE"})
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    key = simulator.catalog.get(603).trailer
+    assert (
+        db.Movie.get_by_id(movie.id).trailer
+        == f"plugin://plugin.video.youtube/play/?video_id={key}"
+    )
+
+
 def test_user_choices_and_type_locks_survive_re_enrichment(rt, simulator):
     movie = make_movie(rt)
     enrich_item(rt, movie)
