@@ -32,18 +32,24 @@ def store_candidates(
     movie_id: int,
     rows: dict[tuple[str, str], db.ArtworkCandidate],
     answers: dict[str, list[Candidate]],
+    locked_types: Iterable[str] = (),
 ) -> set[str]:
     """Insert new candidates, refresh known ones, drop those a provider no longer lists.
 
+    A row the user chose or removed stays, and so does a selected one of a type in
+    `locked_types` (the item's `locked_asset_types`: left exactly as it is): "no longer
+    listed" may only mean that TMDB was asked for other image languages since.
     `rows` (asset type, url) -> row is brought up to date in place. Returns the previews of the
     rows dropped, for `cache.remove_unused` once the item's enrichment is over (not before: a
     new row of the same picture, still being analysed, shares its preview)."""
     new, refreshed = [], []
     dropped: set[str] = set()
+    locked = set(locked_types or ())
     for provider, found in answers.items():
         listed = {(c.asset_type, c.url) for c in found}
         for key, row in list(rows.items()):
-            if row.provider == provider and key not in listed and row.selected_by != "user":
+            kept = row.selected_by == "user" or (row.is_selected and row.asset_type in locked)
+            if row.provider == provider and key not in listed and not kept:
                 if row.preview_path:
                     dropped.add(row.preview_path)
                 row.delete_instance()

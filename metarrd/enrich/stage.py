@@ -377,7 +377,9 @@ class _Enrichment:
             present = on_disk(self.cache_files)  # not under the write lock
             with db.write_transaction():
                 self.rt.require_lease([movie.id], "its enrichment")
-                dropped = store_candidates(movie.id, self.rows, answers)
+                dropped = store_candidates(
+                    movie.id, self.rows, answers, movie.locked_asset_types or ()
+                )
                 self.result.candidates = len(self.rows)
                 match_cache(
                     self.rows.values(), self.cache_files, self.by_source, self.pending, present

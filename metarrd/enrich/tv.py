@@ -208,7 +208,9 @@ class _ItemArt(_Enrichment):
         self._start_held()  # every provider has answered for this item
         present = on_disk(self.cache_files)  # not under the write lock
         with db.write_transaction():
-            self.dropped = store_candidates(self.movie.id, self.rows, self.answers)
+            self.dropped = store_candidates(
+                self.movie.id, self.rows, self.answers, self.movie.locked_asset_types or ()
+            )
             self.result.candidates = len(self.rows)
             match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending, present)
             unfetched = (row for row in self.rows.values() if row.url not in self.pending)

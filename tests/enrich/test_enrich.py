@@ -16,7 +16,7 @@ import pytest
 import requests
 from PIL import Image
 
-from metarrd import cache, db, workflow
+from metarrd import cache, db, preferences, workflow
 from metarrd.atomic import TEMP_MARKER
 from metarrd.enrich import enrich_item
 from metarrd.enrich.candidate_store import in_cache
@@ -775,3 +775,29 @@ def test_a_users_choice_the_provider_no_longer_lists_keeps_its_row_and_preview(
 
     row = db.ArtworkCandidate.get_by_id(row.id)
     assert row.is_selected and (rt.config.previews_dir / row.preview_path).is_file()
+
+
+def test_a_locked_types_images_stay_when_the_provider_no_longer_lists_them(rt, simulator):
+    """The user picks German artwork, locks the posters, then sets their languages to English:
+    TMDB is then asked for `include_image_language=en,null` and no longer lists the German
+    poster (nor would it after a moderator removed the upload). A locked type is "left exactly
+    as it is" (docs/enrich.md): its selected images keep their rows."""
+    preferences.save({"languages": ["de"]})
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    A = db.ArtworkCandidate
+
+    def selected_posters():
+        rows = A.select().where(A.movie == movie.id, A.asset_type == "poster", A.is_selected)
+        return sorted((r.rank, r.url, r.language) for r in rows)
+
+    before = selected_posters()
+    assert before[0][2] == "de"
+    db.Movie.update(locked_asset_types=["poster"]).where(db.Movie.id == movie.id).execute()
+    preferences.save({"languages": ["en"]})
+
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+
+    assert selected_posters() == before
+    spare = A.select().where(A.movie == movie.id, A.provider == "tmdb", A.language == "de")
+    assert {r.asset_type for r in spare} == {"poster"}  # unselected German images still go
