@@ -5,14 +5,18 @@
 | resolution | 30  | full marks at the type's ideal size; each halving of the pixels costs 5  |
 | aspect     | 20  | full marks at the type's ideal ratio, 0 at the type's tolerance          |
 | language   | 20  | 1st preferred language 20, each next one 5 less (min 10); no text: 20    |
-|            |     | for fanart/keyart/thumb, 12 otherwise; any other language 0              |
+|            |     | for fanart/keyart/thumb, 12 otherwise; any other language 0; a fanart    |
+|            |     | with text (a titled backdrop) 8 less than its language's points          |
 | votes      | 20  | TMDB average (5 neutral, 6+ full) shrunk by n/(n+3); fanart.tv likes     |
 |            |     | l/(l+5); TheTVDB score/100000; the user's own library image: full        |
 | provider   | 10  | position in `provider_priority`: 10, 9, 8, ...; unlisted 5; the user's   |
 |            |     | library 10 unless "library" is listed                                     |
 
-A picture's `foreign` flag (language neither preferred nor textless) lets selection use such
-images only after every fitting one, as Kodi does.
+A picture's `foreign` flag (language neither preferred nor textless; or any text on a fanart)
+lets selection use such images only after every fitting one, as Kodi does: its TMDB scraper
+keeps the user's language, English or textless images, and takes fanart from the textless
+backdrops only (tmdb.py `_parse_artwork`: `fanart = _get_images(backdrops, urlbases, None)`;
+the titled ones are its `landscape`). TMDB tags a backdrop with a language when it carries text.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ IDEAL: dict[str, tuple[int, int, float]] = {
 IDEAL.update({f"season-all-{t}": IDEAL[t] for t in ("poster", "banner", "landscape", "fanart")})
 TEXTLESS_IDEAL = frozenset({"fanart", "keyart", "thumb", "season-all-fanart"})
 TEXTLESS_POINTS = 12
+# backdrops: shown behind the player's own text, so text on them does not fit (Kodi: textless only)
+BACKDROPS = frozenset({"fanart", "season-all-fanart"})
+TITLED_BACKDROP_COST = 8
 HALVING_COST = 5.0
 
 
@@ -129,6 +136,10 @@ def language(facts: ImageFacts, prefs: Preferences) -> tuple[Factor, bool]:
         i = wanted.index(lang)
         points = max(10, 20 - 5 * i)
         place = "first" if i == 0 else f"number {i + 1}"
+        if facts.asset_type in BACKDROPS:
+            points -= TITLED_BACKDROP_COST
+            reason = f"{lang}: text on a backdrop (your {place} language); textless is ideal"
+            return Factor("language", points, 20, reason), True
         return Factor("language", points, 20, f"{lang}: your {place} language"), False
     return Factor("language", 0, 20, f"{lang}: not one of your languages"), True
 
