@@ -239,13 +239,16 @@ def eligible(row: db.ArtworkCandidate) -> bool:
 
 
 def as_pick(row: db.ArtworkCandidate) -> ScoredCandidate:
-    foreign = bool((row.score_breakdown or {}).get("foreign"))
+    breakdown = row.score_breakdown or {}
+    foreign = bool(breakdown.get("foreign"))
+    tier = breakdown.get("tier")
     return ScoredCandidate(
         id=row.id,
         asset_type=row.asset_type,
         eligible=eligible(row) and row.score is not None,
         score=row.score or 0.0,
         foreign=foreign,
+        tier=tier if isinstance(tier, int) else 0,
         pixels=(row.width or 0) * (row.height or 0),
         phash=row.perceptual_hash,
         content_hash=row.content_hash,

@@ -12,6 +12,12 @@
 | provider   | 10  | position in `provider_priority`: 10, 9, 8, ...; unlisted 5; the user's   |
 |            |     | library 10 unless "library" is listed                                     |
 
+Selection orders by language before score (`tier`): every image in the first preferred language
+before one in the second, as Kodi's scraper lists the user's language's images first and English
+ones after (tmdb.py `_get_images_with_fallback`): a German poster nobody voted for yet is a
+German user's poster, not the English one with 40 votes. A poster without text comes after every
+language (Kodi lists none), the user's own image (language unknown) competes with the first.
+
 A picture's `foreign` flag (language neither preferred nor textless; or any text on a fanart)
 lets selection use such images only after every fitting one, as Kodi does: its TMDB scraper
 keeps the user's language, English or textless images, and takes fanart from the textless
@@ -80,12 +86,16 @@ class Score:
     total: float
     factors: tuple[Factor, ...]
     foreign: bool = False  # in a language the user did not ask for
+    # the language's place: 0 the first preferred language (or no text where none is ideal, or
+    # the user's own image), 1 the second...; textless where text belongs after every language
+    tier: int = 0
 
     def breakdown(self) -> dict[str, Any]:
         """JSON for `provider_assets.score_breakdown` (the UI shows it)."""
         return {
             "total": self.total,
             "foreign": self.foreign,
+            "tier": self.tier,
             "factors": [
                 {"name": f.name, "points": f.points, "max": f.max_points, "reason": f.reason}
                 for f in self.factors
@@ -125,13 +135,15 @@ def aspect(facts: ImageFacts) -> Factor:
     return Factor("aspect", _r(points), 20, reason)
 
 
-def language(facts: ImageFacts, prefs: Preferences) -> tuple[Factor, bool]:
+def language(facts: ImageFacts, prefs: Preferences) -> tuple[Factor, bool, int]:
+    """The language factor, whether the image is foreign, and its language's tier."""
     lang = facts.language
+    wanted = [code.split("-")[0].lower() for code in prefs.languages]
     if lang is None:
         if facts.asset_type in TEXTLESS_IDEAL:
-            return Factor("language", 20, 20, "no text: ideal for this type"), False
-        return Factor("language", TEXTLESS_POINTS, 20, "no text (or unknown)"), False
-    wanted = [code.split("-")[0].lower() for code in prefs.languages]
+            return Factor("language", 20, 20, "no text: ideal for this type"), False, 0
+        tier = 0 if facts.provider == LIBRARY_SOURCE else len(wanted)
+        return Factor("language", TEXTLESS_POINTS, 20, "no text (or unknown)"), False, tier
     if lang in wanted:
         i = wanted.index(lang)
         points = max(10, 20 - 5 * i)
@@ -139,9 +151,9 @@ def language(facts: ImageFacts, prefs: Preferences) -> tuple[Factor, bool]:
         if facts.asset_type in BACKDROPS:
             points -= TITLED_BACKDROP_COST
             reason = f"{lang}: text on a backdrop (your {place} language); textless is ideal"
-            return Factor("language", points, 20, reason), True
-        return Factor("language", points, 20, f"{lang}: your {place} language"), False
-    return Factor("language", 0, 20, f"{lang}: not one of your languages"), True
+            return Factor("language", points, 20, reason), True, i
+        return Factor("language", points, 20, f"{lang}: your {place} language"), False, i
+    return Factor("language", 0, 20, f"{lang}: not one of your languages"), True, len(wanted)
 
 
 def votes(facts: ImageFacts) -> Factor:
@@ -179,7 +191,7 @@ def score_image(facts: ImageFacts, prefs: Preferences) -> Score:
     """The 0-100 score of one analysed image."""
     if facts.width <= 0 or facts.height <= 0:
         raise ValueError("an image without a size cannot be scored")
-    lang, foreign = language(facts, prefs)
+    lang, foreign, tier = language(facts, prefs)
     factors = (
         resolution(facts),
         aspect(facts),
@@ -188,4 +200,4 @@ def score_image(facts: ImageFacts, prefs: Preferences) -> Score:
         provider_priority(facts, prefs),
     )
     total = _r(sum(f.points for f in factors))
-    return Score(total, factors, foreign)
+    return Score(total, factors, foreign, tier)

@@ -3,7 +3,8 @@
 - **Near-duplicates**: within one type, images whose perceptual hashes differ by at most
   `DUPLICATE_DISTANCE` bits (or whose bytes are identical) show the same picture; the best copy
   (highest score, then most pixels) stays, the others point at it (`duplicate_of`).
-- **Top N**: per type, `limits[type]` images (1 when the type is not listed), best score first;
+- **Top N**: per type, `limits[type]` images (1 when the type is not listed), best score first
+  within a language's tier (every image in the first preferred language before the second's);
   images in a language the user did not ask for come only after every fitting one.
 - **The user wins**: a type in `locked_types` is left exactly as it is. An image the user chose
   (`selected_by == "user"`, selected) stays selected and first, and counts against the limit;
@@ -37,6 +38,7 @@ class ScoredCandidate:
     selected: bool = False
     selected_by: str | None = None
     rank: int | None = None
+    tier: int = 0  # score.Score.tier: the image's language's place among the preferred ones
 
     @property
     def user_chosen(self) -> bool:
@@ -73,7 +75,7 @@ def same_picture(
 
 
 def _quality(p: ScoredCandidate) -> tuple:
-    return (p.foreign, -p.score, -p.pixels, p.id)
+    return (p.foreign, p.tier, -p.score, -p.pixels, p.id)
 
 
 def collapse(picks: Iterable[ScoredCandidate]) -> dict[int, int]:

@@ -520,7 +520,7 @@ class _Enrichment:
             facts = ImageFacts(c.asset_type, c.provider, c.width, c.height, c.language,
                                c.vote_average, c.vote_count)  # fmt: skip
             score = score_image(facts, prefs)
-            key = (score.foreign, -score.total, -(c.width * c.height))
+            key = (score.foreign, score.tier, -score.total, -(c.width * c.height))
             by_type.setdefault(c.asset_type, []).append((key, c))
         likely: dict[str, tuple] = {}
         for asset_type, group in by_type.items():

@@ -801,3 +801,20 @@ def test_a_locked_types_images_stay_when_the_provider_no_longer_lists_them(rt, s
     assert selected_posters() == before
     spare = A.select().where(A.movie == movie.id, A.provider == "tmdb", A.language == "de")
     assert {r.asset_type for r in spare} == {"poster"}  # unselected German images still go
+
+
+def test_a_german_users_first_poster_is_the_german_one(rt, simulator):
+    """The Matrix's German TMDB poster has fewer votes than its English ones (votes gather on
+    the English uploads); a user who asks for German, then English, gets it first."""
+    art = simulator.catalog.get(603).images
+    german = [p for p in art.posters if p.lang == "de"]
+    assert german and all(
+        (g.rating, g.votes) < (e.rating, e.votes) for g in german for e in art.posters
+        if e.lang == "en"
+    )  # fmt: skip
+    preferences.save({"languages": ["de", "en"]})
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    A = db.ArtworkCandidate
+    first = A.get(A.movie == movie.id, A.asset_type == "poster", A.rank == 1)
+    assert first.language == "de"

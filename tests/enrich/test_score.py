@@ -92,10 +92,29 @@ def test_a_titled_backdrop_comes_after_every_textless_one():
     assert titled.foreign and not textless.foreign
     assert points(titled, "language") == 12 and "text on a backdrop" in titled.factors[2].reason
     picks = [
-        ScoredCandidate(1, "fanart", True, titled.total, titled.foreign, 3840 * 2160),
-        ScoredCandidate(2, "fanart", True, textless.total, textless.foreign, 3840 * 2160),
+        ScoredCandidate(1, "fanart", True, titled.total, titled.foreign, pixels=3840 * 2160),
+        ScoredCandidate(2, "fanart", True, textless.total, textless.foreign, pixels=3840 * 2160),
     ]
     ranked = sorted((d for d in select(picks, {"fanart": 2}) if d.selected), key=lambda d: d.rank)
     assert [d.id for d in ranked] == [2, 1]  # both used, the textless one first
     # a poster carries its title: text in your language is what fits there
     assert not score_image(facts(language="de"), PREFS).foreign
+
+
+def test_a_poster_in_the_first_language_comes_before_a_better_voted_one_in_the_second():
+    # TMDB's votes gather on the English uploads: a German poster has none yet where the English
+    # one has 40. Kodi's scraper lists the user's language's images first, English after
+    # (tmdb.py `_get_images_with_fallback`); votes must not turn that round.
+    german = score_image(facts(language="de", vote_average=0.0, vote_count=0), PREFS)
+    english = score_image(facts(language="en", vote_average=7.0, vote_count=40), PREFS)
+    textless = score_image(facts(language=None, vote_average=8.0, vote_count=90), PREFS)
+    own = score_image(facts(provider="library", language=None), PREFS)
+    assert english.total > german.total  # the score alone would pick the English one
+    assert (german.tier, english.tier, textless.tier, own.tier) == (0, 1, 2, 0)
+    picks = [
+        ScoredCandidate(i, "poster", True, s.total, s.foreign, pixels=6_000_000, tier=s.tier)
+        for i, s in enumerate((english, textless, german), start=1)
+    ]
+    ranked = sorted((d for d in select(picks, {"poster": 3}) if d.selected), key=lambda d: d.rank)
+    assert [d.id for d in ranked] == [3, 1, 2]  # German, English, then the textless one
+    assert german.breakdown()["tier"] == 0 and english.breakdown()["tier"] == 1
