@@ -265,6 +265,24 @@ def existing_ancestor(path: str, root: str) -> str:
     return str(p) if len(str(p)) >= len(root) else root
 
 
+def tv_scope(path: str, root: str) -> str:
+    """What to scan in a TV library for a changed path: its season's or show's folder, or the
+    nearest one that is still there, never above the show's own folder. A show folder gone
+    (deleted, renamed by Sonarr) is its own scope, as a movie folder is: the scan marks its
+    items missing unless it finds where they went (`steps._vanished`, the renamed show's
+    folder a scope too). Its scope was the library's root: one show's rename walked them all."""
+    parts = Path(path).relative_to(root).parts
+    if not parts:
+        return root
+    show = os.path.join(root, parts[0])
+    if len(parts) == 1:  # a show's folder (or a loose file in the root, which no item is)
+        return root if os.path.isfile(path) else show
+    if not os.path.isdir(show):
+        return show
+    scope = scope_for(path, root)
+    return scope if os.path.isdir(scope) else existing_ancestor(scope, show)
+
+
 @dataclass
 class _Pending:
     stat: Stat
@@ -659,24 +677,21 @@ class Watcher:
 
     def _scope(self, path: str) -> tuple[str, str] | None:
         """The library root and the folder a scan looks at for a changed path (None: in no
-        library). In a movie library a folder that vanished is its own scope: the scan marks
-        its items missing, unless it finds where they went (a folder renamed or moved: the
-        new one is a scope too), without walking the library that held it."""
+        library). A movie folder or a show folder that vanished is its own scope: the scan
+        marks its items missing, unless it finds where they went (a folder renamed or moved:
+        the new one is a scope too), without walking the library that held it."""
         root = root_of(path, self.roots)
         if root is None:
             return None
-        tv = self.roots[root].kind == "tv"
+        if self.roots[root].kind == "tv":
+            return root, tv_scope(path, root)
         if (
-            not tv
-            and not os.path.exists(path)
+            not os.path.exists(path)
             and not is_video_path(Path(path))
             and not is_listed_skip(path, root)
         ):
             path = os.path.join(path, "-")  # a folder that held items: scoped as for a file in it
-        scope = scope_for(path, root)
-        if tv and not os.path.isdir(scope):  # the show's folder itself vanished
-            scope = existing_ancestor(scope, root)
-        return root, scope
+        return root, scope_for(path, root)
 
     def scopes(self, paths: Iterable[str]) -> list[str]:
         by_root: dict[str, list[str]] = {}

@@ -1224,3 +1224,63 @@ def test_a_folder_deleted_while_the_database_is_away_is_still_scanned(manual_wat
     monkeypatch.undo()
     clock.t = 100.0
     assert w.tick() == [str(folder)]
+
+
+def test_a_renamed_or_deleted_show_folder_is_scanned_without_walking_the_tv_library(
+    config_factory, fake_stages, tmp_path
+):
+    """Sonarr renames a series folder (its Series Folder Format `{Series TitleYear}`: `The
+    Office` to `The Office (US) (2005)`) or deletes a series with its files: the vanished
+    show folder's scope was the TV library's root, so one show's change walked every show of
+    the library. Now the scan walks the folder it went to, the show follows it, and a show
+    folder gone marks its items missing, as for a movie folder."""
+    from tests.daemon.conftest import _runtime
+
+    root = tmp_path / "tv"
+    root.mkdir()
+    rt = _runtime(config_factory, True, library=[{"name": "TV", "path": str(root), "kind": "tv"}])
+    for show, name in (
+        ("The Office", "The.Office.US.S01E01.720p.WEB-DL.mkv"),
+        ("Severance", "Severance.S01E01.1080p.WEB.mkv"),
+        ("Dexter", "Dexter.S01E01.720p.BluRay.mkv"),
+    ):
+        (root / show / "Season 1").mkdir(parents=True)
+        (root / show / "Season 1" / name).write_bytes(show.encode() * 1000)
+    jobs.enqueue_scan(None)
+    office, severance = (
+        db.Movie.get(db.Movie.kind == db.SHOW, db.Movie.path == str(root / name))
+        for name in ("The Office", "Severance")
+    )
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+
+    def last_scan():
+        return db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc()).get()
+
+    old, new = root / "The Office", root / "The Office (US) (2005)"
+    old.rename(new)
+    w.handle("deleted", str(old))
+    w.handle("added", str(new))
+    clock.t = 10.0
+    assert w.tick() == [str(old), str(new / "Season 1")]
+    assert last_scan().message.startswith("1 videos: 0 new")  # the new folder alone was walked
+    item = db.Movie.get_by_id(office.id)
+    assert (item.path, item.missing) == (str(new), False)
+
+    # `rm -r`: inotify tells of each file and folder, the show's folder last
+    gone = root / "Severance"
+    for event in (
+        gone / "Season 1" / "Severance.S01E01.1080p.WEB.mkv",
+        gone / "Season 1",
+        gone,
+    ):
+        (event.unlink if event.suffix == ".mkv" else event.rmdir)()
+        w.handle("deleted", str(event))
+    clock.t = 20.0
+    assert w.tick() == [str(gone)]
+    assert last_scan().message.endswith("items marked missing")
+    assert db.Movie.get_by_id(severance.id).missing
+    assert db.Movie.select().where(db.Movie.show == severance.id, ~db.Movie.missing).count() == 0
+    dexter = db.Movie.get(db.Movie.kind == db.SHOW, db.Movie.path == str(root / "Dexter"))
+    assert not dexter.missing
+    rt.close()
