@@ -72,6 +72,20 @@ def is_utf8(path: os.PathLike | str) -> bool:
     return True
 
 
+def is_gone(path: os.PathLike | str) -> bool:
+    """Is nothing at `path` (ENOENT; ENOTDIR, a file where a folder on the way was)? Not a path
+    that cannot be looked at (EACCES, EIO or ESTALE on a share, a permission changed by the
+    NAS): what is there is unknown, and an item there is not gone. `os.path.exists` is False
+    for both."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
+
+
 MOUNTINFO = Path("/proc/self/mountinfo")
 # file systems where inotify sees only what this machine does, not another machine's change
 NETWORK_FILESYSTEMS = frozenset(

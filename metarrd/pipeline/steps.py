@@ -22,7 +22,7 @@ import peewee as pw
 
 from metarrd import db, workflow
 from metarrd.errors import ItemError, LibraryUnreachable, MetarrdError
-from metarrd.files import display
+from metarrd.files import display, is_gone
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.pipeline import leases
 from metarrd.pipeline.chain import (
@@ -201,13 +201,14 @@ def _items_on(path: str) -> bool:
 def _vanished(rt: Runtime, path: str) -> bool:
     """A folder gone from a library that is there: never the library itself, nor a folder of
     one whose root is missing or empty (a share not mounted, its mount point left: its items
-    are not gone)."""
+    are not gone), nor one that cannot be looked at (EACCES, EIO on a share: `is_gone`), which
+    a polling watcher reports removed."""
     root = deepest_folder(path, [lib.path for lib in rt.config.library])
     if root is None or os.path.normpath(path) == root or not os.path.isdir(root):
         return False
     if is_empty_folder(root):
         return False
-    return not os.path.exists(path)
+    return is_gone(path)
 
 
 def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list[Step]:

@@ -1284,3 +1284,48 @@ def test_a_renamed_or_deleted_show_folder_is_scanned_without_walking_the_tv_libr
     dexter = db.Movie.get(db.Movie.kind == db.SHOW, db.Movie.path == str(root / "Dexter"))
     assert not dexter.missing
     rt.close()
+
+
+def test_a_movie_folder_that_cannot_be_read_is_not_taken_for_deleted(rt, fake_stages, monkeypatch):
+    """A polled SMB/NFS library (`poll = true`) whose movie folder the NAS denies for a while
+    (an ACL reset, NFS root_squash: EACCES; a flaky share: EIO). notify's poll watcher skips
+    what its walk cannot read and reports it removed (notify/src/poll.rs `rescan`: a path not
+    seen again is a `Remove`), so the watcher is told the folder was deleted. Its scan took
+    the folder for gone (`os.path.exists` is False on any error) and marked its movie missing,
+    which the scan of a folder that cannot be read never does (docs/failure-modes.md)."""
+    root = Path(rt.config.library[0].path)
+    folder = root / "Heat (1995)"
+    folder.mkdir()
+    (folder / "Heat (1995).mkv").write_bytes(b"\0" * 4096)
+    (root / "Ronin (1998)").mkdir()
+    (root / "Ronin (1998)" / "Ronin (1998).mkv").write_bytes(b"\1" * 4096)
+    jobs.enqueue_scan(None)
+    heat = db.Movie.get(db.Movie.path == str(folder / "Heat (1995).mkv"))
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+
+    real_stat, real_scandir = os.stat, os.scandir
+
+    def denied(path) -> bool:
+        return os.fspath(path) == str(folder) or os.fspath(path).startswith(f"{folder}{os.sep}")
+
+    def stat(path, *args, **kwargs):
+        if denied(path):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    def scandir(path="."):
+        if denied(path):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "stat", stat)
+    monkeypatch.setattr(os, "scandir", scandir)
+    w.handle("deleted", str(folder / "Heat (1995).mkv"))
+    w.handle("deleted", str(folder))
+    clock.t = 10.0
+    assert w.tick() == [str(folder)]
+    assert not db.Movie.get_by_id(heat.id).missing
+    monkeypatch.undo()  # readable again: the next scan finds it unchanged
+    jobs.enqueue_scan([str(folder)])
+    assert not db.Movie.get_by_id(heat.id).missing
