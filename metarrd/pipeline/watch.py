@@ -685,12 +685,13 @@ class Watcher:
             return None
         if self.roots[root].kind == "tv":
             return root, tv_scope(path, root)
-        if (
+        if os.path.isdir(path) or (
             not os.path.exists(path)
             and not is_video_path(Path(path))
             and not is_listed_skip(path, root)
-        ):
-            path = os.path.join(path, "-")  # a folder that held items: scoped as for a file in it
+        ):  # a folder that held items (gone, or deleted and there again, as a restore from a
+            # backup puts it back): scoped as for a file in it, never as one in its parent
+            path = os.path.join(path, "-")
         return root, scope_for(path, root)
 
     def scopes(self, paths: Iterable[str]) -> list[str]:

@@ -1329,3 +1329,33 @@ def test_a_movie_folder_that_cannot_be_read_is_not_taken_for_deleted(rt, fake_st
     monkeypatch.undo()  # readable again: the next scan finds it unchanged
     jobs.enqueue_scan([str(folder)])
     assert not db.Movie.get_by_id(heat.id).missing
+
+
+def test_a_movie_folder_gone_and_back_is_scanned_without_walking_the_library(rt, fake_stages):
+    """A movie folder deleted and put back under its name within the settle time (restored
+    from a backup with `rm -r` then `cp -a`, `rsync --delete-before`; a polled share that
+    could not list it for one poll: notify's poll watcher reports it removed, then created):
+    its deletion, settled with the folder there again, was scoped as a file in the library's
+    root, so the whole library was walked for one folder."""
+    root = Path(rt.config.library[0].path)
+    for name in ("Heat (1995)", "Ronin (1998)"):
+        (root / name).mkdir()
+        (root / name / f"{name}.mkv").write_bytes(name.encode() * 1000)
+    jobs.enqueue_scan(None)
+    heat = db.Movie.get(db.Movie.title.startswith("Heat"))
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    folder = root / "Heat (1995)"
+    folder.rename(root.parent / "backup")
+    w.handle("deleted", str(folder / "Heat (1995).mkv"))
+    w.handle("deleted", str(folder))
+    (root.parent / "backup").rename(folder)
+    w.handle("added", str(folder))
+    scans = []
+    for clock.t in (10.0, 20.0):  # the deletions settle again once their paths stop changing
+        scans.append(w.tick())
+    assert [s for s in scans if s] == [[str(folder)]]  # one scan, of the folder
+    last = db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc()).get()
+    assert last.message.startswith("1 videos: 0 new")  # the folder alone was walked
+    item = db.Movie.get_by_id(heat.id)
+    assert (item.path, item.missing) == (str(folder / "Heat (1995).mkv"), False)
