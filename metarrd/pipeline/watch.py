@@ -528,6 +528,9 @@ class Watcher:
                     poll_ms // 1000,
                 )
                 polling = True
+                if watching.is_set():  # the changes that came with that name were lost with it
+                    watching.clear()
+                    self._full_scan_when_watching("a name that is not UTF-8")
                 continue
 
     def _now_watching(self, watching: threading.Event) -> None:

@@ -1359,3 +1359,34 @@ def test_a_movie_folder_gone_and_back_is_scanned_without_walking_the_library(rt,
     assert last.message.startswith("1 videos: 0 new")  # the folder alone was walked
     item = db.Movie.get_by_id(heat.id)
     assert (item.path, item.missing) == (str(folder / "Heat (1995).mkv"), False)
+
+
+def test_changes_lost_with_a_name_that_is_not_utf8_are_found_by_a_rescan(config_factory, tmp_path):
+    """A movie copied into its folder with a Latin-1 subtitle beside it (`Am\\xe9lie.srt`, as
+    old Windows releases name them): watchfiles' inotify raises "Unable to decode path" for
+    the whole batch of changes, the video's among them. The watcher went on polling, whose
+    first snapshot holds the video: never scanned, until the periodic full rescan (a day).
+    Now the switch queues a full rescan once the poll watches."""
+    from metarrd.runtime import open_runtime
+
+    root = tmp_path / "movies"
+    folder = root / "Amélie (2001)"
+    folder.mkdir(parents=True)
+    config = config_factory(
+        library=[{"name": "Movies", "path": str(root), "poll_seconds": 1}],
+        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
+    )
+    rt = open_runtime(config)
+    calls: list = []
+    w = Watcher(config, enqueue=calls.append)
+    w.start(full_scan_now=False)
+    try:
+        assert _wait_for(lambda: all(e.is_set() for e in w.watching.values()))
+        time.sleep(0.5)
+        (folder / "Amélie (2001).mkv").write_bytes(os.urandom(1000))
+        with open(os.fsencode(folder) + b"/Am\xe9lie.srt", "wb") as f:
+            f.write(b"1\n00:00:01,000 --> 00:00:02,000\nBonjour\n")
+        assert _wait_for(lambda: None in calls or [str(folder)] in calls), calls
+    finally:
+        w.stop()
+        rt.close()
