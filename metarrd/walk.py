@@ -180,16 +180,18 @@ def file_id(st: os.stat_result) -> str:
 
 
 def is_empty_folder(folder: str | os.PathLike[str]) -> bool:
-    """Does `folder` hold nothing at all? A library root that does is taken for a share not
-    mounted (its mount point), not for a library whose every movie was deleted: a scan of it
-    marks nothing missing, as Sonarr and Radarr skip the scan of an empty root folder. False
-    when it cannot be listed (the walk reports that)."""
+    """Does `folder` hold nothing the walk would look at (no entry, or only hidden ones and a
+    NAS's junk: the `.DS_Store` a Mac's Finder leaves on a share it browsed, a `.Trash-1000`,
+    `@eaDir`)? A library root that does is taken for a share not mounted (its mount point),
+    not for a library whose every movie was deleted: a scan of it marks nothing missing, as
+    Sonarr and Radarr skip the scan of an empty root folder (Sonarr's DiskScanService: one
+    without subfolders). False when it cannot be listed (the walk reports that)."""
     try:
         entries = os.scandir(folder)
     except OSError:
         return False
     try:
-        return next(iter(entries), None) is None
+        return all(is_junk_folder(entry.name) for entry in entries)
     except OSError:
         return False
     finally:

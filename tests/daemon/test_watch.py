@@ -1390,3 +1390,35 @@ def test_changes_lost_with_a_name_that_is_not_utf8_are_found_by_a_rescan(config_
     finally:
         w.stop()
         rt.close()
+
+
+def test_a_share_gone_whose_mount_point_holds_hidden_files_marks_nothing_missing(
+    rt, fake_stages, make_movie
+):
+    """The share unmounted, and its mount point not quite empty: a Mac that browsed the
+    library's folder (re-shared over Samba) left a `.DS_Store` there (Finder writes one on
+    network shares unless DSDontWriteNetworkStores is set), a desktop a `.Trash-1000`, a
+    Synology its `@eaDir`. Nothing the walk would ever look at, but the root was "not empty":
+    a full rescan and the watcher's scan of a folder gone there marked every movie missing.
+    (Sonarr takes a root folder without subfolders for one not mounted: DiskScanService,
+    `GetDirectories(rootFolder).Empty()`.)"""
+    movie = make_movie(rt, "Heat (1995)")
+    other = make_movie(rt, "Ronin (1998)")
+    root = Path(rt.config.library[0].path)
+    root.rename(root.with_name("unmounted"))
+    root.mkdir()
+    (root / ".DS_Store").write_bytes(b"\0\0\0\1Bud1" + b"\0" * 100)
+    (root / ".Trash-1000").mkdir()
+    (root / "@eaDir").mkdir()
+    for scope in (None, [str(root / "Heat (1995)")]):
+        jobs.enqueue_scan(scope)
+        assert not db.Movie.select().where(db.Movie.missing).exists(), scope
+    for f in (root / ".DS_Store", root / ".Trash-1000", root / "@eaDir"):
+        (f.unlink if f.is_file() else f.rmdir)()
+    root.rmdir()
+    root.with_name("unmounted").rename(root)  # mounted again: a real deletion is still one
+    for f in Path(other.path).parent.iterdir():
+        f.unlink()
+    Path(other.path).parent.rmdir()
+    jobs.enqueue_scan([str(Path(other.path).parent)])
+    assert db.Movie.get_by_id(other.id).missing and not db.Movie.get_by_id(movie.id).missing
