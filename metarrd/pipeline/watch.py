@@ -14,7 +14,7 @@ rescan that re-enriches.
 A new or changed file is handled only once its size and mtime have stopped changing for
 `[daemon] settle_seconds` (a copy in progress), and a folder is scanned only once nothing in it
 is still settling (an upgrade deletes the old file, then copies the new one in: the deletion
-waits for the copy). Settled paths become scan scopes (the movie's folder), collapsed and
+waits for the copy, also one copied under a temporary name, `PARTIAL_SUFFIXES`). Settled paths become scan scopes (the movie's folder), collapsed and
 batched into one scan request, which the jobs module merges with any scan still waiting. A
 full rescan runs at start and every `full_rescan_hours` as a safety net.
 
@@ -77,6 +77,10 @@ ROOT_CHECK_TIMEOUT = 5.0  # a root check not answered by then (a hung hard mount
 UNREACHABLE = (-1, -1)  # the identity of a root whose check hangs (no folder has this one)
 WATCH_LIMIT = "watch limit reached"  # notify's MaxFilesWatch ("OS file watch limit reached.")
 _FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORECASE)
+# a video still being written under another name, renamed once complete: Sonarr's and Radarr's
+# copy (DiskTransferService, `<name>.partial~`), Transmission's `.part`, rclone's `.partial`,
+# qBittorrent's `.!qB`, uTorrent's `.!ut`
+PARTIAL_SUFFIXES = (".partial~", ".partial", ".part", ".!qb", ".!ut")
 
 Stat = tuple[int, int] | None  # (size, mtime_ns), None when the path is gone
 
@@ -257,6 +261,17 @@ def is_read_nfo(path: str, root: str, *, tv: bool = False) -> bool:
     return walks_into(scope_for(path, root), root)
 
 
+def is_partial_video(path: str, root: str, *, tv: bool = False) -> bool:
+    """Is this a video the scan would take, still being copied under a temporary name
+    (`PARTIAL_SUFFIXES`: `Heat (1995).mkv.partial~`)? It is never scanned, but holds a scan of
+    its folder until it has settled (`Watcher._hold_unsettled`)."""
+    lower = path.lower()
+    for suffix in PARTIAL_SUFFIXES:
+        if lower.endswith(suffix):
+            return is_scanned_video(path[: -len(suffix)], root, tv=tv)
+    return False
+
+
 def existing_ancestor(path: str, root: str) -> str:
     """The nearest folder that still exists (a vanished folder's scope), never above root."""
     p = Path(path)
@@ -335,6 +350,7 @@ class Watcher:
         self.clock = clock
         self.settler = Settler(config.daemon.settle_seconds)
         self.nfos: set[str] = set()  # settling paths that are NFOs: ours (the ledger) or not
+        self.partials: set[str] = set()  # settling videos still copied under a temporary name
         self.events: queue_mod.Queue[tuple[str, str]] = queue_mod.Queue()
         self.stop_event = threading.Event()
         self.threads: list[threading.Thread] = []
@@ -571,6 +587,10 @@ class Watcher:
             return
         now = self.clock()
         tv = self.roots[root].kind == "tv"
+        if path in self.partials or is_partial_video(path, root, tv=tv):
+            self.settler.note(path, now)  # holds its folder's scan while it changes
+            self.partials.add(path)
+            return
         if change == "deleted":
             if (
                 is_scanned_video(path, root, tv=tv)
@@ -620,6 +640,10 @@ class Watcher:
             self._full_scan_or_later("periodic", now)
             self.next_full = now + (self.full_every or 0)
         settled = self._hold_unsettled(self.settler.ready(now), now)
+        if self.partials:  # copied and renamed (its new name is a change of its own), or left
+            done = self.partials.intersection(settled)
+            self.partials.difference_update(done)
+            settled = [p for p in settled if p not in done]
         nfos = self.nfos.intersection(settled)
         try:
             ready = self._not_ours(settled)

@@ -1422,3 +1422,39 @@ def test_a_share_gone_whose_mount_point_holds_hidden_files_marks_nothing_missing
     Path(other.path).parent.rmdir()
     jobs.enqueue_scan([str(Path(other.path).parent)])
     assert db.Movie.get_by_id(other.id).missing and not db.Movie.get_by_id(movie.id).missing
+
+
+def test_an_upgrade_copied_in_as_a_partial_file_is_scanned_once_it_is_renamed(
+    rt, fake_stages, make_movie
+):
+    """Radarr's upgrade deletes the old file, then transfers the new one; across file systems
+    it copies to `<name>.partial~` and renames it when the copy is done (Radarr and Sonarr
+    DiskTransferService: `tempTargetPath = targetPath + ".partial~"`). The partial file is no
+    video, so nothing held the folder: the deleted file settled, the folder was scanned while
+    the copy went on for minutes, and the user's item was missing until the rename."""
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    old = Path(movie.path)
+    new = old.with_name("Heat (1995) Remux-2160p.mkv")
+    partial = new.with_name(new.name + ".partial~")
+    clock = Clock()
+    w = Watcher(rt.config, clock=clock)
+    scans = db.Job.select().where(db.Job.kind == "scan")
+    old.unlink()
+    w.handle("deleted", str(old))
+    with open(partial, "wb") as out:
+        for t in (0.1, 2.0, 4.0, 6.0, 8.0, 10.0):  # copying for 10 s, settle_seconds is 5
+            clock.t = t
+            out.write(b"\0" * 1024)
+            out.flush()
+            os.utime(partial, ns=(int(t * 1e9) + 10**18,) * 2)
+            w.handle("added" if t < 1 else "modified", str(partial))
+            assert w.tick() is None, t
+    assert scans.count() == 0 and not db.Movie.get_by_id(movie.id).missing
+    partial.rename(new)
+    w.handle("deleted", str(partial))
+    w.handle("added", str(new))
+    clock.t = 10.0 + w.settler.settle
+    assert w.tick() == [str(old.parent)]
+    assert scans.count() == 1
+    (item,) = db.Movie.select()
+    assert (item.id, item.path, item.missing, item.tmdb_id) == (movie.id, str(new), False, 949)
