@@ -280,6 +280,19 @@ def existing_ancestor(path: str, root: str) -> str:
     return str(p) if len(str(p)) >= len(root) else root
 
 
+def is_folder_named(path: str) -> bool:
+    """Is `path` a folder there under that very name? A share that looks names up ignoring
+    case (a CIFS mount of Samba, Windows or macOS) still finds `heat (1995)` renamed to
+    `Heat (1995)` under its old name; only a listing of its parent tells. A scope of the old
+    spelling would walk the folder as if it had kept its name: a duplicate item."""
+    if not os.path.isdir(path):
+        return False
+    try:
+        return os.path.basename(path) in os.listdir(os.path.dirname(path))
+    except OSError:
+        return False
+
+
 def tv_scope(path: str, root: str) -> str:
     """What to scan in a TV library for a changed path: its season's or show's folder, or the
     nearest one that is still there, never above the show's own folder. A show folder gone
@@ -291,7 +304,9 @@ def tv_scope(path: str, root: str) -> str:
         return root
     show = os.path.join(root, parts[0])
     if len(parts) == 1:  # a show's folder (or a loose file in the root, which no item is)
-        return root if os.path.isfile(path) else show
+        if os.path.isfile(path) or (os.path.isdir(path) and not is_folder_named(path)):
+            return root  # renamed in case only, on a share that ignores case: the root's walk
+        return show
     if not os.path.isdir(show):
         return show
     scope = scope_for(path, root)
@@ -712,7 +727,7 @@ class Watcher:
             return None
         if self.roots[root].kind == "tv":
             return root, tv_scope(path, root)
-        if os.path.isdir(path) or (
+        if is_folder_named(path) or (
             not os.path.exists(path)
             and not is_video_path(Path(path))
             and not is_listed_skip(path, root)

@@ -1458,3 +1458,36 @@ def test_an_upgrade_copied_in_as_a_partial_file_is_scanned_once_it_is_renamed(
     assert scans.count() == 1
     (item,) = db.Movie.select()
     assert (item.id, item.path, item.missing, item.tmdb_id) == (movie.id, str(new), False, 949)
+
+
+def test_a_folder_renamed_in_case_only_on_a_share_ignoring_case_walks_its_parent(
+    manual_watcher, config_factory, tmp_path, monkeypatch
+):
+    """A CIFS mount of a Samba, Windows or macOS share looks names up ignoring case: after
+    Radarr renames `heat (1995)` to `Heat (1995)` (or Sonarr `the office` to `The Office`),
+    the old name still answers. That folder is not "deleted and back": a scan of it under
+    its old name would keep the item at the old spelling and make the new one a duplicate.
+    Only the listing of the parent tells; the parent is scanned, as before."""
+    w, clock, calls, root = manual_watcher
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):  # the server's case-insensitive lookup
+        try:
+            return real_stat(path, *args, **kwargs)
+        except FileNotFoundError:
+            parent, name = os.path.split(os.fspath(path))
+            for entry in os.listdir(parent):
+                if entry.casefold() == name.casefold():
+                    return real_stat(os.path.join(parent, entry), *args, **kwargs)
+            raise
+
+    (root / "Heat (1995)").mkdir()
+    (root / "Ronin (1998)").mkdir()
+    tv_root = tmp_path / "tv"
+    tv, tv_clock, tv_calls = _tv_watcher(config_factory, tv_root)
+    (tv_root / "The Office" / "Season 1").mkdir(parents=True)
+    monkeypatch.setattr(os, "stat", stat)
+    assert os.path.isdir(root / "heat (1995)")  # the old spelling answers
+    assert w.scopes([str(root / "heat (1995)")]) == [str(root)]
+    assert w.scopes([str(root / "Ronin (1998)")]) == [str(root / "Ronin (1998)")]  # back
+    assert tv.scopes([str(tv_root / "the office")]) == [str(tv_root)]
