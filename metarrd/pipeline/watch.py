@@ -14,9 +14,10 @@ rescan that re-enriches.
 A new or changed file is handled only once its size and mtime have stopped changing for
 `[daemon] settle_seconds` (a copy in progress), and a folder is scanned only once nothing in it
 is still settling (an upgrade deletes the old file, then copies the new one in: the deletion
-waits for the copy, also one copied under a temporary name, `PARTIAL_SUFFIXES`). Settled paths become scan scopes (the movie's folder), collapsed and
-batched into one scan request, which the jobs module merges with any scan still waiting. A
-full rescan runs at start and every `full_rescan_hours` as a safety net.
+waits for the copy, also one made under a temporary name, `PARTIAL_SUFFIXES`). Settled paths
+become scan scopes (the movie's folder), collapsed and batched into one scan request, which
+the jobs module merges with any scan still waiting. A full rescan runs at start and every
+`full_rescan_hours` as a safety net.
 
 The full rescan at start (and after a watcher thread restarts) is enqueued only once every
 library is watched: a change made between that scan's walk and the first inotify watch would
