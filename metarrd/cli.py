@@ -469,6 +469,19 @@ def cmd_list(config: Config, args) -> int:
             .tuples()
         )
         entries = [m.as_list_entry(episode_count=counts.get(m.id, 0)) for m in movies]
+        waiting = dict(  # the shows not identified (yet): their episodes wait for them
+            db.Movie.select(db.Movie.id, db.Movie.last_error)
+            .where(db.Movie.kind == db.SHOW, db.Movie.identification_status == db.UNIDENTIFIED)
+            .tuples()
+        )
+        for e in entries:
+            if (
+                e["kind"] == db.EPISODE
+                and e["show_id"] in waiting
+                and e["identification_status"] == db.UNIDENTIFIED
+                and e["last_error"] is None
+            ):
+                e["last_error"] = _show_not_identified(e["show_id"], waiting[e["show_id"]])
         json.dump(entries, sys.stdout, ensure_ascii=False, indent=1)
         print()
         return EXIT_OK
@@ -492,6 +505,14 @@ def cmd_list(config: Config, args) -> int:
             f"{m.id:>6}  {state:<12} {m.publish_state:<11} {_list_name(m, shows, counts)}  {m.path}"
         )
     return EXIT_OK
+
+
+def _show_not_identified(show_id: int, reason: str | None) -> str:
+    """An unidentified episode's reason when it is its show's (docs/interface.md: an episode is
+    unidentified "while its show is …: `last_error` then says which")."""
+    if reason:
+        return f"its show (item {show_id}) is not identified: {reason}"
+    return f"its show (item {show_id}) is not identified yet"
 
 
 def _list_name(m: db.Movie, shows: dict[int, str], counts: dict[int, int]) -> str:

@@ -488,3 +488,40 @@ def test_a_relative_path_in_a_library_reached_through_a_symlink(library, capsys,
     monkeypatch.setenv("PWD", str(link / "Alien (1979)"))  # stale: another folder than "."
     assert cli(cfg, "enrich", "Heat (1995).mkv") == 2
     assert "no item" in capsys.readouterr().err
+
+
+def test_list_json_says_why_an_episode_of_an_unidentified_show_is_unidentified(
+    tmp_path, simulator, capsys
+):
+    """interface.md: an episode is `unidentified` "while its show is, or when no numbers can be
+    read from its name, or the provider has no such episode: `last_error` then says which". A
+    Sonarr-named episode (`Show - S01E01 - Title`) of a home-made series TMDB does not list had
+    `last_error: null`: only its show said why. It now names its show and the show's reason;
+    a show with no reason yet (identification has not run), that it is not identified yet."""
+    tv = tmp_path / "tv"
+    season = tv / "Our Garden Diaries (2019)" / "Season 1"
+    season.mkdir(parents=True)
+    shutil.copy2(MEDIA, season / "Our Garden Diaries - S01E01 - Spring.mkv")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "TV"\npath = "{tv}"\nkind = "tv"\n'
+        "[providers]\nmax_retries = 1\n"
+        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
+    )
+    cli(cfg, "scan")
+    capsys.readouterr()
+    assert cli(cfg, "list", "--json") == 0
+    entries = json.loads(capsys.readouterr().out)
+    show = next(e for e in entries if e["kind"] == "show")
+    episode = next(e for e in entries if e["kind"] == "episode")
+    assert show["identification_status"] == episode["identification_status"] == "unidentified"
+    assert "TMDB has no TV show matching 'Our Garden Diaries' (2019)" in show["last_error"]
+    assert episode["last_error"] == (
+        f"its show (item {show['id']}) is not identified: {show['last_error']}"
+    )
+
+    db.Movie.update(last_error=None).where(db.Movie.id == show["id"]).execute()
+    assert cli(cfg, "list", "--json") == 0
+    episode = next(e for e in json.loads(capsys.readouterr().out) if e["kind"] == "episode")
+    assert episode["last_error"] == f"its show (item {show['id']}) is not identified yet"
