@@ -525,3 +525,15 @@ def test_list_json_says_why_an_episode_of_an_unidentified_show_is_unidentified(
     assert cli(cfg, "list", "--json") == 0
     episode = next(e for e in json.loads(capsys.readouterr().out) if e["kind"] == "episode")
     assert episode["last_error"] == f"its show (item {show['id']}) is not identified yet"
+
+
+def test_python_dash_m_metarrd_is_the_command_line(library):
+    """`python -m metarrd list` (from a checkout, or a virtualenv whose bin/ is not on PATH) said "No module named metarrd.__main__" and exited
+    1, whatever the command: it runs the `metarrd` command line, exit statuses included."""
+    cfg, _ = library
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = [sys.executable, "-m", "metarrd", "--config", str(cfg)]
+    done = subprocess.run([*run, "list", "--json"], capture_output=True, text=True, env=env)
+    assert (done.returncode, json.loads(done.stdout)) == (0, []), done.stderr
+    done = subprocess.run([*run, "enrich"], capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "give at least one ITEM, or --all" in done.stderr
