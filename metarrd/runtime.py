@@ -40,22 +40,22 @@ class Runtime:
             return self._http
 
     def client(self, name: str):
-        """The provider client `name` (tmdb | fanart | tvdb), created once."""
-        with self._lock:
-            if name in self._clients:
-                return self._clients[name]
+        """The provider client `name` (tmdb | fanart | tvdb), created once: under the lock, so
+        that two enrich threads asking at once do not make two (an empty key's "is skipped"
+        line came twice). Making one opens no connection."""
         http = self.http
-        if name == "tmdb":
-            from metarrd.providers.tmdb import TmdbClient
-
-            made = TmdbClient(self.config.providers.tmdb, http)
-        else:
-            import importlib
-
-            module = importlib.import_module(f"metarrd.providers.{name}")
-            made = module.make_client(self.config.providers, http)
         with self._lock:
-            return self._clients.setdefault(name, made)
+            if name not in self._clients:
+                if name == "tmdb":
+                    from metarrd.providers.tmdb import TmdbClient
+
+                    self._clients[name] = TmdbClient(self.config.providers.tmdb, http)
+                else:
+                    import importlib
+
+                    module = importlib.import_module(f"metarrd.providers.{name}")
+                    self._clients[name] = module.make_client(self.config.providers, http)
+            return self._clients[name]
 
     def require_lease(self, item_ids: Iterable[int], what: str) -> None:
         """Raise ItemError when the job this thread runs for one of these items was taken over

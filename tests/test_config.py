@@ -178,3 +178,40 @@ def test_the_example_as_copied_gets_no_warning_of_its_own():
     config, problems = collect_problems(tomllib.loads(EXAMPLE.read_text()))
     assert problems == []
     assert config.web.allowed_hosts == ()
+
+
+@pytest.mark.parametrize(
+    ("name", "line"), [("fanart", "fanart.tv is skipped"), ("tvdb", "TheTVDB is skipped")]
+)
+def test_an_empty_provider_key_is_one_log_line_with_items_enriched_at_once(
+    config_factory, name, line, caplog, monkeypatch
+):
+    """interface.md: `[providers.fanart] api_key = ""`: "fanart.tv is skipped, with one log
+    line" (TheTVDB likewise). `metarrd -v enrich --all` enriches `[enrich] items` movies at once,
+    and when two asked for the client at the same moment each made one: the line came twice
+    (seen on a real run of four movies). The second asks while the first makes it: it waits
+    for the first one's answer."""
+    import importlib
+    import threading
+
+    from metarrd.runtime import Runtime
+
+    config = config_factory()  # no provider keys at all
+    rt = Runtime(config)
+    module = importlib.import_module(f"metarrd.providers.{name}")
+    real = module.make_client
+    other: list = []
+
+    def make_client(*args):
+        if not other:  # another enrich thread asks now, while this one makes the client
+            other.append(threading.Thread(target=rt.client, args=(name,)))
+            other[0].start()
+            other[0].join(1.0)  # it waits for this one (fixed), or makes its own (before)
+        return real(*args)
+
+    monkeypatch.setattr(module, "make_client", make_client)
+    with caplog.at_level("INFO", logger=module.__name__):
+        assert rt.client(name) is None
+        other[0].join(10)
+    assert not other[0].is_alive()
+    assert sum(line in r.getMessage() for r in caplog.records) == 1
