@@ -537,3 +537,38 @@ def test_python_dash_m_metarrd_is_the_command_line(library):
     assert (done.returncode, json.loads(done.stdout)) == (0, []), done.stderr
     done = subprocess.run([*run, "enrich"], capture_output=True, text=True, env=env)
     assert done.returncode == 2 and "give at least one ITEM, or --all" in done.stderr
+
+
+def test_enrich_of_two_episodes_fails_only_the_one_matched_to_no_episode(
+    tmp_path, simulator, capsys
+):
+    """`metarrd enrich 5 7`, episode 5 Sonarr's `Breaking Bad - S01E01 - Pilot.mkv` and 7 a
+    file numbered past the season's end (`S01E99`, TMDB has no such episode): episode 5 was
+    enriched, then reported failed with 7's reason ("item 5 (…S01E01…): cannot enrich: matched
+    to no episode of its show (TMDB has no episode S01E99 …)"), recorded as its last_error.
+    interface.md: a failure is a line naming the item that failed; the others go on."""
+    season = tmp_path / "tv" / "Breaking Bad (2008)" / "Season 1"
+    season.mkdir(parents=True)
+    shutil.copy2(MEDIA, season / "Breaking Bad - S01E01 - Pilot.mkv")
+    shutil.copy2(MEDIA, season / "Breaking Bad - S01E99.mkv")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "TV"\npath = "{tmp_path / "tv"}"\nkind = "tv"\n'
+        "[providers]\nmax_retries = 1\n"
+        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
+    )
+    cli(cfg, "scan")
+    pilot = db.Movie.get(db.Movie.path.endswith("S01E01 - Pilot.mkv"))
+    unknown = db.Movie.get(db.Movie.path.endswith("S01E99.mkv"))
+    assert unknown.last_error == "TMDB has no episode S01E99 of Breaking Bad"
+    capsys.readouterr()
+    assert cli(cfg, "enrich", str(pilot.id), str(unknown.id)) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"item {unknown.id} ({unknown.path}): cannot enrich: matched to no episode of its show "
+        "(TMDB has no episode S01E99 of Breaking Bad)"
+    ]
+    assert out.startswith(f"item {pilot.id}: enriched Breaking Bad (2008)")
+    pilot = db.Movie.get_by_id(pilot.id)
+    assert (pilot.identification_status, pilot.last_error) == ("enriched", None)

@@ -97,10 +97,13 @@ def enrich_show(
         raise ItemError("not identified yet: choose its show first")
     if episodes is None and item.kind == db.EPISODE:
         episodes = [item]
+    # the one episode asked for: its refusal is this call's error. Of several, each refused
+    # one is in the result (those enriched were, though the list is one shorter now)
+    alone = item.kind == db.EPISODE and len(episodes or []) == 1
     refused: dict[int, str] = {}
     if episodes:
         refused = _refused(episodes)
-        if len(episodes) == 1 and refused and item.kind == db.EPISODE:
+        if alone and refused:
             raise ItemError(refused[episodes[0].id])
         episodes = [e for e in episodes if e.id not in refused]
         if not episodes:
@@ -112,7 +115,7 @@ def enrich_show(
     refused.update((i, why) for i, why in result.failed.items() if i in asked)
     result.failed.update(refused)
     result.refused = refused
-    if len(episodes or []) == 1 and refused and item.kind == db.EPISODE:
+    if alone and refused:
         raise ItemError(next(iter(refused.values())))
     return result
 
