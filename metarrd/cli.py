@@ -18,6 +18,7 @@ from metarrd import db, logs
 from metarrd.config import BACKUP_FOLDER, Config, load_config
 from metarrd.errors import ConfigError, LibraryUnreachable, MetarrdError, internal_error
 from metarrd.files import display, is_utf8
+from metarrd.logs import escape_controls
 from metarrd.paths import deepest_folder, is_inside
 
 log = logging.getLogger("metarrd")
@@ -274,7 +275,8 @@ def _items(args) -> list[db.Movie]:
 
 
 def _fail_line(movie: db.Movie, reason: str) -> None:
-    print(f"item {movie.id} ({movie.path}): {reason}", file=sys.stderr)
+    """One line, whatever the file's name holds (a newline: `\\n`, as the logs write it)."""
+    print(escape_controls(f"item {movie.id} ({movie.path}): {reason}"), file=sys.stderr)
 
 
 def _failed(stage: str, movie: db.Movie, exc: Exception) -> None:
@@ -309,7 +311,7 @@ def cmd_scan(config: Config, args) -> int:
     failed = len(report.errors) + len(hung)
     for item, reason in report.errors:
         reason = reason.removeprefix(f"{item}: ")
-        print(f"{display(item)}: {reason}", file=sys.stderr)  # a Latin-1 name: \xe9
+        print(escape_controls(f"{display(item)}: {reason}"), file=sys.stderr)  # Latin-1: \xe9
     identified = unsure = 0
     todo = [step.movie_id for step in after_scan_of(rt, report, {}) if step.kind == "identify"]
     if todo:
@@ -323,7 +325,8 @@ def cmd_scan(config: Config, args) -> int:
                     failed += 1
                     _fail_line(movie, outcome.reason)
                 else:
-                    print(f"unidentified: item {movie.id} ({movie.path}): {outcome.reason}")
+                    line = f"unidentified: item {movie.id} ({movie.path}): {outcome.reason}"
+                    print(escape_controls(line))
     counts = report.counts()
     videos = {name: n["videos"] for name, n in counts.items()}
     shows = ", ".join(f"{n['shows']} {name}" for name, n in counts.items() if n["shows"])
@@ -363,7 +366,7 @@ def cmd_identify(config: Config, args) -> int:
     if not outcome.identified:
         _fail_line(movie, outcome.reason)
         return EXIT_FAILED
-    print(outcome.reason)
+    print(escape_controls(outcome.reason))
     return EXIT_OK
 
 
@@ -402,7 +405,7 @@ def _enrich_and_report(rt, movies: list) -> int:
     failed = 0
     for movie, result, exc in enrich_items(rt, movies):
         if exc is None:
-            print(f"item {movie.id}: {result}", flush=True)
+            print(escape_controls(f"item {movie.id}: {result}"), flush=True)
         else:
             failed += 1
             _failed("enrich", movie, exc)
@@ -445,7 +448,7 @@ def cmd_publish(config: Config, args) -> int:
             failed += 1
             _failed("publish", movie, outcome)
         else:
-            print(f"item {movie.id}: {outcome}")
+            print(escape_controls(f"item {movie.id}: {outcome}"))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -501,9 +504,8 @@ def cmd_list(config: Config, args) -> int:
     }
     for m in items:
         state = "missing" if m.missing else m.identification_status
-        print(
-            f"{m.id:>6}  {state:<12} {m.publish_state:<11} {_list_name(m, shows, counts)}  {m.path}"
-        )
+        name = _list_name(m, shows, counts)
+        print(escape_controls(f"{m.id:>6}  {state:<12} {m.publish_state:<11} {name}  {m.path}"))
     return EXIT_OK
 
 
@@ -689,7 +691,11 @@ def cmd_tv(config: Config, args) -> int:
         raise UsageError(f"item {show.id} is no TV show")
     if args.order is None:
         name = order_of(show.ordering)
-        print(f"item {show.id} ({show.title or show.path}): {name} ({order_label(name)})")
+        print(
+            escape_controls(
+                f"item {show.id} ({show.title or show.path}): {name} ({order_label(name)})"
+            )
+        )
         return EXIT_OK
     try:
         changed = set_episode_order(show, args.order)
@@ -707,7 +713,7 @@ def cmd_tv(config: Config, args) -> int:
     except Exception as exc:  # ours, or a bug: one line either way (_failed)
         _failed("identify", show, exc)
         return EXIT_FAILED
-    print(outcome.reason)
+    print(escape_controls(outcome.reason))
     failed = 0
     for ep in db.Movie.select().where(
         db.Movie.show == show.id, db.Movie.kind == db.EPISODE, ~db.Movie.missing,

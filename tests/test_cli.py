@@ -572,3 +572,26 @@ def test_enrich_of_two_episodes_fails_only_the_one_matched_to_no_episode(
     assert out.startswith(f"item {pilot.id}: enriched Breaking Bad (2008)")
     pilot = db.Movie.get_by_id(pilot.id)
     assert (pilot.identification_status, pilot.last_error) == ("enriched", None)
+
+
+def test_a_file_name_with_a_line_break_is_one_line_on_stderr_and_stdout(library, capsys):
+    """A Linux file name may hold a newline (hostile, or a paste into a file manager): its
+    failure line, "one line naming the item and the reason" (interface.md), became two, and a
+    script reading stderr line by line read a forged `item 1 (forged): …`; `unidentified:`
+    and plain `list` lines likewise. Its control characters are written as escapes (`\\n`), as
+    every log line writes them (metarrd/logs.py); `list --json` keeps the name as it is."""
+    cfg, root = library
+    name = "Zzz Unknown\nitem 1 (forged): ok (2004)"
+    (root / name).mkdir()
+    shutil.copy2(MEDIA, root / name / f"{name}.mkv")
+    assert cli(cfg, "scan", str(root / name)) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and out[0].startswith("unidentified: item 1 (") and "\\n" in out[0]
+    assert cli(cfg, "enrich", "1") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"item 1 ({root}/Zzz Unknown\\nitem 1 (forged): ok (2004)/Zzz Unknown\\n"
+                   "item 1 (forged): ok (2004).mkv): not identified yet: choose its movie first"]  # fmt: skip
+    assert cli(cfg, "list") == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1
+    assert cli(cfg, "list", "--json") == 0
+    assert json.loads(capsys.readouterr().out)[0]["path"] == str(root / name / f"{name}.mkv")
