@@ -106,6 +106,9 @@ def episode_detail(ep: Mapping[str, Any], ref: Mapping[str, Any]) -> dict[str, A
         "writers": _crew(ep, "Writing", WRITER_JOBS),
         "tmdb_id": ep.get("id") if isinstance(ep.get("id"), int) else ref.get("tmdb_id"),
         "tvdb_id": ref.get("tvdb_id"),
+        # TMDB ids of this episode's own guest stars: a file of several episodes holds the
+        # guests of all on its item, and each block lists only its episode's (publish)
+        "guests": [c["id"] for c in _people(ep.get("guest_stars"))],
     }
 
 

@@ -720,7 +720,7 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
         if isinstance(r, dict)
     }
     users = _users_blocks(ep, numbers)
-    guests = tv_nfo.cast_members(rows.cast)
+    guests = {n: _own_guests(rows.cast, details, n, numbers) for n in numbers}
     streams = dict(
         video=tuple(
             tv_nfo.VideoDetails(
@@ -786,7 +786,7 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
                 or _users_imdb_id(users[i], {"tmdb_id": tmdb_id, "tvdb_id": tvdb_id}),
                 directors=tuple(d.get("directors") or ()),
                 writers=tuple(d.get("writers") or ()),
-                actors=guests,
+                actors=guests[(season, number)],
                 date_added=ep.date_added,
                 extra=tuple(users[i].get("extra") or ()),
                 placement=ref.get("placement"),
@@ -794,6 +794,19 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
             )
         )
     return blocks
+
+
+def _own_guests(
+    cast: list, details: dict, key: tuple[int, int], numbers: list[tuple[int, int]]
+) -> tuple[tv_nfo.CastMember, ...]:
+    """The `<actor>`s of episode `key`'s block: the file's cast rows (every guest star of its
+    episodes) less those TMDB lists as guests of another of its episodes and not of this one
+    (`episode_details[*]["guests"]`), as Kodi's TMDB scraper gives each episode its own
+    `guest_stars`; anyone else (the user's, a block enriched before guests were kept) stays."""
+    own = set((details.get(key) or {}).get("guests") or ())
+    others = {i for k in numbers if k != key for i in (details.get(k) or {}).get("guests") or ()}
+    drop = others - own
+    return tv_nfo.cast_members(r for r in cast if r.actor.tmdb_id not in drop)
 
 
 def _users_blocks(ep: db.Movie, numbers: list[tuple[int, int]]) -> list[dict[str, Any]]:
