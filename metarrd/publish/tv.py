@@ -31,7 +31,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from metarrd import db, workflow
+from metarrd import db, walk, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.enrich import settle_unit
 from metarrd.errors import ItemError, MetarrdError
@@ -294,12 +294,16 @@ def _prepare(
     members.blocked = {i: f"gets no NFO: {why}" for i, why in blocked.items()}
     show_nfo = tv_layout.tvshow_nfo_path(folder)
     if only is None:
-        guide = not without
-        if without and tv_nfo.episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id):
+        others = _kodi_only_episodes(show)
+        for rel in others:
+            _note(show, notes, f"{rel}: Kodi reads it as an episode, and it is no episode of "
+                               "metarrd's (an extra, by its name or folder): it gets no NFO")  # fmt: skip
+        guide = not without and not others
+        if not guide and tv_nfo.episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id):
             notes.append(
                 "tvshow.nfo is written without episodeguide: with it, Kodi (local information "
-                f"only) drops every episode of the show when one file has no NFO ({len(without)} "
-                "here)"
+                "only) drops every episode of the show when one file has no NFO "
+                f"({len(without) + len(others)} here)"
             )
         show_bytes = tv_nfo.render_tvshow(_show_data(show, rows[show.id], members, guide))
         wanted.append(_nfo_wanted(show_nfo, "tvshow.nfo", show_bytes))
@@ -376,6 +380,32 @@ def _prepare(
     plan.nfo_path = nfo_target
     extra = [d for d in dirs if d not in (folder, actors_dir)]
     return Prepared(plan, notes, missing, seen), extra
+
+
+def _kodi_only_episodes(show: db.Movie) -> list[str]:
+    """The videos below the show folder (relative paths) that Kodi's scan adds as episodes
+    (`tv_layout.kodi_adds_episode`) and that are no episode item of ours, so get no NFO: an
+    extra named with its episode's numbers (`S01E01 - Rose-deleted.mkv`, Jellyfin's extras
+    naming) or kept in an `Extras/` folder. Kodi lists no hidden file nor a `.nomedia` folder;
+    an unreadable folder is passed over (the scan reports it)."""
+    folder = Path(show.path)
+    ours = _episode_videos(show)
+    found: list[str] = []
+    for top, dirs, files in os.walk(folder):
+        if walk.NO_MEDIA in files and top != str(folder):
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(top, name)
+            if name.startswith(".") or path.suffix.lower() not in walk.VIDEO_EXTENSIONS:
+                continue
+            if (path.parent, path.stem) in ours:
+                continue
+            rel = path.relative_to(folder).as_posix()
+            if tv_layout.kodi_adds_episode(f"{folder.name}/{rel}"):
+                found.append(rel)
+    return found
 
 
 def _episode_videos(show: db.Movie) -> set[tuple[Path, str]]:

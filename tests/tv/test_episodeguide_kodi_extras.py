@@ -1,0 +1,65 @@
+"""`episodeguide` only when every video file Kodi reads as an episode gets an NFO (kodi-tv.md
+§7, measured with a real Kodi 20.1 with local information only: one such file without an NFO
+and Kodi drops every episode of the show).
+
+Kodi's TV scan leaves out only `sample` names (xbmc/xbmc `AdvancedSettings.cpp`,
+`m_tvshowExcludeFromScanRegExps` = `[!-._ \\/]sample[-._ \\/]`): an extra named the way
+Jellyfin names episode extras (`<episode>-deleted`, `-trailer`, `-featurette`; Jellyfin
+`Emby.Naming/Common/NamingOptions.cs` `VideoExtraRules`), or one kept in an `Extras/` folder
+with the episode's numbers, is read by Kodi as that episode, and gets no NFO of ours, since
+metarrd takes it for an extra, not an episode. With `episodeguide` in `tvshow.nfo`, Kodi
+fetches the guide for it, fails, and the whole show is gone."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from metarrd import db
+from metarrd.publish import preview_publish
+
+from .conftest import put
+
+WHO = "Doctor Who (2005)"
+
+
+def _publish(tv_rt, monkeypatch, capsys) -> None:
+    from metarrd import cli
+
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    assert cli.main(["scan"]) == 0, capsys.readouterr()
+    assert cli.main(["enrich", "--all"]) == 0, capsys.readouterr()
+    assert cli.main(["publish", "--all"]) == 0, capsys.readouterr()
+
+
+def test_an_extra_kodi_reads_as_an_episode_keeps_episodeguide_out(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    show = tmp_path / "tv" / WHO
+    put(show.parent, f"{WHO}/Season 01/Doctor Who - S01E01 - Rose.mkv")
+    put(show.parent, f"{WHO}/Season 01/Doctor Who - S01E01 - Rose-deleted.mkv")
+    put(show.parent, f"{WHO}/Extras/Doctor Who - S01E02 - The End of the World - Cut.mkv")
+    _publish(tv_rt, monkeypatch, capsys)
+    assert (show / "Season 01/Doctor Who - S01E01 - Rose.nfo").is_file()
+    assert not (show / "Season 01/Doctor Who - S01E01 - Rose-deleted.nfo").exists()
+    root = etree.parse(str(show / "tvshow.nfo")).getroot()
+    assert root.findtext("uniqueid[@type='tmdb']") == "57243"
+    assert root.find("episodeguide") is None
+    item = db.Movie.get(db.Movie.path == str(show))
+    notes = preview_publish(tv_rt, item).notes
+    assert any("without episodeguide" in n for n in notes), notes
+    assert any("Rose-deleted.mkv" in n and "Kodi reads" in n for n in notes), notes
+    assert any("The End of the World - Cut.mkv" in n for n in notes), notes
+
+
+def test_a_sample_or_an_extra_without_numbers_leaves_episodeguide_in(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """Kodi leaves a sample out of its scan, and adds no episode for a name none of its rules
+    reads (`Extras/Making of.mkv`: "Could not enumerate file"): the guide stays."""
+    show = tmp_path / "tv" / WHO
+    put(show.parent, f"{WHO}/Season 01/Doctor Who - S01E01 - Rose.mkv")
+    put(show.parent, f"{WHO}/Season 01/Doctor Who - S01E01 - sample.mkv")
+    put(show.parent, f"{WHO}/Extras/Making of.mkv")
+    _publish(tv_rt, monkeypatch, capsys)
+    root = etree.parse(str(show / "tvshow.nfo")).getroot()
+    assert root.findtext("episodeguide") == '{"tmdb":"57243","tvdb":"78804","imdb":"tt0436992"}'
