@@ -395,6 +395,16 @@ def _kodi_only_episodes(show: db.Movie) -> list[str]:
         if walk.NO_MEDIA in files and top != str(folder):
             dirs[:] = []
             continue
+        # a disc structure: Kodi reads its episode from the folder holding it (`Show.S01E02/
+        # VIDEO_TS/`: S01E02), and metarrd writes no NFO for a disc (docs/tv.md "Scan")
+        disc = {d for d in dirs if d.upper() in walk.DISC_FOLDERS}
+        if disc or {f.lower() for f in files} & {"video_ts.ifo", "index.bdmv"}:
+            rel = Path(top).relative_to(folder).as_posix()
+            if rel != "." and tv_layout.kodi_adds_episode(f"{folder.name}/{rel}"):
+                found.append(f"{rel}/{min(disc)}" if disc else rel)
+            dirs[:] = [d for d in dirs if d not in disc]
+            if not disc:
+                continue
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             path = Path(top, name)

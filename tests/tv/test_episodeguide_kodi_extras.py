@@ -63,3 +63,24 @@ def test_a_sample_or_an_extra_without_numbers_leaves_episodeguide_in(
     _publish(tv_rt, monkeypatch, capsys)
     root = etree.parse(str(show / "tvshow.nfo")).getroot()
     assert root.findtext("episodeguide") == '{"tmdb":"57243","tvdb":"78804","imdb":"tt0436992"}'
+
+
+def test_a_disc_structure_kodi_reads_as_an_episode_keeps_episodeguide_out(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """A DVD rip kept as its structure in a folder named for the episode (MakeMKV/DVDFab
+    backups: `Show.S01E02/VIDEO_TS/`): Kodi lists it as S01E02 by that folder's name
+    (VideoInfoScanner EnumerateEpisodeItem reads an optical item's folder), metarrd tags no
+    disc, so it has no NFO: no episodeguide either."""
+    show = tmp_path / "tv" / WHO
+    put(show.parent, f"{WHO}/Season 01/Doctor Who - S01E01 - Rose.mkv")
+    dvd = show / "Season 01/Doctor.Who.S01E02.DVD/VIDEO_TS"
+    dvd.mkdir(parents=True)
+    (dvd / "VIDEO_TS.IFO").write_bytes(b"DVDVIDEO-VMG" + bytes(500))
+    (dvd / "VTS_01_1.VOB").write_bytes(bytes(2048))
+    _publish(tv_rt, monkeypatch, capsys)
+    root = etree.parse(str(show / "tvshow.nfo")).getroot()
+    assert root.find("episodeguide") is None
+    item = db.Movie.get(db.Movie.path == str(show))
+    notes = preview_publish(tv_rt, item).notes
+    assert any("Doctor.Who.S01E02.DVD/VIDEO_TS" in n for n in notes), notes
