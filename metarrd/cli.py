@@ -16,7 +16,13 @@ import peewee as pw
 
 from metarrd import db, logs
 from metarrd.config import BACKUP_FOLDER, Config, load_config
-from metarrd.errors import ConfigError, LibraryUnreachable, MetarrdError, internal_error
+from metarrd.errors import (
+    ConfigError,
+    LibraryUnreachable,
+    MetarrdError,
+    NotReady,
+    internal_error,
+)
 from metarrd.files import display, is_utf8
 from metarrd.logs import escape_controls
 from metarrd.paths import deepest_folder, is_inside
@@ -275,7 +281,9 @@ def _items(args) -> list[db.Movie]:
 
 
 def _fail_line(movie: db.Movie, reason: str) -> None:
-    """One line, whatever the file's name holds (a newline: `\\n`, as the logs write it)."""
+    """One line, whatever the file's name holds (a newline: `\\n`, as the logs write it); a
+    reason that names the item itself (`item 3 (Heat): cannot publish…`) is not named twice."""
+    reason = reason.removeprefix(f"{movie.label}: ")
     print(escape_controls(f"item {movie.id} ({movie.path}): {reason}"), file=sys.stderr)
 
 
@@ -287,7 +295,8 @@ def _failed(stage: str, movie: db.Movie, exc: Exception) -> None:
     if not isinstance(exc, MetarrdError):
         log.info("item %d: %s: internal error", movie.id, stage, exc_info=exc)
         reason = internal_error(exc)
-    db.record_failure(stage, movie.id, reason)
+    if not isinstance(exc, NotReady):  # refused, not failed: its own reason stays (errors.py)
+        db.record_failure(stage, movie.id, reason)
     _fail_line(movie, reason)
 
 

@@ -86,6 +86,24 @@ class ItemError(MetarrdError):
     """Something about one library item stops the stage for that item only."""
 
 
+class NotReady(ItemError):
+    """A stage asked for an item that has not reached it (a publish of an item not enriched):
+    refused, and not the item's failure: its `last_error` keeps the reason it is where it is
+    (the show it waits for, the episode the provider has not)."""
+
+
+def not_enriched(item, status: str) -> NotReady:
+    """A publish refused because `item` (a db.Movie) is not enriched, with what to do first."""
+    if status == "unidentified" and item.show_id is not None:  # a season, an episode
+        todo = f"its show is item {item.show_id}; `metarrd list` says why"
+    elif status == "unidentified":
+        todo = f"identify it first: `metarrd identify {item.id} --tmdb ID`"
+    else:
+        todo = f"run `metarrd enrich {item.id}` first"
+    label = item.label
+    return NotReady(f"{label}: cannot publish: not enriched yet (it is {status}; {todo})")
+
+
 class LeaseLost(MetarrdError):
     """A job's writes refused: another worker took the job over while this one, frozen past
     its lease (SIGSTOP, a paused VM), worked on it. Not an item's error: the job is the other's."""

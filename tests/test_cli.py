@@ -595,3 +595,25 @@ def test_a_file_name_with_a_line_break_is_one_line_on_stderr_and_stdout(library,
     assert len(capsys.readouterr().out.splitlines()) == 1
     assert cli(cfg, "list", "--json") == 0
     assert json.loads(capsys.readouterr().out)[0]["path"] == str(root / name / f"{name}.mkv")
+
+
+def test_a_publish_refused_before_enrich_keeps_the_items_own_reason(library, capsys):
+    """`publish ITEM` of an item not enriched is refused (exit 1, one line) and is no failure
+    of the item's: an unidentified movie's `last_error` said why TMDB found nothing, and the
+    refusal replaced it with "cannot publish: not enriched yet (…; run `metarrd enrich 3`
+    first)", advice that cannot help an unidentified item, and the line named the item twice
+    (`item 3 (path): item 3 (Title): …`)."""
+    cfg, _ = library
+    cli(cfg, "scan")
+    unknown = db.Movie.get(db.Movie.title.contains("Nobody Knows"))
+    assert unknown.identification_status == "unidentified" and unknown.last_error
+    why = unknown.last_error
+    capsys.readouterr()
+    assert cli(cfg, "publish", str(unknown.id)) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].count(f"item {unknown.id} ") == 1
+    assert f"metarrd identify {unknown.id} --tmdb ID" in err[0] and "metarrd enrich" not in err[0]
+    assert db.Movie.get_by_id(unknown.id).last_error == why
+    assert cli(cfg, "list", "--json") == 0
+    entry = next(e for e in json.loads(capsys.readouterr().out) if e["id"] == unknown.id)
+    assert entry["last_error"] == why

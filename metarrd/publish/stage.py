@@ -45,7 +45,7 @@ from pathlib import Path
 from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, ensure_dir, sha256_file
 from metarrd.config import ASSET_TYPES, LibraryConfig
-from metarrd.errors import ItemError, MetarrdError
+from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, display, link_target_outside, read_regular
 from metarrd.publish import actors, apply, layout, nfo, sources
 from metarrd.publish.apply import PublishResult
@@ -273,10 +273,7 @@ def preview_publish(rt: Runtime, movie: db.Movie) -> PublishPlan:
 
 def _validate(movie: db.Movie) -> None:
     if movie.identification_status != db.ENRICHED:
-        raise ItemError(
-            f"{movie.label}: cannot publish: not enriched yet "
-            f"(it is {movie.identification_status}; run `metarrd enrich {movie.id}` first)"
-        )
+        raise not_enriched(movie, movie.identification_status)
     if movie.missing:
         raise ItemError(f"{movie.label}: cannot publish: the video file is missing ({movie.path})")
 

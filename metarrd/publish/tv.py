@@ -34,7 +34,7 @@ from typing import Any
 from metarrd import db, walk, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.enrich import settle_unit
-from metarrd.errors import ItemError, MetarrdError
+from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, kind_of
 from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
@@ -124,10 +124,7 @@ def preview_show(rt: Runtime, item: db.Movie) -> PublishPlan:
 
 def _validate(show: db.Movie) -> None:
     if show.identification_status != db.ENRICHED:
-        raise ItemError(
-            f"{show.label}: cannot publish: not enriched yet "
-            f"(it is {show.identification_status}; run `metarrd enrich {show.id}` first)"
-        )
+        raise not_enriched(show, show.identification_status)
     if show.missing or not os.path.isdir(show.path):
         raise ItemError(f"{show.label}: cannot publish: the show folder is missing ({show.path})")
 
@@ -161,10 +158,7 @@ def _check_episodes(episodes: list[db.Movie]) -> None:
         if ep.missing:
             raise ItemError(f"{ep.label}: cannot publish: its file is missing ({ep.path})")
         if ep.identification_status != db.ENRICHED:
-            raise ItemError(
-                f"{ep.label}: cannot publish: not enriched yet (it is "
-                f"{ep.identification_status}; run `metarrd enrich {ep.id}` first)"
-            )
+            raise not_enriched(ep, ep.identification_status)
 
 
 def refused_episodes(episodes: list[db.Movie]) -> dict[int, ItemError]:
