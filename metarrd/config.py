@@ -12,6 +12,7 @@ import difflib
 import ipaddress
 import json
 import os
+import re
 import tomllib
 import types
 import typing
@@ -150,7 +151,8 @@ class WebConfig:
 
 @dataclass(frozen=True)
 class ArtworkConfig:
-    preferred_languages: tuple[str, ...] = ("en",)
+    # ISO 639-1, best first; empty: the TMDB language's, then English (Config.__post_init__)
+    preferred_languages: tuple[str, ...] = ()
     provider_priority: tuple[str, ...] = ("tmdb", "fanart", "tvdb")
     limits: dict[str, int] = field(
         default_factory=lambda: {
@@ -224,6 +226,11 @@ class Config:
     queue: QueueConfig = field(default_factory=QueueConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     source: str = ""  # where this configuration was read from (not a TOML key)
+
+    def __post_init__(self) -> None:
+        if not self.artwork.preferred_languages:  # a German TMDB language: German art first
+            art = dataclasses.replace(self.artwork, preferred_languages=default_languages(self))
+            object.__setattr__(self, "artwork", art)
 
     @property
     def data_path(self) -> Path:
@@ -313,6 +320,15 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{cfg_path}: invalid TOML: {exc}") from None
     config = parse_config(data)
     return dataclasses.replace(config, source=str(cfg_path))
+
+
+def default_languages(config: Config) -> tuple[str, ...]:
+    """The artwork languages when `[artwork] preferred_languages` is empty or not set: the one
+    of `[providers.tmdb] language` (`de-DE`: `de`), then English, as Kodi's scrapers rank
+    images (the user's language, then English). A user who set TMDB to German and no artwork
+    languages had English posters chosen over the German ones."""
+    code = config.providers.tmdb.language.split("-")[0].strip().lower()
+    return tuple(dict.fromkeys(c for c in (code, "en") if re.fullmatch(r"[a-z]{2}", c)))
 
 
 def parse_config(data: dict[str, Any]) -> Config:

@@ -818,3 +818,18 @@ def test_a_german_users_first_poster_is_the_german_one(rt, simulator):
     A = db.ArtworkCandidate
     first = A.get(A.movie == movie.id, A.asset_type == "poster", A.rank == 1)
     assert first.language == "de"
+
+
+def test_a_german_tmdb_language_without_artwork_languages_chooses_german_posters(make_rt):
+    """`[providers.tmdb] language = "de-DE"` and no `[artwork] preferred_languages` (as most
+    users leave it): the artwork languages were `["en"]`, so the German posters TMDB sent were
+    "not one of your languages" and an English one was chosen. Unset (or empty), they are the
+    TMDB language's, then English, as Kodi's scrapers rank images."""
+    rt = make_rt(tmdb={"language": "de-DE"})
+    assert rt.config.artwork.preferred_languages == ("de", "en")
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    A = db.ArtworkCandidate
+    assert A.get(A.movie == movie.id, A.asset_type == "poster", A.rank == 1).language == "de"
+    chosen = make_rt(tmdb={"language": "de-DE"}, artwork={"preferred_languages": ["en"]})
+    assert chosen.config.artwork.preferred_languages == ("en",)  # a choice is kept
