@@ -3,7 +3,8 @@
 `movie_fields` reads one `/movie/{id}?append_to_response=credits,release_dates,videos,keywords`
 answer and returns values keyed by Movie column names (db.EDITABLE_FIELDS); `english_fallback`
 gives the plot and tagline of its `translations` where the language asked for has none. `merge_fields` decides
-what an enrich may change: never a locked field, and an empty provider value never erases a value
+what an enrich may change: never a locked field (nor, with the year locked, a premiered date of
+another year, which Kodi would show instead), and an empty provider value never erases a value
 the item already has (it may come from the user's own NFO). A sort title is only derived when the
 item has none. `cast_members` gives the billed cast in order.
 """
@@ -210,7 +211,26 @@ def merge_fields(
             changes[column] = value
     if "set_name" in changes and "set_overview" not in locked:
         changes["set_overview"] = None  # the old collection's overview no longer applies
+    if "year" in locked and "premiered" not in locked:
+        _keep_locked_year(current, changes)
     return changes
+
+
+def _keep_locked_year(current: Mapping[str, Any], changes: dict[str, Any]) -> None:
+    """A locked year wins over an unlocked premiered date of another year: Kodi takes the year
+    from `<premiered>` and ignores `<year>` (kodi.md), so a date of the provider's year would
+    show in Kodi instead of the user's. The provider's date is then not taken, and one of another
+    year the item still has (from an enrich before the user edited the year) is cleared; the NFO
+    then holds the user's `<year>` alone."""
+    year = current.get("year")
+    if not isinstance(year, int):
+        return
+    premiered = changes.get("premiered", current.get("premiered"))
+    if isinstance(premiered, str) and premiered[:4] != f"{year:04d}":
+        if _empty(current.get("premiered")):
+            changes.pop("premiered", None)
+        else:
+            changes["premiered"] = None
 
 
 def cast_members(details: Mapping[str, Any], limit: int) -> list[CastMember]:

@@ -63,6 +63,9 @@ def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> 
         if name not in locked:
             locked.append(name)
         columns = {name: value, "locked_fields": locked}
+        if _premiered_of_another_year(movie, name, value):
+            columns["premiered"] = None  # Kodi would show its year, not the user's
+            changed = True
         details = _with_detail(movie, name, value)
         if details is not None:
             columns["episode_details"] = details
@@ -82,6 +85,15 @@ def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> 
     if changed:
         settle(rt, movie)
     return db.Movie.get_by_id(movie_id)
+
+
+def _premiered_of_another_year(movie: db.Movie, name: str, value: Any) -> bool:
+    """Whether this edit of the year leaves an unlocked premiered date of another year: Kodi
+    takes the year from `<premiered>` and ignores `<year>` (kodi.md), so it must go."""
+    premiered = movie.premiered
+    if name != "year" or not isinstance(value, int) or not premiered:
+        return False
+    return "premiered" not in (movie.locked_fields or []) and premiered[:4] != f"{value:04d}"
 
 
 def _with_detail(movie: db.Movie, name: str, value: Any) -> list | None:

@@ -1,0 +1,57 @@
+"""Locks that hold, end to end: a field the user edits on the item page (which locks it) is
+what Kodi reads after the item is enriched again against the provider and published. "Locks that
+do not hold" is the first complaint of tinyMediaManager's, MediaElch's and Radarr's users."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from metarrd import db
+
+
+def _enrich_and_publish(client, movie_id: int) -> etree._Element:
+    from metarrd.enrich import enrich_item
+    from metarrd.publish import publish_item
+
+    rt = client.application.extensions["metarrd.runtime"]
+    enrich_item(rt, db.Movie.get_by_id(movie_id))
+    publish_item(rt, db.Movie.get_by_id(movie_id))
+    nfo = db.Movie.get_by_id(movie_id).video_path.with_suffix(".nfo")
+    return etree.fromstring(nfo.read_bytes())
+
+
+def test_an_edited_year_is_the_year_kodi_reads_after_enrich_and_publish(sim_stack):
+    """Kodi's NFO reader takes the year from `<premiered>` when it is there and ignores `<year>`
+    (kodi.md: "year follows premiered"); TMDB's release date of The Matrix is 1999-03-30. A year
+    the user edited (and so locked) to 2001 reached the NFO only as `<year>2001</year>` beside
+    `<premiered>1999-03-30</premiered>`: Kodi showed 1999."""
+    client, seed = sim_stack
+    movie = seed.movie("The Matrix", 1999, tmdb_id=603, identification_status=db.IDENTIFIED)
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    client.post(f"/movies/{movie.id}/fields/year", {"value": "2001"}, htmx=True)
+    assert "year" in db.Movie.get_by_id(movie.id).locked_fields
+    root = _enrich_and_publish(client, movie.id)
+    premiered = root.findtext("premiered")
+    assert premiered is None or premiered.startswith("2001-")  # what Kodi reads
+    assert root.findtext("year") == "2001"  # what Jellyfin reads
+    assert db.Movie.get_by_id(movie.id).year == 2001
+
+
+def test_an_edited_year_is_published_without_the_old_premiered_date(app, client, seed):
+    """The year edited on a published, enriched movie and published at once (no enrich): its
+    premiered date of TMDB's year stayed in the NFO, and Kodi read that year over the user's."""
+    from metarrd.publish import publish_item
+
+    rt = app.extensions["metarrd.runtime"]
+    movie = seed.movie("Heat", 1995, premiered="1995-12-15")
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    client.post(f"/movies/{movie.id}/fields/year", {"value": "1996"}, htmx=True)
+    publish_item(rt, db.Movie.get_by_id(movie.id))
+    root = etree.fromstring(movie.video_path.with_suffix(".nfo").read_bytes())
+    assert root.findtext("premiered") is None and root.findtext("year") == "1996"
+    # a premiered date the user locked stays
+    client.post(f"/movies/{movie.id}/fields/premiered", {"value": "1996-01-05"}, htmx=True)
+    client.post(f"/movies/{movie.id}/fields/year", {"value": "1997"}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).premiered == "1996-01-05"
