@@ -5,8 +5,9 @@ answer and returns values keyed by Movie column names (db.EDITABLE_FIELDS); `eng
 gives the plot and tagline of its `translations` where the language asked for has none. `merge_fields` decides
 what an enrich may change: never a locked field (nor, with the year locked, a premiered date of
 another year, which Kodi would show instead), and an empty provider value never erases a value
-the item already has (it may come from the user's own NFO). A sort title is only derived when the
-item has none. `cast_members` gives the billed cast in order.
+the item already has (it may come from the user's own NFO). A sort title is only derived (from
+the item's title, the user's when locked) when the item has none or had the one derived before.
+`cast_members` gives the billed cast in order.
 """
 
 from __future__ import annotations
@@ -211,9 +212,35 @@ def merge_fields(
             changes[column] = value
     if "set_name" in changes and "set_overview" not in locked:
         changes["set_overview"] = None  # the old collection's overview no longer applies
+    if "sort_title" in new and "sort_title" not in locked:
+        _derive_sort_title(current, changes, new.get("title"))
     if "year" in locked and "premiered" not in locked:
         _keep_locked_year(current, changes)
     return changes
+
+
+def follow_title(title: str | None, old_sort: str | None, *old_titles: str | None) -> str | None:
+    """The sort title for an item now titled `title`: derived from it (`sort_title`) when the
+    item has none or had the one derived from one of its `old_titles` (its title before, the
+    provider's); the item's own otherwise (the user's NFO's, the user's edit)."""
+    if old_sort and all(old_sort != sort_title(t) for t in old_titles):
+        return old_sort
+    return sort_title(title)
+
+
+def _derive_sort_title(
+    current: Mapping[str, Any], changes: dict[str, Any], provider_title: str | None
+) -> None:
+    """The derived sort title follows the item's title after this enrich, not the provider's:
+    a title the user locked ("Neo Rising") got the sort title of TMDB's ("Matrix"), and Kodi,
+    which lists by `<sorttitle>`, filed the user's title under M."""
+    title = changes.get("title", current.get("title"))
+    old = current.get("sort_title")
+    wanted = follow_title(title, old, current.get("title"), provider_title)
+    if wanted != old:
+        changes["sort_title"] = wanted
+    else:
+        changes.pop("sort_title", None)
 
 
 def _keep_locked_year(current: Mapping[str, Any], changes: dict[str, Any]) -> None:

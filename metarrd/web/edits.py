@@ -17,7 +17,7 @@ from typing import Any
 
 from metarrd import db
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import DETAIL_FIELDS, settle_unit
+from metarrd.enrich import DETAIL_FIELDS, follow_title, settle_unit
 from metarrd.errors import EditRefused
 from metarrd.runtime import Runtime
 from metarrd.web.fields import FIELD_LABELS, field_text, parse_field
@@ -63,6 +63,11 @@ def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> 
         if name not in locked:
             locked.append(name)
         columns = {name: value, "locked_fields": locked}
+        if name == "title" and "sort_title" not in locked:
+            sort = follow_title(value, movie.sort_title, movie.title)  # Kodi lists by it
+            if sort != movie.sort_title:
+                columns["sort_title"] = sort
+                changed = True
         if _premiered_of_another_year(movie, name, value):
             columns["premiered"] = None  # Kodi would show its year, not the user's
             changed = True

@@ -117,12 +117,27 @@ def test_merge_never_touches_locked_fields_and_never_erases():
     new = {"title": "TMDB Title", "plot": "tmdb plot", "tagline": None, "sort_title": "Title",
            "genres": [], "year": 1999}  # fmt: skip
     changes = merge_fields(current, new, locked=["title"])
-    assert changes == {"plot": "tmdb plot", "sort_title": "Title"}
+    assert changes == {"plot": "tmdb plot"}  # no sort title from TMDB's title: "My Title" has none
 
 
 def test_merge_fills_a_derived_sort_title_only_when_empty():
     changes = merge_fields({"sort_title": "Mine"}, {"sort_title": "Derived"}, locked=[])
     assert changes == {}
+
+
+def test_a_derived_sort_title_follows_the_items_title():
+    """The sort title derived from the old title follows the new one (a locked title wins over
+    TMDB's); the user's own stays."""
+    derived = {"title": "The Matrix", "sort_title": "Matrix"}
+    assert merge_fields(derived, {"title": "The Matrix", "sort_title": "Matrix"}, []) == {}
+    changes = merge_fields(derived, {"title": "A Neo", "sort_title": "Neo"}, [])
+    assert changes == {"title": "A Neo", "sort_title": "Neo"}
+    locked = {"title": "Neo Rising", "sort_title": "Matrix"}
+    assert merge_fields(locked, {"title": "The Matrix", "sort_title": "Matrix"}, ["title"]) == {
+        "sort_title": None
+    }
+    own = {"title": "The Matrix", "sort_title": "Matrix 1"}
+    assert merge_fields(own, {"title": "A Neo", "sort_title": "Neo"}, ["title"]) == {}
 
 
 def test_a_new_collection_clears_the_old_overview():

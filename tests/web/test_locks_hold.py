@@ -55,3 +55,25 @@ def test_an_edited_year_is_published_without_the_old_premiered_date(app, client,
     client.post(f"/movies/{movie.id}/fields/premiered", {"value": "1996-01-05"}, htmx=True)
     client.post(f"/movies/{movie.id}/fields/year", {"value": "1997"}, htmx=True)
     assert db.Movie.get_by_id(movie.id).premiered == "1996-01-05"
+
+
+def test_an_edited_title_is_not_sorted_by_the_providers(sim_stack):
+    """Kodi lists movies by `<sorttitle>`. The sort title derived from TMDB's title ("The
+    Matrix" -> "Matrix") stayed beside the title the user edited and locked, before an enrich
+    and after it: "Neo Rising" was filed under M."""
+    client, seed = sim_stack
+    movie = seed.movie("The Matrix", 1999, tmdb_id=603, identification_status=db.IDENTIFIED)
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    assert _enrich_and_publish(client, movie.id).findtext("sorttitle") == "Matrix"
+    client.post(f"/movies/{movie.id}/fields/title", {"value": "Neo Rising"}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).sort_title is None
+    root = _enrich_and_publish(client, movie.id)
+    assert root.findtext("title") == "Neo Rising" and root.findtext("sorttitle") is None
+    client.post(f"/movies/{movie.id}/fields/title", {"value": "The Neo Rising"}, htmx=True)
+    assert _enrich_and_publish(client, movie.id).findtext("sorttitle") == "Neo Rising"
+    # a sort title of the user's own stays whatever the title, even unlocked again
+    client.post(f"/movies/{movie.id}/fields/sort_title", {"value": "Matrix 0"}, htmx=True)
+    client.post(f"/movies/{movie.id}/fields/sort_title/lock", htmx=True)
+    client.post(f"/movies/{movie.id}/fields/title", {"value": "A Neo"}, htmx=True)
+    assert _enrich_and_publish(client, movie.id).findtext("sorttitle") == "Matrix 0"
