@@ -68,8 +68,9 @@ def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> 
             if sort != movie.sort_title:
                 columns["sort_title"] = sort
                 changed = True
-        if _premiered_of_another_year(movie, name, value):
-            columns["premiered"] = None  # Kodi would show its year, not the user's
+        agree = _year_and_date_agree(movie, name, value)
+        if agree:
+            columns.update(agree)
             changed = True
         details = _with_detail(movie, name, value)
         if details is not None:
@@ -92,13 +93,17 @@ def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> 
     return db.Movie.get_by_id(movie_id)
 
 
-def _premiered_of_another_year(movie: db.Movie, name: str, value: Any) -> bool:
-    """Whether this edit of the year leaves an unlocked premiered date of another year: Kodi
-    takes the year from `<premiered>` and ignores `<year>` (kodi.md), so it must go."""
+def _year_and_date_agree(movie: db.Movie, name: str, value: Any) -> dict[str, Any]:
+    """The other of year and premiered, where this edit of one leaves them apart: the last edit
+    wins. Kodi takes the year from `<premiered>` and ignores `<year>` (kodi.md), so an edited
+    year goes with no date of another year (even one the user entered before: the newer word is
+    the year), and an edited date takes its year along (the page then shows what Kodi does)."""
     premiered = movie.premiered
-    if name != "year" or not isinstance(value, int) or not premiered:
-        return False
-    return "premiered" not in (movie.locked_fields or []) and premiered[:4] != f"{value:04d}"
+    if name == "year" and isinstance(value, int) and premiered and premiered[:4] != f"{value:04d}":
+        return {"premiered": None}
+    if name == "premiered" and isinstance(value, str) and movie.year != int(value[:4]):
+        return {"year": int(value[:4])}
+    return {}
 
 
 def _with_detail(movie: db.Movie, name: str, value: Any) -> list | None:

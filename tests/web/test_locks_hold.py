@@ -51,10 +51,28 @@ def test_an_edited_year_is_published_without_the_old_premiered_date(app, client,
     publish_item(rt, db.Movie.get_by_id(movie.id))
     root = etree.fromstring(movie.video_path.with_suffix(".nfo").read_bytes())
     assert root.findtext("premiered") is None and root.findtext("year") == "1996"
-    # a premiered date the user locked stays
+    # a premiered date of the year edited stays
     client.post(f"/movies/{movie.id}/fields/premiered", {"value": "1996-01-05"}, htmx=True)
-    client.post(f"/movies/{movie.id}/fields/year", {"value": "1997"}, htmx=True)
+    client.post(f"/movies/{movie.id}/fields/year", {"value": "1996"}, htmx=True)
     assert db.Movie.get_by_id(movie.id).premiered == "1996-01-05"
+
+
+def test_of_a_year_and_a_date_both_edited_the_last_edit_is_what_kodi_reads(sim_stack):
+    """A premiered date the user entered, then a year of another: the NFO held the date (both
+    locked), the year edited last was lost in Kodi; and an edited date beside the provider's
+    year showed one year on the item page and another in Kodi."""
+    client, seed = sim_stack
+    movie = seed.movie("The Matrix", 1999, tmdb_id=603, identification_status=db.IDENTIFIED)
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    client.post(f"/movies/{movie.id}/fields/premiered", {"value": "1998-01-02"}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).year == 1998  # the page shows what Kodi will
+    root = _enrich_and_publish(client, movie.id)
+    assert (root.findtext("premiered"), root.findtext("year")) == ("1998-01-02", "1998")
+    assert db.Movie.get_by_id(movie.id).year == 1998  # not TMDB's 1999 beside the date
+    client.post(f"/movies/{movie.id}/fields/year", {"value": "2001"}, htmx=True)
+    root = _enrich_and_publish(client, movie.id)
+    assert (root.findtext("premiered"), root.findtext("year")) == (None, "2001")
 
 
 def test_an_edited_title_is_not_sorted_by_the_providers(sim_stack):
