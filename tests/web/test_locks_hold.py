@@ -95,3 +95,35 @@ def test_an_edited_title_is_not_sorted_by_the_providers(sim_stack):
     client.post(f"/movies/{movie.id}/fields/sort_title/lock", htmx=True)
     client.post(f"/movies/{movie.id}/fields/title", {"value": "A Neo"}, htmx=True)
     assert _enrich_and_publish(client, movie.id).findtext("sorttitle") == "Matrix 0"
+
+
+def test_a_shows_edited_year_is_the_year_kodi_reads_in_tvshow_nfo(tmp_path, simulator):
+    """The same for a show (Firefly, first aired 2002-09-20 on TMDB): Kodi reads a show's year
+    from `<premiered>` in `tvshow.nfo` too."""
+    from metarrd.enrich import enrich_item
+    from metarrd.identify import identify_many
+    from metarrd.pipeline import jobs, queue
+    from metarrd.publish import publish_item
+    from metarrd.scan import scan
+    from metarrd.web import create_app
+    from tests.tv.conftest import put, tv_config
+    from tests.web.conftest import Client
+
+    config = tv_config(tmp_path, simulator)
+    app = create_app(config, testing=True)
+    queue.configure(config, immediate=True)
+    rt = app.extensions["metarrd.runtime"]
+    jobs.bind(rt)
+    client = Client(app.test_client())
+    video = put(tmp_path / "tv", "Firefly (2002)/Season 01/Firefly - S01E01 - The Train Job.mkv")
+    scan(rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    identify_many(rt, [show.id], threads=1)
+    enrich_item(rt, db.Movie.get_by_id(show.id))
+    assert db.Movie.get_by_id(show.id).premiered == "2002-09-20"
+    client.post(f"/movies/{show.id}/fields/year", {"value": "2003"}, htmx=True)
+    enrich_item(rt, db.Movie.get_by_id(show.id))
+    publish_item(rt, db.Movie.get_by_id(show.id))
+    root = etree.fromstring((video.parent.parent / "tvshow.nfo").read_bytes())
+    assert (root.findtext("premiered"), root.findtext("year")) == (None, "2003")
+    rt.close()
