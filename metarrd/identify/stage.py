@@ -17,6 +17,7 @@ from typing import Any
 
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE
+from metarrd.enrich import follow_title
 from metarrd.errors import ItemError, MetarrdError, internal_error
 from metarrd.identify.match import (
     Match,
@@ -330,6 +331,11 @@ def _identified(
         movie.tmdb_id = tmdb_id
         movie.imdb_id = imdb_id or _known_imdb_id(movie, tmdb_id, changed_id)
         date = details.get("release_date") or ""
+        title = details.get("title")
+        if title and not movie.is_locked("title") and not movie.is_locked("sort_title"):
+            # Kodi lists by <sorttitle>: "Change movie…" from The Matrix to The Thing left
+            # "Matrix" (derived from the old title), filing The Thing under M
+            movie.sort_title = follow_title(title, movie.sort_title, movie.title)
         for column, value in (
             ("title", details.get("title")),
             ("original_title", details.get("original_title")),

@@ -127,3 +127,21 @@ def test_a_shows_edited_year_is_the_year_kodi_reads_in_tvshow_nfo(tmp_path, simu
     root = etree.fromstring((video.parent.parent / "tvshow.nfo").read_bytes())
     assert (root.findtext("premiered"), root.findtext("year")) == (None, "2003")
     rt.close()
+
+
+def test_change_movie_takes_the_new_films_sort_title(sim_stack):
+    """ "Change movie…" from The Matrix (sort title "Matrix", derived) to The Thing (TMDB 1091):
+    the old film's sort title stayed, and Kodi, which lists by `<sorttitle>`, filed The Thing
+    under M. A title or sort title the user locked stays as it is."""
+    client, seed = sim_stack
+    movie = seed.movie("The Matrix", 1999, tmdb_id=603, identification_status=db.IDENTIFIED)
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    assert _enrich_and_publish(client, movie.id).findtext("sorttitle") == "Matrix"
+    client.post(f"/movies/{movie.id}/identify", {"id": "1091"}, htmx=True)
+    root = _enrich_and_publish(client, movie.id)
+    assert (root.findtext("title"), root.findtext("sorttitle")) == ("The Thing", "Thing")
+    client.post(f"/movies/{movie.id}/fields/sort_title", {"value": "Carpenter 1"}, htmx=True)
+    client.post(f"/movies/{movie.id}/identify", {"id": "603"}, htmx=True)
+    root = _enrich_and_publish(client, movie.id)
+    assert (root.findtext("title"), root.findtext("sorttitle")) == ("The Matrix", "Carpenter 1")
