@@ -63,7 +63,7 @@ def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> 
         if name not in locked:
             locked.append(name)
         columns = {name: value, "locked_fields": locked}
-        if name == "title" and "sort_title" not in locked:
+        if name == "title" and movie.kind == db.MOVIE and "sort_title" not in locked:
             sort = follow_title(value, movie.sort_title, movie.title)  # Kodi lists by it
             if sort != movie.sort_title:
                 columns["sort_title"] = sort

@@ -122,10 +122,17 @@ def test_a_shows_edited_year_is_the_year_kodi_reads_in_tvshow_nfo(tmp_path, simu
     enrich_item(rt, db.Movie.get_by_id(show.id))
     assert db.Movie.get_by_id(show.id).premiered == "2002-09-20"
     client.post(f"/movies/{show.id}/fields/year", {"value": "2003"}, htmx=True)
+    # a movie's edited title takes its derived sort title along; no TV item has one derived
+    # (enrich gives a show none, an episode's NFO writes none): an edit gives none either
+    client.post(f"/movies/{show.id}/fields/title", {"value": "The Firefly"}, htmx=True)
+    episode = db.Movie.get(db.Movie.kind == db.EPISODE)
+    client.post(f"/movies/{episode.id}/fields/title", {"value": "The Train"}, htmx=True)
+    assert db.Movie.get_by_id(episode.id).sort_title is None
     enrich_item(rt, db.Movie.get_by_id(show.id))
     publish_item(rt, db.Movie.get_by_id(show.id))
     root = etree.fromstring((video.parent.parent / "tvshow.nfo").read_bytes())
     assert (root.findtext("premiered"), root.findtext("year")) == (None, "2003")
+    assert (root.findtext("title"), root.findtext("sorttitle")) == ("The Firefly", None)
     rt.close()
 
 
