@@ -224,12 +224,15 @@ def merge_fields(
 def _keep_locked_date(current: Mapping[str, Any], changes: dict[str, Any]) -> None:
     """With the premiered date locked, the year is the date's (the NFO's `<year>` is written
     from it, and Kodi reads the date): a provider's year that is not the date's is not taken,
-    so the page shows the year Kodi does."""
+    and one the item has (identification took it) becomes the date's, so the page shows the
+    year Kodi does."""
     premiered = current.get("premiered")
     if not isinstance(premiered, str) or not premiered[:4].isdigit():
         return
-    if "year" in changes and changes["year"] != int(premiered[:4]):
-        del changes["year"]
+    year = int(premiered[:4])
+    changes.pop("year", None)
+    if current.get("year") != year:
+        changes["year"] = year
 
 
 def follow_title(title: str | None, old_sort: str | None, *old_titles: str | None) -> str | None:

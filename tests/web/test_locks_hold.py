@@ -70,6 +70,10 @@ def test_of_a_year_and_a_date_both_edited_the_last_edit_is_what_kodi_reads(sim_s
     root = _enrich_and_publish(client, movie.id)
     assert (root.findtext("premiered"), root.findtext("year")) == ("1998-01-02", "1998")
     assert db.Movie.get_by_id(movie.id).year == 1998  # not TMDB's 1999 beside the date
+    # "Change movie…" to the same film sets TMDB's year; the next enrich gives the date's back
+    client.post(f"/movies/{movie.id}/identify", {"id": "603"}, htmx=True)
+    assert _enrich_and_publish(client, movie.id).findtext("year") == "1998"
+    assert db.Movie.get_by_id(movie.id).year == 1998
     client.post(f"/movies/{movie.id}/fields/year", {"value": "2001"}, htmx=True)
     root = _enrich_and_publish(client, movie.id)
     assert (root.findtext("premiered"), root.findtext("year")) == (None, "2001")
