@@ -1081,13 +1081,22 @@ def date_added_from_mtime(mtime_ns: int, now: float | None = None) -> datetime:
     return datetime.fromtimestamp(int(stamp))
 
 
+def _not_of_the_locked_year(movie: db.Movie, premiered: object) -> bool:
+    """Whether the NFO's premiered date is of another year than the one the user locked: Kodi
+    takes the year from `<premiered>` and ignores `<year>` (kodi.md), so the user's NFO read
+    again (MediaElch or tinyMediaManager wrote it anew) would bring back the year they changed."""
+    year = movie.year if movie.is_locked("year") else None
+    return isinstance(year, int) and isinstance(premiered, str) and premiered[:4] != f"{year:04d}"
+
+
 def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
     """Take the user's NFO values as the item's values, except locked fields; keep the elements
     we do not own so a later publish writes them back. The NFO's `<dateadded>` (Kodi's "recently
     added" order) is kept as written; without one, the item keeps the date it has. The NFO's own
     locks (Jellyfin's `<lockedfields>`, `<lockdata>true</lockdata>` for every field and the cast)
     are added to the item's, after its values are taken, so enrichment keeps them; a lock is
-    never removed here (the item's locks are the user's, whoever set them)."""
+    never removed here (the item's locks are the user's, whoever set them). A premiered date of
+    another year than a locked year is not taken either."""
     added = nfo.fields.get("dateadded")
     if isinstance(added, str) and not movie.is_locked("date_added"):
         with contextlib.suppress(ValueError):
@@ -1100,7 +1109,12 @@ def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
             low, high = db.INT_RANGES[column]
             if not isinstance(value, int) or not low <= value <= high:
                 continue
-        elif column == "rating" and not (isinstance(value, float) and 0 <= value <= 10):
+        elif (
+            column == "rating"
+            and not (isinstance(value, float) and 0 <= value <= 10)
+            or column == "premiered"
+            and _not_of_the_locked_year(movie, value)
+        ):
             continue
         setattr(movie, column, value)
     movie.nfo_extra = list(nfo.unknown_elements)

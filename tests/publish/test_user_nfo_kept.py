@@ -314,3 +314,26 @@ def test_the_users_tags_stay_beside_tmdbs_keywords(
         assert movie.publish_state == db.OUTDATED
     finally:
         rt.close()
+
+
+def test_a_locked_year_beats_the_premiered_date_of_the_users_nfo_read_again(rt):
+    """The user edited the year (locked) of a movie whose NFO is MediaElch's Kodi v18 NFO of
+    Alien (premiered 1979-05-25), then let MediaElch write that NFO anew (a tagline changed): the
+    scan read it again and took its date back, and the publish wrote `<premiered>1979-05-25`
+    with `<year>1979</year>` (the year follows the date): Kodi, which reads the year from
+    `<premiered>` (kodi.md), showed 1979."""
+    from metarrd.web import edits
+
+    name = "Alien (1979)"
+    scan_and_publish(rt, "mediaelch-kodi_v18_Alien_1979.nfo", name, tmdb_id=348)
+    movie = db.Movie.get()
+    edits.set_field(movie.id, "year", "1980")  # the item page's edit
+    folder = Path(rt.config.library[0].path) / name
+    text = (NFO / "mediaelch-kodi_v18_Alien_1979.nfo").read_text(encoding="utf-8")
+    text = text.replace("<tagline>In space", "<tagline>In deep space")
+    (folder / f"{name}.nfo").write_text(text, encoding="utf-8")
+    scan(rt, [folder])
+    assert db.Movie.get_by_id(movie.id).tagline.startswith("In deep space")  # it was read
+    publish_item(rt, db.Movie.get_by_id(movie.id))
+    root = etree.fromstring((folder / f"{name}.nfo").read_bytes())
+    assert (root.findtext("premiered"), root.findtext("year")) == (None, "1980")
