@@ -1109,12 +1109,9 @@ def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
             low, high = db.INT_RANGES[column]
             if not isinstance(value, int) or not low <= value <= high:
                 continue
-        elif (
-            column == "rating"
-            and not (isinstance(value, float) and 0 <= value <= 10)
-            or column == "premiered"
-            and _not_of_the_locked_year(movie, value)
-        ):
+        elif column == "rating" and not (isinstance(value, float) and 0 <= value <= 10):
+            continue
+        if column == "premiered" and _not_of_the_locked_year(movie, value):
             continue
         setattr(movie, column, value)
     movie.nfo_extra = list(nfo.unknown_elements)
