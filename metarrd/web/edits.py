@@ -101,8 +101,10 @@ def _year_and_date_agree(movie: db.Movie, name: str, value: Any) -> dict[str, An
     premiered = movie.premiered
     if name == "year" and isinstance(value, int) and premiered and premiered[:4] != f"{value:04d}":
         return {"premiered": None}
-    if name == "premiered" and isinstance(value, str) and movie.year != int(value[:4]):
-        return {"year": int(value[:4])}
+    low, high = db.INT_RANGES["year"]
+    year = int(value[:4]) if name == "premiered" and isinstance(value, str) else None
+    if year is not None and movie.year != year and low <= year <= high:
+        return {"year": year}
     return {}
 
 

@@ -77,6 +77,9 @@ def test_of_a_year_and_a_date_both_edited_the_last_edit_is_what_kodi_reads(sim_s
     client.post(f"/movies/{movie.id}/fields/year", {"value": "2001"}, htmx=True)
     root = _enrich_and_publish(client, movie.id)
     assert (root.findtext("premiered"), root.findtext("year")) == (None, "2001")
+    # a date of a year no year field takes (a typo) leaves the year as it is
+    client.post(f"/movies/{movie.id}/fields/premiered", {"value": "0199-03-31"}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).year == 2001
 
 
 def test_an_edited_title_is_not_sorted_by_the_providers(sim_stack):
