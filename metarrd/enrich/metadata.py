@@ -22,6 +22,7 @@ WRITER_JOBS = ("Screenplay", "Writer", "Author")
 THEATRICAL = 3  # TMDB release type
 # Fields we derive rather than read: only filled when the item has no value yet.
 FILL_ONLY = frozenset({"sort_title"})
+YEARS = (1870, 2100)  # the years the year column takes (db.INT_RANGES, a test checks they agree)
 _ARTICLE = re.compile(r"^(the|a|an)\s+(?=\S)", re.IGNORECASE)
 
 
@@ -231,7 +232,7 @@ def _keep_locked_date(current: Mapping[str, Any], changes: dict[str, Any]) -> No
         return
     year = int(premiered[:4])
     changes.pop("year", None)
-    if current.get("year") != year:
+    if current.get("year") != year and YEARS[0] <= year <= YEARS[1]:  # not a typo's 0199
         changes["year"] = year
 
 

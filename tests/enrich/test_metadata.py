@@ -140,6 +140,21 @@ def test_a_derived_sort_title_follows_the_items_title():
     assert merge_fields(own, {"title": "A Neo", "sort_title": "Neo"}, ["title"]) == {}
 
 
+def test_a_locked_date_gives_its_year_only_a_year_the_column_takes():
+    locked = ["premiered"]
+    current = {"premiered": "1998-01-02", "year": 1999}
+    assert merge_fields(current, {"year": 1999}, locked) == {"year": 1998}
+    typo = {"premiered": "0199-03-31", "year": 1999}  # typed on the item page, locked
+    assert merge_fields(typo, {"year": 1999, "premiered": "1999-03-30"}, locked) == {}
+
+
+def test_the_years_a_date_may_give_are_the_year_columns():
+    from metarrd.db import INT_RANGES
+    from metarrd.enrich.metadata import YEARS
+
+    assert INT_RANGES["year"] == YEARS
+
+
 def test_a_new_collection_clears_the_old_overview():
     changes = merge_fields(
         {"set_name": "Old", "set_overview": "old text"}, {"set_name": "New"}, locked=[]
