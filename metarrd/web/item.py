@@ -146,6 +146,7 @@ def save_field(movie_id: int, name: str):
     _field_or_404(name)
     raw = request.form.get("value", "")
     try:
+        before = movie
         movie = edits.set_field(movie_id, name, raw, current_app.extensions["metarrd.runtime"])
     except edits.EditError as exc:
         if not request.htmx:
@@ -156,6 +157,13 @@ def save_field(movie_id: int, name: str):
     if not request.htmx:
         return redirect(url_for("item.show", movie_id=movie_id) + f"#field-{name}", 303)
     body = render_template("_field.html", movie=movie, name=name)
+    # the fields the edit changed along (a derived sort title, a premiered date of another
+    # year, the year of an edited date), shown as they are now
+    body += "".join(
+        render_template("_field.html", movie=movie, name=other, oob=True)
+        for other in tv.FIELDS.get(movie.kind, FIELD_ORDER)
+        if other != name and getattr(before, other) != getattr(movie, other)
+    )
     return make_response(body + item_header(movie.id, oob=True), trigger="item-changed")
 
 

@@ -159,3 +159,20 @@ def test_change_movie_takes_the_new_films_sort_title(sim_stack):
     client.post(f"/movies/{movie.id}/identify", {"id": "603"}, htmx=True)
     root = _enrich_and_publish(client, movie.id)
     assert (root.findtext("title"), root.findtext("sorttitle")) == ("The Matrix", "Carpenter 1")
+
+
+def test_the_fields_an_edit_changes_along_are_shown_as_they_now_are(app, client, seed):
+    """The page swaps in the edited field; the premiered date the edited year cleared (and the
+    sort title an edited title took along) still showed their old values until a reload."""
+    movie = seed.movie("The Matrix", 1999, premiered="1999-03-30", sort_title="Matrix")
+    page = client.post(f"/movies/{movie.id}/fields/year", {"value": "2001"}, htmx=True)
+    html = page.get_data(as_text=True)
+    assert 'id="field-premiered" hx-swap-oob="true"' in html
+    oob = html.split('id="field-premiered" hx-swap-oob="true"', 1)[1].split("</div>", 3)
+    assert "1999-03-30" not in "".join(oob[:3]) and "—" in "".join(oob[:3])
+    assert 'id="field-sort_title"' not in html  # unchanged: not sent
+    html = client.post(f"/movies/{movie.id}/fields/title", {"value": "Neo"}, htmx=True).get_data(
+        as_text=True
+    )
+    assert 'id="field-sort_title" hx-swap-oob="true"' in html
+    assert 'id="field-premiered"' not in html
