@@ -9,6 +9,7 @@ credentials, not the kind of server we expected.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ from metarrd.http import HttpClient, redact
 from metarrd.players.plan import label
 
 log = logging.getLogger(__name__)
+
+_HTML_RE = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
 
 
 class PlayerError(MetarrdError):
@@ -141,9 +144,15 @@ class Endpoint:
                 f"{self.label}: {redact(url)} answered HTTP {exc.status}; {self.api_hint}"
             ) from None
         with resp:
-            if not want_json:
-                return None
             kind = resp.headers.get("Content-Type", "")
+            if not want_json:
+                # the players answer these with no body (Jellyfin 204, Plex an empty 200); an
+                # HTML page is a proxy's sign-in page or another server, which was told nothing
+                if _HTML_RE.match(resp.content[:512]):
+                    raise PlayerProtocolError(
+                        f"{self.label}: {redact(url)} answered with an HTML page; {self.api_hint}"
+                    )
+                return None
             try:
                 return resp.json()
             except ValueError:

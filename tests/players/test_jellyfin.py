@@ -228,3 +228,22 @@ def test_all_movies_are_listed_in_pages(make_rt, tmp_path, monkeypatch):
     ]
     assert jelly.item_refreshes == [pate]
     assert states("Jelly") == ["sent"]
+
+
+def test_a_sign_in_page_that_answers_every_path_is_not_taken_for_jellyfin(make_rt, tmp_path):
+    """A URL that reaches a reverse proxy's sign-in page (oauth2-proxy, Authelia, a NAS's web
+    UI) answers every path with 200 and an HTML page. `/Items` fails, so the path is reported;
+    the report answered the same page and was taken as sent, so the movie never reached
+    Jellyfin and nothing showed the failure. Jellyfin answers `/Library/Media/Updated` with 204
+    and no body (LibraryController.PostUpdatedMedia); an HTML page is not that answer."""
+    root = str(tmp_path / "movies")
+    page = (200, {"Content-Type": "text/html"}, b"<!DOCTYPE html><html><body>Sign in</body></html>")
+    with FakeJellyfin(locations=["/media/movies"]) as jelly:
+        jelly.handle = lambda req: page
+        rt = make_rt([jelly_player(jelly, root, "/media/movies")])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        process_notifications(rt)
+
+    assert states("Jelly") == ["pending"]  # retried, not marked sent
+    row = db.PlayerNotification.get()
+    assert "/Library/Media/Updated answered with an HTML page" in row.last_error
