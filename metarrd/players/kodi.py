@@ -15,6 +15,8 @@
 - `VideoLibrary.Scan` toggles: sent while Kodi scans, it *stops* that scan. So every Scan waits
   (bounded) until `XBMC.GetInfoBooleans ["Library.IsScanningVideo"]` is false, and scans for
   one player are sent one after another.
+- Kodi scans nothing of a folder no video source holds, yet answers such a Scan "OK": so the
+  Scans are checked against `Files.GetSources` first, and one no source holds is an error.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
 from metarrd.players import kodi_tv
-from metarrd.players.plan import Target, coalesce
+from metarrd.players.plan import Target, coalesce, per_folder
 from metarrd.players.transport import (
     Endpoint,
     PlayerBusy,
@@ -442,6 +444,83 @@ def _mapped_root(player: PlayerConfig, target: Target) -> str:
         return target.mapped_folder
 
 
+def _scan_folder(kind: str, arg: Any) -> str | None:
+    """The Kodi-form folder a step scans for something Kodi does not have yet (a known show's
+    folder is Kodi's own), if it scans one."""
+    if kind == "scan":
+        return arg
+    if kind == "move_show":
+        return pathmap.kodi_folder(arg[1].mapped_folder)
+    return None
+
+
+def _inside_sources(
+    kodi: Kodi, steps: list[tuple[str, Any, tuple[Target, ...]]], results: dict[int, Any]
+) -> list[tuple[str, Any, tuple[Target, ...]]]:
+    """The steps whose Scan lies inside a Kodi video source. Kodi scans nothing of a folder no
+    source holds (`CVideoInfoScanner::DoScan`: no scraper for the path, content none, so it
+    returns at once) yet answers the Scan "OK": the item never showed up and was marked sent.
+    Such targets get an error naming the folder instead (retried: a source may be added), and
+    a common folder above the sources becomes the Scans of each source's own folders. A move_show is not started
+    (it would remove the old show with nothing to take its place). A Kodi that will not list
+    its sources is trusted."""
+    if not any(_scan_folder(kind, arg) for kind, arg, _ in steps):
+        return steps
+    try:
+        sources = [path for _label, path in kodi.sources()]
+    except PlayerProtocolError as exc:
+        log.warning("%s; its Scans are sent unchecked", exc)
+        return steps
+
+    def holder(folder: str) -> str | None:
+        return next((src for src in sources if pathmap.is_under(folder, src)), None)
+
+    kept: list[tuple[str, Any, tuple[Target, ...]]] = []
+    for kind, arg, members in steps:
+        folder = _scan_folder(kind, arg)
+        if folder is None or holder(folder) is not None:
+            kept.append((kind, arg, members))
+            continue
+        outside = list(members)
+        by_source: dict[str, list[Target]] = {}
+        if kind == "scan":  # perhaps a common folder above the sources: each source's own
+            outside = []
+            for t in members:
+                src = holder(pathmap.kodi_folder(t.mapped_folder))
+                if src is None:
+                    outside.append(t)
+                else:
+                    by_source.setdefault(src, []).append(t)
+        for src, ts in by_source.items():
+            kept += [("scan", f, group) for f, group in _scans_within(kodi.player, src, ts)]
+        for t in outside:
+            results[t.key] = PlayerProtocolError(
+                f"{kodi.label}: no Kodi video source holds "
+                f"{pathmap.kodi_folder(t.mapped_folder)}, so a Scan of it adds nothing (its "
+                f"sources: {', '.join(sources) or 'none'}); check the path_map and Kodi's "
+                "video sources"
+            )
+    return kept
+
+
+def _scans_within(
+    player: PlayerConfig, source: str, targets: Sequence[Target]
+) -> list[tuple[str, tuple[Target, ...]]]:
+    """The Scans for the `targets` of one Kodi source: as `coalesce` makes them (over
+    `TARGETED_SCANS` folders: their deepest common folder, when it is inside that source);
+    else one per folder."""
+    folders = per_folder(targets)
+    if len(folders) > TARGETED_SCANS:
+        common = pathmap.common_folder([g.folder for g in folders])
+        try:
+            mapped = pathmap.kodi_folder(pathmap.map_path(common, player.path_map))
+        except pathmap.PathNotMapped:
+            mapped = ""
+        if mapped and pathmap.is_under(mapped, source):
+            return [(mapped, tuple(targets))]
+    return [(pathmap.kodi_folder(g.mapped_folder), g.targets) for g in folders]
+
+
 def deliver(
     player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
 ) -> tuple[dict[int, PlayerError | None], list[str]]:
@@ -490,6 +569,7 @@ def deliver(
     ]
     steps += show_scans
     results: dict[int, PlayerError | None] = {}
+    steps = _inside_sources(kodi, steps, results)
     refreshed, refreshed_shows, pushed, forgotten, scanned = 0, 0, 0, 0, []
     stop: PlayerError | None = None
     deadline = time.monotonic() + BATCH_SECONDS

@@ -344,3 +344,42 @@ def test_a_player_being_told_right_now_is_not_due_again(make_rt):
         assert process_notifications(rt) == []
     finally:
         notify._busy.discard("Living room")
+
+
+def test_a_folder_no_kodi_source_holds_is_not_taken_as_scanned(make_rt, tmp_path):
+    """Kodi answers "OK" to a Scan of any folder, but scans nothing of one no video source
+    holds (xbmc VideoInfoScanner.cpp, DoScan: `if (content == ContentType::NONE ...) return
+    true`). A path_map to `smb://nas/movies` while Kodi's source is `smb://nas/films/`: the
+    movie never showed up and the row was marked sent. It now fails naming the folder and
+    Kodi's sources, and is retried (the source may be added)."""
+    with FakeKodi(sources=["smb://nas/films/"]) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        process_notifications(rt)
+
+    assert kodi.scans == []
+    row = db.PlayerNotification.get()
+    assert row.state == "pending"
+    assert "no Kodi video source holds smb://nas/movies/Heat (1995)/" in row.last_error
+    assert "smb://nas/films/" in row.last_error
+
+
+def test_many_new_movies_across_two_sources_get_a_scan_per_source(make_rt, tmp_path):
+    """One library folder that Kodi shows as two sources (`HD/` and `4K/`, a common way to keep
+    4K files from older players): the common folder of 8 new movies was the library folder,
+    which no source holds. Kodi scans nothing of it, only the folders below it that its
+    database has (CVideoInfoScanner::Start, GetSubPaths): both sources whole, once scanned
+    before, else none of the new movies. Each source now gets a Scan of its own new movies'
+    common folder; a movie outside both fails, naming its folder."""
+    names = [f"{kind}/Movie {i} (200{i})" for kind in ("HD", "4K") for i in range(4)]
+    with FakeKodi(sources=["smb://nas/movies/HD/", "smb://nas/movies/4K/"]) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        for name in [*names, "Extra/Other (2001)"]:
+            queue(add_movie(rt, f"{name}/{name.split('/')[1]}.mkv"))
+        process_notifications(rt)
+
+    assert sorted(kodi.scans) == ["smb://nas/movies/4K/", "smb://nas/movies/HD/"]
+    assert kodi.violations == []
+    assert states("Living room") == ["sent"] * 8 + ["pending"]
+    row = db.PlayerNotification.get(db.PlayerNotification.state == "pending")
+    assert "no Kodi video source holds smb://nas/movies/Extra/Other (2001)/" in row.last_error

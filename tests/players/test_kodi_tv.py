@@ -377,3 +377,22 @@ def test_episode_nfo_blocks_parse_as_kodi_reads_them():
     thumb = kodi_tv.image_path(kodi["art"]["thumb"])
     assert kodi_tv.episode_changes(kodi, blocks[0], thumb) == {}
     assert kodi_tv.parse_episode_nfo(b"<?xml version='1.0'?><episodedetails><title>x") == []
+
+
+def test_a_show_moved_out_of_every_kodi_source_is_not_removed_from_kodi(make_rt, tmp_path):
+    """The show moved from `Drama/` to `Archive/`, a folder no Kodi source holds. Its old show
+    was removed, then the Scan of the new folder added nothing (Kodi scans no folder outside
+    its sources: VideoInfoScanner.cpp DoScan, content NONE), so the show and every episode's
+    watched state were gone from Kodi. Nothing is removed now; the row fails naming the
+    folder."""
+    old = f"smb://nas/tv/Drama/{BB}/"
+    shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"})}
+    with FakeKodi(sources=["smb://nas/tv/Drama/"], shows=shows) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, f"Archive/{BB}", tmdb_id=1396, tvdb_id=81189))
+        process_notifications(rt)
+    assert kodi.called("VideoLibrary.RemoveTVShow") == []
+    assert kodi.scans == [] and sorted(kodi.shows) == [7]
+    row = db.PlayerNotification.get()
+    assert row.state == "pending"
+    assert f"no Kodi video source holds smb://nas/tv/Archive/{BB}/" in row.last_error
