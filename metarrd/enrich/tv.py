@@ -545,8 +545,10 @@ class _ShowEnrichment:
         for target, old in self.targets.items():
             item = current_items[old.id]
             extra: dict[str, Any] = {}
+            fill: dict[str, Any] = {}  # English stand-ins: only where the item has none
             if target == SHOW:
                 new = tv_metadata.show_fields(details, country)
+                fill = tv_metadata.show_english_fallback(details, new)
                 ids = tv_metadata.show_ids(details)
                 if ids["imdb_id"] and not item.imdb_id:
                     extra["imdb_id"] = ids["imdb_id"]
@@ -573,8 +575,9 @@ class _ShowEnrichment:
                 new = tv_metadata.episode_fields(blocks)
                 if item.episode_details != blocks:
                     extra["episode_details"] = blocks
+            new = {**new, **fill}
             current = {name: getattr(item, name) for name in new}
-            changes = merge_fields(current, new, item.locked_fields or [])
+            changes = merge_fields(current, new, item.locked_fields or [], fill)
             for name, value in {**changes, **extra}.items():
                 setattr(item, name, value)
             plan = plans.get(item.id)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from metarrd.enrich.metadata import CastMember, _names, _text
+from metarrd.enrich.metadata import CastMember, _names, _text, english_fallback
 
 WRITER_JOBS = ("Writer", "Screenplay", "Teleplay", "Story", "Author")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -61,6 +61,14 @@ def show_fields(details: Mapping[str, Any], certification_country: str) -> dict[
         "votes": votes,
         "mpaa": content_rating(details, certification_country),
     }
+
+
+def show_english_fallback(details: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, str]:
+    """The show's plot in English where `fields` (`show_fields`, in the language asked for) has
+    none: TMDB answers `"overview": ""` in a language nobody translated the show into, and Kodi's
+    TV scraper then asks again in en-US (tmdb.py `load_show_info`); here the appended
+    `translations` (`data`: name, overview, homepage, tagline) give it in the same request."""
+    return {k: v for k, v in english_fallback(details, fields).items() if k in fields}
 
 
 def show_ids(details: Mapping[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,8 @@ PROVIDER = "tmdb"
 CONFIGURATION_TTL = 3 * 24 * 3600.0  # TMDB advises refreshing "every few days"
 # translations: the English plot where the configured language has none (metadata.english_fallback)
 MOVIE_APPENDS = "images,credits,external_ids,release_dates,videos,keywords,translations"
-TV_APPENDS = "external_ids,aggregate_credits,content_ratings,images,keywords,videos"
+# translations: the show's English plot where the configured language has none
+TV_APPENDS = "external_ids,aggregate_credits,content_ratings,images,keywords,videos,translations"
 
 # The shapes the callers read: {} an object (its keys checked when given), [x] a list of x
 # ("" a text: a list's entries are kept when of the entry's type).

@@ -93,6 +93,9 @@ class Show:
     aired: dict[str, list[str]] = field(default_factory=dict)
     original_name: str | None = None
     original_language: str = "en"
+    # TMDB's translations of the show other than English: language -> {"name", "overview"};
+    # asked in a language it has none of, TMDB answers `"overview": ""`
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
     countries: list[str] = field(default_factory=lambda: ["US"])
     episodes: list[Episode] = field(default_factory=list)
     tvdb_extra: list[Episode] = field(default_factory=list)  # TheTVDB only (tmdb_id 0)

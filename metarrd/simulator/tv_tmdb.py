@@ -4,12 +4,21 @@ append_to_response, seasons, episodes and /find's tv keys."""
 from __future__ import annotations
 
 from metarrd.simulator.artwork import Asset, person_asset, stable_int
+from metarrd.simulator.catalog import LANGUAGES
 from metarrd.simulator.reply import Reply, json_reply
-from metarrd.simulator.tmdb import PAGE_SIZE, error, image_filter, image_item, person
+from metarrd.simulator.tmdb import (
+    COUNTRY_OF,
+    PAGE_SIZE,
+    _lang,
+    error,
+    image_filter,
+    image_item,
+    person,
+)
 from metarrd.simulator.tv_catalog import TV_GENRES, Episode, Show, TvCatalog, episode_people
 
 SHOW_APPENDS = ("images", "credits", "aggregate_credits", "external_ids", "content_ratings",
-                "keywords", "videos", "episode_groups")  # fmt: skip
+                "keywords", "videos", "episode_groups", "translations")  # fmt: skip
 SEASON_APPENDS = ("images", "credits", "external_ids")
 EPISODE_APPENDS = ("images", "credits", "external_ids")
 
@@ -85,14 +94,17 @@ def search_tv(tv: TvCatalog, params: dict[str, str]) -> Reply:
     )
 
 
-def episode_item(show: Show, ep: Episode) -> dict:
+def episode_item(show: Show, ep: Episode, lang: str | None = None) -> dict:
+    """An episode as TMDB's season body lists it; in another language than English its
+    overview is "" (nobody translated the simulator's episodes: TMDB's answer for most)."""
+    english = lang in (None, "en")
     return {
         "air_date": ep.aired,
         "episode_number": ep.number,
         "episode_type": "finale" if ep == show.season(ep.season)[-1] and ep.season else "standard",
         "id": ep.tmdb_id,
         "name": ep.title,
-        "overview": f"{show.name}, season {ep.season} episode {ep.number}.",
+        "overview": f"{show.name}, season {ep.season} episode {ep.number}." if english else "",
         "production_code": "",
         "runtime": show.runtime,
         "season_number": ep.season,
@@ -161,7 +173,32 @@ def _show_sub(show: Show, name: str, params: dict[str, str]) -> dict:
         return {"results": []}
     if name == "videos":
         return {"results": []}
+    if name == "translations":
+        return translations(show)
     return {"results": []}  # episode_groups
+
+
+def overview(show: Show, lang: str | None) -> str:
+    """The show's overview in `lang`: "" where TMDB has no translation into it."""
+    if lang in (None, "en"):
+        return show.overview
+    return (show.translations.get(lang) or {}).get("overview") or ""
+
+
+def translations(show: Show) -> dict:
+    """`/tv/{id}/translations`: every translation, whatever `language` asks for, the show's
+    primary (en-US) text one of them; `data` holds `name`, `overview`, `homepage`, `tagline`."""
+    texts = {"en": {"name": show.name, "overview": show.overview}, **show.translations}
+    return {
+        "translations": [
+            {"iso_3166_1": COUNTRY_OF.get(code, code.upper()), "iso_639_1": code,
+             "name": LANGUAGES.get(code, (code, code))[1],
+             "english_name": LANGUAGES.get(code, (code, code))[0],
+             "data": {"name": text.get("name") or "", "overview": text.get("overview") or "",
+                      "homepage": "", "tagline": ""}}
+            for code, text in texts.items()
+        ]
+    }  # fmt: skip
 
 
 def show_details(show: Show, params: dict[str, str]) -> Reply:
@@ -185,7 +222,7 @@ def show_details(show: Show, params: dict[str, str]) -> Reply:
         "in_production": show.status == "Returning Series",
         "languages": [show.original_language],
         "last_air_date": last.aired if last else None,
-        "last_episode_to_air": episode_item(show, last) if last else None,
+        "last_episode_to_air": episode_item(show, last, _lang(params)) if last else None,
         "name": show.name,
         "next_episode_to_air": None,
         "networks": [{"id": show.network[0], "logo_path": None, "name": show.network[1],
@@ -195,7 +232,7 @@ def show_details(show: Show, params: dict[str, str]) -> Reply:
         "origin_country": list(show.countries),
         "original_language": show.original_language,
         "original_name": show.original_name or show.name,
-        "overview": show.overview,
+        "overview": overview(show, _lang(params)),
         "popularity": show.popularity,
         "poster_path": show.posters[0].file_path if show.posters else None,
         "production_companies": [],
@@ -220,7 +257,8 @@ def show_details(show: Show, params: dict[str, str]) -> Reply:
         elif name.startswith("season/") and name[7:].isdigit():
             number = int(name[7:])
             if number in numbers:
-                body[name] = season_body(show, number, {})
+                # in the show's language, without its appends
+                body[name] = season_body(show, number, {"language": params.get("language", "")})
     return json_reply(200, body)
 
 
@@ -233,7 +271,9 @@ def season_body(show: Show, number: int, params: dict[str, str]) -> dict:
     body = {
         "_id": f"{stable_int('season-oid', show.id, number):024x}"[:24],
         "air_date": episodes[0].aired,
-        "episodes": [{**episode_item(show, e), **episode_credits(show, e)} for e in episodes],
+        "episodes": [
+            {**episode_item(show, e, _lang(params)), **episode_credits(show, e)} for e in episodes
+        ],  # fmt: skip
         "name": _season_name(number),
         "overview": "",
         "id": stable_int("tmdb-season", show.id, number),
@@ -252,7 +292,7 @@ def season_body(show: Show, number: int, params: dict[str, str]) -> dict:
 
 
 def episode_body(show: Show, ep: Episode, params: dict[str, str]) -> dict:
-    body = {**episode_item(show, ep), **episode_credits(show, ep)}
+    body = {**episode_item(show, ep, _lang(params)), **episode_credits(show, ep)}
     for name in _appends(params) or []:
         if name == "images":
             body["images"] = _images({"stills": [ep.still] if ep.still else []}, params)

@@ -15,8 +15,9 @@ MEDIA = Path(__file__).resolve().parent.parent / "media"
 SAMPLE = MEDIA / "h264_aac_mono.mp4"
 
 
-def tv_config(tmp_path: Path, sim):
-    """A config with a "Movies" and a "TV" library (kind tv), wired to the simulator."""
+def tv_config(tmp_path: Path, sim, **tmdb):
+    """A config with a "Movies" and a "TV" library (kind tv), wired to the simulator; `tmdb`:
+    more `[providers.tmdb]` settings (`language="de-DE"`)."""
     data = {
         "data_dir": str(tmp_path / "data"),
         "library": [
@@ -26,7 +27,7 @@ def tv_config(tmp_path: Path, sim):
         "providers": {
             "timeout_seconds": 5.0,
             "max_retries": 2,
-            "tmdb": {"api_key": sim.keys.tmdb_key, "base_url": sim.tmdb_url},
+            "tmdb": {"api_key": sim.keys.tmdb_key, "base_url": sim.tmdb_url, **tmdb},
             "fanart": {"api_key": sim.keys.fanart_key, "base_url": sim.fanart_url},
             "tvdb": {"api_key": sim.keys.tvdb_key, "base_url": sim.tvdb_url},
         },
