@@ -263,6 +263,7 @@ class _ShowEnrichment:
         self.arts: dict[int, _ItemArt] = {}
         self.tvdb_text: dict[int, dict[str, Any]] = {}  # TheTVDB's episodes by id (`run`)
         self.not_tmdbs: set[int] = set()  # seasons TMDB numbers otherwise (`_targets`)
+        self.english: dict[int, dict[str, Any]] = {}  # season bodies in en-US (`_english`)
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -291,6 +292,7 @@ class _ShowEnrichment:
             if not asked and tvdb_id and not alone:
                 asked = {n: side.submit(self._ask, n, tvdb_id) for n in SIDE_PROVIDERS}
             targets = self._targets(seasons)
+            self.english = self._english(seasons)
             self._load(targets, an)
             image_base = self.rt.tmdb.image_url("", "original")
             language = self.rt.tmdb.config.language
@@ -385,6 +387,50 @@ class _ShowEnrichment:
                 if isinstance(season, dict) and isinstance(season.get("episodes"), list):
                     seasons[n] = season
         return details, seasons
+
+    def _english(self, seasons: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+        """The `season/N` bodies in English of the seasons whose text TMDB has not in the
+        language asked for (`"overview": ""`) for an item of the run that has no plot of its
+        own: as Kodi's TV scraper asks a season or episode again with `language=en-US`, but
+        20 seasons (all their episodes) per request. {} in English, or when TMDB cannot say."""
+        tmdb = self.rt.tmdb
+        if tmdb.config.language.lower() in ("en", "en-us"):
+            return {}
+        wanted: set[int] = set()
+        for target, item in self.targets.items():
+            if "plot" in (item.locked_fields or []):
+                continue
+            if target[0] == "season":
+                number = target[1]
+                season = seasons.get(number) if number not in self.not_tmdbs else None
+                if season is not None and not item.plot and not _overview(season):
+                    wanted.add(number)
+            elif target[0] == "episode":
+                refs = [r for r in item.episode_refs if _tmdb(r)]
+                if item.plot and len(item.episode_refs) == 1:
+                    continue  # the user's, or the English one an earlier enrich gave it
+                for ref in refs:
+                    if not _overview(self._episode_json(seasons, ref)):
+                        wanted.add(_tmdb(ref)[0])
+        out: dict[int, dict[str, Any]] = {}
+        numbers = sorted(wanted)
+        try:
+            for start in range(0, len(numbers), MAX_APPENDS):
+                chunk = numbers[start : start + MAX_APPENDS]
+                append = ",".join(f"season/{n}" for n in chunk)
+                body = tmdb.tv(self.show.tmdb_id, append=append, language="en-US", reuse=True)
+                out.update((n, body[f"season/{n}"]) for n in chunk if isinstance(
+                    body.get(f"season/{n}"), dict))  # fmt: skip
+        except ProviderError as exc:
+            log.warning("%s: TMDB's English text unavailable: %s", self.label, exc)
+        return out
+
+    def _english_plot(self, ref: dict[str, Any]) -> str | None:
+        """A TMDB episode's overview in English (`_english`); None without one."""
+        n = _tmdb(ref)
+        listed = (self.english.get(n[0]) or {}).get("episodes") if n else None
+        ep = next((e for e in listed or [] if e.get("episode_number") == n[1]), None)
+        return _overview(ep) if isinstance(ep, dict) else None
 
     def _ask(self, name: str, tvdb_id: int):
         """fanart.tv or TheTVDB (side thread, no database): (targets, error, skipped)."""
@@ -557,6 +603,9 @@ class _ShowEnrichment:
             elif target[0] == "season":
                 season = seasons.get(target[1]) if target[1] not in self.not_tmdbs else None
                 new = tv_metadata.season_fields(season) if season is not None else {}
+                if season is not None:
+                    english = self.english.get(target[1])
+                    fill = tv_metadata.season_english_fallback(new, english)
             else:
                 blocks = [
                     tv_metadata.episode_detail(self._episode_json(seasons, ref), ref)
@@ -566,6 +615,10 @@ class _ShowEnrichment:
                     )
                     for ref in item.episode_refs
                 ]
+                english = [self._english_plot(ref) if _tmdb(ref) else None
+                           for ref in item.episode_refs]  # fmt: skip
+                users = (item.hints or {}).get("nfo_episodes") or []
+                blocks = tv_metadata.english_plots(blocks, english, users)
                 blocks = tv_metadata.keep_locked(
                     blocks,
                     list(item.episode_details or []),
@@ -573,6 +626,8 @@ class _ShowEnrichment:
                     item.locked_fields or [],
                 )
                 new = tv_metadata.episode_fields(blocks)
+                if english[0] and not new["plot"]:
+                    fill = {"plot": english[0]}
                 if item.episode_details != blocks:
                     extra["episode_details"] = blocks
             new = {**new, **fill}
@@ -662,6 +717,12 @@ def _items_by_id(ids: list[int]) -> dict[int, db.Movie]:
             (m.id, m) for m in db.Movie.select().where(db.Movie.id.in_(ids[start : start + 500]))
         )
     return out
+
+
+def _overview(body: dict[str, Any]) -> str | None:
+    """A TMDB season's or episode's overview; None for TMDB's `""` (none in the language)."""
+    value = body.get("overview")
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _code(ep: db.Movie) -> str:

@@ -88,6 +88,38 @@ def season_fields(season: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def season_english_fallback(
+    fields: Mapping[str, Any], english: Mapping[str, Any] | None
+) -> dict[str, str]:
+    """The season's plot in English (`english`: its `season/N` body asked with
+    `language=en-US`) where `fields` (`season_fields`, in the language asked for) has none, as
+    Kodi's TV scraper takes it (tmdb.py `load_show_info`: `season_info_backup`)."""
+    text = _text((english or {}).get("overview"))
+    return {"plot": text} if text and not fields.get("plot") else {}
+
+
+def english_plots(
+    blocks: list[dict[str, Any]], english: list[str | None], users: list[Any]
+) -> list[dict[str, Any]]:
+    """`blocks` with each later block's empty plot the English one (`english`: per block, its
+    episode's overview asked with `language=en-US`, as Kodi's TV scraper does in
+    `load_episode_info`), unless the user's own block for that episode (`users`: scan's
+    `hints["nfo_episodes"]`, matched as publish matches them) has a plot: publish writes that
+    one. The first block's stays empty: publish writes the item's plot for it, which the
+    English one fills only when the item has none (`metadata.merge_fields`' fill_only)."""
+    read = [b for b in users if isinstance(b, dict)]
+    by_number = {(b.get("season"), b.get("episode")): b for b in read}
+    out = []
+    for i, (block, text) in enumerate(zip(blocks, english, strict=True)):
+        own = by_number.get((block["season"], block["episode"]))
+        if own is None and len(read) == len(blocks):
+            own = read[i]
+        if i > 0 and text and not block.get("plot") and not _text((own or {}).get("plot")):
+            block = {**block, "plot": text}
+        out.append(block)
+    return out
+
+
 def _crew(ep: Mapping[str, Any], department: str, jobs: tuple[str, ...]) -> list[str]:
     wanted = [
         c

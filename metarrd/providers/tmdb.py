@@ -221,9 +221,11 @@ class TmdbClient:
         append: str = TV_APPENDS,
         image_languages: list[str] | None = None,
         reuse: bool = False,
+        language: str | None = None,
     ) -> dict[str, Any]:
         """A show's details with `append` (also `season/N` items, at most 20 in all);
-        `reuse`: as answered a few minutes ago (`_get`)."""
+        `reuse`: as answered a few minutes ago (`_get`); `language` instead of the configured
+        one (en-US: the English text of what has none in it)."""
         langs = image_languages or [self.config.language.split("-")[0], "en", "null"]
         path = f"/tv/{int(tmdb_id)}"
 
@@ -235,7 +237,7 @@ class TmdbClient:
         return self._get(
             path,
             {
-                "language": self.config.language,
+                "language": language or self.config.language,
                 "append_to_response": append or None,
                 "include_image_language": ",".join(dict.fromkeys(langs)),
             },

@@ -96,6 +96,8 @@ class Show:
     # TMDB's translations of the show other than English: language -> {"name", "overview"};
     # asked in a language it has none of, TMDB answers `"overview": ""`
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    # TMDB's English overview of a season ("1": ...); "" for the others, as for many shows
+    season_overviews: dict[str, str] = field(default_factory=dict)
     countries: list[str] = field(default_factory=lambda: ["US"])
     episodes: list[Episode] = field(default_factory=list)
     tvdb_extra: list[Episode] = field(default_factory=list)  # TheTVDB only (tmdb_id 0)

@@ -185,6 +185,11 @@ def overview(show: Show, lang: str | None) -> str:
     return (show.translations.get(lang) or {}).get("overview") or ""
 
 
+def season_overview(show: Show, number: int, lang: str | None) -> str:
+    """A season's overview: English only (nobody translated the simulator's seasons)."""
+    return show.season_overviews.get(str(number), "") if lang in (None, "en") else ""
+
+
 def translations(show: Show) -> dict:
     """`/tv/{id}/translations`: every translation, whatever `language` asks for, the show's
     primary (en-US) text one of them; `data` holds `name`, `overview`, `homepage`, `tagline`."""
@@ -240,7 +245,8 @@ def show_details(show: Show, params: dict[str, str]) -> Reply:
         "seasons": [
             {"air_date": show.season(n)[0].aired, "episode_count": len(show.season(n)),
              "id": stable_int("tmdb-season", show.id, n), "name": _season_name(n),
-             "overview": "", "poster_path": show.season_posters[n].file_path,
+             "overview": season_overview(show, n, _lang(params)),
+             "poster_path": show.season_posters[n].file_path,
              "season_number": n, "vote_average": 0.0}
             for n in numbers
         ],
@@ -275,7 +281,7 @@ def season_body(show: Show, number: int, params: dict[str, str]) -> dict:
             {**episode_item(show, e, _lang(params)), **episode_credits(show, e)} for e in episodes
         ],  # fmt: skip
         "name": _season_name(number),
-        "overview": "",
+        "overview": season_overview(show, number, _lang(params)),
         "id": stable_int("tmdb-season", show.id, number),
         "poster_path": show.season_posters[number].file_path,
         "season_number": number,

@@ -95,3 +95,104 @@ def test_the_users_own_plot_of_the_show_stays(tmp_path, simulator):
         assert db.Movie.get_by_id(show.id).plot == "Ein Chemielehrer wird Drogenkoch."
     finally:
         rt.close()
+
+
+# `/tv/1396?language=de-DE&append_to_response=season/1`: a season and episodes nobody translated
+# into German come back as `"overview": ""` (the name is TMDB's German placeholder, "Staffel 1",
+# and is left alone); the same with `language=en-US` holds the English text
+SEASON_DE = {"name": "Staffel 1", "overview": "", "air_date": "2008-01-20", "episodes": []}
+SEASON_EN = {
+    "name": "Season 1",
+    "overview": "High school chemistry teacher Walter White's life is suddenly transformed...",
+    "air_date": "2008-01-20",
+    "episodes": [],
+}
+
+
+def test_a_seasons_untranslated_plot_falls_back_to_english():
+    from metarrd.enrich.tv_metadata import season_english_fallback, season_fields
+
+    fields = season_fields(SEASON_DE)
+    assert fields["plot"] is None
+    assert season_english_fallback(fields, SEASON_EN) == {"plot": SEASON_EN["overview"]}
+    assert season_english_fallback(season_fields({**SEASON_DE, "overview": "Walt..."}),
+                                   SEASON_EN) == {}  # fmt: skip
+    assert season_english_fallback(fields, None) == {}
+
+
+def test_a_later_episodes_block_gets_the_english_plot_unless_the_users_block_has_one():
+    from metarrd.enrich.tv_metadata import english_plots
+
+    blocks = [
+        {"season": 1, "episode": 4, "title": "Krebs", "plot": None},
+        {"season": 1, "episode": 5, "title": "Graue Masse", "plot": None},
+    ]
+    english = ["Walter finally tells his family...", "Walter and Skyler attend a party..."]
+    # the first block stays empty: publish writes the item's plot there (filled when it has none)
+    assert [b["plot"] for b in english_plots(blocks, english, [])] == [
+        None,
+        "Walter and Skyler attend a party...",
+    ]
+    # scan's `nfo_episodes` of a German user's Kodi export of S01E04E05: its E05 plot stays
+    users = [
+        {"season": 1, "episode": 4, "plot": "Walter erzählt seiner Familie...", "extra": []},
+        {"season": 1, "episode": 5, "plot": "Walter und Skyler gehen auf eine Party.", "extra": []},
+    ]
+    assert [b["plot"] for b in english_plots(blocks, english, users)] == [None, None]
+
+
+def test_a_german_users_seasons_and_episodes_get_the_english_plot_in_one_more_request(
+    tmp_path, simulator
+):
+    # the simulator answers as TMDB does: Breaking Bad's season 1 and its episodes have no
+    # German overview (`"overview": ""`); season 2 has none in English either
+    rt = german_runtime(tmp_path, simulator)
+    try:
+        files = [
+            f"{BB}/Season 01/Breaking Bad - S01E01 - Pilot.mkv",
+            f"{BB}/Season 01/Breaking Bad S01E04E05.mkv",
+            f"{BB}/Season 02/Breaking Bad - S02E01.mkv",
+        ]
+        show = identified_show(rt, tmp_path / "tv", files)
+        simulator.reset_requests()
+        result = enrich_item(rt, show)
+        assert not result.failed, str(result)
+        asked = [h.path for h in simulator.requests if h.path.startswith("/3/tv/")]
+        # the show with its seasons, and its seasons again in English: not one per episode
+        assert len(asked) == 2 and "language=en-US" in asked[1], asked
+        season = db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 1)
+        assert season.plot == simulator.router.tv.get(1396).season_overviews["1"]
+        assert db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 2).plot is None
+        pilot = db.Movie.get(db.Movie.path.endswith("Pilot.mkv"))
+        assert pilot.plot == "Breaking Bad, season 1 episode 1."  # the simulator's English one
+        double = db.Movie.get(db.Movie.path.endswith("S01E04E05.mkv"))
+        assert double.plot == "Breaking Bad, season 1 episode 4."
+        assert [d["plot"] for d in double.episode_details] == [
+            None,  # publish writes the item's plot
+            "Breaking Bad, season 1 episode 5.",
+        ]
+        # a re-enrich changes nothing (season 2, with no text in English either, asks again)
+        simulator.reset_requests()
+        again = enrich_item(rt, db.Movie.get_by_id(show.id))
+        assert not again.changed, str(again)
+        assert len([h for h in simulator.requests if "language=en-US" in h.path]) <= 1
+    finally:
+        rt.close()
+
+
+def test_the_users_own_episode_plot_stays(tmp_path, simulator):
+    rt = german_runtime(tmp_path, simulator)
+    try:
+        video = put(tmp_path / "tv", f"{BB}/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+        video.with_suffix(".nfo").write_text(  # a German user's episode NFO (Kodi's export)
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n<episodedetails>\n'
+            "  <title>Der Einstieg</title>\n  <season>1</season>\n  <episode>1</episode>\n"
+            "  <plot>Walter White erfährt, dass er Krebs hat.</plot>\n</episodedetails>\n",
+            encoding="utf-8",
+        )
+        show = identified_show(rt, tmp_path / "tv", [])
+        enrich_item(rt, show)
+        pilot = db.Movie.get(db.Movie.path.endswith("Pilot.mkv"))
+        assert pilot.plot == "Walter White erfährt, dass er Krebs hat."
+    finally:
+        rt.close()
