@@ -593,8 +593,9 @@ class _ShowEnrichment:
             extra: dict[str, Any] = {}
             fill: dict[str, Any] = {}  # English stand-ins: only where the item has none
             if target == SHOW:
-                new = tv_metadata.show_fields(details, country)
+                new = tv_metadata.show_fields(details, country, self.rt.tmdb.config.language)
                 fill = tv_metadata.show_english_fallback(details, new)
+                fill.update((k, new[k]) for k in tv_metadata.SHOW_FILL_ONLY if new.get(k))
                 ids = tv_metadata.show_ids(details)
                 if ids["imdb_id"] and not item.imdb_id:
                     extra["imdb_id"] = ids["imdb_id"]

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from metarrd.enrich.metadata import CastMember, _names, _text, english_fallback
+from metarrd.enrich.metadata import CastMember, _names, _text, english_fallback, trailer
 
 WRITER_JOBS = ("Writer", "Screenplay", "Teleplay", "Story", "Author")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -45,7 +45,11 @@ def content_rating(details: Mapping[str, Any], country: str) -> str | None:
     return None
 
 
-def show_fields(details: Mapping[str, Any], certification_country: str) -> dict[str, Any]:
+def show_fields(
+    details: Mapping[str, Any], certification_country: str, language: str = "en"
+) -> dict[str, Any]:
+    """The show's columns; `trailer` the best of its `videos` (as Kodi's TV scraper takes one:
+    in `language`, else English), which only fills an empty one (`SHOW_FILL_ONLY`)."""
     premiered = _date(details.get("first_air_date"))
     rating, votes = _rating(details)
     return {
@@ -60,7 +64,13 @@ def show_fields(details: Mapping[str, Any], certification_country: str) -> dict[
         "rating": rating,
         "votes": votes,
         "mpaa": content_rating(details, certification_country),
+        "trailer": trailer(details, language),
     }
+
+
+# a show's trailer may be the one of the user's tvshow.nfo, which scan took: TMDB's only fills
+# an empty one (an earlier publish's, read back, is ours)
+SHOW_FILL_ONLY = frozenset({"trailer"})
 
 
 def show_english_fallback(details: Mapping[str, Any], fields: Mapping[str, Any]) -> dict[str, str]:

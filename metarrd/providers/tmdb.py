@@ -225,8 +225,10 @@ class TmdbClient:
     ) -> dict[str, Any]:
         """A show's details with `append` (also `season/N` items, at most 20 in all);
         `reuse`: as answered a few minutes ago (`_get`); `language` instead of the configured
-        one (en-US: the English text of what has none in it)."""
-        langs = image_languages or [self.config.language.split("-")[0], "en", "null"]
+        one (en-US: the English text of what has none in it). Videos (the trailer) in the
+        configured language or English, as `movie`'s."""
+        lang = self.config.language.split("-")[0]
+        langs = image_languages or [lang, "en", "null"]
         path = f"/tv/{int(tmdb_id)}"
 
         def seasons(data: dict[str, Any]) -> dict[str, Any]:
@@ -240,6 +242,7 @@ class TmdbClient:
                 "language": language or self.config.language,
                 "append_to_response": append or None,
                 "include_image_language": ",".join(dict.fromkeys(langs)),
+                "include_video_language": ",".join(dict.fromkeys([lang, "en"])),
             },
             _DETAILS,
             seasons,

@@ -6,7 +6,8 @@ written last, absolute actor thumb URLs only, no scraper URL text), plus:
 
 - `tvshow.nfo`: `uniqueid` tmdb (default), tvdb, imdb, then the user's of other types (tvmaze
   ...); `outline`, `tagline`, `runtime`, `country` and `trailer` only from the show item (no TV
-  provider gives them: they are the user's tvshow.nfo's, which would lose them otherwise);
+  provider gives the others: they are the user's tvshow.nfo's, which would lose them otherwise;
+  the trailer is the user's, else TMDB's);
   `episodeguide` = one-line JSON of our ids, only when asked (the caller's rule: every
   video file of the show gets its NFO in the same publish — a real Kodi 20.1 drops the whole
   show otherwise); `status`, `studio`

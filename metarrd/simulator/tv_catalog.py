@@ -98,6 +98,7 @@ class Show:
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
     # TMDB's English overview of a season ("1": ...); "" for the others, as for many shows
     season_overviews: dict[str, str] = field(default_factory=dict)
+    trailer: str | None = None  # the YouTube key of its one trailer, in English
     countries: list[str] = field(default_factory=lambda: ["US"])
     episodes: list[Episode] = field(default_factory=list)
     tvdb_extra: list[Episode] = field(default_factory=list)  # TheTVDB only (tmdb_id 0)

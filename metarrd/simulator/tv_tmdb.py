@@ -14,6 +14,7 @@ from metarrd.simulator.tmdb import (
     image_filter,
     image_item,
     person,
+    video_filter,
 )
 from metarrd.simulator.tv_catalog import TV_GENRES, Episode, Show, TvCatalog, episode_people
 
@@ -172,10 +173,26 @@ def _show_sub(show: Show, name: str, params: dict[str, str]) -> dict:
     if name == "keywords":
         return {"results": []}
     if name == "videos":
-        return {"results": []}
+        return videos(show, params)
     if name == "translations":
         return translations(show)
     return {"results": []}  # episode_groups
+
+
+def videos(show: Show, params: dict[str, str]) -> dict:
+    """The show's English trailer: filtered out by `language=de-DE` alone, kept with
+    `include_video_language=de,en` (TMDB, 2021)."""
+    wanted = video_filter(params)
+    if not show.trailer or (wanted is not None and "en" not in wanted):
+        return {"results": []}
+    return {
+        "results": [
+            {"iso_639_1": "en", "iso_3166_1": "US", "name": f"{show.name} | Official Trailer",
+             "key": show.trailer, "site": "YouTube", "size": 1080, "type": "Trailer",
+             "official": True, "published_at": f"{show.first_air_date}T16:00:00.000Z",
+             "id": f"{stable_int('tv-trailer', show.id):024x}"[:24]}
+        ]
+    }  # fmt: skip
 
 
 def overview(show: Show, lang: str | None) -> str:

@@ -196,3 +196,42 @@ def test_the_users_own_episode_plot_stays(tmp_path, simulator):
         assert pilot.plot == "Walter White erfährt, dass er Krebs hat."
     finally:
         rt.close()
+
+
+def test_a_german_users_show_gets_the_english_trailer_where_there_is_no_german_one(
+    tmp_path, simulator
+):
+    # TMDB's `language=de-DE` filters the appended videos to German ones; Breaking Bad's only
+    # trailer is English (`include_video_language=de,en` keeps it, as Kodi's TV scraper asks:
+    # tmdb.py `load_show_info`, `include_video_language`; its `_parse_trailer` takes the
+    # language's trailer, else the English one)
+    rt = german_runtime(tmp_path, simulator)
+    try:
+        show = identified_show(rt, tmp_path / "tv", [f"{BB}/Season 01/Breaking Bad - S01E01.mkv"])
+        enrich_item(rt, show)
+        key = simulator.router.tv.get(1396).trailer
+        assert db.Movie.get_by_id(show.id).trailer == (
+            f"plugin://plugin.video.youtube/play/?video_id={key}"
+        )
+    finally:
+        rt.close()
+
+
+def test_the_trailer_of_the_users_tvshow_nfo_stays(tmp_path, simulator):
+    rt = german_runtime(tmp_path, simulator)
+    try:
+        folder = tmp_path / "tv" / BB
+        folder.mkdir(parents=True)
+        own = "plugin://plugin.video.youtube/play/?video_id=XZ8daibM3AE"  # the user's choice
+        (folder / "tvshow.nfo").write_text(  # as Kodi's export writes it
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n<tvshow>\n'
+            f"  <title>Breaking Bad</title>\n  <trailer>{own}</trailer>\n"
+            '  <uniqueid type="tmdb" default="true">1396</uniqueid>\n</tvshow>\n',
+            encoding="utf-8",
+        )
+        show = identified_show(rt, tmp_path / "tv", [f"{BB}/Season 01/Breaking Bad - S01E01.mkv"])
+        assert db.Movie.get_by_id(show.id).trailer == own
+        enrich_item(rt, show)
+        assert db.Movie.get_by_id(show.id).trailer == own
+    finally:
+        rt.close()
