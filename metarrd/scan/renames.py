@@ -10,6 +10,7 @@ from pathlib import Path
 
 from metarrd import db
 from metarrd.config import LIBRARY_SOURCE
+from metarrd.files import is_gone
 from metarrd.paths import is_inside
 from metarrd.scan.local_files import VideoPlace, movie_folder
 
@@ -74,7 +75,8 @@ def carry_ledger(movie_id: int, old_folder: Path, new_folder: Path) -> int:
 
 
 def mark_gone(paths: list[str]) -> list[int]:
-    """Items whose file a webhook says was deleted, and which is indeed gone: missing, data kept;
+    """Items whose file a webhook says was deleted, and which is indeed gone (`is_gone`: not one
+    a share cannot show for a moment): missing, data kept;
     a TV item that a copy made earlier stands for follows it (`tv.follow_copies`)."""
     from metarrd.scan.tv import follow_copies  # imports this module
 
@@ -95,7 +97,7 @@ def mark_gone(paths: list[str]) -> list[int]:
             on_disk = os.path.dirname(movie.path) if movie.kind == db.SEASON else movie.path
             if movie.id in followed:
                 continue
-            if is_inside(movie.path, path) and not os.path.exists(on_disk):
+            if is_inside(movie.path, path) and is_gone(on_disk):  # not EACCES, EIO on a share
                 with db.write_transaction():  # a job's: not when another worker took it over
                     db.Movie.update(missing=True, updated_at=db.now()).where(
                         db.Movie.id == movie.id

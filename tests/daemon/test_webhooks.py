@@ -497,6 +497,35 @@ def test_a_movie_file_delete_before_the_file_went_marks_it_missing(setup, make_m
     assert db.Movie.get_by_id(movie.id).missing
 
 
+def test_a_file_delete_in_a_folder_the_share_denies_for_a_moment_marks_nothing_missing(
+    setup, make_movie, monkeypatch
+):
+    """A MovieFileDelete whose folder, on a NAS share, answers EACCES for a moment (a permission
+    the NAS changed; CIFS gives the same for a session being re-established): the file may well
+    be there, so the item is not marked missing. `os.path.exists` was False for it as for a
+    deleted file. Payload: Radarr WebhookMovieFileDeletePayload.cs."""
+    import errno
+    import os
+
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    video = Path(movie.path)
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if os.fspath(path).startswith(str(video.parent) + os.sep):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    body = radarr_file_delete(str(video.parent))
+    body["movieFile"].update(relativePath=video.name, path=str(video))
+    with monkeypatch.context() as m:
+        m.setattr(os, "stat", stat)
+        assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    item = db.Movie.get_by_id(movie.id)
+    assert not item.missing and item.tmdb_id == 949 and video.exists()
+
+
 def test_a_movie_delete_whose_folder_stays_is_given_up_with_one_log_line(setup, make_movie, caplog):
     """Radarr could not delete the folder (or the user put it back): a few more looks, then one
     log line; the item is left as it is."""
