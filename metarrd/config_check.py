@@ -36,7 +36,14 @@ def check_file(path: str | Path | None) -> tuple[Path, Config | None, list[Probl
     except tomllib.TOMLDecodeError as exc:
         return cfg_path, None, [Problem("error", str(cfg_path), f"invalid TOML: {exc}")]
     config, problems = collect_problems(data)
-    problems.extend(environment_problems(config))
+    # a value of the wrong type was left at its default: no warning about that default (an
+    # "empty" webhooks.token for `token = 5`), its error says what is wrong
+    wrong = {problem.key for problem in problems if problem.level == "error"}
+    problems.extend(
+        problem
+        for problem in environment_problems(config)
+        if not (problem.level == "warning" and problem.key in wrong)
+    )
     return cfg_path, config, problems
 
 

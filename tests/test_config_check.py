@@ -166,6 +166,14 @@ def test_a_short_webhook_token_is_a_warning_that_says_how_to_make_one(tmp_path, 
     assert status == 0 and "webhooks.token" not in err
 
 
+def test_a_webhook_token_given_as_a_number_is_only_a_type_error(tmp_path, capsys):
+    """`token = 5` (TOML integer, the quotes forgotten): the type error, and no warning that the
+    token is empty; the empty default it was left at is not what the user wrote."""
+    status, out, err = _check(tmp_path, _good(tmp_path) + "[webhooks]\ntoken = 5\n", capsys)
+    assert status == 2 and "error: webhooks.token: expected a string, got a number" in err
+    assert "warning:" not in err and "1 error, 0 warnings" in out + err
+
+
 def test_a_webhook_token_radarr_and_sonarr_cannot_send_is_a_warning(tmp_path, capsys):
     """Radarr and Sonarr send the basic-auth password in ISO-8859-1 (`?` for `€`) and refuse a
     custom header beyond ASCII: such a token could never match what they send. The token
