@@ -31,7 +31,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from metarrd import db, walk, workflow
+from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.enrich import settle_unit
 from metarrd.errors import ItemError, MetarrdError, not_enriched
@@ -55,6 +55,7 @@ from metarrd.publish.stage import (
     taken_over_error,
 )
 from metarrd.runtime import Runtime
+from metarrd.scan import kodi_only_videos
 
 log = logging.getLogger(__name__)
 
@@ -377,39 +378,9 @@ def _prepare(
 
 
 def _kodi_only_episodes(show: db.Movie) -> list[str]:
-    """The videos below the show folder (relative paths) that Kodi's scan adds as episodes
-    (`tv_layout.kodi_adds_episode`) and that are no episode item of ours, so get no NFO: an
-    extra named with its episode's numbers (`S01E01 - Rose-deleted.mkv`, Jellyfin's extras
-    naming) or kept in an `Extras/` folder. Kodi lists no hidden file nor a `.nomedia` folder;
-    an unreadable folder is passed over (the scan reports it)."""
-    folder = Path(show.path)
-    ours = _episode_videos(show)
-    found: list[str] = []
-    for top, dirs, files in os.walk(folder):
-        if walk.NO_MEDIA in files and top != str(folder):
-            dirs[:] = []
-            continue
-        # a disc structure: Kodi reads its episode from the folder holding it (`Show.S01E02/
-        # VIDEO_TS/`: S01E02), and metarrd writes no NFO for a disc (docs/tv.md "Scan")
-        disc = {d for d in dirs if d.upper() in walk.DISC_FOLDERS}
-        if disc or {f.lower() for f in files} & {"video_ts.ifo", "index.bdmv"}:
-            rel = Path(top).relative_to(folder).as_posix()
-            if rel != "." and tv_layout.kodi_adds_episode(f"{folder.name}/{rel}"):
-                found.append(f"{rel}/{min(disc)}" if disc else rel)
-            dirs[:] = [d for d in dirs if d not in disc]
-            if not disc:
-                continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            path = Path(top, name)
-            if name.startswith(".") or path.suffix.lower() not in walk.VIDEO_EXTENSIONS:
-                continue
-            if (path.parent, path.stem) in ours:
-                continue
-            rel = path.relative_to(folder).as_posix()
-            if tv_layout.kodi_adds_episode(f"{folder.name}/{rel}"):
-                found.append(rel)
-    return found
+    """The videos below the show folder that Kodi adds as episodes and that are no episode
+    item of ours, so get no NFO (`scan.kodi_only_videos`)."""
+    return kodi_only_videos(Path(show.path), _episode_videos(show))
 
 
 def _episode_videos(show: db.Movie) -> set[tuple[Path, str]]:

@@ -19,34 +19,22 @@ a disc movie's bare names (`layout.art_name("", ...)`). Names are lower case: Ko
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
 from metarrd.identify import kodi_air_date, kodi_misreading, kodi_numbers, kodi_rule_reading
 from metarrd.publish import layout
+from metarrd.scan import kodi_adds_episode
 
-__all__ = ["ALL_SEASONS", "EPISODE_THUMB", "SEASON_ART_TYPES", "SHOW_ART_TYPES"]
+__all__ = [
+    "ALL_SEASONS",
+    "EPISODE_THUMB",
+    "SEASON_ART_TYPES",
+    "SHOW_ART_TYPES",
+    "kodi_adds_episode",
+]
 
 TVSHOW_NFO = "tvshow.nfo"
-
-# Kodi's TV scan leaves out only these paths (xbmc/xbmc `AdvancedSettings.cpp` Initialize:
-# `m_tvshowExcludeFromScanRegExps` = the sample rule + `m_allExcludeFromScanRegExps`), caseless
-_KODI_TV_EXCLUDED = re.compile(
-    r"[!-._ \\/]sample[-._ \\/]|[\\/].+\.ite[\\/]|[\\/]\._|\.DS_Store|\.AppleDouble",
-    re.IGNORECASE,
-)
-
-
-def kodi_adds_episode(show_rel_path: str) -> bool:
-    """Whether Kodi's TV scan adds the video at `show_rel_path` (`<Show>/Season 01/x.mkv`, from
-    the show folder's name down) as an episode: not left out by its exclusions, and a name one
-    of its `tvshowmatching` rules reads (kodi-tv.md §1.2; a name none reads is "Could not
-    enumerate file"). A video of the show that Kodi adds and that gets no NFO makes Kodi fetch
-    the episode guide (kodi-tv.md §7)."""
-    if _KODI_TV_EXCLUDED.search("/" + show_rel_path):
-        return False
-    return kodi_rule_reading(show_rel_path.rsplit("/", 1)[-1])[0] != "none"
 
 
 def season_prefix(number: int) -> str:

@@ -7,6 +7,7 @@ Public entry points are named here; the other modules of this package are its ow
 
 from __future__ import annotations
 
+from metarrd.scan.kodi_episodes import kodi_adds_episode, kodi_only_videos
 from metarrd.scan.local_files import (
     VideoPlace,
     art_base_name,
@@ -31,6 +32,8 @@ __all__ = [
     "has_own_folder",
     "movie_folder",
     "nfo_present",
+    "kodi_adds_episode",
+    "kodi_only_videos",
     "ScanReport",
     "apply_nfo_values",
     "follow_renames",

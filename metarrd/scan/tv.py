@@ -27,7 +27,7 @@ from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.errors import LeaseLost
-from metarrd.files import display, is_utf8
+from metarrd.files import display, is_utf8, read_regular
 from metarrd.identify import (
     EPISODE_ORDERS,
     NAME_RULES,
@@ -41,6 +41,7 @@ from metarrd.identify import (
 )
 from metarrd.imaging import ImageRejected, analyse_image
 from metarrd.runtime import Runtime
+from metarrd.scan.kodi_episodes import kodi_only_videos
 from metarrd.scan.local_files import (
     IMAGE_EXTS,
     LocalArtwork,
@@ -48,7 +49,7 @@ from metarrd.scan.local_files import (
     nfo_present,
     refused_link,
 )
-from metarrd.scan.nfo_read import UNNAMED_SOURCES, NfoError, capped, nfo_titles
+from metarrd.scan.nfo_read import MAX_NFO_BYTES, UNNAMED_SOURCES, NfoError, capped, nfo_titles
 from metarrd.scan.renames import carry_ledger, same_runtime, take_files, untouched
 from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
@@ -936,6 +937,42 @@ def scan_show(
             for m in vanished:
                 db.record_event("scan.missing", f"{m.path} is gone; its data is kept", movie=m)
         report.missing.extend(ids)
+    _guide_outdated(show, show_dir)
+
+
+def _guide_outdated(show: db.Movie, show_dir: Path) -> None:
+    """A published show whose `tvshow.nfo` (ours) has `episodeguide` becomes "Republish?" when
+    a video Kodi adds as an episode and metarrd takes for an extra turns up in its folder
+    (`kodi_only_videos`, e.g. `Season 01/Show - S01E01 - Rose-deleted.mkv` copied in after the
+    publish): it gets no NFO, and with the guide Kodi (local information only) drops the show
+    (kodi-tv.md §7); the publish leaves the guide out. One that was there at the publish left
+    the guide out already."""
+    show = db.Movie.get_or_none(db.Movie.id == show.id)
+    if show is None or show.publish_state != db.PUBLISHED:
+        return
+    nfo = show_dir / SHOW_NFO
+    try:
+        if not _written_by_us(nfo) or b"<episodeguide" not in read_regular(nfo, MAX_NFO_BYTES):
+            return
+    except OSError:
+        return
+    query = db.Movie.select(db.Movie.path).where(
+        db.Movie.show == show.id, db.Movie.kind == db.EPISODE
+    )
+    ours = {(Path(path).parent, Path(path).stem) for (path,) in query.tuples()}
+    found = kodi_only_videos(show_dir, ours)
+    if not found:
+        return
+    with db.write_transaction():
+        db.mark_outdated(show.id)
+        db.record_event(
+            "scan.warning",
+            f"{', '.join(found)}: Kodi reads it as an episode, and it is no episode of metarrd's "
+            "(an extra, by its name or folder); republish the show, so that tvshow.nfo has no "
+            "episodeguide (with it, Kodi, local information only, drops the whole show)",
+            movie=show.id,
+            level="warning",
+        )
 
 
 def _moved_episodes(

@@ -84,3 +84,37 @@ def test_a_disc_structure_kodi_reads_as_an_episode_keeps_episodeguide_out(
     item = db.Movie.get(db.Movie.path == str(show))
     notes = preview_publish(tv_rt, item).notes
     assert any("Doctor.Who.S01E02.DVD/VIDEO_TS" in n for n in notes), notes
+
+
+def _state(show) -> str:
+    return db.Movie.get(db.Movie.path == str(show)).publish_state
+
+
+def test_an_extra_kodi_reads_added_after_the_publish_makes_the_show_republish(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """Jellyfin's episode-extra naming (`<episode>-deleted`, Emby.Naming `VideoExtraRules`)
+    copied into a published show: the rescan marks the show "Republish?", saying why, and the
+    publish then leaves episodeguide out. A sample or a name no Kodi rule reads does not."""
+    from metarrd import cli
+
+    show = tmp_path / "tv" / WHO
+    put(show.parent, f"{WHO}/Season 01/Doctor Who - S01E01 - Rose.mkv")
+    _publish(tv_rt, monkeypatch, capsys)
+    assert etree.parse(str(show / "tvshow.nfo")).getroot().find("episodeguide") is not None
+    assert _state(show) == db.PUBLISHED
+    put(show.parent, f"{WHO}/Season 01/Doctor Who - S01E01 - sample.mkv")
+    put(show.parent, f"{WHO}/Extras/Making of.mkv")
+    assert cli.main(["scan"]) == 0, capsys.readouterr()
+    assert _state(show) == db.PUBLISHED
+    put(show.parent, f"{WHO}/Season 01/Doctor Who - S01E01 - Rose-deleted.mkv")
+    assert cli.main(["scan"]) == 0, capsys.readouterr()
+    assert _state(show) == db.OUTDATED
+    item = db.Movie.get(db.Movie.path == str(show))
+    warned = [e.message for e in db.Event.select().where(db.Event.movie == item.id)]
+    assert any("Rose-deleted.mkv" in m and "episodeguide" in m for m in warned), warned
+    assert cli.main(["publish", "--all"]) == 0, capsys.readouterr()
+    assert etree.parse(str(show / "tvshow.nfo")).getroot().find("episodeguide") is None
+    assert _state(show) == db.PUBLISHED
+    assert cli.main(["scan"]) == 0, capsys.readouterr()  # there at the publish: stays published
+    assert _state(show) == db.PUBLISHED

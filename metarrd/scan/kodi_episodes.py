@@ -1,0 +1,67 @@
+"""The videos of a show folder that Kodi's TV scan adds as episodes and metarrd does not (an
+extra named with its episode's numbers, a disc structure in a folder named for an episode):
+they get no NFO, so `tvshow.nfo` must have no `episodeguide` (kodi-tv.md §7). PUBLISH reads
+them to leave the guide out, SCAN to mark a published show whose `tvshow.nfo` has the guide
+"Republish?" when one turns up."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from metarrd import walk
+from metarrd.identify import kodi_rule_reading
+
+# Kodi's TV scan leaves out only these paths (xbmc/xbmc `AdvancedSettings.cpp` Initialize:
+# `m_tvshowExcludeFromScanRegExps` = the sample rule + `m_allExcludeFromScanRegExps`), caseless
+_KODI_TV_EXCLUDED = re.compile(
+    r"[!-._ \\/]sample[-._ \\/]|[\\/].+\.ite[\\/]|[\\/]\._|\.DS_Store|\.AppleDouble",
+    re.IGNORECASE,
+)
+
+
+def kodi_adds_episode(show_rel_path: str) -> bool:
+    """Whether Kodi's TV scan adds the video at `show_rel_path` (`<Show>/Season 01/x.mkv`, from
+    the show folder's name down) as an episode: not left out by its exclusions, and a name one
+    of its `tvshowmatching` rules reads (kodi-tv.md §1.2; a name none reads is "Could not
+    enumerate file"). A video of the show that Kodi adds and that gets no NFO makes Kodi fetch
+    the episode guide (kodi-tv.md §7)."""
+    if _KODI_TV_EXCLUDED.search("/" + show_rel_path):
+        return False
+    return kodi_rule_reading(show_rel_path.rsplit("/", 1)[-1])[0] != "none"
+
+
+def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[str]:
+    """The videos below the show folder (relative paths) that Kodi's scan adds as episodes
+    (`kodi_adds_episode`) and that are not among `ours` ((folder, stem) of the show's episode
+    files), so get no NFO: an extra named with its episode's numbers (`S01E01 -
+    Rose-deleted.mkv`, Jellyfin's extras naming) or kept in an `Extras/` folder. Kodi lists no
+    hidden file nor a `.nomedia` folder; an unreadable folder is passed over (the scan reports
+    it)."""
+    found: list[str] = []
+    for top, dirs, files in os.walk(folder):
+        if walk.NO_MEDIA in files and top != str(folder):
+            dirs[:] = []
+            continue
+        # a disc structure: Kodi reads its episode from the folder holding it (`Show.S01E02/
+        # VIDEO_TS/`: S01E02), and metarrd writes no NFO for a disc (docs/tv.md "Scan")
+        disc = {d for d in dirs if d.upper() in walk.DISC_FOLDERS}
+        if disc or {f.lower() for f in files} & {"video_ts.ifo", "index.bdmv"}:
+            rel = Path(top).relative_to(folder).as_posix()
+            if rel != "." and kodi_adds_episode(f"{folder.name}/{rel}"):
+                found.append(f"{rel}/{min(disc)}" if disc else rel)
+            dirs[:] = [d for d in dirs if d not in disc]
+            if not disc:
+                continue
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(top, name)
+            if name.startswith(".") or path.suffix.lower() not in walk.VIDEO_EXTENSIONS:
+                continue
+            if (path.parent, path.stem) in ours:
+                continue
+            rel = path.relative_to(folder).as_posix()
+            if kodi_adds_episode(f"{folder.name}/{rel}"):
+                found.append(rel)
+    return found
