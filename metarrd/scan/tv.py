@@ -155,9 +155,10 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
             for entry in entries:
                 if is_junk_folder(entry.name):
                     continue
-                if walk.enters(entry) and (rule := kept_out_rule(entry.path)) is not None:
+                enters = walk.enters(entry)
+                if enters and (rule := kept_out_rule(entry.path)) is not None:
                     skipped(entry.path, rule)  # kept out of the players' scans
-                elif walk.enters(entry):  # every other folder in the root is a show
+                elif enters:  # every other folder in the root is a show
                     if is_utf8(entry.path):
                         shows.setdefault(Path(entry.path), []).append(Path(entry.path))
                     else:
