@@ -13,6 +13,11 @@ temp files; after, each target is old or new, because its bytes were durable bef
 `land(..., undo=True)` keeps each file it replaces under a hard link until the item's renames
 are done, so a rename that fails part-way puts the earlier ones back (`LandFailed`).
 
+File modes, as `cp` and Kodi give them: a new file gets 0666 less the process umask (systemd's
+`UMask=`, a container's `UMASK`), or what the folder's default ACL says, from `open` itself; a
+file that replaces one keeps that file's permission bits and group (`take_over`). A temp file has
+its final mode before its rename, so the name never shows the bytes under another mode.
+
 `stage_soon` writes a batch's temp files on a few threads (`WRITERS`), several at once and
 while the caller goes on checking the next item: creating a file costs about 0.1 ms of kernel
 time on ext4 and copying it more, which one thread paid file after file (bench/publish.py).
@@ -83,11 +88,12 @@ def fsync_dir(directory: Path) -> None:
 
 
 def write_atomic(
-    target: Path, data: bytes | Path | IO[bytes], *, mode: int = 0o644, sync_dir: bool = True
+    target: Path, data: bytes | Path | IO[bytes], *, mode: int | None = None, sync_dir: bool = True
 ) -> str:
     """Atomically replace `target` with `data` (bytes, a file to copy, or a binary stream).
 
-    Returns the SHA-256 of what was written. Raises OSError (e.g. read-only folder) with no
+    The file gets `mode` when given; else the mode and group of the file it replaces
+    (`take_over`), or, new, 0666 less the umask. Returns the SHA-256 of what was written. Raises OSError (e.g. read-only folder) with no
     temp file left behind. `sync_dir=False` leaves the directory fsync to the caller, who writes
     several files into one folder and fsyncs it once (each file is whole either way: before that
     fsync a power cut can only bring back the old file).
@@ -107,10 +113,15 @@ def write_atomic(
 
 
 def _write_temp(
-    tmp: Path, target: Path, data: bytes | Path | IO[bytes], *, sync: bool = False, mode: int = -1
+    tmp: Path,
+    target: Path,
+    data: bytes | Path | IO[bytes],
+    *,
+    sync: bool = False,
+    mode: int | None = None,
 ) -> tuple[str, os.stat_result]:
-    """Write `data` into the new file `tmp` (fsynced when `sync`, given `mode` when not -1):
-    its SHA-256 and its `fstat`. A full disk raises an OSError that names `target`, the file
+    """Write `data` into the new file `tmp` (fsynced when `sync`; given `mode`, else the mode
+    of the file at `target`, `take_over`): its SHA-256 and its `fstat`. A full disk raises an OSError that names `target`, the file
     being written.
 
     On plain descriptors, with no Python file objects: a publish writes thousands of small
@@ -133,7 +144,9 @@ def _write_temp(
                     digest.update(chunk)
                     _write(out, chunk)
             st = os.fstat(out)
-            if mode != -1 and stat.S_IMODE(st.st_mode) != mode:
+            if mode is None:
+                take_over(out, target, st)
+            elif stat.S_IMODE(st.st_mode) != mode:
                 os.fchmod(out, mode)
             if sync:
                 os.fsync(out)
@@ -146,6 +159,49 @@ def _write_temp(
             raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(target)) from exc
         raise
     return digest.hexdigest(), st
+
+
+def take_over(out: int, target: Path, st: os.stat_result) -> None:
+    """Give the new file `out` (its `fstat`: `st`) the permission bits and group of the regular
+    file at `target` it is to replace, and its owner where we may (as root): a user's
+    `movie.nfo` that Radarr's "Set Permissions" made 0664 for the `media` group, or that
+    tinyMediaManager wrote, stays writable by them once ours replaces it. Nothing where
+    `target` is not a regular file: a new file keeps what `open` gave it (0666 less the umask,
+    or the folder's default ACL). A group or mode that cannot be given (not a member of that
+    group, a share that ignores modes) is left as it is: the file is written all the same.
+    Only the 0777 bits: no set-user-ID or sticky bit is carried over."""
+    try:
+        old = os.lstat(target)
+    except OSError:
+        return
+    if not stat.S_ISREG(old.st_mode):
+        return  # a symlink (or nothing) at the name: a new file
+    if old.st_uid != st.st_uid or old.st_gid != st.st_gid:
+        _chown_like(out, target, old, st)
+    bits = stat.S_IMODE(old.st_mode) & 0o777
+    if bits != stat.S_IMODE(st.st_mode):
+        try:
+            os.fchmod(out, bits)
+        except OSError as exc:
+            log.debug("%s: cannot keep its mode %o: %s", target, bits, exc.strerror)
+
+
+def _chown_like(out: int, target: Path, old: os.stat_result, st: os.stat_result) -> None:
+    """`old`'s owner and group for `out`: both as root; else the group alone (allowed when
+    we are a member of it, `chown(2)`)."""
+    try:
+        os.fchown(out, old.st_uid if old.st_uid != st.st_uid else -1, old.st_gid)
+        return
+    except OSError as exc:
+        error = exc
+    if old.st_uid != st.st_uid and old.st_gid != st.st_gid:
+        try:
+            os.fchown(out, -1, old.st_gid)
+            return
+        except OSError as exc:
+            error = exc
+    if old.st_gid != st.st_gid:
+        log.debug("%s: cannot keep its group %d: %s", target, old.st_gid, error.strerror)
 
 
 def _write(out: int, data: bytes | bytearray | memoryview) -> None:
@@ -192,7 +248,7 @@ class AtomicBatch:
     in `more_dirs`). `discard(staged)` drops temp files that will not be renamed. Leaving the
     block removes every temp file not landed: the targets are untouched."""
 
-    def __init__(self, *, mode: int = 0o644) -> None:
+    def __init__(self, *, mode: int | None = None) -> None:
         self.mode = mode
         self.staged: list[Staged] = []
         self._dirs: dict[Path, int | None] = {}  # folders whose entries changed -> st_dev

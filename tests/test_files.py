@@ -3,13 +3,14 @@ refused at once, with a reason, and never blocks or reads without end."""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
 
 import pytest
 
-from metarrd.atomic import sha256_file, write_atomic
+from metarrd.atomic import AtomicBatch, sha256_file, write_atomic
 from metarrd.config import LibraryConfig
 from metarrd.files import (
     NotARegularFile,
@@ -62,11 +63,12 @@ def test_an_atomic_write_from_a_fifo_is_refused_without_blocking(tmp_path, finis
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cached.jpg"]  # no temp file left
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o077, 0o000])
-def test_an_atomic_write_gives_its_mode_whatever_the_umask(tmp_path, umask):
-    """The players (Kodi, Jellyfin, Plex) often run as other users: a published file is
-    readable by all (0644) even under a daemon's umask 077, and not writable by all under 000;
-    the mode is only set when the umask did not give it already."""
+@pytest.mark.parametrize("umask", [0o002, 0o022, 0o077], ids=["002", "022", "077"])
+def test_an_atomic_write_of_a_new_file_follows_the_umask(tmp_path, umask):
+    """A new file gets 0666 less the umask, as `cp`, `>` and Kodi (`CPosixFile::OpenForWrite`)
+    give it: systemd's `UMask=0002` or a linuxserver.io container's `UMASK=002` makes it
+    group-writable for the other tools of a `media` group (esbuild#3285 and Unmanic#629: a
+    tool that forces 0644 or 0640 whatever the umask breaks such setups; so did we, 0644)."""
     source = tmp_path / "cached.jpg"
     source.write_bytes(b"\xff\xd8 a picture" * 1000)
     before = os.umask(umask)
@@ -77,9 +79,92 @@ def test_an_atomic_write_gives_its_mode_whatever_the_umask(tmp_path, umask):
     finally:
         os.umask(before)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
-    assert modes["movie.nfo"] == modes["poster.jpg"] == 0o644
+    assert modes["movie.nfo"] == modes["poster.jpg"] == 0o666 & ~umask
     assert modes["private.txt"] == 0o600
     assert (tmp_path / "poster.jpg").read_bytes() == source.read_bytes()
+
+
+def test_an_atomic_write_keeps_the_mode_and_group_of_the_file_it_replaces(tmp_path):
+    """A `movie.nfo` Radarr's "Set Permissions" made 0664 for the media group (Sonarr#871: its
+    metadata left 0644 sonarr:sonarr among 0660 sonarr:media files, which the group could no
+    longer rewrite) keeps 0664 and its group once ours replaces it, whatever our umask; the
+    temp file has them before its rename, so the name never shows another mode."""
+    group = other_group()
+    target = tmp_path / "movie.nfo"
+    target.write_bytes(b"<movie><title>Radarr's</title></movie>")
+    os.chmod(target, 0o664)
+    os.chown(target, -1, group)
+    before = os.umask(0o077)
+    try:
+        with AtomicBatch() as batch:
+            staged = batch.stage(target, b"<movie><title>ours</title></movie>")
+            tmp = os.stat(staged.tmp)
+            assert (stat.S_IMODE(tmp.st_mode), tmp.st_gid) == (0o664, group)
+            batch.commit()
+        write_atomic(target.with_name("poster.jpg"), b"new", mode=None)
+    finally:
+        os.umask(before)
+    st = os.stat(target)
+    assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o664, group)
+    assert target.read_bytes() == b"<movie><title>ours</title></movie>"
+    assert stat.S_IMODE(os.stat(tmp_path / "poster.jpg").st_mode) == 0o600  # new: the umask's
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a file to another user")
+def test_as_root_a_replaced_file_keeps_its_owner(tmp_path):
+    """metarrd as root (a container started without PUID): the user's `movie.nfo` (uid 1000)
+    replaced by ours is still theirs to edit, not root's."""
+    target = tmp_path / "movie.nfo"
+    target.write_bytes(b"theirs")
+    os.chown(target, 1000, 1000)
+    write_atomic(target, b"ours")
+    st = os.stat(target)
+    assert (st.st_uid, st.st_gid) == (1000, 1000)
+
+
+def test_a_group_that_cannot_be_kept_fails_no_write(tmp_path, monkeypatch):
+    """Not a member of the old file's group (chown(2): EPERM): the file is written all the
+    same, with its old mode and our own group."""
+    target = tmp_path / "tvshow.nfo"
+    target.write_bytes(b"Sonarr's")
+    os.chmod(target, 0o660)
+    os.chown(target, -1, other_group())
+
+    def refused(fd, uid, gid):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", refused)
+    write_atomic(target, b"ours")
+    st = os.stat(target)
+    assert target.read_bytes() == b"ours"
+    assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o660, os.getegid())
+
+
+def test_a_symlink_replaced_gives_a_new_files_mode(tmp_path):
+    """A link at the name is replaced by a file of our own (docs/publish.md): it is a new
+    file, with the umask's mode, not the link's 0777 nor its target's."""
+    real = tmp_path / "elsewhere.nfo"
+    real.write_bytes(b"x")
+    os.chmod(real, 0o600)
+    link = tmp_path / "movie.nfo"
+    link.symlink_to(real)
+    before = os.umask(0o022)
+    try:
+        write_atomic(link, b"ours")
+    finally:
+        os.umask(before)
+    assert not link.is_symlink() and stat.S_IMODE(link.stat().st_mode) == 0o644
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600 and real.read_bytes() == b"x"
+
+
+def other_group() -> int:
+    """A group not our own we may give a file: any as root, else one we are a member of."""
+    if os.geteuid() == 0:
+        return 4242
+    groups = [g for g in os.getgroups() if g != os.getegid()]
+    if not groups:
+        pytest.skip("needs root or a supplementary group")
+    return groups[0]
 
 
 def test_a_symlink_to_a_regular_file_is_followed_unless_told_not_to(tmp_path):
