@@ -68,6 +68,41 @@ def _forget_writers() -> None:  # a forked child has none of the parent's thread
 os.register_at_fork(after_in_child=_forget_writers)
 
 
+def _umask_now() -> int | None:
+    """The process umask from `/proc/self/status` (Linux 4.7 and later), which reads it
+    without changing it; None where there is no such line."""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _umask_at_start() -> int:
+    """Elsewhere, the umask as this module found it on import: `os.umask` can only read it by
+    setting it, which a thread creating a file meanwhile would see, so it is done once, here,
+    and put back at once."""
+    if (mask := _umask_now()) is not None:
+        return mask
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK_AT_START = _umask_at_start()
+
+
+def new_file_mode() -> int:
+    """The mode `open` gives a new file: 0666 less the process umask (systemd's `UMask=`, a
+    container's `UMASK`), read without changing it. For a file made with another mode
+    (`tempfile.mkstemp`'s 0600) that becomes an ordinary file."""
+    mask = _umask_now()
+    return 0o666 & ~(_UMASK_AT_START if mask is None else mask)
+
+
 def temp_path_for(target: Path) -> Path:
     # Keep the name short enough for 255-byte file-name limits.
     stem = target.name.encode("utf-8")[:80].decode("utf-8", "ignore")

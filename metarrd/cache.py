@@ -6,12 +6,14 @@ once whatever its source, and a file in the cache never changes once written.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import stat
 import time
 from pathlib import Path
 
-from metarrd.atomic import ensure_dir, fsync_dir, write_atomic
+from metarrd.atomic import ensure_dir, fsync_dir, new_file_mode, write_atomic
 from metarrd.config import BACKUP_FOLDER
 from metarrd.imaging import ImageInfo
 
@@ -83,13 +85,19 @@ def store(cache_dir: Path, image_type: str, source: Path, info: ImageInfo) -> Pa
 
 
 def move_into(cache_dir: Path, image_type: str, tmp_file: Path, info: ImageInfo) -> Path:
-    """Like `store`, for a temp file of ours that may simply be renamed into place."""
+    """Like `store`, for a temp file of ours that may simply be renamed into place. It gets the
+    mode of a new file (0666 less the umask), not the 0600 of `tempfile.mkstemp`: workers on
+    other hosts (other uids, one group) read a shared cache too."""
     target = cache_path(cache_dir, image_type, info)
     if target.exists() and target.stat().st_size == info.size:
         tmp_file.unlink(missing_ok=True)
         return target
     ensure_dir(target.parent)
     with open(tmp_file, "rb+") as fh:
+        mode = new_file_mode()
+        if stat.S_IMODE(os.fstat(fh.fileno()).st_mode) != mode:
+            with contextlib.suppress(OSError):  # a share that refuses chmod: read by us alone
+                os.fchmod(fh.fileno(), mode)
         os.fsync(fh.fileno())
     try:
         tmp_file.replace(target)  # same file system: atomic

@@ -158,3 +158,23 @@ def test_a_shows_new_files_follow_the_umask_and_replaced_ones_keep_theirs(tmp_pa
     assert {str(built.path(rel)) for rel in new} <= set(result.written)
     assert {rel: mode(built.path(rel)) for rel in new} == {rel: 0o666 & ~mask for rel in new}
     assert mode(built.path(".actors")) == 0o777 & ~mask
+
+
+@MASKS
+def test_the_copies_of_the_users_files_follow_the_umask(rt, build, kit, mask):
+    """The user's NFO and poster copied before ours replace them (`backup/`, the cache) are
+    ordinary files of the umask, not `mkstemp`'s 0600: a shared `[cache] dir` is read by
+    workers of other hosts, whose `metarrd` user has another uid (useradd --system) in a
+    shared group."""
+    built = build()
+    built.path(f"{BASE}.nfo").write_bytes(b"<movie><title>Kodi's export</title></movie>")
+    built.path(f"{BASE}-poster.jpg").write_bytes(kit.image_bytes("poster"))
+    with umask(mask):
+        result = publish_item(rt, built.movie)
+    assert len(result.backed_up) == 2
+    rows = db.CacheImageFile.select().where(db.CacheImageFile.source_type == "library")
+    copies = [Path(r.file_path) for r in rows]
+    assert sorted(p.suffix for p in copies) == [".jpg", ".nfo"]
+    assert {p.name: mode(p) for p in copies} == {p.name: 0o666 & ~mask for p in copies}
+    nfo_copy = next(p for p in copies if p.suffix == ".nfo")
+    assert mode(nfo_copy.parent) == mode(nfo_copy.parent.parent) == 0o777 & ~mask  # new folders
