@@ -128,10 +128,11 @@ def write_atomic(
     """Atomically replace `target` with `data` (bytes, a file to copy, or a binary stream).
 
     The file gets `mode` when given; else the mode and group of the file it replaces
-    (`take_over`), or, new, 0666 less the umask. Returns the SHA-256 of what was written. Raises OSError (e.g. read-only folder) with no
-    temp file left behind. `sync_dir=False` leaves the directory fsync to the caller, who writes
-    several files into one folder and fsyncs it once (each file is whole either way: before that
-    fsync a power cut can only bring back the old file).
+    (`take_over`), or, new, 0666 less the umask. Returns the SHA-256 of what was written.
+    Raises OSError (e.g. read-only folder) with no temp file left behind. `sync_dir=False`
+    leaves the directory fsync to the caller, who writes several files into one folder and
+    fsyncs it once (each file is whole either way: before that fsync a power cut can only
+    bring back the old file).
     """
     target = Path(target)
     tmp = temp_path_for(target)
@@ -156,8 +157,8 @@ def _write_temp(
     mode: int | None = None,
 ) -> tuple[str, os.stat_result]:
     """Write `data` into the new file `tmp` (fsynced when `sync`; given `mode`, else the mode
-    of the file at `target`, `take_over`): its SHA-256 and its `fstat`. A full disk raises an OSError that names `target`, the file
-    being written.
+    of the file at `target`, `take_over`): its SHA-256 and its `fstat`. A full disk raises an
+    OSError that names `target`, the file being written.
 
     On plain descriptors, with no Python file objects: a publish writes thousands of small
     files from several threads, and each system call a file object adds (the `fstat` of
