@@ -236,8 +236,17 @@ def _chown_like(out: int, target: Path, old: os.stat_result, st: os.stat_result)
             return
         except OSError as exc:
             error = exc
-    if old.st_gid != st.st_gid:
-        log.debug("%s: cannot keep its group %d: %s", target, old.st_gid, error.strerror)
+    if old.st_gid != st.st_gid and old.st_gid not in _GROUPS_TOLD:
+        _GROUPS_TOLD.add(old.st_gid)  # once per group: a library has thousands of its files
+        log.warning(
+            "%s: its group (gid %d) cannot be kept on the file that replaces it (%s): files "
+            "replaced get our own group; make metarrd a member of that group "
+            "(SupplementaryGroups= in its unit)",
+            target, old.st_gid, error.strerror,
+        )  # fmt: skip
+
+
+_GROUPS_TOLD: set[int] = set()  # groups `_chown_like` could not give, warned about once
 
 
 def _write(out: int, data: bytes | bytearray | memoryview) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import errno
 import io
+import logging
 import os
 import stat
 
 import pytest
 
+from metarrd import atomic
 from metarrd.atomic import AtomicBatch, sha256_file, write_atomic
 from metarrd.config import LibraryConfig
 from metarrd.files import (
@@ -122,7 +124,7 @@ def test_as_root_a_replaced_file_keeps_its_owner(tmp_path):
     assert (st.st_uid, st.st_gid) == (1000, 1000)
 
 
-def test_a_group_that_cannot_be_kept_fails_no_write(tmp_path, monkeypatch):
+def test_a_group_that_cannot_be_kept_fails_no_write(tmp_path, monkeypatch, caplog):
     """Not a member of the old file's group (chown(2): EPERM): the file is written all the
     same, with its old mode and our own group."""
     target = tmp_path / "tvshow.nfo"
@@ -134,10 +136,17 @@ def test_a_group_that_cannot_be_kept_fails_no_write(tmp_path, monkeypatch):
         raise PermissionError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(os, "fchown", refused)
-    write_atomic(target, b"ours")
+    monkeypatch.setattr(atomic, "_GROUPS_TOLD", set())
+    with caplog.at_level(logging.WARNING, logger="metarrd.atomic"):
+        write_atomic(target, b"ours")
+        write_atomic(target.with_name("season01-poster.jpg"), b"ours")
+        os.chown(target, -1, other_group())
+        write_atomic(target, b"ours again")
     st = os.stat(target)
-    assert target.read_bytes() == b"ours"
+    assert target.read_bytes() == b"ours again"
     assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o660, os.getegid())
+    told = [r.getMessage() for r in caplog.records]
+    assert len(told) == 1 and "SupplementaryGroups=" in told[0]  # once for the group
 
 
 def test_a_symlink_replaced_gives_a_new_files_mode(tmp_path):
