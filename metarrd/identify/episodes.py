@@ -341,6 +341,17 @@ def season_of_folder(name: str, numeric: bool = False) -> int | None:
     return _cjk_number(m.group(1)) if m else None
 
 
+def names_no_season(name: str, number: int | None) -> bool:
+    """Whether a season name is only the season's default in some language: "Season 1",
+    "Staffel 01" (tinyMediaManager's and Kodi's German default), "Specials", "第2季"; not
+    "Season 1 - The Beginning", a name of the user's own. Such a name is no name: scan locks
+    none, and publish writes none into `season.nfo` (Jellyfin shows its own default there)."""
+    name = name.strip()
+    if number is None or season_of_folder(name) != number:
+        return False
+    return number == 0 or name.endswith("季") or re.fullmatch(r"\D*\d+", name) is not None
+
+
 def _cjk_number(text: str) -> int:
     """1-99 in digits or Chinese numerals (二 2, 十一 11, 二十三 23)."""
     if text.isdigit():

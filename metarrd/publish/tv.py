@@ -8,13 +8,14 @@
 
 One plan covers every file of the show — `tvshow.nfo`, the show art, `seasonNN-<type>` /
 `season-specials-<type>` / `season-all-<type>`, `.actors/` (the show's cast and every guest
-star), each episode file's `<base>.nfo` and `<base>-thumb.<ext>` — and is applied by the movie
+star), each episode file's `<base>.nfo` and `<base>-thumb.<ext>`, each season folder's
+`season.nfo` (Jellyfin's and Emby's; none for a flat show) — and is applied by the movie
 machinery (`apply.apply_all`) under one folder lock (the show folder) and one pair of durability
 barriers: same temp files, backups of the user's files, ledger (rows on the show item),
 unchanged files untouched.
 
-Renames land art first, then every episode NFO, then `tvshow.nfo` last, so a player never meets
-our `tvshow.nfo` (with `episodeguide`) beside an episode that has no NFO yet. `episodeguide` is
+Renames land art first, then every episode NFO and `season.nfo`, then `tvshow.nfo` last, so a
+player never meets our `tvshow.nfo` (with `episodeguide`) beside an episode that has no NFO yet. `episodeguide` is
 written only when every video file of the show gets an NFO in this publish (a real Kodi 20.1
 with local information only drops every episode of the show otherwise); when one cannot (no
 numbers in its name, not enriched), the show gets `tvshow.nfo` without it, and the notes say why.
@@ -36,6 +37,7 @@ from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.enrich import settle_unit
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, kind_of
+from metarrd.identify import names_no_season
 from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows
@@ -287,6 +289,7 @@ def _prepare(
         _note(show, notes, f"{Path(ep.path).name} gets no NFO now: {why}")
     members.without_nfo = {e.id for e in without}
     members.blocked = {i: f"gets no NFO: {why}" for i, why in blocked.items()}
+    wanted += _season_nfos(rt, show, members, seasons, {w.path for w in wanted}, notes, real_paths)
     show_nfo = tv_layout.tvshow_nfo_path(folder)
     if only is None:
         others = _kodi_only_episodes(show)
@@ -377,6 +380,56 @@ def _prepare(
     return Prepared(plan, notes, missing, seen), extra
 
 
+def _season_nfos(
+    rt: Runtime,
+    show: db.Movie,
+    members: _Members,
+    seasons: list[db.Movie],
+    taken: set[Path],
+    notes: list[str],
+    real_paths: dict[str, str],
+) -> list[Wanted]:
+    """Each season's `season.nfo` in its season folders (`tv_layout.season_nfo_folders`: a
+    folder named for the season that holds its episodes; a flat show gets none, and no folder
+    is made for it), for Jellyfin and Emby: the season's name, plot and date that Kodi takes
+    from tvshow.nfo's `<namedseason>` alone. Written, backed up and recorded as every file of
+    ours; not in a folder that leads out of every library, nor where a FIFO or folder stands."""
+    out: list[Wanted] = []
+    folder = Path(show.path)
+    for season in seasons:
+        if season.season is None:
+            continue
+        videos = [Path(e.path) for e in members.episodes if e.season == season.season]
+        body = tv_nfo.render_season(_season_data(season))
+        for where in tv_layout.season_nfo_folders(folder, season.season, videos):
+            target = where / tv_layout.SEASON_NFO
+            if target in taken or not os.path.isdir(where):
+                continue  # an episode named `season.mkv` has that NFO name
+            if apply.outside_library(rt, where, real_paths) is not None:
+                continue  # its episodes' notes say so
+            if (what := _unusable_nfo_place(target)) is not None:
+                _note(show, notes, f"{where.name}/{target.name} is {what}; no season.nfo written")
+                continue
+            out.append(_nfo_wanted(target, f"season.nfo of {where.name}", body))
+    return out
+
+
+def _season_data(season: db.Movie) -> tv_nfo.SeasonData:
+    """The season item as its `season.nfo` says it; the elements of the user's own season.nfo
+    that we do not write (scan keeps them: `hints["season_nfo"]["extra"]`) go back in."""
+    number = int(season.season)
+    title = season.title if season.title and not names_no_season(season.title, number) else None
+    users = (season.hints or {}).get("season_nfo") or {}
+    extra = users.get("extra") if isinstance(users, dict) else None
+    return tv_nfo.SeasonData(
+        number=number,
+        title=title,
+        plot=season.plot,
+        premiered=season.premiered or season.aired,
+        extra=tuple(e for e in extra or () if isinstance(e, str)),
+    )
+
+
 def _kodi_only_episodes(show: db.Movie) -> list[str]:
     """The videos below the show folder that Kodi adds as episodes and that are no episode
     item of ours, so get no NFO (`scan.kodi_only_videos`)."""
@@ -396,7 +449,10 @@ def _orphan_sidecar(path: Path, videos: set[tuple[Path, str]]) -> bool:
     """Whether a file of ours is an episode's NFO or thumb (`tv_layout.is_episode_sidecar`)
     beside no episode file of that name: written for a video since renamed or gone."""
     name = path.name
-    if name == tv_layout.TVSHOW_NFO or path.parent.name == layout.ACTORS_DIR:
+    if (
+        name in (tv_layout.TVSHOW_NFO, tv_layout.SEASON_NFO)
+        or path.parent.name == layout.ACTORS_DIR
+    ):
         return False
     if name.endswith(f".{layout.NFO_EXT}"):
         stem = name[: -len(layout.NFO_EXT) - 1]

@@ -11,6 +11,7 @@ For a show folder `<Show>/` with episode files anywhere below it:
 | cast thumbs | `<Show>/.actors/First_Last.jpg` (the show's cast and every guest star) |
 | episode NFO | `<episode base>.nfo` (one `<episodedetails>` block per episode of the file) |
 | episode thumb | `<episode base>-thumb.<ext>` |
+| season NFO | `<Show>/<season folder>/season.nfo` (`season_nfo_folders`): none for a flat show |
 
 Season art is one image per slot (Kodi reads no `season01-poster1.jpg`); show art is ranked like
 a disc movie's bare names (`layout.art_name("", ...)`). Names are lower case: Kodi matches
@@ -22,7 +23,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
-from metarrd.identify import kodi_air_date, kodi_misreading, kodi_numbers, kodi_rule_reading
+from metarrd.identify import (
+    kodi_air_date,
+    kodi_misreading,
+    kodi_numbers,
+    kodi_rule_reading,
+    season_of_folder,
+)
 from metarrd.publish import layout
 from metarrd.scan import kodi_adds_episode
 
@@ -35,6 +42,7 @@ __all__ = [
 ]
 
 TVSHOW_NFO = "tvshow.nfo"
+SEASON_NFO = "season.nfo"  # in a season folder: Jellyfin's and Emby's SeasonNfoProvider
 
 
 def season_prefix(number: int) -> str:
@@ -64,6 +72,28 @@ def show_art_name(asset_type: str, rank: int, ext: str) -> str:
 
 def tvshow_nfo_path(show_folder: Path) -> Path:
     return Path(show_folder) / TVSHOW_NFO
+
+
+def season_nfo_folders(show_folder: Path, number: int, videos: list[Path]) -> list[Path]:
+    """The season folders of season `number`, where its `season.nfo` goes: each folder right in
+    the show folder whose name gives that season (`Season 01`, `Season 1`, `S01`, `Specials`,
+    `2`) and that holds a video of it (`videos`: the season's episode files). Jellyfin gives a
+    season its folder as path, where it reads `season.nfo`, only when the folder's name parses
+    as a season's (SeasonResolver: `SeasonPathParser.Parse(...).IsSeasonFolder`; a season of a
+    flat show has no path); so no folder is ever made for it, and a flat show gets none."""
+    show_folder = Path(show_folder)
+    found: list[Path] = []
+    for video in videos:
+        try:
+            parts = Path(video).relative_to(show_folder).parts
+        except ValueError:
+            continue
+        if len(parts) < 2 or season_of_folder(parts[0], numeric=True) != number:
+            continue
+        folder = show_folder / parts[0]
+        if folder not in found:
+            found.append(folder)
+    return sorted(found)
 
 
 def episode_nfo_path(video: Path) -> Path:

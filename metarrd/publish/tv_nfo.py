@@ -26,6 +26,13 @@ written last, absolute actor thumb URLs only, no scraper URL text), plus:
   only the first block, Jellyfin takes the largest of it and the later blocks' `<episode>`,
   Kodi ignores it. The user's own `<episodenumberend>` is never kept: after the file was split
   or renumbered it would show a wrong range.
+- a season folder's `season.nfo` (root `<season>`, as Jellyfin's and Emby's SeasonNfoSaver write
+  it; Jellyfin's SeasonNfoParser reads it, Kodi none): `seasonnumber`, `title` only when it is
+  a name (not "Season 2": Jellyfin shows its own default, in the user's language), `plot`,
+  `premiered` and `year` (BaseNfoParser: `premiered` is the season's premiere date), then the
+  user's elements of their season.nfo we do not write (`<lockdata>`, `<art>`...). No
+  `uniqueid`: Jellyfin's TMDB season lookup goes by the show's id and the season number
+  (TmdbSeasonProvider), and metarrd keeps no id of a season.
 """
 
 from __future__ import annotations
@@ -58,7 +65,9 @@ __all__ = [
     "SubtitleDetails",
     "VideoDetails",
     "episode_guide",
+    "SeasonData",
     "render_episodes",
+    "render_season",
     "render_tvshow",
 ]
 
@@ -111,6 +120,23 @@ class ShowData:
     episodeguide: bool = False
     date_added: datetime | None = None
     extra: tuple[str, ...] = field(default=())  # serialized elements of the user's NFO
+
+
+@dataclass(frozen=True)
+class SeasonData:
+    """Everything a season folder's `season.nfo` says (built by publish from the season item)."""
+
+    number: int
+    title: str | None = None  # a name of its own; None for "Season 2" (`names_no_season`)
+    plot: str | None = None
+    premiered: str | None = None  # YYYY-MM-DD: TMDB's air date of the season
+    extra: tuple[str, ...] = field(default=())  # serialized elements of the user's season.nfo
+
+
+# what `render_season` writes; a date of the user's (`<aired>`, Jellyfin's `<releasedate>`: both
+# its premiere date, the last one read wins) only goes when we write ours
+SEASON_OWNED = frozenset(["seasonnumber", "title", "seasonname", "plot"])
+SEASON_DATES = frozenset(["premiered", "year", "aired", "releasedate"])
 
 
 @dataclass(frozen=True)
@@ -190,6 +216,21 @@ def _season_names(show: ShowData) -> dict[int, str]:
     """The seasons' names: the season items', and the user's `<namedseason>` of a season we have
     no item for (no episode on disk: Kodi keeps its name for when one comes)."""
     return {**named_seasons(show.extra), **dict(show.named_seasons)}
+
+
+def render_season(season: SeasonData) -> bytes:
+    """A season folder's `season.nfo` as UTF-8 bytes, identical for identical input."""
+    root = etree.Element("season")
+    nfo._sub(root, "seasonnumber", str(int(season.number)))
+    nfo._sub(root, "title", season.title)
+    nfo._sub(root, "plot", season.plot)
+    premiered, year = nfo.premiered_and_year(season.premiered, None)
+    nfo._sub(root, "premiered", premiered)
+    nfo._sub(root, "year", str(year) if year else None)
+    owned = SEASON_OWNED | (SEASON_DATES if premiered or year else frozenset())
+    for element in nfo._extra_elements(season.extra, owned):
+        root.append(element)
+    return (XML_DECLARATION + _text(root) + "\n").encode("utf-8")
 
 
 def render_episodes(episodes: Sequence[EpisodeData]) -> bytes:

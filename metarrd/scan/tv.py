@@ -35,6 +35,7 @@ from metarrd.identify import (
     absolute_numbers,
     episode_folders,
     kodi_rule_reading,
+    names_no_season,
     parse_episode,
     season_of_folder,
     show_folder_hints,
@@ -1162,16 +1163,6 @@ def _default_season_name(number: int) -> str:
     return "Specials" if number == 0 else f"Season {number}"
 
 
-def _names_nothing(name: str, number: int | None) -> bool:
-    """Whether a season name is only the season's default in some language: "Season 1",
-    "Staffel 01" (tinyMediaManager's and Kodi's German default), "Specials", "第2季"; not
-    "Season 1 - The Beginning", a name of the user's own."""
-    name = name.strip()
-    if number is None or season_of_folder(name) != number:
-        return False
-    return number == 0 or name.endswith("季") or re.fullmatch(r"\D*\d+", name) is not None
-
-
 def _name_season(item: db.Movie, name: str, before: str | None = None) -> None:
     """The season's name from tvshow.nfo's `<namedseason>`, unless the user locked its title
     (a title still `before`, the name the NFO gave it last, was locked by that NFO: the NFO's
@@ -1181,7 +1172,7 @@ def _name_season(item: db.Movie, name: str, before: str | None = None) -> None:
     if item.is_locked("title") and (before is None or item.title != before):
         return
     item.title = name
-    if not _names_nothing(name, item.season) and not item.is_locked("title"):
+    if not names_no_season(name, item.season) and not item.is_locked("title"):
         item.locked_fields = [*(item.locked_fields or []), "title"]
 
 
@@ -1230,8 +1221,9 @@ def _record_season_nfos(
     locked alike; publish writes the name into our tvshow.nfo's `<namedseason>` (Kodi reads no
     season.nfo). The season is the folder's (`Season 02`, `Specials`) or the name's
     (`season02.nfo`), else the file's `<seasonnumber>`; a file naming another season than its
-    folder or name is not taken. Read again only when its size or mtime changed; never written
-    nor removed."""
+    folder or name is not taken. Read again only when its size or mtime changed; not one the
+    ledger says publish wrote (ours, which publish writes in each season folder: backed up
+    first when the user's was there, its elements we do not write kept in the season's hints)."""
     seasons = {
         s.season: s
         for s in db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON)
@@ -1343,7 +1335,7 @@ def _apply_season_nfo(item: db.Movie, nfo: SeasonNfo, nfo_hash: str, seen: list)
         title = item.title
         # "Season 1" (Jellyfin's default), "Staffel 1" (tMM's, in German) name nothing: no
         # title is replaced by one, but the name the file gave before is taken back
-        if nfo.title and not _names_nothing(nfo.title, item.season):
+        if nfo.title and not names_no_season(nfo.title, item.season):
             _name_season(item, nfo.title, before.get("title"))
         elif nfo.title and before.get("title") == item.title and item.is_locked("title"):
             item.title = nfo.title
@@ -1352,7 +1344,9 @@ def _apply_season_nfo(item: db.Movie, nfo: SeasonNfo, nfo_hash: str, seen: list)
             item.plot = nfo.plot
             if not item.is_locked("plot"):
                 item.locked_fields = [*(item.locked_fields or []), "plot"]
-        hints["season_nfo"] = {"title": nfo.title, "plot": nfo.plot}
+        # its elements publish does not write (`<lockdata>`, `<art>`...) go back into ours
+        extra = list(nfo.data.unknown_elements)
+        hints["season_nfo"] = {"title": nfo.title, "plot": nfo.plot, "extra": extra}
         item.source_nfo_hash = nfo_hash
         if item.title != title:
             db.mark_outdated(item.id)  # our tvshow.nfo's <namedseason> names it

@@ -61,7 +61,7 @@ def check(folder: Path, user: dict[Path, bytes], context: str) -> None:
             text = path.read_text("utf-8")
             assert text.startswith("<?xml"), f"{context}: {path} is torn"
             body = text.split("?>", 1)[1]
-            if path.name == "tvshow.nfo":
+            if path.name in ("tvshow.nfo", "season.nfo"):
                 etree.fromstring(body.encode())
             else:
                 for block in body.split("</episodedetails>"):

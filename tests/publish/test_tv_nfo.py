@@ -16,10 +16,12 @@ from metarrd.publish.tv_nfo import (
     CastMember,
     EpisodeData,
     Rating,
+    SeasonData,
     ShowData,
     VideoDetails,
     episode_guide,
     render_episodes,
+    render_season,
     render_tvshow,
 )
 from tests.publish.test_nfo import check_golden
@@ -81,6 +83,60 @@ def test_tvshow_nfo_matches_the_golden_file():
 
 def test_multi_episode_nfo_matches_the_golden_file():
     check_golden("episode-multi.nfo", render_episodes(EPISODES))
+
+
+# the season of GoT TMDB names "Season 1" has a name of its own in this test; the user's
+# elements are those of Jellyfin's SeasonNfoSaver (tests/nfo/jellyfin-Season-01.nfo)
+SEASON = SeasonData(
+    number=1,
+    title="The Kingsroad Years",
+    plot="Trouble is brewing in the Seven Kingdoms. See themoviedb.org/tv/1399 .",
+    premiered="2011-04-17",
+    extra=(
+        "<lockdata>true</lockdata>",
+        "<title>Season 1</title>",
+        "<releasedate>2011-04-10</releasedate>",
+        "<art><poster>/media/Game of Thrones/Season 1/folder.jpg</poster></art>",
+    ),
+)
+
+
+def test_season_nfo_matches_the_golden_file():
+    check_golden("season.nfo", render_season(SEASON))
+
+
+def test_season_nfo_rules():
+    """Jellyfin's BaseNfoParser keeps the last date it reads (`premiered`, `aired`,
+    `releasedate` alike): the user's other date goes with ours; with none of ours it stays."""
+    root = etree.fromstring(render_season(SEASON))
+    assert root.tag == "season"
+    assert [el.tag for el in root] == [
+        "seasonnumber", "title", "plot", "premiered", "year", "lockdata", "art"
+    ]  # fmt: skip
+    assert root.findtext("title") == "The Kingsroad Years"
+    assert "themoviedb.org/tv/1399" not in render_season(SEASON).decode()  # Kodi's scraper regex
+    bare = etree.fromstring(render_season(replace(SEASON, title=None, premiered=None)))
+    assert bare.find("title") is None
+    assert bare.findtext("releasedate") == "2011-04-10"
+
+
+def test_season_nfo_folders_are_folders_named_for_their_season():
+    """Jellyfin reads season.nfo only in a folder whose name parses as a season's
+    (SeasonResolver: `IsSeasonFolder`); a flat show's seasons have none."""
+    show = tv_layout.Path("/tv/Show")
+    videos = [
+        show / "Season 01/Show - S01E01.mkv",
+        show / "Season 1/Show - S01E02.mkv",
+        show / "Season 01/Disc 2/Show - S01E03.mkv",
+        show / "Show - S01E04.mkv",
+        show / "Part One/Show - S01E05.mkv",
+        show / "Season 02/Show - S01E06.mkv",  # misfiled: season 2's folder
+        tv_layout.Path("/elsewhere/Show - S01E07.mkv"),
+    ]
+    assert tv_layout.season_nfo_folders(show, 1, videos) == [show / "Season 01", show / "Season 1"]
+    assert tv_layout.season_nfo_folders(show, 1, [show / "Show - S01E01.mkv"]) == []
+    specials = [show / "Specials/Show - S00E01.mkv"]
+    assert tv_layout.season_nfo_folders(show, 0, specials) == [show / "Specials"]
 
 
 def test_tvshow_nfo_rules():

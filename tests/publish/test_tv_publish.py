@@ -51,6 +51,12 @@ def expected_layout() -> set[str]:
         ".actors/Bryan_Cranston.jpg",
         ".actors/Aaron_Paul.png",
         ".actors/Bob_Odenkirk.jpg",
+        # Jellyfin's season NFO, in each season folder (both of season 1's); none for the
+        # flat season 3 (`Breaking Bad - S03E01.mkv` in the show folder)
+        "Season 01/season.nfo",
+        "Season 1/season.nfo",
+        "Season 02/season.nfo",
+        "Specials/season.nfo",
     }
     for rel in HARD_CASE:
         base = rel.rsplit(".", 1)[0]
@@ -87,6 +93,9 @@ def test_a_hard_case_show_gets_exactly_the_layout(trt):
     ]
     assert multi[1].findtext("title") == "Episode 2x2 title"
     assert built.path("Season 02/Breaking Bad - S02E01-E03.nfo").read_text().count("<?xml") == 1
+    season = etree.parse(str(built.path("Season 02/season.nfo"))).getroot()
+    assert (season.tag, season.findtext("seasonnumber")) == ("season", "2")
+    assert season.find("title") is None  # "Season 2" is no name: Jellyfin shows its own
     # every item of the show is published with it
     for item in [built.show, *built.seasons.values(), *built.episodes.values()]:
         assert db.Movie.get_by_id(item.id).publish_state == db.PUBLISHED

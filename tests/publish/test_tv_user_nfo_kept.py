@@ -14,7 +14,7 @@ from lxml import etree
 from metarrd import db
 from metarrd.atomic import sha256_file
 from metarrd.enrich.metadata import merge_fields
-from metarrd.publish import publish_item
+from metarrd.publish import preview_publish, publish_item
 from metarrd.scan import scan
 from metarrd.scan.tv_nfo import read_show_nfo
 from tests.publish.test_tv_publish import blocks
@@ -282,8 +282,9 @@ def test_the_season_names_and_plots_of_the_users_season_nfos_are_kept(trt):
     folder's season.nfo; Kodi reads none, only tvshow.nfo's `<namedseason>`. Scanned, the season
     item takes them, locked as a `<namedseason>` name is (enrich keeps TMDB's away), and our
     tvshow.nfo names the season so Kodi shows it too; Jellyfin's default "Season 1" names
-    nothing. The season.nfo files are never written nor removed. Before, they were not read:
-    TMDB's names replaced the user's in the tvshow.nfo we published."""
+    nothing. Published, each season.nfo of the user's is backed up into the cache, as their
+    tvshow.nfo is, and replaced by ours, which says the same name and plot and keeps their
+    elements we do not write (Jellyfin's `<lockdata>`, `<art>`)."""
     built = build_show(trt)
     nfos = {
         "Season 01/season.nfo": JELLYFIN_SEASON.read_bytes(),
@@ -294,7 +295,6 @@ def test_the_season_names_and_plots_of_the_users_season_nfos_are_kept(trt):
     }
     for rel, body in nfos.items():
         built.path(rel).write_bytes(body)
-    stats = {rel: os.stat(built.path(rel)) for rel in nfos}
     scan(trt)
     seasons = {n: db.Movie.get_by_id(s.id) for n, s in built.seasons.items()}
     assert seasons[2].title == "The Second Year"
@@ -306,7 +306,10 @@ def test_the_season_names_and_plots_of_the_users_season_nfos_are_kept(trt):
     assert seasons[0].title == "Minisodes" and seasons[0].locked_fields == ["title"]
     assert seasons[1].title == "Season 1" and not seasons[1].locked_fields
 
-    publish_item(trt, built.reload())
+    plan = {a.path: (a.action, a.backup) for a in preview_publish(trt, built.reload()).actions}
+    for rel in nfos:  # the preview says theirs is backed up and replaced, as for tvshow.nfo
+        assert plan[built.path(rel)] == ("replace", True), rel
+    result = publish_item(trt, built.reload())
     root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
     named = [(n.get("number"), n.text) for n in root.iterfind("namedseason")]
     assert named == [
@@ -315,10 +318,21 @@ def test_the_season_names_and_plots_of_the_users_season_nfos_are_kept(trt):
         ("2", "The Second Year"),
         ("3", "The Third"),
     ]
+    backups = {
+        r.source_url: Path(r.file_path).read_bytes()
+        for r in db.CacheImageFile.select()
+        if r.source_type == "library"
+    }
     for rel, body in nfos.items():
-        assert built.path(rel).read_bytes() == body, rel
-        st = os.stat(built.path(rel))
-        assert (st.st_ino, st.st_mtime_ns) == (stats[rel].st_ino, stats[rel].st_mtime_ns), rel
+        assert str(built.path(rel)) in result.backed_up, rel
+        assert backups[str(built.path(rel))] == body, rel  # theirs, byte for byte
+    second = etree.parse(str(built.path("Season 02/season.nfo"))).getroot()
+    assert second.findtext("title") == "The Second Year"
+    assert second.findtext("plot") == "Walt & Jesse go into business."
+    jellyfins = etree.parse(str(built.path("Season 01/season.nfo"))).getroot()
+    assert jellyfins.find("title") is None  # Jellyfin's default, no name
+    assert jellyfins.findtext("lockdata") == "false"
+    assert jellyfins.find("art/poster") is not None
 
     # renamed in Jellyfin: the season takes the new name, and our tvshow.nfo is out of date
     body = nfos["Season 02/season.nfo"].replace(b"The Second Year", b"Year Two")
@@ -330,7 +344,8 @@ def test_the_season_names_and_plots_of_the_users_season_nfos_are_kept(trt):
     publish_item(trt, built.reload())
     root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
     assert ("2", "Year Two") in [(n.get("number"), n.text) for n in root.iterfind("namedseason")]
-    assert built.path("Season 02/season.nfo").read_bytes() == body
+    ours = etree.parse(str(built.path("Season 02/season.nfo"))).getroot()
+    assert ours.findtext("title") == "Year Two"
 
 
 def test_a_new_shows_seasons_are_named_by_their_season_nfo(trt):

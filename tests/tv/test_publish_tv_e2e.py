@@ -13,6 +13,7 @@ from lxml import etree
 from PIL import Image
 
 from metarrd import db
+from metarrd.identify import season_of_folder
 from metarrd.publish import preview_publish
 
 from .conftest import EPISODE_NFO_MULTI, EPISODES, HOSTILE_NFO, SHOWS, TVSHOW_NFO_LEGACY
@@ -83,7 +84,15 @@ def expected_layout(show: db.Movie) -> tuple[set[str], set[str]]:
             prefix = "season-specials" if item.season == 0 else f"season{item.season:02d}"
             for asset_type in selected(item):  # one image per season slot, its rank 1
                 images.add(f"{prefix}-{asset_type}")
-        elif item.identification_status == db.ENRICHED:
+            continue
+        parts = Path(item.path).relative_to(folder).parts
+        if (
+            item.season is not None
+            and len(parts) > 1
+            and season_of_folder(parts[0], numeric=True) == item.season
+        ):
+            nfos.add(f"{parts[0]}/season.nfo")  # Jellyfin's, in a folder named for its season
+        if item.identification_status == db.ENRICHED:
             base = str(Path(item.path).relative_to(folder).with_suffix(""))
             nfos.add(base + ".nfo")
             if selected(item).get("thumb"):
