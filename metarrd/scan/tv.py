@@ -1335,12 +1335,18 @@ def _apply_season_nfo(item: db.Movie, nfo: SeasonNfo, nfo_hash: str, seen: list)
         title = item.title
         # "Season 1" (Jellyfin's default), "Staffel 1" (tMM's, in German) name nothing: no
         # title is replaced by one, but the name the file gave before is taken back
-        if nfo.title and not names_no_season(nfo.title, item.season):
+        # a value the season has already (TMDB's, as our own season.nfo says it, rewritten by
+        # Jellyfin's saver) is no edit of the user's: not locked
+        if nfo.title == item.title and not item.is_locked("title"):
+            pass
+        elif nfo.title and not names_no_season(nfo.title, item.season):
             _name_season(item, nfo.title, before.get("title"))
         elif nfo.title and before.get("title") == item.title and item.is_locked("title"):
             item.title = nfo.title
             item.locked_fields = [f for f in item.locked_fields if f != "title"]
-        if nfo.plot and (not item.is_locked("plot") or item.plot == before.get("plot")):
+        if nfo.plot == item.plot and not item.is_locked("plot"):
+            pass
+        elif nfo.plot and (not item.is_locked("plot") or item.plot == before.get("plot")):
             item.plot = nfo.plot
             if not item.is_locked("plot"):
                 item.locked_fields = [*(item.locked_fields or []), "plot"]

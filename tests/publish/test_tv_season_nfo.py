@@ -25,6 +25,7 @@ from lxml import etree
 
 from metarrd import db
 from metarrd.publish import preview_publish, publish_item
+from metarrd.scan import scan
 from tests.publish.tvshow import build_show, tv_runtime
 
 FILES = {
@@ -101,6 +102,38 @@ def test_a_folder_not_named_for_its_season_gets_none(trt):
     built = build_show(trt, files={"Part One/Breaking Bad - S01E01.mkv": (1, [1])})
     publish_item(trt, built.show)
     assert not built.path("Part One/season.nfo").exists()
+
+
+def test_our_season_nfo_read_back_by_the_scan_changes_nothing(trt):
+    """The round trip: scanned again, our own season.nfo (in the ledger) is not taken for the
+    user's. Rewritten by Jellyfin's NFO saver with the same values it read from ours, it is read,
+    and values the season already has are no edit of the user's: nothing is locked (enrich keeps
+    updating them) and the show does not ask to be republished. Before, the name and plot of
+    Jellyfin's rewrite were locked on the season as if the user had typed them."""
+    built = named_second_season(trt)
+    publish_item(trt, built.show)
+    scan(trt)
+    season = db.Movie.get_by_id(built.seasons[2].id)
+    assert (season.title, season.plot, season.locked_fields or []) == ("The Second", PLOT, [])
+    assert built.reload().publish_state == db.PUBLISHED
+    assert not preview_publish(trt, built.reload()).changes
+
+    # as Jellyfin's SeasonNfoSaver writes it (BaseNfoSaver's order), from what it read in ours
+    jellyfins = (
+        '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<season>\n'
+        f"  <plot><![CDATA[{PLOT}]]></plot>\n  <outline><![CDATA[{PLOT}]]></outline>\n"
+        "  <lockdata>false</lockdata>\n  <dateadded>2024-05-06 07:08:09</dateadded>\n"
+        "  <title>The Second</title>\n  <year>2009</year>\n"
+        "  <premiered>2009-03-08</premiered>\n  <releasedate>2009-03-08</releasedate>\n"
+        "  <seasonnumber>2</seasonnumber>\n</season>"
+    )
+    path = built.path("Season 02/season.nfo")
+    path.write_text(jellyfins, "utf-8")
+    os.utime(path, (1_700_000_000, 1_700_000_000))
+    scan(trt)
+    season = db.Movie.get_by_id(built.seasons[2].id)
+    assert (season.title, season.plot, season.locked_fields or []) == ("The Second", PLOT, [])
+    assert built.reload().publish_state == db.PUBLISHED
 
 
 def test_publishing_one_episode_leaves_the_other_seasons_season_nfo(trt):
