@@ -24,6 +24,7 @@ import pytest
 from lxml import etree
 
 from metarrd import db
+from metarrd.enrich import settle_unit
 from metarrd.publish import preview_publish, publish_item
 from metarrd.scan import scan
 from tests.publish.tvshow import build_show, tv_runtime
@@ -160,3 +161,24 @@ def test_a_fifo_at_season_nfo_skips_only_it(trt):
     assert any("Season 02/season.nfo is a FIFO" in n for n in result.skipped)
     assert built.path("Season 01/season.nfo").is_file()
     assert built.path("tvshow.nfo").is_file()
+
+
+def test_a_season_plot_edited_after_publish_asks_to_republish_and_lands(trt):
+    """The review page's edit of a season's plot and date marks the show "Republish?". Before,
+    no file held them, so the check whether its files are already as a publish would write them
+    (`settle_unit`) called the show "Published" again and the edit reached no player."""
+    built = named_second_season(trt)
+    publish_item(trt, built.show)
+    season = built.seasons[2]
+    db.Movie.update(plot="Edited by hand.", premiered="2009-03-01").where(
+        db.Movie.id == season.id
+    ).execute()
+    db.mark_outdated(season.id)
+    assert not settle_unit(trt, built.show.id)
+    assert built.reload().publish_state == db.OUTDATED
+    publish_item(trt, built.reload())
+    second = season_nfo(built, "Season 02")
+    assert (second.findtext("plot"), second.findtext("premiered")) == (
+        "Edited by hand.",
+        "2009-03-01",
+    )
