@@ -20,8 +20,10 @@ an image (a captive portal, a block page) is `ProviderUnavailable`: the network'
 picture's. A URL that is gone for good
 (404, or not an image: `mark_gone`) is remembered for `GONE_SECONDS`, so a publish right after
 an enrich does not ask again. A JSON answer is read here, at most `MAX_JSON_BYTES` once decoded
-(a gzip bomb is refused, not held in memory), and no body may take longer than `body_timeout`
-to arrive (a server that drips a byte within every read timeout is a timeout all the same).
+(a gzip bomb is refused, not held in memory), with its strings made fit for the database and an
+NFO (`text.fit_json`: no lone surrogate, NUL or other character XML 1.0 forbids, escaped or raw),
+and no body may take longer than `body_timeout` to arrive (a server that drips a byte within
+every read timeout is a timeout all the same).
 
 A caller may ask for a JSON answer to be reused (`get_json(reuse=True)`: TMDB's and TheTVDB's
 show records and season lists, which each episode of a season import asked for again): a 200
@@ -72,6 +74,7 @@ from metarrd.errors import (
     ProviderUnavailable,
     TryAgain,
 )
+from metarrd.text import fit_json
 from metarrd.urls import redact
 
 log = logging.getLogger(__name__)
@@ -479,7 +482,7 @@ class HttpClient:
             key = f"{url}?{urlencode(sorted((params or {}).items()))}"
             body = self.answers.get(key)
             if body is not None:
-                data = jsonlib.loads(body)
+                data = fit_json(jsonlib.loads(body, strict=False), body)
                 data = check(data) if check else data
                 self._local.reused = self.reused() + 1
                 return data
@@ -493,8 +496,8 @@ class HttpClient:
             json=json,
             max_body=MAX_JSON_BYTES,
         )
-        try:
-            data = resp.json()
+        try:  # strict=False: a raw control character in a string, which `fit_json` drops
+            data = fit_json(resp.json(strict=False), resp.content)
         except ValueError:  # a captive portal's or a CDN's page, a body cut short: try later
             kind = "an HTML page" if "html" in resp.headers.get("Content-Type", "") else "no JSON"
             raise ProviderUnavailable(provider, f"returned {kind} for {redact(url)}") from None

@@ -142,6 +142,21 @@ def test_json_nested_too_deeply_is_a_clear_error(server, client):
         client.get_json(f"{server}/deep", provider="tmdb")
 
 
+def test_text_in_an_answer_is_made_fit_for_the_database_and_the_nfo(server, client):
+    """Every provider's answer comes through here: a lone surrogate (`\\ud800`), NUL and the
+    other C0 controls XML 1.0 forbids, escaped or raw (no JSON encoder writes a raw one, but
+    hand-made JSON does: omdbapi/OMDb-API#322 and #53, plots with a raw tab, U+000B, U+001F),
+    are taken out once, here (metarrd/text.py), for every field of every provider. A raw one
+    made the whole answer "no JSON", retried for ever; a kept answer is read the same way."""
+    body = b'{"title": "L\\u00e9on\\u0000 \\ud800", "overview": "a\tb\x0bc\x1f", "id": 101}'
+    Scripted.script["/3/movie/101"] = [(200, JSON, body)]
+    url = f"{server}/3/movie/101"
+    want = {"title": "L\u00e9on \ufffd", "overview": "a\tbc", "id": 101}
+    assert client.get_json(url, provider="tmdb", reuse=True) == want
+    assert client.get_json(url, provider="tmdb", reuse=True) == want
+    assert client.reused() == 1
+
+
 def test_keys_never_appear_in_errors(server, client):
     Scripted.script["/u"] = [(401, JSON, b"{}")]
     with pytest.raises(ProviderAuthError) as err:

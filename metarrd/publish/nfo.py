@@ -38,6 +38,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from metarrd.text import UNFIT
+
 log = logging.getLogger(__name__)
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -103,8 +105,9 @@ _SCRAPER_URLS = (
     re.compile(r"imdb....?(/)Title\?t{0,2}[0-9]", re.I | re.S),
 )
 # What XML 1.0 cannot hold (lxml refuses it; TinyXML would reject the file): left out of every
-# text, and so of the actor names `layout.actor_stem` turns into `.actors/` file names.
-XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# text, and so of the actor names `layout.actor_stem` turns into `.actors/` file names. A
+# provider's text has none left (metarrd/text.py); the user's own edits and NFOs may.
+XML_INVALID = UNFIT
 _KODI_SEPARATOR = re.compile(r"\s+/\s+")
 _NAME_SEPARATORS = re.compile(r"\s*[,;|]\s*")
 _NAME_SUFFIX = re.compile(r"(jr|sr|ii|iii|iv|v|phd|md|esq)\.?", re.I)

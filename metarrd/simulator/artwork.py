@@ -27,13 +27,13 @@ LANG3 = {
 
 def stable_int(*parts: object, low: int = 1, high: int = 2_000_000) -> int:
     """A deterministic integer in [low, high) derived from the parts."""
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    digest = hashlib.sha256("|".join(map(str, parts)).encode(errors="surrogatepass")).digest()
     return low + int.from_bytes(digest[:8], "big") % (high - low)
 
 
 def tmdb_name(seed: str, ext: str) -> str:
     """A TMDB-looking file_path: '/' + 27 base-62 characters + extension."""
-    n = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
+    n = int.from_bytes(hashlib.sha256(seed.encode(errors="surrogatepass")).digest(), "big")
     chars = []
     for _ in range(27):
         n, r = divmod(n, 62)

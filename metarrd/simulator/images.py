@@ -27,7 +27,7 @@ JPEG_QUALITY = 85
 
 
 def _rng(seed: str) -> random.Random:
-    return random.Random(hashlib.sha256(seed.encode()).digest())
+    return random.Random(hashlib.sha256(seed.encode(errors="surrogatepass")).digest())
 
 
 def _colour(rng: random.Random) -> tuple[int, int, int]:

@@ -15,7 +15,11 @@ class Reply:
 
 
 def json_reply(status: int, payload: object, headers: dict[str, str] | None = None) -> Reply:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    try:
+        body = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate: sent as `\ud800`, as JavaScript's JSON does
+        body = json.dumps(payload, separators=(",", ":")).encode()
     return Reply(status, body, headers=headers or {})
 
 

@@ -226,7 +226,7 @@ def person(name: str, department: str, profile_path: str | None = None) -> dict:
 
 
 def _credit_id(*parts: object) -> str:
-    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:24]
+    return hashlib.sha256("|".join(map(str, parts)).encode(errors="surrogatepass")).hexdigest()[:24]
 
 
 def credits(catalog: Catalog, movie: Movie) -> dict:

@@ -1,0 +1,47 @@
+"""Text from outside made fit to keep: the one place that takes out of a provider's answer what
+the database or an NFO cannot hold (pure, no I/O).
+
+A JSON string may hold what no UTF-8 text may (a lone UTF-16 surrogate, `"\\ud800"`: SQLite's
+driver and PostgreSQL's refuse to encode it) and what XML 1.0 forbids (NUL and the other C0
+control characters but tab, newline and carriage return; U+FFFE and U+FFFF: lxml refuses them,
+"All strings must be XML compatible"). PostgreSQL refuses NUL in a text column too. A lone
+surrogate becomes U+FFFD (what a UTF-16 decoder puts for one), the others are dropped. Everything else stays as the provider wrote it, bidi controls included (they
+belong to Arabic and Hebrew titles and are valid XML).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# what XML 1.0 cannot hold; the NFO writer leaves it out of what else it writes (publish/nfo.py)
+UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# what in a JSON body may decode to an unfit character: an escape of one (`\u0000`, `\ud800`,
+# `\uffff`; a valid pair too, which costs a walk and no change), U+FFFE/U+FFFF in UTF-8, a raw
+# control byte (no valid JSON holds one in a string; a UTF-16 body holds NULs)
+_SUSPECT = re.compile(
+    rb"\\u(?:00[01]|[dD][89a-fA-F]|[fF]{3}[eEfF])|\xef\xbf[\xbe\xbf]|[\x00-\x08\x0b\x0c\x0e-\x1f]"
+)
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return "\ufffd" if "\ud800" <= match.group() <= "\udfff" else ""
+
+
+def fit(text: str) -> str:
+    """`text` without what the database or an XML 1.0 file cannot hold (see the module)."""
+    return UNFIT.sub(_replacement, text) if UNFIT.search(text) else text
+
+
+def fit_json(value: Any, body: bytes | None = None) -> Any:
+    """A decoded JSON value with every string in it (keys too) `fit`. Given the `body` it was
+    decoded from, a body that cannot hold an unfit character is not walked."""
+    if body is not None and not _SUSPECT.search(body):
+        return value
+    if isinstance(value, str):
+        return fit(value)
+    if isinstance(value, list):
+        return [fit_json(v) for v in value]
+    if isinstance(value, dict):
+        return {fit(k): fit_json(v) for k, v in value.items()}
+    return value
