@@ -60,16 +60,28 @@ _FIND = dict.fromkeys(
     _LIST,
 )
 _CONFIGURATION = {"images": {"profile_sizes": [""], "poster_sizes": [""]}}
+# Keys TMDB documents as text wherever they appear (a title, a name, a plot, a date): another
+# type there (a number, a list, an object: a broken mirror) counts as null, as TMDB's own null
+# for a name nobody entered, so the field is just empty. Read as text, a number failed
+# identification ("internal error: TypeError") and was stored as a title.
+_TEXTS = frozenset(
+    ("title", "original_title", "name", "original_name", "overview", "tagline", "character",
+     "job", "department", "release_date", "first_air_date", "air_date", "certification")
+)  # fmt: skip
 
 
 def _conform(value: Any, shape: Any, where: str) -> Any:
     """`value` in `shape` (see `_DETAILS`); a list's entries of another type are dropped, a
-    value of another type raises ProviderUnavailable naming it (`where`)."""
+    value of another type raises ProviderUnavailable naming it (`where`); a text (`_TEXTS`) of
+    another type in any object is None."""
     if value is None or not isinstance(shape, dict | list):  # a scalar entry: as it is
         return value
     if isinstance(shape, dict):
         if not isinstance(value, dict):
             raise unexpected(PROVIDER, where, value, "an object")
+        for key in _TEXTS.intersection(value):
+            if not isinstance(value[key], str):
+                value[key] = None
         for key, inner in shape.items():
             if key in value:
                 value[key] = _conform(value[key], inner, f"{where}: {key}")

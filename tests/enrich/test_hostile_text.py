@@ -9,13 +9,17 @@ TheTVDB answer null for a name nobody entered."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from metarrd import db
 from metarrd.enrich import enrich_item
+from metarrd.identify import identify_many
 from metarrd.publish import publish_many
+from metarrd.scan import scan
 from metarrd.simulator import catalog as sim_catalog
 
 from .conftest import make_movie
@@ -82,3 +86,33 @@ def test_a_null_name_is_no_name(rt, simulator, monkeypatch):
     assert [e.text for e in nfo.iter("director")] == matrix.directors[1:]
     assert all(e.text for tag in ("studio", "genre", "credits") for e in nfo.iter(tag))
     assert nfo.find("tagline") is None and nfo.findtext("title") == "The Matrix"
+
+
+@pytest.mark.parametrize("title", [1999, ["The Matrix"], {"en": "The Matrix"}, True])
+def test_a_title_that_is_no_text_is_no_title(rt, simulator, monkeypatch, title):
+    """TMDB's title as a number, a list, an object (a broken mirror or caching proxy; a film
+    called "1999" is the text "1999"): identification failed with "internal error: TypeError:
+    expected string or bytes-like object", for good. It counts as TMDB's null: the movie keeps
+    the title it has (its NFO's), is identified, enriched and published."""
+    folder = Path(rt.config.library[0].path) / "The Matrix (1999)"
+    folder.mkdir(parents=True)
+    shutil.copy(Path(__file__).parent.parent / "media" / "h264_aac_mono.mp4", folder / "m.mp4")
+    (folder / "m.nfo").write_text(
+        '<movie><title>The Matrix</title><uniqueid type="tmdb">603</uniqueid></movie>'
+    )
+    scan(rt, None)
+    monkeypatch.setattr(simulator.catalog.get(603), "title", title)
+
+    (result,) = identify_many(rt, [db.Movie.get().id])
+    assert result.identified, result.reason
+    enrich_item(rt, db.Movie.get())
+    (outcome,) = publish_many(rt, [db.Movie.get()])
+    assert not isinstance(outcome, Exception), outcome
+
+    movie = db.Movie.get()
+    assert (movie.title, movie.original_title, movie.publish_state) == (
+        "The Matrix",
+        "The Matrix",
+        db.PUBLISHED,
+    )
+    assert _nfo(movie).findtext("title") == "The Matrix"
