@@ -18,33 +18,58 @@ log = logging.getLogger(__name__)
 
 
 def follow_renames(renames: dict[str, str]) -> list[int]:
-    """Radarr renamed these files: their items take the new path and keep everything else."""
-    moved = []
+    """Radarr or Sonarr renamed these files: their items take the new path and keep everything
+    else. Several files replaced by one (Sonarr's upgrade of `S01E01.mkv` and `S01E02.mkv` to
+    one multi-episode `S01E01-E02.mkv`: its `deletedFiles` lists both): the item of the first
+    episode follows the new file, the others merge into it (`tv.merge_replaced`)."""
+    from metarrd.scan.tv import merge_replaced  # imports this module
+
+    targets: dict[str, list[str]] = {}
     for old, new in renames.items():
-        with db.write_transaction():
-            movie = db.Movie.get_or_none(db.Movie.path == old)
-            if movie is None or not os.path.exists(new):
-                continue
-            if db.Movie.select().where(db.Movie.path == new).exists():
-                continue  # already scanned as a new item; the old one will show as missing
-            old_folder = movie_folder(VideoPlace.of(movie))
-            movie.parts = [new if p == old else p for p in movie.parts or []]
-            was_published = movie.publish_state == db.PUBLISHED
-            db.Movie.update(
-                path=new,
-                parts=movie.parts,
-                missing=False,
-                publish_state=db.OUTDATED if was_published else movie.publish_state,
-                updated_at=db.now(),
-            ).where(db.Movie.id == movie.id).execute()
-            db.mark_outdated(movie.id)  # an episode's show too
-            if movie.kind == db.MOVIE:
-                movie.path = new
-                carry_ledger(movie.id, old_folder, movie_folder(VideoPlace.of(movie)))
-            db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
-        log.info("item %d: renamed %s -> %s", movie.id, old, new)
-        moved.append(movie.id)
+        targets.setdefault(new, []).append(old)
+    moved = []
+    for new, olds in targets.items():
+        items = {m.id: m for m in db.Movie.select().where(db.Movie.path.in_(olds))}
+        if not items or not os.path.exists(new):
+            continue
+        first, *others = sorted(items.values(), key=_episode_order)
+        if not _follow(first, new):
+            continue
+        moved.append(first.id)
+        if others:
+            merge_replaced(first, others)
     return moved
+
+
+def _episode_order(movie: db.Movie) -> tuple:
+    """The order of a show's episode items by their numbers (a movie's: its id)."""
+    episodes = [n for n in movie.episodes or [] if isinstance(n, int)]
+    return (movie.season if movie.season is not None else -1, min(episodes, default=-1), movie.id)
+
+
+def _follow(movie: db.Movie, new: str) -> bool:
+    """The item `movie` takes the path `new` of its renamed file (False: an item is there)."""
+    old = movie.path
+    with db.write_transaction():
+        if db.Movie.select().where(db.Movie.path == new).exists():
+            return False  # already scanned as a new item; the old one will show as missing
+        old_folder = movie_folder(VideoPlace.of(movie))
+        movie.parts = [new if p == old else p for p in movie.parts or []]
+        was_published = movie.publish_state == db.PUBLISHED
+        db.Movie.update(
+            path=new,
+            parts=movie.parts,
+            missing=False,
+            publish_state=db.OUTDATED if was_published else movie.publish_state,
+            updated_at=db.now(),
+        ).where(db.Movie.id == movie.id).execute()
+        db.mark_outdated(movie.id)  # an episode's show too
+        movie.path = new
+        if movie.kind == db.MOVIE:
+            carry_ledger(movie.id, old_folder, movie_folder(VideoPlace.of(movie)))
+        db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
+    log.info("item %d: renamed %s -> %s", movie.id, old, new)
+    return True
 
 
 def carry_ledger(movie_id: int, old_folder: Path, new_folder: Path) -> int:

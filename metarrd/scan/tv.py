@@ -664,6 +664,49 @@ def _merge_episode(old: db.Movie, copy: db.Movie, how: str = "moved to") -> None
     log.info("episode %d: %s %s %s (item %d merged)", old.id, old.path, how, copy.path, copy.id)
 
 
+def merge_replaced(follower: db.Movie, others: list[db.Movie]) -> list[int]:
+    """Episode files that one file replaced along with `follower`'s (Sonarr's upgrade of
+    `S01E01.mkv` and `S01E02.mkv` to one `S01E01-E02.mkv`): each other episode of its show
+    merges into `follower`, which now holds its episode too (the rows of files kept for it go
+    with it: `_take_over`), so it does not stay behind as missing and our NFO and thumb at its
+    old name go at the next publish, as a renamed episode's. One holding the user's work (an
+    edit, a lock, an artwork choice, a manual identification) stays, missing once its file is
+    gone, with its data: a multi-episode file has one title and one thumb, which are the
+    first episode's. The ids merged."""
+    merged = []
+    for other in others:
+        if other.kind != db.EPISODE or other.show_id != follower.show_id:
+            continue
+        if (
+            other.locked_fields
+            or other.locked_asset_types
+            or other.identified_by == "manual"
+            or not untouched(other.id)
+        ):
+            db.record_event(
+                "scan.warning",
+                f"{other.path} was replaced by {follower.path}, which holds this episode too "
+                f"(item #{follower.id}); this item keeps the edits made to it",
+                level="warning",
+                movie=other.id,
+            )
+            log.info("episode %d: replaced with item %d; kept for its edits", other.id, follower.id)
+            continue
+        with db.write_transaction():  # a job's: not when another worker took it over
+            _take_over(follower, other)
+            db.Movie.delete().where(db.Movie.id == other.id).execute()
+            db.record_event(
+                "scan.renamed",
+                f"{other.path} was replaced by {follower.path} with this episode; its item "
+                f"(#{other.id}) is merged into this one",
+                movie=follower.id,
+            )
+        log.info("episode %d: %s replaced by %s (item %d merged)",
+                 follower.id, other.path, follower.path, other.id)  # fmt: skip
+        merged.append(other.id)
+    return merged
+
+
 def _merge_show(old: db.Movie, copy: db.Movie) -> dict[int, int | None]:
     """The show `old`, whose folder is gone, takes its copy's folder (`follow_copies`): each of
     its episodes found there (same place, name and size) merges with the copy's item of that

@@ -645,20 +645,23 @@ def _sonarr_download(body, series, show, paths) -> tuple[Response, int]:
 
 
 def _sonarr_upgrade(body, series, show, new_files, paths) -> dict[str, str]:
-    """An upgrade replaced one file by another: the episode item follows the new file, keeping
-    its data (its NFO and thumb follow on the next publish)."""
+    """An upgrade replaced files by one: the episode item follows the new file, keeping its
+    data (its NFO and thumb follow on the next publish). Sonarr lists in `deletedFiles` every
+    file that held one of the new file's episodes (UpgradeMediaFileService): two single
+    episodes upgraded to one multi-episode file name both, and the first episode's item
+    follows it, the other merging into it (scan.renames.follow_renames)."""
     deleted = objects(body, "deletedFiles", "")
     if body.get("isUpgrade") is not True or not deleted or len(new_files) != 1:
         return {}
+    new = new_files[0]
     old = [
         _file_path(d, series.get("path"), f"deletedFiles[{i}]", paths, gone=True)
         for i, d in enumerate(deleted)
         if _names_a_file(d)
     ]
-    new = new_files[0]
-    if len(old) != 1 or old[0] == new or not new.startswith(show + "/"):
+    if not new.startswith(show + "/"):
         return {}
-    return {old[0]: new}
+    return {path: new for path in old if path != new}
 
 
 def _sonarr_rename(body, series, show, paths) -> tuple[Response, int]:

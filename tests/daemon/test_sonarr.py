@@ -215,6 +215,74 @@ def test_an_upgrade_from_sonarr_before_4_0_9_moves_the_episode(setup):
     assert (kept.id, kept.path, kept.missing) == (ep.id, str(folder / new), False)
 
 
+# Sonarr's UpgradeMediaFileService.UpgradeEpisodeFile (src/NzbDrone.Core/MediaFiles/
+# UpgradeMediaFileService.cs, 49df353f) deletes every file that held one of the new file's
+# episodes, and BuildOnDownloadPayload (Notifications/Webhook/WebhookBase.cs) lists them all in
+# `deletedFiles`, with `isUpgrade: true` and the new file's `episodes`
+SINGLES = ("Season 1/Severance - S01E01.mkv", "Season 1/Severance - S01E02.mkv")
+DOUBLE = "Season 1/Severance - S01E01-E02.mkv"
+
+
+def upgraded_to_one(client, folder: Path) -> tuple[db.Movie, db.Movie]:
+    """Both single episodes imported, then replaced by one multi-episode file."""
+    make_files(folder, *SINGLES)
+    post(client, per_file(folder, SINGLES[0]))
+    post(client, per_file(folder, SINGLES[1], episodes=episodes(2)))
+    first, second = items(db.EPISODE)
+    return first, second
+
+
+def upgrade_to_one(client, folder: Path) -> tuple[int, dict]:
+    for rel in SINGLES:
+        (folder / rel).unlink()
+    make_files(folder, DOUBLE)
+    deleted = [episode_file(folder, rel, recycleBinPath=None) for rel in SINGLES]
+    body = per_file(folder, DOUBLE, episodes=episodes(1, 2), isUpgrade=True, deletedFiles=deleted)
+    return post(client, body)
+
+
+def test_two_episodes_upgraded_to_one_file_follow_it_as_one_item(setup):
+    """The first episode's item follows the multi-episode file with its review state and the
+    user's edits; the second's merges into it, so our NFO and thumb of both old names go at its
+    next publish (publish.tv._orphan_sidecar: no episode has those videos any more). Both
+    stayed behind, missing, and a new item with none of the user's work took the file. Other
+    episode numbers: identified again, and its publish waits for the user ("Republish?")."""
+    client, rt, fake, folder = setup
+    first, second = upgraded_to_one(client, folder)
+    (show,) = items(db.SHOW)
+    published(folder, show, first, second)
+    db.Movie.update(title="Good News About Hell", locked_fields=["title"]).where(
+        db.Movie.id == first.id
+    ).execute()
+    status, answer = upgrade_to_one(client, folder)
+    assert status == 202, answer
+    (kept,) = items(db.EPISODE)
+    assert (kept.id, kept.path, kept.missing) == (first.id, str(folder / DOUBLE), False)
+    assert (kept.title, kept.locked_fields, kept.episodes) == (
+        "Good News About Hell",
+        ["title"],
+        [1, 2],
+    )
+    assert kept.publish_state == db.OUTDATED
+    assert ("identify", first.id) in [c[:2] for c in fake.calls]
+
+
+def test_an_episode_with_the_users_edits_is_kept_when_another_takes_its_file(setup):
+    """The second episode's edits have no place in the multi-episode file's item (one title,
+    the first episode's): its item stays, missing, with them, and says why."""
+    client, rt, fake, folder = setup
+    first, second = upgraded_to_one(client, folder)
+    db.Movie.update(title="Half Loop", locked_fields=["title"]).where(
+        db.Movie.id == second.id
+    ).execute()
+    assert upgrade_to_one(client, folder)[0] == 202
+    followed, left = items(db.EPISODE)
+    assert (followed.id, followed.path) == (first.id, str(folder / DOUBLE))
+    assert (left.id, left.title, left.missing) == (second.id, "Half Loop", True)
+    warning = db.Event.get(db.Event.movie == second.id, db.Event.kind == "scan.warning")
+    assert DOUBLE in warning.message
+
+
 def renamed(folder: Path, old: str, new: str) -> dict:
     """WebhookRenamePayload: one file renamed."""
     return {

@@ -422,3 +422,31 @@ def test_a_webhook_rename_publishes_the_episode_alone_and_leaves_the_show_to_rev
     assert {rel for rel in before if rel in after and before[rel] != after[rel]} == set()
     assert "A new plot" not in built.path("tvshow.nfo").read_text("utf-8")
     assert built.reload().publish_state == db.OUTDATED  # still "Republish?"
+
+
+def test_two_episodes_upgraded_to_one_file_leave_no_file_of_ours_under_their_old_names(trt):
+    """Sonarr upgraded the pilot and the second episode to one multi-episode file (its
+    Download's `deletedFiles` lists both: scan.renames.follow_renames). The pilot's item
+    follows the file and the second's merges into it; the publish of the pilot alone removes
+    our NFO and thumb of both old names (the second's stayed: its item, missing, kept them
+    as a video of the show's)."""
+    from metarrd.scan import follow_renames
+
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    pilot, second = built.path(PILOT), built.path(E2)
+    double = pilot.with_name("Breaking Bad - S01E01-E02 - Pilot + Cat's in the Bag.mkv")
+    pilot.rename(double)
+    second.unlink()
+
+    assert follow_renames({str(pilot): str(double), str(second): str(double)}) == [
+        built.episodes[PILOT].id
+    ]
+    result = publish_item(trt, db.Movie.get_by_id(built.episodes[PILOT].id))
+
+    gone = {p.with_suffix(".nfo") for p in (pilot, second)}
+    gone |= {p.with_name(p.stem + "-thumb.jpg") for p in (pilot, second)}
+    assert {str(p) for p in gone} <= set(result.removed)
+    assert not any(p.exists() for p in gone)
+    assert double.with_suffix(".nfo").exists()
+    assert db.Movie.get_or_none(db.Movie.id == built.episodes[E2].id) is None
