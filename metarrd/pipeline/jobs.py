@@ -54,6 +54,8 @@ from metarrd.pipeline.queue import huey
 from metarrd.pipeline.steps import (
     CATCH_UP_KINDS,
     HANDLERS,
+    HELD_FOR_SCANNING,
+    SCANNING_OFF,
     backlog,
     catch_up_step,
     publish_jobs,
@@ -176,13 +178,13 @@ def catch_up(stage: str) -> int:
     unless `auto_publish`). Returns how many jobs were queued.
 
     - `scanning`: a scan of every library (changes the watcher saw while it was off were
-      skipped);
+      skipped), with what the webhooks said meanwhile (`_catch_up_scan`);
     - `identification`, `enrichment`: a job for each item of its backlog (`steps.backlog`:
       items never tried; items identified, not enriched yet).
     The other stages leave nothing behind: `auto_publish` never publishes what waits for the
     user's review. A web request queues one job for this instead (`enqueue_catch_up`)."""
     if stage == "scanning":
-        enqueue_scan(None)
+        _catch_up_scan()
         return 1
     if stage not in CATCH_UP_KINDS:
         return 0
@@ -199,7 +201,7 @@ def enqueue_catch_up(stage: str) -> int:
     a message per item, queued in the request, took seconds for thousands of items and timed
     out behind a proxy). Returns how many items it queues work for."""
     if stage == "scanning":
-        enqueue_scan(None)
+        _catch_up_scan()
         return 1
     if stage not in CATCH_UP_KINDS:
         return 0
@@ -207,6 +209,32 @@ def enqueue_catch_up(stage: str) -> int:
     if count:
         _enqueue("catch_up", None, {"stages": {stage: 0}}, manual=False)
     return count
+
+
+def _catch_up_scan() -> db.Job:
+    """A scan of every library that carries what the webhooks said while scanning was off
+    (their scans skipped: steps.HELD_FOR_SCANNING): a movie's or series' ids, which identify
+    it without a search (a scan of its folder's name would search TMDB), the files an upgrade
+    or a rename replaced (their items follow the new ones, data kept), the deletes. Each such
+    job gives them once."""
+    with db.write_transaction():
+        held = list(
+            db.Job.select(db.Job.id, db.Job.payload)
+            .where(db.Job.kind == "scan", db.Job.state == DONE,
+                   db.Job.message == HELD_FOR_SCANNING)
+            .order_by(db.Job.id)
+        )  # fmt: skip
+        payload: dict[str, Any] = {"paths": None, "ids": {}, "renames": {}, "gone": []}
+        for told in held:  # in the order they came: a later rename of a file wins
+            payload = merge_payload("scan", payload, told.payload or {})
+        job, send = _queue_row("scan", None, payload, manual=False)
+        if held:
+            db.Job.update(message=f"{SCANNING_OFF}; handed to the scan of job {job.id}").where(
+                db.Job.id.in_([told.id for told in held])
+            ).execute()
+    if send:
+        _send(job)
+    return job
 
 
 def use_queue(config: Config, *, if_unset: bool = False) -> None:

@@ -54,11 +54,22 @@ def _movie(job: db.Job) -> db.Movie | None:
     return db.Movie.get_or_none(db.Movie.id == job.movie_id) if job.movie_id else None
 
 
+SCANNING_OFF = "skipped: the scanning stage is switched off"
+# a webhook's scan skipped so: its ids, renames and deletes go to the scan that catches up
+# (jobs.catch_up), found by this message
+HELD_FOR_SCANNING = f"{SCANNING_OFF}; kept for the scan once it is on again"
+
+
+def _told(payload: dict[str, Any]) -> bool:
+    """Does a scan's payload hold what only a webhook knows (ids, renames, deletes)?"""
+    return bool(payload.get("ids") or payload.get("renames") or payload.get("gone"))
+
+
 def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     from metarrd.scan import follow_renames, mark_gone, scan
 
     if not workflow.is_enabled(rt.config, "scanning"):
-        return Outcome("skipped: the scanning stage is switched off")
+        return Outcome(HELD_FOR_SCANNING if _told(job.payload) else SCANNING_OFF)
     # before anything looks at a path: a root on a hung mount would hang this worker for good,
     # and so would the cache a movie's own artwork is copied into
     if cache_hung := unanswered_cache(rt, rt.config.cache_dir):

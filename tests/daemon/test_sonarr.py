@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from metarrd import db
+from metarrd import db, workflow
 from metarrd.config import parse_config
+from metarrd.pipeline import jobs
 from metarrd.runtime import open_runtime
 from metarrd.web import webhooks
 from tests.daemon.conftest import webhook_client
@@ -117,6 +118,27 @@ def test_a_download_scans_the_show_and_identifies_it_from_the_series_ids(setup):
     ident = next(c for c in fake.calls if c[0] == "identify" and c[1] == show.id)
     assert ident[2] == {"tmdb_id": 95396, "imdb_id": "tt11280740", "source": "webhook",
                         "tvdb_id": 371980, "series_type": "standard"}  # fmt: skip
+
+
+def test_a_download_while_scanning_is_off_identifies_from_the_ids_once_it_is_on(setup):
+    """`scanning` off, `webhooks` on (docs/daemon.md "Workflow stages"): the Download's scan is
+    skipped, and the scan that catches up once scanning is on again found the show new and
+    searched TMDB for its folder's name: the series' ids were lost."""
+    client, rt, fake, folder = setup
+    workflow.set_stage("scanning", False)
+    make_files(folder, "Season 1/Severance - S01E01 - Good News.mkv")
+    status, answer = post(client, per_file(folder, "Season 1/Severance - S01E01 - Good News.mkv"))
+    assert status == 202, answer
+    assert items(db.SHOW) == []
+    workflow.set_stage("scanning", True)
+    jobs.catch_up("scanning")
+    (show,) = items(db.SHOW)
+    ident = next(c for c in fake.calls if c[0] == "identify" and c[1] == show.id)
+    assert (ident[2]["tvdb_id"], ident[2]["tmdb_id"], ident[2]["source"]) == (
+        371980,
+        95396,
+        "webhook",
+    )
 
 
 @pytest.mark.parametrize(
@@ -281,6 +303,21 @@ def test_an_episode_with_the_users_edits_is_kept_when_another_takes_its_file(set
     assert (left.id, left.title, left.missing) == (second.id, "Half Loop", True)
     warning = db.Event.get(db.Event.movie == second.id, db.Event.kind == "scan.warning")
     assert DOUBLE in warning.message
+
+
+def test_an_upgrade_while_scanning_is_off_is_followed_once_it_is_on(setup):
+    """What only the payload says (which files the new one replaced) is not lost either: the
+    catch-up scan makes the first episode's item follow the file. Both went missing, and a
+    new item took the file."""
+    client, rt, fake, folder = setup
+    first, second = upgraded_to_one(client, folder)
+    workflow.set_stage("scanning", False)
+    assert upgrade_to_one(client, folder)[0] == 202
+    assert [e.id for e in items(db.EPISODE)] == [first.id, second.id]
+    workflow.set_stage("scanning", True)
+    jobs.catch_up("scanning")
+    (kept,) = items(db.EPISODE)
+    assert (kept.id, kept.path, kept.missing) == (first.id, str(folder / DOUBLE), False)
 
 
 def renamed(folder: Path, old: str, new: str) -> dict:

@@ -135,6 +135,29 @@ def test_download_scans_the_folder_and_identifies_from_the_ids(setup):
     assert fake.stages() == ["identify", "enrich"] and db.Movie.select().count() == 1
 
 
+def test_a_download_while_scanning_is_off_is_identified_from_its_ids_once_it_is_on(setup):
+    """`scanning` off, `webhooks` on: the scan that catches up once scanning is on again
+    identified the movie by a search of its folder's name (`Heat.1995.1080p.BluRay-GRP`),
+    Radarr's tmdbId lost with the skipped scan."""
+    client, rt, fake = setup
+    workflow.set_stage("scanning", False)
+    folder = Path(rt.config.library[0].path) / "Heat.1995.1080p.BluRay-GRP"
+    folder.mkdir()
+    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    assert (
+        client.post("/api/webhooks/radarr", json=download(folder), headers=KEY).status_code == 202
+    )
+    assert db.Movie.select().count() == 0
+    workflow.set_stage("scanning", True)
+    jobs.enqueue_catch_up("scanning")  # Settings' switch
+    movie = db.Movie.get()
+    assert fake.calls[0] == (
+        "identify", movie.id, {"tmdb_id": 949, "imdb_id": "tt0113277", "source": "webhook"}
+    )  # fmt: skip
+    jobs.enqueue_catch_up("scanning")  # each webhook's ids are given once
+    assert [c[0] for c in fake.calls].count("identify") == 1
+
+
 @pytest.mark.parametrize(
     ("movie_ids", "remote", "given"),
     [
