@@ -49,10 +49,18 @@ def _episode_order(movie: db.Movie) -> tuple:
 
 def _follow(movie: db.Movie, new: str) -> bool:
     """The item `movie` takes the path `new` of its renamed file (False: an item is there)."""
+    from metarrd.scan.tv import take_replacement  # imports this module
+
     old = movie.path
     with db.write_transaction():
-        if db.Movie.select().where(db.Movie.path == new).exists():
-            return False  # already scanned as a new item; the old one will show as missing
+        there = db.Movie.get_or_none(db.Movie.path == new)
+        if there is not None:
+            # already scanned as a new item (the watcher came first): an episode's, holding
+            # none of the user's work, merges into this one; else the old one shows as missing
+            if not take_replacement(movie, there):
+                return False
+            movie.path = new
+            return True
         old_folder = movie_folder(VideoPlace.of(movie))
         movie.parts = [new if p == old else p for p in movie.parts or []]
         was_published = movie.publish_state == db.PUBLISHED

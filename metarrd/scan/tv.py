@@ -664,6 +664,22 @@ def _merge_episode(old: db.Movie, copy: db.Movie, how: str = "moved to") -> None
     log.info("episode %d: %s %s %s (item %d merged)", old.id, old.path, how, copy.path, copy.id)
 
 
+def take_replacement(old: db.Movie, new: db.Movie) -> bool:
+    """A webhook says the episode `old`'s file was replaced by (or renamed to) the file that a
+    scan already made the item `new` of (the watcher saw the new file before the webhook came):
+    `new`, made after `old` in its show and holding none of the user's work, merges into it
+    (`_merge_episode`), which keeps its data. Called in a write transaction."""
+    if old.kind != db.EPISODE or new.kind != db.EPISODE or new.show_id != old.show_id:
+        return False
+    if not _no_work_of_the_users(new, old, same_kind=False):
+        return False
+    _merge_episode(old, new, "replaced by")
+    # read again by the scan that follows, as a renamed file is: its numbers may be others
+    # now (S01E01 became S01E01-E02), and so its episodes to identify
+    db.Movie.update(mtime_ns=0).where(db.Movie.id == old.id).execute()
+    return True
+
+
 def merge_replaced(follower: db.Movie, others: list[db.Movie]) -> list[int]:
     """Episode files that one file replaced along with `follower`'s (Sonarr's upgrade of
     `S01E01.mkv` and `S01E02.mkv` to one `S01E01-E02.mkv`): each other episode of its show

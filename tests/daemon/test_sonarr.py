@@ -289,6 +289,29 @@ def test_two_episodes_upgraded_to_one_file_follow_it_as_one_item(setup):
     assert ("identify", first.id) in [c[:2] for c in fake.calls]
 
 
+def test_an_upgrade_the_watcher_scanned_first_is_followed_all_the_same(setup):
+    """The watcher's scan (5 s after the last write: `daemon.settle_seconds`) ran before the
+    webhook came (Sonarr imports extra files and writes its metadata first, or the webhook's
+    scan waited behind it): the multi-episode file was a new item, which the webhook's rename
+    then left alone, and both episodes stayed missing with the user's edits."""
+    client, rt, fake, folder = setup
+    first, second = upgraded_to_one(client, folder)
+    db.Movie.update(title="Good News About Hell", locked_fields=["title"]).where(
+        db.Movie.id == first.id
+    ).execute()
+    for rel in SINGLES:
+        (folder / rel).unlink()
+    make_files(folder, DOUBLE)
+    jobs.enqueue_scan([str(folder)])  # the watcher's
+    assert len(items(db.EPISODE)) == 3
+    deleted = [episode_file(folder, rel) for rel in SINGLES]
+    body = per_file(folder, DOUBLE, episodes=episodes(1, 2), isUpgrade=True, deletedFiles=deleted)
+    assert post(client, body)[0] == 202
+    (kept,) = items(db.EPISODE)
+    assert (kept.id, kept.path, kept.missing) == (first.id, str(folder / DOUBLE), False)
+    assert (kept.title, kept.episodes) == ("Good News About Hell", [1, 2])
+
+
 def test_an_episode_with_the_users_edits_is_kept_when_another_takes_its_file(setup):
     """The second episode's edits have no place in the multi-episode file's item (one title,
     the first episode's): its item stays, missing, with them, and says why."""
