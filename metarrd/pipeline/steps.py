@@ -100,7 +100,10 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     set_progress(job, 0.1, f"walking {len(paths)} folders" if paths else "walking every library")
     report = scan(rt, [Path(p) for p in paths] if paths is not None else None)
     report.missing += mark_gone(vanished)  # after the walk, which finds where they moved
-    follow = after_scan_of(rt, report, _items_named(rt, job.payload.get("ids") or {}))
+    given = _items_named(rt, job.payload.get("ids") or {})
+    if given and not workflow.is_enabled(rt.config, "identification"):
+        _keep_ids(given)
+    follow = after_scan_of(rt, report, given)
     follow += republish_moved(rt, [i for i in moved if i in reviewed]) + again
     videos = {name: n["videos"] for name, n in report.counts().items()}  # not the shows
     message = (
@@ -324,6 +327,50 @@ def _items_named(rt: Runtime, ids_by_path: dict[str, dict[str, Any]]) -> dict[in
     return given
 
 
+# the hint that holds a webhook's ids for an item scanned while identification was off
+WEBHOOK_IDS = "webhook_ids"
+
+
+def _keep_ids(given: dict[int, dict[str, Any]]) -> None:
+    """Items a webhook named while the `identification` stage is off: its ids are kept in their
+    hints, for the identify that catches up once the stage is on (`do_identify`), which would
+    otherwise search by name what Radarr or Sonarr had said."""
+    with db.write_transaction():
+        for movie in db.Movie.select(db.Movie.id, db.Movie.hints).where(
+            db.Movie.id.in_(list(given))
+        ):
+            hints = {**(movie.hints or {}), WEBHOOK_IDS: given[movie.id]}
+            db.Movie.update(hints=hints).where(db.Movie.id == movie.id).execute()
+
+
+def _kept_ids(movie: db.Movie, job: db.Job) -> dict[str, Any]:
+    """The ids a webhook sent for `movie` while identification was off (`_keep_ids`), for an
+    automatic identify of it still unidentified that names none (the catch-up's, a scan's).
+    Any identify takes them off the item: a later one (the user's choice made since, another
+    file there) is never overruled by them."""
+    sent = (movie.hints or {}).get(WEBHOOK_IDS)
+    if sent is None:
+        return {}
+    hints = {k: v for k, v in movie.hints.items() if k != WEBHOOK_IDS}
+    with db.write_transaction():
+        db.Movie.update(hints=hints).where(db.Movie.id == movie.id).execute()
+    movie.hints = hints
+    if (
+        job.manual
+        or not isinstance(sent, dict)
+        or movie.identification_status != db.UNIDENTIFIED
+        or any(job.payload.get(k) for k in ID_KEYS)
+    ):
+        return {}
+    return {
+        **{k: v for k, v in sent.items() if k in (*ID_KEYS, "series_type")},
+        "source": "webhook",
+    }
+
+
+ID_KEYS = ("tmdb_id", "imdb_id", "tvdb_id")
+
+
 def do_identify(rt: Runtime, job: db.Job) -> Outcome:
     from metarrd.identify import identify_item
 
@@ -332,9 +379,10 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
         return Outcome("skipped: the item no longer exists")
     if movie.missing:
         return Outcome("skipped: the item's file is missing")
-    tmdb_id, imdb_id = job.payload.get("tmdb_id"), job.payload.get("imdb_id")
-    tvdb_id = job.payload.get("tvdb_id")  # Sonarr's series
-    series_type = job.payload.get("series_type")  # and its type (anime, daily, standard)
+    payload = {**job.payload, **_kept_ids(movie, job)}
+    tmdb_id, imdb_id = payload.get("tmdb_id"), payload.get("imdb_id")
+    tvdb_id = payload.get("tvdb_id")  # Sonarr's series
+    series_type = payload.get("series_type")  # and its type (anime, daily, standard)
     if not (tmdb_id or imdb_id or tvdb_id) and movie.identification_status != db.UNIDENTIFIED:
         if movie.identification_status == db.IDENTIFIED:
             # its enrichment has not run: what follows an identify follows now. The daemon
@@ -351,7 +399,7 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
         movie,
         tmdb_id=tmdb_id,
         imdb_id=imdb_id,
-        source=job.payload.get("source"),
+        source=payload.get("source"),
         **({"tvdb_id": tvdb_id} if tvdb_id else {}),  # a show's, from Sonarr
         **({"series_type": series_type} if series_type else {}),
     )

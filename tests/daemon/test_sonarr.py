@@ -141,6 +141,23 @@ def test_a_download_while_scanning_is_off_identifies_from_the_ids_once_it_is_on(
     )
 
 
+def test_a_download_while_identification_is_off_is_identified_from_the_ids_once_it_is_on(
+    setup,
+):
+    """The series' ids (TheTVDB's too, and its type) were dropped with the identify the stage
+    skipped; the catch-up searched for the folder's name."""
+    client, rt, fake, folder = setup
+    workflow.set_stage("identification", False)
+    make_files(folder, "Season 1/Severance - S01E01 - Good News.mkv")
+    assert post(client, per_file(folder, "Season 1/Severance - S01E01 - Good News.mkv"))[0] == 202
+    (show,) = items(db.SHOW)
+    workflow.set_stage("identification", True)
+    jobs.catch_up("identification")
+    ident = next(c for c in fake.calls if c[0] == "identify" and c[1] == show.id)
+    assert ident[2] == {"tmdb_id": 95396, "imdb_id": "tt11280740", "source": "webhook",
+                        "tvdb_id": 371980, "series_type": "standard"}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("sent", "given"),
     [

@@ -158,6 +158,29 @@ def test_a_download_while_scanning_is_off_is_identified_from_its_ids_once_it_is_
     assert [c[0] for c in fake.calls].count("identify") == 1
 
 
+def test_a_download_while_identification_is_off_is_identified_from_its_ids_once_it_is_on(
+    setup,
+):
+    """`identification` off, `webhooks` on: the scan made the item and dropped Radarr's ids;
+    the identify that catches up once the stage is on again searched TMDB for the folder's
+    name (`Heat.1995.1080p.BluRay-GRP`: a guess, where Radarr had said tmdbId 949)."""
+    client, rt, fake = setup
+    workflow.set_stage("identification", False)
+    folder = Path(rt.config.library[0].path) / "Heat.1995.1080p.BluRay-GRP"
+    folder.mkdir()
+    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    assert (
+        client.post("/api/webhooks/radarr", json=download(folder), headers=KEY).status_code == 202
+    )
+    movie = db.Movie.get()
+    assert fake.calls == []
+    workflow.set_stage("identification", True)
+    assert jobs.catch_up("identification") == 1
+    assert fake.calls[0] == (
+        "identify", movie.id, {"tmdb_id": 949, "imdb_id": "tt0113277", "source": "webhook"}
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("movie_ids", "remote", "given"),
     [
