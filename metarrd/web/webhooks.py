@@ -212,10 +212,18 @@ def _guarded(source: str, handle) -> tuple[Response, int]:
         return _answer(400, str(exc))
     jobs.use_queue(config, if_unset=True)  # the app factory normally did it
     try:
-        return handle(config, body)
+        response, status = handle(config, body)
     except BadPayload as exc:
         log.warning("%s webhook %s: %s", source, body["eventType"][:40], exc)
         return _answer(400, f"{body['eventType'][:40]}: {exc}")
+    if status == 202 and not workflow.is_enabled(config, "scanning"):
+        # its scan is skipped: what it said waits for the scan that catches up (jobs.py)
+        answer = response.get_json()
+        answer["message"] += (
+            "; the scanning stage is switched off: this is kept for the scan once it is on again"
+        )
+        return jsonify(answer), status
+    return response, status
 
 
 @bp.route("/radarr", methods=METHODS)

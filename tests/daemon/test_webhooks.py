@@ -144,9 +144,9 @@ def test_a_download_while_scanning_is_off_is_identified_from_its_ids_once_it_is_
     folder = Path(rt.config.library[0].path) / "Heat.1995.1080p.BluRay-GRP"
     folder.mkdir()
     (folder / "heat.mkv").write_bytes(b"\0" * 2048)
-    assert (
-        client.post("/api/webhooks/radarr", json=download(folder), headers=KEY).status_code == 202
-    )
+    r = client.post("/api/webhooks/radarr", json=download(folder), headers=KEY)
+    assert r.status_code == 202
+    assert "the scanning stage is switched off: this is kept" in r.get_json()["message"]
     assert db.Movie.select().count() == 0
     workflow.set_stage("scanning", True)
     jobs.enqueue_catch_up("scanning")  # Settings' switch
