@@ -22,7 +22,7 @@ def follow_renames(renames: dict[str, str]) -> list[int]:
     else. Several files replaced by one (Sonarr's upgrade of `S01E01.mkv` and `S01E02.mkv` to
     one multi-episode `S01E01-E02.mkv`: its `deletedFiles` lists both): the item of the first
     episode follows the new file, the others merge into it (`tv.merge_replaced`)."""
-    from metarrd.scan.tv import merge_replaced  # imports this module
+    from metarrd.scan.tv import holds_first_episode, merge_replaced  # imports this module
 
     targets: dict[str, list[str]] = {}
     for old, new in renames.items():
@@ -33,6 +33,9 @@ def follow_renames(renames: dict[str, str]) -> list[int]:
         if not items or not os.path.exists(new):
             continue
         first, *others = sorted(items.values(), key=_episode_order)
+        if not holds_first_episode(first, new):
+            log.info("item %d: %s holds not its first episode; it does not follow", first.id, new)
+            continue  # the scan makes the new file an item; this one is missing, data kept
         if not _follow(first, new):
             continue
         moved.append(first.id)

@@ -664,6 +664,30 @@ def _merge_episode(old: db.Movie, copy: db.Movie, how: str = "moved to") -> None
     log.info("episode %d: %s %s %s (item %d merged)", old.id, old.path, how, copy.path, copy.id)
 
 
+def holds_first_episode(item: db.Movie, new: str) -> bool:
+    """May the episode `item` follow the file `new` that a webhook says replaced its own (an
+    upgrade, a rename)? Not when the new file's name gives the item's season without its
+    first episode: Sonarr upgrading the second episode of a multi-episode file alone (a
+    proper of E02) deletes `S01E01-E02.mkv` for `S01E02.mkv`, and the item's title, locks and
+    thumb, which are its first episode's, would be E02's. A name that says nothing of it (by
+    air date, an absolute number, another season's: identify maps those) does not stop it."""
+    if item.kind != db.EPISODE or item.season is None or not item.episodes:
+        return True
+    show = db.Movie.get_or_none(db.Movie.id == item.show_id)
+    if show is None:
+        return True
+    path = Path(new)
+    folder, outer = episode_folders(path, Path(show.path))
+    try:
+        title = (show.hints or {}).get("folder_title") or show.title
+        name = parse_episode(path.name, title, folder, outer)
+    except Exception:  # guessit on a hostile name: nothing is known of it
+        return True
+    if name.season != item.season or not name.episodes:
+        return True
+    return min(item.episodes) in name.episodes
+
+
 def take_replacement(old: db.Movie, new: db.Movie) -> bool:
     """A webhook says the episode `old`'s file was replaced by (or renamed to) the file that a
     scan already made the item `new` of (the watcher saw the new file before the webhook came):

@@ -306,6 +306,49 @@ def test_two_episodes_upgraded_to_one_file_follow_it_as_one_item(setup):
     assert ("identify", first.id) in [c[:2] for c in fake.calls]
 
 
+def test_the_second_episode_of_a_double_upgraded_alone_does_not_take_the_firsts_data(setup):
+    """Sonarr upgrades one episode of a multi-episode file alone (a proper of E02): it deletes
+    `S01E01-E02.mkv` and imports `S01E02.mkv` with that file in `deletedFiles`
+    (UpgradeMediaFileService; E01 has no file until it is grabbed again). The double's item,
+    whose title, locks and thumb are its first episode's, followed the E02 file: E02 was
+    published with E01's title. It stays, missing, with its data; E02 is an item of its own."""
+    client, rt, fake, folder = setup
+    make_files(folder, DOUBLE)
+    post(client, per_file(folder, DOUBLE, episodes=episodes(1, 2)))
+    (double,) = items(db.EPISODE)
+    db.Movie.update(title="Good News About Hell", locked_fields=["title"]).where(
+        db.Movie.id == double.id
+    ).execute()
+    (folder / DOUBLE).unlink()
+    make_files(folder, SINGLES[1])
+    body = per_file(folder, SINGLES[1], episodes=episodes(2), isUpgrade=True,
+                    deletedFiles=[episode_file(folder, DOUBLE)])  # fmt: skip
+    assert post(client, body)[0] == 202
+    (second,) = [e for e in items(db.EPISODE) if e.path == str(folder / SINGLES[1])]
+    assert second.id != double.id and second.title != "Good News About Hell"
+    kept = db.Movie.get_by_id(double.id)
+    assert (kept.path, kept.missing, kept.title) == (
+        str(folder / DOUBLE),
+        True,
+        "Good News About Hell",
+    )
+
+
+def test_the_first_episode_of_a_double_upgraded_alone_takes_its_data(setup):
+    """The other way round (a proper of E01): the double's item follows E01's file, as its
+    data is that episode's; E02's file comes as an item of its own."""
+    client, rt, fake, folder = setup
+    make_files(folder, DOUBLE)
+    post(client, per_file(folder, DOUBLE, episodes=episodes(1, 2)))
+    (double,) = items(db.EPISODE)
+    (folder / DOUBLE).unlink()
+    make_files(folder, SINGLES[0])
+    body = per_file(folder, SINGLES[0], isUpgrade=True, deletedFiles=[episode_file(folder, DOUBLE)])
+    assert post(client, body)[0] == 202
+    (first,) = items(db.EPISODE)
+    assert (first.id, first.path, first.episodes) == (double.id, str(folder / SINGLES[0]), [1])
+
+
 def test_an_upgrade_the_watcher_scanned_first_is_followed_all_the_same(setup):
     """The watcher's scan (5 s after the last write: `daemon.settle_seconds`) ran before the
     webhook came (Sonarr imports extra files and writes its metadata first, or the webhook's
