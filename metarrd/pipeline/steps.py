@@ -323,6 +323,9 @@ def _items_named(rt: Runtime, ids_by_path: dict[str, dict[str, Any]]) -> dict[in
                 and not (kind == db.SHOW and sonarr_switch(rt, movie, ids.get("series_type")))
             ):
                 continue  # identified again only for Sonarr's anime series in another order
+            if not same and movie.identified_by == "manual":
+                _users_choice_kept(movie, ids)
+                continue
             given[movie.id] = ids
     return given
 
@@ -369,6 +372,21 @@ def _kept_ids(movie: db.Movie, job: db.Job) -> dict[str, Any]:
 
 
 ID_KEYS = ("tmdb_id", "imdb_id", "tvdb_id")
+
+
+def _users_choice_kept(movie: db.Movie, ids: dict[str, Any]) -> None:
+    """A webhook's ids name another film or show than the user identified the item as by
+    hand (Radarr's or Sonarr's own match is wrong, or was corrected here only): the user's
+    choice stands, and a warning says how they disagree."""
+    sent = ", ".join(f"{k} {v}" for k, v in sorted(ids.items()) if k in ID_KEYS and v)
+    mine = ", ".join(f"{k} {getattr(movie, k)}" for k in ID_KEYS if getattr(movie, k))
+    message = (
+        f"webhook ids not applied: {movie.label} was identified by hand ({mine or 'no id'}); "
+        f"the webhook sends {sent}. The choice made here is kept: identify the item again to "
+        "change it, or correct the movie or series in Radarr or Sonarr"
+    )
+    log.warning("%s", message)
+    db.record_event("webhook.ignored", message, level="warning", movie=movie.id)
 
 
 def do_identify(rt: Runtime, job: db.Job) -> Outcome:

@@ -181,6 +181,31 @@ def test_a_download_while_identification_is_off_is_identified_from_its_ids_once_
     )  # fmt: skip
 
 
+def test_a_download_does_not_undo_the_users_own_identification(setup):
+    """The user identified the movie by hand as another film than Radarr has it as (Radarr's
+    movie added wrong: `Heat (1995)` for the 1986 one, tmdbId 949). Radarr's next Download
+    of the folder (an upgrade) identified it again from its ids, undoing the user's choice.
+    The user's stands; a warning names the disagreement."""
+    client, rt, fake = setup
+    folder = Path(rt.config.library[0].path) / "Heat (1986)"
+    folder.mkdir()
+    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    assert (
+        client.post("/api/webhooks/radarr", json=download(folder), headers=KEY).status_code == 202
+    )
+    movie = db.Movie.get()
+    db.Movie.update(tmdb_id=31650, identified_by="manual").where(db.Movie.id == movie.id).execute()
+    fake.calls.clear()
+    (folder / "heat.mkv").write_bytes(b"\1" * 4096)  # the upgrade, under the same name
+    assert (
+        client.post("/api/webhooks/radarr", json=download(folder), headers=KEY).status_code == 202
+    )
+    assert [c for c in fake.calls if c[0] == "identify"] == []
+    assert db.Movie.get_by_id(movie.id).tmdb_id == 31650
+    warning = db.Event.get(db.Event.kind == "webhook.ignored")
+    assert "31650" in warning.message and "949" in warning.message
+
+
 @pytest.mark.parametrize(
     ("movie_ids", "remote", "given"),
     [
