@@ -158,6 +158,23 @@ def test_a_download_while_identification_is_off_is_identified_from_the_ids_once_
                         "tvdb_id": 371980, "series_type": "standard"}  # fmt: skip
 
 
+def test_a_download_does_not_undo_the_users_identification_of_the_show(setup):
+    """The user identified the show by hand as another one than Sonarr's series (TMDB
+    95396): the next Download kept it, with a warning."""
+    client, rt, fake, folder = setup
+    make_files(folder, "Season 1/Severance - S01E01.mkv", "Season 1/Severance - S01E02.mkv")
+    post(client, per_file(folder, "Season 1/Severance - S01E01.mkv"))
+    (show,) = items(db.SHOW)
+    db.Movie.update(tmdb_id=1399, tvdb_id=None, identified_by="manual").where(
+        db.Movie.id == show.id
+    ).execute()
+    fake.calls.clear()
+    post(client, per_file(folder, "Season 1/Severance - S01E02.mkv", episodes=episodes(2)))
+    assert [c for c in fake.calls if c[0] == "identify" and c[1] == show.id] == []
+    assert db.Movie.get_by_id(show.id).tmdb_id == 1399
+    assert db.Event.get(db.Event.kind == "webhook.ignored", db.Event.movie == show.id)
+
+
 @pytest.mark.parametrize(
     ("sent", "given"),
     [
