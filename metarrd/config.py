@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from metarrd.errors import ConfigError
+from metarrd.files import NotARegularFile, TooLarge, read_regular
 from metarrd.pathmap import is_windows
 
 DEFAULT_CONFIG_PATH = Path("/etc/metarrd/config.toml")
+MAX_CONFIG_BYTES = 1024 * 1024  # config.example.toml, every setting explained: about 10 KB
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 BACKUP_FOLDER = "backup"  # the user's non-image files a publish replaced (Config.backup_dir)
@@ -307,19 +309,40 @@ def load_config(path: str | Path | None = None) -> Config:
     """Read and validate the configuration file; raise ConfigError naming the key at fault."""
     cfg_path = find_config_path(str(path) if path else None)
     try:
-        raw = cfg_path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{cfg_path}: configuration file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{cfg_path}: cannot read: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{cfg_path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{cfg_path}: invalid TOML: {exc}") from None
+        data = read_config_file(cfg_path)
+    except ConfigError as exc:
+        raise ConfigError(f"{cfg_path}: {exc}") from None
     config = parse_config(data)
     return dataclasses.replace(config, source=str(cfg_path))
+
+
+def read_config_file(cfg_path: Path) -> dict[str, Any]:
+    """The TOML tables of the configuration file; ConfigError saying why not (without the path).
+
+    Read as every file a user names is read (`files.read_regular`): `--config` naming a FIFO
+    had `metarrd list` wait forever for a writer, and a multi-gigabyte file (a disk image
+    given by mistake) was read whole into memory before TOML refused it."""
+    try:
+        raw = read_regular(cfg_path, MAX_CONFIG_BYTES)
+    except FileNotFoundError:
+        raise ConfigError("configuration file not found") from None
+    except NotARegularFile as exc:
+        raise ConfigError(f"{exc.kind}, not a regular file") from None
+    except TooLarge as exc:
+        raise ConfigError(
+            f"{exc.size:,} bytes, over the {MAX_CONFIG_BYTES:,} bytes a configuration file "
+            "may have (is it the right file?)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}") from None
+    except RecursionError:  # `a = [[[[...` thousands deep: tomllib recurses per level
+        raise ConfigError("invalid TOML: arrays or tables nested too deeply") from None
 
 
 def default_languages(config: Config) -> tuple[str, ...]:

@@ -9,10 +9,17 @@ Errors make `config check` exit 2; warnings are printed and leave it at 0.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
-from metarrd.config import Config, Problem, collect_problems, entry_key, find_config_path
+from metarrd.config import (
+    Config,
+    Problem,
+    collect_problems,
+    entry_key,
+    find_config_path,
+    read_config_file,
+)
+from metarrd.errors import ConfigError
 from metarrd.files import NETWORK_FILESYSTEMS, filesystem_type, network_filesystem
 
 # FUSE with no subtype (any network file system may be one), an automount not triggered yet:
@@ -25,16 +32,9 @@ def check_file(path: str | Path | None) -> tuple[Path, Config | None, list[Probl
     """(the file read, its Config when it could be built, every problem found)."""
     cfg_path = find_config_path(str(path) if path else None)
     try:
-        text = cfg_path.read_bytes().decode("utf-8")
-        data = tomllib.loads(text)
-    except FileNotFoundError:
-        return cfg_path, None, [Problem("error", str(cfg_path), "configuration file not found")]
-    except OSError as exc:
-        return cfg_path, None, [Problem("error", str(cfg_path), f"cannot read: {exc.strerror}")]
-    except UnicodeDecodeError:
-        return cfg_path, None, [Problem("error", str(cfg_path), "not UTF-8 text")]
-    except tomllib.TOMLDecodeError as exc:
-        return cfg_path, None, [Problem("error", str(cfg_path), f"invalid TOML: {exc}")]
+        data = read_config_file(cfg_path)
+    except ConfigError as exc:
+        return cfg_path, None, [Problem("error", str(cfg_path), str(exc))]
     config, problems = collect_problems(data)
     # a value of the wrong type was left at its default: no warning about that default (an
     # "empty" webhooks.token for `token = 5`), its error says what is wrong

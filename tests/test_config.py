@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -160,6 +163,66 @@ def test_config_check_exit_codes(tmp_path, capsys):
     broken.write_text("[web\n")
     assert main(["--config", str(broken), "config", "check"]) == 2
     assert "invalid TOML" in capsys.readouterr().err
+
+
+def _metarrd(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m metarrd ARGS` in a child, killed after 60 s: a hang fails the test, it does
+    not hang the suite."""
+    env = {**os.environ, **(env or {}), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run(
+        [sys.executable, "-m", "metarrd", *args], capture_output=True, text=True, env=env,
+        timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("command", [["list"], ["config", "check"]])
+def test_a_config_that_is_a_fifo_is_a_configuration_error_not_a_hang(tmp_path, command):
+    """`metarrd --config /tmp/fifo.toml list` (a FIFO: a templating `mkfifo` + `envsubst >`
+    left in place, or a hostile name in /etc/metarrd) waited forever for a writer, in an
+    open() Ctrl-C could not end under systemd. Only regular files are read: exit 2, one line."""
+    fifo = tmp_path / "config.toml"
+    os.mkfifo(fifo)
+    done = _metarrd("--config", str(fifo), *command)
+    assert done.returncode == 2, done.stderr
+    assert f"{fifo}: a FIFO (named pipe), not a regular file" in done.stderr
+    link = tmp_path / "link.toml"  # the same through $METARRD_CONFIG and a symlink
+    link.symlink_to(fifo)
+    done = _metarrd(*command, env={"METARRD_CONFIG": str(link)})
+    assert done.returncode == 2 and "a FIFO (named pipe), not a regular file" in done.stderr
+
+
+def test_a_config_file_of_gigabytes_is_refused_before_it_is_read(tmp_path, capsys):
+    """`--config` naming a 2 GB file (a disk image, a log, given by mistake) was read whole into
+    memory before TOML refused it. A sparse file: no disk space is used."""
+    huge = tmp_path / "config.toml"
+    with open(huge, "wb") as fh:
+        fh.truncate(2 << 30)
+    assert main(["--config", str(huge), "list"]) == 2
+    assert "2,147,483,648 bytes, over the 1,048,576 bytes" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda p: p.mkdir(), "a folder, not a regular file"),
+        (lambda p: p.symlink_to(p), "cannot read: Too many levels of symbolic links"),
+        (lambda p: p.write_bytes(b'data_dir = "/srv/m\xe9dia"\n'), "not UTF-8 text"),  # Latin-1
+        (
+            lambda p: p.write_text("a = " + "[" * 50_000 + "]" * 50_000),
+            "invalid TOML: arrays or tables nested too deeply",
+        ),
+    ],
+    ids=["folder", "symlink-loop", "latin-1", "nested"],
+)
+def test_a_config_that_cannot_be_read_is_one_line_exit_2(tmp_path, capsys, make, reason):
+    """Each is one `configuration error` line and exit 2, for the daemon and for `config
+    check`; a config nested 50,000 arrays deep was a RecursionError traceback from tomllib."""
+    cfg = tmp_path / "config.toml"
+    make(cfg)
+    assert main(["--config", str(cfg), "list"]) == 2
+    assert capsys.readouterr().err == f"metarrd: configuration error: {cfg}: {reason}\n"
+    assert main(["--config", str(cfg), "config", "check"]) == 2
+    assert f"error: {cfg}: {reason}\n" in capsys.readouterr().err
 
 
 def test_config_found_through_environment(tmp_path, monkeypatch):
