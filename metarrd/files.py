@@ -87,11 +87,25 @@ def is_gone(path: os.PathLike | str) -> bool:
 
 
 MOUNTINFO = Path("/proc/self/mountinfo")
-# file systems where inotify sees only what this machine does, not another machine's change
+# File systems where inotify sees only what this machine does, not another machine's change
+# ("Inotify reports only events that a user-space program triggers through the filesystem API.
+# As a result, it does not catch remote events that occur on network filesystems", inotify(7)).
 NETWORK_FILESYSTEMS = frozenset(
     {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "afs", "ncpfs"}
-    | {"fuse.sshfs", "fuse.rclone", "fuse.glusterfs", "fuse.s3fs", "fuse.davfs2", "davfs"}
+    | {"fuse.sshfs", "fuse.glusterfs", "fuse.s3fs", "fuse.davfs2", "davfs"}
+    # an rclone mount of a cloud drive: what its --poll-interval finds changed on the remote
+    # reaches no inotify watch (rclone/rclone#4380)
+    | {"fuse.rclone"}
+    # a host's folder shared into a virtual machine, where the host's own writes (its download
+    # client, a NAS app) happen outside the guest's kernel: virtio-fs (kata-containers/runtime
+    # #1505: "Lack of inotify support is a known limitation"), VirtualBox shared folders
+    # (VirtualBox ticket #10660, boot2docker/boot2docker#688), VMware's (open-vm-tools#246)
+    | {"virtiofs", "vboxsf", "vmhgfs", "fuse.vmhgfs-fuse"}
 )
+# Not in it: fuse.mergerfs, a pool of this machine's own disks. Its inotify works for what is
+# done through the pool; a file written straight onto a branch disk is not seen (mergerfs FAQ,
+# "Does inotify and fanotify work?"), which is a library configured on the wrong path, not a
+# reason to poll the pool.
 
 
 def network_filesystem(path: os.PathLike | str) -> str | None:
