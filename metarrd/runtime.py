@@ -4,9 +4,11 @@ the provider clients (created on first use). Built once per process and passed i
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from metarrd import db
 from metarrd.config import Config
@@ -84,6 +86,18 @@ class Runtime:
             db.database.close()
 
 
+def _probe_write(directory: Path) -> None:
+    """Create and remove a file in `directory`. A data_dir that is there but cannot be written
+    (its disk remounted read-only after an error, `errors=remount-ro`; a container volume
+    mounted `:ro`; a folder of another user) made every command a traceback from SQLite
+    ("unable to open database file"), or a daemon that started and failed each job. A real
+    write, not `os.access`: on a CIFS share the mode bits it reads are not the server's word."""
+    probe = directory / f".metarrd-write-probe-{os.getpid()}-{threading.get_ident()}"
+    fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    os.close(fd)
+    probe.unlink(missing_ok=True)
+
+
 def open_runtime(config: Config) -> Runtime:
     """Create the data folders, open and migrate the database, mirror libraries and players.
     A `[cache] dir` on a share that does not answer (a hung NFS mount) is left alone (logged):
@@ -95,11 +109,15 @@ def open_runtime(config: Config) -> Runtime:
         in_cache = bool(config.cache.dir) and directory.is_relative_to(config.cache_dir)
         if in_cache and hung:  # its previews/ too (a shared cache holds them)
             continue  # its jobs and pictures wait for it (pipeline/steps.py, web/files.py)
+        key = "cache.dir" if in_cache else "data_dir"
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # not made yet, and no right to make it: the setting is at fault
-            key = "cache.dir" if in_cache else "data_dir"
             raise ConfigError(f"{key}: cannot create {directory}: {exc.strerror}") from None
+        try:
+            _probe_write(directory)
+        except OSError as exc:
+            raise ConfigError(f"{key}: cannot write in {directory}: {exc.strerror}") from None
     db.open_database(config.database.url or config.db_path, data_dir=config.data_path)
     db.mirror_config(config)
     return Runtime(config)

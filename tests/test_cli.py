@@ -299,6 +299,39 @@ def test_a_data_dir_that_cannot_be_made_is_a_configuration_error(library, key, c
     assert capsys.readouterr().err.startswith(f"metarrd: configuration error: {key}: cannot create")
 
 
+@pytest.mark.parametrize("command", ["list", "run"])
+def test_a_data_dir_on_a_read_only_mount_is_a_configuration_error(library, command):
+    """A NAS whose disk ext4 remounted read-only after an I/O error (`errors=remount-ro`), or
+    a container's data volume mounted `:ro`: data_dir and its database are there, but cannot be
+    written. `metarrd list` and `metarrd run` ended in SQLite's "unable to open database file"
+    traceback. Now one configuration error naming data_dir and why, exit 2. The read-only
+    mount is a real one, in a mount namespace of its own (`unshare -m`), so nothing outside
+    the test sees it; without root (no mount), the folder is made read-only by its mode."""
+    cfg, _ = library
+    data = cfg.parent / "data"
+    assert cli(cfg, "list") == 0  # data_dir, its database and folders made
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = [sys.executable, "-m", "metarrd", "--config", str(cfg), command]
+    if os.geteuid() == 0:
+        if shutil.which("unshare") is None:
+            pytest.skip("no unshare(1) to mount a read-only folder in a namespace of its own")
+        script = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"'
+        run = ["unshare", "-m", "sh", "-c", script, "sh", str(data), *run]
+    else:
+        data.chmod(0o555)
+    try:
+        done = subprocess.run(run, capture_output=True, text=True, env=env, timeout=60)
+    finally:
+        data.chmod(0o755)
+    if os.geteuid() == 0 and "mount" in done.stderr and "metarrd" not in done.stderr:
+        pytest.skip(f"cannot mount here: {done.stderr.strip()}")
+    assert done.returncode == 2, done.stderr
+    reason = "Read-only file system" if os.geteuid() == 0 else "Permission denied"
+    assert done.stderr == (
+        f"metarrd: configuration error: data_dir: cannot write in {data}: {reason}\n"
+    )
+
+
 def test_a_missing_library_folder_is_one_line_on_stderr(library):
     """Each failure is one line on stderr: a movie library whose folder is gone (a share not
     mounted) was two, a log line `ERROR: library Movies: …` and then the failure line."""
