@@ -110,7 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--bind", help="HOST:PORT (default: [web] bind)")
     d = sub.add_parser("demo", help="offline demonstration on 127.0.0.1")
     d.add_argument("--port", type=demo_port, default=8787)
-    d.add_argument("--dir", help="where to create the demo library and data (default: a temp dir)")
+    d.add_argument(
+        "--dir",
+        help="a new or empty folder (or an earlier demo's) to create the demo library and data "
+        "in (default: a temp dir)",
+    )
 
     pl = sub.add_parser("players", help="media player commands")
     pl.add_argument("action", choices=["test"])

@@ -20,11 +20,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import socket
+import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
+
+from metarrd.files import display, read_regular
+
+DEMO_HEADER = "# Written by `metarrd demo`"  # the first line of the config.toml it writes
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +99,7 @@ def _toml(value: str) -> str:
 
 def config_text(base: Path, sim, port: int) -> str:
     """The demo's configuration: our folders, the simulator's URLs and keys, a loopback bind."""
-    return f"""# Written by `metarrd demo`: the providers are the local simulator on {sim.url}.
+    return f"""{DEMO_HEADER}: the providers are the local simulator on {sim.url}.
 data_dir = {_toml(str(base / "data"))}
 
 [[library]]
@@ -124,6 +130,30 @@ settle_seconds = 1.0
 [web]
 bind = "127.0.0.1:{port}"
 """
+
+
+def foreign_dir(base: Path) -> str | None:
+    """Why `metarrd demo --dir base` must not use `base`, or None: it is new, empty, or one an
+    earlier demo made (its config.toml starts with `DEMO_HEADER`). The demo writes config.toml
+    there, copies sample videos into its `movies/` and `tv/` and publishes NFOs and artwork
+    beside them: `--dir /etc/metarrd` replaced the user's own config.toml, `--dir /srv/media`
+    put the samples and the demo's NFOs into a real library."""
+    try:
+        names = os.listdir(base)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot list it: {exc.strerror}"
+    if not names:
+        return None
+    try:
+        head = read_regular(base / "config.toml", 4096)
+    except OSError as exc:
+        why = "it holds no config.toml" if isinstance(exc, FileNotFoundError) else str(exc)
+        return f"{why}; it is neither empty nor a folder an earlier demo made"
+    if not head.startswith(DEMO_HEADER.encode()):
+        return "its config.toml was not written by `metarrd demo` (it would be replaced)"
+    return None
 
 
 def _port_free(port: int) -> bool:
@@ -176,6 +206,12 @@ def run_demo(args: argparse.Namespace) -> int:
     port = int(getattr(args, "port", 8787) or 8787)
     keep = bool(getattr(args, "dir", None))
     base = Path(args.dir).absolute() if keep else Path(tempfile.mkdtemp(prefix="metarrd-demo-"))
+    if keep and (why := foreign_dir(base)) is not None:
+        print(
+            f"metarrd demo: --dir {display(base)}: {why}; give a new or empty folder",
+            file=sys.stderr,
+        )
+        return 2
     if not _port_free(port):
         print(f"metarrd demo: port {port} on 127.0.0.1 is in use; try --port {port + 10}")
         return 2

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -359,6 +360,44 @@ def test_demo_refuses_a_port_that_is_none(port, tmp_path, capsys):
     assert not (tmp_path / "demo").exists()
 
 
+@pytest.mark.parametrize("place", ["config-folder", "media-root", "fifo"])
+def test_demo_refuses_a_dir_that_holds_the_users_files(place, tmp_path):
+    """`metarrd demo --dir /etc/metarrd` (the folder README's install puts config.toml in)
+    replaced the user's config.toml by the demo's; `--dir /srv/media` (Kodi's usual root,
+    with its `movies/` and `tv/`) copied the sample videos into the real library and published
+    the demo's NFOs beside the user's films; a config.toml that is a FIFO hung the demo. The
+    demo now takes only a new or empty folder, or one an earlier demo made: exit 2, nothing
+    written."""
+    base = tmp_path / "dir"
+    (base / "movies" / "Heat (1995)").mkdir(parents=True)
+    heat = base / "movies" / "Heat (1995)" / "Heat (1995).mkv"
+    heat.write_bytes(b"\x1a\x45\xdf\xa3")
+    user = '# mine\ndata_dir = "/var/lib/metarrd"\n'
+    if place == "config-folder":
+        (base / "config.toml").write_text(user)
+    elif place == "fifo":
+        os.mkfifo(base / "config.toml")
+    before = sorted(p.relative_to(base) for p in base.rglob("*"))
+    with socket.socket() as free:  # a port the demo could take: refused for its folder only
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "metarrd", "demo", "--port", str(port), "--dir", str(base)],
+            capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("the demo started in the user's folder (or hung on its FIFO)")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith(f"metarrd demo: --dir {base}: ")
+    assert "give a new or empty folder" in done.stderr
+    assert sorted(p.relative_to(base) for p in base.rglob("*")) == before
+    if place == "config-folder":
+        assert (base / "config.toml").read_text() == user
+    assert heat.read_bytes() == b"\x1a\x45\xdf\xa3"
+
+
 def test_a_stage_switched_on_again_queues_what_it_skipped(library, capsys):
     """`workflow set identification on` after a scan with it off: the three films, found
     unchanged by every later scan, were never identified; now the daemon gets a job each."""
@@ -650,3 +689,20 @@ def test_a_publish_refused_before_enrich_keeps_the_items_own_reason(library, cap
     assert cli(cfg, "list", "--json") == 0
     entry = next(e for e in json.loads(capsys.readouterr().out) if e["id"] == unknown.id)
     assert entry["last_error"] == why
+
+
+def test_demo_takes_a_new_or_empty_dir_or_its_own_again(tmp_path):
+    """`metarrd demo --dir PATH` picks up where it was (docs/failure-modes.md): a folder whose
+    config.toml the demo wrote is its own."""
+    from metarrd.demo import config_text, foreign_dir
+
+    class Sim:  # what config_text reads of the simulator
+        url = tmdb_url = fanart_url = tvdb_url = "http://127.0.0.1:8788"
+        tmdb_key = fanart_key = tvdb_key = "k"
+
+    assert foreign_dir(tmp_path / "new") is None
+    (tmp_path / "empty").mkdir()
+    assert foreign_dir(tmp_path / "empty") is None
+    (tmp_path / "again" / "movies").mkdir(parents=True)
+    (tmp_path / "again" / "config.toml").write_text(config_text(tmp_path / "again", Sim, 8787))
+    assert foreign_dir(tmp_path / "again") is None
