@@ -59,12 +59,25 @@ def demo_port(text: str) -> int:
     raise argparse.ArgumentTypeError(f"{text[:24]!r}: give a port from 1 to {65535 - 4}")
 
 
+def config_path(text: str) -> str:
+    """`--config PATH`, never empty: `metarrd --config "$CFG" list` with CFG unset had read
+    $METARRD_CONFIG or /etc/metarrd/config.toml instead, a script's test run on the live
+    configuration (its database, its libraries)."""
+    if text:
+        return text
+    raise argparse.ArgumentTypeError(
+        "empty; name the configuration file, or leave --config out to read $METARRD_CONFIG, "
+        "else /etc/metarrd/config.toml"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="metarrd", description="Keeps a Kodi-style movie library tagged."
     )
     p.add_argument(
         "--config",
+        type=config_path,
         metavar="PATH",
         help="configuration file (default: $METARRD_CONFIG, else /etc/metarrd/config.toml)",
     )

@@ -333,6 +333,20 @@ def test_a_data_dir_on_a_read_only_mount_is_a_configuration_error(library, comma
     )
 
 
+def test_an_empty_config_path_is_a_usage_error_not_the_live_config(library, monkeypatch, capsys):
+    """`metarrd --config "$CFG" list` in a script whose CFG is unset (or misspelled) read
+    $METARRD_CONFIG, else /etc/metarrd/config.toml, as if no --config was given: the script's
+    `scan` or `publish` ran against the live configuration. An empty --config is a usage error
+    (exit 2) before anything is read."""
+    cfg, _ = library
+    monkeypatch.setenv("METARRD_CONFIG", str(cfg))  # the live one, which must not be used
+    with pytest.raises(SystemExit) as exited:
+        main(["--config", "", "list"])
+    assert exited.value.code == 2
+    assert "--config: empty; name the configuration file" in capsys.readouterr().err
+    assert not (cfg.parent / "data").exists()
+
+
 def test_a_missing_library_folder_is_one_line_on_stderr(library):
     """Each failure is one line on stderr: a movie library whose folder is gone (a share not
     mounted) was two, a log line `ERROR: library Movies: …` and then the failure line."""
