@@ -121,18 +121,29 @@ def _data_folder(key: str, folder: Path) -> list[Problem]:
         return [Problem("error", key, f"{folder} exists and is not a folder")]
     if folder.is_dir():
         if not os.access(folder, os.W_OK | os.X_OK):
-            return [Problem("error", key, f"{folder} is not writable by this user")]
+            return [Problem("error", key, f"{folder} {_not_writable(folder)}")]
         return []
     above = next(p for p in folder.parents if p.exists())  # "/" at last
     if not above.is_dir():
         return [Problem("error", key, f"{folder} cannot be created: {above} is not a folder")]
     if not os.access(above, os.W_OK | os.X_OK):
         return [
-            Problem(
-                "error", key, f"{folder} cannot be created: {above} is not writable by this user"
-            )
+            Problem("error", key, f"{folder} cannot be created: {above} {_not_writable(above)}")
         ]
     return []
+
+
+def _not_writable(folder: Path) -> str:
+    """Why `os.access` says a folder cannot be written: its file system is mounted read-only (a
+    disk ext4 remounted read-only after an I/O error, a container volume mounted `:ro`), where
+    "not writable by this user" sent root looking at permissions; else this user's rights."""
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    if read_only:
+        return "is on a file system mounted read-only"
+    return "is not writable by this user"
 
 
 def _shared_cache(folder: Path) -> list[Problem]:

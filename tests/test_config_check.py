@@ -3,6 +3,7 @@ problems that only show when the daemon runs (a missing library folder, no TMDB 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -378,6 +379,38 @@ def test_a_library_on_a_hung_mount_is_said_instead_of_hanging_the_check(
     text += f'[[library]]\nname = "Kids"\npath = "{tmp_path}/films/kids"\n'
     status, out, err = finishes(lambda: _check(tmp_path, text, capsys))
     assert status == 2 and 'library "Kids".path: ' in err and "does not exist" in err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a read-only mount needs root (mount --bind)")
+@pytest.mark.parametrize("made", [True, False], ids=["there", "to-make"])
+def test_a_data_dir_on_a_read_only_mount_is_named_so(tmp_path, made):
+    """A data_dir on a disk that ext4 remounted read-only after an I/O error
+    (`errors=remount-ro`), or in a container volume mounted `:ro`: `config check` said "is not
+    writable by this user", which sent root looking at permissions that are fine. It says the
+    file system is mounted read-only. The mount is a real one, in a mount namespace of its own
+    (`unshare -m`): nothing outside the test sees it."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare(1)")
+    cfg = _write(tmp_path, _good(tmp_path))
+    ro = tmp_path / "ro"
+    (ro / "data" if made else ro).mkdir(parents=True)
+    cfg.write_text(cfg.read_text().replace(f"{tmp_path}/data", f"{ro}/data"))
+    script = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"'
+    run = [sys.executable, "-m", "metarrd", "--config", str(cfg), "config", "check"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "sh", str(ro), *run],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    if done.stderr.startswith(("mount:", "unshare:")):
+        pytest.skip(f"cannot mount here: {done.stderr.strip()}")
+    assert done.returncode == 2, done.stderr
+    where = f"{ro}/data" if made else f"{ro}/data cannot be created: {ro}"
+    assert f"error: data_dir: {where} is on a file system mounted read-only\n" in done.stderr
 
 
 @pytest.mark.parametrize("key", ["data_dir", "cache.dir"])
