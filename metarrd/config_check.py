@@ -20,7 +20,12 @@ from metarrd.config import (
     read_config_file,
 )
 from metarrd.errors import ConfigError
-from metarrd.files import NETWORK_FILESYSTEMS, filesystem_type, network_filesystem
+from metarrd.files import (
+    NETWORK_FILESYSTEMS,
+    dangling_link,
+    filesystem_type,
+    network_filesystem,
+)
 
 # FUSE with no subtype (any network file system may be one), an automount not triggered yet:
 # no telling whether the share is there
@@ -117,6 +122,8 @@ def _data_folder(key: str, folder: Path) -> list[Problem]:
         if key == "data_dir":  # its database and queue: every command would hang
             return [Problem("error", key, f"{folder} does not answer (a hung network mount?)")]
         return [Problem("warning", key, _UNANSWERED.format(folder))]  # its jobs wait for it
+    if os.path.islink(folder) and (why := _cannot_look(folder)) is not None:
+        return [Problem("error", key, f"{folder} {why}")]  # not made through a dangling link
     if folder.exists() and not folder.is_dir():
         return [Problem("error", key, f"{folder} exists and is not a folder")]
     if folder.is_dir():
@@ -131,6 +138,23 @@ def _data_folder(key: str, folder: Path) -> list[Problem]:
             Problem("error", key, f"{folder} cannot be created: {above} {_not_writable(above)}")
         ]
     return []
+
+
+def _cannot_look(folder: Path) -> str | None:
+    """Why `folder` cannot be looked at (None: it can): not there, or a symbolic link that
+    leads nowhere. A library or data_dir linked to a disk not mounted (`/srv/media/movies` ->
+    `/mnt/usb1/movies`) said "does not exist" for a link that does, or, for data_dir, nothing:
+    every command then stopped with "cannot create …: File exists"; a symlink loop was a
+    RuntimeError traceback."""
+    try:
+        os.stat(folder)
+    except OSError as exc:
+        if not os.path.islink(folder):
+            if isinstance(exc, FileNotFoundError | NotADirectoryError):
+                return "does not exist"
+            return f"cannot be looked at: {exc.strerror}"
+        return dangling_link(folder, exc)
+    return None
 
 
 def _not_writable(folder: Path) -> str:
@@ -174,8 +198,8 @@ def _library_folders(config: Config) -> list[Problem]:
             found.append(Problem("warning", f"{key}.path", _UNANSWERED.format(folder)))
             seen.append((key, folder))  # where it really is cannot be asked
             continue
-        if not folder.exists():
-            found.append(Problem("error", f"{key}.path", f"{folder} does not exist"))
+        if (why := _cannot_look(folder)) is not None:
+            found.append(Problem("error", f"{key}.path", f"{folder} {why}"))
         elif not folder.is_dir():
             found.append(Problem("error", f"{key}.path", f"{folder} is not a folder"))
         elif not os.access(folder, os.R_OK | os.X_OK):
@@ -191,7 +215,7 @@ def _library_folders(config: Config) -> list[Problem]:
                     "poll_seconds",
                 )
             )
-        real = folder.resolve()
+        real = Path(os.path.realpath(folder))  # (Path.resolve raised on a symlink loop)
         for other_key, other in seen:
             if real == other:
                 found.append(Problem("error", f"{key}.path", f"same folder as {other_key}"))

@@ -86,6 +86,20 @@ def is_gone(path: os.PathLike | str) -> bool:
     return False
 
 
+def dangling_link(path: os.PathLike | str, exc: OSError) -> str:
+    """Words for a symbolic link at `path` whose target `os.stat` refused with `exc`: where it
+    leads and why that cannot be looked at (a disk or share not mounted, a loop)."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    if isinstance(exc, FileNotFoundError | NotADirectoryError):
+        why = "which does not exist (a disk or share not mounted?)"
+    else:
+        why = f"which cannot be looked at ({exc.strerror})"
+    return f"is a symbolic link to {display(target)}, {why}"
+
+
 MOUNTINFO = Path("/proc/self/mountinfo")
 # File systems where inotify sees only what this machine does, not another machine's change
 # ("Inotify reports only events that a user-space program triggers through the filesystem API.

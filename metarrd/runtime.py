@@ -13,6 +13,7 @@ from pathlib import Path
 from metarrd import db
 from metarrd.config import Config
 from metarrd.errors import ConfigError, ItemError
+from metarrd.files import dangling_link
 from metarrd.http import HttpClient
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,12 @@ def open_runtime(config: Config) -> Runtime:
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # not made yet, and no right to make it: the setting is at fault
+            for link in (directory, *directory.parents):  # "File exists", for a link to a disk
+                if os.path.islink(link) and not os.path.exists(link):  # not mounted
+                    try:
+                        os.stat(link)
+                    except OSError as why:
+                        raise ConfigError(f"{key}: {link} {dangling_link(link, why)}") from None
             raise ConfigError(f"{key}: cannot create {directory}: {exc.strerror}") from None
         try:
             _probe_write(directory)

@@ -381,6 +381,42 @@ def test_a_library_on_a_hung_mount_is_said_instead_of_hanging_the_check(
     assert status == 2 and 'library "Kids".path: ' in err and "does not exist" in err
 
 
+@pytest.mark.parametrize("key", ["library", "data_dir"])
+@pytest.mark.parametrize("link", ["unmounted-disk", "loop"])
+def test_a_folder_linked_to_nowhere_is_named_so(tmp_path, capsys, key, link):
+    """A NAS user's `/srv/media/movies` or `/var/lib/metarrd` is a symlink to a USB disk's
+    folder (`/mnt/usb1/...`) and the disk is not mounted: `config check` said the library
+    "does not exist" (it does: a link) and said nothing of data_dir, whose every command then
+    stopped with "cannot create …: File exists". A symlink loop as a library made `config check`
+    a RuntimeError traceback ("Symlink loop from …"). Each is now one error saying where the
+    link leads and why that cannot be looked at; `metarrd list` says the same of data_dir."""
+    text = _good(tmp_path)
+    place = tmp_path / "linked"
+    target = tmp_path / "mnt" / "usb1" / "media" if link == "unmounted-disk" else place
+    place.symlink_to(target)
+    if key == "library":
+        text = text.replace(f'path = "{tmp_path}/movies"', f'path = "{place}"')
+        where = 'library "Movies".path'
+    else:
+        text = text.replace(f'data_dir = "{tmp_path}/data"', f'data_dir = "{place}"')
+        where = "data_dir"
+    why = (
+        "which does not exist (a disk or share not mounted?)"
+        if link == "unmounted-disk"
+        else "which cannot be looked at (Too many levels of symbolic links)"
+    )
+    status, out, err = _check(tmp_path, text, capsys)
+    assert status == 2, err
+    assert f"error: {where}: {place} is a symbolic link to {target}, {why}\n" in err
+    if key == "data_dir":
+        assert main(["--config", str(tmp_path / "config.toml"), "list"]) == 2
+        assert capsys.readouterr().err == (
+            f"metarrd: configuration error: data_dir: {place} is a symbolic link to {target}, "
+            f"{why}\n"
+        )
+        assert not target.exists()  # nothing made through the link
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="a read-only mount needs root (mount --bind)")
 @pytest.mark.parametrize("made", [True, False], ids=["there", "to-make"])
 def test_a_data_dir_on_a_read_only_mount_is_named_so(tmp_path, made):
