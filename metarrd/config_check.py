@@ -9,6 +9,7 @@ Errors make `config check` exit 2; warnings are printed and leave it at 0.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from metarrd.config import (
@@ -124,9 +125,15 @@ def _data_folder(key: str, folder: Path) -> list[Problem]:
         return [Problem("warning", key, _UNANSWERED.format(folder))]  # its jobs wait for it
     if os.path.islink(folder) and (why := _cannot_look(folder)) is not None:
         return [Problem("error", key, f"{folder} {why}")]  # not made through a dangling link
-    if folder.exists() and not folder.is_dir():
+    try:
+        there = stat.S_ISDIR(os.stat(folder).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        there = None
+    except OSError as exc:  # a folder on the way this user may not enter: Path.exists raised
+        return [Problem("error", key, f"{folder} cannot be looked at: {exc.strerror}")]
+    if there is False:
         return [Problem("error", key, f"{folder} exists and is not a folder")]
-    if folder.is_dir():
+    if there:
         if not os.access(folder, os.W_OK | os.X_OK):
             return [Problem("error", key, f"{folder} {_not_writable(folder)}")]
         return []

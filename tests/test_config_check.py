@@ -417,6 +417,43 @@ def test_a_folder_linked_to_nowhere_is_named_so(tmp_path, capsys, key, link):
         assert not target.exists()  # nothing made through the link
 
 
+@pytest.mark.parametrize("key", ["library", "data_dir"])
+def test_a_folder_under_one_this_user_may_not_enter_is_an_error_not_a_traceback(
+    tmp_path, capsys, monkeypatch, key
+):
+    """`sudo -u metarrd metarrd config check` with the data_dir or a library under a folder
+    only root may enter (`/srv/private`, mode 0700): Python's `Path.exists` raises on EACCES
+    (it ignores only ENOENT, ENOTDIR, EBADF, ELOOP), and `config check` ended in a
+    PermissionError traceback. It is one error naming the folder and why. As root, the
+    folder's mode does not stop us: the EACCES a daemon user meets is made by os.stat then."""
+    private = tmp_path / "private"
+    (private / "movies").mkdir(parents=True)
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if not isinstance(path, int) and os.fspath(path).startswith(f"{private}{os.sep}"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    text = _good(tmp_path)
+    if key == "library":
+        text = text.replace(f'path = "{tmp_path}/movies"', f'path = "{private}/movies"')
+        where = f'library "Movies".path: {private}/movies'
+    else:
+        text = text.replace(f'data_dir = "{tmp_path}/data"', f'data_dir = "{private}/data"')
+        where = f"data_dir: {private}/data"
+    if os.geteuid() == 0:
+        monkeypatch.setattr(os, "stat", stat)
+    else:
+        private.chmod(0o700 & ~0o100)  # this user may not enter it either
+    try:
+        status, out, err = _check(tmp_path, text, capsys)
+    finally:
+        private.chmod(0o755)
+    assert status == 2, err
+    assert f"error: {where} cannot be looked at: Permission denied\n" in err
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="a read-only mount needs root (mount --bind)")
 @pytest.mark.parametrize("made", [True, False], ids=["there", "to-make"])
 def test_a_data_dir_on_a_read_only_mount_is_named_so(tmp_path, made):
