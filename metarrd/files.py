@@ -100,6 +100,22 @@ def dangling_link(path: os.PathLike | str, exc: OSError) -> str:
     return f"is a symbolic link to {display(target)}, {why}"
 
 
+def library_root_problem(path: os.PathLike | str) -> str | None:
+    """Why a library root cannot be walked (None: it is a folder): not there, not a folder, a
+    symbolic link that leads nowhere, or a folder this user may not look into. `Path.is_dir`
+    raises on EACCES: `metarrd scan` run as a user who may not enter the root's parent (a
+    library in a home folder of mode 0700, scanned with `sudo -u metarrd`) was a traceback."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if os.path.islink(path):
+            return dangling_link(path, exc)
+        if isinstance(exc, FileNotFoundError | NotADirectoryError):
+            return "library folder does not exist"
+        return f"cannot be looked at: {exc.strerror}"
+    return None if stat.S_ISDIR(st.st_mode) else "not a folder"
+
+
 MOUNTINFO = Path("/proc/self/mountinfo")
 # File systems where inotify sees only what this machine does, not another machine's change
 # ("Inotify reports only events that a user-space program triggers through the filesystem API.

@@ -347,6 +347,38 @@ def test_an_empty_config_path_is_a_usage_error_not_the_live_config(library, monk
     assert not (cfg.parent / "data").exists()
 
 
+@pytest.mark.parametrize("kind", ["movie", "tv"])
+def test_a_library_root_this_user_may_not_enter_is_one_line_not_a_traceback(
+    library, capsys, monkeypatch, kind
+):
+    """`sudo -u metarrd metarrd scan` with a library in a home folder of mode 0700
+    (`/home/anna/Movies`), or a CIFS share whose session expired (EACCES until it reconnects):
+    Python's `Path.is_dir` raises on EACCES, and `metarrd scan` ended in a PermissionError
+    traceback. It is the library's one failure line (exit 1). As root the mode does not stop
+    us: the EACCES that user meets is made by os.stat then."""
+    cfg, root = library
+    if kind == "tv":
+        cfg.write_text(cfg.read_text().replace('name = "Movies"', 'name = "Movies"\nkind = "tv"'))
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if not isinstance(path, int) and os.fspath(path).startswith(str(root)):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    assert cli(cfg, "list") == 0  # the database made before the root goes away
+    if os.geteuid() == 0:
+        monkeypatch.setattr(os, "stat", stat)
+    else:
+        root.chmod(0)
+    try:
+        assert cli(cfg, "scan") == 1
+    finally:
+        root.chmod(0o755)
+    err = capsys.readouterr().err.splitlines()
+    assert f"{root}: library 'Movies': cannot be looked at: Permission denied" in err
+
+
 def test_a_missing_library_folder_is_one_line_on_stderr(library):
     """Each failure is one line on stderr: a movie library whose folder is gone (a share not
     mounted) was two, a log line `ERROR: library Movies: …` and then the failure line."""

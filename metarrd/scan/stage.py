@@ -39,7 +39,7 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
-from metarrd.files import display
+from metarrd.files import display, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
@@ -164,8 +164,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     report = ScanReport()
     root = Path(lib.path)
     library = db.Library.get(db.Library.name == lib.name)
-    if not root.is_dir():
-        reason = "library folder does not exist" if not root.exists() else "not a folder"
+    if (reason := library_root_problem(root)) is not None:
         log.warning("library %s: %s: %s", lib.name, root, reason)
         report.errors.append((str(root), f"library {lib.name!r}: {reason}"))
         db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")

@@ -27,7 +27,7 @@ from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.errors import LeaseLost
-from metarrd.files import display, is_utf8, read_regular
+from metarrd.files import display, is_utf8, library_root_problem, read_regular
 from metarrd.identify import (
     EPISODE_ORDERS,
     NAME_RULES,
@@ -127,8 +127,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
     report = ScanReport()
     root = Path(lib.path)
     library = db.Library.get(db.Library.name == lib.name)
-    if not root.is_dir():
-        reason = "library folder does not exist" if not root.exists() else "not a folder"
+    if (reason := library_root_problem(root)) is not None:
         report.errors.append((str(root), f"library {lib.name!r}: {reason}"))
         db.record_event("scan.failed", f"Library {lib.name}: {root} {reason}", level="error")
         return report
