@@ -379,6 +379,37 @@ def test_a_library_root_this_user_may_not_enter_is_one_line_not_a_traceback(
     assert f"{root}: library 'Movies': cannot be looked at: Permission denied" in err
 
 
+def test_a_scan_path_this_user_may_not_enter_is_one_line_and_marks_nothing(
+    library, capsys, monkeypatch
+):
+    """`metarrd scan "/srv/media/movies/Heat (1995)"` for a folder this user may not enter
+    (made 0700 by another tool, or a share that answers EACCES for a moment): the scan's
+    `Path.is_dir` raised, a PermissionError traceback. That path is one failure line, not
+    scanned (its item is not marked missing: it is there), and the other paths are scanned."""
+    cfg, root = library
+    cli(cfg, "scan")  # three items
+    capsys.readouterr()
+    heat = root / "Heat (1995)"
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if not isinstance(path, int) and os.fspath(path).startswith(str(heat)):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    if os.geteuid() == 0:  # root's looks are not refused: the EACCES that user meets
+        monkeypatch.setattr(os, "stat", stat)
+    else:
+        heat.chmod(0)
+    try:
+        assert cli(cfg, "scan", str(heat), str(root / "Alien (1979)")) == 1
+    finally:
+        heat.chmod(0o755)
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"{heat}: cannot be looked at: Permission denied; not scanned"]
+    assert not db.Movie.select().where(db.Movie.missing).exists()
+
+
 def test_a_missing_library_folder_is_one_line_on_stderr(library):
     """Each failure is one line on stderr: a movie library whose folder is gone (a share not
     mounted) was two, a log line `ERROR: library Movies: …` and then the failure line."""
