@@ -336,7 +336,10 @@ def read_config_file(cfg_path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}") from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        # utf-8-sig: one leading byte order mark is dropped, as TOML allows (toml-lang/toml
+        # #437); Notepad and PowerShell's Out-File write one, and a config.toml edited on a
+        # NAS share from Windows was "invalid TOML: Invalid statement (at line 1, column 1)"
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:

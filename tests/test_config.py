@@ -278,3 +278,16 @@ def test_an_empty_provider_key_is_one_log_line_with_items_enriched_at_once(
         other[0].join(10)
     assert not other[0].is_alive()
     assert sum(line in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path, capsys):
+    """config.toml edited from Windows on the NAS's share: Notepad and PowerShell's `Out-File`
+    save UTF-8 with a byte order mark (EF BB BF), which TOML allows (toml-lang/toml#437);
+    tomllib refused it as "Invalid statement (at line 1, column 1)", no hint of the cause. A
+    BOM anywhere but at the start stays an error."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_bytes(b"\xef\xbb\xbf" + f'data_dir = "{tmp_path}/data"\r\n'.encode())
+    assert load_config(cfg).data_dir == f"{tmp_path}/data"
+    cfg.write_bytes(f'data_dir = "{tmp_path}/data"\n'.encode() + b"\xef\xbb\xbf[web]\n")
+    assert main(["--config", str(cfg), "list"]) == 2
+    assert "invalid TOML" in capsys.readouterr().err
