@@ -121,6 +121,8 @@ def open_runtime(config: Config) -> Runtime:
                     except OSError as why:
                         raise ConfigError(f"{key}: {link} {dangling_link(link, why)}") from None
             raise ConfigError(f"{key}: cannot create {directory}: {exc.strerror}") from None
+        if directory != config.data_path:
+            continue  # the cache may be read-only to a watcher, which writes none of it
         try:
             _probe_write(directory)
         except OSError as exc:

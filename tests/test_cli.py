@@ -333,6 +333,36 @@ def test_a_data_dir_on_a_read_only_mount_is_a_configuration_error(library, comma
     )
 
 
+def test_a_shared_cache_read_only_to_this_host_is_no_configuration_error(library):
+    """A watcher host of a scale-out (docs/scale-out.md) mounts the shared `[cache] dir`
+    read-only (its unit's ProtectSystem=strict, or an NFS export `ro`): it writes nothing there.
+    The write probe of data_dir (test above) must not refuse to start it for the cache."""
+    cfg, _ = library
+    cache = cfg.parent / "shared-cache"
+    cfg.write_text(cfg.read_text() + f'[cache]\ndir = "{cache}"\n')
+    assert cli(cfg, "list") == 0  # the cache and its folders made
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = [sys.executable, "-m", "metarrd", "--config", str(cfg), "list"]
+    if os.geteuid() == 0:
+        if shutil.which("unshare") is None:
+            pytest.skip("no unshare(1) to mount a read-only folder in a namespace of its own")
+        script = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"'
+        run = ["unshare", "-m", "sh", "-c", script, "sh", str(cache), *run]
+    else:
+        for folder in (cache, *cache.rglob("*")):
+            if folder.is_dir():
+                folder.chmod(0o555)
+    try:
+        done = subprocess.run(run, capture_output=True, text=True, env=env, timeout=60)
+    finally:
+        for folder in (cache, *cache.rglob("*")):
+            if folder.is_dir():
+                folder.chmod(0o755)
+    if os.geteuid() == 0 and "mount" in done.stderr and "metarrd" not in done.stderr:
+        pytest.skip(f"cannot mount here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+
+
 def test_an_empty_config_path_is_a_usage_error_not_the_live_config(library, monkeypatch, capsys):
     """`metarrd --config "$CFG" list` in a script whose CFG is unset (or misspelled) read
     $METARRD_CONFIG, else /etc/metarrd/config.toml, as if no --config was given: the script's
