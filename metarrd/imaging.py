@@ -31,6 +31,12 @@ FORMATS = {
     "GIF": ("gif", "gif"),
 }
 DEFAULT_MAX_PIXELS = 80_000_000
+# The memory one image's decode may take (`decode_bytes`), for an image from elsewhere (a
+# provider's candidate, an upload, an address the user gave): the pixel cap alone let a
+# 10000x8000 PNG, a few hundred KB on the wire, take 600-700 MB to preview (measured with
+# ru_maxrss; tests/test_imaging.py), and an 8000x8000 WebP nearly 1 GB. 192 MB still takes an
+# 8K (7680x4320) PNG, a 4K (3840x2160) WebP and any baseline JPEG under the pixel cap.
+DECODE_BUDGET = 192 * 1024 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -86,8 +92,11 @@ def _read(source: Path | bytes, keep: int = 0) -> tuple[bytes, str, int, bytes |
     return head, digest.hexdigest(), size, whole if size <= keep else None
 
 
-def _open_checked(source: Path | bytes, head: bytes, max_pixels: int) -> Image.Image:
-    """Open lazily (header only) and refuse what is not a sane raster image of ours."""
+def _open_checked(
+    source: Path | bytes, head: bytes, max_pixels: int, budget: int | None = None
+) -> Image.Image:
+    """Open lazily (header only) and refuse what is not a sane raster image of ours, nor one
+    whose decode would take more than `budget` bytes (`decode_bytes`; None: not asked)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -108,6 +117,13 @@ def _open_checked(source: Path | bytes, head: bytes, max_pixels: int) -> Image.I
         problem = (
             f"{width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
             f"{max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
+        )
+    elif budget is not None and (cost := decode_bytes(im)) > budget:
+        name = "WebP" if im.format == "WEBP" else im.format
+        problem = (
+            f"decoding this {width}x{height} {name} would take {cost / 2**20:.0f} MB of memory, "
+            f"over the {budget / 2**20:.0f} MB one picture may take (make it smaller, or save "
+            "it as a baseline JPEG, which is decoded at a reduced scale)"
         )
     if problem:
         im.close()
@@ -132,6 +148,7 @@ def perceptual_hash(im: Image.Image) -> str:
     if im.format == "JPEG":
         im.draft("RGB", (64, 64))
     im.load()
+    im = _shrunk(im, PREVIEW_SIZE)  # keeps the mode
     if im.mode in ("RGBA", "LA", "P", "PA"):
         # flatten transparency onto white so logos hash by their shapes
         rgba = im.convert("RGBA")
@@ -161,6 +178,64 @@ def preview_box(image_size: tuple[int, int], size: int = PREVIEW_SIZE) -> tuple[
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+# What Pillow keeps a decoded pixel in (the others: 4 bytes, RGB included)
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
+# Pillow decodes every WebP through libwebp's animation decoder: its canvas, the previous canvas
+# and the frame (RGBA each), then Pillow's own copy (measured: 15.3 bytes a pixel)
+WEBP_BYTES_PER_PIXEL = 16
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _draft_scale(image_size: tuple[int, int], box: tuple[int, int]) -> int:
+    """The scale (1, 2, 4 or 8) JPEG draft mode decodes at for `box` (as Pillow picks it)."""
+    most = min(image_size[0] // box[0], image_size[1] // box[1])
+    return next(s for s in (8, 4, 2, 1) if most >= s)
+
+
+def decode_bytes(im: Image.Image, size: int = PREVIEW_SIZE) -> int:
+    """The memory the decode of an opened (not loaded) image takes to make its preview, from
+    its header alone. A JPEG decodes at the reduced scale of draft mode, plus, when progressive,
+    libjpeg's buffer of every DCT coefficient of the whole image (64 two-byte coefficients a
+    block of 8x8, per component at its sampling); the others decode whole."""
+    width, height = im.size
+    if im.format == "JPEG":
+        scale = _draft_scale(im.size, preview_box(im.size, size))
+        cost = _ceil_div(width, scale) * _ceil_div(height, scale) * 4
+        if im.info.get("progressive"):
+            layers = getattr(im, "layer", None) or [("", 1, 1, 0)] * len(im.getbands())
+            h_max = max(layer[1] for layer in layers)
+            v_max = max(layer[2] for layer in layers)
+            for _, h, v, _ in layers:
+                blocks_x = _ceil_div(_ceil_div(width * h, h_max), 8)
+                blocks_y = _ceil_div(_ceil_div(height * v, v_max), 8)
+                cost += blocks_x * blocks_y * 128
+        return cost
+    if im.format == "WEBP":
+        return width * height * WEBP_BYTES_PER_PIXEL
+    return width * height * _BYTES_PER_PIXEL.get(im.mode, 4)
+
+
+def _shrunk(im: Image.Image, size: int) -> Image.Image:
+    """A loaded image brought down towards the preview's `size` with no second copy of the
+    whole: box-averaged to twice that size where Pillow can without one (L, RGB, CMYK), else
+    by nearest pixels to four times it (a palette image, one with alpha: Pillow converts those
+    whole, to RGB(A) and to premultiplied alpha, before any resize). The rest of the way is
+    the caller's, on the small image. `im` itself when it is small already."""
+    longest = max(im.size)
+    if im.mode in ("L", "RGB", "CMYK", "I", "F"):
+        factor = longest // (2 * size)
+        return im.reduce(factor) if factor >= 2 else im
+    factor = longest / (4 * size)
+    if factor < 2:
+        return im
+    width, height = im.size
+    box = (max(1, round(width / factor)), max(1, round(height / factor)))
+    return im.resize(box, Image.Resampling.NEAREST)
+
+
 def make_preview(source: Path | bytes, *, size: int = PREVIEW_SIZE, quality: int = 75) -> bytes:
     """A small WebP of the image (longest side `size` px) for the review UI.
 
@@ -175,11 +250,13 @@ def make_preview(source: Path | bytes, *, size: int = PREVIEW_SIZE, quality: int
             if im.format == "JPEG":
                 im.draft("RGB", preview_box(im.size, size))
             im.load()
-            if im.mode not in ("RGB", "RGBA"):
-                im = im.convert("RGBA" if "A" in im.mode or "transparency" in im.info else "RGB")
-            im.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=REDUCING_GAP)
+            small = _shrunk(im, size)
+            if small.mode not in ("RGB", "RGBA"):
+                alpha = "A" in im.mode or "transparency" in im.info
+                small = small.convert("RGBA" if alpha else "RGB")
+            small.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=REDUCING_GAP)
             out = io.BytesIO()
-            im.save(out, "WEBP", quality=quality, method=0)
+            small.save(out, "WEBP", quality=quality, method=0)
     return out.getvalue()
 
 
@@ -217,7 +294,7 @@ def analyse_with_preview(
     if not isinstance(source, bytes):
         source = Path(source)
     head, sha, length, whole = _read(source, keep=OWN_PREVIEW_BYTES)
-    with _open_checked(source, head, max_pixels) as im:
+    with _open_checked(source, head, max_pixels, DECODE_BUDGET) as im:
         width, height = im.size
         fmt, ext = FORMATS[im.format]
         own = whole is not None and _own_preview(im, length, size)
@@ -234,10 +311,10 @@ def analyse_with_preview(
                 if im.format == "JPEG" and not own:
                     im.draft("RGB", preview_box(im.size, size))
                 im.load()
-                small = im
-                if im.mode not in ("RGB", "RGBA"):
+                small = im if own else _shrunk(im, size)
+                if small.mode not in ("RGB", "RGBA"):
                     alpha = "A" in im.mode or "transparency" in im.info
-                    small = im.convert("RGBA" if alpha else "RGB")
+                    small = small.convert("RGBA" if alpha else "RGB")
                 if not own:
                     small.thumbnail(
                         (size, size), Image.Resampling.BILINEAR, reducing_gap=REDUCING_GAP

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from PIL import Image
 
@@ -57,3 +62,95 @@ def test_truncated_and_oversized(tmp_path):
     Image.new("1", (5000, 5000)).save(big)
     with pytest.raises(ImageRejected, match="megapixel limit"):
         analyse_image(big, max_pixels=10_000_000)
+
+
+# --- memory: what one image from elsewhere may take to preview --------------------------------
+# Each image is made by Pillow in a subprocess (its pixels never in this process) and analysed
+# in another, whose peak resident memory (ru_maxrss) is measured around the call alone.
+
+MAKE = """
+import sys
+from PIL import Image
+mode, w, h, fmt, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+options = {"PNG": {"transparency": 0} if mode == "P" else {}, "WEBP": {"method": 0},
+           "JPEG": {}, "PJPEG": {"progressive": True}}[fmt]
+Image.new(mode, (w, h), 0).save(path, "JPEG" if fmt == "PJPEG" else fmt, **options)
+"""
+
+MEASURE = """
+import resource, sys
+from metarrd.imaging import ImageRejected, analyse_with_preview
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    info, preview = analyse_with_preview(sys.argv[1])
+    answer = f"{info.width}x{info.height} preview {len(preview)} bytes"
+except ImageRejected as exc:
+    answer = f"rejected: {exc}"
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(grown // 1024, answer)
+"""
+
+
+def _made(tmp_path, mode, size, fmt):
+    path = tmp_path / f"{mode}-{size[0]}x{size[1]}.{fmt.lower()}"
+    run = [sys.executable, "-c", MAKE, mode, str(size[0]), str(size[1]), fmt, str(path)]
+    subprocess.run(run, check=True, timeout=300)
+    return path
+
+
+def _peak_mb(path) -> tuple[int, str]:
+    """(MB the analysis of `path` grew the peak memory of a fresh process by, its answer)"""
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    ).stdout
+    grown, answer = out.split(" ", 1)
+    return int(grown), answer.strip()
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt", "was"),
+    [
+        ("P", "PNG", 605),  # a logo's palette with a transparent colour: made RGBA whole, then
+        ("LA", "PNG", 734),  # premultiplied whole by Pillow's resize (MB before the fix)
+        ("L", "PNG", 299),  # a grey scan: made RGB whole
+    ],
+)
+def test_an_image_at_the_pixel_cap_is_previewed_without_full_size_copies(tmp_path, mode, fmt, was):
+    """A 10000x8000 image (80 megapixels, the default cap) that Pillow decodes whole took
+    several times its decoded size to preview: each conversion on the way made a full-size
+    copy. Now the decode is the only full-size thing (80 MB for one byte a pixel; LA is kept
+    in four: its 305 MB are over the decode budget and refused from the header)."""
+    grown, answer = _peak_mb(_made(tmp_path, mode, (10000, 8000), fmt))
+    if mode == "LA":
+        assert answer.startswith("rejected: decoding this 10000x8000 PNG would take 305 MB")
+        assert grown < 40
+    else:
+        assert answer.startswith("10000x8000 preview")
+        assert grown < 130, f"{grown} MB (was {was} MB before)"
+
+
+@pytest.mark.parametrize(
+    ("mode", "size", "fmt", "was"),
+    [
+        ("RGB", (10000, 8000), "PNG", 306),  # a few hundred KB on the wire
+        ("RGB", (5000, 5000), "WEBP", 380),  # libwebp's canvases: 16 bytes a pixel
+        ("RGB", (10000, 8000), "PJPEG", 235),  # progressive: every DCT coefficient kept
+    ],
+)
+def test_an_image_over_the_decode_budget_is_refused_from_its_header(tmp_path, mode, size, fmt, was):
+    """Under the pixel cap, yet hundreds of MB to decode: refused before any decode, with the
+    reason (several such uploads at once took a NAS's memory)."""
+    grown, answer = _peak_mb(_made(tmp_path, mode, size, fmt))
+    assert answer.startswith(f"rejected: decoding this {size[0]}x{size[1]}"), answer
+    assert "MB of memory, over the 192 MB one picture may take" in answer
+    assert grown < 40, f"{grown} MB (was {was} MB before)"
+
+
+def test_a_baseline_jpeg_at_the_pixel_cap_is_still_taken_at_reduced_scale(tmp_path):
+    grown, answer = _peak_mb(_made(tmp_path, "RGB", (10000, 8000), "JPEG"))
+    assert answer.startswith("10000x8000 preview") and grown < 60
