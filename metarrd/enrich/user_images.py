@@ -24,6 +24,7 @@ import ipaddress
 import logging
 import secrets
 import socket
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,6 +47,11 @@ log = logging.getLogger(__name__)
 
 PROVIDER = "user"
 MAX_REDIRECTS = 3
+# One user image is decoded at a time in a process: each may take up to imaging.DECODE_BUDGET
+# (192 MB), and a web worker has six page threads (wsgi.py), so six uploads at once could take
+# over a GB of a NAS's memory. Another waits its turn, at most DECODE_WAIT_SECONDS.
+DECODING = threading.BoundedSemaphore(1)
+DECODE_WAIT_SECONDS = 60.0
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -259,10 +265,14 @@ def add_user_image(
                 raise
             except MetarrdError as exc:
                 raise EditRefused(f"cannot fetch that image: {exc}") from None
+        if not DECODING.acquire(timeout=DECODE_WAIT_SECONDS):
+            raise EditRefused("not added: the server is busy checking other images; try again")
         try:
             info, preview = analyse_with_preview(tmp, max_pixels=config.artwork.max_pixels)
         except ImageRejected as exc:
             raise EditRefused(f"this is not an image that can be used: {exc}") from None
+        finally:
+            DECODING.release()
         return _store(config, movie_id, asset_type, tmp, info, preview, source)
     finally:
         tmp.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ import io
 import ipaddress
 import socket
 import threading
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -428,3 +429,47 @@ def test_a_refused_address_keeps_the_form_open_with_what_was_typed(client, seed)
     assert 'id="own-error-poster" role="alert">10.0.0.1 is a local or private address' in section
     again = client.hx_get(f"/movies/{movie.id}?tab=artwork").get_data(as_text=True)
     assert '<details class="art-add">' in again and "own-error-poster" not in again
+
+
+def test_uploads_at_once_are_decoded_one_at_a_time(app, config, seed, monkeypatch):
+    """Each upload may take up to imaging.DECODE_BUDGET (192 MB) to decode, and gunicorn runs
+    six page threads a worker: six uploads at once took six times that, over a GB of a NAS's
+    memory. Two uploads sent together: the second is decoded once the first is done."""
+    from metarrd.enrich import user_images
+
+    movie = seed.movie("The Matrix")
+    inside, most = [], []
+    real = user_images.analyse_with_preview
+
+    def watched(*args, **kwargs):
+        inside.append(1)
+        most.append(len(inside))
+        deadline = time.monotonic() + 1.0
+        while len(inside) < 2 and time.monotonic() < deadline:  # room for the other to come in
+            time.sleep(0.01)
+        most.append(len(inside))
+        try:
+            return real(*args, **kwargs)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(user_images, "analyse_with_preview", watched)
+    errors = []
+
+    def upload(size):
+        db.database.connect(reuse_if_open=True)
+        try:
+            add_user_image(config, movie.id, "poster", data=png(size))
+        except Exception as exc:  # noqa: BLE001 - said by the assertion below
+            errors.append(exc)
+        finally:
+            db.database.close()
+
+    threads = [threading.Thread(target=upload, args=(size,)) for size in ((40, 60), (41, 61))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors
+    assert max(most) == 1
+    assert db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user").count() == 2
