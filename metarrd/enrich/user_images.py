@@ -20,12 +20,14 @@ address gets one answer, whatever listens there, so the redirects cannot scan po
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import logging
 import secrets
 import socket
 import threading
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from requests.adapters import HTTPAdapter
@@ -238,11 +240,12 @@ def add_user_image(
     movie_id: int,
     asset_type: str,
     *,
-    data: bytes | None = None,
+    data: bytes | BinaryIO | None = None,
     url: str | None = None,
     client: HttpClient | None = None,
 ) -> db.ArtworkCandidate:
-    """Add the uploaded `data`, or the image at `url`, to the item's candidates of
+    """Add the uploaded `data` (its bytes, or a file to read them from: copied to our temp
+    file in chunks, never whole in memory), or the image at `url`, to the item's candidates of
     `asset_type`; raise EditRefused with a sentence when it cannot be used."""
     if asset_type not in ASSET_TYPES:
         raise EditRefused(f"{asset_type!r} is not an artwork type")
@@ -254,9 +257,7 @@ def add_user_image(
     tmp = Path(config.tmp_dir) / f"user-{secrets.token_hex(6)}.part"
     try:
         if data is not None:
-            if len(data) > MAX_IMAGE_BYTES:
-                raise EditRefused(f"the file is larger than {MAX_IMAGE_BYTES // 1048576} MB")
-            tmp.write_bytes(data)
+            _save_upload(io.BytesIO(data) if isinstance(data, bytes) else data, tmp)
             source = "upload"
         else:
             try:
@@ -276,6 +277,17 @@ def add_user_image(
         return _store(config, movie_id, asset_type, tmp, info, preview, source)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _save_upload(data: BinaryIO, tmp: Path) -> None:
+    """Copy the upload into `tmp`, a MB at a time, refused beyond MAX_IMAGE_BYTES."""
+    total = 0
+    with open(tmp, "wb") as out:
+        while chunk := data.read(1024 * 1024):
+            total += len(chunk)
+            if total > MAX_IMAGE_BYTES:
+                raise EditRefused(f"the file is larger than {MAX_IMAGE_BYTES // 1048576} MB")
+            out.write(chunk)
 
 
 def _store(config, movie_id, asset_type, tmp, info, preview, source) -> db.ArtworkCandidate:

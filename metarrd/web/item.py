@@ -294,8 +294,7 @@ def add_own_image(movie_id: int, asset_type: str):
                 "try again once it does"
             )
         if upload and upload.filename:
-            data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
-            asset = add_user_image(config, movie_id, asset_type, data=data)
+            asset = add_user_image(config, movie_id, asset_type, data=upload.stream)
         elif url:
             asset = add_user_image(config, movie_id, asset_type, url=url[:2000])
         else:

@@ -12,6 +12,7 @@ import ipaddress
 import socket
 import threading
 import time
+import tracemalloc
 from urllib.parse import urlsplit
 
 import pytest
@@ -473,3 +474,30 @@ def test_uploads_at_once_are_decoded_one_at_a_time(app, config, seed, monkeypatc
     assert not errors
     assert max(most) == 1
     assert db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user").count() == 2
+
+
+def test_an_upload_is_copied_to_disk_not_read_into_memory(client, seed):
+    """A phone's "motion photo" (Samsung, Google Pixel) is a JPEG with its video appended after
+    the picture's end: 10-20 MB for a 2 MB picture (10 MB here). The upload was read whole into
+    memory before being written to the temp file the checks read (werkzeug has it on disk
+    already), by a `read(64 MB + 1)` that makes its 64 MB buffer first, whatever the file's
+    size: 65 MB traced for this one. Now it is copied over a MB at a time."""
+    movie = seed.movie("The Matrix")
+    photo = jpeg(size=(300, 450)) + b"ftypmp42" + bytes(range(256)) * 40_000  # 10 MB of "video"
+    form = {"image": (io.BytesIO(photo), "PXL_20240101_MP.jpg")}
+    tracemalloc.start()
+    try:
+        answer = client.post(
+            f"/movies/{movie.id}/artwork/poster/add",
+            form,
+            htmx=True,
+            content_type="multipart/form-data",
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    mine = db.ArtworkCandidate.get(db.ArtworkCandidate.provider == "user")
+    assert (mine.width, mine.height, mine.file_size) == (300, 450, len(photo))
+    # the test client holds the request body once (werkzeug's own copy goes to a temp file)
+    assert peak < len(photo) + 8 * 1024 * 1024, f"{peak / 2**20:.0f} MB"
