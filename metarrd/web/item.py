@@ -196,7 +196,8 @@ def _artwork_answer(
 ):
     """The type's section again (htmx), with a toast for `message`; `changed` tells the rest of
     the page (the publish preview) to refresh; `own` keeps a refused "Add your own" form open
-    with the address the user typed and the reason beside it."""
+    with the address the user typed and the reason beside it, answered with a 422 (the page's
+    htmx swaps it like a 200; a script sees that nothing was added)."""
     if not request.htmx:
         if message:
             flash(message, tone)
@@ -211,7 +212,7 @@ def _artwork_answer(
     body += item_header(movie.id, oob=True)
     if message:
         body += toast(message, tone, undo=(movie.id, undo) if undo else None)
-    return make_response(body, trigger="item-changed" if changed else None)
+    return make_response(body, 422 if own else 200, trigger="item-changed" if changed else None)
 
 
 @bp.post("/assets/<int:asset_id>/<op>")

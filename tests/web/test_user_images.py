@@ -501,3 +501,25 @@ def test_an_upload_is_copied_to_disk_not_read_into_memory(client, seed):
     assert (mine.width, mine.height, mine.file_size) == (300, 450, len(photo))
     # the test client holds the request body once (werkzeug's own copy goes to a temp file)
     assert peak < len(photo) + 8 * 1024 * 1024, f"{peak / 2**20:.0f} MB"
+
+
+def test_an_upload_too_costly_to_decode_is_a_422_saying_why(client, seed):
+    """A 3600x3600 WebP (a few KB: one colour) under the pixel cap, whose decode takes 207 MB
+    (libwebp's canvases), was decoded in the request; now it is refused from its header, the
+    form stays open with the reason, and the status says nothing was added."""
+    movie = seed.movie("The Matrix")
+    seed.asset(movie, is_selected=True, rank=1)
+    buf = io.BytesIO()
+    Image.new("RGB", (3600, 3600), (200, 30, 30)).save(buf, "WEBP", method=0)
+    answer = client.post(
+        f"/movies/{movie.id}/artwork/poster/add",
+        {"image": (io.BytesIO(buf.getvalue()), "wallpaper.webp")},
+        htmx=True,
+        content_type="multipart/form-data",
+    )
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    reason = "decoding this 3600x3600 WebP would take 198 MB of memory, over the 192 MB"
+    assert 'class="toast tone-danger"' in html and reason in html
+    assert '<details class="art-add" open>' in html
+    assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user").exists()
