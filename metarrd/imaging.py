@@ -131,24 +131,66 @@ def _open_checked(
     return im
 
 
+# EXIF orientation -> what turns the stored pixels upright (as Pillow's ImageOps.exif_transpose)
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def orientation(im: Image.Image) -> int:
+    """The EXIF orientation (1-8) an opened image's header carries; 1 without one. A phone held
+    upright stores the sensor's landscape pixels with 6 ("rotate 90° clockwise to show"); Kodi
+    (its texture cache: CPicture::CacheTexture with the decoder's orientation) and browsers
+    show the picture turned. Read from the header's EXIF bytes only: Pillow's getexif() would
+    load a whole PNG to look for a late eXIf chunk."""
+    raw = im.info.get("exif")
+    if not raw:
+        return 1
+    try:
+        exif = Image.Exif()
+        exif.load(raw)
+        value = exif.get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block is a picture shown as stored
+        return 1
+    return value if value in _UPRIGHT else 1
+
+
+def upright(im: Image.Image, turn: int) -> Image.Image:
+    """`im` (decoded) turned as EXIF orientation `turn` says the picture is shown."""
+    return im.transpose(_UPRIGHT[turn]) if turn in _UPRIGHT else im
+
+
+def shown_size(size: tuple[int, int], turn: int) -> tuple[int, int]:
+    """The size of the picture as shown: width and height swapped by a quarter turn (5-8)."""
+    return (size[1], size[0]) if turn >= 5 else size
+
+
 def analyse_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
     path = Path(path)
     head, sha, size, _ = _read(path)
     with _open_checked(path, head, max_pixels) as im:
-        width, height = im.size  # before the draft decode shrinks it
+        turn = orientation(im)
+        width, height = shown_size(im.size, turn)  # before the draft decode shrinks it
         fmt, ext = FORMATS[im.format]
         try:
-            phash = perceptual_hash(im)
+            phash = perceptual_hash(im, turn)
         except (OSError, ValueError, SyntaxError) as exc:
             raise ImageRejected(f"truncated or corrupt image data ({exc})") from None
         return ImageInfo(width, height, fmt, ext, sha, size, phash)
 
 
-def perceptual_hash(im: Image.Image) -> str:
+def perceptual_hash(im: Image.Image, turn: int = 1) -> str:
+    """The hash of the picture as shown (`turn`: its EXIF orientation)."""
     if im.format == "JPEG":
         im.draft("RGB", (64, 64))
     im.load()
-    im = _shrunk(im, PREVIEW_SIZE)  # keeps the mode
+    im = upright(_shrunk(im, PREVIEW_SIZE), turn)  # keeps the mode
     if im.mode in ("RGBA", "LA", "P", "PA"):
         # flatten transparency onto white so logos hash by their shapes
         rgba = im.convert("RGBA")
@@ -255,6 +297,7 @@ def make_preview(source: Path | bytes, *, size: int = PREVIEW_SIZE, quality: int
                 alpha = "A" in im.mode or "transparency" in im.info
                 small = small.convert("RGBA" if alpha else "RGB")
             small.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=REDUCING_GAP)
+            small = upright(small, orientation(im))
             out = io.BytesIO()
             small.save(out, "WEBP", quality=quality, method=0)
     return out.getvalue()
@@ -295,7 +338,8 @@ def analyse_with_preview(
         source = Path(source)
     head, sha, length, whole = _read(source, keep=OWN_PREVIEW_BYTES)
     with _open_checked(source, head, max_pixels, DECODE_BUDGET) as im:
-        width, height = im.size
+        turn = orientation(im)
+        width, height = shown_size(im.size, turn)
         fmt, ext = FORMATS[im.format]
         own = whole is not None and _own_preview(im, length, size)
         try:
@@ -306,7 +350,8 @@ def analyse_with_preview(
                     # libjpeg decodes at a reduced scale, without colour (0.7 -> 0.3 ms a w185)
                     im.draft("L", (64, 64))
                     im.load()
-                    phash = str(imagehash.phash(im if im.mode == "L" else im.convert("L")))
+                    grey = upright(im if im.mode == "L" else im.convert("L"), turn)
+                    phash = str(imagehash.phash(grey))
                     return ImageInfo(width, height, fmt, ext, sha, length, phash), whole
                 if im.format == "JPEG" and not own:
                     im.draft("RGB", preview_box(im.size, size))
@@ -319,6 +364,7 @@ def analyse_with_preview(
                     small.thumbnail(
                         (size, size), Image.Resampling.BILINEAR, reducing_gap=REDUCING_GAP
                     )
+                small = upright(small, turn)  # its own preview: the browser turns the bytes
                 flat = small
                 if small.mode == "RGBA":  # hash logos by their shapes, as perceptual_hash does
                     bg = Image.new("RGBA", small.size, (255, 255, 255, 255))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from metarrd.imaging import ImageRejected, analyse_image, hash_distance
 
@@ -154,3 +155,46 @@ def test_an_image_over_the_decode_budget_is_refused_from_its_header(tmp_path, mo
 def test_a_baseline_jpeg_at_the_pixel_cap_is_still_taken_at_reduced_scale(tmp_path):
     grown, answer = _peak_mb(_made(tmp_path, "RGB", (10000, 8000), "JPEG"))
     assert answer.startswith("10000x8000 preview") and grown < 60
+
+
+# --- EXIF orientation ------------------------------------------------------------------------
+
+
+def _sideways_photo(path, size):
+    """What a phone held upright saves: the sensor's landscape pixels, and EXIF Orientation 6
+    ("rotate 90° clockwise to show"; iPhone and Android cameras alike). The top of the stored
+    pixels (red) is the right of the picture as shown; its bottom (blue), the left."""
+    width, height = size
+    im = Image.new("RGB", size, (0, 0, 255))
+    im.paste((255, 0, 0), (0, 0, width, height // 2))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    im.save(path, "JPEG", exif=exif, quality=95)
+
+
+@pytest.mark.parametrize("size", [(1200, 800), (240, 160)])  # previewed / its own preview
+def test_a_phone_photo_is_measured_and_previewed_as_it_is_shown(tmp_path, size):
+    """Kodi shows artwork upright: its texture cache applies the EXIF orientation the image
+    decoder read (xbmc TextureCacheJob.cpp -> CPicture::CacheTexture(texture->GetOrientation())),
+    as browsers do. A portrait poster photographed with a phone was taken as landscape: its
+    width and height swapped (scored against the poster shape as a wide picture), its preview
+    lying on its side."""
+    from metarrd.imaging import analyse_with_preview
+
+    path = tmp_path / "IMG_0001.jpg"
+    _sideways_photo(path, size)
+    shown = (size[1], size[0])
+    info, preview = analyse_with_preview(path)
+    assert (info.width, info.height) == shown
+    assert (analyse_image(path).width, analyse_image(path).height) == shown
+    with Image.open(io.BytesIO(preview)) as small:
+        upright = ImageOps.exif_transpose(small).convert("RGB")
+    w, h = upright.size
+    assert w < h  # portrait, as shown
+    assert upright.getpixel((w - 3, h // 2))[0] > 200  # red on the right
+    assert upright.getpixel((2, h // 2))[2] > 200  # blue on the left
+    # the picture's hash is that of the upright picture
+    straight = tmp_path / "straight.jpg"
+    Image.open(path).transpose(Image.Transpose.ROTATE_270).save(straight, quality=95)
+    assert hash_distance(info.phash, analyse_image(straight).phash) <= 4
+    assert hash_distance(analyse_image(path).phash, analyse_image(straight).phash) <= 4
