@@ -190,7 +190,7 @@ def perceptual_hash(im: Image.Image, turn: int = 1) -> str:
     if im.format == "JPEG":
         im.draft("RGB", (64, 64))
     im.load()
-    im = upright(_shrunk(im, PREVIEW_SIZE), turn)  # keeps the mode
+    im = _eight_bit(upright(_shrunk(im, PREVIEW_SIZE), turn))
     if im.mode in ("RGBA", "LA", "P", "PA"):
         # flatten transparency onto white so logos hash by their shapes
         rgba = im.convert("RGBA")
@@ -260,6 +260,14 @@ def decode_bytes(im: Image.Image, size: int = PREVIEW_SIZE) -> int:
     return width * height * _BYTES_PER_PIXEL.get(im.mode, 4)
 
 
+def _eight_bit(im: Image.Image) -> Image.Image:
+    """A 16-bit grey image (Pillow's I;16: a PNG scanned or exported at 16 bits) scaled to
+    8 bits; Pillow's own conversion clips every value over 255 to white. Others as they are."""
+    if not im.mode.startswith("I;16"):
+        return im
+    return im.convert("I").point(lambda v: v * (1 / 256)).convert("L")
+
+
 def _shrunk(im: Image.Image, size: int) -> Image.Image:
     """A loaded image brought down towards the preview's `size` with no second copy of the
     whole: box-averaged to twice that size where Pillow can without one (L, RGB, CMYK), else
@@ -292,7 +300,7 @@ def make_preview(source: Path | bytes, *, size: int = PREVIEW_SIZE, quality: int
             if im.format == "JPEG":
                 im.draft("RGB", preview_box(im.size, size))
             im.load()
-            small = _shrunk(im, size)
+            small = _eight_bit(_shrunk(im, size))
             if small.mode not in ("RGB", "RGBA"):
                 alpha = "A" in im.mode or "transparency" in im.info
                 small = small.convert("RGBA" if alpha else "RGB")
@@ -356,7 +364,7 @@ def analyse_with_preview(
                 if im.format == "JPEG" and not own:
                     im.draft("RGB", preview_box(im.size, size))
                 im.load()
-                small = im if own else _shrunk(im, size)
+                small = _eight_bit(im if own else _shrunk(im, size))
                 if small.mode not in ("RGB", "RGBA"):
                     alpha = "A" in im.mode or "transparency" in im.info
                     small = small.convert("RGBA" if alpha else "RGB")

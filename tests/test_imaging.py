@@ -198,3 +198,32 @@ def test_a_phone_photo_is_measured_and_previewed_as_it_is_shown(tmp_path, size):
     Image.open(path).transpose(Image.Transpose.ROTATE_270).save(straight, quality=95)
     assert hash_distance(info.phash, analyse_image(straight).phash) <= 4
     assert hash_distance(analyse_image(path).phash, analyse_image(straight).phash) <= 4
+
+
+def test_a_16_bit_grey_png_is_previewed_and_hashed_as_it_looks(tmp_path):
+    """A black-and-white poster scanned or exported at 16 bits (GIMP's "16-bit precision",
+    scanners' 48/16-bit modes) opens in Pillow as I;16, whose conversion to 8 bits clips every
+    value over 255 to white: the preview came out white, and every such picture got the hash
+    of a white page, so two different scans were folded as copies of the same picture."""
+    from metarrd.imaging import analyse_with_preview
+
+    def scan(name, seed):
+        # a ramp from black (top) to white, with a coarse pattern of its own on the lower half
+        picture = Image.linear_gradient("L").resize((600, 900))
+        noise = Image.effect_noise((6, 5), 120 + seed).resize((600, 450)).point(lambda v: v // 2)
+        picture.paste(noise, (0, 450))
+        im = picture.convert("I").point(lambda v: v * 257).convert("I;16")  # 0..65535
+        path = tmp_path / name
+        im.save(path, "PNG")
+        assert Image.open(path).mode == "I;16"
+        return path
+
+    a, b = scan("a.png", 0), scan("b.png", 60)
+    info, preview = analyse_with_preview(a)
+    with Image.open(io.BytesIO(preview)) as small:
+        grey = small.convert("L")
+        top, quarter = grey.getpixel((100, 5)), grey.getpixel((100, grey.height // 4))
+    assert top < 20 and 40 < quarter < 90  # dark at the top, dark grey a quarter down
+    other = analyse_with_preview(b)[0]
+    assert hash_distance(info.phash, other.phash) > 10
+    assert hash_distance(analyse_image(a).phash, analyse_image(b).phash) > 10
