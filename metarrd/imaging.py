@@ -171,10 +171,15 @@ def shown_size(size: tuple[int, int], turn: int) -> tuple[int, int]:
     return (size[1], size[0]) if turn >= 5 else size
 
 
-def analyse_image(path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageInfo:
+def analyse_image(
+    path: Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, budget: int | None = None
+) -> ImageInfo:
+    """The facts of an image file. `budget`: refuse one whose decode would take more memory
+    (`decode_bytes`; DECODE_BUDGET for an image from elsewhere); None for the user's own
+    library files, taken as they are."""
     path = Path(path)
     head, sha, size, _ = _read(path)
-    with _open_checked(path, head, max_pixels) as im:
+    with _open_checked(path, head, max_pixels, budget) as im:
         turn = orientation(im)
         width, height = shown_size(im.size, turn)  # before the draft decode shrinks it
         fmt, ext = FORMATS[im.format]

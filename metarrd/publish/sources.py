@@ -29,7 +29,7 @@ from metarrd.errors import (
     ProviderUnavailable,
 )
 from metarrd.files import MAX_FILE_BYTES, UnsafeFile, copy_regular, display, link_target_outside
-from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
+from metarrd.imaging import DECODE_BUDGET, ImageInfo, ImageRejected, analyse_image
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -225,7 +225,9 @@ def _fetch(
             else:
                 with os.fdopen(fd, "wb") as out:
                     rt.http.download(url, out, provider=provider)
-        info = analyse_image(tmp, max_pixels=rt.config.artwork.max_pixels)
+        # a download is checked as enrich checked it (its answer may have changed since)
+        budget = None if provider == LIBRARY_SOURCE else DECODE_BUDGET
+        info = analyse_image(tmp, max_pixels=rt.config.artwork.max_pixels, budget=budget)
         return cache.move_into(rt.config.cache_dir, image_type, tmp, info), info
     except EditRefused as exc:  # the user's image now leads to a private address
         _note(movie_id, notes, f"{label}: not downloaded again: {exc}")

@@ -693,6 +693,29 @@ def test_provider_404_on_redownload_skips_that_image_and_the_rest_publishes(
     assert built.reload().publish_state == db.PUBLISHED
 
 
+def test_a_redownload_too_costly_to_decode_is_skipped_not_decoded(rt, build, image_server):
+    """An image the cache lost is downloaded again at publish, from an address whose answer
+    may have changed since enrich checked it (a user's own address above all). A 3600x3600
+    WebP (a few KB) under the pixel cap takes 198 MB to decode: enrich refuses it from its
+    header, but the re-download was decoded whole in the daemon and published."""
+    import io
+
+    from PIL import Image
+
+    built = build(art={"poster": ["jpeg"]}, cast=[])
+    poster = built.selected["poster"][0]
+    buf = io.BytesIO()
+    Image.new("RGB", (3600, 3600), (200, 30, 30)).save(buf, "WEBP", method=0)
+    url = image_server.serve("now-a-bomb.webp", buf.getvalue())
+    db.ArtworkCandidate.update(url=url).where(db.ArtworkCandidate.id == poster.id).execute()
+    shutil.rmtree(rt.config.cache_dir)
+
+    result = publish_item(rt, built.movie)
+
+    assert not any(name.endswith("-poster.webp") for name in files_under(built.folder))
+    assert any("198 MB of memory" in note for note in result.skipped), result.skipped
+
+
 def test_a_full_library_names_the_file_being_written_and_the_room_needed(rt, build, monkeypatch):
     built = build()
     full: set[int] = set()  # descriptors of the fanart temp files: their write(2) finds no room
