@@ -30,6 +30,10 @@ FORMATS = {
     "WEBP": ("webp", "webp"),
     "GIF": ("gif", "gif"),
 }
+# A JPEG carrying a second picture in an MPF segment (Android's Ultra HDR gain map, a camera's
+# large preview) opens in Pillow as "MPO"; every decoder, Kodi's and browsers', shows its first
+# picture, a plain JPEG: it is a JPEG for us
+SAME_AS = {"MPO": "JPEG"}
 DEFAULT_MAX_PIXELS = 80_000_000
 # The memory one image's decode may take (`decode_bytes`), for an image from elsewhere (a
 # provider's candidate, an upload, an address the user gave): the pixel cap alone let a
@@ -53,6 +57,11 @@ class ImageInfo:
     sha256: str
     size: int
     phash: str  # 16 hex digits
+
+
+def _kind(im: Image.Image) -> str | None:
+    """The image's format as FORMATS names it (Pillow's name, or the one it is the same as)."""
+    return SAME_AS.get(im.format or "", im.format)
 
 
 def sniff_reason(head: bytes) -> str:
@@ -109,7 +118,7 @@ def _open_checked(
         raise ImageRejected(f"unreadable image ({exc})") from None
     width, height = im.size
     problem = None
-    if im.format not in FORMATS:
+    if _kind(im) not in FORMATS:
         problem = f"unsupported image format {im.format}"
     elif width <= 0 or height <= 0:
         problem = "image has no pixels"
@@ -119,7 +128,7 @@ def _open_checked(
             f"{max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
         )
     elif budget is not None and (cost := decode_bytes(im)) > budget:
-        name = "WebP" if im.format == "WEBP" else im.format
+        name = "WebP" if im.format == "WEBP" else _kind(im)
         problem = (
             f"decoding this {width}x{height} {name} would take {cost / 2**20:.0f} MB of memory, "
             f"over the {budget / 2**20:.0f} MB one picture may take (make it smaller, or save "
@@ -182,7 +191,7 @@ def analyse_image(
     with _open_checked(path, head, max_pixels, budget) as im:
         turn = orientation(im)
         width, height = shown_size(im.size, turn)  # before the draft decode shrinks it
-        fmt, ext = FORMATS[im.format]
+        fmt, ext = FORMATS[_kind(im)]
         try:
             phash = perceptual_hash(im, turn)
         except (OSError, ValueError, SyntaxError) as exc:
@@ -192,7 +201,7 @@ def analyse_image(
 
 def perceptual_hash(im: Image.Image, turn: int = 1) -> str:
     """The hash of the picture as shown (`turn`: its EXIF orientation)."""
-    if im.format == "JPEG":
+    if _kind(im) == "JPEG":
         im.draft("RGB", (64, 64))
     im.load()
     im = _eight_bit(upright(_shrunk(im, PREVIEW_SIZE), turn))
@@ -248,7 +257,7 @@ def decode_bytes(im: Image.Image, size: int = PREVIEW_SIZE) -> int:
     libjpeg's buffer of every DCT coefficient of the whole image (64 two-byte coefficients a
     block of 8x8, per component at its sampling); the others decode whole."""
     width, height = im.size
-    if im.format == "JPEG":
+    if _kind(im) == "JPEG":
         scale = _draft_scale(im.size, preview_box(im.size, size))
         cost = _ceil_div(width, scale) * _ceil_div(height, scale) * 4
         if im.info.get("progressive"):
@@ -302,7 +311,7 @@ def make_preview(source: Path | bytes, *, size: int = PREVIEW_SIZE, quality: int
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
-            if im.format == "JPEG":
+            if _kind(im) == "JPEG":
                 im.draft("RGB", preview_box(im.size, size))
             im.load()
             small = _eight_bit(_shrunk(im, size))
@@ -324,7 +333,7 @@ def _own_preview(im: Image.Image, length: int, size: int) -> bool:
     box, small on disk, one frame, in a format and colour mode every browser shows."""
     if max(im.size) > size or length > OWN_PREVIEW_BYTES or getattr(im, "is_animated", False):
         return False
-    if im.format == "JPEG":
+    if _kind(im) == "JPEG":
         return im.mode in ("RGB", "L")  # not CMYK: some browsers show it inverted
     return im.format in ("PNG", "WEBP")
 
@@ -353,12 +362,12 @@ def analyse_with_preview(
     with _open_checked(source, head, max_pixels, DECODE_BUDGET) as im:
         turn = orientation(im)
         width, height = shown_size(im.size, turn)
-        fmt, ext = FORMATS[im.format]
+        fmt, ext = FORMATS[_kind(im)]
         own = whole is not None and _own_preview(im, length, size)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                if own and im.format == "JPEG":
+                if own and _kind(im) == "JPEG":
                     # the preview is the bytes: the hash needs grey at 64 px or more only, which
                     # libjpeg decodes at a reduced scale, without colour (0.7 -> 0.3 ms a w185)
                     im.draft("L", (64, 64))
@@ -366,7 +375,7 @@ def analyse_with_preview(
                     grey = upright(im if im.mode == "L" else im.convert("L"), turn)
                     phash = str(imagehash.phash(grey))
                     return ImageInfo(width, height, fmt, ext, sha, length, phash), whole
-                if im.format == "JPEG" and not own:
+                if _kind(im) == "JPEG" and not own:
                     im.draft("RGB", preview_box(im.size, size))
                 im.load()
                 small = _eight_bit(im if own else _shrunk(im, size))
@@ -472,7 +481,7 @@ def read_header(head: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Header 
             raise ImageRejected(sniff_reason(head))
         return None
     width, height = im.size
-    if im.format not in FORMATS:
+    if _kind(im) not in FORMATS:
         raise ImageRejected(f"unsupported image format {im.format}")
     if width <= 0 or height <= 0:
         raise ImageRejected("image has no pixels")
@@ -481,7 +490,7 @@ def read_header(head: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Header 
             f"{width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
             f"{max_pixels / 1e6:.0f} megapixel limit (decompression bomb?)"
         )
-    fmt, ext = FORMATS[im.format]
+    fmt, ext = FORMATS[_kind(im)]
     return Header(width, height, fmt, ext)
 
 

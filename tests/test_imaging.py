@@ -227,3 +227,23 @@ def test_a_16_bit_grey_png_is_previewed_and_hashed_as_it_looks(tmp_path):
     other = analyse_with_preview(b)[0]
     assert hash_distance(info.phash, other.phash) > 10
     assert hash_distance(analyse_image(a).phash, analyse_image(b).phash) > 10
+
+
+def test_a_jpeg_carrying_a_second_picture_is_a_jpeg(tmp_path):
+    """Android's Ultra HDR photos (Pixel 8 and later, Android 14) and many cameras' JPEGs carry
+    a second picture (the HDR gain map, a large preview) in an MPF segment; Pillow opens those
+    as format "MPO". Every JPEG decoder (Kodi's, browsers') shows the first picture, a plain
+    baseline JPEG; we refused the file: "unsupported image format MPO"."""
+    from metarrd.imaging import analyse_with_preview, read_header
+
+    photo = Image.new("RGB", (1200, 1800), (200, 30, 30))
+    gain_map = Image.new("L", (300, 450), 128).convert("RGB")
+    path = tmp_path / "PXL_20240301_123456789.jpg"
+    photo.save(path, "MPO", save_all=True, append_images=[gain_map])
+    assert Image.open(path).format == "MPO"
+    info, preview = analyse_with_preview(path)
+    assert (info.width, info.height, info.format, info.ext) == (1200, 1800, "jpeg", "jpg")
+    assert Image.open(io.BytesIO(preview)).size == (200, 300)
+    assert analyse_image(path).format == "jpeg"
+    header = read_header(path.read_bytes()[:4096])
+    assert header is not None and (header.format, header.width) == ("jpeg", 1200)
