@@ -35,6 +35,10 @@ FORMATS = {
 # picture, a plain JPEG: it is a JPEG for us
 SAME_AS = {"MPO": "JPEG"}
 DEFAULT_MAX_PIXELS = 80_000_000
+# Every scan of a progressive JPEG walks every block of the picture, however little it holds: a
+# few hundred KB of near-empty scans keep libjpeg busy for minutes (libjpeg-turbo's LJT-01-003,
+# issue #284). A real progressive JPEG has about ten; NVIDIA DALI stops at 500, as we do.
+MAX_JPEG_SCANS = 500
 # The memory one image's decode may take (`decode_bytes`), for an image from elsewhere (a
 # provider's candidate, an upload, an address the user gave): the pixel cap alone let a
 # 10000x8000 PNG, a few hundred KB on the wire, take 600-700 MB to preview (measured with
@@ -62,6 +66,20 @@ class ImageInfo:
 def _kind(im: Image.Image) -> str | None:
     """The image's format as FORMATS names it (Pillow's name, or the one it is the same as)."""
     return SAME_AS.get(im.format or "", im.format)
+
+
+def _scan_count(source: Path | bytes) -> int:
+    """How many scans (SOS markers) a JPEG holds. Inside a scan's data a 0xFF byte is always
+    followed by 0x00 or a restart marker, so every FF DA is a scan of the file (or of an EXIF
+    thumbnail, a second MPF picture: a few more, never hundreds)."""
+    if isinstance(source, bytes):
+        return source.count(b"\xff\xda")
+    count, carry = 0, b""
+    with open_regular(source, MAX_FILE_BYTES) as fh:
+        while chunk := fh.read(1024 * 1024):
+            count += (carry + chunk).count(b"\xff\xda")
+            carry = chunk[-1:]
+    return count
 
 
 def sniff_reason(head: bytes) -> str:
@@ -133,6 +151,16 @@ def _open_checked(
             f"decoding this {width}x{height} {name} would take {cost / 2**20:.0f} MB of memory, "
             f"over the {budget / 2**20:.0f} MB one picture may take (make it smaller, or save "
             "it as a baseline JPEG, which is decoded at a reduced scale)"
+        )
+    elif (
+        budget is not None
+        and _kind(im) == "JPEG"
+        and im.info.get("progressive")
+        and (scans := _scan_count(source)) > MAX_JPEG_SCANS
+    ):
+        problem = (
+            f"a progressive JPEG of {scans} scans (a real one has about ten; each scan costs "
+            "the decoding of the whole picture again): refused as a decoding bomb"
         )
     if problem:
         im.close()

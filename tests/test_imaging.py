@@ -247,3 +247,31 @@ def test_a_jpeg_carrying_a_second_picture_is_a_jpeg(tmp_path):
     assert analyse_image(path).format == "jpeg"
     header = read_header(path.read_bytes()[:4096])
     assert header is not None and (header.format, header.width) == ("jpeg", 1200)
+
+
+def _with_scans_repeated(data: bytes, times: int) -> bytes:
+    """A progressive JPEG with its last scan (a refinement that says "nothing changed" in a few
+    bytes, by the EOB runs of a one-colour picture) sent `times` more times before its end."""
+    last = data.rindex(b"\xff\xda")
+    end = data.rindex(b"\xff\xd9")
+    return data[:end] + data[last:end] * times + data[end:]
+
+
+def test_a_progressive_jpeg_of_thousands_of_scans_is_refused_before_decoding(tmp_path):
+    """libjpeg-turbo's LJT-01-003 (libjpeg-turbo issue #284: "over 1000 14-megapixel
+    progressive scans" in 38 KB, a minute in jpeg_start_decompress): every scan walks every
+    block of the image however little it holds. A 6000x6000 picture with 2000 such scans is
+    435 KB; decoding its preview took 43 s of CPU (ru_utime), and a 64 MB upload of them would
+    take hours, holding the one decode a process runs at a time. The standard allows it, so
+    decoders cap the scans (NVIDIA DALI: 500); a real progressive JPEG has about ten."""
+    from metarrd.imaging import analyse_with_preview
+
+    buf = io.BytesIO()
+    Image.new("RGB", (1500, 1000), (120, 60, 30)).save(buf, "JPEG", progressive=True)
+    ordinary = buf.getvalue()
+    assert ordinary.count(b"\xff\xda") == 10
+    assert analyse_with_preview(ordinary)[0].width == 1500
+    bomb = tmp_path / "bomb.jpg"
+    bomb.write_bytes(_with_scans_repeated(ordinary, 600))
+    with pytest.raises(ImageRejected, match="a progressive JPEG of 610 scans"):
+        analyse_with_preview(bomb)
