@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, Request, current_app, request, session
 from htmx_flask import Htmx
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -41,6 +42,22 @@ def asset_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise RuntimeError(f"metarrd is installed without its {name}/ folder (looked in {source_tree})")
+
+
+SPOOL_BYTES = 500 * 1024  # a form's file up to this stays in memory (werkzeug's own default)
+
+
+class SpoolUnderData(Request):
+    """The request (mixed into the class htmx-flask installs), whose form files over
+    SPOOL_BYTES are spooled under data_dir/tmp, not in the system's temp folder: /tmp is a
+    tmpfs on Debian 13, Arch and Fedora (the unit's PrivateTmp one too), where an upload of up
+    to 64 MB was held in memory until its request ended."""
+
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
+        folder = current_app.config["METARRD"].tmp_dir
+        return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="rb+", dir=folder)
 
 
 def create_app(config: Config, *, testing: bool = False) -> Flask:
@@ -79,7 +96,8 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
 
     app.session_interface = SessionInterface()  # `Secure` cookie over HTTPS
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
-    Htmx(app)
+    Htmx(app)  # installs its request class, which uploads spool under data_dir/tmp
+    app.request_class = type("Request", (SpoolUnderData, app.request_class), {})
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

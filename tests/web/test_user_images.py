@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 import tracemalloc
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -523,3 +524,32 @@ def test_an_upload_too_costly_to_decode_is_a_422_saying_why(client, seed):
     assert 'class="toast tone-danger"' in html and reason in html
     assert '<details class="art-add" open>' in html
     assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user").exists()
+
+
+def test_an_upload_is_spooled_under_the_data_folder_not_in_tmp(client, config, seed, monkeypatch):
+    """werkzeug spools a form's file over 500 KB to a temp file in the system's temp folder. On
+    Debian 13 (and Arch, Fedora) /tmp is a tmpfs, so is the private /tmp of the unit
+    (PrivateTmp=true): each upload of up to 64 MB was held in memory until its request ended,
+    on top of the decode. It is spooled under data_dir/tmp instead, where add_user_image puts
+    its own copy."""
+    import tempfile
+
+    movie = seed.movie("The Matrix")
+    seed.asset(movie, is_selected=True, rank=1)
+    made = []
+    real = tempfile.TemporaryFile
+
+    def recorded(*args, **kwargs):
+        made.append(kwargs.get("dir"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", recorded)
+    photo = jpeg(size=(300, 450)) + b"ftypmp42" + bytes(range(256)) * 4_000  # 1 MB
+    answer = client.post(
+        f"/movies/{movie.id}/artwork/poster/add",
+        {"image": (io.BytesIO(photo), "PXL_20240101_MP.jpg")},
+        htmx=True,
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 200
+    assert made and all(d is not None and Path(d) == config.tmp_dir for d in made), made
