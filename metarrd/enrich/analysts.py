@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from metarrd.imaging import (
+    DECODE_BUDGET,
     ImageInfo,
     ImageRejected,
     analyse_image,
@@ -299,6 +300,6 @@ def examine_whole(
     if info is not None:
         return info, None  # the rendition gave the preview
     if not preview:
-        return analyse_image(path, max_pixels=max_pixels), None
+        return analyse_image(path, max_pixels=max_pixels, budget=DECODE_BUDGET), None
     info, small = analyse_with_preview(path, max_pixels=max_pixels)
     return info, write_preview(previews_dir, path, info.sha256, small)

@@ -268,3 +268,21 @@ def test_a_fork_server_killed_as_it_starts_is_started_again_after_a_back_off(tmp
     assert again == "True True"  # a new fork server's worker
     assert unavailable == "None"
     assert done.stderr.count("cannot run here") == 1  # said once
+
+
+def test_a_whole_image_analysed_without_a_preview_is_held_to_the_decode_budget(tmp_path):
+    """A provider's whole image whose picture no rendition told (no phash) and that needs no
+    preview was analysed by analyse_image with no decode budget: a 3600x3600 WebP of a few KB
+    (198 MB to decode) was decoded whole in the worker, where the same image with a preview
+    asked for is refused from its header."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (3600, 3600), (200, 30, 30)).save(buf, "WEBP", method=0)
+    path = tmp_path / "00001.part"
+    path.write_bytes(buf.getvalue())
+    for preview in (True, False):
+        with pytest.raises(ImageRejected, match="198 MB of memory"):
+            analysts.examine_whole(path, tmp_path, CAP, preview, None)
