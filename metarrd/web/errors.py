@@ -44,9 +44,28 @@ def render_error(status: int, message: str):
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+def _too_large() -> str:
+    """What a 413 says: the limit that was passed (werkzeug's own "The data value transmitted
+    exceeds the capacity limit." said neither which one nor that it was the file's size)."""
+    from metarrd.web import item
+    from metarrd.web.formatting import human_size
+
+    if (
+        request.endpoint == "item.add_own_image"
+        and request.max_content_length != (flask.current_app.config["MAX_CONTENT_LENGTH"])
+    ):
+        return (
+            f"This file is too large: an image may be at most {human_size(item.MAX_UPLOAD_BYTES)}."
+        )
+    limit = request.max_content_length
+    return f"This request is too large: at most {human_size(limit)}." if limit else ""
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if exc.code == 413:
+            return render_error(413, _too_large())
         return render_error(exc.code or 500, exc.description or "")
 
     @app.errorhandler(Exception)

@@ -253,6 +253,28 @@ def test_an_upload_larger_than_the_cap_is_refused(client, seed, monkeypatch):
     assert answer.status_code == 413
 
 
+def test_an_upload_over_the_cap_says_the_cap(client, seed, monkeypatch):
+    """A file over the cap was answered with werkzeug's "The data value transmitted exceeds the
+    capacity limit.": the user could not tell which limit, nor that it was the file's size."""
+    from metarrd.web import item
+
+    monkeypatch.setattr(item, "MAX_UPLOAD_BYTES", 100_000)
+    movie = seed.movie("The Matrix")
+    answer = client.post(
+        f"/movies/{movie.id}/artwork/poster/add",
+        {"image": (io.BytesIO(b"x" * 300_000), "scan.png")},
+        htmx=True,
+        content_type="multipart/form-data",
+    )
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 413 and 'class="toast tone-danger"' in html
+    assert "This file is too large: an image may be at most 97.7 KB." in html
+    assert "capacity limit" not in html
+    other = client.post(f"/movies/{movie.id}/fields/title", {"value": "x" * 2_000_000}, htmx=True)
+    assert other.status_code == 413
+    assert "This request is too large: at most 1.0 MB." in other.get_data(as_text=True)
+
+
 class ForwardingProxy(_Served):
     """A loopback HTTP proxy that forwards each request as it comes (redirects included, not
     followed), as squid or tinyproxy would."""
