@@ -540,7 +540,9 @@ def deliver(
     # season art), then a Scan of its folder for new episode files (known episodes, and their
     # watched state, untouched); a new show, or one Kodi has under another folder: a Scan of
     # its folder (RefreshTVShow would re-read the old folder, gone after a rename)
-    show_scans = []
+    moves: list[tuple[str, Any, tuple[Target, ...]]] = []
+    known_scans: list[tuple[str, Any, tuple[Target, ...]]] = []
+    new_shows: list[Target] = []
     if shows:
         kodi_shows = kodi.shows()
         for t in shows:
@@ -548,11 +550,11 @@ def deliver(
             if found is not None and here:
                 steps.append(("refresh_show", found.tvshowid, (t,)))
                 steps.append(("push_show", (found.tvshowid, t), (t,)))
-                show_scans.append(("scan_known", pathmap.kodi_folder(t.mapped_folder), (t,)))
+                known_scans.append(("scan_known", pathmap.kodi_folder(t.mapped_folder), (t,)))
                 continue
             mapped_root = _mapped_root(player, t)
             if found is not None and kodi_tv.folder_is_gone(found.file, mapped_root, t.root):
-                show_scans.append(("move_show", (found, t), (t,)))
+                moves.append(("move_show", (found, t), (t,)))
                 continue
             if found is not None:  # the other folder is still there: two copies of the show
                 log.info(
@@ -561,13 +563,22 @@ def deliver(
                     t.folder,
                     found.file,
                 )
-            show_scans.append(("scan", pathmap.kodi_folder(t.mapped_folder), (t,)))
+            new_shows.append(t)
     new = [t for t in targets if t.key not in known]
     steps += [
         ("scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
         for g in coalesce(new, player, TARGETED_SCANS)
     ]
-    steps += show_scans
+    # a renamed show's old one goes before any Scan that reaches its new folder (a Scan of the
+    # library would add the new folder's episodes to the old show); a known show's folder is
+    # scanned after its RefreshTVShow; new shows coalesce as new movies do: Kodi's Scan of a TV
+    # source skips every show folder whose hash is unchanged
+    # (`CVideoInfoScanner::EnumerateSeriesFolder`), so 50 new shows cost one Scan, not 50
+    steps += moves + known_scans
+    steps += [
+        ("scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
+        for g in coalesce(new_shows, player, TARGETED_SCANS)
+    ]
     results: dict[int, PlayerError | None] = {}
     steps = _inside_sources(kodi, steps, results)
     refreshed, refreshed_shows, pushed, forgotten, scanned = 0, 0, 0, 0, []

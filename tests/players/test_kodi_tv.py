@@ -396,3 +396,61 @@ def test_a_show_moved_out_of_every_kodi_source_is_not_removed_from_kodi(make_rt,
     row = db.PlayerNotification.get()
     assert row.state == "pending"
     assert f"no Kodi video source holds smb://nas/tv/Archive/{BB}/" in row.last_error
+
+
+# --- many new shows in one batch ------------------------------------------------------------------
+
+
+def test_a_batch_of_many_new_shows_means_one_scan_of_the_library_not_one_per_show(
+    make_rt, tmp_path
+):
+    """A first publish of a TV library, or Sonarr importing a pack of several shows: one Scan per
+    new show folder was 50 scans one after another (each waiting for the last to finish), and
+    the batch, cut at BATCH_SECONDS, left the rest to a retry while the player's other
+    notifications waited. Kodi's Scan of the TV source lists its show folders and skips each
+    unchanged one by its hash (`CVideoInfoScanner::EnumerateSeriesFolder`, "Skipping dir ... due
+    to no change"), so one Scan of the library adds all 50, as for movies."""
+    shows = {7: (f"smb://nas/tv/{BB}/", IDS)}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, scan_polls=2) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, tmdb_id=1396))
+        for i in range(50):
+            queue(add_show(rt, f"Show {i:02d} (2010)", tmdb_id=1000 + i))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RefreshTVShow") == [
+        {"tvshowid": 7, "ignorenfo": False, "refreshepisodes": False}
+    ]
+    # the known show's folder (its new episodes), then the library once for the new shows
+    assert kodi.scans == [f"smb://nas/tv/{BB}/", "smb://nas/tv/"]
+    assert "scanned smb://nas/tv/ for 50 new show(s)" in report.done
+    assert kodi.violations == []
+    assert report.sent == 51 and set(states("Living room")) == {"sent"}
+
+
+def test_up_to_three_new_shows_are_scanned_by_their_own_folders(make_rt, tmp_path):
+    """A few new shows never cost a scan of the whole library (the users' complaint: "full-library
+    rescans for one new file")."""
+    names = ("Better Call Saul (2015)", "Doctor Who (2005)", "The Wire (2002)")
+    with FakeKodi(sources=["smb://nas/tv/"]) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        for i, name in enumerate(names):
+            queue(add_show(rt, name, tmdb_id=2000 + i))
+        [report] = process_notifications(rt)
+    assert kodi.scans == [f"smb://nas/tv/{name}/" for name in names]
+    assert report.sent == 3 and kodi.violations == []
+
+
+def test_a_renamed_show_is_moved_before_the_library_scan_for_new_shows(make_rt, tmp_path):
+    """A Scan of the library would add the renamed folder's episodes to Kodi's old show (each
+    episode twice in Kodi 20.1) before the old show is removed: the move goes first."""
+    old = "smb://nas/tv/Breaking Bad/"
+    with FakeKodi(sources=["smb://nas/tv/"], shows={7: (old, {"tmdb": "1396"})}) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        for i in range(4):
+            queue(add_show(rt, f"Show {i:02d} (2010)", tmdb_id=1000 + i))
+        queue(add_show(rt, tmdb_id=1396))
+        [report] = process_notifications(rt)
+    methods = [m for m, _p in kodi.calls if m in ("VideoLibrary.RemoveTVShow", "VideoLibrary.Scan")]
+    assert methods == ["VideoLibrary.RemoveTVShow", "VideoLibrary.Scan", "VideoLibrary.Scan"]
+    assert kodi.scans == [f"smb://nas/tv/{BB}/", "smb://nas/tv/"]
+    assert report.sent == 5 and kodi.violations == []
