@@ -8,8 +8,9 @@
   without `refreshepisodes` (which in Kodi 20.1 re-adds every episode, losing watched state),
   then `SetEpisodeDetails` for each known episode whose published NFO says something else
   (`kodi_tv`), then a Scan of its folder for new episode files; a new show gets a Scan of its
-  folder. A show Kodi has under a folder that is gone on our side (matched by `uniqueid`: the
-  folder was renamed) is removed (`RemoveTVShow`), its new folder scanned, and the watched
+  folder (over `TARGETED_SCANS` new shows in a library: one Scan of their common folder). A
+  show Kodi has under a folder that is gone on our side (matched by `uniqueid`: the folder was
+  renamed) is removed (`RemoveTVShow`), its new folder scanned, and the watched
   state of its episodes given back to the same files there; under a folder that still exists
   (a second copy), the new folder is only scanned.
 - `VideoLibrary.Scan` toggles: sent while Kodi scans, it *stops* that scan. So every Scan waits

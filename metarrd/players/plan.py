@@ -3,7 +3,7 @@
 A `Target` is one queued notification with its paths already translated for the player. Folders
 that changed together are coalesced: up to `limit` distinct folders of one library are named one
 by one; more than that become one request for their deepest common folder (never above the
-library root), so publishing 300 movies does not mean 300 scans.
+library root), so publishing 300 movies, or 50 new TV shows, does not mean 300 or 50 scans.
 """
 
 from __future__ import annotations
