@@ -522,6 +522,19 @@ def _scans_within(
     return [(pathmap.kodi_folder(g.mapped_folder), g.targets) for g in folders]
 
 
+def _scanned(kind: str, folder: str, members: Sequence[Target], known_shows: set[int]) -> str:
+    """What a Scan was for: new movies or shows, and new episodes of the known shows."""
+    if kind == "scan_known":
+        return f"scanned {folder} for new episodes"
+    known = sum(t.key in known_shows for t in members)
+    new = len(members) - known
+    what = "show" if members[0].is_show else "movie"
+    parts = [f"{new} new {what}(s)"] if new else []
+    if known:
+        parts.append(f"new episodes of {known} known" + ("" if new else " show(s)"))
+    return f"scanned {folder} for " + " and ".join(parts)
+
+
 def deliver(
     player: PlayerConfig, http: HttpClient, targets: Sequence[Target]
 ) -> tuple[dict[int, PlayerError | None], list[str]]:
@@ -542,8 +555,8 @@ def deliver(
     # watched state, untouched); a new show, or one Kodi has under another folder: a Scan of
     # its folder (RefreshTVShow would re-read the old folder, gone after a rename)
     moves: list[tuple[str, Any, tuple[Target, ...]]] = []
-    known_scans: list[tuple[str, Any, tuple[Target, ...]]] = []
-    new_shows: list[Target] = []
+    to_scan: list[Target] = []  # show folders to scan: new shows, known ones' new episodes
+    known_shows: set[int] = set()  # target keys of the shows Kodi has at their folder
     if shows:
         kodi_shows = kodi.shows()
         for t in shows:
@@ -551,7 +564,8 @@ def deliver(
             if found is not None and here:
                 steps.append(("refresh_show", found.tvshowid, (t,)))
                 steps.append(("push_show", (found.tvshowid, t), (t,)))
-                known_scans.append(("scan_known", pathmap.kodi_folder(t.mapped_folder), (t,)))
+                to_scan.append(t)
+                known_shows.add(t.key)
                 continue
             mapped_root = _mapped_root(player, t)
             if found is not None and kodi_tv.folder_is_gone(found.file, mapped_root, t.root):
@@ -564,22 +578,24 @@ def deliver(
                     t.folder,
                     found.file,
                 )
-            new_shows.append(t)
+            to_scan.append(t)
     new = [t for t in targets if t.key not in known]
     steps += [
         ("scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
         for g in coalesce(new, player, TARGETED_SCANS)
     ]
     # a renamed show's old one goes before any Scan that reaches its new folder (a Scan of the
-    # library would add the new folder's episodes to the old show); a known show's folder is
-    # scanned after its RefreshTVShow; new shows coalesce as new movies do: Kodi's Scan of a TV
-    # source skips every show folder whose hash is unchanged
-    # (`CVideoInfoScanner::EnumerateSeriesFolder`), so 50 new shows cost one Scan, not 50
-    steps += moves + known_scans
-    steps += [
-        ("scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
-        for g in coalesce(new_shows, player, TARGETED_SCANS)
-    ]
+    # library would add the new folder's episodes to the old show). Show folders to scan (new
+    # shows, and known ones after their RefreshTVShow) coalesce as new movies do: a Scan of a
+    # TV source lists every show folder (since Kodi 15 the source itself keeps no hash,
+    # xbmc/xbmc#6646) and skips each whose recursive hash is unchanged
+    # (`CVideoInfoScanner::EnumerateSeriesFolder`), so 50 shows cost one Scan, not 50
+    steps += moves
+    for g in coalesce(to_scan, player, TARGETED_SCANS):
+        alone = len(g.targets) == 1 and g.targets[0].key in known_shows
+        steps.append(
+            ("scan_known" if alone else "scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
+        )
     results: dict[int, PlayerError | None] = {}
     steps = _inside_sources(kodi, steps, results)
     refreshed, refreshed_shows, pushed, forgotten, scanned = 0, 0, 0, 0, []
@@ -612,11 +628,7 @@ def deliver(
                 if scanned:
                     kodi.wait_for_start()
                 kodi.scan(arg)
-                if kind == "scan_known":
-                    scanned.append(f"scanned {arg} for new episodes")
-                else:
-                    what = "show" if members[0].is_show else "movie"
-                    scanned.append(f"scanned {arg} for {len(members)} new {what}(s)")
+                scanned.append(_scanned(kind, arg, members, known_shows))
             # a show's refresh and scan: an error of either stays the row's outcome
             results.update({t.key: None for t in members if t.key not in results})
         except (PlayerUnreachable, PlayerBusy) as exc:
