@@ -23,6 +23,7 @@ from metarrd import db
 from metarrd.config import Config
 from metarrd.web import cookies
 from metarrd.web.ids import IdConverter
+from metarrd.web.incoming import FitRequest
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,9 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
 
     app.session_interface = SessionInterface()  # `Secure` cookie over HTTPS
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds its routes
-    Htmx(app)  # installs its request class, which uploads spool under data_dir/tmp
-    app.request_class = type("Request", (SpoolUnderData, app.request_class), {})
+    Htmx(app)  # installs its request class; ours adds to it (after Htmx, or it is replaced):
+    # every typed text made fit (incoming.py), and uploads spooled under data_dir/tmp
+    app.request_class = type("Request", (SpoolUnderData, FitRequest), {})
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

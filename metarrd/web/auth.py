@@ -55,6 +55,7 @@ from metarrd.web.hosts import (
     is_loopback_origin,
     origin_allowed,
 )
+from metarrd.web.incoming import fit_typed
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,14 @@ def password_hash() -> str | None:
 def set_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if fit_typed(password) != password:
+        # the login form's password is read as every typed text is (incoming.py): it could
+        # never match; a byte the terminal's encoding cannot read (`surrogateescape`) could
+        # not even be hashed
+        raise ValueError(
+            "the password holds a control character or a byte that is no text in this "
+            "terminal's encoding; the login form cannot send it as it is"
+        )
     with db.write_transaction():
         db.set_meta(PASSWORD_KEY, generate_password_hash(password, method="scrypt"))
         db.WebSession.delete().execute()  # every session logs in again

@@ -73,8 +73,6 @@ def parse_field(name: str, raw: str) -> Any:
     text = (raw or "").replace("\r\n", "\n").strip()
     if len(text) > MAX_TEXT:
         raise ValueError(f"{label}: too long ({len(text)} characters, at most {MAX_TEXT})")
-    if "\x00" in text:  # no NFO and no PostgreSQL text can hold one
-        raise ValueError(f"{label}: contains a NUL character (\\x00); type the text again")
     if name in LIST_FIELDS:
         items: list[str] = []
         for part in text.split(","):

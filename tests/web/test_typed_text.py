@@ -1,0 +1,105 @@
+"""Text typed or pasted into the web UI, or sent by a script, is made fit to keep in one place
+(metarrd/web/incoming.py) as a provider's answer is (metarrd/text.py): no NUL reaches the
+database (PostgreSQL refuses one in any text, a 500), and nothing an NFO cannot hold is stored,
+so the published NFO says what the page and the database say."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+
+from metarrd import db
+from metarrd.publish.nfo import render_nfo
+from metarrd.publish.stage import movie_data
+from metarrd.text import UNFIT
+from metarrd.web import auth
+
+
+def nfo_text(movie_id: int, tag: str) -> str | None:
+    """What the movie's NFO, rendered from its row now, holds in `tag`."""
+    root = etree.fromstring(render_nfo(movie_data(db.Movie.get_by_id(movie_id))))
+    return root.findtext(tag)
+
+
+@pytest.mark.parametrize(
+    ("name", "typed", "stored"),
+    [
+        # a NUL: `curl -d 'value=Ma%00trix'`, a script's C string
+        ("title", "Ma\x00trix", "Matrix"),
+        # PowerPoint's line break is a vertical tab, and its copy and paste carries it along
+        # (python-pptx's changelog: "line-break as a vertical-tab (VT, '\v', ASCII 11/x0B).
+        # This is consistent with PowerPoint's copy/paste behavior")
+        ("plot", "A hacker learns the truth.\vHe joins the rebels.", "A hacker learns the "
+         "truth.\nHe joins the rebels."),
+        # Word's page break (form feed) in a pasted outline; U+FFFF, no character at all
+        ("outline", "Neo wakes up.\fMorpheus\uffff waits.", "Neo wakes up.\nMorpheus waits."),
+        ("tagline", "Free your mind\x01", "Free your mind"),
+    ],
+)  # fmt: skip
+def test_what_no_nfo_can_hold_is_left_out_of_an_edit_as_typed(client, seed, name, typed, stored):
+    movie = seed.movie("The Matrix")
+    answer = client.post(f"/movies/{movie.id}/fields/{name}", {"value": typed}, htmx=True)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    value = getattr(db.Movie.get_by_id(movie.id), name)
+    assert "\x00" not in value and not UNFIT.search(value)
+    assert value == stored
+    assert nfo_text(movie.id, name) == value  # the NFO says what the page and the database say
+    assert name in db.Movie.get_by_id(movie.id).locked_fields
+
+
+def test_a_list_with_a_nul_keeps_its_names(client, seed):
+    movie = seed.movie("The Matrix")
+    answer = client.post(f"/movies/{movie.id}/fields/genres", {"value": "Action,\x00 Sci\x00-Fi"})
+    assert answer.status_code == 303
+    assert db.Movie.get_by_id(movie.id).genres == ["Action", "Sci-Fi"]
+
+
+@pytest.mark.parametrize("typed", ["\x00", " \x00\x01 ", "\v\f"])
+def test_a_title_of_nothing_but_control_characters_is_refused_as_empty(client, seed, typed):
+    movie = seed.movie("The Matrix")
+    answer = client.post(f"/movies/{movie.id}/fields/title", {"value": typed}, htmx=True)
+    assert answer.status_code == 422
+    assert "Title: must not be empty" in answer.get_data(as_text=True)
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.title == "The Matrix" and fresh.locked_fields == []
+
+
+def test_a_plot_of_nothing_but_control_characters_clears_it(client, seed):
+    """What is left is nothing: the plot is cleared, and locked so (enrichment then leaves it
+    empty), as when the user empties the text area."""
+    movie = seed.movie("The Matrix", plot="A hacker.")
+    client.post(f"/movies/{movie.id}/fields/plot", {"value": "\x00\r\n\x1b"}, htmx=True)
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.plot is None and "plot" in fresh.locked_fields
+
+
+def test_the_identify_search_sends_no_nul_to_the_daemon(client, seed):
+    movie = seed.movie("Matrix", identification_status=db.UNIDENTIFIED, tmdb_id=None)
+    answer = client.post(
+        f"/movies/{movie.id}/search", {"title": "The\x00 Matrix", "year": "1999"}, htmx=True
+    )
+    assert answer.status_code == 200
+    job = db.Job.get(db.Job.movie == movie.id, db.Job.kind == "search")
+    assert job.payload["title"] == "The Matrix"
+
+
+def test_a_control_character_in_the_library_search_is_left_out(client, seed):
+    seed.movie("The Matrix")
+    answer = client.get("/?q=Mat%01rix")
+    assert answer.status_code == 200
+    assert "The Matrix</a>" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "correct\x01horse",  # Ctrl-A, typed at the terminal's prompt
+        # `printf 'caf\xe9 horse\n' | metarrd passwd` in the C locale: Python reads the Latin-1
+        # byte as a lone surrogate (PEP 540), and hashing it raised UnicodeEncodeError
+        "caf\udce9 horse",
+    ],
+)
+def test_a_password_the_login_form_cannot_send_is_refused(client, password):
+    with pytest.raises(ValueError, match="login form cannot send it"):
+        auth.set_password(password)
+    assert auth.password_hash() is None
