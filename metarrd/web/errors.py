@@ -55,10 +55,13 @@ def _too_large() -> str:
         and request.max_content_length != (flask.current_app.config["MAX_CONTENT_LENGTH"])
     ):
         return (
-            f"This file is too large: an image may be at most {human_size(item.MAX_UPLOAD_BYTES)}."
+            f"This file is too large: an image may be at most {human_size(item.MAX_UPLOAD_BYTES)}; "
+            "nothing was changed."
         )
     limit = request.max_content_length
-    return f"This request is too large: at most {human_size(limit)}." if limit else ""
+    if not limit:
+        return ""
+    return f"This request is too large: at most {human_size(limit)}; nothing was changed."
 
 
 def init_app(app: Flask) -> None:

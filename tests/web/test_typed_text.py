@@ -103,3 +103,21 @@ def test_a_password_the_login_form_cannot_send_is_refused(client, password):
     with pytest.raises(ValueError, match="login form cannot send it"):
         auth.set_password(password)
     assert auth.password_hash() is None
+
+
+def test_a_title_of_ten_megabytes_is_refused_with_a_toast_that_says_why(client, seed):
+    """A script's (or a paste's) 10 MB value: a 413 before the form is read, nothing stored, and
+    a toast that says what was too large and by how much (werkzeug's own sentence, "The data
+    value transmitted exceeds the capacity limit.", said neither)."""
+    movie = seed.movie("The Matrix")
+    url = f"/movies/{movie.id}/fields/title"
+    answer = client.post(url, {"value": "x" * 10_000_000}, htmx=True)
+    assert answer.status_code == 413 and answer.headers["HX-Retarget"] == "#toast"
+    text = answer.get_data(as_text=True)
+    assert "at most 1.0 MB; nothing was changed." in text
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.title == "The Matrix" and fresh.locked_fields == []
+    # one field's own limit is a 422 with the form and the reason beside it
+    answer = client.post(url, {"value": "x" * 30_000}, htmx=True)
+    assert answer.status_code == 422
+    assert "Title: too long (30000 characters, at most 20000)" in answer.get_data(as_text=True)

@@ -268,11 +268,11 @@ def test_an_upload_over_the_cap_says_the_cap(client, seed, monkeypatch):
     )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 413 and 'class="toast tone-danger"' in html
-    assert "This file is too large: an image may be at most 97.7 KB." in html
+    assert "This file is too large: an image may be at most 97.7 KB; nothing was changed." in html
     assert "capacity limit" not in html
     other = client.post(f"/movies/{movie.id}/fields/title", {"value": "x" * 2_000_000}, htmx=True)
     assert other.status_code == 413
-    assert "This request is too large: at most 1.0 MB." in other.get_data(as_text=True)
+    assert "This request is too large: at most 1.0 MB; nothing was changed." in other.get_data(as_text=True)
 
 
 class ForwardingProxy(_Served):
