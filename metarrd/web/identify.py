@@ -9,6 +9,7 @@ never the web. The page follows both jobs live. A season's or an episode's page 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
@@ -227,7 +228,8 @@ def choose(movie_id: int):
 def search(movie_id: int):
     """The search box: a search job for the daemon; the candidates show up when it is done."""
     movie = queries.movie_or_404(movie_id)
-    title = " ".join(request.form.get("title", "").split())[:200]
+    # NFC, as identify reads a file's name (a name pasted from a Mac's Finder is NFD)
+    title = unicodedata.normalize("NFC", " ".join(request.form.get("title", "").split()))[:200]
     year_text = request.form.get("year", "").strip()
     typed = {"search_title": title, "search_year": year_text[:20]}
     if not title:

@@ -121,3 +121,15 @@ def test_a_title_of_ten_megabytes_is_refused_with_a_toast_that_says_why(client, 
     answer = client.post(url, {"value": "x" * 30_000}, htmx=True)
     assert answer.status_code == 422
     assert "Title: too long (30000 characters, at most 20000)" in answer.get_data(as_text=True)
+
+
+def test_the_identify_search_sends_a_name_pasted_from_a_mac_composed(client, seed):
+    """A name copied from a Mac's Finder is decomposed (NFD: HFS+ keeps names so; mpv-player/
+    mpv#1492, renpy/renpy#2327); a search service indexed NFC does not match it
+    (oflisback/obsidian-bridge.nvim#43). Identify sends the titles it reads from file names NFC
+    (identify/names.py): a search typed or pasted by hand goes to TMDB the same way."""
+    movie = seed.movie("Amelie", identification_status=db.UNIDENTIFIED, tmdb_id=None)
+    pasted = "Le Fabuleux Destin d'Ame\u0301lie Poulain"
+    client.post(f"/movies/{movie.id}/search", {"title": pasted}, htmx=True)
+    job = db.Job.get(db.Job.movie == movie.id, db.Job.kind == "search")
+    assert job.payload["title"] == "Le Fabuleux Destin d'Am\u00e9lie Poulain"
