@@ -20,7 +20,7 @@ from metarrd.config import ASSET_TYPES
 from metarrd.enrich import DETAIL_FIELDS, follow_title, settle_unit
 from metarrd.errors import EditRefused
 from metarrd.runtime import Runtime
-from metarrd.web.fields import FIELD_LABELS, field_text, parse_field
+from metarrd.web.fields import FIELD_LABELS, field_text, parse_field, sent_back_as_shown
 from metarrd.web.ids import MAX_INT
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> 
         raise EditError(str(exc)) from None
     with db.write_transaction():
         movie = db.Movie.get_by_id(movie_id)
-        if (raw or "").strip() == field_text(name, getattr(movie, name)):
+        if sent_back_as_shown(name, raw, getattr(movie, name)):
             value = getattr(movie, name)  # sent back as shown (TMDB's 8.216): kept as it is
         changed = getattr(movie, name) != value
         locked = list(movie.locked_fields or [])

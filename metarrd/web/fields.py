@@ -62,7 +62,23 @@ def field_text(name: str, value: Any) -> str:
         return ", ".join(str(v) for v in value or [])
     if name == "rating":
         return f"{value:g}"
-    return str(value)
+    text = str(value)
+    if name not in LONG_FIELDS and ("\n" in text or "\r" in text):
+        # a one-line input cannot show a line break (HTML strips it from the value, words
+        # glued): shown, and saved unless edited, as `parse_field` reads a typed one
+        return " ".join(text.split())
+    return text
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def sent_back_as_shown(name: str, raw: str, value: Any) -> bool:
+    """Whether `raw` is `value` as its edit form showed it, sent back untouched: a browser sends
+    every line break of a text area as CR LF, whatever the value held (HTML reads CR LF and a
+    lone CR as LF, and submits each LF as CR LF)."""
+    return _lines(raw or "") == _lines(field_text(name, value))
 
 
 def parse_field(name: str, raw: str) -> Any:

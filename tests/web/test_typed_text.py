@@ -5,6 +5,9 @@ so the published NFO says what the page and the database say."""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from lxml import etree
 
@@ -133,3 +136,42 @@ def test_the_identify_search_sends_a_name_pasted_from_a_mac_composed(client, see
     client.post(f"/movies/{movie.id}/search", {"title": pasted}, htmx=True)
     job = db.Job.get(db.Job.movie == movie.id, db.Job.kind == "search")
     assert job.payload["title"] == "Le Fabuleux Destin d'Am\u00e9lie Poulain"
+
+
+def browser_value(page: str, name: str, textarea: bool) -> str:
+    """What a browser sends back for a field's edit form left untouched (HTML's rules: the
+    parser turns CR LF and a lone CR into LF; an <input> strips line breaks from its value; a
+    <textarea> is sent with every line break as CR LF)."""
+    if textarea:
+        match = re.search(rf'<textarea id="input-{name}"[^>]*>(.*?)</textarea>', page, re.S)
+        text = html.unescape(match.group(1)).replace("\r\n", "\n").replace("\r", "\n")
+        return text.removeprefix("\n").replace("\n", "\r\n")
+    match = re.search(rf'<input id="input-{name}" name="value" value="([^"]*)"', page)
+    return html.unescape(match.group(1)).replace("\r\n", "\n").replace("\r", "").replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        # TMDB overviews hold CR LF (its editors paste them), some both it and a bare LF
+        ("plot", "Paris, 1997.\r\n\r\nAmélie finds a box of a boy's treasures.\nShe sets out."),
+        ("plot", "Paris, 1997.\r\rAmélie finds a box."),  # lone CRs (old Mac line ends)
+        # a one-line field with a line break (a hand-written NFO's wrapped <tagline>): the
+        # input showed it with the break taken out ("Onesmall"), and an untouched Save stored that
+        ("tagline", "One small\nstep"),
+    ],
+)
+def test_an_untouched_save_keeps_the_value_and_changes_nothing_to_republish(
+    client, seed, name, stored
+):
+    """Saving locks the field (the form says so), but a value sent back as the page showed it
+    is no edit: the item stays "Published" and keeps its value as it was."""
+    movie = seed.movie("Amélie", publish_state=db.PUBLISHED, **{name: stored})
+    page = client.hx_get(f"/movies/{movie.id}/fields/{name}/edit").get_data(as_text=True)
+    sent = browser_value(page, name, textarea=name == "plot")
+    answer = client.post(f"/movies/{movie.id}/fields/{name}", {"value": sent}, htmx=True)
+    assert answer.status_code == 200
+    fresh = db.Movie.get_by_id(movie.id)
+    assert getattr(fresh, name) == stored
+    assert fresh.publish_state == db.PUBLISHED
+    assert name in fresh.locked_fields
