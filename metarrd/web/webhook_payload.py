@@ -22,6 +22,7 @@ from typing import Any
 from metarrd.config import PathMap
 from metarrd.pathmap import PathNotMapped, is_windows, map_path, windows_parts
 from metarrd.paths import is_inside
+from metarrd.text import fit
 from metarrd.web.ids import MAX_INT
 
 MAX_DEPTH = 16  # Radarr's and Sonarr's payloads nest 4 deep
@@ -107,11 +108,13 @@ def objects(parent: dict[str, Any], key: str, where: str) -> list[dict[str, Any]
 
 def text(parent: dict[str, Any], key: str, default: str = "") -> str:
     """A string field for messages, cut at TEXT_MAX characters (a 16 MiB body may hold a title
-    of megabytes: whole, it filled a log line and an event row); anything else is `default`."""
+    of megabytes: whole, it filled a log line and an event row) and fit (a NUL in an event's
+    text is a 500 on PostgreSQL); anything else is `default`. A path is never read with it: a
+    Linux file name may hold a control character, and the path is used as sent."""
     value = parent.get(key)
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
         return default
-    return value if len(value) <= TEXT_MAX else value[: TEXT_MAX - 1] + "…"
+    return fit(value if len(value) <= TEXT_MAX else value[: TEXT_MAX - 1] + "…") or default
 
 
 def ids(movie: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -15,7 +16,7 @@ from metarrd import db
 from metarrd.publish.nfo import render_nfo
 from metarrd.publish.stage import movie_data
 from metarrd.text import UNFIT
-from metarrd.web import auth
+from metarrd.web import auth, create_app
 
 
 def nfo_text(movie_id: int, tag: str) -> str | None:
@@ -175,3 +176,25 @@ def test_an_untouched_save_keeps_the_value_and_changes_nothing_to_republish(
     assert getattr(fresh, name) == stored
     assert fresh.publish_state == db.PUBLISHED
     assert name in fresh.locked_fields
+
+
+def test_a_webhook_title_with_a_nul_is_recorded_without_it(config_factory, tmp_path):
+    """Radarr's payload carries the movie's title as Radarr has it (from TMDB, whose editors'
+    text held control characters: TV-Rename/tvrename#481, omdbapi/OMDb-API#53), and the event
+    "Radarr imported Heat (1995)" is a text row: a NUL in it was a 500 on PostgreSQL, and
+    Radarr retried the webhook and then marked the connection failing. The paths are used as
+    sent (a Linux file name may hold a control character), the title of the message is fit."""
+    token = "k3-Zr9vQ0xY2mW8pL5tN"
+    app = create_app(config_factory(webhooks={"token": token}), testing=True)
+    folder = Path(app.config["METARRD"].library[0].path) / "Heat (1995)"
+    folder.mkdir()
+    (folder / "Heat (1995).mkv").write_bytes(b"\0" * 2048)
+    body = {
+        "eventType": "Download",
+        "movie": {"title": "Heat\u0000\u0007", "year": 1995, "folderPath": str(folder)},
+        "movieFile": {"relativePath": "Heat (1995).mkv"},
+    }
+    answer = app.test_client().post("/api/webhooks/radarr", json=body, headers={"X-Api-Key": token})
+    assert answer.status_code == 202, answer.get_json()
+    event = db.Event.get(db.Event.kind == "webhook.received")
+    assert event.message == "Radarr imported Heat (1995)"
