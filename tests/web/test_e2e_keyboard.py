@@ -350,3 +350,27 @@ def test_an_episode_of_a_published_show_publishes_alone_with_the_whole_show_a_cl
     assert changed_on_disk(built.folder, lambda: steps.do_publish(rt, job)) == set(shown)
     assert "A new plot" not in built.path("tvshow.nfo").read_text()
     assert problems == [] and csp_violations(page) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("plot", "Paris, 1997.\r\n\r\nAmélie finds a box of a boy's treasures.\nShe sets out."),
+        ("tagline", "One small\nstep"),
+    ],
+)
+def test_a_field_saved_untouched_in_chromium_keeps_its_value(site, browser, name, stored):  # noqa: F811
+    """What the browser really sends for an untouched text area (every line break CR LF) and
+    one-line input (its line breaks taken out) keeps the value and the "Published" state
+    (tests/web/test_typed_text.py models the same rules)."""
+    url, seed = site
+    movie = seed.movie("Amélie", 2001, publish_state=db.PUBLISHED, **{name: stored})
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{url}/movies/{movie.id}")
+    page.locator(f"#field-{name} button.edit").click()
+    page.locator(f"#input-{name}").wait_for()
+    page.locator(f"#field-{name} button[type=submit]").click()
+    page.locator(f"#field-{name}.is-locked").wait_for()
+    fresh = db.Movie.get_by_id(movie.id)
+    assert getattr(fresh, name) == stored
+    assert fresh.publish_state == db.PUBLISHED
