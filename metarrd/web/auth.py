@@ -94,6 +94,13 @@ def password_hash() -> str | None:
 def set_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if "\r" in password or "\n" in password:
+        # a browser's password field strips line breaks from what it holds (HTML's value
+        # sanitization); getpass keeps the CR of a piped file's Windows line end
+        raise ValueError(
+            "the password holds a line break (a file with Windows line ends?), which the "
+            "login form's password field cannot hold"
+        )
     if fit_typed(password) != password:
         # the login form's password is read as every typed text is (incoming.py): it could
         # never match; a byte the terminal's encoding cannot read (`surrogateescape`) could

@@ -198,3 +198,14 @@ def test_a_webhook_title_with_a_nul_is_recorded_without_it(config_factory, tmp_p
     assert answer.status_code == 202, answer.get_json()
     event = db.Event.get(db.Event.kind == "webhook.received")
     assert event.message == "Radarr imported Heat (1995)"
+
+
+@pytest.mark.parametrize("password", ["secret pass\r", "secret\npass"])
+def test_a_password_with_a_line_break_is_refused(client, password):
+    """`metarrd passwd < password.txt`, the file saved with Windows line ends: getpass strips
+    the LF and keeps the CR ("secret pass\\r"), and a browser's password field can hold no line
+    break (HTML: its value is sanitized by stripping newlines): the login said "Wrong password."
+    to the very password the user had set."""
+    with pytest.raises(ValueError, match="line break"):
+        auth.set_password(password)
+    assert auth.password_hash() is None
