@@ -47,7 +47,7 @@ def provider_id(text: str) -> int:
 
 def imdb_id(text: str) -> str:
     """`--imdb`: tt and its digits (tt0133093), as IMDb and TMDB spell it."""
-    if re.fullmatch(r"tt\d{5,10}", text.lower()):
+    if re.fullmatch(r"tt[0-9]{5,10}", text.lower()):  # ASCII: "٣" is a digit to \d
         return text.lower()
     raise argparse.ArgumentTypeError(f"{text[:24]!r} is no IMDb id (tt0133093)")
 

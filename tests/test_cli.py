@@ -214,6 +214,7 @@ def test_scan_says_how_many_it_skipped_and_where_they_are_listed(library, capsys
         ("--tvdb", "0"),
         ("--imdb", "foo"),
         ("--imdb", "0133093"),
+        ("--imdb", "tt٠١٣٣٠٩٣"),  # the same digits: an IMDb id is ASCII, TMDB finds no other
     ],
 )
 def test_identify_refuses_an_id_that_is_no_id(library, option, value, capsys):

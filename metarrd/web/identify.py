@@ -23,9 +23,9 @@ from metarrd.web.ids import parse_int
 bp = Blueprint("identify", __name__)
 
 PER_PAGE = 50
-IMDB_RE = re.compile(r"^tt\d{5,10}$")
+IMDB_RE = re.compile(r"^tt[0-9]{5,10}$")  # ASCII digits: "٣" is none (`_bare_id`)
 TMDB_URL_RE = re.compile(r"themoviedb\.org/movie/(\d+)")
-IMDB_URL_RE = re.compile(r"imdb\.com/title/(tt\d{5,10})")
+IMDB_URL_RE = re.compile(r"imdb\.com/title/(tt[0-9]{5,10})")
 TMDB_TV_URL_RE = re.compile(r"themoviedb\.org/tv/(\d+)")
 # thetvdb.com's addresses that hold the id (its pages by name, /series/<slug>, do not)
 TVDB_URL_RE = re.compile(

@@ -209,3 +209,13 @@ def test_a_password_with_a_line_break_is_refused(client, password):
     with pytest.raises(ValueError, match="line break"):
         auth.set_password(password)
     assert auth.password_hash() is None
+
+
+@pytest.mark.parametrize(
+    "pasted", ["tt٠١٣٣٠٩٣", "https://www.imdb.com/title/tt٠١٣٣٠٩٣/"]
+)  # Arabic-Indic digits: what a bare TMDB id of them ("٣") already is, no id
+def test_an_imdb_id_in_other_digits_is_refused_not_looked_up(client, seed, pasted):
+    movie = seed.movie("Matrix", identification_status=db.UNIDENTIFIED, tmdb_id=None)
+    answer = client.post(f"/movies/{movie.id}/identify", {"id": pasted}, htmx=True)
+    assert "is neither a TMDB id" in answer.get_data(as_text=True)
+    assert not db.Job.select().where(db.Job.movie == movie.id).exists()
