@@ -138,6 +138,8 @@ EDITABLE_FIELDS = (
     "set_name",
     "set_overview",
     "trailer",
+    "status",  # a show's (tvshow.nfo <status>)
+    "aired",  # an episode's (its first block's <aired>)
 )
 
 

@@ -202,7 +202,9 @@ def tvdb_episode_detail(
 
 # an episode file's fields that its first block carries too (publish writes the NFO from the
 # blocks): the item page edits both, and a re-enrich keeps both while the field is locked
-DETAIL_FIELDS = frozenset({"title", "plot", "runtime", "rating", "votes", "directors", "writers"})
+DETAIL_FIELDS = frozenset(
+    {"title", "plot", "aired", "runtime", "rating", "votes", "directors", "writers"}
+)
 SUMMED_FIELDS = frozenset({"runtime", "directors", "writers"})  # `episode_fields`: of every block
 
 

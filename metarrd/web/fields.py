@@ -30,6 +30,8 @@ FIELD_LABELS = {
     "set_name": "Collection",
     "set_overview": "Collection overview",
     "trailer": "Trailer",
+    "status": "Status",
+    "aired": "Aired",
 }
 LIST_FIELDS = frozenset({"genres", "countries", "studios", "directors", "writers", "tags"})
 LONG_FIELDS = frozenset({"plot", "outline", "set_overview"})  # edited in a text area
@@ -48,8 +50,11 @@ _COMPACT = (
     "rating",
 )
 _LAST = ("votes", "trailer", "set_overview")
-FIELD_ORDER = _COMPACT + tuple(f for f in db.EDITABLE_FIELDS if f not in _COMPACT + _LAST) + _LAST
-COMPACT_FIELDS = frozenset(_COMPACT)
+TV_ONLY = ("status", "aired")  # a show's and an episode's: no movie NFO writes them
+_MOVIE = tuple(f for f in db.EDITABLE_FIELDS if f not in _COMPACT + _LAST + TV_ONLY)
+FIELD_ORDER = _COMPACT + _MOVIE + _LAST  # a movie's page
+COMPACT_FIELDS = frozenset(_COMPACT + TV_ONLY)
+DATE_FIELDS = frozenset({"premiered", "aired"})
 INT_FIELDS = db.INT_RANGES  # the NFO reader takes the same
 MAX_TEXT = db.MAX_TEXT  # the NFO reader takes the same
 
@@ -117,7 +122,7 @@ def parse_field(name: str, raw: str) -> Any:
         if not 0 <= rating <= 10:
             raise ValueError(f"{label}: must be between 0 and 10")
         return round(rating, 1)
-    if name == "premiered":
+    if name in DATE_FIELDS:
         try:
             return _dt.date.fromisoformat(text).isoformat()
         except ValueError:

@@ -15,7 +15,7 @@ from metarrd.enrich import UnreadableAddress, add_user_image, change_selection, 
 from metarrd.errors import MetarrdError
 from metarrd.publish import preview_publish, users_actors
 from metarrd.web import edits, files, formatting, queries, tv
-from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER
+from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER, TV_ONLY
 from metarrd.web.fragments import header_context, item_header, toast
 from metarrd.web.mounts import hung_root
 from metarrd.web.pictures import describe_change
@@ -27,9 +27,11 @@ bp = Blueprint("item", __name__)
 ARTWORK_OPS = ("use", "add", "remove", "up", "down")
 
 
-def _field_or_404(name: str) -> str:
-    if name not in FIELD_LABELS:
-        abort(404, f"{name!r} is not an editable field.")
+def _field_or_404(name: str, movie: db.Movie) -> str:
+    """`name`, an editable field of this item (a show's status, an episode's air date: of
+    theirs only, no other NFO writes them), or a 404."""
+    if name not in FIELD_LABELS or (name in TV_ONLY and name not in tv.FIELDS.get(movie.kind, ())):
+        abort(404, f"{name!r} is not an editable field of this item.")
     return name
 
 
@@ -129,21 +131,22 @@ def header(movie_id: int):
 
 @bp.get("/movies/<int:movie_id>/fields/<name>")
 def field(movie_id: int, name: str):
-    return render_template(
-        "_field.html", movie=queries.movie_or_404(movie_id), name=_field_or_404(name)
-    )
+    movie = queries.movie_or_404(movie_id)
+    return render_template("_field.html", movie=movie, name=_field_or_404(name, movie))
 
 
 @bp.get("/movies/<int:movie_id>/fields/<name>/edit")
 def edit_field(movie_id: int, name: str):
     movie = queries.movie_or_404(movie_id)
-    return render_template("_field_form.html", movie=movie, name=_field_or_404(name), error=None)
+    return render_template(
+        "_field_form.html", movie=movie, name=_field_or_404(name, movie), error=None
+    )
 
 
 @bp.post("/movies/<int:movie_id>/fields/<name>")
 def save_field(movie_id: int, name: str):
     movie = queries.movie_or_404(movie_id)
-    _field_or_404(name)
+    _field_or_404(name, movie)
     raw = request.form.get("value", "")
     try:
         before = movie
@@ -169,8 +172,8 @@ def save_field(movie_id: int, name: str):
 
 @bp.post("/movies/<int:movie_id>/fields/<name>/lock")
 def lock_field(movie_id: int, name: str):
-    queries.movie_or_404(movie_id)
-    movie = edits.toggle_field_lock(movie_id, _field_or_404(name))
+    name = _field_or_404(name, queries.movie_or_404(movie_id))
+    movie = edits.toggle_field_lock(movie_id, name)
     if not request.htmx:
         return redirect(url_for("item.show", movie_id=movie_id) + f"#field-{name}", 303)
     return render_template("_field.html", movie=movie, name=name)

@@ -84,6 +84,7 @@ def init_app(app: Flask) -> None:
         wide_fields=fields.WIDE_FIELDS,
         field_order=fields.FIELD_ORDER,
         compact_fields=fields.COMPACT_FIELDS,
+        date_fields=fields.DATE_FIELDS,
         filters=states.FILTERS,
         kinds=KINDS,
         alert_filters=states.ALERT_FILTERS,

@@ -63,6 +63,7 @@ FIELDS = {
         "sort_title",
         "year",
         "premiered",
+        "status",
         "mpaa",
         "rating",
         "votes",
@@ -72,7 +73,7 @@ FIELDS = {
         "tags",
     ),
     db.SEASON: ("title", "premiered", "plot"),
-    db.EPISODE: ("title", "runtime", "rating", "votes", "plot", "directors", "writers"),
+    db.EPISODE: ("title", "aired", "runtime", "rating", "votes", "plot", "directors", "writers"),
 }
 # kind -> the artwork types TV enrich looks for (docs/tv.md "Enrich"): what "no candidates for"
 # names, and the order of the artwork tab

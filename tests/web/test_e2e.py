@@ -593,6 +593,11 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
     card.locator("a.title").click()
     page.locator("#field-plot").wait_for()
     screenshot(page, shots, "show", full_page=False)
+    page.locator("#field-status .edit").click()  # TMDB's "Returning Series" of an ended show
+    page.locator("#field-status input[name=value]").fill("Ended")
+    assert page.locator("#status-choices option").count() == 2  # Continuing, Ended offered
+    page.keyboard.press("Enter")
+    page.locator("#field-status.is-locked .field-value", has_text="Ended").wait_for()
     page.locator("#tab-episodes").click()
     panel = page.locator("#panel-episodes")
     panel.locator(f"#episode-{double.id}").wait_for()
@@ -611,6 +616,19 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
     page.keyboard.press("Enter")
     page.locator("#field-title .field-value", has_text="Thirty-Eight Snub").wait_for()
     assert page.locator("#field-title .lock").get_attribute("aria-pressed") == "true"
+    # its air date (TMDB's wrong for a regional airing): a day not of the calendar is refused
+    # in place, a real one saved and locked
+    page.locator("#field-aired .edit").click()
+    page.locator("#field-aired input[name=value]").fill("2008-02-30")
+    page.keyboard.press("Enter")
+    page.locator("#field-aired [role=alert]", has_text="is not a date").wait_for()
+    refused = [p for p in problems if "status of 422" in p]  # the browser logs the refusal
+    assert len(refused) == 1
+    problems.remove(refused[0])
+    page.locator("#field-aired input[name=value]").fill("2008-02-17")
+    page.keyboard.press("Enter")
+    page.locator("#field-aired .field-value", has_text="2008-02-17").wait_for()
+    assert page.locator("#field-aired .lock").get_attribute("aria-pressed") == "true"
     page.locator("#tab-artwork").click()
     page.locator("#art-thumb").wait_for()
     screenshot(page, shots, "episode")

@@ -176,3 +176,86 @@ def test_the_fields_an_edit_changes_along_are_shown_as_they_now_are(app, client,
     )
     assert 'id="field-sort_title" hx-swap-oob="true"' in html
     assert 'id="field-premiered"' not in html
+
+
+def test_a_shows_status_and_an_episodes_air_date_edited_hold_and_reach_the_nfos(
+    tmp_path, simulator
+):
+    """tinyMediaManager and MediaElch users edit a show's status (TMDB says "Returning Series"
+    of shows long ended) and an episode's air date (TMDB's is wrong for a regional airing), and
+    expect the edit to lock the field. Neither was on the review pages. The edit is locked, an
+    enrich keeps it, and Kodi reads it: `<status>` of tvshow.nfo, `<aired>` of the episode's
+    own block in a file of two episodes (kodi-tv.md 2.2, 2.4); the second keeps TMDB's."""
+    from metarrd.enrich import enrich_item
+    from metarrd.identify import identify_many
+    from metarrd.pipeline import jobs, queue
+    from metarrd.publish import publish_item
+    from metarrd.scan import scan
+    from metarrd.web import create_app
+    from tests.tv.conftest import put, tv_config
+    from tests.web.conftest import Client
+
+    config = tv_config(tmp_path, simulator)
+    app = create_app(config, testing=True)
+    queue.configure(config, immediate=True)
+    rt = app.extensions["metarrd.runtime"]
+    jobs.bind(rt)
+    client = Client(app.test_client())
+    video = put(tmp_path / "tv", "Tenfold Harbour (2011)/Season 01/Tenfold Harbour - S01E01E02.mkv")
+    scan(rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    identify_many(rt, [show.id], threads=1)
+    enrich_item(rt, db.Movie.get_by_id(show.id))
+    episode = db.Movie.get(db.Movie.kind == db.EPISODE)
+    tmdbs = [block["aired"] for block in episode.episode_details]
+    assert db.Movie.get_by_id(show.id).status == "Returning Series" and tmdbs[0]
+    page = client.get(f"/movies/{show.id}").get_data(as_text=True)
+    assert 'id="field-status"' in page
+    assert 'id="field-aired"' in client.get(f"/movies/{episode.id}").get_data(as_text=True)
+
+    assert (
+        client.post(f"/movies/{show.id}/fields/status", {"value": " Ended "}, htmx=True).status_code
+        == 200
+    )
+    for typo in ("2011-02-30", "14/09/2011", "2011-9-14x"):  # not a day of the calendar
+        answer = client.post(f"/movies/{episode.id}/fields/aired", {"value": typo}, htmx=True)
+        assert answer.status_code == 422 and "is not a date" in answer.get_data(as_text=True)
+    assert "aired" not in db.Movie.get_by_id(episode.id).locked_fields
+    client.post(f"/movies/{episode.id}/fields/aired", {"value": "2011-09-14"}, htmx=True)
+    assert "status" in db.Movie.get_by_id(show.id).locked_fields
+    assert "aired" in db.Movie.get_by_id(episode.id).locked_fields
+
+    enrich_item(rt, db.Movie.get_by_id(show.id))
+    publish_item(rt, db.Movie.get_by_id(show.id))
+    assert db.Movie.get_by_id(show.id).status == "Ended"
+    assert db.Movie.get_by_id(episode.id).aired == "2011-09-14"
+    tvshow = etree.fromstring((video.parent.parent / "tvshow.nfo").read_bytes())
+    assert tvshow.findtext("status") == "Ended"
+    blocks = _blocks(video.with_suffix(".nfo"))
+    assert [b.findtext("aired") for b in blocks] == ["2011-09-14", tmdbs[1]]
+
+    # an empty date clears it, as a movie's premiered date, and stays locked: no `<aired>`
+    client.post(f"/movies/{episode.id}/fields/aired", {"value": ""}, htmx=True)
+    enrich_item(rt, db.Movie.get_by_id(show.id))
+    publish_item(rt, db.Movie.get_by_id(show.id))
+    blocks = _blocks(video.with_suffix(".nfo"))
+    assert [b.findtext("aired") for b in blocks] == [None, tmdbs[1]]
+    # unlocked, the next enrich brings TMDB's date back
+    client.post(f"/movies/{episode.id}/fields/aired/lock", htmx=True)
+    enrich_item(rt, db.Movie.get_by_id(show.id))
+    assert db.Movie.get_by_id(episode.id).aired == tmdbs[0]
+    rt.close()
+
+
+def test_a_status_or_an_air_date_is_no_field_of_a_movie(client, seed):
+    """A movie's NFO writes neither (Kodi reads `<status>` and `<aired>` of TV NFOs only)."""
+    movie = seed.movie("Heat", 1995)
+    for name in ("status", "aired"):
+        assert client.post(f"/movies/{movie.id}/fields/{name}", {"value": "x"}).status_code == 404
+        assert client.get(f"/movies/{movie.id}/fields/{name}/edit").status_code == 404
+    assert 'id="field-status"' not in client.get(f"/movies/{movie.id}").get_data(as_text=True)
+
+
+def _blocks(path) -> etree._Element:
+    """An episode file's NFO (one declaration, a block per episode) as one element."""
+    return etree.fromstring(b"<r>" + path.read_bytes().split(b"?>", 1)[1] + b"</r>")

@@ -91,7 +91,12 @@ def test_parse_field_refuses_with_a_reason(name, raw, message):
 
 def test_field_labels_cover_exactly_the_editable_columns():
     assert tuple(fields.FIELD_LABELS) == db.EDITABLE_FIELDS
-    assert sorted(fields.FIELD_ORDER) == sorted(db.EDITABLE_FIELDS)  # each shown once
+    movies = [f for f in db.EDITABLE_FIELDS if f not in fields.TV_ONLY]
+    assert sorted(fields.FIELD_ORDER) == sorted(movies)  # each shown once on a movie's page
+    from metarrd.web import tv
+
+    on_tv = {f for names in tv.FIELDS.values() for f in names}
+    assert set(fields.TV_ONLY) <= on_tv  # a show's status, an episode's air date
 
 
 @pytest.mark.parametrize(
