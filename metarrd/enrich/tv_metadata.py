@@ -159,6 +159,9 @@ def episode_detail(ep: Mapping[str, Any], ref: Mapping[str, Any]) -> dict[str, A
         # TMDB ids of this episode's own guest stars: a file of several episodes holds the
         # guests of all on its item, and each block lists only its episode's (publish)
         "guests": [c["id"] for c in _people(ep.get("guest_stars"))],
+        # the production code (Futurama's "1ACV01"), written as `<code>`: kept only when TMDB
+        # has one, so that the blocks of the many episodes without one do not change
+        **({"code": code} if (code := _text(ep.get("production_code"))) else {}),
     }
 
 

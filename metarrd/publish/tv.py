@@ -840,6 +840,7 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
                 plot=d.get("plot"),
                 runtime=d.get("runtime"),
                 aired=d.get("aired"),
+                code=d.get("code"),
                 ratings=_ratings(d.get("rating"), d.get("votes")),
                 tmdb_id=tmdb_id,
                 tvdb_id=tvdb_id,

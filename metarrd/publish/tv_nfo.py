@@ -150,6 +150,7 @@ class EpisodeData:
     plot: str | None = None
     runtime: int | None = None  # minutes
     aired: str | None = None  # YYYY-MM-DD
+    code: str | None = None  # the production code (TMDB's `production_code`)
     ratings: tuple[Rating, ...] = ()
     tmdb_id: int | None = None
     tvdb_id: int | None = None
@@ -261,6 +262,7 @@ def _episode(ep: EpisodeData, end: int | None = None) -> etree._Element:
     nfo._user_uniqueids(root, ep.extra)
     nfo._list(root, "credits", ep.writers, names=True)
     nfo._list(root, "director", ep.directors, names=True)
+    nfo._sub(root, "code", ep.code)  # before `aired`, as Kodi's export
     aired, _ = nfo.premiered_and_year(ep.aired or _users_aired(ep.extra), None)
     nfo._sub(root, "aired", aired)
     data = nfo.MovieData(
@@ -270,7 +272,8 @@ def _episode(ep: EpisodeData, end: int | None = None) -> etree._Element:
     nfo._actors(root, ep.actors, ep.extra)
     if ep.date_added is not None:
         nfo._sub(root, "dateadded", ep.date_added.strftime("%Y-%m-%d %H:%M:%S"))
-    for element in nfo._extra_elements(ep.extra, EPISODE_OWNED):
+    owned = EPISODE_OWNED | ({"code"} if ep.code else frozenset())  # else the user's stays
+    for element in nfo._extra_elements(ep.extra, owned):
         root.append(element)
     return root
 

@@ -51,6 +51,7 @@ class Episode:
     still: Asset | None = None
     dvd_season: int | None = None  # TheTVDB's DVD order (None: the official numbers)
     dvd_number: int | None = None
+    production_code: str = ""  # TMDB's `production_code` ("" for most episodes)
 
     def tvdb_numbers(self, season_type: str) -> tuple[int, int]:
         """(seasonNumber, number) in one of TheTVDB's season types."""
@@ -99,6 +100,8 @@ class Show:
     # TMDB's English overview of a season ("1": ...); "" for the others, as for many shows
     season_overviews: dict[str, str] = field(default_factory=dict)
     trailer: str | None = None  # the YouTube key of its one trailer, in English
+    # TMDB's production codes of a season's episodes ("1": ["1ACV01", ...]), "" for the others
+    production_codes: dict[str, list[str]] = field(default_factory=dict)
     countries: list[str] = field(default_factory=lambda: ["US"])
     episodes: list[Episode] = field(default_factory=list)
     tvdb_extra: list[Episode] = field(default_factory=list)  # TheTVDB only (tmdb_id 0)
@@ -129,6 +132,10 @@ class Show:
     def matches(self, query: str) -> bool:
         names = [self.name] + ([self.original_name] if self.original_name else [])
         return any(words_match(normalise_words(query), normalise_words(n)) for n in names)
+
+
+def _nth(items: list[str] | None, n: int) -> str:
+    return items[n - 1] if items and n <= len(items) else ""
 
 
 def _build_episodes(show: Show) -> None:
@@ -181,6 +188,7 @@ def _build_episodes(show: Show) -> None:
                 absolute=absolute.get((s, e)),
                 dvd_season=ds,
                 dvd_number=de,
+                production_code=_nth(show.production_codes.get(str(s)), e),
             )
         )
     for n, title in only_tvdb:

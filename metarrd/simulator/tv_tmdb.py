@@ -106,7 +106,7 @@ def episode_item(show: Show, ep: Episode, lang: str | None = None) -> dict:
         "id": ep.tmdb_id,
         "name": ep.title,
         "overview": f"{show.name}, season {ep.season} episode {ep.number}." if english else "",
-        "production_code": "",
+        "production_code": ep.production_code,
         "runtime": show.runtime,
         "season_number": ep.season,
         "show_id": show.id,

@@ -349,3 +349,17 @@ def test_a_specials_place_is_written_as_kodi_and_sonarr_write_it():
     assert len(users.findall("displayseason")) == 1
     regular = block(replace(special, season=1, placement={"before_season": 1}))
     assert regular.find("displayseason") is None  # only a special is placed
+
+
+def test_an_episodes_production_code_replaces_the_users_and_the_users_stays_without_one():
+    """`<code>` (Kodi's production code, kodi-tv.md 2.4) is written once: TMDB's in place of
+    the user's block's (MediaElch's "2ACV01"), the user's kept when TMDB has none."""
+
+    def codes(ep: EpisodeData) -> list[str]:
+        block = etree.fromstring(render_episodes([ep]).split(b"?>", 1)[1])
+        return [el.text for el in block.iter("code")]
+
+    users = replace(EPISODES[0], extra=("<code>2ACV01</code>",))
+    assert codes(replace(users, code="1ACV01")) == ["1ACV01"]
+    assert codes(users) == ["2ACV01"]
+    assert codes(replace(EPISODES[0], code="1ACV01")) == ["1ACV01"]

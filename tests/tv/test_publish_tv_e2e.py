@@ -275,3 +275,37 @@ def test_an_episode_below_its_season_folder_gets_its_nfo_and_thumb_beside_it(
         "Breaking Bad - E07.nfo",
         "Breaking Bad - E07-thumb.jpg",
     }
+
+
+def test_an_episodes_production_code_is_written_as_kodi_reads_it(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """Kodi reads an episode block's `<code>` as its production code (kodi-tv.md 2.4,
+    VideoInfoTag's m_strProductionCode; Kodi's own export writes it). TMDB gives it as the
+    episode's `production_code` (Futurama's "Space Pilot 3000" is 1ACV01), and we wrote none:
+    each block of a file of two now has its own. An episode TMDB has none of keeps the one of
+    the user's NFO (MediaElch writes `<code>`), once."""
+    from metarrd import cli
+
+    from .conftest import put
+
+    monkeypatch.setattr(cli, "load_config", lambda _path: tv_rt.config)
+    show = tmp_path / "tv" / "Futurama (1999)"
+    double = put(show.parent, "Futurama (1999)/Season 01/Futurama - S01E01E02.mkv")
+    single = put(show.parent, "Futurama (1999)/Season 02/Futurama - S02E01.mkv")
+    single.with_suffix(".nfo").write_text(
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n<episodedetails>'
+        "<title>I Second That Emotion</title><season>2</season><episode>1</episode>"
+        "<code>2ACV01</code></episodedetails>\n"
+    )
+    assert cli.main(["scan"]) == 0, capsys.readouterr()
+    assert cli.main(["enrich", "--all"]) == 0, capsys.readouterr()
+    assert cli.main(["publish", "--all"]) == 0, capsys.readouterr()
+    text = double.with_suffix(".nfo").read_bytes().split(b"?>", 1)[1]
+    blocks = etree.fromstring(b"<r>" + text + b"</r>")
+    assert [b.findtext("code") for b in blocks] == ["1ACV01", "1ACV02"]
+    assert [el.tag for el in blocks[0]].index("code") + 1 == [el.tag for el in blocks[0]].index(
+        "aired"
+    )  # where Kodi's export puts it
+    users = etree.parse(str(single.with_suffix(".nfo"))).getroot()
+    assert [el.text for el in users.iter("code")] == ["2ACV01"]
