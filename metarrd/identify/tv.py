@@ -405,7 +405,8 @@ def identify_episodes(
             if ok:
                 first = refs[0]
                 fresh.tmdb_id, fresh.tvdb_id = first["tmdb_id"], first.get("tvdb_id")
-                fresh.aired = first.get("aired") or fresh.aired
+                if not fresh.is_locked("aired"):  # the user's edited date stays
+                    fresh.aired = first.get("aired") or fresh.aired
                 fresh.episode_refs = refs
                 if absolute:  # the NFO carries the real season and episodes (Kodi's reading)
                     fresh.season, fresh.episodes = first["season"], [r["episode"] for r in refs]
@@ -647,21 +648,22 @@ class _Guide:
                 refs.append(ref)
             label = "".join(f"E{n:02d}" for n in item.episodes)
             return True, f"S{item.season:02d}{label} of {self.show.title}", refs
-        if item.aired:
+        # the date of the file's name picks the episode (an air date the user edited and
+        # locked, a regional airing's, is what the NFO says, not which night it was)
+        when = (item.hints or {}).get("name_aired") or item.aired
+        if when:
             part = (item.hints or {}).get("name_part")
             if self.order != "tmdb":
-                return self._aired_tvdb(item.aired, part)
-            for number in self._season_numbers(item.aired[:4]):
+                return self._aired_tvdb(when, part)
+            for number in self._season_numbers(when[:4]):
                 season = self.season(number)
                 if isinstance(season, str):
                     continue
-                aired = [ep for ep in season.values() if ep.get("air_date") == item.aired]
+                aired = [ep for ep in season.values() if ep.get("air_date") == when]
                 if aired:
                     found = [(number, int(ep["episode_number"]), ep) for ep in aired]
-                    return self._of_the_date(
-                        item.aired, part, found, lambda s, _n, ep: self._ref(s, ep)
-                    )
-            return False, f"TMDB has no episode of {self.show.title} aired on {item.aired}", []
+                    return self._of_the_date(when, part, found, lambda s, _n, ep: self._ref(s, ep))
+            return False, f"TMDB has no episode of {self.show.title} aired on {when}", []
         return False, "no episode numbers", []
 
     def _season_numbers(self, year: str) -> list[int]:

@@ -1714,8 +1714,8 @@ def _record_episode(
     item.path = str(pr.path)  # a moved episode's new place
     item.size, item.mtime_ns, item.missing = pr.size, pr.mtime_ns, False
     item.season, item.episodes = season, episodes
-    if name.aired:
-        item.aired = name.aired
+    if name.aired and not item.is_locked("aired"):  # an edited air date stays (identify
+        item.aired = name.aired  # matches by the name's, `name_aired`)
     if renumbered and not is_new and item.identification_status != db.UNIDENTIFIED:
         item.identification_status = db.UNIDENTIFIED  # other numbers: another episode
         item.tmdb_id = item.tvdb_id = None

@@ -4,6 +4,8 @@ do not hold" is the first complaint of tinyMediaManager's, MediaElch's and Radar
 
 from __future__ import annotations
 
+import os
+
 from lxml import etree
 
 from metarrd import db
@@ -259,3 +261,45 @@ def test_a_status_or_an_air_date_is_no_field_of_a_movie(client, seed):
 def _blocks(path) -> etree._Element:
     """An episode file's NFO (one declaration, a block per episode) as one element."""
     return etree.fromstring(b"<r>" + path.read_bytes().split(b"?>", 1)[1] + b"</r>")
+
+
+def test_an_edited_air_date_of_a_daily_shows_episode_keeps_its_episode(tmp_path, simulator):
+    """A daily show's file is matched by the date in its name (`The Daily Show - 2024-01-09`,
+    Sonarr's daily format). The air date the user edited (a regional airing a day later) and
+    locked was set back to the name's by the next scan and to TMDB's by the next identify, and
+    an identify by the edited date would take another night's episode: the name's date picks
+    the episode, the edited one is what Kodi reads."""
+    from metarrd.enrich import enrich_item
+    from metarrd.identify import identify_many
+    from metarrd.pipeline import jobs, queue
+    from metarrd.publish import publish_item
+    from metarrd.scan import scan
+    from metarrd.web import create_app
+    from tests.tv.conftest import put, tv_config
+    from tests.web.conftest import Client
+
+    config = tv_config(tmp_path, simulator)
+    app = create_app(config, testing=True)
+    queue.configure(config, immediate=True)
+    rt = app.extensions["metarrd.runtime"]
+    jobs.bind(rt)
+    client = Client(app.test_client())
+    video = put(tmp_path / "tv", "The Daily Show/Season 29/The Daily Show - 2024-01-09 - Guest.mkv")
+    scan(rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    identify_many(rt, [show.id], threads=1)
+    enrich_item(rt, db.Movie.get_by_id(show.id))
+    episode = db.Movie.get(db.Movie.kind == db.EPISODE)
+    tmdb_id = episode.tmdb_id
+    assert episode.aired == "2024-01-09" and tmdb_id
+    client.post(f"/movies/{episode.id}/fields/aired", {"value": "2024-01-10"}, htmx=True)
+    os.utime(video, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns + 10**9))
+    scan(rt)
+    identify_many(rt, [show.id], threads=1)
+    identify_many(rt, [episode.id], threads=1)
+    enrich_item(rt, db.Movie.get_by_id(show.id))
+    publish_item(rt, db.Movie.get_by_id(show.id))
+    episode = db.Movie.get_by_id(episode.id)
+    assert (episode.tmdb_id, episode.aired) == (tmdb_id, "2024-01-10")
+    assert _blocks(video.with_suffix(".nfo"))[0].findtext("aired") == "2024-01-10"
+    rt.close()
