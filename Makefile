@@ -35,13 +35,16 @@ services-stop:
 	@bash .ci/services.sh stop
 
 # The whole suite on the SQLite default, then the daemon, jobs, publish, web and scale-out tests
-# on PostgreSQL + Redis.
+# on PostgreSQL + Redis. The crash test's batch of three movies runs on both; its one-movie run
+# (200 more SIGKILLs, the same ledger writes one movie at a time) on SQLite only, to keep
+# `make test` near 20 minutes on 2 cores.
 test: system-deps lint
 	$(BIN)/pytest -q
 	$(MAKE) --no-print-directory test-scale
 
 test-scale: venv services
 	eval "$$(bash .ci/services.sh env)" && $(BIN)/pytest -q -m "not e2e" \
+		--deselect "tests/publish/test_crash.py::test_sigkill_at_random_points_never_breaks_or_loses_a_file[1]" \
 		tests/daemon tests/publish tests/web tests/scale tests/scan/test_name_rules.py
 
 format: venv
