@@ -17,10 +17,12 @@ from typing import Any
 # what XML 1.0 cannot hold; the NFO writer leaves it out of what else it writes (publish/nfo.py)
 UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # what in a JSON body may decode to an unfit character: an escape of one (`\u0000`, `\ud800`,
-# `\uffff`; a valid pair too, which costs a walk and no change), U+FFFE/U+FFFF in UTF-8, a raw
+# `\uffff`; a valid pair too, which costs a walk and no change), the short escapes of U+0008 and
+# U+000C (`\b`, `\f`: how Python's and Ruby's JSON write them), U+FFFE/U+FFFF in UTF-8, a raw
 # control byte (no valid JSON holds one in a string; a UTF-16 body holds NULs)
 _SUSPECT = re.compile(
-    rb"\\u(?:00[01]|[dD][89a-fA-F]|[fF]{3}[eEfF])|\xef\xbf[\xbe\xbf]|[\x00-\x08\x0b\x0c\x0e-\x1f]"
+    rb"\\(?:u(?:00[01]|[dD][89a-fA-F]|[fF]{3}[eEfF])|[bf])|\xef\xbf[\xbe\xbf]"
+    rb"|[\x00-\x08\x0b\x0c\x0e-\x1f]"
 )
 
 

@@ -80,3 +80,16 @@ def test_an_answer_that_cannot_hold_unfit_text_is_not_walked():
     # an escaped backslash before `u0000` is text, not NUL: looked at, left as it is
     literal = rb'{"name": "C:\\u0000"}'
     assert fit_json(json.loads(literal), literal) == {"name": "C:\\u0000"}
+
+
+def test_a_backspace_or_form_feed_in_its_short_escape_is_found_too():
+    """JSON writes U+0008 and U+000C as `\\b` and `\\f` (RFC 8259 §7; Python's json, Ruby's
+    JSON, which TMDB's Rails API answers with): OMDb-API#53's plots hold U+0008. Such an
+    answer's bytes hold no `\\u0008`, and the character was handed on to the database, while
+    the NFO writer left it out (the published file then differs from what the page says)."""
+    body = json.dumps({"overview": "Part one\fPart two\b.", "name": "C:\\files"}).encode()
+    assert b"\\f" in body and b"\\b" in body and b"\\u" not in body
+    assert fit_json(json.loads(body), body) == {
+        "overview": "Part onePart two.",
+        "name": "C:\\files",
+    }
