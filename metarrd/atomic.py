@@ -212,9 +212,14 @@ def take_over(out: int, target: Path, st: os.stat_result) -> None:
         return
     if not stat.S_ISREG(old.st_mode):
         return  # a symlink (or nothing) at the name: a new file
-    if old.st_uid != st.st_uid or old.st_gid != st.st_gid:
-        _chown_like(out, target, old, st)
     bits = stat.S_IMODE(old.st_mode) & 0o777
+    if (old.st_uid != st.st_uid or old.st_gid != st.st_gid) and not _chown_like(
+        out, target, old, st
+    ):
+        # the old bits were for an owner or group the file no longer has: a 0640 NFO of the
+        # `media` group (Kodi reads as a member) would become 0640 of ours, unreadable to Kodi;
+        # it keeps them, and no less than a new file gets (`open`'s 0666 less the umask)
+        bits |= stat.S_IMODE(st.st_mode)
     if bits != stat.S_IMODE(st.st_mode):
         try:
             os.fchmod(out, bits)
@@ -222,20 +227,22 @@ def take_over(out: int, target: Path, st: os.stat_result) -> None:
             log.debug("%s: cannot keep its mode %o: %s", target, bits, exc.strerror)
 
 
-def _chown_like(out: int, target: Path, old: os.stat_result, st: os.stat_result) -> None:
+def _chown_like(out: int, target: Path, old: os.stat_result, st: os.stat_result) -> bool:
     """`old`'s owner and group for `out`: both as root; else the group alone (allowed when
-    we are a member of it, `chown(2)`)."""
+    we are a member of it, `chown(2)`). Whether `out` has both now."""
     try:
         os.fchown(out, old.st_uid if old.st_uid != st.st_uid else -1, old.st_gid)
-        return
+        return True
     except OSError as exc:
         error = exc
     if old.st_uid != st.st_uid and old.st_gid != st.st_gid:
         try:
             os.fchown(out, -1, old.st_gid)
-            return
+            return False  # the group, not the owner
         except OSError as exc:
             error = exc
+    if old.st_gid == st.st_gid:
+        return False  # the owner alone could not be given
     if old.st_gid != st.st_gid and old.st_gid not in _GROUPS_TOLD:
         _GROUPS_TOLD.add(old.st_gid)  # once per group: a library has thousands of its files
         log.warning(
@@ -244,6 +251,7 @@ def _chown_like(out: int, target: Path, old: os.stat_result, st: os.stat_result)
             "(SupplementaryGroups= in its unit)",
             target, old.st_gid, error.strerror,
         )  # fmt: skip
+    return False
 
 
 _GROUPS_TOLD: set[int] = set()  # groups `_chown_like` could not give, warned about once

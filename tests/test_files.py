@@ -12,7 +12,7 @@ import stat
 import pytest
 
 from metarrd import atomic
-from metarrd.atomic import AtomicBatch, sha256_file, write_atomic
+from metarrd.atomic import AtomicBatch, new_file_mode, sha256_file, write_atomic
 from metarrd.config import LibraryConfig
 from metarrd.files import (
     NotARegularFile,
@@ -126,7 +126,8 @@ def test_as_root_a_replaced_file_keeps_its_owner(tmp_path):
 
 def test_a_group_that_cannot_be_kept_fails_no_write(tmp_path, monkeypatch, caplog):
     """Not a member of the old file's group (chown(2): EPERM): the file is written all the
-    same, with its old mode and our own group."""
+    same, with our own group, its old mode and no less than a new file's (0660 of the `media`
+    group would otherwise be unreadable to every member of it, Kodi among them)."""
     target = tmp_path / "tvshow.nfo"
     target.write_bytes(b"Sonarr's")
     os.chmod(target, 0o660)
@@ -144,9 +145,31 @@ def test_a_group_that_cannot_be_kept_fails_no_write(tmp_path, monkeypatch, caplo
         write_atomic(target, b"ours again")
     st = os.stat(target)
     assert target.read_bytes() == b"ours again"
-    assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o660, os.getegid())
+    assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o660 | new_file_mode(), os.getegid())
     told = [r.getMessage() for r in caplog.records]
     assert len(told) == 1 and "SupplementaryGroups=" in told[0]  # once for the group
+
+
+def test_a_file_whose_group_cannot_be_kept_stays_readable_by_that_group(tmp_path, monkeypatch):
+    """A 0640 `movie.nfo` of the `media` group, which Kodi (a member) reads, replaced while
+    metarrd is no member of it: our file gets our group, and with the old 0640 alone nobody of
+    `media` could read it any more; it gets what a new file gets too (0644 under umask 022)."""
+    target = tmp_path / "movie.nfo"
+    target.write_bytes(b"tinyMediaManager's")
+    os.chmod(target, 0o640)
+    os.chown(target, -1, other_group())
+
+    def refused(fd, uid, gid):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", refused)
+    monkeypatch.setattr(atomic, "_GROUPS_TOLD", set())
+    before = os.umask(0o022)
+    try:
+        write_atomic(target, b"ours")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o644
 
 
 def test_a_symlink_replaced_gives_a_new_files_mode(tmp_path):

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
+from metarrd.atomic import new_file_mode
 from metarrd.publish import publish_item
 from tests.publish.test_tv_publish import files_under
 from tests.publish.tvshow import build_show, tv_runtime
@@ -121,7 +122,8 @@ def test_a_republish_keeps_the_mode_a_user_gave_our_files(rt, build):
 
 def test_a_group_that_cannot_be_kept_fails_no_publish(rt, build, monkeypatch):
     """Not a member of the old file's group (chown(2) says EPERM): the publish goes on, the
-    file keeps its mode and gets our group."""
+    file gets our group, its old mode and what a new file gets (readable by the old group's
+    members still)."""
     built = build()
     nfo = given(built.path(f"{BASE}.nfo"), b"<movie/>", 0o660, media_group())
 
@@ -131,7 +133,7 @@ def test_a_group_that_cannot_be_kept_fails_no_publish(rt, build, monkeypatch):
     monkeypatch.setattr(os, "fchown", refused)
     publish_item(rt, built.movie)
     assert built.reload().publish_state == db.PUBLISHED
-    assert (mode(nfo), os.lstat(nfo).st_gid) == (0o660, os.getegid())
+    assert (mode(nfo), os.lstat(nfo).st_gid) == (0o660 | new_file_mode(), os.getegid())
 
 
 @MASKS
