@@ -422,3 +422,34 @@ def hard_mount(monkeypatch, *folders, calls=("stat", "lstat", "scandir", "listdi
     for name in calls:
         monkeypatch.setattr(os, name, mount.waits(getattr(os, name)))
     return mount
+
+
+def no_entry(monkeypatch, *folders) -> None:
+    """`folders` as a 0700 folder of another user looks to us (a Synology `#snapshot`, a movie
+    folder Radarr made as its own user, a root-squashed NFS export's root folder): it can be
+    stat'ed, not listed, and nothing below it can be stat'ed or opened (EACCES, each call). We
+    run as root, whose looks no mode refuses; a bare `scandir` patch let the scan's later
+    `stat`s below such a folder succeed, as they never do."""
+    import builtins
+
+    denied = [os.fspath(f) for f in folders]
+
+    def refused(path) -> bool:
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            return False  # a file descriptor
+        path = os.path.abspath(os.fsdecode(path))
+        return any(path.startswith(f + os.sep) for f in denied)
+
+    def guard(real, *, listing: bool = False):
+        def call(path=".", *args, **kwargs):
+            if refused(path) or (listing and os.path.abspath(os.fsdecode(path)) in denied):
+                raise PermissionError(13, "Permission denied", os.fsdecode(path))
+            return real(path, *args, **kwargs)
+
+        return call
+
+    for name in ("stat", "lstat", "open"):
+        monkeypatch.setattr(os, name, guard(getattr(os, name)))
+    for name in ("scandir", "listdir"):
+        monkeypatch.setattr(os, name, guard(getattr(os, name), listing=True))
+    monkeypatch.setattr(builtins, "open", guard(builtins.open))

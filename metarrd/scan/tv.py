@@ -933,7 +933,15 @@ def scan_show(
 ) -> None:
     """`nfos`: an unchanged episode file is read again when its NFO is the user's and not the
     one its item last took in (a scan of some folders: the watcher's, for an NFO edited in
-    another tool; never the whole library's, where an unchanged file costs one `stat`)."""
+    another tool; never the whole library's, where an unchanged file costs one `stat`).
+    A show folder that cannot be listed (0700 of another user, EIO on a share) is reported
+    and its items keep their state: nothing in it can be looked at, not even its NFO."""
+    try:
+        with os.scandir(show_dir):
+            pass
+    except OSError as exc:
+        walk.unreadable(show_dir, f"cannot list the folder ({exc.strerror})")
+        return
     show = _record_show(rt, library, show_dir, report)
     files = walk.episode_files(tops)
     report.found += len(files)

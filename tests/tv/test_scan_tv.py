@@ -467,8 +467,9 @@ def test_a_symlink_loop_in_the_library_root_stops_nothing(tv_rt, tmp_path):
 
 
 def test_a_show_folder_whose_art_cannot_be_listed_is_still_scanned(tv_rt, tmp_path, monkeypatch):
-    """A `poster.jpg -> poster.jpg` loop in a show folder, or a show folder that cannot be
-    listed: the show's error says so, and the show is recorded. Before, the OSError failed the
+    """A `poster.jpg -> poster.jpg` loop in a show folder: the show's error says so, and the
+    show is recorded; a show folder that cannot be listed is one error of the scan, and no
+    show is made of a folder nothing in which could be seen. Before, the OSError failed the
     whole show with a traceback in the log ("the show could not be scanned (OSError: ...)")."""
     import os
 
@@ -491,9 +492,10 @@ def test_a_show_folder_whose_art_cannot_be_listed_is_still_scanned(tv_rt, tmp_pa
     dexter = db.Movie.get(db.Movie.path == str(tv / "Dexter (2006)"))
     assert dexter.last_error is None
     assert _episode(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv").last_error is None
-    firefly = db.Movie.get(db.Movie.path == str(tv / "Firefly (2002)"))
-    assert "cannot list artwork (Permission denied)" in firefly.last_error
-    assert any("Permission denied" in reason for _path, reason in report.errors)
+    assert db.Movie.get_or_none(db.Movie.path == str(tv / "Firefly (2002)")) is None
+    assert (str(tv / "Firefly (2002)"), "cannot list the folder (Permission denied)") in (
+        report.errors
+    )
     assert not [r.getMessage() for r in logged if r.exc_info]
 
 
@@ -700,6 +702,40 @@ def test_a_folder_that_cannot_be_listed_keeps_its_episodes(tv_rt, tmp_path, monk
     assert again.unchanged == 4 and not (again.new or again.changed or again.missing)
     two.unlink()  # a real deletion is still one
     assert scan(tv_rt).missing == [_episode(tv, two.relative_to(tv)).id]
+
+
+def test_a_show_folder_we_may_not_enter_is_one_clear_error_and_keeps_its_episodes(
+    tv_rt, tmp_path, monkeypatch
+):
+    """A show folder made 0700 by another user (Sonarr running as its own user, a
+    root-squashed NFS export): it can be stat'ed, not listed, and nothing in it looked at.
+    The look for its `tvshow.nfo` raised, and the show's error was the traceback's words
+    ("the show could not be scanned (PermissionError: ...tvshow.nfo')"); a show first seen so
+    would have been recorded with nothing known of it. Seen on a real run without
+    CAP_DAC_OVERRIDE (setpriv) of a library whose `Lost (2004)` was chmod 000."""
+    from tests.conftest import no_entry
+
+    tv = tmp_path / "tv"
+    lost = put(tv, "Lost (2004)/Season 1/Lost - S01E01 - Pilot.mkv").parents[1]
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    assert scan(tv_rt).found == 2
+    fringe = put(tv, "Fringe (2008)/Season 1/Fringe - S01E01 - Pilot.mkv").parents[1]
+    put(tv, "Dexter (2006)/Season 1/Dexter - S01E02 - Crocodile.mkv")
+
+    for scope in (None, [lost, fringe]):  # the library, the watcher's scan of the folders
+        with monkeypatch.context() as m:
+            no_entry(m, lost, fringe)
+            report = scan(tv_rt, scope)
+        errors = dict(report.errors)
+        assert errors[str(lost)] == "cannot list the folder (Permission denied)"
+        assert errors[str(fringe)] == "cannot list the folder (Permission denied)"
+        assert report.missing == []
+    assert not db.Movie.select().where(db.Movie.missing).exists()
+    assert db.Movie.get_or_none(db.Movie.path == str(fringe)) is None  # nothing known of it
+    assert _episode(tv, "Dexter (2006)/Season 1/Dexter - S01E02 - Crocodile.mkv")  # the rest
+    assert _episode(tv, "Lost (2004)/Season 1/Lost - S01E01 - Pilot.mkv").last_error is None
+    messages = [e.message for e in db.Event.select().where(db.Event.kind == "scan.error")]
+    assert f"{lost}: cannot list the folder (Permission denied)" in messages
 
 
 def test_a_multi_episode_nfo_gives_the_item_its_first_episodes_block(tv_rt, tmp_path):
