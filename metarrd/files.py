@@ -86,6 +86,22 @@ def is_gone(path: os.PathLike | str) -> bool:
     return False
 
 
+def cannot_look(path: os.PathLike | str) -> str | None:
+    """Why `path` cannot be looked at, when something may be there (EACCES: a folder on the way
+    0700 of another user; EIO or ESTALE on a share); None when it can be, or is gone. A scan
+    that names such a path (a webhook's, the watcher's, `metarrd scan PATH`) reports it:
+    `Path.is_dir` raised there, and the scan job failed as a whole, to be retried for ever."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return f"cannot be looked at ({exc.strerror})"
+    except ValueError:  # a NUL in the name: nothing is there
+        return None
+    return None
+
+
 def dangling_link(path: os.PathLike | str, exc: OSError) -> str:
     """Words for a symbolic link at `path` whose target `os.stat` refused with `exc`: where it
     leads and why that cannot be looked at (a disk or share not mounted, a loop)."""

@@ -39,7 +39,7 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
-from metarrd.files import display, library_root_problem
+from metarrd.files import cannot_look, display, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
@@ -171,7 +171,9 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         return report
     if unmounted(lib, library, report):
         return report
-    scope = [_with_its_stack(top, root) for top in scope or [root]]
+    tops = scope or [root]
+    unseen = {top: why for top in tops if (why := cannot_look(top)) is not None}
+    scope = [_with_its_stack(top, root) for top in tops if top not in unseen]
 
     # in bulk and as the database's plain rows: an unchanged item costs a dict lookup
     whole = scope == [root]
@@ -209,6 +211,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         # on the item it hides, when one (a stack's `CD2` folder): its page says why
         db.record_event("scan.error", f"{shown}: {reason}", movie=owner(str(path)), level="error")
 
+    for top, why in unseen.items():  # its items keep their state: `known` holds none of them
+        on_error(top, why)
     skipped = Skipped(root)  # what the walk leaves out by name: listed for the user
     # symlinked folders are followed into any library (or anywhere, when this one says so)
     walk = functools.partial(

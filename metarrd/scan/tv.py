@@ -27,7 +27,7 @@ from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.errors import LeaseLost
-from metarrd.files import display, is_utf8, library_root_problem, read_regular
+from metarrd.files import cannot_look, display, is_utf8, library_root_problem, read_regular
 from metarrd.identify import (
     EPISODE_ORDERS,
     NAME_RULES,
@@ -145,6 +145,9 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
     walk = _ShowWalk(rt.config, lib, on_error, skipped)
     shows: dict[Path, list[Path]] = {}  # show folder -> scope paths inside it
     for top in scope:
+        if top != root and (why := cannot_look(top)) is not None:  # its items keep their state
+            walk.unreadable(top, why)
+            continue
         if top == root:
             skipped.walked.append(str(root))
             try:

@@ -246,6 +246,36 @@ def test_a_folder_that_cannot_be_listed_keeps_its_movies(tmp_path, make_rt, monk
     assert scan(rt).missing == [db.Movie.get(db.Movie.path == str(ronin)).id]
 
 
+def test_a_scan_of_a_path_below_a_folder_we_may_not_enter_is_one_error(
+    tmp_path, make_rt, monkeypatch
+):
+    """Radarr, running as its own user with umask 077, made `Secret (2001)/` 0700, and its
+    webhook (or `metarrd scan`, the watcher) named the file in it: the scan's `Path.is_dir` of
+    that path raised PermissionError, the whole scan job failed, and was retried, again and
+    again. Now that path is one error naming it, its item keeps its state, the other paths of
+    the same scan are scanned. Seen on a real run without CAP_DAC_OVERRIDE (setpriv)."""
+    from tests.conftest import no_entry
+
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    secret = put(movies, "Secret (2001)/Secret (2001).mkv")
+    heat = put(movies, "Heat (1995)/Heat (1995).mkv")
+    assert len(scan(rt).new) == 2
+    ronin = put(movies, "Ronin (1998)/Ronin (1998).mkv")
+    for scope in ([secret, ronin], [secret.parent / "CD2", ronin], [secret.parent, ronin]):
+        with monkeypatch.context() as m:
+            no_entry(m, secret.parent)
+            report = scan(rt, scope)
+        assert report.missing == [] and report.errors[1:] == [], scope
+        assert report.errors[0][0] == str(scope[0]), scope
+        assert "ermission denied" in report.errors[0][1], scope
+    assert db.Movie.get(db.Movie.path == str(ronin))  # the rest of the scan went on
+    assert not db.Movie.select().where(db.Movie.missing).exists()
+    events = [e.message for e in db.Event.select().where(db.Event.kind == "scan.error")]
+    assert any(m.startswith(f"{secret}: ") for m in events)
+    assert scan(rt, [heat]).unchanged == 1
+
+
 def test_a_scan_of_an_extras_folder_alone_records_nothing(tmp_path, make_rt):
     """`Heat (1995)/Shorts/` beside the movie is its extras, which the walk does not enter; a
     scan of that folder alone (the watcher's, a webhook's) took its short for a movie, which the

@@ -738,6 +738,37 @@ def test_a_show_folder_we_may_not_enter_is_one_clear_error_and_keeps_its_episode
     assert f"{lost}: cannot list the folder (Permission denied)" in messages
 
 
+def test_a_scan_of_a_path_below_a_folder_we_may_not_enter_is_one_error(
+    tv_rt, tmp_path, monkeypatch
+):
+    """Sonarr, as its own user with umask 077, made `Season 2/` 0700, and its webhook (or
+    `metarrd scan`) named the episode file in it, or a file in a show folder made so: a `stat`
+    of that path raised PermissionError, and the whole scan job failed, to be retried. Now it
+    is one error naming the path, its items keep their state, the rest of the scan goes on."""
+    from tests.conftest import no_entry
+
+    tv = tmp_path / "tv"
+    one = put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    two = put(tv, "Dexter (2006)/Season 2/Dexter - S02E01 - It's Alive.mkv")
+    lost = put(tv, "Lost (2004)/Season 1/Lost - S01E01 - Pilot.mkv")
+    assert scan(tv_rt).found == 3
+    new = put(tv, "Dexter (2006)/Season 1/Dexter - S01E02 - Crocodile.mkv")
+    for denied, scope in (
+        (two.parent, [two, new]),
+        (lost.parents[1], [lost, new]),
+        (lost.parents[1], [lost.parent, new]),
+    ):
+        with monkeypatch.context() as m:
+            no_entry(m, denied)
+            report = scan(tv_rt, scope)
+        assert [path for path, _reason in report.errors] == [str(scope[0])], scope
+        assert "Permission denied" in report.errors[0][1], scope
+        assert report.missing == [], scope
+    assert _episode(tv, new.relative_to(tv)).last_error is None  # the rest went on
+    assert not db.Movie.select().where(db.Movie.missing).exists()
+    assert scan(tv_rt, [one]).unchanged == 1
+
+
 def test_a_multi_episode_nfo_gives_the_item_its_first_episodes_block(tv_rt, tmp_path):
     """MediaElch wrote this S02E03-S02E04 file's NFO with E4's block first. The item's own
     values are its first episode's (E3, as Kodi takes the block whose `<episode>` is the one
