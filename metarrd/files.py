@@ -72,13 +72,14 @@ def is_utf8(path: os.PathLike | str) -> bool:
     return True
 
 
-def is_gone(path: os.PathLike | str) -> bool:
+def is_gone(path: os.PathLike | str, *, follow_symlinks: bool = True) -> bool:
     """Is nothing at `path` (ENOENT; ENOTDIR, a file where a folder on the way was)? Not a path
     that cannot be looked at (EACCES, EIO or ESTALE on a share, a permission changed by the
     NAS): what is there is unknown, and an item there is not gone. `os.path.exists` is False
-    for both."""
+    for both, and so is `os.path.lexists` (`follow_symlinks=False`: a dangling link is
+    there)."""
     try:
-        os.stat(path)
+        os.stat(path, follow_symlinks=follow_symlinks)
     except (FileNotFoundError, NotADirectoryError):
         return True
     except (OSError, ValueError):

@@ -27,7 +27,7 @@ from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.errors import LeaseLost
-from metarrd.files import cannot_look, display, is_utf8, library_root_problem, read_regular
+from metarrd.files import cannot_look, display, is_gone, is_utf8, library_root_problem, read_regular
 from metarrd.identify import (
     EPISODE_ORDERS,
     NAME_RULES,
@@ -352,7 +352,7 @@ def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], re
     new = [d for d in new if str(d) not in known]
     if not new:
         return
-    gone = [s for s in M.select().where(M.kind == db.SHOW) if not os.path.lexists(s.path)]
+    gone = [s for s in M.select().where(M.kind == db.SHOW) if _gone(s.path)]
     if not gone:
         return
     episodes: dict[int, list[db.Movie]] = {}
@@ -458,6 +458,13 @@ def _move_show(library: db.Library, show: db.Movie, show_dir: Path) -> None:
 # makes them new items; when the old files go, those items merge back into the old ones.
 
 
+def _gone(path: str) -> bool:
+    """Is nothing at `path`, not even a dangling link? Not a path that cannot be looked at
+    (EACCES, EIO on a share), for which `os.path.lexists` was False too: its item was taken
+    for gone, and followed a copy while its file was still there."""
+    return is_gone(path, follow_symlinks=False)
+
+
 def follow_copies(gone: list[db.Movie]) -> dict[int, int | None]:
     """Of these items whose files (a show's folder) are gone, those a copy now stands for: the
     copy's items, made by an earlier scan (or this one) while the old files were still there,
@@ -475,14 +482,14 @@ def follow_copies(gone: list[db.Movie]) -> dict[int, int | None]:
     (None: none was)."""
     followed: dict[int, int | None] = {}
     for show in [m for m in gone if m.kind == db.SHOW]:
-        if os.path.lexists(show.path):
+        if not _gone(show.path):  # there, or it cannot be looked at: not gone
             continue
         copy = _copy_of_show(show)
         if copy is not None:
             followed.update(_merge_show(show, copy))
     episodes = [m for m in gone if m.kind == db.EPISODE and m.id not in followed]
     for item in episodes:
-        if os.path.lexists(item.path):
+        if not _gone(item.path):
             continue
         copy = _copy_of_episode(item, episodes)
         if copy is not None:
@@ -490,7 +497,7 @@ def follow_copies(gone: list[db.Movie]) -> dict[int, int | None]:
                 _merge_episode(item, copy)
             followed[item.id] = copy.id
     for item in episodes:
-        if item.id in followed or os.path.lexists(item.path):
+        if item.id in followed or not _gone(item.path):
             continue
         upgrade = _upgrade_of_episode(item, episodes)
         if upgrade is not None:
@@ -580,7 +587,7 @@ def _copy_of_episode(item: db.Movie, gone: list[db.Movie]) -> db.Movie | None:
         if os.path.basename(m.path) == name
         and m.size == item.size
         and m.show_id == item.show_id
-        and not os.path.lexists(m.path)
+        and _gone(m.path)
     ]
     if len(rivals) != 1 or not _no_work_of_the_users(candidates[0], item):
         return None
@@ -627,7 +634,7 @@ def _upgrade_of_episode(item: db.Movie, gone: list[db.Movie]) -> db.Movie | None
     M = db.Movie
     query = M.select().where(M.show == item.show_id, M.kind == db.EPISODE, ~M.missing)
     left = [m for m in query if m.id != item.id and alike(m) and os.path.lexists(m.path)]
-    rivals = [m for m in gone if alike(m) and not os.path.lexists(m.path)]
+    rivals = [m for m in gone if alike(m) and _gone(m.path)]
     if len(left) != 1 or len(rivals) != 1 or not _no_work_of_the_users(left[0], item):
         return None  # two files of those episodes kept (two qualities): neither is the item's
     if not same_runtime(item.id, left[0].id):
@@ -769,7 +776,7 @@ def _merge_show(old: db.Movie, copy: db.Movie) -> dict[int, int | None]:
                 there = theirs.pop(season_path(new_dir, item.season), None)
             else:
                 there = theirs.get(os.path.join(new_dir, os.path.relpath(item.path, old_dir)))
-                if there is not None and there.size == item.size and not os.path.lexists(item.path):
+                if there is not None and there.size == item.size and _gone(item.path):
                     del theirs[there.path]
                 else:
                     there = None
@@ -1091,7 +1098,7 @@ def _moved_episodes(
         for m in db.Movie.select().where(
             db.Movie.show == show, db.Movie.kind == db.EPISODE, db.Movie.missing
         )
-        if m.path not in seen and not os.path.lexists(m.path)
+        if m.path not in seen and _gone(m.path)
     ]
     moved: dict[str, db.Movie] = {}
     for pr in new:

@@ -337,3 +337,30 @@ def test_the_users_nfo_the_copys_publish_replaced_stays_the_shows(rt, tmp_path):
     C = db.CacheImageFile
     (row,) = C.select().where(C.source_type == "library", C.image_type == "nfo")
     assert row.movie_id == ids[""] and Path(row.file_path).read_bytes() == USERS_TVSHOW_NFO
+
+
+def test_a_show_whose_old_folder_cannot_be_looked_at_does_not_follow_its_copy(
+    rt, tmp_path, monkeypatch
+):
+    """Sonarr's *Move series* copied the show to the other disk (scanned: new items), and its
+    delete webhook came while the old folder, still there, could not be looked at (EACCES: a
+    NAS share's permissions reset, `tv` made 0700 by another user). `mark_gone` keeps what
+    cannot be looked at (`is_gone`), but `follow_copies` took `os.path.lexists` False for gone
+    and merged the old items into the copy: the show and its episodes left files that were
+    there. Nothing follows, nothing is missing; the copy stays its own show."""
+    from tests.conftest import no_entry
+
+    ids = _library(rt, tmp_path)
+    old, new = tmp_path / "tv" / SHOW, tmp_path / "tv2" / SHOW
+    shutil.copytree(old, new)
+    copies = scan(rt, [new]).new
+    assert len(copies) == 1 + 3
+    with monkeypatch.context() as m:
+        no_entry(m, tmp_path / "tv")
+        assert mark_gone([str(old)]) == []
+        report = scan(rt)  # the full scans decide nothing either
+    assert not report.missing
+    for rel, item_id in ids.items():
+        item = db.Movie.get_by_id(item_id)
+        assert not item.missing and Path(item.path).is_relative_to(old), rel
+    assert all(db.Movie.get_or_none(db.Movie.id == i) for i in copies)
