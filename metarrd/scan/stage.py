@@ -39,7 +39,7 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
-from metarrd.files import cannot_look, display, library_root_problem
+from metarrd.files import cannot_look, display, is_gone, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
@@ -753,7 +753,7 @@ def _renamed(
         return None
     inside = [(m.id, m.path) for m in by_identity.get(key, []) if m.path in vanished]
     outside = elsewhere.by_identity.get(key, [])
-    gone = inside + [c for c in outside if not os.path.lexists(c[1])]
+    gone = inside + [c for c in outside if is_gone(c[1], follow_symlinks=False)]
     gone = [c for c in gone if c[0] not in taken]
     if len(gone) != 1:
         return None
@@ -864,7 +864,7 @@ def _moved_from_elsewhere(video: FoundVideo, elsewhere: Elsewhere) -> db.Movie |
     may have been seen empty by an earlier scan: the item may be marked missing already."""
     candidates = elsewhere.by_name.get((video.path.name, video.size, video.mtime_ns), [])
     for i, (movie_id, path) in enumerate(candidates):
-        if not os.path.lexists(path):
+        if is_gone(path, follow_symlinks=False):  # not one that cannot be looked at (EACCES)
             del candidates[i]  # taken: another copy of the file cannot take it too
             return db.Movie.get_or_none(db.Movie.id == movie_id)
     return None

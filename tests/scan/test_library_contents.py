@@ -276,6 +276,39 @@ def test_a_scan_of_a_path_below_a_folder_we_may_not_enter_is_one_error(
     assert scan(rt, [heat]).unchanged == 1
 
 
+def test_a_movie_copied_to_another_library_while_its_folder_cannot_be_looked_at_is_no_move(
+    tmp_path, make_rt, monkeypatch
+):
+    """`rsync -a Movies/Heat\\ (1995) "Movies 4K/"` (same name, size and mtime), or a hard link
+    of it under Radarr's name (the same file: device and inode), while the old
+    folder could not be looked at (EACCES: Radarr, another user, made it 0700; a share's
+    permissions reset): `os.path.lexists` of the old file was False, and the copy's scan took
+    the old item for moved into the other library, though its file was still there. The copy
+    is a new item; the old one keeps its place, and the next scan that can look decides."""
+    from tests.conftest import no_entry
+
+    movies, uhd = tmp_path / "movies", tmp_path / "movies 4k"
+    rt = make_rt(libraries={"Movies": movies, "Movies 4K": uhd})
+    heat = put(movies, "Heat (1995)/Heat (1995).mkv")
+    (heat_id,) = scan(rt).new
+    shutil.copytree(heat.parent, uhd / heat.parent.name)  # copy2: the same mtime
+    with monkeypatch.context() as m:
+        no_entry(m, heat.parent)
+        report = scan(rt, [uhd])
+    assert len(report.new) == 1 and not report.moved
+    assert db.Movie.get_by_id(heat_id).path == str(heat)
+    assert not db.Movie.get_by_id(heat_id).missing
+    # hard-linked under another name (the same file: device and inode), as an import does
+    linked = uhd / "Heat (1995) {tmdb-949}" / "Heat (1995) {tmdb-949} [Bluray-2160p].mkv"
+    linked.parent.mkdir()
+    os.link(heat, linked)
+    with monkeypatch.context() as m:
+        no_entry(m, heat.parent)
+        report = scan(rt, [linked.parent])
+    assert len(report.new) == 1 and not report.moved
+    assert db.Movie.get_by_id(heat_id).path == str(heat)
+
+
 def test_a_scan_of_an_extras_folder_alone_records_nothing(tmp_path, make_rt):
     """`Heat (1995)/Shorts/` beside the movie is its extras, which the walk does not enter; a
     scan of that folder alone (the watcher's, a webhook's) took its short for a movie, which the
