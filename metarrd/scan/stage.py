@@ -903,7 +903,7 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
         pr.artwork = find_local_artwork(video, rt.config, is_ours=_written_by_us, errors=pr.errors)
     except OSError as exc:
         pr.errors.append(f"{video.path.parent}: cannot list artwork ({exc.strerror})")
-    if pr.errors and not os.path.lexists(video.path):
+    if pr.errors and is_gone(video.path, follow_symlinks=False):  # not EACCES: not gone
         pr.vanished = True
     return pr
 

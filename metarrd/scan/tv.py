@@ -1613,7 +1613,11 @@ def probe_episode(
     except OSError as exc:
         pr.errors.append(f"{path}: cannot read ({exc.strerror})")
     nfo_path = path.with_suffix(".nfo")
-    present = nfo_present(nfo_path)
+    try:
+        present = nfo_present(nfo_path)
+    except OSError as exc:  # its folder cannot be looked into now (made 0700, EIO on a share)
+        present = False
+        pr.errors.append(f"{nfo_path}: cannot be looked at ({exc.strerror})")
     if present and (refused := refused_link(nfo_path, config)) is not None:
         log.warning("episode %s: %s", display(path), refused)
         pr.errors.append(refused)
@@ -1640,7 +1644,7 @@ def probe_episode(
     art, errors = _analysed(config, found)
     pr.artwork = [a for _s, a in art]
     pr.errors += refused + errors
-    if pr.errors and not os.path.lexists(path):
+    if pr.errors and _gone(str(path)):  # not one that cannot be looked at now (EACCES)
         pr.vanished = True
     return pr
 

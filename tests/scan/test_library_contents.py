@@ -309,6 +309,35 @@ def test_a_movie_copied_to_another_library_while_its_folder_cannot_be_looked_at_
     assert db.Movie.get_by_id(heat_id).path == str(heat)
 
 
+def test_a_folder_made_unreadable_while_its_movie_is_read_keeps_the_movie(
+    tmp_path, make_rt, monkeypatch
+):
+    """The folder of a changed movie became unreadable between the walk and the reading of its
+    file (Radarr's import, as another user, made it 0700; a share's EACCES for a moment): the
+    reading failed, `os.path.lexists` of the file was False too, and the movie was taken for
+    vanished while it was read, and marked missing. It is the item's error now, not missing."""
+    from metarrd.scan import stage
+    from metarrd.scan.streams import StreamReadError
+    from tests.conftest import no_entry
+
+    rt = make_rt()
+    heat = put(tmp_path / "movies", "Heat (1995)/Heat (1995).mkv")
+    (heat_id,) = scan(rt).new
+    with heat.open("ab") as f:
+        f.write(b"\0" * 10)  # changed: read again
+    with monkeypatch.context() as m:
+
+        def refused(path, *args):
+            no_entry(m, heat.parent)
+            raise StreamReadError(path, "permission denied")
+
+        m.setattr(stage, "read_stream_details", refused)
+        report = scan(rt)
+    assert not report.missing and report.changed == [heat_id]
+    movie = db.Movie.get_by_id(heat_id)
+    assert not movie.missing and "permission denied" in movie.last_error
+
+
 def test_a_scan_of_an_extras_folder_alone_records_nothing(tmp_path, make_rt):
     """`Heat (1995)/Shorts/` beside the movie is its extras, which the walk does not enter; a
     scan of that folder alone (the watcher's, a webhook's) took its short for a movie, which the

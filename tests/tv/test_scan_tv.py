@@ -769,6 +769,35 @@ def test_a_scan_of_a_path_below_a_folder_we_may_not_enter_is_one_error(
     assert scan(tv_rt, [one]).unchanged == 1
 
 
+def test_a_folder_made_unreadable_while_its_episode_is_read_keeps_the_episode(
+    tv_rt, tmp_path, monkeypatch
+):
+    """The season folder of a changed episode file became unreadable between the walk and the
+    reading of the file (Sonarr, another user, made it 0700 on import; a share's EACCES for a
+    moment): `os.path.lexists` was False too, the file was taken for vanished while it was
+    read, and its episode marked missing. It is the item's error now, not missing."""
+    from metarrd.scan import tv as tv_scan
+    from metarrd.scan.streams import StreamReadError
+    from tests.conftest import no_entry
+
+    tv = tmp_path / "tv"
+    one = put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    assert scan(tv_rt).found == 1
+    with one.open("ab") as f:
+        f.write(b"\0" * 10)  # changed: read again
+    with monkeypatch.context() as m:
+
+        def refused(path, *args):
+            no_entry(m, one.parent)
+            raise StreamReadError(path, "permission denied")
+
+        m.setattr(tv_scan, "read_stream_details", refused)
+        report = scan(tv_rt)
+    item = _episode(tv, one.relative_to(tv))
+    assert not report.missing and report.changed == [item.id]
+    assert not item.missing and "permission denied" in item.last_error
+
+
 def test_a_multi_episode_nfo_gives_the_item_its_first_episodes_block(tv_rt, tmp_path):
     """MediaElch wrote this S02E03-S02E04 file's NFO with E4's block first. The item's own
     values are its first episode's (E3, as Kodi takes the block whose `<episode>` is the one
