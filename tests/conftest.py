@@ -453,3 +453,23 @@ def no_entry(monkeypatch, *folders) -> None:
     for name in ("scandir", "listdir"):
         monkeypatch.setattr(os, name, guard(getattr(os, name), listing=True))
     monkeypatch.setattr(builtins, "open", guard(builtins.open))
+
+
+def no_read(monkeypatch, *files) -> None:
+    """`files` as a file of mode 000, or 0600 of another user, looks to us: it can be stat'ed
+    (its folder is ours), not opened (EACCES). We run as root, for whom no mode refuses."""
+    import builtins
+
+    denied = {os.path.abspath(os.fspath(f)) for f in files}
+
+    def guard(real):
+        def call(path, *args, **kwargs):
+            named = isinstance(path, (str, bytes, os.PathLike))
+            if named and os.path.abspath(os.fsdecode(path)) in denied:
+                raise PermissionError(13, "Permission denied", os.fsdecode(path))
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(os, "open", guard(os.open))
+    monkeypatch.setattr(builtins, "open", guard(builtins.open))

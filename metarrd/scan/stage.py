@@ -30,7 +30,7 @@ import re
 import stat
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -211,6 +211,13 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         # on the item it hides, when one (a stack's `CD2` folder): its page says why
         db.record_event("scan.error", f"{shown}: {reason}", movie=owner(str(path)), level="error")
 
+    def said(movie_id: int, path: Path, reason: str) -> None:
+        """A file of the item's that cannot be read (its NFO): the item keeps what it had."""
+        shown = display(path)
+        log.warning("library %s: item %d: cannot read %s: %s", lib.name, movie_id, shown, reason)
+        report.errors.append((shown, reason))
+        db.record_event("scan.error", f"{shown}: {reason}", movie=movie_id, level="error")
+
     for top, why in unseen.items():  # its items keep their state: `known` holds none of them
         on_error(top, why)
     skipped = Skipped(root)  # what the walk leaves out by name: listed for the user
@@ -257,7 +264,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             k is not None
             and not k[4]
             and (k[2], k[3]) == (video.size, video.mtime_ns)
-            and (whole or not _nfo_changed(rt, video, k[6]))
+            and (whole or not _nfo_changed(rt, video, k[6], functools.partial(said, k[0])))
         ):
             report.unchanged += 1
             if video.file_id is not None and k[7] != video.file_id:
@@ -908,17 +915,33 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
     return pr
 
 
-def _nfo_changed(rt: Runtime, video: FoundVideo, read_hash: str | None) -> bool:
+def _nfo_changed(
+    rt: Runtime,
+    video: FoundVideo,
+    read_hash: str | None,
+    on_unreadable: Callable[[Path, str], None] | None = None,
+) -> bool:
     """In a scan of some folders (the watcher's, for an NFO edited in tinyMediaManager or a
     text editor; a webhook's): is the NFO of this unchanged video the user's, and not the one
     the item last took in (`source_nfo_hash`)? Then it is read again. Never in a scan of the
-    whole library: its unchanged videos cost one `stat` each."""
+    whole library: its unchanged videos cost one `stat` each. One that is there and cannot be
+    read (0600 of the other user tinyMediaManager runs as, EIO on a share) goes to
+    `on_unreadable(path, reason)`: passed over in silence, the user's edit was never taken in."""
     try:
         nfo_path = find_nfo(video)
         if nfo_path is None or refused_link(nfo_path, rt.config) is not None:
             return False
-        return not _written_by_us(nfo_path) and sha256_file(nfo_path) != read_hash
+        if _written_by_us(nfo_path):
+            return False
     except OSError:  # gone, or not a file we read: the probe would say nothing new
+        return False
+    try:
+        return sha256_file(nfo_path) != read_hash
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        if on_unreadable is not None:
+            on_unreadable(nfo_path, f"cannot be read ({exc.strerror or exc})")
         return False
 
 

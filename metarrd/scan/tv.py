@@ -969,7 +969,7 @@ def scan_show(
             item is not None
             and not item.missing
             and (item.size, item.mtime_ns) == (size, mtime_ns)
-            and not (nfos and _episode_nfo_changed(rt.config, path, item.source_nfo_hash))
+            and not (nfos and _episode_nfo_changed(rt.config, path, item, report))
         ):
             if (item.hints or {}).get("name_rules") != NAME_RULES:  # read by older rules
                 if not _reads_the_same(show, show_dir, title, path, item):
@@ -1585,14 +1585,31 @@ def _analysed(config: Config, found) -> tuple[list, list[str]]:
     return result, errors
 
 
-def _episode_nfo_changed(config: Config, path: Path, read_hash: str | None) -> bool:
-    """Is the NFO beside this episode file the user's, and not the one last taken in?"""
+def _episode_nfo_changed(
+    config: Config, path: Path, item: db.Movie, report: ScanReport | None = None
+) -> bool:
+    """Is the NFO beside this episode file the user's, and not the one `item` last took in?
+    One that is there and cannot be read (0600 of the other user tinyMediaManager runs as, EIO
+    on a share) is said, as the item's `scan.error` in `report`: passed over in silence, the
+    user's edit was never taken in. The item keeps what it had."""
     nfo_path = path.with_suffix(".nfo")
     try:
         if not nfo_present(nfo_path) or refused_link(nfo_path, config) is not None:
             return False
-        return not _written_by_us(nfo_path) and sha256_file(nfo_path) != read_hash
+        if _written_by_us(nfo_path):
+            return False
     except OSError:  # gone, or not a file we read: the probe would say nothing new
+        return False
+    try:
+        return sha256_file(nfo_path) != item.source_nfo_hash
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        if report is not None:
+            shown, reason = display(nfo_path), f"cannot be read ({exc.strerror or exc})"
+            log.warning("item %d: cannot read %s: %s", item.id, shown, reason)
+            report.errors.append((shown, reason))
+            db.record_event("scan.error", f"{shown}: {reason}", movie=item, level="error")
         return False
 
 

@@ -338,6 +338,31 @@ def test_a_folder_made_unreadable_while_its_movie_is_read_keeps_the_movie(
     assert not movie.missing and "permission denied" in movie.last_error
 
 
+def test_an_edited_nfo_we_may_not_read_is_said_not_passed_over(tmp_path, make_rt, monkeypatch):
+    """tinyMediaManager, running as its own user with umask 077, rewrote the user's
+    `movie.nfo` 0600 beside an unchanged video: the watcher's scan of the folder found it
+    changed (its hash could not be taken) and passed over it in silence, so the user's edit was
+    never taken in, and nothing said why. Now it is a `scan.error` on the item, which keeps what
+    it had; the rest of the folder's scan goes on."""
+    from tests.conftest import no_read
+
+    rt = make_rt()
+    heat = put(tmp_path / "movies", "Heat (1995)/Heat (1995).mkv")
+    nfo = heat.parent / "movie.nfo"
+    nfo.write_text("<movie><title>Heat</title><plot>Mine.</plot></movie>")
+    (heat_id,) = scan(rt).new
+    nfo.write_text("<movie><title>Heat</title><plot>Edited in tinyMediaManager.</plot></movie>")
+    with monkeypatch.context() as m:
+        no_read(m, nfo)
+        report = scan(rt, [heat.parent])
+    assert report.unchanged == 1 and not (report.changed or report.missing)
+    assert report.errors == [(str(nfo), "cannot be read (Permission denied)")]
+    event = db.Event.get(db.Event.kind == "scan.error")
+    assert event.movie_id == heat_id and event.message.startswith(str(nfo))
+    assert db.Movie.get_by_id(heat_id).plot == "Mine."
+    assert scan(rt, [heat.parent]).changed == [heat_id]  # readable again: taken in
+
+
 def test_a_scan_of_an_extras_folder_alone_records_nothing(tmp_path, make_rt):
     """`Heat (1995)/Shorts/` beside the movie is its extras, which the walk does not enter; a
     scan of that folder alone (the watcher's, a webhook's) took its short for a movie, which the

@@ -798,6 +798,33 @@ def test_a_folder_made_unreadable_while_its_episode_is_read_keeps_the_episode(
     assert not item.missing and "permission denied" in item.last_error
 
 
+def test_an_edited_episode_nfo_we_may_not_read_is_said_not_passed_over(
+    tv_rt, tmp_path, monkeypatch
+):
+    """tinyMediaManager, as its own user with umask 077, rewrote an episode's NFO 0600 beside
+    its unchanged file: the watcher's scan of the season folder passed over it in silence (its
+    hash could not be taken), so the user's edit was never taken in, and nothing said why. Now
+    it is a `scan.error` on the episode, which keeps what it had."""
+    from tests.conftest import no_read
+
+    tv = tmp_path / "tv"
+    one = put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    nfo = one.with_suffix(".nfo")
+    nfo.write_text("<episodedetails><title>Dexter</title><plot>Mine.</plot></episodedetails>")
+    assert scan(tv_rt).found == 1
+    nfo.write_text("<episodedetails><title>Dexter</title><plot>Edited.</plot></episodedetails>")
+    item = _episode(tv, one.relative_to(tv))
+    with monkeypatch.context() as m:
+        no_read(m, nfo)
+        report = scan(tv_rt, [one.parent])
+    assert report.unchanged == 1 and not (report.changed or report.missing)
+    assert (str(nfo), "cannot be read (Permission denied)") in report.errors
+    event = db.Event.get(db.Event.kind == "scan.error", db.Event.movie == item.id)
+    assert event.message.startswith(str(nfo))
+    assert _episode(tv, one.relative_to(tv)).plot == "Mine."
+    assert scan(tv_rt, [one.parent]).changed == [item.id]  # readable again: taken in
+
+
 def test_a_multi_episode_nfo_gives_the_item_its_first_episodes_block(tv_rt, tmp_path):
     """MediaElch wrote this S02E03-S02E04 file's NFO with E4's block first. The item's own
     values are its first episode's (E3, as Kodi takes the block whose `<episode>` is the one
