@@ -272,12 +272,18 @@ def find_local_artwork(
             if kind:
                 found.append((Path(entry.path), *kind))
     extra = folder / "extrafanart"
-    if own and extra.is_dir() and not extra.is_symlink():
-        with os.scandir(extra) as it:
-            names = sorted(e.name for e in it if e.is_file())  # no FIFOs, devices, folders
-        for i, name in enumerate(names):
-            if Path(name).suffix.lower() in IMAGE_EXTS and not name.startswith("."):
-                found.append((extra / name, "fanart", 100 + i))
+    names: list[str] = []
+    if own and not extra.is_symlink():
+        try:
+            with os.scandir(extra) as it:
+                names = sorted(e.name for e in it if e.is_file())  # no FIFOs, devices, folders
+        except (FileNotFoundError, NotADirectoryError):
+            pass
+        except OSError as exc:  # made 0700 by a tool running as another user: the rest is read
+            _said(errors, f"{display(extra)}: cannot list the folder ({exc.strerror})")
+    for i, name in enumerate(names):
+        if Path(name).suffix.lower() in IMAGE_EXTS and not name.startswith("."):
+            found.append((extra / name, "fanart", 100 + i))
     result = []
     for path, asset_type, rank in sorted(found):
         if not is_utf8(path):
@@ -286,21 +292,26 @@ def find_local_artwork(
         if is_ours(path):
             continue
         if (refused := refused_link(path, config)) is not None:
-            if errors is None:
-                log.warning("%s", refused)
-            else:
-                errors.append(refused)  # logged with the item
+            _said(errors, refused)
             continue
         try:
             info, cached = _import(config, path, asset_type)
         except ImageRejected as exc:
             log.warning("%s: existing artwork skipped: %s", path, exc)
             continue
-        except OSError as exc:
-            log.warning("%s: existing artwork unreadable: %s", path, exc.strerror)
+        except OSError as exc:  # mode 000, 0600 of another user: the item's error
+            _said(errors, f"{display(path)}: existing artwork unreadable: {exc.strerror}")
             continue
         result.append(LocalArtwork(path, asset_type, rank, info, cached))
     return result
+
+
+def _said(errors: list[str] | None, problem: str) -> None:
+    """A problem of the item's artwork: its error (logged with the item), or the log's."""
+    if errors is None:
+        log.warning("%s", problem)
+    else:
+        errors.append(problem)
 
 
 def _import(config: Config, path: Path, asset_type: str) -> tuple[ImageInfo, Path]:

@@ -363,6 +363,36 @@ def test_an_edited_nfo_we_may_not_read_is_said_not_passed_over(tmp_path, make_rt
     assert scan(rt, [heat.parent]).changed == [heat_id]  # readable again: taken in
 
 
+def test_an_artwork_folder_or_image_we_may_not_read_leaves_the_rest_of_the_artwork(
+    tmp_path, make_rt, monkeypatch
+):
+    """An `extrafanart/` folder that a tool running as another user made 0700 (Kodi's
+    "Artwork Dump" / Ember's extrafanart), beside the movie's readable poster and fanart: its
+    listing raised, and the movie took none of its artwork ("cannot list artwork (Permission
+    denied)"), as on a real run without CAP_DAC_OVERRIDE. A `fanart.jpg` of mode 000 was
+    passed over with a line in the log only. Now each is the item's error, and the rest of the
+    artwork is taken in."""
+    from tests.conftest import no_entry, no_read
+
+    rt = make_rt()
+    heat = put(tmp_path / "movies", "Heat (1995)/Heat (1995).mkv")
+    Image.new("RGB", (200, 300), (200, 30, 30)).save(heat.parent / "poster.jpg")
+    Image.new("RGB", (320, 180), (30, 200, 30)).save(heat.parent / "fanart.jpg")
+    extra = heat.parent / "extrafanart"
+    extra.mkdir()
+    Image.new("RGB", (320, 180), (30, 30, 200)).save(extra / "fanart1.jpg")
+    with monkeypatch.context() as m:
+        no_entry(m, extra)
+        no_read(m, heat.parent / "fanart.jpg")
+        (heat_id,) = scan(rt).new
+    movie = db.Movie.get_by_id(heat_id)
+    assert sorted(Path(a.url).name for a in movie.assets if a.provider == "library") == [
+        "poster.jpg"
+    ]
+    assert f"{extra}: cannot list the folder (Permission denied)" in movie.last_error
+    assert f"{heat.parent / 'fanart.jpg'}: existing artwork unreadable" in movie.last_error
+
+
 def test_a_scan_of_an_extras_folder_alone_records_nothing(tmp_path, make_rt):
     """`Heat (1995)/Shorts/` beside the movie is its extras, which the walk does not enter; a
     scan of that folder alone (the watcher's, a webhook's) took its short for a movie, which the
