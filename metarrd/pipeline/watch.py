@@ -274,9 +274,10 @@ def is_partial_video(path: str, root: str, *, tv: bool = False) -> bool:
 
 
 def existing_ancestor(path: str, root: str) -> str:
-    """The nearest folder that still exists (a vanished folder's scope), never above root."""
+    """The nearest folder that still exists (a vanished folder's scope), or that can be looked
+    at (one below a folder made 0700 by another user: `Path.is_dir` raised), never above root."""
     p = Path(path)
-    while str(p) != root and len(str(p)) > len(root) and not p.is_dir():
+    while str(p) != root and len(str(p)) > len(root) and not os.path.isdir(p):
         p = p.parent
     return str(p) if len(str(p)) >= len(root) else root
 

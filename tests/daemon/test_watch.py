@@ -1491,3 +1491,21 @@ def test_a_folder_renamed_in_case_only_on_a_share_ignoring_case_walks_its_parent
     assert w.scopes([str(root / "heat (1995)")]) == [str(root)]
     assert w.scopes([str(root / "Ronin (1998)")]) == [str(root / "Ronin (1998)")]  # back
     assert tv.scopes([str(tv_root / "the office")]) == [str(tv_root)]
+
+
+def test_a_tv_path_below_a_folder_we_may_not_enter_has_a_scope(tmp_path, monkeypatch):
+    """A change in `Season 2/Part A/`, once Sonarr (another user, umask 077) made `Season 2/`
+    0700 (watched before, or polled): the look for the nearest folder still there
+    (`existing_ancestor`) used `Path.is_dir`, which raises on EACCES: the watcher's whole batch
+    of settled changes was held and tried again every few seconds, for ever, none of them
+    scanned. Its scope is the season folder, whose scan reports it."""
+    from metarrd.pipeline.watch import tv_scope
+    from tests.conftest import no_entry
+
+    season = tmp_path / "tv" / "The Wire (2002)" / "Season 2"
+    (season / "Part A").mkdir(parents=True)
+    changed = season / "Part A" / "The Wire - S02E01 - Ebb Tide.mkv"
+    with monkeypatch.context() as m:
+        no_entry(m, season)
+        scope = tv_scope(str(changed), str(tmp_path / "tv"))
+    assert scope == str(season)
