@@ -56,8 +56,10 @@ from metarrd.scan.renames import carry_ledger, same_runtime, take_files, untouch
 from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
 from metarrd.scan.streams import (
+    STREAMS_REFUSED,
     StreamDetails,
     StreamReadError,
+    opens_now,
     read_stack_details,
     read_stream_details,
 )
@@ -136,6 +138,7 @@ class Probe:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     vanished: bool = False  # gone between the walk and its reading (renamed, deleted)
+    refused: bool = False  # its file's reading was refused (permission denied): STREAMS_REFUSED
 
 
 def scan(rt: Runtime, paths: Iterable[Path] | None = None) -> ScanReport:
@@ -180,10 +183,10 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     query = db.Movie.select(
         db.Movie.id, db.Movie.path, db.Movie.size, db.Movie.mtime_ns, db.Movie.missing,
         db.Movie.parts, db.Movie.source_nfo_hash, db.Movie.file_id,
-        db.json_int(db.Movie.hints, "name_rules"),
+        db.json_int(db.Movie.hints, "name_rules"), db.json_int(db.Movie.hints, STREAMS_REFUSED),
     ).where(db.Movie.library == library)  # fmt: skip
     known = {  # path -> (id, path, size, mtime_ns, missing, parts as stored, source_nfo_hash,
-        # file_id, the name rules its name was read by)
+        # file_id, the name rules its name was read by, its reading refused)
         row[1]: row
         for row in db.database.execute(query)
         if whole or any(is_inside(row[1], top) for top in scope)
@@ -265,6 +268,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             and not k[4]
             and (k[2], k[3]) == (video.size, video.mtime_ns)
             and (whole or not _nfo_changed(rt, video, k[6], functools.partial(said, k[0])))
+            and not (k[9] and opens_now(video.parts))  # a permission fixed: read at last
         ):
             report.unchanged += 1
             if video.file_id is not None and k[7] != video.file_id:
@@ -888,8 +892,10 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
             pr.streams = read_stream_details(video.path, rt.config.library)
     except StreamReadError as exc:
         pr.errors.append(str(exc))
+        pr.refused = isinstance(exc.__cause__, PermissionError)
     except OSError as exc:
         pr.errors.append(f"{video.path}: cannot read ({exc.strerror})")
+        pr.refused = isinstance(exc, PermissionError)
     try:
         nfo_path = find_nfo(video)
     except OSError as exc:
@@ -1040,7 +1046,12 @@ def _record(
         apply_nfo_values(movie, pr.nfo)
         movie.source_nfo_hash = pr.nfo_hash
     movie.last_error = "; ".join(pr.errors) or None
-    movie.hints = {**movie.hints, "scan_errors": pr.errors}
+    hints = {k: v for k, v in movie.hints.items() if k != STREAMS_REFUSED}
+    movie.hints = {
+        **hints,
+        "scan_errors": pr.errors,
+        **({STREAMS_REFUSED: 1} if pr.refused else {}),
+    }
     movie.updated_at = db.now()
     if is_new:
         movie.save()

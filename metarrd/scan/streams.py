@@ -284,6 +284,23 @@ _worker = _Worker()
 atexit.register(_worker.stop)
 
 
+STREAMS_REFUSED = "streams_refused"
+"""An item's hint: the reading of its file was refused (permission denied), so a scan reads it
+again once it can be opened (`opens_now`), which a permission fixed changes no size nor mtime
+of; while it cannot, the file is unchanged as any other (not read again, not said again)."""
+
+
+def opens_now(paths: Sequence[Path | str]) -> bool:
+    """Can each of these files be opened for reading now (`STREAMS_REFUSED`)?"""
+    try:
+        for path in paths:
+            with open_regular(path):
+                pass
+    except OSError:
+        return False
+    return True
+
+
 def _check_readable(path: Path) -> None:
     """Open the file ourselves so a missing or unreadable file gets an honest reason, and so
     MediaInfo is never handed a FIFO or a device (it would block or read without end)."""

@@ -66,7 +66,13 @@ from metarrd.scan.stage import (
     out_of_sight,
     unmounted,
 )
-from metarrd.scan.streams import StreamDetails, StreamReadError, read_stream_details
+from metarrd.scan.streams import (
+    STREAMS_REFUSED,
+    StreamDetails,
+    StreamReadError,
+    opens_now,
+    read_stream_details,
+)
 from metarrd.scan.tv_nfo import (
     EpisodeNfo,
     SeasonNfo,
@@ -121,6 +127,7 @@ class EpisodeProbe:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # the NFO's (a guessed encoding, repaired)
     vanished: bool = False  # gone between the walk and its reading (renamed, deleted)
+    refused: bool = False  # its reading was refused (permission denied): STREAMS_REFUSED
 
 
 def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = None) -> ScanReport:
@@ -970,6 +977,7 @@ def scan_show(
             and not item.missing
             and (item.size, item.mtime_ns) == (size, mtime_ns)
             and not (nfos and _episode_nfo_changed(rt.config, path, item, report))
+            and not ((item.hints or {}).get(STREAMS_REFUSED) and opens_now([path]))
         ):
             if (item.hints or {}).get("name_rules") != NAME_RULES:  # read by older rules
                 if not _reads_the_same(show, show_dir, title, path, item):
@@ -1627,8 +1635,10 @@ def probe_episode(
         pr.streams = read_stream_details(path)
     except StreamReadError as exc:
         pr.errors.append(str(exc))
+        pr.refused = isinstance(exc.__cause__, PermissionError)
     except OSError as exc:
         pr.errors.append(f"{path}: cannot read ({exc.strerror})")
+        pr.refused = isinstance(exc, PermissionError)
     nfo_path = path.with_suffix(".nfo")
     try:
         present = nfo_present(nfo_path)
@@ -1789,7 +1799,9 @@ def _record_episode(
         if pr.nfo_hash != item.source_nfo_hash:
             apply_nfo_values(item, _first_episodes_block(pr.nfo, season, episodes).data)
             item.source_nfo_hash = pr.nfo_hash
-    item.hints = {**(item.hints or {}), **hints}
+    item.hints = {k: v for k, v in (item.hints or {}).items() if k != STREAMS_REFUSED} | hints
+    if pr.refused:
+        item.hints[STREAMS_REFUSED] = 1
     problems = _problems(show, pr)
     item.last_error = "; ".join(problems) or None
     item.updated_at = db.now()

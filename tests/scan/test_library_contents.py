@@ -393,6 +393,30 @@ def test_an_artwork_folder_or_image_we_may_not_read_leaves_the_rest_of_the_artwo
     assert f"{heat.parent / 'fanart.jpg'}: existing artwork unreadable" in movie.last_error
 
 
+def test_a_video_we_could_not_read_is_read_once_it_can_be(tmp_path, make_rt, monkeypatch):
+    """A movie file of mode 000 (or 0600 of the user Radarr runs as): scanned by its name, its
+    stream details unread ("permission denied"). The user fixes the permissions (`chmod 644`
+    changes no size nor mtime): every later scan took the file for unchanged, and the item
+    stayed without stream details and with that error for good. Seen on a real run without
+    CAP_DAC_OVERRIDE (setpriv). A file still unreadable is not read again each scan."""
+    from tests.conftest import no_read
+
+    rt = make_rt()
+    heat = put(tmp_path / "movies", "Heat (1995)/Heat (1995).mkv")
+    with monkeypatch.context() as m:
+        no_read(m, heat)
+        (heat_id,) = scan(rt).new
+        movie = db.Movie.get_by_id(heat_id)
+        assert movie.title == "Heat" and movie.year == 1995  # by its name
+        assert "permission denied" in movie.last_error and not list(movie.video_streams)
+        assert scan(rt).unchanged == 1  # still unreadable: not read again
+    report = scan(rt)
+    assert report.changed == [heat_id]
+    movie = db.Movie.get_by_id(heat_id)
+    assert movie.last_error is None and list(movie.video_streams)
+    assert scan(rt).unchanged == 1
+
+
 def test_a_scan_of_an_extras_folder_alone_records_nothing(tmp_path, make_rt):
     """`Heat (1995)/Shorts/` beside the movie is its extras, which the walk does not enter; a
     scan of that folder alone (the watcher's, a webhook's) took its short for a movie, which the

@@ -825,6 +825,27 @@ def test_an_edited_episode_nfo_we_may_not_read_is_said_not_passed_over(
     assert scan(tv_rt, [one.parent]).changed == [item.id]  # readable again: taken in
 
 
+def test_an_episode_file_we_could_not_read_is_read_once_it_can_be(tv_rt, tmp_path, monkeypatch):
+    """An episode file of mode 000 (or 0600 of the user Sonarr runs as): scanned by its name,
+    its stream details unread. Once the user fixed the permissions (no size nor mtime changed),
+    every later scan took it for unchanged: no stream details, that error for good."""
+    from tests.conftest import no_read
+
+    tv = tmp_path / "tv"
+    one = put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    with monkeypatch.context() as m:
+        no_read(m, one)
+        assert scan(tv_rt).found == 1
+        assert scan(tv_rt).unchanged == 1  # still unreadable: not read again
+    item = _episode(tv, one.relative_to(tv))
+    assert (item.season, item.episodes) == (1, [1])  # by its name
+    assert "permission denied" in item.last_error and not list(item.video_streams)
+    assert scan(tv_rt).changed == [item.id]
+    item = _episode(tv, one.relative_to(tv))
+    assert item.last_error is None and list(item.video_streams)
+    assert scan(tv_rt).unchanged == 1
+
+
 def test_a_multi_episode_nfo_gives_the_item_its_first_episodes_block(tv_rt, tmp_path):
     """MediaElch wrote this S02E03-S02E04 file's NFO with E4's block first. The item's own
     values are its first episode's (E3, as Kodi takes the block whose `<episode>` is the one
