@@ -268,7 +268,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             and not k[4]
             and (k[2], k[3]) == (video.size, video.mtime_ns)
             and (whole or not _nfo_changed(rt, video, k[6], functools.partial(said, k[0])))
-            and not (k[9] and opens_now(video.parts))  # a permission fixed: read at last
+            and not (k[9] and _opens_now(video))  # a permission fixed: read at last
         ):
             report.unchanged += 1
             if video.file_id is not None and k[7] != video.file_id:
@@ -910,8 +910,10 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
             pr.warnings.extend(f"{nfo_path}: {w}" for w in pr.nfo.warnings)
         except NfoError as exc:
             pr.errors.append(str(exc))
+            pr.refused |= isinstance(exc.__cause__, PermissionError)
         except OSError as exc:  # swapped for a FIFO between the two reads, say
             pr.errors.append(f"{nfo_path}: cannot be read ({exc.strerror})")
+            pr.refused |= isinstance(exc, PermissionError)
     try:
         pr.artwork = find_local_artwork(video, rt.config, is_ours=_written_by_us, errors=pr.errors)
     except OSError as exc:
@@ -919,6 +921,16 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
     if pr.errors and is_gone(video.path, follow_symlinks=False):  # not EACCES: not gone
         pr.vanished = True
     return pr
+
+
+def _opens_now(video: FoundVideo) -> bool:
+    """Can the files of this video whose reading was refused (`STREAMS_REFUSED`) be opened
+    now: its parts, and the user's NFO beside it when there is one?"""
+    try:
+        nfo_path = find_nfo(video)
+    except OSError:
+        return False
+    return opens_now([*video.parts, *([nfo_path] if nfo_path is not None else [])])
 
 
 def _nfo_changed(

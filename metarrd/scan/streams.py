@@ -285,9 +285,10 @@ atexit.register(_worker.stop)
 
 
 STREAMS_REFUSED = "streams_refused"
-"""An item's hint: the reading of its file was refused (permission denied), so a scan reads it
-again once it can be opened (`opens_now`), which a permission fixed changes no size nor mtime
-of; while it cannot, the file is unchanged as any other (not read again, not said again)."""
+"""An item's hint: the reading of its file, or of the user's NFO beside it, was refused
+(permission denied), so a scan reads it again once they can be opened (`opens_now`), which a
+permission fixed changes no size nor mtime of; while they cannot, the file is unchanged as any
+other (not read again, not said again)."""
 
 
 def opens_now(paths: Sequence[Path | str]) -> bool:

@@ -977,7 +977,7 @@ def scan_show(
             and not item.missing
             and (item.size, item.mtime_ns) == (size, mtime_ns)
             and not (nfos and _episode_nfo_changed(rt.config, path, item, report))
-            and not ((item.hints or {}).get(STREAMS_REFUSED) and opens_now([path]))
+            and not ((item.hints or {}).get(STREAMS_REFUSED) and _opens_now(path))
         ):
             if (item.hints or {}).get("name_rules") != NAME_RULES:  # read by older rules
                 if not _reads_the_same(show, show_dir, title, path, item):
@@ -1593,6 +1593,17 @@ def _analysed(config: Config, found) -> tuple[list, list[str]]:
     return result, errors
 
 
+def _opens_now(path: Path) -> bool:
+    """Can this episode file whose reading, or its NFO's, was refused (`STREAMS_REFUSED`) be
+    opened now, and the NFO beside it when there is one?"""
+    nfo_path = path.with_suffix(".nfo")
+    try:
+        nfo = [nfo_path] if nfo_present(nfo_path) else []
+    except OSError:
+        return False
+    return opens_now([path, *nfo])
+
+
 def _episode_nfo_changed(
     config: Config, path: Path, item: db.Movie, report: ScanReport | None = None
 ) -> bool:
@@ -1656,8 +1667,10 @@ def probe_episode(
             pr.warnings = capped(list(said))  # each block repeats the file's
         except NfoError as exc:
             pr.errors.append(str(exc))
+            pr.refused |= isinstance(exc.__cause__, PermissionError)
         except OSError as exc:  # swapped for a FIFO between the two reads, say
             pr.errors.append(f"{nfo_path}: cannot be read ({exc.strerror})")
+            pr.refused |= isinstance(exc, PermissionError)
     found = []
     try:
         for entry in os.scandir(path.parent):

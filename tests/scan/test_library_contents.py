@@ -417,6 +417,33 @@ def test_a_video_we_could_not_read_is_read_once_it_can_be(tmp_path, make_rt, mon
     assert scan(rt).unchanged == 1
 
 
+def test_a_users_nfo_we_could_not_read_is_taken_in_once_it_can_be(tmp_path, make_rt, monkeypatch):
+    """The user's `movie.nfo` (their TMDB id, their plot) 0600 of the user tinyMediaManager runs
+    as: the movie was scanned by its name, "cannot be read: Permission denied". Once the user
+    fixed the permissions, a full scan took the unchanged video for unchanged and never read
+    the NFO: the user's ids and plot never taken in. It is read once it can be; while it cannot,
+    the movie is not read again each scan."""
+    from tests.conftest import no_read
+
+    rt = make_rt()
+    heat = put(tmp_path / "movies", "Heat (1995)/Heat (1995).mkv")
+    nfo = heat.parent / "movie.nfo"
+    nfo.write_text(
+        "<movie><title>Heat</title><plot>Mine.</plot>"
+        '<uniqueid type="tmdb" default="true">949</uniqueid></movie>'
+    )
+    with monkeypatch.context() as m:
+        no_read(m, nfo)
+        (heat_id,) = scan(rt).new
+        assert "movie.nfo: cannot be read" in db.Movie.get_by_id(heat_id).last_error
+        assert scan(rt).unchanged == 1  # still unreadable: not read again
+    assert scan(rt).changed == [heat_id]
+    movie = db.Movie.get_by_id(heat_id)
+    assert movie.plot == "Mine." and movie.hints["nfo_tmdb_id"] == 949
+    assert movie.last_error is None
+    assert scan(rt).unchanged == 1
+
+
 def test_a_scan_of_an_extras_folder_alone_records_nothing(tmp_path, make_rt):
     """`Heat (1995)/Shorts/` beside the movie is its extras, which the walk does not enter; a
     scan of that folder alone (the watcher's, a webhook's) took its short for a movie, which the

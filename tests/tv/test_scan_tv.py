@@ -846,6 +846,28 @@ def test_an_episode_file_we_could_not_read_is_read_once_it_can_be(tv_rt, tmp_pat
     assert scan(tv_rt).unchanged == 1
 
 
+def test_an_episode_nfo_we_could_not_read_is_taken_in_once_it_can_be(tv_rt, tmp_path, monkeypatch):
+    """The user's episode NFO 0600 of the user tinyMediaManager runs as: the episode was
+    scanned by its name, its NFO "cannot be read". Once the permissions were fixed, a full scan
+    took the unchanged file for unchanged and never read the NFO."""
+    from tests.conftest import no_read
+
+    tv = tmp_path / "tv"
+    one = put(tv, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    nfo = one.with_suffix(".nfo")
+    nfo.write_text("<episodedetails><title>Dexter</title><plot>Mine.</plot></episodedetails>")
+    with monkeypatch.context() as m:
+        no_read(m, nfo)
+        assert scan(tv_rt).found == 1
+        assert scan(tv_rt).unchanged == 1  # still unreadable: not read again
+    item = _episode(tv, one.relative_to(tv))
+    assert "cannot be read" in item.last_error and item.plot is None
+    assert scan(tv_rt).changed == [item.id]
+    item = _episode(tv, one.relative_to(tv))
+    assert item.plot == "Mine." and item.last_error is None
+    assert scan(tv_rt).unchanged == 1
+
+
 def test_a_multi_episode_nfo_gives_the_item_its_first_episodes_block(tv_rt, tmp_path):
     """MediaElch wrote this S02E03-S02E04 file's NFO with E4's block first. The item's own
     values are its first episode's (E3, as Kodi takes the block whose `<episode>` is the one
