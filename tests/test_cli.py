@@ -814,3 +814,80 @@ def test_demo_takes_a_new_or_empty_dir_or_its_own_again(tmp_path):
     (tmp_path / "again" / "movies").mkdir(parents=True)
     (tmp_path / "again" / "config.toml").write_text(config_text(tmp_path / "again", Sim, 8787))
     assert foreign_dir(tmp_path / "again") is None
+
+
+def _without_dac(*args: str) -> list[str] | None:
+    """`args` run as root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (`setpriv`): modes
+    refuse as they refuse any user (a folder 0700 of another user, a file of mode 000); None
+    where that cannot be done here."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        return None
+    caps = "-dac_override,-dac_read_search"
+    command = [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}", *args]
+    probe = subprocess.run([*command[:-len(args)], "cat", "/proc/self/status"],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    return command if probe.returncode == 0 else None
+
+
+def test_a_scan_without_the_right_to_look_everywhere_scans_the_rest(tmp_path, simulator):
+    """A real scan as a user who may not look everywhere (a NAS share of several users): a
+    movie folder Radarr made 0700 as another user, a show folder and a season folder so, an
+    episode file and a movie.nfo of mode 000. Each is one line naming it; nothing is missing,
+    no traceback, the rest is scanned; once the modes are fixed, what could not be read is."""
+    movies, tv = tmp_path / "movies", tmp_path / "tv"
+    files = [
+        movies / "Heat (1995)/Heat (1995).mkv", movies / "Alien (1979)/Alien (1979).mkv",
+        movies / "Ronin (1998)/Ronin (1998).mkv",
+        tv / "Lost (2004)/Season 01/Lost - S01E01 - Pilot.mkv",
+        tv / "Dexter (2006)/Season 01/Dexter - S01E01 - Dexter.mkv",
+        tv / "Dexter (2006)/Season 02/Dexter - S02E01 - It's Alive.mkv",
+    ]  # fmt: skip
+    for path in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(MEDIA, path)
+    (movies / "Ronin (1998)/movie.nfo").write_text("<movie><plot>Mine.</plot></movie>")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "Movies"\npath = "{movies}"\n'
+        f'[[library]]\nname = "TV"\npath = "{tv}"\nkind = "tv"\n'
+        "[providers]\nmax_retries = 1\n"
+        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\n'
+        f'base_url = "{simulator.tmdb_url}"\n'
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    command = _without_dac(sys.executable, "-m", "metarrd", "--config", str(cfg), "scan")
+    if command is None:
+        pytest.skip("setpriv cannot drop CAP_DAC_OVERRIDE here")
+
+    def run() -> subprocess.CompletedProcess:
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+    assert run().returncode == 0
+    shutil.copy2(MEDIA, tv / "Dexter (2006)/Season 01/Dexter - S01E02 - Crocodile.mkv")
+    unreadable = [
+        movies / "Alien (1979)", tv / "Lost (2004)", tv / "Dexter (2006)/Season 02",
+        tv / "Dexter (2006)/Season 01/Dexter - S01E02 - Crocodile.mkv",
+        movies / "Ronin (1998)/movie.nfo",
+    ]  # fmt: skip
+    (movies / "Ronin (1998)/movie.nfo").write_text("<movie><plot>Mine, edited.</plot></movie>")
+    for path in unreadable:
+        path.chmod(0)
+    try:
+        done = run()
+        again = run()
+    finally:
+        for path in unreadable:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    lines = done.stderr.splitlines()
+    assert f"{movies / 'Alien (1979)'}: permission denied" in lines
+    assert f"{tv / 'Lost (2004)'}: cannot list the folder (Permission denied)" in lines
+    assert f"{tv / 'Dexter (2006)/Season 02'}: cannot list the folder (Permission denied)" in lines
+    assert any(line.startswith(str(unreadable[3])) for line in lines), lines
+    assert "1 new" in done.stdout and "0 missing" in done.stdout, done.stdout
+    assert "0 new, 0 changed, 0 moved, 0 missing" in again.stdout, again.stdout
+    fixed = run()
+    assert fixed.returncode == 0, fixed.stderr
+    assert "1 changed" in fixed.stdout and "0 missing" in fixed.stdout, fixed.stdout  # Crocodile
