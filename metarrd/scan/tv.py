@@ -1016,7 +1016,7 @@ def scan_show(
         items = [
             item or elsewhere.get(str(pr.path)) for (*_, item), pr in zip(todo, probes, strict=True)
         ]
-        moved = _moved_episodes(show, items, probes, known)
+        moved, joined = _moved_episodes(show, items, probes, known)
         found = {str(pr.path): (pr.size, pr.mtime_ns) for pr in probes}
         for new_path, item in moved.items():
             how = "moved to" if found[new_path] == (item.size, item.mtime_ns) else "replaced by"
@@ -1032,6 +1032,11 @@ def scan_show(
         _replace_all_streams([(item, is_new, pr.streams) for item, is_new, pr in recorded])
         for item, is_new, pr in recorded:
             _after_episode(library, show, seasons, item, is_new, pr, report)
+    for follower_id, others in joined.items():  # its other episodes' items merge into it
+        merged = merge_replaced(db.Movie.get_by_id(follower_id), others)
+        report.merged.extend(merged)
+        report.named_otherwise.append(follower_id)  # other numbers: identified again
+        known.update({m.path: m for m in others if m.id not in merged})  # kept: missing
     _record_season_nfos(rt, show, show_dir, walk, report)
     vanished = [
         m for m in known.values() if not m.missing and not out_of_sight(m.path, walk.unread)
@@ -1087,18 +1092,19 @@ def _guide_outdated(show: db.Movie, show_dir: Path) -> None:
 
 def _moved_episodes(
     show: db.Movie, items: list[db.Movie | None], probes: list[EpisodeProbe], known: dict
-) -> dict[str, db.Movie]:
+) -> tuple[dict[str, db.Movie], dict[int, list[db.Movie]]]:
     """New path -> the item of the episode file that moved there (another season folder, a
     season folder renamed `Season 1` -> `Season 01`), or renamed in its folder (its new name
     gives the same episodes), or both at once (the one file of those episodes with that size
     and mtime): same size and mtime, and its old path gone, as the movie scan finds moves; or
     replaced in its folder by the one file that came there with its episodes
-    (an upgrade without the webhook). Found among the show's items not seen in this walk
-    (`known`, from which a moved one is taken) and its missing ones (the watcher may have seen
-    the old path go in an earlier scan)."""
+    (an upgrade without the webhook), or with theirs (`_replaced_by_one`). Found among the
+    show's items not seen in this walk (`known`, from which a moved one is taken) and its
+    missing ones (the watcher may have seen the old path go in an earlier scan). And the item
+    that followed a file of several replaced ones -> the others' items, to merge into it."""
     new = [pr for item, pr in zip(items, probes, strict=True) if item is None]
     if not new:
-        return {}
+        return {}, {}
     gone = list(known.values())
     seen = {m.path for m in gone}
     gone += [
@@ -1155,7 +1161,48 @@ def _moved_episodes(
             moved[str(pr.path)] = same[0]
             gone.remove(same[0])
             known.pop(same[0].path, None)
-    return moved
+    left = [pr for pr in new if str(pr.path) not in moved]
+    joined: dict[int, list[db.Movie]] = {}
+    for path, (first, *others) in _replaced_by_one(left, gone).items():
+        moved[path] = first
+        joined[first.id] = others
+        for m in (first, *others):
+            known.pop(m.path, None)
+    return moved, joined
+
+
+def _replaced_by_one(new: list[EpisodeProbe], gone: list[db.Movie]) -> dict[str, list[db.Movie]]:
+    """New path -> the gone items (the first episode's first) of the files that one file of
+    all their episodes replaced in their folder: Sonarr's upgrade of `S01E01.mkv` and
+    `S01E02.mkv` to one `S01E01-E02.mkv`, which its "On Import Complete" call (no
+    `deletedFiles`), the watcher or a manual import tells us nothing of. Only when those items'
+    episodes are exactly the new file's, each once, in its season (not a gone file that held
+    one of them and another one: `S01E02-E03.mkv`), and no other new file there has one of
+    them (two qualities kept: neither is the items')."""
+    found: dict[str, list[db.Movie]] = {}
+    for pr in new:
+        numbers = set(pr.name.episodes)
+        if len(numbers) < 2 or pr.name.season is None:
+            continue
+        here = [
+            m
+            for m in gone
+            if Path(m.path).parent == pr.path.parent
+            and m.season == pr.name.season
+            and numbers & set(m.episodes or [])
+        ]
+        held = sorted(n for m in here for n in m.episodes)
+        rivals = [
+            o
+            for o in new
+            if o.path.parent == pr.path.parent
+            and o.name.season == pr.name.season
+            and numbers & set(o.name.episodes)
+        ]
+        if len(here) < 2 or held != sorted(numbers) or len(rivals) != 1:
+            continue
+        found[str(pr.path)] = sorted(here, key=lambda m: min(m.episodes))
+    return found
 
 
 def _same_episodes(item: db.Movie, pr: EpisodeProbe) -> bool:

@@ -40,7 +40,7 @@ the entry to add. Payload shapes: docs/interface.md §4.5 (camelCase keys, Pasca
 
 | Sonarr event | what happens | answer |
 |---|---|---|
-| `Download` (per file `episodeFile`, or import-complete `episodeFiles[]`) | scan the show folder `series.path`; the show is identified from `tvdbId`/`tmdbId`/`imdbId`, no search, a new one in the episode order of its `type` (`anime`: absolute); an upgrade (`isUpgrade` + `deletedFiles`) makes the episode follow its new file (several single episodes upgraded to one multi-episode file: the first's item follows it, the others merge into it, scan.renames.follow_renames) | 202 |
+| `Download` (per file `episodeFile`, or import-complete `episodeFiles[]`) | scan the show folder `series.path`; the show is identified from `tvdbId`/`tmdbId`/`imdbId`, no search, a new one in the episode order of its `type` (`anime`: absolute); an upgrade (`isUpgrade` + `deletedFiles`) makes the episode follow its new file (several single episodes upgraded to one multi-episode file: the first's item follows it, the others merge into it, scan.renames.follow_renames; import-complete sends no `deletedFiles`: the scan pairs them, scan.tv._replaced_by_one) | 202 |
 | `Rename` | each `renamedEpisodeFiles[].previousPath` episode follows its file; a published show is published again, so its NFOs and thumbs follow; no list (before 3.0.5): scan the show | 202 |
 | `EpisodeFileDelete` | marked missing, data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
 | `SeriesAdd` | scan the show folder with the series' ids (a folder not there yet: nothing found, nothing created, the answer says so) | 202 |

@@ -366,7 +366,11 @@ def test_the_first_episode_of_a_double_upgraded_alone_takes_its_data(setup):
     assert (first.id, first.path, first.episodes) == (double.id, str(folder / SINGLES[0]), [1])
 
 
-def test_an_upgrade_the_watcher_scanned_first_is_followed_all_the_same(setup):
+# the multi-episode file in its season folder (the watcher's scan pairs it itself), or in
+# another one, where only the webhook's `deletedFiles` tells (the series' season folder format
+# changed from `Season {season}` to Sonarr's default `Season {season:00}` since the singles)
+@pytest.mark.parametrize("double", [DOUBLE, "Season 01/Severance - S01E01-E02.mkv"])
+def test_an_upgrade_the_watcher_scanned_first_is_followed_all_the_same(setup, double):
     """The watcher's scan (5 s after the last write: `daemon.settle_seconds`) ran before the
     webhook came (Sonarr imports extra files and writes its metadata first, or the webhook's
     scan waited behind it): the multi-episode file was a new item, which the webhook's rename
@@ -378,14 +382,14 @@ def test_an_upgrade_the_watcher_scanned_first_is_followed_all_the_same(setup):
     ).execute()
     for rel in SINGLES:
         (folder / rel).unlink()
-    make_files(folder, DOUBLE)
+    make_files(folder, double)
     jobs.enqueue_scan([str(folder)])  # the watcher's
-    assert len(items(db.EPISODE)) == 3
+    assert len(items(db.EPISODE)) == (1 if double == DOUBLE else 3)
     deleted = [episode_file(folder, rel) for rel in SINGLES]
-    body = per_file(folder, DOUBLE, episodes=episodes(1, 2), isUpgrade=True, deletedFiles=deleted)
+    body = per_file(folder, double, episodes=episodes(1, 2), isUpgrade=True, deletedFiles=deleted)
     assert post(client, body)[0] == 202
     (kept,) = items(db.EPISODE)
-    assert (kept.id, kept.path, kept.missing) == (first.id, str(folder / DOUBLE), False)
+    assert (kept.id, kept.path, kept.missing) == (first.id, str(folder / double), False)
     assert (kept.title, kept.episodes) == ("Good News About Hell", [1, 2])
 
 
@@ -403,6 +407,37 @@ def test_an_episode_with_the_users_edits_is_kept_when_another_takes_its_file(set
     assert (left.id, left.title, left.missing) == (second.id, "Half Loop", True)
     warning = db.Event.get(db.Event.movie == second.id, db.Event.kind == "scan.warning")
     assert DOUBLE in warning.message
+
+
+def test_two_episodes_upgraded_to_one_file_by_import_complete_follow_it(setup):
+    """Sonarr's "On Import Complete" call (WebhookImportCompletePayload.cs and WebhookBase.cs
+    BuildOnImportCompletePayload, 49df353f) has `episodeFiles` and no `isUpgrade` nor
+    `deletedFiles`: a user with only that trigger on had both episodes left missing with
+    their review state and edits, and the multi-episode file a bare new item. The scan pairs
+    them: the first episode's item follows the file, the second's merges into it."""
+    client, rt, fake, folder = setup
+    first, second = upgraded_to_one(client, folder)
+    (show,) = items(db.SHOW)
+    published(folder, show, first, second)
+    db.Movie.update(title="Good News About Hell", locked_fields=["title"]).where(
+        db.Movie.id == first.id
+    ).execute()
+    for rel in SINGLES:
+        (folder / rel).unlink()
+    make_files(folder, DOUBLE)
+    body = import_complete(folder, [DOUBLE])
+    assert "deletedFiles" not in body and "isUpgrade" not in body
+    status, answer = post(client, body)
+    assert status == 202, answer
+    (kept,) = items(db.EPISODE)
+    assert (kept.id, kept.path, kept.missing) == (first.id, str(folder / DOUBLE), False)
+    assert (kept.title, kept.locked_fields, kept.episodes) == (
+        "Good News About Hell",
+        ["title"],
+        [1, 2],
+    )
+    assert kept.publish_state == db.OUTDATED
+    assert ("identify", first.id) in [c[:2] for c in fake.calls]
 
 
 def test_an_upgrade_while_scanning_is_off_is_followed_once_it_is_on(setup):

@@ -7,6 +7,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from metarrd import db
@@ -1253,3 +1254,117 @@ def test_a_nested_episode_read_by_the_rules_before_is_read_again(tv_rt, tmp_path
     item = _episode(tmp_path / "tv", rel)
     assert (item.season, item.episodes) == (2, [5]) and item.id in report.changed
     assert item.hints["name_rules"] == NAME_RULES
+
+
+# Sonarr's upgrade of two single episodes to one multi-episode file (UpgradeMediaFileService.cs,
+# Sonarr 49df353f: every file holding one of the new file's episodes is deleted, then the new
+# one is moved in), named by its default episode format `{Series Title} - S{season:00}E
+# {episode:00} - {Episode Title} {Quality Full}` with the "Prefixed Range" multi-episode style.
+# Its "On Import Complete" call (WebhookImportCompletePayload.cs) has no `deletedFiles`, and
+# the watcher or a manual import has nothing at all: only the scan can pair them.
+DEXTER = "Dexter (2006)/Season 1"
+SINGLE_720P = (
+    f"{DEXTER}/Dexter - S01E01 - Dexter HDTV-720p.mkv",
+    f"{DEXTER}/Dexter - S01E02 - Crocodile HDTV-720p.mkv",
+)
+DOUBLE_1080P = f"{DEXTER}/Dexter - S01E01-E02 - Dexter + Crocodile Bluray-1080p.mkv"
+
+
+def _two_singles(tv_rt, tv: Path) -> tuple[db.Movie, db.Movie]:
+    first, second = (put(tv, rel) for rel in SINGLE_720P)
+    scan(tv_rt)
+    db.Movie.update(title="My own title", locked_fields=["title"]).where(
+        db.Movie.path == str(first)
+    ).execute()
+    return db.Movie.get(db.Movie.path == str(first)), db.Movie.get(db.Movie.path == str(second))
+
+
+def test_two_episodes_replaced_by_one_file_follow_it_as_one_item(tv_rt, tmp_path):
+    """Before, the first episode's item (the user's title and lock on it) and the second's
+    stayed missing, and the multi-episode file was a bare new item. Now the first follows the
+    file, with its data, and is identified again (other numbers); the second merges into it."""
+    tv = tmp_path / "tv"
+    first, second = _two_singles(tv_rt, tv)
+    for rel in SINGLE_720P:
+        (tv / rel).unlink()
+    new = put(tv, DOUBLE_1080P, HEVC)
+
+    report = scan(tv_rt, [tv / DEXTER])
+
+    assert not report.new and not report.missing
+    assert report.moved == [first.id] and report.merged == [second.id]
+    assert first.id in report.touched  # identified again as E01-E02
+    (kept,) = db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    assert (kept.id, kept.path, kept.missing) == (first.id, str(new), False)
+    assert (kept.title, kept.locked_fields, kept.episodes) == ("My own title", ["title"], [1, 2])
+    assert kept.identification_status == db.UNIDENTIFIED
+
+
+def test_an_episode_with_the_users_edits_stays_when_one_file_replaces_it(tv_rt, tmp_path):
+    """merge_replaced's rule: the second episode's edits have no place in the multi-episode
+    item (one title, the first episode's); it stays, missing, and says why."""
+    tv = tmp_path / "tv"
+    first, second = _two_singles(tv_rt, tv)
+    db.Movie.update(locked_fields=["plot"]).where(db.Movie.id == second.id).execute()
+    for rel in SINGLE_720P:
+        (tv / rel).unlink()
+    put(tv, DOUBLE_1080P, HEVC)
+
+    report = scan(tv_rt, [tv / DEXTER])
+
+    assert report.moved == [first.id] and report.missing == [second.id] and not report.merged
+    assert db.Movie.get_by_id(second.id).missing
+    warning = db.Event.get(db.Event.movie == second.id, db.Event.kind == "scan.warning")
+    assert "S01E01-E02" in warning.message
+
+
+def test_files_replaced_by_one_seen_by_two_watcher_scans_follow_it(tv_rt, tmp_path):
+    """The watcher scanned the folder once the old files were gone (Sonarr moves them to its
+    recycle bin, then copies the new one in from another disk: more than the settle time),
+    and again once the new one was there: the missing items are paired all the same."""
+    tv = tmp_path / "tv"
+    first, second = _two_singles(tv_rt, tv)
+    for rel in SINGLE_720P:
+        (tv / rel).unlink()
+    assert sorted(scan(tv_rt, [tv / DEXTER]).missing) == sorted([first.id, second.id])
+    new = put(tv, DOUBLE_1080P, HEVC)
+
+    report = scan(tv_rt, [tv / DEXTER])
+
+    assert not report.new and report.moved == [first.id] and report.merged == [second.id]
+    assert db.Movie.get_by_id(first.id).path == str(new)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # a multi-episode file of another season
+        (SINGLE_720P, ["Dexter (2006)/Season 2/Dexter - S02E01-E02 - Its Alive + Waiting.mkv"]),
+        # E02-E03 went with E01, E01-E02 came: E03 is not in the new file
+        (
+            [SINGLE_720P[0], f"{DEXTER}/Dexter - S01E02-E03 - Crocodile + Popping Cherry.mkv"],
+            [DOUBLE_1080P],
+        ),
+        # two files of E01-E02 came (two qualities kept): neither is the items'
+        (SINGLE_720P, [DOUBLE_1080P, DOUBLE_1080P.replace("Bluray-1080p", "WEBDL-2160p")]),
+        # a delete with nothing in its place
+        (SINGLE_720P, []),
+    ],
+)
+def test_files_replaced_by_one_are_not_paired_on_a_guess(tv_rt, tmp_path, before, after):
+    """No pairing on a guess: the gone items are missing with their data, the new files items
+    of their own."""
+    tv = tmp_path / "tv"
+    for rel in before:
+        put(tv, rel)
+    scan(tv_rt)
+    olds = [db.Movie.get(db.Movie.path == str(tv / rel)).id for rel in before]
+    for rel in before:
+        (tv / rel).unlink()
+    for rel in after:
+        put(tv, rel, HEVC)
+
+    report = scan(tv_rt, [tv / "Dexter (2006)"])
+
+    assert sorted(report.missing) == sorted(olds) and not report.moved and not report.merged
+    assert len(report.new) == len(after)
