@@ -730,25 +730,30 @@ def merge_replaced(follower: db.Movie, others: list[db.Movie]) -> list[int]:
     gone, with its data: a multi-episode file has one title and one thumb, which are the
     first episode's. The ids merged."""
     merged = []
-    for other in others:
-        if other.kind != db.EPISODE or other.show_id != follower.show_id:
-            continue
-        if (
-            other.locked_fields
-            or other.locked_asset_types
-            or other.identified_by == "manual"
-            or not untouched(other.id)
-        ):
-            db.record_event(
-                "scan.warning",
-                f"{other.path} was replaced by {follower.path}, which holds this episode too "
-                f"(item #{follower.id}); this item keeps the edits made to it",
-                level="warning",
-                movie=other.id,
-            )
-            log.info("episode %d: replaced with item %d; kept for its edits", other.id, follower.id)
-            continue
+    for stale in others:
         with db.write_transaction():  # a job's: not when another worker took it over
+            # read again under the write lock: a lock or an edit the user made on the review
+            # page since `others` was read is the user's work all the same
+            other = db.Movie.get_or_none(db.Movie.id == stale.id)
+            if other is None or other.kind != db.EPISODE or other.show_id != follower.show_id:
+                continue
+            if (
+                other.locked_fields
+                or other.locked_asset_types
+                or other.identified_by == "manual"
+                or not untouched(other.id)
+            ):
+                db.record_event(
+                    "scan.warning",
+                    f"{other.path} was replaced by {follower.path}, which holds this episode "
+                    f"too (item #{follower.id}); this item keeps the edits made to it",
+                    level="warning",
+                    movie=other.id,
+                )
+                log.info(
+                    "episode %d: replaced with item %d; kept for its edits", other.id, follower.id
+                )
+                continue
             _take_over(follower, other)
             db.Movie.delete().where(db.Movie.id == other.id).execute()
             db.record_event(

@@ -1318,6 +1318,21 @@ def test_an_episode_with_the_users_edits_stays_when_one_file_replaces_it(tv_rt, 
     assert "S01E01-E02" in warning.message
 
 
+def test_an_episode_locked_while_the_merge_was_on_its_way_stays(tv_rt, tmp_path):
+    """merge_replaced judges the user's work from the item as it is when the merge is written:
+    a lock set on the review page after the scan read `others` (and before it merged them)
+    keeps the item, as a lock set before does."""
+    from metarrd.scan.tv import merge_replaced
+
+    tv = tmp_path / "tv"
+    first, second = _two_singles(tv_rt, tv)
+    stale = db.Movie.get_by_id(second.id)  # read by the scan, untouched then
+    db.Movie.update(locked_fields=["plot"]).where(db.Movie.id == second.id).execute()
+
+    assert merge_replaced(db.Movie.get_by_id(first.id), [stale]) == []
+    assert db.Movie.get_or_none(db.Movie.id == second.id) is not None
+
+
 def test_files_replaced_by_one_seen_by_two_watcher_scans_follow_it(tv_rt, tmp_path):
     """The watcher scanned the folder once the old files were gone (Sonarr moves them to its
     recycle bin, then copies the new one in from another disk: more than the settle time),
