@@ -349,7 +349,9 @@ def names_no_season(name: str, number: int | None) -> bool:
     name = name.strip()
     if number is None or season_of_folder(name) != number:
         return False
-    return number == 0 or name.endswith("季") or re.fullmatch(r"\D*\d+", name) is not None
+    if _SPECIALS_FOLDER.match(name):
+        return True  # "Specials": season 0's default
+    return name.endswith("季") or re.fullmatch(r"\D*\d+", name) is not None
 
 
 def _cjk_number(text: str) -> int:
