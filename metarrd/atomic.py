@@ -204,8 +204,9 @@ def take_over(out: int, target: Path, st: os.stat_result) -> None:
     tinyMediaManager wrote, stays writable by them once ours replaces it. Nothing where
     `target` is not a regular file: a new file keeps what `open` gave it (0666 less the umask,
     or the folder's default ACL). A group or mode that cannot be given (not a member of that
-    group, a share that ignores modes) is left as it is: the file is written all the same.
-    Only the 0777 bits: no set-user-ID or sticky bit is carried over."""
+    group, a share that ignores modes) is left as it is: the file is written all the same;
+    then its bits are kept with no less than a new file's, since they were for an owner or
+    group it no longer has. Only the 0777 bits: no set-user-ID or sticky bit is carried over."""
     try:
         old = os.lstat(target)
     except OSError:

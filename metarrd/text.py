@@ -5,8 +5,10 @@ A JSON string may hold what no UTF-8 text may (a lone UTF-16 surrogate, `"\\ud80
 driver and PostgreSQL's refuse to encode it) and what XML 1.0 forbids (NUL and the other C0
 control characters but tab, newline and carriage return; U+FFFE and U+FFFF: lxml refuses them,
 "All strings must be XML compatible"). PostgreSQL refuses NUL in a text column too. A lone
-surrogate becomes U+FFFD (what a UTF-16 decoder puts for one), the others are dropped. Everything else stays as the provider wrote it, bidi controls included (they
-belong to Arabic and Hebrew titles and are valid XML).
+surrogate becomes U+FFFD (what a UTF-16 decoder puts for one), the others are dropped.
+Everything else stays as the provider wrote it, bidi controls included (they belong to Arabic
+and Hebrew titles and are valid XML). The web app makes what is typed fit by the same rule
+(web/incoming.py).
 """
 
 from __future__ import annotations
