@@ -8,7 +8,8 @@
   without `refreshepisodes` (which in Kodi 20.1 re-adds every episode, losing watched state),
   then `SetEpisodeDetails` for each known episode whose published NFO says something else
   (`kodi_tv`), then a Scan of its folder for new episode files; a new show gets a Scan of its
-  folder (over `TARGETED_SCANS` new shows in a library: one Scan of their common folder). A
+  folder (over `TARGETED_SCANS` show folders of a library to scan, new shows or known ones for
+  their new episodes: one Scan of their common folder). A
   show Kodi has under a folder that is gone on our side (matched by `uniqueid`: the folder was
   renamed) is removed (`RemoveTVShow`), its new folder scanned, and the watched
   state of its episodes given back to the same files there; under a folder that still exists
