@@ -24,6 +24,7 @@ PURE = {
     "metarrd.pathmap",
     "metarrd.players.plan",
     "metarrd.pipeline.chain",
+    "metarrd.text",
 }
 IO_MODULES = ("requests", "peewee", "flask", "huey", "watchfiles", "metarrd.db", "metarrd.http")
 

@@ -272,7 +272,9 @@ def test_an_upload_over_the_cap_says_the_cap(client, seed, monkeypatch):
     assert "capacity limit" not in html
     other = client.post(f"/movies/{movie.id}/fields/title", {"value": "x" * 2_000_000}, htmx=True)
     assert other.status_code == 413
-    assert "This request is too large: at most 1.0 MB; nothing was changed." in other.get_data(as_text=True)
+    assert "This request is too large: at most 1.0 MB; nothing was changed." in other.get_data(
+        as_text=True
+    )
 
 
 class ForwardingProxy(_Served):
