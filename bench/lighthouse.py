@@ -53,17 +53,28 @@ def free_port() -> int:
 
 
 def start_demo(base: Path) -> tuple[subprocess.Popen, str]:
-    """`metarrd demo` in `base`; returns the process and its URL once the movies are enriched."""
+    """`metarrd demo` in `base`/demo (a folder of its own: the demo takes only a new or empty
+    one, and its log is kept beside it); returns the process and its URL once the movies are
+    enriched."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = open(base / "demo.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "metarrd.cli", "demo", "--dir", str(base), "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "metarrd.cli",
+            "demo",
+            "--dir",
+            str(base / "demo"),
+            "--port",
+            str(port),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
     )
-    db_path = base / "data" / "metarrd.db"
+    db_path = base / "demo" / "data" / "metarrd.db"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -84,7 +95,7 @@ def start_demo(base: Path) -> tuple[subprocess.Popen, str]:
 
 
 def pages(base: Path, url: str) -> dict[str, str]:
-    with sqlite3.connect(base / "data" / "metarrd.db") as con:
+    with sqlite3.connect(base / "demo" / "data" / "metarrd.db") as con:
         (item,) = con.execute("SELECT id FROM movies WHERE title = 'The Matrix'").fetchone()
         (thing,) = con.execute(
             "SELECT id FROM movies WHERE identification_status = 'unidentified' LIMIT 1"
