@@ -124,7 +124,18 @@ def test_as_root_a_replaced_file_keeps_its_owner(tmp_path):
     assert (st.st_uid, st.st_gid) == (1000, 1000)
 
 
-def test_a_group_that_cannot_be_kept_fails_no_write(tmp_path, monkeypatch, caplog):
+@pytest.fixture
+def chown_refused(monkeypatch):
+    """chown(2) says EPERM (not a member of the group asked for), and no group was warned of."""
+
+    def refused(fd, uid, gid):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", refused)
+    monkeypatch.setattr(atomic, "_GROUPS_TOLD", set())
+
+
+def test_a_group_that_cannot_be_kept_fails_no_write(tmp_path, chown_refused, caplog):
     """Not a member of the old file's group (chown(2): EPERM): the file is written all the
     same, with our own group, its old mode and no less than a new file's (0660 of the `media`
     group would otherwise be unreadable to every member of it, Kodi among them)."""
@@ -133,11 +144,6 @@ def test_a_group_that_cannot_be_kept_fails_no_write(tmp_path, monkeypatch, caplo
     os.chmod(target, 0o660)
     os.chown(target, -1, other_group())
 
-    def refused(fd, uid, gid):
-        raise PermissionError(errno.EPERM, "Operation not permitted")
-
-    monkeypatch.setattr(os, "fchown", refused)
-    monkeypatch.setattr(atomic, "_GROUPS_TOLD", set())
     with caplog.at_level(logging.WARNING, logger="metarrd.atomic"):
         write_atomic(target, b"ours")
         write_atomic(target.with_name("season01-poster.jpg"), b"ours")
@@ -150,7 +156,7 @@ def test_a_group_that_cannot_be_kept_fails_no_write(tmp_path, monkeypatch, caplo
     assert len(told) == 1 and "SupplementaryGroups=" in told[0]  # once for the group
 
 
-def test_a_file_whose_group_cannot_be_kept_stays_readable_by_that_group(tmp_path, monkeypatch):
+def test_a_file_whose_group_cannot_be_kept_stays_readable_by_that_group(tmp_path, chown_refused):
     """A 0640 `movie.nfo` of the `media` group, which Kodi (a member) reads, replaced while
     metarrd is no member of it: our file gets our group, and with the old 0640 alone nobody of
     `media` could read it any more; it gets what a new file gets too (0644 under umask 022)."""
@@ -159,11 +165,6 @@ def test_a_file_whose_group_cannot_be_kept_stays_readable_by_that_group(tmp_path
     os.chmod(target, 0o640)
     os.chown(target, -1, other_group())
 
-    def refused(fd, uid, gid):
-        raise PermissionError(errno.EPERM, "Operation not permitted")
-
-    monkeypatch.setattr(os, "fchown", refused)
-    monkeypatch.setattr(atomic, "_GROUPS_TOLD", set())
     before = os.umask(0o022)
     try:
         write_atomic(target, b"ours")
