@@ -20,7 +20,7 @@ from metarrd.config import ASSET_TYPES
 from metarrd.enrich import DETAIL_FIELDS, follow_title, settle_unit
 from metarrd.errors import EditRefused
 from metarrd.runtime import Runtime
-from metarrd.web.fields import FIELD_LABELS, field_text, parse_field, sent_back_as_shown
+from metarrd.web.fields import FIELD_LABELS, field_shown, parse_field, sent_back_as_shown
 from metarrd.web.ids import MAX_INT
 
 log = logging.getLogger(__name__)
@@ -47,16 +47,24 @@ def settle(rt: Runtime | None, movie: db.Movie) -> None:
     settle_unit(rt, root)
 
 
-def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> db.Movie:
+def set_field(
+    movie_id: int,
+    name: str,
+    raw: str,
+    rt: Runtime | None = None,
+    *,
+    one_per_line: bool = False,
+) -> db.Movie:
     """Set a metadata field from what the user typed, and lock it. With `rt`, an item this
-    turned "Updated – Republish?" is "Published" again when a publish would write nothing."""
+    turned "Updated – Republish?" is "Published" again when a publish would write nothing.
+    A list comes one name per line from its text area (`one_per_line`), else comma-separated."""
     try:
-        value = parse_field(name, raw)
+        value = parse_field(name, raw, one_per_line=one_per_line)
     except ValueError as exc:
         raise EditError(str(exc)) from None
     with db.write_transaction():
         movie = db.Movie.get_by_id(movie_id)
-        if sent_back_as_shown(name, raw, getattr(movie, name)):
+        if sent_back_as_shown(name, raw, getattr(movie, name), one_per_line=one_per_line):
             value = getattr(movie, name)  # sent back as shown (TMDB's 8.216): kept as it is
         changed = getattr(movie, name) != value
         locked = list(movie.locked_fields or [])
@@ -85,7 +93,7 @@ def set_field(movie_id: int, name: str, raw: str, rt: Runtime | None = None) -> 
             f"{label} {'edited' if changed else 'kept'} and locked",
             movie=movie_id,
             field=name,
-            value=field_text(name, value)[:200],
+            value=field_shown(name, value)[:200],
         )
     log.info("item %d: field %s set by the user and locked", movie_id, name)
     if changed:

@@ -35,6 +35,13 @@ FIELD_LABELS = {
 }
 LIST_FIELDS = frozenset({"genres", "countries", "studios", "directors", "writers", "tags"})
 LONG_FIELDS = frozenset({"plot", "outline", "set_overview"})  # edited in a text area
+# How a list is edited: one name per line, in a text area. A name may hold a comma ("Sammy
+# Davis, Jr.", TMDB's company "Warner Bros. Pictures, Inc.", its keyword "paris, france"), so
+# a comma separates names only in what a form of before (a one-line input) or a script sends:
+# the text area's form says it sends lines (`LIST_FORM`, `ONE_PER_LINE`).
+LIST_FORM = "list"
+ONE_PER_LINE = "lines"
+LIST_SHOWN_SEPARATOR = " · "  # how the page shows a list: a comma there would be ambiguous
 WIDE_FIELDS = LONG_FIELDS | {"tagline", "trailer"}  # shown across the whole width
 # The item page's order: short fields in rows of four (two rows, so no gaps), then the wide ones.
 # The item page's order: short values first (two to a row even on a phone), then the texts and
@@ -60,11 +67,11 @@ MAX_TEXT = db.MAX_TEXT  # the NFO reader takes the same
 
 
 def field_text(name: str, value: Any) -> str:
-    """A field's value as the user sees and edits it."""
+    """A field's value as the user edits it (a list: one name per line)."""
     if value is None:
         return ""
     if name in LIST_FIELDS:
-        return ", ".join(str(v) for v in value or [])
+        return "\n".join(str(v) for v in value or [])
     if name == "rating":
         return f"{value:g}"
     text = str(value)
@@ -75,19 +82,31 @@ def field_text(name: str, value: Any) -> str:
     return text
 
 
+def field_shown(name: str, value: Any) -> str:
+    """A field's value as the item page shows it (a list's names apart, as no comma keeps
+    them: "Sammy Davis, Jr. · Frank Sinatra")."""
+    if name in LIST_FIELDS and value is not None:
+        return LIST_SHOWN_SEPARATOR.join(str(v) for v in value or [])
+    return field_text(name, value)
+
+
 def _lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def sent_back_as_shown(name: str, raw: str, value: Any) -> bool:
+def sent_back_as_shown(name: str, raw: str, value: Any, *, one_per_line: bool = False) -> bool:
     """Whether `raw` is `value` as its edit form showed it, sent back untouched: a browser sends
     every line break of a text area as CR LF, whatever the value held (HTML reads CR LF and a
-    lone CR as LF, and submits each LF as CR LF)."""
+    lone CR as LF, and submits each LF as CR LF). A list from a form of before (not
+    `one_per_line`) came comma-separated."""
+    if name in LIST_FIELDS and not one_per_line and value:
+        return (raw or "").strip() == ", ".join(str(v) for v in value)
     return _lines(raw or "") == _lines(field_text(name, value))
 
 
-def parse_field(name: str, raw: str) -> Any:
-    """What the user typed, as the column's value; ValueError with a readable reason."""
+def parse_field(name: str, raw: str, *, one_per_line: bool = False) -> Any:
+    """What the user typed, as the column's value; ValueError with a readable reason. A list
+    is one name per line when `one_per_line` (its text area), else comma-separated."""
     if name not in FIELD_LABELS:
         raise ValueError(f"{name!r} is not an editable field")
     label = FIELD_LABELS[name]
@@ -96,7 +115,7 @@ def parse_field(name: str, raw: str) -> Any:
         raise ValueError(f"{label}: too long ({len(text)} characters, at most {MAX_TEXT})")
     if name in LIST_FIELDS:
         items: list[str] = []
-        for part in text.split(","):
+        for part in text.split("\n" if one_per_line else ","):
             part = " ".join(part.split())
             if part and part not in items:
                 items.append(part)

@@ -15,7 +15,7 @@ from metarrd.enrich import UnreadableAddress, add_user_image, change_selection, 
 from metarrd.errors import MetarrdError
 from metarrd.publish import preview_publish, users_actors
 from metarrd.web import edits, files, formatting, queries, tv
-from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER, TV_ONLY
+from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER, LIST_FORM, ONE_PER_LINE, TV_ONLY
 from metarrd.web.fragments import header_context, item_header, toast
 from metarrd.web.mounts import hung_root
 from metarrd.web.pictures import describe_change
@@ -150,7 +150,13 @@ def save_field(movie_id: int, name: str):
     raw = request.form.get("value", "")
     try:
         before = movie
-        movie = edits.set_field(movie_id, name, raw, current_app.extensions["metarrd.runtime"])
+        movie = edits.set_field(
+            movie_id,
+            name,
+            raw,
+            current_app.extensions["metarrd.runtime"],
+            one_per_line=request.form.get(LIST_FORM) == ONE_PER_LINE,
+        )
     except edits.EditError as exc:
         if not request.htmx:
             flash(str(exc), "danger")

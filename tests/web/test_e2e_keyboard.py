@@ -87,7 +87,7 @@ def test_an_edit_opens_with_the_caret_after_the_value(site, browser):  # noqa: F
     page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
     page.goto(f"{url}/movies/{movie.id}")
     for name, typed, saved in (
-        ("genres", ", Sci-Fi", ["Action", "Sci-Fi"]),
+        ("genres", "\nSci-Fi", ["Action", "Sci-Fi"]),  # one name per line
         ("plot", " Then he flies.", "Neo wakes up. Then he flies."),
     ):
         page.locator(f"#field-{name} button.edit").click()

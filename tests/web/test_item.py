@@ -112,6 +112,35 @@ def test_list_fields_and_unknown_fields(client, seed):
     assert client.get(f"/movies/{movie.id}/fields/path/edit").status_code == 404
 
 
+def test_a_list_is_edited_one_name_per_line_and_keeps_names_with_a_comma(client, seed):
+    """TMDB's keyword "paris, france" (Amélie's, metarrd/simulator/movies.json) holds a comma,
+    as a credited "Sammy Davis, Jr." does: a list was edited as one comma-separated line, so
+    adding a tag to Amélie's split "paris, france" into the tags "paris" and "france"."""
+    movie = seed.movie("Amélie", 2001, tags=["paris, france", "montmartre"])
+    form = client.hx_get(f"/movies/{movie.id}/fields/tags/edit").get_data(as_text=True)
+    assert ">paris, france\nmontmartre</textarea>" in form
+    assert '<input type="hidden" name="list" value="lines">' in form
+    typed = "paris, france\r\nmontmartre\r\nwaitress"  # a browser sends the lines CR LF
+    client.post(f"/movies/{movie.id}/fields/tags", {"value": typed, "list": "lines"}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).tags == ["paris, france", "montmartre", "waitress"]
+    shown = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    assert "paris, france · montmartre · waitress" in shown  # the names apart, as a comma is not
+    alone = {"value": "Sammy Davis, Jr.", "list": "lines"}  # one name, one line: one name
+    client.post(f"/movies/{movie.id}/fields/directors", alone, htmx=True)
+    assert db.Movie.get_by_id(movie.id).directors == ["Sammy Davis, Jr."]
+
+
+def test_a_list_from_a_form_of_before_is_comma_separated_and_kept_when_untouched(client, seed):
+    """A page opened before the update (its one-line input) or a script sends the list
+    comma-separated: read so, and the list it showed, sent back untouched, is kept whole."""
+    movie = seed.movie("Amélie", 2001, tags=["paris, france"], publish_state=db.PUBLISHED)
+    client.post(f"/movies/{movie.id}/fields/tags", {"value": "paris, france"}, htmx=True)
+    fresh = db.Movie.get_by_id(movie.id)
+    assert fresh.tags == ["paris, france"] and fresh.publish_state == db.PUBLISHED
+    client.post(f"/movies/{movie.id}/fields/genres", {"value": "Comedy, Romance"}, htmx=True)
+    assert db.Movie.get_by_id(movie.id).genres == ["Comedy", "Romance"]
+
+
 def test_field_edit_without_javascript_redirects_back(client, seed):
     movie = seed.movie("The Matrix")
     answer = client.post(f"/movies/{movie.id}/fields/title", {"value": "Matrix"})

@@ -72,6 +72,23 @@ def test_parse_field_accepts(name, raw, value):
 
 
 @pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        # one name per line: a comma is part of the name (a credited "Sammy Davis, Jr.")
+        (
+            "Sammy Davis, Jr.\r\n Frank  Sinatra \r\n\r\nFrank Sinatra",
+            ["Sammy Davis, Jr.", "Frank Sinatra"],
+        ),
+        ("Sammy Davis, Jr.", ["Sammy Davis, Jr."]),
+        ("", []),
+    ],
+)
+def test_a_list_from_its_text_area_is_one_name_per_line(raw, value):
+    assert fields.parse_field("directors", raw, one_per_line=True) == value
+    assert fields.field_text("directors", value) == "\n".join(value)  # shown as it is read
+
+
+@pytest.mark.parametrize(
     ("name", "raw", "message"),
     [
         ("title", "   ", "must not be empty"),

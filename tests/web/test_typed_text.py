@@ -160,6 +160,8 @@ def browser_value(page: str, name: str, textarea: bool) -> str:
         # a one-line field with a line break (a hand-written NFO's wrapped <tagline>): the
         # input showed it with the break taken out ("Onesmall"), and an untouched Save stored that
         ("tagline", "One small\nstep"),
+        # a list, one name per line in its text area; TMDB's keyword "paris, france" holds a comma
+        ("tags", ["paris, france", "montmartre"]),
     ],
 )
 def test_an_untouched_save_keeps_the_value_and_changes_nothing_to_republish(
@@ -169,8 +171,9 @@ def test_an_untouched_save_keeps_the_value_and_changes_nothing_to_republish(
     is no edit: the item stays "Published" and keeps its value as it was."""
     movie = seed.movie("Amélie", publish_state=db.PUBLISHED, **{name: stored})
     page = client.hx_get(f"/movies/{movie.id}/fields/{name}/edit").get_data(as_text=True)
-    sent = browser_value(page, name, textarea=name == "plot")
-    answer = client.post(f"/movies/{movie.id}/fields/{name}", {"value": sent}, htmx=True)
+    sent = browser_value(page, name, textarea=name in ("plot", "tags"))
+    hidden = dict(re.findall(r'<input type="hidden" name="(list)" value="([^"]*)"', page))
+    answer = client.post(f"/movies/{movie.id}/fields/{name}", {"value": sent, **hidden}, htmx=True)
     assert answer.status_code == 200
     fresh = db.Movie.get_by_id(movie.id)
     assert getattr(fresh, name) == stored
