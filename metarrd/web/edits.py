@@ -20,7 +20,13 @@ from metarrd.config import ASSET_TYPES
 from metarrd.enrich import DETAIL_FIELDS, follow_title, settle_unit
 from metarrd.errors import EditRefused
 from metarrd.runtime import Runtime
-from metarrd.web.fields import FIELD_LABELS, field_shown, parse_field, sent_back_as_shown
+from metarrd.web.fields import (
+    FIELD_LABELS,
+    LIST_FIELDS,
+    field_shown,
+    parse_field,
+    sent_back_as_shown,
+)
 from metarrd.web.ids import MAX_INT
 
 log = logging.getLogger(__name__)
@@ -64,6 +70,8 @@ def set_field(
         raise EditError(str(exc)) from None
     with db.write_transaction():
         movie = db.Movie.get_by_id(movie_id)
+        if name in LIST_FIELDS and not one_per_line:  # its names' own commas kept
+            value = parse_field(name, raw, known=getattr(movie, name) or ())
         if sent_back_as_shown(name, raw, getattr(movie, name), one_per_line=one_per_line):
             value = getattr(movie, name)  # sent back as shown (TMDB's 8.216): kept as it is
         changed = getattr(movie, name) != value

@@ -4,6 +4,7 @@ user typed (numbers in range, dates, lists). Pure: no database queries, no Flask
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from typing import Any
 
 from metarrd import db
@@ -104,9 +105,33 @@ def sent_back_as_shown(name: str, raw: str, value: Any, *, one_per_line: bool = 
     return _lines(raw or "") == _lines(field_text(name, value))
 
 
-def parse_field(name: str, raw: str, *, one_per_line: bool = False) -> Any:
+def _known_names_whole(parts: list[str], known: Iterable[str]) -> list[str]:
+    """Comma-separated `parts` with the runs that spell a known name ("Sammy Davis", "Jr.")
+    joined back into it: in a list sent comma-separated, those commas were that name's."""
+    names = {" ".join(str(n).split()) for n in known if "," in str(n)}
+    if not names:
+        return parts
+    widest = 1 + max(n.count(",") for n in names)
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        for j in range(min(len(parts), i + widest), i + 1, -1):
+            if ", ".join(parts[i:j]) in names:
+                out.append(", ".join(parts[i:j]))
+                i = j
+                break
+        else:
+            out.append(parts[i])
+            i += 1
+    return out
+
+
+def parse_field(
+    name: str, raw: str, *, one_per_line: bool = False, known: Iterable[str] = ()
+) -> Any:
     """What the user typed, as the column's value; ValueError with a readable reason. A list
-    is one name per line when `one_per_line` (its text area), else comma-separated."""
+    is one name per line when `one_per_line` (its text area), else comma-separated, where
+    the commas of a `known` name (the list's as it was) are that name's own."""
     if name not in FIELD_LABELS:
         raise ValueError(f"{name!r} is not an editable field")
     label = FIELD_LABELS[name]
@@ -114,9 +139,11 @@ def parse_field(name: str, raw: str, *, one_per_line: bool = False) -> Any:
     if len(text) > MAX_TEXT:
         raise ValueError(f"{label}: too long ({len(text)} characters, at most {MAX_TEXT})")
     if name in LIST_FIELDS:
+        parts = [" ".join(p.split()) for p in text.split("\n" if one_per_line else ",")]
+        if not one_per_line:
+            parts = _known_names_whole(parts, known)
         items: list[str] = []
-        for part in text.split("\n" if one_per_line else ","):
-            part = " ".join(part.split())
+        for part in parts:
             if part and part not in items:
                 items.append(part)
         return items

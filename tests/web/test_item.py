@@ -139,6 +139,10 @@ def test_a_list_from_a_form_of_before_is_comma_separated_and_kept_when_untouched
     assert fresh.tags == ["paris, france"] and fresh.publish_state == db.PUBLISHED
     client.post(f"/movies/{movie.id}/fields/genres", {"value": "Comedy, Romance"}, htmx=True)
     assert db.Movie.get_by_id(movie.id).genres == ["Comedy", "Romance"]
+    # edited there, a name the list held keeps its comma: the commas between names are clear
+    edited = {"value": "paris, france, montmartre"}
+    client.post(f"/movies/{movie.id}/fields/tags", edited, htmx=True)
+    assert db.Movie.get_by_id(movie.id).tags == ["paris, france", "montmartre"]
 
 
 def test_field_edit_without_javascript_redirects_back(client, seed):

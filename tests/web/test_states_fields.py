@@ -71,6 +71,19 @@ def test_parse_field_accepts(name, raw, value):
     assert fields.parse_field(name, raw) == value
 
 
+def test_a_list_sent_comma_separated_keeps_the_commas_of_the_names_it_held():
+    """A form of before (one line) or a script: "Sammy Davis, Jr." stays one name where the
+    list held it; commas elsewhere separate names, as they did."""
+    known = ["Sammy Davis, Jr.", "Dean Martin"]
+    typed = "Sammy Davis, Jr., Frank Sinatra, Sammy Davis"
+    assert fields.parse_field("directors", typed, known=known) == [
+        "Sammy Davis, Jr.",
+        "Frank Sinatra",
+        "Sammy Davis",
+    ]
+    assert fields.parse_field("directors", typed) == ["Sammy Davis", "Jr.", "Frank Sinatra"]
+
+
 @pytest.mark.parametrize(
     ("raw", "value"),
     [
