@@ -1267,6 +1267,8 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
                           nfo_seen=list(nfo_seen))  # fmt: skip
             if nfo_hash != show.source_nfo_hash:
                 before_names = named_seasons(show.nfo_extra or [])
+                if nfo.status and not show.is_locked("status"):
+                    show.status = nfo.status  # as apply_nfo_values takes the other fields
                 apply_nfo_values(show, nfo.data)
                 show.source_nfo_hash = nfo_hash
         stored["scan_errors"] = errors

@@ -90,6 +90,8 @@ class ShowNfo:
     # that wrote the show): "tvdb" (TheTVDB's zip or login URL, Kodi's TheTVDB scraper), "tmdb",
     # another site's name (AniDB), None when no guide says
     episode_site: str | None = None
+    # `<status>` (Continuing/Ended: Kodi's export, tMM, MediaElch, Jellyfin write it)
+    status: str | None = None
 
 
 @dataclass
@@ -137,6 +139,7 @@ def read_show_nfo(path: Path) -> ShowNfo:
         parse_text(text, path, warnings, find_url_ids=show_url_ids, untyped_kind="tvdb"), "tvshow"
     )
     show = ShowNfo(data, named_seasons=named_seasons(data.unknown_elements))
+    show.status = _element_text(data, "status")
     guide = _episodeguide(data)
     other_site = _guide_of_another_site(data)
     kinds = {kind for kind, _value in guide}

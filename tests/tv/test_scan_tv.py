@@ -1383,3 +1383,31 @@ def test_files_replaced_by_one_are_not_paired_on_a_guess(tv_rt, tmp_path, before
 
     assert sorted(report.missing) == sorted(olds) and not report.moved and not report.merged
     assert len(report.new) == len(after)
+
+
+NFO = Path(__file__).resolve().parent.parent / "nfo"
+
+
+def test_the_users_tvshow_nfo_status_is_the_shows_unless_locked(tv_rt, tmp_path):
+    """Kodi's export, tinyMediaManager (tests/nfo/tmm-kodi-tvshow.nfo), MediaElch and
+    Jellyfin write `<status>Continuing</status>` / `Ended` into tvshow.nfo. It was kept only
+    as an element the show did not own, so the show had no status until enrich (none at all
+    for a show TMDB never enriched) and publish wrote the show's (none) in its place. It is
+    taken as the other fields are: a status locked on the item page stays."""
+    shows = tmp_path / "tv"
+    put(shows, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    shutil.copy(NFO / "tmm-kodi-tvshow.nfo", shows / "Breaking Bad (2008)/tvshow.nfo")
+    put(shows, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
+    firefly = shows / "Firefly (2002)/tvshow.nfo"
+    firefly.write_text("<tvshow><title>Firefly</title><status>Continuing</status></tvshow>")
+    scan(tv_rt)
+    status = {s.title: s.status for s in db.Movie.select().where(db.Movie.kind == db.SHOW)}
+    assert status == {"Breaking Bad": "Ended", "Firefly": "Continuing"}
+
+    show = db.Movie.get(db.Movie.title == "Firefly", db.Movie.kind == db.SHOW)
+    show.status, show.locked_fields = "Canceled", ["status"]
+    show.save()
+    firefly.write_text("<tvshow><title>Firefly</title><status>Ended</status></tvshow>")
+    os.utime(firefly, ns=(1_000_000_000, 1_000_000_000))
+    scan(tv_rt)
+    assert db.Movie.get_by_id(show.id).status == "Canceled"
