@@ -30,7 +30,7 @@ written last, absolute actor thumb URLs only, no scraper URL text), plus:
   it; Jellyfin's SeasonNfoParser reads it, Kodi none): `seasonnumber`, `title` only when it is
   a name (not "Season 2": Jellyfin shows its own default, in the user's language), `plot`,
   `premiered` and `year` (BaseNfoParser: `premiered` is the season's premiere date), then the
-  user's elements of their season.nfo we do not write (`<lockdata>`, `<art>`...). No
+  user's elements of their season.nfo we do not write (`<lockdata>`, `<art>`, `<sorttitle>`...). No
   `uniqueid`: Jellyfin's TMDB season lookup goes by the show's id and the season number
   (TmdbSeasonProvider), and metarrd keeps no id of a season.
 """

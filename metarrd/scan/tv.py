@@ -1398,7 +1398,10 @@ def _record_season_nfos(
     for label, path, seen, number in found:
         if number in done:
             continue  # `Season 1` and `Season 01`: the first in name order names it
-        if (known := cached.get((str(path), *seen))) is not None and number in (None, known.season):
+        known = cached.get((str(path), *seen))
+        if known is not None and (known.hints or {}).get("season_nfo_read") != SEASON_NFO_READ:
+            known = None  # read by older rules, which kept less of it: read again
+        if known is not None and number in (None, known.season):
             done.add(known.season)
             continue
         try:
@@ -1488,10 +1491,21 @@ def _season_nfo_problem(
         report.errors.append((show.path, problem))
 
 
+# what a season.nfo read keeps (`_apply_season_nfo`): raised when it keeps more, so a season.nfo
+# read before is read again (2: its fields publish does not write, `SEASON_USERS_FIELDS`)
+SEASON_NFO_READ = 2
+
+
 def _apply_season_nfo(item: db.Movie, nfo: SeasonNfo, nfo_hash: str, seen: list) -> None:
     """A changed season.nfo's title and plot on its season item (`_record_season_nfos`)."""
     hints = dict(item.hints or {})
     hints["season_nfo_seen"] = seen
+    hints["season_nfo_read"] = SEASON_NFO_READ
+    # its elements publish does not write (`<lockdata>`, `<art>`, `<sorttitle>`...) go back into
+    # ours; kept afresh when it is read again by newer rules, unchanged
+    extra = list(nfo.data.unknown_elements)
+    if nfo_hash == item.source_nfo_hash and isinstance(hints.get("season_nfo"), dict):
+        hints["season_nfo"] = {**hints["season_nfo"], "extra": extra}
     if nfo_hash != item.source_nfo_hash:
         before = hints.get("season_nfo") or {}
         title = item.title
@@ -1512,8 +1526,6 @@ def _apply_season_nfo(item: db.Movie, nfo: SeasonNfo, nfo_hash: str, seen: list)
             item.plot = nfo.plot
             if not item.is_locked("plot"):
                 item.locked_fields = [*(item.locked_fields or []), "plot"]
-        # its elements publish does not write (`<lockdata>`, `<art>`...) go back into ours
-        extra = list(nfo.data.unknown_elements)
         hints["season_nfo"] = {"title": nfo.title, "plot": nfo.plot, "extra": extra}
         item.source_nfo_hash = nfo_hash
         if item.title != title:

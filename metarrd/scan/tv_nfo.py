@@ -227,7 +227,11 @@ def read_season_nfo(path: Path) -> SeasonNfo:
     warnings: list[str] = []
     text = decode_nfo(_read_bytes(path), path, warnings)
     data = _quiet(parse_text(text, path, warnings, find_url_ids=show_url_ids), "season")
-    season = SeasonNfo(data, _int_element(text, "seasonnumber"))
+    # its fields we do not write (tMM's and Jellyfin's `<sorttitle>`, `<dateadded>`, a date when
+    # the season has none of its own...) go back into ours with its other elements
+    season = SeasonNfo(
+        _kept_users_fields(data, SEASON_USERS_FIELDS), _int_element(text, "seasonnumber")
+    )
     title, plot = data.fields.get("title"), data.fields.get("plot")
     season.title = title if isinstance(title, str) else _element_text(data, "seasonname")
     season.plot = plot if isinstance(plot, str) else None
@@ -365,12 +369,25 @@ EPISODE_USERS_FIELDS = (
 )
 
 
-def _kept_users_fields(data: NfoData) -> NfoData:
+# A season.nfo's fields nfo_read takes that publish does not write from the season item: the
+# episode block's, and Jellyfin's (BaseNfoSaver) `<dateadded>`, `<runtime>` and crew.
+SEASON_USERS_FIELDS = (
+    *EPISODE_USERS_FIELDS,
+    ("dateadded", "dateadded"),
+    ("runtime", "runtime"),
+    ("directors", "director"),
+    ("credits", "credits"),
+)
+
+
+def _kept_users_fields(
+    data: NfoData, fields: tuple[tuple[str, str], ...] = EPISODE_USERS_FIELDS
+) -> NfoData:
     """An episode block's values of `EPISODE_USERS_FIELDS` (and its `<set>`), as nfo_read read
     them (a date in Kodi's spelling), kept with the block's elements we do not write, so publish
     writes them back into that block; the item takes them too (scan's `apply_nfo_values`)."""
     kept = []
-    for key, tag in EPISODE_USERS_FIELDS:
+    for key, tag in fields:
         value = data.fields.get(key)
         for v in value if isinstance(value, list) else [value]:
             if v not in (None, ""):

@@ -597,3 +597,38 @@ def test_each_block_of_a_multi_episode_nfo_keeps_its_own_flat_rating(trt):
     assert values[1] == ["7.9"]
     assert values[3] == ["7.5"]
     assert (values[0], values[2]) == ([f"{e1['rating']:.1f}"], [f"{e3['rating']:.1f}"])  # TMDB's
+
+
+def test_a_season_nfos_sort_title_date_added_and_dates_are_kept_in_ours(trt):
+    """tinyMediaManager's season.nfo (TvShowSeasonGenericXmlConnector) holds the season's
+    `<sorttitle>` and `<premiered>`; Jellyfin's (tests/nfo/jellyfin-Season-01.nfo, its
+    BaseNfoSaver) its `<dateadded>`, `<premiered>`, `<year>`. These are fields nfo_read takes,
+    not elements it leaves aside, so only the backup kept them: the season.nfo we wrote had no
+    sort title, date added or date (the season has none of its own from TMDB here), which
+    Jellyfin then read back as the season's. They stay in ours, as in an episode's block."""
+    built = build_show(trt)
+    built.path("Season 01/season.nfo").write_bytes(JELLYFIN_SEASON.read_bytes())
+    tmm = tmm_season_nfo(2, "The Second Year", "Walt goes into business.")
+    built.path("Season 02/season.nfo").write_text(tmm, "utf-8")
+    scan(trt)
+    # as an older metarrd read them (no sort title kept): read again by the next scan, unchanged
+    for season in db.Movie.select().where(db.Movie.show == built.show, db.Movie.kind == db.SEASON):
+        hints = dict(season.hints)
+        hints.pop("season_nfo_read", None)
+        if "season_nfo" in hints:
+            extra = [e for e in hints["season_nfo"]["extra"] if "sorttitle" not in e]
+            season.hints = {**hints, "season_nfo": {**hints["season_nfo"], "extra": extra}}
+            season.save()
+    scan(trt)
+    publish_item(trt, built.reload())
+    second = etree.parse(str(built.path("Season 02/season.nfo"))).getroot()
+    assert second.findtext("sorttitle") == "The Second Year"
+    assert second.findtext("premiered") == "2009-03-08"
+    first = etree.parse(str(built.path("Season 01/season.nfo"))).getroot()
+    assert first.findtext("dateadded") == "2020-06-14 17:26:51"
+    assert (first.findtext("premiered"), first.findtext("year")) == ("2019-11-08", "2019")
+    assert [a.findtext("name") for a in first.iterfind("actor")] == [
+        "Olivia Rodrigo",
+        "Kate Reinders",
+    ]
+    assert len(first.findall("premiered")) == 1 and first.find("seasonnumber").text == "1"
