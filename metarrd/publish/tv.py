@@ -41,7 +41,7 @@ from metarrd.identify import names_no_season
 from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows
-from metarrd.publish.layout import LedgerEntry, PublishPlan, Wanted
+from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, LedgerEntry, PublishPlan, Wanted
 from metarrd.publish.stage import (
     Missing,
     Prepared,
@@ -208,12 +208,28 @@ def _scope(show: db.Movie, members: _Members, episodes: list[db.Movie] | None) -
 
 
 def _prepare(
-    rt: Runtime, show: db.Movie, members: _Members, *, fetch: bool, only: set[int] | None = None
+    rt: Runtime,
+    show: db.Movie,
+    members: _Members,
+    *,
+    fetch: bool,
+    only: set[int] | None = None,
+    locked: dict[Path, str] | None = None,
+    keep: frozenset[Path] = frozenset(),
 ) -> tuple[Prepared, list[Path]]:
     """The plan of the whole show, or (`only`: `_scope`) of those episodes and seasons alone:
-    no `tvshow.nfo`, no show art, and nothing of the others written, removed or fetched."""
+    no `tvshow.nfo`, no show art, and nothing of the others written, removed or fetched.
+    A season folder the plan would change but that cannot be written into (read-only: a
+    mount, a `chmod a-w`) is left out, as a FIFO at an NFO's name is: planned again with
+    `locked` (folder -> why), its files the first plan kept (`keep`) kept, the rest of it
+    neither written nor removed, its episodes and season said to get no NFO, and the rest of
+    the show published. The show folder itself stays the whole show's refusal (`apply`)."""
+    locked = locked or {}
     folder = Path(show.path)
     notes: list[str] = []
+    for directory, why in sorted(locked.items()):
+        _note(show, notes, f"{directory}: cannot write into it ({why}): nothing there is written "
+                           "or removed, the rest of the show is; publish again once it can be")  # fmt: skip
     real_paths: dict[str, str] = {}
     blocked = _outside_library(rt, show, members, real_paths)
     blocked |= _shared_names(members)
@@ -250,6 +266,7 @@ def _prepare(
         wanted += [w for w in cast if scope is None or w.actor_id in scope]
     limits: dict[Path, int] = {}
     wanted = fitting_names(show, wanted, limits, notes)  # a thumb too long: the rest publishes
+    wanted = [w for w in wanted if w.path.parent not in locked or w.path in keep]
     # episode NFOs, then tvshow.nfo last: it lands after every episode NFO
     with_nfo: set[int] = set()
     first_nfo: tuple[Path, bytes] | None = None
@@ -265,6 +282,9 @@ def _prepare(
             continue
         if (what := _unusable_nfo_place(target)) is not None:
             blocked[ep.id] = f"{target.name} is {what}, where its NFO goes (remove or rename it)"
+            continue
+        if target.parent in locked and target not in keep:
+            blocked[ep.id] = f"cannot write into {target.parent} ({locked[target.parent]})"
             continue
         wanted.append(_nfo_wanted(target, f"NFO of {target.stem}", body))
         with_nfo.add(ep.id)
@@ -289,7 +309,8 @@ def _prepare(
         _note(show, notes, f"{Path(ep.path).name} gets no NFO now: {why}")
     members.without_nfo = {e.id for e in without}
     members.blocked = {i: f"gets no NFO: {why}" for i, why in blocked.items()}
-    wanted += _season_nfos(rt, show, members, seasons, {w.path for w in wanted}, notes, real_paths)
+    taken = {w.path for w in wanted}
+    wanted += _season_nfos(rt, show, members, seasons, taken, notes, real_paths, locked, keep)
     show_nfo = tv_layout.tvshow_nfo_path(folder)
     if only is None:
         others = _kodi_only_episodes(show)
@@ -340,6 +361,7 @@ def _prepare(
         for p, e in ledger.items()
         if apply.outside_library(rt, p.parent, real_paths) is None
         and (odd is None or p.parent != actors_dir)
+        and (p.parent not in locked or p in keep)  # nothing removed where we cannot write
     }
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
     ledger = {p: e for p, e in ledger.items() if p not in held}
@@ -360,6 +382,7 @@ def _prepare(
         | {w.path.parent for w in wanted}
         | {Path(e.path).parent for e in episodes}
     )
+    dirs = [d for d in dirs if d not in locked]
     stale = [d / n for d in dirs for n in names_in(d) if n.startswith(TEMP_MARKER)]
     plan, seen = plan_against_disk(
         show,
@@ -376,8 +399,27 @@ def _prepare(
         libraries=rt.config.library,
     )
     plan.nfo_path = nfo_target
+    if not locked:
+        changing = {a.path.parent for a in plan.by_action(WRITE, REPLACE, REMOVE)}
+        changing |= {p.parent for p in plan.stale_temp}
+        bad = {d: why for d in changing - {folder, actors_dir} if (why := _unwritable(d))}
+        if bad:  # planned again without what it would change there
+            keep = frozenset(a.path for a in plan.by_action(KEEP))
+            return _prepare(rt, show, members, fetch=fetch, only=only, locked=bad, keep=keep)
     extra = [d for d in dirs if d not in (folder, actors_dir)]
     return Prepared(plan, notes, missing, seen), extra
+
+
+def _unwritable(directory: Path) -> str | None:
+    """Why nothing can be written into (or removed from) this folder, or None: a read-only
+    file system, or no permission (`os.access`, as the publish's user)."""
+    if not os.path.isdir(directory) or os.access(directory, os.W_OK | os.X_OK):
+        return None
+    try:
+        read_only = bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only = False
+    return "a read-only file system" if read_only else "no permission to write there"
 
 
 def _season_nfos(
@@ -388,12 +430,15 @@ def _season_nfos(
     taken: set[Path],
     notes: list[str],
     real_paths: dict[str, str],
+    locked: dict[Path, str],
+    keep: frozenset[Path],
 ) -> list[Wanted]:
     """Each season's `season.nfo` in its season folders (`tv_layout.season_nfo_folders`: a
     folder named for the season that holds its episodes; a flat show gets none, and no folder
     is made for it), for Jellyfin and Emby: the season's name, plot and date that Kodi takes
     from tvshow.nfo's `<namedseason>` alone. Written, backed up and recorded as every file of
-    ours; not in a folder that leads out of every library, nor where a FIFO or folder stands."""
+    ours; not in a folder that leads out of every library, nor where a FIFO or folder stands,
+    nor changed in a folder we cannot write into (`locked`: the season is not published)."""
     out: list[Wanted] = []
     folder = Path(show.path)
     for season in seasons:
@@ -409,6 +454,11 @@ def _season_nfos(
                 continue  # its episodes' notes say so
             if (what := _unusable_nfo_place(target)) is not None:
                 _note(show, notes, f"{where.name}/{target.name} is {what}; no season.nfo written")
+                continue
+            if where in locked and target not in keep:
+                why = f"cannot write into {where} ({locked[where]})"
+                _note(show, notes, f"{where.name}/{target.name}: {why}; no season.nfo written")
+                members.blocked[season.id] = f"its season.nfo is not written: {why}"
                 continue
             out.append(_nfo_wanted(target, f"season.nfo of {where.name}", body))
     return out
@@ -933,7 +983,9 @@ def _finish(
     show_nfo = next((a.wanted for a in plan.actions if a.wanted and a.path == plan.nfo_path), None)
     if only is not None:
         show_nfo = None
-    items = [s for s in members.seasons if only is None or s.id in only]
+    items = [
+        s for s in members.seasons if (only is None or s.id in only) and s.id not in members.blocked
+    ]
     items += [
         e
         for e in members.published

@@ -507,26 +507,56 @@ def test_a_symlinked_actors_folder_skips_the_actor_images_only(trt, tmp_path):
     assert root.findtext("actor/name") == "Bryan Lee Cranston"
 
 
-def test_a_read_only_season_folder_that_only_loses_a_file_refuses_the_show_first(trt):
+def test_a_read_only_season_folder_that_only_loses_a_file_leaves_that_folder_alone(trt):
     """A season folder where the publish only removes a file (an episode's thumb no longer
-    chosen) gets no temp file to try it first: read-only, the removal failed after the show's
-    new files had landed, and the show was reported failed with them in place, unrecorded.
-    It is tried before anything changes, as the show folder is."""
+    chosen) but that cannot be written into: the removal waits, with a note naming the folder
+    and why; the rest of the show is published (it refused the whole show before)."""
     built = build_show(trt)
     publish_item(trt, built.show)
-    before = files_under(built.folder)
     ep = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
     db.ArtworkCandidate.update(is_selected=False).where(
         db.ArtworkCandidate.movie == ep.id
     ).execute()
     add_asset(trt, built.show, "landscape", rank=1)  # a new file in the show folder
+    thumb = built.path("Season 01/Breaking Bad - S01E01 - Pilot-thumb.jpg")
     with read_only(built.path("Season 01")):
-        with pytest.raises(ItemError, match=r"cannot write into .*Season 01.*nothing was changed"):
-            publish_item(trt, built.show)
-        assert files_under(built.folder) == before
+        result = publish_item(trt, built.show)
+        assert thumb.is_file() and built.path("landscape.jpg").is_file()
+        assert any("Season 01: cannot write into it" in n for n in result.skipped), result.skipped
     result = publish_item(trt, built.show)  # writable again
     assert [Path(p).name for p in result.removed] == ["Breaking Bad - S01E01 - Pilot-thumb.jpg"]
-    assert built.path("landscape.jpg").is_file()
+
+
+def test_a_read_only_season_folder_leaves_its_episodes_out_and_publishes_the_rest(trt):
+    """A season folder the user made read-only (a `chmod a-w`, a read-only bind mount of one
+    season): its season.nfo and episode NFOs cannot be written there. The whole show was
+    refused for it ("cannot write into .../Season 01; nothing was changed"); as for an
+    episode whose NFO's place holds a FIFO, that folder's episodes and its season are left out,
+    each saying why, and the others are published. tvshow.nfo goes without `episodeguide`,
+    since Kodi with local information only would drop the whole show for one episode file
+    without its NFO (kodi-tv.md §7)."""
+    built = build_show(trt)
+    with read_only(built.path("Season 01")):
+        preview = preview_publish(trt, built.show)
+        assert any("Season 01: cannot write into it" in n for n in preview.notes)
+        publish_item(trt, built.show)
+        assert [p.name for p in built.path("Season 01").iterdir() if p.suffix != ".mkv"] == []
+    assert built.path("Season 02/season.nfo").is_file()
+    assert built.path("Season 02/Breaking Bad - S02E01-E03.nfo").is_file()
+    root = etree.parse(str(built.path("tvshow.nfo"))).getroot()
+    assert root.find("episodeguide") is None
+    left = db.Movie.get_by_id(built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"].id)
+    assert left.publish_state != db.PUBLISHED
+    assert "cannot write into" in left.last_error and "Season 01" in left.last_error
+    season = db.Movie.get_by_id(built.seasons[1].id)
+    assert season.publish_state != db.PUBLISHED and "season.nfo" in season.last_error
+    other = db.Movie.get_by_id(built.episodes["Season 02/Breaking Bad - S02E01-E03.mkv"].id)
+    assert other.publish_state == db.PUBLISHED
+
+    publish_item(trt, built.reload())  # writable again: the season's files come
+    assert built.path("Season 01/season.nfo").is_file()
+    assert built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo").is_file()
+    assert db.Movie.get_by_id(left.id).publish_state == db.PUBLISHED
 
 
 def test_the_users_logo_jellyfin_reads_first_is_left_with_a_note(trt):
