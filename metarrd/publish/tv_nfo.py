@@ -254,7 +254,7 @@ def _episode(ep: EpisodeData, end: int | None = None) -> etree._Element:
     nfo._sub(root, "episode", str(int(ep.episode)))
     if end is not None:
         nfo._sub(root, "episodenumberend", str(int(end)))
-    _placement(root, ep)
+    placed = _placement(root, ep)
     nfo._sub(root, "plot", ep.plot)
     if ep.runtime and ep.runtime > 0:
         nfo._sub(root, "runtime", str(int(ep.runtime)))
@@ -273,6 +273,7 @@ def _episode(ep: EpisodeData, end: int | None = None) -> etree._Element:
     if ep.date_added is not None:
         nfo._sub(root, "dateadded", ep.date_added.strftime("%Y-%m-%d %H:%M:%S"))
     owned = EPISODE_OWNED | ({"code"} if ep.code else frozenset())  # else the user's stays
+    owned |= frozenset(_PLACEMENT) if placed else frozenset()  # the user's `-1`s: no place
     for element in nfo._extra_elements(ep.extra, owned):
         root.append(element)
     return root
@@ -281,21 +282,33 @@ def _episode(ep: EpisodeData, end: int | None = None) -> etree._Element:
 _PLACEMENT = ("displayseason", "displayepisode", "displayafterseason")
 
 
-def _placement(root: etree._Element, ep: EpisodeData) -> None:
+def _placement(root: etree._Element, ep: EpisodeData) -> bool:
     """A special's place among the regular episodes, as Kodi reads it (`displayafterseason`,
     else `displayseason` + `displayepisode`; Jellyfin reads the same names) and Sonarr writes
-    it. The user's own block's placement wins (it is kept as theirs)."""
+    it; True when written. The user's own block's placement wins (it is kept as theirs); not
+    the `-1` Kodi's export (`CVideoInfoTag::Save`), MediaElch and tinyMediaManager write into
+    every block, which places nothing: ours replaces it."""
     place = ep.placement or {}
     if ep.season != 0 or not place:
-        return
-    if any(el.tag in _PLACEMENT for el in nfo._parsed(ep.extra)):
-        return
+        return False
+    if any(el.tag in _PLACEMENT and _places(el) for el in nfo._parsed(ep.extra)):
+        return False
     if after := place.get("after_season"):
         nfo._sub(root, "displayafterseason", str(int(after)))
     elif before := place.get("before_season"):
         nfo._sub(root, "displayseason", str(int(before)))
         if episode := place.get("before_episode"):
             nfo._sub(root, "displayepisode", str(int(episode)))
+    else:
+        return False
+    return True
+
+
+def _places(el: etree._Element) -> bool:
+    """Whether a user's placement element names a season (Kodi places a special by a season
+    above 0: its default, -1, and an empty one place nothing)."""
+    text = (el.text or "").strip()
+    return el.tag != "displayepisode" and text.isdigit() and int(text) > 0
 
 
 def _users_aired(extra: Iterable[str]) -> str | None:

@@ -351,6 +351,31 @@ def test_a_specials_place_is_written_as_kodi_and_sonarr_write_it():
     assert regular.find("displayseason") is None  # only a special is placed
 
 
+def test_kodis_no_place_of_minus_one_does_not_keep_a_special_from_its_place():
+    """Kodi's export (`CVideoInfoTag::Save`), MediaElch and tinyMediaManager write
+    `<displayseason>-1</displayseason><displayepisode>-1</displayepisode>` into every block
+    (tests/nfo/tmm-tvshowepisode-kodi14.2.nfo, mediaelch-kodi_v18_episode_American_Dad...):
+    -1 places nothing, but it was taken for the user's own placement, so a special of such a
+    library never got TheTVDB's place, and Jellyfin, reading every element, met the -1 last."""
+    from pathlib import Path
+
+    from metarrd.scan.tv_nfo import read_episode_nfo
+
+    nfo = Path(__file__).resolve().parents[1] / "nfo" / "tmm-tvshowepisode-kodi14.2.nfo"
+    users = tuple(read_episode_nfo(nfo)[0].data.unknown_elements)
+    assert "<displayseason>-1</displayseason>" in users
+    special = EpisodeData(title="Special", show_title="Show", season=0, episode=3, extra=users)
+    block = etree.fromstring(
+        render_episodes(
+            [replace(special, placement={"before_season": 3, "before_episode": 4})]
+        ).split(b"?>", 1)[1]
+    )
+    assert [e.text for e in block.iterfind("displayseason")] == ["3"]
+    assert [e.text for e in block.iterfind("displayepisode")] == ["4"]
+    kept = etree.fromstring(render_episodes([special]).split(b"?>", 1)[1])  # no place of ours
+    assert kept.findtext("displayseason") == "-1"
+
+
 def test_an_episodes_production_code_replaces_the_users_and_the_users_stays_without_one():
     """`<code>` (Kodi's production code, kodi-tv.md 2.4) is written once: TMDB's in place of
     the user's block's (MediaElch's "2ACV01"), the user's kept when TMDB has none."""
