@@ -10,7 +10,7 @@ only queue jobs (metarrd/jobs.py) and answer at once:
 | `Download` | scan `movie.folderPath`; its item is identified from `tmdbId`/`imdbId`, no search | 202 |
 | `Rename` | each `renamedMovieFiles[].previousPath` item follows its file; no list (Radarr 3): scan the folder | 202 |
 | `MovieAdded` | scan `movie.folderPath` with its `tmdbId`/`imdbId` (a folder not there yet: nothing found, nothing created) | 202 |
-| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept; with `deleteReason: upgrade` nothing (the `Download` follows); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
+| `MovieFileDelete`, `MovieDelete` | the item is marked missing, its data kept; with `deleteReason: upgrade` nothing (the `Download` follows), nor with `manualOverride` (no file deleted: FILE_STAYS); a `MovieDelete` with `deletedFiles: false` keeps the files, and the item stays (the answer says so) | 202 / 200 |
 
 A delete comes before Radarr or Sonarr deletes the files: a path still there is looked at again a
 little later (steps.recheck_gone), unless `deletedFiles: false` said the files stay.
@@ -42,7 +42,7 @@ the entry to add. Payload shapes: docs/interface.md §4.5 (camelCase keys, Pasca
 |---|---|---|
 | `Download` (per file `episodeFile`, or import-complete `episodeFiles[]`) | scan the show folder `series.path`; the show is identified from `tvdbId`/`tmdbId`/`imdbId`, no search, a new one in the episode order of its `type` (`anime`: absolute); an upgrade (`isUpgrade` + `deletedFiles`) makes the episode follow its new file (several single episodes upgraded to one multi-episode file: the first's item follows it, the others merge into it, scan.renames.follow_renames; import-complete sends no `deletedFiles`: the scan pairs them, scan.tv._replaced_by_one) | 202 |
 | `Rename` | each `renamedEpisodeFiles[].previousPath` episode follows its file; a published show is published again, so its NFOs and thumbs follow; no list (before 3.0.5): scan the show | 202 |
-| `EpisodeFileDelete` | marked missing, data kept; with `deleteReason: upgrade` nothing (the `Download` follows) | 202 / 200 |
+| `EpisodeFileDelete` | marked missing, data kept; with `deleteReason: upgrade` nothing (the `Download` follows); `noLinkedEpisodes` or `manualOverride` delete no file: nothing (FILE_STAYS) | 202 / 200 |
 | `SeriesAdd` | scan the show folder with the series' ids (a folder not there yet: nothing found, nothing created, the answer says so) | 202 |
 | `SeriesDelete` | the show's items are marked missing when their files are gone, data kept | 202 |
 | `Test` | nothing | 200 |
@@ -544,6 +544,8 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
             log.info("Radarr webhook: %s deleted for an upgrade; its item is kept", path)
             return _answer(200, f"{path}: deleted for an upgrade; kept for the new file",
                            event=event)  # fmt: skip
+        if kept := _file_stays(body, path, event, "Radarr"):
+            return kept
     else:
         movie = obj(body, "movie", "", required=True)
         path = paths.gone(movie.get("folderPath"), "movie.folderPath", folder=True)
@@ -567,15 +569,36 @@ def _deleted(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     return _answer(202, f"{path}: its item will be marked missing", event=event, job=job.id)
 
 
+# DeleteMediaFileReason values (Radarr's and Sonarr's src/NzbDrone.Core/MediaFiles/
+# DeleteMediaFileReason.cs, camel-cased by their JSON settings) for which they only drop the
+# file's database row and leave the file on disk: MediaFileService.Delete touches no file (the
+# disk is MediaFileDeletionService's, for `manual`). `noLinkedEpisodes`: Sonarr's
+# MediaFileTableCleanupService, a file on disk no episode points at any more (an episode
+# TheTVDB removed); `manualOverride`: ImportApprovedMovie / ImportApprovedEpisodes, a Manual
+# Import of a file already in place, whose older row of the same relative path goes.
+FILE_STAYS = frozenset({"noLinkedEpisodes", "manualOverride"})
+
+
+def _file_stays(
+    body: dict[str, Any], path: str, event: str, source: str
+) -> tuple[Response, int] | None:
+    """The 200 for a file delete that deletes no file (FILE_STAYS): nothing is marked missing,
+    no later look is queued."""
+    reason = body.get("deleteReason")
+    if not isinstance(reason, str) or reason not in FILE_STAYS:
+        return None
+    log.info("%s webhook: %s of %s (%s): %s keeps the file; nothing to do",
+             source, event, path, reason, source)  # fmt: skip
+    return _answer(200, f"{path}: {reason}: {source} keeps the file, so its item stays",
+                   event=event)  # fmt: skip
+
+
 # --- Sonarr ---------------------------------------------------------------------------------
 # kodi-tv.md §4. The show folder is `series.path`; each file is its `relativePath` under it
 # (else its `path`: _file_path). Ids from the series (`tvdbId`, `tmdbId`, `imdbId`)
 # identify the show without searching.
 
-IGNORED_SONARR = frozenset(
-    {"Grab", "Health", "HealthRestored", "ApplicationUpdate", "ManualInteractionRequired",
-     "EpisodeFileDeleteForUpgrade"}
-)  # fmt: skip
+IGNORED_SONARR = IGNORED_RADARR  # Sonarr's WebhookEventType.cs: the same five
 
 
 def _sonarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
@@ -702,6 +725,8 @@ def _sonarr_file_deleted(body, series, show, paths) -> tuple[Response, int]:
         log.info("Sonarr webhook: %s deleted for an upgrade; its data is kept", path)
         return _answer(200, f"{path}: deleted for an upgrade; kept for the new file",
                        event="EpisodeFileDelete")  # fmt: skip
+    if kept := _file_stays(body, path, "EpisodeFileDelete", "Sonarr"):
+        return kept
     refused = paths.refuse_outside([path], "EpisodeFileDelete")
     if refused:
         return refused

@@ -718,6 +718,32 @@ def test_a_file_delete_from_radarr_before_5_10_1_is_understood(setup, make_movie
     assert db.Movie.get_by_id(movie.id).missing is (reason == "manual")
 
 
+@pytest.mark.parametrize("reason", ["noLinkedEpisodes", "manualOverride"])
+@pytest.mark.parametrize("source", ["radarr", "sonarr"])
+def test_a_file_delete_that_deletes_no_file_queues_nothing(setup, make_movie, source, reason):
+    """Radarr and Sonarr send a file delete when they drop the file's database row alone,
+    leaving the file on disk (MediaFileService.Delete touches no file): `noLinkedEpisodes`
+    (Sonarr's MediaFileTableCleanupService, a file no episode points at any more),
+    `manualOverride` (ImportApprovedMovie.cs / ImportApprovedEpisodes.cs, a Manual Import of
+    a file already in place). The answer said the item "will be marked missing", and three
+    delayed scans looked for a delete that never comes. Reasons as DeleteMediaFileReason.cs,
+    camel-cased by Json.cs's StringEnumConverter."""
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    video = Path(movie.path)
+    if source == "radarr":
+        body = radarr_file_delete(str(video.parent))
+        body["movieFile"].update(relativePath=video.name, path=str(video))
+    else:
+        body = sonarr_file_delete(str(video.parent))
+        body["episodeFile"].update(relativePath=video.name, path=str(video))
+    body["deleteReason"] = reason
+    r = client.post(f"/api/webhooks/{source}", json=body, headers=KEY)
+    assert r.status_code == 200, r.get_json()
+    assert "keeps the file" in r.get_json()["message"]
+    assert db.Job.select().count() == 0 and not db.Movie.get_by_id(movie.id).missing
+
+
 def test_a_rename_from_radarr_3_scans_the_movie_folder(setup, make_movie):
     """Radarr 3's Rename names only the movie (v3.2.2.5080 2bca1a71: Webhook.cs OnMovieRename,
     WebhookRenamePayload.cs, WebhookMovie.cs); `renamedMovieFiles` came with Radarr 4.0
