@@ -76,11 +76,52 @@ def _follow(movie: db.Movie, new: str) -> bool:
         ).where(db.Movie.id == movie.id).execute()
         db.mark_outdated(movie.id)  # an episode's show too
         movie.path = new
+        carry_sidecars(old, new)
         if movie.kind == db.MOVIE:
             carry_ledger(movie.id, old_folder, movie_folder(VideoPlace.of(movie)))
         db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
     log.info("item %d: renamed %s -> %s", movie.id, old, new)
     return True
+
+
+def carry_sidecars(old: str, new: str) -> int:
+    """Radarr and Sonarr renamed a video and, with it, the files of ours named after it that
+    they took for their own metadata: the ledger rows of those files follow them, so that the
+    scan that comes next does not read our NFO as the user's (taking its values back into the
+    item: what changed since it was published was lost), and the next publish replaces them
+    as ours rather than copying them into the cache as the user's. Radarr's and Sonarr's disk scan adopts every Kodi NFO (and Sonarr every
+    `-thumb.jpg`) named after a video, whether their Kodi metadata is switched on or not
+    (ExistingMetadataImporter.cs); their rename moves them after the video
+    (MetadataService.MoveFilesAfterRename, XbmcMetadata.GetFilenameAfterMove): Radarr
+    `<name>.nfo`, Sonarr `<name>.nfo` and `<name>-thumb.jpg`.
+
+    A row follows when its file is `<old name><suffix>` beside the old video (the suffix
+    `.ext` or `-kind.ext`), that file is gone, a file is at `<new name><suffix>` beside the new
+    video, and no row names it; whether it still holds what we wrote is the publish's to tell
+    (and the scan's: by its size and content), as for any file of ours. The number of rows
+    that followed."""
+    old_dir, old_name = os.path.split(old)
+    new_dir, new_name = os.path.split(new)
+    old_stem, new_stem = os.path.splitext(old_name)[0], os.path.splitext(new_name)[0]
+    if not old_stem or not new_stem or (old_dir, old_stem) == (new_dir, new_stem):
+        return 0
+    prefix = os.path.join(old_dir, old_stem)
+    L = db.LibraryFile
+    moved = 0
+    for row_id, path in list(L.select(L.id, L.path).where(L.path.startswith(prefix)).tuples()):
+        rest = path[len(prefix) :]
+        if not path.startswith(prefix) or rest[:1] not in (".", "-") or os.sep in rest:
+            continue  # LIKE ignores case; another name; a file in a folder below
+        there = os.path.join(new_dir, new_stem + rest)
+        if os.path.lexists(path) or not os.path.lexists(there):
+            continue
+        if L.select().where(L.path == there).exists():
+            continue
+        L.update(path=there).where(L.id == row_id).execute()
+        moved += 1
+    if moved:
+        log.info("%d published file(s) of %s followed it to %s", moved, old, new)
+    return moved
 
 
 def carry_ledger(movie_id: int, old_folder: Path, new_folder: Path) -> int:

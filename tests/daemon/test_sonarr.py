@@ -5,6 +5,7 @@ WebhookSeriesDeletePayload; camelCase keys, kodi-tv.md §4)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 from pathlib import Path
@@ -497,6 +498,43 @@ def test_a_rename_moves_the_episode_and_republishes_it_alone(setup):
     (moved,) = items(db.EPISODE)
     assert (moved.id, moved.path) == (ep.id, str(folder / new))
     assert publishes(fake) == [ep.id]
+
+
+def test_a_rename_that_moved_our_nfo_and_thumb_keeps_them_ours(setup):
+    """Sonarr's disk scan adopts our episode NFO and `-thumb.jpg` as its own Kodi metadata
+    (named after the video; its Kodi metadata switched on or not:
+    src/NzbDrone.Core/Extras/Metadata/ExistingMetadataImporter.cs, XbmcMetadata.cs
+    FindMetadataFile), and its Rename moves them after the video (MetadataService.cs
+    MoveFilesAfterRename, XbmcMetadata.GetFilenameAfterMove) before the webhook comes. The
+    ledger named the old paths: the scan took our NFO for the user's (its title into the
+    episode), and the next publish knew neither file for ours."""
+    client, rt, fake, folder = setup
+    old, new = "Season 1/Severance.S01E01.mkv", "Season 1/Severance - S01E01 - Good News.mkv"
+    make_files(folder, old)
+    post(client, per_file(folder, old))
+    (show,) = items(db.SHOW)
+    (ep,) = items(db.EPISODE)
+    published(folder, show, ep, state=db.OUTDATED)
+    ours = {
+        ".nfo": b"<episodedetails><title>Good News (as published)</title></episodedetails>",
+        "-thumb.jpg": b"\xff\xd8\xff\xe0 our thumb",
+    }
+    for suffix, data in ours.items():  # as PUBLISH recorded them (rows on the show item)
+        path = folder / old.replace(".mkv", suffix)
+        path.write_bytes(data)
+        db.LibraryFile.create(movie=show.id, path=str(path), kind="art" if "thumb" in suffix
+                              else "nfo", sha256=hashlib.sha256(data).hexdigest(),
+                              size=len(data))  # fmt: skip
+    (folder / old).rename(folder / new)
+    for suffix in ours:  # Sonarr's MoveFilesAfterRename
+        (folder / old.replace(".mkv", suffix)).rename(folder / new.replace(".mkv", suffix))
+
+    assert post(client, renamed(folder, old, new))[0] == 202
+
+    rows = {Path(r.path).name for r in db.LibraryFile.select()}
+    assert rows == {Path(new.replace(".mkv", suffix)).name for suffix in ours}
+    moved = db.Movie.get_by_id(ep.id)
+    assert (moved.path, moved.title, moved.source_nfo_hash) == (str(folder / new), ep.title, None)
 
 
 def test_a_rename_publishes_nothing_the_user_has_not_reviewed(setup):

@@ -173,3 +173,39 @@ def test_a_radarr_rename_publishes_the_movie_again_under_its_new_name(rt, build)
         "New Name (1999)-fanart.jpg",
     }
     assert built.reload().publish_state == db.PUBLISHED
+
+
+def test_a_radarr_rename_that_moved_our_nfo_keeps_the_items_data_and_our_nfo_ours(rt, build):
+    """Radarr's disk scan adopts our `Old Name (1999).nfo` as its own Kodi metadata (any NFO
+    holding `<movie>` named after the video, its Kodi metadata switched on or not:
+    src/NzbDrone.Core/Extras/Metadata/ExistingMetadataImporter.cs, XbmcMetadata.cs
+    FindMetadataFile), and its Rename moves it after the video (MetadataService.cs
+    MoveFilesAfterRename, XbmcMetadata.GetFilenameAfterMove) before the webhook's scan. That
+    scan read the NFO at its new name, which the ledger did not know, as the user's: the plot
+    enriched since the publish went back to the NFO's, and the next publish copied our NFO into
+    the cache as "yours"."""
+    from metarrd.pipeline import jobs, queue
+
+    queue.configure(rt.config, immediate=True)
+    jobs.bind(rt)
+    built = build("Old Name (1999)", art={"poster": ["jpeg"]}, cast=[])
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    db.Movie.update(plot="A plot enriched since.", publish_state=db.OUTDATED).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    old, new = built.movie.path, str(built.path("New Name (1999).mkv"))
+    Path(old).rename(new)
+    built.path("Old Name (1999).nfo").rename(built.path("New Name (1999).nfo"))  # by Radarr
+
+    jobs.enqueue_scan([str(built.folder)], renames={old: new})
+
+    item = built.reload()
+    assert (item.plot, item.source_nfo_hash) == ("A plot enriched since.", None)
+    result = publish_item(rt, item)
+    assert not result.backed_up
+    assert _names(built.folder) == {
+        "New Name (1999).mkv",
+        "New Name (1999).nfo",
+        "New Name (1999)-poster.jpg",
+    }
