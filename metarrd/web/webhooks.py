@@ -17,6 +17,9 @@ little later (steps.recheck_gone), unless `deletedFiles: false` said the files s
 | `Test` | nothing | 200 |
 | anything else | nothing, one log line | 200 |
 
+Sonarr's payload at Radarr's URL (or Radarr's at Sonarr's) is a 400 naming the right URL
+(_other_app), its Test too.
+
 A `Download` whose folder (or file) inside a library is not there is still 202, with a
 `webhook.missing` warning saying so; a name sent in the other Unicode form than the disk's
 (NFC/NFD) is used as the disk spells it (webhook_payload.disk_spelling); one gone from the
@@ -241,8 +244,30 @@ def sonarr():
 # --- Radarr ---------------------------------------------------------------------------------
 
 
+def _other_app(body: dict[str, Any], source: str) -> tuple[Response, int] | None:
+    """The 400 for a payload of the other app: Sonarr's at Radarr's URL (it names a `series`
+    and no `movie`), or Radarr's at Sonarr's. Without it, the *Test* button of a connection
+    given the wrong URL answered "test received", and every later call of that app was a 400
+    on a field it never sends (or, for Health and Grab, quietly "nothing to do"). Payloads:
+    Radarr's and Sonarr's WebhookBase.cs (BuildTestPayload: `movie`; `series`, `episodes`)."""
+    own, other = ("movie", "series") if source == "Radarr" else ("series", "movie")
+    if not isinstance(body.get(other), dict) or own in body:
+        return None
+    sender = "Sonarr" if source == "Radarr" else "Radarr"
+    event = body["eventType"][:40]
+    message = (
+        f"{event}: this is {sender}'s payload (it names a {other}), sent to {source}'s webhook: "
+        f"set {sender}'s webhook URL to /api/webhooks/{sender.lower()}"
+    )
+    log.warning("%s webhook %s", source, message)
+    db.record_event("webhook.ignored", message, level="warning")
+    return _answer(400, message, event=event)
+
+
 def _radarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     event = body["eventType"]
+    if wrong := _other_app(body, "Radarr"):
+        return wrong
     if event == "Test":
         log.info("Radarr webhook: test received from %s", text(body, "instanceName", "Radarr"))
         return _answer(200, "test received; nothing to do", event=event)
@@ -603,6 +628,8 @@ IGNORED_SONARR = IGNORED_RADARR  # Sonarr's WebhookEventType.cs: the same five
 
 def _sonarr(config: Config, body: dict[str, Any]) -> tuple[Response, int]:
     event = body["eventType"]
+    if wrong := _other_app(body, "Sonarr"):
+        return wrong
     if event == "Test":
         log.info("Sonarr webhook: test received from %s", text(body, "instanceName", "Sonarr"))
         return _answer(200, "test received; nothing to do", event=event)

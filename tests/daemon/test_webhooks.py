@@ -774,6 +774,49 @@ def test_sonarr_test_and_bad_token(setup):
     assert client.post("/api/webhooks/sonarr", json={"eventType": "Test"}).status_code == 401
 
 
+# BuildTestPayload of Radarr's and Sonarr's src/NzbDrone.Core/Notifications/Webhook/
+# WebhookBase.cs, as Json.cs writes it (camelCase, nulls left out, WebhookEventType PascalCase)
+RADARR_TEST = {
+    "movie": {"id": 1, "title": "Test Title", "year": 1970, "releaseDate": "1970-01-01",
+              "folderPath": "C:\\testpath", "tmdbId": 0, "tags": ["test-tag"]},
+    "remoteMovie": {"tmdbId": 1234, "imdbId": "5678", "title": "Test title", "year": 1970},
+    "release": {"quality": "Test Quality", "qualityVersion": 1, "releaseGroup": "Test Group",
+                "releaseTitle": "Test Title", "indexer": "Test Indexer", "size": 9999999,
+                "customFormatScore": 0},
+    "eventType": "Test", "instanceName": "Radarr", "applicationUrl": "",
+}  # fmt: skip
+SONARR_TEST = {
+    "series": {"id": 1, "title": "Test Title", "path": "C:\\testpath", "tvdbId": 1234,
+               "tvMazeId": 0, "tmdbId": 0, "type": "standard", "year": 0,
+               "tags": ["test-tag"]},
+    "episodes": [{"id": 123, "episodeNumber": 1, "seasonNumber": 1, "title": "Test title",
+                  "seriesId": 0, "tvdbId": 0}],
+    "eventType": "Test", "instanceName": "Sonarr", "applicationUrl": "",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "status"),
+    [("radarr", RADARR_TEST, 200), ("sonarr", SONARR_TEST, 200),
+     ("radarr", SONARR_TEST, 400), ("sonarr", RADARR_TEST, 400)],
+    ids=["radarr", "sonarr", "sonarr-at-radarr", "radarr-at-sonarr"],
+)  # fmt: skip
+def test_a_test_at_the_other_apps_url_fails_and_says_which_url(setup, url, body, status):
+    """Sonarr's connection given Radarr's URL (or the other way round): its *Test* button
+    answered "test received", and every Download that followed was a 400 "movie: expected an
+    object" (a Grab or Health, quietly nothing). The Test fails now, saying which URL."""
+    client, rt, _ = setup
+    r = client.post(f"/api/webhooks/{url}", json=body, headers=KEY)
+    assert r.status_code == status, r.get_json()
+    if status == 400:
+        sender = body["instanceName"].lower()
+        assert (
+            f"set {body['instanceName']}'s webhook URL to /api/webhooks/{sender}"
+            in (r.get_json()["message"])
+        )
+    assert db.Job.select().count() == 0
+
+
 # --- hostile and odd bodies (with a valid token): 400 with a reason, never a 500 ---------------
 
 
