@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 from metarrd import db
+from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.files import is_gone
 from metarrd.paths import is_inside
@@ -89,17 +91,17 @@ def carry_sidecars(old: str, new: str) -> int:
     they took for their own metadata: the ledger rows of those files follow them, so that the
     scan that comes next does not read our NFO as the user's (taking its values back into the
     item: what changed since it was published was lost), and the next publish replaces them
-    as ours rather than copying them into the cache as the user's. Radarr's and Sonarr's disk scan adopts every Kodi NFO (and Sonarr every
-    `-thumb.jpg`) named after a video, whether their Kodi metadata is switched on or not
-    (ExistingMetadataImporter.cs); their rename moves them after the video
+    as ours rather than copying them into the cache as the user's. Radarr's and Sonarr's disk
+    scan adopts every Kodi NFO (and Sonarr every `-thumb.jpg`) named after a video, whether
+    their Kodi metadata is switched on or not (ExistingMetadataImporter.cs); their rename
+    moves them after the video
     (MetadataService.MoveFilesAfterRename, XbmcMetadata.GetFilenameAfterMove): Radarr
     `<name>.nfo`, Sonarr `<name>.nfo` and `<name>-thumb.jpg`.
 
     A row follows when its file is `<old name><suffix>` beside the old video (the suffix
     `.ext` or `-kind.ext`), that file is gone, a file is at `<new name><suffix>` beside the new
-    video, and no row names it; whether it still holds what we wrote is the publish's to tell
-    (and the scan's: by its size and content), as for any file of ours. The number of rows
-    that followed."""
+    video holding exactly the bytes the row names (not a file of the user's that bears that
+    name), and no row names it. The number of rows that followed."""
     old_dir, old_name = os.path.split(old)
     new_dir, new_name = os.path.split(new)
     old_stem, new_stem = os.path.splitext(old_name)[0], os.path.splitext(new_name)[0]
@@ -108,12 +110,13 @@ def carry_sidecars(old: str, new: str) -> int:
     prefix = os.path.join(old_dir, old_stem)
     L = db.LibraryFile
     moved = 0
-    for row_id, path in list(L.select(L.id, L.path).where(L.path.startswith(prefix)).tuples()):
+    rows = L.select(L.id, L.path, L.size, L.sha256).where(L.path.startswith(prefix)).tuples()
+    for row_id, path, size, sha in list(rows):
         rest = path[len(prefix) :]
         if not path.startswith(prefix) or rest[:1] not in (".", "-") or os.sep in rest:
             continue  # LIKE ignores case; another name; a file in a folder below
         there = os.path.join(new_dir, new_stem + rest)
-        if os.path.lexists(path) or not os.path.lexists(there):
+        if os.path.lexists(path) or not _holds(there, size, sha):
             continue
         if L.select().where(L.path == there).exists():
             continue
@@ -122,6 +125,16 @@ def carry_sidecars(old: str, new: str) -> int:
     if moved:
         log.info("%d published file(s) of %s followed it to %s", moved, old, new)
     return moved
+
+
+def _holds(path: str, size: int, sha: str) -> bool:
+    """Is `path` a regular file of exactly these bytes (what we wrote)? A file of the user's
+    that happens to bear the new name is not made ours (a publish could remove it)."""
+    try:
+        st = os.lstat(path)
+        return stat.S_ISREG(st.st_mode) and st.st_size == size and sha256_file(Path(path)) == sha
+    except OSError:
+        return False
 
 
 def carry_ledger(movie_id: int, old_folder: Path, new_folder: Path) -> int:

@@ -209,3 +209,21 @@ def test_a_radarr_rename_that_moved_our_nfo_keeps_the_items_data_and_our_nfo_our
         "New Name (1999).nfo",
         "New Name (1999)-poster.jpg",
     }
+
+
+def test_a_users_nfo_at_the_renamed_videos_name_is_not_made_ours(rt, build):
+    """Our NFO gone with the old name (Radarr's upgrade recycles the metadata files it adopted:
+    ExtraFileService.cs), and an NFO of the user's at the new name (tinyMediaManager's): its
+    bytes are not ours, so the ledger row does not follow onto it, and a publish that wants no
+    NFO there could not remove it as ours."""
+    built = build("Old Name (1999)", art={"poster": ["jpeg"]}, cast=[])
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    old, new = built.movie.path, str(built.path("New Name (1999).mkv"))
+    Path(old).rename(new)
+    built.path("Old Name (1999).nfo").unlink()
+    built.path("New Name (1999).nfo").write_text("<movie><title>The user's</title></movie>")
+
+    assert follow_renames({old: new}) == [built.movie.id]
+
+    assert str(built.path("New Name (1999).nfo")) not in {r.path for r in db.LibraryFile.select()}
