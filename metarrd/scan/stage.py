@@ -52,7 +52,13 @@ from metarrd.scan.local_files import (
     refused_link,
 )
 from metarrd.scan.nfo_read import UNNAMED_SOURCES, NfoData, NfoError, nfo_titles, read_nfo
-from metarrd.scan.renames import carry_ledger, same_runtime, take_files, untouched
+from metarrd.scan.renames import (
+    carry_ledger,
+    carry_sidecars,
+    same_runtime,
+    take_files,
+    untouched,
+)
 from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
 from metarrd.scan.streams import (
@@ -318,6 +324,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
                         renamed[movie.id] = (movie.path, video.file)
             if movie is not None:
                 report.moved.append(movie.id)
+                if len(video.parts) == 1:  # before the probe reads the NFO beside it
+                    carry_sidecars(movie.path, str(video.path))
         if movie is not None:
             taken.add(movie.id)
         todo.append((video, movie))

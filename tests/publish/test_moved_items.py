@@ -227,3 +227,22 @@ def test_a_users_nfo_at_the_renamed_videos_name_is_not_made_ours(rt, build):
     assert follow_renames({old: new}) == [built.movie.id]
 
     assert str(built.path("New Name (1999).nfo")) not in {r.path for r in db.LibraryFile.select()}
+
+
+def test_a_rename_without_the_webhook_that_moved_our_nfo_keeps_the_items_data(rt, build):
+    """Radarr's *Rename Movies* with the webhook off: the scan finds the file renamed (same
+    size and time), and our NFO that Radarr moved along (MetadataService.cs
+    MoveFilesAfterRename) is still ours: not read back as the user's NFO, over what changed
+    since the publish, nor copied into the cache as the user's by the next publish."""
+    built = build("Old Name (1999)", art={"poster": ["jpeg"]}, cast=[])
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    db.Movie.update(plot="A plot enriched since.").where(db.Movie.id == built.movie.id).execute()
+    Path(built.movie.path).rename(built.path("New Name (1999).mkv"))
+    built.path("Old Name (1999).nfo").rename(built.path("New Name (1999).nfo"))  # by Radarr
+
+    assert scan(rt, [built.folder]).moved == [built.movie.id]
+
+    item = built.reload()
+    assert (item.plot, item.source_nfo_hash) == ("A plot enriched since.", None)
+    assert not publish_item(rt, item).backed_up
