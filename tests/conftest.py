@@ -473,3 +473,25 @@ def no_read(monkeypatch, *files) -> None:
 
     monkeypatch.setattr(os, "open", guard(os.open))
     monkeypatch.setattr(builtins, "open", guard(builtins.open))
+
+
+@contextlib.contextmanager
+def umask(mask: int) -> Iterator[None]:
+    """The process umask `mask` (systemd's `UMask=`, a container's `UMASK`) for the block, and
+    the one before put back after it."""
+    before = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def other_group() -> int:
+    """A group not our own we may give a file (the `media` group Radarr, Sonarr, Kodi and
+    tinyMediaManager share): any as root, else one we are a member of."""
+    if os.geteuid() == 0:
+        return 4242
+    groups = [g for g in os.getgroups() if g != os.getegid()]
+    if not groups:
+        pytest.skip("needs root or a supplementary group")
+    return groups[0]

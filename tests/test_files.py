@@ -25,6 +25,7 @@ from metarrd.files import (
     open_regular,
     read_regular,
 )
+from tests.conftest import other_group, umask
 
 
 def test_a_regular_file_reads_as_usual(tmp_path):
@@ -65,23 +66,20 @@ def test_an_atomic_write_from_a_fifo_is_refused_without_blocking(tmp_path, finis
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cached.jpg"]  # no temp file left
 
 
-@pytest.mark.parametrize("umask", [0o002, 0o022, 0o077], ids=["002", "022", "077"])
-def test_an_atomic_write_of_a_new_file_follows_the_umask(tmp_path, umask):
+@pytest.mark.parametrize("mask", [0o002, 0o022, 0o077], ids=["002", "022", "077"])
+def test_an_atomic_write_of_a_new_file_follows_the_umask(tmp_path, mask):
     """A new file gets 0666 less the umask, as `cp`, `>` and Kodi (`CPosixFile::OpenForWrite`)
     give it: systemd's `UMask=0002` or a linuxserver.io container's `UMASK=002` makes it
     group-writable for the other tools of a `media` group (esbuild#3285 and Unmanic#629: a
     tool that forces 0644 or 0640 whatever the umask breaks such setups; so did we, 0644)."""
     source = tmp_path / "cached.jpg"
     source.write_bytes(b"\xff\xd8 a picture" * 1000)
-    before = os.umask(umask)
-    try:
+    with umask(mask):
         write_atomic(tmp_path / "movie.nfo", b"<movie/>")
         write_atomic(tmp_path / "poster.jpg", source)
         write_atomic(tmp_path / "private.txt", b"x", mode=0o600)
-    finally:
-        os.umask(before)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
-    assert modes["movie.nfo"] == modes["poster.jpg"] == 0o666 & ~umask
+    assert modes["movie.nfo"] == modes["poster.jpg"] == 0o666 & ~mask
     assert modes["private.txt"] == 0o600
     assert (tmp_path / "poster.jpg").read_bytes() == source.read_bytes()
 
@@ -96,16 +94,13 @@ def test_an_atomic_write_keeps_the_mode_and_group_of_the_file_it_replaces(tmp_pa
     target.write_bytes(b"<movie><title>Radarr's</title></movie>")
     os.chmod(target, 0o664)
     os.chown(target, -1, group)
-    before = os.umask(0o077)
-    try:
+    with umask(0o077):
         with AtomicBatch() as batch:
             staged = batch.stage(target, b"<movie><title>ours</title></movie>")
             tmp = os.stat(staged.tmp)
             assert (stat.S_IMODE(tmp.st_mode), tmp.st_gid) == (0o664, group)
             batch.commit()
         write_atomic(target.with_name("poster.jpg"), b"new", mode=None)
-    finally:
-        os.umask(before)
     st = os.stat(target)
     assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o664, group)
     assert target.read_bytes() == b"<movie><title>ours</title></movie>"
@@ -165,11 +160,8 @@ def test_a_file_whose_group_cannot_be_kept_stays_readable_by_that_group(tmp_path
     os.chmod(target, 0o640)
     os.chown(target, -1, other_group())
 
-    before = os.umask(0o022)
-    try:
+    with umask(0o022):
         write_atomic(target, b"ours")
-    finally:
-        os.umask(before)
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o644
 
 
@@ -181,23 +173,10 @@ def test_a_symlink_replaced_gives_a_new_files_mode(tmp_path):
     os.chmod(real, 0o600)
     link = tmp_path / "movie.nfo"
     link.symlink_to(real)
-    before = os.umask(0o022)
-    try:
+    with umask(0o022):
         write_atomic(link, b"ours")
-    finally:
-        os.umask(before)
     assert not link.is_symlink() and stat.S_IMODE(link.stat().st_mode) == 0o644
     assert stat.S_IMODE(real.stat().st_mode) == 0o600 and real.read_bytes() == b"x"
-
-
-def other_group() -> int:
-    """A group not our own we may give a file: any as root, else one we are a member of."""
-    if os.geteuid() == 0:
-        return 4242
-    groups = [g for g in os.getgroups() if g != os.getegid()]
-    if not groups:
-        pytest.skip("needs root or a supplementary group")
-    return groups[0]
 
 
 def test_a_symlink_to_a_regular_file_is_followed_unless_told_not_to(tmp_path):

@@ -15,7 +15,6 @@ The umask is the process's: set for the publish only, and put back.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
@@ -26,6 +25,7 @@ import pytest
 from metarrd import db
 from metarrd.atomic import new_file_mode
 from metarrd.publish import publish_item
+from tests.conftest import other_group, umask
 from tests.publish.test_tv_publish import files_under
 from tests.publish.tvshow import build_show, tv_runtime
 
@@ -33,27 +33,8 @@ BASE = "The Matrix (1999)"
 MASKS = pytest.mark.parametrize("mask", [0o002, 0o022], ids=["umask002", "umask022"])
 
 
-@contextlib.contextmanager
-def umask(mask: int):
-    before = os.umask(mask)
-    try:
-        yield
-    finally:
-        os.umask(before)
-
-
 def mode(path: Path) -> int:
     return stat.S_IMODE(os.lstat(path).st_mode)
-
-
-def media_group() -> int:
-    """The shared group of the setup: any as root, else a group of ours but our own."""
-    if os.geteuid() == 0:
-        return 4242
-    groups = [g for g in os.getgroups() if g != os.getegid()]
-    if not groups:
-        pytest.skip("needs root or a supplementary group")
-    return groups[0]
 
 
 def given(path: Path, data: bytes, bits: int, group: int) -> Path:
@@ -84,7 +65,7 @@ def test_a_movies_replaced_files_keep_their_mode_and_group(rt, build, kit, mask)
     """tinyMediaManager's NFO (0660) and a poster Radarr's "Set Permissions" made 0664, both of
     the media group, replaced by ours: same mode, same group, whatever our umask. The files
     that are new get the umask's."""
-    group = media_group()
+    group = other_group()
     built = build()
     nfo = given(built.path(f"{BASE}.nfo"), b"<movie><title>tMM's</title></movie>", 0o660, group)
     poster = given(built.path(f"{BASE}-poster.jpg"), kit.image_bytes("poster"), 0o664, group)
@@ -125,7 +106,7 @@ def test_a_group_that_cannot_be_kept_fails_no_publish(rt, build, monkeypatch):
     file gets our group, its old mode and what a new file gets (readable by the old group's
     members still)."""
     built = build()
-    nfo = given(built.path(f"{BASE}.nfo"), b"<movie/>", 0o660, media_group())
+    nfo = given(built.path(f"{BASE}.nfo"), b"<movie/>", 0o660, other_group())
 
     def refused(fd, uid, gid):
         raise PermissionError(errno.EPERM, "Operation not permitted")
@@ -140,7 +121,7 @@ def test_a_group_that_cannot_be_kept_fails_no_publish(rt, build, monkeypatch):
 def test_a_shows_new_files_follow_the_umask_and_replaced_ones_keep_theirs(tmp_path, mask):
     """A Sonarr library (Sonarr#871): its `tvshow.nfo` 0660 and a season poster 0664 of the
     media group keep theirs; every file and folder we make follows the umask."""
-    group = media_group()
+    group = other_group()
     rt = tv_runtime(tmp_path)
     try:
         built = build_show(rt)
