@@ -93,14 +93,40 @@ def _umask_at_start() -> int:
 
 
 _UMASK_AT_START = _umask_at_start()
+# The umask, read once a process (on the first new file; a forked child inherits it) and kept:
+# `/proc/self/status` cost 15 µs a read, once a file moved into the cache. It is set before
+# metarrd starts (systemd's `UMask=`, a container's entry point); whatever sets it in the
+# process goes through `set_umask`, which keeps this in step.
+_umask: int | None = None
+_umask_lock = threading.Lock()
+
+
+def set_umask(mask: int) -> int:
+    """Set the process umask, as `os.umask` does, and return the one before: the one way to
+    change it in metarrd, so that `new_file_mode` follows."""
+    global _umask
+    with _umask_lock:  # a first read meanwhile cannot keep the one before
+        before = os.umask(mask)
+        _umask = mask & 0o777
+    return before
+
+
+def _process_umask() -> int:
+    global _umask
+    if (mask := _umask) is None:
+        with _umask_lock:
+            if _umask is None:
+                now = _umask_now()
+                _umask = _UMASK_AT_START if now is None else now
+            mask = _umask
+    return mask
 
 
 def new_file_mode() -> int:
     """The mode `open` gives a new file: 0666 less the process umask (systemd's `UMask=`, a
     container's `UMASK`), read without changing it. For a file made with another mode
     (`tempfile.mkstemp`'s 0600) that becomes an ordinary file."""
-    mask = _umask_now()
-    return 0o666 & ~(_UMASK_AT_START if mask is None else mask)
+    return 0o666 & ~_process_umask()
 
 
 def temp_path_for(target: Path) -> Path:

@@ -478,12 +478,14 @@ def no_read(monkeypatch, *files) -> None:
 @contextlib.contextmanager
 def umask(mask: int) -> Iterator[None]:
     """The process umask `mask` (systemd's `UMask=`, a container's `UMASK`) for the block, and
-    the one before put back after it."""
-    before = os.umask(mask)
+    the one before put back after it; set as metarrd sets it (`atomic.set_umask`)."""
+    from metarrd.atomic import set_umask
+
+    before = set_umask(mask)
     try:
         yield
     finally:
-        os.umask(before)
+        set_umask(before)
 
 
 def other_group() -> int:

@@ -165,6 +165,31 @@ def test_a_file_whose_group_cannot_be_kept_stays_readable_by_that_group(tmp_path
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o644
 
 
+def test_the_umask_is_read_once_and_follows_where_metarrd_sets_it(monkeypatch):
+    """`new_file_mode` runs once a file moved into the cache (about 500 for 34 movies); each
+    read `/proc/self/status` (proc(5): its `Umask:` line, Linux 4.7, read without setting it,
+    as `os.umask` cannot). It is read once a process now, and follows `set_umask`."""
+    reads = []
+
+    def counted():
+        reads.append(1)
+        return real()
+
+    real = atomic._umask_now
+    monkeypatch.setattr(atomic, "_umask_now", counted)
+    monkeypatch.setattr(atomic, "_umask", None)  # put back as it was after the test
+    with umask(0o022):
+        monkeypatch.setattr(atomic, "_umask", None)  # a process that has read none yet
+        modes = {new_file_mode() for _ in range(500)}
+        assert (modes, len(reads)) == ({0o644}, 1)
+        with umask(0o077):
+            assert new_file_mode() == 0o600
+        with umask(0o002):
+            assert new_file_mode() == 0o664
+        assert new_file_mode() == 0o644
+    assert len(reads) == 1
+
+
 def test_a_symlink_replaced_gives_a_new_files_mode(tmp_path):
     """A link at the name is replaced by a file of our own (docs/publish.md): it is a new
     file, with the umask's mode, not the link's 0777 nor its target's."""
