@@ -23,7 +23,7 @@ from metarrd.errors import (
     NotReady,
     internal_error,
 )
-from metarrd.files import display, is_utf8
+from metarrd.files import display, is_utf8, look_refused
 from metarrd.logs import escape_controls
 from metarrd.paths import deepest_folder, is_inside
 
@@ -317,20 +317,6 @@ def _failed(stage: str, movie: db.Movie, exc: Exception) -> None:
     _fail_line(movie, reason)
 
 
-def _cannot_look(path: str) -> str | None:
-    """Why `scan PATH` cannot look at PATH, when it is there but may not be looked at (EACCES
-    of a folder on the way, EIO of a share): the scan's own looks (`Path.is_dir`) raised, and
-    `metarrd scan` as a user who may not enter the folder was a traceback. A PATH that is gone
-    is scanned (its items are marked missing)."""
-    try:
-        os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        return exc.strerror
-    return None
-
-
 def cmd_scan(config: Config, args) -> int:
     from metarrd.identify import identify_many
     from metarrd.pipeline.steps import after_scan_of
@@ -346,10 +332,13 @@ def cmd_scan(config: Config, args) -> int:
         paths = [lib.path for lib in config.library if lib.path not in hung]
     elif hung:
         paths = [p for p in paths if not any(is_inside(p, root) for root in hung)]
-    unseen = [(p, why) for p in paths if (why := _cannot_look(p)) is not None]
-    for path, why in unseen:
-        print(escape_controls(f"{display(path)}: cannot be looked at: {why}; not scanned"),
-              file=sys.stderr)  # fmt: skip
+    # there but not to be looked at (EACCES of a folder on the way, EIO of a share): the scan's
+    # own looks raised, and `metarrd scan` as a user who may not enter it was a traceback; a
+    # PATH that is gone is scanned (its items are marked missing)
+    unseen = [(p, exc) for p in paths if (exc := look_refused(p)) is not None]
+    for path, exc in unseen:
+        line = f"{display(path)}: cannot be looked at: {exc.strerror}; not scanned"
+        print(escape_controls(line), file=sys.stderr)
     paths = [p for p in paths if p not in dict(unseen)]
     # an empty list would scan every library
     report = (

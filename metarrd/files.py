@@ -87,20 +87,28 @@ def is_gone(path: os.PathLike | str, *, follow_symlinks: bool = True) -> bool:
     return False
 
 
-def cannot_look(path: os.PathLike | str) -> str | None:
-    """Why `path` cannot be looked at, when something may be there (EACCES: a folder on the way
-    0700 of another user; EIO or ESTALE on a share); None when it can be, or is gone. A scan
-    that names such a path (a webhook's, the watcher's, `metarrd scan PATH`) reports it:
-    `Path.is_dir` raised there, and the scan job failed as a whole, to be retried for ever."""
+def look_refused(path: os.PathLike | str) -> OSError | None:
+    """The error that looking at `path` gives when something may be there (EACCES: a folder on
+    the way 0700 of another user; EIO or ESTALE on a share); None when it can be looked at, or
+    is gone (its items are then missing, not unknown)."""
     try:
         os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        return f"cannot be looked at ({exc.strerror})"
+        return exc
     except ValueError:  # a NUL in the name: nothing is there
         return None
     return None
+
+
+def cannot_look(path: os.PathLike | str) -> str | None:
+    """Why `path` cannot be looked at (`look_refused`), in words; None when it can be, or is
+    gone. A scan that names such a path (a webhook's, the watcher's, `metarrd scan PATH`)
+    reports it: `Path.is_dir` raised there, and the scan job failed as a whole, to be retried
+    for ever."""
+    exc = look_refused(path)
+    return None if exc is None else f"cannot be looked at ({exc.strerror})"
 
 
 def dangling_link(path: os.PathLike | str, exc: OSError) -> str:
