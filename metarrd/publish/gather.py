@@ -25,6 +25,7 @@ from pathlib import Path
 import peewee as pw
 
 from metarrd import db
+from metarrd.publish import nfo
 from metarrd.publish.layout import LedgerEntry
 
 CHUNK = 500
@@ -43,6 +44,28 @@ class ItemRows:
     video: list = field(default_factory=list)  # VideoStream Rows
     audio: list = field(default_factory=list)  # AudioStream Rows
     subtitles: list = field(default_factory=list)  # SubtitleStream Rows
+
+
+def stream_details(rows: ItemRows) -> dict[str, tuple]:
+    """The `video`, `audio` and `subtitles` of an item's NFO (a movie's, an episode's: the same
+    `<fileinfo><streamdetails>`), from its stream rows."""
+    return dict(
+        video=tuple(
+            nfo.VideoDetails(
+                v.codec,
+                v.aspect,
+                v.width,
+                v.height,
+                v.duration_seconds,
+                v.stereomode,
+                v.hdrtype,
+                v.language,
+            )
+            for v in rows.video
+        ),
+        audio=tuple(nfo.AudioDetails(a.codec, a.language, a.channels) for a in rows.audio),
+        subtitles=tuple(nfo.SubtitleDetails(s.language) for s in rows.subtitles),
+    )
 
 
 def load_rows(movie_ids: Iterable[int]) -> dict[int, ItemRows]:

@@ -49,7 +49,7 @@ from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, display, link_target_outside, read_regular
 from metarrd.publish import actors, apply, layout, nfo, sources
 from metarrd.publish.apply import PublishResult
-from metarrd.publish.gather import ItemRows, load_rows
+from metarrd.publish.gather import ItemRows, load_rows, stream_details
 from metarrd.publish.layout import (
     KEEP,
     LEAVE,
@@ -740,21 +740,7 @@ def movie_data(movie: db.Movie, rows: ItemRows | None = None) -> nfo.MovieData:
         actors=tuple(
             nfo.CastMember(r.actor.name, r.role or "", r.order, r.actor.thumb_url) for r in cast
         ),
-        video=tuple(
-            nfo.VideoDetails(
-                v.codec,
-                v.aspect,
-                v.width,
-                v.height,
-                v.duration_seconds,
-                v.stereomode,
-                v.hdrtype,
-                v.language,
-            )
-            for v in rows.video
-        ),
-        audio=tuple(nfo.AudioDetails(a.codec, a.language, a.channels) for a in rows.audio),
-        subtitles=tuple(nfo.SubtitleDetails(s.language) for s in rows.subtitles),
+        **stream_details(rows),
         date_added=movie.date_added,
         extra=tuple(movie.nfo_extra or ()),
     )

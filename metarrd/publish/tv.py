@@ -40,7 +40,7 @@ from metarrd.files import MAX_FILE_BYTES, kind_of
 from metarrd.identify import names_no_season
 from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
-from metarrd.publish.gather import ItemRows, load_rows
+from metarrd.publish.gather import ItemRows, load_rows, stream_details
 from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, LedgerEntry, PublishPlan, Wanted
 from metarrd.publish.stage import (
     Missing,
@@ -832,23 +832,7 @@ def _episode_blocks(show: db.Movie, ep: db.Movie, rows: ItemRows) -> list[tv_nfo
     }
     users = _users_blocks(ep, numbers)
     guests = {n: _own_guests(rows.cast, details, n, numbers) for n in numbers}
-    streams = dict(
-        video=tuple(
-            tv_nfo.VideoDetails(
-                v.codec,
-                v.aspect,
-                v.width,
-                v.height,
-                v.duration_seconds,
-                v.stereomode,
-                v.hdrtype,
-                v.language,
-            )
-            for v in rows.video
-        ),
-        audio=tuple(tv_nfo.AudioDetails(a.codec, a.language, a.channels) for a in rows.audio),
-        subtitles=tuple(tv_nfo.SubtitleDetails(s.language) for s in rows.subtitles),
-    )
+    streams = stream_details(rows)
     blocks = []
     for i, (season, number) in enumerate(numbers):
         d = details.get((season, number))
