@@ -20,13 +20,23 @@ from metarrd.enrich.stage import (
     written_as_wanted,
 )
 from metarrd.enrich.tv import enriches_alone
-from metarrd.enrich.tv_metadata import DETAIL_FIELDS
+from metarrd.enrich.tv_metadata import (
+    BLOCK_FIELDS,
+    DETAIL_FIELDS,
+    MAX_BLOCKS,
+    block_lock,
+    block_lock_name,
+)
 from metarrd.enrich.user_images import PROVIDER as USER_PROVIDER
 from metarrd.enrich.user_images import UnreadableAddress, add_user_image
 from metarrd.enrich.user_images import fetch as fetch_user_image
 
 __all__ = [
+    "BLOCK_FIELDS",
     "DETAIL_FIELDS",
+    "MAX_BLOCKS",
+    "block_lock",
+    "block_lock_name",
     "MOVIE_ART_TYPES",
     "WORK_PREFIX",
     "sweep_stale",

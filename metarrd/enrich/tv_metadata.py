@@ -211,6 +211,28 @@ DETAIL_FIELDS = frozenset(
 SUMMED_FIELDS = frozenset({"runtime", "directors", "writers"})  # `episode_fields`: of every block
 
 
+# a field a later episode of a multi-episode file has of its own, edited and locked on its own
+# block (`<episodedetails>`): the lock is `aired-2` for the file's second episode (`block_lock`),
+# `aired` being the first's, the item's own column
+BLOCK_FIELDS = frozenset({"aired"})
+MAX_BLOCKS = 100  # scan reads the first 100 blocks of an episode NFO
+_BLOCK_LOCK = re.compile(r"([a-z]+)-([2-9]|[1-9][0-9]{1,2})")
+
+
+def block_lock(name: str) -> tuple[str, int] | None:
+    """("aired", 1) for `aired-2`: the field and the index in `episode_details` of a later
+    episode's own field (its lock's and its edit's name); None for any other name."""
+    m = _BLOCK_LOCK.fullmatch(name)
+    if m is None or m[1] not in BLOCK_FIELDS or int(m[2]) > MAX_BLOCKS:
+        return None
+    return m[1], int(m[2]) - 1
+
+
+def block_lock_name(field: str, index: int) -> str:
+    """`aired-2`: the name of the field `field` of block `index` (1 and later) of a file."""
+    return f"{field}-{index + 1}"
+
+
 def keep_locked(
     blocks: list[dict[str, Any]],
     old: list[dict[str, Any]],
@@ -220,7 +242,9 @@ def keep_locked(
     """`blocks` with the first one keeping each locked field as the item's `old` first block had
     it (what the user edited and locked: the provider's fresh text must not undo it in the NFO).
     Without an old block, the item's `current` value, which is its first episode's, except the
-    runtimes summed and the crews joined of a file of several episodes (the provider's stay)."""
+    runtimes summed and the crews joined of a file of several episodes (the provider's stay).
+    A later block keeps each of its own locked fields (`aired-2`: `block_lock`) as its old block
+    had it, when that block was the same episode (a file renumbered since holds another one)."""
     first = old[0] if old and isinstance(old[0], dict) else None
     kept = {}
     for name in DETAIL_FIELDS & set(locked):
@@ -228,9 +252,22 @@ def keep_locked(
             kept[name] = first[name]
         elif len(blocks) == 1 or name not in SUMMED_FIELDS:
             kept[name] = current.get(name)
-    if not blocks or not kept:
-        return blocks
-    return [{**blocks[0], **kept}, *blocks[1:]]
+    out = list(blocks)
+    if out and kept:
+        out[0] = {**out[0], **kept}
+    for name in locked:
+        lock = block_lock(name)
+        if lock is None:
+            continue
+        field, i = lock
+        was = old[i] if i < len(old) and isinstance(old[i], dict) else None
+        if i < len(out) and was is not None and field in was and _same_episode(was, out[i]):
+            out[i] = {**out[i], field: was[field]}
+    return out
+
+
+def _same_episode(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return (a.get("season"), a.get("episode")) == (b.get("season"), b.get("episode"))
 
 
 def episode_fields(details: list[dict[str, Any]]) -> dict[str, Any]:

@@ -17,13 +17,22 @@ from typing import Any
 
 from metarrd import db
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import DETAIL_FIELDS, follow_title, settle_unit
+from metarrd.enrich import (
+    BLOCK_FIELDS,
+    DETAIL_FIELDS,
+    block_lock,
+    block_lock_name,
+    follow_title,
+    settle_unit,
+)
 from metarrd.errors import EditRefused
 from metarrd.runtime import Runtime
 from metarrd.web.fields import (
     FIELD_LABELS,
     LIST_FIELDS,
+    field_label,
     field_shown,
+    is_field,
     parse_field,
     sent_back_as_shown,
 )
@@ -64,6 +73,8 @@ def set_field(
     """Set a metadata field from what the user typed, and lock it. With `rt`, an item this
     turned "Updated – Republish?" is "Published" again when a publish would write nothing.
     A list comes one name per line from its text area (`one_per_line`), else comma-separated."""
+    if block_lock(name) is not None:
+        return _set_block_field(movie_id, name, raw, rt)
     try:
         value = parse_field(name, raw, one_per_line=one_per_line)
     except ValueError as exc:
@@ -109,6 +120,50 @@ def set_field(
     return db.Movie.get_by_id(movie_id)
 
 
+def _set_block_field(movie_id: int, name: str, raw: str, rt: Runtime | None) -> db.Movie:
+    """Set a later episode's own field of a multi-episode file (`aired-2`: the second episode's
+    air date, written into its own `<episodedetails>` block) and lock it under that name, which
+    enrich keeps (`keep_locked`). The item's columns are its first episode's: untouched."""
+    base, index = block_lock(name) or (name, 0)
+    try:
+        value = parse_field(name, raw)
+    except ValueError as exc:
+        raise EditError(str(exc)) from None
+    with db.write_transaction():
+        movie = db.Movie.get_by_id(movie_id)
+        details = list(movie.episode_details or [])
+        if (
+            movie.kind != db.EPISODE
+            or index >= len(details)
+            or not isinstance(details[index], dict)
+        ):
+            raise EditError("This file has no such episode now: reload the page.")
+        old = details[index].get(base)
+        if sent_back_as_shown(base, raw, old):
+            value = old
+        changed = old != value
+        if changed:
+            details[index] = {**details[index], base: value}
+        locked = list(movie.locked_fields or [])
+        if name not in locked:
+            locked.append(name)
+        _touch(movie, episode_details=details, locked_fields=locked)
+        if changed:
+            db.mark_outdated(movie_id)
+        label = field_label(name, details)
+        db.record_event(
+            "review.edited",
+            f"{label} {'edited' if changed else 'kept'} and locked",
+            movie=movie_id,
+            field=name,
+            value=field_shown(base, value)[:200],
+        )
+    log.info("item %d: field %s set by the user and locked", movie_id, name)
+    if changed:
+        settle(rt, movie)
+    return db.Movie.get_by_id(movie_id)
+
+
 def _year_and_date_agree(movie: db.Movie, name: str, value: Any) -> dict[str, Any]:
     """The other of year and premiered, where this edit of one leaves them apart: the last edit
     wins. Kodi takes the year from `<premiered>` and ignores `<year>` (kodi.md), so an edited
@@ -138,7 +193,7 @@ def _with_detail(movie: db.Movie, name: str, value: Any) -> list | None:
 
 
 def toggle_field_lock(movie_id: int, name: str) -> db.Movie:
-    if name not in FIELD_LABELS:
+    if not is_field(name):
         raise EditError(f"{name!r} is not an editable field")
     with db.write_transaction():
         movie = db.Movie.get_by_id(movie_id)
@@ -147,7 +202,8 @@ def toggle_field_lock(movie_id: int, name: str) -> db.Movie:
         locked = locked + [name] if now_locked else [f for f in locked if f != name]
         _touch(movie, locked_fields=locked)
         what = "locked" if now_locked else "unlocked: enrichment may refresh it"
-        db.record_event("review.locked", f"{FIELD_LABELS[name]} {what}", movie=movie_id, field=name)
+        label = field_label(name, movie.episode_details)
+        db.record_event("review.locked", f"{label} {what}", movie=movie_id, field=name)
     return db.Movie.get_by_id(movie_id)
 
 
@@ -167,13 +223,15 @@ def toggle_type_lock(movie_id: int, asset_type: str) -> db.Movie:
 
 def lock_all_fields(movie_ids: list[int]) -> int:
     """Lock every editable field of these items (bulk "Lock fields"): enrichment then leaves
-    their metadata as it is. Returns how many items changed."""
-    every = list(FIELD_LABELS)
+    their metadata as it is, a multi-episode file's later air dates too. Returns how many items
+    changed."""
+    M = db.Movie
     changed = 0
     movies = list(
-        db.Movie.select(db.Movie.id, db.Movie.locked_fields).where(db.Movie.id.in_(movie_ids))
+        M.select(M.id, M.kind, M.locked_fields, M.episode_details).where(M.id.in_(movie_ids))
     )
     for movie in movies:
+        every = list(FIELD_LABELS) + _block_names(movie)
         if set(movie.locked_fields or []) >= set(every):
             continue
         kept = [f for f in movie.locked_fields or [] if f not in every]  # e.g. the cast lock
@@ -182,6 +240,14 @@ def lock_all_fields(movie_ids: list[int]) -> int:
             db.record_event("review.locked", "every field locked", movie=movie.id)
         changed += 1
     return changed
+
+
+def _block_names(movie: db.Movie) -> list[str]:
+    """The later episodes' own fields of a multi-episode file (`aired-2`...)."""
+    if movie.kind != db.EPISODE:
+        return []
+    count = len(movie.episode_details or [])
+    return [block_lock_name(f, i) for i in range(1, count) for f in sorted(BLOCK_FIELDS)]
 
 
 def selection_snapshot(movie_id: int, asset_type: str) -> dict[str, Any]:

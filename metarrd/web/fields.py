@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from metarrd import db
+from metarrd.enrich import block_lock
 
 FIELD_LABELS = {
     "title": "Title",
@@ -65,6 +66,45 @@ COMPACT_FIELDS = frozenset(_COMPACT + TV_ONLY)
 DATE_FIELDS = frozenset({"premiered", "aired"})
 INT_FIELDS = db.INT_RANGES  # the NFO reader takes the same
 MAX_TEXT = db.MAX_TEXT  # the NFO reader takes the same
+
+
+def is_field(name: str) -> bool:
+    """Whether `name` is a field the item page may edit: one of FIELD_LABELS, or a later
+    episode's own field of a multi-episode file (`aired-2`, its second episode's air date)."""
+    return name in FIELD_LABELS or block_lock(name) is not None
+
+
+def field_base(name: str) -> str:
+    """The field a name edits: `aired` of `aired-2` (a later episode's air date), else itself."""
+    lock = block_lock(name)
+    return lock[0] if lock is not None else name
+
+
+def field_label(name: str, details: Any = ()) -> str:
+    """A field's label; a later episode's own field names its episode ("Aired (S01E02)"), from
+    the file's `details` when it has that block."""
+    lock = block_lock(name)
+    if lock is None:
+        return FIELD_LABELS[name]
+    base, index = lock
+    details = list(details or [])
+    block = details[index] if index < len(details) and isinstance(details[index], dict) else {}
+    season, episode = block.get("season"), block.get("episode")
+    if isinstance(season, int) and isinstance(episode, int):
+        return f"{FIELD_LABELS[base]} (S{season:02d}E{episode:02d})"
+    return f"{FIELD_LABELS[base]} (episode {index + 1} of the file)"
+
+
+def field_value(movie: Any, name: str) -> Any:
+    """A field's value on an item: its column, or for a later episode's own field (`aired-2`)
+    that episode's block of `episode_details`; None where the file has no such block."""
+    lock = block_lock(name)
+    if lock is None:
+        return getattr(movie, name)
+    base, index = lock
+    details = movie.episode_details or []
+    block = details[index] if index < len(details) else None
+    return block.get(base) if isinstance(block, dict) else None
 
 
 def field_text(name: str, value: Any) -> str:
@@ -132,8 +172,9 @@ def parse_field(
     """What the user typed, as the column's value; ValueError with a readable reason. A list
     is one name per line when `one_per_line` (its text area), else comma-separated, where
     the commas of a `known` name (the list's as it was) are that name's own."""
-    if name not in FIELD_LABELS:
+    if not is_field(name):
         raise ValueError(f"{name!r} is not an editable field")
+    name = field_base(name)  # a later episode's air date is read as the first's
     label = FIELD_LABELS[name]
     text = (raw or "").replace("\r\n", "\n").strip()
     if len(text) > MAX_TEXT:

@@ -11,7 +11,13 @@ from htmx_flask import make_response
 
 from metarrd import cache, db, preferences
 from metarrd.config import ASSET_TYPES
-from metarrd.enrich import UnreadableAddress, add_user_image, change_selection, label
+from metarrd.enrich import (
+    UnreadableAddress,
+    add_user_image,
+    block_lock,
+    change_selection,
+    label,
+)
 from metarrd.errors import MetarrdError
 from metarrd.publish import preview_publish, users_actors
 from metarrd.web import edits, files, formatting, queries, tv
@@ -29,10 +35,25 @@ ARTWORK_OPS = ("use", "add", "remove", "up", "down")
 
 def _field_or_404(name: str, movie: db.Movie) -> str:
     """`name`, an editable field of this item (a show's status, an episode's air date: of
-    theirs only, no other NFO writes them), or a 404."""
+    theirs only, no other NFO writes them; a later episode's own air date, `aired-2`, of a file
+    whose enriched details hold that episode), or a 404."""
+    if block_lock(name) is not None:
+        if _episode_block(movie, name) is None:
+            abort(404, f"{name!r} is not an editable field of this item.")
+        return name
     if name not in FIELD_LABELS or (name in TV_ONLY and name not in tv.FIELDS.get(movie.kind, ())):
         abort(404, f"{name!r} is not an editable field of this item.")
     return name
+
+
+def _episode_block(movie: db.Movie, name: str) -> dict | None:
+    """The block of `episode_details` a later episode's field (`aired-2`) is of, on an episode
+    item that has it; else None."""
+    lock = block_lock(name)
+    details = movie.episode_details or [] if movie.kind == db.EPISODE else []
+    if lock is None or lock[1] >= len(details) or not isinstance(details[lock[1]], dict):
+        return None
+    return details[lock[1]]
 
 
 # The item page's tabs: name -> label. Each is its own htmx-loaded panel.

@@ -632,3 +632,29 @@ def test_a_season_nfos_sort_title_date_added_and_dates_are_kept_in_ours(trt):
         "Kate Reinders",
     ]
     assert len(first.findall("premiered")) == 1 and first.find("seasonnumber").text == "1"
+
+
+def test_each_episode_of_a_file_gets_its_own_edited_air_date_in_its_own_block(trt):
+    """MediaElch's NFO of American Dad `S02E03-S02E04` (tests/nfo/SOURCES.md), which writes
+    E4's block first, each block with its own `<aired>`. The user edits the second episode's
+    date (E4, `aired-2`) on the item page: that date goes into E4's block, E3's keeps its own,
+    and a re-scan of the NFO we wrote leaves both as they are."""
+    from metarrd.web import edits
+
+    rel = "Season 02/Breaking Bad - S02E03E04.mkv"
+    built = build_show(trt, files={rel: (2, [3, 4])})
+    nfo = built.path(rel).with_suffix(".nfo")
+    nfo.write_text(MEDIAELCH_MULTI.read_text("utf-8"), "utf-8")
+    scan(trt)
+    ep = db.Movie.get_by_id(built.episodes[rel].id)
+    e3_aired = ep.episode_details[0]["aired"]
+    edits.set_field(ep.id, "aired-2", "2005-10-09")
+    publish_item(trt, built.reload())
+    by_number = {b.findtext("episode"): b for b in blocks(nfo)}
+    assert by_number["4"].findtext("aired") == "2005-10-09"
+    assert by_number["3"].findtext("aired") == e3_aired
+    assert all(len(b.findall("aired")) == 1 for b in by_number.values())
+    scan(trt)
+    publish_item(trt, built.reload())
+    by_number = {b.findtext("episode"): b for b in blocks(nfo)}
+    assert [by_number[n].findtext("aired") for n in "34"] == [e3_aired, "2005-10-09"]

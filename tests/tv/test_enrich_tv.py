@@ -291,6 +291,43 @@ def test_an_episode_field_the_user_edited_and_locked_stays_in_its_nfo_data_after
     assert [d["runtime"] for d in details] == [47, 47] and multi.runtime == 94
 
 
+def test_a_later_episodes_air_date_edited_and_locked_survives_a_re_enrich(rt, tmp_path):
+    """`Breaking Bad S01E04E05.mkv` holds two episodes, each with its own `<aired>` block
+    (kodi-tv.md 2.4). The user's date of the second, edited and so locked on its own
+    (`aired-2`), is kept in its block by the next enrich; the first block and the item keep
+    TMDB's. Unlocked, TMDB's comes back."""
+    from metarrd.web import edits
+
+    show = identified_show(rt, tmp_path / "tv")
+    enrich_item(rt, show)
+    multi = episode("Breaking Bad S01E04E05.mkv")
+    tmdbs = [d["aired"] for d in multi.episode_details]
+    edits.set_field(multi.id, "aired-2", "2008-03-01")
+    enrich_item(rt, show)
+    multi = episode("Breaking Bad S01E04E05.mkv")
+    assert [d["aired"] for d in multi.episode_details] == [tmdbs[0], "2008-03-01"]
+    assert multi.aired == tmdbs[0] and "aired-2" in multi.locked_fields
+    edits.toggle_field_lock(multi.id, "aired-2")
+    enrich_item(rt, show)
+    assert [d["aired"] for d in episode("Breaking Bad S01E04E05.mkv").episode_details] == tmdbs
+
+
+def test_a_later_blocks_lock_keeps_its_date_only_for_the_same_episode():
+    """A file renamed from `S01E04E05` to `S01E04E06` (Sonarr fixing a release): its second
+    block is another episode now, whose date is TMDB's, not the one the user gave E05."""
+    from metarrd.enrich.tv_metadata import keep_locked
+
+    old = [{"season": 1, "episode": 4, "aired": "2008-02-10"},
+           {"season": 1, "episode": 5, "aired": "2008-03-01"}]  # fmt: skip
+    fresh = [{"season": 1, "episode": 4, "aired": "2008-02-10"},
+             {"season": 1, "episode": 5, "aired": "2008-02-17"}]  # fmt: skip
+    assert keep_locked(fresh, old, {}, ["aired-2"])[1]["aired"] == "2008-03-01"
+    assert keep_locked(fresh, old, {}, [])[1]["aired"] == "2008-02-17"
+    other = [fresh[0], {"season": 1, "episode": 6, "aired": "2008-02-24"}]
+    assert keep_locked(other, old, {}, ["aired-2"])[1]["aired"] == "2008-02-24"
+    assert keep_locked(fresh, old[:1], {}, ["aired-2"]) == fresh  # enriched before: none kept
+
+
 def test_locked_fields_without_an_earlier_block_come_from_the_item():
     """Edited before the first enrich (no blocks yet): the item's value goes into the first
     block, except a multi-episode file's summed runtime and joined crews (the provider's stay)."""

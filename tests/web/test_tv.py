@@ -815,3 +815,69 @@ def test_an_episode_header_says_what_enrich_acts_on(published):
     assert "Enrich and publish act on the whole show." in text(
         client.hx_get(f"/movies/{pilot.id}/header")
     )
+
+
+def test_each_episode_of_a_file_has_its_own_air_date_to_edit_and_lock(tv):
+    """A file of two episodes (Sonarr's `S01E04E05`, kodi-tv.md 2.4: one `<episodedetails>`
+    block each, each with its own `<aired>`): tinyMediaManager lists and edits each episode of
+    such a file on its own. Only the first episode's air date was on the page; the second's
+    (its block's) could be neither edited nor locked, and an enrich put TMDB's back."""
+    client, built, seed = tv
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    first, second = (d["aired"] for d in double.episode_details)
+    db.Movie.update(publish_state=db.PUBLISHED).where(
+        db.Movie.id.in_([double.id, built.show.id])
+    ).execute()
+    page = text(client.get(f"/movies/{double.id}"))
+    field = re.search(r'<div class="field[^"]*" id="field-aired-2">.*?</div>\s*<button', page, re.S)
+    assert field and "Aired (S01E05)" in field.group(0) and second in field.group(0)
+    form = text(client.get(f"/movies/{double.id}/fields/aired-2/edit"))
+    assert f'value="{second}"' in form and 'placeholder="YYYY-MM-DD"' in form
+
+    # saved as shown: locked, nothing changed, the published show stays published
+    answer = client.post(f"/movies/{double.id}/fields/aired-2", {"value": second}, htmx=True)
+    assert answer.status_code == 200 and 'aria-pressed="true"' in answer.get_data(as_text=True)
+    item = db.Movie.get_by_id(double.id)
+    assert "aired-2" in item.locked_fields and "aired" not in item.locked_fields
+    assert db.Movie.get_by_id(built.show.id).publish_state == db.PUBLISHED
+
+    answer = client.post(f"/movies/{double.id}/fields/aired-2", {"value": "31/03/2008"}, htmx=True)
+    assert answer.status_code == 422 and "is not a date" in answer.get_data(as_text=True)
+    answer = client.post(f"/movies/{double.id}/fields/aired-2", {"value": "2008-03-02"}, htmx=True)
+    assert answer.status_code == 200 and "2008-03-02" in answer.get_data(as_text=True)
+    item = db.Movie.get_by_id(double.id)
+    assert [d["aired"] for d in item.episode_details] == [first, "2008-03-02"]
+    assert item.aired == first  # the item's own date is its first episode's
+    assert db.Movie.get_by_id(built.show.id).publish_state == db.OUTDATED  # "Republish?"
+    assert "Aired (S01E05) edited and locked" in text(
+        client.get(f"/movies/{double.id}?tab=history")
+    )
+
+    client.post(f"/movies/{double.id}/fields/aired-2/lock", htmx=True)
+    assert "aired-2" not in db.Movie.get_by_id(double.id).locked_fields
+    assert client.post(f"/movies/{double.id}/fields/aired-2/lock").status_code == 303
+    assert "aired-2" in db.Movie.get_by_id(double.id).locked_fields
+
+    # no such episode in the file, a single episode's file, a movie, a name of no block field
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    movie = seed.movie("The Matrix", 1999)
+    for item_id, name in [(double.id, "aired-3"), (pilot.id, "aired-2"), (movie.id, "aired-2"),
+                          (double.id, "aired-1"), (double.id, "aired-02"), (double.id, "title-2")]:  # fmt: skip
+        assert client.get(f"/movies/{item_id}/fields/{name}/edit").status_code == 404, name
+        assert (
+            client.post(f"/movies/{item_id}/fields/{name}", {"value": "2008-01-01"}).status_code
+            == 404
+        )
+        assert client.post(f"/movies/{item_id}/fields/{name}/lock").status_code == 404
+
+
+def test_lock_fields_in_bulk_locks_each_episodes_own_air_date_too(tv):
+    client, built, _seed = tv
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    three = built.episodes["Season 02/Breaking Bad - S02E01-E03.mkv"]
+    from metarrd.web import edits
+
+    assert edits.lock_all_fields([double.id, three.id]) == 2
+    assert {"aired", "aired-2"} <= set(db.Movie.get_by_id(double.id).locked_fields)
+    assert "aired-3" not in db.Movie.get_by_id(double.id).locked_fields
+    assert {"aired-2", "aired-3"} <= set(db.Movie.get_by_id(three.id).locked_fields)
