@@ -33,7 +33,8 @@ VIDEO_EXTENSIONS = frozenset(
     {
         ".mkv", ".mk3d", ".mp4", ".m4v", ".avi", ".divx", ".xvid", ".mov", ".wmv", ".asf", ".ts",
         ".mts", ".m2ts", ".m2t", ".tp", ".webm", ".mpg", ".mpeg", ".flv", ".f4v", ".ogv", ".ogm",
-        ".rmvb", ".3gp", ".dv", ".nuv", ".wtv", ".dvr-ms",
+        ".rmvb", ".rm", ".3gp", ".3g2", ".qt", ".m2v", ".dv", ".nuv", ".wtv", ".dvr-ms", ".ty",
+        ".nsv", ".pva", ".viv", ".vp3", ".svq3", ".bivx", ".fli",
         ".iso", ".img", ".nrg",  # disc images
         ".strm",  # a stream's URL (Kodi, Jellyfin): a movie or episode without stream details
         ".disc",  # a media stub, a disc on the shelf (Kodi, Jellyfin): no stream details either
@@ -41,7 +42,8 @@ VIDEO_EXTENSIONS = frozenset(
 )  # fmt: skip
 # Kodi's and Jellyfin's video extensions both hold these (AdvancedSettings.cpp m_videoExtensions,
 # Emby.Naming/Common/NamingOptions.cs VideoFileExtensions); not the ones whose name says
-# nothing (`.bin`, `.dat`, `.001`, `.rec`) nor a lone `.vob` (a DVD's, VIDEO_TS or not)
+# nothing (`.bin`, `.dat`, `.001`, `.rec`), a playlist (`.asx`) nor a lone `.vob` (a DVD's,
+# VIDEO_TS or not)
 DISC_IMAGES = frozenset({".iso", ".img", ".nrg"})
 """Disc image files: MediaInfo may not look into one, which then has no stream details."""
 NO_STREAMS = frozenset({".strm", ".disc"})

@@ -870,3 +870,26 @@ def test_a_folder_with_an_empty_dot_ignore_file_is_not_walked(tmp_path):
     assert skips(tmp_path) == {"Camera Roll": rule, "Old Rips": rule}
     assert not walks_into(tmp_path / "Camera Roll" / "Beach", tmp_path)
     assert walks_into(tmp_path / "Patterns", tmp_path)
+
+
+def test_the_other_videos_kodi_and_jellyfin_both_take_are_movies(tmp_path):
+    """The rest of the extensions both players list (xbmc/settings/AdvancedSettings.cpp
+    m_videoExtensions, Emby.Naming/Common/NamingOptions.cs VideoFileExtensions): a 2000s
+    RealMedia rip (`.rm`; its `.rmvb` sibling was taken), a QuickTime `.qt`, a phone's `.3g2`,
+    a TiVo recording (`.ty`), an MPEG-2 video stream (`.m2v`) were in Kodi's and Jellyfin's
+    library and silently never in ours, nor episodes in a show."""
+    names = [
+        "Ghost in the Shell (1995)/Ghost in the Shell (1995).rm",
+        "Koyaanisqatsi (1982)/Koyaanisqatsi (1982).qt",
+        "Tangerine (2015)/Tangerine (2015).3g2",
+        "Primer (2004)/Primer (2004).ty",
+        "Eraserhead (1977)/Eraserhead (1977).m2v",
+        "Tron (1982)/Tron (1982).nsv",
+        "Metropolis (1927)/Metropolis (1927).viv",
+    ]
+    make(tmp_path, *names)
+
+    assert sorted(found(tmp_path)) == sorted(names)
+    assert all(is_video_path(tmp_path / name, tmp_path) for name in names)
+    assert is_episode_file("Seinfeld - S04E11 - The Contest.rm")
+    assert is_episode_file("The Simpsons - 1x01 - Simpsons Roasting on an Open Fire.ty")
