@@ -92,16 +92,25 @@ _EXTRAS_FOLDERS = frozenset(
     }
 )  # fmt: skip
 # Extras names that are also plausible category folders ("Movies/Shorts/"): skipped only next
-# to a movie of their own.
-_MAYBE_EXTRAS_FOLDERS = frozenset({"scenes", "shorts", "other", "others", "clips", "specials"})
+# to a movie of their own. `Minta` is a Hungarian release's samples folder (Jellyfin's
+# IgnorePatterns.cs `**/minta/*`), and a film's name too.
+_MAYBE_EXTRAS_FOLDERS = frozenset(
+    {"scenes", "shorts", "other", "others", "clips", "specials", "minta"}
+)
 # Extras folders inside a TV show (beside the list above): Jellyfin and Plex read these as
 # extras. Not "specials": that is season 0.
-_SHOW_EXTRAS_FOLDERS = frozenset({"scenes", "shorts", "other", "others", "clips", "featurette"})
+_SHOW_EXTRAS_FOLDERS = frozenset(
+    {"scenes", "shorts", "other", "others", "clips", "featurette", "minta"}
+)
+_SAMPLE_FOLDERS = frozenset({"samples", "sample", "minta"})
 _EPISODE_SAMPLE = re.compile(r"(?:^|[\s._-])sample\d*$", re.IGNORECASE)  # "Show - S01E01 - sample"
 
 # Kodi's `-sample`, `.sample`, `_sample` anywhere, and Jellyfin's `Up - sample` at the end (not a
 # title's word: Jellyfin's `The DNA Sample.mp4` is a movie)
 _SAMPLE = re.compile(r"(?:^|[-._])sample\d*(?:[-._]|$)|-\s+sample\d*$", re.IGNORECASE)
+# a Hungarian release's sample ("minta"), as Jellyfin takes it (IgnorePatterns.cs, issue 16237):
+# `minta.mkv`, `<release>.minta.mkv`; not a title's word (`Minta (2019).mkv`)
+_MINTA = re.compile(r"(?:^|\.)minta$", re.IGNORECASE)
 # Kodi's `-trailer`, a `.trailer` or `_trailer` part, Jellyfin's `Up - trailer` at the end, or a
 # name that is "trailer" alone (Jellyfin's `trailer.mp4`); not a name that starts with "Trailer.":
 # `Trailer.Park.Boys.The.Movie.2006` is a film, nor one ending in the word (`I Live In A Trailer`)
@@ -251,6 +260,9 @@ def is_skipped_folder(name: str, next_to_movie: bool = True) -> bool:
     return is_junk_folder(name) or folder_skip_rule(name, next_to_movie) is not None
 
 
+MINTA_RULE = 'a sample ("minta", a Hungarian release\'s sample, as minta.mkv or .minta.mkv)'
+
+
 def skip_rule(name: str) -> str | None:
     """Why the movie walk leaves out a video file named `name` (`is_excluded_file`), as a user
     reads it; None when it is a movie, or no video worth telling about (hidden, our temp
@@ -260,6 +272,8 @@ def skip_rule(name: str) -> str | None:
     stem = os.path.splitext(name)[0]
     if _SAMPLE.search(stem):
         return 'a sample ("sample" in its name, as -sample or .sample)'
+    if _MINTA.search(stem):
+        return MINTA_RULE
     if _TRAILER.search(stem):
         return 'a trailer ("trailer" in its name, as -trailer or .trailer)'
     extra = _EXTRA_SUFFIX.search(stem)
@@ -280,6 +294,8 @@ def episode_skip_rule(name: str) -> str | None:
     stem = os.path.splitext(name)[0]
     if _SAMPLE.search(stem) or _EPISODE_SAMPLE.search(stem):
         return 'a sample ("sample" in its name, as -sample or .sample)'
+    if _MINTA.search(stem):
+        return MINTA_RULE
     if _EPISODE_NUMBERS.search(stem):
         extra = _EPISODE_EXTRA_SUFFIX.search(stem)
         return f"an extra (its name ends in {extra.group()})" if extra else None
@@ -299,14 +315,15 @@ def folder_skip_rule(name: str, next_to_movie: bool = True, *, show: bool = Fals
     if show and name.upper() in DISC_FOLDERS:
         return DISC_IN_SHOW[name.upper()]
     if folded in _EXTRAS_FOLDERS or (show and folded in _SHOW_EXTRAS_FOLDERS):
-        kind = "samples" if folded.startswith("sample") else "extras"
+        kind = "samples" if folded in _SAMPLE_FOLDERS else "extras"
         return f"a folder of {kind}, by its name: not scanned"
     if folded.endswith(".ite"):  # Kodi skips iTunes Extras bundles too
         return "an iTunes Extras bundle (.ite): not scanned"
     if _SAMPLE.search(name):
         return 'a folder of samples ("sample" in its name): not scanned'
     if next_to_movie and folded in _MAYBE_EXTRAS_FOLDERS:
-        return "a folder of extras, beside a movie: not scanned (elsewhere a category folder)"
+        kind = "samples" if folded in _SAMPLE_FOLDERS else "extras"
+        return f"a folder of {kind}, beside a movie: not scanned (elsewhere a category folder)"
     return None
 
 

@@ -893,3 +893,35 @@ def test_the_other_videos_kodi_and_jellyfin_both_take_are_movies(tmp_path):
     assert all(is_video_path(tmp_path / name, tmp_path) for name in names)
     assert is_episode_file("Seinfeld - S04E11 - The Contest.rm")
     assert is_episode_file("The Simpsons - 1x01 - Simpsons Roasting on an Open Fire.ty")
+
+
+def test_a_hungarian_releases_minta_sample_is_no_second_movie(tmp_path):
+    """Hungarian releases ship their sample as `minta` ("sample"): `minta.mkv`,
+    `<release>.minta.mkv`, a `Minta/` folder (Jellyfin's IgnorePatterns.cs, issue 16237, from
+    a user's downloads). It was taken for a second movie beside the film; a film named so,
+    or a category folder named so with no movie beside it, is still walked."""
+    release = "Saul.fia.2015.1080p.BluRay.x264.HUN-GRP"
+    make(
+        tmp_path,
+        f"{release}/{release.lower()}.mkv",
+        f"{release}/{release.lower()}.minta.mkv",
+        f"{release}/Minta/minta.mkv",
+        f"{release}/Minta/{release.lower()}.mkv",
+        "Minta (2019)/Minta (2019).mkv",
+        "Minta/Kontroll (2003)/Kontroll (2003).mkv",
+    )
+
+    assert sorted(found(tmp_path)) == [
+        "Minta (2019)/Minta (2019).mkv",
+        "Minta/Kontroll (2003)/Kontroll (2003).mkv",
+        f"{release}/{release.lower()}.mkv",
+    ]
+    told = skips(tmp_path)
+    assert "minta" in told[f"{release}/{release.lower()}.minta.mkv"]
+    assert told[f"{release}/Minta"].startswith("a folder of samples")
+    assert not walks_into(tmp_path / release / "Minta", tmp_path)
+    assert not is_video_path(tmp_path / release / "Minta" / "minta.mkv")
+    # in a show: the episode's sample, and a season's `Minta/` folder
+    assert not is_episode_file("Aranyelet.S01E01.1080p.WEB-DL.x264.HUN-GRP.minta.mkv")
+    assert is_episode_file("Aranyelet.S01E01.1080p.WEB-DL.x264.HUN-GRP.mkv")
+    assert is_skipped_show_folder("Minta")
