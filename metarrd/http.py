@@ -99,8 +99,18 @@ def scrub(text: str) -> str:
     return _SECRET_RE.sub(r"\1=…", text)
 
 
-# fanart.tv's keys travel in these headers (docs/providers.md §2.1)
-SECRET_HEADERS = ("api-key", "client-key")
+# headers that carry a key or token, dropped on a redirect to another host (`_Session`):
+# fanart.tv's keys (docs/providers.md §2.1), Plex's token, and the ones Jellyfin and Emby
+# also read a token from
+SECRET_HEADERS = (
+    "api-key",
+    "client-key",
+    "x-plex-token",
+    "x-emby-token",
+    "x-emby-authorization",
+    "x-mediabrowser-token",
+    "x-api-key",
+)
 # where a provider's refused key is set (the players say their own: players/transport.py)
 KEY_SETTINGS = {
     "tmdb": "api_key (or read_token) in [providers.tmdb]",
@@ -111,8 +121,9 @@ KEY_SETTINGS = {
 
 class _Session(requests.Session):
     """requests drops `Authorization` on a redirect to another host (or from https to http) and
-    keeps every other header, so fanart.tv's key headers went along to whatever host a redirect
-    named (a captive portal, a parked domain). They are dropped whenever `Authorization` is."""
+    keeps every other header, so fanart.tv's key headers and Plex's `X-Plex-Token` went along
+    to whatever host a redirect named (a captive portal, a parked domain, a proxy's sign-in
+    page). They (`SECRET_HEADERS`) are dropped whenever `Authorization` is."""
 
     def rebuild_auth(self, prepared_request, response) -> None:
         if self.should_strip_auth(response.request.url, prepared_request.url):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from player_fakes import FakePlex, PlexItem, PlexSection
+from player_fakes import FakePlex, FakeServer, PlexItem, PlexSection
 from player_helpers import add_movie, queue, states
 
 from metarrd import db
@@ -432,3 +432,33 @@ def test_a_big_section_is_listed_in_pages(make_rt, tmp_path, monkeypatch):
     assert pages(plex) == [(0, 8), (8, 8), (16, 8), (24, 8)]
     assert sorted(plex.item_refreshes, key=int) == [str(i) for i in range(30)]
     assert states("Plex") == ["sent"] * 30
+
+
+class Redirector(FakeServer):
+    """A Plex URL that redirects elsewhere (a reverse proxy's sign-in, a moved server, or a
+    hostile answer on the network): every request goes on to `target` with a 302."""
+
+    def __init__(self, target: str):
+        super().__init__()
+        self.target = target
+
+    def handle(self, req):
+        return 302, {"Location": self.target + req.path}, b""
+
+
+def test_a_redirect_to_another_host_does_not_carry_the_plex_token(make_rt, tmp_path):
+    """requests drops `Authorization` on a redirect to another host and keeps every other
+    header, so the `X-Plex-Token` (the owner's token: full control of the server) went along
+    to whatever host a Plex URL's redirect named (python-plexapi sends the token in this
+    header too)."""
+    root = str(tmp_path / "movies")
+    with (
+        FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=[]) as other,
+        Redirector(other.url.replace("127.0.0.1", "localhost")) as plex,
+    ):
+        rt = make_rt([plex_player(plex, root)])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        process_notifications(rt)
+
+    assert other.requests  # the redirect was followed
+    assert all("x-plex-token" not in r.headers for r in other.requests)
