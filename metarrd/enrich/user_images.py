@@ -12,7 +12,8 @@ is all a connection would see), and only from public addresses (no server-side r
 forgery): http(s) only, no user:password in it, and every address the name resolves to must be
 a global unicast address, unless it lies in a network listed in `[artwork] user_url_allow`.
 Loopback, link-local (cloud metadata at 169.254.169.254), private, carrier-grade NAT, multicast
-and reserved addresses are refused. The check is made again for every connection (a redirect, a
+and reserved addresses are refused, and so is an IPv6 address that carries one of them (NAT64,
+IPv4-compatible). The check is made again for every connection (a redirect, a
 DNS answer that changed in between) *before* it is opened, the connection goes to one of the
 addresses just checked, and the address it actually reached is checked once more. A refused
 address gets one answer, whatever listens there, so the redirects cannot scan ports.
@@ -75,13 +76,38 @@ def allowed_networks(config: Config) -> list[Network]:
     return nets
 
 
+# IPv6 networks whose last 32 bits are an IPv4 address a connection reaches: NAT64's
+# well-known prefix (RFC 6052), IPv4-compatible (RFC 4291, deprecated) and SIIT's
+# IPv4-translated (RFC 2765) addresses (IPv4-mapped ones are `ipv4_mapped`)
+_EMBEDDING = [ipaddress.ip_network(n) for n in ("64:ff9b::/96", "::/96", "::ffff:0:0:0/96")]
+# IPv6 networks some Python versions call global, refused: NAT64's local-use prefix (RFC 8215,
+# a network's own translator), the deprecated site-local addresses (RFC 3879), and 6to4
+# (RFC 3056, deprecated by RFC 7526), whose relay reaches the IPv4 address in bits 16-47
+_PRIVATE_V6 = [ipaddress.ip_network(n) for n in ("64:ff9b:1::/48", "fec0::/10", "2002::/16")]
+
+
+def _reached(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list:
+    """`ip`, and the IPv4 address it carries, when a connection to it reaches that one (an
+    address of a DNS64 resolver leads to its IPv4 address through the network's NAT64)."""
+    if isinstance(ip, ipaddress.IPv6Address) and any(ip in net for net in _EMBEDDING):
+        return [ip, ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return [ip]
+
+
 def address_allowed(address: str, allow: list[Network]) -> bool:
-    """A public unicast address, or one inside a network the configuration allows."""
+    """A public unicast address, or one inside a network the configuration allows; an IPv6
+    address that carries an IPv4 one (`_reached`) only when that one is allowed too."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    return all(_allowed(each, allow) for each in _reached(ip))
+
+
+def _allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow: list[Network]) -> bool:
     if any(ip in net for net in allow):
         return True
+    if any(ip in net for net in _PRIVATE_V6):
+        return False
     return ip.is_global and not ip.is_multicast
 
 

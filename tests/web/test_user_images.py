@@ -105,6 +105,20 @@ def allowing(config, *networks):
         ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
         ("fe80::1%eth0", False),
         ("fd00::1", False),
+        # an IPv4 address inside an IPv6 one reaches that IPv4 address: through NAT64 (RFC 6052's
+        # well-known prefix; DNS64 on an IPv6-only host or a cloud subnet hands these out for
+        # every IPv4-only name, so a public one stays allowed), the IPv4-compatible and SIIT
+        # forms; site-local (RFC 3879) and NAT64's local-use prefix (RFC 8215) are private
+        # networks, and 6to4 (deprecated, RFC 7526) leads through a relay to any IPv4 address
+        ("64:ff9b::a9fe:a9fe", False),
+        ("64:ff9b::a00:1", False),
+        ("64:ff9b::808:808", True),
+        ("64:ff9b:1::a00:1", False),
+        ("2002:a9fe:a9fe::1", False),
+        ("2002:808:808::1", False),
+        ("::127.0.0.1", False),
+        ("::ffff:0:7f00:1", False),
+        ("fec0::1", False),
     ],
 )
 def test_only_public_addresses_are_fetched(address, ok):
