@@ -619,10 +619,12 @@ def ensure_dir(directory: Path) -> None:
 
 def _make_dirs(directory: Path, within: Path | None = None) -> list[Path]:
     """mkdir -p (below `within` only, when given); returns the folders it created, deepest
-    first."""
+    first. Below `within`, every folder must be a folder, not a symbolic link to one: a link
+    put there since publish looked (`.actors` -> a folder outside the library) would have the
+    files written wherever it leads (ENOTDIR)."""
     missing = []
     d = directory
-    while not d.exists():
+    while not (d.exists() if within is None else os.path.lexists(d)):
         if within is not None and (d == within or within not in d.parents):
             raise FileNotFoundError(errno.ENOENT, "the folder is gone (moved or removed)", str(d))
         missing.append(d)
@@ -631,11 +633,15 @@ def _make_dirs(directory: Path, within: Path | None = None) -> list[Path]:
         directory.mkdir(parents=True, exist_ok=True)
         return missing
     for folder in reversed(missing):  # from the top: one that vanishes meanwhile fails
-        try:
+        with contextlib.suppress(FileExistsError):  # made meanwhile: looked at below
             os.mkdir(folder)
-        except FileExistsError:
-            if not folder.is_dir():
-                raise
+    d = directory
+    while d != within and within in d.parents:
+        if not stat.S_ISDIR(os.lstat(d).st_mode):
+            raise NotADirectoryError(
+                errno.ENOTDIR, "not a folder (a symbolic link put there?); nothing written", str(d)
+            )
+        d = d.parent
     return missing
 
 

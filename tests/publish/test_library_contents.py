@@ -253,3 +253,32 @@ def test_a_link_into_the_library_or_one_that_follows_links_is_backed_up(make_rt,
     result = publish_item(rt, heat.movie)
 
     assert [Path(p).name for p in result.backed_up] == ["Heat (1995)-poster.jpg"]
+
+
+def test_an_actors_folder_linked_out_while_publishing_is_not_written_through(
+    rt, build, tmp_path, monkeypatch
+):
+    """`.actors/` is refused as a symlink when publish checks the folder; one not there yet
+    is made with the first actor image. Someone who may write the movie folder (a download
+    client's user, a share's guest) who puts a link there in between (while the user's own
+    poster is backed up) had the actor images written into the folder it leads to, outside
+    every library: `mkdir -p` took the link for the folder."""
+    from metarrd.publish import sources
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    built = build()
+    built.path(f"{BASE}-poster.jpg").write_bytes(b"the user's own poster")
+    back_up = sources.back_up
+
+    def link_meanwhile(*args, **kwargs):
+        if not built.path(".actors").is_symlink():
+            built.path(".actors").symlink_to(outside)
+        return back_up(*args, **kwargs)
+
+    monkeypatch.setattr(sources, "back_up", link_meanwhile)
+
+    with pytest.raises(ItemError, match=".actors"):
+        publish_item(rt, built.movie)
+
+    assert list(outside.iterdir()) == []
