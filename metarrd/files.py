@@ -237,18 +237,59 @@ def kind_of(mode: int) -> str:
     return f"a special file (mode {mode:o})"
 
 
+class LedOut(UnsafeFile):
+    """The file opened is outside every configured library: a symlink put at its name after
+    `link_target_outside` looked (`open_regular(..., inside=...)`)."""
+
+    def __init__(self, path: os.PathLike | str, real: str):
+        super().__init__(
+            path,
+            f"is a symbolic link to {display(real)} (put there while it was being read), "
+            "outside every configured library: not read",
+        )
+        self.real = real
+
+
+def opened_outside(fd: int, path: os.PathLike | str, libraries: Iterable[_Library]) -> str | None:
+    """Where the descriptor `fd`, opened at `path`, really is, when that lies outside every one
+    of `libraries` and no library holding `path` sets `follow_symlinks`; else None. The rule
+    of `link_target_outside`, for the file actually opened: a link put at the name since that
+    looked (a moment a library's writer can choose) leads nowhere it should not. Read from
+    `/proc/self/fd` (Linux); where there is none, the look before the open stands alone."""
+    try:
+        real = os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+    here = os.path.normpath(os.path.abspath(path))
+    libraries = list(libraries)
+    holding = [lib for lib in libraries if is_inside(here, os.path.normpath(lib.path))]
+    if real == here and holding:  # no link on the way: a file of the library it is in
+        return None
+    if any(lib.follow_symlinks for lib in holding):
+        return None
+    if any(is_inside(real, os.path.realpath(lib.path)) for lib in libraries):
+        return None
+    return real
+
+
 @contextlib.contextmanager
 def open_regular(
-    path: os.PathLike | str, max_bytes: int | None = None, *, follow_symlinks: bool = True
+    path: os.PathLike | str,
+    max_bytes: int | None = None,
+    *,
+    follow_symlinks: bool = True,
+    inside: Iterable[_Library] | None = None,
 ) -> Iterator[BinaryIO]:
     """Open `path` for reading only if it is a regular file of at most `max_bytes` bytes.
 
     Opened with O_NONBLOCK, so a FIFO cannot hang us, then checked with `fstat` on the open
     descriptor (no race with a swap between check and open). A symlink is followed to its target
     (which must itself be a regular file) unless `follow_symlinks` is False. The returned stream
-    refuses to read past `max_bytes` even when the file grows while we read it.
+    refuses to read past `max_bytes` even when the file grows while we read it. `inside`: the
+    configured libraries, for a library file: one that is opened outside them all
+    (`opened_outside`) raises `LedOut`, unread.
     """
-    fd, _st = _open_regular_fd(path, max_bytes, follow_symlinks)
+    fd, _st = _open_regular_fd(path, max_bytes, follow_symlinks, inside)
     try:
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
         handle = os.fdopen(fd, "rb")
@@ -260,7 +301,10 @@ def open_regular(
 
 
 def _open_regular_fd(
-    path: os.PathLike | str, max_bytes: int | None, follow_symlinks: bool = True
+    path: os.PathLike | str,
+    max_bytes: int | None,
+    follow_symlinks: bool = True,
+    inside: Iterable[_Library] | None = None,
 ) -> tuple[int, os.stat_result]:
     """The checks of `open_regular` on a bare descriptor: (descriptor, its fstat), opened
     without blocking (a FIFO cannot hang us); the caller closes it."""
@@ -279,6 +323,8 @@ def _open_regular_fd(
             raise NotARegularFile(path, kind_of(st.st_mode))
         if max_bytes is not None and st.st_size > max_bytes:
             raise TooLarge(path, st.st_size, max_bytes)
+        if inside is not None and (real := opened_outside(fd, path, inside)) is not None:
+            raise LedOut(path, real)
     except BaseException:
         os.close(fd)
         raise
@@ -299,16 +345,25 @@ def regular_chunks(path: os.PathLike | str, chunk: int = 1024 * 1024) -> Iterato
         os.close(fd)
 
 
-def read_regular(path: os.PathLike | str, max_bytes: int) -> bytes:
-    """The whole content of a regular file of at most `max_bytes` bytes."""
-    with open_regular(path, max_bytes) as fh:
+def read_regular(
+    path: os.PathLike | str, max_bytes: int, *, inside: Iterable[_Library] | None = None
+) -> bytes:
+    """The whole content of a regular file of at most `max_bytes` bytes (`inside`: see
+    `open_regular`)."""
+    with open_regular(path, max_bytes, inside=inside) as fh:
         return fh.read()
 
 
-def copy_regular(path: os.PathLike | str, out: BinaryIO, max_bytes: int | None) -> tuple[str, int]:
-    """Copy a regular file into `out`: (SHA-256, size)."""
+def copy_regular(
+    path: os.PathLike | str,
+    out: BinaryIO,
+    max_bytes: int | None,
+    *,
+    inside: Iterable[_Library] | None = None,
+) -> tuple[str, int]:
+    """Copy a regular file into `out`: (SHA-256, size) (`inside`: see `open_regular`)."""
     digest, size = hashlib.sha256(), 0
-    with open_regular(path, max_bytes) as fh:
+    with open_regular(path, max_bytes, inside=inside) as fh:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
             size += len(chunk)

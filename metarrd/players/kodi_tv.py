@@ -183,7 +183,9 @@ class EpisodeFiles:
                 self._blocks[video] = []
                 return []
             try:
-                self._blocks[video] = parse_episode_nfo(files.read_regular(nfo, MAX_NFO_BYTES))
+                self._blocks[video] = parse_episode_nfo(
+                    files.read_regular(nfo, MAX_NFO_BYTES, inside=self._libraries)
+                )
             except OSError as exc:
                 log.debug("no episode NFO to push for %s: %s", video, exc)
                 self._blocks[video] = []

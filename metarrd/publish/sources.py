@@ -300,7 +300,7 @@ def stage_copy(rt: Runtime, src: Path) -> tuple[Path, str, int]:
     fd, name = tempfile.mkstemp(prefix=TEMP_MARKER, dir=rt.config.tmp_dir)
     try:
         with os.fdopen(fd, "wb") as out:
-            sha, size = copy_regular(src, out, MAX_FILE_BYTES)
+            sha, size = copy_regular(src, out, MAX_FILE_BYTES, inside=rt.config.library)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise

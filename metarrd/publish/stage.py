@@ -621,7 +621,9 @@ def plan_against_disk(
             )
         else:
             with contextlib.suppress(OSError):
-                nfo_current = read_regular(nfo_target, MAX_FILE_BYTES).decode("utf-8", "replace")
+                nfo_current = read_regular(nfo_target, MAX_FILE_BYTES, inside=libraries).decode(
+                    "utf-8", "replace"
+                )
     plan = plan_publish(
         movie_id=item.id,
         title=item.label,

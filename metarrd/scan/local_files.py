@@ -322,7 +322,7 @@ def _import(config: Config, path: Path, asset_type: str) -> tuple[ImageInfo, Pat
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
-            copy_regular(path, out, MAX_FILE_BYTES)
+            copy_regular(path, out, MAX_FILE_BYTES, inside=config.library)
         info = analyse_image(tmp, max_pixels=config.artwork.max_pixels)
         return info, cache.move_into(config.cache_dir, asset_type, tmp, info)
     finally:

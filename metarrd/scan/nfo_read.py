@@ -58,15 +58,19 @@ import html.entities
 import logging
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from metarrd.db import INT_RANGES, MAX_PROVIDER_ID, MAX_TEXT
-from metarrd.files import NotARegularFile, TooLarge, read_regular
+from metarrd.files import LedOut, NotARegularFile, TooLarge, read_regular
+
+if TYPE_CHECKING:
+    from metarrd.config import LibraryConfig
 
 log = logging.getLogger(__name__)
 
@@ -258,11 +262,14 @@ def nfo_titles(data: NfoData) -> list[str]:
     return [t for t in titles if isinstance(t, str) and t]
 
 
-def read_nfo(path: Path) -> NfoData:
-    """Read and parse one NFO file; raises NfoError for anything unusable."""
+def read_nfo(path: Path, inside: Iterable[LibraryConfig] | None = None) -> NfoData:
+    """Read and parse one NFO file; raises NfoError for anything unusable. `inside`: the
+    configured libraries, when the file opened must be in one (`files.open_regular`)."""
     path = Path(path)
     try:
-        data = read_regular(path, MAX_NFO_BYTES)
+        data = read_regular(path, MAX_NFO_BYTES, inside=inside)
+    except LedOut as exc:
+        raise NfoError(path, exc.strerror) from exc
     except NotARegularFile as exc:
         raise NfoError(path, f"is {exc.kind}, not a regular file; ignored") from exc
     except TooLarge as exc:

@@ -913,7 +913,7 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
         pr.errors.append(refused)
     elif nfo_path is not None and not _written_by_us(nfo_path):
         try:
-            pr.nfo = read_nfo(nfo_path)
+            pr.nfo = read_nfo(nfo_path, rt.config.library)
             pr.nfo_hash = sha256_file(nfo_path)
             pr.warnings.extend(f"{nfo_path}: {w}" for w in pr.nfo.warnings)
         except NfoError as exc:

@@ -1238,7 +1238,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
             kept_nfo = {k: v for k, v in before.items() if k.startswith("nfo_")}
     if nfo_seen is not None and kept_nfo is None:
         try:
-            nfo = read_show_nfo(nfo_path)
+            nfo = read_show_nfo(nfo_path, rt.config.library)
             nfo_hash = sha256_file(nfo_path)
         except NfoError as exc:
             errors.append(str(exc))
@@ -1405,7 +1405,7 @@ def _record_season_nfos(
             done.add(known.season)
             continue
         try:
-            nfo = read_season_nfo(path)
+            nfo = read_season_nfo(path, rt.config.library)
             nfo_hash = sha256_file(path)
         except NfoError as exc:
             _season_nfo_problem(show, str(exc), report)
@@ -1727,7 +1727,7 @@ def probe_episode(
         pr.errors.append(refused)
     elif present and not _written_by_us(nfo_path):
         try:
-            pr.nfo = read_episode_nfo(nfo_path)
+            pr.nfo = read_episode_nfo(nfo_path, config.library)
             pr.nfo_hash = sha256_file(nfo_path)
             said = (f"{nfo_path.name}: {w}" for n in pr.nfo for w in n.data.warnings)
             pr.warnings = capped(list(said))  # each block repeats the file's

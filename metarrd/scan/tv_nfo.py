@@ -21,11 +21,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
 from metarrd.db import MAX_TEXT
-from metarrd.files import NotARegularFile, TooLarge, read_regular
+from metarrd.files import LedOut, NotARegularFile, TooLarge, read_regular
 from metarrd.scan.nfo_read import (
     MAX_NFO_BYTES,
     UNNAMED_SOURCES,
@@ -110,11 +111,14 @@ class EpisodeNfo:
     show_ids: dict[str, int] = field(default_factory=dict)  # a URL NFO's: the show's ids
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, inside: Iterable[Any] | None) -> bytes:
     """The NFO's bytes, opened only as a regular file (files.read_regular: a FIFO swapped in
-    after a check could otherwise block the scan's thread for good)."""
+    after a check could otherwise block the scan's thread for good), and with `inside` (the
+    configured libraries) only inside one of them (a link swapped in after the look)."""
     try:
-        return read_regular(path, MAX_NFO_BYTES)
+        return read_regular(path, MAX_NFO_BYTES, inside=inside)
+    except LedOut as exc:
+        raise NfoError(path, exc.strerror) from None
     except NotARegularFile as exc:
         raise NfoError(path, f"is {exc.kind}, not a regular file; ignored") from None
     except TooLarge:
@@ -131,10 +135,12 @@ def _quiet(data: NfoData, root: str) -> NfoData:
     return data
 
 
-def read_show_nfo(path: Path) -> ShowNfo:
+def read_show_nfo(path: Path, inside: Iterable[Any] | None = None) -> ShowNfo:
     """A `tvshow.nfo` with its show ids; NfoError for anything unusable (hostile, corrupt)."""
     warnings: list[str] = []
-    text = decode_nfo(_read_bytes(path), path, warnings)  # as parse_nfo does: BOM, UTF-16...
+    text = decode_nfo(
+        _read_bytes(path, inside), path, warnings
+    )  # as parse_nfo does: BOM, UTF-16...
     data = _quiet(
         parse_text(text, path, warnings, find_url_ids=show_url_ids, untyped_kind="tvdb"), "tvshow"
     )
@@ -219,13 +225,13 @@ def named_seasons(elements: Iterable[str]) -> dict[int, str]:
     return names
 
 
-def read_season_nfo(path: Path) -> SeasonNfo:
+def read_season_nfo(path: Path, inside: Iterable[Any] | None = None) -> SeasonNfo:
     """A season folder's `season.nfo` (root `<season>`), as Jellyfin and Emby (SeasonNfoSaver)
     and tinyMediaManager write it: `<seasonnumber>`, the season's `<title>` (Jellyfin 10.9+
     reads `<seasonname>` too) and `<plot>`; the show's ids and the rest are not the season's.
     Read as every NFO is (a regular file, size-capped, no entities); NfoError when unusable."""
     warnings: list[str] = []
-    text = decode_nfo(_read_bytes(path), path, warnings)
+    text = decode_nfo(_read_bytes(path, inside), path, warnings)
     data = _quiet(parse_text(text, path, warnings, find_url_ids=show_url_ids), "season")
     # its fields we do not write (tMM's and Jellyfin's `<sorttitle>`, `<dateadded>`, a date when
     # the season has none of its own...) go back into ours with its other elements
@@ -301,7 +307,7 @@ def _not_tvdbs(where: str, value: object, site: str) -> str:
     )
 
 
-def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
+def read_episode_nfo(path: Path, inside: Iterable[Any] | None = None) -> list[EpisodeNfo]:
     """Every `<episodedetails>` block of an episode NFO (the first `MAX_EPISODE_BLOCKS`, with a
     warning past them), in file order; a block that cannot be read is skipped with a warning
     (NfoError only when none can be). Like Kodi (NfoFile.cpp),
@@ -310,7 +316,7 @@ def read_episode_nfo(path: Path) -> list[EpisodeNfo]:
     alike. The file is decoded once, as a single NFO is (BOM, UTF-16, Windows-1252 with a
     warning on every block)."""
     warnings: list[str] = []
-    text = decode_nfo(_read_bytes(path), path, warnings)
+    text = decode_nfo(_read_bytes(path, inside), path, warnings)
     refuse_entity_declarations(text, path)  # the DOCTYPE is not in any block
     starts = [m.start() for m in _BLOCK_START.finditer(text)]
     if len(starts) > MAX_EPISODE_BLOCKS:

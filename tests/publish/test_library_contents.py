@@ -282,3 +282,32 @@ def test_an_actors_folder_linked_out_while_publishing_is_not_written_through(
         publish_item(rt, built.movie)
 
     assert list(outside.iterdir()) == []
+
+
+def test_a_link_put_in_place_after_the_look_is_not_backed_up(rt, build, tmp_path, monkeypatch):
+    """Before a publish replaces the user's file it is copied into the cache or backup/; one
+    that is a link out of every library is not (`/etc/passwd` would land in backup/). A link
+    swapped in after that look, just before the copy, was copied all the same."""
+    secret = tmp_path / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_bytes(b"root:x:0:0:secret of another user")
+    built = build()
+    poster = built.path(f"{BASE}-poster.jpg")
+    poster.write_bytes(b"the user's own poster")
+    looked = apply._link_out_of_libraries
+
+    def swapped_after_the_look(rt, action):
+        note = looked(rt, action)
+        if note is None and action.path == poster:
+            poster.unlink()
+            poster.symlink_to(secret)
+        return note
+
+    monkeypatch.setattr(apply, "_link_out_of_libraries", swapped_after_the_look)
+
+    result = publish_item(rt, built.movie)
+
+    kept = [p.read_bytes() for d in (rt.config.cache_dir, rt.config.backup_dir)
+            for p in Path(d).rglob("*") if p.is_file()]  # fmt: skip
+    assert secret.read_bytes() not in kept
+    assert any("put there while it was being read" in s for s in result.skipped), result.skipped

@@ -764,3 +764,37 @@ def test_an_empty_library_root_is_a_share_not_mounted_and_marks_nothing_missing(
     assert again.unchanged == 2 and not (again.new or again.changed or again.missing)
     shutil.rmtree(heat.parent)  # a real deletion is still one
     assert scan(rt).missing == [db.Movie.get(db.Movie.path == str(heat)).id]
+
+
+def test_a_link_put_in_place_after_the_look_is_not_read_either(tmp_path, make_rt, monkeypatch):
+    """The look at a user's NFO or image (is it a link out of every library?) comes before its
+    open: someone who may write the library (a download client's user, a share's guest) who
+    swaps the file for such a link in between had it read all the same, the secret NFO into
+    the item, the image into the cache. What is opened is looked at too."""
+    from metarrd.scan import local_files
+    from metarrd.scan import stage as scan_stage
+
+    movies = tmp_path / "movies"
+    rt = make_rt()
+    secret_nfo, secret_jpg = _outside_files(tmp_path)
+    heat = put(movies, "Heat (1995)/Heat (1995).mkv").parent
+    (heat / "Heat (1995).nfo").write_text("<movie><title>Heat</title></movie>")
+    Image.new("RGB", (200, 300), (9, 9, 9)).save(heat / "poster.jpg")
+    looked = local_files.refused_link
+
+    def swapped_after_the_look(path, config):
+        reason = looked(path, config)
+        if reason is None and not Path(path).is_symlink():
+            Path(path).unlink()
+            Path(path).symlink_to(secret_nfo if Path(path).suffix == ".nfo" else secret_jpg)
+        return reason
+
+    monkeypatch.setattr(local_files, "refused_link", swapped_after_the_look)
+    monkeypatch.setattr(scan_stage, "refused_link", swapped_after_the_look)
+
+    scan(rt)
+
+    movie = db.Movie.get(db.Movie.path == str(heat / "Heat (1995).mkv"))
+    assert movie.plot is None and movie.title != "root:x:0:0"
+    assert secret_jpg.read_bytes() not in _cached_bytes(rt)
+    assert "put there while it was being read" in (movie.last_error or ""), movie.last_error

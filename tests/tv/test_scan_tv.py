@@ -165,7 +165,9 @@ def test_a_rescan_reads_the_users_tvshow_nfo_again_only_when_it_changed(
     scan(tv_rt)
     read = []
     real = scan_tv.read_show_nfo
-    monkeypatch.setattr(scan_tv, "read_show_nfo", lambda p: read.append(p.parent.name) or real(p))
+    monkeypatch.setattr(
+        scan_tv, "read_show_nfo", lambda p, *a: read.append(p.parent.name) or real(p, *a)
+    )
     show = tv_library / "My Chemistry Show"
     scan(tv_rt, [show])
     assert read == []
@@ -1411,3 +1413,45 @@ def test_the_users_tvshow_nfo_status_is_the_shows_unless_locked(tv_rt, tmp_path)
     os.utime(firefly, ns=(1_000_000_000, 1_000_000_000))
     scan(tv_rt)
     assert db.Movie.get_by_id(show.id).status == "Canceled"
+
+
+def test_an_nfo_swapped_for_a_link_after_the_look_is_not_read(tv_rt, tmp_path, monkeypatch):
+    """`tvshow.nfo` and an episode NFO that are links out of every library are not read; ones
+    swapped for such a link after that look (by someone who may write the library: a download
+    client's user, a share's guest) were read all the same. What is opened is looked at too."""
+    from metarrd.scan import tv as scan_tv
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.nfo").write_text(SECRET_NFO)
+    (outside / "secret-episode.nfo").write_text(
+        "<episodedetails><title>root:x:0:0</title><season>1</season>"
+        "<episode>1</episode></episodedetails>"
+    )
+    show = tmp_path / "tv/Firefly (2002)"
+    video = put(show, "Season 1/Firefly - S01E01 - Serenity.mkv")
+    (show / "tvshow.nfo").write_text("<tvshow><title>Firefly</title></tvshow>")
+    video.with_suffix(".nfo").write_text(
+        "<episodedetails><title>Serenity</title><season>1</season>"
+        "<episode>1</episode></episodedetails>"
+    )
+    looked = scan_tv.refused_link
+
+    def swapped_after_the_look(path, config):
+        reason = looked(path, config)
+        if reason is None and not Path(path).is_symlink():
+            secret = "secret.nfo" if Path(path).name == "tvshow.nfo" else "secret-episode.nfo"
+            Path(path).unlink()
+            Path(path).symlink_to(outside / secret)
+        return reason
+
+    monkeypatch.setattr(scan_tv, "refused_link", swapped_after_the_look)
+
+    scan(tv_rt)
+
+    item = db.Movie.get(db.Movie.path == str(show))
+    assert item.plot is None and not item.hints.get("nfo_tmdb_id")
+    assert "put there while it was being read" in item.last_error
+    episode = db.Movie.get(db.Movie.path == str(video))
+    assert episode.title != "root:x:0:0" and not episode.hints.get("nfo_episodes")
+    assert "put there while it was being read" in episode.last_error
