@@ -35,12 +35,13 @@ import secrets
 import shutil
 import stat
 import threading
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from metarrd.files import open_regular, regular_chunks
+from metarrd.files import display, open_regular, opened_outside, regular_chunks
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,19 @@ def write_atomic(
     return sha
 
 
+class LedOut(OSError):
+    """A temp file was made outside every configured library: a folder on its way was swapped
+    for a symbolic link after publish looked (`AtomicBatch(inside=...)`)."""
+
+    def __init__(self, target: Path, real: str):
+        super().__init__(
+            errno.EXDEV,
+            f"the folder leads to {display(os.path.dirname(real))}, outside every configured "
+            "library (a symbolic link put there while publishing?); nothing written there",
+            str(target.parent),
+        )
+
+
 def _write_temp(
     tmp: Path,
     target: Path,
@@ -181,10 +195,12 @@ def _write_temp(
     *,
     sync: bool = False,
     mode: int | None = None,
+    inside: list | None = None,
 ) -> tuple[str, os.stat_result]:
     """Write `data` into the new file `tmp` (fsynced when `sync`; given `mode`, else the mode
     of the file at `target`, `take_over`): its SHA-256 and its `fstat`. A full disk raises an
-    OSError that names `target`, the file being written.
+    OSError that names `target`, the file being written. `inside` (the configured libraries):
+    `tmp` must be made inside one of them (`files.opened_outside`), else `LedOut`, unwritten.
 
     On plain descriptors, with no Python file objects: a publish writes thousands of small
     files from several threads, and each system call a file object adds (the `fstat` of
@@ -194,6 +210,8 @@ def _write_temp(
     try:
         out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         try:
+            if inside is not None and (real := opened_outside(out, tmp, inside)) is not None:
+                raise LedOut(target, real)
             if isinstance(data, bytes | bytearray | memoryview):
                 digest.update(data)
                 _write(out, data)
@@ -328,8 +346,11 @@ class AtomicBatch:
     in `more_dirs`). `discard(staged)` drops temp files that will not be renamed. Leaving the
     block removes every temp file not landed: the targets are untouched."""
 
-    def __init__(self, *, mode: int | None = None) -> None:
+    def __init__(self, *, mode: int | None = None, inside: Iterable | None = None) -> None:
+        """`inside`: the configured libraries, when every file must be written inside one of
+        them (`_write_temp`)."""
         self.mode = mode
+        self.inside = None if inside is None else list(inside)
         self.staged: list[Staged] = []
         self._dirs: dict[Path, int | None] = {}  # folders whose entries changed -> st_dev
         self._made: set[Path] = set()
@@ -346,7 +367,7 @@ class AtomicBatch:
         target = _path(target)
         tmp = temp_path_for(target)
         try:
-            sha, st = _write_temp(tmp, target, data, mode=self.mode)
+            sha, st = _write_temp(tmp, target, data, mode=self.mode, inside=self.inside)
         except BaseException:
             with contextlib.suppress(OSError):
                 tmp.unlink()

@@ -112,7 +112,7 @@ def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | Metarrd
         outcomes[job.movie.id] = failed(job.movie, exc)
 
     real_paths: dict[str, str] = {}  # folders' real paths, for the library check
-    with AtomicBatch() as batch:
+    with AtomicBatch(inside=rt.config.library) as batch:
         staging, live = [], []
         try:
             for job in jobs:  # each item's temp files are written while the next is checked

@@ -311,3 +311,32 @@ def test_a_link_put_in_place_after_the_look_is_not_backed_up(rt, build, tmp_path
             for p in Path(d).rglob("*") if p.is_file()]  # fmt: skip
     assert secret.read_bytes() not in kept
     assert any("put there while it was being read" in s for s in result.skipped), result.skipped
+
+
+def test_a_movie_folder_linked_out_while_publishing_gets_nothing_written_there(
+    rt, build, tmp_path, monkeypatch
+):
+    """Publish checks that the movie's folder leads to no place outside every library, then
+    backs up the user's files, then writes. Someone who may write the library who swaps the
+    folder for a link to a folder outside in between had our NFO and images written there."""
+    from metarrd.publish import sources
+
+    elsewhere = tmp_path / "outside" / "elsewhere"
+    elsewhere.mkdir(parents=True)
+    built = build()
+    built.path(f"{BASE}-poster.jpg").write_bytes(b"the user's own poster")
+    back_up = sources.back_up
+
+    def swap_meanwhile(*args, **kwargs):
+        copy = back_up(*args, **kwargs)
+        if not built.folder.is_symlink():
+            built.folder.rename(tmp_path / "outside" / "moved")
+            built.folder.symlink_to(elsewhere)
+        return copy
+
+    monkeypatch.setattr(sources, "back_up", swap_meanwhile)
+
+    with pytest.raises(ItemError, match="outside every configured library"):
+        publish_item(rt, built.movie)
+
+    assert list(elsewhere.iterdir()) == []
