@@ -134,6 +134,7 @@ class PlayerConfig:
     libraries: tuple[str, ...] = ()
     path_map: tuple[PathMap, ...] = ()
     timeout_seconds: float = 10.0  # per request; a player slower than this counts as down
+    ca_file: str = ""  # a PEM file of certificates its HTTPS may use (a self-signed one)
 
 
 @dataclass(frozen=True)
@@ -491,6 +492,8 @@ def check_semantics(config: Config, problems: Problems) -> None:
             problems.error(f"{key}.url", url_problem)
         if player.timeout_seconds <= 0:
             problems.error(f"{key}.timeout_seconds", "must be more than 0")
+        if player.ca_file and not Path(player.ca_file).is_file():
+            problems.error(f"{key}.ca_file", f"{player.ca_file!r} is not a file")
         if player.type in ("jellyfin", "plex") and not player.token.strip():
             label = {"jellyfin": "Jellyfin", "plex": "Plex"}[player.type]
             where = PLAYER_TOKEN_HELP[player.type]

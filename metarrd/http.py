@@ -365,6 +365,7 @@ class HttpClient:
         timeout: float | None = None,
         patient: bool = True,
         max_body: int | None = None,
+        verify: str | None = None,
     ) -> requests.Response:
         """Send with the retry policy; return a 2xx response or raise a ProviderError.
 
@@ -373,7 +374,10 @@ class HttpClient:
 
         `patient=False`: no waiting in this thread; a failure worth retrying (or a host that
         asked us to wait) raises `TryAgain` with the wait instead. Where the host's cap is
-        reached, it waits at this thread's rank (`ranked`; 0 when unset)."""
+        reached, it waits at this thread's rank (`ranked`; 0 when unset).
+
+        `verify`: a CA bundle (PEM file) to check this host's certificate against instead of
+        the usual ones (a media player's self-signed certificate)."""
         rank = getattr(self._local, "rank", 0)
         hold = self.host_wait(url)
         if hold > 0:
@@ -398,6 +402,7 @@ class HttpClient:
                         stream=stream or max_body is not None,
                         timeout=timeout or self.timeout,
                         proxies=self.proxies_for(url),
+                        verify=verify or self.session.verify,
                     )
                     if max_body is not None and resp.status_code < 400:
                         self._read_body(resp, max_body, provider=provider, url=url)

@@ -131,6 +131,14 @@ def test_interface_keys_are_all_accepted():
             {"player": [{"name": "p", "type": "kodi", "url": "http://x", "timeout_seconds": -1}]},
             'player "p".timeout_seconds: must be more than 0',
         ),
+        (  # a player's certificate file that is not there: the config check says so
+            {
+                "player": [
+                    {"name": "p", "type": "kodi", "url": "https://x", "ca_file": "/nonexistent.pem"}
+                ]
+            },
+            "player \"p\".ca_file: '/nonexistent.pem' is not a file",
+        ),
         (
             {"library": [{"name": "M", "path": "/m", "poll": True, "poll_seconds": 0}]},
             'library "M".poll_seconds: must be at least 1',

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,20 +67,53 @@ def host_port(url: str) -> tuple[str, int]:
     return parts.hostname or "", port
 
 
-def why_unreachable(url: str, timeout: float) -> str:
-    """Probe the TCP port of `url` to say why a request failed: refused, silent, unknown host."""
-    host, port = host_port(url)
+def _where(host: str, port: int) -> str:
+    """`host:port` as a URL writes it: an IPv6 address in brackets (`[fd00::20]:8096`)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _tls_problem(sock: socket.socket, host: str, where: str, verify: bool | str) -> str | None:
+    """Why a TLS handshake with `host` fails under `verify` (True or a CA bundle), or None."""
+    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+    if verify is False:
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return f"{host}:{port} accepts connections but did not answer within {timeout:g} s"
+        with context.wrap_socket(sock, server_hostname=host):
+            return None
+    except ssl.SSLCertVerificationError as exc:
+        return (
+            f"the TLS certificate of {where} is not trusted "
+            f"({exc.verify_message or exc.reason}); for a self-signed certificate set this "
+            "player's ca_file to it (its PEM file), or use its http:// URL"
+        )
+    except (ssl.SSLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        return (
+            f"{where} does not speak HTTPS ({reason}); "
+            "is the URL's scheme right (http:// or https://)?"
+        )
+
+
+def why_unreachable(url: str, timeout: float, verify: bool | str = True) -> str:
+    """Probe the port of `url` to say why a request failed: refused, silent, unknown host, or
+    (https) a certificate not trusted, a port that speaks no TLS."""
+    host, port = host_port(url)
+    where = _where(host, port)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            if urlsplit(url).scheme == "https" and (
+                problem := _tls_problem(sock, host, where, verify)
+            ):
+                return problem
+            return f"{where} accepts connections but did not answer within {timeout:g} s"
     except ConnectionRefusedError:
-        return f"connection refused at {host}:{port} (is it running, and is the port right?)"
+        return f"connection refused at {where} (is it running, and is the port right?)"
     except TimeoutError:
-        return f"no answer from {host}:{port} within {timeout:g} s (switched off, or a firewall?)"
+        return f"no answer from {where} within {timeout:g} s (switched off, or a firewall?)"
     except socket.gaierror:
         return f"host name {host!r} not found"
     except OSError as exc:
-        return f"cannot connect to {host}:{port}: {exc.strerror or exc}"
+        return f"cannot connect to {where}: {exc.strerror or exc}"
 
 
 @dataclass
@@ -118,6 +152,7 @@ class Endpoint:
                 headers=hdrs,
                 json=json,
                 timeout=self.player.timeout_seconds,
+                verify=self.player.ca_file or None,
             )
         except ProviderAuthError as exc:
             raise PlayerAuthError(
@@ -137,7 +172,9 @@ class Endpoint:
             if "server error" in str(exc) or exc.status == 503:
                 reason = str(exc).removeprefix(f"{self.label}: ")
                 raise PlayerServerError(f"{self.label}: {reason}") from None
-            reason = why_unreachable(url, self.player.timeout_seconds)
+            reason = why_unreachable(
+                url, self.player.timeout_seconds, self.player.ca_file or self.http.session.verify
+            )
             raise PlayerUnreachable(f"{self.label}: {reason}") from None
         except ProviderError as exc:
             raise PlayerProtocolError(

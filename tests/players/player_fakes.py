@@ -14,12 +14,18 @@ import base64
 import hashlib
 import json
 import posixpath
+import ssl
 import threading
 import unicodedata
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+# a self-signed certificate for 127.0.0.1 and localhost (CN jellyfin.local), valid to 2126, as
+# a player's own HTTPS has (Jellyfin's Networking > HTTPS with a certificate made with openssl)
+SELF_SIGNED = Path(__file__).resolve().parent / "tls" / "selfsigned.pem"
 
 
 @dataclass
@@ -35,6 +41,7 @@ class FakeServer:
     """A threaded HTTP server on 127.0.0.1 that hands each request to `self.handle`."""
 
     def __init__(self, port: int = 0):
+        self.tls = False  # `serve_https()`: HTTPS with the self-signed certificate
         self.requests: list[Request] = []
         self.lock = threading.Lock()
         self.hang = threading.Event()  # set: accept requests but never answer
@@ -94,7 +101,15 @@ class FakeServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def serve_https(self):
+        """Answer HTTPS only, with the self-signed certificate (before `with`)."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(SELF_SIGNED, SELF_SIGNED.with_suffix(".key"))
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.tls = True
+        return self
 
     def __enter__(self):
         self.thread.start()

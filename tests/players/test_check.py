@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from player_fakes import FakeJellyfin, FakeKodi, FakePlex, FakeServer, PlexSection
+import socket
+
+import pytest
+from player_fakes import SELF_SIGNED, FakeJellyfin, FakeKodi, FakePlex, FakeServer, PlexSection
 from player_helpers import free_port
 
 from metarrd import players
@@ -59,6 +62,79 @@ def test_timeout(make_rt):
         ok, message = only(rt)
     assert not ok
     assert "accepts connections but did not answer within 0.3 s" in message
+
+
+def test_a_self_signed_certificate_is_named_not_a_silent_player(make_rt, tmp_path):
+    """Jellyfin's own HTTPS (port 8920, a certificate the user made with openssl) and a Kodi
+    behind a NAS's reverse proxy serve certificates no CA signed: requests' SSLError was taken
+    for a player that accepts connections but never answers."""
+    root = str(tmp_path / "movies")
+    with FakeJellyfin(locations=[root]).serve_https() as fake:
+        rt = make_rt(
+            [
+                {
+                    "name": "Den",
+                    "type": "jellyfin",
+                    "url": fake.url,
+                    "token": "jf-key",
+                    "libraries": ["Movies"],
+                    "timeout_seconds": 1.0,
+                }
+            ]
+        )
+        ok, message = only(rt)
+    assert not ok
+    assert message.startswith(f"the TLS certificate of 127.0.0.1:{fake.port} is not trusted")
+    assert "self-signed certificate" in message and "ca_file" in message
+    assert "did not answer" not in message
+
+
+def test_ca_file_trusts_the_players_own_certificate(make_rt, tmp_path):
+    """The same Jellyfin, with `ca_file` naming its certificate: checked, and trusted."""
+    root = str(tmp_path / "movies")
+    with FakeJellyfin(locations=[root]).serve_https() as fake:
+        rt = make_rt(
+            [
+                {
+                    "name": "Den",
+                    "type": "jellyfin",
+                    "url": fake.url,
+                    "token": "jf-key",
+                    "libraries": ["Movies"],
+                    "timeout_seconds": 1.0,
+                    "ca_file": str(SELF_SIGNED),
+                }
+            ]
+        )
+        ok, message = only(rt)
+    assert ok, message
+    assert "Jellyfin 10.10.3" in message
+
+
+def test_https_url_of_a_plain_http_port(make_rt):
+    """`https://` in front of Kodi's web server, which speaks plain HTTP only."""
+    with FakeKodi() as fake:
+        rt = make_rt([kodi(fake.url.replace("http://", "https://"))])
+        ok, message = only(rt)
+    assert not ok
+    assert message.startswith(f"127.0.0.1:{fake.port} does not speak HTTPS")
+    assert "http:// or https://" in message
+
+
+def test_an_ipv6_address_is_written_as_in_a_url(make_rt):
+    """`url = "http://[::1]:8080"`: `::1:8080` read as one address; `[::1]:8080` is the URL's."""
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    with socket.socket(socket.AF_INET6) as s:
+        try:
+            s.bind(("::1", 0))
+        except OSError:
+            pytest.skip("no IPv6 loopback here")
+        port = s.getsockname()[1]  # bound, not listening: refused
+        rt = make_rt([kodi(f"http://[::1]:{port}")])
+        ok, message = only(rt)
+    assert not ok
+    assert message.startswith(f"connection refused at [::1]:{port} (")
 
 
 def test_bad_credentials(make_rt):
