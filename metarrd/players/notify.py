@@ -296,6 +296,9 @@ def _record(
                 continue
             reason = hide_credentials(str(outcome))
             first_error = first_error or reason
+            # the errors name the player first (`Kodi "Den": connection refused ...`); the log
+            # lines and events below name it themselves
+            why = reason.removeprefix(f"{who}: ")
             retry_at = None
             final = isinstance(outcome, PathNotMapped | PlayerNotAllowed)  # retrying cannot help
             if not final:
@@ -306,7 +309,7 @@ def _record(
                 ).execute()
                 report.retrying += 1
                 if row.attempts == 0:
-                    log.warning("%s: %s; will retry", who, reason)
+                    log.warning("%s: %s; will retry", who, why)
                 continue
             q(state="failed", attempts=row.attempts + 1, last_error=reason).where(
                 db.PlayerNotification.id == row.key
@@ -315,7 +318,7 @@ def _record(
             tried = "" if final else f" (tried {row.attempts + 1}x)"
             db.record_event(
                 "notify.failed",
-                f"{who} was not told about {row.path}: {reason}{tried}",
+                f"{who} was not told about {row.path}: {why}{tried}",
                 movie=row.movie_id,
                 level="error",
                 player=player.name,
@@ -326,7 +329,7 @@ def _record(
                     refused_logged = True
                     log.error("%s", reason)  # it names the player
                 continue
-            log.error("%s: gave up on %s: %s", who, row.path, reason)
+            log.error("%s: gave up on %s: %s", who, row.path, why)
         if report.sent:
             db.record_event(
                 "notify.done",
@@ -337,7 +340,7 @@ def _record(
         if report.retrying and any(r.attempts == 0 for r in rows):
             db.record_event(
                 "notify.retrying",
-                f"{who}: {first_error}; will retry for up to "
+                f"{who}: {(first_error or '').removeprefix(f'{who}: ')}; will retry for up to "
                 f"{config.daemon.notify_retry_minutes:g} min",
                 level="warning",
                 player=player.name,

@@ -273,7 +273,10 @@ def test_a_kodi_that_is_down_gets_the_notification_when_it_is_back(make_rt, tmp_
     assert player.last_error is None and player.last_ok_at is not None
 
 
-def test_a_kodi_that_stays_down_ends_in_a_visible_failure(make_rt):
+def test_a_kodi_that_stays_down_ends_in_a_visible_failure(make_rt, caplog):
+    """A Kodi switched off: one line in the log when it first fails, one when we give up, no
+    traceback, and each names the player once (they said `Kodi "Living room": Kodi "Living
+    room": connection refused ...`)."""
     rt = make_rt(
         [kodi_player(f"http://127.0.0.1:{free_port()}")],
         daemon={"notify_window_seconds": 0, "notify_retry_minutes": 10},
@@ -281,8 +284,9 @@ def test_a_kodi_that_stays_down_ends_in_a_visible_failure(make_rt):
     movie = add_movie(rt, "A/A.mkv")
     queue(movie)
 
-    for minutes in (0, 3, 6, 9, 10.5):
-        process_notifications(rt, now=later(minutes=minutes))
+    with caplog.at_level("INFO", logger="metarrd"):
+        for minutes in (0, 3, 6, 9, 10.5):
+            process_notifications(rt, now=later(minutes=minutes))
 
     row = db.PlayerNotification.get()
     assert row.state == "failed"
@@ -292,6 +296,13 @@ def test_a_kodi_that_stays_down_ends_in_a_visible_failure(make_rt):
     assert event.level == "error" and event.movie_id == movie.id
     assert 'Kodi "Living room" was not told about' in event.message
     assert "connection refused" in db.MediaPlayer.get().last_error
+    retrying = db.Event.get(db.Event.kind == "notify.retrying")
+    said = [r for r in caplog.records if r.name.startswith("metarrd.players")]
+    assert [r.levelname for r in said] == ["WARNING", "ERROR"]
+    assert not any(r.exc_info for r in said)
+    for text in [event.message, retrying.message, *(r.getMessage() for r in said)]:
+        assert text.count('Kodi "Living room"') == 1, text
+        assert "connection refused at 127.0.0.1:" in text
 
 
 def test_wrong_password_is_said_plainly_and_retried(make_rt, tmp_path):
