@@ -72,6 +72,9 @@ def _where(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH = 62, 64  # OpenSSL's x509_vfy.h
+
+
 def _tls_problem(sock: socket.socket, host: str, where: str, verify: bool | str) -> str | None:
     """Why a TLS handshake with `host` fails under `verify` (True or a CA bundle), or None."""
     context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
@@ -81,6 +84,13 @@ def _tls_problem(sock: socket.socket, host: str, where: str, verify: bool | str)
         with context.wrap_socket(sock, server_hostname=host):
             return None
     except ssl.SSLCertVerificationError as exc:
+        if exc.verify_code in (X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH):
+            return (
+                f"the TLS certificate of {where} is for another name ({exc.verify_message}); "
+                "put a name it is for in the URL (a Plex Media Server's is "
+                "https://<its address, with - for . or :>.<its id>.plex.direct:32400), or use "
+                "its http:// URL"
+            )
         return (
             f"the TLS certificate of {where} is not trusted "
             f"({exc.verify_message or exc.reason}); for a self-signed certificate set this "

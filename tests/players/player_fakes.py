@@ -26,6 +26,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 # a self-signed certificate for 127.0.0.1 and localhost (CN jellyfin.local), valid to 2126, as
 # a player's own HTTPS has (Jellyfin's Networking > HTTPS with a certificate made with openssl)
 SELF_SIGNED = Path(__file__).resolve().parent / "tls" / "selfsigned.pem"
+# one for another name only, as a Plex Media Server's (`*.<hash>.plex.direct`, which Plex has
+# signed by a public CA; here self-signed, so a test trusts it with ca_file)
+PLEX_DIRECT = SELF_SIGNED.with_name("plexdirect.pem")
 
 
 @dataclass
@@ -103,10 +106,10 @@ class FakeServer:
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
-    def serve_https(self):
-        """Answer HTTPS only, with the self-signed certificate (before `with`)."""
+    def serve_https(self, cert: Path = SELF_SIGNED):
+        """Answer HTTPS only, with this certificate (`SELF_SIGNED`, `PLEX_DIRECT`)."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(SELF_SIGNED, SELF_SIGNED.with_suffix(".key"))
+        context.load_cert_chain(cert, cert.with_suffix(".key"))
         self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.tls = True
         return self

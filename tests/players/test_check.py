@@ -5,7 +5,15 @@ from __future__ import annotations
 import socket
 
 import pytest
-from player_fakes import SELF_SIGNED, FakeJellyfin, FakeKodi, FakePlex, FakeServer, PlexSection
+from player_fakes import (
+    PLEX_DIRECT,
+    SELF_SIGNED,
+    FakeJellyfin,
+    FakeKodi,
+    FakePlex,
+    FakeServer,
+    PlexSection,
+)
 from player_helpers import free_port
 
 from metarrd import players
@@ -109,6 +117,31 @@ def test_ca_file_trusts_the_players_own_certificate(make_rt, tmp_path):
         ok, message = only(rt)
     assert ok, message
     assert "Jellyfin 10.10.3" in message
+
+
+def test_a_certificate_for_another_name_says_which_name_to_use(make_rt, tmp_path):
+    """Plex's HTTPS certificate is for `*.<id>.plex.direct` (python-plexapi connects to
+    `https://<ip-with-dashes>.<id>.plex.direct:32400`); `https://<its IP>:32400` fails on the
+    name, which no ca_file cures, and was said as a player that never answers."""
+    root = str(tmp_path / "movies")
+    with FakePlex(sections=[PlexSection("1", "Films", [root])]).serve_https(PLEX_DIRECT) as plex:
+        rt = make_rt(
+            [
+                {
+                    "name": "Den",
+                    "type": "plex",
+                    "url": plex.url,
+                    "token": "plex-token",
+                    "libraries": ["Movies"],
+                    "timeout_seconds": 1.0,
+                    "ca_file": str(PLEX_DIRECT),  # trusted: only the name is wrong
+                }
+            ]
+        )
+        ok, message = only(rt)
+    assert not ok
+    assert message.startswith(f"the TLS certificate of 127.0.0.1:{plex.port} is for another name")
+    assert "plex.direct" in message and "did not answer" not in message
 
 
 def test_https_url_of_a_plain_http_port(make_rt):
