@@ -9,6 +9,7 @@ credentials, not the kind of server we expected.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import socket
 import ssl
@@ -77,7 +78,14 @@ X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH = 62, 64  # OpenSSL
 
 def _tls_problem(sock: socket.socket, host: str, where: str, verify: bool | str) -> str | None:
     """Why a TLS handshake with `host` fails under `verify` (True or a CA bundle), or None."""
-    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+    bundle = verify if isinstance(verify, str) else None  # a file, or (as requests takes) a folder
+    try:
+        context = ssl.create_default_context(
+            cafile=None if bundle and os.path.isdir(bundle) else bundle,
+            capath=bundle if bundle and os.path.isdir(bundle) else None,
+        )
+    except (ssl.SSLError, OSError) as exc:
+        return f"cannot read the certificates of {bundle}: {exc}"
     if verify is False:
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     try:

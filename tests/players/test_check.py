@@ -144,6 +144,16 @@ def test_a_certificate_for_another_name_says_which_name_to_use(make_rt, tmp_path
     assert "plex.direct" in message and "did not answer" not in message
 
 
+def test_a_ca_file_that_holds_no_certificate_is_named(make_rt, tmp_path):
+    """ca_file naming the key instead of the certificate (openssl writes both side by side), or
+    a DER file: requests' SSLError again read as a player that never answers."""
+    with FakeKodi().serve_https() as fake:
+        rt = make_rt([kodi(fake.url, ca_file=str(SELF_SIGNED.with_suffix(".key")))])
+        ok, message = only(rt)
+    assert not ok
+    assert message.startswith(f"cannot read the certificates of {SELF_SIGNED.with_suffix('.key')}")
+
+
 def test_https_url_of_a_plain_http_port(make_rt):
     """`https://` in front of Kodi's web server, which speaks plain HTTP only."""
     with FakeKodi() as fake:
