@@ -119,6 +119,12 @@ KEY_SETTINGS = {
 }
 
 
+class RedirectChangesMethod(requests.RequestException):
+    """A 301 or 302 answer to a POST or PUT: requests would send it on as a GET, as browsers
+    do, and an API takes that for another request (a media player's reverse proxy sending
+    http:// on to https://: jellyfin/jellyfin-kodi#223)."""
+
+
 class _Session(requests.Session):
     """requests drops `Authorization` on a redirect to another host (or from https to http) and
     keeps every other header, so fanart.tv's key headers and Plex's `X-Plex-Token` went along
@@ -130,6 +136,16 @@ class _Session(requests.Session):
             for name in SECRET_HEADERS:
                 prepared_request.headers.pop(name, None)
         super().rebuild_auth(prepared_request, response)
+
+    def rebuild_method(self, prepared_request, response) -> None:
+        method = prepared_request.method
+        super().rebuild_method(prepared_request, response)
+        if prepared_request.method != method and response.status_code in (301, 302):
+            raise RedirectChangesMethod(
+                f"{method} {redact(response.url)} was redirected (HTTP {response.status_code}) "
+                f"to {redact(prepared_request.url)}, where it would arrive as a GET; use the "
+                "URL it redirects to"
+            )
 
 
 class Answers:
@@ -421,6 +437,8 @@ class HttpClient:
                     f"cannot request {redact(url)}: an API key or token in the configuration "
                     "starts with a space or holds a line break",
                 ) from None
+            except RedirectChangesMethod as exc:
+                raise ProviderError(provider, str(exc)) from None
             except requests.RequestException as exc:  # a bad URL and the like: retrying won't help
                 raise ProviderError(
                     provider, f"cannot request {redact(url)} ({_short(exc)})"

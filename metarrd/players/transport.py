@@ -195,6 +195,9 @@ class Endpoint:
             )
             raise PlayerUnreachable(f"{self.label}: {reason}") from None
         except ProviderError as exc:
+            if exc.status is None:  # not sent: a redirect that would change the method, a bad URL
+                reason = str(exc).removeprefix(f"{self.label}: ")
+                raise PlayerProtocolError(f"{self.label}: {reason}") from None
             raise PlayerProtocolError(
                 f"{self.label}: {redact(url)} answered HTTP {exc.status}; {self.api_hint}"
             ) from None

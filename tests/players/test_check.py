@@ -154,6 +154,29 @@ def test_a_ca_file_that_holds_no_certificate_is_named(make_rt, tmp_path):
     assert message.startswith(f"cannot read the certificates of {SELF_SIGNED.with_suffix('.key')}")
 
 
+class ForcesHttps(FakeServer):
+    """A reverse proxy in front of Kodi that sends http:// on to https:// with a 301 (nginx's
+    `return 301 https://$host$request_uri;`, Traefik's redirectScheme)."""
+
+    def handle(self, req):
+        if req.path.startswith("/secure/"):  # where the redirect leads
+            return 200, {}, {"jsonrpc": "2.0", "id": 1, "error": {"code": -32600}}
+        return 301, {"Location": f"{self.url}/secure{req.path}"}, b""
+
+
+def test_a_redirect_that_would_turn_the_post_into_a_get_is_named(make_rt):
+    """requests sends a POST answered with a 301 or 302 on as a GET: Kodi's JSON-RPC and
+    Jellyfin's `/Library/Media/Updated` then answered something else (an error about the
+    request, a 405), with nothing about the redirect (jellyfin/jellyfin-kodi#223)."""
+    with ForcesHttps() as proxy:
+        rt = make_rt([kodi(proxy.url)])
+        ok, message = only(rt)
+    assert not ok
+    assert message.startswith(f"POST {proxy.url}/jsonrpc was redirected (HTTP 301) to ")
+    assert "use the URL it redirects to" in message
+    assert [r.method for r in proxy.requests] == ["POST"]  # never sent on as a GET
+
+
 def test_https_url_of_a_plain_http_port(make_rt):
     """`https://` in front of Kodi's web server, which speaks plain HTTP only."""
     with FakeKodi() as fake:
