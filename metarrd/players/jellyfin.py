@@ -57,7 +57,7 @@ class Jellyfin:
         return self.endpoint.label
 
     def _auth(self) -> dict[str, str]:
-        token = self.player.token.replace('"', "")
+        token = self.player.token.replace('"', "").strip()  # pasted with a space: no key has one
         return {"Authorization": f'MediaBrowser Token="{token}"'}
 
     def server_info(self) -> dict[str, Any]:

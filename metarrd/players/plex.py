@@ -80,7 +80,7 @@ class Plex:
 
     def _headers(self) -> dict[str, str]:
         return {
-            "X-Plex-Token": self.player.token,
+            "X-Plex-Token": self.player.token.strip(),  # pasted with a space: no token has one
             "X-Plex-Product": "metarrd",
             "X-Plex-Client-Identifier": "metarrd",
         }

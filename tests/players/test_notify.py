@@ -268,3 +268,26 @@ def test_a_password_in_a_kodi_path_is_sent_to_kodi_but_never_shown_or_logged(
     shown = [*report.done, *(e.message for e in db.Event.select()), caplog.text]
     assert any("scanned ftp://…@nas/movies/Heat (1995)/" in text for text in shown)
     assert not any("FtpS3cret" in text for text in shown)
+
+
+def test_a_token_pasted_with_spaces_around_it_still_works(make_rt, tmp_path):
+    """A token copied with a space around it (from Plex's 'View XML' address bar, Jellyfin's
+    API key list): Plex compared `X-Plex-Token` as sent and refused it, a leading space was
+    'an API key or token ... starts with a space' (requests refuses such a header), and
+    Jellyfin reads `Token="..."` up to the quotes (AuthorizationContext.GetParts), spaces
+    included. Neither kind of token holds a space."""
+    root = str(tmp_path / "movies")
+    with (
+        FakeKodi() as kodi,
+        FakeJellyfin(locations=["/media/movies"]) as jelly,
+        FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])]) as plex,
+    ):
+        config = players(kodi, jelly, plex, root)[1:]
+        config[0]["token"] = " jf-key "
+        config[1]["token"] = " plex-token\t"
+        rt = make_rt(config)
+        queue(add_movie(rt, "A/A.mkv"))
+        process_notifications(rt)
+
+    assert states("Jelly") == ["sent"] and states("Plex") == ["sent"]
+    assert jelly.updates and plex.refreshes == [("2", "/data/movies/A")]
