@@ -492,7 +492,9 @@ def check_semantics(config: Config, problems: Problems) -> None:
             problems.error(f"{key}.url", url_problem)
         if player.timeout_seconds <= 0:
             problems.error(f"{key}.timeout_seconds", "must be more than 0")
-        if player.ca_file and not Path(player.ca_file).is_file():
+        if player.ca_file and not Path(player.ca_file).is_absolute():
+            problems.error(f"{key}.ca_file", f"must be an absolute path, not {player.ca_file!r}")
+        elif player.ca_file and not Path(player.ca_file).is_file():
             problems.error(f"{key}.ca_file", f"{player.ca_file!r} is not a file")
         if player.type in ("jellyfin", "plex") and not player.token.strip():
             label = {"jellyfin": "Jellyfin", "plex": "Plex"}[player.type]

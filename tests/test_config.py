@@ -139,6 +139,10 @@ def test_interface_keys_are_all_accepted():
             },
             "player \"p\".ca_file: '/nonexistent.pem' is not a file",
         ),
+        (  # read from the daemon's working directory, which is / under systemd
+            {"player": [{"name": "p", "type": "kodi", "url": "https://x", "ca_file": "kodi.pem"}]},
+            "player \"p\".ca_file: must be an absolute path, not 'kodi.pem'",
+        ),
         (
             {"library": [{"name": "M", "path": "/m", "poll": True, "poll_seconds": 0}]},
             'library "M".poll_seconds: must be at least 1',
