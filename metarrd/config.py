@@ -450,6 +450,28 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
+def _web_app_problem(url: str) -> tuple[str, str] | None:
+    """("error"|"warning", what): a player URL copied from the browser's address bar names its
+    web app, not the server (Jellyfin's `http://nas:8096/web/#/home.html`, Plex's
+    `http://nas:32400/web/index.html#!/`, Kodi's Chorus `http://htpc:8080/#home`); our paths
+    went below it, a `#` cut them off, and the player answered with its web app's page."""
+    parts = urllib.parse.urlsplit(url)
+    segments = parts.path.split("/")
+    if "web" in segments:
+        return (
+            "warning",
+            "ends in the address of the player's web app (/web/...); the server's base URL is "
+            "the part before /web (e.g. http://nas:8096 or https://host/jellyfin)",
+        )
+    if "#" in url.split("@")[-1]:
+        return (
+            "error",
+            "holds a '#' (the address of a web app's page): the player's API is not below it; "
+            "use the server's base URL, the part before '#'",
+        )
+    return None
+
+
 PLAYER_TOKEN_HELP = {
     "jellyfin": "an API key from Dashboard > API Keys",
     "plex": "the X-Plex-Token of the server's owner",
@@ -490,6 +512,9 @@ def check_semantics(config: Config, problems: Problems) -> None:
                 )
         if (url_problem := _url_problem(player.url)) is not None:
             problems.error(f"{key}.url", url_problem)
+        elif (web_app := _web_app_problem(player.url)) is not None:
+            level, what = web_app
+            (problems.error if level == "error" else problems.warning)(f"{key}.url", what)
         if player.timeout_seconds <= 0:
             problems.error(f"{key}.timeout_seconds", "must be more than 0")
         if player.ca_file and not Path(player.ca_file).is_absolute():

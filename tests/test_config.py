@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from metarrd.cli import main
-from metarrd.config import declared_keys, load_config, parse_config
+from metarrd.config import collect_problems, declared_keys, load_config, parse_config
 from metarrd.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +138,10 @@ def test_interface_keys_are_all_accepted():
                 ]
             },
             "player \"p\".ca_file: '/nonexistent.pem' is not a file",
+        ),
+        (  # Kodi's Chorus web interface, as the browser shows it: `#home` cut off /jsonrpc
+            {"player": [{"name": "p", "type": "kodi", "url": "http://htpc:8080/#home"}]},
+            "player \"p\".url: holds a '#' (the address of a web app's page)",
         ),
         (  # read from the daemon's working directory, which is / under systemd
             {"player": [{"name": "p", "type": "kodi", "url": "https://x", "ca_file": "kodi.pem"}]},
@@ -303,3 +307,29 @@ def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path, capsys):
     cfg.write_bytes(f'data_dir = "{tmp_path}/data"\n'.encode() + b"\xef\xbb\xbf[web]\n")
     assert main(["--config", str(cfg), "list"]) == 2
     assert "invalid TOML" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://nas:8096/web/#/home.html",  # Jellyfin 10.9's address bar
+        "http://nas:8096/web/index.html#!/home.html",  # Jellyfin 10.7's
+        "https://host/jellyfin/web/",  # behind a proxy with a base path
+        "http://nas:32400/web/index.html#!/",  # Plex's
+    ],
+)
+def test_a_player_url_of_its_web_app_is_named(url):
+    """Copied from the browser: the requests went below the web app (or were cut at '#') and
+    the player answered with its web page: 'answered with an HTML page'."""
+    _config, found = collect_problems(
+        {"player": [{"name": "p", "type": "jellyfin", "url": url, "token": "k"}]}
+    )
+    [problem] = [p for p in found if p.key == 'player "p".url']
+    assert problem.level == "warning" and "the part before /web" in problem.message
+
+
+def test_a_player_url_with_a_base_path_is_fine():
+    _config, found = collect_problems(
+        {"player": [{"name": "p", "type": "jellyfin", "url": "https://h/jellyfin", "token": "k"}]}
+    )
+    assert [p for p in found if p.key == 'player "p".url'] == []
