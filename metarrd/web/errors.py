@@ -12,6 +12,7 @@ from htmx_flask import make_response
 from werkzeug.exceptions import HTTPException
 
 from metarrd.web import auth, busy
+from metarrd.web.incoming import TooManyFields
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def _too_large() -> str:
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if exc.code == 413:
+        if exc.code == 413 and not isinstance(exc, TooManyFields):
             return render_error(413, _too_large())
         return render_error(exc.code or 500, exc.description or "")
 

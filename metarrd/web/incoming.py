@@ -13,11 +13,14 @@ a value sent back as the page showed it must stay equal to what is stored (edits
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import IO, Any
 
 from htmx_flask.requests import HtmxAwareRequest
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 
 from metarrd.text import fit
 
@@ -50,8 +53,33 @@ class FitMultiDict(ImmutableMultiDict):
         super().__init__([(_fit_value(k), _fit_value(v)) for k, v in _pairs(mapping)])
 
 
+class TooManyFields(RequestEntityTooLarge):
+    """A 413 for a form within the size limit but with more fields than any of ours."""
+
+
+class FormParser(FormDataParser):
+    """werkzeug's form parser, with its limit on a multipart form's parts (`max_form_parts`,
+    Flask's MAX_FORM_PARTS: 1,000) held by a urlencoded form too. werkzeug leaves that one
+    unbounded, and the CSRF check reads the form of any POST before the login is asked for: a
+    1 MB body of `&a=` is 330,000 fields, over a second of one worker's CPU to split and fit,
+    sent by anyone who can reach the login page. No form of the UI has more than a few hundred
+    fields (a bulk action: the 200 items of a page)."""
+
+    def _parse_urlencoded(
+        self, stream: IO[bytes], mimetype: str, content_length: int | None, options: dict
+    ) -> Any:
+        body = stream.read()  # at most max_content_length: werkzeug limited the stream
+        if self.max_form_parts is not None and body.count(b"&") >= self.max_form_parts:
+            raise TooManyFields(
+                f"This request has too many fields: at most {self.max_form_parts:,}; "
+                "nothing was changed."
+            )
+        return super()._parse_urlencoded(io.BytesIO(body), mimetype, content_length, options)
+
+
 class FitRequest(HtmxAwareRequest):
     """The request (htmx_flask's, with `request.htmx`) whose `args`, `form` and `values` hold
-    fit text only."""
+    fit text only, and whose urlencoded form has at most `max_form_parts` fields."""
 
     parameter_storage_class = FitMultiDict
+    form_data_parser_class = FormParser

@@ -716,6 +716,32 @@ def test_only_a_logged_in_browser_may_send_an_image_upload(public_app):
     assert answer.headers["Location"].startswith("/movies/1#art-poster")
 
 
+def test_a_form_of_many_fields_is_refused_before_it_is_read(public_app, monkeypatch):
+    """werkzeug bounds a multipart form's parts (1,000) but not a urlencoded form's fields, and
+    the CSRF check reads the form of any POST before the login is asked for: 1 MB of `&a=`
+    (330,000 fields) cost a worker over a second of CPU to split and fit, sent by anyone who
+    can reach the login page (the shape of the hash-collision / many-parameters DoS,
+    CVE-2011-4885, oCERT-2011-003). Such a form is a 413 now, before one field is read."""
+    from metarrd.web import incoming
+
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    fitted = []
+    real_fit = incoming.fit_typed
+    monkeypatch.setattr(incoming, "fit_typed", lambda text: fitted.append(text) or real_fit(text))
+    body = "password=x" + "&a=" * 330_000
+    answer = c.post("/login", data=body, content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 413
+    assert "too many fields: at most 1,000; nothing was changed" in answer.get_data(as_text=True)
+    assert len(fitted) < 10  # the 330,000 fields were never split nor fitted
+    # the largest form of the UI, a bulk action on the 200 items of a page, is still read
+    login(c, "correct horse")
+    ids = Seeder(public_app.config["METARRD"]).many(200)
+    form = {"csrf_token": token_of(c, "/"), "action": "lock", "ids": ids, "q": "", "page": "1"}
+    answer = c.post("/bulk", data=form)
+    assert answer.status_code == 303
+
+
 def test_a_full_disk_names_its_file_to_no_rebinding_page_even_without_a_password(app):
     """Loopback, no password: a browser on this computer needs no login, and a DNS-rebinding
     page is one, asking under its own name; /healthz answers under any name, so the note's
