@@ -553,11 +553,14 @@ def _extra_elements(extra: Iterable[str], owned: frozenset[str] = OWNED) -> list
     return elements
 
 
-def users_actors(extra: Iterable[str]) -> list[tuple[str, str]]:
+def users_actors(extra: Iterable[str], limit: int | None = None) -> list[tuple[str, str]]:
     """(name, role) of the user's `<actor>`s kept from their NFO (`nfo_extra`): the cast the
-    NFO gets when the item has none of its own (`_actors`), for the review page to show."""
-    out = []
+    NFO gets when the item has none of its own (`_actors`), for the review page to show; the
+    first `limit` of them (the rest are not parsed)."""
+    out: list[tuple[str, str]] = []
     for el in _parsed(extra):
+        if limit is not None and len(out) >= limit:
+            break
         name = _clean(el.findtext("name")) if el.tag == "actor" else None
         if name:
             out.append((name, _clean(el.findtext("role")) or ""))

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 bp = Blueprint("item", __name__)
 
 ARTWORK_OPS = ("use", "add", "remove", "up", "down")
+# the user's NFO cast the Cast tab lists (Jellyfin's tvshow.nfo of a long-running show holds a
+# few hundred <actor>s; a 5 MB NFO could hold 100,000: a 19 MB page, seconds to build)
+NFO_CAST_SHOWN = 500
 
 
 def _field_or_404(name: str, movie: db.Movie) -> str:
@@ -98,7 +101,11 @@ def tab_context(movie: db.Movie, tab: str) -> dict:
         pictured = any(actor.image_cache_path for _, actor in context["cast"])
         context["cache_hung"] = pictured and cache.unanswered(config.cache_dir)
         # none of its own: the NFO gets the user's <actor>s, as they were (publish/nfo.py)
-        context["nfo_cast"] = [] if context["cast"] else users_actors(movie.nfo_extra or [])
+        nfo_cast = (
+            [] if context["cast"] else users_actors(movie.nfo_extra or [], NFO_CAST_SHOWN + 1)
+        )
+        context["nfo_cast"] = nfo_cast[:NFO_CAST_SHOWN]
+        context["nfo_cast_more"] = len(nfo_cast) > NFO_CAST_SHOWN
     elif tab == "files" and movie.kind == db.EPISODE:
         context["streams"] = queries.streams(movie.id)
         context["library_files"] = queries.episode_files(movie)

@@ -639,6 +639,23 @@ def test_saving_a_rating_as_shown_keeps_it_as_it_was(app, client, seed):
     assert db.Movie.get_by_id(movie.id).rating == 8.0  # a new value: one decimal, as before
 
 
+def test_the_cast_tab_lists_a_bounded_part_of_a_huge_nfo_cast(client, seed):
+    """A hostile NFO (anyone who may write the library: a download, a share's guest) of 5 MB,
+    the most the scan reads, holds 100,000 <actor>s: the Cast tab parsed and listed every one,
+    a 19 MB page that took seconds to build. It lists the first 500 and says the NFO gets all."""
+    actors = [f"<actor><name>Extra {i}</name><role>Crowd {i}</role></actor>" for i in range(20_000)]
+    movie = seed.movie("Ben-Hur", 1959, nfo_extra=actors, locked_fields=["cast"])
+    html = client.get(f"/movies/{movie.id}/tabs/cast").get_data(as_text=True)
+    shown = html.count('class="actor-name"')
+    assert 100 <= shown <= 1000 and len(html) < 300_000  # was 20,000 names, 3.6 MB
+    assert f"Extra {shown - 1}<" in html and f"Extra {shown}<" not in html  # the first ones
+    assert f"The first {shown} are shown; the NFO gets all of them." in html
+    # a cast within the bound is listed whole, without the note
+    few = seed.movie("Alien", 1979, nfo_extra=actors[:shown], locked_fields=["cast"])
+    html = client.get(f"/movies/{few.id}/tabs/cast").get_data(as_text=True)
+    assert html.count('class="actor-name"') == shown and "are shown" not in html
+
+
 def test_the_cast_tab_shows_the_nfos_cast_that_publish_writes_back(client, seed):
     """A cast locked before enrich gave the item one: the NFO gets the user's <actor>s back
     (publish), and the Cast tab said "No cast yet". It shows them, escaped, and says why."""
