@@ -6,7 +6,12 @@ entry of type episode with an int season and int or int-list episodes, no date a
 and the table of names in docs/tv.md (from the public Kodi, Jellyfin and guessit rules) (KODI_ROWS below, values from the guessit and Jellyfin columns),
 and release names from Sonarr's parser tests (`src/NzbDrone.Core.Test/ParserTests/*Fixture.cs`,
 RELEASE_ROWS below, the numbers Sonarr expects; `.mkv` added to a release name) that our
-parser once read wrongly.
+parser once read wrongly, and the names of the players' own naming tests (PLAYER_ROWS below):
+Jellyfin's `tests/Jellyfin.Naming.Tests/TV/*.cs` (the numbers each asserts, with the whole
+reading where a test asserts one number of it: `02x03 - 02x04 - 02x15` is episodes 3, 4 and
+15) and Kodi's `xbmc/video/test/TestVideoInfoScanner.cpp` (EnumerateEpisodeItem's TestData).
+A row we read otherwise than the player's test on purpose (docs/tv.md) says why in `differs`;
+each such name is reported to the user or read with a warning (test_episode_names.py).
 """
 
 from __future__ import annotations
@@ -100,6 +105,257 @@ RELEASE_ROWS = [
      "", "upload Legend of the Seeker"),
 ]  # fmt: skip
 
+_JF = "jellyfin Jellyfin.Naming.Tests/TV/"
+_KODI = "kodi xbmc/video/test/TestVideoInfoScanner.cpp"
+_ABSOLUTE = "an absolute number: reported (docs/tv.md, kodi-tv.md §6 point 3)"
+_RANGE = (
+    "Jellyfin S{}E{} (its `1-12 episode title` rule), Kodi skips it: the double episode of its "
+    "season folder, with a warning (docs/tv.md: `01-02` stays a double episode)"
+)
+_SEASONS = "Kodi {}: a name of several seasons is reported (docs/tv.md)"
+# (path below the library root, show title, season, episodes, aired, source, absolute,
+# differs): the names of Jellyfin's and Kodi's own parser tests, the numbers they assert
+PLAYER_ROWS = [
+    ("Season 02/S02E03 blah.avi", "Show", 2, [3], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/02x03 - 02x04 - 02x15 - Ep Name.mp4", "Show", 2, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 1/01x02 blah.avi", "Show", 1, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 1/S01x02 blah.avi", "Show", 1, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 1/S01E02 blah.avi", "Show", 1, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/Elementary - 02x03-04-15 - Ep Name.mp4", "Elementary", 2, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 1/S01xE02 blah.avi", "Show", 1, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 1/seriesname S01E02 blah.avi", "seriesname", 1, [2], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/[HorribleSubs] Hunter X Hunter - 136 [720p].mkv", "Hunter X Hunter", "", [], "",
+     _JF + "EpisodeNumberTests", [136], "Jellyfin S2E36, Kodi S1E36: " + _ABSOLUTE),
+    # ` - 16` in a season folder: S2E16, and absolute 16 in a show in TheTVDB's absolute order
+    # (docs/tv.md: `Season 2/Naruto - 08`)
+    ("Season 2/Episode - 16.avi", "Show", 2, [16], "", _JF + "EpisodeNumberTests", [16], ""),
+    ("Season 2/Episode 16.avi", "Show", 2, [16], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/Episode 16 - Some Title.avi", "Show", 2, [16], "", _JF + "EpisodeNumberTests",
+     [], ""),
+    ("Season 2/16 Some Title.avi", "Show", 2, [16], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/16 - 12 Some Title.avi", "Show", 2, [16], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/7 - 12 Angry Men.avi", "Show", 2, [7], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 4/Uchuu.Senkan.Yamato.2199.S04E03.avi", "Uchuu Senkan Yamato 2199", 4, [3], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Running Man/Running Man S2017E368.mkv", "Running Man", 2017, [368], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 25/The Simpsons.S25E09.Steal this episode.mp4", "The Simpsons", 25, [9], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 1/seriesname S01x02 blah.avi", "seriesname", 1, [2], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/Elementary - 02x03 - 02x04 - 02x15 - Ep Name.mp4", "Elementary", 2, [3, 4, 15],
+     "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 1/seriesname S01xE02 blah.avi", "seriesname", 1, [2], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 02/02x03 - x04 - x15 - Ep Name.mp4", "Show", 2, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 02/Elementary - 02x03 - x04 - x15 - Ep Name.mp4", "Elementary", 2, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 02/02x03x04x15 - Ep Name.mp4", "Show", 2, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 02/Elementary - 02x03x04x15 - Ep Name.mp4", "Elementary", 2, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/02x03-04-15 - Ep Name.mp4", "Show", 2, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 02/02x03-E15 - Ep Name.mp4", "Show", 2, list(range(3, 16)), "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 02/Elementary - 02x03-E15 - Ep Name.mp4", "Elementary", 2, list(range(3, 16)), "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 1/Elementary - S01E23-E24-E26 - The Woman.mp4", "Elementary", 1, [23, 24, 26], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/S2009E23-E24-E26 - The Woman.mp4", "Show", 2009, [23, 24, 26], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/2009x02 blah.avi", "Show", 2009, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/S2009x02 blah.avi", "Show", 2009, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/S2009E02 blah.avi", "Show", 2009, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/Elementary - 2009x03x04x15 - Ep Name.mp4", "Elementary", 2009, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/2009x03x04x15 - Ep Name.mp4", "Show", 2009, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/Elementary - 2009x03-E15 - Ep Name.mp4", "Elementary", 2009,
+     list(range(3, 16)), "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/S2009xE02 blah.avi", "Show", 2009, [2], "", _JF + "EpisodeNumberTests", [],
+     ""),
+    ("Season 2009/Elementary - S2009E23-E24-E26 - The Woman.mp4", "Elementary", 2009,
+     [23, 24, 26], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/seriesname S2009xE02 blah.avi", "seriesname", 2009, [2], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/2009x03-E15 - Ep Name.mp4", "Show", 2009, list(range(3, 16)), "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/seriesname S2009E02 blah.avi", "seriesname", 2009, [2], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/2009x03 - 2009x04 - 2009x15 - Ep Name.mp4", "Show", 2009, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/2009x03 - x04 - x15 - Ep Name.mp4", "Show", 2009, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/seriesname S2009x02 blah.avi", "seriesname", 2009, [2], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/Elementary - 2009x03-04-15 - Ep Name.mp4", "Elementary", 2009, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2009/2009x03-04-15 - Ep Name.mp4", "Show", 2009, [3, 4, 15], "",
+     _JF + "EpisodeNumberTests", [], ""),
+    ("Season 1/02 - blah-02 a.avi", "Show", 1, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 1/02 - blah.avi", "Show", 1, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/02 - blah 14 blah.avi", "Show", 2, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/02.avi", "Show", 2, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("Season 2/2. Infestation.avi", "Show", 2, [2], "", _JF + "EpisodeNumberTests", [], ""),
+    ("The.Wonder.Years.S04.PDTV.x264-JCH/The Wonder Years s04e07 Christmas Party NTSC PDTV.avi",
+     "The Wonder Years", 4, [7], "", _JF + "EpisodeNumberTests", [], ""),
+    ("The Simpsons/The Simpsons.S25E08.Steal this episode.mp4", "The Simpsons", 25, [8], "",
+     _JF + "EpisodeNumberWithoutSeasonTests", [], ""),
+    ("The Simpsons/The Simpsons - 02 - Ep Name.avi", "The Simpsons", "", [], "",
+     _JF + "EpisodeNumberWithoutSeasonTests", [2], "Jellyfin E2, Kodi skips it: " + _ABSOLUTE),
+    ("The Simpsons/02.avi", "The Simpsons", "", [], "", _JF + "EpisodeNumberWithoutSeasonTests",
+     [2], "Jellyfin E2, Kodi skips it: " + _ABSOLUTE),
+    ("The Simpsons/02 - Ep Name.avi", "The Simpsons", "", [], "",
+     _JF + "EpisodeNumberWithoutSeasonTests", [2], "Jellyfin E2, Kodi skips it: " + _ABSOLUTE),
+    ("The Simpsons/02-Ep Name.avi", "The Simpsons", "", [], "",
+     _JF + "EpisodeNumberWithoutSeasonTests", [2], "Jellyfin E2, Kodi skips it: " + _ABSOLUTE),
+    ("The Simpsons/02.EpName.avi", "The Simpsons", "", [], "",
+     _JF + "EpisodeNumberWithoutSeasonTests", [2], "Jellyfin E2, Kodi skips it: " + _ABSOLUTE),
+    ("The Simpsons/The Simpsons - 02.avi", "The Simpsons", "", [], "",
+     _JF + "EpisodeNumberWithoutSeasonTests", [2], "Jellyfin E2, Kodi skips it: " + _ABSOLUTE),
+    ("The Simpsons/The Simpsons - 02 Ep Name.avi", "The Simpsons", "", [], "",
+     _JF + "EpisodeNumberWithoutSeasonTests", [2], "Jellyfin E2, Kodi skips it: " + _ABSOLUTE),
+    ("GJ Club (2013)/GJ Club - 07.mkv", "GJ Club", "", [], "",
+     _JF + "EpisodeNumberWithoutSeasonTests", [7], "Jellyfin E7, Kodi skips it: " + _ABSOLUTE),
+    ("Case Closed (1996-2007)/Case Closed - 317.mkv", "Case Closed", "", [], "",
+     _JF + "EpisodeNumberWithoutSeasonTests", [317],
+     "Jellyfin and Kodi S3E17: a bare 3-4 digit number after ` - ` is " + _ABSOLUTE),
+    ("Foo/Foo-S01E01.mkv", "Foo", 1, [1], "", _JF + "EpisodePathParserTest", [], ""),
+    ("Foo - S04E011.mkv", "Foo", 4, [11], "", _JF + "EpisodePathParserTest", [], ""),
+    ("Foo/Foo s01x01.mkv", "Foo", 1, [1], "", _JF + "EpisodePathParserTest", [], ""),
+    ("Foo (2019)/Season 4/Foo (2019).S04E03.mkv", "Foo", 4, [3], "",
+     _JF + "EpisodePathParserTest", [], ""),
+    ("Season 1/seriesname 01x02 blah.avi", "seriesname", 1, [2], "",
+     _JF + "EpisodePathParserTest", [], ""),
+    # Jellyfin: no episode (EpisodePathParserTest_FalsePositivePixelRate); Kodi S1920E1080
+    ("Series Special (1920x1080).mkv", "Series Special", "", [], "",
+     _JF + "EpisodePathParserTest", [], ""),
+    ("Season 1/4x01 – 20 Hours in America (1).mkv", "Show", 4, [1], "",
+     _JF + "MultiEpisodeTests", [], ""),
+    ("Season 2/02x03 - 04 Ep Name.mp4", "Show", 2, [3], "", _JF + "MultiEpisodeTests", [], ""),
+    ("Season 2/My show name 02x03 - 04 Ep Name.mp4", "My show name", 2, [3], "",
+     _JF + "MultiEpisodeTests", [], ""),
+    ("Season 1/S01E23-E24-E26 - The Woman.mp4", "Show", 1, [23, 24, 26], "",
+     _JF + "MultiEpisodeTests", [], ""),
+    ("Season 2009/seriesname 2009x02 blah.avi", "seriesname", 2009, [2], "",
+     _JF + "MultiEpisodeTests", [], ""),
+    ("Season 1/02-03 - blah.avi", "Show", 1, [2, 3], "", _JF + "MultiEpisodeTests", [],
+     _RANGE.format(2, 3)),
+    ("Season 2/02-04 - blah 14 blah.avi", "Show", 2, [4], "", _JF + "MultiEpisodeTests", [], ""),
+    ("Season 1/02-05 - blah-02 a.avi", "Show", 1, [2, 3, 4, 5], "", _JF + "MultiEpisodeTests",
+     [], _RANGE.format(2, 5)),
+    ("Season 2/02-04.avi", "Show", 2, [2, 3, 4], "", _JF + "MultiEpisodeTests", [], ""),
+    ("Season 1/series-s09e14-1080p.mkv", "series", 9, [14], "", _JF + "MultiEpisodeTests", [],
+     ""),
+    ("Season 1/series-s09e14-720p.mkv", "series", 9, [14], "", _JF + "MultiEpisodeTests", [], ""),
+    ("Season 1/series-s09e14-720i.mkv", "series", 9, [14], "", _JF + "MultiEpisodeTests", [], ""),
+    ("Season 1/MOONLIGHTING_s01e01-e04.mkv", "MOONLIGHTING", 1, [1, 2, 3, 4], "",
+     _JF + "MultiEpisodeTests", [], ""),
+    ("Show/Season 02/S02E03 blah.avi", "Show", 2, [3], "", _JF + "SeasonNumberTests", [], ""),
+    ("The Simpsons/The Simpsons.S25E09.Steal this episode.mp4", "The Simpsons", 25, [9], "",
+     _JF + "SeasonNumberTests", [], ""),
+    ("2016/Season s2016e1.mp4", "Show", 2016, [1], "", _JF + "SeasonNumberTests", [], ""),
+    ("anything/anything_1996.11.14.mp4", "anything", "", [], "1996-11-14",
+     _JF + "DailyEpisodeTests", [], ""),
+    ("anything/anything_1996-11-14.mp4", "anything", "", [], "1996-11-14",
+     _JF + "DailyEpisodeTests", [], ""),
+    ("james.corden.2017.04.20.anne.hathaway.720p.hdtv.x264-crooks.mkv", "James Corden", "", [],
+     "2017-04-20", _JF + "DailyEpisodeTests", [], ""),
+    ("ABC News 2018_03_24_19_00_00.mkv", "ABC News", "", [], "2018-03-24",
+     _JF + "DailyEpisodeTests", [], ""),
+    ("Jeopardy 2023 07 14 HDTV x264 AC3.mkv", "Jeopardy", "", [], "2023-07-14",
+     _JF + "DailyEpisodeTests", [], ""),
+    ("anything_s01e02.mp4", "anything", 1, [2], "", _JF + "SimpleEpisodeTests", [], ""),
+    ("anything_s1e2.mp4", "anything", 1, [2], "", _JF + "SimpleEpisodeTests", [], ""),
+    ("anything_s01.e02.mp4", "anything", 1, [2], "", _JF + "SimpleEpisodeTests", [], ""),
+    ("anything_102.mp4", "anything", 1, [2], "", _JF + "SimpleEpisodeTests", [], ""),
+    ("anything_1x02.mp4", "anything", 1, [2], "", _JF + "SimpleEpisodeTests", [], ""),
+    ("The Walking Dead 4x01.mp4", "The Walking Dead", 4, [1], "", _JF + "SimpleEpisodeTests", [],
+     ""),
+    ("the_simpsons-s02e01_18536.mp4", "the simpsons", 2, [1], "", _JF + "SimpleEpisodeTests", [],
+     ""),
+    ("Temp/S01E02 foo.mp4", "Temp", 1, [2], "", _JF + "SimpleEpisodeTests", [], ""),
+    ("Series/4x12 - The Woman.mp4", "Series", 4, [12], "", _JF + "SimpleEpisodeTests", [], ""),
+    ("Series/LA X, Pt. 1_s06e32.mp4", "Series", 6, [32], "", _JF + "SimpleEpisodeTests", [], ""),
+    ("[Baz-Bar]Foo - [1080p][Multiple Subtitle]/[Baz-Bar] Foo - 05 [1080p][Multiple Subtitle]"
+     ".mkv", "Foo", "", [], "", _JF + "SimpleEpisodeTests", [5],
+     "Jellyfin E5 (no season), Kodi skips it: " + _ABSOLUTE),
+    ("The.Series.Name.S01E04.WEBRip.x264-Baz[Bar]/the.series.name.s01e04.webrip.x264-Baz[Bar]"
+     ".mkv", "The Series Name", 1, [4], "", _JF + "SimpleEpisodeTests", [], ""),
+    ("Love.Death.and.Robots.S01.1080p.NF.WEB-DL.DDP5.1.x264-NTG/Love.Death.and.Robots.S01E01."
+     "Sonnies.Edge.1080p.NF.WEB-DL.DDP5.1.x264-NTG.mkv", "Love Death and Robots", 1, [1], "",
+     _JF + "SimpleEpisodeTests", [], ""),
+    ("[YuiSubs] Tensura Nikki - Tensei Shitara Slime Datta Ken/[YuiSubs] Tensura Nikki - Tensei "
+     "Shitara Slime Datta Ken - 12 (NVENC H.265 1080p).mkv",
+     "Tensura Nikki - Tensei Shitara Slime Datta Ken", "", [], "", _JF + "SimpleEpisodeTests",
+     [12], "Jellyfin E12 (no season), Kodi S2E65 (`H.265`): " + _ABSOLUTE),
+    ("Series/4-12 - The Woman.mp4", "Series", "", [], "", _JF + "SimpleEpisodeTests", [],
+     "Jellyfin S4E12, guessit episodes 4 to 12, Kodi skips it: reported (docs/tv.md)"),
+    ("The Simpsons/12.avi", "The Simpsons", "", [], "", _JF + "AbsoluteEpisodeNumberTests", [12],
+     "Jellyfin absolute 12, Kodi skips it: " + _ABSOLUTE),
+    ("The Simpsons/The Simpsons 12.avi", "The Simpsons", "", [], "",
+     _JF + "AbsoluteEpisodeNumberTests", [12], "Jellyfin absolute 12, Kodi skips it: " + _ABSOLUTE),
+    ("The Simpsons/The Simpsons 82.avi", "The Simpsons", "", [], "",
+     _JF + "AbsoluteEpisodeNumberTests", [82], "Jellyfin absolute 82, Kodi skips it: " + _ABSOLUTE),
+    ("The Simpsons/The Simpsons 112.avi", "The Simpsons", 1, [12], "",
+     _JF + "AbsoluteEpisodeNumberTests", [],
+     "Jellyfin absolute 112, Kodi S1E12: scene style as Kodi, with a warning (docs/tv.md)"),
+    ("The Simpsons/Foo_ep_02.avi", "The Simpsons", 1, [2], "", _JF + "AbsoluteEpisodeNumberTests",
+     [], ""),
+    ("The Simpsons/The Simpsons 889.avi", "The Simpsons", 8, [89], "",
+     _JF + "AbsoluteEpisodeNumberTests", [],
+     "Jellyfin absolute 889, Kodi S8E89: scene style as Kodi, with a warning (docs/tv.md)"),
+    ("foo.S02E03.mkv", "foo", 2, [3], "", _KODI, [], ""),
+    ("foo.203.mkv", "foo", 2, [3], "", _KODI, [], ""),
+    ("foo.Ep03.mkv", "foo", 1, [3], "", _KODI, [], ""),
+    ("foo.Ep_03.mkv", "foo", 1, [3], "", _KODI, [], ""),
+    ("foo.Part.III.mkv", "foo", 1, [3], "", _KODI, [], ""),
+    ("foo.Part.3.mkv", "foo", 1, [3], "", _KODI, [], ""),
+    ("foo.E03.mkv", "foo", 1, [3], "", _KODI, [], ""),
+    ("foo.2009.E03.mkv", "foo", 1, [3], "", _KODI, [], ""),
+    ("The Legend of Korra - S01E01-02 - Welcome to Republic City & A Leaf in the Wind.mkv",
+     "The Legend of Korra", 1, [1, 2], "", _KODI, [], ""),
+    ("foo.S01E01E02.mkv", "foo", 1, [1, 2], "", _KODI, [], ""),
+    ("foo.S01E03E04E05.mkv", "foo", 1, [3, 4, 5], "", _KODI, [], ""),
+    ("foo.S02E01-S02E02.mkv", "foo", 2, [1, 2], "", _KODI, [], ""),
+    ("foo S02E01-bar-S02E02-bar.mkv", "foo", 2, [1, 2], "", _KODI, [], ""),
+    ("foo S02E01-S02E02-S02E03.mkv", "foo", 2, [1, 2, 3], "", _KODI, [], ""),
+    ("foo 2x01-2x02.mkv", "foo", 2, [1, 2], "", _KODI, [], ""),
+    ("foo ep01-ep02.mkv", "foo", 1, [1, 2], "", _KODI, [], ""),
+    ("foo S02E01-02-03.mkv", "foo", 2, [1, 2, 3], "", _KODI, [], ""),
+    ("foo 2x01x02.mkv", "foo", 2, [1, 2], "", _KODI, [], ""),
+    ("foo ep01-02.mkv", "foo", 1, [1, 2], "", _KODI, [], ""),
+    ("foo.E03-05.mkv", "foo", 1, [3, 4, 5], "", _KODI, [], ""),
+    ("foo.ep03-05.mkv", "foo", 1, [3, 4, 5], "", _KODI, [], ""),
+    ("foo.ep03-ep05.mkv", "foo", 1, [3, 4, 5], "", _KODI, [], ""),
+    ("foo.5x03-5x05.mkv", "foo", 5, [3, 4, 5], "", _KODI, [], ""),
+    ("foo.S05E03-05.mkv", "foo", 5, [3, 4, 5], "", _KODI, [], ""),
+    ("foo.S05E03-E05.mkv", "foo", 5, [3, 4, 5], "", _KODI, [], ""),
+    ("foo.S05E03-S05E05.mkv", "foo", 5, [3, 4, 5], "", _KODI, [], ""),
+    ("foo.S05E01-E03-E05.mkv", "foo", 5, [1, 3, 5], "", _KODI, [], ""),
+    ("foo.S05E01-S05E03-S05E05.mkv", "foo", 5, [1, 3, 5], "", _KODI, [], ""),
+    ("foo.S00E100S05E03E04E05.mkv", "foo", "", [], "", _KODI, [],
+     _SEASONS.format("S00E100, S05E03-E05")),
+    ("foo.S01E01E02S02E01.mkv", "foo", "", [], "", _KODI, [], _SEASONS.format("S01E01-E02, S02E01")),
+    ("foo.S00E01-04S05E03-E06.mkv", "foo", "", [], "", _KODI, [],
+     _SEASONS.format("S00E01-E04, S05E03-E06")),
+    # Kodi's expected failures: no episode
+    ("foo.S01E01-S02E03.mkv", "foo", "", [], "", _KODI, [], ""),
+    ("foo.S01E03-S01E01.mkv", "foo", "", [], "", _KODI, [], ""),
+    ("foo.S01E03-E01.mkv", "foo", "", [], "", _KODI, [], ""),
+    ("foo.S00E01-04S01E01-S02E03.mkv", "foo", "", [], "", _KODI, [], _SEASONS.format("S00E01-E04")),
+    ("foo.S01E03-S02E02S03E01-E04.mkv", "foo", "", [], "", _KODI, [],
+     _SEASONS.format("S03E01-E04")),
+    # EnumerateEpisodeItemByTitle: a special Kodi finds by its title in the episode guide
+    ("foo.special.mp4", "foo", "", [], "", _KODI, [],
+     "Kodi: a special by its title: no numbers, reported (docs/tv.md)"),
+]  # fmt: skip
+
 # guessit's own reading of these names is season + episode; the numbers are One Piece's
 # absolute episodes (a bare 3-4 digit number after ` - ` outside a season folder: Sonarr's
 # AbsoluteEpisodeNumberParserFixture, kodi-tv.md §6 point 3), so we expect them reported
@@ -178,15 +434,19 @@ def _joined(numbers: list[int]) -> str:
 
 
 def main() -> None:
-    rows = [("path", "show_title", "season", "episodes", "aired", "source", "absolute")]
+    rows = [("path", "show_title", "season", "episodes", "aired", "source", "absolute", "differs")]
     for path, season, episodes, aired in KODI_ROWS:
-        rows.append((path, "Show", str(season), _joined(episodes), aired, "kodi-tv.md", ""))
+        rows.append((path, "Show", str(season), _joined(episodes), aired, "kodi-tv.md", "", ""))
     for path, title, season, episodes, aired, source, *absolute in RELEASE_ROWS:
         absolute = _joined(absolute[0]) if absolute else ""
-        rows.append((path, title, str(season), _joined(episodes), aired, source, absolute))
+        rows.append((path, title, str(season), _joined(episodes), aired, source, absolute, ""))
+    for path, title, season, episodes, aired, source, absolute, differs in PLAYER_ROWS:
+        rows.append(
+            (path, title, str(season), _joined(episodes), aired, source, _joined(absolute), differs)
+        )
     for path, title, season, episodes, aired, absolute in guessit_rows():
         rows.append(
-            (path, title, str(season), _joined(episodes), aired, "guessit", _joined(absolute))
+            (path, title, str(season), _joined(episodes), aired, "guessit", _joined(absolute), "")
         )
     with OUT.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, delimiter="\t", lineterminator="\n").writerows(rows)

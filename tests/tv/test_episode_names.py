@@ -16,7 +16,7 @@ from metarrd.identify.episodes import (
 )
 
 CORPUS = Path(__file__).with_name("episode_corpus.tsv")
-MIN_ACCURACY = 0.97
+MIN_ACCURACY = 0.99
 
 
 def _rows() -> list[dict]:
@@ -70,6 +70,38 @@ def test_release_names_from_sonarr_are_read_exactly():
         if (got.season, got.episodes, _absolute(got)) != want:
             wrong.append(f"{row['path']}: want {want}, got {got}")
     assert not wrong, "\n".join(wrong)
+
+
+def _players_rows() -> list[dict]:
+    return [r for r in _rows() if r["source"].startswith(("jellyfin ", "kodi "))]
+
+
+def test_names_of_jellyfins_and_kodis_own_tests_are_read_exactly():
+    # tests/Jellyfin.Naming.Tests/TV/*.cs and xbmc/video/test/TestVideoInfoScanner.cpp, each
+    # exact: where both players read the same numbers, a different reading here is a bug
+    rows = _players_rows()
+    wrong = []
+    for row in rows:
+        got = _parse(row)
+        want = (
+            int(row["season"]) if row["season"] else None,
+            tuple(int(e) for e in row["episodes"].split(",") if e),
+            row["aired"],
+            tuple(int(e) for e in row["absolute"].split(",") if e),
+        )
+        if (got.season, got.episodes, got.aired or "", _absolute(got)) != want:
+            wrong.append(f"{row['source']}: {row['path']}: want {want}, got {got}")
+    assert len(rows) > 140
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_name_read_otherwise_than_a_players_test_is_never_silent():
+    # the rows marked `differs` (docs/tv.md readings): the user is told, as a problem (the
+    # file is reported) or a warning naming what to rename it to
+    marked = [r for r in _players_rows() if r["differs"]]
+    assert len(marked) > 15
+    silent = [r["path"] for r in marked if not (_parse(r).problem or _parse(r).warnings)]
+    assert not silent, silent
 
 
 @pytest.mark.parametrize(
