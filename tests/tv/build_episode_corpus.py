@@ -360,6 +360,18 @@ PLAYER_ROWS = [
 # absolute episodes (a bare 3-4 digit number after ` - ` outside a season folder: Sonarr's
 # AbsoluteEpisodeNumberParserFixture, kodi-tv.md §6 point 3), so we expect them reported
 GUESSIT_ABSOLUTE = {"One Piece - 102": [102], "One Piece - 720": [720]}
+# guessit's reading of these names is neither player's: (season, episodes, absolute, differs)
+# as Kodi and Jellyfin read them
+GUESSIT_AS_PLAYERS = {
+    "Eyes.Of.Dawn.1991.E01.480p.MBCVOD.AAC.x264-NOGPR.mp4": (
+        1, [1], [], "guessit S1991E01; Kodi (TestVideoInfoScanner `foo.2009.E03.mkv`: S1E3) and "
+        "Jellyfin S1E1: a year before `E01` is no season"),
+    "Westworld.S02E03.720p.WEB-DL/sample/Westworld.S01E01.sample.mkv": (
+        1, [1], [], "guessit S2E3 from the release folder; Kodi and Jellyfin read the file's own "
+        "S01E01 (a sample: the scan leaves it out)"),
+    # `- 07` in the season folder: S3E7, and absolute 7 in TheTVDB's absolute order (docs/tv.md)
+    "Friends S03/Friends - 07 - The One.mkv": (3, [7], [7], ""),
+}  # fmt: skip
 
 
 def guessit_rows() -> list[tuple]:
@@ -388,9 +400,13 @@ def guessit_rows() -> list[tuple]:
             if name.startswith("-"):
                 continue
             if name in GUESSIT_ABSOLUTE:
-                rows.append((name, title, "", [], "", GUESSIT_ABSOLUTE[name]))
+                rows.append((name, title, "", [], "", GUESSIT_ABSOLUTE[name], ""))
                 continue
-            rows.append((name, title, season, episodes, "", []))
+            if name in GUESSIT_AS_PLAYERS:
+                rows.append((name, title, *GUESSIT_AS_PLAYERS[name][:2], "",
+                             *GUESSIT_AS_PLAYERS[name][2:]))  # fmt: skip
+                continue
+            rows.append((name, title, season, episodes, "", [], ""))
     return rows
 
 
@@ -444,10 +460,11 @@ def main() -> None:
         rows.append(
             (path, title, str(season), _joined(episodes), aired, source, _joined(absolute), differs)
         )
-    for path, title, season, episodes, aired, absolute in guessit_rows():
+    for path, title, season, episodes, aired, absolute, differs in guessit_rows():
         rows.append(
-            (path, title, str(season), _joined(episodes), aired, "guessit", _joined(absolute), "")
-        )
+            (path, title, str(season), _joined(episodes), aired, "guessit", _joined(absolute),
+             differs)
+        )  # fmt: skip
     with OUT.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, delimiter="\t", lineterminator="\n").writerows(rows)
     print(f"{len(rows) - 1} names written to {OUT}")
