@@ -391,26 +391,29 @@ class _ShowEnrichment:
     def _english(self, seasons: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
         """The `season/N` bodies in English of the seasons whose text TMDB has not in the
         language asked for (`"overview": ""`) for an item of the run that has no plot of its
-        own: as Kodi's TV scraper asks a season or episode again with `language=en-US`, but
-        20 seasons (all their episodes) per request. {} in English, or when TMDB cannot say."""
+        own, or an episode TMDB names with a stand-in ("Folge 5", `tv_metadata.english_title`):
+        as Kodi's TV scraper asks a season or episode again with `language=en-US`, but 20
+        seasons (all their episodes) per request. {} in English, or when TMDB cannot say."""
         tmdb = self.rt.tmdb
         if tmdb.config.language.lower() in ("en", "en-us"):
             return {}
         wanted: set[int] = set()
         for target, item in self.targets.items():
-            if "plot" in (item.locked_fields or []):
-                continue
-            if target[0] == "season":
+            locked = item.locked_fields or []
+            if target[0] == "season" and "plot" not in locked:
                 number = target[1]
                 season = seasons.get(number) if number not in self.not_tmdbs else None
                 if season is not None and not item.plot and not _overview(season):
                     wanted.add(number)
             elif target[0] == "episode":
-                refs = [r for r in item.episode_refs if _tmdb(r)]
-                if item.plot and len(item.episode_refs) == 1:
-                    continue  # the user's, or the English one an earlier enrich gave it
-                for ref in refs:
-                    if not _overview(self._episode_json(seasons, ref)):
+                # the user's plot, or the English one an earlier enrich gave it
+                own_plot = "plot" in locked or (item.plot and len(item.episode_refs) == 1)
+                for ref in [r for r in item.episode_refs if _tmdb(r)]:
+                    ep = self._episode_json(seasons, ref)
+                    stand_in = "title" not in locked and tv_metadata.placeholder_name(
+                        ep.get("name"), ep.get("episode_number")
+                    )
+                    if stand_in or not (own_plot or _overview(ep)):
                         wanted.add(_tmdb(ref)[0])
         out: dict[int, dict[str, Any]] = {}
         numbers = sorted(wanted)
@@ -425,12 +428,17 @@ class _ShowEnrichment:
             log.warning("%s: TMDB's English text unavailable: %s", self.label, exc)
         return out
 
-    def _english_plot(self, ref: dict[str, Any]) -> str | None:
-        """A TMDB episode's overview in English (`_english`); None without one."""
+    def _english_episode(self, ref: dict[str, Any]) -> dict[str, Any] | None:
+        """A TMDB episode in English (`_english`); None without it."""
         n = _tmdb(ref)
         listed = (self.english.get(n[0]) or {}).get("episodes") if n else None
         ep = next((e for e in listed or [] if e.get("episode_number") == n[1]), None)
-        return _overview(ep) if isinstance(ep, dict) else None
+        return ep if isinstance(ep, dict) else None
+
+    def _english_plot(self, ref: dict[str, Any]) -> str | None:
+        """A TMDB episode's overview in English (`_english`); None without one."""
+        ep = self._english_episode(ref)
+        return _overview(ep) if ep is not None else None
 
     def _ask(self, name: str, tvdb_id: int):
         """fanart.tv or TheTVDB (side thread, no database): (targets, error, skipped)."""
@@ -616,6 +624,12 @@ class _ShowEnrichment:
                     )
                     for ref in item.episode_refs
                 ]
+                for i, ref in enumerate(item.episode_refs):  # TMDB's "Folge 5": the English
+                    title = _tmdb(ref) and tv_metadata.english_title(
+                        self._episode_json(seasons, ref), self._english_episode(ref)
+                    )
+                    if title:
+                        blocks[i] = {**blocks[i], "title": title}
                 english = [self._english_plot(ref) if _tmdb(ref) else None
                            for ref in item.episode_refs]  # fmt: skip
                 users = (item.hints or {}).get("nfo_episodes") or []

@@ -108,6 +108,34 @@ def season_english_fallback(
     return {"plot": text} if text and not fields.get("plot") else {}
 
 
+# TMDB's name of an episode nobody named in the language asked for: a word and the episode's
+# number ("Episode 5", German "Folge 5", Slovak "Epizóda 1", Korean "에피소드 123", Japanese
+# "第123話"), where the English name is the real one (xbmc/metadata.tvshows.themoviedb.org.python
+# #18, jellyfin-plugin-tmdb#11, Cinephage#509: TMDB's `language=de` answers "Folge 2"); a word
+# of letters only: a title such as "Catch-22" is no stand-in
+_WORD = r"[^\d\s\-_:;,!?'\"()\[\]#/&+*]"
+_PLACEHOLDER = re.compile(rf"({_WORD}{{1,12}})\s*0*(\d{{1,4}})\s*({_WORD}{{0,3}})")
+
+
+def placeholder_name(name: Any, number: Any) -> bool:
+    """Whether `name` is TMDB's stand-in name of episode `number` ("Folge 5" for 5)."""
+    text = _text(name)
+    match = _PLACEHOLDER.fullmatch(text) if text else None
+    return bool(match) and isinstance(number, int) and int(match.group(2)) == number
+
+
+def english_title(ep: Mapping[str, Any], english: Mapping[str, Any] | None) -> str | None:
+    """The English name (`english`: the episode asked with `language=en-US`) of a TMDB episode
+    whose name in the language asked for is TMDB's stand-in (`placeholder_name`), as Kodi's TV
+    scraper takes it (tmdb.py `load_episode_info`: a name starting with "episode"); None when
+    the name is a real one, or the English one is a stand-in too ("Episode 5": named nowhere)."""
+    number = ep.get("episode_number")
+    if not english or not placeholder_name(ep.get("name"), number):
+        return None
+    name = _text(english.get("name"))
+    return name if name and not placeholder_name(name, number) else None
+
+
 def english_plots(
     blocks: list[dict[str, Any]], english: list[str | None], users: list[Any]
 ) -> list[dict[str, Any]]:

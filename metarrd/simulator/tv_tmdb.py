@@ -95,16 +95,25 @@ def search_tv(tv: TvCatalog, params: dict[str, str]) -> Reply:
     )
 
 
+# TMDB's name of an episode nobody named in the language asked for: "Folge 2" in German
+# (Cinephage#509, `/tv/{id}/season/{s}/episode/{e}?language=de`), "Epizóda 1" in Slovak
+# (jellyfin-plugin-tmdb#11), "Episode 2" where TMDB has no word of the language
+# (xbmc/metadata.tvshows.themoviedb.org.python#18)
+STAND_IN_NAMES = {"de": "Folge", "sk": "Epizóda", "fr": "Épisode", "es": "Episodio"}
+
+
 def episode_item(show: Show, ep: Episode, lang: str | None = None) -> dict:
     """An episode as TMDB's season body lists it; in another language than English its
-    overview is "" (nobody translated the simulator's episodes: TMDB's answer for most)."""
+    overview is "" and its name TMDB's stand-in (`STAND_IN_NAMES`): nobody translated the
+    simulator's episodes, TMDB's answer for most."""
     english = lang in (None, "en")
+    stand_in = f"{STAND_IN_NAMES.get(lang or '', 'Episode')} {ep.number}"
     return {
         "air_date": ep.aired,
         "episode_number": ep.number,
         "episode_type": "finale" if ep == show.season(ep.season)[-1] and ep.season else "standard",
         "id": ep.tmdb_id,
-        "name": ep.title,
+        "name": ep.title if english else stand_in,
         "overview": f"{show.name}, season {ep.season} episode {ep.number}." if english else "",
         "production_code": ep.production_code,
         "runtime": show.runtime,

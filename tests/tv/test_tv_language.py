@@ -235,3 +235,51 @@ def test_the_trailer_of_the_users_tvshow_nfo_stays(tmp_path, simulator):
         assert db.Movie.get_by_id(show.id).trailer == own
     finally:
         rt.close()
+
+
+# TMDB names an episode nobody named in the language asked for with a stand-in of its number:
+# `/tv/{id}/season/2/episode/2?language=de` answers "Folge 2" (Cinephage#509), Slovak "Epizóda 1"
+# (jellyfin-plugin-tmdb#11), "Episode 1" (xbmc/metadata.tvshows.themoviedb.org.python#18, whose
+# scraper then takes the en-US name), anime in Japanese "第123話" (TitleCardMaker#49)
+def test_tmdbs_stand_in_episode_name_is_replaced_by_the_english_one():
+    from metarrd.enrich.tv_metadata import english_title, placeholder_name
+
+    for name, number in [("Folge 2", 2), ("Epizóda 1", 1), ("Episode 05", 5), ("第123話", 123),
+                         ("에피소드 123", 123), ("Épisode 3", 3), ("第 2 集", 2)]:  # fmt: skip
+        assert placeholder_name(name, number), name
+    # real titles: another number, more words, none
+    for name, number in [("Folge 3", 2), ("Catch-22", 22), ("Kapitel 2: Der Plan", 2),
+                         ("Krebs", 4), ("1x01", 1), (None, 1)]:  # fmt: skip
+        assert not placeholder_name(name, number), name
+    english = {"episode_number": 2, "name": "Grilled"}
+    assert english_title({"episode_number": 2, "name": "Folge 2"}, english) == "Grilled"
+    assert english_title({"episode_number": 2, "name": "Gegrillt"}, english) is None
+    assert english_title({"episode_number": 2, "name": "Folge 2"}, None) is None
+    # named nowhere yet: TMDB's English "Episode 2" is no better than the German stand-in
+    stand_in = {"episode_number": 2, "name": "Episode 2"}
+    assert english_title({"episode_number": 2, "name": "Folge 2"}, stand_in) is None
+
+
+def test_a_german_users_episodes_get_the_english_title_not_tmdbs_folge_n(tmp_path, simulator):
+    # the simulator answers `language=de-DE` as TMDB does for untranslated episodes: "Folge 4"
+    rt = german_runtime(tmp_path, simulator)
+    try:
+        # (season 1 has an English plot, season 2 none: only the stand-in asks season 1 again)
+        files = [f"{BB}/Season 02/Breaking Bad S02E04E05.mkv", f"{BB}/Season 01/S01E06.mkv"]
+        show = identified_show(rt, tmp_path / "tv", files)
+        tv = simulator.router.tv.get(1396)
+        titles = {ep.number: ep.title for ep in tv.season(2)}
+        titles[6] = next(ep.title for ep in tv.season(1) if ep.number == 6)
+        assert titles[4] != "Folge 4"
+        enrich_item(rt, show)
+        double = db.Movie.get(db.Movie.path.endswith("S02E04E05.mkv"))
+        assert double.title == titles[4]
+        assert [d["title"] for d in double.episode_details] == [titles[4], titles[5]]
+        # a re-enrich keeps them, also once the episode has its (English) plot
+        single = db.Movie.get(db.Movie.path.endswith("S01E06.mkv"))
+        assert single.plot and single.title == titles[6]
+        again = enrich_item(rt, db.Movie.get_by_id(show.id))
+        assert not again.changed, str(again)
+        assert db.Movie.get_by_id(single.id).title == titles[6]
+    finally:
+        rt.close()
