@@ -215,6 +215,7 @@ class TvdbClient:
         """The episodes of every page of an episode list, and the original language its
         `series` record names; ([], None) on a 404."""
         episodes: list[dict[str, Any]] = []
+        seen: set[Any] = set()
         original = None
         for page in range(MAX_EPISODE_PAGES):
             try:
@@ -223,11 +224,17 @@ class TvdbClient:
                 break
             where = f"{path}: data"
             body = _shaped(reply.get("data"), dict, where) or {}
-            episodes += _shaped(body.get("episodes"), list, f"{where}: episodes") or []
+            listed = _shaped(body.get("episodes"), list, f"{where}: episodes") or []
             series = body.get("series")
             if original is None and isinstance(series, dict):
                 original = series.get("originalLanguage")
-            if not (reply.get("links") or {}).get("next"):
+            new = [e for e in listed if e.get("id") is None or e.get("id") not in seen]
+            seen.update(e.get("id") for e in new)
+            episodes += new
+            # `links.next` was set on every page, those past the last empty (v4-api#138), and
+            # the `/{language}` list answered page 0 whatever page was asked (v4-api#74): a
+            # page without a new episode is the end
+            if not new or not (reply.get("links") or {}).get("next"):
                 break
         return episodes, original
 

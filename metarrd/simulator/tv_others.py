@@ -20,6 +20,10 @@ SEASON_TYPES = {
     "regional": (5, "Regional Order", "regional"),
 }
 EPISODES_PAGE_SIZE = 500  # TheTVDB's page size; tests lower it to exercise paging
+# TheTVDB's episode lists as v4-api#138 shows them (`/series/350071/episodes/official/eng?page=65`
+# of 63 episodes): `links.next` on every page, and pages past the last with the series and no
+# episodes; a test sets it
+EPISODES_ENDLESS_NEXT = False
 
 
 # --- fanart.tv --------------------------------------------------------------------------------
@@ -200,7 +204,7 @@ def series(tv: TvCatalog, parts: list[str], params: dict[str, str], base_url: st
         chunk = episodes[page * size : (page + 1) * size]
         api = f"{base_url}/v4/series/{show.tvdb_id}/episodes/{season_type}"
         api += f"/{lang}" if lang else ""
-        more = (page + 1) * size < len(episodes)
+        more = EPISODES_ENDLESS_NEXT or (page + 1) * size < len(episodes)
         links = {
             "prev": f"{api}?{urlencode({**params, 'page': page - 1})}" if page > 0 else None,
             "self": f"{api}?{urlencode({**params, 'page': page})}",

@@ -39,6 +39,23 @@ def test_tvdb_series_and_paged_episodes(tv_rt, monkeypatch):
     assert tvdb.series(1) is None and tvdb.series_episodes(1) == []
 
 
+def test_tvdb_episode_pages_end_at_the_first_page_without_a_new_episode(
+    tv_rt, simulator, monkeypatch
+):
+    """TheTVDB answered `links.next` on every page of an episode list, the pages past the last
+    with the series and `"episodes": []` (v4-api#138, `/series/350071/episodes/official/eng
+    ?page=65` of 63 episodes): 40 requests per show and season type, where 2 do."""
+    from metarrd.simulator import tv_others
+
+    monkeypatch.setattr(tv_others, "EPISODES_PAGE_SIZE", 20)
+    monkeypatch.setattr(tv_others, "EPISODES_ENDLESS_NEXT", True)
+    tvdb = tv_rt.client("tvdb")
+    simulator.reset_requests()
+    episodes = tvdb.series_episodes(71256)
+    assert len(episodes) == 30 and len({e["id"] for e in episodes}) == 30
+    assert simulator.count("/v4/series/71256/episodes") == 3  # 20, 10, then none
+
+
 def test_thetvdb_episodes_of_a_foreign_show_in_the_asked_language_else_the_original(
     tv_rt, simulator
 ):
