@@ -31,6 +31,9 @@ TYPES_TTL = 24 * 3600.0
 ARTWORK_HOST = "https://artworks.thetvdb.com"
 OFFICIAL_API_HOST = "api4.thetvdb.com"
 MAX_EPISODE_PAGES = 40  # 20,000 episodes: more than any series has
+# TheTVDB's name of an episode not named yet in a language (its data rules; v4-api#30): a
+# translation so named leaves the original's name
+UNNAMED = frozenset(("TBA", "TBD"))
 # the lists of `/series/{id}/extended` the callers read
 SERIES_LISTS = ("seasons", "artworks", "remoteIds", "seasonTypes", "characters", "genres")
 
@@ -194,7 +197,8 @@ class TvdbClient:
         three letters, "eng") and a series of another original language, each episode takes
         the name and overview of `/episodes/{season_type}/{language}` where it has them, and
         keeps the original where that translation is null or missing (v4-api#101; TheTVDB's
-        site falls back so, Sonarr#7991 asks for it)."""
+        site falls back so, Sonarr#7991 asks for it), and its name where the translation's is
+        "TBA" (`UNNAMED`, v4-api#30)."""
         path = f"/series/{int(tvdb_id)}/episodes/{season_type}"
         episodes, original = self._episode_pages(path, reuse)
         if not (episodes and language and isinstance(original, str) and original != language):
@@ -206,7 +210,8 @@ class TvdbClient:
             theirs = by_id.get(ep.get("id")) or {}
             ep = dict(ep)
             for key in ("name", "overview"):
-                if isinstance(theirs.get(key), str) and theirs[key].strip():
+                text = theirs.get(key).strip() if isinstance(theirs.get(key), str) else ""
+                if text and not (key == "name" and text.upper() in UNNAMED):
                     ep[key] = theirs[key]
             out.append(ep)
         return out

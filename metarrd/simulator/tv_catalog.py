@@ -91,6 +91,10 @@ class Show:
     # title -> that name), its `/{lang}` lists in English but these (null name and overview)
     tvdb_original: dict[str, str] = field(default_factory=dict)
     tvdb_untranslated: list[str] = field(default_factory=list)
+    # ... and these "TBA" in English, TheTVDB's name for an episode not named yet, though the
+    # original has a name (v4-api#30: `/episodes/8402147/translations/eng` "TBA" while the
+    # episode was "Battle Scars"; Sonarr#7991: a French show's episodes "TBA" in English)
+    tvdb_tba: list[str] = field(default_factory=list)
     aired: dict[str, list[str]] = field(default_factory=dict)
     original_name: str | None = None
     original_language: str = "en"

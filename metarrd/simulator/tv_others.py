@@ -142,7 +142,8 @@ def extended_record(show: Show, base_url: str, params: dict[str, str]) -> dict:
 
 def _episode(show: Show, ep: Episode, season_type: str, language: str | None = None) -> dict:
     """One episode of a list: in the show's original language (`tvdb_original`) without
-    `language`, else in English, null where it has no translation (`tvdb_untranslated`)."""
+    `language`, else in English, null where it has no translation (`tvdb_untranslated`),
+    "TBA" where its English name is TheTVDB's placeholder (`tvdb_tba`)."""
     season, number = ep.tvdb_numbers(season_type)
     name: str | None = ep.title
     overview: str | None = f"{show.name}: {ep.title}."
@@ -151,6 +152,8 @@ def _episode(show: Show, ep: Episode, season_type: str, language: str | None = N
         overview = f"{show.original_name or show.name}: {name}."
     elif language is not None and ep.title in show.tvdb_untranslated:
         name = overview = None
+    elif language is not None and ep.title in show.tvdb_tba:
+        name = "TBA"
     return {
         "id": ep.tvdb_id,
         "seriesId": show.tvdb_id,

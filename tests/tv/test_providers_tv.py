@@ -68,7 +68,8 @@ def test_thetvdb_episodes_of_a_foreign_show_in_the_asked_language_else_the_origi
     assert names == {
         "Behind the Dike": "Polder Light: Behind the Dike.",
         "The Lock": "Polder Light: The Lock.",
-        "Black Ice": "Polder Light: Black Ice.",
+        # "TBA" in English (v4-api#30): the original name, with the English plot
+        "Zwart ijs": "Polder Light: Black Ice.",
         "Dooi": "Polderlicht: Dooi.",  # no English: TheTVDB's original
     }
     assert {e["name"] for e in tvdb.series_episodes(390211)} >= {"De sluis", "Achter de dijk"}
