@@ -51,7 +51,13 @@ from metarrd.scan.local_files import (
     refused_link,
 )
 from metarrd.scan.nfo_read import MAX_NFO_BYTES, UNNAMED_SOURCES, NfoError, capped, nfo_titles
-from metarrd.scan.renames import carry_ledger, same_runtime, take_files, untouched
+from metarrd.scan.renames import (
+    carry_ledger,
+    carry_sidecars,
+    same_runtime,
+    take_files,
+    untouched,
+)
 from metarrd.scan.skipped import Skipped
 from metarrd.scan.skipped import save as save_skipped
 from metarrd.scan.stage import (
@@ -1022,6 +1028,7 @@ def scan_show(
             item or elsewhere.get(str(pr.path)) for (*_, item), pr in zip(todo, probes, strict=True)
         ]
         moved, joined = _moved_episodes(show, items, probes, known)
+        probes = [_ours_left_out(pr, moved.get(str(pr.path))) for pr in probes]
         found = {str(pr.path): (pr.size, pr.mtime_ns) for pr in probes}
         for new_path, item in moved.items():
             how = "moved to" if found[new_path] == (item.size, item.mtime_ns) else "replaced by"
@@ -1058,6 +1065,20 @@ def scan_show(
                 db.record_event("scan.missing", f"{m.path} is gone; its data is kept", movie=m)
         report.missing.extend(ids)
     _guide_outdated(show, show_dir)
+
+
+def _ours_left_out(pr: EpisodeProbe, item: db.Movie | None) -> EpisodeProbe:
+    """The probe of an episode file found moved from `item`'s path, once the ledger rows of our
+    NFO and thumb that went along with it follow them (`carry_sidecars`: Sonarr's rename moves
+    them after the video, its webhook off or not come yet; a season folder renamed by hand):
+    without what it read of them, which the probe, run before the move was known, took for the
+    user's (our stale NFO's values over what changed since the publish)."""
+    if item is None or not carry_sidecars(item.path, str(pr.path)):
+        return pr
+    nfo_path = pr.path.with_suffix(".nfo")
+    if pr.nfo and _written_by_us(nfo_path):
+        pr = replace(pr, nfo=[], nfo_hash=None, warnings=[])
+    return replace(pr, artwork=[a for a in pr.artwork if not _written_by_us(a.path)])
 
 
 def _guide_outdated(show: db.Movie, show_dir: Path) -> None:

@@ -1,0 +1,87 @@
+"""Episode files renamed or moved by Sonarr (or by hand) with no webhook to say so: the scan
+finds the move itself (`scan.tv._moved_episodes`), and our NFO and thumb that went along with
+the file stay ours (`renames.carry_sidecars`), never read back as the user's."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+from metarrd.publish import publish_item
+from metarrd.scan import scan
+from tests.publish.tvshow import build_show, tv_runtime
+
+PILOT = "Season 1/Breaking Bad - S01E01 - Pilot.mkv"
+DOUBLE = "Season 1/Breaking Bad - S01E04E05.mkv"
+
+
+@pytest.fixture
+def trt(tmp_path):
+    rt = tv_runtime(tmp_path)
+    yield rt
+    rt.close()
+
+
+def published(rt, files):
+    """An enriched show scanned as it is, then published; its first episode's plot then
+    changes (an enrich or an edit since the publish)."""
+    built = build_show(rt, files=files)
+    scan(rt)
+    publish_item(rt, built.reload())
+    for item in built.episodes.values():
+        details = [dict(d, plot="A plot changed since the publish.") for d in item.episode_details]
+        db.Movie.update(plot=details[0]["plot"], episode_details=details).where(
+            db.Movie.id == item.id
+        ).execute()
+    return built
+
+
+def sonarr_rename(built, old: str, new: str) -> None:
+    """Sonarr's rename with its webhook off: the video, then the NFO and `-thumb.jpg` its disk
+    scan adopted as its Kodi metadata (ExistingMetadataImporter.cs), moved after it
+    (MetadataService.cs MoveFilesAfterRename, XbmcMetadata.GetFilenameAfterMove)."""
+    src, dst = built.path(old), built.path(new)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    src.rename(dst)
+    for suffix in (".nfo", "-thumb.jpg"):
+        src.with_name(src.stem + suffix).rename(dst.with_name(dst.stem + suffix))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "numbers"),
+    [
+        (PILOT, "Season 1/Breaking Bad (2008) - S01E01 - Pilot [HDTV-720p].mkv", (1, [1])),
+        # Sonarr's season folder format changed from `Season {season}` to `Season {season:00}`
+        (PILOT, "Season 01/Breaking Bad - S01E01 - Pilot.mkv", (1, [1])),
+        (PILOT, "Season 01/Breaking Bad (2008) - S01E01 - Pilot.mkv", (1, [1])),
+        (DOUBLE, "Season 1/Breaking Bad - S01E04-E05 - Cancer Man + Gray Matter.mkv", (1, [4, 5])),
+    ],
+)
+def test_a_rename_without_the_webhook_keeps_our_nfo_and_thumb_ours(trt, old, new, numbers):
+    """The scan read our NFO at the new name before it knew the file had moved: its stale
+    values went into the item as the user's (what changed since the publish was lost), and
+    the next publish backed up our NFO and thumb as the user's files."""
+    built = published(trt, {old: numbers})
+    item = built.episodes[old]
+    sonarr_rename(built, old, new)
+
+    report = scan(trt)
+
+    assert report.moved == [item.id]
+    after = db.Movie.get_by_id(item.id)
+    assert (after.path, after.plot, after.source_nfo_hash) == (
+        str(built.path(new)),
+        "A plot changed since the publish.",
+        None,
+    )
+    dst = built.path(new)
+    rows = {r.path for r in db.LibraryFile.select()}
+    assert {str(dst.with_suffix(".nfo")), str(dst.with_name(dst.stem + "-thumb.jpg"))} <= rows
+    assert (
+        not db.ArtworkCandidate.select()
+        .where(db.ArtworkCandidate.url == str(dst.with_name(dst.stem + "-thumb.jpg")))
+        .exists()
+    )
+    result = publish_item(trt, built.reload())
+    assert not result.backed_up
+    assert "A plot changed since the publish." in dst.with_suffix(".nfo").read_text("utf-8")
