@@ -85,3 +85,26 @@ def test_a_rename_without_the_webhook_keeps_our_nfo_and_thumb_ours(trt, old, new
     result = publish_item(trt, built.reload())
     assert not result.backed_up
     assert "A plot changed since the publish." in dst.with_suffix(".nfo").read_text("utf-8")
+
+
+def test_jellyfins_lockdata_locks_each_episodes_air_date_of_a_multi_episode_file(trt):
+    """Jellyfin keeps a multi-episode file as one item and writes one `<episodedetails>` for it
+    (MediaBrowser.XbmcMetadata/Savers/EpisodeNfoSaver.cs: `<episode>`, `<episodenumberend>`),
+    with `<lockdata>` its "lock this item" (BaseNfoSaver.cs): every field of the file. It
+    locked the first episode's fields, not the second's own air date (`aired-2`), which the
+    next enrich then replaced by TMDB's."""
+    built = build_show(trt, files={DOUBLE: (1, [4, 5])})
+    built.path(DOUBLE).with_suffix(".nfo").write_text(
+        "<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n<episodedetails>\n"
+        "  <plot>Walt and Jesse try to dispose of the bodies.</plot>\n"
+        "  <lockdata>true</lockdata>\n  <title>Cancer Man</title>\n"
+        "  <episode>4</episode>\n  <episodenumberend>5</episodenumberend>\n"
+        "  <season>1</season>\n  <aired>2008-02-17</aired>\n</episodedetails>",
+        "utf-8",
+    )
+
+    scan(trt)
+
+    locked = db.Movie.get_by_id(built.episodes[DOUBLE].id).locked_fields
+    assert {"title", "aired", "aired-2"} <= set(locked)
+    assert "aired-3" not in locked
