@@ -127,6 +127,22 @@ def carry_sidecars(old: str, new: str) -> int:
     return moved
 
 
+def carry_file(old: str, new: str) -> bool:
+    """The ledger row of our file `old` follows it to `new`, where it went along with its
+    folder (a season folder renamed by hand, `Season 1` -> `Season 01`: its `season.nfo`), so
+    the scan does not read it as the user's, nor the next publish back it up as theirs: when
+    `old` is gone, `new` holds exactly the bytes the row names, and no row names `new`."""
+    L = db.LibraryFile
+    row = L.get_or_none(L.path == old)
+    if row is None or os.path.lexists(old) or not _holds(new, row.size, row.sha256):
+        return False
+    if L.select().where(L.path == new).exists():
+        return False
+    L.update(path=new).where(L.id == row.id).execute()
+    log.info("published file %s followed its folder to %s", old, new)
+    return True
+
+
 def _holds(path: str, size: int, sha: str) -> bool:
     """Is `path` a regular file of exactly these bytes (what we wrote)? A file of the user's
     that happens to bear the new name is not made ours (a publish could remove it)."""

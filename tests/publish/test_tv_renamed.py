@@ -108,3 +108,30 @@ def test_jellyfins_lockdata_locks_each_episodes_air_date_of_a_multi_episode_file
     locked = db.Movie.get_by_id(built.episodes[DOUBLE].id).locked_fields
     assert {"title", "aired", "aired-2"} <= set(locked)
     assert "aired-3" not in locked
+
+
+def test_a_season_folder_renamed_by_hand_keeps_our_season_nfo_ours(trt):
+    """`mv "Season 1" "Season 01"` after a publish: the episodes follow their files, but our
+    `season.nfo` that went along was read as the user's, its stale plot taken into the season
+    and locked (enrich never updated it again), and the next publish backed it up as the
+    user's file."""
+    files = {PILOT: (1, [1]), "Season 1/Breaking Bad - S01E02.mkv": (1, [2])}
+    built = build_show(trt, files=files)
+    season = built.seasons[1]
+    db.Movie.update(plot="Walter White starts cooking.").where(db.Movie.id == season.id).execute()
+    scan(trt)
+    publish_item(trt, built.reload())
+    assert built.path("Season 1/season.nfo").is_file()
+    db.Movie.update(plot="A plot enriched since.").where(db.Movie.id == season.id).execute()
+    db.mark_outdated(season.id)
+    built.path("Season 1").rename(built.path("Season 01"))
+
+    assert sorted(scan(trt).moved) == sorted(e.id for e in built.episodes.values())
+
+    after = db.Movie.get_by_id(season.id)
+    assert (after.plot, after.source_nfo_hash) == ("A plot enriched since.", None)
+    assert "plot" not in (after.locked_fields or [])
+    rows = {r.path for r in db.LibraryFile.select()}
+    assert str(built.path("Season 01/season.nfo")) in rows
+    assert not publish_item(trt, built.reload()).backed_up
+    assert "A plot enriched since." in built.path("Season 01/season.nfo").read_text("utf-8")
