@@ -153,14 +153,20 @@ def _holds(path: str, size: int, sha: str) -> bool:
         return False
 
 
-def carry_ledger(movie_id: int, old_folder: Path, new_folder: Path) -> int:
+def carry_ledger(
+    movie_id: int, old_folder: Path, new_folder: Path, *, renamed_inside: bool = False
+) -> int:
     """A movie's folder was renamed or moved (within a library or into another), and the files
     we published in it went along: the ledger rows of those files follow them, so the next
     publish knows them for ours (to keep, replace or remove) rather than forgetting them as gone
     and leaving them, as the user's, where they are now. A row follows only when its file is
     gone from the old place, and a file is at the same name in the new folder that no row
     names; whether it is still what we wrote is decided by the publish, as for any file of
-    ours. Called in the transaction that moves the item; the number of rows that followed."""
+    ours. `renamed_inside`: files in the folder may have been renamed along with it (Sonarr
+    renaming a show folder and its episode files, our NFO and thumb with them: a row whose file
+    is not at its name in the new folder names that place all the same, so that
+    `carry_sidecars` finds it there when the episode is found renamed, and follows its file).
+    Called in the transaction that moves the item; the number of rows that followed."""
     if old_folder == new_folder:
         return 0
     L = db.LibraryFile
@@ -169,7 +175,7 @@ def carry_ledger(movie_id: int, old_folder: Path, new_folder: Path) -> int:
         if not is_inside(path, old_folder):
             continue
         there = os.path.join(new_folder, os.path.relpath(path, old_folder))
-        if os.path.lexists(path) or not os.path.lexists(there):
+        if os.path.lexists(path) or not (renamed_inside or os.path.lexists(there)):
             continue
         if L.select().where(L.path == there).exists():
             continue

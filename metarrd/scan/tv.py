@@ -460,7 +460,7 @@ def _move_show(library: db.Library, show: db.Movie, show_dir: Path) -> None:
                 path=path, parts=[moved(p) for p in child.parts or []], library=library
             ).where(db.Movie.id == child.id).execute()
         for item_id in [show.id, *(c.id for c in children)]:
-            carry_ledger(item_id, Path(old), show_dir)
+            carry_ledger(item_id, Path(old), show_dir, renamed_inside=True)
         db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=show)
     log.info("show %d: %s renamed to %s", show.id, old, new)
 

@@ -135,3 +135,32 @@ def test_a_season_folder_renamed_by_hand_keeps_our_season_nfo_ours(trt):
     assert str(built.path("Season 01/season.nfo")) in rows
     assert not publish_item(trt, built.reload()).backed_up
     assert "A plot enriched since." in built.path("Season 01/season.nfo").read_text("utf-8")
+
+
+def test_a_show_folder_renamed_with_its_episodes_keeps_our_nfo_and_thumb_ours(trt):
+    """Sonarr renaming the series folder (its title changed, or `{tvdb-81189}` added to the
+    folder format) and the episode files in it, with our NFO and thumb (MoveFilesAfterRename),
+    its webhook off: the show follows its folder (`_follow_renamed_shows`), the episode its
+    file, but our NFO's ledger row stayed under the old folder, and the NFO was read as the
+    user's."""
+    built = published(trt, {PILOT: (1, [1])})
+    item = built.episodes[PILOT]
+    new_folder = built.folder.with_name("Breaking Bad (2008) {tvdb-81189}")
+    built.folder.rename(new_folder)
+    built.folder = new_folder
+    new = "Season 01/Breaking Bad (2008) - S01E01 - Pilot [HDTV-720p].mkv"
+    sonarr_rename(built, PILOT, new)
+
+    report = scan(trt)
+
+    assert item.id in report.moved and built.show.id in report.moved
+    after = db.Movie.get_by_id(item.id)
+    assert (after.path, after.plot, after.source_nfo_hash) == (
+        str(built.path(new)),
+        "A plot changed since the publish.",
+        None,
+    )
+    dst = built.path(new)
+    rows = {r.path for r in db.LibraryFile.select()}
+    assert {str(dst.with_suffix(".nfo")), str(dst.with_name(dst.stem + "-thumb.jpg"))} <= rows
+    assert not publish_item(trt, built.reload()).backed_up
