@@ -1030,7 +1030,7 @@ def scan_show(
         ]
         moved, joined = _moved_episodes(show, items, probes, known)
         probes = [_ours_left_out(pr, moved.get(str(pr.path))) for pr in probes]
-        _carry_season_nfos(moved)  # before `_record_season_nfos` reads them
+        _carry_season_nfos(show_dir, moved)  # before `_record_season_nfos` reads them
         found = {str(pr.path): (pr.size, pr.mtime_ns) for pr in probes}
         for new_path, item in moved.items():
             how = "moved to" if found[new_path] == (item.size, item.mtime_ns) else "replaced by"
@@ -1083,15 +1083,20 @@ def _ours_left_out(pr: EpisodeProbe, item: db.Movie | None) -> EpisodeProbe:
     return replace(pr, artwork=[a for a in pr.artwork if not _written_by_us(a.path)])
 
 
-def _carry_season_nfos(moved: dict[str, db.Movie]) -> None:
+def _carry_season_nfos(show_dir: Path, moved: dict[str, db.Movie]) -> None:
     """A season folder renamed with its episodes (`mv "Season 1" "Season 01"`, Sonarr's
     season folder format changed and the folder renamed by hand): our `season.nfo` that went
-    along keeps its ledger row, never read as the user's (its stale plot taken into the season
-    and locked) nor backed up as theirs by the next publish."""
-    folders = {(os.path.dirname(m.path), os.path.dirname(new)) for new, m in moved.items()}
-    for old, new in sorted(folders):
-        if old != new:
-            carry_file(os.path.join(old, SEASON_NFO), os.path.join(new, SEASON_NFO))
+    along (in the folder right in the show folder, `Season 1/Disc 1/` being Season 1's) keeps
+    its ledger row, never read as the user's (its stale plot taken into the season and locked)
+    nor backed up as theirs by the next publish."""
+
+    def season_folder(path: str) -> str | None:
+        parts = Path(os.path.relpath(path, show_dir)).parts
+        return str(show_dir / parts[0]) if len(parts) > 1 and parts[0] != os.pardir else None
+
+    folders = {(season_folder(m.path), season_folder(new)) for new, m in moved.items()}
+    for old, new in sorted(f for f in folders if None not in f and f[0] != f[1]):
+        carry_file(os.path.join(old, SEASON_NFO), os.path.join(new, SEASON_NFO))
 
 
 def _guide_outdated(show: db.Movie, show_dir: Path) -> None:

@@ -110,12 +110,16 @@ def test_jellyfins_lockdata_locks_each_episodes_air_date_of_a_multi_episode_file
     assert "aired-3" not in locked
 
 
-def test_a_season_folder_renamed_by_hand_keeps_our_season_nfo_ours(trt):
+@pytest.mark.parametrize("inner", ["", "Disc 1/"])
+def test_a_season_folder_renamed_by_hand_keeps_our_season_nfo_ours(trt, inner):
     """`mv "Season 1" "Season 01"` after a publish: the episodes follow their files, but our
     `season.nfo` that went along was read as the user's, its stale plot taken into the season
     and locked (enrich never updated it again), and the next publish backed it up as the
-    user's file."""
-    files = {PILOT: (1, [1]), "Season 1/Breaking Bad - S01E02.mkv": (1, [2])}
+    user's file. Its episodes may be a level below (`Season 1/Disc 1/`)."""
+    files = {
+        f"Season 1/{inner}Breaking Bad - S01E01 - Pilot.mkv": (1, [1]),
+        f"Season 1/{inner}Breaking Bad - S01E02.mkv": (1, [2]),
+    }
     built = build_show(trt, files=files)
     season = built.seasons[1]
     db.Movie.update(plot="Walter White starts cooking.").where(db.Movie.id == season.id).execute()
