@@ -659,8 +659,13 @@ def _upgrade_of_episode(item: db.Movie, gone: list[db.Movie]) -> db.Movie | None
 def _merge_episode(old: db.Movie, copy: db.Movie, how: str = "moved to") -> None:
     """The episode `old`, whose file is gone, takes the file of its copy (or of the file that
     replaced it: `how`, "replaced by"), whose item goes, with the stream details and the name
-    read from that file. Called in a write transaction."""
+    read from that file; our NFO, thumb and season.nfo copied along with it stay ours (their
+    ledger rows follow, when the old ones are gone and the copies hold what we wrote: never
+    read as the user's, nor backed up as theirs). Called in a write transaction."""
     _take_over(old, copy)
+    carry_sidecars(old.path, copy.path)
+    if (show := db.Movie.get_or_none(db.Movie.id == old.show_id)) is not None:
+        _carry_season_nfos(Path(show.path), {copy.path: old})
     for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
         model.delete().where(model.movie == old.id).execute()
         model.update(movie=old.id).where(model.movie == copy.id).execute()

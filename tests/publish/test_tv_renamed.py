@@ -4,6 +4,8 @@ the file stay ours (`renames.carry_sidecars`), never read back as the user's."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from metarrd import db
@@ -167,4 +169,27 @@ def test_a_show_folder_renamed_with_its_episodes_keeps_our_nfo_and_thumb_ours(tr
     dst = built.path(new)
     rows = {r.path for r in db.LibraryFile.select()}
     assert {str(dst.with_suffix(".nfo")), str(dst.with_name(dst.stem + "-thumb.jpg"))} <= rows
+    assert not publish_item(trt, built.reload()).backed_up
+
+
+def test_a_season_folder_copied_then_deleted_keeps_our_files_ours(trt):
+    """`cp -r "Season 1" "Season 01"`, a scan in between (the watcher), then `rm -r "Season 1"`
+    (docs/tv.md: the copy's item merges back into the old one). Our NFO, thumb and season.nfo
+    copied along kept their ledger rows at the gone paths: the next publish backed them up as
+    the user's files, and a rescan of the NFO took our copy for the user's NFO."""
+    built = published(trt, {PILOT: (1, [1])})
+    item = built.episodes[PILOT]
+    shutil.copytree(built.path("Season 1"), built.path("Season 01"))
+    scan(trt)
+    shutil.rmtree(built.path("Season 1"))
+
+    assert item.id in scan(trt).moved
+
+    new = built.path(PILOT.replace("Season 1/", "Season 01/"))
+    rows = {r.path for r in db.LibraryFile.select()}
+    ours = {new.with_suffix(".nfo"), new.with_name(new.stem + "-thumb.jpg")}
+    assert {str(p) for p in ours | {built.path("Season 01/season.nfo")}} <= rows
+    scan(trt, [new.parent])  # the watcher's, which reads a changed NFO again
+    after = db.Movie.get_by_id(item.id)
+    assert (after.plot, after.source_nfo_hash) == ("A plot changed since the publish.", None)
     assert not publish_item(trt, built.reload()).backed_up
