@@ -104,6 +104,30 @@ def test_an_edit_opens_with_the_caret_after_the_value(site, browser):  # noqa: F
         assert getattr(db.Movie.get_by_id(movie.id), name) == saved
 
 
+def test_enter_is_a_new_line_in_a_text_area_and_ctrl_enter_saves(site, browser):  # noqa: F811
+    """A list (one name per line) and the plot are text areas: Enter starts a new line, and
+    there was no way to save from the keyboard but Tab, Tab, Enter (Kodi's and Jellyfin's
+    editors save a multi-line field with Ctrl+Enter too). The hint says so."""
+    url, seed = site
+    movie = seed.movie("Amélie", 2001, genres=["Comedy"], plot="Paris.")
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{url}/movies/{movie.id}")
+    for name, typed, saved in (
+        ("genres", "Romance", ["Comedy", "Romance"]),
+        ("plot", "Amélie finds a box.", "Paris.\nAmélie finds a box."),
+    ):
+        page.locator(f"#field-{name} button.edit").click()
+        wait_focus(page, f"#input-{name}")
+        assert "Ctrl+Enter saves" in page.locator(f"#hint-{name}").inner_text()
+        page.keyboard.press("Enter")  # a new line, not a save
+        page.keyboard.type(typed)
+        assert page.locator(f"form#field-{name}").count() == 1
+        page.keyboard.press("Control+Enter")
+        page.locator(f"div#field-{name}.is-locked").wait_for()
+        wait_focus(page, f"#field-{name} button.edit")
+        assert getattr(db.Movie.get_by_id(movie.id), name) == saved
+
+
 def test_the_focus_stays_in_the_library_after_a_bulk_action(site, browser):  # noqa: F811
     """A bulk action swaps the whole list: the focus went to the top of the page (the first
     control of the list, where it should land, was taken to be the form's hidden CSRF field)."""
