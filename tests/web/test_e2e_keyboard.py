@@ -376,6 +376,20 @@ def test_an_episode_of_a_published_show_publishes_alone_with_the_whole_show_a_cl
     assert problems == [] and csp_violations(page) == []
 
 
+def test_a_click_on_an_episodes_title_opens_the_episode(published_show, browser):  # noqa: F811
+    """On a show's Seasons & episodes only the small "S01E01" was a link: a click on the
+    episode's title or still (what Kodi and Jellyfin open the episode with) did nothing."""
+    url, _rt, built, pilot = published_show
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{url}/movies/{built.show.id}?tab=episodes")
+    page.locator(f"#episode-{pilot.id} .episode-title").click(force=True)  # the mouse, there
+    page.wait_for_url(f"{url}/movies/{pilot.id}", timeout=5000)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the row is a grid there
+    page.go_back()
+    page.locator(f"#episode-{pilot.id} .episode-title").click(force=True)  # the mouse, there
+    page.wait_for_url(f"{url}/movies/{pilot.id}", timeout=5000)
+
+
 @pytest.mark.parametrize(
     ("name", "stored"),
     [
