@@ -390,6 +390,22 @@ def test_a_click_on_an_episodes_title_opens_the_episode(published_show, browser)
     page.wait_for_url(f"{url}/movies/{pilot.id}", timeout=5000)
 
 
+def test_a_files_first_episode_shows_no_stale_air_date_after_an_edit(published_show, browser):  # noqa: F811
+    """A file of two episodes listed its first one as "S01E04 … · aired 2008-02-14" under
+    "Episodes in this file", beside the second's own Aired field: after an edit of Aired (the
+    first episode's date) the swap left the old date there. It now points to the field."""
+    url, _rt, built, _pilot = published_show
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{url}/movies/{double.id}")
+    page.locator("#field-aired button.edit").click()
+    page.locator("#input-aired").fill("2008-03-01")
+    page.keyboard.press("Enter")
+    page.locator("div#field-aired.is-locked").wait_for()
+    listed = page.locator(".episode-details").inner_text()
+    assert "2008-02-14" not in listed and "Aired (S01E05)" in listed
+
+
 @pytest.mark.parametrize(
     ("name", "stored"),
     [
