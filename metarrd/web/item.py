@@ -244,7 +244,7 @@ def _artwork_answer(
     body = (
         render_template("_artwork_type.html", movie=movie, group=group, open_alts=True, own=own)
         if group
-        else ""
+        else render_template("_art_none.html", movie=movie, t=asset_type, own=own)
     )
     body += item_header(movie.id, oob=True)
     if message:

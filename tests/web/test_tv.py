@@ -160,7 +160,8 @@ def test_season_and_episode_pages_reuse_the_item_page_with_breadcrumbs(tv):
     assert "No candidates for" not in artwork  # a thumb is all an episode has
     season_art = text(client.hx_get(f"/movies/{season.id}/tabs/artwork"))
     assert 'id="art-poster"' in season_art and 'id="art-banner"' in season_art
-    assert "No candidates for fanart, landscape." in season_art
+    assert "No candidates for fanart, landscape: the providers had none." in season_art
+    assert "Add your own landscape" in season_art
 
 
 def test_an_episode_edit_is_locked_and_reaches_its_episode_details(tv):
@@ -579,7 +580,7 @@ def test_an_episode_of_an_unidentified_show_sends_to_identifying_the_show(tv):
     db.Movie.update(identification_status=db.IDENTIFIED).where(db.Movie.id == ep.id).execute()
     db.ArtworkCandidate.delete().where(db.ArtworkCandidate.movie == ep.id).execute()
     artwork = text(client.get(f"/movies/{ep.id}?tab=artwork"))
-    assert "Enrich its show to fetch candidates." in artwork  # it has no Enrich of its own
+    assert "Enrich its show to fetch candidates, or add" in artwork  # no Enrich of its own
     db.Movie.update(identification_status=db.ENRICHED).where(db.Movie.id == built.show.id).execute()
     page = text(client.get(f"/movies/{ep.id}"))
     assert "Its show is not identified yet" not in page
