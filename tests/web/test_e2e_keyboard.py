@@ -404,6 +404,15 @@ def test_a_files_first_episode_shows_no_stale_air_date_after_an_edit(published_s
     page.locator("div#field-aired.is-locked").wait_for()
     listed = page.locator(".episode-details").inner_text()
     assert "2008-02-14" not in listed and "Aired (S01E05)" in listed
+    # its link leads to the field, not under the sticky action bar (a short window scrolls)
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 400})
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+        page.locator(".episode-details").get_by_role("link", name="Aired").click()
+        page.wait_for_url("**#field-aired")
+        top = page.locator("#field-aired").evaluate("e => e.getBoundingClientRect().top")
+        bar = page.locator(".action-bar").evaluate("e => e.getBoundingClientRect().bottom")
+        assert top >= bar, width
 
 
 @pytest.mark.parametrize(
