@@ -128,6 +128,19 @@ def test_enter_is_a_new_line_in_a_text_area_and_ctrl_enter_saves(site, browser):
         assert getattr(db.Movie.get_by_id(movie.id), name) == saved
 
 
+def test_the_kind_tabs_are_as_wide_as_their_tabs(site, browser):  # noqa: F811
+    """All / Movies / Shows stretched across the page: an empty box the width of the search
+    field beside three small tabs on the left (the View switch beside it is its own width)."""
+    url, seed = site
+    seed.movie("Heat", 1995)
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(url + "/")
+    kinds = page.locator("#kinds").bounding_box()
+    tabs = page.locator("#kinds label")
+    last = tabs.nth(tabs.count() - 1).bounding_box()
+    assert kinds["x"] + kinds["width"] <= last["x"] + last["width"] + 8
+
+
 def test_the_focus_stays_in_the_library_after_a_bulk_action(site, browser):  # noqa: F811
     """A bulk action swaps the whole list: the focus went to the top of the page (the first
     control of the list, where it should land, was taken to be the form's hidden CSRF field)."""
