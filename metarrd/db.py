@@ -21,6 +21,7 @@ import contextlib
 import contextvars
 import errno
 import functools
+import getpass
 import hashlib
 import json
 import logging
@@ -798,14 +799,14 @@ def is_postgresql_url(target: Path | str) -> bool:
 def connect_to(target: Path | str) -> pw.Database:
     """A database object (not yet connected) for a SQLite path or a PostgreSQL URL."""
     if is_postgresql_url(target):
-        from playhouse.db_url import parse
-
-        params = parse(str(target), unquote_password=True, unquote_user=True)
+        params: dict[str, Any] = _postgresql_params(str(target))
         params.setdefault("connect_timeout", 10)
         # a peer that vanished (host lost) is noticed in about a minute, not hours: its session
         # advisory locks (publish folders) are released then
         params.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
-        return _PostgresqlDatabase(params.pop("database"), **params)
+        # no name: libpq's default, the user's (peewee needs one)
+        name = params.pop("dbname", "") or params.get("user") or getpass.getuser()
+        return _PostgresqlDatabase(name, **params)
     path = Path(str(target).removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
     return _SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
@@ -949,13 +950,39 @@ def json_int(field: pw.Field, key: str) -> pw.Node:
     )
 
 
+def _postgresql_params(url: str) -> dict[str, str]:
+    """The connection parameters of a `postgresql://` URL, read by libpq itself: every form its
+    documentation gives works as it does for psql. Peewee's own reading of the URL took a Unix
+    socket written in the host part (`postgresql://metarrd@%2Frun%2Fpostgresql/metarrd`) for a
+    host name still percent-encoded, and failed on the several hosts of a failover setup
+    (`postgresql://db1:5432,db2:5432/metarrd?target_session_attrs=read-write`)."""
+    import psycopg2
+    import psycopg2.extensions
+
+    try:
+        return psycopg2.extensions.parse_dsn(url)
+    except psycopg2.ProgrammingError as exc:  # libpq's reason: "invalid URI query parameter"…
+        raise ValueError(f"not a PostgreSQL URL libpq can read: {str(exc).strip()}") from None
+
+
 def describe(target: Path | str) -> str:
     """The database for log lines, without a password."""
     if is_postgresql_url(target):
-        from urllib.parse import urlsplit
+        from urllib.parse import quote
 
-        u = urlsplit(str(target))
-        return f"postgresql://{u.hostname}{f':{u.port}' if u.port else ''}{u.path}"
+        try:
+            params = _postgresql_params(str(target))
+        except (ImportError, ValueError):
+            return "postgresql://(unreadable URL)"
+        hosts = params.get("host", "").split(",")
+        ports = params.get("port", "").split(",")
+        if len(ports) == 1:  # one port for every host
+            ports = ports * len(hosts)
+        where = ",".join(
+            quote(host, safe="") + (f":{port}" if port else "")
+            for host, port in zip(hosts, ports, strict=False)
+        )
+        return f"postgresql://{where}/{params.get('dbname', '')}"
     return str(target)
 
 
