@@ -933,6 +933,30 @@ def connection_lost(exc: BaseException) -> bool:
     return conn is not None and bool(conn.closed)
 
 
+# The SQLSTATEs of a PostgreSQL server that cannot take work now, whatever the work: shutting
+# down (57P01, 57P02), starting up or in recovery (57P03), at its connection limit ("too many
+# clients", 53300), a standby after a failover ("cannot execute UPDATE in a read-only
+# transaction", 25006); and every connection exception (class 08).
+_UNAVAILABLE_CODES = frozenset({"57P01", "57P02", "57P03", "53300", "25006"})
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Is `exc` PostgreSQL not taking work right now (restarted, failed over, at its connection
+    limit), rather than a fault of the statement? `connection_lost`, and also a connection
+    that could not be made again (the server still starting, "too many clients") and a
+    standby that takes no writes: what passes once the server is back, so a job waits and
+    runs again, and a web request is answered 503."""
+    if not isinstance(exc, (pw.DatabaseError, pw.InterfaceError)) or not is_postgresql():
+        return False
+    code = _pgcode(exc)
+    if code:
+        return code.startswith("08") or code in _UNAVAILABLE_CODES
+    if not isinstance(exc, (pw.OperationalError, pw.InterfaceError)):
+        return False
+    conn = database.obj._state.conn
+    return conn is None or bool(conn.closed)  # not connected again, or dropped
+
+
 def is_postgresql() -> bool:
     return isinstance(database.obj, pw.PostgresqlDatabase)
 

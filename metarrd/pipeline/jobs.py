@@ -646,8 +646,9 @@ def _run_publishes(batch: list[db.Job]) -> None:
 def _record(job: db.Job, what: str, outcome: Outcome | Exception) -> None:
     """A job's end: its outcome recorded and what follows queued, or its failure (a provider
     unavailable: retried later)."""
-    if isinstance(outcome, Exception) and db.connection_lost(outcome):
-        # not a bug: PostgreSQL restarted or failed over under the run, which is tried again
+    if isinstance(outcome, Exception) and db.unavailable(outcome):
+        # not a bug: PostgreSQL restarted or failed over under the run (still starting, at its
+        # connection limit, or a standby now), which is tried again
         outcome = DatabaseLost(
             f"the connection to the database was lost ({str(outcome).strip()}; PostgreSQL "
             "restarted or failed over?)"

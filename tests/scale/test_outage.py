@@ -1,0 +1,106 @@
+"""PostgreSQL not taking work for a while: restarting (it refuses connections until it is up),
+at its connection limit, or a standby after a failover (read-only). A job that meets it waits
+and runs again; a web request gets a 503 page that needs no database. Runs only with
+METARRD_TEST_DATABASE_URL and METARRD_TEST_QUEUE_URL set (.ci/services.sh).
+
+`ALLOW_CONNECTIONS false` is what a server that is starting or at its connection limit does
+to a new connection (a FATAL error at connect, before any statement: "the database system is
+starting up", "sorry, too many clients already"); `default_transaction_read_only` is what a
+promoted-away primary or a standby answers a write with."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from metarrd import db
+from metarrd.pipeline import jobs, queue
+from metarrd.pipeline.chain import Outcome
+from metarrd.runtime import open_runtime
+from tests.conftest import TEST_DATABASE_URL, TEST_QUEUE_URL, _admin_connection
+from tests.scale.test_reconnect import drop_sessions
+
+pytestmark = pytest.mark.skipif(
+    not (TEST_DATABASE_URL and TEST_QUEUE_URL),
+    reason="needs METARRD_TEST_DATABASE_URL and METARRD_TEST_QUEUE_URL (.ci/services.sh)",
+)
+
+NAME = TEST_DATABASE_URL.rsplit("/", 1)[1]
+
+
+def _alter(setting: str) -> None:
+    conn = _admin_connection(TEST_DATABASE_URL)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'ALTER DATABASE "{NAME}" {setting}')
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def refusing_connections():
+    """The server down for new connections (its sessions dropped), until the block ends."""
+    _alter("ALLOW_CONNECTIONS false")
+    try:
+        drop_sessions(but_mine=False)
+        yield
+    finally:
+        _alter("ALLOW_CONNECTIONS true")
+
+
+@contextlib.contextmanager
+def read_only():
+    """The database a standby now: every new session read-only, until the block ends."""
+    _alter("SET default_transaction_read_only = on")
+    try:
+        drop_sessions(but_mine=False)
+        yield
+    finally:
+        _alter("RESET default_transaction_read_only")
+        drop_sessions(but_mine=False)  # the read-only sessions go
+
+
+@pytest.fixture
+def runtime(config_factory):
+    rt = open_runtime(config_factory())
+    queue.configure(rt.config)
+    jobs.bind(rt)
+    yield rt
+    queue.configure(rt.config, immediate=True)
+    rt.close()
+
+
+def _a_job_meeting(runtime, monkeypatch, outage):
+    lib = db.Library.get()
+    item = db.Movie.create(library=lib, path=f"{lib.path}/Heat (1995)/Heat (1995).mkv")
+    job = jobs.enqueue_enrich(item.id)
+
+    def cut(rt, job):
+        with outage():  # while the job runs; it is over when the job's end is recorded
+            db.Movie.update(title="Heat").where(db.Movie.id == job.movie_id).execute()
+        return Outcome("enriched")
+
+    monkeypatch.setitem(jobs.HANDLERS, "enrich", cut)
+    jobs.run_job(job.id)
+    return db.Job.get_by_id(job.id), db.Movie.get_by_id(item.id)
+
+
+def test_a_job_whose_connection_cannot_be_made_again_is_tried_again(runtime, monkeypatch):
+    # PostgreSQL restarting: the job's next statement finds its connection dropped, and the
+    # new one refused ("the database system is starting up"). The job was failed as a bug
+    # ("internal error" on the item, the chain stopped) whenever the restart took longer
+    # than the job's next statement.
+    job, item = _a_job_meeting(runtime, monkeypatch, refusing_connections)
+    assert job.state == "queued", job.message
+    assert "database" in job.message and "retry 1 in" in job.message
+    assert "internal error" not in (item.last_error or "")
+
+
+def test_a_job_writing_to_a_standby_is_tried_again(runtime, monkeypatch):
+    # failed over to a read-only server: "cannot execute UPDATE in a read-only transaction"
+    job, item = _a_job_meeting(runtime, monkeypatch, read_only)
+    assert job.state == "queued", job.message
+    assert "read-only" in job.message and "retry 1 in" in job.message
+    assert "internal error" not in (item.last_error or "")
