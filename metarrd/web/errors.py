@@ -11,6 +11,7 @@ from flask.globals import request_ctx
 from htmx_flask import make_response
 from werkzeug.exceptions import HTTPException
 
+from metarrd import db
 from metarrd.web import auth, busy
 from metarrd.web.incoming import TooManyFields
 
@@ -43,6 +44,22 @@ def render_error(status: int, message: str):
     if request.path.startswith(("/live", "/healthz", "/api/")):
         return {"error": title, "message": message}, status
     return render_template("error.html", status=status, title=title, message=message), status
+
+
+UNAVAILABLE = (
+    "The database cannot be reached right now (PostgreSQL restarting, failed over, or at its "
+    "connection limit?); nothing was changed. Try again in a moment."
+)
+
+
+def render_unavailable():
+    """The 503 of a request that met the database unavailable: a page that reads nothing from
+    it (error.html's base reads the login state and the jobs from the database, so rendering
+    it failed again, and the browser got a bare 500)."""
+    if request.headers.get("HX-Request") or request.path.startswith(("/live", "/healthz", "/api/")):
+        return render_error(503, UNAVAILABLE)
+    page = render_template("unavailable.html", status=503, title=TITLES[503], message=UNAVAILABLE)
+    return page, 503
 
 
 def _too_large() -> str:
@@ -79,6 +96,11 @@ def init_app(app: Flask) -> None:
             message = "The database is busy right now. Try again in a moment."
             response = flask.make_response(render_error(503, message))
             response.headers["Retry-After"] = "2"
+            return response
+        if db.unavailable(exc):  # PostgreSQL restarting, failed over, at its connection limit
+            log.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+            response = flask.make_response(render_unavailable())
+            response.headers["Retry-After"] = "10"
             return response
         log.exception("unexpected error on %s %s", request.method, request.path)
         return render_error(

@@ -104,3 +104,55 @@ def test_a_job_writing_to_a_standby_is_tried_again(runtime, monkeypatch):
     assert job.state == "queued", job.message
     assert "read-only" in job.message and "retry 1 in" in job.message
     assert "internal error" not in (item.last_error or "")
+
+
+@pytest.fixture
+def client(config_factory):
+    from metarrd.web import create_app
+
+    app = create_app(config_factory(), testing=True)
+    app.testing = False  # errors go to the handlers, as in production
+    yield app.test_client()
+    if not db.database.is_closed():
+        db.database.close()
+
+
+@pytest.mark.parametrize("url", ["/", "/settings", "/identify"])
+def test_a_page_asked_for_while_postgresql_is_down_is_a_503_page(client, url):
+    # the error page itself read the database (the login state, the jobs indicator): its
+    # rendering failed again, and the browser got Flask's bare "500 Internal Server Error"
+    assert client.get(url).status_code == 200
+    with refusing_connections():
+        answer = client.get(url)
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"]
+    page = answer.get_data(as_text=True)
+    assert "The database cannot be reached right now" in page and "Try again" in page
+    assert client.get(url).status_code == 200  # and when it is back
+
+
+def test_an_htmx_request_while_postgresql_is_down_gets_its_toast(client):
+    with refusing_connections():
+        answer = client.get("/", headers={"HX-Request": "true"})
+    assert answer.status_code == 503
+    assert 'id="toast"' in answer.get_data(as_text=True)
+    assert "cannot be reached" in answer.get_data(as_text=True)
+
+
+def test_an_edit_sent_to_a_standby_is_a_503_and_changes_nothing(client):
+    # after a failover to a read-only server: "cannot execute UPDATE in a read-only
+    # transaction" was logged as an unexpected error and answered 500
+    import re
+
+    lib = db.Library.get()
+    movie = db.Movie.create(library=lib, path=f"{lib.path}/Heat (1995)/Heat (1995).mkv")
+    page = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    token = re.search(r'"X-CSRF-Token": "([^"]+)"', page).group(1)
+    with read_only():
+        answer = client.post(
+            f"/movies/{movie.id}/fields/plot/lock",
+            headers={"HX-Request": "true", "X-CSRF-Token": token},
+        )
+    assert answer.status_code == 503
+    assert "cannot be reached" in answer.get_data(as_text=True)
+    assert db.Movie.get_by_id(movie.id).locked_fields == []
