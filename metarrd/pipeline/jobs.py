@@ -233,7 +233,7 @@ def _catch_up_scan() -> db.Job:
                 db.Job.id.in_([told.id for told in held])
             ).execute()
     if send:
-        _send(job)
+        _send_or_leave(job)
     return job
 
 
@@ -317,7 +317,7 @@ def _enqueue(
     with db.write_transaction():
         job, send = _queue_row(kind, movie_id, payload, manual=manual, delay=delay)
     if send:
-        _send(job, delay)
+        _send_or_leave(job, delay)
     return job
 
 
@@ -362,6 +362,24 @@ def _send(job: db.Job, delay: float = 0.0) -> None:
         job_task.schedule((job.id,), delay=delay)
     else:
         job_task(job.id)
+
+
+def _send_or_leave(job: db.Job, delay: float = 0.0) -> None:
+    """`_send`, after the job's row is committed: a queue that refuses the message (Redis out of
+    memory under `maxmemory` with noeviction, "OOM command not allowed"; Redis down) leaves the
+    job queued without one, and says so on it; a worker's look for stranded jobs
+    (`resend_stranded`) sends it once it has waited a lease. The error had gone up to the
+    caller: a 500 page for a click whose job was queued all the same, a webhook answered 500,
+    a finished job's follow-ups logged as a crash."""
+    try:
+        _send(job, delay)
+    except Exception as exc:
+        if not queue.refused(exc):
+            raise
+        log.warning("job %d queued, but the queue refused its message: %s", job.id, exc)
+        db.Job.update(message=f"queued; {queue.REFUSED}: {str(exc).strip()}").where(
+            db.Job.id == job.id, db.Job.state == QUEUED
+        ).execute()
 
 
 def retry(job_id: int) -> db.Job:
@@ -692,7 +710,7 @@ def _record(job: db.Job, what: str, outcome: Outcome | Exception) -> None:
                 follow.append((queued, step.delay))
     log.info("job %d finished: %s: %s", job.id, what, outcome.message)
     for queued, delay in follow:
-        _send(queued, delay)
+        _send_or_leave(queued, delay)
 
 
 def _held(job: db.Job) -> pw.Expression:

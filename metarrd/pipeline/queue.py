@@ -103,6 +103,18 @@ def message_job_ids(limit: int | None = None, *, soon: float = 0.0) -> set[int] 
     return {task.args[0] for task in [*pending, *scheduled] if task.args}
 
 
+REFUSED = "the job queue refused its message (it is sent again within a lease)"
+
+
+def refused(exc: BaseException) -> bool:
+    """Is `exc` Redis not taking a message (out of memory, down, a read-only replica)?"""
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # no Redis queue without it
+        return False
+    return isinstance(exc, RedisError)
+
+
 def flush() -> None:
     """Drop every message and scheduled retry; the jobs table is re-read afterwards."""
     huey.storage.flush_queue()
