@@ -615,7 +615,10 @@ def cmd_db(config: Config, args) -> int:
             "db migrate-to copies the SQLite database under data_dir; this configuration already "
             f"uses {db.describe(config.database.url)}"
         )
-    report = migrate_to(config.db_path, args.url)
+    try:
+        report = migrate_to(config.db_path, args.url)
+    except MetarrdError as exc:  # not empty, a NUL it cannot store: said, not a traceback
+        raise UsageError(str(exc)) from None
     for table, count in report.rows.items():
         print(f"{table}: {count} rows")
     print(

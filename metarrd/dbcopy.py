@@ -80,6 +80,7 @@ def _copy(model: type[db.BaseModel], src: pw.Database, target: pw.Database) -> i
     batch: list[dict] = []
     with src.bind_ctx([model]):
         rows = list(model.select().order_by(*order).dicts())
+    _refuse_nul(model, rows)
     with target.bind_ctx([model]):
         for row in rows:
             batch.append(row)
@@ -89,6 +90,28 @@ def _copy(model: type[db.BaseModel], src: pw.Database, target: pw.Database) -> i
         if batch:
             copied += _insert(model, batch)
     return copied
+
+
+def _refuse_nul(model: type[db.BaseModel], rows: list[dict]) -> None:
+    """PostgreSQL's text holds no NUL character, SQLite's does (a text pasted with one, a
+    webhook's "\\u0000"): the copy failed with psycopg2's "A string literal cannot contain NUL
+    (0x00) characters", a traceback naming no row. Say which rows and columns, before any is
+    written (nothing is copied; the SQLite database is only read). JSON columns are written
+    escaped ("\\u0000"), which PostgreSQL takes."""
+    pk = model._meta.primary_key.name if model._meta.primary_key else None
+    found = [
+        f"{model._meta.table_name} {row.get(pk, '?')} {name}"
+        for row in rows
+        for name, value in row.items()
+        if isinstance(value, str) and "\x00" in value
+    ]
+    if found:
+        shown = ", ".join(found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+        raise MetarrdError(
+            f"{len(found)} text value(s) hold a NUL character (\\x00), which PostgreSQL cannot "
+            f"store: {shown}. Nothing was copied and the SQLite database is unchanged; edit "
+            "or clear those values (metarrd's web UI, or sqlite3), then run db migrate-to again"
+        )
 
 
 def _insert(model: type[db.BaseModel], rows: list[dict]) -> int:

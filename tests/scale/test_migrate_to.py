@@ -192,3 +192,41 @@ def test_the_copies_of_the_users_files_move_into_the_cache_with_their_rows(
     row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha)
     assert row.file_path == str(backups / "nfo" / sha[:2] / f"{sha}.nfo")
     assert Path(row.file_path).read_bytes() == nfo
+
+
+def test_a_nul_character_is_named_and_nothing_is_copied(tmp_path, empty_pg, capsys):
+    """SQLite's text holds a NUL, PostgreSQL's cannot (a plot pasted with one, a webhook's
+    "\\u0000" title). The copy died in psycopg2 ("A string literal cannot contain NUL (0x00)
+    characters"), a traceback naming no row. Now: which rows, nothing copied, source kept."""
+    sqlite_path = tmp_path / "data" / "metarrd.db"
+    movie_id = _seed_sqlite(sqlite_path)
+    db.open_database(sqlite_path)
+    db.Movie.update(plot="Los Angeles.\x00", genres=["Crime\x00"]).execute()
+    db.database.close()
+    (tmp_path / "config.toml").write_text(
+        f'data_dir = "{tmp_path / "data"}"\n[[library]]\nname = "Movies"\npath = "{tmp_path}"\n'
+    )
+    assert main(["--config", str(tmp_path / "config.toml"), "db", "migrate-to", empty_pg]) != 0
+    said = capsys.readouterr().err
+    assert f"movies {movie_id} plot" in said and "NUL" in said  # not the JSON genres: escaped
+    assert "Traceback" not in said
+    db.open_database(empty_pg)
+    assert not db.Movie.select().exists() and not db.Library.select().exists()
+    db.open_database(sqlite_path)  # the source as it was
+    assert db.Movie.get_by_id(movie_id).plot == "Los Angeles.\x00"
+    assert db.Event.select().count() == 1
+
+
+def test_very_long_texts_and_a_nul_inside_json_are_copied(tmp_path, empty_pg):
+    # a 4 MB plot (a scraper that put a whole wiki page in) and a JSON list holding a NUL,
+    # which the JSON column writes escaped
+    sqlite_path = tmp_path / "metarrd.db"
+    movie_id = _seed_sqlite(sqlite_path)
+    db.open_database(sqlite_path)
+    long_plot = "Ä" * 4_000_000
+    db.Movie.update(plot=long_plot, genres=["Cri\x00me"]).execute()
+    db.database.close()
+    migrate_to(sqlite_path, empty_pg)
+    db.open_database(empty_pg)
+    movie = db.Movie.get_by_id(movie_id)
+    assert movie.plot == long_plot and movie.genres == ["Cri\x00me"]
