@@ -904,6 +904,32 @@ class _PostgresqlDatabase(pw.PostgresqlDatabase):
     def locks_held(self) -> int:
         return getattr(self._locks, "held", 0)
 
+    def _initialize_connection(self, conn) -> None:
+        super()._initialize_connection(conn)
+        with conn.cursor() as cur:  # the DBA's limit, if any (ALTER ROLE/DATABASE ... SET)
+            cur.execute("SELECT current_setting('statement_timeout')")
+            self._state.statement_timeout = cur.fetchone()[0]
+
+    def wait_for_lock(self, sql: str, params: tuple) -> None:
+        """Run `sql`, a wait for an advisory lock, free of a `statement_timeout` the DBA set
+        (`ALTER ROLE metarrd SET statement_timeout = '30s'`, against runaway queries): the wait
+        for the write lock behind a long scan, or for a folder another host publishes, was
+        cancelled ("canceling statement due to statement timeout") and the job failed as a
+        bug. The limit holds again for the statements after it."""
+        if getattr(self._state, "statement_timeout", "0") in ("0", ""):
+            self.execute_sql(sql, params)
+            return
+        local = "LOCAL " if self.in_transaction() else ""
+        self.execute_sql(f"SET {local}statement_timeout = 0")
+        try:
+            self.execute_sql(sql, params)
+        except BaseException:
+            if not local:  # a transaction's SET LOCAL ends with it
+                with contextlib.suppress(Exception):
+                    self.execute_sql("RESET statement_timeout")
+            raise
+        self.execute_sql(f"SET {local}statement_timeout TO DEFAULT")
+
     @contextlib.contextmanager
     def session_locks(self, keys: list[int]):
         """Hold these session advisory locks (`pg_advisory_lock`) on this thread's connection.
@@ -913,7 +939,7 @@ class _PostgresqlDatabase(pw.PostgresqlDatabase):
         taken: list[int] = []
         try:
             for key in keys:
-                self.execute_sql("SELECT pg_advisory_lock(%s)", (key,))
+                self.wait_for_lock("SELECT pg_advisory_lock(%s)", (key,))
                 taken.append(key)
             yield
         finally:
@@ -1373,7 +1399,7 @@ def disk_full_notes(data_dir: Path) -> list[DiskFullNote]:
 
 
 def _take_write_lock() -> None:
-    database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+    database.obj.wait_for_lock("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
 
 
 def get_meta(key: str, default: str | None = None) -> str | None:

@@ -11,6 +11,7 @@ promoted-away primary or a standby answers a write with."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 
 import pytest
 
@@ -156,3 +157,76 @@ def test_an_edit_sent_to_a_standby_is_a_503_and_changes_nothing(client):
     assert answer.status_code == 503
     assert "cannot be reached" in answer.get_data(as_text=True)
     assert db.Movie.get_by_id(movie.id).locked_fields == []
+
+
+@contextlib.contextmanager
+def statement_timeout(limit: str):
+    """The DBA's limit on every statement of the database's sessions (against runaway
+    queries), as `ALTER DATABASE … SET statement_timeout` or `ALTER ROLE` sets it."""
+    _alter(f"SET statement_timeout = '{limit}'")
+    try:
+        drop_sessions(but_mine=False)  # the sessions made from now on have it
+        yield
+    finally:
+        _alter("RESET statement_timeout")
+        drop_sessions(but_mine=False)
+
+
+@contextlib.contextmanager
+def held_elsewhere(lock_sql: str, key: int, seconds: float):
+    """Another process (a long scan's transaction, another host's publish) holding an advisory
+    lock for `seconds`."""
+    import threading
+    import time
+
+    import psycopg2
+
+    from tests.conftest import TEST_DATABASE_URL as url
+
+    other = psycopg2.connect(url, options="-c statement_timeout=0")
+    taken = threading.Event()
+
+    def hold():
+        with other.cursor() as cur:
+            cur.execute(lock_sql, (key,))
+            taken.set()
+            time.sleep(seconds)
+        other.rollback()  # ends the transaction, and with it a transaction lock
+        other.close()  # and a session lock
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait(10)
+    try:
+        yield
+    finally:
+        holder.join()
+
+
+def test_waiting_for_the_write_lock_is_not_cut_by_the_dbas_statement_timeout(runtime):
+    import peewee as pw
+
+    with statement_timeout("300ms"):
+        # "canceling statement due to statement timeout": the job failed as a bug
+        lock = "SELECT pg_advisory_xact_lock(%s)"
+        with held_elsewhere(lock, db.WRITE_LOCK_KEY, 1.5), db.write_transaction():
+            db.set_meta("probe", "written")
+        assert db.get_meta("probe") == "written"
+        with pytest.raises(pw.DatabaseError, match="statement timeout"):
+            db.database.execute_sql("SELECT pg_sleep(2)")  # the limit still holds after
+        db.database.close()
+
+
+def test_waiting_for_a_folder_another_host_publishes_is_not_cut_either(runtime, tmp_path):
+    from metarrd.publish.stage import _folder_lock
+
+    folder = tmp_path / "movies" / "Heat (1995)"
+    key = int.from_bytes(hashlib.sha256(str(folder).encode()).digest()[:8], "big", signed=True)
+    with statement_timeout("300ms"):
+        db.database.execute_sql("SELECT 1")  # connected again, with the limit
+        with held_elsewhere("SELECT pg_advisory_lock(%s)", key, 1.5), _folder_lock(runtime, folder):
+            held = db.database.execute_sql(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND pid = pg_backend_pid() AND granted"
+            ).fetchone()[0]
+        assert held == 1
