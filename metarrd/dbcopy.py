@@ -67,6 +67,12 @@ def migrate_to(source: Path, url: str) -> CopyReport:
     # one read transaction on the source: every table as of one moment (WAL), even when a
     # daemon or the web UI still writes to it, so no row names one the copy left out
     with src.atomic(), target.atomic():
+        # a DBA's limits (ALTER ROLE … SET) are for runaway sessions, not this one-off copy:
+        # the target waits idle in its transaction while each table is read from SQLite (a
+        # large events table: seconds), which `idle_in_transaction_session_timeout` ended
+        # ("terminating connection due to idle-in-transaction timeout")
+        target.execute_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
+        target.execute_sql("SET LOCAL statement_timeout = 0")
         for model in models:
             report.rows[model._meta.table_name] = _copy(model, src, target)
         _advance_sequences(target, models)

@@ -230,3 +230,35 @@ def test_very_long_texts_and_a_nul_inside_json_are_copied(tmp_path, empty_pg):
     db.open_database(empty_pg)
     movie = db.Movie.get_by_id(movie_id)
     assert movie.plot == long_plot and movie.genres == ["Cri\x00me"]
+
+
+def test_the_dbas_session_limits_do_not_end_the_copy(tmp_path, empty_pg, monkeypatch):
+    """`idle_in_transaction_session_timeout` set on the database (against sessions left open
+    in a transaction): the target waits idle while each table is read from SQLite, which for
+    a large events table takes seconds; the server ended the copy ("terminating connection
+    due to idle-in-transaction timeout"). Here the read of each table is made slow."""
+    import time
+
+    from metarrd import dbcopy
+
+    sqlite_path = tmp_path / "metarrd.db"
+    movie_id = _seed_sqlite(sqlite_path)
+    name = empty_pg.rsplit("/", 1)[1]
+    conn = _admin_connection(TEST_DATABASE_URL)
+    with conn.cursor() as cur:
+        cur.execute(f'ALTER DATABASE "{name}" SET idle_in_transaction_session_timeout = 300')
+        cur.execute(f'ALTER DATABASE "{name}" SET statement_timeout = 300')
+    conn.close()
+    refuse = dbcopy._refuse_nul
+
+    slow = [True]
+
+    def slow_read(model, rows):  # the first table is a million events, read from SQLite
+        if slow.pop() if slow else False:
+            time.sleep(0.6)
+        refuse(model, rows)
+
+    monkeypatch.setattr(dbcopy, "_refuse_nul", slow_read)
+    migrate_to(sqlite_path, empty_pg)
+    db.open_database(empty_pg)
+    assert db.Movie.get_by_id(movie_id).title == "Heat"
