@@ -595,6 +595,8 @@ def check_semantics(config: Config, problems: Problems) -> None:
             "database.url",
             'expected postgresql://USER:PASSWORD@HOST:PORT/NAME (or "" for SQLite under data_dir)',
         )
+    elif config.database.url and (problem := _url_unencoded(config.database.url)):
+        problems.error("database.url", problem)
     if config.queue.url and not config.queue.url.startswith(REDIS_SCHEMES):
         problems.error(
             "queue.url", 'expected redis://HOST:6379/0 (or "" for the SQLite queue under data_dir)'
@@ -607,6 +609,22 @@ def check_semantics(config: Config, problems: Problems) -> None:
         problems.error("cache.dir", f"must be an absolute path, not {config.cache.dir!r}")
     if (bind_problem := check_bind(config.web.bind)) is not None:
         problems.error("web.bind", bind_problem)
+
+
+def _url_unencoded(url: str) -> str | None:
+    """What is wrong with a URL whose user or password holds a character the URL syntax
+    reserves, written as is (a generated password such as `p@ss#1`): the rest of it was read
+    as the host ("could not translate host name "ss#1@db.lan""), and only at the first
+    connection, from every command."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.fragment or parts.netloc.count("@") > 1 or "#" in url:
+        return (
+            "the password (or user) has a character that must be percent-encoded in a URL: "
+            "write @ as %40, # as %23, / as %2F, : as %3A, ? as %3F and % as %25 "
+            "(python3 -c 'import urllib.parse,getpass; "
+            'print(urllib.parse.quote(getpass.getpass(), safe=""))\')'
+        )
+    return None
 
 
 def check_bind(bind: str) -> str | None:

@@ -66,3 +66,21 @@ def test_a_password_with_reserved_characters_is_decoded():
     assert db.connect_to(url).connect_params["password"] == "p@ss:w/rd%"
     assert "p%40ss" not in db.describe(url) and "p@ss" not in db.describe(url)
     assert _answers(url) == name
+
+
+@pytest.mark.parametrize("password", ["p@ss#1", "pa@ss", "pa#ss"])
+def test_a_password_written_as_is_in_the_url_is_a_configuration_error(tmp_path, password):
+    # a generated password pasted into the URL as is: the rest was read as the host, and
+    # every command ended in a traceback ("could not translate host name "ss#1@127.0.0.1"")
+    from metarrd.config import ConfigError, load_config
+
+    user, port, _, name = _server()
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'data_dir = "{tmp_path}"\n[[library]]\nname = "Movies"\npath = "{tmp_path}"\n'
+        f'[database]\nurl = "postgresql://{user}:{password}@127.0.0.1:{port}/{name}"\n'
+    )
+    with pytest.raises(ConfigError, match="database.url.*%40.*%23"):
+        load_config(path)
+    path.write_text(path.read_text().replace(password, quote(password, safe="")))
+    assert _answers(load_config(path).database.url) == name
