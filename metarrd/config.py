@@ -601,6 +601,8 @@ def check_semantics(config: Config, problems: Problems) -> None:
         problems.error(
             "queue.url", 'expected redis://HOST:6379/0 (or "" for the SQLite queue under data_dir)'
         )
+    elif config.queue.url and (problem := _url_unencoded(config.queue.url)):
+        problems.error("queue.url", problem)
     if not config.queue.name or not config.queue.name.replace("_", "").isalnum():
         problems.error("queue.name", 'letters, digits and _ only, e.g. "metarrd"')
     if config.queue.lease_seconds < 10:

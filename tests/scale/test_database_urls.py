@@ -5,6 +5,7 @@ failover pair (`target_session_attrs`). Runs only with METARRD_TEST_DATABASE_URL
 
 from __future__ import annotations
 
+import os
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -84,3 +85,20 @@ def test_a_password_written_as_is_in_the_url_is_a_configuration_error(tmp_path, 
         load_config(path)
     path.write_text(path.read_text().replace(password, quote(password, safe="")))
     assert _answers(load_config(path).database.url) == name
+
+
+def test_a_redis_password_written_as_is_is_a_configuration_error(tmp_path):
+    # `requirepass p@ss#1` pasted as is: redis-py read "ss#1@127.0.0.1" as part of the host
+    from metarrd.config import ConfigError, load_config
+
+    queue_url = os.environ.get("METARRD_TEST_QUEUE_URL", "redis://127.0.0.1:6379/0")
+    hostport = urlsplit(queue_url).netloc
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'data_dir = "{tmp_path}"\n[[library]]\nname = "Movies"\npath = "{tmp_path}"\n'
+        f'[queue]\nurl = "redis://:p@ss#1@{hostport}/3"\n'
+    )
+    with pytest.raises(ConfigError, match="queue.url.*%40"):
+        load_config(path)
+    path.write_text(path.read_text().replace("p@ss#1", "p%40ss%231"))
+    assert load_config(path).queue.url.endswith("/3")
