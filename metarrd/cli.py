@@ -188,6 +188,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"metarrd: {exc}; try again once it does", file=sys.stderr)
         return EXIT_FAILED
     except pw.OperationalError as exc:
+        if db.unavailable(exc):  # PostgreSQL down, starting, full of clients, a standby
+            reason = str(exc).strip().splitlines()[0]
+            print(
+                f"metarrd: the database cannot be reached or takes no writes now: {reason}; "
+                "try again once it does",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
         if "database is locked" not in str(exc):
             raise
         # another process held the write lock past busy_timeout: a daemon migrating a large

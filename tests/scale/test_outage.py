@@ -230,3 +230,23 @@ def test_waiting_for_a_folder_another_host_publishes_is_not_cut_either(runtime, 
                 "AND pid = pg_backend_pid() AND granted"
             ).fetchone()[0]
         assert held == 1
+
+
+def test_a_command_while_postgresql_refuses_connections_says_so_in_one_line(
+    config_factory, tmp_path, capsys
+):
+    # `metarrd list` (or `metarrd run` at start) ended in a peewee.OperationalError traceback
+    from metarrd.cli import main
+
+    config = config_factory()
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'data_dir = "{config.data_dir}"\n[[library]]\nname = "Movies"\npath = "{tmp_path}"\n'
+        f'[database]\nurl = "{TEST_DATABASE_URL}"\n'
+    )
+    with refusing_connections():
+        code = main(["--config", str(path), "list"])
+    said = capsys.readouterr().err
+    assert code == 1
+    assert "the database cannot be reached" in said and "not currently accepting" in said
+    assert "Traceback" not in said
