@@ -21,6 +21,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import shutil
 import socket
 import sys
@@ -33,6 +34,24 @@ from metarrd.files import display, read_regular
 DEMO_HEADER = "# Written by `metarrd demo`"  # the first line of the config.toml it writes
 
 log = logging.getLogger(__name__)
+
+
+def shell_command(argv0: str | None = None) -> str:
+    """How the user can type metarrd in another shell, for the demo's "other commands" line.
+
+    `make demo` runs `.venv/bin/metarrd`, which is on no PATH: a plain `metarrd` there would be
+    "command not found". The name on PATH when it is this very script, else the script's own
+    path (as typed, from the folder it was typed in), else `python -m metarrd` of this Python.
+    """
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    script = Path(argv0)
+    if script.name == "metarrd":
+        on_path = shutil.which("metarrd")
+        if on_path and Path(on_path).resolve() == script.resolve():
+            return "metarrd"
+        return shlex.quote(argv0)
+    return f"{shlex.quote(sys.executable)} -m metarrd"
+
 
 DEMO_MOVIES = (
     "The Matrix (1999)",
@@ -230,7 +249,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 f"  {len(DEMO_MOVIES)} movies in {base / 'movies'}, "
                 f"{len(DEMO_EPISODES)} episode files in {base / 'tv'}; "
                 f"providers simulated at {sim.url}\n"
-                f"  other commands: metarrd --config {config_path} list\n"
+                f"  other commands: {shell_command()} --config {shlex.quote(str(config_path))} list\n"
                 "  Ctrl-C stops.\n",
                 flush=True,
             )
