@@ -71,7 +71,12 @@ def config_path(text: str) -> str:
     )
 
 
+ITEM_HELP = "an item id, as `metarrd list` shows it, or the path of its video file"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from metarrd.workflow import STAGES as WORKFLOW_STAGES
+
     p = argparse.ArgumentParser(
         prog="metarrd", description="Keeps a Kodi-style movie library tagged."
     )
@@ -88,25 +93,30 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("action", choices=["check"], help="validate the configuration")
 
     s = sub.add_parser("scan", help="scan the libraries (or only PATHs) and identify new items")
-    s.add_argument("paths", nargs="*", metavar="PATH")
+    s.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="a folder or video file inside a library (default: every library)",
+    )
 
     i = sub.add_parser("identify", help="identify one item manually")
-    i.add_argument("item", metavar="ITEM")
+    i.add_argument("item", metavar="ITEM", help=ITEM_HELP)
     g = i.add_mutually_exclusive_group(required=True)
-    g.add_argument("--tmdb", type=provider_id, metavar="ID")
-    g.add_argument("--imdb", type=imdb_id, metavar="TT")
+    g.add_argument("--tmdb", type=provider_id, metavar="ID", help="TMDB id (a TV id for a show)")
+    g.add_argument("--imdb", type=imdb_id, metavar="TT", help="IMDb id (tt0133093)")
     g.add_argument("--tvdb", type=provider_id, metavar="ID", help="TheTVDB id (TV shows)")
 
     for name, helptext in (
-        ("enrich", "run the ENRICH job now"),
-        ("publish", "run the PUBLISH job now"),
+        ("enrich", "fetch metadata and artwork, score, select and cache them, now"),
+        ("publish", "write the NFO and artwork into the library now"),
     ):
         e = sub.add_parser(name, help=helptext)
         e.add_argument("--all", action="store_true", help="every eligible item")
-        e.add_argument("items", nargs="*", metavar="ITEM")
+        e.add_argument("items", nargs="*", metavar="ITEM", help=ITEM_HELP)
 
     lst = sub.add_parser("list", help="every item with its state")
-    lst.add_argument("--json", action="store_true")
+    lst.add_argument("--json", action="store_true", help="one JSON array (docs/interface.md §3)")
 
     r = sub.add_parser("run", help="the daemon: file watcher + job consumer")
     r.add_argument(
@@ -117,12 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
         "host); worker: only run jobs (any number, on any host; docs/scale-out.md)",
     )
     dbp = sub.add_parser("db", help="database commands")
-    dbp.add_argument("action", choices=["migrate-to"])
-    dbp.add_argument("url", metavar="URL", help="postgresql://USER:PASSWORD@HOST:PORT/NAME (empty)")
+    dbp.add_argument(
+        "action", choices=["migrate-to"], help="copy the SQLite database into PostgreSQL"
+    )
+    dbp.add_argument(
+        "url", metavar="URL", help="postgresql://USER:PASSWORD@HOST:PORT/NAME of an empty database"
+    )
     w = sub.add_parser("web", help="development web server")
     w.add_argument("--bind", help="HOST:PORT (default: [web] bind)")
     d = sub.add_parser("demo", help="offline demonstration on 127.0.0.1")
-    d.add_argument("--port", type=demo_port, default=8787)
+    d.add_argument(
+        "--port", type=demo_port, default=8787, help="web UI port on 127.0.0.1 (default: 8787)"
+    )
     d.add_argument(
         "--dir",
         help="a new or empty folder (or an earlier demo's) to create the demo library and data "
@@ -130,13 +146,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     pl = sub.add_parser("players", help="media player commands")
-    pl.add_argument("action", choices=["test"])
-    pl.add_argument("name", nargs="?")
+    pl.add_argument(
+        "action",
+        choices=["test"],
+        help="check connection, credentials and path mapping",
+    )
+    pl.add_argument(
+        "name", nargs="?", metavar="NAME", help="a [[player]] name (default: every player)"
+    )
 
     wf = sub.add_parser("workflow", help="show or switch workflow stages")
-    wf.add_argument("action", choices=["show", "set"])
-    wf.add_argument("stage", nargs="?")
-    wf.add_argument("value", nargs="?", choices=["on", "off"])
+    wf.add_argument("action", choices=["show", "set"], help="show the switches, or set one")
+    wf.add_argument("stage", nargs="?", metavar="STAGE", help=" | ".join(WORKFLOW_STAGES))
+    wf.add_argument("value", nargs="?", choices=["on", "off"], help="the new state of STAGE")
 
     sub.add_parser("passwd", help="set the admin password of the web UI")
 
