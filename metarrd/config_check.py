@@ -27,6 +27,7 @@ from metarrd.files import (
     filesystem_type,
     network_filesystem,
 )
+from metarrd.paths import is_inside
 
 # FUSE with no subtype (any network file system may be one), an automount not triggered yet:
 # no telling whether the share is there
@@ -57,6 +58,7 @@ def environment_problems(config: Config) -> list[Problem]:
     """What a config can only get wrong on this machine, or wrong for the daemon's work."""
     found: list[Problem] = []
     found.extend(_library_folders(config))
+    found.extend(_path_maps_outside_libraries(config))
     tmdb = config.providers.tmdb
     if not tmdb.api_key.strip() and not tmdb.read_token.strip():
         found.append(
@@ -232,3 +234,40 @@ def _library_folders(config: Config) -> list[Problem]:
                 found.append(Problem("error", f"{key}.path", f"contains {other_key} ({other})"))
         seen.append((key, real))
     return found
+
+
+def _path_maps_outside_libraries(config: Config) -> list[Problem]:
+    """A path_map whose side of ours (a webhook's `to`, a player's `from`) neither lies in a
+    library nor holds one maps nothing metarrd has: the example's `/srv/media/movies` left in
+    after the libraries were set elsewhere. Radarr's first import is then refused (422), and
+    after 5 minutes of refusals Radarr pauses the whole connection."""
+    roots = [os.path.normpath(lib.path) for lib in config.library if Path(lib.path).is_absolute()]
+    if not roots:
+        return []
+
+    def reaches_a_library(ours: str) -> bool:
+        ours = os.path.normpath(ours)
+        return any(is_inside(ours, root) or is_inside(root, ours) for root in roots)
+
+    sides = [
+        (f"webhooks.path_map[{i}].to", entry.to, "a webhook path it maps is refused (422)")
+        for i, entry in enumerate(config.webhooks.path_map)
+    ]
+    sides += [
+        (
+            f"{entry_key('player', i, player.name)}.path_map[{j}].from",
+            entry.from_,
+            "it maps no path metarrd publishes, so the player is sent our paths as they are",
+        )
+        for i, player in enumerate(config.player)
+        for j, entry in enumerate(player.path_map)
+    ]
+    return [
+        Problem(
+            "warning",
+            key,
+            f"{ours} is in no library and holds none ({', '.join(roots)}): {why}",
+        )
+        for key, ours, why in sides
+        if Path(ours).is_absolute() and not reaches_a_library(ours)
+    ]

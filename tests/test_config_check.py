@@ -561,3 +561,34 @@ def test_a_shared_cache_dir_on_this_machines_own_disk_is_a_warning(tmp_path, cap
     monkeypatch.setattr(files, "MOUNTINFO", tmp_path / "no-such-file")  # not Linux: no guess
     status, out, err = _check(tmp_path, text, capsys)
     assert status == 0 and "cache.dir" not in err, err
+
+
+def test_a_path_map_left_from_the_example_that_maps_into_no_library_is_a_warning(tmp_path, capsys):
+    # README "Real setup": copy config.example.toml, set the libraries. Its `[webhooks] path_map`
+    # (Radarr in Docker: /movies -> /srv/media/movies) and its Kodi's path_map stayed at
+    # /srv/media/movies; `config check` said OK, and Radarr's first import was refused (422)
+    tok = "Zq7dP0sA1vN3kL9wX2yB5mC8"
+    text = _good(tmp_path) + (
+        f'[webhooks]\ntoken = "{tok}"\n'
+        'path_map = [{ from = "/movies", to = "/srv/media/movies" }]\n'
+        '[[player]]\nname = "Living room"\ntype = "kodi"\nurl = "http://127.0.0.1:8080"\n'
+        'path_map = [{ from = "/srv/media/movies", to = "smb://nas/movies" }]\n'
+    )
+    status, _out, err = _check(tmp_path, text, capsys)
+    assert status == 0
+    assert "warning: webhooks.path_map[0].to: /srv/media/movies is in no library" in err
+    assert 'warning: player "Living room".path_map[0].from: /srv/media/movies is in no' in err
+
+
+def test_a_path_map_onto_a_library_or_a_folder_holding_libraries_is_no_warning(tmp_path, capsys):
+    # Radarr's Docker volume for the whole media folder: /data -> the folder above the library
+    tok = "Zq7dP0sA1vN3kL9wX2yB5mC8"
+    text = _good(tmp_path) + (
+        f'[webhooks]\ntoken = "{tok}"\n'
+        f'path_map = [{{ from = "/movies", to = "{tmp_path}/movies" }}, '
+        f'{{ from = "/data", to = "{tmp_path}" }}, '
+        f'{{ from = "/films/4k", to = "{tmp_path}/movies/4k" }}]\n'
+    )
+    status, out, err = _check(tmp_path, text, capsys)
+    assert status == 0
+    assert "path_map" not in err and "OK (1 libraries, 0 players)" in out
