@@ -326,7 +326,11 @@ def read_config_file(cfg_path: Path) -> dict[str, Any]:
     try:
         raw = read_regular(cfg_path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
-        raise ConfigError("configuration file not found") from None
+        # a new user's first command after the demo or the install: say where else to look
+        raise ConfigError(
+            "configuration file not found (name another with --config PATH or "
+            "$METARRD_CONFIG; to write one, copy config.example.toml)"
+        ) from None
     except NotARegularFile as exc:
         raise ConfigError(f"{exc.kind}, not a regular file") from None
     except TooLarge as exc:

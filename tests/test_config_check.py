@@ -592,3 +592,17 @@ def test_a_path_map_onto_a_library_or_a_folder_holding_libraries_is_no_warning(t
     status, out, err = _check(tmp_path, text, capsys)
     assert status == 0
     assert "path_map" not in err and "OK (1 libraries, 0 players)" in out
+
+
+def test_a_missing_configuration_file_says_how_to_name_or_make_one(tmp_path, capsys, monkeypatch):
+    # a new user's first `metarrd list` after `make demo` (the demo's config is elsewhere) or
+    # before the install's copy: "configuration file not found" said nothing of --config,
+    # $METARRD_CONFIG or config.example.toml
+    monkeypatch.delenv("METARRD_CONFIG", raising=False)
+    gone = tmp_path / "config.toml"
+    for command in (["config", "check"], ["list"]):
+        assert main(["--config", str(gone), *command]) == 2
+        err = capsys.readouterr().err
+        assert f"{gone}: configuration file not found" in err
+        assert "--config PATH" in err and "METARRD_CONFIG" in err
+        assert "config.example.toml" in err
