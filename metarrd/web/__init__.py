@@ -234,7 +234,7 @@ class DevServer:
 
 def serve_dev(config: Config, bind: str | None = None) -> int:
     """`metarrd web`: the development server (production: gunicorn with gthread workers)."""
-    from metarrd.web.auth import is_loopback_bind
+    from metarrd.web.auth import is_loopback_bind, password_hash
 
     bind = bind or config.web.bind
     host, port = parse_bind(bind)
@@ -244,7 +244,14 @@ def serve_dev(config: Config, bind: str | None = None) -> int:
         config = dataclasses.replace(config, web=dataclasses.replace(config.web, bind=bind))
     app = create_app(config)
     if not is_loopback_bind(bind):
-        log.warning("web UI bound to %s: a login is required (set it with `metarrd passwd`)", bind)
+        if password_hash() is None:
+            log.warning(
+                "web UI bound to %s: a login is required, and nobody can log in until an "
+                "admin password is set (`metarrd passwd`)",
+                bind,
+            )
+        else:
+            log.info("web UI bound to %s: a login is required", bind)
     server = make_server(host, port, app, threaded=True)
     log.info("web UI at http://%s:%d/", host, server.server_address[1])
     try:
