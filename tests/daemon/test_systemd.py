@@ -137,3 +137,23 @@ def test_gunicorn_serves_the_app_on_the_configured_bind(tmp_path):
     assert status == 200, f"{status} {body!r} (last error: {error!r})\n{output}"
     assert proc.returncode == 0, output
     assert "Grüße" not in output and "GrÃ¼Ã" not in output  # the token is never logged
+
+
+def test_each_units_documentation_is_a_file_the_install_puts_there():
+    # README's install is `pip install /path/to/metarrd` into /opt/metarrd/venv; the units named
+    # file:///opt/metarrd/docs/daemon.md, which no step made (`systemctl help metarrd`: no such
+    # file). The wheel's data files land under the venv's prefix (share/metarrd/...).
+    import tomllib
+
+    root = UNITS.parent
+    data_files = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "data-files"
+    ]
+    prefix = "file:///opt/metarrd/venv/"
+    for unit in sorted(UNITS.glob("*.service")):
+        doc = _unit(unit.name)["Unit"]["Documentation"]
+        assert doc.startswith(prefix), unit.name
+        installed = Path(doc.removeprefix(prefix))
+        sources = data_files.get(str(installed.parent), [])
+        shipped = {p.relative_to(root) for pattern in sources for p in root.glob(pattern)}
+        assert Path("docs") / installed.name in shipped, unit.name
