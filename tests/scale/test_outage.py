@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(
     reason="needs METARRD_TEST_DATABASE_URL and METARRD_TEST_QUEUE_URL (.ci/services.sh)",
 )
 
-NAME = TEST_DATABASE_URL.rsplit("/", 1)[1]
+NAME = TEST_DATABASE_URL.rsplit("/", 1)[-1]  # "" without the services (the tests skip)
 
 
 def _alter(setting: str) -> None:
