@@ -614,8 +614,17 @@ def _take_over(old: db.Movie, copy: db.Movie) -> None:
     cached copies, as candidates only (`old`'s artwork choices stay). Not an image we published
     for `old` and the copy brought along (its ledger row followed it: `carry_ledger`), which
     the copy's scan took for the user's. Called in a write transaction."""
-    L, A = db.LibraryFile, db.ArtworkCandidate
-    ledger = L.select(L.path, L.sha256).where(L.movie.in_([old.id, copy.id]))
+    L, A, C = db.LibraryFile, db.ArtworkCandidate, db.CacheImageFile
+    # the copy's readings of library files that a ledger row names, whoever owns the row (an
+    # episode's NFO and thumb are its show's: the show's publish wrote them)
+    read = {a.url for a in A.select(A.url).where(A.movie == copy.id, A.provider == LIBRARY_SOURCE)}
+    read |= {
+        c.source_url
+        for c in C.select(C.source_url).where(C.movie == copy.id, C.source_type == LIBRARY_SOURCE)
+    }
+    ledger = L.select(L.path, L.sha256).where(
+        L.movie.in_([old.id, copy.id]) | L.path.in_(sorted(u for u in read if u))
+    )
     ours = dict(ledger.tuples())
     take_files(old.id, copy.id, ours)
     for row in A.select().where(A.movie == copy.id, A.provider == LIBRARY_SOURCE):
@@ -662,10 +671,12 @@ def _merge_episode(old: db.Movie, copy: db.Movie, how: str = "moved to") -> None
     read from that file; our NFO, thumb and season.nfo copied along with it stay ours (their
     ledger rows follow, when the old ones are gone and the copies hold what we wrote: never
     read as the user's, nor backed up as theirs). Called in a write transaction."""
-    _take_over(old, copy)
+    # first: `_take_over` tells our files from the user's by the ledger's paths, which must
+    # name the copies (else the copy's scan's reading of our thumb became the user's picture)
     carry_sidecars(old.path, copy.path)
     if (show := db.Movie.get_or_none(db.Movie.id == old.show_id)) is not None:
         _carry_season_nfos(Path(show.path), {copy.path: old})
+    _take_over(old, copy)
     for model in (db.VideoStream, db.AudioStream, db.SubtitleStream):
         model.delete().where(model.movie == old.id).execute()
         model.update(movie=old.id).where(model.movie == copy.id).execute()

@@ -193,3 +193,25 @@ def test_a_season_folder_copied_then_deleted_keeps_our_files_ours(trt):
     after = db.Movie.get_by_id(item.id)
     assert (after.plot, after.source_nfo_hash) == ("A plot changed since the publish.", None)
     assert not publish_item(trt, built.reload()).backed_up
+
+
+def test_a_season_folder_copied_then_deleted_keeps_our_thumb_no_picture_of_the_users(trt):
+    """The same copy, scan, delete: the copy's scan took our `-thumb.jpg` copied along for a
+    picture of the user's (no ledger row named it yet). The merge moved that reading to the
+    old episode before the ledger row followed the thumb (and looked only at the episodes'
+    rows, where the show's publish records it under the show), so the episode's TMDB thumb
+    became "the user's picture" (a library candidate, its cached copy the user's, never
+    cleaned)."""
+    from metarrd.config import LIBRARY_SOURCE
+
+    built = published(trt, {PILOT: (1, [1])})
+    item = built.episodes[PILOT]
+    shutil.copytree(built.path("Season 1"), built.path("Season 01"))
+    scan(trt)
+    shutil.rmtree(built.path("Season 1"))
+
+    assert item.id in scan(trt).moved
+
+    A, C = db.ArtworkCandidate, db.CacheImageFile
+    assert not A.select().where(A.movie == item.id, A.provider == LIBRARY_SOURCE).exists()
+    assert not C.select().where(C.movie == item.id, C.source_type == LIBRARY_SOURCE).exists()
