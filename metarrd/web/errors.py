@@ -42,7 +42,9 @@ def render_error(status: int, message: str):
         body = render_template("_toast.html", title=title, message=message, tone="danger")
         return make_response(body, status, retarget="#toast", reswap="outerHTML")
     if request.path.startswith(("/live", "/healthz", "/api/")):
-        return {"error": title, "message": message}, status
+        # `ok` as every webhook answer has it (docs/interface.md): Radarr/Sonarr and scripts
+        # read it from a 413, 503 or 500 too
+        return {"ok": False, "error": title, "message": message}, status
     return render_template("error.html", status=status, title=title, message=message), status
 
 

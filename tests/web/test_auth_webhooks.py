@@ -196,3 +196,16 @@ def test_radarrs_and_sonarrs_basic_auth_beyond_ascii_matches(config_factory, sou
         url, data=TEST_EVENT, headers={"Authorization": f"Basic {basic}"}
     )
     assert refused.status_code == 401
+
+
+def test_a_refused_webhook_call_still_answers_with_ok_false(app):
+    """A webhook answer's body is always `{"ok": bool, "message": ...}` (docs/interface.md), also
+    when the shared error handler makes it: a payload over the webhooks' limit (413) had only
+    `error` and `message`."""
+    answer = app.test_client().post(
+        "/api/webhooks/radarr",
+        data=b"{" + b" " * (webhooks.MAX_BODY_BYTES + 1) + b"}",
+        headers={"X-Api-Key": TOKEN, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 413
+    assert answer.get_json()["ok"] is False and answer.get_json()["message"]
