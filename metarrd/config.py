@@ -623,7 +623,10 @@ def _url_unencoded(url: str) -> str | None:
     as the host ("could not translate host name "ss#1@db.lan""), and only at the first
     connection, from every command."""
     parts = urllib.parse.urlsplit(url)
-    if parts.fragment or parts.netloc.count("@") > 1 or "#" in url:
+    # a "/" or "?" in the password ends the host part there: the rest, "@" and all, is read
+    # as the database's name or the parameters ("p/ss@db.lan/metarrd" named no host at all)
+    after = parts.path if "@" not in parts.netloc else ""
+    if parts.fragment or parts.netloc.count("@") > 1 or "#" in url or "@" in after:
         return (
             "the password (or user) has a character that must be percent-encoded in a URL: "
             "write @ as %40, # as %23, / as %2F, : as %3A, ? as %3F and % as %25 "

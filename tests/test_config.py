@@ -333,3 +333,31 @@ def test_a_player_url_with_a_base_path_is_fine():
         {"player": [{"name": "p", "type": "jellyfin", "url": "https://h/jellyfin", "token": "k"}]}
     )
     assert [p for p in found if p.key == 'player "p".url'] == []
+
+
+@pytest.mark.parametrize(
+    "key, url",
+    [
+        ("database", "postgresql://metarrd:pa/ss@db.lan/metarrd"),  # "/" ends the host part
+        ("database", "postgresql://metarrd:s3cr/t@db.lan:5432/metarrd?sslmode=require"),
+        ("queue", "redis://:pa/ss@redis.lan:6379/0"),
+    ],
+)
+def test_a_slash_in_a_url_password_written_as_is_is_a_configuration_error(key, url):
+    """A generated password with a "/" pasted into the URL as is: the host part ended at the
+    "/", and "ss@db.lan/metarrd" was read as the database's name (libpq: could not connect to
+    "pa"); only "@" and "#" were caught."""
+    with pytest.raises(ConfigError, match=f"{key}.url.*%2F"):
+        parse_config({key: {"url": url}})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://metarrd@%2Frun%2Fpostgresql/metarrd",
+        "postgresql:///metarrd?host=/run/postgresql",
+        "postgresql://metarrd:p%2Fss@db.lan/metarrd?user=me@corp",
+    ],
+)
+def test_database_urls_libpq_documents_are_not_taken_for_unencoded_passwords(url):
+    assert parse_config({"database": {"url": url}}).database.url == url
