@@ -257,7 +257,7 @@ def _path_maps_outside_libraries(config: Config) -> list[Problem]:
         (
             f"{entry_key('player', i, player.name)}.path_map[{j}].from",
             entry.from_,
-            "it maps no path metarrd publishes, so the player is sent our paths as they are",
+            "it maps no path metarrd publishes, and a path no entry maps is not sent: that player's rescan of it fails",
         )
         for i, player in enumerate(config.player)
         for j, entry in enumerate(player.path_map)

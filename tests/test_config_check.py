@@ -578,6 +578,9 @@ def test_a_path_map_left_from_the_example_that_maps_into_no_library_is_a_warning
     assert status == 0
     assert "warning: webhooks.path_map[0].to: /srv/media/movies is in no library" in err
     assert 'warning: player "Living room".path_map[0].from: /srv/media/movies is in no' in err
+    # what it does: a path no entry of a non-empty path_map maps is never sent (PathNotMapped)
+    assert "a path no entry maps is not sent: that player's rescan of it fails" in err
+    assert "as they are" not in err
 
 
 def test_a_path_map_onto_a_library_or_a_folder_holding_libraries_is_no_warning(tmp_path, capsys):
