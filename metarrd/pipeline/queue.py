@@ -63,10 +63,19 @@ def configure(config: Config, *, immediate: bool = False) -> SqliteHuey:
 def _describe(config: Config) -> str:
     if not config.uses_redis:
         return str(config.queue_path)
-    from urllib.parse import urlsplit
+    return f"{describe_redis_url(config.queue.url)} ({config.queue.name})"
 
-    u = urlsplit(config.queue.url)
-    return f"{u.scheme}://{u.hostname}:{u.port or 6379}{u.path} ({config.queue.name})"
+
+def describe_redis_url(url: str) -> str:
+    """`url` for a log line, without its user name or password: "redis://host:6379/0", or a
+    unix socket's path ("unix:///run/redis/redis.sock?db=0", which read "unix://None:6379")."""
+    from urllib.parse import parse_qs, urlsplit
+
+    u = urlsplit(url)
+    if u.scheme == "unix":  # its password, if any, is in the query: only the db is said
+        db = parse_qs(u.query).get("db")
+        return f"unix://{u.path}" + (f"?db={db[0]}" if db else "")
+    return f"{u.scheme}://{u.hostname}:{u.port or 6379}{u.path}"
 
 
 def ensure_configured(config: Config) -> SqliteHuey:
