@@ -47,7 +47,7 @@ def configure(config: Config, *, immediate: bool = False) -> SqliteHuey:
                 from huey.storage import RedisStorage
 
                 huey.storage_class = RedisStorage
-                huey.storage_kwargs = {"url": config.queue.url}
+                huey.storage_kwargs = {"connection_pool": redis_pool(config.queue.url)}
             else:
                 path = Path(config.queue_path)
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +58,29 @@ def configure(config: Config, *, immediate: bool = False) -> SqliteHuey:
         _configured.update(path=str(where), immediate=immediate)
         log.debug("job queue at %s%s", _describe(config), " (immediate mode)" if immediate else "")
     return huey
+
+
+# Seconds a Redis command or connect may take. redis-py before 8 waits forever by default: a
+# Redis host that stops answering (a network partition, a paused VM) hung a web request's or the
+# daemon's enqueue for good. Above huey's 1 s blocking read (BRPOP), which must not time out.
+REDIS_TIMEOUT = 10.0
+REDIS_HEALTH_CHECK_SECONDS = 30  # a pooled connection idle this long is PINGed before use
+
+
+def redis_pool(url: str):
+    """The connection pool of the Redis queue at `url`, with explicit timeouts whatever the
+    redis-py version (huey's own `url=` builds one with redis-py's defaults)."""
+    from urllib.parse import urlsplit
+
+    from redis import ConnectionPool
+
+    kwargs: dict[str, object] = {
+        "socket_timeout": REDIS_TIMEOUT,
+        "health_check_interval": REDIS_HEALTH_CHECK_SECONDS,
+    }
+    if urlsplit(url).scheme != "unix":  # redis-py < 5's unix socket connection has no such option
+        kwargs["socket_connect_timeout"] = REDIS_TIMEOUT
+    return ConnectionPool.from_url(url, **kwargs)
 
 
 def _describe(config: Config) -> str:
