@@ -250,3 +250,20 @@ def test_a_command_while_postgresql_refuses_connections_says_so_in_one_line(
     assert code == 1
     assert "the database cannot be reached" in said and "not currently accepting" in said
     assert "Traceback" not in said
+
+
+def test_healthz_while_postgresql_is_down_answers_its_own_body(client):
+    # a load balancer or systemd watchdog reads which check failed (docs/interface.md §4.3): the
+    # per-request connect failed before the health view ran, and /healthz answered the generic
+    # {"ok": false, "error": "Service Unavailable", "message": ...} instead
+    assert client.get("/healthz").get_json()["ok"] is True
+    with refusing_connections():
+        answer = client.get("/healthz")
+    assert answer.status_code == 503
+    body = answer.get_json()
+    assert body["ok"] is False
+    assert body["database"] == "error"
+    assert body["queue"].startswith("ok")  # Redis answers: checked as usual
+    assert body["jobs_queued"] is None
+    assert "message" not in body
+    assert client.get("/healthz").get_json()["database"].startswith("ok")  # and when it is back
