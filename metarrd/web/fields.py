@@ -4,11 +4,14 @@ user typed (numbers in range, dates, lists). Pure: no database queries, no Flask
 from __future__ import annotations
 
 import datetime as _dt
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
 from metarrd import db
 from metarrd.enrich import block_lock
+
+_HASH_MOD = (1 << 61) - 1  # a prime: the rolling hash of comma-separated runs
 
 FIELD_LABELS = {
     "title": "Title",
@@ -147,17 +150,39 @@ def sent_back_as_shown(name: str, raw: str, value: Any, *, one_per_line: bool = 
 
 def _known_names_whole(parts: list[str], known: Iterable[str]) -> list[str]:
     """Comma-separated `parts` with the runs that spell a known name ("Sammy Davis", "Jr.")
-    joined back into it: in a list sent comma-separated, those commas were that name's."""
-    names = {" ".join(str(n).split()) for n in known if "," in str(n)}
-    if not names:
+    joined back into it: in a list sent comma-separated, those commas were that name's.
+
+    The longest known run wins at each place. Runs are found by a rolling hash of the parts
+    (confirmed by comparing the text), so a known name of thousands of commas from a hostile
+    NFO costs one lookup per distinct run length at each part, not a join of every run."""
+    runs: dict[int, dict[int, list[str]]] = {}  # run length -> hash -> names
+    ids: dict[str, int] = {}
+    base = secrets.randbelow(_HASH_MOD - 2) + 2  # not a value a hostile name can aim at
+    for name in {" ".join(str(n).split()) for n in known if "," in str(n)}:
+        tokens = [" ".join(p.split()) for p in name.split(",")]
+        if ", ".join(tokens) != name:  # "A ,B": no run of comma-separated parts spells it
+            continue
+        code = 0
+        for token in tokens:
+            code = (code * base + ids.setdefault(token, len(ids) + 1)) % _HASH_MOD
+        runs.setdefault(len(tokens), {}).setdefault(code, []).append(name)
+    if not runs:
         return parts
-    widest = 1 + max(n.count(",") for n in names)
+    prefix = [0]
+    for part in parts:
+        prefix.append((prefix[-1] * base + ids.get(part, 0)) % _HASH_MOD)
+    widths = [(k, pow(base, k, _HASH_MOD)) for k in sorted(runs, reverse=True)]
     out: list[str] = []
     i = 0
     while i < len(parts):
-        for j in range(min(len(parts), i + widest), i + 1, -1):
-            if ", ".join(parts[i:j]) in names:
-                out.append(", ".join(parts[i:j]))
+        for k, power in widths:
+            j = i + k
+            if j > len(parts):
+                continue
+            found = runs[k].get((prefix[j] - prefix[i] * power) % _HASH_MOD, ())
+            whole = ", ".join(parts[i:j]) if found else ""
+            if whole in found:
+                out.append(whole)
                 i = j
                 break
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -207,3 +208,33 @@ def test_plan_view_orders_files_and_classifies_the_diff():
     assert view.changed_lines == 2
     assert view.summary == "1 new · 1 replace · 1 remove"
     assert view.changes
+
+
+def test_a_hostile_known_name_of_thousands_of_commas_costs_linear_work():
+    """A hostile NFO's <tag> (or <credits>) of thousands of commas, up to MAX_TEXT, then a
+    long comma-separated list sent for it: every run of parts was joined and looked up, n³
+    character copies (minutes in one request). Counted in Python lines run in fields.py,
+    stopped past a budget linear in the parts, so the count fails fast where time would not."""
+    n = fields.MAX_TEXT // 4  # "a, " per part: a submission just under MAX_TEXT
+    hostile = ", ".join(["a"] * (n - 1) + ["b"])  # never matches a run of "a"s: all tried
+    known = [hostile, ", ".join(["a"] * (n // 2) + ["c"]), "Sammy Davis, Jr."]
+    typed = ", ".join(["a"] * n + ["Sammy Davis", "Jr."])
+    budget = 40 * n
+    lines = 0
+
+    def count(frame, event, arg):
+        nonlocal lines
+        if frame.f_code.co_filename == fields.__file__:
+            if event == "line":
+                lines += 1
+                if lines > budget:
+                    raise RuntimeError(f"more than {budget} lines for {n} parts")
+            return count
+        return None
+
+    sys.settrace(count)
+    try:
+        value = fields.parse_field("tags", typed, known=known)
+    finally:
+        sys.settrace(None)
+    assert value == ["a", "Sammy Davis, Jr."]
