@@ -26,6 +26,7 @@ from metarrd.enrich.tv_metadata import (
     MAX_BLOCKS,
     block_lock,
     block_lock_name,
+    later_episode_fields,
 )
 from metarrd.enrich.user_images import PROVIDER as USER_PROVIDER
 from metarrd.enrich.user_images import UnreadableAddress, add_user_image
@@ -37,6 +38,7 @@ __all__ = [
     "MAX_BLOCKS",
     "block_lock",
     "block_lock_name",
+    "later_episode_fields",
     "MOVIE_ART_TYPES",
     "WORK_PREFIX",
     "sweep_stale",

@@ -261,6 +261,13 @@ def block_lock_name(field: str, index: int) -> str:
     return f"{field}-{index + 1}"
 
 
+def later_episode_fields(episodes: int) -> list[str]:
+    """The own fields (`aired-2`...) of the later episodes of a file of `episodes` episodes:
+    what locks every episode of it (Jellyfin's `<lockdata>` on such a file's one
+    `<episodedetails>`, EpisodeNfoSaver.cs; the review's "lock every field")."""
+    return [block_lock_name(f, i) for i in range(1, episodes) for f in sorted(BLOCK_FIELDS)]
+
+
 def keep_locked(
     blocks: list[dict[str, Any]],
     old: list[dict[str, Any]],

@@ -39,7 +39,7 @@ from pathlib import Path
 from metarrd import cache, db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
-from metarrd.enrich import BLOCK_FIELDS, MAX_BLOCKS, block_lock_name
+from metarrd.enrich import MAX_BLOCKS, later_episode_fields
 from metarrd.files import cannot_look, display, is_gone, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.paths import is_inside
@@ -1187,11 +1187,12 @@ def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
 def _later_episodes_fields(movie: db.Movie) -> list[str]:
     """The own fields (`aired-2`...) of the later episodes of a multi-episode file: Jellyfin
     keeps such a file as one item, written as one `<episodedetails>` (EpisodeNfoSaver.cs:
-    `<episode>`, `<episodenumberend>`), so its `<lockdata>` locks every episode of it."""
+    `<episode>`, `<episodenumberend>`), so its `<lockdata>` locks every episode of it. Its
+    episodes as far as the item knows them (numbers or blocks), as many as scan reads."""
     if movie.kind != db.EPISODE:
         return []
-    count = min(max(len(movie.episodes or []), len(movie.episode_details or [])), MAX_BLOCKS)
-    return [block_lock_name(f, i) for i in range(1, count) for f in sorted(BLOCK_FIELDS)]
+    count = max(len(movie.episodes or []), len(movie.episode_details or []))
+    return later_episode_fields(min(count, MAX_BLOCKS))
 
 
 def _replace_streams(movie: db.Movie, streams: StreamDetails, *, fresh: bool = False) -> None:

@@ -18,11 +18,10 @@ from typing import Any
 from metarrd import db
 from metarrd.config import ASSET_TYPES
 from metarrd.enrich import (
-    BLOCK_FIELDS,
     DETAIL_FIELDS,
     block_lock,
-    block_lock_name,
     follow_title,
+    later_episode_fields,
     settle_unit,
 )
 from metarrd.errors import EditRefused
@@ -231,7 +230,9 @@ def lock_all_fields(movie_ids: list[int]) -> int:
         M.select(M.id, M.kind, M.locked_fields, M.episode_details).where(M.id.in_(movie_ids))
     )
     for movie in movies:
-        every = list(FIELD_LABELS) + _block_names(movie)
+        every = list(FIELD_LABELS)
+        if movie.kind == db.EPISODE:  # and its later episodes' own fields (`aired-2`...)
+            every += later_episode_fields(len(movie.episode_details or []))
         if set(movie.locked_fields or []) >= set(every):
             continue
         kept = [f for f in movie.locked_fields or [] if f not in every]  # e.g. the cast lock
@@ -240,14 +241,6 @@ def lock_all_fields(movie_ids: list[int]) -> int:
             db.record_event("review.locked", "every field locked", movie=movie.id)
         changed += 1
     return changed
-
-
-def _block_names(movie: db.Movie) -> list[str]:
-    """The later episodes' own fields of a multi-episode file (`aired-2`...)."""
-    if movie.kind != db.EPISODE:
-        return []
-    count = len(movie.episode_details or [])
-    return [block_lock_name(f, i) for i in range(1, count) for f in sorted(BLOCK_FIELDS)]
 
 
 def selection_snapshot(movie_id: int, asset_type: str) -> dict[str, Any]:

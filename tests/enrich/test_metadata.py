@@ -234,3 +234,15 @@ def test_an_untranslated_plot_falls_back_to_english_and_never_replaces_ones_own(
     # a translated text needs no fallback
     assert english_fallback(UNTRANSLATED, {"plot": "Ein Angestellter", "tagline": "x"}) == {}
     assert english_fallback(DETAILS, movie_fields(DETAILS, "US")) == {}
+
+
+def test_the_later_episodes_fields_of_a_file_are_its_block_locks():
+    """One list of `aired-2`... for the scan (Jellyfin's `<lockdata>` of a multi-episode
+    file, EpisodeNfoSaver.cs) and the review's "lock every field": each a lock `block_lock`
+    reads back as the field of that later episode's block."""
+    from metarrd.enrich import MAX_BLOCKS, block_lock, later_episode_fields
+
+    assert later_episode_fields(0) == later_episode_fields(1) == []
+    assert later_episode_fields(3) == ["aired-2", "aired-3"]
+    names = later_episode_fields(MAX_BLOCKS)
+    assert [block_lock(n) for n in names] == [("aired", i) for i in range(1, MAX_BLOCKS)]
