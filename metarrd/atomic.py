@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from metarrd.files import display, open_regular, opened_outside, regular_chunks
+from metarrd.files import LedOut, open_regular, opened_outside, regular_chunks
 
 log = logging.getLogger(__name__)
 
@@ -175,19 +175,6 @@ def write_atomic(
     return sha
 
 
-class LedOut(OSError):
-    """A temp file was made outside every configured library: a folder on its way was swapped
-    for a symbolic link after publish looked (`AtomicBatch(inside=...)`)."""
-
-    def __init__(self, target: Path, real: str):
-        super().__init__(
-            errno.EXDEV,
-            f"the folder leads to {display(os.path.dirname(real))}, outside every configured "
-            "library (a symbolic link put there while publishing?); nothing written there",
-            str(target.parent),
-        )
-
-
 def _write_temp(
     tmp: Path,
     target: Path,
@@ -200,7 +187,8 @@ def _write_temp(
     """Write `data` into the new file `tmp` (fsynced when `sync`; given `mode`, else the mode
     of the file at `target`, `take_over`): its SHA-256 and its `fstat`. A full disk raises an
     OSError that names `target`, the file being written. `inside` (the configured libraries):
-    `tmp` must be made inside one of them (`files.opened_outside`), else `LedOut`, unwritten.
+    `tmp` must be made inside one of them (`files.opened_outside`), else `files.LedOut`,
+    unwritten.
 
     On plain descriptors, with no Python file objects: a publish writes thousands of small
     files from several threads, and each system call a file object adds (the `fstat` of
@@ -211,7 +199,7 @@ def _write_temp(
         out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         try:
             if inside is not None and (real := opened_outside(out, tmp, inside)) is not None:
-                raise LedOut(target, real)
+                raise LedOut(target, real, writing=True)
             if isinstance(data, bytes | bytearray | memoryview):
                 digest.update(data)
                 _write(out, data)

@@ -33,8 +33,8 @@ _CHUNK = 1024 * 1024
 class UnsafeFile(OSError):
     """A library file metarrd will not read: not a regular file, or too large."""
 
-    def __init__(self, path: os.PathLike | str, reason: str):
-        super().__init__(errno.EINVAL, reason, os.fspath(path))
+    def __init__(self, path: os.PathLike | str, reason: str, code: int = errno.EINVAL):
+        super().__init__(code, reason, os.fspath(path))
 
     def __str__(self) -> str:
         return f"{display(self.filename)}: {self.strerror}"
@@ -238,15 +238,26 @@ def kind_of(mode: int) -> str:
 
 
 class LedOut(UnsafeFile):
-    """The file opened is outside every configured library: a symlink put at its name after
-    `link_target_outside` looked (`open_regular(..., inside=...)`)."""
+    """A file opened outside every configured library, by way of a symbolic link put there
+    after the look before: one read (a link put at its name after `link_target_outside`
+    looked: `open_regular(..., inside=...)`), or a temp file written (`writing`: a folder on
+    its way swapped for a link after publish looked: `atomic.AtomicBatch(inside=...)`)."""
 
-    def __init__(self, path: os.PathLike | str, real: str):
-        super().__init__(
-            path,
-            f"is a symbolic link to {display(real)} (put there while it was being read), "
-            "outside every configured library: not read",
-        )
+    def __init__(self, path: os.PathLike | str, real: str, *, writing: bool = False):
+        if writing:  # `path` is the file being written; its folder is what leads out
+            super().__init__(
+                Path(path).parent,
+                f"the folder leads to {display(os.path.dirname(real))}, outside every "
+                "configured library (a symbolic link put there while publishing?); "
+                "nothing written there",
+                errno.EXDEV,
+            )
+        else:
+            super().__init__(
+                path,
+                f"is a symbolic link to {display(real)} (put there while it was being read), "
+                "outside every configured library: not read",
+            )
         self.real = real
 
 

@@ -15,6 +15,7 @@ from metarrd import atomic
 from metarrd.atomic import AtomicBatch, new_file_mode, sha256_file, write_atomic
 from metarrd.config import LibraryConfig
 from metarrd.files import (
+    LedOut,
     NotARegularFile,
     TooLarge,
     UnsafeFile,
@@ -265,3 +266,31 @@ def test_a_file_linked_out_of_every_library_is_told_apart(tmp_path):
         assert link_target_outside(movies / fine, libraries) is None, fine
     following = [LibraryConfig("Movies", str(movies), follow_symlinks=True), libraries[1]]
     assert link_target_outside(movies / "out.nfo", following) is None
+
+
+def test_reading_or_writing_through_a_link_out_of_every_library_is_one_error(tmp_path):
+    """A movie folder swapped for a link to a folder outside (test_library_contents.py: after
+    publish looked) and an NFO swapped for a link out after scan looked: one `LedOut`, an
+    `UnsafeFile`, saying what was refused; the write names the folder, as it did."""
+    movies, outside = tmp_path / "movies", tmp_path / "outside"
+    (outside / "elsewhere").mkdir(parents=True)
+    movies.mkdir()
+    (outside / "secret.nfo").write_text("secret")
+    (movies / "Heat (1995)").symlink_to(outside / "elsewhere")
+    libraries = [LibraryConfig("Movies", str(movies))]
+    target = movies / "Heat (1995)" / "Heat (1995).nfo"
+
+    with AtomicBatch(inside=libraries) as batch, pytest.raises(LedOut) as wrote:
+        batch.stage(target, b"<movie/>")
+    assert isinstance(wrote.value, UnsafeFile) and wrote.value.errno == errno.EXDEV
+    assert wrote.value.filename == str(target.parent)
+    assert wrote.value.strerror == (
+        f"the folder leads to {outside / 'elsewhere'}, outside every configured library "
+        "(a symbolic link put there while publishing?); nothing written there"
+    )
+    assert list((outside / "elsewhere").iterdir()) == []
+
+    (movies / "Heat (1995).nfo").symlink_to(outside / "secret.nfo")
+    with pytest.raises(LedOut) as read:
+        read_regular(movies / "Heat (1995).nfo", 1000, inside=libraries)
+    assert read.value.errno == errno.EINVAL and "not read" in read.value.strerror
