@@ -173,12 +173,29 @@ def history(movie_id: int, limit: int = 50) -> dict[str, Any]:
     return {"events": events, "publishes": publishes}
 
 
-def streams(movie_id: int) -> dict[str, list]:
-    return {
-        "video": list(db.VideoStream.select().where(db.VideoStream.movie == movie_id)),
-        "audio": list(db.AudioStream.select().where(db.AudioStream.movie == movie_id)),
-        "subtitle": list(db.SubtitleStream.select().where(db.SubtitleStream.movie == movie_id)),
-    }
+# the streams of each kind the Files tab lists: a Blu-ray remux holds a few dozen subtitle
+# tracks; an MKV muxed with thousands (or a folder of thousands of .srt files) made a page of
+# thousands of rows
+STREAMS_SHOWN = 100
+
+
+def streams(movie_id: int, limit: int = STREAMS_SHOWN) -> dict[str, Any]:
+    """The item's first `limit` video, audio and subtitle streams, in the order scan found
+    them, and under "more" how many more of each kind there are (kinds with none left out)."""
+    shown: dict[str, Any] = {}
+    more: dict[str, int] = {}
+    for kind, model in (
+        ("video", db.VideoStream),
+        ("audio", db.AudioStream),
+        ("subtitle", db.SubtitleStream),
+    ):
+        mine = model.select().where(model.movie == movie_id)
+        rows = list(mine.order_by(model.id).limit(limit + 1))
+        if len(rows) > limit:
+            more[kind] = mine.count() - limit
+        shown[kind] = rows[:limit]
+    shown["more"] = more
+    return shown
 
 
 def library_files(movie_id: int) -> list[db.LibraryFile]:

@@ -656,6 +656,23 @@ def test_the_cast_tab_lists_a_bounded_part_of_a_huge_nfo_cast(client, seed):
     assert html.count('class="actor-name"') == shown and "are shown" not in html
 
 
+def test_the_files_tab_lists_a_bounded_part_of_thousands_of_subtitles(client, seed):
+    """A hostile MKV (mkvmerge muxes any number of tracks; anyone who may write the library)
+    or a folder of thousands of .srt files beside the video: the Files tab listed every one,
+    a page of thousands of rows. It lists the first ones and says how many more."""
+    movie = seed.movie("Ben-Hur", 1959)
+    db.AudioStream.create(movie=movie, codec="ac3", language="eng", channels=6)
+    db.SubtitleStream.insert_many(
+        [{"movie": movie, "language": f"x{i}", "external": i % 2 == 0} for i in range(5000)]
+    ).execute()
+    html = client.get(f"/movies/{movie.id}?tab=files").get_data(as_text=True)
+    shown = html.count('<th scope="row">Subtitle</th>')
+    assert 10 <= shown <= 500  # was 5,000 rows
+    assert re.findall(r"<td>x(\d+)", html) == [str(i) for i in range(shown)]  # the first ones
+    assert f"The first {shown} subtitle streams are shown; {5000 - shown} more." in html
+    assert html.count('<th scope="row">Audio</th>') == 1 and "audio streams are shown" not in html
+
+
 def test_the_cast_tab_shows_the_nfos_cast_that_publish_writes_back(client, seed):
     """A cast locked before enrich gave the item one: the NFO gets the user's <actor>s back
     (publish), and the Cast tab said "No cast yet". It shows them, escaped, and says why."""
