@@ -104,6 +104,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     if given and not workflow.is_enabled(rt.config, "identification"):
         _keep_ids(given)
     follow = after_scan_of(rt, report, given)
+    follow += resumed_after_move(rt, report.moved, set(report.touched) | set(given))
     follow += republish_moved(rt, [i for i in moved if i in reviewed]) + again
     videos = {name: n["videos"] for name, n in report.counts().items()}  # not the shows
     message = (
@@ -241,6 +242,27 @@ def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list
         if m.kind in (db.MOVIE, db.SHOW) or (m.kind == db.EPISODE and m.show_id not in shows)
     ]
     return after_scan(unidentified, given, workflow.all_stages(rt.config))
+
+
+def resumed_after_move(rt: Runtime, moved: list[int], followed: set[int]) -> list[Step]:
+    """Moved items whose chain stopped while they were missing go on where they stand: a
+    folder renamed while an item's identify or enrich waited in the queue (the watcher saw the
+    old folder go first, and its scan marked the item missing) had that job skipped ("the
+    item's file is missing"); found again under its new name, the item stayed unidentified, or
+    identified and never enriched, with no error and nothing queued (the soak test caught it
+    once). As a stage switched on again does (`backlog`): an identify for an item never tried,
+    an enrich for one identified and not enriched; a job already queued for it takes this one
+    in (`jobs.merge_payload`)."""
+    ids = [i for i in moved if i not in followed]
+    if not ids:
+        return []
+    stages = workflow.all_stages(rt.config)
+    steps: list[Step] = []
+    for stage, kind in CATCH_UP_KINDS.items():
+        if stages[stage]:
+            rows = backlog(stage).where(db.Movie.id.in_(ids)).tuples()
+            steps += [catch_up_step(kind, mid, show) for mid, show in rows]
+    return steps
 
 
 def _published_at(paths: list[str]) -> set[int]:

@@ -67,6 +67,7 @@ class Recorder:
 @pytest.fixture
 def fake_stages(monkeypatch) -> Recorder:
     import metarrd.identify
+    import metarrd.scan  # before the fakes: the scan stage takes names of the real enrich's
 
     rec = Recorder()
     monkeypatch.setattr(metarrd.identify, "identify_item", rec.identify_item)

@@ -721,3 +721,39 @@ def test_a_job_on_an_episode_waits_for_the_job_running_on_its_show(
     db.Job.update(kind="publish", key=f"publish:{show.id}").where(db.Job.id == running.id).execute()
     publish = db.Job.create(kind="publish", movie=ep.id, key=f"publish:{ep.id}", state="queued")
     assert jobs._claim(publish) == "claimed"
+
+
+@pytest.mark.parametrize("status, kind", [(db.IDENTIFIED, "enrich"), (db.UNIDENTIFIED, "identify")])
+def test_an_item_missing_while_its_job_ran_goes_on_once_found_moved(
+    queued_rt, fake_stages, make_movie, drain, status, kind
+):
+    """A folder renamed while the item's enrich waited in the queue: the watcher saw the old
+    folder go first, its scan marked the item missing, and the enrich that ran then was skipped
+    ("the item's file is missing"). The scan of the new folder found the file moved, but only
+    new or changed items were followed up: the item stayed identified, never enriched, with
+    no error and nothing queued (the soak test caught it once, under load)."""
+    movie = make_movie(queued_rt)
+    old = Path(movie.path)
+    jobs.enqueue_scan([old.parent])  # the scan records the file's size, mtime and identity
+    drain()
+    db.Movie.update(identification_status=status).where(db.Movie.id == movie.id).execute()
+    fake_stages.calls.clear()  # what that scan's follow-ups did
+    folder = old.parent.with_name("The Matrix (1999) [r1]")
+    old.parent.rename(folder)
+    jobs.enqueue_scan([old.parent], gone=[str(old.parent)])
+    drain()
+    assert db.Movie.get_by_id(movie.id).missing
+    if kind == "enrich":
+        jobs.enqueue_enrich(movie.id, manual=False)
+    else:
+        jobs.enqueue_identify(movie.id)
+    drain()
+    assert fake_stages.calls == []  # skipped: the item's file is missing
+
+    jobs.enqueue_scan([folder])
+    drain()
+
+    item = db.Movie.get_by_id(movie.id)
+    assert (item.path, item.missing) == (str(folder / old.name), False)
+    chain = [("identify", movie.id)] if kind == "identify" else []  # then its enrich
+    assert [c[:2] for c in fake_stages.calls] == [*chain, ("enrich", movie.id)]
