@@ -9,6 +9,8 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+import peewee as pw
+
 from metarrd import db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE
@@ -110,18 +112,22 @@ def carry_sidecars(old: str, new: str) -> int:
     prefix = os.path.join(old_dir, old_stem)
     L = db.LibraryFile
     moved = 0
-    rows = L.select(L.id, L.path, L.size, L.sha256).where(L.path.startswith(prefix)).tuples()
-    for row_id, path, size, sha in list(rows):
+    # `<prefix>-…` and `<prefix>.…` are the paths from `<prefix>-` up to `<prefix>/` (- . / are
+    # consecutive code points): a range the unique index on `path` answers, where a LIKE of the
+    # prefix read the whole ledger for each renamed video (a naming change of 10,000 files
+    # inside the scan's write transaction). PostgreSQL compares in code point order under "C".
+    path_ = pw.NodeList((L.path, pw.SQL('COLLATE "C"'))) if db.is_postgresql() else L.path
+    rows = L.select(L.id, L.path, L.size, L.sha256).where(
+        (path_ >= prefix + "-") & (path_ < prefix + "/")
+    )
+    for row_id, path, size, sha in list(rows.tuples()):
         rest = path[len(prefix) :]
-        if not path.startswith(prefix) or rest[:1] not in (".", "-") or os.sep in rest:
-            continue  # LIKE ignores case; another name; a file in a folder below
+        if os.sep in rest:
+            continue  # a file in a folder below
         there = os.path.join(new_dir, new_stem + rest)
         if os.path.lexists(path) or not _holds(there, size, sha):
             continue
-        if L.select().where(L.path == there).exists():
-            continue
-        L.update(path=there).where(L.id == row_id).execute()
-        moved += 1
+        moved += _row_follows(row_id, there)
     if moved:
         log.info("%d published file(s) of %s followed it to %s", moved, old, new)
     return moved
@@ -136,10 +142,19 @@ def carry_file(old: str, new: str) -> bool:
     row = L.get_or_none(L.path == old)
     if row is None or os.path.lexists(old) or not _holds(new, row.size, row.sha256):
         return False
-    if L.select().where(L.path == new).exists():
+    if not _row_follows(row.id, new):
         return False
-    L.update(path=new).where(L.id == row.id).execute()
     log.info("published file %s followed its folder to %s", old, new)
+    return True
+
+
+def _row_follows(row_id: int, there: str) -> bool:
+    """The ledger row names `there` now, unless a row names it already (a file of ours the
+    publish wrote there since): the one step of every carry."""
+    L = db.LibraryFile
+    if L.select().where(L.path == there).exists():
+        return False
+    L.update(path=there).where(L.id == row_id).execute()
     return True
 
 
@@ -177,10 +192,7 @@ def carry_ledger(
         there = os.path.join(new_folder, os.path.relpath(path, old_folder))
         if os.path.lexists(path) or not (renamed_inside or os.path.lexists(there)):
             continue
-        if L.select().where(L.path == there).exists():
-            continue
-        L.update(path=there).where(L.id == row_id).execute()
-        moved += 1
+        moved += _row_follows(row_id, there)
     if moved:
         log.info("item %d: %d published file(s) followed it to %s", movie_id, moved, new_folder)
     return moved
