@@ -103,20 +103,25 @@ def set_field(
             columns["episode_details"] = details
             changed = True
         _touch(movie, **columns)
-        if changed:
-            db.mark_outdated(movie_id)
-        label = FIELD_LABELS[name]
-        db.record_event(
-            "review.edited",
-            f"{label} {'edited' if changed else 'kept'} and locked",
-            movie=movie_id,
-            field=name,
-            value=field_shown(name, value)[:200],
-        )
-    log.info("item %d: field %s set by the user and locked", movie_id, name)
+        _edited(movie_id, name, FIELD_LABELS[name], changed, field_shown(name, value))
     if changed:
         settle(rt, movie)
     return db.Movie.get_by_id(movie_id)
+
+
+def _edited(movie_id: int, name: str, label: str, changed: bool, shown: str) -> None:
+    """What every edit of a field leaves, in its transaction: the item to republish when the
+    value changed, and the history's line (`review.edited`)."""
+    if changed:
+        db.mark_outdated(movie_id)
+    db.record_event(
+        "review.edited",
+        f"{label} {'edited' if changed else 'kept'} and locked",
+        movie=movie_id,
+        field=name,
+        value=shown[:200],
+    )
+    log.info("item %d: field %s set by the user and locked", movie_id, name)
 
 
 def _set_block_field(movie_id: int, name: str, raw: str, rt: Runtime | None) -> db.Movie:
@@ -147,17 +152,7 @@ def _set_block_field(movie_id: int, name: str, raw: str, rt: Runtime | None) -> 
         if name not in locked:
             locked.append(name)
         _touch(movie, episode_details=details, locked_fields=locked)
-        if changed:
-            db.mark_outdated(movie_id)
-        label = field_label(name, details)
-        db.record_event(
-            "review.edited",
-            f"{label} {'edited' if changed else 'kept'} and locked",
-            movie=movie_id,
-            field=name,
-            value=field_shown(base, value)[:200],
-        )
-    log.info("item %d: field %s set by the user and locked", movie_id, name)
+        _edited(movie_id, name, field_label(name, details), changed, field_shown(base, value))
     if changed:
         settle(rt, movie)
     return db.Movie.get_by_id(movie_id)
