@@ -33,6 +33,18 @@ def kodi(url: str, **extra) -> dict:
     }
 
 
+def jellyfin(url: str, **extra) -> dict:
+    return {
+        "name": "Den",
+        "type": "jellyfin",
+        "url": url,
+        "token": "jf-key",
+        "libraries": ["Movies"],
+        "timeout_seconds": 1.0,
+        **extra,
+    }
+
+
 def only(rt) -> tuple[bool, str]:
     [(name, ok, message)] = players.test_players(rt)
     assert name == "Den"
@@ -78,18 +90,7 @@ def test_a_self_signed_certificate_is_named_not_a_silent_player(make_rt, tmp_pat
     for a player that accepts connections but never answers."""
     root = str(tmp_path / "movies")
     with FakeJellyfin(locations=[root]).serve_https() as fake:
-        rt = make_rt(
-            [
-                {
-                    "name": "Den",
-                    "type": "jellyfin",
-                    "url": fake.url,
-                    "token": "jf-key",
-                    "libraries": ["Movies"],
-                    "timeout_seconds": 1.0,
-                }
-            ]
-        )
+        rt = make_rt([jellyfin(fake.url)])
         ok, message = only(rt)
     assert not ok
     assert message.startswith(f"the TLS certificate of 127.0.0.1:{fake.port} is not trusted")
@@ -101,19 +102,7 @@ def test_ca_file_trusts_the_players_own_certificate(make_rt, tmp_path):
     """The same Jellyfin, with `ca_file` naming its certificate: checked, and trusted."""
     root = str(tmp_path / "movies")
     with FakeJellyfin(locations=[root]).serve_https() as fake:
-        rt = make_rt(
-            [
-                {
-                    "name": "Den",
-                    "type": "jellyfin",
-                    "url": fake.url,
-                    "token": "jf-key",
-                    "libraries": ["Movies"],
-                    "timeout_seconds": 1.0,
-                    "ca_file": str(SELF_SIGNED),
-                }
-            ]
-        )
+        rt = make_rt([jellyfin(fake.url, ca_file=str(SELF_SIGNED))])
         ok, message = only(rt)
     assert ok, message
     assert "Jellyfin 10.10.3" in message
