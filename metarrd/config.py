@@ -87,7 +87,9 @@ class TmdbConfig:
 
 @dataclass(frozen=True)
 class FanartConfig:
-    api_key: str = ""
+    api_key: str = ""  # the project key: required
+    # a personal key (fanart.tv > Profile > API key): new images after 48 hours, not 7 days
+    client_key: str = ""
     base_url: str = "https://webservice.fanart.tv/v3"
 
 

@@ -36,13 +36,18 @@ class FanartClient:
         self.config = config
         self.http = http
         self.base = config.base_url.rstrip("/")
+        # in headers, never in the query: out of URLs, logs and error messages (the personal
+        # key, when set, shows the images of the last 7 days too: docs/providers.md §2.1)
+        self.headers = {"api-key": config.api_key}
+        if config.client_key.strip():
+            self.headers["client-key"] = config.client_key.strip()
 
     def _movie(self, movie_id: str, kind: str = "movies") -> dict[str, Any] | None:
         try:
             data = self.http.get_json(
                 f"{self.base}/{kind}/{movie_id}",
                 provider=PROVIDER,
-                headers={"api-key": self.config.api_key},
+                headers=self.headers,
             )
         except NotFound:
             return None

@@ -11,7 +11,9 @@ import logging
 import re
 import socket
 import threading
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import MappingProxyType
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
@@ -30,13 +32,15 @@ MAX_HANG = 60.0  # seconds; stop() ends a hang at once
 
 
 class Hit(NamedTuple):
-    """One request as served: method, path with query string, HTTP status (0 = hung up), and
-    the body bytes sent."""
+    """One request as served: method, path with query string, HTTP status (0 = hung up), the
+    body bytes sent, and the request's headers (lower-case names: what a client sent, such as
+    fanart.tv's `api-key` and `client-key`)."""
 
     method: str
     path: str
     status: int
     size: int = 0
+    headers: Mapping[str, str] = MappingProxyType({})
 
 
 class _Server(ThreadingHTTPServer):
@@ -110,7 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             sim._flight(-1)
         sent = len(reply.body) if reply and method != "HEAD" else 0
-        sim._record(Hit(method, self.path, reply.status if reply else 0, sent))
+        sim._record(Hit(method, self.path, reply.status if reply else 0, sent, req.headers))
         if reply is None:  # hung up without answering
             self.close_connection = True
             return

@@ -507,12 +507,14 @@ def test_error_pages_never_show_a_traceback(app, client, monkeypatch):
 
 
 def test_api_keys_are_never_shown(config_factory, sim):
-    config = config_factory(sim)
+    personal = "5c1b0b3f2e9d4a7c8e6f1a2b3c4d5e6f"  # a fanart.tv personal key (client_key)
+    config = config_factory(sim, fanart={"client_key": personal})
     app = create_app(config, testing=True)
     c = app.test_client()
-    for url in ("/", "/settings", "/activity", "/identify"):
+    pages = ("/", "/settings", "/activity", "/identify", "/settings/providers/fanart")
+    for url in pages:
         html = c.get(url).get_data(as_text=True)
-        for key in (sim.tmdb_key, sim.fanart_key, sim.tvdb_key):
+        for key in (sim.tmdb_key, sim.fanart_key, sim.tvdb_key, personal):
             assert key not in html, (url, key)
     assert "key present" in c.get("/settings").get_data(as_text=True)
 
