@@ -9,7 +9,9 @@ Errors make `config check` exit 2; warnings are printed and leave it at 0.
 from __future__ import annotations
 
 import os
+import shlex
 import stat
+import urllib.parse
 from pathlib import Path
 
 from metarrd.config import (
@@ -51,7 +53,82 @@ def check_file(path: str | Path | None) -> tuple[Path, Config | None, list[Probl
         for problem in environment_problems(config)
         if not (problem.level == "warning" and problem.key in wrong)
     )
+    problems.extend(_secrets_readable(cfg_path, config))
     return cfg_path, config, problems
+
+
+def secret_settings(config: Config) -> list[str]:
+    """The settings of `config` that hold a secret (their names, never their values): API
+    keys and tokens, passwords, and URLs with a password in them."""
+    p = config.providers
+    held = [
+        name
+        for name, value in (
+            ("providers.tmdb.api_key", p.tmdb.api_key),
+            ("providers.tmdb.read_token", p.tmdb.read_token),
+            ("providers.fanart.api_key", p.fanart.api_key),
+            ("providers.fanart.client_key", p.fanart.client_key),
+            ("providers.tvdb.api_key", p.tvdb.api_key),
+            ("providers.tvdb.pin", p.tvdb.pin),
+            ("webhooks.token", config.webhooks.token),
+        )
+        if value.strip()
+    ]
+    urls = [
+        ("providers.tmdb.base_url", p.tmdb.base_url),
+        ("providers.fanart.base_url", p.fanart.base_url),
+        ("providers.tvdb.base_url", p.tvdb.base_url),
+        ("database.url", config.database.url),
+        ("queue.url", config.queue.url),
+    ]
+    for i, player in enumerate(config.player):
+        key = entry_key("player", i, player.name)
+        held += [f"{key}.{name}" for name in ("password", "token") if getattr(player, name)]
+        urls.append((f"{key}.url", player.url))
+    return held + [name for name, url in urls if _has_password(url)]
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return bool(urllib.parse.urlsplit(url).password)
+    except ValueError:  # a URL config check reports as broken: a password may be in it
+        return "@" in url
+
+
+def loose_mode(mode: int, owner: int) -> int | None:
+    """The mode a file holding secrets should have when its `mode` lets others in, else None.
+    PostgreSQL's rule for its private key file (src/backend/libpq/be-secure-common.c,
+    check_ssl_key_file): 0600 or less; owned by root, 0640 or less, since a file root owns is
+    read by the service through its group (README: `install -m 640 -o root -g metarrd`)."""
+    if owner == 0:
+        return 0o640 if mode & 0o037 else None
+    return 0o600 if mode & 0o077 else None
+
+
+def _secrets_readable(cfg_path: Path, config: Config) -> list[Problem]:
+    """A configuration file holding secrets that other users can read (or write): a copy of
+    config.example.toml made with `cp` is 0644, and everyone on the machine could read the
+    TMDB key, the webhook token (then send webhooks) and the players' passwords."""
+    held = secret_settings(config)
+    if not held:
+        return []
+    try:
+        st = os.stat(cfg_path)
+    except OSError:
+        return []
+    mode = stat.S_IMODE(st.st_mode)
+    fix = loose_mode(mode, st.st_uid)
+    if fix is None:
+        return []
+    who = "every user" if mode & 0o007 else "its group"
+    return [
+        Problem(
+            "warning",
+            str(cfg_path),
+            f"mode {mode:04o}: {who} may read it, and it holds secrets ({', '.join(held)}); "
+            f"chmod {fix:o} {shlex.quote(str(cfg_path))}",
+        )
+    ]
 
 
 def environment_problems(config: Config) -> list[Problem]:

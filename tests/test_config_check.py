@@ -13,9 +13,12 @@ from metarrd.config import check_library_kind, parse_config
 from metarrd.errors import ConfigError
 
 
-def _write(tmp_path: Path, text: str) -> Path:
+def _write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
+    """The config file, of `mode`: 0600 as a file holding keys should be (else every check
+    of one with a key warns that others may read it)."""
     cfg = tmp_path / "config.toml"
     cfg.write_text(text)
+    cfg.chmod(mode)
     return cfg
 
 
@@ -609,3 +612,100 @@ def test_a_missing_configuration_file_says_how_to_name_or_make_one(tmp_path, cap
         assert f"{gone}: configuration file not found" in err
         assert "--config PATH" in err and "METARRD_CONFIG" in err
         assert "config.example.toml" in err
+
+
+# --- a config file holding secrets that others may read ----------------------------------------
+
+
+def _not_roots(cfg: Path) -> Path:
+    """`cfg` owned by a user other than root (a user's own copy), when we run as root."""
+    if os.geteuid() == 0:
+        os.chown(cfg, 65534, -1)  # nobody
+    return cfg
+
+
+def _secrets(tmp_path: Path) -> str:
+    return (
+        _good(tmp_path)
+        + '[providers.fanart]\napi_key = "fanart-project-key"\nclient_key = "fanart-own-key"\n'
+        + '[webhooks]\ntoken = "Yq3vR9sT2wX8zK4mN7pL1cF6"\n'
+        + '[[player]]\nname = "Living room"\ntype = "kodi"\nurl = "http://127.0.0.1:8080"\n'
+        + 'username = "kodi"\npassword = "k0di-pa55"\n'
+    )
+
+
+@pytest.mark.parametrize(("mode", "who"), [(0o644, "every user"), (0o640, "its group")])
+def test_a_config_file_others_may_read_is_a_warning_when_it_holds_secrets(
+    tmp_path, capsys, mode, who
+):
+    """`cp config.example.toml ~/.config/metarrd/config.toml` makes a 0644 copy: every user of
+    the machine could read the TMDB and fanart.tv keys, the webhook token (and send webhooks)
+    and the Kodi password, and `config check` said OK. (OpenSSH refuses a private key with
+    "Permissions 0644 ... are too open"; PostgreSQL its key file beyond 0600, 0640 for root's.)"""
+    cfg = _not_roots(_write(tmp_path, _secrets(tmp_path), mode))
+    status = main(["--config", str(cfg), "config", "check"])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    line = next(x for x in err.splitlines() if "chmod" in x)
+    assert line.startswith(f"warning: {cfg}: mode 0{mode:o}: {who} may read it")
+    assert line.endswith(
+        "holds secrets (providers.tmdb.api_key, providers.fanart.api_key, "
+        'providers.fanart.client_key, webhooks.token, player "Living room".password); '
+        f"chmod 600 {cfg}"
+    )
+    for secret in ("fanart-project-key", "fanart-own-key", "Yq3vR9sT2wX8zK4m", "k0di-pa55"):
+        assert secret not in err
+
+
+def test_a_config_file_of_mode_0600_or_without_secrets_is_no_warning(tmp_path, capsys):
+    cfg = _not_roots(_write(tmp_path, _secrets(tmp_path), 0o600))
+    assert main(["--config", str(cfg), "config", "check"]) == 0
+    assert "chmod" not in capsys.readouterr().err
+    (tmp_path / "movies").mkdir(exist_ok=True)
+    no_keys = f'data_dir = "{tmp_path}/data"\n[[library]]\nname = "M"\npath = "{tmp_path}/movies"\n'
+    cfg = _not_roots(_write(tmp_path, no_keys, 0o644))
+    assert main(["--config", str(cfg), "config", "check"]) == 2  # no TMDB key: an error
+    assert "chmod" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("mode", "owner", "fix"),
+    [
+        (0o600, 1000, None),
+        (0o400, 1000, None),
+        (0o640, 1000, 0o600),
+        (0o604, 1000, 0o600),
+        (0o640, 0, None),  # README: install -m 640 -o root -g metarrd; the service reads it
+        (0o644, 0, 0o640),
+        (0o660, 0, 0o640),  # its group may rewrite it
+    ],
+)
+def test_the_mode_a_file_holding_secrets_may_have(mode, owner, fix):
+    from metarrd.config_check import loose_mode
+
+    assert loose_mode(mode, owner) == fix
+
+
+def test_passwords_in_urls_are_secrets_too(tmp_path):
+    from metarrd.config_check import secret_settings
+
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path),
+            "providers": {"tmdb": {"base_url": "https://me:pr0xy@tmdb-cache.example/3"}},
+            "database": {"url": "postgresql://metarrd:pg-s3cret@db.lan:5432/metarrd"},
+            "queue": {"url": "redis://:r3dis@db.lan:6379/0"},
+            "player": [
+                {"name": "Den", "type": "kodi", "url": "http://kodi:pw@10.0.0.5:8080"},
+                {"name": "Jelly", "type": "jellyfin", "url": "http://nas:8096", "token": "t"},
+            ],
+        }
+    )
+    assert secret_settings(config) == [
+        'player "Jelly".token',
+        "providers.tmdb.base_url",
+        "database.url",
+        "queue.url",
+        'player "Den".url',
+    ]
+    assert secret_settings(parse_config({"data_dir": str(tmp_path)})) == []
