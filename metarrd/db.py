@@ -809,7 +809,23 @@ def connect_to(target: Path | str) -> pw.Database:
         return _PostgresqlDatabase(name, **params)
     path = Path(str(target).removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
+    _create_private(path)
     return _SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+
+
+def _create_private(path: Path) -> None:
+    """Make a new SQLite database file 0600, before SQLite makes it 0644 (0666 less the
+    umask): it holds the web UI's secret key, which signs the session cookies, and the admin
+    password's hash (`meta`), and any user of the machine could read them when `data_dir` is
+    not the systemd unit's 0750 folder (`metarrd run --config ~/...`, a container's volume).
+    SQLite gives its `-wal` and `-shm` files the database's mode. Made with its mode at once
+    (no chmod after it); a database that exists keeps its own, and a folder that refuses the
+    file is left to SQLite to report."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return
+    os.close(fd)
 
 
 # The library's title order: letters by their base letter, case and accents ignored ("Être" among

@@ -95,3 +95,28 @@ def test_a_version_10_database_gains_file_identities(tmp_path):
         assert db.Movie.get().file_id is None  # the next scan records it
     finally:
         db.database.close()
+
+
+def test_a_new_sqlite_database_holding_the_secret_key_is_made_0600(tmp_path):
+    """The database holds the web UI's secret key (it signs the session cookies) and the admin
+    password's hash. SQLite made it 0644 (0666 less the umask), its -wal and -shm alike: in a
+    data_dir that is not systemd's 0750 folder, every user of the machine could read the key
+    and sign themselves a session."""
+    import stat
+
+    from tests.conftest import umask
+
+    path = tmp_path / "data" / "metarrd.db"
+    with umask(0o022):
+        db.open_database(path)
+        try:
+            db.set_meta("web_secret_key", "0123456789abcdef")
+            for name in ("metarrd.db", "metarrd.db-wal", "metarrd.db-shm"):
+                mode = stat.S_IMODE((path.parent / name).stat().st_mode)
+                assert mode == 0o600, (name, oct(mode))
+        finally:
+            db.database.close()
+        path.chmod(0o640)  # a database that exists keeps the mode its owner gave it
+        db.open_database(path)
+        db.database.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
