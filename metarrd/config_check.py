@@ -8,8 +8,10 @@ Errors make `config check` exit 2; warnings are printed and leave it at 0.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import sqlite3
 import stat
 import urllib.parse
 from pathlib import Path
@@ -105,6 +107,43 @@ def loose_mode(mode: int, owner: int) -> int | None:
     return 0o600 if mode & 0o077 else None
 
 
+# the `meta` rows of the web UI's secrets (metarrd/web/auth.py: SECRET_KEY, PASSWORD_KEY)
+DATABASE_SECRETS = ("web_secret_key", "web_password_hash")
+
+
+def _database_readable(path: Path) -> list[Problem]:
+    """A SQLite database made 0644 by an earlier version (new ones are 0600: db.connect_to)
+    that holds the web UI's secret key or password hash: any user could sign a session."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return []
+    mode = stat.S_IMODE(st.st_mode)
+    fix = loose_mode(mode, st.st_uid)
+    if fix is None or not stat.S_ISREG(st.st_mode):
+        return []
+    try:  # read-only, never waiting long for a writer's lock; an error: not known, not said
+        uri = f"{path.as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=2.0)) as con:
+            marks = ",".join("?" * len(DATABASE_SECRETS))
+            sql = f"SELECT count(*) FROM meta WHERE key IN ({marks}) AND value != ''"
+            held = con.execute(sql, DATABASE_SECRETS).fetchone()[0]
+    except sqlite3.Error:
+        return []
+    if not held:
+        return []
+    who = "every user" if mode & 0o007 else "its group"
+    files = shlex.quote(str(path)) + "*"
+    return [
+        Problem(
+            "warning",
+            "data_dir",
+            f"{path}: mode {mode:04o}: {who} may read it, and it holds the web UI's secret key "
+            f"(which signs the login sessions) and password hash; chmod {fix:o} {files}",
+        )
+    ]
+
+
 def _secrets_readable(cfg_path: Path, config: Config) -> list[Problem]:
     """A configuration file holding secrets that other users can read (or write): a copy of
     config.example.toml made with `cp` is 0644, and everyone on the machine could read the
@@ -147,7 +186,9 @@ def environment_problems(config: Config) -> list[Problem]:
             )
         )
     if Path(config.data_dir).is_absolute():  # else already reported
-        found.extend(_data_folder("data_dir", Path(os.path.normpath(config.data_dir))))
+        found.extend(problems := _data_folder("data_dir", Path(os.path.normpath(config.data_dir))))
+        if not problems and not config.uses_postgresql:
+            found.extend(_database_readable(config.db_path))
     if config.cache.dir and Path(config.cache.dir).is_absolute():
         cache_dir = Path(os.path.normpath(config.cache.dir))
         found.extend(problems := _data_folder("cache.dir", cache_dir))

@@ -709,3 +709,31 @@ def test_passwords_in_urls_are_secrets_too(tmp_path):
         'player "Den".url',
     ]
     assert secret_settings(parse_config({"data_dir": str(tmp_path)})) == []
+
+
+def test_a_database_others_may_read_is_a_warning_when_it_holds_the_web_secret_key(tmp_path, capsys):
+    """A SQLite database made by a version before new ones were 0600 (SQLite: 0644) keeps its
+    mode; once the web UI has run it holds the key that signs the login sessions."""
+    from metarrd import db
+
+    data = tmp_path / "data"
+    database = data / "metarrd.db"
+    db.open_database(database)
+    db.database.close()
+    database.chmod(0o644)
+    cfg = _write(tmp_path, _good(tmp_path) + '[database]\nurl = ""\n')
+    _not_roots(database)
+    assert main(["--config", str(cfg), "config", "check"]) == 0
+    assert "chmod" not in capsys.readouterr().err  # no secret in it yet: no warning
+    db.open_database(database)
+    db.set_meta("web_secret_key", "0123456789abcdef0123456789abcdef")
+    db.database.close()
+    assert main(["--config", str(cfg), "config", "check"]) == 0
+    err = capsys.readouterr().err
+    line = next(x for x in err.splitlines() if "chmod" in x)
+    assert line.startswith(f"warning: data_dir: {database}: mode 0644: every user may read it")
+    assert line.endswith(f"chmod 600 {database}*")  # with its -wal and -shm
+    assert "0123456789abcdef" not in err
+    database.chmod(0o600)
+    assert main(["--config", str(cfg), "config", "check"]) == 0
+    assert "chmod" not in capsys.readouterr().err
