@@ -194,6 +194,16 @@ def environment_problems(config: Config) -> list[Problem]:
         found.extend(problems := _data_folder("cache.dir", cache_dir))
         if config.uses_postgresql and not problems:
             found.extend(_shared_cache(cache_dir))
+    fanart = config.providers.fanart
+    if fanart.client_key.strip() and not fanart.api_key.strip():
+        found.append(
+            Problem(
+                "warning",
+                "providers.fanart.api_key",
+                "empty, with a client_key: fanart.tv is skipped. Its API needs a project key "
+                "(api_key) in every request; a personal key (client_key) only comes with one",
+            )
+        )
     if config.workflow.webhooks and not config.webhooks.token:
         found.append(
             Problem("warning", "webhooks.token", "empty: every webhook call will be refused")

@@ -737,3 +737,18 @@ def test_a_database_others_may_read_is_a_warning_when_it_holds_the_web_secret_ke
     database.chmod(0o600)
     assert main(["--config", str(cfg), "config", "check"]) == 0
     assert "chmod" not in capsys.readouterr().err
+
+
+def test_a_fanart_personal_key_without_the_project_key_is_a_warning(tmp_path, capsys):
+    """fanart.tv API v3: the project key (`api_key`) is required, the personal one
+    (`client_key`) optional beside it. A user who set only their personal key had fanart.tv
+    skipped, with one log line in the daemon, and `config check` said OK."""
+    text = _good(tmp_path) + '[providers.fanart]\nclient_key = "5c1b0b3f2e9d4a7c"\n'
+    status, _out, err = _check(tmp_path, text, capsys)
+    assert status == 0
+    assert (
+        "warning: providers.fanart.api_key: empty, with a client_key: fanart.tv is skipped" in err
+    )
+    assert "5c1b0b3f2e9d4a7c" not in err
+    text = _good(tmp_path) + '[providers.fanart]\napi_key = "p"\nclient_key = "5c1b0b3f"\n'
+    assert "providers.fanart" not in _check(tmp_path, text, capsys)[2]
