@@ -88,7 +88,7 @@ class TmdbConfig:
 @dataclass(frozen=True)
 class FanartConfig:
     api_key: str = ""  # the project key: required
-    # a personal key (fanart.tv > Profile > API key): new images after 48 hours, not 7 days
+    # a user's personal key (from their fanart.tv account): new images after 48 hours, not 7 days
     client_key: str = ""
     base_url: str = "https://webservice.fanart.tv/v3"
 

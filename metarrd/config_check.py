@@ -132,16 +132,21 @@ def _database_readable(path: Path) -> list[Problem]:
         return []
     if not held:
         return []
-    who = "every user" if mode & 0o007 else "its group"
     files = shlex.quote(str(path)) + "*"
     return [
         Problem(
             "warning",
             "data_dir",
-            f"{path}: mode {mode:04o}: {who} may read it, and it holds the web UI's secret key "
-            f"(which signs the login sessions) and password hash; chmod {fix:o} {files}",
+            f"{path}: mode {mode:04o}: {_who(mode)}, and it holds the web UI's secrets (the key "
+            f"that signs the login sessions, the password hash); chmod {fix:o} {files}",
         )
     ]
+
+
+def _who(mode: int) -> str:
+    """Who else may do what with a file of `mode`: "every user may read it"."""
+    bits, who = (mode & 0o007, "every user") if mode & 0o007 else ((mode >> 3) & 7, "its group")
+    return f"{who} may {'read' if bits & 4 else 'change' if bits & 2 else 'run'} it"
 
 
 def _secrets_readable(cfg_path: Path, config: Config) -> list[Problem]:
@@ -159,12 +164,11 @@ def _secrets_readable(cfg_path: Path, config: Config) -> list[Problem]:
     fix = loose_mode(mode, st.st_uid)
     if fix is None:
         return []
-    who = "every user" if mode & 0o007 else "its group"
     return [
         Problem(
             "warning",
             str(cfg_path),
-            f"mode {mode:04o}: {who} may read it, and it holds secrets ({', '.join(held)}); "
+            f"mode {mode:04o}: {_who(mode)}, and it holds secrets ({', '.join(held)}); "
             f"chmod {fix:o} {shlex.quote(str(cfg_path))}",
         )
     ]

@@ -634,7 +634,14 @@ def _secrets(tmp_path: Path) -> str:
     )
 
 
-@pytest.mark.parametrize(("mode", "who"), [(0o644, "every user"), (0o640, "its group")])
+@pytest.mark.parametrize(
+    ("mode", "who"),
+    [
+        (0o644, "every user may read"),
+        (0o640, "its group may read"),
+        (0o620, "its group may change"),
+    ],
+)
 def test_a_config_file_others_may_read_is_a_warning_when_it_holds_secrets(
     tmp_path, capsys, mode, who
 ):
@@ -647,7 +654,7 @@ def test_a_config_file_others_may_read_is_a_warning_when_it_holds_secrets(
     err = capsys.readouterr().err
     assert status == 0, err
     line = next(x for x in err.splitlines() if "chmod" in x)
-    assert line.startswith(f"warning: {cfg}: mode 0{mode:o}: {who} may read it")
+    assert line.startswith(f"warning: {cfg}: mode 0{mode:o}: {who} it")
     assert line.endswith(
         "holds secrets (providers.tmdb.api_key, providers.fanart.api_key, "
         'providers.fanart.client_key, webhooks.token, player "Living room".password); '
