@@ -239,10 +239,10 @@ DETAIL_FIELDS = frozenset(
 SUMMED_FIELDS = frozenset({"runtime", "directors", "writers"})  # `episode_fields`: of every block
 
 
-# a field a later episode of a multi-episode file has of its own, edited and locked on its own
-# block (`<episodedetails>`): the lock is `aired-2` for the file's second episode (`block_lock`),
-# `aired` being the first's, the item's own column
-BLOCK_FIELDS = frozenset({"aired"})
+# the fields a later episode of a multi-episode file has of its own, edited and locked on its
+# own block (`<episodedetails>`): the lock is `aired-2`, `title-2`, `plot-2` for the file's second
+# episode (`block_lock`), `aired`, `title`, `plot` being the first's, the item's own columns
+BLOCK_FIELDS = frozenset({"aired", "title", "plot"})
 MAX_BLOCKS = 100  # scan reads the first 100 blocks of an episode NFO
 _BLOCK_LOCK = re.compile(r"([a-z]+)-([2-9]|[1-9][0-9]{1,2})")
 
@@ -262,7 +262,7 @@ def block_lock_name(field: str, index: int) -> str:
 
 
 def later_episode_fields(episodes: int) -> list[str]:
-    """The own fields (`aired-2`...) of the later episodes of a file of `episodes` episodes:
+    """The own fields (`aired-2`, `plot-2`, `title-2`...) of the later episodes of a file of `episodes` episodes:
     what locks every episode of it (Jellyfin's `<lockdata>` on such a file's one
     `<episodedetails>`, EpisodeNfoSaver.cs; the review's "lock every field")."""
     return [block_lock_name(f, i) for i in range(1, episodes) for f in sorted(BLOCK_FIELDS)]

@@ -1185,8 +1185,8 @@ def apply_nfo_values(movie: db.Movie, nfo: NfoData) -> None:
 
 
 def _later_episodes_fields(movie: db.Movie) -> list[str]:
-    """The own fields (`aired-2`...) of the later episodes of a multi-episode file: Jellyfin
-    keeps such a file as one item, written as one `<episodedetails>` (EpisodeNfoSaver.cs:
+    """The own fields (`aired-2`, `title-2`...) of the later episodes of a multi-episode file:
+    Jellyfin keeps such a file as one item, written as one `<episodedetails>` (EpisodeNfoSaver.cs:
     `<episode>`, `<episodenumberend>`), so its `<lockdata>` locks every episode of it. Its
     episodes as far as the item knows them (numbers or blocks), as many as scan reads."""
     if movie.kind != db.EPISODE:

@@ -125,8 +125,8 @@ def _edited(movie_id: int, name: str, label: str, changed: bool, shown: str) -> 
 
 
 def _set_block_field(movie_id: int, name: str, raw: str, rt: Runtime | None) -> db.Movie:
-    """Set a later episode's own field of a multi-episode file (`aired-2`: the second episode's
-    air date, written into its own `<episodedetails>` block) and lock it under that name, which
+    """Set a later episode's own field of a multi-episode file (`title-2`: the second episode's
+    title, written into its own `<episodedetails>` block) and lock it under that name, which
     enrich keeps (`keep_locked`). The item's columns are its first episode's: untouched."""
     base, index = block_lock(name) or (name, 0)
     try:
@@ -217,8 +217,8 @@ def toggle_type_lock(movie_id: int, asset_type: str) -> db.Movie:
 
 def lock_all_fields(movie_ids: list[int]) -> int:
     """Lock every editable field of these items (bulk "Lock fields"): enrichment then leaves
-    their metadata as it is, a multi-episode file's later air dates too. Returns how many items
-    changed."""
+    their metadata as it is, a multi-episode file's later episodes' own titles, air dates and
+    plots too. Returns how many items changed."""
     M = db.Movie
     changed = 0
     movies = list(
@@ -226,7 +226,7 @@ def lock_all_fields(movie_ids: list[int]) -> int:
     )
     for movie in movies:
         every = list(FIELD_LABELS)
-        if movie.kind == db.EPISODE:  # and its later episodes' own fields (`aired-2`...)
+        if movie.kind == db.EPISODE:  # and its later episodes' own (`aired-2`, `title-2`...)
             every += later_episode_fields(len(movie.episode_details or []))
         if set(movie.locked_fields or []) >= set(every):
             continue

@@ -73,18 +73,20 @@ MAX_TEXT = db.MAX_TEXT  # the NFO reader takes the same
 
 def is_field(name: str) -> bool:
     """Whether `name` is a field the item page may edit: one of FIELD_LABELS, or a later
-    episode's own field of a multi-episode file (`aired-2`, its second episode's air date)."""
+    episode's own field of a multi-episode file (`aired-2`, `title-2`, `plot-2`: its second
+    episode's air date, title, plot)."""
     return name in FIELD_LABELS or block_lock(name) is not None
 
 
 def field_base(name: str) -> str:
-    """The field a name edits: `aired` of `aired-2` (a later episode's air date), else itself."""
+    """The field a name edits: `aired` of `aired-2` (a later episode's air date), `plot` of
+    `plot-2`, else itself."""
     lock = block_lock(name)
     return lock[0] if lock is not None else name
 
 
 def field_label(name: str, details: Any = ()) -> str:
-    """A field's label; a later episode's own field names its episode ("Aired (S01E02)"), from
+    """A field's label; a later episode's own field names its episode ("Title (S01E02)"), from
     the file's `details` when it has that block."""
     lock = block_lock(name)
     if lock is None:
@@ -99,7 +101,7 @@ def field_label(name: str, details: Any = ()) -> str:
 
 
 def field_value(movie: Any, name: str) -> Any:
-    """A field's value on an item: its column, or for a later episode's own field (`aired-2`)
+    """A field's value on an item: its column, or for a later episode's own field (`title-2`)
     that episode's block of `episode_details`; None where the file has no such block."""
     lock = block_lock(name)
     if lock is None:
@@ -199,7 +201,7 @@ def parse_field(
     the commas of a `known` name (the list's as it was) are that name's own."""
     if not is_field(name):
         raise ValueError(f"{name!r} is not an editable field")
-    name = field_base(name)  # a later episode's air date is read as the first's
+    name = field_base(name)  # a later episode's title, air date, plot: read as the first's
     label = FIELD_LABELS[name]
     text = (raw or "").replace("\r\n", "\n").strip()
     if len(text) > MAX_TEXT:

@@ -38,8 +38,9 @@ NFO_CAST_SHOWN = 500
 
 def _field_or_404(name: str, movie: db.Movie) -> str:
     """`name`, an editable field of this item (a show's status, an episode's air date: of
-    theirs only, no other NFO writes them; a later episode's own air date, `aired-2`, of a file
-    whose enriched details hold that episode), or a 404."""
+    theirs only, no other NFO writes them; a later episode's own title, air date or plot,
+    `title-2`, `aired-2`, `plot-2`, of a file whose enriched details hold that episode), or a
+    404."""
     if block_lock(name) is not None:
         if _episode_block(movie, name) is None:
             abort(404, f"{name!r} is not an editable field of this item.")

@@ -88,6 +88,7 @@ def init_app(app: Flask) -> None:
         list_form=(fields.LIST_FORM, fields.ONE_PER_LINE),
         wide_fields=fields.WIDE_FIELDS,
         field_order=fields.FIELD_ORDER,
+        block_fields=tv.BLOCK_FIELD_ORDER,
         compact_fields=fields.COMPACT_FIELDS,
         date_fields=fields.DATE_FIELDS,
         filters=states.FILTERS,

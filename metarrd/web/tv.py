@@ -19,6 +19,7 @@ from metarrd.config import (
     SEASON_ART_TYPES,
     SHOW_ART_TYPES,
 )
+from metarrd.enrich import BLOCK_FIELDS
 from metarrd.errors import MetarrdError
 from metarrd.identify import EPISODE_ORDERS, order_label, order_of, set_episode_order
 from metarrd.pipeline import jobs
@@ -75,6 +76,9 @@ FIELDS = {
     db.SEASON: ("title", "premiered", "plot"),
     db.EPISODE: ("title", "aired", "runtime", "rating", "votes", "plot", "directors", "writers"),
 }
+# a later episode's own fields of a multi-episode file (`title-2`, `aired-2`, `plot-2`), in the
+# order of the item's: listed under "Episodes in this file"
+BLOCK_FIELD_ORDER = tuple(f for f in FIELDS[db.EPISODE] if f in BLOCK_FIELDS)
 # kind -> the artwork types TV enrich looks for (docs/tv.md "Enrich"): what "no candidates for"
 # names, and the order of the artwork tab
 ART_TYPES = {

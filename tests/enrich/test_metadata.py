@@ -243,6 +243,9 @@ def test_the_later_episodes_fields_of_a_file_are_its_block_locks():
     from metarrd.enrich import MAX_BLOCKS, block_lock, later_episode_fields
 
     assert later_episode_fields(0) == later_episode_fields(1) == []
-    assert later_episode_fields(3) == ["aired-2", "aired-3"]
+    assert later_episode_fields(3) == [
+        "aired-2", "plot-2", "title-2", "aired-3", "plot-3", "title-3"]  # fmt: skip
     names = later_episode_fields(MAX_BLOCKS)
-    assert [block_lock(n) for n in names] == [("aired", i) for i in range(1, MAX_BLOCKS)]
+    assert [block_lock(n) for n in names] == [
+        (f, i) for i in range(1, MAX_BLOCKS) for f in ("aired", "plot", "title")
+    ]

@@ -94,8 +94,8 @@ def test_jellyfins_lockdata_locks_each_episodes_air_date_of_a_multi_episode_file
     """Jellyfin keeps a multi-episode file as one item and writes one `<episodedetails>` for it
     (MediaBrowser.XbmcMetadata/Savers/EpisodeNfoSaver.cs: `<episode>`, `<episodenumberend>`),
     with `<lockdata>` its "lock this item" (BaseNfoSaver.cs): every field of the file. It
-    locked the first episode's fields, not the second's own air date (`aired-2`), which the
-    next enrich then replaced by TMDB's."""
+    locked the first episode's fields, not the second's own air date (`aired-2`), title and
+    plot (`title-2`, `plot-2`), which the next enrich then replaced by TMDB's."""
     built = build_show(trt, files={DOUBLE: (1, [4, 5])})
     built.path(DOUBLE).with_suffix(".nfo").write_text(
         "<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n<episodedetails>\n"
@@ -109,8 +109,8 @@ def test_jellyfins_lockdata_locks_each_episodes_air_date_of_a_multi_episode_file
     scan(trt)
 
     locked = db.Movie.get_by_id(built.episodes[DOUBLE].id).locked_fields
-    assert {"title", "aired", "aired-2"} <= set(locked)
-    assert "aired-3" not in locked
+    assert {"title", "aired", "aired-2", "title-2", "plot-2"} <= set(locked)
+    assert not {"aired-3", "title-3", "plot-3"} & set(locked)
 
 
 @pytest.mark.parametrize("inner", ["", "Disc 1/"])

@@ -658,3 +658,35 @@ def test_each_episode_of_a_file_gets_its_own_edited_air_date_in_its_own_block(tr
     publish_item(trt, built.reload())
     by_number = {b.findtext("episode"): b for b in blocks(nfo)}
     assert [by_number[n].findtext("aired") for n in "34"] == [e3_aired, "2005-10-09"]
+
+
+def test_each_episode_of_a_file_gets_its_own_edited_title_and_plot_in_its_own_block(trt):
+    """MediaElch's NFO of American Dad `S02E03-S02E04` (tests/nfo/SOURCES.md), E4's block
+    first, each with its own `<title>` and `<plot>`, scanned as a user's library is. The user
+    corrects the second episode's (E4's) title and plot on the item page (`title-2`, `plot-2`):
+    they go into E4's block, E3's keeps its own, and a re-scan of the NFO we wrote (its blocks
+    read back, kodi-tv.md 2.4) leaves both as they are."""
+    from metarrd.web import edits
+
+    rel = "Season 02/Breaking Bad - S02E03E04.mkv"
+    built = build_show(trt, files={rel: (2, [3, 4])})
+    nfo = built.path(rel).with_suffix(".nfo")
+    nfo.write_text(MEDIAELCH_MULTI.read_text("utf-8"), "utf-8")
+    scan(trt)
+    ep = db.Movie.get_by_id(built.episodes[rel].id)
+    e3 = (ep.episode_details[0]["title"], ep.episode_details[0]["plot"])
+    edits.set_field(ep.id, "title-2", "Con Heir (Part 2)")
+    edits.set_field(ep.id, "plot-2", "Stan meets his real father, a spy.")
+    publish_item(trt, built.reload())
+    for _ in range(2):  # published, then scanned back and published again
+        by_number = {b.findtext("episode"): b for b in blocks(nfo)}
+        assert by_number["4"].findtext("title") == "Con Heir (Part 2)"
+        assert by_number["4"].findtext("plot") == "Stan meets his real father, a spy."
+        assert (by_number["3"].findtext("title"), by_number["3"].findtext("plot")) == e3
+        for block in by_number.values():
+            assert len(block.findall("title")) == len(block.findall("plot")) == 1
+        scan(trt)
+        publish_item(trt, built.reload())
+    ep = db.Movie.get_by_id(ep.id)
+    assert ep.episode_details[1]["title"] == "Con Heir (Part 2)"
+    assert {"title-2", "plot-2"} <= set(ep.locked_fields)

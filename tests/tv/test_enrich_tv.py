@@ -328,6 +328,23 @@ def test_a_later_blocks_lock_keeps_its_date_only_for_the_same_episode():
     assert keep_locked(fresh, old[:1], {}, ["aired-2"]) == fresh  # enriched before: none kept
 
 
+def test_a_later_blocks_locked_title_and_plot_are_kept_only_for_the_same_episode():
+    """The second episode's own title and plot (`title-2`, `plot-2`) as its air date: kept by
+    an enrich while locked and the block is still that episode; TMDB's otherwise."""
+    from metarrd.enrich.tv_metadata import keep_locked
+
+    old = [{"season": 1, "episode": 4, "title": "Cancer Man", "plot": "A"},
+           {"season": 1, "episode": 5, "title": "Grey Matter", "plot": "Mine."}]  # fmt: skip
+    fresh = [{"season": 1, "episode": 4, "title": "Cancer Man", "plot": "A"},
+             {"season": 1, "episode": 5, "title": "Episode 5", "plot": None}]  # fmt: skip
+    kept = keep_locked(fresh, old, {}, ["title-2", "plot-2"])
+    assert kept == [fresh[0], {**fresh[1], "title": "Grey Matter", "plot": "Mine."}]
+    assert keep_locked(fresh, old, {}, ["title-2"])[1] == {**fresh[1], "title": "Grey Matter"}
+    assert keep_locked(fresh, old, {}, ["title", "plot"])[1] == fresh[1]  # the first's locks
+    other = [fresh[0], {"season": 1, "episode": 6, "title": "Crazy Handful", "plot": "B"}]
+    assert keep_locked(other, old, {}, ["title-2", "plot-2"]) == other
+
+
 def test_locked_fields_without_an_earlier_block_come_from_the_item():
     """Edited before the first enrich (no blocks yet): the item's value goes into the first
     block, except a multi-episode file's summed runtime and joined crews (the provider's stay)."""

@@ -303,3 +303,58 @@ def test_an_edited_air_date_of_a_daily_shows_episode_keeps_its_episode(tmp_path,
     assert (episode.tmdb_id, episode.aired) == (tmdb_id, "2024-01-10")
     assert _blocks(video.with_suffix(".nfo"))[0].findtext("aired") == "2024-01-10"
     rt.close()
+
+
+def test_a_later_episodes_edited_title_and_plot_are_what_kodi_reads_after_enrich(
+    tmp_path, simulator
+):
+    """`Breaking Bad S01E04E05.mkv` (Sonarr's "Repeat" style): Kodi reads one `<episodedetails>`
+    block per episode and shows each episode with its own block's title and plot (kodi-tv.md
+    2.4). The user corrects the second episode's title and plot on the item page (TMDB's
+    stand-in "Episode 5", or text in another language): the next enrich against the provider
+    put TMDB's back into that block. Now the edit locks that episode's own fields: the block
+    keeps them through the enrich; the first block and the item stay TMDB's, unlocked."""
+    from metarrd.enrich import enrich_item
+    from metarrd.identify import identify_many
+    from metarrd.publish import publish_item
+    from metarrd.scan import scan
+    from metarrd.web import create_app
+    from tests.publish.test_tv_publish import blocks
+    from tests.tv.conftest import put, tv_config
+    from tests.web.conftest import Client
+
+    app = create_app(tv_config(tmp_path, simulator), testing=True)
+    rt = app.extensions["metarrd.runtime"]
+    try:
+        client = Client(app.test_client())
+        video = put(tmp_path / "tv", "Breaking Bad (2008)/Season 01/Breaking Bad S01E04E05.mkv")
+        scan(rt)
+        show = db.Movie.get(db.Movie.kind == db.SHOW)
+        identify_many(rt, [show.id], threads=1)
+        enrich_item(rt, db.Movie.get_by_id(show.id))
+        double = db.Movie.get(db.Movie.path == str(video))
+        tmdb = [(d["title"], d["plot"]) for d in double.episode_details]
+        assert tmdb[1][0] == "Gray Matter"
+
+        plot = "Walt's family stages an intervention.\r\nSkyler urges him to get treatment."
+        for name, value in (("title-2", "Grey Matter"), ("plot-2", plot)):
+            answer = client.post(f"/movies/{double.id}/fields/{name}", {"value": value}, htmx=True)
+            assert answer.status_code == 200, name
+        enrich_item(rt, db.Movie.get_by_id(show.id))
+        publish_item(rt, db.Movie.get_by_id(show.id))
+        e4, e5 = blocks(video.with_suffix(".nfo"))
+        assert (e4.findtext("episode"), e5.findtext("episode")) == ("4", "5")
+        assert (e4.findtext("title"), e4.findtext("plot")) == tmdb[0]
+        assert e5.findtext("title") == "Grey Matter"
+        assert e5.findtext("plot") == plot.replace("\r\n", "\n")
+        assert db.Movie.get_by_id(double.id).title == tmdb[0][0]
+
+        # unlocked, the provider's come back with the next enrich
+        for name in ("title-2", "plot-2"):
+            client.post(f"/movies/{double.id}/fields/{name}/lock", htmx=True)
+        enrich_item(rt, db.Movie.get_by_id(show.id))
+        publish_item(rt, db.Movie.get_by_id(show.id))
+        e4, e5 = blocks(video.with_suffix(".nfo"))
+        assert (e5.findtext("title"), e5.findtext("plot")) == tmdb[1]
+    finally:
+        rt.close()

@@ -863,7 +863,7 @@ def test_each_episode_of_a_file_has_its_own_air_date_to_edit_and_lock(tv):
     pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
     movie = seed.movie("The Matrix", 1999)
     for item_id, name in [(double.id, "aired-3"), (pilot.id, "aired-2"), (movie.id, "aired-2"),
-                          (double.id, "aired-1"), (double.id, "aired-02"), (double.id, "title-2")]:  # fmt: skip
+                          (double.id, "aired-1"), (double.id, "aired-02"), (double.id, "runtime-2")]:  # fmt: skip
         assert client.get(f"/movies/{item_id}/fields/{name}/edit").status_code == 404, name
         assert (
             client.post(f"/movies/{item_id}/fields/{name}", {"value": "2008-01-01"}).status_code
@@ -872,7 +872,63 @@ def test_each_episode_of_a_file_has_its_own_air_date_to_edit_and_lock(tv):
         assert client.post(f"/movies/{item_id}/fields/{name}/lock").status_code == 404
 
 
+def test_each_episode_of_a_file_has_its_own_title_and_plot_to_edit_and_lock(tv):
+    """`S01E04E05`: each episode has its own `<title>` and `<plot>` in its own `<episodedetails>`
+    block (kodi-tv.md 2.4; Kodi shows each episode of the file with its block's). TMDB's title of
+    the second can be a stand-in ("Episode 5", TMDB's "TBA" of a new episode) or of another
+    language: only the first's title and plot were on the page, the second's could be neither
+    edited nor locked. Each is now its own field, edited and locked in its own block."""
+    client, built, _seed = tv
+    double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
+    titles = [d["title"] for d in double.episode_details]
+    plots = [d["plot"] for d in double.episode_details]
+    db.Movie.update(publish_state=db.PUBLISHED).where(
+        db.Movie.id.in_([double.id, built.show.id])
+    ).execute()
+    page = text(client.get(f"/movies/{double.id}"))
+    listed = page.split('class="plain episode-details"', 1)[1].split("</ul>", 1)[0]
+    for name, label in (("title-2", "Title (S01E05)"), ("aired-2", "Aired (S01E05)"),
+                        ("plot-2", "Plot (S01E05)")):  # fmt: skip
+        assert f'id="field-{name}"' in listed and label in listed, name
+    assert 'href="#field-title"' in listed and 'id="field-title-1"' not in page
+    form = text(client.get(f"/movies/{double.id}/fields/plot-2/edit"))
+    assert '<textarea id="input-plot-2"' in form  # a plot is edited in a text area
+    form = text(client.get(f"/movies/{double.id}/fields/title-2/edit"))
+    assert f'value="{titles[1]}"' in form and "<textarea" not in form
+
+    # saved as shown: locked, nothing changed, the published show stays published
+    answer = client.post(f"/movies/{double.id}/fields/title-2", {"value": titles[1]}, htmx=True)
+    assert answer.status_code == 200 and 'aria-pressed="true"' in answer.get_data(as_text=True)
+    assert "title-2" in db.Movie.get_by_id(double.id).locked_fields
+    assert db.Movie.get_by_id(built.show.id).publish_state == db.PUBLISHED
+
+    answer = client.post(f"/movies/{double.id}/fields/title-2", {"value": "  "}, htmx=True)
+    assert answer.status_code == 422 and "must not be empty" in answer.get_data(as_text=True)
+    answer = client.post(f"/movies/{double.id}/fields/title-2", {"value": "Gray Matter"}, htmx=True)
+    assert answer.status_code == 200 and "Gray Matter" in answer.get_data(as_text=True)
+    plot = "Walt's family stages an intervention.\r\n\r\nSkyler urges him to get treatment."
+    answer = client.post(f"/movies/{double.id}/fields/plot-2", {"value": plot}, htmx=True)
+    assert answer.status_code == 200
+    item = db.Movie.get_by_id(double.id)
+    assert [d["title"] for d in item.episode_details] == [titles[0], "Gray Matter"]
+    assert [d["plot"] for d in item.episode_details] == [plots[0], plot.replace("\r\n", "\n")]
+    assert (item.title, item.plot) == (titles[0], plots[0])  # the item's are the first's
+    assert {"title-2", "plot-2"} <= set(item.locked_fields)
+    assert not {"title", "plot"} & set(item.locked_fields)
+    assert db.Movie.get_by_id(built.show.id).publish_state == db.OUTDATED  # "Republish?"
+    history = text(client.get(f"/movies/{double.id}?tab=history"))
+    assert "Title (S01E05) edited and locked" in history
+    assert "Plot (S01E05) edited and locked" in history
+    assert f"{titles[0]} / Gray Matter" in text(client.get(f"/movies/{double.id}"))  # heading
+
+    client.post(f"/movies/{double.id}/fields/plot-2/lock", htmx=True)
+    assert "plot-2" not in db.Movie.get_by_id(double.id).locked_fields
+    for name in ("title-3", "plot-3"):  # no third episode in this file
+        assert client.get(f"/movies/{double.id}/fields/{name}/edit").status_code == 404
+
+
 def test_lock_fields_in_bulk_locks_each_episodes_own_air_date_too(tv):
+    """and each later episode's own title and plot (`title-2`, `plot-2`)."""
     client, built, _seed = tv
     double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
     three = built.episodes["Season 02/Breaking Bad - S02E01-E03.mkv"]
@@ -882,3 +938,7 @@ def test_lock_fields_in_bulk_locks_each_episodes_own_air_date_too(tv):
     assert {"aired", "aired-2"} <= set(db.Movie.get_by_id(double.id).locked_fields)
     assert "aired-3" not in db.Movie.get_by_id(double.id).locked_fields
     assert {"aired-2", "aired-3"} <= set(db.Movie.get_by_id(three.id).locked_fields)
+    assert {"title-2", "plot-2", "title-3", "plot-3"} <= set(
+        db.Movie.get_by_id(three.id).locked_fields
+    )
+    assert "title-3" not in db.Movie.get_by_id(double.id).locked_fields
