@@ -639,6 +639,7 @@ class _ShowEnrichment:
                     list(item.episode_details or []),
                     {name: getattr(item, name) for name in tv_metadata.DETAIL_FIELDS},
                     item.locked_fields or [],
+                    users,
                 )
                 new = tv_metadata.episode_fields(blocks)
                 if english[0] and not new["plot"]:

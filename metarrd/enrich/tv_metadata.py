@@ -145,16 +145,27 @@ def english_plots(
     `hints["nfo_episodes"]`, matched as publish matches them) has a plot: publish writes that
     one. The first block's stays empty: publish writes the item's plot for it, which the
     English one fills only when the item has none (`metadata.merge_fields`' fill_only)."""
-    read = [b for b in users if isinstance(b, dict)]
-    by_number = {(b.get("season"), b.get("episode")): b for b in read}
     out = []
-    for i, (block, text) in enumerate(zip(blocks, english, strict=True)):
-        own = by_number.get((block["season"], block["episode"]))
-        if own is None and len(read) == len(blocks):
-            own = read[i]
+    owns = _users_blocks(blocks, users)
+    for i, (block, text, own) in enumerate(zip(blocks, english, owns, strict=True)):
         if i > 0 and text and not block.get("plot") and not _text((own or {}).get("plot")):
             block = {**block, "plot": text}
         out.append(block)
+    return out
+
+
+def _users_blocks(blocks: list[dict[str, Any]], users: Any) -> list[dict[str, Any] | None]:
+    """Per block, the user's own block for its episode (scan's `hints["nfo_episodes"]`), as
+    publish matches them: the one of the same season and episode, else the one at the same
+    place when the user's file has as many blocks; None for none."""
+    read = [b for b in users or () if isinstance(b, dict)]
+    by_number = {(b.get("season"), b.get("episode")): b for b in read}
+    out = []
+    for i, block in enumerate(blocks):
+        own = by_number.get((block.get("season"), block.get("episode")))
+        if own is None and len(read) == len(blocks):
+            own = read[i]
+        out.append(own)
     return out
 
 
@@ -273,13 +284,17 @@ def keep_locked(
     old: list[dict[str, Any]],
     current: Mapping[str, Any],
     locked: list[str],
+    users: Any = (),
 ) -> list[dict[str, Any]]:
     """`blocks` with the first one keeping each locked field as the item's `old` first block had
     it (what the user edited and locked: the provider's fresh text must not undo it in the NFO).
     Without an old block, the item's `current` value, which is its first episode's, except the
     runtimes summed and the crews joined of a file of several episodes (the provider's stay).
     A later block keeps each of its own locked fields (`aired-2`: `block_lock`) as its old block
-    had it, when that block was the same episode (a file renumbered since holds another one)."""
+    had it, when that block was the same episode (a file renumbered since holds another one).
+    Without an old block (the first enrich of a file whose NFO's `<lockdata>` locked it), as
+    the user's own block of that episode in the NFO scan read (`users`: `hints["nfo_episodes"]`)
+    has it, as the first block takes the item's."""
     first = old[0] if old and isinstance(old[0], dict) else None
     kept = {}
     for name in DETAIL_FIELDS & set(locked):
@@ -290,14 +305,20 @@ def keep_locked(
     out = list(blocks)
     if out and kept:
         out[0] = {**out[0], **kept}
+    owns = _users_blocks(blocks, users) if any(block_lock(n) for n in locked) else []
     for name in locked:
         lock = block_lock(name)
-        if lock is None:
+        if lock is None or lock[1] >= len(out):
             continue
         field, i = lock
         was = old[i] if i < len(old) and isinstance(old[i], dict) else None
-        if i < len(out) and was is not None and field in was and _same_episode(was, out[i]):
-            out[i] = {**out[i], field: was[field]}
+        if was is not None:
+            if field in was and _same_episode(was, out[i]):
+                out[i] = {**out[i], field: was[field]}
+            continue
+        own = owns[i]
+        if own is not None and _same_episode(own, out[i]) and own.get(field):
+            out[i] = {**out[i], field: own[field]}
     return out
 
 

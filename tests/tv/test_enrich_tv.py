@@ -343,6 +343,44 @@ def test_a_later_blocks_locked_title_and_plot_are_kept_only_for_the_same_episode
     assert keep_locked(fresh, old, {}, ["title", "plot"])[1] == fresh[1]  # the first's locks
     other = [fresh[0], {"season": 1, "episode": 6, "title": "Crazy Handful", "plot": "B"}]
     assert keep_locked(other, old, {}, ["title-2", "plot-2"]) == other
+    # never enriched: the user's NFO block of that episode (scan's `nfo_episodes`), if it has one
+    users = [{"season": 1, "episode": 5, "title": "Grey Matter", "plot": None},
+             {"season": 1, "episode": 4, "title": "Cancer Man", "plot": "A"}]  # fmt: skip
+    first = keep_locked(fresh, [], {}, ["title-2", "plot-2"], users)
+    assert first[1] == {**fresh[1], "title": "Grey Matter"}  # no plot of theirs: TMDB's stays
+    assert keep_locked(other, [], {}, ["title-2", "plot-2"], users) == other
+    assert keep_locked(fresh, [], {}, ["title-2", "plot-2"]) == fresh
+
+
+def test_a_locked_nfos_later_blocks_keep_their_title_and_plot_through_the_first_enrich(
+    rt, tmp_path
+):
+    """An episode NFO of two blocks (Kodi's own export and MediaElch write one per episode of
+    the file, tests/nfo/SOURCES.md) with Jellyfin's `<lockdata>true</lockdata>` in its first
+    (BaseNfoSaver.cs; our publish keeps it there, `extra`), found by a first scan: every field
+    of the file is locked, the second episode's own title and plot too (`title-2`, `plot-2`).
+    The first enrich kept the first block's (the item's, read from the NFO) but put TMDB's
+    title and plot into the second: the lock held for one episode of the file only."""
+    rel = "Breaking Bad (2008)/Season 01/Breaking Bad S01E04E05.mkv"
+    video = put(tmp_path / "tv", rel)
+    video.with_suffix(".nfo").write_text(
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        "<episodedetails>\n  <title>Cancer Man (extended)</title>\n  <season>1</season>\n"
+        "  <episode>4</episode>\n  <plot>My plot of E04.</plot>\n"
+        "  <lockdata>true</lockdata>\n</episodedetails>\n"
+        "<episodedetails>\n  <title>Grey Matter</title>\n  <season>1</season>\n"
+        "  <episode>5</episode>\n  <plot>My plot of E05.</plot>\n</episodedetails>\n",
+        "utf-8",
+    )
+    show = identified_show(rt, tmp_path / "tv", files=[])
+    assert {"title", "plot", "title-2", "plot-2"} <= set(episode(rel).locked_fields)
+    enrich_item(rt, show)
+    details = episode(rel).episode_details
+    assert [(d["title"], d["plot"]) for d in details] == [
+        ("Cancer Man (extended)", "My plot of E04."),
+        ("Grey Matter", "My plot of E05."),
+    ]
+    assert details[1]["aired"]  # the provider's other fields of that block still come
 
 
 def test_locked_fields_without_an_earlier_block_come_from_the_item():
