@@ -35,6 +35,7 @@ VIDEO_EXTENSIONS = frozenset(
         ".mts", ".m2ts", ".m2t", ".tp", ".webm", ".mpg", ".mpeg", ".flv", ".f4v", ".ogv", ".ogm",
         ".rmvb", ".rm", ".3gp", ".3g2", ".qt", ".m2v", ".dv", ".nuv", ".wtv", ".dvr-ms", ".ty",
         ".nsv", ".pva", ".viv", ".vp3", ".svq3", ".bivx", ".fli",
+        ".vob",  # a lone one, out of any DVD structure (a DVD's own are the disc's)
         ".iso", ".img", ".nrg",  # disc images
         ".strm",  # a stream's URL (Kodi, Jellyfin): a movie or episode without stream details
         ".disc",  # a media stub, a disc on the shelf (Kodi, Jellyfin): no stream details either
@@ -42,8 +43,11 @@ VIDEO_EXTENSIONS = frozenset(
 )  # fmt: skip
 # Kodi's and Jellyfin's video extensions both hold these (AdvancedSettings.cpp m_videoExtensions,
 # Emby.Naming/Common/NamingOptions.cs VideoFileExtensions); not the ones whose name says
-# nothing (`.bin`, `.dat`, `.001`, `.rec`), a playlist (`.asx`) nor a lone `.vob` (a DVD's,
-# VIDEO_TS or not)
+# nothing (`.bin`, `.dat`, `.001`, `.rec`) nor a playlist (`.asx`). A `.vob` is a video of its
+# own out of a DVD structure, as both list it (Kodi's movie scan takes any file of a video
+# extension its folder holds, VideoInfoScanner DoScan/RetrieveInfoForMovie; Jellyfin's
+# VideoResolver.IsVideoFile): the VOBs in a VIDEO_TS folder, or beside a VIDEO_TS.IFO, are the
+# disc's (Kodi's GetOpticalMediaPath makes their folder the disc, Jellyfin's IsDvdFile)
 DISC_IMAGES = frozenset({".iso", ".img", ".nrg"})
 """Disc image files: MediaInfo may not look into one, which then has no stream details."""
 NO_STREAMS = frozenset({".strm", ".disc"})
@@ -446,9 +450,8 @@ def _is_movie_video_name(path: Path) -> bool:
     """A video file the movie walk takes, or a disc structure's stream file, by name."""
     ext = path.suffix.lower()
     parent = path.parent.name.upper()
-    if ext == ".vob":  # in VIDEO_TS, or a title's VOB out of it (beside its VIDEO_TS.IFO)
-        disc = parent == "VIDEO_TS" or _DVD_TITLE_VOB.match(path.name) is not None
-        return disc and not is_hidden(path.name)
+    if ext == ".vob" and (parent == "VIDEO_TS" or _DVD_TITLE_VOB.match(path.name)):
+        return not is_hidden(path.name)  # a DVD's, or a title's VOB out of VIDEO_TS
     if ext in {".m2ts", ".mts"} and parent == "STREAM":  # in BDMV/STREAM, or beside index.bdmv
         return not is_hidden(path.name)
     return ext in VIDEO_EXTENSIONS and not is_excluded_file(path.name)
@@ -898,17 +901,20 @@ def _classify(
 
     is_disc_folder = _is_disc_name(folder)
     flat_bluray = is_flat_bluray((f.name for f in files), (d.name for d in dirs))
+    flat_dvd = any(f.name.upper() == "VIDEO_TS.IFO" for f in files)
     if (
         is_disc_folder
         or flat_bluray
+        or flat_dvd
         or any(d.name.upper() in DISC_FOLDERS for d in dirs)
-        or any(f.name.upper() == "VIDEO_TS.IFO" for f in files)
     ):
         movies.append(_disc(folder, dirs, files, report))
     if is_disc_folder:
         return movies, []
 
     videos = [f for f in files if f.name.lower().endswith(_VIDEO_SUFFIXES)]
+    if flat_dvd:  # its VOBs are the DVD's title files, not movies of their own
+        videos = [f for f in videos if not f.name.lower().endswith(".vob")]
     if len(videos) == 1 and videos[0].path in known:  # judged at an earlier scan
         found = _found(videos, report)
         movies.extend([found] if found is not None else [])
@@ -1109,7 +1115,9 @@ def _single_video(folder: str) -> os.DirEntry[str] | OSError | None:
     except OSError as exc:
         return exc
     names = [e.name for e in entries]
-    if any(n.upper() in DISC_FOLDERS for n in names) or is_flat_bluray(names, names):
+    if any(n.upper() in DISC_FOLDERS or n.upper() == "VIDEO_TS.IFO" for n in names):
+        return None  # a disc (its VOBs are no video of their own)
+    if is_flat_bluray(names, names):
         return None
     videos = [
         e

@@ -80,7 +80,6 @@ def test_a_library_with_everything_that_is_not_a_movie(tmp_path):
         "Loose Movie (2001).mp4",
         "Old Stuff (1985).avi",
         "Readme.txt",
-        "Lonely.vob",  # a VOB outside VIDEO_TS is not a movie
     )
 
     assert found(tmp_path) == {
@@ -372,7 +371,7 @@ def test_is_video_path_for_the_watcher(tmp_path):
     assert is_video_path(root / "Heat (1995)" / "Heat.MP4")
     assert is_video_path(root / "DVD" / "VIDEO_TS" / "VTS_01_1.VOB", root)
     assert is_video_path(root / "BD" / "BDMV" / "STREAM" / "00001.m2ts", root)
-    assert not is_video_path(root / "Lonely.vob", root)
+    assert is_video_path(root / "Old Film (1975)" / "Old Film (1975).vob", root)
     assert is_video_path(root / "Flat DVD" / "VTS_01_1.VOB", root)  # beside its VIDEO_TS.IFO
     assert is_video_path(root / "Flat DVD" / "vts_02_3.vob", root)
     assert is_video_path(root / "Flat BD" / "STREAM" / "00800.m2ts", root)  # by its index.bdmv
@@ -925,3 +924,50 @@ def test_a_hungarian_releases_minta_sample_is_no_second_movie(tmp_path):
     assert not is_episode_file("Aranyelet.S01E01.1080p.WEB-DL.x264.HUN-GRP.minta.mkv")
     assert is_episode_file("Aranyelet.S01E01.1080p.WEB-DL.x264.HUN-GRP.mkv")
     assert is_skipped_show_folder("Minta")
+
+
+def test_a_lone_vob_is_a_movie_and_a_dvds_own_vobs_are_the_discs(tmp_path):
+    """Kodi's video extensions (AdvancedSettings.cpp m_videoExtensions) and Jellyfin's
+    (NamingOptions.cs VideoFileExtensions) both hold `.vob`: Kodi's movie scan takes any file of
+    them its folder holds (VideoInfoScanner DoScan, RetrieveInfoForMovie), Jellyfin's
+    VideoResolver.IsVideoFile too, so a lone `Old Film (1975).vob` (a VHS capture, a DVD's
+    main title saved alone) is a movie there, and was silently none of ours. A DVD's own VOBs
+    stay the disc's: in VIDEO_TS, or beside a VIDEO_TS.IFO (Kodi's GetOpticalMediaPath makes
+    that folder the disc, Jellyfin's IsDvdFile `video_ts.ifo`), also as a folder stack's part
+    (`CD1/VIDEO_TS.IFO`). A DVD's title VOBs without their IFO are no disc to either: Kodi
+    never stacks them (FileItemList.cpp Stack: a VIDEO::IsDVDFile item is no file-stack
+    candidate) and Jellyfin's stacking needs `cd`/`part`/`disc` in the name, so each is a
+    video of its own there and here."""
+    make(
+        tmp_path,
+        "Old Film (1975)/Old Film (1975).vob",
+        "Home Movies/Wedding 1994.VOB",
+        "Flat DVD (2001)/VIDEO_TS.IFO",
+        "Flat DVD (2001)/VIDEO_TS.VOB",
+        "Flat DVD (2001)/VTS_01_1.VOB",
+        "Flat DVD (2001)/VTS_01_2.VOB",
+        "DVD (1999)/VIDEO_TS/VIDEO_TS.IFO",
+        "DVD (1999)/VIDEO_TS/VTS_01_1.VOB",
+        "Two Discs (1990)/CD1/VIDEO_TS.IFO",
+        "Two Discs (1990)/CD1/VTS_01_1.VOB",
+        "Two Discs (1990)/CD2/VIDEO_TS.IFO",
+        "Two Discs (1990)/CD2/VTS_01_1.VOB",
+        "Rip (1980)/VTS_01_1.VOB",
+        "Rip (1980)/VTS_01_2.VOB",
+        "Old Film (1975)/Old Film (1975)-trailer.vob",
+    )
+
+    assert found(tmp_path) == {
+        "Old Film (1975)/Old Film (1975).vob": ["Old Film (1975)/Old Film (1975).vob"],
+        "Home Movies/Wedding 1994.VOB": ["Home Movies/Wedding 1994.VOB"],
+        "Flat DVD (2001)": ["Flat DVD (2001)"],
+        "DVD (1999)": ["DVD (1999)"],
+        # each a disc, as before (Kodi stacks the two: left as it was); never a folder stack
+        # of their VOBs taken for each folder's one video
+        "Two Discs (1990)/CD1": ["Two Discs (1990)/CD1"],
+        "Two Discs (1990)/CD2": ["Two Discs (1990)/CD2"],
+        "Rip (1980)/VTS_01_1.VOB": ["Rip (1980)/VTS_01_1.VOB"],
+        "Rip (1980)/VTS_01_2.VOB": ["Rip (1980)/VTS_01_2.VOB"],
+    }
+    assert is_video_path(tmp_path / "Home Movies" / "Wedding 1994.VOB", tmp_path)
+    assert is_episode_file("The Office (US) - S02E01 - The Dundies.vob")

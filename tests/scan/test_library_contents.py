@@ -798,3 +798,25 @@ def test_a_link_put_in_place_after_the_look_is_not_read_either(tmp_path, make_rt
     assert movie.plot is None and movie.title != "root:x:0:0"
     assert secret_jpg.read_bytes() not in _cached_bytes(rt)
     assert "put there while it was being read" in (movie.last_error or ""), movie.last_error
+
+
+def test_a_lone_vob_is_scanned_as_a_movie_with_its_streams(tmp_path, make_rt, finishes):
+    """`Old Film (1975)/Old Film (1975).vob`, no VIDEO_TS nor VIDEO_TS.IFO: Kodi and Jellyfin
+    list it as a movie (both hold `.vob` among their video extensions: AdvancedSettings.cpp,
+    NamingOptions.cs), so it is ours too, its streams read from the file (an MPEG program
+    stream, as a VOB is); the DVD beside it stays one disc, its VOBs no movies."""
+    rt = make_rt()
+    movies = tmp_path / "movies"
+    put(movies, "Old Film (1975)/Old Film (1975).vob", MEDIA / "mpeg2_mp2.mpg")
+    put(movies, "Alien (1979)/VIDEO_TS.IFO", MEDIA / "mpeg2_mp2.mpg")
+    put(movies, "Alien (1979)/VTS_01_1.VOB", MEDIA / "mpeg2_mp2.mpg")
+
+    report = finishes(lambda: scan(rt), 60)
+
+    assert not report.errors
+    found = {Path(m.path).name: m for m in db.Movie.select()}
+    assert set(found) == {"Old Film (1975).vob", "Alien (1979)"}
+    old = found["Old Film (1975).vob"]
+    assert not old.is_disc
+    assert [v.codec for v in old.video_streams] == ["mpeg2video"]  # Kodi's name
+    assert [a.codec for a in old.audio_streams] == ["mp2"]
