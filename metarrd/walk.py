@@ -967,11 +967,17 @@ def _classify(
     return movies, walkable
 
 
+BLURAY_INDEXES = frozenset({"INDEX.BDMV", "INDEX.BDM"})
+"""A BDMV folder's index: a Blu-ray's `index.bdmv`, an AVCHD camcorder's `INDEX.BDM` (its
+`STREAM/*.MTS`), both of which Kodi plays as a disc (VideoUtils GetOpticalMediaPath)."""
+
+
 def is_flat_bluray(files: Iterable[str], folders: Iterable[str]) -> bool:
     """Do these file and folder names make a Blu-ray's files out of their BDMV folder (a BDMV
-    folder under the film's name: `Alien (1979)/index.bdmv` and `STREAM/`), which Kodi takes for
-    a Blu-ray (CFileItem::GetOpticalMediaPath)? A lone index.bdmv is not one."""
-    return any(n.upper() == "INDEX.BDMV" for n in files) and any(
+    folder under the film's name: `Alien (1979)/index.bdmv` and `STREAM/`, or an AVCHD
+    camcorder's `INDEX.BDM` and `STREAM/`), which Kodi takes for a Blu-ray
+    (GetOpticalMediaPath)? A lone index.bdmv is not one."""
+    return any(n.upper() in BLURAY_INDEXES for n in files) and any(
         n.upper() == "STREAM" for n in folders
     )
 

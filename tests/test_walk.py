@@ -971,3 +971,22 @@ def test_a_lone_vob_is_a_movie_and_a_dvds_own_vobs_are_the_discs(tmp_path):
     }
     assert is_video_path(tmp_path / "Home Movies" / "Wedding 1994.VOB", tmp_path)
     assert is_episode_file("The Office (US) - S02E01 - The Dundies.vob")
+
+
+def test_an_avchd_camcorders_structure_is_one_disc(tmp_path):
+    """An AVCHD camcorder's card (Sony, Panasonic: `PRIVATE/AVCHD/BDMV/` with `INDEX.BDM`,
+    `MOVIEOBJ.BDM`, `PLAYLIST/00000.MPL`, `CLIPINF/00000.CPI`, `STREAM/00000.MTS`) is a
+    Blu-ray structure to Kodi: GetOpticalMediaPath (video/VideoUtils.cpp) takes `INDEX.BDM`
+    and `BDMV/INDEX.BDM` beside `index.bdmv`, so the folder holding them is one disc. Copied
+    without its BDMV folder (`Holiday 2012/INDEX.BDM`, `STREAM/`...) it was no disc here: each
+    `STREAM/*.MTS` clip was a movie of its own, which Kodi never lists."""
+    avchd = ("INDEX.BDM", "MOVIEOBJ.BDM", "PLAYLIST/00000.MPL", "CLIPINF/00000.CPI")
+    streams = ("STREAM/00000.MTS", "STREAM/00001.MTS")
+    make(tmp_path, *(f"Holiday 2012/{name}" for name in avchd + streams))
+    make(tmp_path, *(f"Camcorder Card/PRIVATE/AVCHD/BDMV/{name}" for name in avchd + streams))
+
+    movies = {v.path.relative_to(tmp_path).as_posix(): v for v in walk_library(tmp_path)}
+
+    assert set(movies) == {"Holiday 2012", "Camcorder Card/PRIVATE/AVCHD"}
+    assert movies["Holiday 2012"].is_disc and movies["Holiday 2012"].size == 20
+    assert is_skipped_show_folder("BDMV")

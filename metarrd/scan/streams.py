@@ -33,7 +33,7 @@ from metarrd.files import UnsafeFile, display, is_utf8, open_regular
 from metarrd.scan import discs
 from metarrd.scan.discs import Playlist
 from metarrd.scan.kodi_codecs import language_code, name_tag_language
-from metarrd.walk import DISC_IMAGES, NO_STREAMS
+from metarrd.walk import BLURAY_INDEXES, DISC_IMAGES, NO_STREAMS
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +330,7 @@ _VOB_TITLE = re.compile(r"^vts_\d\d_[1-9]\.vob$", re.IGNORECASE)
 def _is_disc_folder(folder: Path) -> bool:
     names = {name.upper() for name in _listdir(folder)}
     disc = {"VIDEO_TS", "BDMV"}
-    return bool(names & (disc | {"VIDEO_TS.IFO", "INDEX.BDMV"})) or folder.name.upper() in disc
+    return bool(names & (disc | {"VIDEO_TS.IFO"} | BLURAY_INDEXES)) or folder.name.upper() in disc
 
 
 def disc_stream_file(folder: Path) -> Path | None:
@@ -495,7 +495,7 @@ def _disc_dirs(folder: Path) -> list[tuple[str, Path]]:
     names = {n.upper() for n in _listdir(folder)}
     if "VIDEO_TS.IFO" in names:  # as the walk: a DVD's files out of their VIDEO_TS folder
         found.append(("VIDEO_TS", folder))
-    if "INDEX.BDMV" in names and "STREAM" in names:  # a Blu-ray's out of their BDMV folder
+    if names & BLURAY_INDEXES and "STREAM" in names:  # a Blu-ray's out of its BDMV folder
         found.append(("BDMV", folder))
     return found
 

@@ -833,3 +833,18 @@ def test_a_blu_rays_files_in_the_movie_folder_itself_are_read_as_a_disc(tmp_path
 
     assert details.video[0].duration_seconds == FILM_SECONDS
     assert disc_stream_file(movie) == movie / "STREAM" / "00011.m2ts"
+
+
+def test_an_avchd_cards_files_in_the_movie_folder_are_read_as_a_disc(tmp_path):
+    # An AVCHD camcorder's BDMV folder copied as the film's (`Holiday 2012/INDEX.BDM`,
+    # `STREAM/00000.MTS`): Kodi plays it as a disc (GetOpticalMediaPath takes `INDEX.BDM`), so
+    # the walk finds a disc there, whose clip MediaInfo reads. Before: "not a DVD or Blu-ray
+    # structure", no stream details.
+    movie = tmp_path / "Holiday 2012"
+    put(movie, "INDEX.BDM", M2TS).write_bytes(b"INDX0100" + bytes(32))
+    clip = put(movie, "STREAM/00000.MTS", M2TS)
+
+    details = read_stream_details(movie)
+
+    assert disc_stream_file(movie) == clip
+    assert [v.codec for v in details.video] == ["h264"]
