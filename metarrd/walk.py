@@ -109,9 +109,13 @@ _SHOW_EXTRAS_FOLDERS = frozenset(
 _SAMPLE_FOLDERS = frozenset({"samples", "sample", "minta"})
 _EPISODE_SAMPLE = re.compile(r"(?:^|[\s._-])sample\d*$", re.IGNORECASE)  # "Show - S01E01 - sample"
 
-# Kodi's `-sample`, `.sample`, `_sample` anywhere, and Jellyfin's `Up - sample` at the end (not a
-# title's word: Jellyfin's `The DNA Sample.mp4` is a movie)
-_SAMPLE = re.compile(r"(?:^|[-._])sample\d*(?:[-._]|$)|-\s+sample\d*$", re.IGNORECASE)
+# "sample" as a word of the name, as Kodi's default exclude expression takes it, its case ignored
+# (AdvancedSettings.cpp m_moviesExcludeFromScanRegExps, m_tvshowExcludeFromScanRegExps:
+# `[!-._ \\/]sample[-._ \\/]` on the whole path): `-sample`, `.sample`, `_sample`, Jellyfin's
+# `Up - sample`, and a title's word too, `The DNA Sample.mp4`, which Jellyfin's movie resolver
+# leaves out as well (MovieResolver.cs IsIgnoredRegex `\bsample\b`; jellyfin#10656); not a word
+# that starts so (`Sampler.mkv`)
+_SAMPLE = re.compile(r"(?:^|[!-.\\_ ])sample\d*(?:[-._ ]|$)", re.IGNORECASE)
 # a Hungarian release's sample ("minta"), as Jellyfin takes it (IgnorePatterns.cs, issue 16237):
 # `minta.mkv`, `<release>.minta.mkv`; not a title's word (`Minta (2019).mkv`)
 _MINTA = re.compile(r"(?:^|\.)minta$", re.IGNORECASE)
@@ -264,6 +268,7 @@ def is_skipped_folder(name: str, next_to_movie: bool = True) -> bool:
     return is_junk_folder(name) or folder_skip_rule(name, next_to_movie) is not None
 
 
+SAMPLE_RULE = 'a sample ("sample" in its name, as -sample or .sample)'
 MINTA_RULE = 'a sample ("minta", a Hungarian release\'s sample, as minta.mkv or .minta.mkv)'
 
 
@@ -275,7 +280,7 @@ def skip_rule(name: str) -> str | None:
         return None
     stem = os.path.splitext(name)[0]
     if _SAMPLE.search(stem):
-        return 'a sample ("sample" in its name, as -sample or .sample)'
+        return SAMPLE_RULE
     if _MINTA.search(stem):
         return MINTA_RULE
     if _TRAILER.search(stem):
@@ -297,7 +302,7 @@ def episode_skip_rule(name: str) -> str | None:
         return None
     stem = os.path.splitext(name)[0]
     if _SAMPLE.search(stem) or _EPISODE_SAMPLE.search(stem):
-        return 'a sample ("sample" in its name, as -sample or .sample)'
+        return SAMPLE_RULE
     if _MINTA.search(stem):
         return MINTA_RULE
     if _EPISODE_NUMBERS.search(stem):

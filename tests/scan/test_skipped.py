@@ -44,8 +44,8 @@ def test_a_scan_keeps_what_it_skipped_and_why(movies):
         root,
         "Heat (1995)/Heat (1995)-trailer.mkv",
         "Heat (1995)/Extras/Making of.mkv",
-        # a real release's sample, as scene rules name it (a film of its own to its user)
-        "Sample Movie (2020)/sample-sample.mkv",
+        # a real release's sample, in its folder as scene rules name them
+        "Heat (1995)/Sample/heat-sample.mkv",
     )
 
     report = scan(rt)
@@ -58,10 +58,7 @@ def test_a_scan_keeps_what_it_skipped_and_why(movies):
                 "Heat (1995)/Heat (1995)-trailer.mkv",
                 'a trailer ("trailer" in its name, as -trailer or .trailer)',
             ),
-            (
-                "Sample Movie (2020)/sample-sample.mkv",
-                'a sample ("sample" in its name, as -sample or .sample)',
-            ),
+            ("Heat (1995)/Sample", "a folder of samples, by its name: not scanned"),
         ],
         "total": 3,
     }
