@@ -85,6 +85,7 @@ _JUNK_FOLDERS = frozenset(
     {
         "@eadir", "#recycle", "#snapshot", "@recycle", "@recently-snapshot", "@sharebin",
         "$recycle.bin", "recycler", "lost+found", "system volume information",
+        "temprec", "tempsbe",  # Windows Media Center's live TV buffers (Jellyfin's IgnorePatterns)
     }
 )  # fmt: skip
 _EXTRAS_FOLDERS = frozenset(

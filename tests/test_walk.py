@@ -997,3 +997,21 @@ def test_an_avchd_camcorders_structure_is_one_disc(tmp_path):
     assert set(movies) == {"Holiday 2012", "Camcorder Card/PRIVATE/AVCHD"}
     assert movies["Holiday 2012"].is_disc and movies["Holiday 2012"].size == 20
     assert is_skipped_show_folder("BDMV")
+
+
+def test_windows_media_centers_live_tv_buffers_are_junk(tmp_path):
+    """Windows Media Center keeps its live TV and in-progress buffers in `Recorded TV/TempRec`
+    and `TempSBE`, written to all the time: Jellyfin leaves both out ("WMC temp recording
+    directories that will constantly be written to", IgnorePatterns.cs `**/TempRec`,
+    `**/TempSBE`). A `.wtv` there (the folder names are WMC's; the files in them stand for
+    whatever it buffers) was a movie here, and in a TV library a show."""
+    make(
+        tmp_path,
+        "Recorded TV/Heat (1995).wtv",
+        "Recorded TV/TempRec/Heat (1995).wtv",
+        "Recorded TV/TempSBE/Heat (1995).wtv",
+    )
+
+    assert list(found(tmp_path)) == ["Recorded TV/Heat (1995).wtv"]
+    assert is_skipped_show_folder("TempRec") and is_skipped_show_folder("tempsbe")
+    assert not is_video_path(tmp_path / "TempRec" / "x.wtv", tmp_path, tv=True)
