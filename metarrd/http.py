@@ -12,7 +12,8 @@ instead of a sleeping thread. At most `per_host` requests go to one host at once
 cap is reached, the waiting request of the lowest rank goes next (`HostSlots`; enrich ranks
 items by when they started). Query strings are redacted in every log line and error message,
 so API keys never reach a log; redirects are followed, but the key headers never go to another
-host (`_Session`).
+host, and a request with a body (TheTVDB's login, a player's POST) is not sent on to another host
+at all (`_Session`).
 
 Downloads can ask for the first bytes only (`first_bytes`, an HTTP Range request); a server that
 ignores Range sends the whole file, which is then downloaded in full. An HTML page in place of
@@ -125,14 +126,28 @@ class RedirectChangesMethod(requests.RequestException):
     http:// on to https://: jellyfin/jellyfin-kodi#223)."""
 
 
+class RedirectCarriesBody(requests.RequestException):
+    """A 307 or 308 answer to a request with a body, naming another host: requests would send
+    the body on as it is, and a body may hold a secret (TheTVDB's login: the API key and PIN)."""
+
+
 class _Session(requests.Session):
     """requests drops `Authorization` on a redirect to another host (or from https to http) and
     keeps every other header, so fanart.tv's key headers and Plex's `X-Plex-Token` went along
     to whatever host a redirect named (a captive portal, a parked domain, a proxy's sign-in
-    page). They (`SECRET_HEADERS`) are dropped whenever `Authorization` is."""
+    page). They (`SECRET_HEADERS`) are dropped whenever `Authorization` is. A body, which a
+    307 or 308 keeps, cannot be told apart from its secrets: such a redirect to another host is
+    not followed at all (`RedirectCarriesBody`)."""
 
     def rebuild_auth(self, prepared_request, response) -> None:
         if self.should_strip_auth(response.request.url, prepared_request.url):
+            if prepared_request.body is not None:  # a 301/302/303 has dropped it by now
+                raise RedirectCarriesBody(
+                    f"{prepared_request.method} {redact(response.url)} was redirected "
+                    f"(HTTP {response.status_code}) to {redact(prepared_request.url)}, another "
+                    "host, port or scheme, and was not sent there (its body may hold a key or password); use "
+                    "the URL it redirects to if that host is the right one"
+                )
             for name in SECRET_HEADERS:
                 prepared_request.headers.pop(name, None)
         super().rebuild_auth(prepared_request, response)
@@ -437,7 +452,7 @@ class HttpClient:
                     f"cannot request {redact(url)}: an API key or token in the configuration "
                     "starts with a space or holds a line break",
                 ) from None
-            except RedirectChangesMethod as exc:
+            except (RedirectChangesMethod, RedirectCarriesBody) as exc:
                 raise ProviderError(provider, str(exc)) from None
             except requests.RequestException as exc:  # a bad URL and the like: retrying won't help
                 raise ProviderError(

@@ -438,3 +438,62 @@ def test_cloudflare_origin_down_is_retried_then_unavailable(rt, simulator, waits
     with pytest.raises(ProviderUnavailable, match=f"HTTP {status}"):
         client.movie(603)
     http.close()
+
+
+@pytest.fixture
+def listener():
+    """Another host on loopback that answers every request with a JSON 200, and records each
+    request's method, headers and body."""
+    seen: list[tuple[str, dict[str, str], bytes]] = []
+
+    class Listener(BaseHTTPRequestHandler):
+        def _do(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            seen.append((self.command, {k.lower(): v for k, v in self.headers.items()}, body))
+            page = b'{"status": "success", "data": {"token": "from-elsewhere"}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        do_GET = do_POST = _do  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Listener)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    yield f"http://localhost:{server.server_address[1]}", seen
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_redirect_of_the_tvdb_login_to_another_host_does_not_carry_the_key(
+    make_rt, simulator, listener, status
+):
+    """TheTVDB's `POST /login` carries the API key and the PIN in its JSON body, and requests
+    sends a 307 or 308 on with its body, to any host (it drops only `Authorization`): a
+    compromised or misconfigured proxy in front of api4.thetvdb.com answering 307 got both."""
+    rt = make_rt(tvdb={"api_key": simulator.tvdb_key, "pin": "4321"})
+    url, seen = listener
+    simulator.redirect("/v4/login", f"{url}/v4/login", status=status)
+    with pytest.raises(ProviderError) as err:
+        rt.client("tvdb").find_movie("tt0133093", 603)
+    message = str(err.value)
+    assert f"redirected (HTTP {status}) to {url}/v4/login" in message
+    assert "another host" in message
+    assert simulator.tvdb_key not in message and "4321" not in message
+    assert seen == []  # nothing at all reached the other host
+
+
+def test_a_redirect_of_the_tvdb_login_to_the_same_host_is_followed(make_rt, simulator):
+    """A 307/308 within the provider's own host (a moved path) still logs in."""
+    rt = make_rt()
+    client = rt.client("tvdb")
+    simulator.faults.add("redirect", "/v4/login", (308, f"{client.base}/login?again=1"), count=1)
+    assert client.find_movie("tt0133093", 603) == 169

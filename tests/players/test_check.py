@@ -319,3 +319,30 @@ libraries = ["Movies"]
     assert main(["--config", str(config), "players", "test"]) == 1
     err = capsys.readouterr().err
     assert "Den: FAILED: connection refused at 127.0.0.1:" in err
+
+
+class Moved(FakeServer):
+    """A reverse proxy answering every request with a 307 to another server (nginx's
+    `return 307 http://other:8080$request_uri;`, a moved player, a captive portal)."""
+
+    def __init__(self, target: str):
+        super().__init__()
+        self.target = target
+
+    def handle(self, req):
+        return 307, {"Location": self.target + req.path}, b""
+
+
+def test_a_307_of_a_post_to_another_host_is_named_and_not_followed(make_rt):
+    """A 307 keeps the method and the body, and requests follows it to any host, dropping only
+    `Authorization`: the JSON-RPC call reached the other server without Kodi's basic auth and
+    its 401 was reported as wrong credentials, with nothing about the redirect."""
+    with FakeKodi() as other, Moved(other.url) as proxy:
+        rt = make_rt([kodi(proxy.url)])
+        ok, message = only(rt)
+    assert not ok
+    assert message.startswith(
+        f"POST {proxy.url}/jsonrpc was redirected (HTTP 307) to {other.url}/jsonrpc, another host"
+    )
+    assert "secret" not in message
+    assert other.requests == []
