@@ -1,7 +1,12 @@
 """Jellyfin: a refresh of each item it already has, one `POST /Library/Media/Updated` for the rest.
 
 Authenticated with `Authorization: MediaBrowser Token="<token>"` (the form Jellyfin accepts
-whatever its legacy-authorization setting). Jellyfin debounces `/Library/Media/Updated` reports
+whatever its legacy-authorization setting); with a user and password in the URL (a reverse
+proxy's basic auth, which takes `Authorization`) with `X-Emby-Token: <token>`, which Jellyfin
+reads when `Authorization` is not its own scheme (Jellyfin 12 only while its
+`EnableLegacyAuthorization` is on: its migration turns it off; jellyfin/jellyfin#13306). The
+token is not put in the `ApiKey` query parameter, which every version reads: the proxy's access
+log would hold it. Jellyfin debounces `/Library/Media/Updated` reports
 (about 60 s) and then refreshes the nearest item up each path. But two reported paths side by
 side (two shows of a library, two movies in one folder) are rebased onto their parent folder
 (LibraryMonitor.CreateRefresher), whose item is then refreshed too: the library folder, which
@@ -19,7 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from metarrd import pathmap
 from metarrd.config import PlayerConfig
@@ -41,6 +46,12 @@ TARGETED_REFRESHES = 10  # more items than this in a batch: one report of their 
 LISTING_PAGE = 500  # items per request when all items of a kind are listed
 
 
+def _proxy_login(url: str) -> bool:
+    """The URL holds a user and password (`http://user:pass@host:8096`): requests sends them
+    as `Authorization: Basic ...`, for a reverse proxy in front."""
+    return "@" in urlsplit(url).netloc
+
+
 class Jellyfin:
     def __init__(self, player: PlayerConfig, http: HttpClient):
         self.player = player
@@ -48,7 +59,14 @@ class Jellyfin:
         self.endpoint = Endpoint(
             player,
             http,
-            auth_hint="token (an API key from Dashboard > API Keys)",
+            auth_hint="token (an API key from Dashboard > API Keys)"
+            + (
+                "; with a user and password in the URL (a proxy's basic auth) the token "
+                "travels in X-Emby-Token, which Jellyfin 12 reads only with "
+                "EnableLegacyAuthorization on (system.xml)"
+                if _proxy_login(player.url)
+                else ""
+            ),
             api_hint="is this a Jellyfin server, and is the URL its base URL?",
         )
 
@@ -58,6 +76,10 @@ class Jellyfin:
 
     def _auth(self) -> dict[str, str]:
         token = self.player.token.replace('"', "").strip()  # pasted with a space: no key has one
+        if _proxy_login(self.player.url):
+            # a reverse proxy's basic auth in the URL: `Authorization` carries that (requests
+            # makes it from the URL), so the token goes where Jellyfin looks next
+            return {"X-Emby-Token": token}
         return {"Authorization": f'MediaBrowser Token="{token}"'}
 
     def server_info(self) -> dict[str, Any]:

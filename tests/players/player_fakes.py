@@ -454,10 +454,14 @@ class FakeJellyfin(FakeServer):
         kinds: dict[str, str] | None = None,
         names: dict[str, str] | None = None,
         admin: bool = True,
+        proxy_auth: tuple[str, str] | None = None,
         port=0,
     ):
         super().__init__(port)
         self.token = token
+        # (user, password) of a reverse proxy's basic auth in front (nginx's auth_basic), which
+        # checks `Authorization` and passes it on
+        self.proxy_auth = proxy_auth
         self.admin = admin  # False: a user's token, not an administrator's API key
         self.names = names or {}  # path -> the item's Name, when not its file's or folder's
         self.locations = locations or []
@@ -565,6 +569,16 @@ class FakeJellyfin(FakeServer):
         return 204, {}, b""
 
     def _authorised(self, req: Request) -> bool:
+        if self.proxy_auth is not None:
+            pair = base64.b64encode(":".join(self.proxy_auth).encode()).decode()
+            if req.headers.get("authorization") != f"Basic {pair}":
+                return False  # the proxy's 401
+            # Jellyfin finds no MediaBrowser scheme in that header and reads the token from
+            # X-Emby-Token, then X-MediaBrowser-Token (AuthorizationContext.cs, 10.10)
+            return self.token in (
+                req.headers.get("x-emby-token"),
+                req.headers.get("x-mediabrowser-token"),
+            )
         return req.headers.get("authorization") == f'MediaBrowser Token="{self.token}"'
 
     def handle(self, req: Request):

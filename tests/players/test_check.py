@@ -346,3 +346,35 @@ def test_a_307_of_a_post_to_another_host_is_named_and_not_followed(make_rt):
     )
     assert "secret" not in message
     assert other.requests == []
+
+
+def test_jellyfin_behind_a_proxys_basic_auth_gets_both_the_proxys_login_and_its_token(
+    make_rt, tmp_path
+):
+    """`http://user:pass@host` in front of Jellyfin (nginx `auth_basic`): requests turns the
+    URL's user and password into `Authorization: Basic ...`, which replaced the
+    `Authorization: MediaBrowser Token="..."` the token travelled in, so Jellyfin answered
+    401 and the message said to check the token. With a login in the URL the token goes in
+    `X-Emby-Token`, which Jellyfin reads when `Authorization` is not its own scheme."""
+    root = str(tmp_path / "movies")
+    with FakeJellyfin(locations=[root], proxy_auth=("proxy", "p@ss:word")) as fake:
+        url = fake.url.replace("http://", "http://proxy:p%40ss%3Aword@")
+        rt = make_rt([jellyfin(url, token="jf-key")])
+        ok, message = only(rt)
+    assert ok, message
+    assert "p%40ss" not in message and "p@ss" not in message
+    assert all(
+        "x-emby-token" in r.headers for r in fake.requests if r.path != "/System/Info/Public"
+    )
+
+
+def test_a_jellyfin_behind_a_proxys_basic_auth_that_refuses_the_token_names_the_setting(make_rt):
+    """Jellyfin 12 reads X-Emby-Token only with EnableLegacyAuthorization on (its migration
+    turns it off: jellyfin/jellyfin#13306): the 401 says so, never the proxy's password."""
+    with FakeJellyfin(token="other", proxy_auth=("proxy", "hunter2")) as fake:
+        url = fake.url.replace("http://", "http://proxy:hunter2@")
+        rt = make_rt([jellyfin(url, token="jf-key")])
+        ok, message = only(rt)
+    assert not ok
+    assert "HTTP 401" in message and "EnableLegacyAuthorization" in message
+    assert "hunter2" not in message
