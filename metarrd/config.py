@@ -431,6 +431,21 @@ def entry_key(table: str, index: int, name: Any) -> str:
     return f"{table}[{index}]"
 
 
+def _kodi_logins_clash(player: PlayerConfig) -> bool:
+    """Kodi's username and password are set and differ from the login in its `url`, which
+    requests sends in their place (one `Authorization` header)."""
+    if not (player.username or player.password):
+        return False
+    parts = urllib.parse.urlsplit(player.url)
+    if "@" not in parts.netloc:
+        return False
+    unquote = urllib.parse.unquote
+    return (unquote(parts.username or ""), unquote(parts.password or "")) != (
+        player.username,
+        player.password,
+    )
+
+
 def _url_problem(url: str) -> str | None:
     """What is wrong with a player's or provider's URL. Never quotes the URL: it may hold a
     password (`http://kodi:secret@host:8080/`), and one with a "/" in it is cut by urlsplit
@@ -521,6 +536,13 @@ def check_semantics(config: Config, problems: Problems) -> None:
         elif (web_app := _web_app_problem(player.url)) is not None:
             level, what = web_app
             (problems.error if level == "error" else problems.warning)(f"{key}.url", what)
+        elif player.type == "kodi" and _kodi_logins_clash(player):
+            problems.warning(
+                f"{key}.username",
+                "the url holds a user and password too, and only one basic-auth login can go "
+                "with a request: only the URL's is sent (username and password are not used); "
+                "behind a proxy's basic auth, Kodi has to accept the same login",
+            )
         if player.timeout_seconds <= 0:
             problems.error(f"{key}.timeout_seconds", "must be more than 0")
         if player.ca_file and not Path(player.ca_file).is_absolute():

@@ -361,3 +361,20 @@ def test_a_slash_in_a_url_password_written_as_is_is_a_configuration_error(key, u
 )
 def test_database_urls_libpq_documents_are_not_taken_for_unencoded_passwords(url):
     assert parse_config({"database": {"url": url}}).database.url == url
+
+
+def test_a_kodi_url_with_a_login_and_another_username_and_password_is_a_warning():
+    """Kodi behind a reverse proxy's basic auth (`http://proxy:pw@kodi.lan:8080`): requests
+    sends the URL's login as `Authorization: Basic`, which replaces the one made of username
+    and password (there is room for one), so a right username and password were never sent
+    and Kodi's 401 said to check them."""
+    kodi = {"name": "p", "type": "kodi", "username": "kodi", "password": "kodi-pw"}
+    _config, found = collect_problems(
+        {"player": [{**kodi, "url": "http://proxy:proxy-pw@kodi.lan:8080"}]}
+    )
+    [problem] = [p for p in found if p.key == 'player "p".username']
+    assert problem.level == "warning" and "only the URL's is sent" in problem.message
+    assert "proxy-pw" not in problem.message and "kodi-pw" not in problem.message
+    for same in ("http://kodi:kodi-pw@kodi.lan:8080", "http://kodi.lan:8080"):
+        _config, found = collect_problems({"player": [{**kodi, "url": same}]})
+        assert [p for p in found if p.key == 'player "p".username'] == []
