@@ -22,10 +22,12 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
+from metarrd.enrich import DETAIL_FIELDS, SUMMED_FIELDS, block_lock_name
 from metarrd.errors import LeaseLost
 from metarrd.files import cannot_look, display, is_gone, is_utf8, library_root_problem, read_regular
 from metarrd.identify import (
@@ -1931,7 +1933,10 @@ def _record_episode(
             for n in pr.nfo
         ]  # fmt: skip
         if pr.nfo_hash != item.source_nfo_hash:
+            locked = set(item.locked_fields or [])
+            was = {f: getattr(item, f) for f in DETAIL_FIELDS}
             apply_nfo_values(item, _first_episodes_block(pr.nfo, season, episodes).data)
+            item.episode_details = _blocks_with_the_users(item, was, locked, hints["nfo_episodes"])
             item.source_nfo_hash = pr.nfo_hash
     item.hints = {k: v for k, v in (item.hints or {}).items() if k != STREAMS_REFUSED} | hints
     if pr.refused:
@@ -1956,6 +1961,43 @@ _BLOCK_FIELDS = (
     ("rating", "rating"),
     ("votes", "votes"),
 )
+
+
+def _blocks_with_the_users(
+    item: db.Movie, was: dict[str, Any], locked: set[str], users: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The item's `episode_details` (enrich's, which publish writes the NFO from) with what the
+    user's NFO just read says: an NFO edited in another tool after an enrich (tinyMediaManager,
+    MediaElch, Kodi's export) is what the next publish writes, not the title it replaced. The
+    first block takes the fields the NFO changed on the item (`was`: before), a later block its
+    own title and plot from the user's block of that episode; a field locked before this read
+    (`locked`: the item page's edit, which the NFO does not override) keeps its block's."""
+    details = list(item.episode_details or [])
+    by_number = {(u.get("season"), u.get("episode")): u for u in users}
+    first = (item.season, (item.episodes or [None])[0])
+    out = []
+    for i, block in enumerate(details):
+        if not isinstance(block, dict):
+            out.append(block)
+            continue
+        taken: dict[str, Any] = {}
+        if i == 0 and (block.get("season"), block.get("episode")) == first:
+            # a file of several episodes: the item's runtime and crews are all episodes'
+            fields = DETAIL_FIELDS if len(details) == 1 else DETAIL_FIELDS - SUMMED_FIELDS
+            taken = {
+                f: getattr(item, f)
+                for f in fields
+                if f not in locked and getattr(item, f) != was[f]
+            }
+        elif i > 0:
+            own = by_number.get((block.get("season"), block.get("episode"))) or {}
+            taken = {
+                f: own[f]
+                for f in ("title", "plot")
+                if own.get(f) and block_lock_name(f, i) not in locked
+            }
+        out.append({**block, **taken})
+    return out
 
 
 def _first_episodes_block(

@@ -548,10 +548,12 @@ def test_each_episode_of_a_multi_episode_file_keeps_its_own_blocks_values(trt):
     rel = "Season 02/Breaking Bad - S02E03E04.mkv"
     built = build_show(trt, files={rel: (2, [3, 4])})
     nfo = built.path(rel).with_suffix(".nfo")
+    # TMDB's blocks as an enrich after this scan makes them: the scan puts the values of an NFO
+    # it reads after an enrich into the blocks (tests/tv/test_rescan_users_nfo.py)
+    e3_tmdb, e4_tmdb = db.Movie.get_by_id(built.episodes[rel].id).episode_details
     nfo.write_text(MEDIAELCH_MULTI.read_text("utf-8"), "utf-8")
     scan(trt)
     ep = db.Movie.get_by_id(built.episodes[rel].id)
-    e3_tmdb, e4_tmdb = ep.episode_details
     tmdb_has_none = {"plot": None, "rating": None, "votes": None, "directors": [], "writers": []}
     ep.episode_details = [e3_tmdb, {**e4_tmdb, **tmdb_has_none}]
     ep.save()
