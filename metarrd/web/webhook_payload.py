@@ -15,6 +15,7 @@ import json
 import ntpath
 import os
 import posixpath
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -117,6 +118,11 @@ def text(parent: dict[str, Any], key: str, default: str = "") -> str:
     return fit(value if len(value) <= TEXT_MAX else value[: TEXT_MAX - 1] + "…") or default
 
 
+# An IMDb id as the search box takes one (web/identify.py IMDB_RE): ASCII digits only, since
+# "tt٠١١٣٢٧٧" is digits to str.isdigit(), and no longer than a real one.
+IMDB_ID = re.compile(r"tt[0-9]{5,10}")
+
+
 def ids(movie: dict[str, Any]) -> dict[str, Any]:
     """The movie's TMDB and IMDb ids when they look real (others are left out)."""
     tmdb_id = movie.get("tmdbId")
@@ -124,7 +130,7 @@ def ids(movie: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     if type(tmdb_id) is int and 0 < tmdb_id <= MAX_INT:
         found["tmdb_id"] = tmdb_id
-    if isinstance(imdb_id, str) and imdb_id.startswith("tt") and imdb_id[2:].isdigit():
+    if isinstance(imdb_id, str) and IMDB_ID.fullmatch(imdb_id):
         found["imdb_id"] = imdb_id
     return found
 

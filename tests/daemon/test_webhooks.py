@@ -234,6 +234,28 @@ def test_a_movie_id_of_0_or_empty_is_no_id(setup, movie_ids, remote, given):
     assert [c for c in fake.calls if c[0] == "identify"] == [("identify", movie.id, given)]
 
 
+@pytest.mark.parametrize(
+    "imdb_id",
+    ["tt\u0660\u0661\u0661\u0663\u0662\u0667\u0667", "tt\u00b2\u00b2", "tt" + "1" * 5000],
+    ids=["arabic-indic-digits", "superscripts", "5000-digits"],
+)
+def test_an_imdb_id_that_is_none_gives_way_to_the_remote_movies_ids(setup, imdb_id):
+    """A hostile sender's `imdbId` (digits to str.isdigit() that are not ASCII, or thousands
+    of them) is no id: it was handed to the identify stage as the movie's IMDb id, where no
+    provider could find it, and it hid the real ids of `remoteMovie`. Radarr's WebhookMovie
+    (src/NzbDrone.Core/Notifications/Webhook/WebhookMovie.cs) sends IMDb's own `tt0113277`."""
+    client, rt, fake = setup
+    folder = Path(rt.config.library[0].path) / "Heat (1995)"
+    folder.mkdir()
+    (folder / "heat.mkv").write_bytes(b"\0" * 2048)
+    body = download(folder, tmdb_id=0, imdb_id=imdb_id)
+    body["remoteMovie"] = {"title": "Heat", "year": 1995, "tmdbId": 949, "imdbId": "tt0113277"}
+    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    movie = db.Movie.get()
+    given = {"tmdb_id": 949, "imdb_id": "tt0113277", "source": "webhook"}
+    assert [c for c in fake.calls if c[0] == "identify"] == [("identify", movie.id, given)]
+
+
 def test_download_of_an_upgrade_keeps_the_item(setup, make_movie):
     client, rt, fake = setup
     movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
