@@ -308,8 +308,9 @@ OPTIONS_SECONDS = 30.0  # the genres and decades of a library change slowly
 
 
 def facet_options() -> dict[str, list]:
-    """What the facet menus offer: the genres and decades present in the library (read at most
-    every OPTIONS_SECONDS per process and database)."""
+    """What the facet menus offer: the genres and decades present in the library, and the kinds
+    of item it lists (the All / Movies / Shows switch is only for a library of both); read at
+    most every OPTIONS_SECONDS per process and database."""
     key = f"{db.database.database}:{id(db.database.obj)}"  # a reopened database starts afresh
     cached = _OPTIONS.get(key)
     if cached and time.monotonic() - cached[0] < OPTIONS_SECONDS:
@@ -342,7 +343,9 @@ def _read_options() -> dict[str, list]:
         .order_by(pw.SQL("1"))
         .tuples()
     ]
+    kinds = {k for (k,) in M.select(M.kind).where(listed()).distinct().tuples()}
     return {
+        "kinds": [k for k in ("movie", "show") if (db.SHOW if k == "show" else db.MOVIE) in kinds],
         "genre": sorted(genres, key=str.lower)[:100],
         "decade": decades,
         "missing_art": list(FACET_ART_TYPES),

@@ -11,7 +11,7 @@ import pytest
 
 from metarrd import db
 from metarrd.config import parse_config
-from metarrd.web import create_app
+from metarrd.web import create_app, listing
 from tests.publish.tvshow import UNNUMBERED, build_show
 
 from .conftest import Client, Seeder
@@ -87,6 +87,32 @@ def test_the_kind_tabs_narrow_the_library(tv, kind, shown, hidden):
     assert re.search(r'id="count-all" hx-swap-oob="true">1<', page)
     full = text(client.get(f"/?kind={kind}"))
     assert f'name="kind" value="{kind}" checked' in full
+
+
+def test_the_kind_switch_is_only_for_a_library_of_movies_and_shows(tv):
+    """A library of shows alone (a Sonarr-only install) offered All / Movies / Shows, two of
+    them leading nowhere: the switch is there once both kinds are; a `?kind=` typed by hand
+    still narrows the list, and keeps its switch to go back."""
+    client, _built, seed = tv
+    page = text(client.get("/"))
+    assert "Breaking Bad" in page and 'id="kinds"' not in page
+    assert 'name="kind"' not in page
+    typed = text(client.get("/?kind=movie"))
+    assert "Breaking Bad" not in typed
+    assert 'name="kind" value="movie" checked' in typed  # shown, so that All takes it back
+    listing.forget_options()
+    seed.movie("The Matrix", 1999)
+    both = text(client.get("/"))
+    assert 'id="kinds"' in both and 'name="kind" value="all" checked' in both
+
+
+def test_a_library_of_movies_alone_has_no_kind_switch(client, seed):
+    seed.movie("The Matrix", 1999)
+    seed.movie("Heat", 1995)
+    page = text(client.get("/"))
+    assert "The Matrix" in page and 'id="kinds"' not in page
+    typed = text(client.get("/?kind=show"))
+    assert "The Matrix" not in typed and 'name="kind" value="show" checked' in typed
 
 
 def test_a_show_page_lists_its_seasons_and_episodes_with_their_state_and_reasons(tv):
