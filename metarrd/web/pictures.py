@@ -8,13 +8,16 @@ HTML page instead of an image, too big, a failed download) are listed apart with
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from metarrd.enrich import label, same_picture_sets
+from metarrd.urls import redact
 
-__all__ = ["ArtworkGroup", "CandidateGroup", "group", "label", "pixels"]
+__all__ = ["ArtworkGroup", "CandidateGroup", "Rejection", "group", "label", "pixels", "rejection"]
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,57 @@ def describe_change(
     if not was_locked:
         parts.append(f"{asset_type} is now locked, so enrichment keeps your choice")
     return "; ".join(parts) + "."
+
+
+# a URL inside a reason: up to a space, a quote or an angle bracket; a comma, a full stop or a
+# closing bracket at its end is the sentence's ("… for https://…/a.jpg, gave up after 4 attempts")
+_URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"']+", re.I)
+_SENTENCE_END = ".,;:)]"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A rejected candidate as the artwork tab lists it: its file's name (None when the reason
+    already names it), the reason with every URL named by its file, and the whole of both,
+    redacted, for a tooltip."""
+
+    file: str | None
+    url: str
+    reason: str
+    reason_full: str
+
+
+def file_name(url: str) -> str:
+    """`603-poster-12.jpg` of `https://assets.fanart.tv/…/603-poster-12.jpg?…`: the last part
+    of the path as the URL spells it (still %-encoded: a hostile name stays inert), else the
+    host."""
+    parts = urlsplit(url)
+    name = parts.path.rstrip("/").rpartition("/")[2]
+    return name or parts.hostname or url
+
+
+def _each_url(text: str, shown) -> str:
+    def one(match: re.Match) -> str:
+        url = match.group()
+        tail = len(url) - len(url.rstrip(_SENTENCE_END))
+        core, end = (url[:-tail], url[-tail:]) if tail else (url, "")
+        return shown(core) + end
+
+    return _URL_IN_TEXT.sub(one, text)
+
+
+def rejection(asset: Any) -> Rejection:
+    """Why `asset` was rejected, readable: a download failure's reason names the whole URL
+    ("download failed: fanart: HTTP 404 for https://assets.fanart.tv/fanart/movies/603/…"),
+    a line long; the page names the file, the whole (redacted) URL is in the tooltip. The
+    reason was redacted when written (metarrd/http.py); it is redacted again here, so that a
+    URL that came through in an exception's own words never shows its query or password."""
+    reason = asset.rejected_reason or ""
+    short = _each_url(reason, file_name)
+    own = file_name(asset.url) if asset.url else None
+    return Rejection(
+        file=None if own is None or own in short else own,
+        url=redact(asset.url) if asset.url else "",
+        reason=short,
+        reason_full=_each_url(reason, redact),
+    )

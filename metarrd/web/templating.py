@@ -108,6 +108,7 @@ def init_app(app: Flask) -> None:
         field_shown=lambda value, name: fields.field_shown(name, value),
         channels=formatting.channels_text,
         art_label=pictures.label,
+        art_rejection=pictures.rejection,
         rel_path=rel_path,
         path_text=path_text,
         fromjson=json.loads,

@@ -249,6 +249,43 @@ def test_copies_of_one_picture_fold_under_it_and_rejected_ones_are_listed_apart(
     assert "HTTP 404 (tried again next time)" in html
 
 
+def test_a_rejected_download_names_its_file_not_its_whole_url(client, seed):
+    """A failed download's reason, as enrich records it (metarrd/http.py's message, redacted
+    there), named the whole URL: a line of fanart.tv's path in red. The tab names the file;
+    the whole URL, never its query or a password, is in the tooltip."""
+    from metarrd.errors import ProviderUnavailable
+    from metarrd.urls import redact
+
+    movie = seed.movie("The Matrix")
+    # a real fanart.tv poster's address (webservice.fanart.tv/v3/movies/603 lists it)
+    fanart = "https://assets.fanart.tv/fanart/movies/603/movieposter/the-matrix-52b35b6e3d8b4.jpg"
+    failed = ProviderUnavailable(
+        "fanart", f"HTTP 503 for {redact(fanart)}, gave up after 4 attempts"
+    )
+    seed.asset(movie, provider="fanart", url=fanart, rejected_reason=f"download failed: {failed}")
+    # a user's image whose address held a token; an exception's own words that kept it whole
+    mine = "https://nas.example/share/cover%20art.jpg?token=s3cret"
+    seed.asset(
+        movie, provider="user", url=mine, rejected_reason=f"download failed: refused by {mine}."
+    )
+    seed.asset(movie, provider="tmdb", url="https://image.tmdb.org/t/p/original/x.jpg",
+               rejected_reason="too small")  # fmt: skip
+    html = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
+    rejected = html[html.index('class="rejected-list"') :]
+    shown = re.sub(r"<[^>]+>|\s+", " ", re.sub(r'title="[^"]*"', "", rejected))
+    assert "HTTP 503 for the-matrix-52b35b6e3d8b4.jpg, gave up after 4 attempts" in shown
+    assert "assets.fanart.tv" not in shown and "movieposter/" not in shown
+    assert f'title="download failed: fanart: HTTP 503 for {fanart}, gave up' in rejected
+    assert "refused by cover%20art.jpg." in shown
+    assert (
+        "s3cret" not in html
+        and 'title="download failed: refused by https://nas.example/share/cover%20art.jpg?…."'
+        in rejected
+    )
+    assert "tmdb 1000×1500 · x.jpg" in shown and "too small" in shown  # a reason without its file
+    assert 'title="https://image.tmdb.org/t/p/original/x.jpg"' in rejected
+
+
 def test_choosing_a_copy_of_a_selected_picture_replaces_it(client, seed):
     movie = seed.movie("The Matrix")
     best = seed.asset(movie, is_selected=True, rank=1, width=2000, height=3000, score=88)
