@@ -133,6 +133,7 @@ def test_the_kind_tabs_are_as_wide_as_their_tabs(site, browser):  # noqa: F811
     field beside three small tabs on the left (the View switch beside it is its own width)."""
     url, seed = site
     seed.movie("Heat", 1995)
+    seed.movie("Breaking Bad", 2008, kind=db.SHOW)  # the switch is for a library of both
     page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
     page.goto(url + "/")
     kinds = page.locator("#kinds").bounding_box()
