@@ -136,6 +136,14 @@ def field_shown(name: str, value: Any) -> str:
     return field_text(name, value)
 
 
+def field_parts(name: str, value: Any) -> list[str] | None:
+    """A list field's names, each shown whole with its separator (`_field.html`: a line of the
+    page never starts with " · "); None for any other field."""
+    if name in LIST_FIELDS and value:
+        return [str(v) for v in value]
+    return None
+
+
 def _lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 

@@ -271,6 +271,7 @@ def plan_view(plan: Any, say: Callable[[str], str] = str) -> PlanView:
             css = ""
         diff.append((css, line))
     counts = {a: sum(f[0] == a for f in files) for a in PLAN_ORDER}
-    summary = " · ".join(f"{n} {PLAN_VERBS[a]}" for a, n in counts.items() if n) or "no files"
+    # the separator glued to the count before it (a no-break space): no line starts with "·"
+    summary = "\u00a0· ".join(f"{n} {PLAN_VERBS[a]}" for a, n in counts.items() if n) or "no files"
     warnings, info = split_notes([say(note) for note in plan.notes])
     return PlanView(summary, warnings, files, diff, str(plan.folder), bool(plan.changes), info)

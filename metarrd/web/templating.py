@@ -106,6 +106,7 @@ def init_app(app: Flask) -> None:
         ago=formatting.ago,
         field_text=lambda value, name: fields.field_text(name, value),
         field_shown=lambda value, name: fields.field_shown(name, value),
+        field_parts=lambda value, name: fields.field_parts(name, value),
         channels=formatting.channels_text,
         art_label=pictures.label,
         art_rejection=pictures.rejection,

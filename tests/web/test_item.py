@@ -33,8 +33,8 @@ def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
         "Action",
         "Keanu Reeves",
         "Neo",
-        "h264 · 1920×1080",
-        "ac3 · 5.1 · eng",
+        "h264&nbsp;· 1920×1080",
+        "ac3&nbsp;· 5.1&nbsp;· eng",
         "Enriched",
         "Alternatives (1)",
         "Rejected (1)",
@@ -124,7 +124,8 @@ def test_a_list_is_edited_one_name_per_line_and_keeps_names_with_a_comma(client,
     client.post(f"/movies/{movie.id}/fields/tags", {"value": typed, "list": "lines"}, htmx=True)
     assert db.Movie.get_by_id(movie.id).tags == ["paris, france", "montmartre", "waitress"]
     shown = client.get(f"/movies/{movie.id}").get_data(as_text=True)
-    assert "paris, france · montmartre · waitress" in shown  # the names apart, as a comma is not
+    names = re.findall(r'<span class="joined">([^<]+)', shown)  # apart, as a comma is not
+    assert names[: names.index("waitress") + 1][-3:] == ["paris, france", "montmartre", "waitress"]
     alone = {"value": "Sammy Davis, Jr.", "list": "lines"}  # one name, one line: one name
     client.post(f"/movies/{movie.id}/fields/directors", alone, htmx=True)
     assert db.Movie.get_by_id(movie.id).directors == ["Sammy Davis, Jr."]
@@ -240,7 +241,7 @@ def test_copies_of_one_picture_fold_under_it_and_rejected_ones_are_listed_apart(
     seed.asset(movie, provider="fanart", rejected_reason="an HTML page, not an image", score=None)
     seed.asset(movie, provider="tvdb", rejected_reason="HTTP 404 (tried again next time)")
     html = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
-    assert "1 of 3 selected · 1 alternative · 2 rejected" in html
+    assert "1 of 3 selected&nbsp;· 1 alternative&nbsp;· 2 rejected" in html
     assert "score 88" in html and "30/30" in html and reason in html  # the score explains itself
     assert "Same picture from fanart 1000×1426, tvdb 680×1000" in html
     assert "Alternatives (1)" in html and f'id="asset-{spare.id}"' in html
@@ -282,7 +283,9 @@ def test_a_rejected_download_names_its_file_not_its_whole_url(client, seed):
         and 'title="download failed: refused by https://nas.example/share/cover%20art.jpg?…."'
         in rejected
     )
-    assert "tmdb 1000×1500 · x.jpg" in shown and "too small" in shown  # a reason without its file
+    assert (
+        "tmdb 1000×1500&nbsp;· x.jpg" in shown and "too small" in shown
+    )  # a reason without its file
     assert 'title="https://image.tmdb.org/t/p/original/x.jpg"' in rejected
 
 

@@ -187,7 +187,7 @@ def test_activity_shows_jobs_failures_and_events(client, seed):
     )
     db.record_event("publish.failed", "folder is read-only", movie=movie, level="error")
     html = client.get("/activity").get_data(as_text=True)
-    assert "1 waiting · 1 running · 0 done · 1 failed" in html
+    assert "1 waiting&nbsp;· 1 running&nbsp;· 0 done&nbsp;· 1 failed" in html
     assert "folder is read-only" in html
     assert f"/jobs/{failed.id}/retry" in html and "Publish failed" in html
     assert "publish.failed" not in html  # no raw event codes
@@ -300,7 +300,7 @@ def test_running_enrich_shows_images_analysed_and_the_nav_shows_work(client, see
     seed.asset(movie, analyzed=False, rejected_reason="too small")
     html = client.get("/activity").get_data(as_text=True)
     assert "2 of 3 images analysed" in html
-    assert 'id="jobs-indicator"' in html and "1 running · 1 queued" in html
+    assert 'id="jobs-indicator"' in html and "1 running&nbsp;· 1 queued" in html
     nav = client.hx_get("/jobs/indicator").get_data(as_text=True)
     assert nav.lstrip().startswith('<a id="jobs-indicator"') and "every 4s" in nav
 

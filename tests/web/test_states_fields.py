@@ -206,7 +206,7 @@ def test_plan_view_orders_files_and_classifies_the_diff():
     assert ("del", "-  <title>Matrix</title>") in view.diff
     assert ("add", "+  <title>The Matrix</title>") in view.diff
     assert view.changed_lines == 2
-    assert view.summary == "1 new · 1 replace · 1 remove"
+    assert view.summary == "1 new\u00a0· 1 replace\u00a0· 1 remove"
     assert view.changes
 
 

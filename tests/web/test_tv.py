@@ -53,7 +53,7 @@ def test_the_library_lists_shows_beside_movies_never_seasons_or_episodes(tv):
     assert "The Matrix" in page
     # six numbered files hold nine episodes (S01E04E05, S02E01-E03); the file without numbers
     # holds none
-    assert "Show · 9 episodes" in page
+    assert "Show&nbsp;· 9 episodes" in page
     assert "1 with a problem" in page
     for item in [*built.seasons.values(), *built.episodes.values()]:
         assert f'id="movie-{item.id}"' not in page
@@ -71,7 +71,7 @@ def test_a_show_card_counts_the_episodes_an_air_date_file_was_matched_to(tv):
     ep.identification_status = db.IDENTIFIED
     ep.save()
     page = text(client.get("/?kind=show"))
-    assert "Show · 10 episodes" in page
+    assert "Show&nbsp;· 10 episodes" in page
     assert "with a problem" not in page
 
 
@@ -294,9 +294,9 @@ def test_the_review_walk_never_leads_into_a_republish_shows_seasons_and_episodes
 def test_a_shows_card_refreshes_with_its_episode_count_and_bulk_acts_on_shows(tv):
     client, built, seed = tv
     card = text(client.hx_get(f"/movies/{built.show.id}/row"))
-    assert "Show · 9 episodes" in card
+    assert "Show&nbsp;· 9 episodes" in card
     table_row = text(client.hx_get(f"/movies/{built.show.id}/row?view=table"))
-    assert "Show · 9 episodes" in table_row
+    assert "Show&nbsp;· 9 episodes" in table_row
     movie = seed.movie("Alien", 1979)
     movie_card = text(client.hx_get(f"/movies/{movie.id}/row"))
     assert "episode" not in movie_card
