@@ -324,9 +324,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
                         vanished.pop(movie.path, None)
                         renamed[movie.id] = (movie.path, video.file)
             if movie is not None:
-                report.moved.append(movie.id)
-                if len(video.parts) == 1:  # before the probe reads the NFO beside it
-                    carry_sidecars(movie.path, str(video.path))
+                report.moved.append(movie.id)  # its sidecars' rows follow in `_record`
         if movie is not None:
             taken.add(movie.id)
         todo.append((video, movie))
@@ -999,9 +997,30 @@ def _record_batch(
 ) -> None:
     if not batch:
         return
+    moved = set(report.moved)  # found moved: their sidecars' rows follow them (`_record`)
     with db.write_transaction():
         for pr, movie in batch:
-            _record(rt, library, pr, movie, report)
+            _record(rt, library, pr, movie, report, moved)
+
+
+def _ours_left_out(pr: Probe, old_path: str) -> None:
+    """The probe of a video found moved from `old_path`, once the ledger rows of our NFO and
+    artwork that went along with it follow them (`carry_sidecars`: Radarr's rename moves them
+    after the video, its webhook off or not come yet): without what it read of them, which the
+    probe, run before the move was known, took for the user's (our stale NFO's values over what
+    changed since the publish). In the write transaction that moves the item, so that a scan
+    whose claim was lost (docs/scale-out.md, the fence) carries nothing, and the rows never
+    name the new files while the item names the old one."""
+    if not carry_sidecars(old_path, str(pr.found.path)):
+        return
+    try:
+        nfo_path = find_nfo(pr.found)
+    except OSError:
+        nfo_path = None
+    if pr.nfo is not None and nfo_path is not None and _written_by_us(nfo_path):
+        pr.nfo, pr.nfo_hash = None, None
+        pr.warnings = [w for w in pr.warnings if not w.startswith(f"{nfo_path}: ")]
+    pr.artwork = [a for a in pr.artwork if not _written_by_us(a.path)]
 
 
 def _vanished_while_read(movie: db.Movie | None, video: FoundVideo, report: ScanReport) -> None:
@@ -1022,7 +1041,12 @@ def _vanished_while_read(movie: db.Movie | None, video: FoundVideo, report: Scan
 
 
 def _record(
-    rt: Runtime, library: db.Library, pr: Probe, movie: db.Movie | None, report: ScanReport
+    rt: Runtime,
+    library: db.Library,
+    pr: Probe,
+    movie: db.Movie | None,
+    report: ScanReport,
+    moved: set[int],
 ) -> None:
     video = pr.found
     if movie is None:
@@ -1035,6 +1059,8 @@ def _record(
     is_new = movie is None
     if movie is None:
         movie = db.Movie(library=library)
+    elif movie.id in moved and len(video.parts) == 1:
+        _ours_left_out(pr, movie.path)
     renamed = not is_new and os.path.basename(movie.path) != video.path.name
     old_folder = None if is_new else movie_folder(VideoPlace.of(movie))
     old_path = movie.path

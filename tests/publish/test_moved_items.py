@@ -9,6 +9,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from metarrd import db
 from metarrd.publish import publish_item
 from metarrd.scan import follow_renames, scan
@@ -246,3 +248,29 @@ def test_a_rename_without_the_webhook_that_moved_our_nfo_keeps_the_items_data(rt
     item = built.reload()
     assert (item.plot, item.source_nfo_hash) == ("A plot enriched since.", None)
     assert not publish_item(rt, item).backed_up
+
+
+def test_a_rename_found_by_a_scan_whose_claim_was_lost_carries_no_ledger_row(rt, build):
+    """Radarr's *Rename Movies* with the webhook off (our NFO moved along: MetadataService.cs
+    MoveFilesAfterRename), found by a scan job whose worker froze past its lease and whose job
+    another worker took over (docs/scale-out.md, the fence): the stale scan wrote nothing of
+    the rename but the ledger rows of our NFO, moved outside its write transactions, so that
+    the row named the new file while the item still named the old one, whatever the job that
+    took over had decided."""
+    from metarrd.errors import LeaseLost
+
+    built = build("Old Name (1999)", art={"poster": ["jpeg"]}, cast=[])
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    rows = {r.id: r.path for r in db.LibraryFile.select()}
+    Path(built.movie.path).rename(built.path("New Name (1999).mkv"))
+    built.path("Old Name (1999).nfo").rename(built.path("New Name (1999).nfo"))  # by Radarr
+
+    def lost() -> None:
+        raise LeaseLost("job 1: taken over by other-host:4242:abcdef")
+
+    with db.fenced_by(lost), pytest.raises(LeaseLost):
+        scan(rt, [built.folder])
+
+    assert {r.id: r.path for r in db.LibraryFile.select()} == rows
+    assert built.reload().path == str(built.path("Old Name (1999).mkv"))
