@@ -648,3 +648,41 @@ def test_a_worker_in_a_container_of_its_own_takes_no_live_job_at_start(rt, monke
     monkeypatch.setattr(leases, "_owner", {})  # this worker, in a container of its own
     assert leases.take_over(at_start=True) == []
     assert db.Job.get_by_id(other_container.id).state == "running"
+
+
+def test_a_scan_frozen_past_its_lease_carries_no_ledger_row_of_a_renamed_movie(rt, monkeypatch):
+    """Radarr's *Rename Movies* with the webhook off, our NFO moved along with the video
+    (MetadataService.cs MoveFilesAfterRename): the scan job that finds the rename froze past
+    its lease (SIGSTOP, a paused VM) while it read the files, and another worker took it over.
+    The first one had already moved the ledger row of our NFO to the new name, outside any
+    write transaction, unchecked: the row named the new file while the item named the old one,
+    whatever the worker that took over had decided. It is now moved with the item, or not."""
+    import metarrd.scan.stage as stage
+    from metarrd.publish import publish_item
+    from tests.publish.conftest import build_enriched
+
+    built = build_enriched(rt, "Old Name (1999)", art={"poster": ["jpeg"]}, cast=[])
+    st = Path(built.movie.path).stat()
+    db.Movie.update(size=st.st_size, mtime_ns=st.st_mtime_ns).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    publish_item(rt, built.reload())
+    rows = {r.id: r.path for r in db.LibraryFile.select()}
+    old_path = built.movie.path
+    Path(old_path).rename(built.path("New Name (1999).mkv"))
+    built.path("Old Name (1999).nfo").rename(built.path("New Name (1999).nfo"))  # by Radarr
+    job = jobs.enqueue_scan([str(built.folder)])
+    probe = stage.probe
+
+    def frozen_while_reading(rt, root, video):
+        read = probe(rt, root, video)
+        # frozen here past the lease: another worker took the job over and runs it now
+        db.Job.update(lease_owner=OTHER).where(db.Job.id == job.id).execute()
+        return read
+
+    monkeypatch.setattr(stage, "probe", frozen_while_reading)
+    jobs.run_job(job.id)
+
+    assert db.Job.get_by_id(job.id).lease_owner == OTHER
+    assert {r.id: r.path for r in db.LibraryFile.select()} == rows
+    assert built.reload().path == old_path
