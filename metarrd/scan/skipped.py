@@ -74,7 +74,15 @@ def load(library_ids: list[int]) -> dict[int, dict]:
 def save(library: db.Library, skipped: Skipped) -> None:
     """Keep `skipped` as the library's list: the whole of it after a scan of the whole library,
     else in place of what was listed under the folders walked. One write, when it changed; and
-    then one `scan.skipped` event when something is listed that was not (the activity page)."""
+    then one `scan.skipped` event when something is listed that was not (the activity page).
+    Read and written in one write transaction: a job's, so a scan whose claim was lost writes
+    nothing over the list of the scan that took over (docs/scale-out.md), and two scans of two
+    folders of the library do not each write the list they read without the other's."""
+    with db.write_transaction():
+        _save(library, skipped)
+
+
+def _save(library: db.Library, skipped: Skipped) -> None:
     key = _KEY.format(library.id)
     before = db.get_meta(key)
     old = _parsed(before)

@@ -312,3 +312,27 @@ def test_a_tv_scan_leaves_out_a_show_an_empty_dot_ignore_keeps_out_of_jellyfin(t
             "a folder holding an empty .ignore file (Jellyfin does not scan it): not scanned",
         )
     ]
+
+
+def test_a_scan_whose_claim_was_lost_leaves_the_list_of_the_scan_that_took_over(movies):
+    """A scan job frozen past its lease (SIGSTOP, a paused VM) and taken over by another
+    worker (docs/scale-out.md, the fence): its list of what it skipped was written outside
+    any write transaction, unchecked, over the list of the scan that took over; and two
+    scans of two folders of one library read and wrote the list each on its own."""
+    from metarrd.errors import LeaseLost
+
+    rt, root = movies
+    put(root, "Heat (1995)/Heat (1995).mkv")
+    touch(root, "Heat (1995)/Heat (1995)-trailer.mkv")
+    scan(rt)
+    before = listed()
+    # a release's sample copied in since (scene rules name it so), seen by the stale scan only
+    touch(root, "Heat (1995)/heat-sample.mkv")
+
+    def lost() -> None:
+        raise LeaseLost("job 1: taken over by other-host:4242:abcdef")
+
+    with db.fenced_by(lost), pytest.raises(LeaseLost):
+        scan(rt, [root / "Heat (1995)"])
+
+    assert listed() == before
