@@ -2,7 +2,10 @@
 and the backend switch: with METARRD_TEST_DATABASE_URL (postgresql://…) and METARRD_TEST_QUEUE_URL
 (redis://…) set (`.ci/services.sh start; eval "$(.ci/services.sh env)"`), every config the tests
 make uses that PostgreSQL database and Redis queue; each test starts on empty tables and an empty
-Redis database. Unset: SQLite under the test's temp dir, as always."""
+Redis database. Unset: SQLite under the test's temp dir, as always.
+
+With them set, only the tests on the test backend run (`on_backend`): the others would run on
+SQLite again, the same test as in the first pass."""
 
 from __future__ import annotations
 
@@ -177,6 +180,7 @@ TEST_QUEUE_NAME = f"metarrdtest{_SESSION}"
 
 def backend_sections() -> dict:
     """The [database] and [queue] tables of a test config ({} on the SQLite default)."""
+    _backend_asked.append(True)
     sections: dict = {}
     if TEST_DATABASE_URL:
         sections["database"] = {"url": TEST_DATABASE_URL}
@@ -192,6 +196,74 @@ def backend_toml() -> str:
         out.append(f"[{table}]")
         out.extend(f"{k} = {v!r}".replace("'", '"') for k, v in values.items())
     return "\n".join(out) + ("\n" if out else "")
+
+
+# --- which tests the PostgreSQL + Redis pass runs -----------------------------------------------
+# The second pass (`make test-scale`) runs the tests again with the two URLs set. A test whose
+# configs never come from `backend_sections` runs there on SQLite once more, as in the first
+# pass: it is deselected. A test is on the test backend when
+# - it requests the `backend` fixture: `config_factory` does, and with it every fixture built on
+#   it (rt, make_rt, app, client, tv_rt, …);
+# - or it is marked `@pytest.mark.backend`;
+# - or it, or its module, names one of BACKEND_NAMES (imports it to build configs, config files
+#   or connections of its own: make_config, backend_toml, tv_config, TEST_DATABASE_URL, …).
+# Every pass, the SQLite one too, checks the rule: a test that calls `backend_sections` (through
+# make_config, backend_toml, tv_config, a helper) without being on the backend fails, saying so.
+
+BACKEND_NAMES = frozenset(
+    {
+        "backend_sections",
+        "backend_toml",
+        "make_config",
+        "tv_config",  # tests/tv/conftest.py
+        "TEST_DATABASE_URL",
+        "TEST_QUEUE_URL",
+        "TEST_QUEUE_NAME",
+        "_admin_connection",
+    }
+)
+_backend_asked: list[bool] = []  # a call of backend_sections during the current test
+
+
+def on_backend(item: pytest.Item) -> bool:
+    """Whether the test `item` runs on the test backend (PostgreSQL and Redis when set)."""
+    if "backend" in getattr(item, "fixturenames", ()) or item.get_closest_marker("backend"):
+        return True
+    module = getattr(item, "module", None)
+    if module is not None and not BACKEND_NAMES.isdisjoint(vars(module)):
+        return True
+    code = getattr(getattr(item, "function", None), "__code__", None)
+    return code is not None and not BACKEND_NAMES.isdisjoint(code.co_names)  # imported in it
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if not (TEST_DATABASE_URL or TEST_QUEUE_URL):
+        return
+    off = [item for item in items if not on_backend(item)]
+    if off:
+        config.hook.pytest_deselected(items=off)
+        items[:] = [item for item in items if on_backend(item)]
+
+
+@pytest.fixture
+def backend() -> dict:
+    """Puts the test on the test backend (`on_backend`); the tables `backend_sections` gives."""
+    return backend_sections()
+
+
+@pytest.fixture(autouse=True)
+def _backend_rule(request):
+    """A test that asked for the backend's tables is on the backend (`on_backend`), or the
+    PostgreSQL pass would skip it."""
+    _backend_asked.clear()
+    yield
+    if _backend_asked and not on_backend(request.node):
+        pytest.fail(
+            "this test builds a config with backend_sections() but is not on the test backend: "
+            "request the `backend` fixture (or config_factory), or mark it "
+            "@pytest.mark.backend (tests/conftest.py, on_backend)",
+            pytrace=False,
+        )
 
 
 def _admin_connection(url: str):
@@ -310,7 +382,7 @@ def make_config(
 
 
 @pytest.fixture
-def config_factory(tmp_path):
+def config_factory(tmp_path, backend):
     def factory(sim=None, **kwargs) -> Config:
         return make_config(tmp_path, sim, **kwargs)
 

@@ -269,7 +269,7 @@ def copy_slowly(source: Path, target: Path, pieces: int = 4, pause: float = 0.2)
 
 
 @pytest.fixture(name="write_config")
-def write_config_fixture():
+def write_config_fixture(backend):
     return write_config
 
 

@@ -39,7 +39,7 @@ def tv_config(tmp_path: Path, sim, **tmdb):
 
 
 @pytest.fixture
-def tv_rt(tmp_path, simulator):
+def tv_rt(tmp_path, simulator, backend):
     from metarrd.runtime import open_runtime
 
     rt = open_runtime(tv_config(tmp_path, simulator))

@@ -205,11 +205,10 @@ def test_a_new_season_still_enriches_the_whole_show(rt, tmp_path, simulator):
 
 
 @pytest.fixture
-def sonarr(tmp_path, simulator):
+def sonarr(tmp_path, simulator, backend):
     """(import episode n of season 1 as Sonarr does: its file, then its `Download` webhook,
     the show enriched before) on a real queue that runs nothing until `drain()`."""
     from metarrd.config import parse_config
-    from tests.conftest import backend_sections
     from tests.daemon.conftest import webhook_client
     from tests.daemon.test_sonarr import KEY, TOKEN, per_file
 
@@ -225,7 +224,7 @@ def sonarr(tmp_path, simulator):
                 "tvdb": {"api_key": sim.keys.tvdb_key, "base_url": sim.tvdb_url},
             },
             "webhooks": {"token": TOKEN},
-            **backend_sections(),
+            **backend,
         }
     )
     root = tmp_path / "tv"

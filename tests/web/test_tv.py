@@ -398,7 +398,7 @@ def test_a_show_page_lists_each_episode_with_its_thumb(tv, count_queries):
 
 
 @pytest.fixture
-def sim_tv(tmp_path, simulator):
+def sim_tv(tmp_path, simulator, backend):
     """(client, runtime) of an app on the simulator with a TV library, the queue immediate: a
     job the page queues runs at once, as the daemon would run it."""
     from metarrd.pipeline import jobs, queue
