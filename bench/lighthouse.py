@@ -6,7 +6,8 @@ identify pages, against the 0.95 the issue asks for.
 Starts `metarrd demo` (simulated providers, a dozen movies enriched by its daemon) on a free
 loopback port in a temporary folder, waits until the movies are enriched, and runs the pinned
 Lighthouse (`.ci/install-lighthouse.sh` puts it in bench/.lighthouse/) against Debian's chromium
-for each page. Prints one line per page and category: the score and its ratio to 0.95 (1.00 or
+for each page: every audit in one Lighthouse process on one browser (bench/lighthouse-run.mjs).
+Prints one line per page and category: the score and its ratio to 0.95 (1.00 or
 more passes), and any failing audit by name.
 """
 
@@ -27,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "bench" / ".lighthouse" / "node_modules" / ".bin" / "lighthouse"
+RUNNER = ROOT / "bench" / "lighthouse-run.mjs"  # every audit of a run: one Lighthouse, one Chromium
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 TARGET = 0.95
 CATEGORIES = ("accessibility", "best-practices")
@@ -107,24 +109,25 @@ def pages(base: Path, url: str) -> dict[str, str]:
     }
 
 
-def audit(url: str, form_factor: str, out: Path) -> dict:
+def audit_all(audits: list[tuple[str, str, Path]]) -> list[dict]:
+    """The Lighthouse report of each (url, form factor, report path), all from one Lighthouse
+    process on one Chromium (bench/lighthouse-run.mjs; the settings of the CLI's
+    `--only-categories`, `--chrome-flags` and `--preset=desktop`)."""
     if not LIGHTHOUSE.exists():
         raise RuntimeError(f"no Lighthouse at {LIGHTHOUSE}: run .ci/install-lighthouse.sh")
-    cmd = [
-        str(LIGHTHOUSE),
-        url,
-        "--quiet",
-        "--output=json",
-        f"--output-path={out}",
-        f"--only-categories={','.join(CATEGORIES)}",
-        f"--chrome-flags={CHROME_FLAGS}",
-    ]
-    if form_factor == "desktop":
-        cmd.append("--preset=desktop")
+    jobs = {
+        "chromePath": CHROME,
+        "chromeFlags": CHROME_FLAGS,
+        "categories": list(CATEGORIES),
+        "audits": [{"url": u, "formFactor": f, "out": str(out)} for u, f, out in audits],
+    }
     subprocess.run(
-        cmd, check=True, env={**os.environ, "CHROME_PATH": CHROME}, capture_output=True, timeout=300
+        ["node", str(RUNNER), str(LIGHTHOUSE.parents[1]), json.dumps(jobs)],
+        check=True,
+        capture_output=True,
+        timeout=300 * len(audits),
     )
-    return json.loads(out.read_text())
+    return [json.loads(out.read_text()) for _, _, out in audits]
 
 
 def scores_of(report: dict, page: str, form_factor: str) -> list[Score]:
@@ -147,11 +150,15 @@ def run(form_factors: tuple[str, ...] = ("mobile", "desktop"), keep: bool = Fals
     proc = None
     try:
         proc, url = start_demo(base)
+        runs = [
+            (page, page_url, form_factor)
+            for page, page_url in pages(base, url).items()
+            for form_factor in form_factors
+        ]
+        reports = audit_all([(u, f, base / f"{page}-{f}.json") for page, u, f in runs])
         results: list[Score] = []
-        for page, page_url in pages(base, url).items():
-            for form_factor in form_factors:
-                report = audit(page_url, form_factor, base / f"{page}-{form_factor}.json")
-                results.extend(scores_of(report, page, form_factor))
+        for (page, _, form_factor), report in zip(runs, reports, strict=True):
+            results.extend(scores_of(report, page, form_factor))
         return results
     finally:
         if proc is not None:
