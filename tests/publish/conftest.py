@@ -305,8 +305,9 @@ def rt(make_rt):
 
 
 @pytest.fixture
-def build(request):
-    """`build(name, runtime=None, **kwargs)`: an enriched movie (see `build_enriched`)."""
+def build(request, backend):
+    """`build(name, runtime=None, **kwargs)`: an enriched movie (see `build_enriched`), by
+    default in the `rt` fixture's database, taken when asked for: on the test backend."""
 
     def _build(name: str = "The Matrix (1999)", *, runtime: Runtime | None = None, **kwargs):
         return build_enriched(runtime or request.getfixturevalue("rt"), name, **kwargs)
@@ -315,7 +316,7 @@ def build(request):
 
 
 @pytest.fixture
-def kit(request):
+def kit(request, backend):
     """The builder's parts for tests that change a built movie: `kit.add_asset(movie, type,
     ...)`, `kit.add_actor(movie, name, role, order, fmt)`, `kit.image_bytes(kind, fmt)`."""
     runtime = request.getfixturevalue("rt")
