@@ -13,7 +13,8 @@ cap is reached, the waiting request of the lowest rank goes next (`HostSlots`; e
 items by when they started). Query strings are redacted in every log line and error message,
 so API keys never reach a log; redirects are followed, but the key headers never go to another
 host, and a request with a body (TheTVDB's login, a player's POST) is not sent on to another host
-at all (`_Session`).
+at all (`_Session`). A player's own CA bundle (`ca_file`) verifies its own host only; a redirect
+to another host is verified against the usual CAs (`OwnCA`).
 
 Downloads can ask for the first bytes only (`first_bytes`, an HTTP Range request); a server that
 ignores Range sends the whole file, which is then downloaded in full. An HTML page in place of
@@ -52,6 +53,7 @@ import logging
 import math
 import os
 import re
+import ssl
 import threading
 import time
 import urllib.request
@@ -131,13 +133,72 @@ class RedirectCarriesBody(requests.RequestException):
     the body on as it is, and a body may hold a secret (TheTVDB's login: the API key and PIN)."""
 
 
+class RedirectNotTrusted(requests.RequestException):
+    """A redirect from a host trusted by its own CA bundle (a player's `ca_file`) to another
+    host whose certificate the usual CAs do not trust: that bundle is for its host only."""
+
+
+class OwnCA(str):
+    """A CA bundle (its path) that verifies the host of `origin` only (a media player's
+    `ca_file`); a redirect to any other host, port or scheme is verified against `elsewhere`
+    (the usual CAs), as any other request is. requests takes it for the path it is."""
+
+    origin: str
+    elsewhere: bool | str
+
+    def __new__(cls, path: str, origin: str, elsewhere: bool | str) -> OwnCA:
+        bundle = super().__new__(cls, path)
+        bundle.origin, bundle.elsewhere = origin, elsewhere
+        return bundle
+
+
+def _unverified(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate check that failed within requests' (and urllib3's) SSLError, or None
+    (a handshake that failed for another reason)."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        cur = stack.pop()
+        if id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        if isinstance(cur, ssl.SSLCertVerificationError):
+            return cur
+        stack.extend(e for e in (cur.__cause__, cur.__context__) if e is not None)
+        stack.extend(a for a in cur.args if isinstance(a, BaseException))
+        if isinstance(reason := getattr(cur, "reason", None), BaseException):
+            stack.append(reason)
+    return None
+
+
 class _Session(requests.Session):
     """requests drops `Authorization` on a redirect to another host (or from https to http) and
     keeps every other header, so fanart.tv's key headers and Plex's `X-Plex-Token` went along
     to whatever host a redirect named (a captive portal, a parked domain, a proxy's sign-in
     page). They (`SECRET_HEADERS`) are dropped whenever `Authorization` is. A body, which a
     307 or 308 keeps, cannot be told apart from its secrets: such a redirect to another host is
-    not followed at all (`RedirectCarriesBody`)."""
+    not followed at all (`RedirectCarriesBody`).
+
+    requests verifies every hop of a redirect against the first request's `verify`: a
+    player's own CA (`OwnCA`) is used for the player's own host only, every other host the
+    redirect names against the usual CAs (`OwnCA.elsewhere`); one whose certificate they do
+    not trust fails as that (`RedirectNotTrusted`), not as a player that does not answer."""
+
+    def send(self, request, **kwargs):
+        verify = kwargs.get("verify")
+        if isinstance(verify, OwnCA) and self.should_strip_auth(verify.origin, request.url):
+            try:
+                return super().send(request, **{**kwargs, "verify": verify.elsewhere})
+            except requests.exceptions.SSLError as exc:
+                if (problem := _unverified(exc)) is None:
+                    raise
+                raise RedirectNotTrusted(
+                    f"{redact(verify.origin)} redirected to {redact(request.url)}, whose TLS "
+                    f"certificate is not trusted ({problem.verify_message or problem.reason}); "
+                    "the ca_file is trusted for its own host only (scheme, name and port): "
+                    "use the URL it redirects to, with a ca_file for that host"
+                ) from None
+        return super().send(request, **kwargs)
 
     def rebuild_auth(self, prepared_request, response) -> None:
         if self.should_strip_auth(response.request.url, prepared_request.url):
@@ -408,7 +469,8 @@ class HttpClient:
         reached, it waits at this thread's rank (`ranked`; 0 when unset).
 
         `verify`: a CA bundle (PEM file) to check this host's certificate against instead of
-        the usual ones (a media player's self-signed certificate)."""
+        the usual ones (a media player's self-signed certificate); a redirect to another host
+        is checked against the usual ones (`OwnCA`)."""
         rank = getattr(self._local, "rank", 0)
         hold = self.host_wait(url)
         if hold > 0:
@@ -433,7 +495,9 @@ class HttpClient:
                         stream=stream or max_body is not None,
                         timeout=timeout or self.timeout,
                         proxies=self.proxies_for(url),
-                        verify=verify or self.session.verify,
+                        verify=OwnCA(verify, url, self.session.verify)
+                        if verify
+                        else self.session.verify,
                     )
                     if max_body is not None and resp.status_code < 400:
                         self._read_body(resp, max_body, provider=provider, url=url)
@@ -452,7 +516,7 @@ class HttpClient:
                     f"cannot request {redact(url)}: an API key or token in the configuration "
                     "starts with a space or holds a line break",
                 ) from None
-            except (RedirectChangesMethod, RedirectCarriesBody) as exc:
+            except (RedirectChangesMethod, RedirectCarriesBody, RedirectNotTrusted) as exc:
                 raise ProviderError(provider, str(exc)) from None
             except requests.RequestException as exc:  # a bad URL and the like: retrying won't help
                 raise ProviderError(

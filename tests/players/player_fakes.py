@@ -29,6 +29,11 @@ SELF_SIGNED = Path(__file__).resolve().parent / "tls" / "selfsigned.pem"
 # one for another name only, as a Plex Media Server's (`*.<hash>.plex.direct`, which Plex has
 # signed by a public CA; here self-signed, so a test trusts it with ca_file)
 PLEX_DIRECT = SELF_SIGNED.with_name("plexdirect.pem")
+# a home network's private CA, as mkcert makes one (`mkcert -install` writes rootCA.pem), and a
+# certificate it signed for 127.0.0.1 and localhost (`mkcert 127.0.0.1 localhost`): a player's
+# ca_file is then the CA's, which signs every other host of that network as well
+HOME_CA = SELF_SIGNED.with_name("homeca.pem")
+HOME_LAN = SELF_SIGNED.with_name("homelan.pem")
 
 
 @dataclass

@@ -6,6 +6,8 @@ import socket
 
 import pytest
 from player_fakes import (
+    HOME_CA,
+    HOME_LAN,
     PLEX_DIRECT,
     SELF_SIGNED,
     FakeJellyfin,
@@ -141,6 +143,78 @@ def test_a_ca_file_that_holds_no_certificate_is_named(make_rt, tmp_path):
         ok, message = only(rt)
     assert not ok
     assert message.startswith(f"cannot read the certificates of {SELF_SIGNED.with_suffix('.key')}")
+
+
+class Redirects(FakeServer):
+    """A reverse proxy in front of a player that sends every request on to `target` with a
+    302 (a moved server, a sign-in page: nginx's `return 302 https://other$request_uri;`)."""
+
+    def __init__(self, target: str):
+        super().__init__()
+        self.target = target
+
+    def handle(self, req):
+        return 302, {"Location": self.target + req.path}, b""
+
+
+def test_a_ca_file_does_not_trust_another_host_a_redirect_names(make_rt, tmp_path, monkeypatch):
+    """`ca_file` is documented to add no trust for any other host, but requests verifies every
+    hop of a redirect against the first request's CA bundle: with the private CA of a home
+    network (mkcert's rootCA.pem) as the ca_file, a redirect to another host or port that CA
+    signed was trusted. Now it is checked against the usual CAs, and fails, naming the
+    redirect (it was also read as a player that does not answer)."""
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    root = str(tmp_path / "movies")
+    with (
+        FakeJellyfin(locations=[root]).serve_https(HOME_LAN) as other,
+        Redirects(other.url.replace("127.0.0.1", "localhost")).serve_https(HOME_LAN) as proxy,
+    ):
+        rt = make_rt([jellyfin(proxy.url, ca_file=str(HOME_CA))])
+        ok, message = only(rt)
+    assert not ok
+    assert message.startswith(
+        f"{proxy.url}/System/Info/Public redirected to "
+        f"https://localhost:{other.port}/System/Info/Public, "
+        "whose TLS certificate is not trusted ("
+    )
+    assert "the ca_file is trusted for its own host only" in message
+    assert other.requests == []  # nothing was sent to it
+
+
+def test_a_redirect_to_a_host_the_usual_cas_trust_is_followed(make_rt, tmp_path, monkeypatch):
+    """The other way round: with a ca_file, a redirect to a host with a certificate of a public
+    CA (a sign-in page on the internet) failed verification, as it was checked against the
+    ca_file alone. It is checked against the usual CAs (here `REQUESTS_CA_BUNDLE`, standing in
+    for the system's), and followed."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(SELF_SIGNED))  # the "public" CA
+    root = str(tmp_path / "movies")
+    with (
+        FakeJellyfin(locations=[root]).serve_https(SELF_SIGNED) as other,
+        Redirects(other.url.replace("127.0.0.1", "localhost")).serve_https(HOME_LAN) as proxy,
+    ):
+        rt = make_rt([jellyfin(proxy.url, ca_file=str(HOME_CA))])
+        ok, message = only(rt)
+    assert [r.path for r in other.requests][:1] == ["/System/Info/Public"]  # followed, and trusted
+    assert "TLS" not in message and "did not answer" not in message
+
+
+def test_a_ca_file_trusts_a_redirect_within_the_players_own_host(make_rt, tmp_path):
+    """A redirect to another path of the player itself (a reverse proxy's base path,
+    `/jellyfin` -> `/jellyfin/`) stays under the player's ca_file."""
+    root = str(tmp_path / "movies")
+
+    class BasePath(FakeJellyfin):
+        def handle(self, req):
+            if not req.path.startswith("/jellyfin/"):
+                return 302, {"Location": f"{self.url}/jellyfin{req.path}"}, b""
+            req.path = req.path.removeprefix("/jellyfin")
+            return super().handle(req)
+
+    with BasePath(locations=[root]).serve_https(HOME_LAN) as fake:
+        rt = make_rt([jellyfin(fake.url, ca_file=str(HOME_CA))])
+        ok, message = only(rt)
+    assert ok, message
 
 
 class ForcesHttps(FakeServer):
