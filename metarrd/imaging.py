@@ -52,6 +52,27 @@ class ImageRejected(MetarrdError):
     """The bytes are not an image we can use (the reason says why)."""
 
 
+class NotAnImage(ImageRejected):
+    """The bytes are another kind of file (`what`: "an HTML page", "JSON"). Said as a file
+    ("the file is an HTML page, not an image": an upload, a file in the library); where they
+    are a download's, `returned_by` says whose answer they were."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)  # the only argument: it is pickled back from a worker process
+        self.what = what
+
+    def __str__(self) -> str:
+        return f"the file is {self.what}, not an image"
+
+    def returned_by(self, who: str) -> str:
+        return f"{who} returned {self.what}, not an image"
+
+
+def download_reason(exc: ImageRejected, who: str = "the provider") -> str:
+    """Why a download (an answer of `who`) is not an image we can use."""
+    return exc.returned_by(who) if isinstance(exc, NotAnImage) else str(exc)
+
+
 @dataclass(frozen=True)
 class ImageInfo:
     width: int
@@ -82,18 +103,23 @@ def _scan_count(source: Path | bytes) -> int:
     return count
 
 
-def sniff_reason(head: bytes) -> str:
-    """A human description of bytes that are not an image."""
+def sniffed(head: bytes) -> ImageRejected | None:
+    """What bytes that are not an image are instead (None: nothing known)."""
     text = head[:512].lstrip().lower()
     if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text:
-        return "the provider returned an HTML page, not an image"
+        return NotAnImage("an HTML page")
     if text.startswith(b"<?xml") and b"<svg" in text or text.startswith(b"<svg"):
-        return "SVG is not a raster image"
+        return ImageRejected("SVG is not a raster image")
     if text.startswith((b"{", b"[")):
-        return "the provider returned JSON, not an image"
+        return NotAnImage("JSON")
     if not head:
-        return "the file is empty"
-    return "not an image in a known format"
+        return ImageRejected("the file is empty")
+    return None
+
+
+def not_an_image(head: bytes) -> ImageRejected:
+    """Why bytes that no image decoder reads are refused."""
+    return sniffed(head) or ImageRejected("not an image in a known format")
 
 
 def _read(source: Path | bytes, keep: int = 0) -> tuple[bytes, str, int, bytes | None]:
@@ -129,7 +155,7 @@ def _open_checked(
             warnings.simplefilter("ignore")
             im = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
     except UnidentifiedImageError:
-        raise ImageRejected(sniff_reason(head)) from None
+        raise not_an_image(head) from None
     except Image.DecompressionBombError as exc:
         raise ImageRejected(f"decompression bomb refused ({exc})") from None
     except (OSError, ValueError, SyntaxError) as exc:
@@ -505,8 +531,8 @@ def read_header(head: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Header 
         raise ImageRejected(f"unreadable image ({exc})") from None
     im = parser.image
     if im is None:
-        if len(head) >= 16 and sniff_reason(head) != "not an image in a known format":
-            raise ImageRejected(sniff_reason(head))
+        if len(head) >= 16 and (known := sniffed(head)) is not None:
+            raise known
         return None
     width, height = im.size
     if _kind(im) not in FORMATS:

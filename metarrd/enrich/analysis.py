@@ -56,7 +56,7 @@ from metarrd.errors import (
     TryAgain,
 )
 from metarrd.http import Download, HttpClient, redact
-from metarrd.imaging import Header, ImageInfo, ImageRejected, read_header
+from metarrd.imaging import Header, ImageInfo, ImageRejected, download_reason, read_header
 
 log = logging.getLogger(__name__)
 
@@ -745,9 +745,10 @@ class Analyser:
             )  # fmt: skip
         except ImageRejected as exc:
             tmp.unlink(missing_ok=True)
-            log.info("%s: %s rejected: %s", self.label, redact(url), exc)
-            self.http.mark_gone(url, str(exc))  # not asked again at publish
-            return AnalysisResult(url, reason=str(exc), size=got.size)
+            reason = download_reason(exc)  # a provider's answer ("the provider returned ...")
+            log.info("%s: %s rejected: %s", self.label, redact(url), reason)
+            self.http.mark_gone(url, reason)  # not asked again at publish
+            return AnalysisResult(url, reason=reason, size=got.size)
         except OSError as exc:  # reading our temp file, or writing the preview beside it
             tmp.unlink(missing_ok=True)
             own = own_disk_error(exc)
@@ -806,8 +807,9 @@ class Analyser:
         try:
             small, rel = self._examine_rendition(got)
         except ImageRejected as exc:
-            log.info("%s: %s rejected: %s", self.label, redact(url), exc)
-            future.set_result(AnalysisResult(url, reason=str(exc), size=got.download.size))
+            reason = download_reason(exc)
+            log.info("%s: %s rejected: %s", self.label, redact(url), reason)
+            future.set_result(AnalysisResult(url, reason=reason, size=got.download.size))
             return
         except OSError as exc:
             reason = f"cannot read the download: {exc.strerror}"
@@ -845,7 +847,7 @@ class Analyser:
             head = got.data if got.data is not None else got.path.read_bytes()
             header = read_header(head, max_pixels=self.max_pixels)
         except ImageRejected as exc:
-            future.set_result(AnalysisResult(url, reason=str(exc), size=probed.size))
+            future.set_result(AnalysisResult(url, reason=download_reason(exc), size=probed.size))
             return
         finally:
             if got.path is not None:

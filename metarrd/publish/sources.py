@@ -29,7 +29,13 @@ from metarrd.errors import (
     ProviderUnavailable,
 )
 from metarrd.files import MAX_FILE_BYTES, UnsafeFile, copy_regular, display, link_target_outside
-from metarrd.imaging import DECODE_BUDGET, ImageInfo, ImageRejected, analyse_image
+from metarrd.imaging import (
+    DECODE_BUDGET,
+    ImageInfo,
+    ImageRejected,
+    analyse_image,
+    download_reason,
+)
 from metarrd.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -235,7 +241,14 @@ def _fetch(
         _note(movie_id, notes, f"{label}: the provider answered 404 on re-download, skipped")
     except (ProviderUnavailable, ProviderAuthError) as exc:
         raise PictureUnavailable(label, str(exc)) from None
-    except (ProviderError, ImageRejected) as exc:
+    except ImageRejected as exc:  # a library file is said as a file, a download as an answer
+        why = str(exc)
+        if provider != LIBRARY_SOURCE:
+            why = download_reason(
+                exc, "the address" if provider == USER_PROVIDER else "the provider"
+            )
+        _note(movie_id, notes, f"{label}: {why}, skipped")
+    except ProviderError as exc:
         _note(movie_id, notes, f"{label}: {exc}, skipped")
     except UnsafeFile as exc:  # the user's file became a FIFO, a device, a huge file
         _note(movie_id, notes, f"{label}: {exc.strerror}")

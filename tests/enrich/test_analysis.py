@@ -71,6 +71,37 @@ def test_bad_candidates_come_back_with_reasons(rt, simulator):
     assert leftovers == []  # rejected downloads are removed at once
 
 
+def test_a_providers_answer_that_is_json_is_said_as_the_providers(rt):
+    """A download whose bytes are JSON (an image CDN's error body, served as image/jpeg: TMDB's
+    `{"status_code":34,...}`) is the provider's answer, and said so; the same bytes uploaded
+    are said as a file (tests/web/test_user_images.py)."""
+    import http.server
+
+    body = b'{"status_code":34,"status_message":"The resource you requested could not be found."}'
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/t/p/original/x.jpg"
+        with Analyser(rt.config, rt.http) as an:
+            out = an.fetch(url, "tmdb").result()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert out.reason == "the provider returned JSON, not an image"
+
+
 def test_the_users_own_image_is_fetched_again_only_from_a_public_address(rt, simulator):
     """ENRICH fetches a selected image the cache lost again, the user's own one too (provider
     "user"): through the providers' client that was any address, through any proxy, though

@@ -152,7 +152,7 @@ def test_scan_of_one_path_only(cli_config, hard_library, capsys):
     assert [m.tmdb_id for m in db.Movie.select()] == [841]
 
 
-def test_existing_artwork_is_cached_as_library_candidates(cli_config, hard_library, capsys):
+def test_existing_artwork_is_cached_as_library_candidates(cli_config, hard_library, caplog):
     from PIL import Image
 
     folder = hard_library / "Dune (1984)"
@@ -160,6 +160,9 @@ def test_existing_artwork_is_cached_as_library_candidates(cli_config, hard_libra
     Image.new("RGB", (320, 180), (30, 30, 200)).save(folder / "Dune (1984)-fanart.jpg")
     (folder / "fanart1.jpg").write_bytes(b"<html>not an image</html>")
     run_cli(cli_config, "scan")
+    # the user's own file, said as a file (it was "the provider returned an HTML page")
+    said = "fanart1.jpg: existing artwork skipped: the file is an HTML page, not an image"
+    assert any(said in r.getMessage() for r in caplog.records)
     movie = db.Movie.get(db.Movie.tmdb_id == 841)
     assets = {a.asset_type: a for a in movie.assets if a.provider == "library"}
     assert set(assets) == {"poster", "fanart"}

@@ -616,3 +616,39 @@ def test_a_type_without_candidates_can_have_the_users_own_image(client, seed):
         as_text=True
     )
     assert db.ArtworkCandidate.get(db.ArtworkCandidate.asset_type == "fanart").is_selected
+
+
+# what a browser's "Save Page As" writes when the user means to save the poster shown on a page
+# (Firefox and Chrome both save the page, with the name the user typed: poster.jpg)
+SAVED_PAGE = (
+    b'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    b"<title>The Matrix (1999) - Posters - The Movie Database (TMDB)</title>\n</head>\n"
+    b'<body><img src="https://image.tmdb.org/t/p/w500/f89U3ADr1oiB1s9GkdPOEpXUk5H.jpg">'
+    b"</body>\n</html>\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (SAVED_PAGE, "the file is an HTML page, not an image"),
+        # the TMDB API's answer saved instead of the image it names (images/posters of a movie)
+        (b'{"id":603,"posters":[{"file_path":"/f89U3ADr1oiB1s9GkdPOEpXUk5H.jpg"}]}', "the file is JSON, not an image"),
+    ],
+)  # fmt: skip
+def test_an_upload_that_is_not_an_image_says_what_the_file_is(client, seed, body, said):
+    """An uploaded file that is a saved web page was refused with "the provider returned an
+    HTML page, not an image" (and JSON as "the provider returned JSON"): no provider was
+    asked, the user chose the file."""
+    movie = seed.movie("The Matrix")
+    answer = client.post(
+        f"/movies/{movie.id}/artwork/poster/add",
+        {"image": (io.BytesIO(body), "poster.jpg")},
+        htmx=True,
+        content_type="multipart/form-data",
+    )
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and 'class="toast tone-danger"' in html
+    assert f"this is not an image that can be used: {said}" in html
+    assert "provider" not in html.split('class="toast tone-danger"', 1)[1].split("</", 1)[0]
+    assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user").exists()
