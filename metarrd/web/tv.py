@@ -274,6 +274,17 @@ class SeasonView:
     item: db.Movie | None = None  # the season item (its page, poster)
     poster: str | None = None
     episodes: list[EpisodeRow] = field(default_factory=list)
+    files: int = 0  # its episode files, listed or not
+    folded: bool = False  # its files are listed on its own page, not the show's
+
+    @property
+    def unlisted(self) -> int:
+        return self.files - len(self.episodes)
+
+
+# A show's tab lists its episode files up to this many; a longer show (a daily show's thirty
+# seasons of 500 files: a 6 MB page) lists its seasons, each page listing its own files.
+SHOW_FILES_LISTED = 500
 
 
 EPISODE_COLUMNS = (
@@ -297,7 +308,8 @@ EPISODE_COLUMNS = (
 def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
     """The show's seasons in order (specials last), each with its episode files in number
     order, with their thumbs; files without numbers in a last group of their own. Four
-    statements."""
+    statements. The whole show of more than SHOW_FILES_LISTED files: its seasons folded (their
+    rows on their own pages), at most that many of its files without numbers."""
     M = db.Movie
     season_items = list(M.select().where(M.show == show.id, M.kind == db.SEASON).order_by(M.season))
     where = [M.show == show.id, M.kind == db.EPISODE]
@@ -305,22 +317,33 @@ def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
         where.append((M.season == only) | M.season.is_null())
     episodes = list(M.select(*EPISODE_COLUMNS).where(*where))
     posters = queries.first_posters([s.id for s in season_items]) if season_items else {}
-    thumbs = queries.first_selected([e.id for e in episodes], "thumb") if episodes else {}
     views: dict[int | None, SeasonView] = {}
     for item in season_items:
         if only is None or item.season == only:
             views[item.season] = SeasonView(
                 item.season, season_name(item.season, item.title), item, posters.get(item.id)
             )
+    fold = only is None and len(episodes) > SHOW_FILES_LISTED
+    rows: list[EpisodeRow] = []
     for ep in episodes:
         number, numbers = episode_numbers(ep)
         if only is not None and number != only:
             continue
         view = views.setdefault(number, SeasonView(number, season_name(number)))
-        row = EpisodeRow(ep, episode_code(number, numbers), ep.aired, numbers, thumbs.get(ep.id))
+        view.files += 1
+        view.folded = fold and view.item is not None  # a season with a page of its own
+        if view.folded:
+            continue
+        row = EpisodeRow(ep, episode_code(number, numbers), ep.aired, numbers)
         view.episodes.append(row)
     for view in views.values():
         view.episodes.sort(key=lambda r: (r.numbers, r.movie.path))
+        if fold:
+            del view.episodes[SHOW_FILES_LISTED:]
+        rows.extend(view.episodes)
+    thumbs = queries.first_selected([r.movie.id for r in rows], "thumb") if rows else {}
+    for row in rows:
+        row.thumb = thumbs.get(row.movie.id)
 
     def order(number: int | None) -> tuple[int, int]:
         if number is None:

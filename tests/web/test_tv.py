@@ -968,3 +968,47 @@ def test_lock_fields_in_bulk_locks_each_episodes_own_air_date_too(tv):
         db.Movie.get_by_id(three.id).locked_fields
     )
     assert "title-3" not in db.Movie.get_by_id(double.id).locked_fields
+
+
+def test_a_long_shows_tab_lists_its_seasons_and_leaves_their_files_to_their_pages(
+    tv, count_queries, monkeypatch
+):
+    """bench.web with a daily show of 30 seasons x 500 files (The Daily Show, Jeopardy!): its
+    "Seasons & episodes" tab was one row per file, 6.4 MB of HTML. Past tv.SHOW_FILES_LISTED
+    files the tab lists the seasons (name, count, state, link); each season's page lists its
+    own files. The same rows and statements for 10 more files as for 200 more."""
+    from metarrd.web import tv as web_tv
+
+    client, built, _seed = tv
+    monkeypatch.setattr(web_tv, "SHOW_FILES_LISTED", 8, raising=False)
+    season2 = built.seasons[2]
+    url = f"/movies/{built.show.id}/tabs/episodes"
+    pages, counts, added = [], [], 0
+    for more in (10, 200):
+        db.Movie.insert_many(
+            {
+                "library": built.show.library_id,
+                "path": f"{built.folder}/Season 02/Breaking Bad - S02E{100 + n}.mkv",
+                "kind": db.EPISODE,
+                "show": built.show.id,
+                "season": 2,
+                "episodes": [100 + n],
+                "identification_status": db.IDENTIFIED,
+            }
+            for n in range(added, more)
+        ).execute()
+        added = more
+        with count_queries() as q:
+            pages.append(text(client.hx_get(url)))
+        counts.append(q.count)
+    few, many = pages
+    assert few.count('<tr id="episode-') == many.count('<tr id="episode-') <= 8
+    assert counts[0] == counts[1], counts
+    # season 2 says how many files it holds and where they are listed
+    assert f"/movies/{season2.id}?tab=episodes" in many
+    assert re.search(r">\s*20[0-9] files<", many)
+    # the season's own page still lists every one of its files
+    season_tab = text(client.hx_get(f"/movies/{season2.id}/tabs/episodes"))
+    assert "S02E299" in season_tab
+    # the file without numbers has no season page: listed on the show's
+    assert f'id="episode-{built.episodes[UNNUMBERED].id}"' in many
