@@ -201,6 +201,11 @@ PLAN_VERBS = {
 }
 
 
+# The preview lists at most this many files of each list (to change, unchanged); the counts
+# say all of them. A whole show of 30 seasons of 500 files is 15,000 lines (a 3 MB page).
+PLAN_FILES_LISTED = 500
+
+
 @dataclass(frozen=True)
 class PlanView:
     summary: str
@@ -224,6 +229,11 @@ class PlanView:
     def unchanged_files(self) -> list[tuple[str, str, str, bool]]:
         """What stays as it is: folded away."""
         return [f for f in self.files if f[0] not in ("write", "replace", "remove")]
+
+    @property
+    def listed(self) -> int:
+        """How many files of each list the preview shows."""
+        return PLAN_FILES_LISTED
 
 
 _REDOWNLOAD = re.compile(

@@ -1012,3 +1012,38 @@ def test_a_long_shows_tab_lists_its_seasons_and_leaves_their_files_to_their_page
     assert "S02E299" in season_tab
     # the file without numbers has no season page: listed on the show's
     assert f'id="episode-{built.episodes[UNNUMBERED].id}"' in many
+
+
+def test_a_whole_shows_preview_lists_a_bounded_number_of_files(tv, monkeypatch):
+    """bench.web's daily show of 30 seasons x 500 files: its "Preview & publish" listed every
+    file it would write, 191 bytes each (a 3 MB fragment). Each list stops at
+    formatting.PLAN_FILES_LISTED and says how many more; the summary still counts them all."""
+    from metarrd.web import formatting
+
+    client, built, _seed = tv
+    url = f"/movies/{built.show.id}/preview"
+    every = planned(text(client.hx_get(url)))
+    assert len(every) > 5
+    monkeypatch.setattr(formatting, "PLAN_FILES_LISTED", 3, raising=False)
+    preview = text(client.hx_get(url))
+    assert len(planned(preview)) == 3
+    assert f"and {len(every) - 3} more" in preview
+    assert f"{len(every)} files to change" in preview
+
+
+def test_a_republished_shows_unchanged_files_are_listed_up_to_the_same_bound(
+    published, monkeypatch
+):
+    """A republish of the whole long show after one edit: nearly every file is unchanged, and
+    the folded list of them stops at the same bound."""
+    from metarrd.web import formatting
+
+    client, _rt, built = published
+    url = f"/movies/{built.show.id}/preview"
+    unchanged = re.search(r"(\d+) files unchanged</summary>", text(client.hx_get(url)))
+    assert unchanged and int(unchanged[1]) > 5
+    monkeypatch.setattr(formatting, "PLAN_FILES_LISTED", 3, raising=False)
+    folded = text(client.hx_get(url)).split('<details class="unchanged">')[1]
+    assert f"{unchanged[1]} files unchanged</summary>" in folded
+    assert len(re.findall(r'<li class="plan-', folded)) == 3
+    assert f"and {int(unchanged[1]) - 3} more" in folded
