@@ -16,9 +16,11 @@ from metarrd.publish.stage import (
     publish_many,
 )
 from metarrd.publish.tv import publishes_alone
+from metarrd.publish.tv_layout import episode_sidecar_paths
 
 __all__ = [
     "PublishResult",
+    "episode_sidecar_paths",
     "movie_data",
     "preview_publish",
     "publish_item",

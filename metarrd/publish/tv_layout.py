@@ -106,6 +106,13 @@ def episode_thumb_path(video: Path, ext: str) -> Path:
     return video.with_name(f"{video.stem}-{EPISODE_THUMB}.{ext}")
 
 
+def episode_sidecar_paths(video: Path) -> list[Path]:
+    """Every path PUBLISH may write beside the video: its NFO and its thumb in each image
+    format (`layout.ext_for_format` gives one of `layout.IMAGE_EXTS`): what a look-up by path
+    finds, where `is_episode_sidecar`'s prefix would read every row of the show."""
+    return [episode_nfo_path(video), *(episode_thumb_path(video, e) for e in layout.IMAGE_EXTS)]
+
+
 def is_episode_sidecar(name: str, video_stem: str) -> bool:
     """Whether `name` is the NFO or thumb PUBLISH writes for the video `<video_stem>.<ext>`."""
     return name == f"{video_stem}.{layout.NFO_EXT}" or name.startswith(

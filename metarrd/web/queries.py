@@ -13,6 +13,7 @@ import peewee as pw
 from flask import abort
 
 from metarrd import db
+from metarrd.publish import episode_sidecar_paths
 from metarrd.web import pictures
 from metarrd.web.pictures import ArtworkGroup
 
@@ -207,17 +208,12 @@ def library_files(movie_id: int) -> list[db.LibraryFile]:
 def episode_files(episode: db.Movie) -> list[db.LibraryFile]:
     """What metarrd wrote beside an episode file: its NFO and thumb (the show's ledger rows
     named after the video: `<name>.nfo`, `<name>-thumb.<ext>`, publish/tv_layout.py), not
-    those of a file whose name starts alike (`Show 1x1` is not `Show 1x10`)."""
+    those of a file whose name starts alike (`Show 1x1` is not `Show 1x10`). Found by their
+    paths (their unique index), not among the show's 30,000 rows of 15,000 episodes."""
     LF = db.LibraryFile
-    stem = str(Path(episode.path).with_suffix(""))
-    escaped = stem.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    thumb = pw.NodeList(
-        (LF.path, pw.SQL("LIKE"), pw.Value(escaped + "-thumb.%"), pw.SQL("ESCAPE '\\'"))
-    )
-    mine = (LF.path == stem + ".nfo") | thumb
-    return list(
-        LF.select().where(LF.movie == episode.show_id, mine).order_by(LF.kind, LF.path).limit(50)
-    )
+    paths = [str(p) for p in episode_sidecar_paths(Path(episode.path))]
+    rows = LF.select().where(LF.path.in_(paths)).order_by(LF.kind, LF.path)  # one row a path
+    return [row for row in rows if row.movie_id == episode.show_id]  # the show's, by the path
 
 
 def movie_or_404(movie_id: int) -> db.Movie:

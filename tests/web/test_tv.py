@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import peewee as pw
 import pytest
 
 from metarrd import db
@@ -360,6 +361,35 @@ def test_an_episodes_files_tab_leaves_out_an_episode_whose_name_starts_alike(tv)
     assert "Show_100% 1x1.nfo" in files and "Show_100% 1x1-thumb.jpg" in files
     assert "1x10" not in files
     assert "Show_100% 1x10-thumb.jpg" in text(client.hx_get(f"/movies/{ten.id}/tabs/files"))
+
+
+def test_an_episodes_files_are_looked_up_by_path_not_among_the_whole_shows(tv, monkeypatch):
+    """bench.web's daily show of 30 seasons x 500 files has some 30,000 ledger rows (an NFO and
+    a thumb each): an episode's Files tab read them all (SEARCH by the show's id, then the
+    names compared) to list its two. It now asks for its own names by the path index."""
+    client, built, _seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    stem = pilot.path.rsplit(".", 1)[0]
+    for path in (stem + ".nfo", stem + "-thumb.png"):
+        db.LibraryFile.create(movie=built.show, path=path, kind="nfo", sha256="0" * 64, size=1)
+    seen: list[tuple[str, tuple]] = []
+    real = db.database.obj.execute_sql
+
+    def recording(sql, params=None, *args, **kwargs):
+        seen.append((sql, params))
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.database.obj, "execute_sql", recording)
+    files = text(client.hx_get(f"/movies/{pilot.id}/tabs/files"))
+    monkeypatch.undo()
+    assert "Pilot.nfo" in files and "Pilot-thumb.png" in files
+    ledger = [(q, p) for q, p in seen if 'FROM "library_files"' in q]
+    assert ledger
+    if not isinstance(db.database.obj, pw.SqliteDatabase):
+        pytest.skip("reads SQLite's query plan")
+    for sql, params in ledger:
+        plan = " ".join(r[-1] for r in db.database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "library_files_path" in plan, plan
 
 
 def test_an_episodes_header_shows_its_thumb_and_its_seasons_poster(tv):
