@@ -755,6 +755,16 @@ def _migrate_11(db: pw.Database) -> None:
         db.execute_sql("ALTER TABLE movies ADD COLUMN file_id TEXT")
 
 
+def _migrate_12(db: pw.Database) -> None:
+    """An index for a show's seasons and episodes by number: a season's page and an episode's
+    (its season, its breadcrumbs) read `show_id = ? AND kind = ? AND season = ?`, which the
+    `show_id` index answered by reading every row of the show (15,030 of a daily show's 30
+    seasons of 500 files) to keep one season's."""
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS movies_show_season ON movies (show_id, kind, season)"
+    )
+
+
 def _create_nocase_collation(db: pw.Database) -> None:
     exists = db.execute_sql("SELECT 1 FROM pg_collation WHERE collname = 'nocase'").fetchone()
     if exists:
@@ -781,6 +791,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (9, _migrate_9),
     (10, _migrate_10),
     (11, _migrate_11),
+    (12, _migrate_12),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -1077,3 +1077,35 @@ def test_a_republished_shows_unchanged_files_are_listed_up_to_the_same_bound(
     assert f"{unchanged[1]} files unchanged</summary>" in folded
     assert len(re.findall(r'<li class="plan-', folded)) == 3
     assert f"and {int(unchanged[1]) - 3} more" in folded
+
+
+def test_a_seasons_and_an_episodes_pages_read_one_season_by_the_index(tv, monkeypatch):
+    """bench.web's daily show of 30 seasons x 500 files: a season's page and each episode's
+    (its season's poster, the breadcrumbs) asked for one season with `show_id = ? AND kind = ?
+    AND season = ?`, which the `show_id` index answered by reading all 15,030 rows of the show.
+    Schema 12's (show_id, kind, season) index reads that season's only."""
+    client, built, _seed = tv
+    if not isinstance(db.database.obj, pw.SqliteDatabase):
+        pytest.skip("reads SQLite's query plan")
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    seen: list[tuple[str, tuple]] = []
+    real = db.database.obj.execute_sql
+
+    def recording(sql, params=None, *args, **kwargs):
+        seen.append((sql, params))
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.database.obj, "execute_sql", recording)
+    for url in (f"/movies/{built.seasons[1].id}", f"/movies/{built.seasons[1].id}/tabs/episodes",
+                f"/movies/{pilot.id}", f"/movies/{pilot.id}/tabs/files"):  # fmt: skip
+        text(client.get(url))
+    monkeypatch.undo()
+    by_season = [
+        (sql, params)
+        for sql, params in seen
+        if 'FROM "movies"' in sql and re.search(r'"season" (=|IN) ', sql.split("WHERE", 1)[-1])
+    ]
+    assert len(by_season) >= 3
+    for sql, params in by_season:
+        plan = " ".join(r[-1] for r in db.database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "season=?" in plan, (plan, sql)
