@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import peewee as pw
+
 from metarrd import db
 from metarrd.atomic import (
     TEMP_MARKER,
@@ -600,7 +602,7 @@ def _finish(rt: Runtime, jobs: list[Job]) -> None:
                 for r in results
             ],
         )
-        _queue_notifications([j for j in jobs if j.result.written or j.result.removed])
+        _queue_notifications(jobs)
         db.PublishLog.insert_many(
             [
                 {
@@ -645,8 +647,12 @@ def _finish(rt: Runtime, jobs: list[Job]) -> None:
 
 
 def _queue_notifications(jobs: list[Job]) -> None:
-    """A pending notification per enabled player that shows each item's library (at most one
-    pending per player and path)."""
+    """A pending notification per enabled player that shows each item's library, for an item
+    whose files changed (written or removed) or whose path is not the one that player was last
+    told about (its folder renamed by hand: the scan followed it and carried our files, so
+    nothing is written, yet the player still lists it at the old path). An item a player was
+    never told about needs nothing unless its files changed. At most one pending row per
+    player and path: a pending row of the item at its old path takes the new one."""
     if not jobs:
         return
     libraries = sorted({j.movie.library_id for j in jobs})
@@ -662,6 +668,7 @@ def _queue_notifications(jobs: list[Job]) -> None:
         players.setdefault(library_id, []).append((player_id, name))
     if not players:
         return
+    told = _last_told([j.movie.id for j in jobs if j.movie.library_id in players])
     paths = [j.movie.path for j in jobs]
     pending = set(
         db.PlayerNotification.select(db.PlayerNotification.player, db.PlayerNotification.path)
@@ -670,13 +677,40 @@ def _queue_notifications(jobs: list[Job]) -> None:
     )
     new = []
     for job in jobs:
+        changed = bool(job.result.written or job.result.removed)
+        path = job.movie.path
         for player_id, name in players.get(job.movie.library_id, []):
-            if (player_id, job.movie.path) not in pending:
-                pending.add((player_id, job.movie.path))
-                new.append({"player": player_id, "movie": job.movie.id, "path": job.movie.path})
+            last = told.get((player_id, job.movie.id))
+            if not changed and (last is None or last[1] == path):
+                continue
+            if (
+                last
+                and last[2] == "pending"
+                and last[1] != path
+                and (player_id, path) not in pending
+            ):
+                # not sent yet, and its path is gone: it goes out for the new one
+                db.PlayerNotification.update(path=path).where(
+                    db.PlayerNotification.id == last[0]
+                ).execute()
+                pending.add((player_id, path))
+            if (player_id, path) not in pending:
+                pending.add((player_id, path))
+                new.append({"player": player_id, "movie": job.movie.id, "path": path})
             job.result.players.append(name)
     if new:
         db.PlayerNotification.insert_many(new).execute()
+
+
+def _last_told(movie_ids: list[int]) -> dict[tuple[int, int], tuple[int, str, str]]:
+    """(player id, item id) -> (row id, path, state) of the latest notification of that item
+    for that player: the path it was last told about (or is about to be)."""
+    if not movie_ids:
+        return {}
+    N = db.PlayerNotification
+    latest = N.select(pw.fn.MAX(N.id)).where(N.movie.in_(movie_ids)).group_by(N.player, N.movie)
+    rows = N.select(N.id, N.player, N.movie, N.path, N.state).where(N.id.in_(latest)).tuples()
+    return {(player, movie): (row_id, path, state) for row_id, player, movie, path, state in rows}
 
 
 # --- checks ----------------------------------------------------------------------------------------

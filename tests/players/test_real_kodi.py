@@ -301,10 +301,9 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     pilot = episode_item(folder / EPISODE_FILES[1])
     set_field(pilot.id, "plot", NEW_EPISODE_PLOT)
     double = episode_item(folder / EPISODE_FILES[2])
-    details = [dict(d) for d in double.episode_details]
-    details[1]["title"] = NEW_EPISODE_TITLE
-    db.Movie.update(episode_details=details).where(db.Movie.id == double.id).execute()
-    db.mark_outdated(double.id)
+    # as the UI does: `title-2` is E5's own title, locked, so the enrich after the rename (5.)
+    # keeps it and that publish writes nothing
+    set_field(double.id, "title-2", NEW_EPISODE_TITLE)
     season = db.Movie.get(
         (db.Movie.show == show.id) & (db.Movie.kind == db.SEASON) & (db.Movie.season == 1)
     )

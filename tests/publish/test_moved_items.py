@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
+from metarrd.players import kodi as kodi_protocol
+from metarrd.players import process_notifications
 from metarrd.publish import publish_item
 from metarrd.scan import follow_renames, scan
 
@@ -274,3 +276,85 @@ def test_a_rename_found_by_a_scan_whose_claim_was_lost_carries_no_ledger_row(rt,
 
     assert {r.id: r.path for r in db.LibraryFile.select()} == rows
     assert built.reload().path == str(built.path("Old Name (1999).mkv"))
+
+
+def test_a_folder_renamed_by_hand_reaches_the_players_though_nothing_is_written(
+    make_rt, build, tmp_path, monkeypatch
+):
+    """`Heat (1995)/` renamed `Heat (1995) [1080p]/` by hand (no webhook), nothing else changed:
+    the scan follows it and carries our files, so the publish writes nothing. Kodi was told
+    about the old folder and must hear of the new one (a Scan of it), though no file changed;
+    told once, not at every publish after."""
+    from tests.players.player_fakes import FakeKodi
+
+    monkeypatch.setattr(kodi_protocol, "SCAN_POLL_SECONDS", 0.001)
+    root = tmp_path / "movies"
+    with FakeKodi(sources=["smb://nas/movies/"]) as kodi:
+        rt = make_rt(
+            libraries={"Movies": root},
+            player=[
+                {
+                    "name": "Kodi",
+                    "type": "kodi",
+                    "url": kodi.url,
+                    "username": "kodi",
+                    "password": "secret",
+                    "libraries": ["Movies"],
+                    "path_map": [{"from": str(root), "to": "smb://nas/movies"}],
+                }
+            ],
+            daemon={"notify_window_seconds": 0},
+        )
+        built = build("Heat (1995)", runtime=rt)
+        _scanned_as_is(built)
+        assert publish_item(rt, built.reload()).players == ["Kodi"]
+        process_notifications(rt)
+        assert kodi.scans == ["smb://nas/movies/Heat (1995)/"]
+        moved = built.folder.with_name("Heat (1995) [1080p]")
+        built.folder.rename(moved)
+        assert scan(rt).moved == [built.movie.id]
+
+        result = publish_item(rt, built.reload())
+
+        assert result.written == [] and result.removed == []
+        assert result.players == ["Kodi"]
+        process_notifications(rt)
+        assert kodi.scans[1:] == ["smb://nas/movies/Heat (1995) [1080p]/"]
+        assert publish_item(rt, built.reload()).players == []  # told about this folder already
+        assert not kodi.violations
+
+
+def test_a_renamed_folder_of_an_item_no_player_was_told_about_needs_no_notification(rt, build):
+    """No player shows the library when it was published, one is added later: a rename with
+    nothing to write tells it nothing (it finds the item by its own scan)."""
+    built = build("Heat (1995)")
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    built.folder.rename(built.folder.with_name("Heat (1995) [1080p]"))
+    assert scan(rt).moved == [built.movie.id]
+    player = db.MediaPlayer.create(name="Kodi", type="kodi", url="http://127.0.0.1:9")
+    db.PlayerLibrary.create(player=player, library=built.movie.library_id)
+
+    assert publish_item(rt, built.reload()).players == []
+    assert db.PlayerNotification.select().count() == 0
+
+
+def test_a_notification_not_sent_yet_follows_the_renamed_folder(make_rt, build, tmp_path):
+    """Published while Kodi was off (its row pending at `Heat (1995)/`), then the folder renamed
+    by hand: one pending row, at the new folder; the old one, gone, is never sent."""
+    rt = make_rt(
+        player=[
+            {"name": "Kodi", "type": "kodi", "url": "http://127.0.0.1:9", "libraries": ["Movies"]}
+        ]
+    )
+    built = build("Heat (1995)", runtime=rt)
+    _scanned_as_is(built)
+    publish_item(rt, built.reload())
+    moved = built.folder.with_name("Heat (1995) [1080p]")
+    built.folder.rename(moved)
+    assert scan(rt).moved == [built.movie.id]
+
+    assert publish_item(rt, built.reload()).players == ["Kodi"]
+
+    rows = [(r.path, r.state) for r in db.PlayerNotification.select()]
+    assert rows == [(str(moved / "Heat (1995).mkv"), "pending")]

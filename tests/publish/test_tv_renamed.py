@@ -10,6 +10,8 @@ import shutil
 import pytest
 
 from metarrd import db
+from metarrd.players import kodi as kodi_protocol
+from metarrd.players import process_notifications
 from metarrd.publish import publish_item
 from metarrd.scan import scan
 from tests.publish.tvshow import build_show, tv_runtime
@@ -242,3 +244,53 @@ def test_the_rows_that_follow_a_renamed_video_are_found_by_the_ledgers_index(trt
     for sql in reads:
         plan = " ".join(row[-1] for row in db.database.execute_sql("EXPLAIN QUERY PLAN " + sql))
         assert "USING" in plan and not re.search(r"SCAN (t1|library_files)\b", plan), (sql, plan)
+
+
+def test_a_show_folder_renamed_by_hand_reaches_kodi_though_nothing_is_written(
+    tmp_path, monkeypatch
+):
+    """The real-Kodi test's step 5 (tests/players/test_real_kodi.py): `Breaking Bad (2008)/`
+    renamed `Breaking Bad/` by hand, nothing else changed. The scan follows the show and its
+    episodes and carries our files, so the publish writes nothing; Kodi, which lists the show
+    at the old folder, must still be told: the old show removed, the new folder scanned."""
+    from tests.players.player_fakes import FakeKodi
+
+    monkeypatch.setattr(kodi_protocol, "SCAN_POLL_SECONDS", 0.001)
+    monkeypatch.setattr(kodi_protocol, "SCAN_START_SECONDS", 0.05)
+    root = tmp_path / "tv"
+    with FakeKodi(sources=["smb://nas/tv/"]) as kodi:
+        player = {
+            "name": "Kodi",
+            "type": "kodi",
+            "url": kodi.url,
+            "username": "kodi",
+            "password": "secret",
+            "libraries": ["TV"],
+            "path_map": [{"from": str(root), "to": "smb://nas/tv"}],
+        }
+        rt = tv_runtime(tmp_path, player=[player], daemon={"notify_window_seconds": 0})
+        try:
+            built = build_show(rt, files={PILOT: (1, [1])})
+            scan(rt)
+            assert publish_item(rt, built.reload()).players == ["Kodi"]
+            process_notifications(rt)
+            assert kodi.scans == ["smb://nas/tv/Breaking Bad (2008)/"]
+            kodi.shows[7] = ("smb://nas/tv/Breaking Bad (2008)/", {"tmdb": str(built.show.tmdb_id)})
+            renamed = built.folder.with_name("Breaking Bad")
+            built.folder.rename(renamed)
+            built.folder = renamed
+            assert built.show.id in scan(rt).moved
+
+            result = publish_item(rt, built.reload())
+
+            assert result.written == [] and result.removed == []
+            assert result.players == ["Kodi"]
+            [sent] = process_notifications(rt)
+            assert sent.done[0].startswith(
+                "removed the show at smb://nas/tv/Breaking Bad (2008)/ (renamed) and scanned "
+                "smb://nas/tv/Breaking Bad/"
+            ), sent
+            assert kodi.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
+            assert not kodi.violations
+        finally:
+            rt.close()
