@@ -22,8 +22,9 @@ disk and in the ledger (`library_files`), plan; then apply every plan (`apply`):
    once, rename them item by item, remove files we wrote earlier that are no longer wanted,
    make the renames and removals durable at once, then record the ledger;
 5. record the status, a `publish_log` row and a `publish.done` event per item, queue a
-   notification per player that shows the library, and drop unselected candidates'
-   full-size cache files.
+   notification per player that shows the library (for an item whose files changed, or
+   whose path is not the one that player was last told about), and drop unselected
+   candidates' full-size cache files.
 
 A crash at any point leaves each library file whole (old or new); the next publish finishes
 the job, because every decision is made again from the disk and the ledger.
