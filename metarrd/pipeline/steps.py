@@ -106,6 +106,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     follow = after_scan_of(rt, report, given)
     follow += resumed_after_move(rt, report.moved, set(report.touched) | set(given))
     follow += republish_moved(rt, [i for i in moved if i in reviewed]) + again
+    follow += tell_moved(rt, report.moved + moved)  # also those not published again
     videos = {name: n["videos"] for name, n in report.counts().items()}  # not the shows
     message = (
         f"{report.found} videos: {videos['new']} new, {videos['changed']} changed, "
@@ -263,6 +264,17 @@ def resumed_after_move(rt: Runtime, moved: list[int], followed: set[int]) -> lis
             rows = backlog(stage).where(db.Movie.id.in_(ids)).tuples()
             steps += [catch_up_step(kind, mid, show) for mid, show in rows]
     return steps
+
+
+def tell_moved(rt: Runtime, moved: list[int]) -> list[Step]:
+    """Movies and shows the scan found at a new path (a folder renamed by hand): the players
+    told about the old one are told about the new one, published again or not (nothing may
+    be left to write: our files went along; the user may not have reviewed the item)."""
+    from metarrd.publish import tell_players_moved
+
+    if not tell_players_moved(moved):
+        return []
+    return after_publish(True, rt.config.daemon.notify_window_seconds)
 
 
 def _published_at(paths: list[str]) -> set[int]:

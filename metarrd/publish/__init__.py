@@ -7,6 +7,7 @@ bytes come from (the cache, a re-download, the user's own file), `gather` reads 
 
 from __future__ import annotations
 
+from metarrd.publish.apply import tell_players_moved
 from metarrd.publish.nfo import users_actors
 from metarrd.publish.stage import (
     PublishResult,
@@ -26,5 +27,6 @@ __all__ = [
     "publish_item",
     "publish_many",
     "publishes_alone",
+    "tell_players_moved",
     "users_actors",
 ]

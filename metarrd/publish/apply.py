@@ -647,15 +647,25 @@ def _finish(rt: Runtime, jobs: list[Job]) -> None:
 
 
 def _queue_notifications(jobs: list[Job]) -> None:
+    """The players to tell about the items published (`queue_notifications`)."""
+    told = queue_notifications(
+        [(j.movie, bool(j.result.written or j.result.removed)) for j in jobs]
+    )
+    for job in jobs:
+        job.result.players += told.get(job.movie.id, [])
+
+
+def queue_notifications(items: list[tuple[db.Movie, bool]]) -> dict[int, list[str]]:
     """A pending notification per enabled player that shows each item's library, for an item
-    whose files changed (written or removed) or whose path is not the one that player was last
-    told about (its folder renamed by hand: the scan followed it and carried our files, so
-    nothing is written, yet the player still lists it at the old path). An item a player was
-    never told about needs nothing unless its files changed. At most one pending row per
-    player and path: a pending row of the item at its old path takes the new one."""
-    if not jobs:
-        return
-    libraries = sorted({j.movie.library_id for j in jobs})
+    whose files changed (`(item, True)`: written or removed) or whose path is not the one that
+    player was last told about (its folder renamed by hand: the scan followed it and carried
+    our files, so nothing is written, yet the player still lists it at the old path). An item
+    a player was never told about needs nothing unless its files changed. At most one pending
+    row per player and path: a pending row of the item at its old path takes the new one.
+    Returns item id -> the names of the players told. Called in a write transaction."""
+    if not items:
+        return {}
+    libraries = sorted({m.library_id for m, _ in items})
     players: dict[int, list[tuple[int, str]]] = {}
     query = (
         db.MediaPlayer.select(db.MediaPlayer.id, db.MediaPlayer.name, db.PlayerLibrary.library)
@@ -667,20 +677,20 @@ def _queue_notifications(jobs: list[Job]) -> None:
     for player_id, name, library_id in query:
         players.setdefault(library_id, []).append((player_id, name))
     if not players:
-        return
-    told = _last_told([j.movie.id for j in jobs if j.movie.library_id in players])
-    paths = [j.movie.path for j in jobs]
+        return {}
+    told = _last_told([m.id for m, _ in items if m.library_id in players])
+    paths = [m.path for m, _ in items]
     pending = set(
         db.PlayerNotification.select(db.PlayerNotification.player, db.PlayerNotification.path)
         .where(db.PlayerNotification.path.in_(paths), db.PlayerNotification.state == "pending")
         .tuples()
     )
     new = []
-    for job in jobs:
-        changed = bool(job.result.written or job.result.removed)
-        path = job.movie.path
-        for player_id, name in players.get(job.movie.library_id, []):
-            last = told.get((player_id, job.movie.id))
+    names: dict[int, list[str]] = {}
+    for movie, changed in items:
+        path = movie.path
+        for player_id, name in players.get(movie.library_id, []):
+            last = told.get((player_id, movie.id))
             if not changed and (last is None or last[1] == path):
                 continue
             if (
@@ -696,10 +706,28 @@ def _queue_notifications(jobs: list[Job]) -> None:
                 pending.add((player_id, path))
             if (player_id, path) not in pending:
                 pending.add((player_id, path))
-                new.append({"player": player_id, "movie": job.movie.id, "path": path})
-            job.result.players.append(name)
+                new.append({"player": player_id, "movie": movie.id, "path": path})
+            names.setdefault(movie.id, []).append(name)
     if new:
         db.PlayerNotification.insert_many(new).execute()
+    return names
+
+
+def tell_players_moved(movie_ids: list[int]) -> int:
+    """Movies and shows a scan found at a new path (a folder renamed by hand, no webhook):
+    every player told about them at their old path gets a notification of the new one, with
+    no publish needed (our files went along). Returns how many items a player is told of."""
+    if not movie_ids:
+        return 0
+    M = db.Movie
+    with db.write_transaction():
+        items = list(
+            M.select().where(M.id.in_(movie_ids), M.kind.in_([db.MOVIE, db.SHOW]), ~M.missing)
+        )
+        told = queue_notifications([(m, False) for m in items])
+    for movie_id, names in told.items():
+        log.info("item %d: moved; telling %s", movie_id, ", ".join(names))
+    return len(told)
 
 
 def _last_told(movie_ids: list[int]) -> dict[tuple[int, int], tuple[int, str, str]]:

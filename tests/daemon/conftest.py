@@ -68,6 +68,8 @@ class Recorder:
 def fake_stages(monkeypatch) -> Recorder:
     import metarrd.identify
     import metarrd.scan  # before the fakes: the scan stage takes names of the real enrich's
+    import metarrd.scan.tv  # (which `renames.follow_renames` imports when first called)
+    from metarrd.publish import tell_players_moved  # the real one: it only queues rows
 
     rec = Recorder()
     monkeypatch.setattr(metarrd.identify, "identify_item", rec.identify_item)
@@ -75,7 +77,9 @@ def fake_stages(monkeypatch) -> Recorder:
         sys.modules, "metarrd.enrich", types.SimpleNamespace(enrich_item=rec.enrich_item)
     )
     monkeypatch.setitem(
-        sys.modules, "metarrd.publish", types.SimpleNamespace(publish_item=rec.publish_item)
+        sys.modules,
+        "metarrd.publish",
+        types.SimpleNamespace(publish_item=rec.publish_item, tell_players_moved=tell_players_moved),
     )
     monkeypatch.setitem(
         sys.modules,

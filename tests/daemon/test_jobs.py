@@ -13,6 +13,7 @@ from metarrd import db, workflow
 from metarrd.errors import ItemError, ProviderUnavailable, StageDisabled
 from metarrd.pipeline import jobs
 from metarrd.pipeline.queue import huey
+from tests.daemon.conftest import _runtime
 
 # --- merging pending requests ----------------------------------------------------------------
 
@@ -757,3 +758,36 @@ def test_an_item_missing_while_its_job_ran_goes_on_once_found_moved(
     assert (item.path, item.missing) == (str(folder / old.name), False)
     chain = [("identify", movie.id)] if kind == "identify" else []  # then its enrich
     assert [c[:2] for c in fake_stages.calls] == [*chain, ("enrich", movie.id)]
+
+
+def test_a_folder_renamed_by_hand_is_told_to_the_players_without_a_publish(
+    config_factory, fake_stages, make_movie
+):
+    """`The Matrix (1999)/` renamed by hand, the watcher's scan job naming both folders: the
+    item follows its file and stays "Published" (our files went along), so nothing publishes
+    it again; Kodi, told about the old folder, would list it there for good. The scan queues
+    a notification of the new path, and the players are told."""
+    player = {"name": "Kodi", "type": "kodi", "url": "http://127.0.0.1:9", "libraries": ["Movies"]}
+    rt = _runtime(config_factory, immediate=True, player=[player])
+    try:
+        movie = make_movie(
+            rt, identification_status=db.ENRICHED, tmdb_id=603, publish_state=db.PUBLISHED
+        )
+        old = Path(movie.path)
+        jobs.enqueue_scan([old.parent])  # the scan records the file's identity
+        kodi = db.MediaPlayer.get(db.MediaPlayer.name == "Kodi")
+        db.PlayerNotification.create(player=kodi, movie=movie, path=movie.path, state="sent")
+        folder = old.parent.with_name("The Matrix (1999) [1080p]")
+        old.parent.rename(folder)
+
+        jobs.enqueue_scan([old.parent, folder])
+
+        assert db.Movie.get_by_id(movie.id).publish_state == db.PUBLISHED
+        rows = [
+            (r.path, r.state)
+            for r in db.PlayerNotification.select().order_by(db.PlayerNotification.id)
+        ]
+        assert rows == [(str(old), "sent"), (str(folder / old.name), "pending")]
+        assert fake_stages.stages() == ["notify"]
+    finally:
+        rt.close()
