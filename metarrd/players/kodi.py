@@ -3,7 +3,10 @@
 - The API version comes from `JSONRPC.Version`; the parameter spelling (lower-case `movieid`,
   `showdialogs` up to v14; camelCase `movieId`, `showDialogs` after) from `JSONRPC.Introspect`.
 - A movie Kodi knows (found by its mapped path with `VideoLibrary.GetMovies`) gets
-  `VideoLibrary.RefreshMovie`; new ones get `VideoLibrary.Scan {directory: "<folder>/"}`.
+  `VideoLibrary.RefreshMovie`; new ones get `VideoLibrary.Scan {directory: "<folder>/"}`. One
+  Kodi has under a path gone on our side (matched by `uniqueid`: its folder or file renamed)
+  is removed (`RemoveMovie`), its new folder scanned, and its watched state, rating and tags
+  given back to the new entry (`SetMovieDetails`).
 - A show Kodi has at its folder (`VideoLibrary.GetTVShows`) gets `VideoLibrary.RefreshTVShow`
   without `refreshepisodes` (which in Kodi 20.1 re-adds every episode, losing watched state),
   then `SetEpisodeDetails` for each known episode whose published NFO says something else
@@ -51,10 +54,10 @@ SCAN_WAIT_SECONDS = 120.0  # how long to wait for a running scan before giving u
 SCAN_START_SECONDS = 3.0  # how long to watch for our own scan to begin before the next one
 TARGETED_SCANS = 3  # more new folders than this in one library: one scan of their common folder
 LOOKUP_PER_FOLDER = 25  # more folders than this: one GetMovies for the whole library root
-BATCH_SECONDS = 300.0
-WATCHED = (
-    kodi_tv.WATCHED_PROPERTIES
-)  # a batch still sending after this long leaves the rest for a retry
+BATCH_SECONDS = 300.0  # a batch still sending after this long leaves the rest for a retry
+WATCHED = kodi_tv.WATCHED_PROPERTIES
+# what a renamed movie's entry keeps (`movie_state`); it is found by file and uniqueid
+MOVIE_STATE = ["playcount", "resume", "lastplayed", "userrating", "tag"]
 
 CAMEL = {
     "movieid": "movieId",
@@ -184,13 +187,18 @@ class Kodi:
 
     def movies_under(self, folder: str) -> list[tuple[int, str]]:
         """(movieid, file) of the movies whose path starts with the Kodi-form `folder`."""
+        return [(int(m["movieid"]), str(m["file"])) for m in self.movie_entries(folder, [])]
+
+    def movie_entries(self, folder: str, properties: list[str]) -> list[dict[str, Any]]:
+        """The movies whose path starts with the Kodi-form `folder`: movieid, file and
+        `properties`."""
         params = {
             "filter": {"field": "path", "operator": "startswith", "value": folder},
-            "properties": ["file"],
+            "properties": ["file", *(p for p in properties if p != "file")],
         }
         result = self.call("VideoLibrary.GetMovies", params)
         return [
-            (int(m["movieid"]), str(m.get("file", "")))
+            {**m, "movieid": int(m["movieid"]), "file": str(m.get("file", ""))}
             for m in (result or {}).get("movies") or []
             if "movieid" in m
         ]
@@ -287,6 +295,43 @@ class Kodi:
                 "VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details}
             )
         return done + f"; kept the watched state of {len(restore)} episode(s)"
+
+    def move_movie(self, old: dict[str, Any], target: Target) -> str:
+        """A movie whose folder or file was renamed (Kodi has it at a path gone on our side):
+        its watched state and the user's rating and tags are noted, the old entry removed
+        (`RemoveMovie`: a Scan of the new folder alone adds the movie a second time, the old
+        entry keeping the watched state until Kodi's library is cleaned), the new folder
+        scanned, and once that scan is over the new entry gets them back. What was done."""
+        api = self.api()
+        details = self.call(
+            "VideoLibrary.GetMovieDetails",
+            {api.name("movieid"): old["movieid"], "properties": MOVIE_STATE},
+        )
+        keep = movie_state((details or {}).get("moviedetails") or {})
+        self.wait_until_idle(SCAN_WAIT_SECONDS)
+        self.call("VideoLibrary.RemoveMovie", {api.name("movieid"): old["movieid"]})
+        folder = pathmap.kodi_folder(target.mapped_folder)
+        self.scan(folder)
+        done = f"removed the movie at {old['file']} (renamed) and scanned {folder}"
+        if not keep:
+            return done
+        self.wait_for_start()
+        self.wait_until_idle(SCAN_WAIT_SECONDS)
+        new = next(
+            (m for m in self.movie_entries(folder, ["tag"]) if is_same_movie(m["file"], target)),
+            None,
+        )
+        if new is None:
+            log.warning(
+                "%s: %s is not in Kodi after its scan; its watched state is not restored",
+                self.label,
+                target.mapped_path,
+            )
+            return done + "; its watched state not restored"
+        if "tag" in keep:  # the NFO's tags (read again by the scan) and the user's own
+            keep["tag"] = list(dict.fromkeys([*(new.get("tag") or []), *keep["tag"]]))
+        self.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): new["movieid"], **keep})
+        return done + "; kept its watched state"
 
     def _episodes(self, tvshowid: int, properties: list[str]) -> list[dict[str, Any]]:
         result = self.call(
@@ -390,6 +435,43 @@ class Kodi:
             self._sleep(min(SCAN_POLL_SECONDS, 0.25))
 
 
+def movie_state(movie: dict[str, Any]) -> dict[str, Any]:
+    """What a movie entry holds that no file does, as SetMovieDetails takes it: play count,
+    resume point, last played time (`kodi_tv.watched_details`), the user's rating and tags
+    (Kodi keeps `userrating` and tags in its database; a scan sets only the NFO's)."""
+    state = kodi_tv.watched_details(movie) or {}
+    if int(movie.get("userrating") or 0):
+        state["userrating"] = int(movie["userrating"])
+    if movie.get("tag"):
+        state["tag"] = [str(t) for t in movie["tag"]]
+    return state
+
+
+def first_file(kodi_file: str) -> str:
+    """A Kodi movie's file, or the first part of a stack (`stack://<a> , <b>`, every "," of a
+    part doubled: CStackDirectory::GetPaths)."""
+    if not kodi_file.startswith("stack://"):
+        return kodi_file
+    return kodi_file[len("stack://") :].split(" , ")[0].strip().replace(",,", ",")
+
+
+def find_moved(
+    movies: Sequence[dict[str, Any]], target: Target, mapped_root: str
+) -> dict[str, Any] | None:
+    """The movie Kodi has for `target` under another path (a shared uniqueid) that is gone on
+    our side: its folder or file was renamed. A copy still there (another cut, another
+    resolution) is not one."""
+    for movie in movies:
+        uniqueid = {str(k): str(v) for k, v in (movie.get("uniqueid") or {}).items() if v}
+        if not any(uniqueid.get(kind) == value for kind, value in target.ids):
+            continue
+        if is_same_movie(movie["file"], target):
+            continue
+        if kodi_tv.folder_is_gone(first_file(movie["file"]), mapped_root, target.root):
+            return movie
+    return None
+
+
 @dataclass(frozen=True)
 class KodiShow:
     tvshowid: int
@@ -451,7 +533,7 @@ def _scan_folder(kind: str, arg: Any) -> str | None:
     folder is Kodi's own), if it scans one."""
     if kind == "scan":
         return arg
-    if kind == "move_show":
+    if kind in ("move_show", "move_movie"):
         return pathmap.kodi_folder(arg[1].mapped_folder)
     return None
 
@@ -581,6 +663,24 @@ def deliver(
                 )
             to_scan.append(t)
     new = [t for t in targets if t.key not in known]
+    # a movie Kodi has under a path gone on our side (matched by uniqueid: its folder or file
+    # was renamed) is removed before the Scan of its new folder, its watched state given back
+    movie_moves: list[tuple[str, Any, tuple[Target, ...]]] = []
+    if any(t.ids for t in new):
+        roots = {_mapped_root(player, t) for t in new if t.ids}
+        movies = [
+            m
+            for r in sorted(roots)
+            for m in kodi.movie_entries(pathmap.kodi_folder(r), ["uniqueid"])
+        ]
+        for t in [t for t in new if t.ids]:
+            found = find_moved(movies, t, _mapped_root(player, t))
+            if found is not None:
+                movies.remove(found)
+                movie_moves.append(("move_movie", (found, t), (t,)))
+        moved = {ts[0].key for _kind, _arg, ts in movie_moves}
+        new = [t for t in new if t.key not in moved]
+    steps += movie_moves
     steps += [
         ("scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
         for g in coalesce(new, player, TARGETED_SCANS)
@@ -625,6 +725,10 @@ def deliver(
                 if scanned:
                     kodi.wait_for_start()
                 scanned.append(kodi.move_show(*arg))
+            elif kind == "move_movie":
+                if scanned:
+                    kodi.wait_for_start()
+                scanned.append(kodi.move_movie(*arg))
             else:
                 if scanned:
                     kodi.wait_for_start()

@@ -267,23 +267,30 @@ def watched_episodes(episodes: list[Mapping[str, Any]], mapped_folder: str) -> l
     """The episodes of a show (Kodi's GetEpisodes) that were played or have a resume point."""
     out = []
     for e in episodes:
-        resume = e.get("resume") or {}
-        played = int(e.get("playcount") or 0)
-        if not played and not float(resume.get("position") or 0):
-            continue
+        details = watched_details(e)
         relative = _relative(str(e.get("file", "")), mapped_folder)
-        if relative is None:
+        if details is None or relative is None:
             continue
-        details: dict[str, Any] = {"playcount": played}
-        if float(resume.get("position") or 0):
-            details["resume"] = {
-                "position": float(resume["position"]),
-                "total": float(resume.get("total") or 0),
-            }
-        if e.get("lastplayed"):
-            details["lastplayed"] = e["lastplayed"]
         out.append(Watched(relative, int(e["season"]), int(e["episode"]), details))
     return out
+
+
+def watched_details(entry: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An episode's or movie's play count, resume point and last played time as
+    SetEpisodeDetails / SetMovieDetails take them; None when it was never played."""
+    resume = entry.get("resume") or {}
+    played = int(entry.get("playcount") or 0)
+    if not played and not float(resume.get("position") or 0):
+        return None
+    details: dict[str, Any] = {"playcount": played}
+    if float(resume.get("position") or 0):
+        details["resume"] = {
+            "position": float(resume["position"]),
+            "total": float(resume.get("total") or 0),
+        }
+    if entry.get("lastplayed"):
+        details["lastplayed"] = entry["lastplayed"]
+    return details
 
 
 def restore_watched(
@@ -309,7 +316,8 @@ def _relative(kodi_file: str, mapped_folder: str) -> str | None:
 
 
 def folder_is_gone(kodi_folder: str, mapped_root: str, root: str) -> bool:
-    """Whether the folder Kodi has a show at is, on our side, inside our library root and no
-    longer there (the show folder was renamed or moved); False when it cannot be told."""
+    """Whether the folder Kodi has a show at (or the file it has a movie at) is, on our side,
+    inside our library root and no longer there (renamed or moved); False when it cannot be
+    told."""
     ours = our_path(kodi_folder, mapped_root, root)
     return ours is not None and os.path.isdir(root) and not os.path.lexists(ours)

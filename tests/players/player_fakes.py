@@ -144,6 +144,11 @@ EPISODE_FIELDS = dict.fromkeys(
      "thumbnail", "fanart", "art", "resume", "userrating", "ratings", "dateadded", "uniqueid"],
     False,
 )  # fmt: skip
+MOVIE_FIELDS = dict.fromkeys(
+    ["title", "playcount", "plot", "lastplayed", "tag", "art", "resume", "userrating",
+     "ratings", "dateadded", "uniqueid"],
+    False,
+)  # fmt: skip
 LOWER_PARAMS = {
     "VideoLibrary.RefreshMovie": {"movieid": True, "ignorenfo": False, "title": False},
     "VideoLibrary.RefreshTVShow": {
@@ -155,6 +160,9 @@ LOWER_PARAMS = {
     "VideoLibrary.Scan": {"directory": False, "showdialogs": False},
     "VideoLibrary.GetEpisodes": {"tvshowid": False, "season": False, "properties": False},
     "VideoLibrary.RemoveTVShow": {"tvshowid": True},
+    "VideoLibrary.RemoveMovie": {"movieid": True},
+    # Kodi 20.1's own list (JSONRPC.Introspect of VideoLibrary.SetMovieDetails), in part
+    "VideoLibrary.SetMovieDetails": {"movieid": True, **MOVIE_FIELDS},
     # Kodi 20.1's own list (JSONRPC.Introspect of VideoLibrary.SetEpisodeDetails)
     "VideoLibrary.SetEpisodeDetails": {"episodeid": True, **EPISODE_FIELDS},
 }
@@ -169,6 +177,8 @@ CAMEL_PARAMS = {
     "VideoLibrary.Scan": {"directory": False, "showDialogs": False},
     "VideoLibrary.GetEpisodes": {"tvshowId": False, "season": False, "properties": False},
     "VideoLibrary.RemoveTVShow": {"tvshowId": True},
+    "VideoLibrary.RemoveMovie": {"movieId": True},
+    "VideoLibrary.SetMovieDetails": {"movieId": True, **MOVIE_FIELDS},
     "VideoLibrary.SetEpisodeDetails": {"episodeId": True, **EPISODE_FIELDS},
 }
 
@@ -201,8 +211,9 @@ class FakeKodi(FakeServer):
         self.episodes = {k: dict(v) for k, v in (episodes or {}).items()}
         # the texture cache: textureid -> url (what Kodi shows for that image until removed)
         self.textures = dict(textures or {})
-        # movieid -> {"art": {type: "image://<encoded path>/"}, "cast": [{..., "thumbnail"}]}
-        self.movie_details = dict(movie_details or {})
+        # movieid -> {"art": {type: "image://<encoded path>/"}, "cast": [{..., "thumbnail"}],
+        # and what GetMovies gives besides the file: uniqueid, playcount, resume, tag ...}
+        self.movie_details = {k: dict(v) for k, v in (movie_details or {}).items()}
         self.on_scan: Any = None  # called with the directory of each Scan (what it adds)
         self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
         self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
@@ -299,7 +310,9 @@ class FakeKodi(FakeServer):
                 or flt["operator"] == "is"
                 and folder == value
             ):
-                found.append({"movieid": movieid, "file": file, "label": file})
+                details = self.movie_details.get(movieid, {})
+                extra = {p: details[p] for p in params["properties"] if p in details}
+                found.append({"movieid": movieid, "file": file, "label": file, **extra})
         return {"limits": {"start": 0, "end": len(found), "total": len(found)}, "movies": found}
 
     def rpc_VideoLibrary_RefreshMovie(self, params):
@@ -307,6 +320,23 @@ class FakeKodi(FakeServer):
         movieid = params["movieId" if self.camel else "movieid"]
         if movieid not in self.movies:
             raise ValueError("no such movie")
+        return "OK"
+
+    def rpc_VideoLibrary_RemoveMovie(self, params):
+        self._check("VideoLibrary.RemoveMovie", params)
+        movieid = params["movieId" if self.camel else "movieid"]
+        if self.movies.pop(movieid, None) is None:
+            raise ValueError("no such movie")
+        self.movie_details.pop(movieid, None)
+        return "OK"
+
+    def rpc_VideoLibrary_SetMovieDetails(self, params):
+        self._check("VideoLibrary.SetMovieDetails", params)
+        movieid = params["movieId" if self.camel else "movieid"]
+        if movieid not in self.movies:
+            raise ValueError("no such movie")
+        details = self.movie_details.setdefault(movieid, {})
+        details.update({k: v for k, v in params.items() if k not in ("movieid", "movieId")})
         return "OK"
 
     def rpc_VideoLibrary_GetTVShows(self, params):

@@ -256,6 +256,45 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     }
     assert disc_thumbs and {hit.path for hit in sim.requests} <= disc_thumbs
 
+    # 4. the Heat stack watched halfway, rated and tagged in Kodi, then its folder renamed by
+    # hand: scanned, published at its new folder, Kodi ends with one Heat, at the new path,
+    # with the same watched state (a Scan alone listed it twice, the old one keeping it)
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    old_folder = library / MOVIES[1]
+    [old] = [m for m in all_movies(kodi) if m["file"] == kodi_file(old_folder)]
+    state = {
+        "playcount": 1,
+        "resume": {"position": 2.0, "total": 5.0},
+        "lastplayed": "2026-11-30 21:04:11",
+        "userrating": 8,
+        "tag": ["to show Sam"],
+    }
+    kodi.call("VideoLibrary.SetMovieDetails", {"movieid": old["movieid"], **state})
+    renamed = old_folder.with_name("Heat.1995.1080p.BluRay.x264-AMIABLE")
+    old_folder.rename(renamed)
+    scan(rt)
+    moved = db.Movie.get(db.Movie.path == str(renamed / PARTS[MOVIES[1]][0]))
+    if not db.Movie.get_by_id(moved.id).tmdb_id:
+        assert identify_item(rt, moved).identified
+    enrich_item(rt, db.Movie.get_by_id(moved.id), manual=True)
+    assert publish_item(rt, db.Movie.get_by_id(moved.id)).players == ["Real Kodi"]
+    [sent] = players.process_notifications(rt)
+    assert sent.done == [
+        f"removed the movie at {kodi_file(old_folder)} (renamed) and scanned {renamed}/; "
+        "kept its watched state"
+    ], sent
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    stack = "stack://" + " , ".join(str(renamed / part) for part in PARTS[MOVIES[1]])
+    heats = [m for m in all_movies(kodi) if "Heat" in m["file"]]
+    assert [m["file"] for m in heats] == [stack]
+    props = ["playcount", "resume", "lastplayed", "userrating", "tag"]
+    details = kodi.call(
+        "VideoLibrary.GetMovieDetails", {"movieid": heats[0]["movieid"], "properties": props}
+    )["moviedetails"]
+    assert details["playcount"] == 1 and details["lastplayed"] == state["lastplayed"]
+    assert details["resume"]["position"] == 2.0 and details["userrating"] == 8
+    assert "to show Sam" in details["tag"]
+
 
 def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None:
     """The show through the product path; Kodi shows what PUBLISH wrote; an edited plot and a

@@ -1,0 +1,196 @@
+"""A movie whose folder or file was renamed, told to Kodi: the old entry removed, the new folder
+scanned, the watched state given back (a Scan alone lists the movie twice in Kodi, the old entry
+keeping the play count until the user cleans the library)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from player_fakes import FakeKodi
+from player_helpers import add_movie, queue, states
+from test_kodi import kodi_player, smb_map
+
+from metarrd import db
+from metarrd.players import process_notifications
+
+NAS = "smb://nas/movies/"
+# what Kodi 20.1's GetMovies gives of a movie watched halfway through, rated and tagged
+WATCHED = {
+    "uniqueid": {"tmdb": "949", "imdb": "tt0113277"},
+    "playcount": 1,
+    "resume": {"position": 1500.0, "total": 10200.0},
+    "lastplayed": "2026-11-30 21:04:11",
+    "userrating": 8,
+    "tag": ["Michael Mann", "to show Sam"],
+}
+
+
+def heat(rt, rel: str, **fields) -> db.Movie:
+    movie = add_movie(rt, rel)
+    movie.tmdb_id, movie.imdb_id = 949, "tt0113277"
+    for name, value in fields.items():
+        setattr(movie, name, value)
+    movie.save()
+    return movie
+
+
+def adds(kodi: FakeKodi, movieid: int, file: str, tag=()):
+    """A Scan of the new folder adds the movie as a new entry, unwatched (the NFO's tags)."""
+
+    def scan(directory):
+        if file.removeprefix("stack://").startswith(directory):
+            kodi.movies[movieid] = file
+            kodi.movie_details[movieid] = {"uniqueid": WATCHED["uniqueid"], "tag": list(tag)}
+
+    kodi.on_scan = scan
+
+
+def test_a_renamed_movie_folder_replaces_kodis_old_entry_keeping_its_watched_state(
+    make_rt, tmp_path
+):
+    """`Heat.1995.1080p.BluRay.x264-AMIABLE/` renamed by hand to `Heat (1995)/` (the old
+    folder is gone on our side)."""
+    old = NAS + "Heat.1995.1080p.BluRay.x264-AMIABLE/Heat.1995.1080p.BluRay.x264-AMIABLE.mkv"
+    new = NAS + "Heat (1995)/Heat (1995).mkv"
+    with FakeKodi(sources=[NAS], movies={7: old}, movie_details={7: WATCHED}) as kodi:
+        adds(kodi, 8, new, tag=["Michael Mann"])
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RemoveMovie") == [{"movieid": 7}]
+    assert kodi.scans == [NAS + "Heat (1995)/"]
+    assert kodi.called("VideoLibrary.SetMovieDetails") == [
+        {
+            "movieid": 8,
+            "playcount": 1,
+            "resume": {"position": 1500.0, "total": 10200.0},
+            "lastplayed": "2026-11-30 21:04:11",
+            "userrating": 8,
+            "tag": ["Michael Mann", "to show Sam"],
+        }
+    ]
+    assert list(kodi.movies) == [8] and kodi.movie_details[8]["playcount"] == 1
+    # one look for a moved movie: the library root, by file and uniqueid
+    lookups = [c for c in kodi.called("VideoLibrary.GetMovies") if c["filter"]["value"] == NAS]
+    assert [c["properties"] for c in lookups] == [["file", "uniqueid"]]
+    assert report.done == [
+        f"removed the movie at {old} (renamed) and scanned {NAS}Heat (1995)/; "
+        "kept its watched state"
+    ]
+    assert states("Living room") == ["sent"] and kodi.violations == []
+
+
+def test_a_file_renamed_in_its_folder_and_a_renamed_stack_are_moved_too(make_rt, tmp_path):
+    """Radarr's rename of a file in place (`Heat.1995.mkv` -> `Heat (1995).mkv`), and a
+    stack whose folder was renamed (Kodi's file `stack://<cd1> , <cd2>`)."""
+    old = NAS + "Heat (1995)/Heat.1995.mkv"
+    cd = "Alien (1979)/Alien (1979) cd{}.avi"
+    old_stack = f"stack://{NAS}Alien/Alien cd1.avi , {NAS}Alien/Alien cd2.avi"
+    new_stack = f"stack://{NAS}{cd.format(1)} , {NAS}{cd.format(2)}"
+    alien = {"uniqueid": {"tmdb": "348"}, "playcount": 3}
+    with FakeKodi(
+        sources=[NAS], movies={7: old, 9: old_stack}, movie_details={7: WATCHED, 9: alien}
+    ) as kodi:
+
+        def scan(directory):
+            for movieid, file, uniqueid in ((8, NAS + "Heat (1995)/Heat (1995).mkv", "949"),
+                                            (10, new_stack, "348")):  # fmt: skip
+                if file.removeprefix("stack://").startswith(directory):
+                    kodi.movies[movieid] = file
+                    kodi.movie_details[movieid] = {"uniqueid": {"tmdb": uniqueid}}
+
+        kodi.on_scan = scan
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        add_movie(rt, cd.format(2))
+        queue(heat(rt, cd.format(1), tmdb_id=348, imdb_id=None))
+        process_notifications(rt)
+    removed = sorted(c["movieid"] for c in kodi.called("VideoLibrary.RemoveMovie"))
+    assert removed == [7, 9]
+    assert sorted(kodi.movies) == [8, 10]
+    assert kodi.movie_details[8]["playcount"] == 1 and kodi.movie_details[10]["playcount"] == 3
+    assert kodi.violations == []
+
+
+def test_a_renamed_dvd_folder_is_moved_by_its_ifo(make_rt, tmp_path):
+    """A DVD's file in Kodi is its `VIDEO_TS/VIDEO_TS.IFO`."""
+    old = NAS + "Heat DVD/VIDEO_TS/VIDEO_TS.IFO"
+    new = NAS + "Heat (1995)/VIDEO_TS/VIDEO_TS.IFO"
+    with FakeKodi(sources=[NAS], movies={7: old}, movie_details={7: WATCHED}) as kodi:
+        adds(kodi, 8, new)
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        disc = Path(rt.config.library_named("Movies").path) / "Heat (1995)" / "VIDEO_TS"
+        disc.mkdir(parents=True)
+        (disc / "VIDEO_TS.IFO").write_bytes(b"dvd")
+        lib = db.Library.get(db.Library.name == "Movies")
+        movie = db.Movie.create(
+            library=lib, path=str(disc), title="Heat", is_disc=True, tmdb_id=949
+        )
+        queue(movie)
+        process_notifications(rt)
+    assert kodi.called("VideoLibrary.RemoveMovie") == [{"movieid": 7}]
+    assert kodi.scans == [NAS + "Heat (1995)/"]
+    assert list(kodi.movies) == [8] and kodi.movie_details[8]["playcount"] == 1
+
+
+def test_a_copy_kodi_has_at_a_folder_still_there_is_only_scanned(make_rt, tmp_path):
+    """Two copies of one movie (a 4K one beside it): both stay."""
+    other = NAS + "Heat (1995) 2160p/Heat (1995).mkv"
+    with FakeKodi(sources=[NAS], movies={7: other}, movie_details={7: WATCHED}) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        add_movie(rt, "Heat (1995) 2160p/Heat (1995).mkv")
+        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        process_notifications(rt)
+    assert kodi.called("VideoLibrary.RemoveMovie") == []
+    assert kodi.scans == [NAS + "Heat (1995)/"]
+
+
+def test_a_movie_kodi_never_had_is_only_scanned(make_rt, tmp_path):
+    with FakeKodi(sources=[NAS], movies={7: NAS + "Alien/Alien.mkv"}) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RemoveMovie") == []
+    assert kodi.called("VideoLibrary.SetMovieDetails") == []
+    assert kodi.scans == [NAS + "Heat (1995)/"]
+    assert report.done == [f"scanned {NAS}Heat (1995)/ for 1 new movie(s)"]
+
+
+def test_an_unwatched_renamed_movie_is_removed_and_scanned_without_waiting(make_rt, tmp_path):
+    old = NAS + "Heat/Heat.mkv"
+    details = {7: {"uniqueid": {"tmdb": "949"}, "playcount": 0}}
+    with FakeKodi(sources=[NAS], movies={7: old}, movie_details=details) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RemoveMovie") == [{"movieid": 7}]
+    assert kodi.called("VideoLibrary.SetMovieDetails") == []
+    assert report.done == [f"removed the movie at {old} (renamed) and scanned {NAS}Heat (1995)/"]
+
+
+def test_camel_case_kodi_gets_camel_case_remove_and_set(make_rt, tmp_path):
+    old = NAS + "Heat/Heat.mkv"
+    with FakeKodi(
+        sources=[NAS], movies={7: old}, movie_details={7: WATCHED}, version=(21, 0, 0), camel=True
+    ) as kodi:
+        adds(kodi, 8, NAS + "Heat (1995)/Heat (1995).mkv")
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RemoveMovie") == [{"movieId": 7}]
+    assert [c["movieId"] for c in kodi.called("VideoLibrary.SetMovieDetails")] == [8]
+    assert report.sent == 1 and kodi.violations == []
+
+
+def test_a_movie_moved_out_of_every_kodi_source_is_not_removed_from_kodi(make_rt, tmp_path):
+    """Its new folder would be scanned for nothing: the old entry stays, the row is retried
+    (a source may be added)."""
+    path_map = [{"from": str(tmp_path / "movies"), "to": "smb://other/movies"}]
+    movies = {7: "smb://other/movies/Heat/Heat.mkv"}
+    with FakeKodi(sources=[NAS], movies=movies, movie_details={7: WATCHED}) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=path_map)])
+        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RemoveMovie") == [] and kodi.scans == []
+    assert report.retrying == 1 and "no Kodi video source holds" in report.error
+    assert 7 in kodi.movies
