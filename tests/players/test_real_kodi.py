@@ -12,7 +12,9 @@ reads its NFO under the first part's name and its poster and fanart under the st
 (`Blade Runner (1982)/BDMV/`): Kodi reads their NFO `<folder>.nfo` and their artwork under bare
 names (`poster.jpg`, `fanart1.jpg`) in the movie folder, and their actor images only from
 `VIDEO_TS/.actors/` or `BDMV/.actors/`. Then the title is edited (locked) and the movie published
-again: the refresh must make Kodi show the new title, nothing lost.
+again: the refresh must make Kodi show the new title, nothing lost. Then the Heat stack, marked
+watched halfway, rated and tagged in Kodi, has its folder renamed by hand and is published at its
+new folder: Kodi must end with one Heat, at the new path, with the same watched state.
 
 A second source, "TV" (content `tvshows`), holds Breaking Bad (a special, a multi-episode file
 `S01E04E05`, two seasons) through the same path: Kodi must show the show, every season's art
