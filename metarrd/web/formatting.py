@@ -163,6 +163,7 @@ def event_text(kind: str) -> str:
 
 _CLI_CLAUSE = re.compile(
     r"\s*(?:[;,]\s*|\s)(?:or\s+)?run\s+`metarrd[^`]*`(?:\s+first)?"  # "; or run `metarrd …`"
+    r"(?:\s*\(or\s+--[a-z]+\s+ID\))?"  # "… --tmdb ID` (or --tvdb ID)"
     r"|\s*\((?:[^()]*?;\s*)?run\s+`metarrd[^`]*`(?:\s+first)?\)"  # "(it is …; run `…` first)"
 )
 _PROPER = (
@@ -182,6 +183,8 @@ def plain_message(text: str | None) -> str:
     if not text:
         return ""
     text = _CLI_CLAUSE.sub("", text)
+    # "…: `metarrd tv order 11 absolute` or the show page": the page is where the user is
+    text = re.sub(r"`metarrd[^`]*`\s+or\s+(?=the\b)", "on ", text)
     text = re.sub(r"\s*;?\s*choose one in the UI\b", "", text)
     text = text.replace("`", "")
     for pattern, name in _PROPER:

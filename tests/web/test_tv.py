@@ -1109,3 +1109,37 @@ def test_a_seasons_and_an_episodes_pages_read_one_season_by_the_index(tv, monkey
     for sql, params in by_season:
         plan = " ".join(r[-1] for r in db.database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params))
         assert "season=?" in plan, (plan, sql)
+def test_identify_messages_about_a_show_show_no_command_line(tv):
+    """Two messages of identify/tv.py, word for word as the daemon stored them for a library
+    with `The Office/` (no year: TMDB has the 2005 and the 2001 one) and Naruto named as
+    HorribleSubs names it (`[HorribleSubs] Naruto - 001 [1080p].mkv`): the UI showed "(or
+    --tvdb ID)" and "metarrd tv order 11 absolute" where the page has the choice itself."""
+    client, built, _seed = tv
+    show = built.show
+    show.identification_status = db.UNIDENTIFIED
+    show.last_error = (
+        "no confident match for the show 'The Office': best 'The Office' (2005), no year in "
+        "the name, and “The Office” (2001) has the same title; "
+        f"run `metarrd identify {show.id} --tmdb ID` (or --tvdb ID)"
+    )
+    show.save()
+    ep = built.episodes[UNNUMBERED]
+    ep.last_error = (
+        "[HorribleSubs] Naruto - 001 [1080p].mkv: 001 looks like an absolute episode number "
+        "(anime numbering); Kodi reads it as season 0 episode 1 (a special). Rename it with its "
+        "season and episode (S01E01 if the show has one season) or map the numbers by hand; or "
+        "switch the show's episode order to absolute (TheTVDB's absolute numbering): "
+        f"`metarrd tv order {show.id} absolute` or the show page"
+    )
+    ep.save()
+    pages = [
+        text(client.get(f"/movies/{show.id}/identify")),
+        text(client.get("/identify")),
+        text(client.get("/")),
+        text(client.get(f"/movies/{show.id}?tab=episodes")),
+        text(client.get(f"/movies/{ep.id}")),
+    ]
+    for page in pages:
+        assert "--tvdb" not in page and "tv order" not in page and "metarrd identify" not in page
+    assert "“The Office” (2001) has the same title</" in pages[0]
+    assert "(TheTVDB&#39;s absolute numbering): on the show page" in pages[3]
