@@ -68,8 +68,18 @@ def state_of(identification_status: str, publish_state: str, missing: bool) -> s
     return "identified"
 
 
-def badge_for(movie: Any) -> Badge:
+def badge_for(movie: Any, show: Any = None) -> Badge:
+    """`movie`'s badge; a season's reads its `show` too: a season is never identified on its own
+    (scan creates it unidentified, enrichment of its show enriches it), so once its show is
+    identified it is "Not enriched", never "Unidentified"."""
     state = state_of(movie.identification_status, movie.publish_state, movie.missing)
+    if (
+        state == "unidentified"
+        and getattr(movie, "kind", db.MOVIE) == db.SEASON
+        and show is not None
+        and show.identification_status != db.UNIDENTIFIED
+    ):
+        state = "identified"
     warnings = getattr(movie, "publish_warnings", None) or []
     if state == "published" and warnings:  # published with warnings: pictures left out for now
         n = len(warnings)

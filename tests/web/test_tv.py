@@ -869,7 +869,7 @@ def test_an_episode_header_says_what_enrich_acts_on(published):
     db.Movie.update(last_published_at=None, publish_state=db.UNPUBLISHED).where(
         db.Movie.id == built.show.id
     ).execute()
-    assert "Enrich and publish act on the whole show." in text(
+    assert "Enrich and publish act on the whole show: <a href=" in text(
         client.hx_get(f"/movies/{pilot.id}/header")
     )
 
@@ -1143,3 +1143,33 @@ def test_identify_messages_about_a_show_show_no_command_line(tv):
         assert "--tvdb" not in page and "tv order" not in page and "metarrd identify" not in page
     assert "“The Office” (2001) has the same title</" in pages[0]
     assert "(TheTVDB&#39;s absolute numbering): on the show page" in pages[3]
+
+
+def test_a_season_of_an_identified_show_is_not_enriched_and_its_page_leads_to_the_show(tv):
+    """As the daemon leaves `Breaking Bad (2008)/Season 01/` and `Specials/` after the scan and
+    the show's identify (enrichment off, or not run yet): the show identified, its season items
+    as scan created them, unidentified (a season is never identified on its own; enrichment of
+    the show enriches it). The season page said "Unidentified" in red ("its show is not
+    identified yet") and "Enrich and publish act on the whole show." with no button and no
+    link: a dead end."""
+    client, built, _seed = tv
+    show = built.show
+    db.Movie.update(identification_status=db.IDENTIFIED, publish_state=db.UNPUBLISHED).where(
+        (db.Movie.id == show.id) | (db.Movie.show == show.id)
+    ).execute()
+    db.Movie.update(identification_status=db.UNIDENTIFIED).where(
+        (db.Movie.show == show.id) & (db.Movie.kind == db.SEASON)
+    ).execute()
+    season = built.seasons[1]
+    page = text(client.get(f"/movies/{season.id}"))
+    header = page.split('id="item-header"', 1)[1]
+    assert ">Identified – Not enriched</span>" in header
+    assert ">Unidentified<" not in header
+    assert f'act on the whole show: <a href="/movies/{show.id}"><bdi>{show.title}</bdi></a>' in page
+    tab = text(client.get(f"/movies/{show.id}?tab=episodes"))
+    assert ">Unidentified<" not in tab
+    # a season of a show nobody identified yet stays "Unidentified", and leads to its identify
+    db.Movie.update(identification_status=db.UNIDENTIFIED).where(db.Movie.id == show.id).execute()
+    page = text(client.get(f"/movies/{season.id}"))
+    assert ">Unidentified</span>" in page.split('id="item-header"', 1)[1]
+    assert f'href="/movies/{show.id}/identify">identify' in page
