@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import unicodedata
 from typing import Any
 
@@ -36,13 +37,22 @@ def disk_full() -> list[db.DiskFullNote]:
     return db.disk_full_notes(current_app.config["METARRD"].data_path)
 
 
+def item_path(movie: Any) -> str:
+    """The path an item stands for on disk: a season's is its show's folder, where its
+    pictures are written (`season01-poster.jpg`); its own path is a key (`…/#season-01`),
+    never a file, and no user should read it."""
+    if getattr(movie, "kind", db.MOVIE) == db.SEASON:
+        return posixpath.dirname(movie.path)
+    return movie.path
+
+
 def rel_path(movie: Any) -> str:
     """An item's file relative to its library folder (the full path goes in a title)."""
     roots = g.get("library_roots")
     if roots is None:
         roots = g.library_roots = dict(db.Library.select(db.Library.id, db.Library.path).tuples())
     root = roots.get(getattr(movie, "library_id", None))
-    return path_text(formatting.relative_path(movie.path, root))
+    return path_text(formatting.relative_path(item_path(movie), root))
 
 
 def path_text(path: str) -> str | Markup:
@@ -111,6 +121,7 @@ def init_app(app: Flask) -> None:
         art_label=pictures.label,
         art_rejection=pictures.rejection,
         rel_path=rel_path,
+        item_path=item_path,
         path_text=path_text,
         fromjson=json.loads,
         ui_text=ui_text,

@@ -1173,3 +1173,17 @@ def test_a_season_of_an_identified_show_is_not_enriched_and_its_page_leads_to_th
     page = text(client.get(f"/movies/{season.id}"))
     assert ">Unidentified</span>" in page.split('id="item-header"', 1)[1]
     assert f'href="/movies/{show.id}/identify">identify' in page
+
+
+def test_a_season_page_shows_its_show_folder_never_its_key(tv):
+    """A season item's path is a key (`Breaking Bad (2008)/#season-01`, scan/tv.py
+    `season_path`), no file: the season page's header showed it as the item's path, "#season-01"
+    and all. Its pictures are written in the show's folder (`season01-poster.jpg`): that is the
+    path it shows, and the full one on hover."""
+    client, built, _seed = tv
+    season = built.seasons[1]
+    assert "#season-" in season.path
+    page = text(client.get(f"/movies/{season.id}"))
+    assert "#season-" not in page
+    folder = season.path.rsplit("/", 1)[0]
+    assert f'<p class="path muted small" title="{folder}">' in page
