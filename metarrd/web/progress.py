@@ -5,6 +5,8 @@ failure can help. Reads only."""
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,14 +77,36 @@ def batches(limit: int = 5) -> list[Batch]:
 
 
 def summary() -> Summary:
+    """Jobs running and queued. A retry due later (an episode TMDB does not list yet, a picture
+    that could not be had) is no work going on, as on the item's header (`queries.active_jobs`):
+    the navigation said "0 running · 1 queued" with a spinner for the hour a daily show's
+    episode waits. One statement: the payloads of the jobs that have a due time, the others
+    counted."""
     J = db.Job
-    counts = dict(
-        J.select(J.state, pw.fn.COUNT(J.id))
+    has_due = pw.Expression(J.payload, pw.OP.ILIKE, pw.Value('%"due"%', converter=False))
+    with_due = pw.Case(None, [(has_due, J.payload)], None)
+    counts = {"running": 0, "queued": 0}
+    now = time.time()
+    rows = (
+        J.select(J.state, with_due, pw.fn.COUNT(J.id))
         .where(J.state.in_(("queued", "running")))
-        .group_by(J.state)
+        .group_by(J.state, with_due)
         .tuples()
     )
-    return Summary(counts.get("running", 0), counts.get("queued", 0), batches())
+    for state, payload, n in rows:
+        if state == "queued" and payload and _due(payload) > now:
+            continue
+        counts[state] += n
+    return Summary(counts["running"], counts["queued"], batches())
+
+
+def _due(payload: Any) -> float:
+    """A job payload's due time (0 when it has none or cannot be read)."""
+    try:
+        data = payload if isinstance(payload, dict) else json.loads(payload)
+        return float(data.get("due") or 0)
+    except (TypeError, ValueError, AttributeError):
+        return 0.0
 
 
 def enrich_progress(movie_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 import pytest
 
@@ -303,6 +304,33 @@ def test_running_enrich_shows_images_analysed_and_the_nav_shows_work(client, see
     assert 'id="jobs-indicator"' in html and "1 running&nbsp;· 1 queued" in html
     nav = client.hx_get("/jobs/indicator").get_data(as_text=True)
     assert nav.lstrip().startswith('<a id="jobs-indicator"') and "every 4s" in nav
+
+
+def test_a_retry_due_later_is_no_work_going_on_in_the_navigation(client, seed, count_queries):
+    """`The Daily Show/The Daily Show 2024-03-05.mkv`, a date TMDB lists no episode for yet:
+    identify queues a retry of the episode due later (`{"episode_retry": 1, "due": …}`), as it
+    does for a picture that could not be had. The navigation said "0 running · 1 queued" with a
+    spinner, asking every 4 s, for the hour it waits; the item's header already skipped it."""
+    show = seed.movie("The Daily Show", 1996)
+    db.Job.create(
+        kind="identify",
+        movie=show,
+        key=f"identify:{show.id}",
+        state="queued",
+        payload={"episode_retry": 1, "due": time.time() + 3600},
+    )
+    nav = client.hx_get("/jobs/indicator").get_data(as_text=True)
+    assert "Idle" in nav and "queued" not in nav and "every 4s" not in nav
+    # one due now, and one without a due time, are work going on; still one statement
+    db.Job.create(kind="identify", movie=show, key="identify:x", state="queued",
+                  payload={"episode_retry": 1, "due": time.time() - 5})  # fmt: skip
+    db.Job.create(kind="enrich", movie=show, key=f"enrich:{show.id}", state="queued")
+    with count_queries() as q:
+        from metarrd.web import progress
+
+        jobs = progress.summary()
+    assert (jobs.running, jobs.queued) == (0, 2)
+    assert len([s for s in q.statements if "jobs" in s and "events" not in s]) == 1
 
 
 def test_bulk_work_shows_n_of_n(client, seed):
