@@ -1109,6 +1109,8 @@ def test_a_seasons_and_an_episodes_pages_read_one_season_by_the_index(tv, monkey
     for sql, params in by_season:
         plan = " ".join(r[-1] for r in db.database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params))
         assert "season=?" in plan, (plan, sql)
+
+
 def test_identify_messages_about_a_show_show_no_command_line(tv):
     """Two messages of identify/tv.py, word for word as the daemon stored them for a library
     with `The Office/` (no year: TMDB has the 2005 and the 2001 one) and Naruto named as
