@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from metarrd import db
+from metarrd import cache, db
 from metarrd.errors import ItemError, NotFound, ProviderError, ProviderUnavailable
 from metarrd.identify.episodes import (
     EPISODE_ORDERS,
@@ -39,7 +39,7 @@ from metarrd.identify.match import (
     search_plan,
 )
 from metarrd.identify.posters import add_posters
-from metarrd.identify.stage import candidate_dicts
+from metarrd.identify.stage import candidate_dicts, forget_enrichment
 from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
 
@@ -328,9 +328,14 @@ def _identified(
     external = details.get("external_ids") or {}
     tmdb_id = int(details["id"])
     date = details.get("first_air_date") or ""
+    forgotten: tuple[set[str], set[str]] = (set(), set())
     with db.write_transaction():
         rt.require_lease([show.id], "its identification")
         show = db.Movie.get_by_id(show.id)
+        changed_id = show.tmdb_id is not None and show.tmdb_id != tmdb_id
+        if changed_id:  # "Change show…" to another show: the old one's ids go with it
+            forgotten = forget_show(show)
+            show.tvdb_id = show.imdb_id = None
         show.tmdb_id = tmdb_id
         show.tvdb_id = external.get("tvdb_id") or show.tvdb_id
         show.imdb_id = external.get("imdb_id") or show.imdb_id
@@ -364,9 +369,52 @@ def _identified(
         show.save()
         reason = f"identified by {source} as {show.title} ({show.year}) [tmdb tv {tmdb_id}]"
         db.record_event("identify.done", reason, movie=show, tmdb_id=tmdb_id, source=source)
+    if changed_id:  # the old show's images and previews, unless another row still uses them
+        cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, *forgotten)
     log.info("item %d: %s", show.id, reason)
     episodes = identify_episodes(rt, show, details)
     return _result(show.id, True, f"{reason}; {episodes}")
+
+
+# what enrich puts on each kind of item (enrich/tv_metadata: show_fields, season_fields,
+# episode_fields and its `episode_details`), dropped when the show becomes another show
+_PROVIDER_FIELDS: dict[str, dict[str, Any]] = {
+    db.SHOW: {"plot": None, "rating": None, "votes": None, "mpaa": None, "trailer": None,
+              "genres": [], "premiered": None, "status": None},
+    db.SEASON: {"title": None, "plot": None, "premiered": None},
+    db.EPISODE: {"title": None, "plot": None, "runtime": None, "rating": None, "votes": None,
+                 "directors": [], "writers": [], "episode_details": []},
+}  # fmt: skip
+
+
+def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
+    """The show is now another show ("Change show…" from Doctor Who 2005 to 1963): the old
+    show's provider metadata (every field not locked), artwork candidates and cast go from the
+    show, its seasons and its episodes, and they are no longer enriched, as tinyMediaManager
+    and MediaElch drop a re-scrape's old data; the user's locked fields and own images stay.
+    Returns the cache files and previews named, for `cache.remove_unused` once committed."""
+    files: set[str] = set()
+    previews: set[str] = set()
+    items = [show, *db.Movie.select().where(db.Movie.show == show)]
+    for item in items:
+        f, p = forget_enrichment(item)
+        files |= f
+        previews |= p
+        locked = set(item.locked_fields or [])
+        blocks_locked = any("-" in name for name in locked)
+        for name, empty in _PROVIDER_FIELDS.get(item.kind, {}).items():
+            if name == "episode_details" and blocks_locked:
+                continue  # a later episode's locked title or date is the user's
+            if name not in locked:
+                setattr(item, name, empty)
+        if item.identification_status == db.ENRICHED:
+            item.identification_status = db.IDENTIFIED
+        if item is not show:
+            item.updated_at = db.now()
+            item.save()
+    db.record_event("identify.changed", "another show: the old show's metadata, artwork "
+                    "and cast dropped", movie=show, tmdb_id=show.tmdb_id)  # fmt: skip
+    return files, previews
 
 
 def identify_episodes(

@@ -125,6 +125,7 @@ EVENT_LABELS = {
     "identify.done": "Identified",
     "identify.failed": "Identify failed",
     "identify.unsure": "Needs your choice",
+    "identify.changed": "Another show chosen",
     "scan.failed": "Scan failed",
     "scan.error": "Scan problem",
     "scan.warning": "Scan warning",

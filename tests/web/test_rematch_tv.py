@@ -1,0 +1,87 @@
+""" "Change show…" to ANOTHER show (the user's walkthrough: `Doctor Who` matched as the 2005
+series, the user wanted the 1963 one; Sonarr and TheTVDB name both "Doctor Who") drops what the
+old show's enrichment put on the show, its seasons and its episodes, as tinyMediaManager and
+MediaElch do on a re-scrape with another id: the review and the next publish show no "Rose" under
+"An Unearthly Child". The user's locked fields stay. The same id again changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db, workflow
+from metarrd.enrich.tv import enrich_show
+from tests.web.test_identify_tv import make_show, tv_stack  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+def _enriched_2005(client) -> tuple[db.Movie, db.Movie]:
+    show, episode = make_show()
+    client.post(f"/movies/{show.id}/identify", {"id": "57243"}, htmx=True)
+    rt = client.application.extensions["metarrd.runtime"]
+    if db.Movie.get_by_id(episode.id).identification_status != db.ENRICHED:
+        enrich_show(rt, db.Movie.get_by_id(show.id))
+    ep = db.Movie.get_by_id(episode.id)
+    assert ep.identification_status == db.ENRICHED and ep.title == "Rose"
+    return show, episode
+
+
+def test_changing_the_show_drops_the_old_shows_episode_data(tv_stack):  # noqa: F811
+    client = tv_stack
+    show, episode = _enriched_2005(client)
+    db.Movie.update(locked_fields=["plot"], plot="My own words").where(
+        db.Movie.id == show.id
+    ).execute()
+    # the enrich stage off (or the review before the next enrich): what the user reviews and
+    # what a publish would write is what the items hold now
+    workflow.set_stage("enrichment", False)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
+    fresh = db.Movie.get_by_id(show.id)
+    assert (fresh.tmdb_id, fresh.year, fresh.tvdb_id) == (121, 1963, 76107)
+    assert fresh.plot == "My own words"  # the user's lock
+    ep = db.Movie.get_by_id(episode.id)
+    assert ep.episode_refs[0]["title"] == "An Unearthly Child"
+    old = {"Rose", "The Doctor, a Time Lord, travels through time and space in the TARDIS."}
+    assert ep.identification_status == db.IDENTIFIED and ep.enriched_at is None
+    assert ep.title not in old and not ep.episode_details and ep.rating is None
+    for item in db.Movie.select().where((db.Movie.show == show.id) | (db.Movie.id == show.id)):
+        assert not {item.title, item.plot} & old, (item.kind, item.title, item.plot)
+        assert "Rose" not in str(item.episode_details or "")
+        assert item.identification_status != db.ENRICHED, (item.kind, item.title)
+        assert (
+            not db.ArtworkCandidate.select()
+            .where(db.ArtworkCandidate.movie == item.id, db.ArtworkCandidate.provider != "library")
+            .exists()
+        ), item.kind
+    # the publish preview of the show (its NFOs' text): nothing of the 2005 series
+    preview = client.get(f"/movies/{episode.id}?tab=publish&scope=show").get_data(as_text=True)
+    assert "Rose" not in preview and "Eccleston" not in preview and "TARDIS" not in preview
+    names = {a.actor.name for a in db.MovieActor.select().join(db.Actor)
+             if a.movie_id in (show.id, episode.id)}  # fmt: skip
+    assert not names & {"Christopher Eccleston", "Billie Piper"}
+
+
+def test_the_same_show_again_changes_nothing(tv_stack):  # noqa: F811
+    client = tv_stack
+    show, episode = _enriched_2005(client)
+    before = db.Movie.get_by_id(episode.id)
+    client.post(f"/movies/{show.id}/identify", {"id": "57243"}, htmx=True)
+    ep = db.Movie.get_by_id(episode.id)
+    assert (ep.title, ep.plot, ep.episode_details) == (
+        before.title,
+        before.plot,
+        before.episode_details,
+    )
+    assert ep.identification_status == db.ENRICHED
+
+
+def test_the_new_shows_enrich_fills_what_went(tv_stack):  # noqa: F811
+    client = tv_stack
+    show, episode = _enriched_2005(client)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
+    rt = client.application.extensions["metarrd.runtime"]
+    if db.Movie.get_by_id(episode.id).identification_status != db.ENRICHED:
+        enrich_show(rt, db.Movie.get_by_id(show.id))
+    ep = db.Movie.get_by_id(episode.id)
+    assert ep.title == "An Unearthly Child" and ep.identification_status == db.ENRICHED
+    assert [d["title"] for d in ep.episode_details] == ["An Unearthly Child"]
