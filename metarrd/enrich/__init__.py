@@ -10,7 +10,7 @@ from __future__ import annotations
 from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
 from metarrd.enrich.candidates import MOVIE_ART_TYPES
 from metarrd.enrich.choices import SelectionChange, change_selection
-from metarrd.enrich.metadata import follow_title
+from metarrd.enrich.metadata import KEYWORDS_HINT, follow_title
 from metarrd.enrich.selection import label, same_picture_sets
 from metarrd.enrich.stage import (
     EnrichResult,
@@ -50,6 +50,7 @@ __all__ = [
     "USER_PROVIDER",
     "add_user_image",
     "fetch_user_image",
+    "KEYWORDS_HINT",
     "follow_title",
     "change_selection",
     "enrich_item",

@@ -17,7 +17,7 @@ from typing import Any
 
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE
-from metarrd.enrich import follow_title
+from metarrd.enrich import KEYWORDS_HINT, follow_title
 from metarrd.errors import ItemError, MetarrdError, internal_error
 from metarrd.identify.match import (
     Match,
@@ -369,10 +369,22 @@ def _known_imdb_id(movie: db.Movie, tmdb_id: int, changed_id: bool) -> str | Non
     return movie.imdb_id or nfo_imdb or None
 
 
+# what enrich puts on a movie (enrich/metadata.py `movie_fields`) besides its title, original
+# title, sort title and year, which identification sets: the old film's go with its id
+_MOVIE_PROVIDER_FIELDS: dict[str, Any] = {
+    "plot": None, "tagline": None, "runtime": None, "premiered": None, "rating": None,
+    "votes": None, "genres": [], "countries": [], "studios": [], "directors": [], "writers": [],
+    "mpaa": None, "set_name": None, "set_overview": None, "trailer": None,
+}  # fmt: skip
+
+
 def forget_enrichment(movie: db.Movie) -> tuple[set[str], set[str]]:
     """The item now is another movie: provider candidates and cast of the old one go, and so
-    do its rows of the old film's cached provider images (the user's own images stay). Returns
-    the cache files and previews they named, for `cache.remove_unused` once committed."""
+    do its rows of the old film's cached provider images (the user's own images stay); a
+    movie's metadata not locked goes too (the old film's plot under the new film's title was
+    what the review showed and a publish wrote before the next enrich), and the keywords the
+    last enrich added to its tags (the user's tags stay). Returns the cache files and previews
+    they named, for `cache.remove_unused` once committed."""
     files, previews = cache.files_of(movie.id)
     C = db.CacheImageFile
     db.ArtworkCandidate.delete().where(
@@ -381,6 +393,16 @@ def forget_enrichment(movie: db.Movie) -> tuple[set[str], set[str]]:
     C.delete().where(C.movie == movie, C.actor.is_null(), C.source_type != LIBRARY_SOURCE).execute()
     db.MovieActor.delete().where(db.MovieActor.movie == movie).execute()
     movie.enriched_at = None
+    if movie.kind == db.MOVIE:
+        locked = set(movie.locked_fields or [])
+        for name, empty in _MOVIE_PROVIDER_FIELDS.items():
+            if name not in locked:
+                setattr(movie, name, empty)
+        hints = dict(movie.hints or {})
+        keywords = set(hints.pop(KEYWORDS_HINT, None) or [])
+        if keywords and "tags" not in locked:
+            movie.tags = [t for t in movie.tags or [] if t not in keywords]
+            movie.hints = hints
     if movie.publish_state == db.PUBLISHED:
         movie.publish_state = db.OUTDATED
     return files, previews
