@@ -17,6 +17,15 @@ pytestmark = pytest.mark.usefixtures("backend")
 
 def _enriched_2005(client) -> tuple[db.Movie, db.Movie]:
     show, episode = make_show()
+    db.Movie.create(  # "Dalek", S01E06 of the 2005 series; the 1963 series' season 1 has four
+        library=show.library,
+        path=f"{show.path}/Season 01/Doctor Who - S01E06.mkv",
+        kind=db.EPISODE,
+        show=show,
+        season=1,
+        episodes=[6],
+        identification_status=db.UNIDENTIFIED,
+    )
     client.post(f"/movies/{show.id}/identify", {"id": "57243"}, htmx=True)
     rt = client.application.extensions["metarrd.runtime"]
     if db.Movie.get_by_id(episode.id).identification_status != db.ENRICHED:
@@ -44,6 +53,9 @@ def test_changing_the_show_drops_the_old_shows_episode_data(tv_stack):  # noqa: 
     old = {"Rose", "The Doctor, a Time Lord, travels through time and space in the TARDIS."}
     assert ep.identification_status == db.IDENTIFIED and ep.enriched_at is None
     assert ep.title not in old and not ep.episode_details and ep.rating is None
+    dalek = db.Movie.get(db.Movie.path == f"{show.path}/Season 01/Doctor Who - S01E06.mkv")
+    assert dalek.identification_status == db.UNIDENTIFIED and dalek.title != "Dalek"
+    assert (dalek.tmdb_id, dalek.tvdb_id, dalek.episode_refs) == (None, None, [])
     for item in db.Movie.select().where((db.Movie.show == show.id) | (db.Movie.id == show.id)):
         assert not {item.title, item.plot} & old, (item.kind, item.title, item.plot)
         assert "Rose" not in str(item.episode_details or "")
