@@ -87,13 +87,11 @@ def test_the_same_show_again_changes_nothing(tv_stack):  # noqa: F811
     assert ep.identification_status == db.ENRICHED
 
 
-def test_the_new_shows_enrich_fills_what_went(tv_stack):  # noqa: F811
+def test_the_new_shows_enrich_follows_and_fills_what_went(tv_stack):  # noqa: F811
     client = tv_stack
     show, episode = _enriched_2005(client)
-    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
-    rt = client.application.extensions["metarrd.runtime"]
-    if db.Movie.get_by_id(episode.id).identification_status != db.ENRICHED:
-        enrich_show(rt, db.Movie.get_by_id(show.id))
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
     ep = db.Movie.get_by_id(episode.id)
     assert ep.title == "An Unearthly Child" and ep.identification_status == db.ENRICHED
     assert [d["title"] for d in ep.episode_details] == ["An Unearthly Child"]
+    assert db.Movie.get_by_id(show.id).identification_status == db.ENRICHED
