@@ -350,6 +350,7 @@ def _failed(stage: str, movie: db.Movie, exc: Exception) -> None:
 def cmd_scan(config: Config, args) -> int:
     from metarrd.identify import identify_many
     from metarrd.pipeline.steps import after_scan_of
+    from metarrd.publish import tell_players_moved
     from metarrd.scan import ScanReport, scan
 
     rt = _runtime(config)
@@ -376,6 +377,9 @@ def cmd_scan(config: Config, args) -> int:
         if paths or not (hung or unseen)
         else ScanReport()
     )
+    # a folder renamed by hand: the players told about the old path are told the new one (the
+    # daemon sends the rows), as the daemon's own scan does; nothing may be left to publish
+    tell_players_moved(report.moved)
     failed = len(report.errors) + len(hung) + len(unseen)
     for item, reason in report.errors:
         reason = reason.removeprefix(f"{item}: ")

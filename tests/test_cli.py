@@ -891,3 +891,30 @@ def test_a_scan_without_the_right_to_look_everywhere_scans_the_rest(tmp_path, si
     fixed = run()
     assert fixed.returncode == 0, fixed.stderr
     assert "1 changed" in fixed.stdout and "0 missing" in fixed.stdout, fixed.stdout  # Crocodile
+
+
+def test_a_folder_renamed_by_hand_found_by_metarrd_scan_is_queued_for_the_players(library):
+    """`Heat (1995)/` renamed by hand, then `metarrd scan` (no daemon watching): the item
+    follows its file and stays as it was published (our files went along), so no publish
+    comes to tell Kodi, which was told about the old folder. The scan queues the notification
+    of the new path itself, as the daemon's scan job does (the daemon sends it)."""
+    cfg, root = library
+    cfg.write_text(
+        cfg.read_text() + '[[player]]\nname = "Kodi"\ntype = "kodi"\n'
+        'url = "http://127.0.0.1:9"\nlibraries = ["Movies"]\n'
+    )
+    assert cli(cfg, "scan") == 0
+    heat = db.Movie.get(db.Movie.path.endswith("Heat (1995).mkv"))
+    kodi = db.MediaPlayer.get(db.MediaPlayer.name == "Kodi")
+    db.PlayerNotification.create(player=kodi, movie=heat, path=heat.path, state="sent")
+    moved = root / "Heat (1995) [1080p]"
+    (root / "Heat (1995)").rename(moved)
+
+    assert cli(cfg, "scan") == 0
+
+    assert db.Movie.get_by_id(heat.id).path == str(moved / "Heat (1995).mkv")
+    rows = db.PlayerNotification.select().order_by(db.PlayerNotification.id)
+    assert [(r.path, r.state) for r in rows] == [
+        (heat.path, "sent"),
+        (str(moved / "Heat (1995).mkv"), "pending"),
+    ]
