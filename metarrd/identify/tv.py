@@ -382,7 +382,7 @@ _PROVIDER_FIELDS: dict[str, dict[str, Any]] = {
     db.SHOW: {"plot": None, "rating": None, "votes": None, "mpaa": None, "trailer": None,
               "genres": [], "premiered": None, "status": None},
     db.SEASON: {"title": None, "plot": None, "premiered": None},
-    db.EPISODE: {"title": None, "plot": None, "runtime": None, "rating": None, "votes": None,
+    db.EPISODE: {"title": None, "plot": None, "aired": None, "runtime": None, "rating": None, "votes": None,
                  "directors": [], "writers": [], "episode_details": [],
                  # the old show's episode: one the new show has not stays matched to nothing
                  "episode_refs": [], "tmdb_id": None, "tvdb_id": None, "imdb_id": None},

@@ -56,6 +56,7 @@ def test_changing_the_show_drops_the_old_shows_episode_data(tv_stack):  # noqa: 
     dalek = db.Movie.get(db.Movie.path == f"{show.path}/Season 01/Doctor Who - S01E06.mkv")
     assert dalek.identification_status == db.UNIDENTIFIED and dalek.title != "Dalek"
     assert (dalek.tmdb_id, dalek.tvdb_id, dalek.episode_refs) == (None, None, [])
+    assert dalek.aired != "2005-04-30"  # "Dalek"'s air date: an episode of the old show
     for item in db.Movie.select().where((db.Movie.show == show.id) | (db.Movie.id == show.id)):
         assert not {item.title, item.plot} & old, (item.kind, item.title, item.plot)
         assert "Rose" not in str(item.episode_details or "")
@@ -95,3 +96,14 @@ def test_the_new_shows_enrich_follows_and_fills_what_went(tv_stack):  # noqa: F8
     assert ep.title == "An Unearthly Child" and ep.identification_status == db.ENRICHED
     assert [d["title"] for d in ep.episode_details] == ["An Unearthly Child"]
     assert db.Movie.get_by_id(show.id).identification_status == db.ENRICHED
+
+
+def test_a_locked_air_date_stays_when_the_show_changes(tv_stack):  # noqa: F811
+    client = tv_stack
+    show, episode = _enriched_2005(client)
+    db.Movie.update(locked_fields=["aired"], aired="2005-03-27").where(
+        db.Movie.id == episode.id
+    ).execute()
+    workflow.set_stage("enrichment", False)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
+    assert db.Movie.get_by_id(episode.id).aired == "2005-03-27"  # the user's, locked
