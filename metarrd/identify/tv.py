@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from metarrd import cache, db
+from metarrd.enrich import BLOCK_FIELDS, DETAIL_FIELDS, block_lock_name
 from metarrd.errors import ItemError, NotFound, ProviderError, ProviderUnavailable
 from metarrd.identify.episodes import (
     EPISODE_ORDERS,
@@ -404,11 +405,13 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
         previews |= p
         locked = set(item.locked_fields or [])
         blocks_locked = any("-" in name for name in locked)
+        # a later episode's locked title or date is the user's: its block keeps that
+        blocks = _locked_blocks(item, locked) if blocks_locked else []
         for name, empty in _PROVIDER_FIELDS.get(item.kind, {}).items():
-            if name == "episode_details" and blocks_locked:
-                continue  # a later episode's locked title or date is the user's
             if name not in locked:
                 setattr(item, name, empty)
+        if item.kind == db.EPISODE and blocks_locked:
+            item.episode_details = blocks
         if item.identification_status == db.ENRICHED:
             item.identification_status = db.IDENTIFIED
         if item is not show:
@@ -417,6 +420,24 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
     db.record_event("identify.changed", "another show: the old show's metadata, artwork "
                     "and cast dropped", movie=show, tmdb_id=show.tmdb_id)  # fmt: skip
     return files, previews
+
+
+def _locked_blocks(item: db.Movie, locked: set[str]) -> list[Any]:
+    """The `episode_details` of a file whose later episode has a field of its own locked
+    (`aired-2`), the old show's gone: each block's numbers and the fields the user locked in
+    it, which enrich keeps (`keep_locked`), and none of the old show's titles, plots, crews,
+    guests or episode ids (publish writes a block's ids as its `<uniqueid>`s)."""
+    out: list[Any] = []
+    for i, block in enumerate(item.episode_details or []):
+        if not isinstance(block, dict):
+            out.append(block)
+            continue
+        kept = {k: block[k] for k in ("season", "episode") if k in block}
+        for name in DETAIL_FIELDS if i == 0 else BLOCK_FIELDS:
+            if (name if i == 0 else block_lock_name(name, i)) in locked and name in block:
+                kept[name] = block[name]
+        out.append(kept)
+    return out
 
 
 def identify_episodes(

@@ -107,3 +107,38 @@ def test_a_locked_air_date_stays_when_the_show_changes(tv_stack):  # noqa: F811
     workflow.set_stage("enrichment", False)
     client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
     assert db.Movie.get_by_id(episode.id).aired == "2005-03-27"  # the user's, locked
+
+
+def test_a_later_episodes_lock_keeps_only_itself_when_the_show_changes(tv_stack):  # noqa: F811
+    # a two-episode file ("The End of the World" and "The Unquiet Dead", S01E02-E03 of the 2005
+    # series) whose second episode's air date the user edited and locked (`aired-2`): the lock
+    # stays, and nothing else of the old show's blocks (titles, plots, TMDB episode ids, which
+    # publish writes as each block's <uniqueid>) goes into the new show's NFO
+    client = tv_stack
+    show, _ = make_show()
+    pair = db.Movie.create(
+        library=show.library,
+        path=f"{show.path}/Season 01/Doctor Who - S01E02-E03.mkv",
+        kind=db.EPISODE,
+        show=show,
+        season=1,
+        episodes=[2, 3],
+        identification_status=db.UNIDENTIFIED,
+    )
+    client.post(f"/movies/{show.id}/identify", {"id": "57243"}, htmx=True)
+    rt = client.application.extensions["metarrd.runtime"]
+    if db.Movie.get_by_id(pair.id).identification_status != db.ENRICHED:
+        enrich_show(rt, db.Movie.get_by_id(show.id))
+    old = db.Movie.get_by_id(pair.id).episode_details
+    assert len(old) == 2 and all(b.get("title") for b in old)
+    blocks = [dict(old[0]), {**old[1], "aired": "2005-04-10"}]
+    db.Movie.update(episode_details=blocks, locked_fields=["aired-2"]).where(
+        db.Movie.id == pair.id
+    ).execute()
+    workflow.set_stage("enrichment", False)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
+    fresh = db.Movie.get_by_id(pair.id)
+    assert fresh.episode_details[1]["aired"] == "2005-04-10"  # the user's, locked
+    for block, was in zip(fresh.episode_details, old, strict=True):
+        for key in ("title", "plot", "tmdb_id", "tvdb_id", "guests"):
+            assert not (was.get(key) and block.get(key) == was[key]), (key, block)
