@@ -12,6 +12,9 @@ import os
 import stat
 import time
 from pathlib import Path
+from typing import Any
+
+import peewee as pw
 
 from metarrd.atomic import ensure_dir, fsync_dir, new_file_mode, write_atomic
 from metarrd.config import BACKUP_FOLDER
@@ -119,18 +122,18 @@ def remove_empty_dirs(path: Path, stop: Path) -> None:
         path = path.parent
 
 
-def files_of(movie_id: int) -> tuple[set[str], set[str]]:
+def files_of(movie_id: Any) -> tuple[set[str], set[str]]:
     """The cache files and previews (relative to the previews folder) that the item's rows name:
-    read before the item goes, for `remove_unused` after."""
+    read before the item goes, for `remove_unused` after. `movie_id`: an item's id, or a
+    query of the ids of several (a show's items: `Movie.select(Movie.id)...`)."""
     from metarrd import db
 
     C, A = db.CacheImageFile, db.ArtworkCandidate
-    files = {p for (p,) in C.select(C.file_path).where(C.movie == movie_id).tuples()}
+    of = C.movie.in_(movie_id) if isinstance(movie_id, pw.Query) else C.movie == movie_id
+    files = {p for (p,) in C.select(C.file_path).where(of).tuples()}
+    of = A.movie.in_(movie_id) if isinstance(movie_id, pw.Query) else A.movie == movie_id
     previews = {
-        p
-        for (p,) in A.select(A.preview_path)
-        .where(A.movie == movie_id, A.preview_path.is_null(False))
-        .tuples()
+        p for (p,) in A.select(A.preview_path).where(of, A.preview_path.is_null(False)).tuples()
     }
     return files, previews
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import peewee as pw
+
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.enrich import KEYWORDS_HINT, follow_title
@@ -385,13 +387,26 @@ def forget_enrichment(movie: db.Movie) -> tuple[set[str], set[str]]:
     what the review showed and a publish wrote before the next enrich), and the keywords the
     last enrich added to its tags (the user's tags stay). Returns the cache files and previews
     they named, for `cache.remove_unused` once committed."""
-    files, previews = cache.files_of(movie.id)
-    C = db.CacheImageFile
-    db.ArtworkCandidate.delete().where(
-        (db.ArtworkCandidate.movie == movie) & (db.ArtworkCandidate.provider != LIBRARY_SOURCE)
-    ).execute()
-    C.delete().where(C.movie == movie, C.actor.is_null(), C.source_type != LIBRARY_SOURCE).execute()
-    db.MovieActor.delete().where(db.MovieActor.movie == movie).execute()
+    found = forget_provider_rows(db.Movie.select(db.Movie.id).where(db.Movie.id == movie.id))
+    forget_enriched_fields(movie)
+    return found
+
+
+def forget_provider_rows(ids: pw.Query) -> tuple[set[str], set[str]]:
+    """The provider candidates, cached provider images and cast of the items `ids` (a query
+    of their ids: a show and all its items at once) go; the user's own images stay. Returns
+    the cache files and previews they named, for `cache.remove_unused` once committed."""
+    files, previews = cache.files_of(ids)
+    C, A = db.CacheImageFile, db.ArtworkCandidate
+    A.delete().where(A.movie.in_(ids), A.provider != LIBRARY_SOURCE).execute()
+    C.delete().where(C.movie.in_(ids), C.actor.is_null(), C.source_type != LIBRARY_SOURCE).execute()
+    db.MovieActor.delete().where(db.MovieActor.movie.in_(ids)).execute()
+    return files, previews
+
+
+def forget_enriched_fields(movie: db.Movie) -> None:
+    """`movie` (not saved) is no longer enriched: a movie's metadata not locked goes, and the
+    keywords the last enrich added to its tags; a published item is outdated."""
     movie.enriched_at = None
     if movie.kind == db.MOVIE:
         locked = set(movie.locked_fields or [])
@@ -405,7 +420,6 @@ def forget_enrichment(movie: db.Movie) -> tuple[set[str], set[str]]:
             movie.hints = hints
     if movie.publish_state == db.PUBLISHED:
         movie.publish_state = db.OUTDATED
-    return files, previews
 
 
 def _unsure(rt: Runtime, movie: db.Movie, reason: str) -> IdentifyResult:

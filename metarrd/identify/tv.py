@@ -40,7 +40,11 @@ from metarrd.identify.match import (
     search_plan,
 )
 from metarrd.identify.posters import add_posters
-from metarrd.identify.stage import candidate_dicts, forget_enrichment
+from metarrd.identify.stage import (
+    candidate_dicts,
+    forget_enriched_fields,
+    forget_provider_rows,
+)
 from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
 
@@ -396,13 +400,11 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
     show, its seasons and its episodes, and they are no longer enriched, as tinyMediaManager
     and MediaElch drop a re-scrape's old data; the user's locked fields and own images stay.
     Returns the cache files and previews named, for `cache.remove_unused` once committed."""
-    files: set[str] = set()
-    previews: set[str] = set()
-    items = [show, *db.Movie.select().where(db.Movie.show == show)]
-    for item in items:
-        f, p = forget_enrichment(item)
-        files |= f
-        previews |= p
+    M = db.Movie
+    # the rows of the show and all its items at once (a daily show has 15,000 files)
+    found = forget_provider_rows(M.select(M.id).where((M.id == show.id) | (M.show == show)))
+    for item in [show, *M.select().where(M.show == show)]:
+        forget_enriched_fields(item)
         locked = set(item.locked_fields or [])
         blocks_locked = any("-" in name for name in locked)
         # a later episode's locked title or date is the user's: its block keeps that
@@ -419,7 +421,7 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
             item.save()
     db.record_event("identify.changed", "another show: the old show's metadata, artwork "
                     "and cast dropped", movie=show, tmdb_id=show.tmdb_id)  # fmt: skip
-    return files, previews
+    return found
 
 
 def _locked_blocks(item: db.Movie, locked: set[str]) -> list[Any]:

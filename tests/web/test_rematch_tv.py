@@ -142,3 +142,26 @@ def test_a_later_episodes_lock_keeps_only_itself_when_the_show_changes(tv_stack)
     for block, was in zip(fresh.episode_details, old, strict=True):
         for key in ("title", "plot", "tmdb_id", "tvdb_id", "guests"):
             assert not (was.get(key) and block.get(key) == was[key]), (key, block)
+
+
+def test_changing_the_show_drops_its_rows_in_statements_that_do_not_grow(
+    tv_stack,  # noqa: F811
+    count_queries,
+):
+    # a daily show's 15,000 files: per item, forget_show read the cache rows and deleted the
+    # candidates, cache rows and cast one item at a time (5 statements each, in the write
+    # transaction every other writer waits for); now once for the show and all its items
+    from metarrd.identify.tv import forget_show
+
+    counts = []
+    for n in (2, 8):
+        show, _ = make_show(f"Show {n}")
+        for e in range(2, n + 1):
+            db.Movie.create(library=show.library, path=f"{show.path}/Season 01/S01E{e:02d}.mkv",
+                            kind=db.EPISODE, show=show, season=1, episodes=[e])  # fmt: skip
+        db.Movie.update(tmdb_id=57243).where(db.Movie.id == show.id).execute()
+        with db.write_transaction(), count_queries() as q:
+            forget_show(db.Movie.get_by_id(show.id))
+        others = [s for s in q.statements if not s.lstrip().upper().startswith("UPDATE")]
+        counts.append(len(others))
+    assert counts[0] == counts[1], counts
