@@ -15,36 +15,49 @@ from tests.web.test_identify_tv import make_show, tv_stack  # noqa: F401  (the f
 pytestmark = pytest.mark.usefixtures("backend")
 
 
-def _enriched_2005(client) -> tuple[db.Movie, db.Movie]:
-    show, episode = make_show()
-    db.Movie.create(  # "Dalek", S01E06 of the 2005 series; the 1963 series' season 1 has four
+def _episode_file(show: db.Movie, name: str, numbers: list[int]) -> db.Movie:
+    return db.Movie.create(
         library=show.library,
-        path=f"{show.path}/Season 01/Doctor Who - S01E06.mkv",
+        path=f"{show.path}/Season 01/{name}",
         kind=db.EPISODE,
         show=show,
         season=1,
-        episodes=[6],
+        episodes=numbers,
         identification_status=db.UNIDENTIFIED,
     )
+
+
+def _as_2005(client, show: db.Movie, episode: db.Movie) -> None:
+    """The show identified as the 2005 series and enriched (`episode` with it)."""
     client.post(f"/movies/{show.id}/identify", {"id": "57243"}, htmx=True)
     rt = client.application.extensions["metarrd.runtime"]
     if db.Movie.get_by_id(episode.id).identification_status != db.ENRICHED:
         enrich_show(rt, db.Movie.get_by_id(show.id))
+
+
+def _enriched_2005(client) -> tuple[db.Movie, db.Movie]:
+    show, episode = make_show()
+    # "Dalek", S01E06 of the 2005 series; the 1963 series' season 1 has four
+    _episode_file(show, "Doctor Who - S01E06.mkv", [6])
+    _as_2005(client, show, episode)
     ep = db.Movie.get_by_id(episode.id)
     assert ep.identification_status == db.ENRICHED and ep.title == "Rose"
     return show, episode
 
 
+def _locked_then_1963(client, show: db.Movie, item_id: int, locks: list[str], **values) -> None:
+    """The user edits and locks `values` of an item; then "Change show…" to the 1963 series,
+    the enrich stage off (or the review before the next enrich): what the user reviews and
+    what a publish would write is what the items hold now."""
+    db.Movie.update(locked_fields=locks, **values).where(db.Movie.id == item_id).execute()
+    workflow.set_stage("enrichment", False)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
+
+
 def test_changing_the_show_drops_the_old_shows_episode_data(tv_stack):  # noqa: F811
     client = tv_stack
     show, episode = _enriched_2005(client)
-    db.Movie.update(locked_fields=["plot"], plot="My own words").where(
-        db.Movie.id == show.id
-    ).execute()
-    # the enrich stage off (or the review before the next enrich): what the user reviews and
-    # what a publish would write is what the items hold now
-    workflow.set_stage("enrichment", False)
-    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
+    _locked_then_1963(client, show, show.id, ["plot"], plot="My own words")
     fresh = db.Movie.get_by_id(show.id)
     assert (fresh.tmdb_id, fresh.year, fresh.tvdb_id) == (121, 1963, 76107)
     assert fresh.plot == "My own words"  # the user's lock
@@ -101,11 +114,7 @@ def test_the_new_shows_enrich_follows_and_fills_what_went(tv_stack):  # noqa: F8
 def test_a_locked_air_date_stays_when_the_show_changes(tv_stack):  # noqa: F811
     client = tv_stack
     show, episode = _enriched_2005(client)
-    db.Movie.update(locked_fields=["aired"], aired="2005-03-27").where(
-        db.Movie.id == episode.id
-    ).execute()
-    workflow.set_stage("enrichment", False)
-    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
+    _locked_then_1963(client, show, episode.id, ["aired"], aired="2005-03-27")
     assert db.Movie.get_by_id(episode.id).aired == "2005-03-27"  # the user's, locked
 
 
@@ -116,27 +125,12 @@ def test_a_later_episodes_lock_keeps_only_itself_when_the_show_changes(tv_stack)
     # publish writes as each block's <uniqueid>) goes into the new show's NFO
     client = tv_stack
     show, _ = make_show()
-    pair = db.Movie.create(
-        library=show.library,
-        path=f"{show.path}/Season 01/Doctor Who - S01E02-E03.mkv",
-        kind=db.EPISODE,
-        show=show,
-        season=1,
-        episodes=[2, 3],
-        identification_status=db.UNIDENTIFIED,
-    )
-    client.post(f"/movies/{show.id}/identify", {"id": "57243"}, htmx=True)
-    rt = client.application.extensions["metarrd.runtime"]
-    if db.Movie.get_by_id(pair.id).identification_status != db.ENRICHED:
-        enrich_show(rt, db.Movie.get_by_id(show.id))
+    pair = _episode_file(show, "Doctor Who - S01E02-E03.mkv", [2, 3])
+    _as_2005(client, show, pair)
     old = db.Movie.get_by_id(pair.id).episode_details
     assert len(old) == 2 and all(b.get("title") for b in old)
     blocks = [dict(old[0]), {**old[1], "aired": "2005-04-10"}]
-    db.Movie.update(episode_details=blocks, locked_fields=["aired-2"]).where(
-        db.Movie.id == pair.id
-    ).execute()
-    workflow.set_stage("enrichment", False)
-    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
+    _locked_then_1963(client, show, pair.id, ["aired-2"], episode_details=blocks)
     fresh = db.Movie.get_by_id(pair.id)
     assert fresh.episode_details[1]["aired"] == "2005-04-10"  # the user's, locked
     for block, was in zip(fresh.episode_details, old, strict=True):
