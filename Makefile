@@ -36,7 +36,8 @@ services-stop:
 
 # The whole suite on the SQLite default, then the daemon, jobs, publish, web and scale-out tests
 # on PostgreSQL + Redis: those of them on the test backend (`on_backend` in tests/conftest.py;
-# the others, which never make a config from the backend's URLs, are deselected). The crash test's batch of three movies runs on both; its one-movie run
+# the others, which never make a config from the backend's URLs, are deselected). The crash
+# test's batch of three movies runs on both; its one-movie run
 # (200 more SIGKILLs, the same ledger writes one movie at a time) on SQLite only, to keep
 # `make test` near 20 minutes on 2 cores.
 test: system-deps lint

@@ -138,10 +138,10 @@ class Rejection:
 def file_name(url: str) -> str:
     """`603-poster-12.jpg` of `https://assets.fanart.tv/…/603-poster-12.jpg?…`: the last part
     of the path as the URL spells it (still %-encoded: a hostile name stays inert), else the
-    host."""
+    host, else the whole URL redacted (`http://user:pass@/` names no file and no host)."""
     parts = urlsplit(url)
     name = parts.path.rstrip("/").rpartition("/")[2]
-    return name or parts.hostname or url
+    return name or parts.hostname or redact(url)
 
 
 def _each_url(text: str, shown) -> str:

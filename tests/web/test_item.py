@@ -732,3 +732,15 @@ def test_the_cast_tab_shows_the_nfos_cast_that_publish_writes_back(client, seed)
     db.MovieActor.create(movie=movie, actor=actor, role="Dallas", order=0)
     html = client.get(f"/movies/{movie.id}?tab=cast").get_data(as_text=True)
     assert "Tom Skerritt" in html and "Sigourney Weaver" not in html  # its own cast: the NFO's goes
+
+
+@pytest.mark.parametrize(
+    "url", ["http://user:s3cret@/", "http://user:s3cret@", "ftp://:s3cret@/?token=s3cret"]
+)
+def test_a_rejected_pictures_name_never_shows_a_password_of_a_url_without_path_or_host(url):
+    """The artwork tab names a rejected picture by its file, else its host; a URL with neither
+    (a user's `http://user:pass@/`, typed into "Use a picture from an address") fell back to
+    the whole URL as it was, its password shown."""
+    from metarrd.web.pictures import file_name
+
+    assert "s3cret" not in file_name(url)
