@@ -185,11 +185,11 @@ def test_caps_lock_keeps_the_shortcuts_and_caps_lock_and_p_does_not_publish(site
     page.locator("#panel-publish #publish-now").wait_for()
     assert page.evaluate("() => window.__posts") == []  # nothing was published
     assert page.evaluate(press, ["p", True]) is True  # Caps Lock, Shift and p: Shift+P publishes
-    page.wait_for_function("() => window.__posts.includes('done')", polling=100, timeout=5000)
+    page.wait_for_function("() => window.__posts.includes('done')", polling=100, timeout=15000)
     assert page.evaluate("() => window.__posts")[0] == f"/movies/{heat.id}/publish"
     assert db.Job.select().where(db.Job.kind == "publish").count() == 1
     assert page.evaluate(press, ["J", False]) is True  # Caps Lock and j: the next to review
-    page.wait_for_url(lambda u: f"/movies/{heat.id}" not in u, timeout=5000)
+    page.wait_for_url(lambda u: f"/movies/{heat.id}" not in u, timeout=15000)
 
 
 def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, browser):  # noqa: F811
