@@ -270,15 +270,12 @@ class Kodi:
         api = self.api()
         old_folder = old.file.rstrip("/\\")
         watched = kodi_tv.watched_episodes(self._episodes(old.tvshowid, WATCHED), old_folder)
-        self.wait_until_idle(SCAN_WAIT_SECONDS)
-        self.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
-        folder = pathmap.kodi_folder(target.mapped_folder)
-        self.scan(folder)
+        folder = self._replace_entry(
+            "VideoLibrary.RemoveTVShow", "tvshowid", old.tvshowid, target, wait=bool(watched)
+        )
         done = f"removed the show at {old.file} (renamed) and scanned {folder}"
         if not watched:
             return done
-        self.wait_for_start()
-        self.wait_until_idle(SCAN_WAIT_SECONDS)
         new, here = find_show(self.shows(), target)
         if new is None or not here:
             log.warning(
@@ -308,15 +305,12 @@ class Kodi:
             {api.name("movieid"): old["movieid"], "properties": MOVIE_STATE},
         )
         keep = movie_state((details or {}).get("moviedetails") or {})
-        self.wait_until_idle(SCAN_WAIT_SECONDS)
-        self.call("VideoLibrary.RemoveMovie", {api.name("movieid"): old["movieid"]})
-        folder = pathmap.kodi_folder(target.mapped_folder)
-        self.scan(folder)
+        folder = self._replace_entry(
+            "VideoLibrary.RemoveMovie", "movieid", old["movieid"], target, wait=bool(keep)
+        )
         done = f"removed the movie at {old['file']} (renamed) and scanned {folder}"
         if not keep:
             return done
-        self.wait_for_start()
-        self.wait_until_idle(SCAN_WAIT_SECONDS)
         new = next(
             (m for m in self.movie_entries(folder, ["tag"]) if is_same_movie(m["file"], target)),
             None,
@@ -332,6 +326,22 @@ class Kodi:
             keep["tag"] = list(dict.fromkeys([*(new.get("tag") or []), *keep["tag"]]))
         self.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): new["movieid"], **keep})
         return done + "; kept its watched state"
+
+    def _replace_entry(
+        self, remove: str, id_name: str, entry_id: int, target: Target, *, wait: bool
+    ) -> str:
+        """Kodi's entry of a renamed show or movie removed (`remove`, by its `id_name`) once no
+        scan runs, and the target's new folder scanned; with `wait`, return only when that scan
+        is over (what it added is then there to restore the user's state to). The Kodi-form
+        folder scanned."""
+        self.wait_until_idle(SCAN_WAIT_SECONDS)
+        self.call(remove, {self.api().name(id_name): entry_id})
+        folder = pathmap.kodi_folder(target.mapped_folder)
+        self.scan(folder)
+        if wait:
+            self.wait_for_start()
+            self.wait_until_idle(SCAN_WAIT_SECONDS)
+        return folder
 
     def _episodes(self, tvshowid: int, properties: list[str]) -> list[dict[str, Any]]:
         result = self.call(
