@@ -107,6 +107,20 @@ def loose_mode(mode: int, owner: int) -> int | None:
     return 0o600 if mode & 0o077 else None
 
 
+def _loose_file(path: Path) -> tuple[int, int] | None:
+    """(its mode, the mode to chmod it to) for a regular file at `path` that lets other users
+    in (`loose_mode`); None for one that does not, is no regular file, or cannot be looked at."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    mode = stat.S_IMODE(st.st_mode)
+    fix = loose_mode(mode, st.st_uid)
+    if fix is None or not stat.S_ISREG(st.st_mode):
+        return None
+    return mode, fix
+
+
 # the `meta` rows of the web UI's secrets (metarrd/web/auth.py: SECRET_KEY, PASSWORD_KEY)
 DATABASE_SECRETS = ("web_secret_key", "web_password_hash")
 
@@ -114,14 +128,9 @@ DATABASE_SECRETS = ("web_secret_key", "web_password_hash")
 def _database_readable(path: Path) -> list[Problem]:
     """A SQLite database made 0644 by an earlier version (new ones are 0600: db.connect_to)
     that holds the web UI's secret key or password hash: any user could sign a session."""
-    try:
-        st = os.stat(path)
-    except OSError:
+    if (loose := _loose_file(path)) is None:
         return []
-    mode = stat.S_IMODE(st.st_mode)
-    fix = loose_mode(mode, st.st_uid)
-    if fix is None or not stat.S_ISREG(st.st_mode):
-        return []
+    mode, fix = loose
     try:  # read-only, never waiting long for a writer's lock; an error: not known, not said
         uri = f"{path.as_uri()}?mode=ro"
         with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=2.0)) as con:
@@ -156,14 +165,9 @@ def _secrets_readable(cfg_path: Path, config: Config) -> list[Problem]:
     held = secret_settings(config)
     if not held:
         return []
-    try:
-        st = os.stat(cfg_path)
-    except OSError:
+    if (loose := _loose_file(cfg_path)) is None:
         return []
-    mode = stat.S_IMODE(st.st_mode)
-    fix = loose_mode(mode, st.st_uid)
-    if fix is None:
-        return []
+    mode, fix = loose
     return [
         Problem(
             "warning",
