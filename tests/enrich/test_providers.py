@@ -479,7 +479,7 @@ def test_a_redirect_of_the_tvdb_login_to_another_host_does_not_carry_the_key(
     """TheTVDB's `POST /login` carries the API key and the PIN in its JSON body, and requests
     sends a 307 or 308 on with its body, to any host (it drops only `Authorization`): a
     compromised or misconfigured proxy in front of api4.thetvdb.com answering 307 got both."""
-    rt = make_rt(tvdb={"api_key": simulator.tvdb_key, "pin": "4321"})
+    rt = make_rt(tvdb={"api_key": simulator.tvdb_key, "pin": "PIN-s3cret"})
     url, seen = listener
     simulator.redirect("/v4/login", f"{url}/v4/login", status=status)
     with pytest.raises(ProviderError) as err:
@@ -487,7 +487,7 @@ def test_a_redirect_of_the_tvdb_login_to_another_host_does_not_carry_the_key(
     message = str(err.value)
     assert f"redirected (HTTP {status}) to {url}/v4/login" in message
     assert "another host" in message
-    assert simulator.tvdb_key not in message and "4321" not in message
+    assert simulator.tvdb_key not in message and "PIN-s3cret" not in message
     assert seen == []  # nothing at all reached the other host
 
 
