@@ -11,7 +11,7 @@ from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
 from metarrd.enrich.candidates import MOVIE_ART_TYPES
 from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.metadata import KEYWORDS_HINT, follow_title
-from metarrd.enrich.selection import label, same_picture_sets
+from metarrd.enrich.selection import label, provider_name, same_picture_sets
 from metarrd.enrich.stage import (
     EnrichResult,
     enrich_item,
@@ -57,6 +57,7 @@ __all__ = [
     "enrich_items",
     "enriches_alone",
     "label",
+    "provider_name",
     "same_picture_sets",
     "settle_unit",
     "written_as_wanted",

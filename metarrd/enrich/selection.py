@@ -210,7 +210,18 @@ def twins(assets: list[Any], asset_id: int) -> set[int]:
     }
 
 
+# a provider as the pages and messages name it (the settings page, enrich's failures, the
+# artwork viewer's "Source"): TMDB, fanart.tv, TheTVDB; `user` and `library` stay as they are
+PROVIDER_NAMES = {"tmdb": "TMDB", "fanart": "fanart.tv", "tvdb": "TheTVDB"}
+
+
+def provider_name(provider: Any) -> str:
+    """`TheTVDB` for `tvdb`: a candidate's provider as a user reads it."""
+    return PROVIDER_NAMES.get(str(provider), str(provider))
+
+
 def label(asset: Any) -> str:
-    """`tmdb 2000×3000`: a candidate as a user tells copies of one picture apart."""
+    """`TMDB 2000×3000`: a candidate as a user tells copies of one picture apart."""
     width, height = asset.width or asset.api_width, asset.height or asset.api_height
-    return f"{asset.provider} {width}×{height}" if width and height else str(asset.provider)
+    name = provider_name(asset.provider)
+    return f"{name} {width}×{height}" if width and height else name

@@ -59,6 +59,7 @@ from metarrd.enrich.metadata import (
     tags_with_keywords,
 )
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
+from metarrd.enrich.selection import provider_name
 from metarrd.errors import ItemError, MetarrdError, NotFound, ProviderError
 from metarrd.imaging import write_preview
 from metarrd.paths import deepest_folder
@@ -68,7 +69,6 @@ log = logging.getLogger(__name__)
 
 SIDE_PROVIDERS = ("fanart", "tvdb")
 ASKS = 5  # requests `ask` sends at once: TMDB details, the side providers, two look-ups
-PROVIDER_NAMES = {"tmdb": "TMDB", "fanart": "fanart.tv", "tvdb": "TheTVDB"}
 PROFILE_SIZE = "h632"  # cast thumbnails for the cache; the NFO keeps the original URL
 WRITE_BATCH = 32  # analysed rows per transaction while the downloads go on
 
@@ -110,7 +110,7 @@ class EnrichResult:
         if self.fields_changed:
             text += f", {len(self.fields_changed)} fields updated"
         for provider, reason in self.provider_errors.items():
-            text += f"; {PROVIDER_NAMES.get(provider, provider)} failed: {reason}"
+            text += f"; {provider_name(provider)} failed: {reason}"
         if self.library_unselected:
             text += f"; {self.library_unselected} of your library images not selected (kept)"
         if self.outdated:

@@ -11,6 +11,7 @@ from flask import Flask, current_app, g, url_for
 from markupsafe import Markup
 
 from metarrd import db
+from metarrd.enrich import provider_name
 from metarrd.urls import hide_credentials, redact
 from metarrd.web import auth, fields, files, formatting, pictures, progress, states, tv
 from metarrd.web.listing import KINDS
@@ -119,6 +120,7 @@ def init_app(app: Flask) -> None:
         field_parts=lambda value, name: fields.field_parts(name, value),
         channels=formatting.channels_text,
         art_label=pictures.label,
+        provider_name=provider_name,
         art_rejection=pictures.rejection,
         rel_path=rel_path,
         item_path=item_path,

@@ -243,7 +243,10 @@ def test_copies_of_one_picture_fold_under_it_and_rejected_ones_are_listed_apart(
     html = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
     assert "1 of 3 selected&nbsp;· 1 alternative&nbsp;· 2 rejected" in html
     assert "score 88" in html and "30/30" in html and reason in html  # the score explains itself
-    assert "Same picture from fanart 1000×1426, tvdb 680×1000" in html
+    assert "Same picture from fanart.tv 1000×1426, TheTVDB 680×1000" in html
+    # each provider by its name, as Settings and the viewer's "Source" name it ("tvdb" was shown)
+    assert '<span class="provider">TheTVDB</span>' in html and 'alt="poster from TMDB, ' in html
+    assert '<span class="provider">tvdb</span>' not in html
     assert "Alternatives (1)" in html and f'id="asset-{spare.id}"' in html
     assert '<details class="art-rejected">' in html  # collapsed
     assert "Rejected (2)" in html and "an HTML page, not an image" in html
@@ -284,7 +287,7 @@ def test_a_rejected_download_names_its_file_not_its_whole_url(client, seed):
         in rejected
     )
     assert (
-        "tmdb 1000×1500&nbsp;· x.jpg" in shown and "too small" in shown
+        "TMDB 1000×1500&nbsp;· x.jpg" in shown and "too small" in shown
     )  # a reason without its file
     assert 'title="https://image.tmdb.org/t/p/original/x.jpg"' in rejected
 
@@ -299,11 +302,11 @@ def test_choosing_a_copy_of_a_selected_picture_replaces_it(client, seed):
     # "Use this copy" under a selected picture, with every place taken: it takes #1's place
     html = client.post(f"/assets/{tvdb.id}/add", htmx=True).get_data(as_text=True)
     assert selected(movie) == [(tvdb.id, 1), (second.id, 2), (third.id, 3)]
-    assert "Same picture as the selected tmdb 2000×3000: this copy took its place." in html
-    assert "Same picture from tmdb 2000×3000" in html  # the old copy now folds under it
+    assert "Same picture as the selected TMDB 2000×3000: this copy took its place." in html
+    assert "Same picture from TMDB 2000×3000" in html  # the old copy now folds under it
     assert db.ArtworkCandidate.get_by_id(best.id).selected_by == "user"  # never re-picked
     event = db.Event.select().where(db.Event.kind == "review.selected").get()
-    assert "instead of the same picture from tmdb 2000×3000" in event.message
+    assert "instead of the same picture from TMDB 2000×3000" in event.message
     # "Use as #1" on a copy of #2: first place, and #2 goes rather than #3
     client.post(f"/assets/{fanart.id}/use", htmx=True)
     assert selected(movie) == [(fanart.id, 1), (tvdb.id, 2), (third.id, 3)]
@@ -473,7 +476,7 @@ def test_a_swap_says_what_it_did_in_one_line_and_can_be_undone(client, seed, con
     ]
     other = seed.asset(movie, score=0.1, width=2000, height=3000)
     html = client.post(f"/assets/{other.id}/use", htmx=True).get_data(as_text=True)
-    assert "tmdb 2000×3000 is now poster #1; the previous #1 is now #2;" in html
+    assert "TMDB 2000×3000 is now poster #1; the previous #1 is now #2;" in html
     assert "left the selection (the limit is" in html
     assert "poster is now locked, so enrichment keeps your choice." in html
     snapshot = re.search(r'name="snapshot" value="([^"]+)"', html).group(1)

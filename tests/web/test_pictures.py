@@ -58,8 +58,8 @@ def test_copies_fold_under_the_selected_copy():
     assert [a.id for a in group.rejected] == [6]
     assert group.copies == 2
     assert [pictures.label(c) for c in group.selected[0].copies] == [
-        "fanart 1000×1426",
-        "tvdb 680×1000",
+        "fanart.tv 1000×1426",
+        "TheTVDB 680×1000",
     ]
 
 
@@ -81,6 +81,6 @@ def test_a_picture_selected_twice_is_pointed_out():
 
 def test_label_uses_the_api_size_before_analysis():
     assert pictures.label(art(1, width=None, height=None, api_width=500, api_height=750)) == (
-        "tmdb 500×750"
+        "TMDB 500×750"
     )
-    assert pictures.label(art(1, width=None, height=None, provider="fanart")) == "fanart"
+    assert pictures.label(art(1, width=None, height=None, provider="fanart")) == "fanart.tv"
