@@ -126,15 +126,22 @@ def tab_context(movie: db.Movie, tab: str) -> dict:
     return context
 
 
-def _tab_arg(movie: db.Movie) -> str:
-    tab = request.args.get("tab", "overview")
-    return tab if tab in tabs_for(movie) else "overview"
+def _unknown_tab(movie: db.Movie) -> bool:
+    """A `?tab=` this item's page has none of: a stale bookmark (a tab renamed), another kind's
+    tab (a movie's Cast on a season), a typo."""
+    tab = request.args.get("tab")
+    return tab is not None and tab not in tabs_for(movie)
 
 
 @bp.get("/movies/<int:movie_id>")
 def show(movie_id: int):
     movie = queries.movie_or_404(movie_id)
-    context = {**header_context(movie), **tab_context(movie, _tab_arg(movie))}
+    if _unknown_tab(movie):
+        # the page opens on its Overview, and the address says so: a 404 would strand a stale
+        # bookmark, and an address still naming another tab would be what the user copies
+        args = {k: v for k, v in request.args.items() if k != "tab"}
+        return redirect(url_for("item.show", movie_id=movie.id, **args), code=302)
+    context = {**header_context(movie), **tab_context(movie, request.args.get("tab", "overview"))}
     if request.htmx and not request.htmx.boosted:
         return render_template("_item.html", **context)
     return render_template("item.html", live_cursor=queries.live_cursor(), **context)

@@ -1189,3 +1189,25 @@ def test_a_season_page_shows_its_show_folder_never_its_key(tv):
     assert "#season-" not in page
     folder = season.path.rsplit("/", 1)[0]
     assert f'<p class="path muted small" title="{folder}">' in page
+
+
+def test_a_tab_the_page_has_not_opens_the_overview_at_its_own_address(tv):
+    """A stale bookmark (`?tab=` of a tab renamed since), another kind's tab (a movie's or an
+    episode's Cast on a season page), a typo: the page silently showed its Overview while the
+    address kept claiming the other tab, which is what the user then copies or reloads. It is
+    sent to the item's own address, whose tab bar shows the Overview as the current tab (a 404
+    would strand the bookmark)."""
+    client, built, seed = tv
+    season = built.seasons[1]
+    movie = seed.movie()
+    for item, asked in ((season, "cast"), (season, "bogus"), (movie, ""), (movie, "Artwork")):
+        answer = client.get(f"/movies/{item.id}?tab={asked}&scope=show")
+        assert answer.status_code == 302, (item.kind, answer.status_code)
+        assert answer.headers["Location"] == f"/movies/{item.id}?scope=show"
+        page = text(client.get(answer.headers["Location"]))
+        current = re.findall(r'id="tab-(\w+)"[^>]*aria-current="page"', page)
+        assert current == ["overview"], current
+        assert 'id="panel-overview"' in page
+    # a tab this kind has stays where it is
+    page = text(client.get(f"/movies/{season.id}?tab=episodes"))
+    assert re.findall(r'id="tab-(\w+)"[^>]*aria-current="page"', page) == ["episodes"]
