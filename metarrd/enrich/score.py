@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metarrd.config import LIBRARY_SOURCE
+from metarrd.enrich.selection import provider_name
 
 # type -> (ideal width, ideal height, aspect tolerance as a ratio factor)
 IDEAL: dict[str, tuple[int, int, float]] = {
@@ -179,12 +180,15 @@ def votes(facts: ImageFacts) -> Factor:
 def provider_priority(facts: ImageFacts, prefs: Preferences) -> Factor:
     order = list(prefs.provider_priority)
     name = facts.provider
+    shown = provider_name(name)  # TheTVDB, as the pages name it: not its key, tvdb
     if name in order:
         points = max(0, 10 - order.index(name))
-        return Factor("provider", points, 10, f"{name}: number {order.index(name) + 1} in priority")
+        return Factor(
+            "provider", points, 10, f"{shown}: number {order.index(name) + 1} in priority"
+        )
     if name == LIBRARY_SOURCE:
         return Factor("provider", 10, 10, "from your library")
-    return Factor("provider", 5, 10, f"{name}: not in your provider priority")
+    return Factor("provider", 5, 10, f"{shown}: not in your provider priority")
 
 
 def score_image(facts: ImageFacts, prefs: Preferences) -> Score:

@@ -10,14 +10,24 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from metarrd.enrich import label, same_picture_sets
+from metarrd.enrich import label, provider_name, same_picture_sets
 from metarrd.urls import redact
 
-__all__ = ["ArtworkGroup", "CandidateGroup", "Rejection", "group", "label", "pixels", "rejection"]
+__all__ = [
+    "ArtworkGroup",
+    "CandidateGroup",
+    "Rejection",
+    "factor_reason",
+    "group",
+    "label",
+    "pixels",
+    "rejection",
+]
 
 
 @dataclass(frozen=True)
@@ -169,3 +179,16 @@ def rejection(asset: Any) -> Rejection:
         reason=short,
         reason_full=_each_url(reason, redact),
     )
+
+
+def factor_reason(factor: Mapping[str, Any]) -> str:
+    """A score factor's stored reason as the page says it: the provider factor names its
+    provider as the rest of the page does ("TheTVDB: number 3 in priority"). An enrich before
+    that stored the provider's key ("tvdb: number 3 in priority"), kept until the next enrich
+    scores the picture again."""
+    reason = str(factor.get("reason") or "")
+    if factor.get("name") == "provider":
+        key, sep, rest = reason.partition(": ")
+        if sep and provider_name(key) != key:
+            return f"{provider_name(key)}: {rest}"
+    return reason

@@ -120,6 +120,7 @@ def init_app(app: Flask) -> None:
         field_parts=lambda value, name: fields.field_parts(name, value),
         channels=formatting.channels_text,
         art_label=pictures.label,
+        factor_reason=pictures.factor_reason,
         provider_name=provider_name,
         art_rejection=pictures.rejection,
         rel_path=rel_path,

@@ -69,6 +69,12 @@ def test_provider_priority_and_the_users_library():
     assert points(score_image(facts(provider="tmdb"), PREFS), "provider") == 10
     assert points(score_image(facts(provider="fanart"), PREFS), "provider") == 9
     assert points(score_image(facts(provider="tvdb"), PREFS), "provider") == 8
+    # named as the pages name the provider, not by its key ("tvdb: number 3 in priority")
+    reasons = {f.name: f.reason for f in score_image(facts(provider="tvdb"), PREFS).factors}
+    assert reasons["provider"] == "TheTVDB: number 3 in priority"
+    alone = Preferences(("en",), ("tmdb",))
+    reasons = {f.name: f.reason for f in score_image(facts(provider="fanart"), alone).factors}
+    assert reasons["provider"] == "fanart.tv: not in your provider priority"
     own = score_image(facts(provider="library", language=None), PREFS)
     assert points(own, "provider") == 10 and points(own, "votes") == 20
     listed = Preferences(("en",), ("tmdb", "fanart", "library"))

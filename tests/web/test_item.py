@@ -253,6 +253,31 @@ def test_copies_of_one_picture_fold_under_it_and_rejected_ones_are_listed_apart(
     assert "HTTP 404 (tried again next time)" in html
 
 
+def test_a_stored_score_reason_names_its_provider_as_the_page_does(client, seed):
+    """An enrich before provider_name stored the provider factor's reason with the provider's
+    key: "tvdb: number 3 in priority" under a card saying "TheTVDB", until the next enrich.
+    The tab and the viewer name it TheTVDB, as a new enrich's reason does (enrich/score.py);
+    the other factors' reasons are shown as stored."""
+    movie = seed.movie("The Matrix")
+    factors = [
+        dict(name="votes", points=4, max=20, reason="TheTVDB: score 21000"),
+        dict(name="provider", points=8, max=10, reason="tvdb: number 3 in priority"),
+        dict(name="language", points=20, max=20, reason="fanart: your first language"),
+    ]
+    asset = seed.asset(movie, provider="tvdb", is_selected=True, rank=1, score=70,
+                       score_breakdown={"total": 70.0, "factors": factors})  # fmt: skip
+    seed.asset(movie, provider="fanart", score=60, score_breakdown={"total": 60.0, "factors": [
+        dict(name="provider", points=5, max=10, reason="fanart: not in your provider priority"),
+    ]})  # fmt: skip
+    tab = client.hx_get(f"/movies/{movie.id}/tabs/artwork").get_data(as_text=True)
+    viewer = client.hx_get(f"/assets/{asset.id}/view").get_data(as_text=True)
+    for html in (tab, viewer):
+        assert "TheTVDB: number 3 in priority" in html
+        assert "tvdb: number" not in html
+        assert "fanart: your first language" in html  # not the provider factor: as stored
+    assert "fanart.tv: not in your provider priority" in tab
+
+
 def test_a_rejected_download_names_its_file_not_its_whole_url(client, seed):
     """A failed download's reason, as enrich records it (metarrd/http.py's message, redacted
     there), named the whole URL: a line of fanart.tv's path in red. The tab names the file;
