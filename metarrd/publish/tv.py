@@ -688,7 +688,8 @@ class _Ctx:
             kind = asset.asset_type
             if kind not in tv_layout.SEASON_ART_TYPES or kind in done:
                 continue
-            label = f"season {season} {kind}"
+            # "Specials banner", as the pages name season 0 (never "season 0 banner")
+            label = f"Specials {kind}" if season == 0 else f"season {season} {kind}"
             slot = folder / tv_layout.season_art_name(season, kind, "jpg")
             image = self.image(rows, asset, label, slot)
             if image is _HELD:

@@ -1211,3 +1211,20 @@ def test_a_tab_the_page_has_not_opens_the_overview_at_its_own_address(tv):
     # a tab this kind has stays where it is
     page = text(client.get(f"/movies/{season.id}?tab=episodes"))
     assert re.findall(r'id="tab-(\w+)"[^>]*aria-current="page"', page) == ["episodes"]
+
+
+def test_the_specials_pictures_are_named_specials_in_the_publish_plan(tv):
+    """The Specials page (Sonarr's and Kodi's `Specials` folder, season 0) is "Specials" in its
+    heading, breadcrumbs and the show's seasons, while its publish plan said "new season 0
+    poster" beside `season-specials-poster.jpg`. The plan names it as the pages do."""
+    client, built, _seed = tv
+    specials = built.seasons[0]
+    for item in (specials, built.show):
+        plan = text(client.hx_get(f"/movies/{item.id}/preview"))
+        assert "<code>season-specials-poster.jpg</code>" in plan
+        assert "new Specials poster" in plan
+        assert not re.search(r"(?i)season 0\b", plan), item.kind
+        assert "new season 1 poster" in plan and "new season 1 banner" in plan
+    page = text(client.get(f"/movies/{specials.id}"))
+    assert not re.search(r"(?i)season 0\b", page)
+    assert '<span aria-current="page">Specials</span>' in page
