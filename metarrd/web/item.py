@@ -23,6 +23,7 @@ from metarrd.publish import preview_publish, users_actors
 from metarrd.web import edits, files, formatting, queries, tv
 from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER, LIST_FORM, ONE_PER_LINE, TV_ONLY
 from metarrd.web.fragments import header_context, item_header, toast
+from metarrd.web.ids import parse_int
 from metarrd.web.mounts import hung_root
 from metarrd.web.pictures import describe_change
 
@@ -116,8 +117,11 @@ def tab_context(movie: db.Movie, tab: str) -> dict:
     elif tab == "episodes":
         show = movie if movie.kind == db.SHOW else tv.owner(movie)
         only = movie.season if movie.kind == db.SEASON else None
+        page = max(parse_int(request.args.get("page"), 1) or 1, 1) if only is not None else 1
         context["show"] = show
-        context["seasons"] = tv.seasons(show, only=only)
+        context["seasons"] = tv.seasons(show, only=only, page=page)
+        paged = [s.paging for s in context["seasons"] if s.paging and s.paging.pages > 1]
+        context["page"] = paged[0].page if paged else None  # the tab's own refresh keeps it
         context["episode_orders"] = tv.order_choices(show) if movie.kind == db.SHOW else []
     elif tab == "history":
         context["history"] = queries.history(movie.id)

@@ -276,15 +276,30 @@ class SeasonView:
     episodes: list[EpisodeRow] = field(default_factory=list)
     files: int = 0  # its episode files, listed or not
     folded: bool = False  # its files are listed on its own page, not the show's
+    paging: Paging | None = None  # on its own page: which of its files this page lists
 
     @property
     def unlisted(self) -> int:
-        return self.files - len(self.episodes)
+        return 0 if self.paging else self.files - len(self.episodes)
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Which of a season's files its page lists: "Episodes 101–200 of 500", page 2 of 5."""
+
+    page: int
+    pages: int
+    first: int  # the number of the first file listed, from 1
+    last: int
+    total: int
 
 
 # A show's tab lists its episode files up to this many; a longer show (a daily show's thirty
 # seasons of 500 files: a 6 MB page) lists its seasons, each page listing its own files.
 SHOW_FILES_LISTED = 500
+# A season's page lists its files this many at a time (a daily show's season of 500, a long
+# anime season: one 210 KB page), with Previous / Next between them.
+SEASON_FILES_PAGE = 100
 
 
 EPISODE_COLUMNS = (
@@ -305,18 +320,52 @@ EPISODE_COLUMNS = (
 )
 
 
-def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
+# what orders a season's files and tells which season a file named by air date is in
+KEY_COLUMNS = (
+    db.Movie.id,
+    db.Movie.path,
+    db.Movie.season,
+    db.Movie.episodes,
+    db.Movie.episode_refs,
+)
+
+
+def _season_files(show: db.Movie, only: int, page: int) -> tuple[list[db.Movie], Paging]:
+    """One page of season `only`'s episode files, in number order, and where it is among them:
+    the keys of its files (and of the files named by air date, whose season is identify's: two
+    ranges of the (show, kind, season) index, not every file of the show), then the page's
+    rows. Two statements, and a page's rows, however long the season."""
+    M = db.Movie
+    mine = M.select(*KEY_COLUMNS).where(M.show == show.id, M.kind == db.EPISODE)
+    keys = sorted(
+        (numbers, ep.path, ep.id)
+        for ep in mine.where(M.season == only) + mine.where(M.season.is_null())
+        for number, numbers in [episode_numbers(ep)]
+        if number == only
+    )
+    total = len(keys)
+    pages = max(1, -(-total // SEASON_FILES_PAGE))
+    page = min(max(page, 1), pages)  # a stale link past the last page: the last page
+    start = (page - 1) * SEASON_FILES_PAGE
+    ids = [i for _numbers, _path, i in keys[start : start + SEASON_FILES_PAGE]]
+    rows = {m.id: m for m in M.select(*EPISODE_COLUMNS).where(M.id.in_(ids))} if ids else {}
+    shown = [rows[i] for i in ids if i in rows]
+    return shown, Paging(page, pages, start + 1 if ids else 0, start + len(ids), total)
+
+
+def seasons(show: db.Movie, only: int | None = None, page: int = 1) -> list[SeasonView]:
     """The show's seasons in order (specials last), each with its episode files in number
     order, with their thumbs; files without numbers in a last group of their own. Four
     statements. The whole show of more than SHOW_FILES_LISTED files: its seasons folded (their
-    rows on their own pages), at most that many of its files without numbers."""
+    rows on their own pages), at most that many of its files without numbers. Season `only`
+    alone: its `page` of SEASON_FILES_PAGE files (five statements)."""
     M = db.Movie
     season_items = list(M.select().where(M.show == show.id, M.kind == db.SEASON).order_by(M.season))
-    mine = M.select(*EPISODE_COLUMNS).where(M.show == show.id, M.kind == db.EPISODE)
-    if only is not None:  # and the files named by air date, whose season is identify's: two
-        # ranges of the (show, kind, season) index, not every file of the show
-        mine = mine.where(M.season == only) + mine.where(M.season.is_null())
-    episodes = list(mine)
+    paging = None
+    if only is not None:
+        episodes, paging = _season_files(show, only, page)
+    else:
+        episodes = list(M.select(*EPISODE_COLUMNS).where(M.show == show.id, M.kind == db.EPISODE))
     posters = queries.first_posters([s.id for s in season_items]) if season_items else {}
     views: dict[int | None, SeasonView] = {}
     for item in season_items:
@@ -332,6 +381,8 @@ def seasons(show: db.Movie, only: int | None = None) -> list[SeasonView]:
             continue
         view = views.setdefault(number, SeasonView(number, season_name(number)))
         view.files += 1
+        if paging is not None:
+            view.paging, view.files = paging, paging.total
         view.folded = fold and view.item is not None  # a season with a page of its own
         if view.folded:
             continue

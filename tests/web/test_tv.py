@@ -1037,8 +1037,8 @@ def test_a_long_shows_tab_lists_its_seasons_and_leaves_their_files_to_their_page
     # season 2 says how many files it holds and where they are listed
     assert f"/movies/{season2.id}?tab=episodes" in many
     assert re.search(r">\s*20[0-9] files<", many)
-    # the season's own page still lists every one of its files
-    season_tab = text(client.hx_get(f"/movies/{season2.id}/tabs/episodes"))
+    # the season's own pages list every one of its files (the last one on the last page)
+    season_tab = text(client.hx_get(f"/movies/{season2.id}/tabs/episodes?page=999"))
     assert "S02E299" in season_tab
     # the file without numbers has no season page: listed on the show's
     assert f'id="episode-{built.episodes[UNNUMBERED].id}"' in many
@@ -1228,3 +1228,88 @@ def test_the_specials_pictures_are_named_specials_in_the_publish_plan(tv):
     page = text(client.get(f"/movies/{specials.id}"))
     assert not re.search(r"(?i)season 0\b", page)
     assert '<span aria-current="page">Specials</span>' in page
+
+
+def _add_season_files(built, season: int, numbers) -> None:
+    db.Movie.insert_many(
+        {
+            "library": built.show.library_id,
+            "path": f"{built.folder}/Season {season:02d}/Breaking Bad - S{season:02d}E{n:03d}.mkv",
+            "kind": db.EPISODE,
+            "show": built.show.id,
+            "season": season,
+            "episodes": [n],
+            "identification_status": db.IDENTIFIED,
+        }
+        for n in numbers
+    ).execute()
+
+
+def test_a_long_seasons_page_lists_its_files_a_page_at_a_time(tv, count_queries, monkeypatch):
+    """A daily show's season of 500 files (The Daily Show, Jeopardy!), a long anime season
+    (One Piece's 61 or Sonarr's absolute-numbered Detective Conan): the season's page was one
+    210 KB page of every file. It lists them tv.SEASON_FILES_PAGE at a time, in number order,
+    with Previous / Next at the page's own address: the same statements, rows and (but for the
+    counts) bytes for 10 more files as for 200 more, and every file on exactly one page."""
+    from metarrd.web import tv as web_tv
+
+    client, built, _seed = tv
+    monkeypatch.setattr(web_tv, "SEASON_FILES_PAGE", 8, raising=False)
+    season2 = built.seasons[2]
+    # a file named by air date, matched to S02E150 by identify: listed among them in its place
+    by_date = db.Movie.create(
+        library=built.show.library_id,
+        path=f"{built.folder}/Season 02/Breaking Bad - 2009-06-01.mkv",
+        kind=db.EPISODE,
+        show=built.show,
+        season=None,
+        episodes=[],
+        episode_refs=[{"season": 2, "episode": 150, "aired": "2009-06-01"}],
+        identification_status=db.IDENTIFIED,
+    )
+    url = f"/movies/{season2.id}/tabs/episodes"
+    pages, counts, added = [], [], 0
+    for more in (10, 200):
+        _add_season_files(built, 2, range(100 + added, 100 + more))
+        added = more
+        with count_queries() as q:
+            pages.append(text(client.hx_get(url)))
+        counts.append(q.count)
+    few, many = pages
+    assert counts[0] == counts[1], counts
+    assert few.count('<tr id="episode-') == many.count('<tr id="episode-') == 8
+    assert abs(len(many) - len(few)) < 40, (len(few), len(many))
+    ids = {
+        str(m.id)
+        for m in db.Movie.select(db.Movie.id).where(
+            db.Movie.show == built.show.id, db.Movie.season == 2, db.Movie.kind == db.EPISODE
+        )
+    } | {str(by_date.id)}
+    total = len(ids)
+    assert total > 200
+    assert f"Episodes 1–8 of {total}" in many and f"page 1 of {-(-total // 8)}" in many
+    assert 'rel="prev"' not in many
+    # every file once, in number order, following Next from the first page to the last
+    seen, page_url, walked = [], url, 0
+    while page_url:
+        page = text(client.hx_get(page_url))
+        seen += re.findall(r'<tr id="episode-(\d+)"', page)
+        codes = re.findall(r'class="episode-code"><a href="[^"]+">(S02E\d+)<', page)
+        assert codes == sorted(codes, key=lambda c: int(c[4:])), codes
+        nxt = re.search(r'rel="next" href="([^"]+)" hx-get="([^"]+)"', page)
+        if nxt:  # the link's address is the full page's, which opens on that page too
+            assert nxt.group(1).startswith(f"/movies/{season2.id}?tab=episodes&amp;page=")
+        page_url = nxt.group(2).replace("&amp;", "&") if nxt else None
+        walked += 1
+    assert sorted(seen) == sorted(ids) and walked == -(-total // 8)
+    assert 'rel="prev"' in page and 'rel="next"' not in page
+    # the full page at a page's address lists that page, and its live refresh keeps it
+    full = text(client.get(f"/movies/{season2.id}?tab=episodes&page=2"))
+    assert f"Episodes 9–16 of {total}" in full
+    assert f'hx-get="/movies/{season2.id}/tabs/episodes?page=2"' in full
+    # a stale link past the last page: the last page
+    assert f"page {walked} of {walked}" in text(client.hx_get(f"{url}?page=999"))
+    assert f"page 1 of {walked}" in text(client.hx_get(f"{url}?page=x"))
+    # the show's tab still counts them all
+    show_tab = text(client.hx_get(f"/movies/{built.show.id}/tabs/episodes"))
+    assert re.search(rf">\s*{total} files<", show_tab)
