@@ -1929,13 +1929,20 @@ def _record_episode(
              # scraper's id so: AniDB's, TMDB's or TheTVDB's): identify checks it
              "unnamed": sorted(k for k, s in n.data.id_sources.items() if s in UNNAMED_SOURCES),
              **{key: n.data.fields.get(field) for key, field in _BLOCK_FIELDS},
+             "aired": n.aired,
              "extra": list(n.data.unknown_elements)}
             for n in pr.nfo
         ]  # fmt: skip
         if pr.nfo_hash != item.source_nfo_hash:
             locked = set(item.locked_fields or [])
             was = {f: getattr(item, f) for f in DETAIL_FIELDS}
-            apply_nfo_values(item, _first_episodes_block(pr.nfo, season, episodes).data)
+            first = _first_episodes_block(pr.nfo, season, episodes)
+            # its `<aired>` is the item's, as its title is; not over a by-date name's (the
+            # date Kodi reads), nor for a name without numbers (Kodi skips it; identify would
+            # match it by this date)
+            if first.aired and episodes and not name.aired and "aired" not in locked:
+                item.aired = first.aired
+            apply_nfo_values(item, first.data)
             item.episode_details = _blocks_with_the_users(item, was, locked, hints["nfo_episodes"])
             item.source_nfo_hash = pr.nfo_hash
     item.hints = {k: v for k, v in (item.hints or {}).items() if k != STREAMS_REFUSED} | hints
@@ -1970,8 +1977,9 @@ def _blocks_with_the_users(
     user's NFO just read says: an NFO edited in another tool after an enrich (tinyMediaManager,
     MediaElch, Kodi's export) is what the next publish writes, not the title it replaced. The
     first block takes the fields the NFO changed on the item (`was`: before), a later block its
-    own title and plot from the user's block of that episode; a field locked before this read
-    (`locked`: the item page's edit, which the NFO does not override) keeps its block's."""
+    own title, air date and plot from the user's block of that episode; a field locked before
+    this read (`locked`: the item page's edit, `aired-2`..., which the NFO does not override)
+    keeps its block's."""
     details = list(item.episode_details or [])
     by_number = {(u.get("season"), u.get("episode")): u for u in users}
     first = (item.season, (item.episodes or [None])[0])
@@ -1993,7 +2001,7 @@ def _blocks_with_the_users(
             own = by_number.get((block.get("season"), block.get("episode"))) or {}
             taken = {
                 f: own[f]
-                for f in ("title", "plot")
+                for f in ("title", "aired", "plot")
                 if own.get(f) and block_lock_name(f, i) not in locked
             }
         out.append({**block, **taken})

@@ -36,6 +36,7 @@ from metarrd.scan.nfo_read import (
     capped,
     decode_nfo,
     is_id,
+    kodi_date,
     parse_text,
     refuse_entity_declarations,
 )
@@ -109,6 +110,7 @@ class EpisodeNfo:
     season: int | None
     episode: int | None
     show_ids: dict[str, int] = field(default_factory=dict)  # a URL NFO's: the show's ids
+    aired: str | None = None  # the block's own `<aired>`, YYYY-MM-DD (`block_aired`)
 
 
 def _read_bytes(path: Path, inside: Iterable[Any] | None) -> bytes:
@@ -343,17 +345,41 @@ def read_episode_nfo(path: Path, inside: Iterable[Any] | None = None) -> list[Ep
             data = parse_text(block, path, warnings, untyped_kind="tvdb")
         except NfoError as exc:
             # as Kodi reads each block on its own: a typo in one costs that episode only
-            named = f" (S{season:02d}E{episode:02d})" if season is not None and episode else ""
+            named = f" ({code})" if (code := _code(season, episode)) else ""
             broken.append((f"block {i} of {len(blocks)}{named}", exc))
             continue
-        episodes.append(EpisodeNfo(_kept_users_fields(_quiet(data, "episodedetails")),
-                                   season, episode))  # fmt: skip
+        data = _kept_users_fields(_quiet(data, "episodedetails"))
+        episodes.append(EpisodeNfo(data, season, episode, aired=block_aired(data, season, episode)))
     if not episodes:
         raise broken[0][1]
     said = [f"<episodedetails> {which} ignored: {exc.reason}" for which, exc in broken]
     for read in episodes:
         read.data.warnings = capped([*read.data.warnings, *said])
     return episodes
+
+
+def block_aired(data: NfoData, season: int | None, episode: int | None) -> str | None:
+    """A block's own `<aired>` (its episode's: Kodi reads each block's, `XMLUtils::GetDate(movie,
+    "aired", m_firstAired)` in CVideoInfoTag::ParseNative, as it reads `<premiered>`), as
+    `YYYY-MM-DD` (nfo_read's `kodi_date`: `02.10.2005` too, with a warning). One that is no date
+    is a warning naming the block's episode, and None: the file's other blocks keep theirs.
+    The element stays among the block's own (publish's fallback when TMDB has no date)."""
+    text = _element_text(data, "aired")
+    if text is None:
+        return None
+    day = kodi_date(text)
+    named = f"{code}: " if (code := _code(season, episode)) else ""
+    shown = repr(text if len(text) <= 40 else text[:40] + "…")
+    if day is None:
+        data.warnings.append(f"{named}<aired> {shown} is not a date; ignored")
+    elif day != text:
+        data.warnings.append(f"{named}<aired> {shown} read as {day}")
+    return day
+
+
+def _code(season: int | None, episode: int | None) -> str:
+    """`S02E04` for a block's numbers, "" for a block without them."""
+    return f"S{season:02d}E{episode:02d}" if season is not None and episode is not None else ""
 
 
 # An episode's fields Kodi's reader takes (CVideoInfoTag::ParseNative) that no TV provider gives

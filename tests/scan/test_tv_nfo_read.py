@@ -325,6 +325,25 @@ def test_a_utf16_multi_episode_nfo(tmp_path, bom, codec):
     assert _numbers_and_titles(path) == PILOT_EPISODES
 
 
+def test_each_block_has_its_own_air_date_and_a_bad_one_is_that_episodes_warning(tmp_path):
+    """MediaElch wrote each block of this S02E03-S02E04 NFO with its own `<aired>` (E4's first),
+    which Kodi reads per block as it reads `<premiered>` (CVideoInfoTag::ParseNative:
+    `XMLUtils::GetDate(movie, "aired", m_firstAired)`). Only the first block's reached the
+    scan's caller, and none was checked. A date that is none (a hand edit) is a warning naming
+    that block's episode, the other block keeps its own; a day-first date is read as Kodi does."""
+    assert [(e.episode, e.aired) for e in read_episode_nfo(AMERICAN_DAD)] == [
+        (4, "2005-10-02"), (3, "2005-09-25")]  # fmt: skip
+    text = AMERICAN_DAD.read_text(encoding="utf-8")
+    path = tmp_path / "American Dad! - S02E03-E04.nfo"
+    path.write_text(text.replace("<aired>2005-10-02<", "<aired>2005-13-02<").replace(
+        "<aired>2005-09-25<", "<aired>25.09.2005<"), encoding="utf-8")  # fmt: skip
+    e4, e3 = read_episode_nfo(path)
+    assert (e4.aired, e3.aired) == (None, "2005-09-25")
+    assert e4.data.warnings == ["S02E04: <aired> '2005-13-02' is not a date; ignored"]
+    assert e3.data.warnings == ["S02E03: <aired> '25.09.2005' read as 2005-09-25"]
+    assert "<aired>2005-13-02</aired>" in e4.data.unknown_elements  # the user's, still kept
+
+
 def test_sonarrs_episode_nfo_keeps_its_own_id_and_names_no_thetvdb_episode():
     """An episode NFO as Sonarr's Kodi metadata wrote it before it added the episode's TheTVDB
     uniqueid (tests/nfo/jellyfin-Sonarr-Thumb.nfo): its only id, `type="sonarr"` and default,

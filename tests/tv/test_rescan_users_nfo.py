@@ -94,3 +94,42 @@ def test_a_title_locked_on_the_item_page_stays_over_the_nfos(rt, tmp_path):
     scan(rt, [tmp_path / "tv" / BB])
     publish(rt, show)
     assert titles(nfo) == ["My Pilot"]
+
+
+def blocks(nfo: Path, tag: str) -> list[str | None]:
+    """Each `<episodedetails>`' `<tag>`, in file order."""
+    body = nfo.read_bytes().split(b"?>", 1)[1]
+    root = etree.fromstring(b"<blocks>" + body + b"</blocks>")
+    return [b.findtext(tag) for b in root.iter("episodedetails")]
+
+
+def test_each_blocks_air_date_edited_in_another_tool_is_its_own_episodes(rt, tmp_path):
+    """A multi-episode NFO holds one `<aired>` per block, each its episode's (Kodi reads every
+    block on its own: CVideoInfoTag::ParseNative `XMLUtils::GetDate(movie, "aired", ...)`;
+    MediaElch's tests/nfo/mediaelch-kodi_v18_episode_American_Dad_S02E03-S02E04.nfo carries
+    2005-10-02 and 2005-09-25). The scan took the later block's title and plot from the user's
+    edit but not its date, nor the first block's: the next publish wrote TMDB's dates back over
+    both. Now each lands on its own episode (the item's `aired` is the first's), and a date that
+    is no date is that episode's warning while the other block's edit is still taken."""
+    show = identified_show(rt, tmp_path / "tv", files=[MULTI])
+    enrich_item(rt, show)
+    publish(rt, show)
+    nfo = (tmp_path / "tv" / MULTI).with_suffix(".nfo")
+    tmdbs = blocks(nfo, "aired")
+    assert len(tmdbs) == 2 and "2001-09-11" not in tmdbs and "2002-02-02" not in tmdbs
+    edit(nfo, (f"<aired>{tmdbs[0]}</aired>", "<aired>2001-09-11</aired>"),
+         (f"<aired>{tmdbs[1]}</aired>", "<aired>02.02.2002</aired>"))  # fmt: skip
+    scan(rt, [tmp_path / "tv" / BB])
+    item = episode("Breaking Bad S01E04E05.mkv")
+    assert item.aired == "2001-09-11"
+    assert [b["aired"] for b in item.episode_details] == ["2001-09-11", "2002-02-02"]
+    publish(rt, show)
+    assert blocks(nfo, "aired") == ["2001-09-11", "2002-02-02"]
+    # a hand edit that is no date: S01E04's warning, S01E05's date still taken
+    edit(nfo, ("<aired>2001-09-11</aired>", "<aired>2001-13-45</aired>"),
+         ("<aired>2002-02-02</aired>", "<aired>2003-03-03</aired>"))  # fmt: skip
+    scan(rt, [tmp_path / "tv" / BB])
+    item = episode("Breaking Bad S01E04E05.mkv")
+    assert [b["aired"] for b in item.episode_details] == ["2001-09-11", "2003-03-03"]
+    said = [e.message for e in db.Event.select().where(db.Event.movie == item.id)]
+    assert any("S01E04: <aired> '2001-13-45' is not a date; ignored" in m for m in said), said

@@ -893,6 +893,10 @@ def test_a_multi_episode_nfo_gives_the_item_its_first_episodes_block(tv_rt, tmp_
     assert item.title == "All About Steve"  # E3's, not E4's "Con Heir"
     assert item.date_added == datetime(2019, 3, 3, 3, 3, 3)
     assert "<playcount>0</playcount>" in item.nfo_extra
+    # each block's own <aired>, E3's the item's (it had none before an enrich)
+    assert item.aired == "2005-09-25"
+    assert [(b["episode"], b["aired"]) for b in item.hints["nfo_episodes"]] == [
+        (4, "2005-10-02"), (3, "2005-09-25")]  # fmt: skip
 
 
 # Disc layouts inside a show. Kodi (VideoInfoScanner::EnumerateSeriesFolder) keeps only the
