@@ -1977,9 +1977,10 @@ def _blocks_with_the_users(
     user's NFO just read says: an NFO edited in another tool after an enrich (tinyMediaManager,
     MediaElch, Kodi's export) is what the next publish writes, not the title it replaced. The
     first block takes the fields the NFO changed on the item (`was`: before), a later block its
-    own title, air date and plot from the user's block of that episode; a field locked before
-    this read (`locked`: the item page's edit, `aired-2`..., which the NFO does not override)
-    keeps its block's."""
+    own title, air date, plot and rating (with its votes: publish writes them together) from
+    the user's block of that episode, as the first takes them; a field locked before this read
+    (`locked`: the item page's edit, `aired-2`..., which the NFO does not override) keeps its
+    block's."""
     details = list(item.episode_details or [])
     by_number = {(u.get("season"), u.get("episode")): u for u in users}
     first = (item.season, (item.episodes or [None])[0])
@@ -2004,6 +2005,11 @@ def _blocks_with_the_users(
                 for f in ("title", "aired", "plot")
                 if own.get(f) and block_lock_name(f, i) not in locked
             }
+            rating, votes = own.get("rating"), own.get("votes")
+            if isinstance(rating, float) and 0 <= rating <= 10:  # as apply_nfo_values takes it
+                low, high = db.INT_RANGES["votes"]
+                ok = isinstance(votes, int) and low <= votes <= high
+                taken |= {"rating": rating, "votes": votes if ok else None}
         out.append({**block, **taken})
     return out
 

@@ -133,3 +133,23 @@ def test_each_blocks_air_date_edited_in_another_tool_is_its_own_episodes(rt, tmp
     assert [b["aired"] for b in item.episode_details] == ["2001-09-11", "2003-03-03"]
     said = [e.message for e in db.Event.select().where(db.Event.movie == item.id)]
     assert any("S01E04: <aired> '2001-13-45' is not a date; ignored" in m for m in said), said
+
+
+def test_a_later_blocks_rating_edited_in_another_tool_is_its_own_episodes(rt, tmp_path):
+    """The first block's `<ratings>` edited in another tool reached the item and the NFO; the
+    second block's was read (`hints["nfo_episodes"]`) but the next publish wrote TMDB's back,
+    since publish takes the user's only where the enriched block has none. Each block now
+    takes its own rating and votes, as the first does."""
+    show = identified_show(rt, tmp_path / "tv", files=[MULTI])
+    enrich_item(rt, show)
+    publish(rt, show)
+    nfo = (tmp_path / "tv" / MULTI).with_suffix(".nfo")
+    assert blocks(nfo, "ratings/rating/value") == ["7.5", "7.5"]
+    first, second = nfo.read_text("utf-8").split("<episodedetails>\n  <title>Gray Matter")
+    second = second.replace("<value>7.5</value>", "<value>9.1</value>", 1)
+    nfo.write_text(first + "<episodedetails>\n  <title>Gray Matter" + second.replace(
+        "<votes>12</votes>", "<votes>345</votes>", 1), "utf-8")  # fmt: skip
+    scan(rt, [tmp_path / "tv" / BB])
+    publish(rt, show)
+    assert blocks(nfo, "ratings/rating/value") == ["7.5", "9.1"]
+    assert blocks(nfo, "ratings/rating/votes") == ["12", "345"]
