@@ -154,8 +154,9 @@ def write_atomic(
 ) -> str:
     """Atomically replace `target` with `data` (bytes, a file to copy, or a binary stream).
 
-    The file gets `mode` when given; else the mode and group of the file it replaces
-    (`take_over`), or, new, 0666 less the umask. Returns the SHA-256 of what was written.
+    The file gets `mode` when given (from its creation on: the bytes are never under a looser
+    one); else the mode and group of the file it replaces (`take_over`), or, new, 0666 less the
+    umask. Returns the SHA-256 of what was written.
     Raises OSError (e.g. read-only folder) with no temp file left behind. `sync_dir=False`
     leaves the directory fsync to the caller, who writes several files into one folder and
     fsyncs it once (each file is whole either way: before that fsync a power cut can only
@@ -196,7 +197,9 @@ def _write_temp(
     interpreter lock between them."""
     digest = hashlib.sha256()
     try:
-        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        # made with `mode` when given (0600 for secrets): never more open, even before its chmod
+        first = 0o666 if mode is None else mode
+        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, first)
         try:
             if inside is not None and (real := opened_outside(out, tmp, inside)) is not None:
                 raise LedOut(target, real, writing=True)

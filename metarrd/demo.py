@@ -29,6 +29,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from metarrd.atomic import write_atomic
 from metarrd.files import display, read_regular
 
 DEMO_HEADER = "# Written by `metarrd demo`"  # the first line of the config.toml it writes
@@ -151,6 +152,16 @@ bind = "127.0.0.1:{port}"
 """
 
 
+def write_config(base: Path, sim, port: int) -> Path:
+    """`base/config.toml` (`config_text`), 0600 as `metarrd config check` wants a file holding
+    secrets (the simulator's provider keys: a copy of this config pointed at the real providers
+    keeps its mode), written atomically as every file metarrd writes (an earlier run's is
+    replaced whole, and takes this mode too)."""
+    path = base / "config.toml"
+    write_atomic(path, config_text(base, sim, port).encode("utf-8"), mode=0o600)
+    return path
+
+
 def foreign_dir(base: Path) -> str | None:
     """Why `metarrd demo --dir base` must not use `base`, or None: it is new, empty, or one an
     earlier demo made (its config.toml starts with `DEMO_HEADER`). The demo writes config.toml
@@ -239,8 +250,7 @@ def run_demo(args: argparse.Namespace) -> int:
         with Simulator(**simulator_ports(port)) as sim:
             make_library(base / "movies")
             make_tv_library(base / "tv")
-            config_path = base / "config.toml"
-            config_path.write_text(config_text(base, sim, port), encoding="utf-8")
+            config_path = write_config(base, sim, port)
             config = load_config(config_path)
             app = create_app(config)
             server = DevServer(app, "127.0.0.1", port).start()
