@@ -152,6 +152,33 @@ def _database_readable(path: Path) -> list[Problem]:
     ]
 
 
+def _queue_writable(path: Path) -> list[Problem]:
+    """The SQLite job queue (`<data_dir>/queue.db`, its -wal or -shm) when other users may
+    write it: Huey unpickles every message it reads from it (huey/serializer.py), so whoever
+    may write it runs code as metarrd. SQLite makes it 0644 at most (its default file
+    permissions less the umask), so only a chmod of data_dir opens it (`chmod -R g+w`, a container's
+    `chmod -R 777 /config`). Others reading it is no warning: its messages are "run job N"
+    (the job's row id), nothing of the user's."""
+    for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        try:
+            st = os.stat(file)
+        except OSError:
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        if stat.S_ISREG(st.st_mode) and mode & 0o022:
+            who = "every user" if mode & 0o002 else "its group"
+            return [
+                Problem(
+                    "warning",
+                    "data_dir",
+                    f"{file}: mode {mode:04o}: {who} may change it, and the job queue runs "
+                    "what it reads from it (Huey unpickles its messages): whoever may write it "
+                    f"runs code as metarrd; chmod go-w {shlex.quote(str(path))}*",
+                )
+            ]
+    return []
+
+
 def _who(mode: int) -> str:
     """Who else may do what with a file of `mode`: "every user may read it"."""
     bits, who = (mode & 0o007, "every user") if mode & 0o007 else ((mode >> 3) & 7, "its group")
@@ -197,6 +224,8 @@ def environment_problems(config: Config) -> list[Problem]:
         found.extend(problems := _data_folder("data_dir", Path(os.path.normpath(config.data_dir))))
         if not problems and not config.uses_postgresql:
             found.extend(_database_readable(config.db_path))
+        if not problems and not config.uses_redis:
+            found.extend(_queue_writable(config.queue_path))
     if config.cache.dir and Path(config.cache.dir).is_absolute():
         cache_dir = Path(os.path.normpath(config.cache.dir))
         found.extend(problems := _data_folder("cache.dir", cache_dir))

@@ -746,6 +746,44 @@ def test_a_database_others_may_read_is_a_warning_when_it_holds_the_web_secret_ke
     assert "chmod" not in capsys.readouterr().err
 
 
+def test_a_job_queue_file_others_may_write_is_a_warning(tmp_path, capsys):
+    """Huey unpickles every message it reads from `<data_dir>/queue.db` (huey 3.5
+    `huey/serializer.py`: `pickle.loads`): whoever may write it, or its -wal, runs code as
+    metarrd. SQLite makes it 0644 at most (SQLITE_DEFAULT_FILE_PERMISSIONS less the umask: so
+    under the README's `UMask=0002` too), so only a chmod of data_dir opens it (`chmod -R g+w`, a
+    container's `chmod -R 777 /config`), and `config check` said nothing of it. Others reading
+    it is no warning: its messages are "run job N" (`jobs.job_task`), nothing of the user's."""
+    from metarrd.pipeline import jobs, queue
+    from tests.conftest import umask
+
+    cfg = _write(tmp_path, _good(tmp_path))
+    config = parse_config({"data_dir": str(tmp_path / "data")})
+    path = config.queue_path
+    wal = path.with_name("queue.db-wal")
+    try:
+        with umask(0o002):
+            queue.configure(config)  # the daemon's side, running: its -wal is there
+            jobs.job_task.schedule((7,), delay=3600)
+        assert wal.exists() and oct(path.stat().st_mode & 0o777) == "0o644"
+        assert main(["--config", str(cfg), "config", "check"]) == 0
+        assert "chmod" not in capsys.readouterr().err  # others may read it: no warning
+        wal.chmod(0o664)
+        assert main(["--config", str(cfg), "config", "check"]) == 0
+        line = next(x for x in capsys.readouterr().err.splitlines() if "chmod" in x)
+        assert line.startswith(f"warning: data_dir: {wal}: mode 0664: its group may change it")
+        assert line.endswith(f"chmod go-w {path}*")
+        path.chmod(0o666)
+        assert main(["--config", str(cfg), "config", "check"]) == 0
+        line = next(x for x in capsys.readouterr().err.splitlines() if "chmod" in x)
+        assert line.startswith(f"warning: data_dir: {path}: mode 0666: every user may change it")
+        for file in (path, wal):
+            file.chmod(0o644)
+        assert main(["--config", str(cfg), "config", "check"]) == 0
+        assert "chmod" not in capsys.readouterr().err
+    finally:
+        queue.configure(config, immediate=True)
+
+
 def test_a_fanart_personal_key_without_the_project_key_is_a_warning(tmp_path, capsys):
     """fanart.tv API v3: the project key (`api_key`) is required, the personal one
     (`client_key`) optional beside it. A user who set only their personal key had fanart.tv
