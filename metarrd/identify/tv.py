@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from metarrd import cache, db
-from metarrd.enrich import BLOCK_FIELDS, DETAIL_FIELDS, block_lock_name
+from metarrd.enrich import BLOCK_FIELDS, DETAIL_FIELDS, block_lock_name, follow_title
 from metarrd.errors import ItemError, NotFound, ProviderError, ProviderUnavailable
 from metarrd.identify.episodes import (
     EPISODE_ORDERS,
@@ -344,6 +344,11 @@ def _identified(
         show.tmdb_id = tmdb_id
         show.tvdb_id = external.get("tvdb_id") or show.tvdb_id
         show.imdb_id = external.get("imdb_id") or show.imdb_id
+        name = details.get("name")
+        if name and not show.is_locked("title") and not show.is_locked("sort_title"):
+            # Kodi lists by <sorttitle>: "Change show…" from The Daily Show to Futurama left
+            # "Daily Show" (derived from the old title), filing Futurama under D
+            show.sort_title = follow_title(name, show.sort_title, show.title)
         for column, value in (
             ("title", details.get("name")),
             ("original_title", details.get("original_name")),

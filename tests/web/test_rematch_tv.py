@@ -159,3 +159,31 @@ def test_changing_the_show_drops_its_rows_in_statements_that_do_not_grow(
         others = [s for s in q.statements if not s.lstrip().upper().startswith("UPDATE")]
         counts.append(len(others))
     assert counts[0] == counts[1], counts
+
+
+def test_a_derived_sort_title_follows_the_new_show(tv_stack):  # noqa: F811
+    # "Change show…" from The Daily Show (TMDB 2224) to Futurama (615): the sort title derived
+    # from the old title ("Daily Show", as the tvshow.nfo of Kodi's library export or
+    # tinyMediaManager carries `<sorttitle>`) stayed, and Kodi, which lists by `<sorttitle>`,
+    # filed Futurama under D. A sort title of the user's own, or one they locked, stays.
+    client = tv_stack
+    show, _ = make_show("The Daily Show")
+    db.Movie.update(sort_title="Daily Show").where(db.Movie.id == show.id).execute()
+    workflow.set_stage("enrichment", False)
+    client.post(f"/movies/{show.id}/identify", {"id": "2224"}, htmx=True)
+    assert db.Movie.get_by_id(show.id).sort_title == "Daily Show"  # the same show: as it was
+    client.post(f"/movies/{show.id}/identify", {"id": "615"}, htmx=True)
+    fresh = db.Movie.get_by_id(show.id)
+    assert (fresh.title, fresh.sort_title) == ("Futurama", None)
+    preview = client.hx_get(f"/movies/{show.id}?tab=publish").get_data(as_text=True)
+    assert "Daily Show</sorttitle>" not in preview.replace("&lt;/", "</")
+    # the user's own sort title ("Simpsons 2", not derived from any title) stays
+    db.Movie.update(sort_title="Simpsons 2").where(db.Movie.id == show.id).execute()
+    client.post(f"/movies/{show.id}/identify", {"id": "2224"}, htmx=True)
+    assert db.Movie.get_by_id(show.id).sort_title == "Simpsons 2"
+    # as does a derived one the user locked
+    db.Movie.update(sort_title="Daily Show", locked_fields=["sort_title"]).where(
+        db.Movie.id == show.id
+    ).execute()
+    client.post(f"/movies/{show.id}/identify", {"id": "615"}, htmx=True)
+    assert db.Movie.get_by_id(show.id).sort_title == "Daily Show"
