@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
 from metarrd.enrich.candidates import MOVIE_ART_TYPES
+from metarrd.enrich.cast import CAST_LOCK
 from metarrd.enrich.choices import SelectionChange, change_selection
 from metarrd.enrich.metadata import KEYWORDS_HINT, follow_title
 from metarrd.enrich.selection import label, provider_name, same_picture_sets
@@ -50,6 +51,7 @@ __all__ = [
     "USER_PROVIDER",
     "add_user_image",
     "fetch_user_image",
+    "CAST_LOCK",
     "KEYWORDS_HINT",
     "follow_title",
     "change_selection",

@@ -10,6 +10,7 @@ finds nothing sure. A confident match becomes `identified`; anything less stays
 from __future__ import annotations
 
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import peewee as pw
 
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE
-from metarrd.enrich import KEYWORDS_HINT, follow_title
+from metarrd.enrich import CAST_LOCK, KEYWORDS_HINT, follow_title
 from metarrd.errors import ItemError, MetarrdError, internal_error
 from metarrd.identify.match import (
     Match,
@@ -405,21 +406,43 @@ def forget_provider_rows(ids: pw.Query) -> tuple[set[str], set[str]]:
 
 
 def forget_enriched_fields(movie: db.Movie) -> None:
-    """`movie` (not saved) is no longer enriched: a movie's metadata not locked goes, and the
-    keywords the last enrich added to its tags; a published item is outdated."""
+    """`movie` (not saved) is no longer enriched: a movie's metadata not locked goes, and with
+    it the outline of a plot that goes, the keywords the last enrich added to its tags, and what the user's NFO said of the old film itself: its ratings
+    (IMDb's, Metacritic's...), its ids on other sites (Trakt...), its Top 250 rank, its cast and
+    producers (`_OLD_FILMS_ELEMENTS`), as tinyMediaManager drops a film's ids and ratings when
+    another film is scraped. The user's own stay: tags, sort title, user rating, watch state.
+    A published item is outdated."""
     movie.enriched_at = None
     if movie.kind == db.MOVIE:
         locked = set(movie.locked_fields or [])
+        hints = dict(movie.hints or {})
+        plot = movie.plot
         for name, empty in _MOVIE_PROVIDER_FIELDS.items():
             if name not in locked:
                 setattr(movie, name, empty)
-        hints = dict(movie.hints or {})
+        if plot and movie.plot is None and "outline" not in locked:
+            movie.outline = None  # the old film's plot in short (tinyMediaManager writes one)
         keywords = set(hints.pop(KEYWORDS_HINT, None) or [])
         if keywords and "tags" not in locked:
             movie.tags = [t for t in movie.tags or [] if t not in keywords]
-            movie.hints = hints
+        movie.hints = hints
+        keep = {"actor"} if CAST_LOCK in locked else set()
+        movie.nfo_extra = [
+            e for e in movie.nfo_extra or [] if _element(e) not in _OLD_FILMS_ELEMENTS - keep
+        ]
     if movie.publish_state == db.PUBLISHED:
         movie.publish_state = db.OUTDATED
+
+
+# what the user's NFO keeps beside ours (`nfo_extra`) that speaks of the film, not of the
+# user's copy: gone with the old film's id
+_OLD_FILMS_ELEMENTS = frozenset({"ratings", "uniqueid", "top250", "actor", "producer"})
+_TAG = re.compile(r"<([A-Za-z_][\w.-]*)")
+
+
+def _element(serialized: str) -> str | None:
+    found = _TAG.match(serialized.lstrip())
+    return found.group(1).casefold() if found else None
 
 
 def _unsure(rt: Runtime, movie: db.Movie, reason: str) -> IdentifyResult:

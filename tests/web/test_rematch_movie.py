@@ -6,6 +6,10 @@ data on a re-scrape with another id. The user's locked fields stay."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from lxml import etree
+
 from metarrd import db, workflow
 
 
@@ -37,3 +41,82 @@ def test_changing_the_movie_drops_the_old_films_metadata(sim_stack):
     assert not db.MovieActor.select().where(db.MovieActor.movie == movie.id).exists()
     preview = client.get(f"/movies/{movie.id}?tab=publish").get_data(as_text=True)
     assert old.plot[:40] not in preview
+
+
+# MediaElch's NFO of Alien (1979) from its test data (tests/nfo/SOURCES.md), with what the user's
+# own copy of it holds beside: their sort title and tag, their own rating of it (`<userrating>`),
+# and the IMDb rating, Top 250 rank and Trakt id a Kodi library export or tinyMediaManager writes
+# (the elements of Jellyfin's `Justice League.nfo` and of tinyMediaManager's `kodi.nfo`)
+ALIEN = Path(__file__).parent.parent / "nfo" / "mediaelch-kodi_v18_Alien_1979.nfo"
+USERS = """<title>Alien</title>
+    <sorttitle>Alien 1</sorttitle>
+    <tag>Sci-fi night</tag>
+    <uniqueid type="trakt">295</uniqueid>"""
+OUTLINE = "During its return to the earth, commercial spaceship Nostromo intercepts a signal."
+IMDB = """</rating>
+        <rating name="imdb" max="10"><value>8.5</value><votes>900123</votes></rating>"""
+
+
+def _alien_enriched(client, seed) -> int:
+    from metarrd.enrich import enrich_item
+    from metarrd.identify import identify_many
+    from metarrd.scan import scan
+
+    rt = client.application.extensions["metarrd.runtime"]
+    folder = Path(seed.library.path) / "Alien (1979)"
+    folder.mkdir(parents=True)
+    (folder / "Alien (1979).mkv").write_bytes(b"video")
+    text = ALIEN.read_text(encoding="utf-8").replace("<title>Alien</title>", USERS)
+    text = text.replace("</rating>", IMDB, 1).replace("<top250>0<", "<top250>55<")
+    text = text.replace("<userrating>0<", "<userrating>9<")
+    # tinyMediaManager writes the plot's beginning as `<outline>` (its `kodi.nfo`)
+    text = text.replace("<outline></outline>", f"<outline>{OUTLINE}</outline>")
+    (folder / "Alien (1979).nfo").write_text(text, encoding="utf-8")
+    scan(rt)
+    movie = db.Movie.get()
+    identify_many(rt, [movie.id], threads=1)
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    old = db.Movie.get_by_id(movie.id)
+    assert (old.tmdb_id, old.outline, old.sort_title) == (348, OUTLINE, "Alien 1")
+    return movie.id
+
+
+def test_changing_the_movie_drops_what_the_users_nfo_said_of_the_old_film(sim_stack):
+    """ "Change movie…" from Alien (TMDB 348, its NFO written by MediaElch) to The Thing (1091):
+    the NFO's IMDb rating of Alien (8.5 of 900,123 votes), its Top 250 rank and its Trakt id
+    stayed and were published in The Thing's NFO: Kodi showed Alien's IMDb rating on The Thing,
+    and Trakt's add-on matched it as Alien. tinyMediaManager drops a film's ids and ratings when
+    another film is scraped (Movie.setMetadata: "we did a search, so all existing ids should be
+    different to the new ones -> remove old ones"). What is the user's own stays: their sort
+    title, tag, user rating and watch state."""
+    from metarrd.enrich import enrich_item
+    from metarrd.publish import publish_item
+
+    client, seed = sim_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    movie_id = _alien_enriched(client, seed)
+    workflow.set_stage("enrichment", False)  # the review before the new film's enrich
+    client.post(f"/movies/{movie_id}/identify", {"id": "1091"}, htmx=True)
+    new = db.Movie.get_by_id(movie_id)
+    assert (new.tmdb_id, new.title, new.identification_status) == (1091, "The Thing", "identified")
+    extra = "".join(new.nfo_extra)
+    assert "900123" not in extra and "295" not in extra and "<top250>55" not in extra, extra
+    assert "Tom Skerritt" not in extra  # the NFO's cast of Alien
+    assert "<userrating>9</userrating>" in extra and "<resume>" in extra and "<playcount>" in extra
+    assert new.outline is None and new.plot is None  # Alien's
+    assert (new.sort_title, new.tags, new.set_name, new.set_overview) == (
+        "Alien 1",
+        ["Sci-fi night"],
+        None,
+        None,
+    )
+    workflow.set_stage("enrichment", True)
+    enrich_item(rt, db.Movie.get_by_id(movie_id))
+    publish_item(rt, db.Movie.get_by_id(movie_id))
+    nfo = Path(new.path).with_suffix(".nfo").read_text(encoding="utf-8")
+    root = etree.fromstring(nfo.encode())
+    assert root.find("ratings/rating[@name='imdb']") is None, nfo  # Alien's
+    assert root.find("uniqueid[@type='trakt']") is None and root.findtext("top250") != "55"
+    assert [u.text for u in root.iter("uniqueid") if u.get("type") == "tmdb"] == ["1091"]
+    assert root.findtext("userrating") == "9" and root.findtext("sorttitle") == "Alien 1"
+    assert "Sci-fi night" in [t.text for t in root.iter("tag")]
