@@ -11,7 +11,7 @@ from metarrd.enrich.analysis import WORK_PREFIX, sweep_stale
 from metarrd.enrich.candidates import MOVIE_ART_TYPES
 from metarrd.enrich.cast import CAST_LOCK
 from metarrd.enrich.choices import SelectionChange, change_selection
-from metarrd.enrich.metadata import KEYWORDS_HINT, follow_title
+from metarrd.enrich.metadata import KEYWORDS_HINT, PROVIDED_HINT, follow_title, value_mark
 from metarrd.enrich.selection import label, provider_name, same_picture_sets
 from metarrd.enrich.stage import (
     EnrichResult,
@@ -53,6 +53,8 @@ __all__ = [
     "fetch_user_image",
     "CAST_LOCK",
     "KEYWORDS_HINT",
+    "PROVIDED_HINT",
+    "value_mark",
     "follow_title",
     "change_selection",
     "enrich_item",

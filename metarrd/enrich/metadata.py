@@ -12,6 +12,8 @@ the item's title, the user's when locked) when the item has none or had the one 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -169,6 +171,28 @@ def english_fallback(details: Mapping[str, Any], fields: Mapping[str, Any]) -> d
 
 
 KEYWORDS_HINT = "enrich_keywords"  # Movie.hints: the TMDB keywords the last enrich put in tags
+
+
+PROVIDED_HINT = "enrich_provided"  # Movie.hints: {column: value_mark} of what the last enrich gave
+
+
+def value_mark(value: Any) -> str:
+    """A short fingerprint of a column's value, to tell later whether it is still that value."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def provided_marks(item: Mapping[str, Any], provided: Mapping[str, Any]) -> dict[str, str]:
+    """{column: value_mark} of the item's columns that hold the provider's value after an enrich
+    (`provided`: what the provider gave). A column it gave nothing for, or whose value stayed
+    another (locked, or the user's NFO's where the provider's is only a fill-in), is the user's:
+    "Change movie…" keeps such a collection (`identify.forget_enrichment`). Tags have their own
+    record (KEYWORDS_HINT)."""
+    return {
+        column: value_mark(item.get(column))
+        for column, value in provided.items()
+        if column != "tags" and not _empty(value) and item.get(column) == value
+    }
 
 
 def tags_with_keywords(

@@ -52,10 +52,12 @@ from metarrd.enrich.candidate_store import (
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import (
     KEYWORDS_HINT,
+    PROVIDED_HINT,
     cast_members,
     english_fallback,
     merge_fields,
     movie_fields,
+    provided_marks,
     tags_with_keywords,
 )
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
@@ -644,6 +646,11 @@ class _Enrichment:
         changes = merge_fields(current, {**new, **fallback}, movie.locked_fields or [], fallback)
         for name, value in changes.items():
             setattr(movie, name, value)
+        after = {name: getattr(movie, name) for name in db.EDITABLE_FIELDS}
+        movie.hints = {
+            **(movie.hints or {}),
+            PROVIDED_HINT: provided_marks(after, {**new, **fallback}),
+        }
         if plan.members and cast.CAST_LOCK not in (movie.locked_fields or []):
             cast.apply_cast(movie.id, plan)  # no cast from TMDB: keep ours
         after_cast = cast.cast_snapshot(movie.id)

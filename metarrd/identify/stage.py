@@ -20,7 +20,7 @@ import peewee as pw
 
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE
-from metarrd.enrich import CAST_LOCK, KEYWORDS_HINT, follow_title
+from metarrd.enrich import CAST_LOCK, KEYWORDS_HINT, PROVIDED_HINT, follow_title, value_mark
 from metarrd.errors import ItemError, MetarrdError, internal_error
 from metarrd.identify.match import (
     Match,
@@ -406,8 +406,10 @@ def forget_provider_rows(ids: pw.Query) -> tuple[set[str], set[str]]:
 
 
 def forget_enriched_fields(movie: db.Movie) -> None:
-    """`movie` (not saved) is no longer enriched: a movie's metadata not locked goes, and with
-    it the outline of a plot that goes, the keywords the last enrich added to its tags, and what the user's NFO said of the old film itself: its ratings
+    """`movie` (not saved) is no longer enriched: a movie's metadata not locked goes (but a
+    `<set>` of the user's own that the old film's enrich did not give: `_the_old_films`), and
+    with it the outline of a plot and the overview of a collection that go, the keywords the last
+    enrich added to its tags, and what the user's NFO said of the old film itself: its ratings
     (IMDb's, Metacritic's...), its ids on other sites (Trakt...), its Top 250 rank, its cast and
     producers (`_OLD_FILMS_ELEMENTS`), as tinyMediaManager drops a film's ids and ratings when
     another film is scraped. The user's own stay: tags, sort title, user rating, watch state.
@@ -416,9 +418,10 @@ def forget_enriched_fields(movie: db.Movie) -> None:
     if movie.kind == db.MOVIE:
         locked = set(movie.locked_fields or [])
         hints = dict(movie.hints or {})
+        provided = hints.pop(PROVIDED_HINT, None)
         plot = movie.plot
         for name, empty in _MOVIE_PROVIDER_FIELDS.items():
-            if name not in locked:
+            if name not in locked and _the_old_films(movie, name, provided):
                 setattr(movie, name, empty)
         if plot and movie.plot is None and "outline" not in locked:
             movie.outline = None  # the old film's plot in short (tinyMediaManager writes one)
@@ -443,6 +446,24 @@ _TAG = re.compile(r"<([A-Za-z_][\w.-]*)")
 def _element(serialized: str) -> str | None:
     found = _TAG.match(serialized.lstrip())
     return found.group(1).casefold() if found else None
+
+
+# the fields that may be the user's own order of their library, not a word on the film: a
+# `<set>` of theirs ("John Carpenter's Apocalypse Trilogy") where TMDB has the film in none
+_USERS_WHEN_NOT_GIVEN = frozenset({"set_name", "set_overview"})
+
+
+def _the_old_films(movie: db.Movie, name: str, provided: Any) -> bool:
+    """Whether the value of `name` is the old film's. A plot, a runtime, a director... is, even
+    one the old film's enrich did not give (the user's NFO's, written by tinyMediaManager from
+    IMDb: the old film's still). A collection is the old film's when its last enrich gave it
+    (`provided`, enrich's PROVIDED_HINT), or when there is no record of that enrich (enriched
+    before the record was kept, or never); its overview goes with it."""
+    if name not in _USERS_WHEN_NOT_GIVEN or not isinstance(provided, dict):
+        return True
+    if name == "set_overview":
+        return movie.set_name is None
+    return provided.get(name) == value_mark(getattr(movie, name))
 
 
 def _unsure(rt: Runtime, movie: db.Movie, reason: str) -> IdentifyResult:

@@ -120,3 +120,30 @@ def test_changing_the_movie_drops_what_the_users_nfo_said_of_the_old_film(sim_st
     assert [u.text for u in root.iter("uniqueid") if u.get("type") == "tmdb"] == ["1091"]
     assert root.findtext("userrating") == "9" and root.findtext("sorttitle") == "Alien 1"
     assert "Sci-fi night" in [t.text for t in root.iter("tag")]
+
+
+def test_changing_the_movie_keeps_the_users_own_set(sim_stack):
+    """A `<set>` of the user's own (tinyMediaManager's `kodi.nfo`: `<set>Tim Burton
+    Collection</set>`, a collection TMDB does not have) stays through the old film's enrich,
+    TMDB having no collection for it; "Change movie…" from The Thing 1982 (TMDB 1091, no
+    collection) to the 2011 prequel (60935) emptied it with the old film's metadata. Only what
+    the old film's enrich gave goes."""
+    from metarrd.enrich import enrich_item
+
+    client, seed = sim_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    movie = seed.movie("The Thing", 1982, tmdb_id=1091, identification_status=db.IDENTIFIED)
+    mine = {"set_name": "John Carpenter's Apocalypse Trilogy", "set_overview": "Mine."}
+    db.Movie.update(**mine).where(db.Movie.id == movie.id).execute()  # as scan takes a <set>
+    movie.video_path.parent.mkdir(parents=True)
+    movie.video_path.write_bytes(b"video")
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+    old = db.Movie.get_by_id(movie.id)
+    assert old.plot and old.set_name == mine["set_name"]
+    workflow.set_stage("enrichment", False)
+    client.post(f"/movies/{movie.id}/identify", {"id": "60935"}, htmx=True)
+    new = db.Movie.get_by_id(movie.id)
+    assert (new.set_name, new.set_overview) == (mine["set_name"], "Mine.")
+    assert new.plot is None and new.tagline is None and not new.studios  # the old film's
+    page = client.get(f"/movies/{movie.id}/fields/set_name").get_data(as_text=True)
+    assert "Apocalypse Trilogy" in page
