@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -411,7 +412,7 @@ def forget_enriched_fields(movie: db.Movie) -> None:
     with it the outline of a plot and the overview of a collection that go, the keywords the last
     enrich added to its tags, and what the user's NFO said of the old film itself: its ratings
     (IMDb's, Metacritic's...), its ids on other sites (Trakt...), its Top 250 rank, its cast and
-    producers (`_OLD_FILMS_ELEMENTS`), as tinyMediaManager drops a film's ids and ratings when
+    producers (`OLD_FILMS_ELEMENTS`), as tinyMediaManager drops a film's ids and ratings when
     another film is scraped. The user's own stay: tags, sort title, user rating, watch state.
     A published item is outdated."""
     movie.enriched_at = None
@@ -429,18 +430,22 @@ def forget_enriched_fields(movie: db.Movie) -> None:
         if keywords and "tags" not in locked:
             movie.tags = [t for t in movie.tags or [] if t not in keywords]
         movie.hints = hints
-        keep = {"actor"} if CAST_LOCK in locked else set()
-        movie.nfo_extra = [
-            e for e in movie.nfo_extra or [] if _element(e) not in _OLD_FILMS_ELEMENTS - keep
-        ]
+        drop_nfo_elements(movie, OLD_FILMS_ELEMENTS)
     if movie.publish_state == db.PUBLISHED:
         movie.publish_state = db.OUTDATED
 
 
 # what the user's NFO keeps beside ours (`nfo_extra`) that speaks of the film, not of the
-# user's copy: gone with the old film's id
-_OLD_FILMS_ELEMENTS = frozenset({"ratings", "uniqueid", "top250", "actor", "producer"})
+# user's copy: gone with the old film's id (`drop_nfo_elements`)
+OLD_FILMS_ELEMENTS = frozenset({"ratings", "uniqueid", "top250", "actor", "producer"})
 _TAG = re.compile(r"<([A-Za-z_][\w.-]*)")
+
+
+def drop_nfo_elements(item: db.Movie, names: Collection[str]) -> None:
+    """`item` (not saved) keeps none of the elements `names` of its NFO (`nfo_extra`), but its
+    `<actor>`s when the user locked its cast."""
+    drop = set(names) - ({"actor"} if CAST_LOCK in (item.locked_fields or []) else set())
+    item.nfo_extra = [e for e in item.nfo_extra or [] if _element(e) not in drop]
 
 
 def _element(serialized: str) -> str | None:

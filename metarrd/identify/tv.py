@@ -41,7 +41,9 @@ from metarrd.identify.match import (
 )
 from metarrd.identify.posters import add_posters
 from metarrd.identify.stage import (
+    OLD_FILMS_ELEMENTS,
     candidate_dicts,
+    drop_nfo_elements,
     forget_enriched_fields,
     forget_provider_rows,
 )
@@ -399,6 +401,11 @@ _PROVIDER_FIELDS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
+# a tvshow.nfo's elements kept beside ours that speak of the show (MediaElch's and Kodi's
+# `<namedseason>`, `<episodeguide>`), not of the user's copy: gone with the old show's id
+OLD_SHOWS_ELEMENTS = OLD_FILMS_ELEMENTS | {"namedseason", "episodeguide"}
+
+
 def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
     """The show is now another show ("Change show…" from Doctor Who 2005 to 1963): the old
     show's provider metadata (every field not locked), artwork candidates and cast go from the
@@ -410,6 +417,8 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
     found = forget_provider_rows(M.select(M.id).where((M.id == show.id) | (M.show == show)))
     for item in [show, *M.select().where(M.show == show)]:
         forget_enriched_fields(item)
+        if item.kind == db.SHOW:  # its tvshow.nfo's ids, ratings, season names of the old show
+            drop_nfo_elements(item, OLD_SHOWS_ELEMENTS)
         locked = set(item.locked_fields or [])
         blocks_locked = any("-" in name for name in locked)
         # a later episode's locked title or date is the user's: its block keeps that

@@ -6,6 +6,8 @@ MediaElch do on a re-scrape with another id: the review and the next publish sho
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from metarrd import db, workflow
@@ -187,3 +189,24 @@ def test_a_derived_sort_title_follows_the_new_show(tv_stack):  # noqa: F811
     ).execute()
     client.post(f"/movies/{show.id}/identify", {"id": "615"}, htmx=True)
     assert db.Movie.get_by_id(show.id).sort_title == "Daily Show"
+
+
+def test_changing_the_show_drops_what_its_nfo_said_of_the_old_show(tv_stack):  # noqa: F811
+    # the show's tvshow.nfo by MediaElch (its test data, `kodi_v18_show_Torchwood.nfo`) keeps
+    # beside ours the old show's TVmaze id, TheTVDB rating, Top 250 rank, season names
+    # ("Children of Earth"), episode guide and cast: after "Change show…" they named the old
+    # show in the new show's tvshow.nfo (its 3rd season "Children of Earth", a TVmaze id that
+    # Kodi's add-ons match it by). The user's own (`<userrating>`) stays.
+    from metarrd.scan.tv_nfo import read_show_nfo
+
+    client = tv_stack
+    nfo = Path(__file__).parent.parent / "nfo" / "mediaelch-kodi_v18_show_Torchwood.nfo"
+    kept = read_show_nfo(nfo).data.unknown_elements  # what scan keeps as the show's nfo_extra
+    show, episode = _enriched_2005(client)
+    db.Movie.update(nfo_extra=kept).where(db.Movie.id == show.id).execute()
+    workflow.set_stage("enrichment", False)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
+    extra = "".join(db.Movie.get_by_id(show.id).nfo_extra)
+    for old in ('type="tvmaze"', "<ratings>", "Children of Earth", "<episodeguide>", "Barrowman"):
+        assert old not in extra, old
+    assert "<userrating>" in extra
