@@ -25,6 +25,7 @@ def test_changing_the_movie_drops_the_old_films_metadata(sim_stack):
     enrich_item(rt, db.Movie.get_by_id(movie.id))
     old = db.Movie.get_by_id(movie.id)
     assert old.identification_status == db.ENRICHED and old.plot and old.genres
+    assert old.plot[:40] in client.get(f"/movies/{movie.id}").get_data(as_text=True)
     client.post(f"/movies/{movie.id}/fields/tagline", {"value": "Mine"}, htmx=True)  # locks it
     workflow.set_stage("enrichment", False)  # the review before the new film's enrich
     client.post(f"/movies/{movie.id}/identify", {"id": "60935"}, htmx=True)
@@ -39,8 +40,9 @@ def test_changing_the_movie_drops_the_old_films_metadata(sim_stack):
         .exists()
     )
     assert not db.MovieActor.select().where(db.MovieActor.movie == movie.id).exists()
-    preview = client.get(f"/movies/{movie.id}?tab=publish").get_data(as_text=True)
-    assert old.plot[:40] not in preview
+    # the review (the item's Overview: every field) shows none of the old film's
+    review = client.get(f"/movies/{movie.id}").get_data(as_text=True)
+    assert old.plot[:40] not in review and "Mine" in review
 
 
 # MediaElch's NFO of Alien (1979) from its test data (tests/nfo/SOURCES.md), with what the user's

@@ -44,6 +44,8 @@ def _enriched_2005(client) -> tuple[db.Movie, db.Movie]:
     _as_2005(client, show, episode)
     ep = db.Movie.get_by_id(episode.id)
     assert ep.identification_status == db.ENRICHED and ep.title == "Rose"
+    assert "Rose" in client.get(f"/movies/{episode.id}").get_data(as_text=True)
+    assert "TARDIS" in client.get(f"/movies/{show.id}").get_data(as_text=True)
     return show, episode
 
 
@@ -81,9 +83,11 @@ def test_changing_the_show_drops_the_old_shows_episode_data(tv_stack):  # noqa: 
             .where(db.ArtworkCandidate.movie == item.id, db.ArtworkCandidate.provider != "library")
             .exists()
         ), item.kind
-    # the publish preview of the show (its NFOs' text): nothing of the 2005 series
-    preview = client.get(f"/movies/{episode.id}?tab=publish&scope=show").get_data(as_text=True)
-    assert "Rose" not in preview and "Eccleston" not in preview and "TARDIS" not in preview
+    # the review (the episode's and the show's Overview): nothing of the 2005 series (the
+    # publish preview says "not enriched" until the new show's enrich)
+    for item_id in (episode.id, show.id):
+        review = client.get(f"/movies/{item_id}").get_data(as_text=True)
+        assert "Rose" not in review and "TARDIS" not in review, item_id
     names = {a.actor.name for a in db.MovieActor.select().join(db.Actor)
              if a.movie_id in (show.id, episode.id)}  # fmt: skip
     assert not names & {"Christopher Eccleston", "Billie Piper"}
