@@ -59,7 +59,7 @@ IMDB = """</rating>
         <rating name="imdb" max="10"><value>8.5</value><votes>900123</votes></rating>"""
 
 
-def _alien_enriched(client, seed) -> int:
+def _alien_enriched(client, seed, users: str = USERS) -> int:
     from metarrd.enrich import enrich_item
     from metarrd.identify import identify_many
     from metarrd.scan import scan
@@ -68,7 +68,7 @@ def _alien_enriched(client, seed) -> int:
     folder = Path(seed.library.path) / "Alien (1979)"
     folder.mkdir(parents=True)
     (folder / "Alien (1979).mkv").write_bytes(b"video")
-    text = ALIEN.read_text(encoding="utf-8").replace("<title>Alien</title>", USERS)
+    text = ALIEN.read_text(encoding="utf-8").replace("<title>Alien</title>", users)
     text = text.replace("</rating>", IMDB, 1).replace("<top250>0<", "<top250>55<")
     text = text.replace("<userrating>0<", "<userrating>9<")
     # tinyMediaManager writes the plot's beginning as `<outline>` (its `kodi.nfo`)
@@ -122,6 +122,19 @@ def test_changing_the_movie_drops_what_the_users_nfo_said_of_the_old_film(sim_st
     assert [u.text for u in root.iter("uniqueid") if u.get("type") == "tmdb"] == ["1091"]
     assert root.findtext("userrating") == "9" and root.findtext("sorttitle") == "Alien 1"
     assert "Sci-fi night" in [t.text for t in root.iter("tag")]
+
+
+def test_a_cast_the_user_locked_stays_with_the_nfo(sim_stack):
+    """Jellyfin's `<lockedfields>Cast</lockedfields>` locks the cast (enrich keeps the NFO's):
+    "Change movie…" keeps those `<actor>`s too, as it keeps every locked field."""
+    client, seed = sim_stack
+    movie_id = _alien_enriched(client, seed, USERS + "\n    <lockedfields>Cast</lockedfields>")
+    assert "cast" in db.Movie.get_by_id(movie_id).locked_fields
+    workflow.set_stage("enrichment", False)
+    client.post(f"/movies/{movie_id}/identify", {"id": "1091"}, htmx=True)
+    new = db.Movie.get_by_id(movie_id)
+    assert new.tmdb_id == 1091 and "Tom Skerritt" in "".join(new.nfo_extra)
+    assert "900123" not in "".join(new.nfo_extra)  # the old film's IMDb rating still goes
 
 
 def test_changing_the_movie_keeps_the_users_own_set(sim_stack):
