@@ -5,8 +5,9 @@
 - A movie Kodi knows (found by its mapped path with `VideoLibrary.GetMovies`) gets
   `VideoLibrary.RefreshMovie`; new ones get `VideoLibrary.Scan {directory: "<folder>/"}`. One
   Kodi has under a path gone on our side (matched by `uniqueid`: its folder or file renamed)
-  is removed (`RemoveMovie`), its new folder scanned, and its watched state, rating and tags
-  given back to the new entry (`SetMovieDetails`).
+  has its new folder scanned, its watched state, rating and tags given back to the new entry
+  (`SetMovieDetails`), and only then the old entry removed (`RemoveMovie`); a new entry that
+  does not show up leaves the old one in Kodi.
 - A show Kodi has at its folder (`VideoLibrary.GetTVShows`) gets `VideoLibrary.RefreshTVShow`
   without `refreshepisodes` (which in Kodi 20.1 re-adds every episode, losing watched state),
   then `SetEpisodeDetails` for each known episode whose published NFO says something else
@@ -294,38 +295,58 @@ class Kodi:
         return done + f"; kept the watched state of {len(restore)} episode(s)"
 
     def move_movie(self, old: dict[str, Any], target: Target) -> str:
-        """A movie whose folder or file was renamed (Kodi has it at a path gone on our side):
-        its watched state and the user's rating and tags are noted, the old entry removed
-        (`RemoveMovie`: a Scan of the new folder alone adds the movie a second time, the old
-        entry keeping the watched state until Kodi's library is cleaned), the new folder
-        scanned, and once that scan is over the new entry gets them back. What was done."""
+        """A movie whose folder or file was renamed (Kodi has it at a path gone on our side).
+        In the order that loses nothing: its watched state and the user's rating and tags are
+        noted, the new folder scanned, and once that scan is over and the new entry is there
+        (by its file), the new entry gets them back and only then is the old entry removed
+        (`RemoveMovie`: a Scan alone adds the movie a second time, the old entry keeping the
+        watched state until Kodi's library is cleaned). A new entry that does not appear (a
+        wrong path_map, a folder Kodi cannot read, a failed scan) leaves the old one as it is:
+        a PlayerProtocolError for this item, retried. What was done."""
         api = self.api()
-        details = self.call(
-            "VideoLibrary.GetMovieDetails",
-            {api.name("movieid"): old["movieid"], "properties": MOVIE_STATE},
-        )
-        keep = movie_state((details or {}).get("moviedetails") or {})
-        folder = self._replace_entry(
-            "VideoLibrary.RemoveMovie", "movieid", old["movieid"], target, wait=bool(keep)
-        )
-        done = f"removed the movie at {old['file']} (renamed) and scanned {folder}"
-        if not keep:
-            return done
+        keep = self.movie_state(old["movieid"])
+        folder = pathmap.kodi_folder(target.mapped_folder)
+        self.scan_and_wait(folder)
         new = next(
             (m for m in self.movie_entries(folder, ["tag"]) if is_same_movie(m["file"], target)),
             None,
         )
         if new is None:
             log.warning(
-                "%s: %s is not in Kodi after its scan; its watched state is not restored",
+                "%s: %s is not in Kodi after a Scan of %s; its old entry %s is kept, with its "
+                "watched state",
                 self.label,
                 target.mapped_path,
+                folder,
+                old["file"],
             )
-            return done + "; its watched state not restored"
-        if "tag" in keep:  # the NFO's tags (read again by the scan) and the user's own
-            keep["tag"] = list(dict.fromkeys([*(new.get("tag") or []), *keep["tag"]]))
-        self.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): new["movieid"], **keep})
-        return done + "; kept its watched state"
+            raise PlayerProtocolError(
+                f"{self.label}: {target.mapped_path} did not show up in Kodi after a Scan of "
+                f"{folder}, so its old entry at {old['file']} is kept (with its watched state); "
+                "check the path_map and that Kodi can read that folder"
+            )
+        if keep:
+            if "tag" in keep:  # the NFO's tags (read by the scan) and the user's own
+                keep["tag"] = list(dict.fromkeys([*(new.get("tag") or []), *keep["tag"]]))
+            self.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): new["movieid"], **keep})
+        self.call("VideoLibrary.RemoveMovie", {api.name("movieid"): old["movieid"]})
+        done = f"scanned {folder} and removed the movie at {old['file']} (renamed)"
+        return done + ("; kept its watched state" if keep else "")
+
+    def movie_state(self, movieid: int) -> dict[str, Any]:
+        """A movie entry's play count, resume point, last played time, rating and tags, as
+        SetMovieDetails takes them (`movie_state`); empty when it has none."""
+        details = self.call(
+            "VideoLibrary.GetMovieDetails",
+            {self.api().name("movieid"): movieid, "properties": MOVIE_STATE},
+        )
+        return movie_state((details or {}).get("moviedetails") or {})
+
+    def scan_and_wait(self, folder: str) -> None:
+        """A Scan of a Kodi-form folder, returning once it is over (what it added is there)."""
+        self.scan(folder)
+        self.wait_for_start()
+        self.wait_until_idle(SCAN_WAIT_SECONDS)
 
     def _replace_entry(
         self, remove: str, id_name: str, entry_id: int, target: Target, *, wait: bool

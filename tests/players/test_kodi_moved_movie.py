@@ -1,6 +1,7 @@
-"""A movie whose folder or file was renamed, told to Kodi: the old entry removed, the new folder
-scanned, the watched state given back (a Scan alone lists the movie twice in Kodi, the old entry
-keeping the play count until the user cleans the library)."""
+"""A movie whose folder or file was renamed, told to Kodi: the new folder scanned, the watched
+state given back to the new entry, then the old entry removed (a Scan alone lists the movie twice
+in Kodi, the old entry keeping the play count until the user cleans the library); a new entry
+that never shows up leaves the old one, and its watched state, in Kodi."""
 
 from __future__ import annotations
 
@@ -74,8 +75,15 @@ def test_a_renamed_movie_folder_replaces_kodis_old_entry_keeping_its_watched_sta
     lookups = [c for c in kodi.called("VideoLibrary.GetMovies") if c["filter"]["value"] == NAS]
     assert [c["properties"] for c in lookups] == [["file", "uniqueid"]]
     assert report.done == [
-        f"removed the movie at {old} (renamed) and scanned {NAS}Heat (1995)/; "
+        f"scanned {NAS}Heat (1995)/ and removed the movie at {old} (renamed); "
         "kept its watched state"
+    ]
+    # the old entry goes last: once the new one is there and has the watched state
+    order = [m for m, _p in kodi.calls if m.startswith(("VideoLibrary.S", "VideoLibrary.R"))]
+    assert order == [
+        "VideoLibrary.Scan",
+        "VideoLibrary.SetMovieDetails",
+        "VideoLibrary.RemoveMovie",
     ]
     assert states("Living room") == ["sent"] and kodi.violations == []
 
@@ -156,16 +164,17 @@ def test_a_movie_kodi_never_had_is_only_scanned(make_rt, tmp_path):
     assert report.done == [f"scanned {NAS}Heat (1995)/ for 1 new movie(s)"]
 
 
-def test_an_unwatched_renamed_movie_is_removed_and_scanned_without_waiting(make_rt, tmp_path):
+def test_an_unwatched_renamed_movie_is_scanned_and_its_old_entry_removed(make_rt, tmp_path):
     old = NAS + "Heat/Heat.mkv"
     details = {7: {"uniqueid": {"tmdb": "949"}, "playcount": 0}}
     with FakeKodi(sources=[NAS], movies={7: old}, movie_details=details) as kodi:
+        adds(kodi, 8, NAS + "Heat (1995)/Heat (1995).mkv")
         rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
         queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
         [report] = process_notifications(rt)
     assert kodi.called("VideoLibrary.RemoveMovie") == [{"movieid": 7}]
     assert kodi.called("VideoLibrary.SetMovieDetails") == []
-    assert report.done == [f"removed the movie at {old} (renamed) and scanned {NAS}Heat (1995)/"]
+    assert report.done == [f"scanned {NAS}Heat (1995)/ and removed the movie at {old} (renamed)"]
 
 
 def test_camel_case_kodi_gets_camel_case_remove_and_set(make_rt, tmp_path):
@@ -194,3 +203,24 @@ def test_a_movie_moved_out_of_every_kodi_source_is_not_removed_from_kodi(make_rt
     assert kodi.called("VideoLibrary.RemoveMovie") == [] and kodi.scans == []
     assert report.retrying == 1 and "no Kodi video source holds" in report.error
     assert 7 in kodi.movies
+
+
+def test_a_renamed_movie_kodi_does_not_find_at_its_new_folder_keeps_its_old_entry(
+    make_rt, tmp_path
+):
+    """The Scan of the new folder adds nothing (Kodi 20.1 answers "OK" to a Scan of a folder it
+    cannot read: a path_map to a share Kodi mounts elsewhere, a scan that failed). The old entry
+    was removed first, and the movie and its play count, resume point and rating were gone from
+    Kodi. Now the old entry stays as it was and the row is retried, naming the reason."""
+    old = NAS + "Heat.1995.1080p.BluRay.x264-AMIABLE/Heat.1995.1080p.BluRay.x264-AMIABLE.mkv"
+    with FakeKodi(sources=[NAS], movies={7: old}, movie_details={7: WATCHED}) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        [report] = process_notifications(rt)
+    assert kodi.scans == [NAS + "Heat (1995)/"]
+    assert kodi.called("VideoLibrary.RemoveMovie") == []
+    assert kodi.called("VideoLibrary.SetMovieDetails") == []
+    assert kodi.movies == {7: old} and kodi.movie_details[7]["playcount"] == 1
+    assert report.retrying == 1
+    assert f"{NAS}Heat (1995)/Heat (1995).mkv did not show up in Kodi" in report.error
+    assert f"its old entry at {old} is kept" in report.error

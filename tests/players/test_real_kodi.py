@@ -14,7 +14,9 @@ names (`poster.jpg`, `fanart1.jpg`) in the movie folder, and their actor images 
 `VIDEO_TS/.actors/` or `BDMV/.actors/`. Then the title is edited (locked) and the movie published
 again: the refresh must make Kodi show the new title, nothing lost. Then the Heat stack, marked
 watched halfway, rated and tagged in Kodi, has its folder renamed by hand and is published at its
-new folder: Kodi must end with one Heat, at the new path, with the same watched state.
+new folder: while Kodi cannot add the new folder (a `.nomedia` in it) the old Heat stays, with
+its watched state; once it can, Kodi must end with one Heat, at the new path, with the same
+watched state.
 
 A second source, "TV" (content `tvshows`), holds Breaking Bad (a special, a multi-episode file
 `S01E04E05`, two seasons) through the same path: Kodi must show the show, every season's art
@@ -280,16 +282,33 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
         assert identify_item(rt, moved).identified
     enrich_item(rt, db.Movie.get_by_id(moved.id), manual=True)
     assert publish_item(rt, db.Movie.get_by_id(moved.id)).players == ["Real Kodi"]
+    # first Kodi adds nothing of the new folder (a `.nomedia` in it: Kodi's scanner skips such
+    # a folder, as it adds nothing of one it cannot read); the old entry was removed before the
+    # Scan, and Heat was gone from Kodi with its watched state: now it stays
+    (renamed / ".nomedia").write_bytes(b"")
+    [sent] = players.process_notifications(rt)
+    assert sent.retrying == 1 and "did not show up in Kodi" in sent.error, sent
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    assert [m["file"] for m in all_movies(kodi) if "Heat" in m["file"]] == [old["file"]]
+    props = ["playcount", "resume", "lastplayed", "userrating", "tag"]
+    details = kodi.call(
+        "VideoLibrary.GetMovieDetails", {"movieid": old["movieid"], "properties": props}
+    )["moviedetails"]
+    assert details["playcount"] == 1 and details["resume"]["position"] == 2.0
+    # then Kodi can see it (the `.nomedia` gone), and the retry moves it
+    (renamed / ".nomedia").unlink()
+    db.PlayerNotification.update(next_attempt_at=db.now()).where(
+        db.PlayerNotification.state == "pending"
+    ).execute()
     [sent] = players.process_notifications(rt)
     assert sent.done == [
-        f"removed the movie at {kodi_file(old_folder)} (renamed) and scanned {renamed}/; "
+        f"scanned {renamed}/ and removed the movie at {kodi_file(old_folder)} (renamed); "
         "kept its watched state"
     ], sent
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     stack = "stack://" + " , ".join(str(renamed / part) for part in PARTS[MOVIES[1]])
     heats = [m for m in all_movies(kodi) if "Heat" in m["file"]]
     assert [m["file"] for m in heats] == [stack]
-    props = ["playcount", "resume", "lastplayed", "userrating", "tag"]
     details = kodi.call(
         "VideoLibrary.GetMovieDetails", {"movieid": heats[0]["movieid"], "properties": props}
     )["moviedetails"]
