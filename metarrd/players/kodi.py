@@ -3,7 +3,8 @@
 - The API version comes from `JSONRPC.Version`; the parameter spelling (lower-case `movieid`,
   `showdialogs` up to v14; camelCase `movieId`, `showDialogs` after) from `JSONRPC.Introspect`.
 - A movie Kodi knows (found by its mapped path with `VideoLibrary.GetMovies`) gets
-  `VideoLibrary.RefreshMovie`; new ones get `VideoLibrary.Scan {directory: "<folder>/"}`. One
+  `VideoLibrary.RefreshMovie`, and its play count, last played time and rating back after it
+  (Kodi 20.1 resets them to the NFO's); new ones get `VideoLibrary.Scan {directory: "<folder>/"}`. One
   Kodi has under a path gone on our side (matched by `uniqueid`: its folder or file renamed)
   has its new folder scanned, its watched state, rating and tags given back to the new entry
   (`SetMovieDetails`), and only then the old entry removed (`RemoveMovie`); a new entry that
@@ -59,6 +60,9 @@ BATCH_SECONDS = 300.0  # a batch still sending after this long leaves the rest f
 WATCHED = kodi_tv.WATCHED_PROPERTIES
 # what a renamed movie's entry keeps (`movie_state`); it is found by file and uniqueid
 MOVIE_STATE = ["playcount", "resume", "lastplayed", "userrating", "tag"]
+# what Kodi 20.1's RefreshMovie puts back to the NFO's (the resume point stays)
+RESET_BY_REFRESH = ("playcount", "lastplayed", "userrating")
+REFRESH_WAIT_SECONDS = 15.0  # how long to watch for a refreshed movie to be re-added
 
 CAMEL = {
     "movieid": "movieId",
@@ -429,12 +433,89 @@ class Kodi:
             removed += 1
         return removed
 
-    def refresh_movie(self, movieid: int) -> None:
+    def refresh_movie(
+        self, movieid: int, target: Target, old: dict[str, Any] | None = None
+    ) -> str | None:
+        """`RefreshMovie` of a movie Kodi has at the target's path, keeping what the user did.
+
+        Kodi 20.1 re-adds a refreshed movie from its NFO, and the play count, last played time
+        and user rating go back to the NFO's (none): a watched movie, republished, showed as
+        unwatched (its resume point stays). So they are noted before, and once Kodi has re-added
+        the movie (a new `movieid`, or those values reset) given back with `SetMovieDetails`.
+
+        `old`: Kodi's entry of the same movie at a path gone on our side (renamed, and Kodi's
+        own scan found the new folder first, so Kodi lists it twice). Its watched state, rating
+        and tags go to this entry (this entry's own win where it has them), and once this
+        entry has them after its refresh, the old one is removed. What was done about `old`."""
         api = self.api()
+        own = self.movie_state(movieid)
+        keep = dict(own)
+        if old is not None:
+            keep = merged_state(self.movie_state(old["movieid"]), own)
+            if keep:  # on the entry at once: what the refresh resets is given back below
+                self.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): movieid, **keep})
+        expect = {k: keep[k] for k in RESET_BY_REFRESH if keep.get(k)}
+        if old is not None and set(keep.get("tag") or ()) - set(own.get("tag") or ()):
+            expect["tag"] = keep["tag"]  # the old entry's tags, which the NFO's lack
         self.call(
             "VideoLibrary.RefreshMovie",
             {api.name("movieid"): movieid, api.name("ignorenfo"): False},
         )
+        if expect:
+            again = self._refreshed(movieid, target, expect)
+            if again is None:
+                log.warning(
+                    "%s: %s was not back in Kodi within %g s of its refresh; its play count "
+                    "and rating are not given back",
+                    self.label,
+                    target.mapped_path,
+                    REFRESH_WAIT_SECONDS,
+                )
+                if old is not None:
+                    raise PlayerProtocolError(
+                        f"{self.label}: {target.mapped_path} was not back in Kodi after its "
+                        f"refresh, so its old entry at {old['file']} is kept (with its watched "
+                        "state)"
+                    )
+                return None
+            if "tag" in expect:  # the NFO's, read again, and the old entry's
+                expect["tag"] = list(dict.fromkeys([*(again.get("tag") or []), *expect["tag"]]))
+            self.call(
+                "VideoLibrary.SetMovieDetails", {api.name("movieid"): again["movieid"], **expect}
+            )
+        if old is None:
+            return None
+        self.call("VideoLibrary.RemoveMovie", {api.name("movieid"): old["movieid"]})
+        return (
+            f"removed the movie at {old['file']} (renamed; Kodi had it at "
+            f"{target.mapped_path} already)" + ("; kept its watched state" if keep else "")
+        )
+
+    def _refreshed(
+        self, movieid: int, target: Target, expect: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The target's entry (movieid, file, the `expect` values) once Kodi has read it again
+        after a refresh (a new id, or a value of `expect` gone back to the NFO's); after
+        `REFRESH_WAIT_SECONDS`, the entry as it is (None: there is none). A refresh never shows
+        in `Library.IsScanningVideo`, so this is how it is seen to be over."""
+        folder = pathmap.kodi_folder(target.mapped_folder)
+        deadline = self._clock() + REFRESH_WAIT_SECONDS
+        while True:
+            entry = next(
+                (
+                    m
+                    for m in self.movie_entries(folder, [*RESET_BY_REFRESH, "tag"])
+                    if is_same_movie(m["file"], target)
+                ),
+                None,
+            )
+            if entry is not None and (
+                entry["movieid"] != movieid or any(entry.get(k) != v for k, v in expect.items())
+            ):
+                return entry
+            if self._clock() >= deadline:
+                return entry
+            self._sleep(SCAN_POLL_SECONDS)
 
     def is_scanning(self) -> bool:
         result = self.call("XBMC.GetInfoBooleans", {"booleans": [SCANNING]})
@@ -475,6 +556,16 @@ def movie_state(movie: dict[str, Any]) -> dict[str, Any]:
         state["userrating"] = int(movie["userrating"])
     if movie.get("tag"):
         state["tag"] = [str(t) for t in movie["tag"]]
+    return state
+
+
+def merged_state(carried: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """An old entry's user state given to another entry of the same movie: the other's own
+    values win where it has them (played, rated there since), tags from both."""
+    state = {**carried, **{k: v for k, v in own.items() if v and k != "tag"}}
+    tags = [*(own.get("tag") or []), *(carried.get("tag") or [])]
+    if tags:
+        state["tag"] = list(dict.fromkeys(tags))
     return state
 
 
@@ -661,9 +752,7 @@ def deliver(
     shows = [t for t in targets if t.is_show]
     targets = [t for t in targets if not t.is_show]
     known = find_known(kodi, targets)
-    steps: list[tuple[str, Any, tuple[Target, ...]]] = [
-        ("refresh", known[t.key], (t,)) for t in targets if t.key in known
-    ]
+    steps: list[tuple[str, Any, tuple[Target, ...]]] = []
     # a show Kodi has at this folder: RefreshTVShow without its episodes (tvshow.nfo, show and
     # season art), then a Scan of its folder for new episode files (known episodes, and their
     # watched state, untouched); a new show, or one Kodi has under another folder: a Scan of
@@ -695,22 +784,33 @@ def deliver(
             to_scan.append(t)
     new = [t for t in targets if t.key not in known]
     # a movie Kodi has under a path gone on our side (matched by uniqueid: its folder or file
-    # was renamed) is removed before the Scan of its new folder, its watched state given back
+    # was renamed): its new folder scanned, its watched state given to the new entry, then the
+    # old entry removed; when Kodi has the new path already (its own scan came first), the old
+    # entry's state goes to that entry (refreshed as any known one) and the old one is removed
+    olds: dict[int, dict[str, Any]] = {}
     movie_moves: list[tuple[str, Any, tuple[Target, ...]]] = []
-    if any(t.ids for t in new):
-        roots = {_mapped_root(player, t) for t in new if t.ids}
+    if any(t.ids for t in targets):
+        roots = {_mapped_root(player, t) for t in targets if t.ids}
         movies = [
             m
             for r in sorted(roots)
             for m in kodi.movie_entries(pathmap.kodi_folder(r), ["uniqueid"])
         ]
-        for t in [t for t in new if t.ids]:
+        for t in [t for t in targets if t.ids]:
             found = find_moved(movies, t, _mapped_root(player, t))
-            if found is not None:
-                movies.remove(found)
+            if found is None:
+                continue
+            movies.remove(found)
+            if t.key in known:
+                olds[t.key] = found
+            else:
                 movie_moves.append(("move_movie", (found, t), (t,)))
         moved = {ts[0].key for _kind, _arg, ts in movie_moves}
         new = [t for t in new if t.key not in moved]
+    refreshes = [
+        ("refresh", (known[t.key], olds.get(t.key)), (t,)) for t in targets if t.key in known
+    ]
+    steps[:0] = refreshes  # first: a refresh never disturbs a scan
     steps += movie_moves
     steps += [
         ("scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
@@ -743,9 +843,12 @@ def deliver(
             continue
         try:
             if kind == "refresh":
-                forgotten += kodi.forget_movie_images(arg, members[0])
-                kodi.refresh_movie(arg)
+                movieid, old = arg
+                forgotten += kodi.forget_movie_images(movieid, members[0])
+                replaced = kodi.refresh_movie(movieid, members[0], old)
                 refreshed += 1
+                if replaced:
+                    scanned.append(replaced)
             elif kind == "refresh_show":
                 forgotten += kodi.forget_images(pathmap.kodi_folder(members[0].mapped_folder))
                 kodi.refresh_show(arg)

@@ -21,6 +21,7 @@ def fast_kodi_polling(monkeypatch):
     monkeypatch.setattr(kodi, "SCAN_POLL_SECONDS", 0.001)
     monkeypatch.setattr(kodi, "SCAN_START_SECONDS", 0.05)
     monkeypatch.setattr(kodi, "SCAN_WAIT_SECONDS", 2.0)
+    monkeypatch.setattr(kodi, "REFRESH_WAIT_SECONDS", 2.0)
     notify._busy.clear()
 
 

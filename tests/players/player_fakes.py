@@ -316,10 +316,18 @@ class FakeKodi(FakeServer):
         return {"limits": {"start": 0, "end": len(found), "total": len(found)}, "movies": found}
 
     def rpc_VideoLibrary_RefreshMovie(self, params):
+        """As Kodi 20.1 does (seen in tests/players/test_real_kodi.py and on the same set-up):
+        the movie is read again from its NFO, and its play count, last played time, user
+        rating and tags go back to the NFO's (none here); the resume point (a bookmark of the
+        file) stays."""
         self._check("VideoLibrary.RefreshMovie", params)
         movieid = params["movieId" if self.camel else "movieid"]
         if movieid not in self.movies:
             raise ValueError("no such movie")
+        details = self.movie_details.setdefault(movieid, {})
+        for name, none in (("playcount", 0), ("lastplayed", ""), ("userrating", 0), ("tag", [])):
+            if name in details:
+                details[name] = none
         return "OK"
 
     def rpc_VideoLibrary_RemoveMovie(self, params):

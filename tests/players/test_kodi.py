@@ -71,6 +71,47 @@ def test_known_movie_gets_refreshed_not_scanned(make_rt, tmp_path):
     assert states("Living room") == ["sent"]
 
 
+def test_a_watched_known_movie_keeps_its_play_count_and_rating_across_its_refresh(
+    make_rt, tmp_path
+):
+    """Kodi 20.1's RefreshMovie reads the movie again from its NFO, and its play count, last
+    played time and user rating go back to the NFO's: none (seen with the real Kodi,
+    tests/players/test_real_kodi.py; the fake does the same). A watched movie, republished
+    (a title edited), showed as unwatched. They are given back once the refresh is done."""
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    watched = {
+        "playcount": 2,
+        "lastplayed": "2026-11-30 21:04:11",
+        "userrating": 9,
+        "resume": {"position": 0.0, "total": 0.0},
+    }
+    with FakeKodi(
+        sources=["smb://nas/movies/"], movies={42: file}, movie_details={42: watched}
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 42, "ignorenfo": False}]
+    assert kodi.called("VideoLibrary.SetMovieDetails") == [
+        {"movieid": 42, "playcount": 2, "lastplayed": "2026-11-30 21:04:11", "userrating": 9}
+    ]
+    assert kodi.movie_details[42] == watched
+    assert report.sent == 1 and report.done == ["refreshed 1 known movie(s)"]
+
+
+def test_an_unwatched_known_movie_is_refreshed_without_waiting(make_rt, tmp_path):
+    """Nothing to give back: no look at the entry after the refresh, no SetMovieDetails."""
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    details = {42: {"playcount": 0, "resume": {"position": 0.0, "total": 0.0}}}
+    with FakeKodi(sources=["smb://nas/movies/"], movies={42: file}, movie_details=details) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        process_notifications(rt)
+    assert kodi.called("VideoLibrary.SetMovieDetails") == []
+    methods = [m for m, _p in kodi.calls]
+    assert methods[methods.index("VideoLibrary.RefreshMovie") + 1 :] == []
+
+
 def image(path: str) -> str:
     """An image path as Kodi's JSON-RPC gives it: `image://<url-encoded path>/`."""
     return "image://" + quote(path, safe="()") + "/"

@@ -224,3 +224,39 @@ def test_a_renamed_movie_kodi_does_not_find_at_its_new_folder_keeps_its_old_entr
     assert report.retrying == 1
     assert f"{NAS}Heat (1995)/Heat (1995).mkv did not show up in Kodi" in report.error
     assert f"its old entry at {old} is kept" in report.error
+
+
+def test_a_renamed_movie_kodi_found_at_its_new_folder_first_takes_the_old_entrys_state(
+    make_rt, tmp_path
+):
+    """Radarr renamed `Heat.1995.1080p.BluRay.x264-AMIABLE/` to `Heat (1995)/` and Kodi's own
+    scan (its library update on start-up, or Radarr's "Update library") added the new folder
+    before metarrd told it: Kodi listed Heat twice, the old entry holding the play count,
+    resume point, rating and tags, the new one refreshed and unwatched. The old entry's state
+    goes to the new one, which keeps it across its refresh, and the old entry is removed."""
+    old = NAS + "Heat.1995.1080p.BluRay.x264-AMIABLE/Heat.1995.1080p.BluRay.x264-AMIABLE.mkv"
+    new = NAS + "Heat (1995)/Heat (1995).mkv"
+    fresh = {"uniqueid": WATCHED["uniqueid"], "playcount": 0, "tag": ["Michael Mann"]}
+    with FakeKodi(
+        sources=[NAS], movies={7: old, 8: new}, movie_details={7: WATCHED, 8: fresh}
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 8, "ignorenfo": False}]
+    assert kodi.called("VideoLibrary.RemoveMovie") == [{"movieid": 7}]
+    assert kodi.scans == []
+    assert list(kodi.movies) == [8]
+    kept = kodi.movie_details[8]
+    assert kept["playcount"] == 1 and kept["userrating"] == 8
+    assert kept["lastplayed"] == "2026-11-30 21:04:11"
+    assert kept["resume"] == {"position": 1500.0, "total": 10200.0}
+    assert kept["tag"] == ["Michael Mann", "to show Sam"]
+    # the old entry goes last, once the new one has the state after its refresh
+    order = [m for m, _p in kodi.calls if m.startswith(("VideoLibrary.S", "VideoLibrary.R"))]
+    assert order[-2:] == ["VideoLibrary.SetMovieDetails", "VideoLibrary.RemoveMovie"]
+    assert report.sent == 1 and report.done == [
+        "refreshed 1 known movie(s)",
+        f"removed the movie at {old} (renamed; Kodi had it at {new} already); "
+        "kept its watched state",
+    ]

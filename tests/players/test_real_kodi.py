@@ -225,6 +225,11 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     assert old_cache, "Kodi did not cache the poster it served"
     new_poster = library / MOVIES[1] / f"{MOVIES[1]}-poster.jpg"
     assert new_poster.read_bytes() != poster.read_bytes()
+    # watched and rated in Kodi: Kodi 20.1's RefreshMovie puts the play count, last played
+    # time and rating back to the NFO's (none), so they must be given back after it
+    matrix_id = details_of(kodi, kodi_file(library / MOVIES[0]))["movieid"]
+    seen = {"playcount": 1, "lastplayed": "2026-12-01 20:15:00", "userrating": 9}
+    kodi.call("VideoLibrary.SetMovieDetails", {"movieid": matrix_id, **seen})
     set_field(matrix.id, "title", NEW_TITLE)
     assert db.Movie.get_by_id(matrix.id).publish_state == db.OUTDATED
     result = publish_item(rt, matrix)
@@ -240,6 +245,9 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     assert sent.sent == 1 and sent.done[0] == "refreshed 1 known movie(s)", sent
     assert re.fullmatch(r"dropped \d+ cached image\(s\) of theirs", sent.done[1]), sent
     kodi.wait_for("re-read the NFO", lambda: any(m["title"] == NEW_TITLE for m in all_movies(kodi)))
+    assert {
+        k: v for k, v in watch_state(kodi, kodi_file(library / MOVIES[0])).items() if k in seen
+    } == seen
     after = {m["file"]: m["movieid"] for m in all_movies(kodi)}
     assert after.keys() == before.keys()
     heat = kodi_file(library / MOVIES[1])
@@ -315,6 +323,33 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     assert details["playcount"] == 1 and details["lastplayed"] == state["lastplayed"]
     assert details["resume"]["position"] == 2.0 and details["userrating"] == 8
     assert "to show Sam" in details["tag"]
+
+    # 5. The Matrix (watched and rated, 3.) renamed by hand, and Kodi's own scan (its update
+    # on start-up, a "Update library") finds the new folder before metarrd tells it: Kodi
+    # lists it twice, the old entry holding the watched state. Told, Kodi ends with one, at the
+    # new folder, refreshed, with that watched state
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    old_folder = library / MOVIES[0]
+    renamed = old_folder.with_name("The.Matrix.1999.1080p.BluRay.x264-AMIABLE")
+    old_folder.rename(renamed)
+    kodi.call("VideoLibrary.Scan", {"directory": f"{renamed}/", "showdialogs": False})
+    kodi.wait_for("added the new folder", lambda: len(matrices(kodi)) == 2)
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    scan(rt)
+    moved = db.Movie.get(db.Movie.path == str(renamed / PARTS[MOVIES[0]][0]))
+    if not db.Movie.get_by_id(moved.id).tmdb_id:
+        assert identify_item(rt, moved).identified
+    enrich_item(rt, db.Movie.get_by_id(moved.id), manual=True)
+    assert publish_item(rt, db.Movie.get_by_id(moved.id)).players == ["Real Kodi"]
+    [sent] = players.process_notifications(rt)
+    new_file = str(renamed / PARTS[MOVIES[0]][0])
+    assert sent.done[-1] == (
+        f"removed the movie at {kodi_file(old_folder)} (renamed; Kodi had it at {new_file} "
+        "already); kept its watched state"
+    ), sent
+    assert [m["file"] for m in matrices(kodi)] == [new_file]
+    state = watch_state(kodi, new_file)
+    assert {k: v for k, v in state.items() if k in seen} == seen
 
 
 def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None:
@@ -619,6 +654,18 @@ def dump(seen: dict, expected: PublishedShow, step: str) -> None:
 def notification_states() -> list[str]:
     rows = db.PlayerNotification.select().order_by(db.PlayerNotification.id)
     return [row.state for row in rows]
+
+
+def matrices(kodi: RealKodi) -> list[dict]:
+    return [m for m in all_movies(kodi) if "Matrix" in m["file"]]
+
+
+def watch_state(kodi: RealKodi, file: str) -> dict:
+    """The play count, last played time, rating and resume point Kodi has for a movie file."""
+    props = ["file", "playcount", "lastplayed", "userrating", "resume"]
+    movies = kodi.call("VideoLibrary.GetMovies", {"properties": props}).get("movies", [])
+    [movie] = [m for m in movies if m["file"] == file]
+    return movie
 
 
 def all_movies(kodi: RealKodi) -> list[dict]:
