@@ -16,9 +16,10 @@
   folder (over `TARGETED_SCANS` show folders of a library to scan, new shows or known ones for
   their new episodes: one Scan of their common folder). A
   show Kodi has under a folder that is gone on our side (matched by `uniqueid`: the folder was
-  renamed) is removed (`RemoveTVShow`), its new folder scanned, and the watched
-  state of its episodes given back to the same files there; under a folder that still exists
-  (a second copy), the new folder is only scanned.
+  renamed) has its new folder scanned, the watched state of its episodes given back to the
+  same files there, and the old show removed (`RemoveTVShow`) once the new folder is in Kodi
+  (`move_show`); under a folder that still exists (a second copy), the new folder is only
+  scanned.
 - `VideoLibrary.Scan` toggles: sent while Kodi scans, it *stops* that scan. So every Scan waits
   (bounded) until `XBMC.GetInfoBooleans ["Library.IsScanningVideo"]` is false, and scans for
   one player are sent one after another.
@@ -267,36 +268,79 @@ class Kodi:
         return changed
 
     def move_show(self, old: KodiShow, target: Target) -> str:
-        """A show whose folder was renamed (Kodi has it at a folder gone on our side): its
-        watched episodes are noted, the old show removed (`RemoveTVShow`: a Scan of the new
-        folder alone would add its episodes to the old show, each listed twice in Kodi 20.1),
-        the new folder scanned, and once that scan is over the same files at the new folder get
-        their play count and resume point back. What was done, for the report."""
+        """A show whose folder was renamed (Kodi has it at a folder gone on our side), in the
+        order that loses nothing: its watched episodes are noted, the new folder scanned, and
+        once that scan is over and the new folder's episodes are in Kodi, the same files there
+        get their play count, resume point and last played time back; only then is the old
+        show removed (`RemoveTVShow`). A new folder that does not show up (a wrong path_map, a
+        folder Kodi cannot read, a failed scan) leaves the old show as it is: a
+        PlayerProtocolError for this item, retried.
+
+        Kodi 20.1 adds a new folder of a show it has (same title and year) to that show: the
+        episodes of both folders under one `tvshowid`, each listed twice, and the show's `file`
+        still the old folder. Such a show is removed once the new folder's episodes are seen in
+        it, and the new folder scanned again: Kodi then adds it as a show of its own (the
+        removal cleared the folder's hash), and that gets the watched state. What was done."""
         api = self.api()
         old_folder = old.file.rstrip("/\\")
         watched = kodi_tv.watched_episodes(self._episodes(old.tvshowid, WATCHED), old_folder)
-        folder = self._replace_entry(
-            "VideoLibrary.RemoveTVShow", "tvshowid", old.tvshowid, target, wait=bool(watched)
-        )
-        done = f"removed the show at {old.file} (renamed) and scanned {folder}"
-        if not watched:
-            return done
-        new, here = find_show(self.shows(), target)
-        if new is None or not here:
+        folder = pathmap.kodi_folder(target.mapped_folder)
+        self.scan_and_wait(folder)
+        found, here = find_show(self.shows(), target)
+        if found is not None and here and found.tvshowid != old.tvshowid:
+            tvshowid, merged = found.tvshowid, False
+        elif self._has_episodes_under(old.tvshowid, target.mapped_folder):
+            tvshowid, merged = old.tvshowid, True
+        else:
             log.warning(
-                "%s: %s is not in Kodi after its scan; %d watched episode(s) not restored",
+                "%s: %s is not in Kodi after a Scan of it; the show at %s is kept, with the "
+                "watched state of %d episode(s)",
                 self.label,
                 folder,
+                old.file,
                 len(watched),
             )
-            return done + f"; {len(watched)} watched episode(s) not restored"
-        episodes = self._episodes(new.tvshowid, WATCHED)
-        restore = kodi_tv.restore_watched(watched, episodes, target.mapped_folder)
+            raise PlayerProtocolError(
+                f"{self.label}: {folder} did not show up in Kodi after a Scan of it, so the "
+                f"show at {old.file} is kept (with its watched state); check the path_map and "
+                "that Kodi can read that folder"
+            )
+        if merged:
+            self.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
+            self.scan_and_wait(folder)
+            found, here = find_show(self.shows(), target)
+            if found is None or not here:
+                log.error(
+                    "%s: %s was not added again after the show at %s (which held it too) was "
+                    "removed; %d watched episode(s) not restored",
+                    self.label,
+                    folder,
+                    old.file,
+                    len(watched),
+                )
+                raise PlayerProtocolError(
+                    f"{self.label}: {folder} was not added again after the show at {old.file} "
+                    f"was removed; the watched state of {len(watched)} episode(s) was not "
+                    "given back"
+                )
+            tvshowid = found.tvshowid
+        restore = kodi_tv.restore_watched(
+            watched, self._episodes(tvshowid, WATCHED), target.mapped_folder
+        )
         for episodeid, details in restore.items():
             self.call(
                 "VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details}
             )
-        return done + f"; kept the watched state of {len(restore)} episode(s)"
+        if not merged:
+            self.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
+        done = f"scanned {folder} and removed the show at {old.file} (renamed)"
+        return done + (f"; kept the watched state of {len(restore)} episode(s)" if watched else "")
+
+    def _has_episodes_under(self, tvshowid: int, mapped_folder: str) -> bool:
+        return any(
+            pathmap.is_under(str(e.get("file", "")), mapped_folder)
+            for e in self._episodes(tvshowid, ["file"])
+        )
 
     def move_movie(self, old: dict[str, Any], target: Target) -> str:
         """A movie whose folder or file was renamed (Kodi has it at a path gone on our side).
@@ -351,22 +395,6 @@ class Kodi:
         self.scan(folder)
         self.wait_for_start()
         self.wait_until_idle(SCAN_WAIT_SECONDS)
-
-    def _replace_entry(
-        self, remove: str, id_name: str, entry_id: int, target: Target, *, wait: bool
-    ) -> str:
-        """Kodi's entry of a renamed show or movie removed (`remove`, by its `id_name`) once no
-        scan runs, and the target's new folder scanned; with `wait`, return only when that scan
-        is over (what it added is then there to restore the user's state to). The Kodi-form
-        folder scanned."""
-        self.wait_until_idle(SCAN_WAIT_SECONDS)
-        self.call(remove, {self.api().name(id_name): entry_id})
-        folder = pathmap.kodi_folder(target.mapped_folder)
-        self.scan(folder)
-        if wait:
-            self.wait_for_start()
-            self.wait_until_idle(SCAN_WAIT_SECONDS)
-        return folder
 
     def _episodes(self, tvshowid: int, properties: list[str]) -> list[dict[str, Any]]:
         result = self.call(

@@ -120,9 +120,8 @@ def test_camel_case_kodi_gets_camel_case_refresh(make_rt, tmp_path):
 
 def test_a_renamed_show_folder_replaces_kodis_old_show_keeping_the_watched_state(make_rt, tmp_path):
     """Renamed `Breaking Bad` -> `Breaking Bad (2008)` (the old folder is gone on our side):
-    a Scan alone would add the new folder's episodes to Kodi's old show, every episode listed
-    twice (Kodi 20.1), and RefreshTVShow would re-read the old folder. So the old show is
-    removed, the new folder scanned, and the same files there get their play count back."""
+    RefreshTVShow would re-read the old folder. So the new folder is scanned, the same files
+    there get their play count back, and then the old show is removed."""
     old = "smb://nas/tv/Breaking Bad/"
     shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"})}
     watched = {"playcount": 2, "resume": {"position": 0.0, "total": 0.0}, "lastplayed": "x"}
@@ -154,11 +153,75 @@ def test_a_renamed_show_folder_replaces_kodis_old_show_keeping_the_watched_state
         {"episodeid": 31, "playcount": 2, "lastplayed": "x"}
     ]
     assert sorted(kodi.shows) == [8] and kodi.episodes[31]["playcount"] == 2
+    order = [m for m, _p in kodi.calls if m.startswith(("VideoLibrary.S", "VideoLibrary.R"))]
+    assert order == [
+        "VideoLibrary.Scan",
+        "VideoLibrary.SetEpisodeDetails",
+        "VideoLibrary.RemoveTVShow",
+    ]
     assert report.done == [
-        f"removed the show at {old} (renamed) and scanned smb://nas/tv/{BB}/; "
+        f"scanned smb://nas/tv/{BB}/ and removed the show at {old} (renamed); "
         "kept the watched state of 1 episode(s)"
     ]
     assert report.sent == 1 and kodi.violations == []
+
+
+def test_a_renamed_show_kodi_adds_to_its_old_show_is_added_again_on_its_own(make_rt, tmp_path):
+    """What Kodi 20.1 does (tests/players/test_real_kodi.py, and on the same set-up): a Scan of
+    the new folder of a show it has (same title and year) adds its episodes to the old show,
+    each listed twice, and the show's `file` stays the old folder. That show is removed once
+    the new folder's episodes are in it, and the new folder scanned again: Kodi then adds it
+    as a show of its own, whose episodes get the watched state."""
+    old = "smb://nas/tv/Breaking Bad/"
+    new = f"smb://nas/tv/{BB}/"
+    shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"})}
+    watched = {"playcount": 2, "resume": {"position": 60.0, "total": 2800.0}, "lastplayed": "x"}
+    episodes = {11: {"tvshowid": 7, "file": old + PILOT, "season": 1, "episode": 1, **watched}}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as kodi:
+
+        def scan(directory):
+            show = 7 if 7 in kodi.shows else 9  # into the old show while it is there
+            kodi.shows.setdefault(show, (directory, {"tmdb": "1396"}))
+            kodi.episodes[30 + show] = {
+                "tvshowid": show,
+                "file": directory + PILOT,
+                "season": 1,
+                "episode": 1,
+                "playcount": 0,
+            }
+
+        kodi.on_scan = scan
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+    assert kodi.scans == [new, new]
+    assert kodi.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
+    assert sorted(kodi.shows) == [9] and kodi.shows[9][0] == new
+    assert [e["file"] for e in kodi.episodes.values()] == [new + PILOT]
+    assert kodi.episodes[39]["playcount"] == 2
+    assert kodi.episodes[39]["resume"] == {"position": 60.0, "total": 2800.0}
+    assert report.sent == 1 and kodi.violations == []
+
+
+def test_a_renamed_show_kodi_does_not_find_at_its_new_folder_keeps_its_old_show(make_rt, tmp_path):
+    """The Scan of the new folder adds nothing (Kodi 20.1 answers "OK" to a Scan of a folder
+    it cannot read: a path_map to a share Kodi mounts elsewhere, a failed scan). The old show
+    was removed first, and the show and every episode's watched state were gone from Kodi.
+    Now the old show stays as it was and the row is retried, naming the reason."""
+    old = "smb://nas/tv/Breaking Bad/"
+    shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"})}
+    watched = {"playcount": 2, "resume": {"position": 0.0, "total": 0.0}, "lastplayed": "x"}
+    episodes = {11: {"tvshowid": 7, "file": old + PILOT, "season": 1, "episode": 1, **watched}}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+    assert kodi.scans == [f"smb://nas/tv/{BB}/"]
+    assert kodi.called("VideoLibrary.RemoveTVShow") == []
+    assert sorted(kodi.shows) == [7] and kodi.episodes[11]["playcount"] == 2
+    assert report.retrying == 1
+    assert f"smb://nas/tv/{BB}/ did not show up in Kodi" in report.error
+    assert f"the show at {old} is kept" in report.error
 
 
 def test_a_show_kodi_has_under_another_folder_that_still_exists_is_only_scanned(make_rt, tmp_path):
@@ -442,16 +505,22 @@ def test_up_to_three_new_shows_are_scanned_by_their_own_folders(make_rt, tmp_pat
 
 def test_a_renamed_show_is_moved_before_the_library_scan_for_new_shows(make_rt, tmp_path):
     """A Scan of the library would add the renamed folder's episodes to Kodi's old show (each
-    episode twice in Kodi 20.1) before the old show is removed: the move goes first."""
+    episode twice in Kodi 20.1) before the move: the move goes first."""
     old = "smb://nas/tv/Breaking Bad/"
     with FakeKodi(sources=["smb://nas/tv/"], shows={7: (old, {"tmdb": "1396"})}) as kodi:
+
+        def scan(directory):
+            if directory == f"smb://nas/tv/{BB}/":
+                kodi.shows[8] = (directory, {"tmdb": "1396"})
+
+        kodi.on_scan = scan
         rt = tv_rt(make_rt, tmp_path, kodi)
         for i in range(4):
             queue(add_show(rt, f"Show {i:02d} (2010)", tmdb_id=1000 + i))
         queue(add_show(rt, tmdb_id=1396))
         [report] = process_notifications(rt)
     methods = [m for m, _p in kodi.calls if m in ("VideoLibrary.RemoveTVShow", "VideoLibrary.Scan")]
-    assert methods == ["VideoLibrary.RemoveTVShow", "VideoLibrary.Scan", "VideoLibrary.Scan"]
+    assert methods == ["VideoLibrary.Scan", "VideoLibrary.RemoveTVShow", "VideoLibrary.Scan"]
     assert kodi.scans == [f"smb://nas/tv/{BB}/", "smb://nas/tv/"]
     assert report.sent == 5 and kodi.violations == []
 

@@ -481,9 +481,23 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     assert identify_item(rt, moved).identified
     enrich_item(rt, db.Movie.get_by_id(moved.id), manual=True)
     assert publish_item(rt, db.Movie.get_by_id(moved.id)).players == ["Real Kodi"]
+    # first Kodi adds nothing of the new folder (a `.nomedia` in it): the old show was removed
+    # before the Scan, and the show and every episode's watched state were gone; now it stays
+    (renamed / ".nomedia").write_bytes(b"")
+    [sent] = players.process_notifications(rt)
+    assert sent.retrying == 1 and "did not show up in Kodi" in sent.error, sent
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    kept = kodi_show(kodi)
+    assert kept["file"] == f"{folder}/" and kept["watched"] == before
+    # then Kodi can read it: the retry scans it (Kodi 20.1 adds its episodes to the old show,
+    # which is then removed and the folder scanned again) and gives the watched state back
+    (renamed / ".nomedia").unlink()
+    db.PlayerNotification.update(next_attempt_at=db.now()).where(
+        db.PlayerNotification.state == "pending"
+    ).execute()
     [sent] = players.process_notifications(rt)
     assert sent.done == [
-        f"removed the show at {folder}/ (renamed) and scanned {renamed}/; "
+        f"scanned {renamed}/ and removed the show at {folder}/ (renamed); "
         f"kept the watched state of {len(played)} episode(s)"
     ], sent
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
