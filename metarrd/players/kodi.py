@@ -306,6 +306,10 @@ class Kodi:
                 "that Kodi can read that folder"
             )
         if merged:
+            # played since in the new folder's copy (Kodi's own scan added it first): that wins
+            watched += kodi_tv.watched_episodes(
+                self._episodes(old.tvshowid, WATCHED), target.mapped_folder
+            )
             self.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
             self.scan_and_wait(folder)
             found, here = find_show(self.shows(), target)

@@ -203,6 +203,49 @@ def test_a_renamed_show_kodi_adds_to_its_old_show_is_added_again_on_its_own(make
     assert report.sent == 1 and kodi.violations == []
 
 
+def test_a_renamed_show_kodis_own_scan_found_first_keeps_what_was_watched_in_either_copy(
+    make_rt, tmp_path
+):
+    """Sonarr renamed the folder and Kodi's own scan (its library update on start-up, or
+    Sonarr's "Update library") came first: Kodi 20.1 added the new folder's episodes to the
+    old show, each listed twice, and the pilot was since played in the new folder's copy
+    (E4 in the old). Both are kept on the show Kodi adds again at the new folder."""
+    old = "smb://nas/tv/Breaking Bad/"
+    new = f"smb://nas/tv/{BB}/"
+    shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"})}
+    unplayed = {"playcount": 0, "resume": {"position": 0.0, "total": 0.0}}
+    played = {"playcount": 1, "resume": {"position": 0.0, "total": 0.0}, "lastplayed": "y"}
+    episodes = {
+        11: {"tvshowid": 7, "file": old + PILOT, "season": 1, "episode": 1, **unplayed},
+        12: {"tvshowid": 7, "file": old + DOUBLE, "season": 1, "episode": 4, **played},
+        21: {"tvshowid": 7, "file": new + PILOT, "season": 1, "episode": 1, **played},
+        22: {"tvshowid": 7, "file": new + DOUBLE, "season": 1, "episode": 4, **unplayed},
+    }
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as kodi:
+
+        def scan(directory):
+            if 7 in kodi.shows:
+                return  # unchanged since Kodi's own scan: skipped by its hash
+            kodi.shows[9] = (directory, {"tmdb": "1396"})
+            for episodeid, rel, number in ((31, PILOT, 1), (32, DOUBLE, 4)):
+                kodi.episodes[episodeid] = {
+                    "tvshowid": 9,
+                    "file": directory + rel,
+                    "season": 1,
+                    "episode": number,
+                    **unplayed,
+                }
+
+        kodi.on_scan = scan
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
+    assert sorted(kodi.shows) == [9] and kodi.shows[9][0] == new
+    assert {e: kodi.episodes[e]["playcount"] for e in kodi.episodes} == {31: 1, 32: 1}
+    assert report.sent == 1 and kodi.violations == []
+
+
 def test_a_renamed_show_kodi_does_not_find_at_its_new_folder_keeps_its_old_show(make_rt, tmp_path):
     """The Scan of the new folder adds nothing (Kodi 20.1 answers "OK" to a Scan of a folder
     it cannot read: a path_map to a share Kodi mounts elsewhere, a failed scan). The old show

@@ -489,9 +489,19 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     kept = kodi_show(kodi)
     assert kept["file"] == f"{folder}/" and kept["watched"] == before
-    # then Kodi can read it: the retry scans it (Kodi 20.1 adds its episodes to the old show,
-    # which is then removed and the folder scanned again) and gives the watched state back
+    # then Kodi can read it, and its own scan comes first (Sonarr's "Update library"): Kodi
+    # 20.1 adds the new folder's episodes to the old show, each listed twice. The retry sees
+    # them there: that show is removed, the folder scanned again, the watched state given back
     (renamed / ".nomedia").unlink()
+    kodi.call("VideoLibrary.Scan", {"directory": f"{renamed}/", "showdialogs": False})
+    kodi.wait_for(
+        "added the new folder to the old show",
+        lambda: (
+            sum(f"{renamed}/" in e["file"] for e in all_episodes(kodi)) == len(kept["episodes"])
+        ),
+    )
+    kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    assert kodi_show(kodi)["file"] == f"{folder}/"  # one show, still at the old folder
     db.PlayerNotification.update(next_attempt_at=db.now()).where(
         db.PlayerNotification.state == "pending"
     ).execute()
@@ -680,6 +690,10 @@ def watch_state(kodi: RealKodi, file: str) -> dict:
     movies = kodi.call("VideoLibrary.GetMovies", {"properties": props}).get("movies", [])
     [movie] = [m for m in movies if m["file"] == file]
     return movie
+
+
+def all_episodes(kodi: RealKodi) -> list[dict]:
+    return kodi.call("VideoLibrary.GetEpisodes", {"properties": ["file"]}).get("episodes", [])
 
 
 def all_movies(kodi: RealKodi) -> list[dict]:
