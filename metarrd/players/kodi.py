@@ -340,6 +340,29 @@ class Kodi:
         done = f"scanned {folder} and removed the show at {old.file} (renamed)"
         return done + (f"; kept the watched state of {len(restore)} episode(s)" if watched else "")
 
+    def adopt_show(self, old: KodiShow, tvshowid: int, target: Target) -> str:
+        """Kodi has the show at its folder (`tvshowid`) and at a folder gone on our side (`old`,
+        a show of its own: Kodi's own scan found the renamed folder first): the old show's
+        watched episodes give their play count, resume point and last played time to the same
+        files at the new folder that were not played there, then the old show is removed."""
+        api = self.api()
+        watched = kodi_tv.watched_episodes(
+            self._episodes(old.tvshowid, WATCHED), old.file.rstrip("/\\")
+        )
+        episodes = self._episodes(tvshowid, WATCHED)
+        unplayed = [e for e in episodes if kodi_tv.watched_details(e) is None]
+        restore = kodi_tv.restore_watched(watched, unplayed, target.mapped_folder)
+        for episodeid, details in restore.items():
+            self.call(
+                "VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details}
+            )
+        self.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
+        return (
+            f"removed the show at {old.file} (renamed; Kodi had it at "
+            f"{pathmap.kodi_folder(target.mapped_folder)} already); kept the watched state of "
+            f"{len(restore)} episode(s)"
+        )
+
     def _has_episodes_under(self, tvshowid: int, mapped_folder: str) -> bool:
         return any(
             pathmap.is_under(str(e.get("file", "")), mapped_folder)
@@ -646,6 +669,21 @@ def find_show(shows: Sequence[KodiShow], target: Target) -> tuple[KodiShow | Non
     return None, False
 
 
+def find_renamed_show(
+    shows: Sequence[KodiShow], here: KodiShow, target: Target, mapped_root: str
+) -> KodiShow | None:
+    """Another show Kodi has for `target` (a shared uniqueid) besides the one at its folder,
+    at a folder gone on our side: the show before its folder was renamed."""
+    for show in shows:
+        if show.tvshowid == here.tvshowid:
+            continue
+        if not any(show.uniqueid.get(kind) == value for kind, value in target.ids):
+            continue
+        if kodi_tv.folder_is_gone(show.file, mapped_root, target.root):
+            return show
+    return None
+
+
 def is_same_movie(kodi_file: str, target: Target) -> bool:
     """Whether a Kodi movie's `file` is this target (plain file, stack:// or disc folder)."""
     if target.is_disc:
@@ -799,6 +837,9 @@ def deliver(
             if found is not None and here:
                 steps.append(("refresh_show", found.tvshowid, (t,)))
                 steps.append(("push_show", (found.tvshowid, t), (t,)))
+                old = find_renamed_show(kodi_shows, found, t, _mapped_root(player, t))
+                if old is not None:  # Kodi's own scan added the new folder as a show of its own
+                    steps.append(("adopt_show", (old, found.tvshowid, t), (t,)))
                 to_scan.append(t)
                 known_shows.add(t.key)
                 continue
@@ -887,6 +928,8 @@ def deliver(
                 refreshed_shows += 1
             elif kind == "push_show":
                 pushed += kodi.push_show_files(*arg)
+            elif kind == "adopt_show":
+                scanned.append(kodi.adopt_show(*arg))
             elif kind == "move_show":
                 if scanned:
                     kodi.wait_for_start()

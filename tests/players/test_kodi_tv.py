@@ -246,6 +246,45 @@ def test_a_renamed_show_kodis_own_scan_found_first_keeps_what_was_watched_in_eit
     assert report.sent == 1 and kodi.violations == []
 
 
+def test_a_renamed_show_kodi_found_first_as_a_show_of_its_own_takes_the_old_shows_state(
+    make_rt, tmp_path
+):
+    """Sonarr renamed the folder and Kodi's own scan added the new folder as a second show (a
+    tvshow.nfo whose title or year differs from the old one's, so Kodi did not add it to the
+    old show). metarrd refreshed the show at the new folder and left the old one: Kodi listed
+    the show twice, the old one holding the watched episodes. Now the old show's watched
+    state goes to the same files at the new folder (one played there since keeps its own),
+    and the old show is removed."""
+    old = "smb://nas/tv/Breaking Bad/"
+    new = f"smb://nas/tv/{BB}/"
+    shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"}), 8: (new, {"tmdb": "1396"})}
+    unplayed = {"playcount": 0, "resume": {"position": 0.0, "total": 0.0}}
+    played = {"playcount": 3, "resume": {"position": 0.0, "total": 0.0}, "lastplayed": "old"}
+    mine = {"playcount": 1, "resume": {"position": 0.0, "total": 0.0}, "lastplayed": "new"}
+    episodes = {
+        11: {"tvshowid": 7, "file": old + PILOT, "season": 1, "episode": 1, **played},
+        12: {"tvshowid": 7, "file": old + DOUBLE, "season": 1, "episode": 4, **played},
+        31: {"tvshowid": 8, "file": new + PILOT, "season": 1, "episode": 1, **unplayed},
+        32: {"tvshowid": 8, "file": new + DOUBLE, "season": 1, "episode": 4, **mine},
+    }
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+    assert kodi.called("VideoLibrary.RefreshTVShow") == [
+        {"tvshowid": 8, "ignorenfo": False, "refreshepisodes": False}
+    ]
+    assert kodi.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
+    assert sorted(kodi.shows) == [8]
+    assert kodi.episodes[31]["playcount"] == 3 and kodi.episodes[31]["lastplayed"] == "old"
+    assert kodi.episodes[32]["playcount"] == 1 and kodi.episodes[32]["lastplayed"] == "new"
+    assert (
+        f"removed the show at {old} (renamed; Kodi had it at {new} already); "
+        "kept the watched state of 1 episode(s)"
+    ) in report.done
+    assert report.sent == 1 and kodi.violations == []
+
+
 def test_a_renamed_show_kodi_does_not_find_at_its_new_folder_keeps_its_old_show(make_rt, tmp_path):
     """The Scan of the new folder adds nothing (Kodi 20.1 answers "OK" to a Scan of a folder
     it cannot read: a path_map to a share Kodi mounts elsewhere, a failed scan). The old show
