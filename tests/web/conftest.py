@@ -1,5 +1,6 @@
 """Fixtures for the web tests: the app on a temp data folder (rows seeded directly), its test
-client with a CSRF token at hand, and a statement counter for query-count assertions."""
+client with a CSRF token at hand, the app served on loopback for the Chromium tests (`site`), and
+a statement counter for query-count assertions."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from PIL import Image
 
 from metarrd import db
-from metarrd.web import create_app
+from metarrd.web import DevServer, create_app
 
 
 @pytest.fixture
@@ -138,6 +139,18 @@ class Seeder:
 @pytest.fixture
 def seed(app, config) -> Seeder:
     return Seeder(config)
+
+
+@pytest.fixture
+def site(config):
+    """(url, seeder) of the web UI served on loopback by a thread, without the daemon (a queued
+    job stays queued): what the Chromium tests drive, with rows seeded straight into its
+    database."""
+    server = DevServer(create_app(config)).start()
+    yield server.url, Seeder(config)
+    server.stop()
+    if not db.database.is_closed():
+        db.database.close()
 
 
 @pytest.fixture

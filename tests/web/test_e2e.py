@@ -239,6 +239,27 @@ def csp_violations(page) -> list[str]:
     return page.evaluate("() => window.__csp || []")
 
 
+def settled(page, selector: str, timeout: float = 30000) -> None:
+    """Wait until `selector` is on the page and htmx has settled the swap that brought it. New
+    content is on the page a moment (htmx's 20 ms settle delay, far longer on a loaded machine)
+    before htmx processes it: until then a button of it does nothing and Enter in a form of it
+    sends a plain form POST (a 303, the page reloaded, a refusal as a toast instead of beside
+    the field). htmx marks new content with the class `htmx-added` until it is settled."""
+    page.wait_for_function(
+        "(sel) => { const e = document.querySelector(sel);"
+        " return !!e && !e.closest('.htmx-added') && !e.querySelector('.htmx-added'); }",
+        arg=selector,
+        polling=100,
+        timeout=timeout,
+    )
+
+
+def open_editor(page, name: str) -> None:
+    """Click field `name`'s Edit and wait until htmx has settled the form it swaps in."""
+    page.locator(f"#field-{name} .edit").click()
+    settled(page, f"form#field-{name}")
+
+
 def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     config, url, log_path, daemon = stack
     shots = shots_dir(tmp_path)
@@ -370,6 +391,7 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     assert text.index("NFO changes") < text.index("Refresh preview")
     element_shot(page, "#panel-publish", shots, "item-preview")
     page.evaluate("() => { window.__sameDocument = true; }")
+    settled(page, "#preview #publish-now")
     page.locator("#publish-now").click()
     wait_for(
         lambda: db.Event.get_or_none(
@@ -593,7 +615,7 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
     card.locator("a.title").click()
     page.locator("#field-plot").wait_for()
     screenshot(page, shots, "show", full_page=False)
-    page.locator("#field-status .edit").click()  # TMDB's "Returning Series" of an ended show
+    open_editor(page, "status")  # TMDB's "Returning Series" of an ended show
     page.locator("#field-status input[name=value]").fill("Ended")
     assert page.locator("#status-choices option").count() == 2  # Continuing, Ended offered
     page.keyboard.press("Enter")
@@ -611,17 +633,20 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
     panel.locator(f"#episode-{double.id} a").click()
     page.locator("nav.breadcrumbs", has_text="Season 1").wait_for()
     assert "S01E04–E05" in page.locator("h1").inner_text()
-    page.locator("#field-title .edit").click()
+    open_editor(page, "title")
     page.locator("#field-title input[name=value]").fill("Thirty-Eight Snub")
     page.keyboard.press("Enter")
     page.locator("#field-title .field-value", has_text="Thirty-Eight Snub").wait_for()
     assert page.locator("#field-title .lock").get_attribute("aria-pressed") == "true"
     # its air date (TMDB's wrong for a regional airing): a day not of the calendar is refused
     # in place, a real one saved and locked
-    page.locator("#field-aired .edit").click()
+    open_editor(page, "aired")
     page.locator("#field-aired input[name=value]").fill("2008-02-30")
-    page.keyboard.press("Enter")
-    page.locator("#field-aired [role=alert]", has_text="is not a date").wait_for()
+    with page.expect_response(lambda r: r.url.endswith("/fields/aired")) as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status == 422  # htmx's request, answered in place (not a plain 303)
+    settled(page, "form#field-aired [role=alert]")  # the reason beside the field
+    assert "is not a date" in page.locator("#field-aired [role=alert]").inner_text()
     refused = [p for p in problems if "status of 422" in p]  # the browser logs the refusal
     assert len(refused) == 1
     problems.remove(refused[0])
@@ -642,7 +667,7 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
     # 5. The whole show's preview from the show's page, and Publish from there.
     page.locator("nav.breadcrumbs a", has_text="Breaking Bad").click()
     page.locator("#open-publish").click()
-    page.locator("#preview .publish-bar").wait_for(timeout=15000)
+    settled(page, "#preview #publish-now", timeout=15000)
     assert "tvshow.nfo" in page.locator("#preview").inner_text()
     page.locator("#publish-now").click()
     page.locator("#toast", has_text="Publish queued for").wait_for(timeout=10000)

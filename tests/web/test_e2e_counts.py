@@ -12,20 +12,9 @@ from __future__ import annotations
 import pytest
 
 from metarrd import db
-from metarrd.web import DevServer, create_app
-from tests.web.conftest import Seeder
 from tests.web.test_e2e import browser, csp_violations, watch  # noqa: F401 - `browser` is a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-@pytest.fixture
-def site(config):
-    server = DevServer(create_app(config)).start()
-    yield server.url, Seeder(config)
-    server.stop()
-    if not db.database.is_closed():
-        db.database.close()
 
 
 def enrich_done(movie: db.Movie) -> None:

@@ -10,19 +10,9 @@ import pytest
 
 from metarrd import db
 from metarrd.web import DevServer, create_app
-from tests.web.conftest import Seeder
-from tests.web.test_e2e import browser, csp_violations, watch  # noqa: F401 - `browser` is a fixture
+from tests.web.test_e2e import browser, csp_violations, open_editor, settled, watch  # noqa: F401 - `browser` is a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-@pytest.fixture
-def site(config):
-    server = DevServer(create_app(config)).start()
-    yield server.url, Seeder(config)
-    server.stop()
-    if not db.database.is_closed():
-        db.database.close()
 
 
 def focused(page) -> str:
@@ -182,7 +172,7 @@ def test_caps_lock_keeps_the_shortcuts_and_caps_lock_and_p_does_not_publish(site
         shiftKey: shift, modifierCapsLock: true, bubbles: true, cancelable: true});
       document.body.dispatchEvent(e); return e.defaultPrevented; }"""
     assert page.evaluate(press, ["P", False]) is True  # Caps Lock and p: the preview
-    page.locator("#panel-publish #publish-now").wait_for()
+    settled(page, "#panel-publish #publish-now")  # a button htmx has not processed does nothing
     assert page.evaluate("() => window.__posts") == []  # nothing was published
     assert page.evaluate(press, ["p", True]) is True  # Caps Lock, Shift and p: Shift+P publishes
     page.wait_for_function("() => window.__posts.includes('done')", polling=100, timeout=15000)
@@ -412,7 +402,7 @@ def test_a_files_first_episode_shows_no_stale_air_date_after_an_edit(published_s
     double = built.episodes["Season 1/Breaking Bad S01E04E05.mkv"]
     page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
     page.goto(f"{url}/movies/{double.id}")
-    page.locator("#field-aired button.edit").click()
+    open_editor(page, "aired")
     page.locator("#input-aired").fill("2008-03-01")
     page.keyboard.press("Enter")
     page.locator("div#field-aired.is-locked").wait_for()

@@ -8,8 +8,6 @@ from __future__ import annotations
 import pytest
 
 from metarrd import db
-from metarrd.web import DevServer, create_app
-from tests.web.conftest import Seeder
 from tests.web.test_e2e import browser, csp_violations, watch  # noqa: F401 - `browser` is a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -44,15 +42,6 @@ PSEUDO_SEPARATORS_AT_LINE_START = """(root) => {
     return before && before !== 'none' && first.top - prev[prev.length - 1].top > 2;
   }).map((kid) => kid.textContent);
 }"""
-
-
-@pytest.fixture
-def site(config):
-    server = DevServer(create_app(config)).start()
-    yield server.url, Seeder(config)
-    server.stop()
-    if not db.database.is_closed():
-        db.database.close()
 
 
 def test_no_line_of_a_list_starts_with_its_separator(site, browser):  # noqa: F811
