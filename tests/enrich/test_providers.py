@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -321,32 +323,51 @@ def test_odd_retry_after_values_wait_between_one_second_and_the_cap(
     assert waits == [wait]
 
 
+class AnotherHost(BaseHTTPRequestHandler):
+    """A server on loopback that is not the provider's host (`another_host`)."""
+
+    def answer(self, body: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def headers_seen(self) -> dict[str, str]:
+        return {k.lower(): v for k, v in self.headers.items()}
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def another_host(handler: type[AnotherHost]) -> Iterator[str]:
+    """`handler` served on loopback under `localhost` (the simulator is `127.0.0.1`: another
+    host to requests and to our clients); yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def portal():
     """Another host on loopback (a captive portal, a parked domain): its login page, and the
     headers of every request it got."""
     seen: list[dict[str, str]] = []
 
-    class Portal(BaseHTTPRequestHandler):
+    class Portal(AnotherHost):
         def do_GET(self):  # noqa: N802
-            seen.append({k.lower(): v for k, v in self.headers.items()})
-            page = b"<html><title>Sign in to the hotel Wi-Fi</title></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
+            seen.append(self.headers_seen())
+            self.answer(b"<html><title>Sign in to the hotel Wi-Fi</title></html>", "text/html")
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
-    yield f"http://localhost:{server.server_address[1]}", seen
-    server.shutdown()
-    server.server_close()
+    with another_host(Portal) as url:
+        yield url, seen
 
 
 def test_a_redirect_to_another_host_does_not_carry_the_fanart_keys(make_rt, simulator, portal):
@@ -446,30 +467,18 @@ def listener():
     request's method, headers and body."""
     seen: list[tuple[str, dict[str, str], bytes]] = []
 
-    class Listener(BaseHTTPRequestHandler):
+    class Listener(AnotherHost):
         def _do(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            seen.append((self.command, {k.lower(): v for k, v in self.headers.items()}, body))
+            seen.append((self.command, self.headers_seen(), body))
             page = b'{"status": "success", "data": {"token": "from-elsewhere"}}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
+            self.answer(page, "application/json")
 
         do_GET = do_POST = _do  # noqa: N815
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Listener)
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
-    yield f"http://localhost:{server.server_address[1]}", seen
-    server.shutdown()
-    server.server_close()
+    with another_host(Listener) as url:
+        yield url, seen
 
 
 @pytest.mark.parametrize("status", [307, 308])
