@@ -16,6 +16,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def kodi_player(url: str, root: str | Path, **extra) -> dict:
+    """A `[[player]]` entry of a Kodi at `url` with FakeKodi's login, for the Movies library:
+    its folder `root` is Kodi's source `smb://nas/movies`."""
+    return {
+        "name": "Kodi",
+        "type": "kodi",
+        "url": url,
+        "username": "kodi",
+        "password": "secret",
+        "libraries": ["Movies"],
+        "path_map": [{"from": str(root), "to": "smb://nas/movies"}],
+        **extra,
+    }
+
+
 def add_movie(rt, rel: str, library: str = "Movies") -> db.Movie:
     lib_cfg = rt.config.library_named(library)
     path = Path(lib_cfg.path) / rel

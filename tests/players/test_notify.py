@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from player_fakes import FakeJellyfin, FakeKodi, FakePlex, PlexSection
-from player_helpers import add_movie, later, queue, states
+from player_helpers import add_movie, kodi_player, later, queue, states
 
 from metarrd import db, logs
 from metarrd.players import due_in, process_notifications
@@ -15,16 +15,7 @@ TITLES = ["Alien (1979)", "Heat (1995)", "Ran (1985)"]
 
 def players(kodi, jelly, plex, root) -> list[dict]:
     return [
-        {
-            "name": "Kodi",
-            "type": "kodi",
-            "url": kodi.url,
-            "username": "kodi",
-            "password": "secret",
-            "libraries": ["Movies"],
-            "path_map": [{"from": root, "to": "smb://nas/movies"}],
-            "timeout_seconds": 2.0,
-        },
+        kodi_player(kodi.url, root, timeout_seconds=2.0),
         {
             "name": "Jelly",
             "type": "jellyfin",

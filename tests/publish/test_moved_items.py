@@ -286,23 +286,14 @@ def test_a_folder_renamed_by_hand_reaches_the_players_though_nothing_is_written(
     about the old folder and must hear of the new one (a Scan of it), though no file changed;
     told once, not at every publish after."""
     from tests.players.player_fakes import FakeKodi
+    from tests.players.player_helpers import kodi_player
 
     monkeypatch.setattr(kodi_protocol, "SCAN_POLL_SECONDS", 0.001)
     root = tmp_path / "movies"
     with FakeKodi(sources=["smb://nas/movies/"]) as kodi:
         rt = make_rt(
             libraries={"Movies": root},
-            player=[
-                {
-                    "name": "Kodi",
-                    "type": "kodi",
-                    "url": kodi.url,
-                    "username": "kodi",
-                    "password": "secret",
-                    "libraries": ["Movies"],
-                    "path_map": [{"from": str(root), "to": "smb://nas/movies"}],
-                }
-            ],
+            player=[kodi_player(kodi.url, root)],
             daemon={"notify_window_seconds": 0},
         )
         built = build("Heat (1995)", runtime=rt)
