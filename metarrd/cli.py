@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import peewee as pw
@@ -521,7 +522,24 @@ def cmd_publish(config: Config, args) -> int:
             _failed("publish", movie, outcome)
         else:
             print(escape_controls(f"item {movie.id}: {outcome}"))
+    _tell_players(rt, {n for o in outcomes if not isinstance(o, Exception) for n in o.players})
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _tell_players(rt, names: set[str]) -> None:
+    """Send the players the publish just queued ("telling Living room") now, in this process,
+    without waiting for the coalescing window: a publish by hand may have no daemon to send them.
+    A player that does not answer keeps its notification for the daemon's retries; a line each."""
+    if not names:
+        return
+    from metarrd.players import process_notifications
+
+    window = timedelta(seconds=rt.config.daemon.notify_window_seconds)
+    for report in process_notifications(rt, now=db.now() + window, players=sorted(names)):
+        line = f"player {report.player}: {report}"
+        if report.retrying:
+            line += " (the daemon, `metarrd run`, retries it)"
+        print(escape_controls(line), flush=True)
 
 
 def _publish_one(rt, movie: db.Movie):

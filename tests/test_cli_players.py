@@ -1,0 +1,79 @@
+"""`metarrd publish` by hand, with a media player configured: the player is told by this
+process, as the command says ("telling Living room"), not left waiting for a daemon the user
+may not run (README, "Real setup", step 4: scan, enrich, publish, before any service)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.cli import main
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "players"))
+from player_fakes import FakeKodi  # noqa: E402
+
+MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
+
+
+@pytest.fixture(autouse=True)
+def fast_kodi_polling(monkeypatch):
+    from metarrd.players import kodi, notify
+
+    monkeypatch.setattr(kodi, "SCAN_POLL_SECONDS", 0.001)
+    monkeypatch.setattr(kodi, "SCAN_START_SECONDS", 0.05)
+    monkeypatch.setattr(kodi, "SCAN_WAIT_SECONDS", 2.0)
+    notify._busy.clear()
+
+
+def _config(tmp_path: Path, simulator, kodi_url: str) -> tuple[Path, Path]:
+    root = tmp_path / "movies"
+    (root / "Alien (1979)").mkdir(parents=True)
+    shutil.copy2(MEDIA, root / "Alien (1979)" / "Alien (1979).mkv")
+    cfg = tmp_path / "config.toml"
+    # the player as config.example.toml's "Living room" reads, at the fake Kodi; its default
+    # notify window (5 s) left as a user leaves it
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "Movies"\npath = "{root}"\n'
+        "[providers]\nmax_retries = 1\n"
+        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
+        f'[[player]]\nname = "Living room"\ntype = "kodi"\nurl = "{kodi_url}"\n'
+        'username = "kodi"\npassword = "secret"\nlibraries = ["Movies"]\n'
+    )
+    return cfg, root
+
+
+def test_publish_by_hand_tells_the_player_before_it_returns(tmp_path, simulator, capsys):
+    with FakeKodi(sources=[str(tmp_path / "movies") + "/"]) as kodi:
+        cfg, root = _config(tmp_path, simulator, kodi.url)
+        assert main(["--config", str(cfg), "scan"]) == 0
+        assert main(["--config", str(cfg), "enrich", "--all"]) == 0
+        capsys.readouterr()
+        assert main(["--config", str(cfg), "publish", "--all"]) == 0
+        out = capsys.readouterr().out
+        assert "telling Living room" in out
+        # Kodi was asked to scan the new movie's folder, by this command
+        assert kodi.called("VideoLibrary.Scan"), kodi.calls
+        assert "player Living room: 1 sent" in out
+        states = [n.state for n in db.PlayerNotification.select()]
+        assert states == ["sent"]
+
+
+def test_publish_by_hand_says_when_the_player_is_not_answering(tmp_path, simulator, capsys):
+    with FakeKodi() as kodi:
+        url = kodi.url
+    cfg, root = _config(tmp_path, simulator, url)  # nothing listens there any more
+    assert main(["--config", str(cfg), "scan"]) == 0
+    assert main(["--config", str(cfg), "enrich", "--all"]) == 0
+    capsys.readouterr()
+    # the files are written: the publish succeeded; the player is retried by the daemon
+    assert main(["--config", str(cfg), "publish", "--all"]) == 0
+    out, err = capsys.readouterr()
+    assert (root / "Alien (1979)" / "Alien (1979).nfo").is_file()
+    assert "player Living room: 0 sent, 1 to retry" in out
+    assert "metarrd run" in out
+    assert [n.state for n in db.PlayerNotification.select()] == ["pending"]
