@@ -739,6 +739,19 @@ def _build(cls: type, data: Any, key: str, problems: Problems) -> Any:
     return cls(**kwargs) if complete else _INVALID
 
 
+def _list_hint(tp: Any, value: Any, key: str) -> str:
+    """How to write the list of tables `key` where one table was written: `[library]` for
+    `[[library]]` (TOML's array of tables takes two brackets), `path_map = { … }` for `[{ … }]`."""
+    (item_tp, _ellipsis) = typing.get_args(tp)
+    if not (isinstance(value, dict) and dataclasses.is_dataclass(item_tp)):
+        return ""
+    if "." not in key:  # a top-level list of tables: [[library]], [[player]]
+        return f": write [[{key}]] (two brackets), one per {key}"
+    name = key.rsplit(".", 1)[-1]
+    fields = ", ".join(f'{_toml_name(f)} = "…"' for f in dataclasses.fields(item_tp))
+    return f": write it in [ ]: {name} = [{{ {fields} }}]"
+
+
 def _join(key: str, name: str) -> str:
     return f"{key}.{name}" if key else name
 
@@ -750,7 +763,9 @@ def _coerce(tp: Any, value: Any, key: str, problems: Problems) -> Any:
     if origin is tuple:
         (item_tp, _ellipsis) = typing.get_args(tp)
         if not isinstance(value, list):
-            problems.error(key, f"expected a list, got {_tname(value)}")
+            problems.error(
+                key, f"expected a list, got {_tname(value)}" + _list_hint(tp, value, key)
+            )
             return _INVALID
         items = []
         for i, v in enumerate(value):

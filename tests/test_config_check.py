@@ -797,3 +797,39 @@ def test_a_fanart_personal_key_without_the_project_key_is_a_warning(tmp_path, ca
     assert "5c1b0b3f2e9d4a7c" not in err
     text = _good(tmp_path) + '[providers.fanart]\napi_key = "p"\nclient_key = "5c1b0b3f"\n'
     assert "providers.fanart" not in _check(tmp_path, text, capsys)[2]
+
+
+# The TOML spec's "Array of Tables": `[[products]]` with two brackets, one table per element.
+# One bracket, the everyday slip when copying `[[library]]` by hand (and the form INI-style
+# configs such as Kodi's sources or Sonarr's settings train you to), makes a single table.
+@pytest.mark.parametrize(
+    ("text", "key", "fix"),
+    [
+        (
+            '[library]\nname = "Movies"\npath = "/srv/media/movies"\n',
+            "library",
+            "[[library]] (two brackets)",
+        ),
+        (
+            '[player]\nname = "Kodi"\nurl = "http://127.0.0.1:8080"\n',
+            "player",
+            "[[player]] (two brackets)",
+        ),
+        (
+            '[webhooks]\npath_map = { from = "/movies", to = "/srv/media/movies" }\n',
+            "webhooks.path_map",
+            'path_map = [{ from = "…", to = "…" }]',
+        ),
+    ],
+)
+def test_a_table_written_where_a_list_of_tables_goes_names_the_fix(
+    tmp_path, capsys, text, key, fix
+):
+    good = _good(tmp_path)
+    if key == "library":  # in place of the good one: TOML refuses both forms of one key
+        good = f'data_dir = "{tmp_path}/data"\n[providers.tmdb]\napi_key = "k"\n'
+    status, _, err = _check(tmp_path, good + text, capsys)
+    assert status == 2
+    line = next(x for x in err.splitlines() if x.startswith(f"error: {key}:"))
+    assert "expected a list, got a table" in line
+    assert fix in line, line
