@@ -378,17 +378,20 @@ def _library_folders(config: Config) -> list[Problem]:
             found.append(Problem("error", f"{key}.path", f"{folder} is not a folder"))
         elif not os.access(folder, os.R_OK | os.X_OK):
             found.append(Problem("error", f"{key}.path", f"{folder} is not readable by this user"))
-        elif not lib.poll and (fstype := network_filesystem(folder)) is not None:
-            found.append(
-                Problem(
-                    "warning",
-                    f"{key}.poll",
-                    f"{folder} is on a {fstype} share: inotify does not see a change made there "
-                    "by another machine (the NAS, Radarr on another host), and a new movie waits "
-                    "for a webhook or the periodic rescan; set poll = true to poll it every "
-                    "poll_seconds",
+        else:
+            if not lib.poll and (fstype := network_filesystem(folder)) is not None:
+                found.append(
+                    Problem(
+                        "warning",
+                        f"{key}.poll",
+                        f"{folder} is on a {fstype} share: inotify does not see a change made "
+                        "there by another machine (the NAS, Radarr on another host), and a new "
+                        "movie waits for a webhook or the periodic rescan; set poll = true to "
+                        "poll it every poll_seconds",
+                    )
                 )
-            )
+            if config.workflow.publishing:
+                found.extend(_library_not_writable(key, folder))
         real = Path(os.path.realpath(folder))  # (Path.resolve raised on a symlink loop)
         for other_key, other in seen:
             if real == other:
@@ -399,6 +402,35 @@ def _library_folders(config: Config) -> list[Problem]:
                 found.append(Problem("error", f"{key}.path", f"contains {other_key} ({other})"))
         seen.append((key, real))
     return found
+
+
+def _library_not_writable(key: str, folder: Path) -> list[Problem]:
+    """A library root this user cannot write: scan and enrich work, and every publish there
+    fails (README, "Real setup": the service's user must be able to write the libraries)."""
+    if os.access(folder, os.W_OK | os.X_OK):
+        return []
+    why = _not_writable(folder)
+    if "read-only" in why:  # a volume mounted `:ro`, a disk remounted after an I/O error
+        fix = "mount it read-write"
+    else:
+        user = _user_name()
+        fix = f"e.g. setfacl -R -m u:{user}:rwX -m d:u:{user}:rwX {folder}"
+    return [
+        Problem(
+            "warning",
+            f"{key}.path",
+            f"{folder} {why}: publishing writes the NFOs and artwork there, and fails ({fix})",
+        )
+    ]
+
+
+def _user_name() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.geteuid())
 
 
 def _path_maps_outside_libraries(config: Config) -> list[Problem]:

@@ -833,3 +833,37 @@ def test_a_table_written_where_a_list_of_tables_goes_names_the_fix(
     line = next(x for x in err.splitlines() if x.startswith(f"error: {key}:"))
     assert "expected a list, got a table" in line
     assert fix in line, line
+
+
+def test_a_library_this_user_cannot_write_is_a_warning_naming_the_fix(
+    tmp_path, capsys, monkeypatch
+):
+    """README, "Real setup": the service's user "must also be able to write into the libraries,
+    where publishing puts the NFOs and artwork" (setfacl). Forgotten, `config check` (run as that
+    user, as the README says) said OK, scan and enrich worked, and only PUBLISH failed, item by
+    item. As root the mode does not stop us: os.access answers as for that user then."""
+    text = _good(tmp_path)
+    movies = tmp_path / "movies"
+    if os.geteuid() == 0:
+        real_access = os.access
+
+        def access(path, mode, *args, **kwargs):
+            if os.fspath(path) == str(movies) and mode & os.W_OK:
+                return False
+            return real_access(path, mode, *args, **kwargs)
+
+        monkeypatch.setattr(os, "access", access)
+    else:
+        movies.chmod(0o555)
+    try:
+        status, out, err = _check(tmp_path, text, capsys)
+    finally:
+        movies.chmod(0o755)
+    assert status == 0, err  # scan and enrich work: a warning
+    line = next(x for x in err.splitlines() if x.startswith('warning: library "Movies".path:'))
+    assert f"{movies} is not writable by this user" in line
+    assert "setfacl" in line
+
+    # publishing switched off: nothing is written there, nothing to say
+    status, out, err = _check(tmp_path, text + "[workflow]\npublishing = false\n", capsys)
+    assert 'library "Movies".path' not in err
