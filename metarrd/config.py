@@ -524,6 +524,12 @@ def check_semantics(config: Config, problems: Problems) -> None:
                 f"must be kodi, jellyfin or plex, not {player.type!r}"
                 + did_you_mean(player.type, ("kodi", "jellyfin", "plex")),
             )
+        if not player.libraries:  # left out: a player of no library is never told anything
+            problems.warning(
+                f"{key}.libraries",
+                "empty: this player is never told about a publish; list the [[library]] names "
+                f"it shows, e.g. libraries = [{', '.join(_toml_string(n) for n in names)}]",
+            )
         for lib_name in player.libraries:
             if lib_name not in names:
                 problems.error(
@@ -750,6 +756,11 @@ def _list_hint(tp: Any, value: Any, key: str) -> str:
     name = key.rsplit(".", 1)[-1]
     fields = ", ".join(f'{_toml_name(f)} = "…"' for f in dataclasses.fields(item_tp))
     return f": write it in [ ]: {name} = [{{ {fields} }}]"
+
+
+def _toml_string(text: str) -> str:
+    """`text` as a TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _join(key: str, name: str) -> str:

@@ -248,9 +248,11 @@ def test_a_jellyfin_or_plex_without_its_token_is_a_warning(tmp_path, capsys):
     notification after a publish was then refused (401), found out only on the Activity page."""
     players = (
         '[[player]]\nname = "JF"\ntype = "jellyfin"\nurl = "http://127.0.0.1:8096"\n'
+        'libraries = ["Movies"]\n'
         '[[player]]\nname = "Plex"\ntype = "plex"\nurl = "http://127.0.0.1:32400"\n'
-        'username = "me"\npassword = "pw"\n'
+        'username = "me"\npassword = "pw"\nlibraries = ["Movies"]\n'
         '[[player]]\nname = "Kodi"\ntype = "kodi"\nurl = "http://127.0.0.1:8080"\n'
+        'libraries = ["Movies"]\n'
     )
     status, out, err = _check(tmp_path, _good(tmp_path) + players, capsys)
     assert status == 0 and "3 warnings" in out  # and webhooks.token's
@@ -867,3 +869,22 @@ def test_a_library_this_user_cannot_write_is_a_warning_naming_the_fix(
     # publishing switched off: nothing is written there, nothing to say
     status, out, err = _check(tmp_path, text + "[workflow]\npublishing = false\n", capsys)
     assert 'library "Movies".path' not in err
+
+
+def test_a_player_with_no_libraries_is_a_warning_naming_them(tmp_path, capsys):
+    """A [[player]] written as Kodi's own wiki gives a JSON-RPC client (a URL, a user, a
+    password) without `libraries`: its default, none, meant that player was never told about
+    a publish, and `config check` said OK without a word."""
+    text = _good(tmp_path) + (
+        '[[player]]\nname = "Living room"\ntype = "kodi"\nurl = "http://127.0.0.1:8080"\n'
+        'username = "kodi"\npassword = "secret"\n'
+    )
+    status, out, err = _check(tmp_path, text, capsys)
+    assert status == 0, err
+    assert (
+        'warning: player "Living room".libraries: empty: this player is never told about a '
+        'publish; list the [[library]] names it shows, e.g. libraries = ["Movies"]'
+    ) in err.splitlines()
+
+    status, out, err = _check(tmp_path, text + 'libraries = ["Movies"]\n', capsys)
+    assert ".libraries" not in err
