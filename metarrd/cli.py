@@ -378,9 +378,10 @@ def cmd_scan(config: Config, args) -> int:
         if paths or not (hung or unseen)
         else ScanReport()
     )
-    # a folder renamed by hand: the players told about the old path are told the new one (the
-    # daemon sends the rows), as the daemon's own scan does; nothing may be left to publish
-    tell_players_moved(report.moved)
+    # a folder renamed by hand: the players told about the old path are told the new one, as
+    # the daemon's own scan does (sent below, before the command returns); nothing may be left
+    # to publish
+    moved_told = tell_players_moved(report.moved)
     failed = len(report.errors) + len(hung) + len(unseen)
     for item, reason in report.errors:
         reason = reason.removeprefix(f"{item}: ")
@@ -414,6 +415,8 @@ def cmd_scan(config: Config, args) -> int:
             f"skipped {report.skipped} by name (samples, trailers, extras): each library lists "
             "them, with the rule, on the web UI's Settings page (/settings#libraries)"
         )
+    if moved_told:
+        _tell_players(rt, {player.name for player in config.player})
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -527,9 +530,10 @@ def cmd_publish(config: Config, args) -> int:
 
 
 def _tell_players(rt, names: set[str]) -> None:
-    """Send the players the publish just queued ("telling Living room") now, in this process,
-    without waiting for the coalescing window: a publish by hand may have no daemon to send them.
-    A player that does not answer keeps its notification for the daemon's retries; a line each."""
+    """Send the players a publish or scan just queued ("telling Living room") now, in this
+    process, without waiting for the coalescing window: a command by hand may have no daemon to
+    send them. A player that does not answer keeps its notification for the daemon's retries;
+    a line each."""
     if not names:
         return
     from metarrd.players import process_notifications

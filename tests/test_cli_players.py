@@ -77,3 +77,23 @@ def test_publish_by_hand_says_when_the_player_is_not_answering(tmp_path, simulat
     assert "player Living room: 0 sent, 1 to retry" in out
     assert "metarrd run" in out
     assert [n.state for n in db.PlayerNotification.select()] == ["pending"]
+
+
+def test_a_folder_renamed_by_hand_is_told_by_metarrd_scan_itself(tmp_path, simulator, capsys):
+    """A movie folder renamed by hand (Radarr's "Rename Folder" without its webhook, or a file
+    manager): `metarrd scan` follows it with our files and queues the players told about the
+    old folder. By hand, the scan tells them before it returns, as publish does."""
+    with FakeKodi(sources=[str(tmp_path / "movies") + "/"]) as kodi:
+        cfg, root = _config(tmp_path, simulator, kodi.url)
+        assert main(["--config", str(cfg), "scan"]) == 0
+        assert main(["--config", str(cfg), "enrich", "--all"]) == 0
+        assert main(["--config", str(cfg), "publish", "--all"]) == 0
+        assert kodi.scans == [f"{root}/Alien (1979)/"]
+        capsys.readouterr()
+
+        (root / "Alien (1979)").rename(root / "Alien (1979) [1080p]")
+        assert main(["--config", str(cfg), "scan"]) == 0
+        out = capsys.readouterr().out
+        assert kodi.scans[1:] == [f"{root}/Alien (1979) [1080p]/"], kodi.calls
+        assert "player Living room: 1 sent" in out
+        assert {n.state for n in db.PlayerNotification.select()} == {"sent"}
