@@ -350,7 +350,13 @@ def read_config_file(cfg_path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}") from None
+        hint = ""
+        if "Unescaped '\\'" in str(exc):  # `from = "D:\Media\TV"`, Sonarr's root folder
+            hint = (
+                "; in double quotes a backslash starts an escape (\\n, \\t): write a Windows "
+                "path in single quotes, 'D:\\Media\\TV', which keep it as it is"
+            )
+        raise ConfigError(f"invalid TOML: {exc}{hint}") from None
     except RecursionError:  # `a = [[[[...` thousands deep: tomllib recurses per level
         raise ConfigError("invalid TOML: arrays or tables nested too deeply") from None
 

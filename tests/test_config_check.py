@@ -888,3 +888,19 @@ def test_a_player_with_no_libraries_is_a_warning_naming_them(tmp_path, capsys):
 
     status, out, err = _check(tmp_path, text + 'libraries = ["Movies"]\n', capsys)
     assert ".libraries" not in err
+
+
+def test_a_windows_path_in_double_quotes_says_to_use_single_quotes(tmp_path, capsys):
+    r"""Sonarr on Windows sends its root folder as D:\Media\TV (config.example.toml's own
+    path_map example). Written in double quotes, as every other path in the file is, `\M` is
+    no TOML escape: the check said only "invalid TOML: Unescaped '\' in a string"."""
+    text = _good(tmp_path) + '[webhooks]\npath_map = [{ from = "D:\\Media\\TV", to = "/srv/tv" }]\n'
+    status, _, err = _check(tmp_path, text, capsys)
+    assert status == 2
+    assert "Unescaped '\\' in a string" in err
+    assert r"write a Windows path in single quotes, 'D:\Media\TV'" in err
+
+    # as the hint says: read as written
+    fixed = text.replace('"D:\\Media\\TV"', "'D:\\Media\\TV'")
+    status, _, err = _check(tmp_path, fixed, capsys)
+    assert "invalid TOML" not in err
