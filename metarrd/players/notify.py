@@ -28,7 +28,7 @@ from metarrd import db
 from metarrd.config import Config, LibraryConfig, PlayerConfig
 from metarrd.http import HttpClient
 from metarrd.pathmap import PathNotMapped
-from metarrd.players import jellyfin, kodi, plex
+from metarrd.players import jellyfin, kodi_batch, plex
 from metarrd.players.plan import Target, make_target
 from metarrd.players.transport import PlayerError, PlayerNotAllowed, label, make_http
 from metarrd.urls import hide_credentials
@@ -43,7 +43,7 @@ Deliver = Callable[
     [PlayerConfig, HttpClient, Sequence[Target]], tuple[dict[int, PlayerError | None], list[str]]
 ]
 DELIVER: dict[str, Deliver] = {
-    "kodi": kodi.deliver,
+    "kodi": kodi_batch.deliver,
     "jellyfin": jellyfin.deliver,
     "plex": plex.deliver,
 }

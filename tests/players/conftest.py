@@ -16,12 +16,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # player_fakes, player
 @pytest.fixture(autouse=True)
 def fast_kodi_polling(monkeypatch):
     """Kodi scan polling without real waiting; the bounds stay finite."""
-    from metarrd.players import kodi
+    from metarrd.players import kodi, kodi_state
 
     monkeypatch.setattr(kodi, "SCAN_POLL_SECONDS", 0.001)
     monkeypatch.setattr(kodi, "SCAN_START_SECONDS", 0.05)
     monkeypatch.setattr(kodi, "SCAN_WAIT_SECONDS", 2.0)
-    monkeypatch.setattr(kodi, "REFRESH_WAIT_SECONDS", 2.0)
+    monkeypatch.setattr(kodi_state, "REFRESH_WAIT_SECONDS", 2.0)
     notify._busy.clear()
 
 

@@ -372,7 +372,7 @@ def test_a_path_no_mapping_covers_is_reported_not_sent(make_rt, tmp_path):
 
 
 def test_a_batch_that_runs_out_of_time_leaves_the_rest_for_later(make_rt, tmp_path, monkeypatch):
-    monkeypatch.setattr("metarrd.players.kodi.BATCH_SECONDS", -1.0)
+    monkeypatch.setattr("metarrd.players.kodi_batch.BATCH_SECONDS", -1.0)
     root = str(tmp_path / "movies")
     with FakeKodi(sources=[root + "/"]) as kodi:
         rt = make_rt([kodi_player(kodi.url)])

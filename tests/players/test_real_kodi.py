@@ -50,6 +50,7 @@ from metarrd import db, players
 from metarrd.enrich import enrich_item
 from metarrd.identify import identify_item
 from metarrd.players import kodi as kodi_protocol
+from metarrd.players import kodi_batch
 from metarrd.players.plan import make_target
 from metarrd.players.transport import make_http
 from metarrd.publish import publish_item
@@ -118,7 +119,7 @@ def test_real_kodi_shows_what_publish_wrote(tmp_path, config_factory, monkeypatc
     monkeypatch.setattr(kodi_protocol, "SCAN_START_SECONDS", 3.0)
     monkeypatch.setattr(kodi_protocol, "SCAN_WAIT_SECONDS", 60.0)
     # every movie folder scanned by itself (a disc's too), not coalesced into one library scan
-    monkeypatch.setattr(kodi_protocol, "TARGETED_SCANS", len(MOVIES))
+    monkeypatch.setattr(kodi_batch, "TARGETED_SCANS", len(MOVIES))
     library = tmp_path / "movies"
     tv = tmp_path / "tv"
     for rel in EPISODE_FILES:

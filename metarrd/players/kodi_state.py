@@ -1,0 +1,361 @@
+"""What the user did in Kodi survives a rename, a duplicate entry and a refresh.
+
+This module owns the user's state in Kodi's database (play count, resume point, last played
+time, user rating, tags: nothing a file holds) whenever an entry of ours is replaced:
+
+- `refresh_movie`: `VideoLibrary.RefreshMovie` of a known movie; Kodi 20.1 re-adds it from
+  its NFO and resets its play count, last played time and rating, so they are given back.
+- `move_movie`: a movie Kodi has under a path gone on our side (matched by `uniqueid`: its
+  folder or file renamed) has its new folder scanned, its state given to the new entry
+  (`SetMovieDetails`), and only then the old entry removed (`RemoveMovie`); a new entry that
+  does not show up leaves the old one in Kodi.
+- `move_show`: a show Kodi has under a folder gone on our side has its new folder scanned, the
+  watched state of its episodes given back to the same files there, and the old show removed
+  (`RemoveTVShow`) once the new folder is in Kodi; `adopt_show`: the same when Kodi's own scan
+  already added the new folder as a show of its own.
+- Finding those entries: `find_show`, `find_moved`, `find_renamed_show`, `is_same_movie`.
+
+The JSON-RPC calls go through `kodi.Kodi`; `kodi_batch.deliver` decides which of these runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from metarrd import pathmap
+from metarrd.players import kodi_tv
+from metarrd.players.kodi import Kodi, KodiShow
+from metarrd.players.plan import Target
+from metarrd.players.transport import PlayerProtocolError
+
+log = logging.getLogger(__name__)
+
+WATCHED = kodi_tv.WATCHED_PROPERTIES
+# what a renamed movie's entry keeps (`movie_state`); it is found by file and uniqueid
+MOVIE_STATE = ["playcount", "resume", "lastplayed", "userrating", "tag"]
+# what Kodi 20.1's RefreshMovie puts back to the NFO's (the resume point stays)
+RESET_BY_REFRESH = ("playcount", "lastplayed", "userrating")
+REFRESH_WAIT_SECONDS = 15.0  # how long to watch for a refreshed movie to be re-added
+
+
+def move_show(kodi: Kodi, old: KodiShow, target: Target) -> str:
+    """A show whose folder was renamed (Kodi has it at a folder gone on our side), in the
+    order that loses nothing: its watched episodes are noted, the new folder scanned, and
+    once that scan is over and the new folder's episodes are in Kodi, the same files there
+    get their play count, resume point and last played time back; only then is the old
+    show removed (`RemoveTVShow`). A new folder that does not show up (a wrong path_map, a
+    folder Kodi cannot read, a failed scan) leaves the old show as it is: a
+    PlayerProtocolError for this item, retried.
+
+    Kodi 20.1 adds a new folder of a show it has (same title and year) to that show: the
+    episodes of both folders under one `tvshowid`, each listed twice, and the show's `file`
+    still the old folder. Such a show is removed once the new folder's episodes are seen in
+    it, and the new folder scanned again: Kodi then adds it as a show of its own (the
+    removal cleared the folder's hash), and that gets the watched state. What was done."""
+    api = kodi.api()
+    old_folder = old.file.rstrip("/\\")
+    watched = kodi_tv.watched_episodes(kodi.episodes(old.tvshowid, WATCHED), old_folder)
+    folder = pathmap.kodi_folder(target.mapped_folder)
+    kodi.scan_and_wait(folder)
+    found, here = find_show(kodi.shows(), target)
+    if found is not None and here and found.tvshowid != old.tvshowid:
+        tvshowid, merged = found.tvshowid, False
+    elif _has_episodes_under(kodi, old.tvshowid, target.mapped_folder):
+        tvshowid, merged = old.tvshowid, True
+    else:
+        log.warning(
+            "%s: %s is not in Kodi after a Scan of it; the show at %s is kept, with the "
+            "watched state of %d episode(s)",
+            kodi.label,
+            folder,
+            old.file,
+            len(watched),
+        )
+        raise PlayerProtocolError(
+            f"{kodi.label}: {folder} did not show up in Kodi after a Scan of it, so the "
+            f"show at {old.file} is kept (with its watched state); check the path_map and "
+            "that Kodi can read that folder"
+        )
+    if merged:
+        # played since in the new folder's copy (Kodi's own scan added it first): that wins
+        watched += kodi_tv.watched_episodes(
+            kodi.episodes(old.tvshowid, WATCHED), target.mapped_folder
+        )
+        kodi.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
+        kodi.scan_and_wait(folder)
+        found, here = find_show(kodi.shows(), target)
+        if found is None or not here:
+            log.error(
+                "%s: %s was not added again after the show at %s (which held it too) was "
+                "removed; %d watched episode(s) not restored",
+                kodi.label,
+                folder,
+                old.file,
+                len(watched),
+            )
+            raise PlayerProtocolError(
+                f"{kodi.label}: {folder} was not added again after the show at {old.file} "
+                f"was removed; the watched state of {len(watched)} episode(s) was not "
+                "given back"
+            )
+        tvshowid = found.tvshowid
+    restore = kodi_tv.restore_watched(
+        watched, kodi.episodes(tvshowid, WATCHED), target.mapped_folder
+    )
+    for episodeid, details in restore.items():
+        kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
+    if not merged:
+        kodi.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
+    done = f"scanned {folder} and removed the show at {old.file} (renamed)"
+    return done + (f"; kept the watched state of {len(restore)} episode(s)" if watched else "")
+
+
+def adopt_show(kodi: Kodi, old: KodiShow, tvshowid: int, target: Target) -> str:
+    """Kodi has the show at its folder (`tvshowid`) and at a folder gone on our side (`old`,
+    a show of its own: Kodi's own scan found the renamed folder first): the old show's
+    watched episodes give their play count, resume point and last played time to the same
+    files at the new folder that were not played there, then the old show is removed."""
+    api = kodi.api()
+    watched = kodi_tv.watched_episodes(kodi.episodes(old.tvshowid, WATCHED), old.file.rstrip("/\\"))
+    episodes = kodi.episodes(tvshowid, WATCHED)
+    unplayed = [e for e in episodes if kodi_tv.watched_details(e) is None]
+    restore = kodi_tv.restore_watched(watched, unplayed, target.mapped_folder)
+    for episodeid, details in restore.items():
+        kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
+    kodi.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
+    return (
+        f"removed the show at {old.file} (renamed; Kodi had it at "
+        f"{pathmap.kodi_folder(target.mapped_folder)} already); kept the watched state of "
+        f"{len(restore)} episode(s)"
+    )
+
+
+def _has_episodes_under(kodi: Kodi, tvshowid: int, mapped_folder: str) -> bool:
+    return any(
+        pathmap.is_under(str(e.get("file", "")), mapped_folder)
+        for e in kodi.episodes(tvshowid, ["file"])
+    )
+
+
+def move_movie(kodi: Kodi, old: dict[str, Any], target: Target) -> str:
+    """A movie whose folder or file was renamed (Kodi has it at a path gone on our side).
+    In the order that loses nothing: its watched state and the user's rating and tags are
+    noted, the new folder scanned, and once that scan is over and the new entry is there
+    (by its file), the new entry gets them back and only then is the old entry removed
+    (`RemoveMovie`: a Scan alone adds the movie a second time, the old entry keeping the
+    watched state until Kodi's library is cleaned). A new entry that does not appear (a
+    wrong path_map, a folder Kodi cannot read, a failed scan) leaves the old one as it is:
+    a PlayerProtocolError for this item, retried. What was done."""
+    api = kodi.api()
+    keep = stored_state(kodi, old["movieid"])
+    folder = pathmap.kodi_folder(target.mapped_folder)
+    kodi.scan_and_wait(folder)
+    new = next(
+        (m for m in kodi.movie_entries(folder, ["tag"]) if is_same_movie(m["file"], target)),
+        None,
+    )
+    if new is None:
+        log.warning(
+            "%s: %s is not in Kodi after a Scan of %s; its old entry %s is kept, with its "
+            "watched state",
+            kodi.label,
+            target.mapped_path,
+            folder,
+            old["file"],
+        )
+        raise PlayerProtocolError(
+            f"{kodi.label}: {target.mapped_path} did not show up in Kodi after a Scan of "
+            f"{folder}, so its old entry at {old['file']} is kept (with its watched state); "
+            "check the path_map and that Kodi can read that folder"
+        )
+    if keep:
+        if "tag" in keep:  # the NFO's tags (read by the scan) and the user's own
+            keep["tag"] = list(dict.fromkeys([*(new.get("tag") or []), *keep["tag"]]))
+        kodi.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): new["movieid"], **keep})
+    kodi.call("VideoLibrary.RemoveMovie", {api.name("movieid"): old["movieid"]})
+    done = f"scanned {folder} and removed the movie at {old['file']} (renamed)"
+    return done + ("; kept its watched state" if keep else "")
+
+
+def stored_state(kodi: Kodi, movieid: int) -> dict[str, Any]:
+    """A movie entry's play count, resume point, last played time, rating and tags, as
+    SetMovieDetails takes them (`movie_state`); empty when it has none."""
+    details = kodi.call(
+        "VideoLibrary.GetMovieDetails",
+        {kodi.api().name("movieid"): movieid, "properties": MOVIE_STATE},
+    )
+    return movie_state((details or {}).get("moviedetails") or {})
+
+
+def refresh_movie(
+    kodi: Kodi, movieid: int, target: Target, old: dict[str, Any] | None = None
+) -> str | None:
+    """`RefreshMovie` of a movie Kodi has at the target's path, keeping what the user did.
+
+    Kodi 20.1 re-adds a refreshed movie from its NFO, and the play count, last played time
+    and user rating go back to the NFO's (none): a watched movie, republished, showed as
+    unwatched (its resume point stays). So they are noted before, and once Kodi has re-added
+    the movie (a new `movieid`, or those values reset) given back with `SetMovieDetails`.
+
+    `old`: Kodi's entry of the same movie at a path gone on our side (renamed, and Kodi's
+    own scan found the new folder first, so Kodi lists it twice). Its watched state, rating
+    and tags go to this entry (this entry's own win where it has them), and once this
+    entry has them after its refresh, the old one is removed. What was done about `old`."""
+    api = kodi.api()
+    own = stored_state(kodi, movieid)
+    keep = dict(own)
+    if old is not None:
+        keep = merged_state(stored_state(kodi, old["movieid"]), own)
+        if keep:  # on the entry at once: what the refresh resets is given back below
+            kodi.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): movieid, **keep})
+    expect = {k: keep[k] for k in RESET_BY_REFRESH if keep.get(k)}
+    if old is not None and set(keep.get("tag") or ()) - set(own.get("tag") or ()):
+        expect["tag"] = keep["tag"]  # the old entry's tags, which the NFO's lack
+    kodi.call(
+        "VideoLibrary.RefreshMovie",
+        {api.name("movieid"): movieid, api.name("ignorenfo"): False},
+    )
+    if expect:
+        again = _refreshed(kodi, movieid, target, expect)
+        if again is None:
+            log.warning(
+                "%s: %s was not back in Kodi within %g s of its refresh; its play count "
+                "and rating are not given back",
+                kodi.label,
+                target.mapped_path,
+                REFRESH_WAIT_SECONDS,
+            )
+            if old is not None:
+                raise PlayerProtocolError(
+                    f"{kodi.label}: {target.mapped_path} was not back in Kodi after its "
+                    f"refresh, so its old entry at {old['file']} is kept (with its watched "
+                    "state)"
+                )
+            return None
+        if "tag" in expect:  # the NFO's, read again, and the old entry's
+            expect["tag"] = list(dict.fromkeys([*(again.get("tag") or []), *expect["tag"]]))
+        kodi.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): again["movieid"], **expect})
+    if old is None:
+        return None
+    kodi.call("VideoLibrary.RemoveMovie", {api.name("movieid"): old["movieid"]})
+    return (
+        f"removed the movie at {old['file']} (renamed; Kodi had it at "
+        f"{target.mapped_path} already)" + ("; kept its watched state" if keep else "")
+    )
+
+
+def _refreshed(
+    kodi: Kodi, movieid: int, target: Target, expect: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The target's entry (movieid, file, the `expect` values) once Kodi has read it again
+    after a refresh (a new id, or a value of `expect` gone back to the NFO's); after
+    `REFRESH_WAIT_SECONDS`, the entry as it is (None: there is none). A refresh never shows
+    in `Library.IsScanningVideo`, so this is how it is seen to be over."""
+    folder = pathmap.kodi_folder(target.mapped_folder)
+    deadline = kodi.now() + REFRESH_WAIT_SECONDS
+    while True:
+        entry = next(
+            (
+                m
+                for m in kodi.movie_entries(folder, [*RESET_BY_REFRESH, "tag"])
+                if is_same_movie(m["file"], target)
+            ),
+            None,
+        )
+        if entry is not None and (
+            entry["movieid"] != movieid or any(entry.get(k) != v for k, v in expect.items())
+        ):
+            return entry
+        if kodi.now() >= deadline:
+            return entry
+        kodi.pause()  # Kodi 20.1 takes ~0.4 s
+
+
+def movie_state(movie: dict[str, Any]) -> dict[str, Any]:
+    """What a movie entry holds that no file does, as SetMovieDetails takes it: play count,
+    resume point, last played time (`kodi_tv.watched_details`), the user's rating and tags
+    (Kodi keeps `userrating` and tags in its database; a scan sets only the NFO's)."""
+    state = kodi_tv.watched_details(movie) or {}
+    if int(movie.get("userrating") or 0):
+        state["userrating"] = int(movie["userrating"])
+    if movie.get("tag"):
+        state["tag"] = [str(t) for t in movie["tag"]]
+    return state
+
+
+def merged_state(carried: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """An old entry's user state given to another entry of the same movie: the other's own
+    values win where it has them (played, rated there since), tags from both."""
+    state = {**carried, **{k: v for k, v in own.items() if v and k != "tag"}}
+    tags = [*(own.get("tag") or []), *(carried.get("tag") or [])]
+    if tags:
+        state["tag"] = list(dict.fromkeys(tags))
+    return state
+
+
+def first_file(kodi_file: str) -> str:
+    """A Kodi movie's file, or the first part of a stack (`stack://<a> , <b>`, every "," of a
+    part doubled: CStackDirectory::GetPaths)."""
+    if not kodi_file.startswith("stack://"):
+        return kodi_file
+    return kodi_file[len("stack://") :].split(" , ")[0].strip().replace(",,", ",")
+
+
+def find_moved(
+    movies: Sequence[dict[str, Any]], target: Target, mapped_root: str
+) -> dict[str, Any] | None:
+    """The movie Kodi has for `target` under another path (a shared uniqueid) that is gone on
+    our side: its folder or file was renamed. A copy still there (another cut, another
+    resolution) is not one."""
+    for movie in movies:
+        uniqueid = {str(k): str(v) for k, v in (movie.get("uniqueid") or {}).items() if v}
+        if not any(uniqueid.get(kind) == value for kind, value in target.ids):
+            continue
+        if is_same_movie(movie["file"], target):
+            continue
+        if kodi_tv.folder_is_gone(first_file(movie["file"]), mapped_root, target.root):
+            return movie
+    return None
+
+
+def find_show(shows: Sequence[KodiShow], target: Target) -> tuple[KodiShow | None, bool]:
+    """The show Kodi has for `target`, and whether it is at the target's folder: by folder
+    first; else by a shared uniqueid (the show folder was renamed or moved)."""
+    folder = target.mapped_folder.rstrip("/\\")
+    for show in shows:
+        if pathmap.same_path(show.file.rstrip("/\\"), folder):
+            return show, True
+    for show in shows:
+        if any(show.uniqueid.get(kind) == value for kind, value in target.ids):
+            return show, False
+    return None, False
+
+
+def find_renamed_show(
+    shows: Sequence[KodiShow], here: KodiShow, target: Target, mapped_root: str
+) -> KodiShow | None:
+    """Another show Kodi has for `target` (a shared uniqueid) besides the one at its folder,
+    at a folder gone on our side: the show before its folder was renamed."""
+    for show in shows:
+        if show.tvshowid == here.tvshowid:
+            continue
+        if not any(show.uniqueid.get(kind) == value for kind, value in target.ids):
+            continue
+        if kodi_tv.folder_is_gone(show.file, mapped_root, target.root):
+            return show
+    return None
+
+
+def is_same_movie(kodi_file: str, target: Target) -> bool:
+    """Whether a Kodi movie's `file` is this target (plain file, stack:// or disc folder)."""
+    if target.is_disc:
+        return pathmap.is_under(pathmap.parent(kodi_file), target.mapped_folder)
+    if kodi_file.startswith("stack://"):
+        # `stack://<part> , <part>`, every "," of a part doubled (CStackDirectory::GetPaths)
+        return any(
+            pathmap.same_path(part.strip().replace(",,", ","), target.mapped_path)
+            for part in kodi_file[len("stack://") :].split(" , ")
+        )
+    return pathmap.same_path(kodi_file, target.mapped_path)
