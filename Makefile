@@ -34,15 +34,15 @@ services: system-deps
 services-stop:
 	@bash .ci/services.sh stop
 
-# The whole suite on the SQLite default, then the daemon, jobs, publish, web and scale-out tests
-# on PostgreSQL + Redis: those of them on the test backend (`on_backend` in tests/conftest.py;
+# The whole suite on the SQLite default and, side by side with it (.ci/test-both.sh: neither
+# pass keeps 2 cores busy alone), the daemon, jobs, publish, web and scale-out tests on
+# PostgreSQL + Redis: those of them on the test backend (`on_backend` in tests/conftest.py;
 # the others, which never make a config from the backend's URLs, are deselected). The crash
 # test's batch of three movies runs on both; its one-movie run
 # (200 more SIGKILLs, the same ledger writes one movie at a time) on SQLite only, to keep
-# `make test` near 20 minutes on 2 cores.
-test: system-deps lint
-	$(BIN)/pytest -q
-	$(MAKE) --no-print-directory test-scale
+# `make test` under 20 minutes on 2 cores.
+test: system-deps lint services
+	@bash .ci/test-both.sh $(BIN)
 
 test-scale: venv services
 	eval "$$(bash .ci/services.sh env)" && $(BIN)/pytest -q -m "not e2e" \
