@@ -34,6 +34,17 @@
   // swapped element's [data-refocus] button, else its first control, not to the top of the page.
   // (A live refresh of another element may swap in between: only the swap that held the focus
   // clears the mark, when that element settles.)
+  // The focus is kept only on an element the browser still renders: one in a dialog just closed
+  // (the viewer after a choice) or in a part made inert or hidden stays document.activeElement
+  // until Chromium's next rendering moves it to <body>, and a swap settled before then (a loaded
+  // machine) took it for a kept place and left the user at the top of the page.
+  function shownFocus() {
+    var el = document.activeElement;
+    if (!el || el === document.body || el === document.documentElement) return null;
+    if (!el.isConnected) return null;
+    if (el.closest("dialog:not([open]), [inert]") || !el.getClientRects().length) return null;
+    return el;
+  }
   var refocus = null;
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var target = evt.detail.target, active = document.activeElement;
@@ -42,10 +53,10 @@
     }
   });
   document.addEventListener("htmx:afterSettle", function (evt) {
-    var id = refocus, active = document.activeElement;
+    var id = refocus;
     if (!id || !evt.target || evt.target.id !== id) return;
     refocus = null;
-    if (active && active !== document.body) return; // kept, or an [autofocus] input
+    if (shownFocus()) return; // kept, or an [autofocus] input
     var box = document.getElementById(id);
     var next = box && (box.querySelector("[data-refocus]") ||
       box.querySelector("button:not([disabled]), a[href], input:not([type=hidden]), textarea, select"));

@@ -182,9 +182,9 @@ def test_caps_lock_keeps_the_shortcuts_and_caps_lock_and_p_does_not_publish(site
     page.wait_for_url(lambda u: f"/movies/{heat.id}" not in u, timeout=15000)
 
 
-def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, browser):  # noqa: F811
-    """ "Use as #1" in the artwork viewer closed it and the focus went to the top of the page:
-    the dialog gives it back to the picture that opened it, which the swap had replaced."""
+def choose_in_the_viewer(site, browser, before_the_choice: str = "() => {}"):  # noqa: F811
+    """Open the viewer of the alternative poster from the keyboard, run `before_the_choice` in the
+    page, press "Use as #1" and return the page once the viewer is closed and the choice shown."""
     url, seed = site
     movie = seed.movie("Heat", 1995)
     seed.asset(movie, is_selected=True, rank=1)
@@ -196,9 +196,33 @@ def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, brows
     page.keyboard.press("Enter")
     page.locator("#viewer[open]").wait_for()
     page.locator("#viewer").get_by_role("button", name="Use as #1").focus()
+    page.evaluate(before_the_choice)
     page.keyboard.press("Enter")
     page.locator("#viewer:not([open])").wait_for(state="attached")
     page.locator(f"#art-poster #asset-{other.id}.is-selected").wait_for()
+    return page
+
+
+def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, browser):  # noqa: F811
+    """ "Use as #1" in the artwork viewer closed it and the focus went to the top of the page:
+    the dialog gives it back to the picture that opened it, which the swap had replaced."""
+    page = choose_in_the_viewer(site, browser)
+    wait_focus(page, "#lock-art-poster")
+
+
+def test_a_choice_in_the_viewer_moves_the_focus_when_htmx_settles_before_the_next_frame(
+    site,
+    browser,  # noqa: F811
+):
+    """On a loaded machine htmx settled the swap (a 20 ms timer) before Chromium's next
+    rendering: the closed viewer's "Use as #1", no longer shown, still held the focus then, the
+    swap's handler took that for a kept place, and the rendering then dropped the focus to the
+    top of the page (the test above failed so once, under load). Here htmx's settle timer fires
+    at the end of the task that swapped, before any rendering: every time, not once in a while."""
+    settle_before_the_frame = """() => { const later = window.setTimeout;
+      window.setTimeout = (fn, ms, ...args) => (ms === htmx.config.defaultSettleDelay
+        ? (queueMicrotask(() => fn(...args)), 0) : later(fn, ms, ...args)); }"""
+    page = choose_in_the_viewer(site, browser, settle_before_the_frame)
     wait_focus(page, "#lock-art-poster")
 
 
