@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
@@ -143,8 +144,13 @@ def show(movie_id: int):
     if _unknown_tab(movie):
         # the page opens on its Overview, and the address says so: a 404 would strand a stale
         # bookmark, and an address still naming another tab would be what the user copies
-        args = {k: v for k, v in request.args.items() if k != "tab"}
-        return redirect(url_for("item.show", movie_id=movie.id, **args), code=302)
+        # the rest of the query kept as sent, every value, encoded: never as url_for's keywords
+        # (`movie_id=` clashed: a 500; `_external=`, `_anchor=` changed the address made)
+        args = request.args.copy()
+        args.poplist("tab")
+        query = urlencode(list(args.items(multi=True)))
+        where = url_for("item.show", movie_id=movie.id) + (f"?{query}" if query else "")
+        return redirect(where, code=302)
     context = {**header_context(movie), **tab_context(movie, request.args.get("tab", "overview"))}
     if request.htmx and not request.htmx.boosted:
         return render_template("_item.html", **context)

@@ -1313,3 +1313,25 @@ def test_a_long_seasons_page_lists_its_files_a_page_at_a_time(tv, count_queries,
     # the show's tab still counts them all
     show_tab = text(client.hx_get(f"/movies/{built.show.id}/tabs/episodes"))
     assert re.search(rf">\s*{total} files<", show_tab)
+
+
+def test_the_overview_redirect_keeps_a_hostile_query_as_query(tv):
+    """The ?tab= redirect passed the rest of the query to url_for as keywords: `movie_id=` (a
+    scanner's or a crafted link's) was a 500, `_external=1` made the Location absolute from
+    the request's Host header, `_anchor=` added a fragment, and a repeated key lost its other
+    values. The rest of the query stays a query, every value, on the item's own path."""
+    client, _built, seed = tv
+    movie = seed.movie()
+    for query, kept in (
+        ("movie_id=7", "movie_id=7"),
+        ("_external=1&_scheme=https", "_external=1&_scheme=https"),
+        ("_anchor=x", "_anchor=x"),
+        ("a=1&a=2", "a=1&a=2"),
+        ("next=//evil.example", "next=%2F%2Fevil.example"),
+        ("x=%0d%0aSet-Cookie:%20a=b", "x=%0D%0ASet-Cookie%3A+a%3Db"),
+    ):
+        answer = client.get(f"/movies/{movie.id}?tab=bogus&{query}")
+        assert answer.status_code == 302, (query, answer.status_code)
+        assert answer.headers["Location"] == f"/movies/{movie.id}?{kept}", query
+        assert "Set-Cookie" not in answer.headers
+    assert client.get(f"/movies/{movie.id}?tab=bogus").headers["Location"] == f"/movies/{movie.id}"
