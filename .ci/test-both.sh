@@ -12,8 +12,17 @@ BIN="${1:-.venv/bin}"
 
 log="$(mktemp "${TMPDIR:-/tmp}/metarrd-test-scale.XXXXXX")"
 scale=""
+shown=""
 cleanup() {
-    [ -n "$scale" ] && kill -- "-$scale" 2>/dev/null  # its process group: make and its pytest
+    if [ -n "$scale" ]; then  # interrupted: pass 2 ended (its process group: make, its pytest)
+        kill -- "-$scale" 2>/dev/null
+        wait "$scale" 2>/dev/null
+    fi
+    if [ -z "$shown" ] && [ -s "$log" ]; then  # what pass 2 said so far (a failure, perhaps)
+        echo
+        echo "== pass 2: PostgreSQL + Redis (make test-scale), interrupted; its output so far =="
+        cat "$log"
+    fi
     rm -f "$log"
 }
 trap cleanup EXIT
@@ -36,6 +45,7 @@ scale=""
 echo
 echo "== pass 2: PostgreSQL + Redis (make test-scale) =="
 cat "$log"
+shown=1
 echo
 echo "SQLite pass: exit $sqlite_rc after ${sqlite_time} s; PostgreSQL + Redis pass: exit $scale_rc; both over after $((SECONDS - started)) s"
 [ "$sqlite_rc" -eq 0 ] && [ "$scale_rc" -eq 0 ]
