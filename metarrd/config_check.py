@@ -414,7 +414,9 @@ def _library_not_writable(key: str, folder: Path) -> list[Problem]:
         fix = "mount it read-write"
     else:
         user = _user_name()
-        fix = f"e.g. setfacl -R -m u:{user}:rwX -m d:u:{user}:rwX {folder}"
+        # quoted for the shell: `/srv/Home Movies` unquoted set ACLs on /srv/Home and ./Movies
+        command = ["setfacl", "-R", "-m", f"u:{user}:rwX", "-m", f"d:u:{user}:rwX", str(folder)]
+        fix = f"e.g. {shlex.join(command)}"
     return [
         Problem(
             "warning",

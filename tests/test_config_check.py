@@ -4,6 +4,7 @@ problems that only show when the daemon runs (a missing library folder, no TMDB 
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -869,6 +870,34 @@ def test_a_library_this_user_cannot_write_is_a_warning_naming_the_fix(
     # publishing switched off: nothing is written there, nothing to say
     status, out, err = _check(tmp_path, text + "[workflow]\npublishing = false\n", capsys)
     assert 'library "Movies".path' not in err
+
+
+def test_the_setfacl_named_for_a_library_with_a_space_is_one_folder(tmp_path, capsys, monkeypatch):
+    """A library root with a space (Radarr's "Kids Movies" root folder, Unraid's
+    /mnt/user/Media/Kids Movies) that this user cannot write: the warning's setfacl named it
+    unquoted, so the command copied from it set ACLs on `.../Kids` and `./Movies` (and, -R,
+    all below them), not on the library. It is quoted as the shell needs."""
+    kids = tmp_path / "Kids Movies"
+    kids.mkdir()
+    text = (
+        f'data_dir = "{tmp_path}/data"\n'
+        f'[[library]]\nname = "Kids"\npath = "{kids}"\n'
+        '[providers.tmdb]\napi_key = "k"\n'
+    )
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):  # as a user without the ACL (as root too)
+        if os.fspath(path) == str(kids) and mode & os.W_OK:
+            return False
+        return real_access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+    status, _out, err = _check(tmp_path, text, capsys)
+    assert status == 0, err
+    line = next(x for x in err.splitlines() if x.startswith('warning: library "Kids".path:'))
+    command = shlex.split(line[line.index("(e.g. setfacl") + 6 : line.rindex(")")])
+    assert command[0] == "setfacl" and command[-1] == str(kids), command
+    assert command.count("-m") == 2 and len(command) == 7, command
 
 
 def test_a_player_with_no_libraries_is_a_warning_naming_them(tmp_path, capsys):
