@@ -536,6 +536,17 @@ def _tell_players(rt, names: set[str]) -> None:
     a line each."""
     if not names:
         return
+    if _daemon_consuming():
+        # a daemon sending the same rows beside this process told Kodi twice at once: a second
+        # RefreshMovie read the first's reset play count as the movie's, and the watched state
+        # the first gave back was reset again. Its queue gets one notify job instead.
+        from metarrd.pipeline import jobs
+
+        jobs.use_queue(rt.config)
+        jobs.enqueue_notify()
+        told = ", ".join(sorted(names))
+        print(escape_controls(f"players {told}: the running daemon tells them"), flush=True)
+        return
     from metarrd.players import process_notifications
 
     window = timedelta(seconds=rt.config.daemon.notify_window_seconds)
@@ -544,6 +555,17 @@ def _tell_players(rt, names: set[str]) -> None:
         if report.retrying:
             line += " (the daemon, `metarrd run`, retries it)"
         print(escape_controls(line), flush=True)
+
+
+def _daemon_consuming() -> bool:
+    """Whether a daemon (`metarrd run`) is running its job queue: its heartbeat, as /healthz
+    reads it, is fresh and its consumer alive."""
+    import time
+
+    from metarrd.pipeline.daemon import HEARTBEAT_KEY, heartbeat_checks
+
+    raw = db.get_meta(HEARTBEAT_KEY)
+    return heartbeat_checks(raw, time.time())["consumer"].startswith("ok")
 
 
 def _publish_one(rt, movie: db.Movie):

@@ -97,3 +97,32 @@ def test_a_folder_renamed_by_hand_is_told_by_metarrd_scan_itself(tmp_path, simul
         assert kodi.scans[1:] == [f"{root}/Alien (1979) [1080p]/"], kodi.calls
         assert "player Living room: 1 sent" in out
         assert {n.state for n in db.PlayerNotification.select()} == {"sent"}
+
+
+def test_publish_by_hand_beside_a_running_daemon_leaves_the_players_to_it(
+    tmp_path, simulator, capsys
+):
+    """`metarrd publish` by hand while `metarrd run` is up (the README's step 4 done again
+    after the service was started): the command sent the rows itself, and the daemon's own
+    notify pass (another item's publish) could send the same rows at the same time, two
+    RefreshMovies of one watched movie racing (the second noted the first's reset play count
+    as the movie's). With a live daemon the rows are its own: one notify job is queued for it,
+    and this process tells Kodi nothing."""
+    import json
+    import time
+
+    with FakeKodi(sources=[str(tmp_path / "movies") + "/"]) as kodi:
+        cfg, root = _config(tmp_path, simulator, kodi.url)
+        assert main(["--config", str(cfg), "scan"]) == 0
+        assert main(["--config", str(cfg), "enrich", "--all"]) == 0
+        # the heartbeat `metarrd run` writes every HEALTH_CHECK_SECONDS (pipeline/daemon.py)
+        beat = {"at": time.time(), "pid": 4242, "watcher": {"inotify": "ok"},
+                "consumer": {"alive": 2, "workers": 2, "scheduler": True}}  # fmt: skip
+        db.set_meta("daemon.heartbeat", json.dumps(beat))
+        capsys.readouterr()
+        assert main(["--config", str(cfg), "publish", "--all"]) == 0
+        out = capsys.readouterr().out
+        assert kodi.calls == []
+        assert "the running daemon tells them" in out
+        assert [n.state for n in db.PlayerNotification.select()] == ["pending"]
+        assert db.Job.select().where(db.Job.kind == "notify").count() == 1
