@@ -211,6 +211,14 @@ def refresh_movie(
         if keep:  # on the entry at once: what the refresh resets is given back below
             kodi.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): movieid, **keep})
     expect = {k: keep[k] for k in RESET_BY_REFRESH if keep.get(k)}
+    # the rating the refresh reads back from the NFO as it is: no change to watch for (a rated
+    # movie never played waited all REFRESH_WAIT_SECONDS), nothing to give back
+    if (
+        "userrating" in expect
+        and not target.is_disc
+        and kodi_tv.movie_nfo_userrating(target.path, target.libraries) == expect["userrating"]
+    ):
+        del expect["userrating"]
     if old is not None and set(keep.get("tag") or ()) - set(own.get("tag") or ()):
         expect["tag"] = keep["tag"]  # the old entry's tags, which the NFO's lack
     kodi.call(

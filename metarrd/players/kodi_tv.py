@@ -192,6 +192,31 @@ class EpisodeFiles:
         return self._blocks[video]
 
 
+def movie_nfo_userrating(video: str, libraries: Iterable[LibraryConfig] = ()) -> int | None:
+    """The `<userrating>` (1 to 10) of the `<name>.nfo` beside a movie's `video`, the one
+    PUBLISH writes (it keeps the user's: Kodi's own export, tinyMediaManager write one): what a
+    refresh gives the movie, as Kodi stores an NFO's user rating whatever its settings
+    (`CVideoDatabase::SetDetailsForMovie`; its play count only with <importwatchedstate>).
+    None when there is none, it cannot be read (or is a link out of every library), it is not
+    one `<movie>`, or a `movie.nfo` is beside it (the user's, which publish leaves: Kodi reads
+    that one first in a library of movie folders, `CNfoFile`'s FindNFO)."""
+    nfo = str(Path(video).with_suffix(".nfo"))
+    other = os.path.join(os.path.dirname(video), "movie.nfo")
+    if other != nfo and os.path.lexists(other):
+        return None
+    libraries = list(libraries)
+    if files.link_target_outside(nfo, libraries) is not None:
+        return None
+    try:
+        root = etree.fromstring(files.read_regular(nfo, MAX_NFO_BYTES, inside=libraries), _PARSER)
+    except (OSError, etree.XMLSyntaxError, ValueError):
+        return None
+    if root.tag != "movie":
+        return None
+    rating = _int(root.findtext("userrating"))
+    return rating if rating is not None and 0 < rating < 11 else None
+
+
 def thumb_name(video: str) -> str | None:
     """The name of the `<base>-thumb.<ext>` beside `video`, when one is there."""
     stem = Path(video).stem

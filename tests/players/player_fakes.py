@@ -197,6 +197,7 @@ class FakeKodi(FakeServer):
         episodes: dict[int, dict[str, Any]] | None = None,
         textures: dict[int, str] | None = None,
         movie_details: dict[int, dict[str, Any]] | None = None,
+        nfo_details: dict[int, dict[str, Any]] | None = None,
         busy_polls: int = 0,
         scan_polls: int = 1,
         port: int = 0,
@@ -214,6 +215,10 @@ class FakeKodi(FakeServer):
         # movieid -> {"art": {type: "image://<encoded path>/"}, "cast": [{..., "thumbnail"}],
         # and what GetMovies gives besides the file: uniqueid, playcount, resume, tag ...}
         self.movie_details = {k: dict(v) for k, v in (movie_details or {}).items()}
+        # movieid -> what a refresh takes from its NFO: the user rating always
+        # (CVideoDatabase::SetDetailsForMovie); a play count and last played time only with
+        # advancedsettings' <importwatchedstate> (off by default: then leave them out here)
+        self.nfo_details = {k: dict(v) for k, v in (nfo_details or {}).items()}
         self.on_scan: Any = None  # called with the directory of each Scan (what it adds)
         self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
         self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
@@ -318,16 +323,17 @@ class FakeKodi(FakeServer):
     def rpc_VideoLibrary_RefreshMovie(self, params):
         """As Kodi 20.1 does (seen in tests/players/test_real_kodi.py and on the same set-up):
         the movie is read again from its NFO, and its play count, last played time, user
-        rating and tags go back to the NFO's (none here); the resume point (a bookmark of the
-        file) stays."""
+        rating and tags go back to the NFO's (`nfo_details`, else none); the resume point (a
+        bookmark of the file) stays."""
         self._check("VideoLibrary.RefreshMovie", params)
         movieid = params["movieId" if self.camel else "movieid"]
         if movieid not in self.movies:
             raise ValueError("no such movie")
         details = self.movie_details.setdefault(movieid, {})
+        nfo = self.nfo_details.get(movieid, {})
         for name, none in (("playcount", 0), ("lastplayed", ""), ("userrating", 0), ("tag", [])):
             if name in details:
-                details[name] = none
+                details[name] = nfo.get(name, none)
         return "OK"
 
     def rpc_VideoLibrary_RemoveMovie(self, params):

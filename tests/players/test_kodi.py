@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from urllib.parse import quote
 
 from player_fakes import FakeKodi
@@ -435,3 +436,83 @@ def test_many_new_movies_across_two_sources_get_a_scan_per_source(make_rt, tmp_p
     assert states("Living room") == ["sent"] * 8 + ["pending"]
     row = db.PlayerNotification.get(db.PlayerNotification.state == "pending")
     assert "no Kodi video source holds smb://nas/movies/Extra/Other (2001)/" in row.last_error
+
+
+def _nfo(movie, name: str, body: str) -> None:
+    (Path(movie.path).parent / name).write_text(f"<movie><title>Heat</title>{body}</movie>")
+
+
+def test_a_rated_movie_whose_nfo_holds_its_rating_is_refreshed_without_waiting(make_rt, tmp_path):
+    """A movie rated in Kodi and never played, whose NFO holds that rating (Kodi 20.1's
+    "Export library" writes `<userrating>`, tinyMediaManager too; publish keeps it): Kodi's
+    refresh stores the NFO's user rating (CVideoDatabase::SetDetailsForMovie), the same, so
+    the change looked for never came and each such movie held the batch for the whole
+    REFRESH_WAIT_SECONDS (15 s): a library of them went 20 movies per BATCH_SECONDS. There is
+    nothing to wait for, nor to give back."""
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    rated = {"playcount": 0, "userrating": 8, "resume": {"position": 0.0, "total": 0.0}}
+    with FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: file},
+        movie_details={42: rated},
+        nfo_details={42: {"userrating": 8}},
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+        _nfo(movie, "Heat (1995).nfo", "<userrating>8</userrating>")
+        queue(movie)
+        [report] = process_notifications(rt)
+    methods = [m for m, _p in kodi.calls]
+    assert methods[methods.index("VideoLibrary.RefreshMovie") + 1 :] == []  # no watch
+    assert kodi.called("VideoLibrary.SetMovieDetails") == []
+    assert kodi.movie_details[42] == rated
+    assert report.sent == 1
+
+
+def test_a_play_count_in_the_nfo_is_still_given_back(make_rt, tmp_path):
+    """Kodi's export writes `<playcount>` and `<lastplayed>` too, but a refresh takes them only
+    with advancedsettings' <importwatchedstate> (off by default: CVideoInfoScanner::AddVideo),
+    and resets them: they are given back even when the NFO holds the same; the rating the NFO
+    holds is not (the refresh stored it)."""
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    watched = {"playcount": 2, "lastplayed": "2026-11-30 21:04:11", "userrating": 9}
+    with FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: file},
+        movie_details={42: watched},
+        nfo_details={42: {"userrating": 9}},  # its play count not imported
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+        _nfo(
+            movie,
+            "Heat (1995).nfo",
+            "<userrating>9</userrating><playcount>2</playcount>"
+            "<lastplayed>2026-11-30 21:04:11</lastplayed>",
+        )
+        queue(movie)
+        process_notifications(rt)
+    assert kodi.called("VideoLibrary.SetMovieDetails") == [
+        {"movieid": 42, "playcount": 2, "lastplayed": "2026-11-30 21:04:11"}
+    ]
+    assert kodi.movie_details[42] == watched
+
+
+def test_a_movie_nfo_beside_it_leaves_the_rating_watched_for(make_rt, tmp_path):
+    """The user's movie.nfo (publish leaves it) beside ours: Kodi, in a library of movie
+    folders, reads movie.nfo first (CNfoFile::FindNFO: "movie.nfo takes priority"), whose
+    rating may be none. Ours holding Kodi's rating says nothing of what the refresh reads: it is
+    watched for and given back, as before."""
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    rated = {"playcount": 0, "userrating": 8}
+    with FakeKodi(
+        sources=["smb://nas/movies/"], movies={42: file}, movie_details={42: rated}
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+        _nfo(movie, "Heat (1995).nfo", "<userrating>8</userrating>")
+        _nfo(movie, "movie.nfo", "")
+        queue(movie)
+        process_notifications(rt)
+    assert kodi.called("VideoLibrary.SetMovieDetails") == [{"movieid": 42, "userrating": 8}]
+    assert kodi.movie_details[42] == rated
