@@ -311,6 +311,11 @@ def deliver(
             results.update({t.key: exc for t in members})
         except PlayerError as exc:
             results.update({t.key: exc for t in members})
+        except Exception as exc:  # a surprise answer (a bug) fails this step's items, not the batch
+            names = ", ".join(t.mapped_path for t in members)
+            log.exception("%s: %s of %s failed unexpectedly", kodi.label, kind, names)
+            err = PlayerError(f"{kodi.label}: unexpected error in its {kind}: {exc}")
+            results.update({t.key: err for t in members})
     done = [f"refreshed {refreshed} known movie(s)"] if refreshed else []
     if refreshed_shows:
         done.append(f"refreshed {refreshed_shows} known show(s)")

@@ -516,3 +516,23 @@ def test_a_movie_nfo_beside_it_leaves_the_rating_watched_for(make_rt, tmp_path):
         process_notifications(rt)
     assert kodi.called("VideoLibrary.SetMovieDetails") == [{"movieid": 42, "userrating": 8}]
     assert kodi.movie_details[42] == rated
+
+
+def test_a_surprise_answer_for_one_movie_fails_that_movie_only(make_rt, tmp_path, caplog):
+    """A Kodi (a fork, a proxy in front of it) that answers one movie's details with something
+    no Kodi gives (`"userrating": "n/a"`): that movie's notification fails with the reason and
+    is retried; the other movie of the same batch is still scanned and its row sent. The
+    surprise failed the whole batch, the new movie's Scan never sent."""
+    heat = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    odd = {42: {"playcount": 1, "userrating": "n/a"}}
+    with FakeKodi(sources=["smb://nas/movies/"], movies={42: heat}, movie_details=odd) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        queue(add_movie(rt, "The Matrix (1999)/The Matrix (1999).mkv"))
+        [report] = process_notifications(rt)
+    assert kodi.scans == ["smb://nas/movies/The Matrix (1999)/"]
+    assert states("Living room") == ["pending", "sent"]  # Heat's, retried later
+    [heat_row] = db.PlayerNotification.select().where(db.PlayerNotification.state == "pending")
+    assert "unexpected" in heat_row.last_error and "n/a" in heat_row.last_error
+    assert "Heat (1995)" in caplog.text  # the log names the item
+    assert report.sent == 1
