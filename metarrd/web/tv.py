@@ -298,7 +298,7 @@ class Paging:
 # seasons of 500 files: a 6 MB page) lists its seasons, each page listing its own files.
 SHOW_FILES_LISTED = 500
 # A season's page lists its files this many at a time (a daily show's season of 500, a long
-# anime season: one 210 KB page), with Previous / Next between them.
+# anime season: one page of about 300 KB), with Previous / Next between them.
 SEASON_FILES_PAGE = 100
 
 

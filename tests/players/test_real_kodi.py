@@ -465,8 +465,8 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     assert kodi_show(kodi)["playcount"][1, 1] == 0
 
     # 5. the show folder renamed (the pilot watched): scanned, identified, enriched and published
-    # at its new folder, the show reaches Kodi once: the old show removed, the new folder
-    # scanned, the pilot's play count and resume point given back to the same file there
+    # at its new folder, the show reaches Kodi once: the new folder scanned, the pilot's play
+    # count and resume point given back to the same file there, then the old show removed
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     watched = {"playcount": 1, "resume": {"position": 2.0, "total": 5.0}}
     pilot_id = kodi_show(kodi)["episodeids"][1, 1]
