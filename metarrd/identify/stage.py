@@ -444,8 +444,16 @@ _TAG = re.compile(r"<([A-Za-z_][\w.-]*)")
 def drop_nfo_elements(item: db.Movie, names: Collection[str]) -> None:
     """`item` (not saved) keeps none of the elements `names` of its NFO (`nfo_extra`), but its
     `<actor>`s when the user locked its cast."""
-    drop = set(names) - ({"actor"} if CAST_LOCK in (item.locked_fields or []) else set())
-    item.nfo_extra = [e for e in item.nfo_extra or [] if _element(e) not in drop]
+    item.nfo_extra = without_nfo_elements(item.nfo_extra, names, item.locked_fields)
+
+
+def without_nfo_elements(
+    extra: Any, names: Collection[str], locked: Collection[str] | None
+) -> list[str]:
+    """The serialized NFO elements `extra` (an `nfo_extra`, an episode block's `extra`) but
+    those named `names`; the `<actor>`s stay when the user locked the cast (`locked`)."""
+    drop = set(names) - ({"actor"} if CAST_LOCK in (locked or ()) else set())
+    return [e for e in extra or [] if not isinstance(e, str) or _element(e) not in drop]
 
 
 def _element(serialized: str) -> str | None:

@@ -46,6 +46,7 @@ from metarrd.identify.stage import (
     drop_nfo_elements,
     forget_enriched_fields,
     forget_provider_rows,
+    without_nfo_elements,
 )
 from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
@@ -404,6 +405,23 @@ _PROVIDER_FIELDS: dict[str, dict[str, Any]] = {
 # a tvshow.nfo's elements kept beside ours that speak of the show (MediaElch's and Kodi's
 # `<namedseason>`, `<episodeguide>`), not of the user's copy: gone with the old show's id
 OLD_SHOWS_ELEMENTS = OLD_FILMS_ELEMENTS | {"namedseason", "episodeguide"}
+# an episode NFO's (each block's) elements kept beside ours that speak of the old show's
+# episode: its other ids (TVmaze's), ratings (TheTVDB's, IMDb's), Top 250, cast, and what Kodi's
+# reader takes of an episode that no TV provider gives (scan/tv_nfo's EPISODE_USERS_FIELDS:
+# MediaElch's `<mpaa>` and `<studio>` of the show, Kodi's export's `<genre>`, `<premiered>`...),
+# each with the name of the item's field it fills, a lock of which keeps it. Its watch state,
+# user rating, tags, date added and placement are the user's copy's: they stay
+OLD_EPISODES_ELEMENTS: dict[str, str | None] = {
+    **dict.fromkeys(OLD_FILMS_ELEMENTS),
+    "originaltitle": "original_title", "sorttitle": "sort_title", "outline": "outline",
+    "tagline": "tagline", "mpaa": "mpaa", "premiered": "premiered", "year": "year",
+    "genre": "genres", "country": "countries", "studio": "studios", "trailer": "trailer",
+}  # fmt: skip
+# an NFO block's values of the episode it named (scan's `hints["nfo_episodes"]`): publish
+# writes them where the new show's episode has none (a later episode's title, plot, crew, its
+# IMDb id), identify matches by its TheTVDB id
+_BLOCK_VALUES = ("title", "plot", "aired", "runtime", "rating", "votes", "directors", "writers",
+                 "tmdb_id", "tvdb_id", "imdb_id", "unnamed")  # fmt: skip
 
 
 def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
@@ -420,6 +438,8 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
         if item.kind == db.SHOW:  # its tvshow.nfo's ids, ratings, season names of the old show
             drop_nfo_elements(item, OLD_SHOWS_ELEMENTS)
         locked = set(item.locked_fields or [])
+        if item.kind == db.EPISODE:  # its NFO's ids, ratings, cast of the old show's episode
+            _forget_episode_nfo(item, locked)
         blocks_locked = any("-" in name for name in locked)
         # a later episode's locked title or date is the user's: its block keeps that
         blocks = _locked_blocks(item, locked) if blocks_locked else []
@@ -436,6 +456,40 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
     db.record_event("identify.changed", "another show: the old show's metadata, artwork "
                     "and cast dropped", movie=show, tmdb_id=show.tmdb_id)  # fmt: skip
     return found
+
+
+def _forget_episode_nfo(item: db.Movie, locked: set[str]) -> None:
+    """`item`, an episode (not saved), keeps nothing of what its NFO said of the old show's
+    episode (`OLD_EPISODES_ELEMENTS`, `_BLOCK_VALUES`): neither in its `nfo_extra` nor in any
+    block scan kept (`hints["nfo_episodes"]`: publish writes each block's `extra` back into
+    that episode's block). The user's locked fields and cast stay."""
+    names = [e for e, field in OLD_EPISODES_ELEMENTS.items() if field not in locked]
+    item.nfo_extra = without_nfo_elements(item.nfo_extra, names, locked)
+    hints = dict(item.hints or {})
+    blocks = hints.get("nfo_episodes")
+    if not isinstance(blocks, list):
+        return
+    numbers = [(item.season, n) for n in item.episodes or []]
+    out: list[Any] = []
+    for block in blocks:
+        if not isinstance(block, dict):
+            out.append(block)
+            continue
+        key = (block.get("season"), block.get("episode"))
+        i = numbers.index(key) if key in numbers else None
+        kept = {k: v for k, v in block.items() if k not in _BLOCK_VALUES}
+        for name in _BLOCK_VALUES:  # a value the user locked in that episode (`title-2`)
+            if (
+                i is not None
+                and name in block
+                and ((name if i == 0 else block_lock_name(name, i)) in locked)
+            ):
+                kept[name] = block[name]
+        if isinstance(block.get("extra"), list):
+            kept["extra"] = without_nfo_elements(block["extra"], names, locked)
+        out.append(kept)
+    hints["nfo_episodes"] = out
+    item.hints = hints
 
 
 def _locked_blocks(item: db.Movie, locked: set[str]) -> list[Any]:

@@ -214,3 +214,95 @@ def test_changing_the_show_drops_what_its_nfo_said_of_the_old_show(tv_stack):  #
     for old in ('type="tvmaze"', "<ratings>", "Children of Earth", "<episodeguide>", "Barrowman"):
         assert old not in extra, old
     assert "<userrating>" in extra
+
+
+MEDIAELCH_PAIR = (
+    Path(__file__).parent.parent
+    / "nfo"
+    / ("mediaelch-kodi_v18_episode_American_Dad_S02E03-S02E04.nfo")
+)
+
+
+def _pair_with_users_nfo(client) -> tuple[db.Movie, db.Movie, Path]:
+    """A two-episode file S01E02-E03 with MediaElch's NFO of two episodes beside it (renumbered
+    as the file is, E3's block first as MediaElch writes it, its play count 2 and user rating
+    9), scanned, then identified and enriched as the 2005 series."""
+    from metarrd.scan import scan
+
+    rt = client.application.extensions["metarrd.runtime"]
+    show, _ = make_show()
+    pair = _episode_file(show, "Doctor Who - S01E02-E03.mkv", [2, 3])
+    video = Path(pair.path)
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    users = (
+        MEDIAELCH_PAIR.read_text("utf-8")
+        .replace("<season>2</season>", "<season>1</season>")
+        .replace("<episode>3</episode>", "<episode>2</episode>")
+        .replace("<episode>4</episode>", "<episode>3</episode>")
+        .replace("<playcount>0</playcount>", "<playcount>2</playcount>", 1)
+        .replace("<userrating>0</userrating>", "<userrating>9</userrating>", 1)
+    )
+    nfo = video.with_suffix(".nfo")
+    nfo.write_text(users, "utf-8")
+    scan(rt)
+    _as_2005(client, show, pair)
+    return show, pair, nfo
+
+
+def test_changing_the_show_drops_what_the_episode_nfos_said_of_the_old_shows_episodes(
+    tv_stack,  # noqa: F811
+):
+    # an episode NFO of MediaElch's (its test data, `kodi_v18_episode_American_Dad_S02E03-S02E04`:
+    # two blocks, each with the episode's TVmaze id, TheTVDB rating, the show's <mpaa> and
+    # <studio>, the cast) beside a two-episode file; renumbered S01E02-E03 as the file is. After
+    # "Change show…" and the new show's enrich, each block of the published NFO named the old
+    # episode: its TVmaze id (14152) and TheTVDB rating (7, 38 votes: the default rating Kodi
+    # shows), "TV-14", "TBS". The user's own stay: play count, user rating, display numbers.
+    from metarrd.publish import publish_item
+    from tests.publish.test_tv_publish import blocks
+
+    client = tv_stack
+    show, pair, nfo = _pair_with_users_nfo(client)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
+    assert db.Movie.get_by_id(pair.id).title == "The Cave of Skulls"
+    publish_item(client.application.extensions["metarrd.runtime"], db.Movie.get_by_id(show.id))
+
+    e2, e3 = blocks(nfo)
+    assert (e2.findtext("title"), e3.findtext("title")) == (
+        "The Cave of Skulls",
+        "The Forest of Fear",
+    )
+    for block in (e2, e3):
+        assert [u.get("type") for u in block.iterfind("uniqueid")] == ["tmdb", "tvdb"]
+        assert [r.get("name") for r in block.iterfind("ratings/rating")] == ["tmdb"]
+        assert block.find("mpaa") is None and block.find("studio") is None
+        assert block.find("top250") is None
+        assert block.findtext("displayepisode") == "-1"  # the user's
+        names = {a.findtext("name") for a in block.iterfind("actor")}
+        assert not names & {"Patrick Stewart", "Seth MacFarlane", "Mike Henry"}
+    # the user's copy: E3's block (the NFO's first) had the play count 2, the user rating 9
+    assert (e2.findtext("playcount"), e3.findtext("playcount")) == ("0", "2")
+    assert (e2.findtext("userrating"), e3.findtext("userrating")) == ("0", "9")
+
+
+def test_an_episode_nfos_locked_values_and_cast_stay_when_the_show_changes(tv_stack):  # noqa: F811
+    # the same MediaElch NFO: what each block said of the old episode that publish writes where
+    # the new show's has none (a later episode's title and plot, its crew, its ids: identify
+    # matches by its TheTVDB id) goes; the user's locks stay: E3's title ("title-2"), the cast
+    # (its <actor>s), the <mpaa> ("mpaa")
+    client = tv_stack
+    show, pair, _ = _pair_with_users_nfo(client)
+    _locked_then_1963(client, show, pair.id, ["title-2", "cast", "mpaa"])
+    e3, e2 = db.Movie.get_by_id(pair.id).hints["nfo_episodes"]  # as MediaElch wrote them
+    assert (e3["episode"], e2["episode"]) == (3, 2)
+    assert e3["title"] == "Con Heir"  # the user's lock
+    assert "title" not in e2 and not {"plot", "tvdb_id", "directors", "aired"} & (
+        e3.keys() | e2.keys()
+    )
+    for block in (e3, e2):
+        extra = "".join(block["extra"])
+        assert "Patrick Stewart" in extra and "<mpaa>TV-14</mpaa>" in extra  # locked
+        for old in ('type="tvmaze"', "<ratings>", "<studio>"):
+            assert old not in extra, old
+    assert "<playcount>2</playcount>" in "".join(e3["extra"])
