@@ -417,6 +417,13 @@ OLD_EPISODES_ELEMENTS: dict[str, str | None] = {
     "tagline": "tagline", "mpaa": "mpaa", "premiered": "premiered", "year": "year",
     "genre": "genres", "country": "countries", "studio": "studios", "trailer": "trailer",
 }  # fmt: skip
+# a season.nfo's elements kept beside ours that speak of the old show's season (Jellyfin's and
+# tinyMediaManager's `<tvdbid>`, which Jellyfin reads as the season's TheTVDB id, its cast...);
+# its title and plot the user's (scan locks them), its `<art>`, `<lockdata>`, date added stay
+OLD_SEASONS_ELEMENTS: dict[str, str | None] = {
+    **{e: f for e, f in OLD_EPISODES_ELEMENTS.items() if e != "sorttitle"},
+    "tvdbid": None, "runtime": "runtime", "director": "directors", "credits": "writers",
+}  # fmt: skip
 # an NFO block's values of the episode it named (scan's `hints["nfo_episodes"]`): publish
 # writes them where the new show's episode has none (a later episode's title, plot, crew, its
 # IMDb id), identify matches by its TheTVDB id
@@ -440,6 +447,8 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
         locked = set(item.locked_fields or [])
         if item.kind == db.EPISODE:  # its NFO's ids, ratings, cast of the old show's episode
             _forget_episode_nfo(item, locked)
+        if item.kind == db.SEASON:  # its season.nfo's TheTVDB id, cast of the old show's
+            _forget_season_nfo(item, locked)
         blocks_locked = any("-" in name for name in locked)
         # a later episode's locked title or date is the user's: its block keeps that
         blocks = _locked_blocks(item, locked) if blocks_locked else []
@@ -489,6 +498,19 @@ def _forget_episode_nfo(item: db.Movie, locked: set[str]) -> None:
             kept["extra"] = without_nfo_elements(block["extra"], names, locked)
         out.append(kept)
     hints["nfo_episodes"] = out
+    item.hints = hints
+
+
+def _forget_season_nfo(item: db.Movie, locked: set[str]) -> None:
+    """`item`, a season (not saved), keeps none of the elements of its season.nfo that scan kept
+    for publish (`hints["season_nfo"]["extra"]`) that speak of the old show's season
+    (`OLD_SEASONS_ELEMENTS`), but those of a field the user locked, and a locked cast."""
+    hints = dict(item.hints or {})
+    users = hints.get("season_nfo")
+    if not isinstance(users, dict) or not isinstance(users.get("extra"), list):
+        return
+    names = [e for e, field in OLD_SEASONS_ELEMENTS.items() if field not in locked]
+    hints["season_nfo"] = {**users, "extra": without_nfo_elements(users["extra"], names, locked)}
     item.hints = hints
 
 

@@ -306,3 +306,36 @@ def test_an_episode_nfos_locked_values_and_cast_stay_when_the_show_changes(tv_st
         for old in ('type="tvmaze"', "<ratings>", "<studio>"):
             assert old not in extra, old
     assert "<playcount>2</playcount>" in "".join(e3["extra"])
+
+
+def test_changing_the_show_drops_what_the_season_nfos_said_of_the_old_show(
+    tv_stack,  # noqa: F811
+):
+    # a season.nfo as Jellyfin writes it (its test data, `Season 01.nfo`, of High School Musical:
+    # The Musical: The Series): the season's TheTVDB id as `<tvdbid>` (which Jellyfin's NFO
+    # reader takes as the season's TheTVDB id), the old show's cast. After "Change show…" to
+    # the 1963 series and a publish, the 1963 season's season.nfo kept the old season's
+    # `<tvdbid>359728` and <actor>s. The user's own (`<lockdata>`, `<art>`, `<dateadded>`) stay.
+    from metarrd.publish import publish_item
+    from metarrd.scan import scan
+
+    client = tv_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    show, episode = make_show()
+    video = Path(episode.path)
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    season_nfo = video.parent / "season.nfo"
+    season_nfo.write_bytes(
+        (Path(__file__).parent.parent / "nfo" / "jellyfin-Season-01.nfo").read_bytes()
+    )
+    scan(rt)
+    _as_2005(client, show, episode)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
+    publish_item(rt, db.Movie.get_by_id(show.id))
+
+    ours = season_nfo.read_text("utf-8")
+    for old in ("<tvdbid>", "Olivia Rodrigo", "<year>2019", "2019-11-08"):
+        assert old not in ours, old
+    for users in ("<lockdata>false</lockdata>", "<art>", "<dateadded>2020-06-14 17:26:51"):
+        assert users in ours, users
