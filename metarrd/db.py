@@ -509,6 +509,8 @@ class PlayerNotification(BaseModel):
     last_error = pw.TextField(null=True)
     created_at = pw.DateTimeField(default=now)
     sent_at = pw.DateTimeField(null=True)
+    # a renamed show's watched episodes while Kodi has them nowhere (players/kodi_kept.py)
+    kept_state = JSONField(null=True)
 
     class Meta:
         table_name = "player_notifications"
@@ -765,6 +767,14 @@ def _migrate_12(db: pw.Database) -> None:
     )
 
 
+def _migrate_13(db: pw.Database) -> None:
+    """player_notifications.kept_state (a database made by step 1 of this version has it): a
+    renamed show's watched state, kept there from before Kodi's old show is removed until it
+    is given back (players/kodi_kept.py)."""
+    if "kept_state" not in {c.name for c in db.get_columns("player_notifications")}:
+        db.execute_sql("ALTER TABLE player_notifications ADD COLUMN kept_state TEXT")
+
+
 def _create_nocase_collation(db: pw.Database) -> None:
     exists = db.execute_sql("SELECT 1 FROM pg_collation WHERE collname = 'nocase'").fetchone()
     if exists:
@@ -792,6 +802,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (10, _migrate_10),
     (11, _migrate_11),
     (12, _migrate_12),
+    (13, _migrate_13),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -120,3 +120,24 @@ def test_a_new_sqlite_database_holding_the_secret_key_is_made_0600(tmp_path):
         db.open_database(path)
         db.database.close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_version_12_database_gains_the_kept_state_of_notifications(tmp_path):
+    """players/kodi_kept.py keeps a renamed show's watched state in its notification row while
+    Kodi has it nowhere: a database made before has no such column."""
+    path = tmp_path / "metarrd.db"
+    db.open_database(path)
+    player = db.MediaPlayer.create(name="Den", type="kodi", url="http://127.0.0.1:8080")
+    db.PlayerNotification.create(player=player, path="/tv/Breaking Bad (2008)")
+    db.database.close()
+    with sqlite3.connect(path) as con:  # as version 12 left it
+        con.execute("ALTER TABLE player_notifications DROP COLUMN kept_state")
+        con.execute("UPDATE meta SET value = '12' WHERE key = 'schema_version'")
+    db.open_database(path)
+    try:
+        assert db.schema_version() == db.SCHEMA_VERSION >= 13
+        assert db.PlayerNotification.get().kept_state is None
+        db.PlayerNotification.update(kept_state=[{"file": "a.mkv", "playcount": 1}]).execute()
+        assert db.PlayerNotification.get().kept_state == [{"file": "a.mkv", "playcount": 1}]
+    finally:
+        db.database.close()

@@ -15,7 +15,8 @@ This module owns `deliver` (the Kodi protocol as `notify` calls it) and its plan
   their new episodes: one Scan of their common folder). A show Kodi has under a folder that
   is gone on our side (matched by `uniqueid`: the folder was renamed) is moved
   (`kodi_state.move_show`); under a folder that still exists (a second copy), the new folder
-  is only scanned.
+  is only scanned. A renamed show's watched state an earlier attempt kept (`kodi_kept`) is
+  given back once Kodi has its folder (`kodi_state.give_back_show`, after the Scans).
 - Refreshes go first (they never disturb a scan), then the Scans one after another.
 - Kodi scans nothing of a folder no video source holds, yet answers such a Scan "OK": so the
   Scans are checked against `Files.GetSources` first, and one no source holds is an error.
@@ -31,13 +32,14 @@ from typing import Any
 from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
-from metarrd.players import kodi_tv
+from metarrd.players import kodi_kept, kodi_tv
 from metarrd.players.kodi import Kodi
 from metarrd.players.kodi_state import (
     adopt_show,
     find_moved,
     find_renamed_show,
     find_show,
+    give_back_show,
     is_same_movie,
     move_movie,
     move_show,
@@ -86,6 +88,8 @@ def _scan_folder(kind: str, arg: Any) -> str | None:
     folder is Kodi's own), if it scans one."""
     if kind == "scan":
         return arg
+    if kind == "give_back_show":
+        return pathmap.kodi_folder(arg[0].mapped_folder)
     if kind in ("move_show", "move_movie"):
         return pathmap.kodi_folder(arg[1].mapped_folder)
     return None
@@ -191,11 +195,17 @@ def deliver(
     moves: list[tuple[str, Any, tuple[Target, ...]]] = []
     to_scan: list[Target] = []  # show folders to scan: new shows, known ones' new episodes
     known_shows: set[int] = set()  # target keys of the shows Kodi has at their folder
+    # a renamed show's watched state an earlier attempt kept after removing Kodi's old show
+    # (`kodi_kept`): given back once Kodi has its folder (scanned then when it does not)
+    kept = kodi_kept.load([t.key for t in shows])
+    give_back: list[tuple[str, Any, tuple[Target, ...]]] = []
     if shows:
         kodi_shows = kodi.shows()
         for t in shows:
             found, here = find_show(kodi_shows, t)
             if found is not None and here:
+                if t.key in kept:
+                    give_back.append(("give_back_show", (t, kept[t.key]), (t,)))
                 steps.append(("refresh_show", found.tvshowid, (t,)))
                 steps.append(("push_show", (found.tvshowid, t), (t,)))
                 old = find_renamed_show(kodi_shows, found, t, _mapped_root(player, t))
@@ -206,7 +216,7 @@ def deliver(
                 continue
             mapped_root = _mapped_root(player, t)
             if found is not None and kodi_tv.folder_is_gone(found.file, mapped_root, t.root):
-                moves.append(("move_show", (found, t), (t,)))
+                moves.append(("move_show", (found, t, kept.get(t.key, [])), (t,)))
                 continue
             if found is not None:  # the other folder is still there: two copies of the show
                 log.info(
@@ -215,6 +225,9 @@ def deliver(
                     t.folder,
                     found.file,
                 )
+            if t.key in kept:  # its Scan is the give-back's own
+                give_back.append(("give_back_show", (t, kept[t.key]), (t,)))
+                continue
             to_scan.append(t)
     new = [t for t in targets if t.key not in known]
     # a movie Kodi has under a path gone on our side (matched by uniqueid: its folder or file
@@ -262,6 +275,7 @@ def deliver(
         steps.append(
             ("scan_known" if alone else "scan", pathmap.kodi_folder(g.mapped_folder), g.targets)
         )
+    steps += give_back
     results: dict[int, PlayerError | None] = {}
     steps = _inside_sources(kodi, steps, results)
     refreshed, refreshed_shows, pushed, forgotten, scanned = 0, 0, 0, 0, []
@@ -295,6 +309,10 @@ def deliver(
                 if scanned:
                     kodi.wait_for_start()
                 scanned.append(move_show(kodi, *arg))
+            elif kind == "give_back_show":
+                if scanned:
+                    kodi.wait_for_start()
+                scanned.append(give_back_show(kodi, *arg))
             elif kind == "move_movie":
                 if scanned:
                     kodi.wait_for_start()

@@ -12,7 +12,9 @@ time, user rating, tags: nothing a file holds) whenever an entry of ours is repl
 - `move_show`: a show Kodi has under a folder gone on our side has its new folder scanned, the
   watched state of its episodes given back to the same files there, and the old show removed
   (`RemoveTVShow`) once the new folder is in Kodi; `adopt_show`: the same when Kodi's own scan
-  already added the new folder as a show of its own.
+  already added the new folder as a show of its own; `give_back_show`: the watched state
+  `move_show` kept in the notification row (`kodi_kept`) when the old show was removed and the
+  new folder not added again, given back on the row's next attempt.
 - Finding those entries: `find_show`, `find_moved`, `find_renamed_show`, `is_same_movie`.
 
 The JSON-RPC calls go through `kodi.Kodi`; `kodi_batch.deliver` decides which of these runs.
@@ -25,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from metarrd import pathmap
-from metarrd.players import kodi_tv
+from metarrd.players import kodi_kept, kodi_tv
 from metarrd.players.kodi import Kodi, KodiShow
 from metarrd.players.plan import Target
 from metarrd.players.transport import PlayerProtocolError
@@ -40,7 +42,9 @@ RESET_BY_REFRESH = ("playcount", "lastplayed", "userrating")
 REFRESH_WAIT_SECONDS = 15.0  # how long to watch for a refreshed movie to be re-added
 
 
-def move_show(kodi: Kodi, old: KodiShow, target: Target) -> str:
+def move_show(
+    kodi: Kodi, old: KodiShow, target: Target, kept: Sequence[kodi_tv.Watched] = ()
+) -> str:
     """A show whose folder was renamed (Kodi has it at a folder gone on our side), in the
     order that loses nothing: its watched episodes are noted, the new folder scanned, and
     once that scan is over and the new folder's episodes are in Kodi, the same files there
@@ -53,10 +57,15 @@ def move_show(kodi: Kodi, old: KodiShow, target: Target) -> str:
     episodes of both folders under one `tvshowid`, each listed twice, and the show's `file`
     still the old folder. Such a show is removed once the new folder's episodes are seen in
     it, and the new folder scanned again: Kodi then adds it as a show of its own (the
-    removal cleared the folder's hash), and that gets the watched state. What was done."""
+    removal cleared the folder's hash), and that gets the watched state. That state is kept
+    in the notification row (`kodi_kept`, committed) before the removal, so a scan that does
+    not add the folder again, or a daemon killed in between, loses nothing: the row's next
+    attempt gives it back (`give_back_show`). `kept`: what an earlier attempt kept there
+    (Kodi's own state, read now, wins). What was done."""
     api = kodi.api()
     old_folder = old.file.rstrip("/\\")
-    watched = kodi_tv.watched_episodes(kodi.episodes(old.tvshowid, WATCHED), old_folder)
+    watched = [*kept]
+    watched += kodi_tv.watched_episodes(kodi.episodes(old.tvshowid, WATCHED), old_folder)
     folder = pathmap.kodi_folder(target.mapped_folder)
     kodi.scan_and_wait(folder)
     found, here = find_show(kodi.shows(), target)
@@ -83,13 +92,15 @@ def move_show(kodi: Kodi, old: KodiShow, target: Target) -> str:
         watched += kodi_tv.watched_episodes(
             kodi.episodes(old.tvshowid, WATCHED), target.mapped_folder
         )
+        if watched:  # from here until it is given back, Kodi has it nowhere
+            kodi_kept.keep(target.key, watched)
         kodi.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
         kodi.scan_and_wait(folder)
         found, here = find_show(kodi.shows(), target)
         if found is None or not here:
             log.error(
                 "%s: %s was not added again after the show at %s (which held it too) was "
-                "removed; %d watched episode(s) not restored",
+                "removed; the watched state of %d episode(s) is kept for the next attempt",
                 kodi.label,
                 folder,
                 old.file,
@@ -97,8 +108,8 @@ def move_show(kodi: Kodi, old: KodiShow, target: Target) -> str:
             )
             raise PlayerProtocolError(
                 f"{kodi.label}: {folder} was not added again after the show at {old.file} "
-                f"was removed; the watched state of {len(watched)} episode(s) was not "
-                "given back"
+                f"was removed; the watched state of {len(watched)} episode(s) is kept and "
+                "given back once Kodi has that folder"
             )
         tvshowid = found.tvshowid
     restore = kodi_tv.restore_watched(
@@ -108,6 +119,8 @@ def move_show(kodi: Kodi, old: KodiShow, target: Target) -> str:
         kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
     if not merged:
         kodi.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
+    if watched and (merged or kept):
+        kodi_kept.clear(target.key)
     done = f"scanned {folder} and removed the show at {old.file} (renamed)"
     return done + (f"; kept the watched state of {len(restore)} episode(s)" if watched else "")
 
@@ -130,6 +143,33 @@ def adopt_show(kodi: Kodi, old: KodiShow, tvshowid: int, target: Target) -> str:
         f"{pathmap.kodi_folder(target.mapped_folder)} already); kept the watched state of "
         f"{len(restore)} episode(s)"
     )
+
+
+def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) -> str:
+    """The watched state `move_show` kept in the notification row after it removed Kodi's old
+    show (the new folder not added again then, or the daemon stopped before it was): once
+    Kodi has the show at its folder (scanned now when it does not), the same files there that
+    were not played since get it back, and the row keeps nothing more. A folder still not in
+    Kodi: a PlayerProtocolError, the state stays kept for the next attempt."""
+    api = kodi.api()
+    folder = pathmap.kodi_folder(target.mapped_folder)
+    found, here = find_show(kodi.shows(), target)
+    if found is None or not here:
+        kodi.scan_and_wait(folder)
+        found, here = find_show(kodi.shows(), target)
+    if found is None or not here:
+        raise PlayerProtocolError(
+            f"{kodi.label}: {folder} is not in Kodi after a Scan of it; the watched state of "
+            f"{len(kept)} episode(s) of its old show (removed) is kept and given back once "
+            "Kodi has that folder"
+        )
+    episodes = kodi.episodes(found.tvshowid, WATCHED)
+    unplayed = [e for e in episodes if kodi_tv.watched_details(e) is None]
+    restore = kodi_tv.restore_watched(list(kept), unplayed, target.mapped_folder)
+    for episodeid, details in restore.items():
+        kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
+    kodi_kept.clear(target.key)
+    return f"gave the watched state of {len(restore)} episode(s) back to the show at {folder}"
 
 
 def _has_episodes_under(kodi: Kodi, tvshowid: int, mapped_folder: str) -> bool:

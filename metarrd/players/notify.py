@@ -15,6 +15,7 @@ PUBLISH adds one `PlayerNotification(state="pending")` per player and movie. Her
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -268,6 +269,9 @@ def _send(
         log.exception("%s: notification failed unexpectedly", label(player))
         err = PlayerError(f"{label(player)}: unexpected error: {exc}")
         return {t.key: err for t in targets}, []
+    finally:  # this thread's connection (Kodi's deliver keeps a renamed show's state: kodi_kept)
+        with contextlib.suppress(Exception):
+            db.database.close()
 
 
 def _record(

@@ -1,0 +1,117 @@
+"""A renamed show Kodi 20.1 merged into its old one: the old show's watched state is kept in
+the notification row from before `RemoveTVShow` until it is given back, so a scan that does
+not add the folder again, or a daemon killed in between, loses nothing (kodi_kept)."""
+
+from __future__ import annotations
+
+import pytest
+from player_fakes import FakeKodi
+from player_helpers import later, queue, states
+from test_kodi_tv import BB, PILOT, add_show, tv_rt
+
+from metarrd import db
+from metarrd.players import kodi, process_notifications
+
+OLD = "smb://nas/tv/Breaking Bad/"
+NEW = f"smb://nas/tv/{BB}/"
+WATCHED = {"playcount": 2, "resume": {"position": 60.0, "total": 2800.0}, "lastplayed": "x"}
+
+
+def merged_kodi() -> FakeKodi:
+    """Kodi 20.1 with `Breaking Bad/` (its pilot watched, resumed at 60 s) as Sonarr's rename
+    to `Breaking Bad (2008)/` finds it (tests/players/test_real_kodi.py: a Scan of the new
+    folder adds it to the old show, each episode listed twice)."""
+    shows = {7: (OLD, {"tmdb": "1396", "tvdb": "81189"})}
+    episodes = {11: {"tvshowid": 7, "file": OLD + PILOT, "season": 1, "episode": 1, **WATCHED}}
+    return FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes)
+
+
+def scans_into_old_show_then(kodi: FakeKodi, adds_again: bool):
+    """The first Scan adds the new folder to the old show; once that show is removed, a Scan
+    adds it as a show of its own only when `adds_again` (else: Kodi busy, crashed, nothing)."""
+
+    def scan(directory):
+        if 7 in kodi.shows:
+            show = 7
+        elif adds_again:
+            show = 9
+            kodi.shows[9] = (directory, {"tmdb": "1396"})
+        else:
+            return
+        kodi.episodes[30 + show] = {
+            "tvshowid": show,
+            "file": directory + PILOT,
+            "season": 1,
+            "episode": 1,
+            "playcount": 0,
+        }
+
+    return scan
+
+
+def kept_state() -> list:
+    return [row.kept_state for row in db.PlayerNotification.select()]
+
+
+def test_a_merged_show_not_added_again_keeps_its_watched_state_for_the_next_attempt(
+    make_rt, tmp_path
+):
+    """The second Scan adds nothing (Kodi busy, crashed): the old show is gone, and its watched
+    state was only in memory. Now it is in the row: the retry, once Kodi adds the folder,
+    gives it back and the row keeps nothing more."""
+    with merged_kodi() as fake:
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=False)
+        rt = tv_rt(make_rt, tmp_path, fake)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+        assert fake.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
+        assert report.retrying == 1 and "is kept" in report.error
+        assert fake.shows == {} and fake.episodes == {}  # Kodi has it nowhere now
+        assert kept_state() == [[{"file": PILOT, "season": 1, "episode": 1, **WATCHED}]]
+
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=True)  # Kodi is back
+        [report] = process_notifications(rt, now=later(minutes=1))
+    assert report.sent == 1, report.error
+    assert sorted(fake.shows) == [9] and fake.shows[9][0] == NEW
+    assert fake.episodes[39]["playcount"] == 2
+    assert fake.episodes[39]["resume"] == {"position": 60.0, "total": 2800.0}
+    assert fake.episodes[39]["lastplayed"] == "x"
+    assert kept_state() == [None] and states("Living room") == ["sent"]
+    assert fake.violations == []
+
+
+class Killed(BaseException):
+    """The daemon killed (SIGKILL, a power cut): nothing after this point runs."""
+
+
+def test_a_daemon_killed_right_after_removing_the_merged_show_gives_it_back_next_time(
+    make_rt, tmp_path, monkeypatch
+):
+    """Killed between `RemoveTVShow` and the Scan that re-adds the folder: the row is still
+    pending, Kodi has the show nowhere; the next attempt scans it and gives the state back."""
+    scan_and_wait = kodi.Kodi.scan_and_wait
+    calls = []
+
+    def killed_at_the_second(self, folder):
+        calls.append(folder)
+        if len(calls) == 2:
+            raise Killed
+        scan_and_wait(self, folder)
+
+    with merged_kodi() as fake:
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=True)
+        rt = tv_rt(make_rt, tmp_path, fake)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        monkeypatch.setattr(kodi.Kodi, "scan_and_wait", killed_at_the_second)
+        with pytest.raises(Killed):
+            process_notifications(rt)
+        monkeypatch.setattr(kodi.Kodi, "scan_and_wait", scan_and_wait)
+        assert fake.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
+        assert fake.shows == {} and states("Living room") == ["pending"]
+
+        [report] = process_notifications(rt, now=later(minutes=1))
+    assert report.sent == 1, report.error
+    assert sorted(fake.shows) == [9] and fake.episodes[39]["playcount"] == 2
+    assert fake.episodes[39]["resume"] == {"position": 60.0, "total": 2800.0}
+    assert kept_state() == [None]
+    assert fake.violations == []
