@@ -99,6 +99,25 @@ def test_attempt_and_session_times_keep_their_seconds_on_postgresql(empty_pg):
     assert db.LoginFailure.get_by_id(failure.id).at == at
 
 
+def test_a_postgresql_database_before_migration_13_gains_the_kept_state_of_notifications(
+    empty_pg,
+):
+    """players/kodi_kept.py keeps a renamed show's watched state in its notification row, on
+    the database every host shares: one made before has no such column."""
+    db.open_database(empty_pg)
+    player = db.MediaPlayer.create(name="Den", type="kodi", url="http://127.0.0.1:8080")
+    db.PlayerNotification.create(player=player, path="/tv/Breaking Bad (2008)")
+    db.database.execute_sql("ALTER TABLE player_notifications DROP COLUMN kept_state")
+    db.set_meta("schema_version", "12")  # as a database of the version before
+    db.database.close()
+    db.open_database(empty_pg)
+    assert db.schema_version() == db.SCHEMA_VERSION >= 13
+    assert db.PlayerNotification.get().kept_state is None
+    kept = [{"file": "Season 01/Breaking Bad - S01E01 - Pilot.mkv", "playcount": 2}]
+    db.PlayerNotification.update(kept_state=kept).execute()
+    assert db.PlayerNotification.get().kept_state == kept
+
+
 def test_a_database_still_written_to_is_copied_as_of_one_moment(tmp_path, empty_pg, monkeypatch):
     """The daemon left running during the copy (or a web request landing) wrote between the
     tables: the copy read each table at another moment, found events and jobs of an item it
