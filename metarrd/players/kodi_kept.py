@@ -20,15 +20,25 @@ from metarrd.players.kodi_tv import Watched
 
 
 def load(keys: Sequence[int]) -> dict[int, list[Watched]]:
-    """notification row id -> the watched state kept in it, for the rows that keep one."""
+    """notification row id -> the watched state kept for it: in that row, or in an earlier
+    row of the same player and item that gave up retrying (Kodi off for longer than
+    `notify_retry_minutes`) before it was given back; a later row's state wins."""
     if not keys:
         return {}
-    rows = db.PlayerNotification.select(
-        db.PlayerNotification.id, db.PlayerNotification.kept_state
-    ).where(
-        db.PlayerNotification.id.in_(list(keys)) & db.PlayerNotification.kept_state.is_null(False)
+    N, row = db.PlayerNotification, db.PlayerNotification.alias()
+    same = (N.id == row.id) | ((N.player == row.player) & (N.movie == row.movie))
+    query = (
+        N.select(row.id.alias("key"), N.kept_state)
+        .join(row, on=same)
+        .where(row.id.in_(list(keys)) & N.kept_state.is_null(False))
+        .order_by(N.id)
+        .dicts()
     )
-    return {row.id: [_watched(e) for e in row.kept_state] for row in rows if row.kept_state}
+    out: dict[int, list[Watched]] = {}
+    for r in query:
+        if r["kept_state"]:  # the JSONField's value, decoded
+            out.setdefault(r["key"], []).extend(_watched(e) for e in r["kept_state"])
+    return out
 
 
 def keep(key: int, watched: Sequence[Watched]) -> None:
@@ -43,11 +53,15 @@ def keep(key: int, watched: Sequence[Watched]) -> None:
 
 
 def clear(key: int) -> None:
-    """The watched state was given back: the row keeps nothing more."""
+    """The watched state was given back: the row, and the earlier rows of the same player
+    and item `load` read it from, keep nothing more."""
+    N = db.PlayerNotification
     with db.write_transaction():
-        db.PlayerNotification.update(kept_state=None).where(
-            db.PlayerNotification.id == key
-        ).execute()
+        row = N.get_or_none(N.id == key)
+        same = N.id == key
+        if row is not None and row.movie_id is not None:
+            same |= (N.player == row.player_id) & (N.movie == row.movie_id)
+        N.update(kept_state=None).where(same & N.kept_state.is_null(False)).execute()
 
 
 def _watched(entry: dict) -> Watched:

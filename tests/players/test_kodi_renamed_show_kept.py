@@ -115,3 +115,26 @@ def test_a_daemon_killed_right_after_removing_the_merged_show_gives_it_back_next
     assert fake.episodes[39]["resume"] == {"position": 60.0, "total": 2800.0}
     assert kept_state() == [None]
     assert fake.violations == []
+
+
+def test_a_kept_watched_state_whose_row_gave_up_is_given_back_with_the_next_one(make_rt, tmp_path):
+    """Kodi stayed off longer than `notify_retry_minutes` after the removal: the row that kept
+    the state gave up (failed). The show's next notification (a publish, a rename) gives it
+    back, and neither row keeps it afterwards."""
+    with merged_kodi() as fake:
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=False)
+        rt = tv_rt(make_rt, tmp_path, fake)
+        show = add_show(rt, tmdb_id=1396, tvdb_id=81189)
+        queue(show)
+        [report] = process_notifications(rt)
+        assert report.retrying == 1 and fake.shows == {}
+        db.PlayerNotification.update(state="failed").execute()  # its retry time used up
+
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=True)
+        queue(show, created=later(minutes=-1))  # the show published again
+        [report] = process_notifications(rt)
+    assert report.sent == 1, report.error
+    assert sorted(fake.shows) == [9] and fake.episodes[39]["playcount"] == 2
+    assert fake.episodes[39]["resume"] == {"position": 60.0, "total": 2800.0}
+    assert kept_state() == [None, None] and states("Living room") == ["failed", "sent"]
+    assert fake.violations == []
