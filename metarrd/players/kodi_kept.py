@@ -6,23 +6,34 @@ the removal until that scan is over and the state given back, the state of the u
 episodes lived only in Kodi's old show (gone) and in memory: a scan that adds nothing, a Kodi
 that crashes or a daemon killed in between lost it. So it is written here first, in the
 row's `kept_state` (a JSON list, one entry per episode: its file below the show folder, its
-season and number, its play count, resume point and last played time), committed before the
-removal; the row's next attempt gives it back once Kodi has the folder, then clears it. The
+season and number, its play count, resume point and last played time; and one `{"show": ...}`
+entry: the user's rating and tags of the show itself), committed before the removal; the row's next attempt gives it back once Kodi has the folder, then clears it. The
 row lives in the database every host shares, so any host's next attempt finds it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from metarrd import db
 from metarrd.players.kodi_tv import Watched
 
 
-def load(keys: Sequence[int]) -> dict[int, list[Watched]]:
+class Kept(list):
+    """A row's kept watched episodes (a list of `Watched`), and in `show` the user's rating
+    and tags of the show itself (as SetTVShowDetails takes them; empty when none)."""
+
+    def __init__(self, watched: Sequence[Watched] = (), show: dict[str, Any] | None = None):
+        super().__init__(watched)
+        self.show: dict[str, Any] = dict(show or {})
+
+
+def load(keys: Sequence[int]) -> dict[int, Kept]:
     """notification row id -> the watched state kept for it: in that row, or in an earlier
     row of the same player and item that gave up retrying (Kodi off for longer than
-    `notify_retry_minutes`) before it was given back; a later row's state wins."""
+    `notify_retry_minutes`) before it was given back; a later row's state wins. A row that
+    kept only the show's rating or tags is there too (an empty list, its `show` set)."""
     if not keys:
         return {}
     N, row = db.PlayerNotification, db.PlayerNotification.alias()
@@ -34,18 +45,26 @@ def load(keys: Sequence[int]) -> dict[int, list[Watched]]:
         .order_by(N.id)
         .dicts()
     )
-    out: dict[int, list[Watched]] = {}
+    out: dict[int, Kept] = {}
     for r in query:
         if r["kept_state"]:  # the JSONField's value, decoded
-            out.setdefault(r["key"], []).extend(_watched(e) for e in r["kept_state"])
+            kept = out.setdefault(r["key"], Kept())
+            for entry in r["kept_state"]:
+                if "show" in entry:
+                    kept.show.update(entry["show"])
+                else:
+                    kept.append(_watched(entry))
     return out
 
 
-def keep(key: int, watched: Sequence[Watched]) -> None:
-    """Write (and commit) a row's watched state before Kodi's copy of it is removed."""
-    state = [
+def keep(key: int, watched: Sequence[Watched], show: dict[str, Any] | None = None) -> None:
+    """Write (and commit) a row's watched state, and the show's own rating and tags (`show`),
+    before Kodi's copy of them is removed."""
+    state: list[dict[str, Any]] = [
         {"file": w.relative, "season": w.season, "episode": w.episode, **w.details} for w in watched
     ]
+    if show:
+        state.append({"show": dict(show)})
     with db.write_transaction():
         db.PlayerNotification.update(kept_state=state).where(
             db.PlayerNotification.id == key

@@ -10,7 +10,8 @@ time, user rating, tags: nothing a file holds) whenever an entry of ours is repl
   (`SetMovieDetails`), and only then the old entry removed (`RemoveMovie`); a new entry that
   does not show up leaves the old one in Kodi.
 - `move_show`: a show Kodi has under a folder gone on our side has its new folder scanned, the
-  watched state of its episodes given back to the same files there, and the old show removed
+  watched state of its episodes given back to the same files there, the user's rating and
+  tags of the show to the new show (`SetTVShowDetails`), and the old show removed
   (`RemoveTVShow`) once the new folder is in Kodi; `adopt_show`: the same when Kodi's own scan
   already added the new folder as a show of its own; `give_back_show`: the watched state
   `move_show` kept in the notification row (`kodi_kept`) when the old show was removed and the
@@ -39,6 +40,9 @@ WATCHED = kodi_tv.WATCHED_PROPERTIES
 MOVIE_STATE = ["playcount", "resume", "lastplayed", "userrating", "tag"]
 # what Kodi 20.1's RefreshMovie puts back to the NFO's (the resume point stays)
 RESET_BY_REFRESH = ("playcount", "lastplayed", "userrating")
+# what a renamed show keeps of its own (`show_state`): the user's rating and tags (Kodi keeps
+# them in its database; RemoveTVShow drops them with the show)
+SHOW_STATE = ["userrating", "tag"]
 REFRESH_WAIT_SECONDS = 15.0  # how long to watch for a refreshed movie to be re-added
 
 
@@ -61,10 +65,12 @@ def move_show(
     in the notification row (`kodi_kept`, committed) before the removal, so a scan that does
     not add the folder again, or a daemon killed in between, loses nothing: the row's next
     attempt gives it back (`give_back_show`). `kept`: what an earlier attempt kept there
-    (Kodi's own state, read now, wins). What was done."""
+    (Kodi's own state, read now, wins). The user's rating and tags of the show itself go
+    the same way, to the new show before the old one is removed. What was done."""
     api = kodi.api()
     old_folder = old.file.rstrip("/\\")
     watched = [*kept]
+    mine = merged_state(getattr(kept, "show", {}), show_state(kodi, old.tvshowid))
     watched += kodi_tv.watched_episodes(kodi.episodes(old.tvshowid, WATCHED), old_folder)
     folder = pathmap.kodi_folder(target.mapped_folder)
     kodi.scan_and_wait(folder)
@@ -92,8 +98,8 @@ def move_show(
         watched += kodi_tv.watched_episodes(
             kodi.episodes(old.tvshowid, WATCHED), target.mapped_folder
         )
-        if watched:  # from here until it is given back, Kodi has it nowhere
-            kodi_kept.keep(target.key, watched)
+        if watched or mine:  # from here until it is given back, Kodi has it nowhere
+            kodi_kept.keep(target.key, watched, mine)
         kodi.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
         kodi.scan_and_wait(folder)
         found, here = find_show(kodi.shows(), target)
@@ -117,9 +123,10 @@ def move_show(
     )
     for episodeid, details in restore.items():
         kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
+    give_show_state(kodi, tvshowid, mine)
     if not merged:
         kodi.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
-    if watched and (merged or kept):
+    if (watched or mine) and (merged or kept or getattr(kept, "show", None)):
         kodi_kept.clear(target.key)
     done = f"scanned {folder} and removed the show at {old.file} (renamed)"
     return done + (f"; kept the watched state of {len(restore)} episode(s)" if watched else "")
@@ -129,14 +136,17 @@ def adopt_show(kodi: Kodi, old: KodiShow, tvshowid: int, target: Target) -> str:
     """Kodi has the show at its folder (`tvshowid`) and at a folder gone on our side (`old`,
     a show of its own: Kodi's own scan found the renamed folder first): the old show's
     watched episodes give their play count, resume point and last played time to the same
-    files at the new folder that were not played there, then the old show is removed."""
+    files at the new folder that were not played there, and its rating and tags to the show
+    (one rated there since keeps its rating), then the old show is removed."""
     api = kodi.api()
+    mine = show_state(kodi, old.tvshowid)
     watched = kodi_tv.watched_episodes(kodi.episodes(old.tvshowid, WATCHED), old.file.rstrip("/\\"))
     episodes = kodi.episodes(tvshowid, WATCHED)
     unplayed = [e for e in episodes if kodi_tv.watched_details(e) is None]
     restore = kodi_tv.restore_watched(watched, unplayed, target.mapped_folder)
     for episodeid, details in restore.items():
         kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
+    give_show_state(kodi, tvshowid, mine, own_wins=True)
     kodi.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
     return (
         f"removed the show at {old.file} (renamed; Kodi had it at "
@@ -168,8 +178,45 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     restore = kodi_tv.restore_watched(list(kept), unplayed, target.mapped_folder)
     for episodeid, details in restore.items():
         kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
+    give_show_state(kodi, found.tvshowid, getattr(kept, "show", {}))
     kodi_kept.clear(target.key)
     return f"gave the watched state of {len(restore)} episode(s) back to the show at {folder}"
+
+
+def show_state(kodi: Kodi, tvshowid: int) -> dict[str, Any]:
+    """The user's rating and tags of a show in Kodi (set with SetTVShowDetails or Kodi's
+    menus, kept in its database), as SetTVShowDetails takes them; empty when it has none."""
+    details = kodi.call(
+        "VideoLibrary.GetTVShowDetails",
+        {kodi.api().name("tvshowid"): tvshowid, "properties": SHOW_STATE},
+    )
+    show = (details or {}).get("tvshowdetails") or {}
+    state: dict[str, Any] = {}
+    if int(show.get("userrating") or 0):
+        state["userrating"] = int(show["userrating"])
+    if show.get("tag"):
+        state["tag"] = [str(t) for t in show["tag"]]
+    return state
+
+
+def give_show_state(
+    kodi: Kodi, tvshowid: int, state: dict[str, Any], own_wins: bool = False
+) -> None:
+    """A renamed show's rating and tags (`show_state` of the old one) given to its new
+    entry: its tags (the NFO's, read by the scan) and the user's own; the user's rating, or
+    with `own_wins` the new entry's where it has one (rated there since)."""
+    if not state:
+        return
+    own = show_state(kodi, tvshowid)
+    give = dict(state)
+    if own_wins and own.get("userrating"):
+        give["userrating"] = own["userrating"]
+    tags = list(dict.fromkeys([*(own.get("tag") or []), *(state.get("tag") or [])]))
+    if tags:
+        give["tag"] = tags
+    if give == own:
+        return
+    kodi.call("VideoLibrary.SetTVShowDetails", {kodi.api().name("tvshowid"): tvshowid, **give})
 
 
 def _has_episodes_under(kodi: Kodi, tvshowid: int, mapped_folder: str) -> bool:

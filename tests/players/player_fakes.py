@@ -149,6 +149,11 @@ MOVIE_FIELDS = dict.fromkeys(
      "ratings", "dateadded", "uniqueid"],
     False,
 )  # fmt: skip
+SHOW_FIELDS = dict.fromkeys(
+    ["title", "playcount", "plot", "lastplayed", "tag", "art", "userrating", "ratings",
+     "dateadded", "uniqueid"],
+    False,
+)  # fmt: skip
 LOWER_PARAMS = {
     "VideoLibrary.RefreshMovie": {"movieid": True, "ignorenfo": False, "title": False},
     "VideoLibrary.RefreshTVShow": {
@@ -165,6 +170,9 @@ LOWER_PARAMS = {
     "VideoLibrary.SetMovieDetails": {"movieid": True, **MOVIE_FIELDS},
     # Kodi 20.1's own list (JSONRPC.Introspect of VideoLibrary.SetEpisodeDetails)
     "VideoLibrary.SetEpisodeDetails": {"episodeid": True, **EPISODE_FIELDS},
+    # Kodi's methods.json (VideoLibrary.SetTVShowDetails / GetTVShowDetails), in part
+    "VideoLibrary.SetTVShowDetails": {"tvshowid": True, **SHOW_FIELDS},
+    "VideoLibrary.GetTVShowDetails": {"tvshowid": True, "properties": False},
 }
 CAMEL_PARAMS = {
     "VideoLibrary.RefreshMovie": {"movieId": True, "ignoreNfo": False, "title": False},
@@ -180,6 +188,8 @@ CAMEL_PARAMS = {
     "VideoLibrary.RemoveMovie": {"movieId": True},
     "VideoLibrary.SetMovieDetails": {"movieId": True, **MOVIE_FIELDS},
     "VideoLibrary.SetEpisodeDetails": {"episodeId": True, **EPISODE_FIELDS},
+    "VideoLibrary.SetTVShowDetails": {"tvshowId": True, **SHOW_FIELDS},
+    "VideoLibrary.GetTVShowDetails": {"tvshowId": True, "properties": False},
 }
 
 
@@ -198,6 +208,7 @@ class FakeKodi(FakeServer):
         textures: dict[int, str] | None = None,
         movie_details: dict[int, dict[str, Any]] | None = None,
         nfo_details: dict[int, dict[str, Any]] | None = None,
+        show_details: dict[int, dict[str, Any]] | None = None,
         busy_polls: int = 0,
         scan_polls: int = 1,
         port: int = 0,
@@ -219,6 +230,8 @@ class FakeKodi(FakeServer):
         # (CVideoDatabase::SetDetailsForMovie); a play count and last played time only with
         # advancedsettings' <importwatchedstate> (off by default: then leave them out here)
         self.nfo_details = {k: dict(v) for k, v in (nfo_details or {}).items()}
+        # tvshowid -> what the user set on the show (userrating, tag) or its NFO gave it
+        self.show_details = {k: dict(v) for k, v in (show_details or {}).items()}
         self.on_scan: Any = None  # called with the directory of each Scan (what it adds)
         self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
         self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
@@ -402,7 +415,29 @@ class FakeKodi(FakeServer):
         tvshowid = params["tvshowId" if self.camel else "tvshowid"]
         if self.shows.pop(tvshowid, None) is None:
             raise ValueError("no such show")
+        self.show_details.pop(tvshowid, None)
         self.episodes = {k: e for k, e in self.episodes.items() if e.get("tvshowid") != tvshowid}
+        return "OK"
+
+    def rpc_VideoLibrary_GetTVShowDetails(self, params):
+        self._check("VideoLibrary.GetTVShowDetails", params)
+        tvshowid = params["tvshowId" if self.camel else "tvshowid"]
+        if tvshowid not in self.shows:
+            raise ValueError("no such show")
+        details = self.show_details.get(tvshowid, {})
+        none = {"userrating": 0, "art": {}, "uniqueid": {}, "title": "", "plot": ""}
+        shown = {"tvshowid": tvshowid, "label": self.shows[tvshowid][0]}
+        for prop in params.get("properties", []):
+            shown[prop] = details.get(prop, none.get(prop, []))
+        return {"tvshowdetails": shown}
+
+    def rpc_VideoLibrary_SetTVShowDetails(self, params):
+        self._check("VideoLibrary.SetTVShowDetails", params)
+        tvshowid = params["tvshowId" if self.camel else "tvshowid"]
+        if tvshowid not in self.shows:
+            raise ValueError("no such show")
+        details = self.show_details.setdefault(tvshowid, {})
+        details.update({k: v for k, v in params.items() if k not in ("tvshowid", "tvshowId")})
         return "OK"
 
     def _texture_matches(self, rule: Any, url: str) -> bool:

@@ -138,3 +138,33 @@ def test_a_kept_watched_state_whose_row_gave_up_is_given_back_with_the_next_one(
     assert fake.episodes[39]["resume"] == {"position": 60.0, "total": 2800.0}
     assert kept_state() == [None, None] and states("Living room") == ["failed", "sent"]
     assert fake.violations == []
+
+
+def test_a_merged_show_not_added_again_keeps_the_users_rating_and_tags_of_the_show(
+    make_rt, tmp_path
+):
+    """The user rated the show 9 and tagged it "Favourites" in Kodi (its information dialog:
+    VideoLibrary.SetTVShowDetails userrating and tag; tests/players/test_real_kodi.py step 5).
+    RemoveTVShow drops them with the old show: they were lost with every renamed show. Now
+    they are kept in the row with the episodes' state and the show Kodi adds again at the
+    new folder gets them, beside the tag its tvshow.nfo gave it."""
+    with merged_kodi() as fake:
+        fake.show_details[7] = {"userrating": 9, "tag": ["Favourites"]}
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=False)
+        rt = tv_rt(make_rt, tmp_path, fake)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+        assert report.retrying == 1 and fake.shows == {}
+        [kept] = kept_state()
+        assert {"show": {"userrating": 9, "tag": ["Favourites"]}} in kept
+
+        def scan(directory):  # Kodi is back: the folder added, its tvshow.nfo's <tag>
+            scans_into_old_show_then(fake, adds_again=True)(directory)
+            fake.show_details[9] = {"tag": ["AMC"]}
+
+        fake.on_scan = scan
+        [report] = process_notifications(rt, now=later(minutes=1))
+    assert report.sent == 1, report.error
+    assert fake.show_details[9] == {"userrating": 9, "tag": ["AMC", "Favourites"]}
+    assert fake.episodes[39]["playcount"] == 2
+    assert kept_state() == [None] and fake.violations == []

@@ -285,6 +285,62 @@ def test_a_renamed_show_kodi_found_first_as_a_show_of_its_own_takes_the_old_show
     assert report.sent == 1 and kodi.violations == []
 
 
+def test_a_renamed_show_keeps_the_users_rating_and_tags_of_the_show(make_rt, tmp_path):
+    """The user rated the show 8 and tagged it "Watch with Sam" in Kodi (its information
+    dialog: VideoLibrary.SetTVShowDetails userrating and tag; Kodi keeps them in its
+    database, no file has them). The folder renamed, the old show was removed with them: a
+    renamed movie kept its rating and tags, a renamed show lost them. Now the new show gets
+    them before the old one is removed, beside the tag its tvshow.nfo gave it (an NFO
+    <tag>, as tinyMediaManager writes)."""
+    old = "smb://nas/tv/Breaking Bad/"
+    shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"})}
+    episodes = {11: {"tvshowid": 7, "file": old + PILOT, "season": 1, "episode": 1}}
+    details = {7: {"userrating": 8, "tag": ["Watch with Sam"]}}
+    with FakeKodi(
+        sources=["smb://nas/tv/"], shows=shows, episodes=episodes, show_details=details
+    ) as kodi:
+
+        def scan(directory):
+            kodi.shows[8] = (directory, {"tmdb": "1396"})
+            kodi.show_details[8] = {"tag": ["AMC"]}
+            kodi.episodes[31] = {
+                "tvshowid": 8,
+                "file": directory + PILOT,
+                "season": 1,
+                "episode": 1,
+            }
+
+        kodi.on_scan = scan
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+    assert report.sent == 1, report.error
+    assert sorted(kodi.shows) == [8]
+    assert kodi.show_details[8] == {"userrating": 8, "tag": ["AMC", "Watch with Sam"]}
+    order = [m for m, _p in kodi.calls if m.endswith(("SetTVShowDetails", "RemoveTVShow"))]
+    assert order == ["VideoLibrary.SetTVShowDetails", "VideoLibrary.RemoveTVShow"]
+    assert kodi.violations == []
+
+
+def test_a_renamed_show_kodi_found_first_as_its_own_keeps_the_old_shows_rating_and_tags(
+    make_rt, tmp_path
+):
+    """Kodi's own scan added the renamed folder as a show of its own, and the user rated
+    that one 6 since: its rating stays, the old show's tags join its own, the old one goes."""
+    old = "smb://nas/tv/Breaking Bad/"
+    new = f"smb://nas/tv/{BB}/"
+    shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"}), 8: (new, {"tmdb": "1396"})}
+    details = {7: {"userrating": 9, "tag": ["Favourites"]}, 8: {"userrating": 6, "tag": ["AMC"]}}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, show_details=details) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+    assert report.sent == 1, report.error
+    assert sorted(kodi.shows) == [8]
+    assert kodi.show_details[8] == {"userrating": 6, "tag": ["AMC", "Favourites"]}
+    assert kodi.violations == []
+
+
 def test_a_renamed_show_kodi_does_not_find_at_its_new_folder_keeps_its_old_show(make_rt, tmp_path):
     """The Scan of the new folder adds nothing (Kodi 20.1 answers "OK" to a Scan of a folder
     it cannot read: a path_map to a share Kodi mounts elsewhere, a failed scan). The old show

@@ -471,6 +471,10 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     watched = {"playcount": 1, "resume": {"position": 2.0, "total": 5.0}}
     pilot_id = kodi_show(kodi)["episodeids"][1, 1]
     kodi.call("VideoLibrary.SetEpisodeDetails", {"episodeid": pilot_id, **watched})
+    # the user's rating and a tag of the show itself (Kodi's information dialog): RemoveTVShow
+    # dropped them with the old show; the new one gets them
+    mine = {"userrating": 7, "tag": ["Watch with Sam"]}
+    kodi.call("VideoLibrary.SetTVShowDetails", {"tvshowid": kodi_show(kodi)["tvshowid"], **mine})
     # (E4 and E5 still have the resume point of step 3: `refreshepisodes` kept the bookmark)
     before = kodi_show(kodi)["watched"]
     played = [n for n, state in before.items() if state != (0, 0.0)]
@@ -517,6 +521,11 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     assert after["file"] == f"{renamed}/"
     assert after["episodes"] == expected.episodes
     assert after["watched"] == before and after["watched"][1, 1] == (1, 2.0)
+    rated = kodi.call(
+        "VideoLibrary.GetTVShowDetails",
+        {"tvshowid": after["tvshowid"], "properties": ["userrating", "tag"]},
+    )["tvshowdetails"]
+    assert rated["userrating"] == 7 and "Watch with Sam" in rated["tag"], rated
 
 
 def episode_item(video: Path) -> db.Movie:
