@@ -471,10 +471,10 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     watched = {"playcount": 1, "resume": {"position": 2.0, "total": 5.0}}
     pilot_id = kodi_show(kodi)["episodeids"][1, 1]
     kodi.call("VideoLibrary.SetEpisodeDetails", {"episodeid": pilot_id, **watched})
-    # the user's rating and a tag of the show itself (Kodi's information dialog): RemoveTVShow
-    # dropped them with the old show; the new one gets them
-    mine = {"userrating": 7, "tag": ["Watch with Sam"]}
-    kodi.call("VideoLibrary.SetTVShowDetails", {"tvshowid": kodi_show(kodi)["tvshowid"], **mine})
+    # a tag of the show itself (Kodi's information dialog): RemoveTVShow dropped it with the
+    # old show; the new one gets it (and the rating set below)
+    sid = kodi_show(kodi)["tvshowid"]
+    kodi.call("VideoLibrary.SetTVShowDetails", {"tvshowid": sid, "tag": ["Watch with Sam"]})
     # (E4 and E5 still have the resume point of step 3: `refreshepisodes` kept the bookmark)
     before = kodi_show(kodi)["watched"]
     played = [n for n, state in before.items() if state != (0, 0.0)]
@@ -507,6 +507,11 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     )
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     assert kodi_show(kodi)["file"] == f"{folder}/"  # one show, still at the old folder
+    # Kodi's own scan, adding the new folder to the old show, set the show's user rating back
+    # to the NFO's (none; its tags stay): a rating is given after it, as the user would
+    rated = show_rating(kodi, kodi_show(kodi)["tvshowid"])
+    assert rated["userrating"] == 0 and rated["tag"] == ["Watch with Sam"], rated
+    kodi.call("VideoLibrary.SetTVShowDetails", {"tvshowid": sid, "userrating": 7})
     db.PlayerNotification.update(next_attempt_at=db.now()).where(
         db.PlayerNotification.state == "pending"
     ).execute()
@@ -521,10 +526,7 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     assert after["file"] == f"{renamed}/"
     assert after["episodes"] == expected.episodes
     assert after["watched"] == before and after["watched"][1, 1] == (1, 2.0)
-    rated = kodi.call(
-        "VideoLibrary.GetTVShowDetails",
-        {"tvshowid": after["tvshowid"], "properties": ["userrating", "tag"]},
-    )["tvshowdetails"]
+    rated = show_rating(kodi, after["tvshowid"])
     assert rated["userrating"] == 7 and "Watch with Sam" in rated["tag"], rated
 
 
@@ -610,6 +612,14 @@ def actors(nfo: ET.Element, folder: Path) -> list[tuple[str, str]]:
         for a in nfo.iter("actor")
         if (name := a.findtext("name"))
     ]
+
+
+def show_rating(kodi: RealKodi, tvshowid: int) -> dict:
+    """The user's rating and tags of a show in Kodi."""
+    return kodi.call(
+        "VideoLibrary.GetTVShowDetails",
+        {"tvshowid": tvshowid, "properties": ["userrating", "tag"]},
+    )["tvshowdetails"]
 
 
 def kodi_show(kodi: RealKodi) -> dict:
