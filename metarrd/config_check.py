@@ -362,6 +362,16 @@ def _shared_cache(folder: Path) -> list[Problem]:
 
 def _library_folders(config: Config) -> list[Problem]:
     found: list[Problem] = []
+    if not config.library:  # the daemon would start, watch nothing and say nothing
+        found.append(
+            Problem(
+                "warning",
+                "library",
+                "no [[library]]: nothing will be scanned, watched or published; add one per "
+                'folder, e.g. [[library]] name = "Movies", path = "/srv/media/movies", '
+                'kind = "movie"',
+            )
+        )
     seen: list[tuple[str, Path]] = []  # (key, resolved folder) of the libraries before
     for i, lib in enumerate(config.library):
         key = entry_key("library", i, lib.name)

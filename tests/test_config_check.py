@@ -121,6 +121,20 @@ read_token = "t"
     assert 'library "Kids".path: inside library "Movies"' in err
 
 
+def test_a_config_without_a_library_is_a_warning_naming_the_fix(tmp_path, capsys):
+    """The README's first config with its [[library]] table left out (or all of them
+    commented): `config check` said "OK (0 libraries, 0 players)", and the daemon started,
+    watched nothing and said nothing. A warning now says so and shows the table to add."""
+    text = f'data_dir = "{tmp_path}/data"\n[providers.tmdb]\napi_key = "k"\n'
+    status, out, err = _check(tmp_path, text, capsys)
+    assert status == 0, err
+    assert "warning: library: no [[library]]: nothing will be scanned" in err
+    assert 'kind = "movie"' in err
+    assert "OK (0 libraries, 0 players); 2 warnings" in out  # and the empty webhooks.token
+    status, out, err = _check(tmp_path, _good(tmp_path), capsys)
+    assert status == 0 and "warning: library:" not in err and "OK (1 libraries" in out
+
+
 def test_warnings_alone_exit_0(tmp_path, capsys):
     text = _good(tmp_path) + '[webhooks]\ntoken = ""\n'
     status, out, err = _check(tmp_path, text, capsys)
