@@ -49,6 +49,26 @@ def scans_into_old_show_then(kodi: FakeKodi, adds_again: bool):
     return scan
 
 
+def test_a_renamed_show_kodi_adds_to_its_old_show_is_added_again_on_its_own(make_rt, tmp_path):
+    """What Kodi 20.1 does (tests/players/test_real_kodi.py, and on the same set-up): a Scan of
+    the new folder of a show it has (same title and year) adds its episodes to the old show,
+    each listed twice, and the show's `file` stays the old folder. That show is removed once
+    the new folder's episodes are in it, and the new folder scanned again: Kodi then adds it
+    as a show of its own, whose episodes get the watched state."""
+    with merged_kodi() as fake:
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=True)
+        rt = tv_rt(make_rt, tmp_path, fake)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+    assert fake.scans == [NEW, NEW]
+    assert fake.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
+    assert sorted(fake.shows) == [9] and fake.shows[9][0] == NEW
+    assert [e["file"] for e in fake.episodes.values()] == [NEW + PILOT]
+    assert fake.episodes[39]["playcount"] == 2
+    assert fake.episodes[39]["resume"] == {"position": 60.0, "total": 2800.0}
+    assert report.sent == 1 and fake.violations == []
+
+
 def kept_state() -> list:
     return [row.kept_state for row in db.PlayerNotification.select()]
 

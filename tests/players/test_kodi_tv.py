@@ -166,43 +166,6 @@ def test_a_renamed_show_folder_replaces_kodis_old_show_keeping_the_watched_state
     assert report.sent == 1 and kodi.violations == []
 
 
-def test_a_renamed_show_kodi_adds_to_its_old_show_is_added_again_on_its_own(make_rt, tmp_path):
-    """What Kodi 20.1 does (tests/players/test_real_kodi.py, and on the same set-up): a Scan of
-    the new folder of a show it has (same title and year) adds its episodes to the old show,
-    each listed twice, and the show's `file` stays the old folder. That show is removed once
-    the new folder's episodes are in it, and the new folder scanned again: Kodi then adds it
-    as a show of its own, whose episodes get the watched state."""
-    old = "smb://nas/tv/Breaking Bad/"
-    new = f"smb://nas/tv/{BB}/"
-    shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"})}
-    watched = {"playcount": 2, "resume": {"position": 60.0, "total": 2800.0}, "lastplayed": "x"}
-    episodes = {11: {"tvshowid": 7, "file": old + PILOT, "season": 1, "episode": 1, **watched}}
-    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as kodi:
-
-        def scan(directory):
-            show = 7 if 7 in kodi.shows else 9  # into the old show while it is there
-            kodi.shows.setdefault(show, (directory, {"tmdb": "1396"}))
-            kodi.episodes[30 + show] = {
-                "tvshowid": show,
-                "file": directory + PILOT,
-                "season": 1,
-                "episode": 1,
-                "playcount": 0,
-            }
-
-        kodi.on_scan = scan
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
-        [report] = process_notifications(rt)
-    assert kodi.scans == [new, new]
-    assert kodi.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
-    assert sorted(kodi.shows) == [9] and kodi.shows[9][0] == new
-    assert [e["file"] for e in kodi.episodes.values()] == [new + PILOT]
-    assert kodi.episodes[39]["playcount"] == 2
-    assert kodi.episodes[39]["resume"] == {"position": 60.0, "total": 2800.0}
-    assert report.sent == 1 and kodi.violations == []
-
-
 def test_a_renamed_show_kodis_own_scan_found_first_keeps_what_was_watched_in_either_copy(
     make_rt, tmp_path
 ):
