@@ -380,12 +380,22 @@ def make_preview(source: Path | bytes, *, size: int = PREVIEW_SIZE, quality: int
 
 
 OWN_PREVIEW_BYTES = 64 * 1024  # a small rendition this size or less is its own preview
+# ... and at most this many times the preview box on its longest side. TheTVDB's thumbnails are
+# half their image: 340x500 for a poster (about 20 KB), 379x70 for a banner, 400x155 for a logo.
+# Resizing and encoding one of those cost about 3 ms of its 3.5 ms of analysis, for a preview
+# the page shows at the same size (the art grid scales every preview to its cell; a browser on
+# a high-density screen shows more of it); one of 960x540 is still made small.
+OWN_PREVIEW_SCALE = 2
 
 
 def _own_preview(im: Image.Image, length: int, size: int) -> bool:
-    """Whether the image can be shown as it is, as its own preview: already within the preview
-    box, small on disk, one frame, in a format and colour mode every browser shows."""
-    if max(im.size) > size or length > OWN_PREVIEW_BYTES or getattr(im, "is_animated", False):
+    """Whether the image can be shown as it is, as its own preview: not much larger than the
+    preview box, small on disk, one frame, in a format and colour mode every browser shows."""
+    if (
+        max(im.size) > size * OWN_PREVIEW_SCALE
+        or length > OWN_PREVIEW_BYTES
+        or getattr(im, "is_animated", False)
+    ):
         return False
     if _kind(im) == "JPEG":
         return im.mode in ("RGB", "L")  # not CMYK: some browsers show it inverted
@@ -402,8 +412,9 @@ def analyse_with_preview(
     1/8-scale decode; imagehash reduces both to 32x32 first, so the hashes agree to within a bit
     or two, well inside near-duplicate matching. Costs about a third less than the two calls.
 
-    An image already within the preview box (a provider's small rendition: TMDB `w185` posters,
-    `w300` backdrops, fanart.tv's previews) is its own preview: its bytes come back as they are
+    An image within twice the preview box (a provider's small rendition: TMDB `w185` posters,
+    `w300` backdrops, fanart.tv's previews, most of TheTVDB's thumbnails; OWN_PREVIEW_SCALE) and
+    small on disk is its own preview: its bytes come back as they are
     (JPEG, PNG or WebP; `preview_ext` tells which), without the resize and the WebP encode that
     cost two thirds of a rendition's analysis, and without a second lossy encode.
 

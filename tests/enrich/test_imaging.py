@@ -58,14 +58,16 @@ OWN = [
     ("w300.jpg", "photo", 300, 169, "jpg"),  # TMDB's backdrop rendition
     ("preview.png", "cutout", 200, 77, "png"),  # fanart.tv's preview of a logo
     ("small.webp", "photo", 240, 135, "webp"),
+    # TheTVDB's thumbnails, half their image (docs/providers.md): a poster's, a banner's, a logo's
+    ("posters/81189-1_t.jpg", "photo", 340, 500, "jpg"),
+    ("graphical/81189-g_t.jpg", "photo", 379, 70, "jpg"),
+    ("clearlogo_t.png", "cutout", 400, 155, "png"),
 ]
 
 
 @pytest.mark.parametrize(("name", "style", "width", "height", "ext"), OWN)
-def test_a_rendition_within_the_preview_box_is_its_own_preview(
-    tmp_path, name, style, width, height, ext
-):
-    path = tmp_path / name
+def test_a_small_rendition_is_its_own_preview(tmp_path, name, style, width, height, ext):
+    path = tmp_path / name.replace("/", "-")
     picture = render_picture(name, style, width, height)
     if ext == "webp":
         picture.convert("RGB").save(path, "WEBP")
@@ -89,9 +91,12 @@ def _webp_preview(path) -> tuple[int, int]:
 
 def test_what_cannot_be_shown_as_it_is_gets_a_webp_preview(tmp_path):
     picture = render_picture("p", "photo", 342, 513)
-    big = tmp_path / "w342.jpg"  # over the box: resized
-    big.write_bytes(encode(picture, "jpg"))
-    assert _webp_preview(big) == (200, 300)
+    big = tmp_path / "fanart_t.jpg"  # TheTVDB's 960x540 thumbnail of a 1920x1080 background
+    big.write_bytes(encode(render_picture("b", "photo", 960, 540), "jpg"))
+    assert _webp_preview(big) == (300, 169)
+    tall = tmp_path / "w780.jpg"  # over twice the box: resized
+    tall.write_bytes(encode(render_picture("t", "photo", 402, 603), "jpg"))
+    assert _webp_preview(tall) == (200, 300)
     cmyk = tmp_path / "cmyk.jpg"  # some browsers show CMYK JPEGs inverted
     picture.resize((180, 270)).convert("CMYK").save(cmyk, "JPEG")
     assert _webp_preview(cmyk) == (180, 270)
