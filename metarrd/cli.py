@@ -254,12 +254,15 @@ def cmd_config_check(path: str | None) -> int:
         return EXIT_USAGE
     assert config is not None
     also = f"; {_count(warnings, 'warning')}" if warnings else ""
-    print(f"{cfg_path}: OK ({len(config.library)} libraries, {len(config.player)} players){also}")
+    libraries = _count(config.library, "library", "libraries")
+    print(f"{cfg_path}: OK ({libraries}, {_count(config.player, 'player')}){also}")
     return EXIT_OK
 
 
-def _count(things: list, word: str) -> str:
-    return f"{len(things)} {word}{'' if len(things) == 1 else 's'}"
+def _count(things: list | int, word: str, plural: str | None = None) -> str:
+    """`3 warnings`, `1 warning`; `plural` where adding an s is wrong ("libraries")."""
+    n = things if isinstance(things, int) else len(things)
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def _runtime(config: Config):
@@ -405,7 +408,7 @@ def cmd_scan(config: Config, args) -> int:
     videos = {name: n["videos"] for name, n in counts.items()}
     shows = ", ".join(f"{n['shows']} {name}" for name, n in counts.items() if n["shows"])
     print(
-        f"scanned {report.found} videos: {videos['new']} new, {videos['changed']} changed, "
+        f"scanned {_count(report.found, 'video')}: {videos['new']} new, {videos['changed']} changed, "
         f"{videos['moved']} moved, {videos['missing']} missing, {report.unchanged} unchanged; "
         + (f"shows: {shows}; " if shows else "")
         + f"{identified} identified, {unsure} left unidentified"

@@ -62,7 +62,7 @@ def test_scan_by_hand_skips_a_library_whose_mount_hangs(nas, finishes, capsys):
     assert err.splitlines() == [
         f"library root {roots['movies']} does not answer (a hung network mount?); not scanned"
     ]
-    assert "scanned 1 videos: 1 new" in out
+    assert "scanned 1 video: 1 new" in out
     assert [Path(m.path).name for m in db.Movie.select()] == ["Alien (1979).mkv"]
 
     heat = roots["movies"] / "Heat (1995)"

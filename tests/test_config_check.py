@@ -41,7 +41,7 @@ def _good(tmp_path: Path) -> str:
 def test_a_good_config_is_ok(tmp_path, capsys):
     status, out, err = _check(tmp_path, _good(tmp_path), capsys)
     assert status == 0, err
-    assert "OK (1 libraries, 0 players)" in out
+    assert "OK (1 library, 0 players)" in out
 
 
 def test_every_problem_is_reported_at_once_with_libraries_named(tmp_path, capsys):
@@ -132,7 +132,7 @@ def test_a_config_without_a_library_is_a_warning_naming_the_fix(tmp_path, capsys
     assert 'kind = "movie"' in err
     assert "OK (0 libraries, 0 players); 2 warnings" in out  # and the empty webhooks.token
     status, out, err = _check(tmp_path, _good(tmp_path), capsys)
-    assert status == 0 and "warning: library:" not in err and "OK (1 libraries" in out
+    assert status == 0 and "warning: library:" not in err and "OK (1 library" in out
 
 
 def test_warnings_alone_exit_0(tmp_path, capsys):
@@ -614,7 +614,7 @@ def test_a_path_map_onto_a_library_or_a_folder_holding_libraries_is_no_warning(t
     )
     status, out, err = _check(tmp_path, text, capsys)
     assert status == 0
-    assert "path_map" not in err and "OK (1 libraries, 0 players)" in out
+    assert "path_map" not in err and "OK (1 library, 0 players)" in out
 
 
 def test_a_missing_configuration_file_says_how_to_name_or_make_one(tmp_path, capsys, monkeypatch):

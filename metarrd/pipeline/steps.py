@@ -109,8 +109,9 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     follow += tell_moved(rt, report.moved + moved)  # also those not published again
     videos = {name: n["videos"] for name, n in report.counts().items()}  # not the shows
     message = (
-        f"{report.found} videos: {videos['new']} new, {videos['changed']} changed, "
-        f"{videos['moved']} moved, {videos['missing']} missing, {len(report.errors)} errors"
+        f"{report.found} video{'' if report.found == 1 else 's'}: {videos['new']} new, "
+        f"{videos['changed']} changed, {videos['moved']} moved, {videos['missing']} missing, "
+        f"{len(report.errors)} error{'' if len(report.errors) == 1 else 's'}"
     )
     if report.skipped:  # a sample, a trailer, an extra: listed in Settings → Libraries
         message += f", {report.skipped} skipped by name (listed in Settings, Libraries)"

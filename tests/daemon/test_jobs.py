@@ -162,7 +162,7 @@ def test_scan_then_identify_new_items(rt, fake_stages):
         movie.id,
         {"tmdb_id": None, "imdb_id": None, "source": None},
     )
-    assert db.Job.get_by_id(job.id).message.startswith("1 videos: 1 new")
+    assert db.Job.get_by_id(job.id).message.startswith("1 video: 1 new")
     jobs.enqueue_scan([folder])  # unchanged: nothing more to do
     assert fake_stages.stages() == ["identify", "enrich"]
 

@@ -678,7 +678,7 @@ def test_a_renamed_or_deleted_movie_folder_is_scanned_without_walking_the_librar
     w.handle("added", str(root / "Heat (1995)"))
     clock.t = 10.0
     assert w.tick() == [str(root / "Heat"), str(root / "Heat (1995)")]
-    assert last_scan().message.startswith("1 videos: 0 new")  # the new folder alone was walked
+    assert last_scan().message.startswith("1 video: 0 new")  # the new folder alone was walked
     item = db.Movie.get_by_id(heat.id)
     assert (item.path, item.missing) == (str(root / "Heat (1995)" / "Heat.mkv"), False)
 
@@ -1263,7 +1263,7 @@ def test_a_renamed_or_deleted_show_folder_is_scanned_without_walking_the_tv_libr
     w.handle("added", str(new))
     clock.t = 10.0
     assert w.tick() == [str(old), str(new / "Season 1")]
-    assert last_scan().message.startswith("1 videos: 0 new")  # the new folder alone was walked
+    assert last_scan().message.startswith("1 video: 0 new")  # the new folder alone was walked
     item = db.Movie.get_by_id(office.id)
     assert (item.path, item.missing) == (str(new), False)
 
@@ -1356,7 +1356,7 @@ def test_a_movie_folder_gone_and_back_is_scanned_without_walking_the_library(rt,
         scans.append(w.tick())
     assert [s for s in scans if s] == [[str(folder)]]  # one scan, of the folder
     last = db.Job.select().where(db.Job.kind == "scan").order_by(db.Job.id.desc()).get()
-    assert last.message.startswith("1 videos: 0 new")  # the folder alone was walked
+    assert last.message.startswith("1 video: 0 new")  # the folder alone was walked
     item = db.Movie.get_by_id(heat.id)
     assert (item.path, item.missing) == (str(folder / "Heat (1995).mkv"), False)
 

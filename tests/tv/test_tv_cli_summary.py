@@ -43,7 +43,7 @@ def test_the_scan_line_counts_episode_files_as_the_videos(cli_tv, tmp_path, caps
     shutil.rmtree(tv / BCS)
     assert cli_tv.main(["scan"]) == 0, capsys.readouterr()
     line = capsys.readouterr().out.splitlines()[-1]
-    assert line.startswith("scanned 1 videos: 0 new, 0 changed, 0 moved, 1 missing, 1 unchanged;")
+    assert line.startswith("scanned 1 video: 0 new, 0 changed, 0 moved, 1 missing, 1 unchanged;")
     assert "; shows: 1 missing; " in line
 
 
