@@ -209,8 +209,10 @@ def settle_unit(rt: Runtime, root_id: int) -> bool:
     would wait for as long as the mount hangs."""
     M = db.Movie
     unit = (M.id == root_id) | (M.show == root_id)
+    if not M.select().where(unit, M.publish_state == db.OUTDATED).exists():
+        return False  # not "Republish?" (never published, the common case): nothing more to read
     item = M.get_or_none(M.id == root_id)
-    if item is None or not M.select().where(unit, M.publish_state == db.OUTDATED).exists():
+    if item is None:
         return False
     root = deepest_folder(item.path, [lib.path for lib in rt.config.library])
     if (root is not None and cache.library_unanswered(root)) or cache.unanswered(

@@ -350,3 +350,19 @@ def test_a_re_enrich_looks_at_its_cached_pictures_outside_the_write_transaction(
     monkeypatch.setattr(os, "stat", stat)
     enrich_item(rt, db.Movie.get_by_id(movie.id))
     assert inside == []
+
+
+def test_an_item_never_published_is_settled_with_one_small_query(rt, monkeypatch):
+    """`settle_unit` runs after every enrich and every edit in the UI; an item not "Updated –
+    Republish?" (never published: a whole library's first `enrich --all`) has nothing to settle.
+    It read the item's whole row (some 60 columns) before asking that; now one EXISTS answers,
+    and the row is read only for a unit that may be settled."""
+    from metarrd.enrich import settle_unit
+
+    from .test_candidate_store import statements
+
+    movie = make_movie(rt)
+    with statements(monkeypatch) as seen:
+        assert settle_unit(rt, movie.id) is False
+        assert settle_unit(rt, movie.id + 1000) is False  # gone meanwhile
+    assert len(seen) == 2 and all(sql.startswith("SELECT EXISTS") for sql in seen), seen
