@@ -27,6 +27,7 @@ the titled ones are its `landscape`). TMDB tags a backdrop with a language when 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -192,7 +193,24 @@ def provider_priority(facts: ImageFacts, prefs: Preferences) -> Factor:
 
 
 def score_image(facts: ImageFacts, prefs: Preferences) -> Score:
-    """The 0-100 score of one analysed image."""
+    """The 0-100 score of one analysed image. Pure, so kept for the same facts and preferences
+    (`_kept`): an enrich scores most candidates twice with the same facts, by their stated size
+    to choose what to fetch whole, then as analysed."""
+    # a number's type shows in the reasons (1000 and 1000.0 are equal, their text is not)
+    types = tuple(map(type, (facts.width, facts.height, facts.vote_average, facts.vote_count)))
+    try:
+        hash((facts, prefs))
+    except TypeError:  # a list where a tuple belongs: scored all the same, not kept
+        return _score(facts, prefs)
+    return _kept(facts, prefs, types)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept(facts: ImageFacts, prefs: Preferences, _types: tuple[type, ...]) -> Score:
+    return _score(facts, prefs)
+
+
+def _score(facts: ImageFacts, prefs: Preferences) -> Score:
     if facts.width <= 0 or facts.height <= 0:
         raise ValueError("an image without a size cannot be scored")
     lang, foreign, tier = language(facts, prefs)

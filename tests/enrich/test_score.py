@@ -124,3 +124,39 @@ def test_a_poster_in_the_first_language_comes_before_a_better_voted_one_in_the_s
     ranked = sorted((d for d in select(picks, {"poster": 3}) if d.selected), key=lambda d: d.rank)
     assert [d.id for d in ranked] == [3, 1, 2]  # German, English, then the textless one
     assert german.breakdown()["tier"] == 0 and english.breakdown()["tier"] == 1
+
+
+def test_an_enrich_scores_each_candidate_once(rt, simulator, monkeypatch):
+    """A movie's enrich scored most candidates twice from the same facts: by their stated size
+    (which to fetch whole) and as analysed (the analysis confirmed that size): 1,194 scores for
+    ~600 candidates in bench.enrich. A score is kept for the same facts, so it is computed once."""
+    from metarrd import db
+    from metarrd.enrich import enrich_item
+    from metarrd.enrich import score as scoring
+
+    from .conftest import make_movie
+
+    computed = []
+    real = scoring.resolution
+    monkeypatch.setattr(scoring, "resolution", lambda f: computed.append(f) or real(f))
+    movie = make_movie(rt, title="The Matrix Scored Once")
+    enrich_item(rt, movie)
+    rows = db.ArtworkCandidate.select().where(
+        (db.ArtworkCandidate.movie == movie.id) & db.ArtworkCandidate.score.is_null(False)
+    )
+    assert rows.count() >= 30
+    assert len(computed) <= rows.count()
+
+
+def test_a_kept_score_is_the_one_its_facts_give():
+    """Equal facts of other types (1000 and 1000.0, 3 likes and 3.0) read differently in the
+    reasons: each keeps its own."""
+    whole = score_image(facts(width=1000, height=1500, provider="fanart", vote_count=3), PREFS)
+    floats = score_image(
+        facts(width=1000.0, height=1500.0, provider="fanart", vote_count=3.0), PREFS
+    )
+    assert "1000x1500" in whole.factors[0].reason and "3 likes" in whole.factors[3].reason
+    assert "1000.0x1500.0" in floats.factors[0].reason and "3.0 likes" in floats.factors[3].reason
+    assert score_image(facts(), Preferences(["de", "en"], ["tmdb"])) == score_image(
+        facts(), Preferences(("de", "en"), ("tmdb",))
+    )  # a list where a tuple belongs: scored all the same
