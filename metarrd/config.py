@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import ipaddress
 import json
 import os
@@ -237,11 +238,13 @@ class Config:
             art = dataclasses.replace(self.artwork, preferred_languages=default_languages(self))
             object.__setattr__(self, "artwork", art)
 
-    @property
+    # a frozen config's paths do not change: made once, not at every use (an enrich asks for
+    # the cache folder for every candidate)
+    @functools.cached_property
     def data_path(self) -> Path:
         return Path(self.data_dir)
 
-    @property
+    @functools.cached_property
     def cache_dir(self) -> Path:
         return Path(self.cache.dir) if self.cache.dir else self.data_path / "cache"
 
