@@ -28,26 +28,48 @@ def test_the_analysis_runs_in_a_worker_process_unless_there_are_none():
     assert analysts.default_processes() >= 1
 
 
+def test_an_analysis_takes_no_thread_of_the_daemons_between_it_and_its_worker(tmp_path):
+    """The analysis thread talks to its worker straight over a pipe: a ProcessPoolExecutor's
+    manager and feeder threads handed every image on, a quarter of the daemon's CPU in an
+    enrich at 0 ms (bench.enrich)."""
+    import threading
+
+    analysts.shutdown()
+    before = set(threading.enumerate())
+    with ThreadPoolExecutor(2) as callers:
+        calls = [
+            callers.submit(analysts.run, 2, analysts.examine_small, _poster(), tmp_path, CAP)
+            for _ in range(6)
+        ]
+        assert all(c.result(timeout=60)[0].width == 185 for c in calls)
+        callers_threads = set(callers._threads)
+    assert len(analysts.worker_pids()) == 2
+    assert set(threading.enumerate()) - before - callers_threads == set()
+
+
 def test_a_worker_ignores_ctrl_c_from_its_first_instruction():
     # before its initializer ran, a Ctrl-C at the daemon's stop killed a starting worker, which
     # broke the pool; the exit then waited on it for good (tests/test_demo_stop.py, 1 run in 10)
     import signal
-    from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(1, mp_context=analysts._context()) as bare:  # no initializer
-        assert bare.submit(signal.getsignal, signal.SIGINT).result() == signal.SIG_IGN
+    bare = analysts._Worker(analysts._context(), initializer=int)  # int(pid): no _watch
+    try:
+        assert bare.call(signal.getsignal, (signal.SIGINT,)) == (True, signal.SIG_IGN)
+    finally:
+        bare.close()
 
 
 def test_a_new_worker_has_what_an_analysis_needs_from_its_fork_server():
     # imported once in the fork server, not by each worker on its first image: the enrich
     # modules a task names (its pickled function), scipy.fftpack (imagehash.phash's first call)
     # and Pillow's plugins. A worker spent 0.3 s of CPU and 30 MB of memory of its own on them.
-    from concurrent.futures import ProcessPoolExecutor
-
     wanted = ["metarrd.enrich.analysts", "scipy.fftpack", "PIL.WebPImagePlugin"]
-    with ProcessPoolExecutor(1, mp_context=analysts._context()) as bare:  # nothing run there yet
-        loaded = bare.submit(eval, f"[m in __import__('sys').modules for m in {wanted!r}]")
-        assert dict(zip(wanted, loaded.result(), strict=True)) == dict.fromkeys(wanted, True)
+    bare = analysts._Worker(analysts._context(), initializer=int)  # nothing run there yet
+    try:
+        ok, loaded = bare.call(eval, (f"[m in __import__('sys').modules for m in {wanted!r}]",))
+        assert ok and dict(zip(wanted, loaded, strict=True)) == dict.fromkeys(wanted, True)
+    finally:
+        bare.close()
 
 
 def test_the_workers_are_named_for_the_benchmarks_cpu_accounting():
@@ -139,15 +161,13 @@ def test_the_workers_end_when_the_daemon_is_killed():
 def test_where_no_worker_can_run_the_images_are_analysed_in_threads(tmp_path, monkeypatch, caplog):
     """Workers that die before they answer (here: at start-up) are no image's fault: nothing is
     rejected, the analysis goes on in the daemon's threads, and the log says why, once."""
-    from concurrent.futures import ProcessPoolExecutor
+    real = analysts._Worker
 
-    def dying(processes):
-        return ProcessPoolExecutor(
-            processes, mp_context=analysts._context(), initializer=os._exit, initargs=(3,)
-        )
+    def dying(context, initializer=None):
+        return real(context, initializer=os._exit)  # os._exit(the daemon's pid): it ends at once
 
     analysts.shutdown()
-    monkeypatch.setattr(analysts, "_executor", dying)
+    monkeypatch.setattr(analysts, "_Worker", dying)
     monkeypatch.setattr(analysts, "_unavailable", None)
     data = _poster()
     try:
@@ -163,17 +183,22 @@ def test_where_no_worker_can_run_the_images_are_analysed_in_threads(tmp_path, mo
 
 
 def test_an_image_retried_alone_after_a_crash_keeps_its_own_error(tmp_path, monkeypatch):
-    """Caught in another image's crash, an image is tried again alone; what its own analysis
-    raises there (its temp file gone: OSError) is its outcome, not "crashed the decoder"."""
-    from concurrent.futures import ProcessPoolExecutor
+    """An image whose worker died under it (killed: the OOM killer) is tried again in a process
+    of its own; what its own analysis raises there (its temp file gone: OSError) is its
+    outcome, not "crashed the decoder"."""
 
-    broken = ProcessPoolExecutor(
-        1, mp_context=analysts._context(), initializer=os._exit, initargs=(3,)
-    )  # every task on it breaks, as when another image crashed the pool
-    monkeypatch.setattr(analysts, "_the_pool", lambda processes: broken)
+    def dying(pool):  # the pool's worker dies under it, as when killed under another load
+        pool._free.acquire()
+        return analysts._Worker(pool.context, initializer=os._exit)
+
+    analysts.shutdown()
+    monkeypatch.setattr(analysts._Pool, "take", dying)
     gone = tmp_path / "00001.part"
-    with pytest.raises(FileNotFoundError):
-        analysts.run(1, analysts.examine_whole, gone, tmp_path, CAP, True, None)
+    try:
+        with pytest.raises(FileNotFoundError):
+            analysts.run(1, analysts.examine_whole, gone, tmp_path, CAP, True, None)
+    finally:
+        analysts.shutdown()
 
 
 def test_a_ctrl_c_while_the_fork_server_starts_does_not_kill_it(tmp_path):
