@@ -634,6 +634,18 @@ def _make_dirs(directory: Path, within: Path | None = None) -> list[Path]:
     first. Below `within`, every folder must be a folder, not a symbolic link to one: a link
     put there since publish looked (`.actors` -> a folder outside the library) would have the
     files written wherever it leads (ENOTDIR)."""
+    if within is not None and directory != within and within in directory.parents:
+        # the usual case, `.actors/` in an item's folder: one mkdir, the walk only on ENOENT
+        try:
+            os.mkdir(directory)
+        except FileExistsError:
+            _check_folders(directory, within)
+            return []
+        except FileNotFoundError:
+            pass  # a folder above is missing (or `within` is gone): the walk below says which
+        else:
+            _check_folders(directory.parent, within)  # `directory` is the folder just made
+            return [directory]
     missing = []
     d = directory
     while not (d.exists() if within is None else os.path.lexists(d)):
@@ -647,6 +659,13 @@ def _make_dirs(directory: Path, within: Path | None = None) -> list[Path]:
     for folder in reversed(missing):  # from the top: one that vanishes meanwhile fails
         with contextlib.suppress(FileExistsError):  # made meanwhile: looked at below
             os.mkdir(folder)
+    _check_folders(directory, within)
+    return missing
+
+
+def _check_folders(directory: Path, within: Path) -> None:
+    """`directory` and every folder above it up to `within` (not included) is a folder, not a
+    symbolic link to one (`_make_dirs`); NotADirectoryError otherwise."""
     d = directory
     while d != within and within in d.parents:
         if not stat.S_ISDIR(os.lstat(d).st_mode):
@@ -654,7 +673,6 @@ def _make_dirs(directory: Path, within: Path | None = None) -> list[Path]:
                 errno.ENOTDIR, "not a folder (a symbolic link put there?); nothing written", str(d)
             )
         d = d.parent
-    return missing
 
 
 def remove_stale_temp_files(directory: Path) -> list[Path]:

@@ -261,13 +261,15 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
         actors = actors_dir if actors_dir in unwritten else None
         _check_writable(movie, folder, actors, skip=set(checked) - unwritten)
     job.writes = writes
+    there = {folder}  # the folders made (or found) for the item's files so far
     try:
         for w in writes:
-            if w.path.parent != folder:
+            if (parent := w.path.parent) not in there:
                 # only `.actors/` is ours to make: a show's season folder holds the video, and
                 # one gone since the plan (renamed, removed) is not made again for its sidecars
-                within = folder if w.path.parent == actors_dir else w.path.parent
-                job.made += batch.make_dir(w.path.parent, within=within)
+                there.add(parent)
+                within = folder if parent == actors_dir else parent
+                job.made += batch.make_dir(parent, within=within)
             data = w.data if w.data is not None else w.source
             job.writing.append(batch.stage_soon(w.path, data))
     except BaseException as exc:
