@@ -342,7 +342,7 @@ class AtomicBatch:
         them (`_write_temp`)."""
         self.mode = mode
         self.inside = None if inside is None else list(inside)
-        self.staged: list[Staged] = []
+        self._staged: dict[int, Staged] = {}  # by id(): a file landed or dropped goes in O(1)
         self._dirs: dict[Path, int | None] = {}  # folders whose entries changed -> st_dev
         self._made: set[Path] = set()
         self._lock = threading.Lock()  # `staged` and `_writing`: writer threads add to them
@@ -350,6 +350,12 @@ class AtomicBatch:
 
     def __enter__(self) -> AtomicBatch:
         return self
+
+    @property
+    def staged(self) -> list[Staged]:
+        """The temp files staged and not yet landed or dropped, in the order staged."""
+        with self._lock:
+            return list(self._staged.values())
 
     def __exit__(self, *exc_info: object) -> None:
         self.abort()
@@ -365,7 +371,7 @@ class AtomicBatch:
             raise
         staged = Staged(target, tmp, sha, st.st_size, st.st_dev)
         with self._lock:
-            self.staged.append(staged)
+            self._staged[id(staged)] = staged
         return staged
 
     def stage_soon(self, target: Path, data: bytes | Path) -> Future[Staged]:
@@ -411,18 +417,19 @@ class AtomicBatch:
 
     def discard(self, staged: list[Staged]) -> None:
         """Remove these temp files now (their targets stay as they are)."""
-        drop = set(map(id, staged))
         for s in staged:
             with contextlib.suppress(OSError):
                 s.tmp.unlink()
         with self._lock:
-            self.staged = [s for s in self.staged if id(s) not in drop]
+            for s in staged:
+                self._staged.pop(id(s), None)
 
     def make_durable(self) -> None:
         """Barrier 1: the data of every staged temp file is durable (one `syncfs` per file
         system, else an fsync of each file)."""
         self.settle()
-        sync_files([s.tmp for s in self.staged], devices=[s.device for s in self.staged])
+        staged = self.staged
+        sync_files([s.tmp for s in staged], devices=[s.device for s in staged])
 
     def land(self, staged: list[Staged], *, undo: bool = False) -> list[Landed]:
         """Rename these (durable) temp files onto their targets, in this order. A rename that
@@ -454,9 +461,9 @@ class AtomicBatch:
                 raise
             raise LandFailed(exc, _undo(staged[: len(olds)], olds, landed)) from None
         finally:
-            done = set(map(id, staged[: len(olds)]))
-            with self._lock:
-                self.staged = [s for s in self.staged if id(s) not in done]
+            with self._lock:  # the item's own entries only, not every file of the batch
+                for s in staged[: len(olds)]:
+                    self._staged.pop(id(s), None)
         for link, _ in olds:
             if link is not None:
                 with contextlib.suppress(OSError):
@@ -473,14 +480,14 @@ class AtomicBatch:
         """Make every temp file durable, rename each onto its target (in the order staged),
         make the renames durable. Returns what landed."""
         self.make_durable()
-        landed = self.land(list(self.staged))
+        landed = self.land(self.staged)
         self.finish()
         return landed
 
     def abort(self) -> None:
         self.settle()  # a write still running would leave its temp file behind
         with self._lock:
-            staged, self.staged = self.staged, []
+            staged, self._staged = list(self._staged.values()), {}
         for s in staged:
             with contextlib.suppress(OSError):
                 s.tmp.unlink()

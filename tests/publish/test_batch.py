@@ -374,3 +374,25 @@ def test_an_items_actors_folder_is_made_with_one_mkdir(rt, build, monkeypatch):
     assert made == [built.folder / ".actors"]
     # the lstat is `_check_writable`'s (a link there refuses the item before anything changes)
     assert sorted(calls) == ["lstat", "mkdir"]
+
+
+def test_landing_an_item_looks_at_its_own_files_not_the_whole_batch(tmp_path, monkeypatch):
+    """`land` of one item's temp files took them out of the batch by rebuilding the list of
+    every file staged: 50 items of 12 files (bench/publish.py's batch) went over 600, 588,
+    576... entries, one item after the other. Now each file it lands is taken out alone."""
+    items = [[tmp_path / f"Movie {i:02d} (1999)-{kind}.jpg" for kind in KINDS] for i in range(50)]
+    looked: list[int] = []
+    monkeypatch.setattr(atomic, "id", lambda o: looked.append(1) or id(o), raising=False)
+    with atomic.AtomicBatch() as batch:
+        staged = [[batch.stage(path, path.name.encode()) for path in item] for item in items]
+        batch.make_durable()
+        looked.clear()
+        for item in staged:
+            batch.land(item)
+        assert len(looked) == 50 * len(KINDS)
+        assert batch.staged == []
+        batch.finish()
+    assert all(p.read_bytes() == p.name.encode() for item in items for p in item)
+
+
+KINDS = ("poster", "poster1", "fanart", "fanart1", "clearlogo", "landscape")
