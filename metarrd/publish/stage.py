@@ -874,7 +874,7 @@ def name_too_long(path: Path, limits: dict[Path, int]) -> str | None:
     through a publish; checked while planning, it changes nothing."""
     folder = path.parent
     if folder not in limits:
-        limits[folder] = _name_max(folder)
+        limits[folder] = _name_max(folder, limits)
     size = len(os.fsencode(path.name))
     if size <= limits[folder]:
         return None
@@ -884,10 +884,13 @@ def name_too_long(path: Path, limits: dict[Path, int]) -> str | None:
     )
 
 
-def _name_max(folder: Path) -> int:
+def _name_max(folder: Path, limits: dict[Path, int]) -> int:
     """The longest file name (bytes) `folder` takes: asked of the folder, or of the nearest
-    one above it that exists (`.actors/` before it is made); 255 where none can say."""
+    one above it that exists (`.actors/` before it is made: its movie folder's, in `limits`
+    when known, not asked again); 255 where none can say."""
     for directory in (folder, *folder.parents):
+        if directory in limits:
+            return limits[directory]
         try:
             limit = os.pathconf(directory, "PC_NAME_MAX")
         except (OSError, ValueError):

@@ -396,3 +396,22 @@ def test_landing_an_item_looks_at_its_own_files_not_the_whole_batch(tmp_path, mo
 
 
 KINDS = ("poster", "poster1", "fanart", "fanart1", "clearlogo", "landscape")
+
+
+def test_a_folders_name_limit_is_asked_once_for_it_and_its_new_actors_folder(
+    rt, build, monkeypatch
+):
+    """The file-name limit (`PC_NAME_MAX`, a `statfs`) of a movie's folder was asked for its
+    NFO and artwork, then, for `.actors/` not made yet, of `.actors/` (ENOENT) and of the
+    movie folder again: three a movie (bench/publish.py). The movie folder's answer stands
+    for the `.actors/` made in it."""
+    built = build(cast=[("Keanu Reeves", "Neo", "jpeg"), ("Hugo Weaving", "Agent Smith", "jpeg")])
+    asked: list[str] = []
+    pathconf = os.pathconf
+    monkeypatch.setattr(os, "pathconf", lambda p, n: asked.append(str(p)) or pathconf(p, n))
+
+    result = publish_item(rt, built.movie)
+
+    assert sum("/.actors/" in p for p in result.written) == 2
+    assert asked.count(str(built.folder)) == 1
+    assert len(asked) <= 2  # `.actors/` itself (not there yet), then nothing more

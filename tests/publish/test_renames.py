@@ -55,7 +55,7 @@ def test_an_image_name_too_long_for_the_folder_is_skipped_and_the_rest_publishes
 def test_an_nfo_name_too_long_refuses_the_item_before_anything_is_written(rt, build, monkeypatch):
     from metarrd.publish import stage
 
-    monkeypatch.setattr(stage, "_name_max", lambda folder: 20)  # 143 on eCryptfs; here 20
+    monkeypatch.setattr(stage, "_name_max", lambda folder, limits: 20)  # 143 on eCryptfs; here 20
     built = build()
     before = tree(built.folder)
 
