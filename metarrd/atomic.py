@@ -21,6 +21,7 @@ its final mode before its rename, so the name never shows the bytes under anothe
 `stage_soon` writes a batch's temp files on a few threads (`WRITERS`), several at once and
 while the caller goes on checking the next item: creating a file costs about 0.1 ms of kernel
 time on ext4 and copying it more, which one thread paid file after file (bench/publish.py).
+`stage_all_soon` gives a writer a publish item's files as one task, in order.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 
 TEMP_MARKER = ".metarrd-tmp-"
 _COPY_CHUNK = 1024 * 1024
-WRITERS = 3  # temp files written at once by `AtomicBatch.stage_soon` (0: one by one, inline)
+WRITERS = 3  # writer threads of `AtomicBatch.stage_soon`/`stage_all_soon` (0: inline)
 
 _writers: ThreadPoolExecutor | None = None
 _writers_lock = threading.Lock()
@@ -346,7 +347,7 @@ class AtomicBatch:
         self._dirs: dict[Path, int | None] = {}  # folders whose entries changed -> st_dev
         self._made: set[Path] = set()
         self._lock = threading.Lock()  # `staged` and `_writing`: writer threads add to them
-        self._writing: set[Future[Staged]] = set()
+        self._writing: set[Future] = set()
 
     def __enter__(self) -> AtomicBatch:
         return self
@@ -391,12 +392,43 @@ class AtomicBatch:
         future.add_done_callback(self._written)
         return future
 
-    def _written(self, future: Future[Staged]) -> None:
+    def stage_all_soon(self, writes: list[tuple[Path, bytes | Path]]) -> Future[list[Staged]]:
+        """`stage` of each of `writes` (target, data), in this order, on one writer thread: a
+        future for them all, not one per file (a publish item's dozen files, each with its
+        future, its lock and its hand-overs of the interpreter lock, cost more than writing
+        them). The first write that fails stops them: the temp files written before it are
+        removed at once (on a nearly full disk their room is the next items' again) and the
+        future raises its error. With `WRITERS` 0, all are written here."""
+        if WRITERS <= 0:
+            done: Future[list[Staged]] = Future()
+            try:
+                done.set_result(self._stage_all(writes))
+            except Exception as exc:
+                done.set_exception(exc)
+            return done
+        future = _writer_pool().submit(self._stage_all, writes)
+        with self._lock:
+            self._writing.add(future)
+        future.add_done_callback(self._written)
+        return future
+
+    def _stage_all(self, writes: list[tuple[Path, bytes | Path]]) -> list[Staged]:
+        staged: list[Staged] = []
+        try:
+            for target, data in writes:
+                staged.append(self.stage(target, data))
+        except BaseException:
+            self.discard(staged)
+            raise
+        return staged
+
+    def _written(self, future: Future) -> None:
         with self._lock:
             self._writing.discard(future)
 
     def settle(self) -> None:
-        """Wait for every write `stage_soon` started (their errors are their futures')."""
+        """Wait for every write `stage_soon` and `stage_all_soon` started (their errors are
+        their futures')."""
         with self._lock:
             writing = list(self._writing)
         wait(writing)

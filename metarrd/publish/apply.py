@@ -27,8 +27,6 @@ import logging
 import os
 import secrets
 import stat
-import threading
-from collections.abc import Callable
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +101,9 @@ class Job:
     forget: list[Path] = field(default_factory=list)  # ledger rows to drop
     made: list[Path] = field(default_factory=list)  # folders this publish created
     writes: list[Wanted] = field(default_factory=list)  # its new files, in landing order
-    writing: list[Future[Staged]] = field(default_factory=list)  # their temp files, being written
+    writing: list[Future[list[Staged]]] = field(
+        default_factory=list
+    )  # their temp files, being written
 
 
 def apply_all(rt: Runtime, jobs: list[Job]) -> dict[int, PublishResult | MetarrdError]:
@@ -263,46 +263,25 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
     job.writes = writes
     there = {folder}  # the folders made (or found) for the item's files so far
     try:
-        for w in writes:
-            if (parent := w.path.parent) not in there:
+        for parent in dict.fromkeys(w.path.parent for w in writes):
+            if parent not in there:
                 # only `.actors/` is ours to make: a show's season folder holds the video, and
                 # one gone since the plan (renamed, removed) is not made again for its sidecars
                 there.add(parent)
                 within = folder if parent == actors_dir else parent
                 job.made += batch.make_dir(parent, within=within)
-            data = w.data if w.data is not None else w.source
-            job.writing.append(batch.stage_soon(w.path, data))
     except BaseException as exc:
         _undo_staging(job, batch, exc)
         raise
-    stop = _stop_on_failure(job, batch)
-    for future in job.writing:
-        future.add_done_callback(stop)
+    # one writer thread writes the item's files in landing order, while this one checks the
+    # next item; the first that fails stops the item's writes and removes its temp files at
+    # once (`stage_all_soon`): on a nearly full disk, the room they took is the next items'
+    job.writing.append(
+        batch.stage_all_soon([(w.path, w.data if w.data is not None else w.source) for w in writes])
+    )
 
 
-def _stop_on_failure(job: Job, batch: AtomicBatch) -> Callable[[Future[Staged]], None]:
-    """A write of the item failed (on a writer thread): its writes not started yet are
-    cancelled and its temp files written so far removed at once, not when the batch comes to
-    the item: on a nearly full disk, the room they took is the next items' again."""
-    writing = list(job.writing)
-    failed = threading.Event()
-
-    def stop(future: Future[Staged]) -> None:
-        if future.cancelled():
-            return
-        if future.exception() is None:
-            if failed.is_set():  # one that was running then: its file goes as it lands
-                batch.discard([future.result()])
-            return
-        failed.set()
-        for other in writing:
-            other.cancel()  # False for those running or done: they end as they end
-        batch.discard([f.result() for f in writing if _written_ok(f)])
-
-    return stop
-
-
-def _written_ok(future: Future[Staged]) -> bool:
+def _written_ok(future: Future) -> bool:
     return future.done() and not future.cancelled() and future.exception() is None
 
 
@@ -314,7 +293,7 @@ def _staged(job: Job, batch: AtomicBatch) -> None:
     if errors:  # the first one in landing order is the item's error
         _undo_staging(job, batch, errors[0])
         raise errors[0]
-    job.staged += [f.result() for f in job.writing]
+    job.staged += [s for f in job.writing for s in f.result()]
     job.writing = []
 
 
@@ -323,7 +302,7 @@ def _undo_staging(job: Job, batch: AtomicBatch, exc: BaseException) -> None:
     why in the item's terms (a full disk, a read-only one). The folders made for them are
     `apply_all`'s to remove: another item may be writing into one of them now."""
     wait(job.writing)  # those still being written: let them finish, then drop them
-    job.staged += [f.result() for f in job.writing if _written_ok(f)]
+    job.staged += [s for f in job.writing if _written_ok(f) for s in f.result()]
     job.writing = []
     batch.discard(job.staged)
     job.staged = []
