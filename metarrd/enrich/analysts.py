@@ -3,21 +3,23 @@
 Analysing a candidate (decode, perceptual hash, SHA-256, preview) is CPU work, a good part of it
 Python (imagehash, numpy) that holds the interpreter lock: in threads it runs on one core at a
 time and competes with the downloads' own Python (requests). `[enrich] analysis_processes`
-worker processes do it instead, on every core; the Analyser's analysis threads each take an idle
-worker, hand the image over on its pipe and wait without the lock (`run`): one message each
-way, no thread of the daemon's in between. Only the image's bytes (a rendition) or its temp
-file's name (a whole image) go over, and its facts and preview's name come back.
+worker processes do it instead, on several cores (by default one per core, up to 4); the
+Analyser's analysis threads each take an idle worker (or wait for one), hand the image over on
+its pipe and wait without the lock (`run`): one message each way, no thread of the daemon's in
+between. Only the image's bytes (a rendition) or its temp file's name (a whole image) go over,
+and its facts and preview's name come back.
 
 A worker also keeps a decoder's crash out of the daemon: an image that kills its process (a
-codec bug met by a hostile file) takes only that worker with it, and a new one takes its place;
-the image is tried again alone, in a process of its own, so that an image that crashes again is
-rejected with a reason, and one whose worker was killed under it (the OOM killer) is analysed.
+codec bug met by a hostile file) takes only that worker with it, and a new one is started in
+its place when next needed; the image is tried again alone, in a process of its own, so that
+an image that crashes again is rejected with a reason, and one whose worker was killed under it
+(the OOM killer) is analysed.
 
 Workers come from a fork server that has imported this module once, with everything an
 analysis needs (`metarrd.worker_boot`: scipy.fftpack, Pillow's plugins), so a new worker starts
 with nothing to import (forking the daemon itself, with its threads and its database
-connections, is not safe); the pool lives for the process, shared by every item, and is started
-when first needed.
+connections, is not safe); the pool lives for the process, shared by every item, and each of
+its workers is started when first needed.
 """
 
 from __future__ import annotations
@@ -208,8 +210,8 @@ def _start_fork_server() -> None:
     stopping just as its first enrich starts the workers) killed it in the middle of its
     imports with a KeyboardInterrupt on the terminal. A blocked signal stays blocked in the
     process it starts; once worker_boot ignores SIGINT a pending one is dropped (as
-    multiprocessing's own resource tracker is started). Where it cannot start, the pool's first
-    submit says so (`run`)."""
+    multiprocessing's own resource tracker is started). Where it cannot start, starting the
+    first worker says so (`_Worker`, in `run`)."""
     block = getattr(signal, "pthread_sigmask", None)
     try:
         # first, on its own: starting it unblocks SIGINT in this thread when done
@@ -227,10 +229,11 @@ def _start_fork_server() -> None:
 
 
 def _watch(daemon: int) -> None:
-    """A worker ends when the process that started it does: killed (SIGKILL, an OOM kill),
-    it never says so, and a worker blocked on its queue would live on, and the fork server with
-    it (it serves while any of its children live). Ctrl-C in a terminal reaches the whole
-    process group: the worker ignores it, as the daemon finishes its jobs before it stops."""
+    """A worker ends when the process that started it does: killed (SIGKILL, an OOM kill), the
+    daemon never says so. An idle worker then finds its pipe closed and ends (`_serve`), but one
+    in the middle of an image (a slow decode, a hostile file) would go on with it first: this
+    ends it at once. Ctrl-C in a terminal reaches the whole process group: the worker ignores
+    it, as the daemon finishes its jobs before it stops."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def wait_for_the_end() -> None:
