@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import logging
 import os
 import re
@@ -686,12 +687,20 @@ def _disc_links_kept(
     ]
 
 
-def _entry_key(entry: os.DirEntry[str]) -> list:
-    """`natural_key(entry.name)`, inlined: the top folder of a library sorts thousands."""
-    name = entry.name
+def _entry_key(entry: os.DirEntry[str]) -> tuple:
+    """`natural_key(entry.name)`, as a tuple (the same order), remembered by `_name_key`."""
+    return _name_key(entry.name)
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _name_key(name: str) -> tuple:
+    """`natural_key(name)` as a tuple, remembered for the last 32,768 names (some 400 bytes
+    each): the top folder of a library holds thousands of folders, which every walk sorts, and
+    their keys were most of the sorting (a tenth of a rescan of 10,000 unchanged movies).
+    A rescan computes the keys of the names that came since the last walk only."""
     parts: list = _DIGITS.split(name.casefold() if name.isascii() else _fold(name))
     parts[1::2] = map(int, parts[1::2])
-    return parts
+    return tuple(parts)
 
 
 def _known_single(entries: list[os.DirEntry[str]], known: Set[str]) -> os.DirEntry[str] | None:

@@ -1015,3 +1015,43 @@ def test_windows_media_centers_live_tv_buffers_are_junk(tmp_path):
     assert list(found(tmp_path)) == ["Recorded TV/Heat (1995).wtv"]
     assert is_skipped_show_folder("TempRec") and is_skipped_show_folder("tempsbe")
     assert not is_video_path(tmp_path / "TempRec" / "x.wtv", tmp_path, tv=True)
+
+
+class _CountedSplits:
+    """`walk._DIGITS` counting its `split`s: one per sort key the walk computes."""
+
+    def __init__(self, pattern):
+        self.pattern, self.calls = pattern, 0
+
+    def split(self, text):
+        self.calls += 1
+        return self.pattern.split(text)
+
+
+def test_a_rescan_computes_no_sort_key_of_a_name_it_sorted_before(tmp_path, monkeypatch):
+    """The top folder of a library holds thousands of movie folders, sorted in Kodi's natural
+    order at every walk; their keys were computed again each time, a tenth of a rescan of
+    10,000 unchanged movies (bench.scan). Now only a name not seen before costs one."""
+    from metarrd import walk
+
+    title = tmp_path.name  # names no other test's walk sorted
+    names = [f"{title} {i} ({1950 + i})" for i in (1, 2, 10, 11, 100)]
+    for name in names:
+        make(tmp_path, f"{name}/{name}.mkv", f"{name}/{name}.nfo")
+    make(tmp_path, "Loose (2003) cd1.avi", "Loose (2003) cd2.avi")
+    counted = _CountedSplits(walk._DIGITS)
+    monkeypatch.setattr(walk, "_DIGITS", counted)
+    first = list(walk_library(tmp_path))
+    assert counted.calls >= len(names)  # the first walk sorts them: one key each
+    assert [v.path.parent.name for v in first[1:]] == names  # by number: 2 before 10
+
+    counted.calls = 0
+    known = {v.file for v in first if len(v.files) == 1}
+    assert list(walk_library(tmp_path)) == first
+    assert list(walk_library(tmp_path, known=known)) == first
+    assert counted.calls == 0
+
+    make(tmp_path, f"{title} 3 (1953)/{title} 3 (1953).mkv")  # a new one: its key only
+    again = [v.path.parent.name for v in walk_library(tmp_path, known=known)]
+    assert again[1:] == [*names[:2], f"{title} 3 (1953)", *names[2:]]
+    assert counted.calls == 1
