@@ -609,11 +609,8 @@ def walk_library(
         entries = _scan(folder, report, quiet_if_gone=folder is not root)
         if entries is None:
             continue
-        if folder is not root and (rule := kept_out_by(entries)) is not None:
-            report.skipped(folder, rule)  # the user keeps it out of the players: ours too
-            continue
-        single = _known_single(entries, known)
-        if single is not None and not _is_disc_name(folder):
+        single = _known_single(folder, entries, known) if known else None
+        if single is not None:
             # a known movie's folder as it was: its rules held then, and a known path (from
             # the database) is valid UTF-8
             try:
@@ -622,9 +619,13 @@ def walk_library(
                 if not isinstance(exc, FileNotFoundError):
                     report(Path(single.path), _reason(exc))
                 continue
-            yield FoundVideo(
-                single.path, (single.path,), st.st_size, st.st_mtime_ns, file_id=file_id(st)
+            path = single.path  # `file_id(st)`, inlined: one per unchanged movie
+            yield _found_video(
+                (path, (path,), st.st_size, st.st_mtime_ns, False, f"{st.st_dev}:{st.st_ino}")
             )
+            continue
+        if folder is not root and (rule := kept_out_by(entries)) is not None:
+            report.skipped(folder, rule)  # the user keeps it out of the players: ours too
             continue
         if len(entries) > 1:
             entries.sort(key=_entry_key)
@@ -638,7 +639,7 @@ def walk_library(
             else:  # the part whose name it is (a stack's `CD2/b\xe9.mkv`), not the first part
                 report(Path(bad), NOT_UTF8)
         if not follow_symlinks:
-            subfolders = [d for d in subfolders if may_follow(d, allowed, report.skipped)]
+            subfolders = _followed(subfolders, allowed, report.skipped)
         pending.extend(reversed(seen.fresh(subfolders)))
 
 
@@ -680,7 +681,7 @@ def _disc_links_kept(
     """`entries` without a VIDEO_TS or BDMV folder that is a symlink leading out of every
     library: a disc folder is walked into (its stream files listed, then read) like any other
     folder, so the rule of symlinked folders (`may_follow`) holds for it too."""
-    if not any(len(e.name) in (4, 8) and e.name.upper() in DISC_FOLDERS for e in entries):
+    if DISC_FOLDERS.isdisjoint([e.name.upper() for e in entries if len(e.name) in (4, 8)]):
         return entries
     return [
         e for e in entries if e.name.upper() not in DISC_FOLDERS or may_follow(e, allowed, on_skip)
@@ -703,9 +704,13 @@ def _name_key(name: str) -> tuple:
     return tuple(parts)
 
 
-def _known_single(entries: list[os.DirEntry[str]], known: Set[str]) -> os.DirEntry[str] | None:
+def _known_single(
+    folder: str, entries: list[os.DirEntry[str]], known: Set[str]
+) -> os.DirEntry[str] | None:
     """The one video of a folder that holds nothing else the walk looks at (no subfolder, no
-    other video, no disc structure) when it is a known single-file movie, else None."""
+    other video, no disc structure) when it is a known single-file movie, else None; None too
+    when the folder is a VIDEO_TS or BDMV itself, or holds a `.nomedia` or `.ignore` file
+    (`kept_out_by` decides)."""
     video = None
     for entry in entries:
         name = entry.name
@@ -713,7 +718,7 @@ def _known_single(entries: list[os.DirEntry[str]], known: Set[str]) -> os.DirEnt
             if entry.is_dir():
                 return None
             if not name.lower().endswith(_VIDEO_SUFFIXES):
-                if name.upper() == "VIDEO_TS.IFO":
+                if name in (NO_MEDIA, IGNORE_FILE) or name.upper() == "VIDEO_TS.IFO":
                     return None
                 continue
             if not entry.is_file():
@@ -723,7 +728,32 @@ def _known_single(entries: list[os.DirEntry[str]], known: Set[str]) -> os.DirEnt
         if video is not None:
             return None
         video = entry
-    return video if video is not None and video.path in known else None
+    if video is None or video.path not in known or _is_disc_name(folder):
+        return None
+    return video
+
+
+_found_video = functools.partial(tuple.__new__, FoundVideo)
+"""A `FoundVideo` of all its fields in a tuple, without the keyword handling of a NamedTuple's
+own `__new__` (a Python function): one per unchanged movie of a rescan."""
+
+
+def _followed(
+    dirs: list[os.DirEntry[str]], allowed: Iterable[str], on_skip: SkipCallback
+) -> list[os.DirEntry[str]]:
+    """The folders of `dirs` that `may_follow` allows: a real folder, told by its listing
+    (`d_type`), costs no call of it; thousands of them sit in a library's top folder."""
+    kept = []
+    for d in dirs:
+        try:
+            if not d.is_symlink():
+                kept.append(d)
+                continue
+        except OSError:
+            continue
+        if may_follow(d, allowed, on_skip):
+            kept.append(d)
+    return kept
 
 
 class _Seen:
@@ -741,7 +771,7 @@ class _Seen:
     def fresh(self, dirs: list[os.DirEntry[str]]) -> list[str]:
         """Subfolders not walked yet, as paths."""
         if self.noted is not None:
-            if not any(d.is_symlink() for d in dirs):
+            if not any(map(os.DirEntry.is_symlink, dirs)):
                 paths = [d.path for d in dirs]
                 self.noted.extend(paths)
                 return paths
@@ -921,7 +951,7 @@ def _classify(
         is_disc_folder
         or flat_bluray
         or flat_dvd
-        or any(d.name.upper() in DISC_FOLDERS for d in dirs)
+        or not DISC_FOLDERS.isdisjoint([d.name.upper() for d in dirs])
     ):
         movies.append(_disc(folder, dirs, files, report))
     if is_disc_folder:

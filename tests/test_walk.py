@@ -1055,3 +1055,56 @@ def test_a_rescan_computes_no_sort_key_of_a_name_it_sorted_before(tmp_path, monk
     again = [v.path.parent.name for v in walk_library(tmp_path, known=known)]
     assert again[1:] == [*names[:2], f"{title} 3 (1953)", *names[2:]]
     assert counted.calls == 1
+
+
+def python_calls_per_folder(tmp_path: Path, extra: dict[str, str] | None = None) -> float:
+    """Python function calls (generator resumes included) a rescan's walk makes per unchanged
+    movie folder: those of 40 folders less those of 20, over 20 (`sys.setprofile` counts them)."""
+    import sys
+
+    calls = []
+    for count in (20, 40):
+        root = tmp_path / str(count)
+        for i in range(count):
+            name = f"Movie {i} ({1950 + i})"
+            make(root, f"{name}/{name}.mkv", *(f"{name}/{n}" for n in (extra or {})))
+        known = known_paths(root)
+        seen = [0]
+
+        def profile(frame, event, arg, seen=seen):
+            if event == "call":
+                seen[0] += 1
+
+        sys.setprofile(profile)
+        try:
+            movies = list(walk_library(root, known=known))
+        finally:
+            sys.setprofile(None)
+        assert len(movies) == count
+        calls.append(seen[0])
+    return (calls[1] - calls[0]) / 20
+
+
+def test_an_unchanged_movie_folder_costs_the_walk_few_python_calls(tmp_path):
+    """A rescan walks every folder of the library, thousands, most of them a known movie's
+    as it was. Each cost twelve Python calls: the folder's own checks one function each
+    (`.nomedia`, the known video, its name, the file's identity, the `FoundVideo`), and its
+    place in the top folder one more each (symlinked or not, a disc folder's name or not).
+    Now the folder's checks are one, and the top folder's are loops."""
+    assert python_calls_per_folder(tmp_path) <= 5
+    # its NFO and artwork beside it change nothing
+    assert python_calls_per_folder(tmp_path / "art", {"movie.nfo": "", "poster.jpg": ""}) <= 5
+
+
+def test_a_known_movies_folder_kept_out_since_is_kept_out_by_the_rescan(tmp_path):
+    """The rescan's shortcut for a known movie's folder as it was gives way to `.nomedia` and
+    `.ignore`, as the full rules do: a folder the user kept out of Kodi or Jellyfin after the
+    first scan is not scanned; a `.ignore` of patterns changes nothing."""
+    make(tmp_path, *(f"{n} (2000)/{n} (2000).mkv" for n in ("Kept", "Ignored", "Patterns")))
+    known = known_paths(tmp_path)
+    make(tmp_path, "Kept (2000)/.nomedia", "Ignored (2000)/.ignore", size=0)
+    (tmp_path / "Patterns (2000)" / ".ignore").write_text("*.nfo\n")
+
+    assert list(walk_library(tmp_path, known=known)) == list(walk_library(tmp_path))
+    assert sorted(found(tmp_path, known=known)) == ["Patterns (2000)/Patterns (2000).mkv"]
+    assert sorted(skips(tmp_path, known=known)) == ["Ignored (2000)", "Kept (2000)"]
