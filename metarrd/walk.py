@@ -688,20 +688,23 @@ def _disc_links_kept(
     ]
 
 
-def _entry_key(entry: os.DirEntry[str]) -> tuple:
-    """`natural_key(entry.name)`, as a tuple (the same order), remembered by `_name_key`."""
+def _entry_key(entry: os.DirEntry[str]) -> str:
+    """`natural_key(entry.name)`, as one string that sorts the same (`_name_key`)."""
     return _name_key(entry.name)
 
 
 @functools.lru_cache(maxsize=1 << 15)
-def _name_key(name: str) -> tuple:
-    """`natural_key(name)` as a tuple, remembered for the last 32,768 names (some 400 bytes
-    each): the top folder of a library holds thousands of folders, which every walk sorts, and
-    their keys were most of the sorting (a tenth of a rescan of 10,000 unchanged movies).
-    A rescan computes the keys of the names that came since the last walk only."""
-    parts: list = _DIGITS.split(name.casefold() if name.isascii() else _fold(name))
-    parts[1::2] = map(int, parts[1::2])
-    return tuple(parts)
+def _name_key(name: str) -> str:
+    """`natural_key(name)` as one string that sorts the same, remembered for the last 32,768
+    names: the top folder of a library holds thousands of folders, which every walk sorts.
+    Each number becomes NUL, its count of digits (a character) and its digits without leading
+    zeros: NUL sorts before any character a name holds (none holds NUL), so a text that ends
+    where the other's goes on sorts first, as in the list; a number of fewer digits sorts
+    before one of more, and one of as many by its digits. Two strings compare in one go, where
+    two lists compare element by element, and one string is a fifth of a list's memory."""
+    parts = _DIGITS.split(name.casefold() if name.isascii() else _fold(name))
+    parts[1::2] = [f"\0{chr(len(n))}{n}" for n in map(str, map(int, parts[1::2]))]
+    return "".join(parts)
 
 
 def _known_single(

@@ -1108,3 +1108,43 @@ def test_a_known_movies_folder_kept_out_since_is_kept_out_by_the_rescan(tmp_path
     assert list(walk_library(tmp_path, known=known)) == list(walk_library(tmp_path))
     assert sorted(found(tmp_path, known=known)) == ["Patterns (2000)/Patterns (2000).mkv"]
     assert sorted(skips(tmp_path, known=known)) == ["Ignored (2000)", "Kept (2000)"]
+
+
+# names whose natural order is easy to get wrong: a text that is a prefix of another, numbers
+# with leading zeros, of more digits, a digit of another script (Arabic-Indic 3), case, a
+# character below the space, composed and decomposed accents, a ligature
+TRICKY_NAMES = [
+    "", "a", "a1", "a01", "a001b", "a1b", "a b", "a 1", "1", "01", "0", "00", "a0b", "a00b",
+    "a10", "a9", "a\u0663", "a3", "A3", "\u00df", "ss", "SS", "a\x01", "a1\x01", "a\x01b",
+    "Movie 2 (2000)", "Movie 10 (2000)", "Movie 1a", "Movie 1 a", "x" + "9" * 30,
+    "x1" + "0" * 30, "\u00e9", "e\u0301", "cd1", "cd01", "cd1.avi", "cd10.avi", "cd2.avi",
+    "\u0661\u0662", "12", "1a", "1 a", "a1a1", "a1a01", "a01a1", "\ufb011", "fi1", "a.01.b",
+    "a-1", "a_1", "a1_", "\x7f", "\u00ff1", "\u0100",
+]  # fmt: skip
+
+
+def test_the_remembered_sort_key_sorts_as_kodis_natural_order(tmp_path):
+    """The walk sorts a folder's names by a key remembered between walks (`_name_key`): one
+    string where `natural_key` is a list of texts and numbers. A list kept its texts and
+    numbers as objects of their own, some 330 bytes a name, and two lists compared element by
+    element: a third of the sorting of a 10,000-folder top folder. The string must order any
+    two names as the list does, ties included (the listing's order is kept on a tie)."""
+    import tracemalloc
+
+    from metarrd.walk import _name_key, natural_key
+
+    for a in TRICKY_NAMES:
+        for b in TRICKY_NAMES:
+            assert (_name_key(a) < _name_key(b)) == (natural_key(a) < natural_key(b)), (a, b)
+            assert (_name_key(a) == _name_key(b)) == (natural_key(a) == natural_key(b)), (a, b)
+
+    names = [f"{tmp_path.name} Movie {i:05d} ({1950 + i % 70})" for i in range(2000)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for name in names:
+            _name_key(name)
+        held = (tracemalloc.get_traced_memory()[0] - before) / len(names)
+    finally:
+        tracemalloc.stop()
+    assert held < 200, held  # the key and its place in the cache
