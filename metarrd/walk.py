@@ -954,7 +954,7 @@ def _classify(
         is_disc_folder
         or flat_bluray
         or flat_dvd
-        or not DISC_FOLDERS.isdisjoint([d.name.upper() for d in dirs])
+        or not DISC_FOLDERS.isdisjoint([d.name.upper() for d in dirs if len(d.name) in (4, 8)])
     ):
         movies.append(_disc(folder, dirs, files, report))
     if is_disc_folder:
@@ -980,31 +980,31 @@ def _classify(
             if found is not None:
                 movies.append(found)
 
-    seen_before = [d for d in dirs if d.path in known_dirs]  # a known movie's own folder
-    walkable = []
+    walkable = []  # in listing order: known movies' own folders, and the others the rules let in
+    fresh = []  # the others
+    known_stacks = []  # known movies' folders named as a stack's parts
     for d in dirs:
-        if d.path in known_dirs or d.name.upper() in DISC_FOLDERS:
+        if d.path in known_dirs:  # a known movie's own folder: its rules held then
+            walkable.append(d)
+            # a known movie's `CD1` folder is a stack's part once its `CD2` has come (the
+            # name's last character first: a rescan meets thousands, few end in a digit)
+            if d.name[-1:].isdigit() and _FOLDER_STACK.search(d.name):
+                known_stacks.append(d)
+            continue
+        if d.name.upper() in DISC_FOLDERS:
             continue
         if flat_bluray and d.name.upper() in BLURAY_PARTS:
             continue
         if is_skipped_folder(d.name, False):
             report.skipped(d.path, folder_skip_rule(d.name, False))
         else:
+            fresh.append(d)
             walkable.append(d)
-    # a known movie's `CD1` folder is a stack's part once its `CD2` has come (the name's last
-    # character first: a rescan meets thousands of known folders, few end in a digit)
-    stackable = walkable + [
-        d for d in seen_before if d.name[-1:].isdigit() and _FOLDER_STACK.search(d.name)
-    ]
+    stackable = fresh + known_stacks
     stacked, rest = _folder_stacks(stackable, report, known_dirs)
-    if len(rest) < len(stackable):
-        left = {d.path for d in rest}
-        stacked_dirs = {d.path for d in stackable} - left
-        seen_before = [d for d in seen_before if d.path not in stacked_dirs]
-        walkable = [d for d in walkable if d.path in left]
-    if seen_before:  # back in listing order
-        keep = {d.path for d in walkable} | {d.path for d in seen_before}
-        walkable = [d for d in dirs if d.path in keep]
+    if len(rest) < len(stackable):  # a stack's folders are its parts, not walked
+        parts = {d.path for d in stackable} - {d.path for d in rest}
+        walkable = [d for d in walkable if d.path not in parts]
     movies.extend(stacked)
     if movies:  # "Shorts", "Other" beside a movie are its extras
         extras = [d for d in walkable if is_skipped_folder(d.name, True)]

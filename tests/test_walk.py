@@ -1148,3 +1148,39 @@ def test_the_remembered_sort_key_sorts_as_kodis_natural_order(tmp_path):
     finally:
         tracemalloc.stop()
     assert held < 200, held  # the key and its place in the cache
+
+
+class _CountedSet(set):
+    """A set that counts the look-ups made in it."""
+
+    lookups = 0
+
+    def __contains__(self, item):
+        self.lookups += 1
+        return super().__contains__(item)
+
+
+def test_the_top_folder_looks_up_each_known_movie_folder_once(tmp_path):
+    """A rescan classifies the library's top folder, its thousands of subfolders most of them
+    known movies' folders as they were: each was looked up twice among the known folders, and
+    its path put into a set and looked up in it once more to put the known ones back in
+    listing order (four passes over 10,000 folders). Now one pass keeps them in order."""
+    from metarrd import walk
+
+    names = [f"Movie {i} ({1950 + i})" for i in range(30)]
+    make(tmp_path, *(f"{n}/{n}.mkv" for n in names), "New (2024)/New (2024).mkv", "Extras/x.mkv")
+    make(tmp_path, "Stack (2001)/CD1/a.avi", "Stack (2001)/CD2/b.avi")
+    known = {p for p in known_paths(tmp_path) if "New (2024)" not in p}
+    known_dirs = _CountedSet(os.path.dirname(p) for p in known)
+    entries = sorted(os.scandir(tmp_path), key=walk._entry_key)
+
+    movies, walkable = walk._classify(
+        str(tmp_path), entries, walk._Reporter(None), known, known_dirs
+    )
+    assert not movies
+    assert [os.path.basename(d.path) for d in walkable] == [
+        e.name
+        for e in entries
+        if e.name != "Extras"  # listing order, known or not
+    ]
+    assert known_dirs.lookups <= len(entries)
