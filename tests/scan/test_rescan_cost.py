@@ -1,0 +1,106 @@
+"""What a rescan of an unchanged library costs per movie (bench.scan: 10,000 unchanged movies
+against the bare floor of one `os.scandir` per folder and one `stat` per file): counted in
+Python calls and SQL statements, never timed."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from metarrd import db
+from metarrd.runtime import open_runtime
+from metarrd.scan import scan
+from metarrd.walk import walk_library
+
+
+@pytest.fixture
+def rt(config_factory):
+    runtime = open_runtime(config_factory())
+    yield runtime
+    runtime.close()
+
+
+def known_library(root: Path, start: int, count: int) -> None:
+    """`count` more movies in folders of their own, known as bench.scan makes them known (rows
+    inserted as a first scan leaves them; one scan then settles them)."""
+    for i in range(start, start + count):
+        folder = root / f"Movie {i:05d} ({1950 + i % 70})"
+        folder.mkdir(parents=True)
+        (folder / f"{folder.name}.mkv").write_bytes(b"v")
+    library = db.Library.get()
+    db.Movie.insert_many(
+        [
+            {
+                "library": library,
+                "path": str(v.path),
+                "parts": [str(p) for p in v.parts],
+                "size": v.size,
+                "mtime_ns": v.mtime_ns,
+                "title": v.path.stem,
+            }
+            for v in walk_library(root)
+            if not db.Movie.select().where(db.Movie.path == str(v.path)).exists()
+        ]
+    ).execute()
+
+
+@contextlib.contextmanager
+def python_calls():
+    """How many Python functions are called (generator resumes included), by `sys.setprofile`."""
+    seen = [0]
+
+    def profile(frame, event, arg):
+        if event == "call":
+            seen[0] += 1
+
+    sys.setprofile(profile)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(None)
+
+
+def test_an_unchanged_movie_costs_a_rescan_few_python_calls(rt, tmp_path):
+    """Past the walk (`test_walk`: five calls a folder), the scan compares each found movie
+    with its row: this cost two Python calls a movie more (whether its row holds one part, the
+    name rules its name was read by), 10,000 of each a rescan. Now their common answers are
+    told inline."""
+    movies = tmp_path / "movies"
+    calls = []
+    for count in (20, 40):
+        known_library(movies, count - 20, 20)  # 20, then 40 in all
+        scan(rt)
+        with python_calls() as seen:
+            report = scan(rt)
+        assert report.unchanged == count and not (report.new or report.changed), report
+        calls.append(seen[0])
+    assert (calls[1] - calls[0]) / 20 <= 5
+
+
+@contextlib.contextmanager
+def statements():
+    """The SQL this thread's SQLite connection runs (the sqlite3 trace callback)."""
+    seen: list[str] = []
+    connection = db.database.connection()
+    if not hasattr(connection, "set_trace_callback"):
+        pytest.skip("counts statements with SQLite's trace callback (the plan is the same SQL)")
+    connection.set_trace_callback(seen.append)
+    try:
+        yield seen
+    finally:
+        connection.set_trace_callback(None)
+
+
+def test_a_rescan_of_an_unchanged_library_runs_the_same_few_statements_at_any_size(rt, tmp_path):
+    movies = tmp_path / "movies"
+    runs = []
+    for count in (5, 50):
+        known_library(movies, len(runs) * 5, count - len(runs) * 5)  # 5, then 50
+        scan(rt)
+        with statements() as seen:
+            scan(rt)
+        runs.append([sql for sql in seen if sql.strip()])
+    assert len(runs[0]) == len(runs[1]) <= 6, runs[1]
