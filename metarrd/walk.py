@@ -774,7 +774,10 @@ class _Seen:
     def fresh(self, dirs: list[os.DirEntry[str]]) -> list[str]:
         """Subfolders not walked yet, as paths."""
         if self.noted is not None:
-            if not any(map(os.DirEntry.is_symlink, dirs)):
+            for d in dirs:  # a loop, not a generator step per folder: thousands in a top folder
+                if d.is_symlink():
+                    break
+            else:
                 paths = [d.path for d in dirs]
                 self.noted.extend(paths)
                 return paths
