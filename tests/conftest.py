@@ -569,3 +569,20 @@ def other_group() -> int:
     if not groups:
         pytest.skip("needs root or a supplementary group")
     return groups[0]
+
+
+@contextlib.contextmanager
+def sqlite_statements() -> Iterator[list[str]]:
+    """The SQL this thread's SQLite connection runs (the sqlite3 trace callback); skips the test
+    on another backend (the plan is the same SQL)."""
+    from metarrd import db
+
+    seen: list[str] = []
+    connection = db.database.connection()
+    if not hasattr(connection, "set_trace_callback"):
+        pytest.skip("counts statements with SQLite's trace callback (the plan is the same SQL)")
+    connection.set_trace_callback(seen.append)
+    try:
+        yield seen
+    finally:
+        connection.set_trace_callback(None)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import db
+from bench.scan import record_as_found
 from metarrd.runtime import open_runtime
 from metarrd.scan import scan
-from metarrd.walk import walk_library
+from tests.conftest import sqlite_statements
 
 
 @pytest.fixture
@@ -30,21 +30,7 @@ def known_library(root: Path, start: int, count: int) -> None:
         folder = root / f"Movie {i:05d} ({1950 + i % 70})"
         folder.mkdir(parents=True)
         (folder / f"{folder.name}.mkv").write_bytes(b"v")
-    library = db.Library.get()
-    db.Movie.insert_many(
-        [
-            {
-                "library": library,
-                "path": str(v.path),
-                "parts": [str(p) for p in v.parts],
-                "size": v.size,
-                "mtime_ns": v.mtime_ns,
-                "title": v.path.stem,
-            }
-            for v in walk_library(root)
-            if not db.Movie.select().where(db.Movie.path == str(v.path)).exists()
-        ]
-    ).execute()
+    record_as_found(root)
 
 
 @contextlib.contextmanager
@@ -80,27 +66,13 @@ def test_an_unchanged_movie_costs_a_rescan_few_python_calls(rt, tmp_path):
     assert (calls[1] - calls[0]) / 20 <= 5
 
 
-@contextlib.contextmanager
-def statements():
-    """The SQL this thread's SQLite connection runs (the sqlite3 trace callback)."""
-    seen: list[str] = []
-    connection = db.database.connection()
-    if not hasattr(connection, "set_trace_callback"):
-        pytest.skip("counts statements with SQLite's trace callback (the plan is the same SQL)")
-    connection.set_trace_callback(seen.append)
-    try:
-        yield seen
-    finally:
-        connection.set_trace_callback(None)
-
-
 def test_a_rescan_of_an_unchanged_library_runs_the_same_few_statements_at_any_size(rt, tmp_path):
     movies = tmp_path / "movies"
     runs = []
     for count in (5, 50):
         known_library(movies, len(runs) * 5, count - len(runs) * 5)  # 5, then 50
         scan(rt)
-        with statements() as seen:
+        with sqlite_statements() as seen:
             scan(rt)
         runs.append([sql for sql in seen if sql.strip()])
     assert len(runs[0]) == len(runs[1]) <= 6, runs[1]

@@ -3,33 +3,17 @@ episodes (bench.tv_scan, bench.tv_enrich: per-item database work was most of the
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from collections import Counter
-
-import pytest
 
 from metarrd import db
 from metarrd.enrich import enrich_item
 from metarrd.identify import identify_many
 from metarrd.scan import scan
+from tests.conftest import sqlite_statements
 
 from .conftest import put
-
-
-@contextlib.contextmanager
-def statements():
-    """The SQL this thread's SQLite connection runs (the sqlite3 trace callback)."""
-    seen: list[str] = []
-    connection = db.database.connection()
-    if not hasattr(connection, "set_trace_callback"):
-        pytest.skip("counts statements with SQLite's trace callback (the plan is the same SQL)")
-    connection.set_trace_callback(seen.append)
-    try:
-        yield seen
-    finally:
-        connection.set_trace_callback(None)
 
 
 def kinds(seen: list[str], tables: tuple[str, ...]) -> Counter:
@@ -56,13 +40,13 @@ def test_a_scan_reads_and_inserts_a_shows_items_in_a_few_statements(tv_rt, tmp_p
     counts, again = [], []
     for show, per_season in (("Breaking Bad (2008)", 2), ("Better Call Saul (2015)", 8)):
         files = [put(tmp_path / "tv", rel) for rel in show_files(show, 2, per_season)]
-        with statements() as seen:
+        with sqlite_statements() as seen:
             report = scan(tv_rt, [tmp_path / "tv" / show])
         assert len(report.new) == 1 + 2 * per_season and not report.errors, report.errors
         counts.append(kinds(seen, tables))
         for f in files:  # every file changed: read again, its streams replaced
             os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 10**9))
-        with statements() as seen:
+        with sqlite_statements() as seen:
             report = scan(tv_rt, [tmp_path / "tv" / show])
         assert len(report.changed) == 2 * per_season, report
         again.append({k: n for k, n in kinds(seen, tables).items() if k[0] != "UPDATE"})
@@ -90,7 +74,7 @@ def test_an_enrich_writes_a_shows_items_and_their_cast_in_a_few_statements(tv_rt
         scan(tv_rt, [tmp_path / "tv" / show])
         item = db.Movie.get(db.Movie.path == str(tmp_path / "tv" / show))
         identify_many(tv_rt, [item.id], threads=1)
-        with statements() as seen:
+        with sqlite_statements() as seen:
             result = enrich_item(tv_rt, db.Movie.get_by_id(item.id))
         assert (result.episodes, result.failed) == (per_season, {}), str(result)
         found = kinds(seen, ("movies", "movie_actors", "events"))
@@ -118,7 +102,7 @@ def test_a_show_reads_the_users_artwork_preferences_once_and_asks_tmdb_in_them(
     identify_many(tv_rt, [show.id], threads=1)
     db.set_meta(preferences.KEY, json.dumps({"languages": ["de"], "limits": {"fanart": 1}}))
     simulator.reset_requests()
-    with statements() as seen:
+    with sqlite_statements() as seen:
         enrich_item(tv_rt, db.Movie.get_by_id(show.id))
     asked = [h.path for h in simulator.requests if h.path.startswith("/3/tv/1396?")]
     assert len(asked) == 1 and "include_image_language=de%2C" in asked[0], asked
