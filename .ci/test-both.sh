@@ -26,7 +26,8 @@ cleanup() {
     rm -f "$log"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT  # 128 + the signal's number, as a shell says it
+trap 'exit 143' TERM
 
 started=$SECONDS
 set -m  # pass 2 in a process group of its own, which cleanup() can end whole
