@@ -3,7 +3,8 @@
 A movie is a video file, a stack of parts (`cd1`/`cd2`, `part1`/`part2`... by Kodi's default
 stacking rules), or a DVD/Blu-ray folder structure (VIDEO_TS, BDMV). Samples, trailers, extras
 folders (Kodi/Plex/Jellyfin names), hidden and NAS housekeeping entries, a folder holding a
-`.nomedia` file (as Kodi) or an empty `.ignore` file (as Jellyfin) and our own temp files are
+`.nomedia` file (as Kodi) or an empty `.ignore` file (as Jellyfin), what a pattern of a
+Jellyfin `.ignore` or a Plex `.plexignore` matches (`ignore_files`) and our own temp files are
 not movies. Unreadable folders are reported through `on_error` and skipped: the walk never
 raises for what it finds on disk.
 """
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from pathlib import Path
 from typing import NamedTuple
 
+from metarrd import ignore_files
 from metarrd.files import display, is_utf8, read_regular
 from metarrd.paths import is_inside
 
@@ -60,11 +62,13 @@ NO_MEDIA = ".nomedia"
 """A file whose presence keeps a folder and everything below it out of Kodi's scan
 (CVideoInfoScanner::HasNoMedia); the walk honours it too, below a library's root."""
 NO_MEDIA_RULE = "a folder holding a .nomedia file (Kodi does not scan it): not scanned"
-IGNORE_FILE = ".ignore"
+IGNORE_FILE = ignore_files.JELLYFIN_FILE
 """Jellyfin's: an empty one (or blank) keeps its folder and everything below out of Jellyfin's
-scan (DotIgnoreIgnoreRule); one with patterns ignores what they match, which is not read here."""
+scan (DotIgnoreIgnoreRule); one with patterns ignores what they match (`ignore_files`), as
+Plex's `.plexignore` does."""
 IGNORE_RULE = "a folder holding an empty .ignore file (Jellyfin does not scan it): not scanned"
 _MAX_IGNORE_BYTES = 64 * 1024
+_MARKERS = frozenset({NO_MEDIA, *ignore_files.NAMES})  # files that change what a folder holds
 DISC_FOLDERS = frozenset({"VIDEO_TS", "BDMV"})
 # A BDMV folder's own folders: beside an index.bdmv out of its BDMV folder, the disc's, not walked
 BLURAY_PARTS = frozenset(
@@ -373,42 +377,59 @@ def walks_into(folder: str | os.PathLike[str], root: str | os.PathLike[str]) -> 
     """Does the movie walk of `root` enter `folder` (root or below)? Each folder between is
     judged by its name (`is_skipped_folder`), and one named like "Shorts" or "Specials" by a
     listing of the folder holding it, as the walk judges it: extras next to a movie, a category
-    folder elsewhere; one holding a `.nomedia` or empty `.ignore` file is not entered. For the watcher and a
-    scan of part of a library: a video where the walk
-    does not go is no movie of the library (a scan of `Heat (1995)/Shorts/` alone took its
+    folder elsewhere; one holding a `.nomedia` or empty `.ignore` file, or one a pattern of an
+    ignore file above it matches, is not entered. For the watcher and a scan of part of a
+    library: a video where the walk does not go is no movie of the library (a scan of `Heat (1995)/Shorts/` alone took its
     short for one, and the next full scan marked it missing)."""
     folder, root = os.path.normpath(folder), os.path.normpath(root)
     if not is_inside(folder, root):
         return False
-    parent = root
-    for name in Path(folder).relative_to(root).parts:
-        if is_skipped_folder(name, next_to_movie=False):
-            return False
-        if _fold(name) in _MAYBE_EXTRAS_FOLDERS and _holds_movie(parent):
-            return False
-        parent = os.path.join(parent, name)
-        if kept_out_rule(parent) is not None:
-            return False
-    return True
+    return _first_not_walked(folder, root) is None
+
+
+def rules_down_to(
+    folder: str | os.PathLike[str], root: str | os.PathLike[str]
+) -> ignore_files.Rules:
+    """The ignore files' patterns in force inside `folder` (root or below), read from `root`
+    down: a walk that starts there judges what it meets by them, as the full walk does."""
+    folder, root = os.path.normpath(folder), os.path.normpath(root)
+    rules = ignore_files.NONE.entering_on_disk(root)
+    path = root
+    if folder != root and is_inside(folder, root):
+        for name in Path(folder).relative_to(root).parts:
+            path = os.path.join(path, name)
+            rules = rules.entering_on_disk(path)
+    return rules
 
 
 def not_walked_for(
     folder: str | os.PathLike[str], root: str | os.PathLike[str]
 ) -> tuple[str, str] | None:
     """The folder on the way from `root` to `folder` that the walk does not enter (when
-    `walks_into` says no) and why (`folder_skip_rule`); None when it is hidden or junk, which
-    is nobody's media."""
-    folder, root = os.path.normpath(folder), os.path.normpath(root)
+    `walks_into` says no) and why (`folder_skip_rule`, `kept_out_rule`, a pattern of an ignore
+    file on the way); None when it is hidden or junk, which is nobody's media."""
+    found = _first_not_walked(os.path.normpath(folder), os.path.normpath(root))
+    if found is None or found[1] is None:
+        return None
+    return found[0], found[1]
+
+
+def _first_not_walked(folder: str, root: str) -> tuple[str, str | None] | None:
+    """The first folder from `root` down to `folder` the walk does not enter, and why (None:
+    hidden or junk); None when it enters them all."""
     parent = root
+    rules = ignore_files.NONE.entering_on_disk(root)
     for name in Path(folder).relative_to(root).parts:
         path = os.path.join(parent, name)
         if is_skipped_folder(name, next_to_movie=False):
-            rule = folder_skip_rule(name, False)
-            return (path, rule) if rule is not None else None
+            return path, folder_skip_rule(name, False)
         if _fold(name) in _MAYBE_EXTRAS_FOLDERS and _holds_movie(parent):
             return path, folder_skip_rule(name, True) or ""
+        if rules and (rule := rules.rule_for(path, True)) is not None:
+            return path, rule
         if (rule := kept_out_rule(path)) is not None:
             return path, rule
+        rules = rules.entering_on_disk(path)
         parent = path
     return None
 
@@ -576,6 +597,7 @@ def walk_library(
     follow_symlinks: bool = False,
     known: Set[str] | None = None,
     on_skip: SkipCallback | None = None,
+    library_root: str | os.PathLike[str] | None = None,
 ) -> Iterator[FoundVideo]:
     """Every movie under `root`, folder by folder in name order.
 
@@ -587,7 +609,10 @@ def walk_library(
     folder whose only entry that matters is one of them costs its listing and one stat: no name
     rules, no sorting. `on_skip(path, rule)`: each video file and folder left out by its name
     (a sample, a trailer, an extra, an extras folder) or a symlink not followed, with the rule
-    as a user reads it (`skip_rule`); hidden and NAS junk entries are not told.
+    as a user reads it (`skip_rule`); hidden and NAS junk entries are not told. A file or folder
+    a pattern of a Jellyfin `.ignore` or a Plex `.plexignore` matches is left out and told
+    (`ignore_files`); `library_root`: the library's root when `root` is a folder inside it,
+    whose ignore files on the way down to `root` count too.
     """
     known = known or frozenset()
     known_dirs = {p.rpartition(os.sep)[0] for p in known}  # compared with subfolder paths only
@@ -604,12 +629,26 @@ def walk_library(
         return
     seen = _Seen(root_stat)
     pending = [root]
+    # the ignore files' patterns in force in a folder waiting in `pending`, when there are any
+    lib = os.path.normpath(library_root) if library_root is not None else None
+    above = os.path.dirname(root)
+    start = rules_down_to(above, lib) if lib and root != lib and is_inside(above, lib) else None
+    # None where no pattern is in force, the common case: no call to ask
+    rules_in: dict[str, ignore_files.Rules | None] = {root: start} if start else {}
     while pending:
         folder = pending.pop()
         entries = _scan(folder, report, quiet_if_gone=folder is not root)
+        rules = rules_in.pop(folder, None) if rules_in else None
         if entries is None:
             continue
         single = _known_single(folder, entries, known) if known else None
+        if (
+            single is not None
+            and rules is not None
+            and (rule := rules.rule_for(single.path, False))
+        ):
+            report.skipped(single.path, rule)
+            continue
         if single is not None:
             # a known movie's folder as it was: its rules held then, and a known path (from
             # the database) is valid UTF-8
@@ -627,6 +666,13 @@ def walk_library(
         if folder is not root and (rule := kept_out_by(entries)) is not None:
             report.skipped(folder, rule)  # the user keeps it out of the players: ours too
             continue
+        for entry in entries:  # a loop, not a call: every folder of the library
+            if entry.name in ignore_files.NAMES:
+                found = (rules or ignore_files.NONE).entering(folder, [e.name for e in entries])
+                rules = found or None
+                break
+        if rules is not None:
+            entries = _not_ignored(entries, rules, report.skipped)
         if len(entries) > 1:
             entries.sort(key=_entry_key)
         if not follow_symlinks:
@@ -640,7 +686,31 @@ def walk_library(
                 report(Path(bad), NOT_UTF8)
         if not follow_symlinks:
             subfolders = _followed(subfolders, allowed, report.skipped)
-        pending.extend(reversed(seen.fresh(subfolders)))
+        fresh = seen.fresh(subfolders)
+        if rules is not None:
+            rules_in.update(dict.fromkeys(fresh, rules))
+        pending.extend(reversed(fresh))
+
+
+def _not_ignored(
+    entries: list[os.DirEntry[str]], rules: ignore_files.Rules, on_skip: SkipCallback
+) -> list[os.DirEntry[str]]:
+    """`entries` without those a pattern of an ignore file matches; each video or folder left
+    out is told (not a hidden one, nor the other files: nobody's movie)."""
+    kept = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        rule = rules.rule_for(entry.path, is_dir)
+        if rule is None:
+            kept.append(entry)
+        elif not entry.name.startswith(".") and (
+            is_dir or entry.name.lower().endswith(_VIDEO_SUFFIXES)
+        ):
+            on_skip(entry.path, rule)
+    return kept
 
 
 NOT_UTF8 = (
@@ -721,7 +791,7 @@ def _known_single(
             if entry.is_dir():
                 return None
             if not name.lower().endswith(_VIDEO_SUFFIXES):
-                if name in (NO_MEDIA, IGNORE_FILE) or name.upper() == "VIDEO_TS.IFO":
+                if name in _MARKERS or name.upper() == "VIDEO_TS.IFO":
                     return None
                 continue
             if not entry.is_file():

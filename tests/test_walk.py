@@ -17,6 +17,7 @@ from metarrd.walk import (
     is_skipped_folder,
     is_skipped_show_folder,
     is_video_path,
+    not_walked_for,
     stack_names,
     walk_library,
     walks_into,
@@ -1184,3 +1185,95 @@ def test_the_top_folder_looks_up_each_known_movie_folder_once(tmp_path):
         if e.name != "Extras"  # listing order, known or not
     ]
     assert known_dirs.lookups <= len(entries)
+
+
+def test_a_dot_ignore_of_patterns_leaves_out_what_they_match_as_jellyfin(tmp_path):
+    """Jellyfin 10.11 reads a `.ignore` that holds lines as gitignore patterns
+    (DotIgnoreIgnoreRule.cs; the example of its docs, "Excluding Files and Directories":
+    `*.avi`, `sample.mkv`, `specials/`), matched ignoring case (the Ignore library's
+    `RegexOptions.IgnoreCase`), and only the nearest `.ignore` counts (FindIgnoreFileCached
+    stops at the first). The walk took everything they matched for movies, and wrote NFOs for
+    what Jellyfin never shows."""
+    make(
+        tmp_path,
+        "Heat (1995)/Heat (1995).mkv",
+        "Alien (1979)/Alien (1979).AVI",
+        "Specials/Heat - Making Of (1995).mkv",
+        "Kurosawa/Ran (1985).avi",  # its own `.ignore` replaces the root's: found
+        "Kurosawa/Ikiru (1952).mkv",
+        # Jellyfin's test data: `SPs` then `!thebestshot.mkv` takes one file back
+        "Shots/SPs/ffffff (2001).mkv",
+        "Shots/Best/thebestshot (2002).mkv",
+        # a pattern is no regex: `.` is a dot, `(` a parenthesis
+        "Heat.(1995)/Heat.(1995).mkv",
+    )
+    (tmp_path / ".ignore").write_text("*.avi\nsample.mkv\nspecials/\nHeat.(1995).*\n")
+    (tmp_path / "Kurosawa" / ".ignore").write_text("# mine\n*.mkv\n")
+    (tmp_path / "Shots" / ".ignore").write_text("SPs\nthebestshot*\n!thebestshot (2002).mkv\n")
+    known = known_paths(tmp_path)
+
+    expected = [
+        "Heat (1995)/Heat (1995).mkv",
+        "Kurosawa/Ran (1985).avi",
+        "Shots/Best/thebestshot (2002).mkv",
+    ]
+    assert sorted(found(tmp_path)) == expected
+    assert sorted(found(tmp_path, known=known)) == expected  # the rescan's shortcut too
+    assert skips(tmp_path) == {
+        "Alien (1979)/Alien (1979).AVI": f"matched by the pattern `*.avi` in {tmp_path}/.ignore "
+        "(Jellyfin does not scan it): not scanned",
+        "Specials": f"matched by the pattern `specials/` in {tmp_path}/.ignore (Jellyfin does "
+        "not scan it): not scanned",
+        "Kurosawa/Ikiru (1952).mkv": f"matched by the pattern `*.mkv` in {tmp_path}/Kurosawa/"
+        ".ignore (Jellyfin does not scan it): not scanned",
+        "Shots/SPs": f"matched by the pattern `SPs` in {tmp_path}/Shots/.ignore (Jellyfin does "
+        "not scan it): not scanned",
+        "Heat.(1995)/Heat.(1995).mkv": f"matched by the pattern `Heat.(1995).*` in {tmp_path}/.ignore (Jellyfin "
+        "does not scan it): not scanned",
+    }
+    # a scan of part of the library (the watcher's, a webhook's) judges the way down alike
+    assert not walks_into(tmp_path / "Specials", tmp_path)
+    assert not_walked_for(tmp_path / "Shots" / "SPs", tmp_path) == (
+        str(tmp_path / "Shots" / "SPs"),
+        f"matched by the pattern `SPs` in {tmp_path}/Shots/.ignore (Jellyfin does not scan "
+        "it): not scanned",
+    )
+    assert walks_into(tmp_path / "Kurosawa", tmp_path)
+    assert [v.file for v in walk_library(tmp_path / "Alien (1979)", library_root=tmp_path)] == []
+    assert [
+        os.path.basename(v.file) for v in walk_library(tmp_path / "Kurosawa", library_root=tmp_path)
+    ] == ["Ran (1985).avi"]
+
+
+def test_a_plexignore_leaves_out_what_its_patterns_match_as_plex(tmp_path):
+    """Plex's `.plexignore` (support.plex.tv, "Excluding New Content with .plexignore"): one
+    pattern a line, `#` comments, `*` within one name, patterns relative to the folder
+    holding the file (`Home Videos/*`), a name alone at any depth below (`*.wmv`); the root's
+    file applies to every folder below and a subfolder's adds to it. The walk read none."""
+    make(
+        tmp_path,
+        "Heat (1995)/Heat (1995).mkv",
+        "Home Videos/Birthday (2019).mp4",
+        "Home Videos/Beach/Holiday (2021).mp4",
+        "Old/Gladiator (2000).wmv",
+        "Kurosawa/Ran (1985).mkv",
+        "Kurosawa/Ikiru (1952).wmv",
+        "Kurosawa/Kagemusha (1980).mkv",
+    )
+    (tmp_path / ".plexignore").write_text("# not for Plex\nHome Videos/*\n*.wmv\n")
+    (tmp_path / "Kurosawa" / ".plexignore").write_text("Ran*\n")
+
+    assert sorted(found(tmp_path)) == [
+        "Heat (1995)/Heat (1995).mkv",
+        "Kurosawa/Kagemusha (1980).mkv",
+    ]
+    plex = "(Plex does not scan it): not scanned"
+    assert skips(tmp_path) == {
+        "Home Videos/Beach": f"matched by the pattern `Home Videos/*` in {tmp_path}/.plexignore {plex}",
+        "Home Videos/Birthday (2019).mp4": f"matched by the pattern `Home Videos/*` in {tmp_path}/.plexignore {plex}",
+        "Old/Gladiator (2000).wmv": f"matched by the pattern `*.wmv` in {tmp_path}/.plexignore {plex}",
+        "Kurosawa/Ikiru (1952).wmv": f"matched by the pattern `*.wmv` in {tmp_path}/.plexignore {plex}",
+        "Kurosawa/Ran (1985).mkv": f"matched by the pattern `Ran*` in {tmp_path}/Kurosawa/.plexignore {plex}",
+    }
+    assert not walks_into(tmp_path / "Home Videos" / "Beach", tmp_path)
+    assert walks_into(tmp_path / "Home Videos", tmp_path)  # `Home Videos/*`: what it holds

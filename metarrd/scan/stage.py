@@ -243,6 +243,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         follow_symlinks=lib.follow_symlinks,
         known=single,
         on_skip=skipped,
+        library_root=root,
     )
     found: list[FoundVideo] = []
     with _cycle_collector_paused():

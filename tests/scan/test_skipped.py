@@ -336,3 +336,29 @@ def test_a_scan_whose_claim_was_lost_leaves_the_list_of_the_scan_that_took_over(
         scan(rt, [root / "Heat (1995)"])
 
     assert listed() == before
+
+
+def test_a_scan_of_a_folder_a_dot_ignore_pattern_leaves_out_lists_it_and_takes_nothing(movies):
+    """A Radarr webhook or the watcher names a folder that a pattern of the library's
+    `.ignore` keeps out of Jellyfin (DotIgnoreIgnoreRule, 10.11: `Kids/`): the scan of it
+    alone took its video for a movie, as the full walk does not; now it is listed with the
+    pattern, as a `.nomedia` folder is, and the watcher does not take the video."""
+    from metarrd.pipeline.watch import is_scanned_video
+
+    rt, root = movies
+    put(root, "Heat (1995)/Heat (1995).mkv")
+    put(root, "Kids/Bluey - The Movie (2025).mkv")
+    (root / ".ignore").write_text("Kids/\n")
+
+    scan(rt, [root / "Kids"])
+    scan(rt, [root / "Kids" / "Bluey - The Movie (2025).mkv"])
+    assert [m.path for m in db.Movie.select()] == []
+    rule = (
+        f"matched by the pattern `Kids/` in {root}/.ignore (Jellyfin does not scan it): not scanned"
+    )
+    assert listed()["entries"] == [("Kids", rule)]
+    assert not is_scanned_video(str(root / "Kids" / "Bluey - The Movie (2025).mkv"), str(root))
+    scan(rt)
+    assert [os.path.relpath(m.path, root) for m in db.Movie.select()] == [
+        "Heat (1995)/Heat (1995).mkv"
+    ]
