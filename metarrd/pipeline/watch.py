@@ -59,6 +59,7 @@ from metarrd.walk import (
     is_skipped_folder,
     is_skipped_show_folder,
     is_video_path,
+    leads_out,
     skip_rule,
     walks_into,
 )
@@ -597,7 +598,7 @@ class Watcher:
         if (change, path) == _WAKE:
             return
         root = root_of(path, self.roots)
-        if root is None or is_ignored(path, root):
+        if root is None or is_ignored(path, root) or self._led_out(path, root):
             return
         if not is_utf8(path):
             log.warning("%s: %s", display(path), NOT_UTF8)
@@ -626,6 +627,20 @@ class Watcher:
         elif is_read_nfo(path, root, tv=tv):
             self.settler.note(path, now)
             self.nfos.add(path)
+
+    def _led_out(self, path: str, root: str) -> bool:
+        """Did the change come through a symlinked folder that leads out of every library, in
+        a library not set to `follow_symlinks`? watchfiles' inotify follows such links (it
+        has no way not to) and tells a change out there under the link's path; the walk never
+        goes there (`walk.leads_out`), so it is no change of ours. A path through a link into a
+        library, or one in a library that follows links, is as any other."""
+        lib = self.roots[root]
+        if lib.follow_symlinks:
+            return False
+        folder = path if os.path.isdir(path) else os.path.dirname(path)
+        if folder == root or os.path.realpath(folder) == folder:
+            return False  # no symlink on the way: the common case, one realpath
+        return leads_out(folder, self.config.library) is not None
 
     def _may_hold_items(self, path: str) -> bool:
         """`_holds_items`, or True when the database cannot tell now (PostgreSQL restarting):

@@ -370,6 +370,41 @@ def test_real_watcher_sees_a_copied_movie(config_factory, poll, tmp_path):
         rt.close()
 
 
+def test_a_symlinked_folder_leading_out_of_the_library_queues_no_scan(config_factory, tmp_path):
+    """watchfiles' inotify watcher follows symlinked folders (it has no way not to): a link in
+    the library to a folder outside every library (`Elsewhere -> /srv/downloads`, or `/`) made
+    each change there a scan of `Movies/Elsewhere/...`, which the walk never enters
+    (`follow_symlinks = false`) and the scan refused as led out, over and over. Seen with a
+    real watcher: the change out there came as `<root>/Elsewhere/<name>`."""
+    from metarrd.runtime import open_runtime
+
+    root, outside = tmp_path / "movies", tmp_path / "downloads"
+    root.mkdir()
+    outside.mkdir()
+    (root / "Elsewhere").symlink_to(outside)
+    config = config_factory(
+        library=[{"name": "Movies", "path": str(root)}],
+        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
+    )
+    rt = open_runtime(config)
+    calls: list = []
+    w = Watcher(config, enqueue=calls.append)
+    w.start(full_scan_now=False)
+    try:
+        time.sleep(0.3)  # let the watch be set up
+        (outside / "Alien (1979).mkv").write_bytes(os.urandom(1000))
+        time.sleep(1.0)  # reported (or not) before the film below
+        folder = root / "Heat (1995)"
+        folder.mkdir()
+        (folder / "Heat (1995).mkv").write_bytes(os.urandom(1000))
+        assert _wait_for(lambda: [str(folder)] in calls), "the new movie was never scanned"
+        time.sleep(0.5)
+        assert calls == [[str(folder)]]
+    finally:
+        w.stop()
+        rt.close()
+
+
 @pytest.mark.parametrize("poll", [False, True], ids=["inotify", "polling"])
 def test_the_start_up_rescan_waits_until_the_library_is_watched(config_factory, poll, tmp_path):
     """A movie copied in just after the start-up rescan walked its folder is seen by the watcher:
