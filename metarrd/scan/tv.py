@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from metarrd import cache, db
+from metarrd import cache, db, ignore_files
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.enrich import DETAIL_FIELDS, SUMMED_FIELDS, block_lock_name
@@ -106,6 +106,7 @@ from metarrd.walk import (
     kept_out_by,
     kept_out_rule,
     may_follow,
+    rules_down_to,
 )
 
 log = logging.getLogger(__name__)
@@ -171,11 +172,15 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
             except OSError as exc:
                 walk.unreadable(root, f"cannot list the library ({exc.strerror})")
                 continue
+            patterns = ignore_files.NONE.entering(root_s := str(root), [e.name for e in entries])
+            walk.root_rules[root_s] = patterns
             for entry in entries:
                 if is_junk_folder(entry.name):
                     continue
                 enters = walk.enters(entry)
-                if enters and (rule := kept_out_rule(entry.path)) is not None:
+                if enters and patterns and (rule := patterns.rule_for(entry.path, True)):
+                    skipped(entry.path, rule)  # a pattern of the root's .ignore / .plexignore
+                elif enters and (rule := kept_out_rule(entry.path)) is not None:
                     skipped(entry.path, rule)  # kept out of the players' scans
                 elif enters:  # every other folder in the root is a show
                     if is_utf8(entry.path):
@@ -199,7 +204,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                 if not is_junk_folder(show_dir.name):
                     _tell_not_walked(show_dir, top, skipped)
                 continue
-            if (marked := _kept_out_on_the_way(show_dir, top)) is not None:
+            if (marked := _kept_out_on_the_way(root, top)) is not None:
                 log.info("library %s: %s is not walked (%s)", lib.name, display(top), marked[1])
                 skipped(*marked)
                 continue
@@ -247,6 +252,16 @@ class _ShowWalk:
         self.on_error = on_error
         self.on_skip = on_skip
         self.unread: list[str] = []
+        self.root = os.path.normpath(lib.path)
+        # the ignore files' patterns in force in a folder (the root's, read by its listing)
+        self.root_rules: dict[str, ignore_files.Rules] = {}
+
+    def rules_above(self, top: str) -> ignore_files.Rules:
+        """The patterns in force in the folder holding `top` (a show folder, or a scope in one)."""
+        parent = os.path.dirname(os.path.normpath(top))
+        if parent not in self.root_rules:
+            self.root_rules[parent] = rules_down_to(parent, self.root)
+        return self.root_rules[parent]
 
     def skipped(self, path: str | os.PathLike[str], rule: str | None) -> None:
         """A video or folder left out by its name (`rule` None: not worth telling)."""
@@ -286,8 +301,11 @@ class _ShowWalk:
                 continue
             seen: set[tuple[int, int]] = set()
             pending = [os.fspath(top)]
+            # None where no pattern is in force, the common case
+            rules_in = {pending[0]: self.rules_above(pending[0]) or None}
             while pending:
                 folder = pending.pop()
+                rules = rules_in.pop(folder, None)
                 try:
                     st = os.stat(folder)
                     if (st.st_dev, st.st_ino) in seen:
@@ -302,6 +320,10 @@ class _ShowWalk:
                 if (rule := kept_out_by(entries)) is not None:  # .nomedia, empty .ignore
                     self.skipped(folder, rule)
                     continue
+                if not ignore_files.NAMES.isdisjoint(names := [e.name for e in entries]):
+                    rules = (rules or ignore_files.NONE).entering(folder, names) or None
+                if rules is not None:
+                    entries = self._not_ignored(entries, rules)
                 folders = []
                 dvd = any(e.name.upper() == "VIDEO_TS.IFO" for e in entries)  # VIDEO_TS's files
                 if dvd:
@@ -341,7 +363,29 @@ class _ShowWalk:
                         if exc.errno != errno.ELOOP:  # a link loop is junk, nothing to read
                             self.unreadable(Path(entry.path), f"cannot read ({exc.strerror})")
                 pending.extend(reversed(folders))
+                if rules is not None:
+                    rules_in.update(dict.fromkeys(folders, rules))
         return found
+
+    def _not_ignored(
+        self, entries: list[os.DirEntry[str]], rules: ignore_files.Rules
+    ) -> list[os.DirEntry[str]]:
+        """`entries` without what a pattern of an ignore file matches; a folder or video so
+        left out is told."""
+        kept = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            rule = rules.rule_for(entry.path, is_dir)
+            if rule is None:
+                kept.append(entry)
+            elif not entry.name.startswith(".") and (
+                is_dir or os.path.splitext(entry.name)[1].lower() in VIDEO_EXTENSIONS
+            ):
+                self.skipped(entry.path, rule)
+        return kept
 
 
 def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], report) -> None:
@@ -885,16 +929,23 @@ def _walked_into(show_dir: Path, top: Path) -> bool:
     return not any(is_skipped_show_folder(name) for name in folders)
 
 
-def _kept_out_on_the_way(show_dir: Path, top: Path) -> tuple[Path, str] | None:
-    """The folder from `show_dir` down to `top` (a scope inside it) that the players leave out
-    of their scan (`walk.kept_out_rule`: a `.nomedia` file), and why; None when there is none."""
-    parts = top.relative_to(show_dir).parts
-    for depth in range(len(parts) + 1):
-        folder = show_dir.joinpath(*parts[:depth])
-        if not folder.is_dir():  # the file `top`
+def _kept_out_on_the_way(root: Path, top: Path) -> tuple[Path, str] | None:
+    """The folder (or the file `top`) from the show's folder down to `top` (a scope inside a
+    show) that the players leave out of their scan, and why: a `.nomedia` or empty `.ignore`
+    in it (`walk.kept_out_rule`), or a pattern of a `.ignore` or `.plexignore` from the
+    library's root down that matches it (`ignore_files`); None when there is none."""
+    rules = ignore_files.NONE.entering_on_disk(str(root))
+    folder = root
+    for name in top.relative_to(root).parts:
+        folder = folder / name
+        is_dir = folder.is_dir()
+        if rules and (rule := rules.rule_for(str(folder), is_dir)) is not None:
+            return folder, rule
+        if not is_dir:  # the file `top`
             return None
         if (rule := kept_out_rule(folder)) is not None:
             return folder, rule
+        rules = rules.entering_on_disk(str(folder))
     return None
 
 

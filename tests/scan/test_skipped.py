@@ -362,3 +362,58 @@ def test_a_scan_of_a_folder_a_dot_ignore_pattern_leaves_out_lists_it_and_takes_n
     assert [os.path.relpath(m.path, root) for m in db.Movie.select()] == [
         "Heat (1995)/Heat (1995).mkv"
     ]
+
+
+def test_a_tv_scan_leaves_out_what_an_ignore_file_pattern_matches(tmp_path):
+    """A Jellyfin `.ignore` of patterns (DotIgnoreIgnoreRule, 10.11; its docs' `specials/`,
+    `*.avi`) in the library's root and a Plex `.plexignore` in a show (`Season 02/*`, the
+    `Folder/*` form of Plex's "Excluding New Content with .plexignore"): the TV scan read,
+    identified and published all they matched, and a scan of a season alone (Sonarr's
+    webhook, the watcher) did too."""
+    from metarrd.config import parse_config
+    from tests.conftest import backend_sections
+
+    root = tmp_path / "tv"
+    config = parse_config(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "library": [{"name": "TV", "path": str(root), "kind": "tv"}],
+            **backend_sections(),
+        }
+    )
+    put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E02 - Cat's in the Bag.avi")
+    put(root, "Breaking Bad (2008)/Season 02/Breaking Bad - S02E01 - Seven Thirty-Seven.mkv")
+    put(root, "Kids Recordings/Peppa Pig - S01E01 - Muddy Puddles.mkv")
+    (root / ".ignore").write_text("# not for Jellyfin\nKids Recordings/\n*.avi\n")
+    (root / "Breaking Bad (2008)" / ".plexignore").write_text("Season 02/*\n")
+    rt = open_runtime(config)
+    try:
+        scan(rt, [root / "Breaking Bad (2008)/Season 02"])
+        scan(rt, [root / "Kids Recordings"])
+        scan(
+            rt,
+            [root / "Breaking Bad (2008)/Season 01/Breaking Bad - S01E02 - Cat's in the Bag.avi"],
+        )
+        assert [m.path for m in db.Movie.select() if m.kind == db.EPISODE] == []
+        scan(rt)
+        episodes = sorted(
+            os.path.relpath(m.path, root) for m in db.Movie.select() if m.kind == db.EPISODE
+        )
+    finally:
+        rt.close()
+
+    assert episodes == ["Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    jellyfin = f"in {root}/.ignore (Jellyfin does not scan it): not scanned"
+    plex = f"in {root}/Breaking Bad (2008)/.plexignore (Plex does not scan it): not scanned"
+    assert listed("TV")["entries"] == [
+        (
+            "Breaking Bad (2008)/Season 01/Breaking Bad - S01E02 - Cat's in the Bag.avi",
+            f"matched by the pattern `*.avi` {jellyfin}",
+        ),
+        (
+            "Breaking Bad (2008)/Season 02/Breaking Bad - S02E01 - Seven Thirty-Seven.mkv",
+            f"matched by the pattern `Season 02/*` {plex}",
+        ),
+        ("Kids Recordings", f"matched by the pattern `Kids Recordings/` {jellyfin}"),
+    ]
