@@ -434,6 +434,32 @@ def _first_not_walked(folder: str, root: str) -> tuple[str, str | None] | None:
     return None
 
 
+def kept_out_on_the_way(
+    path: str | os.PathLike[str], root: str | os.PathLike[str]
+) -> tuple[str, str] | None:
+    """The folder (or the file `path` itself) from below `root` down to `path` that the
+    players leave out of their scan, and why: a `.nomedia` or empty `.ignore` in it
+    (`kept_out_rule`), or a pattern of a `.ignore` or `.plexignore` from `root` down that
+    matches it (`ignore_files`); None when there is none, or `path` is not inside `root`.
+    By these files alone, for a movie or a TV library: the scoped TV scan, a webhook's answer."""
+    path, root = os.path.normpath(path), os.path.normpath(root)
+    if path == root or not is_inside(path, root):
+        return None
+    rules = ignore_files.NONE.entering_on_disk(root)
+    folder = root
+    for name in Path(path).relative_to(root).parts:
+        folder = os.path.join(folder, name)
+        is_dir = os.path.isdir(folder)
+        if rules and (rule := rules.rule_for(folder, is_dir)) is not None:
+            return folder, rule
+        if not is_dir:  # the file `path`, or nothing there
+            return None
+        if (rule := kept_out_rule(folder)) is not None:
+            return folder, rule
+        rules = rules.entering_on_disk(folder)
+    return None
+
+
 def kept_out_rule(folder: str | os.PathLike[str]) -> str | None:
     """Why the players leave `folder` and everything below it out of their scan, as a user
     reads it: it holds a `.nomedia` file (Kodi) or an empty `.ignore` file (Jellyfin); None

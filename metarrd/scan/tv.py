@@ -104,6 +104,7 @@ from metarrd.walk import (
     is_junk_folder,
     is_skipped_show_folder,
     kept_out_by,
+    kept_out_on_the_way,
     kept_out_rule,
     may_follow,
     rules_down_to,
@@ -204,7 +205,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                 if not is_junk_folder(show_dir.name):
                     _tell_not_walked(show_dir, top, skipped)
                 continue
-            if (marked := _kept_out_on_the_way(root, top)) is not None:
+            if (marked := kept_out_on_the_way(top, root)) is not None:
                 log.info("library %s: %s is not walked (%s)", lib.name, display(top), marked[1])
                 skipped(*marked)
                 continue
@@ -927,26 +928,6 @@ def _walked_into(show_dir: Path, top: Path) -> bool:
     if top.is_file() or not top.is_dir():
         folders = folders[:-1]
     return not any(is_skipped_show_folder(name) for name in folders)
-
-
-def _kept_out_on_the_way(root: Path, top: Path) -> tuple[Path, str] | None:
-    """The folder (or the file `top`) from the show's folder down to `top` (a scope inside a
-    show) that the players leave out of their scan, and why: a `.nomedia` or empty `.ignore`
-    in it (`walk.kept_out_rule`), or a pattern of a `.ignore` or `.plexignore` from the
-    library's root down that matches it (`ignore_files`); None when there is none."""
-    rules = ignore_files.NONE.entering_on_disk(str(root))
-    folder = root
-    for name in top.relative_to(root).parts:
-        folder = folder / name
-        is_dir = folder.is_dir()
-        if rules and (rule := rules.rule_for(str(folder), is_dir)) is not None:
-            return folder, rule
-        if not is_dir:  # the file `top`
-            return None
-        if (rule := kept_out_rule(folder)) is not None:
-            return folder, rule
-        rules = rules.entering_on_disk(str(folder))
-    return None
 
 
 def _tell_not_walked(show_dir: Path, top: Path, skipped: Skipped) -> None:

@@ -67,7 +67,7 @@ from metarrd.config import Config, PathMap
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
-from metarrd.walk import leads_out
+from metarrd.walk import kept_out_on_the_way, leads_out
 from metarrd.web import attempts, clients
 from metarrd.web.mounts import hung_root
 from metarrd.web.webhook_payload import (
@@ -395,6 +395,24 @@ class _Paths:
             )
             log.warning("%s webhook %s", self.source, message)
             db.record_event("webhook.missing", message, level="warning", path=path)
+            return message
+        return self.warn_kept_out(paths, event)
+
+    def warn_kept_out(self, paths: list[str], event: str) -> str | None:
+        """A warning for the first of `paths` (on disk, inside a library) that the players
+        leave out of their scan, and so does ours: a `.nomedia`, an empty `.ignore` or a
+        pattern of a `.ignore` or `.plexignore` on its way (`walk.kept_out_on_the_way`). The
+        scan is queued all the same: it lists the folder or file among what was skipped, with
+        the same reason; the answer says it now, where it was a bare "scan queued"."""
+        roots = [os.path.normpath(lib.path) for lib in self.config.library]
+        for path in map(os.path.normpath, paths):
+            root = deepest_folder(path, roots)
+            if root is None or (kept := kept_out_on_the_way(path, root)) is None:
+                continue
+            where, rule = kept
+            message = f"{event}: {where} is not scanned: {rule}"
+            log.warning("%s webhook %s", self.source, message)
+            db.record_event("webhook.ignored", message, level="warning", path=path)
             return message
         return None
 

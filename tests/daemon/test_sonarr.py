@@ -952,3 +952,20 @@ def test_a_rename_of_an_episode_spelled_nfd_on_disk_publishes_it_again(setup):
     moved = db.Movie.get_by_id(ep.id)
     assert (moved.path, moved.missing) == (str(show / unicodedata.normalize("NFD", new)), False)
     assert publishes(fake) == [ep.id]
+
+
+def test_a_download_of_an_episode_a_plexignore_leaves_out_says_so(setup):
+    """An episode Sonarr imports into a season the show's `.plexignore` keeps out of Plex
+    (`Season 2/*`, the `Folder/*` form of Plex's "Excluding New Content with .plexignore"):
+    the answer was a bare "scan queued" and the episode was taken. Now neither."""
+    client, rt, fake, folder = setup
+    rel = "Season 2/Severance - S02E01 - Hello, Ms. Cobel.mkv"
+    make_files(folder, rel)
+    (folder / ".plexignore").write_text("# kept for later\nSeason 2/*\n")
+    status, answer = post(client, per_file(folder, rel))
+    assert status == 202
+    assert answer["message"] == (
+        f"Download: {folder / rel} is not scanned: matched by the pattern `Season 2/*` in "
+        f"{folder}/.plexignore (Plex does not scan it): not scanned"
+    )
+    assert items(db.EPISODE) == []

@@ -1395,3 +1395,38 @@ def test_a_path_map_from_windows_is_allowed(config_factory):
     for from_ in ("D:\\Media\\Movies", "d:/media/movies", "\\\\nas\\movies"):
         config = config_factory(webhooks={"path_map": [{"from": from_, "to": "/srv/movies"}]})
         assert config.webhooks.path_map[0].from_ == from_
+
+
+@pytest.mark.parametrize(
+    ("marker", "content", "where", "rule"),
+    [
+        # Jellyfin 10.11's .ignore of patterns (DotIgnoreIgnoreRule), in the library's root
+        (".ignore", "Kids/\n", "Kids", "matched by the pattern `Kids/` in {root}/.ignore "
+         "(Jellyfin does not scan it): not scanned"),
+        # Kodi's .nomedia (CVideoInfoScanner::HasNoMedia) in the folder itself
+        ("Kids/.nomedia", "", "Kids", "a folder holding a .nomedia file (Kodi does not scan "
+         "it): not scanned"),
+    ],
+    ids=["dot-ignore-pattern", "nomedia"],
+)  # fmt: skip
+def test_a_download_into_a_folder_the_players_leave_out_says_so(
+    setup, marker, content, where, rule
+):
+    """Radarr imports a film into a folder the user keeps out of Jellyfin or Kodi: the answer
+    was a bare "scan of … queued", and the scan then took nothing, telling it only in the
+    library's list of what was skipped. Now the answer and a `webhook.ignored` warning give
+    the folder and the reason, the list's own."""
+    client, rt, fake = setup
+    root = Path(rt.config.library[0].path)
+    folder = root / "Kids" / "Bluey - The Movie (2025)"
+    folder.mkdir(parents=True)
+    (folder / "Bluey - The Movie (2025).mkv").write_bytes(b"\x1a\x45\xdf\xa3")
+    (root / marker).write_text(content)
+
+    r = client.post("/api/webhooks/radarr", json=download(folder), headers=KEY)
+
+    message = f"Download: {root / where} is not scanned: {rule.format(root=root)}"
+    assert r.status_code == 202 and r.get_json()["message"] == message
+    (event,) = db.Event.select().where(db.Event.kind == "webhook.ignored")
+    assert event.message == message and event.data["path"] == str(folder)
+    assert db.Movie.select().count() == 0
