@@ -29,7 +29,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from metarrd.files import display
+from metarrd.files import display, read_regular
 
 JELLYFIN_FILE = ".ignore"
 PLEX_FILE = ".plexignore"
@@ -71,10 +71,10 @@ class PatternFile:
     def rule_for(self, path: str, is_dir: bool) -> str | None:
         """Why `path` (a file, or a folder when `is_dir`) is left out by this file, as a user
         reads it; None when no pattern leaves it out (or a later `!` pattern takes it back)."""
-        rel = os.path.relpath(path, self.folder)
-        if rel == os.curdir or rel.startswith(os.pardir):
-            return None
-        parts = rel.split(os.sep)
+        base = self.folder.rstrip(os.sep) + os.sep
+        if not path.startswith(base) or len(path) == len(base):
+            return None  # not below the file's folder (the paths are the walk's, normalised)
+        parts = path[len(base) :].split(os.sep)
         hit: Pattern | None = None
         for pattern in self.patterns:
             if pattern.folders_only and not is_dir:
@@ -150,9 +150,8 @@ def load(path: str) -> PatternFile | None:
 
 @functools.lru_cache(maxsize=256)
 def _parsed(path: str, _version: tuple[int, int, int, int]) -> PatternFile | None:
-    try:
-        with open(path, "rb") as fh:
-            text = fh.read(MAX_BYTES + 1)[:MAX_BYTES].decode("utf-8", "replace")
+    try:  # a regular file only: one swapped for a FIFO since the stat cannot hang the walk
+        text = read_regular(path, MAX_BYTES).decode("utf-8", "replace")
     except OSError:
         return None
     name = os.path.basename(path)
