@@ -698,7 +698,7 @@ def walk_library(
                 rules = found or None
                 break
         if rules is not None:
-            entries = _not_ignored(entries, rules, report.skipped)
+            entries = drop_ignored(entries, rules, report.skipped)
         if len(entries) > 1:
             entries.sort(key=_entry_key)
         if not follow_symlinks:
@@ -718,7 +718,7 @@ def walk_library(
         pending.extend(reversed(fresh))
 
 
-def _not_ignored(
+def drop_ignored(
     entries: list[os.DirEntry[str]], rules: ignore_files.Rules, on_skip: SkipCallback
 ) -> list[os.DirEntry[str]]:
     """`entries` without those a pattern of an ignore file matches; each video or folder left

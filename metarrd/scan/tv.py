@@ -97,6 +97,7 @@ from metarrd.walk import (
     NOT_UTF8,
     VIDEO_EXTENSIONS,
     RealFolders,
+    drop_ignored,
     episode_skip_rule,
     folder_skip_rule,
     is_episode_file,
@@ -173,8 +174,9 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
             except OSError as exc:
                 walk.unreadable(root, f"cannot list the library ({exc.strerror})")
                 continue
-            patterns = ignore_files.NONE.entering(root_s := str(root), [e.name for e in entries])
-            walk.root_rules[root_s] = patterns
+            # the root's .ignore / .plexignore, for the shows below: read once, by this listing
+            patterns = ignore_files.NONE.entering(str(root), [e.name for e in entries])
+            walk.root_rules[str(root)] = patterns
             for entry in entries:
                 if is_junk_folder(entry.name):
                     continue
@@ -324,7 +326,7 @@ class _ShowWalk:
                 if not ignore_files.NAMES.isdisjoint(names := [e.name for e in entries]):
                     rules = (rules or ignore_files.NONE).entering(folder, names) or None
                 if rules is not None:
-                    entries = self._not_ignored(entries, rules)
+                    entries = drop_ignored(entries, rules, self.skipped)
                 folders = []
                 dvd = any(e.name.upper() == "VIDEO_TS.IFO" for e in entries)  # VIDEO_TS's files
                 if dvd:
@@ -367,26 +369,6 @@ class _ShowWalk:
                 if rules is not None:
                     rules_in.update(dict.fromkeys(folders, rules))
         return found
-
-    def _not_ignored(
-        self, entries: list[os.DirEntry[str]], rules: ignore_files.Rules
-    ) -> list[os.DirEntry[str]]:
-        """`entries` without what a pattern of an ignore file matches; a folder or video so
-        left out is told."""
-        kept = []
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            rule = rules.rule_for(entry.path, is_dir)
-            if rule is None:
-                kept.append(entry)
-            elif not entry.name.startswith(".") and (
-                is_dir or os.path.splitext(entry.name)[1].lower() in VIDEO_EXTENSIONS
-            ):
-                self.skipped(entry.path, rule)
-        return kept
 
 
 def _follow_renamed_shows(library: db.Library, shows: dict[Path, list[Path]], report) -> None:
