@@ -20,6 +20,10 @@ _KODI_TV_EXCLUDED = re.compile(
     re.IGNORECASE,
 )
 
+# the file of a disc structure Kodi lists as its episode (VideoFileItemClassify IsDVDFile,
+# IsBDFile), beside the disc's other files
+_DISC_INDEXES = frozenset({"VIDEO_TS.IFO"}) | walk.BLURAY_INDEXES
+
 
 def kodi_adds_episode(show_rel_path: str) -> bool:
     """Whether Kodi's TV scan adds the video at `show_rel_path` (`<Show>/Season 01/x.mkv`, from
@@ -45,9 +49,11 @@ def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[str]:
             dirs[:] = []
             continue
         # a disc structure: Kodi reads its episode from the folder holding it (`Show.S01E02/
-        # VIDEO_TS/`: S01E02), and metarrd writes no NFO for a disc (docs/tv.md "Scan")
+        # VIDEO_TS/`: S01E02), and metarrd writes no NFO for a disc (docs/tv.md "Scan"); its
+        # files out of their VIDEO_TS or BDMV folder too, an AVCHD disc's `INDEX.BDM` as a
+        # Blu-ray's `index.bdmv` (Kodi's IsBDFile, the walk's BLURAY_INDEXES)
         disc = {d for d in dirs if d.upper() in walk.DISC_FOLDERS}
-        if disc or {f.lower() for f in files} & {"video_ts.ifo", "index.bdmv"}:
+        if disc or {f.upper() for f in files} & _DISC_INDEXES:
             rel = Path(top).relative_to(folder).as_posix()
             if rel != "." and kodi_adds_episode(f"{folder.name}/{rel}"):
                 found.append(f"{rel}/{min(disc)}" if disc else rel)

@@ -118,3 +118,34 @@ def test_an_extra_kodi_reads_added_after_the_publish_makes_the_show_republish(
     assert _state(show) == db.PUBLISHED
     assert cli.main(["scan"]) == 0, capsys.readouterr()  # there at the publish: stays published
     assert _state(show) == db.PUBLISHED
+
+
+def test_an_avchd_structure_kodi_reads_as_an_episode_is_named_by_its_folder(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """An AVCHD disc (what a Panasonic DIGA recorder burns a broadcast to, or a camcorder's
+    `PRIVATE/AVCHD/BDMV/` copied without its BDMV folder): `INDEX.BDM`, `MOVIEOBJ.BDM`,
+    `PLAYLIST/00000.MPL`, `CLIPINF/00000.CPI`, `STREAM/00000.MTS`. Kodi's TV scan lists
+    `INDEX.BDM` (`.bdm` is among its video extensions, AdvancedSettings.cpp) and reads it as an
+    optical item (VideoFileItemClassify IsBDFile: `INDEX.BDM`) by the folder holding it
+    (EnumerateEpisodeItem, GetLocalMetadataPath): S01E02 here, as for an `index.bdmv`. The
+    publish note named only the stream clip `STREAM/00000.MTS`, never the disc folder Kodi
+    lists as S01E02, as the movie walk's Blu-ray indexes (`walk.BLURAY_INDEXES`) have it."""
+    show = tmp_path / "tv" / WHO
+    put(show.parent, f"{WHO}/Season 01/Doctor Who - S01E01 - Rose.mkv")
+    disc = show / "Season 01/Doctor.Who.S01E02.AVCHD"
+    for rel, data in {
+        "INDEX.BDM": b"INDX0100" + bytes(56),
+        "MOVIEOBJ.BDM": b"MOBJ0100" + bytes(56),
+        "PLAYLIST/00000.MPL": b"MPLS0100" + bytes(56),
+        "CLIPINF/00000.CPI": b"HDMV0100" + bytes(56),
+        "STREAM/00000.MTS": (bytes(4) + b"\x47" + bytes(187)) * 4,
+    }.items():
+        (disc / rel).parent.mkdir(parents=True, exist_ok=True)
+        (disc / rel).write_bytes(data)
+    _publish(tv_rt, monkeypatch, capsys)
+    root = etree.parse(str(show / "tvshow.nfo")).getroot()
+    assert root.find("episodeguide") is None
+    item = db.Movie.get(db.Movie.path == str(show))
+    notes = preview_publish(tv_rt, item).notes
+    assert any(n.startswith("Season 01/Doctor.Who.S01E02.AVCHD: Kodi reads") for n in notes), notes
