@@ -171,12 +171,52 @@ def find_nfo(video: FoundVideo) -> Path | None:
             disc_file(folder, "BDMV.nfo"),
             folder / "movie.nfo",
         ]
-    elif has_own_folder(video):
-        candidates.append(folder / "movie.nfo")
+    else:
+        above = _nfos_above(video)
+        candidates += above[:-1]
+        if has_own_folder(video):
+            candidates.append(folder / "movie.nfo")
+        if above and not _holds_video(above[-1].parent):
+            candidates.append(above[-1])
     for c in candidates:
         if nfo_present(c):
             return c
     return None
+
+
+def _nfos_above(video: Place) -> list[Path]:
+    """The NFOs Kodi reads for a video in a `cd1` folder, or a stack of parts in folders of
+    their own (`Heat (1995)/CD1/`, `CD2/`), in the movie folder above them, with its
+    `movie.nfo` last; none for anything else. Kodi's FindNFO (VideoTagLoaderNFO.cpp) leaves
+    out a trailing `cd1` folder and looks for the first part's name there, then for a stack
+    the stacked title's NFO in the folder common to its parts (`GetStackedTitlePath` under
+    `URIUtils::GetParentPath` of the stack), the name Kodi's own library export writes a
+    stack's NFO under (CVideoDatabase::ExportToXML)."""
+    parts = video.parts
+    first = parts[0]
+    found = []
+    if first.parent.name.casefold().endswith("cd1"):  # Kodi: EndsWithNoCase(path, "cd1")
+        found.append(first.parent.parent / f"{first.stem}.nfo")
+    folders = {str(p.parent) for p in parts}
+    if len(folders) > 1:
+        common = Path(os.path.commonpath(sorted(folders)))
+        title = stacked_title([p.name for p in parts])
+        stem = title.rsplit(".", 1)[0] if title else ""
+        if stem.strip(" ._-"):
+            found.append(common / f"{stem}.nfo")
+    if found:
+        found.append(found[-1].parent / "movie.nfo")
+    return list(dict.fromkeys(found))
+
+
+def _holds_video(folder: Path) -> bool:
+    """Does `folder` hold a video file of its own (not in a subfolder)? Its `movie.nfo` is then
+    not the movie's below it."""
+    try:
+        with os.scandir(folder) as it:
+            return any(e.is_file() and is_video_path(Path(e.path)) for e in it)
+    except OSError:
+        return True
 
 
 def disc_file(folder: Path, rel: str) -> Path:

@@ -132,3 +132,41 @@ def test_a_stack_of_parts_and_a_single_part_two_read_their_titles(tmp_path, conf
         "The Godfather part1.avi": "The Godfather",
         "The Godfather Part II.mkv": "The Godfather Part II",
     }
+
+
+def test_a_folder_stacks_nfo_is_read_in_the_movie_folder_above_its_parts_too(tmp_path):
+    """`Heat (1995)/CD1/Heat (1995) cd1.avi` + `CD2/Heat (1995) cd2.avi` (Kodi folder-stacks
+    `CD1/`, `CD2/` holding one video each and stacks the files by their names, FileItemList.cpp
+    StackFolders, StackFiles). Kodi's FindNFO (VideoTagLoaderNFO.cpp) reads the first part's
+    NFO, then, stripping a trailing `cd1` folder, the first part's name in the folder above,
+    then the stacked title's in the parts' common folder (`GetStackedTitlePath` under
+    `URIUtils::GetParentPath` of the stack): `Heat (1995)/Heat (1995).nfo`, where Kodi's own
+    library export writes a stack's NFO (CVideoDatabase::ExportToXML, `GetTBNFile` with
+    `.nfo`). The scan looked in `CD1/` only: the user's NFO of Kodi's export, their title and
+    ids, was never read."""
+    movie = tmp_path / "Heat (1995)"
+    for n in (1, 2):
+        (movie / f"CD{n}").mkdir(parents=True)
+        shutil.copyfile(SAMPLE, movie / f"CD{n}" / f"Heat (1995) cd{n}.avi")
+    [video] = list(walk_library(tmp_path))
+    assert len(video.parts) == 2 and find_nfo(video) is None
+    (movie / "movie.nfo").write_text("<movie/>")
+    assert find_nfo(video) == movie / "movie.nfo"
+    (movie / "Heat (1995).nfo").write_text("<movie/>")  # Kodi's export
+    assert find_nfo(video) == movie / "Heat (1995).nfo"
+    (movie / "Heat (1995) cd1.nfo").write_text("<movie/>")  # FindNFO: the `cd1` folder left out
+    assert find_nfo(video) == movie / "Heat (1995) cd1.nfo"
+    (movie / "CD1" / "Heat (1995) cd1.nfo").write_text("<movie/>")  # Kodi's first, and ours
+    assert find_nfo(video) == movie / "CD1" / "Heat (1995) cd1.nfo"
+
+    # a lone `CD1/` (its `CD2/` not copied yet): Kodi strips the `cd1` folder for it too
+    lone = tmp_path / "Ronin (1998)"
+    (lone / "CD1").mkdir(parents=True)
+    shutil.copyfile(SAMPLE, lone / "CD1" / "ronin.avi")
+    (lone / "ronin.nfo").write_text("<movie/>")
+    [single] = list(walk_library(lone))
+    assert find_nfo(single) == lone / "ronin.nfo"
+    # `Disc1/` is no `cd1` folder to FindNFO: nothing is read above it
+    (lone / "CD1").rename(lone / "Disc1")
+    [disc1] = list(walk_library(lone))
+    assert find_nfo(disc1) is None
