@@ -197,16 +197,27 @@ def _nfos_above(video: Place) -> list[Path]:
     found = []
     if first.parent.name.casefold().endswith("cd1"):  # Kodi: EndsWithNoCase(path, "cd1")
         found.append(first.parent.parent / f"{first.stem}.nfo")
-    folders = {str(p.parent) for p in parts}
-    if len(folders) > 1:
-        common = Path(os.path.commonpath(sorted(folders)))
-        title = stacked_title([p.name for p in parts])
-        stem = title.rsplit(".", 1)[0] if title else ""
-        if stem.strip(" ._-"):
-            found.append(common / f"{stem}.nfo")
+    home = _folder_stack_home(video)
+    if home is not None and home[1]:
+        found.append(home[0] / f"{home[1]}.nfo")
     if found:
         found.append(found[-1].parent / "movie.nfo")
     return list(dict.fromkeys(found))
+
+
+def _folder_stack_home(video: Place) -> tuple[Path, str] | None:
+    """For a stack of parts in folders of their own (`Heat (1995)/CD1/Heat (1995) cd1.avi` +
+    `CD2/...`): the folder common to the parts, where Kodi looks for the stack's art and
+    second-choice NFO (`URIUtils::GetParentPath` of a `stack://` path), and the stacked title's
+    name without extension there (`Heat (1995)`; "" when its names give none). None for
+    anything else."""
+    parts = video.parts
+    folders = {str(p.parent) for p in parts}
+    if video.is_disc or len(folders) < 2:
+        return None
+    title = stacked_title([p.name for p in parts])
+    stem = title.rsplit(".", 1)[0] if title else ""  # Kodi: URIUtils::ReplaceExtension
+    return Path(os.path.commonpath(sorted(folders))), stem if stem.strip(" ._-") else ""
 
 
 def _holds_video(folder: Path) -> bool:
@@ -311,6 +322,17 @@ def find_local_artwork(
             kind = next(filter(None, (classify_image(entry.name, b, own) for b in bases)), None)
             if kind:
                 found.append((Path(entry.path), *kind))
+    if (home := _folder_stack_home(video)) is not None:
+        # a folder stack's: Kodi reads its art in the folder above its parts, under the stacked
+        # title (what Kodi's library export writes) and, there alone, bare (ArtUtils
+        # GetLocalArtBaseFilename)
+        above, stem = home
+        alone = not _holds_video(above)
+        if stem or alone:
+            with os.scandir(above) as it:
+                for entry in it:
+                    if entry.is_file() and (kind := classify_image(entry.name, stem, alone)):
+                        found.append((Path(entry.path), *kind))
     extra = folder / "extrafanart"
     names: list[str] = []
     if own and not extra.is_symlink():

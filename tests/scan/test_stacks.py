@@ -170,3 +170,30 @@ def test_a_folder_stacks_nfo_is_read_in_the_movie_folder_above_its_parts_too(tmp
     (lone / "CD1").rename(lone / "Disc1")
     [disc1] = list(walk_library(lone))
     assert find_nfo(disc1) is None
+
+
+def test_the_users_art_for_a_folder_stack_is_found_in_the_movie_folder_above(
+    tmp_path, config_factory
+):
+    """Kodi's art base for `stack://Heat (1995)/CD1/Heat (1995) cd1.avi , .../CD2/...` is the
+    stacked title in the parts' common folder (ArtUtils GetLocalArtBaseFilename: GetParentPath
+    of the stack, then GetStackedTitlePath's name): `Heat (1995)/Heat (1995)-poster.jpg`, where
+    Kodi's library export writes its art; its folder art is `Heat (1995)/fanart.jpg`
+    (TestArtUtils.cpp: `stack:///path/to/movie_name/cd1/... , .../cd2/...` ->
+    `/path/to/movie_name/art.jpg`). The scan looked in `CD1/` only: none of it was found."""
+    from tests.publish.conftest import image_bytes
+
+    movie = tmp_path / "movies" / "Heat (1995)"
+    for n in (1, 2):
+        (movie / f"CD{n}").mkdir(parents=True)
+        (movie / f"CD{n}" / f"Heat (1995) cd{n}.avi").write_bytes(b"video")
+    (movie / "Heat (1995)-poster.jpg").write_bytes(image_bytes("poster"))  # Kodi's export
+    (movie / "fanart.jpg").write_bytes(image_bytes("fanart"))  # folder art
+    (movie / "Other-poster.jpg").write_bytes(image_bytes("poster"))  # no name of this movie's
+    [video] = list(walk_library(tmp_path / "movies"))
+    config = config_factory(libraries={"Movies": tmp_path / "movies"})
+    found = find_local_artwork(video, config, is_ours=lambda _p: False)
+    assert sorted((a.path.relative_to(movie).as_posix(), a.asset_type) for a in found) == [
+        ("Heat (1995)-poster.jpg", "poster"),
+        ("fanart.jpg", "fanart"),
+    ]
