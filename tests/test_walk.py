@@ -970,8 +970,9 @@ def test_a_lone_vob_is_a_movie_and_a_dvds_own_vobs_are_the_discs(tmp_path):
         "Home Movies/Wedding 1994.VOB": ["Home Movies/Wedding 1994.VOB"],
         "Flat DVD (2001)": ["Flat DVD (2001)"],
         "DVD (1999)": ["DVD (1999)"],
-        # each a disc, as before (Kodi stacks the two: left as it was); never a folder stack
-        # of their VOBs taken for each folder's one video
+        # each a disc; no stack of the two, nor in Kodi 20/21 (FileItemList.cpp StackFolders
+        # collapses a `CDn` folder only when it holds a single video file); never a folder
+        # stack of their VOBs taken for each folder's one video
         "Two Discs (1990)/CD1": ["Two Discs (1990)/CD1"],
         "Two Discs (1990)/CD2": ["Two Discs (1990)/CD2"],
         "Rip (1980)/VTS_01_1.VOB": ["Rip (1980)/VTS_01_1.VOB"],
