@@ -75,7 +75,8 @@ BLURAY_PARTS = frozenset(
     {"STREAM", "PLAYLIST", "CLIPINF", "BACKUP", "AUXDATA", "BDJO", "JAR", "META"}
 )
 # Why the TV scan leaves out a disc structure inside a show (a folder named so, or the folder
-# holding `VIDEO_TS.IFO` or `index.bdmv`): one entry for the disc, never an episode per stream file
+# holding `VIDEO_TS.IFO`, `index.bdmv` or an AVCHD disc's `INDEX.BDM`): one entry for the disc,
+# never an episode per stream file
 DISC_IN_SHOW = {
     "VIDEO_TS": "a DVD structure (VIDEO_TS): not scanned, a disc's .VOB files are no episodes",
     "BDMV": "a Blu-ray structure (BDMV): not scanned, a disc's .m2ts files are no episodes",
@@ -83,6 +84,8 @@ DISC_IN_SHOW = {
     "files are no episodes",
     "INDEX.BDMV": "a Blu-ray structure (index.bdmv and STREAM/): not scanned, a disc's .m2ts "
     "files are no episodes",
+    "INDEX.BDM": "an AVCHD structure (INDEX.BDM and STREAM/): not scanned, a disc's .MTS files "
+    "are no episodes",
 }
 
 # Folder names (NFC, casefolded) that never hold movies.
@@ -1117,6 +1120,14 @@ def _classify(
 BLURAY_INDEXES = frozenset({"INDEX.BDMV", "INDEX.BDM"})
 """A BDMV folder's index: a Blu-ray's `index.bdmv`, an AVCHD camcorder's `INDEX.BDM` (its
 `STREAM/*.MTS`), both of which Kodi plays as a disc (VideoUtils GetOpticalMediaPath)."""
+
+
+def flat_bluray_index(files: Iterable[str], folders: Iterable[str]) -> str | None:
+    """`INDEX.BDMV` or `INDEX.BDM` (an AVCHD disc's), the index of a Blu-ray's files out of
+    their BDMV folder these names make (`is_flat_bluray`); None when they make none."""
+    if not any(n.upper() == "STREAM" for n in folders):
+        return None
+    return next((u for n in files if (u := n.upper()) in BLURAY_INDEXES), None)
 
 
 def is_flat_bluray(files: Iterable[str], folders: Iterable[str]) -> bool:

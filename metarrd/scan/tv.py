@@ -99,9 +99,9 @@ from metarrd.walk import (
     RealFolders,
     drop_ignored,
     episode_skip_rule,
+    flat_bluray_index,
     folder_skip_rule,
     is_episode_file,
-    is_flat_bluray,
     is_junk_folder,
     is_skipped_show_folder,
     kept_out_by,
@@ -294,8 +294,10 @@ class _ShowWalk:
             if top.is_file():
                 if _is_dvd_file(top.name) and _holds_dvd(top.parent):
                     self.skipped(top.parent, disc_rule(top.parent, "VIDEO_TS.IFO"))
-                elif top.parent.name.upper() == "STREAM" and _holds_bluray(top.parent.parent):
-                    self.skipped(top.parent.parent, disc_rule(top.parent.parent, "INDEX.BDMV"))
+                elif top.parent.name.upper() == "STREAM" and (
+                    index := _bluray_index(top.parent.parent)
+                ):
+                    self.skipped(top.parent.parent, disc_rule(top.parent.parent, index))
                 elif is_episode_file(top.name) and is_utf8(top):
                     st = top.stat()
                     found.append((top, st.st_size, st.st_mtime_ns))
@@ -332,9 +334,11 @@ class _ShowWalk:
                 if dvd:
                     self.skipped(folder, disc_rule(Path(folder), "VIDEO_TS.IFO"))
                 names = [e.name for e in entries]
-                bluray = is_flat_bluray(names, names)  # BDMV's files: its folders are the disc's
-                if bluray:
-                    self.skipped(folder, disc_rule(Path(folder), "INDEX.BDMV"))
+                # BDMV's files (an AVCHD disc's too): its folders are the disc's
+                index = flat_bluray_index(names, names)
+                bluray = index is not None
+                if index is not None:
+                    self.skipped(folder, disc_rule(Path(folder), index))
                 for entry in entries:
                     name = entry.name
                     if bluray and name.upper() in BLURAY_PARTS:
@@ -932,7 +936,7 @@ def _folder_rule(folder: Path) -> str | None:
 
 
 def disc_rule(disc: Path, kind: str) -> str:
-    """Why a disc structure in a show (`kind`: VIDEO_TS, BDMV, VIDEO_TS.IFO) is not scanned.
+    """Why a disc structure in a show (`kind`: a `DISC_IN_SHOW` key) is not scanned.
     `disc` is the folder whose name Kodi reads for it (VideoInfoScanner EnumerateEpisodeItem:
     an optical media item's GetLocalMetadataPath, the folder holding VIDEO_TS or BDMV): named
     with an episode's numbers (`Show.S01E02/VIDEO_TS`), Kodi lists it as that episode, so it is
@@ -942,7 +946,13 @@ def disc_rule(disc: Path, kind: str) -> str:
         return DISC_IN_SHOW[kind]
     season, episodes = numbers
     named = f"S{season:02d}" + "".join(f"E{e:02d}" for e in episodes)
-    structure = "a Blu-ray structure (BDMV)" if "BDM" in kind else "a DVD structure"
+    structure = (
+        "an AVCHD structure"
+        if kind == "INDEX.BDM"
+        else "a Blu-ray structure (BDMV)"
+        if "BDM" in kind
+        else "a DVD structure"
+    )
     return (
         f"{structure} Kodi reads as episode {named} by its folder's name: metarrd does not read "
         "episodes on disc structures (no NFO, artwork or stream details for it); a video file "
@@ -955,13 +965,14 @@ def _is_dvd_file(name: str) -> bool:
     return name.lower().endswith(".vob")
 
 
-def _holds_bluray(folder: Path) -> bool:
-    """Does `folder` hold a Blu-ray's files out of their BDMV folder (`walk.is_flat_bluray`)?"""
+def _bluray_index(folder: Path) -> str | None:
+    """The index (`INDEX.BDMV`, an AVCHD disc's `INDEX.BDM`) of a Blu-ray's files out of their
+    BDMV folder that `folder` holds (`walk.flat_bluray_index`), else None."""
     try:
         names = os.listdir(folder)
     except OSError:
-        return False
-    return is_flat_bluray(names, names)
+        return None
+    return flat_bluray_index(names, names)
 
 
 def _holds_dvd(folder: Path) -> bool:

@@ -1459,3 +1459,30 @@ def test_an_nfo_swapped_for_a_link_after_the_look_is_not_read(tv_rt, tmp_path, m
     episode = db.Movie.get(db.Movie.path == str(video))
     assert episode.title != "root:x:0:0" and not episode.hints.get("nfo_episodes")
     assert "put there while it was being read" in episode.last_error
+
+
+def test_an_avchd_disc_in_a_show_is_left_out_as_what_it_is(tv_rt, tmp_path):
+    """An AVCHD disc (what a Panasonic DIGA recorder burns a broadcast to, or a camcorder's
+    `PRIVATE/AVCHD/BDMV/` copied without its BDMV folder): `INDEX.BDM`, `MOVIEOBJ.BDM`,
+    `PLAYLIST/00000.MPL`, `CLIPINF/00000.CPI`, `STREAM/00000.MTS`. The TV scan leaves it out as
+    a disc (`walk.is_flat_bluray` takes `INDEX.BDM` as Kodi's IsBDFile does), but the reason
+    listed named a Blu-ray's `index.bdmv` and `.m2ts` files, none of which the folder holds."""
+    from metarrd.scan import skipped_by_name
+
+    tv = tmp_path / "tv"
+    put(tv, "Firefly/Season 1/Firefly - S01E01 - Serenity.mkv")
+    for disc in ("Firefly/Season 1/Disc 2", "Firefly/Season 1/Firefly.S01E02.AVCHD"):
+        for rel in ("INDEX.BDM", "MOVIEOBJ.BDM", "PLAYLIST/00000.MPL", "CLIPINF/00000.CPI"):
+            put(tv, f"{disc}/{rel}")
+        put(tv, f"{disc}/STREAM/00000.MTS")
+    report = scan(tv_rt)
+    assert report.found == 1 and not report.errors
+    library = db.Library.get(db.Library.name == "TV")
+    rules = dict(skipped_by_name([library.id])[library.id]["entries"])
+    assert rules["Firefly/Season 1/Disc 2"] == (
+        "an AVCHD structure (INDEX.BDM and STREAM/): not scanned, a disc's .MTS files are no "
+        "episodes"
+    )
+    assert rules["Firefly/Season 1/Firefly.S01E02.AVCHD"].startswith(
+        "an AVCHD structure Kodi reads as episode S01E02 by its folder's name"
+    )
