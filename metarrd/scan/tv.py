@@ -297,7 +297,7 @@ class _ShowWalk:
                 elif top.parent.name.upper() == "STREAM" and (
                     index := _bluray_index(top.parent.parent)
                 ):
-                    self.skipped(top.parent.parent, disc_rule(top.parent.parent, index))
+                    self.skipped(top.parent.parent, _flat_bluray_rule(top.parent.parent, index))
                 elif is_episode_file(top.name) and is_utf8(top):
                     st = top.stat()
                     found.append((top, st.st_size, st.st_mtime_ns))
@@ -338,7 +338,7 @@ class _ShowWalk:
                 index = flat_bluray_index(names, names)
                 bluray = index is not None
                 if index is not None:
-                    self.skipped(folder, disc_rule(Path(folder), index))
+                    self.skipped(folder, _flat_bluray_rule(Path(folder), index))
                 for entry in entries:
                     name = entry.name
                     if bluray and name.upper() in BLURAY_PARTS:
@@ -957,6 +957,22 @@ def disc_rule(disc: Path, kind: str) -> str:
         f"{structure} Kodi reads as episode {named} by its folder's name: metarrd does not read "
         "episodes on disc structures (no NFO, artwork or stream details for it); a video file "
         f"named {named} would be read"
+    )
+
+
+def _flat_bluray_rule(disc: Path, index: str) -> str:
+    """`disc_rule` of a Blu-ray's files out of their BDMV folder (`index`: its index's name).
+    For an `index.bdmv`, Kodi's TV scan (21 and later: xbmc/xbmc#24314) drops every other file
+    below the folder above the one holding it (VideoInfoScanner EnumerateSeriesFolder: the
+    parent of the index's folder, made for `<disc>/BDMV/index.bdmv`), so the season's other
+    episodes are gone from Kodi: said, with the way out. An AVCHD disc's `INDEX.BDM` prunes
+    nothing there."""
+    rule = disc_rule(disc, index)
+    if index != "INDEX.BDMV":
+        return rule
+    return (
+        f"{rule}; Kodi (21 and later) then leaves out every other video in {disc.parent.name}/ "
+        f"and below: move the disc's files into a BDMV folder ({disc.name}/BDMV/index.bdmv)"
     )
 
 

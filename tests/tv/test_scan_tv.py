@@ -963,7 +963,8 @@ def test_a_disc_in_a_show_is_one_skipped_entry_not_an_episode_per_stream_file(tv
         (
             "Firefly/Season 3/Disc 2",
             "a Blu-ray structure (index.bdmv and STREAM/): not scanned, a disc's .m2ts files "
-            "are no episodes",
+            "are no episodes; Kodi (21 and later) then leaves out every other video in Season "
+            "3/ and below: move the disc's files into a BDMV folder (Disc 2/BDMV/index.bdmv)",
         ),
     ]
 
@@ -1486,3 +1487,31 @@ def test_an_avchd_disc_in_a_show_is_left_out_as_what_it_is(tv_rt, tmp_path):
     assert rules["Firefly/Season 1/Firefly.S01E02.AVCHD"].startswith(
         "an AVCHD structure Kodi reads as episode S01E02 by its folder's name"
     )
+
+
+def test_a_blurays_files_out_of_their_bdmv_folder_in_a_season_say_kodi_hides_the_season(
+    tv_rt, tmp_path
+):
+    """`Season 1/Firefly.S01E03.BD/index.bdmv` + `STREAM/` (a Blu-ray's BDMV folder renamed for
+    the episode): Kodi's TV scan (VideoInfoScanner EnumerateSeriesFolder, since xbmc/xbmc#24314,
+    Kodi 21) drops every file below
+    the parent of the folder holding an `INDEX.BDMV`, made for `<disc>/BDMV/index.bdmv`: here
+    `Season 1/`, so S01E01, tagged by metarrd, is gone from Kodi with no word of why. An AVCHD
+    disc's `INDEX.BDM` is not pruned so (`file.find("INDEX.BDMV")`)."""
+    from metarrd.scan import skipped_by_name
+
+    tv = tmp_path / "tv"
+    put(tv, "Firefly/Season 1/Firefly - S01E01 - Serenity.mkv")
+    put(tv, "Firefly/Season 1/Firefly.S01E03.BD/index.bdmv")
+    put(tv, "Firefly/Season 1/Firefly.S01E03.BD/STREAM/00001.m2ts")
+    put(tv, "Firefly/Season 2/Disc 1/INDEX.BDM")
+    put(tv, "Firefly/Season 2/Disc 1/STREAM/00000.MTS")
+    report = scan(tv_rt)
+    assert report.found == 1 and not report.errors
+    library = db.Library.get(db.Library.name == "TV")
+    rules = dict(skipped_by_name([library.id])[library.id]["entries"])
+    assert rules["Firefly/Season 1/Firefly.S01E03.BD"].endswith(
+        "; Kodi (21 and later) then leaves out every other video in Season 1/ and below: move "
+        "the disc's files into a BDMV folder (Firefly.S01E03.BD/BDMV/index.bdmv)"
+    )
+    assert "leaves out every other video" not in rules["Firefly/Season 2/Disc 1"]
