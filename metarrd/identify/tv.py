@@ -390,7 +390,10 @@ def _identified(
 
 
 # what enrich puts on each kind of item (enrich/tv_metadata: show_fields, season_fields,
-# episode_fields and its `episode_details`), dropped when the show becomes another show
+# episode_fields and its `episode_details`), dropped when the show becomes another show; and an
+# episode's values that only its NFO gave (scan's `apply_nfo_values`: MediaElch's and Kodi's
+# export's `<mpaa>` and `<studio>` of the show in every block, `<originaltitle>`, `<genre>`...),
+# which no enrich of the new show replaces: the old show's, as the elements they came from
 _PROVIDER_FIELDS: dict[str, dict[str, Any]] = {
     db.SHOW: {"plot": None, "rating": None, "votes": None, "mpaa": None, "trailer": None,
               "genres": [], "premiered": None, "status": None},
@@ -398,7 +401,10 @@ _PROVIDER_FIELDS: dict[str, dict[str, Any]] = {
     db.EPISODE: {"title": None, "plot": None, "aired": None, "runtime": None, "rating": None, "votes": None,
                  "directors": [], "writers": [], "episode_details": [],
                  # the old show's episode: one the new show has not stays matched to nothing
-                 "episode_refs": [], "tmdb_id": None, "tvdb_id": None, "imdb_id": None},
+                 "episode_refs": [], "tmdb_id": None, "tvdb_id": None, "imdb_id": None,
+                 "mpaa": None, "studios": [], "original_title": None, "sort_title": None,
+                 "outline": None, "tagline": None, "premiered": None, "year": None,
+                 "genres": [], "countries": [], "trailer": None},
 }  # fmt: skip
 
 

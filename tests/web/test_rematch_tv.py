@@ -306,6 +306,26 @@ def test_an_episode_nfos_locked_values_and_cast_stay_when_the_show_changes(tv_st
         for old in ('type="tvmaze"', "<ratings>", "<studio>"):
             assert old not in extra, old
     assert "<playcount>2</playcount>" in "".join(e3["extra"])
+    item = db.Movie.get_by_id(pair.id)
+    assert (item.mpaa, item.studios) == ("TV-14", [])  # the lock keeps the item's own too
+
+
+def test_the_episodes_values_its_nfo_gave_of_the_old_show_go_when_the_show_changes(
+    tv_stack,  # noqa: F811
+):
+    # the same MediaElch NFO: scan takes each block's <mpaa>TV-14</mpaa> and <studio>TBS</studio>
+    # (American Dad!'s, which MediaElch writes into every episode) on the episode item. After
+    # "Change show…" and the new show's enrich, which gives an episode neither, the 1963
+    # series' "The Cave of Skulls" still held "TV-14" and "TBS" (the item's row: what a lock
+    # would keep, what the next NFO read compares with), though its NFO elements went
+    client = tv_stack
+    show, pair, _ = _pair_with_users_nfo(client)
+    was = db.Movie.get_by_id(pair.id)
+    assert (was.mpaa, was.studios) == ("TV-14", ["TBS"])
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
+    fresh = db.Movie.get_by_id(pair.id)
+    assert fresh.title == "The Cave of Skulls" and fresh.identification_status == db.ENRICHED
+    assert (fresh.mpaa, fresh.studios) == (None, [])
 
 
 def test_changing_the_show_drops_what_the_season_nfos_said_of_the_old_show(
