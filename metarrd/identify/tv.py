@@ -422,7 +422,15 @@ OLD_EPISODES_ELEMENTS: dict[str, str | None] = {
     "originaltitle": "original_title", "sorttitle": "sort_title", "outline": "outline",
     "tagline": "tagline", "mpaa": "mpaa", "premiered": "premiered", "year": "year",
     "genre": "genres", "country": "countries", "studio": "studios", "trailer": "trailer",
+    # the old episode's air date: publish's fallback where the new show's has none
+    "aired": "aired",
 }  # fmt: skip
+# a special's place among the old show's episodes (TheTVDB's airsBefore/airsAfter, as Sonarr's
+# Kodi metadata writes them, and Jellyfin's names of them, which Jellyfin reads alike): where
+# one names a season or episode, the new show's special is not there (publish writes its own,
+# which a user's placement would win over). Kodi's `-1` in every block places nothing: it stays
+PLACEMENT_ELEMENTS = frozenset({"displayseason", "displayepisode", "displayafterseason",
+                                "airsbefore_season", "airsbefore_episode", "airsafter_season"})  # fmt: skip
 # a season.nfo's elements kept beside ours that speak of the old show's season (Jellyfin's and
 # tinyMediaManager's `<tvdbid>`, which Jellyfin reads as the season's TheTVDB id, its cast...);
 # its title and plot the user's (scan locks them), its `<art>`, `<lockdata>`, date added stay
@@ -479,7 +487,7 @@ def _forget_episode_nfo(item: db.Movie, locked: set[str]) -> None:
     block scan kept (`hints["nfo_episodes"]`: publish writes each block's `extra` back into
     that episode's block). The user's locked fields and cast stay."""
     names = [e for e, field in OLD_EPISODES_ELEMENTS.items() if field not in locked]
-    item.nfo_extra = without_nfo_elements(item.nfo_extra, names, locked)
+    item.nfo_extra = _without_placement(without_nfo_elements(item.nfo_extra, names, locked))
     hints = dict(item.hints or {})
     blocks = hints.get("nfo_episodes")
     if not isinstance(blocks, list):
@@ -501,10 +509,21 @@ def _forget_episode_nfo(item: db.Movie, locked: set[str]) -> None:
             ):
                 kept[name] = block[name]
         if isinstance(block.get("extra"), list):
-            kept["extra"] = without_nfo_elements(block["extra"], names, locked)
+            kept["extra"] = _without_placement(without_nfo_elements(block["extra"], names, locked))
         out.append(kept)
     hints["nfo_episodes"] = out
     item.hints = hints
+
+
+def _without_placement(extra: list[str]) -> list[str]:
+    """The serialized elements `extra` but those of `PLACEMENT_ELEMENTS` that place the
+    special: a number above 0 (as Kodi's `XMLUtils::GetInt` and Jellyfin's `TryReadInt` read it)."""
+    return [e for e in extra if not (isinstance(e, str) and _PLACES.match(e))]
+
+
+_PLACES = re.compile(
+    rf"\s*<({'|'.join(sorted(PLACEMENT_ELEMENTS))})(\s[^>]*)?>\s*\+?0*[1-9][0-9]*\s*</", re.I
+)
 
 
 def _forget_season_nfo(item: db.Movie, locked: set[str]) -> None:

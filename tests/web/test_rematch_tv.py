@@ -359,3 +359,57 @@ def test_changing_the_show_drops_what_the_season_nfos_said_of_the_old_show(
         assert old not in ours, old
     for users in ("<lockdata>false</lockdata>", "<art>", "<dateadded>2020-06-14 17:26:51"):
         assert users in ours, users
+
+
+# a special's NFO as Sonarr's Kodi metadata writes it (XbmcMetadata.cs: `<displayseason>` and
+# `<displayepisode>` from TheTVDB's airsBeforeSeason/airsBeforeEpisode): "The Christmas
+# Invasion" airs before series 2's first episode
+SONARR_SPECIAL = """<?xml version="1.0" encoding="utf-8" standalone="yes"?>
+<episodedetails>
+  <title>The Christmas Invasion</title>
+  <season>0</season>
+  <episode>1</episode>
+  <aired>2005-12-25</aired>
+  <plot>The newly regenerated Doctor falls into a coma as the Sycorax invade.</plot>
+  <displayseason>2</displayseason>
+  <displayepisode>1</displayepisode>
+  <uniqueid type="tvdb" default="true">297864</uniqueid>
+  <watched>false</watched>
+</episodedetails>
+"""
+
+
+def test_a_specials_placement_of_the_old_show_goes_when_the_show_changes(tv_stack):  # noqa: F811
+    # a show folder taken for Doctor Who (2005) whose special S00E01 has Sonarr's NFO, placed
+    # before the old show's S02E01. "Change show…" to the right show (Breaking Bad, whose
+    # S00E01 TheTVDB airs before S01E01): publish kept the old placement as the user's, and Kodi
+    # and Jellyfin sorted "Good Cop Bad Cop" into season 2; the new show's went unwritten
+    from metarrd.publish import publish_item
+    from metarrd.scan import scan
+    from tests.publish.test_tv_publish import blocks
+
+    client = tv_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    show, _ = make_show()
+    special = db.Movie.create(library=show.library, path=f"{show.path}/Specials/S00E01.mkv",
+                              kind=db.EPISODE, show=show, season=0, episodes=[1])  # fmt: skip
+    video = Path(special.path)
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    nfo = video.with_suffix(".nfo")
+    nfo.write_text(SONARR_SPECIAL, "utf-8")
+    scan(rt)
+    _as_2005(client, show, special)
+    client.post(f"/movies/{show.id}/identify", {"id": "1396"}, htmx=True)  # the chain enriches
+    fresh = db.Movie.get_by_id(special.id)
+    assert fresh.title == "Good Cop Bad Cop"
+    extra = "".join(fresh.hints["nfo_episodes"][0]["extra"])
+    assert "<aired>2005-12-25</aired>" not in extra  # the old episode's date, no fallback
+    assert "<watched>false</watched>" in extra  # the user's copy's
+    publish_item(rt, db.Movie.get_by_id(show.id))
+    (block,) = blocks(nfo)
+    assert block.findtext("title") == "Good Cop Bad Cop"
+    # the new show's placement (the simulator's TheTVDB: before S01E01), once each
+    assert [block.findtext(n) for n in ("displayseason", "displayepisode")] == ["1", "1"]
+    assert len(block.findall("displayseason")) == 1 and block.find("displayafterseason") is None
+    assert block.findtext("watched") == "false"
