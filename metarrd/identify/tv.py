@@ -454,10 +454,15 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
     M = db.Movie
     # the rows of the show and all its items at once (a daily show has 15,000 files)
     found = forget_provider_rows(M.select(M.id).where((M.id == show.id) | (M.show == show)))
-    for item in [show, *M.select().where(M.show == show)]:
+    items = [show, *M.select().where(M.show == show)]
+    touched = _users_fields([i.id for i in items if i.kind == db.SEASON])
+    for item in items:
         forget_enriched_fields(item)
         if item.kind == db.SHOW:  # its tvshow.nfo's ids, ratings, season names of the old show
             drop_nfo_elements(item, OLD_SHOWS_ELEMENTS)
+        if item.kind == db.SEASON and (given := _nfo_locks(item, touched.get(item.id, set()))):
+            # the name and plot the old show's NFOs gave its season, which scan locked
+            item.locked_fields = [f for f in item.locked_fields or [] if f not in given]
         locked = set(item.locked_fields or [])
         if item.kind == db.EPISODE:  # its NFO's ids, ratings, cast of the old show's episode
             _forget_episode_nfo(item, locked)
@@ -479,6 +484,48 @@ def forget_show(show: db.Movie) -> tuple[set[str], set[str]]:
     db.record_event("identify.changed", "another show: the old show's metadata, artwork "
                     "and cast dropped", movie=show, tmdb_id=show.tmdb_id)  # fmt: skip
     return found
+
+
+def _users_fields(ids: list[int]) -> dict[int, set[str] | None]:
+    """Per item of `ids`, the fields the user edited or locked on its page (its `review.edited`
+    and `review.locked` events); None for an item whose every field the user locked ("Lock
+    fields"). An item the user never touched is not in it. A query per 500 items."""
+    out: dict[int, set[str] | None] = {}
+    E = db.Event
+    for start in range(0, len(ids), 500):
+        rows = E.select(E.movie, E.data).where(
+            E.movie.in_(ids[start : start + 500]), E.kind.in_(("review.edited", "review.locked"))
+        )
+        for movie_id, data in rows.tuples():
+            data = data if isinstance(data, dict) else {}
+            if data.get("asset_type") is not None or out.get(movie_id, set()) is None:
+                continue  # an artwork lock; or every field already
+            if isinstance(field := data.get("field"), str):
+                out.setdefault(movie_id, set()).add(field)
+            else:  # "every field locked"
+                out[movie_id] = None
+    return out
+
+
+def _nfo_locks(item: db.Movie, touched: set[str] | None) -> set[str]:
+    """Of a season's locked title and plot, those scan took and locked from the show's NFOs
+    (tvshow.nfo's `<namedseason>`, its season.nfo's `<title>`, `<plot>`: a name and plot of the
+    old show's season, Jellyfin's and tinyMediaManager's TMDB text of it) and still as they gave
+    them; not one the user edited or locked on the season's page (`touched`: `_users_fields`)."""
+    if touched is None:
+        return set()
+    hints = item.hints or {}
+    users = hints.get("season_nfo") if isinstance(hints.get("season_nfo"), dict) else {}
+    given = {"title": (hints.get("namedseason"), users.get("title")), "plot": (users.get("plot"),)}
+    locked = set(item.locked_fields or [])
+    return {
+        name
+        for name, values in given.items()
+        if name in locked
+        and name not in touched
+        and getattr(item, name) in values
+        and getattr(item, name)
+    }
 
 
 def _forget_episode_nfo(item: db.Movie, locked: set[str]) -> None:

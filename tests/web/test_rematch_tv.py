@@ -413,3 +413,77 @@ def test_a_specials_placement_of_the_old_show_goes_when_the_show_changes(tv_stac
     assert [block.findtext(n) for n in ("displayseason", "displayepisode")] == ["1", "1"]
     assert len(block.findall("displayseason")) == 1 and block.find("displayafterseason") is None
     assert block.findtext("watched") == "false"
+
+
+def _season_with_users_nfo(client, edit: dict[str, str] | None = None) -> tuple[db.Movie, Path]:
+    """Season 1 of a show whose folder holds Jellyfin's season.nfo (its test data, `Season
+    01.nfo`) as Jellyfin writes it of the 2005 series: its name and TMDB's plot of that season,
+    which scan takes and locks (Kodi reads no season.nfo); identified and enriched as the 2005
+    series; the user's `edit`s of the season on its page, if any. Returns the season and the
+    season.nfo."""
+    from metarrd.scan import scan
+
+    rt = client.application.extensions["metarrd.runtime"]
+    show, episode = make_show()
+    video = Path(episode.path)
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    season_nfo = video.parent / "season.nfo"
+    jellyfin = (Path(__file__).parent.parent / "nfo" / "jellyfin-Season-01.nfo").read_text("utf-8")
+    season_nfo.write_text(
+        jellyfin.replace("<plot />", f"<plot>{OLD_SEASON_PLOT}</plot>").replace(
+            "<title>Season 1</title>", "<title>The Ninth Doctor</title>"
+        ),
+        "utf-8",
+    )
+    scan(rt)
+    season = db.Movie.get(db.Movie.show == show.id, db.Movie.kind == db.SEASON)
+    assert (season.title, season.plot) == ("The Ninth Doctor", OLD_SEASON_PLOT)
+    assert {"title", "plot"} <= set(season.locked_fields)
+    for name, value in (edit or {}).items():
+        client.post(f"/movies/{season.id}/fields/{name}", {"value": value}, htmx=True)
+    _as_2005(client, show, episode)
+    return season, season_nfo
+
+
+OLD_SEASON_PLOT = "Rose Tyler, a London shop girl, meets the Doctor and joins him in the TARDIS."
+
+
+def test_a_season_name_and_plot_the_old_shows_season_nfo_gave_go_when_the_show_changes(
+    tv_stack,  # noqa: F811
+):
+    # scan locks a season.nfo's name and plot (enrich would put TMDB's back over the user's
+    # file); after "Change show…" to the 1963 series, whose first season TMDB gives no plot,
+    # the 2005 series' "The Ninth Doctor" and its plot stayed, locked, in the review, in our
+    # tvshow.nfo's <namedseason> (what Kodi shows) and in the new season.nfo
+    from metarrd.publish import publish_item
+
+    client = tv_stack
+    season, season_nfo = _season_with_users_nfo(client)
+    client.post(f"/movies/{season.show_id}/identify", {"id": "121"}, htmx=True)  # enriches
+    fresh = db.Movie.get_by_id(season.id)
+    assert fresh.identification_status == db.ENRICHED
+    assert fresh.title != "The Ninth Doctor" and fresh.plot != OLD_SEASON_PLOT
+    assert not {"title", "plot"} & set(fresh.locked_fields or [])
+    review = client.get(f"/movies/{season.id}").get_data(as_text=True)
+    assert "The Ninth Doctor" not in review and "Rose Tyler" not in review
+    publish_item(
+        client.application.extensions["metarrd.runtime"], db.Movie.get_by_id(season.show_id)
+    )
+    tvshow = (Path(db.Movie.get_by_id(season.show_id).path) / "tvshow.nfo").read_text("utf-8")
+    ours = season_nfo.read_text("utf-8")
+    for text in (tvshow, ours):
+        assert "The Ninth Doctor" not in text and "Rose Tyler" not in text
+
+
+def test_a_season_name_and_plot_the_user_edited_stay_when_the_show_changes(tv_stack):  # noqa: F811
+    # the same season.nfo, the season's name and plot then edited on its page (locked by the
+    # user; the name saved as the file gave it): they stay after "Change show…", as any field
+    # the user locked
+    client = tv_stack
+    mine = {"title": "The Ninth Doctor", "plot": "My own words on it."}
+    season, _ = _season_with_users_nfo(client, mine)
+    client.post(f"/movies/{season.show_id}/identify", {"id": "121"}, htmx=True)  # enriches
+    fresh = db.Movie.get_by_id(season.id)
+    assert (fresh.title, fresh.plot) == (mine["title"], mine["plot"])
+    assert {"title", "plot"} <= set(fresh.locked_fields)
