@@ -396,7 +396,10 @@ def _identified(
 # which no enrich of the new show replaces: the old show's, as the elements they came from
 _PROVIDER_FIELDS: dict[str, dict[str, Any]] = {
     db.SHOW: {"plot": None, "rating": None, "votes": None, "mpaa": None, "trailer": None,
-              "genres": [], "premiered": None, "status": None},
+              "genres": [], "premiered": None, "status": None,
+              # its tvshow.nfo's, which publish writes from the show alone (Jellyfin's
+              # `<outline>` and `<runtime>` of Torchwood under Doctor Who, else)
+              "outline": None, "tagline": None, "runtime": None, "countries": []},
     db.SEASON: {"title": None, "plot": None, "premiered": None},
     db.EPISODE: {"title": None, "plot": None, "aired": None, "runtime": None, "rating": None, "votes": None,
                  "directors": [], "writers": [], "episode_details": [],

@@ -487,3 +487,37 @@ def test_a_season_name_and_plot_the_user_edited_stay_when_the_show_changes(tv_st
     fresh = db.Movie.get_by_id(season.id)
     assert (fresh.title, fresh.plot) == (mine["title"], mine["plot"])
     assert {"title", "plot"} <= set(fresh.locked_fields)
+
+
+def test_what_the_old_shows_tvshow_nfo_said_of_it_goes_when_the_show_changes(
+    tv_stack,  # noqa: F811
+):
+    # Jellyfin's tvshow.nfo (its test data, of Torchwood): scan takes its <outline> ("Captain
+    # Jack Harkness...") and <runtime> 50 on the show, which publish writes into tvshow.nfo from
+    # the show alone (no TV provider gives them). After "Change show…" and the new show's
+    # enrich, the 1963 series' tvshow.nfo still said them. A locked one stays.
+    from metarrd.publish.tv import preview_show
+    from metarrd.scan import apply_nfo_values
+    from metarrd.scan.tv_nfo import read_show_nfo
+
+    client = tv_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    nfo = read_show_nfo(Path(__file__).parent.parent / "nfo" / "jellyfin-tvshow.nfo").data
+    show, _ = _enriched_2005(client)
+    Path(show.path).mkdir(parents=True)
+    item = db.Movie.get_by_id(show.id)
+    apply_nfo_values(item, nfo)  # as scan takes a changed tvshow.nfo
+    item.save()
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
+    fresh = db.Movie.get_by_id(show.id)
+    assert fresh.identification_status == db.ENRICHED
+    assert (fresh.outline, fresh.runtime) == (None, None)
+    tvshow = preview_show(rt, fresh).nfo_new
+    assert "<title>Doctor Who</title>" in tvshow
+    assert "Captain Jack" not in tvshow and "<runtime>" not in tvshow
+    # locked, it stays
+    db.Movie.update(outline="My words", locked_fields=["outline"]).where(
+        db.Movie.id == show.id
+    ).execute()
+    client.post(f"/movies/{show.id}/identify", {"id": "57243"}, htmx=True)
+    assert db.Movie.get_by_id(show.id).outline == "My words"
