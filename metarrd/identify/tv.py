@@ -419,14 +419,16 @@ OLD_SHOWS_ELEMENTS = OLD_FILMS_ELEMENTS | {"namedseason", "episodeguide"}
 # reader takes of an episode that no TV provider gives (scan/tv_nfo's EPISODE_USERS_FIELDS:
 # MediaElch's `<mpaa>` and `<studio>` of the show, Kodi's export's `<genre>`, `<premiered>`...),
 # each with the name of the item's field it fills, a lock of which keeps it. Its watch state,
-# user rating, tags, date added and placement are the user's copy's: they stay
+# user rating, tags and date added are the user's copy's: they stay (a special's placement
+# goes where it names a place: `PLACEMENT_ELEMENTS`)
 OLD_EPISODES_ELEMENTS: dict[str, str | None] = {
     **dict.fromkeys(OLD_FILMS_ELEMENTS),
     "originaltitle": "original_title", "sorttitle": "sort_title", "outline": "outline",
     "tagline": "tagline", "mpaa": "mpaa", "premiered": "premiered", "year": "year",
     "genre": "genres", "country": "countries", "studio": "studios", "trailer": "trailer",
-    # the old episode's air date: publish's fallback where the new show's has none
-    "aired": "aired",
+    # the old episode's air date: publish's fallback where the new show's has none; its
+    # production code (Kodi's export, tinyMediaManager), kept where the new show's has none
+    "aired": "aired", "code": None,
 }  # fmt: skip
 # a special's place among the old show's episodes (TheTVDB's airsBefore/airsAfter, as Sonarr's
 # Kodi metadata writes them, and Jellyfin's names of them, which Jellyfin reads alike): where
@@ -436,7 +438,7 @@ PLACEMENT_ELEMENTS = frozenset({"displayseason", "displayepisode", "displayafter
                                 "airsbefore_season", "airsbefore_episode", "airsafter_season"})  # fmt: skip
 # a season.nfo's elements kept beside ours that speak of the old show's season (Jellyfin's and
 # tinyMediaManager's `<tvdbid>`, which Jellyfin reads as the season's TheTVDB id, its cast...);
-# its title and plot the user's (scan locks them), its `<art>`, `<lockdata>`, date added stay
+# its title and plot the season's (`_nfo_locks`), its `<art>`, `<lockdata>`, date added stay
 OLD_SEASONS_ELEMENTS: dict[str, str | None] = {
     **{e: f for e, f in OLD_EPISODES_ELEMENTS.items() if e != "sorttitle"},
     "tvdbid": None, "runtime": "runtime", "director": "directors", "credits": "writers",

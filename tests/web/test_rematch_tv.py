@@ -521,3 +521,34 @@ def test_what_the_old_shows_tvshow_nfo_said_of_it_goes_when_the_show_changes(
     ).execute()
     client.post(f"/movies/{show.id}/identify", {"id": "57243"}, htmx=True)
     assert db.Movie.get_by_id(show.id).outline == "My words"
+
+
+def test_the_old_episodes_production_code_goes_when_the_show_changes(tv_stack):  # noqa: F811
+    # Kodi's library export (CVideoInfoTag::Save, here Jellyfin's test data `The Bone Orchard`)
+    # writes an episode's production code as `<code>`; publish keeps the user's where the new
+    # show's episode has none. "Rose", S01E01 of the 2005 series, is production 1.1: after
+    # "Change show…" to the 1963 series (TMDB gives "An Unearthly Child" no code), its NFO said
+    # <code>1.1</code>, which Kodi shows as the episode's production code
+    from metarrd.publish import publish_item
+    from metarrd.scan import scan
+    from tests.publish.test_tv_publish import blocks
+
+    client = tv_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    show, episode = make_show()
+    video = Path(episode.path)
+    video.parent.mkdir(parents=True, exist_ok=True)
+    video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    kodi = (Path(__file__).parent.parent / "nfo" / "jellyfin-The-Bone-Orchard.nfo").read_text(
+        "utf-8"
+    )
+    assert "<code></code>" in kodi
+    nfo = video.with_suffix(".nfo")
+    nfo.write_text(kodi.replace("<code></code>", "<code>1.1</code>"), "utf-8")
+    scan(rt)
+    _as_2005(client, show, episode)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
+    publish_item(rt, db.Movie.get_by_id(show.id))
+    (block,) = blocks(nfo)
+    assert block.findtext("title") == "An Unearthly Child"
+    assert block.find("code") is None
