@@ -149,6 +149,12 @@ class _Members:
         self.blocked: dict[int, str] = {}
 
 
+def _matched_to_nothing(ep: db.Movie) -> bool:
+    """An episode file identify matched to no episode of its show (its refs gone with the old
+    show's, `identify.tv.forget_show`, or with the numbers its name gave before)."""
+    return ep.identification_status == db.UNIDENTIFIED and not ep.episode_refs
+
+
 def _members(show: db.Movie) -> _Members:
     return _Members(show)
 
@@ -234,7 +240,12 @@ def _prepare(
     blocked = _outside_library(rt, show, members, real_paths)
     blocked |= _shared_names(members)
     ids = [show.id] + [s.id for s in members.seasons] + [e.id for e in members.published]
-    rows = load_rows(ids)
+    # an episode matched to no episode of its show (the show became another, "Change show…",
+    # that has not this one): the NFO and thumb we wrote for it are the old episode's, with its
+    # title and ids (Kodi listed "Dalek" of the 2005 series under the 1963 one). They go, as
+    # an episode's sidecars go once its video is gone; an episode not enriched yet keeps its own
+    unmatched = [e for e in members.episodes if _matched_to_nothing(e)] if only is None else []
+    rows = load_rows(ids + [e.id for e in unmatched])
 
     def mine(item: db.Movie) -> bool:
         return only is None or item.id in only
@@ -335,7 +346,7 @@ def _prepare(
         ledger.update(r.ledger)
     # sidecars of an episode not published now stay while its video is there
     waiting = {(Path(e.path).parent, Path(e.path).stem) for e in members.episodes}
-    waiting -= {(Path(e.path).parent, Path(e.path).stem) for e in members.published}
+    waiting -= {(Path(e.path).parent, Path(e.path).stem) for e in members.published + unmatched}
     wanted_paths = {w.path for w in wanted}
     ledger = {
         p: e

@@ -552,3 +552,39 @@ def test_the_old_episodes_production_code_goes_when_the_show_changes(tv_stack): 
     (block,) = blocks(nfo)
     assert block.findtext("title") == "An Unearthly Child"
     assert block.find("code") is None
+
+
+def test_an_episode_the_new_show_has_not_keeps_no_nfo_or_thumb_of_the_old_one(
+    tv_stack,  # noqa: F811
+):
+    # "Dalek", S01E06 of the 2005 series, published: our NFO (its title, the 2005 episode's
+    # TMDB and TheTVDB ids) and its still as `-thumb.jpg`. After "Change show…" to the 1963
+    # series, whose season 1 has four episodes here (the simulator's TMDB), the file is matched
+    # to nothing and gets no NFO; publish left ours of "Dalek" beside it, and Kodi listed
+    # "Dalek", with the 2005 episode's ids and still, under the 1963 series
+    from metarrd.publish import publish_item
+    from metarrd.scan import scan
+
+    client = tv_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    show, episode = make_show()
+    dalek = _episode_file(show, "Doctor Who - S01E06.mkv", [6])
+    for item in (episode, dalek):
+        video = Path(item.path)
+        video.parent.mkdir(parents=True, exist_ok=True)
+        video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    scan(rt)
+    _as_2005(client, show, episode)
+    publish_item(rt, db.Movie.get_by_id(show.id))
+    video = Path(dalek.path)
+    nfo, thumb = video.with_suffix(".nfo"), video.with_name(video.stem + "-thumb.jpg")
+    assert "<title>Dalek</title>" in nfo.read_text("utf-8") and thumb.is_file()
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
+    assert db.Movie.get_by_id(dalek.id).identification_status == db.UNIDENTIFIED
+    result = publish_item(rt, db.Movie.get_by_id(show.id))
+    assert not nfo.exists() and not thumb.exists(), result
+    assert video.is_file()  # the video, the user's, stays
+    first = Path(episode.path).with_suffix(".nfo").read_text("utf-8")
+    assert "<title>An Unearthly Child</title>" in first
+    # the show's NFO says no episode guide: an episode file has no NFO (kodi-tv.md §2.2)
+    assert "<episodeguide>" not in (Path(show.path) / "tvshow.nfo").read_text("utf-8")
