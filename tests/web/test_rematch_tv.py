@@ -588,3 +588,36 @@ def test_an_episode_the_new_show_has_not_keeps_no_nfo_or_thumb_of_the_old_one(
     assert "<title>An Unearthly Child</title>" in first
     # the show's NFO says no episode guide: an episode file has no NFO (kodi-tv.md §2.2)
     assert "<episodeguide>" not in (Path(show.path) / "tvshow.nfo").read_text("utf-8")
+
+
+def test_a_season_name_the_old_shows_tvshow_nfo_gave_goes_when_the_show_changes(
+    tv_stack,  # noqa: F811
+):
+    # MediaElch's tvshow.nfo (its test data, of Torchwood) names season 3 "Children of Earth"
+    # (`<namedseason number="3">`), which scan gives the season item and locks; after "Change
+    # show…" the name stayed, locked, on the new show's season 3 and in our tvshow.nfo
+    from metarrd.publish.tv import preview_show
+    from metarrd.scan import scan
+
+    client = tv_stack
+    rt = client.application.extensions["metarrd.runtime"]
+    show, episode = make_show()
+    third = _episode_file(show, "Doctor Who - S03E01.mkv", [1])
+    third.path, third.season = f"{show.path}/Season 03/Doctor Who - S03E01.mkv", 3
+    third.save()
+    for item in (episode, third):
+        video = Path(item.path)
+        video.parent.mkdir(parents=True, exist_ok=True)
+        video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    torchwood = Path(__file__).parent.parent / "nfo" / "mediaelch-kodi_v18_show_Torchwood.nfo"
+    (Path(show.path) / "tvshow.nfo").write_bytes(torchwood.read_bytes())
+    scan(rt)
+    season = db.Movie.get(
+        db.Movie.show == show.id, db.Movie.season == 3, db.Movie.kind == db.SEASON
+    )
+    assert season.title == "Children of Earth" and "title" in season.locked_fields
+    _as_2005(client, show, episode)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
+    fresh = db.Movie.get_by_id(season.id)
+    assert fresh.title != "Children of Earth" and "title" not in (fresh.locked_fields or [])
+    assert "Children of Earth" not in preview_show(rt, db.Movie.get_by_id(show.id)).nfo_new
