@@ -334,6 +334,7 @@ def deliver(
             log.exception("%s: %s of %s failed unexpectedly", kodi.label, kind, names)
             err = PlayerError(f"{kodi.label}: unexpected error in its {kind}: {exc}")
             results.update({t.key: err for t in members})
+    _note_nfo_tags([t for t in targets if t.key in results and results[t.key] is None])
     done = [f"refreshed {refreshed} known movie(s)"] if refreshed else []
     if refreshed_shows:
         done.append(f"refreshed {refreshed_shows} known show(s)")
@@ -342,3 +343,16 @@ def deliver(
     if forgotten:
         done.append(f"dropped {forgotten} cached image(s) of theirs")
     return results, done + scanned
+
+
+def _note_nfo_tags(told: Sequence[Target]) -> None:
+    """Each told movie's row notes the `<tag>`s of its published NFO, which Kodi read (a Scan
+    or a refresh): the next refresh tells the user's own tags in Kodi from them
+    (`kodi_state.refresh_movie`)."""
+    by_key = {t.key: t for t in told}
+    tags = {}
+    for key, nfo in kodi_kept.published_nfos(list(by_key)).items():
+        read = kodi_tv.movie_nfo_tags(nfo, by_key[key].libraries)
+        if read is not None:
+            tags[key] = read
+    kodi_kept.note_nfo_tags(tags)

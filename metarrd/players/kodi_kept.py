@@ -9,6 +9,9 @@ row's `kept_state` (a JSON list, one entry per episode: its file below the show 
 season and number, its play count, resume point and last played time; and one `{"show": ...}`
 entry: the user's rating and tags of the show itself), committed before the removal; the row's next attempt gives it back once Kodi has the folder, then clears it. The
 row lives in the database every host shares, so any host's next attempt finds it.
+
+A movie's row keeps something else there: the `<tag>`s of the NFO Kodi read when it was sent
+(below), which tell the user's own tags in Kodi from the NFO's at the movie's next refresh.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ def load(keys: Sequence[int]) -> dict[int, Kept]:
             for entry in r["kept_state"]:
                 if "show" in entry:
                     kept.show.update(entry["show"])
-                else:
+                elif "file" in entry:  # (a movie row's entries are not a show's)
                     kept.append(_watched(entry))
     return out
 
@@ -86,3 +89,69 @@ def clear(key: int) -> None:
 def _watched(entry: dict) -> Watched:
     details = {k: entry[k] for k in ("playcount", "resume", "lastplayed") if k in entry}
     return Watched(str(entry["file"]), int(entry["season"]), int(entry["episode"]), details)
+
+
+# --- a movie's row: the tags of the NFO Kodi read ------------------------------------------------
+#
+# A movie's `kept_state` holds `{"nfo_tags": [...]}`: the `<tag>`s of the NFO Kodi was told to
+# read (a Scan or a refresh) when the row was sent. Kodi 20.1's RefreshMovie drops every tag of
+# the movie (`CVideoDatabase::DeleteMovie`: the `delete_movie` trigger deletes its `tag_link`
+# rows) and sets the NFO's; the user's own tags (Kodi's "Manage tags", SetMovieDetails) are the
+# ones Kodi has that the NFO it last read did not: those go back after the refresh, and a tag
+# the new NFO lost (removed in metarrd, or by the provider) does not.
+
+
+def nfo_tags_told(key: int) -> list[str] | None:
+    """The tags of the NFO Kodi last read for a movie row: noted by the latest row of the
+    same player and movie (this one included) that noted them; None: no row did, as before
+    this was noted."""
+    N, row = db.PlayerNotification, db.PlayerNotification.alias()
+    same = (N.id == row.id) | ((N.player == row.player) & (N.movie == row.movie))
+    query = (
+        N.select(N.kept_state)
+        .join(row, on=same)
+        .where((row.id == key) & N.kept_state.is_null(False))
+        .order_by(N.id)
+        .tuples()
+    )
+    tags: list[str] | None = None
+    for (kept,) in query:
+        for entry in kept or ():
+            if isinstance(entry, dict) and isinstance(entry.get("nfo_tags"), list):
+                tags = [str(t) for t in entry["nfo_tags"]]
+    return tags
+
+
+def note_nfo_tags(tags: dict[int, list[str]]) -> None:
+    """Note in each row (row id -> tags) the `<tag>`s of the NFO Kodi was told to read."""
+    if not tags:
+        return
+    with db.write_transaction():
+        for key, values in tags.items():
+            _set_entry(key, "nfo_tags", list(values))
+
+
+def published_nfos(keys: Sequence[int]) -> dict[int, str]:
+    """row id -> the NFO PUBLISH wrote for the row's movie (the ledger's), for the rows that
+    have one."""
+    if not keys:
+        return {}
+    N, F = db.PlayerNotification, db.LibraryFile
+    query = (
+        N.select(N.id, F.path)
+        .join(F, on=(F.movie == N.movie))
+        .where(N.id.in_(list(keys)) & (F.kind == "nfo"))
+        .order_by(F.id)
+        .tuples()
+    )
+    return {key: path for key, path in query}
+
+
+def _set_entry(key: int, name: str, value: Any) -> None:
+    N = db.PlayerNotification
+    row = N.get_or_none(N.id == key)
+    if row is None:
+        return
+    entries = [e for e in row.kept_state or () if not (isinstance(e, dict) and name in e)]
+    entries.append({name: value})
+    N.update(kept_state=entries).where(N.id == key).execute()

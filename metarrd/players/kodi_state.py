@@ -4,7 +4,8 @@ This module owns the user's state in Kodi's database (play count, resume point, 
 time, user rating, tags: nothing a file holds) whenever an entry of ours is replaced:
 
 - `refresh_movie`: `VideoLibrary.RefreshMovie` of a known movie; Kodi 20.1 re-adds it from
-  its NFO and resets its play count, last played time and rating, so they are given back.
+  its NFO and resets its play count, last played time and rating, and its tags to the NFO's,
+  so they are given back (the tags the user gave it in Kodi, not the NFO's it last read).
 - `move_movie`: a movie Kodi has under a path gone on our side (matched by `uniqueid`: its
   folder or file renamed) has its new folder scanned, its state given to the new entry
   (`SetMovieDetails`), and only then the old entry removed (`RemoveMovie`); a new entry that
@@ -281,10 +282,15 @@ def refresh_movie(
 ) -> str | None:
     """`RefreshMovie` of a movie Kodi has at the target's path, keeping what the user did.
 
-    Kodi 20.1 re-adds a refreshed movie from its NFO, and the play count, last played time
-    and user rating go back to the NFO's (none): a watched movie, republished, showed as
-    unwatched (its resume point stays). So they are noted before, and once Kodi has re-added
-    the movie (a new `movieid`, or those values reset) given back with `SetMovieDetails`.
+    Kodi 20.1 re-adds a refreshed movie from its NFO: the play count, last played time and
+    user rating go back to the NFO's (none), and its tags are the NFO's alone (the movie's
+    row is deleted, and its tag links with it: `CVideoDatabase::DeleteMovie`): a watched
+    movie, republished, showed as unwatched (its resume point stays), and a tag the user gave
+    it in Kodi was gone. So they are noted before, and once Kodi has re-added the movie (a
+    new `movieid`, or those values reset) given back with `SetMovieDetails`. The user's own
+    tags are those Kodi has that the NFO it last read did not (`kodi_kept.nfo_tags_told`,
+    noted when that row was sent): a tag the new NFO lost (removed in metarrd) stays gone.
+    Not known (no row noted it): none is given back, as before.
 
     `old`: Kodi's entry of the same movie at a path gone on our side (renamed, and Kodi's
     own scan found the new folder first, so Kodi lists it twice). Its watched state, rating
@@ -292,6 +298,7 @@ def refresh_movie(
     entry has them after its refresh, the old one is removed. What was done about `old`."""
     api = kodi.api()
     own = stored_state(kodi, movieid)
+    told = kodi_kept.nfo_tags_told(target.key)
     keep = dict(own)
     if old is not None:
         keep = merged_state(stored_state(kodi, old["movieid"]), own)
@@ -306,8 +313,15 @@ def refresh_movie(
         and kodi_tv.movie_nfo_userrating(target.path, target.libraries) == expect["userrating"]
     ):
         del expect["userrating"]
-    if old is not None and set(keep.get("tag") or ()) - set(own.get("tag") or ()):
-        expect["tag"] = keep["tag"]  # the old entry's tags, which the NFO's lack
+    tags = keep.get("tag") or []
+    if told is not None:  # the user's own: the ones the NFO Kodi last read did not have
+        mine = [t for t in tags if t not in told]
+    elif old is not None:  # the old entry's, which the NFO lacks
+        mine = tags if set(tags) - set(own.get("tag") or ()) else []
+    else:
+        mine = []
+    if mine:
+        expect["tag"] = mine
     kodi.call(
         "VideoLibrary.RefreshMovie",
         {api.name("movieid"): movieid, api.name("ignorenfo"): False},
@@ -329,7 +343,7 @@ def refresh_movie(
                     "state)"
                 )
             return None
-        if "tag" in expect:  # the NFO's, read again, and the old entry's
+        if "tag" in expect:  # the NFO's, read again, and the user's own
             expect["tag"] = list(dict.fromkeys([*(again.get("tag") or []), *expect["tag"]]))
         kodi.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): again["movieid"], **expect})
     if old is None:
@@ -345,7 +359,8 @@ def _refreshed(
     kodi: Kodi, movieid: int, target: Target, expect: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The target's entry (movieid, file, the `expect` values) once Kodi has read it again
-    after a refresh (a new id, or a value of `expect` gone back to the NFO's); after
+    after a refresh (a new id, a value of `expect` gone back to the NFO's, or one of its
+    tags gone); after
     `REFRESH_WAIT_SECONDS`, the entry as it is (None: there is none). A refresh never shows
     in `Library.IsScanningVideo`, so this is how it is seen to be over."""
     folder = pathmap.kodi_folder(target.mapped_folder)
@@ -359,13 +374,21 @@ def _refreshed(
             ),
             None,
         )
-        if entry is not None and (
-            entry["movieid"] != movieid or any(entry.get(k) != v for k, v in expect.items())
-        ):
+        if entry is not None and (entry["movieid"] != movieid or _was_reset(entry, expect)):
             return entry
         if kodi.now() >= deadline:
             return entry
         kodi.pause()  # Kodi 20.1 takes ~0.4 s
+
+
+def _was_reset(entry: dict[str, Any], expect: dict[str, Any]) -> bool:
+    for name, value in expect.items():
+        if name == "tag":
+            if not set(value) <= set(entry.get("tag") or ()):
+                return True
+        elif entry.get(name) != value:
+            return True
+    return False
 
 
 def movie_state(movie: dict[str, Any]) -> dict[str, Any]:

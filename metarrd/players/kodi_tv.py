@@ -217,6 +217,22 @@ def movie_nfo_userrating(video: str, libraries: Iterable[LibraryConfig] = ()) ->
     return rating if rating is not None and 0 < rating < 11 else None
 
 
+def movie_nfo_tags(nfo: str, libraries: Iterable[LibraryConfig] = ()) -> list[str] | None:
+    """The `<tag>`s of a published movie NFO, in order: what Kodi reads into the movie's tags
+    (a refresh or a scan sets the NFO's). None when it cannot be read (or is a link out of
+    every library) or is not one `<movie>`."""
+    libraries = list(libraries)
+    if files.link_target_outside(nfo, libraries) is not None:
+        return None
+    try:
+        root = etree.fromstring(files.read_regular(nfo, MAX_NFO_BYTES, inside=libraries), _PARSER)
+    except (OSError, etree.XMLSyntaxError, ValueError):
+        return None
+    if root.tag != "movie":
+        return None
+    return list(dict.fromkeys(t for el in root.findall("tag") if (t := (el.text or "").strip())))
+
+
 def thumb_name(video: str) -> str | None:
     """The name of the `<base>-thumb.<ext>` beside `video`, when one is there."""
     stem = Path(video).stem

@@ -536,3 +536,48 @@ def test_a_surprise_answer_for_one_movie_fails_that_movie_only(make_rt, tmp_path
     assert "unexpected" in heat_row.last_error and "n/a" in heat_row.last_error
     assert "Heat (1995)" in caplog.text  # the log names the item
     assert report.sent == 1
+
+
+def _published_nfo(movie, tags: list[str]) -> None:
+    """The NFO PUBLISH wrote for `movie` (its ledger row too), with these `<tag>`s."""
+    nfo = Path(movie.path).with_suffix(".nfo")
+    body = "".join(f"<tag>{t}</tag>" for t in tags)
+    nfo.write_text(f"<movie><title>{movie.title}</title>{body}</movie>")
+    db.LibraryFile.insert(
+        movie=movie, path=str(nfo), kind="nfo", sha256="x", size=nfo.stat().st_size
+    ).on_conflict_replace().execute()
+
+
+def test_a_tag_given_in_kodi_survives_a_refresh_and_one_removed_in_metarrd_stays_gone(
+    make_rt, tmp_path
+):
+    """Kodi 20.1's RefreshMovie deletes the movie's row and re-adds it from its NFO: the
+    `delete_movie` trigger drops its `tag_link` rows (xbmc/video/VideoDatabase.cpp;
+    CVideoLibraryRefreshingJob calls DeleteMovie), so a tag the user gave it in Kodi ("Manage
+    tags", or SetMovieDetails) was gone after metarrd republished it. The user's own tag is
+    given back; a tag metarrd removed from the NFO (the user took it out in the review UI)
+    does not come back, though Kodi had it from the NFO it read before."""
+    file = "smb://nas/movies/The Matrix (1999)/The Matrix (1999).mkv"
+    with FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: file},
+        movie_details={42: {"playcount": 0, "tag": ["cyberpunk", "dystopia"]}},
+        nfo_details={42: {"tag": ["cyberpunk", "dystopia"]}},
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "The Matrix (1999)/The Matrix (1999).mkv")
+        _published_nfo(movie, ["cyberpunk", "dystopia"])
+        queue(movie)
+        process_notifications(rt)  # Kodi is told of this NFO
+        # the user tags it in Kodi; in metarrd, "dystopia" is taken out and it is published
+        kodi.movie_details[42]["tag"].append("Movie night")
+        _published_nfo(movie, ["cyberpunk"])
+        kodi.nfo_details[42] = {"tag": ["cyberpunk"]}
+        queue(movie)
+        [report] = process_notifications(rt)
+    assert kodi.movie_details[42]["tag"] == ["cyberpunk", "Movie night"]
+    assert kodi.called("VideoLibrary.SetMovieDetails")[-1] == {
+        "movieid": 42,
+        "tag": ["cyberpunk", "Movie night"],
+    }
+    assert report.sent == 1 and states("Living room") == ["sent", "sent"]

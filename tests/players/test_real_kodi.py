@@ -231,6 +231,14 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     matrix_id = details_of(kodi, kodi_file(library / MOVIES[0]))["movieid"]
     seen = {"playcount": 1, "lastplayed": "2026-12-01 20:15:00", "userrating": 9}
     kodi.call("VideoLibrary.SetMovieDetails", {"movieid": matrix_id, **seen})
+    # and tagged in Kodi ("Manage tags"): the refresh re-adds the movie from its NFO, its tags
+    # the NFO's alone (`CVideoDatabase::DeleteMovie` drops its tag links); the user's own tag,
+    # one the NFO Kodi read at step 2 did not have, must be given back with the NFO's
+    nfo_tags = details_of(kodi, kodi_file(library / MOVIES[0]))["tag"]
+    assert "Movie night" not in nfo_tags
+    kodi.call(
+        "VideoLibrary.SetMovieDetails", {"movieid": matrix_id, "tag": [*nfo_tags, "Movie night"]}
+    )
     set_field(matrix.id, "title", NEW_TITLE)
     assert db.Movie.get_by_id(matrix.id).publish_state == db.OUTDATED
     result = publish_item(rt, matrix)
@@ -249,6 +257,8 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     assert {
         k: v for k, v in watch_state(kodi, kodi_file(library / MOVIES[0])).items() if k in seen
     } == seen
+    tags = details_of(kodi, kodi_file(library / MOVIES[0]))["tag"]
+    assert sorted(tags) == sorted([*nfo_tags, "Movie night"]), tags
     after = {m["file"]: m["movieid"] for m in all_movies(kodi)}
     assert after.keys() == before.keys()
     heat = kodi_file(library / MOVIES[1])
@@ -730,7 +740,7 @@ def cached_textures(kodi: RealKodi, path: str) -> list[dict]:
 def details_of(kodi: RealKodi, file: str) -> dict:
     """Kodi's details of the movie whose `file` this is."""
     [movie] = [m for m in all_movies(kodi) if m["file"] == file]
-    props = ["title", "year", "uniqueid", "imdbnumber", "cast", "art", "file"]
+    props = ["title", "year", "uniqueid", "imdbnumber", "cast", "art", "file", "tag"]
     return kodi.call(
         "VideoLibrary.GetMovieDetails", {"movieid": movie["movieid"], "properties": props}
     )["moviedetails"]
