@@ -11,7 +11,8 @@ entry: the user's rating and tags of the show itself), committed before the remo
 row lives in the database every host shares, so any host's next attempt finds it.
 
 A movie's row keeps something else there: the `<tag>`s of the NFO Kodi read when it was sent
-(below), which tell the user's own tags in Kodi from the NFO's at the movie's next refresh.
+(below), which tell the user's own tags in Kodi from the NFO's at the movie's next refresh;
+and what a refresh reset that Kodi did not re-add in time to be given back.
 """
 
 from __future__ import annotations
@@ -91,20 +92,23 @@ def _watched(entry: dict) -> Watched:
     return Watched(str(entry["file"]), int(entry["season"]), int(entry["episode"]), details)
 
 
-# --- a movie's row: the tags of the NFO Kodi read ------------------------------------------------
+# --- a movie's row: the tags of the NFO Kodi read, and the state a refresh has not given back ----
 #
 # A movie's `kept_state` holds `{"nfo_tags": [...]}`: the `<tag>`s of the NFO Kodi was told to
 # read (a Scan or a refresh) when the row was sent. Kodi 20.1's RefreshMovie drops every tag of
 # the movie (`CVideoDatabase::DeleteMovie`: the `delete_movie` trigger deletes its `tag_link`
 # rows) and sets the NFO's; the user's own tags (Kodi's "Manage tags", SetMovieDetails) are the
 # ones Kodi has that the NFO it last read did not: those go back after the refresh, and a tag
-# the new NFO lost (removed in metarrd, or by the provider) does not.
+# the new NFO lost (removed in metarrd, or by the provider) does not. And `{"movie": {...}}`:
+# what a refresh reset and its watch (`kodi_state.REFRESH_WAIT_SECONDS`) ran out before it
+# could be given back, kept for the row's next attempt.
 
 
-def nfo_tags_told(key: int) -> list[str] | None:
-    """The tags of the NFO Kodi last read for a movie row: noted by the latest row of the
-    same player and movie (this one included) that noted them; None: no row did, as before
-    this was noted."""
+def movie_kept(key: int) -> tuple[dict[str, Any], list[str] | None]:
+    """A movie row's kept state: what an earlier attempt could not give back after its
+    refresh (in this row, or an earlier one of the same player and movie; a later row's
+    wins), and the tags of the NFO Kodi last read (the latest row that noted them; None: no
+    row did, as before this was noted)."""
     N, row = db.PlayerNotification, db.PlayerNotification.alias()
     same = (N.id == row.id) | ((N.player == row.player) & (N.movie == row.movie))
     query = (
@@ -114,12 +118,38 @@ def nfo_tags_told(key: int) -> list[str] | None:
         .order_by(N.id)
         .tuples()
     )
+    state: dict[str, Any] = {}
     tags: list[str] | None = None
     for (kept,) in query:
         for entry in kept or ():
+            if isinstance(entry, dict) and isinstance(entry.get("movie"), dict):
+                state.update(entry["movie"])
             if isinstance(entry, dict) and isinstance(entry.get("nfo_tags"), list):
                 tags = [str(t) for t in entry["nfo_tags"]]
-    return tags
+    return state, tags
+
+
+def keep_movie(key: int, state: dict[str, Any]) -> None:
+    """Write (and commit) what a refresh reset and was not given back, for the next attempt."""
+    with db.write_transaction():
+        _set_entry(key, "movie", dict(state))
+
+
+def clear_movie(key: int) -> None:
+    """The kept state was given back: no row of this player and movie keeps it any more (the
+    NFO tags they noted stay)."""
+    N = db.PlayerNotification
+    with db.write_transaction():
+        row = N.get_or_none(N.id == key)
+        if row is None:
+            return
+        same = N.id == key
+        if row.movie_id is not None:
+            same |= (N.player == row.player_id) & (N.movie == row.movie_id)
+        for other in N.select(N.id, N.kept_state).where(same & N.kept_state.is_null(False)):
+            left = [e for e in other.kept_state or () if not (isinstance(e, dict) and "movie" in e)]
+            if left != other.kept_state:
+                N.update(kept_state=left or None).where(N.id == other.id).execute()
 
 
 def note_nfo_tags(tags: dict[int, list[str]]) -> None:

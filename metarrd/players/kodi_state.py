@@ -5,7 +5,8 @@ time, user rating, tags: nothing a file holds) whenever an entry of ours is repl
 
 - `refresh_movie`: `VideoLibrary.RefreshMovie` of a known movie; Kodi 20.1 re-adds it from
   its NFO and resets its play count, last played time and rating, and its tags to the NFO's,
-  so they are given back (the tags the user gave it in Kodi, not the NFO's it last read).
+  so they are given back (the tags the user gave it in Kodi, not the NFO's it last read);
+  what a refresh Kodi is slow to finish could not get back is kept in the row for its next.
 - `move_movie`: a movie Kodi has under a path gone on our side (matched by `uniqueid`: its
   folder or file renamed) has its new folder scanned, its state given to the new entry
   (`SetMovieDetails`), and only then the old entry removed (`RemoveMovie`); a new entry that
@@ -288,9 +289,15 @@ def refresh_movie(
     movie, republished, showed as unwatched (its resume point stays), and a tag the user gave
     it in Kodi was gone. So they are noted before, and once Kodi has re-added the movie (a
     new `movieid`, or those values reset) given back with `SetMovieDetails`. The user's own
-    tags are those Kodi has that the NFO it last read did not (`kodi_kept.nfo_tags_told`,
-    noted when that row was sent): a tag the new NFO lost (removed in metarrd) stays gone.
-    Not known (no row noted it): none is given back, as before.
+    tags are those Kodi has that the NFO it last read did not (`kodi_kept.movie_kept`, noted
+    when that row was sent): a tag the new NFO lost (removed in metarrd) stays gone. Not known
+    (no row noted it): none is given back, as before.
+
+    When Kodi is not seen to re-add the movie within `REFRESH_WAIT_SECONDS` (a big library, a
+    slow NAS), what it resets is kept in the notification row (`kodi_kept.keep_movie`) and
+    given to the entry as it is; with no entry at all the item fails, retried. The movie's
+    next refresh (that attempt's) sets it on the entry first (the user's values since win),
+    refreshes and gives it back.
 
     `old`: Kodi's entry of the same movie at a path gone on our side (renamed, and Kodi's
     own scan found the new folder first, so Kodi lists it twice). Its watched state, rating
@@ -298,11 +305,14 @@ def refresh_movie(
     entry has them after its refresh, the old one is removed. What was done about `old`."""
     api = kodi.api()
     own = stored_state(kodi, movieid)
-    told = kodi_kept.nfo_tags_told(target.key)
+    kept, told = kodi_kept.movie_kept(target.key)
     keep = dict(own)
+    carried = dict(kept)
     if old is not None:
-        keep = merged_state(stored_state(kodi, old["movieid"]), own)
-        if keep:  # on the entry at once: what the refresh resets is given back below
+        carried = merged_state(stored_state(kodi, old["movieid"]), carried)
+    if carried:
+        keep = merged_state(carried, own)
+        if keep != own:  # on the entry at once: what the refresh resets is given back below
             kodi.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): movieid, **keep})
     expect = {k: keep[k] for k in RESET_BY_REFRESH if keep.get(k)}
     # the rating the refresh reads back from the NFO as it is: no change to watch for (a rated
@@ -316,7 +326,7 @@ def refresh_movie(
     tags = keep.get("tag") or []
     if told is not None:  # the user's own: the ones the NFO Kodi last read did not have
         mine = [t for t in tags if t not in told]
-    elif old is not None:  # the old entry's, which the NFO lacks
+    elif old is not None or kept.get("tag"):  # the old entry's or a kept one's, which the NFO lacks
         mine = tags if set(tags) - set(own.get("tag") or ()) else []
     else:
         mine = []
@@ -327,28 +337,46 @@ def refresh_movie(
         {api.name("movieid"): movieid, api.name("ignorenfo"): False},
     )
     if expect:
-        again = _refreshed(kodi, movieid, target, expect)
+        again, seen = _refreshed(kodi, movieid, target, expect)
+        if not seen:  # perhaps not re-added yet: it would reset what is given now
+            kodi_kept.keep_movie(target.key, expect)
         if again is None:
             log.warning(
-                "%s: %s was not back in Kodi within %g s of its refresh; its play count "
-                "and rating are not given back",
+                "%s: %s was not in Kodi within %g s of its refresh; its play count, rating "
+                "and tags are kept for the next attempt",
                 kodi.label,
                 target.mapped_path,
                 REFRESH_WAIT_SECONDS,
             )
-            if old is not None:
-                raise PlayerProtocolError(
-                    f"{kodi.label}: {target.mapped_path} was not back in Kodi after its "
-                    f"refresh, so its old entry at {old['file']} is kept (with its watched "
-                    "state)"
-                )
-            return None
+            kept_old = f", and its old entry at {old['file']} is kept" if old is not None else ""
+            raise PlayerProtocolError(
+                f"{kodi.label}: {target.mapped_path} was not in Kodi within "
+                f"{REFRESH_WAIT_SECONDS:g} s of its refresh, so its play count, rating and "
+                f"tags are kept and given back on the next attempt{kept_old}"
+            )
         if "tag" in expect:  # the NFO's, read again, and the user's own
             expect["tag"] = list(dict.fromkeys([*(again.get("tag") or []), *expect["tag"]]))
         kodi.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): again["movieid"], **expect})
+        if not seen:
+            log.info(
+                "%s: %s showed no sign of its refresh within %g s; what it resets was given "
+                "to its entry and is kept for the movie's next refresh",
+                kodi.label,
+                target.mapped_path,
+                REFRESH_WAIT_SECONDS,
+            )
+            return _removed(kodi, old, target, keep)
+    if kept:
+        kodi_kept.clear_movie(target.key)
+    return _removed(kodi, old, target, keep)
+
+
+def _removed(
+    kodi: Kodi, old: dict[str, Any] | None, target: Target, keep: dict[str, Any]
+) -> str | None:
     if old is None:
         return None
-    kodi.call("VideoLibrary.RemoveMovie", {api.name("movieid"): old["movieid"]})
+    kodi.call("VideoLibrary.RemoveMovie", {kodi.api().name("movieid"): old["movieid"]})
     return (
         f"removed the movie at {old['file']} (renamed; Kodi had it at "
         f"{target.mapped_path} already)" + ("; kept its watched state" if keep else "")
@@ -357,12 +385,12 @@ def refresh_movie(
 
 def _refreshed(
     kodi: Kodi, movieid: int, target: Target, expect: dict[str, Any]
-) -> dict[str, Any] | None:
-    """The target's entry (movieid, file, the `expect` values) once Kodi has read it again
-    after a refresh (a new id, a value of `expect` gone back to the NFO's, or one of its
-    tags gone); after
-    `REFRESH_WAIT_SECONDS`, the entry as it is (None: there is none). A refresh never shows
-    in `Library.IsScanningVideo`, so this is how it is seen to be over."""
+) -> tuple[dict[str, Any] | None, bool]:
+    """The target's entry (movieid, file, the `expect` values) and whether Kodi was seen to
+    read it again after a refresh (a new id, a value of `expect` gone back to the NFO's, or
+    one of its tags gone); after `REFRESH_WAIT_SECONDS`, the entry as it is (None: there is
+    none), and False. A refresh never shows in `Library.IsScanningVideo`, so this is how it
+    is seen to be over."""
     folder = pathmap.kodi_folder(target.mapped_folder)
     deadline = kodi.now() + REFRESH_WAIT_SECONDS
     while True:
@@ -375,9 +403,9 @@ def _refreshed(
             None,
         )
         if entry is not None and (entry["movieid"] != movieid or _was_reset(entry, expect)):
-            return entry
+            return entry, True
         if kodi.now() >= deadline:
-            return entry
+            return entry, False
         kodi.pause()  # Kodi 20.1 takes ~0.4 s
 
 

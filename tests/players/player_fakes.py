@@ -233,6 +233,11 @@ class FakeKodi(FakeServer):
         # tvshowid -> what the user set on the show (userrating, tag) or its NFO gave it
         self.show_details = {k: dict(v) for k, v in (show_details or {}).items()}
         self.on_scan: Any = None  # called with the directory of each Scan (what it adds)
+        # a Kodi slow to re-add a refreshed movie (a big library on a slow NAS): with
+        # `slow_refresh`, a refreshed movie is missing from GetMovies (`readding`) until a test
+        # takes it out of there
+        self.slow_refresh = False
+        self.readding: set[int] = set()
         self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
         self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
         self.calls: list[tuple[str, Any]] = []
@@ -319,6 +324,8 @@ class FakeKodi(FakeServer):
         value = flt.get("value", "")
         found = []
         for movieid, file in sorted(self.movies.items()):
+            if movieid in self.readding:
+                continue
             # a stack's path is its first part's folder (`stack://<a> , <b>`, commas doubled)
             first = file.removeprefix("stack://").split(" , ")[0].replace(",,", ",")
             folder = first.rsplit("/", 1)[0] + "/"
@@ -347,6 +354,8 @@ class FakeKodi(FakeServer):
         for name, none in (("playcount", 0), ("lastplayed", ""), ("userrating", 0), ("tag", [])):
             if name in details:
                 details[name] = nfo.get(name, none)
+        if self.slow_refresh:
+            self.readding.add(movieid)
         return "OK"
 
     def rpc_VideoLibrary_RemoveMovie(self, params):

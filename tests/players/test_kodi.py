@@ -581,3 +581,32 @@ def test_a_tag_given_in_kodi_survives_a_refresh_and_one_removed_in_metarrd_stays
         "tag": ["cyberpunk", "Movie night"],
     }
     assert report.sent == 1 and states("Living room") == ["sent", "sent"]
+
+
+def test_a_movie_kodi_takes_long_to_re_add_gets_its_play_count_back_on_the_next_attempt(
+    make_rt, tmp_path, caplog
+):
+    """On a big library or a slow NAS Kodi may take longer than REFRESH_WAIT_SECONDS to re-add
+    a refreshed movie: the play count, last played time and rating it reset were lost (a
+    warning in the log, the row counted as told). They are kept in the row, which is retried,
+    and its next attempt gives them back."""
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    watched = {"playcount": 2, "lastplayed": "2026-11-30 21:04:11", "userrating": 9}
+    with FakeKodi(
+        sources=["smb://nas/movies/"], movies={42: file}, movie_details={42: dict(watched)}
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        queue(add_movie(rt, "Heat (1995)/Heat (1995).mkv"))
+        kodi.slow_refresh = True
+        [first] = process_notifications(rt)
+        assert first.retrying == 1 and "kept and given back on the next attempt" in first.error
+        assert kodi.movie_details[42]["playcount"] == 0
+        # Kodi has re-added it since (as the NFO says: unwatched)
+        kodi.slow_refresh = False
+        kodi.readding.clear()
+        [again] = process_notifications(rt, now=later(minutes=1))
+    assert again.sent == 1, again
+    assert {k: kodi.movie_details[42][k] for k in watched} == watched
+    assert states("Living room") == ["sent"]
+    row = db.PlayerNotification.get()
+    assert not any("movie" in e for e in row.kept_state or [])
