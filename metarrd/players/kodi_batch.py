@@ -44,6 +44,7 @@ from metarrd.players.kodi_state import (
     move_movie,
     move_show,
     refresh_movie,
+    refresh_show,
 )
 from metarrd.players.plan import Target, coalesce, per_folder
 from metarrd.players.transport import (
@@ -299,7 +300,7 @@ def deliver(
                     scanned.append(replaced)
             elif kind == "refresh_show":
                 forgotten += kodi.forget_images(pathmap.kodi_folder(members[0].mapped_folder))
-                kodi.refresh_show(arg)
+                refresh_show(kodi, arg, members[0])
                 refreshed_shows += 1
             elif kind == "push_show":
                 pushed += kodi.push_show_files(*arg)

@@ -11,6 +11,8 @@ time, user rating, tags: nothing a file holds) whenever an entry of ours is repl
   folder or file renamed) has its new folder scanned, its state given to the new entry
   (`SetMovieDetails`), and only then the old entry removed (`RemoveMovie`); a new entry that
   does not show up leaves the old one in Kodi.
+- `refresh_show`: `VideoLibrary.RefreshTVShow` of a known show; Kodi 20.1 sets the show's
+  rating back to its tvshow.nfo's, so the user's is given back.
 - `move_show`: a show Kodi has under a folder gone on our side has its new folder scanned, the
   watched state of its episodes given back to the same files there, the user's rating and
   tags of the show to the new show (`SetTVShowDetails`), and the old show removed
@@ -183,6 +185,38 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     give_show_state(kodi, found.tvshowid, getattr(kept, "show", {}))
     kodi_kept.clear(target.key)
     return f"gave the watched state of {len(restore)} episode(s) back to the show at {folder}"
+
+
+def refresh_show(kodi: Kodi, tvshowid: int, target: Target) -> None:
+    """`RefreshTVShow` of a show Kodi has at the target's folder (`Kodi.refresh_show`),
+    keeping the user's rating of the show. Kodi 20.1 re-reads `tvshow.nfo` and sets the
+    show's rating to the NFO's, none (`CVideoDatabase::UpdateDetailsForTvShow` writes
+    `userrating = NULL`), while its tags stay (the NFO's are only added): a show rated in
+    Kodi lost its rating at every republish (tests/players/test_real_kodi.py). So it is noted
+    before, and once the refresh shows it reset (GetTVShowDetails, looked at until
+    `REFRESH_WAIT_SECONDS`) given back with `SetTVShowDetails`. A `tvshow.nfo` that holds the
+    same rating: nothing to wait for."""
+    rating = show_state(kodi, tvshowid).get("userrating")
+    kodi.refresh_show(tvshowid)
+    if not rating or kodi_tv.show_nfo_userrating(target.folder, target.libraries) == rating:
+        return
+    deadline = kodi.now() + REFRESH_WAIT_SECONDS
+    while show_state(kodi, tvshowid).get("userrating") == rating:
+        if kodi.now() >= deadline:
+            log.warning(
+                "%s: the show at %s still has its rating %d %g s after its refresh; if Kodi "
+                "refreshes it later, the rating goes back to its tvshow.nfo's",
+                kodi.label,
+                pathmap.kodi_folder(target.mapped_folder),
+                rating,
+                REFRESH_WAIT_SECONDS,
+            )
+            return
+        kodi.pause()
+    kodi.call(
+        "VideoLibrary.SetTVShowDetails",
+        {kodi.api().name("tvshowid"): tvshowid, "userrating": rating},
+    )
 
 
 def show_state(kodi: Kodi, tvshowid: int) -> dict[str, Any]:

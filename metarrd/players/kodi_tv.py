@@ -204,6 +204,17 @@ def movie_nfo_userrating(video: str, libraries: Iterable[LibraryConfig] = ()) ->
     other = os.path.join(os.path.dirname(video), "movie.nfo")
     if other != nfo and os.path.lexists(other):
         return None
+    return _nfo_userrating(nfo, "movie", libraries)
+
+
+def show_nfo_userrating(folder: str, libraries: Iterable[LibraryConfig] = ()) -> int | None:
+    """The `<userrating>` (1 to 10) of a show folder's `tvshow.nfo`: what a RefreshTVShow
+    sets the show's rating to (`CVideoDatabase::UpdateDetailsForTvShow`); None when there is
+    none or it cannot be read."""
+    return _nfo_userrating(os.path.join(folder, "tvshow.nfo"), "tvshow", libraries)
+
+
+def _nfo_userrating(nfo: str, kind: str, libraries: Iterable[LibraryConfig]) -> int | None:
     libraries = list(libraries)
     if files.link_target_outside(nfo, libraries) is not None:
         return None
@@ -211,7 +222,7 @@ def movie_nfo_userrating(video: str, libraries: Iterable[LibraryConfig] = ()) ->
         root = etree.fromstring(files.read_regular(nfo, MAX_NFO_BYTES, inside=libraries), _PARSER)
     except (OSError, etree.XMLSyntaxError, ValueError):
         return None
-    if root.tag != "movie":
+    if root.tag != kind:
         return None
     rating = _int(root.findtext("userrating"))
     return rating if rating is not None and 0 < rating < 11 else None

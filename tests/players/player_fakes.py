@@ -388,9 +388,16 @@ class FakeKodi(FakeServer):
         return {"limits": {"start": 0, "end": len(found), "total": len(found)}, "tvshows": found}
 
     def rpc_VideoLibrary_RefreshTVShow(self, params):
+        """As Kodi 20.1 does (tests/players/test_real_kodi.py): the show's user rating goes
+        back to its tvshow.nfo's, none (`CVideoDatabase::UpdateDetailsForTvShow`); its tags
+        stay."""
         self._check("VideoLibrary.RefreshTVShow", params)
-        if params["tvshowId" if self.camel else "tvshowid"] not in self.shows:
+        tvshowid = params["tvshowId" if self.camel else "tvshowid"]
+        if tvshowid not in self.shows:
             raise ValueError("no such show")
+        details = self.show_details.get(tvshowid, {})
+        if "userrating" in details:
+            details["userrating"] = 0
         return "OK"
 
     def rpc_VideoLibrary_GetEpisodes(self, params):

@@ -649,3 +649,19 @@ def test_many_known_shows_are_refreshed_each_and_scanned_for_new_episodes_once(m
     assert kodi.scans == ["smb://nas/tv/"]
     assert report.done[-1] == "scanned smb://nas/tv/ for new episodes of 5 known show(s)"
     assert report.sent == 5 and kodi.violations == []
+
+
+def test_a_show_rated_in_kodi_keeps_its_rating_and_tags_across_its_refresh(make_rt, tmp_path):
+    """Kodi 20.1's RefreshTVShow sets the show's user rating to its tvshow.nfo's, none
+    (CVideoDatabase::UpdateDetailsForTvShow writes `userrating = NULL`; seen in
+    tests/players/test_real_kodi.py), and keeps its tags: a show the user rated in Kodi lost
+    its rating each time metarrd republished it. It is given back after the refresh."""
+    shows = {8: (f"smb://nas/tv/{BB}/", IDS)}
+    details = {8: {"userrating": 7, "tag": ["Binge"]}}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, show_details=details) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        queue(add_show(rt, tmdb_id=1396))
+        [report] = process_notifications(rt)
+    assert report.sent == 1, report.error
+    assert kodi.called("VideoLibrary.SetTVShowDetails") == [{"tvshowid": 8, "userrating": 7}]
+    assert kodi.show_details[8] == {"userrating": 7, "tag": ["Binge"]}

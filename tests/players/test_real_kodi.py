@@ -419,6 +419,14 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     expected = read_show(folder)
     assert expected.plot == NEW_PLOT and (2, 2) in expected.episodes
     assert expected.episodes[1, 5][0] == NEW_EPISODE_TITLE
+    # the show rated and tagged in Kodi (its information dialog): Kodi 20.1's RefreshTVShow
+    # sets the show's rating to tvshow.nfo's (none: CVideoDatabase::UpdateDetailsForTvShow
+    # writes `userrating = NULL`) and only adds the NFO's tags; both must be there after it
+    nfo_tags = show_rating(kodi, seen["tvshowid"])["tag"]
+    kodi.call(
+        "VideoLibrary.SetTVShowDetails",
+        {"tvshowid": seen["tvshowid"], "userrating": 6, "tag": [*nfo_tags, "Binge"]},
+    )
     [sent] = players.process_notifications(rt)
     assert sent.sent == 1, sent
     # Kodi's home screen cached some of the show's images: their cached copies are dropped
@@ -437,6 +445,8 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
         ),
     )
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
+    rated = show_rating(kodi, seen["tvshowid"])
+    assert rated["userrating"] == 6 and "Binge" in rated["tag"], rated
     again = kodi_show(kodi)
     dump(again, expected, "refresh")
     assert_show(again, expected, folder, touched=[*WATCHED, (1, 5)])
