@@ -233,12 +233,15 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     kodi.call("VideoLibrary.SetMovieDetails", {"movieid": matrix_id, **seen})
     # and tagged in Kodi ("Manage tags"): the refresh re-adds the movie from its NFO, its tags
     # the NFO's alone (`CVideoDatabase::DeleteMovie` drops its tag links); the user's own tag,
-    # one the NFO Kodi read at step 2 did not have, must be given back with the NFO's
+    # one the NFO Kodi read at step 2 did not have, must be given back with the NFO's, and a
+    # tag taken out in metarrd (so out of the new NFO) must not come back
     nfo_tags = details_of(kodi, kodi_file(library / MOVIES[0]))["tag"]
-    assert "Movie night" not in nfo_tags
+    assert nfo_tags and "Movie night" not in nfo_tags
     kodi.call(
         "VideoLibrary.SetMovieDetails", {"movieid": matrix_id, "tag": [*nfo_tags, "Movie night"]}
     )
+    taken_out, nfo_tags = nfo_tags[-1], nfo_tags[:-1]
+    set_field(matrix.id, "tags", "\n".join(nfo_tags), one_per_line=True)
     set_field(matrix.id, "title", NEW_TITLE)
     assert db.Movie.get_by_id(matrix.id).publish_state == db.OUTDATED
     result = publish_item(rt, matrix)
@@ -258,7 +261,7 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
         k: v for k, v in watch_state(kodi, kodi_file(library / MOVIES[0])).items() if k in seen
     } == seen
     tags = details_of(kodi, kodi_file(library / MOVIES[0]))["tag"]
-    assert sorted(tags) == sorted([*nfo_tags, "Movie night"]), tags
+    assert sorted(tags) == sorted([*nfo_tags, "Movie night"]) and taken_out not in tags, tags
     after = {m["file"]: m["movieid"] for m in all_movies(kodi)}
     assert after.keys() == before.keys()
     heat = kodi_file(library / MOVIES[1])
