@@ -293,6 +293,9 @@ def move_movie(kodi: Kodi, old: dict[str, Any], target: Target) -> str:
             f"{folder}, so its old entry at {old['file']} is kept (with its watched state); "
             "check the path_map and that Kodi can read that folder"
         )
+    _, told = kodi_kept.movie_kept(target.key)
+    if told is not None and "tag" in keep:  # the user's own: not the NFO's Kodi last read
+        keep["tag"] = [t for t in keep["tag"] if t not in told]
     if keep:
         if "tag" in keep:  # the NFO's tags (read by the scan) and the user's own
             keep["tag"] = list(dict.fromkeys([*(new.get("tag") or []), *keep["tag"]]))

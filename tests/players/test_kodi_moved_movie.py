@@ -260,3 +260,25 @@ def test_a_renamed_movie_kodi_found_at_its_new_folder_first_takes_the_old_entrys
         f"removed the movie at {old} (renamed; Kodi had it at {new} already); "
         "kept its watched state",
     ]
+
+
+def test_a_renamed_movie_does_not_get_back_a_tag_metarrd_took_out_of_its_nfo(make_rt, tmp_path):
+    """The old entry's tags are the NFO's Kodi read when it was last told (noted in that row)
+    and the user's own; renamed and republished with "heist" taken out in metarrd, the new
+    entry gets the new NFO's tags and the user's "to show Sam", not "heist" again."""
+    old = NAS + "Heat.1995.1080p.BluRay.x264-AMIABLE/Heat.1995.1080p.BluRay.x264-AMIABLE.mkv"
+    new = NAS + "Heat (1995)/Heat (1995).mkv"
+    tagged = {**WATCHED, "tag": ["Michael Mann", "heist", "to show Sam"]}
+    with FakeKodi(sources=[NAS], movies={7: old}, movie_details={7: tagged}) as kodi:
+        adds(kodi, 8, new, tag=["Michael Mann"])
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = heat(rt, "Heat (1995)/Heat (1995).mkv")
+        [told] = queue(movie)  # told before the rename, of an NFO with "heist"
+        told.state, told.path = "sent", str(tmp_path / "movies" / "Heat.1995" / "Heat.1995.mkv")
+        told.kept_state = [{"nfo_tags": ["Michael Mann", "heist"]}]
+        told.save()
+        queue(movie)
+        [report] = process_notifications(rt)
+    assert report.sent == 1, report.error
+    assert list(kodi.movies) == [8]
+    assert kodi.movie_details[8]["tag"] == ["Michael Mann", "to show Sam"]
