@@ -351,9 +351,17 @@ def _note_nfo_tags(told: Sequence[Target]) -> None:
     or a refresh): the next refresh tells the user's own tags in Kodi from them
     (`kodi_state.refresh_movie`)."""
     by_key = {t.key: t for t in told}
-    tags = {}
-    for key, nfo in kodi_kept.published_nfos(list(by_key)).items():
-        read = kodi_tv.movie_nfo_tags(nfo, by_key[key].libraries)
-        if read is not None:
-            tags[key] = read
-    kodi_kept.note_nfo_tags(tags)
+    try:
+        tags = {}
+        for key, nfo in kodi_kept.published_nfos(list(by_key)).items():
+            read = kodi_tv.movie_nfo_tags(nfo, by_key[key].libraries)
+            if read is not None:
+                tags[key] = read
+        kodi_kept.note_nfo_tags(tags)
+    except Exception as exc:  # they were told all the same: not worth telling them again
+        log.warning(
+            "could not note the NFO tags of %d movie(s) told to Kodi (%s); their next refresh "
+            "gives back no tag set in Kodi",
+            len(by_key),
+            exc,
+        )

@@ -610,3 +610,22 @@ def test_a_movie_kodi_takes_long_to_re_add_gets_its_play_count_back_on_the_next_
     assert states("Living room") == ["sent"]
     row = db.PlayerNotification.get()
     assert not any("movie" in e for e in row.kept_state or [])
+
+
+def test_movies_told_stay_told_when_their_nfo_tags_cannot_be_noted(make_rt, tmp_path, monkeypatch):
+    """Noting the NFO's tags (for the next refresh) comes after Kodi was told: a database busy
+    then (another host's long write) must not fail the rows, which would refresh them again."""
+    from metarrd.players import kodi_kept
+
+    def busy(tags):
+        raise db.WriteLockBusy("the database is busy")
+
+    monkeypatch.setattr(kodi_kept, "note_nfo_tags", busy)
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    with FakeKodi(sources=["smb://nas/movies/"], movies={42: file}) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+        _published_nfo(movie, ["heist"])
+        queue(movie)
+        [report] = process_notifications(rt)
+    assert report.sent == 1 and states("Living room") == ["sent"]
