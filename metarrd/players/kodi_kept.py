@@ -147,7 +147,7 @@ def clear_movie(key: int) -> None:
         if row.movie_id is not None:
             same |= (N.player == row.player_id) & (N.movie == row.movie_id)
         for other in N.select(N.id, N.kept_state).where(same & N.kept_state.is_null(False)):
-            left = [e for e in other.kept_state or () if not (isinstance(e, dict) and "movie" in e)]
+            left = [e for e in other.kept_state or () if not _is(e, "movie")]
             if left != other.kept_state:
                 N.update(kept_state=left or None).where(N.id == other.id).execute()
 
@@ -156,9 +156,13 @@ def note_nfo_tags(tags: dict[int, list[str]]) -> None:
     """Note in each row (row id -> tags) the `<tag>`s of the NFO Kodi was told to read."""
     if not tags:
         return
+    N = db.PlayerNotification
     with db.write_transaction():
-        for key, values in tags.items():
-            _set_entry(key, "nfo_tags", list(values))
+        rows = N.select(N.id, N.kept_state).where(N.id.in_(list(tags)))
+        for row in rows:
+            entries = [e for e in row.kept_state or () if not _is(e, "nfo_tags")]
+            entries.append({"nfo_tags": list(tags[row.id])})
+            N.update(kept_state=entries).where(N.id == row.id).execute()
 
 
 def published_nfos(keys: Sequence[int]) -> dict[int, str]:
@@ -182,6 +186,10 @@ def _set_entry(key: int, name: str, value: Any) -> None:
     row = N.get_or_none(N.id == key)
     if row is None:
         return
-    entries = [e for e in row.kept_state or () if not (isinstance(e, dict) and name in e)]
+    entries = [e for e in row.kept_state or () if not _is(e, name)]
     entries.append({name: value})
     N.update(kept_state=entries).where(N.id == key).execute()
+
+
+def _is(entry: Any, name: str) -> bool:
+    return isinstance(entry, dict) and name in entry
