@@ -70,6 +70,7 @@ from metarrd.scan import (
     base_name,
     classify_image,
     disc_file,
+    folder_stack_art,
     has_own_folder,
     movie_folder,
     nfo_present,
@@ -173,7 +174,9 @@ def _publish_batch(rt: Runtime, ids: list[int]) -> dict[int, PublishResult | Met
         ready.append(item)
     if not ready:
         return outcomes
-    with _folder_locks(rt, [_location(item.movie)[0] for item in ready]):
+    folders = [_location(item.movie)[0] for item in ready]
+    folders += [home[0] for item in ready if (home := _art_home(rt, item.movie)) is not None]
+    with _folder_locks(rt, folders):
         jobs = []
         for item in ready:
             try:
@@ -337,6 +340,18 @@ def _location(movie: db.Movie) -> tuple[Path, str, str]:
     return movie_folder(place), base_name(place), art_base_name(place)
 
 
+def _art_home(rt: Runtime, movie: db.Movie) -> tuple[Path, str, bool] | None:
+    """Where a folder stack's artwork goes, its `<base>` there, and whether that folder is the
+    movie's alone (`scan.folder_stack_art`): the movie folder above its `CD1/`, `CD2/` parts,
+    the only place Kodi reads it. None for any other movie (its art goes beside its NFO), and
+    for bare names in a library's own folder, where they would be the whole library's."""
+    home = folder_stack_art(VideoPlace.of(movie))
+    if home is None or home[1]:
+        return home
+    roots = {os.path.normpath(lib.path) for lib in rt.config.library}
+    return None if os.path.normpath(home[0]) in roots else home
+
+
 @dataclass
 class Missing:
     """Pictures that could not be downloaded again now (provider down, key refused): the
@@ -374,7 +389,10 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
             f"{movie.label}: cannot publish: the NFO's name {too_long}; "
             "rename the video shorter; nothing was changed"
         )
-    wanted = _art_files(rt, item, folder, art_base, notes, fetch, missing)
+    art_folder, art_alone = folder, False
+    if (home := _art_home(rt, movie)) is not None:  # a folder stack's: above its CD1/, CD2/
+        art_folder, art_base, art_alone = home
+    wanted = _art_files(rt, item, art_folder, art_base, notes, fetch, missing)
     taken: set[str] = set()
     for role in item.cast:
         actor_file = actors.actor_wanted(
@@ -406,13 +424,20 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     ledger = item.ledger
     names = set(_listdir(folder))
     actor_names = set(_listdir(folder / layout.ACTORS_DIR))
+    art_names = names if art_folder == folder else set(_listdir(art_folder))
     conflicts, leave = _neighbours(folder, base, art_base, wanted, ledger, names, actor_names)
+    if art_folder != folder:
+        more, beside = _art_neighbours(art_folder, art_base, art_alone, wanted, ledger, art_names)
+        conflicts.update(more)
+        leave += beside
     # our file for a picture that cannot be downloaded now stays until it can
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
     shared = _shown_by_others(movie, folder, wanted, ledger)
     ledger = {p: e for p, e in ledger.items() if p not in held and p not in shared}
     stale = [folder / n for n in names if n.startswith(TEMP_MARKER)]
     stale += [folder / layout.ACTORS_DIR / n for n in actor_names if n.startswith(TEMP_MARKER)]
+    if art_folder != folder:
+        stale += [art_folder / n for n in art_names if n.startswith(TEMP_MARKER)]
     if folder / "movie.nfo" in leave:
         notes.append("movie.nfo is left as it is: Jellyfin reads it before " + nfo_target.name)
     if movie.is_disc:
@@ -428,16 +453,16 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
             stem, dot, ext = name.rpartition(".")
             return bool(dot) and f"{stem}.{ext.lower()}" in shadows
 
-        for path in sorted(p for p in leave if p.parent == folder and shadow(p.name)):
+        for path in sorted(p for p in leave if p.parent in (folder, art_folder) and shadow(p.name)):
             notes.append(
                 f"{path.name} is left as it is: Jellyfin and Plex show it as the poster, "
                 f"before {poster}; remove it to have them show the poster chosen here"
             )
     notes += jellyfin_first_notes(
-        [w for w in wanted if w.path.parent == folder],
-        names,
+        [w for w in wanted if w.path.parent == art_folder],
+        art_names,
         (art_base, base),
-        lambda: movie.is_disc or has_own_folder(VideoPlace.of(movie)),
+        lambda: art_alone or (art_folder == folder and has_own_folder(VideoPlace.of(movie))),
     )
     plan, seen = plan_against_disk(
         movie,
@@ -452,7 +477,7 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         notes=notes,
         stale=stale,
         fetch=fetch,
-        listings={folder: names, folder / layout.ACTORS_DIR: actor_names},
+        listings={folder: names, folder / layout.ACTORS_DIR: actor_names, art_folder: art_names},
         libraries=rt.config.library,
     )
     for path, other in sorted(shared.items()):
@@ -791,6 +816,36 @@ def _neighbours(
         and (n in nfo_names or any(classify_image(n, b, False) for b in bases))
     ]
     leave += [actors_dir / n for n in actor_names if not n.startswith(".") and n not in mine_actors]
+    return conflicts, leave
+
+
+def _art_neighbours(
+    art_folder: Path,
+    art_base: str,
+    alone: bool,
+    wanted: list[Wanted],
+    ledger: Mapping[Path, LedgerEntry],
+    names: set[str],
+) -> tuple[dict[Path, str], list[Path]]:
+    """`_neighbours` in a folder stack's art folder, the movie folder above its parts
+    (`names`: its listing): the user's other names for a wanted slot there, and the rest of
+    the movie's artwork there (under `art_base`, and bare when the folder is the movie's
+    `alone`), left as it is."""
+    mine = {w.path for w in wanted} | set(ledger)
+    listings = {art_folder: names}
+    indexes: dict[Path, dict[str, list[str]]] = {}
+    conflicts: dict[Path, str] = {}
+    for w in wanted:
+        if w.kind == "art" and w.path.parent == art_folder:
+            for p in slot_rivals(w, listings, indexes, mine):
+                conflicts[p] = layout.art_slot(w.path.name, art_base)[0]
+    leave = [
+        p
+        for n in names
+        if (p := art_folder / n) not in mine
+        and p not in conflicts
+        and classify_image(n, art_base, alone)
+    ]
     return conflicts, leave
 
 

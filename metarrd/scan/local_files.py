@@ -220,6 +220,21 @@ def _folder_stack_home(video: Place) -> tuple[Path, str] | None:
     return Path(os.path.commonpath(sorted(folders))), stem if stem.strip(" ._-") else ""
 
 
+def folder_stack_art(video: Place) -> tuple[Path, str, bool] | None:
+    """Where a folder stack's artwork goes (`Heat (1995)/CD1/Heat (1995) cd1.avi` + `CD2/...`):
+    the movie folder above its parts, where Kodi reads it (ArtUtils GetLocalArtBaseFilename:
+    the stack's parent path); the `<base>` of its names there: the stacked title
+    (`Heat (1995)`: `Heat (1995)-poster.jpg`), or "" for bare names (`poster.jpg`, Kodi's
+    folder art) when the names give no stacked title; and whether that folder is the movie's
+    alone (no video of its own: its bare names are the movie's). None for anything else (the
+    art then goes beside the NFO), and for a folder stack with neither name there."""
+    home = _folder_stack_home(video)
+    if home is None:
+        return None
+    alone = not _holds_video(home[0])
+    return (*home, alone) if home[1] or alone else None
+
+
 def _holds_video(folder: Path) -> bool:
     """Does `folder` hold a video file of its own (not in a subfolder)? Its `movie.nfo` is then
     not the movie's below it."""

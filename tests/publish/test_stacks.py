@@ -127,3 +127,134 @@ def test_a_stack_published_under_its_first_parts_name_is_renamed_nothing_lost(
     again = publish_item(rt, built.movie)
     assert not again.written and not again.removed
     assert {n: os.stat(built.path(n)).st_mtime_ns for n in files_in(built.folder)} == stamp
+
+
+# --- a folder stack: `Heat (1995)/CD1/Heat (1995) cd1.avi` + `CD2/Heat (1995) cd2.avi` ----------
+# Kodi 20/21 folder-stacks `CDn` folders of one video each (FileItemList.cpp StackFolders,
+# `((cd|dvd|dis[ck])[0-9]+)$`). It reads the NFO in CD1/ first (`Heat (1995) cd1.nfo`,
+# CVideoTagLoaderNFO::FindNFO), but the art only in the folder above, common to the parts:
+# ArtUtils GetLocalArtBaseFilename takes `GetParentPath` of the `stack://` path and the
+# stacked title's name there (Kodi's TestArtUtils.cpp: `stack:///path/to/movie_name/cd1/... ,
+# .../cd2/...` -> `/path/to/movie_name/art.jpg`).
+
+
+@pytest.fixture
+def folder_stack(build):
+    """An enriched `Heat (1995)` whose parts are `Heat (1995)/CD<n>/Heat (1995) cd<n>.avi`."""
+    built = build(TITLE, art=ART, cast=CAST, title="Heat", year=1995, tmdb_id=949)
+    (built.folder / f"{TITLE}.mkv").unlink()
+    parts = []
+    for n in (1, 2):
+        (built.folder / f"CD{n}").mkdir()
+        parts.append(built.folder / f"CD{n}" / f"{TITLE} cd{n}.avi")
+        parts[-1].write_bytes(b"RIFF part AVI ")
+    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    built.reload()
+    return built
+
+
+ABOVE = {f"{TITLE}-poster.jpg", f"{TITLE}-poster1.jpg", f"{TITLE}-fanart.jpg"}
+ABOVE.add(f"{TITLE}-clearlogo.png")
+
+
+def test_a_folder_stacks_art_is_published_in_the_movie_folder_above_its_parts(rt, folder_stack):
+    """Its art was published in CD1/ (`Heat (1995) cd1-poster.jpg`), where Kodi reads none."""
+    built = folder_stack
+    plan = preview_publish(rt, built.movie)
+    assert {a.path.relative_to(built.folder).as_posix() for a in plan.by_action(WRITE)} >= ABOVE
+
+    publish_item(rt, built.movie)
+
+    above, cd1 = files_in(built.folder), files_in(built.folder / "CD1")
+    assert set(above) == ABOVE
+    assert set(cd1) == {f"{TITLE} cd1.avi", f"{TITLE} cd1.nfo"}  # the NFO stays: Kodi's first
+    assert set(files_in(built.folder / "CD2")) == {f"{TITLE} cd2.avi"}
+    poster = built.selected["poster"][0]
+    assert above[f"{TITLE}-poster.jpg"] == built.images[poster.url]
+    ledger = {Path(e.path) for e in db.LibraryFile.select()}
+    assert {built.folder / n for n in ABOVE} <= ledger
+    # the scan reads back what was published there as ours, not as the user's
+    found = local_files.find_local_artwork(
+        local_files.VideoPlace.of(built.movie),
+        rt.config,
+        is_ours=lambda p: p in ledger,
+    )
+    assert found == []
+    again = publish_item(rt, built.movie)
+    assert not again.written and not again.removed
+
+
+def test_a_folder_stacks_art_published_in_cd1_earlier_is_moved_up_only_ours_removed(
+    rt, folder_stack, kit, monkeypatch
+):
+    """An older metarrd published the art in CD1/ under the first part's name; the next publish
+    writes it above and removes from CD1/ only what the ledger says is ours (a file of ours
+    the user changed since is copied into the cache first; the user's own image is left)."""
+    built = folder_stack
+    cd1 = built.folder / "CD1"
+    with monkeypatch.context() as old:  # what earlier versions did: no folder stack's home
+        old.setattr(local_files, "_folder_stack_home", lambda _video: None)
+        publish_item(rt, built.movie)
+    old_names = {n.replace(f"{TITLE}-", f"{TITLE} cd1-") for n in ABOVE}
+    before = files_in(cd1)
+    assert old_names <= set(before)
+    edited = kit.image_bytes("fanart", "jpeg")
+    (cd1 / f"{TITLE} cd1-fanart.jpg").write_bytes(edited)  # ours, changed by the user since
+    own = kit.image_bytes("banner", "jpeg")
+    (cd1 / f"{TITLE} cd1-banner.jpg").write_bytes(own)  # never ours
+
+    plan = preview_publish(rt, built.movie)
+    actions = {a.path: a for a in plan.actions}
+    for name in old_names:
+        assert actions[cd1 / name].action == REMOVE, name
+        assert actions[built.folder / name.replace(" cd1-", "-")].action == WRITE, name
+    assert actions[cd1 / f"{TITLE} cd1-fanart.jpg"].backup
+    assert not actions[cd1 / f"{TITLE} cd1-poster.jpg"].backup
+    assert actions[cd1 / f"{TITLE} cd1-banner.jpg"].action == LEAVE
+
+    result = publish_item(rt, built.movie)
+
+    assert set(files_in(cd1)) == {f"{TITLE} cd1.avi", f"{TITLE} cd1.nfo", f"{TITLE} cd1-banner.jpg"}
+    assert files_in(cd1)[f"{TITLE} cd1-banner.jpg"] == own
+    above = files_in(built.folder)
+    assert set(above) == ABOVE
+    assert above[f"{TITLE}-poster.jpg"] == before[f"{TITLE} cd1-poster.jpg"]
+    assert [Path(p) for p in result.backed_up] == [cd1 / f"{TITLE} cd1-fanart.jpg"]
+    row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(edited))
+    assert row.source_type == "library" and Path(row.file_path).read_bytes() == edited
+    ledger = {Path(e.path) for e in db.LibraryFile.select()}
+    assert not ledger & {cd1 / n for n in old_names}
+    assert {built.folder / n for n in ABOVE} <= ledger
+
+
+def test_the_users_art_above_a_folder_stack_is_left_or_backed_up_first(rt, folder_stack, kit):
+    """The user's `Heat (1995)/poster.jpg` (folder art) is left as it is; their own
+    `Heat (1995)/Heat (1995)-poster.jpg` (what Kodi's library export writes there) and a
+    `-fanart.png` beside our `-fanart.jpg` are copied into the cache before they go."""
+    built = folder_stack
+    folder_art = kit.image_bytes("poster", "jpeg")
+    built.path("poster.jpg").write_bytes(folder_art)
+    exported = kit.image_bytes("poster", "jpeg")
+    built.path(f"{TITLE}-poster.jpg").write_bytes(exported)
+    rival = kit.image_bytes("fanart", "png")
+    built.path(f"{TITLE}-fanart.png").write_bytes(rival)
+
+    plan = preview_publish(rt, built.movie)
+    actions = {a.path.name: a for a in plan.actions}
+    assert actions["poster.jpg"].action == LEAVE
+    assert actions[f"{TITLE}-poster.jpg"].backup
+    assert actions[f"{TITLE}-fanart.png"].action == REMOVE and actions[f"{TITLE}-fanart.png"].backup
+
+    result = publish_item(rt, built.movie)
+
+    assert built.path("poster.jpg").read_bytes() == folder_art
+    assert sorted(Path(p).name for p in result.backed_up) == [
+        f"{TITLE}-fanart.png",
+        f"{TITLE}-poster.jpg",
+    ]
+    for data in (exported, rival):
+        row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(data))
+        assert Path(row.file_path).read_bytes() == data
+    assert built.path(f"{TITLE}-poster.jpg").read_bytes() != exported
