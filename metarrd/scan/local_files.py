@@ -235,6 +235,14 @@ def folder_stack_art(video: Place) -> tuple[Path, str, bool] | None:
     return (*home, alone) if home[1] or alone else None
 
 
+def ledger_folder(video: Place) -> Path:
+    """The folder holding every file PUBLISH writes for the movie, whose ledger rows follow it
+    when it moves (`renames.carry_ledger`): the movie folder, or for a folder stack the one
+    above its parts, where its art goes (`folder_stack_art`)."""
+    home = _folder_stack_home(video)
+    return movie_folder(video) if home is None else home[0]
+
+
 def _holds_video(folder: Path) -> bool:
     """Does `folder` hold a video file of its own (not in a subfolder)? Its `movie.nfo` is then
     not the movie's below it."""

@@ -16,7 +16,7 @@ from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.files import is_gone
 from metarrd.paths import is_inside
-from metarrd.scan.local_files import VideoPlace, movie_folder
+from metarrd.scan.local_files import Place, VideoPlace, ledger_folder, movie_folder
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _follow(movie: db.Movie, new: str) -> bool:
                 return False
             movie.path = new
             return True
-        old_folder = movie_folder(VideoPlace.of(movie))
+        old_place = VideoPlace.of(movie)
         movie.parts = [new if p == old else p for p in movie.parts or []]
         was_published = movie.publish_state == db.PUBLISHED
         db.Movie.update(
@@ -82,7 +82,7 @@ def _follow(movie: db.Movie, new: str) -> bool:
         movie.path = new
         carry_sidecars(old, new)
         if movie.kind == db.MOVIE:
-            carry_ledger(movie.id, old_folder, movie_folder(VideoPlace.of(movie)))
+            carry_ledger(movie.id, *carried_folders(old_place, VideoPlace.of(movie)))
         db.record_event("scan.renamed", f"{old} was renamed to {new}", movie=movie.id)
     log.info("item %d: renamed %s -> %s", movie.id, old, new)
     return True
@@ -166,6 +166,16 @@ def _holds(path: str, size: int, sha: str) -> bool:
         return stat.S_ISREG(st.st_mode) and st.st_size == size and sha256_file(Path(path)) == sha
     except OSError:
         return False
+
+
+def carried_folders(old: Place, new: Place) -> tuple[Path, Path]:
+    """The old and new folders for `carry_ledger` of a movie known at `old`, found at `new`:
+    its movie folders, or, a folder stack both times, the folders above its parts, where its
+    art was published (`local_files.ledger_folder`)."""
+    old_home, new_home = ledger_folder(old), ledger_folder(new)
+    if old_home != movie_folder(old) and new_home != movie_folder(new):
+        return old_home, new_home
+    return movie_folder(old), movie_folder(new)
 
 
 def carry_ledger(

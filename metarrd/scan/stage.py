@@ -54,6 +54,7 @@ from metarrd.scan.local_files import (
 )
 from metarrd.scan.nfo_read import UNNAMED_SOURCES, NfoData, NfoError, nfo_titles, read_nfo
 from metarrd.scan.renames import (
+    carried_folders,
     carry_ledger,
     carry_sidecars,
     same_runtime,
@@ -1070,7 +1071,7 @@ def _record(
     elif movie.id in moved and len(video.parts) == 1:
         _ours_left_out(pr, movie.path)
     renamed = not is_new and os.path.basename(movie.path) != video.path.name
-    old_folder = None if is_new else movie_folder(VideoPlace.of(movie))
+    old_place = None if is_new else VideoPlace.of(movie)
     old_path = movie.path
     if movie.library_id != library.id:  # moved in from another library
         movie.library = library
@@ -1115,8 +1116,8 @@ def _record(
         movie.save(only=movie.dirty_fields)
     if renamed:  # its published NFO and artwork still bear the old file's name
         db.mark_outdated(movie.id)
-    if old_folder is not None:  # our files went along with a moved folder: still ours
-        carry_ledger(movie.id, old_folder, movie_folder(video))
+    if old_place is not None:  # our files went along with a moved folder: still ours
+        carry_ledger(movie.id, *carried_folders(old_place, video))
     if pr.streams is not None:
         _replace_streams(movie, pr.streams, fresh=is_new)
     for art in pr.artwork:

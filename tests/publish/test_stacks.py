@@ -14,7 +14,7 @@ from metarrd import db
 from metarrd.publish import preview_publish, publish_item
 from metarrd.publish import stage as publish_stage
 from metarrd.publish.layout import LEAVE, REMOVE, WRITE
-from metarrd.scan import local_files
+from metarrd.scan import local_files, scan
 
 TITLE = "Heat (1995)"
 ART = {"poster": ["jpeg", "jpeg"], "fanart": ["jpeg"], "clearlogo": ["png"]}
@@ -258,3 +258,28 @@ def test_the_users_art_above_a_folder_stack_is_left_or_backed_up_first(rt, folde
         row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(data))
         assert Path(row.file_path).read_bytes() == data
     assert built.path(f"{TITLE}-poster.jpg").read_bytes() != exported
+
+
+def test_a_moved_folder_stacks_art_above_its_parts_stays_ours(rt, folder_stack):
+    """`Heat (1995)/` (CD1/, CD2/ and our art above them) renamed `Heat (1995) [DVD]/`: the
+    ledger rows of the art above follow it, as those in CD1/ do. They followed only the CD1/
+    folder, so the next publish copied our own art into the cache as if it were the user's."""
+    built = folder_stack
+    st = os.stat(built.movie.path)
+    db.Movie.update(size=st.st_size * 2, mtime_ns=st.st_mtime_ns).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    scan(rt)
+    publish_item(rt, built.reload())
+    moved = built.folder.with_name(f"{TITLE} [DVD]")
+    built.folder.rename(moved)
+
+    assert scan(rt).moved == [built.movie.id]
+    assert {Path(r.path).parent for r in db.LibraryFile.select()} == {
+        moved,
+        moved / "CD1",
+        moved / "CD1" / ".actors",
+    }
+    result = publish_item(rt, built.reload())
+    assert not result.backed_up and not result.removed
+    assert set(files_in(moved)) == ABOVE
