@@ -192,7 +192,7 @@ def failed(movie: db.Movie, exc: BaseException) -> MetarrdError:
 def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]) -> None:
     movie, plan = job.movie, job.plan
     folder = plan.folder
-    actors_dir = folder / layout.ACTORS_DIR
+    actors_dir = (plan.actors_folder or folder) / layout.ACTORS_DIR
     touches_actors = any(
         a.path.parent == actors_dir for a in plan.by_action(WRITE, REPLACE, REMOVE)
     )
@@ -201,6 +201,8 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
     checked = (folder, actors_dir)
     if plan.changes or plan.stale_temp:
         _check_inside_library(rt, movie, folder, real_paths)
+        if touches_actors and actors_dir.parent != folder:  # a folder stack's, above CD1/
+            _check_inside_library(rt, movie, actors_dir.parent, real_paths)
         written_into = {a.path.parent for a in plan.by_action(WRITE, REPLACE)}
         _check_writable(movie, folder, actors_dir if touches_actors else None, skip=written_into)
         # every other folder the plan changes (a show's season folders) passes the same check
@@ -268,7 +270,7 @@ def _stage(rt: Runtime, job: Job, batch: AtomicBatch, real_paths: dict[str, str]
                 # only `.actors/` is ours to make: a show's season folder holds the video, and
                 # one gone since the plan (renamed, removed) is not made again for its sidecars
                 there.add(parent)
-                within = folder if parent == actors_dir else parent
+                within = actors_dir.parent if parent == actors_dir else parent
                 job.made += batch.make_dir(parent, within=within)
     except BaseException as exc:
         _undo_staging(job, batch, exc)
@@ -374,11 +376,12 @@ def _remove(job: Job) -> set[Path]:
             changed.add(action.path.parent)
             result.removed.append(str(action.path))
         job.forget.append(action.path)
-    actors_dir = plan.folder / layout.ACTORS_DIR
-    if actors_dir in changed and actors_dir.is_dir() and not _listdir(actors_dir):
-        with contextlib.suppress(OSError):
-            actors_dir.rmdir()
-            changed.add(plan.folder)
+    # an `.actors/` left empty goes (also one it no longer uses: a folder stack's in CD1/)
+    for actors_dir in sorted(d for d in changed if d.name == layout.ACTORS_DIR):
+        if actors_dir.is_dir() and not _listdir(actors_dir):
+            with contextlib.suppress(OSError):
+                actors_dir.rmdir()
+                changed.add(actors_dir.parent)
     return changed
 
 

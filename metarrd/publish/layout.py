@@ -293,6 +293,7 @@ class PublishPlan:
     nfo_new: str = ""
     stale_temp: list[Path] = field(default_factory=list)
     ledger: dict[Path, LedgerEntry] = field(default_factory=dict)  # this item's, before
+    actors_folder: Path | None = None  # the folder of its `.actors/`, when not `folder`
 
     def by_action(self, *actions: str) -> list[FileAction]:
         return [a for a in self.actions if a.action in actions]
@@ -331,12 +332,14 @@ def plan_publish(
     nfo_current: str | None = None,
     nfo_new: str = "",
     stale_temp: list[Path] | None = None,
+    actors_folder: Path | None = None,
 ) -> PublishPlan:
     """Decide, per file, what publishing does. `current` maps a path to the SHA-256 of the file
     there now (None: no file; any other string that is no SHA-256 means "something else");
     `ledger` holds what metarrd wrote earlier for this item; `conflicts` are the user's files at
     another name for a wanted slot (e.g. `-poster.png` when `-poster.jpg` is written), mapped
-    to their backup image type."""
+    to their backup image type; `actors_folder`: where its `.actors/` is, when not in `folder`
+    (a folder stack's, above its `CD1/`)."""
     actions: list[FileAction] = []
     wanted_paths = {w.path for w in wanted}
     for w in wanted:
@@ -390,6 +393,7 @@ def plan_publish(
         nfo_new,
         list(stale_temp or []),
         dict(ledger),
+        actors_folder,
     )
 
 

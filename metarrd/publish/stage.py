@@ -72,6 +72,7 @@ from metarrd.scan import (
     disc_file,
     folder_stack_art,
     has_own_folder,
+    ledger_folder,
     movie_folder,
     nfo_present,
 )
@@ -352,6 +353,23 @@ def _art_home(rt: Runtime, movie: db.Movie) -> tuple[Path, str, bool] | None:
     return None if os.path.normpath(home[0]) in roots else home
 
 
+def _actors_home(rt: Runtime, movie: db.Movie) -> Path:
+    """The folder of the movie's `.actors/`, where Kodi looks for its actors' pictures
+    (CVideoInfoScanner::GetArtwork: FetchActorThumbs in `URIUtils::GetBasePath`): its movie
+    folder, except for a folder stack in `CD1/`, `CD2/`...: the folder above them. Kodi 20/21's
+    GetBasePath of a stack is its first part's folder, or the one above when that folder's
+    name is `cd` and one character; Kodi 22's (`CStackDirectory::GetBasePath`, xbmc/xbmc#27048)
+    the folder common to the parts. Parts in `Disc1/`, `DVD1/` keep it in the first part's
+    folder, where Kodi 20/21 reads it; so does a stack whose folder above is a library's."""
+    place = VideoPlace.of(movie)
+    folder, above = movie_folder(place), ledger_folder(place)
+    name = folder.name
+    if above == folder or above != folder.parent or len(name) != 3 or name[:2].lower() != "cd":
+        return folder
+    roots = {os.path.normpath(lib.path) for lib in rt.config.library}
+    return folder if os.path.normpath(above) in roots else above
+
+
 @dataclass
 class Missing:
     """Pictures that could not be downloaded again now (provider down, key refused): the
@@ -392,6 +410,8 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     art_folder, art_alone = folder, False
     if (home := _art_home(rt, movie)) is not None:  # a folder stack's: above its CD1/, CD2/
         art_folder, art_base, art_alone = home
+    actors_folder = _actors_home(rt, movie)
+    actors_dir = actors_folder / layout.ACTORS_DIR
     wanted = _art_files(rt, item, art_folder, art_base, notes, fetch, missing)
     taken: set[str] = set()
     for role in item.cast:
@@ -399,7 +419,7 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
             rt,
             item,
             role,
-            folder,
+            actors_folder,
             owner=movie,
             taken=taken,
             notes=notes,
@@ -423,19 +443,21 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     )
     ledger = item.ledger
     names = set(_listdir(folder))
-    actor_names = set(_listdir(folder / layout.ACTORS_DIR))
+    actor_names = set(_listdir(actors_dir))
     art_names = names if art_folder == folder else set(_listdir(art_folder))
-    conflicts, leave = _neighbours(folder, base, art_base, wanted, ledger, names, actor_names)
+    conflicts, leave = _neighbours(
+        folder, base, art_base, wanted, ledger, names, actor_names, actors_dir
+    )
     if art_folder != folder:
         more, beside = _art_neighbours(art_folder, art_base, art_alone, wanted, ledger, art_names)
         conflicts.update(more)
         leave += beside
     # our file for a picture that cannot be downloaded now stays until it can
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
-    shared = _shown_by_others(movie, folder, wanted, ledger)
+    shared = _shown_by_others(rt, movie, actors_folder, wanted, ledger)
     ledger = {p: e for p, e in ledger.items() if p not in held and p not in shared}
     stale = [folder / n for n in names if n.startswith(TEMP_MARKER)]
-    stale += [folder / layout.ACTORS_DIR / n for n in actor_names if n.startswith(TEMP_MARKER)]
+    stale += [actors_dir / n for n in actor_names if n.startswith(TEMP_MARKER)]
     if art_folder != folder:
         stale += [art_folder / n for n in art_names if n.startswith(TEMP_MARKER)]
     if folder / "movie.nfo" in leave:
@@ -477,7 +499,8 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         notes=notes,
         stale=stale,
         fetch=fetch,
-        listings={folder: names, folder / layout.ACTORS_DIR: actor_names, art_folder: art_names},
+        listings={folder: names, actors_dir: actor_names, art_folder: art_names},
+        actors_folder=None if actors_folder == folder else actors_folder,
         libraries=rt.config.library,
     )
     for path, other in sorted(shared.items()):
@@ -567,12 +590,17 @@ def _disc_nfo_notes(folder: Path, names: set[str], nfo_target: Path) -> list[str
 
 
 def _shown_by_others(
-    movie: db.Movie, folder: Path, wanted: list[Wanted], ledger: Mapping[Path, LedgerEntry]
+    rt: Runtime,
+    movie: db.Movie,
+    folder: Path,
+    wanted: list[Wanted],
+    ledger: Mapping[Path, LedgerEntry],
 ) -> dict[Path, str]:
-    """Our `.actors/` files this movie no longer wants that another movie of its folder still
-    names (`.actors/` is one per folder, its files recorded for the movie that published them
-    last): path -> that movie's label. They are left; that movie takes their ledger rows at its
-    next publish. Asked of the database only when this movie drops an actor's file."""
+    """Our `.actors/` files this movie no longer wants that another movie whose `.actors/` is
+    in `folder` still names (`.actors/` is one per folder, its files recorded for the movie
+    that published them last): path -> that movie's label. They are left; that movie takes
+    their ledger rows at its next publish. Asked of the database only when this movie drops
+    an actor's file."""
     wanted_paths = {w.path for w in wanted}
     gone = {p.name: p for p, e in ledger.items() if e.kind == "actor" and p not in wanted_paths}
     if not gone:
@@ -596,7 +624,7 @@ def _shown_by_others(
             if (
                 path not in shown
                 and layout.actor_file_name(role.actor.name, path.suffix[1:]) == name
-                and _location(role.movie)[0] == folder
+                and _actors_home(rt, role.movie) == folder
             ):
                 shown[path] = role.movie.label
     return shown
@@ -618,13 +646,15 @@ def plan_against_disk(
     fetch: bool,
     listings: Mapping[Path, set[str]] | None = None,
     libraries: Sequence[LibraryConfig],
+    actors_folder: Path | None = None,
 ) -> tuple[PublishPlan, dict[Path, tuple[int, int, int]]]:
     """What is on disk now for every wanted and ledger path (by lstat, hashed only when it could
     have changed), the plan against it, and a LEAVE for each held slot (a picture that cannot be
     had now keeps our file). Shared by a movie's and a show's publish. `listings`: the names
     in some folders, just listed: a path whose name is not there, in any case (a share may
     ignore case), is absent without an lstat. `libraries`: the configured ones; the preview shows
-    no NFO a symlink leads to outside them all (`files.link_target_outside`)."""
+    no NFO a symlink leads to outside them all (`files.link_target_outside`). `actors_folder`:
+    where the item's `.actors/` is, when not in `folder`."""
     sizes: dict[Path, set[int]] = {}
     for w in wanted:
         sizes.setdefault(w.path, set()).add(w.size)
@@ -663,6 +693,7 @@ def plan_against_disk(
         nfo_current=nfo_current,
         nfo_new=nfo_bytes.decode("utf-8"),
         stale_temp=stale,
+        actors_folder=actors_folder,
     )
     for path, (what, kind) in sorted(held.items()):
         plan.actions.append(
@@ -782,13 +813,14 @@ def _neighbours(
     ledger: Mapping[Path, LedgerEntry],
     names: set[str],
     actor_names: set[str],
+    actors_dir: Path,
 ) -> tuple[dict[Path, str], list[Path]]:
     """The user's files beside ours: other names for a wanted slot (conflicts, with their
     backup type), and the rest of the movie's artwork and NFOs (left alone). For a stack, the
     user's images and NFO under the first part's name are listed too (`base` vs `art_base`).
-    `names`, `actor_names`: what the folder and its `.actors/` hold."""
+    `names`, `actor_names`: what the folder and `actors_dir` (its `.actors/`, or a folder
+    stack's above its parts) hold."""
     mine = {w.path for w in wanted} | set(ledger)
-    actors_dir = folder / layout.ACTORS_DIR
     taken: dict[str, set[str]] = {str(folder): set(), str(actors_dir): set()}  # by name
     for p in mine:
         directory, name = os.path.split(str(p))

@@ -16,6 +16,7 @@ from metarrd.scan.local_files import (
     disc_file,
     folder_stack_art,
     has_own_folder,
+    ledger_folder,
     movie_folder,
     nfo_present,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "disc_file",
     "folder_stack_art",
     "has_own_folder",
+    "ledger_folder",
     "movie_folder",
     "nfo_present",
     "kodi_adds_episode",

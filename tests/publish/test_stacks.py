@@ -138,21 +138,25 @@ def test_a_stack_published_under_its_first_parts_name_is_renamed_nothing_lost(
 # .../cd2/...` -> `/path/to/movie_name/art.jpg`).
 
 
-@pytest.fixture
-def folder_stack(build):
+def make_folder_stack(build, part_folder: str = "CD"):
     """An enriched `Heat (1995)` whose parts are `Heat (1995)/CD<n>/Heat (1995) cd<n>.avi`."""
     built = build(TITLE, art=ART, cast=CAST, title="Heat", year=1995, tmdb_id=949)
     (built.folder / f"{TITLE}.mkv").unlink()
     parts = []
     for n in (1, 2):
-        (built.folder / f"CD{n}").mkdir()
-        parts.append(built.folder / f"CD{n}" / f"{TITLE} cd{n}.avi")
+        (built.folder / f"{part_folder}{n}").mkdir()
+        parts.append(built.folder / f"{part_folder}{n}" / f"{TITLE} cd{n}.avi")
         parts[-1].write_bytes(b"RIFF part AVI ")
     db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
         db.Movie.id == built.movie.id
     ).execute()
     built.reload()
     return built
+
+
+@pytest.fixture
+def folder_stack(build):
+    return make_folder_stack(build)
 
 
 ABOVE = {f"{TITLE}-poster.jpg", f"{TITLE}-poster1.jpg", f"{TITLE}-fanart.jpg"}
@@ -171,6 +175,11 @@ def test_a_folder_stacks_art_is_published_in_the_movie_folder_above_its_parts(rt
     assert set(above) == ABOVE
     assert set(cd1) == {f"{TITLE} cd1.avi", f"{TITLE} cd1.nfo"}  # the NFO stays: Kodi's first
     assert set(files_in(built.folder / "CD2")) == {f"{TITLE} cd2.avi"}
+    # Kodi 20/21 reads a stack's actor pictures in URIUtils::GetBasePath: the first part's
+    # folder, or the one above when that one is named `cd` + one character (Kodi 22: the
+    # parts' common folder)
+    assert set(files_in(built.folder / ".actors")) == {"Al_Pacino.jpg"}
+    assert not (built.folder / "CD1" / ".actors").exists()
     poster = built.selected["poster"][0]
     assert above[f"{TITLE}-poster.jpg"] == built.images[poster.url]
     ledger = {Path(e.path) for e in db.LibraryFile.select()}
@@ -217,6 +226,8 @@ def test_a_folder_stacks_art_published_in_cd1_earlier_is_moved_up_only_ours_remo
     result = publish_item(rt, built.movie)
 
     assert set(files_in(cd1)) == {f"{TITLE} cd1.avi", f"{TITLE} cd1.nfo", f"{TITLE} cd1-banner.jpg"}
+    assert not (cd1 / ".actors").exists()  # ours alone: emptied, then removed
+    assert set(files_in(built.folder / ".actors")) == {"Al_Pacino.jpg"}
     assert files_in(cd1)[f"{TITLE} cd1-banner.jpg"] == own
     above = files_in(built.folder)
     assert set(above) == ABOVE
@@ -278,8 +289,20 @@ def test_a_moved_folder_stacks_art_above_its_parts_stays_ours(rt, folder_stack):
     assert {Path(r.path).parent for r in db.LibraryFile.select()} == {
         moved,
         moved / "CD1",
-        moved / "CD1" / ".actors",
+        moved / ".actors",
     }
     result = publish_item(rt, built.reload())
     assert not result.backed_up and not result.removed
     assert set(files_in(moved)) == ABOVE
+
+
+def test_a_disc_folder_stacks_actors_stay_in_its_first_part_folder(rt, build):
+    """`Disc1/`, `Disc2/`: the art goes above them all the same (the stack's parent path), but
+    Kodi 20/21's GetBasePath goes up from the first part's folder only for `cd` + one character,
+    so the actor pictures stay in `Disc1/.actors/`, where it reads them."""
+    built = make_folder_stack(build, "Disc")
+    publish_item(rt, built.movie)
+    assert set(files_in(built.folder)) == ABOVE
+    assert set(files_in(built.folder / "Disc1")) == {f"{TITLE} cd1.avi", f"{TITLE} cd1.nfo"}
+    assert set(files_in(built.folder / "Disc1" / ".actors")) == {"Al_Pacino.jpg"}
+    assert not (built.folder / ".actors").exists()
