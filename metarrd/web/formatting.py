@@ -265,6 +265,9 @@ def plan_view(plan: Any, say: Callable[[str], str] = str) -> PlanView:
         try:
             return str(path.relative_to(plan.folder))
         except ValueError:
+            # a folder stack's art, in the movie folder above its `CD1/`: `../Heat-poster.jpg`
+            if path.parent == plan.folder.parent:
+                return f"../{path.name}"
             return str(path)
 
     files = sorted(

@@ -210,6 +210,25 @@ def test_plan_view_orders_files_and_classifies_the_diff():
     assert view.changes
 
 
+def test_plan_view_shows_a_folder_stacks_art_above_its_cd1_folder_as_such():
+    """A folder stack's plan is in `Heat (1995)/CD1/`, its art in `Heat (1995)/` (where Kodi
+    reads it): shown as `../Heat (1995)-poster.jpg`, not as a path from the root."""
+    from metarrd.publish.layout import FileAction, PublishPlan
+
+    folder = Path("/m/Heat (1995)/CD1")
+    actions = [
+        FileAction(folder.parent / "Heat (1995)-poster.jpg", "write", "new", "art"),
+        FileAction(folder / "Heat (1995) cd1-poster.jpg", "remove", "written earlier", "art"),
+        FileAction(Path("/elsewhere/x.jpg"), "leave", "not metarrd's", "other"),
+    ]
+    view = formatting.plan_view(PublishPlan(1, "Heat", folder, actions))
+    assert [f[1] for f in view.files] == [
+        "../Heat (1995)-poster.jpg",
+        "Heat (1995) cd1-poster.jpg",
+        "/elsewhere/x.jpg",
+    ]
+
+
 def test_a_hostile_known_name_of_thousands_of_commas_costs_linear_work():
     """A hostile NFO's <tag> (or <credits>) of thousands of commas, up to MAX_TEXT, then a
     long comma-separated list sent for it: every run of parts was joined and looked up, n³
