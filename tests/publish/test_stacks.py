@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -306,3 +307,56 @@ def test_a_disc_folder_stacks_actors_stay_in_its_first_part_folder(rt, build):
     assert set(files_in(built.folder / "Disc1")) == {f"{TITLE} cd1.avi", f"{TITLE} cd1.nfo"}
     assert set(files_in(built.folder / "Disc1" / ".actors")) == {"Al_Pacino.jpg"}
     assert not (built.folder / ".actors").exists()
+
+
+def test_a_folder_stack_without_a_stacked_title_gets_folder_art_above(rt, build, kit):
+    """`Heat (1995)/CD1/cd1.avi` + `CD2/cd2.avi`: the names give no stacked title, so the art
+    above takes Kodi's folder-art names (`Heat (1995)/poster.jpg`, TestArtUtils.cpp's
+    `/path/to/movie_name/art.jpg`); the user's own `poster.jpg` there is copied into the cache
+    before ours replaces it."""
+    built = build(TITLE, art=ART, cast=[], title="Heat", year=1995, tmdb_id=949)
+    (built.folder / f"{TITLE}.mkv").unlink()
+    parts = []
+    for n in (1, 2):
+        (built.folder / f"CD{n}").mkdir()
+        parts.append(built.folder / f"CD{n}" / f"cd{n}.avi")
+        parts[-1].write_bytes(b"RIFF part AVI ")
+    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    built.reload()
+    theirs = kit.image_bytes("poster", "jpeg")
+    built.path("poster.jpg").write_bytes(theirs)
+
+    result = publish_item(rt, built.movie)
+
+    assert set(files_in(built.folder)) == {
+        "poster.jpg",
+        "poster1.jpg",
+        "fanart.jpg",
+        "clearlogo.png",
+    }
+    assert set(files_in(built.folder / "CD1")) == {"cd1.avi", "cd1.nfo"}
+    assert result.backed_up == [str(built.path("poster.jpg"))]
+    row = db.CacheImageFile.get(db.CacheImageFile.file_hash == sha(theirs))
+    assert Path(row.file_path).read_bytes() == theirs
+    assert built.path("poster.jpg").read_bytes() == built.images[built.selected["poster"][0].url]
+
+
+def test_no_folder_art_in_a_librarys_own_folder(rt, build):
+    """`<library>/CD1/cd1.avi` + `CD2/cd2.avi`: bare `poster.jpg` above would be the whole
+    library's folder art: the art stays beside the NFO in CD1/."""
+    built = build(TITLE, art=ART, cast=[], title="Heat", year=1995, tmdb_id=949)
+    root = built.folder.parent
+    shutil.rmtree(built.folder)
+    parts = []
+    for n in (1, 2):
+        (root / f"CD{n}").mkdir()
+        parts.append(root / f"CD{n}" / f"cd{n}.avi")
+        parts[-1].write_bytes(b"RIFF part AVI ")
+    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    publish_item(rt, built.reload())
+    assert not files_in(root)
+    assert {"cd1.nfo", "cd1-poster.jpg", "cd1-fanart.jpg"} <= set(files_in(root / "CD1"))
