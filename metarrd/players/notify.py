@@ -30,7 +30,7 @@ from metarrd.config import Config, LibraryConfig, PlayerConfig
 from metarrd.http import HttpClient
 from metarrd.pathmap import PathNotMapped
 from metarrd.players import jellyfin, kodi_batch, plex
-from metarrd.players.plan import Target, make_target
+from metarrd.players.plan import Target, make_target, stack_folder
 from metarrd.players.transport import PlayerError, PlayerNotAllowed, label, make_http
 from metarrd.urls import hide_credentials
 
@@ -67,6 +67,7 @@ class Pending:
     movie_id: int | None
     is_show: bool = False  # a TV show: its path is the show folder
     ids: tuple[tuple[str, str], ...] = ()  # its provider ids: to find it in a player by them
+    folder: str | None = None  # a folder stack's: the folder above its parts (`stack_folder`)
 
 
 @dataclass
@@ -150,6 +151,7 @@ def _pending(config: Config) -> dict[str, list[Pending]]:
                 is_disc=bool(movie and movie.is_disc),
                 is_show=is_show,
                 ids=provider_ids(movie) if movie else (),
+                folder=stack_folder(row.path, movie.parts or ()) if movie else None,
                 attempts=row.attempts,
                 created_at=row.created_at,
                 next_attempt_at=row.next_attempt_at,
@@ -248,6 +250,7 @@ def _targets(
                     is_show=row.is_show,
                     ids=row.ids,
                     libraries=libraries,
+                    folder=row.folder,
                 )
             )
         except PathNotMapped as exc:

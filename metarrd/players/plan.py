@@ -61,6 +61,19 @@ def movie_folder(path: str, is_disc: bool = False) -> str:
     return posixpath.dirname(path)
 
 
+def stack_folder(path: str, parts: Iterable[str]) -> str | None:
+    """For a folder stack (`Heat (1995)/CD1/a.avi` + `CD2/b.avi`) whose first part is `path`:
+    the folder common to its parts, which players are told about. Kodi stacks `CD1/`, `CD2/`
+    only in a listing of the folder above them (FileItemList.cpp StackFolders): asked to Scan
+    `CD1/`, a real Kodi 20.1 adds its one part as a movie of its own. Jellyfin takes that folder
+    for the movie's too. None for anything else."""
+    parts = [posixpath.normpath(p) for p in parts]
+    folders = {posixpath.dirname(p) for p in parts}
+    if posixpath.normpath(path) not in parts or len(folders) < 2:
+        return None
+    return posixpath.commonpath(sorted(folders))
+
+
 def library_root(path: str, roots: Iterable[str]) -> str:
     """The deepest library root holding `path`; its own folder when no library does."""
     return deepest_folder(path, roots) or posixpath.dirname(posixpath.normpath(path))
@@ -76,12 +89,14 @@ def make_target(
     is_show: bool = False,
     ids: tuple[tuple[str, str], ...] = (),
     libraries: Sequence[LibraryConfig] = (),
+    folder: str | None = None,
 ) -> Target:
     """Translate one queued path for `player`; raises `pathmap.PathNotMapped`. A show's path
     is its folder: players are told about the show folder (Jellyfin's Media/Updated, Plex's
-    partial scan, Kodi's Scan or RefreshTVShow)."""
+    partial scan, Kodi's Scan or RefreshTVShow). `folder`: the movie's folder when it is not
+    the video's (a folder stack's, `stack_folder`)."""
     path = posixpath.normpath(path)
-    folder = path if is_show else movie_folder(path, is_disc)
+    folder = path if is_show else folder or movie_folder(path, is_disc)
     name = label(player)
     return Target(
         key=key,

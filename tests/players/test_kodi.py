@@ -212,6 +212,38 @@ def test_a_known_stack_with_commas_in_its_name_gets_refreshed_not_scanned(make_r
     assert states("Living room") == ["sent", "sent"]
 
 
+def test_a_folder_stack_gets_a_scan_of_the_folder_above_its_parts(make_rt, tmp_path):
+    """`Heat (1995)/CD1/Heat (1995) cd1.mkv` + `CD2/...`: Kodi stacks the `CDn` folders only in
+    a listing of the folder above (FileItemList.cpp StackFolders). Told to Scan `CD1/`, a real
+    Kodi 20.1 added its one part as a movie of its own (tests/players/test_real_kodi.py);
+    the Scan is of `Heat (1995)/`. Known to Kodi, the stack is refreshed."""
+    with FakeKodi(sources=["smb://nas/movies/"]) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "Heat (1995)/CD1/Heat (1995) cd1.mkv")
+        second = add_movie(rt, "Heat (1995)/CD2/Heat (1995) cd2.mkv")
+        movie.parts = [movie.path, second.path]
+        movie.save()
+        second.delete_instance()
+        queue(movie)
+
+        process_notifications(rt)
+
+    assert kodi.scans == ["smb://nas/movies/Heat (1995)/"]
+    assert states("Living room") == ["sent"]
+
+    heat = "smb://nas/movies/Heat (1995)"
+    stack = f"stack://{heat}/CD1/Heat (1995) cd1.mkv , {heat}/CD2/Heat (1995) cd2.mkv"
+    with FakeKodi(sources=["smb://nas/movies/"], movies={43: stack}) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        db.PlayerNotification.delete().execute()
+        queue(movie)
+
+        process_notifications(rt)
+
+    assert [c["movieid"] for c in kodi.called("VideoLibrary.RefreshMovie")] == [43]
+    assert kodi.scans == []
+
+
 def test_camel_case_kodi_gets_camel_case_parameters(make_rt, tmp_path):
     root = str(tmp_path / "movies")
     known = f"{root}/Known/Known.mkv"
