@@ -1022,6 +1022,12 @@ def _ours_left_out(pr: Probe, old_path: str) -> None:
     name the new files while the item names the old one."""
     if not carry_sidecars(old_path, str(pr.found.path)):
         return
+    _drop_ours(pr)
+
+
+def _drop_ours(pr: Probe) -> None:
+    """The probe without what it read of our own NFO and artwork, their ledger rows just
+    carried to where they are now (`_ours_left_out`)."""
     try:
         nfo_path = find_nfo(pr.found)
     except OSError:
@@ -1070,6 +1076,11 @@ def _record(
         movie = db.Movie(library=library)
     elif movie.id in moved and len(video.parts) == 1:
         _ours_left_out(pr, movie.path)
+    elif movie.id in moved and carry_ledger(
+        movie.id, *carried_folders(VideoPlace.of(movie), video)
+    ):
+        # a stack's folder moved, our files with it (a folder stack's art above its parts)
+        _drop_ours(pr)
     renamed = not is_new and os.path.basename(movie.path) != video.path.name
     old_place = None if is_new else VideoPlace.of(movie)
     old_path = movie.path

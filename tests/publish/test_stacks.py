@@ -275,7 +275,9 @@ def test_the_users_art_above_a_folder_stack_is_left_or_backed_up_first(rt, folde
 def test_a_moved_folder_stacks_art_above_its_parts_stays_ours(rt, folder_stack):
     """`Heat (1995)/` (CD1/, CD2/ and our art above them) renamed `Heat (1995) [DVD]/`: the
     ledger rows of the art above follow it, as those in CD1/ do. They followed only the CD1/
-    folder, so the next publish copied our own art into the cache as if it were the user's."""
+    folder, so the next publish copied our own art into the cache as if it were the user's;
+    and the scan took our art in as the user's own (only a single video's files were left out
+    of what it read)."""
     built = folder_stack
     st = os.stat(built.movie.path)
     db.Movie.update(size=st.st_size * 2, mtime_ns=st.st_mtime_ns).where(
@@ -287,6 +289,9 @@ def test_a_moved_folder_stacks_art_above_its_parts_stays_ours(rt, folder_stack):
     built.folder.rename(moved)
 
     assert scan(rt).moved == [built.movie.id]
+    # nor taken in by that scan as the user's own art
+    library_art = db.ArtworkCandidate.provider == "library"
+    assert db.ArtworkCandidate.select().where(library_art).count() == 0
     assert {Path(r.path).parent for r in db.LibraryFile.select()} == {
         moved,
         moved / "CD1",
