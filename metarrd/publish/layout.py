@@ -15,6 +15,9 @@ part's name (`Heat (1995) cd1.nfo`, which Kodi reads first and Jellyfin reads at
 artwork takes the stacked title Kodi looks under (`Heat (1995)-poster.jpg`;
 `local_files.art_base_name`). Artwork published earlier under the first part's name is in the
 ledger and no longer wanted, so the next publish writes the new names and then removes the old.
+A folder stack (`Heat (1995)/CD1/Heat (1995) cd1.avi` + `CD2/...`) keeps its NFO in `CD1/`, but
+its artwork (and, for `CD1/`...`CD9/`, its `.actors/`) goes in the movie folder above, the only
+place Kodi reads it (`scan.folder_stack_art`; `stage._art_home`, `stage._actors_home`).
 A disc's artwork has bare names (`poster.jpg`, `fanart1.jpg`): Kodi's art base for a
 `VIDEO_TS`/`BDMV` movie is its folder, and a real Kodi 20.1 read none of `<folder>-poster.jpg`.
 Disc artwork published under `<folder>-` earlier moves the same way.
