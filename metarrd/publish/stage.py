@@ -177,6 +177,7 @@ def _publish_batch(rt: Runtime, ids: list[int]) -> dict[int, PublishResult | Met
         return outcomes
     folders = [_location(item.movie)[0] for item in ready]
     folders += [home[0] for item in ready if (home := _art_home(rt, item.movie)) is not None]
+    folders += [_actors_home(rt, item.movie) for item in ready]  # a folder stack's: above CD1/
     with _folder_locks(rt, folders):
         jobs = []
         for item in ready:
