@@ -1,0 +1,38 @@
+"""In a real headless Chromium at a small phone's width (375 px: an iPhone SE, 13 mini; 320 px:
+the narrowest a browser's "mobile" emulation offers), without the daemon: what the page offers
+is on the screen, not cut at its right edge."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.test_e2e import browser, csp_violations, watch  # noqa: F401 - `browser` is a fixture
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_every_link_of_the_navigation_is_on_a_small_phones_screen(site, browser, width):  # noqa: F811
+    # Found walking the demo at 375 px: the bar showed "Library Identify Health Activity Settir",
+    # Settings cut in half at the screen's edge, in a bar scrolled sideways with its scroll bar
+    # hidden: nothing told there was more, and the page the user sought was a swipe away.
+    url, seed = site
+    seed.movie("Heat", 1995)
+    problems: list[str] = []
+    page = browser.new_context(
+        viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True
+    ).new_page()
+    watch(page, problems)
+    page.goto(url + "/settings")
+    links = page.locator(".topbar nav a")
+    assert links.all_inner_texts() == ["Library", "Identify", "Health", "Activity", "Settings"]
+    for n in range(links.count()):
+        box = links.nth(n).bounding_box()
+        name = links.nth(n).inner_text()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{name} is cut: {box}"
+    nav = page.locator(".topbar nav")
+    assert nav.evaluate("n => n.scrollWidth <= n.clientWidth"), "the bar scrolls sideways"
+    if width == 375:  # one row of links on a common phone
+        tops = {round(links.nth(n).bounding_box()["y"]) for n in range(links.count())}
+        assert len(tops) == 1, tops
+    assert problems == [] and csp_violations(page) == []
