@@ -60,7 +60,7 @@ def act(movie_id: int, action: str):
     movie = queries.movie_or_404(movie_id)
     try:
         queue_action(movie, action)
-        name = tv.item_name(movie, tv.show_titles([movie]))  # an episode after its show
+        name = tv.action_name(movie, "enrich" if action == "enrich" else "publish")
         message, tone = f"{action.capitalize()} queued for {name}", "success"
     except ActionRefused as exc:
         message, tone = str(exc), "danger"

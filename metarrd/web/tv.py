@@ -229,6 +229,18 @@ def owner(movie: db.Movie) -> db.Movie:
     return movie
 
 
+def action_name(movie: db.Movie, action: str) -> str:
+    """How the answer to an item's Enrich or Publish names what it acts on: a season's act on
+    its show, and so do an episode's unless it acts alone (`enriches_alone`,
+    `publishes_alone`): "Breaking Bad (the whole show)", not "Breaking Bad · Season 1"."""
+    shows = show_titles([movie])
+    if movie.kind in (db.SEASON, db.EPISODE) and movie.show_id in shows:
+        alone = enriches_alone if action == "enrich" else publishes_alone
+        if movie.kind == db.SEASON or not alone(movie):
+            return f"{shows[movie.show_id]} (the whole show)"
+    return item_name(movie, shows)
+
+
 def publishes_alone(movie: db.Movie) -> bool:
     """An episode of a published show: its Publish writes that episode alone (docs/tv.md
     "Publish"), and its page offers the whole show's publish beside it."""

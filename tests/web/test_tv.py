@@ -1335,3 +1335,19 @@ def test_the_overview_redirect_keeps_a_hostile_query_as_query(tv):
         assert answer.headers["Location"] == f"/movies/{movie.id}?{kept}", query
         assert "Set-Cookie" not in answer.headers
     assert client.get(f"/movies/{movie.id}?tab=bogus").headers["Location"] == f"/movies/{movie.id}"
+
+
+def test_enrich_on_a_season_says_it_enriches_the_whole_show(tv):
+    # Found walking the demo: Enrich on Breaking Bad's Season 1 answered "Enrich queued for
+    # Breaking Bad · Season 1" beside the action bar's "Enrich and publish act on the whole
+    # show: Breaking Bad", and the daemon then enriched the show with every season and episode.
+    client, built, _seed = tv
+    season = built.seasons[1]
+    answer = client.post(f"/movies/{season.id}/enrich", {"view": "header"}, htmx=True)
+    body = text(answer)
+    assert "Enrich queued for Breaking Bad (the whole show)" in body
+    assert "Enrich queued for Breaking Bad · Season 1" not in body
+    # an episode enriched alone (its show and season are) is still named as itself
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    body = text(client.post(f"/movies/{pilot.id}/enrich", {"view": "header"}, htmx=True))
+    assert "Enrich queued for Breaking Bad · S01E01 " in body
