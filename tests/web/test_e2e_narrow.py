@@ -36,3 +36,29 @@ def test_every_link_of_the_navigation_is_on_a_small_phones_screen(site, browser,
         tops = {round(links.nth(n).bounding_box()["y"]) for n in range(links.count())}
         assert len(tops) == 1, tops
     assert problems == [] and csp_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_every_tab_of_an_item_is_on_a_small_phones_screen(site, browser, width):  # noqa: F811
+    # Found walking the demo at 375 px: The Matrix's tabs read "Overview Artwork Cast Files &
+    # stre", cut at the screen's edge in a row scrolled sideways with its scroll bar hidden:
+    # History and "Preview & publish" were nowhere to be seen.
+    url, seed = site
+    movie = seed.movie("The Matrix", 1999)
+    problems: list[str] = []
+    page = browser.new_context(
+        viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True
+    ).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{movie.id}")
+    tabs = page.locator(".tabs .tab")
+    names = tabs.all_inner_texts()
+    assert names[0] == "Overview" and names[-1] == "Preview & publish", names
+    for n in range(tabs.count()):
+        box = tabs.nth(n).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{names[n]} is cut: {box}"
+    assert page.locator(".tabs").evaluate("n => n.scrollWidth <= n.clientWidth")
+    # the tabs still work: History opens in place
+    page.locator("#tab-history").click()
+    page.locator('#tab-history[aria-current="page"]').wait_for()
+    assert problems == [] and csp_violations(page) == []
