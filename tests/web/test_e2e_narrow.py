@@ -4,8 +4,11 @@ is on the screen, not cut at its right edge."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from metarrd import db
 from tests.web.test_e2e import browser, csp_violations, watch  # noqa: F401 - `browser` is a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -61,4 +64,32 @@ def test_every_tab_of_an_item_is_on_a_small_phones_screen(site, browser, width):
     # the tabs still work: History opens in place
     page.locator("#tab-history").click()
     page.locator('#tab-history[aria-current="page"]').wait_for()
+    assert problems == [] and csp_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_the_files_tab_shows_the_whole_path_of_the_file(site, browser, width):  # noqa: F811
+    # Found walking the demo at 375 px: the Files & streams tab, the place to read which file
+    # this is, showed "Breaking Bad (2008)/Season 01/Breaking B…", the whole path in a tooltip
+    # a phone cannot open. On a computer a path of more than about 100 characters was cut too.
+    # The name is Radarr's "Standard Movie Format" with its edition and quality tokens
+    # ({Movie CleanTitle} ({Release Year}) {edition-{Edition Tags}} {[Quality Full]}).
+    url, seed = site
+    movie = seed.movie("The Lord of the Rings The Fellowship of the Ring", 2001)
+    name = (
+        "The Lord of the Rings The Fellowship of the Ring (2001)"
+        " {edition-Extended Edition} [Bluray-2160p Proper].mkv"
+    )
+    db.Movie.update(path=str(Path(movie.path).parent / name)).where(
+        db.Movie.id == movie.id
+    ).execute()
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": width, "height": 800}).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{movie.id}?tab=files")
+    path = page.locator("#item-tabs p.path")
+    assert path.inner_text() == f"{Path(movie.path).parent.name}/{name}"
+    assert path.evaluate("p => p.scrollWidth <= p.clientWidth"), "the path is cut"
+    box = path.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
     assert problems == [] and csp_violations(page) == []
