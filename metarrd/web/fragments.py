@@ -64,5 +64,8 @@ def _pictures(movie: db.Movie) -> dict:
 
 
 def item_header(movie_id: int, *, oob: bool = False) -> str:
+    """The item page's header, for htmx: with the page's `<title>` (htmx sets the window's
+    title from a `<title>` at the top of an answer), which an edited title changes too."""
     movie = db.Movie.get_by_id(movie_id)
-    return render_template("_item_header.html", oob=oob, **header_context(movie))
+    title = render_template("_page_title.html", movie=movie)
+    return render_template("_item_header.html", oob=oob, **header_context(movie)) + title

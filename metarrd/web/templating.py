@@ -87,6 +87,7 @@ def init_app(app: Flask) -> None:
         episode_code=tv.episode_code,
         episode_title=tv.episode_title,
         episode_heading=tv.episode_heading,
+        page_title=tv.page_title,
         item_name=tv.item_name,
         file_code=tv.file_code,
         season_name=tv.season_name,

@@ -147,6 +147,12 @@ def episode_heading(movie: db.Movie) -> str:
     return episode_title(movie) or movie.path.rsplit("/", 1)[-1]
 
 
+def page_title(movie: db.Movie) -> str:
+    """An item page's title in the browser (its tab, history, a bookmark): the heading's name."""
+    name = episode_heading(movie) if movie.kind == db.EPISODE else movie.title
+    return name or f"Item {movie.id}"
+
+
 def show_titles(items: list[db.Movie]) -> dict[int, str]:
     """show id -> title of the shows of these seasons and episodes (one statement; none
     without any)."""

@@ -1,0 +1,38 @@
+"""In a real headless Chromium, without the daemon: what htmx swaps in leaves nothing of the
+page saying the old value."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+from tests.web.test_e2e import browser, csp_violations, open_editor, settled, watch  # noqa: F401 - `browser` is a fixture
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def test_an_edited_title_is_the_windows_title_too(site, browser):  # noqa: F811
+    # Found walking the demo: Heat's title edited to "Heat (Director's Cut)" changed the field
+    # and the page's heading, and the browser's tab (and its history, and a bookmark made
+    # then) still read "Heat · metarrd" until a reload.
+    url, seed = site
+    movie = seed.movie("Heat", 1995)
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{movie.id}")
+    assert page.title() == "Heat · metarrd"
+    open_editor(page, "title")
+    page.locator("#input-title").fill("Heat (Director's Cut)")
+    page.locator("#input-title").press("Enter")
+    page.locator("#item-header h1", has_text="Heat (Director's Cut)").wait_for()
+    page.wait_for_function('() => document.title === "Heat (Director\'s Cut) · metarrd"')
+    assert db.Movie.get_by_id(movie.id).title == "Heat (Director's Cut)"
+    # the header's own refresh (the daemon changed the item) keeps it too, not "Heat" again
+    page.evaluate("() => { document.getElementById('item-header').dataset.old = '1'; }")
+    page.evaluate(f"() => htmx.trigger('#item-header', 'sse:movie-{movie.id}')")
+    page.locator("#item-header:not([data-old])").wait_for()  # swapped for a new one
+    settled(page, "#item-header h1")
+    assert page.title() == "Heat (Director's Cut) · metarrd"
+    assert page.locator("title").count() == 1  # in the head, none left in the body
+    assert problems == [] and csp_violations(page) == []
