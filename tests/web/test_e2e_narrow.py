@@ -93,3 +93,28 @@ def test_the_files_tab_shows_the_whole_path_of_the_file(site, browser, width):  
     box = path.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width
     assert problems == [] and csp_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_each_artwork_limit_box_stays_in_its_own_cell(site, browser, width):  # noqa: F811
+    # Found walking the demo's Settings: the "characterart" box stuck out of its cell, over the
+    # "season-all-poster" label beside it on a computer, and past the card's edge on a phone
+    # (the longest type name, one word the line cannot break, and a box of fixed width).
+    url, _seed = site
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": width, "height": 800}).new_page()
+    watch(page, problems)
+    page.goto(url + "/settings")
+    limits = page.locator("fieldset.limits")
+    outer = limits.bounding_box()
+    labels = limits.locator("label")
+    assert "characterart" in labels.all_inner_texts()
+    for n in range(labels.count()):
+        cell = labels.nth(n).bounding_box()
+        box = labels.nth(n).locator("input").bounding_box()
+        name = labels.nth(n).inner_text()
+        assert (
+            cell["x"] <= box["x"] and box["x"] + box["width"] <= cell["x"] + cell["width"] + 0.5
+        ), f"{name}'s box sticks out of its cell: {box} {cell}"
+        assert box["x"] + box["width"] <= outer["x"] + outer["width"] + 0.5, name
+    assert problems == [] and csp_violations(page) == []
