@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
-from tests.web.test_e2e import browser, csp_violations, watch  # noqa: F401 - `browser` is a fixture
+from tests.web.test_e2e import browser, csp_violations, tv_stack, watch  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -117,4 +117,24 @@ def test_each_artwork_limit_box_stays_in_its_own_cell(site, browser, width):  # 
             cell["x"] <= box["x"] and box["x"] + box["width"] <= cell["x"] + cell["width"] + 0.5
         ), f"{name}'s box sticks out of its cell: {box} {cell}"
         assert box["x"] + box["width"] <= outer["x"] + outer["width"] + 0.5, name
+    assert problems == [] and csp_violations(page) == []
+
+
+def test_a_seasons_episode_rows_line_up_on_a_phone(tv_stack, browser):  # noqa: F811
+    # Found walking the demo at 375 px: on Breaking Bad's "Seasons & episodes", the title and
+    # still of "S01E04–E05" (a file of two episodes, named as Sonarr names a multi-episode
+    # file) stood further right than those of S01E01 and S01E02 above it: each row sized its
+    # own number column.
+    built, url = tv_stack
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 375, "height": 800}).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{built.show.id}?tab=episodes")
+    rows = page.locator(".episodes tbody tr")
+    codes = rows.locator("td.episode-code").all_inner_texts()
+    assert "S01E04–E05" in codes and "S01E01" in codes, codes
+    starts = {
+        round(rows.nth(n).locator("td").nth(1).bounding_box()["x"]) for n in range(rows.count())
+    }
+    assert len(starts) == 1, f"the titles start at {sorted(starts)}"
     assert problems == [] and csp_violations(page) == []
