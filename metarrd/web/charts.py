@@ -8,6 +8,8 @@ from dataclasses import dataclass
 ROW = 30  # px per bar of a bar chart
 LABEL = 170  # px for the labels left of the bars
 WIDTH = 560
+VALUE = 60  # px at least for the number right of the bars
+CHAR = 8  # px a character of that number takes at most (13 px text: a digit is 7.2)
 
 
 @dataclass(frozen=True)
@@ -27,23 +29,26 @@ class BarChart:
     height: int
     width: int = WIDTH
     label_width: int = LABEL
+    value_width: int = VALUE
 
     @property
     def plot_width(self) -> int:
-        return self.width - self.label_width - 60
+        return self.width - self.label_width - self.value_width
 
 
 def bar_chart(
     rows: list[tuple[str, float, str, str | None, str]], *, maximum: float | None = None
 ) -> BarChart:
-    """`rows` of (label, value, text, link, tone) as bars scaled to the largest (or `maximum`)."""
+    """`rows` of (label, value, text, link, tone) as bars scaled to the largest (or `maximum`);
+    the bars leave room for the longest number ("1187 of 1200" of a large library)."""
     top = maximum if maximum is not None else max((r[1] for r in rows), default=0)
-    plot = WIDTH - LABEL - 60
+    value_width = max(VALUE, 8 + CHAR * max((len(r[2]) for r in rows), default=0))
+    plot = WIDTH - LABEL - value_width
     bars = [
         Bar(label, value, text, href, tone, i * ROW, (value / top * plot) if top else 0.0)
         for i, (label, value, text, href, tone) in enumerate(rows)
     ]
-    return BarChart(bars, max(len(bars), 1) * ROW)
+    return BarChart(bars, max(len(bars), 1) * ROW, value_width=value_width)
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,26 @@ def test_a_seasons_episode_rows_line_up_on_a_phone(tv_stack, browser):  # noqa: 
     }
     assert len(starts) == 1, f"the titles start at {sorted(starts)}"
     assert problems == [] and csp_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_a_health_bars_number_is_whole_in_a_large_library(site, browser, width):  # noqa: F811
+    # Found walking the demo at 375 px: Artwork coverage's "15 of 15" read "15 of 1", the end of
+    # the number past the chart's edge. The numbers had room for about seven characters, so a
+    # library of a thousand movies read "0 of 12" for "0 of 1200" on any screen.
+    url, seed = site
+    seed.many(1200)
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(url + "/health")
+    values = page.locator("svg.chart .bar-value")
+    assert "0 of 1200" in values.all_text_contents()
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('svg.chart .bar-value')].filter(t => {
+             const box = t.getBBox(); const view = t.ownerSVGElement.viewBox.baseVal;
+             return box.x < 0 || box.x + box.width > view.width;
+           }).map(t => t.textContent)"""
+    )
+    assert cut == [], f"cut at the chart's edge: {cut}"
+    assert problems == [] and csp_violations(page) == []
