@@ -22,6 +22,23 @@
     };
   }
 
+  // Back and Forward restore the HTML htmx kept of the page, where a typed search or a ticked
+  // switch is a property, not an attribute (and was kept after the click that left the page):
+  // the library came back with the posters and the address of "dune" under an empty search
+  // box. A form that writes the address (the library's search, switches and filters) is set
+  // from the address restored, which names every one of its controls.
+  document.addEventListener("htmx:historyRestore", function () {
+    var params = new URLSearchParams(window.location.search);
+    document.querySelectorAll('form[hx-push-url="true"]').forEach(function (form) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.type === "hidden" || !params.has(el.name)) return;
+        if (el.type === "checkbox" || el.type === "radio") {
+          el.checked = params.getAll(el.name).indexOf(el.value) !== -1;
+        } else if ("value" in el) el.value = params.get(el.name);
+      });
+    });
+  });
+
   // A live refresh (an SSE-triggered or polling GET) must not wipe a field the user is editing.
   document.addEventListener("htmx:confirm", function (evt) {
     var elt = evt.detail.elt;

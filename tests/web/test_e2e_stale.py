@@ -36,3 +36,37 @@ def test_an_edited_title_is_the_windows_title_too(site, browser):  # noqa: F811
     assert page.title() == "Heat (Director's Cut) · metarrd"
     assert page.locator("title").count() == 1  # in the head, none left in the body
     assert problems == [] and csp_violations(page) == []
+
+
+def test_back_to_a_search_shows_its_words_and_switches_again(site, browser):  # noqa: F811
+    # Found walking the demo: "dune" typed in the search, Movies clicked, then Back: the address
+    # and the posters were the search's (?q=dune&kind=all, the two Dunes) but the search box was
+    # empty and Movies still ticked. htmx keeps the page's HTML for Back, and a typed value or
+    # a ticked switch is no attribute of it: the page restored said another search than it showed.
+    url, seed = site
+    seed.movie("Dune", 1984)
+    seed.movie("Dune", 2021)
+    seed.movie("Heat", 1995)
+    seed.movie("Breaking Bad", 2008, kind=db.SHOW)  # the Kind switch is for a library of both
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(url + "/")
+    page.locator("#q").fill("dune")
+    page.wait_for_url("**q=dune**")
+    page.locator(".poster-card .title", has_text="Heat").wait_for(state="detached")
+    page.locator('#kinds input[value="show"]').check()
+    page.wait_for_url("**kind=show**")
+    settled(page, "#library")
+    page.go_back()
+    page.wait_for_url("**kind=all**")
+    assert "q=dune" in page.url
+    assert page.locator(".poster-card .title").all_inner_texts() == ["Dune", "Dune"]
+    assert page.locator("#q").input_value() == "dune"
+    assert page.locator("#kinds input:checked").get_attribute("value") == "all"
+    # forward again: the shows of "dune" (none), Shows ticked
+    page.go_forward()
+    page.wait_for_url("**kind=show**")
+    assert page.locator("#kinds input:checked").get_attribute("value") == "show"
+    assert page.locator("#q").input_value() == "dune"
+    assert problems == [] and csp_violations(page) == []
