@@ -39,6 +39,16 @@
     });
   });
 
+  // A table header sorts the library alone (`#library`, not the search form): the Sort box
+  // above takes its order, or it said "Title A–Z" over rows by year, and the next filter sent
+  // that "title" back.
+  document.addEventListener("htmx:load", function (evt) {
+    var library = evt.detail.elt;
+    var box = document.getElementById("sort");
+    if (library.id !== "library" || !box || !library.dataset.sort) return;
+    if (box.value !== library.dataset.sort) box.value = library.dataset.sort;
+  });
+
   // A live refresh (an SSE-triggered or polling GET) must not wipe a field the user is editing.
   document.addEventListener("htmx:confirm", function (evt) {
     var elt = evt.detail.elt;

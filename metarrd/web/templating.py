@@ -24,6 +24,7 @@ SORT_OPTIONS = {
     "-year": "Year, newest",
     "year": "Year, oldest",
     "state": "State",
+    "-state": "State, reversed",  # the table's State header, the other way
 }
 
 

@@ -70,3 +70,35 @@ def test_back_to_a_search_shows_its_words_and_switches_again(site, browser):  # 
     assert page.locator("#kinds input:checked").get_attribute("value") == "show"
     assert page.locator("#q").input_value() == "dune"
     assert problems == [] and csp_violations(page) == []
+
+
+def test_a_tables_header_sort_is_the_sort_box_and_stays_through_a_filter(site, browser):  # noqa: F811
+    # Found walking the demo: in the table, the Year header sorted the rows (?sort=year) while
+    # the Sort box above still said "Title A–Z"; a click on a state chip then sent the box's
+    # "title" and the rows were by title again. "State" the other way had no entry in the box.
+    url, seed = site
+    seed.movie("Heat", 1995)
+    seed.movie("Alien", 1979)
+    seed.movie("Dune", 2021)
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(url + "/?view=table")
+    page.locator("th.col-year a.sort").click()
+    page.wait_for_url("**sort=year**")
+    settled(page, "#library")
+    assert page.locator("#sort").input_value() == "year"
+    page.locator('#filters input[value="unpublished"]').check()
+    page.wait_for_url("**filter=unpublished**")
+    settled(page, "#library")
+    assert "sort=year" in page.url
+    assert page.locator("td.col-title a.title").all_inner_texts() == ["Alien", "Heat", "Dune"]
+    # State, both ways: the box follows
+    for _ in range(2):
+        page.locator("th.col-state a.sort").click()
+        page.wait_for_function("() => /sort=-?state/.test(location.search)")
+        settled(page, "#library")
+        sort = page.evaluate("() => new URLSearchParams(location.search).get('sort')")
+        assert page.locator("#sort").input_value() == sort
+    assert sort == "-state"
+    assert problems == [] and csp_violations(page) == []
