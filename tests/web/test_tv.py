@@ -1351,3 +1351,15 @@ def test_enrich_on_a_season_says_it_enriches_the_whole_show(tv):
     pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
     body = text(client.post(f"/movies/{pilot.id}/enrich", {"view": "header"}, htmx=True))
     assert "Enrich queued for Breaking Bad · S01E01 " in body
+
+
+def test_an_episodes_guest_stars_panel_is_headed_as_its_tab(tv):
+    # Found walking the demo: an episode's "Guest stars" tab opened a panel headed "Cast" (the
+    # heading a screen reader's list of headings reads; a show's and a movie's stay "Cast").
+    client, built, _seed = tv
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    body = text(client.hx_get(f"/movies/{pilot.id}/tabs/cast"))
+    assert '<h2 class="visually-hidden">Guest stars</h2>' in body
+    assert '<h2 class="visually-hidden">Cast</h2>' not in body
+    show = text(client.hx_get(f"/movies/{built.show.id}/tabs/cast"))
+    assert '<h2 class="visually-hidden">Cast</h2>' in show
