@@ -20,6 +20,15 @@ MAX_LIMIT = 20
 LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 
 
+class PreferenceError(ValueError):
+    """A value of the settings form refused; `field` is the form's name of it ("limit-fanart",
+    "languages"), for the page to mark and focus that box."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def stored() -> dict[str, Any]:
     """What the user set: {"limits": {type: n}, "languages": [code, ...]} (parts may be absent)."""
     try:
@@ -53,21 +62,26 @@ def effective(config: Config) -> Config:
 
 def parse(limits: dict[str, str], languages: str) -> dict[str, Any]:
     """The settings form checked: whole numbers 0..MAX_LIMIT per known type, two-letter language
-    codes (ISO 639-1). Raises ValueError with a sentence a user can act on."""
+    codes (ISO 639-1). Raises PreferenceError with a sentence a user can act on."""
     out: dict[str, int] = {}
     for asset_type, raw in limits.items():
         if asset_type not in ASSET_TYPES:
             raise ValueError(f"{asset_type!r} is not an artwork type")
         raw = raw.strip()
         if not raw.isdigit() or not 0 <= int(raw) <= MAX_LIMIT:
-            raise ValueError(f"{asset_type}: {raw!r} is not a number from 0 to {MAX_LIMIT}")
+            raise PreferenceError(
+                f"{asset_type}: {raw!r} is not a number from 0 to {MAX_LIMIT}",
+                f"limit-{asset_type}",
+            )
         out[asset_type] = int(raw)
     codes = [c.strip().lower() for c in languages.replace(" ", ",").split(",") if c.strip()]
     bad = [c for c in codes if not LANGUAGE_RE.match(c)]
     if bad:
-        raise ValueError(f"{bad[0]!r} is not a two-letter language code (en, fr, de, …)")
+        raise PreferenceError(
+            f"{bad[0]!r} is not a two-letter language code (en, fr, de, …)", "languages"
+        )
     if not codes:
-        raise ValueError("name at least one language (en, fr, de, …)")
+        raise PreferenceError("name at least one language (en, fr, de, …)", "languages")
     return {"limits": out, "languages": list(dict.fromkeys(codes))}
 
 

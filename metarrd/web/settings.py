@@ -228,6 +228,7 @@ def save_artwork():
     """Artwork limits per type and preferred languages, stored in the database (the
     configuration's [artwork] stays the default; "Back to the configuration" forgets them)."""
     config = current_app.config["METARRD"]
+    invalid = None  # the form's name of the box refused
     if request.form.get("reset") == "1":
         preferences.reset()
         message, tone, error = "Artwork settings are the configuration's again.", "success", None
@@ -244,6 +245,7 @@ def save_artwork():
             )
         except ValueError as exc:
             message, tone, error = str(exc), "danger", str(exc)
+            invalid = getattr(exc, "field", None)
     if not request.htmx:
         flash(message, tone)
         return redirect(url_for("settings.index") + "#artwork", code=303)
@@ -254,6 +256,7 @@ def save_artwork():
         artwork_custom=bool(preferences.stored()),
         asset_types=ASSET_TYPES,
         error=error,
+        invalid=invalid,
         form=request.form if error else None,
     )
     return make_response(body + toast(message, tone)), 422 if error else 200

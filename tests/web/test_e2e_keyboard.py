@@ -465,3 +465,40 @@ def test_a_field_saved_untouched_in_chromium_keeps_its_value(site, browser, name
     fresh = db.Movie.get_by_id(movie.id)
     assert getattr(fresh, name) == stored
     assert fresh.publish_state == db.PUBLISHED
+
+
+def test_a_refused_artwork_limit_is_the_field_marked_and_focused(site, browser):  # noqa: F811
+    # Found walking the demo's Settings: "abc" typed as the fanart limit and saved, the answer
+    # "fanart: 'abc' is not a number from 0 to 20" marked the *languages* box invalid (what a
+    # screen reader announces with the error) and the focus went to the poster box, the
+    # form's first; after a good save the focus left Save for the poster box too.
+    url, _seed = site
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(url + "/settings")
+    page.locator("#limit-fanart").fill("abc")
+    page.locator("#artwork-prefs").get_by_role("button", name="Save").focus()
+    page.keyboard.press("Enter")
+    page.locator("#prefs-error").wait_for()
+    settled(page, "#artwork-prefs")
+    wait_focus(page, "#limit-fanart")
+    assert page.locator("#limit-fanart").get_attribute("aria-invalid") == "true"
+    assert page.locator("#limit-fanart").get_attribute("aria-describedby") == "prefs-error"
+    assert page.locator("#languages").get_attribute("aria-invalid") is None
+    page.keyboard.press("Control+A")
+    page.keyboard.type("4")
+    page.locator("#artwork-prefs").get_by_role("button", name="Save").focus()
+    page.keyboard.press("Enter")
+    page.locator("#toast", has_text="Artwork settings saved").wait_for()
+    settled(page, "#artwork-prefs")
+    wait_focus(page, "#artwork-prefs button.btn-primary")
+    # a refused language list marks the languages box
+    page.locator("#languages").fill("english")
+    page.locator("#languages").press("Enter")
+    page.locator("#prefs-error").wait_for()
+    settled(page, "#artwork-prefs")
+    wait_focus(page, "#languages")
+    assert page.locator("#languages").get_attribute("aria-invalid") == "true"
+    assert page.locator("#limit-fanart").get_attribute("aria-invalid") is None
+    assert [p for p in problems if "422" not in p] == [] and csp_violations(page) == []
