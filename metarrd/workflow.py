@@ -15,9 +15,9 @@ STAGES = tuple(f.name for f in dataclasses.fields(WorkflowConfig))
 EXPLANATIONS = {
     "webhooks": "Radarr/Sonarr webhooks start scans",
     "scanning": "new and changed files are scanned",
-    "identification": "scanned movies are matched to TMDB",
-    "enrichment": "identified movies get metadata and artwork automatically",
-    "auto_publish": "enriched movies are published without waiting for your review",
+    "identification": "scanned movies and shows are matched to TMDB",
+    "enrichment": "identified movies and shows get metadata and artwork automatically",
+    "auto_publish": "enriched movies and shows are published without waiting for your review",
     "publishing": "publishing writes into the library at all (off refuses every publish)",
 }
 

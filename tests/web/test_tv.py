@@ -1363,3 +1363,15 @@ def test_an_episodes_guest_stars_panel_is_headed_as_its_tab(tv):
     assert '<h2 class="visually-hidden">Cast</h2>' not in body
     show = text(client.hx_get(f"/movies/{built.show.id}/tabs/cast"))
     assert '<h2 class="visually-hidden">Cast</h2>' in show
+
+
+def test_the_workflow_switches_say_they_act_on_shows_too(tv):
+    # Found walking the demo's Settings, beside its "Demo TV" library: "Identification:
+    # Scanned movies are matched to TMDB", "Enrichment: Identified movies get metadata…",
+    # "Auto publish: Enriched movies are published…": each switch acts on TV shows as well
+    # (pipeline/chain.py chains every kind alike).
+    client, _built, _seed = tv
+    page = text(client.get("/settings"))
+    assert "Scanned movies and shows are matched to TMDB" in page
+    assert "Identified movies and shows get metadata and artwork automatically" in page
+    assert "Enriched movies and shows are published without waiting for your review" in page
