@@ -72,11 +72,15 @@
     if (el.closest("dialog:not([open]), [inert]") || !el.getClientRects().length) return null;
     return el;
   }
-  var refocus = null;
+  // A button that came back disabled (↑ on a picture moved to #1, ↓ on one moved last) cannot
+  // hold the focus: it goes to the first button beside it (the same card's other move), not to
+  // the type's lock, which the next Enter, meant to move on, toggled.
+  var refocus = null, focusedId = null;
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var target = evt.detail.target, active = document.activeElement;
     if (target && target.id && active && active !== document.body && target.contains(active)) {
       refocus = target.id;
+      focusedId = active.id || null;
     }
   });
   document.addEventListener("htmx:afterSettle", function (evt) {
@@ -84,6 +88,10 @@
     if (!id || !evt.target || evt.target.id !== id) return;
     refocus = null;
     if (shownFocus()) return; // kept, or an [autofocus] input
+    var same = focusedId && document.getElementById(focusedId);
+    focusedId = null;
+    var beside = same && same.disabled && same.parentElement.querySelector("button:not([disabled])");
+    if (beside) { beside.focus(); return; }
     var box = document.getElementById(id);
     var next = box && (box.querySelector("[data-refocus]") ||
       box.querySelector("button:not([disabled]), a[href], input:not([type=hidden]), textarea, select"));

@@ -502,3 +502,29 @@ def test_a_refused_artwork_limit_is_the_field_marked_and_focused(site, browser):
     assert page.locator("#languages").get_attribute("aria-invalid") == "true"
     assert page.locator("#limit-fanart").get_attribute("aria-invalid") is None
     assert [p for p in problems if "422" not in p] == [] and csp_violations(page) == []
+
+
+def test_moving_a_picture_to_the_end_keeps_the_focus_on_its_card(site, browser):  # noqa: F811
+    # Found walking the demo by keyboard: ↑ on poster #2 made it #1, and its ↑ (now disabled,
+    # the first can go no higher) could not keep the focus, which went to the type's lock
+    # button: Enter pressed again, to move on, unlocked the posters instead.
+    url, seed = site
+    movie = seed.movie("Inception", 2010)
+    first = seed.asset(movie, is_selected=True, rank=1, selected_by="user")
+    second = seed.asset(movie, is_selected=True, rank=2, selected_by="user")
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{movie.id}?tab=artwork")
+    page.locator(f"#up-{second.id}").focus()
+    page.keyboard.press("Enter")
+    page.locator(f"#art-poster .art-selected li:first-child#asset-{second.id}").wait_for()
+    settled(page, "#art-poster")
+    wait_focus(page, f"#down-{second.id}")  # the same card's other move
+    locked = page.locator("#lock-art-poster").get_attribute("aria-pressed")
+    page.keyboard.press("Enter")  # back down: the lock stays as it was
+    page.locator(f"#art-poster .art-selected li:first-child#asset-{first.id}").wait_for()
+    settled(page, "#art-poster")
+    wait_focus(page, f"#up-{second.id}")
+    assert page.locator("#lock-art-poster").get_attribute("aria-pressed") == locked
+    assert problems == [] and csp_violations(page) == []
