@@ -518,7 +518,10 @@ class HttpClient:
                 ) from None
             except (RedirectChangesMethod, RedirectCarriesBody, RedirectNotTrusted) as exc:
                 raise ProviderError(provider, str(exc)) from None
-            except requests.RequestException as exc:  # a bad URL and the like: retrying won't help
+            except (requests.RequestException, urllib3.exceptions.LocationValueError) as exc:
+                # a bad URL and the like: retrying won't help. urllib3's LocationParseError for a
+                # host it cannot encode at connect (a label over 63 characters, `kodi..local`),
+                # the request's own or a redirect's, reaches us unwrapped (psf/requests#5744)
                 raise ProviderError(
                     provider, f"cannot request {redact(url)} ({_short(exc)})"
                 ) from None

@@ -214,6 +214,26 @@ def test_a_url_requests_cannot_send_is_a_clear_error(client):
         client.get_json("ftp://127.0.0.1/3/movie/1", provider="tmdb")
 
 
+# psf/requests#5744 (open): a host name urllib3 cannot encode, a label over 63 characters or an
+# empty one (`kodi..local`, a typo), passes requests' own parse and fails only at connect, where
+# requests re-raises urllib3's LocationParseError as it is: not a RequestException
+OVERLONG_LABEL = "a" * 64 + ".example"
+
+
+def test_a_redirect_to_a_host_with_an_overlong_label_is_a_provider_error(server, client):
+    # a provider's image URL (fanart.tv and TheTVDB send whole URLs) or a CDN's redirect
+    Scripted.script["/img"] = [(302, {"Location": f"http://{OVERLONG_LABEL}/p.jpg"}, b"")]
+    with pytest.raises(ProviderError, match="cannot request") as err:
+        client.download(f"{server}/img", io.BytesIO(), provider="fanart")
+    assert OVERLONG_LABEL in str(err.value)
+
+
+@pytest.mark.parametrize("host", [OVERLONG_LABEL, "kodi..local"])
+def test_a_host_name_that_cannot_be_encoded_is_a_provider_error(client, host):
+    with pytest.raises(ProviderError, match="cannot request"):
+        client.get_json(f"http://kodi:SECRET@{host}:8080/jsonrpc", provider="Kodi")
+
+
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
