@@ -73,3 +73,19 @@ def test_the_password_of_a_url_in_a_record_is_hidden(safe_records, caplog):
         "scanning ftp://…@nas/movies/Heat (1995)/",
         "sources: davs://…@dav:443/films/, smb://nas/tv/@x, /srv/a@b",
     ]
+
+
+def test_a_long_request_path_is_logged_at_once(safe_records, config_factory, caplog, finishes):
+    """`metarrd web`'s server (http.server) reads a request line of up to 64 KiB, gunicorn's
+    access log writes headers of up to 8 KB each: an unauthenticated `GET /a.a.a.…` under a Host
+    we do not answer to is logged by the guard, and every record's message goes through
+    hide_credentials. Its pattern tried each word start of the run to the run's end: 14 s of
+    CPU for this one line, under the logging lock every other thread waits on."""
+    app = create_app(config_factory(), testing=True)
+    client = app.test_client()
+    path = "/" + "a." * 32_700  # 65,401 characters: within http.server's 65,536
+    with caplog.at_level(logging.WARNING, logger="metarrd.web.auth"):
+        answer = finishes(lambda: client.get(path, headers={"Host": "evil.example"}), 5.0)
+    assert answer.status_code == 400
+    (record,) = [r for r in caplog.records if r.name == "metarrd.web.auth"]
+    assert path in record.getMessage()
