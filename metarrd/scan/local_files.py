@@ -350,7 +350,9 @@ def find_local_artwork(
         # title (what Kodi's library export writes) and, there alone, bare (ArtUtils
         # GetLocalArtBaseFilename)
         above, stem = home
-        alone = not _holds_video(above)
+        # bare names in a library's own folder are the whole library's (`publish` writes none)
+        roots = {os.path.normpath(lib.path) for lib in config.library}
+        alone = os.path.normpath(above) not in roots and not _holds_video(above)
         if stem or alone:
             with os.scandir(above) as it:
                 for entry in it:

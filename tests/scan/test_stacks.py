@@ -197,3 +197,31 @@ def test_the_users_art_for_a_folder_stack_is_found_in_the_movie_folder_above(
         ("Heat (1995)-poster.jpg", "poster"),
         ("fanart.jpg", "fanart"),
     ]
+
+
+def test_a_folder_stack_in_the_library_root_takes_no_bare_art_of_the_library(
+    tmp_path, config_factory
+):
+    """`Heat (1995) CD1/` + `Heat (1995) CD2/` straight in the library's folder (Kodi folder-
+    stacks them: FileItemList.cpp StackFolders, `_FOLDER_STACK`), whose folder holds no video
+    of its own as every movie is in its own folder. The library's own `poster.jpg`,
+    `fanart.jpg` there (Jellyfin's library image, Kodi's source thumbnail) are the whole
+    library's, as publish already holds (`stage._art_home` writes no bare name there): they
+    were read as this movie's poster and fanart. Its art under the stacked title still is."""
+    from tests.publish.conftest import image_bytes
+
+    root = tmp_path / "movies"
+    for n in (1, 2):
+        (root / f"Heat (1995) CD{n}").mkdir(parents=True)
+        (root / f"Heat (1995) CD{n}" / f"Heat (1995) cd{n}.avi").write_bytes(b"video")
+    (root / "Alien (1979)").mkdir()
+    (root / "Alien (1979)" / "Alien (1979).mkv").write_bytes(b"video")
+    (root / "poster.jpg").write_bytes(image_bytes("poster"))  # the library's
+    (root / "fanart.jpg").write_bytes(image_bytes("fanart"))
+    (root / "Heat (1995)-poster.jpg").write_bytes(image_bytes("poster"))  # Kodi's export
+    config = config_factory(libraries={"Movies": root})
+    [video] = [v for v in walk_library(root) if len(v.parts) == 2]
+    found = find_local_artwork(video, config, is_ours=lambda _p: False)
+    assert sorted((a.path.name, a.asset_type) for a in found) == [
+        ("Heat (1995)-poster.jpg", "poster")
+    ]
