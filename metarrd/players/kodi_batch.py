@@ -279,6 +279,9 @@ def deliver(
     steps += give_back
     results: dict[int, PlayerError | None] = {}
     steps = _inside_sources(kodi, steps, results)
+    # the tags of the NFOs Kodi is about to read, read before it is told: one published while
+    # the batch runs is not what Kodi read (its tags would be taken for the NFO's)
+    nfo_tags = _nfo_tags(targets)
     refreshed, refreshed_shows, pushed, forgotten, scanned = 0, 0, 0, 0, []
     stop: PlayerError | None = None
     deadline = time.monotonic() + BATCH_SECONDS
@@ -335,7 +338,13 @@ def deliver(
             log.exception("%s: %s of %s failed unexpectedly", kodi.label, kind, names)
             err = PlayerError(f"{kodi.label}: unexpected error in its {kind}: {exc}")
             results.update({t.key: err for t in members})
-    _note_nfo_tags([t for t in targets if t.key in results and results[t.key] is None])
+    _note_nfo_tags(
+        {
+            t.key: nfo_tags[t.key]
+            for t in targets
+            if t.key in nfo_tags and t.key in results and results[t.key] is None
+        }
+    )
     done = [f"refreshed {refreshed} known movie(s)"] if refreshed else []
     if refreshed_shows:
         done.append(f"refreshed {refreshed_shows} known show(s)")
@@ -346,22 +355,37 @@ def deliver(
     return results, done + scanned
 
 
-def _note_nfo_tags(told: Sequence[Target]) -> None:
-    """Each told movie's row notes the `<tag>`s of its published NFO, which Kodi read (a Scan
-    or a refresh): the next refresh tells the user's own tags in Kodi from them
-    (`kodi_state.refresh_movie`)."""
-    by_key = {t.key: t for t in told}
+def _nfo_tags(targets: Sequence[Target]) -> dict[int, list[str]]:
+    """row id -> the `<tag>`s of the published NFO of each target's movie, which Kodi is about
+    to read (a Scan or a refresh); the next refresh tells the user's own tags in Kodi from
+    them (`kodi_state.refresh_movie`). Read before Kodi is told: an NFO published meanwhile is
+    not the one Kodi read."""
+    by_key = {t.key: t for t in targets}
+    tags = {}
     try:
-        tags = {}
         for key, nfo in kodi_kept.published_nfos(list(by_key)).items():
             read = kodi_tv.movie_nfo_tags(nfo, by_key[key].libraries)
             if read is not None:
                 tags[key] = read
+    except Exception as exc:  # Kodi is told all the same
+        log.warning(
+            "could not read the NFO tags of %d movie(s) told to Kodi (%s); their next refresh "
+            "gives back no tag set in Kodi",
+            len(by_key),
+            exc,
+        )
+        return {}
+    return tags
+
+
+def _note_nfo_tags(tags: dict[int, list[str]]) -> None:
+    """Each told movie's row notes the `<tag>`s of the NFO Kodi was told to read (`_nfo_tags`)."""
+    try:
         kodi_kept.note_nfo_tags(tags)
     except Exception as exc:  # they were told all the same: not worth telling them again
         log.warning(
             "could not note the NFO tags of %d movie(s) told to Kodi (%s); their next refresh "
             "gives back no tag set in Kodi",
-            len(by_key),
+            len(tags),
             exc,
         )

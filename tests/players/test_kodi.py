@@ -661,3 +661,42 @@ def test_movies_told_stay_told_when_their_nfo_tags_cannot_be_noted(make_rt, tmp_
         queue(movie)
         [report] = process_notifications(rt)
     assert report.sent == 1 and states("Living room") == ["sent"]
+
+
+def test_an_nfo_published_while_kodi_is_told_leaves_no_removed_tag_to_come_back(
+    make_rt, tmp_path, monkeypatch
+):
+    """The NFO's tags noted for a told row (which tell the user's own tags in Kodi from the
+    NFO's at the next refresh) must be those Kodi was told to read. They were read after the
+    batch: a publish landing meanwhile (the user takes "dystopia" out in the review UI while
+    Kodi is refreshing, REFRESH_WAIT_SECONDS or a long batch) had the new NFO's noted, so the
+    next refresh took "dystopia", which Kodi had from the NFO it read, for the user's own and
+    gave it back: a tag removed in metarrd came back in Kodi."""
+    from metarrd.players import kodi_batch
+
+    file = "smb://nas/movies/The Matrix (1999)/The Matrix (1999).mkv"
+    with FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: file},
+        movie_details={42: {"playcount": 0, "tag": ["cyberpunk", "dystopia"]}},
+        nfo_details={42: {"tag": ["cyberpunk", "dystopia"]}},
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "The Matrix (1999)/The Matrix (1999).mkv")
+        _published_nfo(movie, ["cyberpunk", "dystopia"])
+        queue(movie)
+        refresh = kodi_batch.refresh_movie
+
+        def publish_meanwhile(*args, **kwargs):
+            done = refresh(*args, **kwargs)  # Kodi has read the NFO with both tags
+            _published_nfo(movie, ["cyberpunk"])  # a publish lands before the batch ends
+            return done
+
+        monkeypatch.setattr(kodi_batch, "refresh_movie", publish_meanwhile)
+        process_notifications(rt)
+        monkeypatch.setattr(kodi_batch, "refresh_movie", refresh)
+        kodi.nfo_details[42] = {"tag": ["cyberpunk"]}
+        queue(movie)  # the publish's own notification
+        [report] = process_notifications(rt)
+    assert kodi.movie_details[42]["tag"] == ["cyberpunk"]
+    assert report.sent == 1
