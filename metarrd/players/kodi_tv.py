@@ -214,7 +214,9 @@ def show_nfo_userrating(folder: str, libraries: Iterable[LibraryConfig] = ()) ->
     return _nfo_userrating(os.path.join(folder, "tvshow.nfo"), "tvshow", libraries)
 
 
-def _nfo_userrating(nfo: str, kind: str, libraries: Iterable[LibraryConfig]) -> int | None:
+def _nfo_root(nfo: str, kind: str, libraries: Iterable[LibraryConfig]) -> etree._Element | None:
+    """The root element of the NFO at `nfo` when it is one `<kind>`; None when it cannot be
+    read (a link out of every library, not a regular file, too large, not XML) or is another."""
     libraries = list(libraries)
     if files.link_target_outside(nfo, libraries) is not None:
         return None
@@ -222,7 +224,12 @@ def _nfo_userrating(nfo: str, kind: str, libraries: Iterable[LibraryConfig]) -> 
         root = etree.fromstring(files.read_regular(nfo, MAX_NFO_BYTES, inside=libraries), _PARSER)
     except (OSError, etree.XMLSyntaxError, ValueError):
         return None
-    if root.tag != kind:
+    return root if root.tag == kind else None
+
+
+def _nfo_userrating(nfo: str, kind: str, libraries: Iterable[LibraryConfig]) -> int | None:
+    root = _nfo_root(nfo, kind, libraries)
+    if root is None:
         return None
     rating = _int(root.findtext("userrating"))
     return rating if rating is not None and 0 < rating < 11 else None
@@ -232,14 +239,8 @@ def movie_nfo_tags(nfo: str, libraries: Iterable[LibraryConfig] = ()) -> list[st
     """The `<tag>`s of a published movie NFO, in order: what Kodi reads into the movie's tags
     (a refresh or a scan sets the NFO's). None when it cannot be read (or is a link out of
     every library) or is not one `<movie>`."""
-    libraries = list(libraries)
-    if files.link_target_outside(nfo, libraries) is not None:
-        return None
-    try:
-        root = etree.fromstring(files.read_regular(nfo, MAX_NFO_BYTES, inside=libraries), _PARSER)
-    except (OSError, etree.XMLSyntaxError, ValueError):
-        return None
-    if root.tag != "movie":
+    root = _nfo_root(nfo, "movie", libraries)
+    if root is None:
         return None
     return list(dict.fromkeys(t for el in root.findall("tag") if (t := (el.text or "").strip())))
 
