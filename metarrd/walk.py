@@ -692,14 +692,16 @@ def walk_library(
                 (path, (path,), st.st_size, st.st_mtime_ns, False, f"{st.st_dev}:{st.st_ino}")
             )
             continue
-        if folder is not root and (rule := kept_out_by(entries)) is not None:
-            report.skipped(folder, rule)  # the user keeps it out of the players: ours too
-            continue
-        for entry in entries:  # a loop, not a call: every folder of the library
-            if entry.name in ignore_files.NAMES:
-                found = (rules or ignore_files.NONE).entering(folder, [e.name for e in entries])
-                rules = found or None
-                break
+        # one pass over the listing for the files that change what a folder holds (every
+        # folder of the library: most hold none)
+        marked = [e for e in entries if e.name in _MARKERS]
+        if marked:
+            if folder is not root and (rule := kept_out_by(marked)) is not None:
+                report.skipped(folder, rule)  # the user keeps it out of the players: ours too
+                continue
+            names = [e.name for e in marked if e.name in ignore_files.NAMES]
+            if names:
+                rules = (rules or ignore_files.NONE).entering(folder, names) or None
         if rules is not None:
             entries = drop_ignored(entries, rules, report.skipped)
         if len(entries) > 1:
