@@ -482,6 +482,29 @@ def kept_out_by(entries: Iterable[os.DirEntry[str]]) -> str | None:
     return None
 
 
+def folder_markers(
+    folder: str,
+    entries: Sequence[os.DirEntry[str]],
+    rules: ignore_files.Rules | None,
+    *,
+    kept_out: bool = True,
+) -> tuple[str | None, ignore_files.Rules | None]:
+    """What the files that change what a folder holds say of `folder`, whose listing is
+    `entries`, in one pass over it (every folder of a library; most hold none): why the players
+    leave it out (`kept_out_by`: a `.nomedia`, an empty `.ignore`; asked only with `kept_out`),
+    and the ignore files' patterns in force inside it (`rules`, those in force where it is, and
+    its own `.ignore` or `.plexignore`; None where there are none)."""
+    marked = [e for e in entries if e.name in _MARKERS]
+    if not marked:
+        return None, rules
+    if kept_out and (rule := kept_out_by(marked)) is not None:
+        return rule, rules
+    names = [e.name for e in marked if e.name in ignore_files.NAMES]
+    if names:
+        rules = (rules or ignore_files.NONE).entering(folder, names) or None
+    return None, rules
+
+
 def _ignores_all(path: str) -> bool:
     """Is `path` a Jellyfin `.ignore` file that ignores everything: a regular file, empty or
     blank (Jellyfin's DotIgnoreIgnoreRule.ParseIgnoreFile: `IsNullOrWhiteSpace`)?"""
@@ -692,16 +715,10 @@ def walk_library(
                 (path, (path,), st.st_size, st.st_mtime_ns, False, f"{st.st_dev}:{st.st_ino}")
             )
             continue
-        # one pass over the listing for the files that change what a folder holds (every
-        # folder of the library: most hold none)
-        marked = [e for e in entries if e.name in _MARKERS]
-        if marked:
-            if folder is not root and (rule := kept_out_by(marked)) is not None:
-                report.skipped(folder, rule)  # the user keeps it out of the players: ours too
-                continue
-            names = [e.name for e in marked if e.name in ignore_files.NAMES]
-            if names:
-                rules = (rules or ignore_files.NONE).entering(folder, names) or None
+        kept_out, rules = folder_markers(folder, entries, rules, kept_out=folder is not root)
+        if kept_out is not None:
+            report.skipped(folder, kept_out)  # the user keeps it out of the players: ours too
+            continue
         if rules is not None:
             entries = drop_ignored(entries, rules, report.skipped)
         if len(entries) > 1:

@@ -100,11 +100,11 @@ from metarrd.walk import (
     drop_ignored,
     episode_skip_rule,
     flat_bluray_index,
+    folder_markers,
     folder_skip_rule,
     is_episode_file,
     is_junk_folder,
     is_skipped_show_folder,
-    kept_out_by,
     kept_out_on_the_way,
     kept_out_rule,
     may_follow,
@@ -322,11 +322,10 @@ class _ShowWalk:
                 except OSError as exc:
                     self.unreadable(Path(folder), f"cannot list the folder ({exc.strerror})")
                     continue
-                if (rule := kept_out_by(entries)) is not None:  # .nomedia, empty .ignore
+                rule, rules = folder_markers(folder, entries, rules)  # .nomedia, .ignore...
+                if rule is not None:
                     self.skipped(folder, rule)
                     continue
-                if not ignore_files.NAMES.isdisjoint(names := [e.name for e in entries]):
-                    rules = (rules or ignore_files.NONE).entering(folder, names) or None
                 if rules is not None:
                     entries = drop_ignored(entries, rules, self.skipped)
                 folders = []
