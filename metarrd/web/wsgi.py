@@ -15,8 +15,11 @@ a page the user left frees its slot within 2 s.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import sys
+
+import gunicorn
 
 from metarrd import logs
 from metarrd.config import load_config
@@ -34,6 +37,30 @@ accesslog = "-"
 errorlog = "-"
 proc_name = "metarrd-web"
 control_socket_disable = True  # gunicorn >= 25.1; older versions ignore unknown names
+
+
+def forwarders(trusted_proxies, version=gunicorn.version_info) -> str:
+    """gunicorn's `forwarded_allow_ips`: the proxies of `[web] trusted_proxies`, and no others.
+    gunicorn's own default trusts 127.0.0.1 and ::1, whoever sits there: any local process, or a
+    proxy not listed, made every request HTTPS (`X-Forwarded-Proto`) and set its `SCRIPT_NAME`
+    (a header: each link and redirect then began with what it sent, `//evil.example/login`).
+    A single address is given as one (every version); a network only to gunicorn >= 24.1,
+    which reads them (an older one refused or never matched it: that proxy's scheme is then
+    read by the app alone, metarrd/web/clients.py)."""
+    entries = []
+    for entry in trusted_proxies:
+        try:
+            network = ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:  # `metarrd config check` names it; the app leaves it out too
+            continue
+        if network.num_addresses == 1:
+            entries.append(str(network.network_address))
+        elif version >= (24, 1):
+            entries.append(str(network))
+    return ",".join(dict.fromkeys(entries))
+
+
+forwarded_allow_ips = forwarders(_config.web.trusted_proxies)
 
 
 def __getattr__(name: str):

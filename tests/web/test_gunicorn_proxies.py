@@ -1,0 +1,130 @@
+"""gunicorn, run as the product runs it (`--config python:metarrd.web.wsgi`), trusts the proxies
+of `[web] trusted_proxies` and no others with what a proxy says: the scheme
+(`X-Forwarded-Proto`) and the `SCRIPT_NAME` header. gunicorn's own default trusts 127.0.0.1 and
+::1, whoever sits there (docs/security.md: "the header of anyone else is ignored")."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _request(port: int, path: str, headers: dict[str, str]) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}", **headers})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response
+
+
+@pytest.fixture
+def gunicorn_with(tmp_path):
+    """Start gunicorn with the shipped settings and `[web] trusted_proxies`; yields its port."""
+    procs = []
+
+    def start(trusted_proxies: list[str]) -> int:
+        port = _free_port()
+        library = tmp_path / "movies"
+        library.mkdir(exist_ok=True)
+        config = tmp_path / "config.toml"
+        proxies = ", ".join(f'"{p}"' for p in trusted_proxies)
+        config.write_text(
+            f'data_dir = "{tmp_path}/data"\n'
+            f'[[library]]\nname = "Movies"\npath = "{library}"\n'
+            f'[web]\nbind = "127.0.0.1:{port}"\ntrusted_proxies = [{proxies}]\n'
+        )
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        env = {**os.environ, "METARRD_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+        env.pop("FORWARDED_ALLOW_IPS", None)
+        proc = subprocess.Popen(
+            [str(gunicorn), "--config", "python:metarrd.web.wsgi", "metarrd.web.wsgi:app"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=tmp_path,
+            start_new_session=True,  # its own process group: the workers go with it
+        )
+        procs.append(proc)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _request(port, "/healthz", {}).status == 200:
+                    return port
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def _session_cookie(response: http.client.HTTPResponse) -> str:
+    cookies = [c for c in response.headers.get_all("Set-Cookie") or [] if "session" in c]
+    assert cookies, response.headers
+    return cookies[0]
+
+
+def test_only_a_listed_proxy_says_what_the_scheme_and_the_script_name_are(gunicorn_with):
+    port = gunicorn_with([])
+    # a local process (or a proxy not listed) says "https": ignored, the cookie stays as it is
+    cookie = _session_cookie(_request(port, "/login", {"X-Forwarded-Proto": "https"}))
+    assert "Secure" not in cookie
+    # nor does its SCRIPT_NAME header put another site in front of every link and redirect
+    response = _request(
+        port,
+        "//evil.example/settings",
+        {"SCRIPT_NAME": "//evil.example", "X-Forwarded-For": "203.0.113.9"},
+    )
+    assert not (response.headers.get("Location") or "").startswith("//evil.example")
+
+
+def test_a_listed_tls_proxy_makes_the_cookie_secure(gunicorn_with):
+    port = gunicorn_with(["127.0.0.1/32"])
+    cookie = _session_cookie(_request(port, "/login", {"X-Forwarded-Proto": "https"}))
+    assert "Secure" in cookie
+
+
+@pytest.mark.parametrize(
+    ("trusted", "version", "expected"),
+    [
+        ((), (27, 0), ""),
+        (("127.0.0.1/32", "::1/128"), (21, 2), "127.0.0.1,::1"),
+        (("10.0.0.7/24", "127.0.0.1"), (27, 0), "10.0.0.0/24,127.0.0.1"),
+        # a network gunicorn before 24.1 cannot read is left to the app's own check
+        (("10.0.0.0/24", "127.0.0.1"), (23, 0), "127.0.0.1"),
+        (("not an address",), (27, 0), ""),
+    ],
+)
+def test_forwarders(monkeypatch, tmp_path, trusted, version, expected):
+    import importlib
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path}/data"\n')
+    monkeypatch.setenv("METARRD_CONFIG", str(config))
+    monkeypatch.delitem(sys.modules, "metarrd.web.wsgi", raising=False)
+    wsgi = importlib.import_module("metarrd.web.wsgi")
+    assert wsgi.forwarders(trusted, version) == expected
