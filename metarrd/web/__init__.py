@@ -21,7 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from metarrd import db
 from metarrd.config import Config
-from metarrd.web import cookies
+from metarrd.web import cookies, incoming
 from metarrd.web.ids import IdConverter
 from metarrd.web.incoming import FitRequest
 
@@ -160,6 +160,10 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
                 request.max_content_length = item.MAX_UPLOAD_BYTES + 64 * 1024
         elif request.blueprint == webhooks.bp.name:
             request.max_content_length = webhooks.MAX_BODY_BYTES
+            return  # read only after the token is checked (webhooks._guarded)
+        if request.content_length is None and request.method not in auth.SAFE_METHODS:
+            # chunked: werkzeug would cut it at the limit, and the form would be read as whole
+            incoming.whole_body(request)
 
     app.before_request(auth.guard)
 

@@ -77,6 +77,21 @@ class FormParser(FormDataParser):
         return super()._parse_urlencoded(io.BytesIO(body), mimetype, content_length, options)
 
 
+def whole_body(request: Any, *, cache: bool = True) -> bytes:
+    """The body of `request` (kept for the form's parser when `cache`); a 413 when it came
+    without a Content-Length (`Transfer-Encoding: chunked`: a script's or a proxy's, never a
+    browser form's) and reached `max_content_length`. werkzeug stops reading such a body at
+    the limit without a word (a body with a Content-Length over it is a 413 before a byte is
+    read), and what it had read was used as the whole: a form's first megabyte saved, a
+    webhook's payload cut at 16 MiB read as if it were all. (A chunked body of exactly the
+    limit is refused too: what follows cannot be told apart without reading on.)"""
+    data = request.get_data(cache=cache)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        raise RequestEntityTooLarge()
+    return data
+
+
 class FitRequest(HtmxAwareRequest):
     """The request (htmx_flask's, with `request.htmx`) whose `args`, `form` and `values` hold
     fit text only, and whose urlencoded form has at most `max_form_parts` fields."""

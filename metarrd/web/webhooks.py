@@ -69,6 +69,7 @@ from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
 from metarrd.walk import kept_out_on_the_way, leads_out
 from metarrd.web import attempts, clients
+from metarrd.web.incoming import whole_body
 from metarrd.web.mounts import hung_root
 from metarrd.web.webhook_payload import (
     BadPayload,
@@ -209,7 +210,7 @@ def _guarded(source: str, handle) -> tuple[Response, int]:
             "(turn it on with `metarrd workflow set webhooks on` or in Settings)",
         )
     try:
-        body = parse_body(request.get_data(cache=False))
+        body = parse_body(whole_body(request, cache=False))
     except BadPayload as exc:
         log.warning("%s webhook: %s", source, exc)
         return _answer(400, str(exc))
