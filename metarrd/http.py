@@ -78,7 +78,7 @@ from metarrd.errors import (
     TryAgain,
 )
 from metarrd.text import fit_json
-from metarrd.urls import redact
+from metarrd.urls import redact, scrub
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +92,6 @@ REUSE_SECONDS = 600.0  # a season import's webhooks come within minutes; unmatch
 # tried again after an hour (pipeline/chain.py), by then with the provider's answer of that time
 REUSE_BYTES = 32 * 1024 * 1024  # a long show's record with its seasons is a few MB
 _CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
-
-
-_SECRET_RE = re.compile(r"(api_key|apikey|client_key|token|X-Plex-Token)=[^&\s]+", re.I)
-
-
-def scrub(text: str) -> str:
-    """Remove anything that looks like a key from free text (exception messages)."""
-    return _SECRET_RE.sub(r"\1=…", text)
 
 
 # headers that carry a key or token, dropped on a redirect to another host (`_Session`):

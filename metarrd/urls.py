@@ -16,6 +16,15 @@ def redact(url: str) -> str:
     return f"{parts.scheme}://{netloc}{parts.path}" + ("?…" if parts.query else "")
 
 
+_SECRET_RE = re.compile(r"(api_key|apikey|client_key|token|X-Plex-Token)=[^&\s]+", re.I)
+
+
+def scrub(text: str) -> str:
+    """Remove anything that looks like a key from free text (exception messages, an access
+    log's request line): `apikey=…`."""
+    return _SECRET_RE.sub(r"\1=…", text)
+
+
 # `scheme://user:password@`: the user information of a URL inside free text. Greedy up to the
 # last `@` before the host's end, as Kodi reads it (a password may hold a raw `@`). A scheme is
 # at most 64 characters (Kodi's are a few): unbounded, each word start of a long run such as

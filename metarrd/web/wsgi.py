@@ -20,9 +20,11 @@ import logging
 import sys
 
 import gunicorn
+from gunicorn.glogging import Logger
 
 from metarrd import logs
 from metarrd.config import load_config
+from metarrd.urls import scrub
 
 _config = load_config()
 
@@ -61,6 +63,25 @@ def forwarders(trusted_proxies, version=gunicorn.version_info) -> str:
 
 
 forwarded_allow_ips = forwarders(_config.web.trusted_proxies)
+
+
+class AccessLog(Logger):
+    """gunicorn's logger, whose access lines leave out what a caller may have put in the wrong
+    place: the basic-auth user name (a webhook token typed into Radarr's Username box, its
+    Password left empty) and a key in the query string (`?apikey=`, as Radarr's own API takes
+    it: `urls.scrub`). Each such call is refused, and each had written the token into the
+    journal."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["u"] = "-"
+        for name in ("r", "q"):
+            if isinstance(atoms.get(name), str):
+                atoms[name] = scrub(atoms[name])
+        return atoms
+
+
+logger_class = AccessLog
 
 
 def __getattr__(name: str):

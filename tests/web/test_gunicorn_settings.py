@@ -1,10 +1,15 @@
-"""gunicorn, run as the product runs it (`--config python:metarrd.web.wsgi`), trusts the proxies
-of `[web] trusted_proxies` and no others with what a proxy says: the scheme
-(`X-Forwarded-Proto`) and the `SCRIPT_NAME` header. gunicorn's own default trusts 127.0.0.1 and
-::1, whoever sits there (docs/security.md: "the header of anyone else is ignored")."""
+"""gunicorn, run as the product runs it (`--config python:metarrd.web.wsgi`):
+
+- it trusts the proxies of `[web] trusted_proxies` and no others with what a proxy says: the
+  scheme (`X-Forwarded-Proto`) and the `SCRIPT_NAME` header. gunicorn's own default trusts
+  127.0.0.1 and ::1, whoever sits there (docs/security.md: "the header of anyone else is
+  ignored");
+- its access log holds no secret a caller put where it does not belong: a webhook token typed
+  as the basic-auth user name, or in the query string (`?apikey=`)."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import os
 import signal
@@ -17,6 +22,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "k3-Zr9vQ0xY2mW8pL5tN"
 
 
 def _free_port() -> int:
@@ -25,9 +31,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _request(port: int, path: str, headers: dict[str, str]) -> http.client.HTTPResponse:
+def _request(
+    port: int, path: str, headers: dict[str, str], method: str = "GET", body: bytes | None = None
+) -> http.client.HTTPResponse:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}", **headers})
+    conn.request(method, path, body=body, headers={"Host": f"127.0.0.1:{port}", **headers})
     response = conn.getresponse()
     response.read()
     conn.close()
@@ -39,7 +47,7 @@ def gunicorn_with(tmp_path):
     """Start gunicorn with the shipped settings and `[web] trusted_proxies`; yields its port."""
     procs = []
 
-    def start(trusted_proxies: list[str]) -> int:
+    def start(trusted_proxies: list[str], log: Path | None = None) -> int:
         port = _free_port()
         library = tmp_path / "movies"
         library.mkdir(exist_ok=True)
@@ -49,6 +57,7 @@ def gunicorn_with(tmp_path):
             f'data_dir = "{tmp_path}/data"\n'
             f'[[library]]\nname = "Movies"\npath = "{library}"\n'
             f'[web]\nbind = "127.0.0.1:{port}"\ntrusted_proxies = [{proxies}]\n'
+            f'[webhooks]\ntoken = "{TOKEN}"\n'
         )
         gunicorn = Path(sys.executable).with_name("gunicorn")
         env = {**os.environ, "METARRD_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
@@ -56,8 +65,8 @@ def gunicorn_with(tmp_path):
         proc = subprocess.Popen(
             [str(gunicorn), "--config", "python:metarrd.web.wsgi", "metarrd.web.wsgi:app"],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log.open("ab") if log else subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
             cwd=tmp_path,
             start_new_session=True,  # its own process group: the workers go with it
         )
@@ -128,3 +137,31 @@ def test_forwarders(monkeypatch, tmp_path, trusted, version, expected):
     monkeypatch.delitem(sys.modules, "metarrd.web.wsgi", raising=False)
     wsgi = importlib.import_module("metarrd.web.wsgi")
     assert wsgi.forwarders(trusted, version) == expected
+
+
+def test_the_access_log_holds_no_token_sent_where_it_does_not_belong(gunicorn_with, tmp_path):
+    log = tmp_path / "gunicorn.log"
+    port = gunicorn_with([], log)
+    test = b'{"eventType": "Test", "instanceName": "Radarr"}'
+    # the token typed into Radarr's Username box, its Password left empty: refused, logged
+    as_user = base64.b64encode(f"{TOKEN}:".encode()).decode()
+    sent = {"Authorization": f"Basic {as_user}", "Content-Type": "application/json"}
+    assert _request(port, "/api/webhooks/radarr", sent, "POST", test).status == 401
+    # in the query string, as Radarr's own API takes its key
+    url = f"/api/webhooks/radarr?apikey={TOKEN}"
+    assert _request(port, url, {}, "POST", test).status == 401
+    # the right way, for comparison: the request line is logged
+    right = base64.b64encode(f"radarr:{TOKEN}".encode()).decode()
+    assert (
+        _request(
+            port, "/api/webhooks/radarr", {"Authorization": f"Basic {right}"}, "POST", test
+        ).status
+        == 200
+    )
+    deadline = time.monotonic() + 10
+    while log.read_text().count("POST /api/webhooks/radarr") < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = log.read_text()
+    assert text.count("POST /api/webhooks/radarr") == 3, text
+    assert TOKEN not in text
+    assert "/api/webhooks/radarr?apikey=…" in text
