@@ -6,8 +6,9 @@ hold a newline) reaches log messages as it is. Every log record's message, whoev
 its control characters escaped as Python writes them (`\\n`, `\\r`, `\\x1b`, `\\u2028`): one
 record is one line, and no escape sequence reaches a terminal. The user and password of a URL
 in it (a Kodi path `ftp://kodi:secret@nas/movies/`, as the player and our `path_map` give it)
-are written `…` (`urls.hide_credentials`). Tabs stay; a traceback (the
-record's `exc_info`, formatted apart from the message) keeps its lines.
+are written `…` (`urls.hide_credentials`), and so is a key in a query string (`apikey=…`,
+`urls.scrub`: a webhook token put in the URL, in the request line `metarrd web` logs). Tabs
+stay; a traceback (the record's `exc_info`, formatted apart from the message) keeps its lines.
 
 `install()` puts the record class in place for the whole process: `metarrd` (cli.main) and the
 web app under gunicorn (web.wsgi) call it before their first log line.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 
-from metarrd.urls import hide_credentials
+from metarrd.urls import hide_credentials, scrub
 
 # C0 but tab, DEL, C1 (NEL U+0085 included), and the Unicode line and paragraph separators
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
@@ -35,10 +36,12 @@ def _escaped(match: re.Match[str]) -> str:
 
 class SafeRecord(logging.LogRecord):
     """A log record whose message cannot hold a line break or a terminal escape, nor the
-    password of a URL (`ftp://kodi:secret@nas/` is logged `ftp://…@nas/`: a player's path)."""
+    password of a URL (`ftp://kodi:secret@nas/` is logged `ftp://…@nas/`: a player's path),
+    nor a key in a query string (`?apikey=…`: a webhook token put in the URL, in a request
+    line the server logs)."""
 
     def getMessage(self) -> str:  # noqa: N802 (logging's name)
-        return escape_controls(hide_credentials(super().getMessage()))
+        return escape_controls(scrub(hide_credentials(super().getMessage())))
 
 
 def install() -> None:

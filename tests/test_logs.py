@@ -89,3 +89,28 @@ def test_a_long_request_path_is_logged_at_once(safe_records, config_factory, cap
     assert answer.status_code == 400
     (record,) = [r for r in caplog.records if r.name == "metarrd.web.auth"]
     assert path in record.getMessage()
+
+
+def test_a_key_in_a_logged_request_line_is_hidden(safe_records, config_factory, caplog):
+    """`metarrd web` (werkzeug's server) logs each request line with its query string: a webhook
+    token put in the URL (`?apikey=`, as Radarr's own API takes its key) was written as sent."""
+    import urllib.error
+    import urllib.request
+
+    from metarrd.web import DevServer
+
+    token = "k3-Zr9vQ0xY2mW8pL5tN"
+    server = DevServer(create_app(config_factory(webhooks={"token": token}))).start()
+    try:
+        with caplog.at_level(logging.INFO, logger="werkzeug"):
+            request = urllib.request.Request(
+                f"{server.url}/api/webhooks/radarr?apikey={token}", data=b"{}", method="POST"
+            )
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=10)
+            assert refused.value.code == 401
+    finally:
+        server.stop()
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("/api/webhooks/radarr?apikey=…" in line for line in lines), lines
+    assert token not in caplog.text
