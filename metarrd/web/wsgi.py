@@ -63,6 +63,9 @@ def forwarders(trusted_proxies, version=gunicorn.version_info) -> str:
 
 
 forwarded_allow_ips = forwarders(_config.web.trusted_proxies)
+# The UI is served at the root: no `SCRIPT_NAME` header is taken even from a listed proxy, which
+# may pass the client's own headers on (nginx drops names with an underscore; others do not).
+forwarder_headers = ""  # gunicorn >= 22; older versions ignore unknown names
 
 
 class AccessLog(Logger):

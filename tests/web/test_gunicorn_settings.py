@@ -111,10 +111,18 @@ def test_only_a_listed_proxy_says_what_the_scheme_and_the_script_name_are(gunico
     assert not (response.headers.get("Location") or "").startswith("//evil.example")
 
 
-def test_a_listed_tls_proxy_makes_the_cookie_secure(gunicorn_with):
+def test_a_listed_tls_proxy_makes_the_cookie_secure_but_sets_no_script_name(gunicorn_with):
     port = gunicorn_with(["127.0.0.1/32"])
     cookie = _session_cookie(_request(port, "/login", {"X-Forwarded-Proto": "https"}))
     assert "Secure" in cookie
+    # a proxy may pass the client's own headers on, SCRIPT_NAME too (nginx drops names with an
+    # underscore, others do not): the UI is served at the root, no prefix is taken
+    response = _request(
+        port,
+        "//evil.example/settings",
+        {"SCRIPT_NAME": "//evil.example", "X-Forwarded-For": "203.0.113.9"},
+    )
+    assert not (response.headers.get("Location") or "").startswith("//evil.example")
 
 
 @pytest.mark.parametrize(
