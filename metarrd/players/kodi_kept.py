@@ -106,8 +106,8 @@ def _watched(entry: dict) -> Watched:
 
 def movie_kept(key: int) -> tuple[dict[str, Any], list[str] | None]:
     """A movie row's kept state: what an earlier attempt could not give back after its
-    refresh (in this row, or an earlier one of the same player and movie; a later row's
-    wins), and the tags of the NFO Kodi last read (the latest row that noted them; None: no
+    refresh (in this row, or an earlier one of the same player and movie; the latest row's
+    alone: it was made from the earlier ones'), and the tags of the NFO Kodi last read (the latest row that noted them; None: no
     row did, as before this was noted)."""
     N, row = db.PlayerNotification, db.PlayerNotification.alias()
     same = (N.id == row.id) | ((N.player == row.player) & (N.movie == row.movie))
@@ -123,7 +123,7 @@ def movie_kept(key: int) -> tuple[dict[str, Any], list[str] | None]:
     for (kept,) in query:
         for entry in kept or ():
             if isinstance(entry, dict) and isinstance(entry.get("movie"), dict):
-                state.update(entry["movie"])
+                state = dict(entry["movie"])
             if isinstance(entry, dict) and isinstance(entry.get("nfo_tags"), list):
                 tags = [str(t) for t in entry["nfo_tags"]]
     return state, tags

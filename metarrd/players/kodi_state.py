@@ -334,7 +334,8 @@ def refresh_movie(
     slow NAS), what it resets is kept in the notification row (`kodi_kept.keep_movie`) and
     given to the entry as it is; with no entry at all the item fails, retried. The movie's
     next refresh (that attempt's) sets it on the entry first (the user's values since win),
-    refreshes and gives it back.
+    refreshes and gives it back; but only when the entry shows it reset (`_holds_any`): one
+    still holding a kept value was not reset since, and holds the user's latest.
 
     `old`: Kodi's entry of the same movie at a path gone on our side (renamed, and Kodi's
     own scan found the new folder first, so Kodi lists it twice). Its watched state, rating
@@ -343,6 +344,11 @@ def refresh_movie(
     api = kodi.api()
     own = stored_state(kodi, movieid)
     kept, told = kodi_kept.movie_kept(target.key)
+    if kept and _holds_any(own, kept):
+        # no refresh reset the entry since that state was given to it (Kodi ran it in time
+        # after all, or never): what it holds now is the user's latest, the kept state is old
+        kodi_kept.clear_movie(target.key)
+        kept = {}
     keep = dict(own)
     carried = dict(kept)
     if old is not None:
@@ -444,6 +450,20 @@ def _refreshed(
         if kodi.now() >= deadline:
             return entry, False
         kodi.pause()  # Kodi 20.1 takes ~0.4 s
+
+
+def _holds_any(own: dict[str, Any], kept: dict[str, Any]) -> bool:
+    """Whether a movie entry (`stored_state`) still holds one of the values kept for it
+    (`kodi_kept.movie_kept`: what a refresh resets, given to the entry when its watch ran
+    out): then no refresh reset it since, for a refresh resets them all at once (the play
+    count, last played time and rating to the NFO's, the tags to the NFO's alone)."""
+    for name, value in kept.items():
+        if name == "tag":
+            if set(value) & set(own.get("tag") or ()):
+                return True
+        elif value and own.get(name) == value:
+            return True
+    return False
 
 
 def _was_reset(entry: dict[str, Any], expect: dict[str, Any]) -> bool:

@@ -238,6 +238,11 @@ class FakeKodi(FakeServer):
         # takes it out of there
         self.slow_refresh = False
         self.readding: set[int] = set()
+        # a Kodi whose refresh job has not run yet (CVideoLibraryQueue runs the refreshes one
+        # after another): with `queued_refresh`, a RefreshMovie changes nothing until a test
+        # runs it (`run_queued`), or never (Kodi quit before it ran it)
+        self.queued_refresh = False
+        self.queued: list[int] = []
         self.busy_polls = busy_polls  # IsScanningVideo answers true this many more times
         self.scan_polls = scan_polls  # after our Scan, it scans for this many polls
         self.calls: list[tuple[str, Any]] = []
@@ -349,14 +354,27 @@ class FakeKodi(FakeServer):
         movieid = params["movieId" if self.camel else "movieid"]
         if movieid not in self.movies:
             raise ValueError("no such movie")
+        if self.queued_refresh:
+            self.queued.append(movieid)
+            return "OK"
+        self._reread(movieid)
+        if self.slow_refresh:
+            self.readding.add(movieid)
+        return "OK"
+
+    def run_queued(self) -> None:
+        """The queued refreshes run now (`queued_refresh`)."""
+        for movieid in self.queued:
+            self._reread(movieid)
+        self.queued.clear()
+
+    def _reread(self, movieid: int) -> None:
         details = self.movie_details.setdefault(movieid, {})
         nfo = self.nfo_details.get(movieid, {})
         for name, none in (("playcount", 0), ("lastplayed", ""), ("userrating", 0), ("tag", [])):
             if name in details:
-                details[name] = nfo.get(name, none)
-        if self.slow_refresh:
-            self.readding.add(movieid)
-        return "OK"
+                value = nfo.get(name, none)
+                details[name] = list(value) if isinstance(value, list) else value
 
     def rpc_VideoLibrary_RemoveMovie(self, params):
         self._check("VideoLibrary.RemoveMovie", params)

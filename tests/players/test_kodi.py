@@ -700,3 +700,77 @@ def test_an_nfo_published_while_kodi_is_told_leaves_no_removed_tag_to_come_back(
         [report] = process_notifications(rt)
     assert kodi.movie_details[42]["tag"] == ["cyberpunk"]
     assert report.sent == 1
+
+
+def _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi):
+    """Heat, watched, rated and tagged in Kodi, told once (its NFO's tags noted), then
+    republished while Kodi's refresh job waits in its queue (CVideoLibraryQueue) past the
+    watch: the entry is as it was, what the refresh resets is given to it and kept."""
+    rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+    movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+    _published_nfo(movie, ["heist"])
+    queue(movie)
+    process_notifications(rt)
+    kodi.movie_details[42]["tag"].append("Movie night")  # the user tags it in Kodi
+    kodi.queued_refresh = True
+    queue(movie)
+    [report] = process_notifications(rt, now=later(minutes=1))
+    assert report.sent == 1, report
+    assert any("movie" in e for e in db.PlayerNotification.get_by_id(2).kept_state)
+    kodi.queued_refresh = False
+    return rt, movie
+
+
+WATCHED = {
+    "playcount": 2,
+    "lastplayed": "2026-11-30 21:04:11",
+    "userrating": 9,
+    "tag": ["heist"],
+}
+
+
+def test_kept_state_gives_no_old_value_back_over_what_the_user_changed_in_kodi_since(
+    make_rt, tmp_path
+):
+    """What a refresh resets is kept in the row when Kodi shows no sign of the refresh within
+    the watch, and given back at the movie's next refresh. When Kodi never ran that refresh
+    (quit with it queued), the entry kept its state all along, and the user went on with it:
+    a month later they take the rating and the "Movie night" tag off in Kodi. The next
+    republish gave the month-old rating and tag back. Kodi's entry still holding the kept
+    values (played twice) shows no refresh reset it since: what it holds is the user's."""
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    with FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: file},
+        movie_details={42: {**WATCHED, "tag": ["heist"]}},
+        nfo_details={42: {"tag": ["heist"]}},
+    ) as kodi:
+        rt, movie = _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi)
+        kodi.queued.clear()  # Kodi quit before it ran it
+        kodi.movie_details[42].update(userrating=0, tag=["heist"])
+        queue(movie)
+        [report] = process_notifications(rt, now=later(minutes=60 * 24 * 30))
+    assert report.sent == 1, report
+    assert kodi.movie_details[42] == {**WATCHED, "userrating": 0, "tag": ["heist"]}
+    assert not any("movie" in e for e in db.PlayerNotification.get_by_id(3).kept_state or [])
+
+
+def test_kept_state_goes_back_when_kodi_ran_the_refresh_after_the_watch(make_rt, tmp_path):
+    """The refresh Kodi ran after the watch ended reset the entry to its NFO (unwatched, no
+    rating, the NFO's tags alone): the next refresh gives the kept state back."""
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    with FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: file},
+        movie_details={42: {**WATCHED, "tag": ["heist"]}},
+        nfo_details={42: {"tag": ["heist"]}},
+    ) as kodi:
+        rt, movie = _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi)
+        kodi.run_queued()
+        assert kodi.movie_details[42] == {
+            "playcount": 0, "lastplayed": "", "userrating": 0, "tag": ["heist"]
+        }  # fmt: skip
+        queue(movie)
+        [report] = process_notifications(rt, now=later(minutes=60 * 24 * 30))
+    assert report.sent == 1, report
+    assert kodi.movie_details[42] == {**WATCHED, "tag": ["heist", "Movie night"]}
