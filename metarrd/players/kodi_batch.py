@@ -281,7 +281,7 @@ def deliver(
     steps = _inside_sources(kodi, steps, results)
     # the tags of the NFOs Kodi is about to read, read before it is told: one published while
     # the batch runs is not what Kodi read (its tags would be taken for the NFO's)
-    nfo_tags = _nfo_tags(targets)
+    nfo_tags = {**_nfo_tags(targets), **_show_nfo_tags(shows)}
     refreshed, refreshed_shows, pushed, forgotten, scanned = 0, 0, 0, 0, []
     stop: PlayerError | None = None
     deadline = time.monotonic() + BATCH_SECONDS
@@ -341,7 +341,7 @@ def deliver(
     _note_nfo_tags(
         {
             t.key: nfo_tags[t.key]
-            for t in targets
+            for t in [*targets, *shows]
             if t.key in nfo_tags and t.key in results and results[t.key] is None
         }
     )
@@ -378,14 +378,26 @@ def _nfo_tags(targets: Sequence[Target]) -> dict[int, list[str]]:
     return tags
 
 
+def _show_nfo_tags(shows: Sequence[Target]) -> dict[int, list[str]]:
+    """row id -> the `<tag>`s of each show's tvshow.nfo, which Kodi is about to read (a Scan
+    or a RefreshTVShow); the next RefreshTVShow takes the ones the new tvshow.nfo lost out of
+    Kodi (`kodi_state.refresh_show`). Read before Kodi is told, as `_nfo_tags`."""
+    tags = {}
+    for t in shows:
+        read = kodi_tv.show_nfo_tags(t.folder, t.libraries)
+        if read is not None:
+            tags[t.key] = read
+    return tags
+
+
 def _note_nfo_tags(tags: dict[int, list[str]]) -> None:
     """Each told movie's row notes the `<tag>`s of the NFO Kodi was told to read (`_nfo_tags`)."""
     try:
         kodi_kept.note_nfo_tags(tags)
     except Exception as exc:  # they were told all the same: not worth telling them again
         log.warning(
-            "could not note the NFO tags of %d movie(s) told to Kodi (%s); their next refresh "
-            "gives back no tag set in Kodi",
+            "could not note the NFO tags of %d item(s) told to Kodi (%s); their next refresh "
+            "tells no tag set in Kodi from the NFO's",
             len(tags),
             exc,
         )

@@ -12,7 +12,9 @@ row lives in the database every host shares, so any host's next attempt finds it
 
 A movie's row keeps something else there: the `<tag>`s of the NFO Kodi read when it was sent
 (below), which tell the user's own tags in Kodi from the NFO's at the movie's next refresh;
-and what a refresh reset that Kodi did not re-add in time to be given back.
+and what a refresh reset that Kodi did not re-add in time to be given back. A show's row
+notes its tvshow.nfo's `<tag>`s the same way: its next refresh takes out of Kodi the ones the
+new tvshow.nfo lost (RefreshTVShow only adds tags).
 """
 
 from __future__ import annotations
@@ -51,13 +53,12 @@ def load(keys: Sequence[int]) -> dict[int, Kept]:
     )
     out: dict[int, Kept] = {}
     for r in query:
-        if r["kept_state"]:  # the JSONField's value, decoded
-            kept = out.setdefault(r["key"], Kept())
-            for entry in r["kept_state"]:
-                if "show" in entry:
-                    kept.show.update(entry["show"])
-                elif "file" in entry:  # (a movie row's entries are not a show's)
-                    kept.append(_watched(entry))
+        # (the JSONField's value, decoded; the NFO tags a row noted are no watched state)
+        for entry in r["kept_state"] or ():
+            if "show" in entry:
+                out.setdefault(r["key"], Kept()).show.update(entry["show"])
+            elif "file" in entry:  # (a movie row's entries are not a show's)
+                out.setdefault(r["key"], Kept()).append(_watched(entry))
     return out
 
 
@@ -69,22 +70,26 @@ def keep(key: int, watched: Sequence[Watched], show: dict[str, Any] | None = Non
     ]
     if show:
         state.append({"show": dict(show)})
+    N = db.PlayerNotification
     with db.write_transaction():
-        db.PlayerNotification.update(kept_state=state).where(
-            db.PlayerNotification.id == key
-        ).execute()
+        row = N.get_or_none(N.id == key)
+        told = [e for e in (row.kept_state if row else None) or () if _is(e, "nfo_tags")]
+        N.update(kept_state=state + told).where(N.id == key).execute()
 
 
 def clear(key: int) -> None:
     """The watched state was given back: the row, and the earlier rows of the same player
-    and item `load` read it from, keep nothing more."""
+    and item `load` read it from, keep nothing more of it (the NFO tags they noted stay)."""
     N = db.PlayerNotification
     with db.write_transaction():
         row = N.get_or_none(N.id == key)
         same = N.id == key
         if row is not None and row.movie_id is not None:
             same |= (N.player == row.player_id) & (N.movie == row.movie_id)
-        N.update(kept_state=None).where(same & N.kept_state.is_null(False)).execute()
+        for other in N.select(N.id, N.kept_state).where(same & N.kept_state.is_null(False)):
+            left = [e for e in other.kept_state or () if _is(e, "nfo_tags")]
+            if left != other.kept_state:
+                N.update(kept_state=left or None).where(N.id == other.id).execute()
 
 
 def _watched(entry: dict) -> Watched:
@@ -127,6 +132,13 @@ def movie_kept(key: int) -> tuple[dict[str, Any], list[str] | None]:
             if isinstance(entry, dict) and isinstance(entry.get("nfo_tags"), list):
                 tags = [str(t) for t in entry["nfo_tags"]]
     return state, tags
+
+
+def told_tags(key: int) -> list[str] | None:
+    """The `<tag>`s of the NFO (a movie's, or a show's tvshow.nfo) Kodi last read for a
+    row's item: the latest row of the same player and item that noted them; None when none
+    did."""
+    return movie_kept(key)[1]
 
 
 def keep_movie(key: int, state: dict[str, Any]) -> None:

@@ -195,8 +195,17 @@ def refresh_show(kodi: Kodi, tvshowid: int, target: Target) -> None:
     Kodi lost its rating at every republish (tests/players/test_real_kodi.py). So it is noted
     before, and once the refresh shows it reset (GetTVShowDetails, looked at until
     `REFRESH_WAIT_SECONDS`) given back with `SetTVShowDetails`. A `tvshow.nfo` that holds the
-    same rating: nothing to wait for."""
-    rating = show_state(kodi, tvshowid).get("userrating")
+    same rating: nothing to wait for.
+
+    Its tags: the refresh only adds tvshow.nfo's (`UpdateDetailsForTvShow` adds the tag
+    links, `DeleteDetailsForTvShow` leaves them), so a tag taken out of tvshow.nfo (in
+    metarrd's review, or by the provider) stayed in Kodi. The tags of the tvshow.nfo Kodi last
+    read (`kodi_kept.told_tags`, noted when that row was sent) that the new one lacks are
+    taken off the show before the refresh (`SetTVShowDetails` replaces the show's tags); the
+    user's own (not in that NFO) stay. Not known (no row noted it): none is taken off."""
+    state = show_state(kodi, tvshowid)
+    rating = state.get("userrating")
+    _drop_lost_show_tags(kodi, tvshowid, target, state.get("tag") or [])
     kodi.refresh_show(tvshowid)
     if not rating or kodi_tv.show_nfo_userrating(target.folder, target.libraries) == rating:
         return
@@ -217,6 +226,19 @@ def refresh_show(kodi: Kodi, tvshowid: int, target: Target) -> None:
         "VideoLibrary.SetTVShowDetails",
         {kodi.api().name("tvshowid"): tvshowid, "userrating": rating},
     )
+
+
+def _drop_lost_show_tags(kodi: Kodi, tvshowid: int, target: Target, tags: list[str]) -> None:
+    """Take off the show the tags of the tvshow.nfo Kodi last read that the new one lacks."""
+    told = kodi_kept.told_tags(target.key)
+    new = kodi_tv.show_nfo_tags(target.folder, target.libraries)
+    if not tags or told is None or new is None:
+        return
+    left = [t for t in tags if t in new or t not in told]
+    if left != tags:
+        kodi.call(
+            "VideoLibrary.SetTVShowDetails", {kodi.api().name("tvshowid"): tvshowid, "tag": left}
+        )
 
 
 def show_state(kodi: Kodi, tvshowid: int) -> dict[str, Any]:

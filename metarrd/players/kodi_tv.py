@@ -239,7 +239,18 @@ def movie_nfo_tags(nfo: str, libraries: Iterable[LibraryConfig] = ()) -> list[st
     """The `<tag>`s of a published movie NFO, in order: what Kodi reads into the movie's tags
     (a refresh or a scan sets the NFO's). None when it cannot be read (or is a link out of
     every library) or is not one `<movie>`."""
-    root = _nfo_root(nfo, "movie", libraries)
+    return _nfo_tags(nfo, "movie", libraries)
+
+
+def show_nfo_tags(folder: str, libraries: Iterable[LibraryConfig] = ()) -> list[str] | None:
+    """The `<tag>`s of a show folder's `tvshow.nfo`, in order: what a RefreshTVShow adds to
+    the show's tags. None when it cannot be read (or is a link out of every library) or is
+    not one `<tvshow>`."""
+    return _nfo_tags(os.path.join(folder, "tvshow.nfo"), "tvshow", libraries)
+
+
+def _nfo_tags(nfo: str, kind: str, libraries: Iterable[LibraryConfig]) -> list[str] | None:
+    root = _nfo_root(nfo, kind, libraries)
     if root is None:
         return None
     return list(dict.fromkeys(t for el in root.findall("tag") if (t := (el.text or "").strip())))

@@ -209,6 +209,7 @@ class FakeKodi(FakeServer):
         movie_details: dict[int, dict[str, Any]] | None = None,
         nfo_details: dict[int, dict[str, Any]] | None = None,
         show_details: dict[int, dict[str, Any]] | None = None,
+        show_nfo_details: dict[int, dict[str, Any]] | None = None,
         busy_polls: int = 0,
         scan_polls: int = 1,
         port: int = 0,
@@ -232,6 +233,10 @@ class FakeKodi(FakeServer):
         self.nfo_details = {k: dict(v) for k, v in (nfo_details or {}).items()}
         # tvshowid -> what the user set on the show (userrating, tag) or its NFO gave it
         self.show_details = {k: dict(v) for k, v in (show_details or {}).items()}
+        # tvshowid -> what a RefreshTVShow takes from its tvshow.nfo: the tags, added to the
+        # show's (CVideoDatabase::UpdateDetailsForTvShow: AddLinksToItem "tag", while
+        # DeleteDetailsForTvShow leaves the tag links)
+        self.show_nfo_details = {k: dict(v) for k, v in (show_nfo_details or {}).items()}
         self.on_scan: Any = None  # called with the directory of each Scan (what it adds)
         # a Kodi slow to re-add a refreshed movie (a big library on a slow NAS): with
         # `slow_refresh`, a refreshed movie is missing from GetMovies (`readding`) until a test
@@ -408,7 +413,7 @@ class FakeKodi(FakeServer):
     def rpc_VideoLibrary_RefreshTVShow(self, params):
         """As Kodi 20.1 does (tests/players/test_real_kodi.py): the show's user rating goes
         back to its tvshow.nfo's, none (`CVideoDatabase::UpdateDetailsForTvShow`); its tags
-        stay."""
+        stay, and the NFO's (`show_nfo_details`) are added."""
         self._check("VideoLibrary.RefreshTVShow", params)
         tvshowid = params["tvshowId" if self.camel else "tvshowid"]
         if tvshowid not in self.shows:
@@ -416,6 +421,10 @@ class FakeKodi(FakeServer):
         details = self.show_details.get(tvshowid, {})
         if "userrating" in details:
             details["userrating"] = 0
+        nfo_tags = self.show_nfo_details.get(tvshowid, {}).get("tag") or []
+        if nfo_tags:
+            tags = self.show_details.setdefault(tvshowid, {}).setdefault("tag", [])
+            tags += [t for t in nfo_tags if t not in tags]
         return "OK"
 
     def rpc_VideoLibrary_GetEpisodes(self, params):

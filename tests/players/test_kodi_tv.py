@@ -7,10 +7,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from player_fakes import FakeKodi
-from player_helpers import queue, states
+from player_helpers import later, queue, states
 
 from metarrd import db
-from metarrd.players import kodi_tv, process_notifications
+from metarrd.players import kodi_kept, kodi_tv, process_notifications
 from metarrd.publish.tv_nfo import EpisodeData, Rating, render_episodes
 
 BB = "Breaking Bad (2008)"
@@ -665,3 +665,52 @@ def test_a_show_rated_in_kodi_keeps_its_rating_and_tags_across_its_refresh(make_
     assert report.sent == 1, report.error
     assert kodi.called("VideoLibrary.SetTVShowDetails") == [{"tvshowid": 8, "userrating": 7}]
     assert kodi.show_details[8] == {"userrating": 7, "tag": ["Binge"]}
+
+
+def test_a_tag_taken_out_of_tvshow_nfo_goes_from_kodi_and_the_users_own_stays(make_rt, tmp_path):
+    """Kodi 20.1's RefreshTVShow only adds tvshow.nfo's tags: `UpdateDetailsForTvShow` adds
+    the NFO's tag links (AddLinksToItem), and `DeleteDetailsForTvShow` before it drops the
+    genre, actor, director and studio links, not the tag links (xbmc/video/VideoDatabase.cpp).
+    A tag the user took out in metarrd's review stayed on the show in Kodi for good. The
+    tags of the tvshow.nfo Kodi was told to read are noted, and one the new NFO lost goes
+    (SetTVShowDetails, which replaces the tags: VideoLibrary.cpp removes them first); a tag
+    the user gave the show in Kodi stays."""
+    shows = {8: (f"smb://nas/tv/{BB}/", IDS)}
+    details = {8: {"tag": ["Anime", "Mecha"]}}
+    nfo = {8: {"tag": ["Anime", "Mecha"]}}
+    with FakeKodi(
+        sources=["smb://nas/tv/"], shows=shows, show_details=details, show_nfo_details=nfo
+    ) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        show = add_show(rt, tmdb_id=1396)
+        tvshow_nfo = Path(show.path) / "tvshow.nfo"
+        tvshow_nfo.write_text("<tvshow><title>BB</title><tag>Anime</tag><tag>Mecha</tag></tvshow>")
+        queue(show)
+        process_notifications(rt)
+        kodi.show_details[8]["tag"].append("Favourites")  # the user's, in Kodi
+        # "Mecha" taken out in the review, published
+        tvshow_nfo.write_text("<tvshow><title>BB</title><tag>Anime</tag></tvshow>")
+        kodi.show_nfo_details[8] = {"tag": ["Anime"]}
+        queue(show)
+        [report] = process_notifications(rt, now=later(minutes=1))
+    assert report.sent == 1, report.error
+    assert kodi.show_details[8] == {"tag": ["Anime", "Favourites"]}
+    assert kodi.violations == []
+
+
+def test_a_renamed_shows_kept_state_leaves_the_tvshow_nfo_tags_the_row_noted(make_rt, tmp_path):
+    """A show row's `kept_state` holds the tags of the tvshow.nfo Kodi read, and a renamed
+    show's watched state while Kodi has it nowhere: keeping that state, and clearing it once
+    given back, leave the noted tags (else the next refresh would know none to take off),
+    and a row that noted only tags has no watched state to give back."""
+    with FakeKodi(sources=["smb://nas/tv/"]) as kodi:
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        [row] = queue(add_show(rt, tmdb_id=1396))
+    kodi_kept.note_nfo_tags({row.id: ["Anime"]})
+    assert kodi_kept.load([row.id]) == {}
+    pilot = kodi_tv.Watched(PILOT, 1, 1, {"playcount": 1})
+    kodi_kept.keep(row.id, [pilot], {"userrating": 8})
+    assert kodi_kept.load([row.id]) == {row.id: [pilot]}
+    assert kodi_kept.told_tags(row.id) == ["Anime"]
+    kodi_kept.clear(row.id)
+    assert kodi_kept.load([row.id]) == {} and kodi_kept.told_tags(row.id) == ["Anime"]
