@@ -350,7 +350,8 @@ def refresh_movie(
     new `movieid`, or those values reset) given back with `SetMovieDetails`. The user's own
     tags are those Kodi has that the NFO it last read did not (`kodi_kept.movie_kept`, noted
     when that row was sent): a tag the new NFO lost (removed in metarrd) stays gone. Not known
-    (no row noted it): none is given back, as before.
+    (no row noted it: told before an upgrade): the tags Kodi has that the NFO it is to read
+    lacks are given back (a tag taken out of the NFO just then stays in Kodi; none is lost).
 
     When Kodi is not seen to re-add the movie within `REFRESH_WAIT_SECONDS` (a big library, a
     slow NAS), what it resets is kept in the notification row (`kodi_kept.keep_movie`) and
@@ -393,8 +394,9 @@ def refresh_movie(
         mine = [t for t in tags if t not in told]
     elif old is not None or kept.get("tag"):  # the old entry's or a kept one's, which the NFO lacks
         mine = tags if set(tags) - set(own.get("tag") or ()) else []
-    else:
-        mine = []
+    else:  # not known (told before rows noted it): Kodi's tags the NFO it is to read lacks
+        new = _published_nfo_tags(target)
+        mine = [t for t in tags if t not in new] if new is not None else []
     if mine:
         expect["tag"] = mine
     kodi.call(
@@ -434,6 +436,13 @@ def refresh_movie(
     if kept:
         kodi_kept.clear_movie(target.key)
     return _removed(kodi, old, target, keep)
+
+
+def _published_nfo_tags(target: Target) -> list[str] | None:
+    """The `<tag>`s of the NFO PUBLISH wrote for the target's movie (the ledger's), which a
+    refresh now reads; None when there is none or it cannot be read."""
+    nfo = kodi_kept.published_nfos([target.key]).get(target.key)
+    return kodi_tv.movie_nfo_tags(nfo, target.libraries) if nfo else None
 
 
 def _removed(

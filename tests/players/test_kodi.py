@@ -774,3 +774,26 @@ def test_kept_state_goes_back_when_kodi_ran_the_refresh_after_the_watch(make_rt,
         [report] = process_notifications(rt, now=later(minutes=60 * 24 * 30))
     assert report.sent == 1, report
     assert kodi.movie_details[42] == {**WATCHED, "tag": ["heist", "Movie night"]}
+
+
+def test_a_tag_given_in_kodi_survives_the_first_refresh_no_row_noted_nfo_tags_for(
+    make_rt, tmp_path
+):
+    """A movie told to Kodi before rows noted the NFO's tags (an upgrade) had nothing to tell
+    the user's own tags from the NFO's, and its first refresh gave none back: "Movie night",
+    given in Kodi, was gone. Kodi's tags, read before the refresh, that the NFO it is told to
+    read lacks go back after it."""
+    file = "smb://nas/movies/The Matrix (1999)/The Matrix (1999).mkv"
+    with FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: file},
+        movie_details={42: {"playcount": 0, "tag": ["cyberpunk", "Movie night"]}},
+        nfo_details={42: {"tag": ["cyberpunk"]}},
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "The Matrix (1999)/The Matrix (1999).mkv")
+        _published_nfo(movie, ["cyberpunk"])
+        queue(movie)
+        [report] = process_notifications(rt)
+    assert report.sent == 1, report
+    assert kodi.movie_details[42]["tag"] == ["cyberpunk", "Movie night"]
