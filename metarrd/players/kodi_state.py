@@ -163,7 +163,9 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     """The watched state `move_show` kept in the notification row after it removed Kodi's old
     show (the new folder not added again then, or the daemon stopped before it was): once
     Kodi has the show at its folder (scanned now when it does not), the same files there that
-    were not played since get it back, and the row keeps nothing more. A folder still not in
+    were not played since get it back, the show its rating unless the user rated it there
+    since (Kodi's own scan added it first; a rating other than its tvshow.nfo's), and the row
+    keeps nothing more. A folder still not in
     Kodi: a PlayerProtocolError, the state stays kept for the next attempt."""
     api = kodi.api()
     folder = pathmap.kodi_folder(target.mapped_folder)
@@ -182,7 +184,10 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     restore = kodi_tv.restore_watched(list(kept), unplayed, target.mapped_folder)
     for episodeid, details in restore.items():
         kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
-    give_show_state(kodi, found.tvshowid, getattr(kept, "show", {}))
+    # a rating the user gave the show since (Kodi's own scan added it first) wins; not the
+    # one its tvshow.nfo gave it
+    nfo_rating = kodi_tv.show_nfo_userrating(target.folder, target.libraries)
+    give_show_state(kodi, found.tvshowid, getattr(kept, "show", {}), True, nfo_rating)
     kodi_kept.clear(target.key)
     return f"gave the watched state of {len(restore)} episode(s) back to the show at {folder}"
 
@@ -258,16 +263,21 @@ def show_state(kodi: Kodi, tvshowid: int) -> dict[str, Any]:
 
 
 def give_show_state(
-    kodi: Kodi, tvshowid: int, state: dict[str, Any], own_wins: bool = False
+    kodi: Kodi,
+    tvshowid: int,
+    state: dict[str, Any],
+    own_wins: bool = False,
+    nfo_rating: int | None = None,
 ) -> None:
     """A renamed show's rating and tags (`show_state` of the old one) given to its new
     entry: its tags (the NFO's, read by the scan) and the user's own; the user's rating, or
-    with `own_wins` the new entry's where it has one (rated there since)."""
+    with `own_wins` the new entry's where it has one (rated there since) other than
+    `nfo_rating` (its tvshow.nfo's, which a scan gave it)."""
     if not state:
         return
     own = show_state(kodi, tvshowid)
     give = dict(state)
-    if own_wins and own.get("userrating"):
+    if own_wins and own.get("userrating") and own["userrating"] != nfo_rating:
         give["userrating"] = own["userrating"]
     tags = list(dict.fromkeys([*(own.get("tag") or []), *(state.get("tag") or [])]))
     if tags:

@@ -188,3 +188,29 @@ def test_a_merged_show_not_added_again_keeps_the_users_rating_and_tags_of_the_sh
     assert fake.show_details[9] == {"userrating": 9, "tag": ["AMC", "Favourites"]}
     assert fake.episodes[39]["playcount"] == 2
     assert kept_state() == [None] and fake.violations == []
+
+
+def test_a_kept_show_rating_gives_no_old_value_back_over_the_users_rating_since(make_rt, tmp_path):
+    """The show's rating (9) kept in a row that gave up (Kodi off for long after the old show's
+    removal). Kodi's own scan added the new folder since (Sonarr's "Update library"), and the
+    user rated that show 5 in Kodi. The show's next publish, a month later, gave 9 back over
+    it; the user's rating since wins, as for a renamed show Kodi found first (`adopt_show`)."""
+    with merged_kodi() as fake:
+        fake.show_details[7] = {"userrating": 9, "tag": ["Favourites"]}
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=False)
+        rt = tv_rt(make_rt, tmp_path, fake)
+        show = add_show(rt, tmdb_id=1396, tvdb_id=81189)
+        queue(show)
+        [report] = process_notifications(rt)
+        assert report.retrying == 1 and fake.shows == {}
+        db.PlayerNotification.update(state="failed").execute()  # its retry time used up
+
+        scans_into_old_show_then(fake, adds_again=True)(NEW)  # Kodi's own scan
+        fake.on_scan = None
+        fake.show_details[9] = {"userrating": 5}  # rated in Kodi since
+        queue(show, created=later(minutes=60 * 24 * 30))  # published again a month later
+        [report] = process_notifications(rt, now=later(minutes=60 * 24 * 30 + 1))
+    assert report.sent == 1, report.error
+    assert fake.show_details[9] == {"userrating": 5, "tag": ["Favourites"]}
+    assert fake.episodes[39]["playcount"] == 2
+    assert kept_state() == [None, None] and fake.violations == []
