@@ -391,7 +391,8 @@ def _show_nfo_tags(shows: Sequence[Target]) -> dict[int, list[str]]:
 
 
 def _note_nfo_tags(tags: dict[int, list[str]]) -> None:
-    """Each told movie's row notes the `<tag>`s of the NFO Kodi was told to read (`_nfo_tags`)."""
+    """Each told movie's or show's row notes the `<tag>`s of the NFO Kodi was told to read
+    (`_nfo_tags`, `_show_nfo_tags`)."""
     try:
         kodi_kept.note_nfo_tags(tags)
     except Exception as exc:  # they were told all the same: not worth telling them again

@@ -112,8 +112,8 @@ def _watched(entry: dict) -> Watched:
 def movie_kept(key: int) -> tuple[dict[str, Any], list[str] | None]:
     """A movie row's kept state: what an earlier attempt could not give back after its
     refresh (in this row, or an earlier one of the same player and movie; the latest row's
-    alone: it was made from the earlier ones'), and the tags of the NFO Kodi last read (the latest row that noted them; None: no
-    row did, as before this was noted)."""
+    alone, made from the earlier ones'), and the tags of the NFO Kodi last read (the latest
+    row that noted them; None: no row did, as before this was noted)."""
     N, row = db.PlayerNotification, db.PlayerNotification.alias()
     same = (N.id == row.id) | ((N.player == row.player) & (N.movie == row.movie))
     query = (

@@ -165,8 +165,8 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     Kodi has the show at its folder (scanned now when it does not), the same files there that
     were not played since get it back, the show its rating unless the user rated it there
     since (Kodi's own scan added it first; a rating other than its tvshow.nfo's), and the row
-    keeps nothing more. A folder still not in
-    Kodi: a PlayerProtocolError, the state stays kept for the next attempt."""
+    keeps nothing more. A folder still not in Kodi: a PlayerProtocolError, the state stays
+    kept for the next attempt."""
     api = kodi.api()
     folder = pathmap.kodi_folder(target.mapped_folder)
     found, here = find_show(kodi.shows(), target)
