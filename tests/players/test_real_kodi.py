@@ -100,6 +100,7 @@ FOLDER_STACK = {
     "Fight Club (1999)": ("CD1/Fight Club (1999) cd1.mkv", "CD2/Fight Club (1999) cd2.mkv")
 }
 NEW_TITLE = "The Matrix (Director's Edit)"
+UPGRADE_TITLE = "The Matrix (Upgrade Edit)"
 # a show from the simulator's TV catalog: a special, a multi-episode file, two seasons
 SHOW = "Breaking Bad (2008)"
 EPISODE_FILES = (
@@ -291,6 +292,18 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
         if thumb.startswith("http")
     }
     assert disc_thumbs and {hit.path for hit in sim.requests} <= disc_thumbs
+    # its rows from before they noted the NFO's tags (an upgrade): the next refresh gives back
+    # the tags Kodi had (read before it) that the NFO it reads lacks, "Movie night" too
+    db.PlayerNotification.update(kept_state=None).execute()
+    set_field(matrix.id, "title", UPGRADE_TITLE)
+    assert publish_item(rt, db.Movie.get_by_id(matrix.id)).players == ["Real Kodi"]
+    [sent] = players.process_notifications(rt)
+    assert sent.sent == 1 and sent.done[0] == "refreshed 1 known movie(s)", sent
+    kodi.wait_for(
+        "re-read the NFO", lambda: any(m["title"] == UPGRADE_TITLE for m in all_movies(kodi))
+    )
+    tags = details_of(kodi, kodi_file(library / MOVIES[0]))["tag"]
+    assert sorted(tags) == sorted([*nfo_tags, "Movie night"]), tags
 
     # 4. the Heat stack watched halfway, rated and tagged in Kodi, then its folder renamed by
     # hand: scanned, published at its new folder, Kodi ends with one Heat, at the new path,
