@@ -12,9 +12,10 @@ reads its NFO under the first part's name and its poster and fanart under the st
 (`Blade Runner (1982)/BDMV/`): Kodi reads their NFO `<folder>.nfo` and their artwork under bare
 names (`poster.jpg`, `fanart1.jpg`) in the movie folder, and their actor images only from
 `VIDEO_TS/.actors/` or `BDMV/.actors/`. Then the title is edited (locked) and the movie published
-again: the refresh must make Kodi show the new title, nothing lost. Then the Heat stack, marked
-watched halfway, rated and tagged in Kodi, has its folder renamed by hand and is published at its
-new folder: while Kodi cannot add the new folder (a `.nomedia` in it) the old Heat stays, with
+again: the refresh must make Kodi show the new title, nothing lost (and once more with the
+rows' noted NFO tags gone, as after an upgrade: the tag given in Kodi stays). Then the Heat
+stack, marked watched halfway, rated and tagged in Kodi, has its folder renamed by hand and is
+published at its new folder: while Kodi cannot add the new folder (a `.nomedia` in it) the old Heat stays, with
 its watched state; once it can, Kodi must end with one Heat, at the new path, with the same
 watched state.
 
