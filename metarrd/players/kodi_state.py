@@ -377,7 +377,7 @@ def refresh_movie(
     api = kodi.api()
     own = stored_state(kodi, movieid)
     kept, told = kodi_kept.movie_kept(target.key)
-    if kept and _holds_any(own, kept):
+    if kept and _holds_any(own, kept, told or []):
         # no refresh reset the entry since that state was given to it (Kodi ran it in time
         # after all, or never): what it holds now is the user's latest, the kept state is old
         kodi_kept.clear_movie(target.key)
@@ -493,14 +493,15 @@ def _refreshed(
         kodi.pause()  # Kodi 20.1 takes ~0.4 s
 
 
-def _holds_any(own: dict[str, Any], kept: dict[str, Any]) -> bool:
+def _holds_any(own: dict[str, Any], kept: dict[str, Any], told: list[str]) -> bool:
     """Whether a movie entry (`stored_state`) still holds one of the values kept for it
     (`kodi_kept.movie_kept`: what a refresh resets, given to the entry when its watch ran
     out): then no refresh reset it since, for a refresh resets them all at once (the play
-    count, last played time and rating to the NFO's, the tags to the NFO's alone)."""
+    count, last played time and rating to the NFO's, the tags to the NFO's alone). A kept
+    tag the NFO Kodi was told to read then (`told`) has too is no sign: the refresh gave it."""
     for name, value in kept.items():
         if name == "tag":
-            if set(value) & set(own.get("tag") or ()):
+            if set(value) & set(own.get("tag") or ()) - set(told):
                 return True
         elif value and own.get(name) == value:
             return True

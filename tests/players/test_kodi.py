@@ -797,3 +797,35 @@ def test_a_tag_given_in_kodi_survives_the_first_refresh_no_row_noted_nfo_tags_fo
         [report] = process_notifications(rt)
     assert report.sent == 1, report
     assert kodi.movie_details[42]["tag"] == ["cyberpunk", "Movie night"]
+
+
+def test_kept_state_goes_back_when_the_late_refresh_read_a_kept_tag_from_the_nfo(make_rt, tmp_path):
+    """The user gave "Movie night" in Kodi, then in metarrd's review too: the republish's NFO
+    has it. Kodi ran that refresh after the watch: unwatched, no rating, and "Movie night"
+    from the NFO. The entry holding that kept tag is no sign it was not reset (the NFO Kodi
+    read gave it): the play count and rating go back at the next refresh."""
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    with FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: file},
+        movie_details={42: {**WATCHED, "tag": ["heist"]}},
+        nfo_details={42: {"tag": ["heist"]}},
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+        _published_nfo(movie, ["heist"])
+        queue(movie)
+        process_notifications(rt)
+        kodi.movie_details[42]["tag"].append("Movie night")  # the user tags it in Kodi
+        _published_nfo(movie, ["heist", "Movie night"])  # and in the review
+        kodi.nfo_details[42] = {"tag": ["heist", "Movie night"]}
+        kodi.queued_refresh = True
+        queue(movie)
+        process_notifications(rt, now=later(minutes=1))
+        kodi.queued_refresh = False
+        kodi.run_queued()  # after the watch
+        assert kodi.movie_details[42]["playcount"] == 0
+        queue(movie)
+        [report] = process_notifications(rt, now=later(minutes=60 * 24 * 30))
+    assert report.sent == 1, report
+    assert kodi.movie_details[42] == {**WATCHED, "tag": ["heist", "Movie night"]}
