@@ -350,8 +350,7 @@ def _art_home(rt: Runtime, movie: db.Movie) -> tuple[Path, str, bool] | None:
     home = folder_stack_art(VideoPlace.of(movie))
     if home is None or home[1]:
         return home
-    roots = {os.path.normpath(lib.path) for lib in rt.config.library}
-    return None if os.path.normpath(home[0]) in roots else home
+    return None if os.path.normpath(home[0]) in _roots(rt) else home
 
 
 def _actors_home(rt: Runtime, movie: db.Movie) -> Path:
@@ -367,8 +366,12 @@ def _actors_home(rt: Runtime, movie: db.Movie) -> Path:
     name = folder.name
     if above == folder or above != folder.parent or len(name) != 3 or name[:2].lower() != "cd":
         return folder
-    roots = {os.path.normpath(lib.path) for lib in rt.config.library}
-    return folder if os.path.normpath(above) in roots else above
+    return folder if os.path.normpath(above) in _roots(rt) else above
+
+
+def _roots(rt: Runtime) -> set[str]:
+    """The libraries' own folders: no bare name there is one movie's."""
+    return {os.path.normpath(lib.path) for lib in rt.config.library}
 
 
 @dataclass
@@ -485,7 +488,9 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         [w for w in wanted if w.path.parent == art_folder],
         art_names,
         (art_base, base),
-        lambda: art_alone or (art_folder == folder and has_own_folder(VideoPlace.of(movie))),
+        lambda: (
+            art_alone or (art_folder == folder and has_own_folder(VideoPlace.of(movie), _roots(rt)))
+        ),
     )
     plan, seen = plan_against_disk(
         movie,

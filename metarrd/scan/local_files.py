@@ -10,7 +10,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -135,11 +135,16 @@ def stack_nfo_name(video: Place) -> str | None:
     return f"{base}.nfo" if base else None
 
 
-def has_own_folder(video: Place) -> bool:
-    """True when the movie is alone in its folder (so bare names like poster.jpg are its own)."""
+def has_own_folder(video: Place, roots: Iterable[str | os.PathLike[str]] = ()) -> bool:
+    """True when the movie is alone in its folder (so bare names like poster.jpg are its own).
+    Never in a library's own folder (`roots`): Kodi scans a source's folder with
+    `parent_name_root` off (VideoDatabase GetScraperForPath), no `movie.nfo` nor folder art is
+    read there, and its bare names are the whole library's."""
     if video.is_disc:
         return True
     folder = video.path.parent
+    if _is_root(folder, roots):
+        return False
     parts = {str(p) for p in video.parts} | {str(video.path)}
     try:
         with os.scandir(folder) as it:
@@ -153,7 +158,14 @@ def has_own_folder(video: Place) -> bool:
     return True
 
 
-def find_nfo(video: FoundVideo) -> Path | None:
+def _is_root(folder: Path, roots: Iterable[str | os.PathLike[str]]) -> bool:
+    return os.path.normpath(folder) in {os.path.normpath(r) for r in roots}
+
+
+def find_nfo(video: FoundVideo, roots: Iterable[str | os.PathLike[str]] = ()) -> Path | None:
+    """The user's NFO for `video` (docs/kodi-layout.md §1.5). `roots`: the libraries' folders,
+    whose `movie.nfo` is no movie's (`has_own_folder`)."""
+    roots = list(roots)
     folder = movie_folder(video)
     base = base_name(video)
     candidates = [folder / f"{base}.nfo"]
@@ -174,9 +186,9 @@ def find_nfo(video: FoundVideo) -> Path | None:
     else:
         above = _nfos_above(video)
         candidates += above[:-1]
-        if has_own_folder(video):
+        if has_own_folder(video, roots):
             candidates.append(folder / "movie.nfo")
-        if above and not _holds_video(above[-1].parent):
+        if above and not _holds_video(above[-1].parent) and not _is_root(above[-1].parent, roots):
             candidates.append(above[-1])
     for c in candidates:
         if nfo_present(c):
@@ -336,7 +348,8 @@ def find_local_artwork(
     # images named after a stack's first part or a disc's folder (what Jellyfin and older tools
     # used) are the user's too
     bases = dict.fromkeys([art_base_name(video), base_name(video)])
-    own = has_own_folder(video)
+    roots = [lib.path for lib in config.library]
+    own = has_own_folder(video, roots)
     found: list[tuple[Path, str, int]] = []
     with os.scandir(folder) as it:
         for entry in it:
@@ -351,8 +364,7 @@ def find_local_artwork(
         # GetLocalArtBaseFilename)
         above, stem = home
         # bare names in a library's own folder are the whole library's (`publish` writes none)
-        roots = {os.path.normpath(lib.path) for lib in config.library}
-        alone = os.path.normpath(above) not in roots and not _holds_video(above)
+        alone = not _is_root(above, roots) and not _holds_video(above)
         if stem or alone:
             with os.scandir(above) as it:
                 for entry in it:

@@ -283,7 +283,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
             and k[2] == video.size
             and k[3] == video.mtime_ns
             and (whole or not _nfo_changed(rt, video, k[6], functools.partial(said, k[0])))
-            and not (k[9] and _opens_now(video))  # a permission fixed: read at last
+            and not (k[9] and _opens_now(video, _roots(rt)))  # a permission fixed: read at last
         ):
             unchanged += 1
             if video.file_id is not None and k[7] != video.file_id:
@@ -913,7 +913,7 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
         pr.errors.append(f"{video.path}: cannot read ({exc.strerror})")
         pr.refused = isinstance(exc, PermissionError)
     try:
-        nfo_path = find_nfo(video)
+        nfo_path = find_nfo(video, _roots(rt))
     except OSError as exc:
         nfo_path = None
         pr.errors.append(f"{video.path.parent}: cannot look for its NFO ({exc.strerror})")
@@ -939,11 +939,17 @@ def probe(rt: Runtime, root: Path, video: FoundVideo) -> Probe:
     return pr
 
 
-def _opens_now(video: FoundVideo) -> bool:
+def _roots(rt: Runtime) -> list[str]:
+    """The libraries' own folders, whose `movie.nfo` and bare art are no movie's
+    (`local_files.has_own_folder`)."""
+    return [lib.path for lib in rt.config.library]
+
+
+def _opens_now(video: FoundVideo, roots: list[str]) -> bool:
     """Can the files of this video whose reading was refused (`STREAMS_REFUSED`) be opened
     now: its parts, and the user's NFO beside it when there is one?"""
     try:
-        nfo_path = find_nfo(video)
+        nfo_path = find_nfo(video, roots)
     except OSError:
         return False
     return opens_now([*video.parts, *([nfo_path] if nfo_path is not None else [])])
@@ -962,7 +968,7 @@ def _nfo_changed(
     read (0600 of the other user tinyMediaManager runs as, EIO on a share) goes to
     `on_unreadable(path, reason)`: passed over in silence, the user's edit was never taken in."""
     try:
-        nfo_path = find_nfo(video)
+        nfo_path = find_nfo(video, _roots(rt))
         if nfo_path is None or refused_link(nfo_path, rt.config) is not None:
             return False
         if _written_by_us(nfo_path):

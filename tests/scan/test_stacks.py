@@ -225,3 +225,35 @@ def test_a_folder_stack_in_the_library_root_takes_no_bare_art_of_the_library(
     assert sorted((a.path.name, a.asset_type) for a in found) == [
         ("Heat (1995)-poster.jpg", "poster")
     ]
+
+
+def test_nothing_bare_is_read_in_the_library_root_for_a_movie_there(tmp_path, config_factory):
+    """`<library>/CD1/Heat (1995) cd1.avi` + `CD2/...` right in the library's folder, and a lone
+    `<library>/Ronin (1998).mkv`. Kodi scans a source's own folder with `parent_name_root` off
+    (VideoDatabase GetScraperForPath: `parent_name && (!recurse || iFound > 1)`, false at the
+    source of a recursive movie source), so FindNFO gets `movieFolder` false there: no
+    `movie.nfo`, no "only NFO in the folder", and no folder art; the names of the movie's own
+    (`Heat (1995) cd1.nfo`, the stacked title's `Heat (1995).nfo`) it still reads. The
+    library's `movie.nfo` was read as the stack's NFO and as Ronin's, its `poster.jpg` as
+    Ronin's poster."""
+    from tests.publish.conftest import image_bytes
+
+    root = tmp_path / "movies"
+    for n in (1, 2):
+        (root / f"CD{n}").mkdir(parents=True)
+        (root / f"CD{n}" / f"Heat (1995) cd{n}.avi").write_bytes(b"video")
+    (root / "Ronin (1998).mkv").write_bytes(b"video")
+    (root / "movie.nfo").write_text("<movie><title>The library</title></movie>")
+    (root / "poster.jpg").write_bytes(image_bytes("poster"))
+    config = config_factory(libraries={"Movies": root})
+    roots = [lib.path for lib in config.library]
+    videos = {v.path.name: v for v in walk_library(root)}
+    stack, ronin = videos["Heat (1995) cd1.avi"], videos["Ronin (1998).mkv"]
+    assert len(stack.parts) == 2
+    assert find_nfo(stack, roots) is None
+    assert find_nfo(ronin, roots) is None
+    assert find_local_artwork(ronin, config, is_ours=lambda _p: False) == []
+    (root / "Heat (1995).nfo").write_text("<movie/>")  # the stacked title's: Kodi reads it
+    assert find_nfo(stack, roots) == root / "Heat (1995).nfo"
+    (root / "Ronin (1998).nfo").write_text("<movie/>")
+    assert find_nfo(ronin, roots) == root / "Ronin (1998).nfo"
