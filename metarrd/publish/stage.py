@@ -414,6 +414,14 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     art_folder, art_alone = folder, False
     if (home := _art_home(rt, movie)) is not None:  # a folder stack's: above its CD1/, CD2/
         art_folder, art_base, art_alone = home
+    elif (above := ledger_folder(VideoPlace.of(movie))) != folder:
+        notes.append(
+            f"artwork published in {folder.name}/, where Kodi does not read a stack's: the "
+            f"parts' names give no stacked title, and {display(above)} is not the movie's own "
+            "folder (a library's, or one holding other movies: a bare poster.jpg there would be "
+            "theirs too); name the parts after the movie "
+            f"(`{movie.title or 'Title'} cd1{Path(movie.path).suffix}`) for Kodi to show it"
+        )
     actors_folder = _actors_home(rt, movie)
     actors_dir = actors_folder / layout.ACTORS_DIR
     wanted = _art_files(rt, item, art_folder, art_base, notes, fetch, missing)

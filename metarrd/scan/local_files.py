@@ -20,7 +20,7 @@ from metarrd.atomic import TEMP_MARKER, ensure_dir
 from metarrd.config import Config
 from metarrd.files import MAX_FILE_BYTES, copy_regular, display, is_utf8, link_target_outside
 from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
-from metarrd.walk import FoundVideo, is_video_path, stacked_title
+from metarrd.walk import FoundVideo, is_skipped_folder, is_video_path, stacked_title
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,11 @@ def find_nfo(video: FoundVideo, roots: Iterable[str | os.PathLike[str]] = ()) ->
         candidates += above[:-1]
         if has_own_folder(video, roots):
             candidates.append(folder / "movie.nfo")
-        if above and not _holds_video(above[-1].parent) and not _is_root(above[-1].parent, roots):
+        if (
+            above
+            and _is_alone_above(above[-1].parent, video)
+            and not _is_root(above[-1].parent, roots)
+        ):
             candidates.append(above[-1])
     for c in candidates:
         if nfo_present(c):
@@ -238,12 +242,12 @@ def folder_stack_art(video: Place) -> tuple[Path, str, bool] | None:
     the stack's parent path); the `<base>` of its names there: the stacked title
     (`Heat (1995)`: `Heat (1995)-poster.jpg`), or "" for bare names (`poster.jpg`, Kodi's
     folder art) when the names give no stacked title; and whether that folder is the movie's
-    alone (no video of its own: its bare names are the movie's). None for anything else (the
+    alone (`_is_alone_above`: its bare names are the movie's). None for anything else (the
     art then goes beside the NFO), and for a folder stack with neither name there."""
     home = _folder_stack_home(video)
     if home is None:
         return None
-    alone = not _holds_video(home[0])
+    alone = _is_alone_above(home[0], video)
     return (*home, alone) if home[1] or alone else None
 
 
@@ -253,6 +257,29 @@ def ledger_folder(video: Place) -> Path:
     above its parts, where its art goes (`folder_stack_art`)."""
     home = _folder_stack_home(video)
     return movie_folder(video) if home is None else home[0]
+
+
+def _is_alone_above(folder: Path, video: Place) -> bool:
+    """Is `folder`, above the `CD1/`... folders of `video`'s parts, the movie's alone: no video
+    file of its own, and no other movie in a folder below it that the walk enters (not the
+    parts', nor extras, samples or hidden ones), at any depth? Its bare names and `movie.nfo`
+    are then the movie's, as Kodi takes them; a category folder's (`Movies/Action/CD1/`,
+    `CD2/` beside `Movies/Action/Ronin (1998)/`) are its own, and a bare name published there
+    would be every movie's below it."""
+    if _holds_video(folder):
+        return False
+    parts = {os.path.normpath(p.parent) for p in video.parts}
+    for top, dirs, files in os.walk(folder):
+        next_to = top == str(folder)
+        dirs[:] = [
+            d
+            for d in dirs
+            if os.path.normpath(os.path.join(top, d)) not in parts
+            and not is_skipped_folder(d, next_to_movie=next_to)
+        ]
+        if not next_to and any(is_video_path(Path(top, f)) for f in files):
+            return False
+    return True
 
 
 def _holds_video(folder: Path) -> bool:
@@ -364,7 +391,7 @@ def find_local_artwork(
         # GetLocalArtBaseFilename)
         above, stem = home
         # bare names in a library's own folder are the whole library's (`publish` writes none)
-        alone = not _is_root(above, roots) and not _holds_video(above)
+        alone = not _is_root(above, roots) and _is_alone_above(above, video)
         if stem or alone:
             with os.scandir(above) as it:
                 for entry in it:

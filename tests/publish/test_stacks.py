@@ -362,6 +362,43 @@ def test_no_folder_art_in_a_librarys_own_folder(rt, build):
     db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
         db.Movie.id == built.movie.id
     ).execute()
-    publish_item(rt, built.reload())
+    result = publish_item(rt, built.reload())
     assert not files_in(root)
     assert {"cd1.nfo", "cd1-poster.jpg", "cd1-fanart.jpg"} <= set(files_in(root / "CD1"))
+    [note] = [n for n in result.skipped if "no stacked title" in n]
+    assert note.startswith("artwork published in CD1/, where Kodi does not read a stack's")
+
+
+def test_no_folder_art_in_a_category_folder_holding_other_movies(rt, build):
+    """`Movies/Action/CD1/cd1.avi` + `CD2/cd2.avi` beside `Movies/Action/Ronin (1998)/`: the
+    names give no stacked title, and `Action/` is a category folder, not the stack's own (it
+    holds no video file itself, so it passed for the stack's alone). A bare `poster.jpg` there
+    becomes the category's folder art (Kodi's file view, Jellyfin's folder image) and every
+    movie's below it in a player reading bare names: the art stays beside the NFO in `CD1/`,
+    with a note why Kodi finds none, and the category's own `fanart.jpg` is not the stack's."""
+    from tests.publish.conftest import image_bytes
+
+    built = build("Action", art=ART, cast=[], title="Heat", year=1995, tmdb_id=949)
+    category = built.folder
+    (category / "Action.mkv").unlink()
+    parts = []
+    for n in (1, 2):
+        (category / f"CD{n}").mkdir()
+        parts.append(category / f"CD{n}" / f"cd{n}.avi")
+        parts[-1].write_bytes(b"RIFF part AVI ")
+    (category / "Ronin (1998)").mkdir()
+    (category / "Ronin (1998)" / "Ronin (1998).mkv").write_bytes(b"\x1a\x45\xdf\xa3 other")
+    (category / "fanart.jpg").write_bytes(image_bytes("fanart"))  # the category's
+    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    built.reload()
+    place = local_files.VideoPlace.of(built.movie)
+    found = local_files.find_local_artwork(place, rt.config, is_ours=lambda _p: False)
+    assert found == []
+
+    result = publish_item(rt, built.movie)
+
+    assert set(files_in(category)) == {"fanart.jpg"}
+    assert {"cd1.nfo", "cd1-poster.jpg", "cd1-fanart.jpg"} <= set(files_in(category / "CD1"))
+    assert any("no stacked title" in note for note in result.skipped)
