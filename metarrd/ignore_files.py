@@ -2,7 +2,8 @@
 
 Jellyfin (10.11, `DotIgnoreIgnoreRule`) reads a `.ignore` that holds lines as gitignore-style
 patterns: a file or folder one matches is left out of its scan, a folder with all below it. Only
-the nearest `.ignore` counts (the one in the folder itself, else in the nearest folder above);
+the nearest `.ignore` counts (the one in the folder itself, else in the nearest folder above,
+past the library's own folder: `above`);
 `!` takes back what an earlier pattern matched; the match ignores case (the `Ignore` library's
 `RegexOptions.IgnoreCase`). An empty or blank `.ignore` keeps its whole folder out
 (`walk.kept_out_rule`, not here).
@@ -133,6 +134,30 @@ class Rules:
 
 
 NONE = Rules()
+
+
+def above(root: str | os.PathLike[str]) -> Rules:
+    """The rules in force in a library's folder `root` before its own files are read: the
+    nearest `.ignore` in a folder above it, up to the file system's root, as Jellyfin looks for
+    one from an item's folder up (DotIgnoreIgnoreRule.FindIgnoreFile: `current.Parent` until
+    there is none), past its library's folder. Plex reads a `.plexignore` in the library's
+    folders only. A blank one above keeps nothing out, as the root's own does not: a whole
+    library is never left out (`walk.kept_out_rule` is for folders below the root)."""
+    folder = os.path.normpath(root)
+    parent = os.path.dirname(folder)
+    while parent != folder:
+        path = os.path.join(parent, JELLYFIN_FILE)
+        if os.path.lexists(path) and not os.path.isdir(path):  # Jellyfin's File.Exists
+            found = load(path)  # the nearest only: a blank or unreadable one ends the look
+            return NONE if found is None else Rules(found)
+        folder, parent = parent, os.path.dirname(parent)
+    return NONE
+
+
+def at_root(root: str | os.PathLike[str]) -> Rules:
+    """The rules in force inside a library's folder `root`: those `above` it, then its own
+    ignore files."""
+    return above(root).entering_on_disk(os.fspath(root))
 
 
 def load(path: str) -> PatternFile | None:

@@ -396,7 +396,7 @@ def rules_down_to(
     """The ignore files' patterns in force inside `folder` (root or below), read from `root`
     down: a walk that starts there judges what it meets by them, as the full walk does."""
     folder, root = os.path.normpath(folder), os.path.normpath(root)
-    rules = ignore_files.NONE.entering_on_disk(root)
+    rules = ignore_files.at_root(root)
     path = root
     if folder != root and is_inside(folder, root):
         for name in Path(folder).relative_to(root).parts:
@@ -421,7 +421,7 @@ def _first_not_walked(folder: str, root: str) -> tuple[str, str | None] | None:
     """The first folder from `root` down to `folder` the walk does not enter, and why (None:
     hidden or junk); None when it enters them all."""
     parent = root
-    rules = ignore_files.NONE.entering_on_disk(root)
+    rules = ignore_files.at_root(root)
     for name in Path(folder).relative_to(root).parts:
         path = os.path.join(parent, name)
         if is_skipped_folder(name, next_to_movie=False):
@@ -448,7 +448,7 @@ def kept_out_on_the_way(
     path, root = os.path.normpath(path), os.path.normpath(root)
     if path == root or not is_inside(path, root):
         return None
-    rules = ignore_files.NONE.entering_on_disk(root)
+    rules = ignore_files.at_root(root)
     folder = root
     for name in Path(path).relative_to(root).parts:
         folder = os.path.join(folder, name)
@@ -682,9 +682,12 @@ def walk_library(
     seen = _Seen(root_stat)
     pending = [root]
     # the ignore files' patterns in force in a folder waiting in `pending`, when there are any
-    lib = os.path.normpath(library_root) if library_root is not None else None
+    lib = os.path.normpath(library_root if library_root is not None else root)
     above = os.path.dirname(root)
-    start = rules_down_to(above, lib) if lib and root != lib and is_inside(above, lib) else None
+    if os.path.normpath(root) == lib:  # the nearest `.ignore` above the library, as Jellyfin
+        start = ignore_files.above(lib) or None
+    else:
+        start = rules_down_to(above, lib) if is_inside(above, lib) else None
     # None where no pattern is in force, the common case: no call to ask
     rules_in: dict[str, ignore_files.Rules | None] = {root: start} if start else {}
     while pending:

@@ -17,6 +17,7 @@ from metarrd.walk import (
     is_skipped_folder,
     is_skipped_show_folder,
     is_video_path,
+    kept_out_on_the_way,
     not_walked_for,
     stack_names,
     walk_library,
@@ -1278,3 +1279,39 @@ def test_a_plexignore_leaves_out_what_its_patterns_match_as_plex(tmp_path):
     }
     assert not walks_into(tmp_path / "Home Videos" / "Beach", tmp_path)
     assert walks_into(tmp_path / "Home Videos", tmp_path)  # `Home Videos/*`: what it holds
+
+
+def test_the_nearest_dot_ignore_above_the_library_root_counts_as_jellyfin(tmp_path):
+    """Jellyfin looks for the `.ignore` in force from the item's folder up to the file
+    system's root (DotIgnoreIgnoreRule.FindIgnoreFile: `current.Parent` until there is none),
+    past its library's folder: `/media/.ignore` applies to the library `/media/Movies`. The
+    walk started at the library's root and read none above it: it took what Jellyfin leaves
+    out for movies. Only the nearest counts: one further up is not read, and the root's own
+    replaces the one above."""
+    media = tmp_path / "media"
+    root = media / "Movies"
+    make(
+        root,
+        "Heat (1995)/Heat (1995).mkv",
+        "Alien (1979)/Alien (1979).avi",
+        "Trailers/Heat (1995).mkv",
+    )
+    (tmp_path / ".ignore").write_text("*.mkv\n")  # further up: not read
+    (media / ".ignore").write_text("*.avi\ntrailers/\n")
+    rule = "(Jellyfin does not scan it): not scanned"
+
+    assert sorted(found(root)) == ["Heat (1995)/Heat (1995).mkv"]
+    assert skips(root) == {
+        "Alien (1979)/Alien (1979).avi": f"matched by the pattern `*.avi` in {media}/.ignore {rule}",
+        "Trailers": f"matched by the pattern `trailers/` in {media}/.ignore {rule}",
+    }
+    # a scan of part of the library (the watcher's, a webhook's) judges the way down alike
+    assert not walks_into(root / "Trailers", root)
+    assert kept_out_on_the_way(root / "Alien (1979)" / "Alien (1979).avi", root) == (
+        str(root / "Alien (1979)" / "Alien (1979).avi"),
+        f"matched by the pattern `*.avi` in {media}/.ignore {rule}",
+    )
+    assert [v.file for v in walk_library(root / "Alien (1979)", library_root=root)] == []
+
+    (root / ".ignore").write_text("# the library's own\nTrailers/\n")  # nearer: the one above goes
+    assert sorted(found(root)) == ["Alien (1979)/Alien (1979).avi", "Heat (1995)/Heat (1995).mkv"]

@@ -175,7 +175,7 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
                 walk.unreadable(root, f"cannot list the library ({exc.strerror})")
                 continue
             # the root's .ignore / .plexignore, for the shows below: read once, by this listing
-            patterns = ignore_files.NONE.entering(str(root), [e.name for e in entries])
+            patterns = ignore_files.above(root).entering(str(root), [e.name for e in entries])
             walk.root_rules[str(root)] = patterns
             for entry in entries:
                 if is_junk_folder(entry.name):

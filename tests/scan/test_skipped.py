@@ -364,12 +364,13 @@ def test_a_scan_of_a_folder_a_dot_ignore_pattern_leaves_out_lists_it_and_takes_n
     ]
 
 
-def test_a_tv_scan_leaves_out_what_an_ignore_file_pattern_matches(tmp_path):
+@pytest.mark.parametrize("above", [False, True], ids=["in the root", "above the root"])
+def test_a_tv_scan_leaves_out_what_an_ignore_file_pattern_matches(tmp_path, above):
     """A Jellyfin `.ignore` of patterns (DotIgnoreIgnoreRule, 10.11; its docs' `specials/`,
-    `*.avi`) in the library's root and a Plex `.plexignore` in a show (`Season 02/*`, the
-    `Folder/*` form of Plex's "Excluding New Content with .plexignore"): the TV scan read,
-    identified and published all they matched, and a scan of a season alone (Sonarr's
-    webhook, the watcher) did too."""
+    `*.avi`) in the library's root, or above it (FindIgnoreFile looks up to the file system's
+    root), and a Plex `.plexignore` in a show (`Season 02/*`, the `Folder/*` form of Plex's
+    "Excluding New Content with .plexignore"): the TV scan read, identified and published all
+    they matched, and a scan of a season alone (Sonarr's webhook, the watcher) did too."""
     from metarrd.config import parse_config
     from tests.conftest import backend_sections
 
@@ -385,7 +386,8 @@ def test_a_tv_scan_leaves_out_what_an_ignore_file_pattern_matches(tmp_path):
     put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E02 - Cat's in the Bag.avi")
     put(root, "Breaking Bad (2008)/Season 02/Breaking Bad - S02E01 - Seven Thirty-Seven.mkv")
     put(root, "Kids Recordings/Peppa Pig - S01E01 - Muddy Puddles.mkv")
-    (root / ".ignore").write_text("# not for Jellyfin\nKids Recordings/\n*.avi\n")
+    ignore = (tmp_path if above else root) / ".ignore"
+    ignore.write_text("# not for Jellyfin\nKids Recordings/\n*.avi\n")
     (root / "Breaking Bad (2008)" / ".plexignore").write_text("Season 02/*\n")
     rt = open_runtime(config)
     try:
@@ -404,7 +406,7 @@ def test_a_tv_scan_leaves_out_what_an_ignore_file_pattern_matches(tmp_path):
         rt.close()
 
     assert episodes == ["Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
-    jellyfin = f"in {root}/.ignore (Jellyfin does not scan it): not scanned"
+    jellyfin = f"in {ignore} (Jellyfin does not scan it): not scanned"
     plex = f"in {root}/Breaking Bad (2008)/.plexignore (Plex does not scan it): not scanned"
     assert listed("TV")["entries"] == [
         (
