@@ -477,7 +477,35 @@ def _url_problem(url: str) -> str | None:
         return "not a valid URL" + hint
     if not parts.hostname:
         return "no host name in the URL" + hint
-    return None
+    return _host_problem(parts.hostname)
+
+
+def _host_problem(host: str) -> str | None:
+    """What no resolver takes in a URL's host name (`kodi..local`), which passed here and
+    failed every request at connect: the socket module encodes a name with Python's `idna`
+    codec, which refuses an empty label or one over 63 characters (urllib3's
+    LocationParseError), and a DNS name is 253 characters at most (RFC 1035 2.3.4). An IP
+    address (urlsplit checked an IPv6 one in brackets), a final dot (`kodi.local.`) and an
+    underscore (a Docker Compose service, `jellyfin_server`) are fine."""
+    if ":" in host:
+        return None  # an IPv6 address: urlsplit refused a malformed one
+    name = host[:-1] if host.endswith(".") else host
+    what = None
+    if "" in name.split("."):
+        what = "it has an empty part between dots (two dots in a row, or one at its start)"
+    elif any(len(label) > 63 for label in name.split(".") if label.isascii()):
+        what = "a part between dots is longer than 63 characters"
+    else:
+        try:
+            encoded = name.encode("idna")
+        except UnicodeError:
+            what = "it cannot be written as a DNS name (IDNA)"
+        else:
+            if len(encoded) > 253:
+                what = "it is longer than 253 characters"
+    if what is None:
+        return None
+    return f"the host name {host!r} is not valid: {what}"
 
 
 def _web_app_problem(url: str) -> tuple[str, str] | None:

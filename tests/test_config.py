@@ -396,3 +396,39 @@ def test_a_configs_folders_are_made_once_and_follow_a_replaced_config(tmp_path):
     assert other.cache_dir == tmp_path / "b" / "cache" and other.data_path == tmp_path / "b"
     assert config.cache_dir == tmp_path / "a" / "cache"
     assert other == dataclasses.replace(other)  # what is kept is no part of its value
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://kodi..local:8080", "an empty part between dots"),
+        ("http://.kodi.local:8080", "an empty part between dots"),
+        (f"http://{'k' * 64}.local:8080", "longer than 63 characters"),
+        (f"https://{'.'.join(['nas'] * 64)}/jellyfin", "longer than 253 characters"),
+    ],
+)
+def test_a_player_host_name_no_resolver_takes_is_a_configuration_error(url, why):
+    """`kodi..local` (a typo) passed `config check`; every notification then failed at
+    connect: the socket module encodes a host name with Python's `idna` codec, which refuses
+    an empty or over-63-character label (urllib3's LocationParseError, "label empty or too
+    long"), and a name over 253 characters is no DNS name (RFC 1035 2.3.4)."""
+    _config, found = collect_problems({"player": [{"name": "p", "type": "kodi", "url": url}]})
+    [problem] = [p for p in found if p.key == 'player "p".url']
+    assert problem.level == "error"
+    assert problem.message.startswith("the host name ") and why in problem.message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://kodi.local.:8080",  # a fully qualified name's final dot
+        "http://jellyfin_server:8096",  # a Docker Compose service name (Docker's DNS answers it)
+        "http://192.168.1.5:8080",
+        "http://[fd00::5]:8080",
+        "http://küche.fritz.box:8080",  # IDNA
+        f"http://{'k' * 63}.local:8080",
+    ],
+)
+def test_a_player_host_name_a_resolver_takes_is_fine(url):
+    _config, found = collect_problems({"player": [{"name": "p", "type": "kodi", "url": url}]})
+    assert [p for p in found if p.key == 'player "p".url'] == []
