@@ -108,12 +108,14 @@ class Rules:
         files' names are looked at)."""
         jellyfin, plex = self.jellyfin, self.plex
         for name in NAMES.intersection(names):
-            found = load(os.path.join(folder, name))
-            if found is None:
-                continue
-            if name == JELLYFIN_FILE:
-                jellyfin = found  # the nearest one only, as Jellyfin
-            else:
+            path = os.path.join(folder, name)
+            found = load(path)
+            if name == JELLYFIN_FILE and not os.path.isdir(path):  # Jellyfin's File.Exists
+                # the nearest one only, as Jellyfin: a blank one too (below a library's root
+                # it keeps its folder out, `walk.kept_out_rule`; in the root, the patterns of
+                # one above are no longer in force)
+                jellyfin = found
+            elif found is not None:
                 plex = (*plex, found)
         if jellyfin is self.jellyfin and plex is self.plex:
             return self

@@ -1315,3 +1315,8 @@ def test_the_nearest_dot_ignore_above_the_library_root_counts_as_jellyfin(tmp_pa
 
     (root / ".ignore").write_text("# the library's own\nTrailers/\n")  # nearer: the one above goes
     assert sorted(found(root)) == ["Alien (1979)/Alien (1979).avi", "Heat (1995)/Heat (1995).mkv"]
+    # a blank one of the library's own is the nearest too: the patterns above go (the library
+    # is not left out whole, as a blank `.ignore` below it leaves its folder out)
+    (root / ".ignore").write_text("\n")
+    assert sorted(found(root)) == ["Alien (1979)/Alien (1979).avi", "Heat (1995)/Heat (1995).mkv"]
+    assert not kept_out_on_the_way(root / "Alien (1979)" / "Alien (1979).avi", root)
