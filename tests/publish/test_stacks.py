@@ -402,3 +402,37 @@ def test_no_folder_art_in_a_category_folder_holding_other_movies(rt, build):
     assert set(files_in(category)) == {"fanart.jpg"}
     assert {"cd1.nfo", "cd1-poster.jpg", "cd1-fanart.jpg"} <= set(files_in(category / "CD1"))
     assert any("no stacked title" in note for note in result.skipped)
+
+
+def test_folder_art_an_older_publish_left_in_a_category_folder_goes(rt, build, monkeypatch):
+    """The bare `poster.jpg`... an older metarrd published in `Movies/Action/` for the stack in
+    its `CD1/`, `CD2/` are ours in the ledger: the next publish writes the art in `CD1/` and
+    removes them from the category folder."""
+    built = build("Action", art=ART, cast=[], title="Heat", year=1995, tmdb_id=949)
+    category = built.folder
+    (category / "Action.mkv").unlink()
+    parts = []
+    for n in (1, 2):
+        (category / f"CD{n}").mkdir()
+        parts.append(category / f"CD{n}" / f"cd{n}.avi")
+        parts[-1].write_bytes(b"RIFF part AVI ")
+    (category / "Ronin (1998)").mkdir()
+    (category / "Ronin (1998)" / "Ronin (1998).mkv").write_bytes(b"\x1a\x45\xdf\xa3 other")
+    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+    with monkeypatch.context() as patched:  # the rule before: bare names above CD1/
+        patched.setattr(publish_stage, "_art_home", lambda _rt, _movie: (category, "", True))
+        publish_item(rt, built.reload())
+    assert set(files_in(category)) == {"poster.jpg", "poster1.jpg", "fanart.jpg", "clearlogo.png"}
+
+    result = publish_item(rt, built.reload())
+
+    assert files_in(category) == {}
+    assert {"cd1-poster.jpg", "cd1-fanart.jpg", "cd1-clearlogo.png"} <= set(
+        files_in(category / "CD1")
+    )
+    assert sorted(Path(p).name for p in result.removed) == [
+        "clearlogo.png", "fanart.jpg", "poster.jpg", "poster1.jpg"
+    ]  # fmt: skip
+    assert not result.backed_up
