@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from metarrd import walk
+from metarrd.files import display
 from metarrd.identify import kodi_rule_reading
 
 # Kodi's TV scan leaves out only these paths (xbmc/xbmc `AdvancedSettings.cpp` Initialize:
@@ -42,7 +43,9 @@ def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[str]:
     files), so get no NFO: an extra named with its episode's numbers (`S01E01 -
     Rose-deleted.mkv`, Jellyfin's extras naming) or kept in an `Extras/` folder. Kodi lists no
     hidden file nor a `.nomedia` folder; an unreadable folder is passed over (the scan reports
-    it)."""
+    it). A name that is not UTF-8 (a Latin-1 name from an old share) comes as `display` shows
+    it, a `\\xNN` for each such byte: the list goes into messages and the database, and a
+    lone surrogate failed the insert of the scan's event and the publish (the whole show)."""
     found: list[str] = []
     for top, dirs, files in os.walk(folder):
         if walk.NO_MEDIA in files and top != str(folder):
@@ -56,7 +59,7 @@ def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[str]:
         if disc or {f.upper() for f in files} & _DISC_INDEXES:
             rel = Path(top).relative_to(folder).as_posix()
             if rel != "." and kodi_adds_episode(f"{folder.name}/{rel}"):
-                found.append(f"{rel}/{min(disc)}" if disc else rel)
+                found.append(display(f"{rel}/{min(disc)}" if disc else rel))
             dirs[:] = [d for d in dirs if d not in disc]
             if not disc:
                 continue
@@ -69,5 +72,5 @@ def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[str]:
                 continue
             rel = path.relative_to(folder).as_posix()
             if kodi_adds_episode(f"{folder.name}/{rel}"):
-                found.append(rel)
+                found.append(display(rel))
     return found

@@ -12,6 +12,8 @@ fetches the guide for it, fails, and the whole show is gone."""
 
 from __future__ import annotations
 
+import os
+
 from lxml import etree
 
 from metarrd import db
@@ -149,3 +151,38 @@ def test_an_avchd_structure_kodi_reads_as_an_episode_is_named_by_its_folder(
     item = db.Movie.get(db.Movie.path == str(show))
     notes = preview_publish(tv_rt, item).notes
     assert any(n.startswith("Season 01/Doctor.Who.S01E02.AVCHD: Kodi reads") for n in notes), notes
+
+
+def test_an_episode_named_in_latin1_spoils_neither_the_shows_scan_nor_its_publish(
+    tv_rt, tmp_path, monkeypatch, capsys
+):
+    """An episode file whose name is Latin-1, not UTF-8 (copied from an old Samba share): the
+    scan cannot store it and says so, and Kodi still reads it as S01E02 with no NFO of ours.
+    Its name went into the show's "Republish?" event as a lone surrogate, whose insert failed
+    the whole show's scan ("the show could not be scanned (UnicodeEncodeError…)"), and into
+    the publish's note ("internal error: UnicodeEncodeError"): the show was never published
+    again."""
+    from metarrd import cli
+
+    show = tmp_path / "tv" / WHO
+    put(show.parent, f"{WHO}/Season 01/Doctor Who - S01E01 - Rose.mkv")
+    _publish(tv_rt, monkeypatch, capsys)
+    latin1 = (
+        os.fsencode(show / "Season 01")
+        + b"/Doctor Who - S01E02 - Das Ende der Welt (\xdcbersetzung).mkv"
+    )
+    with open(latin1, "wb") as f:
+        f.write((show / "Season 01/Doctor Who - S01E01 - Rose.mkv").read_bytes())
+    assert cli.main(["scan"]) == 1  # the one file it cannot store
+    err = capsys.readouterr().err
+    assert "not valid UTF-8" in err and "could not be scanned" not in err, err
+    assert _state(show) == db.OUTDATED
+    item = db.Movie.get(db.Movie.path == str(show))
+    warned = [e.message for e in db.Event.select().where(db.Event.movie == item.id)]
+    shown = "Season 01/Doctor Who - S01E02 - Das Ende der Welt (\\xdcbersetzung).mkv"
+    assert any(m.startswith(shown) and "episodeguide" in m for m in warned), warned
+    assert cli.main(["publish", "--all"]) == 0, capsys.readouterr()
+    assert etree.parse(str(show / "tvshow.nfo")).getroot().find("episodeguide") is None
+    assert _state(show) == db.PUBLISHED
+    notes = preview_publish(tv_rt, item).notes
+    assert any(n.startswith(f"{shown}: Kodi reads") for n in notes), notes
