@@ -770,6 +770,11 @@ def _build(cls: type, data: Any, key: str, problems: Problems) -> Any:
     for name, f in fields.items():
         if name in data:
             value = _coerce(hints[f.name], data[name], _join(key, name), problems)
+            if isinstance(value, dict) and f.default_factory is not dataclasses.MISSING:
+                # a table of entries (`[artwork.limits]`) sets the entries it names, the rest
+                # keep their defaults: `poster = 5` alone had left fanart at 1, not the 5 that
+                # config.example.toml lists (selection takes 1 for a type not listed)
+                value = {**f.default_factory(), **value}
             if value is not _INVALID:
                 kwargs[f.name] = value
                 continue

@@ -163,6 +163,17 @@ def test_bad_values_name_the_key(data, message):
     assert message in str(err.value)
 
 
+def test_artwork_limits_set_in_part_keep_the_other_types_defaults():
+    """`[artwork.limits]` with only the types a user changes (`poster = 5`): the others keep
+    what config.example.toml lists as their defaults (fanart 5, clearlogo 2), not the 1 that
+    selection takes for a type with no limit."""
+    text = EXAMPLE.read_text().split("[artwork.limits]")[1].split("[enrich]")[0]
+    example = tomllib.loads(text)
+    limits = parse_config({"artwork": {"limits": {"poster": 5, "discart": 0}}}).artwork.limits
+    assert limits == {**example, "poster": 5, "discart": 0}
+    assert limits["fanart"] == 5 and limits["clearlogo"] == 2
+
+
 def test_config_check_exit_codes(tmp_path, capsys):
     good = tmp_path / "good.toml"
     good.write_text(
