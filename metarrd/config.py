@@ -2,7 +2,8 @@
 
 Every key is declared here with its type and default; `config.example.toml` documents each one
 (tests/test_config.py fails when a key is missing there). Unknown keys and wrong types are a
-`ConfigError` that names the key, so `metarrd config check` can say exactly what to fix.
+`ConfigError` that names the key (and `key_line` its line in the file), so `metarrd config
+check` can say exactly what to fix.
 """
 
 from __future__ import annotations
@@ -312,18 +313,31 @@ def find_config_path(explicit: str | None = None) -> Path:
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """Read and validate the configuration file; raise ConfigError naming the key at fault."""
+    """Read and validate the configuration file; raise ConfigError naming the key at fault,
+    the file and the key's line (`web.bind: expected a string, got a number
+    (/etc/metarrd/config.toml, line 164)`): the daemon's journal line had named neither."""
     cfg_path = find_config_path(str(path) if path else None)
     try:
-        data = read_config_file(cfg_path)
+        text = read_config_text(cfg_path)
+        data = parse_toml(text)
     except ConfigError as exc:
         raise ConfigError(f"{cfg_path}: {exc}") from None
-    config = parse_config(data)
+    try:
+        config = parse_config(data)
+    except ConfigError as exc:
+        line = key_line(text, data, exc.key) if exc.key else None
+        where = f"{cfg_path}, line {line}" if line else str(cfg_path)
+        raise ConfigError(f"{exc} ({where})", key=exc.key) from None
     return dataclasses.replace(config, source=str(cfg_path))
 
 
 def read_config_file(cfg_path: Path) -> dict[str, Any]:
-    """The TOML tables of the configuration file; ConfigError saying why not (without the path).
+    """The TOML tables of the configuration file; ConfigError saying why not (without the path)."""
+    return parse_toml(read_config_text(cfg_path))
+
+
+def read_config_text(cfg_path: Path) -> str:
+    """The text of the configuration file; ConfigError saying why not (without the path).
 
     Read as every file a user names is read (`files.read_regular`): `--config` naming a FIFO
     had `metarrd list` wait forever for a writer, and a multi-gigabyte file (a disk image
@@ -349,9 +363,15 @@ def read_config_file(cfg_path: Path) -> dict[str, Any]:
         # utf-8-sig: one leading byte order mark is dropped, as TOML allows (toml-lang/toml
         # #437); Notepad and PowerShell's Out-File write one, and a config.toml edited on a
         # NAS share from Windows was "invalid TOML: Invalid statement (at line 1, column 1)"
-        return tomllib.loads(raw.decode("utf-8-sig"))
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text") from None
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """The TOML tables of a configuration file's text; ConfigError saying why not."""
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         hint = ""
         if "Unescaped '\\'" in str(exc):  # `from = "D:\Media\TV"`, Sonarr's root folder
@@ -362,6 +382,97 @@ def read_config_file(cfg_path: Path) -> dict[str, Any]:
         raise ConfigError(f"invalid TOML: {exc}{hint}") from None
     except RecursionError:  # `a = [[[[...` thousands deep: tomllib recurses per level
         raise ConfigError("invalid TOML: arrays or tables nested too deeply") from None
+
+
+# where a key is written: a table header (`[web]`, `[[library]]`) or `key =` / `a.b =` at the
+# start of a line; bare or quoted key parts
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_HEADER_LINE = re.compile(
+    rf"\s*(\[\[?)\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*\]\]?\s*(?:#.*)?$"
+)
+_KEY_LINE = re.compile(rf"\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+# how a problem names a setting: `web.bind`, `library "Movies".path`, `web.allowed_hosts[2]`
+_KEY_SEGMENT = re.compile(r'([A-Za-z0-9_-]+)(?: ("(?:[^"\\]|\\.)*"))?((?:\[\d+\])*)')
+
+
+def _key_parts(dotted: str) -> tuple[str, ...]:
+    parts = re.findall(r"""\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*""", dotted)
+    return tuple(json.loads(p) if p.startswith('"') else p.strip("'") for p in parts)
+
+
+def key_lines(text: str) -> dict[tuple, int]:
+    """Where each key and table of a configuration file's text is written: its path (`("web",
+    "bind")`, `("library", 1, "path")` for the second `[[library]]`) -> its line, 1-based.
+    A key inside an inline table or a list (`path_map = [{ from = … }]`) is its list's line."""
+    found: dict[tuple, int] = {}
+    arrays: dict[tuple, int] = {}
+    table: tuple = ()
+    open_quote = ""  # inside a multi-line string: its quotes
+    for number, line in enumerate(text.splitlines(), 1):
+        if open_quote:
+            if line.count(open_quote) % 2:
+                open_quote = ""
+            continue
+        if m := _HEADER_LINE.match(line):
+            parts = _key_parts(m.group(2))
+            if m.group(1) == "[[":
+                table = (*parts, arrays.get(parts, 0))
+                arrays[parts] = table[-1] + 1
+            else:
+                table = parts
+            path = table
+        elif m := _KEY_LINE.match(line):
+            path = (*table, *_key_parts(m.group(1)))
+            rest = line[m.end() :]
+            open_quote = next((q for q in ('"""', "'''") if rest.count(q) % 2), "")
+        else:
+            continue
+        for end in range(1, len(path) + 1):
+            found.setdefault(path[:end], number)
+    return found
+
+
+def key_line(text: str, data: dict[str, Any], key: str) -> int | None:
+    """The line of `text` where the setting a problem names (`web.bind`, `library
+    "Movies".path`, `webhooks.path_map[0].from`) is written, else that of the nearest table
+    or list holding it, else None (a key the file leaves out, as the `[[library]]` it lacks)."""
+    lines = key_lines(text)
+    best: tuple[int, int] | None = None  # (how much of the key was found, its line)
+    for alternative in key.split(" / "):  # `enrich.concurrency / enrich.per_host`
+        path: list = []
+        node: Any = data
+        pos = 0
+        while m := _KEY_SEGMENT.match(alternative, pos):
+            name, quoted, indexes = m.groups()
+            path.append(name)
+            node = node.get(name) if isinstance(node, dict) else None
+            if quoted and isinstance(node, list):  # `library "Movies"`: the entry of that name
+                wanted = json.loads(quoted)
+                index = next(
+                    (
+                        i
+                        for i, e in enumerate(node)
+                        if isinstance(e, dict) and e.get("name") == wanted
+                    ),
+                    None,
+                )
+                if index is None:
+                    break
+                path.append(index)
+                node = node[index]
+            for index in map(int, re.findall(r"\d+", indexes)):
+                path.append(index)
+                node = node[index] if isinstance(node, list) and index < len(node) else None
+            pos = m.end()
+            if alternative[pos : pos + 1] != ".":
+                break
+            pos += 1
+        for end in range(len(path), 0, -1):
+            if (line := lines.get(tuple(path[:end]))) is not None:
+                if best is None or end > best[0]:
+                    best = (end, line)
+                break
+    return best[1] if best else None
 
 
 def default_languages(config: Config) -> tuple[str, ...]:
@@ -395,9 +506,11 @@ class Problem:
     level: str  # error | warning
     key: str  # where: `web.bind`, `library "Movies".path`
     message: str
+    line: int | None = None  # the key's line in the file (`key_line`), when it is written there
 
     def __str__(self) -> str:
-        return f"{self.key}: {self.message}"
+        where = f" (line {self.line})" if self.line else ""
+        return f"{self.key}: {self.message}{where}"
 
 
 class Problems:
@@ -409,7 +522,7 @@ class Problems:
 
     def error(self, key: str, message: str) -> None:
         if self.strict:
-            raise ConfigError(f"{key}: {message}")
+            raise ConfigError(f"{key}: {message}", key=key)
         self.found.append(Problem("error", key, message))
 
     def warning(self, key: str, message: str) -> None:

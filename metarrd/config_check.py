@@ -9,6 +9,7 @@ Errors make `config check` exit 2; warnings are printed and leave it at 0.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shlex
 import sqlite3
@@ -22,7 +23,9 @@ from metarrd.config import (
     collect_problems,
     entry_key,
     find_config_path,
-    read_config_file,
+    key_line,
+    parse_toml,
+    read_config_text,
 )
 from metarrd.errors import ConfigError
 from metarrd.files import (
@@ -43,10 +46,15 @@ def check_file(path: str | Path | None) -> tuple[Path, Config | None, list[Probl
     """(the file read, its Config when it could be built, every problem found)."""
     cfg_path = find_config_path(str(path) if path else None)
     try:
-        data = read_config_file(cfg_path)
+        text = read_config_text(cfg_path)
+        data = parse_toml(text)
     except ConfigError as exc:
         return cfg_path, None, [Problem("error", str(cfg_path), str(exc))]
     config, problems = collect_problems(data)
+    # the file's own problems name the line of their key; what this machine shows (a folder
+    # missing, a database file's mode) is fixed on the disk, and its message may end in the
+    # command that fixes it
+    problems = [dataclasses.replace(p, line=key_line(text, data, p.key)) for p in problems]
     # a value of the wrong type was left at its default: no warning about that default (an
     # "empty" webhooks.token for `token = 5`), its error says what is wrong
     wrong = {problem.key for problem in problems if problem.level == "error"}

@@ -12,7 +12,12 @@ class MetarrdError(Exception):
 
 
 class ConfigError(MetarrdError):
-    """The configuration file is missing, malformed, or has an unknown key or wrong type."""
+    """The configuration file is missing, malformed, or has an unknown key or wrong type.
+    `key` is the setting at fault when there is one (`web.bind`), for naming its line."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class ProviderError(MetarrdError):

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from metarrd.cli import main
-from metarrd.config import collect_problems, declared_keys, load_config, parse_config
+from metarrd.config import (
+    collect_problems,
+    declared_keys,
+    key_line,
+    load_config,
+    parse_config,
+)
 from metarrd.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,6 +178,65 @@ def test_artwork_limits_set_in_part_keep_the_other_types_defaults():
     limits = parse_config({"artwork": {"limits": {"poster": 5, "discart": 0}}}).artwork.limits
     assert limits == {**example, "poster": 5, "discart": 0}
     assert limits["fanart"] == 5 and limits["clearlogo"] == 2
+
+
+def _line_of(text: str, written: str) -> int:
+    return text.splitlines().index(written) + 1
+
+
+def test_a_wrong_value_names_its_key_its_file_and_its_line(tmp_path, capsys):
+    """config.example.toml copied and edited: a wrong value in the second `[[library]]` and in
+    `[daemon]`. The daemon's one line (its journal) named the key, not the file nor where in
+    it; `config check` names each key's line, the second `[[library]]`'s own."""
+    text = (
+        EXAMPLE.read_text()
+        .replace('kind = "tv"', 'kind = "shows"')
+        .replace("settle_seconds = 5.0 ", 'settle_seconds = "5s"')
+    )
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(text)
+    kind = _line_of(text, 'kind = "shows"')
+    settle = next(i for i, x in enumerate(text.splitlines(), 1) if x.startswith("settle_seconds"))
+    assert main(["--config", str(cfg), "list"]) == 2
+    assert capsys.readouterr().err == (
+        "metarrd: configuration error: daemon.settle_seconds: expected a number, got a string "
+        f"({cfg}, line {settle})\n"
+    )
+    assert main(["--config", str(cfg), "config", "check"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert f'error: library "TV".kind: must be "movie" or "tv", not \'shows\' (line {kind})' in err
+    assert f"error: daemon.settle_seconds: expected a number, got a string (line {settle})" in err
+
+
+def test_a_keys_line_is_found_in_any_way_toml_writes_it():
+    """Dotted keys, quoted keys, an inline table's key (its list's line), a multi-line string
+    holding what looks like a table; a key the file leaves out is its table's line, or none."""
+    text = (
+        'providers.tmdb.api_key = "k"\n'  # 1
+        "[[library]]\n"  # 2
+        'name = "Movies"\n'  # 3
+        "[[library]]\n"  # 4
+        '"name" = "Kids.Movies"\n'  # 5
+        'path = "kids"\n'  # 6
+        "[webhooks]\n"  # 7
+        'token = """\n'  # 8
+        "[web]\n"  # 9
+        'bind = 1"""\n'  # 10
+        "path_map = [\n"  # 11
+        '  { from = "/movies", to = "movies" },\n'  # 12
+        "]\n"  # 13
+        "[ web ] # the UI\n"  # 14
+        "bind = 8787\n"  # 15
+    )
+    data = tomllib.loads(text)
+    assert key_line(text, data, "providers.tmdb.api_key") == 1
+    assert key_line(text, data, 'library "Kids.Movies".path') == 6
+    assert key_line(text, data, "library[1].path") == 6
+    assert key_line(text, data, 'library "Movies".path') == 2  # not written: its [[library]]
+    assert key_line(text, data, "webhooks.path_map[0].to") == 11
+    assert key_line(text, data, "web.bind") == 15
+    assert key_line(text, data, "enrich.concurrency / enrich.per_host") is None
+    assert key_line(text, data, "player") is None
 
 
 def test_config_check_exit_codes(tmp_path, capsys):

@@ -924,9 +924,10 @@ def test_a_player_with_no_libraries_is_a_warning_naming_them(tmp_path, capsys):
     )
     status, out, err = _check(tmp_path, text, capsys)
     assert status == 0, err
+    header = text.splitlines().index("[[player]]") + 1  # where `libraries` goes
     assert (
         'warning: player "Living room".libraries: empty: this player is never told about a '
-        'publish; list the [[library]] names it shows, e.g. libraries = ["Movies"]'
+        f'publish; list the [[library]] names it shows, e.g. libraries = ["Movies"] (line {header})'
     ) in err.splitlines()
 
     status, out, err = _check(tmp_path, text + 'libraries = ["Movies"]\n', capsys)
