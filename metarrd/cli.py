@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import sys
+import typing
 from datetime import timedelta
 from pathlib import Path
 
@@ -197,10 +198,18 @@ def main(argv: list[str] | None = None) -> int:
             from metarrd.demo import run_demo
 
             return run_demo(args)
-        if args.command == "config":
-            return cmd_config_check(args.config)
-        config = load_config(args.config)
-        return COMMANDS[args.command](config, args)
+        with _output_named(not daemonish):
+            if args.command == "config":
+                status = cmd_config_check(args.config)
+            else:
+                config = load_config(args.config)
+                status = COMMANDS[args.command](config, args)
+            sys.stdout.flush()  # what is still buffered fails here, not at exit (status 120)
+        return status
+    except OutputError as exc:  # `list --json > FILE` on a full disk, as cat says "write error"
+        print(f"metarrd: cannot write the output: {exc}", file=sys.stderr)
+        _drop_output()
+        return EXIT_FAILED
     except ConfigError as exc:
         print(f"metarrd: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -233,9 +242,58 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `metarrd list | head`: the reader left; end quietly, as cat does
-        with contextlib.suppress(OSError, ValueError):  # and no second error at exit's flush
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_output()
         return EXIT_PIPE
+
+
+def _drop_output() -> None:
+    """Standard output goes nowhere from now on: no second error at exit's flush."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+class OutputError(Exception):
+    """Standard output could not be written (a full disk under `> FILE`, /dev/full): why."""
+
+
+class _Output:
+    """`sys.stdout` while a command runs: a write or flush that fails says it was the output's
+    (an OSError from anywhere else stays what it is); a reader that left stays BrokenPipeError."""
+
+    def __init__(self, stream: typing.TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc.strerror or str(exc)) from exc
+
+    def __getattr__(self, name: str) -> typing.Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _output_named(wrap: bool) -> typing.Iterator[None]:
+    if not wrap:
+        yield
+        return
+    stream = sys.stdout
+    sys.stdout = _Output(stream)
+    try:
+        yield
+    finally:
+        sys.stdout = stream
 
 
 def cmd_config_check(path: str | None) -> int:

@@ -271,6 +271,30 @@ def test_list_into_a_closed_pipe_ends_quietly(library, args, capsys, monkeypatch
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("args", [["list"], ["list", "--json"], ["config", "check"]])
+def test_output_into_a_full_disk_is_one_line_and_exit_1(library, args, capsys):
+    """`metarrd list --json > list.json` on a full disk (/dev/full: every write is ENOSPC)
+    was a traceback ending in `OSError: [Errno 28]`, or, for an output short enough to stay
+    buffered until exit, Python's own exit status 120; `cat` says "write error" and exits 1."""
+    cfg, _ = library
+    assert cli(cfg, "scan") == 0, capsys.readouterr()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "metarrd", "--config", str(cfg), *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    assert (done.returncode, done.stderr.splitlines()[-1:]) == (
+        1,
+        ["metarrd: cannot write the output: No space left on device"],
+    ), done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_identify_a_movie_with_tvdb_is_a_usage_error_that_keeps_its_reason(library, capsys):
     """`identify MOVIE --tvdb N` was recorded on the movie as its failure: its last_error, the
     reason the Identify page shows with the candidates, became "--tvdb identifies TV shows"."""
