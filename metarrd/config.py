@@ -392,12 +392,22 @@ _HEADER_LINE = re.compile(
 )
 _KEY_LINE = re.compile(rf"\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
 # how a problem names a setting: `web.bind`, `library "Movies".path`, `web.allowed_hosts[2]`
-_KEY_SEGMENT = re.compile(r'([A-Za-z0-9_-]+)(?: ("(?:[^"\\]|\\.)*"))?((?:\[\d+\])*)')
+_KEY_SEGMENT = re.compile(r'([^\s."\[\]]+)(?: ("(?:[^"\\]|\\.)*"))?((?:\[\d+\])*)')
 
 
 def _key_parts(dotted: str) -> tuple[str, ...]:
     parts = re.findall(r"""\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*""", dotted)
-    return tuple(json.loads(p) if p.startswith('"') else p.strip("'") for p in parts)
+    return tuple(_unquote(p) for p in parts)
+
+
+def _unquote(part: str) -> str:
+    """A key part as TOML reads it: `"a\\U0001F3AC"` has escapes JSON has not."""
+    if not part.startswith(('"', "'")):
+        return part
+    try:
+        return next(iter(tomllib.loads(f"{part} = 0")))
+    except (tomllib.TOMLDecodeError, StopIteration):
+        return part[1:-1]
 
 
 def key_lines(text: str) -> dict[tuple, int]:
@@ -408,7 +418,9 @@ def key_lines(text: str) -> dict[tuple, int]:
     arrays: dict[tuple, int] = {}
     table: tuple = ()
     open_quote = ""  # inside a multi-line string: its quotes
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(
+        text.split("\n"), 1
+    ):  # not splitlines: U+2028 is no TOML line end
         if open_quote:
             if line.count(open_quote) % 2:
                 open_quote = ""
@@ -447,7 +459,7 @@ def key_line(text: str, data: dict[str, Any], key: str) -> int | None:
             path.append(name)
             node = node.get(name) if isinstance(node, dict) else None
             if quoted and isinstance(node, list):  # `library "Movies"`: the entry of that name
-                wanted = json.loads(quoted)
+                wanted = _unquote(quoted)
                 index = next(
                     (
                         i

@@ -237,6 +237,11 @@ def test_a_keys_line_is_found_in_any_way_toml_writes_it():
     assert key_line(text, data, "web.bind") == 15
     assert key_line(text, data, "enrich.concurrency / enrich.per_host") is None
     assert key_line(text, data, "player") is None
+    # TOML's escapes JSON has not, a U+2028 in a value (a line end to str.splitlines)
+    text = '"\\U0001F3AC" = 1\n[web]\nsession_hours = "12\u2028h"\nbind = 8787\n'
+    data = tomllib.loads(text)
+    assert key_line(text, data, "\U0001f3ac") == 1
+    assert key_line(text, data, "web.bind") == 4
 
 
 def test_config_check_exit_codes(tmp_path, capsys):
