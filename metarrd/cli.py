@@ -409,6 +409,22 @@ def _failed(stage: str, movie: db.Movie, exc: Exception) -> None:
     _fail_line(movie, reason)
 
 
+def _scope_of_file(config: Config, path: str) -> str:
+    """A PATH that is a file but no video (an NFO edited by hand, a poster put in): the folder
+    the daemon's watcher scans for that change (its movie's, season's or show's), so that the
+    scan reads it. `metarrd scan "Heat (1995)/Heat (1995).nfo"` walked that one file, found
+    no video, and said `scanned 0 videos` with exit 0, the edit unread."""
+    from metarrd.pipeline.watch import scope_for, tv_scope
+    from metarrd.walk import VIDEO_EXTENSIONS
+
+    if Path(path).suffix.lower() in VIDEO_EXTENSIONS or not os.path.isfile(path):
+        return path
+    for lib in config.library:
+        if is_inside(path, lib.path) and os.path.normpath(path) != os.path.normpath(lib.path):
+            return tv_scope(path, lib.path) if lib.kind == "tv" else scope_for(path, lib.path)
+    return path
+
+
 def cmd_scan(config: Config, args) -> int:
     from metarrd.identify import identify_many
     from metarrd.pipeline.steps import after_scan_of
@@ -417,7 +433,7 @@ def cmd_scan(config: Config, args) -> int:
 
     rt = _runtime(config)
     _cache_answers(rt, config.cache_dir)  # a movie's own artwork is copied into it
-    paths = [_absolute(p) for p in args.paths]
+    paths = [_scope_of_file(config, _absolute(p)) for p in args.paths]
     hung = _hung_roots(rt, paths or None)
     for root in hung:  # scanned by hand once it answers; the other libraries are scanned now
         print(f"{_not_answering(root)}; not scanned", file=sys.stderr)

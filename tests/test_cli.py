@@ -295,6 +295,29 @@ def test_output_into_a_full_disk_is_one_line_and_exit_1(library, args, capsys):
     assert "Traceback" not in done.stderr
 
 
+def test_scan_of_an_nfo_put_in_by_hand_reads_it(library, capsys):
+    """`metarrd scan PATH` naming the NFO a user just wrote (tinyMediaManager's, beside the
+    video): the scan walked that one file, found no video, said `scanned 0 videos` and exited
+    0, the NFO unread. It scans the movie's folder, as the daemon's watcher does for it."""
+    cfg, root = library
+    assert cli(cfg, "scan") == 0, capsys.readouterr()
+    capsys.readouterr()
+    nfo = root / "Alien (1979)" / "Alien (1979).nfo"
+    nfo.write_text(
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes" ?>\n'
+        "<!--created on 2024-03-02 18:11:40 - tinyMediaManager 5.0.2-->\n"
+        "<movie>\n  <title>Alien (Director's Cut)</title>\n  <year>1979</year>\n"
+        '  <uniqueid default="true" type="tmdb">348</uniqueid>\n'
+        '  <uniqueid default="false" type="imdb">tt0078748</uniqueid>\n</movie>\n'
+    )
+    assert cli(cfg, "scan", str(nfo)) == 0
+    assert capsys.readouterr().out.startswith("scanned 1 video: 0 new, 1 changed")
+    assert cli(cfg, "list", "--json") == 0
+    items = json.loads(capsys.readouterr().out)
+    alien = next(i for i in items if i["path"].endswith("Alien (1979).mkv"))
+    assert (alien["title"], alien["tmdb_id"]) == ("Alien (Director's Cut)", 348)
+
+
 def test_identify_a_movie_with_tvdb_is_a_usage_error_that_keeps_its_reason(library, capsys):
     """`identify MOVIE --tvdb N` was recorded on the movie as its failure: its last_error, the
     reason the Identify page shows with the candidates, became "--tvdb identifies TV shows"."""
