@@ -418,9 +418,8 @@ def key_lines(text: str) -> dict[tuple, int]:
     arrays: dict[tuple, int] = {}
     table: tuple = ()
     open_quote = ""  # inside a multi-line string: its quotes
-    for number, line in enumerate(
-        text.split("\n"), 1
-    ):  # not splitlines: U+2028 is no TOML line end
+    # TOML's lines end in \n (or \r\n) alone: str.splitlines also ends one at U+2028 in a value
+    for number, line in enumerate(text.split("\n"), 1):
         if open_quote:
             if line.count(open_quote) % 2:
                 open_quote = ""
