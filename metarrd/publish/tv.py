@@ -57,7 +57,7 @@ from metarrd.publish.stage import (
     taken_over_error,
 )
 from metarrd.runtime import Runtime
-from metarrd.scan import kodi_only_videos
+from metarrd.scan import KodiOnly, kodi_only_videos
 
 log = logging.getLogger(__name__)
 
@@ -325,9 +325,9 @@ def _prepare(
     show_nfo = tv_layout.tvshow_nfo_path(folder)
     if only is None:
         others = _kodi_only_episodes(show)
-        for rel in others:
-            _note(show, notes, f"{rel}: Kodi reads it as an episode, and it is no episode of "
-                               "metarrd's (an extra, by its name or folder): it gets no NFO")  # fmt: skip
+        for other in others:
+            _note(show, notes, f"{other.name}: Kodi reads it as an episode, and it is no "
+                               f"episode of metarrd's ({other.why}): it gets no NFO")  # fmt: skip
         guide = not without and not others
         if not guide and tv_nfo.episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id):
             notes.append(
@@ -491,7 +491,7 @@ def _season_data(season: db.Movie) -> tv_nfo.SeasonData:
     )
 
 
-def _kodi_only_episodes(show: db.Movie) -> list[str]:
+def _kodi_only_episodes(show: db.Movie) -> list[KodiOnly]:
     """The videos below the show folder that Kodi adds as episodes and that are no episode
     item of ours, so get no NFO (`scan.kodi_only_videos`)."""
     return kodi_only_videos(Path(show.path), _episode_videos(show))

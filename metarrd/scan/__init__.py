@@ -7,7 +7,7 @@ Public entry points are named here; the other modules of this package are its ow
 
 from __future__ import annotations
 
-from metarrd.scan.kodi_episodes import kodi_adds_episode, kodi_only_videos
+from metarrd.scan.kodi_episodes import KodiOnly, kodi_adds_episode, kodi_only_videos
 from metarrd.scan.local_files import (
     VideoPlace,
     art_base_name,
@@ -38,6 +38,7 @@ __all__ = [
     "nfo_present",
     "kodi_adds_episode",
     "kodi_only_videos",
+    "KodiOnly",
     "ScanReport",
     "apply_nfo_values",
     "follow_renames",

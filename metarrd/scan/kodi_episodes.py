@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from metarrd import walk
-from metarrd.files import display
+from metarrd.files import display, is_utf8
 from metarrd.identify import kodi_rule_reading
 
 # Kodi's TV scan leaves out only these paths (xbmc/xbmc `AdvancedSettings.cpp` Initialize:
@@ -37,8 +38,21 @@ def kodi_adds_episode(show_rel_path: str) -> bool:
     return kodi_rule_reading(show_rel_path.rsplit("/", 1)[-1])[0] != "none"
 
 
-def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[str]:
-    """The videos below the show folder (relative paths) that Kodi's scan adds as episodes
+class KodiOnly(NamedTuple):
+    """A video Kodi adds as an episode and metarrd does not."""
+
+    name: str  # relative to the show folder, as `display` shows it
+    why: str  # why metarrd has no episode of it
+
+
+EXTRA = "an extra, by its name or folder"
+DISC = "a disc structure, which metarrd does not tag"
+NOT_UTF8 = "its name is not UTF-8, so metarrd cannot store it"
+
+
+def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[KodiOnly]:
+    """The videos below the show folder (`KodiOnly`: the path relative to it, and why metarrd
+    has no episode of it) that Kodi's scan adds as episodes
     (`kodi_adds_episode`) and that are not among `ours` ((folder, stem) of the show's episode
     files), so get no NFO: an extra named with its episode's numbers (`S01E01 -
     Rose-deleted.mkv`, Jellyfin's extras naming) or kept in an `Extras/` folder. Kodi lists no
@@ -46,7 +60,11 @@ def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[str]:
     it). A name that is not UTF-8 (a Latin-1 name from an old share) comes as `display` shows
     it, a `\\xNN` for each such byte: the list goes into messages and the database, and a
     lone surrogate failed the insert of the scan's event and the publish (the whole show)."""
-    found: list[str] = []
+    found: list[KodiOnly] = []
+
+    def add(rel: str, why: str) -> None:
+        found.append(KodiOnly(display(rel), why if is_utf8(rel) else NOT_UTF8))
+
     for top, dirs, files in os.walk(folder):
         if walk.NO_MEDIA in files and top != str(folder):
             dirs[:] = []
@@ -59,7 +77,7 @@ def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[str]:
         if disc or {f.upper() for f in files} & _DISC_INDEXES:
             rel = Path(top).relative_to(folder).as_posix()
             if rel != "." and kodi_adds_episode(f"{folder.name}/{rel}"):
-                found.append(display(f"{rel}/{min(disc)}" if disc else rel))
+                add(f"{rel}/{min(disc)}" if disc else rel, DISC)
             dirs[:] = [d for d in dirs if d not in disc]
             if not disc:
                 continue
@@ -72,5 +90,5 @@ def kodi_only_videos(folder: Path, ours: set[tuple[Path, str]]) -> list[str]:
                 continue
             rel = path.relative_to(folder).as_posix()
             if kodi_adds_episode(f"{folder.name}/{rel}"):
-                found.append(display(rel))
+                add(rel, EXTRA)
     return found

@@ -1184,9 +1184,10 @@ def _guide_outdated(show: db.Movie, show_dir: Path) -> None:
         db.mark_outdated(show.id)
         db.record_event(
             "scan.warning",
-            f"{', '.join(found)}: Kodi reads it as an episode, and it is no episode of metarrd's "
-            "(an extra, by its name or folder); republish the show, so that tvshow.nfo has no "
-            "episodeguide (with it, Kodi, local information only, drops the whole show)",
+            f"{', '.join(k.name for k in found)}: Kodi reads it as an episode, and it is no "
+            f"episode of metarrd's ({'; '.join(dict.fromkeys(k.why for k in found))}); "
+            "republish the show, so that tvshow.nfo has no episodeguide (with it, Kodi, local "
+            "information only, drops the whole show)",
             movie=show.id,
             level="warning",
         )
