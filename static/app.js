@@ -75,12 +75,21 @@
   // A button that came back disabled (↑ on a picture moved to #1, ↓ on one moved last) cannot
   // hold the focus: it goes to the first button beside it (the same card's other move), not to
   // the type's lock, which the next Enter, meant to move on, toggled.
-  var refocus = null, focusedId = null;
+  // A control of a list that leaves with its item (a picture's Remove) hands the focus to the
+  // same control of the item now in its place, else of the one before it, as a tag list does:
+  // the lock, the section's first control, took it and the next Enter unlocked the type.
+  var refocus = null, focusedId = null, focusedGroup = null;
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var target = evt.detail.target, active = document.activeElement;
     if (target && target.id && active && active !== document.body && target.contains(active)) {
       refocus = target.id;
       focusedId = active.id || null;
+      focusedGroup = null;
+      var group = active.getAttribute("data-refocus-group");
+      if (group) {
+        var members = target.querySelectorAll('[data-refocus-group="' + group + '"]');
+        focusedGroup = { name: group, index: Array.prototype.indexOf.call(members, active) };
+      }
     }
   });
   document.addEventListener("htmx:afterSettle", function (evt) {
@@ -89,10 +98,14 @@
     refocus = null;
     if (shownFocus()) return; // kept, or an [autofocus] input
     var same = focusedId && document.getElementById(focusedId);
+    var group = focusedGroup;
     focusedId = null;
+    focusedGroup = null;
     var beside = same && same.disabled && same.parentElement.querySelector("button:not([disabled])");
     if (beside) { beside.focus(); return; }
     var box = document.getElementById(id);
+    var members = group && box ? box.querySelectorAll('[data-refocus-group="' + group.name + '"]') : [];
+    if (members.length) { members[Math.min(group.index, members.length - 1)].focus(); return; }
     var next = box && (box.querySelector("[data-refocus]") ||
       box.querySelector("button:not([disabled]), a[href], input:not([type=hidden]), textarea, select"));
     if (next) next.focus();

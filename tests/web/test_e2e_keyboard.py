@@ -528,3 +528,35 @@ def test_moving_a_picture_to_the_end_keeps_the_focus_on_its_card(site, browser):
     wait_focus(page, f"#up-{second.id}")
     assert page.locator("#lock-art-poster").get_attribute("aria-pressed") == locked
     assert problems == [] and csp_violations(page) == []
+
+
+def test_removing_a_picture_by_keyboard_moves_the_focus_to_the_next_pictures_remove(site, browser):  # noqa: F811
+    # Remove on poster #2 by keyboard: the card left the selection and the focus went to the
+    # type's lock button (the section's first control), so the next Enter, meant to remove the
+    # picture that moved up into #2, unlocked the posters instead. As in a list of tags in
+    # tinyMediaManager, the focus goes to the picture now in that place; after the last one, to
+    # the one before it; with none left, to "Use as #1" of the first alternative.
+    url, seed = site
+    movie = seed.movie("Inception", 2010)
+    first, second, third = (
+        seed.asset(movie, is_selected=True, rank=n, selected_by="user") for n in (1, 2, 3)
+    )
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{movie.id}?tab=artwork")
+    page.locator(f"#asset-{second.id} .btn-danger-ghost").focus()
+    page.keyboard.press("Enter")
+    page.locator(f"#art-poster .art-selected #asset-{second.id}").wait_for(state="detached")
+    settled(page, "#art-poster")
+    wait_focus(page, f"#asset-{third.id} .btn-danger-ghost")  # now #2
+    page.keyboard.press("Enter")
+    page.locator(f"#art-poster .art-selected #asset-{third.id}").wait_for(state="detached")
+    settled(page, "#art-poster")
+    wait_focus(page, f"#asset-{first.id} .btn-danger-ghost")  # the one before: it was the last
+    page.keyboard.press("Enter")
+    page.locator("#art-poster .art-selected").wait_for(state="detached")
+    settled(page, "#art-poster")
+    wait_focus(page, "#art-poster .art-alternatives li:first-child button.btn-primary")
+    assert db.ArtworkCandidate.select().where(db.ArtworkCandidate.is_selected).count() == 0
+    assert problems == [] and csp_violations(page) == []
