@@ -320,6 +320,26 @@ def _candidate_dict(m: Match) -> dict[str, Any]:
     }
 
 
+# how an item was identified, as the activity and the item's history say it: the raw source
+# ("identified by manual", "identified by episode nfo") read as a code, not as a sentence
+_HOW = {
+    "nfo": "by its NFO",
+    "folder": "by its folder's name",
+    "name": "by its name",
+    "imdb": "by its IMDb id",
+    "episode nfo": "by its episode NFOs",
+    "search": "by a TMDB search",
+    "manual": "by hand",
+    "webhook": "by the ids the webhook sent",
+}
+
+
+def identified_how(source: str) -> str:
+    """ "by hand", "by its NFO"...: how an item identified by `source` (db.Movie.identified_by)
+    was, for a message."""
+    return _HOW.get(source, f"by {source}")
+
+
 def _identified(
     rt: Runtime, movie: db.Movie, details: dict[str, Any], source: str
 ) -> IdentifyResult:
@@ -354,7 +374,9 @@ def _identified(
         movie.last_error = "; ".join((movie.hints or {}).get("scan_errors") or []) or None
         movie.updated_at = db.now()
         movie.save()
-        reason = f"identified by {source} as {movie.title} ({movie.year}) [tmdb {tmdb_id}]"
+        reason = (
+            f"identified {identified_how(source)} as {movie.title} ({movie.year}) [tmdb {tmdb_id}]"
+        )
         db.record_event("identify.done", reason, movie=movie, tmdb_id=tmdb_id, source=source)
     if changed_id:  # the old film's images and previews, unless another row still uses them
         cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, *forgotten)

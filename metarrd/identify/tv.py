@@ -46,6 +46,7 @@ from metarrd.identify.stage import (
     drop_nfo_elements,
     forget_enriched_fields,
     forget_provider_rows,
+    identified_how,
     without_nfo_elements,
 )
 from metarrd.providers.tvdb import language_code
@@ -380,7 +381,9 @@ def _identified(
         show.last_error = _with_scan_errors(show, None)
         show.updated_at = db.now()
         show.save()
-        reason = f"identified by {source} as {show.title} ({show.year}) [tmdb tv {tmdb_id}]"
+        reason = (
+            f"identified {identified_how(source)} as {show.title} ({show.year}) [tmdb tv {tmdb_id}]"
+        )
         db.record_event("identify.done", reason, movie=show, tmdb_id=tmdb_id, source=source)
     if changed_id:  # the old show's images and previews, unless another row still uses them
         cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, *forgotten)

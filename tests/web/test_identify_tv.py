@@ -127,6 +127,12 @@ def test_choosing_a_show_identifies_it_and_its_episodes(tv_stack):
     assert job.state == "done" and job.payload["tmdb_id"] == 57243 and job.manual
     fresh = db.Movie.get_by_id(show.id)
     assert (fresh.tmdb_id, fresh.year, fresh.identified_by) == (57243, 2005, "manual")
+    # the history and the activity say how in words, as for a movie ("by manual" before)
+    history = client.get(f"/movies/{show.id}?tab=history").get_data(as_text=True)
+    activity = client.get("/activity").get_data(as_text=True)
+    for page in (history, activity):
+        assert "identified by hand as Doctor Who (2005)" in page
+        assert "by manual" not in page
     assert fresh.identification_status in (db.IDENTIFIED, db.ENRICHED)
     ep = db.Movie.get_by_id(episode.id)
     assert ep.identification_status != db.UNIDENTIFIED and ep.episode_refs[0]["title"] == "Rose"

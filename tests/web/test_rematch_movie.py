@@ -162,3 +162,16 @@ def test_changing_the_movie_keeps_the_users_own_set(sim_stack):
     assert new.plot is None and new.tagline is None and not new.studios  # the old film's
     page = client.get(f"/movies/{movie.id}/fields/set_name").get_data(as_text=True)
     assert "Apocalypse Trilogy" in page
+
+
+def test_a_movie_identified_by_hand_reads_so_in_its_history_and_the_activity(sim_stack):
+    # The history and the activity said "identified by manual as The Thing (2011)": the
+    # source's code word in a sentence. As for a show (tests/web/test_identify_tv.py).
+    client, seed = sim_stack
+    movie = seed.movie("The Thing", 1982, tmdb_id=1091, identification_status=db.IDENTIFIED)
+    client.post(f"/movies/{movie.id}/identify", {"id": "60935"}, htmx=True)
+    history = client.get(f"/movies/{movie.id}?tab=history").get_data(as_text=True)
+    activity = client.get("/activity").get_data(as_text=True)
+    for page in (history, activity):
+        assert "identified by hand as The Thing (2011)" in page
+        assert "by manual" not in page
