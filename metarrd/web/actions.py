@@ -10,6 +10,7 @@ from metarrd import db
 from metarrd.errors import MetarrdError
 from metarrd.pipeline import jobs
 from metarrd.web import busy
+from metarrd.web.formatting import BULK_ACTIONS
 from metarrd.web.states import actions_for
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def queue_many(movie_ids: list[int], action: str) -> tuple[list[int], list[str]]
         busy.retrying(
             lambda: db.record_event(
                 "bulk.queued",
-                f"{action.capitalize()} queued for {len(job_ids)} items",
+                f"{BULK_ACTIONS.get(action, action.capitalize())} queued for {len(job_ids)} items",
                 action=action,
                 jobs=sorted(set(job_ids)),
             )

@@ -109,6 +109,16 @@ JOB_KINDS = {
 }
 
 
+# The library's bulk actions, as its buttons name them; the activity names a batch so too (a
+# bulk "Re-identify" queues identify jobs, and its bulk work read "Identify").
+BULK_ACTIONS = {
+    "enrich": "Enrich",
+    "publish": "Publish",
+    "lock": "Lock fields",
+    "identify": "Re-identify",
+}
+
+
 def job_text(text: str) -> str:
     """ "enrich queued" -> "Enrich queued" (a row's active job)."""
     kind, _, state = text.partition(" ")

@@ -11,17 +11,11 @@ from htmx_flask import make_response
 from metarrd import db
 from metarrd.web import edits, listing, queries, tv
 from metarrd.web.actions import ActionRefused, queue_action, queue_many
+from metarrd.web.formatting import BULK_ACTIONS
 from metarrd.web.fragments import item_header, toast
 from metarrd.web.ids import parse_int
 
 bp = Blueprint("library", __name__)
-
-BULK_ACTIONS = {
-    "enrich": "Enrich",
-    "publish": "Publish",
-    "lock": "Lock fields",
-    "identify": "Re-identify",
-}
 
 
 def _query() -> listing.Query:

@@ -13,7 +13,7 @@ from typing import Any
 import peewee as pw
 
 from metarrd import db
-from metarrd.web.formatting import JOB_KINDS
+from metarrd.web.formatting import BULK_ACTIONS, JOB_KINDS
 
 BATCH_HOURS = 12  # bulk batches older than this are not followed any more
 FINISHED = ("done", "failed")
@@ -36,7 +36,7 @@ class Batch:
 
     @property
     def label(self) -> str:
-        return JOB_KINDS.get(self.action, self.action.capitalize())
+        return BULK_ACTIONS.get(self.action) or JOB_KINDS.get(self.action, self.action.capitalize())
 
 
 @dataclass(frozen=True)

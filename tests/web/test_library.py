@@ -331,6 +331,19 @@ def test_bulk_lock_and_reidentify(client, seed):
     assert job.movie_id == a.id and job.manual
 
 
+def test_a_bulk_reidentify_is_recorded_as_a_reidentify(client, seed):
+    # "Re-identify" on two ticked items: the activity's bulk work and its event said
+    # "Identify" ("Identify queued for 2 items"), not what the user had pressed.
+    a, b = seed.movie("A"), seed.movie("B")
+    client.post("/bulk", {"action": "identify", "ids": [a.id, b.id]}, htmx=True)
+    bulk = db.Event.get(db.Event.kind == "bulk.queued")
+    assert bulk.message == "Re-identify queued for 2 items"
+    activity = client.get("/activity").get_data(as_text=True)
+    assert "<strong>Re-identify</strong>" in activity
+    assert 'aria-label="Re-identify: 0 of 2"' in activity
+    assert "Identify queued" not in activity
+
+
 def test_bulk_lock_keeps_the_cast_lock(client, seed):
     """The bulk "Lock fields" replaced the item's locks with the editable fields, dropping "cast" (a
     Jellyfin NFO's locked cast, imported by the scan): the next enrich then replaced the cast."""
