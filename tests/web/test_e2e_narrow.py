@@ -161,3 +161,28 @@ def test_a_health_bars_number_is_whole_in_a_large_library(site, browser, width):
     )
     assert cut == [], f"cut at the chart's edge: {cut}"
     assert problems == [] and csp_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_the_activitys_queue_is_on_a_small_phones_screen(site, browser, width):  # noqa: F811
+    # Found walking the demo at 390 px: the activity's "Queued and running" table was wider
+    # than the screen, its Status column cut to "Waiti" at the right edge, the page scrolled
+    # sideways.
+    url, seed = site
+    movie = seed.movie("Dr. Strangelove or: How I Learned to Stop Worrying and Love the Bomb", 1964)
+    db.Job.create(kind="identify", movie=movie, key=f"identify:{movie.id}", state="queued")
+    db.Job.create(kind="enrich", movie=movie, key=f"enrich:{movie.id}", state="running")
+    problems: list[str] = []
+    page = browser.new_context(
+        viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True
+    ).new_page()
+    watch(page, problems)
+    page.goto(url + "/activity")
+    cells = page.locator("table.jobs tbody td")
+    assert cells.count() == 8
+    for n in range(cells.count()):
+        box = cells.nth(n).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (cells.nth(n).inner_text(), box)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert sorted(page.locator("table.jobs .job-state").all_inner_texts()) == ["Running", "Waiting"]
+    assert problems == [] and csp_violations(page) == []
