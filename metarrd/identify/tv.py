@@ -629,6 +629,7 @@ def identify_episodes(
         return "no episode files"
     guide = _Guide(rt, show, details)
     done = failed = 0
+    seasons: set[int] = set()  # the seasons of the files matched
     mismatches: list[str] = []
     tvdb_only = 0
     for item in items:
@@ -660,6 +661,8 @@ def identify_episodes(
                 fresh.last_error = _with_scan_errors(fresh, None)
                 db.record_event("identify.done", reason, movie=fresh)
                 done += 1
+                if (number := fresh.episode_numbers()[0]) is not None:
+                    seasons.add(number)
                 mismatches += [r["numbering_note"] for r in refs if r.get("numbering_note")]
                 tvdb_only += sum(1 for r in refs if r.get("tmdb_id") is None)
             else:
@@ -669,6 +672,7 @@ def identify_episodes(
                 failed += 1
             fresh.updated_at = db.now()
             fresh.save()
+    _season_items(rt, show, seasons)
     if only is not None:  # the show's note is about all of them: counted from every match
         mismatches, tvdb_only = _numbering(show)
     notes = []
@@ -681,6 +685,20 @@ def identify_episodes(
     note = "; ".join(notes) or None
     db.Movie.update(numbering_note=note).where(db.Movie.id == show.id).execute()
     return f"{done} episode(s) identified in {order_label(guide.order)}, {failed} not"
+
+
+def _season_items(rt: Runtime, show: db.Movie, seasons: set[int]) -> None:
+    """The season items of the seasons its files were matched to: the scan makes those of the
+    numbered files, but a file named by air date (a daily show's) or by absolute number has its
+    season from the episode matched here; without its item the season had no page, poster or
+    season NFO. Few statements: one per season, not per file."""
+    from metarrd.scan import season_item  # scan imports identify
+
+    with db.write_transaction():
+        rt.require_lease([show.id], "its seasons")
+        library = db.Library.get_by_id(show.library_id)
+        for number in sorted(seasons):
+            season_item(library, show, number)
 
 
 def _numbering(show: db.Movie) -> tuple[list[str], int]:

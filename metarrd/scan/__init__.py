@@ -23,6 +23,7 @@ from metarrd.scan.local_files import (
 from metarrd.scan.renames import follow_renames, mark_gone
 from metarrd.scan.skipped import load as skipped_by_name
 from metarrd.scan.stage import ScanReport, apply_nfo_values, probe, scan, scan_library
+from metarrd.scan.tv import season_item
 from metarrd.scan.tv_nfo import named_seasons
 
 __all__ = [
@@ -47,5 +48,6 @@ __all__ = [
     "probe",
     "scan",
     "scan_library",
+    "season_item",
     "skipped_by_name",
 ]

@@ -1383,7 +1383,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
         if not is_new:
             _name_seasons(show, before_names)
         for season, asset in art:
-            target = show if season is None else _season_item(library, show, season)
+            target = show if season is None else season_item(library, show, season)
             _record_artwork(target, asset)
         for err in errors:
             db.record_event("scan.error", err, movie=show, level="error")
@@ -1396,11 +1396,12 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
     return show
 
 
-def _season_item(
+def season_item(
     library: db.Library, show: db.Movie, number: int, known: dict[int, db.Movie] | None = None
 ) -> db.Movie:
     """The show's season item `number`, created when new; `known` (number -> item, the show's
-    seasons read once) saves a query per episode."""
+    seasons read once) saves a query per episode. Identify makes those of the files named by
+    air date, whose season is the episode's it matched (identify.tv.identify_episodes)."""
     item = known.get(number) if known is not None else None
     if item is None:
         path = season_path(show.path, number)
@@ -2081,7 +2082,7 @@ def _after_episode(
     name = pr.name
     problems = _problems(show, pr)
     if item.season is not None:
-        _season_item(library, show, item.season, seasons)
+        season_item(library, show, item.season, seasons)
     for art in pr.artwork:
         _record_artwork(item, art)
     for problem in problems:

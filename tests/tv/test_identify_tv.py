@@ -438,3 +438,24 @@ def test_a_tvshow_nfos_stale_tmdb_id_leaves_its_other_ids_tried(tv_rt, tmp_path)
     _scan_and_identify(tv_rt)
     show = db.Movie.get(db.Movie.path == str(tmp_path / "tv/Doctor Who"))
     assert (show.tmdb_id, show.identified_by) == (57243, "nfo"), show.last_error
+
+
+def test_a_file_named_by_air_date_gets_its_seasons_item(tv_rt, tv_library):
+    """A daily show's files named by air date (`The Daily Show - 2024-01-09 - Guest.mkv`) have no
+    season in their names: the scan made no season item, and after identify matched them to
+    TMDB's season 29 the show page's "Season 29" had no page, no poster and no season NFO (a
+    daily show of thousands of files then listed its first 500 and "more not listed here", with
+    no page to list the rest), where Kodi, tinyMediaManager and MediaElch list the season."""
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tv_library / "The Daily Show"))
+    daily = db.Movie.get(db.Movie.show == show, db.Movie.kind == db.EPISODE)
+    assert daily.episode_numbers()[0] == 29 and daily.season is None
+    seasons = db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON)
+    assert [(s.season, s.title, s.path) for s in seasons] == [
+        (29, "Season 29", str(tv_library / "The Daily Show" / "#season-29"))
+    ]
+    # identified again (the same match): still one season item
+    from metarrd.identify.tv import identify_episodes
+
+    identify_episodes(tv_rt, db.Movie.get_by_id(show.id))
+    assert seasons.count() == 1
