@@ -132,14 +132,18 @@ def enqueue_identify(
     tvdb_id: int | None = None,
     source: str | None = None,
     manual: bool = True,
+    again: bool = False,
 ) -> db.Job:
     """Identify an item: from the given ids (the user's choice, a webhook's; `tvdb_id` a show's
-    TheTVDB id), else by search."""
+    TheTVDB id), else by search. `again`: an item identified already is identified once more
+    (the library's "Re-identify"); else it is left as it is."""
     if (tmdb_id or imdb_id or tvdb_id) and source is None:
         source = "manual" if manual else "webhook"
     payload = {"tmdb_id": tmdb_id, "imdb_id": imdb_id, "source": source}
     if tvdb_id:
         payload["tvdb_id"] = tvdb_id
+    if again:
+        payload["again"] = True
     return _enqueue("identify", movie_id, payload, manual=manual)
 
 
@@ -289,7 +293,8 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
             merged.pop("episodes", None)
         return merged
     if kind == "identify" and not (new.get("tmdb_id") or new.get("imdb_id") or new.get("tvdb_id")):
-        return old  # explicit ids already queued win over a plain "identify it"
+        # explicit ids already queued win over a plain "identify it"; a "Re-identify" still counts
+        return {**old, "again": True} if new.get("again") else old
     if kind == "identify":  # the newer ids replace the older, never mix with them
         old = {k: v for k, v in old.items() if k not in ("tmdb_id", "imdb_id", "tvdb_id")}
     merged = {**old, **new}

@@ -436,7 +436,11 @@ def do_identify(rt: Runtime, job: db.Job) -> Outcome:
     tmdb_id, imdb_id = payload.get("tmdb_id"), payload.get("imdb_id")
     tvdb_id = payload.get("tvdb_id")  # Sonarr's series
     series_type = payload.get("series_type")  # and its type (anime, daily, standard)
-    if not (tmdb_id or imdb_id or tvdb_id) and movie.identification_status != db.UNIDENTIFIED:
+    again = payload.get("again")  # the library's "Re-identify"
+    if (
+        not (tmdb_id or imdb_id or tvdb_id or again)
+        and movie.identification_status != db.UNIDENTIFIED
+    ):
         if movie.identification_status == db.IDENTIFIED:
             # its enrichment has not run: what follows an identify follows now. The daemon
             # killed between this job's identify and its end (its follow-ups are queued with

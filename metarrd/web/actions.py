@@ -54,7 +54,7 @@ def queue_many(movie_ids: list[int], action: str) -> tuple[list[int], list[str]]
     # each write below would then fail at once ("database is locked") when the daemon had
     # written since. Each item is then its own short write transaction, retried when busy.
     movies = list(db.Movie.select().where(db.Movie.id.in_(movie_ids)).order_by(db.Movie.id))
-    one = queue_action if action != "identify" else (lambda m, _a: queue_identify(m, None, None))
+    one = queue_action if action != "identify" else (lambda m, _a: queue_reidentify(m))
     for movie in movies:
         try:
             job = busy.retrying(lambda movie=movie: one(movie, action))
@@ -75,10 +75,15 @@ def queue_many(movie_ids: list[int], action: str) -> tuple[list[int], list[str]]
 
 
 def queue_identify(
-    movie: db.Movie, tmdb_id: int | None, imdb_id: str | None, tvdb_id: int | None = None
+    movie: db.Movie,
+    tmdb_id: int | None,
+    imdb_id: str | None,
+    tvdb_id: int | None = None,
+    *,
+    again: bool = False,
 ) -> db.Job:
     """Identify `movie`: from the chosen ids (a show's `tmdb_id` is a TMDB TV id; `tvdb_id` is
-    for shows only), else by its names."""
+    for shows only), else by its names (`again`: though it is identified already)."""
     if movie.missing:
         raise ActionRefused(f"{movie.display_title}: the video file is missing")
     if movie.kind == db.SEASON:  # the job would only fail (identify.stage._identify_tv)
@@ -89,8 +94,19 @@ def queue_identify(
     if tvdb_id and movie.kind != db.SHOW:
         raise ActionRefused("a TheTVDB id names a TV show; a movie takes a TMDB or IMDb id")
     return jobs.enqueue_identify(
-        movie.id, tmdb_id=tmdb_id, imdb_id=imdb_id, tvdb_id=tvdb_id, manual=True
+        movie.id, tmdb_id=tmdb_id, imdb_id=imdb_id, tvdb_id=tvdb_id, manual=True, again=again
     )
+
+
+def queue_reidentify(movie: db.Movie) -> db.Job:
+    """The library's "Re-identify": the item identified again from its names and NFO, as when it
+    was new, though identified already (the job ended "already identified" and did nothing). An
+    item the user identified by hand keeps their choice: its Identify page changes it."""
+    if movie.identified_by == "manual" and movie.identification_status != db.UNIDENTIFIED:
+        raise ActionRefused(
+            f"{movie.display_title}: identified by hand; choose another on its Identify page"
+        )
+    return queue_identify(movie, None, None, again=True)
 
 
 def queue_search(movie: db.Movie, title: str, year: int | None) -> db.Job:

@@ -175,3 +175,28 @@ def test_a_movie_identified_by_hand_reads_so_in_its_history_and_the_activity(sim
     for page in (history, activity):
         assert "identified by hand as The Thing (2011)" in page
         assert "by manual" not in page
+
+
+def test_a_bulk_reidentify_identifies_the_items_again(sim_stack):
+    # Found walking the demo: "Re-identify" on ticked items already identified queued a job that
+    # ended at once as "already identified": nothing was identified again, while the toast had
+    # said "Re-identify queued". An item the user identified by hand keeps their choice: it is
+    # skipped, and the toast says why and where to change it.
+    client, seed = sim_stack
+    wrong = seed.movie(  # The Matrix's folder, taken for another film by an older search
+        "The Matrix", 1999, tmdb_id=1091, identification_status=db.IDENTIFIED,
+        identified_by="search",
+    )  # fmt: skip
+    mine = seed.movie(
+        "The Thing", 1982, tmdb_id=60935, identification_status=db.IDENTIFIED,
+        identified_by="manual",
+    )  # fmt: skip
+    workflow.set_stage("enrichment", False)
+    answer = client.post(
+        "/bulk", {"action": "identify", "ids": [wrong.id, mine.id]}, htmx=True
+    ).get_data(as_text=True)
+    assert "Re-identify queued for 1 of 2 item(s); 1 skipped" in answer
+    assert "The Thing (1982): identified by hand; choose another on its Identify page" in answer
+    fresh = db.Movie.get_by_id(wrong.id)
+    assert (fresh.tmdb_id, fresh.title, fresh.identified_by) == (603, "The Matrix", "search")
+    assert db.Movie.get_by_id(mine.id).tmdb_id == 60935  # the user's choice stands
