@@ -78,12 +78,20 @@
   // A control of a list that leaves with its item (a picture's Remove) hands the focus to the
   // same control of the item now in its place, else of the one before it, as a tag list does:
   // the lock, the section's first control, took it and the next Enter unlocked the type.
-  var refocus = null, focusedId = null, focusedGroup = null;
+  // An Undo in a toast swaps the part it undoes, which does not hold the focus: the focus goes
+  // back to the control of that part that was used last (the Remove of the picture put back),
+  // not to the top of the page with the toast's button.
+  var refocus = null, focusedId = null, focusedGroup = null, lastUsed = {};
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var target = evt.detail.target, active = document.activeElement;
-    if (target && target.id && active && active !== document.body && target.contains(active)) {
+    if (target && target.id && active && active.closest && active.closest("#toast form.undo")) {
+      refocus = target.id;
+      focusedId = lastUsed[target.id] || null;
+      focusedGroup = null;
+    } else if (target && target.id && active && active !== document.body && target.contains(active)) {
       refocus = target.id;
       focusedId = active.id || null;
+      if (focusedId) lastUsed[target.id] = focusedId;
       focusedGroup = null;
       var group = active.getAttribute("data-refocus-group");
       if (group) {
@@ -104,6 +112,7 @@
     var beside = same && same.disabled && same.parentElement.querySelector("button:not([disabled])");
     if (beside) { beside.focus(); return; }
     var box = document.getElementById(id);
+    if (same && !same.disabled && box && box.contains(same)) { same.focus(); return; }
     var members = group && box ? box.querySelectorAll('[data-refocus-group="' + group.name + '"]') : [];
     if (members.length) { members[Math.min(group.index, members.length - 1)].focus(); return; }
     var next = box && (box.querySelector("[data-refocus]") ||

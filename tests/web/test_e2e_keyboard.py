@@ -560,3 +560,28 @@ def test_removing_a_picture_by_keyboard_moves_the_focus_to_the_next_pictures_rem
     wait_focus(page, "#art-poster .art-alternatives li:first-child button.btn-primary")
     assert db.ArtworkCandidate.select().where(db.ArtworkCandidate.is_selected).count() == 0
     assert problems == [] and csp_violations(page) == []
+
+
+def test_an_undo_by_keyboard_puts_the_focus_back_on_the_control_it_undid(site, browser):  # noqa: F811
+    # Found walking the demo by keyboard: Remove on fanart #1, then the toast's Undo: the picture
+    # came back and the focus went to the top of the page (the Undo button, in the toast, left
+    # with it; htmx swapped the artwork type, which did not hold the focus).
+    url, seed = site
+    movie = seed.movie("Inception", 2010)
+    first = seed.asset(movie, is_selected=True, rank=1, selected_by="user")
+    seed.asset(movie, is_selected=True, rank=2, selected_by="user")
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{movie.id}?tab=artwork")
+    page.locator(f"#asset-{first.id} .btn-danger-ghost").focus()
+    page.keyboard.press("Enter")
+    page.locator(f"#art-poster .art-selected #asset-{first.id}").wait_for(state="detached")
+    settled(page, "#art-poster")
+    undo = page.locator("#toast").get_by_role("button", name="Undo")
+    undo.focus()
+    page.keyboard.press("Enter")
+    page.locator(f"#art-poster .art-selected li:first-child#asset-{first.id}").wait_for()
+    settled(page, "#art-poster")
+    wait_focus(page, f"#asset-{first.id} .btn-danger-ghost")
+    assert problems == [] and csp_violations(page) == []
