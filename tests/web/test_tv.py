@@ -1375,3 +1375,26 @@ def test_the_workflow_switches_say_they_act_on_shows_too(tv):
     assert "Scanned movies and shows are matched to TMDB" in page
     assert "Identified movies and shows get metadata and artwork automatically" in page
     assert "Enriched movies and shows are published without waiting for your review" in page
+
+
+def test_a_file_named_by_air_date_not_matched_is_not_told_to_take_numbers(tv):
+    # Found walking the demo's The Daily Show: a file named by air date that TMDB lists no
+    # episode of yet ("The Daily Show - 2024-02-16 - Guest.mkv", looked for again later) was
+    # listed under the advice "rename them with season and episode numbers (S01E02) and scan
+    # again", a daily show's files being named by date as Sonarr names them.
+    client, built, _seed = tv
+    video = built.path("Season 01/Breaking Bad - 2008-06-01.mkv")
+    video.write_bytes(b"by date")
+    db.Movie.create(
+        library=built.show.library_id, path=str(video), kind=db.EPISODE, show=built.show,
+        season=None, episodes=[], aired="2008-06-01", identification_status=db.UNIDENTIFIED,
+        last_error="TMDB has no episode of Breaking Bad aired on 2008-06-01",
+    )  # fmt: skip
+    page = text(client.get(f"/movies/{built.show.id}?tab=episodes"))
+    unmatched = re.search(r'<section class="season" id="season-none".*?</section>', page, re.S)
+    hint = re.sub(r"\s+", " ", unmatched.group(0))
+    assert (
+        "A file named by air date is matched to the episode TMDB lists on that day, and looked"
+        " for again over the next days while it lists none" in hint
+    )
+    assert "rename the others with season and episode numbers (S01E02)" in hint
