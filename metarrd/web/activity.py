@@ -3,6 +3,8 @@ a retry button, and the recent events."""
 
 from __future__ import annotations
 
+import time
+
 import peewee as pw
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from htmx_flask import make_response
@@ -50,18 +52,35 @@ def activity_context() -> dict:
         .order_by(E.id.desc())
         .limit(EVENTS_SHOWN)
     )
+    # a retry due later (an episode TMDB lists no episode of yet: in an hour) is no work waiting
+    # now, as the navigation counts it (progress.summary): "Later", and when
+    now = time.time()
+    due_later = {
+        j.id: due for j in active if j.state == "queued" and (due := progress.due(j.payload)) > now
+    }
+    later = counts.get("queued", 0) - progress.summary().queued
     enriching = [j.movie_id for j in active if j.kind == "enrich" and j.state == "running"]
     listed = [x.movie for x in (*active, *failures, *events) if x.movie_id]
     return {
         "show_titles": tv.show_titles(listed),
         "active": active,
         "failures": failures,
-        "counts": counts,
+        "counts": {**counts, "queued": counts.get("queued", 0) - later, "later": later},
+        "due_later": {i: _in(due - now) for i, due in due_later.items()},
         "events": events,
         "batches": progress.batches(),
         "analysed": progress.enrich_progress(enriching),
         "retry_helps": progress.retry_helps,
     }
+
+
+def _in(seconds: float) -> str:
+    """'in 52 min', 'in 6 h', 'in 2 d': when a retry due later runs."""
+    seconds = max(int(seconds), 0)
+    for span, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= 2 * span or (unit == "min" and seconds >= span):
+            return f"in {seconds // span} {unit}"
+    return f"in {seconds} s"
 
 
 def once(events) -> list:

@@ -94,13 +94,13 @@ def summary() -> Summary:
         .tuples()
     )
     for state, payload, n in rows:
-        if state == "queued" and payload and _due(payload) > now:
+        if state == "queued" and payload and due(payload) > now:
             continue
         counts[state] += n
     return Summary(counts["running"], counts["queued"], batches())
 
 
-def _due(payload: Any) -> float:
+def due(payload: Any) -> float:
     """A job payload's due time (0 when it has none or cannot be read)."""
     try:
         data = payload if isinstance(payload, dict) else json.loads(payload)

@@ -772,3 +772,21 @@ def test_a_rejected_pictures_name_never_shows_a_password_of_a_url_without_path_o
     from metarrd.web.pictures import file_name
 
     assert "s3cret" not in file_name(url)
+
+
+def test_the_activity_tells_a_retry_due_later_from_work_waiting_now(client, seed):
+    # Found walking the demo's daily show: an episode TMDB lists no episode of yet is looked for
+    # again in an hour. The navigation said "Idle" (a retry due later is no work going on), but
+    # the activity said "1 waiting · 0 running" and listed it as "Waiting", as if stuck.
+    later = seed.movie("The Daily Show - 2024-02-16", 2024)
+    now = seed.movie("Heat", 1995)
+    db.Job.create(
+        kind="identify", movie=later, key=f"identify:{later.id}", state="queued",
+        payload={"episode_retry": 1, "due": time.time() + 3600},
+    )  # fmt: skip
+    db.Job.create(kind="enrich", movie=now, key=f"enrich:{now.id}", state="queued")
+    page = re.sub(r"\s+", " ", client.get("/activity").get_data(as_text=True))
+    assert "1 waiting&nbsp;· 0 running&nbsp;· 0 done&nbsp;· 0 failed&nbsp;· 1 due later" in page
+    rows = re.findall(r'<span class="job-state state-(\w+)">([^<]*)</span>', page)
+    assert sorted(rows) == [("later", "Later"), ("queued", "Waiting")]
+    assert re.search(r"state-later\">Later</span> <span class=\"muted small\">in (59|60) min", page)
