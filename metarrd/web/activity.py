@@ -45,6 +45,11 @@ def activity_context() -> dict:
     )
     failures = [j for j in failed if latest.get(j.key) == j.id][:FAILURES_SHOWN]
     counts = dict(J.select(J.state, pw.fn.COUNT(J.id)).group_by(J.state).tuples())
+    # the failures not settled, as listed: "1 failed" stood above "No failures. Good." for a
+    # wrong id pasted, then the right one
+    since = J.alias()
+    settled = since.select(since.id).where(since.key == J.key, since.id > J.id)
+    counts["failed"] = J.select().where(J.state == "failed", ~pw.fn.EXISTS(settled)).count()
     E = db.Event
     events = once(
         E.select(E, *item_columns())

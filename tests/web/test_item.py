@@ -790,3 +790,20 @@ def test_the_activity_tells_a_retry_due_later_from_work_waiting_now(client, seed
     rows = re.findall(r'<span class="job-state state-(\w+)">([^<]*)</span>', page)
     assert sorted(rows) == [("later", "Later"), ("queued", "Waiting")]
     assert re.search(r"state-later\">Later</span> <span class=\"muted small\">in (59|60) min", page)
+
+
+def test_the_activitys_failed_count_is_the_failures_it_lists(client, seed):
+    # Found walking the demo: a wrong IMDb id pasted on the Identify page failed, the right one
+    # then identified the film; the activity said "1 failed" above "No failures. Good.": the
+    # count took in a failure the same work, done since, had settled.
+    thing, heat = seed.movie("The Thing", 1982), seed.movie("Heat", 1995)
+    for movie, states in ((thing, ("failed", "done")), (heat, ("done", "failed"))):
+        for state in states:
+            db.Job.create(
+                kind="identify", movie=movie, key=f"identify:{movie.id}", state=state,
+                error="IMDb id tt00000 is unknown to TMDB" if state == "failed" else None,
+            )  # fmt: skip
+    page = re.sub(r"\s+", " ", client.get("/activity").get_data(as_text=True))
+    assert "0 waiting&nbsp;· 0 running&nbsp;· 2 done&nbsp;· 1 failed" in page
+    failures = re.search(r'<ul class="failures">.*?</ul>', page).group(0)
+    assert failures.count("<li>") == 1 and "Heat" in failures and "The Thing" not in failures
