@@ -710,7 +710,8 @@ class _ShowEnrichment:
             events.append({
                 "created_at": when,
                 "kind": "enrich.done",
-                "message": f"enriched{' with its show' if self.only is None else ''}: "
+                # a season's or an episode's, enriched with its show (the show's own: "enriched")
+                "message": f"enriched{' with its show' if self.only is None and target != SHOW else ''}: "
                            f"{len(changes)} field(s) updated, "
                            f"{sub.selected} image(s) selected, {len(after_cast)} actor(s)",
                 "movie": item.id,

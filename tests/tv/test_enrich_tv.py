@@ -591,3 +591,17 @@ def test_a_new_episode_enriched_alone_makes_its_published_show_ask_to_republish(
     assert result.alone == [new.id], str(result)
     assert db.Movie.get_by_id(new.id).publish_state == db.UNPUBLISHED
     assert db.Movie.get_by_id(show.id).publish_state == db.OUTDATED
+
+
+def test_the_shows_own_enrich_event_is_not_said_to_be_with_its_show(rt, tmp_path):
+    # Found walking the demo: the show's own history and the activity read "The Daily Show:
+    # enriched with its show: 5 field(s) updated": the show is no item enriched with its show,
+    # as its seasons and episodes are.
+    show = identified_show(rt, tmp_path / "tv", FILES[:2])
+    enrich_item(rt, show)
+    done = {
+        e.movie_id: e.message
+        for e in db.Event.select().where(db.Event.kind == "enrich.done").order_by(db.Event.id)
+    }
+    assert done.pop(show.id).startswith("enriched: ")
+    assert done and all(m.startswith("enriched with its show: ") for m in done.values()), done
