@@ -1094,7 +1094,8 @@ class _Guide:
         if len(found) == 1:
             season, number, ep = found[0]
             ref = ref_of(season, number, ep)
-            return True, f"aired {aired}: {ref['title']}", [ref]
+            code = f"S{ref['season']:02d}E{ref['episode']:02d} of {self.show.title}"
+            return True, f"{code}, aired {aired}: {ref['title']}", [ref]
         listed = ", ".join(f"S{s:02d}E{n:02d}" for s, n, _ep in found)
         named = f"part {part} of {len(found)}" if part else "no part"
         return (

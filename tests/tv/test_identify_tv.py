@@ -459,3 +459,16 @@ def test_a_file_named_by_air_date_gets_its_seasons_item(tv_rt, tv_library):
 
     identify_episodes(tv_rt, db.Movie.get_by_id(show.id))
     assert seasons.count() == 1
+
+
+def test_a_file_named_by_air_date_is_said_identified_as_its_episode(tv_rt, tv_library):
+    """Its history read "Identified: aired 2024-01-09: <title>", not which episode of which show
+    the date was matched to, as a numbered file's says ("S01E02 of Breaking Bad")."""
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tv_library / "The Daily Show"))
+    daily = db.Movie.get(db.Movie.show == show, db.Movie.kind == db.EPISODE)
+    number = daily.episode_refs[0]["episode"]
+    event = db.Event.get(db.Event.kind == "identify.done", db.Event.movie == daily.id)
+    assert event.message == (
+        f"S29E{number:02d} of The Daily Show, aired 2024-01-09: {daily.episode_refs[0]['title']}"
+    )
