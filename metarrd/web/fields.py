@@ -3,6 +3,7 @@ user typed (numbers in range, dates, lists). Pure: no database queries, no Flask
 
 from __future__ import annotations
 
+import calendar
 import datetime as _dt
 import secrets
 from collections.abc import Iterable
@@ -248,7 +249,27 @@ def parse_field(
         try:
             return _dt.date.fromisoformat(text).isoformat()
         except ValueError:
-            raise ValueError(f"{label}: {text!r} is not a date like 1999-03-31") from None
+            raise ValueError(f"{label}: {_not_a_date(text)}") from None
     if "\n" in text and name not in LONG_FIELDS:
         text = " ".join(text.split())
     return text
+
+
+def _not_a_date(text: str) -> str:
+    """Why `text` is no date: its form, or, in the right form (YYYY-MM-DD), the day no calendar
+    has ("2008-02-30": February 2008 has 29), which "not a date like 1999-03-31" put as a form
+    typed wrong."""
+    parts = text.split("-")
+    if (
+        len(parts) != 3
+        or [len(p) for p in parts] != [4, 2, 2]
+        or not all(p.isascii() and p.isdigit() for p in parts)
+    ):
+        return f"{text!r} is not a date like 1999-03-31"
+    year, month = int(parts[0]), int(parts[1])
+    if not 1 <= month <= 12:
+        return f"{text!r} is not a date: a year has 12 months"
+    if year == 0:
+        return f"{text!r} is not a date: there is no year 0"
+    last = calendar.monthrange(year, month)[1]
+    return f"{text!r} is not a date: {calendar.month_name[month]} {year} has {last} days"

@@ -111,6 +111,11 @@ def test_a_list_from_its_text_area_is_one_name_per_line(raw, value):
         ("rating", "11", "between 0 and 10"),
         ("rating", "good", "not a number"),
         ("premiered", "31.03.1999", "not a date"),
+        # the right form, a day no calendar has: "is not a date like 1999-03-31" said the form
+        # was wrong (found walking the demo: 2008-02-30 typed for a premiere)
+        ("premiered", "2008-02-30", "'2008-02-30' is not a date: February 2008 has 29 days"),
+        ("aired", "2023-04-31", "'2023-04-31' is not a date: April 2023 has 30 days"),
+        ("aired", "2023-13-01", "'2023-13-01' is not a date: a year has 12 months"),
         ("path", "/etc/passwd", "not an editable field"),
         ("plot", "x" * 20_001, "too long"),
     ],
