@@ -1,10 +1,11 @@
 """Fixtures for the web tests: the app on a temp data folder (rows seeded directly), its test
-client with a CSRF token at hand, the app served on loopback for the Chromium tests (`site`), and
-a statement counter for query-count assertions."""
+client with a CSRF token at hand, the app served on loopback for the Chromium tests (`site`), the
+headless Chromium they drive (`browser`), and a statement counter for query-count assertions."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -197,3 +198,47 @@ class QueryCounter:
 @pytest.fixture
 def count_queries() -> Iterator[type[QueryCounter]]:
     yield QueryCounter
+
+
+# --- one headless Chromium for the browser tests -------------------------------------------------
+# Launching Chromium took a second or more of each browser test's set-up (39 of them). The tests
+# share one browser; each opens contexts of its own (cookies, storage, cache and pages of its
+# own, as a new browser profile has), and every context a test left open is closed after it.
+
+CHROMIUM = os.environ.get("METARRD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator:
+    """The session's headless Chromium (Playwright's Browser); tests use `browser`."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: run .ci/install-browser.sh (apt-get install chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def browser(chromium) -> Iterator:
+    """The shared Chromium, with no context open; the contexts the test opens are closed after
+    it."""
+    if not chromium.is_connected():
+        pytest.fail("the shared Chromium has gone (crashed in an earlier test)")
+    assert not chromium.contexts, "a context left open by an earlier test"
+    yield chromium
+    for context in chromium.contexts:
+        context.close()

@@ -28,16 +28,6 @@ from metarrd.demo import sample_video
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("METARRD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LIVE_SECONDS = 2.0  # the promise: open pages update within 2 s of the event
 JOB_SECONDS = 60.0  # how long a job may take on a slow CI machine
 MOVIES = ("The Matrix (1999)", "Alien (1979)", "The Thing")
@@ -145,20 +135,6 @@ def web_and_daemon(config_path: Path, tmp_path: Path):
         except subprocess.TimeoutExpired:
             daemon.kill()
         server.stop()
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"no Chromium at {CHROMIUM}: run .ci/install-browser.sh (apt-get install chromium)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def shots_dir(tmp_path: Path) -> Path:

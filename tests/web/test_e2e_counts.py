@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from metarrd import db
-from tests.web.test_e2e import browser, csp_violations, watch  # noqa: F401 - `browser` is a fixture
+from tests.web.test_e2e import csp_violations, watch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -28,7 +28,7 @@ def count(page, key: str) -> str:
     return page.locator(f"#count-{key}").inner_text().strip()
 
 
-def test_the_counts_end_on_the_last_of_two_close_events(site, browser):  # noqa: F811
+def test_the_counts_end_on_the_last_of_two_close_events(site, browser):
     url, seed = site
     shows = [seed.movie(t, 2000 + i, identification_status=db.IDENTIFIED) for i, t in
              enumerate(("Breaking Bad", "Doctor Who"))]  # fmt: skip

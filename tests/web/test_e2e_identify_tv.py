@@ -11,9 +11,8 @@ import pytest
 
 from metarrd import db
 from metarrd.demo import sample_video
-from tests.web.test_e2e import (  # noqa: F401 - `browser` is a fixture
+from tests.web.test_e2e import (
     JOB_SECONDS,
-    browser,
     csp_violations,
     screenshot,
     shots_dir,
@@ -49,7 +48,7 @@ def tv_daemon(tmp_path, simulator):
         yield show, server.url, log_path, daemon
 
 
-def test_search_and_pick_a_show_in_a_real_browser(tv_daemon, browser, tmp_path):  # noqa: F811
+def test_search_and_pick_a_show_in_a_real_browser(tv_daemon, browser, tmp_path):
     show, url, log_path, daemon = tv_daemon
     shots = shots_dir(tmp_path)
     problems: list[str] = []

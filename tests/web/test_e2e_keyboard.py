@@ -10,7 +10,7 @@ import pytest
 
 from metarrd import db
 from metarrd.web import DevServer, create_app
-from tests.web.test_e2e import browser, csp_violations, open_editor, settled, watch  # noqa: F401 - `browser` is a fixture
+from tests.web.test_e2e import csp_violations, open_editor, settled, watch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -31,7 +31,7 @@ def wait_focus(page, selector: str) -> None:
     )
 
 
-def test_the_focus_stays_in_the_field_after_a_save_a_cancel_and_a_lock(site, browser):  # noqa: F811
+def test_the_focus_stays_in_the_field_after_a_save_a_cancel_and_a_lock(site, browser):
     url, seed = site
     movie = seed.movie("The Matrix", 1999)
     problems: list[str] = []
@@ -69,7 +69,7 @@ def test_the_focus_stays_in_the_field_after_a_save_a_cancel_and_a_lock(site, bro
     assert problems == [] and csp_violations(page) == []
 
 
-def test_an_edit_opens_with_the_caret_after_the_value(site, browser):  # noqa: F811
+def test_an_edit_opens_with_the_caret_after_the_value(site, browser):
     """Edit, then typing, put the typed text in front of the value ("Action" became
     ", Sci-FiAction"): the browser leaves the caret of an autofocused field at its start."""
     url, seed = site
@@ -94,7 +94,7 @@ def test_an_edit_opens_with_the_caret_after_the_value(site, browser):  # noqa: F
         assert getattr(db.Movie.get_by_id(movie.id), name) == saved
 
 
-def test_enter_is_a_new_line_in_a_text_area_and_ctrl_enter_saves(site, browser):  # noqa: F811
+def test_enter_is_a_new_line_in_a_text_area_and_ctrl_enter_saves(site, browser):
     """A list (one name per line) and the plot are text areas: Enter starts a new line, and
     there was no way to save from the keyboard but Tab, Tab, Enter (Kodi's and Jellyfin's
     editors save a multi-line field with Ctrl+Enter too). The hint says so."""
@@ -118,7 +118,7 @@ def test_enter_is_a_new_line_in_a_text_area_and_ctrl_enter_saves(site, browser):
         assert getattr(db.Movie.get_by_id(movie.id), name) == saved
 
 
-def test_the_kind_tabs_are_as_wide_as_their_tabs(site, browser):  # noqa: F811
+def test_the_kind_tabs_are_as_wide_as_their_tabs(site, browser):
     """All / Movies / Shows stretched across the page: an empty box the width of the search
     field beside three small tabs on the left (the View switch beside it is its own width)."""
     url, seed = site
@@ -132,7 +132,7 @@ def test_the_kind_tabs_are_as_wide_as_their_tabs(site, browser):  # noqa: F811
     assert kinds["x"] + kinds["width"] <= last["x"] + last["width"] + 8
 
 
-def test_the_focus_stays_in_the_library_after_a_bulk_action(site, browser):  # noqa: F811
+def test_the_focus_stays_in_the_library_after_a_bulk_action(site, browser):
     """A bulk action swaps the whole list: the focus went to the top of the page (the first
     control of the list, where it should land, was taken to be the form's hidden CSRF field)."""
     url, seed = site
@@ -149,7 +149,7 @@ def test_the_focus_stays_in_the_library_after_a_bulk_action(site, browser):  # n
     )
 
 
-def test_caps_lock_keeps_the_shortcuts_and_caps_lock_and_p_does_not_publish(site, browser):  # noqa: F811
+def test_caps_lock_keeps_the_shortcuts_and_caps_lock_and_p_does_not_publish(site, browser):
     """With Caps Lock on a plain "p" comes as "P": it once published (Publish now is Shift+P),
     then it did nothing, and so did every lowercase shortcut. Only Shift makes a letter another
     shortcut: Caps Lock and p opens the preview, Caps Lock and j walks on."""
@@ -182,7 +182,7 @@ def test_caps_lock_keeps_the_shortcuts_and_caps_lock_and_p_does_not_publish(site
     page.wait_for_url(lambda u: f"/movies/{heat.id}" not in u, timeout=15000)
 
 
-def choose_in_the_viewer(site, browser, before_the_choice: str = "() => {}"):  # noqa: F811
+def choose_in_the_viewer(site, browser, before_the_choice: str = "() => {}"):
     """Open the viewer of the alternative poster from the keyboard, run `before_the_choice` in the
     page, press "Use as #1" and return the page once the viewer is closed and the choice shown."""
     url, seed = site
@@ -203,7 +203,7 @@ def choose_in_the_viewer(site, browser, before_the_choice: str = "() => {}"):  #
     return page
 
 
-def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, browser):  # noqa: F811
+def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, browser):
     """ "Use as #1" in the artwork viewer closed it and the focus went to the top of the page:
     the dialog gives it back to the picture that opened it, which the swap had replaced."""
     page = choose_in_the_viewer(site, browser)
@@ -212,7 +212,7 @@ def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, brows
 
 def test_a_choice_in_the_viewer_moves_the_focus_when_htmx_settles_before_the_next_frame(
     site,
-    browser,  # noqa: F811
+    browser,
 ):
     """On a loaded machine htmx settled the swap (a 20 ms timer) before Chromium's next
     rendering: the closed viewer's "Use as #1", no longer shown, still held the focus then, the
@@ -226,7 +226,7 @@ def test_a_choice_in_the_viewer_moves_the_focus_when_htmx_settles_before_the_nex
     wait_focus(page, "#lock-art-poster")
 
 
-def test_an_undo_stays_while_the_focus_is_on_it(site, browser):  # noqa: F811
+def test_an_undo_stays_while_the_focus_is_on_it(site, browser):
     """The toast with Undo vanished after 12 s even with the focus on its Undo button: a
     keyboard user who had tabbed to it lost it, and the focus with it."""
     url, seed = site
@@ -247,7 +247,7 @@ def test_an_undo_stays_while_the_focus_is_on_it(site, browser):  # noqa: F811
     undo.wait_for(state="detached")
 
 
-def test_a_right_to_left_title_keeps_its_year_after_it(site, browser):  # noqa: F811
+def test_a_right_to_left_title_keeps_its_year_after_it(site, browser):
     """A Hebrew title took the year beside it into its right-to-left run: the heading read
     "2010 <title>", as if the year came first. The title is isolated (<bdi>), as a card's is."""
     url, seed = site
@@ -270,7 +270,7 @@ def test_a_right_to_left_title_keeps_its_year_after_it(site, browser):  # noqa: 
     assert page.evaluate(after, ".identify-row a.title") is True
 
 
-def test_the_shortcuts_work_from_a_ticked_card_or_a_filter_chip(site, browser):  # noqa: F811
+def test_the_shortcuts_work_from_a_ticked_card_or_a_filter_chip(site, browser):
     """After ticking a card or choosing a state (a checkbox, a radio button: the focus stays on
     it), "/" and "?" did nothing: every input counted as typing, though these take no letters."""
     url, seed = site
@@ -290,7 +290,7 @@ def test_the_shortcuts_work_from_a_ticked_card_or_a_filter_chip(site, browser): 
     page.wait_for_function("() => document.querySelector('#shortcuts').open", timeout=5000)
 
 
-def test_a_right_to_left_path_reads_folder_then_file(site, browser):  # noqa: F811
+def test_a_right_to_left_path_reads_folder_then_file(site, browser):
     """A Hebrew folder and file name ran together with the "/" between them into one
     right-to-left run: the path read "file/folder". Each name is isolated now."""
     url, seed = site
@@ -345,7 +345,7 @@ def published_show(tmp_path):
 
 def test_an_episode_of_a_published_show_publishes_alone_with_the_whole_show_a_click_away(
     published_show,
-    browser,  # noqa: F811
+    browser,
 ):
     """On an episode's page of a published show, `p` opens its own plan (its NFO alone) and
     Shift+P publishes exactly that; "The whole show" switches the plan and the button by
@@ -404,7 +404,7 @@ def test_an_episode_of_a_published_show_publishes_alone_with_the_whole_show_a_cl
     assert problems == [] and csp_violations(page) == []
 
 
-def test_a_click_on_an_episodes_title_opens_the_episode(published_show, browser):  # noqa: F811
+def test_a_click_on_an_episodes_title_opens_the_episode(published_show, browser):
     """On a show's Seasons & episodes only the small "S01E01" was a link: a click on the
     episode's title or still (what Kodi and Jellyfin open the episode with) did nothing."""
     url, _rt, built, pilot = published_show
@@ -418,7 +418,7 @@ def test_a_click_on_an_episodes_title_opens_the_episode(published_show, browser)
     page.wait_for_url(f"{url}/movies/{pilot.id}", timeout=5000)
 
 
-def test_a_files_first_episode_shows_no_stale_air_date_after_an_edit(published_show, browser):  # noqa: F811
+def test_a_files_first_episode_shows_no_stale_air_date_after_an_edit(published_show, browser):
     """A file of two episodes listed its first one as "S01E04 … · aired 2008-02-14" under
     "Episodes in this file", beside the second's own Aired field: after an edit of Aired (the
     first episode's date) the swap left the old date there. It now points to the field."""
@@ -450,7 +450,7 @@ def test_a_files_first_episode_shows_no_stale_air_date_after_an_edit(published_s
         ("tagline", "One small\nstep"),
     ],
 )
-def test_a_field_saved_untouched_in_chromium_keeps_its_value(site, browser, name, stored):  # noqa: F811
+def test_a_field_saved_untouched_in_chromium_keeps_its_value(site, browser, name, stored):
     """What the browser really sends for an untouched text area (every line break CR LF) and
     one-line input (its line breaks taken out) keeps the value and the "Published" state
     (tests/web/test_typed_text.py models the same rules)."""
@@ -467,7 +467,7 @@ def test_a_field_saved_untouched_in_chromium_keeps_its_value(site, browser, name
     assert fresh.publish_state == db.PUBLISHED
 
 
-def test_a_refused_artwork_limit_is_the_field_marked_and_focused(site, browser):  # noqa: F811
+def test_a_refused_artwork_limit_is_the_field_marked_and_focused(site, browser):
     # Found walking the demo's Settings: "abc" typed as the fanart limit and saved, the answer
     # "fanart: 'abc' is not a number from 0 to 20" marked the *languages* box invalid (what a
     # screen reader announces with the error) and the focus went to the poster box, the
@@ -504,7 +504,7 @@ def test_a_refused_artwork_limit_is_the_field_marked_and_focused(site, browser):
     assert [p for p in problems if "422" not in p] == [] and csp_violations(page) == []
 
 
-def test_moving_a_picture_to_the_end_keeps_the_focus_on_its_card(site, browser):  # noqa: F811
+def test_moving_a_picture_to_the_end_keeps_the_focus_on_its_card(site, browser):
     # Found walking the demo by keyboard: ↑ on poster #2 made it #1, and its ↑ (now disabled,
     # the first can go no higher) could not keep the focus, which went to the type's lock
     # button: Enter pressed again, to move on, unlocked the posters instead.

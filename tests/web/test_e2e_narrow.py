@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
-from tests.web.test_e2e import browser, csp_violations, tv_stack, watch  # noqa: F401 - fixtures
+from tests.web.test_e2e import csp_violations, tv_stack, watch  # noqa: F401 - `tv_stack` is a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("width", [375, 320])
-def test_every_link_of_the_navigation_is_on_a_small_phones_screen(site, browser, width):  # noqa: F811
+def test_every_link_of_the_navigation_is_on_a_small_phones_screen(site, browser, width):
     # Found walking the demo at 375 px: the bar showed "Library Identify Health Activity Settir",
     # Settings cut in half at the screen's edge, in a bar scrolled sideways with its scroll bar
     # hidden: nothing told there was more, and the page the user sought was a swipe away.
@@ -42,7 +42,7 @@ def test_every_link_of_the_navigation_is_on_a_small_phones_screen(site, browser,
 
 
 @pytest.mark.parametrize("width", [375, 320])
-def test_every_tab_of_an_item_is_on_a_small_phones_screen(site, browser, width):  # noqa: F811
+def test_every_tab_of_an_item_is_on_a_small_phones_screen(site, browser, width):
     # Found walking the demo at 375 px: The Matrix's tabs read "Overview Artwork Cast Files &
     # stre", cut at the screen's edge in a row scrolled sideways with its scroll bar hidden:
     # History and "Preview & publish" were nowhere to be seen.
@@ -68,7 +68,7 @@ def test_every_tab_of_an_item_is_on_a_small_phones_screen(site, browser, width):
 
 
 @pytest.mark.parametrize("width", [375, 1366])
-def test_the_files_tab_shows_the_whole_path_of_the_file(site, browser, width):  # noqa: F811
+def test_the_files_tab_shows_the_whole_path_of_the_file(site, browser, width):
     # Found walking the demo at 375 px: the Files & streams tab, the place to read which file
     # this is, showed "Breaking Bad (2008)/Season 01/Breaking B…", the whole path in a tooltip
     # a phone cannot open. On a computer a path of more than about 100 characters was cut too.
@@ -96,7 +96,7 @@ def test_the_files_tab_shows_the_whole_path_of_the_file(site, browser, width):  
 
 
 @pytest.mark.parametrize("width", [375, 1366])
-def test_each_artwork_limit_box_stays_in_its_own_cell(site, browser, width):  # noqa: F811
+def test_each_artwork_limit_box_stays_in_its_own_cell(site, browser, width):
     # Found walking the demo's Settings: the "characterart" box stuck out of its cell, over the
     # "season-all-poster" label beside it on a computer, and past the card's edge on a phone
     # (the longest type name, one word the line cannot break, and a box of fixed width).
@@ -141,7 +141,7 @@ def test_a_seasons_episode_rows_line_up_on_a_phone(tv_stack, browser):  # noqa: 
 
 
 @pytest.mark.parametrize("width", [375, 1366])
-def test_a_health_bars_number_is_whole_in_a_large_library(site, browser, width):  # noqa: F811
+def test_a_health_bars_number_is_whole_in_a_large_library(site, browser, width):
     # Found walking the demo at 375 px: Artwork coverage's "15 of 15" read "15 of 1", the end of
     # the number past the chart's edge. The numbers had room for about seven characters, so a
     # library of a thousand movies read "0 of 12" for "0 of 1200" on any screen.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from metarrd import db
-from tests.web.test_e2e import browser, tv_stack, watch  # noqa: F401 - fixtures
+from tests.web.test_e2e import tv_stack, watch  # noqa: F401 - `tv_stack` is a fixture
 
 
 def test_a_long_seasons_pages_by_keyboard_in_a_real_browser(tv_stack, browser):  # noqa: F811

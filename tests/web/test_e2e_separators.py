@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from metarrd import db
-from tests.web.test_e2e import browser, csp_violations, watch  # noqa: F401 - `browser` is a fixture
+from tests.web.test_e2e import csp_violations, watch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -44,7 +44,7 @@ PSEUDO_SEPARATORS_AT_LINE_START = """(root) => {
 }"""
 
 
-def test_no_line_of_a_list_starts_with_its_separator(site, browser):  # noqa: F811
+def test_no_line_of_a_list_starts_with_its_separator(site, browser):
     url, seed = site
     # TMDB's record of The Fellowship of the Ring (movie/120): its genres, production
     # companies and countries, directors and writers, and some of its keywords

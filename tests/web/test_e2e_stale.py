@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from metarrd import db
-from tests.web.test_e2e import browser, csp_violations, open_editor, settled, watch  # noqa: F401 - `browser` is a fixture
+from tests.web.test_e2e import csp_violations, open_editor, settled, watch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def test_an_edited_title_is_the_windows_title_too(site, browser):  # noqa: F811
+def test_an_edited_title_is_the_windows_title_too(site, browser):
     # Found walking the demo: Heat's title edited to "Heat (Director's Cut)" changed the field
     # and the page's heading, and the browser's tab (and its history, and a bookmark made
     # then) still read "Heat · metarrd" until a reload.
@@ -38,7 +38,7 @@ def test_an_edited_title_is_the_windows_title_too(site, browser):  # noqa: F811
     assert problems == [] and csp_violations(page) == []
 
 
-def test_back_to_a_search_shows_its_words_and_switches_again(site, browser):  # noqa: F811
+def test_back_to_a_search_shows_its_words_and_switches_again(site, browser):
     # Found walking the demo: "dune" typed in the search, Movies clicked, then Back: the address
     # and the posters were the search's (?q=dune&kind=all, the two Dunes) but the search box was
     # empty and Movies still ticked. htmx keeps the page's HTML for Back, and a typed value or
@@ -72,7 +72,7 @@ def test_back_to_a_search_shows_its_words_and_switches_again(site, browser):  # 
     assert problems == [] and csp_violations(page) == []
 
 
-def test_a_tables_header_sort_is_the_sort_box_and_stays_through_a_filter(site, browser):  # noqa: F811
+def test_a_tables_header_sort_is_the_sort_box_and_stays_through_a_filter(site, browser):
     # Found walking the demo: in the table, the Year header sorted the rows (?sort=year) while
     # the Sort box above still said "Title A–Z"; a click on a state chip then sent the box's
     # "title" and the rows were by title again. "State" the other way had no entry in the box.
