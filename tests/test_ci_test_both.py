@@ -27,11 +27,12 @@ def _tree(tmp_path: Path, pass1: str, scale: str) -> Path:
     (bin_dir / "pytest").write_text(f"#!/bin/sh\n{pass1}\n")
     (bin_dir / "pytest").chmod(0o755)
     (tmp_path / "tmp").mkdir()
+    (tmp_path / "shm").mkdir()
     return tmp_path
 
 
 def _run(tree: Path, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "TMPDIR": str(tree / "tmp")}
+    env = {**os.environ, "TMPDIR": str(tree / "tmp"), "METARRD_TEST_TMPFS": str(tree / "shm")}
     return subprocess.Popen(
         ["bash", str(tree / ".ci" / "test-both.sh"), str(tree / "bin")],
         stdout=subprocess.PIPE,
@@ -49,6 +50,28 @@ def test_either_pass_failing_fails_make_test(tmp_path, pass1_rc, scale_rc):
     assert "scale said this" in out
     assert (_run(tree).wait(timeout=60) == 0) == (pass1_rc == scale_rc == 0)
     assert list((tree / "tmp").iterdir()) == []
+    assert list((tree / "shm").iterdir()) == []
+
+
+def test_both_passes_keep_their_temp_files_on_the_tmpfs_and_it_is_emptied(tmp_path):
+    """The tests' temp files (tmp_path, tempfile) go in a folder of the run's own on the tmpfs
+    (/dev/shm): on this machine's disk each fsync of the suite waited for it. Both passes get
+    the same folder, written to as the tests write theirs; it is removed at the end."""
+    write = 'echo "{0} TMPDIR=$TMPDIR"; echo x > "$TMPDIR/{0}"; ls "$TMPDIR"'
+    tree = _tree(tmp_path, write.format("pass1"), write.format("scale").replace("$", "$$"))
+    out, _ = _run(tree).communicate(timeout=60)
+    [folder] = {line.split("TMPDIR=")[1] for line in out.splitlines() if "TMPDIR=" in line}
+    assert Path(folder).parent == tree / "shm" and Path(folder).name.startswith("metarrd-test.")
+    assert "pass1 TMPDIR=" in out and "scale TMPDIR=" in out  # the same folder, for both
+    assert "exit 0" in out
+    assert list((tree / "shm").iterdir()) == [] and list((tree / "tmp").iterdir()) == []
+
+
+def test_without_a_writable_tmpfs_the_temp_files_stay_in_tmpdir(tmp_path):
+    tree = _tree(tmp_path, 'echo "TMPDIR=$TMPDIR"', "true")
+    (tree / "shm").rmdir()
+    out, _ = _run(tree).communicate(timeout=60)
+    assert f"TMPDIR={tree / 'tmp'}\n" in out
 
 
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -83,5 +106,6 @@ def test_an_interrupted_run_still_shows_what_pass_2_said(tmp_path, sig, status):
     assert "FAILED tests/scale/test_leases.py::test_x" in out
     assert "interrupted" in out
     assert list(logs.iterdir()) == []
+    assert list((tree / "shm").iterdir()) == []
     with pytest.raises(ProcessLookupError):
         os.kill(int(scale_pid.read_text()), 0)
