@@ -616,12 +616,16 @@ def test_a_tag_given_in_kodi_survives_a_refresh_and_one_removed_in_metarrd_stays
 
 
 def test_a_movie_kodi_takes_long_to_re_add_gets_its_play_count_back_on_the_next_attempt(
-    make_rt, tmp_path, caplog
+    make_rt, tmp_path, caplog, monkeypatch
 ):
     """On a big library or a slow NAS Kodi may take longer than REFRESH_WAIT_SECONDS to re-add
     a refreshed movie: the play count, last played time and rating it reset were lost (a
     warning in the log, the row counted as told). They are kept in the row, which is retried,
     and its next attempt gives them back."""
+    from metarrd.players import kodi_state
+
+    # the first attempt waits out the whole REFRESH_WAIT_SECONDS (Kodi never re-adds it then)
+    monkeypatch.setattr(kodi_state, "REFRESH_WAIT_SECONDS", 0.3)
     file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
     watched = {"playcount": 2, "lastplayed": "2026-11-30 21:04:11", "userrating": 9}
     with FakeKodi(
