@@ -31,8 +31,12 @@ def _tree(tmp_path: Path, pass1: str, scale: str) -> Path:
     return tmp_path
 
 
-def _run(tree: Path, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "TMPDIR": str(tree / "tmp"), "METARRD_TEST_TMPFS": str(tree / "shm")}
+def _env(tree: Path) -> dict[str, str]:
+    return {**os.environ, "TMPDIR": str(tree / "tmp"), "METARRD_TEST_TMPFS": str(tree / "shm")}
+
+
+def _run(tree: Path, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
+    env = env or _env(tree)
     return subprocess.Popen(
         ["bash", str(tree / ".ci" / "test-both.sh"), str(tree / "bin")],
         stdout=subprocess.PIPE,
@@ -72,6 +76,15 @@ def test_without_a_writable_tmpfs_the_temp_files_stay_in_tmpdir(tmp_path):
     (tree / "shm").rmdir()
     out, _ = _run(tree).communicate(timeout=60)
     assert f"TMPDIR={tree / 'tmp'}\n" in out
+
+
+def test_a_tmpfs_with_too_little_room_leaves_the_temp_files_in_tmpdir(tmp_path):
+    """A container's /dev/shm is often 64 MB: the suite would fail there for want of room."""
+    tree = _tree(tmp_path, 'echo "TMPDIR=$TMPDIR"', "true")
+    env = {"METARRD_TEST_TMPFS_NEED_KB": str(2**62)}  # more than any disk has
+    out, _ = _run(tree, env={**_env(tree), **env}).communicate(timeout=60)
+    assert f"TMPDIR={tree / 'tmp'}\n" in out
+    assert list((tree / "shm").iterdir()) == []
 
 
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
