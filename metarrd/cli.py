@@ -368,17 +368,134 @@ def _absolute(spec: str) -> str:
     return os.path.normpath(os.path.join(pwd, spec))
 
 
-def resolve_item(spec: str) -> db.Movie:
-    """ITEM is an item id (as `list` shows) or the path of its video file."""
+def resolve_item(spec: str, *, all_too: bool = False) -> db.Movie:
+    """ITEM is an item id (as `list` shows) or the path of its video file, or a folder that
+    names one item (`_item_of_folder`). `all_too`: the command takes `--all` as well, which a
+    folder of several items suggests."""
     movie = None
     if spec.isdigit():
         movie = db.Movie.get_or_none(db.Movie.id == int(spec))
-    if movie is None and is_utf8(spec):  # a name that is not UTF-8 is never stored (walk.py)
-        movie = db.Movie.get_or_none(db.Movie.path == _absolute(spec))
+    path = _absolute(spec) if movie is None else ""
+    if movie is None and is_utf8(path):  # a name that is not UTF-8 is never stored (walk.py)
+        movie = db.Movie.get_or_none(db.Movie.path == path) or _item_of_folder(
+            path, _shown(spec), all_too
+        )
     if movie is None:
-        shown = repr(spec) if is_utf8(spec) else f"'{display(spec)}'"  # \xe9, not \\xe9
-        raise UsageError(f"no item {shown} (give an id from `metarrd list` or a video file path)")
+        raise UsageError(
+            f"no item {_shown(spec)} (give an id from `metarrd list` or a video file path)"
+        )
     return movie
+
+
+def _shown(spec: str) -> str:
+    return repr(spec) if is_utf8(spec) else f"'{display(spec)}'"  # \xe9, not \\xe9
+
+
+FOLDER_SHOWS = 3  # the items a folder of several names on its usage error
+
+
+def _item_of_folder(path: str, shown: str, all_too: bool) -> db.Movie | None:
+    """The one item a folder names, as tinyMediaManager, MediaElch and a shell's completion
+    (which stops at the folder) have a user give it: a movie's folder, its disc structure's
+    (`VIDEO_TS`, `BDMV`) or its stack's `CD1`/`CD2`; a show's folder (its path); a season's
+    folder (`Season 01`, `Specials`: the season of the episodes in it). A folder of several
+    items (a category folder, a library root) names none of them: a usage error saying how
+    many and showing a few, never one picked. Items whose file is gone (`missing`) count only
+    when nothing else is there. None where no item is at or below `path`."""
+    from metarrd import walk
+
+    holder = _holder_of(path)
+    if holder is not None and holder.kind == db.SHOW:
+        return _season_of_folder(holder, path, shown)
+    if holder is not None:  # a disc's structure, or a folder in it
+        return holder
+    # LIKE: case-insensitive in SQLite, ILIKE in PostgreSQL, so each is checked below; a
+    # library root's tens of thousands read as the few columns looked at
+    tops = sorted(
+        (
+            m
+            for m in db.Movie.select(
+                db.Movie.id, db.Movie.path, db.Movie.kind, db.Movie.missing
+            ).where(db.Movie.path.startswith(path + os.sep), db.Movie.kind.in_((db.MOVIE, db.SHOW)))
+            if is_inside(m.path, path)
+        ),
+        key=lambda m: m.path,
+    )
+    name = os.path.basename(path)
+    if not tops and walk.is_stack_folder(name):  # `CD2/`: the stack's first part is in `CD1/`
+        above = os.path.dirname(path)
+        tops = [
+            m
+            for m in db.Movie.select().where(
+                db.Movie.path.startswith(above + os.sep), db.Movie.kind == db.MOVIE
+            )
+            if any(is_inside(part, path) for part in m.parts or ())
+        ]
+    tops = [m for m in tops if not m.missing] or tops
+    if len(tops) <= 1:
+        return db.Movie.get_by_id(tops[0].id) if tops else None
+    some = ", ".join(f"item {m.id} {m.path}" for m in tops[:FOLDER_SHOWS])
+    more = (
+        f", and {len(tops) - FOLDER_SHOWS} more (`metarrd list`)"
+        if len(tops) > FOLDER_SHOWS
+        else ""
+    )
+    kinds = {m.kind for m in tops}
+    what = "movies" if kinds == {db.MOVIE} else "shows" if kinds == {db.SHOW} else "items"
+    raise UsageError(
+        escape_controls(
+            f"{shown} holds {len(tops)} {what}, not one: give "
+            + ("--all or " if all_too else "")
+            + f"one of them: {some}{more}"
+        )
+    )
+
+
+def _holder_of(path: str) -> db.Movie | None:
+    """The show, or the movie's disc structure, whose folder holds `path` (the deepest)."""
+    above, ancestors = path, []
+    while (up := os.path.dirname(above)) != above:
+        ancestors.append(up)
+        above = up
+    holders = db.Movie.select().where(
+        db.Movie.path.in_(ancestors),
+        (db.Movie.kind == db.SHOW) | ((db.Movie.kind == db.MOVIE) & db.Movie.is_disc),
+    )
+    return max(holders, key=lambda m: len(m.path), default=None)
+
+
+def _season_of_folder(show: db.Movie, path: str, shown: str) -> db.Movie:
+    """A folder in a show's: the season of the episodes in it (`Season 01`, `Specials`)."""
+    episodes = [
+        e
+        for e in db.Movie.select().where(
+            db.Movie.show == show.id,
+            db.Movie.kind == db.EPISODE,
+            db.Movie.path.startswith(path + os.sep),
+        )
+        if is_inside(e.path, path)
+    ]
+    present = [e for e in episodes if not e.missing] or episodes
+    seasons = sorted({e.season for e in present if e.season is not None})
+    season = (
+        db.Movie.get_or_none(
+            db.Movie.show == show.id, db.Movie.kind == db.SEASON, db.Movie.season == seasons[0]
+        )
+        if len(seasons) == 1
+        else None
+    )
+    if season is not None:
+        return season
+    if seasons:
+        held = f"holds episodes of seasons {', '.join(map(str, seasons))}"
+    else:
+        held = "holds no episode of a season metarrd knows"
+    raise UsageError(
+        escape_controls(
+            f"{shown} {held} of show item {show.id} ({show.display_title}): give the show "
+            f"(item {show.id} or its folder {show.path}), or one episode's file"
+        )
+    )
 
 
 def _items(args) -> list[db.Movie]:
@@ -386,7 +503,7 @@ def _items(args) -> list[db.Movie]:
         raise UsageError("give ITEMs or --all, not both")
     if not args.all and not args.items:
         raise UsageError("give at least one ITEM, or --all")
-    return [resolve_item(s) for s in args.items]
+    return [resolve_item(s, all_too=True) for s in args.items]
 
 
 def _fail_line(movie: db.Movie, reason: str) -> None:

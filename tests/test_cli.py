@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
-from metarrd.cli import build_parser, main
+from metarrd.cli import build_parser, main, resolve_item
 
 MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
 INTERFACE_COMMANDS = [
@@ -965,3 +965,152 @@ def test_a_folder_renamed_by_hand_found_by_metarrd_scan_is_queued_for_the_player
         (heat.path, "sent"),
         (str(moved / "Heat (1995).mkv"), "pending"),
     ]
+
+
+DVD = ("VIDEO_TS/VIDEO_TS.IFO", "VIDEO_TS/VTS_01_0.IFO", "VIDEO_TS/VTS_01_1.VOB")
+
+
+def _put_movies(root: Path) -> None:
+    """Beside the fixture's three: a DVD's VIDEO_TS structure, and a movie split into `CD1/`
+    and `CD2/` folders (Kodi's folder stacking), as walk.py models them."""
+    for rel in DVD:
+        (root / "Blade Runner (1982)" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(MEDIA.parent / "mpeg2_mp2.mpg", root / "Blade Runner (1982)" / rel)
+    for part in ("CD1", "CD2"):
+        (root / "The Matrix (1999)" / part).mkdir(parents=True)
+        shutil.copy2(MEDIA, root / "The Matrix (1999)" / part / "The Matrix (1999).mkv")
+
+
+def test_a_movies_folder_names_that_movie(library, capsys, monkeypatch):
+    """`metarrd enrich "/media/Movies/Heat (1995)"` (a shell's completion stops at the folder;
+    tinyMediaManager and MediaElch name a movie by its folder) said `no item`, exit 2: only the
+    video file's path was looked up. A movie's folder names it, with a trailing slash, read
+    from $PWD, behind a quoted `~/`; a disc's folder and its VIDEO_TS, a stack's folder and
+    each of its CD folders name the one movie they hold."""
+    cfg, root = library
+    _put_movies(root)
+    assert cli(cfg, "scan") == 0, capsys.readouterr().err
+    heat = db.Movie.get(db.Movie.tmdb_id == 949)
+    disc = db.Movie.get(db.Movie.is_disc)
+    stack = db.Movie.get(db.Movie.path.contains("CD1"))
+    assert len(stack.parts) == 2
+    for spec, item in [
+        (f"{root}/Heat (1995)", heat),
+        (f"{root}/Heat (1995)/", heat),
+        (f"{root}/Blade Runner (1982)", disc),
+        (f"{root}/Blade Runner (1982)/VIDEO_TS/", disc),
+        (f"{root}/The Matrix (1999)", stack),
+        (f"{root}/The Matrix (1999)/CD1", stack),
+        (f"{root}/The Matrix (1999)/CD2", stack),
+    ]:
+        assert resolve_item(spec).id == item.id, spec
+
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("PWD", str(root))
+    capsys.readouterr()
+    assert cli(cfg, "enrich", "Heat (1995)/") == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.startswith(f"item {heat.id}: enriched Heat (1995)")
+    monkeypatch.chdir(root / "Heat (1995)")
+    monkeypatch.setenv("PWD", str(root / "Heat (1995)"))
+    assert cli(cfg, "publish", ".") == 0, capsys.readouterr().err
+    assert (root / "Heat (1995)" / "Heat (1995).nfo").read_bytes().startswith(b"<?xml")
+
+
+def test_a_folder_of_several_movies_names_none_of_them(library, capsys):
+    """The library root or a category folder holds several movies: none is picked. Exit 2,
+    saying how many and showing a few, and that `--all` (where the command takes it) or one of
+    them is what to give; nothing is enriched."""
+    cfg, root = library
+    _put_movies(root)
+    (root / "Sci-Fi").mkdir()
+    for name in ("Inception (2010)", "Dune (2021)"):
+        (root / "Sci-Fi" / name).mkdir()
+        shutil.copy2(MEDIA, root / "Sci-Fi" / name / f"{name}.mkv")
+    assert cli(cfg, "scan") == 0, capsys.readouterr().err
+    capsys.readouterr()
+    dune = db.Movie.get(db.Movie.path.contains("Dune"))
+    inception = db.Movie.get(db.Movie.path.contains("Inception"))
+
+    assert cli(cfg, "enrich", f"{root}/Sci-Fi/") == 2
+    out, err = capsys.readouterr()
+    assert (out, err) == (
+        "",
+        f"metarrd: '{root}/Sci-Fi/' holds 2 movies, not one: give --all or one of them: "
+        f"item {dune.id} {dune.path}, item {inception.id} {inception.path}\n",
+    )
+    assert cli(cfg, "publish", str(root)) == 2
+    err = capsys.readouterr().err
+    assert f"'{root}' holds 7 movies, not one: give --all or one of them: item " in err
+    assert err.count(f" {root}/") == 3 and err.endswith(", and 4 more (`metarrd list`)\n")
+    assert cli(cfg, "identify", str(root / "Sci-Fi"), "--tmdb", "27205") == 2
+    assert "not one: give one of them: item " in capsys.readouterr().err
+    assert not db.Movie.select().where(db.Movie.identification_status == "enriched").exists()
+
+
+def test_a_folder_outside_every_library_is_still_no_item(library, capsys):
+    cfg, root = library
+    assert cli(cfg, "scan") == 0
+    elsewhere = cfg.parent / "downloads" / "Heat (1995)"
+    elsewhere.mkdir(parents=True)
+    shutil.copy2(MEDIA, elsewhere / "Heat.1995.1080p.BluRay.x264-AMIABLE.mkv")
+    capsys.readouterr()
+    assert cli(cfg, "enrich", str(elsewhere)) == 2
+    assert capsys.readouterr().err == (
+        f"metarrd: no item '{elsewhere}' (give an id from `metarrd list` or a video file path)\n"
+    )
+
+
+def test_a_latin1_folder_is_no_item_as_its_video_file_is(library, capsys):
+    """The folder of `test_an_item_path_that_is_not_utf8_is_a_usage_error`'s file: `no item`
+    with its name as the log writes it, not a traceback from the folder's lookup."""
+    cfg, root = library
+    bad = os.fsdecode(os.fsencode(str(root)) + b"/B\xe9b\xe9 (2001)")
+    os.mkdir(bad)
+    shutil.copy2(MEDIA, os.path.join(bad, "movie.mkv"))
+    cli(cfg, "scan")
+    capsys.readouterr()
+    assert cli(cfg, "enrich", bad + "/") == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"metarrd: no item '{root}/B\\xe9b\\xe9 (2001)/' (give an id from `metarrd list` or a video file path)\n"
+    )
+
+
+def test_a_show_or_season_folder_names_that_show_or_season(tv_library, capsys, monkeypatch):
+    """`metarrd enrich "Breaking Bad (2008)/Season 01"`: the season of the episodes in it (a
+    season's enrich and publish cover its show, docs/interface.md §7); `Specials` season 0;
+    the show's folder the show. The library root of two shows names neither; an empty season
+    folder Sonarr made ahead says what to give instead."""
+    cfg, show_dir = tv_library
+    firefly = show_dir.parent / "Firefly (2002)"
+    firefly.mkdir()
+    shutil.copy2(MEDIA, firefly / "Firefly - S01E01 - Serenity.mkv")
+    (show_dir / "Season 02").mkdir()
+    cli(cfg, "scan")  # the special without numbers is said on stderr
+    show = db.Movie.get(db.Movie.path == str(show_dir))
+    assert resolve_item(f"{show_dir}/").id == show.id
+    season = resolve_item(f"{show_dir}/Season 01")
+    assert (season.kind, season.show_id, season.season) == ("season", show.id, 1)
+    specials = resolve_item(f"{show_dir}/Specials/")
+    assert (specials.kind, specials.show_id, specials.season) == ("season", show.id, 0)
+
+    monkeypatch.chdir(show_dir)
+    monkeypatch.setenv("PWD", str(show_dir))
+    capsys.readouterr()
+    assert cli(cfg, "enrich", "Season 01") == 0, capsys.readouterr().err
+    out = capsys.readouterr().out  # the season's item, the whole show enriched
+    assert out.startswith(f"item {season.id}: enriched Breaking Bad (2008): 2 season(s), 3 ")
+    assert cli(cfg, "identify", "Season 01", "--tmdb", "1396") == 2
+    assert f"identify its show (item {show.id})" in capsys.readouterr().err
+
+    assert cli(cfg, "enrich", "Season 02") == 2
+    assert capsys.readouterr().err == (
+        f"metarrd: 'Season 02' holds no episode of a season metarrd knows of show item {show.id} "
+        f"(Breaking Bad (2008)): give the show (item {show.id} or its folder {show_dir}), or one "
+        "episode's file\n"
+    )
+    assert cli(cfg, "publish", "..") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("metarrd: '..' holds 2 shows, not one: give --all or one of them: ")
+    assert f" {show_dir}, item " in err and err.endswith(f" {firefly}\n")
