@@ -355,7 +355,11 @@ def _absolute(spec: str) -> str:
     ($PWD, which keeps the symlinks on the way) when that is the working folder: in a library
     configured through a symlink (`/srv/media/movies` -> the NAS's mount), the process's own
     working folder is the real path, which is in no library. Its look is the watcher's
-    (`root_identity`, a few seconds at most on a hung mount)."""
+    (`root_identity`, a few seconds at most on a hung mount). A `~/` the shell left (quoted:
+    `"~/Movies/Heat (1995)"`, as a name with spaces is typed) is the home folder, as the
+    shell's own expansion would have made it; `./~` still names a folder called `~`."""
+    if spec == "~" or spec.startswith("~" + os.sep):
+        spec = os.path.expanduser(spec)
     path = os.path.normpath(Path(spec).absolute())
     pwd = os.environ.get("PWD", "")
     if os.path.isabs(spec) or not os.path.isabs(pwd) or is_inside(path, pwd):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
-from metarrd.cli import build_parser, main, resolve_item
+from metarrd.cli import UsageError, build_parser, main, resolve_item
 
 MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
 INTERFACE_COMMANDS = [
@@ -1114,3 +1114,22 @@ def test_a_show_or_season_folder_names_that_show_or_season(tv_library, capsys, m
     err = capsys.readouterr().err
     assert err.startswith("metarrd: '..' holds 2 shows, not one: give --all or one of them: ")
     assert f" {show_dir}, item " in err and err.endswith(f" {firefly}\n")
+
+
+def test_a_quoted_tilde_is_the_home_folder(library, capsys, monkeypatch):
+    """`metarrd enrich "~/Movies/Heat (1995)"`: a name with spaces is quoted, and a shell
+    expands no `~` in quotes, so the command got it as it was and looked for a folder `~` in
+    the working folder: `no item`. `~/` is the home folder, for an ITEM and a scan PATH alike;
+    `./~` still names a folder called `~`."""
+    cfg, root = library
+    monkeypatch.setenv("HOME", str(root.parent))
+    assert cli(cfg, "scan", "~/movies/Heat (1995)") == 0, capsys.readouterr().err
+    heat = db.Movie.get(db.Movie.tmdb_id == 949)
+    assert [m.id for m in db.Movie.select()] == [heat.id]
+    assert resolve_item("~/movies/Heat (1995)/Heat (1995).mkv").id == heat.id
+    assert resolve_item("~/movies/Heat (1995)/").id == heat.id
+    (root / "Heat (1995)" / "~").mkdir()
+    monkeypatch.chdir(root / "Heat (1995)")
+    monkeypatch.setenv("PWD", str(root / "Heat (1995)"))
+    with pytest.raises(UsageError, match=r"no item '\./~/movies"):
+        resolve_item("./~/movies/Heat (1995)")
