@@ -73,7 +73,10 @@ def config_path(text: str) -> str:
     )
 
 
-ITEM_HELP = "an item id, as `metarrd list` shows it, or the path of its video file"
+ITEM_HELP = (
+    "an item id, as `metarrd list` shows it, the path of its video file, or its movie's, "
+    "show's or season's folder"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
