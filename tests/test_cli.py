@@ -1133,3 +1133,45 @@ def test_a_quoted_tilde_is_the_home_folder(library, capsys, monkeypatch):
     monkeypatch.setenv("PWD", str(root / "Heat (1995)"))
     with pytest.raises(UsageError, match=r"no item '\./~/movies"):
         resolve_item("./~/movies/Heat (1995)")
+
+
+def test_a_movies_folder_in_a_library_reached_through_a_symlink(library, capsys, monkeypatch):
+    """`cd /srv/media/movies` (a symlink to the NAS's mount), `metarrd enrich "Heat (1995)"`,
+    or `.` from inside it: its folder read from $PWD as a video file's path is, so the
+    library's path, not the real one that no item has."""
+    cfg, root = library
+    link = cfg.parent / "srv-movies"
+    link.symlink_to(root)
+    cfg.write_text(cfg.read_text().replace(f'path = "{root}"', f'path = "{link}"'))
+    assert cli(cfg, "scan") == 0, capsys.readouterr().err
+    heat = db.Movie.get(db.Movie.tmdb_id == 949)
+    assert heat.path == str(link / "Heat (1995)" / "Heat (1995).mkv")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("PWD", str(link))
+    assert resolve_item("Heat (1995)/").id == heat.id
+    monkeypatch.chdir(root / "Heat (1995)")
+    monkeypatch.setenv("PWD", str(link / "Heat (1995)"))
+    assert resolve_item(".").id == heat.id
+    with pytest.raises(UsageError, match=r"holds 3 movies, not one: give one of them: item"):
+        resolve_item("..")
+
+
+def test_a_folder_of_several_seasons_in_a_show_says_to_give_the_show(tv_library, capsys):
+    """A season pack's release folder left in the show's (`Breaking.Bad.S01-S02…-ROVERS/`):
+    the episodes of two seasons, no one season. The show is what to give, and it says so."""
+    cfg, show_dir = tv_library
+    pack = show_dir / "Breaking.Bad.S01-S02.1080p.BluRay.x264-ROVERS"
+    pack.mkdir()
+    for name in ("Breaking.Bad.S01E02.1080p.BluRay.x264-ROVERS.mkv",
+                 "Breaking.Bad.S02E01.1080p.BluRay.x264-ROVERS.mkv"):  # fmt: skip
+        shutil.copy2(MEDIA, pack / name)
+    cli(cfg, "scan")
+    show = db.Movie.get(db.Movie.path == str(show_dir))
+    assert db.Movie.select().where(db.Movie.path.startswith(str(pack))).count() == 2
+    capsys.readouterr()
+    assert cli(cfg, "publish", str(pack)) == 2
+    assert capsys.readouterr().err == (
+        f"metarrd: '{pack}' holds episodes of seasons 1, 2 of show item {show.id} (Breaking Bad "
+        f"(2008)): give the show (item {show.id} or its folder {show_dir}), or one episode's "
+        "file\n"
+    )
