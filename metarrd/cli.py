@@ -493,15 +493,21 @@ def _season_of_folder(show: db.Movie, path: str, shown: str) -> db.Movie:
     )
     if season is not None:
         return season
+    give = f"give the show (item {show.id} or its folder {show.path}), or one episode's file"
+    if not episodes:  # an empty season folder made ahead; a file not scanned yet (no stat
+        # here: a hung mount would hang the command before it said so)
+        raise UsageError(
+            escape_controls(
+                f"no item {shown}: show item {show.id} ({show.display_title}) has no episode "
+                f"metarrd knows there (a new one? `metarrd scan` it first); {give}"
+            )
+        )
     if seasons:
         held = f"holds episodes of seasons {', '.join(map(str, seasons))}"
     else:
-        held = "holds no episode of a season metarrd knows"
+        held = "holds episodes with no season number"
     raise UsageError(
-        escape_controls(
-            f"{shown} {held} of show item {show.id} ({show.display_title}): give the show "
-            f"(item {show.id} or its folder {show.path}), or one episode's file"
-        )
+        escape_controls(f"{shown} {held} of show item {show.id} ({show.display_title}): {give}")
     )
 
 

@@ -1106,9 +1106,15 @@ def test_a_show_or_season_folder_names_that_show_or_season(tv_library, capsys, m
 
     assert cli(cfg, "enrich", "Season 02") == 2
     assert capsys.readouterr().err == (
-        f"metarrd: 'Season 02' holds no episode of a season metarrd knows of show item {show.id} "
-        f"(Breaking Bad (2008)): give the show (item {show.id} or its folder {show_dir}), or one "
-        "episode's file\n"
+        f"metarrd: no item 'Season 02': show item {show.id} (Breaking Bad (2008)) has no episode "
+        "metarrd knows there (a new one? `metarrd scan` it first); give the show (item "
+        f"{show.id} or its folder {show_dir}), or one episode's file\n"
+    )
+    # a file in the show that is no item (an NFO, an episode not scanned yet): not a "folder"
+    assert cli(cfg, "enrich", "Season 01/Breaking Bad - S01E02 - Cat's in the Bag....mkv") == 2
+    assert capsys.readouterr().err.startswith(
+        'metarrd: no item "Season 01/Breaking Bad - S01E02 - Cat\'s in the Bag....mkv": show '
+        f"item {show.id} (Breaking Bad (2008)) has no episode metarrd knows there (a new one? "
     )
     assert cli(cfg, "publish", "..") == 2
     err = capsys.readouterr().err
