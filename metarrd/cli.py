@@ -563,7 +563,7 @@ def cmd_scan(config: Config, args) -> int:
 
     rt = _runtime(config)
     _cache_answers(rt, config.cache_dir)  # a movie's own artwork is copied into it
-    paths = [_scope_of_file(config, _absolute(p)) for p in args.paths]
+    paths = [_absolute(p) for p in args.paths]
     hung = _hung_roots(rt, paths or None)
     for root in hung:  # scanned by hand once it answers; the other libraries are scanned now
         print(f"{_not_answering(root)}; not scanned", file=sys.stderr)
@@ -571,6 +571,8 @@ def cmd_scan(config: Config, args) -> int:
         paths = [lib.path for lib in config.library if lib.path not in hung]
     elif hung:
         paths = [p for p in paths if not any(is_inside(p, root) for root in hung)]
+    # only now looked at (a PATH in a hung mount would block its look for good)
+    paths = [_scope_of_file(config, p) for p in paths]
     # there but not to be looked at (EACCES of a folder on the way, EIO of a share): the scan's
     # own looks raised, and `metarrd scan` as a user who may not enter it was a traceback; a
     # PATH that is gone is scanned (its items are marked missing)
