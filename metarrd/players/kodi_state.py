@@ -165,6 +165,9 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     Kodi has the show at its folder (scanned now when it does not), the same files there that
     were not played since get it back, the show its rating unless the user rated it there
     since (Kodi's own scan added it first; a rating other than its tvshow.nfo's), and the row
+    keeps nothing more. But only when the show looks reset (`_show_holds_any`, as a movie's
+    kept state goes back): one that still holds a kept value had it given back already (the
+    row not cleared after), and what it holds is the user's latest: nothing is given, the row
     keeps nothing more. A folder still not in Kodi: a PlayerProtocolError, the state stays
     kept for the next attempt."""
     api = kodi.api()
@@ -180,16 +183,65 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
             "Kodi has that folder"
         )
     episodes = kodi.episodes(found.tvshowid, WATCHED)
+    show = getattr(kept, "show", {})
+    nfo_rating = kodi_tv.show_nfo_userrating(target.folder, target.libraries)
+    if _show_holds_any(kodi, found.tvshowid, episodes, kept, target, nfo_rating):
+        # given back before (the row not cleared after it: a daemon killed then, a refused
+        # SetTVShowDetails) and no RemoveTVShow reset the show since: what it holds is the
+        # user's latest (an episode marked unwatched since stays so), the kept state is old
+        kodi_kept.clear(target.key)
+        return (
+            f"the show at {folder} holds the watched state kept for it already; an older one "
+            "is not given over the user's since"
+        )
     unplayed = [e for e in episodes if kodi_tv.watched_details(e) is None]
     restore = kodi_tv.restore_watched(list(kept), unplayed, target.mapped_folder)
     for episodeid, details in restore.items():
         kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
     # a rating the user gave the show since (Kodi's own scan added it first) wins; not the
     # one its tvshow.nfo gave it
-    nfo_rating = kodi_tv.show_nfo_userrating(target.folder, target.libraries)
-    give_show_state(kodi, found.tvshowid, getattr(kept, "show", {}), True, nfo_rating)
+    give_show_state(kodi, found.tvshowid, show, True, nfo_rating)
     kodi_kept.clear(target.key)
     return f"gave the watched state of {len(restore)} episode(s) back to the show at {folder}"
+
+
+def _show_holds_any(
+    kodi: Kodi,
+    tvshowid: int,
+    episodes: Sequence[dict[str, Any]],
+    kept: Sequence[kodi_tv.Watched],
+    target: Target,
+    nfo_rating: int | None,
+) -> bool:
+    """Whether the show Kodi has at the target's folder still holds a value of the state kept
+    for it (`kodi_kept.load`), as `_holds_any` asks of a movie: then no RemoveTVShow reset it
+    since that state was given to it, for the show Kodi adds again has every episode's play
+    count and last played time none, and the show's rating and tags its tvshow.nfo's. An
+    episode holds its kept state with the same play count (not none) and last played time;
+    its resume point is no sign (a bookmark of the file: the removal leaves it). The show
+    holds its kept rating when it is not its tvshow.nfo's, a kept tag when tvshow.nfo lacks
+    it (a scan gives the NFO's)."""
+    held = kodi_tv.restore_watched(list(kept), list(episodes), target.mapped_folder)
+    by_id = {int(e["episodeid"]): e for e in episodes if "episodeid" in e}
+    for episodeid, details in held.items():
+        now = by_id[episodeid]
+        played = int(details.get("playcount") or 0)
+        if (
+            played
+            and int(now.get("playcount") or 0) == played
+            and ((now.get("lastplayed") or "") == (details.get("lastplayed") or ""))
+        ):
+            return True
+    show = getattr(kept, "show", {})
+    if not show:
+        return False
+    own = show_state(kodi, tvshowid)
+    rating = show.get("userrating")
+    if rating and rating != nfo_rating and own.get("userrating") == rating:
+        return True
+    nfo = kodi_tv.show_nfo_tags(target.folder, target.libraries) or []
+    mine = [t for t in show.get("tag") or () if t not in nfo]
+    return bool(set(mine) & set(own.get("tag") or ()))
 
 
 def refresh_show(kodi: Kodi, tvshowid: int, target: Target) -> None:

@@ -10,7 +10,7 @@ from player_helpers import later, queue, states
 from test_kodi_tv import BB, PILOT, add_show, tv_rt
 
 from metarrd import db
-from metarrd.players import kodi, process_notifications
+from metarrd.players import kodi, kodi_kept, process_notifications
 
 OLD = "smb://nas/tv/Breaking Bad/"
 NEW = f"smb://nas/tv/{BB}/"
@@ -214,3 +214,60 @@ def test_a_kept_show_rating_gives_no_old_value_back_over_the_users_rating_since(
     assert fake.show_details[9] == {"userrating": 5, "tag": ["Favourites"]}
     assert fake.episodes[39]["playcount"] == 2
     assert kept_state() == [None, None] and fake.violations == []
+
+
+E2 = "Season 01/Breaking.Bad.S01E02.Cats.in.the.Bag.1080p.BluRay.x264.mkv"
+SEEN = {
+    "playcount": 1,
+    "resume": {"position": 0.0, "total": 0.0},
+    "lastplayed": "2026-11-30 21:04:11",
+}
+
+
+def test_an_episode_marked_unwatched_since_its_state_was_given_back_stays_unwatched(
+    make_rt, tmp_path, monkeypatch
+):
+    """The state kept for a merged show was given back (the pilot and E2 watched again), but
+    the row kept it: the daemon was killed before it cleared it. The user then marked E2
+    unwatched in Kodi ("Mark as unwatched": play count and last played time none). The row's
+    next attempt gave E2 its old play count back, for it was unplayed. The pilot still holds
+    its kept play count and last played time: no RemoveTVShow reset the show since, so what
+    Kodi holds is the user's latest and the kept state is dropped, as a movie's is."""
+    shows = {7: (OLD, {"tmdb": "1396", "tvdb": "81189"})}
+    episodes = {
+        11: {"tvshowid": 7, "file": OLD + PILOT, "season": 1, "episode": 1, **SEEN},
+        12: {"tvshowid": 7, "file": OLD + E2, "season": 1, "episode": 2, **SEEN},
+    }
+
+    def scan(directory):  # into the old show first; once it is removed, a show of its own
+        show = 7 if 7 in fake.shows else 9
+        fake.shows.setdefault(show, (directory, {"tmdb": "1396"}))
+        for number, name in ((1, PILOT), (2, E2)):
+            fake.episodes[show * 10 + number] = {
+                **{"tvshowid": show, "file": directory + name, "season": 1, "episode": number},
+                "playcount": 0,
+            }
+
+    clear = kodi_kept.clear
+
+    def killed(key):
+        raise Killed
+
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as fake:
+        fake.on_scan = scan
+        rt = tv_rt(make_rt, tmp_path, fake)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        monkeypatch.setattr(kodi_kept, "clear", killed)
+        with pytest.raises(Killed):
+            process_notifications(rt)
+        monkeypatch.setattr(kodi_kept, "clear", clear)
+        assert fake.episodes[91]["playcount"] == 1 and fake.episodes[92]["playcount"] == 1
+        assert states("Living room") == ["pending"] and kept_state() != [None]
+
+        fake.episodes[92].update(playcount=0, lastplayed="")  # marked unwatched in Kodi
+        fake.on_scan = None
+        [report] = process_notifications(rt, now=later(minutes=1))
+    assert report.sent == 1, report.error
+    assert fake.episodes[92]["playcount"] == 0 and fake.episodes[92]["lastplayed"] == ""
+    assert fake.episodes[91]["playcount"] == 1
+    assert kept_state() == [None] and fake.violations == []
