@@ -104,6 +104,10 @@ class Killed(BaseException):
     """The daemon killed (SIGKILL, a power cut): nothing after this point runs."""
 
 
+def killed(*args):
+    raise Killed
+
+
 def test_a_daemon_killed_right_after_removing_the_merged_show_gives_it_back_next_time(
     make_rt, tmp_path, monkeypatch
 ):
@@ -249,10 +253,6 @@ def test_an_episode_marked_unwatched_since_its_state_was_given_back_stays_unwatc
             }
 
     clear = kodi_kept.clear
-
-    def killed(key):
-        raise Killed
-
     with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as fake:
         fake.on_scan = scan
         rt = tv_rt(make_rt, tmp_path, fake)
@@ -270,4 +270,33 @@ def test_an_episode_marked_unwatched_since_its_state_was_given_back_stays_unwatc
     assert report.sent == 1, report.error
     assert fake.episodes[92]["playcount"] == 0 and fake.episodes[92]["lastplayed"] == ""
     assert fake.episodes[91]["playcount"] == 1
+    assert kept_state() == [None] and fake.violations == []
+
+
+def test_a_show_still_rated_as_kept_is_no_reset_one_its_unwatched_pilot_stays_unwatched(
+    make_rt, tmp_path, monkeypatch
+):
+    """As above, with one episode: the pilot marked unwatched since, nothing of it held. The
+    show still has the rating kept for it (9; its tvshow.nfo has none, and a RemoveTVShow
+    with the scan after would have left it none): the state was given back before, so it is
+    not given again."""
+    shows = {7: (OLD, {"tmdb": "1396", "tvdb": "81189"})}
+    episodes = {11: {"tvshowid": 7, "file": OLD + PILOT, "season": 1, "episode": 1, **SEEN}}
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as fake:
+        fake.show_details[7] = {"userrating": 9}
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=True)
+        rt = tv_rt(make_rt, tmp_path, fake)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        clear = kodi_kept.clear
+        monkeypatch.setattr(kodi_kept, "clear", killed)
+        with pytest.raises(Killed):
+            process_notifications(rt)
+        monkeypatch.setattr(kodi_kept, "clear", clear)
+        assert fake.episodes[39]["playcount"] == 1 and fake.show_details[9]["userrating"] == 9
+
+        fake.episodes[39].update(playcount=0, lastplayed="")  # marked unwatched in Kodi
+        fake.on_scan = None
+        [report] = process_notifications(rt, now=later(minutes=1))
+    assert report.sent == 1, report.error
+    assert fake.episodes[39]["playcount"] == 0 and fake.show_details[9]["userrating"] == 9
     assert kept_state() == [None] and fake.violations == []
