@@ -240,8 +240,8 @@ def _show_holds_any(
     if rating and rating != nfo_rating and own.get("userrating") == rating:
         return True
     nfo = kodi_tv.show_nfo_tags(target.folder, target.libraries) or []
-    mine = [t for t in show.get("tag") or () if t not in nfo]
-    return bool(set(mine) & set(own.get("tag") or ()))
+    mine = kodi_tv.tags_lacking(show.get("tag") or (), nfo)
+    return bool(kodi_tv.tags_among(mine, own.get("tag") or ()))
 
 
 def refresh_show(kodi: Kodi, tvshowid: int, target: Target) -> None:
@@ -291,7 +291,7 @@ def _drop_lost_show_tags(kodi: Kodi, tvshowid: int, target: Target, tags: list[s
     new = kodi_tv.show_nfo_tags(target.folder, target.libraries)
     if not tags or told is None or new is None:
         return
-    left = [t for t in tags if t in new or t not in told]
+    left = kodi_tv.tags_lacking(tags, kodi_tv.tags_lacking(told, new))
     if left != tags:
         kodi.call(
             "VideoLibrary.SetTVShowDetails", {kodi.api().name("tvshowid"): tvshowid, "tag": left}
@@ -331,7 +331,7 @@ def give_show_state(
     give = dict(state)
     if own_wins and own.get("userrating") and own["userrating"] != nfo_rating:
         give["userrating"] = own["userrating"]
-    tags = list(dict.fromkeys([*(own.get("tag") or []), *(state.get("tag") or [])]))
+    tags = kodi_tv.tag_union(own.get("tag") or [], state.get("tag") or [])
     if tags:
         give["tag"] = tags
     if give == own:
@@ -379,10 +379,10 @@ def move_movie(kodi: Kodi, old: dict[str, Any], target: Target) -> str:
         )
     _, told = kodi_kept.movie_kept(target.key)
     if told is not None and "tag" in keep:  # the user's own: not the NFO's Kodi last read
-        keep["tag"] = [t for t in keep["tag"] if t not in told]
+        keep["tag"] = kodi_tv.tags_lacking(keep["tag"], told)
     if keep:
         if "tag" in keep:  # the NFO's tags (read by the scan) and the user's own
-            keep["tag"] = list(dict.fromkeys([*(new.get("tag") or []), *keep["tag"]]))
+            keep["tag"] = kodi_tv.tag_union(new.get("tag") or [], keep["tag"])
         kodi.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): new["movieid"], **keep})
     kodi.call("VideoLibrary.RemoveMovie", {api.name("movieid"): old["movieid"]})
     done = f"scanned {folder} and removed the movie at {old['file']} (renamed)"
@@ -453,12 +453,12 @@ def refresh_movie(
         del expect["userrating"]
     tags = keep.get("tag") or []
     if told is not None:  # the user's own: the ones the NFO Kodi last read did not have
-        mine = [t for t in tags if t not in told]
+        mine = kodi_tv.tags_lacking(tags, told)
     elif old is not None or kept.get("tag"):  # the old entry's or a kept one's, which the NFO lacks
-        mine = tags if set(tags) - set(own.get("tag") or ()) else []
+        mine = tags if kodi_tv.tags_lacking(tags, own.get("tag") or ()) else []
     else:  # not known (told before rows noted it): Kodi's tags the NFO it is to read lacks
         new = _published_nfo_tags(target)
-        mine = [t for t in tags if t not in new] if new is not None else []
+        mine = kodi_tv.tags_lacking(tags, new) if new is not None else []
     if mine:
         expect["tag"] = mine
     kodi.call(
@@ -484,7 +484,7 @@ def refresh_movie(
                 f"tags are kept and given back on the next attempt{kept_old}"
             )
         if "tag" in expect:  # the NFO's, read again, and the user's own
-            expect["tag"] = list(dict.fromkeys([*(again.get("tag") or []), *expect["tag"]]))
+            expect["tag"] = kodi_tv.tag_union(again.get("tag") or [], expect["tag"])
         kodi.call("VideoLibrary.SetMovieDetails", {api.name("movieid"): again["movieid"], **expect})
         if not seen:
             log.info(
@@ -553,7 +553,8 @@ def _holds_any(own: dict[str, Any], kept: dict[str, Any], told: list[str]) -> bo
     tag the NFO Kodi was told to read then (`told`) has too is no sign: the refresh gave it."""
     for name, value in kept.items():
         if name == "tag":
-            if set(value) & set(own.get("tag") or ()) - set(told):
+            mine = kodi_tv.tags_lacking(value, told)
+            if kodi_tv.tags_among(mine, own.get("tag") or ()):
                 return True
         elif value and own.get(name) == value:
             return True
@@ -563,7 +564,7 @@ def _holds_any(own: dict[str, Any], kept: dict[str, Any], told: list[str]) -> bo
 def _was_reset(entry: dict[str, Any], expect: dict[str, Any]) -> bool:
     for name, value in expect.items():
         if name == "tag":
-            if not set(value) <= set(entry.get("tag") or ()):
+            if kodi_tv.tags_lacking(value, entry.get("tag") or ()):
                 return True
         elif entry.get(name) != value:
             return True
@@ -588,7 +589,7 @@ def merged_state(carried: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]
     state = {**carried, **{k: v for k, v in own.items() if v and k != "tag"}}
     tags = [*(own.get("tag") or []), *(carried.get("tag") or [])]
     if tags:
-        state["tag"] = list(dict.fromkeys(tags))
+        state["tag"] = kodi_tv.tag_union(tags)
     return state
 
 

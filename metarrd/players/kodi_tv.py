@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,7 +254,45 @@ def _nfo_tags(nfo: str, kind: str, libraries: Iterable[LibraryConfig]) -> list[s
     root = _nfo_root(nfo, kind, libraries)
     if root is None:
         return None
-    return list(dict.fromkeys(t for el in root.findall("tag") if (t := (el.text or "").strip())))
+    return tag_union(t for el in root.findall("tag") if (t := (el.text or "").strip()))
+
+
+# --- tags as Kodi tells them apart ------------------------------------------------------------
+#
+# Kodi 20.1 links a tag by name: `CVideoDatabase::AddToTable` (AddTag, AddLinksToItem: an NFO's
+# `<tag>`s, SetMovieDetails / SetTVShowDetails `tag`) runs `SELECT tag_id FROM tag WHERE name
+# LIKE '<name>'` and adds a row only when none is found. SQLite's LIKE folds ASCII letter case:
+# "Time Travel" and "time travel" are one tag, listed (GetMovieDetails `tag`) in the spelling
+# stored first, whichever NFO or user that was. So tags are compared that way here.
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def tag_key(tag: str) -> str:
+    """A tag as Kodi looks it up: ASCII letters of either case are the same (SQLite's LIKE;
+    other letters are not: "Émile" and "émile" are two tags there)."""
+    return tag.translate(_ASCII_LOWER)
+
+
+def tags_lacking(tags: Iterable[str], others: Iterable[str]) -> list[str]:
+    """The tags of `tags` that are none of `others` for Kodi (`tag_key`), in order."""
+    known = {tag_key(t) for t in others}
+    return [t for t in tags if tag_key(t) not in known]
+
+
+def tags_among(tags: Iterable[str], others: Iterable[str]) -> list[str]:
+    """The tags of `tags` that are one of `others` for Kodi (`tag_key`), in order."""
+    known = {tag_key(t) for t in others}
+    return [t for t in tags if tag_key(t) in known]
+
+
+def tag_union(*lists: Iterable[str]) -> list[str]:
+    """The tags of `lists`, each once for Kodi (`tag_key`), in the first spelling met."""
+    out: dict[str, str] = {}
+    for tags in lists:
+        for t in tags:
+            out.setdefault(tag_key(t), t)
+    return list(out.values())
 
 
 def thumb_name(video: str) -> str | None:

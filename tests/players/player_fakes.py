@@ -15,6 +15,7 @@ import hashlib
 import json
 import posixpath
 import ssl
+import string
 import threading
 import unicodedata
 from dataclasses import dataclass, field
@@ -133,6 +134,7 @@ class FakeServer:
 
 
 HTML_404 = (404, {"Content-Type": "text/html"}, b"<html><body>Not found</body></html>")
+ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 UNAUTHORIZED = (401, {"WWW-Authenticate": 'Basic realm="Kodi"', "Content-Type": "text/html"}, b"")
 
 
@@ -210,6 +212,7 @@ class FakeKodi(FakeServer):
         nfo_details: dict[int, dict[str, Any]] | None = None,
         show_details: dict[int, dict[str, Any]] | None = None,
         show_nfo_details: dict[int, dict[str, Any]] | None = None,
+        tag_names: list[str] | None = None,
         busy_polls: int = 0,
         scan_polls: int = 1,
         port: int = 0,
@@ -237,6 +240,16 @@ class FakeKodi(FakeServer):
         # show's (CVideoDatabase::UpdateDetailsForTvShow: AddLinksToItem "tag", while
         # DeleteDetailsForTvShow leaves the tag links)
         self.show_nfo_details = {k: dict(v) for k, v in (show_nfo_details or {}).items()}
+        # Kodi's `tag` table (`tag_names`: the names it has, in the order stored): a tag is
+        # looked up by `SELECT tag_id FROM tag WHERE name LIKE '<name>'` and that row linked
+        # (CVideoDatabase::AddToTable, used by AddTag and AddLinksToItem; SQLite's LIKE folds
+        # ASCII letter case), so "Time Travel" and "time travel" are one tag, listed in the
+        # spelling stored first
+        self.tag_names: dict[str, str] = {}
+        self.kodi_tags(tag_names or [])
+        for details in [*self.movie_details.values(), *self.show_details.values()]:
+            if "tag" in details:
+                details["tag"] = self.kodi_tags(details["tag"])
         self.on_scan: Any = None  # called with the directory of each Scan (what it adds)
         # a Kodi slow to re-add a refreshed movie (a big library on a slow NAS): with
         # `slow_refresh`, a refreshed movie is missing from GetMovies (`readding`) until a test
@@ -367,6 +380,15 @@ class FakeKodi(FakeServer):
             self.readding.add(movieid)
         return "OK"
 
+    def kodi_tags(self, names: list[str]) -> list[str]:
+        """The tags an item linked to `names` lists: each in the spelling Kodi stored first."""
+        out: list[str] = []
+        for name in names:
+            stored = self.tag_names.setdefault(name.translate(ASCII_LOWER), name)
+            if stored not in out:
+                out.append(stored)
+        return out
+
     def run_queued(self) -> None:
         """The queued refreshes run now (`queued_refresh`)."""
         for movieid in self.queued:
@@ -379,7 +401,7 @@ class FakeKodi(FakeServer):
         for name, none in (("playcount", 0), ("lastplayed", ""), ("userrating", 0), ("tag", [])):
             if name in details:
                 value = nfo.get(name, none)
-                details[name] = list(value) if isinstance(value, list) else value
+                details[name] = self.kodi_tags(value) if name == "tag" else value
 
     def rpc_VideoLibrary_RemoveMovie(self, params):
         self._check("VideoLibrary.RemoveMovie", params)
@@ -396,6 +418,8 @@ class FakeKodi(FakeServer):
             raise ValueError("no such movie")
         details = self.movie_details.setdefault(movieid, {})
         details.update({k: v for k, v in params.items() if k not in ("movieid", "movieId")})
+        if "tag" in params:
+            details["tag"] = self.kodi_tags(params["tag"])
         return "OK"
 
     def rpc_VideoLibrary_GetTVShows(self, params):
@@ -424,7 +448,7 @@ class FakeKodi(FakeServer):
         nfo_tags = self.show_nfo_details.get(tvshowid, {}).get("tag") or []
         if nfo_tags:
             tags = self.show_details.setdefault(tvshowid, {}).setdefault("tag", [])
-            tags += [t for t in nfo_tags if t not in tags]
+            tags += [t for t in self.kodi_tags(nfo_tags) if t not in tags]
         return "OK"
 
     def rpc_VideoLibrary_GetEpisodes(self, params):
@@ -481,6 +505,8 @@ class FakeKodi(FakeServer):
             raise ValueError("no such show")
         details = self.show_details.setdefault(tvshowid, {})
         details.update({k: v for k, v in params.items() if k not in ("tvshowid", "tvshowId")})
+        if "tag" in params:
+            details["tag"] = self.kodi_tags(params["tag"])
         return "OK"
 
     def _texture_matches(self, rule: Any, url: str) -> bool:

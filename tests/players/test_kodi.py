@@ -615,6 +615,40 @@ def test_a_tag_given_in_kodi_survives_a_refresh_and_one_removed_in_metarrd_stays
     assert report.sent == 1 and states("Living room") == ["sent", "sent"]
 
 
+def test_a_tag_kodi_spells_otherwise_is_the_nfos_and_goes_when_metarrd_takes_it_out(
+    make_rt, tmp_path
+):
+    """Kodi looks a tag up by `SELECT tag_id FROM tag WHERE name LIKE '<name>'`
+    (CVideoDatabase::AddToTable, from AddTag and AddLinksToItem; SQLite's LIKE folds ASCII
+    case): the NFO's `time travel` (a TMDB keyword) is the `Time Travel` the user made in Kodi
+    for another movie, and Kodi lists it so. metarrd took `Time Travel` for the user's own
+    (not the NFO's by its spelling): at the refresh after TMDB dropped the keyword it gave it
+    back, so it never left Kodi; and each refresh waited the whole REFRESH_WAIT_SECONDS for
+    the tag to go, which the NFO gave back at once."""
+    file = "smb://nas/movies/12 Monkeys (1995)/12 Monkeys (1995).mkv"
+    with FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: file},
+        tag_names=["Time Travel"],  # "Manage tags" on Back to the Future, first
+        movie_details={42: {"playcount": 0, "tag": ["dystopia", "time travel"]}},
+        nfo_details={42: {"tag": ["dystopia", "time travel"]}},
+    ) as kodi:
+        assert kodi.movie_details[42]["tag"] == ["dystopia", "Time Travel"]
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "12 Monkeys (1995)/12 Monkeys (1995).mkv")
+        _published_nfo(movie, ["dystopia", "time travel"])
+        queue(movie)
+        [report] = process_notifications(rt)  # Kodi is told of this NFO
+        assert report.sent == 1 and kodi.called("VideoLibrary.SetMovieDetails") == []
+        _published_nfo(movie, ["dystopia"])  # TMDB dropped the keyword
+        kodi.nfo_details[42] = {"tag": ["dystopia"]}
+        queue(movie)
+        [report] = process_notifications(rt)
+    assert kodi.movie_details[42]["tag"] == ["dystopia"]
+    assert kodi.called("VideoLibrary.SetMovieDetails") == []
+    assert report.sent == 1 and states("Living room") == ["sent", "sent"]
+
+
 def test_a_movie_kodi_takes_long_to_re_add_gets_its_play_count_back_on_the_next_attempt(
     make_rt, tmp_path, caplog, monkeypatch
 ):

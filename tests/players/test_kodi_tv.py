@@ -698,6 +698,37 @@ def test_a_tag_taken_out_of_tvshow_nfo_goes_from_kodi_and_the_users_own_stays(ma
     assert kodi.violations == []
 
 
+def test_a_tag_taken_out_of_tvshow_nfo_goes_from_kodi_in_the_spelling_kodi_has(make_rt, tmp_path):
+    """Kodi links the tvshow.nfo's `<tag>time travel</tag>` (a TMDB keyword) to the tag
+    `Time Travel` the user made in Kodi before: `CVideoDatabase::AddToTable` looks it up with
+    `WHERE name LIKE` (SQLite's LIKE folds ASCII case), and the show lists it so. Taken out
+    of tvshow.nfo, it stayed on the show in Kodi: the show's `Time Travel` was not the
+    noted `time travel` by its spelling, so it passed for the user's own."""
+    shows = {8: (f"smb://nas/tv/{BB}/", IDS)}
+    nfo = {8: {"tag": ["time travel"]}}
+    with FakeKodi(
+        sources=["smb://nas/tv/"],
+        shows=shows,
+        tag_names=["Time Travel"],  # the user's, on another show first
+        show_details={8: {"tag": ["time travel"]}},
+        show_nfo_details=nfo,
+    ) as kodi:
+        assert kodi.show_details[8] == {"tag": ["Time Travel"]}
+        rt = tv_rt(make_rt, tmp_path, kodi)
+        show = add_show(rt, tmdb_id=1396)
+        tvshow_nfo = Path(show.path) / "tvshow.nfo"
+        tvshow_nfo.write_text("<tvshow><title>BB</title><tag>time travel</tag></tvshow>")
+        queue(show)
+        process_notifications(rt)
+        tvshow_nfo.write_text("<tvshow><title>BB</title></tvshow>")  # the keyword dropped
+        kodi.show_nfo_details[8] = {}
+        queue(show)
+        [report] = process_notifications(rt, now=later(minutes=1))
+    assert report.sent == 1, report.error
+    assert kodi.show_details[8] == {"tag": []}
+    assert kodi.violations == []
+
+
 def test_a_renamed_shows_kept_state_leaves_the_tvshow_nfo_tags_the_row_noted(make_rt, tmp_path):
     """A show row's `kept_state` holds the tags of the tvshow.nfo Kodi read, and a renamed
     show's watched state while Kodi has it nowhere: keeping that state, and clearing it once
@@ -714,3 +745,14 @@ def test_a_renamed_shows_kept_state_leaves_the_tvshow_nfo_tags_the_row_noted(mak
     assert kodi_kept.told_tags(row.id) == ["Anime"]
     kodi_kept.clear(row.id)
     assert kodi_kept.load([row.id]) == {} and kodi_kept.told_tags(row.id) == ["Anime"]
+
+
+def test_tags_are_told_apart_as_kodis_sqlite_like_does():
+    """`WHERE name LIKE '<name>'`: ASCII letter case folded, other letters not (SQLite's
+    LIKE without ICU; https://www.sqlite.org/lang_expr.html#like)."""
+    assert kodi_tv.tags_lacking(["Time Travel", "Émile", "drama"], ["time travel", "émile"]) == [
+        "Émile",
+        "drama",
+    ]
+    assert kodi_tv.tags_among(["Time Travel", "Émile"], ["TIME TRAVEL", "émile"]) == ["Time Travel"]
+    assert kodi_tv.tag_union(["Anime"], ["anime", "Mecha"]) == ["Anime", "Mecha"]
