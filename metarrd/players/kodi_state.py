@@ -163,9 +163,10 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     """The watched state `move_show` kept in the notification row after it removed Kodi's old
     show (the new folder not added again then, or the daemon stopped before it was): once
     Kodi has the show at its folder (scanned now when it does not), the same files there that
-    were not played since get it back, the show its rating unless the user rated it there
-    since (Kodi's own scan added it first; a rating other than its tvshow.nfo's), and the row
-    keeps nothing more. But only when the show looks reset (`_show_holds_any`, as a movie's
+    were not played since (no play count; no resume point but the one kept, the file's
+    bookmark RemoveTVShow leaves) get it back, the show its rating unless the user rated it
+    there since (Kodi's own scan added it first; a rating other than its tvshow.nfo's), and
+    the row keeps nothing more. But only when the show looks reset (`_show_holds_any`, as a movie's
     kept state goes back): one that still holds a kept value had it given back already (the
     row not cleared after), and what it holds is the user's latest: nothing is given, the row
     keeps nothing more. A folder still not in Kodi: a PlayerProtocolError, the state stays
@@ -182,10 +183,12 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
             f"{len(kept)} episode(s) of its old show (removed) is kept and given back once "
             "Kodi has that folder"
         )
-    episodes = kodi.episodes(found.tvshowid, WATCHED)
+    episodes = {int(e["episodeid"]): e for e in kodi.episodes(found.tvshowid, WATCHED)}
+    # episodeid -> the state kept for its file (same place below the show folder, same number)
+    mine = kodi_tv.restore_watched(list(kept), list(episodes.values()), target.mapped_folder)
     show = getattr(kept, "show", {})
     nfo_rating = kodi_tv.show_nfo_userrating(target.folder, target.libraries)
-    if _show_holds_any(kodi, found.tvshowid, episodes, kept, target, nfo_rating):
+    if _show_holds_any(kodi, found.tvshowid, episodes, mine, show, target, nfo_rating):
         # given back before (the row not cleared after it: a daemon killed then, a refused
         # SetTVShowDetails) and no RemoveTVShow reset the show since: what it holds is the
         # user's latest (an episode marked unwatched since stays so), the kept state is old
@@ -194,8 +197,14 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
             f"the show at {folder} holds the watched state kept for it already; an older one "
             "is not given over the user's since"
         )
-    unplayed = [e for e in episodes if kodi_tv.watched_details(e) is None]
-    restore = kodi_tv.restore_watched(list(kept), unplayed, target.mapped_folder)
+    # not played since: no play count, and no resume point but the one it was kept with (the
+    # file's bookmark, which RemoveTVShow leaves and the scan after finds again)
+    restore = {
+        episodeid: details
+        for episodeid, details in mine.items()
+        if not int(episodes[episodeid].get("playcount") or 0)
+        and _resume(episodes[episodeid]) in (None, _resume(details))
+    }
     for episodeid, details in restore.items():
         kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
     # a rating the user gave the show since (Kodi's own scan added it first) wins; not the
@@ -205,26 +214,29 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     return f"gave the watched state of {len(restore)} episode(s) back to the show at {folder}"
 
 
+def _resume(entry: dict[str, Any]) -> float | None:
+    return float((entry.get("resume") or {}).get("position") or 0) or None
+
+
 def _show_holds_any(
     kodi: Kodi,
     tvshowid: int,
-    episodes: Sequence[dict[str, Any]],
-    kept: Sequence[kodi_tv.Watched],
+    episodes: dict[int, dict[str, Any]],
+    mine: dict[int, dict[str, Any]],
+    show: dict[str, Any],
     target: Target,
     nfo_rating: int | None,
 ) -> bool:
     """Whether the show Kodi has at the target's folder still holds a value of the state kept
-    for it (`kodi_kept.load`), as `_holds_any` asks of a movie: then no RemoveTVShow reset it
+    for it (`kodi_kept.load`: `mine`, episodeid -> its episode's; `show`, the show's), as `_holds_any` asks of a movie: then no RemoveTVShow reset it
     since that state was given to it, for the show Kodi adds again has every episode's play
     count and last played time none, and the show's rating and tags its tvshow.nfo's. An
     episode holds its kept state with the same play count (not none) and last played time;
     its resume point is no sign (a bookmark of the file: the removal leaves it). The show
     holds its kept rating when it is not its tvshow.nfo's, a kept tag when tvshow.nfo lacks
     it (a scan gives the NFO's)."""
-    held = kodi_tv.restore_watched(list(kept), list(episodes), target.mapped_folder)
-    by_id = {int(e["episodeid"]): e for e in episodes if "episodeid" in e}
-    for episodeid, details in held.items():
-        now = by_id[episodeid]
+    for episodeid, details in mine.items():
+        now = episodes[episodeid]
         played = int(details.get("playcount") or 0)
         if (
             played
@@ -232,7 +244,6 @@ def _show_holds_any(
             and ((now.get("lastplayed") or "") == (details.get("lastplayed") or ""))
         ):
             return True
-    show = getattr(kept, "show", {})
     if not show:
         return False
     own = show_state(kodi, tvshowid)

@@ -300,3 +300,38 @@ def test_a_show_still_rated_as_kept_is_no_reset_one_its_unwatched_pilot_stays_un
     assert report.sent == 1, report.error
     assert fake.episodes[39]["playcount"] == 0 and fake.show_details[9]["userrating"] == 9
     assert kept_state() == [None] and fake.violations == []
+
+
+def test_a_kept_play_count_goes_back_to_an_episode_kodi_re_added_with_its_resume_point(
+    make_rt, tmp_path
+):
+    """Kodi 20.1 re-adds the new folder after RemoveTVShow with each episode's play count none
+    and its resume point kept (a bookmark of the file: docs/players.md "A renamed show
+    folder", seen in tests/players/test_real_kodi.py). The pilot's copy in the new folder,
+    played once and resumed at 30 s since Kodi's own scan added it to the old show, came back
+    with that resume point alone: no longer unplayed, it did not get its kept play count back.
+    The resume point it was kept with is no sign of a play since."""
+    again = {"playcount": 1, "resume": {"position": 30.0, "total": 2800.0}, "lastplayed": "y"}
+    with merged_kodi() as fake:
+        rt = tv_rt(make_rt, tmp_path, fake)
+
+        def merged(directory):  # the new folder's copy played (Kodi's own scan added it)
+            scans_into_old_show_then(fake, adds_again=False)(directory)
+            if 37 in fake.episodes:
+                fake.episodes[37].update(again)
+
+        fake.on_scan = merged
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+        assert report.retrying == 1 and fake.shows == {}
+
+        def scan(directory):  # Kodi is back: the folder added, the file's bookmark kept
+            scans_into_old_show_then(fake, adds_again=True)(directory)
+            fake.episodes[39]["resume"] = dict(again["resume"])
+
+        fake.on_scan = scan
+        [report] = process_notifications(rt, now=later(minutes=1))
+    assert report.sent == 1, report.error
+    assert fake.episodes[39]["playcount"] == 1 and fake.episodes[39]["lastplayed"] == "y"
+    assert fake.episodes[39]["resume"] == {"position": 30.0, "total": 2800.0}
+    assert kept_state() == [None] and fake.violations == []
