@@ -282,3 +282,31 @@ def test_a_renamed_movie_does_not_get_back_a_tag_metarrd_took_out_of_its_nfo(mak
     assert report.sent == 1, report.error
     assert list(kodi.movies) == [8]
     assert kodi.movie_details[8]["tag"] == ["Michael Mann", "to show Sam"]
+
+
+def test_a_renamed_movie_does_not_get_back_a_tag_kodi_spells_otherwise_than_its_nfo(
+    make_rt, tmp_path
+):
+    """As above, the NFO Kodi read having `heist` (a TMDB keyword), which Kodi links to the
+    `Heist` a user made first (`WHERE name LIKE`, ASCII case folded) and lists so: by its
+    spelling that was the user's own, and the new entry got it back, though metarrd took it
+    out of the NFO."""
+    old = NAS + "Heat.1995.1080p.BluRay.x264-AMIABLE/Heat.1995.1080p.BluRay.x264-AMIABLE.mkv"
+    new = NAS + "Heat (1995)/Heat (1995).mkv"
+    tagged = {**WATCHED, "tag": ["Michael Mann", "heist", "to show Sam"]}
+    with FakeKodi(
+        sources=[NAS], movies={7: old}, movie_details={7: tagged}, tag_names=["Heist"]
+    ) as kodi:
+        assert kodi.movie_details[7]["tag"] == ["Michael Mann", "Heist", "to show Sam"]
+        adds(kodi, 8, new, tag=["Michael Mann"])
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = heat(rt, "Heat (1995)/Heat (1995).mkv")
+        [told] = queue(movie)  # told before the rename, of an NFO with "heist"
+        told.state, told.path = "sent", str(tmp_path / "movies" / "Heat.1995" / "Heat.1995.mkv")
+        told.kept_state = [{"nfo_tags": ["Michael Mann", "heist"]}]
+        told.save()
+        queue(movie)
+        [report] = process_notifications(rt)
+    assert report.sent == 1, report.error
+    assert list(kodi.movies) == [8]
+    assert kodi.movie_details[8]["tag"] == ["Michael Mann", "to show Sam"]
