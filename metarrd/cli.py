@@ -207,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 config = load_config(args.config)
                 status = COMMANDS[args.command](config, args)
-            sys.stdout.flush()  # what is still buffered fails here, not at exit (status 120)
+            if sys.stdout is not None:  # what is still buffered fails here, not at exit (120)
+                sys.stdout.flush()
         return status
     except OutputError as exc:  # `list --json > FILE` on a full disk, as cat says "write error"
         print(f"metarrd: cannot write the output: {exc}", file=sys.stderr)
@@ -288,7 +289,8 @@ class _Output:
 
 @contextlib.contextmanager
 def _output_named(wrap: bool) -> typing.Iterator[None]:
-    if not wrap:
+    # no standard output at all (closed: `>&-`): Python's None, which `print` skips
+    if not wrap or sys.stdout is None:
         yield
         return
     stream = sys.stdout

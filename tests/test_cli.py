@@ -318,6 +318,18 @@ def test_scan_of_an_nfo_put_in_by_hand_reads_it(library, capsys):
     assert (alien["title"], alien["tmdb_id"]) == ("Alien (Director's Cut)", 348)
 
 
+@pytest.mark.parametrize("args", [["list"], ["scan"], ["config", "check"]])
+def test_a_closed_standard_output_is_no_error(library, args, capsys, monkeypatch):
+    """Run with its standard output closed (`metarrd list >&-`, a cron job or a supervisor
+    that closes it), Python has `sys.stdout` None and `print` writes nothing: the command
+    ends with its own status, as before its output was watched for write errors (an
+    AttributeError traceback and exit 1 at the flush after every command)."""
+    cfg, _ = library
+    assert cli(cfg, "scan") == 0, capsys.readouterr()
+    monkeypatch.setattr(sys, "stdout", None)
+    assert cli(cfg, *args) == 0
+
+
 def test_identify_a_movie_with_tvdb_is_a_usage_error_that_keeps_its_reason(library, capsys):
     """`identify MOVIE --tvdb N` was recorded on the movie as its failure: its last_error, the
     reason the Identify page shows with the candidates, became "--tvdb identifies TV shows"."""
