@@ -440,7 +440,9 @@ def refresh_movie(
     api = kodi.api()
     own = stored_state(kodi, movieid)
     kept, told = kodi_kept.movie_kept(target.key)
-    if kept and _holds_any(own, kept, told or []):
+    # the NFO a late refresh read: the one a row noted (its attempt told Kodi), or the one on
+    # the disk (its attempt failed, Kodi not re-adding the movie in time: no row noted it)
+    if kept and _holds_any(own, kept, [*(told or []), *(_published_nfo_tags(target) or [])]):
         # no refresh reset the entry since that state was given to it (Kodi ran it in time
         # after all, or never): what it holds now is the user's latest, the kept state is old
         kodi_kept.clear_movie(target.key)
@@ -561,7 +563,7 @@ def _holds_any(own: dict[str, Any], kept: dict[str, Any], told: list[str]) -> bo
     (`kodi_kept.movie_kept`: what a refresh resets, given to the entry when its watch ran
     out): then no refresh reset it since, for a refresh resets them all at once (the play
     count, last played time and rating to the NFO's, the tags to the NFO's alone). A kept
-    tag the NFO Kodi was told to read then (`told`) has too is no sign: the refresh gave it."""
+    tag the NFO Kodi read then (`told`) has too is no sign: the refresh gave it."""
     for name, value in kept.items():
         if name == "tag":
             mine = kodi_tv.tags_lacking(value, told)

@@ -867,3 +867,40 @@ def test_kept_state_goes_back_when_the_late_refresh_read_a_kept_tag_from_the_nfo
         [report] = process_notifications(rt, now=later(minutes=60 * 24 * 30))
     assert report.sent == 1, report
     assert kodi.movie_details[42] == {**WATCHED, "tag": ["heist", "Movie night"]}
+
+
+def test_kept_state_goes_back_when_kodi_re_added_the_movie_late_with_a_kept_tag_from_its_nfo(
+    make_rt, tmp_path
+):
+    """The user gave "Movie night" in Kodi, then in metarrd's review too: the republish's NFO
+    has it. Kodi took longer than the watch to re-add the refreshed movie (no entry at all:
+    the row failed, so it noted no NFO tags), and re-added it from that NFO: unwatched, no
+    rating, "Movie night" from the NFO. That tag is no sign the entry was not reset (the NFO
+    it read then, the one on the disk, gave it; the NFO a row last noted had it not): the
+    play count and rating go back at the next attempt, not dropped as old."""
+    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
+    with FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: file},
+        movie_details={42: {**WATCHED, "tag": ["heist"]}},
+        nfo_details={42: {"tag": ["heist"]}},
+    ) as kodi:
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+        _published_nfo(movie, ["heist"])
+        queue(movie)
+        process_notifications(rt)
+        kodi.movie_details[42]["tag"].append("Movie night")  # the user tags it in Kodi
+        _published_nfo(movie, ["heist", "Movie night"])  # and in the review
+        kodi.nfo_details[42] = {"tag": ["heist", "Movie night"]}
+        kodi.slow_refresh = True
+        queue(movie)
+        [first] = process_notifications(rt, now=later(minutes=1))
+        assert first.retrying == 1 and "kept and given back on the next attempt" in first.error
+        kodi.slow_refresh = False
+        kodi.readding.clear()  # re-added since, from the NFO
+        assert kodi.movie_details[42] == {**WATCHED, "playcount": 0, "lastplayed": "",
+                                          "userrating": 0, "tag": ["heist", "Movie night"]}  # fmt: skip
+        [again] = process_notifications(rt, now=later(minutes=2))
+    assert again.sent == 1, again
+    assert kodi.movie_details[42] == {**WATCHED, "tag": ["heist", "Movie night"]}
