@@ -30,8 +30,11 @@ def item_columns() -> tuple:
 def activity_context() -> dict:
     J, M = db.Job, db.Movie
     with_movie = J.select(J, *item_columns()).join(M, pw.JOIN.LEFT_OUTER, on=(J.movie == M.id))
+    running_first = pw.Case(None, [(J.state == "running", 0)], 1)
     active = list(
-        with_movie.where(J.state.in_(queries.ACTIVE_JOB_STATES)).order_by(J.id).limit(200)
+        with_movie.where(J.state.in_(queries.ACTIVE_JOB_STATES))
+        .order_by(running_first, J.id)
+        .limit(200)
     )
     failed = list(
         with_movie.where(J.state == "failed").order_by(J.id.desc()).limit(FAILURES_SHOWN * 2)
@@ -63,6 +66,9 @@ def activity_context() -> dict:
     due_later = {
         j.id: due for j in active if j.state == "queued" and (due := progress.due(j.payload)) > now
     }
+    # read as a queue: what runs, then what is due now (in the order it was queued), then what
+    # is due later, soonest first; by job id alone a waiting job stood above the running one
+    active.sort(key=lambda j: (j.state != "running", due_later.get(j.id, 0)))
     later = counts.get("queued", 0) - progress.summary().queued
     enriching = [j.movie_id for j in active if j.kind == "enrich" and j.state == "running"]
     listed = [x.movie for x in (*active, *failures, *events) if x.movie_id]

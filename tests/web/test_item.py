@@ -792,6 +792,26 @@ def test_the_activity_tells_a_retry_due_later_from_work_waiting_now(client, seed
     assert re.search(r"state-later\">Later</span> <span class=\"muted small\">in (59|60) min", page)
 
 
+def test_the_activity_lists_the_running_job_first_then_due_now_then_later(client, seed):
+    # Found walking the UI: the queue was ordered by job id, so a job queued before the one
+    # running stood above it, and a retry due in two hours above work due now.
+    def job(title, state, due=None):
+        movie = seed.movie(title, 2000)
+        payload = {"due": time.time() + due} if due else {}
+        db.Job.create(kind="enrich", movie=movie, key=f"enrich:{movie.id}", state=state,
+                      payload=payload)  # fmt: skip
+
+    job("Later Two Hours", "queued", 7200)
+    job("Later One Hour", "queued", 3600)
+    job("Waiting First", "queued")
+    job("Running", "running")
+    job("Waiting Second", "queued")
+    page = client.get("/activity").get_data(as_text=True)
+    rows = re.findall(r"<td><a href=\"/movies/\d+\"><bdi>([^<]+)</bdi>", page.split("Failures")[0])
+    assert rows == ["Running", "Waiting First", "Waiting Second", "Later One Hour",
+                    "Later Two Hours"]  # fmt: skip
+
+
 def test_the_activitys_failed_count_is_the_failures_it_lists(client, seed):
     # Found walking the demo: a wrong IMDb id pasted on the Identify page failed, the right one
     # then identified the film; the activity said "1 failed" above "No failures. Good.": the
