@@ -156,12 +156,13 @@
     if (id === "all-matching" && evt.target.checked && other) other.checked = true;
   });
 
-  // Toasts disappear after a while; errors stay a little longer. Not while the keyboard focus
+  // Toasts disappear after a while; errors and warnings (a bulk action that skipped some items,
+  // saying why) stay a little longer. Not while the keyboard focus
   // or the pointer is on one (the Undo button the user is about to press).
   function fadeToasts() {
     var area = document.getElementById("toast");
     if (!area || !area.children.length) return;
-    var danger = area.querySelector(".tone-danger, [data-undo]");
+    var danger = area.querySelector(".tone-danger, .tone-warning, [data-undo]");
     var stamp = String(Date.now());
     area.setAttribute("data-stamp", stamp);
     function fade() {

@@ -94,8 +94,9 @@ def bulk():
         message = f"{BULK_ACTIONS[action]} queued for {len(queued)} of {len(ids)} item(s)"
         if skipped:
             message += f"; {len(skipped)} skipped: " + "; ".join(skipped[:3])
-            message += " …" if len(skipped) > 3 else ""
-        tone = "success" if queued else "danger"
+            message += f" … and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+        # a partial result looks partial: green said all went well when some were skipped
+        tone = "danger" if not queued else "warning" if skipped else "success"
     if not request.htmx:
         flash(message, tone)
         return redirect(url_for("library.index", **query.args()), code=303)

@@ -232,6 +232,25 @@ def test_bulk_actions_queue_the_eligible_and_explain_the_rest(client, seed):
     assert client.post("/bulk", {"action": "delete", "ids": [a.id]}).status_code == 400
 
 
+def test_a_bulk_action_that_skipped_some_items_looks_partial(client, seed):
+    # Found walking the UI: "Publish queued for 2 of 6 item(s); 4 skipped: …" came in the green
+    # of a success, as if all went well. A partial result is a warning, with how many were
+    # skipped and why; all queued stays green, none queued red.
+    done = [seed.movie("A"), seed.movie("B")]
+    left = [seed.movie(t, identification_status=db.UNIDENTIFIED) for t in "CDEF"]
+    ids = [m.id for m in [*done, *left]]
+    html = client.post("/bulk", {"action": "publish", "ids": ids}, htmx=True).get_data(as_text=True)
+    toast = re.search(r'<div class="toast tone-(\w+)"[^>]*>([^<]*)', html)
+    assert toast.group(1) == "warning"
+    assert "Publish queued for 2 of 6 item(s); 4 skipped: " in toast.group(2)
+    assert toast.group(2).count("it is not identified yet") == 3
+    assert toast.group(2).rstrip().endswith("… and 1 more")
+    html = client.post("/bulk", {"action": "enrich", "ids": [done[0].id]}, htmx=True)
+    assert 'class="toast tone-success"' in html.get_data(as_text=True)
+    html = client.post("/bulk", {"action": "publish", "ids": [left[0].id]}, htmx=True)
+    assert 'class="toast tone-danger"' in html.get_data(as_text=True)
+
+
 def test_sorting_goes_both_ways_and_ties_break_by_year(client, seed):
     seed.movie("Heat", 1995)
     seed.movie("Heat", 1986)
