@@ -133,10 +133,12 @@ def enqueue_identify(
     source: str | None = None,
     manual: bool = True,
     again: bool = False,
+    pasted: str | None = None,
 ) -> db.Job:
     """Identify an item: from the given ids (the user's choice, a webhook's; `tvdb_id` a show's
     TheTVDB id), else by search. `again`: an item identified already is identified once more
-    (the library's "Re-identify"); else it is left as it is."""
+    (the library's "Re-identify"); else it is left as it is. `pasted`: the text the user pasted
+    the ids as on the Identify page, which it gives back to correct when the job fails."""
     if (tmdb_id or imdb_id or tvdb_id) and source is None:
         source = "manual" if manual else "webhook"
     payload = {"tmdb_id": tmdb_id, "imdb_id": imdb_id, "source": source}
@@ -144,6 +146,8 @@ def enqueue_identify(
         payload["tvdb_id"] = tvdb_id
     if again:
         payload["again"] = True
+    if pasted:
+        payload["pasted"] = pasted
     return _enqueue("identify", movie_id, payload, manual=manual)
 
 
@@ -296,7 +300,7 @@ def merge_payload(kind: str, old: dict[str, Any], new: dict[str, Any]) -> dict[s
         # explicit ids already queued win over a plain "identify it"; a "Re-identify" still counts
         return {**old, "again": True} if new.get("again") else old
     if kind == "identify":  # the newer ids replace the older, never mix with them
-        old = {k: v for k, v in old.items() if k not in ("tmdb_id", "imdb_id", "tvdb_id")}
+        old = {k: v for k, v in old.items() if k not in ("tmdb_id", "imdb_id", "tvdb_id", "pasted")}
     merged = {**old, **new}
     if kind == "publish" and not ("picture_retry" in old and "picture_retry" in new):
         merged.pop("picture_retry", None)  # a user's publish folded in is no mere retry

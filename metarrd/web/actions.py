@@ -81,9 +81,11 @@ def queue_identify(
     tvdb_id: int | None = None,
     *,
     again: bool = False,
+    pasted: str | None = None,
 ) -> db.Job:
     """Identify `movie`: from the chosen ids (a show's `tmdb_id` is a TMDB TV id; `tvdb_id` is
-    for shows only), else by its names (`again`: though it is identified already)."""
+    for shows only), else by its names (`again`: though it is identified already). `pasted`:
+    the text the user pasted the id as, kept with the job for the Identify page."""
     if movie.missing:
         raise ActionRefused(f"{movie.display_title}: the video file is missing")
     if movie.kind == db.SEASON:  # the job would only fail (identify.stage._identify_tv)
@@ -94,7 +96,13 @@ def queue_identify(
     if tvdb_id and movie.kind != db.SHOW:
         raise ActionRefused("a TheTVDB id names a TV show; a movie takes a TMDB or IMDb id")
     return jobs.enqueue_identify(
-        movie.id, tmdb_id=tmdb_id, imdb_id=imdb_id, tvdb_id=tvdb_id, manual=True, again=again
+        movie.id,
+        tmdb_id=tmdb_id,
+        imdb_id=imdb_id,
+        tvdb_id=tvdb_id,
+        manual=True,
+        again=again,
+        pasted=pasted,
     )
 
 

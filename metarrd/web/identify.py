@@ -148,9 +148,11 @@ def _context(movie: db.Movie) -> dict:
     last_choice = (
         J.select().where(J.movie == movie.id, J.kind == "identify").order_by(J.id.desc()).first()
     )
-    failed_choice = None
+    failed_choice = failed_paste = None
     if last_choice and last_choice.state == "failed" and last_choice.manual:
         failed_choice = last_choice.error
+        # the id the user pasted stays in its field to correct, as a paste refused at once does
+        failed_paste = (last_choice.payload or {}).get("pasted")
     last_search = J.select().where(J.movie == movie.id, J.kind == "search").order_by(J.id.desc())
     last_search = last_search.first()
     asked = (last_search.payload or {}) if last_search else {}
@@ -163,6 +165,8 @@ def _context(movie: db.Movie) -> dict:
         "tmdb_kind": "tv" if tv else "movie",  # themoviedb.org/<kind>/<id>
         "identifying": identifying,
         "failed_choice": failed_choice,
+        "failed_paste": failed_paste,
+        "pasted": failed_paste,
         "confidence": confidence,
         "penalty_names": PENALTY_NAMES,
         "searching": bool(last_search and last_search.state in queries.ACTIVE_JOB_STATES),
@@ -208,18 +212,22 @@ def choose(movie_id: int):
     """A candidate's "This one" button, or the pasted id."""
     movie = queries.movie_or_404(movie_id)
     text = request.form.get("id", "")
+    # what the user pasted (not a candidate's "This one"), given back if the lookup fails
+    pasted = None if request.form.get("from") == "candidate" else text.strip()[:2000]
     try:
         if movie.kind == db.SHOW:
             source, value = parse_show_id(text)
             ids = {f"{source}_id": value}
-            queue_identify(movie, ids.get("tmdb_id"), ids.get("imdb_id"), ids.get("tvdb_id"))
+            queue_identify(
+                movie, ids.get("tmdb_id"), ids.get("imdb_id"), ids.get("tvdb_id"), pasted=pasted
+            )
             what = f"{SOURCE_NAMES[source]} {value}"
         else:
             tmdb_id, imdb_id = parse_id(text)
-            queue_identify(movie, tmdb_id, imdb_id)
+            queue_identify(movie, tmdb_id, imdb_id, pasted=pasted)
             what = f"TMDB {tmdb_id}" if tmdb_id else f"IMDb {imdb_id}"
     except (ValueError, ActionRefused) as exc:
-        return _answer(movie, str(exc), "danger", pasted=text[:2000])
+        return _answer(movie, str(exc), "danger", pasted=text[:2000], failed_paste=None)
     # no green "done" here: the page itself says it is looking the id up, then what came of it
     return _answer(movie, f"Looking up {what}…", "info", quiet=True)
 

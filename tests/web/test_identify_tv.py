@@ -6,6 +6,8 @@ the simulator."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from metarrd import db
@@ -166,7 +168,10 @@ def test_a_tvdb_id_reaches_the_job_as_such(tv_stack):
     html = tv_stack.post(f"/movies/{show.id}/identify", {"id": "tvdb-78804"}, htmx=True)
     assert "Identifying…" in html.get_data(as_text=True)
     job = db.Job.get(db.Job.movie == show.id)
-    assert job.payload == {"tmdb_id": None, "imdb_id": None, "tvdb_id": 78804, "source": "manual"}
+    assert job.payload == {
+        "tmdb_id": None, "imdb_id": None, "tvdb_id": 78804, "source": "manual",
+        "pasted": "tvdb-78804",
+    }  # fmt: skip
 
 
 def test_a_wrong_paste_on_a_show_explains_itself(tv_stack):
@@ -200,6 +205,43 @@ def test_a_refused_paste_or_search_keeps_what_the_user_typed(tv_stack):
     fresh = tv_stack.get(f"/movies/{show.id}/identify").get_data(as_text=True)
     assert 'id="search-title" name="title" value="Doctor Who"' in fresh
     assert "aria-invalid" not in fresh
+
+
+def test_a_pasted_id_whose_lookup_fails_stays_in_its_field(tv_stack):
+    """A pasted id is looked up by a job: when TMDB knows no such show the job fails, and the
+    page said why above an empty field; the user typed (or found) the address again to fix it.
+    The field keeps it, marked invalid and described by the failure; a candidate's "This one"
+    that fails puts nothing in it."""
+    show, _episode = make_show()
+    pasted = "https://www.themoviedb.org/tv/99999999-no-such-show"
+    tv_stack.post(f"/movies/{show.id}/identify", {"id": pasted}, htmx=True)
+    assert db.Job.get(db.Job.movie == show.id, db.Job.kind == "identify").state == "failed"
+    html = tv_stack.get(f"/movies/{show.id}/identify").get_data(as_text=True)
+    assert 'id="identify-failed"' in html
+    field = re.search(r'<input id="paste-id"[^>]*>', html).group(0)
+    assert f'value="{pasted}"' in field and 'aria-invalid="true"' in field
+    assert 'aria-describedby="identify-failed"' in field and "autofocus" not in field
+    tv_stack.post(f"/movies/{show.id}/identify", {"id": "99999999", "from": "candidate"}, htmx=True)
+    html = tv_stack.get(f"/movies/{show.id}/identify").get_data(as_text=True)
+    assert 'id="identify-failed"' in html
+    assert "value=" not in re.search(r'<input id="paste-id"[^>]*>', html).group(0)
+
+
+def test_the_chosen_candidate_is_not_marked_unsure(tv_stack):
+    """The Identify page of a show identified by hand: the candidate chosen said "current" and
+    still "Unsure: check it", though the user had checked it and chosen it."""
+    show, _episode = make_show()
+    candidates = [
+        {"tmdb_id": 57243, "title": "Doctor Who", "year": 2005, "recommendation": "weak"},
+        {"tmdb_id": 121, "title": "Doctor Who", "year": 1963, "recommendation": "weak"},
+    ]
+    db.Movie.update(candidates=candidates).where(db.Movie.id == show.id).execute()
+    tv_stack.post(f"/movies/{show.id}/identify", {"id": "57243", "from": "candidate"}, htmx=True)
+    assert db.Movie.get_by_id(show.id).tmdb_id == 57243
+    html = tv_stack.get(f"/movies/{show.id}/identify").get_data(as_text=True)
+    current, other = re.findall(r'<li class="candidate[^"]*">.*?</li>', html, re.S)
+    assert "is-current" in current and ">current<" in current
+    assert "Unsure: check it" not in current and "Unsure: check it" in other
 
 
 def test_an_episode_page_is_its_shows_and_takes_no_id(tv_stack):
