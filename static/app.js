@@ -245,12 +245,25 @@
       case "P": done = clickIf("publish-now"); break; // Shift+P only, never Caps Lock and p
       case "a": done = clickIf("tab-artwork"); break;
       case "o": done = clickIf("tab-overview"); break;
-      case "/":
-        var q = document.getElementById("q");
-        if (q) { q.focus(); done = true; }
-        break;
+      case "/": done = searchLibrary(); break;
     }
     if (done) evt.preventDefault();
+  });
+  // "/" searches the library: its search box where there is one, else the library with the box
+  // focused ("#q" in the address; an item page or the activity has no search box of its own).
+  function searchLibrary() {
+    var q = document.getElementById("q");
+    if (q) { q.focus(); q.select(); return true; }
+    var library = document.querySelector("a.brand[href]");
+    if (!library) return false;
+    window.location.assign(library.getAttribute("href") + "#q");
+    return true;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var q = document.getElementById("q");
+    if (window.location.hash !== "#q" || !q) return;
+    history.replaceState(history.state, "", window.location.pathname + window.location.search);
+    q.focus();
   });
 
   // The server could not be reached at all (daemon restarting, network gone).

@@ -290,6 +290,35 @@ def test_the_shortcuts_work_from_a_ticked_card_or_a_filter_chip(site, browser):
     page.wait_for_function("() => document.querySelector('#shortcuts').open", timeout=5000)
 
 
+@pytest.mark.parametrize("width", [1366, 375])
+def test_slash_searches_the_library_from_an_item_page_too(site, browser, width):
+    """The "?" list says "/" searches the library, but on an item page (no search box there) it
+    did nothing. It opens the library with its search box focused, at a phone's width too; in
+    a field being typed into it is a "/" typed."""
+    url, seed = site
+    movie = seed.movie("The Matrix", 1999, plot="Neo wakes up.")
+    seed.movie("Heat", 1995)
+    page = browser.new_context(viewport={"width": width, "height": 800}).new_page()
+    page.goto(f"{url}/movies/{movie.id}")
+    page.locator("#field-plot button.edit").click()
+    wait_focus(page, "#input-plot")
+    page.keyboard.press("End")
+    page.keyboard.type("/")
+    assert page.locator("#input-plot").input_value() == "Neo wakes up./"
+    assert page.url == f"{url}/movies/{movie.id}"
+    page.keyboard.press("Escape")
+    wait_focus(page, "#field-plot button.edit")
+    page.keyboard.press("/")
+    page.wait_for_url(f"{url}/")
+    wait_focus(page, "#q")
+    assert page.locator("#q").is_visible()
+    page.keyboard.type("heat")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#library-rows .title').length === 1", timeout=5000
+    )
+    assert "Heat" in page.locator("#library-rows .title").inner_text()
+
+
 def test_a_right_to_left_path_reads_folder_then_file(site, browser):
     """A Hebrew folder and file name ran together with the "/" between them into one
     right-to-left run: the path read "file/folder". Each name is isolated now."""
