@@ -630,6 +630,7 @@ def identify_episodes(
     guide = _Guide(rt, show, details)
     done = failed = 0
     seasons: set[int] = set()  # the seasons of the files matched
+    before = {n for item in items if (n := item.episode_numbers()[0]) is not None}
     mismatches: list[str] = []
     tvdb_only = 0
     for item in items:
@@ -672,7 +673,7 @@ def identify_episodes(
                 failed += 1
             fresh.updated_at = db.now()
             fresh.save()
-    _season_items(rt, show, seasons)
+    _season_items(rt, show, seasons, before - seasons)
     if only is not None:  # the show's note is about all of them: counted from every match
         mismatches, tvdb_only = _numbering(show)
     notes = []
@@ -687,18 +688,36 @@ def identify_episodes(
     return f"{done} episode(s) identified in {order_label(guide.order)}, {failed} not"
 
 
-def _season_items(rt: Runtime, show: db.Movie, seasons: set[int]) -> None:
+def _season_items(rt: Runtime, show: db.Movie, seasons: set[int], left: set[int]) -> None:
     """The season items of the seasons its files were matched to: the scan makes those of the
     numbered files, but a file named by air date (a daily show's) or by absolute number has its
     season from the episode matched here; without its item the season had no page, poster or
-    season NFO. Few statements: one per season, not per file."""
+    season NFO. Few statements: one per season, not per file.
+
+    `left`: the seasons its files were in before and are not now (another episode order): one
+    no episode file (missing ones too) is in any more is missing, as the seasons of a show gone
+    are: hidden, not enriched nor published, its item kept with what the user locked on it for
+    when a file is in it again (`season_item` brings it back)."""
     from metarrd.scan import season_item  # scan imports identify
 
+    M = db.Movie
     with db.write_transaction():
         rt.require_lease([show.id], "its seasons")
         library = db.Library.get_by_id(show.library_id)
         for number in sorted(seasons):
             season_item(library, show, number)
+        if not left:
+            return
+        episodes = M.select(M.season, M.episodes, M.episode_refs).where(
+            M.show == show.id, M.kind == db.EPISODE
+        )
+        left -= {e.episode_numbers()[0] for e in episodes}
+        if left:
+            M.update(missing=True, updated_at=db.now()).where(
+                M.show == show.id, M.kind == db.SEASON, M.season.in_(sorted(left)), ~M.missing
+            ).execute()
+            log.info("item %d: season(s) %s hold no episode file in %s; hidden", show.id,
+                     ", ".join(map(str, sorted(left))), order_label(order_of(show.ordering)))  # fmt: skip
 
 
 def _numbering(show: db.Movie) -> tuple[list[str], int]:

@@ -137,8 +137,10 @@ class _Members:
         children = list(
             db.Movie.select().where(db.Movie.show == show.id).order_by(db.Movie.path, db.Movie.id)
         )
+        # not a season another episode order left without files (identify.tv._season_items)
         self.seasons = sorted(
-            (m for m in children if m.kind == db.SEASON), key=lambda m: m.season or 0
+            (m for m in children if m.kind == db.SEASON and not m.missing),
+            key=lambda m: m.season or 0,
         )
         self.episodes = [m for m in children if m.kind == db.EPISODE and not m.missing]
         self.episodes.sort(key=lambda m: (m.season or 0, (m.episodes or [0])[0], m.path))

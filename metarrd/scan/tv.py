@@ -1415,6 +1415,12 @@ def season_item(
         if number in named:
             _offer_season_name(item, named[number])
         item.save()
+    elif item.missing and not show.missing:  # left without files by another episode order
+        # (identify.tv._season_items), a file is in it again: back, with what it kept
+        item.missing, item.updated_at = False, db.now()
+        db.Movie.update(missing=False, updated_at=item.updated_at).where(
+            db.Movie.id == item.id
+        ).execute()
     if known is not None:
         known[number] = item
     return item

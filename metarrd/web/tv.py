@@ -406,6 +406,8 @@ def seasons(show: db.Movie, only: int | None = None, page: int = 1) -> list[Seas
             continue
         row = EpisodeRow(ep, episode_code(number, numbers), ep.aired, numbers)
         view.episodes.append(row)
+    for number in [n for n, v in views.items() if v.item and v.item.missing and not v.files]:
+        del views[number]  # a season another episode order left without files (its item kept)
     for view in views.values():
         view.episodes.sort(key=lambda r: (r.numbers, r.movie.path))
         if fold:

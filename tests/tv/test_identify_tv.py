@@ -472,3 +472,47 @@ def test_a_file_named_by_air_date_is_said_identified_as_its_episode(tv_rt, tv_li
     assert event.message == (
         f"S29E{number:02d} of The Daily Show, aired 2024-01-09: {daily.episode_refs[0]['title']}"
     )
+
+
+def test_a_season_left_without_files_by_a_new_episode_order_goes_and_comes_back(tv_rt, tmp_path):
+    """A file named by air date has its season from the episode identify matched, and identify
+    made that season's item (`_season_items`). Naruto's 2002-11-14 episode is TMDB's S01E07 and
+    TheTVDB's S02E01: after switching to TheTVDB's order the show listed Season 2 and still a
+    Season 1 with no file, whose poster and name went on being enriched and published. It is
+    hidden (missing, as the seasons of a show gone are), and when the order changes back the
+    same item returns, with the name the user locked on it."""
+    from metarrd.identify.tv import identify_episodes, set_episode_order
+    from metarrd.web.tv import seasons as season_views
+
+    from .conftest import put
+
+    put(tmp_path / "tv", "Naruto/Naruto - 2002-11-14 - The Assassin of the Mist.mkv")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tmp_path / "tv/Naruto"))
+
+    def seasons():
+        return list(db.Movie.select().where(db.Movie.show == show, db.Movie.kind == db.SEASON))
+
+    def listed():
+        return [(v.number, v.files) for v in season_views(db.Movie.get_by_id(show.id))]
+
+    assert show.tmdb_id == 46260 and [(s.season, s.missing) for s in seasons()] == [(1, False)]
+    assert listed() == [(1, 1)]
+    first = seasons()[0]
+    db.Movie.update(title="Land of Waves", locked_fields=["title"]).where(
+        db.Movie.id == first.id
+    ).execute()
+
+    set_episode_order(db.Movie.get_by_id(show.id), "tvdb")
+    identify_episodes(tv_rt, db.Movie.get_by_id(show.id))
+    by_number = {s.season: s for s in seasons()}
+    assert sorted((n, s.missing) for n, s in by_number.items()) == [(1, True), (2, False)]
+    assert listed() == [(2, 1)]
+
+    set_episode_order(db.Movie.get_by_id(show.id), "tmdb")
+    identify_episodes(tv_rt, db.Movie.get_by_id(show.id))
+    by_number = {s.season: s for s in seasons()}
+    assert sorted((n, s.missing) for n, s in by_number.items()) == [(1, False), (2, True)]
+    assert by_number[1].id == first.id
+    assert (by_number[1].title, by_number[1].locked_fields) == ("Land of Waves", ["title"])
+    assert listed() == [(1, 1)]
