@@ -559,7 +559,7 @@ def test_moving_a_picture_to_the_end_keeps_the_focus_on_its_card(site, browser):
     assert problems == [] and csp_violations(page) == []
 
 
-def test_removing_a_picture_by_keyboard_moves_the_focus_to_the_next_pictures_remove(site, browser):  # noqa: F811
+def test_removing_a_picture_by_keyboard_moves_the_focus_to_the_next_pictures_remove(site, browser):
     # Remove on poster #2 by keyboard: the card left the selection and the focus went to the
     # type's lock button (the section's first control), so the next Enter, meant to remove the
     # picture that moved up into #2, unlocked the posters instead. As in a list of tags in
@@ -591,7 +591,7 @@ def test_removing_a_picture_by_keyboard_moves_the_focus_to_the_next_pictures_rem
     assert problems == [] and csp_violations(page) == []
 
 
-def test_an_undo_by_keyboard_puts_the_focus_back_on_the_control_it_undid(site, browser):  # noqa: F811
+def test_an_undo_by_keyboard_puts_the_focus_back_on_the_control_it_undid(site, browser):
     # Found walking the demo by keyboard: Remove on fanart #1, then the toast's Undo: the picture
     # came back and the focus went to the top of the page (the Undo button, in the toast, left
     # with it; htmx swapped the artwork type, which did not hold the focus).
