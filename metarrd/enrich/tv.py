@@ -39,6 +39,7 @@ from metarrd.enrich.caching import select_and_cache
 from metarrd.enrich.candidate_store import match_cache, on_disk, score_rows, store_candidates
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import CastMember, merge_fields
+from metarrd.enrich.selection import provider_name
 from metarrd.enrich.stage import PROFILE_SIZE, EnrichResult, _Enrichment, settle_unit
 from metarrd.enrich.tv_candidates import SHOW, Target
 from metarrd.errors import ItemError, NotFound, ProviderError
@@ -688,6 +689,12 @@ class _ShowEnrichment:
         if settled:
             outdated = dict.fromkeys(outdated, False)
         events, when = [], db.now()  # an `enrich.done` event per item
+        # a provider that failed is said on the show's history (each episode's, enriched
+        # alone), as a movie's says it: its art and text are missing from the run
+        trouble = "".join(
+            f"; {provider_name(name)} failed: {why}" for name, why in r.provider_errors.items()
+        )
+        whole = any(target == SHOW for target, *_ in updates)
         for target, item, changes, _extra in updates:
             after_cast = after_casts[item.id]
             art = self.arts[item.id]
@@ -713,7 +720,8 @@ class _ShowEnrichment:
                 # a season's or an episode's, enriched with its show (the show's own: "enriched")
                 "message": f"enriched{' with its show' if self.only is None and target != SHOW else ''}: "
                            f"{len(changes)} field(s) updated, "
-                           f"{sub.selected} image(s) selected, {len(after_cast)} actor(s)",
+                           f"{sub.selected} image(s) selected, {len(after_cast)} actor(s)"
+                           f"{trouble if target == SHOW or not whole else ''}",
                 "movie": item.id,
                 "data": {
                     "assets_selected": sub.selected, "actors_found": len(after_cast),

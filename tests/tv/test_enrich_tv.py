@@ -202,6 +202,22 @@ def test_provider_trouble_stays_with_its_item(rt, tmp_path, simulator):
     assert set(selected(show.id)) == SHOW_TYPES
 
 
+def test_a_provider_that_failed_is_said_on_the_shows_history(rt, tmp_path, simulator):
+    """TheTVDB answering 500 leaves the show without its art and text: the show's page says
+    why (its `enrich.done` event, shown in its history and the activity), as a movie's does;
+    it had been said only on the command line."""
+    show = identified_show(rt, tmp_path / "tv", FILES[:2])
+    simulator.fail_5xx(200, 500, prefix="/v4/series")
+    result = enrich_item(rt, show)
+    assert set(result.provider_errors) == {"tvdb"}
+    done = db.Event.get((db.Event.movie == show.id) & (db.Event.kind == "enrich.done"))
+    assert "TheTVDB failed: tvdb: server error (HTTP 500)" in done.message
+    assert "api_key" not in done.message and "Traceback" not in done.message
+    pilot = episode("S01E01 - Pilot.mkv")
+    said = db.Event.get((db.Event.movie == pilot.id) & (db.Event.kind == "enrich.done"))
+    assert "failed" not in said.message  # the show's page says it: not each episode's
+
+
 def test_tmdb_storm_on_the_show_is_the_shows_error(rt, tmp_path, simulator):
     from metarrd.errors import ProviderUnavailable
 
