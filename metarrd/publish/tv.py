@@ -309,7 +309,7 @@ def _prepare(
         if warning:
             _note(show, notes, warning)
     without = [e for e in members.episodes if e.id not in with_nfo and mine(e)]
-    for ep in without:
+    for n, ep in enumerate(without):
         why = (
             blocked.get(ep.id)
             or ep.last_error
@@ -319,7 +319,9 @@ def _prepare(
                 else f"it is {ep.identification_status}, not enriched"
             )
         )
-        _note(show, notes, f"{Path(ep.path).name} gets no NFO now: {why}")
+        # before the notes on pictures and names: the one the summary line shows (`N skipped
+        # (first)`, in the activity) is an episode Kodi lists without its metadata
+        _note(show, notes, f"{Path(ep.path).name} gets no NFO now: {why}", at=len(locked) + n)
     members.without_nfo = {e.id for e in without}
     members.blocked = {i: f"gets no NFO: {why}" for i, why in blocked.items()}
     taken = {w.path for w in wanted}
@@ -1038,6 +1040,8 @@ def _after_episodes(rt: Runtime, before: db.Movie, only: set[int], outcome: Publ
     settle_unit(rt, before.id)  # its files read outside the write lock; not if an edit landed
 
 
-def _note(show: db.Movie, notes: list[str], text: str) -> None:
-    notes.append(text)
+def _note(show: db.Movie, notes: list[str], text: str, at: int | None = None) -> None:
+    """`text` among the show's publish notes (at the end, or before the note at `at`), and in
+    the log."""
+    notes.insert(len(notes) if at is None else at, text)
     log.warning("item %d: %s", show.id, text)

@@ -359,6 +359,22 @@ def test_a_fifo_where_an_episode_nfo_goes_skips_that_episode_only(trt):
     assert not db.LibraryFile.get_or_none(db.LibraryFile.path == str(fifo))
 
 
+def test_the_summary_line_names_the_episode_left_without_its_nfo(trt):
+    """A folder where an episode's NFO goes: the publish line (the CLI's, the show's history,
+    the activity) shows the first note of `N skipped (…)`, and that is the episode Kodi now
+    lists without its metadata, not a note on a name Kodi 21 misreads, which came first."""
+    built = build_show(trt)
+    built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo").mkdir()
+
+    result = publish_item(trt, built.show)
+
+    assert "S02E01-E03.mkv: Kodi 21 and older read it as" in "\n".join(result.skipped)
+    assert (
+        "skipped (Breaking Bad - S01E01 - Pilot.mkv gets no NFO now: Breaking Bad - S01E01 - "
+        "Pilot.nfo is a folder, where its NFO goes (remove or rename it))" in str(result)
+    )
+
+
 def test_two_videos_of_one_name_do_not_take_turns_at_its_nfo(trt):
     """`S01E01.mkv` beside `S01E01.avi` (an upgrade's leftover): both would write
     `S01E01.nfo` and `S01E01-thumb.jpg`, each publish replacing the other's. The first keeps
