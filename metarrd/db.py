@@ -1021,6 +1021,16 @@ def unavailable(exc: BaseException) -> bool:
     return conn is None or bool(conn.closed)  # not connected again, or dropped
 
 
+def locked(exc: BaseException) -> bool:
+    """Is `exc` SQLite's "database is locked": another connection held the write lock past
+    `busy_timeout`? Nothing of the statement's transaction is kept; it may run again later."""
+    return (
+        isinstance(exc, pw.OperationalError)
+        and not is_postgresql()
+        and "database is locked" in str(exc)
+    )
+
+
 def is_postgresql() -> bool:
     return isinstance(database.obj, pw.PostgresqlDatabase)
 

@@ -3,6 +3,7 @@ gate, retries, failures that name the item, one job at a time per item, recovery
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -319,6 +320,47 @@ def test_a_bug_in_a_stage_fails_the_job_not_the_worker(rt, fake_stages, make_mov
     fake_stages.raises["enrich"] = KeyError("oops")
     job = jobs.enqueue_enrich(movie.id)
     assert db.Job.get_by_id(job.id).error.startswith("internal error: KeyError")
+
+
+def _sqlites_lock_error(rt) -> Exception:
+    """SQLite's own "database is locked": a write while another connection (a sqlite3 shell
+    left in a transaction, a daemon migrating after an upgrade) holds the write lock past the
+    busy timeout (0 here, for this one write)."""
+    other = sqlite3.connect(str(Path(rt.config.data_dir) / "metarrd.db"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    db.database.execute_sql("PRAGMA busy_timeout = 0")
+    try:
+        with db.write_transaction():
+            db.Event.create(kind="test")
+    except Exception as exc:
+        return exc
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        db.database.execute_sql(f"PRAGMA busy_timeout = {db.PRAGMAS['busy_timeout']}")
+    raise AssertionError("the write was not refused")
+
+
+def test_a_database_locked_past_the_busy_timeout_is_tried_again_not_a_bug(
+    rt, fake_stages, make_movie, caplog
+):
+    """The job's write met SQLite's lock held by another process for longer than the busy
+    timeout: that is no bug of the stage, and nothing of that write is kept. The job waits and
+    runs again, saying why on the Jobs page and the item; it had failed for good as "internal
+    error: OperationalError: database is locked", with a traceback in the log."""
+    movie = make_movie(rt, identification_status=db.IDENTIFIED)
+    fake_stages.raises["enrich"] = _sqlites_lock_error(rt)
+    job = jobs.enqueue_enrich(movie.id)
+    job = db.Job.get_by_id(job.id)
+    assert job.state == jobs.QUEUED, job.error
+    assert job.message.startswith("the database is locked: another process has been writing")
+    assert "retry 1 in 30s" in job.message and "internal error" not in job.message
+    assert db.Movie.get_by_id(movie.id).last_error.startswith("the database is locked")
+    assert not any(r.exc_info for r in caplog.records)
+    del fake_stages.raises["enrich"]  # the lock is gone
+    (task,) = huey.read_schedule(_far_future())
+    huey.execute(task, _far_future())
+    assert db.Job.get_by_id(job.id).state == jobs.DONE
 
 
 def test_one_job_at_a_time_per_item(queued_rt, fake_stages, make_movie, drain):
