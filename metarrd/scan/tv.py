@@ -154,12 +154,48 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
         return report
     scope = scope or [root]
 
+    said: list[tuple[Path, str]] = []  # recorded once the shows are: on the show of each
+
     def on_error(path: Path, reason: str) -> None:
         shown = display(path)  # a name that is not UTF-8 shows as \xNN, never a traceback
         log.warning("library %s: cannot read %s: %s", lib.name, shown, reason)
         report.errors.append((shown, reason))
-        db.record_event("scan.error", f"{shown}: {reason}", level="error")
+        said.append((path, f"{shown}: {reason}"))
 
+    _walk_and_scan(rt, lib, library, root, scope, report, on_error)
+    _record_errors(library, root, said)
+    return report
+
+
+def _record_errors(library: db.Library, root: Path, said: list[tuple[Path, str]]) -> None:
+    """A `scan.error` event for each problem of the walk, on the show whose folder holds its
+    path (its page shows it: a Latin-1 episode name, a season folder that cannot be listed), a
+    show found by this scan too; on none for the library's own."""
+    if not said:
+        return
+    shows = dict(
+        db.Movie.select(db.Movie.path, db.Movie.id)
+        .where((db.Movie.library == library.id) & (db.Movie.kind == db.SHOW))
+        .tuples()
+    )
+    for path, message in said:
+        show = next(
+            (shows[str(p)] for p in (path, *path.parents) if p != root and str(p) in shows),
+            None,
+        )
+        db.record_event("scan.error", message, movie=show, level="error")
+
+
+def _walk_and_scan(
+    rt: Runtime,
+    lib: LibraryConfig,
+    library: db.Library,
+    root: Path,
+    scope: list[Path],
+    report: ScanReport,
+    on_error,
+) -> None:
+    """The walk of `scope`, and the scan of each show found in it."""
     skipped = Skipped(root)  # what the walk leaves out by name: listed for the user
     walk = _ShowWalk(rt.config, lib, on_error, skipped)
     shows: dict[Path, list[Path]] = {}  # show folder -> scope paths inside it
@@ -237,7 +273,6 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
         len(report.changed), len(report.missing), report.unchanged, len(report.errors),
         report.skipped,
     )  # fmt: skip
-    return report
 
 
 class _ShowWalk:

@@ -302,6 +302,12 @@ def test_names_that_are_not_utf8_are_reported_and_the_rest_is_scanned(tv_rt, tmp
     reasons = dict(report.errors)
     assert len(reasons) == 3 and all("not valid UTF-8" in r for r in reasons.values())
     assert any("Caf\\xe9 Show" in path for path in reasons)
+    # Dexter's two on Dexter's page (its history: the scan that found it said them); the show
+    # that cannot be stored has none: on no item, the activity's
+    dexter = db.Movie.get(db.Movie.path == str(tmp_path / "tv" / "Dexter (2006)"))
+    said = {e.message: e.movie_id for e in db.Event.select().where(db.Event.kind == "scan.error")}
+    assert sorted(said.values(), key=str) == [dexter.id, dexter.id, None]
+    assert said[next(m for m in said if "Caf\\xe9 Show" in m)] is None
 
 
 def test_every_folder_in_the_root_is_a_show_and_trailer_is_a_word(tv_rt, tmp_path):
@@ -701,6 +707,18 @@ def test_a_folder_that_cannot_be_listed_keeps_its_episodes(tv_rt, tmp_path, monk
 
     messages = [e.message for e in db.Event.select().where(db.Event.kind == "scan.error")]
     assert any(m.startswith(str(one.parent)) for m in messages)
+    # on the show's page: the one whose folder it is, or holds it; the root's on none
+    dexter, firefly_show = (db.Movie.get(db.Movie.path == str(one.parent.parent)),
+                            db.Movie.get(db.Movie.path == str(firefly.parent)))  # fmt: skip
+    on = {
+        (e.message.split(":")[0], e.movie_id)
+        for e in db.Event.select().where(db.Event.kind == "scan.error")
+    }
+    assert on == {
+        (str(one.parent), dexter.id),
+        (str(firefly.parent), firefly_show.id),
+        (str(tv), None),
+    }
     again = scan(tv_rt)  # readable again: nothing happened
     assert again.unchanged == 4 and not (again.new or again.changed or again.missing)
     two.unlink()  # a real deletion is still one
