@@ -1421,6 +1421,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
             target = show if season is None else season_item(library, show, season)
             _record_artwork(target, asset)
         for err in errors:
+            log.warning("item %d: %s", show.id, err)  # the daemon's journal, as a movie's
             db.record_event("scan.error", err, movie=show, level="error")
             report.errors.append((show.path, err))
         for warning in nfo.data.warnings if nfo is not None else ():
@@ -2127,6 +2128,7 @@ def _after_episode(
     for art in pr.artwork:
         _record_artwork(item, art)
     for problem in problems:
+        log.warning("item %d: %s", item.id, problem)  # the daemon's journal, as a movie's
         db.record_event("scan.error", problem, movie=item, level="error")
         report.errors.append((item.path, problem))
     for warning in name.warnings:

@@ -185,9 +185,12 @@ def test_a_rescan_reads_the_users_tvshow_nfo_again_only_when_it_changed(
     assert "entities" in db.Movie.get(db.Movie.path == str(broken)).last_error
 
 
-def test_a_fifo_or_device_where_an_nfo_goes_is_the_items_error(tv_rt, tv_library, finishes):
+def test_a_fifo_or_device_where_an_nfo_goes_is_the_items_error(tv_rt, tv_library, finishes, caplog):
     # passed over in silence before: the user saw no reason their NFO was not read
+    import logging
     import os
+
+    caplog.set_level(logging.WARNING, logger="metarrd")
 
     show = tv_library / "Firefly"
     (show / "Season 1").mkdir(parents=True)
@@ -200,6 +203,10 @@ def test_a_fifo_or_device_where_an_nfo_goes_is_the_items_error(tv_rt, tv_library
     episode = _episode(tv_library, "Firefly/Season 1/Firefly - S01E01 - Serenity.mkv")
     # /dev/zero lies outside every library: refused before it is opened at all
     assert "symbolic link to /dev/zero, outside every configured library" in episode.last_error
+    # in the log too, naming the item, as a movie's are (it had been in the UI alone)
+    logged = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert f"item {item.id}: {item.last_error}" in logged
+    assert f"item {episode.id}: {episode.last_error}" in logged
 
 
 SECRET_NFO = """<?xml version="1.0" encoding="UTF-8"?>
