@@ -18,7 +18,14 @@ from typing import Protocol
 from metarrd import cache
 from metarrd.atomic import TEMP_MARKER, ensure_dir
 from metarrd.config import Config
-from metarrd.files import MAX_FILE_BYTES, copy_regular, display, is_utf8, link_target_outside
+from metarrd.files import (
+    MAX_FILE_BYTES,
+    copy_regular,
+    display,
+    is_utf8,
+    kind_of,
+    link_target_outside,
+)
 from metarrd.imaging import ImageInfo, ImageRejected, analyse_image
 from metarrd.walk import FoundVideo, is_skipped_folder, is_video_path, stacked_title
 
@@ -380,10 +387,12 @@ def find_local_artwork(
     found: list[tuple[Path, str, int]] = []
     with os.scandir(folder) as it:
         for entry in it:
-            if not entry.is_file():
-                continue
             kind = next(filter(None, (classify_image(entry.name, b, own) for b in bases)), None)
-            if kind:
+            if not kind:
+                continue
+            if (odd := not_a_file(entry)) is not None:  # a FIFO named -poster.jpg: never read
+                _said(errors, odd)
+            elif entry.is_file():
                 found.append((Path(entry.path), *kind))
     if (home := _folder_stack_home(video)) is not None:
         # a folder stack's: Kodi reads its art in the folder above its parts, under the stacked
@@ -422,14 +431,27 @@ def find_local_artwork(
             continue
         try:
             info, cached = _import(config, path, asset_type)
-        except ImageRejected as exc:
-            log.warning("%s: existing artwork skipped: %s", path, exc)
+        except ImageRejected as exc:  # a truncated download, an HTML page: the item's error
+            _said(errors, f"{display(path)}: existing artwork skipped: {exc}")
             continue
         except OSError as exc:  # mode 000, 0600 of another user: the item's error
             _said(errors, f"{display(path)}: existing artwork unreadable: {exc.strerror}")
             continue
         result.append(LocalArtwork(path, asset_type, rank, info, cached))
     return result
+
+
+def not_a_file(entry: os.DirEntry[str]) -> str | None:
+    """Why the user's image at `entry` (named as one) is not read: it is a FIFO, a device or a
+    socket (or a symlink to one), not a regular file; None for a regular file, a folder, or a
+    link that leads nowhere. `os.stat` does not open: a FIFO cannot block it."""
+    try:
+        st = os.stat(entry.path)
+    except OSError:
+        return None
+    if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+        return None
+    return f"{display(entry.path)}: {kind_of(st.st_mode)}, not a regular file; skipped"
 
 
 def _said(errors: list[str] | None, problem: str) -> None:

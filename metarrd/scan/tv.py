@@ -50,6 +50,7 @@ from metarrd.scan.local_files import (
     LocalArtwork,
     classify_image,
     nfo_present,
+    not_a_file,
     refused_link,
 )
 from metarrd.scan.nfo_read import MAX_NFO_BYTES, UNNAMED_SOURCES, NfoError, capped, nfo_titles
@@ -1720,11 +1721,16 @@ def _show_artwork(
         entries = list(os.scandir(show_dir))
     except OSError as exc:  # the episodes' walk reports the folder too, by its own reason
         return [], [f"{show_dir}: cannot list artwork ({exc.strerror})"]
+    odd: list[str] = []  # a FIFO, a device named as an image: never read, said
     for entry in entries:
-        if not _is_regular(entry) or entry.name.startswith((".", TEMP_MARKER)):
+        if entry.name.startswith((".", TEMP_MARKER)):
             continue
         stem, ext = os.path.splitext(entry.name)
         if ext.lower() not in IMAGE_EXTS:
+            continue
+        if not _is_regular(entry):
+            if (why := not_a_file(entry)) is not None:
+                odd.append(why)
             continue
         m = _SEASON_ART.match(stem.lower())
         if m:
@@ -1741,7 +1747,8 @@ def _show_artwork(
     seen = _seen(found)
     unchanged = _unchanged_library_art(seen)
     art, errors = _analysed(config, [f for f in found if str(f[1]) not in unchanged])
-    return [(season, replace(a, seen=seen.get(str(a.path)))) for season, a in art], refused + errors
+    art_seen = [(season, replace(a, seen=seen.get(str(a.path)))) for season, a in art]
+    return art_seen, odd + refused + errors
 
 
 def _readable(config: Config, found: list, item: Path) -> tuple[list, list[str]]:
@@ -1881,10 +1888,13 @@ def probe_episode(
     found = []
     try:
         for entry in os.scandir(path.parent):
+            kind = classify_image(entry.name, path.stem, own_folder=False)
+            if not kind or kind[0] != "thumb":
+                continue
             if _is_regular(entry):  # a symlink loop beside it is no thumb, nor a listing error
-                kind = classify_image(entry.name, path.stem, own_folder=False)
-                if kind and kind[0] == "thumb":
-                    found.append((None, Path(entry.path), *kind))
+                found.append((None, Path(entry.path), *kind))
+            elif (why := not_a_file(entry)) is not None:  # a FIFO: never read, said
+                pr.errors.append(why)
     except OSError as exc:
         pr.errors.append(f"{path.parent}: cannot list artwork ({exc.strerror})")
     found, refused = _readable(config, found, path)

@@ -54,6 +54,11 @@ def test_fifos_and_device_links_in_a_movie_folder_are_skipped_not_read(tmp_path,
     assert not list(rt.config.tmp_dir.iterdir())  # no endless copy of /dev/zero
     # the NFO is no image to skip: the item says why it was not read (docs/failure-modes.md)
     assert "is a FIFO (named pipe), not a regular file; ignored" in movie.last_error
+    # nor are the images named as the user's: each said, not passed over in silence
+    assert "Heat (1995)-fanart.jpg: a FIFO (named pipe), not a regular file; skipped" in (
+        movie.last_error
+    )
+    assert "Heat (1995)-banner.jpg: a character device, not a regular file" in movie.last_error
 
 
 def test_a_video_that_is_a_fifo_is_not_a_movie(tmp_path, make_rt, finishes):

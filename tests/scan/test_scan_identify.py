@@ -164,6 +164,7 @@ def test_existing_artwork_is_cached_as_library_candidates(cli_config, hard_libra
     said = "fanart1.jpg: existing artwork skipped: the file is an HTML page, not an image"
     assert any(said in r.getMessage() for r in caplog.records)
     movie = db.Movie.get(db.Movie.tmdb_id == 841)
+    assert said in movie.last_error  # its page says it too (it was in the log alone)
     assets = {a.asset_type: a for a in movie.assets if a.provider == "library"}
     assert set(assets) == {"poster", "fanart"}
     for asset in assets.values():

@@ -197,16 +197,29 @@ def test_a_fifo_or_device_where_an_nfo_goes_is_the_items_error(tv_rt, tv_library
     put(show, "Season 1/Firefly - S01E01 - Serenity.mkv")
     os.mkfifo(show / "tvshow.nfo")
     (show / "Season 1/Firefly - S01E01 - Serenity.nfo").symlink_to("/dev/zero")
+    os.mkfifo(show / "season01-poster.jpg")  # images too: never opened, each said
+    os.mkfifo(show / "Season 1/Firefly - S01E01 - Serenity-thumb.jpg")
     finishes(lambda: scan(tv_rt, [show]), 60)
     item = db.Movie.get(db.Movie.path == str(show))
     assert "is a FIFO (named pipe), not a regular file; ignored" in item.last_error
+    assert "season01-poster.jpg: a FIFO (named pipe), not a regular file; skipped" in (
+        item.last_error
+    )
     episode = _episode(tv_library, "Firefly/Season 1/Firefly - S01E01 - Serenity.mkv")
     # /dev/zero lies outside every library: refused before it is opened at all
     assert "symbolic link to /dev/zero, outside every configured library" in episode.last_error
+    assert "Serenity-thumb.jpg: a FIFO (named pipe), not a regular file; skipped" in (
+        episode.last_error
+    )
     # in the log too, naming the item, as a movie's are (it had been in the UI alone)
     logged = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert f"item {item.id}: {item.last_error}" in logged
-    assert f"item {episode.id}: {episode.last_error}" in logged
+    assert (
+        f"item {item.id}: {show / 'tvshow.nfo'}: is a FIFO (named pipe), not a regular file; ignored"
+        in logged
+    )
+    assert any(
+        m.startswith(f"item {episode.id}: ") and "symbolic link to /dev/zero" in m for m in logged
+    )
 
 
 SECRET_NFO = """<?xml version="1.0" encoding="UTF-8"?>
