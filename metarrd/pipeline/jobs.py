@@ -591,7 +591,16 @@ def run_job(job_id: int, busy: int = 0) -> None:
         # run now (that spent the retry at once); at most one of them finds the job queued
         job_task.schedule((job.id,), delay=early)
         return
-    claim = _claim(job)
+    try:
+        claim = _claim(job)
+    except pw.OperationalError as exc:
+        if not db.locked(exc):
+            raise
+        # another process held SQLite's write lock past the busy timeout: the job stays
+        # queued, tried again as a job whose item is busy is (the message had been lost to
+        # a traceback in the consumer's log, the job left until a lease later)
+        log.warning("job %d: the database is locked (another process writing); tried again", job_id)
+        claim = "busy"
     if claim == "gone":
         log.debug("job %d: not queued any more, message dropped", job_id)
         return

@@ -363,6 +363,31 @@ def test_a_database_locked_past_the_busy_timeout_is_tried_again_not_a_bug(
     assert db.Job.get_by_id(job.id).state == jobs.DONE
 
 
+def test_a_database_locked_when_a_job_is_claimed_leaves_it_queued_for_later(
+    queued_rt, fake_stages, make_movie
+):
+    """The lock held past the busy timeout when the worker claims the job: it stays queued
+    and is tried again shortly, as a job whose item is busy; the task had raised into the
+    consumer (a traceback in its log) and the job waited a lease for its message again."""
+    movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    job = jobs.enqueue_enrich(movie.id)
+    huey.dequeue()  # its message, which the worker took
+    other = sqlite3.connect(str(Path(queued_rt.config.data_dir) / "metarrd.db"))
+    other.isolation_level = None
+    other.execute("BEGIN IMMEDIATE")
+    db.database.execute_sql("PRAGMA busy_timeout = 0")
+    try:
+        jobs.run_job(job.id)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        db.database.execute_sql(f"PRAGMA busy_timeout = {db.PRAGMAS['busy_timeout']}")
+    assert db.Job.get_by_id(job.id).state == jobs.QUEUED
+    (task,) = huey.pending()  # its message again, for a moment later
+    assert task.args == (job.id,) and task.eta is not None
+    assert fake_stages.calls == []
+
+
 def test_one_job_at_a_time_per_item(queued_rt, fake_stages, make_movie, drain):
     movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
     other = jobs.enqueue_identify(movie.id, tmdb_id=603)
