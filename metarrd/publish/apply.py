@@ -563,7 +563,7 @@ def _finish(rt: Runtime, jobs: list[Job]) -> None:
     for job in jobs:
         result = job.result
         assert result is not None
-        result.skipped = job.skipped + result.skipped
+        result.skipped = sources.by_weight(job.skipped + result.skipped)
         result.warnings = list(job.missing.warnings)  # type: ignore[attr-defined]
         results.append(result)
     with db.write_transaction():

@@ -122,6 +122,19 @@ def asset_image(
     return CachedImage(path, info.sha256, info.size, info.format, row.id)
 
 
+# the note of an actor the provider has no photo of: common, and nothing to do about it
+NO_ACTOR_IMAGE = ": no image, nothing written to .actors"
+
+
+def by_weight(notes: list[str]) -> list[str]:
+    """`notes` with those of actors without a photo last, each group in its order: the first
+    is the one the publish line shows (`N skipped (first)`, the activity, the history), and a
+    FIFO left at the poster's name or an episode without its NFO is what the user must see."""
+    return [n for n in notes if not n.endswith(NO_ACTOR_IMAGE)] + [
+        n for n in notes if n.endswith(NO_ACTOR_IMAGE)
+    ]
+
+
 def actor_image(
     rt: Runtime,
     movie_id: int,
@@ -148,7 +161,7 @@ def actor_image(
         return CachedImage(path, sha, path.stat().st_size, path.suffix)
     url = (actor.thumb_url or "").strip()
     if not url.startswith(("http://", "https://")):
-        notes.append(f"{label}: no image, nothing written to .actors")
+        notes.append(f"{label}{NO_ACTOR_IMAGE}")
         log.info("item %d: %s has no image; skipped", movie_id, label)
         return None
     if not fetch:

@@ -25,6 +25,9 @@ def test_a_fifo_at_a_target_name_is_left_alone_and_the_rest_publishes(rt, build,
 
     assert Path(fifo).is_fifo()
     assert any("FIFO" in s and "left as it is" in s for s in result.skipped)
+    # the publish line (CLI, history, activity) names it, not Hugo Weaving's missing photo
+    assert "2 skipped (" in str(result) and "poster.jpg: a FIFO (named pipe)" in str(result)
+    assert result.skipped[-1] == "actor Hugo Weaving: no image, nothing written to .actors"
     assert built.path(f"{BASE}.nfo").is_file() and built.path(f"{BASE}-fanart.jpg").is_file()
     assert not db.LibraryFile.get_or_none(db.LibraryFile.path == str(fifo))
     assert not list(rt.config.tmp_dir.iterdir())
