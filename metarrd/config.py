@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import urllib3.exceptions
+import urllib3.util
+
 from metarrd.errors import ConfigError
 from metarrd.files import NotARegularFile, TooLarge, read_regular
 from metarrd.pathmap import is_windows
@@ -610,7 +613,10 @@ def _host_problem(host: str) -> str | None:
     codec, which refuses an empty label or one over 63 characters (urllib3's
     LocationParseError), and a DNS name is 253 characters at most (RFC 1035 2.3.4). An IP
     address (urlsplit checked an IPv6 one in brackets), a final dot (`kodi.local.`) and an
-    underscore (a Docker Compose service, `jellyfin_server`) are fine."""
+    underscore (a Docker Compose service, `jellyfin_server`) are fine. A non-ASCII name is
+    encoded the way requests has urllib3 encode it (`parse_url`: the `idna` package, IDNA
+    2008 with STD3 rules), not with Python's IDNA 2003 codec, which takes `☃.net` that
+    every request then refused ("not a valid IDNA label")."""
     if ":" in host:
         return None  # an IPv6 address: urlsplit refused a malformed one
     name = host[:-1] if host.endswith(".") else host
@@ -621,8 +627,8 @@ def _host_problem(host: str) -> str | None:
         what = "a part between dots is longer than 63 characters"
     else:
         try:
-            encoded = name.encode("idna")
-        except UnicodeError:
+            encoded = name.encode("idna") if name.isascii() else _idna_2008(name)
+        except (UnicodeError, urllib3.exceptions.LocationParseError):
             what = "it cannot be written as a DNS name (IDNA)"
         else:
             if len(encoded) > 253:
@@ -630,6 +636,13 @@ def _host_problem(host: str) -> str | None:
     if what is None:
         return None
     return f"the host name {host!r} is not valid: {what}"
+
+
+def _idna_2008(name: str) -> bytes:
+    """A non-ASCII host name as requests sends it: urllib3's `parse_url` encodes each
+    non-ASCII label with the `idna` package (strict, STD3 rules)."""
+    host = urllib3.util.parse_url(f"http://{name}").host or ""
+    return host.encode("ascii")
 
 
 def _web_app_problem(url: str) -> tuple[str, str] | None:

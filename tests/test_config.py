@@ -486,6 +486,11 @@ def test_a_configs_folders_are_made_once_and_follow_a_replaced_config(tmp_path):
         ("http://.kodi.local:8080", "an empty part between dots"),
         (f"http://{'k' * 64}.local:8080", "longer than 63 characters"),
         (f"https://{'.'.join(['nas'] * 64)}/jellyfin", "longer than 253 characters"),
+        # Python's IDNA 2003 codec takes a symbol (xn--i-7iq.ws); requests has urllib3 encode
+        # the name with the `idna` package (IDNA 2008), which refuses it: "not a valid IDNA
+        # label" at every request
+        ("http://i❤.ws:8080", "cannot be written as a DNS name (IDNA)"),
+        ("http://kodi.ǉubljana.si:8080", "cannot be written as a DNS name (IDNA)"),
     ],
 )
 def test_a_player_host_name_no_resolver_takes_is_a_configuration_error(url, why):
@@ -507,6 +512,8 @@ def test_a_player_host_name_no_resolver_takes_is_a_configuration_error(url, why)
         "http://192.168.1.5:8080",
         "http://[fd00::5]:8080",
         "http://küche.fritz.box:8080",  # IDNA
+        "http://KÜCHE.fritz.box:8080",  # urllib3 lower-cases a label before encoding it
+        "http://straße.fritz.box:8080",  # IDNA 2008 keeps the ß (xn--strae-oqa)
         f"http://{'k' * 63}.local:8080",
     ],
 )
