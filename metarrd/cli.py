@@ -812,7 +812,8 @@ def cmd_list(config: Config, args) -> int:
                 and e["last_error"] is None
             ):
                 e["last_error"] = _show_not_identified(e["show_id"], waiting[e["show_id"]])
-        json.dump(entries, sys.stdout, ensure_ascii=False, indent=1)
+        if sys.stdout is not None:  # closed (`>&-`): print writes nothing, json.dump would fail
+            json.dump(entries, sys.stdout, ensure_ascii=False, indent=1)
         print()
         return EXIT_OK
     items = list(movies)

@@ -318,7 +318,7 @@ def test_scan_of_an_nfo_put_in_by_hand_reads_it(library, capsys):
     assert (alien["title"], alien["tmdb_id"]) == ("Alien (Director's Cut)", 348)
 
 
-@pytest.mark.parametrize("args", [["list"], ["scan"], ["config", "check"]])
+@pytest.mark.parametrize("args", [["list"], ["list", "--json"], ["scan"], ["config", "check"]])
 def test_a_closed_standard_output_is_no_error(library, args, capsys, monkeypatch):
     """Run with its standard output closed (`metarrd list >&-`, a cron job or a supervisor
     that closes it), Python has `sys.stdout` None and `print` writes nothing: the command
