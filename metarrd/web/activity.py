@@ -47,7 +47,7 @@ def activity_context() -> dict:
         .tuples()
     )
     failures = [j for j in failed if latest.get(j.key) == j.id][:FAILURES_SHOWN]
-    counts = dict(J.select(J.state, pw.fn.COUNT(J.id)).group_by(J.state).tuples())
+    counts = progress.job_counts()  # with "later" apart, from the same read as "queued"
     # the failures not settled, as listed: "1 failed" stood above "No failures. Good." for a
     # wrong id pasted, then the right one
     since = J.alias()
@@ -69,14 +69,13 @@ def activity_context() -> dict:
     # read as a queue: what runs, then what is due now (in the order it was queued), then what
     # is due later, soonest first; by job id alone a waiting job stood above the running one
     active.sort(key=lambda j: (j.state != "running", due_later.get(j.id, 0)))
-    later = counts.get("queued", 0) - progress.summary().queued
     enriching = [j.movie_id for j in active if j.kind == "enrich" and j.state == "running"]
     listed = [x.movie for x in (*active, *failures, *events) if x.movie_id]
     return {
         "show_titles": tv.show_titles(listed),
         "active": active,
         "failures": failures,
-        "counts": {**counts, "queued": counts.get("queued", 0) - later, "later": later},
+        "counts": {**counts, "queued": counts.get("queued", 0)},
         "due_later": {i: _in(due - now) for i, due in due_later.items()},
         "events": events,
         "batches": progress.batches(),

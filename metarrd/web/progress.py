@@ -80,24 +80,30 @@ def summary() -> Summary:
     """Jobs running and queued. A retry due later (an episode TMDB does not list yet, a picture
     that could not be had) is no work going on, as on the item's header (`queries.active_jobs`):
     the navigation said "0 running · 1 queued" with a spinner for the hour a daily show's
-    episode waits. One statement: the payloads of the jobs that have a due time, the others
-    counted."""
+    episode waits."""
+    counts = job_counts(("queued", "running"))
+    return Summary(counts.get("running", 0), counts.get("queued", 0), batches())
+
+
+def job_counts(states: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Jobs by state (those of `states`, or all), the queued ones due later apart under
+    "later", not in "queued". One statement: the payloads of the jobs that have a due time,
+    the others counted; the activity page took "later" as the queued count less the
+    navigation's, read apart, and a job queued or started between the two showed "-1 due
+    later"."""
     J = db.Job
     has_due = pw.Expression(J.payload, pw.OP.ILIKE, pw.Value('%"due"%', converter=False))
     with_due = pw.Case(None, [(has_due, J.payload)], None)
-    counts = {"running": 0, "queued": 0}
+    counts = {"later": 0}
     now = time.time()
-    rows = (
-        J.select(J.state, with_due, pw.fn.COUNT(J.id))
-        .where(J.state.in_(("queued", "running")))
-        .group_by(J.state, with_due)
-        .tuples()
-    )
-    for state, payload, n in rows:
+    query = J.select(J.state, with_due, pw.fn.COUNT(J.id))
+    if states is not None:
+        query = query.where(J.state.in_(states))
+    for state, payload, n in query.group_by(J.state, with_due).tuples():
         if state == "queued" and payload and due(payload) > now:
-            continue
-        counts[state] += n
-    return Summary(counts["running"], counts["queued"], batches())
+            state = "later"
+        counts[state] = counts.get(state, 0) + n
+    return counts
 
 
 def due(payload: Any) -> float:

@@ -792,6 +792,32 @@ def test_the_activity_tells_a_retry_due_later_from_work_waiting_now(client, seed
     assert re.search(r"state-later\">Later</span> <span class=\"muted small\">in (59|60) min", page)
 
 
+def test_the_activitys_due_later_count_is_one_read_of_the_queue(client, seed, monkeypatch):
+    """The "due later" count was the queued jobs less the navigation's count of those due now,
+    read apart: a job queued between the two reads (a scan queues them by the hundred) showed
+    "-1 due later"."""
+    from metarrd.web import progress
+
+    heat, thing = seed.movie("Heat", 1995), seed.movie("The Thing", 1982)
+    db.Job.create(kind="enrich", movie=heat, key=f"enrich:{heat.id}", state="queued")
+    summary, queued = progress.summary, []
+
+    def queued_meanwhile():  # a worker's scan queues a job while the page reads the queue
+        if not queued:
+            queued.append(
+                db.Job.create(kind="enrich", movie=thing, key=f"enrich:{thing.id}", state="queued")
+            )
+        return summary()
+
+    monkeypatch.setattr(progress, "summary", queued_meanwhile)
+    page = re.sub(r"\s+", " ", client.get("/activity").get_data(as_text=True))
+    counts = re.search(r'<p class="counts muted">(.*?)</p>', page).group(1).strip()
+    assert counts in (
+        "1 waiting&nbsp;· 0 running&nbsp;· 0 done&nbsp;· 0 failed",
+        "2 waiting&nbsp;· 0 running&nbsp;· 0 done&nbsp;· 0 failed",
+    )
+
+
 def test_the_activity_lists_the_running_job_first_then_due_now_then_later(client, seed):
     # Found walking the UI: the queue was ordered by job id, so a job queued before the one
     # running stood above it, and a retry due in two hours above work due now.
