@@ -424,8 +424,7 @@ def key_lines(text: str) -> dict[tuple, int]:
     # TOML's lines end in \n (or \r\n) alone: str.splitlines also ends one at U+2028 in a value
     for number, line in enumerate(text.split("\n"), 1):
         if open_quote:
-            if line.count(open_quote) % 2:
-                open_quote = ""
+            open_quote = _open_string(line, open_quote)
             continue
         if m := _HEADER_LINE.match(line):
             parts = _key_parts(m.group(2))
@@ -437,13 +436,48 @@ def key_lines(text: str) -> dict[tuple, int]:
             path = table
         elif m := _KEY_LINE.match(line):
             path = (*table, *_key_parts(m.group(1)))
-            rest = line[m.end() :]
-            open_quote = next((q for q in ('"""', "'''") if rest.count(q) % 2), "")
-        else:
+            open_quote = _open_string(line[m.end() :])
+        else:  # a line of a list written over several lines, or a comment
+            open_quote = _open_string(line)
             continue
         for end in range(1, len(path) + 1):
             found.setdefault(path[:end], number)
     return found
+
+
+def _open_string(line: str, open_quote: str = "") -> str:
+    """The quotes of the multi-line string still open at the end of `line` (the value part of
+    a key's line, or a line inside the string `open_quote` opened), else "". Strings and
+    comments are read as TOML reads them: three quotes in a one-line string (`"'''"`) or a
+    comment open none (every key below had no line, or a wrong one); a backslash escapes a
+    quote in a basic string; a multi-line string ends at the last three of up to five quotes
+    in a row (`'''a''''` holds `a'`)."""
+    i, n = 0, len(line)
+    while i < n:
+        char = line[i]
+        if open_quote:
+            if char == "\\" and open_quote == '"""':
+                i += 2
+            elif line.startswith(open_quote, i):
+                i += 3
+                while i < n and line[i] == open_quote[0]:
+                    i += 1  # `a""""`: the string ends in one or two of its quotes
+                open_quote = ""
+            else:
+                i += 1
+        elif char == "#":
+            break
+        elif line.startswith(('"""', "'''"), i):
+            open_quote = line[i : i + 3]
+            i += 3
+        elif char in "\"'":
+            i += 1
+            while i < n and line[i] != char:
+                i += 2 if char == '"' and line[i] == "\\" else 1
+            i += 1
+        else:
+            i += 1
+    return open_quote
 
 
 def key_line(text: str, data: dict[str, Any], key: str) -> int | None:

@@ -242,6 +242,27 @@ def test_a_keys_line_is_found_in_any_way_toml_writes_it():
     data = tomllib.loads(text)
     assert key_line(text, data, "\U0001f3ac") == 1
     assert key_line(text, data, "web.bind") == 4
+    # three quotes in a one-line string, a comment or behind an escape open no multi-line
+    # string: the keys below them kept no line, or took a wrong one
+    text = (
+        "[webhooks]\n"  # 1
+        "token = \"'''\"  # a basic string\n"  # 2
+        "[web]\n"  # 3
+        "bind = 8787 # a comment's ''' or \"\"\"\n"  # 4
+        'session_hours = \'"""\'\n'  # 5
+        'allowed_hosts = [\n  "a\\"\\"\\"",\n]\n'  # 6-8
+        'base_url = """a \\""" b"""\n'  # 9
+        "trusted_proxies = '''\n\"\"\"\n'''' # a ' at its end\n"  # 10-12
+        "cookie_name = 'x'\n"  # 13
+    )
+    data = tomllib.loads(text)
+    assert key_line(text, data, "webhooks.token") == 2
+    assert key_line(text, data, "web.bind") == 4
+    assert key_line(text, data, "web.session_hours") == 5
+    assert key_line(text, data, "web.allowed_hosts") == 6
+    assert key_line(text, data, "web.base_url") == 9
+    assert key_line(text, data, "web.trusted_proxies") == 10
+    assert key_line(text, data, "web.cookie_name") == 13
 
 
 def test_config_check_exit_codes(tmp_path, capsys):
