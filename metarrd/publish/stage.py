@@ -347,10 +347,7 @@ def _art_home(rt: Runtime, movie: db.Movie) -> tuple[Path, str, bool] | None:
     movie's alone (`scan.folder_stack_art`): the movie folder above its `CD1/`, `CD2/` parts,
     the only place Kodi reads it. None for any other movie (its art goes beside its NFO), and
     for bare names in a library's own folder, where they would be the whole library's."""
-    home = folder_stack_art(VideoPlace.of(movie))
-    if home is None or home[1]:
-        return home
-    return None if os.path.normpath(home[0]) in _roots(rt) else home
+    return folder_stack_art(VideoPlace.of(movie), _roots(rt))  # a root is not walked
 
 
 def _actors_home(rt: Runtime, movie: db.Movie) -> Path:

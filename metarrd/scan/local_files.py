@@ -197,8 +197,8 @@ def find_nfo(video: FoundVideo, roots: Iterable[str | os.PathLike[str]] = ()) ->
             candidates.append(folder / "movie.nfo")
         if (
             above
+            and not _is_root(above[-1].parent, roots)  # first: no walk below a library's root
             and _is_alone_above(above[-1].parent, video)
-            and not _is_root(above[-1].parent, roots)
         ):
             candidates.append(above[-1])
     for c in candidates:
@@ -243,18 +243,21 @@ def _folder_stack_home(video: Place) -> tuple[Path, str] | None:
     return Path(os.path.commonpath(sorted(folders))), stem if stem.strip(" ._-") else ""
 
 
-def folder_stack_art(video: Place) -> tuple[Path, str, bool] | None:
+def folder_stack_art(
+    video: Place, roots: Iterable[str | os.PathLike[str]] = ()
+) -> tuple[Path, str, bool] | None:
     """Where a folder stack's artwork goes (`Heat (1995)/CD1/Heat (1995) cd1.avi` + `CD2/...`):
     the movie folder above its parts, where Kodi reads it (ArtUtils GetLocalArtBaseFilename:
     the stack's parent path); the `<base>` of its names there: the stacked title
     (`Heat (1995)`: `Heat (1995)-poster.jpg`), or "" for bare names (`poster.jpg`, Kodi's
     folder art) when the names give no stacked title; and whether that folder is the movie's
-    alone (`_is_alone_above`: its bare names are the movie's). None for anything else (the
-    art then goes beside the NFO), and for a folder stack with neither name there."""
+    alone (`_is_alone_above`: its bare names are the movie's; a library's own folder in
+    `roots` never is, and is not walked). None for anything else (the art then goes beside
+    the NFO), and for a folder stack with neither name there."""
     home = _folder_stack_home(video)
     if home is None:
         return None
-    alone = _is_alone_above(home[0], video)
+    alone = not _is_root(home[0], roots) and _is_alone_above(home[0], video)
     return (*home, alone) if home[1] or alone else None
 
 
@@ -272,21 +275,36 @@ def _is_alone_above(folder: Path, video: Place) -> bool:
     parts', nor extras, samples or hidden ones), at any depth? Its bare names and `movie.nfo`
     are then the movie's, as Kodi takes them; a category folder's (`Movies/Action/CD1/`,
     `CD2/` beside `Movies/Action/Ronin (1998)/`) are its own, and a bare name published there
-    would be every movie's below it."""
+    would be every movie's below it. A symlinked folder counts as the library walk may follow
+    it (`follow_symlinks`, or a link to another library's folder): a category folder whose
+    only other movie is a linked folder is not the stack's alone (each link's target once;
+    one leading back into `folder` or above it is seen already)."""
     if _holds_video(folder):
         return False
     parts = {os.path.normpath(p.parent) for p in video.parts}
-    for top, dirs, files in os.walk(folder):
+    seen = [os.path.realpath(folder)]  # the real folders walked: what is inside is seen
+    for top, dirs, files in os.walk(folder, followlinks=True):
         next_to = top == str(folder)
-        dirs[:] = [
-            d
-            for d in dirs
-            if os.path.normpath(os.path.join(top, d)) not in parts
-            and not is_skipped_folder(d, next_to_movie=next_to)
-        ]
+        kept = []
+        for d in dirs:
+            path = os.path.join(top, d)
+            if os.path.normpath(path) in parts or is_skipped_folder(d, next_to_movie=next_to):
+                continue
+            if os.path.islink(path):
+                real = os.path.realpath(path)
+                if any(_within(real, s) or _within(seen[0], real) for s in seen):
+                    continue  # walked already, or a loop back up
+                seen.append(real)
+            kept.append(d)
+        dirs[:] = kept
         if not next_to and any(is_video_path(Path(top, f)) for f in files):
             return False
     return True
+
+
+def _within(path: str, folder: str) -> bool:
+    """Is real path `path` `folder` or inside it?"""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _holds_video(folder: Path) -> bool:

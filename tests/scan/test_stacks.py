@@ -10,7 +10,7 @@ import pytest
 
 from metarrd import db
 from metarrd.runtime import open_runtime
-from metarrd.scan import scan
+from metarrd.scan import local_files, scan
 from metarrd.scan.local_files import art_base_name, base_name, find_local_artwork, find_nfo
 from metarrd.scan.streams import read_stream_details
 from metarrd.walk import FoundVideo, stack_names, stacked_title, walk_library
@@ -170,6 +170,40 @@ def test_a_folder_stacks_nfo_is_read_in_the_movie_folder_above_its_parts_too(tmp
     (lone / "CD1").rename(lone / "Disc1")
     [disc1] = list(walk_library(lone))
     assert find_nfo(disc1) is None
+
+
+def test_a_category_folder_whose_other_movie_is_a_symlinked_folder_is_not_the_stacks(
+    tmp_path, monkeypatch
+):
+    """`Movies/Action/CD1/cd1.avi` + `CD2/cd2.avi` beside `Movies/Action/Ronin (1998)`, a link
+    to the film's folder on another disk, which the walk follows (`follow_symlinks`): the
+    check that `Action/` is the stack's alone did not enter linked folders, so the category's
+    `movie.nfo` was read as the stack's (and publish wrote bare art there: every movie's)."""
+    action = tmp_path / "Movies" / "Action"
+    for n in (1, 2):
+        (action / f"CD{n}").mkdir(parents=True)
+        shutil.copyfile(SAMPLE, action / f"CD{n}" / f"cd{n}.avi")
+    ronin = tmp_path / "disk2" / "Ronin (1998)"
+    ronin.mkdir(parents=True)
+    shutil.copyfile(SAMPLE, ronin / "Ronin (1998).avi")
+    (action / "Ronin (1998)").symlink_to(ronin, target_is_directory=True)
+    (action / "movie.nfo").write_text("<movie><title>Action</title></movie>")  # the category's
+    walked = list(walk_library(tmp_path / "Movies", follow_symlinks=True))
+    [stack] = [v for v in walked if len(v.parts) == 2]
+    assert len(walked) == 2  # Ronin, through the link, and the stack
+    assert find_nfo(stack) is None
+    assert local_files.folder_stack_art(stack) is None  # no stacked title, no bare names
+    (action / "Ronin (1998)").unlink()  # the stack's alone: its movie.nfo is Kodi's too
+    assert find_nfo(stack) == action / "movie.nfo"
+    assert local_files.folder_stack_art(stack) == (action, "", True)
+
+    # a library's own folder holds no movie's bare names: it is not walked to say so
+    def walked_(*_args):
+        raise AssertionError("a library's root walked for its movies")
+
+    monkeypatch.setattr(local_files, "_is_alone_above", walked_)
+    assert find_nfo(stack, [action]) is None
+    assert local_files.folder_stack_art(stack, [action]) is None
 
 
 def test_the_users_art_for_a_folder_stack_is_found_in_the_movie_folder_above(
