@@ -102,7 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="a folder or video file inside a library (default: every library)",
+        help=(
+            "a folder or video file inside a library; another file (an NFO, an image) scans "
+            "its movie's, season's or show's folder (default: every library)"
+        ),
     )
 
     i = sub.add_parser("identify", help="identify one item manually")
