@@ -109,7 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     i = sub.add_parser("identify", help="identify one item manually")
-    i.add_argument("item", metavar="ITEM", help=ITEM_HELP)
+    i.add_argument(
+        "item",
+        metavar="ITEM",
+        help=(
+            "an item id, as `metarrd list` shows it, the path of its video file, or its "
+            "movie's or show's folder (an episode or season: identify its show)"
+        ),
+    )
     g = i.add_mutually_exclusive_group(required=True)
     g.add_argument("--tmdb", type=provider_id, metavar="ID", help="TMDB id (a TV id for a show)")
     g.add_argument("--imdb", type=imdb_id, metavar="TT", help="IMDb id (tt0133093)")
