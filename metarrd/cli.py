@@ -401,7 +401,7 @@ def resolve_item(spec: str, *, all_too: bool = False) -> db.Movie:
         )
     if movie is None:
         raise UsageError(
-            f"no item {_shown(spec)} (give an id from `metarrd list` or a video file path)"
+            f"no item {_shown(spec)} (give an id from `metarrd list`, a video file path or its folder)"
         )
     return movie
 

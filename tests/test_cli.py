@@ -1068,7 +1068,7 @@ def test_a_folder_outside_every_library_is_still_no_item(library, capsys):
     capsys.readouterr()
     assert cli(cfg, "enrich", str(elsewhere)) == 2
     assert capsys.readouterr().err == (
-        f"metarrd: no item '{elsewhere}' (give an id from `metarrd list` or a video file path)\n"
+        f"metarrd: no item '{elsewhere}' (give an id from `metarrd list`, a video file path or its folder)\n"
     )
 
 
@@ -1085,7 +1085,7 @@ def test_a_latin1_folder_is_no_item_as_its_video_file_is(library, capsys):
     err = capsys.readouterr().err
     assert (
         err
-        == f"metarrd: no item '{root}/B\\xe9b\\xe9 (2001)/' (give an id from `metarrd list` or a video file path)\n"
+        == f"metarrd: no item '{root}/B\\xe9b\\xe9 (2001)/' (give an id from `metarrd list`, a video file path or its folder)\n"
     )
 
 
