@@ -495,7 +495,8 @@ def _season_of_folder(show: db.Movie, path: str, shown: str) -> db.Movie:
         if is_inside(e.path, path)
     ]
     present = [e for e in episodes if not e.missing] or episodes
-    seasons = sorted({e.season for e in present if e.season is not None})
+    # a file named by air date (a daily show's) has the season identify matched it to
+    seasons = sorted({n for e in present if (n := e.episode_numbers()[0]) is not None})
     season = (
         db.Movie.get_or_none(
             db.Movie.show == show.id, db.Movie.kind == db.SEASON, db.Movie.season == seasons[0]

@@ -1,0 +1,43 @@
+"""A daily show's season folder named as an ITEM (`metarrd enrich "The Daily Show/Season 29"`):
+its files are named by air date (Sonarr's daily episode format, `{Series Title} - {Air-Date} -
+{Episode Title}`, in its `Season {season}` folder), so their season is the one identify matched
+(`Movie.episode_numbers`), not a number in their names. That folder names the season item
+identify made for them, as a numbered show's `Season 01` does."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+from metarrd.cli import UsageError, resolve_item
+
+from .conftest import put
+from .test_daily_parts import _scan_and_identify
+
+
+def test_a_daily_shows_season_folder_names_its_season(tv_rt, tmp_path):
+    show_dir = tmp_path / "tv" / "The Daily Show"
+    for name in (
+        "The Daily Show - 2024-01-09 - Chef 2.mkv",
+        "The Daily Show 2024-02-15 Part 2.mkv",
+    ):
+        put(tmp_path / "tv", f"The Daily Show/Season 29/{name}")
+    put(tmp_path / "tv", "The Daily Show/Unsorted/The Daily Show - 2024-01-09.mkv")
+    _scan_and_identify(tv_rt)
+    episodes = db.Movie.select().where(db.Movie.kind == db.EPISODE)
+    assert [e.episode_numbers()[0] for e in episodes] == [29, 29, 29]
+    season = db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 29)
+
+    assert resolve_item(f"{show_dir}/Season 29").id == season.id
+    assert resolve_item(f"{show_dir}/Season 29/").id == season.id
+    assert resolve_item(f"{show_dir}/Unsorted").id == season.id
+
+
+def test_a_folder_of_daily_episodes_not_identified_yet_says_to_give_the_show(tv_rt, tmp_path):
+    """Scanned, not identified: no season known for them yet; the show is what to give."""
+    from metarrd.scan import scan
+
+    put(tmp_path / "tv", "The Daily Show/Season 29/The Daily Show - 2024-01-09 - Chef 2.mkv")
+    scan(tv_rt)
+    with pytest.raises(UsageError, match="holds episodes with no season number of show item"):
+        resolve_item(f"{tmp_path}/tv/The Daily Show/Season 29")
