@@ -31,7 +31,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from metarrd import pathmap
+from metarrd import db, pathmap
 from metarrd.players import kodi_kept, kodi_tv
 from metarrd.players.kodi import Kodi, KodiShow
 from metarrd.players.plan import Target
@@ -205,8 +205,24 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
         if not int(episodes[episodeid].get("playcount") or 0)
         and _resume(episodes[episodeid]) in (None, _resume(details))
     }
-    for episodeid, details in restore.items():
-        kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
+    given: list[int] = []
+    try:
+        for episodeid, details in restore.items():
+            kodi.call(
+                "VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details}
+            )
+            given.append(episodeid)
+    except Exception:
+        # Kodi gone half-way (restarted, the network): the episodes given theirs are kept no
+        # more, so the next attempt gives the rest, where they would make the show look given
+        # back whole (`_show_holds_any`) and the rest be dropped
+        if given:
+            done = [episodes[i] for i in given]
+            left = [w for w in kept if not kodi_tv.restore_watched([w], done, target.mapped_folder)]
+            with db.write_transaction():
+                kodi_kept.clear(target.key)
+                kodi_kept.keep(target.key, left, show)
+        raise
     # a rating the user gave the show since (Kodi's own scan added it first) wins; not the
     # one its tvshow.nfo gave it
     give_show_state(kodi, found.tvshowid, show, True, nfo_rating)

@@ -335,3 +335,59 @@ def test_a_kept_play_count_goes_back_to_an_episode_kodi_re_added_with_its_resume
     assert fake.episodes[39]["playcount"] == 1 and fake.episodes[39]["lastplayed"] == "y"
     assert fake.episodes[39]["resume"] == {"position": 30.0, "total": 2800.0}
     assert kept_state() == [None] and fake.violations == []
+
+
+def test_a_give_back_kodi_broke_off_half_way_gives_the_rest_next_time(make_rt, tmp_path):
+    """Kodi went away (restarted, the network) after the pilot got its kept state back and
+    before E2 did. The row kept both: on its next attempt the pilot, holding its kept play
+    count, made the show look given back whole, and E2's play count was dropped. What went
+    back is kept no more; the rest goes back next time."""
+    shows = {7: (OLD, {"tmdb": "1396", "tvdb": "81189"})}
+    episodes = {
+        11: {"tvshowid": 7, "file": OLD + PILOT, "season": 1, "episode": 1, **SEEN},
+        12: {"tvshowid": 7, "file": OLD + E2, "season": 1, "episode": 2, **SEEN},
+    }
+    adds_again = {"now": False}
+
+    def scan(directory):  # into the old show; once it is removed, a show of its own (if back)
+        if 7 not in fake.shows and not adds_again["now"]:
+            return
+        show = 7 if 7 in fake.shows else 9
+        fake.shows.setdefault(show, (directory, {"tmdb": "1396"}))
+        for number, name in ((1, PILOT), (2, E2)):
+            fake.episodes.setdefault(
+                show * 10 + number,
+                {
+                    **{"tvshowid": show, "file": directory + name, "season": 1, "episode": number},
+                    "playcount": 0,
+                },
+            )  # an episode Kodi has already is not added again
+
+    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as fake:
+        fake.on_scan = scan
+        rt = tv_rt(make_rt, tmp_path, fake)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+        assert report.retrying == 1 and fake.shows == {}  # removed, not added again: kept
+
+        set_episode = fake.rpc_VideoLibrary_SetEpisodeDetails
+
+        def gone_after_one(params):  # the web server stops once one episode got its state
+            if fake.called("VideoLibrary.SetEpisodeDetails")[1:]:
+                fake.jsonrpc_enabled = False
+                raise ValueError("Kodi is stopping")
+            return set_episode(params)
+
+        fake.rpc_VideoLibrary_SetEpisodeDetails = gone_after_one
+        adds_again["now"] = True
+        [report] = process_notifications(rt, now=later(minutes=1))
+        assert report.sent == 0
+        assert fake.episodes[91]["playcount"] == 1 and fake.episodes[92]["playcount"] == 0
+
+        fake.rpc_VideoLibrary_SetEpisodeDetails = set_episode
+        fake.jsonrpc_enabled = True
+        [report] = process_notifications(rt, now=later(minutes=10))
+    assert report.sent == 1, report.error
+    assert fake.episodes[91]["playcount"] == 1 and fake.episodes[92]["playcount"] == 1
+    assert fake.episodes[92]["lastplayed"] == SEEN["lastplayed"]
+    assert kept_state() == [None] and fake.violations == []
