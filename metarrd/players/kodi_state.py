@@ -212,10 +212,14 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
                 "VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details}
             )
             given.append(episodeid)
+        # a rating the user gave the show since (Kodi's own scan added it first) wins; not the
+        # one its tvshow.nfo gave it
+        give_show_state(kodi, found.tvshowid, show, True, nfo_rating)
     except Exception:
         # Kodi gone half-way (restarted, the network): the episodes given theirs are kept no
-        # more, so the next attempt gives the rest, where they would make the show look given
-        # back whole (`_show_holds_any`) and the rest be dropped
+        # more, so the next attempt gives the rest (and the show's rating and tags), where
+        # they would make the show look given back whole (`_show_holds_any`) and the rest be
+        # dropped
         if given:
             done = [episodes[i] for i in given]
             left = [w for w in kept if not kodi_tv.restore_watched([w], done, target.mapped_folder)]
@@ -223,9 +227,6 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
                 kodi_kept.clear(target.key)
                 kodi_kept.keep(target.key, left, show)
         raise
-    # a rating the user gave the show since (Kodi's own scan added it first) wins; not the
-    # one its tvshow.nfo gave it
-    give_show_state(kodi, found.tvshowid, show, True, nfo_rating)
     kodi_kept.clear(target.key)
     return f"gave the watched state of {len(restore)} episode(s) back to the show at {folder}"
 

@@ -391,3 +391,37 @@ def test_a_give_back_kodi_broke_off_half_way_gives_the_rest_next_time(make_rt, t
     assert fake.episodes[91]["playcount"] == 1 and fake.episodes[92]["playcount"] == 1
     assert fake.episodes[92]["lastplayed"] == SEEN["lastplayed"]
     assert kept_state() == [None] and fake.violations == []
+
+
+def test_a_show_rating_kodi_did_not_take_goes_back_next_time(make_rt, tmp_path):
+    """The episodes got their kept state back, then Kodi went away before it took the show's
+    kept rating and tag (SetTVShowDetails). On the row's next attempt the pilot, holding its
+    kept play count, made the show look given back whole: the rating and tag were dropped."""
+    with merged_kodi() as fake:
+        fake.show_details[7] = {"userrating": 9, "tag": ["Favourites"]}
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=False)
+        rt = tv_rt(make_rt, tmp_path, fake)
+        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        [report] = process_notifications(rt)
+        assert report.retrying == 1 and fake.shows == {}
+
+        set_show = fake.rpc_VideoLibrary_SetTVShowDetails
+
+        def gone(params):  # the web server stops before the show's own state
+            fake.jsonrpc_enabled = False
+            raise ValueError("Kodi is stopping")
+
+        fake.rpc_VideoLibrary_SetTVShowDetails = gone
+        fake.on_scan = scans_into_old_show_then(fake, adds_again=True)
+        [report] = process_notifications(rt, now=later(minutes=1))
+        assert report.sent == 0 and fake.episodes[39]["playcount"] == 2
+        assert fake.show_details.get(9, {}).get("userrating") is None
+
+        fake.rpc_VideoLibrary_SetTVShowDetails = set_show
+        fake.jsonrpc_enabled = True
+        fake.on_scan = None
+        [report] = process_notifications(rt, now=later(minutes=10))
+    assert report.sent == 1, report.error
+    assert fake.show_details[9] == {"userrating": 9, "tag": ["Favourites"]}
+    assert fake.episodes[39]["playcount"] == 2 and fake.episodes[39]["lastplayed"] == "x"
+    assert kept_state() == [None] and fake.violations == []
