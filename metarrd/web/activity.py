@@ -18,6 +18,7 @@ bp = Blueprint("activity", __name__)
 
 EVENTS_SHOWN = 100
 FAILURES_SHOWN = 50
+ACTIVE_SHOWN = 200
 
 
 def item_columns() -> tuple:
@@ -31,10 +32,13 @@ def activity_context() -> dict:
     J, M = db.Job, db.Movie
     with_movie = J.select(J, *item_columns()).join(M, pw.JOIN.LEFT_OUTER, on=(J.movie == M.id))
     running_first = pw.Case(None, [(J.state == "running", 0)], 1)
+    # a job with a due time (a retry, often hours off) after those without, before the limit:
+    # 200 retries due later filled the list, and the work due now was not on it
+    retries_last = pw.Case(None, [(progress.has_due(), 1)], 0)
     active = list(
         with_movie.where(J.state.in_(queries.ACTIVE_JOB_STATES))
-        .order_by(running_first, J.id)
-        .limit(200)
+        .order_by(running_first, retries_last, J.id)
+        .limit(ACTIVE_SHOWN)
     )
     failed = list(
         with_movie.where(J.state == "failed").order_by(J.id.desc()).limit(FAILURES_SHOWN * 2)

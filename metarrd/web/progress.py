@@ -92,8 +92,7 @@ def job_counts(states: tuple[str, ...] | None = None) -> dict[str, int]:
     navigation's, read apart, and a job queued or started between the two showed "-1 due
     later"."""
     J = db.Job
-    has_due = pw.Expression(J.payload, pw.OP.ILIKE, pw.Value('%"due"%', converter=False))
-    with_due = pw.Case(None, [(has_due, J.payload)], None)
+    with_due = pw.Case(None, [(has_due(), J.payload)], None)
     counts = {"later": 0}
     now = time.time()
     query = J.select(J.state, with_due, pw.fn.COUNT(J.id))
@@ -104,6 +103,11 @@ def job_counts(states: tuple[str, ...] | None = None) -> dict[str, int]:
             state = "later"
         counts[state] = counts.get(state, 0) + n
     return counts
+
+
+def has_due() -> pw.Expression:
+    """Whether a job's payload holds a due time (a retry's), as SQL on SQLite and PostgreSQL."""
+    return pw.Expression(db.Job.payload, pw.OP.ILIKE, pw.Value('%"due"%', converter=False))
 
 
 def due(payload: Any) -> float:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
-from metarrd.web import formatting
+from metarrd.web import activity, formatting
 
 
 def test_item_page_shows_fields_artwork_cast_streams_history(client, seed):
@@ -836,6 +836,23 @@ def test_the_activity_lists_the_running_job_first_then_due_now_then_later(client
     rows = re.findall(r"<td><a href=\"/movies/\d+\"><bdi>([^<]+)</bdi>", page.split("Failures")[0])
     assert rows == ["Running", "Waiting First", "Waiting Second", "Later One Hour",
                     "Later Two Hours"]  # fmt: skip
+
+
+def test_work_due_now_is_listed_when_more_retries_due_later_than_the_list_holds(
+    client, seed, monkeypatch
+):
+    # Found in review: the list was cut at its length before the retries due later went last,
+    # so a queue of retries (an hour off) hid the work due now.
+    monkeypatch.setattr(activity, "ACTIVE_SHOWN", 3)
+    for n in range(4):
+        movie = seed.movie(f"Later {n}", 2000)
+        db.Job.create(kind="enrich", movie=movie, key=f"enrich:{movie.id}", state="queued",
+                      payload={"due": time.time() + 3600})  # fmt: skip
+    now = seed.movie("Due Now", 2001)
+    db.Job.create(kind="enrich", movie=now, key=f"enrich:{now.id}", state="queued", payload={})
+    page = client.get("/activity").get_data(as_text=True)
+    rows = re.findall(r"<td><a href=\"/movies/\d+\"><bdi>([^<]+)</bdi>", page.split("Failures")[0])
+    assert rows == ["Due Now", "Later 0", "Later 1"]
 
 
 def test_the_activitys_failed_count_is_the_failures_it_lists(client, seed):
