@@ -35,6 +35,7 @@ if [ -d "$tmpfs" ] && [ -w "$tmpfs" ]; then
     fi
 fi
 cleanup() {
+    status=$?
     if [ -n "$scale" ]; then  # interrupted: pass 2 ended (its process group: make, its pytest)
         kill -- "-$scale" 2>/dev/null
         wait "$scale" 2>/dev/null
@@ -46,7 +47,11 @@ cleanup() {
     fi
     rm -f "$log"
     if [ -n "$files" ] && [ -d "$files" ]; then
-        rm -rf -- "$files"
+        if [ "$status" -eq 1 ]; then  # a test failed: its tmp_path is kept (pyproject.toml)
+            echo "the failed tests' temp files are kept in $files (rm -r it once read)"
+        else
+            rm -rf -- "$files"
+        fi
     fi
 }
 trap cleanup EXIT
