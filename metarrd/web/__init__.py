@@ -162,8 +162,8 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
             request.max_content_length = webhooks.MAX_BODY_BYTES
             return  # read only after the token is checked (webhooks._guarded)
         if request.content_length is None and request.method not in auth.SAFE_METHODS:
-            # chunked: werkzeug would cut it at the limit, and the form would be read as whole
-            incoming.whole_body(request)
+            # chunked: werkzeug would cut it at the limit; counted while spooled to a temp file
+            incoming.spool_body(request, current_app.config["METARRD"].tmp_dir)
 
     app.before_request(auth.guard)
 

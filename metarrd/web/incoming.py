@@ -14,6 +14,7 @@ a value sent back as the page showed it must stay equal to what is stored (edits
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
@@ -23,6 +24,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
 from metarrd.text import fit
+
+SPOOL_CHUNKED_BYTES = 1024 * 1024  # a chunked body past this is spooled to disk (spool_body)
+_READ_BYTES = 64 * 1024
 
 _LINE_BREAKS = str.maketrans({"\v": "\n", "\f": "\n"})
 
@@ -92,9 +96,39 @@ def whole_body(request: Any, *, cache: bool = True) -> bytes:
     return data
 
 
+def spool_body(request: Any, folder: Any) -> None:
+    """Read the body of `request`, sent without a Content-Length, into a temp file under
+    `folder` (in memory up to SPOOL_CHUNKED_BYTES) that its form is parsed from, as werkzeug
+    spools a file of a body with one; a 413 when it reaches `max_content_length` (whole_body).
+    Read whole into memory, a chunked upload held its 64 MB (item.MAX_UPLOAD_BYTES) in the
+    worker until the request ended, one for each sent at once: a small NAS's RAM. The file is
+    closed (and so gone) with the request (FitRequest.close)."""
+    limit = request.max_content_length
+    spool = _spool(folder)
+    request._spooled_body = spool  # closed with the request, whatever happens from here
+    size = 0
+    while chunk := request.stream.read(_READ_BYTES):
+        size += len(chunk)
+        if limit is not None and size >= limit:
+            raise RequestEntityTooLarge()
+        spool.write(chunk)
+    spool.seek(0)
+    request.__dict__["stream"] = spool  # what the form's parser reads (werkzeug's cached_property)
+
+
+def _spool(folder: Any) -> IO[bytes]:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_CHUNKED_BYTES, mode="w+b", dir=folder)
+
+
 class FitRequest(HtmxAwareRequest):
     """The request (htmx_flask's, with `request.htmx`) whose `args`, `form` and `values` hold
     fit text only, and whose urlencoded form has at most `max_form_parts` fields."""
 
     parameter_storage_class = FitMultiDict
     form_data_parser_class = FormParser
+
+    def close(self) -> None:
+        spool = self.__dict__.pop("_spooled_body", None)
+        if spool is not None:
+            spool.close()
+        super().close()

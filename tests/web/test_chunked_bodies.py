@@ -7,11 +7,12 @@ cut at 16 MiB read as if it were all (docs/security.md, "Request bodies")."""
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
 from metarrd import preferences
-from metarrd.web import create_app, webhooks
+from metarrd.web import create_app, incoming, webhooks
 
 TOKEN = "k3-Zr9vQ0xY2mW8pL5tN"
 
@@ -90,3 +91,73 @@ def test_a_chunked_upload_within_the_cap_is_read_whole(client, seed):
     assert answer.status_code == 200, answer.get_data(as_text=True)
     mine = db.ArtworkCandidate.get(db.ArtworkCandidate.provider == "user")
     assert (mine.is_selected, mine.rank) == (True, 1)
+
+
+def _noise_jpeg(side: int) -> bytes:
+    """A photo-like JPEG of some MB: noise does not compress."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buf, "JPEG", quality=95)
+    return buf.getvalue()
+
+
+def _upload(client, movie, picture: bytes):
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    boundary, body = encode_multipart(
+        {"csrf_token": client.token, "image": FileStorage(io.BytesIO(picture), "mine.jpg")}
+    )
+    return chunked(
+        client,
+        f"/movies/{movie.id}/artwork/poster/add",
+        body,
+        **{"Content-Type": f"multipart/form-data; boundary={boundary}", "HX-Request": "true"},
+    )
+
+
+@pytest.fixture
+def spools(monkeypatch):
+    """Every temp file a chunked body is spooled to."""
+    made = []
+    spool = incoming._spool
+
+    def recording(folder):
+        made.append(spool(folder))
+        return made[-1]
+
+    monkeypatch.setattr(incoming, "_spool", recording)
+    return made
+
+
+def test_a_chunked_upload_of_megabytes_is_spooled_to_disk_not_held(client, seed, spools, config):
+    # read whole into memory, each chunked upload held up to 64 MB in its worker until it ended
+    from metarrd import db
+
+    movie = seed.movie("The Matrix")
+    picture = _noise_jpeg(1400)
+    assert len(picture) > 2 * incoming.SPOOL_CHUNKED_BYTES
+    answer = _upload(client, movie, picture)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    mine = db.ArtworkCandidate.get(db.ArtworkCandidate.provider == "user")
+    assert (mine.is_selected, mine.rank) == (True, 1)
+    [spool] = spools
+    assert spool._rolled  # on disk under data_dir/tmp, not in memory
+    assert spool.closed  # and gone with the request
+    assert list(config.tmp_dir.iterdir()) == []
+
+
+def test_a_chunked_upload_over_the_cap_is_a_413_and_adds_nothing(client, seed, spools, monkeypatch):
+    from metarrd import db
+    from metarrd.web import item
+
+    monkeypatch.setattr(item, "MAX_UPLOAD_BYTES", 2 * incoming.SPOOL_CHUNKED_BYTES)
+    movie = seed.movie("The Matrix")
+    picture = _noise_jpeg(1700)
+    assert len(picture) > item.MAX_UPLOAD_BYTES + 64 * 1024
+    answer = _upload(client, movie, picture)
+    assert answer.status_code == 413
+    assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user").exists()
+    [spool] = spools
+    assert spool.closed
