@@ -1023,11 +1023,33 @@ def unavailable(exc: BaseException) -> bool:
 
 def locked(exc: BaseException) -> bool:
     """Is `exc` SQLite's "database is locked": another connection held the write lock past
-    `busy_timeout`? Nothing of the statement's transaction is kept; it may run again later."""
+    `busy_timeout`, or wrote between this transaction's read and its first write (SQLITE_BUSY_
+    SNAPSHOT, raised at once; see `lock_reason`)? Nothing of the statement's transaction is
+    kept; it may run again later."""
     return (
         isinstance(exc, pw.OperationalError)
         and not is_postgresql()
         and "database is locked" in str(exc)
+    )
+
+
+def lock_reason(exc: BaseException) -> str:
+    """What a `locked` error was, truly, for a job's or an item's message. SQLite says
+    "database is locked" for both: the write lock held by another process past `busy_timeout`
+    (SQLITE_BUSY), and a transaction that read, then found the database written by another
+    connection when it came to write (SQLITE_BUSY_SNAPSHOT, at once: its read is out of date,
+    no wait would help it). Told apart by the extended result code (Python 3.11's
+    `sqlite_errorcode`) of the sqlite3 error, which peewee keeps as its first argument."""
+    inner = next((e for e in (*exc.args, exc.__context__) if isinstance(e, sqlite3.Error)), exc)
+    if getattr(inner, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY_SNAPSHOT:
+        return (
+            "the database changed under a transaction: another process wrote to it between "
+            "the transaction's read and its write (SQLite's BUSY_SNAPSHOT); nothing was kept"
+        )
+    return (
+        "the database is locked: another process has been writing to it for longer than "
+        f"{PRAGMAS['busy_timeout'] / 1000:g} s (a migration after an upgrade, a sqlite3 "
+        "shell in a transaction?)"
     )
 
 

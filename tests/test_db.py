@@ -141,3 +141,46 @@ def test_a_version_12_database_gains_the_kept_state_of_notifications(tmp_path):
         assert db.PlayerNotification.get().kept_state == [{"file": "a.mkv", "playcount": 1}]
     finally:
         db.database.close()
+
+
+def test_a_write_after_another_process_wrote_is_not_said_to_be_a_long_lock(tmp_path):
+    """SQLite says "database is locked" for two things: the write lock held by another process
+    past the busy timeout, and a transaction that read, then found the database written by
+    another connection when it came to write (SQLITE_BUSY_SNAPSHOT, raised at once). Both are
+    tried again; the second had been said to be "another process has been writing to it for
+    longer than 15 s", which it had not."""
+    import peewee as pw
+
+    path = tmp_path / "metarrd.db"
+    db.open_database(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        with db.database.atomic():  # a deferred transaction: BEGIN, a read, then a write
+            db.Event.select().count()
+            other.execute("INSERT INTO events (kind, message, level, data, created_at) "
+                          "VALUES ('test', 'x', 'info', '{}', '2026-12-06 22:00:00')")  # fmt: skip
+            try:
+                db.Event.create(kind="test")
+            except pw.OperationalError as exc:
+                snapshot = exc
+            else:
+                raise AssertionError("the write was not refused")
+        assert db.locked(snapshot)
+        reason = db.lock_reason(snapshot)
+        assert "longer than" not in reason and "between the transaction's read" in reason
+        other.execute("BEGIN IMMEDIATE")  # the write lock held, past a busy timeout of 0
+        db.database.execute_sql("PRAGMA busy_timeout = 0")
+        try:
+            db.Event.create(kind="test")
+        except pw.OperationalError as exc:
+            held = exc
+        else:
+            raise AssertionError("the write was not refused")
+        other.execute("ROLLBACK")
+        assert db.locked(held)
+        assert db.lock_reason(held).startswith(
+            "the database is locked: another process has been writing to it for longer than 15 s"
+        )
+    finally:
+        other.close()
+        db.database.close()

@@ -694,12 +694,9 @@ def _record(job: db.Job, what: str, outcome: Outcome | Exception) -> None:
         # daemon migrating the database after an upgrade, a sqlite3 shell left in a
         # transaction): the write that met it was undone whole, and the job runs again later,
         # as after a PostgreSQL restart. It had failed for good as "internal error:
-        # OperationalError: database is locked", a bug's traceback in the log.
-        outcome = DatabaseLost(
-            "the database is locked: another process has been writing to it for longer than "
-            f"{db.PRAGMAS['busy_timeout'] / 1000:g} s (a migration after an upgrade, a sqlite3 "
-            "shell in a transaction?)"
-        )
+        # OperationalError: database is locked", a bug's traceback in the log. (Or another
+        # connection wrote between the transaction's read and its write: said as that.)
+        outcome = DatabaseLost(db.lock_reason(outcome))
     if isinstance(outcome, (ProviderUnavailable, LibraryUnreachable, DatabaseLost)):
         _retry_or_fail(job, what, outcome)
         return

@@ -363,6 +363,38 @@ def test_a_database_locked_past_the_busy_timeout_is_tried_again_not_a_bug(
     assert db.Job.get_by_id(job.id).state == jobs.DONE
 
 
+def _sqlites_snapshot_error(rt) -> Exception:
+    """SQLite's other "database is locked" (SQLITE_BUSY_SNAPSHOT): a transaction read, another
+    connection wrote, then this one came to write; raised at once, with no wait."""
+    other = sqlite3.connect(str(Path(rt.config.data_dir) / "metarrd.db"), isolation_level=None)
+    try:
+        with db.database.atomic():
+            db.Event.select().count()
+            other.execute("INSERT INTO events (kind, message, level, data, created_at) "
+                          "VALUES ('test', '', 'info', '{}', '2026-12-06 22:00:00')")  # fmt: skip
+            try:
+                db.Event.create(kind="test")
+            except Exception as exc:
+                return exc
+    finally:
+        other.close()
+    raise AssertionError("the write was not refused")
+
+
+def test_a_write_that_found_the_database_written_meanwhile_is_tried_again_saying_so(
+    rt, fake_stages, make_movie
+):
+    """Another process wrote between the stage's read and its write (SQLite's BUSY_SNAPSHOT,
+    its message "database is locked" too, raised at once): tried again, as a lock is; it had
+    been said to be "another process has been writing to it for longer than 15 s", untrue."""
+    movie = make_movie(rt, identification_status=db.IDENTIFIED)
+    fake_stages.raises["enrich"] = _sqlites_snapshot_error(rt)
+    job = db.Job.get_by_id(jobs.enqueue_enrich(movie.id).id)
+    assert job.state == jobs.QUEUED, job.error
+    assert "longer than" not in job.message and "retry 1 in 30s" in job.message
+    assert job.message.startswith("the database changed under a transaction: another process")
+
+
 def test_a_database_locked_when_a_job_is_claimed_leaves_it_queued_for_later(
     queued_rt, fake_stages, make_movie
 ):
