@@ -71,6 +71,9 @@ RETRY_DELAYS = (30.0, 120.0, 600.0, 1800.0)  # seconds before retry 1, 2, ... th
 MAX_RETRY_AFTER = 6 * 3600.0
 BUSY_DELAY = 1.0  # seconds before a job whose item is busy is tried again, doubling...
 BUSY_MAX_DELAY = 10.0  # ...up to this while it stays busy (behind a long scan)
+LOCKED_MAX_DELAY = 120.0  # ...or up to this while SQLite's write lock is held past the busy
+# timeout by another process (a migration, a sqlite3 shell in a transaction): each try holds a
+# worker for the busy timeout
 PUBLISH_BATCH = 50  # publish jobs run together at most (publish_many's own batch size)
 
 _bound: dict[str, Runtime] = {}
@@ -597,10 +600,14 @@ def run_job(job_id: int, busy: int = 0) -> None:
         if not db.locked(exc):
             raise
         # another process held SQLite's write lock past the busy timeout: the job stays
-        # queued, tried again as a job whose item is busy is (the message had been lost to
-        # a traceback in the consumer's log, the job left until a lease later)
-        log.warning("job %d: the database is locked (another process writing); tried again", job_id)
-        claim = "busy"
+        # queued and is tried again, later each time (each try holds a worker for the busy
+        # timeout: a long lock must not keep every worker waiting on it), saying why
+        delay = min(BUSY_DELAY * 2 ** min(busy, 16), LOCKED_MAX_DELAY)
+        reason = f"waiting: {db.lock_reason(exc)}; tried again in {delay:.0f}s"
+        _say_waiting(job, reason)
+        log.warning("job %d %s", job_id, reason)
+        job_task.schedule((job.id,), {"busy": busy + 1}, delay=delay)
+        return
     if claim == "gone":
         log.debug("job %d: not queued any more, message dropped", job_id)
         return
@@ -630,6 +637,23 @@ def run_job(job_id: int, busy: int = 0) -> None:
         _record(job, what, outcome)
     finally:  # recorded, or recording failed: either way no longer renewed from here
         leases.release(job_id, *(other.id for other in others))
+
+
+def _say_waiting(job: db.Job, reason: str) -> None:
+    """`reason` as the queued job's message (the activity page's), written only if SQLite's
+    write lock is free at once: a write waits for the lock the claim could not get, and this
+    one must not hold the worker for another busy timeout. Left unsaid while the lock stays."""
+    db.database.execute_sql("PRAGMA busy_timeout = 0")
+    try:
+        db.Job.update(message=reason).where(
+            (db.Job.id == job.id) & (db.Job.state == QUEUED)
+        ).execute()
+    except pw.OperationalError as exc:
+        if not db.locked(exc):
+            raise
+        log.debug("job %d: its reason to wait not written (the database is locked)", job.id)
+    finally:
+        db.database.execute_sql(f"PRAGMA busy_timeout = {db.PRAGMAS['busy_timeout']}")
 
 
 def _claim_publishes(job: db.Job, claimed: list[db.Job] | None = None) -> list[db.Job]:

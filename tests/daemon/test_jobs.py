@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -417,6 +417,34 @@ def test_a_database_locked_when_a_job_is_claimed_leaves_it_queued_for_later(
     assert db.Job.get_by_id(job.id).state == jobs.QUEUED
     (task,) = huey.pending()  # its message again, for a moment later
     assert task.args == (job.id,) and task.eta is not None
+    assert fake_stages.calls == []
+
+
+def test_a_job_waiting_for_a_locked_database_says_so_and_waits_longer_each_time(
+    queued_rt, fake_stages, make_movie, monkeypatch
+):
+    """The claim met SQLite's lock held past the busy timeout again and again (a migration of
+    a large database, a sqlite3 shell left in a transaction): the job stayed queued with no
+    reason on the activity page, tried again every 10 s at most while each try held a worker
+    for the busy timeout. It says why it waits (when the lock lets that be written), and the
+    tries come further apart, up to a couple of minutes."""
+    movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
+    job = jobs.enqueue_enrich(movie.id)
+    huey.dequeue()  # its message, which the worker took
+    lock = _sqlites_lock_error(queued_rt)
+
+    def claim(job):
+        raise lock
+
+    monkeypatch.setattr(jobs, "_claim", claim)
+    jobs.run_job(job.id, busy=6)  # its seventh try
+    waiting = db.Job.get_by_id(job.id)
+    assert waiting.state == jobs.QUEUED
+    assert waiting.message.startswith("waiting: the database is locked: another process")
+    assert waiting.message.endswith("tried again in 64s")
+    (task,) = huey.pending()
+    assert task.args == (job.id,) and task.kwargs == {"busy": 7}
+    assert task.eta - datetime.now(UTC).replace(tzinfo=None) > timedelta(seconds=60)
     assert fake_stages.calls == []
 
 
