@@ -549,7 +549,13 @@ class HttpClient:
                     asked = _asked_wait(resp.headers.get("Retry-After"))
                     wait = min(asked, MAX_RETRY_AFTER)
                     what = "rate limited" if status == 429 else "unavailable"
-                    reason = f"{what} (HTTP {status}, retry after {wait:g} s)"
+                    # what the host asked, past the wait in this thread: a job that gives up
+                    # waits that long (it had said "retry after 60 s" next to "retry 1 in 3600s")
+                    reason = (
+                        f"{what} (HTTP {status}, asked to wait {asked:.0f} s)"
+                        if asked > wait
+                        else f"{what} (HTTP {status}, retry after {wait:g} s)"
+                    )
                     held = status
                     self._hold_host(url, wait)
                 elif status in RETRY_STATUSES:

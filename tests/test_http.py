@@ -99,7 +99,7 @@ def test_a_503_with_retry_after_waits_for_it_as_a_429_does(server, client, waits
 
 def test_a_503_given_up_says_how_long_the_host_asked_to_wait(server, client, waits):
     Scripted.script["/w"] = [(503, {"Retry-After": "7200"}, b"{}")]
-    with pytest.raises(ProviderUnavailable, match=r"HTTP 503, retry after 60 s") as err:
+    with pytest.raises(ProviderUnavailable, match=r"HTTP 503, asked to wait 7200 s") as err:
         client.get_json(f"{server}/w", provider="tmdb")
     assert err.value.retry_after == 7200 and err.value.status == 503
     assert waits == [60.0, 60.0, 60.0]
@@ -107,6 +107,18 @@ def test_a_503_given_up_says_how_long_the_host_asked_to_wait(server, client, wai
     with pytest.raises(http.TryAgain) as again:  # a caller that schedules its own retries
         client.request("GET", f"{server}/w", provider="tmdb", patient=False)
     assert again.value.sent is False and again.value.wait > 0
+
+
+def test_a_429_asking_for_longer_than_a_thread_waits_says_what_it_asked(server, client, waits):
+    """TMDB asked to wait an hour: the request's thread waits 60 s at most between its tries,
+    and the job that gives up waits the hour. The error said "retry after 60 s", and the job's
+    line "…retry after 60 s…; retry 1 in 3600s": two waits, one of them not what happened."""
+    Scripted.script["/h"] = [(429, {"Retry-After": "3600"}, b"{}")]
+    with pytest.raises(ProviderUnavailable) as err:
+        client.get_json(f"{server}/h", provider="tmdb")
+    assert "rate limited (HTTP 429, asked to wait 3600 s)" in str(err.value)
+    assert "60 s" not in str(err.value) and err.value.retry_after == 3600
+    assert waits == [60.0, 60.0, 60.0]
 
 
 def test_5xx_is_retried_with_backoff_then_gives_up(server, client, waits):
