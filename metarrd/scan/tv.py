@@ -163,7 +163,17 @@ def scan_tv_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = 
         report.errors.append((shown, reason))
         said.append((path, f"{shown}: {reason}"))
 
-    _walk_and_scan(rt, lib, library, root, scope, report, on_error)
+    try:
+        _walk_and_scan(rt, lib, library, root, scope, report, on_error)
+    except BaseException:
+        # what the walk found before it stopped is recorded still (it had been lost with the
+        # job's error), unless the database refuses that too: then the walk's error is the one
+        # raised, this one logged
+        try:
+            _record_errors(library, root, said)
+        except Exception:  # noqa: BLE001 - the walk's own error is what the job says
+            log.warning("library %s: the walk's errors were not recorded", lib.name, exc_info=True)
+        raise
     _record_errors(library, root, said)
     return report
 

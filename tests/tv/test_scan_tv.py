@@ -330,6 +330,25 @@ def test_names_that_are_not_utf8_are_reported_and_the_rest_is_scanned(tv_rt, tmp
     assert said[next(m for m in said if "Caf\\xe9 Show" in m)] is None
 
 
+def test_the_walks_errors_are_recorded_when_the_scan_then_fails(tv_rt, tmp_path, monkeypatch):
+    """The walk's errors become events once the shows are stored (on the show that holds
+    each); a scan that then failed (a bug, a database error) lost the events of what it found
+    before: the Latin-1 name was in the log only."""
+    import metarrd.scan.tv as scan_tv
+
+    put(tmp_path / "tv", "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    put(Path(os.fsdecode(os.fsencode(tmp_path / "tv") + b"/Caf\xe9 Show/Season 1")), "x.mkv")
+
+    def fails(library, skipped):
+        raise RuntimeError("the skipped list could not be saved")
+
+    monkeypatch.setattr(scan_tv, "save_skipped", fails)
+    with pytest.raises(RuntimeError, match="could not be saved"):
+        scan(tv_rt)
+    (event,) = db.Event.select().where(db.Event.kind == "scan.error")
+    assert "Caf\\xe9 Show" in event.message and "not valid UTF-8" in event.message
+
+
 def test_every_folder_in_the_root_is_a_show_and_trailer_is_a_word(tv_rt, tmp_path):
     """ "Extras" (the BBC's), "Proof" and "Specials" are shows in a TV library's root (the movie
     rules skipped them as extras folders, silently); "Trailer Park Boys" episodes are not
