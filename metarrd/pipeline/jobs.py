@@ -440,7 +440,9 @@ def resend_stranded(older_than: float) -> int:
     A look reads at most `STRANDED_BATCH` messages, and `STRANDED_BATCH` jobs at a time: while
     more messages wait than that, it looks at nothing (one LLEN; the workers take them in turn,
     a stranded job waits for them as it would behind them in the queue), nor while the
-    schedule holds that many due within seconds (jobs whose items a long scan keeps busy). Each look goes on
+    schedule holds that many due within minutes (jobs whose items a long scan keeps busy, or
+    that wait for SQLite's lock: one sent again ahead of its message starts its back-off
+    over). Each look goes on
     from the job after the last one read, so every queued job is looked at; it reads the next
     jobs too only while it finds stranded ones (Redis restarted without its data: all of them
     are sent in one look, as the workers' start sends them)."""
@@ -461,8 +463,10 @@ def resend_stranded(older_than: float) -> int:
         _stranded_after["id"] = batch[-1].id if len(batch) == STRANDED_BATCH else 0
         stranded = [j for j in batch if (j.payload or {}).get("due", 0) < due_later]
         if stranded and messages is None:  # read after the jobs: a message sent meanwhile is seen
-            # a job whose item is busy has its message in the schedule, due within seconds
-            messages = queue.message_job_ids(STRANDED_BATCH, soon=BUSY_MAX_DELAY + BUSY_DELAY)
+            # a job whose item is busy has its message in the schedule, due within seconds;
+            # one waiting for SQLite's lock, within minutes
+            soon = max(BUSY_MAX_DELAY, LOCKED_MAX_DELAY) + BUSY_DELAY
+            messages = queue.message_job_ids(STRANDED_BATCH, soon=soon)
             if messages is None:  # more due soon than a look reads (a long scan keeps their
                 _stranded_after["id"] = after  # items busy): their jobs come first, as above
                 break

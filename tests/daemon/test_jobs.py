@@ -448,6 +448,29 @@ def test_a_job_waiting_for_a_locked_database_says_so_and_waits_longer_each_time(
     assert fake_stages.calls == []
 
 
+def test_jobs_waiting_for_a_locked_database_are_not_taken_for_stranded(
+    queued_rt, make_movie, monkeypatch
+):
+    """Jobs whose claim met SQLite's lock wait minutes for their next try, their messages in
+    the schedule. A look for stranded jobs that read only the schedule's soonest messages took
+    a job whose message came later for one without: sent again at once, it met the lock again
+    and started its back-off over."""
+    monkeypatch.setattr(jobs, "STRANDED_BATCH", 3)
+    monkeypatch.setitem(jobs._stranded_after, "id", 0)
+    names = ("Heat (1995)", "Alien (1979)", "Fargo (1996)", "Se7en (1995)")
+    movies = [make_movie(queued_rt, n, identification_status=db.IDENTIFIED) for n in names]
+    waiting = [jobs.enqueue_enrich(m.id) for m in movies]
+    db.Job.update(created_at=db.now() - timedelta(minutes=10)).execute()
+    while huey.dequeue():  # their first messages, which the workers took
+        pass
+    for n, job in enumerate(waiting):  # each tried again 80, 60, 40 and 20 s from now
+        task = jobs.job_task.s(job.id, busy=5)
+        task.eta = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=80 - 20 * n)
+        huey.add_schedule(task)
+    assert jobs.resend_stranded(60) == 0
+    assert huey.pending_count() == 0
+
+
 def test_one_job_at_a_time_per_item(queued_rt, fake_stages, make_movie, drain):
     movie = make_movie(queued_rt, identification_status=db.IDENTIFIED)
     other = jobs.enqueue_identify(movie.id, tmdb_id=603)
