@@ -338,11 +338,15 @@ def _identified(
     tmdb_id = int(details["id"])
     date = details.get("first_air_date") or ""
     forgotten: tuple[set[str], set[str]] = (set(), set())
+    held: set[int] = set()
     with db.write_transaction():
         rt.require_lease([show.id], "its identification")
         show = db.Movie.get_by_id(show.id)
         changed_id = show.tmdb_id is not None and show.tmdb_id != tmdb_id
         if changed_id:  # "Change show…" to another show: the old one's ids go with it
+            # the seasons its files were in: a file named by air date has its season from
+            # the old show's match, which goes now (for `identify_episodes` to see them left)
+            held = _seasons_held(show)
             forgotten = forget_show(show)
             show.tvdb_id = show.imdb_id = None
         show.tmdb_id = tmdb_id
@@ -388,7 +392,7 @@ def _identified(
     if changed_id:  # the old show's images and previews, unless another row still uses them
         cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, *forgotten)
     log.info("item %d: %s", show.id, reason)
-    episodes = identify_episodes(rt, show, details)
+    episodes = identify_episodes(rt, show, details, held=held)
     return _result(show.id, True, f"{reason}; {episodes}")
 
 
@@ -613,11 +617,17 @@ def _locked_blocks(item: db.Movie, locked: set[str]) -> list[Any]:
 
 
 def identify_episodes(
-    rt: Runtime, show: db.Movie, details: dict | None = None, only: Collection[int] | None = None
+    rt: Runtime,
+    show: db.Movie,
+    details: dict | None = None,
+    only: Collection[int] | None = None,
+    held: Collection[int] = (),
 ) -> str:
     """Match every episode item of an identified show in its episode order; each failure stays
     on its episode. `only`: those episodes alone (a new file in a show matched before: the
-    others keep their match and their status, and their seasons are not fetched again)."""
+    others keep their match and their status, and their seasons are not fetched again).
+    `held`: the seasons its files were in before the old show's matches were dropped ("Change
+    show…"), left behind too when no file is in them now."""
     items = [
         item
         for item in db.Movie.select().where(
@@ -630,7 +640,7 @@ def identify_episodes(
     guide = _Guide(rt, show, details)
     done = failed = 0
     seasons: set[int] = set()  # the seasons of the files matched
-    before = {n for item in items if (n := item.episode_numbers()[0]) is not None}
+    before = {n for item in items if (n := item.episode_numbers()[0]) is not None} | set(held)
     mismatches: list[str] = []
     tvdb_only = 0
     for item in items:
@@ -686,6 +696,15 @@ def identify_episodes(
     note = "; ".join(notes) or None
     db.Movie.update(numbering_note=note).where(db.Movie.id == show.id).execute()
     return f"{done} episode(s) identified in {order_label(guide.order)}, {failed} not"
+
+
+def _seasons_held(show: db.Movie) -> set[int]:
+    """The seasons the show's episode files (not missing) are in now."""
+    M = db.Movie
+    episodes = M.select(M.season, M.episodes, M.episode_refs).where(
+        M.show == show.id, M.kind == db.EPISODE, ~M.missing
+    )
+    return {n for e in episodes if (n := e.episode_numbers()[0]) is not None}
 
 
 def _season_items(rt: Runtime, show: db.Movie, seasons: set[int], left: set[int]) -> None:

@@ -621,3 +621,37 @@ def test_a_season_name_the_old_shows_tvshow_nfo_gave_goes_when_the_show_changes(
     fresh = db.Movie.get_by_id(season.id)
     assert fresh.title != "Children of Earth" and "title" not in (fresh.locked_fields or [])
     assert "Children of Earth" not in preview_show(rt, db.Movie.get_by_id(show.id)).nfo_new
+
+
+def test_a_season_only_date_named_files_were_in_is_hidden_when_the_show_changes(
+    tv_stack,  # noqa: F811
+):
+    """`Doctor Who - 2005-10-12.mkv` (named by air date, as Sonarr's daily format names it) is
+    the 2005 series' special "The Christmas Invasion": identify made its Specials season. The
+    1963 series aired nothing that day: after "Change show…" the file is matched to no episode
+    and the Specials season holds no file. Its item is kept but hidden (missing), as another
+    episode order leaves a season; the old show's match was dropped before the new one, so the
+    season was not seen as left behind and stayed listed with no file."""
+    from metarrd.web.tv import seasons as season_views
+
+    client = tv_stack
+    show, episode = make_show()
+    daily = db.Movie.create(
+        library=show.library,
+        path=f"{show.path}/Doctor Who - 2005-10-12.mkv",
+        kind=db.EPISODE,
+        show=show,
+        hints={"name_aired": "2005-10-12"},
+        identification_status=db.UNIDENTIFIED,
+    )
+    client.post(f"/movies/{show.id}/identify", {"id": "57243"}, htmx=True)
+    assert db.Movie.get_by_id(daily.id).episode_numbers() == (0, [1])
+    special = db.Movie.get(db.Movie.show == show, db.Movie.kind == db.SEASON, db.Movie.season == 0)
+    assert not special.missing
+
+    workflow.set_stage("enrichment", False)
+    client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)
+    assert db.Movie.get_by_id(daily.id).episode_numbers() == (None, [])
+    assert db.Movie.get_by_id(special.id).missing
+    # Season 1's file, and the file matched to no episode (under no season)
+    assert [v.number for v in season_views(db.Movie.get_by_id(show.id))] == [1, None]
