@@ -1429,7 +1429,9 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
         if not is_new:
             _name_seasons(show, before_names)
         for season, asset in art:
-            target = show if season is None else season_item(library, show, season)
+            # the user's season art alone brings back no season hidden for holding no file:
+            # Kodi lists a season only with an episode in it
+            target = show if season is None else season_item(library, show, season, back=False)
             _record_artwork(target, asset)
         for err in errors:
             log.warning("item %d: %s", show.id, err)  # the daemon's journal, as a movie's
@@ -1444,11 +1446,16 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
 
 
 def season_item(
-    library: db.Library, show: db.Movie, number: int, known: dict[int, db.Movie] | None = None
+    library: db.Library,
+    show: db.Movie,
+    number: int,
+    known: dict[int, db.Movie] | None = None,
+    back: bool = True,
 ) -> db.Movie:
     """The show's season item `number`, created when new; `known` (number -> item, the show's
     seasons read once) saves a query per episode. Identify makes those of the files named by
-    air date, whose season is the episode's it matched (identify.tv.identify_episodes)."""
+    air date, whose season is the episode's it matched (identify.tv.identify_episodes). `back`:
+    a file is in it, which brings back a season hidden for holding none (not its art alone)."""
     item = known.get(number) if known is not None else None
     if item is None:
         path = season_path(show.path, number)
@@ -1462,7 +1469,7 @@ def season_item(
         if number in named:
             _offer_season_name(item, named[number])
         item.save()
-    elif item.missing and not show.missing:  # left without files by another episode order
+    elif back and item.missing and not show.missing:  # left without files by another episode order
         # (identify.tv._season_items), a file is in it again: back, with what it kept
         item.missing, item.updated_at = False, db.now()
         db.Movie.update(missing=False, updated_at=item.updated_at).where(

@@ -1572,3 +1572,33 @@ def test_a_blurays_files_out_of_their_bdmv_folder_in_a_season_say_kodi_hides_the
         "the disc's files into a BDMV folder (Firefly.S01E03.BD/BDMV/index.bdmv)"
     )
     assert "leaves out every other video" not in rules["Firefly/Season 2/Disc 1"]
+
+
+def test_the_users_season_art_does_not_bring_back_a_season_with_no_file(tv_rt, tmp_path):
+    """Naruto's 2002-11-14 episode is TMDB's S01E07 and TheTVDB's S02E01: in TheTVDB's order
+    its Season 1 holds no file and is hidden (identify.tv._season_items). The user's
+    `season01-poster.jpg` in the show folder, new or changed, does not list it again: Kodi
+    shows a season only when an episode is in it (its art alone makes none), and this season
+    had come back on the scan with no file, its poster and name published again."""
+    from metarrd.identify.tv import identify_episodes, set_episode_order
+    from metarrd.web.tv import seasons as season_views
+
+    from .test_identify_tv import _scan_and_identify
+
+    put(tmp_path / "tv", "Naruto/Naruto - 2002-11-14 - The Assassin of the Mist.mkv")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(tmp_path / "tv/Naruto"))
+    set_episode_order(show, "tvdb")
+    identify_episodes(tv_rt, db.Movie.get_by_id(show.id))
+    first = db.Movie.get(db.Movie.show == show, db.Movie.season == 1)
+    assert first.kind == db.SEASON and first.missing
+
+    poster = tmp_path / "tv/Naruto/season01-poster.jpg"
+    for colour in ((30, 30, 200), (200, 30, 30)):  # new, then changed
+        Image.new("RGB", (400, 600), colour).save(poster)
+        os.utime(poster, ns=(1_000_000_000, 1_000_000_000 + colour[0]))
+        scan(tv_rt, [tmp_path / "tv/Naruto"])
+        assert db.Movie.get_by_id(first.id).missing
+        assert [v.number for v in season_views(db.Movie.get_by_id(show.id))] == [2]
+    # its art is recorded on it all the same, for when a file is in it again
+    assert [a.asset_type for a in db.Movie.get_by_id(first.id).assets] == ["poster"]
