@@ -142,6 +142,8 @@ class _Members:
             (m for m in children if m.kind == db.SEASON and not m.missing),
             key=lambda m: m.season or 0,
         )
+        # those it left without files: what publish wrote for them goes (`_prepare`)
+        self.hidden = [m for m in children if m.kind == db.SEASON and m.missing]
         self.episodes = [m for m in children if m.kind == db.EPISODE and not m.missing]
         self.episodes.sort(key=lambda m: (m.season or 0, (m.episodes or [0])[0], m.path))
         self.published = [e for e in self.episodes if e.identification_status == db.ENRICHED]
@@ -361,14 +363,18 @@ def _prepare(
     if only is not None:  # nothing of the show's other items is removed: only these episodes',
         # and the NFOs and thumbs we wrote for a video no episode has any more (an episode
         # renamed: its old names, which Kodi would list for a video that is gone)
+        # nor the art and season.nfo of a season hidden for holding no file (another episode
+        # order moved its files; a whole show's plan wants none of them either)
         own = {(Path(e.path).parent, Path(e.path).stem) for e in episodes}
         videos = _episode_videos(show)
+        gone = [s.season for s in members.hidden if s.season is not None]
         ledger = {
             p: e
             for p, e in ledger.items()
             if p in wanted_paths
             or any(d == p.parent and tv_layout.is_episode_sidecar(p.name, s) for d, s in own)
             or _orphan_sidecar(p, videos)
+            or any(tv_layout.is_season_file(folder, p, n) for n in gone)
         }
     # nothing is removed through a folder that leads out of every library
     ledger = {

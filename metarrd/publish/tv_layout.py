@@ -96,6 +96,20 @@ def season_nfo_folders(show_folder: Path, number: int, videos: list[Path]) -> li
     return sorted(found)
 
 
+def is_season_file(show_folder: Path, path: Path, number: int) -> bool:
+    """Whether `path` is a name publish gives a file of season `number`: its art in the show
+    folder (`season02-poster.jpg`, `season-specials-banner.jpg`) or a `season.nfo` in a folder
+    right in the show folder whose name gives that season (`season_nfo_folders`)."""
+    show_folder, path = Path(show_folder), Path(path)
+    if path.parent == show_folder:
+        return path.name.startswith(f"{season_prefix(number)}-")
+    return (
+        path.name == SEASON_NFO
+        and path.parent.parent == show_folder
+        and season_of_folder(path.parent.name, numeric=True) == number
+    )
+
+
 def episode_nfo_path(video: Path) -> Path:
     video = Path(video)
     return video.with_name(f"{video.stem}.{layout.NFO_EXT}")

@@ -588,3 +588,35 @@ def test_the_users_logo_jellyfin_reads_first_is_left_with_a_note(trt):
     result = publish_item(trt, built.show)
     assert note in result.skipped
     assert built.path("Logo.PNG").read_bytes() == b"Jellyfin's"
+
+
+def test_what_we_wrote_for_a_season_left_without_files_goes_the_users_files_stay(trt):
+    """A season another episode order leaves without files is hidden (missing: identify.tv
+    `_season_items`; here its episode file is numbered into season 1 now, as TheTVDB's order
+    does to Naruto's air-dated files). The next publish, of that episode alone too (the
+    episode page's Publish, on a published show), removes the season poster and the
+    `season.nfo` we wrote for the season (the ledger says they are ours and unchanged), as it
+    removes an unmatched episode's NFO and thumb: Kodi lists the season's art for a season no
+    longer there (and Jellyfin the season from its season.nfo). The user's own art for that
+    season, never in the ledger, stays. An episode published alone left them all."""
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    assert built.path("season02-poster.jpg").is_file()
+    assert built.path("Season 02/season.nfo").is_file()
+    built.path("season02-fanart.jpg").write_bytes(b"the user's own fanart of season 2")
+    moved = built.episodes["Season 02/Breaking Bad - S02E01-E03.mkv"]
+    db.Movie.update(season=1, episodes=[6, 7, 8]).where(db.Movie.id == moved.id).execute()
+    db.Movie.update(missing=True).where(db.Movie.id == built.seasons[2].id).execute()
+
+    result = publish_item(trt, db.Movie.get_by_id(moved.id))
+    assert not built.path("season02-poster.jpg").exists()
+    assert not built.path("Season 02/season.nfo").exists()
+    assert {Path(p).name for p in result.removed} == {"season02-poster.jpg", "season.nfo"}
+    assert built.path("season02-fanart.jpg").read_bytes() == b"the user's own fanart of season 2"
+    assert built.path("Season 02/Breaking Bad - S02E01-E03.nfo").is_file()  # its episode's
+    for kept in ("Season 01/season.nfo", "season01-poster.jpg", "season03-poster.jpg"):
+        assert built.path(kept).is_file()
+    ledger = {Path(r.path) for r in db.LibraryFile.select()}
+    assert built.path("season02-poster.jpg") not in ledger
+    assert built.path("Season 02/season.nfo") not in ledger
+    assert not publish_item(trt, built.show).removed  # the whole show: nothing more of it
