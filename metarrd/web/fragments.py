@@ -36,7 +36,22 @@ def header_context(movie: db.Movie) -> dict:
         "alone": tv.publishes_alone(movie),
         # an episode of an enriched show (its season too) is enriched alone
         "enrich_alone": tv.enriches_alone(movie),
+        "show_failed": None if listed else _show_publish_failed(movie),
     }
+
+
+def _show_publish_failed(movie: db.Movie) -> str | None:
+    """Why the last publish of a season's or an episode's show failed, when it did (a full
+    disk): their files publish with it, and only the show's page said so."""
+    if not movie.show_id:
+        return None
+    last = (
+        db.PublishLog.select(db.PublishLog.ok, db.PublishLog.message)
+        .where(db.PublishLog.movie == movie.show_id)
+        .order_by(db.PublishLog.id.desc())
+        .first()
+    )
+    return None if last is None or last.ok else last.message or "(no reason recorded)"
 
 
 def _pictures(movie: db.Movie) -> dict:

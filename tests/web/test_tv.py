@@ -1398,3 +1398,37 @@ def test_a_file_named_by_air_date_not_matched_is_not_told_to_take_numbers(tv):
         " for again over the next days while it lists none" in hint
     )
     assert "rename the others with season and episode numbers (S01E02)" in hint
+
+
+def test_an_episode_page_says_its_shows_last_publish_failed_with_a_link_to_it(tv, monkeypatch):
+    """The whole show's publish fails (the disk is full: no file of it lands). The show's page
+    and the activity say so; the pages of its episodes and seasons, which publish with it, said
+    nothing, though none of their files was written. They say it now, with a link to the show;
+    once the show publishes, they say nothing more of it."""
+    import errno
+
+    from metarrd import atomic
+    from metarrd.errors import MetarrdError
+    from metarrd.publish import publish_item
+
+    client, built, _seed = tv
+    rt = client.application.extensions["metarrd.runtime"]
+    pilot = built.episodes["Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
+    real_write = atomic._write_temp
+
+    def full(tmp, target, data, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(atomic, "_write_temp", full)
+    with pytest.raises(MetarrdError) as failed:
+        publish_item(rt, built.show)
+    db.record_failure("publish", built.show.id, str(failed.value))  # as the job runner does
+    for item in (pilot, built.seasons[1]):
+        page = text(client.get(f"/movies/{item.id}"))
+        (notice,) = re.findall(r'<p class="notice tone-danger"[^>]*>(.*?)</p>', page, re.S)
+        assert "The whole show's last publish failed" in notice
+        assert "No space left on device" in notice
+        assert f'href="/movies/{built.show.id}"' in notice
+    monkeypatch.setattr(atomic, "_write_temp", real_write)
+    publish_item(rt, built.show)
+    assert "last publish failed" not in text(client.get(f"/movies/{pilot.id}"))
