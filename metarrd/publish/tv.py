@@ -209,7 +209,8 @@ def _scope(show: db.Movie, members: _Members, episodes: list[db.Movie] | None) -
     if not episodes or not _published(show):
         return None
     only = {e.id for e in episodes}
-    numbers = {e.season for e in episodes}
+    # a file named by air date has the season of the episode it was matched to
+    numbers = {e.episode_numbers()[0] for e in episodes}
     only |= {s.id for s in members.seasons if s.season in numbers and s.last_published_at is None}
     return only
 
