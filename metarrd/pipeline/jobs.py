@@ -464,8 +464,10 @@ def resend_stranded(older_than: float) -> int:
         stranded = [j for j in batch if (j.payload or {}).get("due", 0) < due_later]
         if stranded and messages is None:  # read after the jobs: a message sent meanwhile is seen
             # a job whose item is busy has its message in the schedule, due within seconds;
-            # one waiting for SQLite's lock, within minutes
-            soon = max(BUSY_MAX_DELAY, LOCKED_MAX_DELAY) + BUSY_DELAY
+            # one waiting for SQLite's lock, within minutes (PostgreSQL has none: there, the
+            # retries due within minutes, whose jobs wait for their `due`, hold no look up)
+            locked = 0.0 if db.is_postgresql() else LOCKED_MAX_DELAY
+            soon = max(BUSY_MAX_DELAY, locked) + BUSY_DELAY
             messages = queue.message_job_ids(STRANDED_BATCH, soon=soon)
             if messages is None:  # more due soon than a look reads (a long scan keeps their
                 _stranded_after["id"] = after  # items busy): their jobs come first, as above

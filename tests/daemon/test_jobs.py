@@ -457,6 +457,7 @@ def test_a_job_waiting_for_a_locked_database_says_so_and_waits_longer_each_time(
     assert fake_stages.calls == []
 
 
+@sqlite_lock
 def test_jobs_waiting_for_a_locked_database_are_not_taken_for_stranded(
     queued_rt, make_movie, monkeypatch
 ):

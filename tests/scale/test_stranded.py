@@ -180,3 +180,23 @@ def test_jobs_waiting_for_a_long_scan_are_not_taken_for_stranded(rt, monkeypatch
         queue.huey.add_schedule(queue.huey.dequeue())  # a consumer put it in the schedule
     assert jobs.resend_stranded(60) == 0
     assert queue.huey.pending_count() == 0
+
+
+def test_a_stranded_job_is_sent_again_while_more_retries_than_a_look_reads_are_due(rt, monkeypatch):
+    """TMDB down during a catch-up: more jobs than a look reads wait for their first retry,
+    30 s from now, in the schedule; one job beside them lost its message (its worker died).
+    Counting messages due within SQLite's lock back-off (2 min) on PostgreSQL too, which has
+    no such lock, a look saw "more due soon than it reads" and sent nothing while the retries
+    kept coming due; a retry's job waits for its own time (its payload's `due`) and is no
+    stranded one, so only busy jobs' messages (seconds ahead) need to be read here."""
+    monkeypatch.setattr(jobs, "STRANDED_BATCH", 50)
+    ids = waiting_jobs(61)
+    stranded, retried = ids[0], ids[1:]
+    queue.huey.storage.flush_queue()
+    delay = jobs.RETRY_DELAYS[0]
+    db.Job.update(payload={"due": time.time() + delay}).where(db.Job.id.in_(retried)).execute()
+    for job_id in retried:
+        jobs.job_task.schedule((job_id,), delay=delay)
+        queue.huey.add_schedule(queue.huey.dequeue())  # a consumer put it in the schedule
+    assert jobs.resend_stranded(60) == 1
+    assert [t.args for t in queue.huey.pending()] == [(stranded,)]
