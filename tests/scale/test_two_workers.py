@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -102,11 +103,13 @@ def test_a_burst_on_two_workers_one_killed_mid_job(tmp_path):
 def _burst(tmp_path: Path, sim) -> None:
     library, staging = tmp_path / "movies", tmp_path / "staging"
     library.mkdir()
+    sample = tmp_path / SAMPLE.name  # linked from here: tmp_path may be on a tmpfs, apart
+    shutil.copyfile(SAMPLE, sample)  # from the checkout (make test: .ci/test-both.sh)
     for i in range(BURST):
         m = synthetic_movie(i)
         name = f"{m.title} ({m.release_date[:4]}) {{tmdb-{m.id}}}"
         (staging / name).mkdir(parents=True)
-        os.link(SAMPLE, staging / name / f"{name}.mp4")
+        os.link(sample, staging / name / f"{name}.mp4")
     sim.set_latency(0.02)
     watcher = Host(host_config(tmp_path, "watcher", sim), "watcher")
     a = Host(host_config(tmp_path, "host-a", sim), "worker")
