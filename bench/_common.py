@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
+import errno
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from pathlib import Path
 
 
 @contextmanager
@@ -31,3 +37,26 @@ def best_of(n: int, fn: Callable[[], object]) -> float:
         fn()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+_local_samples: dict[tuple[Path, int], Path] = {}
+
+
+def link_sample(sample: Path, target: Path, root: Path) -> None:
+    """A hard link at `target` to the sample media file (thousands of movies cost no disk). Where
+    the library is on another file system than the checkout (a tmpfs /tmp: Debian 13, Arch,
+    Fedora; `make test`'s /dev/shm) a link cannot cross: it is made from one copy of the sample
+    in a temp folder beside `root`, removed at exit."""
+    try:
+        os.link(sample, target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    key = (sample, os.stat(root).st_dev)
+    if key not in _local_samples:
+        folder = Path(tempfile.mkdtemp(prefix="metarrd-bench-sample-", dir=root.parent))
+        atexit.register(shutil.rmtree, folder, True)
+        _local_samples[key] = folder / sample.name
+        shutil.copyfile(sample, _local_samples[key])
+    os.link(_local_samples[key], target)

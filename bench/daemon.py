@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._common import report, timed
+from bench._common import link_sample, report, timed
 from metarrd import db
 from metarrd.config import load_config
 from metarrd.identify import identify_many
@@ -41,7 +41,7 @@ def make_files(root: Path, count: int, names: str) -> None:
         if names == "tag":
             name += f" {{tmdb-{m.id}}}"
         (root / name).mkdir(parents=True)
-        os.link(SAMPLE, root / name / f"{name}.mp4")
+        link_sample(SAMPLE, root / name / f"{name}.mp4", root)
 
 
 def write_config(path: Path, data: Path, library: Path, sim, workers: int, settle: float) -> Path:

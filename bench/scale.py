@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench._common import link_sample
 from metarrd import db
 from metarrd.config import load_config
 from metarrd.identify import identify_many
@@ -86,7 +87,7 @@ def make_library(root: Path, count: int) -> None:
         m = synthetic_movie(i)
         name = f"{m.title} ({m.release_date[:4]}) {{tmdb-{m.id}}}"
         (root / name).mkdir(parents=True)
-        os.link(SAMPLE, root / name / f"{name}.mp4")
+        link_sample(SAMPLE, root / name / f"{name}.mp4", root)
 
 
 def write_config(path: Path, data: Path, library: Path, base: str, keys, backend: dict) -> Path:

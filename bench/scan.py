@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench._common import report, timed
+from bench._common import link_sample, report, timed
 from metarrd import db, scan, workflow
 from metarrd.config import parse_config
 from metarrd.runtime import open_runtime
@@ -41,7 +41,7 @@ def make_library(root: Path, count: int, prefix: str) -> None:
     for i in range(count):
         folder = root / f"{prefix} Movie {i:05d} ({1950 + i % 70})"
         folder.mkdir(parents=True)
-        os.link(SAMPLE, folder / f"{folder.name}.mkv")
+        link_sample(SAMPLE, folder / f"{folder.name}.mkv", root)
 
 
 def record_as_found(lib: Path) -> int:

@@ -10,13 +10,12 @@ look-ups, the database rows of shows, seasons and episodes on top).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench._common import report, timed
+from bench._common import link_sample, report, timed
 from metarrd import scan, workflow
 from metarrd.config import parse_config
 from metarrd.runtime import open_runtime
@@ -37,7 +36,7 @@ def make_library(root: Path, episodes: int) -> list[Path]:
             path = root / show / f"Season {season + 1:02d}"
             path.mkdir(parents=True, exist_ok=True)
             target = path / f"Bench Show {i:03d} - S{season + 1:02d}E{episode + 1:02d} - Title.mkv"
-            os.link(SAMPLE, target)
+            link_sample(SAMPLE, target, root)
             files.append(target)
     return files
 
