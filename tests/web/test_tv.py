@@ -1426,7 +1426,7 @@ def test_an_episode_page_says_its_shows_last_publish_failed_with_a_link_to_it(tv
     for item in (pilot, built.seasons[1]):
         page = text(client.get(f"/movies/{item.id}"))
         (notice,) = re.findall(r'<p class="notice tone-danger"[^>]*>(.*?)</p>', page, re.S)
-        assert "The whole show's last publish failed" in notice
+        assert "The last publish in this show failed" in notice
         assert "No space left on device" in notice
         assert f'href="/movies/{built.show.id}"' in notice
     monkeypatch.setattr(atomic, "_write_temp", real_write)
