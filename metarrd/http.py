@@ -777,13 +777,20 @@ def _total_size(resp: requests.Response) -> int | None:
     return int(length) if length.isdigit() else None
 
 
+ASKED_WAIT_MAX = 7 * 86400.0  # a Retry-After past this (a week) is taken as this
+
+
 def _asked_wait(value: str | None) -> float:
     """The wait a `Retry-After` asks for: seconds or an HTTP-date (RFC 9110 §10.2.3), at least
-    1 s (0, missing, a past date or nonsense)."""
+    1 s (0, missing, a past date or nonsense), at most ASKED_WAIT_MAX: `inf`, `1e308` or a
+    300-digit number (a broken host's) was read as that many seconds, and said so in the job's
+    message."""
     text = (value or "").strip()
     try:
-        seconds = float(text) if text else 1.0
-    except ValueError:
+        if text and not text.replace(".", "", 1).isdigit():
+            raise ValueError(text)  # delay-seconds is digits: not `inf`, `nan`, `1e308`, `-5`
+        seconds = min(float(text), ASKED_WAIT_MAX) if text else 1.0
+    except (ValueError, OverflowError):
         try:
             when = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
@@ -793,7 +800,7 @@ def _asked_wait(value: str | None) -> float:
         seconds = (when - datetime.now(UTC)).total_seconds() if when else 1.0
     if math.isnan(seconds):
         seconds = 1.0
-    return max(seconds, 1.0)
+    return min(max(seconds, 1.0), ASKED_WAIT_MAX)
 
 
 def _short(exc: Exception) -> str:

@@ -121,6 +121,22 @@ def test_a_429_asking_for_longer_than_a_thread_waits_says_what_it_asked(server, 
     assert waits == [60.0, 60.0, 60.0]
 
 
+@pytest.mark.parametrize(
+    ("value", "asked"),
+    [("inf", 1.0), ("1e308", 1.0), ("-5", 1.0), ("9" * 400, 604800.0), ("1209600", 604800.0)],
+)
+def test_a_retry_after_no_host_means_is_bounded(server, client, waits, value, asked):
+    """A broken or hostile host's Retry-After: `inf` and `1e308` were read as numbers (RFC 9110
+    allows digits only), and the job's message said "asked to wait inf s" or a 309-digit wait.
+    Nonsense is 1 s, as a missing one; a wait past a week is a week."""
+    Scripted.script["/x"] = [(429, {"Retry-After": value}, b"{}")]
+    with pytest.raises(ProviderUnavailable) as err:
+        client.get_json(f"{server}/x", provider="tmdb")
+    assert err.value.retry_after == asked
+    assert "inf" not in str(err.value) and "e+" not in str(err.value)
+    assert len(str(err.value)) < 300
+
+
 def test_5xx_is_retried_with_backoff_then_gives_up(server, client, waits):
     Scripted.script["/e"] = [(500, {}, b"oops")]
     with pytest.raises(ProviderUnavailable) as err:
