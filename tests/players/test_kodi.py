@@ -580,6 +580,30 @@ def _published_nfo(movie, tags: list[str]) -> None:
     ).on_conflict_replace().execute()
 
 
+def _watched_heat_in_kodi() -> FakeKodi:
+    """Kodi holding Heat (id 42) watched and rated, tagged "heist" as its NFO."""
+    return FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: "smb://nas/movies/Heat (1995)/Heat (1995).mkv"},
+        movie_details={42: {**WATCHED, "tag": ["heist"]}},
+        nfo_details={42: {"tag": ["heist"]}},
+    )
+
+
+def _tagged_movie_night_in_kodi_and_the_review(make_rt, tmp_path, kodi: FakeKodi):
+    """Heat published with "heist" and Kodi told; then the user tags it "Movie night" in Kodi
+    and in metarrd's review, so the republished NFO has it too (not yet told)."""
+    rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+    movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+    _published_nfo(movie, ["heist"])
+    queue(movie)
+    process_notifications(rt)
+    kodi.movie_details[42]["tag"].append("Movie night")  # the user tags it in Kodi
+    _published_nfo(movie, ["heist", "Movie night"])  # and in the review
+    kodi.nfo_details[42] = {"tag": ["heist", "Movie night"]}
+    return rt, movie
+
+
 def test_a_tag_given_in_kodi_survives_a_refresh_and_one_removed_in_metarrd_stays_gone(
     make_rt, tmp_path
 ):
@@ -776,13 +800,7 @@ def test_kept_state_gives_no_old_value_back_over_what_the_user_changed_in_kodi_s
     a month later they take the rating and the "Movie night" tag off in Kodi. The next
     republish gave the month-old rating and tag back. Kodi's entry still holding the kept
     values (played twice) shows no refresh reset it since: what it holds is the user's."""
-    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
-    with FakeKodi(
-        sources=["smb://nas/movies/"],
-        movies={42: file},
-        movie_details={42: {**WATCHED, "tag": ["heist"]}},
-        nfo_details={42: {"tag": ["heist"]}},
-    ) as kodi:
+    with _watched_heat_in_kodi() as kodi:
         rt, movie = _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi)
         kodi.queued.clear()  # Kodi quit before it ran it
         kodi.movie_details[42].update(userrating=0, tag=["heist"])
@@ -796,13 +814,7 @@ def test_kept_state_gives_no_old_value_back_over_what_the_user_changed_in_kodi_s
 def test_kept_state_goes_back_when_kodi_ran_the_refresh_after_the_watch(make_rt, tmp_path):
     """The refresh Kodi ran after the watch ended reset the entry to its NFO (unwatched, no
     rating, the NFO's tags alone): the next refresh gives the kept state back."""
-    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
-    with FakeKodi(
-        sources=["smb://nas/movies/"],
-        movies={42: file},
-        movie_details={42: {**WATCHED, "tag": ["heist"]}},
-        nfo_details={42: {"tag": ["heist"]}},
-    ) as kodi:
+    with _watched_heat_in_kodi() as kodi:
         rt, movie = _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi)
         kodi.run_queued()
         assert kodi.movie_details[42] == {
@@ -842,21 +854,8 @@ def test_kept_state_goes_back_when_the_late_refresh_read_a_kept_tag_from_the_nfo
     has it. Kodi ran that refresh after the watch: unwatched, no rating, and "Movie night"
     from the NFO. The entry holding that kept tag is no sign it was not reset (the NFO Kodi
     read gave it): the play count and rating go back at the next refresh."""
-    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
-    with FakeKodi(
-        sources=["smb://nas/movies/"],
-        movies={42: file},
-        movie_details={42: {**WATCHED, "tag": ["heist"]}},
-        nfo_details={42: {"tag": ["heist"]}},
-    ) as kodi:
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
-        _published_nfo(movie, ["heist"])
-        queue(movie)
-        process_notifications(rt)
-        kodi.movie_details[42]["tag"].append("Movie night")  # the user tags it in Kodi
-        _published_nfo(movie, ["heist", "Movie night"])  # and in the review
-        kodi.nfo_details[42] = {"tag": ["heist", "Movie night"]}
+    with _watched_heat_in_kodi() as kodi:
+        rt, movie = _tagged_movie_night_in_kodi_and_the_review(make_rt, tmp_path, kodi)
         kodi.queued_refresh = True
         queue(movie)
         process_notifications(rt, now=later(minutes=1))
@@ -878,21 +877,8 @@ def test_kept_state_goes_back_when_kodi_re_added_the_movie_late_with_a_kept_tag_
     rating, "Movie night" from the NFO. That tag is no sign the entry was not reset (the NFO
     it read then, the one on the disk, gave it; the NFO a row last noted had it not): the
     play count and rating go back at the next attempt, not dropped as old."""
-    file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
-    with FakeKodi(
-        sources=["smb://nas/movies/"],
-        movies={42: file},
-        movie_details={42: {**WATCHED, "tag": ["heist"]}},
-        nfo_details={42: {"tag": ["heist"]}},
-    ) as kodi:
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
-        _published_nfo(movie, ["heist"])
-        queue(movie)
-        process_notifications(rt)
-        kodi.movie_details[42]["tag"].append("Movie night")  # the user tags it in Kodi
-        _published_nfo(movie, ["heist", "Movie night"])  # and in the review
-        kodi.nfo_details[42] = {"tag": ["heist", "Movie night"]}
+    with _watched_heat_in_kodi() as kodi:
+        rt, movie = _tagged_movie_night_in_kodi_and_the_review(make_rt, tmp_path, kodi)
         kodi.slow_refresh = True
         queue(movie)
         [first] = process_notifications(rt, now=later(minutes=1))
