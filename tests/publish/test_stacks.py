@@ -369,15 +369,9 @@ def test_no_folder_art_in_a_librarys_own_folder(rt, build):
     assert note.startswith("artwork published in CD1/, where Kodi does not read a stack's")
 
 
-def test_no_folder_art_in_a_category_folder_holding_other_movies(rt, build):
-    """`Movies/Action/CD1/cd1.avi` + `CD2/cd2.avi` beside `Movies/Action/Ronin (1998)/`: the
-    names give no stacked title, and `Action/` is a category folder, not the stack's own (it
-    holds no video file itself, so it passed for the stack's alone). A bare `poster.jpg` there
-    becomes the category's folder art (Kodi's file view, Jellyfin's folder image) and every
-    movie's below it in a player reading bare names: the art stays beside the NFO in `CD1/`,
-    with a note why Kodi finds none, and the category's own `fanart.jpg` is not the stack's."""
-    from tests.publish.conftest import image_bytes
-
+def _heat_stacked_in_a_category_beside_ronin(build):
+    """Heat in `Movies/Action/CD1/cd1.avi` + `CD2/cd2.avi` (names with no stacked title) beside
+    `Movies/Action/Ronin (1998)/`: the built item and the category folder."""
     built = build("Action", art=ART, cast=[], title="Heat", year=1995, tmdb_id=949)
     category = built.folder
     (category / "Action.mkv").unlink()
@@ -388,10 +382,23 @@ def test_no_folder_art_in_a_category_folder_holding_other_movies(rt, build):
         parts[-1].write_bytes(b"RIFF part AVI ")
     (category / "Ronin (1998)").mkdir()
     (category / "Ronin (1998)" / "Ronin (1998).mkv").write_bytes(b"\x1a\x45\xdf\xa3 other")
-    (category / "fanart.jpg").write_bytes(image_bytes("fanart"))  # the category's
     db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
         db.Movie.id == built.movie.id
     ).execute()
+    return built, category
+
+
+def test_no_folder_art_in_a_category_folder_holding_other_movies(rt, build):
+    """`Movies/Action/CD1/cd1.avi` + `CD2/cd2.avi` beside `Movies/Action/Ronin (1998)/`: the
+    names give no stacked title, and `Action/` is a category folder, not the stack's own (it
+    holds no video file itself, so it passed for the stack's alone). A bare `poster.jpg` there
+    becomes the category's folder art (Kodi's file view, Jellyfin's folder image) and every
+    movie's below it in a player reading bare names: the art stays beside the NFO in `CD1/`,
+    with a note why Kodi finds none, and the category's own `fanart.jpg` is not the stack's."""
+    from tests.publish.conftest import image_bytes
+
+    built, category = _heat_stacked_in_a_category_beside_ronin(build)
+    (category / "fanart.jpg").write_bytes(image_bytes("fanart"))  # the category's
     built.reload()
     place = local_files.VideoPlace.of(built.movie)
     found = local_files.find_local_artwork(place, rt.config, is_ours=lambda _p: False)
@@ -408,19 +415,7 @@ def test_folder_art_an_older_publish_left_in_a_category_folder_goes(rt, build, m
     """The bare `poster.jpg`... an older metarrd published in `Movies/Action/` for the stack in
     its `CD1/`, `CD2/` are ours in the ledger: the next publish writes the art in `CD1/` and
     removes them from the category folder."""
-    built = build("Action", art=ART, cast=[], title="Heat", year=1995, tmdb_id=949)
-    category = built.folder
-    (category / "Action.mkv").unlink()
-    parts = []
-    for n in (1, 2):
-        (category / f"CD{n}").mkdir()
-        parts.append(category / f"CD{n}" / f"cd{n}.avi")
-        parts[-1].write_bytes(b"RIFF part AVI ")
-    (category / "Ronin (1998)").mkdir()
-    (category / "Ronin (1998)" / "Ronin (1998).mkv").write_bytes(b"\x1a\x45\xdf\xa3 other")
-    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
-        db.Movie.id == built.movie.id
-    ).execute()
+    built, category = _heat_stacked_in_a_category_beside_ronin(build)
     with monkeypatch.context() as patched:  # the rule before: bare names above CD1/
         patched.setattr(publish_stage, "_art_home", lambda _rt, _movie: (category, "", True))
         publish_item(rt, built.reload())
