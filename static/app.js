@@ -121,10 +121,14 @@
   });
 
   // An edit opens with the caret after the value (the browser puts it before: what the user
-  // typed to add a tag or finish a sentence went in front of the text).
-  document.addEventListener("htmx:afterSettle", function () {
-    var input = document.activeElement;
-    if (!input || !input.closest || !input.closest("form.editing") || !input.setSelectionRange) return;
+  // typed to add a tag or finish a sentence went in front of the text). On focus itself, not
+  // after htmx settles: Chromium autofocuses the inserted field at the swap, ~20 ms before
+  // the settle, and keys typed in between went in front of the value.
+  document.addEventListener("focusin", function (evt) {
+    var input = evt.target;
+    if (!input || !input.hasAttribute || !input.hasAttribute("autofocus") || !input.setSelectionRange) return;
+    if (!input.closest("form.editing") || input.dataset.caretPlaced) return;
+    input.dataset.caretPlaced = "1";
     if (input.selectionStart === 0 && input.selectionEnd === 0 && input.value) {
       input.setSelectionRange(input.value.length, input.value.length);
     }

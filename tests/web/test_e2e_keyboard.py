@@ -614,3 +614,20 @@ def test_an_undo_by_keyboard_puts_the_focus_back_on_the_control_it_undid(site, b
     settled(page, "#art-poster")
     wait_focus(page, f"#asset-{first.id} .btn-danger-ghost")
     assert problems == [] and csp_violations(page) == []
+
+
+def test_keys_typed_before_htmx_settles_go_after_the_value(site, browser):
+    """The caret went after the value only when htmx settled, ~20 ms after Chromium had
+    focused the inserted field: Enter and a name typed in between went in front of it
+    (CI saw "RomanceComedy"). A long settle delay makes the gap wide enough to type in."""
+    url, seed = site
+    movie = seed.movie("Amélie", 2001, genres=["Comedy"])
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.goto(f"{url}/movies/{movie.id}")
+    page.evaluate("htmx.config.defaultSettleDelay = 3000")
+    page.locator("#field-genres button.edit").click()
+    wait_focus(page, "#input-genres")
+    assert page.locator("#field-genres.htmx-settling").count() == 1  # still before the settle
+    page.keyboard.press("Enter")
+    page.keyboard.type("Romance")
+    assert page.locator("#input-genres").input_value() == "Comedy\nRomance"
