@@ -26,6 +26,7 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import sqlite3
 import threading
 import time
@@ -1367,11 +1368,27 @@ def shared_database() -> bool:
     return is_postgresql()
 
 
-def this_host() -> str:
-    """This host as the leases name it (metarrd/pipeline/leases.py `host`)."""
-    from metarrd.pipeline.leases import host  # noqa: PLC0415 - the one definition of a host
+INIT_PID_NAMESPACE = "pid:[4026531836]"  # Linux's first PID namespace (PROC_PID_INIT_INO)
 
-    return host()
+
+def _pid_namespace() -> str:
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:  # not Linux
+        return INIT_PID_NAMESPACE
+
+
+def this_host() -> str:
+    """This host as the rows of a shared database name it (a job's lease owner,
+    metarrd/pipeline/leases.py; a full disk's note): its host name, and the PID namespace of a
+    process in a container of its own that shares the host's name (Docker's `network_mode:
+    host`, several worker containers on one machine): pids of one namespace mean nothing in
+    another, so a worker starting there must not take a live worker's jobs for a dead
+    process's."""
+    name, namespace = socket.gethostname(), _pid_namespace()
+    if namespace == INIT_PID_NAMESPACE:
+        return name
+    return f"{name}~{namespace.removeprefix('pid:[').removesuffix(']')}"
 
 
 def _disk_key(data_dir: Path | None = None) -> str:

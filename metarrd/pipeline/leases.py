@@ -5,10 +5,10 @@ runs it. A job is never taken from a worker that lives and works on it (its hear
 lease fresh; only the jobs in hand, `hold`/`release`), and a worker that finds its lease gone
 when it finishes drops its outcome instead of recording it.
 
-Owners are `host:pid:nonce` (`host()`: the host name, and a container's own PID namespace). At
-start, a worker also takes over at once the jobs of dead processes of its own host (same host,
-pid no longer running): a restarted single-host daemon re-runs its interrupted jobs immediately,
-as it always did, without waiting for their leases.
+Owners are `host:pid:nonce` (`db.this_host()`: the host name, and a container's own PID
+namespace). At start, a worker also takes over at once the jobs of dead processes of its own
+host (same host, pid no longer running): a restarted single-host daemon re-runs its interrupted
+jobs immediately, as it always did, without waiting for their leases.
 
 Leases are read and written by the database's clock on PostgreSQL, never by the hosts' own: a
 host whose clock runs ahead would take over every job the others run, one whose clock lags would
@@ -21,7 +21,6 @@ import contextlib
 import logging
 import os
 import secrets
-import socket
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -44,29 +43,10 @@ _in_hand_lock = threading.Lock()
 def owner() -> str:
     """This process's lease owner name (a new one after a fork)."""
     if _owner.get("pid") != os.getpid():
-        _owner.update(pid=os.getpid(), name=f"{host()}:{os.getpid()}:{secrets.token_hex(3)}")
+        _owner.update(
+            pid=os.getpid(), name=f"{db.this_host()}:{os.getpid()}:{secrets.token_hex(3)}"
+        )
     return str(_owner["name"])
-
-
-INIT_PID_NAMESPACE = "pid:[4026531836]"  # Linux's first PID namespace (PROC_PID_INIT_INO)
-
-
-def _pid_namespace() -> str:
-    try:
-        return os.readlink("/proc/self/ns/pid")
-    except OSError:  # not Linux
-        return INIT_PID_NAMESPACE
-
-
-def host() -> str:
-    """This host as lease owners name it: its host name, and the PID namespace of a process in
-    a container of its own that shares the host's name (Docker's `network_mode: host`, several
-    worker containers on one machine): pids of one namespace mean nothing in another, so a
-    worker starting there must not take a live worker's jobs for a dead process's."""
-    name, namespace = socket.gethostname(), _pid_namespace()
-    if namespace == INIT_PID_NAMESPACE:
-        return name
-    return f"{name}~{namespace.removeprefix('pid:[').removesuffix(']')}"
 
 
 def clock(offset_seconds: float = 0.0):
@@ -182,7 +162,7 @@ def dead_here(lease_owner: str | None) -> bool:
         return True
     where, _, rest = lease_owner.partition(":")
     pid_text = rest.partition(":")[0]
-    if where != host() or not pid_text.isdigit() or lease_owner == owner():
+    if where != db.this_host() or not pid_text.isdigit() or lease_owner == owner():
         return False
     try:
         os.kill(int(pid_text), 0)

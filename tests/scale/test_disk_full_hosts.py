@@ -13,7 +13,6 @@ import errno
 import pytest
 
 from metarrd import db
-from metarrd.pipeline import leases
 from metarrd.web import create_app
 from tests.conftest import make_config
 
@@ -36,7 +35,7 @@ def hosts(tmp_path, monkeypatch):
 
 def as_host(monkeypatch, name: str, config, database) -> None:
     """This process is now `name`, with `config`'s data folder, on the shared database."""
-    monkeypatch.setattr(leases, "host", lambda: name)
+    monkeypatch.setattr(db, "this_host", lambda: name)
     db.open_database(database, data_dir=config.data_path)
 
 
@@ -94,7 +93,7 @@ def test_each_host_shows_its_own_disk_and_the_others_once(hosts, monkeypatch):
     db.disk_full(enospc(worker))  # the next item: the first note (its time) stays
     assert db.Meta.select().where(db.Meta.key.startswith(db.DISK_FULL_KEY)).count() == 1
 
-    monkeypatch.setattr(leases, "host", lambda: "web")
+    monkeypatch.setattr(db, "this_host", lambda: "web")
     app = create_app(web, testing=True)  # the web host, on the same database
     db.disk_full(OSError(errno.ENOSPC, "No space left on device", str(web.tmp_dir / "x")))
     notes = db.disk_full_notes(web.data_path)

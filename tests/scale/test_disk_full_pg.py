@@ -46,22 +46,21 @@ def test_a_workers_full_disk_shows_in_the_web_ui_of_another_host(tmp_path, monke
     no banner and its /healthz `"disk": "ok"`, the state being only a file in the NAS's data
     folder. Now it is in the database too, with the host's name; the web host's own writes do
     not clear it, the NAS's next write that commits does."""
-    from metarrd.pipeline import leases
     from tests.conftest import make_config
 
     web, nas = (make_config(tmp_path / host) for host in ("web", "nas"))
-    monkeypatch.setattr(leases, "host", lambda: "web")
+    monkeypatch.setattr(db, "this_host", lambda: "web")
     app = create_app(web, testing=True)
     client = app.test_client()
     try:
-        monkeypatch.setattr(leases, "host", lambda: "nas")
+        monkeypatch.setattr(db, "this_host", lambda: "nas")
         db.open_database(TEST_DATABASE_URL, data_dir=nas.data_path)  # the worker's process
         full = OSError(errno.ENOSPC, "No space left on device", str(nas.tmp_dir / "x.jpg"))
         with pytest.raises(db.DiskFull), db.write_transaction():
             db.set_meta("probe", "1")
             raise db.disk_full(full)
 
-        monkeypatch.setattr(leases, "host", lambda: "web")
+        monkeypatch.setattr(db, "this_host", lambda: "web")
         db.open_database(TEST_DATABASE_URL, data_dir=web.data_path)  # the web host's process
         disk = client.get("/healthz").get_json()["disk"]
         assert disk.startswith("full on nas since ") and str(nas.tmp_dir) in disk
@@ -70,11 +69,11 @@ def test_a_workers_full_disk_shows_in_the_web_ui_of_another_host(tmp_path, monke
             db.set_meta("probe", "2")
         assert client.get("/healthz").get_json()["disk"].startswith("full on nas since ")
 
-        monkeypatch.setattr(leases, "host", lambda: "nas")
+        monkeypatch.setattr(db, "this_host", lambda: "nas")
         db.open_database(TEST_DATABASE_URL, data_dir=nas.data_path)
         with db.write_transaction():
             db.set_meta("probe", "3")
-        monkeypatch.setattr(leases, "host", lambda: "web")
+        monkeypatch.setattr(db, "this_host", lambda: "web")
         db.open_database(TEST_DATABASE_URL, data_dir=web.data_path)
         assert client.get("/healthz").get_json()["disk"] == "ok"
     finally:

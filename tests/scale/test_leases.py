@@ -644,7 +644,7 @@ def test_a_worker_in_a_container_of_its_own_takes_no_live_job_at_start(rt, monke
         lease_owner=f"{socket.gethostname()}:2999999:abcdef",  # a pid no namespace here has
         lease_until=db.now() + timedelta(seconds=30),
     )
-    monkeypatch.setattr(leases, "_pid_namespace", lambda: "pid:[4026532999]", raising=False)
+    monkeypatch.setattr(db, "_pid_namespace", lambda: "pid:[4026532999]")
     monkeypatch.setattr(leases, "_owner", {})  # this worker, in a container of its own
     assert leases.take_over(at_start=True) == []
     assert db.Job.get_by_id(other_container.id).state == "running"
