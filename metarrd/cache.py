@@ -16,6 +16,7 @@ from typing import Any
 
 import peewee as pw
 
+from metarrd import mounts
 from metarrd.atomic import ensure_dir, fsync_dir, new_file_mode, write_atomic
 from metarrd.config import BACKUP_FOLDER
 from metarrd.imaging import ImageInfo
@@ -38,7 +39,7 @@ def unanswered(folder: Path, *, recent: bool = False) -> bool:
     """Does `folder` (the image cache, `[cache] dir` on an NFS mount several workers share; the
     previews folder in the data folder) not answer: a hard mount whose server is gone, where
     every stat waits for ever, and the web or worker thread that made it with it? Looked at as
-    a library root is (`watch.root_identity`: a few seconds at most, at once while an earlier
+    a library root is (`mounts.root_identity`: a few seconds at most, at once while an earlier
     look still hangs, logged once per hang), before a request or a job opens a file there.
 
     `recent` (a picture request: a poster wall asks for 48 at once, a Cast tab for twenty)
@@ -47,15 +48,13 @@ def unanswered(folder: Path, *, recent: bool = False) -> bool:
     that, as before, and only the requests of that second can meet it. A look under way (the
     second is over, or a job or a page looks: the mount may be hanging now) is waited on by
     every request (`root_identity`), never one each."""
-    from metarrd.pipeline import watch
-
     key = str(folder)
     started = clock()
     seen = _answered.get(key)
     fresh = seen is not None and started - seen < ANSWERED_FOR
-    if recent and fresh and not watch.looking(key):
+    if recent and fresh and not mounts.looking(key):
         return False
-    if watch.root_identity(key, hung=HUNG) == watch.UNREACHABLE:
+    if mounts.root_identity(key, hung=HUNG) == mounts.UNREACHABLE:
         _answered.pop(key, None)
         return True
     _answered[key] = started  # the look began then: what it saw is no older
@@ -64,11 +63,9 @@ def unanswered(folder: Path, *, recent: bool = False) -> bool:
 
 def library_unanswered(root: str) -> bool:
     """Does a library root not answer (a hung network mount), looked at as `unanswered` looks at
-    the cache, with the library's words in the log: for the stages, which know nothing of the
-    watcher that keeps those looks."""
-    from metarrd.pipeline import watch
-
-    return watch.root_identity(root) == watch.UNREACHABLE
+    the cache, with the library's words in the log: for the stages, the jobs and the web
+    requests that read a library folder."""
+    return mounts.root_identity(root) == mounts.UNREACHABLE
 
 
 def cache_path(cache_dir: Path, image_type: str, info: ImageInfo) -> Path:

@@ -379,7 +379,7 @@ def _absolute(spec: str) -> str:
     pwd = os.environ.get("PWD", "")
     if os.path.isabs(spec) or not os.path.isabs(pwd) or is_inside(path, pwd):
         return path
-    from metarrd.pipeline.watch import UNREACHABLE, root_identity
+    from metarrd.mounts import UNREACHABLE, root_identity
 
     here = root_identity(os.getcwd())
     if here in (None, UNREACHABLE) or root_identity(pwd) != here:

@@ -17,6 +17,7 @@ import stat
 import urllib.parse
 from pathlib import Path
 
+from metarrd import mounts
 from metarrd.config import (
     Config,
     Problem,
@@ -284,11 +285,9 @@ _UNANSWERED = "{} does not answer (a hung network mount?): not checked (the daem
 
 def _unanswered(folder: Path) -> bool:
     """Does `folder` not answer (a hard NFS mount whose server is gone: its stat never
-    returns)? Looked at as the daemon looks at a library root (`watch.root_identity`), a few
+    returns)? Looked at as the daemon looks at a library root (`mounts.root_identity`), a few
     seconds at most."""
-    from metarrd.pipeline import watch
-
-    return watch.root_identity(str(folder), hung="%s does not answer") == watch.UNREACHABLE
+    return mounts.root_identity(str(folder), hung="%s does not answer") == mounts.UNREACHABLE
 
 
 def _data_folder(key: str, folder: Path) -> list[Problem]:

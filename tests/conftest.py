@@ -480,15 +480,14 @@ class HardMount:
 
 def hard_mount(monkeypatch, *folders, calls=("stat", "lstat", "scandir", "listdir")) -> HardMount:
     """`folders` on a hard mount that hangs once the result's `hanging` is set (`hang` adds
-    one); the watcher's looks at a root (`watch.root_identity`) give up after 0.3 s. The caller
+    one); the watcher's looks at a root (`mounts.root_identity`) give up after 0.3 s. The caller
     sets `release` when its test ends, so that no thread of it is left waiting. Good looks at
     the cache kept for the web's pictures (`cache.unanswered`) start afresh, on `mount.clock`."""
-    from metarrd import cache
-    from metarrd.pipeline import watch
+    from metarrd import cache, mounts
 
     mount = HardMount(folders)
-    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
-    monkeypatch.setattr(watch, "_hanging", {})
+    monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(mounts, "_hanging", {})
     monkeypatch.setattr(cache, "_answered", {})
     monkeypatch.setattr(cache, "clock", mount.clock)
     for name in calls:

@@ -356,7 +356,7 @@ def hang(monkeypatch):
     import os
     import threading
 
-    from metarrd.pipeline import watch
+    from metarrd import mounts
 
     release = threading.Event()
     hung: list[str] = []
@@ -369,8 +369,8 @@ def hang(monkeypatch):
 
         return call
 
-    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3)
-    monkeypatch.setattr(watch, "_hanging", {})
+    monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", 0.3)
+    monkeypatch.setattr(mounts, "_hanging", {})
     for name in ("stat", "lstat", "scandir", "listdir", "access"):
         monkeypatch.setattr(os, name, waits(getattr(os, name)))
     try:

@@ -123,9 +123,9 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
 def unanswered_roots(rt: Runtime, payload: dict[str, Any]) -> list[str]:
     """The roots of the libraries a scan job looks into (every library for a full scan; a
     publish: its item's) that do not answer: a hard network mount whose server is gone, whose stat never returns, counts
-    after `watch.ROOT_CHECK_TIMEOUT` (`watch.root_identity`, the watcher's own look, which
+    after `mounts.ROOT_CHECK_TIMEOUT` (`mounts.root_identity`, the watcher's own look, which
     never leaves more than one thread waiting on a root)."""
-    from metarrd.pipeline.watch import UNREACHABLE, root_identity
+    from metarrd.mounts import UNREACHABLE, root_identity
 
     roots = [lib.path for lib in rt.config.library]
     if payload.get("paths") is not None:

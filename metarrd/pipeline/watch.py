@@ -27,9 +27,9 @@ rescan.
 Every `ROOT_CHECK_SECONDS` the watch looks whether a library root is still the folder it
 watches (a share mounted or unmounted there, the folder or its symlink replaced, a missing root
 come back): inotify keeps watching the folder it opened, so the library is watched again and a
-full rescan queued. That check runs in a thread of its own (`root_identity`): a root on a hung
-hard NFS mount, whose stat never returns, counts as unreachable after `ROOT_CHECK_TIMEOUT`
-(it is not watched, the other libraries are) and is watched again, with a full rescan, once it
+full rescan queued. That check runs in a thread of its own (`mounts.root_identity`): a root on a
+hung hard NFS mount, whose stat never returns, counts as unreachable after a few seconds
+(`mounts.ROOT_CHECK_TIMEOUT`; it is not watched, the other libraries are) and is watched again, with a full rescan, once it
 answers; the watcher thread never waits on it longer than that.
 """
 
@@ -39,7 +39,6 @@ import logging
 import os
 import queue as queue_mod
 import re
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -50,6 +49,7 @@ from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import Config, LibraryConfig
 from metarrd.files import display, is_utf8, network_filesystem
+from metarrd.mounts import UNREACHABLE, root_identity
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.walk import (
     NOT_UTF8,
@@ -75,8 +75,6 @@ WATCH_READY_SECONDS = 60.0  # the start-up rescan waits this long at most for th
 HEALTHY_AFTER_SECONDS = 120.0  # a thread that ran this long before dying starts the backoff over
 ROOT_CHECK_SECONDS = 10.0  # how often a watched library root is checked for being another folder
 ENQUEUE_RETRY_SECONDS = 5.0  # a scan the database or queue refused is queued again after this
-ROOT_CHECK_TIMEOUT = 5.0  # a root check not answered by then (a hung hard mount): unreachable
-UNREACHABLE = (-1, -1)  # the identity of a root whose check hangs (no folder has this one)
 WATCH_LIMIT = "watch limit reached"  # notify's MaxFilesWatch ("OS file watch limit reached.")
 _FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORECASE)
 # a video still being written under another name, renamed once complete: Sonarr's and Radarr's
@@ -85,69 +83,6 @@ _FOLDER_STACK = re.compile(r"(?:cd|dvd|dis[ck])[ _.-]?[0-9]+$", re.IGNORECASE)
 PARTIAL_SUFFIXES = (".partial~", ".partial", ".part", ".!qb", ".!ut")
 
 Stat = tuple[int, int] | None  # (size, mtime_ns), None when the path is gone
-
-
-def folder_identity(path: str) -> tuple[int, int] | None:
-    """(device, inode) of the folder at `path`, through symlinks; None when it is no folder. A
-    share mounted (or unmounted) on a library root, a root folder swapped, a symlinked root
-    pointed elsewhere: another identity, which inotify, watching the folder it opened, misses."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
-
-
-class _Check(threading.Thread):
-    """One look at a root (`folder_identity`), which every caller asking meanwhile waits on."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(name="root-check", daemon=True)
-        self.path = path
-        self.until = time.monotonic() + ROOT_CHECK_TIMEOUT
-        self.answer: list[tuple[int, int] | None] = []
-        self.reported = False  # its hang was logged (and its callers answered UNREACHABLE)
-
-    def run(self) -> None:
-        self.answer.append(folder_identity(self.path))
-
-
-_hanging: dict[str, _Check] = {}  # root -> its latest check (a hung one has not returned yet)
-_hanging_lock = threading.Lock()
-
-
-HUNG_ROOT = "library folder %s does not answer (a hung network mount?); watched again once it does"
-
-
-def root_identity(path: str, *, hung: str = HUNG_ROOT) -> tuple[int, int] | None:
-    """`folder_identity` of a library root, in a thread of its own: a hung hard NFS mount (its
-    stat never returns) blocked the watcher thread that asked. Not answered in
-    `ROOT_CHECK_TIMEOUT` seconds: UNREACHABLE, and `hung` (its caller's words, `%s` the path)
-    logged; while that check still hangs no other is started for the root (one thread stuck
-    per root at most): UNREACHABLE at once, logged no more. Callers that ask while a check is
-    under way (a web page's twenty pictures at once) wait on that one. The image cache's folder
-    is looked at the same way (`cache.unanswered`)."""
-    with _hanging_lock:
-        check = _hanging.get(path)
-        if check is not None and check.reported and check.is_alive():
-            return UNREACHABLE
-        if check is None or not check.is_alive():
-            check = _hanging[path] = _Check(path)
-            check.start()
-    check.join(max(0.0, check.until - time.monotonic()))
-    if check.answer:
-        return check.answer[0]
-    with _hanging_lock:
-        first, check.reported = not check.reported, True
-    if first:
-        log.warning(hung, display(path))
-    return UNREACHABLE
-
-
-def looking(path: str) -> bool:
-    """Is a look at `path` (`root_identity`) under way, or hanging?"""
-    check = _hanging.get(path)
-    return check is not None and check.is_alive()
 
 
 def stat_of(path: str) -> Stat:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from metarrd import db
-from metarrd.pipeline import jobs, watch
+from metarrd import db, mounts
+from metarrd.pipeline import jobs
 from metarrd.runtime import open_runtime
 from tests.conftest import hard_mount
 
@@ -66,7 +66,7 @@ def test_a_scan_in_a_library_on_a_hung_mount_waits_instead_of_hanging_its_worker
 
     release.set()  # the server is back
     db.Job.update(payload={**waiting.payload, "due": 0}).where(db.Job.id == job.id).execute()
-    watch._hanging[str(nfs)].join(10)  # the hung look returns
+    mounts._hanging[str(nfs)].join(10)  # the hung look returns
     finishes(lambda: jobs.run_job(job.id))
     assert db.Job.get_by_id(job.id).state == "done"
     assert [Path(m.path).name for m in db.Movie.select()] == ["Heat (1995).mkv"]

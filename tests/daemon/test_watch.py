@@ -1016,11 +1016,12 @@ def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
     wait on an Event, not a real NFS server.)"""
     import threading
 
+    from metarrd import mounts
     from metarrd.pipeline import watch
     from metarrd.runtime import open_runtime
 
     monkeypatch.setattr(watch, "ROOT_CHECK_SECONDS", 0.2)
-    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3, raising=False)
+    monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", 0.3)
     nfs, local = tmp_path / "nfs", tmp_path / "local"
     nfs.mkdir()
     local.mkdir()
@@ -1028,7 +1029,7 @@ def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
     stats_of_nfs: list[str] = []  # the root checks that reached the stat while it hung
     checks_of_nfs: list[str] = []  # every root check of it
 
-    real_identity = watch.folder_identity
+    real_identity = mounts.folder_identity
 
     def identity(path):
         if path == str(nfs) and hang.is_set() and not release.is_set():
@@ -1036,16 +1037,15 @@ def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
             release.wait(60)  # the stat of a hard mount: until the server is back
         return real_identity(path)
 
-    monkeypatch.setattr(watch, "folder_identity", identity)
-    if hasattr(watch, "root_identity"):
-        real_check = watch.root_identity
+    monkeypatch.setattr(mounts, "folder_identity", identity)
+    real_check = mounts.root_identity
 
-        def counted(path, *args, **kwargs):
-            if path == str(nfs) and hang.is_set():
-                checks_of_nfs.append(path)
-            return real_check(path, *args, **kwargs)
+    def counted(path, *args, **kwargs):
+        if path == str(nfs) and hang.is_set():
+            checks_of_nfs.append(path)
+        return real_check(path, *args, **kwargs)
 
-        monkeypatch.setattr(watch, "root_identity", counted)
+    monkeypatch.setattr(watch, "root_identity", counted)
     config = config_factory(
         library=[{"name": "NFS", "path": str(nfs)}, {"name": "Local", "path": str(local)}],
         daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
@@ -1097,13 +1097,14 @@ def test_the_watcher_starts_while_a_library_root_hangs(
     answers. (The hang is a stat made to wait on an Event, not a real NFS server.)"""
     import threading
 
+    from metarrd import mounts
     from metarrd.pipeline import watch
 
-    monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 0.3, raising=False)
+    monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", 0.3)
     nfs = tmp_path / "nfs"
     nfs.mkdir()
     release = threading.Event()
-    real_identity, looked_up = watch.folder_identity, []
+    real_identity, looked_up = mounts.folder_identity, []
 
     def hung(path):
         if path == str(nfs):
@@ -1115,7 +1116,7 @@ def test_the_watcher_starts_while_a_library_root_hangs(
         hung(str(path))  # realpath stats the root as well
         return None
 
-    monkeypatch.setattr(watch, "folder_identity", hung)
+    monkeypatch.setattr(mounts, "folder_identity", hung)
     monkeypatch.setattr(watch, "network_filesystem", file_system)
     config = config_factory(
         library=[{"name": "NFS", "path": str(nfs)}],

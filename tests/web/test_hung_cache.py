@@ -210,23 +210,22 @@ def test_an_image_of_ones_own_on_a_hung_cache_is_refused_saying_why(
 
 @pytest.fixture
 def looks(monkeypatch):
-    """The looks at a folder (`watch.root_identity`'s threads) made from now on, on a clock
+    """The looks at a folder (`mounts.root_identity`'s threads) made from now on, on a clock
     that stands still until the test moves it (`looks.clock[0] += s`)."""
-    from metarrd import cache
-    from metarrd.pipeline import watch
+    from metarrd import cache, mounts
 
     class Looks(list):
         clock = [1000.0]
 
     made = Looks()
 
-    class Counted(watch._Check):
+    class Counted(mounts._Check):
         def start(self) -> None:
             made.append(self.path)
             super().start()
 
-    monkeypatch.setattr(watch, "_Check", Counted)
-    monkeypatch.setattr(watch, "_hanging", {})
+    monkeypatch.setattr(mounts, "_Check", Counted)
+    monkeypatch.setattr(mounts, "_hanging", {})
     monkeypatch.setattr(cache, "_answered", {})
     monkeypatch.setattr(cache, "clock", lambda: made.clock[0])
     return made
@@ -258,8 +257,7 @@ def test_a_photo_asked_while_a_look_at_the_cache_hangs_waits_on_that_look(
     again and hangs there: a photo asked for then, within the second a good look stands for,
     waits on that look and is a 503, rather than trust the good one and open its file (its
     request would hang for good)."""
-    from metarrd import cache
-    from metarrd.pipeline import watch
+    from metarrd import cache, mounts
 
     mount = hard_mount(monkeypatch)
     monkeypatch.setattr(cache, "clock", lambda: 1000.0)  # all within the second
@@ -271,12 +269,12 @@ def test_a_photo_asked_while_a_look_at_the_cache_hangs_waits_on_that_look(
             name="Al Pacino", name_normalized="al pacino", image_cache_path=photo
         )
         assert client.get(f"/actors/{actor.id}/thumb").status_code == 200
-        monkeypatch.setattr(watch, "ROOT_CHECK_TIMEOUT", 3.0)  # the page's look waits that long
+        monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", 3.0)  # the page's look waits that long
         mount.hang(config.cache_dir)
         page = threading.Thread(target=lambda: client.get("/healthz"), daemon=True)
         page.start()
         for _ in range(500):
-            if watch.looking(str(config.cache_dir)):
+            if mounts.looking(str(config.cache_dir)):
                 break
             threading.Event().wait(0.01)
         answer = finishes(lambda: client.get(f"/actors/{actor.id}/thumb"))

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from metarrd import db
-from metarrd.pipeline import watch
+from metarrd import db, mounts
 from tests.conftest import hard_mount
 
 TOKEN = "s3cret-token-of-the-test"
@@ -54,7 +53,7 @@ def test_the_publish_preview_of_an_item_on_a_hung_mount_answers_instead_of_hangi
 
     release.set()  # the server is back
     hanging.clear()
-    watch._hanging[root].join(10)  # the hung look returns
+    mounts._hanging[root].join(10)  # the hung look returns
     assert "Heat (1995).nfo" in client.hx_get(f"/movies/{movie.id}/preview").get_data(True)
 
 

@@ -1,0 +1,84 @@
+"""A folder that may not answer: a library root or the image cache on a hard NFS mount whose
+server is gone, where every stat waits for ever, and the thread that made it with it. Its
+identity (device, inode) is looked at in a thread of its own (`root_identity`), a few seconds at
+most, at once while an earlier look still hangs: by the watcher for each library root, by the
+stages, jobs and web requests before they read there (`cache.unanswered`,
+`cache.library_unanswered`), by `config check`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import threading
+import time
+
+from metarrd.files import display
+
+log = logging.getLogger(__name__)
+
+ROOT_CHECK_TIMEOUT = 5.0  # a root check not answered by then (a hung hard mount): unreachable
+UNREACHABLE = (-1, -1)  # the identity of a root whose check hangs (no folder has this one)
+
+
+def folder_identity(path: str) -> tuple[int, int] | None:
+    """(device, inode) of the folder at `path`, through symlinks; None when it is no folder. A
+    share mounted (or unmounted) on a library root, a root folder swapped, a symlinked root
+    pointed elsewhere: another identity, which inotify, watching the folder it opened, misses."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+
+
+class _Check(threading.Thread):
+    """One look at a root (`folder_identity`), which every caller asking meanwhile waits on."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(name="root-check", daemon=True)
+        self.path = path
+        self.until = time.monotonic() + ROOT_CHECK_TIMEOUT
+        self.answer: list[tuple[int, int] | None] = []
+        self.reported = False  # its hang was logged (and its callers answered UNREACHABLE)
+
+    def run(self) -> None:
+        self.answer.append(folder_identity(self.path))
+
+
+_hanging: dict[str, _Check] = {}  # root -> its latest check (a hung one has not returned yet)
+_hanging_lock = threading.Lock()
+
+
+HUNG_ROOT = "library folder %s does not answer (a hung network mount?); watched again once it does"
+
+
+def root_identity(path: str, *, hung: str = HUNG_ROOT) -> tuple[int, int] | None:
+    """`folder_identity` of a library root, in a thread of its own: a hung hard NFS mount (its
+    stat never returns) blocked the watcher thread that asked. Not answered in
+    `ROOT_CHECK_TIMEOUT` seconds: UNREACHABLE, and `hung` (its caller's words, `%s` the path)
+    logged; while that check still hangs no other is started for the root (one thread stuck
+    per root at most): UNREACHABLE at once, logged no more. Callers that ask while a check is
+    under way (a web page's twenty pictures at once) wait on that one. The image cache's folder
+    is looked at the same way (`cache.unanswered`)."""
+    with _hanging_lock:
+        check = _hanging.get(path)
+        if check is not None and check.reported and check.is_alive():
+            return UNREACHABLE
+        if check is None or not check.is_alive():
+            check = _hanging[path] = _Check(path)
+            check.start()
+    check.join(max(0.0, check.until - time.monotonic()))
+    if check.answer:
+        return check.answer[0]
+    with _hanging_lock:
+        first, check.reported = not check.reported, True
+    if first:
+        log.warning(hung, display(path))
+    return UNREACHABLE
+
+
+def looking(path: str) -> bool:
+    """Is a look at `path` (`root_identity`) under way, or hanging?"""
+    check = _hanging.get(path)
+    return check is not None and check.is_alive()
