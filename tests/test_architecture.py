@@ -32,6 +32,12 @@ IO_MODULES = ("requests", "peewee", "flask", "huey", "watchfiles", "metarrd.db",
 STAGES = ("scan", "identify", "enrich", "publish", "players")
 OUTER = ("metarrd.pipeline", "metarrd.web", "metarrd.cli", "metarrd.demo")
 
+# The kit: every module at the top of the package but the interfaces (the CLI and demo start
+# processes) and `runtime`, which builds the provider clients for the stages.
+INTERFACES = {"metarrd", "metarrd.__main__", "metarrd.cli", "metarrd.demo"}
+RUNTIME = "metarrd.runtime"
+ABOVE_THE_KIT = (*(f"metarrd.{s}" for s in STAGES), *OUTER, "metarrd.simulator")
+
 RULES = [
     # (importer prefix, forbidden import prefixes, why)
     (
@@ -113,6 +119,32 @@ def test_layer_rules():
 def _package(mod: str) -> str | None:
     parts = mod.split(".")
     return parts[1] if len(parts) > 1 and parts[1] in STAGES else None
+
+
+def _kit(mods) -> list[str]:
+    return [
+        m
+        for m in mods
+        if m.count(".") == 1 and m not in INTERFACES and not (PKG / m.split(".")[1]).is_dir()
+    ]
+
+
+def test_the_kit_imports_nothing_above_it():
+    """The kit serves every stage, the pipeline and the web: it takes nothing from them (what it
+    needs of theirs lives in the kit, or is handed in), nor from the provider clients, which
+    only `runtime` builds."""
+    mods = all_modules()
+    kit = _kit(mods)
+    assert {"metarrd.db", "metarrd.cache", "metarrd.config_check", RUNTIME} <= set(kit)
+    problems = [
+        f"{mod} imports {hit}: the kit imports nothing above it"
+        for mod in kit
+        for hit in _hits(
+            mods[mod],
+            ABOVE_THE_KIT if mod == RUNTIME else (*ABOVE_THE_KIT, "metarrd.providers"),
+        )
+    ]
+    assert not problems, "\n".join(problems)
 
 
 def test_stages_use_each_others_public_entry_points_only():
