@@ -88,8 +88,10 @@ def asset_image(
                 return CachedImage(path, row.file_hash, row.file_size, fmt, row.id)
     if not fetch:
         if not asset.content_hash or not asset.file_size:
-            _note(movie_id, notes, f"{label}: not in the cache and never analysed, skipped")
-            return None
+            # an alternative enrich kept only the preview of, then chosen: publish downloads it
+            notes.append(f"{label}: not downloaded yet; it is downloaded on publish")
+            fmt = asset.format or _safe_ext(Path(asset.url.split("?", 1)[0]), "jpeg")
+            return CachedImage(Path(asset.url), "", 0, fmt, None, True)
         notes.append(f"{label}: missing from the cache; it is downloaded again on publish")
         fmt = asset.format or "jpeg"
         return CachedImage(Path(asset.url), asset.content_hash, asset.file_size, fmt, None, True)

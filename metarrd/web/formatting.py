@@ -255,7 +255,8 @@ class PlanView:
 
 
 _REDOWNLOAD = re.compile(
-    r"^(?P<what>.+?): (?:image )?missing from the cache; it is downloaded again on publish$"
+    r"^(?P<what>.+?): (?:(?:image )?missing from the cache; it is downloaded again"
+    r"|not downloaded yet; it is downloaded) on publish$"  # a chosen alternative: only previewed
 )
 
 

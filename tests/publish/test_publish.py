@@ -15,6 +15,7 @@ import pytest
 
 from metarrd import atomic, db, workflow
 from metarrd.atomic import TEMP_MARKER
+from metarrd.enrich.choices import change_selection
 from metarrd.errors import ItemError, StageDisabled
 from metarrd.pipeline import jobs, queue
 from metarrd.publish import movie_data, preview_publish, publish_item, publish_many
@@ -1113,3 +1114,30 @@ def test_a_batch_left_while_its_temp_files_are_written_leaves_none(tmp_path, mon
         raise RuntimeError("the caller failed")
     assert all(f.done() for f in futures)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_alternative_chosen_but_never_downloaded_is_in_the_preview_as_on_publish(
+    rt, build, image_server
+):
+    """Enrich keeps the bytes of the selected images only: an alternative is analysed, then
+    only its preview stays (no hash, no size). Chosen as #1 in the Artwork tab, publish
+    downloads it and writes it as the poster, but the preview said "poster 1: not in the cache
+    and never analysed, skipped" and showed the other posters moved up a rank in its place."""
+    built = build(art={"poster": ["jpeg"]}, unselected={"poster": 1}, cast=[])
+    (chosen,) = built.unselected
+    data = built.images[chosen.url]
+    url = image_server.serve("chosen.jpg", data)
+    db.CacheImageFile.delete().where(db.CacheImageFile.file_hash == chosen.content_hash).execute()
+    A = db.ArtworkCandidate
+    A.update(url=url, content_hash=None, file_size=None).where(A.id == chosen.id).execute()
+    change_selection(rt.config, chosen.id, "use")
+
+    plan = preview_publish(rt, built.movie)
+
+    posters = {a.path.name: a for a in plan.actions if "poster" in a.path.name}
+    assert sorted(posters) == [f"{BASE}-poster.jpg", f"{BASE}-poster1.jpg"]
+    assert posters[f"{BASE}-poster.jpg"].wanted.source == Path(url)
+    assert not [n for n in plan.notes if "skipped" in n], plan.notes
+    assert "poster 1 of The Matrix: not downloaded yet; it is downloaded on publish" in plan.notes
+    publish_item(rt, built.movie)
+    assert files_under(built.folder)[f"{BASE}-poster.jpg"] == data

@@ -438,7 +438,11 @@ def test_the_preview_shows_changes_first_and_folds_what_stays():
     plan = SimpleNamespace(
         folder=folder,
         actions=actions,
-        notes=["poster 1: missing from the cache; it is downloaded again on publish", "odd"],
+        notes=[
+            "poster 1: missing from the cache; it is downloaded again on publish",
+            "odd",
+            "poster 2: not downloaded yet; it is downloaded on publish",
+        ],
         changes=True,
         nfo_diff=lambda: "--- a\n+++ b\n-old\n+new\n",
     )
@@ -446,7 +450,10 @@ def test_the_preview_shows_changes_first_and_folds_what_stays():
     assert [f[1] for f in view.changed_files] == ["Heat.nfo"]
     assert len(view.unchanged_files) == 23
     assert view.notes == ["odd"]  # a warning
-    assert view.info == ["poster 1 is downloaded when you publish."]  # no warning
+    assert view.info == [  # no warning
+        "poster 1 is downloaded when you publish.",
+        "poster 2 is downloaded when you publish.",
+    ]
 
 
 def test_next_item_to_review_walks_the_queue(client, seed):
