@@ -122,12 +122,20 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--imdb", type=imdb_id, metavar="TT", help="IMDb id (tt0133093)")
     g.add_argument("--tvdb", type=provider_id, metavar="ID", help="TheTVDB id (TV shows)")
 
-    for name, helptext in (
-        ("enrich", "fetch metadata and artwork, score, select and cache them, now"),
-        ("publish", "write the NFO and artwork into the library now"),
+    for name, helptext, all_help in (
+        (
+            "enrich",
+            "fetch metadata and artwork, score, select and cache them, now",
+            "every identified movie and show (enriched ones again), each show whole",
+        ),
+        (
+            "publish",
+            "write the NFO and artwork into the library now",
+            "every enriched movie and show, each show whole",
+        ),
     ):
         e = sub.add_parser(name, help=helptext)
-        e.add_argument("--all", action="store_true", help="every eligible item")
+        e.add_argument("--all", action="store_true", help=all_help)
         e.add_argument("items", nargs="*", metavar="ITEM", help=ITEM_HELP)
 
     lst = sub.add_parser("list", help="every item with its state")

@@ -53,3 +53,19 @@ def test_item_is_explained_where_it_is_taken(capsys):
             build_parser().parse_args([command, "--help"])
         out = " ".join(capsys.readouterr().out.split())  # argparse wraps at the terminal's width
         assert "metarrd list" in out and "video file" in out, command
+
+
+def test_all_says_which_items_it_takes(capsys):
+    """`enrich --all` and `publish --all` said "every eligible item": which ones, the user
+    could only guess (an unidentified movie? each episode alone?). They take what `cmd_enrich`
+    and `cmd_publish` select: the identified (or enriched) movies and shows, the enriched ones,
+    a show with its seasons and episodes."""
+    wanted = {
+        "enrich": "--all every identified movie and show (enriched ones again)",
+        "publish": "--all every enriched movie and show",
+    }
+    for command, words in wanted.items():
+        with pytest.raises(SystemExit):
+            build_parser().parse_args([command, "--help"])
+        out = " ".join(capsys.readouterr().out.split())  # argparse wraps at the terminal's width
+        assert words in out, (command, out)
