@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     from metarrd.workflow import STAGES as WORKFLOW_STAGES
 
     p = argparse.ArgumentParser(
-        prog="metarrd", description="Keeps a Kodi-style movie library tagged."
+        prog="metarrd", description="Keeps a Kodi-style movie and TV library tagged."
     )
     p.add_argument(
         "--config",

@@ -69,3 +69,12 @@ def test_all_says_which_items_it_takes(capsys):
             build_parser().parse_args([command, "--help"])
         out = " ".join(capsys.readouterr().out.split())  # argparse wraps at the terminal's width
         assert words in out, (command, out)
+
+
+def test_the_help_says_it_tags_tv_shows_too(capsys):
+    """`metarrd --help` began "Keeps a Kodi-style movie library tagged.": a user with a TV
+    library read that metarrd was not for it, though every command takes shows too."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Keeps a Kodi-style movie and TV library tagged." in out
