@@ -9,6 +9,7 @@ finds nothing sure. A confident match becomes `identified`; anything less stays
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Collection
@@ -22,7 +23,7 @@ import peewee as pw
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.enrich import CAST_LOCK, KEYWORDS_HINT, PROVIDED_HINT, follow_title, value_mark
-from metarrd.errors import ItemError, MetarrdError, internal_error
+from metarrd.errors import ItemError, MetarrdError, ProviderError, internal_error
 from metarrd.identify.match import (
     Match,
     SearchResult,
@@ -93,10 +94,33 @@ def identify_item(
     if tmdb_id or imdb_id:
         details = _lookup(rt, tmdb_id, imdb_id)
         if details is None:
-            what = f"TMDB id {tmdb_id}" if tmdb_id else f"IMDb id {imdb_id}"
-            raise ItemError(f"{what} is unknown to TMDB")
+            if tmdb_id:
+                raise ItemError(f"TMDB id {tmdb_id} is unknown to TMDB")
+            raise unknown_imdb(rt, str(imdb_id), "movie")
         return _identified(rt, movie, details, source or "manual")
     return _auto_identify(rt, movie)
+
+
+def unknown_imdb(rt: Runtime, imdb_id: str, wanted: str) -> ItemError:
+    """The error for an IMDb id TMDB has no `wanted` ("movie" or "tv") of. One TMDB knows as
+    the other kind (a movie's id given for a show, or a show's for a movie) says what it is,
+    rather than "unknown", which sent the user looking for a typo."""
+    what = f"IMDb id {imdb_id}"
+    if wanted == "movie":
+        kind, other, other_kind = "movie", "tv_results", "TV show"
+    else:
+        kind, other, other_kind = "TV show", "movie_results", "movie"
+    hits: list = []
+    with contextlib.suppress(ProviderError):  # "unknown" a moment ago: that stays the answer
+        hits = rt.tmdb.find(imdb_id, "imdb_id").get(other) or []
+    if hits and isinstance(hits[0], dict):
+        hit = hits[0]
+        title = hit.get("title") or hit.get("name") or "?"
+        year = str(hit.get("release_date") or hit.get("first_air_date") or "")[:4] or "?"
+        return ItemError(
+            f"{what} is not a {kind} on TMDB: it is the {other_kind} {title!r} ({year})"
+        )
+    return ItemError(f"{what} is unknown to TMDB")
 
 
 def _identify_tv(rt, item, tmdb_id, tvdb_id, imdb_id, source, series_type) -> IdentifyResult:

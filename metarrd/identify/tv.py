@@ -47,6 +47,7 @@ from metarrd.identify.stage import (
     forget_enriched_fields,
     forget_provider_rows,
     identified_how,
+    unknown_imdb,
     without_nfo_elements,
 )
 from metarrd.providers.tvdb import language_code
@@ -166,8 +167,9 @@ def identify_show(
     if tmdb_id or tvdb_id or imdb_id:
         details = _by_ids(rt, tmdb_id, tvdb_id, imdb_id)
         if details is None:
-            what = (f"TMDB TV id {tmdb_id}" if tmdb_id else f"TheTVDB id {tvdb_id}" if tvdb_id
-                    else f"IMDb id {imdb_id}")  # fmt: skip
+            if not (tmdb_id or tvdb_id):
+                raise unknown_imdb(rt, str(imdb_id), "tv")
+            what = f"TMDB TV id {tmdb_id}" if tmdb_id else f"TheTVDB id {tvdb_id}"
             raise ItemError(f"{what} is unknown to TMDB")
         return _identified(rt, show, details, source or "manual", series_type=series_type)
     hints = show.hints or {}

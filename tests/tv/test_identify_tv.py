@@ -516,3 +516,38 @@ def test_a_season_left_without_files_by_a_new_episode_order_goes_and_comes_back(
     assert by_number[1].id == first.id
     assert (by_number[1].title, by_number[1].locked_fields) == ("Land of Waves", ["title"])
     assert listed() == [(1, 1)]
+
+
+def test_an_imdb_id_of_the_other_kind_says_what_tmdb_knows_it_as(tv_rt, tmp_path):
+    """A movie's IMDb id given for a show (the movie page's tab still open), or a show's for a
+    movie: TMDB's /find knows it, in its `movie_results` or `tv_results`, but the error said
+    "IMDb id tt0133093 is unknown to TMDB", and the user looked for a typo that is not there."""
+    import pytest
+
+    from metarrd.errors import ItemError
+
+    from .conftest import put
+
+    put(tmp_path / "tv", "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01.mkv")
+    put(tmp_path / "movies", "Heat (1995)/Heat (1995).mkv")
+    report = scan(tv_rt)
+    identify_many(
+        tv_rt, [s.movie_id for s in after_scan_of(tv_rt, report, {}) if s.kind == "identify"]
+    )
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    movie = db.Movie.get(db.Movie.kind == db.MOVIE)
+
+    with pytest.raises(ItemError) as caught:
+        identify_item(tv_rt, show, imdb_id="tt0133093", source="manual")
+    assert str(caught.value) == (
+        "IMDb id tt0133093 is not a TV show on TMDB: it is the movie 'The Matrix' (1999)"
+    )
+    with pytest.raises(ItemError) as caught:
+        identify_item(tv_rt, movie, imdb_id="tt0903747", source="manual")
+    assert str(caught.value) == (
+        "IMDb id tt0903747 is not a movie on TMDB: it is the TV show 'Breaking Bad' (2008)"
+    )
+    with pytest.raises(ItemError, match=r"^IMDb id tt9999999 is unknown to TMDB$"):
+        identify_item(tv_rt, movie, imdb_id="tt9999999", source="manual")
+    assert db.Movie.get_by_id(show.id).tmdb_id == 1396
+    assert db.Movie.get_by_id(movie.id).tmdb_id == 949
