@@ -756,3 +756,22 @@ def test_a_full_disk_names_its_file_to_no_rebinding_page_even_without_a_password
     disk = c.get("/healthz", headers={"Host": "evil.example"}).get_json()["disk"]
     assert disk.startswith("full since ") and "Private Home Video" not in disk
     assert failed in c.get("/healthz", headers={"Host": "localhost"}).get_json()["disk"]
+
+
+def test_the_settings_access_card_names_the_command_that_sets_the_password(client):
+    """Settings → "Access to this page" said a password "on the server" turns the login on, and
+    that one is changed "on the server (see the security guide)": which command, and which
+    guide, the page did not say, and the user had to go looking. It names `metarrd passwd`."""
+    html = client.get("/settings").get_data(as_text=True)  # loopback, no password
+    assert "No login: only this computer can reach the page." in html
+    assert "Setting a password with <code>metarrd passwd</code> on the server turns" in html
+
+
+def test_the_settings_access_card_says_how_the_password_is_changed(public_app):
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    login(c, "correct horse")
+    html = c.get("/settings").get_data(as_text=True)
+    assert "Login required; sessions last 2 h." in html
+    assert "The password is changed with <code>metarrd passwd</code> on the server" in html
+    assert "security guide" not in html
