@@ -1010,9 +1010,10 @@ def cmd_players(config: Config, args) -> int:
     rt = _runtime(config)
     results = test_players(rt, args.name)
     if not results:
-        raise UsageError(
-            f"no player named {args.name!r}" if args.name else "no [[player]] configured"
-        )
+        if not config.player:
+            raise UsageError("no [[player]] configured")
+        names = ", ".join(repr(p.name) for p in config.player)
+        raise UsageError(f"no player named {args.name!r} (the configuration's: {names})")
     failed = 0
     for name, ok, message in results:
         print(

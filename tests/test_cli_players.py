@@ -126,3 +126,12 @@ def test_publish_by_hand_beside_a_running_daemon_leaves_the_players_to_it(
         assert "the running daemon tells them" in out
         assert [n.state for n in db.PlayerNotification.select()] == ["pending"]
         assert db.Job.select().where(db.Job.kind == "notify").count() == 1
+
+
+def test_players_test_with_a_name_no_player_has_lists_the_names(tmp_path, simulator, capsys):
+    """`metarrd players test Livingroom` said "no player named 'Livingroom'" and nothing more:
+    the user opened the configuration to see how the player is spelt there ("Living room")."""
+    cfg, _root = _config(tmp_path, simulator, "http://127.0.0.1:9")
+    assert main(["--config", str(cfg), "players", "test", "Livingroom"]) == 2
+    err = capsys.readouterr().err
+    assert "no player named 'Livingroom' (the configuration's: 'Living room')" in err
