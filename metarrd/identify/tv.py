@@ -220,7 +220,7 @@ def identify_show(
         reason = (
             f"no confident match for the show {what}: best {best.candidate.title!r} "
             f"({best.candidate.year or '?'}), {'; '.join(best.reasons) or best.recommendation}; "
-            f"run `metarrd identify {show.id} --tmdb ID` (or --tvdb ID)"
+            f"choose one in the UI or run `metarrd identify {show.id} --tmdb ID` (or --tvdb ID)"
         )
     reason = "; ".join(notes + [reason])
     candidates = add_posters(rt, candidates)  # the user chooses: show the posters

@@ -551,3 +551,21 @@ def test_an_imdb_id_of_the_other_kind_says_what_tmdb_knows_it_as(tv_rt, tmp_path
         identify_item(tv_rt, movie, imdb_id="tt9999999", source="manual")
     assert db.Movie.get_by_id(show.id).tmdb_id == 1396
     assert db.Movie.get_by_id(movie.id).tmdb_id == 949
+
+
+def test_an_unsure_show_points_to_the_identify_page_as_an_unsure_movie_does(tv_rt, tmp_path):
+    """An unsure movie's reason says "choose one in the UI or run `metarrd identify 12 --tmdb
+    ID`"; an unsure show's (the demo's `Doctor Who/`, in `metarrd list` and the daemon's log)
+    said only "run `metarrd identify 21 --tmdb ID` (or --tvdb ID)", though the show has its
+    Identify page with the candidates and their posters. The UI's words stay without either."""
+    from metarrd.web.formatting import plain_message
+
+    from .conftest import put
+
+    put(tmp_path / "tv", "Doctor Who/Doctor Who - S01E01.mkv")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    assert show.last_error.endswith(
+        f"; choose one in the UI or run `metarrd identify {show.id} --tmdb ID` (or --tvdb ID)"
+    )
+    assert plain_message(show.last_error).endswith("“Doctor Who” (1963) has the same title")
