@@ -250,8 +250,11 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return EXIT_FAILED
-        if "database is locked" not in str(exc):
+        if not db.locked(exc):
             raise
+        if _busy_snapshot(exc):  # no lock was waited for: said as what it was, not "15 s"
+            print(f"metarrd: {db.lock_reason(exc)}; run the command again", file=sys.stderr)
+            return EXIT_FAILED
         # another process held the write lock past busy_timeout: a daemon migrating a large
         # database after an upgrade had made `list --json` a traceback
         print(
@@ -266,6 +269,16 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `metarrd list | head`: the reader left; end quietly, as cat does
         _drop_output()
         return EXIT_PIPE
+
+
+def _busy_snapshot(exc: pw.OperationalError) -> bool:
+    """SQLite's other "database is locked" (SQLITE_BUSY_SNAPSHOT): another process wrote between
+    this transaction's read and its write, raised at once, with no wait for any lock (the
+    sqlite3 error, with its extended code, is peewee's first argument)."""
+    import sqlite3
+
+    inner = next((e for e in (*exc.args, exc.__context__) if isinstance(e, sqlite3.Error)), None)
+    return getattr(inner, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY_SNAPSHOT
 
 
 def _drop_output() -> None:

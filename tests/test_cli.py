@@ -693,6 +693,43 @@ def test_a_database_another_process_holds_is_one_line_not_a_traceback(
     ]
 
 
+def test_a_write_that_found_the_database_written_meanwhile_is_not_said_to_be_a_long_lock(
+    library, capsys, monkeypatch
+):
+    """SQLite says "database is locked" also, at once, for a transaction that read, then found
+    the database written by another process when it came to write (its BUSY_SNAPSHOT). The
+    command said "another metarrd process has been writing to it for longer than 15 s", which
+    none had; it says what happened, and that running it again is the cure."""
+    import sqlite3
+
+    from metarrd import cli as cli_module
+
+    cfg, _ = library
+
+    def list_meanwhile_written(config, args):  # `list`'s read, then a write after another's
+        cli_module._runtime(config)
+        other = sqlite3.connect(cfg.parent / "data" / "metarrd.db", isolation_level=None)
+        try:
+            with db.database.atomic():
+                db.Event.select().count()
+                other.execute("INSERT INTO events (kind, message, level, data, created_at) "
+                              "VALUES ('test', '', 'info', '{}', '2026-12-07 00:20:00')")  # fmt: skip
+                db.Event.create(kind="test")
+        finally:
+            other.close()
+        return 0
+
+    monkeypatch.setitem(cli_module.COMMANDS, "list", list_meanwhile_written)
+    assert cli(cfg, "list") == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "metarrd: the database changed under a transaction: another process wrote to it between "
+        "the transaction's read and its write (SQLite's BUSY_SNAPSHOT); nothing was kept; run "
+        "the command again"
+    ]
+
+
 def test_a_scan_path_that_is_not_utf8_is_named_as_the_log_names_it(library, capsys):
     """`metarrd scan` of a Latin-1 path outside every library: its line said `\\udce9` (a
     surrogate Python made of the byte) where every other line says `\\xe9`; with a strict
