@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import typing
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 
@@ -417,6 +418,7 @@ def resolve_item(spec: str, *, all_too: bool = False) -> db.Movie:
         movie = db.Movie.get_or_none(db.Movie.id == int(spec))
     path = _absolute(spec) if movie is None else ""
     if movie is None and is_utf8(path):  # a name that is not UTF-8 is never stored (walk.py)
+        path = _as_stored(path, _shown(spec))
         movie = db.Movie.get_or_none(db.Movie.path == path) or _item_of_folder(
             path, _shown(spec), all_too
         )
@@ -425,6 +427,100 @@ def resolve_item(spec: str, *, all_too: bool = False) -> db.Movie:
             f"no item {_shown(spec)} (give an id from `metarrd list`, a video file path or its folder)"
         )
     return movie
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _as_stored(
+    path: str, shown: str, instead: str = "give the item's id from `metarrd list`"
+) -> str:
+    """`path` as the items spell it when it was typed in the other Unicode normalisation: a
+    keyboard types "Amélie (2001)" composed (NFC), a Mac's share or a NAS holds the name
+    decomposed (NFD), or the reverse, and the scan stores names as the disk spells them, so
+    `metarrd publish "…/Amélie (2001)"` named no item. `path` itself when an item is spelled as
+    typed at or below it, or none in either form; two spellings of it (two folders "Léon" on a
+    Linux disk, one NFC, one NFD) name neither: a usage error showing each one's item."""
+    if path.isascii():
+        return path
+    typed = path.split(os.sep)
+    first = next(i for i, name in enumerate(typed) if not name.isascii())
+    head = os.sep.join(typed[:first]) + os.sep  # the items below its last ASCII folder
+    wanted = [_nfc(name) for name in typed]
+    spellings: dict[str, int] = {}  # spelling -> the first item at or below it
+    M = db.Movie
+    for item_id, stored in M.select(M.id, M.path).where(M.path.startswith(head)).tuples():
+        names = stored.split(os.sep)
+        same = 0
+        while same < min(len(names), len(typed)) and _nfc(names[same]) == wanted[same]:
+            same += 1
+        if same > first and all(name.isascii() for name in typed[same:]):
+            spelled = os.sep.join(names[:same] + typed[same:])
+            spellings[spelled] = min(item_id, spellings.get(spelled, item_id))
+    if path in spellings or not spellings:
+        return path
+    if len(spellings) == 1:
+        return next(iter(spellings))
+    raise UsageError(escape_controls(_two_spellings(shown, spellings, instead)))
+
+
+def _two_spellings(shown: str, spellings: dict[str, int], instead: str) -> str:
+    """The usage error of a path that names several folders or files whose names differ only in
+    their Unicode normalisation: which form each is, and an item of each to give instead."""
+
+    def form(spelled: str) -> str:
+        if _nfc(spelled) == spelled:
+            return "composed, NFC"
+        if unicodedata.normalize("NFD", spelled) == spelled:
+            return "decomposed, NFD"
+        return "NFC and NFD mixed"
+
+    each = "; ".join(
+        f"{spelled} ({form(spelled)}: item {item_id})"
+        for spelled, item_id in sorted(spellings.items(), key=lambda s: s[1])
+    )
+    return (
+        f"{shown} is spelled {len(spellings)} ways in the library, their names the same but for "
+        f"their Unicode normalisation: {each}; {instead}"
+    )
+
+
+def _as_on_disk(config: Config, path: str) -> str:
+    """A scan PATH as the disk spells it (`_as_stored`): a name typed in the other Unicode
+    normalisation than its folder holds it is looked for there (one found: that one; two, the
+    same but for their normalisation: a usage error); a name on disk in neither form (a file
+    deleted) is spelled as the items spell it, so that its items are marked missing. Only
+    inside a library, whose root is read as configured."""
+    if path.isascii() or os.path.lexists(path):
+        return path
+    roots = [lib.path for lib in config.library if is_inside(_nfc(path), _nfc(lib.path))]
+    if not roots:
+        return path
+    root = os.path.normpath(max(roots, key=len))
+    typed = Path(path).parts[len(Path(root).parts) :]
+    found = root
+    for i, name in enumerate(typed):
+        if os.path.lexists(here := os.path.join(found, name)):
+            found = here
+            continue
+        try:
+            with os.scandir(found) as entries:
+                names = sorted(e.name for e in entries if _nfc(e.name) == _nfc(name))
+        except OSError:
+            names = []
+        if not names:
+            gone = os.path.join(found, *typed[i:])
+            return _as_stored(gone, _shown(path), "scan the folder that holds them")
+        if len(names) > 1:
+            raise UsageError(
+                f"{_shown(path)} names {len(names)} entries of {display(found)} whose names "
+                f"are the same but for their Unicode normalisation ("
+                + ", ".join(f"{n!a}" for n in names)
+                + "); scan the folder that holds them"
+            )
+        found = os.path.join(found, names[0])
+    return found
 
 
 def _shown(spec: str) -> str:
@@ -605,8 +701,16 @@ def cmd_scan(config: Config, args) -> int:
         paths = [lib.path for lib in config.library if lib.path not in hung]
     elif hung:
         paths = [p for p in paths if not any(is_inside(p, root) for root in hung)]
-    # only now looked at (a PATH in a hung mount would block its look for good)
-    paths = [_scope_of_file(config, p) for p in paths]
+    # only now looked at (a PATH in a hung mount would block its look for good); a name typed
+    # in the other Unicode normalisation than the disk's is the disk's (`_as_on_disk`)
+    spelled, ambiguous = [], 0
+    for path in paths:
+        try:
+            spelled.append(_as_on_disk(config, path))
+        except UsageError as exc:  # two names the same but for their normalisation: not scanned
+            print(escape_controls(f"{exc}; not scanned"), file=sys.stderr)
+            ambiguous += 1
+    paths = [_scope_of_file(config, p) for p in spelled]
     # there but not to be looked at (EACCES of a folder on the way, EIO of a share): the scan's
     # own looks raised, and `metarrd scan` as a user who may not enter it was a traceback; a
     # PATH that is gone is scanned (its items are marked missing)
@@ -618,14 +722,14 @@ def cmd_scan(config: Config, args) -> int:
     # an empty list would scan every library
     report = (
         scan(rt, [Path(p) for p in paths] or None)
-        if paths or not (hung or unseen)
+        if paths or not (hung or unseen or ambiguous)
         else ScanReport()
     )
     # a folder renamed by hand: the players told about the old path are told the new one, as
     # the daemon's own scan does (sent below, before the command returns); nothing may be left
     # to publish
     moved_told = tell_players_moved(report.moved)
-    failed = len(report.errors) + len(hung) + len(unseen)
+    failed = len(report.errors) + len(hung) + len(unseen) + ambiguous
     for item, reason in report.errors:
         reason = reason.removeprefix(f"{item}: ")
         print(escape_controls(f"{display(item)}: {reason}"), file=sys.stderr)  # Latin-1: \xe9

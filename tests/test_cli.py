@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -1230,3 +1231,92 @@ def test_a_folder_of_several_seasons_in_a_show_says_to_give_the_show(tv_library,
         f"(2008)): give the show (item {show.id} or its folder {show_dir}), or one episode's "
         "file\n"
     )
+
+
+def _nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def test_an_item_typed_in_the_other_unicode_normalisation_is_that_item(library, capsys):
+    """A Mac's share holds "Amélie (2001)" decomposed (NFD), a keyboard types it composed (NFC),
+    or the reverse: `metarrd publish "…/Amélie (2001)"` said `no item`, exit 2, though the item
+    is there. The one item its name means under either normalisation is it."""
+    cfg, root = library
+    amelie = root / _nfd("Amélie (2001)")
+    amelie.mkdir()
+    shutil.copy2(MEDIA, amelie / _nfd("Amélie (2001).mkv"))
+    leon = root / "Léon (1994)"  # NFC on disk, typed NFD (pasted from a Mac's Finder)
+    leon.mkdir()
+    shutil.copy2(MEDIA, leon / "Léon (1994).mkv")
+    cli(cfg, "scan")
+    stored = db.Movie.get(db.Movie.path == str(amelie / _nfd("Amélie (2001).mkv")))
+    other = db.Movie.get(db.Movie.path == str(leon / "Léon (1994).mkv"))
+    for spec, item in [
+        (f"{root}/Amélie (2001)/Amélie (2001).mkv", stored),
+        (f"{root}/Amélie (2001)", stored),
+        (f"{root}/Amélie (2001)/", stored),
+        (_nfd(f"{root}/Léon (1994)/Léon (1994).mkv"), other),
+        (_nfd(f"{root}/Léon (1994)"), other),
+    ]:
+        assert resolve_item(spec).id == item.id, ascii(spec)
+    capsys.readouterr()
+    assert cli(cfg, "identify", f"{root}/Amélie (2001)", "--tmdb", "949") == 0
+    assert db.Movie.get_by_id(stored.id).tmdb_id == 949, capsys.readouterr().err
+
+
+def test_a_path_two_items_spell_the_same_but_for_normalisation_names_neither(library, capsys):
+    """Two folders "Léon (1994)" side by side, one NFC and one NFD (a Linux disk keeps both, a
+    copy from a Mac beside the NAS's own): a path typed in neither spelling (the folder typed,
+    NFC, the file name pasted from a Mac's Finder, NFD) means either; a usage error shows each
+    with its form and an item to give instead, never one picked. Typed as one of them is
+    spelled, byte for byte (a shell's completion, `list --json`'s path), it is that one."""
+    cfg, root = library
+    for form in ("NFC", "NFD"):
+        folder = root / unicodedata.normalize(form, "Léon (1994)")
+        folder.mkdir()
+        shutil.copy2(MEDIA, folder / unicodedata.normalize(form, "Léon (1994).mkv"))
+    cli(cfg, "scan")
+    composed = db.Movie.get(db.Movie.path == f"{root}/Léon (1994)/Léon (1994).mkv")
+    decomposed = db.Movie.get(db.Movie.path == _nfd(f"{root}/Léon (1994)/Léon (1994).mkv"))
+    assert resolve_item(composed.path).id == composed.id
+    assert resolve_item(decomposed.path).id == decomposed.id
+    capsys.readouterr()
+    mixed = f"{root}/Léon (1994)/" + _nfd("Léon (1994).mkv")
+    assert cli(cfg, "publish", mixed) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"metarrd: {mixed!r} is spelled 2 ways in the library, their names the same but for "
+        f"their Unicode normalisation: {composed.path} (composed, NFC: item {composed.id}); "
+        f"{decomposed.path} (decomposed, NFD: item {decomposed.id}); give the item's id from "
+        "`metarrd list`"
+    ]
+
+
+def test_a_scan_path_typed_in_the_other_unicode_normalisation_scans_it(library, capsys):
+    """`metarrd scan "…/Amélie (2001)"` typed NFC, the NAS holding the folder NFD: the path
+    was not there, so it was scanned as a folder gone (`scanned 0 videos`, exit 0), the new
+    film never found. It is the folder as the disk spells it. A name spelled on disk twice the
+    same but for its normalisation (Vietnamese "Mùa hè chiều thẳng đứng": NFC and NFD, typed on
+    a Windows Vietnamese keyboard, whose "ẳ" is "ă" and a combining hook, neither) is not
+    guessed: one line says so, that PATH is not scanned, the others are."""
+    cfg, root = library
+    amelie = root / _nfd("Amélie (2001)")
+    amelie.mkdir()
+    shutil.copy2(MEDIA, amelie / _nfd("Amélie (2001).mkv"))
+    title = "Mùa hè chiều thẳng đứng (2000)"
+    for form in ("NFC", "NFD"):
+        folder = root / unicodedata.normalize(form, title)
+        folder.mkdir()
+        shutil.copy2(MEDIA, folder / unicodedata.normalize(form, f"{title}.mkv"))
+    typed = title.replace("ẳ", "ă\u0309")
+    assert unicodedata.normalize("NFC", typed) == title and typed not in (title, _nfd(title))
+    assert cli(cfg, "scan", f"{root}/Amélie (2001)", f"{root}/{typed}") == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("scanned 1 video: 1 new,"), out
+    assert db.Movie.get_or_none(db.Movie.path == str(amelie / _nfd("Amélie (2001).mkv")))
+    names = sorted(unicodedata.normalize(form, title) for form in ("NFC", "NFD"))
+    assert err.splitlines() == [
+        f"{f'{root}/{typed}'!r} names 2 entries of {root} whose names are the same but for "
+        f"their Unicode normalisation ({', '.join(ascii(n) for n in names)}); scan the folder "
+        "that holds them; not scanned"
+    ]
