@@ -1428,10 +1428,16 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
         show.save()
         if not is_new:
             _name_seasons(show, before_names)
+        held = _seasons_with_files(show) if any(n is not None for n, _a in art) else set()
         for season, asset in art:
-            # the user's season art alone brings back no season hidden for holding no file:
-            # Kodi lists a season only with an episode in it
-            target = show if season is None else season_item(library, show, season, back=False)
+            # the user's season art alone makes no season, nor brings back one hidden for
+            # holding no file: Kodi lists a season only with an episode in it. Its item is kept
+            # hidden with the art, for when an episode comes (`season_item`'s `back`)
+            target = (
+                show
+                if season is None
+                else season_item(library, show, season, back=False, hide=season not in held)
+            )
             _record_artwork(target, asset)
         for err in errors:
             log.warning("item %d: %s", show.id, err)  # the daemon's journal, as a movie's
@@ -1451,24 +1457,33 @@ def season_item(
     number: int,
     known: dict[int, db.Movie] | None = None,
     back: bool = True,
+    hide: bool = False,
 ) -> db.Movie:
     """The show's season item `number`, created when new; `known` (number -> item, the show's
     seasons read once) saves a query per episode. Identify makes those of the files named by
     air date, whose season is the episode's it matched (identify.tv.identify_episodes). `back`:
-    a file is in it, which brings back a season hidden for holding none (not its art alone)."""
+    a file is in it, which brings back a season hidden for holding none (not its art alone).
+    `hide`: no episode file is in it (the user's season art alone): hidden, made so if new."""
     item = known.get(number) if known is not None else None
     if item is None:
         path = season_path(show.path, number)
         item = db.Movie.get_or_none(db.Movie.path == path)
     if item is None:
         item = db.Movie(library=library, path=path, kind=db.SEASON, show=show, season=number,
-                        title=_default_season_name(number))  # fmt: skip
+                        title=_default_season_name(number), missing=hide)  # fmt: skip
         # tvshow.nfo's name of it: its `<namedseason>` stays in `nfo_extra` (after we publish
         # our own tvshow.nfo too, which the scan does not read)
         named = named_seasons(show.nfo_extra or [])
         if number in named:
             _offer_season_name(item, named[number])
         item.save()
+    elif hide and not item.missing:  # made by its art alone before metarrd hid such seasons
+        # (published: what publish wrote for it goes at the next publish, to republish)
+        state = db.OUTDATED if item.publish_state == db.PUBLISHED else item.publish_state
+        item.missing, item.publish_state, item.updated_at = True, state, db.now()
+        db.Movie.update(missing=True, publish_state=state, updated_at=item.updated_at).where(
+            db.Movie.id == item.id
+        ).execute()
     elif back and item.missing and not show.missing:  # left without files by another episode order
         # (identify.tv._season_items), a file is in it again: back, with what it kept
         item.missing, item.updated_at = False, db.now()
@@ -1478,6 +1493,16 @@ def season_item(
     if known is not None:
         known[number] = item
     return item
+
+
+def _seasons_with_files(show: db.Movie) -> set[int]:
+    """The seasons an episode item of the show is in (its file there or missing; a file named by
+    air date: the season identify matched it to)."""
+    M = db.Movie
+    episodes = M.select(M.season, M.episodes, M.episode_refs).where(
+        M.show == show.id, M.kind == db.EPISODE
+    )
+    return {n for e in episodes if (n := e.episode_numbers()[0]) is not None}
 
 
 def _default_season_name(number: int) -> str:

@@ -1602,3 +1602,41 @@ def test_the_users_season_art_does_not_bring_back_a_season_with_no_file(tv_rt, t
         assert [v.number for v in season_views(db.Movie.get_by_id(show.id))] == [2]
     # its art is recorded on it all the same, for when a file is in it again
     assert [a.asset_type for a in db.Movie.get_by_id(first.id).assets] == ["poster"]
+
+
+def test_a_season_of_the_users_art_alone_is_no_season(tv_rt, tmp_path):
+    """Breaking Bad with Season 1's files, and the user's `season02-poster.jpg` (Sonarr's name)
+    put in the show folder ahead of Season 2, and `season-specials-poster.jpg`: each made a
+    season item, listed on the show's page with no file, enriched and published. Kodi lists a
+    season only when an episode is in it (its art alone makes none), so it is hidden; the
+    user's files stay as they are, their art kept on the hidden item, which comes back with
+    it when the first file of that season comes."""
+    from metarrd.web.tv import seasons as season_views
+
+    tv = tmp_path / "tv"
+    show_dir = tv / "Breaking Bad (2008)"
+    put(tv, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    posters = {}
+    for name, colour in (("season02-poster.jpg", (30, 30, 200)), ("season-specials-poster.jpg", (200, 30, 30))):  # fmt: skip
+        Image.new("RGB", (400, 600), colour).save(show_dir / name)
+        posters[name] = sha256_file(show_dir / name)
+    scan(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(show_dir))
+
+    def seasons() -> dict[int, db.Movie]:
+        M = db.Movie
+        return {s.season: s for s in M.select().where(M.show == show, M.kind == db.SEASON)}
+
+    assert {n: s.missing for n, s in seasons().items()} == {0: True, 1: False, 2: True}
+    assert [(v.number, v.files) for v in season_views(db.Movie.get_by_id(show.id))] == [(1, 1)]
+    assert {name: sha256_file(show_dir / name) for name in posters} == posters
+    assert [a.asset_type for a in seasons()[2].assets] == ["poster"]
+
+    put(tv, "Breaking Bad (2008)/Season 02/Breaking Bad - S02E01 - Seven Thirty-Seven.mkv")
+    scan(tv_rt)
+    assert {n: s.missing for n, s in seasons().items()} == {0: True, 1: False, 2: False}
+    assert [(v.number, v.files) for v in season_views(db.Movie.get_by_id(show.id))] == [
+        (1, 1),
+        (2, 1),
+    ]
+    assert [a.asset_type for a in seasons()[2].assets] == ["poster"]
