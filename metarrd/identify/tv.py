@@ -19,6 +19,8 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+import peewee as pw
+
 from metarrd import cache, db
 from metarrd.enrich import BLOCK_FIELDS, DETAIL_FIELDS, block_lock_name, follow_title
 from metarrd.errors import ItemError, NotFound, ProviderError, ProviderUnavailable
@@ -734,9 +736,19 @@ def _season_items(rt: Runtime, show: db.Movie, seasons: set[int], left: set[int]
         )
         left -= {e.episode_numbers()[0] for e in episodes}
         if left:
-            M.update(missing=True, updated_at=db.now()).where(
-                M.show == show.id, M.kind == db.SEASON, M.season.in_(sorted(left)), ~M.missing
+            hidden = M.show == show.id, M.kind == db.SEASON, M.season.in_(sorted(left)), ~M.missing
+            # published, what publish wrote for it is still there, and goes at the next publish
+            # (publish.tv `_prepare`), which makes it unpublished (`_finish`): to republish,
+            # as its show is, not "Published" for files that are to go
+            were = {state for (state,) in M.select(M.publish_state).where(*hidden).tuples()}
+            to_go = pw.Case(None, [(M.publish_state == db.PUBLISHED, db.OUTDATED)], M.publish_state)
+            M.update(missing=True, publish_state=to_go, updated_at=db.now()).where(
+                *hidden
             ).execute()
+            if were - {db.UNPUBLISHED}:
+                M.update(publish_state=db.OUTDATED).where(
+                    M.id == show.id, M.publish_state == db.PUBLISHED
+                ).execute()
             log.info("item %d: season(s) %s hold no episode file in %s; hidden", show.id,
                      ", ".join(map(str, sorted(left))), order_label(order_of(show.ordering)))  # fmt: skip
 

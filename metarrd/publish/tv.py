@@ -1015,6 +1015,11 @@ def _finish(
             M.update(publish_state=db.OUTDATED).where(
                 M.id == show.id, M.publish_state == db.PUBLISHED
             ).execute()
+        # a season hidden for holding no file: what publish wrote for it went (`_prepare`),
+        # nothing of it is in the library now
+        gone = [s.id for s in members.hidden if s.publish_state != db.UNPUBLISHED]
+        if gone:
+            M.update(publish_state=db.UNPUBLISHED, updated_at=when).where(M.id.in_(gone)).execute()
         for episode_id, why in members.blocked.items():
             db.Movie.update(last_error=why, updated_at=when).where(
                 db.Movie.id == episode_id

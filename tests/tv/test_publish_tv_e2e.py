@@ -344,3 +344,54 @@ def test_a_file_named_by_air_date_published_alone_brings_its_new_seasons_art(tv_
     assert not {n for n in names if n.startswith("season01-")}
     season = db.Movie.get(db.Movie.show == show.id, db.Movie.season == 2)
     assert season.publish_state == db.PUBLISHED
+
+
+def test_a_season_hidden_by_a_new_episode_order_is_not_called_published(tv_rt, tmp_path):
+    """Naruto published in TMDB's order (its 2002-11-14 episode S01E07), then switched to
+    TheTVDB's (S02E01): Season 1 holds no file and is hidden, and it stayed "published" for
+    good, though the next publish removes what it wrote for it. Hidden, it is to republish
+    (its files are still there, to go), as its show is; once published, it is unpublished:
+    nothing of it is in the library. The show, published again whole or through its episode
+    alone, is "published", as `list --json` says."""
+    from metarrd.enrich.tv import enrich_show
+    from metarrd.identify.tv import identify_episodes, set_episode_order
+    from metarrd.publish import publish_item
+
+    from .conftest import put
+    from .test_identify_tv import _scan_and_identify
+
+    folder = tmp_path / "tv/Naruto"
+    put(tmp_path / "tv", "Naruto/Naruto - 2002-11-14 - The Assassin of the Mist.mkv")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(folder))
+    enrich_show(tv_rt, db.Movie.get_by_id(show.id))
+    publish_item(tv_rt, db.Movie.get_by_id(show.id))
+    first = db.Movie.get(db.Movie.show == show.id, db.Movie.season == 1)
+    assert first.publish_state == db.PUBLISHED and (folder / "season01-poster.jpg").is_file()
+
+    set_episode_order(db.Movie.get_by_id(show.id), "tvdb")
+    identify_episodes(tv_rt, db.Movie.get_by_id(show.id))
+    first = db.Movie.get_by_id(first.id)
+    assert first.missing and first.publish_state == db.OUTDATED
+    assert db.Movie.get_by_id(show.id).publish_state == db.OUTDATED
+
+    enrich_show(tv_rt, db.Movie.get_by_id(show.id))
+    (episode,) = db.Movie.select().where(db.Movie.show == show.id, db.Movie.kind == db.EPISODE)
+    publish_item(tv_rt, episode)  # the episode's page's Publish: the season's files go
+    assert not (folder / "season01-poster.jpg").exists()
+    assert db.Movie.get_by_id(first.id).publish_state == db.UNPUBLISHED
+    publish_item(tv_rt, db.Movie.get_by_id(show.id))
+    assert db.Movie.get_by_id(first.id).publish_state == db.UNPUBLISHED
+    unit = db.Movie.select().where((db.Movie.id == show.id) | (db.Movie.show == show.id))
+    states = {(m.kind, m.season): m.publish_state for m in unit}
+    assert states == {
+        ("show", None): db.PUBLISHED,
+        ("season", 1): db.UNPUBLISHED,
+        ("season", 2): db.PUBLISHED,
+        ("episode", None): db.PUBLISHED,
+    }
+    listed = [m.as_list_entry() for m in unit if m.kind in db.LISTED_KINDS]  # `list --json`'s
+    assert sorted((e["kind"], e["publish_state"]) for e in listed) == [
+        ("episode", "published"),
+        ("show", "published"),
+    ]
