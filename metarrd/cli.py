@@ -433,9 +433,7 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _as_stored(
-    path: str, shown: str, instead: str = "give the item's id from `metarrd list`"
-) -> str:
+def _as_stored(path: str, shown: str) -> str:
     """`path` as the items spell it when it was typed in the other Unicode normalisation: a
     keyboard types "Amélie (2001)" composed (NFC), a Mac's share or a NAS holds the name
     decomposed (NFD), or the reverse, and the scan stores names as the disk spells them, so
@@ -462,10 +460,10 @@ def _as_stored(
         return path
     if len(spellings) == 1:
         return next(iter(spellings))
-    raise UsageError(escape_controls(_two_spellings(shown, spellings, instead)))
+    raise UsageError(escape_controls(_two_spellings(shown, spellings)))
 
 
-def _two_spellings(shown: str, spellings: dict[str, int], instead: str) -> str:
+def _two_spellings(shown: str, spellings: dict[str, int]) -> str:
     """The usage error of a path that names several folders or files whose names differ only in
     their Unicode normalisation: which form each is, and an item of each to give instead."""
 
@@ -482,16 +480,15 @@ def _two_spellings(shown: str, spellings: dict[str, int], instead: str) -> str:
     )
     return (
         f"{shown} is spelled {len(spellings)} ways in the library, their names the same but for "
-        f"their Unicode normalisation: {each}; {instead}"
+        f"their Unicode normalisation: {each}; give the item's id from `metarrd list`"
     )
 
 
 def _as_on_disk(config: Config, path: str) -> str:
     """A scan PATH as the disk spells it (`_as_stored`): a name typed in the other Unicode
     normalisation than its folder holds it is looked for there (one found: that one; two, the
-    same but for their normalisation: a usage error); a name on disk in neither form (a file
-    deleted) is spelled as the items spell it, so that its items are marked missing. Only
-    inside a library, whose root is read as configured."""
+    same but for their normalisation: a usage error); one there in neither form stays as typed.
+    Only inside a library, whose root is read as configured."""
     if path.isascii() or os.path.lexists(path):
         return path
     roots = [lib.path for lib in config.library if is_inside(_nfc(path), _nfc(lib.path))]
@@ -500,7 +497,7 @@ def _as_on_disk(config: Config, path: str) -> str:
     root = os.path.normpath(max(roots, key=len))
     typed = Path(path).parts[len(Path(root).parts) :]
     found = root
-    for i, name in enumerate(typed):
+    for name in typed:
         if os.path.lexists(here := os.path.join(found, name)):
             found = here
             continue
@@ -510,8 +507,7 @@ def _as_on_disk(config: Config, path: str) -> str:
         except OSError:
             names = []
         if not names:
-            gone = os.path.join(found, *typed[i:])
-            return _as_stored(gone, _shown(path), "scan the folder that holds them")
+            return path
         if len(names) > 1:
             raise UsageError(
                 f"{_shown(path)} names {len(names)} entries of {display(found)} whose names "
