@@ -1640,3 +1640,33 @@ def test_a_season_of_the_users_art_alone_is_no_season(tv_rt, tmp_path):
         (2, 1),
     ]
     assert [a.asset_type for a in seasons()[2].assets] == ["poster"]
+
+
+def test_a_season_an_earlier_scan_made_of_the_users_art_alone_is_hidden_when_it_changes(
+    tv_rt, tmp_path
+):
+    """A season item made, listed and published before for the user's `season02-poster.jpg`
+    alone (no file of Season 2): the scan that reads that art again (the user changed it)
+    hides it, as a new one is. What publish wrote for it is still there, to go at the next
+    publish: to republish, not "Published"."""
+    from metarrd.web.tv import seasons as season_views
+
+    tv = tmp_path / "tv"
+    show_dir = tv / "Breaking Bad (2008)"
+    put(tv, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    Image.new("RGB", (400, 600), (30, 30, 200)).save(show_dir / "season02-poster.jpg")
+    scan(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(show_dir))
+    second = db.Movie.get(db.Movie.show == show, db.Movie.season == 2)
+    db.Movie.update(missing=False, publish_state=db.PUBLISHED).where(
+        db.Movie.id == second.id
+    ).execute()  # as the earlier scan left it, published since
+    assert [v.number for v in season_views(db.Movie.get_by_id(show.id))] == [1, 2]
+
+    poster = show_dir / "season02-poster.jpg"
+    Image.new("RGB", (400, 600), (200, 30, 30)).save(poster)
+    os.utime(poster, ns=(1_000_000_000, 1_000_000_000))
+    scan(tv_rt, [show_dir])
+    second = db.Movie.get_by_id(second.id)
+    assert (second.missing, second.publish_state) == (True, db.OUTDATED)
+    assert [v.number for v in season_views(db.Movie.get_by_id(show.id))] == [1]
