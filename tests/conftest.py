@@ -15,6 +15,7 @@ import ipaddress
 import os
 import shutil
 import socket
+import sqlite3
 import tempfile
 import threading
 import time
@@ -585,3 +586,26 @@ def sqlite_statements() -> Iterator[list[str]]:
         yield seen
     finally:
         connection.set_trace_callback(None)
+
+
+def sqlites_snapshot_error(path) -> Exception:
+    """SQLite's other "database is locked" (SQLITE_BUSY_SNAPSHOT), as it is raised: a
+    transaction on the open database read, another connection to `path` wrote, then the
+    transaction came to write; refused at once, with no wait."""
+    import peewee as pw
+
+    from metarrd import db
+
+    other = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        with db.database.atomic():  # a deferred transaction: BEGIN, a read, then a write
+            db.Event.select().count()
+            other.execute("INSERT INTO events (kind, message, level, data, created_at) "
+                          "VALUES ('test', '', 'info', '{}', '2026-12-06 22:00:00')")  # fmt: skip
+            try:
+                db.Event.create(kind="test")
+            except pw.OperationalError as exc:
+                return exc
+    finally:
+        other.close()
+    raise AssertionError("the write was not refused")

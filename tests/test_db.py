@@ -2,46 +2,51 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 
 from metarrd import db
+from tests.conftest import sqlites_snapshot_error
+
+
+@contextlib.contextmanager
+def _migrated_from(path, version: int, *statements: str) -> Iterator[None]:
+    """The database open at `path` closed, turned back into what `version` left (`statements`
+    undo what the later versions added), then opened again, which migrates it; closed after."""
+    db.database.close()
+    with sqlite3.connect(path) as con:
+        for statement in statements:
+            con.execute(statement)
+        con.execute(f"UPDATE meta SET value = '{version}' WHERE key = 'schema_version'")
+    db.open_database(path)
+    try:
+        yield
+    finally:
+        db.database.close()
 
 
 def test_a_version_3_database_gains_publish_warnings(tmp_path):
     path = tmp_path / "metarrd.db"
     db.open_database(path)
     db.Movie.create(library=db.Library.create(name="Movies", path="/m"), path="/m/a.mkv")
-    db.database.close()
-    with sqlite3.connect(path) as con:  # as version 3 left it
-        con.execute("ALTER TABLE movies DROP COLUMN publish_warnings")
-        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    db.open_database(path)
-    try:
+    with _migrated_from(path, 3, "ALTER TABLE movies DROP COLUMN publish_warnings"):
         assert db.schema_version() == db.SCHEMA_VERSION >= 4
         assert db.Movie.get().publish_warnings == []
         db.open_database(path)  # again: nothing to do
-    finally:
-        db.database.close()
 
 
 def test_events_recorded_before_stage_outcome_names_are_renamed(tmp_path):
     path = tmp_path / "metarrd.db"
     db.open_database(path)
-    db.database.close()
-    with sqlite3.connect(path) as con:  # as version 2 left it, with history of the old names
-        for kind in ("enrichment.complete", "entity.published", "field.lock", "scan.found"):
-            con.execute(
-                "INSERT INTO events (kind, message, level, data, created_at)"
-                " VALUES (?, 'm', 'info', '{}', '2026-01-01 00:00:00')",
-                (kind,),
-            )
-        con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    db.open_database(path)
-    try:
+    history = [  # as version 2 left it, with history of the old names
+        "INSERT INTO events (kind, message, level, data, created_at)"
+        f" VALUES ('{kind}', 'm', 'info', '{{}}', '2026-01-01 00:00:00')"
+        for kind in ("enrichment.complete", "entity.published", "field.lock", "scan.found")
+    ]
+    with _migrated_from(path, 2, *history):
         kinds = [e.kind for e in db.Event.select().order_by(db.Event.id)]
         assert kinds == ["enrich.done", "publish.done", "review.locked", "scan.found"]
-    finally:
-        db.database.close()
 
 
 def test_processes_that_start_together_migrate_once(tmp_path):
@@ -85,16 +90,9 @@ def test_a_version_10_database_gains_file_identities(tmp_path):
     path = tmp_path / "metarrd.db"
     db.open_database(path)
     db.Movie.create(library=db.Library.create(name="Movies", path="/m"), path="/m/a.mkv")
-    db.database.close()
-    with sqlite3.connect(path) as con:  # as version 10 left it
-        con.execute("ALTER TABLE movies DROP COLUMN file_id")
-        con.execute("UPDATE meta SET value = '10' WHERE key = 'schema_version'")
-    db.open_database(path)
-    try:
+    with _migrated_from(path, 10, "ALTER TABLE movies DROP COLUMN file_id"):
         assert db.schema_version() == db.SCHEMA_VERSION >= 11
         assert db.Movie.get().file_id is None  # the next scan records it
-    finally:
-        db.database.close()
 
 
 def test_a_new_sqlite_database_holding_the_secret_key_is_made_0600(tmp_path):
@@ -129,18 +127,11 @@ def test_a_version_12_database_gains_the_kept_state_of_notifications(tmp_path):
     db.open_database(path)
     player = db.MediaPlayer.create(name="Den", type="kodi", url="http://127.0.0.1:8080")
     db.PlayerNotification.create(player=player, path="/tv/Breaking Bad (2008)")
-    db.database.close()
-    with sqlite3.connect(path) as con:  # as version 12 left it
-        con.execute("ALTER TABLE player_notifications DROP COLUMN kept_state")
-        con.execute("UPDATE meta SET value = '12' WHERE key = 'schema_version'")
-    db.open_database(path)
-    try:
+    with _migrated_from(path, 12, "ALTER TABLE player_notifications DROP COLUMN kept_state"):
         assert db.schema_version() == db.SCHEMA_VERSION >= 13
         assert db.PlayerNotification.get().kept_state is None
         db.PlayerNotification.update(kept_state=[{"file": "a.mkv", "playcount": 1}]).execute()
         assert db.PlayerNotification.get().kept_state == [{"file": "a.mkv", "playcount": 1}]
-    finally:
-        db.database.close()
 
 
 def test_a_write_after_another_process_wrote_is_not_said_to_be_a_long_lock(tmp_path):
@@ -155,16 +146,7 @@ def test_a_write_after_another_process_wrote_is_not_said_to_be_a_long_lock(tmp_p
     db.open_database(path)
     other = sqlite3.connect(path, isolation_level=None)
     try:
-        with db.database.atomic():  # a deferred transaction: BEGIN, a read, then a write
-            db.Event.select().count()
-            other.execute("INSERT INTO events (kind, message, level, data, created_at) "
-                          "VALUES ('test', 'x', 'info', '{}', '2026-12-06 22:00:00')")  # fmt: skip
-            try:
-                db.Event.create(kind="test")
-            except pw.OperationalError as exc:
-                snapshot = exc
-            else:
-                raise AssertionError("the write was not refused")
+        snapshot = sqlites_snapshot_error(path)
         assert db.locked(snapshot)
         reason = db.lock_reason(snapshot)
         assert "longer than" not in reason and "between the transaction's read" in reason

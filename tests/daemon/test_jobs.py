@@ -372,19 +372,9 @@ def test_a_database_locked_past_the_busy_timeout_is_tried_again_not_a_bug(
 def _sqlites_snapshot_error(rt) -> Exception:
     """SQLite's other "database is locked" (SQLITE_BUSY_SNAPSHOT): a transaction read, another
     connection wrote, then this one came to write; raised at once, with no wait."""
-    other = sqlite3.connect(str(Path(rt.config.data_dir) / "metarrd.db"), isolation_level=None)
-    try:
-        with db.database.atomic():
-            db.Event.select().count()
-            other.execute("INSERT INTO events (kind, message, level, data, created_at) "
-                          "VALUES ('test', '', 'info', '{}', '2026-12-06 22:00:00')")  # fmt: skip
-            try:
-                db.Event.create(kind="test")
-            except Exception as exc:
-                return exc
-    finally:
-        other.close()
-    raise AssertionError("the write was not refused")
+    from tests.conftest import sqlites_snapshot_error
+
+    return sqlites_snapshot_error(Path(rt.config.data_dir) / "metarrd.db")
 
 
 @sqlite_lock
