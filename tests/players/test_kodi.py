@@ -580,6 +580,30 @@ def _published_nfo(movie, tags: list[str]) -> None:
     ).on_conflict_replace().execute()
 
 
+HEAT = "Heat (1995)/Heat (1995).mkv"
+MATRIX = "The Matrix (1999)/The Matrix (1999).mkv"
+
+
+def _published_and_queued(make_rt, tmp_path, kodi: FakeKodi, rel: str, tags: list[str]):
+    """A runtime whose Living room is `kodi`, with the movie `rel` published with these
+    `<tag>`s (its NFO and ledger row) and its notification queued."""
+    rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+    movie = add_movie(rt, rel)
+    _published_nfo(movie, tags)
+    queue(movie)
+    return rt, movie
+
+
+def _matrix_in_kodi(tags: list[str], nfo_tags: list[str]) -> FakeKodi:
+    """Kodi holding The Matrix (id 42) unwatched, with `tags`; the NFO it reads gives `nfo_tags`."""
+    return FakeKodi(
+        sources=["smb://nas/movies/"],
+        movies={42: f"smb://nas/movies/{MATRIX}"},
+        movie_details={42: {"playcount": 0, "tag": list(tags)}},
+        nfo_details={42: {"tag": list(nfo_tags)}},
+    )
+
+
 def _watched_heat_in_kodi() -> FakeKodi:
     """Kodi holding Heat (id 42) watched and rated, tagged "heist" as its NFO."""
     return FakeKodi(
@@ -593,10 +617,7 @@ def _watched_heat_in_kodi() -> FakeKodi:
 def _tagged_movie_night_in_kodi_and_the_review(make_rt, tmp_path, kodi: FakeKodi):
     """Heat published with "heist" and Kodi told; then the user tags it "Movie night" in Kodi
     and in metarrd's review, so the republished NFO has it too (not yet told)."""
-    rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-    movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
-    _published_nfo(movie, ["heist"])
-    queue(movie)
+    rt, movie = _published_and_queued(make_rt, tmp_path, kodi, HEAT, ["heist"])
     process_notifications(rt)
     kodi.movie_details[42]["tag"].append("Movie night")  # the user tags it in Kodi
     _published_nfo(movie, ["heist", "Movie night"])  # and in the review
@@ -613,17 +634,10 @@ def test_a_tag_given_in_kodi_survives_a_refresh_and_one_removed_in_metarrd_stays
     tags", or SetMovieDetails) was gone after metarrd republished it. The user's own tag is
     given back; a tag metarrd removed from the NFO (the user took it out in the review UI)
     does not come back, though Kodi had it from the NFO it read before."""
-    file = "smb://nas/movies/The Matrix (1999)/The Matrix (1999).mkv"
-    with FakeKodi(
-        sources=["smb://nas/movies/"],
-        movies={42: file},
-        movie_details={42: {"playcount": 0, "tag": ["cyberpunk", "dystopia"]}},
-        nfo_details={42: {"tag": ["cyberpunk", "dystopia"]}},
-    ) as kodi:
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        movie = add_movie(rt, "The Matrix (1999)/The Matrix (1999).mkv")
-        _published_nfo(movie, ["cyberpunk", "dystopia"])
-        queue(movie)
+    with _matrix_in_kodi(["cyberpunk", "dystopia"], ["cyberpunk", "dystopia"]) as kodi:
+        rt, movie = _published_and_queued(
+            make_rt, tmp_path, kodi, MATRIX, ["cyberpunk", "dystopia"]
+        )
         process_notifications(rt)  # Kodi is told of this NFO
         # the user tags it in Kodi; in metarrd, "dystopia" is taken out and it is published
         kodi.movie_details[42]["tag"].append("Movie night")
@@ -649,7 +663,8 @@ def test_a_tag_kodi_spells_otherwise_is_the_nfos_and_goes_when_metarrd_takes_it_
     (not the NFO's by its spelling): at the refresh after TMDB dropped the keyword it gave it
     back, so it never left Kodi; and each refresh waited the whole REFRESH_WAIT_SECONDS for
     the tag to go, which the NFO gave back at once."""
-    file = "smb://nas/movies/12 Monkeys (1995)/12 Monkeys (1995).mkv"
+    rel = "12 Monkeys (1995)/12 Monkeys (1995).mkv"
+    file = f"smb://nas/movies/{rel}"
     with FakeKodi(
         sources=["smb://nas/movies/"],
         movies={42: file},
@@ -658,10 +673,7 @@ def test_a_tag_kodi_spells_otherwise_is_the_nfos_and_goes_when_metarrd_takes_it_
         nfo_details={42: {"tag": ["dystopia", "time travel"]}},
     ) as kodi:
         assert kodi.movie_details[42]["tag"] == ["dystopia", "Time Travel"]
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        movie = add_movie(rt, "12 Monkeys (1995)/12 Monkeys (1995).mkv")
-        _published_nfo(movie, ["dystopia", "time travel"])
-        queue(movie)
+        rt, movie = _published_and_queued(make_rt, tmp_path, kodi, rel, ["dystopia", "time travel"])
         [report] = process_notifications(rt)  # Kodi is told of this NFO
         assert report.sent == 1 and kodi.called("VideoLibrary.SetMovieDetails") == []
         _published_nfo(movie, ["dystopia"])  # TMDB dropped the keyword
@@ -717,10 +729,7 @@ def test_movies_told_stay_told_when_their_nfo_tags_cannot_be_noted(make_rt, tmp_
     monkeypatch.setattr(kodi_kept, "note_nfo_tags", busy)
     file = "smb://nas/movies/Heat (1995)/Heat (1995).mkv"
     with FakeKodi(sources=["smb://nas/movies/"], movies={42: file}) as kodi:
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
-        _published_nfo(movie, ["heist"])
-        queue(movie)
+        rt, movie = _published_and_queued(make_rt, tmp_path, kodi, HEAT, ["heist"])
         [report] = process_notifications(rt)
     assert report.sent == 1 and states("Living room") == ["sent"]
 
@@ -736,17 +745,10 @@ def test_an_nfo_published_while_kodi_is_told_leaves_no_removed_tag_to_come_back(
     gave it back: a tag removed in metarrd came back in Kodi."""
     from metarrd.players import kodi_batch
 
-    file = "smb://nas/movies/The Matrix (1999)/The Matrix (1999).mkv"
-    with FakeKodi(
-        sources=["smb://nas/movies/"],
-        movies={42: file},
-        movie_details={42: {"playcount": 0, "tag": ["cyberpunk", "dystopia"]}},
-        nfo_details={42: {"tag": ["cyberpunk", "dystopia"]}},
-    ) as kodi:
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        movie = add_movie(rt, "The Matrix (1999)/The Matrix (1999).mkv")
-        _published_nfo(movie, ["cyberpunk", "dystopia"])
-        queue(movie)
+    with _matrix_in_kodi(["cyberpunk", "dystopia"], ["cyberpunk", "dystopia"]) as kodi:
+        rt, movie = _published_and_queued(
+            make_rt, tmp_path, kodi, MATRIX, ["cyberpunk", "dystopia"]
+        )
         refresh = kodi_batch.refresh_movie
 
         def publish_meanwhile(*args, **kwargs):
@@ -768,10 +770,7 @@ def _queued_refresh_of_a_watched_movie(make_rt, tmp_path, kodi):
     """Heat, watched, rated and tagged in Kodi, told once (its NFO's tags noted), then
     republished while Kodi's refresh job waits in its queue (CVideoLibraryQueue) past the
     watch: the entry is as it was, what the refresh resets is given to it and kept."""
-    rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-    movie = add_movie(rt, "Heat (1995)/Heat (1995).mkv")
-    _published_nfo(movie, ["heist"])
-    queue(movie)
+    rt, movie = _published_and_queued(make_rt, tmp_path, kodi, HEAT, ["heist"])
     process_notifications(rt)
     kodi.movie_details[42]["tag"].append("Movie night")  # the user tags it in Kodi
     kodi.queued_refresh = True
@@ -833,17 +832,8 @@ def test_a_tag_given_in_kodi_survives_the_first_refresh_no_row_noted_nfo_tags_fo
     the user's own tags from the NFO's, and its first refresh gave none back: "Movie night",
     given in Kodi, was gone. Kodi's tags, read before the refresh, that the NFO it is told to
     read lacks go back after it."""
-    file = "smb://nas/movies/The Matrix (1999)/The Matrix (1999).mkv"
-    with FakeKodi(
-        sources=["smb://nas/movies/"],
-        movies={42: file},
-        movie_details={42: {"playcount": 0, "tag": ["cyberpunk", "Movie night"]}},
-        nfo_details={42: {"tag": ["cyberpunk"]}},
-    ) as kodi:
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        movie = add_movie(rt, "The Matrix (1999)/The Matrix (1999).mkv")
-        _published_nfo(movie, ["cyberpunk"])
-        queue(movie)
+    with _matrix_in_kodi(["cyberpunk", "Movie night"], ["cyberpunk"]) as kodi:
+        rt, movie = _published_and_queued(make_rt, tmp_path, kodi, MATRIX, ["cyberpunk"])
         [report] = process_notifications(rt)
     assert report.sent == 1, report
     assert kodi.movie_details[42]["tag"] == ["cyberpunk", "Movie night"]
