@@ -46,6 +46,35 @@ def adds(kodi: FakeKodi, movieid: int, file: str, tag=()):
     kodi.on_scan = scan
 
 
+def _queued_heat(make_rt, tmp_path, kodi: FakeKodi):
+    """A runtime whose Living room is `kodi`, with Heat at `Heat (1995)/` queued for it."""
+    rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+    queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+    return rt
+
+
+def _heat_tagged_heist_at_its_old_folder(**extra) -> FakeKodi:
+    """Kodi holding Heat (id 7) watched at its release folder, tagged "heist" (the NFO's)."""
+    old = NAS + "Heat.1995.1080p.BluRay.x264-AMIABLE/Heat.1995.1080p.BluRay.x264-AMIABLE.mkv"
+    tagged = {**WATCHED, "tag": ["Michael Mann", "heist", "to show Sam"]}
+    return FakeKodi(sources=[NAS], movies={7: old}, movie_details={7: tagged}, **extra)
+
+
+def _renamed_and_republished_without_heist(make_rt, tmp_path, kodi: FakeKodi):
+    """Heat renamed to `Heat (1995)/` (Kodi's Scan adds it as id 8), told before the rename of
+    an NFO with "heist", republished with "heist" taken out and told: the batch's report."""
+    adds(kodi, 8, NAS + "Heat (1995)/Heat (1995).mkv", tag=["Michael Mann"])
+    rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+    movie = heat(rt, "Heat (1995)/Heat (1995).mkv")
+    [told] = queue(movie)  # told before the rename, of an NFO with "heist"
+    told.state, told.path = "sent", str(tmp_path / "movies" / "Heat.1995" / "Heat.1995.mkv")
+    told.kept_state = [{"nfo_tags": ["Michael Mann", "heist"]}]
+    told.save()
+    queue(movie)
+    [report] = process_notifications(rt)
+    return report
+
+
 def test_a_renamed_movie_folder_replaces_kodis_old_entry_keeping_its_watched_state(
     make_rt, tmp_path
 ):
@@ -55,8 +84,7 @@ def test_a_renamed_movie_folder_replaces_kodis_old_entry_keeping_its_watched_sta
     new = NAS + "Heat (1995)/Heat (1995).mkv"
     with FakeKodi(sources=[NAS], movies={7: old}, movie_details={7: WATCHED}) as kodi:
         adds(kodi, 8, new, tag=["Michael Mann"])
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        rt = _queued_heat(make_rt, tmp_path, kodi)
         [report] = process_notifications(rt)
     assert kodi.called("VideoLibrary.RemoveMovie") == [{"movieid": 7}]
     assert kodi.scans == [NAS + "Heat (1995)/"]
@@ -108,8 +136,7 @@ def test_a_file_renamed_in_its_folder_and_a_renamed_stack_are_moved_too(make_rt,
                     kodi.movie_details[movieid] = {"uniqueid": {"tmdb": uniqueid}}
 
         kodi.on_scan = scan
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        rt = _queued_heat(make_rt, tmp_path, kodi)
         add_movie(rt, cd.format(2))
         queue(heat(rt, cd.format(1), tmdb_id=348, imdb_id=None))
         process_notifications(rt)
@@ -155,8 +182,7 @@ def test_a_copy_kodi_has_at_a_folder_still_there_is_only_scanned(make_rt, tmp_pa
 
 def test_a_movie_kodi_never_had_is_only_scanned(make_rt, tmp_path):
     with FakeKodi(sources=[NAS], movies={7: NAS + "Alien/Alien.mkv"}) as kodi:
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        rt = _queued_heat(make_rt, tmp_path, kodi)
         [report] = process_notifications(rt)
     assert kodi.called("VideoLibrary.RemoveMovie") == []
     assert kodi.called("VideoLibrary.SetMovieDetails") == []
@@ -169,8 +195,7 @@ def test_an_unwatched_renamed_movie_is_scanned_and_its_old_entry_removed(make_rt
     details = {7: {"uniqueid": {"tmdb": "949"}, "playcount": 0}}
     with FakeKodi(sources=[NAS], movies={7: old}, movie_details=details) as kodi:
         adds(kodi, 8, NAS + "Heat (1995)/Heat (1995).mkv")
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        rt = _queued_heat(make_rt, tmp_path, kodi)
         [report] = process_notifications(rt)
     assert kodi.called("VideoLibrary.RemoveMovie") == [{"movieid": 7}]
     assert kodi.called("VideoLibrary.SetMovieDetails") == []
@@ -183,8 +208,7 @@ def test_camel_case_kodi_gets_camel_case_remove_and_set(make_rt, tmp_path):
         sources=[NAS], movies={7: old}, movie_details={7: WATCHED}, version=(21, 0, 0), camel=True
     ) as kodi:
         adds(kodi, 8, NAS + "Heat (1995)/Heat (1995).mkv")
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        rt = _queued_heat(make_rt, tmp_path, kodi)
         [report] = process_notifications(rt)
     assert kodi.called("VideoLibrary.RemoveMovie") == [{"movieId": 7}]
     assert [c["movieId"] for c in kodi.called("VideoLibrary.SetMovieDetails")] == [8]
@@ -214,8 +238,7 @@ def test_a_renamed_movie_kodi_does_not_find_at_its_new_folder_keeps_its_old_entr
     Kodi. Now the old entry stays as it was and the row is retried, naming the reason."""
     old = NAS + "Heat.1995.1080p.BluRay.x264-AMIABLE/Heat.1995.1080p.BluRay.x264-AMIABLE.mkv"
     with FakeKodi(sources=[NAS], movies={7: old}, movie_details={7: WATCHED}) as kodi:
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        rt = _queued_heat(make_rt, tmp_path, kodi)
         [report] = process_notifications(rt)
     assert kodi.scans == [NAS + "Heat (1995)/"]
     assert kodi.called("VideoLibrary.RemoveMovie") == []
@@ -240,8 +263,7 @@ def test_a_renamed_movie_kodi_found_at_its_new_folder_first_takes_the_old_entrys
     with FakeKodi(
         sources=[NAS], movies={7: old, 8: new}, movie_details={7: WATCHED, 8: fresh}
     ) as kodi:
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        queue(heat(rt, "Heat (1995)/Heat (1995).mkv"))
+        rt = _queued_heat(make_rt, tmp_path, kodi)
         [report] = process_notifications(rt)
     assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 8, "ignorenfo": False}]
     assert kodi.called("VideoLibrary.RemoveMovie") == [{"movieid": 7}]
@@ -266,19 +288,8 @@ def test_a_renamed_movie_does_not_get_back_a_tag_metarrd_took_out_of_its_nfo(mak
     """The old entry's tags are the NFO's Kodi read when it was last told (noted in that row)
     and the user's own; renamed and republished with "heist" taken out in metarrd, the new
     entry gets the new NFO's tags and the user's "to show Sam", not "heist" again."""
-    old = NAS + "Heat.1995.1080p.BluRay.x264-AMIABLE/Heat.1995.1080p.BluRay.x264-AMIABLE.mkv"
-    new = NAS + "Heat (1995)/Heat (1995).mkv"
-    tagged = {**WATCHED, "tag": ["Michael Mann", "heist", "to show Sam"]}
-    with FakeKodi(sources=[NAS], movies={7: old}, movie_details={7: tagged}) as kodi:
-        adds(kodi, 8, new, tag=["Michael Mann"])
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        movie = heat(rt, "Heat (1995)/Heat (1995).mkv")
-        [told] = queue(movie)  # told before the rename, of an NFO with "heist"
-        told.state, told.path = "sent", str(tmp_path / "movies" / "Heat.1995" / "Heat.1995.mkv")
-        told.kept_state = [{"nfo_tags": ["Michael Mann", "heist"]}]
-        told.save()
-        queue(movie)
-        [report] = process_notifications(rt)
+    with _heat_tagged_heist_at_its_old_folder() as kodi:
+        report = _renamed_and_republished_without_heist(make_rt, tmp_path, kodi)
     assert report.sent == 1, report.error
     assert list(kodi.movies) == [8]
     assert kodi.movie_details[8]["tag"] == ["Michael Mann", "to show Sam"]
@@ -291,22 +302,9 @@ def test_a_renamed_movie_does_not_get_back_a_tag_kodi_spells_otherwise_than_its_
     `Heist` a user made first (`WHERE name LIKE`, ASCII case folded) and lists so: by its
     spelling that was the user's own, and the new entry got it back, though metarrd took it
     out of the NFO."""
-    old = NAS + "Heat.1995.1080p.BluRay.x264-AMIABLE/Heat.1995.1080p.BluRay.x264-AMIABLE.mkv"
-    new = NAS + "Heat (1995)/Heat (1995).mkv"
-    tagged = {**WATCHED, "tag": ["Michael Mann", "heist", "to show Sam"]}
-    with FakeKodi(
-        sources=[NAS], movies={7: old}, movie_details={7: tagged}, tag_names=["Heist"]
-    ) as kodi:
+    with _heat_tagged_heist_at_its_old_folder(tag_names=["Heist"]) as kodi:
         assert kodi.movie_details[7]["tag"] == ["Michael Mann", "Heist", "to show Sam"]
-        adds(kodi, 8, new, tag=["Michael Mann"])
-        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
-        movie = heat(rt, "Heat (1995)/Heat (1995).mkv")
-        [told] = queue(movie)  # told before the rename, of an NFO with "heist"
-        told.state, told.path = "sent", str(tmp_path / "movies" / "Heat.1995" / "Heat.1995.mkv")
-        told.kept_state = [{"nfo_tags": ["Michael Mann", "heist"]}]
-        told.save()
-        queue(movie)
-        [report] = process_notifications(rt)
+        report = _renamed_and_republished_without_heist(make_rt, tmp_path, kodi)
     assert report.sent == 1, report.error
     assert list(kodi.movies) == [8]
     assert kodi.movie_details[8]["tag"] == ["Michael Mann", "to show Sam"]
