@@ -26,6 +26,14 @@ def merged_kodi() -> FakeKodi:
     return FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes)
 
 
+def queued_show(make_rt, tmp_path, fake: FakeKodi):
+    """A runtime whose Living room is `fake`, with Breaking Bad (2008) queued for it."""
+    rt = tv_rt(make_rt, tmp_path, fake)
+    show = add_show(rt, tmdb_id=1396, tvdb_id=81189)
+    queue(show)
+    return rt, show
+
+
 def scans_into_old_show_then(kodi: FakeKodi, adds_again: bool):
     """The first Scan adds the new folder to the old show; once that show is removed, a Scan
     adds it as a show of its own only when `adds_again` (else: Kodi busy, crashed, nothing)."""
@@ -57,8 +65,7 @@ def test_a_renamed_show_kodi_adds_to_its_old_show_is_added_again_on_its_own(make
     as a show of its own, whose episodes get the watched state."""
     with merged_kodi() as fake:
         fake.on_scan = scans_into_old_show_then(fake, adds_again=True)
-        rt = tv_rt(make_rt, tmp_path, fake)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        rt, _show = queued_show(make_rt, tmp_path, fake)
         [report] = process_notifications(rt)
     assert fake.scans == [NEW, NEW]
     assert fake.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
@@ -81,8 +88,7 @@ def test_a_merged_show_not_added_again_keeps_its_watched_state_for_the_next_atte
     gives it back and the row keeps nothing more."""
     with merged_kodi() as fake:
         fake.on_scan = scans_into_old_show_then(fake, adds_again=False)
-        rt = tv_rt(make_rt, tmp_path, fake)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        rt, _show = queued_show(make_rt, tmp_path, fake)
         [report] = process_notifications(rt)
         assert fake.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
         assert report.retrying == 1 and "is kept" in report.error
@@ -124,8 +130,7 @@ def test_a_daemon_killed_right_after_removing_the_merged_show_gives_it_back_next
 
     with merged_kodi() as fake:
         fake.on_scan = scans_into_old_show_then(fake, adds_again=True)
-        rt = tv_rt(make_rt, tmp_path, fake)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        rt, _show = queued_show(make_rt, tmp_path, fake)
         monkeypatch.setattr(kodi.Kodi, "scan_and_wait", killed_at_the_second)
         with pytest.raises(Killed):
             process_notifications(rt)
@@ -147,9 +152,7 @@ def test_a_kept_watched_state_whose_row_gave_up_is_given_back_with_the_next_one(
     back, and neither row keeps it afterwards."""
     with merged_kodi() as fake:
         fake.on_scan = scans_into_old_show_then(fake, adds_again=False)
-        rt = tv_rt(make_rt, tmp_path, fake)
-        show = add_show(rt, tmdb_id=1396, tvdb_id=81189)
-        queue(show)
+        rt, show = queued_show(make_rt, tmp_path, fake)
         [report] = process_notifications(rt)
         assert report.retrying == 1 and fake.shows == {}
         db.PlayerNotification.update(state="failed").execute()  # its retry time used up
@@ -175,8 +178,7 @@ def test_a_merged_show_not_added_again_keeps_the_users_rating_and_tags_of_the_sh
     with merged_kodi() as fake:
         fake.show_details[7] = {"userrating": 9, "tag": ["Favourites"]}
         fake.on_scan = scans_into_old_show_then(fake, adds_again=False)
-        rt = tv_rt(make_rt, tmp_path, fake)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        rt, _show = queued_show(make_rt, tmp_path, fake)
         [report] = process_notifications(rt)
         assert report.retrying == 1 and fake.shows == {}
         [kept] = kept_state()
@@ -202,9 +204,7 @@ def test_a_kept_show_rating_gives_no_old_value_back_over_the_users_rating_since(
     with merged_kodi() as fake:
         fake.show_details[7] = {"userrating": 9, "tag": ["Favourites"]}
         fake.on_scan = scans_into_old_show_then(fake, adds_again=False)
-        rt = tv_rt(make_rt, tmp_path, fake)
-        show = add_show(rt, tmdb_id=1396, tvdb_id=81189)
-        queue(show)
+        rt, show = queued_show(make_rt, tmp_path, fake)
         [report] = process_notifications(rt)
         assert report.retrying == 1 and fake.shows == {}
         db.PlayerNotification.update(state="failed").execute()  # its retry time used up
@@ -228,6 +228,27 @@ SEEN = {
 }
 
 
+def seen_kodi(*files: str) -> FakeKodi:
+    """Kodi with `Breaking Bad/` whose episodes (these files of season 1, in order) were
+    played through (`SEEN`)."""
+    shows = {7: (OLD, {"tmdb": "1396", "tvdb": "81189"})}
+    episodes = {
+        10 + number: {"tvshowid": 7, "file": OLD + file, "season": 1, "episode": number, **SEEN}
+        for number, file in enumerate(files, 1)
+    }
+    return FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes)
+
+
+def given_back_then_killed(rt, monkeypatch) -> None:
+    """The row's attempt gives the kept state back, and the daemon is killed before it clears
+    it from the row."""
+    clear = kodi_kept.clear
+    monkeypatch.setattr(kodi_kept, "clear", killed)
+    with pytest.raises(Killed):
+        process_notifications(rt)
+    monkeypatch.setattr(kodi_kept, "clear", clear)
+
+
 def test_an_episode_marked_unwatched_since_its_state_was_given_back_stays_unwatched(
     make_rt, tmp_path, monkeypatch
 ):
@@ -237,11 +258,6 @@ def test_an_episode_marked_unwatched_since_its_state_was_given_back_stays_unwatc
     next attempt gave E2 its old play count back, for it was unplayed. The pilot still holds
     its kept play count and last played time: no RemoveTVShow reset the show since, so what
     Kodi holds is the user's latest and the kept state is dropped, as a movie's is."""
-    shows = {7: (OLD, {"tmdb": "1396", "tvdb": "81189"})}
-    episodes = {
-        11: {"tvshowid": 7, "file": OLD + PILOT, "season": 1, "episode": 1, **SEEN},
-        12: {"tvshowid": 7, "file": OLD + E2, "season": 1, "episode": 2, **SEEN},
-    }
 
     def scan(directory):  # into the old show first; once it is removed, a show of its own
         show = 7 if 7 in fake.shows else 9
@@ -252,15 +268,10 @@ def test_an_episode_marked_unwatched_since_its_state_was_given_back_stays_unwatc
                 "playcount": 0,
             }
 
-    clear = kodi_kept.clear
-    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as fake:
+    with seen_kodi(PILOT, E2) as fake:
         fake.on_scan = scan
-        rt = tv_rt(make_rt, tmp_path, fake)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
-        monkeypatch.setattr(kodi_kept, "clear", killed)
-        with pytest.raises(Killed):
-            process_notifications(rt)
-        monkeypatch.setattr(kodi_kept, "clear", clear)
+        rt, _show = queued_show(make_rt, tmp_path, fake)
+        given_back_then_killed(rt, monkeypatch)
         assert fake.episodes[91]["playcount"] == 1 and fake.episodes[92]["playcount"] == 1
         assert states("Living room") == ["pending"] and kept_state() != [None]
 
@@ -280,18 +291,11 @@ def test_a_show_still_rated_as_kept_is_no_reset_one_its_unwatched_pilot_stays_un
     show still has the rating kept for it (9; its tvshow.nfo has none, and a RemoveTVShow
     with the scan after would have left it none): the state was given back before, so it is
     not given again."""
-    shows = {7: (OLD, {"tmdb": "1396", "tvdb": "81189"})}
-    episodes = {11: {"tvshowid": 7, "file": OLD + PILOT, "season": 1, "episode": 1, **SEEN}}
-    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as fake:
+    with seen_kodi(PILOT) as fake:
         fake.show_details[7] = {"userrating": 9}
         fake.on_scan = scans_into_old_show_then(fake, adds_again=True)
-        rt = tv_rt(make_rt, tmp_path, fake)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
-        clear = kodi_kept.clear
-        monkeypatch.setattr(kodi_kept, "clear", killed)
-        with pytest.raises(Killed):
-            process_notifications(rt)
-        monkeypatch.setattr(kodi_kept, "clear", clear)
+        rt, _show = queued_show(make_rt, tmp_path, fake)
+        given_back_then_killed(rt, monkeypatch)
         assert fake.episodes[39]["playcount"] == 1 and fake.show_details[9]["userrating"] == 9
 
         fake.episodes[39].update(playcount=0, lastplayed="")  # marked unwatched in Kodi
@@ -342,11 +346,6 @@ def test_a_give_back_kodi_broke_off_half_way_gives_the_rest_next_time(make_rt, t
     before E2 did. The row kept both: on its next attempt the pilot, holding its kept play
     count, made the show look given back whole, and E2's play count was dropped. What went
     back is kept no more; the rest goes back next time."""
-    shows = {7: (OLD, {"tmdb": "1396", "tvdb": "81189"})}
-    episodes = {
-        11: {"tvshowid": 7, "file": OLD + PILOT, "season": 1, "episode": 1, **SEEN},
-        12: {"tvshowid": 7, "file": OLD + E2, "season": 1, "episode": 2, **SEEN},
-    }
     adds_again = {"now": False}
 
     def scan(directory):  # into the old show; once it is removed, a show of its own (if back)
@@ -363,10 +362,9 @@ def test_a_give_back_kodi_broke_off_half_way_gives_the_rest_next_time(make_rt, t
                 },
             )  # an episode Kodi has already is not added again
 
-    with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as fake:
+    with seen_kodi(PILOT, E2) as fake:
         fake.on_scan = scan
-        rt = tv_rt(make_rt, tmp_path, fake)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        rt, _show = queued_show(make_rt, tmp_path, fake)
         [report] = process_notifications(rt)
         assert report.retrying == 1 and fake.shows == {}  # removed, not added again: kept
 
@@ -400,8 +398,7 @@ def test_a_show_rating_kodi_did_not_take_goes_back_next_time(make_rt, tmp_path):
     with merged_kodi() as fake:
         fake.show_details[7] = {"userrating": 9, "tag": ["Favourites"]}
         fake.on_scan = scans_into_old_show_then(fake, adds_again=False)
-        rt = tv_rt(make_rt, tmp_path, fake)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
+        rt, _show = queued_show(make_rt, tmp_path, fake)
         [report] = process_notifications(rt)
         assert report.retrying == 1 and fake.shows == {}
 
