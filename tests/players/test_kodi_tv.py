@@ -44,11 +44,18 @@ def add_show(rt, name: str = BB, **ids) -> db.Movie:
     return db.Movie.create(library=lib, path=str(folder), kind=db.SHOW, title=name, **ids)
 
 
+def told_of_the_show(make_rt, tmp_path, kodi: FakeKodi, **ids):
+    """Breaking Bad (2008), with these ids, queued for the Living room Kodi and told: the
+    batch's report."""
+    rt = tv_rt(make_rt, tmp_path, kodi)
+    queue(add_show(rt, **ids))
+    [report] = process_notifications(rt)
+    return report
+
+
 def test_a_new_show_gets_a_scan_of_its_folder_and_no_refresh(make_rt, tmp_path):
     with FakeKodi(sources=["smb://nas/tv/"], busy_polls=2) as kodi:
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(make_rt, tmp_path, kodi, tmdb_id=1396)
     assert kodi.scans == [f"smb://nas/tv/{BB}/"]
     assert kodi.called("VideoLibrary.RefreshTVShow") == []
     assert kodi.violations == []  # it waited for the running scan instead of stopping it
@@ -64,9 +71,7 @@ def test_a_known_show_is_refreshed_without_its_episodes_then_scanned_for_new_one
     Scan of the show folder, which leaves the known ones alone."""
     shows = {7: (f"smb://nas/tv/{BB}/", IDS), 8: ("smb://nas/tv/Other/", {"tmdb": "1"})}
     with FakeKodi(sources=["smb://nas/tv/"], shows=shows) as kodi:
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(make_rt, tmp_path, kodi, tmdb_id=1396)
     assert kodi.called("VideoLibrary.RefreshTVShow") == [
         {"tvshowid": 7, "ignorenfo": False, "refreshepisodes": False}
     ]
@@ -88,9 +93,7 @@ def test_a_refreshed_show_drops_kodis_cached_copies_of_its_images(make_rt, tmp_p
         3: "smb://nas/tv/Other/poster.jpg",
     }
     with FakeKodi(sources=["smb://nas/tv/"], shows=shows, textures=textures) as kodi:
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(make_rt, tmp_path, kodi, tmdb_id=1396)
     assert sorted(kodi.textures) == [3]
     assert report.sent == 1
 
@@ -100,9 +103,7 @@ def test_a_refused_refresh_leaves_the_show_to_retry(make_rt, tmp_path):
         kodi.rpc_VideoLibrary_RefreshTVShow = lambda params: (_ for _ in ()).throw(
             ValueError("no such show")
         )
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(make_rt, tmp_path, kodi, tmdb_id=1396)
     assert kodi.scans == [f"smb://nas/tv/{BB}/"]  # the scan still went out
     assert report.retrying == 1 and "RefreshTVShow was refused" in report.error
 
@@ -143,9 +144,9 @@ def test_a_renamed_show_folder_replaces_kodis_old_show_keeping_the_watched_state
                 }
 
         kodi.on_scan = scan_adds_the_new_folder
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189, imdb_id="tt0903747"))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(
+            make_rt, tmp_path, kodi, tmdb_id=1396, tvdb_id=81189, imdb_id="tt0903747"
+        )
     assert kodi.called("VideoLibrary.RefreshTVShow") == []
     assert kodi.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
     assert kodi.scans == [f"smb://nas/tv/{BB}/"]
@@ -200,9 +201,7 @@ def test_a_renamed_show_kodis_own_scan_found_first_keeps_what_was_watched_in_eit
                 }
 
         kodi.on_scan = scan
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(make_rt, tmp_path, kodi, tmdb_id=1396, tvdb_id=81189)
     assert kodi.called("VideoLibrary.RemoveTVShow") == [{"tvshowid": 7}]
     assert sorted(kodi.shows) == [9] and kodi.shows[9][0] == new
     assert {e: kodi.episodes[e]["playcount"] for e in kodi.episodes} == {31: 1, 32: 1}
@@ -231,9 +230,7 @@ def test_a_renamed_show_kodi_found_first_as_a_show_of_its_own_takes_the_old_show
         32: {"tvshowid": 8, "file": new + DOUBLE, "season": 1, "episode": 4, **mine},
     }
     with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as kodi:
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(make_rt, tmp_path, kodi, tmdb_id=1396, tvdb_id=81189)
     assert kodi.called("VideoLibrary.RefreshTVShow") == [
         {"tvshowid": 8, "ignorenfo": False, "refreshepisodes": False}
     ]
@@ -274,9 +271,7 @@ def test_a_renamed_show_keeps_the_users_rating_and_tags_of_the_show(make_rt, tmp
             }
 
         kodi.on_scan = scan
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(make_rt, tmp_path, kodi, tmdb_id=1396, tvdb_id=81189)
     assert report.sent == 1, report.error
     assert sorted(kodi.shows) == [8]
     assert kodi.show_details[8] == {"userrating": 8, "tag": ["AMC", "Watch with Sam"]}
@@ -295,9 +290,7 @@ def test_a_renamed_show_kodi_found_first_as_its_own_keeps_the_old_shows_rating_a
     shows = {7: (old, {"tmdb": "1396", "tvdb": "81189"}), 8: (new, {"tmdb": "1396"})}
     details = {7: {"userrating": 9, "tag": ["Favourites"]}, 8: {"userrating": 6, "tag": ["AMC"]}}
     with FakeKodi(sources=["smb://nas/tv/"], shows=shows, show_details=details) as kodi:
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(make_rt, tmp_path, kodi, tmdb_id=1396, tvdb_id=81189)
     assert report.sent == 1, report.error
     assert sorted(kodi.shows) == [8]
     assert kodi.show_details[8] == {"userrating": 6, "tag": ["AMC", "Favourites"]}
@@ -314,9 +307,7 @@ def test_a_renamed_show_kodi_does_not_find_at_its_new_folder_keeps_its_old_show(
     watched = {"playcount": 2, "resume": {"position": 0.0, "total": 0.0}, "lastplayed": "x"}
     episodes = {11: {"tvshowid": 7, "file": old + PILOT, "season": 1, "episode": 1, **watched}}
     with FakeKodi(sources=["smb://nas/tv/"], shows=shows, episodes=episodes) as kodi:
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396, tvdb_id=81189))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(make_rt, tmp_path, kodi, tmdb_id=1396, tvdb_id=81189)
     assert kodi.scans == [f"smb://nas/tv/{BB}/"]
     assert kodi.called("VideoLibrary.RemoveTVShow") == []
     assert sorted(kodi.shows) == [7] and kodi.episodes[11]["playcount"] == 2
@@ -659,9 +650,7 @@ def test_a_show_rated_in_kodi_keeps_its_rating_and_tags_across_its_refresh(make_
     shows = {8: (f"smb://nas/tv/{BB}/", IDS)}
     details = {8: {"userrating": 7, "tag": ["Binge"]}}
     with FakeKodi(sources=["smb://nas/tv/"], shows=shows, show_details=details) as kodi:
-        rt = tv_rt(make_rt, tmp_path, kodi)
-        queue(add_show(rt, tmdb_id=1396))
-        [report] = process_notifications(rt)
+        report = told_of_the_show(make_rt, tmp_path, kodi, tmdb_id=1396)
     assert report.sent == 1, report.error
     assert kodi.called("VideoLibrary.SetTVShowDetails") == [{"tvshowid": 8, "userrating": 7}]
     assert kodi.show_details[8] == {"userrating": 7, "tag": ["Binge"]}
