@@ -30,21 +30,32 @@ def files_in(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
 
+def into_parts(built, parts: list[Path], data: bytes) -> None:
+    """The built movie's video made these parts (their folders made as needed), each `data`."""
+    for part in parts:
+        part.parent.mkdir(exist_ok=True)
+        part.write_bytes(data)
+    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
+        db.Movie.id == built.movie.id
+    ).execute()
+
+
+def heat_stacked(build, names: list[str], data: bytes, cast=CAST):
+    """An enriched `Heat (1995)` whose video is these parts (paths under its folder)."""
+    built = build(TITLE, art=ART, cast=cast, title="Heat", year=1995, tmdb_id=949)
+    (built.folder / f"{TITLE}.mkv").unlink()
+    into_parts(built, [built.folder / name for name in names], data)
+    built.reload()
+    return built
+
+
 @pytest.fixture
 def stack(build):
     """An enriched `Heat (1995)` whose video is `Heat (1995)<sep>cd1.mkv` + `cd2.mkv`."""
 
     def _stack(sep: str = " cd"):
-        built = build(TITLE, art=ART, cast=CAST, title="Heat", year=1995, tmdb_id=949)
-        (built.folder / f"{TITLE}.mkv").unlink()
-        parts = [built.folder / f"{TITLE}{sep}{n}.mkv" for n in (1, 2)]
-        for part in parts:
-            part.write_bytes(b"\x1a\x45\xdf\xa3 part")
-        db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
-            db.Movie.id == built.movie.id
-        ).execute()
-        built.reload()
-        return built
+        names = [f"{TITLE}{sep}{n}.mkv" for n in (1, 2)]
+        return heat_stacked(build, names, b"\x1a\x45\xdf\xa3 part")
 
     return _stack
 
@@ -141,18 +152,8 @@ def test_a_stack_published_under_its_first_parts_name_is_renamed_nothing_lost(
 
 def make_folder_stack(build, part_folder: str = "CD"):
     """An enriched `Heat (1995)` whose parts are `Heat (1995)/CD<n>/Heat (1995) cd<n>.avi`."""
-    built = build(TITLE, art=ART, cast=CAST, title="Heat", year=1995, tmdb_id=949)
-    (built.folder / f"{TITLE}.mkv").unlink()
-    parts = []
-    for n in (1, 2):
-        (built.folder / f"{part_folder}{n}").mkdir()
-        parts.append(built.folder / f"{part_folder}{n}" / f"{TITLE} cd{n}.avi")
-        parts[-1].write_bytes(b"RIFF part AVI ")
-    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
-        db.Movie.id == built.movie.id
-    ).execute()
-    built.reload()
-    return built
+    names = [f"{part_folder}{n}/{TITLE} cd{n}.avi" for n in (1, 2)]
+    return heat_stacked(build, names, b"RIFF part AVI ")
 
 
 @pytest.fixture
@@ -319,17 +320,7 @@ def test_a_folder_stack_without_a_stacked_title_gets_folder_art_above(rt, build,
     above takes Kodi's folder-art names (`Heat (1995)/poster.jpg`, TestArtUtils.cpp's
     `/path/to/movie_name/art.jpg`); the user's own `poster.jpg` there is copied into the cache
     before ours replaces it."""
-    built = build(TITLE, art=ART, cast=[], title="Heat", year=1995, tmdb_id=949)
-    (built.folder / f"{TITLE}.mkv").unlink()
-    parts = []
-    for n in (1, 2):
-        (built.folder / f"CD{n}").mkdir()
-        parts.append(built.folder / f"CD{n}" / f"cd{n}.avi")
-        parts[-1].write_bytes(b"RIFF part AVI ")
-    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
-        db.Movie.id == built.movie.id
-    ).execute()
-    built.reload()
+    built = heat_stacked(build, [f"CD{n}/cd{n}.avi" for n in (1, 2)], b"RIFF part AVI ", cast=[])
     theirs = kit.image_bytes("poster", "jpeg")
     built.path("poster.jpg").write_bytes(theirs)
 
@@ -354,14 +345,7 @@ def test_no_folder_art_in_a_librarys_own_folder(rt, build):
     built = build(TITLE, art=ART, cast=[], title="Heat", year=1995, tmdb_id=949)
     root = built.folder.parent
     shutil.rmtree(built.folder)
-    parts = []
-    for n in (1, 2):
-        (root / f"CD{n}").mkdir()
-        parts.append(root / f"CD{n}" / f"cd{n}.avi")
-        parts[-1].write_bytes(b"RIFF part AVI ")
-    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
-        db.Movie.id == built.movie.id
-    ).execute()
+    into_parts(built, [root / f"CD{n}" / f"cd{n}.avi" for n in (1, 2)], b"RIFF part AVI ")
     result = publish_item(rt, built.reload())
     assert not files_in(root)
     assert {"cd1.nfo", "cd1-poster.jpg", "cd1-fanart.jpg"} <= set(files_in(root / "CD1"))
@@ -375,16 +359,9 @@ def _heat_stacked_in_a_category_beside_ronin(build):
     built = build("Action", art=ART, cast=[], title="Heat", year=1995, tmdb_id=949)
     category = built.folder
     (category / "Action.mkv").unlink()
-    parts = []
-    for n in (1, 2):
-        (category / f"CD{n}").mkdir()
-        parts.append(category / f"CD{n}" / f"cd{n}.avi")
-        parts[-1].write_bytes(b"RIFF part AVI ")
+    into_parts(built, [category / f"CD{n}" / f"cd{n}.avi" for n in (1, 2)], b"RIFF part AVI ")
     (category / "Ronin (1998)").mkdir()
     (category / "Ronin (1998)" / "Ronin (1998).mkv").write_bytes(b"\x1a\x45\xdf\xa3 other")
-    db.Movie.update(path=str(parts[0]), parts=[str(p) for p in parts]).where(
-        db.Movie.id == built.movie.id
-    ).execute()
     return built, category
 
 
