@@ -16,6 +16,8 @@ from tests.web.test_identify_tv import make_show, tv_stack  # noqa: F401  (the f
 
 pytestmark = pytest.mark.usefixtures("backend")
 
+NFO_DIR = Path(__file__).parent.parent / "nfo"  # other tools' NFOs, from their test data
+
 
 def _episode_file(show: db.Movie, name: str, numbers: list[int]) -> db.Movie:
     return db.Movie.create(
@@ -27,6 +29,15 @@ def _episode_file(show: db.Movie, name: str, numbers: list[int]) -> db.Movie:
         episodes=numbers,
         identification_status=db.UNIDENTIFIED,
     )
+
+
+def _videos(*items: db.Movie) -> Path:
+    """The items' video files made (a few bytes, not really episodes); the first one's path."""
+    for item in items:
+        video = Path(item.path)
+        video.parent.mkdir(parents=True, exist_ok=True)
+        video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    return Path(items[0].path)
 
 
 def _as_2005(client, show: db.Movie, episode: db.Movie) -> None:
@@ -204,7 +215,7 @@ def test_changing_the_show_drops_what_its_nfo_said_of_the_old_show(tv_stack):  #
     from metarrd.scan.tv_nfo import read_show_nfo
 
     client = tv_stack
-    nfo = Path(__file__).parent.parent / "nfo" / "mediaelch-kodi_v18_show_Torchwood.nfo"
+    nfo = NFO_DIR / "mediaelch-kodi_v18_show_Torchwood.nfo"
     kept = read_show_nfo(nfo).data.unknown_elements  # what scan keeps as the show's nfo_extra
     show, episode = _enriched_2005(client)
     db.Movie.update(nfo_extra=kept).where(db.Movie.id == show.id).execute()
@@ -232,9 +243,7 @@ def _pair_with_users_nfo(client) -> tuple[db.Movie, db.Movie, Path]:
     rt = client.application.extensions["metarrd.runtime"]
     show, _ = make_show()
     pair = _episode_file(show, "Doctor Who - S01E02-E03.mkv", [2, 3])
-    video = Path(pair.path)
-    video.parent.mkdir(parents=True, exist_ok=True)
-    video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    video = _videos(pair)
     users = (
         MEDIAELCH_PAIR.read_text("utf-8")
         .replace("<season>2</season>", "<season>1</season>")
@@ -342,13 +351,9 @@ def test_changing_the_show_drops_what_the_season_nfos_said_of_the_old_show(
     client = tv_stack
     rt = client.application.extensions["metarrd.runtime"]
     show, episode = make_show()
-    video = Path(episode.path)
-    video.parent.mkdir(parents=True, exist_ok=True)
-    video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    video = _videos(episode)
     season_nfo = video.parent / "season.nfo"
-    season_nfo.write_bytes(
-        (Path(__file__).parent.parent / "nfo" / "jellyfin-Season-01.nfo").read_bytes()
-    )
+    season_nfo.write_bytes((NFO_DIR / "jellyfin-Season-01.nfo").read_bytes())
     scan(rt)
     _as_2005(client, show, episode)
     client.post(f"/movies/{show.id}/identify", {"id": "121"}, htmx=True)  # the chain enriches
@@ -393,9 +398,7 @@ def test_a_specials_placement_of_the_old_show_goes_when_the_show_changes(tv_stac
     show, _ = make_show()
     special = db.Movie.create(library=show.library, path=f"{show.path}/Specials/S00E01.mkv",
                               kind=db.EPISODE, show=show, season=0, episodes=[1])  # fmt: skip
-    video = Path(special.path)
-    video.parent.mkdir(parents=True, exist_ok=True)
-    video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    video = _videos(special)
     nfo = video.with_suffix(".nfo")
     nfo.write_text(SONARR_SPECIAL, "utf-8")
     scan(rt)
@@ -425,11 +428,9 @@ def _season_with_users_nfo(client, edit: dict[str, str] | None = None) -> tuple[
 
     rt = client.application.extensions["metarrd.runtime"]
     show, episode = make_show()
-    video = Path(episode.path)
-    video.parent.mkdir(parents=True, exist_ok=True)
-    video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    video = _videos(episode)
     season_nfo = video.parent / "season.nfo"
-    jellyfin = (Path(__file__).parent.parent / "nfo" / "jellyfin-Season-01.nfo").read_text("utf-8")
+    jellyfin = (NFO_DIR / "jellyfin-Season-01.nfo").read_text("utf-8")
     season_nfo.write_text(
         jellyfin.replace("<plot />", f"<plot>{OLD_SEASON_PLOT}</plot>").replace(
             "<title>Season 1</title>", "<title>The Ninth Doctor</title>"
@@ -502,7 +503,7 @@ def test_what_the_old_shows_tvshow_nfo_said_of_it_goes_when_the_show_changes(
 
     client = tv_stack
     rt = client.application.extensions["metarrd.runtime"]
-    nfo = read_show_nfo(Path(__file__).parent.parent / "nfo" / "jellyfin-tvshow.nfo").data
+    nfo = read_show_nfo(NFO_DIR / "jellyfin-tvshow.nfo").data
     show, _ = _enriched_2005(client)
     Path(show.path).mkdir(parents=True)
     item = db.Movie.get_by_id(show.id)
@@ -536,12 +537,8 @@ def test_the_old_episodes_production_code_goes_when_the_show_changes(tv_stack): 
     client = tv_stack
     rt = client.application.extensions["metarrd.runtime"]
     show, episode = make_show()
-    video = Path(episode.path)
-    video.parent.mkdir(parents=True, exist_ok=True)
-    video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
-    kodi = (Path(__file__).parent.parent / "nfo" / "jellyfin-The-Bone-Orchard.nfo").read_text(
-        "utf-8"
-    )
+    video = _videos(episode)
+    kodi = (NFO_DIR / "jellyfin-The-Bone-Orchard.nfo").read_text("utf-8")
     assert "<code></code>" in kodi
     nfo = video.with_suffix(".nfo")
     nfo.write_text(kodi.replace("<code></code>", "<code>1.1</code>"), "utf-8")
@@ -569,10 +566,7 @@ def test_an_episode_the_new_show_has_not_keeps_no_nfo_or_thumb_of_the_old_one(
     rt = client.application.extensions["metarrd.runtime"]
     show, episode = make_show()
     dalek = _episode_file(show, "Doctor Who - S01E06.mkv", [6])
-    for item in (episode, dalek):
-        video = Path(item.path)
-        video.parent.mkdir(parents=True, exist_ok=True)
-        video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
+    _videos(episode, dalek)
     scan(rt)
     _as_2005(client, show, episode)
     publish_item(rt, db.Movie.get_by_id(show.id))
@@ -605,11 +599,8 @@ def test_a_season_name_the_old_shows_tvshow_nfo_gave_goes_when_the_show_changes(
     third = _episode_file(show, "Doctor Who - S03E01.mkv", [1])
     third.path, third.season = f"{show.path}/Season 03/Doctor Who - S03E01.mkv", 3
     third.save()
-    for item in (episode, third):
-        video = Path(item.path)
-        video.parent.mkdir(parents=True, exist_ok=True)
-        video.write_bytes(b"\x1a\x45\xdf\xa3 not really an episode")
-    torchwood = Path(__file__).parent.parent / "nfo" / "mediaelch-kodi_v18_show_Torchwood.nfo"
+    _videos(episode, third)
+    torchwood = NFO_DIR / "mediaelch-kodi_v18_show_Torchwood.nfo"
     (Path(show.path) / "tvshow.nfo").write_bytes(torchwood.read_bytes())
     scan(rt)
     season = db.Movie.get(
