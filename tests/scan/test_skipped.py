@@ -5,13 +5,15 @@ for a sample or an extra leaves no trace.)"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from metarrd import db
-from metarrd.runtime import open_runtime
+from metarrd.runtime import Runtime, open_runtime
 from metarrd.scan import scan, skipped_by_name
 from metarrd.scan import skipped as skipped_module
 
@@ -24,6 +26,30 @@ def movies(tmp_path, config_factory):
     rt = open_runtime(config_factory(libraries={"Movies": root}))
     yield rt, root
     rt.close()
+
+
+@pytest.fixture
+def tv_runtime(tmp_path, backend):
+    """`with tv_runtime() as rt`: a runtime whose one library is the TV library at
+    `tmp_path/tv`, closed after."""
+    from metarrd.config import parse_config
+
+    @contextlib.contextmanager
+    def _open() -> Iterator[Runtime]:
+        config = parse_config(
+            {
+                "data_dir": str(tmp_path / "data"),
+                "library": [{"name": "TV", "path": str(tmp_path / "tv"), "kind": "tv"}],
+                **backend,
+            }
+        )
+        rt = open_runtime(config)
+        try:
+            yield rt
+        finally:
+            rt.close()
+
+    return _open
 
 
 def listed(name: str = "Movies") -> dict:
@@ -166,18 +192,8 @@ def test_hostile_names_are_kept_escaped(movies):
     ]
 
 
-def test_a_tv_scan_keeps_its_skipped_episodes_and_extras_folders(tmp_path):
-    from metarrd.config import parse_config
-    from tests.conftest import backend_sections
-
+def test_a_tv_scan_keeps_its_skipped_episodes_and_extras_folders(tmp_path, tv_runtime):
     root = tmp_path / "tv"
-    config = parse_config(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "library": [{"name": "TV", "path": str(root), "kind": "tv"}],
-            **backend_sections(),
-        }
-    )
     put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
     touch(
         root,
@@ -187,11 +203,8 @@ def test_a_tv_scan_keeps_its_skipped_episodes_and_extras_folders(tmp_path):
         "Breaking Bad (2008)/Clips/Clip.mkv",  # Jellyfin's and Plex's extras, in a show
         "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.nfo",
     )
-    rt = open_runtime(config)
-    try:
+    with tv_runtime() as rt:
         report = scan(rt)
-    finally:
-        rt.close()
 
     assert report.skipped == 4
     assert listed("TV")["entries"] == [
@@ -208,66 +221,40 @@ def test_a_tv_scan_keeps_its_skipped_episodes_and_extras_folders(tmp_path):
     ]
 
 
-def test_a_tv_scan_of_one_episode_file_keeps_what_its_folder_listed(tmp_path):
+def test_a_tv_scan_of_one_episode_file_keeps_what_its_folder_listed(tmp_path, tv_runtime):
     """Sonarr's webhook scans one episode file: its season folder is not walked again, so the
     sample listed there stays listed."""
-    from metarrd.config import parse_config
-    from tests.conftest import backend_sections
-
     root = tmp_path / "tv"
-    config = parse_config(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "library": [{"name": "TV", "path": str(root), "kind": "tv"}],
-            **backend_sections(),
-        }
-    )
     season = "Breaking Bad (2008)/Season 01"
     put(root, f"{season}/Breaking Bad - S01E01 - Pilot.mkv")
     touch(root, f"{season}/Breaking Bad - S01E01 - sample.mkv")
-    rt = open_runtime(config)
-    try:
+    with tv_runtime() as rt:
         scan(rt)
         put(root, f"{season}/Breaking Bad - S01E02 - Cat's in the Bag.mkv")
         scan(rt, [root / season / "Breaking Bad - S01E02 - Cat's in the Bag.mkv"])
-    finally:
-        rt.close()
 
     assert [path for path, _rule in listed("TV")["entries"]] == [
         f"{season}/Breaking Bad - S01E01 - sample.mkv"
     ]
 
 
-def test_a_tv_scan_leaves_out_what_a_nomedia_file_keeps_out_of_kodi(tmp_path):
+def test_a_tv_scan_leaves_out_what_a_nomedia_file_keeps_out_of_kodi(tmp_path, tv_runtime):
     """Kodi leaves a folder holding `.nomedia` out of its scan, whole (xbmc/video/
     VideoInfoScanner.cpp, DoScan: `if (HasNoMedia(strDirectory)) return true;`). A show folder
     so marked (a recording the user keeps out of Kodi) was read, identified and published
     into; a season folder so marked gave its episodes all the same, and so did a scan of it
     alone (Sonarr's webhook, the watcher)."""
-    from metarrd.config import parse_config
-    from tests.conftest import backend_sections
-
     root = tmp_path / "tv"
-    config = parse_config(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "library": [{"name": "TV", "path": str(root), "kind": "tv"}],
-            **backend_sections(),
-        }
-    )
     put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
     put(root, "Breaking Bad (2008)/Season 02/Breaking Bad - S02E01 - Seven Thirty-Seven.mkv")
     touch(root, "Breaking Bad (2008)/Season 02/.nomedia")
     put(root, "Kids Recordings/Peppa Pig - S01E01 - Muddy Puddles.mkv")
     touch(root, "Kids Recordings/.nomedia")
-    rt = open_runtime(config)
-    try:
+    with tv_runtime() as rt:
         scan(rt)
         scan(rt, [root / "Breaking Bad (2008)/Season 02"])
         scan(rt, [root / "Kids Recordings/Peppa Pig - S01E01 - Muddy Puddles.mkv"])
         paths = sorted(os.path.relpath(m.path, root) for m in db.Movie.select())
-    finally:
-        rt.close()
 
     assert paths == [
         "Breaking Bad (2008)",
@@ -281,29 +268,18 @@ def test_a_tv_scan_leaves_out_what_a_nomedia_file_keeps_out_of_kodi(tmp_path):
     ]
 
 
-def test_a_tv_scan_leaves_out_a_show_an_empty_dot_ignore_keeps_out_of_jellyfin(tmp_path):
+def test_a_tv_scan_leaves_out_a_show_an_empty_dot_ignore_keeps_out_of_jellyfin(
+    tmp_path, tv_runtime
+):
     """Jellyfin's empty `.ignore` (DotIgnoreIgnoreRule.cs: "Empty file means ignore
     everything") in a show folder: the show was read, identified and published into."""
-    from metarrd.config import parse_config
-    from tests.conftest import backend_sections
-
     root = tmp_path / "tv"
-    config = parse_config(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "library": [{"name": "TV", "path": str(root), "kind": "tv"}],
-            **backend_sections(),
-        }
-    )
     put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
     put(root, "Bluey (2018)/Season 01/Bluey - S01E01 - Magic Xylophone.mkv")
     (root / "Bluey (2018)" / ".ignore").touch()
-    rt = open_runtime(config)
-    try:
+    with tv_runtime() as rt:
         scan(rt)
         shows = [os.path.relpath(m.path, root) for m in db.Movie.select() if m.kind == db.SHOW]
-    finally:
-        rt.close()
 
     assert shows == ["Breaking Bad (2008)"]
     assert listed("TV")["entries"] == [
@@ -365,23 +341,13 @@ def test_a_scan_of_a_folder_a_dot_ignore_pattern_leaves_out_lists_it_and_takes_n
 
 
 @pytest.mark.parametrize("above", [False, True], ids=["in the root", "above the root"])
-def test_a_tv_scan_leaves_out_what_an_ignore_file_pattern_matches(tmp_path, above):
+def test_a_tv_scan_leaves_out_what_an_ignore_file_pattern_matches(tmp_path, tv_runtime, above):
     """A Jellyfin `.ignore` of patterns (DotIgnoreIgnoreRule, 10.11; its docs' `specials/`,
     `*.avi`) in the library's root, or above it (FindIgnoreFile looks up to the file system's
     root), and a Plex `.plexignore` in a show (`Season 02/*`, the `Folder/*` form of Plex's
     "Excluding New Content with .plexignore"): the TV scan read, identified and published all
     they matched, and a scan of a season alone (Sonarr's webhook, the watcher) did too."""
-    from metarrd.config import parse_config
-    from tests.conftest import backend_sections
-
     root = tmp_path / "tv"
-    config = parse_config(
-        {
-            "data_dir": str(tmp_path / "data"),
-            "library": [{"name": "TV", "path": str(root), "kind": "tv"}],
-            **backend_sections(),
-        }
-    )
     put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
     put(root, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E02 - Cat's in the Bag.avi")
     put(root, "Breaking Bad (2008)/Season 02/Breaking Bad - S02E01 - Seven Thirty-Seven.mkv")
@@ -389,8 +355,7 @@ def test_a_tv_scan_leaves_out_what_an_ignore_file_pattern_matches(tmp_path, abov
     ignore = (tmp_path if above else root) / ".ignore"
     ignore.write_text("# not for Jellyfin\nKids Recordings/\n*.avi\n")
     (root / "Breaking Bad (2008)" / ".plexignore").write_text("Season 02/*\n")
-    rt = open_runtime(config)
-    try:
+    with tv_runtime() as rt:
         scan(rt, [root / "Breaking Bad (2008)/Season 02"])
         scan(rt, [root / "Kids Recordings"])
         scan(
@@ -402,8 +367,6 @@ def test_a_tv_scan_leaves_out_what_an_ignore_file_pattern_matches(tmp_path, abov
         episodes = sorted(
             os.path.relpath(m.path, root) for m in db.Movie.select() if m.kind == db.EPISODE
         )
-    finally:
-        rt.close()
 
     assert episodes == ["Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv"]
     jellyfin = f"in {ignore} (Jellyfin does not scan it): not scanned"
