@@ -6,9 +6,44 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from lxml import etree
 
 from metarrd import db
+
+
+@pytest.fixture
+def tv_app(tmp_path, simulator, backend):
+    """The web app on a TV library (tmp_path/tv) against the simulator, its jobs run at once:
+    its runtime and a client; the runtime closed after. On the test backend (`tv_config`)."""
+    from metarrd.pipeline import jobs, queue
+    from metarrd.web import create_app
+    from tests.tv.conftest import tv_config
+    from tests.web.conftest import Client
+
+    config = tv_config(tmp_path, simulator)
+    app = create_app(config, testing=True)
+    queue.configure(config, immediate=True)
+    rt = app.extensions["metarrd.runtime"]
+    jobs.bind(rt)
+    yield rt, Client(app.test_client())
+    rt.close()
+
+
+def _enriched_show(rt, tmp_path, rel: str):
+    """The episode file `rel` put in the TV library, scanned, its show identified and enriched:
+    the video and the show."""
+    from metarrd.enrich import enrich_item
+    from metarrd.identify import identify_many
+    from metarrd.scan import scan
+    from tests.tv.conftest import put
+
+    video = put(tmp_path / "tv", rel)
+    scan(rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    identify_many(rt, [show.id], threads=1)
+    enrich_item(rt, db.Movie.get_by_id(show.id))
+    return video, show
 
 
 def _enrich_and_publish(client, movie_id: int) -> etree._Element:
@@ -106,29 +141,16 @@ def test_an_edited_title_is_not_sorted_by_the_providers(sim_stack):
     assert _enrich_and_publish(client, movie.id).findtext("sorttitle") == "Matrix 0"
 
 
-def test_a_shows_edited_year_is_the_year_kodi_reads_in_tvshow_nfo(tmp_path, simulator):
+def test_a_shows_edited_year_is_the_year_kodi_reads_in_tvshow_nfo(tmp_path, tv_app):
     """The same for a show (Firefly, first aired 2002-09-20 on TMDB): Kodi reads a show's year
     from `<premiered>` in `tvshow.nfo` too."""
     from metarrd.enrich import enrich_item
-    from metarrd.identify import identify_many
-    from metarrd.pipeline import jobs, queue
     from metarrd.publish import publish_item
-    from metarrd.scan import scan
-    from metarrd.web import create_app
-    from tests.tv.conftest import put, tv_config
-    from tests.web.conftest import Client
 
-    config = tv_config(tmp_path, simulator)
-    app = create_app(config, testing=True)
-    queue.configure(config, immediate=True)
-    rt = app.extensions["metarrd.runtime"]
-    jobs.bind(rt)
-    client = Client(app.test_client())
-    video = put(tmp_path / "tv", "Firefly (2002)/Season 01/Firefly - S01E01 - The Train Job.mkv")
-    scan(rt)
-    show = db.Movie.get(db.Movie.kind == db.SHOW)
-    identify_many(rt, [show.id], threads=1)
-    enrich_item(rt, db.Movie.get_by_id(show.id))
+    rt, client = tv_app
+    video, show = _enriched_show(
+        rt, tmp_path, "Firefly (2002)/Season 01/Firefly - S01E01 - The Train Job.mkv"
+    )
     assert db.Movie.get_by_id(show.id).premiered == "2002-09-20"
     client.post(f"/movies/{show.id}/fields/year", {"value": "2003"}, htmx=True)
     # a movie's edited title takes its derived sort title along; no TV item has one derived
@@ -142,7 +164,6 @@ def test_a_shows_edited_year_is_the_year_kodi_reads_in_tvshow_nfo(tmp_path, simu
     root = etree.fromstring((video.parent.parent / "tvshow.nfo").read_bytes())
     assert (root.findtext("premiered"), root.findtext("year")) == (None, "2003")
     assert (root.findtext("title"), root.findtext("sorttitle")) == ("The Firefly", None)
-    rt.close()
 
 
 def test_change_movie_takes_the_new_films_sort_title(sim_stack):
@@ -180,34 +201,19 @@ def test_the_fields_an_edit_changes_along_are_shown_as_they_now_are(app, client,
     assert 'id="field-premiered"' not in html
 
 
-def test_a_shows_status_and_an_episodes_air_date_edited_hold_and_reach_the_nfos(
-    tmp_path, simulator
-):
+def test_a_shows_status_and_an_episodes_air_date_edited_hold_and_reach_the_nfos(tmp_path, tv_app):
     """tinyMediaManager and MediaElch users edit a show's status (TMDB says "Returning Series"
     of shows long ended) and an episode's air date (TMDB's is wrong for a regional airing), and
     expect the edit to lock the field. Neither was on the review pages. The edit is locked, an
     enrich keeps it, and Kodi reads it: `<status>` of tvshow.nfo, `<aired>` of the episode's
     own block in a file of two episodes (kodi-tv.md 2.2, 2.4); the second keeps TMDB's."""
     from metarrd.enrich import enrich_item
-    from metarrd.identify import identify_many
-    from metarrd.pipeline import jobs, queue
     from metarrd.publish import publish_item
-    from metarrd.scan import scan
-    from metarrd.web import create_app
-    from tests.tv.conftest import put, tv_config
-    from tests.web.conftest import Client
 
-    config = tv_config(tmp_path, simulator)
-    app = create_app(config, testing=True)
-    queue.configure(config, immediate=True)
-    rt = app.extensions["metarrd.runtime"]
-    jobs.bind(rt)
-    client = Client(app.test_client())
-    video = put(tmp_path / "tv", "Tenfold Harbour (2011)/Season 01/Tenfold Harbour - S01E01E02.mkv")
-    scan(rt)
-    show = db.Movie.get(db.Movie.kind == db.SHOW)
-    identify_many(rt, [show.id], threads=1)
-    enrich_item(rt, db.Movie.get_by_id(show.id))
+    rt, client = tv_app
+    video, show = _enriched_show(
+        rt, tmp_path, "Tenfold Harbour (2011)/Season 01/Tenfold Harbour - S01E01E02.mkv"
+    )
     episode = db.Movie.get(db.Movie.kind == db.EPISODE)
     tmdbs = [block["aired"] for block in episode.episode_details]
     assert db.Movie.get_by_id(show.id).status == "Returning Series" and tmdbs[0]
@@ -246,7 +252,6 @@ def test_a_shows_status_and_an_episodes_air_date_edited_hold_and_reach_the_nfos(
     client.post(f"/movies/{episode.id}/fields/aired/lock", htmx=True)
     enrich_item(rt, db.Movie.get_by_id(show.id))
     assert db.Movie.get_by_id(episode.id).aired == tmdbs[0]
-    rt.close()
 
 
 def test_a_status_or_an_air_date_is_no_field_of_a_movie(client, seed):
@@ -263,7 +268,7 @@ def _blocks(path) -> etree._Element:
     return etree.fromstring(b"<r>" + path.read_bytes().split(b"?>", 1)[1] + b"</r>")
 
 
-def test_an_edited_air_date_of_a_daily_shows_episode_keeps_its_episode(tmp_path, simulator):
+def test_an_edited_air_date_of_a_daily_shows_episode_keeps_its_episode(tmp_path, tv_app):
     """A daily show's file is matched by the date in its name (`The Daily Show - 2024-01-09`,
     Sonarr's daily format). The air date the user edited (a regional airing a day later) and
     locked was set back to the name's by the next scan and to TMDB's by the next identify, and
@@ -271,24 +276,13 @@ def test_an_edited_air_date_of_a_daily_shows_episode_keeps_its_episode(tmp_path,
     the episode, the edited one is what Kodi reads."""
     from metarrd.enrich import enrich_item
     from metarrd.identify import identify_many
-    from metarrd.pipeline import jobs, queue
     from metarrd.publish import publish_item
     from metarrd.scan import scan
-    from metarrd.web import create_app
-    from tests.tv.conftest import put, tv_config
-    from tests.web.conftest import Client
 
-    config = tv_config(tmp_path, simulator)
-    app = create_app(config, testing=True)
-    queue.configure(config, immediate=True)
-    rt = app.extensions["metarrd.runtime"]
-    jobs.bind(rt)
-    client = Client(app.test_client())
-    video = put(tmp_path / "tv", "The Daily Show/Season 29/The Daily Show - 2024-01-09 - Guest.mkv")
-    scan(rt)
-    show = db.Movie.get(db.Movie.kind == db.SHOW)
-    identify_many(rt, [show.id], threads=1)
-    enrich_item(rt, db.Movie.get_by_id(show.id))
+    rt, client = tv_app
+    video, show = _enriched_show(
+        rt, tmp_path, "The Daily Show/Season 29/The Daily Show - 2024-01-09 - Guest.mkv"
+    )
     episode = db.Movie.get(db.Movie.kind == db.EPISODE)
     tmdb_id = episode.tmdb_id
     assert episode.aired == "2024-01-09" and tmdb_id
@@ -302,7 +296,6 @@ def test_an_edited_air_date_of_a_daily_shows_episode_keeps_its_episode(tmp_path,
     episode = db.Movie.get_by_id(episode.id)
     assert (episode.tmdb_id, episode.aired) == (tmdb_id, "2024-01-10")
     assert _blocks(video.with_suffix(".nfo"))[0].findtext("aired") == "2024-01-10"
-    rt.close()
 
 
 def test_a_later_episodes_edited_title_and_plot_are_what_kodi_reads_after_enrich(
@@ -315,23 +308,19 @@ def test_a_later_episodes_edited_title_and_plot_are_what_kodi_reads_after_enrich
     put TMDB's back into that block. Now the edit locks that episode's own fields: the block
     keeps them through the enrich; the first block and the item stay TMDB's, unlocked."""
     from metarrd.enrich import enrich_item
-    from metarrd.identify import identify_many
     from metarrd.publish import publish_item
-    from metarrd.scan import scan
     from metarrd.web import create_app
     from tests.publish.test_tv_publish import blocks
-    from tests.tv.conftest import put, tv_config
+    from tests.tv.conftest import tv_config
     from tests.web.conftest import Client
 
     app = create_app(tv_config(tmp_path, simulator), testing=True)
     rt = app.extensions["metarrd.runtime"]
     try:
         client = Client(app.test_client())
-        video = put(tmp_path / "tv", "Breaking Bad (2008)/Season 01/Breaking Bad S01E04E05.mkv")
-        scan(rt)
-        show = db.Movie.get(db.Movie.kind == db.SHOW)
-        identify_many(rt, [show.id], threads=1)
-        enrich_item(rt, db.Movie.get_by_id(show.id))
+        video, show = _enriched_show(
+            rt, tmp_path, "Breaking Bad (2008)/Season 01/Breaking Bad S01E04E05.mkv"
+        )
         double = db.Movie.get(db.Movie.path == str(video))
         tmdb = [(d["title"], d["plot"]) for d in double.episode_details]
         assert tmdb[1][0] == "Gray Matter"
