@@ -289,6 +289,20 @@ def upgraded_to_one(client, folder: Path) -> tuple[db.Movie, db.Movie]:
     return first, second
 
 
+def edited_title(item: db.Movie, title: str) -> None:
+    """The user's edit of the item's title on its page, which locks it."""
+    db.Movie.update(title=title, locked_fields=["title"]).where(db.Movie.id == item.id).execute()
+
+
+def published_then_edited(client, folder: Path) -> db.Movie:
+    """Both single episodes imported and published, then the first's title edited: the first."""
+    first, second = upgraded_to_one(client, folder)
+    (show,) = items(db.SHOW)
+    published(folder, show, first, second)
+    edited_title(first, "Good News About Hell")
+    return first
+
+
 def upgrade_to_one(client, folder: Path) -> tuple[int, dict]:
     for rel in SINGLES:
         (folder / rel).unlink()
@@ -305,12 +319,7 @@ def test_two_episodes_upgraded_to_one_file_follow_it_as_one_item(setup):
     stayed behind, missing, and a new item with none of the user's work took the file. Other
     episode numbers: identified again, and its publish waits for the user ("Republish?")."""
     client, rt, fake, folder = setup
-    first, second = upgraded_to_one(client, folder)
-    (show,) = items(db.SHOW)
-    published(folder, show, first, second)
-    db.Movie.update(title="Good News About Hell", locked_fields=["title"]).where(
-        db.Movie.id == first.id
-    ).execute()
+    first = published_then_edited(client, folder)
     status, answer = upgrade_to_one(client, folder)
     assert status == 202, answer
     (kept,) = items(db.EPISODE)
@@ -334,9 +343,7 @@ def test_the_second_episode_of_a_double_upgraded_alone_does_not_take_the_firsts_
     make_files(folder, DOUBLE)
     post(client, per_file(folder, DOUBLE, episodes=episodes(1, 2)))
     (double,) = items(db.EPISODE)
-    db.Movie.update(title="Good News About Hell", locked_fields=["title"]).where(
-        db.Movie.id == double.id
-    ).execute()
+    edited_title(double, "Good News About Hell")
     (folder / DOUBLE).unlink()
     make_files(folder, SINGLES[1])
     body = per_file(folder, SINGLES[1], episodes=episodes(2), isUpgrade=True,
@@ -378,9 +385,7 @@ def test_an_upgrade_the_watcher_scanned_first_is_followed_all_the_same(setup, do
     then left alone, and both episodes stayed missing with the user's edits."""
     client, rt, fake, folder = setup
     first, second = upgraded_to_one(client, folder)
-    db.Movie.update(title="Good News About Hell", locked_fields=["title"]).where(
-        db.Movie.id == first.id
-    ).execute()
+    edited_title(first, "Good News About Hell")
     for rel in SINGLES:
         (folder / rel).unlink()
     make_files(folder, double)
@@ -399,9 +404,7 @@ def test_an_episode_with_the_users_edits_is_kept_when_another_takes_its_file(set
     the first episode's): its item stays, missing, with them, and says why."""
     client, rt, fake, folder = setup
     first, second = upgraded_to_one(client, folder)
-    db.Movie.update(title="Half Loop", locked_fields=["title"]).where(
-        db.Movie.id == second.id
-    ).execute()
+    edited_title(second, "Half Loop")
     assert upgrade_to_one(client, folder)[0] == 202
     followed, left = items(db.EPISODE)
     assert (followed.id, followed.path) == (first.id, str(folder / DOUBLE))
@@ -417,12 +420,7 @@ def test_two_episodes_upgraded_to_one_file_by_import_complete_follow_it(setup):
     their review state and edits, and the multi-episode file a bare new item. The scan pairs
     them: the first episode's item follows the file, the second's merges into it."""
     client, rt, fake, folder = setup
-    first, second = upgraded_to_one(client, folder)
-    (show,) = items(db.SHOW)
-    published(folder, show, first, second)
-    db.Movie.update(title="Good News About Hell", locked_fields=["title"]).where(
-        db.Movie.id == first.id
-    ).execute()
+    first = published_then_edited(client, folder)
     for rel in SINGLES:
         (folder / rel).unlink()
     make_files(folder, DOUBLE)
