@@ -400,9 +400,9 @@ def test_download_outside_every_library_is_422(setup):
     assert db.Job.select().count() == 0
 
 
-def test_rename_moves_the_item_with_its_file(setup, make_movie):
-    client, rt, fake = setup
-    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+def radarr_renamed(client, movie: db.Movie):
+    """Radarr renamed the movie's file to `Heat (1995) {tmdb-949}.mkv` and says so (the Rename
+    payload's fields we read): our answer, and the new path."""
     old = Path(movie.path)
     new = old.with_name("Heat (1995) {tmdb-949}.mkv")
     old.rename(new)
@@ -411,7 +411,14 @@ def test_rename_moves_the_item_with_its_file(setup, make_movie):
         "movie": {"folderPath": str(old.parent), "tmdbId": 949},
         "renamedMovieFiles": [{"previousPath": str(old), "path": str(new)}],
     }
-    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    return client.post("/api/webhooks/radarr", json=body, headers=KEY), new
+
+
+def test_rename_moves_the_item_with_its_file(setup, make_movie):
+    client, rt, fake = setup
+    movie = make_movie(rt, "Heat (1995)", identification_status=db.ENRICHED, tmdb_id=949)
+    answer, new = radarr_renamed(client, movie)
+    assert answer.status_code == 202
     (item,) = db.Movie.select()
     assert (item.id, item.path, item.identification_status) == (movie.id, str(new), db.ENRICHED)
     assert fake.calls == []
@@ -430,15 +437,8 @@ def test_a_rename_publishes_a_published_movie_again_and_nothing_to_review(
     db.Movie.update(publish_state=state, last_published_at=db.now()).where(
         db.Movie.id == movie.id
     ).execute()
-    old = Path(movie.path)
-    new = old.with_name("Heat (1995) {tmdb-949}.mkv")
-    old.rename(new)
-    body = {
-        "eventType": "Rename",
-        "movie": {"folderPath": str(old.parent), "tmdbId": 949},
-        "renamedMovieFiles": [{"previousPath": str(old), "path": str(new)}],
-    }
-    assert client.post("/api/webhooks/radarr", json=body, headers=KEY).status_code == 202
+    answer, _new = radarr_renamed(client, movie)
+    assert answer.status_code == 202
     publishes = [c[1] for c in fake.calls if c[0] == "publish"]
     assert publishes == ([movie.id] if published else [])
 
