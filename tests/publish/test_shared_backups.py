@@ -57,6 +57,21 @@ def nfo_backup() -> db.CacheImageFile:
     )
 
 
+def copy_kept_on_its_disk(built, data_path: Path) -> Path:
+    """The user's NFO copied into `<data_dir>/backup` of one host, as before the cache was
+    shared, with its row: the copy."""
+    sha = hashlib.sha256(USER_NFO).hexdigest()
+    old = data_path / "backup" / "nfo" / sha[:2] / f"{sha}.nfo"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(USER_NFO)
+    db.CacheImageFile.create(
+        movie=built.movie.id, actor=None, image_type="nfo", file_hash=sha, file_path=str(old),
+        file_size=len(USER_NFO), source_type="library", source_url=str(built.path(f"{BASE}.nfo")),
+        provider_name="library",
+    )  # fmt: skip
+    return old
+
+
 def test_the_users_nfo_a_worker_replaced_is_found_on_every_host(hosts):
     """The worker on the NAS published over the user's NFO: its copy was in the NAS's own
     data folder, which the web host does not have."""
@@ -80,15 +95,7 @@ def test_a_copy_kept_on_one_hosts_disk_before_is_still_named_and_moves_to_the_sh
     replaces it again) the row names the shared copy, and the old one is left as it is."""
     web, nas = hosts
     built = build_enriched(web)
-    sha = hashlib.sha256(USER_NFO).hexdigest()
-    old = nas.config.data_path / "backup" / "nfo" / sha[:2] / f"{sha}.nfo"
-    old.parent.mkdir(parents=True)
-    old.write_bytes(USER_NFO)
-    db.CacheImageFile.create(
-        movie=built.movie.id, actor=None, image_type="nfo", file_hash=sha, file_path=str(old),
-        file_size=len(USER_NFO), source_type="library", source_url=str(built.path(f"{BASE}.nfo")),
-        provider_name="library",
-    )  # fmt: skip
+    old = copy_kept_on_its_disk(built, nas.config.data_path)
     built.path(f"{BASE}.nfo").write_bytes(USER_NFO)
 
     publish_item(nas, built.movie)
@@ -138,14 +145,7 @@ def test_moving_an_installations_copies_into_the_cache_moves_their_rows(make_rt,
     rt = make_rt()
     built = build_enriched(rt)
     sha = hashlib.sha256(USER_NFO).hexdigest()
-    old = rt.config.data_path / "backup" / "nfo" / sha[:2] / f"{sha}.nfo"
-    old.parent.mkdir(parents=True)
-    old.write_bytes(USER_NFO)
-    db.CacheImageFile.create(
-        movie=built.movie.id, actor=None, image_type="nfo", file_hash=sha, file_path=str(old),
-        file_size=len(USER_NFO), source_type="library", source_url=str(built.path(f"{BASE}.nfo")),
-        provider_name="library",
-    )  # fmt: skip
+    old = copy_kept_on_its_disk(built, rt.config.data_path)
     (rt.config.cache_dir / "backup").mkdir()
     _backups_into_cache(rt.config)
     assert "stay in" in capsys.readouterr().err
