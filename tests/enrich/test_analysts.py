@@ -201,6 +201,21 @@ def test_an_image_retried_alone_after_a_crash_keeps_its_own_error(tmp_path, monk
         analysts.shutdown()
 
 
+# a child's code whose fork server imports `slowboot` (of the test's tmp_path) first
+SLOW_FORK_SERVER = (
+    "import os, signal, threading, time\n"
+    "import multiprocessing.forkserver as fs\n"
+    "from metarrd.enrich import analysts\n"
+    "real = analysts._context\n"
+    "def slow():\n"
+    "    context = real()\n"
+    "    context.set_forkserver_preload(\n"
+    "        ['slowboot', 'metarrd.worker_boot', 'metarrd.enrich.analysts'])\n"
+    "    return context\n"
+    "analysts._context = slow\n"
+)
+
+
 def test_a_ctrl_c_while_the_fork_server_starts_does_not_kill_it(tmp_path):
     """A Ctrl-C to the process group while the fork server is still importing (before
     metarrd.worker_boot ignores SIGINT) killed it with a KeyboardInterrupt on the terminal
@@ -210,17 +225,7 @@ def test_a_ctrl_c_while_the_fork_server_starts_does_not_kill_it(tmp_path):
     import sys
 
     (tmp_path / "slowboot.py").write_text("import time\ntime.sleep(3)\n")
-    code = (
-        "import os, signal, threading, time\n"
-        "import multiprocessing.forkserver as fs\n"
-        "from metarrd.enrich import analysts\n"
-        "real = analysts._context\n"
-        "def slow():\n"
-        "    context = real()\n"
-        "    context.set_forkserver_preload(\n"
-        "        ['slowboot', 'metarrd.worker_boot', 'metarrd.enrich.analysts'])\n"
-        "    return context\n"
-        "analysts._context = slow\n"
+    code = SLOW_FORK_SERVER + (
         "def ctrl_c():\n"
         "    while fs._forkserver._forkserver_pid is None:\n"
         "        time.sleep(0.01)\n"
@@ -256,17 +261,7 @@ def test_a_fork_server_killed_as_it_starts_is_started_again_after_a_back_off(tmp
         "    open(mark, 'w').close()\n"
         "    time.sleep(60)\n"
     )
-    code = (
-        "import os, signal, threading, time\n"
-        "import multiprocessing.forkserver as fs\n"
-        "from metarrd.enrich import analysts\n"
-        "real = analysts._context\n"
-        "def slow():\n"
-        "    context = real()\n"
-        "    context.set_forkserver_preload(\n"
-        "        ['slowboot', 'metarrd.worker_boot', 'metarrd.enrich.analysts'])\n"
-        "    return context\n"
-        "analysts._context = slow\n"
+    code = SLOW_FORK_SERVER + (
         "killed = []\n"
         "def oom_kill():\n"
         f"    while not os.path.exists({str(mark)!r}):\n"
