@@ -46,13 +46,18 @@ def sha(data: bytes) -> str:
 
 
 class Zygote:
-    def __init__(self, config, stderr: Path) -> None:
-        raw = {
+    @staticmethod
+    def settings(config) -> dict:
+        """The worker's configuration, as the test's."""
+        return {
             "data_dir": config.data_dir,
             "library": [{"name": lib.name, "path": lib.path} for lib in config.library],
             "providers": {"timeout_seconds": 5.0, "max_retries": 0},
             "database": {"url": config.database.url},  # the test's backend (PostgreSQL or "")
         }
+
+    def __init__(self, config, stderr: Path) -> None:
+        raw = self.settings(config)
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),

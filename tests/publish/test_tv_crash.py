@@ -5,13 +5,10 @@ publish finishes the layout, and one more changes nothing."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,35 +16,22 @@ from lxml import etree
 from PIL import Image
 
 from metarrd import db
-from tests.publish.test_crash import ROOT, WORKER, Zygote
+from tests.publish.test_crash import Zygote
 from tests.publish.tvshow import build_show, tv_runtime
 
 KILLS = int(os.environ.get("METARRD_TV_CRASH_KILLS", "60"))
 
 
 class TvZygote(Zygote):
-    def __init__(self, config, stderr: Path) -> None:  # a TV library: its kind goes along
-        raw = {
+    @staticmethod
+    def settings(config) -> dict:  # a TV library: its kind goes along
+        return {
             "data_dir": config.data_dir,
             "library": [
                 {"name": lib.name, "path": lib.path, "kind": "tv"} for lib in config.library
             ],
             "providers": {"timeout_seconds": 5.0, "max_retries": 0},
         }
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-        }
-        self.stderr = open(stderr, "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, str(WORKER), json.dumps(raw)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            text=True,
-            env=env,
-        )
-        assert self.ask("") == "ready"
 
 
 def check(folder: Path, user: dict[Path, bytes], context: str) -> None:
