@@ -55,6 +55,13 @@
     if (elt.hasAttribute("data-live") && elt.querySelector("form.editing")) evt.preventDefault();
   });
 
+  // htmx settles a swap (processes what it swapped in: its buttons and forms, its [autofocus],
+  // the handlers below) in the swap's own task: base.html's htmx-config sets the settle delay
+  // to 0, not htmx's 20 ms. In between, on a loaded machine far longer than 20 ms, a key
+  // pressed went to <body> (the focus not moved yet: Enter to edit again did nothing), or to a
+  // form htmx had not made its own (Enter sent a plain POST: the page reloaded, the place
+  // lost). No CSS transition here follows a class that settle would have animated.
+
   // A keyboard user keeps their place across a swap. htmx puts the focus back on an element of
   // the same id (a field's or an artwork type's lock button); when the focused element is gone (a
   // saved or cancelled edit, a picture that moved or left the selection), the focus goes to the
@@ -81,10 +88,22 @@
   // An Undo in a toast swaps the part it undoes, which does not hold the focus: the focus goes
   // back to the control of that part that was used last (the Remove of the picture put back),
   // not to the top of the page with the toast's button.
+  // A choice made in the viewer closes it before its answer is swapped in (the artwork section
+  // shows the result, and takes the focus: the picture that opened the viewer, where the
+  // dialog returns it, is gone).
   var refocus = null, focusedId = null, focusedGroup = null, lastUsed = {};
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var target = evt.detail.target, active = document.activeElement;
-    if (target && target.id && active && active.closest && active.closest("#toast form.undo")) {
+    var viewer = document.getElementById("viewer"), config = evt.detail.requestConfig;
+    if (viewer && viewer.open && config && config.elt && viewer.contains(config.elt) &&
+        config.verb === "post" && !evt.detail.isError) {
+      viewer.close();
+      if (target && target.id && evt.detail.shouldSwap) {
+        refocus = target.id;
+        focusedId = null;
+        focusedGroup = null;
+      }
+    } else if (target && target.id && active && active.closest && active.closest("#toast form.undo")) {
       refocus = target.id;
       focusedId = lastUsed[target.id] || null;
       focusedGroup = null;
@@ -198,16 +217,6 @@
       return;
     }
     if (evt.target.tagName === "DIALOG") evt.target.close(); // a click on the backdrop
-  });
-  // A choice made in the viewer closes it (the artwork section shows the result, and takes the
-  // focus: the picture that opened the viewer, where the dialog would return it, is gone).
-  document.addEventListener("htmx:afterRequest", function (evt) {
-    var dialog = document.getElementById("viewer");
-    if (dialog && dialog.open && dialog.contains(evt.detail.elt) && evt.detail.requestConfig &&
-        evt.detail.requestConfig.verb === "post" && evt.detail.successful) {
-      if (evt.detail.target && evt.detail.target.id) refocus = evt.detail.target.id;
-      dialog.close();
-    }
   });
 
   // Keyboard shortcuts for the review walk (listed on the "?" overlay). Never while typing.
