@@ -49,10 +49,18 @@
     if (box.value !== library.dataset.sort) box.value = library.dataset.sort;
   });
 
-  // A live refresh (an SSE-triggered or polling GET) must not wipe a field the user is editing.
+  // A live refresh (an SSE-triggered or polling GET) must not wipe a field the user is editing:
+  // not asked while one is open, nor swapped in when its answer comes after the user opened one
+  // (asked just before Edit, answered late by a busy server).
+  function editing(elt) {
+    return elt && elt.hasAttribute && elt.hasAttribute("data-live") && !!elt.querySelector("form.editing");
+  }
   document.addEventListener("htmx:confirm", function (evt) {
-    var elt = evt.detail.elt;
-    if (elt.hasAttribute("data-live") && elt.querySelector("form.editing")) evt.preventDefault();
+    if (editing(evt.detail.elt)) evt.preventDefault();
+  });
+  document.addEventListener("htmx:beforeSwap", function (evt) { // fired on the target
+    var config = evt.detail.requestConfig;
+    if (config && editing(config.elt)) evt.detail.shouldSwap = false;
   });
 
   // htmx settles a swap (processes what it swapped in: its buttons and forms, its [autofocus],
@@ -103,6 +111,8 @@
         focusedId = null;
         focusedGroup = null;
       }
+    } else if (!evt.detail.shouldSwap) {
+      return;
     } else if (target && target.id && active && active.closest && active.closest("#toast form.undo")) {
       refocus = target.id;
       focusedId = lastUsed[target.id] || null;

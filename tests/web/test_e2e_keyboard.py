@@ -650,3 +650,40 @@ def test_keys_pressed_right_after_a_swap_act_on_what_it_swapped_in(site, browser
     wait_focus(page, "#input-year")
     assert page.locator("#input-year").input_value() == "1998"
     assert db.Movie.get_by_id(movie.id).year == 1998
+
+
+def test_a_live_refresh_answered_after_an_edit_opened_keeps_the_edit(site, browser):
+    """A live refresh of the item's tabs (the daemon's event) asked before the user pressed
+    Edit, and answered after (a busy server), swapped the tabs back without the editor: what
+    the user was typing was gone. The refresh was held back only when asked during an edit."""
+    url, seed = site
+    movie = seed.movie("The Matrix", 1999, plot="Neo wakes up.")
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    watch(page, problems := [])
+    page.goto(f"{url}/movies/{movie.id}")
+    page.evaluate(
+        """() => { window.__liveDone = false; document.addEventListener('htmx:afterRequest',
+          (e) => { if (e.detail.pathInfo.requestPath.includes('/tabs/overview'))
+            window.__liveDone = true; }); }"""
+    )
+    held = []
+    tabs = f"**/movies/{movie.id}/tabs/overview"
+    page.route(tabs, lambda route: held.append(route))  # answered when the test says so
+    page.evaluate(f"() => htmx.trigger('#item-tabs', 'sse:movie-{movie.id}-data')")
+    page.wait_for_function(
+        "() => document.getElementById('item-tabs').classList.contains('htmx-request')"
+    )
+    while not held:
+        page.wait_for_timeout(50)
+    page.locator("#field-plot button.edit").click()
+    wait_focus(page, "#input-plot")
+    page.keyboard.type(" Then he flies.")
+    held[0].continue_()
+    page.wait_for_function("() => window.__liveDone === true")
+    assert page.locator("#input-plot").count() == 1  # swapped before htmx:afterRequest
+    assert page.locator("#input-plot").input_value() == "Neo wakes up. Then he flies."
+    page.unroute(tabs)
+    page.keyboard.press("Control+Enter")
+    page.locator("div#field-plot.is-locked").wait_for()
+    assert db.Movie.get_by_id(movie.id).plot == "Neo wakes up. Then he flies."
+    assert problems == [] and csp_violations(page) == []
