@@ -607,6 +607,9 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
 
     # 3. An episode: breadcrumbs, an edit by keyboard (locked), its artwork.
     panel.locator(f"#episode-{double.id} a").click()
+    # a click on a link does not wait for the page it opens: what follows would act on the
+    # page it left (the show's, the season's: their own #tab-episodes, #open-publish)
+    page.wait_for_url(f"**/movies/{double.id}")
     page.locator("nav.breadcrumbs", has_text="Season 1").wait_for()
     assert "S01E04–E05" in page.locator("h1").inner_text()
     open_editor(page, "title")
@@ -636,12 +639,14 @@ def test_tv_review_in_a_real_browser(tv_stack, browser, tmp_path):
 
     # 4. Back to the season through the breadcrumbs: its episodes only.
     page.locator("nav.breadcrumbs a", has_text="Season 1").click()
+    page.wait_for_url(f"**/movies/{season.id}")
     page.locator("#tab-episodes").click()
     page.locator(f"#panel-episodes #episode-{double.id}").wait_for()
     assert page.locator("#panel-episodes .season").count() == 1
 
     # 5. The whole show's preview from the show's page, and Publish from there.
     page.locator("nav.breadcrumbs a", has_text="Breaking Bad").click()
+    page.wait_for_url(f"**/movies/{show.id}")
     page.locator("#open-publish").click()
     settled(page, "#preview #publish-now", timeout=15000)
     assert "tvshow.nfo" in page.locator("#preview").inner_text()

@@ -58,18 +58,25 @@ def test_a_long_seasons_pages_by_keyboard_in_a_real_browser(tv_stack, browser): 
     page.locator("#panel-episodes .pager", has_text=f"Episodes 101–200 of {total}").first.wait_for()
     # the last page holds the rest, and no Next
     page.locator("#panel-episodes a[rel=next]").first.click()
-    page.locator("#panel-episodes .pager", has_text=f"of {total}").first.wait_for()
+    # the last page's own pager ("of {total}" alone is the page before's too)
+    page.locator(
+        "#panel-episodes .pager", has_text=f"Episodes 201–{total} of {total}"
+    ).first.wait_for()
     page.wait_for_function("() => /page=3/.test(location.search)")
     assert rows.count() == total - 200 and page.locator("#panel-episodes a[rel=next]").count() == 0
     # a row's number is its link for the keyboard: it opens that episode
     last = rows.last
     code = last.locator(".episode-code a").inner_text()
+    href = last.locator(".episode-code a").get_attribute("href")
     last.locator(".episode-code a").focus()
     page.keyboard.press("Enter")
+    # the season's own breadcrumbs say "Season 2" too: wait for the episode's page
+    page.wait_for_url(f"**{href}")
     page.locator("nav.breadcrumbs", has_text="Season 2").wait_for()
     assert code in page.locator("h1").inner_text()
     # the shortcuts still work after the season's pages: back, then `o` opens the Overview
     page.go_back()
+    page.wait_for_url(re.compile(rf"/movies/{season.id}\?(.*&)?page=3\b"))
     page.locator("#panel-episodes").wait_for()
     page.locator("body").press("o")
     page.locator("#panel-overview").wait_for()
