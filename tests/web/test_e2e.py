@@ -276,8 +276,8 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     assert page.locator("#count-identified").inner_text() == "1"
     assert page.evaluate("() => window.__sameDocument === true"), "the page was reloaded"
     assert page.locator(f"#movie-{matrix.id} .poster-link img").count() == 1  # poster preview
-    # No artwork looks different. htmx keeps a swapped card's old class for its settle delay
-    # (20 ms, `attributesToSettle`), so the new class is waited for, not read at once.
+    # No artwork looks different. Both cards' classes come with their own live swaps (each
+    # card its own event), so they are waited for, not read at once.
     page.wait_for_function(
         "() => document.querySelectorAll('.poster-card.no-art').length === 2",
         polling=100,  # animation frames may not come in a headless page
