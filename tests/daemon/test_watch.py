@@ -344,6 +344,13 @@ def _wait_for(predicate, timeout=20.0):
     return False
 
 
+def _watched(w, timeout=60.0):
+    """Until every watch of `w` is live (a change made before that is never reported: the
+    inotify watches, or the polling's first snapshot, are not there yet). A set time was too
+    short on a loaded machine; `timeout` only bounds a hang."""
+    assert _wait_for(lambda: all(e.is_set() for e in w.watching.values()), timeout), w.status()
+
+
 @pytest.mark.parametrize("poll", [False, True], ids=["inotify", "polling"])
 def test_real_watcher_sees_a_copied_movie(config_factory, poll, tmp_path):
     from metarrd.runtime import open_runtime
@@ -358,7 +365,7 @@ def test_real_watcher_sees_a_copied_movie(config_factory, poll, tmp_path):
     w = Watcher(config, enqueue=calls.append)
     w.start(full_scan_now=False)
     try:
-        time.sleep(0.3)  # let the watch be set up
+        _watched(w)
         folder = root / "Heat (1995)"
         folder.mkdir()
         (folder / "Heat (1995).nfo").write_text("<movie/>")
@@ -391,7 +398,7 @@ def test_a_symlinked_folder_leading_out_of_the_library_queues_no_scan(config_fac
     w = Watcher(config, enqueue=calls.append)
     w.start(full_scan_now=False)
     try:
-        time.sleep(0.3)  # let the watch be set up
+        _watched(w)
         (outside / "Alien (1979).mkv").write_bytes(os.urandom(1000))
         time.sleep(1.0)  # reported (or not) before the film below
         folder = root / "Heat (1995)"
@@ -459,7 +466,7 @@ def test_a_library_holding_a_name_that_is_not_utf8_is_still_watched(config_facto
     w = Watcher(config, enqueue=calls.append)
     w.start(full_scan_now=False)
     try:
-        time.sleep(1.5)  # let the watch be set up
+        _watched(w)  # by polling: inotify refused the name before it watched anything
         folder = root / "Heat (1995)"
         folder.mkdir()
         (folder / "Heat (1995).mkv").write_bytes(os.urandom(1000))
