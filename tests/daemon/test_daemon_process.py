@@ -165,7 +165,10 @@ def test_sigkill_during_an_enrich_then_restart_completes_it(
         60,
         "the enrich to start",
     )
-    time.sleep(1.0)  # well inside the enrich
+    work = tmp_path / "data" / "tmp"
+    daemon.wait_for(  # inside the enrich: its downloads' work folder is made
+        lambda: work.is_dir() and list(work.iterdir()), 60, "the enrich's work folder"
+    )
     daemon.stop(signal.SIGKILL)
     assert db.Job.get_by_id(job.id).state == jobs.RUNNING  # died mid-way
     assert list((tmp_path / "data" / "tmp").iterdir()), "the enrich's work folder is left over"
