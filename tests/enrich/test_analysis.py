@@ -145,7 +145,10 @@ def test_leftovers_of_a_crashed_process_are_swept(rt):
 
 
 class SlowHttp:
-    """Counts downloads in flight, in all and per host, and the order they start in."""
+    """Counts downloads in flight, in all and per host, and the order they start in. Each
+    download lasts until `go` is set: while the test queues its downloads none ends (a sleep
+    of a few ms ended some on a loaded machine, whose slots then went to the next of the
+    first host, or were never held at once)."""
 
     def __init__(self, per_host: int = 6):
         self.per_host = per_host
@@ -155,6 +158,14 @@ class SlowHttp:
         self.most_per_host = 0
         self.started: list[str] = []
         self.lock = threading.Lock()
+        self.go = threading.Event()
+
+    def release_when_in_flight(self, n: int) -> None:
+        """Once `n` downloads are in flight (60 s bound a hang), let them all end."""
+        deadline = time.monotonic() + 60
+        while self.in_flight < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.go.set()
 
     def download(self, url, out, *, provider, max_bytes, **options):
         host = url.split("/")[2]
@@ -164,7 +175,7 @@ class SlowHttp:
             self.hosts[host] = self.hosts.get(host, 0) + 1
             self.most_per_host = max(self.most_per_host, self.hosts[host])
             self.started.append(host)
-        time.sleep(0.02)
+        assert self.go.wait(60)
         with self.lock:
             self.in_flight -= 1
             self.hosts[host] -= 1
@@ -188,6 +199,7 @@ def test_concurrency_is_bounded(config_factory):
     http = SlowHttp()
     with Analyser(config, http) as an:
         futures = [an.fetch(f"http://127.0.0.1:9/{i}.jpg", "tmdb") for i in range(12)]
+        http.release_when_in_flight(3)
         assert all(not f.result().ok for f in futures)
     assert http.most == 3
 
@@ -202,6 +214,7 @@ def test_downloads_start_host_by_host_never_over_a_hosts_cap(config_factory):
     with Analyser(config, http) as an:
         futures = [an.fetch(f"http://127.0.0.1:9/{i}.jpg", "tmdb") for i in range(8)]
         futures += [an.fetch(f"http://127.0.0.2:9/{i}.jpg", "fanart") for i in range(4)]
+        http.release_when_in_flight(4)
         assert all(not f.result().ok for f in futures)
     assert http.most == 4 and http.most_per_host == 2
     assert http.started[:4].count("127.0.0.2:9") == 2, http.started
