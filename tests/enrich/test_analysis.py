@@ -124,6 +124,13 @@ def test_a_hanging_server_times_out_with_a_reason(make_rt, simulator):
     with Analyser(rt.config, rt.http) as an:
         outcome = an.fetch(url, "tmdb").result()
     assert "timed out" in outcome.reason and outcome.retry
+    # the session's simulator hangs up (and records the request) only at the hang's end: wait
+    # for it here, or it lands in the requests a later test asserts on (60 s bound a hang)
+    hung_up = (urlsplit(url).path, 0)
+    deadline = time.monotonic() + 60
+    while hung_up not in [(h.path, h.status) for h in simulator.requests]:
+        assert time.monotonic() < deadline, simulator.requests
+        time.sleep(0.05)
 
 
 def test_leftovers_of_a_crashed_process_are_swept(rt):
