@@ -191,10 +191,20 @@
 
   // Toasts disappear after a while; errors and warnings (a bulk action that skipped some items,
   // saying why) stay a little longer. Not while the keyboard focus
-  // or the pointer is on one (the Undo button the user is about to press).
+  // or the pointer is on one (the Undo button the user is about to press). A toast is timed
+  // once, when it appears: a part of the page that refreshes itself every 3 s settles again and
+  // again, and restarting the timer then kept its toast for good.
   function fadeToasts() {
     var area = document.getElementById("toast");
     if (!area || !area.children.length) return;
+    var fresh = false;
+    for (var i = 0; i < area.children.length; i++) {
+      if (!area.children[i].hasAttribute("data-timed")) {
+        area.children[i].setAttribute("data-timed", "");
+        fresh = true;
+      }
+    }
+    if (!fresh) return;
     var danger = area.querySelector(".tone-danger, .tone-warning, [data-undo]");
     var stamp = String(Date.now());
     area.setAttribute("data-stamp", stamp);

@@ -235,6 +235,31 @@ def test_an_undo_stays_while_the_focus_is_on_it(site, browser):
     undo.wait_for(state="detached")
 
 
+def test_a_toast_fades_on_a_page_that_refreshes_itself(site, browser):
+    """Every swap that settled restarted the toasts' fade timer: on a page that refreshes a
+    part of itself every 3 s (an item with jobs running, the activity), the 12 s of a toast
+    with Undo never ran out and it stayed for good. A toast is timed once, when it appears."""
+    url, seed = site
+    movie = seed.movie("Heat", 1995)
+    seed.asset(movie, is_selected=True, rank=1)
+    other = seed.asset(movie)
+    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+    page.clock.install()
+    page.goto(f"{url}/movies/{movie.id}?tab=artwork")
+    page.locator("#art-poster summary", has_text="Alternatives (1)").click()
+    page.locator(f"#asset-{other.id}").get_by_role("button", name="Use this poster as #1").click()
+    toast = page.locator("#toast .toast")
+    toast.wait_for()
+    page.mouse.move(0, 0)  # neither the pointer nor the focus on the toast
+    page.locator("#lock-art-poster").focus()
+    for _ in range(10):  # what htmx fires when a self-refreshing part of the page settles
+        page.evaluate(
+            "document.body.dispatchEvent(new CustomEvent('htmx:afterSettle', {bubbles: true}))"
+        )
+        page.clock.run_for(3_000)
+    assert toast.count() == 0
+
+
 def test_a_right_to_left_title_keeps_its_year_after_it(site, browser):
     """A Hebrew title took the year beside it into its right-to-left run: the heading read
     "2010 <title>", as if the year came first. The title is isolated (<bdi>), as a card's is."""
