@@ -109,6 +109,8 @@ def test_year_off_by_one_is_low_with_a_same_title_rival():
     matches = rank_candidates("The Thing", 1983, [THING_1982, THING_2011])
     assert matches[0].candidate is THING_1982
     assert matches[0].recommendation == "low"
+    # quoted as the message around it quotes the best one: "best 'The Thing' (1982), ..."
+    assert matches[0].reasons == ("year off by one, and 'The Thing' (2011) has the same title",)
 
 
 def test_accents_do_not_matter():

@@ -265,7 +265,7 @@ def _ids(candidates: list[SearchResult]) -> set[int]:
 
 def _label(candidate: SearchResult) -> str:
     year = f" ({candidate.year})" if candidate.year else ""
-    return f"“{candidate.title}”{year}"
+    return f"{candidate.title!r}{year}"  # quoted as identify's other messages quote a title
 
 
 def names_one_of(titles: list[str], names: list[str]) -> bool:

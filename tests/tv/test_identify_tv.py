@@ -568,4 +568,8 @@ def test_an_unsure_show_points_to_the_identify_page_as_an_unsure_movie_does(tv_r
     assert show.last_error.endswith(
         f"; choose one in the UI or run `metarrd identify {show.id} --tmdb ID` (or --tvdb ID)"
     )
-    assert plain_message(show.last_error).endswith("“Doctor Who” (1963) has the same title")
+    # one quote style in one message, not "best 'Doctor Who' (2005) ... “Doctor Who” (1963)"
+    assert (
+        "best 'Doctor Who' (2005), no year in the name, and 'Doctor Who' (1963)" in show.last_error
+    )
+    assert plain_message(show.last_error).endswith("'Doctor Who' (1963) has the same title")

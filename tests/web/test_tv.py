@@ -1121,7 +1121,7 @@ def test_identify_messages_about_a_show_show_no_command_line(tv):
     show.identification_status = db.UNIDENTIFIED
     show.last_error = (
         "no confident match for the show 'The Office': best 'The Office' (2005), no year in "
-        "the name, and “The Office” (2001) has the same title; "
+        "the name, and 'The Office' (2001) has the same title; "
         f"run `metarrd identify {show.id} --tmdb ID` (or --tvdb ID)"
     )
     show.save()
@@ -1143,7 +1143,7 @@ def test_identify_messages_about_a_show_show_no_command_line(tv):
     ]
     for page in pages:
         assert "--tvdb" not in page and "tv order" not in page and "metarrd identify" not in page
-    assert "“The Office” (2001) has the same title</" in pages[0]
+    assert "&#39;The Office&#39; (2001) has the same title</" in pages[0]
     assert "(TheTVDB&#39;s absolute numbering): on the show page" in pages[3]
 
 
