@@ -206,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "workflow" and args.action == "show":
+        # `workflow show publishing` had shown the switches, the word taken for STAGE unread
+        extra = [word for word in (args.stage, args.value) if word is not None]
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     daemonish = args.command in ("run", "web", "demo")
     logs.install()  # untrusted text (request paths, file names) cannot forge log lines
     logging.basicConfig(

@@ -188,6 +188,23 @@ def test_usage_errors_exit_2(library, args, capsys):
     assert capsys.readouterr().err.startswith("metarrd: ")
 
 
+@pytest.mark.parametrize("extra", [["EXTRA"], ["publishing", "off"]])
+def test_workflow_show_refuses_words_it_does_not_read(library, extra, capsys):
+    """`metarrd workflow show EXTRA` printed the switches, the word taken for STAGE and
+    ignored; `workflow show publishing off` read as a switch set that did not happen. Words
+    no command reads are argparse's usage error, as for every other command (exit 2)."""
+    cfg, _ = library
+    with pytest.raises(SystemExit) as exited:
+        cli(cfg, "workflow", "show", *extra)
+    assert exited.value.code == 2
+    out, err = capsys.readouterr()
+    assert f"metarrd: error: unrecognized arguments: {' '.join(extra)}" in err
+    assert not out
+    with pytest.raises(SystemExit) as exited:  # the same words after any other command
+        cli(cfg, "config", "check", *extra)
+    assert f"metarrd: error: unrecognized arguments: {' '.join(extra)}" in capsys.readouterr().err
+
+
 def test_scan_says_how_many_it_skipped_and_where_they_are_listed(library, capsys):
     """A sample or an extra is left out by name; the scan says so and where the list is, after
     its usual summary line (unchanged: scripts read it)."""
