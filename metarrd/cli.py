@@ -877,6 +877,14 @@ def cmd_publish(config: Config, args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _left_to_the_daemon(names: set[str]) -> str:
+    """The line for players a running daemon tells: `player Living room: … tells it`, one
+    player said as one ("players Living room: … tells them" read as several)."""
+    if len(names) == 1:
+        return f"player {next(iter(names))}: the running daemon tells it"
+    return f"players {', '.join(sorted(names))}: the running daemon tells them"
+
+
 def _tell_players(rt, names: set[str]) -> None:
     """Send the players a publish or scan just queued ("telling Living room") now, in this
     process, without waiting for the coalescing window: a command by hand may have no daemon to
@@ -892,8 +900,7 @@ def _tell_players(rt, names: set[str]) -> None:
 
         jobs.use_queue(rt.config)
         jobs.enqueue_notify()
-        told = ", ".join(sorted(names))
-        print(escape_controls(f"players {told}: the running daemon tells them"), flush=True)
+        print(escape_controls(_left_to_the_daemon(names)), flush=True)
         return
     from metarrd.players import process_notifications
 

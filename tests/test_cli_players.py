@@ -123,9 +123,22 @@ def test_publish_by_hand_beside_a_running_daemon_leaves_the_players_to_it(
         assert main(["--config", str(cfg), "publish", "--all"]) == 0
         out = capsys.readouterr().out
         assert kodi.calls == []
-        assert "the running daemon tells them" in out
+        assert "player Living room: the running daemon tells it\n" in out  # one: "player"
         assert [n.state for n in db.PlayerNotification.select()] == ["pending"]
         assert db.Job.select().where(db.Job.kind == "notify").count() == 1
+
+
+def test_players_left_to_the_daemon_are_one_player_or_several():
+    """`players Living room: the running daemon tells them` for the one player of the
+    configuration; "players … them" only for several."""
+    from metarrd.cli import _left_to_the_daemon
+
+    assert _left_to_the_daemon({"Living room"}) == (
+        "player Living room: the running daemon tells it"
+    )
+    assert _left_to_the_daemon({"Living room", "Bedroom"}) == (
+        "players Bedroom, Living room: the running daemon tells them"
+    )
 
 
 def test_players_test_with_a_name_no_player_has_lists_the_names(tmp_path, simulator, capsys):
