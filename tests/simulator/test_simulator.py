@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 import threading
@@ -16,6 +17,7 @@ import requests
 from PIL import Image
 
 from metarrd.simulator import Simulator, load_catalog
+from metarrd.simulator.tv_catalog import load_tv_catalog
 
 TMDB_401 = {
     "success": False,
@@ -492,6 +494,14 @@ def test_cli_prints_urls_and_serves(tmp_path):
         assert url.startswith("http://127.0.0.1:") and url.endswith("/3")
         reply = requests.get(url + "/configuration", params={"api_key": "sim-tmdb-key"}, timeout=5)
         assert reply.status_code == 200
+        # its last line counts the TV shows it serves too, not only the movies and images
+        summary = [process.stdout.readline() for _ in range(4)][-1]
+        shows = load_tv_catalog().shows.values()
+        episodes = sum(len(show.episodes) for show in shows)
+        assert re.fullmatch(
+            rf"18 movies, {len(shows)} TV shows \({episodes} episodes\), \d+ images\. Ctrl-C stops\.\n",
+            summary,
+        ), summary
     finally:
         process.terminate()
         process.wait(10)
