@@ -840,7 +840,7 @@ def _create_private(path: Path) -> None:
     """Make a new SQLite database file 0600, before SQLite makes it 0644 (0666 less the
     umask): it holds the web UI's secret key, which signs the session cookies, and the admin
     password's hash (`meta`), and any user of the machine could read them when `data_dir` is
-    not the systemd unit's 0750 folder (`metarrd run --config ~/...`, a container's volume).
+    not the systemd unit's 0750 folder (`metarrd --config ~/... run`, a container's volume).
     SQLite gives its `-wal` and `-shm` files the database's mode. Made with its mode at once
     (no chmod after it); a database that exists keeps its own, and a folder that refuses the
     file is left to SQLite to report."""
