@@ -192,7 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
         "order",
         help="show or set a show's episode order, then match (and enrich) its episodes again",
     )
-    o.add_argument("show", metavar="SHOW", help="the show's item id or folder path")
+    o.add_argument(
+        "show",
+        metavar="SHOW",
+        help="the show's item id or folder path (a season or episode names its show)",
+    )
     o.add_argument(
         "order",
         nargs="?",

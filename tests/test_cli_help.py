@@ -78,3 +78,12 @@ def test_the_help_says_it_tags_tv_shows_too(capsys):
         build_parser().parse_args(["--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "Keeps a Kodi-style movie and TV library tagged." in out
+
+
+def test_tv_order_says_a_season_or_episode_names_its_show(capsys):
+    """`tv order` takes a season's or an episode's id or path for its show (`cmd_tv`,
+    docs/interface.md §2); its help said only "the show's item id or folder path"."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["tv", "order", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps at the terminal's width
+    assert "SHOW the show's item id or folder path (a season or episode names its show)" in out
