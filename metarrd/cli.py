@@ -1033,7 +1033,9 @@ def cmd_workflow(config: Config, args) -> int:
             jobs.use_queue(config)  # the queue the daemon consumes
             queued = jobs.catch_up(args.stage)
             if queued:
-                print(f"{args.stage} is on again: {queued} job(s) queued for what it skipped")
+                print(
+                    f"{args.stage} is on again: {_count(queued, 'job')} queued for what it skipped"
+                )
     for stage, enabled in workflow.all_stages(config).items():
         print(f"{stage:<15} {'on ' if enabled else 'off'}  {workflow.EXPLANATIONS[stage]}")
     return EXIT_OK

@@ -591,7 +591,9 @@ def test_a_stage_switched_on_again_queues_what_it_skipped(library, capsys):
     assert cli(cfg, "scan") == 0
     assert "0 identified, 0 left unidentified" in capsys.readouterr().out
     assert cli(cfg, "workflow", "set", "identification", "on") == 0
-    assert "identification is on again: 3 job(s) queued" in capsys.readouterr().out
+    assert (
+        "identification is on again: 3 jobs queued for what it skipped\n" in capsys.readouterr().out
+    )
     jobs = db.Job.select().where(db.Job.kind == "identify")
     assert sorted(j.movie_id for j in jobs) == sorted(m.id for m in db.Movie.select())
     assert cli(cfg, "workflow", "set", "identification", "on") == 0  # on already: nothing
