@@ -207,14 +207,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _misplaced(extra: list[str]) -> str:
+    """What follows "unrecognized arguments: …" when the words hold metarrd's own options,
+    given after the command (`metarrd run --config ~/metarrd.toml`, as a user types `git`'s or
+    `systemctl`'s): where they go."""
+    if not any(w.split("=")[0] in ("--config", "-v", "--verbose") for w in extra):
+        return ""
+    return " (metarrd's own options go before the command: metarrd [--config PATH] [-v] COMMAND …)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)  # parse_args, its error said below
     if args.command == "workflow" and args.action == "show":
         # `workflow show publishing` had shown the switches, the word taken for STAGE unread
-        extra = [word for word in (args.stage, args.value) if word is not None]
-        if extra:
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        extra = [word for word in (args.stage, args.value) if word is not None] + extra
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{_misplaced(extra)}")
     daemonish = args.command in ("run", "web", "demo")
     logs.install()  # untrusted text (request paths, file names) cannot forge log lines
     logging.basicConfig(

@@ -205,6 +205,27 @@ def test_workflow_show_refuses_words_it_does_not_read(library, extra, capsys):
     assert f"metarrd: error: unrecognized arguments: {' '.join(extra)}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "--config", "/etc/metarrd/config.toml"], "--config /etc/metarrd/config.toml"),
+        (["list", "--config=/etc/metarrd/config.toml"], "--config=/etc/metarrd/config.toml"),
+        (["list", "-v"], "-v"),
+    ],
+)
+def test_an_option_of_metarrd_after_the_command_says_where_it_goes(args, words, capsys):
+    """`metarrd run --config ~/metarrd.toml` (a comment of db.py wrote it so) said only
+    "unrecognized arguments: --config …": the user could not see that the option exists, only
+    in another place."""
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"metarrd: error: unrecognized arguments: {words} (metarrd's own options go before the "
+        "command: metarrd [--config PATH] [-v] COMMAND …)"
+    )
+
+
 def test_scan_says_how_many_it_skipped_and_where_they_are_listed(library, capsys):
     """A sample or an extra is left out by name; the scan says so and where the list is, after
     its usual summary line (unchanged: scripts read it)."""
