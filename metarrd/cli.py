@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
 
-    i = sub.add_parser("identify", help="identify one item manually")
+    i = sub.add_parser("identify", help="identify one item by hand (no search is made)")
     i.add_argument(
         "item",
         metavar="ITEM",

@@ -87,3 +87,13 @@ def test_tv_order_says_a_season_or_episode_names_its_show(capsys):
         build_parser().parse_args(["tv", "order", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps at the terminal's width
     assert "SHOW the show's item id or folder path (a season or episode names its show)" in out
+
+
+def test_identify_says_by_hand_as_the_rest_of_metarrd(capsys):
+    """`metarrd --help` said "identify one item manually", the only "manually" of the product:
+    docs/interface.md, the UI and the event (`identified by hand as …`) say "by hand", and that
+    no search is made."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "identify identify one item by hand (no search is made)" in out
