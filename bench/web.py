@@ -41,6 +41,7 @@ CASES = {
     "state + facets + year desc": ("/?filter=published&genre=Drama&decade=1990&sort=-year", FAST),
     "htmx: live state counts": ("/counts?genre=Drama", FAST),
     "search: title": ("/?q=Film%2009", FLOOR_SECONDS),
+    "search: title typed with an accent": ("/?q=F%C3%ADlm%2009", FLOOR_SECONDS),
     "page 150 of 209": ("/?page=150", FLOOR_SECONDS),
     "newest first": ("/?sort=added", FLOOR_SECONDS),
     "htmx partial, 200 per page": ("/?per_page=200", FLOOR_SECONDS),

@@ -145,6 +145,46 @@ EDITABLE_FIELDS = (
 )
 
 
+@functools.lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """`text` as the library compares titles, in its sort and its search: compatibility forms
+    decomposed (NFKD: "ﬁ" is "fi", a title stored in NFC or NFD the same), case-folded ("ß" is
+    "ss") and without its combining marks ("Amélie" is "amelie", "Señor" "senor")."""
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+def _folded_value(value: Any) -> Any:
+    if isinstance(value, pw.Node):
+        # an SQL expression (`title = original_title`) cannot be folded here
+        raise ValueError("a title written from an SQL expression has no folded copy")
+    return fold(value) if isinstance(value, str) else None
+
+
+# title column -> the column that holds it folded (the library's search reads those)
+FOLDED_COLUMNS = {
+    "title": "title_folded",
+    "original_title": "original_title_folded",
+    "sort_title": "sort_title_folded",
+}
+
+
+class _FoldedAccessor(pw.FieldAccessor):
+    def __set__(self, instance, value):
+        super().__set__(instance, value)
+        if instance.__dict__.get("_from_row"):
+            return  # a row read back: its folded copies are the database's, when selected
+        folded = FOLDED_COLUMNS[self.name]
+        instance.__data__[folded] = _folded_value(value)
+        instance._dirty.add(folded)
+
+
+class FoldedTextField(pw.TextField):
+    """A title whose folded copy (FOLDED_COLUMNS) is set with it on the model instance."""
+
+    accessor_class = _FoldedAccessor
+
+
 class Movie(BaseModel):
     """One item: a movie, or a TV show, season or episode file (`kind`). Every item has its own
     artwork candidates, locks, events, jobs and ledger rows; a season or episode points at its
@@ -164,7 +204,7 @@ class Movie(BaseModel):
     file_id = pw.TextField(null=True)
 
     # identification
-    title = pw.TextField(null=True, index=True)
+    title = FoldedTextField(null=True, index=True)
     year = pw.IntegerField(null=True)
     tmdb_id = pw.IntegerField(null=True, index=True)
     imdb_id = pw.CharField(null=True)
@@ -176,8 +216,8 @@ class Movie(BaseModel):
     source_nfo_hash = pw.CharField(null=True)  # SHA-256 of the user's NFO we last imported
 
     # metadata (what the NFO says)
-    original_title = pw.TextField(null=True)
-    sort_title = pw.TextField(null=True)
+    original_title = FoldedTextField(null=True)
+    sort_title = FoldedTextField(null=True)
     premiered = pw.CharField(null=True)  # YYYY-MM-DD
     plot = pw.TextField(null=True)
     outline = pw.TextField(null=True)
@@ -227,8 +267,51 @@ class Movie(BaseModel):
     # title, plot, aired, runtime, rating, directors, writers, tmdb_id, tvdb_id)
     episode_details = JSONField(default=list)
 
+    # the titles as the library's search compares them (fold(), migration 14): written with
+    # the title they fold, by every write of one (FoldedTextField, _normalize_data, insert_many)
+    title_folded = pw.TextField(null=True)
+    original_title_folded = pw.TextField(null=True)
+    sort_title_folded = pw.TextField(null=True)
+
     class Meta:
         table_name = "movies"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if not kwargs.get("__no_default__"):  # (peewee's mark of a row read from the database)
+            super().__init__(*args, **kwargs)
+            return
+        self._from_row = True
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            self._from_row = False
+
+    @classmethod
+    def _normalize_data(cls, data, kwargs):  # update(), insert(), and save() through them
+        normalized = super()._normalize_data(data, kwargs)
+        if isinstance(normalized, dict):
+            for name, folded in FOLDED_COLUMNS.items():
+                field = cls._meta.fields[name]
+                if field in normalized and cls._meta.fields[folded] not in normalized:
+                    normalized[cls._meta.fields[folded]] = _folded_value(normalized[field])
+        return normalized
+
+    @classmethod
+    def insert_many(cls, rows, fields=None):
+        rows = list(rows)
+        if fields is not None:
+            names = [f if isinstance(f, str) else f.name for f in fields]
+            extra = [
+                (names.index(name), folded)
+                for name, folded in FOLDED_COLUMNS.items()
+                if name in names and folded not in names
+            ]
+            if extra:
+                fields = [*fields, *(cls._meta.fields[folded] for _, folded in extra)]
+                rows = [(*row, *(_folded_value(row[i]) for i, _ in extra)) for row in rows]
+        else:
+            rows = [cls._normalize_data(row, {}) if isinstance(row, dict) else row for row in rows]
+        return super().insert_many(rows, fields)
 
     @property
     def video_path(self) -> Path:
@@ -776,6 +859,28 @@ def _migrate_13(db: pw.Database) -> None:
         db.execute_sql("ALTER TABLE player_notifications ADD COLUMN kept_state TEXT")
 
 
+def _migrate_14(db: pw.Database) -> None:
+    """movies.title_folded, original_title_folded, sort_title_folded (fold()): the library's
+    search ignores accents as its sort does ("amelie" finds "Amélie"), in plain LIKE on both
+    databases. Filled here for the items there are. No index: a search matches anywhere in a
+    title (`LIKE '%...%'`), which no B-tree index answers."""
+    have = {c.name for c in db.get_columns("movies")}
+    for column in FOLDED_COLUMNS.values():
+        if column not in have:
+            db.execute_sql(f"ALTER TABLE movies ADD COLUMN {column} TEXT")
+    rows = Movie.select(Movie.id, Movie.title, Movie.original_title, Movie.sort_title).where(
+        Movie.title.is_null(False)
+        | Movie.original_title.is_null(False)
+        | Movie.sort_title.is_null(False)
+    )
+    for movie_id, *titles in list(rows.tuples()):
+        folded = {
+            Movie._meta.fields[column]: _folded_value(title)
+            for column, title in zip(FOLDED_COLUMNS.values(), titles, strict=True)
+        }
+        Movie.update(folded).where(Movie.id == movie_id).execute()
+
+
 def _create_nocase_collation(db: pw.Database) -> None:
     exists = db.execute_sql("SELECT 1 FROM pg_collation WHERE collname = 'nocase'").fetchone()
     if exists:
@@ -804,6 +909,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (11, _migrate_11),
     (12, _migrate_12),
     (13, _migrate_13),
+    (14, _migrate_14),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -861,19 +967,12 @@ TITLE_COLLATION = "title"
 def title_key(text: str) -> tuple[str, str, str]:
     """The sort key of the SQLite title collation: sorting by it in Python gives the order
     `ORDER BY ... COLLATE title` does, without a call back into Python per comparison."""
-    folded = unicodedata.normalize("NFKD", text).casefold()
-    return "".join(c for c in folded if not unicodedata.combining(c)), folded, text
+    return fold(text), unicodedata.normalize("NFKD", text).casefold(), text
 
 
 def _collate_titles(a: str, b: str) -> int:
     ka, kb = title_key(a), title_key(b)
     return (ka > kb) - (ka < kb)
-
-
-def _folded(text: Any) -> Any:
-    """`text` NFC and case-folded (SQL `folded(x)` on SQLite, whose LIKE and lower() fold only
-    ASCII letters): what the library's search compares beyond ASCII."""
-    return unicodedata.normalize("NFC", text).casefold() if isinstance(text, str) else text
 
 
 def title_collation() -> str:
@@ -893,7 +992,6 @@ class _SqliteDatabase(pw.SqliteDatabase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.register_collation(_collate_titles, TITLE_COLLATION)
-        self.register_function(_folded, "folded", 1, deterministic=True)
 
     def _connect(self):
         deadline = time.monotonic() + PRAGMAS["busy_timeout"] / 1000

@@ -6,6 +6,8 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 
+import pytest
+
 from metarrd import db
 from tests.conftest import sqlites_snapshot_error
 
@@ -166,3 +168,69 @@ def test_a_write_after_another_process_wrote_is_not_said_to_be_a_long_lock(tmp_p
     finally:
         other.close()
         db.database.close()
+
+
+def test_a_version_13_database_gains_the_folded_titles_the_search_reads(tmp_path):
+    """The library's search reads titles folded as the sort folds them (db.fold): the items
+    recorded before have theirs filled in, from titles stored NFC or NFD."""
+    path = tmp_path / "metarrd.db"
+    db.open_database(path)
+    library = db.Library.create(name="Movies", path="/m")
+    titles = {
+        "/m/a.mkv": ("Amélie", "Le Fabuleux Destin d'Amélie Poulain", None),
+        "/m/b.mkv": ("Poke\u0301mon: The First Movie", None, "Pokémon 01"),
+        "/m/c.mkv": (None, None, None),
+    }
+    for path_, (title, original, sort) in titles.items():
+        db.Movie.create(
+            library=library, path=path_, title=title, original_title=original, sort_title=sort
+        )
+    with _migrated_from(
+        path,
+        13,
+        "ALTER TABLE movies DROP COLUMN title_folded",
+        "ALTER TABLE movies DROP COLUMN original_title_folded",
+        "ALTER TABLE movies DROP COLUMN sort_title_folded",
+    ):
+        assert db.schema_version() == db.SCHEMA_VERSION >= 14
+        M = db.Movie
+        got = {
+            m.path: (m.title_folded, m.original_title_folded, m.sort_title_folded)
+            for m in M.select(M.path, M.title_folded, M.original_title_folded, M.sort_title_folded)
+        }
+        assert got == {
+            "/m/a.mkv": ("amelie", "le fabuleux destin d'amelie poulain", None),
+            "/m/b.mkv": ("pokemon: the first movie", None, "pokemon 01"),
+            "/m/c.mkv": (None, None, None),
+        }
+
+
+def test_every_write_of_a_title_writes_its_folded_copy(tmp_path):
+    """The search reads the folded copies, so each way a title is written (create, save,
+    update, insert, insert_many of dicts or of tuples) writes its copy with it."""
+    db.open_database(tmp_path / "metarrd.db")
+    library = db.Library.create(name="Movies", path="/m")
+    M = db.Movie
+
+    def folded(path: str) -> tuple:
+        row = M.select(M.title_folded, M.original_title_folded, M.sort_title_folded)
+        return row.where(M.path == path).tuples().get()
+
+    movie = M.create(library=library, path="/m/1.mkv", title="Léon")
+    assert folded("/m/1.mkv") == ("leon", None, None)
+    movie.original_title = "LÉON"
+    movie.save()
+    assert folded("/m/1.mkv") == ("leon", "leon", None)
+    M.update(title="Señor", sort_title=None).where(M.id == movie.id).execute()
+    assert folded("/m/1.mkv") == ("senor", "leon", None)
+    M.update({M.sort_title: "Straße"}).where(M.id == movie.id).execute()
+    assert folded("/m/1.mkv") == ("senor", "leon", "strasse")
+    M.insert(library=library, path="/m/2.mkv", title="Ærø").execute()
+    assert folded("/m/2.mkv") == ("ærø", None, None)  # letters of their own, as the sort has them
+    M.insert_many([{"library": library, "path": "/m/3.mkv", "title": "Éa"}]).execute()
+    assert folded("/m/3.mkv") == ("ea", None, None)
+    M.insert_many([(library, "/m/4.mkv", "ﬁn")], fields=[M.library, M.path, M.title]).execute()
+    assert folded("/m/4.mkv") == ("fin", None, None)
+    with pytest.raises(ValueError):
+        M.update(title=M.original_title).execute()
+    db.database.close()

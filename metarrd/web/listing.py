@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-import unicodedata
 from dataclasses import dataclass, field
 
 import peewee as pw
@@ -179,24 +178,16 @@ def _search_expr(q: str) -> pw.Expression | None:
     if not q:
         return None
     M = db.Movie
-    # SQLite's LIKE ignores the case of ASCII letters only: beyond ASCII ("брат" for "Брат",
-    # "über" for "Über") both sides are case-folded (and NFC) by Python (db._folded); on
-    # PostgreSQL, ILIKE folds them, and both sides are NFC (a title in NFD, from a Mac's share,
-    # is found by a name typed NFC)
-    beyond = not q.isascii()
-    postgresql = db.is_postgresql()
-    text = unicodedata.normalize("NFC", q) if beyond else q
-    text = text.casefold() if beyond and not postgresql else text
+    # both sides folded as the title sort folds them (db.fold: case, accents, NFC or NFD, "ß"
+    # as "ss"): "amelie" finds "Amélie", "amélie" "Amelie", "брат" "Брат". The titles are
+    # stored folded (migration 14): plain LIKE, the same on SQLite and PostgreSQL
+    text = db.fold(q) or q  # (a mark alone folds to nothing, which would match every title)
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
-    op = pw.SQL("ILIKE" if postgresql else "LIKE")
-
     def like(column: pw.Field) -> pw.Expression:
-        if beyond:
-            column = pw.fn.normalize(column, pw.SQL("NFC")) if postgresql else pw.fn.folded(column)
-        return pw.NodeList((column, op, pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
+        return pw.NodeList((column, pw.SQL("LIKE"), pw.Value(pattern), pw.SQL("ESCAPE '\\'")))
 
-    expr = like(M.title) | like(M.original_title) | like(M.sort_title)
+    expr = like(M.title_folded) | like(M.original_title_folded) | like(M.sort_title_folded)
     number = parse_int(q)  # an id SQLite can hold: not "²", not 20 digits
     if number is not None:
         expr |= (M.id == number) | (M.tmdb_id == number)
