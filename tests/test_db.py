@@ -226,7 +226,7 @@ def test_every_write_of_a_title_writes_its_folded_copy(tmp_path):
     M.update({M.sort_title: "Straße"}).where(M.id == movie.id).execute()
     assert folded("/m/1.mkv") == ("senor", "leon", "strasse")
     M.insert(library=library, path="/m/2.mkv", title="Ærø").execute()
-    assert folded("/m/2.mkv") == ("ærø", None, None)  # letters of their own, as the sort has them
+    assert folded("/m/2.mkv") == ("aero", None, None)
     M.insert_many([{"library": library, "path": "/m/3.mkv", "title": "Éa"}]).execute()
     assert folded("/m/3.mkv") == ("ea", None, None)
     M.insert_many([(library, "/m/4.mkv", "ﬁn")], fields=[M.library, M.path, M.title]).execute()
