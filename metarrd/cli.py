@@ -701,9 +701,9 @@ def _scope_of_file(config: Config, path: str) -> str:
 
 def cmd_scan(config: Config, args) -> int:
     from metarrd.identify import identify_many
-    from metarrd.pipeline.steps import after_scan_of
+    from metarrd.pipeline.steps import after_scan_of, gone_from_library, items_on
     from metarrd.publish import tell_players_moved
-    from metarrd.scan import ScanReport, scan
+    from metarrd.scan import ScanReport, mark_gone, scan
 
     rt = _runtime(config)
     _cache_answers(rt, config.cache_dir)  # a movie's own artwork is copied into it
@@ -726,24 +726,39 @@ def cmd_scan(config: Config, args) -> int:
             ambiguous += 1
     paths = [_scope_of_file(config, p) for p in spelled]
     # there but not to be looked at (EACCES of a folder on the way, EIO of a share): the scan's
-    # own looks raised, and `metarrd scan` as a user who may not enter it was a traceback; a
-    # PATH that is gone is scanned (its items are marked missing)
+    # own looks raised, and `metarrd scan` as a user who may not enter it was a traceback
     unseen = [(p, exc) for p in paths if (exc := look_refused(p)) is not None]
     for path, exc in unseen:
         line = f"{display(path)}: cannot be looked at: {exc.strerror}; not scanned"
         print(escape_controls(line), file=sys.stderr)
     paths = [p for p in paths if p not in dict(unseen)]
+    # deleted by hand: not walked (the walk said `folder not found` and kept its items); they
+    # are marked missing after the walk, as the daemon's scan of a folder the watcher saw go
+    # (`gone_from_library`: never while the library's root is gone or empty, a share not
+    # mounted). One where no item was ever known is a failure
+    gone = {p: items_on(p, missing_too=True) for p in paths if gone_from_library(rt, p)}
+    paths = [p for p in paths if p not in gone]
     # an empty list would scan every library
     report = (
         scan(rt, [Path(p) for p in paths] or None)
-        if paths or not (hung or unseen or ambiguous)
+        if paths or not (hung or unseen or ambiguous or gone)
         else ScanReport()
     )
+    failed = len(report.errors) + len(hung) + len(unseen) + ambiguous
+    for path, known in gone.items():
+        marked = mark_gone([path])  # after the walk, which may find where they went
+        report.missing += marked
+        if marked:
+            line = f"{display(path)} is gone: {_count(marked, 'item')} marked missing, data kept"
+            print(escape_controls(line))
+        elif not known:
+            line = f"{display(path)}: not there, and no item was known there; not scanned"
+            print(escape_controls(line), file=sys.stderr)
+            failed += 1
     # a folder renamed by hand: the players told about the old path are told the new one, as
     # the daemon's own scan does (sent below, before the command returns); nothing may be left
     # to publish
     moved_told = tell_players_moved(report.moved)
-    failed = len(report.errors) + len(hung) + len(unseen) + ambiguous
     for item, reason in report.errors:
         reason = reason.removeprefix(f"{item}: ")
         print(escape_controls(f"{display(item)}: {reason}"), file=sys.stderr)  # Latin-1: \xe9

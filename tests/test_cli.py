@@ -17,6 +17,7 @@ import pytest
 
 from metarrd import db
 from metarrd.cli import UsageError, build_parser, main, resolve_item
+from metarrd.paths import is_inside
 
 MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
 INTERFACE_COMMANDS = [
@@ -1360,3 +1361,93 @@ def test_a_scan_path_typed_in_the_other_unicode_normalisation_scans_it(library, 
         f"their Unicode normalisation ({', '.join(ascii(n) for n in names)}); scan the folder "
         "that holds them; not scanned"
     ]
+
+
+@pytest.mark.parametrize("deleted", ["folder", "file"])
+def test_a_scan_path_deleted_by_hand_marks_its_item_missing(library, capsys, deleted):
+    """`metarrd scan "/movies/Heat (1995)"` after the user deleted that folder (or its video):
+    the walk said `folder not found`, exit 1, and the item stayed as if it were there, though
+    a full scan marks it missing. Its item is marked missing, its data kept, as the daemon's
+    scan of a folder the watcher saw go marks it; a line says so; the others are untouched."""
+    cfg, root = library
+    cli(cfg, "scan")
+    heat = root / "Heat (1995)"
+    item = db.Movie.get(db.Movie.path == str(heat / "Heat (1995).mkv"))
+    db.Movie.update(tmdb_id=949).where(db.Movie.id == item.id).execute()
+    path = heat if deleted == "folder" else heat / "Heat (1995).mkv"
+    shutil.rmtree(heat) if deleted == "folder" else path.unlink()
+    capsys.readouterr()
+    assert cli(cfg, "scan", str(path)) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.splitlines()[0] == f"{path} is gone: 1 item marked missing, data kept"
+    assert "0 new, 0 changed, 0 moved, 1 missing, 0 unchanged" in out
+    assert [m.id for m in db.Movie.select().where(db.Movie.missing)] == [item.id]
+    assert db.Movie.get_by_id(item.id).tmdb_id == 949
+    (listed,) = [m for m in _listed(cfg, capsys) if m["id"] == item.id]
+    assert listed["missing"] is True and listed["tmdb_id"] == 949
+
+
+def _listed(cfg: Path, capsys) -> list[dict]:
+    capsys.readouterr()
+    assert cli(cfg, "list", "--json") == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("deleted", ["show", "season", "episode"])
+def test_a_show_season_or_episode_deleted_by_hand_is_marked_missing(tv_library, capsys, deleted):
+    """`metarrd scan "/tv/Breaking Bad (2008)"` after the show's folder was deleted said
+    `scanned 0 videos`, exit 0, and marked nothing: the show and its episodes stayed. What
+    was there is missing, as a full scan makes it."""
+    cfg, show = tv_library
+    other = show.parent / "The Wire (2002)" / "Season 01" / "The Wire - S01E01 - The Target.mkv"
+    other.parent.mkdir(parents=True)  # the root keeps a show: no share taken for unmounted
+    shutil.copy2(MEDIA, other)
+    cli(cfg, "scan")
+    path = {
+        "show": show,
+        "season": show / "Season 01",
+        "episode": show / "Season 01" / "Breaking Bad - S01E01 - Pilot.mkv",
+    }[deleted]
+    shutil.rmtree(path) if path.is_dir() else path.unlink()
+    capsys.readouterr()
+    assert cli(cfg, "scan", str(path)) == 0, capsys.readouterr().err
+    episodes = {m.path: m.missing for m in db.Movie.select().where(db.Movie.kind == db.EPISODE)}
+    assert {p for p, missing in episodes.items() if missing} == {
+        p for p in episodes if is_inside(p, str(path))
+    }
+    shown = db.Movie.get(db.Movie.kind == db.SHOW, db.Movie.path == str(show))
+    assert shown.missing is (deleted == "show")
+    assert capsys.readouterr().err == ""
+
+
+def test_a_scan_path_that_is_gone_and_named_no_item_is_one_failure_line(library, capsys):
+    """A PATH that is not there and where no item was ever known (a typo, a folder never
+    scanned): one line naming it, exit 1, nothing marked; the other PATHs are scanned."""
+    cfg, root = library
+    cli(cfg, "scan")
+    capsys.readouterr()
+    typo = root / "Haet (1995)"
+    assert cli(cfg, "scan", str(typo), str(root / "Alien (1979)")) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [f"{typo}: not there, and no item was known there; not scanned"]
+    assert out.startswith("scanned 1 video: 0 new, 0 changed, 0 moved, 0 missing, 1 unchanged")
+    assert not db.Movie.select().where(db.Movie.missing).exists()
+
+
+def test_a_scan_path_gone_with_its_share_marks_nothing_missing(library, capsys):
+    """The NAS share went away, its mount point left empty: `metarrd scan "/movies/Heat
+    (1995)"` finds the folder gone, as the full scan finds every folder gone. A share not
+    mounted is no deletion: nothing is marked missing, the library's line says why, exit 1."""
+    cfg, root = library
+    cli(cfg, "scan")
+    for folder in list(root.iterdir()):
+        shutil.rmtree(folder)  # what an unmounted share's mount point shows
+    capsys.readouterr()
+    assert cli(cfg, "scan", str(root / "Heat (1995)")) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"{root}: library 'Movies': library folder is empty (a share not mounted?): nothing is "
+        "marked missing"
+    ]
+    assert not db.Movie.select().where(db.Movie.missing).exists()

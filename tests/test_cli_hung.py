@@ -106,3 +106,24 @@ def test_publish_by_hand_fails_the_items_of_a_library_whose_mount_hangs(nas, fin
     ]
     assert (roots["films"] / "Alien (1979)" / "Alien (1979).nfo").is_file()
     assert db.Movie.get_by_id(heat.id).publish_state == "unpublished"
+
+
+def test_a_scan_path_gone_in_a_library_whose_mount_hangs_marks_nothing_missing(
+    nas, finishes, capsys
+):
+    """A PATH deleted by hand is marked missing by `metarrd scan PATH`; one in a library whose
+    mount hangs is not looked at (a NAS that went away is not a deletion): one line, exit 1,
+    its item as it was."""
+    cfg, roots, cache, hang = nas
+    assert cli(cfg, "scan") == 0
+    heat = roots["movies"] / "Heat (1995)"
+    shutil.rmtree(heat)
+    capsys.readouterr()
+    hang(roots["movies"])
+    assert finishes(lambda: cli(cfg, "scan", str(heat))) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        f"library root {roots['movies']} does not answer (a hung network mount?); not scanned"
+    ]
+    assert "0 missing" in out
+    assert not db.Movie.select().where(db.Movie.missing).exists()

@@ -91,7 +91,7 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     again = recheck_gone(job.payload.get("recheck") or {}) + waits
     vanished: list[str] = []  # folders the watcher saw go: their items are missing, if not moved
     if paths is not None:
-        vanished = [p for p in paths if _vanished(rt, p)]
+        vanished = [p for p in paths if gone_from_library(rt, p)]
         paths = [p for p in paths if os.path.exists(p)]
     if paths == []:  # nothing left to walk (an empty list would mean "everything")
         gone += mark_gone(vanished)
@@ -180,7 +180,7 @@ def recheck_gone(recheck: dict[str, int]) -> list[Step]:
     there after the last try: one log line."""
     later: dict[int, list[str]] = {}
     for path, tries in sorted(recheck.items()):
-        if not _items_on(path):  # not "is the path there": it may have gone since mark_gone
+        if not items_on(path):  # not "is the path there": it may have gone since mark_gone
             continue
         if tries >= len(RECHECK_DELAYS):
             log.info(
@@ -206,20 +206,24 @@ def recheck_gone(recheck: dict[str, int]) -> list[Step]:
     ]
 
 
-def _items_on(path: str) -> bool:
-    """Whether an item not marked missing is at or under `path`."""
+def items_on(path: str, *, missing_too: bool = False) -> bool:
+    """Whether an item not marked missing (`missing_too`: any item) is at or under `path`."""
     prefix = path.rstrip(os.sep) + os.sep
     query = db.Movie.select(db.Movie.path).where(
-        ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
+        (db.Movie.path == path) | db.Movie.path.startswith(prefix)
     )
+    if not missing_too:
+        query = query.where(~db.Movie.missing)
     return any(is_inside(movie.path, path) for movie in query)  # LIKE ignores case; paths do not
 
 
-def _vanished(rt: Runtime, path: str) -> bool:
-    """A folder gone from a library that is there: never the library itself, nor a folder of
-    one whose root is missing or empty (a share not mounted, its mount point left: its items
-    are not gone), nor one that cannot be looked at (EACCES, EIO on a share: `is_gone`), which
-    a polling watcher reports removed."""
+def gone_from_library(rt: Runtime, path: str) -> bool:
+    """A folder or file gone from a library that is there (the daemon's scan of a folder the
+    watcher saw go, `metarrd scan PATH` after a delete by hand: its items are marked missing,
+    `mark_gone`): never the library itself, nor a path of one whose root is missing or empty
+    (a share not mounted, its mount point left: its items are not gone), nor one that cannot
+    be looked at (EACCES, EIO on a share: `is_gone`), which a polling watcher reports removed.
+    A root on a hung mount is for the caller to leave out before (`unanswered_roots`)."""
     root = deepest_folder(path, [lib.path for lib in rt.config.library])
     if root is None or os.path.normpath(path) == root or not os.path.isdir(root):
         return False

@@ -235,7 +235,7 @@ def tv_scope(path: str, root: str) -> str:
     """What to scan in a TV library for a changed path: its season's or show's folder, or the
     nearest one that is still there, never above the show's own folder. A show folder gone
     (deleted, renamed by Sonarr) is its own scope, as a movie folder is: the scan marks its
-    items missing unless it finds where they went (`steps._vanished`, the renamed show's
+    items missing unless it finds where they went (`steps.gone_from_library`, the renamed show's
     folder a scope too). Its scope was the library's root: one show's rename walked them all."""
     parts = Path(path).relative_to(root).parts
     if not parts:

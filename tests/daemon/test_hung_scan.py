@@ -142,3 +142,28 @@ def test_a_tv_library_is_scanned_while_another_librarys_mount_hangs(
         assert db.Job.get_by_id(job.id).state == "done"
         episodes = db.Movie.select().where(db.Movie.kind == db.EPISODE)
         assert [Path(m.path).name for m in episodes] == [episode.name]
+
+
+@pytest.mark.parametrize("told", ["MovieDelete", "watcher"])
+def test_a_folder_gone_on_a_hung_mount_marks_nothing_missing(hung, finishes, told):
+    """A delete webhook's job (`gone`), or the watcher's scan of a folder it saw go, in a
+    library whose mount hangs: nothing there is looked at, nor marked missing (a NAS that went
+    away is no deletion); the job waits for the mount, as `metarrd scan PATH` refuses it."""
+    import shutil
+
+    rt, nfs, _, _, hanging = hung
+    hanging.clear()
+    finishes(lambda: jobs.run_job(jobs.enqueue_scan([nfs]).id))
+    assert [Path(m.path).name for m in db.Movie.select()] == ["Heat (1995).mkv"]
+    heat = nfs / "Heat (1995)"
+    shutil.rmtree(heat)
+    hanging.set()
+    if told == "MovieDelete":
+        job = jobs.enqueue_scan([], gone=[str(heat)], recheck=True)
+    else:
+        job = jobs.enqueue_scan([heat])
+    finishes(lambda: jobs.run_job(job.id))
+    waiting = db.Job.get_by_id(job.id)
+    assert waiting.state == "queued"
+    assert f"library root {nfs} does not answer" in waiting.message
+    assert not db.Movie.select().where(db.Movie.missing).exists()

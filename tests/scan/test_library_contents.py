@@ -759,9 +759,9 @@ def test_an_empty_library_root_is_a_share_not_mounted_and_marks_nothing_missing(
     assert report.errors and "empty" in report.errors[0][1]
     assert db.Event.select().where(db.Event.kind == "scan.failed").exists()
     # the watcher's scan of a vanished movie folder, in the empty mount point
-    from metarrd.pipeline.steps import _vanished
+    from metarrd.pipeline.steps import gone_from_library
 
-    assert not _vanished(rt, str(heat.parent))
+    assert not gone_from_library(rt, str(heat.parent))
 
     movies.rmdir()
     away.rename(movies)  # mounted again
