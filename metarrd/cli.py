@@ -503,38 +503,19 @@ def _two_spellings(shown: str, spellings: dict[str, int]) -> str:
 
 
 def _as_on_disk(config: Config, path: str) -> str:
-    """A scan PATH as the disk spells it (`_as_stored`): a name typed in the other Unicode
-    normalisation than its folder holds it is looked for there (one found: that one; two, the
-    same but for their normalisation: a usage error); one there in neither form stays as typed.
-    Only inside a library, whose root is read as configured."""
-    if path.isascii() or os.path.lexists(path):
-        return path
+    """A scan PATH as the disk spells it (`spelling.on_disk`; `_as_stored` for an ITEM): a name
+    typed in the other Unicode normalisation than its folder holds it is that one; two there,
+    the same but for their normalisation, are a usage error. Only inside a library, whose root
+    is read as configured."""
+    from metarrd.spelling import SpelledTwice, on_disk
+
     roots = [lib.path for lib in config.library if is_inside(_nfc(path), _nfc(lib.path))]
     if not roots:
         return path
-    root = os.path.normpath(max(roots, key=len))
-    typed = Path(path).parts[len(Path(root).parts) :]
-    found = root
-    for name in typed:
-        if os.path.lexists(here := os.path.join(found, name)):
-            found = here
-            continue
-        try:
-            with os.scandir(found) as entries:
-                names = sorted(e.name for e in entries if _nfc(e.name) == _nfc(name))
-        except OSError:
-            names = []
-        if not names:
-            return path
-        if len(names) > 1:
-            raise UsageError(
-                f"{_shown(path)} names {len(names)} entries of {display(found)} whose names "
-                f"are the same but for their Unicode normalisation ("
-                + ", ".join(f"{n!a}" for n in names)
-                + "); scan the folder that holds them"
-            )
-        found = os.path.join(found, names[0])
-    return found
+    try:
+        return on_disk(path, max(roots, key=len))
+    except SpelledTwice as exc:
+        raise UsageError(f"{_shown(path)} names {exc}; scan the folder that holds them") from None
 
 
 def _shown(spec: str) -> str:

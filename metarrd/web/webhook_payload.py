@@ -23,6 +23,7 @@ from typing import Any
 from metarrd.config import PathMap
 from metarrd.pathmap import PathNotMapped, is_windows, map_path, windows_parts
 from metarrd.paths import is_inside
+from metarrd.spelling import on_disk
 from metarrd.text import fit
 from metarrd.web.ids import MAX_INT
 
@@ -208,12 +209,15 @@ def local_path(path: str, path_map: Sequence[PathMap]) -> str:
 
 
 def disk_spelling(path: str, roots: Sequence[str]) -> str:
-    """`path` as the disk spells it: each of its names below the library root (of `roots`)
-    that holds it that is not there as sent is looked for in its folder in the other Unicode
-    normalisation (Radarr and Sonarr on Linux send what their database holds, often NFC; a NAS
-    or a Mac share may hold the name NFD, or the other way round). A name found in neither
-    stays as sent, and so does everything after it. A path outside every library is not
-    looked at: its folders are none of ours to list (and may hang, a dead network mount)."""
+    """`path` as the disk spells it (`spelling.on_disk`, as `metarrd scan PATH` reads one):
+    each of its names below the library root (of `roots`) that holds it that is not there as
+    sent is looked for in its folder in the other Unicode normalisation (Radarr and Sonarr on
+    Linux send what their database holds, often NFC; a NAS or a Mac share may hold the name
+    NFD, or the other way round). A name found in neither stays as sent, and so does
+    everything after it; one that matches several names there, and none exactly, raises
+    `SpelledTwice` (the call is refused: never one of them picked). A path outside every
+    library is not looked at: its folders are none of ours to list (and may hang, a dead
+    network mount)."""
     if path.isascii() or not path.startswith("/"):
         return path
     sent = unicodedata.normalize("NFC", path)
@@ -222,30 +226,7 @@ def disk_spelling(path: str, roots: Sequence[str]) -> str:
         for root in map(posixpath.normpath, roots)
         if is_inside(sent, unicodedata.normalize("NFC", root), "/")
     ]
-    if not holding or os.path.lexists(path):
-        return path
-    root = max(holding, key=len)
-    depth = len([name for name in root.split("/") if name])
-    parts = ["", *[name for name in path.split("/") if name][depth:]]
-    found = root.rstrip("/")
-    for i, name in enumerate(parts[1:], 1):
-        here = f"{found}/{name}"
-        if name.isascii() or os.path.lexists(here):
-            found = here
-            continue
-        wanted = unicodedata.normalize("NFC", name)
-        try:
-            with os.scandir(found or "/") as entries:
-                match = next(
-                    (e.name for e in entries if unicodedata.normalize("NFC", e.name) == wanted),
-                    None,
-                )
-        except OSError:
-            match = None
-        if match is None:
-            return "/".join([found, *parts[i:]])
-        found = f"{found}/{match}"
-    return found
+    return on_disk(path, max(holding, key=len)) if holding else path
 
 
 def other_spellings(path: str) -> list[str]:

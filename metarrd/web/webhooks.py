@@ -22,7 +22,9 @@ Sonarr's payload at Radarr's URL (or Radarr's at Sonarr's) is a 400 naming the r
 
 A `Download` whose folder (or file) inside a library is not there is still 202, with a
 `webhook.missing` warning saying so; a name sent in the other Unicode form than the disk's
-(NFC/NFD) is used as the disk spells it (webhook_payload.disk_spelling); one gone from the
+(NFC/NFD) is used as the disk spells it (webhook_payload.disk_spelling); one that matches several
+names there the same but for their form, and none exactly, is refused (200, nothing queued, a
+`webhook.ignored` warning: _spelled_twice), as `metarrd scan PATH` refuses it; one gone from the
 disk (a delete's, a rename's or an upgrade's old file), as its item spells it (_Paths.gone).
 Paths in a library whose root does not answer (a hung NFS mount) are not looked at: the scan
 is queued, waits for the root, and the 202 says so.
@@ -64,9 +66,11 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from metarrd import db, pathmap, workflow
 from metarrd.config import Config, PathMap
+from metarrd.files import display
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
+from metarrd.spelling import SpelledTwice
 from metarrd.walk import kept_out_on_the_way, leads_out
 from metarrd.web import attempts, clients
 from metarrd.web.incoming import whole_body
@@ -220,6 +224,8 @@ def _guarded(source: str, handle) -> tuple[Response, int]:
     except BadPayload as exc:
         log.warning("%s webhook %s: %s", source, body["eventType"][:40], exc)
         return _answer(400, f"{body['eventType'][:40]}: {exc}")
+    except SpelledTwice as exc:
+        return _spelled_twice(source, body, exc)
     if status == 202 and not workflow.is_enabled(config, "scanning"):
         # its scan is skipped: what it said waits for the scan that catches up (jobs.py)
         answer = response.get_json()
@@ -228,6 +234,27 @@ def _guarded(source: str, handle) -> tuple[Response, int]:
         )
         return jsonify(answer), status
     return response, status
+
+
+def _spelled_twice(source: str, body: dict[str, Any], exc: SpelledTwice) -> tuple[Response, int]:
+    """The answer to a payload path whose name matches several on disk that differ only in
+    their Unicode normalisation, and none exactly (`spelling.SpelledTwice`): the file or folder
+    it means cannot be told, so nothing is queued (a scan of one would give the other's ids, a
+    delete mark the wrong one missing), as `metarrd scan PATH` refuses such a PATH. The log
+    line and the `webhook.ignored` warning name the movie or show and the names. A 200: a
+    failed call (4xx) pauses the whole connection in Radarr and Sonarr, the other movies' calls
+    lost with it (docs/daemon.md)."""
+    event = body["eventType"][:40]
+    what = body.get("movie") if source == "Radarr" else body.get("series")
+    title = text(what, "title", "?") if isinstance(what, dict) else "?"
+    path = os.path.join(exc.folder, exc.name)
+    message = (
+        f"{event} of {title}: {display(path)} names {exc}, and is spelled as none of them: "
+        "nothing is queued; rename one of them"
+    )
+    log.warning("%s webhook %s", source, message)
+    db.record_event("webhook.ignored", message, level="warning", path=path)
+    return _answer(200, message, event=event)
 
 
 @bp.route("/radarr", methods=METHODS)

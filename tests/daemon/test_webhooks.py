@@ -331,6 +331,39 @@ def test_a_download_spelled_in_the_other_unicode_form_finds_the_folder(setup, se
     assert not db.Event.select().where(db.Event.kind == "webhook.missing").exists()
 
 
+def test_a_download_whose_folder_matches_two_spellings_on_disk_scans_neither(setup, caplog):
+    """Radarr sends the title as TMDB spells it, composed (NFC): "Mùa hè chiều thẳng đứng". The
+    NAS holds that folder twice, neither NFC: copied from a Mac (decomposed, NFD) and made on
+    Windows with a Vietnamese keyboard, whose "ẳ" is "ă" and a combining hook. The webhook took
+    the first name the listing gave, and the film's ids went to whichever it was; `metarrd
+    scan` refuses such a PATH. Neither is scanned: nothing queued, the movie and both names
+    logged and in a `webhook.ignored` warning. A 200: a 4xx pauses Radarr's whole connection."""
+    client, rt, fake = setup
+    library = Path(rt.config.library[0].path)
+    title = "Mùa hè chiều thẳng đứng (2000)"
+    names = sorted([unicodedata.normalize("NFD", title), title.replace("ẳ", "ă\u0309")])
+    for name in names:
+        (library / name).mkdir()
+        (library / name / f"{name}.mkv").write_bytes(b"\0" * 2048)
+    body = radarr_download(str(library / title))
+    body["movie"].update(title="Mùa hè chiều thẳng đứng", year=2000, tmdbId=36095)
+    body.update(isUpgrade=False, deletedFiles=[])
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 200
+    message = (
+        f"Download of Mùa hè chiều thẳng đứng: {library / title} names 2 entries of {library} "
+        "whose names are the same but for their Unicode normalisation ("
+        + ", ".join(ascii(n) for n in names)
+        + "), and is spelled as none of them: nothing is queued; rename one of them"
+    )
+    assert r.get_json()["message"] == message
+    (event,) = db.Event.select().where(db.Event.kind == "webhook.ignored")
+    assert event.level == "warning" and event.message == message
+    assert message in caplog.text
+    assert not db.Job.select().exists() and fake.calls == []
+    assert not db.Movie.select().exists()
+
+
 def test_a_path_outside_every_library_is_not_looked_at(setup, tmp_path, monkeypatch):
     """A name beyond ASCII was looked for in the other Unicode form anywhere on this machine:
     a folder outside every library was listed (one on a dead network mount would have hung the
