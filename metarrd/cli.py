@@ -717,8 +717,16 @@ def cmd_scan(config: Config, args) -> int:
     # are marked missing after the walk, as the daemon's scan of a folder the watcher saw go
     # (`gone_from_library`: never while the library's root is gone or empty, a share not
     # mounted). One where no item was ever known is a failure
-    gone = {p: items_on(p, missing_too=True) for p in paths if gone_from_library(rt, p)}
-    paths = [p for p in paths if p not in gone]
+    gone: dict[str, bool] = {}  # as its items spell it -> whether any item was ever there
+    for path in [p for p in paths if gone_from_library(rt, p)]:
+        paths.remove(path)
+        try:  # the disk no longer tells how it was spelled: its items do (`_as_stored`)
+            stored = _as_stored(path, _shown(path))
+        except UsageError as exc:
+            print(escape_controls(f"{exc}; not scanned"), file=sys.stderr)
+            ambiguous += 1
+            continue
+        gone[stored] = items_on(stored, missing_too=True)
     # an empty list would scan every library
     report = (
         scan(rt, [Path(p) for p in paths] or None)

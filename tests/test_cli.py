@@ -1451,3 +1451,23 @@ def test_a_scan_path_gone_with_its_share_marks_nothing_missing(library, capsys):
         "marked missing"
     ]
     assert not db.Movie.select().where(db.Movie.missing).exists()
+
+
+def test_a_scan_path_deleted_typed_in_the_other_unicode_normalisation_marks_it_missing(
+    library, capsys
+):
+    """ "Amélie (2001)" held decomposed (NFD, a Mac's share), deleted, then `metarrd scan` typed
+    composed (NFC): the disk no longer tells how the folder was spelled, so the PATH named no
+    item and was a failure. It is the folder as its item spells it."""
+    cfg, root = library
+    amelie = root / _nfd("Amélie (2001)")
+    amelie.mkdir()
+    shutil.copy2(MEDIA, amelie / _nfd("Amélie (2001).mkv"))
+    cli(cfg, "scan")
+    item = db.Movie.get(db.Movie.path == str(amelie / _nfd("Amélie (2001).mkv")))
+    shutil.rmtree(amelie)
+    capsys.readouterr()
+    assert cli(cfg, "scan", f"{root}/Amélie (2001)") == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"{amelie} is gone: 1 item marked missing, data kept"
+    assert [m.id for m in db.Movie.select().where(db.Movie.missing)] == [item.id]
