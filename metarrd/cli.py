@@ -451,7 +451,9 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _as_stored(path: str, shown: str) -> str:
+def _as_stored(
+    path: str, shown: str, instead: str = "give the item's id from `metarrd list`"
+) -> str:
     """`path` as the items spell it when it was typed in the other Unicode normalisation: a
     keyboard types "Amélie (2001)" composed (NFC), a Mac's share or a NAS holds the name
     decomposed (NFD), or the reverse, and the scan stores names as the disk spells them, so
@@ -478,12 +480,12 @@ def _as_stored(path: str, shown: str) -> str:
         return path
     if len(spellings) == 1:
         return next(iter(spellings))
-    raise UsageError(escape_controls(_two_spellings(shown, spellings)))
+    raise UsageError(escape_controls(_two_spellings(shown, spellings, instead)))
 
 
-def _two_spellings(shown: str, spellings: dict[str, int]) -> str:
+def _two_spellings(shown: str, spellings: dict[str, int], instead: str) -> str:
     """The usage error of a path that names several folders or files whose names differ only in
-    their Unicode normalisation: which form each is, and an item of each to give instead."""
+    their Unicode normalisation: which form each is, an item of each, and what to do instead."""
 
     def form(spelled: str) -> str:
         if _nfc(spelled) == spelled:
@@ -498,7 +500,7 @@ def _two_spellings(shown: str, spellings: dict[str, int]) -> str:
     )
     return (
         f"{shown} is spelled {len(spellings)} ways in the library, their names the same but for "
-        f"their Unicode normalisation: {each}; give the item's id from `metarrd list`"
+        f"their Unicode normalisation: {each}; {instead}"
     )
 
 
@@ -721,7 +723,8 @@ def cmd_scan(config: Config, args) -> int:
     for path in [p for p in paths if gone_from_library(rt, p)]:
         paths.remove(path)
         try:  # the disk no longer tells how it was spelled: its items do (`_as_stored`)
-            stored = _as_stored(path, _shown(path))
+            # `scan` takes no item id: a scan of the library marks what is gone
+            stored = _as_stored(path, _shown(path), "scan the library to mark what is gone")
         except UsageError as exc:
             print(escape_controls(f"{exc}; not scanned"), file=sys.stderr)
             ambiguous += 1

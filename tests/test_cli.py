@@ -1471,3 +1471,24 @@ def test_a_scan_path_deleted_typed_in_the_other_unicode_normalisation_marks_it_m
     out = capsys.readouterr().out
     assert out.splitlines()[0] == f"{amelie} is gone: 1 item marked missing, data kept"
     assert [m.id for m in db.Movie.select().where(db.Movie.missing)] == [item.id]
+
+
+def test_a_deleted_scan_path_two_items_spell_says_what_to_do_instead(library, capsys):
+    """Both "Léon (1994)" folders (one NFC, one NFD) deleted, then `metarrd scan` of the folder
+    typed with its file name pasted in the other form: the usage error said to give an item's
+    id, which `scan` does not take; a scan of the library marks what is gone."""
+    cfg, root = library
+    for form in ("NFC", "NFD"):
+        folder = root / unicodedata.normalize(form, "Léon (1994)")
+        folder.mkdir()
+        shutil.copy2(MEDIA, folder / unicodedata.normalize(form, "Léon (1994).mkv"))
+    cli(cfg, "scan")
+    for form in ("NFC", "NFD"):
+        shutil.rmtree(root / unicodedata.normalize(form, "Léon (1994)"))
+    capsys.readouterr()
+    mixed = f"{root}/Léon (1994)/" + _nfd("Léon (1994).mkv")
+    assert cli(cfg, "scan", mixed) == 1
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith("; scan the library to mark what is gone; not scanned"), err
+    assert "metarrd list" not in err
+    assert not db.Movie.select().where(db.Movie.missing).exists()
