@@ -61,13 +61,6 @@ def unanswered(folder: Path, *, recent: bool = False) -> bool:
     return False
 
 
-def library_unanswered(root: str) -> bool:
-    """Does a library root not answer (a hung network mount), looked at as `unanswered` looks at
-    the cache, with the library's words in the log: for the stages, the jobs and the web
-    requests that read a library folder."""
-    return mounts.root_identity(root) == mounts.UNREACHABLE
-
-
 def cache_path(cache_dir: Path, image_type: str, info: ImageInfo) -> Path:
     if "/" in image_type or image_type.startswith("."):
         raise ValueError(f"bad image type {image_type!r}")

@@ -1,9 +1,11 @@
 """A folder that may not answer: a library root or the image cache on a hard NFS mount whose
-server is gone, where every stat waits for ever, and the thread that made it with it. Its
-identity (device, inode) is looked at in a thread of its own (`root_identity`), a few seconds at
-most, at once while an earlier look still hangs: by the watcher for each library root, by the
-stages, jobs and web requests before they read there (`cache.unanswered`,
-`cache.library_unanswered`), by `config check`."""
+server is gone, where every stat waits for ever, and the thread that made it with it (a web
+thread: a dozen such and the UI answers nothing more). Its identity (device, inode) is looked at
+in a thread of its own (`root_identity`), a few seconds at most, at once while an earlier look
+still hangs: by the watcher for each library root, by the stages, jobs and web requests before
+they read a library folder (`library_unanswered`, `hung_root`: the publish preview, the check
+after an edit, a webhook's look at its paths) or the image cache (`cache.unanswered`), by
+`config check`."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ import stat
 import threading
 import time
 
+from metarrd.config import Config
 from metarrd.files import display
+from metarrd.paths import deepest_folder
 
 log = logging.getLogger(__name__)
 
@@ -82,3 +86,19 @@ def looking(path: str) -> bool:
     """Is a look at `path` (`root_identity`) under way, or hanging?"""
     check = _hanging.get(path)
     return check is not None and check.is_alive()
+
+
+def library_unanswered(root: str) -> bool:
+    """Does a library root not answer (a hung network mount), looked at as `cache.unanswered`
+    looks at the cache, with the library's words in the log: for the stages, the jobs and the
+    web requests that read a library folder."""
+    return root_identity(root) == UNREACHABLE
+
+
+def hung_root(config: Config, path: str) -> str | None:
+    """The root of the library holding `path` when it does not answer; None when it does, or
+    when `path` is in no library."""
+    root = deepest_folder(path, [lib.path for lib in config.library])
+    if root is not None and library_unanswered(root):
+        return root
+    return None

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 import peewee as pw
 
-from metarrd import cache, db, preferences, workflow
+from metarrd import cache, db, mounts, preferences, workflow
 from metarrd.config import LIBRARY_SOURCE, Config
 from metarrd.enrich import candidates, cast
 from metarrd.enrich.analysis import Analyser, AnalysisResult, next_rank
@@ -215,7 +215,7 @@ def settle_unit(rt: Runtime, root_id: int) -> bool:
     if item is None:
         return False
     root = deepest_folder(item.path, [lib.path for lib in rt.config.library])
-    if (root is not None and cache.library_unanswered(root)) or cache.unanswered(
+    if (root is not None and mounts.library_unanswered(root)) or cache.unanswered(
         rt.config.cache_dir
     ):
         log.info("item %d: its files cannot be read now (a hung mount): left to republish", root_id)

@@ -23,6 +23,7 @@ import peewee as pw
 from metarrd import db, workflow
 from metarrd.errors import ItemError, LibraryUnreachable, MetarrdError
 from metarrd.files import display, is_gone
+from metarrd.mounts import library_unanswered
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.pipeline import leases
 from metarrd.pipeline.chain import (
@@ -124,13 +125,11 @@ def unanswered_roots(rt: Runtime, payload: dict[str, Any]) -> list[str]:
     """The roots of the libraries a scan job looks into (every library for a full scan; a
     publish: its item's) that do not answer: a hard network mount whose server is gone, whose stat never returns, counts
     after `mounts.ROOT_CHECK_TIMEOUT` (`mounts.root_identity`, the watcher's own look, which
-    never leaves more than one thread waiting on a root)."""
-    from metarrd.mounts import UNREACHABLE, root_identity
-
+    never leaves more than one thread waiting on a root: `mounts.library_unanswered`)."""
     roots = [lib.path for lib in rt.config.library]
     if payload.get("paths") is not None:
         roots = [root for root in roots if _names_any(payload, [root])]
-    return [root for root in roots if root_identity(root) == UNREACHABLE]
+    return [root for root in roots if library_unanswered(root)]
 
 
 def unanswered_cache(rt: Runtime, *folders: Path) -> str:

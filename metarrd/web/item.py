@@ -20,12 +20,12 @@ from metarrd.enrich import (
     label,
 )
 from metarrd.errors import MetarrdError
+from metarrd.mounts import hung_root
 from metarrd.publish import preview_publish, users_actors
 from metarrd.web import edits, files, formatting, queries, tv
 from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER, LIST_FORM, ONE_PER_LINE, TV_ONLY
 from metarrd.web.fragments import header_context, item_header, toast
 from metarrd.web.ids import parse_int
-from metarrd.web.mounts import hung_root
 from metarrd.web.pictures import describe_change
 
 log = logging.getLogger(__name__)

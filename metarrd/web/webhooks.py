@@ -67,6 +67,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from metarrd import db, pathmap, workflow
 from metarrd.config import Config, PathMap
 from metarrd.files import display
+from metarrd.mounts import library_unanswered
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
@@ -74,7 +75,6 @@ from metarrd.spelling import SpelledTwice
 from metarrd.walk import kept_out_on_the_way, leads_out
 from metarrd.web import attempts, clients
 from metarrd.web.incoming import whole_body
-from metarrd.web.mounts import hung_root
 from metarrd.web.webhook_payload import (
     BadPayload,
     disk_spelling,
@@ -331,12 +331,12 @@ class _Paths:
         """The library root holding `path` when it does not answer (a hard NFS mount whose
         server is gone: every stat there waits for ever, and the call's thread with it): the
         paths there are not looked at; the scan queued waits for the root (its job makes the
-        same look). The watcher's look (`mounts.hung_root`), once per root and payload."""
+        same look). The watcher's look (`mounts.library_unanswered`), once per root and payload."""
         root = deepest_folder(path, [lib.path for lib in self.config.library])
         if root is None:
             return None
         if root not in self.roots:
-            self.roots[root] = hung_root(self.config, root) is not None
+            self.roots[root] = library_unanswered(root)
         return root if self.roots[root] else None
 
     def local(self, value: Any, what: str, *, folder: bool = False) -> str:
