@@ -59,6 +59,19 @@ RULES = [
         (f"metarrd.{stage}", OUTER, "a stage knows nothing of the queue, the web or the CLI")
         for stage in STAGES
     ),
+    (
+        "metarrd.pipeline",
+        (
+            "metarrd.web",
+            "metarrd.cli",
+            "metarrd.demo",
+            "metarrd.simulator",
+            "metarrd.providers",
+            "flask",
+        ),
+        "the pipeline chains the stages on the queue: the web enqueues into it, never the other "
+        "way round, and the provider clients are the stages' (built by runtime)",
+    ),
 ]
 
 
