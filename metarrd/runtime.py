@@ -15,6 +15,8 @@ from metarrd.config import Config
 from metarrd.errors import ConfigError, ItemError
 from metarrd.files import dangling_link
 from metarrd.http import HttpClient
+from metarrd.providers import fanart, tvdb
+from metarrd.providers.tmdb import TmdbClient
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +52,10 @@ class Runtime:
         with self._lock:
             if name not in self._clients:
                 if name == "tmdb":
-                    from metarrd.providers.tmdb import TmdbClient
-
                     self._clients[name] = TmdbClient(self.config.providers.tmdb, http)
                 else:
-                    import importlib
-
-                    module = importlib.import_module(f"metarrd.providers.{name}")
-                    self._clients[name] = module.make_client(self.config.providers, http)
+                    make = {"fanart": fanart.make_client, "tvdb": tvdb.make_client}[name]
+                    self._clients[name] = make(self.config.providers, http)
             return self._clients[name]
 
     def require_lease(self, item_ids: Iterable[int], what: str) -> None:

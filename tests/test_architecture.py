@@ -203,3 +203,24 @@ def test_the_checks_see_relative_and_from_imports(tmp_path):
         "metarrd.providers",
         "metarrd.providers.tmdb",
     ]
+
+
+def _hidden_imports(path: Path) -> list[str]:
+    """The calls in `path` that import a module by name at run time (`importlib.import_module`,
+    `__import__`): their arrows are not among those the checks above read."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("import_module", "__import__"):
+                found.append(f"{module_name(path)}:{node.lineno}")
+    return found
+
+
+def test_every_import_is_written_as_one():
+    """An import made by `importlib.import_module` or `__import__` is no arrow the checks see:
+    `runtime` loaded the fanart.tv and TheTVDB clients so, and a stage could have hidden the
+    web or the queue as well."""
+    problems = [hit for path in PKG.rglob("*.py") for hit in _hidden_imports(path)]
+    assert not problems, problems
