@@ -28,7 +28,7 @@ import urllib3.util
 
 from metarrd.errors import ConfigError
 from metarrd.files import NotARegularFile, TooLarge, read_regular
-from metarrd.pathmap import is_windows
+from metarrd.paths import is_windows
 
 DEFAULT_CONFIG_PATH = Path("/etc/metarrd/config.toml")
 MAX_CONFIG_BYTES = 1024 * 1024  # config.example.toml, every setting explained: about 10 KB

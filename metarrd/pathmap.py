@@ -22,18 +22,15 @@ from __future__ import annotations
 
 import ntpath
 import posixpath
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from metarrd.errors import MetarrdError
-from metarrd.paths import is_inside
+from metarrd.paths import is_inside, is_windows
 
-if TYPE_CHECKING:  # config checks its path_maps with is_windows: no import cycle at run time
+if TYPE_CHECKING:
     from metarrd.config import PathMap
-
-_WINDOWS_RE = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)")
 
 
 class PathNotMapped(MetarrdError):
@@ -45,10 +42,6 @@ class PathNotMapped(MetarrdError):
         )
         self.player = player
         self.path = path
-
-
-def is_windows(path: str) -> bool:
-    return bool(_WINDOWS_RE.match(path))
 
 
 def separator(path: str) -> str:

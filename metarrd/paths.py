@@ -9,7 +9,10 @@ case-insensitive paths fold them first.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
+
+_WINDOWS_RE = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)")
 
 
 def is_inside(path: str | os.PathLike, folder: str | os.PathLike, sep: str = os.sep) -> bool:
@@ -29,3 +32,10 @@ def deepest_folder(path: str | os.PathLike, folders: Iterable[str]) -> str | Non
 def in_scope(path: str, scope: list[str] | None) -> bool:
     """Does a scan of `scope` (None = everything) touch the item at `path`?"""
     return scope is None or any(is_inside(path, p) for p in scope)
+
+
+def is_windows(path: str) -> bool:
+    """A Windows path: a drive (`D:\\Movies`, `D:/Movies`, `D:`) or a UNC share (`\\\\nas\\movies`),
+    as a player or Radarr/Sonarr on Windows sends it (pathmap.py); config checks a `path_map`'s
+    `from` with it."""
+    return bool(_WINDOWS_RE.match(path))

@@ -38,6 +38,7 @@ from lxml import etree
 
 from metarrd import files, pathmap
 from metarrd.config import LibraryConfig
+from metarrd.paths import is_windows
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def our_path(kodi_file: str, mapped_folder: str, folder: str) -> str | None:
 
 def mapped_sibling(kodi_file: str, name: str) -> str:
     """A file beside `kodi_file`, in Kodi's form (its separator)."""
-    sep = "\\" if pathmap.is_windows(kodi_file) else "/"
+    sep = "\\" if is_windows(kodi_file) else "/"
     return kodi_file.rsplit(sep, 1)[0] + sep + name
 
 

@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from metarrd.config import PathMap
-from metarrd.pathmap import PathNotMapped, is_windows, map_path, windows_parts
-from metarrd.paths import is_inside
+from metarrd.pathmap import PathNotMapped, map_path, windows_parts
+from metarrd.paths import is_inside, is_windows
 from metarrd.spelling import on_disk
 from metarrd.text import fit
 from metarrd.web.ids import MAX_INT

@@ -68,7 +68,7 @@ from metarrd import db, pathmap, workflow
 from metarrd.config import Config, PathMap
 from metarrd.files import display
 from metarrd.mounts import library_unanswered
-from metarrd.paths import deepest_folder, is_inside
+from metarrd.paths import deepest_folder, is_inside, is_windows
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
 from metarrd.spelling import SpelledTwice
@@ -382,9 +382,9 @@ class _Paths:
         folder = sent if ours in self.folders else pathmap.parent(sent)
         hint = suggest_mapping(folder, roots)
         extra: dict[str, Any] = {}
-        if pathmap.is_windows(ours):  # not mapped, never ours as it is: say what to add
+        if is_windows(ours):  # not mapped, never ours as it is: say what to add
             above = pathmap.parent(folder)  # Radarr's root folder, most likely
-            above = above if pathmap.is_windows(above) else folder  # (not above a drive)
+            above = above if is_windows(above) else folder  # (not above a drive)
             example = hint or PathMap(above, "<that folder here>")
             message += (
                 f". {self.source} sends Windows paths (it runs on Windows, or sees the library "
