@@ -227,7 +227,13 @@ def settle_unit(rt: Runtime, root_id: int) -> bool:
         if unit_versions(root_id) != before:
             log.info("item %d: changed while its files were read: left to republish", root_id)
             return False
-        M.update(publish_state=db.PUBLISHED).where(unit, M.publish_state == db.OUTDATED).execute()
+        # a season hidden for holding no episode file (docs/tv.md): nothing of it is left for
+        # a publish to remove, so nothing of it is in the library: unpublished, as a publish
+        # leaves it (publish.tv `_finish`), not "Published"
+        hidden = (M.kind == db.SEASON) & M.missing
+        outdated = unit & (M.publish_state == db.OUTDATED)
+        M.update(publish_state=db.UNPUBLISHED).where(outdated, hidden).execute()
+        M.update(publish_state=db.PUBLISHED).where(outdated, ~hidden).execute()
     log.info("item %d: its library files are as a publish would write them", root_id)
     return True
 

@@ -395,3 +395,41 @@ def test_a_season_hidden_by_a_new_episode_order_is_not_called_published(tv_rt, t
         ("episode", "published"),
         ("show", "published"),
     ]
+
+
+def test_a_hidden_season_with_nothing_left_of_it_is_not_called_published_again(tv_rt, tmp_path):
+    """Naruto published in TMDB's order, then in TheTVDB's: Season 1 is hidden and what
+    publish wrote for it is gone. Left "Updated – Republish?" with its show (a publish of an
+    older metarrd removed its files and kept its state), the check that the library files are
+    already as a publish would write them (`settle_unit`, after every enrich and edit) passes:
+    the show is "Published" again, but its hidden season was called "Published" too, for
+    files that are not there. It is unpublished, as a publish leaves it."""
+    from metarrd.enrich import settle_unit
+    from metarrd.enrich.tv import enrich_show
+    from metarrd.identify.tv import identify_episodes, set_episode_order
+    from metarrd.publish import publish_item
+
+    from .conftest import put
+    from .test_identify_tv import _scan_and_identify
+
+    folder = tmp_path / "tv/Naruto"
+    put(tmp_path / "tv", "Naruto/Naruto - 2002-11-14 - The Assassin of the Mist.mkv")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(folder))
+    enrich_show(tv_rt, db.Movie.get_by_id(show.id))
+    publish_item(tv_rt, db.Movie.get_by_id(show.id))
+    set_episode_order(db.Movie.get_by_id(show.id), "tvdb")
+    identify_episodes(tv_rt, db.Movie.get_by_id(show.id))
+    enrich_show(tv_rt, db.Movie.get_by_id(show.id))
+    publish_item(tv_rt, db.Movie.get_by_id(show.id))
+    first = db.Movie.get(db.Movie.show == show.id, db.Movie.season == 1)
+    assert first.missing and not list(folder.glob("season01-*"))
+    db.Movie.update(publish_state=db.OUTDATED).where(
+        (db.Movie.id == show.id) | (db.Movie.id == first.id)
+    ).execute()
+
+    assert settle_unit(tv_rt, show.id)
+    assert db.Movie.get_by_id(show.id).publish_state == db.PUBLISHED
+    assert db.Movie.get_by_id(first.id).publish_state == db.UNPUBLISHED
+    second = db.Movie.get(db.Movie.show == show.id, db.Movie.season == 2)
+    assert second.publish_state == db.PUBLISHED
