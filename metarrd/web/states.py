@@ -71,7 +71,16 @@ def state_of(identification_status: str, publish_state: str, missing: bool) -> s
 def badge_for(movie: Any, show: Any = None) -> Badge:
     """`movie`'s badge; a season's reads its `show` too: a season is never identified on its own
     (scan creates it unidentified, enrichment of its show enriches it), so once its show is
-    identified it is "Not enriched", never "Unidentified"."""
+    identified it is "Not enriched", never "Unidentified". A season item is "missing" (no file
+    is ever its own) when its show folder is gone, or, its show there, when it is hidden for
+    holding no episode file (docs/tv.md): "Hidden", not "Missing"."""
+    if (
+        movie.missing
+        and getattr(movie, "kind", db.MOVIE) == db.SEASON
+        and show is not None
+        and not show.missing
+    ):
+        return HIDDEN_SEASON_OUTDATED if movie.publish_state == db.OUTDATED else HIDDEN_SEASON
     state = state_of(movie.identification_status, movie.publish_state, movie.missing)
     if (
         state == "unidentified"
@@ -93,6 +102,19 @@ def badge_for(movie: Any, show: Any = None) -> Badge:
         return _UNIDENTIFIED_TV[movie.kind]
     return BADGES[state]
 
+
+_HIDDEN = (
+    "no episode file is in it (the show's episode order puts its files in other seasons, or"
+    " only your season art is there): Kodi lists no season without an episode; it is back"
+    " with its first file"
+)
+HIDDEN_SEASON = Badge("Hidden – No episode file", "neutral", _HIDDEN, "Hidden")
+HIDDEN_SEASON_OUTDATED = Badge(
+    "Hidden – Republish?",
+    "info",
+    _HIDDEN + "; what publish wrote for it goes at the next publish of its show",
+    "Hidden",
+)
 
 _UNIDENTIFIED_TV = {
     db.SHOW: Badge("Unidentified", "danger", "not matched to a TMDB TV show yet"),

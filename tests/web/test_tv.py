@@ -1177,6 +1177,33 @@ def test_a_season_of_an_identified_show_is_not_enriched_and_its_page_leads_to_th
     assert f'href="/movies/{show.id}/identify">identify' in page
 
 
+def test_a_hidden_seasons_page_says_hidden_not_missing(tv):
+    """A season hidden for holding no episode file (another episode order put its files in
+    other seasons, or only the user's season art is there: docs/tv.md) keeps its item, and
+    its page stays reachable (an old link, the activity page): its header said "Missing" in
+    red, "the video file is gone from the library", though no file of it is gone; a season
+    has none. It says it is hidden and why, and "Republish?" while what publish wrote for it
+    is still there, to go with the show's next publish. A season of a show whose folder is
+    gone is missing."""
+    client, built, _seed = tv
+    show, season = built.show, built.seasons[1]
+
+    def header() -> str:
+        return text(client.get(f"/movies/{season.id}")).split('id="item-header"', 1)[1]
+
+    db.Movie.update(missing=True, publish_state=db.UNPUBLISHED).where(
+        db.Movie.id == season.id
+    ).execute()
+    page = header()
+    assert ">Hidden – No episode file</span>" in page and "no episode file is in it" in page
+    assert ">Missing<" not in page and "the video file is gone" not in page
+    db.Movie.update(publish_state=db.OUTDATED).where(db.Movie.id == season.id).execute()
+    page = header()
+    assert ">Hidden – Republish?</span>" in page and "goes at the next publish" in page
+    db.Movie.update(missing=True).where(db.Movie.id == show.id).execute()
+    assert ">Missing</span>" in header()
+
+
 def test_a_season_page_shows_its_show_folder_never_its_key(tv):
     """A season item's path is a key (`Breaking Bad (2008)/#season-01`, scan/tv.py
     `season_path`), no file: the season page's header showed it as the item's path, "#season-01"
