@@ -891,6 +891,46 @@ def _migrate_14(db: pw.Database) -> None:
         Movie.update(folded).where(Movie.id == movie_id).execute()
 
 
+def _migrate_15(db: pw.Database) -> None:
+    """Hide the seasons an older version made of the user's season art alone
+    (`season02-poster.jpg` put in ahead of Season 2, `season-specials-poster.jpg` of a show
+    without specials): no episode item is in them. The scan now keeps such a season hidden
+    (scan/tv.py `season_item`'s `hide`), but it reads the art again only when it changes, so
+    one made before stayed listed with no file. As another episode order leaves a season
+    (identify/tv.py `_season_items`): a published one, and its show, to republish (what publish
+    wrote for it goes at the next publish, which makes it unpublished). Not a season of a
+    show whose folder is gone (missing with it, back with it)."""
+    M = Movie
+    shows = M.select(M.id).where(M.kind == SHOW, ~M.missing)
+    seasons = list(
+        M.select(M.id, M.show, M.season, M.publish_state)
+        .where(M.kind == SEASON, ~M.missing, M.show.in_(shows))
+        .tuples()
+    )
+    if not seasons:
+        return
+    held = set()  # (show, season) an episode item is in: its file there or missing
+    episodes = M.select(M.show, M.season, M.episodes, M.episode_refs).where(M.kind == EPISODE)
+    for episode in episodes.iterator():
+        # its name's or folder's season, and a file named by air date: identify's
+        for number in (episode.season, episode.episode_numbers()[0]):
+            if number is not None:
+                held.add((episode.show_id, number))
+    empty = [(i, show, state) for i, show, number, state in seasons if (show, number) not in held]
+    to_go = pw.Case(None, [(M.publish_state == PUBLISHED, OUTDATED)], M.publish_state)
+    at = now()
+    for start in range(0, len(empty), 500):
+        ids = [i for i, _show, _state in empty[start : start + 500]]
+        M.update(missing=True, publish_state=to_go, updated_at=at).where(M.id.in_(ids)).execute()
+    published = sorted({show for _i, show, state in empty if state != UNPUBLISHED})
+    for start in range(0, len(published), 500):
+        M.update(publish_state=OUTDATED, updated_at=at).where(
+            M.id.in_(published[start : start + 500]), M.publish_state == PUBLISHED
+        ).execute()
+    if empty:
+        log.info("%d season(s) holding no episode file hidden", len(empty))
+
+
 def _create_nocase_collation(db: pw.Database) -> None:
     exists = db.execute_sql("SELECT 1 FROM pg_collation WHERE collname = 'nocase'").fetchone()
     if exists:
@@ -920,6 +960,7 @@ MIGRATIONS: list[tuple[int, Callable[[pw.Database], None]]] = [
     (12, _migrate_12),
     (13, _migrate_13),
     (14, _migrate_14),
+    (15, _migrate_15),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -234,3 +234,61 @@ def test_every_write_of_a_title_writes_its_folded_copy(tmp_path):
     with pytest.raises(ValueError):
         M.update(title=M.original_title).execute()
     db.database.close()
+
+
+def test_a_version_14_database_hides_the_seasons_made_of_the_users_art_alone(tmp_path):
+    """An older version made a season item of the user's `season02-poster.jpg` (Sonarr's name,
+    put in ahead of Season 2) though no episode file is in it: listed on the show's page with
+    no file, enriched and published. The scan now keeps such a season hidden, but reads the
+    art again only when it changes: left as it was, it stayed listed for good. Hidden, as a
+    season another episode order leaves: published, it and its show are to republish (what
+    publish wrote for it goes at the next publish). A season an episode item is in stays
+    (its file there or gone, named by air date: the season identify matched), and so do the
+    seasons of a show whose folder is gone."""
+    path = tmp_path / "metarrd.db"
+    db.open_database(path)
+    M = db.Movie
+    tv = db.Library.create(name="TV", path="/tv", kind="tv")
+
+    def show(name: str, **kw) -> db.Movie:
+        return M.create(library=tv, path=f"/tv/{name}", kind=db.SHOW, **kw)
+
+    def season(of: db.Movie, number: int, **kw) -> db.Movie:
+        path = f"{of.path}/#season-{number:02d}"
+        return M.create(library=tv, path=path, kind=db.SEASON, show=of, season=number, **kw)
+
+    def episode(of: db.Movie, name: str, **kw) -> db.Movie:
+        return M.create(library=tv, path=f"{of.path}/{name}", kind=db.EPISODE, show=of, **kw)
+
+    bb = show("Breaking Bad (2008)", publish_state=db.PUBLISHED)
+    first = season(bb, 1, publish_state=db.PUBLISHED)
+    episode(bb, "Season 01/Breaking Bad - S01E01 - Pilot.mkv", season=1, episodes=[1])
+    second = season(bb, 2, publish_state=db.PUBLISHED)  # season02-poster.jpg alone
+    specials = season(bb, 0, publish_state=db.UNPUBLISHED)  # season-specials-poster.jpg alone
+    episode(bb, "Season 03/Breaking Bad - S03E01 - No Mas.mkv", season=3, episodes=[1],
+            missing=True)  # fmt: skip
+    third = season(bb, 3, publish_state=db.PUBLISHED)  # its file gone for now: it stays
+    naruto = show("Naruto", publish_state=db.UNPUBLISHED)
+    episode(naruto, "Naruto - 2002-11-14 - The Assassin of the Mist.mkv",
+            episode_refs=[{"season": 1, "episode": 7}])  # fmt: skip
+    dated = season(naruto, 1)
+    art = season(naruto, 4)  # season04-poster.jpg alone, its show never published
+    gone = show("The Wire (2002)", missing=True, publish_state=db.PUBLISHED)
+    gone_season = season(gone, 5, missing=True, publish_state=db.PUBLISHED)
+    firefly = show("Firefly (2002)", missing=True, publish_state=db.PUBLISHED)
+    kept = season(firefly, 1, publish_state=db.PUBLISHED)  # not marked missing with its show
+
+    with _migrated_from(path, 14):
+        assert db.schema_version() == db.SCHEMA_VERSION >= 15
+        states = {m.id: (m.missing, m.publish_state) for m in M.select()}
+        assert states[second.id] == (True, db.OUTDATED)
+        assert states[specials.id] == (True, db.UNPUBLISHED)
+        assert states[art.id] == (True, db.UNPUBLISHED)
+        assert states[bb.id] == (False, db.OUTDATED)
+        assert states[naruto.id] == (False, db.UNPUBLISHED)
+        for left in (first, third):
+            assert states[left.id] == (False, db.PUBLISHED)
+        assert states[dated.id] == (False, db.UNPUBLISHED)
+        assert states[gone_season.id] == (True, db.PUBLISHED)
+        assert states[kept.id] == (False, db.PUBLISHED)
+        assert states[gone.id] == (True, db.PUBLISHED)
