@@ -1418,9 +1418,14 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
         stored["scan_errors"] = errors
         show.hints = stored
         if show.missing:  # back (renamed away and back, a share remounted): its seasons too,
-            # which only a vanished show marks missing (_mark_vanished_shows, renames.mark_gone)
+            # which only a vanished show marks missing (_mark_vanished_shows, renames.mark_gone),
+            # but for one hidden for holding no file (another episode order, the user's season
+            # art alone): the scan, which reads unchanged art no more, would leave it listed
             db.Movie.update(missing=False, updated_at=db.now()).where(
-                db.Movie.show == show, db.Movie.kind == db.SEASON, db.Movie.missing
+                db.Movie.show == show,
+                db.Movie.kind == db.SEASON,
+                db.Movie.missing,
+                db.Movie.season.in_(sorted(_seasons_with_files(show))),
             ).execute()
         show.missing = False
         show.last_error = "; ".join(errors) or None

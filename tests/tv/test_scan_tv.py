@@ -1670,3 +1670,38 @@ def test_a_season_an_earlier_scan_made_of_the_users_art_alone_is_hidden_when_it_
     second = db.Movie.get_by_id(second.id)
     assert (second.missing, second.publish_state) == (True, db.OUTDATED)
     assert [v.number for v in season_views(db.Movie.get_by_id(show.id))] == [1]
+
+
+def test_a_show_folder_back_brings_back_only_the_seasons_a_file_is_in(tv_rt, tmp_path):
+    """Breaking Bad with Season 1's file and the user's `season02-poster.jpg`: Season 2 is
+    hidden (its art alone makes no season). The show folder moved off the share and back (a
+    share remounted): while it was gone its seasons were missing with it, and when it came
+    back every one came back, Season 2 too, listed with no file; the scan reads the unchanged
+    art no more, so it stayed listed. Only the seasons a file is in come back."""
+    from metarrd.web.tv import seasons as season_views
+
+    tv = tmp_path / "tv"
+    show_dir = tv / "Breaking Bad (2008)"
+    put(tv, "Breaking Bad (2008)/Season 01/Breaking Bad - S01E01 - Pilot.mkv")
+    put(tv, "The Wire (2002)/Season 01/The Wire - S01E01 - The Target.mkv")  # the share's there
+    Image.new("RGB", (400, 600), (30, 30, 200)).save(show_dir / "season02-poster.jpg")
+    scan(tv_rt)
+    show = db.Movie.get(db.Movie.path == str(show_dir))
+    M = db.Movie
+
+    def seasons() -> list[db.Movie]:
+        return list(M.select().where(M.show == show, M.kind == db.SEASON))
+
+    assert {s.season: s.missing for s in seasons()} == {1: False, 2: True}
+
+    away = tmp_path / "away"
+    away.mkdir()
+    show_dir.rename(away / show_dir.name)
+    scan(tv_rt)
+    assert db.Movie.get_by_id(show.id).missing
+    assert {s.season: s.missing for s in seasons()} == {1: True, 2: True}
+    (away / show_dir.name).rename(show_dir)
+    scan(tv_rt)
+    assert not db.Movie.get_by_id(show.id).missing
+    assert {s.season: s.missing for s in seasons()} == {1: False, 2: True}
+    assert [(v.number, v.files) for v in season_views(db.Movie.get_by_id(show.id))] == [(1, 1)]
