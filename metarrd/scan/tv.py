@@ -1489,6 +1489,13 @@ def season_item(
         db.Movie.update(missing=True, publish_state=state, updated_at=item.updated_at).where(
             db.Movie.id == item.id
         ).execute()
+        if state != db.UNPUBLISHED:  # its show too, published as one unit with it (as
+            # identify.tv._season_items): its Republish removes what was written for it
+            db.Movie.update(publish_state=db.OUTDATED).where(
+                db.Movie.id == show.id, db.Movie.publish_state == db.PUBLISHED
+            ).execute()
+            if show.publish_state == db.PUBLISHED:  # a later save of it keeps that
+                show.publish_state = db.OUTDATED
     elif back and item.missing and not show.missing:  # left without files by another episode order
         # (identify.tv._season_items), a file is in it again: back, with what it kept
         item.missing, item.updated_at = False, db.now()

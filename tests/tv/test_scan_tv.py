@@ -1648,7 +1648,8 @@ def test_a_season_an_earlier_scan_made_of_the_users_art_alone_is_hidden_when_it_
     """A season item made, listed and published before for the user's `season02-poster.jpg`
     alone (no file of Season 2): the scan that reads that art again (the user changed it)
     hides it, as a new one is. What publish wrote for it is still there, to go at the next
-    publish: to republish, not "Published"."""
+    publish: to republish, not "Published", and so is its show (published as one unit; it
+    stayed "Published", its Republish not offered)."""
     from metarrd.web.tv import seasons as season_views
 
     tv = tmp_path / "tv"
@@ -1661,6 +1662,7 @@ def test_a_season_an_earlier_scan_made_of_the_users_art_alone_is_hidden_when_it_
     db.Movie.update(missing=False, publish_state=db.PUBLISHED).where(
         db.Movie.id == second.id
     ).execute()  # as the earlier scan left it, published since
+    db.Movie.update(publish_state=db.PUBLISHED).where(db.Movie.id == show.id).execute()
     assert [v.number for v in season_views(db.Movie.get_by_id(show.id))] == [1, 2]
 
     poster = show_dir / "season02-poster.jpg"
@@ -1669,6 +1671,7 @@ def test_a_season_an_earlier_scan_made_of_the_users_art_alone_is_hidden_when_it_
     scan(tv_rt, [show_dir])
     second = db.Movie.get_by_id(second.id)
     assert (second.missing, second.publish_state) == (True, db.OUTDATED)
+    assert db.Movie.get_by_id(show.id).publish_state == db.OUTDATED  # published as one unit
     assert [v.number for v in season_views(db.Movie.get_by_id(show.id))] == [1]
 
 
