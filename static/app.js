@@ -151,8 +151,9 @@
 
   // An edit opens with the caret after the value (the browser puts it before: what the user
   // typed to add a tag or finish a sentence went in front of the text). On focus itself, not
-  // after htmx settles: Chromium autofocuses the inserted field at the swap, ~20 ms before
-  // the settle, and keys typed in between went in front of the value.
+  // after htmx settles: when htmx settled 20 ms after the swap (its default delay, base.html
+  // sets 0), Chromium had focused the inserted field before the settle, and keys typed in
+  // between went in front of the value.
   document.addEventListener("focusin", function (evt) {
     var input = evt.target;
     if (!input || !input.hasAttribute || !input.hasAttribute("autofocus") || !input.setSelectionRange) return;
