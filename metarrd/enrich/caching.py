@@ -14,6 +14,7 @@ database; the rows are written here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from metarrd import cache, db
@@ -43,14 +44,17 @@ def select_and_cache(
     outcomes: dict[str, AnalysisResult],
     an: Analyser,
     label: str,
+    unsaved: Iterable[db.ArtworkCandidate] = (),
 ) -> None:
     """Select, then cache the selection; an image that cannot be cached gives its place up.
 
-    `outcomes` (url -> download and analysis) gains the images fetched once more."""
+    `outcomes` (url -> download and analysis) gains the images fetched once more. `unsaved`:
+    rows whose changes (the last analyses) are written in the first selection's transaction,
+    one write transaction less."""
     placing = _Placing(config, movie_id, rows, outcomes, an, label)
     for round_ in range(CACHE_ROUNDS):
-        with db.write_transaction():
-            placing.select()
+        placing.select(unsaved)
+        unsaved = ()
         if not placing.cache_selected(final=round_ == CACHE_ROUNDS - 1):
             break
 
@@ -72,12 +76,27 @@ class _Placing:
         self.an = an
         self.label = label
 
-    def select(self) -> None:
+    def select(self, unsaved: Iterable[db.ArtworkCandidate] = ()) -> None:
+        """Select and save the selection (with `unsaved`'s changes) in one write transaction.
+        The selection is made before it, with the item's locks as they were then, and made
+        again inside only if the user changed them meanwhile: the lock is held to write."""
+        rows = list(self.rows.values())
+        picks = [as_pick(r) for r in rows]
+        locked = self._locked()
+        decisions = select(picks, self.config.artwork.limits, locked or [])
+        with db.write_transaction():
+            save_all(unsaved)
+            now_locked = self._locked()
+            if now_locked != locked:
+                decisions = select(picks, self.config.artwork.limits, now_locked or [])
+            self._apply(rows, decisions)
+
+    def _locked(self) -> list[str] | None:
         M = db.Movie  # its locks may have changed meanwhile: read them, not the whole row (a
         # show's every season and episode asks; 60 columns cost 8x one in SQL and row building)
-        locked = M.select(M.locked_asset_types).where(M.id == self.movie_id).scalar()
-        rows = list(self.rows.values())
-        decisions = select([as_pick(r) for r in rows], self.config.artwork.limits, locked or [])
+        return M.select(M.locked_asset_types).where(M.id == self.movie_id).scalar()
+
+    def _apply(self, rows: list[db.ArtworkCandidate], decisions: list) -> None:
         for row, d in zip(rows, decisions, strict=True):
             if d.locked:
                 continue

@@ -12,6 +12,7 @@ three or four times per enrich).
 from __future__ import annotations
 
 from collections.abc import Container, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +29,33 @@ EXTENSIONS = dict(FORMATS.values())  # jpeg -> jpg
 OWN = ("cache_file",)  # keys of provider_metadata that enrich writes, kept across refreshes
 
 
-def store_candidates(
+@dataclass
+class Stored:
+    """What `plan_candidates` decided for one item, for `write_candidates` to write."""
+
+    movie_id: int
+    new: list[db.ArtworkCandidate] = field(default_factory=list)  # not stored yet (no id)
+    gone: list[int] = field(default_factory=list)  # ids of the rows no provider lists any more
+    dropped: set[str] = field(default_factory=set)  # their previews
+
+
+def plan_candidates(
     movie_id: int,
     rows: dict[tuple[str, str], db.ArtworkCandidate],
     answers: dict[str, list[Candidate]],
     locked_types: Iterable[str] = (),
-) -> set[str]:
-    """Insert new candidates, refresh known ones, drop those a provider no longer lists.
+) -> Stored:
+    """New candidates, known ones refreshed, those a provider no longer lists dropped: decided
+    in memory, no database (the write is `write_candidates`, in the caller's transaction).
 
     A row the user chose or removed stays, and so does a selected one of a type in
     `locked_types` (the item's `locked_asset_types`: left exactly as it is): "no longer
     listed" may only mean that TMDB was asked for other image languages since.
-    `rows` (asset type, url) -> row is brought up to date in place. Returns the previews of the
-    rows dropped, for `cache.remove_unused` once the item's enrichment is over (not before: a
-    new row of the same picture, still being analysed, shares its preview)."""
-    new, refreshed = [], []
-    dropped: set[str] = set()
+    `rows` (asset type, url) -> row is brought up to date in place: a new row is an unsaved
+    model (no id until `write_candidates`). `dropped`: the previews of the rows dropped, for
+    `cache.remove_unused` once the item's enrichment is over (not before: a new row of the same
+    picture, still being analysed, shares its preview)."""
+    stored = Stored(movie_id)
     locked = set(locked_types or ())
     for provider, found in answers.items():
         listed = {(c.asset_type, c.url) for c in found}
@@ -51,8 +63,8 @@ def store_candidates(
             kept = row.selected_by == "user" or (row.is_selected and row.asset_type in locked)
             if row.provider == provider and key not in listed and not kept:
                 if row.preview_path:
-                    dropped.add(row.preview_path)
-                row.delete_instance()
+                    stored.dropped.add(row.preview_path)
+                stored.gone.append(row.id)  # a new row is its own provider's: listed
                 del rows[key]
         for c in found:
             row = rows.get((c.asset_type, c.url))
@@ -66,18 +78,60 @@ def store_candidates(
                 "provider_metadata": {**c.metadata, "small_url": c.small_url, **ours},
             }
             if row is None:
-                new.append({"movie": movie_id, "asset_type": c.asset_type,
-                            "provider": c.provider, "url": c.url, **values})  # fmt: skip
+                row = db.ArtworkCandidate(movie=movie_id, asset_type=c.asset_type,
+                                          provider=c.provider, url=c.url, **values)  # fmt: skip
+                rows[(c.asset_type, c.url)] = row
+                stored.new.append(row)
                 continue
             set_changed(row, **values)
-            refreshed.append(row)
-    save_all(refreshed)
-    insert_all(db.ArtworkCandidate, new)
-    if new:
-        query = db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie_id)
-        rows.clear()
-        rows.update({(r.asset_type, r.url): r for r in query})
-    return dropped
+    gone = set(stored.gone)  # the database sets theirs to NULL (ON DELETE SET NULL)
+    for row in rows.values():
+        if row.__data__.get("duplicate_of") in gone:
+            row.__data__["duplicate_of"] = None
+    return stored
+
+
+def write_candidates(stored: Stored, rows: dict[tuple[str, str], db.ArtworkCandidate]) -> None:
+    """Write what `plan_candidates` (and the phase 1B and scores after it) changed in `rows`:
+    the dropped rows deleted, the known ones' changed columns updated, the new ones inserted
+    (scores and all) and given their ids. Expects the caller's write transaction: the rows and
+    their scores are committed together."""
+    model = db.ArtworkCandidate
+    for start in range(0, len(stored.gone), 500):  # under SQLite's 999 parameters
+        model.delete().where(model.id.in_(stored.gone[start : start + 500])).execute()
+    save_all(row for row in rows.values() if row.id is not None)
+    if not stored.new:
+        return
+    insert_all(model, [{k: v for k, v in row.__data__.items() if k != "id"} for row in stored.new])
+    query = model.select(model.id, model.asset_type, model.url).where(
+        model.movie == stored.movie_id
+    )
+    ids = {(asset_type, url): row_id for row_id, asset_type, url in query.tuples()}
+    for row in stored.new:
+        row.id = ids[(row.asset_type, row.url)]
+        row._dirty.clear()
+
+
+def prepare_candidates(
+    movie_id: int,
+    rows: dict[tuple[str, str], db.ArtworkCandidate],
+    answers: dict[str, list[Candidate]],
+    locked_types: Iterable[str],
+    cache: tuple[list[db.CacheImageFile], dict[str, db.CacheImageFile], Container[str]],
+    pending: Container[str],
+    artwork: ArtworkConfig,
+) -> Stored:
+    """`plan_candidates`, phase 1B (`match_cache`; `cache`: the item's cache files, by source
+    URL, `on_disk`) and the scores of the rows not being analysed (`pending`): all in memory,
+    before the write transaction, which then only writes (`write_candidates`). Under a busy
+    write lock the transaction is held for the writes alone, not for the Python work of
+    ~100 rows."""
+    stored = plan_candidates(movie_id, rows, answers, locked_types)
+    cache_files, by_source, present = cache
+    match_cache(rows.values(), cache_files, by_source, pending, present, save=False)
+    unfetched = (row for row in rows.values() if row.url not in pending)
+    score_rows(unfetched, artwork, save=False)
+    return stored
 
 
 def on_disk(cache_files: Iterable[db.CacheImageFile]) -> set[str]:
@@ -92,9 +146,10 @@ def match_cache(
     by_source: dict[str, db.CacheImageFile],
     pending: Container[str],
     present: Container[str],
+    save: bool = True,
 ) -> None:
     """Phase 1B: candidates whose picture the cache already holds (`present`: `on_disk`) count
-    as downloaded."""
+    as downloaded. `save=False`: the rows only changed in memory (`write_candidates`)."""
     files = [c for c in cache_files if str(c.file_path) in present]
     adopted = []
     for row in rows:
@@ -107,11 +162,15 @@ def match_cache(
             continue
         _adopt(row, match)
         adopted.append(row)
-    save_all(adopted)
+    if save:
+        save_all(adopted)
 
 
-def score_rows(rows: Iterable[db.ArtworkCandidate], artwork: ArtworkConfig) -> None:
-    """Score the rows (unchanged scores are not rewritten) and save what changed."""
+def score_rows(
+    rows: Iterable[db.ArtworkCandidate], artwork: ArtworkConfig, save: bool = True
+) -> None:
+    """Score the rows (unchanged scores are not rewritten) and save what changed (`save=False`:
+    in memory only, for a `save_all` in the write transaction after)."""
     prefs = Preferences(artwork.preferred_languages, artwork.provider_priority)
     rows = list(rows)
     for row in rows:
@@ -125,7 +184,8 @@ def score_rows(rows: Iterable[db.ArtworkCandidate], artwork: ArtworkConfig) -> N
             set_changed(row, score=score.total, score_breakdown=score.breakdown())
         else:
             set_changed(row, score=None, score_breakdown={})
-    save_all(rows)
+    if save:
+        save_all(rows)
 
 
 def in_cache(cache_dir: Path, row: db.ArtworkCandidate) -> bool:

@@ -43,11 +43,12 @@ from metarrd.enrich.analysis import Analyser, AnalysisResult, next_rank
 from metarrd.enrich.caching import select_and_cache
 from metarrd.enrich.candidate_store import (
     in_cache,
-    match_cache,
     on_disk,
+    prepare_candidates,
+    save_all,
     score_rows,
-    store_candidates,
     take_info,
+    write_candidates,
 )
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import (
@@ -340,6 +341,7 @@ class _Enrichment:
         self.cache_files: list[db.CacheImageFile] = []
         self.pending: dict[str, Future[AnalysisResult]] = {}  # url -> download + analysis
         self.outcomes: dict[str, AnalysisResult] = {}
+        self.unsaved: list[db.ArtworkCandidate] = []  # analysed, saved with the selection
         self.previews: dict[int, Future[str | None]] = {}  # library row id -> preview
         self.tvdb_id: int | None = movie.tvdb_id
         self.an: Analyser | None = None
@@ -384,22 +386,22 @@ class _Enrichment:
             r.providers_skipped.sort(key=SIDE_PROVIDERS.index)
             r.provider_errors = {name: errors[name] for name in SIDE_PROVIDERS if name in errors}
             self._start_held()
-            present = on_disk(self.cache_files)  # not under the write lock
+            present = on_disk(self.cache_files)  # not under the write lock, nor the scores
+            stored = prepare_candidates(
+                movie.id, self.rows, answers, movie.locked_asset_types or (),
+                (self.cache_files, self.by_source, present), self.pending, self.config.artwork,
+            )  # fmt: skip
             with db.write_transaction():
                 self.rt.require_lease([movie.id], "its enrichment")
-                dropped = store_candidates(
-                    movie.id, self.rows, answers, movie.locked_asset_types or ()
-                )
-                self.result.candidates = len(self.rows)
-                match_cache(
-                    self.rows.values(), self.cache_files, self.by_source, self.pending, present
-                )
-                unfetched = (row for row in self.rows.values() if row.url not in self.pending)
-                score_rows(unfetched, self.config.artwork)
+                write_candidates(stored, self.rows)
+            dropped = stored.dropped
+            self.result.candidates = len(self.rows)
             if self.on_drained is not None:  # the next movie starts when the hosts are free
                 an.when_drained(self.on_drained)
             self._take_outcomes()  # while the downloads go on
-            select_and_cache(self.config, movie.id, self.rows, self.outcomes, self.an, self.label)
+            select_and_cache(
+                self.config, movie.id, self.rows, self.outcomes, self.an, self.label, self.unsaved
+            )
             self._count_selected()
             for future in [*plan.downloads.values(), *self.previews.values()]:
                 future.result()  # wait outside the transaction
@@ -561,7 +563,8 @@ class _Enrichment:
     # --- analysis (scoring: asset_rows; selection and cache: metarrd/caching.py) ---------
 
     def _take_outcomes(self) -> None:
-        """Record each analysis and its score as its download finishes, in batched writes."""
+        """Record each analysis and its score as its download finishes, in batched writes; the
+        last batch is left in `unsaved`, for the selection's write transaction."""
         by_url: dict[str, list[db.ArtworkCandidate]] = {}
         for row in self.rows.values():
             by_url.setdefault(row.url, []).append(row)
@@ -573,9 +576,12 @@ class _Enrichment:
                 self._record(row, outcome)
                 batch.append(row)
             if len(batch) >= WRITE_BATCH or len(self.outcomes) == len(urls):
-                with db.write_transaction():
-                    score_rows(batch, self.config.artwork)
-                batch = []
+                score_rows(batch, self.config.artwork, save=False)  # the lock held to write only
+                if len(self.outcomes) < len(urls):  # the last: with the selection (`unsaved`)
+                    with db.write_transaction():
+                        save_all(batch)
+                    batch = []
+        self.unsaved = batch
         self.result.downloaded = sum(1 for o in self.outcomes.values() if o.ok or o.size)
         self.result.rejected = sum(1 for r in self.rows.values() if r.rejected_reason)
 

@@ -36,7 +36,7 @@ from metarrd.config import Config
 from metarrd.enrich import cast, tv_candidates, tv_metadata
 from metarrd.enrich.analysis import Analyser
 from metarrd.enrich.caching import select_and_cache
-from metarrd.enrich.candidate_store import match_cache, on_disk, score_rows, store_candidates
+from metarrd.enrich.candidate_store import on_disk, prepare_candidates, write_candidates
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.metadata import CastMember, merge_fields
 from metarrd.enrich.selection import provider_name
@@ -210,17 +210,19 @@ class _ItemArt(_Enrichment):
     def finish(self) -> bool:
         """Store, score, select and cache; True when the selection changed."""
         self._start_held()  # every provider has answered for this item
-        present = on_disk(self.cache_files)  # not under the write lock
+        present = on_disk(self.cache_files)  # not under the write lock, nor the scores
+        stored = prepare_candidates(
+            self.movie.id, self.rows, self.answers, self.movie.locked_asset_types or (),
+            (self.cache_files, self.by_source, present), self.pending, self.config.artwork,
+        )  # fmt: skip
         with db.write_transaction():
-            self.dropped = store_candidates(
-                self.movie.id, self.rows, self.answers, self.movie.locked_asset_types or ()
-            )
-            self.result.candidates = len(self.rows)
-            match_cache(self.rows.values(), self.cache_files, self.by_source, self.pending, present)
-            unfetched = (row for row in self.rows.values() if row.url not in self.pending)
-            score_rows(unfetched, self.config.artwork)
+            write_candidates(stored, self.rows)
+        self.dropped = stored.dropped
+        self.result.candidates = len(self.rows)
         self._take_outcomes()
-        select_and_cache(self.config, self.movie.id, self.rows, self.outcomes, self.an, self.label)
+        select_and_cache(
+            self.config, self.movie.id, self.rows, self.outcomes, self.an, self.label, self.unsaved
+        )
         self._count_selected()
         return self.selection() != self.before
 

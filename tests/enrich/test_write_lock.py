@@ -1,0 +1,69 @@
+"""ENRICH holds the write lock to write only: the candidates, their cache matches and scores,
+and the selection are worked out before their write transaction. What may land in between (a
+user's lock) and what a crash in between leaves must still come out right."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+from metarrd.enrich import caching, enrich_item
+
+from .conftest import make_movie
+
+
+def _rows(movie) -> list[db.ArtworkCandidate]:
+    return list(db.ArtworkCandidate.select().where(db.ArtworkCandidate.movie == movie.id))
+
+
+def test_a_type_locked_while_the_selection_is_made_is_left_as_it_was(rt, simulator, monkeypatch):
+    movie = make_movie(rt)
+    real = caching._Placing._locked
+    read = []
+
+    def user_locks_posters_meanwhile(self):
+        locked = real(self)
+        if not read:  # the selection is worked out with this; then the user locks posters
+            db.Movie.update(locked_asset_types=["poster"]).where(db.Movie.id == movie.id).execute()
+        read.append(locked)
+        return locked
+
+    monkeypatch.setattr(caching._Placing, "_locked", user_locks_posters_meanwhile)
+
+    enrich_item(rt, movie)
+
+    posters = [r for r in _rows(movie) if r.asset_type == "poster"]
+    assert posters and not read[0]  # read before the lock landed
+    assert not [r for r in posters if r.is_selected]  # a locked type is left exactly as it is
+    assert [r for r in _rows(movie) if r.asset_type == "fanart" and r.is_selected]
+
+
+def test_a_crash_before_the_selection_is_written_leaves_the_item_to_enrich_again(
+    rt, simulator, monkeypatch
+):
+    movie = make_movie(rt)
+
+    def killed(self, unsaved=()):
+        raise RuntimeError("killed before the selection's write transaction")
+
+    with monkeypatch.context() as m:
+        m.setattr(caching._Placing, "select", killed)
+        with pytest.raises(RuntimeError, match="killed"):
+            enrich_item(rt, movie)
+
+    stored = _rows(movie)
+    assert stored and all(r.id for r in stored)  # the candidates were committed, with scores
+    assert not [r for r in stored if r.is_selected]
+    unanalysed = [r for r in stored if not r.analyzed and not r.rejected_reason]
+    assert unanalysed  # the last analyses went with the transaction that never came
+    assert db.Movie.get_by_id(movie.id).identification_status != db.ENRICHED
+
+    result = enrich_item(rt, movie)
+
+    after = {r.id: r for r in _rows(movie)}
+    assert set(after) == {r.id for r in stored}  # the same rows, not stored twice
+    assert all(after[r.id].analyzed or after[r.id].rejected_reason for r in unanalysed)
+    assert result.selected and [
+        r for r in after.values() if r.asset_type == "poster" and r.is_selected
+    ]
+    assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
