@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from metarrd import db
-from metarrd.enrich import caching, enrich_item
+from metarrd.enrich import caching, candidate_store, enrich_item
 
 from .conftest import make_movie
 
@@ -67,3 +67,34 @@ def test_a_crash_before_the_selection_is_written_leaves_the_item_to_enrich_again
         r for r in after.values() if r.asset_type == "poster" and r.is_selected
     ]
     assert db.Movie.get_by_id(movie.id).identification_status == db.ENRICHED
+
+
+def test_a_batch_of_rows_is_one_statement_run_under_the_write_lock(rt):
+    """SQLite's `executemany` runs its statement once a row, letting go of the interpreter lock
+    each time: beside busy download and analysis threads each row then waited for it, with the
+    write lock held. A batch is written by one run of one statement."""
+    if db.is_postgresql():
+        pytest.skip("SQLite's statement runs, as its trace counts them")
+    movie = make_movie(rt)
+    new = [
+        {"movie": movie.id, "asset_type": "poster", "provider": "tmdb", "url": f"https://p/{i}.jpg"}
+        for i in range(100)
+    ]
+    runs: list[str] = []
+    connection = db.database.connection()
+    connection.set_trace_callback(runs.append)
+    try:
+        with db.write_transaction():
+            assert candidate_store.insert_all(db.ArtworkCandidate, new) == 100
+        rows = _rows(movie)
+        for n, row in enumerate(rows):
+            row.score, row.width = 40.0 + n, 1000 + n
+        runs.clear()
+        with db.write_transaction():
+            assert candidate_store.save_all(rows) == 100
+        writes = [sql for sql in runs if sql.lstrip().upper().startswith("UPDATE")]
+    finally:
+        connection.set_trace_callback(None)
+    assert len(writes) == 1, writes[:3]
+    got = {r.id: (r.score, r.width) for r in _rows(movie)}
+    assert got == {row.id: (40.0 + n, 1000 + n) for n, row in enumerate(rows)}
