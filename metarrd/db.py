@@ -883,12 +883,26 @@ def _migrate_14(db: pw.Database) -> None:
         | Movie.original_title.is_null(False)
         | Movie.sort_title.is_null(False)
     )
-    for movie_id, *titles in list(rows.tuples()):
-        folded = {
-            Movie._meta.fields[column]: _folded_value(title)
-            for column, title in zip(FOLDED_COLUMNS.values(), titles, strict=True)
-        }
-        Movie.update(folded).where(Movie.id == movie_id).execute()
+    params = [
+        (*(_folded_value(title) for title in titles), movie_id)
+        for movie_id, *titles in rows.tuples()
+    ]
+    # one statement run for every row (executemany; PostgreSQL's pages of them in one round
+    # trip), not a peewee UPDATE each: 100,000 items (a large TV library's episodes) took 15 s
+    # so, the write lock held all along, past the 15 s other processes wait for it
+    p = db.param
+    sql = (
+        "UPDATE movies SET "
+        + ", ".join(f"{column} = {p}" for column in FOLDED_COLUMNS.values())
+        + f" WHERE id = {p}"
+    )
+    cursor = db.cursor()
+    if is_postgresql():
+        from psycopg2.extras import execute_batch  # noqa: PLC0415 - PostgreSQL's driver
+
+        execute_batch(cursor, sql, params, page_size=500)
+    else:
+        cursor.executemany(sql, params)
 
 
 def _migrate_15(db: pw.Database) -> None:
