@@ -8,6 +8,7 @@ a real NFS server."""
 from __future__ import annotations
 
 import shutil
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,41 @@ def test_a_scan_path_gone_in_a_library_whose_mount_hangs_marks_nothing_missing(
     ]
     assert "0 missing" in out
     assert not db.Movie.select().where(db.Movie.missing).exists()
+
+
+def test_a_scan_path_typed_in_the_other_normalisation_than_its_hung_root_does_not_hang(
+    tmp_path, simulator, monkeypatch, finishes, capsys
+):
+    """A NAS share mounted at "vidéos", its name decomposed (NFD) as the NAS keeps it and as the
+    configuration copied it, and `metarrd scan "…/vidéos/Heat (1995)"` typed on a keyboard
+    (NFC) while that mount hangs: the look at the hung roots compared the PATH as typed and
+    found it in no library, and the look for the disk's spelling then listed the root, which
+    hung the terminal for good. The PATH is the hung library's: said, not scanned, exit 1."""
+    root = tmp_path / unicodedata.normalize("NFD", "vidéos")
+    (root / "Heat (1995)").mkdir(parents=True)
+    shutil.copy2(MEDIA, root / "Heat (1995)" / "Heat (1995).mkv")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "Movies"\npath = "{root}"\n'
+        "[providers]\nmax_retries = 1\n"
+        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
+    )
+    assert cli(cfg, "scan") == 0
+    typed = unicodedata.normalize("NFC", str(root / "Heat (1995)"))
+    capsys.readouterr()
+    assert cli(cfg, "scan", typed) == 0  # answering: the folder the disk spells so
+    assert "scanned 1 video: 0 new, 0 changed, 0 moved, 0 missing, 1 unchanged" in (
+        capsys.readouterr().out
+    )
+    mount = hard_mount(monkeypatch, calls=("stat", "lstat", "scandir", "listdir"))
+    try:
+        mount.hang(root)
+        assert finishes(lambda: cli(cfg, "scan", typed)) == 1
+        err = capsys.readouterr().err
+        assert err.splitlines() == [
+            f"library root {root} does not answer (a hung network mount?); not scanned"
+        ]
+        assert not db.Movie.select().where(db.Movie.missing).exists()
+    finally:
+        mount.release.set()
