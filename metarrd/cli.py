@@ -504,24 +504,6 @@ def _two_spellings(shown: str, spellings: dict[str, int], instead: str) -> str:
     )
 
 
-def _in_configured_root(config: Config, path: str) -> str:
-    """`path` with the library root it is in spelled as configured, when it was typed in the
-    other Unicode normalisation (a root "vidéos" the configuration holds NFD, as the NAS names
-    it, typed NFC): the look at the hung roots, which compares paths as they are spelled, found
-    it in no library, and the look for the disk's spelling of its names (`_as_on_disk`) then
-    listed that root, which hung the command for good on a hung mount. Nothing on disk is
-    looked at here."""
-    if path.isascii():
-        return path
-    for root in sorted((os.path.normpath(lib.path) for lib in config.library), key=len)[::-1]:
-        if is_inside(path, root):
-            return path
-        if is_inside(_nfc(path), _nfc(root)):
-            depth = len([name for name in root.split(os.sep) if name])
-            return os.path.join(root, *[name for name in path.split(os.sep) if name][depth:])
-    return path
-
-
 def _as_on_disk(config: Config, path: str) -> str:
     """A scan PATH as the disk spells it (`spelling.on_disk`; `_as_stored` for an ITEM): a name
     typed in the other Unicode normalisation than its folder holds it is that one; two there,
@@ -705,12 +687,15 @@ def cmd_scan(config: Config, args) -> int:
     from metarrd.pipeline.steps import after_scan_of, gone_from_library, items_on
     from metarrd.publish import tell_players_moved
     from metarrd.scan import ScanReport, mark_gone, scan
+    from metarrd.spelling import in_configured_root
 
     rt = _runtime(config)
     _cache_answers(rt, config.cache_dir)  # a movie's own artwork is copied into it
     # its library's root as configured before the look at the hung roots, which compares
-    # paths as they are spelled (`_in_configured_root`)
-    paths = [_in_configured_root(config, _absolute(p)) for p in args.paths]
+    # paths as they are spelled: typed in the other Unicode normalisation, the look for the
+    # disk's spelling below it (`_as_on_disk`) listed a hung root, and hung for good
+    roots = [lib.path for lib in config.library]
+    paths = [in_configured_root(_absolute(p), roots) for p in args.paths]
     hung = _hung_roots(rt, paths or None)
     for root in hung:  # scanned by hand once it answers; the other libraries are scanned now
         print(f"{_not_answering(root)}; not scanned", file=sys.stderr)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Iterable
 
 from metarrd.files import display
+from metarrd.paths import is_inside
 
 
 def nfc(text: str) -> str:
@@ -30,6 +32,23 @@ class SpelledTwice(Exception):
             f"{len(names)} entries of {display(folder)} whose names are the same but for their "
             "Unicode normalisation (" + ", ".join(f"{n!a}" for n in names) + ")"
         )
+
+
+def in_configured_root(path: str, roots: Iterable[str]) -> str:
+    """`path` with the library root (of `roots`) that holds it spelled as configured, when it
+    was given in the other normalisation (a share "vidéos" the configuration names NFD, as the
+    NAS does, typed or sent NFC). The looks that compare paths as spelled (the hung roots',
+    which must come before anything looks below a root) then find its library. Nothing on disk
+    is looked at."""
+    if path.isascii():
+        return path
+    for root in sorted(map(os.path.normpath, roots), key=len, reverse=True):
+        if is_inside(path, root):
+            return path
+        if is_inside(nfc(path), nfc(root)):
+            depth = len([name for name in root.split(os.sep) if name])
+            return os.path.join(root, *[name for name in path.split(os.sep) if name][depth:])
+    return path
 
 
 def on_disk(path: str, root: str) -> str:

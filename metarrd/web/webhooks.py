@@ -71,7 +71,7 @@ from metarrd.mounts import library_unanswered
 from metarrd.paths import deepest_folder, is_inside, is_windows
 from metarrd.pipeline import jobs
 from metarrd.pipeline.watch import root_of
-from metarrd.spelling import SpelledTwice
+from metarrd.spelling import SpelledTwice, in_configured_root
 from metarrd.walk import kept_out_on_the_way, leads_out
 from metarrd.web import attempts, clients
 from metarrd.web.incoming import whole_body
@@ -342,6 +342,10 @@ class _Paths:
     def local(self, value: Any, what: str, *, folder: bool = False) -> str:
         sent = sent_path(value, what)
         ours = local_path(sent, self.config.webhooks.path_map)
+        # its library root as configured, before the look at a hung root, which compares
+        # paths as spelled: sent in the other normalisation, disk_spelling looked below a
+        # hung root, and the call never answered
+        ours = in_configured_root(ours, [lib.path for lib in self.config.library])
         if not self.hung(ours):
             ours = disk_spelling(ours, [lib.path for lib in self.config.library])
         self.sent.setdefault(ours, sent)
