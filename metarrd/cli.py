@@ -942,7 +942,7 @@ def _daemon_consuming() -> bool:
     reads it, is fresh and its consumer alive."""
     import time
 
-    from metarrd.pipeline.daemon import HEARTBEAT_KEY, heartbeat_checks
+    from metarrd.heartbeat import HEARTBEAT_KEY, heartbeat_checks
 
     raw = db.get_meta(HEARTBEAT_KEY)
     return heartbeat_checks(raw, time.time())["consumer"].startswith("ok")

@@ -16,18 +16,17 @@ so neither a stop nor a crash (SIGKILL, power cut, a lost host) loses work.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
 import signal
-import socket
 import threading
 import time
 from pathlib import Path
 
 from metarrd import cache, db
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
+from metarrd.heartbeat import HEALTH_CHECK_SECONDS, write_heartbeat
 from metarrd.pipeline import jobs, leases, queue
 from metarrd.pipeline.watch import Watcher
 from metarrd.runtime import Runtime
@@ -35,7 +34,6 @@ from metarrd.runtime import Runtime
 log = logging.getLogger(__name__)
 
 SHUTDOWN_SECONDS = 60.0  # systemd's TimeoutStopSec (90 s by default) leaves room for this
-HEALTH_CHECK_SECONDS = 10.0
 WORKER_MAX_IDLE_SECONDS = 1.0  # an idle worker looks at the queue at least this often
 
 
@@ -96,7 +94,7 @@ def run(rt: Runtime, role: str = "all") -> int:
             log.warning("%d jobs did not finish; they run again at the next start", unfinished)
     if heartbeat is not None:
         heartbeat.stop()
-    _write_heartbeat({"pid": os.getpid(), "at": time.time(), "stopped": True}, role)
+    write_heartbeat({"pid": os.getpid(), "at": time.time(), "stopped": True}, role)
     log.info("metarrd daemon stopped")
     return 0
 
@@ -115,10 +113,8 @@ def _consumer(config):
     )
 
 
-# --- liveness, for /healthz (the web app may run in another process: the database carries it) --
-
-HEARTBEAT_KEY = "daemon.heartbeat"  # role `all`; a split role beats under `<key>.<role>@<host>`
-STALE_AFTER_SECONDS = 3 * HEALTH_CHECK_SECONDS + 5
+# --- liveness, for /healthz (the web app may run in another process: the database carries it,
+# metarrd/heartbeat.py) --
 
 
 def beat(consumer, watcher: Watcher | None, role: str = "all") -> None:
@@ -138,55 +134,7 @@ def beat(consumer, watcher: Watcher | None, role: str = "all") -> None:
     for name, thread_state in state.get("watcher", {}).items():
         if thread_state != "ok":
             log.warning("health: watcher thread %s: %s", name, thread_state)
-    _write_heartbeat(state, role)
-
-
-def heartbeat_key(role: str) -> str:
-    return HEARTBEAT_KEY if role == "all" else f"{HEARTBEAT_KEY}.{role}@{socket.gethostname()}"
-
-
-def _write_heartbeat(state: dict, role: str = "all") -> None:
-    try:
-        db.set_meta(heartbeat_key(role), json.dumps(state))
-    except Exception as exc:  # a busy database must not stop the daemon
-        log.warning("cannot record the daemon's heartbeat: %s", exc)
-
-
-def heartbeat_checks(raw: str | None, now: float) -> dict[str, str]:
-    """`/healthz`'s view of the daemon from its heartbeat: {"watcher": …, "consumer": …}, each
-    "ok …", "not running …" (no daemon: the web app alone) or "error (…)"."""
-    if not raw:
-        return {"watcher": "not running", "consumer": "not running"}
-    try:
-        state = json.loads(raw)
-        age = now - float(state["at"])
-    except (ValueError, KeyError, TypeError):
-        return {
-            "watcher": "error (unreadable heartbeat)",
-            "consumer": "error (unreadable heartbeat)",
-        }
-    if state.get("stopped"):
-        return {"watcher": "not running (stopped)", "consumer": "not running (stopped)"}
-    if age > STALE_AFTER_SECONDS:
-        stale = f"error (no heartbeat from the daemon, pid {state.get('pid')}, for {age:.0f} s)"
-        return {"watcher": stale, "consumer": stale}
-    bad = {name: s for name, s in (state.get("watcher") or {}).items() if s != "ok"}
-    if bad:
-        watcher = "error (" + "; ".join(f"{name}: {s}" for name, s in sorted(bad.items())) + ")"
-    else:
-        watcher = f"ok ({len(state.get('watcher') or {})} threads)"
-        if state.get("watcher_restarts"):
-            watcher = watcher[:-1] + f", restarted {state['watcher_restarts']} times)"
-    c = state.get("consumer") or {}
-    if c.get("alive", 0) < c.get("workers", 1) or not c.get("scheduler", False):
-        consumer = (
-            f"error ({c.get('alive', 0)} of {c.get('workers', '?')} workers alive"
-            + ("" if c.get("scheduler") else ", scheduler dead")
-            + ")"
-        )
-    else:
-        consumer = f"ok ({c['workers']} workers)"
-    return {"watcher": watcher, "consumer": consumer}
+    write_heartbeat(state, role)
 
 
 def _install_signal_handlers(stop: threading.Event) -> None:

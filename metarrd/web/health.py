@@ -14,7 +14,7 @@ from contextlib import closing
 from flask import Blueprint, current_app
 
 from metarrd import cache, db
-from metarrd.pipeline.daemon import HEARTBEAT_KEY, heartbeat_checks
+from metarrd.heartbeat import HEARTBEAT_KEY, heartbeat_checks
 from metarrd.web import auth
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from flask import Flask
 from metarrd import db
 from metarrd.atomic import TEMP_MARKER
 from metarrd.config import load_config
+from metarrd.heartbeat import HEARTBEAT_KEY, heartbeat_checks
 from metarrd.pipeline import jobs, queue
-from metarrd.pipeline.daemon import HEARTBEAT_KEY, heartbeat_checks
 from metarrd.runtime import open_runtime
 
 REPO = Path(__file__).resolve().parents[2]

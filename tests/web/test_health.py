@@ -7,7 +7,7 @@ import json
 import time
 
 from metarrd import db
-from metarrd.pipeline.daemon import HEARTBEAT_KEY, STALE_AFTER_SECONDS
+from metarrd.heartbeat import HEARTBEAT_KEY, STALE_AFTER_SECONDS
 
 
 def beat(**state):
