@@ -70,7 +70,6 @@ from metarrd.files import display
 from metarrd.mounts import library_unanswered
 from metarrd.paths import deepest_folder, is_inside, is_windows
 from metarrd.pipeline import jobs
-from metarrd.pipeline.watch import root_of
 from metarrd.spelling import SpelledTwice, in_configured_root
 from metarrd.walk import kept_out_on_the_way, leads_out
 from metarrd.web import attempts, clients
@@ -325,7 +324,7 @@ class _Paths:
         self.roots: dict[str, bool] = {}  # library root -> it does not answer
 
     def inside(self, path: str) -> bool:
-        return root_of(path, [lib.path for lib in self.config.library]) is not None
+        return deepest_folder(path, [lib.path for lib in self.config.library]) is not None
 
     def hung(self, path: str) -> str | None:
         """The library root holding `path` when it does not answer (a hard NFS mount whose
@@ -375,7 +374,7 @@ class _Paths:
         """The 422 for the first of `paths` outside every library, saying which `path_map`
         entry would put it inside one."""
         roots = [lib.path for lib in self.config.library]
-        outside = [p for p in paths if root_of(p, roots) is None]
+        outside = [p for p in paths if deepest_folder(p, roots) is None]
         if not outside:
             return self._refuse_led_out(paths, event)
         ours = outside[0]
@@ -453,7 +452,7 @@ class _Paths:
         of every library, unless its library sets `follow_symlinks`: the library walk does not
         follow such a link (walk.may_follow), so a webhook's scan does not either."""
         libraries = self.config.library
-        for path in map(os.path.normpath, paths):  # as root_of saw them
+        for path in map(os.path.normpath, paths):  # as deepest_folder saw them
             if self.hung(path):  # the scan, once the root answers, does not follow the link
                 continue
             lib = max(
