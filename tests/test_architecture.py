@@ -160,6 +160,45 @@ def test_the_kit_imports_nothing_above_it():
     assert not problems, "\n".join(problems)
 
 
+# The "may import" column: what of metarrd each package takes beyond its own modules ("kit"
+# stands for every kit module and runtime). Which names of a stage it takes is
+# test_stages_use_each_others_public_entry_points_only's; what it never takes is RULES'.
+MAY_IMPORT = {
+    "metarrd.web": ("kit", "metarrd.pipeline.jobs", *(f"metarrd.{s}" for s in STAGES)),
+    "metarrd.pipeline": ("kit", *(f"metarrd.{s}" for s in STAGES)),
+    **{
+        f"metarrd.{stage}": ("kit", "metarrd.providers", *(f"metarrd.{s}" for s in STAGES))
+        for stage in STAGES
+    },
+    "metarrd.providers": ("metarrd.http", "metarrd.config", "metarrd.errors"),
+    "metarrd.simulator": (),
+}
+
+
+def _allowed(imp: str, allowed: tuple[str, ...]) -> bool:
+    """`imp` is one of `allowed`, inside one, or a package holding one (`from metarrd.pipeline
+    import jobs` names `metarrd.pipeline` too: its `__init__` runs for any of its modules)."""
+    return any(imp == a or imp.startswith(a + ".") or a.startswith(imp + ".") for a in allowed)
+
+
+def test_each_package_imports_only_what_its_row_allows():
+    """docs/ARCHITECTURE.md's "may import" column, read as a list: the web takes `pipeline.jobs`
+    (to enqueue) and nothing else of the pipeline; what the watcher or the daemon know that the
+    web needs too (a library's root, the daemon's heartbeat) is the kit's."""
+    mods = all_modules()
+    kit = tuple(_kit(mods))
+    problems = []
+    for package, may in MAY_IMPORT.items():
+        allowed = tuple(a for m in may for a in (kit if m == "kit" else (m,)))
+        for mod, imps in mods.items():
+            if mod != package and not mod.startswith(package + "."):
+                continue
+            for imp in sorted(imps):
+                if imp.startswith("metarrd.") and not _allowed(imp, (package, *allowed)):
+                    problems.append(f"{mod} imports {imp}: not in {package}'s row")
+    assert not problems, "\n".join(problems)
+
+
 def test_stages_use_each_others_public_entry_points_only():
     """`from metarrd.publish import publish_item` (what publish/__init__ names), never
     `from metarrd.publish.stage import _prepare`: a stage's other modules are its own."""
