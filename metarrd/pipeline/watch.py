@@ -49,7 +49,7 @@ from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, sha256_file
 from metarrd.config import Config, LibraryConfig
 from metarrd.files import display, is_utf8, network_filesystem
-from metarrd.mounts import UNREACHABLE, root_identity
+from metarrd.mounts import UNREACHABLE, library_unanswered, root_identity
 from metarrd.paths import deepest_folder, is_inside
 from metarrd.walk import (
     NOT_UTF8,
@@ -323,7 +323,7 @@ class Watcher:
         inotify = [lib for lib in self.config.library if not lib.poll]
         polled = [lib for lib in self.config.library if lib.poll]
         for lib in inotify:
-            if root_identity(lib.path) == UNREACHABLE:
+            if library_unanswered(lib.path):
                 continue  # a hung mount (said so): the realpath below would hang the start too
             if (fstype := network_filesystem(lib.path)) is not None:
                 log.warning(
