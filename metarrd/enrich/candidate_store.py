@@ -284,7 +284,6 @@ def insert_all(model: type[db.BaseModel], rows: list[dict[str, Any]]) -> int:
 # 0.1 ms alone, 80 ms beside two busy threads). One statement of many rows is stepped once.
 # PostgreSQL (psycopg2) keeps `executemany`.
 UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)  # UPDATE ... FROM (VALUES ...)
-MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 
 
 def _rows_at_once(supported: bool = True) -> bool:
@@ -294,9 +293,12 @@ def _rows_at_once(supported: bool = True) -> bool:
 def _execute_rows(
     database: pw.Database, sql_for: Callable[[str], str], params: list[list[Any]]
 ) -> None:
-    """`sql_for("(?, ?), (?, ?)")`: one statement for as many parameter rows as SQLite takes."""
+    """`sql_for("(?, ?), (?, ?)")`: one statement for as many parameter rows as SQLite takes:
+    the connection's own limit of parameters, not the version's default (999 before 3.32, 32766
+    since), which a build (`SQLITE_MAX_VARIABLE_NUMBER`) or `setlimit` may lower."""
     width = len(params[0])
-    step = max(1, MAX_VARIABLES // width)
+    most = database.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    step = max(1, most // width)
     one = f"({', '.join([database.param] * width)})"
     for start in range(0, len(params), step):
         part = params[start : start + step]

@@ -4,6 +4,8 @@ user's lock) and what a crash in between leaves must still come out right."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from metarrd import db
@@ -98,3 +100,31 @@ def test_a_batch_of_rows_is_one_statement_run_under_the_write_lock(rt):
     assert len(writes) == 1, writes[:3]
     got = {r.id: (r.score, r.width) for r in _rows(movie)}
     assert got == {row.id: (40.0 + n, 1000 + n) for n, row in enumerate(rows)}
+
+
+def test_a_batch_is_cut_to_the_connections_own_limit_of_parameters(rt):
+    """A statement takes as many parameters as the connection allows: a SQLite built with a
+    lower SQLITE_MAX_VARIABLE_NUMBER than its version's default (or lowered by `setlimit`)
+    still takes a whole item's rows, in more statements."""
+    if db.is_postgresql():
+        pytest.skip("SQLite's limit of parameters")
+    movie = make_movie(rt)
+    new = [
+        {"movie": movie.id, "asset_type": "poster", "provider": "tmdb", "url": f"https://p/{i}.jpg"}
+        for i in range(400)
+    ]
+    connection = db.database.connection()
+    before = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    try:
+        with db.write_transaction():
+            assert candidate_store.insert_all(db.ArtworkCandidate, new) == 400
+        rows = _rows(movie)
+        for n, row in enumerate(rows):
+            row.score, row.width, row.height = 40.0 + n, 1000 + n, 1500
+        with db.write_transaction():
+            assert candidate_store.save_all(rows) == 400  # 400 x 4 parameters: 1600
+    finally:
+        connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
+    got = {r.id: (r.score, r.width, r.height) for r in _rows(movie)}
+    assert got == {row.id: (40.0 + n, 1000 + n, 1500) for n, row in enumerate(rows)}
