@@ -737,7 +737,7 @@ def walk_library(
                 report(Path(bad), NOT_UTF8)
         if not follow_symlinks:
             subfolders = _followed(subfolders, allowed, report.skipped)
-        fresh = seen.fresh(subfolders)
+        fresh = seen.fresh(subfolders, report)
         if rules is not None:
             rules_in.update(dict.fromkeys(fresh, rules))
         pending.extend(reversed(fresh))
@@ -892,8 +892,10 @@ class _Seen:
         self.keys = {(root_stat.st_dev, root_stat.st_ino)}
         self.noted: list[str] | None = []  # None once every folder is checked by inode
 
-    def fresh(self, dirs: list[os.DirEntry[str]]) -> list[str]:
-        """Subfolders not walked yet, as paths."""
+    def fresh(self, dirs: list[os.DirEntry[str]], report: _Reporter) -> list[str]:
+        """Subfolders not walked yet, as paths. One that cannot be looked at (EACCES, EIO or
+        ESTALE on a share) is reported, so that the scan keeps what it knew there; one gone
+        since the listing was never there."""
         if self.noted is not None:
             for d in dirs:  # a loop, not a generator step per folder: thousands in a top folder
                 if d.is_symlink():
@@ -911,8 +913,11 @@ class _Seen:
         for d in dirs:
             try:
                 st = d.stat()
-            except OSError:
-                continue  # vanished, or a dangling symlink
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # vanished since the listing
+            except OSError as exc:
+                report(Path(d.path), _reason(exc))
+                continue
             key = (st.st_dev, st.st_ino)
             if key in self.keys:
                 log.debug(

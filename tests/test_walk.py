@@ -303,6 +303,63 @@ def test_a_folder_that_cannot_be_told_from_a_file_is_reported_not_dropped(tmp_pa
     assert errors == [(linked, "permission denied")]
 
 
+class _StatFails:
+    """A directory entry told a folder by its listing (or a stat cached by `is_dir`) whose own
+    `stat()` then fails: ESTALE or EIO from an NFS share, EACCES under a folder we may list
+    but not search."""
+
+    def __init__(self, entry: os.DirEntry[str], exc: OSError) -> None:
+        self._entry = entry
+        self._exc = exc
+
+    def __getattr__(self, name: str):
+        return getattr(self._entry, name)
+
+    def stat(self, **_kwargs):
+        raise self._exc
+
+
+@pytest.mark.parametrize("name", ["Linked", "Shared"])
+@pytest.mark.parametrize(
+    ("exc", "reason"),
+    [
+        (PermissionError(13, "Permission denied"), "permission denied"),
+        (OSError(5, "Input/output error"), "Input/output error"),
+        (OSError(116, "Stale file handle"), "Stale file handle"),
+    ],
+)
+def test_a_folder_whose_stat_fails_is_reported_not_taken_for_gone(
+    tmp_path, monkeypatch, name, exc, reason
+):
+    """The loop check stats every subfolder once a symlinked one is met: a stat failing there
+    skipped the folder in silence, as if it had vanished, and a full scan marked every movie
+    known below it missing. Only a folder gone since the listing is passed over."""
+    lib, other = tmp_path / "movies", tmp_path / "other"
+    make(lib, "Shared/Open (2001)/Open (2001).mkv")
+    make(other, "Up (2009)/Up (2009).mkv")
+    (lib / "Linked").symlink_to(other)  # another library's folder: followed
+    failing = lib / name
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        entries = list(real_scandir(path))
+        return [_StatFails(e, exc) if e.path == str(failing) else e for e in entries]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    errors = []
+
+    movies = found(lib, on_error=lambda p, r: errors.append((p, r)), inside=[other])
+
+    assert errors == [(failing, reason)]
+    assert (
+        list(movies)
+        == {
+            "Linked": ["Shared/Open (2001)/Open (2001).mkv"],
+            "Shared": ["Linked/Up (2009)/Up (2009).mkv"],
+        }[name]
+    )
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads through chmod 000")
 def test_chmod_000_folder_is_reported_and_skipped(tmp_path):
     make(tmp_path, "Locked (2000)/Locked (2000).mkv", "Open (2001)/Open (2001).mkv")
