@@ -252,7 +252,14 @@ def insert_all(model: type[db.BaseModel], rows: list[dict[str, Any]]) -> int:
     """Insert `rows` (field name -> value) with one INSERT of every row (SQLite,
     `_execute_rows`) or an `executemany` of a one-row INSERT (PostgreSQL): what `insert_many`
     stores, without peewee building SQL for every value of every row. Fields a row leaves out take their peewee default, as with
-    `insert_many`. Returns how many rows were written. SQLite and PostgreSQL alike."""
+    `insert_many`. Returns how many rows were written. SQLite and PostgreSQL alike. Not for
+    `db.Movie`: its folded title copies (`db.FOLDED_COLUMNS`) are kept by the model, which raw
+    rows skip."""
+    if issubclass(model, db.Movie):
+        raise TypeError(
+            "insert_all cannot write movies: their folded titles (db.FOLDED_COLUMNS) would "
+            "be left empty; use db.Movie.insert_many"
+        )
     if not rows:
         return 0
     meta = model._meta

@@ -7,6 +7,8 @@ import contextlib
 import re
 from datetime import datetime
 
+import pytest
+
 from metarrd import db
 from metarrd.enrich import enrich_item
 from metarrd.enrich.candidate_store import save_all
@@ -199,3 +201,29 @@ def test_insert_all_stores_what_insert_many_stores_in_one_statement(rt, monkeypa
         assert abs((other["created_at"] - got[0]["created_at"]).total_seconds()) < 60
     assert first["provider_metadata"]["n"] == "ü" and first["is_selected"] is False
     assert first["score_breakdown"] == {} and first["language"] is None
+
+
+def test_insert_all_refuses_movies_whose_folded_titles_it_would_leave_empty(rt):
+    """A raw INSERT skips what `db.Movie` keeps in step with its titles (the library's search
+    reads the folded copies): a movie written so would never be found by its title."""
+    from metarrd.enrich.candidate_store import insert_all
+
+    library = db.Library.get(db.Library.name == rt.config.library[0].name)
+    row = {"library": library.id, "path": str(rt.config.library[0].path) + "/Amélie.mkv"}
+    with pytest.raises(TypeError, match="folded titles"):
+        insert_all(db.Movie, [{**row, "title": "Amélie"}])
+    with pytest.raises(TypeError, match="folded titles"):
+        insert_all(db.Movie, [])
+    assert not db.Movie.select().where(db.Movie.path == row["path"]).exists()
+
+
+def test_save_all_writes_a_movies_folded_titles_with_its_titles(rt):
+    """`save_all` writes what the model marked changed: the folded copy a title set with it."""
+    movie = make_movie(rt)
+    movie.title, movie.sort_title = "Amélie", "Fabuleux Destin d'Amélie Poulain, Le"
+    assert save_all([movie]) == 1
+    got = db.Movie.get_by_id(movie.id)
+    assert (got.title_folded, got.sort_title_folded) == (
+        "amelie",
+        db.fold("Fabuleux Destin d'Amélie Poulain, Le"),
+    )
