@@ -419,6 +419,27 @@ class Movie(BaseModel):
         }
 
 
+def season_held(episode: Movie) -> int | None:
+    """The season an episode item makes hold a file, for its show's season items: its name's
+    season with its episode numbers, else the season identify matched a file named by air date
+    (or absolute number) to (`Movie.episode_numbers`); None for one matched to no episode. The
+    scan (a season of the user's art alone is kept hidden), identify (`_season_items`: a season
+    another order leaves is hidden) and migration 15 all tell by it."""
+    return episode.episode_numbers()[0]
+
+
+def seasons_with_files(show_id: int, *, with_missing: bool = True) -> set[int]:
+    """The seasons an episode item of the show is in (`season_held`): its file there, or
+    missing too unless `with_missing` is False."""
+    M = Movie
+    query = M.select(M.season, M.episodes, M.episode_refs).where(
+        M.show == show_id, M.kind == EPISODE
+    )
+    if not with_missing:
+        query = query.where(~M.missing)
+    return {n for e in query if (n := season_held(e)) is not None}
+
+
 def _year_of(date: str | None) -> int | None:
     """The year of a `YYYY-MM-DD` date, else None."""
     return int(date[:4]) if date and date[:4].isascii() and date[:4].isdigit() else None
@@ -926,10 +947,8 @@ def _migrate_15(db: pw.Database) -> None:
     held = set()  # (show, season) an episode item is in: its file there or missing
     episodes = M.select(M.show, M.season, M.episodes, M.episode_refs).where(M.kind == EPISODE)
     for episode in episodes.iterator():
-        # its name's or folder's season, and a file named by air date: identify's
-        for number in (episode.season, episode.episode_numbers()[0]):
-            if number is not None:
-                held.add((episode.show_id, number))
+        if (number := season_held(episode)) is not None:
+            held.add((episode.show_id, number))
     empty = [(i, show, state) for i, show, number, state in seasons if (show, number) not in held]
     to_go = pw.Case(None, [(M.publish_state == PUBLISHED, OUTDATED)], M.publish_state)
     at = now()

@@ -309,6 +309,11 @@ def test_a_version_14_database_hides_the_seasons_made_of_the_users_art_alone(tmp
     episode(naruto, "Naruto - 2002-11-14 - The Assassin of the Mist.mkv",
             episode_refs=[{"season": 1, "episode": 7}])  # fmt: skip
     dated = season(naruto, 1)
+    # a season without episode numbers is held by no file (db.season_held), as identify tells
+    # when it hides a season another order leaves: its refs' season is the one it is in
+    episode(naruto, "Season 02/Naruto - 2002-11-21 - Zabuza's Last Stand.mkv", season=2,
+            episodes=[], episode_refs=[{"season": 1, "episode": 8}])  # fmt: skip
+    numberless = season(naruto, 2)
     art = season(naruto, 4)  # season04-poster.jpg alone, its show never published
     gone = show("The Wire (2002)", missing=True, publish_state=db.PUBLISHED)
     gone_season = season(gone, 5, missing=True, publish_state=db.PUBLISHED)
@@ -326,6 +331,7 @@ def test_a_version_14_database_hides_the_seasons_made_of_the_users_art_alone(tmp
         for left in (first, third):
             assert states[left.id] == (False, db.PUBLISHED)
         assert states[dated.id] == (False, db.UNPUBLISHED)
+        assert states[numberless.id] == (True, db.UNPUBLISHED)
         assert states[gone_season.id] == (True, db.PUBLISHED)
         assert states[kept.id] == (False, db.PUBLISHED)
         assert states[gone.id] == (True, db.PUBLISHED)

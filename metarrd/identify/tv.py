@@ -350,7 +350,7 @@ def _identified(
         if changed_id:  # "Change show…" to another show: the old one's ids go with it
             # the seasons its files were in: a file named by air date has its season from
             # the old show's match, which goes now (for `identify_episodes` to see them left)
-            held = _seasons_held(show)
+            held = db.seasons_with_files(show.id, with_missing=False)
             forgotten = forget_show(show)
             show.tvdb_id = show.imdb_id = None
         show.tmdb_id = tmdb_id
@@ -702,15 +702,6 @@ def identify_episodes(
     return f"{done} episode(s) identified in {order_label(guide.order)}, {failed} not"
 
 
-def _seasons_held(show: db.Movie) -> set[int]:
-    """The seasons the show's episode files (not missing) are in now."""
-    M = db.Movie
-    episodes = M.select(M.season, M.episodes, M.episode_refs).where(
-        M.show == show.id, M.kind == db.EPISODE, ~M.missing
-    )
-    return {n for e in episodes if (n := e.episode_numbers()[0]) is not None}
-
-
 def _season_items(rt: Runtime, show: db.Movie, seasons: set[int], left: set[int]) -> None:
     """The season items of the seasons its files were matched to: the scan makes those of the
     numbered files, but a file named by air date (a daily show's) or by absolute number has its
@@ -731,10 +722,7 @@ def _season_items(rt: Runtime, show: db.Movie, seasons: set[int], left: set[int]
             season_item(library, show, number)
         if not left:
             return
-        episodes = M.select(M.season, M.episodes, M.episode_refs).where(
-            M.show == show.id, M.kind == db.EPISODE
-        )
-        left -= {e.episode_numbers()[0] for e in episodes}
+        left -= db.seasons_with_files(show.id)
         if left:
             hidden = M.show == show.id, M.kind == db.SEASON, M.season.in_(sorted(left)), ~M.missing
             # published, what publish wrote for it is still there, and goes at the next publish

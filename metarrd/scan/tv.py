@@ -1425,7 +1425,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
                 db.Movie.show == show,
                 db.Movie.kind == db.SEASON,
                 db.Movie.missing,
-                db.Movie.season.in_(sorted(_seasons_with_files(show))),
+                db.Movie.season.in_(sorted(db.seasons_with_files(show.id))),
             ).execute()
         show.missing = False
         show.last_error = "; ".join(errors) or None
@@ -1433,7 +1433,7 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
         show.save()
         if not is_new:
             _name_seasons(show, before_names)
-        held = _seasons_with_files(show) if any(n is not None for n, _a in art) else set()
+        held = db.seasons_with_files(show.id) if any(n is not None for n, _a in art) else set()
         for season, asset in art:
             # the user's season art alone makes no season, nor brings back one hidden for
             # holding no file: Kodi lists a season only with an episode in it. Its item is kept
@@ -1505,16 +1505,6 @@ def season_item(
     if known is not None:
         known[number] = item
     return item
-
-
-def _seasons_with_files(show: db.Movie) -> set[int]:
-    """The seasons an episode item of the show is in (its file there or missing; a file named by
-    air date: the season identify matched it to)."""
-    M = db.Movie
-    episodes = M.select(M.season, M.episodes, M.episode_refs).where(
-        M.show == show.id, M.kind == db.EPISODE
-    )
-    return {n for e in episodes if (n := e.episode_numbers()[0]) is not None}
 
 
 def _default_season_name(number: int) -> str:
