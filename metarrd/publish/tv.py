@@ -151,6 +151,9 @@ class _Members:
         # stands in the way (a FIFO at its NFO's name, a name too long, a folder outside)
         self.without_nfo: set[int] = set()
         self.blocked: dict[int, str] = {}
+        # filled by the plan: the hidden seasons what publish wrote for stays (a folder that
+        # cannot be written into, or leads out of every library), and why
+        self.kept_hidden: dict[int, str] = {}
 
 
 def _matched_to_nothing(ep: db.Movie) -> bool:
@@ -377,14 +380,33 @@ def _prepare(
             or _orphan_sidecar(p, videos)
             or any(tv_layout.is_season_file(folder, p, n) for n in gone)
         }
-    # nothing is removed through a folder that leads out of every library
+    # nothing is removed through a folder that leads out of every library, nor where we
+    # cannot write
+    stays: dict[Path, str] = {}
+    for p in ledger:
+        if (where := apply.outside_library(rt, p.parent, real_paths)) is not None:
+            stays[p] = f"{where}outside every configured library"
+        elif p.parent in locked and p not in keep:
+            stays[p] = f"cannot write into {p.parent} ({locked[p.parent]})"
     ledger = {
         p: e
         for p, e in ledger.items()
-        if apply.outside_library(rt, p.parent, real_paths) is None
-        and (odd is None or p.parent != actors_dir)
-        and (p.parent not in locked or p in keep)  # nothing removed where we cannot write
+        if p not in stays and (odd is None or p.parent != actors_dir)
     }
+    # a hidden season whose files stay is not unpublished (`_finish`): still to do, saying why
+    members.kept_hidden = {}
+    for hidden in members.hidden:
+        if hidden.season is None:
+            continue
+        why = next(
+            (w for p, w in stays.items() if tv_layout.is_season_file(folder, p, hidden.season)),
+            None,
+        )
+        if why is not None:
+            members.kept_hidden[hidden.id] = f"what was published for it stays: {why}"
+            _note(show, notes, f"{hidden.title or f'Season {hidden.season}'} holds no episode "
+                               f"file now, but {members.kept_hidden[hidden.id]}; publish again "
+                               "once it can be removed")  # fmt: skip
     held = {p: missing.held[p.with_suffix("")] for p in ledger if p.with_suffix("") in missing.held}
     ledger = {p: e for p, e in ledger.items() if p not in held}
 
@@ -1016,10 +1038,17 @@ def _finish(
                 M.id == show.id, M.publish_state == db.PUBLISHED
             ).execute()
         # a season hidden for holding no file: what publish wrote for it went (`_prepare`),
-        # nothing of it is in the library now
-        gone = [s.id for s in members.hidden if s.publish_state != db.UNPUBLISHED]
+        # nothing of it is in the library now; one whose files stay is still to do
+        hidden = [s for s in members.hidden if s.publish_state != db.UNPUBLISHED]
+        gone = [s.id for s in hidden if s.id not in members.kept_hidden]
         if gone:
-            M.update(publish_state=db.UNPUBLISHED, updated_at=when).where(M.id.in_(gone)).execute()
+            M.update(publish_state=db.UNPUBLISHED, last_error=None, updated_at=when).where(
+                M.id.in_(gone)
+            ).execute()
+        for season_id, why in members.kept_hidden.items():
+            M.update(publish_state=db.OUTDATED, last_error=why, updated_at=when).where(
+                M.id == season_id, M.publish_state != db.UNPUBLISHED
+            ).execute()
         for episode_id, why in members.blocked.items():
             db.Movie.update(last_error=why, updated_at=when).where(
                 db.Movie.id == episode_id

@@ -620,3 +620,31 @@ def test_what_we_wrote_for_a_season_left_without_files_goes_the_users_files_stay
     assert built.path("season02-poster.jpg") not in ledger
     assert built.path("Season 02/season.nfo") not in ledger
     assert not publish_item(trt, built.show).removed  # the whole show: nothing more of it
+
+
+def test_a_season_left_without_files_whose_folder_cannot_be_written_stays_to_publish(trt):
+    """A season another episode order leaves without files, its folder read-only: its
+    `season.nfo` cannot go. The season was made "Unpublished" all the same, and Jellyfin kept
+    listing a season the page said nothing was left of; it stays to publish, saying why, and
+    the next publish that can remove the file makes it unpublished."""
+    built = build_show(trt)
+    publish_item(trt, built.show)
+    moved = built.episodes["Season 02/Breaking Bad - S02E01-E03.mkv"]
+    db.Movie.update(season=1, episodes=[6, 7, 8]).where(db.Movie.id == moved.id).execute()
+    season = built.seasons[2]
+    db.Movie.update(missing=True).where(db.Movie.id == season.id).execute()
+
+    with read_only(built.path("Season 02")):
+        result = publish_item(trt, built.reload())
+        assert built.path("Season 02/season.nfo").is_file()
+    assert not built.path("season02-poster.jpg").exists()  # the show folder can be written
+    assert any("holds no episode file now" in n and "Season 02" in n for n in result.skipped)
+    left = db.Movie.get_by_id(season.id)
+    assert left.publish_state == db.OUTDATED
+    assert "cannot write into" in left.last_error and "Season 02" in left.last_error
+
+    result = publish_item(trt, built.reload())  # writable again
+    assert not built.path("Season 02/season.nfo").exists()
+    assert [Path(p).name for p in result.removed] == ["season.nfo"]
+    done = db.Movie.get_by_id(season.id)
+    assert (done.publish_state, done.last_error) == (db.UNPUBLISHED, None)
