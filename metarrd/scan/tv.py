@@ -227,7 +227,7 @@ def _walk_and_scan(
             for entry in entries:
                 if is_junk_folder(entry.name):
                     continue
-                enters = walk.enters(entry)
+                enters = walk.enters(entry, report=True)
                 if enters and patterns and (rule := patterns.rule_for(entry.path, True)):
                     skipped(entry.path, rule)  # a pattern of the root's .ignore / .plexignore
                 elif enters and (rule := kept_out_rule(entry.path)) is not None:
@@ -322,13 +322,18 @@ class _ShowWalk:
         self.unread.append(str(path))
         self.on_error(path, reason)
 
-    def enters(self, entry: os.DirEntry[str]) -> bool:
-        """Is the entry a folder to walk into (a real one, or a symlink allowed to be followed)?"""
+    def enters(self, entry: os.DirEntry[str], *, report: bool = False) -> bool:
+        """Is the entry a folder to walk into (a real one, or a symlink allowed to be followed)?
+        `report`: one that cannot be told (a symlinked show folder into a share we may not
+        read, EIO) is reported, so that its items keep their state; a link loop is junk, and
+        one gone since the listing was never there."""
         try:
             if not entry.is_dir():  # follows a symlink
                 return False
             return self.anywhere or may_follow(entry, self.allowed, self.on_skip)
-        except OSError:
+        except OSError as exc:
+            if report and not isinstance(exc, FileNotFoundError) and exc.errno != errno.ELOOP:
+                self.unreadable(Path(entry.path), f"cannot read ({exc.strerror})")
             return False
 
     def episode_files(self, tops: list[Path]) -> list[tuple[Path, int, int]]:

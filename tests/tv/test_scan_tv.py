@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from datetime import datetime
@@ -827,6 +828,51 @@ def test_a_scan_of_a_path_below_a_folder_we_may_not_enter_is_one_error(
     assert _episode(tv, new.relative_to(tv)).last_error is None  # the rest went on
     assert not db.Movie.select().where(db.Movie.missing).exists()
     assert scan(tv_rt, [one]).unchanged == 1
+
+
+def test_a_symlinked_show_folder_that_cannot_be_told_keeps_its_episodes(
+    tv_rt, tmp_path, monkeypatch
+):
+    """A show folder in the root that is a symlink into a share we may not read (or that
+    answers EIO): it cannot be told from a file. It was passed over in silence, and the full
+    scan marked the show and its episodes missing ("is gone"); it is reported, and they keep
+    their state. A link loop stays junk."""
+    tv = tmp_path / "tv"
+    put(tv, "Firefly (2002)/Firefly - S01E01 - Serenity.mkv")
+    share = tv / ".share"  # hidden: no show of its own; a target inside the library, followed
+    put(share, "Dexter (2006)/Season 1/Dexter - S01E01 - Dexter.mkv")
+    (tv / "Dexter (2006)").symlink_to(share / "Dexter (2006)")
+    (tv / "loop").symlink_to("loop")
+    assert scan(tv_rt).found == 2
+    linked = tv / "Dexter (2006)"
+    real_scandir = os.scandir
+
+    class Untellable:
+        def __init__(self, entry, exc):
+            self._entry, self._exc = entry, exc
+
+        def __getattr__(self, name):
+            return getattr(self._entry, name)
+
+        def is_dir(self, **_kwargs):
+            raise self._exc
+
+    for exc in (
+        PermissionError(errno.EACCES, "Permission denied"),
+        OSError(errno.EIO, "I/O error"),
+    ):
+
+        def scandir(path=".", exc=exc):
+            if os.fspath(path) != str(tv):
+                return real_scandir(path)
+            entries = list(real_scandir(path))
+            return [Untellable(x, exc) if x.path == str(linked) else x for x in entries]
+
+        with monkeypatch.context() as m:
+            m.setattr(os, "scandir", scandir)
+            report = scan(tv_rt)
+        assert report.missing == [] and not db.Movie.select().where(db.Movie.missing).exists()
+        assert report.errors == [(str(linked), f"cannot read ({exc.strerror})")]
 
 
 def test_a_folder_made_unreadable_while_its_episode_is_read_keeps_the_episode(
