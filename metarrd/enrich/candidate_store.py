@@ -11,16 +11,14 @@ three or four times per enrich).
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import peewee as pw
-
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE, ArtworkConfig
+from metarrd.dbrows import insert_all, save_all
 from metarrd.enrich.candidates import Candidate
 from metarrd.enrich.score import ImageFacts, Preferences, score_image
 from metarrd.enrich.selection import ScoredCandidate, same_picture
@@ -203,132 +201,6 @@ def set_changed(row: db.BaseModel, **values: Any) -> None:
             setattr(row, name, value)
 
 
-def save_all(rows: Iterable[db.BaseModel]) -> int:
-    """Save what changed in each row (rows already stored, by primary key), in one statement
-    per set of changed columns instead of one UPDATE per row: peewee builds the statement once,
-    and the write transaction is held for a fraction of the time. Returns how many rows were
-    written. SQLite: one `UPDATE ... FROM (VALUES (id, ...), ...)` (`_execute_rows`);
-    PostgreSQL: an `executemany` of a plain `UPDATE ... WHERE id = %s`, so every value is
-    typed by its column."""
-    groups: dict[tuple[type[db.BaseModel], tuple[str, ...]], list[db.BaseModel]] = {}
-    for row in rows:
-        if row.dirty_fields:
-            key = (type(row), tuple(f.name for f in row.dirty_fields))
-            groups.setdefault(key, []).append(row)
-    written = 0
-    for (model, names), members in groups.items():
-        meta = model._meta
-        database, pk = meta.database, meta.primary_key
-        param, quotes = database.param, database.quote  # '?' or '%s'; '""'
-        fields = [meta.fields[name] for name in names]
-        table, key = meta.table_name.join(quotes), pk.column_name.join(quotes)
-        params = [  # __data__: a foreign key's id, not the row it points at
-            [pk.db_value(row._pk)] + [f.db_value(row.__data__.get(f.name)) for f in fields]
-            for row in members
-        ]
-        if _rows_at_once(UPDATE_FROM):
-            sets = ", ".join(
-                f"{f.column_name.join(quotes)} = v.column{n}" for n, f in enumerate(fields, 2)
-            )
-            _execute_rows(
-                database,
-                lambda values, sets=sets, table=table, key=key: (
-                    f"UPDATE {table} SET {sets} FROM (VALUES {values}) AS v "
-                    f"WHERE {table}.{key} = v.column1"
-                ),
-                params,
-            )
-        else:
-            sets = ", ".join(f"{f.column_name.join(quotes)} = {param}" for f in fields)
-            sql = f"UPDATE {table} SET {sets} WHERE {key} = {param}"
-            _execute_many(database, sql, [p[1:] + p[:1] for p in params])
-        for row in members:
-            row._dirty.clear()
-        written += len(members)
-    return written
-
-
-def insert_all(model: type[db.BaseModel], rows: list[dict[str, Any]]) -> int:
-    """Insert `rows` (field name -> value) with one INSERT of every row (SQLite,
-    `_execute_rows`) or an `executemany` of a one-row INSERT (PostgreSQL): what `insert_many`
-    stores, without peewee building SQL for every value of every row. Fields a row leaves out take their peewee default, as with
-    `insert_many`. Returns how many rows were written. SQLite and PostgreSQL alike. Not for
-    `db.Movie`: its folded title copies (`db.FOLDED_COLUMNS`) are kept by the model, which raw
-    rows skip."""
-    if issubclass(model, db.Movie):
-        raise TypeError(
-            "insert_all cannot write movies: their folded titles (db.FOLDED_COLUMNS) would "
-            "be left empty; use db.Movie.insert_many"
-        )
-    if not rows:
-        return 0
-    meta = model._meta
-    database, param, quotes = meta.database, meta.database.param, meta.database.quote
-    names = list(dict.fromkeys(k for row in rows for k in row))
-    given = [meta.fields[name] for name in names]
-    defaults = [  # by name: a peewee Field's == builds an expression
-        f
-        for f in meta.sorted_fields
-        if f.name not in names and f.default is not None and f.name != meta.primary_key.name
-    ]
-    columns = ", ".join(f.column_name.join(quotes) for f in given + defaults)
-    head = f"INSERT INTO {meta.table_name.join(quotes)} ({columns}) VALUES "
-    params = []
-    for row in rows:
-        values = [f.db_value(_id_of(row.get(f.name))) for f in given]
-        values += [f.db_value(f.default() if callable(f.default) else f.default) for f in defaults]
-        params.append(values)
-    if _rows_at_once():
-        _execute_rows(database, lambda values: head + values, params)
-    else:
-        _execute_many(database, head + f"({', '.join([param] * len(params[0]))})", params)
-    return len(rows)
-
-
-# SQLite's `executemany` steps the statement once a parameter row, each step letting go of the
-# interpreter lock: while the downloads and analyses keep the other threads busy, taking it back
-# costs up to the switch interval (5 ms) a row, all of it with the write lock held (100 rows:
-# 0.1 ms alone, 80 ms beside two busy threads). One statement of many rows is stepped once.
-# PostgreSQL (psycopg2) keeps `executemany`.
-UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)  # UPDATE ... FROM (VALUES ...)
-
-
-def _rows_at_once(supported: bool = True) -> bool:
-    return supported and not db.is_postgresql()
-
-
-def _execute_rows(
-    database: pw.Database, sql_for: Callable[[str], str], params: list[list[Any]]
-) -> None:
-    """`sql_for("(?, ?), (?, ?)")`: one statement for as many parameter rows as SQLite takes:
-    the connection's own limit of parameters, not the version's default (999 before 3.32, 32766
-    since), which a build (`SQLITE_MAX_VARIABLE_NUMBER`) or `setlimit` may lower."""
-    width = len(params[0])
-    most = database.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    step = max(1, most // width)
-    one = f"({', '.join([database.param] * width)})"
-    for start in range(0, len(params), step):
-        part = params[start : start + step]
-        values = ", ".join([one] * len(part))
-        with pw.__exception_wrapper__:
-            cursor = database.cursor()
-            try:
-                cursor.execute(sql_for(values), [v for row in part for v in row])
-            finally:
-                cursor.close()
-
-
-def _execute_many(database: pw.Database, sql: str, params: list[list[Any]]) -> None:
-    """One statement for every parameter row; driver errors come out as peewee's (DiskFull is
-    told by them)."""
-    with pw.__exception_wrapper__:
-        cursor = database.cursor()
-        try:
-            cursor.executemany(sql, params)
-        finally:
-            cursor.close()
-
-
 def image_columns(info: ImageInfo) -> dict[str, Any]:
     """A `cache_image_files` row's columns that describe the picture (its hash is the key)."""
     return {
@@ -338,11 +210,6 @@ def image_columns(info: ImageInfo) -> dict[str, Any]:
         "height": info.height,
         "format": info.format,
     }
-
-
-def _id_of(value: Any) -> Any:
-    """A row given for a foreign key stands for its id."""
-    return value._pk if isinstance(value, pw.Model) else value
 
 
 def eligible(row: db.ArtworkCandidate) -> bool:
