@@ -34,7 +34,7 @@ from typing import Any
 
 import peewee as pw
 
-from metarrd import db
+from metarrd import db, dbrows
 from metarrd.atomic import (
     TEMP_MARKER,
     AtomicBatch,
@@ -421,24 +421,21 @@ def _rename_in_case(old: Path, new: Path) -> None:
 
 # --- the ledger and the status -------------------------------------------------------------------
 
-_LEDGER_UPSERT = (
-    "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, cache_file_id, "
-    "mtime_ns, ctime_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+_LEDGER_COLUMNS = "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, "
+_LEDGER_UPSERT = (  # dbrows.insert_rows: one statement a batch on SQLite
+    _LEDGER_COLUMNS + "cache_file_id, mtime_ns, ctime_ns) VALUES ",
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    " ON CONFLICT (path) DO UPDATE SET "
     "movie_id = excluded.movie_id, kind = excluded.kind, sha256 = excluded.sha256, "
     "size = excluded.size, written_at = excluded.written_at, "
     "cache_file_id = excluded.cache_file_id, mtime_ns = excluded.mtime_ns, "
-    "ctime_ns = excluded.ctime_ns, pending_sha256 = NULL"
+    "ctime_ns = excluded.ctime_ns, pending_sha256 = NULL",
 )
 _LEDGER_INTENT = (
-    "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, cache_file_id, "
-    "pending_sha256) VALUES (?, ?, ?, '', 0, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
-    "pending_sha256 = excluded.pending_sha256"
+    _LEDGER_COLUMNS + "cache_file_id, pending_sha256) VALUES ",
+    "(?, ?, ?, '', 0, ?, ?, ?)",
+    " ON CONFLICT (path) DO UPDATE SET pending_sha256 = excluded.pending_sha256",
 )
-
-
-def _sql(statement: str) -> str:
-    """A statement written with SQLite's `?` in the database's own placeholder (PostgreSQL: %s)."""
-    return statement.replace("?", db.database.param)
 
 
 def _record_intent(jobs: list[Job]) -> None:
@@ -456,11 +453,7 @@ def _record_intent(jobs: list[Job]) -> None:
         ]
     if rows:
         with db.write_transaction():
-            db.database.cursor().executemany(_sql(_LEDGER_INTENT), rows)
-
-
-_LEDGER_FORGET = "DELETE FROM library_files WHERE path = ?"
-_LEDGER_PENDING = "UPDATE library_files SET pending_sha256 = ? WHERE path = ?"
+            _insert(_LEDGER_INTENT, rows)
 
 
 def _record_undone(jobs: list[Job]) -> None:
@@ -476,18 +469,13 @@ def _record_undone(jobs: list[Job]) -> None:
                 w = wanted[s.target]
                 upserts.append(_row(job.movie, w, k.sha256, k.size, k.mtime_ns, k.ctime_ns, when))
             elif (before := job.plan.ledger.get(s.target)) is None:
-                forget.append((str(s.target),))
+                forget.append(str(s.target))
             else:
-                pending.append((before.pending, str(s.target)))
+                pending.append((str(s.target), before.pending))
     with db.write_transaction():
-        cursor = db.database.cursor()
-        for statement, rows in (
-            (_LEDGER_UPSERT, upserts),
-            (_LEDGER_FORGET, forget),
-            (_LEDGER_PENDING, pending),
-        ):
-            if rows:
-                cursor.executemany(_sql(statement), rows)
+        _insert(_LEDGER_UPSERT, upserts)
+        dbrows.delete_all("library_files", "path", forget)
+        dbrows.update_all("library_files", "path", ["pending_sha256"], pending)
 
 
 def _record_ledger(jobs: list[Job]) -> None:
@@ -521,24 +509,30 @@ def _record_ledger(jobs: list[Job]) -> None:
                 _row(movie, w, landed.sha256, landed.size, landed.mtime_ns, landed.ctime_ns, when)
             )
             result.written.append(str(w.path))
-        forget += [(str(p),) for p in job.forget]
+        forget += [str(p) for p in job.forget]
     if not upserts and not forget:
         return
     with db.write_transaction():
-        cursor = db.database.cursor()
-        if upserts:
-            cursor.executemany(_sql(_LEDGER_UPSERT), upserts)
-        if forget:
-            cursor.executemany(_sql(_LEDGER_FORGET), forget)
+        _insert(_LEDGER_UPSERT, upserts)
+        dbrows.delete_all("library_files", "path", forget)
+
+
+def _insert(statement: tuple[str, str, str], rows: list[tuple]) -> None:
+    head, one, tail = statement
+    dbrows.insert_rows(head, rows, one, tail)
 
 
 def _row(movie, w: Wanted, sha: str, size: int, mtime, ctime, when: str) -> tuple:
     return (str(w.path), movie.id, w.kind, sha, size, when, w.cache_file_id, mtime, ctime)
 
 
-_STATUS = (
-    "UPDATE movies SET last_published_at = ?, published_nfo_hash = ?, publish_state = ?, "
-    "publish_warnings = ?, last_error = NULL, updated_at = ? WHERE id = ?"
+_STATUS = (  # dbrows.update_all: movies.id, then these
+    "last_published_at",
+    "published_nfo_hash",
+    "publish_state",
+    "publish_warnings",
+    "last_error",
+    "updated_at",
 )
 
 
@@ -572,16 +566,19 @@ def _finish(rt: Runtime, jobs: list[Job]) -> None:
             if r.movie_id in stale:
                 r.warnings.append(CHANGED_MEANWHILE)
                 log.warning("item %d: %s", r.movie_id, CHANGED_MEANWHILE)
-        db.database.cursor().executemany(
-            _sql(_STATUS),
+        dbrows.update_all(
+            "movies",
+            "id",
+            _STATUS,
             [
                 (
+                    r.movie_id,
                     str(when),
                     r.nfo_hash,
                     db.OUTDATED if r.movie_id in stale else db.PUBLISHED,
                     json.dumps(r.warnings, ensure_ascii=False),
+                    None,
                     str(when),
-                    r.movie_id,
                 )
                 for r in results
             ],

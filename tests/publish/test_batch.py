@@ -18,6 +18,7 @@ from metarrd import atomic, db
 from metarrd.errors import ItemError
 from metarrd.publish import apply, publish_item, publish_many, stage
 from metarrd.publish.layout import KEEP, REPLACE
+from tests.conftest import sqlite_statements
 from tests.publish.conftest import into_one_folder
 
 BASE = "The Matrix (1999)"
@@ -435,3 +436,45 @@ def test_an_items_files_are_one_task_of_the_writer_threads(rt, build, monkeypatc
 
     assert [len(r.written) for r in outcomes] == [10, 10]
     assert submitted == [10, 10]
+
+
+def test_the_ledger_and_the_status_of_a_batch_are_each_one_statement_run(rt, build):
+    """SQLite's `executemany` runs its statement once a row, letting go of the interpreter lock
+    each time: beside busy threads each row then waited for it, with the write lock held. The
+    intent rows, the ledger rows, the removed files' rows and the items' status are each written
+    by one run of one statement for the batch."""
+    built = [build(f"Movie {n} (200{n})") for n in range(3)]
+    with sqlite_statements() as seen:
+        outcomes = publish_many(rt, [b.movie for b in built])
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
+    files = sum(len(o.written) for o in outcomes)
+    assert files > 3 * 5, outcomes
+    assert _runs(seen) == {"intent": 1, "ledger": 1, "forget": 0, "status": 1}, seen
+    for b in built:
+        db.MovieActor.delete().where(db.MovieActor.movie == b.movie.id).execute()
+    with sqlite_statements() as seen:
+        outcomes = publish_many(rt, [b.reload() for b in built])
+    assert sum(len(o.removed) for o in outcomes) >= 3 * 2, outcomes
+    assert _runs(seen)["forget"] == 1, seen
+    rows = db.LibraryFile.select().where(db.LibraryFile.path.contains("/.actors/"))
+    assert not rows.exists()
+    assert {m.publish_state for m in db.Movie.select()} == {db.PUBLISHED}
+
+
+def _runs(statements: list[str]) -> dict[str, int]:
+    """How many times each of the publish's batch writes ran."""
+    kinds = {
+        "intent": "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, "
+        "cache_file_id, pending_sha256)",
+        "ledger": "INSERT INTO library_files (path, movie_id, kind, sha256, size, written_at, "
+        "cache_file_id, mtime_ns",
+        "forget": "DELETE FROM",
+        "status": "UPDATE movies SET last_published_at",
+    }
+    runs = dict.fromkeys(kinds, 0)
+    for sql in statements:
+        sql = sql.lstrip().replace('"', "")
+        for kind, start in kinds.items():
+            if sql.startswith(start) and ("library_files" in sql or kind == "status"):
+                runs[kind] += 1
+    return runs
