@@ -200,7 +200,7 @@ def apply_casts(plans: dict[int, CastPlan]) -> int:
         part = movie_ids[start : start + _CHUNK]
         for r in db.MovieActor.select().where(db.MovieActor.movie.in_(part)):
             existing[r.movie_id][r.actor_id] = r
-    gone, new_roles = [], []
+    gone, new_roles, recast = [], [], []
     for movie_id, plan in plans.items():
         wanted = {actors[m.tmdb_id].id: m for m in plan.members}
         rows = existing[movie_id]
@@ -213,7 +213,8 @@ def apply_casts(plans: dict[int, CastPlan]) -> int:
                 )
             elif (row.role, row.order) != (m.role, m.order):
                 row.role, row.order = m.role, m.order
-                row.save()
+                recast.append(row)
+    save_all(recast)  # one statement, not an UPDATE per role
     for start in range(0, len(gone), _CHUNK):
         db.MovieActor.delete().where(db.MovieActor.id.in_(gone[start : start + _CHUNK])).execute()
     for start in range(0, len(new_roles), _CHUNK):

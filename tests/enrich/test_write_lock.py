@@ -10,6 +10,9 @@ import pytest
 
 from metarrd import db
 from metarrd.enrich import caching, candidate_store, enrich_item
+from metarrd.enrich.cast import CastPlan, apply_cast, cast_snapshot
+from metarrd.enrich.metadata import CastMember
+from tests.conftest import sqlite_statements
 
 from .conftest import make_movie
 
@@ -128,3 +131,21 @@ def test_a_batch_is_cut_to_the_connections_own_limit_of_parameters(rt):
         connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, before)
     got = {r.id: (r.score, r.width, r.height) for r in _rows(movie)}
     assert got == {row.id: (40.0 + n, 1000 + n, 1500) for n, row in enumerate(rows)}
+
+
+def test_the_roles_a_new_cast_changes_are_one_statement_run(rt):
+    """The roles an enrich changes (a new order, a role renamed) are written by one statement
+    run in its transaction, not one UPDATE each, every one waiting for the interpreter lock
+    with the write lock held."""
+    movie = make_movie(rt)
+    cast = [CastMember(100 + n, f"Actor {n}", f"Role {n}", n, None) for n in range(30)]
+    with db.write_transaction():
+        apply_cast(movie.id, CastPlan(cast))
+    recast = [CastMember(m.tmdb_id, m.name, f"{m.role} (voice)", 29 - m.order, None) for m in cast]
+    with sqlite_statements() as seen, db.write_transaction():
+        apply_cast(movie.id, CastPlan(recast))
+    writes = [sql for sql in seen if sql.lstrip().startswith('UPDATE "movie_actors"')]
+    assert len(writes) == 1, writes[:3]
+    assert cast_snapshot(movie.id) == [
+        (m.tmdb_id, m.name, m.role, m.order, None) for m in sorted(recast, key=lambda m: m.order)
+    ]
