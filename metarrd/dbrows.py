@@ -138,11 +138,19 @@ def _execute_rows(sql_for: Callable[[str], str], one: str, params: list[Sequence
     (`SQLITE_MAX_VARIABLE_NUMBER`) or `setlimit` may lower."""
     if not params:
         return
-    most = db.database.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    step = max(1, most // len(params[0]))
+    step = max(1, _most_parameters() // len(params[0]))
     for start in range(0, len(params), step):
         part = params[start : start + step]
         _execute(sql_for(", ".join([one] * len(part))), [v for row in part for v in row])
+
+
+def _most_parameters() -> int:
+    """How many parameters one statement may take: SQLite's connection says (its build's
+    `SQLITE_MAX_VARIABLE_NUMBER`, or a `setlimit`); psycopg2 fills them in itself, and
+    PostgreSQL's own limit of a prepared statement is 65,535: half of it, as SQLite's default."""
+    if db.is_postgresql():
+        return 32766
+    return db.database.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
 
 def _execute(sql: str, values: list[Any]) -> None:
