@@ -154,19 +154,20 @@ def _most_parameters() -> int:
 
 
 def _execute(sql: str, values: list[Any]) -> None:
-    with pw.__exception_wrapper__:
-        cursor = db.database.cursor()
-        try:
-            cursor.execute(sql, values)
-        finally:
-            cursor.close()
+    _on_a_cursor(lambda cursor: cursor.execute(sql, values))
 
 
 def _execute_many(sql: str, params: list[Sequence[Any]]) -> None:
+    _on_a_cursor(lambda cursor: cursor.executemany(sql, params))
+
+
+def _on_a_cursor(run: Callable[[Any], Any]) -> None:
+    """`run(cursor)` on a cursor of the database's, closed after; driver errors come out as
+    peewee's (`db.write_transaction` tells a full disk by them)."""
     with pw.__exception_wrapper__:
         cursor = db.database.cursor()
         try:
-            cursor.executemany(sql, params)
+            run(cursor)
         finally:
             cursor.close()
 

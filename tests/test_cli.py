@@ -1305,6 +1305,15 @@ def test_an_item_typed_in_the_other_unicode_normalisation_is_that_item(library, 
     assert db.Movie.get_by_id(stored.id).tmdb_id == 949, capsys.readouterr().err
 
 
+def _two_leons_scanned(cfg, root) -> None:
+    """Two folders "Léon (1994)" side by side, one spelled NFC and one NFD, scanned."""
+    for form in ("NFC", "NFD"):
+        folder = root / unicodedata.normalize(form, "Léon (1994)")
+        folder.mkdir()
+        shutil.copy2(MEDIA, folder / unicodedata.normalize(form, "Léon (1994).mkv"))
+    cli(cfg, "scan")
+
+
 def test_a_path_two_items_spell_the_same_but_for_normalisation_names_neither(library, capsys):
     """Two folders "Léon (1994)" side by side, one NFC and one NFD (a Linux disk keeps both, a
     copy from a Mac beside the NAS's own): a path typed in neither spelling (the folder typed,
@@ -1312,11 +1321,7 @@ def test_a_path_two_items_spell_the_same_but_for_normalisation_names_neither(lib
     with its form and an item to give instead, never one picked. Typed as one of them is
     spelled, byte for byte (a shell's completion, `list --json`'s path), it is that one."""
     cfg, root = library
-    for form in ("NFC", "NFD"):
-        folder = root / unicodedata.normalize(form, "Léon (1994)")
-        folder.mkdir()
-        shutil.copy2(MEDIA, folder / unicodedata.normalize(form, "Léon (1994).mkv"))
-    cli(cfg, "scan")
+    _two_leons_scanned(cfg, root)
     composed = db.Movie.get(db.Movie.path == f"{root}/Léon (1994)/Léon (1994).mkv")
     decomposed = db.Movie.get(db.Movie.path == _nfd(f"{root}/Léon (1994)/Léon (1994).mkv"))
     assert resolve_item(composed.path).id == composed.id
@@ -1483,11 +1488,7 @@ def test_a_deleted_scan_path_two_items_spell_says_what_to_do_instead(library, ca
     typed with its file name pasted in the other form: the usage error said to give an item's
     id, which `scan` does not take; a scan of the library marks what is gone."""
     cfg, root = library
-    for form in ("NFC", "NFD"):
-        folder = root / unicodedata.normalize(form, "Léon (1994)")
-        folder.mkdir()
-        shutil.copy2(MEDIA, folder / unicodedata.normalize(form, "Léon (1994).mkv"))
-    cli(cfg, "scan")
+    _two_leons_scanned(cfg, root)
     for form in ("NFC", "NFD"):
         shutil.rmtree(root / unicodedata.normalize(form, "Léon (1994)"))
     capsys.readouterr()

@@ -311,15 +311,10 @@ def test_an_episodes_production_code_is_written_as_kodi_reads_it(
     assert [el.text for el in users.iter("code")] == ["2ACV01"]
 
 
-def test_a_file_named_by_air_date_published_alone_brings_its_new_seasons_art(tv_rt, tmp_path):
-    """Naruto's 2002-11-14 episode is TMDB's S01E07 and TheTVDB's S02E01. Published in TMDB's
-    order, then switched to TheTVDB's and enriched, the episode published alone (its page's
-    Publish, the show published before) gets the art of its season 2, never published, as a
-    numbered file's new season does (`publish.tv._scope`), and Season 1's, which holds no
-    file now, goes. The file has no season of its name: its season is the episode's it
-    matched, and its season 2 art was left out until the whole show was published."""
+def _naruto_published_in_tmdbs_order(tv_rt, tmp_path):
+    """Naruto's 2002-11-14 episode (S01E07 in TMDB's order, S02E01 in TheTVDB's) scanned,
+    identified, enriched and published whole: its folder and its show."""
     from metarrd.enrich.tv import enrich_show
-    from metarrd.identify.tv import identify_episodes, set_episode_order
     from metarrd.publish import publish_item
 
     from .conftest import put
@@ -331,6 +326,21 @@ def test_a_file_named_by_air_date_published_alone_brings_its_new_seasons_art(tv_
     show = db.Movie.get(db.Movie.path == str(folder))
     enrich_show(tv_rt, db.Movie.get_by_id(show.id))
     publish_item(tv_rt, db.Movie.get_by_id(show.id))
+    return folder, show
+
+
+def test_a_file_named_by_air_date_published_alone_brings_its_new_seasons_art(tv_rt, tmp_path):
+    """Naruto's 2002-11-14 episode is TMDB's S01E07 and TheTVDB's S02E01. Published in TMDB's
+    order, then switched to TheTVDB's and enriched, the episode published alone (its page's
+    Publish, the show published before) gets the art of its season 2, never published, as a
+    numbered file's new season does (`publish.tv._scope`), and Season 1's, which holds no
+    file now, goes. The file has no season of its name: its season is the episode's it
+    matched, and its season 2 art was left out until the whole show was published."""
+    from metarrd.enrich.tv import enrich_show
+    from metarrd.identify.tv import identify_episodes, set_episode_order
+    from metarrd.publish import publish_item
+
+    folder, show = _naruto_published_in_tmdbs_order(tv_rt, tmp_path)
     assert (folder / "season01-poster.jpg").is_file()
     set_episode_order(db.Movie.get_by_id(show.id), "tvdb")
     identify_episodes(tv_rt, db.Movie.get_by_id(show.id))
@@ -357,15 +367,7 @@ def test_a_season_hidden_by_a_new_episode_order_is_not_called_published(tv_rt, t
     from metarrd.identify.tv import identify_episodes, set_episode_order
     from metarrd.publish import publish_item
 
-    from .conftest import put
-    from .test_identify_tv import _scan_and_identify
-
-    folder = tmp_path / "tv/Naruto"
-    put(tmp_path / "tv", "Naruto/Naruto - 2002-11-14 - The Assassin of the Mist.mkv")
-    _scan_and_identify(tv_rt)
-    show = db.Movie.get(db.Movie.path == str(folder))
-    enrich_show(tv_rt, db.Movie.get_by_id(show.id))
-    publish_item(tv_rt, db.Movie.get_by_id(show.id))
+    folder, show = _naruto_published_in_tmdbs_order(tv_rt, tmp_path)
     first = db.Movie.get(db.Movie.show == show.id, db.Movie.season == 1)
     assert first.publish_state == db.PUBLISHED and (folder / "season01-poster.jpg").is_file()
 
@@ -409,15 +411,7 @@ def test_a_hidden_season_with_nothing_left_of_it_is_not_called_published_again(t
     from metarrd.identify.tv import identify_episodes, set_episode_order
     from metarrd.publish import publish_item
 
-    from .conftest import put
-    from .test_identify_tv import _scan_and_identify
-
-    folder = tmp_path / "tv/Naruto"
-    put(tmp_path / "tv", "Naruto/Naruto - 2002-11-14 - The Assassin of the Mist.mkv")
-    _scan_and_identify(tv_rt)
-    show = db.Movie.get(db.Movie.path == str(folder))
-    enrich_show(tv_rt, db.Movie.get_by_id(show.id))
-    publish_item(tv_rt, db.Movie.get_by_id(show.id))
+    folder, show = _naruto_published_in_tmdbs_order(tv_rt, tmp_path)
     set_episode_order(db.Movie.get_by_id(show.id), "tvdb")
     identify_episodes(tv_rt, db.Movie.get_by_id(show.id))
     enrich_show(tv_rt, db.Movie.get_by_id(show.id))

@@ -214,9 +214,9 @@ def test_a_choice_in_the_viewer_leaves_the_focus_in_its_artwork_type(site, brows
     wait_focus(page, "#lock-art-poster")
 
 
-def test_an_undo_stays_while_the_focus_is_on_it(site, browser):
-    """The toast with Undo vanished after 12 s even with the focus on its Undo button: a
-    keyboard user who had tabbed to it lost it, and the focus with it."""
+def _poster_chosen_on_a_fake_clock(site, browser):
+    """Heat's artwork tab, Playwright's clock installed, its alternative poster made #1 (the
+    toast with Undo shown): the page."""
     url, seed = site
     movie = seed.movie("Heat", 1995)
     seed.asset(movie, is_selected=True, rank=1)
@@ -226,6 +226,13 @@ def test_an_undo_stays_while_the_focus_is_on_it(site, browser):
     page.goto(f"{url}/movies/{movie.id}?tab=artwork")
     page.locator("#art-poster summary", has_text="Alternatives (1)").click()
     page.locator(f"#asset-{other.id}").get_by_role("button", name="Use this poster as #1").click()
+    return page
+
+
+def test_an_undo_stays_while_the_focus_is_on_it(site, browser):
+    """The toast with Undo vanished after 12 s even with the focus on its Undo button: a
+    keyboard user who had tabbed to it lost it, and the focus with it."""
+    page = _poster_chosen_on_a_fake_clock(site, browser)
     undo = page.locator("#toast").get_by_role("button", name="Undo")
     undo.focus()
     page.clock.run_for(30_000)
@@ -239,15 +246,7 @@ def test_a_toast_fades_on_a_page_that_refreshes_itself(site, browser):
     """Every swap that settled restarted the toasts' fade timer: on a page that refreshes a
     part of itself every 3 s (an item with jobs running, the activity), the 12 s of a toast
     with Undo never ran out and it stayed for good. A toast is timed once, when it appears."""
-    url, seed = site
-    movie = seed.movie("Heat", 1995)
-    seed.asset(movie, is_selected=True, rank=1)
-    other = seed.asset(movie)
-    page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-    page.clock.install()
-    page.goto(f"{url}/movies/{movie.id}?tab=artwork")
-    page.locator("#art-poster summary", has_text="Alternatives (1)").click()
-    page.locator(f"#asset-{other.id}").get_by_role("button", name="Use this poster as #1").click()
+    page = _poster_chosen_on_a_fake_clock(site, browser)
     toast = page.locator("#toast .toast")
     toast.wait_for()
     page.mouse.move(0, 0)  # neither the pointer nor the focus on the toast
