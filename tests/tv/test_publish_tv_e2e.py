@@ -202,13 +202,17 @@ def test_the_users_files_survive(published):
     assert users[root / BB / "Season 1/Breaking Bad S01E04E05.nfo"] == EPISODE_NFO_MULTI.encode()
     assert users[root / "Doctor Who (1963)/tvshow.nfo"] == HOSTILE_NFO.encode()
     assert len(users) == 6  # three NFOs of other tools, the user's poster, season and episode art
+    # <data_dir>/backup on SQLite; with a shared cache (PostgreSQL) the cache's backup/
+    backup, images = rt.config.backup_dir, rt.config.cache_dir
     for path, content in users.items():
         if path.read_bytes() == content:
             continue  # left as it was (it was the wanted file)
         copy = _kept_copy(data, content)
         assert copy is not None, f"{path} replaced without a copy"
-        kind = "backup" if path.suffix == ".nfo" else "cache"
-        assert copy.relative_to(data).parts[0] == kind, copy
+        if path.suffix == ".nfo":
+            assert copy.is_relative_to(backup), copy
+        else:  # a real image: kept in the cache by its format, not as a backup's raw bytes
+            assert copy.is_relative_to(images) and not copy.is_relative_to(backup), copy
 
 
 def test_files_no_player_can_place_are_reported_with_their_reason(published):
