@@ -382,6 +382,23 @@ def make_config(
     return parse_config(data)
 
 
+def providers_toml(sim, *, fanart: bool = True) -> str:
+    """The `[providers]` tables of a config file a test writes for the CLI, wired to the
+    simulator: TMDB and, unless `fanart=False`, fanart.tv (no TheTVDB key: what a user without
+    one has), one retry so that a provider's failure is said at once."""
+    lines = [
+        "[providers]",
+        "max_retries = 1",
+        "[providers.tmdb]",
+        f'api_key = "{sim.keys.tmdb_key}"',
+        f'base_url = "{sim.tmdb_url}"',
+    ]
+    if fanart:
+        lines += ["[providers.fanart]", f'api_key = "{sim.keys.fanart_key}"']
+        lines.append(f'base_url = "{sim.fanart_url}"')
+    return "\n".join(lines) + "\n"
+
+
 @pytest.fixture
 def config_factory(tmp_path, backend):
     def factory(sim=None, **kwargs) -> Config:

@@ -18,6 +18,7 @@ import pytest
 from metarrd import db
 from metarrd.cli import UsageError, build_parser, main, resolve_item
 from metarrd.paths import is_inside
+from tests.conftest import providers_toml
 
 MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
 INTERFACE_COMMANDS = [
@@ -42,10 +43,7 @@ def library(tmp_path, simulator) -> tuple[Path, Path]:
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f'data_dir = "{tmp_path / "data"}"\n'
-        f'[[library]]\nname = "Movies"\npath = "{root}"\n'
-        "[providers]\nmax_retries = 1\n"
-        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
-        f'[providers.fanart]\napi_key = "{simulator.keys.fanart_key}"\nbase_url = "{simulator.fanart_url}"\n'
+        f'[[library]]\nname = "Movies"\npath = "{root}"\n' + providers_toml(simulator)
     )
     return cfg, root
 
@@ -639,10 +637,7 @@ def tv_library(tmp_path, simulator) -> tuple[Path, Path]:
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f'data_dir = "{tmp_path / "data"}"\n'
-        f'[[library]]\nname = "TV"\npath = "{root}"\nkind = "tv"\n'
-        "[providers]\nmax_retries = 1\n"
-        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
-        f'[providers.fanart]\napi_key = "{simulator.keys.fanart_key}"\nbase_url = "{simulator.fanart_url}"\n'
+        f'[[library]]\nname = "TV"\npath = "{root}"\nkind = "tv"\n' + providers_toml(simulator)
     )
     return cfg, show
 
@@ -824,8 +819,7 @@ def test_list_json_says_why_an_episode_of_an_unidentified_show_is_unidentified(
     cfg.write_text(
         f'data_dir = "{tmp_path / "data"}"\n'
         f'[[library]]\nname = "TV"\npath = "{tv}"\nkind = "tv"\n'
-        "[providers]\nmax_retries = 1\n"
-        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
+        + providers_toml(simulator, fanart=False)
     )
     cli(cfg, "scan")
     capsys.readouterr()
@@ -873,8 +867,7 @@ def test_enrich_of_two_episodes_fails_only_the_one_matched_to_no_episode(
     cfg.write_text(
         f'data_dir = "{tmp_path / "data"}"\n'
         f'[[library]]\nname = "TV"\npath = "{tmp_path / "tv"}"\nkind = "tv"\n'
-        "[providers]\nmax_retries = 1\n"
-        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
+        + providers_toml(simulator, fanart=False)
     )
     cli(cfg, "scan")
     pilot = db.Movie.get(db.Movie.path.endswith("S01E01 - Pilot.mkv"))
@@ -990,9 +983,7 @@ def test_a_scan_without_the_right_to_look_everywhere_scans_the_rest(tmp_path, si
         f'data_dir = "{tmp_path / "data"}"\n'
         f'[[library]]\nname = "Movies"\npath = "{movies}"\n'
         f'[[library]]\nname = "TV"\npath = "{tv}"\nkind = "tv"\n'
-        "[providers]\nmax_retries = 1\n"
-        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\n'
-        f'base_url = "{simulator.tmdb_url}"\n'
+        + providers_toml(simulator, fanart=False)
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     command = _without_dac(sys.executable, "-m", "metarrd", "--config", str(cfg), "scan")

@@ -15,7 +15,7 @@ import pytest
 
 from metarrd import db
 from metarrd.cli import main
-from tests.conftest import hard_mount
+from tests.conftest import hard_mount, providers_toml
 
 MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
 
@@ -34,10 +34,7 @@ def nas(tmp_path, simulator, monkeypatch):
         f'data_dir = "{tmp_path / "data"}"\n'
         f'[cache]\ndir = "{cache}"\n'
         f'[[library]]\nname = "Movies"\npath = "{roots["movies"]}"\n'
-        f'[[library]]\nname = "Films"\npath = "{roots["films"]}"\n'
-        "[providers]\nmax_retries = 1\n"
-        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
-        f'[providers.fanart]\napi_key = "{simulator.keys.fanart_key}"\nbase_url = "{simulator.fanart_url}"\n'
+        f'[[library]]\nname = "Films"\npath = "{roots["films"]}"\n' + providers_toml(simulator)
     )
     mount = hard_mount(
         monkeypatch, calls=("stat", "lstat", "scandir", "listdir", "unlink", "rmdir")
@@ -144,9 +141,7 @@ def test_a_scan_path_typed_in_the_other_normalisation_than_its_hung_root_does_no
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f'data_dir = "{tmp_path / "data"}"\n'
-        f'[[library]]\nname = "Movies"\npath = "{root}"\n'
-        "[providers]\nmax_retries = 1\n"
-        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
+        f'[[library]]\nname = "Movies"\npath = "{root}"\n' + providers_toml(simulator, fanart=False)
     )
     assert cli(cfg, "scan") == 0
     typed = unicodedata.normalize("NFC", str(root / "Heat (1995)"))

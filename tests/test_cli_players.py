@@ -12,6 +12,7 @@ import pytest
 
 from metarrd import db
 from metarrd.cli import main
+from tests.conftest import providers_toml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "players"))
 from player_fakes import FakeKodi  # noqa: E402
@@ -39,9 +40,8 @@ def _config(tmp_path: Path, simulator, kodi_url: str) -> tuple[Path, Path]:
     cfg.write_text(
         f'data_dir = "{tmp_path / "data"}"\n'
         f'[[library]]\nname = "Movies"\npath = "{root}"\n'
-        "[providers]\nmax_retries = 1\n"
-        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
-        f'[[player]]\nname = "Living room"\ntype = "kodi"\nurl = "{kodi_url}"\n'
+        + providers_toml(simulator, fanart=False)
+        + f'[[player]]\nname = "Living room"\ntype = "kodi"\nurl = "{kodi_url}"\n'
         'username = "kodi"\npassword = "secret"\nlibraries = ["Movies"]\n'
     )
     return cfg, root

@@ -22,6 +22,7 @@ import pytest
 from metarrd import db
 from metarrd.cli import main
 from metarrd.errors import DiskFull
+from tests.conftest import providers_toml
 
 MEDIA = Path(__file__).resolve().parent / "media" / "h264_aac_2audio_sub.mkv"
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,9 +100,7 @@ def library(tmp_path, simulator) -> Path:
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f'data_dir = "{tmp_path / "data"}"\n'
-        f'[[library]]\nname = "Movies"\npath = "{root}"\n'
-        "[providers]\nmax_retries = 1\n"
-        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
+        f'[[library]]\nname = "Movies"\npath = "{root}"\n' + providers_toml(simulator, fanart=False)
     )
     return cfg
 
@@ -189,10 +188,7 @@ def test_enrich_all_on_a_really_full_data_dir(tmp_path, small_data_dir, simulato
     cfg = tmp_path / "config.toml"
     cfg.write_text(
         f'data_dir = "{small_data_dir}"\n[[library]]\nname = "Movies"\npath = "{root}"\n'
-        "[providers]\nmax_retries = 1\n"
-        f'[providers.tmdb]\napi_key = "{simulator.keys.tmdb_key}"\nbase_url = "{simulator.tmdb_url}"\n'
-        f'[providers.fanart]\napi_key = "{simulator.keys.fanart_key}"\n'
-        f'base_url = "{simulator.fanart_url}"\n'
+        + providers_toml(simulator)
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
