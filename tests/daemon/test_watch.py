@@ -3,6 +3,7 @@ and a real inotify/polling watcher on a temp library."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -351,20 +352,41 @@ def _watched(w, timeout=60.0):
     assert _wait_for(lambda: all(e.is_set() for e in w.watching.values()), timeout), w.status()
 
 
-@pytest.mark.parametrize("poll", [False, True], ids=["inotify", "polling"])
-def test_real_watcher_sees_a_copied_movie(config_factory, poll, tmp_path):
+@contextlib.contextmanager
+def _real_watcher(config_factory, *libraries, then=None, full_scan_now=False):
+    """A real watcher (inotify, or polling where a library asks for it) on `libraries`
+    (`[[library]]` tables; the default "Movies" when none), settling in 0.3 s, with no periodic
+    rescan: (the watcher, every scope it queued, in order). `then(paths)` runs after each is
+    queued. Started without its start-up rescan unless `full_scan_now`; stopped at the end."""
     from metarrd.runtime import open_runtime
 
-    root = tmp_path / "movies"
     config = config_factory(
-        library=[{"name": "Movies", "path": str(root), "poll": poll, "poll_seconds": 1}],
+        **({"library": list(libraries)} if libraries else {}),
         daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
     )
     rt = open_runtime(config)
     calls: list = []
-    w = Watcher(config, enqueue=calls.append)
-    w.start(full_scan_now=False)
+
+    def enqueue(paths):
+        calls.append(paths)
+        if then is not None:
+            then(paths)
+
+    w = Watcher(config, enqueue=enqueue)
+    w.start(full_scan_now=full_scan_now)
     try:
+        yield w, calls
+    finally:
+        w.stop()
+        rt.close()
+
+
+@pytest.mark.parametrize("poll", [False, True], ids=["inotify", "polling"])
+def test_real_watcher_sees_a_copied_movie(config_factory, poll, tmp_path):
+    root = tmp_path / "movies"
+    with _real_watcher(
+        config_factory, {"name": "Movies", "path": str(root), "poll": poll, "poll_seconds": 1}
+    ) as (w, calls):
         _watched(w)
         folder = root / "Heat (1995)"
         folder.mkdir()
@@ -372,9 +394,6 @@ def test_real_watcher_sees_a_copied_movie(config_factory, poll, tmp_path):
         (folder / "Heat (1995).mkv").write_bytes(os.urandom(1000))
         assert _wait_for(lambda: calls), "the new movie was never scanned"
         assert calls == [[str(folder)]]
-    finally:
-        w.stop()
-        rt.close()
 
 
 def test_a_symlinked_folder_leading_out_of_the_library_queues_no_scan(config_factory, tmp_path):
@@ -383,21 +402,12 @@ def test_a_symlinked_folder_leading_out_of_the_library_queues_no_scan(config_fac
     each change there a scan of `Movies/Elsewhere/...`, which the walk never enters
     (`follow_symlinks = false`) and the scan refused as led out, over and over. Seen with a
     real watcher: the change out there came as `<root>/Elsewhere/<name>`."""
-    from metarrd.runtime import open_runtime
 
     root, outside = tmp_path / "movies", tmp_path / "downloads"
     root.mkdir()
     outside.mkdir()
     (root / "Elsewhere").symlink_to(outside)
-    config = config_factory(
-        library=[{"name": "Movies", "path": str(root)}],
-        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
-    )
-    rt = open_runtime(config)
-    calls: list = []
-    w = Watcher(config, enqueue=calls.append)
-    w.start(full_scan_now=False)
-    try:
+    with _real_watcher(config_factory, {"name": "Movies", "path": str(root)}) as (w, calls):
         _watched(w)
         (outside / "Alien (1979).mkv").write_bytes(os.urandom(1000))
         time.sleep(1.0)  # reported (or not) before the film below
@@ -407,9 +417,6 @@ def test_a_symlinked_folder_leading_out_of_the_library_queues_no_scan(config_fac
         assert _wait_for(lambda: [str(folder)] in calls), "the new movie was never scanned"
         time.sleep(0.5)
         assert calls == [[str(folder)]]
-    finally:
-        w.stop()
-        rt.close()
 
 
 @pytest.mark.parametrize("poll", [False, True], ids=["inotify", "polling"])
@@ -417,33 +424,20 @@ def test_the_start_up_rescan_waits_until_the_library_is_watched(config_factory, 
     """A movie copied in just after the start-up rescan walked its folder is seen by the watcher:
     that rescan is enqueued once the watches are live. (Enqueued before them, the change fell
     between the two, and the item kept a path that no longer existed: the soak test, 1 in 20.)"""
-    from metarrd.runtime import open_runtime
-
     root = tmp_path / "movies"
     root.mkdir()
-    config = config_factory(
-        library=[{"name": "Movies", "path": str(root), "poll": poll, "poll_seconds": 1}],
-        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
-    )
-    rt = open_runtime(config)
     folder = root / "Heat (1995)"
-    calls: list = []
 
-    def enqueue(paths):
-        calls.append(paths)
+    def copy_in(paths):
         if paths is None:  # the rescan has walked the library: now the user copies a movie in
             folder.mkdir()
             (folder / "Heat (1995).mkv").write_bytes(os.urandom(1000))
 
-    w = Watcher(config, enqueue=enqueue)
-    w.start()
-    try:
+    library = {"name": "Movies", "path": str(root), "poll": poll, "poll_seconds": 1}
+    with _real_watcher(config_factory, library, then=copy_in, full_scan_now=True) as (w, calls):
         assert _wait_for(lambda: [str(folder)] in calls, 8), f"never scanned: {calls}"
         assert calls[0] is None
         assert w.watching["poll-Movies" if poll else "watch"].is_set()
-    finally:
-        w.stop()
-        rt.close()
 
 
 # --- supervision: a watcher thread that dies is restarted, and says so --------------------------
@@ -452,29 +446,18 @@ def test_the_start_up_rescan_waits_until_the_library_is_watched(config_factory, 
 def test_a_library_holding_a_name_that_is_not_utf8_is_still_watched(config_factory, tmp_path):
     """watchfiles' inotify dies at every start on such a name ("Unable to decode path"):
     the watcher falls back to polling and still sees a new movie."""
-    from metarrd.runtime import open_runtime
-
     root = tmp_path / "movies"
     root.mkdir()
     os.mkdir(os.fsencode(root) + b"/Caf\xe9 (2001)")
-    config = config_factory(
-        library=[{"name": "Movies", "path": str(root), "poll_seconds": 1}],
-        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
-    )
-    rt = open_runtime(config)
-    calls: list = []
-    w = Watcher(config, enqueue=calls.append)
-    w.start(full_scan_now=False)
-    try:
+    with _real_watcher(
+        config_factory, {"name": "Movies", "path": str(root), "poll_seconds": 1}
+    ) as (w, calls):
         _watched(w)  # by polling: inotify refused the name before it watched anything
         folder = root / "Heat (1995)"
         folder.mkdir()
         (folder / "Heat (1995).mkv").write_bytes(os.urandom(1000))
         assert _wait_for(lambda: [str(folder)] in calls), "the new movie was never scanned"
         assert set(w.status().values()) == {"ok"}
-    finally:
-        w.stop()
-        rt.close()
 
 
 def test_a_watcher_thread_that_dies_is_restarted_with_a_catch_up_scan(
@@ -973,7 +956,6 @@ def test_a_library_root_replaced_while_watched_is_watched_again(
     the daily rescan. The watcher now notices the root is another folder, watches it again and
     queues a full rescan."""
     from metarrd.pipeline import watch
-    from metarrd.runtime import open_runtime
 
     monkeypatch.setattr(watch, "ROOT_CHECK_SECONDS", 0.2, raising=False)
     root = tmp_path / "movies"
@@ -984,15 +966,7 @@ def test_a_library_root_replaced_while_watched_is_watched_again(
         root.symlink_to(first)
     else:
         root.mkdir()
-    config = config_factory(
-        library=[{"name": "Movies", "path": str(root)}],
-        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
-    )
-    rt = open_runtime(config)
-    calls: list = []
-    w = Watcher(config, enqueue=calls.append)
-    w.start(full_scan_now=False)
-    try:
+    with _real_watcher(config_factory, {"name": "Movies", "path": str(root)}) as (w, calls):
         assert _wait_for(lambda: w.watching["watch"].is_set())
         if how == "symlink":
             link = tmp_path / "new-link"
@@ -1006,9 +980,6 @@ def test_a_library_root_replaced_while_watched_is_watched_again(
         folder.mkdir()
         (folder / "Heat (1995).mkv").write_bytes(os.urandom(1000))
         assert _wait_for(lambda: [str(folder)] in calls, 10), f"never scanned: {calls}"
-    finally:
-        w.stop()
-        rt.close()
 
 
 def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
@@ -1025,7 +996,6 @@ def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
 
     from metarrd import mounts
     from metarrd.pipeline import watch
-    from metarrd.runtime import open_runtime
 
     monkeypatch.setattr(watch, "ROOT_CHECK_SECONDS", 0.2)
     monkeypatch.setattr(mounts, "ROOT_CHECK_TIMEOUT", 0.3)
@@ -1053,14 +1023,7 @@ def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
         return real_check(path, *args, **kwargs)
 
     monkeypatch.setattr(watch, "root_identity", counted)
-    config = config_factory(
-        library=[{"name": "NFS", "path": str(nfs)}, {"name": "Local", "path": str(local)}],
-        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
-    )
-    rt = open_runtime(config)
-    calls: list = []
-    w = Watcher(config, enqueue=calls.append)
-    w.start(full_scan_now=False)
+    libraries = {"name": "NFS", "path": str(nfs)}, {"name": "Local", "path": str(local)}
     made: list[str] = []
     polls = [0]
 
@@ -1074,24 +1037,23 @@ def test_a_library_root_on_a_hung_mount_does_not_stall_the_watcher(
         polls[0] += 1
         return any(m in (scopes or []) for scopes in calls for m in made)
 
-    try:
-        assert _wait_for(lambda: w.watching["watch"].is_set())
-        hang.set()
-        assert _wait_for(lambda: stats_of_nfs, 10)
-        assert _wait_for(lambda: a_new_film_is_scanned(local), 10), f"stalled: {calls}"
-        assert _wait_for(lambda: len(checks_of_nfs) >= 4, 10)  # checked again meanwhile...
-        assert len(stats_of_nfs) == 1  # ...without a second stat while the first hangs
-        assert None not in calls  # no rescan of a library that does not answer
-        release.set()
-        assert _wait_for(lambda: None in calls, 10), f"no rescan once it answers: {calls}"
-        made.clear()
-        polls[0] = 0
-        assert _wait_for(lambda: a_new_film_is_scanned(nfs), 10), f"not watched: {calls}"
-        assert w.status() == {"watch": "ok", "watch-handler": "ok"}
-    finally:
-        release.set()
-        w.stop()
-        rt.close()
+    with _real_watcher(config_factory, *libraries) as (w, calls):
+        try:
+            assert _wait_for(lambda: w.watching["watch"].is_set())
+            hang.set()
+            assert _wait_for(lambda: stats_of_nfs, 10)
+            assert _wait_for(lambda: a_new_film_is_scanned(local), 10), f"stalled: {calls}"
+            assert _wait_for(lambda: len(checks_of_nfs) >= 4, 10)  # checked again meanwhile...
+            assert len(stats_of_nfs) == 1  # ...without a second stat while the first hangs
+            assert None not in calls  # no rescan of a library that does not answer
+            release.set()
+            assert _wait_for(lambda: None in calls, 10), f"no rescan once it answers: {calls}"
+            made.clear()
+            polls[0] = 0
+            assert _wait_for(lambda: a_new_film_is_scanned(nfs), 10), f"not watched: {calls}"
+            assert w.status() == {"watch": "ok", "watch-handler": "ok"}
+        finally:
+            release.set()  # before the watcher stops: its root check waits on it
 
 
 def test_the_watcher_starts_while_a_library_root_hangs(
@@ -1158,11 +1120,6 @@ def test_the_inotify_watch_limit_falls_back_to_polling_with_a_rescan(
     fall back to polling that library, and a full rescan finds what the lost watch missed."""
     import watchfiles
 
-    from metarrd.runtime import open_runtime
-
-    config = config_factory(daemon={"settle_seconds": 0.3, "full_rescan_hours": 0})
-    rt = open_runtime(config)
-    calls: list = []
     polled: list = []
 
     def fake_watch(*roots, stop_event, force_polling, **kwargs):
@@ -1177,14 +1134,10 @@ def test_the_inotify_watch_limit_falls_back_to_polling_with_a_rescan(
         yield from ()
 
     monkeypatch.setattr(watchfiles, "watch", fake_watch)
-    w = Watcher(config, enqueue=calls.append)
-    w.start(full_scan_now=isinstance(error, OSError))
-    try:
+    scan_now = isinstance(error, OSError)
+    with _real_watcher(config_factory, full_scan_now=scan_now) as (w, calls):
         assert _wait_for(lambda: polled and None in calls, 10), (polled, calls)
         assert w.restarts == 0 and w.status()["watch"] == "ok"
-    finally:
-        w.stop()
-        rt.close()
 
 
 def test_a_library_on_a_network_share_watched_by_inotify_is_a_warning_at_start(
@@ -1410,29 +1363,18 @@ def test_changes_lost_with_a_name_that_is_not_utf8_are_found_by_a_rescan(config_
     the whole batch of changes, the video's among them. The watcher went on polling, whose
     first snapshot holds the video: never scanned, until the periodic full rescan (a day).
     Now the switch queues a full rescan once the poll watches."""
-    from metarrd.runtime import open_runtime
-
     root = tmp_path / "movies"
     folder = root / "Amélie (2001)"
     folder.mkdir(parents=True)
-    config = config_factory(
-        library=[{"name": "Movies", "path": str(root), "poll_seconds": 1}],
-        daemon={"settle_seconds": 0.3, "full_rescan_hours": 0},
-    )
-    rt = open_runtime(config)
-    calls: list = []
-    w = Watcher(config, enqueue=calls.append)
-    w.start(full_scan_now=False)
-    try:
+    with _real_watcher(
+        config_factory, {"name": "Movies", "path": str(root), "poll_seconds": 1}
+    ) as (w, calls):
         assert _wait_for(lambda: all(e.is_set() for e in w.watching.values()))
         time.sleep(0.5)
         (folder / "Amélie (2001).mkv").write_bytes(os.urandom(1000))
         with open(os.fsencode(folder) + b"/Am\xe9lie.srt", "wb") as f:
             f.write(b"1\n00:00:01,000 --> 00:00:02,000\nBonjour\n")
         assert _wait_for(lambda: None in calls or [str(folder)] in calls), calls
-    finally:
-        w.stop()
-        rt.close()
 
 
 def test_a_share_gone_whose_mount_point_holds_hidden_files_marks_nothing_missing(
