@@ -312,6 +312,21 @@ def upgrade_to_one(client, folder: Path) -> tuple[int, dict]:
     return post(client, body)
 
 
+def the_first_follows_the_double(first: db.Movie, folder: Path, fake) -> None:
+    """After `published_then_edited` and the upgrade to DOUBLE: the only episode item is the
+    first's, on the double with the user's edit and both episodes, its new episode numbers
+    identified again and its publish waiting for the user."""
+    (kept,) = items(db.EPISODE)
+    assert (kept.id, kept.path, kept.missing) == (first.id, str(folder / DOUBLE), False)
+    assert (kept.title, kept.locked_fields, kept.episodes) == (
+        "Good News About Hell",
+        ["title"],
+        [1, 2],
+    )
+    assert kept.publish_state == db.OUTDATED
+    assert ("identify", first.id) in [c[:2] for c in fake.calls]
+
+
 def test_two_episodes_upgraded_to_one_file_follow_it_as_one_item(setup):
     """The first episode's item follows the multi-episode file with its review state and the
     user's edits; the second's merges into it, so our NFO and thumb of both old names go at its
@@ -322,15 +337,7 @@ def test_two_episodes_upgraded_to_one_file_follow_it_as_one_item(setup):
     first = published_then_edited(client, folder)
     status, answer = upgrade_to_one(client, folder)
     assert status == 202, answer
-    (kept,) = items(db.EPISODE)
-    assert (kept.id, kept.path, kept.missing) == (first.id, str(folder / DOUBLE), False)
-    assert (kept.title, kept.locked_fields, kept.episodes) == (
-        "Good News About Hell",
-        ["title"],
-        [1, 2],
-    )
-    assert kept.publish_state == db.OUTDATED
-    assert ("identify", first.id) in [c[:2] for c in fake.calls]
+    the_first_follows_the_double(first, folder, fake)
 
 
 def test_the_second_episode_of_a_double_upgraded_alone_does_not_take_the_firsts_data(setup):
@@ -428,15 +435,7 @@ def test_two_episodes_upgraded_to_one_file_by_import_complete_follow_it(setup):
     assert "deletedFiles" not in body and "isUpgrade" not in body
     status, answer = post(client, body)
     assert status == 202, answer
-    (kept,) = items(db.EPISODE)
-    assert (kept.id, kept.path, kept.missing) == (first.id, str(folder / DOUBLE), False)
-    assert (kept.title, kept.locked_fields, kept.episodes) == (
-        "Good News About Hell",
-        ["title"],
-        [1, 2],
-    )
-    assert kept.publish_state == db.OUTDATED
-    assert ("identify", first.id) in [c[:2] for c in fake.calls]
+    the_first_follows_the_double(first, folder, fake)
 
 
 def test_an_upgrade_while_scanning_is_off_is_followed_once_it_is_on(setup):
