@@ -41,6 +41,19 @@ def published(rt, files):
     return built
 
 
+def followed_with_our_files(item: db.Movie, dst) -> None:
+    """The episode's item is at `dst` with the plot it had since the publish (our NFO beside it
+    not read as the user's), and our NFO and thumb there are in the ledger: still ours."""
+    after = db.Movie.get_by_id(item.id)
+    assert (after.path, after.plot, after.source_nfo_hash) == (
+        str(dst),
+        "A plot changed since the publish.",
+        None,
+    )
+    rows = {r.path for r in db.LibraryFile.select()}
+    assert {str(dst.with_suffix(".nfo")), str(dst.with_name(dst.stem + "-thumb.jpg"))} <= rows
+
+
 def sonarr_rename(built, old: str, new: str) -> None:
     """Sonarr's rename with its webhook off: the video, then the NFO and `-thumb.jpg` its disk
     scan adopted as its Kodi metadata (ExistingMetadataImporter.cs), moved after it
@@ -73,15 +86,8 @@ def test_a_rename_without_the_webhook_keeps_our_nfo_and_thumb_ours(trt, old, new
     report = scan(trt)
 
     assert report.moved == [item.id]
-    after = db.Movie.get_by_id(item.id)
-    assert (after.path, after.plot, after.source_nfo_hash) == (
-        str(built.path(new)),
-        "A plot changed since the publish.",
-        None,
-    )
     dst = built.path(new)
-    rows = {r.path for r in db.LibraryFile.select()}
-    assert {str(dst.with_suffix(".nfo")), str(dst.with_name(dst.stem + "-thumb.jpg"))} <= rows
+    followed_with_our_files(item, dst)
     assert (
         not db.ArtworkCandidate.select()
         .where(db.ArtworkCandidate.url == str(dst.with_name(dst.stem + "-thumb.jpg")))
@@ -163,15 +169,8 @@ def test_a_show_folder_renamed_with_its_episodes_keeps_our_nfo_and_thumb_ours(tr
     report = scan(trt)
 
     assert item.id in report.moved and built.show.id in report.moved
-    after = db.Movie.get_by_id(item.id)
-    assert (after.path, after.plot, after.source_nfo_hash) == (
-        str(built.path(new)),
-        "A plot changed since the publish.",
-        None,
-    )
     dst = built.path(new)
-    rows = {r.path for r in db.LibraryFile.select()}
-    assert {str(dst.with_suffix(".nfo")), str(dst.with_name(dst.stem + "-thumb.jpg"))} <= rows
+    followed_with_our_files(item, dst)
     assert not publish_item(trt, built.reload()).backed_up
 
 
