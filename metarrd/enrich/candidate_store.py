@@ -34,7 +34,7 @@ class Stored:
 
     movie_id: int
     new: list[db.ArtworkCandidate] = field(default_factory=list)  # not stored yet (no id)
-    gone: list[int] = field(default_factory=list)  # ids of the rows no provider lists any more
+    gone: dict[int, db.ArtworkCandidate] = field(default_factory=dict)  # no provider lists them
     dropped: set[str] = field(default_factory=set)  # their previews
 
 
@@ -49,7 +49,9 @@ def plan_candidates(
 
     A row the user chose or removed stays, and so does a selected one of a type in
     `locked_types` (the item's `locked_asset_types`: left exactly as it is): "no longer
-    listed" may only mean that TMDB was asked for other image languages since.
+    listed" may only mean that TMDB was asked for other image languages since. The choices
+    and locks are as read before: `write_candidates` reads them again and keeps a row the user
+    chose, removed or locked meanwhile.
     `rows` (asset type, url) -> row is brought up to date in place: a new row is an unsaved
     model (no id until `write_candidates`). `dropped`: the previews of the rows dropped, for
     `cache.remove_unused` once the item's enrichment is over (not before: a new row of the same
@@ -59,11 +61,10 @@ def plan_candidates(
     for provider, found in answers.items():
         listed = {(c.asset_type, c.url) for c in found}
         for key, row in list(rows.items()):
-            kept = row.selected_by == "user" or (row.is_selected and row.asset_type in locked)
-            if row.provider == provider and key not in listed and not kept:
+            if row.provider == provider and key not in listed and not users_choice(row, locked):
                 if row.preview_path:
                     stored.dropped.add(row.preview_path)
-                stored.gone.append(row.id)  # a new row is its own provider's: listed
+                stored.gone[row.id] = row  # a new row is its own provider's: listed
                 del rows[key]
         for c in found:
             row = rows.get((c.asset_type, c.url))
@@ -83,10 +84,6 @@ def plan_candidates(
                 stored.new.append(row)
                 continue
             set_changed(row, **values)
-    gone = set(stored.gone)  # the database sets theirs to NULL (ON DELETE SET NULL)
-    for row in rows.values():
-        if row.__data__.get("duplicate_of") in gone:
-            row.__data__["duplicate_of"] = None
     return stored
 
 
@@ -94,10 +91,20 @@ def write_candidates(stored: Stored, rows: dict[tuple[str, str], db.ArtworkCandi
     """Write what `plan_candidates` (and the phase 1B and scores after it) changed in `rows`:
     the dropped rows deleted, the known ones' changed columns updated, the new ones inserted
     (scores and all) and given their ids. Expects the caller's write transaction: the rows and
-    their scores are committed together."""
+    their scores are committed together.
+
+    A show's rows are read once for its whole enrichment (a movie's before its providers
+    answer): the user may have chosen, removed or locked since. So the choices of the rows to
+    drop are read again here, under the write lock, and a row that is now the user's (or a
+    selected one of a type now locked) is kept, back in `rows` with its choice as stored."""
     model = db.ArtworkCandidate
-    for start in range(0, len(stored.gone), 500):  # under SQLite's 999 parameters
-        model.delete().where(model.id.in_(stored.gone[start : start + 500])).execute()
+    _keep_chosen(stored, rows)
+    gone = list(stored.gone)
+    for start in range(0, len(gone), 500):  # under SQLite's 999 parameters
+        model.delete().where(model.id.in_(gone[start : start + 500])).execute()
+    for row in rows.values():  # the database set theirs to NULL (ON DELETE SET NULL)
+        if row.__data__.get("duplicate_of") in stored.gone:
+            row.__data__["duplicate_of"] = None
     save_all(row for row in rows.values() if row.id is not None)
     if not stored.new:
         return
@@ -109,6 +116,50 @@ def write_candidates(stored: Stored, rows: dict[tuple[str, str], db.ArtworkCandi
     for row in stored.new:
         row.id = ids[(row.asset_type, row.url)]
         row._dirty.clear()
+
+
+CHOICE = ("is_selected", "selected_by", "rank", "selected_at")  # the columns a choice writes
+
+
+def read_choices(movie_id: int, rows: Iterable[db.ArtworkCandidate]) -> set[str]:
+    """The choices of `rows` (stored rows of the item `movie_id`) as stored now, taken into the
+    rows in memory (nothing to write back), and the item's locked types as stored now: read in
+    the write transaction, they are what the user chose while the enrichment worked from its own
+    copy (a choice made in the web UI, `choices.change_selection`, or undone, or a type locked)."""
+    A = db.ArtworkCandidate
+    by_id = {row.id: row for row in rows if row.id is not None}
+    ids = list(by_id)
+    columns = [getattr(A, name) for name in CHOICE]
+    for start in range(0, len(ids), 500):  # under SQLite's 999 parameters
+        query = A.select(A.id, *columns).where(
+            (A.movie == movie_id) & A.id.in_(ids[start : start + 500])
+        )
+        for row_id, *values in query.tuples():
+            row = by_id[row_id]
+            for name, value in zip(CHOICE, values, strict=True):
+                row.__data__[name] = value
+                row._dirty.discard(name)
+    M = db.Movie
+    return set(M.select(M.locked_asset_types).where(M.id == movie_id).scalar() or ())
+
+
+def users_choice(row: db.ArtworkCandidate, locked: Container[str]) -> bool:
+    """The row's choice is the user's: chosen or removed by the user, or selected in a locked
+    type (left exactly as it is)."""
+    return row.selected_by == "user" or (row.is_selected and row.asset_type in locked)
+
+
+def _keep_chosen(stored: Stored, rows: dict[tuple[str, str], db.ArtworkCandidate]) -> None:
+    """Of the rows `plan_candidates` dropped, keep those the user chose, removed or locked
+    since it read them (`read_choices`, in the write transaction)."""
+    if not stored.gone:
+        return
+    locked = read_choices(stored.movie_id, stored.gone.values())
+    for row_id, row in list(stored.gone.items()):
+        if users_choice(row, locked):
+            del stored.gone[row_id]
+            rows[(row.asset_type, row.url)] = row
+            stored.dropped.discard(row.preview_path)
 
 
 def prepare_candidates(

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from metarrd import db
-from metarrd.enrich import enrich_item
+from metarrd.enrich import candidate_store, enrich_item
+from metarrd.enrich.choices import change_selection
 from metarrd.identify import identify_many
 from metarrd.scan import scan
 
@@ -461,6 +462,41 @@ def test_the_preview_of_a_show_image_the_provider_no_longer_lists_goes_with_it(
     assert not preview.exists()
     kept = A.select().where(A.movie == show.id, A.preview_path.is_null(False))
     assert kept and all((rt.config.previews_dir / r.preview_path).is_file() for r in kept)
+
+
+def test_a_show_image_the_user_chooses_during_the_shows_enrich_keeps_its_row(
+    rt, tmp_path, simulator, monkeypatch
+):
+    """A show's rows are read once for its whole enrich (seasons, episodes: long). The user
+    makes #1 a poster TMDB no longer lists meanwhile: it is the user's, its row stays chosen
+    (docs/enrich.md: rows no longer listed are dropped unless the user chose them)."""
+    show = identified_show(rt, tmp_path / "tv")
+    enrich_item(rt, show)
+    art = simulator.router.tv.get(show.tmdb_id)
+    A = db.ArtworkCandidate
+    rows = {r.url: r for r in A.select().where(A.movie == show.id, A.asset_type == "poster")}
+    gone = next(a for a in art.posters if simulator.image_url(a) in rows
+                and not rows[simulator.image_url(a)].is_selected)  # fmt: skip
+    chosen = rows[simulator.image_url(gone)]
+    monkeypatch.setattr(art, "posters", [a for a in art.posters if a is not gone])
+    real = candidate_store.plan_candidates
+    planned = []
+
+    def the_user_chooses_meanwhile(movie_id, rows, answers, locked_types=()):
+        stored = real(movie_id, rows, answers, locked_types)
+        if movie_id == show.id:
+            planned.extend(stored.gone)  # as the rows read at the show's start say
+            change_selection(rt.config, chosen.id, "use")
+        return stored
+
+    monkeypatch.setattr(candidate_store, "plan_candidates", the_user_chooses_meanwhile)
+
+    enrich_item(rt, db.Movie.get_by_id(show.id))
+
+    assert chosen.id in planned
+    row = A.get_or_none(A.id == chosen.id)
+    assert row is not None and (row.is_selected, row.selected_by, row.rank) == (True, "user", 1)
+    assert "poster" in db.Movie.get_by_id(show.id).locked_asset_types
 
 
 def test_enrich_of_one_episode_of_an_enriched_show_enriches_that_episode_alone(
