@@ -25,10 +25,12 @@ from metarrd.enrich.candidate_store import (
     image_info,
     in_cache,
     insert_all,
+    read_choices,
     save_all,
     score_rows,
     set_changed,
     take_info,
+    users_choice,
 )
 from metarrd.enrich.selection import select
 
@@ -142,12 +144,16 @@ class _Placing:
         placing = [self.an.submit(self._place, rows) for rows in groups.values()]
         results = [result for future in placing for result in future.result()]
         with db.write_transaction():
+            # the user may have removed or chosen pictures, or locked a type, while they were
+            # fetched: their choices as stored now, kept (the rows are saved from memory)
+            failing = [row for row, _target, reason in results if reason]
+            locked = read_choices(self.movie_id, failing) if failing else set()
             for row, _target, reason in results:
                 if reason:
                     row.rejected_reason = f"could not be cached: {reason}"
                     row.analyzed = False  # tried again at the next enrich
                     log.warning("%s: %s not cached: %s", self.label, row.asset_type, reason)
-                    if row.selected_by != "user":  # the user's choice stays chosen
+                    if not users_choice(row, locked):  # the user's choice stays as made
                         failed += 1
                         set_changed(row, is_selected=False, rank=None, selected_by=None)
                 else:

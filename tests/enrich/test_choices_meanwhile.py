@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from metarrd import db, preferences
-from metarrd.enrich import candidate_store, enrich_item
+from metarrd.enrich import caching, candidate_store, enrich_item
 from metarrd.enrich.choices import change_selection
 from metarrd.web.edits import toggle_type_lock
 
@@ -76,3 +76,64 @@ def test_a_type_the_user_locks_while_its_picture_is_dropped_keeps_it(rt, simulat
     assert kept is not None and kept.is_selected and kept.rank == 1  # left exactly as it was
     spare = A.select().where(A.movie == movie.id, A.provider == "tmdb", A.language == "de")
     assert {r.asset_type for r in spare} == {"poster"}  # unchosen German images still go
+
+
+def _cache_fails_after(monkeypatch, change) -> list:
+    """Caching the first selected poster fails (its download is gone), and while it was being
+    placed the user made `change(row)` in the web UI."""
+    real = caching._Placing._place_one
+    seen = []
+
+    def placing(self, row):
+        if row.asset_type != "poster" or seen:
+            return real(self, row)
+        seen.append(row.id)
+        change(row)
+        return row, None, "not downloaded"
+
+    monkeypatch.setattr(caching._Placing, "_place_one", placing)
+    return seen
+
+
+def test_a_picture_the_user_removes_while_it_is_cached_stays_removed(rt, simulator, monkeypatch):
+    movie = make_movie(rt)
+    seen = _cache_fails_after(
+        monkeypatch, lambda row: change_selection(rt.config, row.id, "remove")
+    )
+
+    enrich_item(rt, movie)
+
+    removed = A.get_by_id(seen[0])
+    assert (removed.is_selected, removed.selected_by) == (False, "user")  # never picked again
+    assert removed.rejected_reason == "could not be cached: not downloaded"
+    monkeypatch.undo()
+    db.Movie.update(locked_asset_types=[]).where(db.Movie.id == movie.id).execute()
+
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+
+    again = A.get_by_id(seen[0])
+    assert (again.is_selected, again.selected_by) == (False, "user")
+    assert A.get_or_none(A.movie == movie.id, A.asset_type == "poster", A.is_selected)
+
+
+def _selected_posters(movie_id: int) -> list[tuple]:
+    rows = A.select().where(A.movie == movie_id, A.asset_type == "poster", A.is_selected)
+    return sorted((r.rank, r.id, r.selected_by) for r in rows)
+
+
+def test_a_picture_whose_type_the_user_locks_while_it_is_cached_stays(rt, simulator, monkeypatch):
+    """A locked type is left exactly as it is: a picture of it that cannot be cached keeps its
+    place (as the user's own choice does), and no other takes it."""
+    movie = make_movie(rt)
+    as_locked = []
+
+    def lock(row):
+        toggle_type_lock(movie.id, "poster")
+        as_locked.extend(_selected_posters(movie.id))
+
+    seen = _cache_fails_after(monkeypatch, lock)
+
+    enrich_item(rt, movie)
+
+    assert seen[0] in {i for _rank, i, _by in as_locked}
+    assert _selected_posters(movie.id) == as_locked
