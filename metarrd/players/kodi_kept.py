@@ -65,31 +65,50 @@ def load(keys: Sequence[int]) -> dict[int, Kept]:
 def keep(key: int, watched: Sequence[Watched], show: dict[str, Any] | None = None) -> None:
     """Write (and commit) a row's watched state, and the show's own rating and tags (`show`),
     before Kodi's copy of them is removed."""
+    with db.write_transaction():
+        _keep(key, watched, show)
+
+
+def _keep(key: int, watched: Sequence[Watched], show: dict[str, Any] | None) -> None:
     state: list[dict[str, Any]] = [
         {"file": w.relative, "season": w.season, "episode": w.episode, **w.details} for w in watched
     ]
     if show:
         state.append({"show": dict(show)})
     N = db.PlayerNotification
+    row = N.get_or_none(N.id == key)
+    told = [e for e in (row.kept_state if row else None) or () if _is(e, "nfo_tags")]
+    N.update(kept_state=(state + told) or None).where(N.id == key).execute()
+
+
+def keep_left(key: int, watched: Sequence[Watched], show: dict[str, Any] | None = None) -> None:
+    """Part of a row's kept state was given back: what is left of it (`watched`, `show`) is all
+    this row keeps, and the earlier rows `load` read it from keep none of it; one transaction,
+    committed. Called after each episode given back, so a daemon killed between two of them
+    gives the rest on the row's next attempt (the episodes given keep what the user does in
+    Kodi since)."""
     with db.write_transaction():
-        row = N.get_or_none(N.id == key)
-        told = [e for e in (row.kept_state if row else None) or () if _is(e, "nfo_tags")]
-        N.update(kept_state=state + told).where(N.id == key).execute()
+        _clear(key)
+        _keep(key, watched, show)
 
 
 def clear(key: int) -> None:
     """The watched state was given back: the row, and the earlier rows of the same player
     and item `load` read it from, keep nothing more of it (the NFO tags they noted stay)."""
-    N = db.PlayerNotification
     with db.write_transaction():
-        row = N.get_or_none(N.id == key)
-        same = N.id == key
-        if row is not None and row.movie_id is not None:
-            same |= (N.player == row.player_id) & (N.movie == row.movie_id)
-        for other in N.select(N.id, N.kept_state).where(same & N.kept_state.is_null(False)):
-            left = [e for e in other.kept_state or () if _is(e, "nfo_tags")]
-            if left != other.kept_state:
-                N.update(kept_state=left or None).where(N.id == other.id).execute()
+        _clear(key)
+
+
+def _clear(key: int) -> None:
+    N = db.PlayerNotification
+    row = N.get_or_none(N.id == key)
+    same = N.id == key
+    if row is not None and row.movie_id is not None:
+        same |= (N.player == row.player_id) & (N.movie == row.movie_id)
+    for other in N.select(N.id, N.kept_state).where(same & N.kept_state.is_null(False)):
+        left = [e for e in other.kept_state or () if _is(e, "nfo_tags")]
+        if left != other.kept_state:
+            N.update(kept_state=left or None).where(N.id == other.id).execute()
 
 
 def _watched(entry: dict) -> Watched:

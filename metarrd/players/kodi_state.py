@@ -31,7 +31,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from metarrd import db, pathmap
+from metarrd import pathmap
 from metarrd.players import kodi_kept, kodi_tv
 from metarrd.players.kodi import Kodi, KodiShow
 from metarrd.players.plan import Target
@@ -122,11 +122,11 @@ def move_show(
                 "given back once Kodi has that folder"
             )
         tvshowid = found.tvshowid
-    restore = kodi_tv.restore_watched(
-        watched, kodi.episodes(tvshowid, WATCHED), target.mapped_folder
-    )
-    for episodeid, details in restore.items():
-        kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
+    episodes = {int(e["episodeid"]): e for e in kodi.episodes(tvshowid, WATCHED)}
+    restore = kodi_tv.restore_watched(watched, list(episodes.values()), target.mapped_folder)
+    # kept in the row (merged, or an earlier attempt's): what is given goes out of it at once
+    in_row = merged or bool(kept) or bool(getattr(kept, "show", None))
+    _give_episodes(kodi, target, restore, episodes, watched, mine, in_row)
     give_show_state(kodi, tvshowid, mine)
     if not merged:
         kodi.call("VideoLibrary.RemoveTVShow", {api.name("tvshowid"): old.tvshowid})
@@ -166,12 +166,13 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     were not played since (no play count; no resume point but the one kept, the file's
     bookmark RemoveTVShow leaves) get it back, the show its rating unless the user rated it
     there since (Kodi's own scan added it first; a rating other than its tvshow.nfo's), and
-    the row keeps nothing more. But only when the show looks reset (`_show_holds_any`, as a movie's
-    kept state goes back): one that still holds a kept value had it given back already (the
-    row not cleared after), and what it holds is the user's latest: nothing is given, the row
-    keeps nothing more. A folder still not in Kodi: a PlayerProtocolError, the state stays
+    the row keeps nothing more. Each episode given goes out of the row at once
+    (`_give_episodes`): a daemon killed, or a Kodi gone, half-way leaves the rest kept for the
+    next attempt. But only when the show looks reset (`_show_holds_any`, as a movie's kept
+    state goes back): one that still holds its kept rating or tags had it given back already
+    (the row not cleared after), and what it holds is the user's latest: nothing is given, the
+    row keeps nothing more. A folder still not in Kodi: a PlayerProtocolError, the state stays
     kept for the next attempt."""
-    api = kodi.api()
     folder = pathmap.kodi_folder(target.mapped_folder)
     found, here = find_show(kodi.shows(), target)
     if found is None or not here:
@@ -188,7 +189,7 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     mine = kodi_tv.restore_watched(list(kept), list(episodes.values()), target.mapped_folder)
     show = getattr(kept, "show", {})
     nfo_rating = kodi_tv.show_nfo_userrating(target.folder, target.libraries)
-    if _show_holds_any(kodi, found.tvshowid, episodes, mine, show, target, nfo_rating):
+    if _show_holds_any(kodi, found.tvshowid, show, target, nfo_rating):
         # given back before (the row not cleared after it: a daemon killed then, a refused
         # SetTVShowDetails) and no RemoveTVShow reset the show since: what it holds is the
         # user's latest (an episode marked unwatched since stays so), the kept state is old
@@ -205,30 +206,43 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
         if not int(episodes[episodeid].get("playcount") or 0)
         and _resume(episodes[episodeid]) in (None, _resume(details))
     }
-    given: list[int] = []
-    try:
-        for episodeid, details in restore.items():
-            kodi.call(
-                "VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details}
-            )
-            given.append(episodeid)
-        # a rating the user gave the show since (Kodi's own scan added it first) wins; not the
-        # one its tvshow.nfo gave it
-        give_show_state(kodi, found.tvshowid, show, True, nfo_rating)
-    except Exception:
-        # Kodi gone half-way (restarted, the network): the episodes given theirs are kept no
-        # more, so the next attempt gives the rest (and the show's rating and tags), where
-        # they would make the show look given back whole (`_show_holds_any`) and the rest be
-        # dropped
-        if given:
-            done = [episodes[i] for i in given]
-            left = [w for w in kept if not kodi_tv.restore_watched([w], done, target.mapped_folder)]
-            with db.write_transaction():
-                kodi_kept.clear(target.key)
-                kodi_kept.keep(target.key, left, show)
-        raise
+    # Kodi gone half-way (restarted, the network) or the daemon killed: the episodes given
+    # theirs are kept no more, so the next attempt gives the rest (and the show's rating and
+    # tags)
+    _give_episodes(kodi, target, restore, episodes, list(kept), show, True)
+    # a rating the user gave the show since (Kodi's own scan added it first) wins; not the
+    # one its tvshow.nfo gave it
+    give_show_state(kodi, found.tvshowid, show, True, nfo_rating)
     kodi_kept.clear(target.key)
     return f"gave the watched state of {len(restore)} episode(s) back to the show at {folder}"
+
+
+def _give_episodes(
+    kodi: Kodi,
+    target: Target,
+    restore: dict[int, dict[str, Any]],
+    episodes: dict[int, dict[str, Any]],
+    watched: Sequence[kodi_tv.Watched],
+    show: dict[str, Any],
+    in_row: bool,
+) -> None:
+    """`SetEpisodeDetails` of each episode of `restore` (episodeid -> its state; `episodes`,
+    episodeid -> Kodi's entry). `in_row`: the state (`watched`, and the show's own: `show`)
+    is kept in the notification row, and each episode given goes out of it in the same
+    breath (`kodi_kept.keep_left`, committed): a daemon killed (or a Kodi gone) between two
+    episodes leaves the rest alone kept, which the row's next attempt gives. Kept whole, the
+    episodes given made the show look given back (`_show_holds_any`) and the rest was lost;
+    and an episode given, then marked unwatched in Kodi, would get its old play count again.
+    (Killed between an episode's call and its commit, that one episode is kept still: the
+    next attempt finds it holding its state, and gives it nothing.)"""
+    api = kodi.api()
+    left = list(watched)
+    for episodeid, details in restore.items():
+        kodi.call("VideoLibrary.SetEpisodeDetails", {api.name("episodeid"): episodeid, **details})
+        if in_row:
+            done = [episodes[episodeid]]
+            left = [w for w in left if not kodi_tv.restore_watched([w], done, target.mapped_folder)]
+            kodi_kept.keep_left(target.key, left, show)
 
 
 def _resume(entry: dict[str, Any]) -> float | None:
@@ -236,31 +250,17 @@ def _resume(entry: dict[str, Any]) -> float | None:
 
 
 def _show_holds_any(
-    kodi: Kodi,
-    tvshowid: int,
-    episodes: dict[int, dict[str, Any]],
-    mine: dict[int, dict[str, Any]],
-    show: dict[str, Any],
-    target: Target,
-    nfo_rating: int | None,
+    kodi: Kodi, tvshowid: int, show: dict[str, Any], target: Target, nfo_rating: int | None
 ) -> bool:
-    """Whether the show Kodi has at the target's folder still holds a value of the state kept
-    for it (`kodi_kept.load`: `mine`, episodeid -> its episode's; `show`, the show's), as `_holds_any` asks of a movie: then no RemoveTVShow reset it
-    since that state was given to it, for the show Kodi adds again has every episode's play
-    count and last played time none, and the show's rating and tags its tvshow.nfo's. An
-    episode holds its kept state with the same play count (not none) and last played time;
-    its resume point is no sign (a bookmark of the file: the removal leaves it). The show
+    """Whether the show Kodi has at the target's folder still holds the show's own state kept
+    for it (`kodi_kept.load`: its rating and tags), as `_holds_any` asks of a movie: then no
+    RemoveTVShow reset it since that state was given to it (the show Kodi adds again has its
+    tvshow.nfo's rating and tags), and the episodes were given theirs before it. The show
     holds its kept rating when it is not its tvshow.nfo's, a kept tag when tvshow.nfo lacks
-    it (a scan gives the NFO's)."""
-    for episodeid, details in mine.items():
-        now = episodes[episodeid]
-        played = int(details.get("playcount") or 0)
-        if (
-            played
-            and int(now.get("playcount") or 0) == played
-            and ((now.get("lastplayed") or "") == (details.get("lastplayed") or ""))
-        ):
-            return True
+    it (a scan gives the NFO's). The episodes are no sign: each one given goes out of the row
+    at once (`_give_episodes`), so those kept are not given yet (but perhaps the one a daemon
+    killed then was giving: it holds its kept play count, which keeps it from getting it
+    again, alone)."""
     if not show:
         return False
     own = show_state(kodi, tvshowid)

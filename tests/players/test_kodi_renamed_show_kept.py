@@ -252,12 +252,11 @@ def given_back_then_killed(rt, monkeypatch) -> None:
 def test_an_episode_marked_unwatched_since_its_state_was_given_back_stays_unwatched(
     make_rt, tmp_path, monkeypatch
 ):
-    """The state kept for a merged show was given back (the pilot and E2 watched again), but
-    the row kept it: the daemon was killed before it cleared it. The user then marked E2
-    unwatched in Kodi ("Mark as unwatched": play count and last played time none). The row's
-    next attempt gave E2 its old play count back, for it was unplayed. The pilot still holds
-    its kept play count and last played time: no RemoveTVShow reset the show since, so what
-    Kodi holds is the user's latest and the kept state is dropped, as a movie's is."""
+    """The state kept for a merged show was given back (the pilot and E2 watched again), and
+    the daemon was killed before the row's final clear. The user then marked E2 unwatched in
+    Kodi ("Mark as unwatched": play count and last played time none). The row's next attempt
+    gave E2 its old play count back, for it was unplayed (the row kept it whole). Each
+    episode given goes out of the row at once: none is kept, none given again."""
 
     def scan(directory):  # into the old show first; once it is removed, a show of its own
         show = 7 if 7 in fake.shows else 9
@@ -273,7 +272,7 @@ def test_an_episode_marked_unwatched_since_its_state_was_given_back_stays_unwatc
         rt, _show = queued_show(make_rt, tmp_path, fake)
         given_back_then_killed(rt, monkeypatch)
         assert fake.episodes[91]["playcount"] == 1 and fake.episodes[92]["playcount"] == 1
-        assert states("Living room") == ["pending"] and kept_state() != [None]
+        assert states("Living room") == ["pending"] and kept_state() == [None]
 
         fake.episodes[92].update(playcount=0, lastplayed="")  # marked unwatched in Kodi
         fake.on_scan = None
@@ -421,4 +420,91 @@ def test_a_show_rating_kodi_did_not_take_goes_back_next_time(make_rt, tmp_path):
     assert report.sent == 1, report.error
     assert fake.show_details[9] == {"userrating": 9, "tag": ["Favourites"]}
     assert fake.episodes[39]["playcount"] == 2 and fake.episodes[39]["lastplayed"] == "x"
+    assert kept_state() == [None] and fake.violations == []
+
+
+def killed_after_one_episode(monkeypatch) -> None:
+    """The daemon killed right after Kodi took one episode's kept state (its
+    `SetEpisodeDetails` answered), before the next."""
+    call = kodi.Kodi.call
+
+    def call_then_killed(self, method, params=None):
+        result = call(self, method, params)
+        if method == "VideoLibrary.SetEpisodeDetails":
+            raise Killed
+        return result
+
+    monkeypatch.setattr(kodi.Kodi, "call", call_then_killed)
+
+
+def two_episodes_scan(fake: FakeKodi, adds_again: dict):
+    """Scans into the old show; once it is removed, into a show of its own (when
+    `adds_again["now"]`): the pilot and E2, unplayed."""
+
+    def scan(directory):
+        if 7 not in fake.shows and not adds_again["now"]:
+            return
+        show = 7 if 7 in fake.shows else 9
+        fake.shows.setdefault(show, (directory, {"tmdb": "1396"}))
+        for number, name in ((1, PILOT), (2, E2)):
+            fake.episodes.setdefault(
+                show * 10 + number,
+                {
+                    **{"tvshowid": show, "file": directory + name, "season": 1, "episode": number},
+                    "playcount": 0,
+                },
+            )
+
+    return scan
+
+
+def test_a_daemon_killed_between_two_episodes_of_a_merged_show_gives_the_rest_next_time(
+    make_rt, tmp_path, monkeypatch
+):
+    """Kodi added the renamed folder to the old show, which was removed and the folder added
+    again as a show of its own; the daemon was killed after the pilot got its kept state back
+    and before E2 did. The row kept both: on its next attempt the pilot, holding its kept
+    play count, made the show look given back whole, and E2's was dropped."""
+    with seen_kodi(PILOT, E2) as fake:
+        fake.on_scan = two_episodes_scan(fake, {"now": True})
+        rt, _show = queued_show(make_rt, tmp_path, fake)
+        with monkeypatch.context() as m, pytest.raises(Killed):
+            killed_after_one_episode(m)
+            process_notifications(rt)
+        assert sorted(fake.shows) == [9] and states("Living room") == ["pending"]
+        assert [fake.episodes[91]["playcount"], fake.episodes[92]["playcount"]] == [1, 0]
+
+        fake.on_scan = None
+        [report] = process_notifications(rt, now=later(minutes=1))
+    assert report.sent == 1, report.error
+    assert fake.episodes[91]["playcount"] == 1 and fake.episodes[92]["playcount"] == 1
+    assert fake.episodes[92]["lastplayed"] == SEEN["lastplayed"]
+    assert kept_state() == [None] and fake.violations == []
+
+
+def test_a_daemon_killed_between_two_episodes_of_a_give_back_gives_the_rest_next_time(
+    make_rt, tmp_path, monkeypatch
+):
+    """The folder was not added again after the old show's removal (kept in the row); the
+    next attempt, Kodi back, gave the pilot its state and the daemon was killed before E2.
+    The row kept both: on the attempt after it the pilot, holding its kept play count, made
+    the show look given back whole, and E2's was dropped."""
+    adds_again = {"now": False}
+    with seen_kodi(PILOT, E2) as fake:
+        fake.on_scan = two_episodes_scan(fake, adds_again)
+        rt, _show = queued_show(make_rt, tmp_path, fake)
+        [report] = process_notifications(rt)
+        assert report.retrying == 1 and fake.shows == {}
+
+        adds_again["now"] = True
+        with monkeypatch.context() as m, pytest.raises(Killed):
+            killed_after_one_episode(m)
+            process_notifications(rt, now=later(minutes=1))
+        assert [fake.episodes[91]["playcount"], fake.episodes[92]["playcount"]] == [1, 0]
+
+        [report] = process_notifications(rt, now=later(minutes=10))
+    assert report.sent == 1, report.error
+    assert fake.episodes[92]["playcount"] == 1
+    assert fake.episodes[92]["lastplayed"] == SEEN["lastplayed"]
+    assert fake.episodes[91]["playcount"] == 1
     assert kept_state() == [None] and fake.violations == []
