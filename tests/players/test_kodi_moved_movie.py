@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from player_fakes import FakeKodi
 from player_helpers import add_movie, queue, states
 from test_kodi import kodi_player, smb_map
@@ -308,3 +309,27 @@ def test_a_renamed_movie_does_not_get_back_a_tag_kodi_spells_otherwise_than_its_
     assert report.sent == 1, report.error
     assert list(kodi.movies) == [8]
     assert kodi.movie_details[8]["tag"] == ["Michael Mann", "to show Sam"]
+
+
+@pytest.mark.parametrize("disc", ["VIDEO_TS/VIDEO_TS.IFO", "BDMV/index.bdmv"])
+def test_a_disc_in_the_library_root_is_not_taken_for_the_movies_below_it(make_rt, tmp_path, disc):
+    """A DVD (Blu-ray) copied straight into the library's folder, `movies/VIDEO_TS/`: Kodi
+    lists its `VIDEO_TS/` as the disc `movies/VIDEO_TS/VIDEO_TS.IFO` (`CFileItemList::
+    StackFolders`, `GetOpticalMediaPath`) and adds it as a movie of its own. Its folder is the
+    library's, so every movie Kodi has below it was taken for the disc: Heat was refreshed in
+    its place, and the disc never scanned."""
+    heat = NAS + "Heat (1995)/Heat (1995).mkv"
+    with FakeKodi(sources=[NAS], movies={7: heat}) as kodi:
+        adds(kodi, 8, NAS + disc)
+        rt = make_rt([kodi_player(kodi.url, path_map=smb_map(tmp_path / "movies"))])
+        add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+        root = Path(rt.config.library_named("Movies").path)
+        (root / disc).parent.mkdir(parents=True)
+        (root / disc).write_bytes(b"disc")
+        lib = db.Library.get(db.Library.name == "Movies")
+        queue(db.Movie.create(library=lib, path=str(root), title="Alien", is_disc=True))
+        [report] = process_notifications(rt)
+    assert report.sent == 1, report.error
+    assert kodi.called("VideoLibrary.RefreshMovie") == []
+    assert kodi.scans == [NAS]
+    assert sorted(kodi.movies) == [7, 8]
