@@ -221,3 +221,41 @@ def test_the_nfo_kodi_reads_inside_a_lower_case_disc_is_left_with_a_note(rt, dis
     disc.path(inner).write_text("<movie><title>tinyMediaManager's</title></movie>")
     notes = publish_item(rt, disc.movie).skipped
     assert any(n.startswith(f"{inner} is left as it is: Kodi") for n in notes), notes
+
+
+@pytest.mark.parametrize("form", ["VIDEO_TS", "BDMV"])
+def test_a_disc_in_the_library_root_has_its_art_under_bare_names_there(rt, build, form):
+    """A DVD (Blu-ray) copied straight into the library's folder, beside the movie folders:
+    `movies/VIDEO_TS/`. Kodi lists its `VIDEO_TS/` as the disc `movies/VIDEO_TS/VIDEO_TS.IFO`
+    (`CFileItemList::StackFolders`: `GetOpticalMediaPath` finds `VIDEO_TS.IFO` in it) and adds
+    it as a movie; its art base is the folder above `VIDEO_TS/` (`GetLocalArtBaseFilename`,
+    optical media: `GetLocalMetadataPath`, `URIUtils::GetParentPath` going up past
+    VIDEO_TS/BDMV), the library's folder: `movies/poster.jpg`. Its NFO is the only `.nfo`
+    there (`CVideoTagLoaderNFO::FindNFO`, after `VIDEO_TS/VIDEO_TS.nfo`). So the disc is
+    published there as in a folder of its own, and the movie folder beside it keeps its own."""
+    heat = build("Heat (1995)", art={"poster": ["jpeg"]}, cast=[], title="Heat", year=1995)
+    publish_item(rt, heat.movie)
+    heat_files = files_in(heat.folder)
+    root = heat.folder.parent
+    alien = build(TITLE, art=ART, cast=CAST, title="Alien", year=1979, tmdb_id=348)
+    (alien.folder / f"{TITLE}.mkv").unlink()
+    alien.folder.rmdir()
+    (root / form).mkdir()
+    db.Movie.update(path=str(root), parts=[str(root)], is_disc=True).where(
+        db.Movie.id == alien.movie.id
+    ).execute()
+
+    publish_item(rt, alien.reload())
+
+    assert set(files_in(root)) == BARE | {f"{root.name}.nfo"}
+    assert files_in(root)["poster.jpg"] == alien.images[alien.selected["poster"][0].url]
+    assert (root / ".actors" / "Sigourney_Weaver.jpg").is_file()
+    assert list((root / form).iterdir()) == []
+    assert files_in(heat.folder) == heat_files
+    # a movie's NFO beside it in the library's folder: Kodi reads none for the disc, named
+    (root / "Ronin (1998).nfo").write_text("<movie><title>Ronin</title></movie>")
+    assert (
+        f"Ronin (1998).nfo is left as it is: beside {root.name}.nfo, Kodi reads no NFO for a "
+        "disc (only the one .nfo of its folder) and does not add it; remove it to have Kodi "
+        "read the NFO published here"
+    ) in preview_publish(rt, alien.movie).notes
