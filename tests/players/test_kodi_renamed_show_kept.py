@@ -4,6 +4,13 @@ not add the folder again, or a daemon killed in between, loses nothing (kodi_kep
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from player_fakes import FakeKodi
 from player_helpers import later, queue, states
@@ -507,4 +514,67 @@ def test_a_daemon_killed_between_two_episodes_of_a_give_back_gives_the_rest_next
     assert fake.episodes[92]["playcount"] == 1
     assert fake.episodes[92]["lastplayed"] == SEEN["lastplayed"]
     assert fake.episodes[91]["playcount"] == 1
+    assert kept_state() == [None] and fake.violations == []
+
+
+WORKER = Path(__file__).with_name("notify_worker.py")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_a_daemon_sigkilled_between_two_episodes_gives_the_rest_on_its_next_run(make_rt, tmp_path):
+    """For real: the give-back runs in a process of its own, killed with SIGKILL as soon as
+    Kodi took the pilot's kept state, before E2's. The next run (the daemon started again)
+    gives E2 its state; the pilot keeps what Kodi holds."""
+    adds_again = {"now": False}
+    with seen_kodi(PILOT, E2) as fake:
+        fake.on_scan = two_episodes_scan(fake, adds_again)
+        rt, _show = queued_show(make_rt, tmp_path, fake)
+        [report] = process_notifications(rt)
+        assert report.retrying == 1 and fake.shows == {}  # removed, not added again: kept
+
+        adds_again["now"] = True
+        set_episode = fake.rpc_VideoLibrary_SetEpisodeDetails
+        worker: dict = {}
+
+        def kill_after_it(params):  # Kodi took it; the daemon dies before it hears so
+            answer = set_episode(params)
+            os.kill(worker["process"].pid, signal.SIGKILL)
+            return answer
+
+        fake.rpc_VideoLibrary_SetEpisodeDetails = kill_after_it
+        config = {
+            "data_dir": rt.config.data_dir,
+            "database": {"url": rt.config.database.url},
+            "library": [
+                {"name": lib.name, "path": lib.path, "kind": lib.kind} for lib in rt.config.library
+            ],
+            "player": [
+                {
+                    "name": "Living room",
+                    "type": "kodi",
+                    "url": fake.url,
+                    "username": "kodi",
+                    "password": "secret",
+                    "libraries": ["Movies", "TV"],
+                    "path_map": [{"from": str(tmp_path / "tv"), "to": "smb://nas/tv"}],
+                    "timeout_seconds": 2.0,
+                }
+            ],
+        }
+        worker["process"] = subprocess.Popen(
+            [sys.executable, str(WORKER), json.dumps(config), later(minutes=1).isoformat()],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        _out, err = worker["process"].communicate(timeout=120)
+        assert worker["process"].returncode == -signal.SIGKILL, err.decode()
+        assert [fake.episodes[91]["playcount"], fake.episodes[92]["playcount"]] == [1, 0]
+        assert states("Living room") == ["pending"]
+
+        fake.rpc_VideoLibrary_SetEpisodeDetails = set_episode
+        [report] = process_notifications(rt, now=later(minutes=10))
+    assert report.sent == 1, report.error
+    assert fake.episodes[91]["playcount"] == 1 and fake.episodes[92]["playcount"] == 1
+    assert fake.episodes[92]["lastplayed"] == SEEN["lastplayed"]
     assert kept_state() == [None] and fake.violations == []
