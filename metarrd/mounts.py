@@ -16,8 +16,9 @@ import threading
 import time
 
 from metarrd.config import Config
-from metarrd.files import display
+from metarrd.files import dangling_link, display
 from metarrd.paths import deepest_folder
+from metarrd.walk import is_empty_folder
 
 log = logging.getLogger(__name__)
 
@@ -102,3 +103,57 @@ def hung_root(config: Config, path: str) -> str | None:
     if root is not None and library_unanswered(root):
         return root
     return None
+
+
+SHARE_LEFT = (
+    "is empty, where the items below it were found on another file system (a share not "
+    "mounted?): they are kept, not marked missing; delete the empty folder if they are gone"
+)
+
+
+def device_of(file_id: str | None) -> int | None:
+    """The device of a file identity as recorded (`walk.file_id`: "<st_dev>:<st_ino>")."""
+    if not file_id:
+        return None
+    device, _, _inode = file_id.partition(":")
+    return int(device) if device.isdigit() else None
+
+
+def share_gone(path: str, root: str, device: int | None) -> tuple[str, str] | None:
+    """The folder (or link) on the way from the library `root` down to `path`, an item's file
+    the scan did not find, that is a share not there, and why; None when nothing says so (the
+    item is gone). A symbolic link on the way that leads nowhere (`Heat (1995)` ->
+    `/mnt/nas2/Heat (1995)`, nas2 not mounted) is one. So is the deepest folder still there
+    (not the root: `scan.stage.unmounted` decides for it) when it is empty (`is_empty_folder`)
+    and on another file system than `device`, the one the item's file was found on: a share's
+    mount point left empty, as an unmounted share leaves it. An empty folder on the file system
+    the file was on was emptied by its user; one where that is not recorded (`device` None: a
+    stack's, a disc's, an episode's) says nothing either way, and the item is gone as before."""
+    root = os.path.normpath(root)
+    here = os.path.normpath(path)
+    if here == root or not here.startswith(root.rstrip(os.sep) + os.sep):
+        return None
+    names = [name for name in here[len(root) :].split(os.sep) if name]
+    parent = found = root
+    for name in names:
+        parent, found = found, os.path.join(found, name)
+        try:
+            st = os.lstat(found)
+        except OSError:  # gone from here on: `parent` is the deepest folder still there
+            break
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                os.stat(found)
+            except OSError as exc:
+                return found, dangling_link(found, exc)
+    else:
+        return None  # all there: the scan left it out for another reason
+    if parent == root or not is_empty_folder(parent):
+        return None
+    if device is None:
+        return None  # nothing tells a mount point from a folder its user emptied
+    try:
+        here_device = os.stat(parent).st_dev
+    except OSError:
+        return None
+    return None if here_device == device else (parent, SHARE_LEFT)

@@ -1454,6 +1454,33 @@ def test_a_scan_path_gone_with_its_share_marks_nothing_missing(library, capsys):
     assert not db.Movie.select().where(db.Movie.missing).exists()
 
 
+def test_a_scan_path_linked_into_a_share_not_mounted_marks_nothing_missing(
+    library, tmp_path, capsys
+):
+    """`Heat (1995)` is a symbolic link into a second share (`/mnt/nas2`), not mounted: the
+    link leads nowhere. `metarrd scan "/movies/Heat (1995)"` marked its item missing, as if the
+    user had deleted the film. The link is reported, exit 1, the item kept."""
+    cfg, root = library
+    cfg.write_text(
+        cfg.read_text().replace(f'path = "{root}"\n', f'path = "{root}"\nfollow_symlinks = true\n')
+    )
+    nas2 = tmp_path / "mnt" / "nas2"
+    nas2.mkdir(parents=True)
+    shutil.move(root / "Heat (1995)", nas2 / "Heat (1995)")
+    (root / "Heat (1995)").symlink_to(nas2 / "Heat (1995)", target_is_directory=True)
+    cli(cfg, "scan")
+    shutil.move(nas2 / "Heat (1995)", tmp_path / "Heat (1995)")  # nas2 unmounted: left empty
+    capsys.readouterr()
+    for path in (root / "Heat (1995)", root / "Heat (1995)" / "Heat (1995).mkv"):
+        assert cli(cfg, "scan", str(path)) == 1, path
+        err = capsys.readouterr().err
+        assert err.splitlines() == [
+            f"{root / 'Heat (1995)'}: is a symbolic link to {nas2 / 'Heat (1995)'}, which does not "
+            "exist (a disk or share not mounted?)"
+        ], path
+        assert not db.Movie.select().where(db.Movie.missing).exists(), path
+
+
 def test_a_scan_path_deleted_typed_in_the_other_unicode_normalisation_marks_it_missing(
     library, capsys
 ):

@@ -228,7 +228,10 @@ def gone_from_library(rt: Runtime, path: str) -> bool:
         return False
     if is_empty_folder(root):
         return False
-    return is_gone(path)
+    from metarrd.scan.renames import gone_share  # the scan imports this package
+
+    # behind a share not there (a link into it, its mount point left empty): not gone either
+    return is_gone(path) and gone_share(path, root) is None
 
 
 def after_scan_of(rt: Runtime, report, given: dict[int, dict[str, Any]]) -> list[Step]:

@@ -15,6 +15,7 @@ from metarrd import db
 from metarrd.atomic import sha256_file
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.files import is_gone
+from metarrd.mounts import device_of, share_gone
 from metarrd.paths import is_inside
 from metarrd.scan.local_files import Place, VideoPlace, ledger_folder, movie_folder
 
@@ -206,6 +207,22 @@ def carry_ledger(
     if moved:
         log.info("item %d: %d published file(s) followed it to %s", movie_id, moved, new_folder)
     return moved
+
+
+def gone_share(path: str, root: str) -> tuple[str, str] | None:
+    """The share not there (`mounts.share_gone`: its folder or link, and why) that an item
+    known at or under `path`, which is not there, is behind; None when there is none: what was
+    there is gone. The items' recorded devices tell a share's empty mount point."""
+    prefix = path.rstrip(os.sep) + os.sep
+    query = db.Movie.select(db.Movie.path, db.Movie.file_id).where(
+        ~db.Movie.missing, (db.Movie.path == path) | db.Movie.path.startswith(prefix)
+    )
+    for movie in query:
+        if is_inside(movie.path, path):
+            share = share_gone(movie.path, root, device_of(movie.file_id))
+            if share is not None:
+                return share
+    return None
 
 
 def mark_gone(paths: list[str]) -> list[int]:

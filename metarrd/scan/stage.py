@@ -42,6 +42,7 @@ from metarrd.config import LIBRARY_SOURCE, Config, LibraryConfig
 from metarrd.enrich import MAX_BLOCKS, later_episode_fields
 from metarrd.files import cannot_look, display, is_gone, library_root_problem
 from metarrd.identify import MOVIE_NAME_RULES, parse_hints
+from metarrd.mounts import device_of, share_gone
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
 from metarrd.scan.local_files import (
@@ -57,6 +58,7 @@ from metarrd.scan.renames import (
     carried_folders,
     carry_ledger,
     carry_sidecars,
+    gone_share,
     same_runtime,
     take_files,
     untouched,
@@ -184,6 +186,9 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         return report
     tops = scope or [root]
     unseen = {top: why for top in tops if (why := cannot_look(top)) is not None}
+    # behind a share not there (`metarrd scan PATH` of it): reported as that share's folder
+    shares = {top: share for top in tops if (share := _share_gone(top, root)) is not None}
+    unseen.update((top, "") for top in shares)
     scope = [_with_its_stack(top, root) for top in tops if top not in unseen]
 
     # in bulk and as the database's plain rows: an unchanged item costs a dict lookup
@@ -234,7 +239,10 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         db.record_event("scan.error", f"{shown}: {reason}", movie=movie_id, level="error")
 
     for top, why in unseen.items():  # its items keep their state: `known` holds none of them
-        on_error(top, why)
+        if top not in shares:
+            on_error(top, why)
+    for folder, why in dict(shares.values()).items():
+        on_error(Path(folder), why)
     skipped = Skipped(root)  # what the walk leaves out by name: listed for the user
     # symlinked folders are followed into any library (or anywhere, when this one says so)
     walk = functools.partial(
@@ -297,11 +305,17 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
     report.unchanged += unchanged
     _record_identities(identified)
     _read_names_again(reread, root, report)
-    gone_ids = [
-        k[0]
-        for p, k in known.items()
-        if p not in seen and not k[4] and not out_of_sight(p, unread, k[5])
-    ]
+    unfound = [k for p, k in known.items() if p not in seen and not k[4]]
+    for k in unfound:  # behind a share not there: reported, kept as unread ones are
+        share = (
+            None
+            if out_of_sight(k[1], unread, k[5])
+            else share_gone(k[1], lib.path, device_of(k[7]))
+        )
+        if share is not None:
+            on_error(Path(share[0]), share[1])
+    # then what is not behind one (a stack beside a single file in a share's mount point is)
+    gone_ids = [k[0] for k in unfound if not out_of_sight(k[1], unread, k[5])]
     wanted = gone_ids + [i for _v, i in changed if i is not None]
     models = _movies_by_id(wanted)
     vanished = {models[i].path: models[i] for i in gone_ids if i in models}
@@ -387,6 +401,15 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         report.skipped,
     )
     return report
+
+
+def _share_gone(top: Path, root: Path) -> tuple[str, str] | None:
+    """The folder (or link) that makes a scope not there a share not there, and why
+    (`renames.gone_share`: a symbolic link on the way leading nowhere, an empty mount point
+    where its items were found on another file system); None when it is gone, or there. `gone_from_library` has told a path whose items are
+    gone from one behind a share already (by their devices); a scope it kept (`metarrd scan
+    PATH`) is reported so, and its items keep their state."""
+    return gone_share(str(top), str(root)) if is_gone(top) else None
 
 
 def _with_its_stack(top: Path, root: Path) -> Path:

@@ -43,6 +43,7 @@ from metarrd.identify import (
     show_folder_hints,
 )
 from metarrd.imaging import ImageRejected, analyse_image
+from metarrd.mounts import device_of, share_gone
 from metarrd.runtime import Runtime
 from metarrd.scan.kodi_episodes import kodi_only_videos
 from metarrd.scan.local_files import (
@@ -214,6 +215,9 @@ def _walk_and_scan(
         if top != root and (why := cannot_look(top)) is not None:  # its items keep their state
             walk.unreadable(top, why)
             continue
+        if top != root and is_gone(top) and (share := share_gone(str(top), str(root), None)):
+            walk.unreadable(Path(share[0]), share[1])  # behind a share not there: kept too
+            continue
         if top == root:
             skipped.walked.append(str(root))
             try:
@@ -264,7 +268,7 @@ def _walk_and_scan(
             else:
                 on_error(show_dir, NOT_UTF8)
     _follow_renamed_shows(library, shows, report)
-    _mark_vanished_shows(library, root, scope, set(shows), walk.unread, report)
+    _mark_vanished_shows(library, root, scope, set(shows), walk, report)
     for show_dir, tops in shows.items():
         if show_dir.is_dir():
             try:
@@ -934,14 +938,14 @@ def _merge_show(old: db.Movie, copy: db.Movie) -> dict[int, int | None]:
 
 
 def _mark_vanished_shows(
-    library, root: Path, scope, present: set[Path], unread: list[str], report
+    library, root: Path, scope, present: set[Path], walk: _ShowWalk, report
 ) -> None:
     if scope != [root]:
         return
     gone = [
         s for s in db.Movie.select().where(
             db.Movie.library == library, db.Movie.kind == db.SHOW, ~db.Movie.missing
-        ) if Path(s.path) not in present and not out_of_sight(s.path, unread)
+        ) if Path(s.path) not in present and not _out_of_reach(s, root, walk)
     ]  # fmt: skip
     for show in gone:
         children = list(db.Movie.select().where(db.Movie.show == show, ~db.Movie.missing))
@@ -954,6 +958,20 @@ def _mark_vanished_shows(
             db.Movie.update(missing=True, updated_at=db.now()).where(db.Movie.id.in_(ids)).execute()
             db.record_event("scan.missing", f"{show.path} is gone; its data is kept", movie=show)
         report.missing.extend(ids)
+
+
+def _out_of_reach(item: db.Movie, root: Path, walk: _ShowWalk) -> bool:
+    """Is a known item the walk did not find under a folder it reported (`out_of_sight`), or
+    behind a share not there (`mounts.share_gone`: a show folder linked into a share not
+    mounted, a share's mount point left empty), which is then reported? Not gone: it keeps
+    its state."""
+    if out_of_sight(item.path, walk.unread):
+        return True
+    share = share_gone(item.path, str(root), device_of(item.file_id))
+    if share is None:
+        return False
+    walk.unreadable(Path(share[0]), share[1])
+    return True
 
 
 def _walked_into(show_dir: Path, top: Path) -> bool:
@@ -1162,7 +1180,7 @@ def scan_show(
         known.update({m.path: m for m in others if m.id not in merged})  # kept: missing
     _record_season_nfos(rt, show, show_dir, walk, report)
     vanished = [
-        m for m in known.values() if not m.missing and not out_of_sight(m.path, walk.unread)
+        m for m in known.values() if not m.missing and not _out_of_reach(m, Path(walk.root), walk)
     ]
     if vanished:  # copied elsewhere in the show before they went: they follow the copy
         followed = follow_copies(vanished)
