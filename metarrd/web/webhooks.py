@@ -338,13 +338,18 @@ class _Paths:
             self.roots[root] = library_unanswered(root)
         return root if self.roots[root] else None
 
-    def local(self, value: Any, what: str, *, folder: bool = False) -> str:
-        sent = sent_path(value, what)
-        ours = local_path(sent, self.config.webhooks.path_map)
+    def mapped(self, value: Any, what: str) -> str:
+        """The path sent, through `path_map`, its library root spelled as configured; not
+        looked up on disk (`local` does)."""
+        ours = local_path(sent_path(value, what), self.config.webhooks.path_map)
         # its library root as configured, before the look at a hung root, which compares
         # paths as spelled: sent in the other normalisation, disk_spelling looked below a
         # hung root, and the call never answered
-        ours = in_configured_root(ours, [lib.path for lib in self.config.library])
+        return in_configured_root(ours, [lib.path for lib in self.config.library])
+
+    def local(self, value: Any, what: str, *, folder: bool = False) -> str:
+        sent = sent_path(value, what)
+        ours = self.mapped(value, what)
         if not self.hung(ours):
             ours = disk_spelling(ours, [lib.path for lib in self.config.library])
         self.sent.setdefault(ours, sent)
@@ -360,15 +365,25 @@ class _Paths:
         ours = self.local(value, what, folder=folder)
         if ours.isascii() or not self.inside(ours) or self.hung(ours):
             return ours
+        # a name gone, whose sibling spelled in the other normalisation is still there (a
+        # Linux disk keeps "Léon" NFC and NFD side by side): `local` found that sibling, but
+        # an item spelled as sent is the one deleted; the sibling's items are not
+        mapped = self.mapped(value, what)
+        if mapped != ours and not os.path.lexists(mapped) and _items_at(mapped, folder):
+            return self._spelled(mapped, ours, folder)
         if _items_at(ours, folder) or os.path.lexists(ours):
             return ours
         for spelled in other_spellings(ours):
             if _items_at(spelled, folder):
-                self.sent.setdefault(spelled, self.sent[ours])
-                if folder:
-                    self.folders.add(spelled)
-                return spelled
+                return self._spelled(spelled, ours, folder)
         return ours
+
+    def _spelled(self, spelled: str, ours: str, folder: bool) -> str:
+        """`spelled`, the items' spelling of `ours` (as `local` found it), noted as sent so."""
+        self.sent.setdefault(spelled, self.sent[ours])
+        if folder:
+            self.folders.add(spelled)
+        return spelled
 
     def refuse_outside(self, paths: list[str], event: str) -> tuple[Response, int] | None:
         """The 422 for the first of `paths` outside every library, saying which `path_map`

@@ -556,6 +556,37 @@ def test_a_delete_spelled_in_the_other_unicode_form_marks_the_item_missing(
     assert item.missing and item.tmdb_id == 194 and item.path == str(video)
 
 
+@pytest.mark.parametrize("event", ["MovieFileDelete", "MovieDelete"])
+def test_a_delete_whose_sibling_in_the_other_unicode_form_stays_marks_its_own_item(
+    setup, make_movie, event
+):
+    """A Linux disk holds `Léon (1994)` twice: composed (NFC, Radarr's, as its database spells
+    it) and decomposed (NFD, copied from a Mac), two items. Radarr deletes its own folder (the
+    file, then the empty folder with "Delete empty folders") and says so, NFC: the look for the
+    disk's spelling found the NFD sibling, the job marked nothing there (it is there), and the
+    deleted item stayed until the watcher or the next rescan. The item spelled as sent is
+    missing; the sibling's stays."""
+    import shutil
+
+    client, rt, fake = setup
+    name = "Léon (1994)"
+    radarrs = make_movie(rt, unicodedata.normalize("NFC", name), tmdb_id=101)
+    copied = make_movie(rt, unicodedata.normalize("NFD", name), tmdb_id=101)
+    folder = Path(radarrs.path).parent
+    shutil.rmtree(folder)
+    assert Path(copied.path).exists()
+    body = movie_delete(folder) if event == "MovieDelete" else radarr_file_delete(str(folder))
+    body.get("movieFile", {})["relativePath"] = Path(radarrs.path).name
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 202, r.get_json()
+    assert (
+        r.get_json()["message"]
+        == f"{Path(radarrs.path) if event == 'MovieFileDelete' else folder}: its item will be marked missing"
+    )
+    assert db.Movie.get_by_id(radarrs.id).missing
+    assert not db.Movie.get_by_id(copied.id).missing
+
+
 def _deleted_after_our_first_look(monkeypatch, *paths: Path) -> None:
     """Radarr's order: its EventAggregator runs the notification (a synchronous handler) first,
     MediaFileDeletionService.HandleAsync deletes the folder afterwards, on a task of its own
