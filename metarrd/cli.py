@@ -687,6 +687,7 @@ def cmd_scan(config: Config, args) -> int:
     from metarrd.pipeline.steps import after_scan_of, gone_from_library, items_on
     from metarrd.publish import tell_players_moved
     from metarrd.scan import ScanReport, mark_gone, scan
+    from metarrd.scan.renames import stack_folders
     from metarrd.spelling import in_configured_root
 
     rt = _runtime(config)
@@ -733,6 +734,11 @@ def cmd_scan(config: Config, args) -> int:
         except UsageError as exc:
             print(escape_controls(f"{exc}; not scanned"), file=sys.stderr)
             ambiguous += 1
+            continue
+        # a stack's later part (`cd2`): no item is named so; its stack's folder is scanned,
+        # and the item keeps its other parts
+        if parted := stack_folders([stored]):
+            paths.extend(folder for folder in parted if folder not in paths)
             continue
         gone[stored] = items_on(stored, missing_too=True)
     # an empty list would scan every library

@@ -1422,6 +1422,35 @@ def test_a_show_season_or_episode_deleted_by_hand_is_marked_missing(tv_library, 
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.parametrize("stack", ["files", "folders"])
+def test_a_scan_path_of_a_deleted_second_part_rescans_its_movie(library, capsys, stack):
+    """`Magnolia (1999) cd1.avi` and `cd2.avi` (or `CD1/`, `CD2/` folders: Kodi's folder
+    stacking) are one item, named by its first part. The user deleted `cd2` and ran `metarrd
+    scan` on it: "not there, and no item was known there; not scanned", exit 1. The movie it
+    belonged to is scanned: it stays, with one part."""
+    cfg, root = library
+    folder = root / "Magnolia (1999)"
+    if stack == "files":
+        parts = [folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2)]
+    else:
+        parts = [folder / f"CD{n}" / f"magnolia.cd{n}.avi" for n in (1, 2)]
+    for part in parts:
+        part.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(MEDIA.with_name("xvid_mp3.avi"), part)
+    cli(cfg, "scan")
+    item = db.Movie.get(db.Movie.path == str(parts[0]))
+    assert item.parts == list(map(str, parts))
+    gone = parts[1] if stack == "files" else parts[1].parent
+    shutil.rmtree(gone) if gone.is_dir() else gone.unlink()
+    capsys.readouterr()
+    assert cli(cfg, "scan", str(gone)) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "scanned 1 video: 0 new, 1 changed, 0 moved, 0 missing, 0 unchanged" in out
+    item = db.Movie.get_by_id(item.id)
+    assert not item.missing and item.path == str(parts[0]) and item.parts == [str(parts[0])]
+
+
 def test_a_scan_path_that_is_gone_and_named_no_item_is_one_failure_line(library, capsys):
     """A PATH that is not there and where no item was ever known (a typo, a folder never
     scanned): one line naming it, exit 1, nothing marked; the other PATHs are scanned."""

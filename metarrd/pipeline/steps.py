@@ -68,6 +68,7 @@ def _told(payload: dict[str, Any]) -> bool:
 
 def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     from metarrd.scan import follow_renames, mark_gone, scan
+    from metarrd.scan.renames import stack_folders
 
     if not workflow.is_enabled(rt.config, "scanning"):
         return Outcome(HELD_FOR_SCANNING if _told(job.payload) else SCANNING_OFF)
@@ -89,6 +90,10 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     reviewed = _published_at(list(renames))  # before they follow: a rename marks them outdated
     moved = follow_renames(renames)
     gone = mark_gone(job.payload.get("gone") or [])
+    # a stack's later part deleted (`cd2`) names no item: its stack's folder is scanned
+    parted = stack_folders(job.payload.get("gone") or [])
+    if parted and paths is not None:
+        paths = [*paths, *(p for p in parted if p not in paths)]
     again = recheck_gone(job.payload.get("recheck") or {}) + waits
     vanished: list[str] = []  # folders the watcher saw go: their items are missing, if not moved
     if paths is not None:
@@ -177,9 +182,13 @@ def recheck_gone(recheck: dict[str, int]) -> list[Step]:
     """Delayed scans for the `gone` paths of a delete webhook (path -> tries spent) that still
     have items not missing (mark_gone, just before, found their files there); a path still
     there after the last try: one log line."""
+    from metarrd.scan.renames import stack_folders  # the scan imports this package
+
     later: dict[int, list[str]] = {}
     for path, tries in sorted(recheck.items()):
-        if not items_on(path):  # not "is the path there": it may have gone since mark_gone
+        # not "is the path there": it may have gone since mark_gone; a stack's later part
+        # names no item, its stack holds it
+        if not items_on(path) and not stack_folders([path]):
             continue
         if tries >= len(RECHECK_DELAYS):
             log.info(

@@ -18,6 +18,7 @@ from metarrd.files import is_gone
 from metarrd.mounts import device_of, share_gone
 from metarrd.paths import is_inside
 from metarrd.scan.local_files import Place, VideoPlace, ledger_folder, movie_folder
+from metarrd.walk import is_stack_folder
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +224,30 @@ def gone_share(path: str, root: str) -> tuple[str, str] | None:
             if share is not None:
                 return share
     return None
+
+
+def stack_folders(paths: list[str]) -> list[str]:
+    """The folders of the stacks (items not missing) a later part of which is at or under one
+    of `paths` (`Movie (2000) cd2.avi`, a folder stack's `CD2/`): a deleted part names no item
+    (an item's path is its first part), so the scan of its stack's folder finds the stack
+    without it, and the item keeps its other parts. In the order of `paths`, each once."""
+    folders: list[str] = []
+    for path in paths:
+        path = os.path.normpath(path)
+        parent = os.path.dirname(path)
+        # a part in the stack's own folder, or a folder stack's `CDn/` (or a file in it)
+        above = os.path.dirname(parent) if is_stack_folder(os.path.basename(parent)) else parent
+        prefix = above.rstrip(os.sep) + os.sep
+        query = db.Movie.select(db.Movie.path, db.Movie.parts).where(
+            ~db.Movie.missing, db.Movie.kind == db.MOVIE, db.Movie.path.startswith(prefix)
+        )
+        for movie in query:
+            parts = movie.parts or []
+            if len(parts) > 1 and any(is_inside(part, path) for part in parts[1:]):
+                folder = os.path.dirname(movie.path)
+                if folder not in folders:
+                    folders.append(folder)
+    return folders
 
 
 def mark_gone(paths: list[str]) -> list[int]:

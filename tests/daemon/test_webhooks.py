@@ -13,7 +13,7 @@ import pytest
 
 from metarrd import db, workflow
 from metarrd.pipeline import jobs
-from tests.daemon.conftest import webhook_client
+from tests.daemon.conftest import MEDIA, webhook_client
 
 TOKEN = "s3cret-token"
 
@@ -585,6 +585,44 @@ def test_a_delete_whose_sibling_in_the_other_unicode_form_stays_marks_its_own_it
     )
     assert db.Movie.get_by_id(radarrs.id).missing
     assert not db.Movie.get_by_id(copied.id).missing
+
+
+@pytest.mark.parametrize("deleted", ["before", "after our first look"])
+def test_a_file_delete_of_a_stacks_second_part_rescans_its_movie(setup, monkeypatch, deleted):
+    """`Magnolia (1999) cd1.avi` and `cd2.avi` in the movie's folder are one item (a stack,
+    Kodi's default rules), named by its first part. A MovieFileDelete of `cd2` named no item:
+    the job marked nothing and said nothing more, and the item kept a part that is gone. The
+    movie's folder is scanned: the item stays, with its one part. Radarr calls before it
+    deletes the file: the folder is scanned again a little later, as for any delete."""
+    import shutil
+
+    import metarrd.scan
+    from metarrd.scan import scan
+
+    client, rt, fake = setup
+    folder = Path(rt.config.library[0].path) / "Magnolia (1999)"
+    folder.mkdir()
+    cd1, cd2 = (folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2))
+    for part in (cd1, cd2):
+        shutil.copy2(MEDIA / "xvid_mp3.avi", part)  # an XviD two-CD rip
+    (item_id,) = scan(rt, [folder]).new
+    assert db.Movie.get_by_id(item_id).parts == [str(cd1), str(cd2)]
+    if deleted == "before":
+        cd2.unlink()
+    else:  # Radarr's order (`_deleted_after_our_first_look`): gone once the job's scan ran
+
+        def scanned_then_deleted(*args):
+            report = scan(*args)
+            cd2.unlink(missing_ok=True)
+            return report
+
+        monkeypatch.setattr(metarrd.scan, "scan", scanned_then_deleted)
+    body = radarr_file_delete(str(folder))
+    body["movieFile"].update(relativePath=cd2.name, path=str(cd2))
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 202, r.get_json()
+    item = db.Movie.get_by_id(item_id)
+    assert not item.missing and item.path == str(cd1) and item.parts == [str(cd1)]
 
 
 def _deleted_after_our_first_look(monkeypatch, *paths: Path) -> None:
