@@ -686,8 +686,7 @@ def cmd_scan(config: Config, args) -> int:
     from metarrd.identify import identify_many
     from metarrd.pipeline.steps import after_scan_of, gone_from_library, items_on
     from metarrd.publish import tell_players_moved
-    from metarrd.scan import ScanReport, mark_gone, scan
-    from metarrd.scan.renames import stack_folders
+    from metarrd.scan import ScanReport, mark_gone, scan, stack_folders
     from metarrd.spelling import in_configured_root
 
     rt = _runtime(config)

@@ -67,8 +67,7 @@ def _told(payload: dict[str, Any]) -> bool:
 
 
 def do_scan(rt: Runtime, job: db.Job) -> Outcome:
-    from metarrd.scan import follow_renames, mark_gone, scan
-    from metarrd.scan.renames import stack_folders
+    from metarrd.scan import follow_renames, mark_gone, scan, stack_folders
 
     if not workflow.is_enabled(rt.config, "scanning"):
         return Outcome(HELD_FOR_SCANNING if _told(job.payload) else SCANNING_OFF)
@@ -182,7 +181,7 @@ def recheck_gone(recheck: dict[str, int]) -> list[Step]:
     """Delayed scans for the `gone` paths of a delete webhook (path -> tries spent) that still
     have items not missing (mark_gone, just before, found their files there); a path still
     there after the last try: one log line."""
-    from metarrd.scan.renames import stack_folders  # the scan imports this package
+    from metarrd.scan import stack_folders  # the scan imports this package
 
     later: dict[int, list[str]] = {}
     for path, tries in sorted(recheck.items()):
@@ -237,7 +236,7 @@ def gone_from_library(rt: Runtime, path: str) -> bool:
         return False
     if is_empty_folder(root):
         return False
-    from metarrd.scan.renames import gone_share  # the scan imports this package
+    from metarrd.scan import gone_share  # the scan imports this package
 
     # behind a share not there (a link into it, its mount point left empty): not gone either
     return is_gone(path) and gone_share(path, root) is None

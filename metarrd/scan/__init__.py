@@ -20,7 +20,7 @@ from metarrd.scan.local_files import (
     movie_folder,
     nfo_present,
 )
-from metarrd.scan.renames import follow_renames, mark_gone
+from metarrd.scan.renames import follow_renames, gone_share, mark_gone, stack_folders
 from metarrd.scan.skipped import load as skipped_by_name
 from metarrd.scan.stage import ScanReport, apply_nfo_values, probe, scan, scan_library
 from metarrd.scan.tv import season_item
@@ -43,6 +43,7 @@ __all__ = [
     "ScanReport",
     "apply_nfo_values",
     "follow_renames",
+    "gone_share",
     "mark_gone",
     "named_seasons",
     "probe",
@@ -50,4 +51,5 @@ __all__ = [
     "scan_library",
     "season_item",
     "skipped_by_name",
+    "stack_folders",
 ]
