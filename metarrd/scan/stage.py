@@ -406,9 +406,9 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
 def _share_gone(top: Path, root: Path) -> tuple[str, str] | None:
     """The folder (or link) that makes a scope not there a share not there, and why
     (`renames.gone_share`: a symbolic link on the way leading nowhere, an empty mount point
-    where its items were found on another file system); None when it is gone, or there. `gone_from_library` has told a path whose items are
-    gone from one behind a share already (by their devices); a scope it kept (`metarrd scan
-    PATH`) is reported so, and its items keep their state."""
+    where its items were found on another file system); None when it is gone, or there. A
+    scope `gone_from_library` kept for that (`metarrd scan PATH`) is reported so, and its
+    items keep their state."""
     return gone_share(str(top), str(root)) if is_gone(top) else None
 
 

@@ -59,6 +59,7 @@ from metarrd.scan.renames import (
     carry_file,
     carry_ledger,
     carry_sidecars,
+    gone_share,
     same_runtime,
     take_files,
     untouched,
@@ -215,7 +216,7 @@ def _walk_and_scan(
         if top != root and (why := cannot_look(top)) is not None:  # its items keep their state
             walk.unreadable(top, why)
             continue
-        if top != root and is_gone(top) and (share := share_gone(str(top), str(root), None)):
+        if top != root and is_gone(top) and (share := gone_share(str(top), str(root))):
             walk.unreadable(Path(share[0]), share[1])  # behind a share not there: kept too
             continue
         if top == root:
