@@ -154,9 +154,12 @@ def create_app(config: Config, *, testing: bool = False) -> Flask:
         # request stays under MAX_CONTENT_LENGTH (set before the CSRF check reads the form).
         # The image only from a browser that may use the UI: the CSRF check reads (and spools
         # to a temp file) the whole form before the login is asked for, so anyone who can
-        # reach a login page could make each request park 64 MB in /tmp.
+        # reach a login page could make each request park 64 MB in /tmp. And only a multipart
+        # form, which werkzeug streams to a temp file: a urlencoded body (a script's; the page's
+        # form is multipart) is read whole into memory, 64 MB a request held in the worker.
         if request.endpoint == "item.add_own_image":
-            if not auth.login_required() or auth.is_logged_in():
+            multipart = request.mimetype == "multipart/form-data"
+            if multipart and (not auth.login_required() or auth.is_logged_in()):
                 request.max_content_length = item.MAX_UPLOAD_BYTES + 64 * 1024
         elif request.blueprint == webhooks.bp.name:
             request.max_content_length = webhooks.MAX_BODY_BYTES

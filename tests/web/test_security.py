@@ -718,6 +718,35 @@ def test_only_a_logged_in_browser_may_send_an_image_upload(public_app):
     assert answer.headers["Location"].startswith("/movies/1#art-poster")
 
 
+def test_the_upload_route_takes_its_64_mb_as_a_multipart_form_only(public_app, monkeypatch):
+    """werkzeug streams a multipart form's file to a temp file, but reads a urlencoded body
+    whole into memory (incoming.FormParser): posted to the upload route by a script, each
+    request held up to 64 MB in its worker. Such a body gets the 1 MB every other route has."""
+    from metarrd.web import incoming
+
+    auth.set_password("correct horse")
+    Seeder(public_app.config["METARRD"]).movie("Heat", 1995)
+    c = public_app.test_client()
+    login(c, "correct horse")
+    read = []
+    real_parse = incoming.FormParser._parse_urlencoded
+    monkeypatch.setattr(
+        incoming.FormParser,
+        "_parse_urlencoded",
+        lambda self, *args: read.append(1) or real_parse(self, *args),
+    )
+    body = f"csrf_token={token_of(c, '/')}&url=" + "x" * 2_000_000
+    answer = c.post(
+        "/movies/1/artwork/poster/add", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert answer.status_code == 413
+    assert read == []  # refused by its Content-Length, before a byte of it was read
+    # the page's own form, multipart, still takes a file past 1 MB
+    big = {"image": (io.BytesIO(b"x" * 2_000_000), "big.jpg"), "csrf_token": token_of(c, "/")}
+    answer = c.post("/movies/1/artwork/poster/add", data=big, content_type="multipart/form-data")
+    assert answer.status_code == 303
+
+
 def test_a_form_of_many_fields_is_refused_before_it_is_read(public_app, monkeypatch):
     """werkzeug bounds a multipart form's parts (1,000) but not a urlencoded form's fields, and
     the CSRF check reads the form of any POST before the login is asked for: 1 MB of `&a=`
