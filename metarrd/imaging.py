@@ -34,6 +34,10 @@ FORMATS = {
 # large preview) opens in Pillow as "MPO"; every decoder, Kodi's and browsers', shows its first
 # picture, a plain JPEG: it is a JPEG for us
 SAME_AS = {"MPO": "JPEG"}
+# The only decoders Image.open tries. Without `formats` it hands the bytes to every plugin whose
+# signature matches, before FORMATS is checked: an EPS (`%!PS`) is read line by line to its
+# `%%EndComments` in Python, a minute of CPU for 60 MB of short lines named `poster.jpg`.
+OPENED = tuple(FORMATS)
 DEFAULT_MAX_PIXELS = 80_000_000
 # Every scan of a progressive JPEG walks every block of the picture, however little it holds: a
 # few hundred KB of near-empty scans keep libjpeg busy for minutes (libjpeg-turbo's LJT-01-003,
@@ -145,6 +149,18 @@ def _read(source: Path | bytes, keep: int = 0) -> tuple[bytes, str, int, bytes |
     return head, digest.hexdigest(), size, whole if size <= keep else None
 
 
+def _other_format(head: bytes) -> str | None:
+    """The format another Pillow plugin would take `head` for, by its signature alone (the
+    plugin never reads the file), for the message; None when none would."""
+    if len(head) < 16:  # DIB's check unpacks 4 bytes, whatever it is given
+        return None
+    Image.init()
+    for name, (_factory, accept) in Image.OPEN.items():
+        if name not in OPENED and accept is not None and accept(head[:16]):
+            return name
+    return None
+
+
 def _open_checked(
     source: Path | bytes, head: bytes, max_pixels: int, budget: int | None = None
 ) -> Image.Image:
@@ -153,8 +169,12 @@ def _open_checked(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            im = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+            im = Image.open(
+                io.BytesIO(source) if isinstance(source, bytes) else source, formats=OPENED
+            )
     except UnidentifiedImageError:
+        if (other := _other_format(head)) is not None:
+            raise ImageRejected(f"unsupported image format {other}") from None
         raise not_an_image(head) from None
     except Image.DecompressionBombError as exc:
         raise ImageRejected(f"decompression bomb refused ({exc})") from None
@@ -364,7 +384,9 @@ def make_preview(source: Path | bytes, *, size: int = PREVIEW_SIZE, quality: int
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
+        with Image.open(
+            io.BytesIO(source) if isinstance(source, bytes) else source, formats=OPENED
+        ) as im:
             if _kind(im) == "JPEG":
                 im.draft("RGB", preview_box(im.size, size))
             im.load()

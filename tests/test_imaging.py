@@ -275,3 +275,32 @@ def test_a_progressive_jpeg_of_thousands_of_scans_is_refused_before_decoding(tmp
     bomb.write_bytes(_with_scans_repeated(ordinary, 600))
     with pytest.raises(ImageRejected, match="a progressive JPEG of 610 scans"):
         analyse_with_preview(bomb)
+
+
+def test_a_file_of_another_format_is_refused_without_its_decoder_reading_it(tmp_path, monkeypatch):
+    """Image.open hands the bytes to every Pillow plugin whose signature matches before the
+    format is checked: a `poster.jpg` that is an EPS (`%!PS`) of 60 MB of short lines was read
+    line by line to its `%%EndComments` in Python, a minute of CPU, then refused. Only the four
+    formats of ours are opened now; the others are named by their signature alone."""
+    from PIL import EpsImagePlugin
+
+    from metarrd.imaging import analyse_with_preview, make_preview
+
+    opened = []
+    real_open = EpsImagePlugin.EpsImageFile._open
+    monkeypatch.setattr(
+        EpsImagePlugin.EpsImageFile, "_open", lambda self: opened.append(1) or real_open(self)
+    )
+    eps = tmp_path / "poster.jpg"
+    Image.new("RGB", (40, 60), (200, 30, 30)).save(eps, "EPS")
+    assert eps.read_bytes().startswith(b"%!PS")
+    for analyse in (analyse_image, analyse_with_preview):
+        with pytest.raises(ImageRejected, match="unsupported image format EPS"):
+            analyse(eps)
+    with pytest.raises(OSError):
+        make_preview(eps)
+    assert opened == []
+    ordinary = tmp_path / "ordinary.jpg"  # the four formats of ours still open
+    for fmt in ("JPEG", "PNG", "WEBP", "GIF"):
+        Image.new("RGB", (40, 60), (200, 30, 30)).save(ordinary, fmt)
+        assert analyse_with_preview(ordinary)[0].format == fmt.lower()
