@@ -36,6 +36,7 @@ from metarrd.identify import (
     EpisodeName,
     absolute_numbers,
     episode_folders,
+    forget_enrichment,
     kodi_rule_reading,
     names_no_season,
     parse_episode,
@@ -2042,6 +2043,8 @@ def _record_episode(
     if is_new:
         item = db.Movie(library=library, path=str(pr.path), kind=db.EPISODE, show=show)
         item.date_added = date_added_from_mtime(pr.mtime_ns)
+    elif item.kind != db.EPISODE:
+        item = _film_to_episode(item, library, show)
     name = pr.name
     stored = (item.hints or {}).get("name_absolute")  # a range comes back as a list
     if _in_absolute_order(show, name) and absolute_numbers(stored) == absolute_numbers(
@@ -2116,6 +2119,30 @@ def _record_episode(
     if not is_new:
         item.save()
     return item, is_new, pr
+
+
+def _film_to_episode(film: db.Movie, library: db.Library, show: db.Movie) -> db.Movie:
+    """The episode item of a file recorded as a film: its library was a movie library (the
+    `[[library]]` written without `kind = "tv"`, the likeliest first mistake) and is a TV
+    library now. The file stayed a film, unidentified for good and under no show, and its show
+    counted no episode: the scan took the film for the episode. It becomes this show's
+    episode as a new one would be, keeping its id, its history and the files it published
+    (the ledger's: ours, replaced without a backup); what it was as a film goes: its
+    identification, metadata, provider candidates and cast, and the pictures found beside it
+    as a film's (read again as the episode's; their cached copies stay). Called in a write
+    transaction."""
+    forget_enrichment(film)
+    db.ArtworkCandidate.delete().where(db.ArtworkCandidate.movie == film.id).execute()
+    db.record_event(
+        "scan.found",
+        f"{film.path}: recorded as a film while its library was a movie library; now an "
+        f"episode of {show.title or Path(show.path).name}",
+        movie=film.id,
+    )
+    return db.Movie(
+        id=film.id, library=library, path=film.path, kind=db.EPISODE, show=show,
+        date_added=film.date_added, created_at=film.created_at,
+    )  # fmt: skip
 
 
 # an episode block's values kept per block (`hints["nfo_episodes"]`): key, nfo_read's field

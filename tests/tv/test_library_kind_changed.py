@@ -1,0 +1,64 @@
+"""A TV library first configured without `kind = "tv"` (the `[[library]]` of
+config.example.toml copied for the TV folder, its kind left at "movie"), scanned, then set
+right: the next scan makes each episode file its show's episode. It stayed a film, under no
+show and unidentified for good, and every show counted no episode, until the database was
+deleted by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from metarrd import db
+from metarrd.cli import main
+from tests.conftest import backend_toml
+
+from .conftest import put
+
+FILES = [
+    "Breaking Bad (2008)/Season 1/Breaking Bad - S01E01 - Pilot WEBDL-1080p.mkv",
+    "Breaking Bad (2008)/Season 1/Breaking Bad - S01E02 - Cat's in the Bag... WEBDL-1080p.mkv",
+    "Firefly (2002)/Firefly - S01E03 - Bushwhacked.mkv",
+]
+
+
+def write_config(tmp_path: Path, sim, root: Path, kind: str) -> Path:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        f'[[library]]\nname = "TV Shows"\npath = "{root}"\n'
+        + (f'kind = "{kind}"\n' if kind != "movie" else "")
+        + "[providers]\nmax_retries = 1\n"
+        f'[providers.tmdb]\napi_key = "{sim.keys.tmdb_key}"\nbase_url = "{sim.tmdb_url}"\n'
+        f'[providers.fanart]\napi_key = "{sim.keys.fanart_key}"\nbase_url = "{sim.fanart_url}"\n'
+        f'[providers.tvdb]\napi_key = "{sim.keys.tvdb_key}"\nbase_url = "{sim.tvdb_url}"\n'
+        + backend_toml()
+    )
+    return cfg
+
+
+def test_files_scanned_as_films_become_episodes_once_the_library_is_tv(
+    tmp_path, simulator, backend, capsys
+):
+    root = tmp_path / "tv"
+    for rel in FILES:
+        put(root, rel)
+    main(["--config", str(write_config(tmp_path, simulator, root, "movie")), "scan"])
+    films = {m.path: m.id for m in db.Movie.select().where(db.Movie.kind == db.MOVIE)}
+    assert len(films) == len(FILES)  # a movie library: each file a film
+    capsys.readouterr()
+
+    assert main(["--config", str(write_config(tmp_path, simulator, root, "tv")), "scan"]) == 0
+    assert not db.Movie.select().where(db.Movie.kind == db.MOVIE).exists()
+    shows = {m.title: m for m in db.Movie.select().where(db.Movie.kind == db.SHOW)}
+    assert set(shows) == {"Breaking Bad", "Firefly"}
+    episodes = {Path(m.path).name: m for m in db.Movie.select().where(db.Movie.kind == db.EPISODE)}
+    assert {n: (m.show_id, m.season, m.episodes) for n, m in episodes.items()} == {
+        Path(FILES[0]).name: (shows["Breaking Bad"].id, 1, [1]),
+        Path(FILES[1]).name: (shows["Breaking Bad"].id, 1, [2]),
+        Path(FILES[2]).name: (shows["Firefly"].id, 1, [3]),
+    }
+    # the same items (their ids, their history), identified as episodes of their shows
+    assert {m.path: m.id for m in episodes.values()} == films
+    for m in episodes.values():
+        assert m.identification_status == db.IDENTIFIED, m.last_error
+        assert m.tmdb_id is not None and m.last_error is None
