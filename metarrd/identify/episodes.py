@@ -312,6 +312,15 @@ class EpisodeName:
         return self.problem is None
 
 
+def absolute_order_hint(show_id: int) -> str:
+    """What a problem of an absolute-numbered name (`Naruto - 001`) adds: the show's episode
+    order that reads it (TheTVDB's absolute numbering), and where to choose it."""
+    return (
+        "; or switch the show's episode order to absolute (TheTVDB's absolute numbering): "
+        f"`metarrd tv order {show_id} absolute` or the show page"
+    )
+
+
 def absolute_numbers(value: int | list[int] | tuple[int, ...] | None) -> tuple[int, ...]:
     """`EpisodeName.absolute` (or the list JSON made of it) as a tuple: 8 -> (8,), None -> ()."""
     if value is None:

@@ -27,6 +27,7 @@ from metarrd.errors import ItemError, NotFound, ProviderError, ProviderUnavailab
 from metarrd.identify.episodes import (
     EPISODE_ORDERS,
     absolute_numbers,
+    absolute_order_hint,
     display_order,
     episode_folders,
     order_label,
@@ -907,9 +908,7 @@ class _Guide:
             return found
         if problem:
             if absolute:
-                problem += ("; or switch the show's episode order to absolute (TheTVDB's "
-                            f"absolute numbering): `metarrd tv order {self.show.id} absolute` "
-                            "or the show page")  # fmt: skip
+                problem += absolute_order_hint(self.show.id)
             return False, problem, []
         if item.episodes and item.season is not None:
             if self.order != "tmdb":

@@ -35,6 +35,7 @@ from metarrd.identify import (
     NAME_RULES,
     EpisodeName,
     absolute_numbers,
+    absolute_order_hint,
     episode_folders,
     forget_enrichment,
     kodi_rule_reading,
@@ -2028,10 +2029,14 @@ def _in_absolute_order(show: db.Movie, name: EpisodeName) -> bool:
 
 def _problems(show: db.Movie, pr: EpisodeProbe) -> list[str]:
     """The episode's read errors and its name's problem (none for an absolute number in a
-    show in the absolute order)."""
+    show in the absolute order; for one in another order, with the switch that reads it)."""
     name = pr.name
-    named = name.problem and not _in_absolute_order(show, name)
-    return pr.errors + ([name.problem] if named else [])
+    if not name.problem or _in_absolute_order(show, name):
+        return pr.errors
+    # the absolute order reads it: said here too, where `metarrd scan` prints it (identify's
+    # message, which says so, is not printed for an episode)
+    hint = absolute_order_hint(show.id) if absolute_numbers(name.absolute) else ""
+    return [*pr.errors, name.problem + hint]
 
 
 def _record_episode(

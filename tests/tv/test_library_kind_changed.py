@@ -62,3 +62,25 @@ def test_files_scanned_as_films_become_episodes_once_the_library_is_tv(
     for m in episodes.values():
         assert m.identification_status == db.IDENTIFIED, m.last_error
         assert m.tmdb_id is not None and m.last_error is None
+
+
+def test_scan_says_which_order_reads_an_absolute_number(tmp_path, simulator, backend, capsys):
+    """`metarrd scan` of HorribleSubs' names prints each file's problem; the way out the product
+    has (the show's absolute order) was only in the item's message after identify, which the
+    command does not print: the user read "rename it … or map the numbers by hand"."""
+    root = tmp_path / "tv"
+    put(root, "Naruto/[HorribleSubs] Naruto - 002 [1080p].mkv")
+    put(root, "Naruto/Season 1/Naruto - S01E03 - Sasuke and Sakura.mkv")
+    cfg = write_config(tmp_path, simulator, root, "tv")
+    assert main(["--config", str(cfg), "scan"]) == 1
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    err = capsys.readouterr().err
+    line = next(x for x in err.splitlines() if "Naruto - 002" in x)
+    assert "002 looks like an absolute episode number" in line
+    assert f"`metarrd tv order {show.id} absolute`" in line
+    assert main(["--config", str(cfg), "tv", "order", str(show.id), "absolute"]) == 0
+    ep = db.Movie.get(db.Movie.path.endswith("Naruto - 002 [1080p].mkv"))
+    assert (ep.identification_status, ep.season, ep.episodes) == (db.IDENTIFIED, 1, [2])
+    capsys.readouterr()
+    assert main(["--config", str(cfg), "scan"]) == 0  # read in that order: no problem now
+    assert "Naruto - 002" not in capsys.readouterr().err
