@@ -312,6 +312,22 @@ class EpisodeName:
         return self.problem is None
 
 
+# `S01E02`, `s01.e02`, `1x02` in a film's file name (not `1920x1080`, not `DTS-HD.MA.5.1`)
+_EPISODE_MARKER = re.compile(
+    r"(?i)(?<![A-Za-z\d])(?:s\d{1,2}[\s._-]?e\d{1,3}|\d{1,2}x\d{2,3})(?!\d)"
+)
+
+
+def episode_marker(path: PurePath) -> str | None:
+    """What in the path of a file a movie library holds reads as a TV episode's: `S01E02` or
+    `1x02` in its name, else the season folder holding it (`Season 1`, `Staffel 2`,
+    `Specials`); None for a film's. A TV show's files in a library without `kind = "tv"`."""
+    if m := _EPISODE_MARKER.search(path.name):
+        return m.group(0)
+    parent = path.parent.name
+    return parent if parent and season_of_folder(parent) is not None else None
+
+
 def absolute_order_hint(show_id: int) -> str:
     """What a problem of an absolute-numbered name (`Naruto - 001`) adds: the show's episode
     order that reads it (TheTVDB's absolute numbering), and where to choose it."""

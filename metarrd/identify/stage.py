@@ -24,6 +24,7 @@ from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE
 from metarrd.enrich import CAST_LOCK, KEYWORDS_HINT, PROVIDED_HINT, follow_title, value_mark
 from metarrd.errors import ItemError, MetarrdError, ProviderError, internal_error
+from metarrd.identify.episodes import episode_marker
 from metarrd.identify.match import (
     Match,
     SearchResult,
@@ -526,7 +527,15 @@ def _the_old_films(movie: db.Movie, name: str, provided: Any) -> bool:
 
 
 def _unsure(rt: Runtime, movie: db.Movie, reason: str) -> IdentifyResult:
-    """Left unidentified for the user: the candidates and the reason stay on the item."""
+    """Left unidentified for the user: the candidates and the reason stay on the item. A film
+    named as a TV episode is said to be one: a TV library configured without `kind = "tv"`
+    left every episode a film TMDB has no match for, and said nothing of the kind."""
+    if movie.kind == db.MOVIE and (marker := episode_marker(Path(movie.path))) is not None:
+        reason += (
+            f"; named like a TV episode ({marker}): a movie library reads each file as a film; "
+            f'if library {movie.library.name!r} holds TV shows, set kind = "tv" in its '
+            "[[library]] and scan again"
+        )
     with db.write_transaction():
         rt.require_lease([movie.id], "its candidates")
         fresh = db.Movie.get_by_id(movie.id)

@@ -6,10 +6,13 @@ deleted by hand."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
+
+import pytest
 
 from metarrd import db
 from metarrd.cli import main
+from metarrd.identify.episodes import episode_marker
 from tests.conftest import backend_toml
 
 from .conftest import put
@@ -45,7 +48,15 @@ def test_files_scanned_as_films_become_episodes_once_the_library_is_tv(
     main(["--config", str(write_config(tmp_path, simulator, root, "movie")), "scan"])
     films = {m.path: m.id for m in db.Movie.select().where(db.Movie.kind == db.MOVIE)}
     assert len(films) == len(FILES)  # a movie library: each file a film
-    capsys.readouterr()
+    # each says why it matched nothing, and what to do: "TMDB has no match for 'Breaking Bad'"
+    # and "for 'Firefly' (2002)" alone sent the user looking at the names
+    out = capsys.readouterr().out
+    for rel, marker in zip(FILES, ("S01E01", "S01E02", "S01E03"), strict=True):
+        line = next(x for x in out.splitlines() if x.startswith("unidentified") and rel in x)
+        assert (
+            f"named like a TV episode ({marker}): a movie library reads each file as a film; if "
+            """library 'TV Shows' holds TV shows, set kind = "tv" in its [[library]]"""
+        ) in line
 
     assert main(["--config", str(write_config(tmp_path, simulator, root, "tv")), "scan"]) == 0
     assert not db.Movie.select().where(db.Movie.kind == db.MOVIE).exists()
@@ -84,3 +95,27 @@ def test_scan_says_which_order_reads_an_absolute_number(tmp_path, simulator, bac
     capsys.readouterr()
     assert main(["--config", str(cfg), "scan"]) == 0  # read in that order: no problem now
     assert "Naruto - 002" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("path", "marker"),
+    [
+        ("Breaking Bad (2008)/Season 1/Breaking Bad - S01E01 - Pilot WEBDL-1080p.mkv", "S01E01"),
+        ("Futurama/Staffel 1/Futurama - 1x01 - Space Pilot 3000.mkv", "1x01"),
+        (
+            "Better Call Saul/S01/Better.Call.Saul.s01.e02.Mijo.1080p.BluRay.x264-ROVERS.mkv",
+            "s01.e02",
+        ),
+        (
+            "The Daily Show/Season 2024/The.Daily.Show.2024.01.08.720p.WEB.h264-EDITH.mkv",
+            "Season 2024",
+        ),
+        ("The Matrix (1999)/The.Matrix.1999.1920x1080.BluRay.mkv", None),
+        ("Alien (1979)/Alien.1979.DTS-HD.MA.5.1.mkv", None),
+        ("Season of the Witch (2011)/Season.of.the.Witch.2011.720p.mkv", None),
+        ("S1m0ne (2002)/S1m0ne (2002).mkv", None),
+        ("Ocean's 11 (2001)/Ocean's 11 (2001).mkv", None),
+    ],
+)
+def test_episode_marker(path, marker):
+    assert episode_marker(PurePath("/srv/media") / path) == marker
