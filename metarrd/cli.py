@@ -766,10 +766,12 @@ def cmd_scan(config: Config, args) -> int:
         print(escape_controls(f"{display(item)}: {reason}"), file=sys.stderr)  # Latin-1: \xe9
     identified = unsure = 0
     todo = [step.movie_id for step in after_scan_of(rt, report, {}) if step.kind == "identify"]
+    done: list[int] = []  # identified now: a show's files its identify left unmatched follow
     if todo:
         for outcome in identify_many(rt, todo):
             if outcome.identified:
                 identified += 1
+                done.append(outcome.movie_id)
             else:
                 unsure += 1
                 movie = db.Movie.get_by_id(outcome.movie_id)
@@ -779,6 +781,7 @@ def cmd_scan(config: Config, args) -> int:
                 else:
                     line = f"unidentified: item {movie.id} ({movie.path}): {outcome.reason}"
                     print(escape_controls(line))
+        unsure += _episodes_left(done, {path for path, _reason in report.errors}, set(todo))
     counts = report.counts()
     videos = {name: n["videos"] for name, n in counts.items()}
     shows = ", ".join(f"{n['shows']} {name}" for name, n in counts.items() if n["shows"])
@@ -796,6 +799,26 @@ def cmd_scan(config: Config, args) -> int:
     if moved_told:
         _tell_players(rt, {player.name for player in config.player})
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _episodes_left(shows: list[int], said: set[str], own: set[int]) -> int:
+    """The episode files of the shows identified just now that their identify left unmatched
+    (`S01E07` of a show of three episodes, a number TheTVDB's order lacks), one line each as a
+    film's: the show's line counted them nowhere, and the scan said nothing of them. Not those
+    whose name's problem the scan printed already (`said`: their paths), nor those identified
+    on their own (`own`: their outcome printed theirs). How many."""
+    left = db.Movie.select().where(
+        db.Movie.show.in_(shows), db.Movie.kind == db.EPISODE, ~db.Movie.missing,
+        db.Movie.identification_status == db.UNIDENTIFIED,
+    ).order_by(db.Movie.path)  # fmt: skip
+    count = 0
+    for episode in left if shows else []:
+        if episode.path in said or episode.id in own:
+            continue
+        reason = episode.last_error or "not matched"
+        print(escape_controls(f"unidentified: item {episode.id} ({episode.path}): {reason}"))
+        count += 1
+    return count
 
 
 def cmd_identify(config: Config, args) -> int:
