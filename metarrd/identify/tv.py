@@ -33,6 +33,7 @@ from metarrd.identify.episodes import (
     order_label,
     order_of,
     parse_episode,
+    season_of_folder,
 )
 from metarrd.identify.match import (
     Match,
@@ -225,6 +226,13 @@ def identify_show(
             f"({best.candidate.year or '?'}), {'; '.join(best.reasons) or best.recommendation}; "
             f"choose one in the UI or run `metarrd identify {show.id} --tmdb ID` (or --tvdb ID)"
         )
+    if shows := _shows_inside(show):
+        reason += (
+            f"; its files are in show folders of their own below it ({', '.join(shows)}): "
+            "Kodi takes each folder right in a TV library for one show, so a "
+            f"folder of shows is a library of its own: [[library]] path = {show.path!r}, "
+            'kind = "tv"'
+        )
     reason = "; ".join(notes + [reason])
     candidates = add_posters(rt, candidates)  # the user chooses: show the posters
     with db.write_transaction():
@@ -235,6 +243,29 @@ def identify_show(
         db.record_event("identify.unsure", reason, movie=show.id, level="warning")
     log.warning("item %d (%s): %s", show.id, show.path, reason)
     return _result(show.id, False, reason)
+
+
+def _shows_inside(show: db.Movie) -> list[str]:
+    """The folders right in the show's folder that hold season folders, when it is a folder of
+    shows (`TV/Cartoons/Futurama (1999)/Season 01/…`, a category folder) rather than a show:
+    the show is then searched by the category's name and its episodes are another show's. At
+    most three, by name."""
+    found: set[str] = set()
+    episodes = db.Movie.select(db.Movie.path).where(
+        db.Movie.show == show.id, db.Movie.kind == db.EPISODE, ~db.Movie.missing
+    )
+    for (path,) in episodes.tuples():
+        try:
+            parts = Path(path).parent.relative_to(show.path).parts
+        except ValueError:
+            continue
+        if (
+            len(parts) >= 2
+            and season_of_folder(parts[0], numeric=True) is None
+            and season_of_folder(parts[1], numeric=True) is not None
+        ):
+            found.add(parts[0])
+    return sorted(found)[:3]
 
 
 def _episode_url_show_ids(show: db.Movie) -> dict[str, int]:

@@ -24,3 +24,29 @@ def test_scan_names_the_episodes_a_new_show_left_unmatched(tmp_path, simulator, 
     assert "TMDB has no episode S01E07 of Polder Light" in seventh.last_error
     assert not [line for line in out if "S01E01" in line]  # the one matched: no line
     assert "shows: 1 new; 1 identified, 1 left unidentified" in out[-1]
+
+
+def test_a_folder_of_shows_is_said_to_be_one(tmp_path, simulator, backend, capsys):
+    """`TV/Cartoons/Futurama (1999)/Season 01/…`: a category folder in a TV library. Kodi takes
+    `Cartoons` for the show (kodi-tv.md §1.2: the show is the folder), and so does the scan; its search found nothing, and
+    the reason said only "TMDB has no TV show matching 'Cartoons'"."""
+    root = tmp_path / "tv"
+    put(root, "Cartoons/Futurama (1999)/Season 01/Futurama - S01E03 - I, Roommate.mkv")
+    put(root, "Cartoons/Futurama (1999)/Season 02/Futurama - S02E01.mkv")
+    put(root, "Cartoons/Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
+    put(root, "Breaking Bad (2008)/Season 1/Breaking Bad - S01E01 - Pilot.mkv")
+    put(root, "Breaking Bad (2008)/Extras/Season 1/Inside Breaking Bad - S01E01.mkv")
+    cfg = write_config(tmp_path, simulator, root, "tv")
+    main(["--config", str(cfg), "scan"])
+    out = capsys.readouterr().out
+    cartoons = db.Movie.get(db.Movie.path == str(root / "Cartoons"))
+    assert cartoons.identification_status == db.UNIDENTIFIED
+    assert cartoons.last_error == (
+        "TMDB has no TV show matching 'Cartoons'; its files are in show folders of their own "
+        "below it (Firefly (2002), Futurama (1999)): Kodi takes each folder right in a TV "
+        "library for one show, so a folder of shows is a library of its own: [[library]] "
+        f"path = '{root / 'Cartoons'}', kind = \"tv\""
+    )
+    assert cartoons.last_error in out
+    bb = db.Movie.get(db.Movie.path == str(root / "Breaking Bad (2008)"))
+    assert bb.identification_status == db.IDENTIFIED  # a show: not said to be a folder of them
