@@ -678,6 +678,7 @@ def identify_episodes(
     seasons: set[int] = set()  # the seasons of the files matched
     before = {n for item in items if (n := item.episode_numbers()[0]) is not None} | set(held)
     mismatches: list[str] = []
+    in_tvdb_order: list[str] = []  # files whose names title TheTVDB's episode of their numbers
     tvdb_only = 0
     for item in items:
         own = None if guide.order == "absolute" else _own_numbers(show, item)
@@ -698,6 +699,8 @@ def identify_episodes(
                 fresh.tmdb_id, fresh.tvdb_id = first["tmdb_id"], first.get("tvdb_id")
                 if not fresh.is_locked("aired"):  # the user's edited date stays
                     fresh.aired = first.get("aired") or fresh.aired
+                if (titled := guide.titled_in_tvdb_order(fresh, refs)) is not None:
+                    refs[0]["titled_in_tvdb"] = titled  # kept: the show's note counts them all
                 fresh.episode_refs = refs
                 if absolute:  # the NFO carries the real season and episodes (Kodi's reading)
                     fresh.season, fresh.episodes = first["season"], [r["episode"] for r in refs]
@@ -712,6 +715,7 @@ def identify_episodes(
                     seasons.add(number)
                 mismatches += [r["numbering_note"] for r in refs if r.get("numbering_note")]
                 tvdb_only += sum(1 for r in refs if r.get("tmdb_id") is None)
+                in_tvdb_order += [r["titled_in_tvdb"] for r in refs if r.get("titled_in_tvdb")]
             else:
                 fresh.identification_status = db.UNIDENTIFIED
                 fresh.last_error = _with_scan_errors(fresh, reason)
@@ -721,7 +725,7 @@ def identify_episodes(
             fresh.save()
     _season_items(rt, show, seasons, before - seasons)
     if only is not None:  # the show's note is about all of them: counted from every match
-        mismatches, tvdb_only = _numbering(show)
+        mismatches, tvdb_only, in_tvdb_order = _numbering(show)
     notes = []
     if mismatches:
         notes.append(f"TMDB and TheTVDB number {len(mismatches)} episode(s) differently, e.g. "
@@ -729,6 +733,11 @@ def identify_episodes(
     if tvdb_only:
         notes.append(f"{tvdb_only} episode(s) only on TheTVDB: their title, plot and air date "
                      "come from TheTVDB")  # fmt: skip
+    if in_tvdb_order:
+        notes.append(f"{len(in_tvdb_order)} file name(s) title their episode as TheTVDB's aired "
+                     f"order numbers it, not TMDB's (e.g. {in_tvdb_order[0]}): Sonarr's names; "
+                     "switch the show's episode order to TheTVDB aired order: "
+                     f"`metarrd tv order {show.id} tvdb` or the show page")  # fmt: skip
     note = "; ".join(notes) or None
     db.Movie.update(numbering_note=note).where(db.Movie.id == show.id).execute()
     return f"{done} episode(s) identified in {order_label(guide.order)}, {failed} not"
@@ -773,9 +782,10 @@ def _season_items(rt: Runtime, show: db.Movie, seasons: set[int], left: set[int]
                      ", ".join(map(str, sorted(left))), order_label(order_of(show.ordering)))  # fmt: skip
 
 
-def _numbering(show: db.Movie) -> tuple[list[str], int]:
-    """The numbering notes and the count of refs only TheTVDB has, of every episode of the
-    show matched (as `identify_episodes` counts them for the show's note)."""
+def _numbering(show: db.Movie) -> tuple[list[str], int, list[str]]:
+    """The numbering notes, the count of refs only TheTVDB has and the files titled as
+    TheTVDB's order numbers them, of every episode of the show matched (as
+    `identify_episodes` counts them for the show's note)."""
     refs = [
         ref
         for item in db.Movie.select(db.Movie.episode_refs).where(
@@ -787,7 +797,8 @@ def _numbering(show: db.Movie) -> tuple[list[str], int]:
         for ref in item.episode_refs or []
     ]
     notes = [r["numbering_note"] for r in refs if r.get("numbering_note")]
-    return notes, sum(1 for r in refs if r.get("tmdb_id") is None)
+    titled = [r["titled_in_tvdb"] for r in refs if r.get("titled_in_tvdb")]
+    return notes, sum(1 for r in refs if r.get("tmdb_id") is None), titled
 
 
 def _by_number(episodes: list) -> dict[int, dict]:
@@ -1003,6 +1014,28 @@ class _Guide:
         seasons = self.details.get("seasons") or []
         near = [s for s in seasons if (s.get("air_date") or "")[:4] <= year]
         return [int(s["season_number"]) for s in reversed(near or seasons)]
+
+    def titled_in_tvdb_order(self, item: db.Movie, refs: list[dict]) -> str | None:
+        """In TMDB's order, a one-episode file whose name's episode title is not TMDB's episode
+        of its numbers but TheTVDB's aired order's (`Firefly - S01E01 - The Train Job`: TMDB's
+        S01E01 is "Serenity"): what the note shows of it; else None. Sonarr names files so,
+        and a library scanned by hand (no webhook) is in TMDB's order: every such file got
+        another episode's title, plot and thumb, and the note said only that the orders
+        differ."""
+        title = _words((item.hints or {}).get("name_episode_title"))
+        if self.order != "tmdb" or len(refs) != 1 or not title or not item.episodes:
+            return None
+        if _words(refs[0].get("title")) == title:
+            return None
+        listed = self.tvdb_list("official")
+        number = (item.season, item.episodes[0])
+        for ep in [] if isinstance(listed, str) else listed:
+            if (ep.get("seasonNumber"), ep.get("number")) == number and _words(
+                ep.get("name")
+            ) == title:
+                return (f"S{number[0]:02d}E{number[1]:02d} {ep.get('name')!r}, TMDB's "
+                        f"{refs[0].get('title')!r}")  # fmt: skip
+        return None
 
     def _ref(self, season: int, ep: dict) -> dict:
         ref = {"season": season, "episode": int(ep["episode_number"]), "tmdb_id": int(ep["id"]),

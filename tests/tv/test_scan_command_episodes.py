@@ -50,3 +50,43 @@ def test_a_folder_of_shows_is_said_to_be_one(tmp_path, simulator, backend, capsy
     assert cartoons.last_error in out
     bb = db.Movie.get(db.Movie.path == str(root / "Breaking Bad (2008)"))
     assert bb.identification_status == db.IDENTIFIED  # a show: not said to be a folder of them
+
+
+SONARR_FIREFLY = [  # Sonarr's default naming: TheTVDB's aired order, which aired The Train Job first
+    "Firefly (2002)/Season 1/Firefly - S01E01 - The Train Job WEBDL-720p.mkv",
+    "Firefly (2002)/Season 1/Firefly - S01E02 - Bushwhacked WEBDL-720p.mkv",
+    "Firefly (2002)/Season 1/Firefly - S01E11 - Serenity WEBDL-720p.mkv",
+]
+
+
+def test_names_titled_in_thetvdbs_order_are_said_to_be(tmp_path, simulator, backend, capsys):
+    """A Sonarr library scanned by hand (no webhook, no NFO) is matched in TMDB's aired order,
+    the default: `S01E01 - The Train Job` got TMDB's S01E01, "Serenity", its plot and its
+    still, and the show's note said only that the two orders differ. The file names' own
+    episode titles say which order they follow."""
+    root = tmp_path / "tv"
+    for rel in SONARR_FIREFLY:
+        put(root, rel)
+    cfg = write_config(tmp_path, simulator, root, "tv")
+    assert main(["--config", str(cfg), "scan"]) == 0
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    assert show.ordering == "tmdb:default"
+    assert (
+        "3 file name(s) title their episode as TheTVDB's aired order numbers it, not TMDB's "
+        "(e.g. S01E01 'The Train Job', TMDB's 'Serenity'): Sonarr's names; switch the show's "
+        f"episode order to TheTVDB aired order: `metarrd tv order {show.id} tvdb` or the show page"
+    ) in show.numbering_note
+    assert main(["--config", str(cfg), "tv", "order", str(show.id), "tvdb"]) == 0
+    show = db.Movie.get_by_id(show.id)
+    assert "title their episode" not in (show.numbering_note or "")
+    first = db.Movie.get(db.Movie.path.endswith("S01E01 - The Train Job WEBDL-720p.mkv"))
+    assert first.episode_refs[0]["title"] == "The Train Job"
+
+
+def test_names_titled_as_tmdb_numbers_them_say_nothing(tmp_path, simulator, backend):
+    root = tmp_path / "tv"
+    put(root, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv")
+    put(root, "Firefly (2002)/Season 1/Firefly - S01E02 - The Train Job.mkv")
+    assert main(["--config", str(write_config(tmp_path, simulator, root, "tv")), "scan"]) == 0
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    assert "title their episode" not in (show.numbering_note or "")
