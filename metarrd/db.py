@@ -930,7 +930,7 @@ def _migrate_15(db: pw.Database) -> None:
     """Hide the seasons an older version made of the user's season art alone
     (`season02-poster.jpg` put in ahead of Season 2, `season-specials-poster.jpg` of a show
     without specials): no episode item is in them. The scan now keeps such a season hidden
-    (scan/tv.py `season_item`'s `hide`), but it reads the art again only when it changes, so
+    (identify/seasons.py `season_item`'s `hide`), but reads the art again only when it changes, so
     one made before stayed listed with no file. As another episode order leaves a season
     (identify/tv.py `_season_items`): a published one, and its show, to republish (what publish
     wrote for it goes at the next publish, which makes it unpublished). Not a season of a

@@ -27,6 +27,13 @@ from metarrd.identify.episodes import (
 from metarrd.identify.names import NAME_RULES as MOVIE_NAME_RULES
 from metarrd.identify.names import NameHints, parse_hints
 from metarrd.identify.posters import add_posters
+from metarrd.identify.seasons import (
+    name_season,
+    named_seasons,
+    offer_season_name,
+    season_item,
+    season_path,
+)
 from metarrd.identify.stage import (
     IdentifyResult,
     candidate_dicts,
@@ -69,6 +76,11 @@ __all__ = [
     "NameHints",
     "parse_hints",
     "add_posters",
+    "name_season",
+    "named_seasons",
+    "offer_season_name",
+    "season_item",
+    "season_path",
     "IdentifyResult",
     "candidate_dicts",
     "forget_enrichment",

@@ -44,6 +44,7 @@ from metarrd.identify.match import (
     search_plan,
 )
 from metarrd.identify.posters import add_posters
+from metarrd.identify.seasons import season_item
 from metarrd.identify.stage import (
     OLD_FILMS_ELEMENTS,
     candidate_dicts,
@@ -753,8 +754,6 @@ def _season_items(rt: Runtime, show: db.Movie, seasons: set[int], left: set[int]
     no episode file (missing ones too) is in any more is missing, as the seasons of a show gone
     are: hidden, not enriched nor published, its item kept with what the user locked on it for
     when a file is in it again (`season_item` brings it back)."""
-    from metarrd.scan import season_item  # scan imports identify
-
     M = db.Movie
     with db.write_transaction():
         rt.require_lease([show.id], "its seasons")

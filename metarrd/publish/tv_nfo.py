@@ -45,6 +45,7 @@ from datetime import datetime
 
 from lxml import etree
 
+from metarrd.identify import named_seasons
 from metarrd.publish import nfo
 from metarrd.publish.nfo import (
     XML_DECLARATION,
@@ -54,7 +55,6 @@ from metarrd.publish.nfo import (
     SubtitleDetails,
     VideoDetails,
 )
-from metarrd.scan import named_seasons
 
 __all__ = [
     "AudioDetails",

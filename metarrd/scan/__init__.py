@@ -23,8 +23,6 @@ from metarrd.scan.local_files import (
 from metarrd.scan.renames import follow_renames, gone_share, mark_gone, stack_folders
 from metarrd.scan.skipped import load as skipped_by_name
 from metarrd.scan.stage import ScanReport, apply_nfo_values, probe, scan, scan_library
-from metarrd.scan.tv import season_item
-from metarrd.scan.tv_nfo import named_seasons
 
 __all__ = [
     "VideoPlace",
@@ -45,11 +43,9 @@ __all__ = [
     "follow_renames",
     "gone_share",
     "mark_gone",
-    "named_seasons",
     "probe",
     "scan",
     "scan_library",
-    "season_item",
     "skipped_by_name",
     "stack_folders",
 ]

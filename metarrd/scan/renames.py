@@ -269,7 +269,7 @@ def mark_gone(paths: list[str]) -> list[int]:
             [m for m in movies if m.kind != db.MOVIE and is_inside(m.path, path)]
         )
         for movie in movies:
-            # a season item's path is no file (scan.tv.season_path): it is gone with its show
+            # a season item's path is no file (identify.seasons.season_path): gone with its show
             on_disk = os.path.dirname(movie.path) if movie.kind == db.SEASON else movie.path
             if movie.id in followed:
                 continue

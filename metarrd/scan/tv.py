@@ -39,9 +39,14 @@ from metarrd.identify import (
     episode_folders,
     forget_enrichment,
     kodi_rule_reading,
+    name_season,
+    named_seasons,
     names_no_season,
+    offer_season_name,
     parse_episode,
+    season_item,
     season_of_folder,
+    season_path,
     show_folder_hints,
 )
 from metarrd.imaging import ImageRejected, analyse_image
@@ -90,7 +95,6 @@ from metarrd.scan.streams import (
 from metarrd.scan.tv_nfo import (
     EpisodeNfo,
     SeasonNfo,
-    named_seasons,
     read_episode_nfo,
     read_season_nfo,
     read_show_nfo,
@@ -124,11 +128,6 @@ SEASON_NFO = "season.nfo"  # in a season folder: Jellyfin's, Emby's and tinyMedi
 # `season-specials.nfo`: TvShowSeasonNfoNaming.SEASON), as its reader matches it
 _SHOW_FOLDER_SEASON_NFO = re.compile(r"season(?:([0-9]{2,9})|-(specials))\.nfo", re.I)
 _SEASON_ART = re.compile(r"^season(?:(\d{2,4})|-(specials|all))-([a-z]+)$")
-
-
-def season_path(show_path: str, number: int) -> str:
-    """The (unique, never a real file) path of a season item."""
-    return os.path.join(show_path, f"#season-{number:02d}")
 
 
 @dataclass
@@ -1482,74 +1481,6 @@ def _record_show(rt: Runtime, library: db.Library, show_dir: Path, report: ScanR
     return show
 
 
-def season_item(
-    library: db.Library,
-    show: db.Movie,
-    number: int,
-    known: dict[int, db.Movie] | None = None,
-    back: bool = True,
-    hide: bool = False,
-) -> db.Movie:
-    """The show's season item `number`, created when new; `known` (number -> item, the show's
-    seasons read once) saves a query per episode. Identify makes those of the files named by
-    air date, whose season is the episode's it matched (identify.tv.identify_episodes). `back`:
-    a file is in it, which brings back a season hidden for holding none (not its art alone).
-    `hide`: no episode file is in it (the user's season art alone): hidden, made so if new."""
-    item = known.get(number) if known is not None else None
-    if item is None:
-        path = season_path(show.path, number)
-        item = db.Movie.get_or_none(db.Movie.path == path)
-    if item is None:
-        item = db.Movie(library=library, path=path, kind=db.SEASON, show=show, season=number,
-                        title=_default_season_name(number), missing=hide)  # fmt: skip
-        # tvshow.nfo's name of it: its `<namedseason>` stays in `nfo_extra` (after we publish
-        # our own tvshow.nfo too, which the scan does not read)
-        named = named_seasons(show.nfo_extra or [])
-        if number in named:
-            _offer_season_name(item, named[number])
-        item.save()
-    elif hide and not item.missing:  # made by its art alone before metarrd hid such seasons
-        # (published: what publish wrote for it goes at the next publish, to republish)
-        state = db.OUTDATED if item.publish_state == db.PUBLISHED else item.publish_state
-        item.missing, item.publish_state, item.updated_at = True, state, db.now()
-        db.Movie.update(missing=True, publish_state=state, updated_at=item.updated_at).where(
-            db.Movie.id == item.id
-        ).execute()
-        if state != db.UNPUBLISHED:  # its show too, published as one unit with it (as
-            # identify.tv._season_items): its Republish removes what was written for it
-            db.Movie.update(publish_state=db.OUTDATED).where(
-                db.Movie.id == show.id, db.Movie.publish_state == db.PUBLISHED
-            ).execute()
-            if show.publish_state == db.PUBLISHED:  # a later save of it keeps that
-                show.publish_state = db.OUTDATED
-    elif back and item.missing and not show.missing:  # left without files by another episode order
-        # (identify.tv._season_items), a file is in it again: back, with what it kept
-        item.missing, item.updated_at = False, db.now()
-        db.Movie.update(missing=False, updated_at=item.updated_at).where(
-            db.Movie.id == item.id
-        ).execute()
-    if known is not None:
-        known[number] = item
-    return item
-
-
-def _default_season_name(number: int) -> str:
-    return "Specials" if number == 0 else f"Season {number}"
-
-
-def _name_season(item: db.Movie, name: str, before: str | None = None) -> None:
-    """The season's name from tvshow.nfo's `<namedseason>`, unless the user locked its title
-    (a title still `before`, the name the NFO gave it last, was locked by that NFO: the NFO's
-    new name replaces it). A name of the user's own (not "Season N") is locked, as Jellyfin's
-    `<lockedfields>` are: Kodi shows the NFO's season name over any scraper's, and enrich would
-    put TMDB's back."""
-    if item.is_locked("title") and (before is None or item.title != before):
-        return
-    item.title = name
-    if not names_no_season(name, item.season) and not item.is_locked("title"):
-        item.locked_fields = [*(item.locked_fields or []), "title"]
-
-
 def _name_seasons(show: db.Movie, before: dict[int, str]) -> None:
     """Offer each season item of the show the name tvshow.nfo's `<namedseason>` gives it (kept
     in the show's `nfo_extra`), at every scan of the show: not only when tvshow.nfo changed, so
@@ -1564,25 +1495,10 @@ def _name_seasons(show: db.Movie, before: dict[int, str]) -> None:
         if season.season not in named:
             continue
         title = season.title
-        if _offer_season_name(season, named[season.season], before.get(season.season)):
+        if offer_season_name(season, named[season.season], before.get(season.season)):
             season.save()
             if season.title != title:
                 db.mark_outdated(season.id)  # our tvshow.nfo named it otherwise
-
-
-def _offer_season_name(item: db.Movie, name: str, before: str | None = None) -> bool:
-    """Offer the season `name` from tvshow.nfo (`_name_season`: a title the user locked or
-    edited stays), once per name: the name offered last is kept in its hints, so a name the
-    user turned down (unlocked, renamed) is not forced on it again at the next scan. False when
-    that name was offered already."""
-    hints = dict(item.hints or {})
-    offered = hints.get("namedseason", before)
-    if "namedseason" in hints and offered == name:
-        return False
-    _name_season(item, name, offered)
-    hints["namedseason"] = name
-    item.hints = hints
-    return True
 
 
 def _record_season_nfos(
@@ -1590,7 +1506,7 @@ def _record_season_nfos(
 ) -> None:
     """The title and plot of each season folder's `season.nfo` (Jellyfin's, Emby's, tMM's), and
     of tMM's `seasonNN.nfo`/`season-specials.nfo` in the show folder, on that season's item, as
-    tvshow.nfo's `<namedseason>` names it (`_name_season`: a name of the user's own locked, so
+    tvshow.nfo's `<namedseason>` names it (`name_season`: a name of the user's own locked, so
     enrich does not put TMDB's back; the file's next name replaces the one it gave), its plot
     locked alike; publish writes the name into our tvshow.nfo's `<namedseason>` (Kodi reads no
     season.nfo). The season is the folder's (`Season 02`, `Specials`) or the name's
@@ -1728,7 +1644,7 @@ def _apply_season_nfo(item: db.Movie, nfo: SeasonNfo, nfo_hash: str, seen: list)
         if nfo.title == item.title and not item.is_locked("title"):
             pass
         elif nfo.title and not names_no_season(nfo.title, item.season):
-            _name_season(item, nfo.title, before.get("title"))
+            name_season(item, nfo.title, before.get("title"))
         elif nfo.title and before.get("title") == item.title and item.is_locked("title"):
             item.title = nfo.title
             item.locked_fields = [f for f in item.locked_fields if f != "title"]

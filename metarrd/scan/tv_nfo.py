@@ -27,6 +27,7 @@ from lxml import etree
 
 from metarrd.db import MAX_TEXT
 from metarrd.files import LedOut, NotARegularFile, TooLarge, read_regular
+from metarrd.identify import named_seasons
 from metarrd.scan.nfo_read import (
     MAX_NFO_BYTES,
     UNNAMED_SOURCES,
@@ -207,24 +208,6 @@ def _element(element: str) -> etree._Element | None:
         return etree.fromstring(element.encode("utf-8"), etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError:
         return None
-
-
-def named_seasons(elements: Iterable[str]) -> dict[int, str]:
-    """The season names of a tvshow.nfo's `<namedseason number="N">Name</namedseason>` (Kodi
-    16+; Kodi's export, tinyMediaManager and MediaElch write them), as Kodi's reader takes them:
-    a number and a name both needed, the first of a number wins. `elements`: the NFO's
-    `unknown_elements` (the show's `nfo_extra`), where they stay: publish writes back a name of
-    a season metarrd has no item for."""
-    names: dict[int, str] = {}
-    for element in elements:
-        node = _element(element) if element.startswith("<namedseason") else None
-        if node is None:
-            continue
-        number = re.fullmatch(r"\s*([0-9]{1,9})\s*", node.get("number") or "")
-        name = str(node.xpath("string()")).strip()  # itertext is quadratic (nfo_read._text)
-        if number and name and len(name) <= MAX_TEXT:
-            names.setdefault(int(number.group(1)), name)
-    return names
 
 
 def read_season_nfo(path: Path, inside: Iterable[Any] | None = None) -> SeasonNfo:

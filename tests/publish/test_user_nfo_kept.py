@@ -161,7 +161,7 @@ def test_emby_and_jellyfins_second_spellings_are_not_written_back_stale(rt):
 def test_a_hostile_season_number_in_the_users_tvshow_nfo_does_not_stop_the_publish():
     """A `<namedseason>` whose number has 5,000 digits (past Python's int limit) made the
     tvshow.nfo's render raise, so the show could not be published. Publish now reads the
-    user's season names as the scan does (`metarrd.scan.named_seasons`): that one is left out,
+    user's season names as the scan does (`metarrd.identify.named_seasons`): that one is left out,
     the others kept."""
     huge = '<namedseason number="' + "9" * 5000 + '">Huge</namedseason>'
     show = ShowData(
