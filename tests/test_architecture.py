@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parent.parent / "metarrd"
@@ -84,7 +85,10 @@ def module_name(path: Path) -> str:
 
 
 def imports_of(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(), str(path))
+    return imports_of_tree(ast.parse(path.read_text(), str(path)), path)
+
+
+def imports_of_tree(tree: ast.AST, path: Path) -> set[str]:
     found = set()
     pkg = module_name(path)
     for node in ast.walk(tree):
@@ -160,6 +164,23 @@ def test_the_kit_imports_nothing_above_it():
     assert not problems, "\n".join(problems)
 
 
+def _stages_under() -> dict[str, tuple[str, ...]]:
+    """The stages' layers, as the "may import" column of docs/ARCHITECTURE.md's stage row names
+    them (`scan/` identify, enrich; `players/` none): each imports the stages under it and no
+    other, at the top of a module or inside a function alike, so they import each other in no
+    circle; what a stage needs of one above it moves down, into that one or the kit."""
+    doc = (PKG.parent / "docs" / "ARCHITECTURE.md").read_text()
+    row = next(line for line in doc.splitlines() if line.startswith("| a **stage**"))
+    found = re.findall(r"`([a-z]+)/` (none|[a-z]+(?:, [a-z]+)*)", row.split("|")[2])
+    return {stage: tuple(u for u in under.split(", ") if u != "none") for stage, under in found}
+
+
+STAGES_UNDER = _stages_under()
+# (module, stage) against the layers, left to cut: enrich's `settle_unit` asks publish's
+# `preview_publish` whether a publish would change anything (inside a function: enrich is under
+# publish, which imports it)
+LEFT_TO_CUT = {("metarrd.enrich.stage", "metarrd.publish")}
+
 # The "may import" column: what of metarrd each package takes beyond its own modules ("kit"
 # stands for every kit module and runtime). Which names of a stage it takes is
 # test_stages_use_each_others_public_entry_points_only's; what it never takes is RULES'.
@@ -167,8 +188,8 @@ MAY_IMPORT = {
     "metarrd.web": ("kit", "metarrd.pipeline.jobs", *(f"metarrd.{s}" for s in STAGES)),
     "metarrd.pipeline": ("kit", *(f"metarrd.{s}" for s in STAGES)),
     **{
-        f"metarrd.{stage}": ("kit", "metarrd.providers", *(f"metarrd.{s}" for s in STAGES))
-        for stage in STAGES
+        f"metarrd.{stage}": ("kit", "metarrd.providers", *(f"metarrd.{s}" for s in under))
+        for stage, under in STAGES_UNDER.items()
     },
     "metarrd.providers": ("metarrd.http", "metarrd.config", "metarrd.errors"),
     "metarrd.simulator": (),
@@ -194,9 +215,80 @@ def test_each_package_imports_only_what_its_row_allows():
             if mod != package and not mod.startswith(package + "."):
                 continue
             for imp in sorted(imps):
-                if imp.startswith("metarrd.") and not _allowed(imp, (package, *allowed)):
+                left = tuple(s for m, s in LEFT_TO_CUT if m == mod)  # one left to cut
+                if imp.startswith("metarrd.") and not _allowed(imp, (package, *allowed, *left)):
                     problems.append(f"{mod} imports {imp}: not in {package}'s row")
     assert not problems, "\n".join(problems)
+
+
+def _stage_imports(path: Path) -> list[tuple[str, int, bool]]:
+    """The other stages `path` imports: (stage, line, not at the module's top: inside a function,
+    a class or a block)."""
+    tree = ast.parse(path.read_text(), str(path))
+    own, top = _package(module_name(path)), {id(node) for node in tree.body}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for imp in imports_of_tree(node, path):
+                stage = _package(imp)
+                if stage is not None and stage != own:
+                    found.append((f"metarrd.{stage}", node.lineno, id(node) not in top))
+    return sorted(set(found))
+
+
+def test_the_doc_places_every_stage():
+    assert set(STAGES_UNDER) == set(STAGES), STAGES_UNDER
+    assert all(set(under) < set(STAGES) for under in STAGES_UNDER.values()), STAGES_UNDER
+
+
+def test_what_is_left_to_cut_is_still_there():
+    """Once cut, an arrow leaves LEFT_TO_CUT too: it may not come back unseen."""
+    found = {(module_name(p), stage) for p in PKG.rglob("*.py") for stage, *_ in _stage_imports(p)}
+    assert found >= LEFT_TO_CUT, LEFT_TO_CUT - found
+
+
+def test_stages_import_only_the_stages_under_them():
+    """An import written inside a function is an arrow too: `from metarrd.scan import
+    season_item` in identify's `_season_items` ("scan imports identify") hid a circle of 19
+    files between the stages, which a stage importing only the stages under it cannot close."""
+    problems = []
+    for path in sorted(PKG.rglob("*.py")):
+        mod = module_name(path)
+        own = _package(mod)
+        if own is None:
+            continue
+        for stage, line, inside in _stage_imports(path):
+            if stage.split(".")[1] in STAGES_UNDER[own] or (mod, stage) in LEFT_TO_CUT:
+                continue
+            where = "inside a function or a block, " if inside else ""
+            problems.append(f"{mod}:{line} imports {stage}, {where}which is not under {own}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_stages_import_each_other_in_no_circle():
+    """Whatever the layers say: no stage reaches itself through the others' imports, those made
+    inside a function included."""
+    arrows: dict[str, set[str]] = {s: set() for s in STAGES}
+    for path in PKG.rglob("*.py"):
+        mod = module_name(path)
+        if (own := _package(mod)) is not None:
+            for stage, _line, _inside in _stage_imports(path):
+                if (mod, stage) not in LEFT_TO_CUT:
+                    arrows[own].add(stage.split(".")[1])
+
+    def circle(start: str) -> list[str] | None:
+        paths = [[start]]
+        while paths:
+            route = paths.pop()
+            for nxt in sorted(arrows[route[-1]]):
+                if nxt == start:
+                    return [*route, nxt]
+                if nxt not in route:
+                    paths.append([*route, nxt])
+        return None
+
+    circles = [" -> ".join(c) for s in STAGES if (c := circle(s)) is not None]
+    assert not circles, circles
 
 
 def test_stages_use_each_others_public_entry_points_only():
