@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from metarrd import pathmap
-from metarrd.players import kodi_kept, kodi_tv
+from metarrd.players import kodi_kept, kodi_tv, plan
 from metarrd.players.kodi import Kodi, KodiShow
 from metarrd.players.plan import Target
 from metarrd.players.transport import PlayerProtocolError
@@ -679,7 +679,7 @@ def find_renamed_show(
 def is_same_movie(kodi_file: str, target: Target) -> bool:
     """Whether a Kodi movie's `file` is this target (plain file, stack:// or disc folder)."""
     if target.is_disc:
-        return is_disc_file(kodi_file, target.mapped_folder)
+        return plan.is_disc_file(kodi_file, target.mapped_folder)
     if kodi_file.startswith("stack://"):
         # `stack://<part> , <part>`, every "," of a part doubled (CStackDirectory::GetPaths)
         return any(
@@ -687,24 +687,3 @@ def is_same_movie(kodi_file: str, target: Target) -> bool:
             for part in kodi_file[len("stack://") :].split(" , ")
         )
     return pathmap.same_path(kodi_file, target.mapped_path)
-
-
-# the files Kodi stores a disc as, below its folder (`GetOpticalMediaPath`: VIDEO_TS.IFO,
-# VIDEO_TS/VIDEO_TS.IFO, index.bdmv, INDEX.BDM, BDMV/index.bdmv, BDMV/INDEX.BDM; any letter case
-# over a share that ignores it), and a Blu-ray playlist of its BDMV (newer Kodi)
-_DISC_FILES = frozenset({"VIDEO_TS.IFO", "INDEX.BDMV", "INDEX.BDM"})
-_DISC_FOLDERS = frozenset({"VIDEO_TS", "BDMV"})
-
-
-def is_disc_file(kodi_file: str, mapped_folder: str) -> bool:
-    """Whether a Kodi movie's `file` is the disc in `mapped_folder`: its `VIDEO_TS.IFO` or
-    `index.bdmv`, in the folder or in its `VIDEO_TS/` or `BDMV/`. Not any file below the
-    folder: a disc copied straight into the library's folder (`movies/VIDEO_TS/`) has that
-    folder for its own, and every movie Kodi has below it was taken for the disc."""
-    relative = kodi_tv.relative_path(kodi_file, mapped_folder)
-    if relative is None:
-        return False
-    parts = relative.split("/")
-    if len(parts) == 1:
-        return parts[0].upper() in _DISC_FILES
-    return parts[0].upper() in _DISC_FOLDERS

@@ -412,11 +412,6 @@ def restore_watched(
     return out
 
 
-def relative_path(kodi_file: str, mapped_folder: str) -> str | None:
-    """A Kodi file's path below `mapped_folder`, "/"-separated; None when it is not below it."""
-    return _relative(kodi_file, mapped_folder)
-
-
 def _relative(kodi_file: str, mapped_folder: str) -> str | None:
     if not pathmap.is_under(kodi_file, mapped_folder):
         return None

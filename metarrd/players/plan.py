@@ -61,6 +61,29 @@ def movie_folder(path: str, is_disc: bool = False) -> str:
     return posixpath.dirname(path)
 
 
+# a disc's own files beside its VIDEO_TS/ or BDMV/, or out of them in its folder: a DVD's
+# VIDEO_TS.IFO (its copy VIDEO_TS.BUP), a Blu-ray's index.bdmv, an AVCHD disc's INDEX.BDM
+_DISC_OWN_FILES = frozenset({"VIDEO_TS.IFO", "VIDEO_TS.BUP", "INDEX.BDMV", "INDEX.BDM"})
+
+
+def is_disc_file(file: str, mapped_folder: str) -> bool:
+    """Whether a file a player lists for a movie is one of the disc in `mapped_folder` (both in
+    the player's form): a file in its `VIDEO_TS/` or `BDMV/`, or in the folder itself a disc's
+    own file (`VIDEO_TS.IFO`, `index.bdmv`). Kodi lists a disc as `VIDEO_TS.IFO` or
+    `index.bdmv`, in its folder or its VIDEO_TS/ or BDMV/ (`GetOpticalMediaPath`); Plex as its
+    `VIDEO_TS.IFO` then its biggest VOB, or its `BDMV/STREAM/` files (Plex Movie Scanner). Any
+    letter case (a share that ignores it). Not any file below the folder: a disc copied
+    straight into the library's folder (`movies/VIDEO_TS/`) has that folder for its own, and
+    every movie below it was taken for the disc."""
+    if not pathmap.is_under(file, mapped_folder):
+        return False
+    rest = file[len(mapped_folder.rstrip("/\\")) :]
+    parts = [p.upper() for p in re.split(r"[/\\]", rest) if p]
+    if len(parts) == 1:
+        return parts[0] in _DISC_OWN_FILES
+    return len(parts) > 1 and parts[0] in DISC_FOLDERS
+
+
 def stack_folder(path: str, parts: Iterable[str]) -> str | None:
     """For a folder stack (`Heat (1995)/CD1/a.avi` + `CD2/b.avi`) whose first part is `path`:
     the folder common to its parts, which players are told about. Kodi stacks `CD1/`, `CD2/`

@@ -32,7 +32,7 @@ from urllib.parse import quote, urlencode
 from metarrd import pathmap
 from metarrd.config import PlayerConfig
 from metarrd.http import HttpClient
-from metarrd.players.plan import Target, coalesce, per_folder, search_names
+from metarrd.players.plan import Target, coalesce, is_disc_file, per_folder, search_names
 from metarrd.players.transport import (
     Endpoint,
     PlayerAuthError,
@@ -211,12 +211,14 @@ def _same(a: str, b: str) -> bool:
 
 
 def holds(item: dict[str, Any], target: Target) -> bool:
-    """Is this listed movie the target: one of its parts is the published file (any file below
-    a disc's folder)?"""
+    """Is this listed movie the target: one of its parts is the published file (for a disc, a
+    file of the disc: its `VIDEO_TS/VIDEO_TS.IFO`, a VOB or a `BDMV/STREAM/` file,
+    `plan.is_disc_file`; not any file below its folder, which for a disc copied straight into
+    the section's folder is every movie of the section)?"""
     for media in item.get("Media") or []:
         for part in media.get("Part") or []:
             file = str(part.get("file") or "")
-            if target.is_disc and pathmap.is_under(file, target.mapped_folder):
+            if target.is_disc and is_disc_file(file, target.mapped_folder):
                 return True
             if not target.is_disc and _same(file, target.mapped_path):
                 return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pytest
 from player_fakes import FakePlex, FakeServer, PlexItem, PlexSection
 from player_helpers import add_movie, queue, states
 
@@ -462,3 +463,72 @@ def test_a_redirect_to_another_host_does_not_carry_the_plex_token(make_rt, tmp_p
 
     assert other.requests  # the redirect was followed
     assert all("x-plex-token" not in r.headers for r in other.requests)
+
+
+def test_a_disc_in_the_section_folder_is_not_taken_for_the_movies_below_it(make_rt, tmp_path):
+    """A DVD copied straight into the library's folder, `movies/VIDEO_TS/`: its folder is the
+    section's, and every movie Plex has below it was taken for the disc, so Heat got the
+    disc's metadata refresh and the disc none. Plex lists a DVD as its `VIDEO_TS.IFO` then its
+    biggest VOB (Plex Movie Scanner: `movie.parts.append(video_ts)`, then `biggestFile`); the
+    disc is the item with those parts."""
+    root = tmp_path / "movies"
+    items = [
+        PlexItem("42", "2", "Heat", files=["/data/movies/Heat (1995)/Heat (1995).mkv"]),
+        PlexItem(
+            "43",
+            "2",
+            "Alien",
+            files=["/data/movies/VIDEO_TS/VIDEO_TS.IFO", "/data/movies/VIDEO_TS/VTS_01_1.VOB"],
+            guids=["tmdb://348"],
+        ),
+    ]
+    with FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=items) as plex:
+        rt = make_rt([plex_player(plex, str(root))])
+        add_movie(rt, "Heat (1995)/Heat (1995).mkv")
+        for name in ("VIDEO_TS.IFO", "VTS_01_1.VOB"):
+            (root / "VIDEO_TS").mkdir(exist_ok=True)
+            (root / "VIDEO_TS" / name).write_bytes(b"disc")
+        lib = db.Library.get(db.Library.name == "Movies")
+        disc = db.Movie.create(library=lib, path=str(root), title="Alien", is_disc=True)
+        disc.tmdb_id = 348
+        disc.save()
+        queue(disc)
+        process_notifications(rt)
+
+    assert plex.refreshes == [("2", "/data/movies")]
+    assert plex.item_refreshes == ["43"]
+    assert states("Plex") == ["sent"]
+
+
+@pytest.mark.parametrize(
+    ("disc", "parts"),
+    [
+        ("Alien (1979)/VIDEO_TS", ["VIDEO_TS/VIDEO_TS.IFO", "VIDEO_TS/VTS_01_1.VOB"]),
+        ("Alien (1979)", ["VIDEO_TS.IFO", "VTS_01_1.VOB"]),  # its files out of VIDEO_TS/
+        ("Blade Runner (1982)", ["BDMV/STREAM/00000.m2ts", "BDMV/STREAM/00001.m2ts"]),
+        ("Blade Runner (1982)", ["bdmv/stream/00000.m2ts"]),  # off a share that lower-cases
+    ],
+)
+def test_a_disc_in_its_own_folder_is_found_by_its_files(make_rt, tmp_path, disc, parts):
+    """A DVD in its folder is the Plex item with its `VIDEO_TS.IFO` (in VIDEO_TS/ or beside
+    it); a Blu-ray, the one with its `BDMV/STREAM/` files (Plex Movie Scanner). A movie in a
+    folder beside the disc's, whose title holds the same name, is another."""
+    root = tmp_path / "movies"
+    folder = disc.removesuffix("/VIDEO_TS")
+    title = folder.split(" (")[0]
+    items = [
+        PlexItem("41", "2", f"{title} 2", files=[f"/data/movies/{title} 2/{title} 2.mkv"]),
+        PlexItem("42", "2", title, files=[f"/data/movies/{folder}/{p}" for p in parts]),
+    ]
+    with FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=items) as plex:
+        rt = make_rt([plex_player(plex, str(root))])
+        for part in parts:
+            (root / folder / part).parent.mkdir(parents=True, exist_ok=True)
+            (root / folder / part).write_bytes(b"disc")
+        lib = db.Library.get(db.Library.name == "Movies")
+        queue(db.Movie.create(library=lib, path=str(root / disc), title=title, is_disc=True))
+        process_notifications(rt)
+
+    assert plex.refreshes == [("2", f"/data/movies/{folder}")]
+    assert plex.item_refreshes == ["42"]
+    assert states("Plex") == ["sent"]
