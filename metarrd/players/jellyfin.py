@@ -141,17 +141,16 @@ class Jellyfin:
         Found by name; an identified item (one with provider ids) not found so, among all items
         of its kind: `/Items` has no filter by an id's value in 10.8 to 10.11 (only
         `hasTmdbId`), so one listing per kind and batch, where its path finds it."""
-        wanted = reported_path(target).rstrip("/\\")
         kind = "Series" if target.is_show else "Movie"
         for name in search_names(target):
-            found = _at(self.items(kind, name), wanted)
+            found = _at(self.items(kind, name), target)
             if found is not None:
                 return found
         if not target.ids:
             return None
         if kind not in self._listings:
             self._listings[kind] = self.items(kind)
-        return _at(self._listings[kind], wanted)
+        return _at(self._listings[kind], target)
 
     def refresh(self, item_id: str) -> None:
         """Raises PlayerNotAllowed for a token that may search but not refresh: the
@@ -180,12 +179,32 @@ class Jellyfin:
         )
 
 
-def _at(items: Sequence[dict[str, Any]], path: str) -> str | None:
-    """The Id of the item at `path`, if one is (on Windows whatever the case)."""
+def _at(items: Sequence[dict[str, Any]], target: Target) -> str | None:
+    """The Id of the item at the target's path, if one is (`_is_at`)."""
     for item in items:
-        if pathmap.same_path(str(item.get("Path") or "").rstrip("/\\"), path):
+        if _is_at(str(item.get("Path") or ""), target):
             return str(item["Id"])
     return None
+
+
+def _is_at(item_path: str, target: Target) -> bool:
+    """Whether a Jellyfin item's `Path` is the target's, `reported_path` (on Windows whatever
+    the case). A DVD's item is its folder, the one holding its `VIDEO_TS/` (MovieResolver.
+    FindMovie, `IsDvdDirectory`), but a DVD copied straight into a library's folder is the item
+    at that `VIDEO_TS/`: the library's folder is no movie (`IsInvalid`: its parent is the
+    root), so Jellyfin resolves `VIDEO_TS/` itself, a folder holding `VIDEO_TS.IFO`
+    (`IsDvdFile`), as the movie. Missing it, the library's folder was reported and Jellyfin
+    refreshed the whole library."""
+    path = item_path.rstrip("/\\")
+    wanted = reported_path(target).rstrip("/\\")
+    if pathmap.same_path(path, wanted):
+        return True
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return (
+        target.is_disc
+        and name.upper() == "VIDEO_TS"
+        and pathmap.same_path(pathmap.parent(path).rstrip("/\\"), wanted)
+    )
 
 
 def reported_path(target: Target) -> str:

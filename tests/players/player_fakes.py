@@ -593,7 +593,9 @@ class FakeKodi(FakeServer):
 
 class FakeJellyfin(FakeServer):
     """`items` are the paths of what the library holds: a movie's is its video file (a disc's
-    its folder), a series' its folder; each library folder (`locations`) is an item too.
+    its folder, the one holding its VIDEO_TS/ or BDMV/; a DVD straight in a library folder
+    `VIDEO_TS/` itself: MovieResolver), a series' its folder; each library folder
+    (`locations`) is an item too. A folder is a Series unless `kinds` says Movie.
     `refreshed` is what the reported paths make Jellyfin refresh, worked out as its
     LibraryMonitor.CreateRefresher and FileRefresher.GetAffectedBaseItem do (10.10): the
     nearest item up each path, and two reported siblings rebased onto their parent folder."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from player_fakes import FakeJellyfin
 from player_helpers import add_movie, queue, states
 
@@ -247,3 +248,57 @@ def test_a_sign_in_page_that_answers_every_path_is_not_taken_for_jellyfin(make_r
     assert states("Jelly") == ["pending"]  # retried, not marked sent
     row = db.PlayerNotification.get()
     assert "/Library/Media/Updated answered with an HTML page" in row.last_error
+
+
+def test_a_dvd_in_the_library_folder_is_its_video_ts_item_not_the_whole_library(make_rt, tmp_path):
+    """A DVD copied straight into the library's folder, `movies/VIDEO_TS/`: Jellyfin has it as
+    the movie at `movies/VIDEO_TS` (the library's folder is no movie, MovieResolver.IsInvalid;
+    `VIDEO_TS/` holds `VIDEO_TS.IFO`, IsDvdFile). Looked for at the library's folder, it was
+    not found, and that folder was reported: Jellyfin refreshed the whole library."""
+    root = tmp_path / "movies"
+    dvd = "/media/movies/VIDEO_TS"
+    heat = "/media/movies/Heat (1995)/Heat (1995).mkv"
+    with FakeJellyfin(
+        locations=["/media/movies"],
+        items=[heat, dvd],
+        kinds={dvd: "Movie"},
+        names={dvd: "Alien"},
+    ) as jelly:
+        rt = make_rt([jelly_player(jelly, str(root), "/media/movies")])
+        (root / "VIDEO_TS").mkdir(parents=True)
+        (root / "VIDEO_TS" / "VIDEO_TS.IFO").write_bytes(b"disc")
+        lib = db.Library.get(db.Library.name == "Movies")
+        disc = db.Movie.create(library=lib, path=str(root), title="Alien", is_disc=True)
+        disc.tmdb_id = 348
+        disc.save()
+        queue(disc)
+        process_notifications(rt)
+
+    assert jelly.item_refreshes == [dvd]
+    assert jelly.refreshed == {dvd}  # not /media/movies
+    assert jelly.updates == []
+    assert jelly.violations == []
+    assert states("Jelly") == ["sent"]
+
+
+@pytest.mark.parametrize("disc", ["Alien (1979)/VIDEO_TS", "Blade Runner (1982)/BDMV"])
+def test_a_disc_in_its_own_folder_is_the_item_at_that_folder(make_rt, tmp_path, disc):
+    """A DVD's or Blu-ray's item is the folder holding its `VIDEO_TS/` or `BDMV/`
+    (MovieResolver.FindMovie: `IsDvdDirectory`, `IsBluRayDirectory`), found by that folder's
+    name; a movie of the same name in the folder beside it is another."""
+    root = tmp_path / "movies"
+    folder = disc.split("/")[0]
+    item = f"/media/movies/{folder}"
+    other = f"/media/movies/{folder} Extended/{folder}.mkv"
+    with FakeJellyfin(
+        locations=["/media/movies"], items=[other, item], kinds={item: "Movie"}
+    ) as jelly:
+        rt = make_rt([jelly_player(jelly, str(root), "/media/movies")])
+        (root / disc).mkdir(parents=True)
+        lib = db.Library.get(db.Library.name == "Movies")
+        queue(db.Movie.create(library=lib, path=str(root / folder), title=folder, is_disc=True))
+        process_notifications(rt)
+
+    assert jelly.item_refreshes == [item]
+    assert jelly.updates == []
+    assert states("Jelly") == ["sent"]
