@@ -791,6 +791,8 @@ class PlexItem:
     type: str = "movie"
     guids: list[str] = field(default_factory=list)  # `Guid[].id`: tmdb://603, imdb://tt...
     guid: str = ""  # its own `guid`, when not the Plex agent's (a legacy agent's)
+    # its `files` the parts of one media (a stack, a DVD's VIDEO_TS.IFO and VOB), not versions
+    parts: bool = False
 
 
 PLEX_TYPES = {"1": "movie", "2": "show"}
@@ -839,20 +841,22 @@ class FakePlex(FakeServer):
         if (guids or full) and item.guids:
             meta["Guid"] = [{"id": g} for g in item.guids]
         if item.type == "movie":
+            media = [item.files] if item.parts else [[f] for f in item.files]
             meta["Media"] = [
                 {
                     "id": 100 + n,
                     "container": "mkv",
                     "Part": [
                         {
-                            "id": 200 + n,
-                            "key": f"/library/parts/{200 + n}/1681152176/file.mkv",
+                            "id": 200 + 10 * n + p,
+                            "key": f"/library/parts/{200 + 10 * n + p}/1681152176/file.mkv",
                             "file": file,
                             "container": "mkv",
                         }
+                        for p, file in enumerate(files)
                     ],
                 }
-                for n, file in enumerate(item.files)
+                for n, files in enumerate(media)
             ]
         elif full:
             meta["Location"] = [{"path": p} for p in item.locations]

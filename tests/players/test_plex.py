@@ -479,6 +479,7 @@ def test_a_disc_in_the_section_folder_is_not_taken_for_the_movies_below_it(make_
             "2",
             "Alien",
             files=["/data/movies/VIDEO_TS/VIDEO_TS.IFO", "/data/movies/VIDEO_TS/VTS_01_1.VOB"],
+            parts=True,
             guids=["tmdb://348"],
         ),
     ]
@@ -518,7 +519,7 @@ def test_a_disc_in_its_own_folder_is_found_by_its_files(make_rt, tmp_path, disc,
     title = folder.split(" (")[0]
     items = [
         PlexItem("41", "2", f"{title} 2", files=[f"/data/movies/{title} 2/{title} 2.mkv"]),
-        PlexItem("42", "2", title, files=[f"/data/movies/{folder}/{p}" for p in parts]),
+        PlexItem("42", "2", title, [f"/data/movies/{folder}/{p}" for p in parts], parts=True),
     ]
     with FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=items) as plex:
         rt = make_rt([plex_player(plex, str(root))])
@@ -532,3 +533,33 @@ def test_a_disc_in_its_own_folder_is_found_by_its_files(make_rt, tmp_path, disc,
     assert plex.refreshes == [("2", f"/data/movies/{folder}")]
     assert plex.item_refreshes == ["42"]
     assert states("Plex") == ["sent"]
+
+
+def test_a_stack_and_a_movie_in_the_section_folder_are_found_by_their_files(make_rt, tmp_path):
+    """A folder stack (`Heat (1995)/CD1/`, `CD2/`) is one Plex movie with a part in each (Plex
+    Movie Scanner: `foundCDsubdirs`), scanned at the folder above its parts; a movie file
+    straight in the section's folder beside a movie folder of the same title is the item with
+    that file, not the one in the folder (nor is a disc's file ever taken for it)."""
+    root = tmp_path / "movies"
+    heat = "/data/movies/Heat (1995)"
+    items = [
+        PlexItem(
+            "41", "2", "Heat", [f"{heat}/CD1/Heat cd1.mkv", f"{heat}/CD2/Heat cd2.mkv"], parts=True
+        ),
+        PlexItem("42", "2", "Heat", files=["/data/movies/Heat (1986)/Heat (1986).mkv"]),
+        PlexItem("43", "2", "Heat", files=["/data/movies/Heat.1986.mkv"]),
+    ]
+    with FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=items) as plex:
+        rt = make_rt([plex_player(plex, str(root))])
+        stack = add_movie(rt, "Heat (1995)/CD1/Heat cd1.mkv")
+        second = add_movie(rt, "Heat (1995)/CD2/Heat cd2.mkv")
+        stack.parts = [stack.path, second.path]
+        stack.save()
+        second.delete_instance()
+        queue(stack)
+        queue(add_movie(rt, "Heat.1986.mkv"))
+        process_notifications(rt)
+
+    assert plex.refreshes == [("2", heat), ("2", "/data/movies")]
+    assert plex.item_refreshes == ["41", "43"]
+    assert states("Plex") == ["sent", "sent"]
