@@ -4,12 +4,13 @@ in the page's toast area for an htmx request. Never a traceback, never a configu
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 import flask
-from flask import Flask, render_template, request, url_for
+from flask import Flask, abort, render_template, request, url_for
 from flask.globals import request_ctx
 from htmx_flask import make_response
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from metarrd import db
 from metarrd.web import auth, busy
@@ -28,6 +29,17 @@ TITLES = {
     500: "Something went wrong",
     503: "Not available",
 }
+
+
+def no_such(what: str) -> str:
+    """How every 404 says it, naming what was not found: `There is no item 7 (it may have been
+    removed).` (one kind of sentence on every page and toast, not "Unknown …" on some)."""
+    return f"There is no {what}."
+
+
+def not_found(what: str) -> NoReturn:
+    """The 404 of a request that names something that does not exist (`no_such`)."""
+    abort(404, no_such(what))
 
 
 def render_error(status: int, message: str):
@@ -89,6 +101,10 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if exc.code == 413 and not isinstance(exc, TooManyFields):
             return render_error(413, _too_large())
+        if isinstance(exc, NotFound) and exc.description == NotFound.description:
+            # no route has this address (werkzeug's "The requested URL was not found on the
+            # server…"): said as every other 404, naming it
+            return render_error(404, no_such(f"page at {request.path[:200]}"))
         return render_error(exc.code or 500, exc.description or "")
 
     @app.errorhandler(Exception)

@@ -16,10 +16,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, send_file
+from flask import Blueprint, Response, current_app, send_file
 
 from metarrd import cache, db
 from metarrd.config import Config
+from metarrd.web.errors import not_found
 
 bp = Blueprint("files", __name__)
 
@@ -72,12 +73,12 @@ def _unanswered() -> Response:
     return Response(HUNG, 503, mimetype="text/plain", headers={"Retry-After": "30"})
 
 
-def _preview_or_404(config: Config, name: str | None):
+def _preview_or_404(config: Config, name: str | None, what: str | None = None):
     if cache.unanswered(config.previews_dir, recent=True):
         return _unanswered()
     target = _confined(config.previews_dir, config.previews_dir / name if name else None)
     if target is None:
-        abort(404)
+        not_found(what or f"preview {(name or '')[:200]!r}")
     return _send(target)
 
 
@@ -98,7 +99,7 @@ def actor_thumb(actor_id: int):
         return _unanswered()
     target = _confined(config.cache_dir / "actor", actor.image_cache_path if actor else None)
     if target is None:
-        abort(404)
+        not_found(f"image of actor {actor_id}")
     return _send(target)
 
 
@@ -126,8 +127,9 @@ def asset_image(asset_id: int):
     config = current_app.config["METARRD"]
     asset = db.ArtworkCandidate.get_or_none(db.ArtworkCandidate.id == asset_id)
     if asset is None:
-        abort(404)
+        not_found(f"artwork {asset_id} (the item was enriched again?)")
     target = full_image(config, asset)
     if target is None:
-        return _preview_or_404(config, preview_name(config, asset.preview_path))
+        name = preview_name(config, asset.preview_path)
+        return _preview_or_404(config, name, f"image of artwork {asset_id} (nor its preview)")
     return _send(target)

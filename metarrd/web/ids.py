@@ -17,7 +17,8 @@ class IdConverter(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = parse_int(value)
         if number is None:
-            raise NotFound(f"Nothing here has the number {value[:24]}.")
+            # said as every 404 says it (errors.no_such)
+            raise NotFound(f"There is nothing numbered {value[:24]} here.")
         return number
 
 

@@ -23,6 +23,7 @@ from metarrd.errors import MetarrdError
 from metarrd.mounts import hung_root
 from metarrd.publish import preview_publish, users_actors
 from metarrd.web import edits, files, formatting, queries, tv
+from metarrd.web.errors import not_found
 from metarrd.web.fields import FIELD_LABELS, FIELD_ORDER, LIST_FORM, ONE_PER_LINE, TV_ONLY
 from metarrd.web.fragments import header_context, item_header, toast
 from metarrd.web.ids import parse_int
@@ -45,10 +46,10 @@ def _field_or_404(name: str, movie: db.Movie) -> str:
     404."""
     if block_lock(name) is not None:
         if _episode_block(movie, name) is None:
-            abort(404, f"{name!r} is not an editable field of this item.")
+            not_found(f"editable field {name[:40]!r} on this item")
         return name
     if name not in FIELD_LABELS or (name in TV_ONLY and name not in tv.FIELDS.get(movie.kind, ())):
-        abort(404, f"{name!r} is not an editable field of this item.")
+        not_found(f"editable field {name[:40]!r} on this item")
     return name
 
 
@@ -162,7 +163,7 @@ def tab(movie_id: int, name: str):
     """One tab's panel (with the tab bar, so the current tab shows)."""
     movie = queries.movie_or_404(movie_id)
     if name not in tabs_for(movie):
-        abort(404, f"The item page has no {name!r} tab.")
+        not_found(f"{name[:40]!r} tab on this item's page")
     return render_template("_item_tabs.html", **tab_context(movie, name))
 
 
@@ -273,10 +274,10 @@ def _artwork_answer(
 @bp.post("/assets/<int:asset_id>/<op>")
 def artwork(asset_id: int, op: str):
     if op not in ARTWORK_OPS:
-        abort(404, f"Unknown artwork action {op!r}.")
+        not_found(f"artwork action {op[:40]!r}")
     asset = db.ArtworkCandidate.get_or_none(db.ArtworkCandidate.id == asset_id)
     if asset is None:
-        abort(404, f"There is no artwork {asset_id} (the item was enriched again?).")
+        not_found(f"artwork {asset_id} (the item was enriched again?)")
     movie = db.Movie.get_by_id(asset.movie_id)
     config = preferences.effective(current_app.config["METARRD"])
     before = edits.selection_snapshot(movie.id, asset.asset_type)
@@ -339,7 +340,7 @@ def add_own_image(movie_id: int, asset_type: str):
     any candidate; a URL only from public addresses), then chosen as #1 of its type."""
     movie = queries.movie_or_404(movie_id)
     if asset_type not in tv.art_types(movie):
-        abort(404, f"Unknown artwork type {asset_type!r}.")
+        not_found(f"artwork type {asset_type[:40]!r} for this item")
     config = preferences.effective(current_app.config["METARRD"])
     upload = request.files.get("image")
     url = request.form.get("url", "").strip()
@@ -372,7 +373,7 @@ def view_asset(asset_id: int):
     and score breakdown, and the buttons to choose it."""
     asset = db.ArtworkCandidate.get_or_none(db.ArtworkCandidate.id == asset_id)
     if asset is None:
-        abort(404, f"There is no artwork {asset_id} (the item was enriched again?).")
+        not_found(f"artwork {asset_id} (the item was enriched again?)")
     movie = db.Movie.get_by_id(asset.movie_id)
     group = _group(movie, asset.asset_type)
     template = "_art_viewer.html" if request.htmx else "art_viewer.html"
@@ -394,7 +395,7 @@ def view_asset(asset_id: int):
 def lock_artwork(movie_id: int, asset_type: str):
     movie = queries.movie_or_404(movie_id)
     if asset_type not in tv.art_types(movie):
-        abort(404, f"Unknown artwork type {asset_type!r}.")
+        not_found(f"artwork type {asset_type[:40]!r} for this item")
     edits.toggle_type_lock(movie_id, asset_type)
     return _artwork_answer(movie, asset_type)
 

@@ -11,6 +11,7 @@ from htmx_flask import make_response
 from metarrd import db
 from metarrd.web import edits, listing, queries, tv
 from metarrd.web.actions import ActionRefused, queue_action, queue_many
+from metarrd.web.errors import not_found
 from metarrd.web.formatting import BULK_ACTIONS
 from metarrd.web.fragments import item_header, toast
 from metarrd.web.ids import parse_int
@@ -42,7 +43,7 @@ def counts():
 def row(movie_id: int):
     found = queries.row(movie_id)
     if found is None:
-        abort(404, f"There is no item {movie_id} (it may have been removed).")
+        not_found(f"item {movie_id} (it may have been removed)")
     view = "table" if request.args.get("view") == "table" else "wall"
     template = "_movie_row.html" if view == "table" else "_movie_card.html"
     return render_template(template, row=found)
@@ -78,7 +79,10 @@ def act(movie_id: int, action: str):
 def bulk():
     action = request.form.get("action", "")
     if action not in BULK_ACTIONS:
-        abort(400, "Choose Enrich, Publish, Lock fields or Re-identify.")
+        abort(
+            400,
+            f"There is no bulk action {action[:40]!r}: choose Enrich, Publish, Lock fields or Re-identify.",
+        )
     query = _query()
     if request.form.get("all_matching") == "1":
         ids = listing.matching_ids(query)

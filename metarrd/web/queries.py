@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import peewee as pw
-from flask import abort
 
 from metarrd import db
 from metarrd.publish import episode_sidecar_paths
 from metarrd.web import pictures
+from metarrd.web.errors import not_found
 from metarrd.web.pictures import ArtworkGroup
 
 ACTIVE_JOB_STATES = ("queued", "running")
@@ -220,5 +220,5 @@ def movie_or_404(movie_id: int) -> db.Movie:
     """The item, or the 404 page that says it may have been removed."""
     movie = db.Movie.get_or_none(db.Movie.id == movie_id) if movie_id <= db.MAX_ID else None
     if movie is None:
-        abort(404, f"There is no item {movie_id} (it may have been removed).")
+        not_found(f"item {movie_id} (it may have been removed)")
     return movie

@@ -26,6 +26,7 @@ from metarrd import db, preferences, workflow
 from metarrd.config import ASSET_TYPES, Config
 from metarrd.scan import skipped_by_name
 from metarrd.web import auth, queries
+from metarrd.web.errors import not_found
 from metarrd.web.fragments import toast
 from metarrd.web.ids import parse_int
 
@@ -174,7 +175,7 @@ def _provider_row(name: str) -> str:
     config = current_app.config["METARRD"]
     status = next((p for p in provider_status(config) if p.name == name), None)
     if status is None:
-        abort(404, "There is no such provider.")
+        not_found(f"provider {name[:40]!r}")
     probing = (
         db.Job.select()
         .where(db.Job.kind == "probe", db.Job.state.in_(("queued", "running")))
@@ -196,7 +197,7 @@ def test_provider(provider: str):
     from metarrd.pipeline import jobs
 
     if provider not in PROVIDERS:
-        abort(404, "There is no such provider.")
+        not_found(f"provider {provider[:40]!r}")
     jobs.enqueue_probe([provider])
     if not request.htmx:
         flash(f"Testing {PROVIDERS[provider]}: the result shows here in a moment.", "info")
@@ -212,7 +213,7 @@ def scan():
     library_id = parse_int(request.form.get("library"))
     lib = db.Library.get_or_none(db.Library.id == library_id) if library_id else None
     if library_id and lib is None:
-        abort(404, "There is no such library.")
+        not_found(f"library {library_id} (it may have been removed from the configuration)")
     job = jobs.enqueue_scan([lib.path] if lib else None)
     message = f"Scanning {lib.name if lib else 'every library'} (job {job.id}); new items show up in the library as they are found."
     if not request.htmx:
@@ -270,10 +271,12 @@ def index():
 @bp.post("/settings/workflow/<stage>")
 def set_stage(stage: str):
     if stage not in workflow.STAGES:
-        abort(404, f"There is no workflow stage {stage!r}.")
+        not_found(f"workflow stage {stage[:40]!r}")
     value = request.form.get("value")
     if value not in ("on", "off"):
-        abort(400, "A stage is switched on or off.")
+        abort(
+            400, f"There is no stage setting {(value or '')[:40]!r}: a stage is switched on or off."
+        )
     config = current_app.config["METARRD"]
     was = workflow.is_enabled(config, stage)
     workflow.set_stage(stage, value == "on")
@@ -302,7 +305,7 @@ def test_player(index: int):
 
     config = current_app.config["METARRD"]
     if not 0 <= index < len(config.player):
-        abort(404, "There is no such player.")
+        not_found(f"player {index} in the configuration (it may have changed: reload the page)")
     player = config.player[index]
     results = test_players(current_app.extensions["metarrd.runtime"], player.name)
     name, ok, message = results[0] if results else (player.name, False, "not configured")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 
 from metarrd import db
 from metarrd.config import (
@@ -24,6 +24,7 @@ from metarrd.errors import MetarrdError
 from metarrd.identify import EPISODE_ORDERS, order_label, order_of, set_episode_order
 from metarrd.pipeline import jobs
 from metarrd.web import busy, queries
+from metarrd.web.errors import no_such, not_found
 from metarrd.web.states import actions_for
 
 log = logging.getLogger(__name__)
@@ -447,11 +448,12 @@ def episode_order(movie_id: int):
     matches every episode again, and the enrich that follows fetches their metadata."""
     show = queries.movie_or_404(movie_id)
     if show.kind != db.SHOW:
-        abort(404)
+        article = "an" if show.kind == db.EPISODE else "a"
+        not_found(f"show {movie_id} (item {movie_id} is {article} {show.kind})")
     order = request.form.get("order", "")
     back = redirect(url_for("item.show", movie_id=show.id, tab="episodes"), code=303)
     if order not in EPISODE_ORDERS:
-        flash(f"Unknown episode order {order!r}.", "danger")
+        flash(no_such(f"episode order {order[:40]!r}"), "danger")
         return back
     try:
         changed = busy.retrying(lambda: set_episode_order(show, order))
