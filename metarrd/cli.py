@@ -29,6 +29,7 @@ from metarrd.errors import (
 from metarrd.files import display, is_utf8, look_refused
 from metarrd.logs import escape_controls
 from metarrd.paths import deepest_folder, is_inside
+from metarrd.text import count
 
 log = logging.getLogger("metarrd")
 
@@ -362,20 +363,14 @@ def cmd_config_check(path: str | None) -> int:
         print(f"{problem.level}: {problem}", file=sys.stderr)
     if errors:
         print(
-            f"{cfg_path}: {_count(errors, 'error')}, {_count(warnings, 'warning')}", file=sys.stderr
+            f"{cfg_path}: {count(errors, 'error')}, {count(warnings, 'warning')}", file=sys.stderr
         )
         return EXIT_USAGE
     assert config is not None
-    also = f"; {_count(warnings, 'warning')}" if warnings else ""
-    libraries = _count(config.library, "library", "libraries")
-    print(f"{cfg_path}: OK ({libraries}, {_count(config.player, 'player')}){also}")
+    also = f"; {count(warnings, 'warning')}" if warnings else ""
+    libraries = count(config.library, "library", "libraries")
+    print(f"{cfg_path}: OK ({libraries}, {count(config.player, 'player')}){also}")
     return EXIT_OK
-
-
-def _count(things: list | int, word: str, plural: str | None = None) -> str:
-    """`3 warnings`, `1 warning`; `plural` where adding an s is wrong ("libraries")."""
-    n = things if isinstance(things, int) else len(things)
-    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def _runtime(config: Config):
@@ -751,7 +746,7 @@ def cmd_scan(config: Config, args) -> int:
         marked = mark_gone([path])  # after the walk, which may find where they went
         report.missing += marked
         if marked:
-            line = f"{display(path)} is gone: {_count(marked, 'item')} marked missing, data kept"
+            line = f"{display(path)} is gone: {count(marked, 'item')} marked missing, data kept"
             print(escape_controls(line))
         elif not known:
             line = f"{display(path)}: not there, and no item was known there; not scanned"
@@ -786,7 +781,7 @@ def cmd_scan(config: Config, args) -> int:
     videos = {name: n["videos"] for name, n in counts.items()}
     shows = ", ".join(f"{n['shows']} {name}" for name, n in counts.items() if n["shows"])
     print(
-        f"scanned {_count(report.found, 'video')}: {videos['new']} new, {videos['changed']} changed, "
+        f"scanned {count(report.found, 'video')}: {videos['new']} new, {videos['changed']} changed, "
         f"{videos['moved']} moved, {videos['missing']} missing, {report.unchanged} unchanged; "
         + (f"shows: {shows}; " if shows else "")
         + f"{identified} identified, {unsure} left unidentified"
@@ -1083,7 +1078,7 @@ def cmd_workflow(config: Config, args) -> int:
             queued = jobs.catch_up(args.stage)
             if queued:
                 print(
-                    f"{args.stage} is on again: {_count(queued, 'job')} queued for what it skipped"
+                    f"{args.stage} is on again: {count(queued, 'job')} queued for what it skipped"
                 )
     for stage, enabled in workflow.all_stages(config).items():
         print(f"{stage:<15} {'on ' if enabled else 'off'}  {workflow.EXPLANATIONS[stage]}")
@@ -1108,8 +1103,8 @@ def cmd_db(config: Config, args) -> int:
         report = migrate_to(config.db_path, args.url)
     except MetarrdError as exc:  # not empty, a NUL it cannot store: said, not a traceback
         raise UsageError(str(exc)) from None
-    for table, count in report.rows.items():
-        print(f"{table}: {count} rows")
+    for table, rows in report.rows.items():
+        print(f"{table}: {count(rows, 'row')}")
     print(
         f"copied {report.total} rows into {db.describe(args.url)}; now set [database] url to it "
         f"(the cache stays in {config.cache_dir}; set [cache] dir to it on the other hosts)"

@@ -40,6 +40,7 @@ import peewee as pw
 
 from metarrd.config import Config
 from metarrd.errors import DiskFull
+from metarrd.text import count
 from metarrd.urls import redact
 
 log = logging.getLogger(__name__)
@@ -961,7 +962,7 @@ def _migrate_15(db: pw.Database) -> None:
             M.id.in_(published[start : start + 500]), M.publish_state == PUBLISHED
         ).execute()
     if empty:
-        log.info("%d season(s) holding no episode file hidden", len(empty))
+        log.info("%s holding no episode file hidden", count(empty, "season"))
 
 
 def _create_nocase_collation(db: pw.Database) -> None:

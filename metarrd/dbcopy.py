@@ -19,6 +19,7 @@ import peewee as pw
 
 from metarrd import db
 from metarrd.errors import MetarrdError
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def _refuse_nul(model: type[db.BaseModel], rows: list[dict]) -> None:
     if found:
         shown = ", ".join(found[:10]) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
         raise MetarrdError(
-            f"{len(found)} text value(s) hold a NUL character (\\x00), which PostgreSQL cannot "
+            f"{count(found, 'text value')} {'holds' if len(found) == 1 else 'hold'} a NUL character (\\x00), which PostgreSQL cannot "
             f"store: {shown}. Nothing was copied and the SQLite database is unchanged; edit "
             "or clear those values (metarrd's web UI, or sqlite3), then run db migrate-to again"
         )

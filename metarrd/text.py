@@ -1,5 +1,6 @@
 """Text from outside made fit to keep: the one place that takes out of a provider's answer what
-the database or an NFO cannot hold (pure, no I/O).
+the database or an NFO cannot hold (pure, no I/O). And `count`, the one way a message says how
+many of a thing ("1 episode", "3 episodes", never "3 episode(s)").
 
 A JSON string may hold what no UTF-8 text may (a lone UTF-16 surrogate, `"\\ud800"`: SQLite's
 driver and PostgreSQL's refuse to encode it) and what XML 1.0 forbids (NUL and the other C0
@@ -14,6 +15,7 @@ and Hebrew titles and are valid XML). The web app makes what is typed fit by the
 from __future__ import annotations
 
 import re
+from collections.abc import Sized
 from typing import Any
 
 # what XML 1.0 cannot hold; the NFO writer leaves it out of what else it writes (publish/nfo.py)
@@ -26,6 +28,13 @@ _SUSPECT = re.compile(
     rb"\\(?:u(?:00[01]|[dD][89a-fA-F]|[fF]{3}[eEfF])|[bf])|\xef\xbf[\xbe\xbf]"
     rb"|[\x00-\x08\x0b\x0c\x0e-\x1f]"
 )
+
+
+def count(things: Sized | int, word: str, plural: str | None = None) -> str:
+    """`3 warnings`, `1 warning`, `0 warnings`: a number and its noun in the number's form
+    (`things` a count, or what is counted); `plural` where adding an s is wrong ("libraries")."""
+    n = things if isinstance(things, int) else len(things)
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def _replacement(match: re.Match[str]) -> str:

@@ -1182,7 +1182,7 @@ def test_a_show_or_season_folder_names_that_show_or_season(tv_library, capsys, m
     capsys.readouterr()
     assert cli(cfg, "enrich", "Season 01") == 0, capsys.readouterr().err
     out = capsys.readouterr().out  # the season's item, the whole show enriched
-    assert out.startswith(f"item {season.id}: enriched Breaking Bad (2008): 2 season(s), 3 ")
+    assert out.startswith(f"item {season.id}: enriched Breaking Bad (2008): 2 seasons, 3 ")
     assert cli(cfg, "identify", "Season 01", "--tmdb", "1396") == 2
     assert f"identify its show (item {show.id})" in capsys.readouterr().err
 

@@ -8,7 +8,7 @@ import sqlite3
 
 from lxml import etree
 
-from metarrd.text import fit, fit_json
+from metarrd.text import count, fit, fit_json
 
 # What providers' users typed or pasted, as such text has been met in the wild:
 # - C0 controls in plots and titles: TV-Rename/tvrename#481 ("dodgy characters in the TVDB
@@ -93,3 +93,13 @@ def test_a_backspace_or_form_feed_in_its_short_escape_is_found_too():
         "overview": "Part onePart two.",
         "name": "C:\\files",
     }
+
+
+def test_a_count_says_its_noun_in_the_number_s_form_never_with_an_s_in_brackets():
+    """Messages said "1 episode(s) identified", "refreshed 2 known item(s)": `count` is the
+    one helper, for an int or what is counted."""
+    assert count(1, "episode") == "1 episode"
+    assert count(0, "episode") == "0 episodes"
+    assert count(["a", "b"], "known item") == "2 known items"
+    assert count(3, "library", "libraries") == "3 libraries"
+    assert count({"x": 1}, "library", "libraries") == "1 library"

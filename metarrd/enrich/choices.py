@@ -14,6 +14,7 @@ from metarrd import db
 from metarrd.config import Config
 from metarrd.enrich.selection import label, reselect, twins
 from metarrd.errors import EditRefused
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def change_selection(config: Config, asset_id: int, op: str) -> SelectionChange:
         order, dropped = reselect(before, op, asset.id, cap, copies)
         if op == "add" and asset.id in dropped:
             raise EditRefused(
-                f"{len(before)} {asset.asset_type} image(s) are selected, the limit; "
+                f"{count(before, asset.asset_type + ' image')} selected, the limit; "
                 "remove one first, or make this one #1"
             )
         if order == before and not dropped:

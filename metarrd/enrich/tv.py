@@ -46,6 +46,7 @@ from metarrd.errors import ItemError, NotFound, ProviderError
 from metarrd.providers.tmdb import TV_APPENDS
 from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 _tmdb = tv_metadata.tmdb_numbers
@@ -70,10 +71,10 @@ class TvEnrichResult(EnrichResult):
         head, _, rest = text.partition(": ")
         if self.codes:
             head += f" {self.codes}"
-        text = f"{head}: {self.seasons} season(s), {self.episodes} episode file(s), {rest}"
+        text = f"{head}: {count(self.seasons, 'season')}, {count(self.episodes, 'episode file')}, {rest}"
         if self.failed:
             first = next(iter(self.failed.values()))
-            text += f"; {len(self.failed)} item(s) not enriched, e.g. {first}"
+            text += f"; {count(self.failed, 'item')} not enriched, e.g. {first}"
         return text
 
 
@@ -721,8 +722,8 @@ class _ShowEnrichment:
                 "kind": "enrich.done",
                 # a season's or an episode's, enriched with its show (the show's own: "enriched")
                 "message": f"enriched{' with its show' if self.only is None and target != SHOW else ''}: "
-                           f"{len(changes)} field(s) updated, "
-                           f"{sub.selected} image(s) selected, {len(after_cast)} actor(s)"
+                           f"{count(changes, 'field')} updated, "
+                           f"{count(sub.selected, 'image')} selected, {count(after_cast, 'actor')}"
                            f"{trouble if target == SHOW or not whole else ''}",
                 "movie": item.id,
                 "data": {

@@ -35,6 +35,7 @@ from metarrd.identify.match import (
 )
 from metarrd.identify.posters import add_posters
 from metarrd.runtime import Runtime
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,7 @@ def _auto_identify(rt: Runtime, movie: db.Movie) -> IdentifyResult:
     else:
         best = matches[0].candidate
         reason = (
-            f"no confident match for {what}: {len(matches)} candidate(s), best "
+            f"no confident match for {what}: {count(matches, 'candidate')}, best "
             f"{best.title!r} ({best.year or '?'}); choose one in the UI or run "
             f"`metarrd identify {movie.id} --tmdb ID`"
         )

@@ -57,6 +57,7 @@ from metarrd.identify.stage import (
 )
 from metarrd.providers.tvdb import language_code
 from metarrd.runtime import Runtime
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -729,10 +730,10 @@ def identify_episodes(
         mismatches, tvdb_only, in_tvdb_order = _numbering(show)
     notes = []
     if mismatches:
-        notes.append(f"TMDB and TheTVDB number {len(mismatches)} episode(s) differently, e.g. "
+        notes.append(f"TMDB and TheTVDB number {count(mismatches, 'episode')} differently, e.g. "
                      f"{mismatches[0]}; files follow {order_label(guide.order)} here")  # fmt: skip
     if tvdb_only:
-        notes.append(f"{tvdb_only} episode(s) only on TheTVDB: their title, plot and air date "
+        notes.append(f"{count(tvdb_only, 'episode')} only on TheTVDB: their title, plot and air date "
                      "come from TheTVDB")  # fmt: skip
     if in_tvdb_order:
         notes.append(f"{len(in_tvdb_order)} file name(s) title their episode as TheTVDB's aired "
@@ -741,7 +742,7 @@ def identify_episodes(
                      f"`metarrd tv order {show.id} tvdb` or the show page")  # fmt: skip
     note = "; ".join(notes) or None
     db.Movie.update(numbering_note=note).where(db.Movie.id == show.id).execute()
-    return f"{done} episode(s) identified in {order_label(guide.order)}, {failed} not"
+    return f"{count(done, 'episode')} identified in {order_label(guide.order)}, {failed} not"
 
 
 def _season_items(rt: Runtime, show: db.Movie, seasons: set[int], left: set[int]) -> None:
@@ -777,8 +778,9 @@ def _season_items(rt: Runtime, show: db.Movie, seasons: set[int], left: set[int]
                 M.update(publish_state=db.OUTDATED).where(
                     M.id == show.id, M.publish_state == db.PUBLISHED
                 ).execute()
-            log.info("item %d: season(s) %s hold no episode file in %s; hidden", show.id,
-                     ", ".join(map(str, sorted(left))), order_label(order_of(show.ordering)))  # fmt: skip
+            log.info("item %d: %s %s no episode file in %s; hidden", show.id,
+                     "season" if len(left) == 1 else "seasons", ", ".join(map(str, sorted(left))),
+                     "holds" if len(left) == 1 else "hold", order_label(order_of(show.ordering)))  # fmt: skip
 
 
 def _numbering(show: db.Movie) -> tuple[list[str], int, list[str]]:
@@ -823,8 +825,8 @@ def _numbered(episodes: list[dict], show: db.Movie, season_type: str) -> list[di
                for k in ("id", "seasonNumber", "number"))
     ]  # fmt: skip
     if len(kept) < len(episodes):
-        log.info("item %d: %d TheTVDB episode(s) in its %s order have no season or number; "
-                 "skipped", show.id, len(episodes) - len(kept), season_type)  # fmt: skip
+        log.info("item %d: %s of TheTVDB in its %s order without a season or number; "
+                 "skipped", show.id, count(len(episodes) - len(kept), "episode"), season_type)  # fmt: skip
     return kept
 
 

@@ -37,6 +37,7 @@ from metarrd.pipeline.chain import (
     retry_unlisted,
 )
 from metarrd.runtime import Runtime
+from metarrd.text import count
 from metarrd.walk import is_empty_folder
 
 log = logging.getLogger(__name__)
@@ -114,9 +115,9 @@ def do_scan(rt: Runtime, job: db.Job) -> Outcome:
     follow += tell_moved(rt, report.moved + moved)  # also those not published again
     videos = {name: n["videos"] for name, n in report.counts().items()}  # not the shows
     message = (
-        f"{report.found} video{'' if report.found == 1 else 's'}: {videos['new']} new, "
+        f"{count(report.found, 'video')}: {videos['new']} new, "
         f"{videos['changed']} changed, {videos['moved']} moved, {videos['missing']} missing, "
-        f"{len(report.errors)} error{'' if len(report.errors) == 1 else 's'}"
+        f"{count(report.errors, 'error')}"
     )
     if report.skipped:  # a sample, a trailer, an extra: listed in Settings → Libraries
         message += f", {report.skipped} skipped by name (listed in Settings, Libraries)"
@@ -533,7 +534,7 @@ def do_search(rt: Runtime, job: db.Job) -> Outcome:
     candidates = add_posters(rt, candidate_dicts(ranked))  # thumbnails for the identify page
     if candidates:
         best = candidates[0]
-        found = f"{len(candidates)} candidate(s), best {best['title']!r} ({best['year'] or '?'})"
+        found = f"{count(candidates, 'candidate')}, best {best['title']!r} ({best['year'] or '?'})"
     else:
         found = "no match"
     message = f"TMDB {'TV ' if tv else ''}search for {what}: {found}"

@@ -39,6 +39,7 @@ from metarrd.players.transport import (
     PlayerServerError,
     PlayerUnreachable,
 )
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +259,7 @@ def deliver(
             except PlayerError as exc:
                 results[t.key] = exc
         if refreshed:
-            done.append(f"refreshed {len(refreshed)} known item(s)")
+            done.append(f"refreshed {count(refreshed, 'known item')}")
     if new and stop is not None:
         results.update({t.key: stop for t in new})
     elif new:
@@ -269,7 +270,7 @@ def deliver(
             results.update({t.key: exc for t in new})
         else:
             results.update({t.key: None for t in new})
-            done.append(f"reported {len(paths)} changed item(s)")
+            done.append(f"reported {count(paths, 'changed item')}")
             if refused is not None:
                 done.append(str(refused).removeprefix(f"{jf.label}: "))
     return results, done

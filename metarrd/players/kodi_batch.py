@@ -53,6 +53,7 @@ from metarrd.players.transport import (
     PlayerProtocolError,
     PlayerUnreachable,
 )
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +171,11 @@ def _scanned(kind: str, folder: str, members: Sequence[Target], known_shows: set
     known = sum(t.key in known_shows for t in members)
     new = len(members) - known
     what = "show" if members[0].is_show else "movie"
-    parts = [f"{new} new {what}(s)"] if new else []
+    parts = [f"{count(new, 'new ' + what)}"] if new else []
     if known:
-        parts.append(f"new episodes of {known} known" + ("" if new else " show(s)"))
+        parts.append(
+            f"new episodes of {known} known" + ("" if new else " show" if known == 1 else " shows")
+        )
     return f"scanned {folder} for " + " and ".join(parts)
 
 
@@ -345,13 +348,13 @@ def deliver(
             if t.key in nfo_tags and t.key in results and results[t.key] is None
         }
     )
-    done = [f"refreshed {refreshed} known movie(s)"] if refreshed else []
+    done = [f"refreshed {count(refreshed, 'known movie')}"] if refreshed else []
     if refreshed_shows:
-        done.append(f"refreshed {refreshed_shows} known show(s)")
+        done.append(f"refreshed {count(refreshed_shows, 'known show')}")
     if pushed:
-        done.append(f"updated {pushed} known episode(s) in place")
+        done.append(f"updated {count(pushed, 'known episode')} in place")
     if forgotten:
-        done.append(f"dropped {forgotten} cached image(s) of theirs")
+        done.append(f"dropped {count(forgotten, 'cached image')} of theirs")
     return results, done + scanned
 
 
@@ -369,9 +372,9 @@ def _nfo_tags(targets: Sequence[Target]) -> dict[int, list[str]]:
                 tags[key] = read
     except Exception as exc:  # Kodi is told all the same
         log.warning(
-            "could not read the NFO tags of %d movie(s) told to Kodi (%s); their next refresh "
+            "could not read the NFO tags of %s told to Kodi (%s); their next refresh "
             "gives back no tag set in Kodi",
-            len(by_key),
+            count(by_key, "movie"),
             exc,
         )
         return {}
@@ -397,8 +400,8 @@ def _note_nfo_tags(tags: dict[int, list[str]]) -> None:
         kodi_kept.note_nfo_tags(tags)
     except Exception as exc:  # they were told all the same: not worth telling them again
         log.warning(
-            "could not note the NFO tags of %d item(s) told to Kodi (%s); their next refresh "
+            "could not note the NFO tags of %s told to Kodi (%s); their next refresh "
             "tells no tag set in Kodi from the NFO's",
-            len(tags),
+            count(tags, "item"),
             exc,
         )

@@ -36,6 +36,7 @@ from metarrd.players import kodi_kept, kodi_tv, plan
 from metarrd.players.kodi import Kodi, KodiShow
 from metarrd.players.plan import Target
 from metarrd.players.transport import PlayerProtocolError
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,11 @@ def move_show(
     else:
         log.warning(
             "%s: %s is not in Kodi after a Scan of it; the show at %s is kept, with the "
-            "watched state of %d episode(s)",
+            "watched state of %s",
             kodi.label,
             folder,
             old.file,
-            len(watched),
+            count(watched, "episode"),
         )
         raise PlayerProtocolError(
             f"{kodi.label}: {folder} did not show up in Kodi after a Scan of it, so the "
@@ -110,15 +111,15 @@ def move_show(
         if found is None or not here:
             log.error(
                 "%s: %s was not added again after the show at %s (which held it too) was "
-                "removed; the watched state of %d episode(s) is kept for the next attempt",
+                "removed; the watched state of %s is kept for the next attempt",
                 kodi.label,
                 folder,
                 old.file,
-                len(watched),
+                count(watched, "episode"),
             )
             raise PlayerProtocolError(
                 f"{kodi.label}: {folder} was not added again after the show at {old.file} "
-                f"was removed; the watched state of {len(watched)} episode(s) is kept and "
+                f"was removed; the watched state of {count(watched, 'episode')} is kept and "
                 "given back once Kodi has that folder"
             )
         tvshowid = found.tvshowid
@@ -133,7 +134,7 @@ def move_show(
     if (watched or mine) and (merged or kept or getattr(kept, "show", None)):
         kodi_kept.clear(target.key)
     done = f"scanned {folder} and removed the show at {old.file} (renamed)"
-    return done + (f"; kept the watched state of {len(restore)} episode(s)" if watched else "")
+    return done + (f"; kept the watched state of {count(restore, 'episode')}" if watched else "")
 
 
 def adopt_show(kodi: Kodi, old: KodiShow, tvshowid: int, target: Target) -> str:
@@ -155,7 +156,7 @@ def adopt_show(kodi: Kodi, old: KodiShow, tvshowid: int, target: Target) -> str:
     return (
         f"removed the show at {old.file} (renamed; Kodi had it at "
         f"{pathmap.kodi_folder(target.mapped_folder)} already); kept the watched state of "
-        f"{len(restore)} episode(s)"
+        f"{count(restore, 'episode')}"
     )
 
 
@@ -181,7 +182,7 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     if found is None or not here:
         raise PlayerProtocolError(
             f"{kodi.label}: {folder} is not in Kodi after a Scan of it; the watched state of "
-            f"{len(kept)} episode(s) of its old show (removed) is kept and given back once "
+            f"{count(kept, 'episode')} of its old show (removed) is kept and given back once "
             "Kodi has that folder"
         )
     episodes = {int(e["episodeid"]): e for e in kodi.episodes(found.tvshowid, WATCHED)}
@@ -214,7 +215,7 @@ def give_back_show(kodi: Kodi, target: Target, kept: Sequence[kodi_tv.Watched]) 
     # one its tvshow.nfo gave it
     give_show_state(kodi, found.tvshowid, show, True, nfo_rating)
     kodi_kept.clear(target.key)
-    return f"gave the watched state of {len(restore)} episode(s) back to the show at {folder}"
+    return f"gave the watched state of {count(restore, 'episode')} back to the show at {folder}"
 
 
 def _give_episodes(

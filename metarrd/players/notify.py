@@ -32,6 +32,7 @@ from metarrd.pathmap import PathNotMapped
 from metarrd.players import jellyfin, kodi_batch, plex
 from metarrd.players.plan import Target, make_target, stack_folder
 from metarrd.players.transport import PlayerError, PlayerNotAllowed, label, make_http
+from metarrd.text import count
 from metarrd.urls import hide_credentials
 
 log = logging.getLogger(__name__)
@@ -340,7 +341,7 @@ def _record(
         if report.sent:
             db.record_event(
                 "notify.done",
-                f"{who}: " + ("; ".join(done) or f"told about {report.sent} item(s)"),
+                f"{who}: " + ("; ".join(done) or f"told about {count(report.sent, 'item')}"),
                 player=player.name,
                 sent=report.sent,
             )

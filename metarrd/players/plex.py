@@ -42,6 +42,7 @@ from metarrd.players.transport import (
     PlayerServerError,
     PlayerUnreachable,
 )
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -395,8 +396,8 @@ def deliver(
             results.update({t.key: None for t in part.targets})
             done.append(f"refreshed {part.mapped_folder} in {section.title!r}")
     scanned = [t for t in targets if t.key in results and results[t.key] is None]
-    errors, count = refresh_known(plex, sections, scanned)
+    errors, refreshed = refresh_known(plex, sections, scanned)
     results.update(errors)
-    if count:
-        done.append(f"refreshed the metadata of {count} known item(s)")
+    if refreshed:
+        done.append(f"refreshed the metadata of {count(refreshed, 'known item')}")
     return results, done

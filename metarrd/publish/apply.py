@@ -50,6 +50,7 @@ from metarrd.paths import is_inside
 from metarrd.publish import layout, sources
 from metarrd.publish.layout import KEEP, REMOVE, REPLACE, WRITE, FileAction, PublishPlan, Wanted
 from metarrd.runtime import Runtime
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -342,7 +343,7 @@ def _land_failed(job: Job, exc: LandFailed) -> ItemError:
         return ItemError(f"{what}; nothing was changed")
     names = ", ".join(k.target.name for k in exc.kept)
     return ItemError(
-        f"{what}; this file system could not put back the {len(exc.kept)} file(s) written "
+        f"{what}; this file system could not put back the {count(exc.kept, 'file')} written "
         f"before it, which stay as metarrd's: {names}"
     )
 

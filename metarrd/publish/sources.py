@@ -37,6 +37,7 @@ from metarrd.imaging import (
     download_reason,
 )
 from metarrd.runtime import Runtime
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -389,7 +390,7 @@ def drop_unselected(rt: Runtime, movie_id: int, hashes: set[str] | None = None) 
             db.ArtworkCandidate.movie == movie_id, db.ArtworkCandidate.content_hash == digest
         ).execute()
     if removed:
-        log.info("item %d: %d unselected image(s) removed from the cache", movie_id, removed)
+        log.info("item %d: %s removed from the cache", movie_id, count(removed, "unselected image"))
     return removed
 
 

@@ -19,6 +19,7 @@ from metarrd.mounts import device_of, share_gone
 from metarrd.paths import is_inside
 from metarrd.scan.local_files import Place, VideoPlace, ledger_folder, movie_folder
 from metarrd.walk import is_stack_folder
+from metarrd.text import count
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,7 @@ def carry_sidecars(old: str, new: str) -> int:
             continue
         moved += _row_follows(row_id, there)
     if moved:
-        log.info("%d published file(s) of %s followed it to %s", moved, old, new)
+        log.info("%s of %s followed it to %s", count(moved, "published file"), old, new)
     return moved
 
 
@@ -206,7 +207,9 @@ def carry_ledger(
             continue
         moved += _row_follows(row_id, there)
     if moved:
-        log.info("item %d: %d published file(s) followed it to %s", movie_id, moved, new_folder)
+        log.info(
+            "item %d: %s followed it to %s", movie_id, count(moved, "published file"), new_folder
+        )
     return moved
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from htmx_flask import make_response
 
 from metarrd import db
+from metarrd.text import count
 from metarrd.web import edits, listing, queries, tv
 from metarrd.web.actions import ActionRefused, queue_action, queue_many
 from metarrd.web.errors import not_found
@@ -92,10 +93,10 @@ def bulk():
         message, tone = "Select at least one item first.", "danger"
     elif action == "lock":
         locked = edits.lock_all_fields(ids)
-        message, tone = f"Fields locked on {locked} item{'' if locked == 1 else 's'}", "success"
+        message, tone = f"Fields locked on {count(locked, 'item')}", "success"
     else:
         queued, skipped = queue_many(ids, action)
-        message = f"{BULK_ACTIONS[action]} queued for {len(queued)} of {len(ids)} item(s)"
+        message = f"{BULK_ACTIONS[action]} queued for {len(queued)} of {count(ids, 'item')}"
         if skipped:
             message += f"; {len(skipped)} skipped: " + "; ".join(skipped[:3])
             message += f" … and {len(skipped) - 3} more" if len(skipped) > 3 else ""

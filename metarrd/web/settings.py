@@ -25,6 +25,7 @@ from htmx_flask import make_response
 from metarrd import db, preferences, workflow
 from metarrd.config import ASSET_TYPES, Config
 from metarrd.scan import skipped_by_name
+from metarrd.text import count
 from metarrd.web import auth, queries
 from metarrd.web.errors import not_found
 from metarrd.web.fragments import toast
@@ -124,13 +125,10 @@ def settings_context() -> dict:
 def _count_text(kinds: dict[str, int]) -> str:
     """What a library holds, as its kinds count: "12 movies", "4 shows, 9 episode files" (its
     season items are no files of its own)."""
-
-    def n(count: int, noun: str) -> str:
-        return f"{count} {noun}{'' if count == 1 else 's'}"
-
     if kinds.get(db.SHOW) or kinds.get(db.EPISODE):
-        return f"{n(kinds.get(db.SHOW, 0), 'show')}, {n(kinds.get(db.EPISODE, 0), 'episode file')}"
-    return n(kinds.get(db.MOVIE, 0), "movie")
+        shows, files = kinds.get(db.SHOW, 0), kinds.get(db.EPISODE, 0)
+        return f"{count(shows, 'show')}, {count(files, 'episode file')}"
+    return count(kinds.get(db.MOVIE, 0), "movie")
 
 
 def _libraries() -> list[dict]:
@@ -287,7 +285,7 @@ def set_stage(stage: str):
         # what it skipped while it was off: one job, which queues the rest in the worker
         queued = jobs.enqueue_catch_up(stage)
         if queued:
-            log.info("workflow stage %s: %d item(s) to catch up on, queued", stage, queued)
+            log.info("workflow stage %s: %s to catch up on, queued", stage, count(queued, "item"))
     if not request.htmx:
         return redirect(url_for("settings.index") + "#workflow", code=303)
     return render_template(

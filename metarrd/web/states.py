@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from metarrd import db
+from metarrd.text import count
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,10 @@ def badge_for(movie: Any, show: Any = None) -> Badge:
     if state == "published" and warnings:  # published with warnings: pictures left out for now
         n = len(warnings)
         return Badge(
-            f"Published – {n} picture{'s' if n > 1 else ''} missing",
+            f"Published – {count(n, 'picture')} missing",
             "warning",
             "; ".join(warnings) + " (tried again later by itself)",
-            f"{n} picture{'s' if n > 1 else ''} missing",
+            f"{count(n, 'picture')} missing",
         )
     if state == "unidentified" and getattr(movie, "kind", db.MOVIE) != db.MOVIE:
         return _UNIDENTIFIED_TV[movie.kind]

@@ -128,7 +128,7 @@ def test_a_show_searches_tmdb_tv_and_tells_same_title_shows_apart_by_year(
     job = jobs.enqueue_search(show.id, "Doctor Who", None)
     job = db.Job.get_by_id(job.id)
     assert job.state == jobs.DONE, job.error
-    assert job.message.startswith("TMDB TV search for 'Doctor Who': 2 candidate(s)")
+    assert job.message.startswith("TMDB TV search for 'Doctor Who': 2 candidates")
     searched = [h.path for h in simulator.requests[before:] if "/search/" in h.path]
     assert searched and all("/3/search/tv" in p for p in searched)  # never TMDB's movies
     candidates = db.Movie.get_by_id(show.id).candidates

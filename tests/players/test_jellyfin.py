@@ -60,7 +60,7 @@ def test_two_known_shows_told_together_do_not_refresh_their_whole_library(make_r
     assert [q["searchTerm"] for q in searches] == [["Breaking Bad"], ["Dark"]]
     assert all(q["includeItemTypes"] == ["Series"] for q in searches)
     assert states("Jelly") == ["sent", "sent"]
-    assert "refreshed 2 known item(s)" in str(report)
+    assert "refreshed 2 known items" in str(report)
 
 
 def test_movies_side_by_side_are_refreshed_alone_and_a_new_one_still_reported(make_rt, tmp_path):
@@ -156,7 +156,7 @@ def test_a_movie_jellyfin_names_otherwise_is_found_among_all_movies(make_rt, tmp
     assert len(listings) == 1 and listings[0]["includeItemTypes"] == ["Movie"]
     assert jelly.violations == []
     assert states("Jelly") == ["sent"] * 3
-    assert "refreshed 2 known item(s)" in str(report)
+    assert "refreshed 2 known items" in str(report)
 
 
 def test_a_windows_jellyfin_finds_a_known_movie_whatever_the_case_of_the_path_map(

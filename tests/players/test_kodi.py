@@ -97,7 +97,7 @@ def test_a_watched_known_movie_keeps_its_play_count_and_rating_across_its_refres
         {"movieid": 42, "playcount": 2, "lastplayed": "2026-11-30 21:04:11", "userrating": 9}
     ]
     assert kodi.movie_details[42] == watched
-    assert report.sent == 1 and report.done == ["refreshed 1 known movie(s)"]
+    assert report.sent == 1 and report.done == ["refreshed 1 known movie"]
 
 
 def test_an_unwatched_known_movie_is_refreshed_without_waiting(make_rt, tmp_path):
@@ -169,7 +169,7 @@ def test_a_refreshed_movie_drops_kodis_cached_copies_of_its_images(make_rt, tmp_
 
     assert sorted(kodi.textures) == [4, 5, 6]
     assert kodi.called("VideoLibrary.RefreshMovie") == [{"movieid": 42, "ignorenfo": False}]
-    assert "dropped 3 cached image(s) of theirs" in report.done
+    assert "dropped 3 cached images of theirs" in report.done
     assert states("Living room") == ["sent"]
 
 

@@ -188,7 +188,7 @@ def test_a_movie_kodi_never_had_is_only_scanned(make_rt, tmp_path):
     assert kodi.called("VideoLibrary.RemoveMovie") == []
     assert kodi.called("VideoLibrary.SetMovieDetails") == []
     assert kodi.scans == [NAS + "Heat (1995)/"]
-    assert report.done == [f"scanned {NAS}Heat (1995)/ for 1 new movie(s)"]
+    assert report.done == [f"scanned {NAS}Heat (1995)/ for 1 new movie"]
 
 
 def test_an_unwatched_renamed_movie_is_scanned_and_its_old_entry_removed(make_rt, tmp_path):
@@ -279,7 +279,7 @@ def test_a_renamed_movie_kodi_found_at_its_new_folder_first_takes_the_old_entrys
     order = [m for m, _p in kodi.calls if m.startswith(("VideoLibrary.S", "VideoLibrary.R"))]
     assert order[-2:] == ["VideoLibrary.SetMovieDetails", "VideoLibrary.RemoveMovie"]
     assert report.sent == 1 and report.done == [
-        "refreshed 1 known movie(s)",
+        "refreshed 1 known movie",
         f"removed the movie at {old} (renamed; Kodi had it at {new} already); "
         "kept its watched state",
     ]

@@ -59,7 +59,7 @@ def test_a_new_show_gets_a_scan_of_its_folder_and_no_refresh(make_rt, tmp_path):
     assert kodi.scans == [f"smb://nas/tv/{BB}/"]
     assert kodi.called("VideoLibrary.RefreshTVShow") == []
     assert kodi.violations == []  # it waited for the running scan instead of stopping it
-    assert report.done == [f"scanned smb://nas/tv/{BB}/ for 1 new show(s)"]
+    assert report.done == [f"scanned smb://nas/tv/{BB}/ for 1 new show"]
     assert states("Living room") == ["sent"]
 
 
@@ -77,7 +77,7 @@ def test_a_known_show_is_refreshed_without_its_episodes_then_scanned_for_new_one
     ]
     assert kodi.scans == [f"smb://nas/tv/{BB}/"]
     assert report.done == [
-        "refreshed 1 known show(s)",
+        "refreshed 1 known show",
         f"scanned smb://nas/tv/{BB}/ for new episodes",
     ]
     assert report.sent == 1 and kodi.violations == []
@@ -162,7 +162,7 @@ def test_a_renamed_show_folder_replaces_kodis_old_show_keeping_the_watched_state
     ]
     assert report.done == [
         f"scanned smb://nas/tv/{BB}/ and removed the show at {old} (renamed); "
-        "kept the watched state of 1 episode(s)"
+        "kept the watched state of 1 episode"
     ]
     assert report.sent == 1 and kodi.violations == []
 
@@ -240,7 +240,7 @@ def test_a_renamed_show_kodi_found_first_as_a_show_of_its_own_takes_the_old_show
     assert kodi.episodes[32]["playcount"] == 1 and kodi.episodes[32]["lastplayed"] == "new"
     assert (
         f"removed the show at {old} (renamed; Kodi had it at {new} already); "
-        "kept the watched state of 1 episode(s)"
+        "kept the watched state of 1 episode"
     ) in report.done
     assert report.sent == 1 and kodi.violations == []
 
@@ -439,8 +439,8 @@ def test_a_changed_episode_nfo_is_pushed_with_set_episode_details_keeping_watche
     ]
     assert kodi.episodes[11]["playcount"] == 1 and kodi.episodes[11]["resume"]["position"] == 120
     assert report.done == [
-        "refreshed 1 known show(s)",
-        "updated 2 known episode(s) in place",
+        "refreshed 1 known show",
+        "updated 2 known episodes in place",
         f"scanned smb://nas/tv/{BB}/ for new episodes",
     ]
     assert report.sent == 1 and kodi.violations == []
@@ -577,7 +577,7 @@ def test_a_batch_of_many_new_shows_means_one_scan_of_the_library_not_one_per_sho
     ]
     # one Scan of the library, which also finds the known show's new episodes
     assert kodi.scans == ["smb://nas/tv/"]
-    assert "scanned smb://nas/tv/ for 50 new show(s) and new episodes of 1 known" in report.done
+    assert "scanned smb://nas/tv/ for 50 new shows and new episodes of 1 known" in report.done
     assert kodi.violations == []
     assert report.sent == 51 and set(states("Living room")) == {"sent"}
 
@@ -638,7 +638,7 @@ def test_many_known_shows_are_refreshed_each_and_scanned_for_new_episodes_once(m
     ]
     assert methods[-1] == "VideoLibrary.Scan"  # after every refresh
     assert kodi.scans == ["smb://nas/tv/"]
-    assert report.done[-1] == "scanned smb://nas/tv/ for new episodes of 5 known show(s)"
+    assert report.done[-1] == "scanned smb://nas/tv/ for new episodes of 5 known shows"
     assert report.sent == 5 and kodi.violations == []
 
 

@@ -75,7 +75,7 @@ def test_a_known_movie_gets_its_metadata_refreshed_a_new_one_only_the_scan(make_
     assert [q["title"] for _, q in searches(plex)] == [["Heat"], ["Alien"]]
     assert all(q["type"] == ["1"] for _, q in searches(plex))
     assert states("Plex") == ["sent", "sent"]
-    assert "refreshed the metadata of 1 known item(s)" in str(report)
+    assert "refreshed the metadata of 1 known item" in str(report)
 
 
 def test_each_movie_is_looked_up_in_its_own_section(make_rt, tmp_path):
@@ -257,7 +257,7 @@ def test_a_movie_plex_titles_otherwise_is_found_by_its_ids(make_rt, tmp_path):
     listings = [q for _, q in searches(plex) if "title" not in q]
     assert listings == [{"type": ["1"], "includeGuids": ["1"]}]  # one, for all three
     assert states("Plex") == ["sent"] * 3
-    assert "refreshed the metadata of 2 known item(s)" in str(report)
+    assert "refreshed the metadata of 2 known items" in str(report)
 
 
 def test_a_show_named_otherwise_is_found_by_its_ids(make_rt, tmp_path):

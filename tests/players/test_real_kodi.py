@@ -62,6 +62,7 @@ from metarrd.publish import publish_item
 from metarrd.runtime import Runtime, open_runtime
 from metarrd.scan import scan
 from metarrd.simulator import Simulator
+from metarrd.text import count
 from metarrd.web.edits import set_field
 
 INSIDE = "METARRD_KODI_NETNS"
@@ -203,7 +204,7 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     [sent] = players.process_notifications(rt)
     assert sent.sent == len(MOVIES) and not sent.failed, sent
     assert sorted(sent.done) == sorted(
-        f"scanned {library / name}/ for 1 new movie(s)" for name in MOVIES
+        f"scanned {library / name}/ for 1 new movie" for name in MOVIES
     )
     assert notification_states() == ["sent"] * len(MOVIES)
     kodi.wait_for("added every movie", lambda: len(all_movies(kodi)) == len(MOVIES))
@@ -273,8 +274,8 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     assert kodi.image(poster_url) == kodi.image(heat_poster)
     # (serving it cached the new file again: its texture id may be the old one's, which
     # SQLite gives out again once the highest row is gone; the picture served is what counts)
-    assert sent.sent == 1 and sent.done[0] == "refreshed 1 known movie(s)", sent
-    assert re.fullmatch(r"dropped \d+ cached image\(s\) of theirs", sent.done[1]), sent
+    assert sent.sent == 1 and sent.done[0] == "refreshed 1 known movie", sent
+    assert re.fullmatch(r"dropped (1 cached image|\d+ cached images) of theirs", sent.done[1]), sent
     kodi.wait_for("re-read the NFO", lambda: any(m["title"] == NEW_TITLE for m in all_movies(kodi)))
     assert {
         k: v for k, v in watch_state(kodi, kodi_file(library / MOVIES[0])).items() if k in seen
@@ -306,7 +307,7 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     set_field(matrix.id, "title", UPGRADE_TITLE)
     assert publish_item(rt, db.Movie.get_by_id(matrix.id)).players == ["Real Kodi"]
     [sent] = players.process_notifications(rt)
-    assert sent.sent == 1 and sent.done[0] == "refreshed 1 known movie(s)", sent
+    assert sent.sent == 1 and sent.done[0] == "refreshed 1 known movie", sent
     kodi.wait_for(
         "re-read the NFO", lambda: any(m["title"] == UPGRADE_TITLE for m in all_movies(kodi))
     )
@@ -410,7 +411,7 @@ def check_against(kodi: RealKodi, rt: Runtime, sim: Simulator, library: Path) ->
     enrich_item(rt, db.Movie.get_by_id(stack_id), manual=True)
     assert publish_item(rt, db.Movie.get_by_id(stack_id)).players == ["Real Kodi"]
     [sent] = players.process_notifications(rt)
-    assert sent.done == [f"scanned {library / name}/ for 1 new movie(s)"], sent
+    assert sent.done == [f"scanned {library / name}/ for 1 new movie"], sent
     file = kodi_file(library / name)
     kodi.wait_for(
         "added the folder stack", lambda: any(m["file"] == file for m in all_movies(kodi))
@@ -438,7 +439,7 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     # 2. a show Kodi does not have: one Scan of its folder
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     [sent] = players.process_notifications(rt)
-    assert sent.sent == 1 and sent.done == [f"scanned {folder}/ for 1 new show(s)"], sent
+    assert sent.sent == 1 and sent.done == [f"scanned {folder}/ for 1 new show"], sent
     kodi.wait_for(
         "added every episode",
         lambda: not kodi.scanning() and len(kodi_show(kodi)["episodes"]) == len(expected.episodes),
@@ -495,11 +496,15 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     [sent] = players.process_notifications(rt)
     assert sent.sent == 1, sent
     # Kodi's home screen cached some of the show's images: their cached copies are dropped
-    dropped = [d for d in sent.done if re.fullmatch(r"dropped \d+ cached image\(s\) of theirs", d)]
+    dropped = [
+        d
+        for d in sent.done
+        if re.fullmatch(r"dropped (1 cached image|\d+ cached images) of theirs", d)
+    ]
     assert len(dropped) == 1, sent
     assert [d for d in sent.done if d not in dropped] == [
-        "refreshed 1 known show(s)",
-        "updated 2 known episode(s) in place",
+        "refreshed 1 known show",
+        "updated 2 known episodes in place",
         f"scanned {folder}/ for new episodes",
     ], sent
     kodi.wait_for(
@@ -603,7 +608,7 @@ def check_show(kodi: RealKodi, rt: Runtime, folder: Path, library: Path) -> None
     [sent] = players.process_notifications(rt)
     assert sent.done == [
         f"scanned {renamed}/ and removed the show at {folder}/ (renamed); "
-        f"kept the watched state of {len(played)} episode(s)"
+        f"kept the watched state of {count(played, 'episode')}"
     ], sent
     kodi.wait_for("finished scanning", lambda: not kodi.scanning())
     expected = read_show(renamed)

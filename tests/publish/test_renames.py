@@ -129,7 +129,7 @@ def test_without_hard_links_what_landed_stays_and_is_recorded(rt, build, monkeyp
 
     monkeypatch.setattr(os, "link", no_links)
 
-    with pytest.raises(ItemError, match=r"could not put back the 1 file\(s\).*-poster\.jpg"):
+    with pytest.raises(ItemError, match=r"could not put back the 1 file written.*-poster\.jpg"):
         publish_item(rt, built.movie)
 
     poster = built.path(f"{BASE}-poster.jpg")

@@ -53,7 +53,7 @@ def test_a_sqlite_installation_is_copied_whole(tmp_path, empty_pg, capsys):
         f'data_dir = "{tmp_path / "data"}"\n[[library]]\nname = "Movies"\npath = "{tmp_path}"\n'
     )
     assert main(["--config", str(tmp_path / "config.toml"), "db", "migrate-to", empty_pg]) == 0
-    assert "movies: 1 rows" in capsys.readouterr().out
+    assert "movies: 1 row\n" in capsys.readouterr().out
     db.open_database(empty_pg)
     assert db.is_postgresql()
     movie = db.Movie.get_by_id(movie_id)

@@ -189,7 +189,7 @@ def test_provider_trouble_stays_with_its_item(rt, tmp_path, simulator):
         unknown.id: "TMDB has no episode S01E99 of Breaking Bad",
     }
     assert set(result.provider_errors) == {"fanart", "tvdb"}
-    assert "fanart.tv failed" in str(result) and "2 item(s) not enriched" in str(result)
+    assert "fanart.tv failed" in str(result) and "2 items not enriched" in str(result)
     for item, reason in ((gone_season, "season 7"), (unknown, "S01E99")):
         item = db.Movie.get_by_id(item.id)
         assert reason in item.last_error and item.identification_status == db.IDENTIFIED
@@ -238,7 +238,7 @@ def test_cli_enrich_all_includes_shows_and_an_episode_enriches_its_show(
     monkeypatch.setattr(cli, "load_config", lambda _path: rt.config)
     pilot = episode("S01E01 - Pilot.mkv")
     assert cli.main(["enrich", str(pilot.id)]) == 0
-    assert "2 season(s), 2 episode file(s)" in capsys.readouterr().out
+    assert "2 seasons, 2 episode files" in capsys.readouterr().out
     assert cli.main(["enrich", "--all"]) == 0
     out = capsys.readouterr().out
     assert out.count("enriched Breaking Bad (2008)") == 1, out
@@ -251,7 +251,7 @@ def test_the_job_chain_enriches_a_show_after_its_identify(rt, tmp_path):
     show = identified_show(rt, tmp_path / "tv", FILES[:2])
     job = db.Job.create(kind="enrich", movie=show.id, key=f"enrich:{show.id}", manual=False)
     outcome = steps.do_enrich(rt, job)
-    assert outcome.follow == [] and "2 episode file(s)" in outcome.message
+    assert outcome.follow == [] and "2 episode files" in outcome.message
     assert episode("S01E01 - Pilot.mkv").identification_status == db.ENRICHED
 
 
@@ -529,7 +529,7 @@ def test_enrich_of_one_episode_of_an_enriched_show_enriches_that_episode_alone(
     assert cli.main(["enrich", str(pilot.id)]) == 0
 
     out = capsys.readouterr().out
-    assert "enriched Breaking Bad (2008) S01E01: 0 season(s), 1 episode file(s)" in out, out
+    assert "enriched Breaking Bad (2008) S01E01: 0 seasons, 1 episode file" in out, out
     assert simulator.count("/3/tv/1396") == 1
     assert simulator.count("/v3/tv") == 0 and simulator.count("/v4/") == 0
     pilot = db.Movie.get_by_id(pilot.id)
@@ -626,7 +626,7 @@ def test_an_episodes_enrich_job_enriches_it_alone_and_auto_publish_publishes_it(
     workflow.set_stage("auto_publish", True)
     job = db.Job.create(kind="enrich", movie=pilot.id, key=f"enrich:{pilot.id}", manual=False)
     outcome = steps.do_enrich(rt, job)
-    assert "S01E01: 0 season(s), 1 episode file(s)" in outcome.message, outcome.message
+    assert "S01E01: 0 seasons, 1 episode file" in outcome.message, outcome.message
     assert [(s.kind, s.movie_id) for s in outcome.follow] == [("publish", pilot.id)]
 
 

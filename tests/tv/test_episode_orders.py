@@ -108,7 +108,7 @@ def test_tvdb_aired_order_joins_tmdb_by_cross_id_and_publishes_that_order(
     assert (train.episode_refs[0]["tmdb_season"], train.episode_refs[0]["tmdb_episode"]) == (1, 2)
     note = show_of(root, FIREFLY).numbering_note
     assert "S01E01 (TheTVDB aired order) is S01E02 (TMDB)" in note
-    assert "1 episode(s) only on TheTVDB" in note
+    assert "1 episode only on TheTVDB" in note
     assert run("tv", "order", str(show.id))[1].strip().endswith("tvdb (TheTVDB aired order)")
 
     status, out, err = run("enrich", str(show.id))

@@ -52,7 +52,7 @@ def test_episodes_get_both_providers_ids_by_cross_id(tv_rt, tv_library):
     # the providers number Breaking Bad's specials each their own way (simulator's
     # `tvdb_specials`); its regular episodes alike
     assert bb.numbering_note == (
-        "TMDB and TheTVDB number 1 episode(s) differently, e.g. S00E01 (TMDB) is S00E04 "
+        "TMDB and TheTVDB number 1 episode differently, e.g. S00E01 (TMDB) is S00E04 "
         "(TheTVDB); files follow TMDB aired order here"
     )
 

@@ -106,7 +106,7 @@ def test_new_episodes_of_a_known_show_are_matched_together(rt, tmp_path, simulat
     simulator.reset_requests()
     later(rt)
 
-    assert identify_item(rt, first).reason.startswith("2 episode(s) identified")
+    assert identify_item(rt, first).reason.startswith("2 episodes identified")
 
     assert simulator.count("/3/tv/1396/season/1?") == 1
     assert simulator.count("/3/") == 3, [h.path for h in simulator.requests]
@@ -155,7 +155,7 @@ def test_a_new_episode_of_a_published_show_is_enriched_alone_and_asks_to_republi
     assert len(simulator.requests) == 6  # + TheTVDB's episode list (identify); 8 before
     assert {i: t for i, t in enriched_at(show).items() if i != ep.id} == before
     (enrich,) = db.Job.select().where(db.Job.kind == "enrich", db.Job.id > done)
-    assert "S01E02: 0 season(s), 1 episode file(s)" in enrich.message, enrich.message
+    assert "S01E02: 0 seasons, 1 episode file" in enrich.message, enrich.message
     assert db.Movie.get_by_id(show.id).publish_state == db.OUTDATED  # "Republish?"
     assert not db.Job.select().where(db.Job.kind == "publish", db.Job.id > done).exists()
 
@@ -201,7 +201,7 @@ def test_a_new_season_still_enriches_the_whole_show(rt, tmp_path, simulator):
     assert db.Movie.get(db.Movie.path == str(new)).identification_status == db.ENRICHED
     assert simulator.count("/v3/tv/81189") == 1 and simulator.count("/v4/series/81189/extended")
     enrich = db.Job.select().where(db.Job.kind == "enrich").order_by(db.Job.id.desc()).first()
-    assert "4 season(s), 4 episode file(s)" in enrich.message, enrich.message
+    assert "4 seasons, 4 episode files" in enrich.message, enrich.message
 
 
 @pytest.fixture
@@ -270,12 +270,12 @@ def test_a_sonarr_season_import_is_one_enrich_of_its_new_episodes(sonarr, simula
     identified = [j.message for j in new[1:-1]]
     assert (
         identified
-        == ["5 episode(s) identified in TMDB aired order, 0 not"] + ["already identified"] * 4
+        == ["5 episodes identified in TMDB aired order, 0 not"] + ["already identified"] * 4
     )  # the first matches them all
     assert simulator.count("/3/tv/1396/season/1?") == 1
     enrich = new[-1]
     assert (enrich.movie_id, enrich.state) == (show.id, jobs.DONE)
-    assert "S01E02, S01E03, S01E04, S01E05, S01E06: 0 season(s), 5 episode file(s)" in (
+    assert "S01E02, S01E03, S01E04, S01E05, S01E06: 0 seasons, 5 episode files" in (
         enrich.message
     ), enrich.message
     assert simulator.count("/3/tv/1396?") == 1

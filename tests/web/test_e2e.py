@@ -259,7 +259,7 @@ def test_review_flow_in_a_real_browser(stack, browser, tmp_path):
     page.evaluate("() => { window.__sameDocument = true; }")
     card.locator("input.pick").check()
     page.locator("#bulk").get_by_role("button", name="Enrich").click()
-    page.locator("#toast", has_text="Enrich queued for 1 of 1 item(s)").wait_for(timeout=15000)
+    page.locator("#toast", has_text="Enrich queued for 1 of 1 item").wait_for(timeout=15000)
     assert not page.locator(f"#sel-{matrix.id}").is_checked()  # the ticks go after a bulk action
     wait_for(
         lambda: db.Event.get_or_none(

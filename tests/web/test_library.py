@@ -269,7 +269,7 @@ def test_bulk_actions_queue_the_eligible_and_explain_the_rest(client, seed):
         "/bulk", {"action": "publish", "ids": [a.id, b.id, c.id], "q": "", "page": "1"}, htmx=True
     )
     html = answer.get_data(as_text=True)
-    assert "Publish queued for 2 of 3 item(s); 1 skipped" in html
+    assert "Publish queued for 2 of 3 items; 1 skipped" in html
     assert "it is not identified yet" in html
     kinds = sorted((j.movie_id, j.kind) for j in db.Job.select())
     assert kinds == [(a.id, "publish"), (b.id, "publish")]
@@ -279,7 +279,7 @@ def test_bulk_actions_queue_the_eligible_and_explain_the_rest(client, seed):
 
 
 def test_a_bulk_action_that_skipped_some_items_looks_partial(client, seed):
-    # Found walking the UI: "Publish queued for 2 of 6 item(s); 4 skipped: …" came in the green
+    # Found walking the UI: "Publish queued for 2 of 6 items; 4 skipped: …" came in the green
     # of a success, as if all went well. A partial result is a warning, with how many were
     # skipped and why; all queued stays green, none queued red.
     done = [seed.movie("A"), seed.movie("B")]
@@ -288,7 +288,7 @@ def test_a_bulk_action_that_skipped_some_items_looks_partial(client, seed):
     html = client.post("/bulk", {"action": "publish", "ids": ids}, htmx=True).get_data(as_text=True)
     toast = re.search(r'<div class="toast tone-(\w+)"[^>]*>([^<]*)', html)
     assert toast.group(1) == "warning"
-    assert "Publish queued for 2 of 6 item(s); 4 skipped: " in toast.group(2)
+    assert "Publish queued for 2 of 6 items; 4 skipped: " in toast.group(2)
     assert toast.group(2).count("it is not identified yet") == 3
     assert toast.group(2).rstrip().endswith("… and 1 more")
     html = client.post("/bulk", {"action": "enrich", "ids": [done[0].id]}, htmx=True)
@@ -407,7 +407,7 @@ def test_select_all_matching_acts_on_every_page(client, seed):
     answer = client.post(
         "/bulk", {"action": "enrich", "all_matching": "1", "filter": "identified"}, htmx=True
     ).get_data(as_text=True)
-    assert "Enrich queued for 60 of 60 item(s)" in answer
+    assert "Enrich queued for 60 of 60 items" in answer
     assert db.Job.select().where(db.Job.kind == "enrich").count() == 60
     bulk = db.Event.get(db.Event.kind == "bulk.queued")
     assert len(bulk.data["jobs"]) == 60 and bulk.data["action"] == "enrich"

@@ -230,7 +230,7 @@ def test_bulk_publish_while_the_daemon_writes_never_fails(server):
             text = response.read().decode()
             timings.append(time.monotonic() - started)
             statuses.append(response.status)
-            assert "Publish queued for 32 of 32 item(s)" in text, text[-500:]
+            assert "Publish queued for 32 of 32 items" in text, text[-500:]
             conn.close()
     finally:
         writer.terminate()

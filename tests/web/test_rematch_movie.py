@@ -195,7 +195,7 @@ def test_a_bulk_reidentify_identifies_the_items_again(sim_stack):
     answer = client.post(
         "/bulk", {"action": "identify", "ids": [wrong.id, mine.id]}, htmx=True
     ).get_data(as_text=True)
-    assert "Re-identify queued for 1 of 2 item(s); 1 skipped" in answer
+    assert "Re-identify queued for 1 of 2 items; 1 skipped" in answer
     assert "The Thing (1982): identified by hand; choose another on its Identify page" in answer
     fresh = db.Movie.get_by_id(wrong.id)
     assert (fresh.tmdb_id, fresh.title, fresh.identified_by) == (603, "The Matrix", "search")

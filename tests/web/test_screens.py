@@ -407,11 +407,11 @@ def test_identified_items_say_what_they_are_and_no_command_lines_show():
     from metarrd.web.formatting import plain_message
 
     raw = (
-        "no confident match for 'The Thing': 2 candidate(s), best 'The Thing' (1982); "
+        "no confident match for 'The Thing': 2 candidates, best 'The Thing' (1982); "
         "choose one in the UI or run `metarrd identify 12 --tmdb ID`"
     )
     assert plain_message(raw) == (
-        "no confident match for 'The Thing': 2 candidate(s), best 'The Thing' (1982)"
+        "no confident match for 'The Thing': 2 candidates, best 'The Thing' (1982)"
     )
     assert (
         plain_message(

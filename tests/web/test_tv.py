@@ -304,7 +304,7 @@ def test_a_shows_card_refreshes_with_its_episode_count_and_bulk_acts_on_shows(tv
     answer = client.post(
         "/bulk", {"action": "enrich", "ids": [str(built.show.id), str(movie.id)]}, htmx=True
     )
-    assert "Enrich queued for 2 of 2 item(s)" in text(answer)
+    assert "Enrich queued for 2 of 2 items" in text(answer)
 
 
 def test_bulk_identify_skips_a_season_with_the_reason_instead_of_queueing_a_failing_job(tv):
