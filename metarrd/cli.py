@@ -925,16 +925,16 @@ def cmd_publish(config: Config, args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _left_to_the_daemon(names: set[str]) -> str:
-    """The line for players a running daemon tells: `player Living room: … tells it`, one
-    player said as one ("players Living room: … tells them" read as several)."""
-    if len(names) == 1:
-        return f"player {next(iter(names))}: the running daemon tells it"
-    return f"players {', '.join(sorted(names))}: the running daemon tells them"
+def _left_to_the_daemon(labels: list[str]) -> str:
+    """The line for players a running daemon tells: `Kodi "Living room": … tells it`, one
+    player said as one (`Kodi "Living room", Plex "Den": … tells them` for several)."""
+    if len(labels) == 1:
+        return f"{labels[0]}: the running daemon tells it"
+    return f"{', '.join(labels)}: the running daemon tells them"
 
 
 def _tell_players(rt, names: set[str]) -> None:
-    """Send the players a publish or scan just queued ("telling Living room") now, in this
+    """Send the players a publish or scan just queued (`telling Kodi "Living room"`) now, in this
     process, without waiting for the coalescing window: a command by hand may have no daemon to
     send them. A player that does not answer keeps its notification for the daemon's retries;
     a line each."""
@@ -948,13 +948,15 @@ def _tell_players(rt, names: set[str]) -> None:
 
         jobs.use_queue(rt.config)
         jobs.enqueue_notify()
-        print(escape_controls(_left_to_the_daemon(names)), flush=True)
+        labels = [p.label for p in rt.config.player if p.name in names]
+        labels += sorted(f'player "{n}"' for n in names - {p.name for p in rt.config.player})
+        print(escape_controls(_left_to_the_daemon(labels)), flush=True)
         return
     from metarrd.players import process_notifications
 
     window = timedelta(seconds=rt.config.daemon.notify_window_seconds)
     for report in process_notifications(rt, now=db.now() + window, players=sorted(names)):
-        line = f"player {report.player}: {report}"
+        line = f"{report.who}: {report}"
         if report.retrying:
             line += " (the daemon, `metarrd run`, retries it)"
         print(escape_controls(line), flush=True)
@@ -1187,8 +1189,9 @@ def cmd_players(config: Config, args) -> int:
     if not results:
         if not config.player:
             raise UsageError("no [[player]] configured")
-        names = ", ".join(repr(p.name) for p in config.player)
-        raise UsageError(f"no player named {args.name!r} (the configuration's: {names})")
+        names = ", ".join(p.label for p in config.player)
+        wanted = json.dumps(args.name, ensure_ascii=False)
+        raise UsageError(f"no player named {wanted} (the configuration's: {names})")
     failed = 0
     for name, ok, message in results:
         print(

@@ -130,6 +130,15 @@ class PathMap:
     to: str
 
 
+PLAYER_TYPE_NAMES = {"kodi": "Kodi", "jellyfin": "Jellyfin", "plex": "Plex"}
+
+
+def player_label(type_: str, name: str) -> str:
+    """How every message (log, CLI, UI) names a player: its type and its quoted name,
+    `Kodi "Living room"`; a `[[player]]` of the configuration or its `media_players` row."""
+    return f'{PLAYER_TYPE_NAMES.get(type_, type_)} "{name}"'
+
+
 @dataclass(frozen=True)
 class PlayerConfig:
     name: str
@@ -142,6 +151,11 @@ class PlayerConfig:
     path_map: tuple[PathMap, ...] = ()
     timeout_seconds: float = 10.0  # per request; a player slower than this counts as down
     ca_file: str = ""  # a PEM file of certificates its HTTPS may use (a self-signed one)
+
+    @property
+    def label(self) -> str:
+        """`Kodi "Living room"` (`player_label`)."""
+        return player_label(self.type, self.name)
 
 
 @dataclass(frozen=True)
@@ -726,11 +740,11 @@ def check_semantics(config: Config, problems: Problems) -> None:
         problems.error("data_dir", f"must be an absolute path, not {config.data_dir!r}")
     for i, player in enumerate(config.player):
         key = entry_key("player", i, player.name)
-        if player.type not in ("kodi", "jellyfin", "plex"):
+        if player.type not in PLAYER_TYPE_NAMES:
             problems.error(
                 f"{key}.type",
                 f"must be kodi, jellyfin or plex, not {player.type!r}"
-                + did_you_mean(player.type, ("kodi", "jellyfin", "plex")),
+                + did_you_mean(player.type, tuple(PLAYER_TYPE_NAMES)),
             )
         if not player.libraries:  # left out: a player of no library is never told anything
             problems.warning(

@@ -1,5 +1,5 @@
 """`metarrd publish` by hand, with a media player configured: the player is told by this
-process, as the command says ("telling Living room"), not left waiting for a daemon the user
+process, as the command says (`telling Kodi "Living room"`), not left waiting for a daemon the user
 may not run (README, "Real setup", step 4: scan, enrich, publish, before any service)."""
 
 from __future__ import annotations
@@ -55,10 +55,10 @@ def test_publish_by_hand_tells_the_player_before_it_returns(tmp_path, simulator,
         capsys.readouterr()
         assert main(["--config", str(cfg), "publish", "--all"]) == 0
         out = capsys.readouterr().out
-        assert "telling Living room" in out
+        assert 'telling Kodi "Living room"' in out
         # Kodi was asked to scan the new movie's folder, by this command
         assert kodi.called("VideoLibrary.Scan"), kodi.calls
-        assert "player Living room: 1 sent" in out
+        assert 'Kodi "Living room": 1 sent' in out
         states = [n.state for n in db.PlayerNotification.select()]
         assert states == ["sent"]
 
@@ -74,7 +74,7 @@ def test_publish_by_hand_says_when_the_player_is_not_answering(tmp_path, simulat
     assert main(["--config", str(cfg), "publish", "--all"]) == 0
     out, err = capsys.readouterr()
     assert (root / "Alien (1979)" / "Alien (1979).nfo").is_file()
-    assert "player Living room: 0 sent, 1 to retry" in out
+    assert 'Kodi "Living room": 0 sent, 1 to retry' in out
     assert "metarrd run" in out
     assert [n.state for n in db.PlayerNotification.select()] == ["pending"]
 
@@ -95,7 +95,7 @@ def test_a_folder_renamed_by_hand_is_told_by_metarrd_scan_itself(tmp_path, simul
         assert main(["--config", str(cfg), "scan"]) == 0
         out = capsys.readouterr().out
         assert kodi.scans[1:] == [f"{root}/Alien (1979) [1080p]/"], kodi.calls
-        assert "player Living room: 1 sent" in out
+        assert 'Kodi "Living room": 1 sent' in out
         assert {n.state for n in db.PlayerNotification.select()} == {"sent"}
 
 
@@ -123,21 +123,21 @@ def test_publish_by_hand_beside_a_running_daemon_leaves_the_players_to_it(
         assert main(["--config", str(cfg), "publish", "--all"]) == 0
         out = capsys.readouterr().out
         assert kodi.calls == []
-        assert "player Living room: the running daemon tells it\n" in out  # one: "player"
+        assert 'Kodi "Living room": the running daemon tells it\n' in out  # one: "it"
         assert [n.state for n in db.PlayerNotification.select()] == ["pending"]
         assert db.Job.select().where(db.Job.kind == "notify").count() == 1
 
 
 def test_players_left_to_the_daemon_are_one_player_or_several():
-    """`players Living room: the running daemon tells them` for the one player of the
-    configuration; "players … them" only for several."""
+    """`… tells them` said of the one player of the configuration read as several: "… them"
+    only for several, each named as every message names a player (`Kodi "Living room"`)."""
     from metarrd.cli import _left_to_the_daemon
 
-    assert _left_to_the_daemon({"Living room"}) == (
-        "player Living room: the running daemon tells it"
+    assert _left_to_the_daemon(['Kodi "Living room"']) == (
+        'Kodi "Living room": the running daemon tells it'
     )
-    assert _left_to_the_daemon({"Living room", "Bedroom"}) == (
-        "players Bedroom, Living room: the running daemon tells them"
+    assert _left_to_the_daemon(['Kodi "Bedroom"', 'Plex "Living room"']) == (
+        'Kodi "Bedroom", Plex "Living room": the running daemon tells them'
     )
 
 
@@ -147,4 +147,4 @@ def test_players_test_with_a_name_no_player_has_lists_the_names(tmp_path, simula
     cfg, _root = _config(tmp_path, simulator, "http://127.0.0.1:9")
     assert main(["--config", str(cfg), "players", "test", "Livingroom"]) == 2
     err = capsys.readouterr().err
-    assert "no player named 'Livingroom' (the configuration's: 'Living room')" in err
+    assert 'no player named "Livingroom" (the configuration\'s: Kodi "Living room")' in err

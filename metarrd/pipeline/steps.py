@@ -682,7 +682,7 @@ def do_notify(rt: Runtime, job: db.Job) -> Outcome:
     from metarrd.players import due_in, process_notifications
 
     reports = process_notifications(rt)
-    message = "; ".join(f"{r.player}: {r}" for r in reports) or "nothing due"
+    message = "; ".join(f"{r.who}: {r}" for r in reports) or "nothing due"
     return Outcome(message, after_notify(due_in(rt)))
 
 

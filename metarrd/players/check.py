@@ -89,7 +89,8 @@ def check_player(config: Config, player: PlayerConfig, http: HttpClient) -> tupl
 
 
 def test_players(rt, name: str | None = None) -> list[tuple[str, bool, str]]:
-    """Check every configured player (or the one named): (name, ok, one plain sentence)."""
+    """Check every configured player (or the one named): (how messages name it, `Kodi
+    "Living room"`; ok; one plain sentence)."""
     config: Config = rt.config
     chosen = [p for p in config.player if name is None or p.name == name]
     if not chosen:
@@ -102,7 +103,8 @@ def test_players(rt, name: str | None = None) -> list[tuple[str, bool, str]]:
         http.close()
     # the player's paths and ours may hold a password (hide_credentials): never in the answer
     return [
-        (p.name, ok, hide_credentials(text)) for p, (ok, text) in zip(chosen, answers, strict=True)
+        (label(p), ok, hide_credentials(text))
+        for p, (ok, text) in zip(chosen, answers, strict=True)
     ]
 
 

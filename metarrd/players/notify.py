@@ -76,6 +76,7 @@ class PlayerReport:
     """What one pass did for one player (str() is the summary without the player's name)."""
 
     player: str
+    who: str  # how messages name it: `Kodi "Living room"` (config.player_label)
     sent: int = 0
     retrying: int = 0
     failed: int = 0
@@ -288,8 +289,8 @@ def _record(
 ) -> PlayerReport:
     # what the player was told names its paths, which may hold a password (`ftp://kodi:…@`)
     done = [hide_credentials(step) for step in done]
-    report = PlayerReport(player.name, done=done)
     who = label(player)
+    report = PlayerReport(player.name, who, done=done)
     first_error: str | None = None
     refused_logged = False  # a PlayerNotAllowed is logged once per batch, not once per row
     with db.write_transaction():

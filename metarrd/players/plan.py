@@ -14,16 +14,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from metarrd import pathmap
-from metarrd.config import LibraryConfig, PlayerConfig
+from metarrd.config import LibraryConfig, PlayerConfig, player_label
 from metarrd.paths import deepest_folder
 
 DISC_FOLDERS = ("VIDEO_TS", "BDMV")
-TYPE_NAMES = {"kodi": "Kodi", "jellyfin": "Jellyfin", "plex": "Plex"}
 
 
 def label(player: PlayerConfig) -> str:
-    """How messages name a player: `Kodi "Living room"`."""
-    return f'{TYPE_NAMES.get(player.type, player.type)} "{player.name}"'
+    """How messages name a player: `Kodi "Living room"` (config.player_label)."""
+    return player_label(player.type, player.name)
 
 
 @dataclass(frozen=True)

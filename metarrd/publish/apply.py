@@ -44,6 +44,7 @@ from metarrd.atomic import (
     remove_temp_files,
     temp_path_for,
 )
+from metarrd.config import player_label
 from metarrd.errors import ItemError, MetarrdError
 from metarrd.files import UnsafeFile, display, kind_of, link_target_outside
 from metarrd.paths import is_inside
@@ -65,7 +66,8 @@ class PublishResult:
     backed_up: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # pictures left out for now, tried again
-    players: list[str] = field(default_factory=list)
+    players: list[str] = field(default_factory=list)  # the names of the players to tell
+    telling: list[str] = field(default_factory=list)  # the same as messages name them
     cache_removed: int = 0
     nfo_hash: str = ""
 
@@ -80,8 +82,8 @@ class PublishResult:
             text += f", {len(self.skipped)} skipped ({self.skipped[0]})"
         if self.warnings:
             text += f"; {'; '.join(self.warnings)}"
-        if self.players:
-            text += f"; telling {', '.join(self.players)}"
+        if self.telling:
+            text += f"; telling {', '.join(self.telling)}"
         return text
 
 
@@ -634,30 +636,35 @@ def _queue_notifications(jobs: list[Job]) -> None:
         [(j.movie, bool(j.result.written or j.result.removed)) for j in jobs]
     )
     for job in jobs:
-        job.result.players += told.get(job.movie.id, [])
+        for name, label in told.get(job.movie.id, []):
+            job.result.players.append(name)
+            job.result.telling.append(label)
 
 
-def queue_notifications(items: list[tuple[db.Movie, bool]]) -> dict[int, list[str]]:
+def queue_notifications(items: list[tuple[db.Movie, bool]]) -> dict[int, list[tuple[str, str]]]:
     """A pending notification per enabled player that shows each item's library, for an item
     whose files changed (`(item, True)`: written or removed) or whose path is not the one that
     player was last told about (its folder renamed by hand: the scan followed it and carried
     our files, so nothing is written, yet the player still lists it at the old path). An item
     a player was never told about needs nothing unless its files changed. At most one pending
     row per player and path: a pending row of the item at its old path takes the new one.
-    Returns item id -> the names of the players told. Called in a write transaction."""
+    Returns item id -> (name, `Kodi "Living room"`) of each player told. Called in a write
+    transaction."""
     if not items:
         return {}
     libraries = sorted({m.library_id for m, _ in items})
-    players: dict[int, list[tuple[int, str]]] = {}
+    players: dict[int, list[tuple[int, str, str]]] = {}
     query = (
-        db.MediaPlayer.select(db.MediaPlayer.id, db.MediaPlayer.name, db.PlayerLibrary.library)
+        db.MediaPlayer.select(
+            db.MediaPlayer.id, db.MediaPlayer.name, db.MediaPlayer.type, db.PlayerLibrary.library
+        )
         .join(db.PlayerLibrary)
         .where(db.PlayerLibrary.library.in_(libraries), db.MediaPlayer.enabled)
         .order_by(db.MediaPlayer.name)
         .tuples()
     )
-    for player_id, name, library_id in query:
-        players.setdefault(library_id, []).append((player_id, name))
+    for player_id, name, type_, library_id in query:
+        players.setdefault(library_id, []).append((player_id, name, player_label(type_, name)))
     if not players:
         return {}
     told = _last_told([m.id for m, _ in items if m.library_id in players])
@@ -668,10 +675,10 @@ def queue_notifications(items: list[tuple[db.Movie, bool]]) -> dict[int, list[st
         .tuples()
     )
     new = []
-    names: dict[int, list[str]] = {}
+    names: dict[int, list[tuple[str, str]]] = {}
     for movie, changed in items:
         path = movie.path
-        for player_id, name in players.get(movie.library_id, []):
+        for player_id, name, label in players.get(movie.library_id, []):
             last = told.get((player_id, movie.id))
             if not changed and (last is None or last[1] == path):
                 continue
@@ -689,7 +696,7 @@ def queue_notifications(items: list[tuple[db.Movie, bool]]) -> dict[int, list[st
             if (player_id, path) not in pending:
                 pending.add((player_id, path))
                 new.append({"player": player_id, "movie": movie.id, "path": path})
-            names.setdefault(movie.id, []).append(name)
+            names.setdefault(movie.id, []).append((name, label))
     if new:
         db.PlayerNotification.insert_many(new).execute()
     return names
@@ -708,7 +715,7 @@ def tell_players_moved(movie_ids: list[int]) -> int:
         )
         told = queue_notifications([(m, False) for m in items])
     for movie_id, names in told.items():
-        log.info("item %d: moved; telling %s", movie_id, ", ".join(names))
+        log.info("item %d: moved; telling %s", movie_id, ", ".join(label for _, label in names))
     return len(told)
 
 

@@ -306,7 +306,7 @@ def test_player(index: int):
         not_found(f"player {index} in the configuration (it may have changed: reload the page)")
     player = config.player[index]
     results = test_players(current_app.extensions["metarrd.runtime"], player.name)
-    name, ok, message = results[0] if results else (player.name, False, "not configured")
+    name, ok, message = results[0] if results else (player.label, False, "not configured")
     if not request.htmx:
         flash(f"{name}: {'OK' if ok else 'FAILED'}: {message}", "success" if ok else "danger")
         return redirect(url_for("settings.index") + "#players", code=303)

@@ -49,7 +49,7 @@ def jellyfin(url: str, **extra) -> dict:
 
 def only(rt) -> tuple[bool, str]:
     [(name, ok, message)] = players.test_players(rt)
-    assert name == "Den"
+    assert name in ('Kodi "Den"', 'Jellyfin "Den"', 'Plex "Den"')  # as messages name it
     return ok, message
 
 
@@ -350,11 +350,11 @@ def test_jellyfin(make_rt, tmp_path):
             ]
         )
         results = {name: (ok, msg) for name, ok, msg in players.test_players(rt)}
-    assert results["ok"][0], results["ok"][1]
-    assert "Jellyfin 10.10.3" in results["ok"][1]
-    assert not results["badkey"][0] and "HTTP 401" in results["badkey"][1]
-    assert not results["wrongdir"][0]
-    assert "no Jellyfin library folder holds it" in results["wrongdir"][1]
+    assert results['Jellyfin "ok"'][0], results['Jellyfin "ok"'][1]
+    assert "Jellyfin 10.10.3" in results['Jellyfin "ok"'][1]
+    assert not results['Jellyfin "badkey"'][0] and "HTTP 401" in results['Jellyfin "badkey"'][1]
+    assert not results['Jellyfin "wrongdir"'][0]
+    assert "no Jellyfin library folder holds it" in results['Jellyfin "wrongdir"'][1]
 
 
 def test_plex(make_rt, tmp_path):
@@ -368,9 +368,11 @@ def test_plex(make_rt, tmp_path):
             ]
         )
         results = {name: (ok, msg) for name, ok, msg in players.test_players(rt)}
-    assert results["ok"][0], results["ok"][1]
-    assert "inside Plex section folder 'Films'" in results["ok"][1]
-    assert not results["badkey"][0] and "refused our credentials" in results["badkey"][1]
+    assert results['Plex "ok"'][0], results['Plex "ok"'][1]
+    assert "inside Plex section folder 'Films'" in results['Plex "ok"'][1]
+    assert (
+        not results['Plex "badkey"'][0] and "refused our credentials" in results['Plex "badkey"'][1]
+    )
 
 
 def test_cli_prints_one_line_per_player_and_exits_1_on_failure(make_rt, tmp_path, capsys):
@@ -392,7 +394,7 @@ libraries = ["Movies"]
     (tmp_path / "movies").mkdir(exist_ok=True)
     assert main(["--config", str(config), "players", "test"]) == 1
     err = capsys.readouterr().err
-    assert "Den: FAILED: connection refused at 127.0.0.1:" in err
+    assert 'Kodi "Den": FAILED: connection refused at 127.0.0.1:' in err
 
 
 class Moved(FakeServer):

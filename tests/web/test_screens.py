@@ -265,6 +265,7 @@ def test_settings_player_connection_test(config_factory, monkeypatch):
     c = app.test_client()
     page = c.get("/settings").get_data(as_text=True)
     assert "Living room" in page and "Test connection" in page
+    assert "<strong>Kodi &#34;Living room&#34;</strong>" in page  # as every message names it
     token = page.split('"X-CSRF-Token": "')[1].split('"')[0]
     answer = c.post(
         "/settings/players/0/test", headers={"HX-Request": "true", "X-CSRF-Token": token}
