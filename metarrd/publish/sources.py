@@ -36,6 +36,7 @@ from metarrd.imaging import (
     analyse_image,
     download_reason,
 )
+from metarrd.publish.layout import FORMAT_EXTS
 from metarrd.runtime import Runtime
 from metarrd.text import count
 
@@ -90,8 +91,8 @@ def asset_image(
     if not fetch:
         if not asset.content_hash or not asset.file_size:
             # an alternative enrich kept only the preview of, then chosen: publish downloads it
-            notes.append(f"{label}: not downloaded yet; it is downloaded on publish")
-            fmt = asset.format or _safe_ext(Path(asset.url.split("?", 1)[0]), "jpeg")
+            fmt, guessed = expected_format(asset)
+            notes.append(f"{label}: not downloaded yet; it is downloaded on publish{guessed}")
             return CachedImage(Path(asset.url), "", 0, fmt, None, True)
         notes.append(f"{label}: missing from the cache; it is downloaded again on publish")
         fmt = asset.format or "jpeg"
@@ -423,6 +424,23 @@ def is_file(path: Path | str, size: int | None) -> bool:
 def _note(movie_id: int, notes: list[str], text: str) -> None:
     notes.append(text)
     log.warning("item %d: %s", movie_id, text)
+
+
+def expected_format(asset: db.ArtworkCandidate) -> tuple[str, str]:
+    """(format, what the preview says of it) of a candidate not downloaded yet, named as the
+    publish will name it: by the format its analysed header read (the publish names the file
+    by the bytes it downloads, `ext_for_format`); unanalysed, by its address's extension (the
+    provider's own name of the file: TMDB's `file_path`, fanart.tv's and TheTVDB's URLs), said
+    to be read from there; an address that names no image format (`image.php?id=7`) by JPEG,
+    said to be assumed. The download decides (a preview never says "unknown format, skipped"
+    of an image the publish writes)."""
+    if asset.format:
+        return asset.format, ""
+    path = str((asset.provider_metadata or {}).get("file_path") or asset.url.split("?", 1)[0])
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext in FORMAT_EXTS:
+        return ext, f" (its file type, .{FORMAT_EXTS[ext]}, is read from its address until then)"
+    return "jpeg", " (its file type is not known until then: .jpg assumed)"
 
 
 def _safe_ext(path: Path, default: str) -> str:

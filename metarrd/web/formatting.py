@@ -256,7 +256,8 @@ class PlanView:
 
 _REDOWNLOAD = re.compile(
     r"^(?P<what>.+?): (?:(?:image )?missing from the cache; it is downloaded again"
-    r"|not downloaded yet; it is downloaded) on publish$"  # a chosen alternative: only previewed
+    r"|not downloaded yet; it is downloaded) on publish"  # a chosen alternative: only previewed
+    r"(?: \((?P<type>its file type[^()]*)\))?$"  # the name's extension before the download
 )
 
 
@@ -266,7 +267,8 @@ def split_notes(notes: list[str]) -> tuple[list[str], list[str]]:
     warnings, info = [], []
     for note in notes:
         if m := _REDOWNLOAD.match(note):
-            info.append(f"{m.group('what')} is downloaded when you publish.")
+            kind = f" ({m.group('type')})" if m.group("type") else ""
+            info.append(f"{m.group('what')} is downloaded when you publish{kind}.")
         else:
             warnings.append(note)
     return warnings, info

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -1141,3 +1142,43 @@ def test_an_alternative_chosen_but_never_downloaded_is_in_the_preview_as_on_publ
     assert "poster 1 of The Matrix: not downloaded yet; it is downloaded on publish" in plan.notes
     publish_item(rt, built.movie)
     assert files_under(built.folder)[f"{BASE}-poster.jpg"] == data
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "written", "said"),
+    [
+        # analysed: its header read PNG, whatever its address says; nothing to caveat
+        ("chosen.jpg", "png", "png", ""),
+        # never analysed (its analysis is retried at the next enrich): the address's type, said so
+        ("chosen.png", None, "png", " (its file type, .png, is read from its address until then)"),
+        # an address that names no image type: the preview said "unknown image format 'php',
+        # skipped" of the poster the publish then wrote
+        ("img.php?id=7", None, "jpg", " (its file type is not known until then: .jpg assumed)"),
+    ],
+)
+def test_the_preview_names_a_never_downloaded_alternative_by_what_is_known_of_its_type(
+    rt, build, image_server, name, fmt, written, said
+):
+    """The publish names the file by the bytes it downloads; the preview, before, by the
+    format the analysis read from its header, else by its address, and says so."""
+    from PIL import Image
+
+    built = build(art={"poster": ["jpeg"]}, unselected={"poster": 1}, cast=[])
+    (chosen,) = built.unselected
+    out = io.BytesIO()
+    Image.new("RGB", (1000, 1500), (30, 90, 150)).save(out, "PNG" if written == "png" else "JPEG")
+    url = image_server.serve(name, out.getvalue())
+    A = db.ArtworkCandidate
+    A.update(url=url, content_hash=None, file_size=None, format=fmt).where(
+        A.id == chosen.id
+    ).execute()
+    change_selection(rt.config, chosen.id, "use")
+
+    plan = preview_publish(rt, built.movie)
+
+    posters = sorted(a.path.name for a in plan.actions if "poster" in a.path.name)
+    assert posters == [f"{BASE}-poster.{written}", f"{BASE}-poster1.jpg"], plan.notes
+    note = f"poster 1 of The Matrix: not downloaded yet; it is downloaded on publish{said}"
+    assert note in plan.notes, plan.notes
+    publish_item(rt, built.movie)
+    assert files_under(built.folder)[f"{BASE}-poster.{written}"] == out.getvalue()

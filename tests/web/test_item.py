@@ -442,6 +442,8 @@ def test_the_preview_shows_changes_first_and_folds_what_stays():
             "poster 1: missing from the cache; it is downloaded again on publish",
             "odd",
             "poster 2: not downloaded yet; it is downloaded on publish",
+            "fanart 1: not downloaded yet; it is downloaded on publish (its file type, .png, is "
+            "read from its address until then)",
         ],
         changes=True,
         nfo_diff=lambda: "--- a\n+++ b\n-old\n+new\n",
@@ -453,6 +455,8 @@ def test_the_preview_shows_changes_first_and_folds_what_stays():
     assert view.info == [  # no warning
         "poster 1 is downloaded when you publish.",
         "poster 2 is downloaded when you publish.",
+        "fanart 1 is downloaded when you publish (its file type, .png, is read from its address "
+        "until then).",
     ]
 
 
