@@ -18,8 +18,8 @@ from metarrd.files import is_gone
 from metarrd.mounts import device_of, share_gone
 from metarrd.paths import is_inside
 from metarrd.scan.local_files import Place, VideoPlace, ledger_folder, movie_folder
-from metarrd.walk import is_stack_folder
 from metarrd.text import count
+from metarrd.walk import is_stack_folder
 
 log = logging.getLogger(__name__)
 
