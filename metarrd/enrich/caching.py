@@ -147,7 +147,7 @@ class _Placing:
             # the user may have removed or chosen pictures, or locked a type, while they were
             # fetched: their choices as stored now, kept (the rows are saved from memory)
             failing = [row for row, _target, reason in results if reason]
-            locked = read_choices(self.movie_id, failing) if failing else set()
+            locked = read_choices(self.movie_id, failing).locked if failing else set()
             for row, _target, reason in results:
                 if reason:
                     row.rejected_reason = f"could not be cached: {reason}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from metarrd import cache, db
 from metarrd.config import LIBRARY_SOURCE, ArtworkConfig
@@ -121,26 +121,38 @@ def write_candidates(stored: Stored, rows: dict[tuple[str, str], db.ArtworkCandi
 CHOICE = ("is_selected", "selected_by", "rank", "selected_at")  # the columns a choice writes
 
 
-def read_choices(movie_id: int, rows: Iterable[db.ArtworkCandidate]) -> set[str]:
+class Choices(NamedTuple):
+    """What `read_choices` found stored now: the item's locked types, and the ids of the rows
+    asked about that are gone (another process deleted them meanwhile: the item forgotten)."""
+
+    locked: set[str]
+    gone: set[int]
+
+
+def read_choices(movie_id: int, rows: Iterable[db.ArtworkCandidate]) -> Choices:
     """The choices of `rows` (stored rows of the item `movie_id`) as stored now, taken into the
     rows in memory (nothing to write back), and the item's locked types as stored now: read in
     the write transaction, they are what the user chose while the enrichment worked from its own
-    copy (a choice made in the web UI, `choices.change_selection`, or undone, or a type locked)."""
+    copy (a choice made in the web UI, `choices.change_selection`, or undone, or a type locked).
+    A row no longer stored keeps its old values in memory and is named in `gone`."""
     A = db.ArtworkCandidate
     by_id = {row.id: row for row in rows if row.id is not None}
     ids = list(by_id)
+    gone = set(ids)
     columns = [getattr(A, name) for name in CHOICE]
     for start in range(0, len(ids), 500):  # under SQLite's 999 parameters
         query = A.select(A.id, *columns).where(
             (A.movie == movie_id) & A.id.in_(ids[start : start + 500])
         )
         for row_id, *values in query.tuples():
+            gone.discard(row_id)
             row = by_id[row_id]
             for name, value in zip(CHOICE, values, strict=True):
                 row.__data__[name] = value
                 row._dirty.discard(name)
     M = db.Movie
-    return set(M.select(M.locked_asset_types).where(M.id == movie_id).scalar() or ())
+    locked = set(M.select(M.locked_asset_types).where(M.id == movie_id).scalar() or ())
+    return Choices(locked, gone)
 
 
 def users_choice(row: db.ArtworkCandidate, locked: Container[str]) -> bool:
@@ -151,12 +163,13 @@ def users_choice(row: db.ArtworkCandidate, locked: Container[str]) -> bool:
 
 def _keep_chosen(stored: Stored, rows: dict[tuple[str, str], db.ArtworkCandidate]) -> None:
     """Of the rows `plan_candidates` dropped, keep those the user chose, removed or locked
-    since it read them (`read_choices`, in the write transaction)."""
+    since it read them (`read_choices`, in the write transaction). A row that another process
+    deleted meanwhile is not the user's to keep: it stays out of `rows` (nothing to write)."""
     if not stored.gone:
         return
-    locked = read_choices(stored.movie_id, stored.gone.values())
+    now = read_choices(stored.movie_id, stored.gone.values())
     for row_id, row in list(stored.gone.items()):
-        if users_choice(row, locked):
+        if row_id not in now.gone and users_choice(row, now.locked):
             del stored.gone[row_id]
             rows[(row.asset_type, row.url)] = row
             stored.dropped.discard(row.preview_path)

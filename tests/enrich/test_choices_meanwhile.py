@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from metarrd import db, preferences
-from metarrd.enrich import caching, candidate_store, enrich_item
+from metarrd.enrich import caching, candidate_store, enrich_item, stage
 from metarrd.enrich.choices import change_selection
+from metarrd.identify import forget_enrichment
 from metarrd.web.edits import toggle_type_lock
 
 from .conftest import make_movie
@@ -76,6 +77,36 @@ def test_a_type_the_user_locks_while_its_picture_is_dropped_keeps_it(rt, simulat
     assert kept is not None and kept.is_selected and kept.rank == 1  # left exactly as it was
     spare = A.select().where(A.movie == movie.id, A.provider == "tmdb", A.language == "de")
     assert {r.asset_type for r in spare} == {"poster"}  # unchosen German images still go
+
+
+def test_a_picture_dropped_as_the_item_is_forgotten_is_not_kept_by_a_lock(
+    rt, simulator, monkeypatch
+):
+    """The item is identified as another film (its provider rows go) and its poster type locked
+    while the enrich plans: the poster it was to drop, selected in a type now locked, is gone,
+    not the user's to keep, and stays out of the rows the enrich goes on with."""
+    movie, poster = _german_poster_then_english(rt)
+
+    def forgotten_then_locked():
+        with db.write_transaction():
+            forget_enrichment(db.Movie.get_by_id(movie.id))
+        toggle_type_lock(movie.id, "poster")
+
+    planned = _user_meanwhile(monkeypatch, forgotten_then_locked)
+    real = stage.select_and_cache
+    went_on_with = []
+
+    def select_and_cache(config, movie_id, rows, *args):
+        went_on_with.extend(row.id for row in rows.values())
+        return real(config, movie_id, rows, *args)
+
+    monkeypatch.setattr(stage, "select_and_cache", select_and_cache)
+
+    enrich_item(rt, movie)
+
+    assert poster.id in planned
+    assert poster.id not in went_on_with
+    assert A.get_or_none(A.id == poster.id) is None
 
 
 def _cache_fails_after(monkeypatch, change) -> list:
