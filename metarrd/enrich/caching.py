@@ -80,17 +80,28 @@ class _Placing:
 
     def select(self, unsaved: Iterable[db.ArtworkCandidate] = ()) -> None:
         """Select and save the selection (with `unsaved`'s changes) in one write transaction.
-        The selection is made before it, with the item's locks as they were then, and made
-        again inside only if the user changed them meanwhile: the lock is held to write."""
+        The selection is made before it, from the rows and the item's locks as they were then.
+        Inside, the user's part is read again (`read_choices`: who chose each row, its rank, the
+        locks) and the selection made again only if the user changed it meanwhile (a choice, a
+        removal, an Undo, a lock): the lock is held to write, and the rows are saved from memory.
+        A row deleted meanwhile (the item forgotten) leaves the enrich's rows."""
         rows = list(self.rows.values())
         picks = [as_pick(r) for r in rows]
         locked = self._locked()
         decisions = select(picks, self.config.artwork.limits, locked or [])
         with db.write_transaction():
             save_all(unsaved)
-            now_locked = self._locked()
-            if now_locked != locked:
-                decisions = select(picks, self.config.artwork.limits, now_locked or [])
+            before = [(r.is_selected, r.selected_by, r.rank) for r in rows]
+            now = read_choices(self.movie_id, rows)
+            changed = before != [(r.is_selected, r.selected_by, r.rank) for r in rows]
+            if now.gone:
+                for r in rows:
+                    if r.id in now.gone:
+                        del self.rows[(r.asset_type, r.url)]
+                rows = [r for r in rows if r.id not in now.gone]
+            if changed or now.gone or now.locked != set(locked or ()):
+                picks = [as_pick(r) for r in rows]
+                decisions = select(picks, self.config.artwork.limits, now.locked)
             self._apply(rows, decisions)
 
     def _locked(self) -> list[str] | None:

@@ -11,7 +11,7 @@ from metarrd import db, preferences
 from metarrd.enrich import caching, candidate_store, enrich_item, stage
 from metarrd.enrich.choices import change_selection
 from metarrd.identify import forget_enrichment
-from metarrd.web.edits import toggle_type_lock
+from metarrd.web.edits import read_snapshot, restore_selection, selection_snapshot, toggle_type_lock
 
 from .conftest import make_movie
 
@@ -107,6 +107,38 @@ def test_a_picture_dropped_as_the_item_is_forgotten_is_not_kept_by_a_lock(
     assert poster.id in planned
     assert poster.id not in went_on_with
     assert A.get_or_none(A.id == poster.id) is None
+
+
+def test_a_choice_the_user_undoes_while_the_enrich_selects_stays_undone(rt, simulator, monkeypatch):
+    """The user removed the #1 poster (the type locked, the others moved up), the enrich read
+    that, and then the user's Undo put it back (the type unlocked) before the selection's write:
+    the enrich selects from the Undo, not from its copy (the poster removed by the user, so
+    another one would fill its place beside the poster Undo gave back)."""
+    movie = make_movie(rt)
+    enrich_item(rt, movie)
+    poster = A.get(A.movie == movie.id, A.asset_type == "poster", A.rank == 1)
+    auto = _selected_posters(movie.id)
+    assert {by for _rank, _id, by in auto} == {"auto"}
+    before = selection_snapshot(movie.id, "poster")
+    change_selection(rt.config, poster.id, "remove")
+    assert poster.id not in {i for _rank, i, _by in _selected_posters(movie.id)}
+    real = caching.select
+    undone = []
+
+    def then_undo(picks, limits, locked_types=()):
+        picks = list(picks)
+        if not undone:  # the enrich's copy: the poster removed by the user, the type locked
+            assert ("poster" in locked_types, poster.id) in {(True, p.id) for p in picks}
+            restore_selection(movie.id, read_snapshot(before))
+            undone.append(_selected_posters(movie.id))
+        return real(picks, limits, locked_types)
+
+    monkeypatch.setattr(caching, "select", then_undo)
+
+    enrich_item(rt, db.Movie.get_by_id(movie.id))
+
+    assert undone == [auto]
+    assert _selected_posters(movie.id) == auto
 
 
 def _cache_fails_after(monkeypatch, change) -> list:
