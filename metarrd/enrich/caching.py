@@ -137,6 +137,9 @@ class _Placing:
         }
         for url, future in refetch.items():  # analysed earlier, chosen now: fetch it once more
             self.outcomes[url] = future.result()
+        if todo:  # the user may have removed some while they were fetched: not put in the cache
+            gone = read_choices(self.movie_id, todo).gone
+            todo = [r for r in todo if r.is_selected and r.id not in gone]
         groups: dict[str, list[db.ArtworkCandidate]] = {}
         failed = 0
         rescore = []

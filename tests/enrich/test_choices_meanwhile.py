@@ -141,6 +141,31 @@ def test_a_choice_the_user_undoes_while_the_enrich_selects_stays_undone(rt, simu
     assert _selected_posters(movie.id) == auto
 
 
+def test_a_picture_the_user_removes_while_it_is_fetched_is_not_cached(rt, simulator, monkeypatch):
+    """Removed while the selection's downloads are awaited: its download is not moved into the
+    cache (a multi-MB original nobody uses) and the row stays as the user left it."""
+    movie = make_movie(rt)
+    real = caching._Placing._downloaded_now
+    removed = []
+
+    def meanwhile(self, row):
+        if row.asset_type == "poster" and not removed:
+            removed.append(row.id)
+            change_selection(rt.config, row.id, "remove")
+        return real(self, row)
+
+    monkeypatch.setattr(caching._Placing, "_downloaded_now", meanwhile)
+
+    enrich_item(rt, movie)
+
+    row = A.get_by_id(removed[0])
+    assert (row.is_selected, row.selected_by, row.is_downloaded) == (False, "user", False)
+    assert row.content_hash  # downloaded and analysed, then left out of the cache
+    assert not candidate_store.in_cache(rt.config.cache_dir, row)
+    C = db.CacheImageFile
+    assert not C.select().where(C.movie == movie.id, C.file_hash == row.content_hash).exists()
+
+
 def _cache_fails_after(monkeypatch, change) -> list:
     """Caching the first selected poster fails (its download is gone), and while it was being
     placed the user made `change(row)` in the web UI."""
