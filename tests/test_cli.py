@@ -1451,6 +1451,39 @@ def test_a_scan_path_of_a_deleted_second_part_rescans_its_movie(library, capsys,
     assert not item.missing and item.path == str(parts[0]) and item.parts == [str(parts[0])]
 
 
+@pytest.mark.parametrize("how", ["scan PATH", "full scan"])
+@pytest.mark.parametrize("stack", ["files", "folders"])
+def test_a_deleted_first_part_leaves_its_movie_with_the_parts_left(library, capsys, stack, how):
+    """`Magnolia (1999) cd1.avi` and `cd2.avi` (or `CD1/`, `CD2/`) are one item, named by its
+    first part. The user deleted `cd1`: `metarrd scan` on it marked the whole movie missing
+    ("1 item marked missing"), and a full scan also made `cd2` a new item, unidentified, without
+    the user's locks. The item stays, named by the part left, with its id and its data."""
+    cfg, root = library
+    folder = root / "Magnolia (1999)"
+    if stack == "files":
+        parts = [folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2)]
+    else:
+        parts = [folder / f"CD{n}" / f"magnolia.cd{n}.avi" for n in (1, 2)]
+    for part in parts:
+        part.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(MEDIA.with_name("xvid_mp3.avi"), part)
+    cli(cfg, "scan")
+    item = db.Movie.get(db.Movie.path == str(parts[0]))
+    db.Movie.update(title="Magnolia", locked_fields=["title"]).where(
+        db.Movie.id == item.id
+    ).execute()
+    gone = parts[0] if stack == "files" else parts[0].parent
+    shutil.rmtree(gone) if gone.is_dir() else gone.unlink()
+    capsys.readouterr()
+    assert cli(cfg, "scan", *([str(gone)] if how == "scan PATH" else [])) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "1 changed, 0 moved, 0 missing" in out
+    (left,) = db.Movie.select().where(db.Movie.path.contains("Magnolia"))
+    assert (left.id, left.path, left.parts) == (item.id, str(parts[1]), [str(parts[1])])
+    assert not left.missing and (left.title, left.locked_fields) == ("Magnolia", ["title"])
+
+
 def test_a_scan_path_that_is_gone_and_named_no_item_is_one_failure_line(library, capsys):
     """A PATH that is not there and where no item was ever known (a typo, a folder never
     scanned): one line naming it, exit 1, nothing marked; the other PATHs are scanned."""

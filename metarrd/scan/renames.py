@@ -230,10 +230,12 @@ def gone_share(path: str, root: str) -> tuple[str, str] | None:
 
 
 def stack_folders(paths: list[str]) -> list[str]:
-    """The folders of the stacks (items not missing) a later part of which is at or under one
-    of `paths` (`Movie (2000) cd2.avi`, a folder stack's `CD2/`): a deleted part names no item
-    (an item's path is its first part), so the scan of its stack's folder finds the stack
-    without it, and the item keeps its other parts. In the order of `paths`, each once."""
+    """The folders of the stacks (items not missing) a part of which, not all, is at or under
+    one of `paths` (`Movie (2000) cd2.avi` or `cd1.avi`, a folder stack's `CD2/` or `CD1/`): a
+    deleted part is not the whole movie, which `mark_gone` leaves while another part is there
+    (a later part names no item at all: an item's path is its first part). The scan of its
+    stack's folder finds the stack without it, and the item keeps its other parts (named by
+    the first part left when the first went). In the order of `paths`, each once."""
     folders: list[str] = []
     for path in paths:
         path = os.path.normpath(path)
@@ -245,17 +247,33 @@ def stack_folders(paths: list[str]) -> list[str]:
             ~db.Movie.missing, db.Movie.kind == db.MOVIE, db.Movie.path.startswith(prefix)
         )
         for movie in query:
-            parts = movie.parts or []
-            if len(parts) > 1 and any(is_inside(part, path) for part in parts[1:]):
-                folder = os.path.dirname(movie.path)
+            if _partly_inside(movie.parts or [], path):
+                # the folder holding its parts: a folder stack's `CD1/` may be the one gone
+                folder = os.path.commonpath(movie.parts)
                 if folder not in folders:
                     folders.append(folder)
     return folders
 
 
+def _partly_inside(parts: list[str], path: str) -> bool:
+    """Is a stack's part, not every one, at or under `path`?"""
+    inside = [is_inside(part, path) for part in parts]
+    return len(parts) > 1 and any(inside) and not all(inside)
+
+
+def _part_left(movie: db.Movie, path: str) -> bool:
+    """Is `movie` a stack with a part at or under `path` (its first, `cd1`, names it) and
+    another part still there?"""
+    parts = movie.parts or []
+    if movie.kind != db.MOVIE or not _partly_inside(parts, path):
+        return False
+    return not all(is_gone(part) for part in parts if not is_inside(part, path))
+
+
 def mark_gone(paths: list[str]) -> list[int]:
     """Items whose file a webhook says was deleted, and which is indeed gone (`is_gone`: not one
-    a share cannot show for a moment): missing, data kept;
+    a share cannot show for a moment): missing, data kept; not a stack whose other part is
+    still there (`cd1` deleted, `cd2` left: `stack_folders`);
     a TV item that a copy made earlier stands for follows it (`tv.follow_copies`)."""
     from metarrd.scan.tv import follow_copies  # imports this module
 
@@ -275,6 +293,8 @@ def mark_gone(paths: list[str]) -> list[int]:
             # a season item's path is no file (identify.seasons.season_path): gone with its show
             on_disk = os.path.dirname(movie.path) if movie.kind == db.SEASON else movie.path
             if movie.id in followed:
+                continue
+            if _part_left(movie, path):  # its folder's scan keeps it (`stack_folders`)
                 continue
             if is_inside(movie.path, path) and is_gone(on_disk):  # not EACCES, EIO on a share
                 with db.write_transaction():  # a job's: not when another worker took it over

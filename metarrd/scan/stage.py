@@ -330,6 +330,8 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         movie = models.get(movie_id) if movie_id is not None else None
         if movie is None and (movie := _grown_into(video, vanished)) is not None:
             del vanished[movie.path]  # changed, not moved: its file is still where it was
+        elif movie is None and (movie := _shrunk_to(video, vanished)) is not None:
+            del vanished[movie.path]  # changed, not moved: its other parts are where they were
         elif movie is None:
             movie = _moved_from(video, vanished)
             if movie is not None:
@@ -517,6 +519,17 @@ def _grown_into(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | 
     movie of its own, then `cd1` came (a download finishing its files in any order). The stack
     is named by its first part, and it is that item's movie."""
     return next((vanished[p] for p in video.files[1:] if p in vanished), None)
+
+
+def _shrunk_to(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | None:
+    """A vanished stack whose first part was deleted (`cd1`, a folder stack's `CD1/`) and whose
+    later parts are this video (`cd2` alone, or the stack `cd2` + `cd3`): it is that item's
+    movie, named by its first part left, with its id, data and files."""
+    files = set(video.files)
+    for movie in vanished.values():
+        if movie.kind == db.MOVIE and files.intersection((movie.parts or [])[1:]):
+            return movie
+    return None
 
 
 def _moved_from(video: FoundVideo, vanished: dict[str, db.Movie]) -> db.Movie | None:

@@ -396,6 +396,48 @@ def test_real_watcher_sees_a_copied_movie(config_factory, poll, tmp_path):
         assert calls == [[str(folder)]]
 
 
+@pytest.mark.parametrize("stack", ["files", "folders"])
+@pytest.mark.parametrize("deleted", [1, 2], ids=["cd1", "cd2"])
+def test_a_stack_part_deleted_under_the_real_watcher_leaves_its_movie(
+    config_factory, fake_stages, tmp_path, stack, deleted
+):
+    """`Magnolia (1999) cd1.avi` + `cd2.avi` (or `CD1/`, `CD2/`) are one item, named by its
+    first part. A part deleted under the real watcher: it queues a scan of the movie's folder
+    (never the gone part alone, which names no item, or names the whole stack), and the item
+    stays, with its id and the part left, named by it."""
+    import shutil
+
+    from tests.daemon.conftest import _runtime
+
+    rt = _runtime(config_factory, True)
+    root = Path(rt.config.library[0].path)
+    folder = root / "Magnolia (1999)"
+    if stack == "files":
+        parts = [folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2)]
+    else:
+        parts = [folder / f"CD{n}" / f"magnolia.cd{n}.avi" for n in (1, 2)]
+    for part in parts:
+        part.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(MEDIA / "xvid_mp3.avi", part)  # an XviD two-CD rip
+    jobs.enqueue_scan(None)
+    (item,) = db.Movie.select()
+    assert item.parts == list(map(str, parts))
+    gone = parts[deleted - 1] if stack == "files" else parts[deleted - 1].parent
+    left = parts[2 - deleted]
+    try:
+        with _real_watcher(config_factory) as (w, calls):
+            _watched(w)
+            shutil.rmtree(gone) if gone.is_dir() else gone.unlink()
+            assert _wait_for(lambda: calls), "the deleted part was never reported"
+            assert calls == [[str(folder)]]
+            jobs.enqueue_scan(calls[0])  # what the daemon's watcher queues (`watch._enqueue_scan`)
+            moved = db.Movie.get_by_id(item.id)
+            assert (moved.path, moved.parts, moved.missing) == (str(left), [str(left)], False)
+            assert db.Movie.select().count() == 1
+    finally:
+        rt.close()
+
+
 def test_a_symlinked_folder_leading_out_of_the_library_queues_no_scan(config_factory, tmp_path):
     """watchfiles' inotify watcher follows symlinked folders (it has no way not to): a link in
     the library to a folder outside every library (`Elsewhere -> /srv/downloads`, or `/`) made

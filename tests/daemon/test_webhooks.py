@@ -625,6 +625,46 @@ def test_a_file_delete_of_a_stacks_second_part_rescans_its_movie(setup, monkeypa
     assert not item.missing and item.path == str(cd1) and item.parts == [str(cd1)]
 
 
+@pytest.mark.parametrize("deleted", ["before", "after our first look"])
+def test_a_file_delete_of_a_stacks_first_part_keeps_its_movie(setup, monkeypatch, deleted):
+    """A MovieFileDelete of `Magnolia (1999) cd1.avi`, the first part, which names the item,
+    while `cd2.avi` stays: the whole movie was marked missing, and the next scan made `cd2` a
+    new item. The item stays, named by `cd2` now, with its id and the user's locks. Radarr
+    calls before it deletes the file: looked at again a little later, as for any delete."""
+    import shutil
+
+    import metarrd.scan
+    from metarrd.scan import scan
+
+    client, rt, fake = setup
+    folder = Path(rt.config.library[0].path) / "Magnolia (1999)"
+    folder.mkdir()
+    cd1, cd2 = (folder / f"Magnolia (1999) cd{n}.avi" for n in (1, 2))
+    for part in (cd1, cd2):
+        shutil.copy2(MEDIA / "xvid_mp3.avi", part)  # an XviD two-CD rip
+    (item_id,) = scan(rt, [folder]).new
+    db.Movie.update(title="Magnolia", locked_fields=["title"]).where(
+        db.Movie.id == item_id
+    ).execute()
+    if deleted == "before":
+        cd1.unlink()
+    else:  # Radarr's order (`_deleted_after_our_first_look`): gone once the job's scan ran
+
+        def scanned_then_deleted(*args):
+            report = scan(*args)
+            cd1.unlink(missing_ok=True)
+            return report
+
+        monkeypatch.setattr(metarrd.scan, "scan", scanned_then_deleted)
+    body = radarr_file_delete(str(folder))
+    body["movieFile"].update(relativePath=cd1.name, path=str(cd1))
+    r = client.post("/api/webhooks/radarr", json=body, headers=KEY)
+    assert r.status_code == 202, r.get_json()
+    (item,) = db.Movie.select().where(db.Movie.path.startswith(str(folder)))
+    assert (item.id, item.path, item.parts, item.missing) == (item_id, str(cd2), [str(cd2)], False)
+    assert (item.title, item.locked_fields) == ("Magnolia", ["title"])
+
+
 def _deleted_after_our_first_look(monkeypatch, *paths: Path) -> None:
     """Radarr's order: its EventAggregator runs the notification (a synchronous handler) first,
     MediaFileDeletionService.HandleAsync deletes the folder afterwards, on a task of its own
