@@ -1124,6 +1124,9 @@ def _record(
         # a stack's folder moved, our files with it (a folder stack's art above its parts)
         _drop_ours(pr)
     renamed = not is_new and os.path.basename(movie.path) != video.path.name
+    # a part gone or come: a stack's art is named by its stacked title, a single file's by its
+    # own name, and the NFO's duration is the parts' sum
+    restacked = not is_new and max(len(movie.parts or []), 1) != len(video.parts)
     old_place = None if is_new else VideoPlace.of(movie)
     old_path = movie.path
     if movie.library_id != library.id:  # moved in from another library
@@ -1167,7 +1170,7 @@ def _record(
     else:
         # only what the scan changed: a concurrent identify or user edit keeps its columns
         movie.save(only=movie.dirty_fields)
-    if renamed:  # its published NFO and artwork still bear the old file's name
+    if renamed or restacked:  # its published NFO and artwork still bear the old names
         db.mark_outdated(movie.id)
     if old_place is not None:  # our files went along with a moved folder: still ours
         carry_ledger(movie.id, *carried_folders(old_place, video))

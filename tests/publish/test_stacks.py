@@ -408,3 +408,45 @@ def test_folder_art_an_older_publish_left_in_a_category_folder_goes(rt, build, m
         "clearlogo.png", "fanart.jpg", "poster.jpg", "poster1.jpg"
     ]  # fmt: skip
     assert not result.backed_up
+
+
+# --- a part deleted: the stack shrinks to one file, named by it ----------------------------------
+
+
+@pytest.mark.parametrize("stack", ["files", "folders"])
+@pytest.mark.parametrize("deleted", [1, 2], ids=["cd1", "cd2"])
+def test_a_stack_left_with_one_part_is_republished_under_its_name(rt, build, kit, stack, deleted):
+    """A published two-part stack, one part deleted: the scan leaves the item one file, the
+    part left. Its art was under the stacked title (`Heat (1995)-poster.jpg`, above `CD1/` for
+    a folder stack), which Kodi does not read for a single file: it reads `<file>-poster.jpg`.
+    With `cd2` gone the item stayed "published", so nothing put it right; it is "outdated" now,
+    as after a rename, and its publish writes the file's names and removes ours under the old
+    ones; the user's own image there is left."""
+    media = Path(__file__).resolve().parents[1] / "media" / "xvid_mp3.avi"  # an XviD CD rip
+    names = [f"{TITLE} cd{n}.avi" for n in (1, 2)]
+    if stack == "folders":
+        names = [f"CD{n}/{name}" for n, name in enumerate(names, 1)]
+    built = heat_stacked(build, names, media.read_bytes())
+    publish_item(rt, built.movie)
+    own = kit.image_bytes("banner", "jpeg")
+    built.path(f"{TITLE}-banner.jpg").write_bytes(own)  # the user's, not ours
+    gone = built.path(names[deleted - 1])
+    shutil.rmtree(gone.parent) if stack == "folders" else gone.unlink()
+
+    scan(rt, [built.folder])
+    item = built.reload()
+    left = built.path(names[2 - deleted])
+    assert (item.path, item.parts, item.missing) == (str(left), [str(left)], False)
+    assert item.publish_state == db.OUTDATED
+    publish_item(rt, item)
+
+    base = left.with_suffix("").name
+    wanted = {f"{base}{end}" for end in (".avi", ".nfo", "-poster.jpg", "-poster1.jpg")}
+    wanted |= {f"{base}-fanart.jpg", f"{base}-clearlogo.png", ".actors/Al_Pacino.jpg"}
+    files = {p.relative_to(built.folder) for p in built.folder.rglob("*") if p.is_file()}
+    beside = left.parent.relative_to(built.folder)
+    assert files == {beside / name for name in wanted} | {Path(f"{TITLE}-banner.jpg")}
+    assert built.path(f"{TITLE}-banner.jpg").read_bytes() == own
+    assert {Path(e.path) for e in db.LibraryFile.select()} == {
+        left.parent / name for name in wanted - {left.name}
+    }
