@@ -69,6 +69,7 @@ class Pending:
     is_show: bool = False  # a TV show: its path is the show folder
     ids: tuple[tuple[str, str], ...] = ()  # its provider ids: to find it in a player by them
     folder: str | None = None  # a folder stack's: the folder above its parts (`stack_folder`)
+    title: str = ""  # its title in our database: a name to look it up by in a player
 
 
 @dataclass
@@ -154,6 +155,7 @@ def _pending(config: Config) -> dict[str, list[Pending]]:
                 is_show=is_show,
                 ids=provider_ids(movie) if movie else (),
                 folder=stack_folder(row.path, movie.parts or ()) if movie else None,
+                title=(movie.title or "") if movie else "",
                 attempts=row.attempts,
                 created_at=row.created_at,
                 next_attempt_at=row.next_attempt_at,
@@ -253,6 +255,7 @@ def _targets(
                     ids=row.ids,
                     libraries=libraries,
                     folder=row.folder,
+                    title=row.title,
                 )
             )
         except PathNotMapped as exc:

@@ -40,6 +40,7 @@ class Target:
     # every configured library: a file read below `folder` (a show's episode NFOs, for Kodi)
     # is not read through a link that leads out of them all (`files.link_target_outside`)
     libraries: tuple[LibraryConfig, ...] = ()
+    title: str = ""  # the movie's or show's title in our database: a name to look it up by
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def make_target(
     ids: tuple[tuple[str, str], ...] = (),
     libraries: Sequence[LibraryConfig] = (),
     folder: str | None = None,
+    title: str = "",
 ) -> Target:
     """Translate one queued path for `player`; raises `pathmap.PathNotMapped`. A show's path
     is its folder: players are told about the show folder (Jellyfin's Media/Updated, Plex's
@@ -131,6 +133,7 @@ def make_target(
         is_show=is_show,
         ids=ids,
         libraries=tuple(libraries),
+        title=title,
     )
 
 
@@ -143,14 +146,22 @@ def _title_part(name: str) -> str:
 def search_names(target: Target) -> list[str]:
     """What a player's title for the item likely contains, to look it up by name and then check
     its path: the folder's name without the year, anything in brackets and release-name dots;
-    for a movie file also its own name (movies side by side in one folder), unless the same."""
+    for a movie file also its own name (movies side by side in one folder); then its title in
+    our database, so cut too (an unidentified one's is its file's name). Not the library's folder's name (`movies`), which a disc copied straight
+    into it has for its folder: searched by that alone, an unidentified disc was never found,
+    and its folder, the library's, was reported (Jellyfin refreshed the whole library)."""
     names = []
-    if target.is_show or target.is_disc or target.folder != target.root:
+    if target.is_show or target.folder != target.root:
         names.append(_title_part(posixpath.basename(target.mapped_folder.replace("\\", "/"))))
     if not (target.is_show or target.is_disc):
         file = posixpath.basename(target.mapped_path.replace("\\", "/"))
         names.append(_title_part(posixpath.splitext(file)[0]))
-    return list(dict.fromkeys(n for n in names if n))
+    names.append(_title_part(target.title.strip()))
+    unique: dict[str, str] = {}  # one search a name whatever its case: `searchTerm` ignores it
+    for name in names:
+        if name:
+            unique.setdefault(name.casefold(), name)
+    return list(unique.values())
 
 
 def per_folder(targets: Sequence[Target]) -> list[Group]:

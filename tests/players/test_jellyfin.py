@@ -302,3 +302,29 @@ def test_a_disc_in_its_own_folder_is_the_item_at_that_folder(make_rt, tmp_path, 
     assert jelly.item_refreshes == [item]
     assert jelly.updates == []
     assert states("Jelly") == ["sent"]
+
+
+def test_an_unidentified_dvd_in_the_library_folder_is_found_by_its_title(make_rt, tmp_path):
+    """A DVD copied straight into the library's folder with no provider ids: its folder is the
+    library's, whose name (`movies`) was its only search; nothing found and no ids to list all
+    movies by, the library's folder was reported, and Jellyfin refreshed the whole library. Its
+    title in our database finds it."""
+    root = tmp_path / "movies"
+    dvd = "/media/movies/VIDEO_TS"
+    heat = "/media/movies/Heat (1995)/Heat (1995).mkv"
+    with FakeJellyfin(
+        locations=["/media/movies"], items=[heat, dvd], kinds={dvd: "Movie"}, names={dvd: "Alien"}
+    ) as jelly:
+        rt = make_rt([jelly_player(jelly, str(root), "/media/movies")])
+        (root / "VIDEO_TS").mkdir(parents=True)
+        (root / "VIDEO_TS" / "VIDEO_TS.IFO").write_bytes(b"disc")
+        lib = db.Library.get(db.Library.name == "Movies")
+        queue(db.Movie.create(library=lib, path=str(root), title="Alien", is_disc=True))
+        process_notifications(rt)
+
+    searches = [r.query["searchTerm"] for r in jelly.requests if r.path == "/Items"]
+    assert searches == [["Alien"]]  # not the library's folder's name
+    assert jelly.item_refreshes == [dvd]
+    assert jelly.refreshed == {dvd}  # not /media/movies
+    assert jelly.updates == []
+    assert states("Jelly") == ["sent"]

@@ -563,3 +563,30 @@ def test_a_stack_and_a_movie_in_the_section_folder_are_found_by_their_files(make
     assert plex.refreshes == [("2", heat), ("2", "/data/movies")]
     assert plex.item_refreshes == ["41", "43"]
     assert states("Plex") == ["sent", "sent"]
+
+
+def test_an_unidentified_disc_in_the_section_folder_is_found_by_its_title(make_rt, tmp_path):
+    """A DVD copied straight into the library's folder with no provider ids: the section
+    folder's name (`movies`) was its only search, so Plex only scanned it and never refreshed
+    its metadata. Its title in our database finds it."""
+    root = tmp_path / "movies"
+    items = [
+        PlexItem("42", "2", "Heat", files=["/data/movies/Heat (1995)/Heat (1995).mkv"]),
+        PlexItem(
+            "43",
+            "2",
+            "Alien",
+            files=["/data/movies/VIDEO_TS/VIDEO_TS.IFO", "/data/movies/VIDEO_TS/VTS_01_1.VOB"],
+        ),
+    ]
+    with FakePlex(sections=[PlexSection("2", "Films", ["/data/movies"])], items=items) as plex:
+        rt = make_rt([plex_player(plex, str(root))])
+        for name in ("VIDEO_TS.IFO", "VTS_01_1.VOB"):
+            (root / "VIDEO_TS").mkdir(exist_ok=True)
+            (root / "VIDEO_TS" / name).write_bytes(b"disc")
+        lib = db.Library.get(db.Library.name == "Movies")
+        queue(db.Movie.create(library=lib, path=str(root), title="Alien", is_disc=True))
+        process_notifications(rt)
+
+    assert plex.item_refreshes == ["43"]
+    assert states("Plex") == ["sent"]
