@@ -22,6 +22,7 @@ library folder finds them. A bigger batch is reported in one request, as before.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -181,11 +182,51 @@ class Jellyfin:
 
 
 def _at(items: Sequence[dict[str, Any]], target: Target) -> str | None:
-    """The Id of the item at the target's path, if one is (`_is_at`)."""
-    for item in items:
-        if _is_at(str(item.get("Path") or ""), target):
-            return str(item["Id"])
+    """The Id of the item at the target's path, if one is (`_is_at`); else of the one that
+    holds it as another version (`_holds`)."""
+    for rule in (_is_at, _holds):
+        for item in items:
+            if rule(str(item.get("Path") or ""), target):
+                return str(item["Id"])
     return None
+
+
+def _name(path: str) -> str:
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+# what may follow the folder's name in a version's file name (VideoListResolver
+# IsEligibleForMultiVersion): nothing, or `-`, `_`, `.`, or a label in brackets first
+_VERSION_LABEL = re.compile(r"^(?:$|[-_.]|\[[^]]*\])")
+
+
+def _is_version(folder: str, file: str) -> bool:
+    """Whether Jellyfin takes `file` for a version of the movie in `folder` (names): its name
+    without the extension starts with the folder's, and what follows starts with `-`, `_`, `.`
+    or a `[label]` (`Heat (1995) - 1080p.mkv`, `Heat (1995) [Director's Cut].mkv`)."""
+    stem = file.rsplit(".", 1)[0] if "." in file else file
+    if len(folder) <= 1 or stem[: len(folder)].lower() != folder.lower():
+        return False
+    return _VERSION_LABEL.match(stem[len(folder) :].strip()) is not None
+
+
+def _holds(item_path: str, target: Target) -> bool:
+    """Whether the Jellyfin item at `item_path` holds the target's movie file as another
+    version. Jellyfin makes one movie of the files in a movie's folder that are all versions
+    of it (`_is_version`, with one year; VideoListResolver.GetVideosGroupedByVersion): its
+    `Path` is one of them, the one named as the folder, else the highest resolution
+    (`1080p` before `720p`), else the first by name; the others are its
+    `LocalAlternateVersions`, no item of their own in `/Items`. So the second version was
+    never found, and reported: Jellyfin refreshed the library's folder above it, the whole
+    library. Kodi (and metarrd) have each file for a movie of its own."""
+    if target.is_show or target.is_disc:
+        return False
+    wanted = target.mapped_path
+    folder = pathmap.parent(wanted)
+    if not pathmap.same_path(pathmap.parent(item_path), folder):
+        return False
+    name = _name(folder)
+    return _is_version(name, _name(item_path)) and _is_version(name, _name(wanted))
 
 
 def _is_at(item_path: str, target: Target) -> bool:

@@ -328,3 +328,40 @@ def test_an_unidentified_dvd_in_the_library_folder_is_found_by_its_title(make_rt
     assert jelly.refreshed == {dvd}  # not /media/movies
     assert jelly.updates == []
     assert states("Jelly") == ["sent"]
+
+
+@pytest.mark.parametrize(
+    ("files", "known", "refreshed", "reported"),
+    [
+        # Jellyfin's one movie of two versions: Path the highest resolution, 720p its
+        # LocalAlternateVersions (VideoListResolver.OrganizeAlternateVersions)
+        (["Heat (1995) - 720p.mkv", "Heat (1995) - 1080p.mkv"], ["Heat (1995) - 1080p.mkv"], 1, []),
+        # named as its folder: that one is the Path, whatever the other's resolution
+        (["Heat (1995) - 2160p.mkv", "Heat (1995).mkv"], ["Heat (1995).mkv"], 1, []),
+        (["Heat (1995) [Director's Cut].mkv", "Heat (1995).mkv"], ["Heat (1995).mkv"], 1, []),
+        # `Heat (1995) 720p` is no version (a space, not `-`, `_`, `.` or `[`): a movie of
+        # its own, not in Jellyfin yet; the other is not taken for it
+        (["Heat (1995) 720p.mkv"], ["Heat (1995) - 1080p.mkv"], 0, ["Heat (1995) 720p.mkv"]),
+    ],
+)
+def test_a_version_of_a_movie_is_its_jellyfin_movie(
+    make_rt, tmp_path, files, known, refreshed, reported
+):
+    """`Heat (1995)/Heat (1995) - 1080p.mkv` and `Heat (1995) - 720p.mkv`: Kodi (and metarrd)
+    have two movies, Jellyfin one, whose `Path` is one of them and the other its alternate
+    version, no item in `/Items`. That one was not found, and its path was reported: its
+    nearest item up is the library's folder, refreshed whole. It is Jellyfin's movie."""
+    root = str(tmp_path / "movies")
+    folder = "/media/movies/Heat (1995)"
+    with FakeJellyfin(locations=["/media/movies"], items=[f"{folder}/{f}" for f in known]) as jelly:
+        rt = make_rt([jelly_player(jelly, root, "/media/movies")])
+        for name in files:
+            queue(add_movie(rt, f"Heat (1995)/{name}"))
+        process_notifications(rt)
+
+    assert jelly.item_refreshes == [f"{folder}/{known[0]}"] * refreshed
+    updates = [u["Path"] for batch in jelly.updates for u in batch]
+    assert updates == [f"{folder}/{f}" for f in reported]
+    if refreshed:
+        assert jelly.refreshed == {f"{folder}/{known[0]}"}  # not /media/movies
+    assert states("Jelly") == ["sent"] * len(files)
