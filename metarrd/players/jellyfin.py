@@ -210,17 +210,52 @@ def _is_version(folder: str, file: str) -> bool:
     return _VERSION_LABEL.match(stem[len(folder) :].strip()) is not None
 
 
+# a part of a stack by its name (NamingOptions.VideoFileStackingRules, 10.9 to 10.11): the
+# stack's name, then a separator or a closing bracket, then cd, dvd, part, pt, disc or disk and
+# a number (or a letter a to d): `Movie (2000) - Disc 1`, `Movie (2000) (Disc 02)`; a folder
+# named `Disc 1` alone is none (no separator before it)
+_STACK_PART = re.compile(
+    r"^(?P<name>.*?)(?:(?<=[\]\)\}])|[ _.-]+)[\(\[]?(?P<type>cd|dvd|part|pt|dis[ck])[ _.-]*"
+    r"(?:(?P<number>[0-9]+)|(?P<letter>[a-d]))[\)\]]?(?:\.[^.]+)?$",
+    re.IGNORECASE,
+)
+
+
+def _stack_part(name: str) -> tuple[tuple[str, str, bool], str] | None:
+    """(which stack: its name, part type, numbered or lettered; which part) of a folder's
+    name, or None for one that is no part of a stack."""
+    m = _STACK_PART.match(name)
+    if m is None:
+        return None
+    part = m["number"] if m["number"] is not None else m["letter"].lower()
+    return (m["name"], m["type"].lower(), m["number"] is not None), part
+
+
+def _same_disc_stack(item_folder: str, disc_folder: str) -> bool:
+    """Whether two disc folders beside each other are parts of one stack to Jellyfin: a movie's
+    folder holding only disc folders so named (`Movie (2000) - Disc 1/VIDEO_TS`,
+    `Movie (2000) - Disc 2/VIDEO_TS`) is one movie whose `Path` is the first of them, the
+    others its `AdditionalParts` (MovieResolver.GetMultiDiscMovie, StackResolver)."""
+    if not pathmap.same_path(pathmap.parent(item_folder), pathmap.parent(disc_folder)):
+        return False
+    a, b = _stack_part(_name(item_folder)), _stack_part(_name(disc_folder))
+    return a is not None and b is not None and a[0] == b[0] and a[1] != b[1]
+
+
 def _holds(item_path: str, target: Target) -> bool:
-    """Whether the Jellyfin item at `item_path` holds the target's movie file as another
-    version. Jellyfin makes one movie of the files in a movie's folder that are all versions
+    """Whether the Jellyfin item at `item_path` holds the target's disc as another part
+    (`_same_disc_stack`: Kodi, and metarrd, have each disc for a movie of its own) or its movie
+    file as another version. Jellyfin makes one movie of the files in a movie's folder that are all versions
     of it (`_is_version`, with one year; VideoListResolver.GetVideosGroupedByVersion): its
     `Path` is one of them, the one named as the folder, else the highest resolution
     (`1080p` before `720p`), else the first by name; the others are its
-    `LocalAlternateVersions`, no item of their own in `/Items`. So the second version was
-    never found, and reported: Jellyfin refreshed the library's folder above it, the whole
+    `LocalAlternateVersions`, no item of their own in `/Items`. So the second version (or
+    disc) was never found, and reported: Jellyfin refreshed the library's folder above it, the whole
     library. Kodi (and metarrd) have each file for a movie of its own."""
-    if target.is_show or target.is_disc:
+    if target.is_show:
         return False
+    if target.is_disc:
+        return _same_disc_stack(item_path.rstrip("/\\"), target.mapped_folder)
     wanted = target.mapped_path
     folder = pathmap.parent(wanted)
     if not pathmap.same_path(pathmap.parent(item_path), folder):

@@ -365,3 +365,56 @@ def test_a_version_of_a_movie_is_its_jellyfin_movie(
     if refreshed:
         assert jelly.refreshed == {f"{folder}/{known[0]}"}  # not /media/movies
     assert states("Jelly") == ["sent"] * len(files)
+
+
+@pytest.mark.parametrize(
+    ("discs", "known"),
+    [
+        # one Jellyfin movie at the first disc's folder, the second its AdditionalParts
+        # (MovieResolver.GetMultiDiscMovie; StackResolver stacks the folders by their names)
+        (
+            [
+                "The Sound of Music (1965) (Disc 01)/VIDEO_TS",
+                "The Sound of Music (1965) (Disc 02)/VIDEO_TS",
+            ],
+            ["The Sound of Music (1965) (Disc 01)"],
+        ),
+        (
+            ["The Sound of Music (1965) - Disc 1/BDMV", "The Sound of Music (1965) - Disc 2/BDMV"],
+            ["The Sound of Music (1965) - Disc 1"],
+        ),
+        # `Disc 1` alone is no stack's part (a separator must come before `Disc`): each disc
+        # folder is a Jellyfin movie of its own, as in Kodi, found by the title in our database
+        (["Disc 1/VIDEO_TS", "Disc 2/VIDEO_TS"], ["Disc 1", "Disc 2"]),
+    ],
+)
+def test_the_discs_of_a_multi_disc_movie_are_their_jellyfin_movie(make_rt, tmp_path, discs, known):
+    """`The Sound of Music (1965)/... (Disc 01)/VIDEO_TS` and `(Disc 02)/VIDEO_TS`: Kodi (and
+    metarrd) have two movies, Jellyfin one at the first disc's folder. The second was not
+    found, and its folder was reported: its nearest item up is the library's folder, refreshed
+    whole. It is Jellyfin's movie."""
+    root = tmp_path / "movies"
+    folder = "/media/movies/The Sound of Music (1965)"
+    items = [f"{folder}/{k}" for k in known]
+    with FakeJellyfin(
+        locations=["/media/movies"],
+        items=items,
+        kinds=dict.fromkeys(items, "Movie"),
+        names=dict.fromkeys(items, "The Sound of Music"),
+    ) as jelly:
+        rt = make_rt([jelly_player(jelly, str(root), "/media/movies")])
+        lib = db.Library.get(db.Library.name == "Movies")
+        for disc in discs:
+            (root / "The Sound of Music (1965)" / disc).mkdir(parents=True)
+            path = root / "The Sound of Music (1965)" / disc.split("/")[0]
+            queue(
+                db.Movie.create(
+                    library=lib, path=str(path), title="The Sound of Music", is_disc=True
+                )
+            )
+        process_notifications(rt)
+
+    assert sorted(jelly.item_refreshes) == items
+    assert jelly.refreshed == set(items)  # not /media/movies
+    assert jelly.updates == []
+    assert states("Jelly") == ["sent", "sent"]
