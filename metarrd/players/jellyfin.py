@@ -22,6 +22,8 @@ library folder finds them. A bigger batch is reported in one request, as before.
 from __future__ import annotations
 
 import logging
+import os
+import posixpath
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -265,15 +267,15 @@ def _holds(item_path: str, target: Target) -> bool:
 
 
 def _is_at(item_path: str, target: Target) -> bool:
-    """Whether a Jellyfin item's `Path` is the target's, `reported_path` (on Windows whatever
-    the case). A DVD's item is its folder, the one holding its `VIDEO_TS/` (MovieResolver.
+    """Whether a Jellyfin item's `Path` is the target's, `item_path` (on Windows whatever the
+    case). A DVD's item is its folder, the one holding its `VIDEO_TS/` (MovieResolver.
     FindMovie, `IsDvdDirectory`), but a DVD copied straight into a library's folder is the item
     at that `VIDEO_TS/`: the library's folder is no movie (`IsInvalid`: its parent is the
     root), so Jellyfin resolves `VIDEO_TS/` itself, a folder holding `VIDEO_TS.IFO`
     (`IsDvdFile`), as the movie. Missing it, the library's folder was reported and Jellyfin
     refreshed the whole library."""
     path = item_path.rstrip("/\\")
-    wanted = reported_path(target).rstrip("/\\")
+    wanted = item_path_of(target).rstrip("/\\")
     if pathmap.same_path(path, wanted):
         return True
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
@@ -284,13 +286,27 @@ def _is_at(item_path: str, target: Target) -> bool:
     )
 
 
-def reported_path(target: Target) -> str:
-    """The path whose nearest Jellyfin item is the published one: a movie's video file (its
-    item's path; the movie folder is no item, so the library folder above it would be
-    refreshed whole), a disc's or a show's folder (their items' paths)."""
+def item_path_of(target: Target) -> str:
+    """The `Path` of the target's Jellyfin item: a movie's video file, a disc's or a show's
+    folder."""
     if target.is_show or target.is_disc:
         return target.mapped_folder
     return target.mapped_path
+
+
+def reported_path(target: Target) -> str:
+    """The path whose nearest Jellyfin item is the published one: its item's path (a movie's
+    video file: the movie folder is no item, so the library folder above it would be refreshed
+    whole). A DVD copied straight into the library's folder: its `VIDEO_TS/`, Jellyfin's movie
+    (`_is_at`), not the library's folder, which Jellyfin refreshed whole for that one disc. (A
+    Blu-ray's `BDMV/` there is no Jellyfin item: its nearest item is the library's folder
+    whichever is told.)"""
+    if target.is_disc and posixpath.normpath(target.folder) == posixpath.normpath(target.root):
+        for name in ("VIDEO_TS", "video_ts"):  # as a share lists it
+            if os.path.isdir(os.path.join(target.folder, name)):
+                sep = pathmap.separator(target.mapped_folder)
+                return target.mapped_folder.rstrip("/\\") + sep + name
+    return item_path_of(target)
 
 
 def deliver(

@@ -418,3 +418,26 @@ def test_the_discs_of_a_multi_disc_movie_are_their_jellyfin_movie(make_rt, tmp_p
     assert jelly.refreshed == set(items)  # not /media/movies
     assert jelly.updates == []
     assert states("Jelly") == ["sent", "sent"]
+
+
+@pytest.mark.parametrize("disc", ["VIDEO_TS", "video_ts"])
+def test_a_dvd_in_the_library_folder_not_found_is_reported_by_its_video_ts(make_rt, tmp_path, disc):
+    """A DVD copied straight into the library's folder that no search finds (Jellyfin named
+    it otherwise, and it has no provider ids): its folder, the library's, was reported, and
+    Jellyfin refreshed the whole library for it. Its `VIDEO_TS/` is reported, where Jellyfin
+    has the DVD's movie (MovieResolver, `IsDvdFile`)."""
+    root = tmp_path / "movies"
+    item = f"/media/movies/{disc}"
+    with FakeJellyfin(
+        locations=["/media/movies"], items=[item], kinds={item: "Movie"}, names={item: disc}
+    ) as jelly:
+        rt = make_rt([jelly_player(jelly, str(root), "/media/movies")])
+        (root / disc).mkdir(parents=True)
+        (root / disc / f"{disc[:8]}.IFO").write_bytes(b"disc")
+        lib = db.Library.get(db.Library.name == "Movies")
+        queue(db.Movie.create(library=lib, path=str(root), title="Alien", is_disc=True))
+        process_notifications(rt)
+
+    assert jelly.updates == [[{"Path": item, "UpdateType": "Modified"}]]
+    assert jelly.refreshed == {item}  # not /media/movies
+    assert states("Jelly") == ["sent"]
