@@ -25,7 +25,10 @@ an enrich does not ask again. A JSON answer is read here, at most `MAX_JSON_BYTE
 (a gzip bomb is refused, not held in memory), with its strings made fit for the database and an
 NFO (`text.fit_json`: no lone surrogate, NUL or other character XML 1.0 forbids, escaped or raw),
 and no body may take longer than `body_timeout` to arrive (a server that drips a byte within
-every read timeout is a timeout all the same).
+every read timeout is a timeout all the same). Nor may the answer's start: connect and headers
+have `header_timeout` (`HEADERS_SECONDS`, or thrice the read timeout when that is longer), the
+body `body_timeout` from when the headers came; past either the request's sockets are cut
+(`metarrd.deadline`) and it is a timeout, retried as one, saying the host and the limit.
 
 A caller may ask for a JSON answer to be reused (`get_json(reuse=True)`: TMDB's and TheTVDB's
 show records and season lists, which each episode of a season import asked for again): a 200
@@ -67,9 +70,9 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
 from metarrd import __version__
+from metarrd.deadline import Deadline, Overdue, WatchedAdapter, current
 from metarrd.errors import (
     NotFound,
     ProviderAuthError,
@@ -88,6 +91,7 @@ MAX_RETRY_AFTER = 60.0
 GONE_SECONDS = 3600.0
 MAX_JSON_BYTES = 64 * 1024 * 1024  # decoded; TMDB's largest answers (a soap's credits) are a few MB
 BODY_SECONDS = 300.0  # the longest a body may take to arrive, however steadily it drips
+HEADERS_SECONDS = 60.0  # the longest connect and headers may take, however steadily they drip
 REUSE_SECONDS = 600.0  # a season import's webhooks come within minutes; unmatched episodes are
 # tried again after an hour (pipeline/chain.py), by then with the provider's answer of that time
 REUSE_BYTES = 32 * 1024 * 1024  # a long show's record with its seasons is a few MB
@@ -341,12 +345,18 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         use_proxies: bool = True,
         body_timeout: float = BODY_SECONDS,
+        header_timeout: float | None = None,
     ):
         """`use_proxies=False`: straight to every host, whatever the environment says (a
         caller that checks the address each connection reaches: through a proxy it would see
-        only the proxy's)."""
+        only the proxy's). `header_timeout`: the longest connect and headers may take
+        together; by default `HEADERS_SECONDS`, or thrice `timeout` when that is longer (a
+        connect and a first byte may each take a whole read timeout)."""
         self.timeout = timeout
         self.body_timeout = body_timeout
+        self.header_timeout = (
+            max(HEADERS_SECONDS, 3 * timeout) if header_timeout is None else header_timeout
+        )
         self.max_retries = max_retries
         self.backoff = backoff
         self.per_host = per_host
@@ -363,7 +373,7 @@ class HttpClient:
         self.session.verify = (
             os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         )
-        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
+        adapter = WatchedAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
@@ -454,7 +464,9 @@ class HttpClient:
         """Send with the retry policy; return a 2xx response or raise a ProviderError.
 
         `max_body`: the body is read here, at most that many bytes once decoded (more is a
-        ProviderError) and within `body_timeout`; a body cut short or too slow is retried.
+        ProviderError); a body cut short or too slow is retried. Every body is read within
+        `body_timeout` of the headers, which come within `header_timeout` (`Deadline`); a
+        `stream` response's (`resp.deadline`) is the caller's to end once it has read it.
 
         `patient=False`: no waiting in this thread; a failure worth retrying (or a host that
         asked us to wait) raises `TryAgain` with the wait instead. Where the host's cap is
@@ -471,30 +483,44 @@ class HttpClient:
                     provider, f"{urlsplit(url).netloc} asked us to wait", wait=hold, sent=False
                 )
             self._sleep(hold)
+        read_here = not stream or max_body is not None
         attempt = 0
         while True:
             attempt += 1
             asked = None  # the wait the host asked for (Retry-After), uncapped
             held = None  # 429 or 503: the host asked us to wait (and is held)
+            deadline, kept = None, False
             try:
                 with self._host_slot(url).held(rank):
-                    resp = self.session.request(
-                        method,
-                        url,
-                        params=params,
-                        headers=headers,
-                        json=json,
-                        stream=stream or max_body is not None,
-                        timeout=timeout or self.timeout,
-                        proxies=self.proxies_for(url),
-                        verify=OwnCA(verify, url, self.session.verify)
-                        if verify
-                        else self.session.verify,
-                    )
-                    if max_body is not None and resp.status_code < 400:
-                        self._read_body(resp, max_body, provider=provider, url=url)
-            except requests.Timeout:
-                reason, wait = "timed out", self.backoff_for(attempt)
+                    # from the slot on: a request waiting for its turn is not the host's doing
+                    deadline = Deadline(urlsplit(url).netloc, self.header_timeout)
+                    with current(deadline):
+                        try:
+                            resp = self.session.request(
+                                method,
+                                url,
+                                params=params,
+                                headers=headers,
+                                json=json,
+                                stream=True,  # the body is read here, or by the caller
+                                timeout=timeout or self.timeout,
+                                proxies=self.proxies_for(url),
+                                verify=OwnCA(verify, url, self.session.verify)
+                                if verify
+                                else self.session.verify,
+                            )
+                        except Exception:
+                            deadline.check()  # what urllib3 made of the socket cut: overdue
+                            raise
+                    if deadline.expired:  # cut in a header line: urllib3 took it for the end
+                        resp.close()
+                        deadline.check()
+                    deadline.body(self.body_timeout)
+                    if read_here and resp.status_code < 400:
+                        self._read_body(resp, max_body, deadline, provider=provider, url=url)
+            except requests.Timeout as exc:
+                reason = str(exc) if isinstance(exc, Overdue) else "timed out"
+                wait = self.backoff_for(attempt)
             except (
                 requests.ConnectionError,
                 requests.exceptions.ChunkedEncodingError,
@@ -520,6 +546,9 @@ class HttpClient:
             else:
                 status = resp.status_code
                 if status < 400:
+                    if not read_here:  # the caller reads the body: its deadline goes along
+                        resp.deadline = deadline  # type: ignore[attr-defined]
+                        kept = True
                     return resp
                 if status == 403 and "html" in resp.headers.get("Content-Type", ""):
                     # the providers refuse a key in JSON; a 403 page is a CDN or firewall in
@@ -564,6 +593,9 @@ class HttpClient:
                     resp.close()
                     raise ProviderError(provider, f"HTTP {status} for {redact(url)}", status=status)
                 resp.close()
+            finally:
+                if deadline is not None and not kept:
+                    deadline.cancel()
             if not patient:
                 raise TryAgain(
                     provider, f"{reason} for {redact(url)}", wait=wait, status=held,
@@ -661,7 +693,7 @@ class HttpClient:
         size = 0
         looked = "html" not in content_type.lower()
         try:
-            for chunk in _chunks(resp, chunk_size, time.monotonic() + self.body_timeout):
+            for chunk in _chunks(resp, chunk_size, resp.deadline):
                 if not looked and chunk.strip():
                     looked = True
                     if chunk.lstrip()[:1] == b"<":
@@ -681,16 +713,26 @@ class HttpClient:
             ) from None
         finally:
             resp.close()
+            resp.deadline.cancel()
         return Download(url, resp.status_code, content_type, size, total or size)
 
-    def _read_body(self, resp: requests.Response, limit: int, *, provider: str, url: str) -> None:
-        """Read the whole body into `resp` (as requests does without `stream`), refusing more
-        than `limit` bytes once decoded: a gzip body of a few KB can decode to gigabytes."""
+    def _read_body(
+        self,
+        resp: requests.Response,
+        limit: int | None,
+        deadline: Deadline,
+        *,
+        provider: str,
+        url: str,
+    ) -> None:
+        """Read the whole body into `resp` (as requests does without `stream`), by `deadline`,
+        refusing more than `limit` bytes once decoded: a gzip body of a few KB can decode to
+        gigabytes."""
         body = bytearray()
         try:
-            for chunk in _chunks(resp, 64 * 1024, time.monotonic() + self.body_timeout):
+            for chunk in _chunks(resp, 64 * 1024, deadline):
                 body += chunk
-                if len(body) > limit:
+                if limit is not None and len(body) > limit:
                     raise ProviderError(
                         provider,
                         f"{redact(url)} answered with more than {limit // 1048576} MB; not read",
@@ -743,18 +785,23 @@ def bypasses_proxy(url: str, no_proxy: str) -> bool:
     return any(matches(entry) for entry in entries)
 
 
-def _chunks(resp: requests.Response, size: int, deadline: float) -> Iterator[bytes]:
+def _chunks(resp: requests.Response, size: int, deadline: Deadline) -> Iterator[bytes]:
     """A streamed body, decoded, as it comes (pieces of at most `size` bytes), with requests'
     exceptions. Each read has the client's timeout, but a body that drips a byte now and then
-    never times out: past `deadline` (time.monotonic) it is a ReadTimeout. urllib3's `read1`
-    returns what has come; `read(size)` (urllib3 1.x) waits for `size` bytes."""
+    never times out: past `deadline` it is `Overdue` (a ReadTimeout), the read it was waiting
+    in cut by the watchdog. urllib3's `read1` returns what has come; `read(size)` (urllib3 1.x)
+    waits for `size` bytes."""
     raw = resp.raw
     read = getattr(raw, "read1", None) or raw.read
     while True:
-        if time.monotonic() > deadline:
-            raise requests.exceptions.ReadTimeout("the answer did not end in time")
+        if time.monotonic() > deadline.deadline:
+            raise deadline.error()
         try:
-            chunk = read(size, decode_content=True)
+            try:
+                chunk = read(size, decode_content=True)
+            except Exception:
+                deadline.check()  # cut by the watchdog: overdue, whatever urllib3 made of it
+                raise
         except urllib3.exceptions.ReadTimeoutError as exc:
             raise requests.exceptions.ReadTimeout(exc) from None
         except urllib3.exceptions.ProtocolError as exc:  # reset, or cut short
@@ -764,6 +811,7 @@ def _chunks(resp: requests.Response, size: int, deadline: float) -> Iterator[byt
         except urllib3.exceptions.SSLError as exc:
             raise requests.exceptions.SSLError(exc) from None
         if not chunk:
+            deadline.check()  # a body without a length, cut: not its end
             return
         yield chunk
 

@@ -12,7 +12,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from metarrd import http
-from metarrd.errors import NotFound, ProviderAuthError, ProviderError, ProviderUnavailable
+from metarrd.errors import (
+    NotFound,
+    ProviderAuthError,
+    ProviderError,
+    ProviderUnavailable,
+    TryAgain,
+)
 from metarrd.http import HttpClient, redact, scrub
 
 
@@ -393,12 +399,117 @@ def test_a_body_that_never_ends_is_given_up(server, client, waits, kind):
     client.body_timeout = 0.3
     Scripted.script["/drip"] = [(200, {**JSON, "Content-Length": "100000"}, _drip)]
     if kind == "json":
-        with pytest.raises(ProviderUnavailable, match="timed out"):
+        with pytest.raises(ProviderUnavailable, match="did not send the whole answer within 0.3 s"):
             client.get_json(f"{server}/drip", provider="tmdb")
         assert len(waits) == 3  # retried like any timeout
     else:
-        with pytest.raises(ProviderUnavailable, match="did not end in time"):
+        with pytest.raises(ProviderUnavailable, match="did not send the whole answer within 0.3 s"):
             client.download(f"{server}/drip", io.BytesIO(), provider="tmdb")
+
+
+class HeaderDrip(BaseHTTPRequestHandler):
+    """Starts an answer, then sends its header a byte every 20 ms, well within any read
+    timeout, for as long as someone listens (8 s at most): the headers never end."""
+
+    hits = 0
+    cut = False
+    over = threading.Event()
+
+    def do_GET(self):  # noqa: N802
+        HeaderDrip.hits += 1
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nX-Drip: ")
+            for _ in range(400):
+                self.wfile.write(b"a")
+                self.wfile.flush()
+                time.sleep(0.02)
+            self.wfile.write(b"\r\nContent-Length: 2\r\n\r\nok")
+        except OSError:  # hung up on by the client
+            HeaderDrip.cut = True
+        finally:
+            HeaderDrip.over.set()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def header_drip():
+    HeaderDrip.hits, HeaderDrip.cut, HeaderDrip.over = 0, False, threading.Event()
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), HeaderDrip)
+    srv.daemon_threads = True
+    t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.mark.parametrize("kind", ["json", "download", "impatient"])
+def test_headers_that_never_end_are_given_up_at_the_deadline(header_drip, waits, kind):
+    """A server that sent a header byte within every read timeout kept the request open for
+    as long as it liked: `body_timeout` covered the body only. Past the headers' deadline the
+    socket is cut, and it is a timeout like any other, saying the host and the limit."""
+    client = HttpClient(timeout=2, max_retries=2, sleep=waits.append)
+    client.header_timeout = 0.5
+    host = header_drip.removeprefix("http://")
+    said = f"{host} did not answer within 0.5 s for {header_drip}/x"
+    if kind == "json":
+        with pytest.raises(ProviderUnavailable, match=f"{said}, gave up after 3 attempts"):
+            client.get_json(f"{header_drip}/x", provider="tmdb")
+        assert len(waits) == 2 and HeaderDrip.hits == 3  # retried like any timeout
+    elif kind == "download":
+        with pytest.raises(ProviderUnavailable, match=said):
+            client.download(f"{header_drip}/x.jpg", io.BytesIO(), provider="fanart")
+    else:
+        with pytest.raises(TryAgain, match=said):
+            client.download(f"{header_drip}/x.jpg", io.BytesIO(), provider="fanart", patient=False)
+        assert HeaderDrip.hits == 1
+        assert HeaderDrip.over.wait(30) and HeaderDrip.cut  # hung up on, not waited out
+
+
+def test_a_proxys_connection_is_cut_at_the_deadline_too(header_drip, no_proxy_env):
+    no_proxy_env.setenv("HTTP_PROXY", header_drip)
+    client = HttpClient(timeout=2, max_retries=0)
+    client.header_timeout = 0.5
+    with pytest.raises(ProviderUnavailable, match="did not answer within 0.5 s"):
+        client.get_json("http://api.themoviedb.org/3/movie/603", provider="tmdb")
+
+
+def _steady(wfile):
+    """Twenty bytes, one every 50 ms: longer than the headers' deadline, well within the body's."""
+    for _ in range(20):
+        wfile.write(b"x")
+        wfile.flush()
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("kind", ["json", "download"])
+def test_a_slow_steady_body_has_the_body_timeout_not_the_headers(server, waits, kind):
+    """The headers' deadline ends when they come: a body that takes longer (a large image on a
+    slow line) still has all of `body_timeout`."""
+    client = HttpClient(timeout=2, max_retries=0, body_timeout=60)
+    client.header_timeout = 0.5
+    Scripted.script["/slow"] = [(200, {"Content-Length": "20"}, _steady)]
+    if kind == "json":
+        resp = client.request("GET", f"{server}/slow", provider="tmdb")
+        assert resp.content == b"x" * 20
+    else:
+        out = io.BytesIO()
+        client.download(f"{server}/slow", out, provider="tmdb")
+        assert out.getvalue() == b"x" * 20
+
+
+def test_one_thread_watches_every_deadline(server):
+    """No thread per request: the deadlines of many requests, a client's or another's, share
+    one watchdog thread."""
+    for _ in range(3):
+        client = HttpClient(timeout=2, max_retries=0)
+        for _ in range(5):
+            client.get_json(f"{server}/x", provider="tmdb")
+            client.download(f"{server}/x", io.BytesIO(), provider="tmdb")
+    names = [t.name for t in threading.enumerate()]
+    assert names.count("http-deadlines") == 1
 
 
 # --- JSON answers reused (`get_json(reuse=True)`: a season import's episodes, docs/tv.md) ----

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
@@ -39,6 +38,7 @@ from urllib3.util.connection import create_connection
 
 from metarrd import cache, db
 from metarrd.config import ASSET_TYPES, Config
+from metarrd.deadline import WatchedAdapter, watched
 from metarrd.enrich.analysis import MAX_IMAGE_BYTES
 from metarrd.enrich.candidate_store import image_columns
 from metarrd.errors import EditRefused, MetarrdError
@@ -194,9 +194,11 @@ def _connect_first(addresses: list[str], port: int, conn: HTTPConnection):
     raise failure or OSError("no address")
 
 
-class PublicOnlyAdapter(HTTPAdapter):
+class PublicOnlyAdapter(WatchedAdapter):
     """requests' adapter whose every connection (redirects included) is checked, and goes
-    straight to the host: through a proxy, the peer checked would be the proxy."""
+    straight to the host: through a proxy, the peer checked would be the proxy. Its
+    connections are cut at their request's deadline, as every one of `HttpClient`'s is (a
+    host that drips its headers held a page thread for as long as it liked)."""
 
     def __init__(self, allow: list[Network]) -> None:
         self._allow = allow
@@ -215,7 +217,7 @@ class PublicOnlyAdapter(HTTPAdapter):
         class TlsPool(HTTPSConnectionPool):
             ConnectionCls = _guarded(HTTPSConnection, allow)
 
-        self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TlsPool}
+        self.poolmanager.pool_classes_by_scheme = {"http": watched(Pool), "https": watched(TlsPool)}
 
 
 def public_client(config: Config) -> HttpClient:

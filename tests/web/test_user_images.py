@@ -229,6 +229,55 @@ def test_what_is_not_an_image_is_refused_like_any_candidate(app, config, seed):
     assert not db.ArtworkCandidate.select().where(db.ArtworkCandidate.provider == "user").exists()
 
 
+class HeaderDrip(_Served):
+    """A loopback server that starts an answer, then sends its header a byte every 20 ms
+    (within any read timeout) for 8 s: `cut` when the client hung up before the end."""
+
+    def __init__(self, host: str) -> None:
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nX-A: ")
+                    for _ in range(400):
+                        self.wfile.write(b"a")
+                        self.wfile.flush()
+                        time.sleep(0.02)
+                    self.wfile.write(b"\r\nContent-Length: 0\r\n\r\n")
+                except OSError:
+                    outer.cut = True
+                finally:
+                    outer.over.set()
+
+            def log_message(self, *args):
+                pass
+
+        self.cut, self.over = False, threading.Event()
+        self._serve(host, Handler)
+        self.httpd.daemon_threads = True
+
+
+def test_an_address_that_drips_its_headers_is_given_up_at_the_deadline(app, config, seed):
+    """The host of a pasted address sent a header byte within every read timeout, holding one
+    of the web worker's page threads for as long as it liked: its connection is cut at the
+    headers' deadline, and the user told which host did not answer."""
+    movie = seed.movie("The Matrix")
+    drip = HeaderDrip("127.0.0.1")
+    allowed = allowing(config, "127.0.0.1/32")
+    fetcher = public_client(allowed)
+    fetcher.header_timeout, fetcher.max_retries = 0.5, 0
+    host = drip.url.removeprefix("http://")
+    try:
+        with pytest.raises(EditRefused, match=f"{host} did not answer within 0.5 s"):
+            add_user_image(allowed, movie.id, "poster", url=drip.url + "/x.jpg", client=fetcher)
+    finally:
+        fetcher.close()
+        drip.close()
+    assert drip.over.wait(30) and drip.cut  # hung up on, not waited out
+    assert not db.ArtworkCandidate.select().exists()
+
+
 def test_upload_from_the_item_page_becomes_number_one_and_can_be_undone(client, seed):
     movie = seed.movie("The Matrix")
     old = seed.asset(movie, is_selected=True, rank=1)
