@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from metarrd.config import PlayerConfig
+from metarrd.deadline import OVERDUE
 from metarrd.errors import (
     MetarrdError,
     NotFound,
@@ -190,6 +191,9 @@ class Endpoint:
             if "server error" in str(exc) or exc.status == 503:
                 reason = str(exc).removeprefix(f"{self.label}: ")
                 raise PlayerServerError(f"{self.label}: {reason}") from None
+            if any(f" {what} within " in str(exc) for what in OVERDUE):  # too slow to end
+                reason = str(exc).removeprefix(f"{self.label}: ")
+                raise PlayerUnreachable(f"{self.label}: {reason}") from None
             reason = why_unreachable(
                 url, self.player.timeout_seconds, self.player.ca_file or self.http.session.verify
             )

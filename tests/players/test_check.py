@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
 
 import pytest
 from player_fakes import (
@@ -18,7 +20,7 @@ from player_fakes import (
 )
 from player_helpers import free_port
 
-from metarrd import players
+from metarrd import http, players
 from metarrd.cli import main
 
 
@@ -454,3 +456,52 @@ def test_a_jellyfin_behind_a_proxys_basic_auth_that_refuses_the_token_names_the_
     assert not ok
     assert "HTTP 401" in message and "EnableLegacyAuthorization" in message
     assert "hunter2" not in message
+
+
+class DripsHeaders:
+    """A player (or what stands at its address) that starts an answer, then sends its header a
+    byte every 20 ms, within any read timeout, for as long as someone listens (8 s at most)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-A: ")
+                for _ in range(400):
+                    conn.sendall(b"a")
+                    time.sleep(0.02)
+                conn.sendall(b"\r\nContent-Length: 2\r\n\r\n{}")
+            except OSError:  # hung up on
+                pass
+
+    def __enter__(self) -> DripsHeaders:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.listener.close()
+
+
+def test_a_player_that_drips_its_headers_is_given_up_at_the_deadline(make_rt, monkeypatch):
+    """Each header byte came within the read timeout, so no timeout ever fired: past the
+    headers' deadline the request is given up, said as that (not as a silent player)."""
+    monkeypatch.setattr(http, "HEADERS_SECONDS", 0.5)
+    with DripsHeaders() as fake:
+        rt = make_rt([kodi(fake.url, timeout_seconds=0.1)])
+        ok, message = only(rt)
+    assert not ok
+    host = fake.url.removeprefix("http://")
+    assert message.startswith(f"{host} did not answer within 0.5 s for {fake.url}/jsonrpc")
+    assert "accepts connections" not in message
