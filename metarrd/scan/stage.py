@@ -45,6 +45,7 @@ from metarrd.identify import MOVIE_NAME_RULES, parse_hints
 from metarrd.mounts import device_of, share_gone
 from metarrd.paths import is_inside
 from metarrd.runtime import Runtime
+from metarrd.scan.kind_change import tv_items_to_films
 from metarrd.scan.local_files import (
     LocalArtwork,
     VideoPlace,
@@ -197,13 +198,21 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         db.Movie.id, db.Movie.path, db.Movie.size, db.Movie.mtime_ns, db.Movie.missing,
         db.Movie.parts, db.Movie.source_nfo_hash, db.Movie.file_id,
         db.json_int(db.Movie.hints, "name_rules"), db.json_int(db.Movie.hints, STREAMS_REFUSED),
+        db.Movie.kind,
     ).where(db.Movie.library == library)  # fmt: skip
     known = {  # path -> (id, path, size, mtime_ns, missing, parts as stored, source_nfo_hash,
-        # file_id, the name rules its name was read by, its reading refused)
+        # file_id, the name rules its name was read by, its reading refused, kind)
         row[1]: row
         for row in db.database.execute(query)
         if whole or any(is_inside(row[1], top) for top in scope)
     }
+    if {k[10] for k in known.values()} - {db.MOVIE}:  # a TV library's items: its kind changed
+        tv_items_to_films(library, scope)
+        known = {
+            row[1]: row
+            for row in db.database.execute(query)
+            if (whole or any(is_inside(row[1], top) for top in scope)) and row[10] == db.MOVIE
+        }
     single = {  # `_one_part`, its test inlined: 10,000 a rescan
         path
         for path, k in known.items()

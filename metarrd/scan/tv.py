@@ -52,6 +52,7 @@ from metarrd.identify import (
 from metarrd.imaging import ImageRejected, analyse_image
 from metarrd.mounts import device_of, share_gone
 from metarrd.runtime import Runtime
+from metarrd.scan.kind_change import films_left_in_tv
 from metarrd.scan.kodi_episodes import kodi_only_videos
 from metarrd.scan.local_files import (
     IMAGE_EXTS,
@@ -282,6 +283,9 @@ def _walk_and_scan(
                     "library %s: scanning %s failed", lib.name, display(show_dir), exc_info=True
                 )
                 on_error(show_dir, f"the show could not be scanned ({type(exc).__name__}: {exc})")
+                walk.unread.append(str(show_dir))  # its films, if any, stay as they are
+    # a movie library's films its walk left out (a show's `Shorts/`): its kind changed since
+    films_left_in_tv(library, scope, walk.unread)
     report.skipped = skipped.total
     save_skipped(library, skipped)
     log.info(

@@ -6,6 +6,7 @@ deleted by hand."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path, PurePath
 
 import pytest
@@ -119,3 +120,84 @@ def test_scan_says_which_order_reads_an_absolute_number(tmp_path, simulator, bac
 )
 def test_episode_marker(path, marker):
     assert episode_marker(PurePath("/srv/media") / path) == marker
+
+
+def _run(cfg: Path, *args: str) -> int:
+    return main(["--config", str(cfg), *args])
+
+
+def test_episodes_become_films_once_a_tv_library_is_a_movie_library(
+    tmp_path, simulator, backend, capsys
+):
+    """The reverse: a TV library scanned and published, then set to a movie library (its
+    `kind = "tv"` removed). Each episode item becomes a film, the same item (its id, its
+    history), read again as a new one; the shows and seasons go (a movie library has none:
+    they were marked missing and the files counted unchanged, every file an episode still);
+    what was published for the show (tvshow.nfo, its art, the episode NFOs) passes to the films,
+    whose publish removes what it does not want; no file is removed by the scan."""
+    root = tmp_path / "tv"
+    for rel in FILES[:2]:
+        put(root, rel)
+    tv = write_config(tmp_path, simulator, root, "tv")
+    assert _run(tv, "scan") == 0
+    assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
+    assert _run(tv, "publish", "--all") == 0, capsys.readouterr()
+    show_dir = root / "Breaking Bad (2008)"
+    assert (show_dir / "tvshow.nfo").is_file()
+    episodes = {m.path: m.id for m in db.Movie.select().where(db.Movie.kind == db.EPISODE)}
+    assert len(episodes) == 2
+    on_disk = sorted(p for p in root.rglob("*") if p.is_file())
+    capsys.readouterr()
+
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
+    out = capsys.readouterr().out
+    assert not db.Movie.select().where(db.Movie.kind != db.MOVIE).exists()
+    films = list(db.Movie.select())
+    assert {m.path: m.id for m in films} == episodes
+    for m in films:
+        assert not m.missing and m.show_id is None and m.season is None and not m.episodes
+        assert m.size == (Path(m.path)).stat().st_size  # read again, as a new film is
+        assert db.Event.select().where(db.Event.movie == m.id).exists()  # its history kept
+    assert "2 unchanged" not in out, out
+    assert sorted(p for p in root.rglob("*") if p.is_file()) == on_disk  # nothing removed
+    L = db.LibraryFile
+    owners = dict(L.select(L.path, L.movie).tuples())
+    assert owners and set(owners.values()) <= set(episodes.values())
+    pilot = str(root / FILES[0])
+    assert owners[str(Path(pilot).with_suffix(".nfo"))] == episodes[pilot]
+    assert owners[str(show_dir / "tvshow.nfo")] in episodes.values()
+
+
+def test_a_films_left_out_by_the_tv_scan_goes_its_published_files_to_its_show(
+    tmp_path, simulator, backend, capsys
+):
+    """A movie library set to TV: a film the TV scan does not walk (a show's `Shorts/`, extras
+    to Jellyfin and Plex inside a show, a category folder to a movie library's walk: Breaking
+    Bad's minisodes) stayed a film under no show. It goes; the NFO metarrd published for it (its
+    ledger's) passes to the show, whose publish removes it; the video stays."""
+    root = tmp_path / "tv"
+    for rel in FILES[:2]:
+        put(root, rel)
+    extra = put(root, "Breaking Bad (2008)/Shorts/Breaking Bad - Good Cop Bad Cop.mkv")
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
+    film = db.Movie.get(db.Movie.path == str(extra))
+    # the NFO a publish wrote for it as a film (its ledger row)
+    nfo = extra.with_suffix(".nfo")
+    nfo.write_bytes(b"<movie><title>Good Cop Bad Cop</title></movie>\n")
+    stat = nfo.stat()
+    db.LibraryFile.create(
+        movie=film.id, path=str(nfo), kind="nfo", size=stat.st_size,
+        sha256=hashlib.sha256(nfo.read_bytes()).hexdigest(),
+        mtime_ns=stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns,
+    )  # fmt: skip
+    capsys.readouterr()
+
+    tv = write_config(tmp_path, simulator, root, "tv")
+    assert _run(tv, "scan") == 0, capsys.readouterr()
+    assert not db.Movie.select().where(db.Movie.kind == db.MOVIE).exists()
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    assert db.LibraryFile.get(db.LibraryFile.path == str(nfo)).movie_id == show.id
+    assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
+    assert _run(tv, "publish", "--all") == 0, capsys.readouterr()
+    assert not nfo.exists() and extra.is_file()
+    assert (root / "Breaking Bad (2008)/tvshow.nfo").is_file()

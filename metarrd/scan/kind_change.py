@@ -1,0 +1,145 @@
+"""A library whose kind changed since its last scan (docs/tv.md, "A library's kind changed").
+
+What the scan makes of a file follows the library's kind now: a TV library's scan makes its
+video files episodes (`scan.tv._film_to_episode`, for the film a movie library's scan
+recorded), a movie library's makes them films. What the other kind left is dissolved here:
+
+- A movie library that was a TV library: each episode item becomes a film, keeping its id and
+  its history, and is read again as a new film is; its shows and seasons go (they have no
+  file: a movie library has none).
+- A TV library that was a movie library: a film its scan does not walk (a show's extras
+  folder the movie walk enters, `Shorts/`) goes; it is no episode, and a TV library has no film.
+
+The files metarrd published for an item that goes are in the ledger, and only those may be
+removed: each ledger row passes to an item that stays, whose next publish removes what it does
+not want (`publish.layout`: a ledger file not wanted is removed, and copied into the cache
+first when changed since). A show's rows go to the film in their folder (an episode's NFO
+and thumb to that episode's film), or to the show's first film; a film's rows to the show
+whose folder holds them. Nothing is removed from the disk here."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from metarrd import db
+from metarrd.identify import forget_enrichment
+from metarrd.paths import is_inside
+
+log = logging.getLogger(__name__)
+
+# the columns a film made of an episode keeps: its file and when it was first seen
+_KEPT = {"id", "library", "path", "parts", "is_disc", "file_id", "date_added", "created_at"}
+
+
+def _defaults() -> dict[str, object]:
+    """Every other column of an item at its value for a new one."""
+    out: dict[str, object] = {}
+    for f in db.Movie._meta.sorted_fields:
+        if f.name in _KEPT:
+            continue
+        out[f.name] = f.default() if callable(f.default) else f.default
+    return out
+
+
+def _in_scope(path: str, scope: list[Path]) -> bool:
+    return any(is_inside(path, str(top)) for top in scope)
+
+
+def tv_items_to_films(library: db.Library, scope: list[Path]) -> int:
+    """Called by a movie library's scan before it lists its items: each episode item in
+    `scope` becomes a film as a new one would be (the scan reads it again: its size is
+    unknown), and the shows left with no episode go with their seasons. Returns how many
+    episodes became films."""
+    M = db.Movie
+    with db.write_transaction():
+        episodes = [
+            e
+            for e in M.select().where(M.library == library, M.kind == db.EPISODE)
+            if _in_scope(e.path, scope)
+        ]
+        if not episodes:
+            return 0
+        shows = {s.id: s for s in M.select().where(M.library == library, M.kind == db.SHOW)}
+        films: dict[int, list[db.Movie]] = {}  # show id -> its episodes, now films
+        for ep in episodes:
+            forget_enrichment(ep)
+            db.ArtworkCandidate.delete().where(db.ArtworkCandidate.movie == ep.id).execute()
+            show = shows.get(ep.show_id) if ep.show_id is not None else None
+            name = (show.title or Path(show.path).name) if show is not None else None
+            db.record_event(
+                "scan.found",
+                f"{ep.path}: an episode"
+                + (f" of {name}" if name else "")
+                + " while its library was a TV library; now a film",
+                movie=ep.id,
+            )
+            films.setdefault(ep.show_id, []).append(ep)
+        now = db.now()
+        M.update({**_defaults(), "size": -1, "mtime_ns": -1, "updated_at": now}).where(
+            M.id.in_([e.id for e in episodes])
+        ).execute()
+        left = {
+            s
+            for (s,) in M.select(M.show)
+            .where(M.show.in_(list(shows)), M.kind == db.EPISODE)
+            .tuples()
+        }
+        for show in shows.values():
+            if show.id in left:
+                continue
+            children = [i for (i,) in M.select(M.id).where(M.show == show.id).tuples()]
+            _give_ledger([show.id, *children], films.get(show.id, []))
+            log.info("library %s: show %s has no episode now: removed", library.name, show.path)
+            M.delete().where(M.id.in_([show.id, *children])).execute()
+    return len(episodes)
+
+
+def _give_ledger(owners: list[int], films: list[db.Movie]) -> None:
+    """The ledger rows of `owners` (a show and its seasons and episodes) pass to `films`:
+    a row to the one film in its folder whose name it starts with (an episode's NFO and
+    thumb), else to the one film in its folder, else to the first film."""
+    if not films:
+        return  # nothing stays to own them: the rows stay, no item's (their files ours still)
+    films = sorted(films, key=lambda f: f.id)
+    L = db.LibraryFile
+    for row_id, path in L.select(L.id, L.path).where(L.movie.in_(owners)).tuples():
+        folder, name = os.path.split(path)
+        here = [f for f in films if os.path.dirname(f.path) == folder]
+        named = [f for f in here if name.startswith(Path(f.path).stem + ".")]
+        named = named or [f for f in here if name.startswith(Path(f.path).stem + "-")]
+        owner = (named if len(named) == 1 else here if len(here) == 1 else films)[0]
+        L.update(movie=owner.id).where(L.id == row_id).execute()
+
+
+def films_left_in_tv(library: db.Library, scope: list[Path], unread: list[str]) -> int:
+    """Called by a TV library's scan once its shows are scanned: the films in `scope` it left
+    films (their files are not walked: extras, samples; or gone) go, their ledger rows to the
+    show whose folder holds them. Not those behind a folder the walk could not read. Returns
+    how many went."""
+    M = db.Movie
+    films = [
+        f
+        for f in M.select().where(M.library == library, M.kind == db.MOVIE)
+        if _in_scope(f.path, scope) and not any(is_inside(f.path, u) for u in unread)
+    ]
+    if not films:
+        return 0
+    with db.write_transaction():
+        films = list(M.select().where(M.id.in_([f.id for f in films]), M.kind == db.MOVIE))
+        shows = list(M.select().where(M.library == library, M.kind == db.SHOW))
+        L = db.LibraryFile
+        for film in films:
+            show = next((s for s in shows if is_inside(film.path, s.path)), None)
+            log.info("library %s: %s is no episode: its film item removed", library.name, film.path)
+            if show is not None:
+                L.update(movie=show.id).where(L.movie == film.id).execute()
+                db.record_event(
+                    "scan.found",
+                    f"{film.path}: recorded as a film while its library was a movie library; "
+                    "not an episode (the TV scan leaves it out): no longer an item",
+                    movie=show.id,
+                )
+        M.delete().where(M.id.in_([f.id for f in films])).execute()
+    return len(films)
