@@ -78,8 +78,13 @@ class PublishResult:
         )
         if self.backed_up:
             text += f", {len(self.backed_up)} of yours copied into the cache"
-        if self.skipped:
-            text += f", {len(self.skipped)} skipped ({self.skipped[0]})"
+        skipped, warned = layout.skipped_and_warned(self.skipped)
+        if skipped:
+            more = f"; and {len(skipped) - 1} more" if len(skipped) > 1 else ""
+            text += f", {len(skipped)} skipped ({skipped[0]}{more})"
+        if warned:  # every file written: how a player may read them otherwise
+            more = f"; and {len(warned) - 1} more" if len(warned) > 1 else ""
+            text += f", {len(warned)} warning{'s' if len(warned) > 1 else ''} ({warned[0]}{more})"
         if self.warnings:
             text += f"; {'; '.join(self.warnings)}"
         if self.telling:

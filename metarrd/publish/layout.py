@@ -62,6 +62,21 @@ _WINDOWS_DEVICES = frozenset(
 )
 
 
+class Warned(str):
+    """A publish note that leaves nothing out: every file was written, and the note says how a
+    player may read them otherwise (Kodi reading an episode file's name as a range), or that a
+    file of the user's is left as it is and shadows ours. The publish line counts it among the
+    warnings; every other note is a file skipped (not written, or left without its NFO)."""
+
+
+def skipped_and_warned(notes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """`notes` split into those of files skipped and the warnings (`Warned`), each in order."""
+    notes = list(notes)
+    return [n for n in notes if not isinstance(n, Warned)], [
+        n for n in notes if isinstance(n, Warned)
+    ]
+
+
 class LayoutError(ValueError):
     """A name that cannot be placed safely in the layout (the message says which)."""
 

@@ -61,6 +61,7 @@ from metarrd.publish.layout import (
     LedgerEntry,
     PublishPlan,
     Wanted,
+    Warned,
     plan_publish,
 )
 from metarrd.runtime import Runtime
@@ -413,11 +414,13 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
         art_folder, art_base, art_alone = home
     elif (above := ledger_folder(VideoPlace.of(movie))) != folder:
         notes.append(
-            f"artwork published in {folder.name}/, where Kodi does not read a stack's: the "
-            f"parts' names give no stacked title, and {display(above)} is not the movie's own "
-            "folder (a library's, or one holding other movies: a bare poster.jpg there would be "
-            "theirs too); name the parts after the movie "
-            f"(`{movie.title or 'Title'} cd1{Path(movie.path).suffix}`) for Kodi to show it"
+            Warned(
+                f"artwork published in {folder.name}/, where Kodi does not read a stack's: the "
+                f"parts' names give no stacked title, and {display(above)} is not the movie's own "
+                "folder (a library's, or one holding other movies: a bare poster.jpg there would be "
+                "theirs too); name the parts after the movie "
+                f"(`{movie.title or 'Title'} cd1{Path(movie.path).suffix}`) for Kodi to show it"
+            )
         )
     actors_folder = _actors_home(rt, movie)
     actors_dir = actors_folder / layout.ACTORS_DIR
@@ -470,7 +473,9 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
     if art_folder != folder:
         stale += [art_folder / n for n in art_names if n.startswith(TEMP_MARKER)]
     if folder / "movie.nfo" in leave:
-        notes.append("movie.nfo is left as it is: Jellyfin reads it before " + nfo_target.name)
+        notes.append(
+            Warned("movie.nfo is left as it is: Jellyfin reads it before " + nfo_target.name)
+        )
     if movie.is_disc:
         ours = {p.name for p in item.ledger if p.parent == folder}  # removed if not wanted
         notes += _disc_nfo_notes(folder, names - ours, nfo_target)
@@ -486,8 +491,10 @@ def _prepare(rt: Runtime, item: ItemRows, *, fetch: bool) -> Prepared:
 
         for path in sorted(p for p in leave if p.parent in (folder, art_folder) and shadow(p.name)):
             notes.append(
-                f"{path.name} is left as it is: Jellyfin and Plex show it as the poster, "
-                f"before {poster}; remove it to have them show the poster chosen here"
+                Warned(
+                    f"{path.name} is left as it is: Jellyfin and Plex show it as the poster, "
+                    f"before {poster}; remove it to have them show the poster chosen here"
+                )
             )
     notes += jellyfin_first_notes(
         [w for w in wanted if w.path.parent == art_folder],
@@ -552,8 +559,10 @@ def jellyfin_first_notes(
             found = [n for n in found if n[: n.rfind(".")].casefold() in stems]
         kind = "clear logo" if ours == "clearlogo" else "disc art"
         notes += [
-            f"{n} is left as it is: Jellyfin shows it as the {kind}, before {mine}; remove it "
-            f"to have Jellyfin show the {kind} chosen here"
+            Warned(
+                f"{n} is left as it is: Jellyfin shows it as the {kind}, before {mine}; remove "
+                f"it to have Jellyfin show the {kind} chosen here"
+            )
             for n in found
         ]
     return notes

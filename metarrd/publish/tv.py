@@ -313,7 +313,7 @@ def _prepare(
             Path(ep.path).name, ep.season, list(ep.episodes or []), ep.aired
         )
         if warning:
-            _note(show, notes, warning)
+            _note(show, notes, layout.Warned(warning))
     without = [e for e in members.episodes if e.id not in with_nfo and mine(e)]
     for n, ep in enumerate(without):
         why = (
@@ -341,9 +341,11 @@ def _prepare(
         guide = not without and not others
         if not guide and tv_nfo.episode_guide(show.tmdb_id, show.tvdb_id, show.imdb_id):
             notes.append(
-                "tvshow.nfo is written without episodeguide: with it, Kodi (local information "
-                "only) drops every episode of the show when one file has no NFO "
-                f"({len(without) + len(others)} here)"
+                layout.Warned(
+                    "tvshow.nfo is written without episodeguide: with it, Kodi (local information "
+                    "only) drops every episode of the show when one file has no NFO "
+                    f"({len(without) + len(others)} here)"
+                )
             )
         show_bytes = tv_nfo.render_tvshow(_show_data(show, rows[show.id], members, guide))
         wanted.append(_nfo_wanted(show_nfo, "tvshow.nfo", show_bytes))

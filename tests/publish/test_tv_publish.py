@@ -648,3 +648,28 @@ def test_a_season_left_without_files_whose_folder_cannot_be_written_stays_to_pub
     assert [Path(p).name for p in result.removed] == ["season.nfo"]
     done = db.Movie.get_by_id(season.id)
     assert (done.publish_state, done.last_error) == (db.UNPUBLISHED, None)
+
+
+def test_the_summary_line_tells_warnings_apart_from_files_skipped(trt):
+    """Every file of the show is written; its one note is a warning, that Kodi 21 reads
+    `S02E01-E03.mkv` as S02E01 and S02E03 (episode 2 lost). The publish line said
+    `1 skipped (…)` of it, as if a file had been left out. Files skipped and warnings are counted
+    apart, and the line says how many more notes of each there are than the one it shows."""
+    built = build_show(trt)
+    result = publish_item(trt, built.show)
+    line = str(result)
+    assert "skipped" not in line, line
+    assert line.endswith(
+        ", 1 warning (Breaking Bad - S02E01-E03.mkv: Kodi 21 and older read it as S02E01, S02E03; "
+        "episode 2 would not appear (naming it S02E01E02E03 is read the same by every player))"
+    ), line
+
+    built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo").unlink()
+    built.path("Season 01/Breaking Bad - S01E01 - Pilot.nfo").mkdir()
+    built.path("Season 01/Breaking.Bad.s01.e02.nfo").unlink()
+    built.path("Season 01/Breaking.Bad.s01.e02.nfo").mkdir()
+    # two episodes left without their NFO, and our NFO of each left where it was (a folder
+    # there now); the range, and tvshow.nfo written without its episodeguide
+    line = str(publish_item(trt, db.Movie.get_by_id(built.show.id)))
+    assert ", 4 skipped (Breaking Bad - S01E01 - Pilot.mkv gets no NFO now: " in line, line
+    assert "(remove or rename it); and 3 more), 2 warnings (Breaking Bad - S02E01-E03" in line
