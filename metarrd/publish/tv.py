@@ -38,6 +38,7 @@ from metarrd.enrich import settle_unit
 from metarrd.errors import ItemError, MetarrdError, not_enriched
 from metarrd.files import MAX_FILE_BYTES, kind_of
 from metarrd.identify import names_no_season
+from metarrd.paths import is_inside
 from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
 from metarrd.publish.apply import PublishResult
 from metarrd.publish.gather import ItemRows, load_rows, stream_details
@@ -487,12 +488,21 @@ def _season_nfos(
     nor changed in a folder we cannot write into (`locked`: the season is not published)."""
     out: list[Wanted] = []
     folder = Path(show.path)
+    # a season folder's episodes: their seasons (a file named by air date: the one matched),
+    # and whether each is named by air date (no season of its name); not those matched to none
+    held: dict[Path, set[tuple[int, bool]]] = {}
+    for e in members.episodes:
+        parts = Path(e.path).relative_to(folder).parts if is_inside(e.path, folder) else ()
+        number = e.episode_numbers()[0]
+        if len(parts) > 1 and number is not None:  # matched to none: no NFO, no season
+            held.setdefault(folder / parts[0], set()).add((number, e.season is None))
     for season in seasons:
         if season.season is None:
             continue
-        videos = [Path(e.path) for e in members.episodes if e.season == season.season]
+        videos = [Path(e.path) for e in members.episodes if e.episode_numbers()[0] == season.season]
+        dated = {f for f, seen in held.items() if seen == {(season.season, True)}}
         body = tv_nfo.render_season(_season_data(season))
-        for where in tv_layout.season_nfo_folders(folder, season.season, videos):
+        for where in tv_layout.season_nfo_folders(folder, season.season, videos, dated):
             target = where / tv_layout.SEASON_NFO
             if target in taken or not os.path.isdir(where):
                 continue  # an episode named `season.mkv` has that NFO name

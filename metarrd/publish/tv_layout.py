@@ -20,6 +20,7 @@ a disc movie's bare names (`layout.art_name("", ...)`). Names are lower case: Ko
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
@@ -74,13 +75,20 @@ def tvshow_nfo_path(show_folder: Path) -> Path:
     return Path(show_folder) / TVSHOW_NFO
 
 
-def season_nfo_folders(show_folder: Path, number: int, videos: list[Path]) -> list[Path]:
+def season_nfo_folders(
+    show_folder: Path, number: int, videos: list[Path], dated: Collection[Path] = ()
+) -> list[Path]:
     """The season folders of season `number`, where its `season.nfo` goes: each folder right in
     the show folder whose name gives that season (`Season 01`, `Season 1`, `S01`, `Specials`,
     `2`) and that holds a video of it (`videos`: the season's episode files). Jellyfin gives a
     season its folder as path, where it reads `season.nfo`, only when the folder's name parses
     as a season's (SeasonResolver: `SeasonPathParser.Parse(...).IsSeasonFolder`; a season of a
-    flat show has no path); so no folder is ever made for it, and a flat show gets none."""
+    flat show has no path); so no folder is ever made for it, and a flat show gets none.
+    `dated`: the season folders whose name gives another number and whose episodes are all
+    files named by air date matched to this season (a daily show's `Season 2024` in Sonarr's
+    aired order, TMDB's season 29): Jellyfin's season of that folder is 2024 by its name until
+    its `season.nfo` says 29 (`SeasonNfoParser`: `<seasonnumber>` sets its number), Kodi's
+    is the episode NFOs' 29; so it gets season 29's."""
     show_folder = Path(show_folder)
     found: list[Path] = []
     for video in videos:
@@ -88,7 +96,10 @@ def season_nfo_folders(show_folder: Path, number: int, videos: list[Path]) -> li
             parts = Path(video).relative_to(show_folder).parts
         except ValueError:
             continue
-        if len(parts) < 2 or season_of_folder(parts[0], numeric=True) != number:
+        if len(parts) < 2:
+            continue
+        named = season_of_folder(parts[0], numeric=True)
+        if named != number and (named is None or show_folder / parts[0] not in dated):
             continue
         folder = show_folder / parts[0]
         if folder not in found:

@@ -41,3 +41,36 @@ def test_a_folder_of_daily_episodes_not_identified_yet_says_to_give_the_show(tv_
     scan(tv_rt)
     with pytest.raises(UsageError, match="holds episodes with no season number of show item"):
         resolve_item(f"{tmp_path}/tv/The Daily Show/Season 29")
+
+
+def test_a_daily_shows_year_folder_gets_its_seasons_nfo_and_art_the_players_read(tv_rt, tmp_path):
+    """Sonarr files a daily show in `Season {season}` of TheTVDB's aired order, the year
+    (`The Daily Show/Season 2024/`); in TMDB's order those episodes are season 29. Kodi keeps
+    the numbers of the episode NFO for a file it matched by date (kodi-tv.md §1.2): season 29,
+    whose art it reads in the show folder as `season29-poster.jpg` (§2.3), so that art is
+    right. Jellyfin makes the folder a season by its name, season 2024 (`SeasonPathParser`:
+    "Season 2009" is 2009), and takes its number and metadata from `season.nfo` there
+    (`SeasonNfoParser`: `<seasonnumber>` sets its IndexNumber): the folder got none, its
+    episodes had no season of their own name, so it stayed season 2024, unnamed and without
+    the art of season 29. It gets season 29's `season.nfo`."""
+    from lxml import etree
+
+    from metarrd.enrich.tv import enrich_show
+    from metarrd.publish import publish_item
+
+    show_dir = tmp_path / "tv" / "The Daily Show"
+    for name in ("The Daily Show - 2024-01-09 - Chef 2.mkv", "The Daily Show 2024-02-15.mkv"):
+        put(tmp_path / "tv", f"The Daily Show/Season 2024/{name}")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    enrich_show(tv_rt, db.Movie.get_by_id(show.id))
+    publish_item(tv_rt, db.Movie.get_by_id(show.id))
+
+    episode_nfo = etree.parse(
+        str(show_dir / "Season 2024/The Daily Show - 2024-01-09 - Chef 2.nfo")
+    )
+    assert episode_nfo.findtext("season") == "29"
+    assert (show_dir / "season29-poster.jpg").is_file()  # Kodi's name for season 29's poster
+    assert not list(show_dir.glob("season2024*"))
+    season_nfo = etree.parse(str(show_dir / "Season 2024/season.nfo")).getroot()
+    assert season_nfo.tag == "season" and season_nfo.findtext("seasonnumber") == "29"

@@ -86,10 +86,11 @@ def expected_layout(show: db.Movie) -> tuple[set[str], set[str]]:
                 images.add(f"{prefix}-{asset_type}")
             continue
         parts = Path(item.path).relative_to(folder).parts
+        season = item.episode_numbers()[0]  # a file named by air date: the one matched
         if (
-            item.season is not None
+            season is not None
             and len(parts) > 1
-            and season_of_folder(parts[0], numeric=True) == item.season
+            and season_of_folder(parts[0], numeric=True) == season
         ):
             nfos.add(f"{parts[0]}/season.nfo")  # Jellyfin's, in a folder named for its season
         if item.identification_status == db.ENRICHED:
