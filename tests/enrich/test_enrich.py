@@ -78,7 +78,13 @@ def test_first_enrich_puts_everything_the_review_needs_on_disk(rt, simulator):
     assert analysed.count() == result.candidates
     for row in analysed:
         assert (rt.config.previews_dir / row.preview_path).is_file()
-    cached = {p.name for p in rt.config.cache_dir.rglob("*.*") if p.parent.parent.name != "actor"}
+    # <data_dir>/previews on SQLite; with a shared cache (PostgreSQL) the cache's previews/
+    previews = rt.config.previews_dir
+    cached = {
+        p.name
+        for p in rt.config.cache_dir.rglob("*.*")
+        if p.parent.parent.name != "actor" and not p.is_relative_to(previews)
+    }
     assert cached == {Path(f.file_path).name for f in db.CacheImageFile.select() if f.movie_id}
 
     cast = list(
