@@ -178,8 +178,16 @@ def test_the_rules_are_read_in_the_scans_query_and_a_bad_row_fails_no_query(rt, 
     put(tmp_path / "movies", REL)
     put(tmp_path / "movies", "Alien (1979)/Alien (1979).mkv")
     heat, alien = sorted(scan(rt).new)
+    # read as the scan reads it: the cursor's own values, no field's conversion of them
+    query = db.Movie.select(db.Movie.id, db.json_int(db.Movie.hints, "name_rules"))
     db.database.execute_sql("UPDATE movies SET hints = %s WHERE id = %s"
                             .replace("%s", db.database.param), ("{not json", heat))  # fmt: skip
-    rows = dict(db.Movie.select(db.Movie.id, db.json_int(db.Movie.hints, "name_rules")).tuples())
-    assert rows[heat] is None and int(rows[alien]) == MOVIE_NAME_RULES
+    rows = dict(db.database.execute(query))
+    assert rows[heat] is None and rows[alien] == MOVIE_NAME_RULES  # an integer on either backend
     assert scan_stage._name_rules(rows[alien]) == MOVIE_NAME_RULES
+    # a number no integer column holds fails not the query either (PostgreSQL casts the digits)
+    db.database.execute_sql("UPDATE movies SET hints = %s WHERE id = %s"
+                            .replace("%s", db.database.param),
+                            ('{"name_rules": 123456789012345678901}', heat))  # fmt: skip
+    rows = dict(db.database.execute(query))
+    assert rows[heat] != MOVIE_NAME_RULES and rows[alien] == MOVIE_NAME_RULES
