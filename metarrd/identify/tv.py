@@ -40,6 +40,7 @@ from metarrd.identify.match import (
     SearchResult,
     is_confident,
     names_one_of,
+    normalize_title,
     rank_candidates,
     search_plan,
 )
@@ -680,7 +681,7 @@ def identify_episodes(
     seasons: set[int] = set()  # the seasons of the files matched
     before = {n for item in items if (n := item.episode_numbers()[0]) is not None} | set(held)
     mismatches: list[str] = []
-    in_tvdb_order: list[str] = []  # files whose names title TheTVDB's episode of their numbers
+    in_other_order: list[dict] = []  # files whose names title another order's episode
     tvdb_only = 0
     for item in items:
         own = None if guide.order == "absolute" else _own_numbers(show, item)
@@ -701,8 +702,8 @@ def identify_episodes(
                 fresh.tmdb_id, fresh.tvdb_id = first["tmdb_id"], first.get("tvdb_id")
                 if not fresh.is_locked("aired"):  # the user's edited date stays
                     fresh.aired = first.get("aired") or fresh.aired
-                if (titled := guide.titled_in_tvdb_order(fresh, refs)) is not None:
-                    refs[0]["titled_in_tvdb"] = titled  # kept: the show's note counts them all
+                if (titled := guide.titled_in_other_order(fresh, refs)) is not None:
+                    refs[0]["titled_in"] = titled  # kept: the show's note counts them all
                 fresh.episode_refs = refs
                 if absolute:  # the NFO carries the real season and episodes (Kodi's reading)
                     fresh.season, fresh.episodes = first["season"], [r["episode"] for r in refs]
@@ -717,7 +718,7 @@ def identify_episodes(
                     seasons.add(number)
                 mismatches += [r["numbering_note"] for r in refs if r.get("numbering_note")]
                 tvdb_only += sum(1 for r in refs if r.get("tmdb_id") is None)
-                in_tvdb_order += [r["titled_in_tvdb"] for r in refs if r.get("titled_in_tvdb")]
+                in_other_order += [t for r in refs if (t := _titled_in(r))]
             else:
                 fresh.identification_status = db.UNIDENTIFIED
                 fresh.last_error = _with_scan_errors(fresh, reason)
@@ -727,7 +728,7 @@ def identify_episodes(
             fresh.save()
     _season_items(rt, show, seasons, before - seasons)
     if only is not None:  # the show's note is about all of them: counted from every match
-        mismatches, tvdb_only, in_tvdb_order = _numbering(show)
+        mismatches, tvdb_only, in_other_order = _numbering(show)
     notes = []
     if mismatches:
         notes.append(f"TMDB and TheTVDB number {count(mismatches, 'episode')} differently, e.g. "
@@ -735,11 +736,13 @@ def identify_episodes(
     if tvdb_only:
         notes.append(f"{count(tvdb_only, 'episode')} only on TheTVDB: their title, plot and air date "
                      "come from TheTVDB")  # fmt: skip
-    if in_tvdb_order:
-        notes.append(f"{len(in_tvdb_order)} file name(s) title their episode as TheTVDB's aired "
-                     f"order numbers it, not TMDB's (e.g. {in_tvdb_order[0]}): Sonarr's names; "
-                     "switch the show's episode order to TheTVDB aired order: "
-                     f"`metarrd tv order {show.id} tvdb` or the show page")  # fmt: skip
+    for order in dict.fromkeys(t["order"] for t in in_other_order):
+        files = [t["text"] for t in in_other_order if t["order"] == order]
+        sonarr = "Sonarr's names; " if order == "tvdb" else ""
+        notes.append(f"{len(files)} file name(s) title their episode as {_ORDER_OF[order]} "
+                     f"numbers it, not {_OWNER[guide.order]} (e.g. {files[0]}): {sonarr}"
+                     f"switch the show's episode order to {order_label(order)}: "
+                     f"`metarrd tv order {show.id} {order}` or the show page")  # fmt: skip
     note = "; ".join(notes) or None
     db.Movie.update(numbering_note=note).where(db.Movie.id == show.id).execute()
     return f"{count(done, 'episode')} identified in {order_label(guide.order)}, {failed} not"
@@ -783,9 +786,9 @@ def _season_items(rt: Runtime, show: db.Movie, seasons: set[int], left: set[int]
                      "holds" if len(left) == 1 else "hold", order_label(order_of(show.ordering)))  # fmt: skip
 
 
-def _numbering(show: db.Movie) -> tuple[list[str], int, list[str]]:
+def _numbering(show: db.Movie) -> tuple[list[str], int, list[dict]]:
     """The numbering notes, the count of refs only TheTVDB has and the files titled as
-    TheTVDB's order numbers them, of every episode of the show matched (as
+    another order numbers them (`_titled_in`), of every episode of the show matched (as
     `identify_episodes` counts them for the show's note)."""
     refs = [
         ref
@@ -798,7 +801,7 @@ def _numbering(show: db.Movie) -> tuple[list[str], int, list[str]]:
         for ref in item.episode_refs or []
     ]
     notes = [r["numbering_note"] for r in refs if r.get("numbering_note")]
-    titled = [r["titled_in_tvdb"] for r in refs if r.get("titled_in_tvdb")]
+    titled = [t for r in refs if (t := _titled_in(r))]
     return notes, sum(1 for r in refs if r.get("tmdb_id") is None), titled
 
 
@@ -1016,27 +1019,78 @@ class _Guide:
         near = [s for s in seasons if (s.get("air_date") or "")[:4] <= year]
         return [int(s["season_number"]) for s in reversed(near or seasons)]
 
-    def titled_in_tvdb_order(self, item: db.Movie, refs: list[dict]) -> str | None:
-        """In TMDB's order, a one-episode file whose name's episode title is not TMDB's episode
-        of its numbers but TheTVDB's aired order's (`Firefly - S01E01 - The Train Job`: TMDB's
-        S01E01 is "Serenity"): what the note shows of it; else None. Sonarr names files so,
-        and a library scanned by hand (no webhook) is in TMDB's order: every such file got
-        another episode's title, plot and thumb, and the note said only that the orders
-        differ."""
-        title = _words((item.hints or {}).get("name_episode_title"))
-        if self.order != "tmdb" or len(refs) != 1 or not title or not item.episodes:
+    def titled_in_other_order(self, item: db.Movie, refs: list[dict]) -> dict | None:
+        """A file whose name's episode title is not that of the episode its numbers matched in
+        the show's order, but another order's episode of those numbers: in TMDB's order,
+        Sonarr's `Firefly - S01E01 - The Train Job` (TheTVDB's aired order; TMDB's S01E01 is
+        "Serenity"); in TheTVDB's, a file named by TMDB's order (a show whose tvshow.nfo marks
+        TheTVDB's id the default, or set by the user, while the files were named from TMDB:
+        Kodi's TMDB scraper, Jellyfin, Plex). Every such file got another episode's title,
+        plot and still. `{"order": that order, "text": what the note shows of it}`; else None.
+        Not a special, a file of no title, named by air date or by absolute number, nor one
+        whose title is a placeholder (`TBA`, `Episode 5`, `Pilot`: no proof of an order), nor
+        one whose other order's episode is the one matched (the titles differ, not the
+        numbers)."""
+        hints = item.hints or {}
+        if self.order == "absolute" or not item.season or not item.episodes:
+            return None  # specials: each provider numbers its own (`_tvdb_special`)
+        if absolute_numbers(hints.get("name_absolute")) or len(refs) != len(item.episodes):
             return None
-        if _words(refs[0].get("title")) == title:
+        several = len(item.episodes) > 1
+        named = _named_titles(item) if several else normalize_title(
+            hints.get("name_episode_title") or "")  # fmt: skip
+        if not named or (not several and _PLACEHOLDER.match(named)):
             return None
-        listed = self.tvdb_list("official")
-        number = (item.season, item.episodes[0])
-        for ep in [] if isinstance(listed, str) else listed:
-            if (ep.get("seasonNumber"), ep.get("number")) == number and _words(
-                ep.get("name")
-            ) == title:
-                return (f"S{number[0]:02d}E{number[1]:02d} {ep.get('name')!r}, TMDB's "
-                        f"{refs[0].get('title')!r}")  # fmt: skip
+        mine = [self._own_titles(r) for r in refs]
+        if _titles_named(named, mine, several, lenient=True):
+            return None
+        for other in _OTHER_ORDERS[self.order]:
+            try:
+                theirs = self._numbered_in(other, item.season, item.episodes)
+            except ProviderUnavailable:
+                return None
+            if theirs is None or all(
+                _same_episode(ref, ep) for ref, ep in zip(refs, theirs, strict=True)
+            ):
+                continue
+            if _titles_named(named, [[ep["name"]] for ep in theirs], several, lenient=False):
+                code = f"S{item.season:02d}" + "".join(f"E{n:02d}" for n in item.episodes)
+                text = (f"{code} {' + '.join(ep['name'] for ep in theirs)!r}, "
+                        f"{_OWNER[self.order]} {' + '.join(r.get('title') or '?' for r in refs)!r}")  # fmt: skip
+                return {"order": other, "text": text}
         return None
+
+    def _own_titles(self, ref: dict) -> list[str]:
+        """The titles of the episode a ref matched: TMDB's and TheTVDB's."""
+        titles = [ref.get("title"), (ref.get("tvdb") or {}).get("title")]
+        if "tvdb" not in ref and isinstance(ref.get("tvdb_id"), int):  # TMDB's: as `_ref` read
+            titles.append(self.tvdb_episodes().get(ref["tvdb_id"], {}).get("name"))
+        return [t for t in titles if isinstance(t, str) and t.strip()]
+
+    def _numbered_in(self, order: str, season: int, numbers: list[int]) -> list[dict] | None:
+        """The episodes `order` numbers so, each `{"name", "tmdb_id" or "tvdb_id"}`; None
+        when that order has not all of them (or cannot be had)."""
+        found = []
+        if order == "tmdb":
+            listed = self.season(season)
+            if isinstance(listed, str):
+                return None
+            for n in numbers:
+                ep = listed.get(n)
+                if ep is None or not isinstance(ep.get("name"), str):
+                    return None
+                found.append({"name": ep["name"], "tmdb_id": ep.get("id")})
+            return found
+        episodes = self.tvdb_list(EPISODE_ORDERS[order][1] or "official")
+        if isinstance(episodes, str):
+            return None
+        by_number = {(e["seasonNumber"], e["number"]): e for e in episodes}
+        for n in numbers:
+            ep = by_number.get((season, n))
+            if ep is None or not isinstance(ep.get("name"), str):
+                return None
+            found.append({"name": ep["name"], "tvdb_id": ep.get("id")})
+        return found
 
     def _ref(self, season: int, ep: dict) -> dict:
         ref = {"season": season, "episode": int(ep["episode_number"]), "tmdb_id": int(ep["id"]),
@@ -1271,6 +1325,89 @@ def _words(text: Any) -> str:
     """A title compared as words (case and punctuation aside): a file name's
     `Good Cop, Bad Cop` is TheTVDB's "Good Cop Bad Cop"."""
     return " ".join(re.findall(r"[^\W_]+", text.casefold())) if isinstance(text, str) else ""
+
+
+# the orders a file's title may name its episode in instead of the show's, the likeliest first
+_OTHER_ORDERS = {"tmdb": ("tvdb", "dvd"), "tvdb": ("tmdb", "dvd"), "dvd": ("tvdb", "tmdb")}
+_ORDER_OF = {"tmdb": "TMDB's aired order", "tvdb": "TheTVDB's aired order",
+             "dvd": "TheTVDB's DVD order"}  # fmt: skip
+_OWNER = {"tmdb": "TMDB's", "tvdb": "TheTVDB's", "dvd": "TheTVDB's DVD order's"}
+# titles that prove no order: TheTVDB's and Sonarr's `TBA` of an episode not named yet, TMDB's
+# `Episode 5` of one it has no name for, a pilot either may call so
+_PLACEHOLDER = re.compile(r"^(?:tba|tbd|tbc|untitled|pilot|(?:episode|part|chapter) \d+|\d+)$")
+# Sonarr's MultiPartCleanupRegex: the part number its multi-episode title drops
+_PART_NUMBER = re.compile(r":?\s?(?:\(\d+\)|(?:part|pt\.?)\s?\d+)$", re.IGNORECASE)
+# the last episode marker of a name: what follows is the episode title (and the quality)
+_EPISODE_MARKER = re.compile(
+    r"(?i)(?:s\d{1,4}(?:[ ._-]*e\d{1,4})+|\b\d{1,2}x\d{1,3})(?:[ ._-]*(?:e|x|-)\d{1,4})*"
+)
+
+# where a name's episode title ends: Sonarr's `{Quality Full}` (`WEBDL-720p`, `HDTV-720p
+# Proper`), a bracket (`[Bluray-1080p]`), a scene name's resolution or tags
+_QUALITY = re.compile(
+    r"(?i)\[|\b(?:sdtv|dvd|webdl|web-?dl|webrip|hdtv|bluray|remux|raw-hd|br-disk|proper|"
+    r"repack|internal|\d{3,4}[pi])\b"
+)
+
+
+def _named_titles(item: db.Movie) -> str:
+    """What a multi-episode file's name says between its last episode marker and its quality,
+    as a title key (`normalize_title`): Sonarr's `Show - S01E01-E02 - Serenity (1) + Serenity
+    (2) WEBDL-720p` (the parsed episode title keeps only one of them)."""
+    stem = Path(item.path).stem
+    markers = list(_EPISODE_MARKER.finditer(stem))
+    if not markers:
+        return ""
+    rest = stem[markers[-1].end() :]
+    return normalize_title(rest[: m.start()] if (m := _QUALITY.search(rest)) else rest)
+
+
+def _sonarr_title(titles: list[str]) -> str:
+    """The title Sonarr writes for a file of these episodes (FileNameBuilder.GetEpisodeTitles):
+    each without its part number, once (`Serenity (1)` + `Serenity (2)`: `Serenity`), joined
+    with " + "; the titles whole when that leaves none (`Part 1 + Part 2`)."""
+    titles = [t.rstrip(" .?") for t in titles]
+    if len(titles) == 1:
+        return titles[0]
+    cleaned = list(dict.fromkeys(_PART_NUMBER.sub("", t).strip() for t in titles))
+    if all(not t for t in cleaned):
+        cleaned = list(dict.fromkeys(titles))
+    return " + ".join(cleaned)
+
+
+def _titles_named(named: str, titles: list[list[str]], several: bool, lenient: bool) -> bool:
+    """Whether a file's title key (`named`) names these episodes (each with the titles it has):
+    one episode, that title (`lenient`: or it without its part number, `Pilot` of "Pilot
+    (1)"); several, Sonarr's title of them (`_sonarr_title`) as what follows the numbers
+    (`_named_titles`)."""
+    if not several:
+        keys = {normalize_title(t) for t in titles[0]}
+        if lenient:
+            keys |= {normalize_title(_PART_NUMBER.sub("", t)) for t in titles[0]}
+        return named in keys - {""}
+    choices = [[]]  # every combination of the episodes' titles (TMDB's, TheTVDB's)
+    for options in titles:
+        choices = [[*c, t] for c in choices for t in dict.fromkeys(options)][:16]
+    for chosen in choices:  # Sonarr's title, or every title whole (older Sonarr, FileBot)
+        keys = {normalize_title(_sonarr_title(chosen)), normalize_title(" + ".join(chosen))}
+        if named in keys - {""}:
+            return True
+    return False
+
+
+def _same_episode(ref: dict, other: dict) -> bool:
+    """Whether another order's episode is the one a ref matched, by an id both know."""
+    return any(
+        other.get(k) is not None and other.get(k) == ref.get(k) for k in ("tmdb_id", "tvdb_id")
+    )
+
+
+def _titled_in(ref: dict) -> dict | None:
+    """A ref's `titled_in` (`_Guide.titled_in_other_order`); `titled_in_tvdb`, its text, as
+    matches in TMDB's order kept it before the other orders were looked at."""
+    if isinstance(found := ref.get("titled_in"), dict):
+        return found
+    return {"order": "tvdb", "text": ref["titled_in_tvdb"]} if ref.get("titled_in_tvdb") else None
 
 
 def _own_numbers(show: db.Movie, item: db.Movie) -> tuple[int, list[int]] | None:

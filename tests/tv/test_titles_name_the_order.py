@@ -1,0 +1,163 @@
+"""A file name's episode title says which episode order the file is numbered in. A show matched
+in one order whose files title another order's episodes (Firefly: TMDB numbers "Serenity"
+first, as the DVD does; TheTVDB's aired order "The Train Job", as FOX aired it) got, for each
+such file, another episode's title, plot and still: the show's numbering note says so, and
+which order to switch to (docs/tv.md "Episode orders")."""
+
+from __future__ import annotations
+
+import pytest
+
+from metarrd import db
+from metarrd.cli import main
+from metarrd.identify.match import normalize_title
+from metarrd.identify.tv import _named_titles, _sonarr_title, _titles_named
+
+from .conftest import put
+from .test_episode_orders import SONARR_TVSHOW
+from .test_library_kind_changed import write_config
+
+FIREFLY = "Firefly (2002)"
+# named from TMDB's order, as Kodi's TMDB scraper, Jellyfin or tinyMediaManager scraping TMDB
+# number Firefly (and the DVD): "Serenity" first
+TMDB_NAMED = [
+    f"{FIREFLY}/Season 1/Firefly (2002) - S01E01 - Serenity.mkv",
+    f"{FIREFLY}/Season 1/Firefly (2002) - S01E02 - The Train Job.mkv",
+    f"{FIREFLY}/Season 1/Firefly (2002) - S01E06 - Our Mrs. Reynolds.mkv",
+]
+# Sonarr's default names: TheTVDB's aired order
+SONARR_NAMED = [
+    f"{FIREFLY}/Season 1/Firefly - S01E01 - The Train Job WEBDL-720p.mkv",
+    f"{FIREFLY}/Season 1/Firefly - S01E03 - Our Mrs. Reynolds [HDTV-720p].mkv",
+]
+
+
+def scan(tmp_path, simulator, names: list[str], tvshow_nfo: str | None = None):
+    root = tmp_path / "tv"
+    for rel in names:
+        put(root, rel)
+    if tvshow_nfo is not None:
+        (root / FIREFLY / "tvshow.nfo").write_text(tvshow_nfo)
+    cfg = write_config(tmp_path, simulator, root, "tv")
+    assert main(["--config", str(cfg), "scan"]) == 0
+    return cfg, db.Movie.get(db.Movie.kind == db.SHOW)
+
+
+def titled(show: db.Movie, ending: str) -> str:
+    item = db.Movie.get(db.Movie.show == show.id, db.Movie.path.endswith(ending))
+    assert item.identification_status == db.IDENTIFIED, item.last_error
+    return item.episode_refs[0]["title"]
+
+
+def test_files_titled_in_tmdbs_order_in_thetvdbs_say_to_switch_to_tmdb(
+    tmp_path, simulator, backend
+):
+    """The show is in TheTVDB's aired order (its tvshow.nfo marks TheTVDB's id the default:
+    tinyMediaManager or Kodi's TheTVDB scraper wrote it) while its files were named from
+    TMDB's order: `S01E01 - Serenity` got TheTVDB's S01E01, "The Train Job". Before, only
+    TMDB's order looked at the titles: nothing was said."""
+    cfg, show = scan(tmp_path, simulator, TMDB_NAMED, SONARR_TVSHOW)
+    assert show.ordering == "tvdb:official"
+    assert titled(show, "S01E01 - Serenity.mkv") == "The Train Job"
+    assert (
+        "3 file name(s) title their episode as TMDB's aired order numbers it, not TheTVDB's "
+        "(e.g. S01E01 'Serenity', TheTVDB's 'The Train Job'): switch the show's episode order "
+        f"to TMDB aired order: `metarrd tv order {show.id} tmdb` or the show page"
+    ) in show.numbering_note
+    assert "Sonarr's names" not in show.numbering_note  # Sonarr names by TheTVDB's
+
+    assert main(["--config", str(cfg), "tv", "order", str(show.id), "tmdb"]) == 0
+    show = db.Movie.get_by_id(show.id)
+    assert "title their episode" not in (show.numbering_note or "")
+    assert titled(show, "S01E01 - Serenity.mkv") == "Serenity"
+    assert titled(show, "S01E06 - Our Mrs. Reynolds.mkv") == "Our Mrs. Reynolds"
+
+
+def test_files_titled_in_thetvdbs_aired_order_in_the_dvd_order_say_so(tmp_path, simulator, backend):
+    """Firefly's DVD order is TMDB's; a user who set it over Sonarr's names (TheTVDB's aired
+    order) got "Serenity" on `S01E01 - The Train Job` and was told nothing."""
+    cfg, show = scan(tmp_path, simulator, SONARR_NAMED)
+    assert main(["--config", str(cfg), "tv", "order", str(show.id), "dvd"]) == 0
+    show = db.Movie.get_by_id(show.id)
+    assert titled(show, "S01E01 - The Train Job WEBDL-720p.mkv") == "Serenity"
+    assert (
+        "2 file name(s) title their episode as TheTVDB's aired order numbers it, not TheTVDB's "
+        "DVD order's (e.g. S01E01 'The Train Job', TheTVDB's DVD order's 'Serenity'): Sonarr's "
+        f"names; switch the show's episode order to TheTVDB aired order: `metarrd tv order "
+        f"{show.id} tvdb` or the show page"
+    ) in show.numbering_note
+
+
+def test_a_multi_episode_file_titled_in_thetvdbs_order_is_counted(tmp_path, simulator, backend):
+    """Sonarr names a file of two episodes `S01E01-E02 - Title + Title`: before, only a file of
+    one episode was looked at, and this one got TMDB's "Serenity" and "The Train Job"."""
+    names = [f"{FIREFLY}/Season 1/Firefly - S01E01-E02 - The Train Job + Bushwhacked "
+             "[Bluray-1080p][x264]-GRP.mkv"]  # fmt: skip
+    _cfg, show = scan(tmp_path, simulator, names)
+    assert show.ordering == "tmdb:default"
+    assert (
+        "1 file name(s) title their episode as TheTVDB's aired order numbers it, not TMDB's "
+        "(e.g. S01E01E02 'The Train Job + Bushwhacked', TMDB's 'Serenity + The Train Job')"
+    ) in show.numbering_note
+
+
+def test_a_multi_episode_file_titled_as_its_order_numbers_it_says_nothing(
+    tmp_path, simulator, backend
+):
+    names = [f"{FIREFLY}/Season 1/Firefly - S01E01-E02 - Serenity + The Train Job WEBDL-720p.mkv"]
+    _cfg, show = scan(tmp_path, simulator, names)
+    assert "title their episode" not in (show.numbering_note or "")
+
+
+@pytest.mark.parametrize(
+    ("titles", "written"),
+    [
+        # Sonarr's MultiEpisodeTitleFixture / EpisodeTitleCollapseFixture cases
+        (["Serenity (1)", "Serenity (2)"], "Serenity"),
+        (["Hell Is Other Robots: Part 1", "Hell Is Other Robots: Part 2"], "Hell Is Other Robots"),
+        (["The Train Job", "Bushwhacked"], "The Train Job + Bushwhacked"),
+        (["Part 1", "Part 2"], "Part 1 + Part 2"),  # should_not_collaspe_when_result_is_empty
+        (["Who's There?"], "Who's There"),  # EpisodeTitleTrimCharacters
+    ],
+)
+def test_sonarrs_title_of_several_episodes(titles, written):
+    assert _sonarr_title(titles) == written
+
+
+class _Item:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+@pytest.mark.parametrize(
+    ("name", "titles"),
+    [
+        ("Show - S01E01-E02 - Serenity (1) + Serenity (2) WEBDL-720p.mkv",
+         [["Serenity (1)"], ["Serenity (2)"]]),
+        ("Show - S01E01-E02 - Serenity WEBDL-720p.mkv", [["Serenity (1)"], ["Serenity (2)"]]),
+        ("Show - S01E01E02 - Cafe and Cigarettes + Mal's Job [HDTV-720p].mkv",
+         [["Café & Cigarettes"], ["Mal’s Job"]]),
+        ("Show.S01E01E02.Cafe.and.Cigarettes.and.Mals.Job.720p.HDTV.x264-GRP.mkv",
+         [["Café & Cigarettes"], ["Mal's Job"]]),
+        ("Show - S01E01 - S01E02 - The Train Job + Bushwhacked.mkv",
+         [["The Train Job"], ["Bushwhacked"]]),  # Sonarr's "Duplicate" style
+    ],
+)  # fmt: skip
+def test_a_multi_episode_names_titles_are_read_as_sonarr_writes_them(name, titles):
+    assert _titles_named(_named_titles(_Item(name)), titles, several=True, lenient=False)
+
+
+def test_a_multi_episode_name_of_other_titles_is_not_theirs():
+    named = _named_titles(_Item("Show - S01E01-E02 - Serenity + The Train Job WEBDL-720p.mkv"))
+    assert not _titles_named(named, [["The Train Job"], ["Bushwhacked"]], True, lenient=False)
+    assert not _titles_named(named, [["Serenity"], ["The Train"]], True, lenient=False)
+
+
+def test_one_episodes_title_is_compared_as_words():
+    for named, title in [("Cafe and Cigarettes", "Café & Cigarettes"),
+                         ("Mals Job", "Mal's Job"), ("OUR MRS REYNOLDS", "Our Mrs. Reynolds")]:  # fmt: skip
+        assert _titles_named(normalize_title(named), [[title]], False, lenient=False)
+    # the show's own order: its title without the part number is still its (Sonarr's
+    # `Pilot` of TMDB's "Pilot (1)" is no proof of another order)
+    assert _titles_named("pilot", [["Pilot (1)"]], False, lenient=True)
+    assert not _titles_named("pilot", [["Pilot (1)"]], False, lenient=False)
