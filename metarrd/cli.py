@@ -1225,6 +1225,7 @@ def cmd_tv(config: Config, args) -> int:
                 f"item {show.id} ({show.title or show.path}): {name} ({order_label(name)})"
             )
         )
+        _numbering_line(show)
         return EXIT_OK
     try:
         changed = set_episode_order(show, args.order)
@@ -1250,9 +1251,18 @@ def cmd_tv(config: Config, args) -> int:
     ).order_by(db.Movie.path):  # fmt: skip
         failed += 1
         _fail_line(ep, ep.last_error or "not matched")
+    _numbering_line(db.Movie.get_by_id(show.id))
     if was_enriched:
         failed += _enrich_and_report(rt, [db.Movie.get_by_id(show.id)])
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _numbering_line(show: db.Movie) -> None:
+    """The show's numbering note (`identify_episodes`), where the user chooses its order: the
+    show page shows it over the order's select; `tv order` said only the order's name, so a
+    show whose file names title another order's episodes was not said to be one."""
+    if show.numbering_note:
+        print(escape_controls(f"numbering: {show.numbering_note}"))
 
 
 COMMANDS = {

@@ -88,6 +88,28 @@ def test_files_titled_in_thetvdbs_aired_order_in_the_dvd_order_say_so(tmp_path, 
     ) in show.numbering_note
 
 
+def test_tv_order_says_the_numbering_note(tmp_path, simulator, backend, capsys):
+    """`metarrd tv order SHOW` said only the order's name, and `tv order SHOW ORDER` only how
+    many episodes matched: the note saying the file names title another order's episodes was
+    on the show page alone. Both print it now, where the user chooses the order."""
+    cfg, show = scan(tmp_path, simulator, TMDB_NAMED, SONARR_TVSHOW)
+    capsys.readouterr()
+    assert main(["--config", str(cfg), "tv", "order", str(show.id)]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert said[0].endswith(": tvdb (TheTVDB aired order)")
+    assert said[1:] == [f"numbering: {show.numbering_note}"]
+    assert f"`metarrd tv order {show.id} tmdb`" in said[1]
+
+    assert main(["--config", str(cfg), "tv", "order", str(show.id), "tvdb"]) == 0
+    said = capsys.readouterr().out.splitlines()  # unchanged: matched again, still said
+    assert f"numbering: {db.Movie.get_by_id(show.id).numbering_note}" in said
+
+    # Firefly's DVD order is TMDB's, as these names: nothing to say
+    assert main(["--config", str(cfg), "tv", "order", str(show.id), "dvd"]) == 0
+    assert db.Movie.get_by_id(show.id).numbering_note is None
+    assert "numbering:" not in capsys.readouterr().out
+
+
 def test_a_multi_episode_file_titled_in_thetvdbs_order_is_counted(tmp_path, simulator, backend):
     """Sonarr names a file of two episodes `S01E01-E02 - Title + Title`: before, only a file of
     one episode was looked at, and this one got TMDB's "Serenity" and "The Train Job"."""
