@@ -481,6 +481,35 @@ def test_switching_the_episode_order_on_the_show_page_matches_the_episodes_again
     assert db.Movie.get_by_id(show.id).ordering == "tvdb:official"
 
 
+def test_the_show_page_says_file_names_title_thetvdbs_order_until_it_is_switched(sim_tv, tmp_path):
+    """The numbering note about Sonarr's names matched in TMDB's order is shown over the
+    order's select, where the user switches it, as the UI says messages (no CLI command); the
+    switch matches the episodes again and the note goes."""
+    from metarrd.identify import identify_many
+    from metarrd.scan import scan
+    from tests.tv.conftest import put
+
+    client, rt = sim_tv
+    put(tmp_path / "tv", "Firefly (2002)/Season 1/Firefly - S01E01 - The Train Job WEBDL-720p.mkv")
+    scan(rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    identify_many(rt, [show.id], threads=1)
+    page = text(client.get(f"/movies/{show.id}?tab=episodes"))
+    assert (
+        "1 file name(s) title their episode as TheTVDB&#39;s aired order numbers it, not "
+        "TMDB&#39;s (e.g. S01E01 &#39;The Train Job&#39;, TMDB&#39;s &#39;Serenity&#39;): "
+        "Sonarr&#39;s names; switch the show&#39;s episode order to TheTVDB aired order: on "
+        "the show page"
+    ) in page
+    assert "tv order" not in page
+
+    client.post(f"/movies/{show.id}/episode-order", {"order": "tvdb"})
+    page = text(client.get(f"/movies/{show.id}?tab=episodes"))
+    assert "title their episode" not in page
+    ep = db.Movie.get(db.Movie.kind == db.EPISODE)
+    assert ep.identification_status == db.ENRICHED and ep.title == "The Train Job"
+
+
 def test_artwork_of_another_level_is_neither_added_nor_locked(tv):
     """A crafted POST named a type the item's kind does not have: a movie's season-all-poster
     was chosen as #1 and its publish preview answered 500 (movie publish has no name for it); a
