@@ -384,6 +384,7 @@ class Movie(BaseModel):
                 "last_error": self.last_error,
                 "missing": self.missing,
                 "episode_count": episode_count,
+                "numbering_note": self.numbering_note,  # docs/tv.md "Episode orders"
             }
         if self.kind == EPISODE:
             season, numbers = self.episode_numbers()  # a file named by air date: its match's

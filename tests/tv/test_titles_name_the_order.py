@@ -6,6 +6,8 @@ which order to switch to (docs/tv.md "Episode orders")."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from metarrd import db
@@ -91,7 +93,8 @@ def test_files_titled_in_thetvdbs_aired_order_in_the_dvd_order_say_so(tmp_path, 
 def test_tv_order_says_the_numbering_note(tmp_path, simulator, backend, capsys):
     """`metarrd tv order SHOW` said only the order's name, and `tv order SHOW ORDER` only how
     many episodes matched: the note saying the file names title another order's episodes was
-    on the show page alone. Both print it now, where the user chooses the order."""
+    on the show page alone. Both print it now, where the user chooses the order, and `list
+    --json` gives it."""
     cfg, show = scan(tmp_path, simulator, TMDB_NAMED, SONARR_TVSHOW)
     capsys.readouterr()
     assert main(["--config", str(cfg), "tv", "order", str(show.id)]) == 0
@@ -99,6 +102,9 @@ def test_tv_order_says_the_numbering_note(tmp_path, simulator, backend, capsys):
     assert said[0].endswith(": tvdb (TheTVDB aired order)")
     assert said[1:] == [f"numbering: {show.numbering_note}"]
     assert f"`metarrd tv order {show.id} tmdb`" in said[1]
+    assert main(["--config", str(cfg), "list", "--json"]) == 0
+    entries = {e["id"]: e for e in json.loads(capsys.readouterr().out)}
+    assert entries[show.id]["numbering_note"] == show.numbering_note  # for a script, too
 
     assert main(["--config", str(cfg), "tv", "order", str(show.id), "tvdb"]) == 0
     said = capsys.readouterr().out.splitlines()  # unchanged: matched again, still said
