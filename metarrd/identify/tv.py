@@ -1339,7 +1339,7 @@ _PLACEHOLDER = re.compile(r"^(?:tba|tbd|tbc|untitled|pilot|(?:episode|part|chapt
 _PART_NUMBER = re.compile(r":?\s?(?:\(\d+\)|(?:part|pt\.?)\s?\d+)$", re.IGNORECASE)
 # the last episode marker of a name: what follows is the episode title (and the quality)
 _EPISODE_MARKER = re.compile(
-    r"(?i)(?:s\d{1,4}(?:[ ._-]*e\d{1,4})+|\b\d{1,2}x\d{1,3})(?:[ ._-]*(?:e|x|-)\d{1,4})*"
+    r"(?i)(?:s\d{1,4}(?:[ ._-]*e\d{1,4})+|\b\d{1,2}x\d{1,3})(?:[ ._-]*(?:e|x|-)\d{1,4}|_\d{1,4})*"
 )
 
 # where a name's episode title ends: Sonarr's `{Quality Full}` (`WEBDL-720p`, `HDTV-720p

@@ -167,6 +167,9 @@ class _Item:
          [["Café & Cigarettes"], ["Mal’s Job"]]),
         ("Show.S01E01E02.Cafe.and.Cigarettes.and.Mals.Job.720p.HDTV.x264-GRP.mkv",
          [["Café & Cigarettes"], ["Mal's Job"]]),
+        # Sonarr's MultiEpisodeParserFixture: the second number after an underscore
+        ("Series's Sonarr - 8x01_02 - Free Falling.mkv",
+         [["Free Falling (1)"], ["Free Falling (2)"]]),
         ("Show - S01E01 - S01E02 - The Train Job + Bushwhacked.mkv",
          [["The Train Job"], ["Bushwhacked"]]),  # Sonarr's "Duplicate" style
     ],
