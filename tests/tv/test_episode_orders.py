@@ -109,7 +109,9 @@ def test_tvdb_aired_order_joins_tmdb_by_cross_id_and_publishes_that_order(
     note = show_of(root, FIREFLY).numbering_note
     assert "S01E01 (TheTVDB aired order) is S01E02 (TMDB)" in note
     assert "1 episode only on TheTVDB" in note
-    assert run("tv", "order", str(show.id))[1].strip().endswith("tvdb (TheTVDB aired order)")
+    said = run("tv", "order", str(show.id))[1].splitlines()
+    assert said[0].endswith("tvdb (TheTVDB aired order)")
+    assert said[1:] == [f"numbering: {note}"]  # the note, where the order is chosen
 
     status, out, err = run("enrich", str(show.id))
     assert status == 0, err
