@@ -216,3 +216,35 @@ def test_the_identify_lists_choose_button_reads_in_its_middle_on_a_phone(site, b
     assert abs(gaps[0] - gaps[1]) <= 2, f"the label is not in the button's middle: {gaps}"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert problems == [] and csp_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [390, 375])
+def test_the_sticky_action_bar_of_an_item_in_the_review_queue_is_small_on_a_phone(
+    site, browser, width
+):
+    # Found walking the demo at 390 px: reviewing Inception (11 of 14), the action bar that
+    # stays at the top took 127 px of the 844 in three rows (Enrich and Publish…, "Change
+    # movie…" alone below them, then ← Previous and "Next to review →"): every field scrolled
+    # under it.
+    url, seed = site
+    first, middle, _ = (
+        seed.movie(t, y) for t, y in (("Alien", 1979), ("Heat", 1995), ("Up", 2009))
+    )
+    problems: list[str] = []
+    page = browser.new_context(
+        viewport={"width": width, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{middle.id}")
+    assert page.locator("#review-prev").is_visible() and page.locator("#review-next").is_visible()
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    bar = page.locator(".action-bar").evaluate(
+        "b => { const r = b.getBoundingClientRect(); return [r.top, r.height]; }"
+    )
+    assert bar[0] <= 1, f"the action bar does not stay at the top: {bar}"
+    assert bar[1] <= 844 * 0.12, f"the action bar takes {bar[1]}px of a phone's 844"
+    for name in ("Enrich", "Publish…", "Change movie…", "← Previous", "Next to review →"):
+        box = page.locator(".action-bar .btn", has_text=name).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{name} is cut: {box}"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert problems == [] and csp_violations(page) == []
