@@ -145,6 +145,18 @@ def test_login_logout_and_wrong_password(public_app):
     assert c.get("/").status_code == 302
 
 
+def test_the_login_page_offers_no_navigation_to_pages_it_stands_in_front_of(public_app):
+    # Found on the demo with a password set: the login page showed the bar's Library,
+    # Identify, Health, Activity and Settings, each of which only led back to the login.
+    auth.set_password("correct horse")
+    c = public_app.test_client()
+    for page in (c.get("/login").get_data(as_text=True), login(c, "wrong").get_data(as_text=True)):
+        assert 'id="password"' in page
+        assert '<nav aria-label="Main">' not in page and ">Settings</a>" not in page
+    login(c, "correct horse")
+    assert '<nav aria-label="Main">' in c.get("/").get_data(as_text=True)
+
+
 def test_a_password_turns_the_login_on_even_on_loopback(client):
     auth.set_password("correct horse")
     assert client.get("/").status_code == 302
