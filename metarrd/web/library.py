@@ -93,7 +93,22 @@ def bulk():
         message, tone = "Select at least one item first.", "danger"
     elif action == "lock":
         locked = edits.lock_all_fields(ids)
-        message, tone = f"Fields locked on {count(locked, 'item')}", "success"
+        # the ticked items still here (one deleted meanwhile is neither locked nor "already")
+        found = db.Movie.select().where(db.Movie.id.in_(ids)).count()
+        if locked and locked == found:
+            message, tone = f"Fields locked on {count(locked, 'item')}", "success"
+        elif locked:  # not "locked on 1 item" alone: where did the other tick go?
+            others = found - locked
+            message = (
+                f"Fields locked on {locked} of {count(found, 'item')}; the "
+                f"{'other' if others == 1 else f'{others} others'} had every field locked already"
+            )
+            tone = "success"
+        elif found:  # not a green "locked on 0 items", as if the ticks were lost
+            these = "this item" if found == 1 else f"these {found} items"
+            message, tone = f"Every field of {these} was locked already", "info"
+        else:
+            message, tone = "The items selected are no longer in the library.", "danger"
     else:
         queued, skipped = queue_many(ids, action)
         message = f"{BULK_ACTIONS[action]} queued for {len(queued)} of {count(ids, 'item')}"

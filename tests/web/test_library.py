@@ -426,6 +426,23 @@ def test_bulk_lock_and_reidentify(client, seed):
     assert job.movie_id == a.id and job.manual
 
 
+def test_a_bulk_lock_of_items_locked_already_says_so(client, seed):
+    # Found on the demo: "Lock fields" on two ticked movies whose fields were all locked
+    # already answered a green "Fields locked on 0 items", as if the two ticks were lost.
+    a = seed.movie("A")
+    b = seed.movie("B")
+    client.post("/bulk", {"action": "lock", "ids": [a.id]}, htmx=True)
+    answer = client.post("/bulk", {"action": "lock", "ids": [a.id, b.id]}, htmx=True)
+    html = answer.get_data(as_text=True)
+    assert "Fields locked on 1 of 2 items; the other had every field locked already" in html
+    answer = client.post("/bulk", {"action": "lock", "ids": [a.id, b.id]}, htmx=True)
+    html = answer.get_data(as_text=True)
+    assert "Every field of these 2 items was locked already" in html
+    assert "tone-info" in html and "0 items" not in html
+    answer = client.post("/bulk", {"action": "lock", "ids": [b.id + 1000]}, htmx=True)
+    assert "The items selected are no longer in the library." in answer.get_data(as_text=True)
+
+
 def test_a_bulk_reidentify_is_recorded_as_a_reidentify(client, seed):
     # "Re-identify" on two ticked items: the activity's bulk work and its event said
     # "Identify" ("Identify queued for 2 items"), not what the user had pressed.
