@@ -711,3 +711,22 @@ def test_a_live_refresh_answered_after_an_edit_opened_keeps_the_edit(site, brows
     page.locator("div#field-plot.is-locked").wait_for()
     assert db.Movie.get_by_id(movie.id).plot == "Neo wakes up. Then he flies."
     assert problems == [] and csp_violations(page) == []
+
+
+def test_an_episodes_scope_note_lines_up_with_its_action_buttons(published_show, browser):
+    # Found on the demo's S01E04–E05: "Enrich acts on this episode alone; publish on the whole
+    # show." sat at the top of the action row, its line 9 px above the middle of the Enrich and
+    # Publish… buttons beside it.
+    url, _, _, pilot = published_show
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.goto(f"{url}/movies/{pilot.id}")
+    page.locator("#open-publish").wait_for()
+    middles = page.evaluate(
+        """() => { const bar = document.querySelector('#item-actions .actions');
+             const note = bar.querySelector(':scope > .muted');
+             const r = document.createRange(); r.selectNodeContents(note);
+             const mid = b => (b.top + b.bottom) / 2;
+             return [mid(r.getBoundingClientRect()),
+                     mid(document.querySelector('#open-publish').getBoundingClientRect())]; }"""
+    )
+    assert abs(middles[0] - middles[1]) <= 2, f"note and buttons are not on one line: {middles}"
