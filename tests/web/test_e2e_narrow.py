@@ -248,3 +248,33 @@ def test_the_sticky_action_bar_of_an_item_in_the_review_queue_is_small_on_a_phon
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, f"{name} is cut: {box}"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     assert problems == [] and csp_violations(page) == []
+
+
+def test_log_out_sits_on_the_brands_row_on_a_phone(site, browser):
+    # Found on the demo with a password set, at 390 px: "Log out" took a third row of the top
+    # bar of its own, under the brand and the row of links, pushing every page 36 px down.
+    from metarrd.web import auth
+
+    url, seed = site
+    seed.movie("Heat", 1995)
+    auth.set_password("correct horse")
+    problems: list[str] = []
+    page = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
+    watch(page, problems)
+    page.goto(url + "/login")
+    page.fill("#password", "correct horse")
+    page.keyboard.press("Enter")
+    page.locator(".topbar nav").wait_for()
+    brand = page.locator(".topbar .brand").bounding_box()
+    logout = page.get_by_role("button", name="Log out").bounding_box()
+    assert (
+        logout["y"] < brand["y"] + brand["height"] and brand["y"] < logout["y"] + logout["height"]
+    )
+    assert logout["x"] + logout["width"] <= 390
+    for n in range(page.locator(".topbar nav a").count()):
+        box = page.locator(".topbar nav a").nth(n).bounding_box()
+        assert box["x"] + box["width"] <= 390 and box["y"] >= brand["y"] + brand["height"]
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert problems == [] and csp_violations(page) == []
