@@ -15,7 +15,9 @@ removed: each ledger row passes to an item that stays, whose next publish remove
 not want (`publish.layout`: a ledger file not wanted is removed, and copied into the cache
 first when changed since). A show's rows go to the film in their folder (an episode's NFO
 and thumb to that episode's film), or to the show's first film; a film's rows to the show
-whose folder holds them. Nothing is removed from the disk here."""
+whose folder holds them. Nothing is removed from the library here; from metarrd's image cache,
+the files and previews the rows that go named (the episodes' provider images, a dropped
+show's), unless another row still uses them (`cache.remove_unused`)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ import logging
 import os
 from pathlib import Path
 
-from metarrd import db
+from metarrd import cache, db
+from metarrd.config import Config
 from metarrd.identify import forget_enrichment
 from metarrd.paths import is_inside
 
@@ -47,7 +50,7 @@ def _in_scope(path: str, scope: list[Path]) -> bool:
     return any(is_inside(path, str(top)) for top in scope)
 
 
-def tv_items_to_films(library: db.Library, scope: list[Path]) -> int:
+def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) -> int:
     """Called by a movie library's scan before it lists its items: each episode item in
     `scope` becomes a film as a new one would be (the scan reads it again: its size is
     unknown), and the shows left with no episode go with their seasons. Returns how many
@@ -63,6 +66,8 @@ def tv_items_to_films(library: db.Library, scope: list[Path]) -> int:
             return 0
         shows = {s.id: s for s in M.select().where(M.library == library, M.kind == db.SHOW)}
         films: dict[int, list[db.Movie]] = {}  # show id -> its episodes, now films
+        # the cache files and previews the rows that go named: its library candidates' too
+        files, previews = cache.files_of(M.select(M.id).where(M.id.in_([e.id for e in episodes])))
         for ep in episodes:
             forget_enrichment(ep)
             db.ArtworkCandidate.delete().where(db.ArtworkCandidate.movie == ep.id).execute()
@@ -91,8 +96,11 @@ def tv_items_to_films(library: db.Library, scope: list[Path]) -> int:
                 continue
             children = [i for (i,) in M.select(M.id).where(M.show == show.id).tuples()]
             _give_ledger([show.id, *children], films.get(show.id, []))
+            gone = cache.files_of(M.select(M.id).where(M.id.in_([show.id, *children])))
+            files, previews = files | gone[0], previews | gone[1]
             log.info("library %s: show %s has no episode now: removed", library.name, show.path)
             M.delete().where(M.id.in_([show.id, *children])).execute()
+    cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
     return len(episodes)
 
 
@@ -113,7 +121,9 @@ def _give_ledger(owners: list[int], films: list[db.Movie]) -> None:
         L.update(movie=owner.id).where(L.id == row_id).execute()
 
 
-def films_left_in_tv(library: db.Library, scope: list[Path], unread: list[str]) -> int:
+def films_left_in_tv(
+    config: Config, library: db.Library, scope: list[Path], unread: list[str]
+) -> int:
     """Called by a TV library's scan once its shows are scanned: the films in `scope` it left
     films (their files are not walked: extras, samples; or gone) go, their ledger rows to the
     show whose folder holds them. Not those behind a folder the walk could not read. Returns
@@ -129,6 +139,7 @@ def films_left_in_tv(library: db.Library, scope: list[Path], unread: list[str]) 
     with db.write_transaction():
         films = list(M.select().where(M.id.in_([f.id for f in films]), M.kind == db.MOVIE))
         shows = list(M.select().where(M.library == library, M.kind == db.SHOW))
+        files, previews = cache.files_of(M.select(M.id).where(M.id.in_([f.id for f in films])))
         L = db.LibraryFile
         for film in films:
             show = next((s for s in shows if is_inside(film.path, s.path)), None)
@@ -142,4 +153,5 @@ def films_left_in_tv(library: db.Library, scope: list[Path], unread: list[str]) 
                     movie=show.id,
                 )
         M.delete().where(M.id.in_([f.id for f in films])).execute()
+    cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
     return len(films)

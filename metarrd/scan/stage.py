@@ -207,7 +207,7 @@ def scan_library(rt: Runtime, lib: LibraryConfig, scope: list[Path] | None = Non
         if whole or any(is_inside(row[1], top) for top in scope)
     }
     if {k[10] for k in known.values()} - {db.MOVIE}:  # a TV library's items: its kind changed
-        tv_items_to_films(library, scope)
+        tv_items_to_films(rt.config, library, scope)
         known = {
             row[1]: row
             for row in db.database.execute(query)

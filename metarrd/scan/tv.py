@@ -285,7 +285,7 @@ def _walk_and_scan(
                 on_error(show_dir, f"the show could not be scanned ({type(exc).__name__}: {exc})")
                 walk.unread.append(str(show_dir))  # its films, if any, stay as they are
     # a movie library's films its walk left out (a show's `Shorts/`): its kind changed since
-    films_left_in_tv(library, scope, walk.unread)
+    films_left_in_tv(rt.config, library, scope, walk.unread)
     report.skipped = skipped.total
     save_skipped(library, skipped)
     log.info(
@@ -1169,6 +1169,10 @@ def scan_show(
             how = "moved to" if found[new_path] == (item.size, item.mtime_ns) else "replaced by"
             db.record_event("scan.renamed", f"{item.path} was {how} {new_path}", movie=item)
             report.moved.append(item.id)
+        # films that become episodes (`_film_to_episode`): the cache files and previews their
+        # rows that go named, removed once committed unless another row still uses them
+        films = [i.id for i in items if i is not None and i.kind == db.MOVIE]
+        unused = cache.files_of(db.Movie.select(db.Movie.id).where(db.Movie.id.in_(films)))
         recorded = [
             _record_episode(library, show, pr, item or moved.get(str(pr.path)))
             for item, pr in zip(items, probes, strict=True)
@@ -1179,6 +1183,8 @@ def scan_show(
         _replace_all_streams([(item, is_new, pr.streams) for item, is_new, pr in recorded])
         for item, is_new, pr in recorded:
             _after_episode(library, show, seasons, item, is_new, pr, report)
+    if films:
+        cache.remove_unused(rt.config.cache_dir, rt.config.previews_dir, *unused)
     for follower_id, others in joined.items():  # its other episodes' items merge into it
         merged = merge_replaced(db.Movie.get_by_id(follower_id), others)
         report.merged.extend(merged)
@@ -2055,7 +2061,7 @@ def _film_to_episode(film: db.Movie, library: db.Library, show: db.Movie) -> db.
     (the ledger's: ours, replaced without a backup); what it was as a film goes: its
     identification, metadata, provider candidates and cast, and the pictures found beside it
     as a film's (read again as the episode's; their cached copies stay). Called in a write
-    transaction."""
+    transaction; the caller removes the cache files its rows named once committed."""
     forget_enrichment(film)
     db.ArtworkCandidate.delete().where(db.ArtworkCandidate.movie == film.id).execute()
     db.record_event(

@@ -201,3 +201,86 @@ def test_a_films_left_out_by_the_tv_scan_goes_its_published_files_to_its_show(
     assert _run(tv, "publish", "--all") == 0, capsys.readouterr()
     assert not nfo.exists() and extra.is_file()
     assert (root / "Breaking Bad (2008)/tvshow.nfo").is_file()
+
+
+def _cache_files() -> set[str]:
+    C = db.CacheImageFile
+    return {p for (p,) in C.select(C.file_path).tuples()}
+
+
+def _previews(data: Path) -> set[Path]:
+    return {p for p in (data / "previews").rglob("*") if p.is_file()}
+
+
+def _still_used(path: str) -> bool:
+    C, A = db.CacheImageFile, db.ArtworkCandidate
+    if C.select().where(C.file_path == path).exists():
+        return True
+    if db.Actor.select().where(db.Actor.image_cache_path == path).exists():
+        return True
+    digest, kind = Path(path).stem, Path(path).parent.parent.name
+    return (
+        A.select()
+        .where(A.content_hash == digest, A.asset_type == kind, A.is_downloaded | A.is_selected)
+        .exists()
+    )
+
+
+def test_the_cache_files_of_what_goes_are_removed_unless_still_used(
+    tmp_path, simulator, backend, capsys
+):
+    """The episodes' provider images (their thumbs), the show's and its seasons' (posters,
+    fanart, cast): their rows go when the TV library is a movie library, and so do the files in
+    metarrd's image cache that no row uses any more, and the previews of the UI; they stayed,
+    unused, for good."""
+    root = tmp_path / "tv"
+    for rel in FILES[:2]:
+        put(root, rel)
+    tv = write_config(tmp_path, simulator, root, "tv")
+    assert _run(tv, "scan") == 0
+    assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
+    before = _cache_files()
+    previews = _previews(tmp_path / "data")
+    assert before and previews
+    assert all(Path(p).is_file() for p in before)
+
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
+    left = [p for p in before if Path(p).exists() and not _still_used(p)]
+    assert not left, left
+    assert any(not Path(p).exists() for p in before)  # the show's art went
+    A = db.ArtworkCandidate
+    used = {p for (p,) in A.select(A.preview_path).where(A.preview_path.is_null(False)).tuples()}
+    data = tmp_path / "data"
+    unused = [p for p in _previews(data) if str(p.relative_to(data / "previews")) not in used]
+    assert not unused, unused
+    assert sorted(p for p in root.rglob("*") if p.is_file())  # the library's files stay
+
+
+def test_the_cache_files_of_a_film_that_becomes_an_episode_are_removed_unless_still_used(
+    tmp_path, simulator, backend, capsys
+):
+    """A movie library's file identified and enriched as a film (by hand here; TMDB's search
+    finds films named as episodes: Sherlock's S04E00 is the film The Abominable Bride), then the
+    library set to TV: the item becomes an episode and the film's provider rows go, and with
+    them the film's posters and fanart in metarrd's image cache and their previews, unless
+    another row uses them; they stayed, unused, for good."""
+    root = tmp_path / "tv"
+    put(root, FILES[0])
+    movies = write_config(tmp_path, simulator, root, "movie")
+    assert _run(movies, "scan") == 0
+    assert _run(movies, "identify", str(root / FILES[0]), "--tmdb", "603") == 0
+    assert _run(movies, "enrich", "--all") == 0, capsys.readouterr()
+    before = _cache_files()
+    assert before and all(Path(p).is_file() for p in before)
+    data = tmp_path / "data"
+    assert _previews(data)
+
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 0, capsys.readouterr()
+    assert db.Movie.get(db.Movie.path == str(root / FILES[0])).kind == db.EPISODE
+    left = [p for p in before if Path(p).exists() and not _still_used(p)]
+    assert not left, left
+    assert any(not Path(p).exists() for p in before)
+    A = db.ArtworkCandidate
+    used = {p for (p,) in A.select(A.preview_path).where(A.preview_path.is_null(False)).tuples()}
+    unused = [p for p in _previews(data) if str(p.relative_to(data / "previews")) not in used]
+    assert not unused, unused
