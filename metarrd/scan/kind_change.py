@@ -15,18 +15,25 @@ removed: each ledger row passes to an item that stays, whose next publish remove
 not want (`publish.layout`: a ledger file not wanted is removed, and copied into the cache
 first when changed since). A show's rows go to the film in their folder (an episode's NFO
 and thumb to that episode's film), or to the show's first film; a film's rows to the show
-whose folder holds them. Nothing is removed from the library here; from metarrd's image cache,
-the files and previews the rows that go named (the episodes' provider images, a dropped
-show's), unless another row still uses them (`cache.remove_unused`)."""
+whose folder holds them. Nothing else is removed from the disk here, but for two things:
+
+- The cache files and previews of the rows that go (the episode's provider images, a dropped
+  show's), unless another row still uses them (`cache.remove_unused`).
+- The files metarrd published for an item that goes with no item left to take its rows (a show
+  none of whose files became a film, a film outside any show of the TV library): unchanged
+  since metarrd wrote them (the ledger's SHA-256), they are ours alone and go; changed since,
+  they are the user's now and stay, and the scan's event says so (`_remove_ours`)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
 
 from metarrd import cache, db
 from metarrd.config import Config
+from metarrd.files import sha256_regular
 from metarrd.identify import forget_enrichment
 from metarrd.paths import is_inside
 
@@ -68,6 +75,7 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
         films: dict[int, list[db.Movie]] = {}  # show id -> its episodes, now films
         # the cache files and previews the rows that go named: its library candidates' too
         files, previews = cache.files_of(M.select(M.id).where(M.id.in_([e.id for e in episodes])))
+        orphans: list[tuple[str, str, str | None]] = []
         for ep in episodes:
             forget_enrichment(ep)
             db.ArtworkCandidate.delete().where(db.ArtworkCandidate.movie == ep.id).execute()
@@ -95,23 +103,25 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
             if show.id in left:
                 continue
             children = [i for (i,) in M.select(M.id).where(M.show == show.id).tuples()]
-            _give_ledger([show.id, *children], films.get(show.id, []))
+            orphans += _give_ledger([show.id, *children], films.get(show.id, []))
             gone = cache.files_of(M.select(M.id).where(M.id.in_([show.id, *children])))
             files, previews = files | gone[0], previews | gone[1]
             log.info("library %s: show %s has no episode now: removed", library.name, show.path)
             M.delete().where(M.id.in_([show.id, *children])).execute()
     cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
+    _remove_ours(library, orphans)
     return len(episodes)
 
 
-def _give_ledger(owners: list[int], films: list[db.Movie]) -> None:
+def _give_ledger(owners: list[int], films: list[db.Movie]) -> list[tuple[str, str, str | None]]:
     """The ledger rows of `owners` (a show and its seasons and episodes) pass to `films`:
     a row to the one film in its folder whose name it starts with (an episode's NFO and
-    thumb), else to the one film in its folder, else to the first film."""
-    if not films:
-        return  # nothing stays to own them: the rows stay, no item's (their files ours still)
-    films = sorted(films, key=lambda f: f.id)
+    thumb), else to the one film in its folder, else to the first film. With no film, the
+    rows go: their paths, SHA-256 and pending SHA-256 are returned, for `_remove_ours`."""
     L = db.LibraryFile
+    if not films:  # nothing stays to own them
+        return _drop_ledger(L.movie.in_(owners))
+    films = sorted(films, key=lambda f: f.id)
     for row_id, path in L.select(L.id, L.path).where(L.movie.in_(owners)).tuples():
         folder, name = os.path.split(path)
         here = [f for f in films if os.path.dirname(f.path) == folder]
@@ -119,6 +129,69 @@ def _give_ledger(owners: list[int], films: list[db.Movie]) -> None:
         named = named or [f for f in here if name.startswith(Path(f.path).stem + "-")]
         owner = (named if len(named) == 1 else here if len(here) == 1 else films)[0]
         L.update(movie=owner.id).where(L.id == row_id).execute()
+    return []
+
+
+def _drop_ledger(where: object) -> list[tuple[str, str, str | None]]:
+    """The ledger rows `where` selects go; their paths, SHA-256 and pending SHA-256."""
+    L = db.LibraryFile
+    rows = list(L.select(L.path, L.sha256, L.pending_sha256).where(where).tuples())
+    L.delete().where(where).execute()
+    return rows
+
+
+def _remove_ours(library: db.Library, rows: list[tuple[str, str, str | None]]) -> None:
+    """The files metarrd published for items that went with no item left to take their ledger
+    rows (`rows`: path, SHA-256, pending SHA-256; the rows are gone): each still holding what
+    metarrd wrote is removed (ours alone: no copy is kept, as publish keeps none of a file of
+    its own it removes); one changed since is the user's now and stays, and the event says so.
+    Only regular files inside the library, read, never followed through a link. Called once
+    the rows' deletion is committed."""
+    kept: list[str] = []
+    removed = 0
+    emptied: set[str] = set()
+    for path, sha256, pending in sorted(rows):
+        if not is_inside(path, library.path):
+            continue
+        try:
+            now = sha256_regular(path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:  # a link, a folder, unreadable: not ours to remove
+            log.warning("library %s: %s left as it is: %s", library.name, path, exc)
+            kept.append(path)
+            continue
+        if now not in (sha256, pending):
+            kept.append(path)
+            continue
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("library %s: cannot remove %s: %s", library.name, path, exc.strerror)
+            kept.append(path)
+            continue
+        removed += 1
+        emptied.add(os.path.dirname(path))
+        log.info("library %s: %s removed: published for an item that is gone", library.name, path)
+    for folder in sorted(emptied):  # an `.actors/` left empty goes, as a publish's does
+        if os.path.basename(folder) == ".actors":
+            with contextlib.suppress(OSError):  # not empty: the user's pictures
+                os.rmdir(folder)
+    if removed:
+        db.record_event(
+            "scan.found",
+            f"library {library.name}: {removed} files metarrd published for items that are "
+            "no longer items (its kind changed) removed: unchanged since, no item left to own them",
+        )
+    if kept:
+        db.record_event(
+            "scan.warning",
+            f"library {library.name}: files metarrd published for items that are no longer items "
+            "(its kind changed) were changed since, so are yours now and stay: " + ", ".join(kept),
+            level="warning",
+        )
 
 
 def films_left_in_tv(
@@ -136,6 +209,7 @@ def films_left_in_tv(
     ]
     if not films:
         return 0
+    orphans: list[tuple[str, str, str | None]] = []
     with db.write_transaction():
         films = list(M.select().where(M.id.in_([f.id for f in films]), M.kind == db.MOVIE))
         shows = list(M.select().where(M.library == library, M.kind == db.SHOW))
@@ -152,6 +226,9 @@ def films_left_in_tv(
                     "not an episode (the TV scan leaves it out): no longer an item",
                     movie=show.id,
                 )
+            else:  # a film outside any show (the library's root): nothing stays to own them
+                orphans += _drop_ledger(L.movie == film.id)
         M.delete().where(M.id.in_([f.id for f in films])).execute()
     cache.remove_unused(config.cache_dir, config.previews_dir, files, previews)
+    _remove_ours(library, orphans)
     return len(films)

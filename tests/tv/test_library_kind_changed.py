@@ -256,6 +256,47 @@ def test_the_cache_files_of_what_goes_are_removed_unless_still_used(
     assert sorted(p for p in root.rglob("*") if p.is_file())  # the library's files stay
 
 
+def _ledger(movie: db.Movie, path: Path, body: bytes) -> None:
+    path.write_bytes(body)
+    stat = path.stat()
+    db.LibraryFile.create(
+        movie=movie.id, path=str(path), kind="nfo" if path.suffix == ".nfo" else "art",
+        size=stat.st_size, sha256=hashlib.sha256(body).hexdigest(),
+        mtime_ns=stat.st_mtime_ns, ctime_ns=stat.st_ctime_ns,
+    )  # fmt: skip
+
+
+def test_the_files_published_for_a_film_no_item_takes_are_removed_unless_changed(
+    tmp_path, simulator, backend, capsys
+):
+    """A movie library set to TV, with a film at its root (the TV walk reads shows in folders:
+    a file at the root is no show's). The film goes, and no show's folder holds what metarrd
+    published for it: its NFO and poster stayed on disk with their ledger rows owned by no
+    item, which no publish ever removes. Ours unchanged since go; one the user edited since
+    stays, the user's now, and the scan says so."""
+    root = tmp_path / "tv"
+    for rel in FILES[:2]:
+        put(root, rel)
+    film = put(root, "The.Matrix.1999.1080p.BluRay.x264-AMIABLE.mkv")
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0
+    item = db.Movie.get(db.Movie.path == str(film))
+    nfo, poster = film.with_suffix(".nfo"), film.with_name(film.stem + "-poster.jpg")
+    _ledger(item, nfo, b"<movie><title>The Matrix</title></movie>\n")
+    _ledger(item, poster, b"\xff\xd8\xff\xe0 our poster")
+    poster.write_bytes(b"\xff\xd8\xff\xe0 the user's own poster")  # edited since
+    capsys.readouterr()
+
+    assert _run(write_config(tmp_path, simulator, root, "tv"), "scan") == 1
+    assert "a video file directly in a TV library root" in capsys.readouterr().err
+    assert not db.Movie.select().where(db.Movie.kind == db.MOVIE).exists()
+    assert not nfo.exists()  # ours, unchanged
+    assert poster.read_bytes() == b"\xff\xd8\xff\xe0 the user's own poster"
+    assert film.is_file()  # the video is never touched
+    assert not db.LibraryFile.select().where(db.LibraryFile.movie.is_null()).exists()
+    warning = db.Event.get(db.Event.kind == "scan.warning", db.Event.message.contains(poster.name))
+    assert "changed since" in warning.message
+
+
 def test_the_cache_files_of_a_film_that_becomes_an_episode_are_removed_unless_still_used(
     tmp_path, simulator, backend, capsys
 ):
@@ -284,3 +325,41 @@ def test_the_cache_files_of_a_film_that_becomes_an_episode_are_removed_unless_st
     used = {p for (p,) in A.select(A.preview_path).where(A.preview_path.is_null(False)).tuples()}
     unused = [p for p in _previews(data) if str(p.relative_to(data / "previews")) not in used]
     assert not unused, unused
+
+
+def test_the_files_published_for_a_show_with_no_film_are_removed_unless_changed(
+    tmp_path, simulator, backend, capsys
+):
+    """Sonarr makes a series' folder when the series is added, before any episode is there:
+    the TV scan makes it a show with no episode, which metarrd enriches and publishes (its
+    tvshow.nfo, poster, fanart). The library set to a movie library, the show goes, and no
+    film is left in its folder to take what metarrd published for it: those files stayed with
+    their ledger rows owned by no item, which no publish ever removes (Kodi's movie scan leaves
+    a folder without a video alone: they were litter). Ours unchanged since go; one the user
+    edited since stays, the user's now, and the scan says so."""
+    root = tmp_path / "tv"
+    put(root, FILES[0])
+    (root / "Firefly (2002)").mkdir()
+    tv = write_config(tmp_path, simulator, root, "tv")
+    assert _run(tv, "scan") == 0, capsys.readouterr()
+    firefly = db.Movie.get(db.Movie.kind == db.SHOW, db.Movie.path == str(root / "Firefly (2002)"))
+    assert not db.Movie.select().where(db.Movie.show == firefly.id).exists()
+    assert _run(tv, "enrich", "--all") == 0, capsys.readouterr()
+    assert _run(tv, "publish", "--all") == 0, capsys.readouterr()
+    ours = {p for p in (root / "Firefly (2002)").rglob("*") if p.is_file()}
+    assert {root / "Firefly (2002)/tvshow.nfo", root / "Firefly (2002)/poster.jpg"} <= ours
+    assert any(p.parent.name == ".actors" for p in ours)
+    L = db.LibraryFile
+    assert {Path(p) for (p,) in L.select(L.path).where(L.movie == firefly.id).tuples()} == ours
+    edited = root / "Firefly (2002)/tvshow.nfo"
+    edited.write_text(edited.read_text().replace("</tvshow>", "<tag>mine</tag></tvshow>"))
+    capsys.readouterr()
+
+    assert _run(write_config(tmp_path, simulator, root, "movie"), "scan") == 0, capsys.readouterr()
+    assert not db.Movie.select().where(db.Movie.kind == db.SHOW).exists()
+    assert list((root / "Firefly (2002)").rglob("*")) == [edited]  # and no `.actors/` left
+    assert "<tag>mine</tag>" in edited.read_text()
+    assert not L.select().where(L.movie.is_null()).exists()
+    warning = db.Event.get(db.Event.kind == "scan.warning", db.Event.message.contains(str(edited)))
+    assert "changed since" in warning.message
+    assert (root / FILES[0]).with_suffix(".nfo").is_file()  # the film's, for its publish
