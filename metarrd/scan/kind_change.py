@@ -20,9 +20,13 @@ whose folder holds them. Nothing else is removed from the disk here, but for two
 - The cache files and previews of the rows that go (the episode's provider images, a dropped
   show's), unless another row still uses them (`cache.remove_unused`).
 - The files metarrd published for an item that goes with no item left to take its rows (a show
-  none of whose files became a film, a film outside any show of the TV library): unchanged
-  since metarrd wrote them (the ledger's SHA-256), they are ours alone and go; changed since,
-  they are the user's now and stay, and the scan's event says so (`_remove_ours`)."""
+  none of whose files became a film, a film outside any show of the TV library), and the NFOs
+  of the shows, seasons and episodes of a TV library that is a movie library now (Kodi's movie
+  scan reads a video's `<name>.nfo`, or the one NFO in a movie's folder, as the film's whatever
+  its root: the show's or the episode's title and TMDB id were the film's until a publish of
+  the film, which seldom comes: an episode's name seldom finds a film). Unchanged since metarrd
+  wrote them (the ledger's SHA-256), they are ours alone and go; changed since, they are the
+  user's now and stay, and the scan's event says so (`_remove_ours`)."""
 
 from __future__ import annotations
 
@@ -89,6 +93,13 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
                 movie=ep.id,
             )
             films.setdefault(ep.show_id, []).append(ep)
+        # the NFOs of what it was go now, not at the films' publish, which may never come (an
+        # episode's name seldom finds a film): Kodi's movie scan reads a file's `<name>.nfo`,
+        # or the one NFO of a movie's folder (tvshow.nfo, season.nfo), as the film's whatever
+        # its root, and took the show's or episode's title and TMDB id for the film's
+        # (an episode's NFO row is most often its show's: dropped with the show's rows below)
+        L = db.LibraryFile
+        orphans += _drop_ledger(L.movie.in_([e.id for e in episodes]) & (L.kind == "nfo"))
         now = db.now()
         M.update({**_defaults(), "size": -1, "mtime_ns": -1, "updated_at": now}).where(
             M.id.in_([e.id for e in episodes])
@@ -103,6 +114,7 @@ def tv_items_to_films(config: Config, library: db.Library, scope: list[Path]) ->
             if show.id in left:
                 continue
             children = [i for (i,) in M.select(M.id).where(M.show == show.id).tuples()]
+            orphans += _drop_ledger(L.movie.in_([show.id, *children]) & (L.kind == "nfo"))
             orphans += _give_ledger([show.id, *children], films.get(show.id, []))
             gone = cache.files_of(M.select(M.id).where(M.id.in_([show.id, *children])))
             files, previews = files | gone[0], previews | gone[1]
@@ -141,9 +153,10 @@ def _drop_ledger(where: object) -> list[tuple[str, str, str | None]]:
 
 
 def _remove_ours(library: db.Library, rows: list[tuple[str, str, str | None]]) -> None:
-    """The files metarrd published for items that went with no item left to take their ledger
-    rows (`rows`: path, SHA-256, pending SHA-256; the rows are gone): each still holding what
-    metarrd wrote is removed (ours alone: no copy is kept, as publish keeps none of a file of
+    """The files metarrd published for what the library was that no item takes (`rows`: path,
+    SHA-256, pending SHA-256 of their ledger rows, gone): the NFOs of its shows, seasons and
+    episodes, the files of an item that went with no item left to take them. Each still
+    holding what metarrd wrote is removed (ours alone: no copy is kept, as publish keeps none of a file of
     its own it removes); one changed since is the user's now and stays, and the event says so.
     Only regular files inside the library, read, never followed through a link. Called once
     the rows' deletion is committed."""
@@ -182,14 +195,16 @@ def _remove_ours(library: db.Library, rows: list[tuple[str, str, str | None]]) -
     if removed:
         db.record_event(
             "scan.found",
-            f"library {library.name}: {removed} files metarrd published for items that are "
-            "no longer items (its kind changed) removed: unchanged since, no item left to own them",
+            f"library {library.name}: its kind changed: {removed} files metarrd published for "
+            "what it was (the NFOs of its shows and episodes, the files of items that went) "
+            "removed, unchanged since",
         )
     if kept:
         db.record_event(
             "scan.warning",
-            f"library {library.name}: files metarrd published for items that are no longer items "
-            "(its kind changed) were changed since, so are yours now and stay: " + ", ".join(kept),
+            f"library {library.name}: its kind changed: files metarrd published for what it was "
+            "were changed since, so are yours now and stay (a player reads an NFO there as "
+            "the film's): " + ", ".join(kept),
             level="warning",
         )
 

@@ -133,8 +133,13 @@ def test_episodes_become_films_once_a_tv_library_is_a_movie_library(
     `kind = "tv"` removed). Each episode item becomes a film, the same item (its id, its
     history), read again as a new one; the shows and seasons go (a movie library has none:
     they were marked missing and the files counted unchanged, every file an episode still);
-    what was published for the show (tvshow.nfo, its art, the episode NFOs) passes to the films,
-    whose publish removes what it does not want; no file is removed by the scan."""
+    what was published for the show's art passes to the films, whose publish removes what it
+    does not want. The NFOs metarrd wrote for the show, its seasons and its episodes go with
+    the scan: Kodi's movie scan reads a video's `<name>.nfo`, or the one NFO in a movie's
+    folder (our tvshow.nfo, with "Movies are in separate folders": VideoTagLoaderNFO.cpp
+    FindNFO), as the film's whatever its root, so the film was "Pilot" with the episode's TMDB
+    id, or the show itself, until the film's publish, which an episode's name seldom allows (no
+    film matches it)."""
     root = tmp_path / "tv"
     for rel in FILES[:2]:
         put(root, rel)
@@ -159,13 +164,18 @@ def test_episodes_become_films_once_a_tv_library_is_a_movie_library(
         assert m.size == (Path(m.path)).stat().st_size  # read again, as a new film is
         assert db.Event.select().where(db.Event.movie == m.id).exists()  # its history kept
     assert "2 unchanged" not in out, out
-    assert sorted(p for p in root.rglob("*") if p.is_file()) == on_disk  # nothing removed
+    nfos = [p for p in on_disk if p.suffix == ".nfo"]
+    assert show_dir / "tvshow.nfo" in nfos and Path(root / FILES[0]).with_suffix(".nfo") in nfos
+    left = sorted(p for p in root.rglob("*") if p.is_file())
+    assert left == [p for p in on_disk if p.suffix != ".nfo"]  # the art stays, for now
     L = db.LibraryFile
     owners = dict(L.select(L.path, L.movie).tuples())
-    assert owners and set(owners.values()) <= set(episodes.values())
-    pilot = str(root / FILES[0])
-    assert owners[str(Path(pilot).with_suffix(".nfo"))] == episodes[pilot]
-    assert owners[str(show_dir / "tvshow.nfo")] in episodes.values()
+    assert {Path(p) for p in owners} == {p for p in left if p.suffix != ".mkv"}
+    assert set(owners.values()) <= set(episodes.values())
+    assert owners[str(show_dir / "poster.jpg")] in episodes.values()
+    pilot = root / FILES[0]
+    thumb = pilot.with_name(pilot.stem + "-thumb.jpg")
+    assert owners[str(thumb)] == episodes[str(pilot)]
 
 
 def test_a_films_left_out_by_the_tv_scan_goes_its_published_files_to_its_show(
@@ -362,4 +372,5 @@ def test_the_files_published_for_a_show_with_no_film_are_removed_unless_changed(
     assert not L.select().where(L.movie.is_null()).exists()
     warning = db.Event.get(db.Event.kind == "scan.warning", db.Event.message.contains(str(edited)))
     assert "changed since" in warning.message
-    assert (root / FILES[0]).with_suffix(".nfo").is_file()  # the film's, for its publish
+    assert not (root / FILES[0]).with_suffix(".nfo").exists()  # the episode's: Kodi read it
+    assert (root / FILES[0]).is_file()
