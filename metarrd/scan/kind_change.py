@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from metarrd import cache, db
@@ -210,17 +211,21 @@ def _remove_ours(library: db.Library, rows: list[tuple[str, str, str | None]]) -
 
 
 def films_left_in_tv(
-    config: Config, library: db.Library, scope: list[Path], unread: list[str]
+    config: Config,
+    library: db.Library,
+    scope: list[Path],
+    out_of_reach: Callable[[db.Movie], bool],
 ) -> int:
     """Called by a TV library's scan once its shows are scanned: the films in `scope` it left
     films (their files are not walked: extras, samples; or gone) go, their ledger rows to the
-    show whose folder holds them. Not those behind a folder the walk could not read. Returns
-    how many went."""
+    show whose folder holds them. Not those `out_of_reach` says the walk could not see (behind
+    a folder it could not read, or a share not there, which it reports): they would be
+    episodes once seen. Returns how many went."""
     M = db.Movie
     films = [
         f
         for f in M.select().where(M.library == library, M.kind == db.MOVIE)
-        if _in_scope(f.path, scope) and not any(is_inside(f.path, u) for u in unread)
+        if _in_scope(f.path, scope) and not out_of_reach(f)
     ]
     if not films:
         return 0

@@ -285,7 +285,7 @@ def _walk_and_scan(
                 on_error(show_dir, f"the show could not be scanned ({type(exc).__name__}: {exc})")
                 walk.unread.append(str(show_dir))  # its films, if any, stay as they are
     # a movie library's films its walk left out (a show's `Shorts/`): its kind changed since
-    films_left_in_tv(rt.config, library, scope, walk.unread)
+    films_left_in_tv(rt.config, library, scope, lambda film: _out_of_reach(film, root, walk))
     report.skipped = skipped.total
     save_skipped(library, skipped)
     log.info(

@@ -134,3 +134,41 @@ def test_a_share_mounted_in_the_library_and_unmounted_leaves_its_items(tmp_path,
     ronin.unlink()
     assert gone_from_library(rt, str(ronin))
     assert scan(rt).missing == [db.Movie.get(db.Movie.path == str(ronin)).id]
+
+
+def test_films_behind_a_share_not_mounted_are_kept_when_the_library_becomes_tv(
+    tmp_path, rt, config_factory, nas2
+):
+    """A TV folder first scanned as a movie library (its `kind = "tv"` forgotten), a show
+    folder a link into nas2; set to TV while nas2 is not mounted. The TV scan drops the films
+    it leaves out (`kind_change.films_left_in_tv`), and dropped these, with their history, as
+    if the show were deleted: they are behind a share not there, kept and reported, and
+    become episodes, the same items, once it is back."""
+    movies = tmp_path / "movies"
+    show = put(nas2, "Firefly (2002)/Season 1/Firefly - S01E01 - Serenity.mkv").parents[1]
+    link = movies / "Firefly (2002)"
+    link.symlink_to(show, target_is_directory=True)
+    put(movies, "Breaking Bad (2008)/Season 1/Breaking Bad - S01E01 - Pilot.mkv")
+    assert len(scan(rt).new) == 2
+    film = db.Movie.get(db.Movie.path.startswith(str(link)))
+    assert film.kind == db.MOVIE
+    db.record_event("scan.found", "the user's history", movie=film.id)
+    rt.close()
+
+    away = tmp_path / "unmounted"
+    _unmount(nas2, away)
+    library = [{"name": "Movies", "path": str(movies), "kind": "tv", "follow_symlinks": True}]
+    tv = open_runtime(config_factory(library=library))
+    try:
+        report = scan(tv)
+        assert db.Movie.get_or_none(db.Movie.id == film.id) is not None
+        assert db.Event.select().where(db.Event.movie == film.id).exists()
+        assert [path for path, _ in report.errors] == [str(link)]
+        assert f"is a symbolic link to {show}, which does not exist" in report.errors[0][1]
+
+        _remount(nas2, away)
+        scan(tv)
+        assert db.Movie.get_by_id(film.id).kind == db.EPISODE
+        assert not db.Movie.select().where(db.Movie.kind == db.MOVIE).exists()
+    finally:
+        tv.close()
