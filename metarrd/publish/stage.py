@@ -584,7 +584,8 @@ _DISC_NFOS = (
 def _disc_nfo_notes(folder: Path, names: set[str], nfo_target: Path) -> list[str]:
     """Why Kodi (and Jellyfin) may not read a disc's NFO we publish: an NFO inside the disc,
     read first, or another `.nfo` in its folder (`names`), where Kodi takes the folder's only
-    one and so none (it then does not add the movie: docs/kodi-layout.md §5.2). Both are left."""
+    one and so none (it then does not add the movie: docs/kodi-layout.md §5.2). Both are left:
+    warnings (`Warned`), every file of ours written."""
     upper = {n.upper() for n in names}
     for marker, rel, jellyfin in _DISC_NFOS:
         with contextlib.suppress(OSError):
@@ -596,14 +597,18 @@ def _disc_nfo_notes(folder: Path, names: set[str], nfo_target: Path) -> list[str
                     ("Kodi and Jellyfin read", "them") if both else ("Kodi reads", "Kodi")
                 )
                 return [
-                    f"{path.relative_to(folder).as_posix()} is left as it is: {readers} it "
-                    f"before {nfo_target.name}; remove it to have {them} read the NFO published "
-                    "here"
+                    Warned(
+                        f"{path.relative_to(folder).as_posix()} is left as it is: {readers} it "
+                        f"before {nfo_target.name}; remove it to have {them} read the NFO "
+                        "published here"
+                    )
                 ]
     return [
-        f"{n} is left as it is: beside {nfo_target.name}, Kodi reads no NFO for a disc (only "
-        "the one .nfo of its folder) and does not add it; remove it to have Kodi read the NFO "
-        "published here"
+        Warned(
+            f"{n} is left as it is: beside {nfo_target.name}, Kodi reads no NFO for a disc "
+            "(only the one .nfo of its folder) and does not add it; remove it to have Kodi read "
+            "the NFO published here"
+        )
         for n in sorted(names)
         if n.lower().endswith(".nfo") and n != nfo_target.name and not n.startswith(TEMP_MARKER)
     ]

@@ -156,6 +156,8 @@ def test_the_nfo_kodi_reads_inside_a_disc_is_left_with_a_note(rt, disc):
     assert note in preview_publish(rt, disc.movie).notes
     result = publish_item(rt, disc.movie)
     assert note in result.skipped
+    # every file written: the user's NFO read first is a warning, not a file skipped
+    assert f", 1 warning ({note})" in str(result) and "skipped" not in str(result)
     assert disc.path(inner).read_text() == "<movie><title>tinyMediaManager's</title></movie>"
     assert disc.path(f"{TITLE}.nfo").is_file()
 
@@ -174,6 +176,7 @@ def test_a_second_nfo_in_a_discs_folder_is_named_kodi_then_reads_none(rt, disc):
     assert note in preview_publish(rt, disc.movie).notes
     result = publish_item(rt, disc.movie)
     assert note in result.skipped
+    assert f", 1 warning ({note})" in str(result) and "skipped" not in str(result)
     assert disc.path("grp-alien.nfo").read_text() == "ASCII art of the release group"
     plain = publish_item(rt, disc.movie)  # the note stays while the file does
     assert note in plain.skipped
