@@ -29,6 +29,7 @@ import contextlib
 import logging
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from metarrd import db, workflow
 from metarrd.atomic import TEMP_MARKER, remove_stale_temp_files
 from metarrd.enrich import settle_unit
 from metarrd.errors import ItemError, MetarrdError, not_enriched
-from metarrd.files import MAX_FILE_BYTES, kind_of
+from metarrd.files import MAX_FILE_BYTES, kind_of, read_regular
 from metarrd.identify import names_no_season
 from metarrd.paths import is_inside
 from metarrd.publish import actors, apply, layout, sources, tv_layout, tv_nfo
@@ -367,6 +368,9 @@ def _prepare(
         if p in wanted_paths
         or not any(d == p.parent and tv_layout.is_episode_sidecar(p.name, s) for d, s in waiting)
     }
+    # the season each of our season.nfo files says it is, for the seasons hidden: a folder's
+    # name does not tell a daily show's `Season 2024/` holds season 29's
+    said = _season_nfo_numbers(rt, folder, ledger) if members.hidden else {}
     if only is not None:  # nothing of the show's other items is removed: only these episodes',
         # and the NFOs and thumbs we wrote for a video no episode has any more (an episode
         # renamed: its old names, which Kodi would list for a video that is gone)
@@ -381,7 +385,7 @@ def _prepare(
             if p in wanted_paths
             or any(d == p.parent and tv_layout.is_episode_sidecar(p.name, s) for d, s in own)
             or _orphan_sidecar(p, videos)
-            or any(tv_layout.is_season_file(folder, p, n) for n in gone)
+            or any(tv_layout.is_season_file(folder, p, n, said) for n in gone)
         }
     # nothing is removed through a folder that leads out of every library, nor where we
     # cannot write
@@ -402,7 +406,11 @@ def _prepare(
         if hidden.season is None:
             continue
         why = next(
-            (w for p, w in stays.items() if tv_layout.is_season_file(folder, p, hidden.season)),
+            (
+                w
+                for p, w in stays.items()
+                if tv_layout.is_season_file(folder, p, hidden.season, said)
+            ),
             None,
         )
         if why is not None:
@@ -549,6 +557,24 @@ def _episode_videos(show: db.Movie) -> set[tuple[Path, str]]:
         db.Movie.show == show.id, db.Movie.kind == db.EPISODE
     )
     return {(Path(path).parent, Path(path).stem) for (path,) in query.tuples()}
+
+
+def _season_nfo_numbers(rt: Runtime, folder: Path, ledger: Iterable[Path]) -> dict[Path, int]:
+    """The `<seasonnumber>` of each of our `season.nfo` files in a folder right in the show
+    folder (`tv_layout.is_season_file`'s `said`); one that cannot be read (gone, not a regular
+    file, too large, led out of every library) or says no number is left out: its folder's
+    name tells its season."""
+    out: dict[Path, int] = {}
+    for path in ledger:
+        if path.name != tv_layout.SEASON_NFO or path.parent.parent != folder:
+            continue
+        try:
+            data = read_regular(path, MAX_FILE_BYTES, inside=rt.config.library)
+        except OSError:
+            continue
+        if (number := tv_nfo.season_number_of(data)) is not None:
+            out[path] = number
+    return out
 
 
 def _orphan_sidecar(path: Path, videos: set[tuple[Path, str]]) -> bool:

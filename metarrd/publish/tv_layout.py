@@ -20,7 +20,7 @@ a disc movie's bare names (`layout.art_name("", ...)`). Names are lower case: Ko
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from metarrd.config import ALL_SEASONS, EPISODE_THUMB, SEASON_ART_TYPES, SHOW_ART_TYPES
@@ -107,18 +107,22 @@ def season_nfo_folders(
     return sorted(found)
 
 
-def is_season_file(show_folder: Path, path: Path, number: int) -> bool:
+def is_season_file(
+    show_folder: Path, path: Path, number: int, said: Mapping[Path, int] | None = None
+) -> bool:
     """Whether `path` is a name publish gives a file of season `number`: its art in the show
     folder (`season02-poster.jpg`, `season-specials-banner.jpg`) or a `season.nfo` in a folder
-    right in the show folder whose name gives that season (`season_nfo_folders`)."""
+    right in the show folder whose name gives that season, or that says it is that season's
+    (`said`: path -> its `<seasonnumber>`): a daily show's `Season 2024/` holds season 29's
+    (`season_nfo_folders`'s `dated`), which its name does not tell once its files went."""
     show_folder, path = Path(show_folder), Path(path)
     if path.parent == show_folder:
         return path.name.startswith(f"{season_prefix(number)}-")
-    return (
-        path.name == SEASON_NFO
-        and path.parent.parent == show_folder
-        and season_of_folder(path.parent.name, numeric=True) == number
-    )
+    if path.name != SEASON_NFO or path.parent.parent != show_folder:
+        return False
+    if said is not None and path in said:
+        return said[path] == number
+    return season_of_folder(path.parent.name, numeric=True) == number
 
 
 def episode_nfo_path(video: Path) -> Path:

@@ -234,6 +234,21 @@ def render_season(season: SeasonData) -> bytes:
     return (XML_DECLARATION + _text(root) + "\n").encode("utf-8")
 
 
+def season_number_of(data: bytes) -> int | None:
+    """The `<seasonnumber>` a `season.nfo` (`render_season`'s, or Jellyfin's) says, or None:
+    none, not a number, or not a season NFO that parses."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return None
+    text = root.findtext("seasonnumber") if root.tag == "season" else None
+    try:
+        return int(text.strip()) if text else None
+    except ValueError:
+        return None
+
+
 def render_episodes(episodes: Sequence[EpisodeData]) -> bytes:
     """An episode file's NFO: one declaration, one `<episodedetails>` block per episode."""
     if not episodes:

@@ -74,3 +74,44 @@ def test_a_daily_shows_year_folder_gets_its_seasons_nfo_and_art_the_players_read
     assert not list(show_dir.glob("season2024*"))
     season_nfo = etree.parse(str(show_dir / "Season 2024/season.nfo")).getroot()
     assert season_nfo.tag == "season" and season_nfo.findtext("seasonnumber") == "29"
+
+
+def test_season_29s_nfo_in_the_year_folder_is_its_file_once_the_season_is_hidden(tv_rt, tmp_path):
+    """Season 29 left without files (its date files matched to no episode now: another
+    episode order, or the show changed) is hidden, and what publish wrote for it goes. Its
+    `season.nfo` in `Season 2024/` was not counted as its file (the folder's name gives 2024):
+    with that folder read-only the file stays, Jellyfin keeps showing the folder as season 29,
+    and the season was made "Unpublished" all the same, without a word; an episode published
+    alone left that file too. The NFO says which season it is (`<seasonnumber>29`): it is
+    season 29's, to remove, or to stay saying why."""
+    from metarrd.enrich.tv import enrich_show
+    from metarrd.publish import publish_item
+    from tests.publish.conftest import read_only
+
+    show_dir = tmp_path / "tv" / "The Daily Show"
+    for name in ("The Daily Show - 2024-01-09 - Chef 2.mkv", "The Daily Show 2024-02-15.mkv"):
+        put(tmp_path / "tv", f"The Daily Show/Season 2024/{name}")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    enrich_show(tv_rt, db.Movie.get_by_id(show.id))
+    publish_item(tv_rt, db.Movie.get_by_id(show.id))
+    nfo = show_dir / "Season 2024/season.nfo"
+    assert nfo.is_file()
+    season = db.Movie.get(db.Movie.kind == db.SEASON, db.Movie.season == 29)
+    assert season.publish_state == db.PUBLISHED
+    M = db.Movie
+    M.update(episode_refs=[]).where(M.kind == db.EPISODE).execute()
+    M.update(missing=True).where(M.id == season.id).execute()
+
+    with read_only(show_dir / "Season 2024"):
+        result = publish_item(tv_rt, db.Movie.get_by_id(show.id))
+        assert nfo.is_file()
+    assert not (show_dir / "season29-poster.jpg").exists()  # the show folder can be written
+    assert any("holds no episode file now" in n for n in result.skipped)
+    left = db.Movie.get_by_id(season.id)
+    assert left.publish_state == db.OUTDATED
+    assert "cannot write into" in left.last_error and "Season 2024" in left.last_error
+
+    result = publish_item(tv_rt, db.Movie.get_by_id(show.id))  # writable again
+    assert not nfo.exists()
+    assert db.Movie.get_by_id(season.id).publish_state == db.UNPUBLISHED
