@@ -74,6 +74,12 @@ def test_a_daily_shows_year_folder_gets_its_seasons_nfo_and_art_the_players_read
     assert not list(show_dir.glob("season2024*"))
     season_nfo = etree.parse(str(show_dir / "Season 2024/season.nfo")).getroot()
     assert season_nfo.tag == "season" and season_nfo.findtext("seasonnumber") == "29"
+    # no copy of the season's art in the folder: Jellyfin reads `season29-*` in the show folder
+    # from the season's next refresh on (the refresh that reads season.nfo looked for images
+    # first, by the path's 2024), Kodi reads no art in a season folder, Plex looks for
+    # `season2024-*` (docs/tv.md, "Publish")
+    inside = {p.name for p in (show_dir / "Season 2024").iterdir()}
+    assert {n for n in inside if not n.startswith("The Daily Show")} == {"season.nfo"}
 
 
 def test_season_29s_nfo_in_the_year_folder_is_its_file_once_the_season_is_hidden(tv_rt, tmp_path):
