@@ -6,6 +6,8 @@ identify made for them, as a numbered show's `Season 01` does."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from metarrd import db
@@ -121,3 +123,36 @@ def test_season_29s_nfo_in_the_year_folder_is_its_file_once_the_season_is_hidden
     result = publish_item(tv_rt, db.Movie.get_by_id(show.id))  # writable again
     assert not nfo.exists()
     assert db.Movie.get_by_id(season.id).publish_state == db.UNPUBLISHED
+
+
+def test_an_episode_published_alone_takes_the_hidden_season_29s_nfo_from_the_year_folder(
+    tv_rt, tmp_path
+):
+    """Another order puts the date files of `Season 2024/` in another season (here 30), and
+    season 29 is left without files, hidden. The episode page's Publish, on the published
+    show, removes what publish wrote for season 29: its `season29-poster.jpg`, and its
+    `season.nfo` in `Season 2024/`, which says 29 (it was left, and Jellyfin went on numbering
+    the folder 29 beside episode NFOs saying 30)."""
+    from metarrd.enrich.tv import enrich_show
+    from metarrd.publish import publish_item
+
+    show_dir = tmp_path / "tv" / "The Daily Show"
+    name = "The Daily Show - 2024-01-09 - Chef 2.mkv"
+    put(tmp_path / "tv", f"The Daily Show/Season 2024/{name}")
+    _scan_and_identify(tv_rt)
+    show = db.Movie.get(db.Movie.kind == db.SHOW)
+    enrich_show(tv_rt, db.Movie.get_by_id(show.id))
+    publish_item(tv_rt, db.Movie.get_by_id(show.id))
+    nfo = show_dir / "Season 2024/season.nfo"
+    assert nfo.is_file() and (show_dir / "season29-poster.jpg").is_file()
+    M = db.Movie
+    episode = M.get(M.kind == db.EPISODE)
+    refs = [{**r, "season": 30} for r in episode.episode_refs]
+    M.update(episode_refs=refs).where(M.id == episode.id).execute()
+    M.update(missing=True).where(M.kind == db.SEASON, M.season == 29).execute()
+
+    result = publish_item(tv_rt, M.get_by_id(episode.id))
+    assert not nfo.exists()
+    assert not (show_dir / "season29-poster.jpg").exists()
+    assert "season.nfo" in {Path(p).name for p in result.removed}
+    assert (show_dir / f"Season 2024/{Path(name).stem}.nfo").is_file()  # its episode's
