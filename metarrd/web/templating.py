@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import unicodedata
 from typing import Any
 
 from flask import Flask, current_app, g, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from metarrd import db
 from metarrd.enrich import provider_name
@@ -64,6 +65,19 @@ def path_text(path: str) -> str | Markup:
     if not any(unicodedata.bidirectional(c) in ("R", "AL") for c in path):
         return path
     return Markup("/").join(Markup("<bdi>%s</bdi>") % part for part in path.split("/"))
+
+
+def path_lines(path: str) -> Markup:
+    """`path_text` where a line may end after a `/`, `-`, `_` or `.` (`<wbr>`): in a phone's
+    publish preview ".actors/Leonardo_DiCaprio.jpg", with no place to break, was cut anywhere
+    (".actors/Leonardo_DiCaprio.jp" and "g")."""
+    shown = path_text(path)
+    if isinstance(shown, Markup):  # right-to-left names, each in a <bdi>: left as they are
+        return shown
+    return Markup(BREAK_AFTER.sub(r"\1<wbr>", str(escape(shown))))
+
+
+BREAK_AFTER = re.compile(r"([-_./])(?=.)")
 
 
 def ui_text(text: str | None) -> str:
@@ -128,6 +142,7 @@ def init_app(app: Flask) -> None:
         rel_path=rel_path,
         item_path=item_path,
         path_text=path_text,
+        path_lines=path_lines,
         fromjson=json.loads,
         ui_text=ui_text,
         language_name=formatting.language_name,

@@ -278,3 +278,63 @@ def test_log_out_sits_on_the_brands_row_on_a_phone(site, browser):
         assert box["x"] + box["width"] <= 390 and box["y"] >= brand["y"] + brand["height"]
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert problems == [] and csp_violations(page) == []
+
+
+# Where a line of a file's name may end: after a folder, a word's hyphen or underscore, before its
+# extension, or at a space; anywhere else it cut a word in two (".jp" on one line, "g" on the
+# next).
+BREAKS_AFTER = "/-._ )"
+
+# For each line break inside each file name of the publish preview: the characters on either
+# side of it. A break is where the next character's box sits lower than the one before it.
+NAME_BREAKS = """() => [...document.querySelectorAll('.plan li > span:not(.op) > code')].flatMap(code => {
+  const walk = document.createTreeWalker(code, NodeFilter.SHOW_TEXT), range = document.createRange();
+  const chars = [];
+  for (let text = walk.nextNode(); text; text = walk.nextNode()) {
+    for (let i = 0; i < text.data.length; i++) {
+      range.setStart(text, i); range.setEnd(text, i + 1);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0);
+      if (rects.length) chars.push([text.data[i], rects[0].top]);
+    }
+  }
+  const s = chars.map(c => c[0]).join(''), breaks = [];
+  for (let i = 1; i < chars.length; i++)
+    if (chars[i][1] > chars[i - 1][1] + 2) breaks.push([s, s.slice(0, i), s.slice(i)]);
+  return breaks;
+})"""
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_the_publish_previews_file_names_break_between_words_on_a_phone(site, browser, width):
+    # Found walking the demo at 390 px: Inception's Preview & publish listed its files as
+    # "Inception (2010)-fanart1.jp g" and ".actors/Joseph_Gordon-Levitt.jpg" cut as ".actors/Joseph_Gord onLevitt",
+    # each name cut anywhere, its "new" column 5.8 rem wide beside it (a quarter of the row for a word of
+    # three letters). Names as Kodi's artwork and its .actors folder have them.
+    url, seed = site
+    movie = seed.movie("Inception", 2010, tmdb_id=27205)
+    for kind in ("poster", "fanart", "clearlogo", "landscape"):
+        for rank in (1, 2):
+            seed.asset(movie, kind, is_selected=True, rank=rank)
+    for n, name in enumerate(("Leonardo DiCaprio", "Joseph Gordon-Levitt", "Ken Watanabe")):
+        actor = db.Actor.create(
+            name=name, name_normalized=name.lower(), thumb_url=f"http://127.0.0.1:9/{n}.jpg"
+        )
+        db.MovieActor.create(movie=movie, actor=actor, order=n)
+    problems: list[str] = []
+    page = browser.new_context(
+        viewport={"width": width, "height": 800}, is_mobile=True, has_touch=True
+    ).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{movie.id}?tab=publish")
+    page.locator(".plan li").first.wait_for()
+    names = page.locator(".plan li > span:not(.op) > code").all_inner_texts()
+    assert {"Inception (2010)-clearlogo1.jpg", ".actors/Joseph_Gordon-Levitt.jpg"} <= set(names)
+    breaks = page.evaluate(NAME_BREAKS)
+    cut = [f"{before}|{after}" for _, before, after in breaks if before[-1] not in BREAKS_AFTER]
+    assert cut == [], f"file names cut inside a word: {cut}"
+    for row in page.locator(".plan li:visible").all():
+        op, name = (row.locator("> span").nth(n).bounding_box() for n in (0, 1))
+        assert op["width"] < name["width"] / 3, f"the verb's column starves the name: {op} {name}"
+        assert name["x"] + name["width"] <= width
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert problems == [] and csp_violations(page) == []
