@@ -338,3 +338,34 @@ def test_the_publish_previews_file_names_break_between_words_on_a_phone(site, br
         assert name["x"] + name["width"] <= width
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     assert problems == [] and csp_violations(page) == []
+
+
+def test_the_sticky_action_bar_of_a_queued_item_is_two_rows_on_the_narrowest_phone(site, browser):
+    # Found at 320 px (the narrowest a browser's "mobile" emulation offers): reviewing Heat, the
+    # bar that stays at the top was three rows, 121 px (Enrich and Publish…, "Change movie…",
+    # then ← Previous and "Next to review →"). Each action stays there, under its own name.
+    url, seed = site
+    _, middle, _ = (seed.movie(t, y) for t, y in (("Alien", 1979), ("Heat", 1995), ("Up", 2009)))
+    problems: list[str] = []
+    page = browser.new_context(
+        viewport={"width": 320, "height": 568}, is_mobile=True, has_touch=True
+    ).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{middle.id}")
+    bar = page.locator(".action-bar")
+    named = [
+        bar.get_by_role("button", name="Enrich", exact=True),
+        bar.get_by_role("link", name="Publish…", exact=True),
+        bar.get_by_role("link", name="Change movie…", exact=True),
+        bar.get_by_role("link", name="← Previous", exact=True),
+        bar.get_by_role("link", name="Next to review →", exact=True),
+    ]
+    rows = set()
+    for action in named:
+        box = action.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320, box
+        rows.add(round(box["y"] + box["height"] / 2))
+    assert len(rows) <= 2, f"the actions are in {len(rows)} rows: {sorted(rows)}"
+    assert bar.bounding_box()["height"] <= 90
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    assert problems == [] and csp_violations(page) == []
