@@ -369,3 +369,35 @@ def test_the_sticky_action_bar_of_a_queued_item_is_two_rows_on_the_narrowest_pho
     assert bar.bounding_box()["height"] <= 90
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
     assert problems == [] and csp_violations(page) == []
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_a_phone_shows_how_many_items_are_left_to_review(site, browser, width):
+    # Found walking the demo at 390 px: "To review: 11 of 14" was hidden on a phone to keep the
+    # action bar small, so "Next to review →" gave no idea how many were left.
+    url, seed = site
+    queue = [seed.movie(f"Film {n:02d}", 1990 + n) for n in range(14)]
+    problems: list[str] = []
+    page = browser.new_context(
+        viewport={"width": width, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
+    watch(page, problems)
+    page.goto(f"{url}/movies/{queue[10].id}")
+    count = page.locator(".review-walk").get_by_text("11/14", exact=True)
+    assert count.is_visible()
+    box = count.bounding_box()
+    assert box["width"] > 10 and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    walk = page.get_by_role("navigation", name="Review queue")
+    assert "To review: 11 of 14" in walk.text_content()  # what a screen reader says
+    # and the bar stays two rows: the actions, then "Change movie…" and the walk
+    rows = {
+        round(b["y"] + b["height"] / 2)
+        for b in (
+            page.locator(".action-bar .btn:visible").nth(n).bounding_box()
+            for n in range(page.locator(".action-bar .btn:visible").count())
+        )
+    }
+    assert len(rows) <= 2, sorted(rows)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    assert problems == [] and csp_violations(page) == []
+
