@@ -401,3 +401,23 @@ def test_a_phone_shows_how_many_items_are_left_to_review(site, browser, width):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
     assert problems == [] and csp_violations(page) == []
 
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_table_view_names_an_item_to_review_as_its_filter_and_poster_do(site, browser, width):
+    # Found walking the demo: the poster wall's badges and the filter read "To review", the
+    # table view's state column "Enriched – Unpublished": two names for one state, side by side.
+    url, seed = site
+    seed.movie("Heat", 1995, publish_state=db.UNPUBLISHED)
+    problems: list[str] = []
+    page = browser.new_context(viewport={"width": width, "height": 800}).new_page()
+    watch(page, problems)
+    page.goto(url + "/?view=wall")
+    poster = page.locator(".poster-card .badge").inner_text()
+    page.goto(url + "/?view=table")
+    chip = page.locator("#filters label.chip", has=page.locator("input[value=unpublished]"))
+    assert chip.inner_text().split()[:2] == ["To", "review"]
+    badge = page.locator(".library-table .col-state .badge")
+    assert badge.is_visible()
+    assert badge.inner_text() == poster == "To review"
+    assert "ready for your review" in badge.get_attribute("title")
+    assert problems == [] and csp_violations(page) == []
