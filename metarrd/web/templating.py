@@ -77,7 +77,7 @@ def path_lines(path: str) -> Markup:
     return Markup(BREAK_AFTER.sub(r"\1<wbr>", str(escape(shown))))
 
 
-BREAK_AFTER = re.compile(r"([-_./])(?=.)")
+BREAK_AFTER = re.compile(r"([-_./])(?=\S)")
 
 
 def ui_text(text: str | None) -> str:
